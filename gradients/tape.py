@@ -1,0 +1,405 @@
+"""GradientTape: a list of op records and a reverse walk (TF 2 semantics)."""
+
+from __future__ import annotations
+
+import contextlib
+import enum
+import warnings
+
+import numpy as np
+
+from workbench import core, nest
+from workbench.core import Tensor, Variable, convert_to_tensor
+from workbench.errors import UnconnectedGradientWarning
+
+
+class UnconnectedGradients(enum.Enum):
+    """What ``gradient`` returns for a source the target does not depend on."""
+    NONE = "none"
+    ZERO = "zero"
+
+
+def _unconnected_mode(value):
+    if isinstance(value, UnconnectedGradients):
+        return value
+    try:
+        return UnconnectedGradients(str(value).lower())
+    except ValueError:
+        raise ValueError(f"unconnected_gradients must be 'none' or 'zero', got {value!r}") from None
+
+
+def _leaf_tensors(structure, what):
+    """Flatten a structure into Tensors (RaggedTensors contribute their flat values)."""
+    flat = nest.flatten(structure)
+    out = []
+    for i, x in enumerate(flat):
+        if x is None:
+            raise ValueError(f"{what}[{i}] is None; expected a tensor or variable")
+        out.append(x if isinstance(x, Tensor) else convert_to_tensor(x))
+    return flat, out
+
+
+class GradientTape:
+    """Record operations for automatic differentiation.
+
+    >>> x = wb.constant(3.0)
+    >>> with wb.GradientTape() as tape:
+    ...     tape.watch(x)
+    ...     y = x * x
+    >>> tape.gradient(y, x).numpy()
+    6.0
+
+    Trainable variables read inside the block are watched automatically
+    (``watch_accessed_variables=True``). A non-persistent tape gives one set of
+    gradients (or one jacobian) and then frees its records; ``persistent=True``
+    keeps them. Nested tapes give higher-order derivatives.
+    """
+
+    def __init__(self, persistent=False, watch_accessed_variables=True):
+        self._persistent = bool(persistent)
+        self._watch_accessed = bool(watch_accessed_variables)
+        self._ids: set[int] = set()
+        self._records: list = []
+        self._frames: dict[int, str] = {}
+        self._watched_vars: dict[int, Variable] = {}
+        self._recording = False
+        self._used = False
+        self._depth = 0
+
+    # -- context ----------------------------------------------------------
+    def __enter__(self):
+        self._depth += 1
+        core.push("tape", self)
+        self._recording = True
+        return self
+
+    def __exit__(self, *exc):
+        core.pop("tape", self)
+        self._depth -= 1
+        self._recording = self._depth > 0
+        return False
+
+    @contextlib.contextmanager
+    def stop_recording(self):
+        """Temporarily stop recording ops on this tape."""
+        if not self._recording:
+            raise RuntimeError("stop_recording: the tape is not recording (use it inside the tape's with-block)")
+        self._recording = False
+        try:
+            yield
+        finally:
+            self._recording = True
+
+    def reset(self):
+        """Forget every recorded op and watched tensor."""
+        self._ids.clear()
+        self._records.clear()
+        self._frames.clear()
+        self._watched_vars.clear()
+        self._used = False
+
+    def watch(self, tensor):
+        """Make the tape track ``tensor`` (a tensor, variable, or a nested structure of them)."""
+        for i, t in enumerate(nest.flatten(tensor)):
+            if hasattr(t, "_watch_components"):
+                parts = t._watch_components()
+            elif isinstance(t, Tensor):
+                parts = [t]
+            else:
+                raise TypeError(f"watch: expected tensors or variables, got {type(t).__name__} at position {i}")
+            for p in parts:
+                if p._data.dtype.kind not in "fc":
+                    warnings.warn(f"watch: tensor of dtype {p.dtype} (shape {p.shape}) cannot carry "
+                                  "gradients; only floating dtypes can be watched",
+                                  UnconnectedGradientWarning, stacklevel=2)
+                    continue
+                if not p._tid:
+                    p._tid = core.new_id()
+                self._ids.add(p._tid)
+                if isinstance(p, Variable):
+                    self._watched_vars.setdefault(p._tid, p)
+
+    def watched_variables(self):
+        """The variables watched by this tape, in the order they were first watched."""
+        return tuple(self._watched_vars.values())
+
+    # -- recording (called by the core for each op while recording) --------
+    def _record(self, op, args, params, res):
+        ids = self._ids
+        hit = False
+        for a in args:
+            tid = a._tid
+            if tid:
+                if tid in ids:
+                    hit = True
+                elif (self._watch_accessed and type(a) is Variable and a.trainable
+                      and a._data.dtype.kind in "fc"):
+                    ids.add(tid)
+                    self._watched_vars[tid] = a
+                    hit = True
+        if not hit or op.vjp is None:
+            return
+        if type(res) is tuple:
+            kept = False
+            for r in res:
+                if r._data.dtype.kind in "fc":
+                    if not r._tid:
+                        r._tid = core.new_id()
+                    ids.add(r._tid)
+                    kept = True
+            if not kept:
+                return
+        else:
+            if res._data.dtype.kind not in "fc":
+                return
+            if not res._tid:
+                res._tid = core.new_id()
+            ids.add(res._tid)
+        if core._observers:
+            self._frames[len(self._records)] = core.user_frame()
+        self._records.append((op, args, params, res))
+
+    # -- the reverse walk ---------------------------------------------------
+    def _backward(self, targets, seeds, sources, lead, free):
+        """Propagate ``seeds`` (cotangents of ``targets``) to ``sources``; a dict tid -> grad."""
+        ids = self._ids
+        grads: dict[int, Tensor] = {}
+        for t, s in zip(targets, seeds):
+            tid = t._tid
+            if tid and tid in ids:
+                prev = grads.get(tid)
+                grads[tid] = s if prev is None else prev + s
+        keep = {s._tid for s in sources}
+        records = self._records
+        frames = self._frames
+        unbroadcast = core.unbroadcast
+        was_recording = self._recording
+        self._recording = False
+        try:
+            for i in range(len(records) - 1, -1, -1):
+                if not grads:
+                    break
+                rec = records[i]
+                if rec is None:
+                    continue
+                op, args, params, res = rec
+                if type(res) is tuple:
+                    g = tuple(grads.get(r._tid) for r in res)
+                    if all(x is None for x in g):
+                        continue
+                    for r in res:
+                        if r._tid not in keep:
+                            grads.pop(r._tid, None)
+                else:
+                    tid = res._tid
+                    g = grads.get(tid)
+                    if g is None:
+                        continue
+                    if tid not in keep:
+                        del grads[tid]
+                if frames:
+                    core.push("obs", _BackwardContext(op, frames.get(i)))
+                try:
+                    in_grads = op.vjp(g, res, *args, **params)
+                finally:
+                    if frames:
+                        core._observers.pop()
+                        core._refresh()
+                for a, ga in zip(args, in_grads):
+                    if ga is None:
+                        continue
+                    tid = a._tid
+                    if not tid or tid not in ids:
+                        continue
+                    if op.broadcasts and ga._data.shape[lead:] != a._data.shape:
+                        ga = unbroadcast(ga, a._data.shape, lead)
+                    prev = grads.get(tid)
+                    grads[tid] = ga if prev is None else prev + ga
+                if free:
+                    records[i] = None
+        finally:
+            self._recording = was_recording
+        return grads
+
+    def _check_usable(self, what):
+        if self._used and not self._persistent:
+            raise RuntimeError(
+                f"{what}: a non-persistent GradientTape can only be used to compute one set of "
+                "gradients (or jacobians); create it with GradientTape(persistent=True) to call it again")
+
+    def _finish(self):
+        self._used = True
+        if not self._persistent:
+            self._records = []
+            self._frames = {}
+
+    def gradient(self, target, sources, output_gradients=None,
+                 unconnected_gradients=UnconnectedGradients.NONE):
+        """Gradients of ``target`` (summed over a structure of targets) with respect to ``sources``.
+
+        The result has the structure of ``sources``. Sources the target does not
+        depend on, and integer sources, give None (or zeros with
+        ``unconnected_gradients='zero'``), with a warning that says why.
+        """
+        self._check_usable("gradient")
+        mode = _unconnected_mode(unconnected_gradients)
+        _, flat_targets = _leaf_tensors(target, "target")
+        src_struct, flat_sources = _leaf_tensors(sources, "sources")
+        if output_gradients is None:
+            seeds = [_ones_like(t) for t in flat_targets]
+        else:
+            _, seeds = _leaf_tensors(output_gradients, "output_gradients")
+            if len(seeds) != len(flat_targets):
+                raise ValueError(f"gradient: output_gradients has {len(seeds)} tensors, "
+                                 f"target has {len(flat_targets)}")
+            for i, (t, s) in enumerate(zip(flat_targets, seeds)):
+                if s.shape != t.shape:
+                    raise ValueError(f"gradient: output_gradients[{i}] has shape {s.shape}, "
+                                     f"target[{i}] has shape {t.shape}")
+                if s.dtype != t.dtype:
+                    seeds[i] = _cast(s, t.dtype)
+        src_parts = [_components(s) for s in flat_sources]
+        flat_parts = [p for parts in src_parts for p in parts]
+        grads = self._backward(flat_targets, seeds, flat_parts, 0, free=not self._persistent)
+        self._finish()
+        out = []
+        for i, (src, parts) in enumerate(zip(flat_sources, src_parts)):
+            gs = [self._result(grads, p, i, mode, lead_shape=()) for p in parts]
+            out.append(src._from_components(gs) if hasattr(src, "_from_components") else gs[0])
+        return nest.pack_sequence_as(sources, [o for o in out])
+
+    def _result(self, grads, source, index, mode, lead_shape):
+        g = grads.get(source._tid) if source._tid else None
+        if g is not None:
+            return g
+        if source._data.dtype.kind not in "fc":
+            if mode is UnconnectedGradients.ZERO:
+                return None
+            warnings.warn(f"gradient: sources[{index}] has dtype {source.dtype}; integer and bool "
+                          "tensors have no gradient, so None is returned", UnconnectedGradientWarning,
+                          stacklevel=4)
+            return None
+        if mode is UnconnectedGradients.ZERO:
+            xp = source.xp
+            return core.wrap(xp.zeros(tuple(lead_shape) + source.shape, source.dtype))
+        if source._tid not in self._ids:
+            why = ("it was not watched: call tape.watch(x) inside the tape, or use a trainable "
+                   "wb.Variable")
+        else:
+            why = "no recorded op connects it to the target"
+        warnings.warn(f"gradient: sources[{index}] (shape {source.shape}, dtype {source.dtype}) is not "
+                      f"connected to the target, so None is returned: {why}",
+                      UnconnectedGradientWarning, stacklevel=4)
+        return None
+
+    # -- jacobians (one vectorized backward pass per chunk) ---------------
+    def jacobian(self, target, sources, unconnected_gradients=UnconnectedGradients.NONE,
+                 parallel_iterations=None, experimental_use_pfor=True):
+        """The jacobian of ``target`` with respect to each source: shape
+        ``target.shape + source.shape``.
+
+        Rules run on a batch of cotangents, one backward pass for all rows of
+        the jacobian. ``parallel_iterations`` bounds how many rows are computed
+        at once (memory); by default all of them.
+        """
+        self._check_usable("jacobian")
+        mode = _unconnected_mode(unconnected_gradients)
+        target = convert_to_tensor(target) if not isinstance(target, Tensor) else target
+        src_struct, flat_sources = _leaf_tensors(sources, "sources")
+        m = target.size
+        chunk = m if not parallel_iterations else max(1, int(parallel_iterations))
+        xp = target.xp
+        pieces = [[] for _ in flat_sources]
+        start = 0
+        while True:
+            stop = min(m, start + chunk)
+            rows = stop - start
+            seed = xp.zeros((rows, m), target.dtype)
+            if rows:
+                seed[xp.arange(rows), xp.arange(start, stop)] = 1
+            seed = core.wrap(seed.reshape((rows,) + target.shape))
+            last = stop >= m
+            grads = self._backward([target], [seed], flat_sources, 1,
+                                   free=last and not self._persistent)
+            for i, s in enumerate(flat_sources):
+                pieces[i].append(self._result(grads, s, i, mode, lead_shape=(rows,)))
+            start = stop
+            if last:
+                break
+        self._finish()
+        from workbench.ops.shape import concat, reshape
+        out = []
+        for s, ps in zip(flat_sources, pieces):
+            if ps[0] is None:
+                out.append(None)
+                continue
+            j = ps[0] if len(ps) == 1 else concat(ps, axis=0)
+            out.append(reshape(j, target.shape + s.shape))
+        return nest.pack_sequence_as(sources, out)
+
+    def batch_jacobian(self, target, source, unconnected_gradients=UnconnectedGradients.NONE,
+                       parallel_iterations=None, experimental_use_pfor=True):
+        """Per-example jacobians: ``target`` ``[b, *y]``, ``source`` ``[b, *x]`` give ``[b, *y, *x]``.
+
+        Assumes row ``i`` of ``target`` depends only on row ``i`` of ``source`` (not checked,
+        as in TF).
+        """
+        self._check_usable("batch_jacobian")
+        mode = _unconnected_mode(unconnected_gradients)
+        target = convert_to_tensor(target) if not isinstance(target, Tensor) else target
+        source = convert_to_tensor(source) if not isinstance(source, Tensor) else source
+        if target.ndim < 1 or source.ndim < 1 or target.shape[0] != source.shape[0]:
+            raise ValueError(f"batch_jacobian: target {target.shape} and source {source.shape} must "
+                             "have the same first (batch) dimension")
+        b = target.shape[0]
+        ys = target.shape[1:]
+        m = int(np.prod(ys))
+        chunk = m if not parallel_iterations else max(1, int(parallel_iterations))
+        xp = target.xp
+        pieces = []
+        start = 0
+        while True:
+            stop = min(m, start + chunk)
+            rows = stop - start
+            eye = xp.zeros((rows, m), target.dtype)
+            if rows:
+                eye[xp.arange(rows), xp.arange(start, stop)] = 1
+            seed = xp.broadcast_to(eye[:, None, :], (rows, b, m)).reshape((rows, b) + ys)
+            last = stop >= m
+            grads = self._backward([target], [core.wrap(xp.ascontiguousarray(seed))], [source], 1,
+                                   free=last and not self._persistent)
+            pieces.append(self._result(grads, source, 0, mode, lead_shape=(rows,)))
+            start = stop
+            if last:
+                break
+        self._finish()
+        if pieces[0] is None:
+            return None
+        from workbench.ops.shape import concat, reshape, transpose
+        j = pieces[0] if len(pieces) == 1 else concat(pieces, axis=0)  # [m, b, *x]
+        perm = (1, 0) + tuple(range(2, j.ndim))
+        return reshape(transpose(j, perm), (b,) + ys + source.shape[1:])
+
+
+class _BackwardContext:
+    """While a rule runs in the backward pass: names the forward op for check_numerics."""
+
+    def __init__(self, op, frame):
+        self.op = op
+        self.frame = frame
+
+    def on_op(self, op, args, params, res):
+        pass
+
+
+def _components(t):
+    return t._watch_components() if hasattr(t, "_watch_components") else [t]
+
+
+def _ones_like(t):
+    return core.wrap(t.xp.ones(t._data.shape, t._data.dtype))
+
+
+def _cast(t, dtype):
+    from workbench.ops.elementwise import cast
+    return cast(t, dtype)

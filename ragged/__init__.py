@@ -1,0 +1,1 @@
+"""Ragged (variable-length) tensors. Not yet built: see the ragged issue."""

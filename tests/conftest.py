@@ -1,0 +1,31 @@
+import os
+import warnings
+
+import numpy as np
+import pytest
+
+import workbench as wb
+
+ON_GPU = wb.default_device().kind == "gpu"
+
+
+def pytest_collection_modifyitems(config, items):
+    skip = pytest.mark.skip(reason="needs a GPU: run with WORKBENCH_DEVICE=gpu on a machine with one")
+    for item in items:
+        if "gpu" in item.keywords and not ON_GPU:
+            item.add_marker(skip)
+
+
+@pytest.fixture
+def rng():
+    return np.random.default_rng(0)
+
+
+def f64(a):
+    """A float64 tensor on the default device."""
+    return wb.constant(np.asarray(a, dtype=np.float64))
+
+
+def assert_close(got, want, rtol=1e-6, atol=1e-6):
+    got = got.numpy() if hasattr(got, "numpy") else np.asarray(got)
+    np.testing.assert_allclose(got, np.asarray(want), rtol=rtol, atol=atol)

@@ -1,0 +1,52 @@
+"""research-workbench: eager tensors and autodiff on NumPy (CPU) and CuPy (GPU), TF 2 style.
+
+>>> import workbench as wb
+>>> x = wb.Variable(3.0)
+>>> with wb.GradientTape() as tape:
+...     y = x * x
+>>> tape.gradient(y, x).numpy()
+6.0
+"""
+
+from . import backend, dtypes, nest, ops  # noqa: F401  (ops registers every op)
+from .backend import Device, device, default_device, list_devices  # noqa: F401
+from .core import OPS, Tensor, Variable, constant, convert_to_tensor  # noqa: F401
+from .dtypes import (  # noqa: F401
+    as_dtype, bool, complex64, complex128, double, float16, float32, float64, half,
+    int8, int16, int32, int64, uint8, uint16, uint32, uint64,
+)
+from .ops.create import eye, fill, from_dlpack, linspace, ones, range, rank, shape, size, zeros  # noqa: F401
+from .ops.elementwise import *  # noqa: F401,F403
+from .ops.elementwise import abs, add_n, cast, clip_by_value, ones_like, pow, round, where, zeros_like  # noqa: F401
+from .ops.reduce import *  # noqa: F401,F403
+from .ops.shape import *  # noqa: F401,F403
+from .ops.shape import getitem, identity, stop_gradient  # noqa: F401
+from .ops.linalg import matmul, matvec  # noqa: F401
+from . import math  # noqa: F401,E402
+
+__version__ = "0.1.0"
+
+_LAZY = {
+    "GradientTape": ("gradients", "GradientTape"),
+    "UnconnectedGradients": ("gradients", "UnconnectedGradients"),
+    "custom_gradient": ("gradients", "custom_gradient"),
+    "recompute_grad": ("gradients", "recompute_grad"),
+    "ForwardAccumulator": ("gradients", "ForwardAccumulator"),
+    "autodiff": ("gradients", None),
+}
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        import importlib
+        mod, attr = _LAZY[name]
+        module = importlib.import_module(mod)
+        value = module if attr is None else getattr(module, attr)
+        globals()[name] = value
+        return value
+    if name in ("linalg", "nn", "random", "debugging", "signal"):
+        import importlib
+        module = importlib.import_module(f"workbench.{name}")
+        globals()[name] = module
+        return module
+    raise AttributeError(f"module 'workbench' has no attribute {name!r}")

@@ -1,0 +1,221 @@
+"""The one place that knows NumPy from CuPy.
+
+NumPy runs on the CPU; CuPy runs on NVIDIA GPUs and is imported only when a
+GPU is asked for (``WORKBENCH_DEVICE=gpu``, ``wb.device("gpu:0")``) or when the
+default device is resolved and CuPy finds one. Everything else in the library
+receives the array module (``xp``) from here.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import threading
+
+import numpy as np
+
+__all__ = [
+    "Device", "device", "default_device", "get_xp", "xp_of", "gpu_available",
+    "cupy_module", "to_numpy", "list_devices",
+]
+
+_cupy = None          # the cupy module once a GPU has been asked for
+_cupy_probed = False  # whether we already asked CuPy if a GPU is present
+
+
+def cupy_module():
+    """Import and return CuPy, or raise a RuntimeError saying why it is not usable."""
+    global _cupy
+    if _cupy is None:
+        try:
+            import cupy
+        except ImportError as exc:
+            raise RuntimeError(
+                "a GPU device was requested but CuPy is not installed; install "
+                "'research-workbench[cuda12]' or '[cuda13]'") from exc
+        _cupy = cupy
+    return _cupy
+
+
+def gpu_available() -> bool:
+    """True when CuPy is installed and sees at least one CUDA device. Cheap after the first call."""
+    global _gpu_present, _cupy_probed
+    if not _cupy_probed:
+        _cupy_probed = True
+        _gpu_present = False
+        try:
+            import cupy
+            _gpu_present = bool(cupy.cuda.is_available())
+        except Exception:
+            _gpu_present = False
+    return _gpu_present
+
+
+_gpu_present = False
+
+
+class Device:
+    """A device: ``Device("cpu")``, ``Device("gpu")`` (= ``gpu:0``), ``Device("gpu:1")``."""
+
+    __slots__ = ("kind", "index")
+
+    def __init__(self, spec="cpu"):
+        if isinstance(spec, Device):
+            self.kind, self.index = spec.kind, spec.index
+            return
+        if not isinstance(spec, str):
+            raise TypeError(f"device must be a string such as 'cpu' or 'gpu:0', got {type(spec).__name__}")
+        text = spec.strip().lower()
+        if text.startswith("/"):  # TF style "/GPU:0", "/device:CPU:0"
+            text = text.rsplit("/", 1)[-1].replace("device:", "")
+        kind, _, idx = text.partition(":")
+        if kind == "cuda":
+            kind = "gpu"
+        if kind not in ("cpu", "gpu"):
+            raise ValueError(f"unknown device {spec!r}: expected 'cpu', 'gpu' or 'gpu:N'")
+        try:
+            index = int(idx) if idx else 0
+        except ValueError:
+            raise ValueError(f"unknown device {spec!r}: the index after ':' must be an integer") from None
+        self.kind, self.index = kind, index
+
+    def __eq__(self, other):
+        if isinstance(other, str):
+            try:
+                other = Device(other)
+            except (ValueError, TypeError):
+                return False
+        return isinstance(other, Device) and self.kind == other.kind and (
+            self.kind == "cpu" or self.index == other.index)
+
+    def __hash__(self):
+        return hash((self.kind, self.index if self.kind == "gpu" else 0))
+
+    def __str__(self):
+        return "cpu" if self.kind == "cpu" else f"gpu:{self.index}"
+
+    def __repr__(self):
+        return f"Device('{self}')"
+
+    @property
+    def xp(self):
+        return np if self.kind == "cpu" else _checked_cupy(self)
+
+
+CPU = Device("cpu")
+
+
+def _checked_cupy(dev: Device):
+    cp = cupy_module()
+    if not gpu_available():
+        raise RuntimeError(
+            f"device '{dev}' was requested but no GPU is available: CuPy "
+            f"{getattr(cp, '__version__', '?')} is installed and "
+            "cupy.cuda.is_available() is False (no CUDA device or driver found)")
+    count = cp.cuda.runtime.getDeviceCount()
+    if dev.index >= count:
+        raise RuntimeError(f"device '{dev}' was requested but only {count} GPU(s) were found")
+    return cp
+
+
+_state = threading.local()
+_process_default: Device | None = None
+
+
+def _resolve_process_default() -> Device:
+    global _process_default
+    if _process_default is None:
+        env = os.environ.get("WORKBENCH_DEVICE", "").strip()
+        if env:
+            dev = Device(env)
+            if dev.kind == "gpu":
+                _checked_cupy(dev)
+        else:
+            dev = Device("gpu:0") if gpu_available() else CPU
+        _process_default = dev
+    return _process_default
+
+
+def default_device() -> Device:
+    """The device new tensors are placed on: the innermost ``wb.device`` scope, else
+    ``WORKBENCH_DEVICE``, else the first GPU CuPy sees, else the CPU."""
+    stack = getattr(_state, "stack", None)
+    if stack:
+        return stack[-1]
+    return _resolve_process_default()
+
+
+@contextlib.contextmanager
+def device(spec):
+    """Place new tensors on ``spec`` within the block: ``with wb.device("gpu:0"): ...``."""
+    dev = Device(spec)
+    if dev.kind == "gpu":
+        cp = _checked_cupy(dev)
+        ctx = cp.cuda.Device(dev.index)
+    else:
+        ctx = contextlib.nullcontext()
+    stack = getattr(_state, "stack", None)
+    if stack is None:
+        stack = _state.stack = []
+    stack.append(dev)
+    try:
+        with ctx:
+            yield dev
+    finally:
+        stack.pop()
+
+
+def get_xp(dev: Device | None = None):
+    """The array module for a device (the default device when None)."""
+    dev = default_device() if dev is None else dev
+    return np if dev.kind == "cpu" else _checked_cupy(dev)
+
+
+def xp_of(array):
+    """The array module an array belongs to."""
+    if _cupy is None or isinstance(array, (np.ndarray, np.generic)):
+        return np
+    return _cupy
+
+
+def device_of(array) -> Device:
+    if _cupy is None or isinstance(array, (np.ndarray, np.generic)):
+        return CPU
+    return Device(f"gpu:{array.device.id}")
+
+
+def to_numpy(array) -> np.ndarray:
+    if isinstance(array, np.ndarray):
+        return array
+    if isinstance(array, np.generic):
+        return np.asarray(array)
+    return _cupy.asnumpy(array)
+
+
+def move(array, dev: Device):
+    """Copy an array to a device (no copy when it is already there)."""
+    if dev.kind == "cpu":
+        return to_numpy(array)
+    cp = _checked_cupy(dev)
+    if isinstance(array, cp.ndarray) and array.device.id == dev.index:
+        return array
+    with cp.cuda.Device(dev.index):
+        return cp.asarray(array)
+
+
+def list_devices():
+    """Devices this process can use."""
+    devices = [CPU]
+    if gpu_available():
+        cp = cupy_module()
+        devices += [Device(f"gpu:{i}") for i in range(cp.cuda.runtime.getDeviceCount())]
+    return devices
+
+
+def scipy_special(xp):
+    """``scipy.special`` or ``cupyx.scipy.special``, imported when first needed."""
+    if xp is np:
+        import scipy.special as sp
+        return sp
+    import cupyx.scipy.special as csp
+    return csp

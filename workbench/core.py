@@ -1,0 +1,566 @@
+"""Tensor, Variable, conversion rules, the op record and the recording hook.
+
+An op is one :class:`Op` record: its forward (given the array module ``xp``),
+its reverse-mode rule (``vjp``) and its forward-mode rule (``jvp``). Rules are
+written with the library's own ops so they can be differentiated again. The
+core knows nothing about tapes beyond this module's hook: ``gradients``
+registers tapes and accumulators here, and :func:`apply` hands each op to
+them. With nothing registered an op costs one flag check on top of the
+NumPy/CuPy call.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import sys
+
+import numpy as np
+
+from . import backend
+from .backend import Device
+
+_new = object.__new__
+_next_id = itertools.count(1).__next__
+
+# ---------------------------------------------------------------------------
+# Hook state. ``_slow`` is the single flag the fast path checks.
+_tapes: list = []          # active GradientTapes, innermost last
+_accumulators: list = []   # active ForwardAccumulators
+_observers: list = []      # other per-op observers (check_numerics, variable-access recorders)
+_slow = False
+
+
+def _refresh():
+    global _slow
+    _slow = bool(_tapes or _accumulators or _observers)
+
+
+def push(kind: str, obj):
+    """Register an active tape ('tape'), forward accumulator ('acc') or observer ('obs')."""
+    {"tape": _tapes, "acc": _accumulators, "obs": _observers}[kind].append(obj)
+    _refresh()
+
+
+def pop(kind: str, obj):
+    lst = {"tape": _tapes, "acc": _accumulators, "obs": _observers}[kind]
+    for i in range(len(lst) - 1, -1, -1):
+        if lst[i] is obj:
+            del lst[i]
+            break
+    _refresh()
+
+
+def new_id() -> int:
+    return _next_id()
+
+
+# ---------------------------------------------------------------------------
+# Tensor
+
+
+class Tensor:
+    """An immutable n-dimensional array on a device (NumPy on the CPU, CuPy on a GPU).
+
+    >>> x = wb.constant([[1.0, 2.0]])
+    >>> x.shape, x.dtype
+    ((1, 2), dtype('float32'))
+    """
+
+    __slots__ = ("_data", "_tid", "__weakref__")
+    __array_priority__ = 100  # NumPy arrays defer binary operators to Tensor
+    __hash__ = None           # == is elementwise, as in TF 2; use .ref() as a key
+
+    def __init__(self, value, dtype=None):
+        self._data = to_array(value, dtype)
+        self._tid = 0
+
+    # -- metadata ---------------------------------------------------------
+    @property
+    def shape(self) -> tuple:
+        return self._data.shape
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self._data.dtype
+
+    @property
+    def ndim(self) -> int:
+        return self._data.ndim
+
+    @property
+    def size(self) -> int:
+        return int(self._data.size)
+
+    @property
+    def device(self) -> Device:
+        return backend.device_of(self._data)
+
+    @property
+    def xp(self):
+        return backend.xp_of(self._data)
+
+    # -- conversion -------------------------------------------------------
+    def numpy(self) -> np.ndarray:
+        """The value as a NumPy array (copied from the GPU when it lives there)."""
+        return backend.to_numpy(self._data)
+
+    def __array__(self, dtype=None, copy=None):
+        arr = backend.to_numpy(self._data)
+        if dtype is not None and arr.dtype != dtype:
+            return arr.astype(dtype)
+        return np.array(arr, copy=True) if copy else arr
+
+    def to(self, device) -> "Tensor":
+        """A copy on ``device`` (``"cpu"``, ``"gpu"``, ``"gpu:1"``); itself when already there."""
+        dev = Device(device)
+        moved = backend.move(self._data, dev)
+        if moved is self._data:
+            return self
+        from .ops.shape import _copy_to_device
+        return _copy_to_device(self, dev)
+
+    def cpu(self) -> "Tensor":
+        return self.to("cpu")
+
+    def gpu(self, index: int = 0) -> "Tensor":
+        return self.to(f"gpu:{index}")
+
+    def __dlpack__(self, *args, **kwargs):
+        return self._data.__dlpack__(*args, **kwargs)
+
+    def __dlpack_device__(self):
+        return self._data.__dlpack_device__()
+
+    def ref(self):
+        """A hashable reference to this tensor (TF's ``Tensor.ref()``)."""
+        return _Ref(self)
+
+    def __bool__(self):
+        if self._data.size != 1:
+            raise ValueError(
+                f"the truth value of a tensor with shape {self.shape} is ambiguous; "
+                "use wb.reduce_any or wb.reduce_all")
+        return bool(self._data)
+
+    def __float__(self):
+        return float(self._data)
+
+    def __int__(self):
+        return int(self._data)
+
+    def __index__(self):
+        if self._data.dtype.kind not in "iu" or self._data.ndim != 0:
+            raise TypeError(f"only integer scalar tensors can be used as an index, got dtype "
+                            f"{self.dtype} and shape {self.shape}")
+        return int(self._data)
+
+    def __len__(self):
+        if self._data.ndim == 0:
+            raise TypeError("len() of a scalar tensor")
+        return self._data.shape[0]
+
+    def __iter__(self):
+        if self._data.ndim == 0:
+            raise TypeError("iteration over a scalar tensor")
+        from .ops.shape import unstack
+        return iter(unstack(self))
+
+    def __repr__(self):
+        name = type(self).__name__
+        if name == "Variable":
+            head = f"<wb.Variable '{self.name}' shape={self.shape} dtype={self.dtype}"
+        else:
+            head = f"<wb.Tensor: shape={self.shape}, dtype={self.dtype}"
+        dev = self.device
+        where = "" if dev.kind == "cpu" else f", device={dev}"
+        return f"{head}{where}, numpy={np.array_repr(self.numpy())}>"
+
+    def __str__(self):
+        return str(self.numpy())
+
+    def _repr_html_(self):
+        import html
+        arr = self.numpy()
+        with np.printoptions(threshold=200, edgeitems=4, precision=4):
+            body = html.escape(np.array2string(arr))
+        return (f"<div><b>{type(self).__name__}</b> shape={self.shape} dtype={self.dtype} "
+                f"device={self.device}<pre>{body}</pre></div>")
+
+
+class _Ref:
+    __slots__ = ("_t",)
+
+    def __init__(self, t):
+        self._t = t
+
+    def deref(self):
+        return self._t
+
+    def __hash__(self):
+        return id(self._t)
+
+    def __eq__(self, other):
+        return isinstance(other, _Ref) and other._t is self._t
+
+
+def _wrap(data) -> Tensor:
+    t = _new(Tensor)
+    t._data = data
+    t._tid = 0
+    return t
+
+
+wrap = _wrap
+
+
+# ---------------------------------------------------------------------------
+# Conversion rules (TF's): Python floats become float32, ints int32, arrays keep
+# their dtype; a Python number meeting a tensor takes the tensor's dtype.
+
+_PY_DEFAULT = {"f": np.dtype("float32"), "i": np.dtype("int32"), "c": np.dtype("complex64"),
+               "b": np.dtype("bool"), "u": np.dtype("int32")}
+
+
+def _python_array(value, dtype, xp):
+    """Convert Python numbers / nested lists to an array on ``xp``."""
+    if dtype is not None:
+        dtype = np.dtype(dtype)
+        arr = np.asarray(value)
+        if arr.dtype.kind == "O":
+            raise TypeError(f"cannot convert {type(value).__name__} value to a tensor of dtype {dtype}")
+        if arr.dtype.kind in "fc" and dtype.kind in "iub":
+            raise TypeError(f"cannot convert {_short(value)} to a tensor of dtype {dtype}: "
+                            "it holds non-integer numbers")
+        if arr.dtype.kind == "c" and dtype.kind == "f":
+            raise TypeError(f"cannot convert {_short(value)} to a tensor of dtype {dtype}: "
+                            "it holds complex numbers")
+        out = arr.astype(dtype, copy=False)
+    else:
+        arr = np.asarray(value)
+        kind = arr.dtype.kind
+        if kind == "O" or kind in "US":
+            raise TypeError(f"cannot convert {_short(value)} of type {type(value).__name__} to a tensor")
+        if kind == "i" and arr.size and (arr.max() > 2**31 - 1 or arr.min() < -2**31):
+            out = arr.astype(np.int64)
+        else:
+            out = arr.astype(_PY_DEFAULT[kind], copy=False)
+    if xp is not np:
+        out = xp.asarray(out)
+    return out
+
+
+def _short(value):
+    text = repr(value)
+    return text if len(text) < 60 else text[:57] + "..."
+
+
+def to_array(value, dtype=None, device=None):
+    """The array behind ``value`` (Tensor, NumPy/CuPy array, DLPack object or Python data)."""
+    if isinstance(value, Tensor):
+        arr = value._data
+        if dtype is not None and arr.dtype != np.dtype(dtype):
+            arr = arr.astype(dtype)
+        if device is not None:
+            arr = backend.move(arr, Device(device))
+        return arr
+    dev = Device(device) if device is not None else backend.default_device()
+    xp = dev.xp
+    if isinstance(value, np.ndarray) or (xp is not np and isinstance(value, xp.ndarray)):
+        arr = value if dtype is None else value.astype(dtype, copy=False)
+        return backend.move(arr, dev) if backend.device_of(arr) != dev else arr
+    if isinstance(value, np.generic):
+        arr = np.asarray(value, dtype=dtype)
+        return backend.move(arr, dev) if dev.kind != "cpu" else arr
+    if hasattr(value, "__cuda_array_interface__") or hasattr(value, "__array_interface__"):
+        arr = np.asarray(value) if not hasattr(value, "__cuda_array_interface__") else xp.asarray(value)
+        if dtype is not None:
+            arr = arr.astype(dtype, copy=False)
+        return backend.move(arr, dev)
+    if isinstance(value, (list, tuple)) and any(isinstance(v, Tensor) for v in _flat(value)):
+        return to_array(np.asarray([np.asarray(v) for v in value]) if value else np.asarray(value),
+                        dtype, device)
+    return _python_array(value, dtype, xp)
+
+
+def _flat(seq):
+    for v in seq:
+        if isinstance(v, (list, tuple)):
+            yield from _flat(v)
+        else:
+            yield v
+
+
+def convert_to_tensor(value, dtype=None, dtype_hint=None, name=None) -> Tensor:
+    """TF's ``convert_to_tensor``: a Tensor passes through (its dtype must match ``dtype``)."""
+    if isinstance(value, Tensor):
+        if dtype is not None and value._data.dtype != np.dtype(dtype):
+            raise TypeError(f"convert_to_tensor: tensor has dtype {value.dtype}, but dtype "
+                            f"{np.dtype(dtype)} was requested; use wb.cast to change it")
+        return value
+    if dtype is None and dtype_hint is not None and not isinstance(value, np.ndarray):
+        try:
+            return _wrap(to_array(value, dtype_hint))
+        except TypeError:
+            pass
+    return _wrap(to_array(value, dtype))
+
+
+def constant(value, dtype=None, shape=None, name=None) -> Tensor:
+    """A tensor holding ``value``; with ``shape``, a scalar is broadcast to it (TF's rule).
+
+    >>> wb.constant(1.5).dtype        # Python floats are float32
+    dtype('float32')
+    >>> wb.constant(0, shape=(2, 3)).shape
+    (2, 3)
+    """
+    arr = to_array(value.numpy() if isinstance(value, Tensor) and dtype is not None else value, dtype)
+    if shape is not None:
+        shape = tuple(int(s) for s in shape)
+        xp = backend.xp_of(arr)
+        if arr.size == int(np.prod(shape)):
+            arr = arr.reshape(shape)
+        elif arr.size == 1:
+            arr = xp.broadcast_to(arr.reshape(()), shape).copy()
+        else:
+            raise ValueError(f"constant: value has {arr.size} elements, which cannot fill shape {shape}")
+    return _wrap(arr)
+
+
+def binary_arrays(x, y, opname):
+    """The arrays of two operands under TF's dtype rules (a Python number takes the tensor's dtype)."""
+    tx = isinstance(x, Tensor)
+    ty = isinstance(y, Tensor)
+    if tx:
+        a = x._data
+        if ty:
+            b = y._data
+            if a.dtype != b.dtype:
+                raise TypeError(
+                    f"{opname}: both operands must have the same dtype, got {a.dtype} "
+                    f"(shape {a.shape}) and {b.dtype} (shape {b.shape}); use wb.cast to convert one")
+            return x, y
+        return x, _wrap(_coerce(y, a, opname))
+    if ty:
+        b = y._data
+        return _wrap(_coerce(x, b, opname)), y
+    x = convert_to_tensor(x)
+    return binary_arrays(x, y, opname)
+
+
+def _coerce(value, like, opname):
+    """Convert a non-tensor operand to ``like``'s dtype and device."""
+    dt = like.dtype
+    if isinstance(value, (np.ndarray,)) or (type(value).__module__.startswith("cupy")
+                                             and hasattr(value, "dtype")):
+        if value.dtype != dt:
+            raise TypeError(f"{opname}: operands must have the same dtype, got {dt} and an "
+                            f"array of {value.dtype}; use wb.cast to convert one")
+        return backend.move(value, backend.device_of(like))
+    if isinstance(value, (bool, np.bool_)) and dt.kind != "b":
+        value = int(value)
+    xp = backend.xp_of(like)
+    try:
+        return _python_array(value, dt, xp)
+    except TypeError as exc:
+        raise TypeError(f"{opname}: {exc}") from None
+
+
+# ---------------------------------------------------------------------------
+# Variable
+
+
+class Variable(Tensor):
+    """A mutable tensor for model state. Trainable variables are watched by tapes when read.
+
+    >>> v = wb.Variable([1.0, 2.0], name="w")
+    >>> v.assign_add([1.0, 1.0]).numpy()
+    array([2., 3.], dtype=float32)
+
+    Assignments update the buffer in place, on its device.
+    """
+
+    __slots__ = ("trainable", "_name", "_shape_fixed")
+
+    def __init__(self, initial_value=None, trainable=True, name=None, dtype=None, shape=None,
+                 validate_shape=True):
+        if initial_value is None:
+            raise ValueError("Variable: initial_value must be given")
+        if callable(initial_value):
+            initial_value = initial_value()
+        arr = to_array(initial_value, dtype)
+        xp = backend.xp_of(arr)
+        self._data = xp.array(arr, copy=True)
+        self._tid = _next_id()
+        self.trainable = bool(trainable)
+        self._name = name or f"Variable:{self._tid}"
+        self._shape_fixed = validate_shape and shape is None
+
+    @property
+    def name(self) -> str:
+        return self._name
+
+    def _check_value(self, value, what):
+        if isinstance(value, Tensor):
+            arr = value._data
+            if arr.dtype != self._data.dtype:
+                raise TypeError(f"Variable '{self.name}'.{what}: value has dtype {arr.dtype}, "
+                                f"the variable has dtype {self._data.dtype}")
+            arr = backend.move(arr, self.device) if backend.device_of(arr) != self.device else arr
+        else:
+            arr = _coerce(value, self._data, f"Variable '{self.name}'.{what}")
+        if arr.shape != self._data.shape:
+            try:
+                np.broadcast_shapes(arr.shape, self._data.shape)
+                ok = np.broadcast_shapes(arr.shape, self._data.shape) == self._data.shape
+            except ValueError:
+                ok = False
+            if not ok or what == "assign":
+                if what == "assign" and not self._shape_fixed:
+                    return arr
+                raise ValueError(f"Variable '{self.name}'.{what}: value has shape {arr.shape}, "
+                                 f"the variable has shape {self._data.shape}")
+        return arr
+
+    def assign(self, value, use_locking=False, name=None, read_value=True):
+        arr = self._check_value(value, "assign")
+        if arr.shape != self._data.shape:
+            self._data = backend.xp_of(arr).array(arr, copy=True)
+        else:
+            backend.xp_of(self._data).copyto(self._data, arr)
+        return self
+
+    def assign_add(self, delta, use_locking=False, name=None, read_value=True):
+        arr = self._check_value(delta, "assign_add")
+        self._data += arr
+        return self
+
+    def assign_sub(self, delta, use_locking=False, name=None, read_value=True):
+        arr = self._check_value(delta, "assign_sub")
+        self._data -= arr
+        return self
+
+    def read_value(self) -> Tensor:
+        """The current value as a Tensor (recorded by tapes, like TF's ReadVariableOp)."""
+        from .ops.shape import identity
+        return identity(self)
+
+    def value(self) -> Tensor:
+        return self.read_value()
+
+    def ref(self):
+        return _Ref(self)
+
+
+# ---------------------------------------------------------------------------
+# Ops
+
+
+class Op:
+    """One op: forward, reverse-mode rule and forward-mode rule, side by side.
+
+    ``fwd(xp, *arrays, **params)`` returns an array (or a tuple when ``nout > 1``).
+    ``vjp(g, ans, *inputs, **params)`` returns one gradient (or None) per input;
+    ``g`` and ``ans`` are Tensors (tuples when ``nout > 1``). Rules must accept
+    cotangents with extra leading (batch) dimensions, so that jacobians run as
+    one vectorized backward pass.
+    ``jvp(tangents, ans, *inputs, **params)`` returns the output tangent; a None
+    tangent means zero.
+    ``broadcasts``: the op broadcasts its inputs, so gradients are summed back to
+    each input's shape centrally (by the tape), not by the rule.
+    """
+
+    __slots__ = ("name", "fwd", "vjp", "jvp", "nout", "broadcasts", "domain", "dtypes",
+                 "__weakref__")
+
+    def __init__(self, name, fwd, vjp=None, jvp=None, nout=1, broadcasts=False,
+                 domain=None, dtypes="numeric"):
+        self.name = name
+        self.fwd = fwd
+        self.vjp = vjp
+        self.jvp = jvp
+        self.nout = nout
+        self.broadcasts = broadcasts
+        self.domain = domain
+        self.dtypes = dtypes
+
+    @property
+    def differentiable(self) -> bool:
+        return self.vjp is not None
+
+    def __repr__(self):
+        return f"Op({self.name})"
+
+
+OPS: dict[str, Op] = {}
+
+
+def defop(name, fwd, vjp=None, jvp=None, **kw) -> Op:
+    """Create and register an op record."""
+    if name in OPS:
+        raise ValueError(f"op {name!r} is defined twice")
+    op = Op(name, fwd, vjp, jvp, **kw)
+    OPS[name] = op
+    return op
+
+
+_NO_PARAMS: dict = {}
+
+
+def apply(op: Op, args: tuple, params: dict = _NO_PARAMS):
+    """Run ``op`` on Tensors ``args``; hand it to active tapes and accumulators."""
+    if backend._cupy is None:
+        out = op.fwd(np, *[a._data for a in args], **params)
+    else:
+        out = op.fwd(backend.xp_of(args[0]._data), *[a._data for a in args], **params)
+    if op.nout == 1:
+        res = _wrap(out)
+    else:
+        res = tuple([_wrap(o) for o in out])
+    if _slow:
+        after_op(op, args, params, res)
+    return res
+
+
+def after_op(op, args, params, res):
+    for obs in _observers:
+        obs.on_op(op, args, params, res)
+    for tape in _tapes:
+        if tape._recording:
+            tape._record(op, args, params, res)
+    if _accumulators:
+        for acc in _accumulators:
+            if acc._active:
+                acc._forward(op, args, params, res)
+
+
+def unbroadcast(g: Tensor, shape: tuple, batch_ndim: int = 0) -> Tensor:
+    """Sum ``g`` (shape ``batch + broadcast(shape, ...)``) back to ``batch + shape``."""
+    gshape = g._data.shape
+    if gshape[batch_ndim:] == shape:
+        return g
+    from .ops.reduce import reduce_sum
+    from .ops.shape import reshape
+    extra = len(gshape) - batch_ndim - len(shape)
+    axes = list(range(batch_ndim, batch_ndim + extra))
+    for i, s in enumerate(shape):
+        if s == 1 and gshape[batch_ndim + extra + i] != 1:
+            axes.append(batch_ndim + extra + i)
+    if axes:
+        g = reduce_sum(g, axis=axes)
+    return reshape(g, gshape[:batch_ndim] + shape) if g._data.shape != gshape[:batch_ndim] + shape else g
+
+
+_PARENT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+_OUR_ROOTS = tuple(os.path.join(_PARENT, name) + os.sep
+                   for name in ("workbench", "gradients", "ragged", "probability"))
+
+
+def user_frame() -> str:
+    """The innermost source line outside this library (for error messages)."""
+    f = sys._getframe(1)
+    while f is not None:
+        if not f.f_code.co_filename.startswith(_OUR_ROOTS):
+            return f"{f.f_code.co_filename}:{f.f_lineno}"
+        f = f.f_back
+    return "<unknown>"

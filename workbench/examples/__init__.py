@@ -1,0 +1,1 @@
+"""Runnable experiments shipped with the package (``workbench examples`` lists them)."""

@@ -1,0 +1,5 @@
+"""``wb.linalg``: TF's ``tf.linalg`` names."""
+
+from .ops.linalg import *  # noqa: F401,F403
+from .ops.linalg import matmul, matrix_transpose, matvec  # noqa: F401
+from .ops.reduce import norm  # noqa: F401

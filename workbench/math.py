@@ -1,0 +1,5 @@
+"""``wb.math``: elementwise math, reductions and segment ops under TF's ``tf.math`` names."""
+
+from .ops.elementwise import *  # noqa: F401,F403
+from .ops.elementwise import abs, add_n, pow, round  # noqa: F401
+from .ops.reduce import *  # noqa: F401,F403

@@ -1,0 +1,94 @@
+"""Helpers that turn op records into public, TF-named functions.
+
+Unary and binary elementwise functions get a hand-inlined fast path: convert,
+check the dtype, call the forward, wrap, and hand the op to active tapes only
+when ``core._slow`` says someone is listening.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import backend, core
+from ..core import Tensor, _wrap, binary_arrays, convert_to_tensor, defop
+
+_NO_PARAMS = core._NO_PARAMS
+
+# dtype classes an op accepts, by NumPy dtype kind
+KINDS = {
+    "float": "fc",
+    "real": "f",
+    "numeric": "fciu",
+    "int": "iu",
+    "bool": "b",
+    "any": "fciub",
+}
+
+
+def dtype_error(opname, what, dtype, accepted):
+    want = {"fc": "floating or complex", "f": "floating", "fciu": "numeric (not bool)",
+            "iu": "integer", "b": "bool", "fciub": "any"}[accepted]
+    return TypeError(f"{opname}: {what} has dtype {dtype}, expected a {want} dtype")
+
+
+def unary(name, fwd, vjp=None, jvp=None, *, dtypes="float", domain="real", public=None, **kw):
+    """Define an elementwise op of one tensor and return its public function."""
+    op = defop(name, fwd, vjp, jvp, dtypes=dtypes, domain=domain, **kw)
+    kinds = KINDS[dtypes]
+
+    def fn(x, name=None):
+        if not isinstance(x, Tensor):
+            x = convert_to_tensor(x)
+        d = x._data
+        if d.dtype.kind not in kinds:
+            raise dtype_error(op.name, "x", d.dtype, kinds)
+        out = _wrap(fwd(np if backend._cupy is None else backend.xp_of(d), d))
+        if core._slow:
+            core.after_op(op, (x,), _NO_PARAMS, out)
+        return out
+
+    fn.__name__ = fn.__qualname__ = public or name
+    fn.__doc__ = f"Elementwise ``{public or name}(x)`` (TF's ``tf.math.{public or name}``)."
+    fn.op = op
+    return fn
+
+
+def binary(name, fwd, vjp=None, jvp=None, *, dtypes="numeric", domain="real", public=None,
+           argnames=("x", "y"), **kw):
+    """Define a broadcasting elementwise op of two tensors and return its public function."""
+    op = defop(name, fwd, vjp, jvp, dtypes=dtypes, domain=domain, broadcasts=True, **kw)
+    kinds = KINDS[dtypes]
+    label = public or name
+
+    def fn(x, y, name=None):
+        x, y = binary_arrays(x, y, label)
+        a = x._data
+        if a.dtype.kind not in kinds:
+            raise dtype_error(label, argnames[0], a.dtype, kinds)
+        try:
+            out = fwd(np if backend._cupy is None else backend.xp_of(a), a, y._data)
+        except ValueError as exc:
+            raise broadcast_error(label, a.shape, y._data.shape, argnames) from exc
+        out = _wrap(out)
+        if core._slow:
+            core.after_op(op, (x, y), _NO_PARAMS, out)
+        return out
+
+    fn.__name__ = fn.__qualname__ = label
+    fn.__doc__ = f"Elementwise, broadcasting ``{label}({argnames[0]}, {argnames[1]})`` (TF's ``tf.math.{label}``)."
+    fn.op = op
+    return fn
+
+
+def broadcast_error(opname, sa, sb, argnames=("x", "y")):
+    try:
+        np.broadcast_shapes(sa, sb)
+    except ValueError:
+        return ValueError(f"{opname}: shapes {argnames[0]}={tuple(sa)} and {argnames[1]}={tuple(sb)} "
+                          "are not broadcast-compatible")
+    return ValueError(f"{opname}: failed on shapes {tuple(sa)} and {tuple(sb)}")
+
+
+def nondiff(name, fwd, **kw):
+    """An op with no gradient (comparisons, rounding, argmax …): tapes do not record it."""
+    return defop(name, fwd, None, None, **kw)

@@ -1,0 +1,90 @@
+"""Tensor creation: zeros, ones, fill, eye, range, linspace, and shape queries."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import backend, core
+from ..core import Tensor, convert_to_tensor
+from ..dtypes import as_dtype
+from .shape import _shape_arg
+
+
+def _xp():
+    return backend.get_xp()
+
+
+def zeros(shape, dtype=np.float32, name=None):
+    return core.wrap(_xp().zeros(_shape_arg(shape), as_dtype(dtype)))
+
+
+def ones(shape, dtype=np.float32, name=None):
+    return core.wrap(_xp().ones(_shape_arg(shape), as_dtype(dtype)))
+
+
+def fill(dims, value, name=None):
+    """A tensor of shape ``dims`` filled with ``value`` (its dtype follows TF's conversion)."""
+    v = convert_to_tensor(value)
+    if v.ndim != 0:
+        raise ValueError(f"fill: value must be a scalar, got shape {v.shape}")
+    return core.wrap(_xp().full(_shape_arg(dims, "dims"), v.numpy(), v.dtype))
+
+
+def eye(num_rows, num_columns=None, batch_shape=None, dtype=np.float32, name=None):
+    xp = _xp()
+    m = xp.eye(int(num_rows), None if num_columns is None else int(num_columns), dtype=as_dtype(dtype))
+    if batch_shape:
+        m = xp.broadcast_to(m, tuple(batch_shape) + m.shape).copy()
+    return core.wrap(m)
+
+
+def range(start, limit=None, delta=1, dtype=None, name=None):  # noqa: A001 - TF's name
+    """``[start, limit)`` in steps of ``delta``; ``range(n)`` counts from 0 (TF's ``tf.range``)."""
+    if limit is None:
+        start, limit = 0, start
+    vals = [float(v) if isinstance(v, Tensor) and v.dtype.kind == "f" else
+            (int(v) if isinstance(v, Tensor) else v) for v in (start, limit, delta)]
+    if vals[2] == 0:
+        raise ValueError("range: delta must not be zero")
+    if dtype is None:
+        if any(isinstance(v, float) for v in vals):
+            dtype = np.float32
+        else:
+            dtype = np.int32
+    return core.wrap(_xp().arange(vals[0], vals[1], vals[2], dtype=as_dtype(dtype)))
+
+
+def linspace(start, stop, num, axis=0, name=None):
+    s = convert_to_tensor(start)
+    e = convert_to_tensor(stop, dtype=s.dtype)
+    xp = s.xp
+    out = xp.linspace(s._data, e._data, int(num), axis=axis).astype(s.dtype if s.dtype.kind == "f" else np.float32)
+    return core.wrap(out)
+
+
+def shape(input, out_type=np.int32, name=None):
+    """The shape of ``input`` as an integer tensor."""
+    x = input if isinstance(input, Tensor) else convert_to_tensor(input)
+    return core.wrap(np.asarray(x.shape, dtype=as_dtype(out_type)))
+
+
+def size(input, out_type=np.int32, name=None):
+    x = input if isinstance(input, Tensor) else convert_to_tensor(input)
+    return core.wrap(np.asarray(x.size, dtype=as_dtype(out_type)))
+
+
+def rank(input, name=None):
+    x = input if isinstance(input, Tensor) else convert_to_tensor(input)
+    return core.wrap(np.asarray(x.ndim, dtype=np.int32))
+
+
+def from_dlpack(capsule_or_array):
+    """A tensor sharing memory with a DLPack-capable array (PyTorch, JAX, CuPy, NumPy)."""
+    obj = capsule_or_array
+    dev_type = None
+    if hasattr(obj, "__dlpack_device__"):
+        dev_type = obj.__dlpack_device__()[0]
+    if dev_type in (2, 3, 13):  # CUDA, CUDA host, CUDA managed
+        cp = backend.cupy_module()
+        return core.wrap(cp.from_dlpack(obj))
+    return core.wrap(np.from_dlpack(obj))

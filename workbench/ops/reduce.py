@@ -1,0 +1,328 @@
+"""Reductions and scans over axes.
+
+Gradient rules follow TF: ``reduce_max``/``reduce_min`` split the gradient
+equally among tied maxima; ``reduce_prod`` is exact where inputs are zero
+(products of the other elements, by exclusive cumulative products).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import core
+from ..core import Tensor, apply, convert_to_tensor, defop
+from ._define import KINDS, dtype_error
+from .shape import _lead, broadcast_to, norm_axis, reshape, transpose
+
+
+def _axes(axis, ndim, opname):
+    """Normalize ``axis`` (None, int, list or Tensor) to a sorted tuple of non-negative axes."""
+    if axis is None:
+        return tuple(range(ndim))
+    if isinstance(axis, Tensor):
+        axis = axis.numpy().tolist()
+    if isinstance(axis, (int, np.integer)):
+        axis = [axis]
+    out = sorted({norm_axis(a, ndim, opname) for a in axis}) if ndim else []
+    for a in axis:
+        norm_axis(a, max(ndim, 1), opname)
+    return tuple(out)
+
+
+def _kept_shape(shape, axes):
+    return tuple(1 if i in axes else s for i, s in enumerate(shape))
+
+
+def _expand_to_input(g, ans, x, axes, keepdims):
+    """Broadcast a reduction's cotangent (or its output) back over the reduced axes."""
+    lead = _lead(g, ans)
+    if not keepdims:
+        g = reshape(g, g.shape[:lead] + _kept_shape(x.shape, axes))
+    return broadcast_to(g, g.shape[:lead] + x.shape)
+
+
+def _reduction(name, fwd, dtypes="numeric"):
+    kinds = KINDS[dtypes]
+
+    def make(op):
+        def fn(input_tensor, axis=None, keepdims=False, name=None):
+            x = convert_to_tensor(input_tensor)
+            if x._data.dtype.kind not in kinds:
+                raise dtype_error(op.name, "input_tensor", x.dtype, kinds)
+            axes = _axes(axis, x.ndim, op.name)
+            return apply(op, (x,), {"axis": axes, "keepdims": bool(keepdims)})
+        fn.__name__ = fn.__qualname__ = op.name
+        fn.op = op
+        return fn
+    return make
+
+
+def _sum_fwd(xp, x, axis, keepdims):
+    dt = x.dtype if x.dtype.kind in "iub" else None
+    if dt is not None and dt.kind == "b":
+        dt = np.int32
+    return xp.sum(x, axis=axis, keepdims=keepdims, dtype=dt)
+
+
+_sum_op = defop("reduce_sum", _sum_fwd,
+                vjp=lambda g, ans, x, axis, keepdims: (_expand_to_input(g, ans, x, axis, keepdims),),
+                jvp=lambda ts, ans, x, axis, keepdims: reduce_sum(ts[0], axis=axis, keepdims=keepdims))
+reduce_sum = _reduction("reduce_sum", _sum_fwd)(_sum_op)
+
+
+def _count(x, axes):
+    return int(np.prod([x.shape[a] for a in axes])) if axes else 1
+
+
+def _mean_fwd(xp, x, axis, keepdims):
+    if x.dtype.kind in "iu":  # TF: integer mean stays integer (truncated)
+        return (xp.sum(x, axis=axis, keepdims=keepdims) // max(_count(x, axis), 1)).astype(x.dtype)
+    return xp.mean(x, axis=axis, keepdims=keepdims)
+
+
+_mean_op = defop("reduce_mean", _mean_fwd,
+                 vjp=lambda g, ans, x, axis, keepdims: (
+                     _expand_to_input(g, ans, x, axis, keepdims) / _count(x, axis),),
+                 jvp=lambda ts, ans, x, axis, keepdims: reduce_mean(ts[0], axis=axis, keepdims=keepdims))
+reduce_mean = _reduction("reduce_mean", _mean_fwd)(_mean_op)
+
+
+def _minmax_vjp(g, ans, x, axis, keepdims):
+    from .elementwise import cast, equal
+    y = _expand_to_input(ans, ans, x, axis, keepdims)
+    ind = cast(equal(y, x), x.dtype)
+    num = reduce_sum(ind, axis=axis, keepdims=True)
+    gb = _expand_to_input(g, ans, x, axis, keepdims)
+    return (gb * (ind / num),)
+
+
+def _minmax_jvp(ts, ans, x, axis, keepdims):
+    from .elementwise import cast, equal
+    y = _expand_to_input(ans, ans, x, axis, keepdims)
+    ind = cast(equal(y, x), x.dtype)
+    num = reduce_sum(ind, axis=axis, keepdims=keepdims)
+    return reduce_sum(ts[0] * ind, axis=axis, keepdims=keepdims) / num
+
+
+def _max_fwd(xp, x, axis, keepdims):
+    if x.size == 0:  # TF: the identity of max, the lowest value
+        return xp.full(_reduced_shape(x.shape, axis, keepdims), _lowest(x.dtype), x.dtype)
+    return xp.max(x, axis=axis, keepdims=keepdims)
+
+
+def _min_fwd(xp, x, axis, keepdims):
+    if x.size == 0:
+        return xp.full(_reduced_shape(x.shape, axis, keepdims), _highest(x.dtype), x.dtype)
+    return xp.min(x, axis=axis, keepdims=keepdims)
+
+
+def _reduced_shape(shape, axes, keepdims):
+    if keepdims:
+        return _kept_shape(shape, axes)
+    return tuple(s for i, s in enumerate(shape) if i not in axes)
+
+
+def _lowest(dtype):
+    return -np.inf if dtype.kind == "f" else (False if dtype.kind == "b" else np.iinfo(dtype).min)
+
+
+def _highest(dtype):
+    return np.inf if dtype.kind == "f" else (True if dtype.kind == "b" else np.iinfo(dtype).max)
+
+
+_max_op = defop("reduce_max", _max_fwd, vjp=_minmax_vjp, jvp=_minmax_jvp, domain="ties")
+_min_op = defop("reduce_min", _min_fwd, vjp=_minmax_vjp, jvp=_minmax_jvp, domain="ties")
+reduce_max = _reduction("reduce_max", _max_fwd)(_max_op)
+reduce_min = _reduction("reduce_min", _min_fwd)(_min_op)
+
+
+def _prod_fwd(xp, x, axis, keepdims):
+    dt = x.dtype if x.dtype.kind in "iu" else None
+    return xp.prod(x, axis=axis, keepdims=keepdims, dtype=dt)
+
+
+def _prod_vjp(g, ans, x, axis, keepdims):
+    # product of all the other elements = exclusive cumprod from the left times from the right,
+    # over the reduced axes moved last and flattened; exact where x has zeros
+    nd = x.ndim
+    if not axis:
+        return (g,)
+    kept = [i for i in range(nd) if i not in axis]
+    perm = kept + list(axis)
+    xt = transpose(x, perm)
+    flat = reshape(xt, xt.shape[:len(kept)] + (-1,))
+    others = cumprod(flat, axis=-1, exclusive=True) * cumprod(flat, axis=-1, exclusive=True, reverse=True)
+    others = transpose(reshape(others, xt.shape), np.argsort(perm))
+    return (_expand_to_input(g, ans, x, axis, keepdims) * others,)
+
+
+_prod_op = defop("reduce_prod", _prod_fwd, vjp=_prod_vjp,
+                 jvp=lambda ts, ans, x, axis, keepdims: reduce_sum(
+                     ts[0] * _prod_vjp(_ones(ans), ans, x, axis, keepdims)[0], axis=axis, keepdims=keepdims))
+reduce_prod = _reduction("reduce_prod", _prod_fwd)(_prod_op)
+
+
+def _ones(t):
+    return core.wrap(t.xp.ones(t.shape, t.dtype))
+
+
+def _lse_fwd(xp, x, axis, keepdims):
+    if x.size == 0:
+        return xp.full(_reduced_shape(x.shape, axis, keepdims), -np.inf, x.dtype)
+    m = xp.max(x, axis=axis, keepdims=True)
+    m = xp.where(xp.isfinite(m), m, xp.zeros((), x.dtype))
+    with np.errstate(divide="ignore"):
+        out = xp.log(xp.sum(xp.exp(x - m), axis=axis, keepdims=True)) + m
+    if not keepdims:
+        out = out.reshape(_reduced_shape(x.shape, axis, False))
+    return out.astype(x.dtype, copy=False)
+
+
+def _lse_weights(ans, x, axis, keepdims):
+    from .elementwise import exp
+    return exp(x - _expand_to_input(ans, ans, x, axis, keepdims))
+
+
+_lse_op = defop("reduce_logsumexp", _lse_fwd,
+                vjp=lambda g, ans, x, axis, keepdims: (
+                    _expand_to_input(g, ans, x, axis, keepdims) * _lse_weights(ans, x, axis, keepdims),),
+                jvp=lambda ts, ans, x, axis, keepdims: reduce_sum(
+                    ts[0] * _lse_weights(ans, x, axis, keepdims), axis=axis, keepdims=keepdims),
+                dtypes="float")
+reduce_logsumexp = _reduction("reduce_logsumexp", _lse_fwd, dtypes="float")(_lse_op)
+
+
+def reduce_variance(input_tensor, axis=None, keepdims=False, name=None):
+    """Population variance over ``axis`` (TF's: divides by n)."""
+    x = convert_to_tensor(input_tensor)
+    if x.dtype.kind not in "fc":
+        raise dtype_error("reduce_variance", "input_tensor", x.dtype, "fc")
+    from .elementwise import square
+    mean = reduce_mean(x, axis=axis, keepdims=True)
+    return reduce_mean(square(x - mean), axis=axis, keepdims=keepdims)
+
+
+def reduce_std(input_tensor, axis=None, keepdims=False, name=None):
+    """Population standard deviation over ``axis``."""
+    from .elementwise import sqrt
+    return sqrt(reduce_variance(input_tensor, axis=axis, keepdims=keepdims))
+
+
+def reduce_euclidean_norm(input_tensor, axis=None, keepdims=False, name=None):
+    """``sqrt(sum(x**2))`` over ``axis``."""
+    from .elementwise import sqrt, square
+    return sqrt(reduce_sum(square(convert_to_tensor(input_tensor)), axis=axis, keepdims=keepdims))
+
+
+def _logical_reduction(name, reducer):
+    op = defop(name, lambda xp, x, axis, keepdims: reducer(xp)(x, axis=axis, keepdims=keepdims),
+               dtypes="bool")
+    return _reduction(name, None, dtypes="bool")(op)
+
+
+reduce_all = _logical_reduction("reduce_all", lambda xp: xp.all)
+reduce_any = _logical_reduction("reduce_any", lambda xp: xp.any)
+
+
+def _arg_fn(name, reducer):
+    op = defop(name, lambda xp, x, axis, output_type: reducer(xp)(x, axis=axis).astype(output_type))
+
+    def fn(input, axis=None, output_type=np.int64, name=None):
+        x = convert_to_tensor(input)
+        if x.ndim == 0:
+            raise ValueError(f"{op.name}: input must have rank >= 1")
+        a = 0 if axis is None else norm_axis(axis, x.ndim, op.name)  # TF: axis defaults to 0
+        if x.shape[a] == 0:
+            raise ValueError(f"{op.name}: cannot reduce over axis {a} of size 0 (shape {x.shape})")
+        return apply(op, (x,), {"axis": a, "output_type": np.dtype(output_type)})
+    fn.__name__ = fn.__qualname__ = name
+    fn.op = op
+    return fn
+
+
+argmax = _arg_fn("argmax", lambda xp: xp.argmax)
+argmin = _arg_fn("argmin", lambda xp: xp.argmin)
+
+
+# ---------------------------------------------------------------------------
+# scans
+
+
+def _scan_fwd(xp, x, axis, exclusive, reverse, kind):
+    if reverse:
+        x = xp.flip(x, axis)
+    fn = xp.cumsum if kind == "sum" else xp.cumprod
+    out = fn(x, axis=axis, dtype=x.dtype)
+    if exclusive:
+        ident = xp.zeros if kind == "sum" else xp.ones
+        pad_shape = list(x.shape)
+        pad_shape[axis] = 1
+        out = xp.concatenate([ident(pad_shape, x.dtype), xp.take(out, xp.arange(x.shape[axis] - 1), axis=axis)],
+                             axis=axis)
+    if reverse:
+        out = xp.flip(out, axis)
+    return out
+
+
+def _cumsum_vjp(g, ans, x, axis, exclusive, reverse, kind):
+    return (cumsum(g, axis=axis + _lead(g, ans), exclusive=exclusive, reverse=not reverse),)
+
+
+def _cumprod_vjp(g, ans, x, axis, exclusive, reverse, kind):
+    # TF's rule: divides by x, so it is NaN where x is zero (as in TF)
+    lead = _lead(g, ans)
+    return (cumsum(ans * g, axis=axis + lead, exclusive=exclusive, reverse=not reverse) / x,)
+
+
+_cumsum_op = defop("cumsum", _scan_fwd, vjp=_cumsum_vjp,
+                   jvp=lambda ts, ans, x, axis, exclusive, reverse, kind: cumsum(
+                       ts[0], axis=axis, exclusive=exclusive, reverse=reverse))
+def _cumprod_jvp(ts, ans, x, axis, exclusive, reverse, kind):
+    # d cumprod(x) = cumprod(x) * cumsum(t / x), with the same exclusive/reverse flags
+    return ans * cumsum(ts[0] / x, axis=axis, exclusive=exclusive, reverse=reverse)
+
+
+_cumprod_op = defop("cumprod", _scan_fwd, vjp=_cumprod_vjp, jvp=_cumprod_jvp, domain="nonzero")
+
+
+def _scan(op, kind):
+    def fn(x, axis=0, exclusive=False, reverse=False, name=None):
+        x = convert_to_tensor(x)
+        if x.ndim == 0:
+            raise ValueError(f"{op.name}: x must have rank >= 1")
+        a = norm_axis(axis, x.ndim, op.name)
+        return apply(op, (x,), {"axis": a, "exclusive": bool(exclusive), "reverse": bool(reverse),
+                                "kind": kind})
+    fn.__name__ = fn.__qualname__ = op.name
+    fn.op = op
+    return fn
+
+
+cumsum = _scan(_cumsum_op, "sum")
+cumprod = _scan(_cumprod_op, "prod")
+
+
+def norm(tensor, ord="euclidean", axis=None, keepdims=None, name=None):
+    """Vector p-norms, and the Frobenius, 1 and inf norms of matrices (``axis`` a pair)."""
+    from .elementwise import abs as _abs, pow as _pow, sqrt, square
+    x = convert_to_tensor(tensor)
+    keep = bool(keepdims)
+    if isinstance(axis, (list, tuple)) and len(axis) == 2:
+        a0, a1 = (norm_axis(a, x.ndim, "norm") for a in axis)
+        if ord in ("euclidean", "fro"):
+            return sqrt(reduce_sum(square(x), axis=(a0, a1), keepdims=keep))
+        if ord == 1:
+            return reduce_max(reduce_sum(_abs(x), axis=a0, keepdims=True), axis=(a0, a1), keepdims=keep)
+        if ord == np.inf:
+            return reduce_max(reduce_sum(_abs(x), axis=a1, keepdims=True), axis=(a0, a1), keepdims=keep)
+        raise ValueError(f"norm: matrix ord must be 'fro', 'euclidean', 1 or inf, got {ord!r}")
+    if ord in ("euclidean", 2, 2.0):
+        return sqrt(reduce_sum(square(x), axis=axis, keepdims=keep))
+    if ord == 1:
+        return reduce_sum(_abs(x), axis=axis, keepdims=keep)
+    if ord == np.inf:
+        return reduce_max(_abs(x), axis=axis, keepdims=keep)
+    if isinstance(ord, (int, float)) and ord > 0:
+        return _pow(reduce_sum(_pow(_abs(x), float(ord) if x.dtype.kind != "f" else ord),
+                               axis=axis, keepdims=keep), 1.0 / ord)
+    raise ValueError(f"norm: ord must be 'euclidean', 'fro', a positive number or inf, got {ord!r}")

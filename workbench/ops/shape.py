@@ -1,0 +1,432 @@
+"""Shape ops and indexing.
+
+Rules here receive cotangents that may carry extra leading (batch)
+dimensions: they read ``lead = g.ndim - ans.ndim`` and keep those dims in
+front, so a jacobian is one vectorized backward pass.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import backend, core
+from ..core import Tensor, apply, convert_to_tensor, defop
+
+
+def _lead(g, ans):
+    return g.ndim - ans.ndim
+
+
+def _shape_arg(shape, what="shape"):
+    if isinstance(shape, Tensor):
+        shape = shape.numpy().tolist()
+    if isinstance(shape, (int, np.integer)):
+        return (int(shape),)
+    try:
+        return tuple(int(s) if s is not None else -1 for s in shape)
+    except TypeError:
+        raise TypeError(f"{what} must be a list of integers, got {shape!r}") from None
+
+
+def norm_axis(axis, ndim, opname="op"):
+    """A non-negative axis, with an error that names the op and the rank."""
+    a = int(axis)
+    if not -ndim <= a < ndim:
+        raise ValueError(f"{opname}: axis {axis} is out of range for a tensor of rank {ndim}")
+    return a % ndim if ndim else 0
+
+
+# ---------------------------------------------------------------------------
+# identity, device copies
+
+_identity_op = defop("identity", lambda xp, x: x,
+                     vjp=lambda g, ans, x: (g,), jvp=lambda ts, ans, x: ts[0], dtypes="any")
+
+
+def identity(input, name=None):
+    """The same value as a new tensor (recorded by tapes; reading a Variable through it
+    snapshots nothing, as TF's identity of a variable reads its value)."""
+    x = convert_to_tensor(input)
+    if isinstance(x, core.Variable):  # snapshot: the variable may be assigned later
+        out = core.wrap(x._data.copy())
+        if core._slow:
+            core.after_op(_identity_op, (x,), core._NO_PARAMS, out)
+        return out
+    return apply(_identity_op, (x,))
+
+
+def _move_fwd(xp, x, device):
+    return backend.move(x, device)
+
+
+_copy_op = defop("copy_to_device", _move_fwd,
+                 vjp=lambda g, ans, x, device: (_copy_to_device(g, backend.device_of(x._data)),),
+                 jvp=lambda ts, ans, x, device: _copy_to_device(ts[0], device), dtypes="any")
+
+
+def _copy_to_device(x, device):
+    return apply(_copy_op, (x,), {"device": device})
+
+
+# ---------------------------------------------------------------------------
+# reshape family
+
+_reshape_op = defop(
+    "reshape", lambda xp, x, shape: xp.reshape(x, shape),
+    vjp=lambda g, ans, x, shape: (reshape(g, g.shape[:_lead(g, ans)] + x.shape),),
+    jvp=lambda ts, ans, x, shape: reshape(ts[0], ans.shape), dtypes="any")
+
+
+def reshape(tensor, shape, name=None):
+    """``tensor`` with a new shape of the same size (one dimension may be -1)."""
+    x = convert_to_tensor(tensor)
+    shape = _shape_arg(shape)
+    if shape == x._data.shape:
+        return x
+    try:
+        out_shape = _resolve_shape(x.shape, shape)
+    except ValueError as exc:
+        raise ValueError(f"reshape: cannot reshape a tensor of shape {x.shape} "
+                         f"({x.size} elements) to {shape}: {exc}") from None
+    return apply(_reshape_op, (x,), {"shape": out_shape})
+
+
+def _resolve_shape(old, new):
+    size = int(np.prod(old))
+    unknown = [i for i, s in enumerate(new) if s == -1]
+    if len(unknown) > 1:
+        raise ValueError("only one dimension may be -1")
+    known = int(np.prod([s for s in new if s != -1]))
+    if unknown:
+        if known == 0 or size % known:
+            raise ValueError("the sizes do not divide")
+        new = tuple(size // known if s == -1 else s for s in new)
+    elif known != size:
+        raise ValueError("the sizes differ")
+    return tuple(new)
+
+
+def expand_dims(input, axis, name=None):
+    """Insert a dimension of size 1 at ``axis`` (negative counts from the end of the result)."""
+    x = convert_to_tensor(input)
+    nd = x.ndim + 1
+    a = norm_axis(axis, nd, "expand_dims")
+    return reshape(x, x.shape[:a] + (1,) + x.shape[a:])
+
+
+def squeeze(input, axis=None, name=None):
+    """Remove dimensions of size 1 (all of them, or those in ``axis``)."""
+    x = convert_to_tensor(input)
+    if axis is None:
+        shape = tuple(s for s in x.shape if s != 1)
+    else:
+        axes = {norm_axis(a, x.ndim, "squeeze") for a in (axis if isinstance(axis, (list, tuple)) else [axis])}
+        for a in axes:
+            if x.shape[a] != 1:
+                raise ValueError(f"squeeze: cannot squeeze axis {a} of shape {x.shape}: its size is not 1")
+        shape = tuple(s for i, s in enumerate(x.shape) if i not in axes)
+    return reshape(x, shape)
+
+
+def _transpose_vjp(g, ans, x, perm):
+    lead = _lead(g, ans)
+    inv = np.argsort(perm)
+    return (transpose(g, tuple(range(lead)) + tuple(lead + int(p) for p in inv)),)
+
+
+_transpose_op = defop("transpose", lambda xp, x, perm: xp.transpose(x, perm),
+                      vjp=_transpose_vjp,
+                      jvp=lambda ts, ans, x, perm: transpose(ts[0], perm), dtypes="any")
+
+
+def transpose(a, perm=None, conjugate=False, name=None):
+    """Permute dimensions (reverse them when ``perm`` is None)."""
+    x = convert_to_tensor(a)
+    if perm is None:
+        perm = tuple(range(x.ndim - 1, -1, -1))
+    else:
+        perm = tuple(norm_axis(p, x.ndim, "transpose") for p in _shape_arg(perm, "perm"))
+        if sorted(perm) != list(range(x.ndim)):
+            raise ValueError(f"transpose: perm {perm} is not a permutation of the {x.ndim} dimensions "
+                             f"of a tensor of shape {x.shape}")
+    if perm == tuple(range(x.ndim)):
+        return x
+    return apply(_transpose_op, (x,), {"perm": perm})
+
+
+_broadcast_op = defop(
+    "broadcast_to", lambda xp, x, shape: xp.broadcast_to(x, shape),
+    vjp=lambda g, ans, x, shape: (core.unbroadcast(g, x.shape, _lead(g, ans)),),
+    jvp=lambda ts, ans, x, shape: broadcast_to(ts[0], shape), dtypes="any")
+
+
+def broadcast_to(input, shape, name=None):
+    """``input`` broadcast to ``shape`` (NumPy's rules)."""
+    x = convert_to_tensor(input)
+    shape = _shape_arg(shape)
+    if shape == x.shape:
+        return x
+    try:
+        np.broadcast_shapes(x.shape, shape)
+        if np.broadcast_shapes(x.shape, shape) != shape:
+            raise ValueError
+    except ValueError:
+        raise ValueError(f"broadcast_to: cannot broadcast shape {x.shape} to {shape}") from None
+    return apply(_broadcast_op, (x,), {"shape": shape})
+
+
+# ---------------------------------------------------------------------------
+# concat / stack / unstack / split
+
+
+def _concat_fwd(xp, *xs, axis):
+    return xp.concatenate(xs, axis=axis)
+
+
+def _concat_vjp(g, ans, *xs, axis):
+    lead = _lead(g, ans)
+    sizes = [x.shape[axis] for x in xs]
+    return tuple(split(g, sizes, axis=axis + lead))
+
+
+def _concat_jvp(ts, ans, *xs, axis):
+    return concat([zeros_like_t(x) if t is None else t for t, x in zip(ts, xs)], axis=axis)
+
+
+_concat_op = defop("concat", _concat_fwd, vjp=_concat_vjp, jvp=_concat_jvp, dtypes="any")
+
+
+def concat(values, axis, name=None):
+    """Join tensors along an existing ``axis``."""
+    xs = _same_dtype([convert_to_tensor(v) for v in values], "concat")
+    if not xs:
+        raise ValueError("concat: values must be a non-empty list of tensors")
+    nd = xs[0].ndim
+    if nd == 0:
+        raise ValueError("concat: cannot concatenate scalars; use wb.stack")
+    a = norm_axis(axis, nd, "concat")
+    for i, x in enumerate(xs):
+        if x.ndim != nd or x.shape[:a] + x.shape[a + 1:] != xs[0].shape[:a] + xs[0].shape[a + 1:]:
+            raise ValueError(f"concat: values[{i}] has shape {x.shape}, which does not match "
+                             f"values[0] shape {xs[0].shape} outside axis {a}")
+    if len(xs) == 1:
+        return xs[0]
+    return apply(_concat_op, tuple(xs), {"axis": a})
+
+
+def _same_dtype(xs, opname):
+    for i, x in enumerate(xs[1:], 1):
+        if x.dtype != xs[0].dtype:
+            raise TypeError(f"{opname}: values[{i}] has dtype {x.dtype}, values[0] has {xs[0].dtype}")
+    return xs
+
+
+def stack(values, axis=0, name=None):
+    """Join tensors of one shape along a new ``axis``."""
+    xs = _same_dtype([convert_to_tensor(v) for v in values], "stack")
+    if not xs:
+        raise ValueError("stack: values must be a non-empty list of tensors")
+    for i, x in enumerate(xs):
+        if x.shape != xs[0].shape:
+            raise ValueError(f"stack: values[{i}] has shape {x.shape}, values[0] has {xs[0].shape}")
+    a = norm_axis(axis, xs[0].ndim + 1, "stack")
+    return concat([expand_dims(x, a) for x in xs], axis=a) if len(xs) > 1 else expand_dims(xs[0], a)
+
+
+def _split_fwd(xp, x, sizes, axis):
+    cuts = np.cumsum(sizes)[:-1].tolist()
+    return tuple(xp.split(x, cuts, axis=axis))
+
+
+def _split_vjp(gs, ans, x, sizes, axis):
+    lead = _lead(_first_not_none(gs), ans[0])
+    parts = [zeros_like_t(a, lead_shape=_first_not_none(gs).shape[:lead]) if g is None else g
+             for g, a in zip(gs, ans)]
+    return (concat(parts, axis=axis + lead),)
+
+
+def _first_not_none(xs):
+    for x in xs:
+        if x is not None:
+            return x
+    raise ValueError("no gradient")
+
+
+def _split_op_jvp(ts, ans, x, sizes, axis):
+    return split(ts[0], list(sizes), axis=axis)
+
+
+_split_op = defop("split", _split_fwd, vjp=_split_vjp, jvp=_split_op_jvp, nout=-1, dtypes="any")
+
+
+def split(value, num_or_size_splits, axis=0, num=None, name=None):
+    """Split ``value`` along ``axis`` into equal parts (an int) or parts of the given sizes."""
+    x = convert_to_tensor(value)
+    a = norm_axis(axis, x.ndim, "split")
+    n = x.shape[a]
+    if isinstance(num_or_size_splits, (int, np.integer)):
+        k = int(num_or_size_splits)
+        if k <= 0 or n % k:
+            raise ValueError(f"split: dimension {a} of size {n} cannot be split into {k} equal parts")
+        sizes = (n // k,) * k
+    else:
+        sizes = list(_shape_arg(num_or_size_splits, "num_or_size_splits"))
+        if sizes.count(-1) == 1:
+            sizes[sizes.index(-1)] = n - (sum(sizes) + 1)
+        if sum(sizes) != n or any(s < 0 for s in sizes):
+            raise ValueError(f"split: sizes {tuple(sizes)} do not add up to dimension {a} of size {n}")
+        sizes = tuple(sizes)
+    if len(sizes) == 1:
+        return [x]
+    return list(_apply_multi(_split_op, (x,), {"sizes": sizes, "axis": a}))
+
+
+def _apply_multi(op, args, params):
+    """``apply`` for an op whose number of outputs depends on its parameters."""
+    data = [a._data for a in args]
+    out = op.fwd(backend.xp_of(data[0]), *data, **params)
+    res = tuple(core.wrap(o) for o in out)
+    if core._slow:
+        core.after_op(op, args, params, res)
+    return res
+
+
+def unstack(value, num=None, axis=0, name=None):
+    """Split along ``axis`` into tensors of one rank less."""
+    x = convert_to_tensor(value)
+    a = norm_axis(axis, x.ndim, "unstack")
+    n = x.shape[a]
+    if num is not None and num != n:
+        raise ValueError(f"unstack: num={num} but dimension {a} has size {n}")
+    parts = split(x, n, axis=a) if n > 1 else [x]
+    if n == 0:
+        return []
+    return [squeeze(p, axis=a) for p in parts]
+
+
+def zeros_like_t(x, lead_shape=()):
+    xp = backend.xp_of(x._data)
+    return core.wrap(xp.zeros(tuple(lead_shape) + x._data.shape, x._data.dtype))
+
+
+# ---------------------------------------------------------------------------
+# indexing: x[key] and its transpose, a scatter-add into zeros
+
+
+def _index_parts(key):
+    """Which entries of a normalized key are advanced indices, and whether they are adjacent."""
+    has_array = any(not isinstance(k, (slice, type(None), type(Ellipsis), int)) for k in key)
+    if not has_array:
+        return False, 0
+    pos = [i for i, k in enumerate(key)
+           if not isinstance(k, (slice, type(None), type(Ellipsis)))]
+    adjacent = pos == list(range(pos[0], pos[-1] + 1))
+    arrays = []
+    for k in key:
+        if isinstance(k, (slice, type(None), type(Ellipsis))):
+            continue
+        if isinstance(k, int):
+            arrays.append(np.empty(()))
+        elif getattr(k, "dtype", None) is not None and k.dtype == bool:
+            arrays.append(np.empty((1,)))
+        else:
+            arrays.append(np.empty(k.shape))
+    adv_ndim = np.broadcast(*arrays).ndim if len(arrays) > 1 else arrays[0].ndim
+    return (not adjacent), adv_ndim
+
+
+def _getitem_fwd(xp, x, key, lead=0):
+    if not lead:
+        return x[key]
+    out = x[(slice(None),) * lead + key]
+    moved, nadv = _index_parts(key)
+    if moved:  # NumPy put the advanced dims in front of the batch dims: restore the order
+        out = xp.moveaxis(out, list(range(nadv)), list(range(lead, lead + nadv)))
+    return out
+
+
+def _scatter_fwd(xp, g, key, shape, lead=0):
+    out_shape = g.shape[:lead] + shape
+    z = xp.zeros(out_shape, g.dtype)
+    full = (slice(None),) * lead + key
+    moved, nadv = _index_parts(key)
+    if lead and moved:
+        g = xp.moveaxis(g, list(range(lead, lead + nadv)), list(range(nadv)))
+    if _is_basic(key):
+        z[full] = g
+    elif xp is np:
+        np.add.at(z, full, g)
+    else:
+        import cupyx
+        cupyx.scatter_add(z, full, g)
+    return z
+
+
+def _is_basic(key):
+    return all(isinstance(k, (slice, type(None), type(Ellipsis), int)) for k in key)
+
+
+def _getitem_vjp(g, ans, x, key, lead=0):
+    glead = _lead(g, ans)
+    return (apply(_scatter_op, (g,), {"key": key, "shape": x.shape, "lead": glead + lead}),)
+
+
+_getitem_op = defop(
+    "getitem", _getitem_fwd, vjp=_getitem_vjp,
+    jvp=lambda ts, ans, x, key, lead=0: apply(_getitem_op, (ts[0],), {"key": key, "lead": lead}),
+    dtypes="any")
+
+_scatter_op = defop(
+    "index_scatter", _scatter_fwd,
+    vjp=lambda g, ans, gin, key, shape, lead=0: (
+        apply(_getitem_op, (g,), {"key": key, "lead": lead + _lead(g, ans)}),),
+    jvp=lambda ts, ans, gin, key, shape, lead=0: apply(_scatter_op, (ts[0],),
+                                                        {"key": key, "shape": shape, "lead": lead}),
+    dtypes="any")
+
+
+def _normalize_key(key, x):
+    if not isinstance(key, tuple):
+        key = (key,)
+    xp = backend.xp_of(x._data)
+    out = []
+    for k in key:
+        if isinstance(k, Tensor):
+            k = k._data
+        elif isinstance(k, list):
+            k = np.asarray(k)
+        if isinstance(k, (np.integer,)):
+            k = int(k)
+        elif isinstance(k, slice):
+            k = slice(*(int(v) if isinstance(v, (Tensor, np.integer)) else v
+                        for v in (k.start, k.stop, k.step)))
+        if hasattr(k, "dtype") and not isinstance(k, (int, slice)):
+            if k.dtype.kind not in "iub":
+                raise TypeError(f"index arrays must be integer or bool, got dtype {k.dtype}")
+            if k.ndim == 0 and k.dtype.kind in "iu":
+                k = int(k)
+            elif xp is not np:
+                k = xp.asarray(k)
+        out.append(k)
+    return tuple(out)
+
+
+def getitem(x, key):
+    """NumPy-style indexing (basic and advanced); differentiable."""
+    x = convert_to_tensor(x)
+    key = _normalize_key(key, x)
+    try:
+        return apply(_getitem_op, (x,), {"key": key})
+    except IndexError as exc:
+        raise IndexError(f"index {key!r} is invalid for a tensor of shape {x.shape}: {exc}") from None
+
+
+# ---------------------------------------------------------------------------
+# stop_gradient: no rules, so tapes and accumulators pass it by
+
+_stop_op = defop("stop_gradient", lambda xp, x: x, dtypes="any")
+
+
+def stop_gradient(input, name=None):
+    """The same value, with no gradient flowing through it (forward or reverse)."""
+    return apply(_stop_op, (convert_to_tensor(input),))
