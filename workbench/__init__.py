@@ -22,6 +22,8 @@ from .ops.reduce import *  # noqa: F401,F403
 from .ops.shape import *  # noqa: F401,F403
 from .ops.shape import getitem, identity, stop_gradient  # noqa: F401
 from .ops.linalg import matmul, matvec  # noqa: F401
+from .ops.indexing import *  # noqa: F401,F403
+from .ops.control_flow import *  # noqa: F401,F403
 from . import math  # noqa: F401,E402
 
 __version__ = "0.1.0"

@@ -88,3 +88,16 @@ def from_dlpack(capsule_or_array):
         cp = backend.cupy_module()
         return core.wrap(cp.from_dlpack(obj))
     return core.wrap(np.from_dlpack(obj))
+
+__all__ = [
+    "eye",
+    "fill",
+    "from_dlpack",
+    "linspace",
+    "ones",
+    "range",
+    "rank",
+    "shape",
+    "size",
+    "zeros",
+]

@@ -78,3 +78,9 @@ def matvec(a, b, transpose_a=False, adjoint_a=False, name=None):
 
 
 del core
+
+__all__ = [
+    "matmul",
+    "matrix_transpose",
+    "matvec",
+]

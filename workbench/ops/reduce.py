@@ -326,3 +326,22 @@ def norm(tensor, ord="euclidean", axis=None, keepdims=None, name=None):
         return _pow(reduce_sum(_pow(_abs(x), float(ord) if x.dtype.kind != "f" else ord),
                                axis=axis, keepdims=keep), 1.0 / ord)
     raise ValueError(f"norm: ord must be 'euclidean', 'fro', a positive number or inf, got {ord!r}")
+
+__all__ = [
+    "argmax",
+    "argmin",
+    "cumprod",
+    "cumsum",
+    "norm",
+    "reduce_all",
+    "reduce_any",
+    "reduce_euclidean_norm",
+    "reduce_logsumexp",
+    "reduce_max",
+    "reduce_mean",
+    "reduce_min",
+    "reduce_prod",
+    "reduce_std",
+    "reduce_sum",
+    "reduce_variance",
+]

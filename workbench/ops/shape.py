@@ -430,3 +430,18 @@ _stop_op = defop("stop_gradient", lambda xp, x: x, dtypes="any")
 def stop_gradient(input, name=None):
     """The same value, with no gradient flowing through it (forward or reverse)."""
     return apply(_stop_op, (convert_to_tensor(input),))
+
+__all__ = [
+    "broadcast_to",
+    "concat",
+    "expand_dims",
+    "getitem",
+    "identity",
+    "reshape",
+    "split",
+    "squeeze",
+    "stack",
+    "stop_gradient",
+    "transpose",
+    "unstack",
+]

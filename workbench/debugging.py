@@ -1,0 +1,1 @@
+"""``wb.debugging``: numerics checks (being written)."""

@@ -1,0 +1,3 @@
+"""control_flow ops (being written)."""
+
+__all__ = []

@@ -1,0 +1,3 @@
+"""segment ops (being written)."""
+
+__all__ = []

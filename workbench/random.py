@@ -1,0 +1,1 @@
+"""``wb.random``: seeded generators and stateless sampling (being written)."""
