@@ -8,7 +8,7 @@
 6.0
 """
 
-from . import backend, dtypes, nest, ops  # noqa: F401  (ops registers every op)
+from . import backend, dtypes, errors, nest, ops  # noqa: F401  (ops registers every op)
 from .backend import Device, device, default_device, list_devices  # noqa: F401
 from .core import OPS, Tensor, Variable, constant, convert_to_tensor  # noqa: F401
 from .dtypes import (  # noqa: F401

@@ -178,6 +178,16 @@ def xp_of(array):
     return _cupy
 
 
+def xp_for(*arrays):
+    """The array module for an op's inputs: NumPy scalars go along with either module."""
+    if _cupy is None:
+        return np
+    for a in arrays:
+        if not isinstance(a, np.generic):
+            return np if isinstance(a, np.ndarray) else _cupy
+    return np
+
+
 def device_of(array) -> Device:
     if _cupy is None or isinstance(array, (np.ndarray, np.generic)):
         return CPU

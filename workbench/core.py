@@ -351,6 +351,15 @@ def binary_arrays(x, y, opname):
 def _coerce(value, like, opname):
     """Convert a non-tensor operand to ``like``'s dtype and device."""
     dt = like.dtype
+    t = type(value)
+    if t is float or t is int or t is bool:
+        # fast path: a NumPy scalar of the tensor's dtype (CuPy kernels take it as a scalar too)
+        if t is float and dt.kind not in "fc":
+            raise TypeError(f"{opname}: cannot convert {value!r} to a tensor of dtype {dt}: it is not an integer")
+        try:
+            return dt.type(value)
+        except OverflowError:
+            raise TypeError(f"{opname}: {value!r} does not fit in dtype {dt}") from None
     if isinstance(value, (np.ndarray,)) or (type(value).__module__.startswith("cupy")
                                              and hasattr(value, "dtype")):
         if value.dtype != dt:
@@ -512,7 +521,8 @@ def apply(op: Op, args: tuple, params: dict = _NO_PARAMS):
     if backend._cupy is None:
         out = op.fwd(np, *[a._data for a in args], **params)
     else:
-        out = op.fwd(backend.xp_of(args[0]._data), *[a._data for a in args], **params)
+        data = [a._data for a in args]
+        out = op.fwd(backend.xp_for(*data), *data, **params)
     if op.nout == 1:
         res = _wrap(out)
     else:

@@ -66,7 +66,7 @@ def binary(name, fwd, vjp=None, jvp=None, *, dtypes="numeric", domain="real", pu
         if a.dtype.kind not in kinds:
             raise dtype_error(label, argnames[0], a.dtype, kinds)
         try:
-            out = fwd(np if backend._cupy is None else backend.xp_of(a), a, y._data)
+            out = fwd(np if backend._cupy is None else backend.xp_for(a, y._data), a, y._data)
         except ValueError as exc:
             raise broadcast_error(label, a.shape, y._data.shape, argnames) from exc
         out = _wrap(out)
