@@ -35,8 +35,16 @@ def _leaf_tensors(structure, what):
     for i, x in enumerate(flat):
         if x is None:
             raise ValueError(f"{what}[{i}] is None; expected a tensor or variable")
-        out.append(x if isinstance(x, Tensor) else convert_to_tensor(x))
+        if isinstance(x, Tensor) or hasattr(x, "_watch_components"):
+            out.append(x)
+        else:
+            out.append(convert_to_tensor(x))
     return flat, out
+
+
+def _expand(tensors):
+    """Composite tensors (RaggedTensor) contribute their components (flat values)."""
+    return [c for t in tensors for c in _components(t)]
 
 
 class GradientTape:
@@ -243,12 +251,12 @@ class GradientTape:
         """
         self._check_usable("gradient")
         mode = _unconnected_mode(unconnected_gradients)
-        _, flat_targets = _leaf_tensors(target, "target")
+        flat_targets = _expand(_leaf_tensors(target, "target")[1])
         src_struct, flat_sources = _leaf_tensors(sources, "sources")
         if output_gradients is None:
             seeds = [_ones_like(t) for t in flat_targets]
         else:
-            _, seeds = _leaf_tensors(output_gradients, "output_gradients")
+            seeds = _expand(_leaf_tensors(output_gradients, "output_gradients")[1])
             if len(seeds) != len(flat_targets):
                 raise ValueError(f"gradient: output_gradients has {len(seeds)} tensors, "
                                  f"target has {len(flat_targets)}")

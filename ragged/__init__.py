@@ -1,1 +1,15 @@
-"""Ragged (variable-length) tensors. Not yet built: see the ragged issue."""
+"""Ragged (variable-length) tensors, TF's ``tf.RaggedTensor`` model, on NumPy and CuPy.
+
+>>> import ragged
+>>> rt = ragged.constant([[1.0, 2.0, 3.0], [], [4.0]])
+>>> wb.reduce_sum(rt, axis=1).numpy()
+array([6., 0., 4.], dtype=float32)
+"""
+
+from .factory import constant, range  # noqa: A004
+from .indexing import gather_rows
+from .ops import map_flat_values
+from .ragged_tensor import RaggedTensor
+from .row_partition import RowPartition
+
+__all__ = ["RaggedTensor", "RowPartition", "constant", "range", "map_flat_values", "gather_rows"]

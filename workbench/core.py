@@ -291,6 +291,57 @@ def _flat(seq):
             yield v
 
 
+# ---------------------------------------------------------------------------
+# Dispatch: composite types (RaggedTensor) take over public functions. A type
+# opts in with a class attribute ``__wb_dispatch__ = True``; handlers are
+# registered per public function by the package that defines the type. Only
+# arguments that are not Tensors are ever looked at, so the Tensor path pays nothing.
+
+DISPATCH: dict = {}
+
+
+def register_dispatch(fn, handler):
+    """Make ``handler(*args, **kwargs)`` serve ``fn`` when an argument is a dispatching type."""
+    DISPATCH[fn] = handler
+
+
+def dispatch(fn, args, kwargs=None):
+    """The handler's result when ``args`` hold a dispatching type, else ``NotImplemented``."""
+    for a in args:
+        if getattr(a, "__wb_dispatch__", False) or (
+                isinstance(a, (list, tuple)) and any(getattr(v, "__wb_dispatch__", False) for v in a)):
+            handler = DISPATCH.get(fn)
+            if handler is None and getattr(fn, "elementwise", False):
+                generic = getattr(type(a), "__wb_elementwise__", None)
+                if generic is not None:
+                    return generic(fn, args, kwargs or {})
+            if handler is None:
+                raise TypeError(f"{getattr(fn, '__name__', fn)} does not support {type(a).__name__} "
+                                "arguments")
+            return handler(*args, **(kwargs or {}))
+    return NotImplemented
+
+
+def dispatchable(fn):
+    """Let composite types take over ``fn`` when its first argument (or an element of a
+    first-argument list) is one of them; Tensors go straight through."""
+    import functools
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        if args and not isinstance(args[0], Tensor):
+            first = args[0]
+            if getattr(first, "__wb_dispatch__", False) or (
+                    isinstance(first, (list, tuple)) and first
+                    and any(getattr(v, "__wb_dispatch__", False) for v in first)):
+                handler = DISPATCH.get(wrapper)
+                if handler is None:
+                    raise TypeError(f"{fn.__name__} does not support {type(first).__name__} arguments")
+                return handler(*args, **kwargs)
+        return fn(*args, **kwargs)
+    return wrapper
+
+
 def convert_to_tensor(value, dtype=None, dtype_hint=None, name=None) -> Tensor:
     """TF's ``convert_to_tensor``: a Tensor passes through (its dtype must match ``dtype``)."""
     if isinstance(value, Tensor):
@@ -328,7 +379,7 @@ def constant(value, dtype=None, shape=None, name=None) -> Tensor:
 
 
 def binary_arrays(x, y, opname):
-    """The arrays of two operands under TF's dtype rules (a Python number takes the tensor's dtype)."""
+    """The operands as Tensors under TF's dtype rules (a Python number takes the tensor's dtype)."""
     tx = isinstance(x, Tensor)
     ty = isinstance(y, Tensor)
     if tx:

@@ -38,6 +38,8 @@ def unary(name, fwd, vjp=None, jvp=None, *, dtypes="float", domain="real", publi
 
     def fn(x, name=None):
         if not isinstance(x, Tensor):
+            if getattr(x, "__wb_dispatch__", False):
+                return core.dispatch(fn, (x,))
             x = convert_to_tensor(x)
         d = x._data
         if d.dtype.kind not in kinds:
@@ -50,6 +52,7 @@ def unary(name, fwd, vjp=None, jvp=None, *, dtypes="float", domain="real", publi
     fn.__name__ = fn.__qualname__ = public or name
     fn.__doc__ = f"Elementwise ``{public or name}(x)`` (TF's ``tf.math.{public or name}``)."
     fn.op = op
+    fn.elementwise = True
     return fn
 
 
@@ -61,6 +64,9 @@ def binary(name, fwd, vjp=None, jvp=None, *, dtypes="numeric", domain="real", pu
     label = public or name
 
     def fn(x, y, name=None):
+        if not (isinstance(x, Tensor) and isinstance(y, Tensor)) and (
+                getattr(x, "__wb_dispatch__", False) or getattr(y, "__wb_dispatch__", False)):
+            return core.dispatch(fn, (x, y))
         x, y = binary_arrays(x, y, label)
         a = x._data
         if a.dtype.kind not in kinds:
@@ -77,6 +83,7 @@ def binary(name, fwd, vjp=None, jvp=None, *, dtypes="numeric", domain="real", pu
     fn.__name__ = fn.__qualname__ = label
     fn.__doc__ = f"Elementwise, broadcasting ``{label}({argnames[0]}, {argnames[1]})`` (TF's ``tf.math.{label}``)."
     fn.op = op
+    fn.elementwise = True
     return fn
 
 

@@ -303,6 +303,7 @@ _where_op = core.defop(
     broadcasts=True, dtypes="any", domain="where")
 
 
+@core.dispatchable
 def where(condition, x=None, y=None, name=None):
     """``where(condition, x, y)`` picks from ``x`` where ``condition`` is true, else ``y``
     (broadcasting). With only ``condition``, the indices of true elements, shape ``[n, rank]``.
@@ -343,6 +344,7 @@ _cast_op = core.defop(
     dtypes="any", domain="real")
 
 
+@core.dispatchable
 def cast(x, dtype, name=None):
     """``x`` converted to ``dtype``. Gradients flow between floating dtypes only."""
     from ..dtypes import as_dtype

@@ -45,6 +45,7 @@ def _reduction(name, fwd, dtypes="numeric"):
     kinds = KINDS[dtypes]
 
     def make(op):
+        @core.dispatchable
         def fn(input_tensor, axis=None, keepdims=False, name=None):
             x = convert_to_tensor(input_tensor)
             if x._data.dtype.kind not in kinds:
@@ -192,6 +193,7 @@ _lse_op = defop("reduce_logsumexp", _lse_fwd,
 reduce_logsumexp = _reduction("reduce_logsumexp", _lse_fwd, dtypes="float")(_lse_op)
 
 
+@core.dispatchable
 def reduce_variance(input_tensor, axis=None, keepdims=False, name=None):
     """Population variance over ``axis`` (TF's: divides by n)."""
     x = convert_to_tensor(input_tensor)
@@ -202,6 +204,7 @@ def reduce_variance(input_tensor, axis=None, keepdims=False, name=None):
     return reduce_mean(square(x - mean), axis=axis, keepdims=keepdims)
 
 
+@core.dispatchable
 def reduce_std(input_tensor, axis=None, keepdims=False, name=None):
     """Population standard deviation over ``axis``."""
     from .elementwise import sqrt

@@ -43,6 +43,7 @@ _identity_op = defop("identity", lambda xp, x: x,
                      vjp=lambda g, ans, x: (g,), jvp=lambda ts, ans, x: ts[0], dtypes="any")
 
 
+@core.dispatchable
 def identity(input, name=None):
     """The same value as a new tensor (recorded by tapes; reading a Variable through it
     snapshots nothing, as TF's identity of a variable reads its value)."""
@@ -106,6 +107,7 @@ def _resolve_shape(old, new):
     return tuple(new)
 
 
+@core.dispatchable
 def expand_dims(input, axis, name=None):
     """Insert a dimension of size 1 at ``axis`` (negative counts from the end of the result)."""
     x = convert_to_tensor(input)
@@ -196,6 +198,7 @@ def _concat_jvp(ts, ans, *xs, axis):
 _concat_op = defop("concat", _concat_fwd, vjp=_concat_vjp, jvp=_concat_jvp, dtypes="any")
 
 
+@core.dispatchable
 def concat(values, axis, name=None):
     """Join tensors along an existing ``axis``."""
     xs = _same_dtype([convert_to_tensor(v) for v in values], "concat")
@@ -221,6 +224,7 @@ def _same_dtype(xs, opname):
     return xs
 
 
+@core.dispatchable
 def stack(values, axis=0, name=None):
     """Join tensors of one shape along a new ``axis``."""
     xs = _same_dtype([convert_to_tensor(v) for v in values], "stack")
@@ -427,6 +431,7 @@ def getitem(x, key):
 _stop_op = defop("stop_gradient", lambda xp, x: x, dtypes="any")
 
 
+@core.dispatchable
 def stop_gradient(input, name=None):
     """The same value, with no gradient flowing through it (forward or reverse)."""
     return apply(_stop_op, (convert_to_tensor(input),))

@@ -1,0 +1,126 @@
+"""``ragged.constant`` and ``ragged.range``: building ragged tensors from Python data."""
+
+from __future__ import annotations
+
+import builtins
+
+import numpy as np
+
+import workbench as wb
+from workbench import core
+from workbench.core import Tensor
+
+from .ragged_tensor import RaggedTensor
+from .row_partition import RowPartition
+
+
+def _is_seq(x):
+    return isinstance(x, (list, tuple)) or (isinstance(x, (np.ndarray, Tensor)) and x.ndim > 0)
+
+
+def _scalar_depth(x, depth=0):
+    """The nesting depth of the scalars in ``x`` (None when it holds only empty lists)."""
+    if not _is_seq(x):
+        return depth
+    if isinstance(x, (np.ndarray, Tensor)):
+        return depth + x.ndim
+    found = None
+    for item in x:
+        d = _scalar_depth(item, depth + 1)
+        if d is None:
+            continue
+        if found is not None and d != found:
+            raise ValueError("ragged.constant: all scalar values must have the same nesting depth "
+                             f"(found depths {found} and {d})")
+        found = d
+    return found
+
+
+def constant(pylist, dtype=None, ragged_rank=None, inner_shape=None, name=None, row_splits_dtype=np.int64):
+    """A RaggedTensor from a nested Python list (TF's ``tf.ragged.constant``).
+
+    >>> ragged.constant([[1, 2], [3]]).to_list()
+    [[1, 2], [3]]
+    >>> ragged.constant([[[1, 2]], [[3, 4], [5, 6]]], inner_shape=(2,)).shape
+    (2, None, 2)
+
+    ``ragged_rank`` defaults to the scalar nesting depth minus one minus
+    ``len(inner_shape)``; the dimensions below it must be uniform.
+    """
+    if not _is_seq(pylist):
+        raise ValueError(f"ragged.constant: expected a nested list, got {type(pylist).__name__}")
+    depth = _scalar_depth(pylist)
+    inner = tuple(inner_shape) if inner_shape is not None else None
+    if ragged_rank is None:
+        if depth is None:
+            ragged_rank = 1 if inner is None else 1
+        else:
+            ragged_rank = depth - 1 - (len(inner) if inner is not None else 0)
+    ragged_rank = int(ragged_rank)
+    if depth is not None and ragged_rank >= depth:
+        raise ValueError(f"ragged.constant: ragged_rank={ragged_rank} must be less than the nesting "
+                         f"depth of the values ({depth})")
+    if ragged_rank < 1:
+        return wb.constant(pylist, dtype=dtype)
+    items = list(pylist) if not isinstance(pylist, Tensor) else list(pylist.numpy())
+    lengths_per_level = []
+    for level in builtins.range(ragged_rank):
+        lengths = []
+        nxt = []
+        for it in items:
+            if not _is_seq(it):
+                raise ValueError(f"ragged.constant: expected a list at nesting level {level + 1}, got a scalar")
+            seq = list(it) if not isinstance(it, Tensor) else list(it.numpy())
+            lengths.append(len(seq))
+            nxt.extend(seq)
+        lengths_per_level.append(lengths)
+        items = nxt
+    if items:
+        try:
+            arr = np.asarray([np.asarray(v) if isinstance(v, Tensor) else v for v in items])
+        except ValueError:
+            raise ValueError("ragged.constant: the dimensions below ragged_rank must be uniform "
+                             "(rows of different lengths were found there); raise ragged_rank") from None
+        if arr.dtype == object:
+            raise ValueError("ragged.constant: the dimensions below ragged_rank must be uniform")
+        if inner is not None and arr.shape[1:] != inner:
+            raise ValueError(f"ragged.constant: inner_shape {inner} does not match the values' inner shape "
+                             f"{arr.shape[1:]}")
+        if arr.dtype.kind in "fiub" and not isinstance(items[0], (np.ndarray, np.generic)):
+            flat = wb.constant(arr.tolist() if arr.dtype.kind != "b" else arr, dtype=dtype)
+        else:
+            flat = wb.constant(arr, dtype=dtype)
+    else:
+        flat = wb.zeros((0,) + (inner or ()), dtype=dtype or np.float32)
+    xp = flat.xp
+    result = flat
+    for lengths in reversed(lengths_per_level):
+        part = RowPartition.from_row_lengths(xp.asarray(np.asarray(lengths, dtype=np.int64)), validate=False)
+        result = RaggedTensor(result, part, _internal=True)
+    return result
+
+
+def range(starts, limits=None, deltas=1, dtype=None, name=None, row_splits_dtype=np.int64):  # noqa: A001
+    """Row ``i`` is ``range(starts[i], limits[i], deltas[i])`` (TF's ``tf.ragged.range``); vectorized."""
+    if limits is None:
+        starts, limits = 0, starts
+    s = wb.convert_to_tensor(starts)
+    lim = wb.convert_to_tensor(limits)
+    d = wb.convert_to_tensor(deltas)
+    kinds = {t.dtype.kind for t in (s, lim, d)}
+    if dtype is None:
+        dtype = np.float32 if "f" in kinds else np.int32 if all(
+            t.dtype == np.int32 for t in (s, lim, d)) else np.int64
+    xp = s.xp
+    sa, la, da = (xp.asarray(t._data, dtype=np.float64 if "f" in kinds else np.int64) for t in (s, lim, d))
+    sa, la, da = xp.broadcast_arrays(sa, la, da)
+    if sa.ndim != 1:
+        sa, la, da = (a.reshape(-1) for a in (sa, la, da))
+    if bool(xp.any(da == 0)):
+        raise ValueError("ragged.range: deltas must not be zero")
+    counts = xp.maximum(xp.ceil((la - sa) / da), 0).astype(np.int64)
+    part = RowPartition.from_row_lengths(counts, validate=False)
+    rowids = part.value_rowids()
+    pos = part.positions()
+    values = (sa[rowids] + pos * da[rowids]).astype(dtype)
+    return RaggedTensor(core.wrap(values), part, _internal=True)

@@ -1,0 +1,156 @@
+"""Indexing and slicing ragged tensors as TF allows, vectorized over rows."""
+
+from __future__ import annotations
+
+import numpy as np
+
+import workbench as wb
+from workbench import core
+from workbench.core import Tensor
+
+from .ragged_tensor import RaggedTensor
+from .row_partition import RowPartition
+
+
+def _int(k):
+    if isinstance(k, Tensor):
+        if k.ndim != 0 or k.dtype.kind not in "iu":
+            raise TypeError(f"ragged index tensors must be integer scalars, got shape {k.shape} dtype {k.dtype}")
+        return int(k)
+    if isinstance(k, (int, np.integer)) and not isinstance(k, bool):
+        return int(k)
+    return None
+
+
+def gather_rows(rt, rows):
+    """The rows ``rows`` (int64 array on rt's device) of ``rt``, vectorized: no per-row loop."""
+    part = rt._partition
+    xp = part.xp
+    lengths = part.row_lengths()[rows]
+    new = RowPartition.from_row_lengths(lengths, validate=False)
+    total = new.nvals()
+    starts = part.row_starts()[rows]
+    idx = xp.repeat(starts - new.row_starts(), lengths) + xp.arange(total, dtype=np.int64)
+    return RaggedTensor(_take(rt._values, idx), new, _internal=True)
+
+
+def _take(values, idx):
+    if isinstance(values, RaggedTensor):
+        return gather_rows(values, idx)
+    return wb.getitem(values, idx)
+
+
+def _slice_rows(rt, s):
+    n = rt.nrows_int()
+    start, stop, step = s.indices(n)
+    if step != 1:
+        xp = rt._partition.xp
+        return gather_rows(rt, xp.arange(start, stop, step, dtype=np.int64))
+    stop = max(stop, start)
+    splits = rt._partition.row_splits()
+    lo, hi = int(splits[start]), int(splits[stop])
+    new = RowPartition(splits[start:stop + 1] - lo)
+    values = rt._values
+    sub = _slice_rows(values, slice(lo, hi)) if isinstance(values, RaggedTensor) else wb.getitem(values, slice(lo, hi))
+    return RaggedTensor(sub, new, _internal=True)
+
+
+def _row(rt, i):
+    n = rt.nrows_int()
+    if not -n <= i < n:
+        raise IndexError(f"row index {i} is out of range for a RaggedTensor with {n} rows")
+    i %= n
+    splits = rt._partition.row_splits()
+    lo, hi = int(splits[i]), int(splits[i + 1])
+    values = rt._values
+    if isinstance(values, RaggedTensor):
+        return _slice_rows(values, slice(lo, hi))
+    return wb.getitem(values, slice(lo, hi))
+
+
+def _expand_ellipsis(key, ndim):
+    if sum(k is Ellipsis for k in key) > 1:
+        raise IndexError("an index can have only one Ellipsis")
+    if Ellipsis not in key:
+        return key
+    i = key.index(Ellipsis)
+    fill = ndim - (len(key) - 1)
+    return key[:i] + (slice(None),) * max(fill, 0) + key[i + 1:]
+
+
+def getitem(rt, key):
+    """``rt[key]``: ints and slices on the rows and on ragged and uniform dimensions."""
+    if not isinstance(key, tuple):
+        key = (key,)
+    if any(k is None for k in key):
+        raise IndexError("RaggedTensor indexing does not support None (new axes)")
+    key = _expand_ellipsis(key, rt.ndim)
+    if len(key) > rt.ndim:
+        raise IndexError(f"too many indices ({len(key)}) for a RaggedTensor of rank {rt.ndim}")
+    if not key:
+        return rt
+    first, rest = key[0], key[1:]
+    i = _int(first)
+    if i is not None:
+        row = _row(rt, i)
+        if not rest:
+            return row
+        return getitem(row, rest) if isinstance(row, RaggedTensor) else wb.getitem(row, rest)
+    if isinstance(first, slice):
+        sub = _slice_rows(rt, first)
+        return _inner(sub, rest) if rest else sub
+    raise TypeError(f"RaggedTensor indices must be ints or slices, got {type(first).__name__}")
+
+
+def _inner(rt, rest):
+    """Apply ``rest`` to dimensions 1.. of ``rt`` (every row)."""
+    k, more = rest[0], rest[1:]
+    values = rt._values
+    part = rt._partition
+    xp = part.xp
+    if isinstance(k, slice) and k == slice(None):
+        if not more:
+            return rt
+        if isinstance(values, RaggedTensor):
+            return rt.with_values(_inner(values, more))
+        return rt.with_values(wb.getitem(values, (slice(None),) + tuple(more)))
+    j = _int(k)
+    if j is not None:
+        lengths = part.row_lengths()
+        need = j + 1 if j >= 0 else -j
+        if lengths.size and bool(xp.any(lengths < need)):
+            bad = int(xp.argmax(lengths < need))
+            raise IndexError(f"index {j} is out of bounds in dimension 1: row {bad} has length "
+                             f"{int(lengths[bad])}")
+        idx = (part.row_starts() + j) if j >= 0 else (part.row_limits() + j)
+        picked = _take(values, idx)
+        if not more:
+            return picked
+        if isinstance(picked, RaggedTensor):
+            return _inner(picked, more)
+        return wb.getitem(picked, (slice(None),) + tuple(more))
+    if isinstance(k, slice):
+        step = 1 if k.step is None else int(k.step)
+        if step <= 0:
+            raise IndexError("slices of ragged dimensions need a positive step")
+        starts, lengths = part.row_starts(), part.row_lengths()
+        lo = _bound(k.start, 0, lengths, xp)
+        hi = _bound(k.stop, None, lengths, xp)
+        count = xp.maximum((hi - lo + step - 1) // step, 0)
+        new = RowPartition.from_row_lengths(count.astype(np.int64), validate=False)
+        idx = xp.repeat(starts + lo, count) + new.positions() * step
+        sub = RaggedTensor(_take(values, idx), new, _internal=True)
+        return _inner(sub, (slice(None),) + tuple(more)) if more else sub
+    raise TypeError(f"RaggedTensor indices must be ints or slices, got {type(k).__name__}")
+
+
+def _bound(v, default, lengths, xp):
+    """Per-row slice bound, clipped to ``[0, length]`` (negative counts from each row's end)."""
+    if v is None:
+        return xp.zeros_like(lengths) if default == 0 else lengths
+    v = int(v)
+    b = xp.full(lengths.shape, v, dtype=np.int64) if v >= 0 else lengths + v
+    return xp.clip(b, 0, lengths)
+
+
+del core

@@ -1,0 +1,410 @@
+"""RaggedTensor: ``flat_values`` plus one row partition per ragged dimension (TF's model).
+
+>>> rt = ragged.constant([[1.0, 2.0], [], [3.0]])
+>>> rt.shape
+(3, None)
+>>> rt.row_lengths().numpy()
+array([2, 0, 1])
+
+Every op differentiates with respect to ``flat_values``: watch a RaggedTensor
+on a tape (or take the gradient with respect to it) and you get a RaggedTensor
+of gradients with the same partition.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+import workbench as wb
+from workbench import backend, core
+from workbench.core import Tensor, convert_to_tensor
+
+from .row_partition import RowPartition
+
+
+class RaggedTensor:
+    """A tensor with one or more ragged (variable-length) dimensions.
+
+    Dimension 0 is the rows; dimensions ``1..ragged_rank`` are ragged; the
+    remaining dimensions are uniform (those of ``flat_values`` after its first).
+    Build one with :func:`ragged.constant` or the ``from_*`` class methods.
+    """
+
+    __slots__ = ("_values", "_partition", "__weakref__")
+    __wb_dispatch__ = True
+    __array_priority__ = 110
+    __hash__ = None
+
+    def __init__(self, values, partition, _internal=False):
+        if not _internal:
+            raise TypeError("build RaggedTensors with ragged.constant or RaggedTensor.from_* methods")
+        self._values = values
+        self._partition = partition
+
+    # -- constructors -----------------------------------------------------
+    @staticmethod
+    def _prepare_values(values):
+        if isinstance(values, RaggedTensor):
+            return values, values.nrows_int()
+        v = convert_to_tensor(values)
+        if v.ndim == 0:
+            raise ValueError("values must have rank >= 1, got a scalar")
+        return v, v.shape[0]
+
+    @classmethod
+    def from_row_splits(cls, values, row_splits, name=None, validate=True):
+        """Rows ``values[row_splits[i]:row_splits[i+1]]``."""
+        values, nvals = cls._prepare_values(values)
+        part = RowPartition.from_row_splits(_on_device(row_splits, values), nvals, validate)
+        return cls(values, part, _internal=True)
+
+    @classmethod
+    def from_row_lengths(cls, values, row_lengths, name=None, validate=True):
+        """Rows of the given lengths, taken in order from ``values``."""
+        values, nvals = cls._prepare_values(values)
+        part = RowPartition.from_row_lengths(_on_device(row_lengths, values), nvals, validate)
+        return cls(values, part, _internal=True)
+
+    @classmethod
+    def from_value_rowids(cls, values, value_rowids, nrows=None, name=None, validate=True):
+        """Row ``i`` holds the values whose ``value_rowids`` is ``i`` (ids sorted)."""
+        values, nvals = cls._prepare_values(values)
+        part = RowPartition.from_value_rowids(_on_device(value_rowids, values), nrows, nvals, validate)
+        return cls(values, part, _internal=True)
+
+    @classmethod
+    def from_row_starts(cls, values, row_starts, name=None, validate=True):
+        values, nvals = cls._prepare_values(values)
+        starts = _index_array(_on_device(row_starts, values))
+        xp = backend.xp_of(starts)
+        splits = xp.concatenate([starts, xp.asarray([nvals], np.int64)])
+        return cls(values, RowPartition.from_row_splits(splits, nvals, validate), _internal=True)
+
+    @classmethod
+    def from_row_limits(cls, values, row_limits, name=None, validate=True):
+        values, nvals = cls._prepare_values(values)
+        limits = _index_array(_on_device(row_limits, values))
+        xp = backend.xp_of(limits)
+        splits = xp.concatenate([xp.zeros(1, np.int64), limits])
+        return cls(values, RowPartition.from_row_splits(splits, nvals, validate), _internal=True)
+
+    @classmethod
+    def from_uniform_row_length(cls, values, uniform_row_length, nrows=None, validate=True, name=None):
+        values, nvals = cls._prepare_values(values)
+        xp = values.xp
+        part = RowPartition.from_uniform_row_length(uniform_row_length, nvals, nrows, validate, xp)
+        return cls(values, part, _internal=True)
+
+    @classmethod
+    def from_nested_row_splits(cls, flat_values, nested_row_splits, name=None, validate=True):
+        if isinstance(nested_row_splits, (Tensor, np.ndarray)) or not nested_row_splits:
+            raise ValueError("nested_row_splits must be a non-empty list of row_splits vectors")
+        result = flat_values
+        for splits in reversed(list(nested_row_splits)):
+            result = cls.from_row_splits(result, splits, validate=validate)
+        return result
+
+    @classmethod
+    def from_nested_row_lengths(cls, flat_values, nested_row_lengths, name=None, validate=True):
+        if isinstance(nested_row_lengths, (Tensor, np.ndarray)) or not nested_row_lengths:
+            raise ValueError("nested_row_lengths must be a non-empty list of row_lengths vectors")
+        result = flat_values
+        for lengths in reversed(list(nested_row_lengths)):
+            result = cls.from_row_lengths(result, lengths, validate=validate)
+        return result
+
+    @classmethod
+    def from_nested_value_rowids(cls, flat_values, nested_value_rowids, nested_nrows=None, name=None,
+                                 validate=True):
+        ids = list(nested_value_rowids)
+        nrows = list(nested_nrows) if nested_nrows is not None else [None] * len(ids)
+        result = flat_values
+        for rowids, n in zip(reversed(ids), reversed(nrows)):
+            result = cls.from_value_rowids(result, rowids, n, validate=validate)
+        return result
+
+    @classmethod
+    def from_tensor(cls, tensor, lengths=None, padding=None, ragged_rank=1, name=None,
+                    row_splits_dtype=np.int64):
+        """A RaggedTensor from a dense ``[nrows, ncols, ...]`` tensor.
+
+        ``lengths`` keeps the first ``lengths[i]`` entries of row ``i``; ``padding``
+        drops each row's trailing entries equal to ``padding``; with neither, all
+        rows keep every entry. Differentiable with respect to ``tensor``.
+        """
+        from .ops import _dense_to_values
+        t = convert_to_tensor(tensor)
+        if lengths is not None and padding is not None:
+            raise ValueError("from_tensor: give lengths or padding, not both")
+        if t.ndim < ragged_rank + 1:
+            raise ValueError(f"from_tensor: a tensor of rank {t.ndim} cannot have ragged_rank {ragged_rank}")
+        if ragged_rank > 1:
+            if lengths is not None or padding is not None:
+                raise ValueError("from_tensor: lengths and padding are supported for ragged_rank=1 only")
+            inner = cls.from_tensor(wb.reshape(t, (-1,) + t.shape[2:]), ragged_rank=ragged_rank - 1)
+            return cls.from_uniform_row_length(inner, t.shape[1], nrows=t.shape[0])
+        xp = t.xp
+        nrows, ncols = t.shape[0], t.shape[1]
+        if padding is not None:
+            pad = convert_to_tensor(padding, dtype=t.dtype)
+            is_pad = t._data == pad._data
+            if is_pad.ndim > 2:
+                is_pad = is_pad.reshape(nrows, ncols, -1).all(axis=2)
+            keep = ~is_pad
+            # length = 1 + index of the last non-padding entry
+            idx = xp.arange(1, ncols + 1, dtype=np.int64)
+            lens = (keep * idx).max(axis=1) if ncols else xp.zeros(nrows, np.int64)
+        elif lengths is not None:
+            lens = _index_array(_on_device(lengths, t))
+            if lens.shape != (nrows,):
+                raise ValueError(f"from_tensor: lengths must have shape ({nrows},), got {lens.shape}")
+            if lens.size and (bool(xp.any(lens < 0)) or bool(xp.any(lens > ncols))):
+                raise ValueError(f"from_tensor: lengths must be in [0, {ncols}]")
+        else:
+            return cls.from_uniform_row_length(wb.reshape(t, (-1,) + t.shape[2:]), ncols, nrows=nrows)
+        part = RowPartition.from_row_lengths(lens.astype(np.int64), validate=False)
+        values = _dense_to_values(t, part)
+        return cls(values, part, _internal=True)
+
+    # -- structure ----------------------------------------------------------
+    @property
+    def values(self):
+        """The values one ragged level down (a Tensor or a RaggedTensor)."""
+        return self._values
+
+    @property
+    def flat_values(self) -> Tensor:
+        v = self._values
+        while isinstance(v, RaggedTensor):
+            v = v._values
+        return v
+
+    @property
+    def ragged_rank(self) -> int:
+        return 1 + (self._values.ragged_rank if isinstance(self._values, RaggedTensor) else 0)
+
+    @property
+    def partitions(self):
+        """The row partitions from the outermost ragged dimension in."""
+        out = [self._partition]
+        v = self._values
+        while isinstance(v, RaggedTensor):
+            out.append(v._partition)
+            v = v._values
+        return out
+
+    @property
+    def row_splits(self) -> Tensor:
+        return core.wrap(self._partition.row_splits())
+
+    @property
+    def nested_row_splits(self):
+        return tuple(core.wrap(p.row_splits()) for p in self.partitions)
+
+    @property
+    def dtype(self):
+        return self.flat_values.dtype
+
+    @property
+    def device(self):
+        return self.flat_values.device
+
+    @property
+    def shape(self) -> tuple:
+        """``(nrows, None or uniform length, ..., *inner)``: None marks ragged dimensions."""
+        dims = [self._partition.nrows()]
+        for p in self.partitions:
+            dims.append(p.uniform_row_length())
+        return tuple(dims) + tuple(self.flat_values.shape[1:])
+
+    @property
+    def ndim(self) -> int:
+        return len(self.shape)
+
+    @property
+    def rank(self) -> int:
+        return self.ndim
+
+    def nrows_int(self) -> int:
+        return self._partition.nrows()
+
+    def nrows(self, out_type=np.int64, name=None) -> Tensor:
+        return core.wrap(np.asarray(self._partition.nrows(), dtype=out_type))
+
+    def row_lengths(self, axis=1, name=None):
+        """Lengths of the rows of ragged dimension ``axis`` (a RaggedTensor for ``axis > 1``)."""
+        if axis == 1:
+            return core.wrap(self._partition.row_lengths())
+        if axis < 1 or axis > self.ragged_rank:
+            if axis > self.ragged_rank and axis < self.ndim:
+                lengths = self.flat_values.xp.full(self._inner_rows(axis), self.shape[axis], np.int64)
+                return core.wrap(lengths)
+            raise ValueError(f"row_lengths: axis {axis} is out of range for a RaggedTensor of rank {self.ndim}")
+        return self.with_values(self._values.row_lengths(axis - 1))
+
+    def _inner_rows(self, axis):
+        return self.flat_values.shape[0]
+
+    def nested_row_lengths(self, name=None):
+        return tuple(core.wrap(p.row_lengths()) for p in self.partitions)
+
+    def value_rowids(self, name=None) -> Tensor:
+        return core.wrap(self._partition.value_rowids())
+
+    def nested_value_rowids(self, name=None):
+        return tuple(core.wrap(p.value_rowids()) for p in self.partitions)
+
+    def row_starts(self, name=None) -> Tensor:
+        return core.wrap(self._partition.row_starts())
+
+    def row_limits(self, name=None) -> Tensor:
+        return core.wrap(self._partition.row_limits())
+
+    def bounding_shape(self, axis=None, name=None, out_type=np.int64) -> Tensor:
+        """The smallest dense shape holding every row: ``[nrows, max lengths..., *inner]``."""
+        dims = [self._partition.nrows()] + [p.max_row_length() for p in self.partitions]
+        dims += list(self.flat_values.shape[1:])
+        arr = np.asarray(dims, dtype=out_type)
+        return core.wrap(arr if axis is None else arr[axis])
+
+    def with_values(self, new_values):
+        new_values = new_values if isinstance(new_values, RaggedTensor) else convert_to_tensor(new_values)
+        n = new_values.nrows_int() if isinstance(new_values, RaggedTensor) else new_values.shape[0]
+        if n != self._partition.nvals():
+            raise ValueError(f"with_values: new values have {n} rows, expected {self._partition.nvals()}")
+        return RaggedTensor(new_values, self._partition, _internal=True)
+
+    def with_flat_values(self, new_values):
+        if isinstance(self._values, RaggedTensor):
+            return RaggedTensor(self._values.with_flat_values(new_values), self._partition, _internal=True)
+        return self.with_values(new_values)
+
+    def with_row_splits_dtype(self, dtype):
+        return self  # splits are always int64 here
+
+    # -- conversion ---------------------------------------------------------
+    def to_tensor(self, default_value=None, name=None, shape=None) -> Tensor:
+        """A dense tensor, padded with ``default_value`` (zero by default) to the bounding shape,
+        or cropped/padded to ``shape`` (None entries keep the bounding size)."""
+        from .ops import _values_to_dense
+        values = self._values.to_tensor(default_value) if isinstance(self._values, RaggedTensor) else self._values
+        dense = _values_to_dense(values, self._partition, default_value, shape)
+        return dense
+
+    def to_list(self):
+        """Nested Python lists."""
+        flat = self.flat_values.numpy().tolist()
+        for p in reversed(self.partitions):
+            splits = backend.to_numpy(p.row_splits()).tolist()
+            flat = [flat[splits[i]:splits[i + 1]] for i in range(len(splits) - 1)]
+        return flat
+
+    def numpy(self):
+        """A NumPy object array of rows (each row a NumPy array, or nested for ragged_rank > 1)."""
+        values = self._values.numpy() if isinstance(self._values, RaggedTensor) else self._values.numpy()
+        splits = backend.to_numpy(self._partition.row_splits())
+        rows = np.empty(len(splits) - 1, dtype=object)
+        for i in range(len(splits) - 1):
+            rows[i] = values[splits[i]:splits[i + 1]]
+        return rows
+
+    def to(self, device):
+        dev = wb.Device(device)
+        values = self._values.to(dev)
+        return RaggedTensor(values, self._partition.to(dev), _internal=True)
+
+    def merge_dims(self, outer_axis, inner_axis):
+        """Merge dimensions ``outer_axis..inner_axis``; ``merge_dims(0, 1)`` gives the values."""
+        if (outer_axis, inner_axis) == (0, 1):
+            return self._values
+        if outer_axis == 0 and inner_axis == -1 or (outer_axis == 0 and inner_axis == self.ndim - 1):
+            return wb.reshape(self.flat_values, (-1,))
+        raise NotImplementedError("merge_dims supports (0, 1) and (0, -1)")
+
+    # -- tape protocol: gradients flow through flat_values ---------------------
+    def _watch_components(self):
+        return [self.flat_values]
+
+    def _from_components(self, parts):
+        return None if parts[0] is None else self.with_flat_values(parts[0])
+
+    # -- elementwise dispatch (every elementwise op of the table) --------------
+    @classmethod
+    def __wb_elementwise__(cls, fn, args, kwargs):
+        from .ops import elementwise
+        return elementwise(fn, args, kwargs)
+
+    # -- Python protocol ------------------------------------------------------
+    def __getitem__(self, key):
+        from .indexing import getitem
+        return getitem(self, key)
+
+    def __len__(self):
+        return self._partition.nrows()
+
+    def __iter__(self):
+        return (self[i] for i in range(self._partition.nrows()))
+
+    def __bool__(self):
+        raise ValueError("the truth value of a RaggedTensor is ambiguous")
+
+    def __repr__(self):
+        text = _short_list(self.to_list())
+        return f"<wb.RaggedTensor {text} shape={_shape_str(self.shape)} dtype={self.dtype}>"
+
+    def __str__(self):
+        return _short_list(self.to_list())
+
+    def _repr_html_(self):
+        import html
+        lengths = backend.to_numpy(self._partition.row_lengths())
+        rows = self.to_list()
+        shown = []
+        for i, (row, n) in enumerate(zip(rows[:20], lengths[:20])):
+            shown.append(f"<tr><td>{i}</td><td>{n}</td><td><code>{html.escape(_short_list(row, 120))}</code></td></tr>")
+        more = f"<tr><td colspan=3>… {len(rows) - 20} more rows</td></tr>" if len(rows) > 20 else ""
+        return (f"<div><b>RaggedTensor</b> shape={_shape_str(self.shape)} dtype={self.dtype} "
+                f"ragged_rank={self.ragged_rank} device={self.device}"
+                f"<table><tr><th>row</th><th>length</th><th>values</th></tr>{''.join(shown)}{more}</table></div>")
+
+
+def _shape_str(shape):
+    return "(" + ", ".join("None" if d is None else str(d) for d in shape) + (",)" if len(shape) == 1 else ")")
+
+
+def _short_list(obj, limit=400):
+    text = repr(obj)
+    return text if len(text) <= limit else text[:limit - 4] + " ...]"
+
+
+def _index_array(value):
+    from .row_partition import _as_index
+    return _as_index(value, "index")
+
+
+def _on_device(index, values):
+    """Index data (lists, arrays, tensors) on the values' device, as int64."""
+    arr = _index_array(index)
+    dev = values.device if isinstance(values, (Tensor, RaggedTensor)) else backend.default_device()
+    return backend.move(arr, dev) if backend.device_of(arr) != dev else arr
+
+
+def _install_operators():
+    ops = {
+        "__add__": lambda a, b: wb.add(a, b), "__radd__": lambda a, b: wb.add(b, a),
+        "__sub__": lambda a, b: wb.subtract(a, b), "__rsub__": lambda a, b: wb.subtract(b, a),
+        "__mul__": lambda a, b: wb.multiply(a, b), "__rmul__": lambda a, b: wb.multiply(b, a),
+        "__truediv__": lambda a, b: wb.divide(a, b), "__rtruediv__": lambda a, b: wb.divide(b, a),
+        "__floordiv__": lambda a, b: wb.floordiv(a, b), "__mod__": lambda a, b: wb.mod(a, b),
+        "__pow__": lambda a, b: wb.pow(a, b), "__rpow__": lambda a, b: wb.pow(b, a),
+        "__neg__": lambda a: wb.negative(a), "__abs__": lambda a: wb.abs(a),
+        "__lt__": lambda a, b: wb.less(a, b), "__le__": lambda a, b: wb.less_equal(a, b),
+        "__gt__": lambda a, b: wb.greater(a, b), "__ge__": lambda a, b: wb.greater_equal(a, b),
+        "__and__": lambda a, b: wb.logical_and(a, b), "__or__": lambda a, b: wb.logical_or(a, b),
+        "__invert__": lambda a: wb.logical_not(a), "__xor__": lambda a, b: wb.logical_xor(a, b),
+    }
+    for name, fn in ops.items():
+        setattr(RaggedTensor, name, fn)
+
+
+_install_operators()

@@ -1,0 +1,191 @@
+"""RowPartition: how a flat list of values is split into rows.
+
+The partition is stored as ``row_splits`` (int64, on the values' device) and
+caches its other encodings (row lengths, value row ids, row starts) the first
+time they are asked for. Nothing here is differentiable: gradients flow
+through the values only.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from workbench import backend
+
+
+class RowPartition:
+    """Row splits ``[0, s1, ..., nvals]`` for ``nrows`` rows, with cached encodings."""
+
+    __slots__ = ("_splits", "_lengths", "_rowids", "_nrows", "_nvals", "_uniform", "_positions")
+
+    def __init__(self, row_splits, uniform_row_length=None):
+        self._splits = row_splits
+        self._lengths = None
+        self._rowids = None
+        self._positions = None
+        self._nrows = int(row_splits.shape[0]) - 1
+        self._nvals = None
+        self._uniform = uniform_row_length
+
+    # -- constructors (all vectorized) ----------------------------------------
+    @classmethod
+    def from_row_splits(cls, row_splits, nvals=None, validate=True):
+        xp = backend.xp_of(row_splits)
+        splits = _as_index(row_splits, "row_splits")
+        if validate:
+            if splits.ndim != 1:
+                raise ValueError(f"row_splits must be a vector, got shape {splits.shape}")
+            if splits.shape[0] == 0:
+                raise ValueError("row_splits must have at least one element (it starts with 0)")
+            if int(splits[0]) != 0:
+                raise ValueError(f"row_splits must start with 0, got {int(splits[0])}")
+            if splits.shape[0] > 1 and bool(xp.any(splits[1:] < splits[:-1])):
+                bad = int(xp.argmax(splits[1:] < splits[:-1]))
+                raise ValueError(f"row_splits must be non-decreasing, but row_splits[{bad + 1}] = "
+                                 f"{int(splits[bad + 1])} < row_splits[{bad}] = {int(splits[bad])}")
+            if nvals is not None and int(splits[-1]) != nvals:
+                raise ValueError(f"the last row split ({int(splits[-1])}) must equal the number of "
+                                 f"values ({nvals})")
+        return cls(splits)
+
+    @classmethod
+    def from_row_lengths(cls, row_lengths, nvals=None, validate=True):
+        lengths = _as_index(row_lengths, "row_lengths")
+        xp = backend.xp_of(lengths)
+        if validate:
+            if lengths.ndim != 1:
+                raise ValueError(f"row_lengths must be a vector, got shape {lengths.shape}")
+            if lengths.size and bool(xp.any(lengths < 0)):
+                bad = int(xp.argmax(lengths < 0))
+                raise ValueError(f"row_lengths must be non-negative, got row_lengths[{bad}] = {int(lengths[bad])}")
+        splits = xp.empty(lengths.shape[0] + 1, np.int64)
+        splits[0] = 0
+        xp.cumsum(lengths, out=splits[1:])
+        if validate and nvals is not None and int(splits[-1]) != nvals:
+            raise ValueError(f"row_lengths add up to {int(splits[-1])}, but there are {nvals} values")
+        part = cls(splits)
+        part._lengths = lengths
+        return part
+
+    @classmethod
+    def from_value_rowids(cls, value_rowids, nrows=None, nvals=None, validate=True):
+        rowids = _as_index(value_rowids, "value_rowids")
+        xp = backend.xp_of(rowids)
+        if validate:
+            if rowids.ndim != 1:
+                raise ValueError(f"value_rowids must be a vector, got shape {rowids.shape}")
+            if nvals is not None and rowids.shape[0] != nvals:
+                raise ValueError(f"value_rowids has {rowids.shape[0]} entries, but there are {nvals} values")
+            if rowids.size:
+                if int(rowids[0]) < 0:
+                    raise ValueError(f"value_rowids must be non-negative, got {int(rowids[0])}")
+                if bool(xp.any(rowids[1:] < rowids[:-1])):
+                    bad = int(xp.argmax(rowids[1:] < rowids[:-1]))
+                    raise ValueError(f"value_rowids must be sorted, but value_rowids[{bad + 1}] < "
+                                     f"value_rowids[{bad}]")
+        if nrows is None:
+            nrows = int(rowids[-1]) + 1 if rowids.size else 0
+        nrows = int(nrows)
+        if validate and rowids.size and int(rowids[-1]) >= nrows:
+            raise ValueError(f"value_rowids has row id {int(rowids[-1])}, but nrows is {nrows}")
+        splits = xp.searchsorted(rowids, xp.arange(nrows + 1), side="left").astype(np.int64)
+        part = cls(splits)
+        part._rowids = rowids
+        return part
+
+    @classmethod
+    def from_uniform_row_length(cls, uniform_row_length, nvals, nrows=None, validate=True, xp=np):
+        length = int(uniform_row_length)
+        if length < 0:
+            raise ValueError(f"uniform_row_length must be non-negative, got {length}")
+        if nrows is None:
+            if length == 0:
+                raise ValueError("nrows must be given when uniform_row_length is 0")
+            if nvals % length:
+                raise ValueError(f"{nvals} values cannot be split into rows of length {length}")
+            nrows = nvals // length
+        if validate and nrows * length != nvals:
+            raise ValueError(f"nrows ({nrows}) * uniform_row_length ({length}) must equal the number "
+                             f"of values ({nvals})")
+        splits = xp.arange(0, (nrows + 1) * length, length if length else 1, dtype=np.int64)[:nrows + 1]
+        if length == 0:
+            splits = xp.zeros(nrows + 1, np.int64)
+        return cls(splits, uniform_row_length=length)
+
+    # -- encodings ----------------------------------------------------------
+    @property
+    def xp(self):
+        return backend.xp_of(self._splits)
+
+    def row_splits(self):
+        return self._splits
+
+    def nrows(self) -> int:
+        return self._nrows
+
+    def nvals(self) -> int:
+        if self._nvals is None:
+            self._nvals = int(self._splits[-1])
+        return self._nvals
+
+    def row_lengths(self):
+        if self._lengths is None:
+            self._lengths = self._splits[1:] - self._splits[:-1]
+        return self._lengths
+
+    def row_starts(self):
+        return self._splits[:-1]
+
+    def row_limits(self):
+        return self._splits[1:]
+
+    def value_rowids(self):
+        """The row of each value: ``[0, 0, 1, 3, ...]`` (vectorized: a repeat of row numbers)."""
+        if self._rowids is None:
+            xp = self.xp
+            self._rowids = xp.repeat(xp.arange(self._nrows, dtype=np.int64), self.row_lengths())
+        return self._rowids
+
+    def positions(self):
+        """Each value's position within its row."""
+        if self._positions is None:
+            xp = self.xp
+            self._positions = xp.arange(self.nvals(), dtype=np.int64) - self._splits[:-1][self.value_rowids()]
+        return self._positions
+
+    def max_row_length(self) -> int:
+        if self._uniform is not None:
+            return self._uniform
+        lengths = self.row_lengths()
+        return int(lengths.max()) if lengths.size else 0
+
+    def uniform_row_length(self):
+        return self._uniform
+
+    def is_same(self, other) -> bool:
+        """Whether two partitions split values identically (cheap when they are the same object)."""
+        if self is other or self._splits is other._splits:
+            return True
+        if self._nrows != other._nrows:
+            return False
+        return bool(self.xp.array_equal(self._splits, other._splits))
+
+    def to(self, device):
+        moved = backend.move(self._splits, device)
+        return self if moved is self._splits else RowPartition(moved, self._uniform)
+
+
+def _as_index(value, what):
+    from workbench.core import Tensor
+    arr = value._data if isinstance(value, Tensor) else value
+    if isinstance(arr, (list, tuple, int, np.integer)):
+        arr = np.asarray(arr, dtype=np.int64)
+        if backend.default_device().kind == "gpu":
+            arr = backend.move(arr, backend.default_device())
+    if not hasattr(arr, "dtype"):
+        arr = np.asarray(arr)
+    if arr.dtype.kind not in "iu":
+        if arr.size == 0:
+            return arr.astype(np.int64)
+        raise TypeError(f"{what} must be integers, got dtype {arr.dtype}")
+    return arr.astype(np.int64, copy=False)
