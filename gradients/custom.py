@@ -144,8 +144,10 @@ def custom_gradient(f=None):
         reads = _VariableReads()
         core.push("obs", reads)
         try:
-            with _paused():
-                result, grad_fn = f(*args, **kwargs)
+            # f's own ops are recorded (as TF does): its outputs get their gradient from grad_fn
+            # only, but intermediates that grad_fn closes over stay connected to the inputs,
+            # so a differentiable grad_fn gives correct higher-order gradients
+            result, grad_fn = f(*args, **kwargs)
         finally:
             core.pop("obs", reads)
         inputs = [a for a in nest.flatten(list(args)) if isinstance(a, Tensor)]
@@ -172,7 +174,8 @@ def recompute_grad(f):
         inputs = [a for a in nest.flatten(list(args)) if isinstance(a, Tensor)]
 
         def forward(*xs):
-            result = f(*args, **kwargs)
+            with _paused():  # keep no intermediates: the backward pass recomputes them
+                result = f(*args, **kwargs)
 
             def grad_fn(*dys, variables=None):
                 variables = list(variables or [])

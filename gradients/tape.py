@@ -70,6 +70,7 @@ class GradientTape:
         self._records: list = []
         self._frames: dict[int, str] = {}
         self._watched_vars: dict[int, Variable] = {}
+        self._captured: dict[int, Variable] = {}  # variables whose buffers records hold
         self._recording = False
         self._used = False
         self._depth = 0
@@ -100,6 +101,7 @@ class GradientTape:
 
     def reset(self):
         """Forget every recorded op and watched tensor."""
+        self._release()
         self._ids.clear()
         self._records.clear()
         self._frames.clear()
@@ -135,18 +137,22 @@ class GradientTape:
     def _record(self, op, args, params, res):
         ids = self._ids
         hit = False
+        variables = False
         for a in args:
             tid = a._tid
             if tid:
+                if type(a) is Variable:
+                    variables = True
+                    if (tid not in ids and self._watch_accessed and a.trainable
+                            and a._data.dtype.kind in "fc"):
+                        ids.add(tid)
+                        self._watched_vars[tid] = a
                 if tid in ids:
-                    hit = True
-                elif (self._watch_accessed and type(a) is Variable and a.trainable
-                      and a._data.dtype.kind in "fc"):
-                    ids.add(tid)
-                    self._watched_vars[tid] = a
                     hit = True
         if not hit or op.vjp is None:
             return
+        if variables:
+            args = tuple([self._snapshot(a) if type(a) is Variable else a for a in args])
         if type(res) is tuple:
             kept = False
             for r in res:
@@ -166,6 +172,25 @@ class GradientTape:
         if core._observers:
             self._frames[len(self._records)] = core.user_frame()
         self._records.append((op, args, params, res))
+
+    def _snapshot(self, v):
+        """A read of ``v`` as the record keeps it: the current buffer, under the variable's id."""
+        snap = core.wrap(v._data)
+        snap._tid = v._tid
+        if v._tid not in self._captured:
+            self._captured[v._tid] = v
+            v._captures += 1
+        return snap
+
+    def _release(self):
+        for v in self._captured.values():
+            v._captures -= 1
+        self._captured = {}
+
+    def __del__(self):
+        captured = getattr(self, "_captured", None)
+        if captured:
+            self._release()
 
     # -- the reverse walk ---------------------------------------------------
     def _backward(self, targets, seeds, sources, lead, free):
@@ -240,6 +265,7 @@ class GradientTape:
         if not self._persistent:
             self._records = []
             self._frames = {}
+            self._release()
 
     def gradient(self, target, sources, output_gradients=None,
                  unconnected_gradients=UnconnectedGradients.NONE):

@@ -440,7 +440,7 @@ class Variable(Tensor):
     Assignments update the buffer in place, on its device.
     """
 
-    __slots__ = ("trainable", "_name", "_shape_fixed")
+    __slots__ = ("trainable", "_name", "_shape_fixed", "_captures")
 
     def __init__(self, initial_value=None, trainable=True, name=None, dtype=None, shape=None,
                  validate_shape=True):
@@ -455,6 +455,9 @@ class Variable(Tensor):
         self.trainable = bool(trainable)
         self._name = name or f"Variable:{self._tid}"
         self._shape_fixed = validate_shape and shape is None
+        # live tapes holding a read of this buffer: while any do, assignments write a new
+        # buffer (copy on write) so recorded reads keep the value they saw, as in TF
+        self._captures = 0
 
     @property
     def name(self) -> str:
@@ -484,20 +487,28 @@ class Variable(Tensor):
 
     def assign(self, value, use_locking=False, name=None, read_value=True):
         arr = self._check_value(value, "assign")
-        if arr.shape != self._data.shape:
-            self._data = backend.xp_of(arr).array(arr, copy=True)
+        if arr.shape != self._data.shape or self._captures:
+            self._data = backend.xp_of(arr).array(arr, dtype=self._data.dtype, copy=True)
         else:
             backend.xp_of(self._data).copyto(self._data, arr)
         return self
 
     def assign_add(self, delta, use_locking=False, name=None, read_value=True):
         arr = self._check_value(delta, "assign_add")
-        self._data += arr
+        if self._captures:
+            xp = backend.xp_of(self._data)
+            self._data = xp.add(self._data, arr, out=xp.empty_like(self._data))
+        else:
+            self._data += arr
         return self
 
     def assign_sub(self, delta, use_locking=False, name=None, read_value=True):
         arr = self._check_value(delta, "assign_sub")
-        self._data -= arr
+        if self._captures:
+            xp = backend.xp_of(self._data)
+            self._data = xp.subtract(self._data, arr, out=xp.empty_like(self._data))
+        else:
+            self._data -= arr
         return self
 
     def read_value(self) -> Tensor:

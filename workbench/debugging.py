@@ -1,1 +1,212 @@
-"""``wb.debugging``: numerics checks (being written)."""
+"""``wb.debugging``: find where NaN and Inf come from, and cheap value assertions.
+
+``enable_check_numerics()`` makes the first op whose floating output holds a
+NaN or an Inf raise :class:`~workbench.errors.InvalidArgumentError`, naming the
+op and the user's source line. It watches the backward pass too: while a
+gradient rule runs, the tape names the forward op it belongs to and the line
+that recorded it, so the error reads "NaN in the gradient of op 'log'
+(recorded at train.py:12)". Disabled (the default) it costs nothing: no
+observer is registered, so ops take the core's fast path.
+
+>>> wb.debugging.enable_check_numerics()
+>>> wb.math.log(wb.constant(-1.0))
+Traceback (most recent call last):
+InvalidArgumentError: check_numerics: op 'log' produced NaN ...
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import backend, core
+from .core import convert_to_tensor, defop
+from .errors import InvalidArgumentError
+
+# ---------------------------------------------------------------------------
+# the observer
+
+
+def _bad_values(arr):
+    """'NaN', 'Inf', 'NaN and Inf', or None for an array with only finite values."""
+    if arr.dtype.kind not in "fc":
+        return None
+    xp = backend.xp_of(arr)
+    if bool(xp.isfinite(arr).all()):
+        return None
+    has_nan = bool(xp.isnan(arr).any())
+    has_inf = bool(xp.isinf(arr).any())
+    return " and ".join(w for w, hit in (("NaN", has_nan), ("Inf", has_inf)) if hit)
+
+
+def _backward_context():
+    """The forward op whose gradient rule is running now, if the tape is in a backward pass."""
+    # the tape pushes a context object (with ``op`` and ``frame``) while a rule runs;
+    # recognised by its attributes, since the core does not import the tape
+    for obs in reversed(core._observers):
+        if hasattr(obs, "frame") and isinstance(getattr(obs, "op", None), core.Op):
+            return obs
+    return None
+
+
+class _CheckNumerics:
+    """Observer: raise on the first floating op output that holds NaN or Inf."""
+
+    def on_op(self, op, args, params, res):
+        outputs = res if type(res) is tuple else (res,)
+        for k, r in enumerate(outputs):
+            bad = _bad_values(r._data)
+            if bad:
+                raise InvalidArgumentError(self._message(op, args, k, len(outputs), bad, r))
+
+    @staticmethod
+    def _message(op, args, k, nout, bad, r):
+        which = f"output {k} " if nout > 1 else ""
+        inputs = ", ".join(f"{a.dtype}{list(a.shape)}" for a in args)
+        ctx = _backward_context()
+        if ctx is not None:
+            where = f" (recorded at {ctx.frame})" if ctx.frame else ""
+            return (f"check_numerics: {bad} in the gradient of op '{ctx.op.name}'{where}: "
+                    f"op '{op.name}' produced {bad} in its {which}result (shape {r.shape}, "
+                    f"dtype {r.dtype}) from inputs ({inputs}), during the backward pass "
+                    f"called at {core.user_frame()}")
+        return (f"check_numerics: op '{op.name}' produced {bad} in its {which}result "
+                f"(shape {r.shape}, dtype {r.dtype}) from inputs ({inputs}), at {core.user_frame()}")
+
+
+_checker = _CheckNumerics()
+_enabled = False
+
+
+def enable_check_numerics(stack_height_limit=30, path_length_limit=50):
+    """Raise ``InvalidArgumentError`` at the first op (forward or backward) whose floating
+    output holds NaN or Inf. Calling it again while enabled does nothing.
+
+    (``stack_height_limit`` and ``path_length_limit`` are accepted for TF compatibility;
+    the error names the one user line that matters.)
+    """
+    global _enabled
+    if not _enabled:
+        core.push("obs", _checker)
+        _enabled = True
+
+
+def disable_check_numerics():
+    """Stop checking op outputs; a no-op when checking is not enabled."""
+    global _enabled
+    if _enabled:
+        core.pop("obs", _checker)
+        _enabled = False
+
+
+# ---------------------------------------------------------------------------
+# check_numerics as an op: it checks its gradient (and tangent) on the way back too
+
+
+def _check(arr, message):
+    bad = _bad_values(arr)
+    if bad:
+        raise InvalidArgumentError(f"{message} : Tensor had {bad} values (at {core.user_frame()})")
+
+
+def _check_fwd(xp, x, message):
+    _check(x, message)
+    return x
+
+
+_GRAD_NOTE = "Not a number (NaN) or infinity (Inf) values detected in gradient. "
+
+_check_op = defop(
+    "check_numerics", _check_fwd,
+    vjp=lambda g, ans, x, message: (check_numerics(g, _GRAD_NOTE + message),),
+    jvp=lambda ts, ans, x, message: check_numerics(ts[0], _GRAD_NOTE + message),
+    dtypes="float")
+
+
+def check_numerics(tensor, message, name=None):
+    """``tensor`` unchanged, after checking it holds no NaN or Inf (else
+    ``InvalidArgumentError`` with ``message``). Its gradient is checked the same way.
+
+    >>> wb.debugging.check_numerics(wb.constant([1.0, 2.0]), "weights").numpy()
+    array([1., 2.], dtype=float32)
+    """
+    x = convert_to_tensor(tensor)
+    if x.dtype.kind not in "fc":
+        raise TypeError(f"check_numerics: tensor has dtype {x.dtype}; only floating tensors can be checked")
+    return core.apply(_check_op, (x,), {"message": str(message)})
+
+
+def assert_all_finite(x, message, name=None):
+    """TF 2's ``tf.debugging.assert_all_finite``: ``check_numerics`` under another name."""
+    return check_numerics(x, message, name)
+
+
+# ---------------------------------------------------------------------------
+# assertions (eager: they raise or return None, as TF 2's do outside tf.function)
+
+
+def _pair(x, y, opname):
+    x = convert_to_tensor(x)
+    y = convert_to_tensor(y, dtype_hint=x.dtype)
+    if x.dtype != y.dtype:
+        raise TypeError(f"{opname}: x has dtype {x.dtype} and y has dtype {y.dtype}; they must match")
+    try:
+        np.broadcast_shapes(x.shape, y.shape)
+    except ValueError:
+        raise ValueError(f"{opname}: shapes x={x.shape} and y={y.shape} are not broadcast-compatible") from None
+    return x.numpy(), y.numpy()
+
+
+def _fail(opname, message, what, a, b, summarize):
+    n = 3 if summarize is None else int(summarize)
+    head = f"{message}\n" if message else ""
+    raise InvalidArgumentError(
+        f"{head}{opname}: {what} (at {core.user_frame()})\n"
+        f"x (shape {a.shape}) = {np.array2string(a.ravel()[:n])}{' ...' if a.size > n else ''}\n"
+        f"y (shape {b.shape}) = {np.array2string(b.ravel()[:n])}{' ...' if b.size > n else ''}")
+
+
+def assert_equal(x, y, message=None, summarize=None, name=None):
+    """Raise ``InvalidArgumentError`` unless ``x == y`` everywhere (broadcasting).
+
+    >>> wb.debugging.assert_equal(wb.constant([1, 2]), [1, 2])  # passes, returns None
+    """
+    a, b = _pair(x, y, "assert_equal")
+    equal = np.equal(a, b)
+    if not bool(equal.all()):
+        idx = np.argwhere(~np.broadcast_to(equal, np.broadcast_shapes(a.shape, b.shape)))
+        _fail("assert_equal", message,
+              f"x != y at {len(idx)} position(s), first at index {tuple(int(i) for i in idx[0])}",
+              a, b, summarize)
+    return None
+
+
+def assert_near(x, y, rtol=None, atol=None, message=None, summarize=None, name=None):
+    """Raise ``InvalidArgumentError`` unless ``|x - y| <= atol + rtol * |y|`` everywhere.
+
+    ``rtol`` and ``atol`` default to ten times the dtype's machine epsilon (TF's rule).
+
+    >>> wb.debugging.assert_near(wb.constant([1.0]), [1.0 + 1e-7])
+    """
+    a, b = _pair(x, y, "assert_near")
+    if a.dtype.kind not in "fc":
+        raise TypeError(f"assert_near: x has dtype {a.dtype}; expected a floating dtype")
+    eps = 10 * np.finfo(a.dtype).eps
+    rtol = eps if rtol is None else float(rtol)
+    atol = eps if atol is None else float(atol)
+    err = np.abs(a - b)
+    ok = err <= atol + rtol * np.abs(b)
+    if not bool(ok.all()):
+        worst = float(np.max(np.where(ok, 0, err)))
+        _fail("assert_near", message,
+              f"x and y differ by up to {worst:.3g} (atol={atol:.3g}, rtol={rtol:.3g})", a, b, summarize)
+    return None
+
+
+__all__ = [
+    "assert_all_finite",
+    "assert_equal",
+    "assert_near",
+    "check_numerics",
+    "disable_check_numerics",
+    "enable_check_numerics",
+]
