@@ -184,6 +184,12 @@ class TestVariable:
         a[0] = 5
         assert v.numpy()[0] == 1.0
 
+    def test_numpy_is_a_copy(self):
+        v = wb.Variable([1.0, 2.0])
+        a = v.numpy()
+        v.assign_add([1.0, 1.0])
+        assert a.tolist() == [1.0, 2.0] and np.asarray(v).tolist() == [2.0, 3.0]
+
     def test_read_value_is_a_snapshot(self):
         v = wb.Variable(1.0)
         r = v.read_value()

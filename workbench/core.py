@@ -511,6 +511,15 @@ class Variable(Tensor):
             self._data -= arr
         return self
 
+    def numpy(self) -> np.ndarray:
+        """A copy of the current value (the buffer changes on assignment)."""
+        arr = backend.to_numpy(self._data)
+        return arr.copy() if arr is self._data else arr
+
+    def __array__(self, dtype=None, copy=None):
+        arr = self.numpy()
+        return arr if dtype is None else arr.astype(dtype, copy=False)
+
     def read_value(self) -> Tensor:
         """The current value as a Tensor (recorded by tapes, like TF's ReadVariableOp)."""
         from .ops.shape import identity

@@ -1,0 +1,313 @@
+"""Philox streams and the samplers behind ``wb.random``.
+
+A stream is one counter-based Philox stream on the array module of the
+default device: ``numpy.random.Generator(numpy.random.Philox(key=...))`` on the
+CPU, a CuPy ``RandomState`` running cuRAND's Philox (seeded by a hash of the
+same key and counter) on a GPU. Samplers take ``source``, a callable that
+returns a fresh stream, so ``Generator`` methods and stateless functions share
+them. Samples are constants; location/scale parameters enter through ops.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import backend, core
+from ..core import Tensor, convert_to_tensor
+from ..dtypes import as_dtype
+from . import elementwise as _ew
+from .random_gamma import standard_gamma
+from .shape import _shape_arg
+
+_U64 = 2 ** 64
+# The last Philox counter word separates the two families of streams, so a
+# stateless seed (a, b) never replays a Generator's stream.
+GENERATOR_STREAM = 0
+STATELESS_STREAM = 1
+
+__all__: list = []
+
+
+# ---------------------------------------------------------------------------
+# One Philox stream on the array module of the default device
+
+
+class _NumpyStream:
+    """A Philox stream on the CPU, keyed by two 64-bit words."""
+
+    def __init__(self, key, counter):
+        self._g = np.random.Generator(np.random.Philox(
+            key=np.asarray(key, np.uint64), counter=np.asarray(counter, np.uint64)))
+
+    def uniform(self, shape, dtype):
+        return self._g.random(shape, dtype=dtype)
+
+    def normal(self, shape, dtype):
+        return self._g.standard_normal(shape, dtype=dtype)
+
+    def integers(self, low, high, shape, dtype):
+        return self._g.integers(low, high, size=shape, dtype=dtype)
+
+    def poisson(self, lam, shape):
+        return self._g.poisson(lam, size=shape)
+
+    def binomial(self, n, p, shape):
+        return self._g.binomial(n, p, size=shape)
+
+    def permutation(self, n):
+        return self._g.permutation(n)
+
+
+class _CupyStream(_NumpyStream):
+    """A stream on a GPU: cuRAND's Philox seeded by a hash of the same key and counter."""
+
+    def __init__(self, cp, key, counter):
+        seed = np.random.SeedSequence([int(k) for k in key] + [int(c) for c in counter])
+        self._g = cp.random.RandomState(
+            int(seed.generate_state(1, np.uint64)[0]),
+            method=cp.cuda.curand.CURAND_RNG_PSEUDO_PHILOX4_32_10)
+
+    def uniform(self, shape, dtype):
+        return self._g.random_sample(shape, dtype=dtype)
+
+    def integers(self, low, high, shape, dtype):
+        return self._g.randint(low, high, size=shape, dtype=dtype)
+
+
+def stream(key, counter, xp=None):
+    """The stream keyed by ``key`` (two 64-bit words) from Philox ``counter`` (four words)."""
+    xp = backend.get_xp() if xp is None else xp
+    if xp is np:
+        return _NumpyStream(key, counter)
+    return _CupyStream(xp, key, counter)
+
+
+def stateless_stream(seed, xp=None):
+    """The stream of a stateless seed (shape [2])."""
+    return stream(_seed_pair(seed), (0, 0, 0, STATELESS_STREAM), xp)
+
+
+def _seed_pair(seed):
+    """A stateless seed (shape [2], integer) as two 64-bit words."""
+    arr = seed.numpy() if isinstance(seed, Tensor) else np.asarray(seed)
+    if arr.dtype.kind not in "iu":
+        raise TypeError(f"seed must be an integer tensor of shape [2] (such as [1, 2]), "
+                        f"got dtype {arr.dtype}")
+    if arr.shape != (2,):
+        raise ValueError(f"seed must have shape [2] (such as [1, 2]), got shape {list(arr.shape)}")
+    return tuple(int(v) % _U64 for v in arr.tolist())
+
+
+# ---------------------------------------------------------------------------
+# Samplers shared by Generator methods and stateless functions. ``source`` is a
+# callable returning a fresh stream on the default device.
+
+_FLOATS = ("float16", "float32", "float64")
+
+
+def _out_dtype(dtype, allowed, opname):
+    dt = as_dtype(dtype)
+    if dt.name not in allowed:
+        raise TypeError(f"{opname}: dtype {dt} is not supported; expected one of {list(allowed)}")
+    return dt
+
+
+def check_shape(shape, opname):
+    dims = _shape_arg(shape)
+    if any(d < 0 for d in dims):
+        raise ValueError(f"{opname}: shape must have non-negative dimensions, got {list(dims)}")
+    return dims
+
+
+def _draw_dtype(dt):
+    """NumPy and CuPy draw float32 or float64; half precision is drawn in float32."""
+    return np.float64 if dt == np.float64 else np.float32
+
+
+def _as_param(value, dt, what, opname, shape):
+    """A parameter as a tensor of the output dtype that broadcasts to the output's shape."""
+    if isinstance(value, Tensor):
+        if value.dtype != dt:
+            raise TypeError(f"{opname}: {what} has dtype {value.dtype}, but dtype {dt} was requested")
+        t = value
+    else:
+        t = core.wrap(core.to_array(value, dt))
+    _check_fits(shape, t.shape, what, opname)
+    return t
+
+
+def _is_number(value, number):
+    return not isinstance(value, Tensor) and np.ndim(value) == 0 and float(value) == number
+
+
+def _loc_scale(z, loc, scale, names, opname):
+    """``loc + scale * z`` with ops, so gradients reach tensor parameters (as in TF)."""
+    if _is_number(loc, 0.0) and _is_number(scale, 1.0):
+        return z
+    scale = _as_param(scale, z.dtype, names[1], opname, z.shape)
+    loc = _as_param(loc, z.dtype, names[0], opname, z.shape)
+    return _ew.add(_ew.multiply(z, scale), loc)
+
+
+def sample_normal(source, shape, mean, stddev, dtype, opname):
+    dt = _out_dtype(dtype, _FLOATS, opname)
+    dims = check_shape(shape, opname)
+    z = source().normal(dims, _draw_dtype(dt)).astype(dt, copy=False)
+    return _loc_scale(core.wrap(z), mean, stddev, ("mean", "stddev"), opname)
+
+
+def sample_truncated_normal(source, shape, mean, stddev, dtype, opname):
+    dt = _out_dtype(dtype, _FLOATS, opname)
+    dims = check_shape(shape, opname)
+    stream = source()
+    z = stream.normal(dims, _draw_dtype(dt))
+    xp = backend.xp_of(z)
+    # re-draw values more than two standard deviations out (TF's rule), until none are left
+    bad = xp.abs(z) > 2.0
+    while bool(bad.any()):
+        n = int(bad.sum())
+        z[bad] = stream.normal((n,), _draw_dtype(dt))
+        bad = xp.abs(z) > 2.0
+    return _loc_scale(core.wrap(z.astype(dt, copy=False)), mean, stddev, ("mean", "stddev"), opname)
+
+
+_UNIFORM_DTYPES = _FLOATS + ("int32", "int64", "uint32", "uint64")
+
+
+def sample_uniform(source, shape, minval, maxval, dtype, opname):
+    dt = _out_dtype(dtype, _UNIFORM_DTYPES, opname)
+    dims = check_shape(shape, opname)
+    if dt.kind == "f":
+        u = core.wrap(source().uniform(dims, _draw_dtype(dt)).astype(dt, copy=False))
+        lo = 0 if minval is None else minval
+        hi = 1 if maxval is None else maxval
+        if _is_number(lo, 0.0) and _is_number(hi, 1.0):
+            return u
+        lo_t = _as_param(lo, dt, "minval", opname, dims)
+        hi_t = _as_param(hi, dt, "maxval", opname, dims)
+        return _ew.add(_ew.multiply(u, _ew.subtract(hi_t, lo_t)), lo_t)
+    if minval is None and maxval is None:
+        return core.wrap(_full_range_ints(source(), dims, dt))
+    if maxval is None or minval is None:
+        raise ValueError(f"{opname}: an integer dtype needs maxval (and minval), or neither for the "
+                         f"full range of {dt}; got minval={minval!r}, maxval={maxval!r}")
+    lo, hi = _int_scalar(minval, "minval", opname), _int_scalar(maxval, "maxval", opname)
+    if not lo < hi:
+        raise ValueError(f"{opname}: need minval < maxval, got minval={lo}, maxval={hi}")
+    info = np.iinfo(dt)
+    if lo < info.min or hi - 1 > info.max:
+        raise ValueError(f"{opname}: [minval, maxval) = [{lo}, {hi}) does not fit dtype {dt}")
+    return core.wrap(source().integers(lo, hi, dims, dt))
+
+
+def _int_scalar(value, what, opname):
+    arr = value.numpy() if isinstance(value, Tensor) else np.asarray(value)
+    if arr.ndim != 0 or arr.dtype.kind not in "iu":
+        raise TypeError(f"{opname}: {what} must be an integer scalar for an integer dtype, got {value!r}")
+    return int(arr)
+
+
+def _full_range_ints(stream, dims, dt):
+    """Integers over the whole range of ``dt`` from two 32-bit halves (both devices draw those)."""
+    lo = stream.integers(0, 2 ** 32, dims, np.int64).astype(np.uint64)
+    if dt.itemsize <= 4:
+        return lo.astype(np.uint32).view(np.int32 if dt.kind == "i" else np.uint32).astype(dt)
+    hi = stream.integers(0, 2 ** 32, dims, np.int64).astype(np.uint64)
+    return ((hi << np.uint64(32)) | lo).view(dt)
+
+
+def _param(value, dt, what, opname):
+    """A distribution parameter as a float array on the default device."""
+    if isinstance(value, Tensor):
+        if value.dtype.kind not in "fiu":
+            raise TypeError(f"{opname}: {what} must be a real tensor, got dtype {value.dtype}")
+        arr = value._data
+        return arr if arr.dtype == dt else arr.astype(dt)
+    return core.to_array(value, dt)
+
+
+def _check_fits(shape, param_shape, what, opname):
+    try:
+        ok = np.broadcast_shapes(shape, param_shape) == tuple(shape)
+    except ValueError:
+        ok = False
+    if not ok:
+        raise ValueError(f"{opname}: {what} of shape {list(param_shape)} must broadcast to the "
+                         f"rightmost dimensions of shape {list(shape)}")
+
+
+def sample_gamma(source, shape, alpha, beta, dtype, opname):
+    dt = _out_dtype(dtype, _FLOATS, opname)
+    dims = check_shape(shape, opname)
+    a = _as_param(alpha, dt, "alpha", opname, dims)
+    xp = backend.xp_of(a._data)
+    if bool(xp.any(~(a._data > 0))):
+        raise ValueError(f"{opname}: alpha must be positive")
+    u = source().uniform(dims, np.float64)
+    # a uniform of exactly 0 would give a sample of exactly 0: nudge it into (0, 1)
+    u = xp.where(u > 0, u, np.finfo(np.float64).tiny)
+    x = standard_gamma(a, core.wrap(u))
+    if beta is None:
+        return x
+    b = _as_param(beta, dt, "beta", opname, dims)
+    return _ew.divide(x, b)
+
+
+_COUNT_DTYPES = _FLOATS + ("int32", "int64")
+_MAX_NOISE = 2 ** 22  # Gumbel noise values held at once by categorical sampling
+
+
+def sample_poisson(source, shape, lam, dtype, opname):
+    dt = _out_dtype(dtype, _COUNT_DTYPES, opname)
+    dims = check_shape(shape, opname)
+    lam_a = _param(lam, np.float64, "lam", opname)
+    _check_fits(dims, lam_a.shape, "lam", opname)
+    xp = backend.xp_of(lam_a)
+    if bool(xp.any(~(lam_a >= 0))):
+        raise ValueError(f"{opname}: lam must be non-negative")
+    return core.wrap(source().poisson(xp.broadcast_to(lam_a, dims), dims).astype(dt))
+
+
+def sample_binomial(source, shape, counts, probs, dtype, opname):
+    dt = _out_dtype(dtype, _COUNT_DTYPES, opname)
+    dims = check_shape(shape, opname)
+    n = _param(counts, np.float64, "counts", opname)
+    p = _param(probs, np.float64, "probs", opname)
+    _check_fits(dims, n.shape, "counts", opname)
+    _check_fits(dims, p.shape, "probs", opname)
+    xp = backend.xp_of(n)
+    if bool(xp.any(~(n >= 0))) or bool(xp.any(n != xp.floor(n))):
+        raise ValueError(f"{opname}: counts must be non-negative whole numbers")
+    if bool(xp.any(~((p >= 0) & (p <= 1)))):
+        raise ValueError(f"{opname}: probs must lie in [0, 1]")
+    n = xp.broadcast_to(n.astype(np.int64), dims)
+    p = xp.broadcast_to(p, dims)
+    return core.wrap(source().binomial(n, p, dims).astype(dt))
+
+
+def sample_categorical(source, logits, num_samples, dtype, opname):
+    dt = _out_dtype(np.int64 if dtype is None else dtype, ("int32", "int64"), opname)
+    lg = convert_to_tensor(logits)
+    if lg.ndim != 2:
+        raise ValueError(f"{opname}: logits must have shape [batch_size, num_classes], got {list(lg.shape)}")
+    if lg.dtype.kind != "f":
+        raise TypeError(f"{opname}: logits must be floating, got dtype {lg.dtype}")
+    n = int(num_samples)
+    if n < 0:
+        raise ValueError(f"{opname}: num_samples must be non-negative, got {n}")
+    batch, classes = lg.shape
+    if classes == 0 and n > 0 and batch > 0:
+        raise ValueError(f"{opname}: logits has no classes to sample from")
+    xp = backend.xp_of(lg._data)
+    logits64 = lg._data.astype(np.float64)[:, None, :]
+    st = source()
+    # Gumbel-max: argmax(logits + Gumbel noise) is a draw from softmax(logits); the noise is
+    # drawn for a block of samples at a time so memory stays bounded for large class counts
+    block = max(1, _MAX_NOISE // max(batch * classes, 1))
+    parts = []
+    for start in range(0, n, block):
+        u = st.uniform((batch, min(block, n - start), classes), np.float64)
+        u = xp.where(u > 0, u, np.finfo(np.float64).tiny)
+        parts.append(xp.argmax(logits64 - xp.log(-xp.log(u)), axis=-1))
+    out = xp.concatenate(parts, axis=1) if parts else xp.zeros((batch, 0), np.int64)
+    return core.wrap(out.astype(dt))
