@@ -21,7 +21,7 @@ from .ops.elementwise import abs, add_n, cast, clip_by_value, ones_like, pow, ro
 from .ops.reduce import *  # noqa: F401,F403
 from .ops.shape import *  # noqa: F401,F403
 from .ops.shape import getitem, identity, stop_gradient  # noqa: F401
-from .ops.linalg import matmul, matvec  # noqa: F401
+from .ops.linalg import einsum, matmul, matvec, tensordot  # noqa: F401
 from .ops.indexing import *  # noqa: F401,F403
 from .ops.control_flow import *  # noqa: F401,F403
 from . import math  # noqa: F401,E402

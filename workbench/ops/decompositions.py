@@ -1,0 +1,279 @@
+"""QR, symmetric eigendecomposition and SVD, with their gradients.
+
+Rules follow the standard results (Seeger et al. 2017, "Auto-differentiating
+linear algebra"; Townsend 2016 for the thin SVD; TF's ``linalg_grad.py`` for
+the conventions). Eigenvector and singular-vector gradients divide by gaps
+between eigenvalues (squared singular values): where two are equal the
+gradient through ``v`` (``u``, ``v``) is ``inf`` or ``NaN``, as in TF, because
+the vectors of a repeated eigenvalue are not unique. A gradient that reaches
+only the eigenvalues (singular values) never divides by a gap and stays
+finite for repeated ones.
+"""
+
+from __future__ import annotations
+
+from .. import core
+from ..core import apply, defop
+from .linalg import _float_matrix, _mt, _phi, band_part, diag, diag_part, matmul, triangular_solve
+from .shape import concat, expand_dims
+
+
+def _zeros(x, lead_shape):
+    return core.wrap(x.xp.zeros(tuple(lead_shape) + x.shape, dtype=x.dtype))
+
+
+def _fill(gs, ans):
+    """Cotangents of a multi-output op with zeros for the outputs that got none."""
+    k = next(i for i, g in enumerate(gs) if g is not None)
+    lead = gs[k].shape[:gs[k].ndim - ans[k].ndim]
+    return tuple(_zeros(a, lead) if g is None else g for g, a in zip(gs, ans))
+
+
+def _inv_gaps(e):
+    """``F[..., i, j] = 1 / (e_j - e_i)`` off the diagonal, 0 on it (inf where values repeat)."""
+    eye = core.wrap(e.xp.eye(e.shape[-1], dtype=e.dtype))
+    return 1.0 / (expand_dims(e, -2) - expand_dims(e, -1) + eye) - eye
+
+
+def _strictly_lower(x):
+    return band_part(x, -1, 0) - diag(diag_part(x))
+
+
+# ---------------------------------------------------------------------------
+# QR
+
+
+def _qr_fwd(xp, a, full_matrices):
+    return tuple(xp.linalg.qr(a, mode="complete" if full_matrices else "reduced"))
+
+
+def _solve_rt(x, r):
+    """``x @ inv(r)^T`` for upper-triangular ``r``."""
+    return _mt(triangular_solve(r, _mt(x), lower=False))
+
+
+def _qr_grad_tall(q, r, dq, dr):
+    # the cotangent of A = QR with Q [m, n], R [n, n] square upper triangular (m >= n)
+    qdq = matmul(q, dq, transpose_a=True)
+    rdr = matmul(r, dr, transpose_b=True)
+    low = band_part(qdq - _mt(qdq) + rdr - _mt(rdr), -1, 0)
+    grad_a = matmul(q, dr + _solve_rt(low, r))
+    return grad_a + _solve_rt(dq - matmul(q, qdq), r)
+
+
+def _qr_tangent_tall(q, r, da):
+    # dA R^-1 = X; C = Q^T X = Omega + dR R^-1 with Omega antisymmetric, dR R^-1 upper
+    x = _mt(triangular_solve(r, _mt(da), lower=False, adjoint=True))
+    c = matmul(q, x, transpose_a=True)
+    low = _strictly_lower(c)
+    upper = c - low + _mt(low)  # C - Omega
+    return x - matmul(q, upper), matmul(upper, r)
+
+
+def _qr_unsupported(a, full_matrices):
+    m, n = a.shape[-2:]
+    if full_matrices and m > n:
+        raise NotImplementedError(
+            f"qr: no gradient with full_matrices=True for matrices with more rows than columns "
+            f"(shape {a.shape}): the extra columns of q are not determined by the input (TF "
+            "has none either); use full_matrices=False")
+
+
+def _qr_vjp(gs, ans, a, full_matrices):
+    _qr_unsupported(a, full_matrices)
+    q, r = ans
+    gq, gr = _fill(gs, ans)
+    m, n = a.shape[-2:]
+    if m >= n:
+        return (_qr_grad_tall(q, r, gq, gr),)
+    # wide: A = [X | Y], R = [U | V] with X = QU square and Y = QV
+    y, u = a[..., :, m:], r[..., :, :m]
+    du, dv = gr[..., :, :m], gr[..., :, m:]
+    dx = _qr_grad_tall(q, u, gq + matmul(y, dv, transpose_b=True), du)
+    return (concat([dx, matmul(q, dv)], axis=-1),)
+
+
+def _qr_jvp(ts, ans, a, full_matrices):
+    _qr_unsupported(a, full_matrices)
+    q, r = ans
+    da = ts[0]
+    m, n = a.shape[-2:]
+    if m >= n:
+        return _qr_tangent_tall(q, r, da)
+    dq, du = _qr_tangent_tall(q, r[..., :, :m], da[..., :, :m])
+    dv = matmul(q, da[..., :, m:] - matmul(dq, r[..., :, m:]), transpose_a=True)
+    return dq, concat([du, dv], axis=-1)
+
+
+_qr_op = defop("qr", _qr_fwd, vjp=_qr_vjp, jvp=_qr_jvp, nout=2, dtypes="real", domain="full_rank")
+
+
+def qr(input, full_matrices=False, name=None):
+    """``(q, r)`` with ``q @ r = input`` for ``input`` ``[..., M, N]``: ``q`` has orthonormal
+    columns, ``r`` is upper triangular.
+
+    With ``full_matrices=False`` ``q`` is ``[..., M, K]`` and ``r`` ``[..., K, N]``,
+    ``K = min(M, N)``; with ``True``, ``q`` is ``[..., M, M]`` and ``r`` ``[..., M, N]``.
+    Gradients need full-rank input (``r`` invertible) and are not defined for
+    ``full_matrices=True`` with ``M > N``.
+    """
+    a = _float_matrix(input, "qr", square=False)
+    return apply(_qr_op, (a,), {"full_matrices": bool(full_matrices)})
+
+
+# ---------------------------------------------------------------------------
+# symmetric eigendecomposition
+
+
+def _eigh_fwd(xp, a):
+    return tuple(xp.linalg.eigh(a))
+
+
+def _eigh_vjp(gs, ans, a):
+    ge, gv = gs
+    e, v = ans
+    inner = None if ge is None else diag(ge)
+    if gv is not None:
+        part = _inv_gaps(e) * matmul(v, gv, transpose_a=True)
+        inner = part if inner is None else inner + part
+    grad = matmul(v, matmul(inner, v, transpose_b=True))
+    # only the lower triangle is read: entry (i, j), i > j, stands for both (i, j) and (j, i)
+    return (_phi(grad + _mt(grad)),)
+
+
+def _eigh_jvp(ts, ans, a):
+    e, v = ans
+    low = band_part(ts[0], -1, 0)
+    da = low + _mt(low) - diag(diag_part(ts[0]))  # the symmetric matrix the lower triangle means
+    p = matmul(v, matmul(da, v), transpose_a=True)
+    return diag_part(p), matmul(v, _inv_gaps(e) * p)
+
+
+_eigh_op = defop("eigh", _eigh_fwd, vjp=_eigh_vjp, jvp=_eigh_jvp, nout=2, dtypes="real",
+                 domain="symmetric")
+
+
+def eigh(tensor, name=None):
+    """``(e, v)``: eigenvalues (ascending, ``[..., N]``) and eigenvectors (the columns of
+    ``v``, ``[..., N, N]``) of symmetric ``tensor`` ``[..., N, N]``.
+
+    Only the lower triangle of ``tensor`` is read, and the gradient is lower
+    triangular to match (TF's convention). Eigenvectors are defined up to sign,
+    and for a repeated eigenvalue up to a rotation: their gradient is then
+    ``inf``/``NaN`` (see the module notes); the eigenvalues' is not.
+    """
+    a = _float_matrix(tensor, "eigh", "tensor")
+    return apply(_eigh_op, (a,))
+
+
+def eigvalsh(tensor, name=None):
+    """The eigenvalues of symmetric ``tensor`` ``[..., N, N]``, ascending ``[..., N]``."""
+    return eigh(tensor)[0]
+
+
+# ---------------------------------------------------------------------------
+# SVD
+
+
+def _svd_fwd(xp, a, full_matrices):
+    u, s, vh = xp.linalg.svd(a, full_matrices=full_matrices)
+    return s, u, xp.swapaxes(vh, -1, -2)
+
+
+def _svd_full_unsupported(a, full_matrices):
+    m, n = a.shape[-2:]
+    if full_matrices and m != n:
+        raise NotImplementedError(
+            f"svd: no gradient through u and v with full_matrices=True for a non-square matrix "
+            f"(shape {a.shape}): the extra singular vectors are not determined by the input (TF "
+            "has none either); use full_matrices=False")
+
+
+def _svd_vjp(gs, ans, a, full_matrices):
+    gsv, gu, gv = gs
+    s, u, v = ans
+    m, n = a.shape[-2:]
+    k = min(m, n)
+    if gu is not None or gv is not None:
+        _svd_full_unsupported(a, full_matrices)
+    u, v = u[..., :, :k], v[..., :, :k]
+    s_row, s_col = expand_dims(s, -2), expand_dims(s, -1)
+    inner = None if gsv is None else diag(gsv)
+    f = None if gu is None and gv is None else _inv_gaps(s * s)
+    if gu is not None:
+        j = f * matmul(u, gu, transpose_a=True)
+        part = (j + _mt(j)) * s_row
+        inner = part if inner is None else inner + part
+    if gv is not None:
+        j = f * matmul(v, gv, transpose_a=True)
+        part = s_col * (j + _mt(j))
+        inner = part if inner is None else inner + part
+    grad = matmul(u, matmul(inner, v, transpose_b=True))
+    if gu is not None and m > k:  # the part of gu outside the span of u
+        grad = grad + matmul((gu - matmul(u, matmul(u, gu, transpose_a=True))) / s_row, v, transpose_b=True)
+    if gv is not None and n > k:
+        grad = grad + matmul(u, (gv - matmul(v, matmul(v, gv, transpose_a=True))) / s_row, transpose_b=True)
+    return (grad,)
+
+
+def _svd_jvp(ts, ans, a, full_matrices):
+    _svd_full_unsupported(a, full_matrices)
+    s, u, v = ans
+    da = ts[0]
+    m, n = a.shape[-2:]
+    s_row, s_col = expand_dims(s, -2), expand_dims(s, -1)
+    dp = matmul(u, matmul(da, v), transpose_a=True)
+    f = _inv_gaps(s * s)
+    du = matmul(u, f * (dp * s_row + s_col * _mt(dp)))
+    dv = matmul(v, f * (s_col * dp + _mt(dp) * s_row))
+    if m > n:
+        du = du + (matmul(da, v) - matmul(u, dp)) / s_row
+    if n > m:
+        dv = dv + (matmul(da, u, transpose_a=True) - matmul(v, dp, transpose_b=True)) / s_row
+    return diag_part(dp), du, dv
+
+
+_svd_op = defop("svd", _svd_fwd, vjp=_svd_vjp, jvp=_svd_jvp, nout=3, dtypes="real",
+                domain="distinct_singular_values")
+
+
+def svd(tensor, full_matrices=False, compute_uv=True, name=None):
+    """Singular value decomposition ``tensor = u @ diag(s) @ v^T`` of ``[..., M, N]``.
+
+    Returns ``(s, u, v)`` in TF's order (``v``, not its transpose), or ``s``
+    alone when ``compute_uv=False``. ``s`` is ``[..., K]``, descending,
+    ``K = min(M, N)``; ``u`` is ``[..., M, K]`` and ``v`` ``[..., N, K]``
+    (``[..., M, M]`` and ``[..., N, N]`` with ``full_matrices=True``).
+
+    Singular vectors are defined up to a joint sign; gradients through ``u``
+    and ``v`` are ``inf``/``NaN`` where singular values repeat, and for
+    non-square input where one is zero. The gradient of ``s`` alone is finite.
+
+    >>> s, u, v = wb.linalg.svd(wb.constant([[3., 0.], [0., 2.]]))
+    >>> s.numpy()
+    array([3., 2.], dtype=float32)
+    """
+    a = _float_matrix(tensor, "svd", "tensor", square=False)
+    s, u, v = apply(_svd_op, (a,), {"full_matrices": bool(full_matrices) and bool(compute_uv)})
+    return (s, u, v) if compute_uv else s
+
+
+def pinv(a, rcond=None, validate_args=False, name=None):
+    """The Moore-Penrose pseudo-inverse ``[..., N, M]`` of ``a`` ``[..., M, N]``, from its SVD.
+
+    Singular values at most ``rcond * max(s)`` count as zero; ``rcond`` defaults
+    to ``10 * max(M, N) * eps`` (TF's default).
+    """
+    import numpy as np
+    from .elementwise import greater, where
+    from .reduce import reduce_max
+    x = _float_matrix(a, "pinv", "a", square=False)
+    if rcond is None:
+        rcond = 10.0 * max(x.shape[-2:]) * float(np.finfo(x.dtype).eps)
+    s, u, v = svd(x)
+    keep = greater(s, rcond * reduce_max(s, axis=-1, keepdims=True))
+    s_inv = where(keep, 1.0 / where(keep, s, 1.0), 0.0)  # 1/s computed only where kept
+    return matmul(v * expand_dims(s_inv, -2), u, transpose_b=True)
+
+
+__all__ = ["eigh", "eigvalsh", "pinv", "qr", "svd"]
