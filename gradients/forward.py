@@ -38,9 +38,9 @@ class ForwardAccumulator:
             if t.dtype != p.dtype:
                 raise TypeError(f"ForwardAccumulator: tangents[{i}] has dtype {t.dtype}, "
                                 f"primals[{i}] has dtype {p.dtype}")
-            if p._data.dtype.kind not in "fc":
+            if p._data.dtype.kind != "f":
                 raise TypeError(f"ForwardAccumulator: primals[{i}] has dtype {p.dtype}; "
-                                "only floating tensors have tangents")
+                                "only real floating tensors have tangents")
             if not p._tid:
                 p._tid = core.new_id()
             self._tangents[p._tid] = t
@@ -78,7 +78,7 @@ class ForwardAccumulator:
             self._store(res, out)
 
     def _store(self, r, t):
-        if t is None or r._data.dtype.kind not in "fc":
+        if t is None or r._data.dtype.kind != "f":
             return
         if t._data.shape != r._data.shape:
             from workbench.ops.shape import broadcast_to

@@ -118,9 +118,9 @@ class GradientTape:
             else:
                 raise TypeError(f"watch: expected tensors or variables, got {type(t).__name__} at position {i}")
             for p in parts:
-                if p._data.dtype.kind not in "fc":
+                if p._data.dtype.kind != "f":
                     warnings.warn(f"watch: tensor of dtype {p.dtype} (shape {p.shape}) cannot carry "
-                                  "gradients; only floating dtypes can be watched",
+                                  "gradients; only real floating dtypes can be watched",
                                   UnconnectedGradientWarning, stacklevel=2)
                     continue
                 if not p._tid:
@@ -144,7 +144,7 @@ class GradientTape:
                 if type(a) is Variable:
                     variables = True
                     if (tid not in ids and self._watch_accessed and a.trainable
-                            and a._data.dtype.kind in "fc"):
+                            and a._data.dtype.kind == "f"):
                         ids.add(tid)
                         self._watched_vars[tid] = a
                 if tid in ids:
@@ -156,7 +156,7 @@ class GradientTape:
         if type(res) is tuple:
             kept = False
             for r in res:
-                if r._data.dtype.kind in "fc":
+                if r._data.dtype.kind == "f":
                     if not r._tid:
                         r._tid = core.new_id()
                     ids.add(r._tid)
@@ -164,7 +164,7 @@ class GradientTape:
             if not kept:
                 return
         else:
-            if res._data.dtype.kind not in "fc":
+            if res._data.dtype.kind != "f":
                 return
             if not res._tid:
                 res._tid = core.new_id()
@@ -306,12 +306,12 @@ class GradientTape:
         g = grads.get(source._tid) if source._tid else None
         if g is not None:
             return g
-        if source._data.dtype.kind not in "fc":
+        if source._data.dtype.kind != "f":
             if mode is UnconnectedGradients.ZERO:
                 return None
-            warnings.warn(f"gradient: sources[{index}] has dtype {source.dtype}; integer and bool "
-                          "tensors have no gradient, so None is returned", UnconnectedGradientWarning,
-                          stacklevel=4)
+            warnings.warn(f"gradient: sources[{index}] has dtype {source.dtype}; only real floating "
+                          "tensors carry gradients (integer, bool and complex do not), so None is "
+                          "returned", UnconnectedGradientWarning, stacklevel=4)
             return None
         if mode is UnconnectedGradients.ZERO:
             xp = source.xp

@@ -395,3 +395,14 @@ def test_jacobian_of_a_variable():
     with GradientTape() as g:
         y = v * v
     assert_close(g.jacobian(y, v), np.diag([2.0, 4.0, 6.0]))
+
+
+def test_complex_sources_have_no_gradient_and_say_so():
+    # complex rules (conjugation conventions) are not implemented: refuse rather than be wrong
+    z = wb.constant(np.array([1 + 2j], dtype=np.complex128))
+    with GradientTape() as g:
+        with pytest.warns(UserWarning, match="real floating"):
+            g.watch(z)
+        y = z * z
+    with pytest.warns(UserWarning, match="complex"):
+        assert g.gradient(y, z) is None
