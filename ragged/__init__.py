@@ -9,6 +9,7 @@ array([6., 0., 4.], dtype=float32)
 from .factory import constant, range  # noqa: A004
 from .indexing import gather_rows
 from .ops import map_flat_values
+from . import reduce as _reduce  # noqa: F401  (registers wb.reduce_* for ragged tensors)
 from .ragged_tensor import RaggedTensor
 from .row_partition import RowPartition
 

@@ -35,6 +35,10 @@ class TestConversion:
         with pytest.raises(ValueError, match="cannot fill shape"):
             wb.constant([1, 2, 3], shape=(2, 2))
 
+    def test_empty_list_takes_the_requested_dtype(self):
+        assert wb.constant([], dtype=wb.int32).dtype == wb.int32
+        assert wb.constant([]).dtype == wb.float32
+
     def test_float_value_into_int_dtype_is_an_error(self):
         with pytest.raises(TypeError, match="non-integer"):
             wb.constant(1.5, dtype=wb.int32)

@@ -229,7 +229,7 @@ def _python_array(value, dtype, xp):
         arr = np.asarray(value)
         if arr.dtype.kind == "O":
             raise TypeError(f"cannot convert {type(value).__name__} value to a tensor of dtype {dtype}")
-        if arr.dtype.kind in "fc" and dtype.kind in "iub":
+        if arr.dtype.kind in "fc" and dtype.kind in "iub" and arr.size:
             raise TypeError(f"cannot convert {_short(value)} to a tensor of dtype {dtype}: "
                             "it holds non-integer numbers")
         if arr.dtype.kind == "c" and dtype.kind == "f":

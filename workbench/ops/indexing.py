@@ -1,3 +1,713 @@
-"""indexing ops (being written)."""
+"""Index-driven ops under TF's names: gather/scatter, masks, one-hot, tile, pad,
+reverse/roll/repeat, sorting, top-k, unique, searchsorted.
 
-__all__ = []
+Two primitives carry almost every gradient here: ``gather`` and its transpose
+``gather_transpose`` (a scatter-add, i.e. a segment sum), each the other's
+reverse rule, so any order of derivative stays in the pair. Both work on one
+canonical form, to which the public ops reshape:
+
+    params  [..., B, O, N, R]    B: batch (``batch_dims``) rows, O: dims before the
+    indices [B, I]               gathered axis, N: its size, R: dims after it
+    result  [..., B, O, I, R]
+
+The leading ``...`` is the batch of cotangents a vectorized jacobian carries.
+Only ``tile`` and constant ``pad`` have rules of their own.
+"""
+
+from __future__ import annotations
+
+import collections
+import math
+
+import numpy as np
+
+from .. import core
+from ..core import Tensor, apply, convert_to_tensor, defop
+from .reduce import reduce_sum
+from .segment_kernels import segment_reduce
+from .shape import _lead, _reshape_op, _shape_arg, getitem, norm_axis, transpose
+
+
+def _prod(shape):
+    return math.prod(int(s) for s in shape)
+
+
+def _reshape(x, shape):
+    """``reshape`` for a shape known to fit (the hot paths here skip its checks)."""
+    return x if x.shape == shape else apply(_reshape_op, (x,), {"shape": shape})
+
+
+# ---------------------------------------------------------------------------
+# the primitive pair
+
+
+def _gather_fwd(xp, params, indices):
+    if indices.shape[0] == 1:
+        return xp.take(params, indices[0], axis=-2)
+    b = xp.arange(indices.shape[0])[:, None, None]
+    o = xp.arange(params.shape[-3])[None, :, None]
+    # three adjacent advanced indices: their broadcast shape (B, O, I) stays in place
+    return params[..., b, o, indices[:, None, :], :]
+
+
+def _gather_t_fwd(xp, g, indices, n, sorted_ids):
+    lead = g.shape[:-4]
+    nb, no, ni, nr = g.shape[-4:]
+    if not lead and nb == 1 and no == 1:
+        rows = g.reshape(ni) if nr == 1 else g.reshape(ni, nr)
+        out = segment_reduce(xp, "sum", rows, indices[0], n, sorted=sorted_ids)
+        return out.reshape(1, 1, n, nr)
+    # rows (b, i) go to segment b * n + index; everything else rides along as columns
+    nl = _prod(lead)
+    rows = g.reshape(nl, nb, no, ni, nr).transpose(1, 3, 0, 2, 4).reshape(nb * ni, nl * no * nr)
+    ids = (indices.astype(np.int64) + xp.arange(nb, dtype=np.int64)[:, None] * n).reshape(-1)
+    out = segment_reduce(xp, "sum", rows, ids, nb * n, sorted=sorted_ids)
+    return out.reshape(nb, n, nl, no, nr).transpose(2, 0, 3, 1, 4).reshape(lead + (nb, no, n, nr))
+
+
+_gather_op = defop(
+    "gather", _gather_fwd,
+    vjp=lambda g, ans, params, indices: (
+        apply(_gather_t_op, (g, indices), {"n": params.shape[-2], "sorted_ids": False}), None),
+    jvp=lambda ts, ans, params, indices: apply(_gather_op, (ts[0], indices)),
+    dtypes="any")
+
+_gather_t_op = defop(
+    "gather_transpose", _gather_t_fwd,
+    vjp=lambda g, ans, x, indices, n, sorted_ids: (apply(_gather_op, (g, indices)), None),
+    jvp=lambda ts, ans, x, indices, n, sorted_ids: apply(
+        _gather_t_op, (ts[0], indices), {"n": n, "sorted_ids": sorted_ids}),
+    dtypes="numeric")
+
+
+def _on_device(x, arr):
+    """A tensor holding the NumPy/CuPy array ``arr`` on ``x``'s device."""
+    return core.wrap(x.xp.asarray(arr))
+
+
+def _gather(params, indices, axis, batch_dims=0):
+    """Gather along ``axis`` with checked integer ``indices`` (a Tensor on params' device)."""
+    shape = params.shape
+    nb = _prod(shape[:batch_dims])
+    out_shape = shape[:axis] + indices.shape[batch_dims:] + shape[axis + 1:]
+    p4 = _reshape(params, (nb, _prod(shape[batch_dims:axis]), shape[axis], _prod(shape[axis + 1:])))
+    i2 = core.wrap(indices._data.reshape(nb, _prod(indices.shape[batch_dims:])))
+    return _reshape(apply(_gather_op, (p4, i2)), out_shape)
+
+
+def take_rows(x, ids, axis=0):
+    """``x`` gathered along ``axis`` by the valid int ``ids`` (a Tensor): no checks, differentiable.
+
+    The building block for segment and ragged gradients.
+    """
+    return _gather(x, ids, axis)
+
+
+def sum_rows_into(data, ids, num_segments, sorted_ids=False):
+    """Sum rows of ``data`` ``[n, ...]`` into ``[num_segments, ...]`` by valid ``ids`` ``[n]``.
+
+    No checks; differentiable (its gradient is :func:`take_rows`).
+    """
+    n, inner = data.shape[0], data.shape[1:]
+    d4 = _reshape(data, (1, 1, n, _prod(inner)))
+    out = apply(_gather_t_op, (d4, core.wrap(ids._data.reshape(1, n))),
+                {"n": int(num_segments), "sorted_ids": bool(sorted_ids)})
+    return _reshape(out, (int(num_segments),) + inner)
+
+
+# ---------------------------------------------------------------------------
+# checks
+
+
+def _int_tensor(value, opname, what):
+    t = convert_to_tensor(value)
+    if t.dtype.kind not in "iu":
+        raise TypeError(f"{opname}: {what} must be an integer tensor, got dtype {t.dtype}")
+    return t
+
+
+def _first_bad(bad):
+    """The position (a tuple) of the first True in ``bad``, or None."""
+    if not bad.any():
+        return None
+    return tuple(int(i) for i in np.unravel_index(int(bad.reshape(-1).argmax()), bad.shape))
+
+
+def _check_range(indices, n, opname, where):
+    a = indices._data
+    pos = _first_bad((a < 0) | (a >= n)) if a.size else None
+    if pos is not None:
+        val = int(a[pos])
+        hint = " (negative indices are not supported, as in TF)" if val < 0 else ""
+        raise IndexError(f"{opname}: indices{list(pos)} = {val} is not in [0, {n}): "
+                         f"{where} has size {n}{hint}")
+
+
+def _flat_index(indices, dims, opname):
+    """Row-major flat positions ``indices.shape[:-1]`` of index tuples ``indices[..., k]`` into ``dims``."""
+    a = indices._data
+    xp = indices.xp
+    k = len(dims)
+    if a.size:
+        bound = xp.asarray(np.asarray(dims, dtype=np.int64))
+        pos = _first_bad((a < 0) | (a >= bound))
+        if pos is not None:
+            val = int(a[pos])
+            raise IndexError(f"{opname}: indices{list(pos)} = {val} is not in [0, {dims[pos[-1]]}) "
+                             f"(index component {pos[-1]} runs over a dimension of size {dims[pos[-1]]}; "
+                             "negative indices are not supported)")
+    strides = np.ones(k, dtype=np.int64)
+    for j in range(k - 2, -1, -1):
+        strides[j] = strides[j + 1] * dims[j + 1]
+    if k == 0:
+        return core.wrap(xp.zeros(a.shape[:-1], np.int64))
+    return core.wrap((a.astype(np.int64) * xp.asarray(strides)).sum(axis=-1))
+
+
+# ---------------------------------------------------------------------------
+# gather / scatter
+
+
+def gather(params, indices, validate_indices=None, axis=None, batch_dims=0, name=None):
+    """Slices of ``params`` along ``axis`` at ``indices``.
+
+    Shapes: ``params.shape[:axis] + indices.shape[batch_dims:] + params.shape[axis+1:]``.
+    ``axis`` defaults to ``batch_dims``; the first ``batch_dims`` dims of params and
+    indices are matched, not gathered. Indices must lie in ``[0, params.shape[axis])``.
+
+    >>> wb.gather(wb.constant([10., 20., 30.]), [2, 0]).numpy()
+    array([30., 10.], dtype=float32)
+    """
+    p = convert_to_tensor(params)
+    idx = _int_tensor(indices, "gather", "indices")
+    bd = int(batch_dims)
+    if bd < 0:
+        bd += idx.ndim
+    if not 0 <= bd <= idx.ndim:
+        raise ValueError(f"gather: batch_dims={batch_dims} is out of range for indices of rank {idx.ndim}")
+    a = bd if axis is None else int(axis)
+    if a < 0:
+        a += p.ndim
+    if not bd <= a < p.ndim:
+        raise ValueError(f"gather: axis={axis} must be in [batch_dims={bd}, rank of params={p.ndim})")
+    if p.shape[:bd] != idx.shape[:bd]:
+        raise ValueError(f"gather: the first batch_dims={bd} dimensions of params {p.shape} and "
+                         f"indices {idx.shape} must be equal")
+    _check_range(idx, p.shape[a], "gather", f"dimension {a} of params (shape {p.shape})")
+    return _gather(p, idx, a, bd)
+
+
+def gather_nd(params, indices, batch_dims=0, name=None):
+    """Slices of ``params`` at index tuples: ``indices[..., k]`` picks into the ``k`` dims
+    after the first ``batch_dims``. Result shape ``indices.shape[:-1] + params.shape[batch_dims+k:]``.
+
+    >>> wb.gather_nd(wb.constant([[1., 2.], [3., 4.]]), [[0, 1], [1, 0]]).numpy()
+    array([2., 3.], dtype=float32)
+    """
+    p = convert_to_tensor(params)
+    idx = _int_tensor(indices, "gather_nd", "indices")
+    bd = int(batch_dims)
+    if idx.ndim == 0:
+        raise ValueError("gather_nd: indices must have rank >= 1 (the last dimension holds index tuples)")
+    if not 0 <= bd < idx.ndim:
+        raise ValueError(f"gather_nd: batch_dims={batch_dims} must be in [0, rank of indices={idx.ndim})")
+    k = idx.shape[-1]
+    if bd + k > p.ndim:
+        raise ValueError(f"gather_nd: index tuples of length {k} (indices shape {idx.shape}) do not fit "
+                         f"params of shape {p.shape} after batch_dims={bd}")
+    if p.shape[:bd] != idx.shape[:bd]:
+        raise ValueError(f"gather_nd: the first batch_dims={bd} dimensions of params {p.shape} and "
+                         f"indices {idx.shape} must be equal")
+    dims = p.shape[bd:bd + k]
+    flat = _flat_index(idx, dims, "gather_nd")
+    nb = _prod(p.shape[:bd])
+    p4 = _reshape(p, (nb, 1, _prod(dims), _prod(p.shape[bd + k:])))
+    i2 = core.wrap(flat._data.reshape(nb, _prod(idx.shape[bd:-1])))
+    return _reshape(apply(_gather_op, (p4, i2)), idx.shape[:-1] + p.shape[bd + k:])
+
+
+def _scatter_args(indices, updates, shape, opname):
+    idx = _int_tensor(indices, opname, "indices")
+    u = convert_to_tensor(updates)
+    if idx.ndim == 0:
+        raise ValueError(f"{opname}: indices must have rank >= 1 (the last dimension holds index tuples)")
+    k = idx.shape[-1]
+    if k > len(shape):
+        raise ValueError(f"{opname}: index tuples of length {k} do not fit shape {tuple(shape)}")
+    want = idx.shape[:-1] + tuple(shape[k:])
+    if u.shape != want:
+        raise ValueError(f"{opname}: updates has shape {u.shape}, expected indices.shape[:-1] + "
+                         f"shape[{k}:] = {want} (indices {idx.shape}, shape {tuple(shape)})")
+    return idx, u, k, _flat_index(idx, tuple(shape[:k]), opname)
+
+
+def _scatter_add(u, flat, shape, k):
+    n_rows = _prod(flat.shape)
+    u4 = _reshape(u, (1, 1, n_rows, _prod(shape[k:])))
+    out = apply(_gather_t_op, (u4, core.wrap(flat._data.reshape(1, n_rows))),
+                {"n": _prod(shape[:k]), "sorted_ids": False})
+    return _reshape(out, tuple(shape))
+
+
+def scatter_nd(indices, updates, shape, name=None):
+    """A tensor of ``shape``, zero except at ``indices``, where ``updates`` are added
+    (repeated indices add up).
+
+    >>> wb.scatter_nd([[1], [3], [1]], wb.constant([1., 2., 3.]), [4]).numpy()
+    array([0., 4., 0., 2.], dtype=float32)
+    """
+    shape = _shape_arg(shape)
+    idx, u, k, flat = _scatter_args(indices, updates, shape, "scatter_nd")
+    if u.dtype.kind not in "fciu":
+        raise TypeError(f"scatter_nd: updates must be numeric, got dtype {u.dtype}")
+    return _scatter_add(u, flat, shape, k)
+
+
+def tensor_scatter_nd_add(tensor, indices, updates, name=None):
+    """``tensor`` with ``updates`` added at ``indices`` (repeated indices add up)."""
+    t = convert_to_tensor(tensor)
+    idx, u, k, flat = _scatter_args(indices, updates, t.shape, "tensor_scatter_nd_add")
+    return t + _scatter_add(u, flat, t.shape, k)
+
+
+def tensor_scatter_nd_sub(tensor, indices, updates, name=None):
+    """``tensor`` with ``updates`` subtracted at ``indices`` (repeated indices add up)."""
+    t = convert_to_tensor(tensor)
+    idx, u, k, flat = _scatter_args(indices, updates, t.shape, "tensor_scatter_nd_sub")
+    return t - _scatter_add(u, flat, t.shape, k)
+
+
+def tensor_scatter_nd_update(tensor, indices, updates, name=None):
+    """``tensor`` with the slices at ``indices`` replaced by ``updates``.
+
+    Of repeated indices, the last update wins (TF's CPU order); the others get
+    no gradient, since they do not reach the result.
+
+    >>> wb.tensor_scatter_nd_update(wb.zeros([3]), [[2], [0]], wb.constant([5., 6.])).numpy()
+    array([6., 0., 5.], dtype=float32)
+    """
+    t = convert_to_tensor(tensor)
+    idx, u, k, flat = _scatter_args(indices, updates, t.shape, "tensor_scatter_nd_update")
+    if u.dtype != t.dtype:
+        raise TypeError(f"tensor_scatter_nd_update: updates has dtype {u.dtype}, tensor has {t.dtype}")
+    xp = t.xp
+    f1 = flat._data.reshape(-1)
+    n_rows, n_slots = f1.shape[0], _prod(t.shape[:k])
+    rows = _reshape(u, (n_rows,) + t.shape[k:])
+    if n_rows:
+        _, first_in_reversed = xp.unique(f1[::-1], return_index=True)
+        if first_in_reversed.shape[0] < n_rows:  # repeated indices: keep each one's last update
+            last = xp.sort(n_rows - 1 - first_in_reversed)
+            rows = _gather(rows, core.wrap(last), 0)
+            f1 = f1[last]
+    hit = xp.zeros(n_slots, bool)
+    hit[f1] = True
+    hit = core.wrap(hit.reshape(t.shape[:k] + (1,) * (t.ndim - k)))
+    from .elementwise import where
+    return where(hit, _scatter_add(rows, core.wrap(f1), t.shape, k), t)
+
+
+def boolean_mask(tensor, mask, axis=None, name=None):
+    """The entries (slices) of ``tensor`` where ``mask`` is True, flattened over the
+    mask's dims: ``mask.shape`` must equal ``tensor.shape[axis:axis + mask.ndim]``.
+
+    >>> wb.boolean_mask(wb.constant([1., 2., 3.]), [True, False, True]).numpy()
+    array([1., 3.], dtype=float32)
+    """
+    t = convert_to_tensor(tensor)
+    m = convert_to_tensor(mask)
+    if m.dtype.kind != "b":
+        raise TypeError(f"boolean_mask: mask must be bool, got dtype {m.dtype}")
+    if m.ndim == 0:
+        raise ValueError("boolean_mask: mask cannot be a scalar")
+    a = 0 if axis is None else int(axis)
+    if a < 0:
+        a += t.ndim
+    k = m.ndim
+    if not 0 <= a <= t.ndim - k or t.shape[a:a + k] != m.shape:
+        raise ValueError(f"boolean_mask: mask shape {m.shape} does not match tensor shape {t.shape} "
+                         f"at axis {axis if axis is not None else 0}")
+    flat = _reshape(t, t.shape[:a] + (_prod(m.shape),) + t.shape[a + k:])
+    keep = t.xp.flatnonzero(m._data)
+    return _gather(flat, core.wrap(keep), a)
+
+
+def one_hot(indices, depth, on_value=None, off_value=None, axis=None, dtype=None, name=None):
+    """One-hot encoding: a new dimension of size ``depth`` at ``axis`` (default last), holding
+    ``on_value`` (1) at each index and ``off_value`` (0) elsewhere. Indices outside
+    ``[0, depth)`` give an all-off row. dtype: ``dtype``, else that of on/off_value, else float32.
+
+    >>> wb.one_hot([0, 2, -1], 3).numpy()
+    array([[1., 0., 0.],
+           [0., 0., 1.],
+           [0., 0., 0.]], dtype=float32)
+    """
+    from ..dtypes import as_dtype
+    idx = _int_tensor(indices, "one_hot", "indices")
+    depth = int(depth)
+    if depth < 0:
+        raise ValueError(f"one_hot: depth must be >= 0, got {depth}")
+    given = [convert_to_tensor(v) for v in (on_value, off_value) if v is not None]
+    if len(given) == 2 and given[0].dtype != given[1].dtype:
+        raise TypeError(f"one_hot: on_value has dtype {given[0].dtype}, off_value has {given[1].dtype}")
+    if dtype is not None:
+        dt = as_dtype(dtype)
+        for what, v in (("on_value", on_value), ("off_value", off_value)):
+            if isinstance(v, Tensor) and v.dtype != dt:
+                raise TypeError(f"one_hot: {what} has dtype {v.dtype}, but dtype={dt}")
+    else:
+        dt = given[0].dtype if given else np.dtype(np.float32)
+    xp = idx.xp
+    on = core.to_array(1 if on_value is None else on_value, dt, device=idx.device)
+    off = core.to_array(0 if off_value is None else off_value, dt, device=idx.device)
+    out = xp.where(idx._data[..., None] == xp.arange(depth), on, off).astype(dt)
+    if axis is not None and int(axis) != -1:
+        out = xp.moveaxis(out, -1, norm_axis(axis, idx.ndim + 1, "one_hot"))
+    return core.wrap(out)
+
+
+# ---------------------------------------------------------------------------
+# tile, pad
+
+
+def _tile_vjp(g, ans, x, multiples):
+    if not multiples:
+        return (g,)
+    lead = _lead(g, ans)
+    interleaved = tuple(d for pair in zip(multiples, x.shape) for d in pair)
+    g = _reshape(g, g.shape[:lead] + interleaved)
+    return (reduce_sum(g, axis=[lead + 2 * i for i in range(len(multiples))]),)
+
+
+_tile_op = defop("tile", lambda xp, x, multiples: xp.tile(x, multiples), vjp=_tile_vjp,
+                 jvp=lambda ts, ans, x, multiples: apply(_tile_op, (ts[0],), {"multiples": multiples}),
+                 dtypes="any")
+
+
+def tile(input, multiples, name=None):
+    """``input`` repeated ``multiples[i]`` times along each dim ``i`` (one multiple per dim).
+
+    >>> wb.tile(wb.constant([[1, 2]]), [2, 2]).numpy()
+    array([[1, 2, 1, 2],
+           [1, 2, 1, 2]], dtype=int32)
+    """
+    x = convert_to_tensor(input)
+    m = _shape_arg(multiples, "multiples")
+    if len(m) != x.ndim:
+        raise ValueError(f"tile: multiples has {len(m)} entries, input has rank {x.ndim} (shape {x.shape})")
+    if any(v < 0 for v in m):
+        raise ValueError(f"tile: multiples must be non-negative, got {m}")
+    if all(v == 1 for v in m):
+        return x
+    return apply(_tile_op, (x,), {"multiples": m})
+
+
+def _pad_vjp(g, ans, x, paddings, constant_values):
+    key = (Ellipsis,) + tuple(slice(lo, lo + s) for (lo, _), s in zip(paddings, x.shape))
+    return (getitem(g, key),)
+
+
+_pad_op = defop(
+    "pad", lambda xp, x, paddings, constant_values: xp.pad(x, paddings, mode="constant",
+                                                           constant_values=constant_values),
+    vjp=_pad_vjp,
+    jvp=lambda ts, ans, x, paddings, constant_values: apply(
+        _pad_op, (ts[0],), {"paddings": paddings, "constant_values": 0}),
+    dtypes="any")
+
+
+def pad(tensor, paddings, mode="CONSTANT", constant_values=0, name=None):
+    """Pad ``tensor``: ``paddings[i] = [before, after]`` for each dim ``i``.
+
+    ``mode``: 'CONSTANT' (with ``constant_values``), 'REFLECT' (mirror without the
+    edge; pads < dim size) or 'SYMMETRIC' (mirror with the edge; pads <= dim size).
+
+    >>> wb.pad(wb.constant([1, 2, 3]), [[2, 1]], mode="REFLECT").numpy()
+    array([3, 2, 1, 2, 3, 2], dtype=int32)
+    """
+    x = convert_to_tensor(tensor)
+    p = np.asarray(paddings.numpy() if isinstance(paddings, Tensor) else paddings)
+    if p.shape != (x.ndim, 2) or (p.size and p.dtype.kind not in "iu"):
+        raise ValueError(f"pad: paddings must be integers of shape [rank, 2] = [{x.ndim}, 2], "
+                         f"got {p.tolist()} for a tensor of shape {x.shape}")
+    if (p < 0).any():
+        raise ValueError(f"pad: paddings must be non-negative, got {p.tolist()}")
+    pads = tuple((int(lo), int(hi)) for lo, hi in p)
+    mode = str(mode).upper()
+    if mode == "CONSTANT":
+        if not any(lo or hi for lo, hi in pads):
+            return x
+        c = core.to_array(constant_values.numpy() if isinstance(constant_values, Tensor) else constant_values,
+                          x.dtype, device="cpu")
+        if c.size != 1:
+            raise ValueError("pad: constant_values must be a scalar")
+        return apply(_pad_op, (x,), {"paddings": pads, "constant_values": c.reshape(()).item()})
+    if mode not in ("REFLECT", "SYMMETRIC"):
+        raise ValueError(f"pad: mode must be 'CONSTANT', 'REFLECT' or 'SYMMETRIC', got {mode!r}")
+    for axis, (lo, hi) in enumerate(pads):
+        if not (lo or hi):
+            continue
+        n = x.shape[axis]
+        limit = n - 1 if mode == "REFLECT" else n
+        if lo > limit or hi > limit:
+            raise ValueError(f"pad: {mode} paddings {[lo, hi]} for dimension {axis} of size {n} "
+                             f"must be at most {limit}")
+        # the padded axis is a gather of the original at mirrored positions
+        idx = np.pad(np.arange(n), (lo, hi), mode=mode.lower())
+        x = _gather(x, _on_device(x, idx), axis)
+    return x
+
+
+# ---------------------------------------------------------------------------
+# reverse, roll, repeat
+
+
+def _axis_list(axis, ndim, opname):
+    if isinstance(axis, Tensor):
+        axis = axis.numpy().tolist()
+    axes = [axis] if isinstance(axis, (int, np.integer)) else list(axis)
+    out = [norm_axis(a, ndim, opname) for a in axes]
+    if len(set(out)) != len(out):
+        raise ValueError(f"{opname}: axis {axes} names a dimension twice")
+    return out
+
+
+def reverse(tensor, axis, name=None):
+    """``tensor`` with the order of entries reversed along each dim in ``axis``."""
+    x = convert_to_tensor(tensor)
+    axes = _axis_list(axis, x.ndim, "reverse")
+    if not axes:
+        return x
+    return getitem(x, tuple(slice(None, None, -1) if i in axes else slice(None) for i in range(x.ndim)))
+
+
+def roll(input, shift, axis, name=None):
+    """Shift entries along ``axis`` by ``shift`` (wrapping around). ``shift`` and ``axis``
+    may be lists of one length; shifts on a repeated axis add up.
+
+    >>> wb.roll(wb.constant([0, 1, 2, 3, 4]), shift=2, axis=0).numpy()
+    array([3, 4, 0, 1, 2], dtype=int32)
+    """
+    x = convert_to_tensor(input)
+    shifts = np.atleast_1d(np.asarray(shift.numpy() if isinstance(shift, Tensor) else shift))
+    axes = np.atleast_1d(np.asarray(axis.numpy() if isinstance(axis, Tensor) else axis))
+    if shifts.dtype.kind not in "iu" or axes.dtype.kind not in "iu" or shifts.ndim != 1 \
+            or shifts.shape != axes.shape:
+        raise ValueError(f"roll: shift {np.asarray(shift).tolist()} and axis {np.asarray(axis).tolist()} "
+                         "must be integers (or integer lists of one length)")
+    total = collections.Counter()
+    for s, a in zip(shifts.tolist(), axes.tolist()):
+        total[norm_axis(a, x.ndim, "roll")] += s
+    for a, s in sorted(total.items()):
+        n = x.shape[a]
+        if n and s % n:
+            x = _gather(x, _on_device(x, (np.arange(n) - s) % n), a)
+    return x
+
+
+def repeat(input, repeats, axis=None, name=None):
+    """Repeat each entry along ``axis`` ``repeats`` times (a scalar, or one count per
+    entry); with ``axis=None`` the input is flattened first.
+
+    >>> wb.repeat(wb.constant([1, 2, 3]), [3, 0, 1], axis=0).numpy()
+    array([1, 1, 1, 3], dtype=int32)
+    """
+    x = convert_to_tensor(input)
+    if axis is None:
+        x = _reshape(x, (x.size,))
+        axis = 0
+    a = norm_axis(axis, x.ndim, "repeat")
+    n = x.shape[a]
+    r = np.asarray(repeats.numpy() if isinstance(repeats, Tensor) else repeats)
+    if r.dtype.kind not in "iu" or r.ndim > 1:
+        raise ValueError(f"repeat: repeats must be an integer or a vector of integers, got {r.tolist()}")
+    if r.size == 1:
+        r = np.full(n, int(r.reshape(())), dtype=np.int64)
+    elif r.shape != (n,):
+        raise ValueError(f"repeat: repeats has {r.size} entries, but axis {a} has size {n}")
+    if (r < 0).any():
+        raise ValueError(f"repeat: repeats must be non-negative, got {r.tolist()}")
+    return _gather(x, _on_device(x, np.repeat(np.arange(n), r)), a)
+
+
+# ---------------------------------------------------------------------------
+# sorting
+
+
+def _argsort_last(xp, a, descending, stable):
+    if not descending:
+        return xp.argsort(a, axis=-1, kind="stable") if (stable and xp is np) else xp.argsort(a, axis=-1)
+    # descending, ties in index order: sort the reversed array ascending (stably) and map back
+    n = a.shape[-1]
+    r = xp.argsort(a[..., ::-1], axis=-1, kind="stable") if xp is np else xp.argsort(a[..., ::-1], axis=-1)
+    return (n - 1 - r)[..., ::-1]
+
+
+def _direction(direction, opname):
+    d = str(direction).upper()
+    if d not in ("ASCENDING", "DESCENDING"):
+        raise ValueError(f"{opname}: direction must be 'ASCENDING' or 'DESCENDING', got {direction!r}")
+    return d == "DESCENDING"
+
+
+def _sorted_along(x, axis, descending, stable, opname):
+    """(values moved so ``axis`` is last, sort order along it)."""
+    if x.ndim == 0:
+        raise ValueError(f"{opname}: values must have rank >= 1")
+    a = norm_axis(axis, x.ndim, opname)
+    perm = None
+    if a != x.ndim - 1:
+        perm = [i for i in range(x.ndim) if i != a] + [a]
+        x = transpose(x, perm)
+    order = _argsort_last(x.xp, x._data, descending, stable)
+    return x, core.wrap(order), perm
+
+
+def sort(values, axis=-1, direction="ASCENDING", name=None):
+    """``values`` sorted along ``axis``; differentiable (the gradient follows the entries).
+
+    >>> wb.sort(wb.constant([3., 1., 2.]), direction="DESCENDING").numpy()
+    array([3., 2., 1.], dtype=float32)
+    """
+    x = convert_to_tensor(values)
+    xt, order, perm = _sorted_along(x, axis, _direction(direction, "sort"), True, "sort")
+    out = _gather(xt, order, xt.ndim - 1, xt.ndim - 1)
+    return out if perm is None else transpose(out, np.argsort(perm).tolist())
+
+
+def argsort(values, axis=-1, direction="ASCENDING", stable=False, name=None):
+    """Indices (int32) that sort ``values`` along ``axis``. With ``stable=True`` equal
+    values keep their order (in either direction).
+
+    >>> wb.argsort(wb.constant([1, 10, 26, 2])).numpy()
+    array([0, 3, 1, 2], dtype=int32)
+    """
+    x = convert_to_tensor(values)
+    xt, order, perm = _sorted_along(x, axis, _direction(direction, "argsort"), stable, "argsort")
+    out = order._data.astype(np.int32)
+    if perm is not None:
+        out = x.xp.transpose(out, np.argsort(perm).tolist())
+    return core.wrap(out)
+
+
+TopKV2 = collections.namedtuple("TopKV2", ["values", "indices"])
+
+
+def top_k(input, k=1, sorted=True, index_type=np.int32, name=None):
+    """The ``k`` largest entries along the last dim, largest first (ties: lower index
+    first), and their indices: ``TopKV2(values, indices)``. The gradient flows to the
+    selected entries.
+
+    >>> wb.math.top_k(wb.constant([1., 5., 3.]), k=2).indices.numpy()
+    array([1, 2], dtype=int32)
+    """
+    from ..dtypes import as_dtype
+    x = convert_to_tensor(input)
+    if x.ndim == 0:
+        raise ValueError("top_k: input must have rank >= 1")
+    k = int(k)
+    n = x.shape[-1]
+    if not 0 <= k <= n:
+        raise ValueError(f"top_k: k={k} must be in [0, {n}] (the last dimension of input {x.shape})")
+    order = _argsort_last(x.xp, x._data, True, True)[..., :k]
+    values = _gather(x, core.wrap(order), x.ndim - 1, x.ndim - 1)
+    return TopKV2(values, core.wrap(order.astype(as_dtype(index_type))))
+
+
+Unique = collections.namedtuple("Unique", ["y", "idx"])
+UniqueWithCounts = collections.namedtuple("UniqueWithCounts", ["y", "idx", "count"])
+
+
+def _unique_parts(x, out_idx, opname):
+    from ..dtypes import as_dtype
+    t = convert_to_tensor(x)
+    if t.ndim != 1:
+        raise ValueError(f"{opname}: x must be a vector, got shape {t.shape}")
+    it = as_dtype(out_idx)
+    if it.kind not in "iu":
+        raise TypeError(f"{opname}: out_idx must be an integer dtype, got {it}")
+    xp = t.xp
+    a = t._data
+    if a.size == 0:
+        empty = xp.zeros(0, it)
+        return core.wrap(a.copy()), core.wrap(empty), core.wrap(empty)
+    ys, first, inverse, counts = xp.unique(a, return_index=True, return_inverse=True, return_counts=True)
+    order = xp.argsort(first)  # distinct values in the order they first appear (TF's order)
+    rank = xp.empty_like(order)
+    rank[order] = xp.arange(order.shape[0])
+    return (core.wrap(ys[order]), core.wrap(rank[inverse.reshape(-1)].astype(it)),
+            core.wrap(counts[order].astype(it)))
+
+
+def unique(x, out_idx=np.int32, name=None):
+    """Distinct values of the vector ``x`` in order of first appearance, and for each
+    entry of ``x`` the position of its value in ``y``: ``Unique(y, idx)``.
+
+    >>> wb.unique(wb.constant([1, 1, 2, 4, 4, 4, 7, 8, 8])).y.numpy()
+    array([1, 2, 4, 7, 8], dtype=int32)
+    """
+    y, idx, _ = _unique_parts(x, out_idx, "unique")
+    return Unique(y, idx)
+
+
+def unique_with_counts(x, out_idx=np.int32, name=None):
+    """As :func:`unique`, plus how often each distinct value occurs: ``UniqueWithCounts(y, idx, count)``."""
+    return UniqueWithCounts(*_unique_parts(x, out_idx, "unique_with_counts"))
+
+
+def searchsorted(sorted_sequence, values, side="left", out_type=np.int32, name=None):
+    """Where ``values`` would go in the innermost dim of ``sorted_sequence`` to keep it
+    sorted. Both have the same leading dims; ``side`` 'left' or 'right' places ties.
+
+    >>> wb.searchsorted(wb.constant([[0, 3, 9, 10]]), wb.constant([[2, 10]])).numpy()
+    array([[1, 3]], dtype=int32)
+    """
+    from ..dtypes import as_dtype
+    s = convert_to_tensor(sorted_sequence)
+    v = convert_to_tensor(values)
+    if side not in ("left", "right"):
+        raise ValueError(f"searchsorted: side must be 'left' or 'right', got {side!r}")
+    if s.dtype != v.dtype:
+        raise TypeError(f"searchsorted: sorted_sequence has dtype {s.dtype}, values has {v.dtype}")
+    if s.ndim == 0 or v.ndim != s.ndim or s.shape[:-1] != v.shape[:-1]:
+        raise ValueError(f"searchsorted: sorted_sequence {s.shape} and values {v.shape} must have the "
+                         "same rank (>= 1) and the same dimensions except the last")
+    xp = s.xp
+    it = as_dtype(out_type)
+    if s.ndim == 1:
+        return core.wrap(xp.searchsorted(s._data, v._data, side=side).astype(it))
+    # one search over all rows: replace values by their ranks among everything, then
+    # offset row r by r * (number of ranks) so the rows line up in one sorted vector
+    rows, n, m = _prod(s.shape[:-1]), s.shape[-1], v.shape[-1]
+    both = xp.concatenate([s._data.reshape(-1), v._data.reshape(-1)])
+    _, ranks = xp.unique(both, return_inverse=True)
+    ranks = ranks.reshape(-1).astype(np.int64)
+    width = int(ranks.max()) + 1 if ranks.size else 1
+    offset = xp.arange(rows, dtype=np.int64)[:, None]
+    keys_s = (ranks[:rows * n].reshape(rows, n) + offset * width).reshape(-1)
+    keys_v = (ranks[rows * n:].reshape(rows, m) + offset * width).reshape(-1)
+    pos = xp.searchsorted(keys_s, keys_v, side=side).reshape(rows, m) - offset * n
+    return core.wrap(pos.reshape(v.shape).astype(it))
+
+
+__all__ = [
+    "argsort",
+    "boolean_mask",
+    "gather",
+    "gather_nd",
+    "one_hot",
+    "pad",
+    "repeat",
+    "reverse",
+    "roll",
+    "scatter_nd",
+    "searchsorted",
+    "sort",
+    "tensor_scatter_nd_add",
+    "tensor_scatter_nd_sub",
+    "tensor_scatter_nd_update",
+    "tile",
+    "top_k",
+    "unique",
+    "unique_with_counts",
+]

@@ -1,3 +1,452 @@
-"""nn ops (being written)."""
+"""Neural-network ops under TF's ``tf.nn`` names: activations, softmax, cross-entropies,
+normalization, embedding lookup; convolution and pooling live in ``conv.py``.
 
-__all__ = []
+Activations and softmax are primitives whose derivatives follow TF's kernels
+(``relu'(0) = 0``; ``elu``/``selu`` derivatives read from the output). Losses
+and normalizations are composed from primitives, in the numerically stable
+forms TF uses (max-shifted softmax, ``softplus`` for the sigmoid
+cross-entropy), so their gradients come from the parts.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .. import backend, core
+from ..core import Tensor, apply, convert_to_tensor, defop
+from ..errors import InvalidArgumentError
+from ._define import unary
+from .conv import avg_pool2d, conv2d, conv2d_transpose, depthwise_conv2d, max_pool2d
+from .elementwise import (
+    abs as _abs, add, cast, erf, exp, greater, less, log, logical_and, maximum, ones_like, reciprocal,
+    rsqrt, sigmoid, softplus, sqrt, square, squared_difference, tanh, where,
+)
+from .reduce import _axes, reduce_mean, reduce_sum
+from .indexing import gather
+from .shape import concat, norm_axis, reshape
+
+# ---------------------------------------------------------------------------
+# activations: elementwise primitives with derivative ``d(ans, x)``
+
+
+def _activation(name, fwd, d, dtypes="float", domain="real"):
+    return unary(name, fwd,
+                 vjp=lambda g, ans, x: (g * d(ans, x),),
+                 jvp=lambda ts, ans, x: ts[0] * d(ans, x), dtypes=dtypes, domain=domain)
+
+
+def _step(x):
+    """1 where ``x > 0``, else 0 (TF's convention: the derivative at 0 is 0)."""
+    return cast(greater(x, 0), x.dtype)
+
+
+def _same_dtype(xp_result, x):
+    return xp_result.astype(x.dtype, copy=False)
+
+
+_relu = _activation("relu", lambda xp, x: xp.maximum(x, 0).astype(x.dtype, copy=False),
+                    lambda ans, x: _step(x), dtypes="numeric", domain="nonzero")
+_relu6 = _activation("relu6", lambda xp, x: xp.clip(x, 0, 6).astype(x.dtype, copy=False),
+                     lambda ans, x: cast(logical_and(greater(x, 0), less(x, 6)), x.dtype),
+                     dtypes="numeric", domain="relu6")
+# TF's EluGrad reads the output: g * (ans + 1) where ans < 0
+_elu = _activation("elu", lambda xp, x: xp.where(x > 0, x, xp.expm1(xp.minimum(x, 0))),
+                   lambda ans, x: where(less(ans, 0), ans + 1, ones_like(ans)))
+
+_SELU_ALPHA = 1.6732632423543772848170429916717
+_SELU_SCALE = 1.0507009873554804934193349852946
+_selu = _activation(
+    "selu",
+    lambda xp, x: _same_dtype(_SELU_SCALE * xp.where(x > 0, x, _SELU_ALPHA * xp.expm1(xp.minimum(x, 0))), x),
+    lambda ans, x: where(less(ans, 0), ans + _SELU_SCALE * _SELU_ALPHA, ones_like(ans) * _SELU_SCALE))
+_softsign = _activation("softsign", lambda xp, x: x / (1 + xp.abs(x)),
+                        lambda ans, x: reciprocal(square(1 + _abs(x))))
+
+
+def relu(features, name=None):
+    """``max(features, 0)``. The gradient at 0 is 0 (TF's convention)."""
+    return _relu(features)
+
+
+def relu6(features, name=None):
+    """``min(max(features, 0), 6)``; the gradient is 1 strictly inside (0, 6)."""
+    return _relu6(features)
+
+
+def elu(features, name=None):
+    """``features`` where positive, ``exp(features) - 1`` elsewhere."""
+    return _elu(features)
+
+
+def selu(features, name=None):
+    """Scaled ELU: ``scale * (features if > 0 else alpha * (exp(features) - 1))``,
+    with TF's constants ``alpha ≈ 1.6733``, ``scale ≈ 1.0507``."""
+    return _selu(features)
+
+
+def softsign(features, name=None):
+    """``features / (1 + |features|)``."""
+    return _softsign(features)
+
+
+def _float_input(x, what, opname):
+    x = convert_to_tensor(x)
+    if x.dtype.kind != "f":
+        raise TypeError(f"{opname}: {what} has dtype {x.dtype}, expected a floating dtype")
+    return x
+
+
+def _leaky_fwd(xp, x, alpha):
+    return xp.where(x > 0, x, x * alpha).astype(x.dtype, copy=False)
+
+
+def _leaky_d(x, alpha):
+    return _step(x) * (1 - alpha) + alpha
+
+
+_leaky_op = defop("leaky_relu", _leaky_fwd,
+                  vjp=lambda g, ans, x, alpha: (g * _leaky_d(x, alpha),),
+                  jvp=lambda ts, ans, x, alpha: ts[0] * _leaky_d(x, alpha),
+                  dtypes="float", domain="nonzero")
+
+
+def leaky_relu(features, alpha=0.2, name=None):
+    """``features`` where positive, ``alpha * features`` elsewhere (slope ``alpha`` at 0, as TF)."""
+    x = _float_input(features, "features", "leaky_relu")
+    return apply(_leaky_op, (x,), {"alpha": float(alpha)})
+
+
+_SQRT_HALF = math.sqrt(0.5)
+_INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
+_GELU_C = math.sqrt(2.0 / math.pi)
+_GELU_A = 0.044715
+
+
+def _gelu_fwd(xp, x, approximate):
+    if approximate:
+        out = 0.5 * x * (1 + xp.tanh(_GELU_C * (x + _GELU_A * x ** 3)))
+    else:
+        out = 0.5 * x * (1 + backend.scipy_special(xp).erf(x * _SQRT_HALF))
+    return out.astype(x.dtype, copy=False)
+
+
+def _gelu_d(x, approximate):
+    if approximate:
+        t = tanh(_GELU_C * (x + _GELU_A * x * x * x))
+        return 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * (_GELU_C * (1 + 3 * _GELU_A * x * x))
+    # Phi(x) + x * phi(x)
+    return 0.5 * (1 + erf(x * _SQRT_HALF)) + x * exp(-0.5 * x * x) * _INV_SQRT_2PI
+
+
+_gelu_op = defop("gelu", _gelu_fwd,
+                 vjp=lambda g, ans, x, approximate: (g * _gelu_d(x, approximate),),
+                 jvp=lambda ts, ans, x, approximate: ts[0] * _gelu_d(x, approximate),
+                 dtypes="float", domain="real")
+
+
+def gelu(features, approximate=False, name=None):
+    """Gaussian error linear unit: ``x * Phi(x)`` with the normal CDF ``Phi`` (exact, via erf),
+    or with ``approximate=True`` the tanh form ``0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))``."""
+    x = _float_input(features, "features", "gelu")
+    return apply(_gelu_op, (x,), {"approximate": bool(approximate)})
+
+
+def silu(features, beta=1.0, name=None):
+    """``features * sigmoid(beta * features)`` (also called swish)."""
+    x = _float_input(features, "features", "silu")
+    return x * sigmoid(x if beta == 1.0 else x * beta)
+
+
+swish = silu
+
+
+def bias_add(value, bias, data_format=None, name=None):
+    """``value + bias`` with the 1-D ``bias`` added along the channel dimension: the last one
+    (``data_format`` None or ``"N...C"``) or dimension 1 (``"NC..."``, e.g. ``"NCHW"``)."""
+    v = convert_to_tensor(value)
+    b = convert_to_tensor(bias, dtype_hint=v.dtype)
+    if b.ndim != 1:
+        raise ValueError(f"bias_add: bias must be 1-D, got shape {b.shape}")
+    if v.ndim < 2:
+        raise ValueError(f"bias_add: value must have rank >= 2, got shape {v.shape}")
+    fmt = data_format or "NHWC"
+    if not (isinstance(fmt, str) and fmt.startswith("N") and (fmt.endswith("C") or fmt.startswith("NC"))):
+        raise ValueError(f"bias_add: data_format must be None, 'N...C' or 'NC...', got {data_format!r}")
+    axis = v.ndim - 1 if fmt.endswith("C") else 1
+    if v.shape[axis] != b.shape[0]:
+        raise ValueError(f"bias_add: bias has {b.shape[0]} elements but value {v.shape} has "
+                         f"{v.shape[axis]} channels on axis {axis} (data_format={fmt!r})")
+    if axis != v.ndim - 1:
+        b = reshape(b, (b.shape[0],) + (1,) * (v.ndim - 2))
+    return add(v, b)
+
+
+# ---------------------------------------------------------------------------
+# softmax and log-softmax (max-shifted, so large logits stay finite)
+
+
+def _softmax_fwd(xp, x, axis):
+    e = xp.exp(x - xp.max(x, axis=axis, keepdims=True))
+    return e / xp.sum(e, axis=axis, keepdims=True)
+
+
+def _log_softmax_fwd(xp, x, axis):
+    s = x - xp.max(x, axis=axis, keepdims=True)
+    return s - xp.log(xp.sum(xp.exp(s), axis=axis, keepdims=True))
+
+
+# ``axis`` is stored negative, so the rules read the same with leading batch dims on g
+_softmax_op = defop(
+    "softmax", _softmax_fwd,
+    vjp=lambda g, ans, x, axis: (ans * (g - reduce_sum(g * ans, axis=axis, keepdims=True)),),
+    jvp=lambda ts, ans, x, axis: ans * (ts[0] - reduce_sum(ts[0] * ans, axis=axis, keepdims=True)),
+    dtypes="float", domain="real")
+
+_log_softmax_op = defop(
+    "log_softmax", _log_softmax_fwd,
+    vjp=lambda g, ans, x, axis: (g - exp(ans) * reduce_sum(g, axis=axis, keepdims=True),),
+    jvp=lambda ts, ans, x, axis: ts[0] - reduce_sum(exp(ans) * ts[0], axis=axis, keepdims=True),
+    dtypes="float", domain="real")
+
+
+def _softmax_args(logits, axis, opname):
+    x = _float_input(logits, "logits", opname)
+    if x.ndim == 0:
+        raise ValueError(f"{opname}: logits must have rank >= 1, got a scalar")
+    return x, {"axis": norm_axis(-1 if axis is None else axis, x.ndim, opname) - x.ndim}
+
+
+def softmax(logits, axis=None, name=None):
+    """``exp(logits) / reduce_sum(exp(logits), axis)`` along ``axis`` (default: the last).
+
+    >>> wb.nn.softmax([1000.0, 1000.0]).numpy()
+    array([0.5, 0.5], dtype=float32)
+    """
+    x, params = _softmax_args(logits, axis, "softmax")
+    return apply(_softmax_op, (x,), params)
+
+
+def log_softmax(logits, axis=None, name=None):
+    """``logits - log(reduce_sum(exp(logits), axis))``, computed max-shifted."""
+    x, params = _softmax_args(logits, axis, "log_softmax")
+    return apply(_log_softmax_op, (x,), params)
+
+
+# ---------------------------------------------------------------------------
+# cross-entropies
+
+
+def _labels_logits(labels, logits, opname, same_shape=True):
+    z = _float_input(logits, "logits", opname)
+    y = convert_to_tensor(labels, dtype_hint=z.dtype)
+    if y.dtype != z.dtype:
+        raise TypeError(f"{opname}: labels have dtype {y.dtype} and logits {z.dtype}; they must match "
+                        "(use wb.cast)")
+    if same_shape and y.shape != z.shape:
+        raise ValueError(f"{opname}: labels and logits must have the same shape, got labels {y.shape} "
+                         f"and logits {z.shape}")
+    return y, z
+
+
+def sigmoid_cross_entropy_with_logits(labels=None, logits=None, name=None):
+    """Elementwise ``-z log(sigmoid(x)) - (1 - z) log(1 - sigmoid(x))`` for labels ``z`` and
+    logits ``x``, computed as TF does, ``max(x, 0) - x z + log(1 + exp(-|x|))``: finite for any
+    logits. Differentiable in both ``labels`` and ``logits``."""
+    if labels is None or logits is None:
+        raise ValueError("sigmoid_cross_entropy_with_logits: both labels and logits must be given")
+    z, x = _labels_logits(labels, logits, "sigmoid_cross_entropy_with_logits")
+    return softplus(x) - x * z
+
+
+def weighted_cross_entropy_with_logits(labels, logits, pos_weight, name=None):
+    """The sigmoid cross-entropy with the positive term weighted by ``pos_weight``:
+    ``(1 - z) x + (1 + (pos_weight - 1) z) log(1 + exp(-x))``, in TF's stable form."""
+    z, x = _labels_logits(labels, logits, "weighted_cross_entropy_with_logits")
+    q = pos_weight if isinstance(pos_weight, Tensor) else convert_to_tensor(pos_weight, dtype=x.dtype)
+    return (1 - z) * x + (1 + (q - 1) * z) * softplus(-x)
+
+
+def softmax_cross_entropy_with_logits(labels, logits, axis=-1, name=None):
+    """``-reduce_sum(labels * log_softmax(logits), axis)``: shape of ``logits`` without ``axis``.
+
+    As in TF 2 the gradient also flows into ``labels`` (wrap them in ``wb.stop_gradient`` if
+    they are targets that depend on trainable variables).
+    """
+    y, x = _labels_logits(labels, logits, "softmax_cross_entropy_with_logits")
+    if x.ndim == 0:
+        raise ValueError("softmax_cross_entropy_with_logits: logits must have rank >= 1")
+    return -reduce_sum(y * log_softmax(x, axis=axis), axis=axis)
+
+
+def sparse_softmax_cross_entropy_with_logits(labels, logits, name=None):
+    """Cross-entropy against integer class ``labels`` (shape ``logits.shape[:-1]``, values in
+    ``[0, num_classes)``). An out-of-range label raises ``InvalidArgumentError`` on the CPU; on a
+    GPU its loss is NaN (checking would cost a device sync), as in TF."""
+    opname = "sparse_softmax_cross_entropy_with_logits"
+    x = _float_input(logits, "logits", opname)
+    lab = convert_to_tensor(labels)
+    if lab.dtype.kind not in "iu":
+        raise TypeError(f"{opname}: labels must be integers (class indices), got dtype {lab.dtype}; "
+                        "use softmax_cross_entropy_with_logits for probability labels")
+    if x.ndim == 0 or lab.shape != x.shape[:-1]:
+        raise ValueError(f"{opname}: labels must have the shape of logits without the last (class) "
+                         f"dimension: labels {lab.shape}, logits {x.shape}")
+    n = x.shape[-1]
+    ids = lab._data
+    xp = backend.xp_of(ids)
+    on_host = xp is np
+    if on_host and ids.size and (ids.min() < 0 or ids.max() >= n):
+        bad = ids[(ids < 0) | (ids >= n)].flat[0]
+        raise InvalidArgumentError(f"{opname}: received a label value of {bad} which is outside the "
+                                   f"valid range of [0, {n})")
+    onehot = core.wrap((ids[..., None] == xp.arange(n)).astype(x.dtype))
+    loss = -reduce_sum(onehot * log_softmax(x), axis=-1)
+    if not on_host:
+        valid = core.wrap((ids >= 0) & (ids < n))
+        loss = where(valid, loss, core.wrap(xp.full(loss.shape, np.nan, x.dtype)))
+    return loss
+
+
+def log_poisson_loss(targets, log_input, compute_full_loss=False, name=None):
+    """``exp(log_input) - log_input * targets``; with ``compute_full_loss`` adds Stirling's
+    approximation of ``log(targets!)`` where ``targets > 1`` (as TF)."""
+    t, c = _labels_logits(targets, log_input, "log_poisson_loss")
+    loss = exp(c) - c * t
+    if compute_full_loss:
+        small = logical_and(t >= 0, t <= 1)
+        safe = where(small, ones_like(t), t)
+        stirling = safe * log(safe) - safe + 0.5 * log(2 * math.pi * safe)
+        loss = loss + where(small, t * 0, stirling)
+    return loss
+
+
+# ---------------------------------------------------------------------------
+# moments and normalization
+
+
+def moments(x, axes, shift=None, keepdims=False, name=None):
+    """Mean and (population) variance of ``x`` over ``axes``; ``shift`` is unused, as in TF 2.
+
+    >>> m, v = wb.nn.moments(wb.constant([[1.0, 2.0], [3.0, 6.0]]), axes=[0])
+    >>> m.numpy(), v.numpy()
+    (array([2., 4.], dtype=float32), array([1., 4.], dtype=float32))
+    """
+    x = _float_input(x, "x", "moments")
+    ax = _axes(axes, x.ndim, "moments")
+    y = cast(x, np.float32) if x.dtype == np.float16 else x  # TF: float16 moments in float32
+    mean = reduce_mean(y, axis=ax, keepdims=True)
+    variance = reduce_mean(squared_difference(y, mean), axis=ax, keepdims=keepdims)
+    if not keepdims:
+        mean = reshape(mean, variance.shape)
+    return cast(mean, x.dtype), cast(variance, x.dtype)
+
+
+def normalize_moments(counts, mean_ss, variance_ss, shift, name=None):
+    """Mean and variance from sufficient statistics: ``counts``, the (shifted) sum and sum of
+    squares, and the ``shift`` they were taken about (None for no shift)."""
+    mean_ss = _float_input(mean_ss, "mean_ss", "normalize_moments")
+    divisor = reciprocal(convert_to_tensor(counts, dtype=mean_ss.dtype)
+                         if not isinstance(counts, Tensor) else counts)
+    shifted_mean = mean_ss * divisor
+    mean = shifted_mean if shift is None else shifted_mean + shift
+    variance = variance_ss * divisor - square(shifted_mean)
+    return mean, variance
+
+
+def batch_normalization(x, mean, variance, offset, scale, variance_epsilon, name=None):
+    """``scale * (x - mean) / sqrt(variance + variance_epsilon) + offset`` (``offset``/``scale``
+    may be None), broadcasting the statistics against ``x``."""
+    x = _float_input(x, "x", "batch_normalization")
+    inv = rsqrt(variance + variance_epsilon)
+    if scale is not None:
+        inv = inv * scale
+    shift = -mean * inv if offset is None else offset - mean * inv
+    return x * inv + shift
+
+
+def l2_normalize(x, axis=None, epsilon=1e-12, name=None, dim=None):
+    """``x / sqrt(max(reduce_sum(x**2, axis), epsilon))`` (``axis`` None: all of ``x``)."""
+    x = _float_input(x, "x", "l2_normalize")
+    axis = dim if axis is None else axis
+    sq = reduce_sum(square(x), axis=axis, keepdims=True)
+    return x * rsqrt(maximum(sq, epsilon))
+
+
+# ---------------------------------------------------------------------------
+# embedding lookup
+
+
+def _clip_by_norm(t, clip_norm, axes):
+    """``t`` rescaled where its L2 norm over ``axes`` exceeds ``clip_norm``; finite gradient at 0."""
+    sq = reduce_sum(t * t, axis=axes, keepdims=True)
+    positive = greater(sq, 0)
+    norm = where(positive, sqrt(where(positive, sq, ones_like(sq))), sq)
+    return t * clip_norm / maximum(norm, clip_norm)
+
+
+def embedding_lookup(params, ids, max_norm=None, name=None):
+    """Rows of ``params`` picked by integer ``ids``: shape ``ids.shape + params.shape[1:]``.
+
+    ``params``: one tensor, or a list of shards split along the first dimension in order
+    (TF's "div" partitioning). With ``max_norm``, each looked-up embedding whose L2 norm
+    exceeds it is scaled down to norm ``max_norm``. The gradient with respect to ``params``
+    adds up over repeated ids. Out-of-range ids raise ``InvalidArgumentError`` (TF's CPU
+    behaviour, on every device).
+
+    >>> table = wb.constant([[0.0, 1.0], [2.0, 3.0], [4.0, 5.0]])
+    >>> wb.nn.embedding_lookup(table, [[2, 0]]).shape
+    (1, 2, 2)
+    """
+    if isinstance(params, (list, tuple)):
+        if not params:
+            raise ValueError("embedding_lookup: params must be a tensor or a non-empty list of shards")
+        params = concat(list(params), axis=0) if len(params) > 1 else params[0]
+    p = convert_to_tensor(params)
+    if p.ndim == 0:
+        raise ValueError("embedding_lookup: params must have rank >= 1, got a scalar")
+    idx = convert_to_tensor(ids)
+    if idx.dtype.kind not in "iu":
+        raise TypeError(f"embedding_lookup: ids must be integers, got dtype {idx.dtype}")
+    data = idx._data
+    n = p.shape[0]
+    if data.size and (int(data.min()) < 0 or int(data.max()) >= n):
+        bad = backend.to_numpy(data[(data < 0) | (data >= n)])[0]
+        raise InvalidArgumentError(f"embedding_lookup: id {bad} is not in [0, {n}) "
+                                   f"(params has {n} rows)")
+    out = gather(p, idx)
+    if max_norm is not None:
+        out = _clip_by_norm(out, max_norm, list(range(idx.ndim, out.ndim)))
+    return out
+
+
+__all__ = [
+    "avg_pool2d",
+    "batch_normalization",
+    "bias_add",
+    "conv2d",
+    "conv2d_transpose",
+    "depthwise_conv2d",
+    "elu",
+    "embedding_lookup",
+    "gelu",
+    "l2_normalize",
+    "leaky_relu",
+    "log_poisson_loss",
+    "log_softmax",
+    "max_pool2d",
+    "moments",
+    "normalize_moments",
+    "relu",
+    "relu6",
+    "selu",
+    "sigmoid_cross_entropy_with_logits",
+    "silu",
+    "softmax",
+    "softmax_cross_entropy_with_logits",
+    "softsign",
+    "sparse_softmax_cross_entropy_with_logits",
+    "swish",
+    "weighted_cross_entropy_with_logits",
+]

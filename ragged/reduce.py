@@ -1,0 +1,290 @@
+"""Reductions of ragged tensors over any axis (TF's semantics).
+
+Over the ragged axis, rows reduce straight from the row partition:
+``reduce_row_splits`` runs ``ufunc.reduceat`` on the CPU and a segment kernel
+on a GPU, with no padding and no per-row Python. Row sums and row repeats are
+a pair of primitives, each the other's transpose, so every reduction is
+differentiable to any order. Empty rows give TF's values: 0 for sums, 1 for
+products, the dtype's lowest / highest value for max / min, NaN for means.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+import workbench as wb
+from workbench import core
+from workbench.core import Tensor, apply, defop
+from workbench.ops import segment_kernels as sk
+
+from .ragged_tensor import RaggedTensor
+from .row_partition import RowPartition
+
+# ---------------------------------------------------------------------------
+# primitives: per-row sum over a partition, and its transpose (repeat each row)
+
+
+def _lead(g, ans):
+    return g.ndim - ans.ndim
+
+
+def _row_sum_fwd(xp, values, splits, lengths, lead=0):
+    if lead:
+        moved = xp.moveaxis(values, list(range(lead)), list(range(-lead, 0)))
+        out = sk.reduce_row_splits(xp, "sum", moved, splits)
+        return xp.moveaxis(out, list(range(-lead, 0)), list(range(lead)))
+    return sk.reduce_row_splits(xp, "sum", values, splits)
+
+
+def _row_repeat_fwd(xp, rows, splits, lengths, lead=0):
+    return xp.repeat(rows, lengths, axis=lead)
+
+
+_row_sum_op = defop(
+    "ragged_row_sum", _row_sum_fwd,
+    vjp=lambda g, ans, v, splits, lengths, lead=0: (
+        apply(_row_repeat_op, (g,), {"splits": splits, "lengths": lengths, "lead": lead + _lead(g, ans)}),),
+    jvp=lambda ts, ans, v, splits, lengths, lead=0: apply(
+        _row_sum_op, (ts[0],), {"splits": splits, "lengths": lengths, "lead": lead}))
+
+_row_repeat_op = defop(
+    "ragged_row_repeat", _row_repeat_fwd,
+    vjp=lambda g, ans, rows, splits, lengths, lead=0: (
+        apply(_row_sum_op, (g,), {"splits": splits, "lengths": lengths, "lead": lead + _lead(g, ans)}),),
+    jvp=lambda ts, ans, rows, splits, lengths, lead=0: apply(
+        _row_repeat_op, (ts[0],), {"splits": splits, "lengths": lengths, "lead": lead}),
+    dtypes="any")
+
+
+def row_sum(values: Tensor, part: RowPartition) -> Tensor:
+    """``[nvals, *inner]`` → ``[nrows, *inner]``: the sum of each row."""
+    if values.dtype.kind == "b":
+        values = wb.cast(values, np.int32)
+    return apply(_row_sum_op, (values,), {"splits": part.row_splits(), "lengths": part.row_lengths()})
+
+
+def row_repeat(rows: Tensor, part: RowPartition) -> Tensor:
+    """``[nrows, *inner]`` → ``[nvals, *inner]``: each row's value repeated along the row."""
+    return apply(_row_repeat_op, (rows,), {"splits": part.row_splits(), "lengths": part.row_lengths()})
+
+
+def _extreme_fwd(xp, values, splits, kind):
+    return sk.reduce_row_splits(xp, kind, values, splits, empty=sk.lowest(values.dtype)
+                                if kind == "max" else sk.highest(values.dtype))
+
+
+def _extreme_weights(ans, values, splits, lengths):
+    """Which values attain their row's extreme, divided by how many tie (TF's rule)."""
+    part = RowPartition(splits)
+    part._lengths = lengths
+    hit = wb.cast(wb.equal(row_repeat(ans, part), values), values.dtype)
+    ties = wb.maximum(row_sum(hit, part), 1)
+    return hit / row_repeat(ties, part), part
+
+
+def _extreme_vjp(g, ans, values, splits, kind):
+    xp = values.xp
+    lengths = splits[1:] - splits[:-1]
+    w, part = _extreme_weights(ans, values, splits, lengths)
+    lead = _lead(g, ans)
+    return (apply(_row_repeat_op, (g,), {"splits": splits, "lengths": lengths, "lead": lead}) * w,)
+
+
+def _extreme_jvp(ts, ans, values, splits, kind):
+    lengths = splits[1:] - splits[:-1]
+    w, part = _extreme_weights(ans, values, splits, lengths)
+    return row_sum(ts[0] * w, part)
+
+
+_row_max_op = defop("ragged_row_max", _extreme_fwd, vjp=_extreme_vjp, jvp=_extreme_jvp, domain="ties")
+_row_min_op = defop("ragged_row_min", _extreme_fwd, vjp=_extreme_vjp, jvp=_extreme_jvp, domain="ties")
+
+
+def _row_extreme(values, part, kind):
+    op = _row_max_op if kind == "max" else _row_min_op
+    if values.dtype.kind == "b":
+        values = wb.cast(values, np.int32)
+    return apply(op, (values,), {"splits": part.row_splits(), "kind": kind})
+
+
+# ---------------------------------------------------------------------------
+# reducing one axis
+
+
+def _segment(kind, values, ids, num):
+    """Combine rows of ``values`` (a Tensor or RaggedTensor) that share a segment id."""
+    if isinstance(values, RaggedTensor):
+        # rows of different lengths combine position by position; the output row is as
+        # long as the longest row in its segment
+        xp = values._partition.xp
+        lengths = values._partition.row_lengths()
+        out_lengths = xp.maximum(sk.segment_reduce(xp, "max", lengths, ids, num, empty=0), 0)
+        out_part = RowPartition.from_row_lengths(out_lengths.astype(np.int64), validate=False)
+        inner_ids = out_part.row_starts()[ids][values._partition.value_rowids()] + values._partition.positions()
+        inner = _segment(kind, values._values, inner_ids, out_part.nvals())
+        return RaggedTensor(inner, out_part, _internal=True)
+    ids_t = core.wrap(ids)
+    fn = {"sum": wb.math.unsorted_segment_sum, "prod": wb.math.unsorted_segment_prod,
+          "max": wb.math.unsorted_segment_max, "min": wb.math.unsorted_segment_min}[kind]
+    if values.dtype.kind == "b":
+        values = wb.cast(values, np.int32)
+    return fn(values, ids_t, num)
+
+
+def _reduce_axis(kind, rt, axis):
+    if not isinstance(rt, RaggedTensor):
+        dense = {"sum": wb.reduce_sum, "prod": wb.reduce_prod, "max": wb.reduce_max,
+                 "min": wb.reduce_min}[kind]
+        return dense(rt, axis=axis)
+    part = rt._partition
+    if axis == 0:
+        positions = part.positions()
+        return _segment(kind, rt._values, positions, part.max_row_length())
+    if axis == 1:
+        values = rt._values
+        if isinstance(values, RaggedTensor):
+            return _segment(kind, values, part.value_rowids(), part.nrows())
+        if kind == "sum":
+            return row_sum(values, part)
+        if kind in ("max", "min"):
+            return _row_extreme(values, part, kind)
+        return _segment(kind, values, part.value_rowids(), part.nrows())
+    return rt.with_values(_reduce_axis(kind, rt._values, axis - 1))
+
+
+def _axes(rt, axis):
+    nd = rt.ndim
+    axes = [axis] if isinstance(axis, (int, np.integer)) else list(axis.numpy().tolist()
+                                                                   if isinstance(axis, Tensor) else axis)
+    out = []
+    for a in axes:
+        if not -nd <= int(a) < nd:
+            raise ValueError(f"axis {a} is out of range for a RaggedTensor of rank {nd}")
+        out.append(int(a) % nd)
+    return sorted(set(out))
+
+
+def _reduce(kind, rt, axis, keepdims):
+    if axis is None:
+        dense = {"sum": wb.reduce_sum, "prod": wb.reduce_prod, "max": wb.reduce_max,
+                 "min": wb.reduce_min}[kind]
+        out = dense(rt.flat_values)
+        return wb.reshape(out, (1,) * rt.ndim) if keepdims else out
+    result = rt
+    for a in reversed(_axes(rt, axis)):  # innermost first, so outer axis numbers stay valid
+        result = _reduce_axis(kind, result, a)
+        if keepdims:
+            result = _expand(result, a)
+    return result
+
+
+def _expand(x, axis):
+    """``expand_dims`` for a reduction result (TF's keepdims)."""
+    if isinstance(x, RaggedTensor):
+        xp = x._partition.xp
+        n = x.nrows_int()
+        if axis == 0:  # one row holding every row
+            return RaggedTensor(x, RowPartition.from_uniform_row_length(n, n, 1, xp=xp), _internal=True)
+        if axis == 1:  # each row becomes a row of length 1
+            return RaggedTensor(x, RowPartition.from_uniform_row_length(1, n, n, xp=xp), _internal=True)
+        return x.with_values(_expand(x._values, axis - 1))
+    return wb.expand_dims(x, axis)
+
+
+def reduce_sum(input_tensor, axis=None, keepdims=False, name=None):
+    return _reduce("sum", input_tensor, axis, keepdims)
+
+
+def reduce_prod(input_tensor, axis=None, keepdims=False, name=None):
+    return _reduce("prod", input_tensor, axis, keepdims)
+
+
+def reduce_max(input_tensor, axis=None, keepdims=False, name=None):
+    return _reduce("max", input_tensor, axis, keepdims)
+
+
+def reduce_min(input_tensor, axis=None, keepdims=False, name=None):
+    return _reduce("min", input_tensor, axis, keepdims)
+
+
+def _ones_like_ragged(rt):
+    return rt.with_flat_values(wb.ones_like(rt.flat_values))
+
+
+def reduce_mean(input_tensor, axis=None, keepdims=False, name=None):
+    """Mean over ``axis``; NaN for empty rows (TF: the sum divided by a count of 0)."""
+    total = _reduce("sum", input_tensor, axis, keepdims)
+    count = _reduce("sum", _ones_like_ragged(input_tensor), axis, keepdims)
+    if isinstance(total, RaggedTensor):
+        return total.with_flat_values(_div(total.flat_values, count.flat_values))
+    return _div(total, count)
+
+
+def _div(a, b):
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return a / b
+
+
+def reduce_variance(input_tensor, axis=None, keepdims=False, name=None):
+    """Population variance over ``axis`` (``mean(x**2) - mean(x)**2``, as TF computes it)."""
+    mean_sq = reduce_mean(wb.square(input_tensor), axis, keepdims)
+    mean = reduce_mean(input_tensor, axis, keepdims)
+    return mean_sq - wb.square(mean)
+
+
+def reduce_std(input_tensor, axis=None, keepdims=False, name=None):
+    return wb.sqrt(reduce_variance(input_tensor, axis, keepdims))
+
+
+def reduce_all(input_tensor, axis=None, keepdims=False, name=None):
+    out = _reduce("prod", wb.cast(input_tensor, np.int32), axis, keepdims)
+    return wb.cast(out, np.bool_)
+
+
+def reduce_any(input_tensor, axis=None, keepdims=False, name=None):
+    out = _reduce("sum", wb.cast(input_tensor, np.int32), axis, keepdims)
+    return wb.cast(out, np.bool_)
+
+
+def reduce_logsumexp(input_tensor, axis=None, keepdims=False, name=None):
+    """``log(sum(exp(x)))`` over ``axis``, shifted by the (constant) maximum for stability;
+    -inf for empty rows. Supports all axes at once, the ragged axis and axis 0 of a
+    ragged_rank-1 tensor, and the uniform inner axes."""
+    rt = input_tensor
+    if axis is None:
+        out = wb.reduce_logsumexp(rt.flat_values)
+        return wb.reshape(out, (1,) * rt.ndim) if keepdims else out
+    axes = _axes(rt, axis)
+    k = rt.ragged_rank
+    if all(a > k for a in axes):
+        out = rt.with_flat_values(wb.reduce_logsumexp(rt.flat_values, axis=[a - k for a in axes],
+                                                      keepdims=keepdims))
+        return out
+    if len(axes) != 1 or k != 1:
+        raise NotImplementedError(f"reduce_logsumexp over axes {axes} of a RaggedTensor with ragged_rank {k}; "
+                                  "reduce one ragged axis of a ragged_rank-1 tensor, or inner axes")
+    part, v = rt._partition, rt._values
+    if axes[0] == 1:
+        m = _finite_or_zero(wb.stop_gradient(_row_extreme(v, part, "max")))
+        total = row_sum(wb.exp(v - row_repeat(m, part)), part)
+    else:
+        pos = core.wrap(part.positions())
+        width = part.max_row_length()
+        m = _finite_or_zero(wb.stop_gradient(wb.math.unsorted_segment_max(v, pos, width)))
+        total = wb.math.unsorted_segment_sum(wb.exp(v - wb.gather(m, pos)), pos, width)
+    with np.errstate(divide="ignore"):
+        out = wb.log(total) + m
+    return _expand(out, axes[0]) if keepdims else out
+
+
+def _finite_or_zero(m):
+    return wb.where(wb.is_finite(m), m, wb.zeros_like(m))
+
+
+def _register():
+    for name in ("reduce_sum", "reduce_prod", "reduce_max", "reduce_min", "reduce_mean",
+                 "reduce_variance", "reduce_std", "reduce_all", "reduce_any", "reduce_logsumexp"):
+        core.register_dispatch(getattr(wb, name), globals()[name])
+
+
+_register()
