@@ -5,3 +5,4 @@ from .ops.elementwise import abs, add_n, pow, round  # noqa: F401
 from .ops.reduce import *  # noqa: F401,F403
 from .ops.segment import *  # noqa: F401,F403
 from .ops.indexing import top_k  # noqa: F401  (TF: tf.math.top_k)
+from .ops.special import *  # noqa: F401,F403
