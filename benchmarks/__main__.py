@@ -1,0 +1,131 @@
+"""``python -m benchmarks [--only W1,W3] [--rounds N] [--json PATH] [--quick] [--update-readme]``.
+
+Checks that the competitors agree, times them round robin, prints a Markdown
+table and writes every measurement to JSON (``benchmarks/results.json`` by
+default). ``--update-readme`` also puts the table into ``benchmarks/README.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+
+from . import COMPETITORS, limit_threads, workload_modules
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+README = os.path.join(HERE, "README.md")
+START, END = "<!-- results:start -->", "<!-- results:end -->"
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.splitlines()[0])
+    p.add_argument("--only", help="comma-separated workloads, e.g. W1,W3 (default: all)")
+    p.add_argument("--rounds", type=int, help="timing rounds (default 15; 3 with --quick)")
+    p.add_argument("--json", default=os.path.join(HERE, "results.json"),
+                   help="where to write the results (default: benchmarks/results.json)")
+    p.add_argument("--quick", action="store_true",
+                   help="tiny sizes and short blocks: checks the harness, measures nothing useful")
+    p.add_argument("--competitors", default=",".join(COMPETITORS),
+                   help="comma-separated subset of " + ",".join(COMPETITORS)
+                        + " (the limit always runs; missing optional ones are skipped)")
+    p.add_argument("--device", choices=("cpu", "gpu"),
+                   help="where to run (default: workbench's default device)")
+    p.add_argument("--block-ms", type=float,
+                   help="target length of one timed block per competitor (default 100; 5 with --quick)")
+    p.add_argument("--threads", type=int, default=1,
+                   help="threads per library (BLAS, PyTorch, JAX, TensorFlow); 0 keeps each "
+                        "library's default (default 1: see the README's method)")
+    p.add_argument("--update-readme", action="store_true",
+                   help="write the table into benchmarks/README.md")
+    return p.parse_args(argv)
+
+
+def _select(mods, only):
+    if not only:
+        return list(mods.values())
+    keys = [k.strip().upper() for k in only.split(",") if k.strip()]
+    unknown = [k for k in keys if k not in mods]
+    if unknown:
+        raise SystemExit(f"--only: unknown workload(s) {', '.join(unknown)}; "
+                         f"known: {', '.join(mods)}")
+    return [mods[k] for k in keys]
+
+
+def _competitors(text):
+    names = [n.strip().lower() for n in text.split(",") if n.strip()]
+    names = ["limit" if n in ("numpy", "cupy") else n for n in names]
+    unknown = [n for n in names if n not in COMPETITORS]
+    if unknown:
+        raise SystemExit(f"--competitors: unknown {', '.join(unknown)}; "
+                         f"known: {', '.join(COMPETITORS)}")
+    return names
+
+
+def _default_device():
+    import workbench as wb
+    return "gpu" if wb.default_device().kind == "gpu" else "cpu"
+
+
+def update_readme(table: str, machine_line: str, settings: str, path: str = README) -> None:
+    """Replace the text between the results markers in the README."""
+    with open(path, encoding="utf-8") as f:
+        text = f.read()
+    if START not in text or END not in text:
+        raise SystemExit(f"{path} has no '{START}' … '{END}' markers to put the results between")
+    head, rest = text.split(START, 1)
+    _, tail = rest.split(END, 1)
+    body = f"{START}\nMachine: {machine_line}.\n\n{settings}\n\n{table}\n{END}"
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(head + body + tail)
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    if args.threads and not limit_threads(args.threads):
+        print(f"--threads {args.threads}: NumPy was imported before the benchmarks started, so "
+              "its BLAS keeps the threads it has", file=sys.stderr)
+    from . import harness  # imports NumPy: only after the thread pools are sized
+    mods = _select(workload_modules(), args.only)
+    names = _competitors(args.competitors)
+    rounds = args.rounds or (3 if args.quick else 15)
+    block_s = (args.block_ms or (5.0 if args.quick else 100.0)) / 1e3
+    env = harness.Env(args.device or _default_device(), threads=args.threads)
+    machine = harness.machine_info(env, names)
+    print(f"Machine: {harness.format_machine(machine)}", flush=True)
+    records = []
+    for mod in mods:
+        print(f"{mod.KEY} {mod.TITLE}: checking and timing ({rounds} rounds) …", flush=True)
+        records.append(harness.run_workload(mod, names, quick=args.quick, rounds=rounds,
+                                            block_s=block_s, env=env))
+    table = harness.format_table(records, machine)
+    settings = (f"{rounds} rounds, blocks of about {block_s * 1e3:.0f} ms per competitor; "
+                "times are medians over rounds, ratios are medians of per-round ratios "
+                "with the interquartile range in parentheses"
+                + (" (quick mode: tiny sizes, not a measurement)" if args.quick else "") + ".")
+    print()
+    print(table)
+    out = {"machine": machine,
+           "settings": {"rounds": rounds, "block_s": block_s, "quick": args.quick,
+                        "threads": args.threads,
+                        "device": "gpu" if env.gpu else "cpu", "competitors": names},
+           "workloads": {r["key"]: r for r in records}}
+    if args.json:
+        os.makedirs(os.path.dirname(os.path.abspath(args.json)), exist_ok=True)
+        with open(args.json, "w", encoding="utf-8") as f:
+            json.dump(out, f, indent=1)
+        print(f"\nresults written to {args.json}")
+    if args.update_readme:
+        update_readme(table, harness.format_machine(machine), settings)
+        print(f"table written to {README}")
+    mismatches = [f"{r['key']}:{name}" for r in records
+                  for name, c in r["competitors"].items() if not c["check"]["ok"]]
+    if mismatches:
+        print("results disagree: " + ", ".join(mismatches), file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
