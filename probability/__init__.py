@@ -1,1 +1,13 @@
-"""Probability distributions, bijectors, KL, MCMC and VI. Not yet built: see the probability issue."""
+"""Probability with TensorFlow Probability's API, on workbench tensors.
+
+>>> import probability
+>>> tfd = probability.distributions
+>>> d = tfd.Normal(loc=0.0, scale=1.0)
+>>> float(d.log_prob(0.0))
+-0.9189385
+"""
+
+from . import distributions
+from .distributions import RegisterKL, kl_divergence
+
+__all__ = ["distributions", "kl_divergence", "RegisterKL"]

@@ -1,0 +1,362 @@
+"""The Distribution base class, TFP's model of a distribution.
+
+A distribution has a ``batch_shape`` (independent distributions side by side)
+and an ``event_shape`` (the shape of one draw). ``sample(sample_shape)`` has
+shape ``sample_shape + batch_shape + event_shape``; ``log_prob(x)`` reduces the
+event dimensions and broadcasts ``x`` against the batch.
+
+Subclasses implement ``_log_prob``, ``_sample_n(n, seed)`` and whichever of
+``_cdf``, ``_log_cdf``, ``_survival_function``, ``_log_survival_function``,
+``_quantile``, ``_mean``, ``_variance``, ``_stddev``, ``_mode``, ``_entropy``
+they have; the base class derives the rest (``prob`` from ``log_prob``,
+``stddev`` from ``variance``, …) and raises ``NotImplementedError`` naming the
+family otherwise. Each parameter's number of event dimensions is declared in
+``_param_event_ndims`` (for shapes and batch slicing) and its domain in
+``_param_constraints`` (checked when ``validate_args=True``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+import workbench as wb
+from workbench.core import Tensor
+
+from .. import internal
+
+
+class ReparameterizationType:
+    """Whether samples are differentiable functions of the parameters."""
+
+    def __init__(self, rep_type):
+        self._rep_type = rep_type
+
+    def __repr__(self):
+        return f"<Reparameterization Type: {self._rep_type}>"
+
+    def __eq__(self, other):
+        return self is other
+
+
+FULLY_REPARAMETERIZED = ReparameterizationType("FULLY_REPARAMETERIZED")
+NOT_REPARAMETERIZED = ReparameterizationType("NOT_REPARAMETERIZED")
+
+# parameter domains checked with validate_args=True: name -> (test on a NumPy array, phrase)
+CONSTRAINTS = {
+    "positive": (lambda a: np.all(a > 0), "positive"),
+    "nonnegative": (lambda a: np.all(a >= 0), "non-negative"),
+    "unit_interval": (lambda a: np.all((a >= 0) & (a <= 1)), "in [0, 1]"),
+    "open_unit_interval": (lambda a: np.all((a > 0) & (a < 1)), "in (0, 1)"),
+    "finite": (lambda a: np.all(np.isfinite(a)), "finite"),
+    "simplex": (lambda a: np.all(a >= 0) and np.allclose(a.sum(-1), 1, atol=1e-5), "a probability vector (non-negative, summing to 1)"),
+    "lower_triangular_positive_diag": (
+        lambda a: np.all(np.diagonal(a, axis1=-2, axis2=-1) > 0) and np.allclose(a, np.tril(a)),
+        "lower triangular with a positive diagonal"),
+    "nonnegative_integer": (lambda a: np.all((a >= 0) & (a == np.round(a))), "a non-negative integer"),
+}
+
+# supports checked on log_prob's argument with validate_args=True
+SUPPORTS = {
+    "real": None,
+    "positive": CONSTRAINTS["positive"],
+    "nonnegative": CONSTRAINTS["nonnegative"],
+    "unit_interval": CONSTRAINTS["unit_interval"],
+    "nonnegative_integer": CONSTRAINTS["nonnegative_integer"],
+    "simplex": CONSTRAINTS["simplex"],
+    "binary": (lambda a: np.all((a == 0) | (a == 1)), "0 or 1"),
+}
+
+
+class Distribution:
+    """Base class of every distribution (see the module docstring)."""
+
+    _param_event_ndims: dict = {}
+    _param_constraints: dict = {}
+    _support = "real"
+
+    def __init__(self, dtype, reparameterization_type, validate_args=False, allow_nan_stats=True,
+                 parameters=None, name=None):
+        self._dtype = np.dtype(dtype)
+        self._reparameterization_type = reparameterization_type
+        self._validate_args = bool(validate_args)
+        self._allow_nan_stats = bool(allow_nan_stats)
+        params = dict(parameters or {})
+        params.pop("self", None)
+        params.pop("__class__", None)
+        self._parameters = params
+        self._name = name or type(self).__name__
+        if self._validate_args:
+            self._check_parameters()
+
+    # -- properties ------------------------------------------------------
+    @property
+    def dtype(self):
+        return self._dtype
+
+    @property
+    def name(self):
+        return self._name
+
+    @property
+    def parameters(self) -> dict:
+        """The arguments the distribution was built with (a copy)."""
+        return dict(self._parameters)
+
+    @property
+    def reparameterization_type(self):
+        return self._reparameterization_type
+
+    @property
+    def validate_args(self):
+        return self._validate_args
+
+    @property
+    def allow_nan_stats(self):
+        return self._allow_nan_stats
+
+    @property
+    def batch_shape(self) -> tuple:
+        return tuple(self._batch_shape())
+
+    @property
+    def event_shape(self) -> tuple:
+        return tuple(self._event_shape())
+
+    def batch_shape_tensor(self):
+        return wb.constant(np.asarray(self.batch_shape, dtype=np.int32))
+
+    def event_shape_tensor(self):
+        return wb.constant(np.asarray(self.event_shape, dtype=np.int32))
+
+    def is_scalar_event(self):
+        return self.event_shape == ()
+
+    def is_scalar_batch(self):
+        return self.batch_shape == ()
+
+    def _params_tensors(self):
+        """Parameter name -> Tensor, for the parameters declared in ``_param_event_ndims``."""
+        return {k: getattr(self, k) for k in self._param_event_ndims if getattr(self, k, None) is not None}
+
+    def _batch_shape(self):
+        shapes = []
+        for k, t in self._params_tensors().items():
+            nd = self._param_event_ndims[k]
+            shapes.append(t.shape[:t.ndim - nd] if nd else t.shape)
+        return internal.broadcast_shapes(*shapes) if shapes else ()
+
+    def _event_shape(self):
+        return ()
+
+    # -- validation -------------------------------------------------------
+    def _check_parameters(self):
+        for pname, constraint in self._param_constraints.items():
+            value = getattr(self, pname, None)
+            if value is None:
+                continue
+            test, phrase = CONSTRAINTS[constraint]
+            arr = np.asarray(value.numpy() if isinstance(value, Tensor) else value)
+            if not test(arr):
+                raise ValueError(f"{type(self).__name__}: argument `{pname}` must be {phrase}, got {arr!r}")
+
+    def _check_support(self, x, method):
+        rule = SUPPORTS.get(self._support)
+        if rule is None:
+            return
+        test, phrase = rule
+        if not test(x.numpy()):
+            raise ValueError(f"{type(self).__name__}.{method}: the value must be {phrase} "
+                             f"(the distribution's support), got {x.numpy()!r}")
+
+    def _value(self, x, method):
+        x = x if isinstance(x, Tensor) else wb.constant(np.asarray(x) if isinstance(x, (list, tuple)) else x,
+                                                       dtype=self._value_dtype())
+        if x.dtype != self._value_dtype():
+            if x.dtype.kind in "iub" or self._value_dtype().kind in "iu":
+                x = wb.cast(x, self._value_dtype())
+            else:
+                raise TypeError(f"{type(self).__name__}.{method}: value has dtype {x.dtype}, the "
+                                f"distribution has dtype {self._value_dtype()}")
+        if self._validate_args:
+            self._check_support(x, method)
+        return x
+
+    def _value_dtype(self):
+        return self._dtype
+
+    # -- sampling -----------------------------------------------------------
+    def sample(self, sample_shape=(), seed=None, name=None):
+        """Draws of shape ``sample_shape + batch_shape + event_shape``.
+
+        ``seed``: None (fresh draws), an int or a stateless pair (the same seed gives the
+        same draws on a device), or a ``wb.random.Generator``.
+        """
+        shape = internal.shape_tuple(sample_shape)
+        n = int(np.prod(shape)) if shape else 1
+        draws = self._sample_n(n, internal.sanitize_seed(seed))
+        return wb.reshape(draws, shape + tuple(draws.shape[1:]))
+
+    def _sample_n(self, n, seed):
+        raise NotImplementedError(f"{type(self).__name__} does not implement sample")
+
+    # -- densities --------------------------------------------------------
+    def log_prob(self, value, name=None):
+        """The log density (or log mass) of ``value``, reduced over the event dimensions."""
+        return self._log_prob(self._value(value, "log_prob"))
+
+    def prob(self, value, name=None):
+        x = self._value(value, "prob")
+        if hasattr(self, "_prob"):
+            return self._prob(x)
+        return wb.exp(self._log_prob(x))
+
+    def cdf(self, value, name=None):
+        x = self._value(value, "cdf")
+        if hasattr(self, "_cdf"):
+            return self._cdf(x)
+        if hasattr(self, "_log_cdf"):
+            return wb.exp(self._log_cdf(x))
+        raise self._missing("cdf")
+
+    def log_cdf(self, value, name=None):
+        x = self._value(value, "log_cdf")
+        if hasattr(self, "_log_cdf"):
+            return self._log_cdf(x)
+        if hasattr(self, "_cdf"):
+            return wb.log(self._cdf(x))
+        raise self._missing("log_cdf")
+
+    def survival_function(self, value, name=None):
+        x = self._value(value, "survival_function")
+        if hasattr(self, "_survival_function"):
+            return self._survival_function(x)
+        if hasattr(self, "_log_survival_function"):
+            return wb.exp(self._log_survival_function(x))
+        return 1.0 - self.cdf(x)
+
+    def log_survival_function(self, value, name=None):
+        x = self._value(value, "log_survival_function")
+        if hasattr(self, "_log_survival_function"):
+            return self._log_survival_function(x)
+        if hasattr(self, "_survival_function"):
+            return wb.log(self._survival_function(x))
+        return wb.log1p(-self.cdf(x))
+
+    def quantile(self, value, name=None):
+        p = value if isinstance(value, Tensor) else wb.constant(value, dtype=self._dtype)
+        if not hasattr(self, "_quantile"):
+            raise self._missing("quantile")
+        return self._quantile(p)
+
+    # -- statistics -------------------------------------------------------
+    def _full(self, t):
+        """``t`` broadcast to ``batch_shape + event_shape`` (statistics have that shape)."""
+        shape = self.batch_shape + self.event_shape
+        t = t if isinstance(t, Tensor) else wb.constant(t, dtype=self._dtype)
+        return t if t.shape == shape else wb.broadcast_to(t, shape)
+
+    def mean(self, name=None):
+        if not hasattr(self, "_mean"):
+            raise self._missing("mean")
+        return self._full(self._mean())
+
+    def mode(self, name=None):
+        if not hasattr(self, "_mode"):
+            raise self._missing("mode")
+        return self._full(self._mode())
+
+    def variance(self, name=None):
+        if hasattr(self, "_variance"):
+            return self._full(self._variance())
+        if hasattr(self, "_stddev"):
+            return self._full(wb.square(self._stddev()))
+        raise self._missing("variance")
+
+    def stddev(self, name=None):
+        if hasattr(self, "_stddev"):
+            return self._full(self._stddev())
+        if hasattr(self, "_variance"):
+            return self._full(wb.sqrt(self._variance()))
+        raise self._missing("stddev")
+
+    def covariance(self, name=None):
+        if hasattr(self, "_covariance"):
+            return self._covariance()
+        if self.event_shape == ():
+            return self.variance()
+        raise self._missing("covariance")
+
+    def entropy(self, name=None):
+        if not hasattr(self, "_entropy"):
+            raise self._missing("entropy")
+        return wb.broadcast_to(self._entropy(), self.batch_shape) if self.batch_shape else self._entropy()
+
+    def kl_divergence(self, other, name=None):
+        """``KL(self || other)``, from the registry (``probability.kl_divergence``)."""
+        from .kullback_leibler import kl_divergence
+        return kl_divergence(self, other)
+
+    def cross_entropy(self, other, name=None):
+        """``H[self, other] = entropy(self) + KL(self || other)``."""
+        return self.entropy() + self.kl_divergence(other)
+
+    def _undefined(self, value, mask, what):
+        """NaN where ``mask`` holds (a statistic that does not exist), or an error when
+        ``allow_nan_stats=False``."""
+        m = mask if isinstance(mask, Tensor) else wb.constant(bool(mask))
+        if not self._allow_nan_stats:
+            if bool(wb.reduce_any(m)):
+                raise ValueError(f"{type(self).__name__}: the {what} is undefined for some batch members "
+                                 "(allow_nan_stats=False)")
+            return value
+        return wb.where(m, wb.zeros_like(value) + float("nan"), value)
+
+    def _missing(self, method):
+        return NotImplementedError(f"{type(self).__name__} does not implement {method}")
+
+    # -- structure ----------------------------------------------------------
+    def copy(self, **override):
+        """A new distribution of this family with some parameters replaced."""
+        params = {**self._parameters, **override}
+        return type(self)(**params)
+
+    def __getitem__(self, slices):
+        """Slice the batch dimensions: ``d[1:]``, ``d[..., 0]``."""
+        if not isinstance(slices, tuple):
+            slices = (slices,)
+        batch = self.batch_shape
+        new = {}
+        for k, t in self._params_tensors().items():
+            nd = self._param_event_ndims[k]
+            full = wb.broadcast_to(t, batch + tuple(t.shape[t.ndim - nd:] if nd else ()))
+            key = _batch_key(slices, len(batch), nd)
+            new[k] = full[key]
+        return self.copy(**new)
+
+    def __repr__(self):
+        return (f"<probability.distributions.{type(self).__name__} '{self._name}' "
+                f"batch_shape={list(self.batch_shape)} event_shape={list(self.event_shape)} dtype={self._dtype}>")
+
+    def _repr_html_(self):
+        import html
+        rows = []
+        for k, t in self._params_tensors().items():
+            arr = t.numpy()
+            with np.printoptions(threshold=20, precision=4):
+                rows.append(f"<tr><td>{html.escape(k)}</td><td>{t.shape}</td>"
+                            f"<td><code>{html.escape(str(arr))}</code></td></tr>")
+        return (f"<div><b>{type(self).__name__}</b> batch_shape={list(self.batch_shape)} "
+                f"event_shape={list(self.event_shape)} dtype={self._dtype}"
+                f"<table><tr><th>parameter</th><th>shape</th><th>value</th></tr>{''.join(rows)}</table></div>")
+
+
+def _batch_key(slices, batch_ndims, event_ndims):
+    """Index only the batch dimensions: expand an Ellipsis to the batch rank, keep event dims whole."""
+    if any(s is Ellipsis for s in slices):
+        i = next(i for i, s in enumerate(slices) if s is Ellipsis)
+        used = sum(1 for s in slices if s is not Ellipsis and s is not None)
+        slices = slices[:i] + (slice(None),) * (batch_ndims - used) + slices[i + 1:]
+    used = sum(1 for s in slices if s is not None)
+    if used > batch_ndims:
+        raise IndexError(f"too many indices for a batch of rank {batch_ndims}")
+    return tuple(slices) + (slice(None),) * (batch_ndims - used + event_ndims)

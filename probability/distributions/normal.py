@@ -1,0 +1,85 @@
+"""The Normal (Gaussian) distribution."""
+
+from __future__ import annotations
+
+import math
+
+import workbench as wb
+
+from .. import internal
+from .distribution import FULLY_REPARAMETERIZED, Distribution
+from .kullback_leibler import RegisterKL
+
+_HALF_LOG_TWO_PI = 0.5 * math.log(2.0 * math.pi)
+
+
+class Normal(Distribution):
+    """``Normal(loc, scale)``: density ``exp(-((x - loc) / scale)**2 / 2) / (scale * sqrt(2 pi))``.
+
+    >>> d = Normal(loc=0.0, scale=[1.0, 2.0])
+    >>> d.batch_shape, d.sample(5, seed=1).shape
+    ((2,), (5, 2))
+    """
+
+    _param_event_ndims = {"loc": 0, "scale": 0}
+    _param_constraints = {"scale": "positive"}
+
+    def __init__(self, loc, scale, validate_args=False, allow_nan_stats=True, name="Normal"):
+        parameters = dict(locals())
+        dtype = internal.common_dtype([loc, scale])
+        self._loc = internal.as_param(loc, "loc", dtype, "Normal")
+        self._scale = internal.as_param(scale, "scale", dtype, "Normal")
+        super().__init__(dtype, FULLY_REPARAMETERIZED, validate_args, allow_nan_stats, parameters, name)
+
+    @property
+    def loc(self):
+        return self._loc
+
+    @property
+    def scale(self):
+        return self._scale
+
+    def _z(self, x):
+        return (x - self._loc) / self._scale
+
+    def _sample_n(self, n, seed):
+        eps = wb.random.stateless_normal((n,) + self.batch_shape, seed=seed, dtype=self.dtype)
+        return self._loc + self._scale * eps
+
+    def _log_prob(self, x):
+        z = self._z(x)
+        return -0.5 * z * z - wb.log(self._scale) - _HALF_LOG_TWO_PI
+
+    def _cdf(self, x):
+        return wb.math.ndtr(self._z(x))
+
+    def _log_cdf(self, x):
+        return wb.math.log_ndtr(self._z(x))
+
+    def _survival_function(self, x):
+        return wb.math.ndtr(-self._z(x))
+
+    def _log_survival_function(self, x):
+        return wb.math.log_ndtr(-self._z(x))
+
+    def _quantile(self, p):
+        return self._loc + self._scale * wb.math.ndtri(p)
+
+    def _mean(self):
+        return self._loc * wb.ones_like(self._scale)
+
+    def _mode(self):
+        return self._mean()
+
+    def _stddev(self):
+        return self._scale * wb.ones_like(self._loc)
+
+    def _entropy(self):
+        return 0.5 + _HALF_LOG_TWO_PI + wb.log(self._scale) * wb.ones_like(self._loc)
+
+
+@RegisterKL(Normal, Normal)
+def _kl_normal_normal(a, b, name=None):
+    diff_log_scale = wb.log(a.scale) - wb.log(b.scale)
+    return (0.5 * wb.square(a.loc / b.scale - b.loc / b.scale)
+            + 0.5 * wb.expm1(2.0 * diff_log_scale) - diff_log_scale)

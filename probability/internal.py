@@ -1,0 +1,88 @@
+"""Shared helpers for distributions and bijectors: parameter conversion, dtypes, seeds."""
+
+from __future__ import annotations
+
+import numpy as np
+
+import workbench as wb
+from workbench.core import Tensor
+
+
+def common_dtype(values, dtype_hint=np.float32):
+    """The floating dtype that parameters share: the tensors' dtype (they must agree), else the hint."""
+    found = None
+    for v in values:
+        dt = getattr(v, "dtype", None) if isinstance(v, (Tensor, np.ndarray)) else None
+        if dt is None:
+            continue
+        dt = np.dtype(dt)
+        if dt.kind not in "f":
+            continue
+        if found is not None and dt != found:
+            raise TypeError(f"parameters have different floating dtypes: {found} and {dt}; cast them to one")
+        found = dt
+    return found or np.dtype(dtype_hint)
+
+
+def as_param(value, name, dtype, owner):
+    """A parameter as a Tensor of ``dtype``. Variables stay Variables (their current value is read
+    at each use, and tapes watch them)."""
+    if isinstance(value, Tensor):
+        if value.dtype != dtype:
+            raise TypeError(f"{owner}: parameter `{name}` has dtype {value.dtype}, expected {dtype}")
+        return value
+    try:
+        return wb.constant(np.asarray(value) if isinstance(value, (list, tuple)) else value, dtype=dtype)
+    except TypeError as exc:
+        raise TypeError(f"{owner}: cannot convert parameter `{name}` to {dtype}: {exc}") from None
+
+
+def shape_tuple(shape, what="sample_shape"):
+    if isinstance(shape, Tensor):
+        shape = shape.numpy().tolist()
+    if isinstance(shape, (int, np.integer)):
+        return (int(shape),)
+    try:
+        return tuple(int(s) for s in shape)
+    except TypeError:
+        raise TypeError(f"{what} must be an int or a list of ints, got {shape!r}") from None
+
+
+def broadcast_shapes(*shapes):
+    try:
+        return tuple(np.broadcast_shapes(*shapes))
+    except ValueError:
+        raise ValueError(f"parameter shapes {', '.join(str(tuple(s)) for s in shapes)} do not broadcast") from None
+
+
+# ---------------------------------------------------------------------------
+# seeds: every sampler takes a stateless pair, derived from what the user passed
+
+
+def sanitize_seed(seed):
+    """A stateless seed pair ``(int, int)`` from None (fresh), an int, a pair, or a ``wb.random.Generator``."""
+    if seed is None:
+        pair = wb.random.get_global_generator().make_seeds(1).numpy()[:, 0]
+        return int(pair[0]), int(pair[1])
+    if isinstance(seed, wb.random.Generator):
+        pair = seed.make_seeds(1).numpy()[:, 0]
+        return int(pair[0]), int(pair[1])
+    if isinstance(seed, Tensor):
+        seed = seed.numpy()
+    arr = np.asarray(seed)
+    if arr.ndim == 0:
+        if arr.dtype.kind not in "iu":
+            raise TypeError(f"seed must be an integer, a pair of integers or a Generator, got {seed!r}")
+        return int(arr), 0
+    if arr.shape != (2,) or arr.dtype.kind not in "iu":
+        raise ValueError(f"a stateless seed must be a pair of integers, got {seed!r}")
+    return int(arr[0]), int(arr[1])
+
+
+def split_seed(seed, n=2, salt=""):
+    """``n`` independent seed pairs derived deterministically from ``seed``."""
+    a, b = sanitize_seed(seed)
+    key = [a & 0xFFFFFFFF, (a >> 32) & 0xFFFFFFFF, b & 0xFFFFFFFF, (b >> 32) & 0xFFFFFFFF]
+    key += [ord(c) for c in salt]
+    state = np.random.SeedSequence(key).generate_state(2 * n, dtype=np.uint32).astype(np.int64)
+    return [(int(state[2 * i]), int(state[2 * i + 1])) for i in range(n)]
