@@ -1,9 +1,28 @@
-"""Probability distributions with TFP's API (``tfd = probability.distributions``)."""
+"""Probability distributions with TFP's API (``tfd = probability.distributions``).
+
+One family per module; every module's ``__all__`` is exported here, so adding a
+family is adding a file.
+"""
+
+import importlib as _importlib
+import pkgutil as _pkgutil
 
 from .distribution import (FULLY_REPARAMETERIZED, NOT_REPARAMETERIZED, Distribution,
                            ReparameterizationType)
 from .kullback_leibler import RegisterKL, kl_divergence
-from .normal import Normal
 
 __all__ = ["Distribution", "ReparameterizationType", "FULLY_REPARAMETERIZED", "NOT_REPARAMETERIZED",
-           "RegisterKL", "kl_divergence", "Normal"]
+           "RegisterKL", "kl_divergence"]
+
+
+def _load_families():
+    for info in sorted(_pkgutil.iter_modules(__path__), key=lambda m: m.name):
+        if info.name.startswith("_") or info.name in ("distribution", "kullback_leibler"):
+            continue
+        module = _importlib.import_module(f"{__name__}.{info.name}")
+        for name in getattr(module, "__all__", ()):
+            globals()[name] = getattr(module, name)
+            __all__.append(name)
+
+
+_load_families()

@@ -12,6 +12,8 @@ from .kullback_leibler import RegisterKL
 
 _HALF_LOG_TWO_PI = 0.5 * math.log(2.0 * math.pi)
 
+__all__ = ["Normal"]
+
 
 class Normal(Distribution):
     """``Normal(loc, scale)``: density ``exp(-((x - loc) / scale)**2 / 2) / (scale * sqrt(2 pi))``.
