@@ -195,6 +195,9 @@ class GradientTape:
     # -- the reverse walk ---------------------------------------------------
     def _backward(self, targets, seeds, sources, lead, free):
         """Propagate ``seeds`` (cotangents of ``targets``) to ``sources``; a dict tid -> grad."""
+        if not (core._observers or any(t._recording for t in core._tapes if t is not self)
+                or any(a._active for a in core._accumulators)):
+            return self._backward_raw(targets, seeds, sources, lead, free)
         ids = self._ids
         grads: dict[int, Tensor] = {}
         for t, s in zip(targets, seeds):
@@ -253,6 +256,90 @@ class GradientTape:
         finally:
             self._recording = was_recording
         return grads
+
+    def _backward_raw(self, targets, seeds, sources, lead, free):
+        """The reverse walk on raw arrays, for when nothing records it (first-order gradients).
+
+        Ops with a ``vjp_raw`` rule run it on arrays; the others run their differentiable
+        rule on wrapped arrays. Gradients are summed in place into arrays that only this
+        walk holds (``owned``), which saves a full-size temporary per summation.
+        """
+        ids = self._ids
+        wrap = core.wrap
+        grads: dict = {}
+        owned: set = set()  # ids of arrays held once, by ``grads``, and created in this walk
+        for t, s in zip(targets, seeds):
+            tid = t._tid
+            if tid and tid in ids:
+                prev = grads.get(tid)
+                grads[tid] = s._data if prev is None else prev + s._data
+        keep = {s._tid for s in sources}
+        records = self._records
+        was_recording = self._recording
+        self._recording = False
+        try:
+            for i in range(len(records) - 1, -1, -1):
+                if not grads:
+                    break
+                rec = records[i]
+                if rec is None:
+                    continue
+                op, args, params, res = rec
+                if type(res) is tuple:
+                    g = tuple(grads.get(r._tid) for r in res)
+                    if all(x is None for x in g):
+                        continue
+                    for r in res:
+                        if r._tid not in keep and r._tid in grads:
+                            owned.discard(id(grads.pop(r._tid)))
+                    ans = tuple(r._data for r in res)
+                else:
+                    tid = res._tid
+                    g = grads.get(tid)
+                    if g is None:
+                        continue
+                    if tid not in keep:
+                        del grads[tid]
+                        owned.discard(id(g))
+                    ans = res._data
+                raw = op.vjp_raw
+                if raw is not None:
+                    in_grads = raw(g, ans, *args, **params)
+                else:
+                    gt = tuple(None if x is None else wrap(x) for x in g) if type(g) is tuple else wrap(g)
+                    in_grads = [None if x is None else x._data
+                                for x in op.vjp(gt, res, *args, **params)]
+                for a, ga in zip(args, in_grads):
+                    if ga is None:
+                        continue
+                    tid = a._tid
+                    if not tid or tid not in ids:
+                        continue
+                    fresh = raw is not None and ga is not g and _new_buffer(ga)
+                    shape = a._data.shape
+                    if op.broadcasts and ga.shape[lead:] != shape:
+                        ga = _sum_to(ga, shape, lead)
+                        fresh = _new_buffer(ga)
+                    prev = grads.get(tid)
+                    if prev is None:
+                        grads[tid] = ga
+                        if fresh:
+                            if id(ga) in owned:  # the same array reached two places: shared now
+                                owned.discard(id(ga))
+                            else:
+                                owned.add(id(ga))
+                    elif id(prev) in owned:
+                        prev += ga
+                    else:
+                        total = prev + ga
+                        grads[tid] = total
+                        if _new_buffer(total):
+                            owned.add(id(total))
+                if free:
+                    records[i] = None
+        finally:
+            self._recording = was_recording
+        return {tid: wrap(arr) for tid, arr in grads.items()}
 
     def _check_usable(self, what):
         if self._used and not self._persistent:
@@ -424,6 +511,23 @@ class _BackwardContext:
 
     def on_op(self, op, args, params, res):
         pass
+
+
+def _new_buffer(a):
+    """Whether ``a`` is an array owning its memory (NumPy scalars are immutable: no)."""
+    return getattr(a, "base", 0) is None and not isinstance(a, np.generic)
+
+
+def _sum_to(g, shape, lead):
+    """Sum an array of shape ``batch + broadcast(shape, ...)`` back to ``batch + shape``."""
+    gshape = g.shape
+    extra = len(gshape) - lead - len(shape)
+    axes = tuple(range(lead, lead + extra)) + tuple(
+        lead + extra + i for i, s in enumerate(shape) if s == 1 and gshape[lead + extra + i] != 1)
+    if axes:
+        g = g.sum(axis=axes)
+    target = gshape[:lead] + tuple(shape)
+    return g.reshape(target) if g.shape != target else g
 
 
 def _components(t):

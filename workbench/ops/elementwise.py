@@ -19,15 +19,18 @@ from ._define import binary, nondiff, unary
 # helpers
 
 
-def _linear_unary(name, fwd, d, **kw):
-    """A unary op with derivative ``d(ans, x)``."""
+def _linear_unary(name, fwd, d, raw=None, **kw):
+    """A unary op with derivative ``d(ans, x)``; ``raw(g, ans, x)`` is the same product
+    ``g * d`` on arrays (the tape's fast first-order path), written to allocate once."""
     return unary(name, fwd,
                  vjp=lambda g, ans, x: (g * d(ans, x),),
-                 jvp=lambda ts, ans, x: ts[0] * d(ans, x), **kw)
+                 jvp=lambda ts, ans, x: ts[0] * d(ans, x),
+                 vjp_raw=None if raw is None else (lambda g, ans, x: (raw(g, ans, x._data),)), **kw)
 
 
-def _linear_binary(name, fwd, dx, dy, **kw):
-    """A binary op with partials ``dx(ans, x, y)`` and ``dy(ans, x, y)``."""
+def _linear_binary(name, fwd, dx, dy, raw=None, **kw):
+    """A binary op with partials ``dx(ans, x, y)`` and ``dy(ans, x, y)``; ``raw(g, ans, x, y)``
+    (tensors ``x``, ``y``: it skips an untracked one) gives both products on arrays."""
     def jvp(ts, ans, x, y):
         tx, ty = ts
         out = None if tx is None else tx * dx(ans, x, y)
@@ -35,8 +38,10 @@ def _linear_binary(name, fwd, dx, dy, **kw):
             part = ty * dy(ans, x, y)
             out = part if out is None else out + part
         return out
-    return binary(name, fwd, vjp=lambda g, ans, x, y: (g * dx(ans, x, y), g * dy(ans, x, y)),
-                  jvp=jvp, **kw)
+    # an input no tape has seen (_tid 0: a constant) needs no gradient: skip its partial
+    return binary(name, fwd, vjp=lambda g, ans, x, y: (g * dx(ans, x, y) if x._tid else None,
+                                                       g * dy(ans, x, y) if y._tid else None),
+                  jvp=jvp, vjp_raw=raw, **kw)
 
 
 def _sum_tangents(a, b):
@@ -56,14 +61,18 @@ def _special(xp):
 
 add = binary("add", lambda xp, x, y: xp.add(x, y),
              vjp=lambda g, ans, x, y: (g, g),
+             vjp_raw=lambda g, ans, x, y: (g if x._tid else None, g if y._tid else None),
              jvp=lambda ts, ans, x, y: _sum_tangents(*ts), dtypes="numeric")
 
 subtract = binary("subtract", lambda xp, x, y: xp.subtract(x, y),
-                  vjp=lambda g, ans, x, y: (g, -g),
+                  vjp=lambda g, ans, x, y: (g, -g if y._tid else None),
+                  vjp_raw=lambda g, ans, x, y: (g if x._tid else None, -g if y._tid else None),
                   jvp=lambda ts, ans, x, y: _sum_tangents(ts[0], None if ts[1] is None else -ts[1]))
 
 multiply = _linear_binary("multiply", lambda xp, x, y: xp.multiply(x, y),
-                          lambda ans, x, y: y, lambda ans, x, y: x, dtypes="any")
+                          lambda ans, x, y: y, lambda ans, x, y: x, dtypes="any",
+                          raw=lambda g, ans, x, y: (g * y._data if x._tid else None,
+                                                    g * x._data if y._tid else None))
 
 
 def _div_fwd(xp, x, y):
@@ -72,8 +81,17 @@ def _div_fwd(xp, x, y):
     return xp.true_divide(x, y)
 
 
+def _div_raw(g, ans, x, y):
+    gx = g / y._data
+    if not y._tid:
+        return gx, None
+    gy = gx * ans
+    gy *= -1
+    return (gx if x._tid else None), gy
+
+
 divide = _linear_binary("divide", _div_fwd,
-                        lambda ans, x, y: reciprocal(y), lambda ans, x, y: -ans / y)
+                        lambda ans, x, y: reciprocal(y), lambda ans, x, y: -ans / y, raw=_div_raw)
 truediv = divide
 
 
@@ -92,7 +110,8 @@ mod = binary("mod", lambda xp, x, y: xp.mod(x, y),
 floormod = mod
 
 negative = unary("negative", lambda xp, x: xp.negative(x),
-                 vjp=lambda g, ans, x: (-g,), jvp=lambda ts, ans, x: -ts[0], dtypes="numeric")
+                 vjp=lambda g, ans, x: (-g,), jvp=lambda ts, ans, x: -ts[0], dtypes="numeric",
+                 vjp_raw=lambda g, ans, x: (-g,))
 neg = negative
 
 reciprocal = _linear_unary("reciprocal", lambda xp, x: xp.reciprocal(x),
@@ -106,13 +125,54 @@ sign = unary("sign", lambda xp, x: xp.sign(x),
              vjp=lambda g, ans, x: (g * 0,), jvp=lambda ts, ans, x: ts[0] * 0,
              dtypes="numeric", domain="nonzero")
 
-square = _linear_unary("square", lambda xp, x: xp.square(x), lambda ans, x: 2 * x, dtypes="numeric")
-sqrt = _linear_unary("sqrt", lambda xp, x: xp.sqrt(x), lambda ans, x: 0.5 / ans, domain="positive")
+def _times(out, g):
+    """``out * g``, in place when ``out`` (a temporary) already has the result's shape;
+    ``g`` may carry extra leading (batch) dimensions, and then a new array is needed."""
+    if getattr(out, "shape", None) == getattr(g, "shape", ()) and not isinstance(out, np.generic):
+        out *= g
+        return out
+    return out * g
+
+
+def _square_raw(g, ans, x):
+    out = g * x
+    out *= 2
+    return out
+
+
+def _sqrt_raw(g, ans, x):
+    out = g / ans
+    out *= 0.5
+    return out
+
+
+def _tanh_raw(g, ans, x):
+    out = ans * ans  # g * (1 - ans^2), one temporary
+    out -= 1
+    out *= -1
+    return _times(out, g)
+
+
+def _sigmoid_raw(g, ans, x):
+    out = 1 - ans
+    out *= ans
+    return _times(out, g)
+
+
+def _exp_raw(g, ans, x):
+    return g * ans
+
+
+square = _linear_unary("square", lambda xp, x: xp.square(x), lambda ans, x: 2 * x, dtypes="numeric",
+                       raw=_square_raw)
+sqrt = _linear_unary("sqrt", lambda xp, x: xp.sqrt(x), lambda ans, x: 0.5 / ans, domain="positive",
+                     raw=_sqrt_raw)
 rsqrt = _linear_unary("rsqrt", lambda xp, x: 1 / xp.sqrt(x),
                       lambda ans, x: -0.5 * ans * ans * ans, domain="positive")
-exp = _linear_unary("exp", lambda xp, x: xp.exp(x), lambda ans, x: ans)
+exp = _linear_unary("exp", lambda xp, x: xp.exp(x), lambda ans, x: ans, raw=_exp_raw)
 expm1 = _linear_unary("expm1", lambda xp, x: xp.expm1(x), lambda ans, x: ans + 1)
-log = _linear_unary("log", lambda xp, x: xp.log(x), lambda ans, x: reciprocal(x), domain="positive")
+log = _linear_unary("log", lambda xp, x: xp.log(x), lambda ans, x: reciprocal(x), domain="positive",
+                    raw=lambda g, ans, x: g / x)
 log1p = _linear_unary("log1p", lambda xp, x: xp.log1p(x), lambda ans, x: reciprocal(x + 1),
                       domain="greater_than_minus_one")
 
@@ -132,8 +192,18 @@ def _pow_dy(ans, x, y):
 pow = _linear_binary("pow", _pow_fwd,  # noqa: A001
                      lambda ans, x, y: y * pow(x, y - 1), _pow_dy, domain="positive_x")
 
-sin = _linear_unary("sin", lambda xp, x: xp.sin(x), lambda ans, x: cos(x))
-cos = _linear_unary("cos", lambda xp, x: xp.cos(x), lambda ans, x: -sin(x))
+def _sin_raw(g, ans, x):
+    return _times(np.cos(x), g)
+
+
+def _cos_raw(g, ans, x):
+    out = np.sin(x)
+    out *= -1
+    return _times(out, g)
+
+
+sin = _linear_unary("sin", lambda xp, x: xp.sin(x), lambda ans, x: cos(x), raw=_sin_raw)
+cos = _linear_unary("cos", lambda xp, x: xp.cos(x), lambda ans, x: -sin(x), raw=_cos_raw)
 tan = _linear_unary("tan", lambda xp, x: xp.tan(x), lambda ans, x: 1 + ans * ans, domain="tan")
 asin = _linear_unary("asin", lambda xp, x: xp.arcsin(x), lambda ans, x: rsqrt(1 - x * x),
                      domain="open_unit")
@@ -142,7 +212,7 @@ acos = _linear_unary("acos", lambda xp, x: xp.arccos(x), lambda ans, x: -rsqrt(1
 atan = _linear_unary("atan", lambda xp, x: xp.arctan(x), lambda ans, x: reciprocal(1 + x * x))
 sinh = _linear_unary("sinh", lambda xp, x: xp.sinh(x), lambda ans, x: cosh(x))
 cosh = _linear_unary("cosh", lambda xp, x: xp.cosh(x), lambda ans, x: sinh(x))
-tanh = _linear_unary("tanh", lambda xp, x: xp.tanh(x), lambda ans, x: 1 - ans * ans)
+tanh = _linear_unary("tanh", lambda xp, x: xp.tanh(x), lambda ans, x: 1 - ans * ans, raw=_tanh_raw)
 asinh = _linear_unary("asinh", lambda xp, x: xp.arcsinh(x), lambda ans, x: rsqrt(x * x + 1))
 acosh = _linear_unary("acosh", lambda xp, x: xp.arccosh(x), lambda ans, x: rsqrt(x * x - 1),
                       domain="greater_than_one")
@@ -164,10 +234,15 @@ def _softplus_fwd(xp, x):
     return (xp.maximum(x, 0) + xp.log1p(xp.exp(-xp.abs(x)))).astype(x.dtype, copy=False)
 
 
-sigmoid = _linear_unary("sigmoid", _sigmoid_fwd, lambda ans, x: ans * (1 - ans))
+sigmoid = _linear_unary("sigmoid", _sigmoid_fwd, lambda ans, x: ans * (1 - ans), raw=_sigmoid_raw)
 log_sigmoid = _linear_unary("log_sigmoid", lambda xp, x: -_softplus_fwd(xp, -x),
                             lambda ans, x: sigmoid(-x))
-softplus = _linear_unary("softplus", _softplus_fwd, lambda ans, x: sigmoid(x))
+def _softplus_raw(g, ans, x):
+    out = _sigmoid_fwd(np if isinstance(x, (np.ndarray, np.generic)) else backend.xp_of(x), x)
+    return _times(out, g)
+
+
+softplus = _linear_unary("softplus", _softplus_fwd, lambda ans, x: sigmoid(x), raw=_softplus_raw)
 
 _TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
 erf = _linear_unary("erf", lambda xp, x: _special(xp).erf(x),
@@ -246,9 +321,9 @@ squared_difference = _linear_binary("squared_difference", lambda xp, x, y: xp.sq
 # TF's tie rules: maximum sends the gradient to x where x >= y, minimum where x <= y
 def _select_rules(cmp):
     def vjp(g, ans, x, y):
-        m = cmp(x, y)
-        z = zeros_like(g)
-        return where(m, g, z), where(m, z, g)
+        # multiplying by the 0/1 mask is several times faster than where() on large arrays
+        gx = g * cast(cmp(x, y), g.dtype)
+        return gx, (g - gx) if y._tid else None
 
     def jvp(ts, ans, x, y):
         tx, ty = ts
@@ -259,10 +334,19 @@ def _select_rules(cmp):
     return vjp, jvp
 
 
+def _select_raw(cmp):
+    def raw(g, ans, x, y):
+        gx = g * cmp(x._data, y._data)
+        return (gx if x._tid else None), ((g - gx) if y._tid else None)
+    return raw
+
+
 _max_vjp, _max_jvp = _select_rules(lambda x, y: greater_equal(x, y))
 _min_vjp, _min_jvp = _select_rules(lambda x, y: less_equal(x, y))
-maximum = binary("maximum", lambda xp, x, y: xp.maximum(x, y), _max_vjp, _max_jvp, domain="ties")
-minimum = binary("minimum", lambda xp, x, y: xp.minimum(x, y), _min_vjp, _min_jvp, domain="ties")
+maximum = binary("maximum", lambda xp, x, y: xp.maximum(x, y), _max_vjp, _max_jvp, domain="ties",
+                 vjp_raw=_select_raw(lambda x, y: x >= y))
+minimum = binary("minimum", lambda xp, x, y: xp.minimum(x, y), _min_vjp, _min_jvp, domain="ties",
+                 vjp_raw=_select_raw(lambda x, y: x <= y))
 
 # ---------------------------------------------------------------------------
 # rounding and predicates: no gradient (TF returns None for floor, ceil, round)
@@ -297,7 +381,8 @@ from .. import core  # noqa: E402
 _where_op = core.defop(
     "where",
     lambda xp, c, x, y: xp.where(c, x, y),
-    vjp=lambda g, ans, c, x, y: (None, where(c, g, zeros_like(g)), where(c, zeros_like(g), g)),
+    vjp=lambda g, ans, c, x, y: (None, where(c, g, zeros_like(g)) if x._tid else None,
+                                 where(c, zeros_like(g), g) if y._tid else None),
     jvp=lambda ts, ans, c, x, y: where(c, zeros_like(ans) if ts[1] is None else ts[1],
                                        zeros_like(ans) if ts[2] is None else ts[2]),
     broadcasts=True, dtypes="any", domain="where")
@@ -340,6 +425,7 @@ def _cast_fwd(xp, x, dtype):
 _cast_op = core.defop(
     "cast", _cast_fwd,
     vjp=lambda g, ans, x, dtype: (cast(g, x.dtype) if x.dtype.kind in "fc" else None,),
+    vjp_raw=lambda g, ans, x, dtype: (g.astype(x.dtype) if x.dtype.kind in "fc" else None,),
     jvp=lambda ts, ans, x, dtype: cast(ts[0], dtype) if dtype.kind in "fc" else None,
     dtypes="any", domain="real")
 

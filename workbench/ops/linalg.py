@@ -54,7 +54,10 @@ def _matmul_jvp(ts, ans, a, b):
 
 
 _matmul_op = defop("matmul", lambda xp, a, b: xp.matmul(a, b),
-                   vjp=lambda g, ans, a, b: (_matmul(g, _mt(b)), _matmul(_mt(a), g)),
+                   vjp=lambda g, ans, a, b: (_matmul(g, _mt(b)) if a._tid else None,
+                                             _matmul(_mt(a), g) if b._tid else None),
+                   vjp_raw=lambda g, ans, a, b: (g @ b._data.swapaxes(-1, -2) if a._tid else None,
+                                                 a._data.swapaxes(-1, -2) @ g if b._tid else None),
                    jvp=_matmul_jvp, broadcasts=True, dtypes="numeric", domain="matrix")
 
 

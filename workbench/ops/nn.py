@@ -31,10 +31,11 @@ from .shape import concat, norm_axis, reshape
 # activations: elementwise primitives with derivative ``d(ans, x)``
 
 
-def _activation(name, fwd, d, dtypes="float", domain="real"):
+def _activation(name, fwd, d, dtypes="float", domain="real", raw=None):
     return unary(name, fwd,
                  vjp=lambda g, ans, x: (g * d(ans, x),),
-                 jvp=lambda ts, ans, x: ts[0] * d(ans, x), dtypes=dtypes, domain=domain)
+                 jvp=lambda ts, ans, x: ts[0] * d(ans, x), dtypes=dtypes, domain=domain,
+                 vjp_raw=None if raw is None else (lambda g, ans, x: (raw(g, ans, x._data),)))
 
 
 def _step(x):
@@ -47,7 +48,8 @@ def _same_dtype(xp_result, x):
 
 
 _relu = _activation("relu", lambda xp, x: xp.maximum(x, 0).astype(x.dtype, copy=False),
-                    lambda ans, x: _step(x), dtypes="numeric", domain="nonzero")
+                    lambda ans, x: _step(x), dtypes="numeric", domain="nonzero",
+                    raw=lambda g, ans, x: g * (x > 0))
 _relu6 = _activation("relu6", lambda xp, x: xp.clip(x, 0, 6).astype(x.dtype, copy=False),
                      lambda ans, x: cast(logical_and(greater(x, 0), less(x, 6)), x.dtype),
                      dtypes="numeric", domain="relu6")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import core
+from .. import backend, core
 from ..core import Tensor, apply, convert_to_tensor, defop
 from ._define import KINDS, dtype_error
 from .shape import _lead, broadcast_to, norm_axis, reshape, transpose
@@ -65,8 +65,18 @@ def _sum_fwd(xp, x, axis, keepdims):
     return xp.sum(x, axis=axis, keepdims=keepdims, dtype=dt)
 
 
+def _expand_raw(g, ans, x, axis, keepdims):
+    """The array form of ``_expand_to_input``: a broadcast view, no copy."""
+    lead = g.ndim - ans.ndim
+    if not keepdims:
+        g = g.reshape(g.shape[:lead] + _kept_shape(x.shape, axis))
+    xp = backend.xp_of(g) if not isinstance(g, (np.ndarray, np.generic)) else np
+    return xp.broadcast_to(g, g.shape[:lead] + x.shape)
+
+
 _sum_op = defop("reduce_sum", _sum_fwd,
                 vjp=lambda g, ans, x, axis, keepdims: (_expand_to_input(g, ans, x, axis, keepdims),),
+                vjp_raw=lambda g, ans, x, axis, keepdims: (_expand_raw(g, ans, x._data, axis, keepdims),),
                 jvp=lambda ts, ans, x, axis, keepdims: reduce_sum(ts[0], axis=axis, keepdims=keepdims))
 reduce_sum = _reduction("reduce_sum", _sum_fwd)(_sum_op)
 
@@ -84,6 +94,8 @@ def _mean_fwd(xp, x, axis, keepdims):
 _mean_op = defop("reduce_mean", _mean_fwd,
                  vjp=lambda g, ans, x, axis, keepdims: (
                      _expand_to_input(g, ans, x, axis, keepdims) / _count(x, axis),),
+                 vjp_raw=lambda g, ans, x, axis, keepdims: (
+                     _expand_raw(g, ans, x._data, axis, keepdims) / _count(x, axis),),
                  jvp=lambda ts, ans, x, axis, keepdims: reduce_mean(ts[0], axis=axis, keepdims=keepdims))
 reduce_mean = _reduction("reduce_mean", _mean_fwd)(_mean_op)
 

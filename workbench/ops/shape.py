@@ -40,7 +40,8 @@ def norm_axis(axis, ndim, opname="op"):
 # identity, device copies
 
 _identity_op = defop("identity", lambda xp, x: x,
-                     vjp=lambda g, ans, x: (g,), jvp=lambda ts, ans, x: ts[0], dtypes="any")
+                     vjp=lambda g, ans, x: (g,), jvp=lambda ts, ans, x: ts[0], dtypes="any",
+                     vjp_raw=lambda g, ans, x: (g,))
 
 
 @core.dispatchable
@@ -75,7 +76,8 @@ def _copy_to_device(x, device):
 _reshape_op = defop(
     "reshape", lambda xp, x, shape: xp.reshape(x, shape),
     vjp=lambda g, ans, x, shape: (reshape(g, g.shape[:_lead(g, ans)] + x.shape),),
-    jvp=lambda ts, ans, x, shape: reshape(ts[0], ans.shape), dtypes="any")
+    jvp=lambda ts, ans, x, shape: reshape(ts[0], ans.shape), dtypes="any",
+    vjp_raw=lambda g, ans, x, shape: (g.reshape(g.shape[:g.ndim - ans.ndim] + x.shape),))
 
 
 def reshape(tensor, shape, name=None):
@@ -136,8 +138,14 @@ def _transpose_vjp(g, ans, x, perm):
     return (transpose(g, tuple(range(lead)) + tuple(lead + int(p) for p in inv)),)
 
 
+def _transpose_raw(g, ans, x, perm):
+    lead = g.ndim - ans.ndim
+    inv = np.argsort(perm)
+    return (g.transpose(tuple(range(lead)) + tuple(lead + int(p) for p in inv)),)
+
+
 _transpose_op = defop("transpose", lambda xp, x, perm: xp.transpose(x, perm),
-                      vjp=_transpose_vjp,
+                      vjp=_transpose_vjp, vjp_raw=_transpose_raw,
                       jvp=lambda ts, ans, x, perm: transpose(ts[0], perm), dtypes="any")
 
 
@@ -159,7 +167,8 @@ def transpose(a, perm=None, conjugate=False, name=None):
 _broadcast_op = defop(
     "broadcast_to", lambda xp, x, shape: xp.broadcast_to(x, shape),
     vjp=lambda g, ans, x, shape: (core.unbroadcast(g, x.shape, _lead(g, ans)),),
-    jvp=lambda ts, ans, x, shape: broadcast_to(ts[0], shape), dtypes="any")
+    jvp=lambda ts, ans, x, shape: broadcast_to(ts[0], shape), dtypes="any", broadcasts=True,
+    vjp_raw=lambda g, ans, x, shape: (g,))
 
 
 def broadcast_to(input, shape, name=None):
