@@ -183,6 +183,10 @@ def _ragged_cast(x, dtype, name=None):
 
 
 core.register_dispatch(wb.cast, _ragged_cast)
+core.register_dispatch(wb.zeros_like, lambda x, dtype=None, name=None: x.with_flat_values(
+    wb.zeros_like(x.flat_values, dtype)))
+core.register_dispatch(wb.ones_like, lambda x, dtype=None, name=None: x.with_flat_values(
+    wb.ones_like(x.flat_values, dtype)))
 core.register_dispatch(wb.identity, lambda x, name=None: x.with_flat_values(wb.identity(x.flat_values)))
 core.register_dispatch(wb.stop_gradient, lambda x, name=None: x.with_flat_values(wb.stop_gradient(x.flat_values)))
 

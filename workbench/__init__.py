@@ -46,7 +46,7 @@ def __getattr__(name):
         value = module if attr is None else getattr(module, attr)
         globals()[name] = value
         return value
-    if name in ("linalg", "nn", "random", "debugging", "signal"):
+    if name in ("linalg", "nn", "random", "debugging", "signal", "summary"):
         import importlib
         module = importlib.import_module(f"workbench.{name}")
         globals()[name] = module

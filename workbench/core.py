@@ -329,14 +329,15 @@ def dispatchable(fn):
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
-        if args and not isinstance(args[0], Tensor):
-            first = args[0]
-            if getattr(first, "__wb_dispatch__", False) or (
-                    isinstance(first, (list, tuple)) and first
-                    and any(getattr(v, "__wb_dispatch__", False) for v in first)):
+        for a in args:
+            if type(a) is Tensor:
+                continue
+            if getattr(a, "__wb_dispatch__", False) or (
+                    isinstance(a, (list, tuple)) and a
+                    and any(getattr(v, "__wb_dispatch__", False) for v in a)):
                 handler = DISPATCH.get(wrapper)
                 if handler is None:
-                    raise TypeError(f"{fn.__name__} does not support {type(first).__name__} arguments")
+                    raise TypeError(f"{fn.__name__} does not support {type(a).__name__} arguments")
                 return handler(*args, **kwargs)
         return fn(*args, **kwargs)
     return wrapper

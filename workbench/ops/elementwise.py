@@ -448,12 +448,14 @@ def clip_by_value(t, clip_value_min, clip_value_max, name=None):
     return minimum(maximum(t, clip_value_min), clip_value_max)
 
 
+@core.dispatchable
 def zeros_like(x, dtype=None, name=None):
     x = x if isinstance(x, Tensor) else convert_to_tensor(x)
     xp = x.xp
     return core.wrap(xp.zeros(x._data.shape, dtype or x._data.dtype))
 
 
+@core.dispatchable
 def ones_like(x, dtype=None, name=None):
     x = x if isinstance(x, Tensor) else convert_to_tensor(x)
     xp = x.xp

@@ -168,6 +168,7 @@ def _flat_index(indices, dims, opname):
 # gather / scatter
 
 
+@core.dispatchable
 def gather(params, indices, validate_indices=None, axis=None, batch_dims=0, name=None):
     """Slices of ``params`` along ``axis`` at ``indices``.
 
@@ -307,6 +308,7 @@ def tensor_scatter_nd_update(tensor, indices, updates, name=None):
     return where(hit, _scatter_add(rows, core.wrap(f1), t.shape, k), t)
 
 
+@core.dispatchable
 def boolean_mask(tensor, mask, axis=None, name=None):
     """The entries (slices) of ``tensor`` where ``mask`` is True, flattened over the
     mask's dims: ``mask.shape`` must equal ``tensor.shape[axis:axis + mask.ndim]``.

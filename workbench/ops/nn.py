@@ -220,6 +220,7 @@ def _softmax_args(logits, axis, opname):
     return x, {"axis": norm_axis(-1 if axis is None else axis, x.ndim, opname) - x.ndim}
 
 
+@core.dispatchable
 def softmax(logits, axis=None, name=None):
     """``exp(logits) / reduce_sum(exp(logits), axis)`` along ``axis`` (default: the last).
 
@@ -230,6 +231,7 @@ def softmax(logits, axis=None, name=None):
     return apply(_softmax_op, (x,), params)
 
 
+@core.dispatchable
 def log_softmax(logits, axis=None, name=None):
     """``logits - log(reduce_sum(exp(logits), axis))``, computed max-shifted."""
     x, params = _softmax_args(logits, axis, "log_softmax")

@@ -1,0 +1,283 @@
+"""Ragged concat, stack, gather, boolean_mask, where, softmax, and segment-id conversions.
+
+Every op moves values with index arrays computed from the row partitions
+(vectorized: no per-row Python), and moves them through differentiable gathers,
+so gradients reach ``flat_values``. ``wb.concat``, ``wb.stack``, ``wb.gather``,
+``wb.boolean_mask``, ``wb.where``, ``wb.nn.softmax`` and ``wb.nn.log_softmax``
+dispatch here when given ragged tensors.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+import workbench as wb
+from workbench import core
+from workbench.core import Tensor, convert_to_tensor
+
+from .indexing import _take, gather_rows
+from .ops import _check_partitions, elementwise
+from .ragged_tensor import RaggedTensor
+from .reduce import _row_extreme, row_repeat, row_sum
+from .row_partition import RowPartition
+
+# ---------------------------------------------------------------------------
+# segment ids <-> row splits
+
+
+def segment_ids_to_row_splits(segment_ids, num_segments=None, out_type=np.int64, name=None):
+    """Row splits of sorted segment ids: ``[0, 0, 1, 3] -> [0, 2, 3, 3, 4]``."""
+    ids = convert_to_tensor(segment_ids)
+    xp = ids.xp
+    arr = ids._data.astype(np.int64)
+    n = int(num_segments) if num_segments is not None else (int(arr.max()) + 1 if arr.size else 0)
+    counts = xp.bincount(arr, minlength=n)[:n] if arr.size else xp.zeros(n, np.int64)
+    splits = xp.zeros(n + 1, np.int64)
+    xp.cumsum(counts, out=splits[1:])
+    return core.wrap(splits.astype(out_type))
+
+
+def row_splits_to_segment_ids(splits, name=None, out_type=None):
+    """The row id of each value: ``[0, 2, 3, 3, 4] -> [0, 0, 1, 3]``."""
+    s = convert_to_tensor(splits)
+    part = RowPartition.from_row_splits(s._data)
+    out = part.value_rowids()
+    return core.wrap(out if out_type is None else out.astype(out_type))
+
+
+# ---------------------------------------------------------------------------
+# concat and stack
+
+
+def _as_ragged(x, ragged_rank):
+    if isinstance(x, RaggedTensor):
+        return x
+    t = convert_to_tensor(x)
+    return RaggedTensor.from_tensor(t, ragged_rank=ragged_rank)
+
+
+def concat(values, axis, name=None):
+    """Join ragged (and dense) tensors along ``axis``: 0 appends rows, 1 joins each row's
+    values end to end (the inputs need the same number of rows), deeper axes recurse."""
+    values = list(values)
+    rank = max(v.ndim for v in values)
+    if any(v.ndim != rank for v in values):
+        raise ValueError(f"concat: all inputs must have the same rank, got {[v.ndim for v in values]}")
+    axis = int(axis) % rank
+    k = max(v.ragged_rank for v in values if isinstance(v, RaggedTensor))
+    rts = [_as_ragged(v, k) for v in values]
+    if len(rts) == 1:
+        return rts[0]
+    if axis == 0:
+        return _concat_rows(rts)
+    if axis == 1:
+        return _concat_within_rows(rts)
+    if all(rt.ragged_rank < axis for rt in rts) and all(r._partition.is_same(rts[0]._partition) for r in rts):
+        ref = rts[0]
+        for r in rts[1:]:
+            _check_partitions(ref, r, "concat")
+        flat = wb.concat([r.flat_values for r in rts], axis=axis - ref.ragged_rank)
+        return ref.with_flat_values(flat)
+    return RaggedTensor(_concat_inner(rts, axis), rts[0]._partition, _internal=True)
+
+
+def _concat_inner(rts, axis):
+    for r in rts[1:]:
+        if r.nrows_int() != rts[0].nrows_int():
+            raise ValueError(f"concat: axis {axis} needs inputs with the same number of rows")
+    return concat([r._values for r in rts], axis - 1)
+
+
+def _concat_rows(rts):
+    xp = rts[0]._partition.xp
+    lengths = xp.concatenate([r._partition.row_lengths() for r in rts])
+    part = RowPartition.from_row_lengths(lengths, validate=False)
+    vals = [r._values for r in rts]
+    if isinstance(vals[0], RaggedTensor):
+        inner = _concat_rows(vals)
+    else:
+        inner = wb.concat(vals, axis=0)
+    return RaggedTensor(inner, part, _internal=True)
+
+
+def _concat_within_rows(rts):
+    n = rts[0].nrows_int()
+    for r in rts[1:]:
+        if r.nrows_int() != n:
+            raise ValueError(f"concat along axis 1: inputs have {n} and {r.nrows_int()} rows; they must match")
+    xp = rts[0]._partition.xp
+    lengths = [r._partition.row_lengths() for r in rts]
+    total = sum(lengths[1:], lengths[0])
+    part = RowPartition.from_row_lengths(total, validate=False)
+    # destination of each input's values: its row's new start, plus the lengths of the
+    # earlier inputs in that row, plus the value's position in its row
+    dest = []
+    offset = xp.zeros(n, np.int64)
+    for r, length in zip(rts, lengths):
+        rowids = r._partition.value_rowids()
+        dest.append(part.row_starts()[rowids] + offset[rowids] + r._partition.positions())
+        offset = offset + length
+    order = xp.argsort(xp.concatenate(dest), kind="stable")
+    vals = [r._values for r in rts]
+    if isinstance(vals[0], RaggedTensor):
+        joined = _concat_rows(vals)
+        inner = gather_rows(joined, order)
+    else:
+        inner = wb.getitem(wb.concat(vals, axis=0), order)
+    return RaggedTensor(inner, part, _internal=True)
+
+
+def stack(values, axis=0, name=None):
+    """Stack ragged (and dense) tensors along a new ``axis`` (0 or 1)."""
+    values = list(values)
+    rank = max(v.ndim for v in values)
+    axis = int(axis) % (rank + 1)
+    k = max(v.ragged_rank for v in values if isinstance(v, RaggedTensor))
+    rts = [_as_ragged(v, k) for v in values]
+    xp = rts[0]._partition.xp
+    if axis == 0:
+        joined = _concat_rows(rts)
+        outer = RowPartition.from_row_lengths(xp.asarray([r.nrows_int() for r in rts], dtype=np.int64),
+                                              validate=False)
+        return RaggedTensor(joined, outer, _internal=True)
+    if axis == 1:
+        n = rts[0].nrows_int()
+        for r in rts[1:]:
+            if r.nrows_int() != n:
+                raise ValueError("stack along axis 1: inputs must have the same number of rows")
+        joined = _concat_rows(rts)
+        m = len(rts)
+        order = (xp.arange(m, dtype=np.int64)[None, :] * n + xp.arange(n, dtype=np.int64)[:, None]).reshape(-1)
+        rows = gather_rows(joined, order)
+        return RaggedTensor(rows, RowPartition.from_uniform_row_length(m, n * m, n, xp=xp), _internal=True)
+    raise NotImplementedError(f"stack of ragged tensors along axis {axis}; use axis 0 or 1")
+
+
+# ---------------------------------------------------------------------------
+# gather and boolean_mask
+
+
+def gather(params, indices, validate_indices=None, axis=None, batch_dims=0, name=None):
+    """Rows of a ragged ``params`` picked by dense or ragged ``indices`` (``axis=0``).
+
+    Dense ``indices`` of shape ``[a, b]`` give ``[a, b, ...]`` (the extra dims uniform);
+    ragged ``indices`` give a result with their row partition on top.
+    """
+    if axis not in (None, 0) or batch_dims:
+        raise NotImplementedError("gather on a RaggedTensor supports axis=0 and batch_dims=0")
+    if not isinstance(params, RaggedTensor):
+        # dense params, ragged indices: gather the flat indices, keep their partition
+        return indices.with_flat_values(wb.gather(params, indices.flat_values))
+    if isinstance(indices, RaggedTensor):
+        return indices.with_flat_values(gather(params, indices.flat_values)) if indices.ragged_rank == 1 \
+            else indices.with_values(gather(params, indices.values))
+    idx = convert_to_tensor(indices)
+    if idx.dtype.kind not in "iu":
+        raise TypeError(f"gather: indices must be integers, got {idx.dtype}")
+    n = params.nrows_int()
+    arr = idx._data.astype(np.int64).reshape(-1)
+    if arr.size and (int(arr.min()) < 0 or int(arr.max()) >= n):
+        bad = int(arr[(arr < 0) | (arr >= n)][0])
+        raise IndexError(f"gather: index {bad} is out of range for a RaggedTensor with {n} rows")
+    out = gather_rows(params, arr)
+    xp = params._partition.xp
+    for size in reversed(idx.shape[1:]):
+        rows = out.nrows_int()
+        out = RaggedTensor(out, RowPartition.from_uniform_row_length(size, rows, rows // size if size else 0,
+                                                                     xp=xp), _internal=True)
+    return out
+
+
+def boolean_mask(tensor, mask, axis=None, name=None):
+    """Keep the entries where ``mask`` is true. A mask with the data's ragged partition filters
+    values within rows; a dense ``[nrows]`` mask keeps whole rows."""
+    if axis not in (None, 0):
+        raise NotImplementedError("boolean_mask on ragged tensors supports axis=0")
+    if isinstance(mask, RaggedTensor):
+        if mask.dtype != np.bool_:
+            raise TypeError(f"boolean_mask: mask must be bool, got {mask.dtype}")
+        data = tensor if isinstance(tensor, RaggedTensor) else RaggedTensor.from_tensor(
+            convert_to_tensor(tensor), lengths=mask.row_lengths())
+        if mask.ragged_rank != 1 or data.ragged_rank != 1:
+            raise NotImplementedError("boolean_mask with a ragged mask supports ragged_rank 1")
+        _check_partitions(data, mask, "boolean_mask")
+        keep = mask.flat_values._data
+        xp = mask._partition.xp
+        idx = xp.nonzero(keep)[0]
+        lengths = row_sum(core.wrap(keep.astype(np.int64)), mask._partition)._data
+        part = RowPartition.from_row_lengths(lengths.astype(np.int64), validate=False)
+        return RaggedTensor(_take(data._values, idx), part, _internal=True)
+    m = convert_to_tensor(mask)
+    if m.dtype != np.bool_:
+        raise TypeError(f"boolean_mask: mask must be bool, got {m.dtype}")
+    if m.ndim != 1 or m.shape[0] != tensor.nrows_int():
+        raise ValueError(f"boolean_mask: a dense mask for a RaggedTensor must have shape "
+                         f"[{tensor.nrows_int()}], got {m.shape}")
+    xp = m.xp
+    return gather_rows(tensor, xp.nonzero(m._data)[0].astype(np.int64))
+
+
+# ---------------------------------------------------------------------------
+# where and softmax
+
+
+def where(condition, x=None, y=None, name=None):
+    """Elementwise choice between ragged (or broadcastable dense) ``x`` and ``y``."""
+    if x is None and y is None:
+        raise NotImplementedError("where(condition) with one argument on a RaggedTensor; "
+                                  "use condition.flat_values")
+    ref = next(a for a in (condition, x, y) if isinstance(a, RaggedTensor))
+
+    def pick(c, a, b):
+        return wb.where(c, a, b)
+    pick.__name__ = "where"
+    return elementwise(pick, (condition, x, y), {}) if ref is not None else None
+
+
+def _normalizer(logits, axis, log):
+    rt = logits
+    axis = -1 if axis is None else int(axis)
+    nd = rt.ndim
+    a = axis % nd
+    if a > rt.ragged_rank:
+        inner = a - rt.ragged_rank
+        fn = wb.nn.log_softmax if log else wb.nn.softmax
+        return rt.with_flat_values(fn(rt.flat_values, axis=inner))
+    if a != rt.ragged_rank or rt.flat_values.ndim != 1:
+        raise NotImplementedError(f"softmax over axis {axis} of a RaggedTensor of shape {rt.shape}: "
+                                  "supported over the innermost ragged axis (with no uniform inner "
+                                  "dimensions) or over uniform inner axes")
+    inner_rt = rt
+    while isinstance(inner_rt._values, RaggedTensor):
+        inner_rt = inner_rt._values
+    part, v = inner_rt._partition, inner_rt._values
+    m = wb.stop_gradient(_row_extreme(v, part, "max"))
+    shifted = v - row_repeat(m, part)
+    if log:
+        with np.errstate(divide="ignore"):  # an empty row's sum is 0; it has no values to use it
+            lse = wb.log(row_sum(wb.exp(shifted), part))
+        out = shifted - row_repeat(lse, part)
+    else:
+        e = wb.exp(shifted)
+        out = e / row_repeat(row_sum(e, part), part)
+    return rt.with_flat_values(out)
+
+
+def softmax(logits, axis=None, name=None):
+    """Softmax over a ragged row (each row sums to 1), or over a uniform inner axis."""
+    return _normalizer(logits, axis, log=False)
+
+
+def log_softmax(logits, axis=None, name=None):
+    return _normalizer(logits, axis, log=True)
+
+
+def _register():
+    for fn, handler in ((wb.concat, concat), (wb.stack, stack), (wb.gather, gather),
+                        (wb.boolean_mask, boolean_mask), (wb.where, where),
+                        (wb.nn.softmax, softmax), (wb.nn.log_softmax, log_softmax)):
+        core.register_dispatch(fn, handler)
+
+
+_register()
+del Tensor
