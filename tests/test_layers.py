@@ -1,0 +1,273 @@
+"""Layers against NumPy references, gradient checks, initializers and regularizers."""
+
+import numpy as np
+import pytest
+
+import gradients
+import workbench as wb
+from workbench.nn import layers as L
+
+
+def f64(a):
+    return wb.constant(np.asarray(a, dtype=np.float64))
+
+
+@pytest.fixture
+def rng():
+    return np.random.default_rng(0)
+
+
+def test_dense_matches_numpy_on_2d_3d_and_ragged_inputs(rng):
+    d = L.Dense(3, activation="relu")
+    x = rng.standard_normal((4, 5)).astype(np.float32)
+    y = d(wb.constant(x))
+    k, b = d.get_weights()
+    np.testing.assert_allclose(y.numpy(), np.maximum(x @ k + b, 0), rtol=1e-5, atol=1e-6)
+    x3 = rng.standard_normal((2, 6, 5)).astype(np.float32)
+    np.testing.assert_allclose(d(wb.constant(x3)).numpy(), np.maximum(x3 @ k + b, 0), rtol=1e-5, atol=1e-6)
+    import ragged
+    rt = ragged.RaggedTensor.from_row_lengths(wb.constant(x), np.array([3, 1]))
+    out = d(rt)
+    assert out.shape == (2, None, 3)
+    np.testing.assert_allclose(out.flat_values.numpy(), y.numpy(), rtol=1e-6)
+
+
+def test_dense_autocasts_floating_inputs_and_rejects_wrong_width():
+    d = L.Dense(2)
+    d(wb.ones([1, 3]))
+    assert d(f64(np.ones((1, 3)))).dtype == np.float32
+    with pytest.raises(ValueError, match="expects size 3 in axis -1"):
+        d(wb.ones([1, 4]))
+
+
+def _conv_ref(x, k, stride, pad):
+    kh, kw = k.shape[:2]
+    if pad == "same":
+        ph, pw = kh - 1, kw - 1
+        x = np.pad(x, ((0, 0), (ph // 2, ph - ph // 2), (pw // 2, pw - pw // 2), (0, 0)))
+    n, h, w, _ = x.shape
+    oh, ow = (h - kh) // stride + 1, (w - kw) // stride + 1
+    out = np.zeros((n, oh, ow, k.shape[-1]))
+    for i in range(oh):
+        for j in range(ow):
+            patch = x[:, i * stride:i * stride + kh, j * stride:j * stride + kw, :]
+            out[:, i, j] = np.tensordot(patch, k, axes=([1, 2, 3], [0, 1, 2]))
+    return out
+
+
+@pytest.mark.parametrize("padding,stride", [("valid", 1), ("same", 1), ("valid", 2)])
+def test_conv2d_matches_numpy(rng, padding, stride):
+    conv = L.Conv2D(4, (3, 2), strides=stride, padding=padding)
+    x = rng.standard_normal((2, 6, 5, 3))
+    y = conv(f64(x))
+    k, b = conv.get_weights()
+    np.testing.assert_allclose(y.numpy(), _conv_ref(x, k, stride, padding) + b, rtol=1e-10, atol=1e-12)
+
+
+def test_pooling_flatten_reshape(rng):
+    x = rng.standard_normal((2, 4, 4, 3))
+    mx = L.MaxPool2D()(f64(x)).numpy()
+    av = L.AvgPool2D(pool_size=2)(f64(x)).numpy()
+    blocks = x.reshape(2, 2, 2, 2, 2, 3)
+    np.testing.assert_allclose(mx, blocks.max(axis=(2, 4)))
+    np.testing.assert_allclose(av, blocks.mean(axis=(2, 4)))
+    assert L.Flatten()(f64(x)).shape == (2, 48)
+    assert L.Reshape((16, 3))(f64(x)).shape == (2, 16, 3)
+    assert L.Reshape((-1, 6))(f64(x)).shape == (2, 8, 6)
+    with pytest.raises(ValueError, match="cannot reshape"):
+        L.Reshape((5, 5))(f64(x))
+
+
+def test_dropout_is_reproducible_and_inactive_at_inference():
+    x = wb.ones([8, 50])
+    a = L.Dropout(0.5, seed=7)
+    b = L.Dropout(0.5, seed=7)
+    ya, yb = a(x, training=True), b(x, training=True)
+    np.testing.assert_array_equal(ya.numpy(), yb.numpy())
+    assert set(np.unique(ya.numpy())) <= {0.0, 2.0} and 0.3 < (ya.numpy() == 0).mean() < 0.7
+    assert not np.array_equal(a(x, training=True).numpy(), ya.numpy())   # fresh mask each call
+    np.testing.assert_array_equal(a(x).numpy(), x.numpy())
+    np.testing.assert_array_equal(a(x, training=False).numpy(), x.numpy())
+    # a training flag given to the model reaches the dropout layer
+    model = wb.nn.Sequential([L.Dropout(0.5, seed=1)])
+    assert (model(x, training=True).numpy() == 0).any()
+
+
+def test_layer_normalization_matches_numpy(rng):
+    x = rng.standard_normal((3, 4, 5))
+    ln = L.LayerNormalization(epsilon=1e-3, gamma_initializer=wb.nn.initializers.Constant(2.0),
+                              beta_initializer=wb.nn.initializers.Constant(0.5))
+    y = ln(f64(x)).numpy()
+    mu, var = x.mean(-1, keepdims=True), x.var(-1, keepdims=True)
+    np.testing.assert_allclose(y, 2 * (x - mu) / np.sqrt(var + 1e-3) + 0.5, rtol=1e-10)
+    ln2 = L.LayerNormalization(axis=[1, 2])
+    y2 = ln2(f64(x)).numpy()
+    mu2, var2 = x.mean((1, 2), keepdims=True), x.var((1, 2), keepdims=True)
+    np.testing.assert_allclose(y2, (x - mu2) / np.sqrt(var2 + 1e-3), rtol=1e-10)
+    assert ln2.gamma.shape == (4, 5)
+
+
+def test_batch_normalization_training_and_inference(rng):
+    x = rng.standard_normal((6, 3)) * 2 + 1
+    bn = L.BatchNormalization(momentum=0.9, epsilon=1e-3)
+    y = bn(f64(x), training=True).numpy()
+    mu, var = x.mean(0), x.var(0)
+    np.testing.assert_allclose(y, (x - mu) / np.sqrt(var + 1e-3), rtol=1e-10)
+    np.testing.assert_allclose(bn.moving_mean.numpy(), 0.1 * mu, rtol=1e-10)
+    np.testing.assert_allclose(bn.moving_variance.numpy(), 0.9 + 0.1 * var, rtol=1e-10)
+    mm, mv = bn.moving_mean.numpy(), bn.moving_variance.numpy()
+    y_inf = bn(f64(x)).numpy()
+    np.testing.assert_allclose(y_inf, (x - mm) / np.sqrt(mv + 1e-3), rtol=1e-10)
+    np.testing.assert_array_equal(bn.moving_mean.numpy(), mm)          # no update at inference
+    assert [v.name.split("/")[-1] for v in bn.non_trainable_variables] == ["moving_mean", "moving_variance"]
+    bn.trainable = False                                              # frozen: inference mode
+    np.testing.assert_allclose(bn(f64(x), training=True).numpy(), y_inf, rtol=1e-10)
+
+
+def test_embedding_lookup_mask_and_ragged_ids():
+    emb = L.Embedding(6, 2, mask_zero=True)
+    ids = wb.constant([[1, 5, 0]])
+    table = emb(ids)
+    np.testing.assert_array_equal(table.numpy()[0], emb.embeddings.numpy()[[1, 5, 0]])
+    assert emb.compute_mask(ids).numpy().tolist() == [[True, True, False]]
+    import ragged
+    out = emb(ragged.constant([[1, 2], [3]]))
+    assert out.shape == (2, None, 2)
+    with pytest.raises(wb.errors.InvalidArgumentError):
+        emb(wb.constant([[7]]))
+
+
+def test_merge_layers():
+    a, b = f64([[1.0, 2.0]]), f64([[3.0, 4.0]])
+    np.testing.assert_array_equal(L.Add()([a, b]).numpy(), [[4.0, 6.0]])
+    np.testing.assert_array_equal(L.Multiply()([a, b]).numpy(), [[3.0, 8.0]])
+    np.testing.assert_array_equal(L.Concatenate()([a, b]).numpy(), [[1.0, 2.0, 3.0, 4.0]])
+    with pytest.raises(ValueError, match="list of at least 2"):
+        L.Add()(a)
+    with pytest.raises(ValueError, match="must match in every axis"):
+        L.Concatenate(axis=0)([a, f64([[1.0, 2.0, 3.0]])])
+
+
+def _softmax(z):
+    z = z - z.max(-1, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(-1, keepdims=True)
+
+
+def test_multi_head_attention_matches_numpy(rng):
+    q = rng.standard_normal((2, 3, 6))
+    v = rng.standard_normal((2, 4, 5))
+    mask = rng.uniform(size=(2, 3, 4)) > 0.3
+    mask[:, :, 0] = True
+    mha = L.MultiHeadAttention(num_heads=2, key_dim=3, value_dim=4)
+    out, scores = mha(f64(q), f64(v), attention_mask=wb.constant(mask), return_attention_scores=True)
+    w = {l.name: l.get_weights() for l in (mha.query_dense, mha.key_dense, mha.value_dense, mha.output_dense)}
+    Q = np.einsum("btd,dhk->bthk", q, w["query"][0]) + w["query"][1]
+    K = np.einsum("bsd,dhk->bshk", v, w["key"][0]) + w["key"][1]
+    V = np.einsum("bsd,dhk->bshk", v, w["value"][0]) + w["value"][1]
+    logits = np.einsum("bthk,bshk->bhts", Q, K) / np.sqrt(3)
+    logits = np.where(mask[:, None], logits, -np.inf)
+    probs = _softmax(logits)
+    ctx = np.einsum("bhts,bshk->bthk", probs, V)
+    want = np.einsum("bthk,hko->bto", ctx, w["attention_output"][0]) + w["attention_output"][1]
+    assert out.shape == (2, 3, 6) and w["attention_output"][0].shape == (2, 4, 6)
+    np.testing.assert_allclose(scores.numpy(), probs, rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(out.numpy(), want, rtol=1e-9, atol=1e-12)
+    # key defaults to value; causal mask hides the future
+    causal = mha(f64(q), f64(q[:, :, :5]), use_causal_mask=True, return_attention_scores=True)[1].numpy()
+    assert np.all(causal[:, :, 0, 1:] == 0)
+
+
+# ---------------------------------------------------------------------------
+# gradient checks (layer weights are fixed; gradients with respect to the input)
+
+
+def _built(layer, x):
+    layer(x)
+    return layer
+
+
+def test_gradients_dense_layernorm_batchnorm(rng):
+    x = f64(rng.standard_normal((3, 4)))
+    dense = _built(L.Dense(2, activation="tanh"), x)
+    gradients.check_gradients(lambda t: dense(t), [x])
+    ln = _built(L.LayerNormalization(), x)
+    gradients.check_gradients(lambda t: ln(t), [x])
+    bn = _built(L.BatchNormalization(momentum=1.0), x)   # momentum 1: statistics stay put
+    gradients.check_gradients(lambda t: bn(t, training=True), [x], order=1)
+
+
+def test_gradients_conv_pool_attention_embedding(rng):
+    x = f64(rng.standard_normal((1, 4, 4, 2)))
+    conv = _built(L.Conv2D(2, 2, padding="same", activation="tanh"), x)
+    gradients.check_gradients(lambda t: L.AvgPool2D()(conv(t)), [x], order=1)
+    q = f64(rng.standard_normal((1, 2, 3)))
+    mha = L.MultiHeadAttention(2, 2)
+    mha(q, q)
+    gradients.check_gradients(lambda t: mha(t, t), [q], order=1)
+    emb = L.Embedding(4, 3, dtype="float64")
+    ids = wb.constant([[0, 3, 3]])
+    emb(ids)
+    with wb.GradientTape() as tape:
+        y = wb.reduce_sum(emb(ids))
+    g = tape.gradient(y, emb.embeddings)
+    np.testing.assert_array_equal(wb.convert_to_tensor(g).numpy(), [[1] * 3, [0] * 3, [0] * 3, [2] * 3])
+
+
+# ---------------------------------------------------------------------------
+# initializers and regularizers
+
+
+def test_initializer_formulas_and_seeds():
+    I = wb.nn.initializers
+    shape = (200, 300)
+    gu = I.get("glorot_uniform")(shape).numpy()
+    limit = np.sqrt(6 / 500)
+    assert np.abs(gu).max() <= limit and np.abs(gu).max() > 0.95 * limit
+    hu = I.HeUniform()(shape).numpy()
+    assert np.abs(hu).max() <= np.sqrt(6 / 200)
+    for cls, std in ((I.GlorotNormal, np.sqrt(2 / 500)), (I.HeNormal, np.sqrt(2 / 200))):
+        w = cls()(shape).numpy()
+        assert abs(w.std() - std) < 0.03 * std
+        assert np.abs(w).max() <= 2 * std / 0.87962566103423978 + 1e-6
+    conv = I.GlorotUniform()((3, 3, 16, 32)).numpy()                    # fans count the window
+    assert np.abs(conv).max() <= np.sqrt(6 / (9 * 16 + 9 * 32))
+    np.testing.assert_array_equal(I.RandomNormal(seed=4)((5,)).numpy(), I.RandomNormal(seed=4)((5,)).numpy())
+    tn = I.TruncatedNormal(stddev=1.0)((10000,)).numpy()
+    assert np.abs(tn).max() <= 2.0
+    ru = I.RandomUniform(-1, 3)((1000,)).numpy()
+    assert ru.min() >= -1 and ru.max() < 3
+    np.testing.assert_array_equal(I.get("zeros")((2,)).numpy(), [0, 0])
+    np.testing.assert_array_equal(I.Constant(3.0)((2,), dtype="float64").numpy(), [3.0, 3.0])
+    assert I.get({"class_name": "RandomNormal", "config": {"stddev": 2.0}}).stddev == 2.0
+    with pytest.raises(ValueError, match="unknown initializer"):
+        I.get("glorot")
+
+
+@pytest.mark.parametrize("shape", [(6, 4), (4, 6), (3, 2, 4)])
+def test_orthogonal_initializer(shape):
+    w = wb.nn.initializers.Orthogonal(gain=2.0, seed=1)(shape).numpy().reshape(-1, shape[-1])
+    small = min(w.shape)
+    gram = w.T @ w if w.shape[0] >= w.shape[1] else w @ w.T
+    np.testing.assert_allclose(gram, 4 * np.eye(small), atol=1e-5)
+
+
+def test_global_seed_makes_model_creation_repeatable():
+    def make():
+        wb.random.set_seed(11)
+        d = L.Dense(3)
+        d(wb.ones([1, 2]))
+        return d.kernel.numpy()
+    np.testing.assert_array_equal(make(), make())
+
+
+def test_regularizers_follow_keras():
+    R = wb.nn.regularizers
+    x = wb.constant([1.0, -2.0])
+    assert float(R.l1(0.1)(x)) == pytest.approx(0.3)
+    assert float(R.l2(0.1)(x)) == pytest.approx(0.5)
+    assert float(R.l1_l2()(x)) == pytest.approx(0.01 * 3 + 0.01 * 5)
+    assert float(R.L1L2()(x)) == 0.0
+    assert isinstance(R.get("l2"), R.L2)
+    with pytest.raises(ValueError, match=">= 0"):
+        R.L2(-1.0)

@@ -1,0 +1,165 @@
+"""Losses and metrics against hand computations and the examples in Keras' documentation."""
+
+import numpy as np
+import pytest
+
+import workbench as wb
+from workbench.nn import losses, metrics
+
+Y_TRUE = [[0.0, 1.0], [0.0, 0.0]]
+Y_PRED = [[0.6, 0.4], [0.4, 0.6]]
+
+
+def val(x):
+    return np.asarray(x.numpy() if hasattr(x, "numpy") else x)
+
+
+@pytest.mark.parametrize("cls,args,default,weighted,total,none", [
+    (losses.MeanSquaredError, ([[0.0, 1.0], [0.0, 0.0]], [[1.0, 1.0], [1.0, 0.0]]), 0.5, 0.25, 1.0, [0.5, 0.5]),
+    (losses.MeanAbsoluteError, ([[0.0, 1.0], [0.0, 0.0]], [[1.0, 1.0], [1.0, 0.0]]), 0.5, 0.25, 1.0, [0.5, 0.5]),
+    (losses.BinaryCrossentropy, (Y_TRUE, Y_PRED), 0.815, 0.458, 1.630, [0.916, 0.714]),
+    (losses.Huber, (Y_TRUE, Y_PRED), 0.155, 0.09, 0.31, [0.18, 0.13]),
+    (losses.KLDivergence, (Y_TRUE, Y_PRED), 0.458, 0.366, 0.916, [0.916, -3.08e-06]),
+])
+def test_keras_documented_loss_values(cls, args, default, weighted, total, none):
+    y_true, y_pred = (wb.constant(a) for a in args)
+    sw = {losses.KLDivergence: [0.8, 0.2], losses.MeanSquaredError: [0.7, 0.3],
+          losses.MeanAbsoluteError: [0.7, 0.3]}.get(cls, [1.0, 0.0])
+    assert val(cls()(y_true, y_pred)) == pytest.approx(default, abs=1e-3)
+    assert val(cls()(y_true, y_pred, sample_weight=wb.constant(sw))) == pytest.approx(weighted, abs=1e-3)
+    assert val(cls(reduction="sum")(y_true, y_pred)) == pytest.approx(total, abs=1e-3)
+    np.testing.assert_allclose(val(cls(reduction="none")(y_true, y_pred)), none, atol=1e-3)
+
+
+def test_binary_crossentropy_from_logits_keras_example_and_stability():
+    bce = losses.BinaryCrossentropy(from_logits=True)
+    y_true = wb.constant([0.0, 1.0, 0.0, 0.0])
+    y_pred = wb.constant([-18.6, 0.51, 2.94, -12.8])
+    assert float(bce(y_true, y_pred)) == pytest.approx(0.865, abs=1e-3)
+    big = bce(wb.constant([[1.0, 0.0]]), wb.constant([[1e4, -1e4]]))
+    assert float(big) == 0.0
+    huge = losses.binary_crossentropy(wb.constant([[0.0]]), wb.constant([[1e4]]), from_logits=True)
+    assert float(huge[0]) == pytest.approx(1e4)
+    with wb.GradientTape() as tape:
+        x = wb.constant([[300.0, -300.0]])
+        tape.watch(x)
+        loss = bce(wb.constant([[0.0, 1.0]]), x)
+    assert np.all(np.isfinite(tape.gradient(loss, x).numpy()))
+
+
+def test_categorical_crossentropies():
+    y_true = wb.constant([[0.0, 1.0, 0.0], [0.0, 0.0, 1.0]])
+    y_pred = wb.constant([[0.05, 0.95, 0.0], [0.1, 0.8, 0.1]])
+    cce = losses.CategoricalCrossentropy()
+    assert float(cce(y_true, y_pred)) == pytest.approx(1.177, abs=1e-3)
+    assert float(cce(y_true, y_pred, sample_weight=wb.constant([0.3, 0.7]))) == pytest.approx(0.814, abs=1e-3)
+    assert float(losses.CategoricalCrossentropy(reduction="sum")(y_true, y_pred)) == pytest.approx(2.354, abs=1e-3)
+    np.testing.assert_allclose(losses.CategoricalCrossentropy(reduction="none")(y_true, y_pred).numpy(),
+                               [0.0513, 2.303], atol=1e-3)
+    scce = losses.SparseCategoricalCrossentropy()
+    assert float(scce(wb.constant([1, 2]), y_pred)) == pytest.approx(1.177, abs=1e-3)
+    assert float(scce(wb.constant([[1], [2]]), y_pred)) == pytest.approx(1.177, abs=1e-3)
+    # from logits: -log_softmax at the label, stable for large logits
+    logits = np.array([[1000.0, 0.0, -1000.0], [1.0, 2.0, 3.0]], np.float32)
+    lsm = logits - logits.max(1, keepdims=True)
+    lsm = lsm - np.log(np.exp(lsm).sum(1, keepdims=True))
+    got = losses.SparseCategoricalCrossentropy(from_logits=True, reduction="none")(wb.constant([1, 0]),
+                                                                                    wb.constant(logits))
+    np.testing.assert_allclose(got.numpy(), [-lsm[0, 1], -lsm[1, 0]], rtol=1e-6)
+    onehot = np.eye(3, dtype=np.float32)[[1, 0]]
+    got2 = losses.CategoricalCrossentropy(from_logits=True, reduction="none")(wb.constant(onehot), wb.constant(logits))
+    np.testing.assert_allclose(got2.numpy(), got.numpy(), rtol=1e-6)
+    ignored = losses.SparseCategoricalCrossentropy(from_logits=True, ignore_class=0, reduction="none")
+    assert ignored(wb.constant([1, 0]), wb.constant(logits)).numpy()[1] == 0
+
+
+def test_huber_delta_and_shape_errors():
+    err = np.array([[0.5, 3.0]], np.float32)
+    got = losses.Huber(delta=2.0, reduction="none")(wb.zeros([1, 2]), wb.constant(err))
+    np.testing.assert_allclose(got.numpy(), [(0.5 * 0.25 + 2.0 * (3.0 - 1.0)) / 2])
+    with pytest.raises(ValueError, match="same shape"):
+        losses.MeanSquaredError()(wb.zeros([2, 3]), wb.zeros([2, 4]))
+    with pytest.raises(ValueError, match="reduction"):
+        losses.MeanSquaredError(reduction="mean")
+    assert isinstance(losses.get("mse"), losses.MeanSquaredError)
+
+
+# ---------------------------------------------------------------------------
+# metrics
+
+
+def test_mean_and_sum():
+    m = metrics.Mean()
+    m.update_state([1, 3, 5, 7])
+    assert float(m.result()) == 4.0
+    m.reset_state()
+    m.update_state([1, 3, 5, 7], sample_weight=[1, 1, 0, 0])
+    assert float(m.result()) == 2.0
+    assert float(metrics.Sum()([1, 3, 5, 7])) == 16.0
+    assert [v.trainable for v in m.variables] == [False, False]
+    assert float(metrics.Mean().result()) == 0.0
+
+
+@pytest.mark.parametrize("cls,y_true,y_pred,plain,sw,weighted", [
+    (metrics.Accuracy, [[1], [2], [3], [4]], [[0], [2], [3], [4]], 0.75, [1, 1, 0, 0], 0.5),
+    (metrics.BinaryAccuracy, [[1], [1], [0], [0]], [[0.98], [1], [0], [0.6]], 0.75, [1, 0, 0, 1], 0.5),
+    (metrics.CategoricalAccuracy, [[0, 0, 1], [0, 1, 0]], [[0.1, 0.9, 0.8], [0.05, 0.95, 0]], 0.5, [0.7, 0.3], 0.3),
+    (metrics.SparseCategoricalAccuracy, [[2], [1]], [[0.1, 0.6, 0.3], [0.05, 0.95, 0]], 0.5, [0.7, 0.3], 0.3),
+    (metrics.MeanSquaredError, [[0, 1], [0, 0]], [[1, 1], [0, 0]], 0.25, [1, 0], 0.5),
+    (metrics.Precision, [0, 1, 1, 1], [1, 0, 1, 1], 2 / 3, [0, 0, 1, 0], 1.0),
+    (metrics.Recall, [0, 1, 1, 1], [1, 0, 1, 1], 2 / 3, [0, 0, 1, 0], 1.0),
+])
+def test_keras_documented_metric_values(cls, y_true, y_pred, plain, sw, weighted):
+    y_pred = np.asarray(y_pred, np.float32)
+    m = cls()
+    m.update_state(np.asarray(y_true, np.float32), y_pred)
+    assert float(m.result()) == pytest.approx(plain, abs=1e-6)
+    m.reset_state()
+    m.update_state(np.asarray(y_true, np.float32), y_pred, sample_weight=np.asarray(sw, np.float32))
+    assert float(m.result()) == pytest.approx(weighted, abs=1e-6)
+
+
+def test_metrics_accumulate_across_batches():
+    m = metrics.SparseCategoricalAccuracy()
+    m.update_state([0, 1], [[0.9, 0.1], [0.8, 0.2]])
+    m.update_state([1], [[0.1, 0.9]])
+    assert float(m.result()) == pytest.approx(2 / 3)
+    assert float(m([0], [[0.0, 1.0]])) == pytest.approx(0.5)
+
+
+def test_auc_keras_example_and_trapezoid_rule():
+    m = metrics.AUC(num_thresholds=3)
+    m.update_state([0, 0, 1, 1], [0, 0.5, 0.3, 0.9])
+    assert m.thresholds == pytest.approx([-1e-7, 0.5, 1 + 1e-7])
+    np.testing.assert_array_equal(m.true_positives.numpy(), [2, 1, 0])
+    np.testing.assert_array_equal(m.false_positives.numpy(), [2, 0, 0])
+    assert float(m.result()) == pytest.approx(0.75)
+    m.reset_state()
+    m.update_state([0, 0, 1, 1], [0, 0.5, 0.3, 0.9], sample_weight=[1, 0, 0, 1])
+    assert float(m.result()) == pytest.approx(1.0)
+    # with many thresholds the ROC AUC approaches the rank statistic
+    rng = np.random.default_rng(0)
+    labels = rng.uniform(size=500) < 0.4
+    scores = np.clip(rng.normal(0.5 + 0.2 * labels, 0.2), 0, 1).astype(np.float32)
+    auc = metrics.AUC()
+    auc.update_state(labels, scores)
+    pos, neg = scores[labels], scores[~labels]
+    rank = ((pos[:, None] > neg[None]).mean() + 0.5 * (pos[:, None] == neg[None]).mean())
+    assert float(auc.result()) == pytest.approx(rank, abs=5e-3)
+    assert metrics.AUC(summation_method="minoring")(labels, scores).numpy() <= float(auc.result())
+
+
+def test_precision_recall_thresholds_top_k_class_id():
+    p = metrics.Precision(thresholds=[0.3, 0.7])
+    p.update_state([0, 1, 1, 1], [0.5, 0.2, 0.8, 0.6])
+    np.testing.assert_allclose(p.result().numpy(), [2 / 3, 1.0])
+    # Keras' examples: exactly top_k predictions per row count, ties to the first ones
+    top = metrics.Precision(top_k=2)
+    top.update_state([0, 0, 1, 1], [1, 1, 1, 1])
+    assert float(top.result()) == 0.0
+    top4 = metrics.Precision(top_k=4)
+    top4.update_state([0, 0, 1, 1], [1, 1, 1, 1])
+    assert float(top4.result()) == pytest.approx(0.5)
+    cls = metrics.Recall(class_id=1)
+    cls.update_state([[0, 1], [0, 1], [1, 0]], [[0.2, 0.8], [0.7, 0.3], [0.1, 0.9]])
+    assert float(cls.result()) == pytest.approx(0.5)

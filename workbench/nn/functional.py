@@ -1,0 +1,367 @@
+"""Keras' functional API: ``Input``, ``Model`` and ``Sequential``.
+
+``wb.nn.Input(shape)`` is a symbolic placeholder. Calling layers on symbolic
+tensors records the calls as a graph (each layer is built and run once on
+small stand-in inputs to learn its output shape); ``Model(inputs, outputs)``
+replays the graph eagerly on real tensors.
+
+>>> x = wb.nn.Input(shape=(4,))
+>>> h = wb.nn.layers.Dense(8, activation="relu")(x)
+>>> y = wb.nn.layers.Add()([h, wb.nn.layers.Dense(8)(x)])     # a residual merge
+>>> model = wb.nn.Model(x, y)
+>>> model(wb.ones([2, 4])).shape
+(2, 8)
+
+Subclassing works as in Keras: define ``call`` on a ``wb.nn.Model`` subclass.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import nest
+from .layers.base import Layer, _training_stack, is_ragged, is_symbolic, shape_of, unique_layer_name
+
+__all__ = ["Input", "InputLayer", "Model", "Sequential", "SymbolicTensor"]
+
+
+class SymbolicTensor:
+    """A placeholder in a functional graph: a shape (None for unknown sizes), a dtype and
+    the layer call that produces it."""
+
+    _wb_symbolic = True
+    __hash__ = object.__hash__
+
+    def __init__(self, shape, dtype, node=None, index=0, name=None, ragged=False):
+        self.shape = tuple(None if d is None else int(d) for d in shape)
+        self.dtype = np.dtype(dtype)
+        self.node = node
+        self.index = index
+        self.name = name
+        self.ragged = bool(ragged)
+
+    @property
+    def ndim(self):
+        return len(self.shape)
+
+    def __repr__(self):
+        dims = ", ".join("None" if d is None else str(d) for d in self.shape)
+        kind = "RaggedSymbolicTensor" if self.ragged else "SymbolicTensor"
+        src = f" (created by layer '{self.node.layer.name}')" if self.node is not None else ""
+        return f"<{kind} shape=({dims}) dtype={self.dtype}{src}>"
+
+    def __bool__(self):
+        raise TypeError("a symbolic tensor has no value: it only describes a layer's output. "
+                        "Use it as an input of other layers, then build a wb.nn.Model")
+
+
+class Node:
+    """One recorded layer call: the arguments (with symbolic leaves) and the outputs."""
+
+    __slots__ = ("layer", "args", "kwargs", "outputs", "inputs")
+
+    def __init__(self, layer, args, kwargs, outputs):
+        self.layer = layer
+        self.args = args
+        self.kwargs = kwargs
+        self.outputs = outputs
+        leaves = nest.flatten(list(args)) + nest.flatten(dict(kwargs))
+        self.inputs = [x for x in leaves if is_symbolic(x)]
+
+
+class InputLayer(Layer):
+    """The layer behind ``wb.nn.Input``: it has no weights and is not listed in ``Model.layers``."""
+
+    def __init__(self, shape, dtype, name=None, ragged=False):
+        super().__init__(name=name or unique_layer_name("input"), dtype=dtype)
+        self.built = True
+        self.output = SymbolicTensor(shape, dtype, name=self.name, ragged=ragged)
+        self.output.node = Node(self, (), {}, self.output)
+
+    def call(self, inputs):
+        return inputs
+
+
+def Input(shape=None, batch_size=None, name=None, dtype=None, ragged=False, batch_shape=None):  # noqa: N802
+    """A symbolic input of shape ``(batch_size,) + shape`` (None entries: any size).
+
+    ``ragged=True`` describes a RaggedTensor batch (e.g. ``shape=(None, 8)``).
+    ``dtype`` defaults to float32.
+    """
+    if batch_shape is not None:
+        full = tuple(batch_shape)
+    else:
+        if shape is None:
+            raise ValueError("Input: give shape (without the batch dimension) or batch_shape")
+        if isinstance(shape, int):
+            shape = (shape,)
+        full = (batch_size,) + tuple(shape)
+    return InputLayer(full, np.dtype(dtype or np.float32), name=name, ragged=ragged).output
+
+
+# ---------------------------------------------------------------------------
+# Recording a call on symbolic inputs
+
+
+def _stand_in(spec, k):
+    """A concrete zero input for ``spec`` with unknown sizes set to ``k``."""
+    from ..ops.create import zeros
+    if spec.ragged:
+        import ragged
+        nrows = k if spec.shape[0] is None else spec.shape[0]
+        inner = tuple(k if d is None else d for d in spec.shape[2:])
+        lengths = np.full(nrows, k if spec.shape[1] is None else spec.shape[1], np.int64)
+        values = zeros((int(lengths.sum()),) + inner, dtype=spec.dtype)
+        return ragged.RaggedTensor.from_row_lengths(values, lengths)
+    return zeros(tuple(k if d is None else d for d in spec.shape), dtype=spec.dtype)
+
+
+def _replace(structure, mapping):
+    return nest.map_structure(lambda x: mapping(x) if is_symbolic(x) else x, structure)
+
+
+def symbolic_call(layer, args, kwargs):
+    """Record ``layer(*args, **kwargs)`` on symbolic inputs; returns symbolic outputs."""
+    kwargs = dict(kwargs)
+    run_kwargs = {k: v for k, v in kwargs.items() if k != "training"}
+    results = []
+    for k in (1, 2):  # two stand-in sizes tell fixed output sizes from input-dependent ones
+        r_args = _replace(list(args), lambda s: _stand_in(s, k))
+        r_kwargs = _replace(run_kwargs, lambda s: _stand_in(s, k))
+        _training_stack.append(False)
+        try:
+            results.append(layer(*r_args, **r_kwargs))
+        except Exception as exc:
+            raise type(exc)(f"while calling {type(layer).__name__} '{layer.name}' on symbolic inputs "
+                            f"{[s for s in nest.flatten(list(args)) if is_symbolic(s)]}: {exc}") from exc
+        finally:
+            _training_stack.pop()
+    flat1, flat2 = nest.flatten(results[0]), nest.flatten(results[1])
+    node = Node(layer, tuple(args), kwargs, None)
+    outs = []
+    for i, (a, b) in enumerate(zip(flat1, flat2)):
+        if a is None:
+            outs.append(None)
+            continue
+        sa, sb = shape_of(a), shape_of(b)
+        shape = tuple(x if x == y else None for x, y in zip(sa, sb))
+        outs.append(SymbolicTensor(shape, a.dtype, node, i, ragged=is_ragged(a)))
+    node.outputs = nest.pack_sequence_as(results[0], outs)
+    shapes = [o.shape for o in outs if o is not None]
+    layer._symbolic_output_shape = shapes[0] if len(shapes) == 1 else shapes
+    return node.outputs
+
+
+def _topological_nodes(outputs):
+    """Nodes that ``outputs`` depend on, each after the nodes it reads."""
+    order, state = [], {}
+    stack = [(o.node, False) for o in reversed(outputs)]
+    while stack:
+        node, done = stack.pop()
+        if done:
+            state[id(node)] = 2
+            order.append(node)
+            continue
+        if state.get(id(node)):
+            continue
+        state[id(node)] = 1
+        stack.append((node, True))
+        for x in reversed(node.inputs):
+            if not state.get(id(x.node)):
+                stack.append((x.node, False))
+    return order
+
+
+# ---------------------------------------------------------------------------
+# Model
+
+
+class Model(Layer):
+    """A model: functional (``Model(inputs, outputs)``) or subclassed (override ``call``).
+
+    ``inputs``/``outputs`` may be one symbolic tensor, a list, or a dict. A
+    functional model is called with the same structure of real tensors (a dict
+    keyed like ``inputs``, or by the Inputs' names) and returns the outputs'
+    structure.
+    """
+
+    _MODULE_IGNORED = Layer._MODULE_IGNORED | {"_nodes", "_inputs", "_outputs", "_layer_list",
+                                               "_input_tensor", "_symbolic_output"}
+    _autocast = False
+
+    def __init__(self, *args, **kwargs):
+        inputs = kwargs.pop("inputs", None)
+        outputs = kwargs.pop("outputs", None)
+        if args:
+            inputs, args = args[0], args[1:]
+        if args:
+            outputs, args = args[0], args[1:]
+        if args:
+            raise TypeError(f"Model: unexpected positional arguments {args!r}")
+        super().__init__(**kwargs)
+        self._nodes = None
+        self._layer_list = None
+        if inputs is not None or outputs is not None:
+            if inputs is None or outputs is None:
+                raise ValueError("Model: a functional model needs both inputs and outputs")
+            self._init_graph(inputs, outputs)
+
+    # -- functional graphs ----------------------------------------------------
+    def _init_graph(self, inputs, outputs):
+        flat_in = nest.flatten(inputs)
+        flat_out = nest.flatten(outputs)
+        for x in flat_in:
+            if not (is_symbolic(x) and isinstance(x.node.layer, InputLayer)):
+                raise TypeError(f"Model: inputs must be tensors made by wb.nn.Input, got {x!r}")
+        for y in flat_out:
+            if not is_symbolic(y):
+                raise TypeError(f"Model: outputs must be symbolic tensors (layer outputs), got {type(y).__name__}")
+        nodes = _topological_nodes(flat_out)
+        known = {id(x) for x in flat_in}
+        for node in nodes:
+            if isinstance(node.layer, InputLayer) and id(node.outputs) not in known:
+                raise ValueError(f"Model: the outputs depend on Input '{node.layer.name}', which is not "
+                                 "among the model's inputs")
+        self._inputs, self._outputs = inputs, outputs
+        self._nodes = [n for n in nodes if not isinstance(n.layer, InputLayer)]
+        layers = []
+        for n in self._nodes:
+            if all(n.layer is not seen for seen in layers):
+                layers.append(n.layer)
+        self._layer_list = layers
+        self.built = True
+        self._symbolic_output_shape = (
+            [y.shape for y in flat_out] if len(flat_out) > 1 else flat_out[0].shape)
+
+    @property
+    def inputs(self):
+        return getattr(self, "_inputs", None)
+
+    @property
+    def outputs(self):
+        return getattr(self, "_outputs", None)
+
+    @property
+    def layers(self) -> list:
+        """The model's layers: in call order for functional and Sequential models, the layers
+        held in attributes for subclassed ones."""
+        if getattr(self, "_layer_list", None) is not None:
+            return list(self._layer_list)
+        return [m for _, m in self._children() if isinstance(m, Layer)]
+
+    def get_layer(self, name=None, index=None):
+        layers = self.layers
+        if index is not None:
+            return layers[index]
+        for layer in layers:
+            if layer.name == name:
+                return layer
+        raise ValueError(f"no layer named {name!r}; layers: {[l.name for l in layers]}")
+
+    def _own_entries(self):
+        rest = super()._own_entries()
+        if getattr(self, "_layer_list", None) is not None:
+            return [("layers", self._layer_list)] + rest
+        return rest
+
+    def _bind_inputs(self, inputs):
+        """``{id(Input): value}`` for the call's inputs, matched to the model's input structure."""
+        spec = self._inputs
+        if isinstance(spec, dict):
+            if not isinstance(inputs, dict):
+                raise TypeError(f"Model '{self.name}' takes a dict of inputs with keys {sorted(spec)}, "
+                                f"got {type(inputs).__name__}")
+            missing = sorted(set(spec) - set(inputs))
+            if missing:
+                raise ValueError(f"Model '{self.name}': missing inputs {missing}")
+            return {id(spec[k]): inputs[k] for k in spec}
+        flat_spec = nest.flatten(spec)
+        if isinstance(inputs, dict):
+            names = {x.node.layer.name: x for x in flat_spec}
+            missing = sorted(set(names) - set(inputs))
+            if missing:
+                raise ValueError(f"Model '{self.name}': missing inputs {missing} (inputs are matched "
+                                 "by the names of their wb.nn.Input)")
+            return {id(x): inputs[n] for n, x in names.items()}
+        flat = nest.flatten(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
+        if len(flat) != len(flat_spec):
+            raise ValueError(f"Model '{self.name}' expects {len(flat_spec)} input(s), got {len(flat)}")
+        return {id(x): v for x, v in zip(flat_spec, flat)}
+
+    def call(self, inputs, training=None, mask=None):
+        if self._nodes is None:
+            raise NotImplementedError(f"{type(self).__name__}: a subclassed Model must define call(); "
+                                      "a functional one is made with Model(inputs, outputs)")
+        values = self._bind_inputs(inputs)
+        masks = {}
+        if mask is not None:
+            flat_masks = nest.flatten(mask) if isinstance(mask, (list, tuple)) else [mask]
+            for x, m in zip(nest.flatten(self._inputs), flat_masks):
+                masks[id(x)] = m
+        for node in self._nodes:
+            args = _replace(list(node.args), lambda s: values[id(s)])
+            kwargs = _replace(dict(node.kwargs), lambda s: values[id(s)])
+            first = nest.flatten(list(node.args))[0] if node.args else None
+            in_mask = masks.get(id(first)) if is_symbolic(first) else None
+            if in_mask is not None and "mask" not in kwargs and node.layer._call_accepts("mask"):
+                kwargs["mask"] = in_mask
+            out = node.layer(*args, **kwargs)
+            flat_sym = nest.flatten(node.outputs)
+            flat_out = nest.flatten(out)
+            out_mask = node.layer.compute_mask(args[0] if args else None, in_mask)
+            for s, v in zip(flat_sym, flat_out):
+                if s is not None:
+                    values[id(s)] = v
+                    if out_mask is not None and len(flat_sym) == 1:
+                        masks[id(s)] = out_mask
+        return nest.map_structure(lambda s: values[id(s)], self._outputs)
+
+
+class Sequential(Model):
+    """A stack of layers, each fed the previous one's output (masks are passed along).
+
+    >>> model = wb.nn.Sequential([wb.nn.layers.Dense(4, activation="relu"), wb.nn.layers.Dense(1)])
+    >>> model(wb.ones([3, 2])).shape
+    (3, 1)
+    """
+
+    def __init__(self, layers=None, name=None, trainable=True):
+        super().__init__(name=name, trainable=trainable)
+        self._layer_list = []
+        self._input_tensor = None
+        self._symbolic_output = None
+        for layer in layers or []:
+            self.add(layer)
+
+    def add(self, layer):
+        """Append a layer (or, first, a ``wb.nn.Input`` to fix the input shape)."""
+        if is_symbolic(layer):
+            if self._layer_list or self._input_tensor is not None:
+                raise ValueError("Sequential.add: an Input can only come first")
+            self._input_tensor = self._symbolic_output = layer
+            return
+        if not isinstance(layer, Layer):
+            raise TypeError(f"Sequential.add: expected a layer, got {type(layer).__name__}")
+        self._layer_list.append(layer)
+        if self._symbolic_output is not None:
+            self._symbolic_output = layer(self._symbolic_output)
+            self._symbolic_output_shape = self._symbolic_output.shape
+            self.built = True
+
+    def pop(self):
+        """Remove and return the last layer."""
+        if not self._layer_list:
+            raise TypeError("Sequential.pop: there are no layers")
+        return self._layer_list.pop()
+
+    def call(self, inputs, training=None, mask=None):
+        x = inputs
+        for layer in self._layer_list:
+            kwargs = {}
+            if mask is not None and layer._call_accepts("mask"):
+                kwargs["mask"] = mask
+            y = layer(x, **kwargs)
+            mask = layer.compute_mask(x, mask)
+            x = y
+        return x
+

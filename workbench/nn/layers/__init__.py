@@ -1,0 +1,23 @@
+"""``wb.nn.layers``: Keras-style layers, one family per file.
+
+>>> model = wb.nn.Sequential([wb.nn.layers.Dense(8, activation="relu"), wb.nn.layers.Dense(1)])
+>>> model(wb.ones([4, 3])).shape
+(4, 1)
+"""
+
+from .base import InputSpec, Layer  # noqa: F401
+from .core import (  # noqa: F401
+    Activation, Add, Concatenate, Dense, Dropout, EinsumDense, Flatten, Lambda, Multiply, Reshape,
+)
+from .embedding import Embedding  # noqa: F401
+from .conv import AveragePooling2D, AvgPool2D, Conv2D, GlobalAveragePooling2D, MaxPool2D, MaxPooling2D  # noqa: F401
+from .normalization import BatchNormalization, LayerNormalization  # noqa: F401
+from .attention import MultiHeadAttention  # noqa: F401
+from .recurrent import GRU, LSTM, Bidirectional  # noqa: F401
+
+__all__ = [
+    "Activation", "Add", "AveragePooling2D", "AvgPool2D", "BatchNormalization", "Bidirectional",
+    "Concatenate", "Conv2D", "Dense", "Dropout", "EinsumDense", "Embedding", "Flatten",
+    "GlobalAveragePooling2D", "GRU", "InputSpec", "LSTM", "Lambda", "Layer", "LayerNormalization",
+    "MaxPool2D", "MaxPooling2D", "MultiHeadAttention", "Multiply", "Reshape",
+]

@@ -1,0 +1,382 @@
+"""``wb.nn.Layer``: a Module with lazy building, a ``call`` method and regularization losses.
+
+A layer creates its weights in ``build(input_shape)``, which runs on the first
+call, when the input shape is known; ``call(inputs, training=None, mask=None)``
+computes the output. Calling a layer on a symbolic ``wb.nn.Input`` records the
+call for a functional ``wb.nn.Model`` instead.
+
+>>> class Scale(wb.nn.Layer):
+...     def build(self, input_shape):
+...         self.w = self.add_weight("w", shape=(input_shape[-1],), initializer="ones")
+...     def call(self, inputs):
+...         return inputs * self.w
+>>> layer = Scale()
+>>> layer(wb.ones([2, 3])).shape, layer.w.name
+((2, 3), 'scale/w')
+"""
+
+from __future__ import annotations
+
+import inspect
+
+import numpy as np
+
+from ... import nest
+from ...core import Tensor, Variable, convert_to_tensor
+from .. import initializers, regularizers
+from ..module import Module, _snake_case, current_scope_name
+
+__all__ = ["InputSpec", "Layer"]
+
+# The training flag of the enclosing layer calls (innermost last): a layer called
+# with ``training=None`` inside a call that got ``training=True`` trains too.
+_training_stack: list = []
+_name_counts: dict = {}
+_accepts_cache: dict = {}
+
+
+def unique_layer_name(base: str) -> str:
+    """Keras' naming: ``dense``, ``dense_1``, ``dense_2``…"""
+    n = _name_counts.get(base, 0)
+    _name_counts[base] = n + 1
+    return base if n == 0 else f"{base}_{n}"
+
+
+def current_training():
+    return _training_stack[-1] if _training_stack else None
+
+
+def is_symbolic(x) -> bool:
+    return getattr(x, "_wb_symbolic", False)
+
+
+def is_ragged(x) -> bool:
+    return getattr(x, "__wb_dispatch__", False) and hasattr(x, "flat_values")
+
+
+def shape_of(x):
+    """The shape of a tensor-like leaf (None for non-tensors)."""
+    shape = getattr(x, "shape", None)
+    return tuple(shape) if shape is not None else None
+
+
+class InputSpec:
+    """What a layer accepts: ``ndim``/``min_ndim``/``max_ndim``, fixed sizes of some axes
+    (``axes={-1: 8}``) and the dtype kind. Layers set ``self.input_spec`` in ``build``."""
+
+    def __init__(self, dtype=None, shape=None, ndim=None, max_ndim=None, min_ndim=None, axes=None):
+        self.dtype = None if dtype is None else np.dtype(dtype)
+        self.shape = None if shape is None else tuple(shape)
+        self.ndim = len(self.shape) if self.shape is not None else ndim
+        self.max_ndim = max_ndim
+        self.min_ndim = min_ndim
+        self.axes = dict(axes or {})
+
+    def __repr__(self):
+        parts = [f"{k}={v!r}" for k, v in (("shape", self.shape), ("ndim", self.ndim),
+                                           ("min_ndim", self.min_ndim), ("max_ndim", self.max_ndim),
+                                           ("axes", self.axes or None)) if v is not None]
+        return f"InputSpec({', '.join(parts)})"
+
+    def check(self, shape, layer, index=0):
+        """Raise ``ValueError`` naming the layer, the input's shape and what was expected."""
+        rank = len(shape)
+        head = f"{type(layer).__name__} '{layer.name}': input {index} has shape {_fmt(shape)}"
+        built = getattr(layer, "_build_input_shape", None)
+        tail = "" if built is None else f" (the layer was built for input shape {_fmt(built)})"
+        if self.ndim is not None and rank != self.ndim:
+            raise ValueError(f"{head}, but the layer expects rank {self.ndim}{tail}")
+        if self.min_ndim is not None and rank < self.min_ndim:
+            raise ValueError(f"{head}, but the layer expects rank >= {self.min_ndim}{tail}")
+        if self.max_ndim is not None and rank > self.max_ndim:
+            raise ValueError(f"{head}, but the layer expects rank <= {self.max_ndim}{tail}")
+        for axis, size in self.axes.items():
+            got = shape[axis] if -rank <= axis < rank else None
+            if size is not None and got is not None and got != size:
+                raise ValueError(f"{head}, but the layer expects size {size} in axis {axis}, "
+                                 f"got {got}{tail}")
+        if self.shape is not None:
+            for i, (want, got) in enumerate(zip(self.shape, shape)):
+                if want is not None and got is not None and want != got:
+                    raise ValueError(f"{head}, but the layer expects shape {_fmt(self.shape)}{tail}")
+
+
+def _fmt(shape):
+    if shape is None:
+        return "?"
+    if isinstance(shape, list):
+        return "[" + ", ".join(_fmt(s) for s in shape) + "]"
+    return "(" + ", ".join("None" if d is None else str(d) for d in shape) + ("," if len(shape) == 1 else "") + ")"
+
+
+def _shapes(x):
+    """Shapes of a structure of tensors: a tuple for one tensor, a list for several."""
+    if isinstance(x, (list, tuple, dict)):
+        flat = [shape_of(v) for v in nest.flatten(x)]
+        return flat[0] if len(flat) == 1 and not isinstance(x, dict) else flat
+    return shape_of(x)
+
+
+class Layer(Module):
+    """Base class of layers (Keras' ``Layer`` on top of ``wb.nn.Module``).
+
+    Subclasses override ``build(input_shape)`` (create weights with
+    :meth:`add_weight`) and ``call(inputs, training=None, mask=None)``.
+    ``dtype=None`` takes the floating dtype of the first input (float32 for
+    integer inputs); later floating inputs are cast to it, as Keras does.
+    """
+
+    _MODULE_IGNORED = frozenset({"_weight_list", "_loss_fns", "_call_losses", "input_spec",
+                                 "_last_output_shape", "_symbolic_output_shape", "_build_input_shape",
+                                 "_rng", "activity_regularizer"})
+    _autocast = True
+
+    def __init__(self, trainable=True, name=None, dtype=None, activity_regularizer=None, **kwargs):
+        if kwargs:
+            raise TypeError(f"{type(self).__name__}: unexpected keyword argument(s) {sorted(kwargs)}")
+        base = name or _snake_case(type(self).__name__)
+        super().__init__(name if name else unique_layer_name(base))
+        self.trainable = bool(trainable)
+        self.built = False
+        self._dtype = None if dtype is None else np.dtype(dtype)
+        self._weight_list = []      # (name, Variable) in creation order
+        self._loss_fns = []         # regularization losses, evaluated when .losses is read
+        self._call_losses = []      # losses added during the latest call
+        self.input_spec = None
+        self.supports_masking = False
+        self.activity_regularizer = regularizers.get(activity_regularizer)
+        self._last_output_shape = None
+        self._symbolic_output_shape = None
+        self._build_input_shape = None
+
+    # -- dtype ----------------------------------------------------------------
+    @property
+    def dtype(self):
+        d = getattr(self, "_dtype", None)
+        return d if d is not None else np.dtype(np.float32)
+
+    # -- weights --------------------------------------------------------------
+    def add_weight(self, name=None, shape=(), dtype=None, initializer=None, regularizer=None,
+                   trainable=True, **kwargs):
+        """Create a Variable named ``"<scopes>/<layer>/<name>"`` and track it.
+
+        ``initializer``: a name, an initializer or a callable ``(shape, dtype)``
+        (default: glorot_uniform for floating weights, zeros otherwise).
+        ``regularizer``: its penalty joins :attr:`losses` (evaluated when read).
+        """
+        if kwargs:
+            raise TypeError(f"add_weight: unexpected keyword argument(s) {sorted(kwargs)}")
+        name = name or f"weight_{len(self._weight_list)}"
+        if any(n == name for n, _ in self._weight_list):
+            raise ValueError(f"{type(self).__name__} '{self.name}': a weight named {name!r} already exists")
+        dtype = np.dtype(dtype) if dtype is not None else self.dtype
+        if initializer is None:
+            initializer = "glorot_uniform" if dtype.kind == "f" else "zeros"
+        init = initializers.get(initializer)
+        shape = tuple(int(s) for s in shape)
+        value = init(shape, dtype=dtype)
+        value = convert_to_tensor(value)
+        if value.dtype != dtype:
+            value = value.numpy().astype(dtype)
+        var = Variable(value, trainable=trainable, name=self._weight_name(name))
+        self._weight_list.append((name, var))
+        reg = regularizers.get(regularizer)
+        if reg is not None:
+            self._loss_fns.append(lambda: reg(var))
+        return var
+
+    def _weight_name(self, name):
+        # Inside build/call the layer's own scope is active; otherwise add it.
+        from ..module import _scope_stack
+        if _scope_stack and _scope_stack[-1] == self.name:
+            return current_scope_name(name)
+        with self.name_scope:
+            return current_scope_name(name)
+
+    def _own_entries(self):
+        # weights first, in creation order (Keras' order: kernel before bias), then the rest
+        return list(self._weight_list) + super()._own_entries()
+
+    @property
+    def weights(self):
+        return self.variables
+
+    @property
+    def trainable_weights(self):
+        return self.trainable_variables
+
+    @property
+    def non_trainable_weights(self):
+        return self.non_trainable_variables
+
+    def get_weights(self):
+        """The weights' values as NumPy arrays, in :attr:`weights` order."""
+        return [v.numpy() for v in self.variables]
+
+    def set_weights(self, weights):
+        """Assign NumPy arrays (in :attr:`weights` order) to the weights."""
+        own = self.variables
+        weights = list(weights)
+        if len(weights) != len(own):
+            raise ValueError(f"{type(self).__name__} '{self.name}'.set_weights: got {len(weights)} "
+                             f"arrays for {len(own)} weights")
+        for v, w in zip(own, weights):
+            w = np.asarray(w)
+            if tuple(w.shape) != tuple(v.shape):
+                raise ValueError(f"{type(self).__name__} '{self.name}'.set_weights: weight '{v.name}' has "
+                                 f"shape {v.shape}, got an array of shape {w.shape}")
+            v.assign(w.astype(v.dtype))
+
+    # -- losses ---------------------------------------------------------------
+    def add_loss(self, loss):
+        """Add a loss: a tensor (kept until the next call) or a zero-argument callable
+        (evaluated each time :attr:`losses` is read)."""
+        if callable(loss) and not isinstance(loss, Tensor):
+            self._loss_fns.append(loss)
+        else:
+            self._call_losses.append(loss)
+
+    @property
+    def losses(self) -> list:
+        """Losses of this layer and every layer below it: those added in the latest call and
+        the weight regularization penalties (computed now, so a tape records them)."""
+        out = []
+        for layer in [self] + [m for m in self.submodules if isinstance(m, Layer)]:
+            out.extend(layer._call_losses)
+            out.extend(fn() for fn in layer._loss_fns)
+        return out
+
+    # -- calling --------------------------------------------------------------
+    def build(self, input_shape):
+        """Create weights for inputs of ``input_shape`` (a tuple, a list of them for several
+        inputs). Called once, before the first ``call``."""
+
+    def call(self, inputs, *args, **kwargs):
+        raise NotImplementedError(f"{type(self).__name__} must implement call(inputs, ...)")
+
+    def compute_mask(self, inputs, mask=None):
+        """The mask of the output: layers that support masking pass the input's mask on."""
+        return mask if self.supports_masking else None
+
+    def _call_accepts(self, arg):
+        key = (type(self), arg)
+        hit = _accepts_cache.get(key)
+        if hit is None:
+            params = inspect.signature(self.call).parameters
+            hit = arg in params or any(p.kind == p.VAR_KEYWORD for p in params.values())
+            _accepts_cache[key] = hit
+        return hit
+
+    def _maybe_build(self, inputs):
+        if self.built:
+            return
+        if self._dtype is None:
+            self._dtype = _floating_dtype(inputs)
+        shape = _shapes(inputs)
+        self._build_input_shape = shape
+        with self.name_scope:
+            self.build(shape)
+        self.built = True
+
+    def _check_inputs(self, inputs):
+        spec = self.input_spec
+        if spec is None:
+            return
+        specs = spec if isinstance(spec, (list, tuple)) else [spec]
+        leaves = nest.flatten(inputs)
+        for i, (s, x) in enumerate(zip(specs, leaves)):
+            shape = shape_of(x)
+            if s is not None and shape is not None:
+                s.check(shape, self, i)
+
+    def _cast_inputs(self, x):
+        if not self._autocast or self._dtype is None or self._dtype.kind != "f":
+            return x
+        return nest.map_structure(self._cast_leaf, x) if isinstance(x, (list, tuple, dict)) else self._cast_leaf(x)
+
+    def _cast_leaf(self, x):
+        if isinstance(x, Tensor):
+            if x.dtype.kind == "f" and x.dtype != self._dtype:
+                from ...ops.elementwise import cast
+                return cast(x, self._dtype)
+            return x
+        if is_ragged(x):
+            if x.dtype.kind == "f" and x.dtype != self._dtype:
+                from ...ops.elementwise import cast
+                return x.with_flat_values(cast(x.flat_values, self._dtype))
+            return x
+        if isinstance(x, (np.ndarray, float, list)) or type(x).__module__.startswith("cupy"):
+            t = convert_to_tensor(x)
+            return self._cast_leaf(t)
+        return x
+
+    def __call__(self, *args, **kwargs):
+        if _any_symbolic(args, kwargs):
+            from ..functional import symbolic_call
+            return symbolic_call(self, args, kwargs)
+        if not args:
+            if not kwargs:
+                raise TypeError(f"{type(self).__name__} '{self.name}' was called without inputs")
+            first = next(iter(kwargs))
+            args = (kwargs.pop(first),)
+        inputs = args[0]
+        if self._dtype is None:
+            self._dtype = _floating_dtype(inputs)
+        args = tuple(self._cast_inputs(a) for a in args)
+        inputs = args[0]
+        training = kwargs.pop("training", None)
+        if training is None:
+            training = current_training()
+        if self._call_accepts("training"):
+            kwargs["training"] = training
+        if "mask" in kwargs and not self._call_accepts("mask"):
+            kwargs.pop("mask")
+        self._maybe_build(inputs)
+        self._check_inputs(inputs)
+        self._call_losses = []
+        _training_stack.append(training)
+        try:
+            with self.name_scope:
+                outputs = self.call(*args, **kwargs)
+        finally:
+            _training_stack.pop()
+        if self.activity_regularizer is not None:
+            from ...ops.elementwise import cast
+            for out in nest.flatten(outputs):
+                if isinstance(out, Tensor):
+                    batch = cast(convert_to_tensor(out.shape[0] if out.ndim else 1), out.dtype)
+                    self._call_losses.append(self.activity_regularizer(out) / batch)
+        self._last_output_shape = _shapes(outputs)
+        return outputs
+
+    def _summary_output_shape(self):
+        if self._symbolic_output_shape is not None:
+            return self._symbolic_output_shape
+        shape = self._last_output_shape
+        if shape is None:
+            return None
+        if isinstance(shape, list):
+            return [None if s is None else (None,) + tuple(s[1:]) for s in shape]
+        return (None,) + tuple(shape[1:]) if shape else shape
+
+    def __repr__(self):
+        state = "built" if self.built else "not built"
+        return f"<wb.nn.{type(self).__name__} '{self.name}' ({state}, {self.count_params()} params)>"
+
+
+def _floating_dtype(inputs):
+    for leaf in nest.flatten(inputs):
+        dt = getattr(leaf, "dtype", None)
+        if dt is not None and np.dtype(dt).kind == "f":
+            return np.dtype(dt)
+        if isinstance(leaf, float):
+            break
+    return np.dtype(np.float32)
+
+
+def _any_symbolic(args, kwargs):
+    for leaf in nest.flatten(list(args)) + nest.flatten(dict(kwargs)):
+        if is_symbolic(leaf):
+            return True
+    return False
+

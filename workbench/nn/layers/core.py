@@ -1,0 +1,308 @@
+"""Core layers: Dense, EinsumDense, Activation, Flatten, Reshape, Dropout, Lambda and the merges
+(Concatenate, Add, Multiply), with Keras' arguments and weight layouts.
+
+>>> dense = wb.nn.layers.Dense(3, activation="relu")
+>>> dense(wb.ones([2, 5])).shape, [v.shape for v in dense.variables]
+((2, 3), [(5, 3), (3,)])
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+
+import workbench as wb
+
+from ... import random as wb_random
+from .base import InputSpec, Layer, is_ragged
+
+__all__ = ["Activation", "Add", "Concatenate", "Dense", "Dropout", "EinsumDense", "Flatten",
+           "Lambda", "Multiply", "Reshape", "get_activation"]
+
+
+def _linear(x):
+    return x
+
+
+_ACTIVATIONS = {
+    "linear": _linear, "relu": wb.nn.relu, "relu6": wb.nn.relu6, "elu": wb.nn.elu, "selu": wb.nn.selu,
+    "gelu": wb.nn.gelu, "sigmoid": wb.nn.sigmoid, "tanh": wb.nn.tanh, "softplus": wb.nn.softplus,
+    "softsign": wb.nn.softsign, "swish": wb.nn.silu, "silu": wb.nn.silu, "exponential": wb.exp,
+    "leaky_relu": wb.nn.leaky_relu, "softmax": lambda x: wb.nn.softmax(x, axis=-1),
+    "log_softmax": lambda x: wb.nn.log_softmax(x, axis=-1),
+}
+
+
+def get_activation(identifier):
+    """An activation function from a Keras name (``"relu"``), a callable or None (linear)."""
+    if identifier is None:
+        return _linear
+    if isinstance(identifier, str):
+        fn = _ACTIVATIONS.get(identifier.lower())
+        if fn is None:
+            raise ValueError(f"unknown activation {identifier!r}; known: {sorted(_ACTIVATIONS)}")
+        return fn
+    if callable(identifier):
+        return identifier
+    raise TypeError(f"activation must be a name or a callable, got {identifier!r}")
+
+
+def _on_values(fn, x):
+    """Apply ``fn`` to a dense tensor, or to the flat values of a RaggedTensor."""
+    if is_ragged(x):
+        return x.with_flat_values(fn(x.flat_values))
+    return fn(x)
+
+
+class Dense(Layer):
+    """``activation(inputs @ kernel + bias)`` on the last axis; kernel ``[in, units]``.
+
+    RaggedTensor inputs are transformed row-value by row-value (their flat values).
+    """
+
+    def __init__(self, units, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
+                 bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None, **kwargs):
+        super().__init__(**kwargs)
+        if int(units) <= 0:
+            raise ValueError(f"Dense: units must be a positive integer, got {units!r}")
+        self.units = int(units)
+        self.activation = get_activation(activation)
+        self.use_bias = bool(use_bias)
+        self.kernel_initializer, self.bias_initializer = kernel_initializer, bias_initializer
+        self.kernel_regularizer, self.bias_regularizer = kernel_regularizer, bias_regularizer
+        self.supports_masking = True
+
+    def build(self, input_shape):
+        last = input_shape[-1] if input_shape else None
+        if last is None:
+            raise ValueError(f"Dense '{self.name}': the last dimension of the inputs must be known, "
+                             f"got input shape {input_shape}")
+        self.kernel = self.add_weight("kernel", (last, self.units), initializer=self.kernel_initializer,
+                                      regularizer=self.kernel_regularizer)
+        self.bias = (self.add_weight("bias", (self.units,), initializer=self.bias_initializer,
+                                     regularizer=self.bias_regularizer) if self.use_bias else None)
+        self.input_spec = InputSpec(min_ndim=2, axes={-1: last})
+
+    def _dense(self, x):
+        if x.ndim == 2:
+            y = wb.matmul(x, self.kernel)
+        else:
+            y = wb.tensordot(x, self.kernel, axes=[[x.ndim - 1], [0]])
+        if self.use_bias:
+            y = y + self.bias
+        return self.activation(y)
+
+    def call(self, inputs):
+        return _on_values(self._dense, inputs)
+
+
+class EinsumDense(Layer):
+    """A dense layer written as an einsum, Keras' ``EinsumDense``.
+
+    ``equation`` is ``"<input>,<kernel>-><output>"`` (e.g. ``"abc,cde->abde"``);
+    ``output_shape`` gives the output's sizes without the batch dimension (None
+    entries copy the input); ``bias_axes`` names the output letters that get a bias.
+    """
+
+    def __init__(self, equation, output_shape, activation=None, bias_axes=None,
+                 kernel_initializer="glorot_uniform", bias_initializer="zeros",
+                 kernel_regularizer=None, bias_regularizer=None, **kwargs):
+        super().__init__(**kwargs)
+        m = re.fullmatch(r"\s*([a-zA-Z.]+)\s*,\s*([a-zA-Z]+)\s*->\s*([a-zA-Z.]+)\s*", equation)
+        if m is None:
+            raise ValueError(f"EinsumDense: equation must look like 'abc,cd->abd', got {equation!r}")
+        self.equation = equation.replace(" ", "")
+        self._terms = m.groups()
+        self.partial_output_shape = (output_shape,) if isinstance(output_shape, int) else tuple(output_shape)
+        self.activation = get_activation(activation)
+        self.bias_axes = bias_axes
+        self.kernel_initializer, self.bias_initializer = kernel_initializer, bias_initializer
+        self.kernel_regularizer, self.bias_regularizer = kernel_regularizer, bias_regularizer
+
+    def build(self, input_shape):
+        inp, ker, out = self._terms
+        if len(inp) != len(input_shape):
+            raise ValueError(f"EinsumDense '{self.name}': the equation's input '{inp}' has {len(inp)} "
+                             f"axes, the inputs have shape {input_shape}")
+        sizes = dict(zip(inp, input_shape))
+        tail = out[len(out) - len(self.partial_output_shape):]
+        for letter, size in zip(tail, self.partial_output_shape):
+            if size is not None:
+                sizes[letter] = int(size)
+        missing = [c for c in ker if sizes.get(c) is None]
+        if missing:
+            raise ValueError(f"EinsumDense '{self.name}': the size of kernel axes {missing} is unknown "
+                             f"(input shape {input_shape}, output_shape {self.partial_output_shape})")
+        self.kernel = self.add_weight("kernel", [sizes[c] for c in ker], initializer=self.kernel_initializer,
+                                      regularizer=self.kernel_regularizer)
+        self.bias = None
+        if self.bias_axes:
+            first = min(out.index(c) for c in self.bias_axes)
+            shape = [sizes[c] if c in self.bias_axes else 1 for c in out[first:]]
+            self.bias = self.add_weight("bias", shape, initializer=self.bias_initializer,
+                                        regularizer=self.bias_regularizer)
+        self.input_spec = InputSpec(ndim=len(inp), axes={i: input_shape[i] for i, c in enumerate(inp)
+                                                         if c in ker and input_shape[i] is not None})
+
+    def call(self, inputs):
+        y = wb.einsum(self.equation, inputs, self.kernel)
+        if self.bias is not None:
+            y = y + self.bias
+        return self.activation(y)
+
+
+class Activation(Layer):
+    """Apply an activation function (a Keras name or a callable)."""
+
+    def __init__(self, activation, **kwargs):
+        super().__init__(**kwargs)
+        self.activation = get_activation(activation)
+        self.supports_masking = True
+
+    def call(self, inputs):
+        return _on_values(self.activation, inputs)
+
+
+class Flatten(Layer):
+    """Reshape ``[batch, ...]`` to ``[batch, prod(...)]``."""
+
+    def call(self, inputs):
+        return wb.reshape(inputs, (inputs.shape[0], -1) if inputs.ndim > 1 else (inputs.shape[0], 1))
+
+
+class Reshape(Layer):
+    """Reshape to ``(batch,) + target_shape`` (one entry may be -1)."""
+
+    def __init__(self, target_shape, **kwargs):
+        super().__init__(**kwargs)
+        self.target_shape = tuple(int(d) for d in target_shape)
+
+    def call(self, inputs):
+        size = int(np.prod(inputs.shape[1:]))
+        known = int(np.prod([d for d in self.target_shape if d != -1]))
+        if (-1 not in self.target_shape and known != size) or (known == 0 or size % known):
+            raise ValueError(f"Reshape '{self.name}': cannot reshape inputs of shape {inputs.shape} "
+                             f"to (batch,) + {self.target_shape}")
+        return wb.reshape(inputs, (inputs.shape[0],) + self.target_shape)
+
+
+class Dropout(Layer):
+    """Zero inputs with probability ``rate`` while training (scaling the rest by
+    ``1 / (1 - rate)``); the identity when ``training`` is falsy.
+
+    With ``seed`` the layer owns a ``wb.random.Generator`` seeded by it, so a
+    new layer with the same seed drops the same elements call after call;
+    without one it draws from the global generator (``wb.random.set_seed``).
+    """
+
+    def __init__(self, rate, noise_shape=None, seed=None, **kwargs):
+        super().__init__(**kwargs)
+        if not 0.0 <= float(rate) < 1.0:
+            raise ValueError(f"Dropout: rate must be in [0, 1), got {rate}")
+        self.rate = float(rate)
+        self.noise_shape = noise_shape
+        self.seed = seed
+        self._rng = None if seed is None else wb_random.Generator.from_seed(seed)
+        self.supports_masking = True
+
+    def call(self, inputs, training=None):
+        if not training or self.rate == 0.0:
+            return inputs
+        rng = self._rng or wb_random.get_global_generator()
+
+        def drop(x):
+            seed = rng.make_seeds(1)[:, 0]
+            return wb.nn.experimental.stateless_dropout(x, self.rate, seed, noise_shape=self.noise_shape)
+        return _on_values(drop, inputs)
+
+
+class Lambda(Layer):
+    """Wrap a function of the inputs (no weights) as a layer, e.g. ``Lambda(lambda x: x * 2)``."""
+
+    def __init__(self, function, **kwargs):
+        super().__init__(**kwargs)
+        if not callable(function):
+            raise TypeError(f"Lambda: function must be callable, got {function!r}")
+        self.function = function
+
+    def call(self, inputs):
+        return self.function(inputs)
+
+
+class _Merge(Layer):
+    """Base of layers that combine a list of same-shaped tensors."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.supports_masking = True
+
+    def _check_list(self, inputs):
+        if not isinstance(inputs, (list, tuple)) or len(inputs) < 2:
+            raise ValueError(f"{type(self).__name__} '{self.name}' takes a list of at least 2 tensors, "
+                             f"got {type(inputs).__name__}")
+
+    def build(self, input_shape):
+        if not isinstance(input_shape, list) or len(input_shape) < 2:
+            raise ValueError(f"{type(self).__name__} '{self.name}' takes a list of at least 2 tensors, "
+                             f"got inputs of shape {input_shape}")
+
+    def compute_mask(self, inputs, mask=None):
+        if mask is None or not isinstance(mask, (list, tuple)):
+            return mask
+        masks = [m for m in mask if m is not None]
+        if not masks:
+            return None
+        out = masks[0]
+        for m in masks[1:]:
+            out = wb.logical_and(out, m)
+        return out
+
+
+class Add(_Merge):
+    """Sum a list of tensors (broadcasting), e.g. a residual connection."""
+
+    def call(self, inputs):
+        self._check_list(inputs)
+        return wb.add_n(list(inputs)) if all(x.shape == inputs[0].shape for x in inputs) else _fold(wb.add, inputs)
+
+
+class Multiply(_Merge):
+    """Multiply a list of tensors elementwise."""
+
+    def call(self, inputs):
+        self._check_list(inputs)
+        return _fold(wb.multiply, inputs)
+
+
+class Concatenate(_Merge):
+    """Concatenate a list of tensors along ``axis`` (default: the last)."""
+
+    def __init__(self, axis=-1, **kwargs):
+        super().__init__(**kwargs)
+        self.axis = int(axis)
+
+    def build(self, input_shape):
+        super().build(input_shape)
+        ranks = {len(s) for s in input_shape}
+        if len(ranks) != 1:
+            raise ValueError(f"Concatenate '{self.name}': inputs must have the same rank, got shapes "
+                             f"{input_shape}")
+        rank = ranks.pop()
+        axis = self.axis % rank
+        for s in input_shape[1:]:
+            for i, (a, b) in enumerate(zip(input_shape[0], s)):
+                if i != axis and a is not None and b is not None and a != b:
+                    raise ValueError(f"Concatenate '{self.name}': inputs must match in every axis but "
+                                     f"{self.axis}, got shapes {input_shape}")
+
+    def call(self, inputs):
+        self._check_list(inputs)
+        return wb.concat(list(inputs), axis=self.axis)
+
+
+def _fold(fn, xs):
+    out = xs[0]
+    for x in xs[1:]:
+        out = fn(out, x)
+    return out

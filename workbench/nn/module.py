@@ -1,0 +1,239 @@
+"""``wb.nn.Module``: a container of variables and sub-modules, TF's ``tf.Module``.
+
+Variables and modules are found through attributes, and through lists,
+tuples and dicts held in attributes, recursively. The walk is deterministic
+(attributes and dict keys in sorted order) and each object is reported once,
+at the first path that reaches it.
+
+>>> class Affine(wb.nn.Module):
+...     def __init__(self):
+...         super().__init__()
+...         with self.name_scope:
+...             self.w = wb.Variable([[1.0], [2.0]], name=self.scoped_name("w"))
+...         self.b = wb.Variable([0.0], name="b")
+>>> m = Affine()
+>>> [v.name for v in m.trainable_variables]
+['b', 'affine/w']
+>>> list(m.variables_by_path())
+['b', 'w']
+"""
+
+from __future__ import annotations
+
+import html
+import re
+
+import numpy as np
+
+from ..core import Variable
+
+__all__ = ["Module"]
+
+# The active name scopes (innermost last); variables created by layers inside
+# them are named "outer/inner/kernel", as TF names them.
+_scope_stack: list = []
+
+
+def _snake_case(name: str) -> str:
+    s = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
+    s = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", s).lower()
+    return s.lstrip("_") or "module"
+
+
+class _NameScope:
+    """A re-entrant context that pushes ``name`` onto the scope stack."""
+
+    __slots__ = ("_name",)
+
+    def __init__(self, name):
+        self._name = name
+
+    def __enter__(self):
+        _scope_stack.append(self._name)
+        return self._name
+
+    def __exit__(self, *exc):
+        _scope_stack.pop()
+        return False
+
+    @property
+    def name(self):
+        return "/".join(_scope_stack + [self._name])
+
+
+def current_scope_name(name: str) -> str:
+    """``name`` prefixed by the active scopes: ``"model/dense/kernel"``."""
+    return "/".join(_scope_stack + [name])
+
+
+class Module:
+    """Base class for models and layers: owns variables and sub-modules.
+
+    Attributes whose names appear in ``_MODULE_IGNORED`` (graph bookkeeping,
+    back-references) are not walked.
+    """
+
+    _MODULE_IGNORED = frozenset()
+
+    def __init__(self, name=None):
+        if name is not None and not isinstance(name, str):
+            raise TypeError(f"{type(self).__name__}: name must be a string, got {type(name).__name__}")
+        self._name = name or _snake_case(type(self).__name__)
+        self._name_scope = _NameScope(self._name)
+
+    # -- names --------------------------------------------------------------
+    @property
+    def name(self) -> str:
+        return getattr(self, "_name", None) or _snake_case(type(self).__name__)
+
+    @property
+    def name_scope(self):
+        """A context manager: variables named with :meth:`scoped_name` inside it get this
+        module's name as a prefix (layers do this for their weights)."""
+        scope = getattr(self, "_name_scope", None)
+        if scope is None:
+            scope = self._name_scope = _NameScope(self.name)
+        return scope
+
+    @staticmethod
+    def scoped_name(name: str) -> str:
+        """``name`` prefixed with the active name scopes."""
+        return current_scope_name(name)
+
+    # -- the walk -------------------------------------------------------------
+    def _own_entries(self):
+        """``(path_segment, value)`` pairs to walk, in a deterministic order."""
+        ignored = self._MODULE_IGNORED
+        d = vars(self)
+        return [(k, d[k]) for k in sorted(d) if k not in ignored and k not in ("_name", "_name_scope")]
+
+    def _walk(self, prefix="", seen=None, trainable=True, into_modules=True):
+        """Yield ``(path, obj, trainable)`` for every Variable and Module below ``self``.
+
+        ``trainable`` is False below a module whose ``trainable`` flag is off.
+        With ``into_modules=False`` the walk reports sub-modules but does not enter them.
+        """
+        if seen is None:
+            seen = {id(self)}
+        trainable = trainable and getattr(self, "trainable", True)
+        for key, value in self._own_entries():
+            yield from _walk_value(value, f"{prefix}{_segment(key)}", seen, trainable, into_modules)
+
+    def variables_by_path(self) -> dict:
+        """A flat ``{path: Variable}`` mapping, e.g. ``{"layers/0/kernel": ...}``.
+
+        Paths are the attribute names, list indices and dict keys that lead to
+        each variable (the first such path when several do), so they stay the
+        same from run to run: checkpoints are keyed by them.
+        """
+        return {path: obj for path, obj, _ in self._walk() if isinstance(obj, Variable)}
+
+    @property
+    def variables(self) -> list:
+        """Every Variable of this module and its sub-modules, each once."""
+        return [obj for _, obj, _ in self._walk() if isinstance(obj, Variable)]
+
+    @property
+    def trainable_variables(self) -> list:
+        """Variables with ``trainable=True`` whose enclosing modules are all trainable."""
+        return [obj for _, obj, t in self._walk() if isinstance(obj, Variable) and t and obj.trainable]
+
+    @property
+    def non_trainable_variables(self) -> list:
+        return [obj for _, obj, t in self._walk()
+                if isinstance(obj, Variable) and not (t and obj.trainable)]
+
+    @property
+    def submodules(self) -> list:
+        """Every Module below this one (not itself), each once."""
+        return [obj for _, obj, _ in self._walk() if isinstance(obj, Module)]
+
+    def _children(self) -> list:
+        """``(path, module)`` for the modules directly below this one."""
+        return [(p, obj) for p, obj, _ in self._walk(into_modules=False) if isinstance(obj, Module)]
+
+    def count_params(self) -> int:
+        return int(sum(int(np.prod(v.shape)) for v in self.variables))
+
+    # -- display ----------------------------------------------------------
+    def _summary_rows(self):
+        rows = []
+        for path, child in self._children():
+            shape = getattr(child, "_summary_output_shape", lambda: None)()
+            rows.append((f"{child.name} ({type(child).__name__})", _shape_text(shape),
+                         child.count_params()))
+        return rows
+
+    def _summary_totals(self):
+        total = self.count_params()
+        trainable = int(sum(int(np.prod(v.shape)) for v in self.trainable_variables))
+        return total, trainable, total - trainable
+
+    def summary(self, print_fn=print) -> str:
+        """A table of the direct sub-modules (layers) with output shapes (where known) and
+        parameter counts, and the totals. Printed with ``print_fn`` (None: not printed) and
+        returned."""
+        rows = [("Layer (type)", "Output Shape", "Param #")]
+        rows += [(a, b, f"{c:,}") for a, b, c in self._summary_rows()]
+        widths = [max(len(r[i]) for r in rows) + 2 for i in range(3)]
+        width = sum(widths)
+        line = lambda r: "".join(str(c).ljust(w) for c, w in zip(r, widths)).rstrip()  # noqa: E731
+        total, trainable, frozen = self._summary_totals()
+        out = [f'Model: "{self.name}"', "_" * width, line(rows[0]), "=" * width]
+        for r in rows[1:]:
+            out.append(line(r))
+        out += ["=" * width, f"Total params: {total:,}", f"Trainable params: {trainable:,}",
+                f"Non-trainable params: {frozen:,}", "_" * width]
+        text = "\n".join(out)
+        if print_fn is not None:
+            print_fn(text)
+        return text
+
+    def _repr_html_(self):
+        esc = html.escape
+        body = "".join(f"<tr><td>{esc(a)}</td><td>{esc(b)}</td><td style='text-align:right'>{c:,}</td></tr>"
+                       for a, b, c in self._summary_rows())
+        total, trainable, frozen = self._summary_totals()
+        return (f"<div><b>{esc(type(self).__name__)}</b> &quot;{esc(self.name)}&quot;"
+                "<table><thead><tr><th>Layer (type)</th><th>Output Shape</th><th>Param #</th></tr></thead>"
+                f"<tbody>{body}</tbody></table>"
+                f"<p>Total params: {total:,} (trainable: {trainable:,}, non-trainable: {frozen:,})</p></div>")
+
+    def __repr__(self):
+        return f"<{type(self).__module__.split('.')[0]}.nn.{type(self).__name__} '{self.name}'>"
+
+
+def _segment(key) -> str:
+    return str(key)
+
+
+def _walk_value(value, path, seen, trainable, into_modules):
+    if isinstance(value, Variable):
+        if id(value) not in seen:
+            seen.add(id(value))
+            yield path, value, trainable
+    elif isinstance(value, Module):
+        if id(value) not in seen:
+            seen.add(id(value))
+            yield path, value, trainable
+            if into_modules:
+                yield from value._walk(path + "/", seen, trainable, into_modules)
+    elif isinstance(value, dict):
+        try:
+            keys = sorted(value)
+        except TypeError:  # mixed key types: fall back to their text
+            keys = sorted(value, key=str)
+        for k in keys:
+            yield from _walk_value(value[k], f"{path}/{_segment(k)}", seen, trainable, into_modules)
+    elif isinstance(value, (list, tuple)):
+        for i, v in enumerate(value):
+            yield from _walk_value(v, f"{path}/{i}", seen, trainable, into_modules)
+
+
+def _shape_text(shape) -> str:
+    if shape is None:
+        return "?"
+    if isinstance(shape, list):
+        return ", ".join(_shape_text(s) for s in shape)
+    return "(" + ", ".join("None" if d is None else str(d) for d in shape) + ("," if len(shape) == 1 else "") + ")"
+
