@@ -24,6 +24,7 @@ from .ops.shape import getitem, identity, stop_gradient  # noqa: F401
 from .ops.linalg import einsum, matmul, matvec, tensordot  # noqa: F401
 from .ops.indexing import *  # noqa: F401,F403
 from .ops.control_flow import *  # noqa: F401,F403
+from .ops.clip import clip_by_global_norm, clip_by_norm  # noqa: F401
 from . import math  # noqa: F401,E402
 
 __version__ = "0.1.0"
@@ -35,6 +36,8 @@ _LAZY = {
     "recompute_grad": ("gradients", "recompute_grad"),
     "ForwardAccumulator": ("gradients", "ForwardAccumulator"),
     "autodiff": ("gradients", None),
+    "Checkpoint": ("workbench.checkpoint", "Checkpoint"),
+    "CheckpointManager": ("workbench.checkpoint", "CheckpointManager"),
 }
 
 
@@ -46,7 +49,8 @@ def __getattr__(name):
         value = module if attr is None else getattr(module, attr)
         globals()[name] = value
         return value
-    if name in ("linalg", "nn", "random", "debugging", "signal", "summary"):
+    if name in ("linalg", "nn", "random", "debugging", "signal", "summary",
+                "optimizers", "data", "checkpoint"):
         import importlib
         module = importlib.import_module(f"workbench.{name}")
         globals()[name] = module

@@ -1,0 +1,342 @@
+"""Checkpoints: round trips, atomic writes under a simulated crash, corruption detection,
+mismatch errors, and training resumed from a checkpoint matching uninterrupted training."""
+
+import json
+import os
+
+import numpy as np
+import pytest
+
+import workbench as wb
+from gradients import GradientTape
+from workbench import checkpoint as ckpt_module
+from workbench.checkpoint import DataLossError
+
+
+class Model:
+    """A plain object holding variables in attributes, a list and a dict."""
+
+    def __init__(self, seed=0, dtype=np.float32):
+        rng = np.random.default_rng(seed)
+        self.kernel = wb.Variable(rng.standard_normal((3, 2)).astype(dtype), name="kernel")
+        self.layers = [wb.Variable(rng.standard_normal(2).astype(dtype), name="bias")]
+        self._extra = {"scale": wb.Variable(dtype(1.5), name="scale")}
+
+    def __call__(self, x):
+        return (wb.matmul(x, self.kernel) + self.layers[0]) * self._extra["scale"]
+
+    def trainable_variables(self):
+        return [self.kernel, self.layers[0], self._extra["scale"]]
+
+
+def batches(steps, dtype=np.float32):
+    rng = np.random.default_rng(42)
+    return [(rng.standard_normal((4, 3)).astype(dtype), rng.standard_normal((4, 2)).astype(dtype))
+            for _ in range(steps)]
+
+
+def train(model, opt, data):
+    for x, y in data:
+        with GradientTape() as tape:
+            loss = wb.reduce_mean(wb.square(model(wb.constant(x)) - wb.constant(y)))
+        variables = model.trainable_variables()
+        opt.apply_gradients(zip(tape.gradient(loss, variables), variables))
+
+
+def state(model, opt):
+    out = {"kernel": model.kernel.numpy(), "bias": model.layers[0].numpy(),
+           "scale": model._extra["scale"].numpy(), "iterations": opt.iterations.numpy()}
+    for var in model.trainable_variables():
+        for name in opt.get_slot_names():
+            out[f"{var.name}/{name}"] = opt.get_slot(var, name).numpy()
+    return out
+
+
+def assert_same(a, b):
+    assert a.keys() == b.keys()
+    for k in a:
+        assert a[k].dtype == b[k].dtype, k
+        np.testing.assert_array_equal(a[k], b[k], err_msg=k)
+
+
+# -- round trips ----------------------------------------------------------------------
+
+
+def test_paths_are_deterministic_and_deduplicated():
+    m = Model()
+    m.alias = m.kernel  # the same variable twice is saved once, under its first path
+    ck = wb.Checkpoint(model=m)
+    assert list(ck.variables_by_path()) == ["model/_extra/scale", "model/alias", "model/layers/0",
+                                            "save_counter"]
+
+
+def test_variables_by_path_is_preferred():
+    class Layer:
+        def __init__(self):
+            self.w = wb.Variable([1.0, 2.0])
+            self.hidden = wb.Variable([9.0])  # not reported, so not saved
+
+        def variables_by_path(self):
+            return {"dense/kernel": self.w}
+    layer = Layer()
+    assert list(wb.Checkpoint(net=layer).variables_by_path()) == ["net/dense/kernel", "save_counter"]
+
+
+def test_round_trip_into_fresh_object_bit_for_bit(tmp_path):
+    m = Model(seed=1, dtype=np.float64)
+    path = wb.Checkpoint(model=m).save(str(tmp_path / "ckpt"))
+    assert path == str(tmp_path / "ckpt-1")
+    fresh = Model(seed=2, dtype=np.float64)
+    x = wb.constant(np.random.default_rng(3).standard_normal((5, 3)))
+    assert not np.array_equal(fresh(x).numpy(), m(x).numpy())
+    ck = wb.Checkpoint(model=fresh)
+    ck.restore(path).assert_consumed()
+    np.testing.assert_array_equal(fresh(x).numpy(), m(x).numpy())
+    assert int(ck.save_counter.numpy()) == 1
+
+
+def test_file_format_is_arrays_and_json(tmp_path):
+    ck = wb.Checkpoint(model=Model())
+    prefix = ck.save(str(tmp_path / "ckpt"))
+    files = sorted(os.listdir(tmp_path))
+    assert len(files) == 2 and files[1] == "ckpt-1.index.json" and files[0].endswith(".npz")
+    with open(prefix + ".index.json") as f:
+        index = json.load(f)
+    entry = index["variables"]["model/kernel"]
+    assert entry["shape"] == [3, 2] and entry["dtype"] == "float32" and "crc32" in entry
+    assert index["save_counter"] == 1 and len(index["data_sha256"]) == 64
+    with np.load(tmp_path / files[0], allow_pickle=False) as data:
+        np.testing.assert_array_equal(data[entry["key"]], ck.model.kernel.numpy())
+
+
+def test_save_counts_and_write_overwrites(tmp_path):
+    ck = wb.Checkpoint(model=Model())
+    assert ck.save(str(tmp_path / "a")).endswith("a-1")
+    assert ck.save(str(tmp_path / "a")).endswith("a-2")
+    prefix = str(tmp_path / "fixed")
+    ck.write(prefix)
+    ck.model.kernel.assign_add(np.ones((3, 2), np.float32))
+    ck.write(prefix)
+    assert len([f for f in os.listdir(tmp_path) if f.startswith("fixed.data-")]) == 1
+    want = ck.model.kernel.numpy()
+    ck.model.kernel.assign(np.zeros((3, 2), np.float32))
+    ck.read(prefix)
+    np.testing.assert_array_equal(ck.model.kernel.numpy(), want)
+
+
+# -- atomicity -------------------------------------------------------------------------
+
+
+def _crash_halfway(real):
+    def broken(f, payload):
+        import io
+        buf = io.BytesIO()
+        real(buf, payload)
+        f.write(buf.getvalue()[: len(buf.getvalue()) // 2])
+        raise OSError("disk full (simulated)")
+    return broken
+
+
+@pytest.mark.parametrize("stage", ["_write_arrays", "_write_json"])
+def test_crash_mid_save_keeps_previous_checkpoint(tmp_path, monkeypatch, stage):
+    m = Model()
+    ck = wb.Checkpoint(model=m)
+    manager = wb.CheckpointManager(ck, str(tmp_path), max_to_keep=3)
+    first = manager.save()
+    saved = m.kernel.numpy()
+    prefix = str(tmp_path / "same")
+    ck.write(prefix)
+    m.kernel.assign(np.full((3, 2), 7.0, np.float32))
+    monkeypatch.setattr(ckpt_module, stage, _crash_halfway(getattr(ckpt_module, stage)))
+    with pytest.raises(OSError, match="simulated"):
+        manager.save()
+    with pytest.raises(OSError, match="simulated"):
+        ck.write(prefix)  # overwriting the same prefix
+    monkeypatch.undo()
+    assert manager.latest_checkpoint == first and manager.checkpoints == [first]
+    assert wb.checkpoint.latest_checkpoint(str(tmp_path)) == first
+    assert int(ck.save_counter.numpy()) == 1  # the failed save did not count
+    assert not [f for f in os.listdir(tmp_path) if f.endswith(".tmp")]
+    for path in (first, prefix):
+        m.kernel.assign(np.zeros((3, 2), np.float32))
+        ck.restore(path)
+        np.testing.assert_array_equal(m.kernel.numpy(), saved)
+
+
+# -- corruption ------------------------------------------------------------------------
+
+
+def _data_file(prefix):
+    folder = os.path.dirname(prefix)
+    (name,) = [f for f in os.listdir(folder) if f.startswith(os.path.basename(prefix) + ".data-")]
+    return os.path.join(folder, name)
+
+
+@pytest.mark.parametrize("damage", ["flip", "truncate", "index", "missing"])
+def test_corruption_is_detected_and_nothing_is_loaded(tmp_path, damage):
+    m = Model()
+    ck = wb.Checkpoint(model=m)
+    prefix = ck.save(str(tmp_path / "ckpt"))
+    data = _data_file(prefix)
+    if damage == "flip":
+        raw = bytearray(open(data, "rb").read())
+        raw[len(raw) // 2] ^= 0xFF
+        open(data, "wb").write(bytes(raw))
+        target = data
+    elif damage == "truncate":
+        raw = open(data, "rb").read()
+        open(data, "wb").write(raw[: len(raw) - 100])
+        target = data
+    elif damage == "index":
+        raw = open(prefix + ".index.json", "rb").read()
+        open(prefix + ".index.json", "wb").write(raw[: len(raw) // 2])
+        target = prefix + ".index.json"
+    else:
+        os.unlink(data)
+        target = data
+    before = {v.name: v.numpy() for v in m.trainable_variables()}
+    for v in m.trainable_variables():
+        v.assign(np.zeros(v.shape, v.dtype))
+    with pytest.raises(DataLossError) as info:
+        ck.restore(prefix)
+    assert target in str(info.value)
+    for v in m.trainable_variables():
+        assert not v.numpy().any(), "a damaged checkpoint was partly loaded"
+    assert before  # the model had values to lose
+
+
+def test_index_tampering_is_detected(tmp_path):
+    ck = wb.Checkpoint(model=Model())
+    prefix = ck.save(str(tmp_path / "ckpt"))
+    with open(prefix + ".index.json") as f:
+        index = json.load(f)
+    index["variables"]["model/kernel"]["shape"] = [2, 3]
+    with open(prefix + ".index.json", "w") as f:
+        json.dump(index, f)
+    with pytest.raises(DataLossError, match="index"):
+        ck.restore(prefix)
+
+
+# -- mismatches --------------------------------------------------------------------------
+
+
+def test_shape_mismatch_names_path_and_shapes(tmp_path):
+    prefix = wb.Checkpoint(model=Model()).save(str(tmp_path / "ckpt"))
+    other = Model()
+    other.kernel = wb.Variable(np.zeros((4, 2), np.float32))
+    with pytest.raises(ValueError, match=r"model/kernel.*\(3, 2\).*\(4, 2\)"):
+        wb.Checkpoint(model=other).restore(prefix)
+    other = Model(dtype=np.float64)
+    with pytest.raises(ValueError, match="float32.*float64"):
+        wb.Checkpoint(model=other).restore(prefix)
+
+
+def test_missing_variable_names_path(tmp_path):
+    prefix = wb.Checkpoint(model=Model()).save(str(tmp_path / "ckpt"))
+    bigger = Model()
+    bigger.layers.append(wb.Variable([0.0]))
+    before = bigger.kernel.numpy()
+    with pytest.raises(ValueError, match="model/layers/1"):
+        wb.Checkpoint(model=bigger).restore(prefix)
+    np.testing.assert_array_equal(bigger.kernel.numpy(), before)  # nothing assigned
+
+
+def test_unused_values_are_reported(tmp_path):
+    prefix = wb.Checkpoint(model=Model()).save(str(tmp_path / "ckpt"))
+    smaller = Model()
+    del smaller._extra
+    status = wb.Checkpoint(model=smaller).restore(prefix)
+    with pytest.raises(AssertionError, match="model/_extra/scale"):
+        status.assert_consumed()
+    status.expect_partial()
+    assert wb.Checkpoint(model=smaller).restore(None).unused == []
+
+
+def test_missing_file_error(tmp_path):
+    with pytest.raises(FileNotFoundError, match="nope"):
+        wb.Checkpoint(model=Model()).restore(str(tmp_path / "nope"))
+
+
+# -- optimizers and resuming -------------------------------------------------------------
+
+OPTIMIZERS = [
+    lambda: wb.optimizers.Adam(learning_rate=wb.optimizers.schedules.ExponentialDecay(0.05, 3, 0.5),
+                               amsgrad=True),
+    lambda: wb.optimizers.SGD(learning_rate=0.05, momentum=0.9, nesterov=True),
+    lambda: wb.optimizers.RMSprop(learning_rate=0.01, centered=True, momentum=0.5),
+    lambda: wb.optimizers.AdamW(learning_rate=0.01, global_clipnorm=1.0),
+    lambda: wb.optimizers.Adagrad(learning_rate=0.1),
+]
+
+
+@pytest.mark.parametrize("make_opt", OPTIMIZERS, ids=["adam", "sgd", "rmsprop", "adamw", "adagrad"])
+def test_resumed_training_matches_uninterrupted_bit_for_bit(tmp_path, make_opt):
+    data = batches(10)
+    ref_model, ref_opt = Model(), make_opt()
+    train(ref_model, ref_opt, data)
+
+    model, opt = Model(), make_opt()
+    train(model, opt, data[:4])
+    manager = wb.CheckpointManager(wb.Checkpoint(model=model, optimizer=opt), str(tmp_path), 2)
+    manager.save()
+
+    # a fresh process: new objects, slots not created yet, restored lazily on the first step
+    model2, opt2 = Model(seed=5), make_opt()
+    status = wb.Checkpoint(model=model2, optimizer=opt2).restore(
+        wb.checkpoint.latest_checkpoint(str(tmp_path)))
+    status.assert_consumed()
+    assert status.deferred == 3 * len(opt2.get_slot_names())
+    assert int(opt2.iterations.numpy()) == 4
+    train(model2, opt2, data[4:])
+    assert_same(state(model2, opt2), state(ref_model, ref_opt))
+
+
+def test_restore_into_existing_slots(tmp_path):
+    data = batches(6)
+    model, opt = Model(), wb.optimizers.Adam(0.01)
+    train(model, opt, data[:3])
+    ck = wb.Checkpoint(model=model, optimizer=opt)
+    prefix = ck.save(str(tmp_path / "ckpt"))
+    saved = state(model, opt)
+    train(model, opt, data[3:])  # slots exist and move on
+    ck.restore(prefix).assert_consumed()
+    assert_same(state(model, opt), saved)
+
+
+def test_slots_without_tracked_variables_warn(tmp_path):
+    model, opt = Model(), wb.optimizers.Adam(0.01)
+    train(model, opt, batches(1))
+    with pytest.warns(UserWarning, match="not saved"):
+        wb.Checkpoint(optimizer=opt).save(str(tmp_path / "ckpt"))
+
+
+# -- manager -----------------------------------------------------------------------------
+
+
+def test_manager_keeps_the_newest(tmp_path):
+    ck = wb.Checkpoint(model=Model())
+    manager = wb.CheckpointManager(ck, str(tmp_path), max_to_keep=2)
+    assert manager.latest_checkpoint is None and manager.restore_or_initialize() is None
+    paths = [manager.save() for _ in range(4)]
+    assert paths[-1] == os.path.join(str(tmp_path), "ckpt-4")
+    assert manager.checkpoints == paths[2:] and manager.latest_checkpoint == paths[3]
+    left = sorted(f for f in os.listdir(tmp_path) if f.endswith(".index.json"))
+    assert left == ["ckpt-3.index.json", "ckpt-4.index.json"]
+    assert len([f for f in os.listdir(tmp_path) if f.endswith(".npz")]) == 2
+    # a new manager on the folder picks up the list and keeps pruning it
+    again = wb.CheckpointManager(wb.Checkpoint(model=Model()), str(tmp_path), max_to_keep=2,
+                                 checkpoint_name="ckpt")
+    assert again.checkpoints == paths[2:]
+    assert again.save(checkpoint_number=100).endswith("ckpt-100")
+    assert again.checkpoints == [paths[3], os.path.join(str(tmp_path), "ckpt-100")]
+    assert wb.checkpoint.latest_checkpoint(str(tmp_path)).endswith("ckpt-100")
+    assert again.restore_or_initialize().endswith("ckpt-100")
+
+
+def test_latest_checkpoint_of_empty_folder(tmp_path):
+    assert wb.checkpoint.latest_checkpoint(str(tmp_path)) is None
+
+
+def test_checkpoint_rejects_non_trackables():
+    with pytest.raises(TypeError, match="trackable"):
+        wb.Checkpoint(step=3)

@@ -1,0 +1,230 @@
+"""Elements of a dataset: nested tuples/dicts of Tensors and RaggedTensors, and how they batch.
+
+Python lists are tensors, not structures (TF's rule): ``from_tensor_slices([1, 2])``
+has scalar elements. Everything here works on the raw arrays of the leaves, so
+building a batch is never recorded by a tape, even when it runs on a prefetch
+thread while the training step records on the main one.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import backend, nest
+from ..core import Tensor, convert_to_tensor, wrap
+
+
+def is_ragged(x) -> bool:
+    return type(x).__name__ == "RaggedTensor" and hasattr(x, "flat_values")
+
+
+class RaggedRow(Tensor):
+    """A row sliced out of a RaggedTensor: a dense Tensor to the user, but ``batch`` puts rows
+    back together as a RaggedTensor (TF's ragged element spec)."""
+
+    __slots__ = ()
+
+
+def ragged_row(data) -> RaggedRow:
+    t = object.__new__(RaggedRow)
+    t._data = data
+    t._tid = 0
+    return t
+
+
+def normalize(value, top=True):
+    """Tuples/dicts stay structures (a top-level list becomes a tuple, as TF does for map
+    results); other leaves become Tensors on the default device (RaggedTensors stay)."""
+    if isinstance(value, dict):
+        return type(value)((k, normalize(v, False)) for k, v in value.items()) \
+            if type(value) is not dict else {k: normalize(v, False) for k, v in value.items()}
+    if isinstance(value, tuple):
+        if hasattr(value, "_fields"):
+            return type(value)(*[normalize(v, False) for v in value])
+        return tuple(normalize(v, False) for v in value)
+    if top and isinstance(value, list) and value and any(
+            isinstance(v, (Tensor, tuple, dict)) or is_ragged(v) for v in value):
+        return tuple(normalize(v, False) for v in value)
+    if isinstance(value, Tensor) or is_ragged(value):
+        return value
+    return convert_to_tensor(value)
+
+
+def unpack_call(fn, element):
+    """Call ``fn`` with a tuple element unpacked as positional arguments (TF's map rule)."""
+    if isinstance(element, tuple) and not hasattr(element, "_fields"):
+        return fn(*element)
+    return fn(element)
+
+
+def to_numpy(element):
+    """NumPy leaves; scalars come out as NumPy scalars (``np.int64(3)``), as in TF."""
+    def leaf(x):
+        arr = x.numpy()
+        return arr[()] if isinstance(arr, np.ndarray) and arr.ndim == 0 else arr
+    return nest.map_structure(leaf, element)
+
+
+# -- batching ------------------------------------------------------------------
+
+
+def _describe(i, n):
+    return "" if n == 1 else f" in component {i}"
+
+
+def stack_dense(arrays, where, ragged_hint):
+    first = arrays[0]
+    for j, a in enumerate(arrays):
+        if a.shape != first.shape or a.dtype != first.dtype:
+            what = "shapes" if a.shape != first.shape else "dtypes"
+            fa, fb = (first.shape, a.shape) if what == "shapes" else (first.dtype, a.dtype)
+            raise ValueError(f"batch: cannot batch elements with different {what}{where}: element 0 "
+                             f"has {what[:-1]} {fa} and element {j} has {what[:-1]} {fb}; "
+                             f"{ragged_hint}")
+    return backend.xp_of(first).stack(arrays)
+
+
+def rows_to_ragged(rows, where):
+    """Dense tensors of varying first dimension (same inner shape) -> RaggedTensor [B, None, ...]."""
+    from ragged import RaggedTensor
+    arrays = [r._data for r in rows]
+    inner = {a.shape[1:] for a in arrays}
+    if any(a.ndim == 0 for a in arrays):
+        raise ValueError(f"ragged batch: scalar elements{where} cannot form ragged rows")
+    if len(inner) > 1:
+        raise ValueError(f"ragged batch: elements{where} differ beyond their first dimension "
+                         f"(inner shapes {sorted(inner)}); turn each element into a RaggedTensor "
+                         "first (ragged.RaggedTensor.from_tensor) to batch it")
+    dtypes = {a.dtype for a in arrays}
+    if len(dtypes) > 1:
+        raise ValueError(f"ragged batch: elements{where} have different dtypes {sorted(map(str, dtypes))}")
+    xp = backend.xp_of(arrays[0])
+    values = xp.concatenate(arrays)
+    lengths = xp.asarray(np.asarray([a.shape[0] for a in arrays], np.int64))
+    return RaggedTensor.from_row_lengths(wrap(values), lengths, validate=False)
+
+
+def stack_ragged(items, where):
+    """RaggedTensors with the same ragged rank -> one RaggedTensor with a new outer dimension."""
+    from ragged import RaggedTensor
+    ranks = {rt.ragged_rank for rt in items}
+    if len(ranks) > 1:
+        raise ValueError(f"batch: RaggedTensor elements{where} have different ragged ranks {sorted(ranks)}")
+    xp = items[0].flat_values.xp
+    outer = xp.asarray(np.asarray([rt.nrows_int() for rt in items], np.int64))
+    levels = []
+    for k in range(items[0].ragged_rank):
+        parts, offset = [], 0
+        for rt in items:
+            splits = rt.nested_row_splits[k]
+            splits = splits._data if isinstance(splits, Tensor) else splits
+            parts.append(splits[:-1] + offset)
+            offset += int(splits[-1])
+        parts.append(xp.asarray(np.asarray([offset], np.int64)))
+        levels.append(xp.concatenate(parts))
+    flat = xp.concatenate([rt.flat_values._data for rt in items])
+    result = wrap(flat)
+    for splits in reversed(levels):
+        result = RaggedTensor.from_row_splits(result, splits, validate=False)
+    return RaggedTensor.from_row_lengths(result, outer, validate=False)
+
+
+def batch_elements(elements, mode="dense"):
+    """Combine a list of elements into one batch element.
+
+    ``mode``: ``"dense"`` (``batch``: dense leaves must agree in shape; ragged rows and
+    RaggedTensors give RaggedTensors) or ``"ragged"`` (``ragged_batch``: dense leaves of
+    rank >= 1 become ragged rows).
+    """
+    flats = [nest.flatten(e) for e in elements]
+    n = len(flats[0])
+    out = []
+    for i in range(n):
+        leaves = [f[i] for f in flats]
+        where = _describe(i, n)
+        if is_ragged(leaves[0]):
+            if not all(is_ragged(x) for x in leaves):
+                raise ValueError(f"batch: elements{where} mix RaggedTensors and dense tensors")
+            out.append(stack_ragged(leaves, where))
+        elif isinstance(leaves[0], RaggedRow) or (mode == "ragged" and leaves[0].ndim >= 1):
+            out.append(rows_to_ragged(leaves, where))
+        else:
+            hint = "use padded_batch or ragged_batch for elements of different shapes"
+            out.append(wrap(stack_dense([x._data for x in leaves], where, hint)))
+    return nest.pack_sequence_as(elements[0], out)
+
+
+def pad_dense(arrays, target, value, where):
+    """Stack arrays of varying shapes into ``[B] + target`` filled with ``value``.
+
+    ``target`` entries that are None are the largest size in the batch."""
+    rank = arrays[0].ndim
+    if any(a.ndim != rank for a in arrays):
+        raise ValueError(f"padded_batch: elements{where} have different ranks "
+                         f"{sorted({a.ndim for a in arrays})}")
+    biggest = tuple(max(a.shape[d] for a in arrays) for d in range(rank))
+    shape = resolve_shape(target, biggest, where)
+    xp = backend.xp_of(arrays[0])
+    dtype = arrays[0].dtype
+    out = xp.full((len(arrays),) + shape, _pad_value(value, dtype, where), dtype=dtype)
+    for j, a in enumerate(arrays):
+        if a.dtype != dtype:
+            raise ValueError(f"padded_batch: elements{where} have different dtypes {dtype} and {a.dtype}")
+        out[(j,) + tuple(slice(0, s) for s in a.shape)] = a
+    return out
+
+
+def resolve_shape(target, biggest, where):
+    if target is None:
+        return biggest
+    if isinstance(target, Tensor):
+        target = target.numpy().tolist()
+    if isinstance(target, (int, np.integer)):
+        target = (int(target),)  # TF reads a bare number as a rank-1 shape
+    target = tuple(target)
+    if len(target) != len(biggest):
+        raise ValueError(f"padded_batch: padded shape {target}{where} has rank {len(target)}, "
+                         f"the elements have rank {len(biggest)}")
+    shape = []
+    for d, (t, b) in enumerate(zip(target, biggest)):
+        if t is None or t == -1:
+            shape.append(b)
+        else:
+            if b > int(t):
+                raise ValueError(f"padded_batch: cannot pad to a smaller size{where}: dimension {d} "
+                                 f"of an element is {b}, the padded shape {target} allows {int(t)}")
+            shape.append(int(t))
+    return tuple(shape)
+
+
+def _pad_value(value, dtype, where):
+    if value is None:
+        return dtype.type(0)
+    arr = np.asarray(value.numpy() if isinstance(value, Tensor) else value)
+    if arr.ndim != 0:
+        raise ValueError(f"padded_batch: padding values must be scalars, got shape {arr.shape}{where}")
+    return dtype.type(arr.item())
+
+
+def per_leaf(spec, element, what):
+    """``spec`` (None, one value for every leaf, or a structure like ``element``) as a flat list."""
+    n = len(nest.flatten(element))
+    if spec is None:
+        return [None] * n
+    if nest.is_nested(element) and not nest.is_nested(spec):
+        return [spec] * n
+    if not nest.is_nested(element):
+        return [spec]
+    flat = _flatten_shapes(spec, element)
+    if len(flat) != n:
+        raise ValueError(f"padded_batch: {what} has {len(flat)} entries, the elements have {n} components")
+    return flat
+
+
+def _flatten_shapes(spec, element):
+    """Flatten ``spec`` following the structure of ``element`` (shapes are lists, not structures)."""
+    if isinstance(element, dict):
+        return [x for k in sorted(element) for x in _flatten_shapes(spec[k], element[k])]
+    if isinstance(element, tuple):
+        return [x for s, e in zip(spec, element) for x in _flatten_shapes(s, e)]
+    return [spec]

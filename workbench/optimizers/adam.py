@@ -1,0 +1,52 @@
+"""Adam (Kingma & Ba, 2015), with the AMSGrad variant."""
+
+from __future__ import annotations
+
+from .optimizer import Optimizer
+
+
+class Adam(Optimizer):
+    """Adam with Keras' "epsilon hat" form of the update. At step ``t`` (1-based)::
+
+        m = m + (g - m) * (1 - beta_1)
+        v = v + (g**2 - v) * (1 - beta_2)
+        vhat = max(vhat, v)                          # amsgrad=True: use vhat below
+        alpha = lr * sqrt(1 - beta_2**t) / (1 - beta_1**t)
+        w -= alpha * m / (sqrt(v) + epsilon)
+
+    Slots: ``m``, ``v`` (and ``vhat`` with AMSGrad).
+
+    >>> opt = wb.optimizers.Adam(learning_rate=1e-3)
+    """
+
+    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, amsgrad=False,
+                 weight_decay=None, clipnorm=None, clipvalue=None, global_clipnorm=None, name="Adam"):
+        super().__init__(learning_rate, weight_decay=weight_decay, clipnorm=clipnorm,
+                         clipvalue=clipvalue, global_clipnorm=global_clipnorm, name=name)
+        for key, val in (("beta_1", beta_1), ("beta_2", beta_2)):
+            if not 0.0 <= float(val) < 1.0:
+                raise ValueError(f"{name}: {key} must be in [0, 1), got {val!r}")
+        self.beta_1 = float(beta_1)
+        self.beta_2 = float(beta_2)
+        self.epsilon = float(epsilon)
+        self.amsgrad = bool(amsgrad)
+
+    def _active_slot_names(self):
+        return ("m", "v", "vhat") if self.amsgrad else ("m", "v")
+
+    def _update_step(self, xp, w, g, slots, hyper):
+        dt = w.dtype.type
+        t = hyper["t"]
+        alpha = hyper["lr"] * xp.sqrt(1 - xp.power(dt(self.beta_2), t)) / (1 - xp.power(dt(self.beta_1), t))
+        m, v = slots["m"], slots["v"]
+        m += (g - m) * (1 - self.beta_1)
+        v += (xp.square(g) - v) * (1 - self.beta_2)
+        if self.amsgrad:
+            vhat = slots["vhat"]
+            xp.maximum(vhat, v, out=vhat)
+            v = vhat
+        w -= (m * alpha) / (xp.sqrt(v) + self.epsilon)
+
+    def get_config(self):
+        return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2,
+                "epsilon": self.epsilon, "amsgrad": self.amsgrad}

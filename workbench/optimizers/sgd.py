@@ -1,0 +1,46 @@
+"""Stochastic gradient descent, with optional (Nesterov) momentum."""
+
+from __future__ import annotations
+
+from .optimizer import Optimizer
+
+
+class SGD(Optimizer):
+    """Gradient descent with momentum (Keras 3's update rule).
+
+    Without momentum: ``w -= lr * g``. With momentum ``mu``::
+
+        m = mu * m - lr * g
+        w += m                        # plain momentum
+        w += mu * m - lr * g          # nesterov=True
+
+    >>> opt = wb.optimizers.SGD(learning_rate=0.1, momentum=0.9)
+    """
+
+    def __init__(self, learning_rate=0.01, momentum=0.0, nesterov=False, weight_decay=None,
+                 clipnorm=None, clipvalue=None, global_clipnorm=None, name="SGD"):
+        super().__init__(learning_rate, weight_decay=weight_decay, clipnorm=clipnorm,
+                         clipvalue=clipvalue, global_clipnorm=global_clipnorm, name=name)
+        if not 0.0 <= float(momentum) <= 1.0:
+            raise ValueError(f"SGD: momentum must be a number in [0, 1], got {momentum!r}")
+        self.momentum = float(momentum)
+        self.nesterov = bool(nesterov)
+
+    def _active_slot_names(self):
+        return ("momentum",) if self.momentum else ()
+
+    def _update_step(self, xp, w, g, slots, hyper):
+        lr = hyper["lr"]
+        if not self.momentum:
+            w -= lr * g
+            return
+        m = slots["momentum"]
+        m *= self.momentum
+        m -= lr * g
+        if self.nesterov:
+            w += m * self.momentum - lr * g
+        else:
+            w += m
+
+    def get_config(self):
+        return {**super().get_config(), "momentum": self.momentum, "nesterov": self.nesterov}
