@@ -28,8 +28,8 @@ class _VariableReads:
 @contextlib.contextmanager
 def _paused():
     """Run ops without recording them on any tape or accumulator."""
-    tapes = [(t, t._recording) for t in core._tapes]
-    accs = [(a, a._active) for a in core._accumulators]
+    tapes = [(t, t._recording) for t in core.tapes()]
+    accs = [(a, a._active) for a in core.accumulators()]
     for t, _ in tapes:
         t._recording = False
     for a, _ in accs:

@@ -169,7 +169,7 @@ class GradientTape:
             if not res._tid:
                 res._tid = core.new_id()
             ids.add(res._tid)
-        if core._observers:
+        if core.observers():
             self._frames[len(self._records)] = core.user_frame()
         self._records.append((op, args, params, res))
 
@@ -195,8 +195,8 @@ class GradientTape:
     # -- the reverse walk ---------------------------------------------------
     def _backward(self, targets, seeds, sources, lead, free):
         """Propagate ``seeds`` (cotangents of ``targets``) to ``sources``; a dict tid -> grad."""
-        if not (core._observers or any(t._recording for t in core._tapes if t is not self)
-                or any(a._active for a in core._accumulators)):
+        if not (core.observers() or any(t._recording for t in core.tapes() if t is not self)
+                or any(a._active for a in core.accumulators())):
             return self._backward_raw(targets, seeds, sources, lead, free)
         ids = self._ids
         grads: dict[int, Tensor] = {}
@@ -233,14 +233,14 @@ class GradientTape:
                         continue
                     if tid not in keep:
                         del grads[tid]
-                if frames:
-                    core.push("obs", _BackwardContext(op, frames.get(i)))
+                context = _BackwardContext(op, frames.get(i)) if frames else None
+                if context is not None:
+                    core.push("obs", context)
                 try:
                     in_grads = op.vjp(g, res, *args, **params)
                 finally:
-                    if frames:
-                        core._observers.pop()
-                        core._refresh()
+                    if context is not None:
+                        core.pop("obs", context)
                 for a, ga in zip(args, in_grads):
                     if ga is None:
                         continue

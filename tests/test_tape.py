@@ -406,3 +406,19 @@ def test_complex_sources_have_no_gradient_and_say_so():
         y = z * z
     with pytest.warns(UserWarning, match="complex"):
         assert g.gradient(y, z) is None
+
+
+def test_tapes_are_per_thread():
+    # TF's tapes are thread-local: an op run on another thread is not recorded
+    import threading
+    x = wb.constant(2.0)
+    out = {}
+    with GradientTape(persistent=True) as g:
+        g.watch(x)
+        t = threading.Thread(target=lambda: out.setdefault("y", x * x))
+        t.start()
+        t.join()
+        z = x * 3.0
+    assert float(g.gradient(z, x)) == 3.0
+    with pytest.warns(UserWarning, match="not connected"):
+        assert g.gradient(out["y"], x) is None

@@ -14,6 +14,7 @@ from __future__ import annotations
 import itertools
 import os
 import sys
+import threading
 
 import numpy as np
 
@@ -24,31 +25,61 @@ _new = object.__new__
 _next_id = itertools.count(1).__next__
 
 # ---------------------------------------------------------------------------
-# Hook state. ``_slow`` is the single flag the fast path checks.
-_tapes: list = []          # active GradientTapes, innermost last
-_accumulators: list = []   # active ForwardAccumulators
-_observers: list = []      # other per-op observers (check_numerics, variable-access recorders)
+# Hook state, per thread (as TF's tapes are): a tape entered on one thread does not
+# record ops that run on another (prefetch or parallel map threads). ``_slow`` is the
+# single global flag the fast path checks: true while any thread has something active.
+
+
+class _HookState(threading.local):
+    def __init__(self):
+        self.tapes = []          # active GradientTapes, innermost last
+        self.accumulators = []   # active ForwardAccumulators
+        self.observers = []      # other per-op observers (check_numerics, variable-access recorders)
+
+
+_state = _HookState()
+_active = 0
 _slow = False
+_lock = threading.Lock()
 
 
-def _refresh():
-    global _slow
-    _slow = bool(_tapes or _accumulators or _observers)
+def tapes() -> list:
+    """The current thread's active tapes, innermost last."""
+    return _state.tapes
+
+
+def accumulators() -> list:
+    return _state.accumulators
+
+
+def observers() -> list:
+    return _state.observers
+
+
+def _list(kind):
+    return {"tape": _state.tapes, "acc": _state.accumulators, "obs": _state.observers}[kind]
 
 
 def push(kind: str, obj):
-    """Register an active tape ('tape'), forward accumulator ('acc') or observer ('obs')."""
-    {"tape": _tapes, "acc": _accumulators, "obs": _observers}[kind].append(obj)
-    _refresh()
+    """Register an active tape ('tape'), forward accumulator ('acc') or observer ('obs')
+    for the current thread."""
+    global _active, _slow
+    _list(kind).append(obj)
+    with _lock:
+        _active += 1
+        _slow = True
 
 
 def pop(kind: str, obj):
-    lst = {"tape": _tapes, "acc": _accumulators, "obs": _observers}[kind]
+    global _active, _slow
+    lst = _list(kind)
     for i in range(len(lst) - 1, -1, -1):
         if lst[i] is obj:
             del lst[i]
+            with _lock:
+                _active -= 1
+                _slow = _active > 0
             break
-    _refresh()
 
 
 def new_id() -> int:
@@ -611,13 +642,14 @@ def apply(op: Op, args: tuple, params: dict = _NO_PARAMS):
 
 
 def after_op(op, args, params, res):
-    for obs in _observers:
+    st = _state
+    for obs in st.observers:
         obs.on_op(op, args, params, res)
-    for tape in _tapes:
+    for tape in st.tapes:
         if tape._recording:
             tape._record(op, args, params, res)
-    if _accumulators:
-        for acc in _accumulators:
+    if st.accumulators:
+        for acc in st.accumulators:
             if acc._active:
                 acc._forward(op, args, params, res)
 

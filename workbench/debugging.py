@@ -42,7 +42,7 @@ def _backward_context():
     """The forward op whose gradient rule is running now, if the tape is in a backward pass."""
     # the tape pushes a context object (with ``op`` and ``frame``) while a rule runs;
     # recognised by its attributes, since the core does not import the tape
-    for obs in reversed(core._observers):
+    for obs in reversed(core.observers()):
         if hasattr(obs, "frame") and isinstance(getattr(obs, "op", None), core.Op):
             return obs
     return None
