@@ -80,7 +80,8 @@ def test_sampling_is_deterministic_given_a_seed(case):
     d = case.make()
     a, b, c = d.sample(5, seed=3), d.sample(5, seed=3), d.sample(5, seed=4)
     np.testing.assert_array_equal(a.numpy(), b.numpy())
-    assert not np.array_equal(a.numpy(), c.numpy())
+    if case.seed_dependent:
+        assert not np.array_equal(a.numpy(), c.numpy())
 
 
 @pytest.mark.parametrize("case", [c for c in CASES if c.sample_test], ids=str)
@@ -140,6 +141,8 @@ def test_reparameterized_samples_are_differentiable(case):
     if d.reparameterization_type is not FULLY_REPARAMETERIZED:
         pytest.skip("not reparameterized")
     names = _grad_names(case)
+    if not names:
+        pytest.skip("no differentiable parameters")
     others = {k: v for k, v in case.params.items() if k not in names}
 
     def f(*ps):

@@ -47,13 +47,23 @@ CONSTRAINTS = {
     "nonnegative": (lambda a: np.all(a >= 0), "non-negative"),
     "unit_interval": (lambda a: np.all((a >= 0) & (a <= 1)), "in [0, 1]"),
     "open_unit_interval": (lambda a: np.all((a > 0) & (a < 1)), "in (0, 1)"),
+    "half_open_unit_interval": (lambda a: np.all((a > 0) & (a <= 1)), "in (0, 1]"),
+    "nonzero": (lambda a: np.all(a != 0), "non-zero"),
     "finite": (lambda a: np.all(np.isfinite(a)), "finite"),
     "simplex": (lambda a: np.all(a >= 0) and np.allclose(a.sum(-1), 1, atol=1e-5), "a probability vector (non-negative, summing to 1)"),
     "lower_triangular_positive_diag": (
         lambda a: np.all(np.diagonal(a, axis1=-2, axis2=-1) > 0) and np.allclose(a, np.tril(a)),
         "lower triangular with a positive diagonal"),
     "nonnegative_integer": (lambda a: np.all((a >= 0) & (a == np.round(a))), "a non-negative integer"),
+    "positive_definite": (lambda a: _is_positive_definite(a), "a symmetric positive definite matrix"),
 }
+
+
+def _is_positive_definite(a):
+    if a.ndim < 2 or a.shape[-1] != a.shape[-2] or not np.allclose(a, np.swapaxes(a, -1, -2)):
+        return False
+    return bool(np.all(np.linalg.eigvalsh(a) > 0))
+
 
 # supports checked on log_prob's argument with validate_args=True
 SUPPORTS = {

@@ -25,6 +25,7 @@ class DistCase:
     sample_test: Optional[str] = "ks"    # "ks" (univariate continuous), "moments", or None
     invalid: Optional[dict] = None       # constructor params that validate_args must refuse
     discrete: bool = False
+    seed_dependent: bool = True          # False where every draw is the same (Deterministic)
     rtol: float = 1e-6
     grad_order: int = 2
 

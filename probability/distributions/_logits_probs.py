@@ -1,0 +1,119 @@
+"""The ``logits=`` / ``probs=`` parameterization shared by the discrete families.
+
+Exactly one of the two is stored; the other is derived on demand
+(``logits_parameter()`` / ``probs_parameter()``), as in TFP. Log-masses are
+formed from whichever was given without ever computing ``0 * log(0)``:
+``x * log_sigmoid(logits)`` for logits, ``xlogy(x, probs)`` for probs.
+"""
+
+from __future__ import annotations
+
+import workbench as wb
+
+from .. import internal
+
+
+def mul_no_nan(a, b):
+    """``a * b``, but 0 where ``b`` is 0 even if ``a`` is infinite (TF's ``multiply_no_nan``)."""
+    zero = wb.zeros_like(b)
+    return wb.where(wb.equal(b, zero), zero, a * b)
+
+
+def xlogy(x, y):
+    """``x * log(y)``, 0 where both are 0. Unlike ``wb.math.xlogy`` (whose derivative in ``x``
+    is 0 at ``x = 0``, as TF's), the derivative in ``x`` is ``log(y)`` wherever ``y > 0``,
+    which gradients with respect to counts and concentrations need."""
+    pos = y > 0
+    safe = wb.where(pos, y, wb.ones_like(y))
+    return wb.where(pos, x * wb.log(safe), wb.math.xlogy(x, y))
+
+
+def xlog1py(x, y):
+    """``x * log1p(y)``, 0 where ``x`` is 0 and ``y`` is -1 (derivatives as :func:`xlogy`)."""
+    pos = y > -1
+    safe = wb.where(pos, y, wb.zeros_like(y))
+    return wb.where(pos, x * wb.log1p(safe), wb.math.xlog1py(x, y))
+
+
+class LogitsProbs:
+    """Mixin: ``_init_logits_probs`` stores the parameter; ``_multiclass`` picks softmax over the
+    last axis (categorical families) or the sigmoid (binary families)."""
+
+    _multiclass = False
+
+    def _init_logits_probs(self, logits, probs, extra, owner):
+        if (logits is None) == (probs is None):
+            raise ValueError(f"{owner}: give exactly one of `logits` and `probs`")
+        dtype = internal.common_dtype([logits, probs] + list(extra))
+        self._logits = None if logits is None else internal.as_param(logits, "logits", dtype, owner)
+        self._probs = None if probs is None else internal.as_param(probs, "probs", dtype, owner)
+        if self._multiclass and (self._logits if probs is None else self._probs).ndim < 1:
+            raise ValueError(f"{owner}: `{'logits' if probs is None else 'probs'}` needs a last "
+                             "dimension indexing the classes, got a scalar")
+        return dtype
+
+    @property
+    def logits(self):
+        """The ``logits`` the distribution was built with (None if it was built with ``probs``)."""
+        return self._logits
+
+    @property
+    def probs(self):
+        """The ``probs`` the distribution was built with (None if it was built with ``logits``)."""
+        return self._probs
+
+    def logits_parameter(self, name=None):
+        """Logits, derived from ``probs`` when needed (log-odds, or log-probabilities for classes)."""
+        if self._logits is not None:
+            return self._logits
+        if self._multiclass:
+            return wb.log(self._probs)
+        return wb.log(self._probs) - wb.log1p(-self._probs)
+
+    def probs_parameter(self, name=None):
+        """Probabilities, derived from ``logits`` when needed (sigmoid, or softmax over classes)."""
+        if self._probs is not None:
+            return self._probs
+        if self._multiclass:
+            return wb.nn.softmax(self._logits, axis=-1)
+        return wb.sigmoid(self._logits)
+
+    def _param_tensor(self):
+        return self._logits if self._logits is not None else self._probs
+
+    def _num_categories(self):
+        return self._param_tensor().shape[-1]
+
+    def _class_entropy(self):
+        """``-sum p log p`` over the classes (multiclass families); a class with ``p = 0`` adds 0."""
+        logp = self._log_probs()
+        return -wb.reduce_sum(mul_no_nan(logp, wb.exp(logp)), axis=-1)
+
+    # -- safe products with log-probabilities ---------------------------
+    def _log_probs(self):
+        """Log-probabilities: ``log p`` (binary) or the normalized class log-probabilities."""
+        if self._multiclass:
+            return wb.nn.log_softmax(self.logits_parameter(), axis=-1)
+        if self._logits is not None:
+            return wb.math.log_sigmoid(self._logits)
+        return wb.log(self._probs)
+
+    def _x_log_p(self, x):
+        """``x * log p``, 0 where ``x`` is 0 (even for ``p = 0``)."""
+        if self._multiclass:
+            # normalized, as TFP (log_softmax of log(probs) when built with probs)
+            return mul_no_nan(self._log_probs(), x)
+        if self._probs is not None:
+            return xlogy(x, self._probs)
+        return x * wb.math.log_sigmoid(self._logits)
+
+    def _x_log1m_p(self, x):
+        """``x * log(1 - p)`` for binary families, 0 where ``x`` is 0 (even for ``p = 1``)."""
+        if self._probs is not None:
+            return xlog1py(x, -self._probs)
+        return x * wb.math.log_sigmoid(-self._logits)
+
+    def _log1m_p(self):
+        if self._probs is not None:
+            return wb.log1p(-self._probs)
+        return wb.math.log_sigmoid(-self._logits)

@@ -1,0 +1,77 @@
+"""The Binomial distribution."""
+
+from __future__ import annotations
+
+import workbench as wb
+
+from .. import internal
+from ._logits_probs import LogitsProbs
+from .distribution import NOT_REPARAMETERIZED, Distribution
+
+__all__ = ["Binomial"]
+
+
+def log_choose(n, k):
+    """``log(n choose k)`` through ``lgamma`` (defined for real ``n >= k >= 0``)."""
+    return wb.lgamma(n + 1.0) - wb.lgamma(k + 1.0) - wb.lgamma(n - k + 1.0)
+
+
+class Binomial(LogitsProbs, Distribution):
+    """``Binomial(total_count, logits=None, probs=None)``: successes in ``total_count`` trials.
+
+    Samples are counts of the parameters' float dtype (as TFP). ``log_prob(k)`` evaluates
+    ``log C(n, k) + k log p + (n - k) log(1 - p)`` with ``lgamma`` at any ``k`` (TFP's
+    formula; ``validate_args=True`` refuses non-integers); ``cdf`` steps at ``floor(k)``.
+
+    >>> d = Binomial(total_count=10.0, probs=[0.1, 0.9])
+    >>> d.mean().numpy()
+    array([1., 9.], dtype=float32)
+    """
+
+    _param_event_ndims = {"total_count": 0, "logits": 0, "probs": 0}
+    _param_constraints = {"total_count": "nonnegative_integer", "probs": "unit_interval"}
+    _support = "nonnegative_integer"
+
+    def __init__(self, total_count, logits=None, probs=None, validate_args=False, allow_nan_stats=True,
+                 name="Binomial"):
+        parameters = dict(locals())
+        dtype = self._init_logits_probs(logits, probs, [total_count], "Binomial")
+        self._total_count = internal.as_param(total_count, "total_count", dtype, "Binomial")
+        super().__init__(dtype, NOT_REPARAMETERIZED, validate_args, allow_nan_stats, parameters, name)
+
+    @property
+    def total_count(self):
+        return self._total_count
+
+    def _sample_n(self, n, seed):
+        counts = wb.broadcast_to(self._total_count, self.batch_shape)
+        probs = wb.broadcast_to(self.probs_parameter(), self.batch_shape)
+        return wb.random.stateless_binomial((n,) + self.batch_shape, seed=seed, counts=counts, probs=probs,
+                                            output_dtype=self.dtype)
+
+    def _log_prob(self, x):
+        n = self._total_count
+        return log_choose(n, x) + self._x_log_p(x) + self._x_log1m_p(n - x)
+
+    def _cdf(self, x):
+        # P(X <= k) = I_{1-p}(n - k, k + 1) for 0 <= k < n
+        n = self._total_count
+        k = wb.floor(x)
+        inside = wb.logical_and(k >= 0, k < n)
+        safe_k = wb.where(inside, k, wb.zeros_like(k))
+        safe_a = wb.where(inside, n - safe_k, wb.ones_like(k))
+        q = 1.0 - self.probs_parameter() if self._probs is not None else wb.sigmoid(-self._logits)
+        c = wb.math.betainc(safe_a, safe_k + 1.0, q)
+        return wb.where(inside, c, wb.where(k < 0, wb.zeros_like(c), wb.ones_like(c)))
+
+    def _mean(self):
+        return self._total_count * self.probs_parameter()
+
+    def _variance(self):
+        p = self.probs_parameter()
+        return self._total_count * p * (1.0 - p)
+
+    def _mode(self):
+        # the larger of the two modes when (n + 1) p is a whole number, as TFP
+        n = self._total_count
+        return wb.minimum(n, wb.floor((n + 1.0) * self.probs_parameter()))

@@ -1,0 +1,91 @@
+"""The NegativeBinomial distribution."""
+
+from __future__ import annotations
+
+import numpy as np
+
+import workbench as wb
+
+from .. import internal
+from ._logits_probs import LogitsProbs
+from .distribution import NOT_REPARAMETERIZED, Distribution
+
+__all__ = ["NegativeBinomial"]
+
+
+class NegativeBinomial(LogitsProbs, Distribution):
+    """``NegativeBinomial(total_count, logits=None, probs=None)``: the number of successes (each
+    with probability ``probs``) before ``total_count`` failures, TFP's convention.
+
+    Mass ``Gamma(k + r) / (k! Gamma(r)) p**k (1 - p)**r`` with ``r = total_count``; SciPy's
+    ``nbinom(r, 1 - p)`` is the same law. Samples are counts of the float dtype, drawn as a
+    Poisson with a Gamma rate. ``log_prob`` evaluates the formula at any ``k`` (``lgamma``);
+    ``require_integer_total_count`` makes ``validate_args=True`` also refuse a non-integer ``r``.
+
+    >>> d = NegativeBinomial(total_count=3.0, probs=0.25)
+    >>> float(d.mean())
+    1.0
+    """
+
+    _param_event_ndims = {"total_count": 0, "logits": 0, "probs": 0}
+    _param_constraints = {"total_count": "positive", "probs": "unit_interval"}
+    _support = "nonnegative_integer"
+
+    def __init__(self, total_count, logits=None, probs=None, require_integer_total_count=True,
+                 validate_args=False, allow_nan_stats=True, name="NegativeBinomial"):
+        parameters = dict(locals())
+        dtype = self._init_logits_probs(logits, probs, [total_count], "NegativeBinomial")
+        self._total_count = internal.as_param(total_count, "total_count", dtype, "NegativeBinomial")
+        self._require_integer = bool(require_integer_total_count)
+        super().__init__(dtype, NOT_REPARAMETERIZED, validate_args, allow_nan_stats, parameters, name)
+
+    @property
+    def total_count(self):
+        return self._total_count
+
+    @property
+    def require_integer_total_count(self):
+        return self._require_integer
+
+    def _check_parameters(self):
+        super()._check_parameters()
+        r = self._total_count.numpy()
+        if self._require_integer and not np.all(r == np.round(r)):
+            raise ValueError(f"NegativeBinomial: argument `total_count` must be an integer "
+                             f"(require_integer_total_count=True), got {r!r}")
+
+    def _odds(self):
+        """``p / (1 - p)``, the Gamma scale of the Poisson rate."""
+        if self._logits is not None:
+            return wb.exp(self._logits)
+        return self._probs / (1.0 - self._probs)
+
+    def _sample_n(self, n, seed):
+        s_gamma, s_poisson = internal.split_seed(seed, 2, salt="NegativeBinomial")
+        shape = (n,) + self.batch_shape
+        r = wb.broadcast_to(self._total_count, self.batch_shape)
+        rate = wb.random.stateless_gamma(shape, seed=s_gamma, alpha=r, dtype=self.dtype) * self._odds()
+        return wb.random.stateless_poisson(shape, seed=s_poisson, lam=rate, dtype=self.dtype)
+
+    def _log_prob(self, x):
+        r = self._total_count
+        return (wb.lgamma(x + r) - wb.lgamma(x + 1.0) - wb.lgamma(r)
+                + self._x_log_p(x) + self._x_log1m_p(r))
+
+    def _cdf(self, x):
+        # P(X <= k) = I_{1-p}(r, k + 1)
+        k = wb.floor(x)
+        safe_k = wb.maximum(k, wb.zeros_like(k))
+        q = 1.0 - self._probs if self._probs is not None else wb.sigmoid(-self._logits)
+        c = wb.math.betainc(self._total_count * wb.ones_like(safe_k), safe_k + 1.0, q)
+        return wb.where(k < 0, wb.zeros_like(c), c)
+
+    def _mean(self):
+        return self._total_count * self._odds()
+
+    def _variance(self):
+        return self._mean() / (1.0 - self.probs_parameter())
+
+    def _mode(self):
+        r = self._total_count
+        return wb.floor(wb.where(r > 1.0, r - 1.0, wb.zeros_like(r)) * self._odds())

@@ -1,0 +1,91 @@
+"""The Poisson distribution."""
+
+from __future__ import annotations
+
+import workbench as wb
+
+from .. import internal
+from ._logits_probs import xlogy
+from .distribution import NOT_REPARAMETERIZED, Distribution
+
+__all__ = ["Poisson"]
+
+
+class Poisson(Distribution):
+    """``Poisson(rate=None, log_rate=None)``: mass ``rate**k exp(-rate) / k!`` on ``k = 0, 1, …``.
+
+    Give exactly one of ``rate`` and ``log_rate``. Samples are counts of the parameters' float
+    dtype (as TFP). ``log_prob`` evaluates ``x log(rate) - rate - lgamma(x + 1)`` at any ``x``
+    (TFP's continuous interpolation) unless ``force_probs_to_zero_outside_support=True``, which
+    gives ``-inf`` at negative or non-integer ``x``. ``cdf`` is the step function at ``floor(x)``.
+
+    >>> d = Poisson(rate=[1.0, 4.0])
+    >>> d.sample(2, seed=1).shape
+    (2, 2)
+    """
+
+    _param_event_ndims = {"rate": 0, "log_rate": 0}
+    _param_constraints = {"rate": "nonnegative"}
+    _support = "nonnegative_integer"
+
+    def __init__(self, rate=None, log_rate=None, force_probs_to_zero_outside_support=False,
+                 validate_args=False, allow_nan_stats=True, name="Poisson"):
+        parameters = dict(locals())
+        if (rate is None) == (log_rate is None):
+            raise ValueError("Poisson: give exactly one of `rate` and `log_rate`")
+        dtype = internal.common_dtype([rate, log_rate])
+        self._rate = None if rate is None else internal.as_param(rate, "rate", dtype, "Poisson")
+        self._log_rate = None if log_rate is None else internal.as_param(log_rate, "log_rate", dtype, "Poisson")
+        self._force_zero = bool(force_probs_to_zero_outside_support)
+        super().__init__(dtype, NOT_REPARAMETERIZED, validate_args, allow_nan_stats, parameters, name)
+
+    @property
+    def rate(self):
+        return self._rate
+
+    @property
+    def log_rate(self):
+        return self._log_rate
+
+    @property
+    def force_probs_to_zero_outside_support(self):
+        return self._force_zero
+
+    def rate_parameter(self, name=None):
+        return self._rate if self._rate is not None else wb.exp(self._log_rate)
+
+    def log_rate_parameter(self, name=None):
+        return self._log_rate if self._log_rate is not None else wb.log(self._rate)
+
+    def _sample_n(self, n, seed):
+        rate = wb.broadcast_to(self.rate_parameter(), self.batch_shape)
+        return wb.random.stateless_poisson((n,) + self.batch_shape, seed=seed, lam=rate, dtype=self.dtype)
+
+    def _x_log_rate(self, x):
+        if self._log_rate is not None:
+            return x * self._log_rate
+        return xlogy(x, self._rate)
+
+    def _log_prob(self, x):
+        if not self._force_zero:
+            return self._x_log_rate(x) - wb.lgamma(x + 1.0) - self.rate_parameter()
+        # -inf off the integers; evaluate the formula at a safe point there so gradients stay finite
+        ok = wb.logical_and(x >= 0, wb.equal(x, wb.floor(x)))
+        safe = wb.where(ok, x, wb.zeros_like(x))
+        lp = self._x_log_rate(safe) - wb.lgamma(safe + 1.0) - self.rate_parameter()
+        return wb.where(ok, lp, wb.zeros_like(lp) + float("-inf"))
+
+    def _cdf(self, x):
+        k = wb.floor(x)
+        safe = wb.maximum(k, wb.zeros_like(k))
+        c = wb.math.igammac(safe + 1.0, self.rate_parameter())
+        return wb.where(x < 0, wb.zeros_like(c), c)
+
+    def _mean(self):
+        return self.rate_parameter()
+
+    def _variance(self):
+        return self.rate_parameter()
+
+    def _mode(self):
+        return wb.floor(self.rate_parameter())
