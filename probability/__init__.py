@@ -7,7 +7,7 @@
 -0.9189385
 """
 
-from . import distributions
+from . import bijectors, distributions
 from .distributions import RegisterKL, kl_divergence
 
-__all__ = ["distributions", "kl_divergence", "RegisterKL"]
+__all__ = ["bijectors", "distributions", "kl_divergence", "RegisterKL"]

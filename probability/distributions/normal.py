@@ -49,8 +49,8 @@ class Normal(Distribution):
         return self._loc + self._scale * eps
 
     def _log_prob(self, x):
-        z = self._z(x)
-        return -0.5 * z * z - wb.log(self._scale) - _HALF_LOG_TWO_PI
+        # the scalar terms are added together first: one pass less over x, forward and backward
+        return -0.5 * wb.square(self._z(x)) - (wb.log(self._scale) + _HALF_LOG_TWO_PI)
 
     def _cdf(self, x):
         return wb.math.ndtr(self._z(x))

@@ -1,0 +1,29 @@
+"""Bijectors with TFP's API (``tfb = probability.bijectors``): invertible maps with
+log-determinant Jacobians, for transformed distributions and normalizing flows.
+
+One bijector per module; every module's ``__all__`` is exported here.
+
+>>> tfb = probability.bijectors
+>>> tfb.Exp()(tfd.Normal(0.0, 1.0))          # a log-normal
+>>> tfb.Chain([tfb.Shift(1.0), tfb.Scale(2.0)]).forward(x)   # 2 x + 1
+"""
+
+import importlib as _importlib
+import pkgutil as _pkgutil
+
+from .bijector import Bijector
+
+__all__ = ["Bijector"]
+
+
+def _load_bijectors():
+    for info in sorted(_pkgutil.iter_modules(__path__), key=lambda m: m.name):
+        if info.name.startswith("_") or info.name == "bijector":
+            continue
+        module = _importlib.import_module(f"{__name__}.{info.name}")
+        for name in getattr(module, "__all__", ()):
+            globals()[name] = getattr(module, name)
+            __all__.append(name)
+
+
+_load_bijectors()

@@ -1,0 +1,342 @@
+"""Joint distributions of several random variables, each possibly depending on earlier ones.
+
+``JointDistributionSequential([d0, fn1, fn2, ...])``: each callable receives the values
+sampled so far, most recent first (TFP's convention: ``fn2(x1, x0)``), and takes as many as
+it has required positional arguments. ``JointDistributionNamed({"a": d, "b": fn})``: a
+callable names its dependencies by its argument names.
+
+Parts that depend on nothing are sampled with the whole ``sample_shape``; the others inherit
+it through their parameters (so ``sample(5)`` gives 5 joint draws, not 5 x 5).
+"""
+
+from __future__ import annotations
+
+import inspect
+
+import numpy as np
+
+import workbench as wb
+
+from .. import internal
+from .distribution import Distribution
+
+__all__ = ["JointDistribution", "JointDistributionSequential", "JointDistributionNamed"]
+
+
+def _required_positional(fn, where):
+    """Names of ``fn``'s required positional parameters, and whether it takes ``*args``."""
+    try:
+        sig = inspect.signature(fn)
+    except (TypeError, ValueError):
+        raise TypeError(f"{where}: cannot inspect the arguments of {fn!r}") from None
+    names, varargs = [], False
+    for p in sig.parameters.values():
+        if p.kind is p.VAR_POSITIONAL:
+            varargs = True
+        elif p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) and p.default is p.empty:
+            names.append(p.name)
+    return names, varargs
+
+
+def _explicit_name(d):
+    """The name the user gave a distribution, or None for the family's default."""
+    name = d.parameters.get("name") if isinstance(d, Distribution) else None
+    if not name or name == type(d).__name__:
+        return None
+    try:
+        default = inspect.signature(type(d).__init__).parameters["name"].default
+    except (KeyError, ValueError):
+        default = None
+    return None if name == default else name
+
+
+class JointDistribution(Distribution):
+    """Shared engine: an ordered list of parts ``(name, maker, parents)``; ``maker`` is a
+    Distribution or a callable of the parents' values."""
+
+    def __init__(self, model, validate_args=False, name=None):
+        self._model = model
+        self._parts = self._build_parts(model)     # list of (name, maker, parent indices, call style)
+        self._single = None
+        super().__init__(np.float32, None, validate_args, True, {"model": model, "validate_args": validate_args,
+                                                                  "name": name}, name or type(self).__name__)
+
+    # subclasses: parts in sampling order, and how values are structured for the user
+    def _build_parts(self, model):
+        raise NotImplementedError
+
+    def _structure(self, flat):
+        raise NotImplementedError
+
+    def _flatten(self, value, method):
+        raise NotImplementedError
+
+    @property
+    def model(self):
+        return self._model
+
+    # -- running the model ------------------------------------------------------
+    def _make(self, i, values):
+        name, maker, parents, style = self._parts[i]
+        if isinstance(maker, Distribution):
+            return maker
+        if style == "named":
+            d = maker(**{self._parts[j][0]: values[j] for j in parents})
+        else:
+            d = maker(*[values[j] for j in parents])
+        if not isinstance(d, Distribution):
+            raise TypeError(f"{type(self).__name__}: part '{name}' returned a {type(d).__name__}, "
+                            "not a Distribution")
+        return d
+
+    def _execute(self, sample_shape=(), seed=None, value=None):
+        """(distributions, values) in part order; ``value[i]`` (if not None) pins part ``i``."""
+        shape = internal.shape_tuple(sample_shape)
+        n = len(self._parts)
+        # one stream per part, split even for pinned parts, so pinning one part leaves the others' draws
+        seeds = internal.split_seed(internal.sanitize_seed(seed), n, salt="JointDistribution")
+        dists, values = [], []
+        for i in range(n):
+            d = self._make(i, values)
+            pinned = None if value is None else value[i]
+            if pinned is None:
+                root = not self._parts[i][2]
+                x = d.sample(shape if root else (), seed=seeds[i])
+            else:
+                x = pinned if isinstance(pinned, wb.Tensor) else d._value(pinned, "sample")
+            dists.append(d)
+            values.append(x)
+        return dists, values
+
+    def _single_sample_distributions(self):
+        if self._single is None:
+            self._single = self._execute((), seed=(0, 0))[0]
+        return self._single
+
+    # -- the public API ----------------------------------------------------------------
+    def sample(self, sample_shape=(), seed=None, value=None, name=None, **kwargs):
+        """One value per part (a list or dict, like the model); ``value=`` or keyword arguments pin
+        some parts (None: draw it)."""
+        pins = self._pins(value, kwargs)
+        return self._structure(self._execute(sample_shape, seed, pins)[1])
+
+    def sample_distributions(self, sample_shape=(), seed=None, value=None, name=None, **kwargs):
+        """``(distributions, samples)``: the distribution each part had, given the earlier draws."""
+        dists, values = self._execute(sample_shape, seed, self._pins(value, kwargs))
+        return self._structure(dists), self._structure(values)
+
+    def log_prob_parts(self, value, name=None):
+        flat = self._flatten(value, "log_prob_parts")
+        dists, values = self._execute((), (0, 0), flat)
+        return self._structure([d.log_prob(x) for d, x in zip(dists, values)])
+
+    def log_prob(self, *args, **kwargs):
+        """``sum(log_prob_parts)``: ``log_prob(values)``, ``log_prob(v0, v1, ...)`` or by name."""
+        kwargs.pop("name", None)
+        flat = self._resolve(args, kwargs, "log_prob")
+        dists, values = self._execute((), (0, 0), flat)
+        parts = [d.log_prob(x) for d, x in zip(dists, values)]
+        total = parts[0]
+        for p in parts[1:]:
+            total = total + p
+        return total
+
+    def prob(self, *args, **kwargs):
+        return wb.exp(self.log_prob(*args, **kwargs))
+
+    def resolve_graph(self):
+        """``((name, (parent names...)), ...)`` in sampling order."""
+        return tuple((name, tuple(self._parts[j][0] for j in parents)) for name, _, parents, _ in self._parts)
+
+    def _resolve(self, args, kwargs, method):
+        names = [p[0] for p in self._parts]
+        if "value" in kwargs:
+            return self._flatten(kwargs.pop("value"), method)
+        if len(args) == 1 and not kwargs:
+            return self._flatten(args[0], method)
+        if args and kwargs:
+            raise ValueError(f"{type(self).__name__}.{method}: give the values by position or by name, not both")
+        if kwargs:
+            unknown = sorted(set(kwargs) - set(names))
+            if unknown:
+                raise ValueError(f"{type(self).__name__}.{method}: unknown part names {unknown}; the parts are {names}")
+            missing = [k for k in names if k not in kwargs]
+            if missing:
+                raise ValueError(f"{type(self).__name__}.{method}: no value for parts {missing}")
+            return [kwargs[k] for k in names]
+        return self._flatten(list(args), method)
+
+    def _pins(self, value, kwargs):
+        if value is not None and kwargs:
+            raise ValueError(f"{type(self).__name__}.sample: give `value` or keyword arguments, not both")
+        if kwargs:
+            names = [p[0] for p in self._parts]
+            unknown = sorted(set(kwargs) - set(names))
+            if unknown:
+                raise ValueError(f"{type(self).__name__}.sample: unknown part names {unknown}; the parts are {names}")
+            return [kwargs.get(k) for k in names]
+        return None if value is None else self._flatten(value, "sample", allow_missing=True)
+
+    # -- shapes and structure ------------------------------------------------------------
+    @property
+    def dtype(self):
+        return self._structure([d.dtype for d in self._single_sample_distributions()])
+
+    @property
+    def batch_shape(self):
+        return self._structure([d.batch_shape for d in self._single_sample_distributions()])
+
+    @property
+    def event_shape(self):
+        return self._structure([d.event_shape for d in self._single_sample_distributions()])
+
+    @property
+    def reparameterization_type(self):
+        return self._structure([d.reparameterization_type for d in self._single_sample_distributions()])
+
+    def is_scalar_event(self):
+        return self._structure([d.event_shape == () for d in self._single_sample_distributions()])
+
+    def is_scalar_batch(self):
+        return self._structure([d.batch_shape == () for d in self._single_sample_distributions()])
+
+    def _sample_n(self, n, seed):
+        raise NotImplementedError(f"{type(self).__name__}: use sample(), which returns one value per part")
+
+    def __getitem__(self, slices):
+        raise NotImplementedError(f"{type(self).__name__} does not support batch slicing")
+
+    def __repr__(self):
+        parts = ", ".join(f"{name}: {type(d).__name__} batch_shape={list(d.batch_shape)} "
+                          f"event_shape={list(d.event_shape)}"
+                          for (name, *_), d in zip(self._parts, self._single_sample_distributions()))
+        return f"<probability.distributions.{type(self).__name__} '{self._name}' [{parts}]>"
+
+
+class JointDistributionSequential(JointDistribution):
+    """A joint distribution from a list: each entry is a Distribution or a callable of the
+    earlier parts' values, most recent first.
+
+    >>> jd = JointDistributionSequential([
+    ...     Normal(0.0, 1.0),                        # x0
+    ...     lambda x0: Normal(x0, 1.0),              # x1 | x0
+    ...     lambda x1, x0: Normal(x0 + x1, 1.0),     # x2 | x1, x0
+    ... ])
+    >>> xs = jd.sample(4, seed=1)                    # [x0, x1, x2], each of shape (4,)
+    >>> jd.log_prob(xs).shape
+    (4,)
+    """
+
+    def __init__(self, model, validate_args=False, name=None):
+        super().__init__(list(model), validate_args, name)
+
+    def _build_parts(self, model):
+        parts = []
+        for i, maker in enumerate(model):
+            if isinstance(maker, Distribution):
+                parents = []
+            elif callable(maker):
+                names, varargs = _required_positional(maker, f"JointDistributionSequential: model[{i}]")
+                k = i if varargs else len(names)
+                if k > i:
+                    raise ValueError(f"JointDistributionSequential: model[{i}] takes {k} arguments but only "
+                                     f"{i} parts come before it")
+                parents = [i - 1 - j for j in range(k)]   # most recent first
+            else:
+                raise TypeError(f"JointDistributionSequential: model[{i}] is a {type(maker).__name__}, "
+                                "not a Distribution or a callable")
+            name = _explicit_name(maker) if isinstance(maker, Distribution) else None
+            parts.append([name, maker, parents, "positional"])
+        # names: the distribution's own, else the argument name a later part uses for it, else var<i>
+        for i, maker in enumerate(model):
+            if callable(maker) and not isinstance(maker, Distribution):
+                arg_names, _ = _required_positional(maker, "")
+                for j, arg in zip(parts[i][2], arg_names):
+                    if parts[j][0] is None:
+                        parts[j][0] = arg
+        seen = set()
+        for i, p in enumerate(parts):
+            if p[0] is None or p[0] in seen:
+                p[0] = f"var{i}"
+            seen.add(p[0])
+        return [tuple(p) for p in parts]
+
+    def _structure(self, flat):
+        return list(flat)
+
+    def _flatten(self, value, method, allow_missing=False):
+        if isinstance(value, dict):
+            names = [p[0] for p in self._parts]
+            return [value.get(k) for k in names]
+        if not isinstance(value, (list, tuple)) or len(value) != len(self._parts):
+            got = len(value) if isinstance(value, (list, tuple)) else type(value).__name__
+            raise ValueError(f"JointDistributionSequential.{method}: expected a list of {len(self._parts)} "
+                             f"values (one per part), got {got}")
+        if not allow_missing and any(v is None for v in value):
+            raise ValueError(f"JointDistributionSequential.{method}: no value part can be None")
+        return list(value)
+
+
+class JointDistributionNamed(JointDistribution):
+    """A joint distribution from a dict: each value is a Distribution or a callable whose argument
+    names are the names of the parts it depends on.
+
+    >>> jd = JointDistributionNamed(dict(
+    ...     scale=Exponential(1.0),
+    ...     y=lambda scale: Normal(0.0, scale),
+    ... ))
+    >>> draw = jd.sample(seed=1)                      # {"scale": ..., "y": ...}
+    >>> jd.log_prob(draw)                             # or jd.log_prob(scale=..., y=...)
+    """
+
+    def __init__(self, model, validate_args=False, name=None):
+        if not isinstance(model, dict):
+            raise TypeError(f"JointDistributionNamed: `model` must be a dict, got {type(model).__name__}")
+        super().__init__(dict(model), validate_args, name)
+
+    def _build_parts(self, model):
+        deps = {}
+        for key, maker in model.items():
+            if isinstance(maker, Distribution):
+                deps[key] = []
+            elif callable(maker):
+                names, varargs = _required_positional(maker, f"JointDistributionNamed: model['{key}']")
+                if varargs:
+                    raise ValueError(f"JointDistributionNamed: model['{key}'] takes *args; name its dependencies")
+                unknown = [n for n in names if n not in model]
+                if unknown:
+                    raise ValueError(f"JointDistributionNamed: model['{key}'] depends on {unknown}, which are not "
+                                     f"parts of the model {list(model)}")
+                deps[key] = names
+            else:
+                raise TypeError(f"JointDistributionNamed: model['{key}'] is a {type(maker).__name__}, "
+                                "not a Distribution or a callable")
+        # topological order, keeping the dict's order among parts that are ready
+        order, done = [], set()
+        while len(order) < len(model):
+            ready = [k for k in model if k not in done and all(d in done for d in deps[k])]
+            if not ready:
+                stuck = [k for k in model if k not in done]
+                raise ValueError(f"JointDistributionNamed: the dependencies of {stuck} form a cycle")
+            order.append(ready[0])
+            done.add(ready[0])
+        index = {k: i for i, k in enumerate(order)}
+        return [(k, model[k], [index[d] for d in deps[k]], "named") for k in order]
+
+    def _structure(self, flat):
+        by_name = {p[0]: v for p, v in zip(self._parts, flat)}
+        return {k: by_name[k] for k in self._model}
+
+    def _flatten(self, value, method, allow_missing=False):
+        if not isinstance(value, dict):
+            raise ValueError(f"JointDistributionNamed.{method}: expected a dict of values keyed by part name, "
+                             f"got {type(value).__name__}")
+        names = [p[0] for p in self._parts]
+        unknown = sorted(set(value) - set(names))
+        if unknown:
+            raise ValueError(f"JointDistributionNamed.{method}: unknown part names {unknown}; the parts are {names}")
+        if not allow_missing:
+            missing = [k for k in names if value.get(k) is None]
+            if missing:
+                raise ValueError(f"JointDistributionNamed.{method}: no value for parts {missing}")
+        return [value.get(k) for k in names]

@@ -1,0 +1,102 @@
+"""The Laplace (double exponential) distribution."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+import workbench as wb
+
+from .. import internal
+from .distribution import FULLY_REPARAMETERIZED, Distribution
+from .kullback_leibler import RegisterKL
+
+__all__ = ["Laplace"]
+
+_LOG_2 = math.log(2.0)
+
+
+def _log_cdf_laplace(z):
+    """``log`` of the standard Laplace CDF: ``z - log 2`` for ``z < 0``, else
+    ``log1p(-exp(-z) / 2)``; each branch sees only its own half of the line."""
+    return wb.where(z < 0, wb.minimum(z, 0.0) - _LOG_2, wb.log1p(-0.5 * wb.exp(-wb.maximum(z, 0.0))))
+
+
+class Laplace(Distribution):
+    """``Laplace(loc, scale)``: density ``exp(-|x - loc| / scale) / (2 scale)``.
+
+    >>> d = Laplace(loc=0.0, scale=[1.0, 2.0])
+    >>> d.stddev().numpy()
+    array([1.4142135, 2.828427 ], dtype=float32)
+    """
+
+    _param_event_ndims = {"loc": 0, "scale": 0}
+    _param_constraints = {"scale": "positive"}
+
+    def __init__(self, loc, scale, validate_args=False, allow_nan_stats=True, name="Laplace"):
+        parameters = dict(locals())
+        dtype = internal.common_dtype([loc, scale])
+        self._loc = internal.as_param(loc, "loc", dtype, "Laplace")
+        self._scale = internal.as_param(scale, "scale", dtype, "Laplace")
+        super().__init__(dtype, FULLY_REPARAMETERIZED, validate_args, allow_nan_stats, parameters, name)
+
+    @property
+    def loc(self):
+        return self._loc
+
+    @property
+    def scale(self):
+        return self._scale
+
+    def _z(self, x):
+        return (x - self._loc) / self._scale
+
+    def _sample_n(self, n, seed):
+        # u in the open interval (-1, 1), so log1p(-|u|) stays finite
+        low = float(np.nextafter(self.dtype.type(-1.0), self.dtype.type(1.0)))
+        u = wb.random.stateless_uniform((n,) + self.batch_shape, seed=seed, minval=low, maxval=1.0,
+                                        dtype=self.dtype)
+        return self._loc - self._scale * wb.sign(u) * wb.log1p(-wb.abs(u))
+
+    def _log_prob(self, x):
+        return -wb.abs(self._z(x)) - _LOG_2 - wb.log(self._scale)
+
+    def _cdf(self, x):
+        z = self._z(x)
+        return 0.5 - 0.5 * wb.sign(z) * wb.expm1(-wb.abs(z))
+
+    def _log_cdf(self, x):
+        return _log_cdf_laplace(self._z(x))
+
+    def _survival_function(self, x):
+        z = self._z(x)
+        return 0.5 + 0.5 * wb.sign(z) * wb.expm1(-wb.abs(z))
+
+    def _log_survival_function(self, x):
+        return _log_cdf_laplace(-self._z(x))
+
+    def _quantile(self, p):
+        upper = p > 0.5
+        return wb.where(upper,
+                        self._loc - self._scale * (_LOG_2 + wb.log1p(-wb.where(upper, p, 0.5))),
+                        self._loc + self._scale * wb.log(2.0 * wb.where(upper, 0.5, p)))
+
+    def _mean(self):
+        return self._loc * wb.ones_like(self._scale)
+
+    def _mode(self):
+        return self._mean()
+
+    def _stddev(self):
+        return math.sqrt(2.0) * self._scale * wb.ones_like(self._loc)
+
+    def _entropy(self):
+        return _LOG_2 + 1.0 + wb.log(self._scale) * wb.ones_like(self._loc)
+
+
+@RegisterKL(Laplace, Laplace)
+def _kl_laplace_laplace(a, b, name=None):
+    distance = wb.abs(a.loc - b.loc)
+    ratio = a.scale / b.scale
+    return -wb.log(ratio) - 1.0 + distance / b.scale + ratio * wb.exp(-distance / a.scale)

@@ -1,0 +1,98 @@
+"""The log-normal distribution: ``exp(X)`` for ``X ~ Normal(loc, scale)``."""
+
+from __future__ import annotations
+
+import math
+
+import workbench as wb
+
+from .. import internal
+from .distribution import FULLY_REPARAMETERIZED, Distribution
+from .kullback_leibler import RegisterKL
+from .normal import _kl_normal_normal
+
+__all__ = ["LogNormal"]
+
+_HALF_LOG_TWO_PI = 0.5 * math.log(2.0 * math.pi)
+
+
+class LogNormal(Distribution):
+    """``LogNormal(loc, scale)``: ``log(x)`` is ``Normal(loc, scale)``; density
+    ``exp(-((log x - loc) / scale)**2 / 2) / (x scale sqrt(2 pi))`` on ``x > 0``.
+
+    >>> d = LogNormal(loc=0.0, scale=[0.5, 1.0])
+    >>> d.batch_shape, d.sample(3, seed=1).shape
+    ((2,), (3, 2))
+    """
+
+    _param_event_ndims = {"loc": 0, "scale": 0}
+    _param_constraints = {"scale": "positive"}
+    _support = "nonnegative"
+
+    def __init__(self, loc, scale, validate_args=False, allow_nan_stats=True, name="LogNormal"):
+        parameters = dict(locals())
+        dtype = internal.common_dtype([loc, scale])
+        self._loc = internal.as_param(loc, "loc", dtype, "LogNormal")
+        self._scale = internal.as_param(scale, "scale", dtype, "LogNormal")
+        super().__init__(dtype, FULLY_REPARAMETERIZED, validate_args, allow_nan_stats, parameters, name)
+
+    @property
+    def loc(self):
+        return self._loc
+
+    @property
+    def scale(self):
+        return self._scale
+
+    def _log_x(self, x):
+        # log x, with x <= 0 sent to -inf (density and CDF 0) without NaN gradients
+        positive = x > 0
+        return positive, wb.log(wb.where(positive, x, 1.0))
+
+    def _sample_n(self, n, seed):
+        eps = wb.random.stateless_normal((n,) + self.batch_shape, seed=seed, dtype=self.dtype)
+        return wb.exp(self._loc + self._scale * eps)
+
+    def _log_prob(self, x):
+        positive, log_x = self._log_x(x)
+        z = (log_x - self._loc) / self._scale
+        lp = -0.5 * z * z - wb.log(self._scale) - _HALF_LOG_TWO_PI - log_x
+        return wb.where(positive, lp, float("-inf"))
+
+    def _z_or_minus_inf(self, x):
+        positive, log_x = self._log_x(x)
+        return wb.where(positive, (log_x - self._loc) / self._scale, float("-inf"))
+
+    def _cdf(self, x):
+        return wb.math.ndtr(self._z_or_minus_inf(x))
+
+    def _log_cdf(self, x):
+        return wb.math.log_ndtr(self._z_or_minus_inf(x))
+
+    def _survival_function(self, x):
+        return wb.math.ndtr(-self._z_or_minus_inf(x))
+
+    def _log_survival_function(self, x):
+        return wb.math.log_ndtr(-self._z_or_minus_inf(x))
+
+    def _quantile(self, p):
+        return wb.exp(self._loc + self._scale * wb.math.ndtri(p))
+
+    def _mean(self):
+        return wb.exp(self._loc + 0.5 * wb.square(self._scale))
+
+    def _variance(self):
+        s2 = wb.square(self._scale)
+        return wb.expm1(s2) * wb.exp(2.0 * self._loc + s2)
+
+    def _mode(self):
+        return wb.exp(self._loc - wb.square(self._scale))
+
+    def _entropy(self):
+        return self._loc + 0.5 + _HALF_LOG_TWO_PI + wb.log(self._scale)
+
+
+@RegisterKL(LogNormal, LogNormal)
+def _kl_lognormal_lognormal(a, b, name=None):
+    # KL is invariant under the common bijection exp: it is the KL of the underlying Normals
+    return _kl_normal_normal(a, b)

@@ -1,0 +1,166 @@
+"""TransformedDistribution: the distribution of ``bijector.forward(X)`` for ``X ~ distribution``."""
+
+from __future__ import annotations
+
+import workbench as wb
+
+from .. import internal
+from .distribution import Distribution
+
+__all__ = ["TransformedDistribution"]
+
+
+class TransformedDistribution(Distribution):
+    """``Y = bijector.forward(X)``, ``X ~ distribution``; ``log p(y) = log p_X(f^{-1}(y)) + log|det J_{f^{-1}}(y)|``.
+
+    The event shape is ``bijector.forward_event_shape(distribution.event_shape)``; the batch
+    shape broadcasts the distribution's with the bijector's parameters' (``Shift([1., 2.])`` on a
+    scalar Normal is a batch of two). ``cdf``/``quantile`` need a monotone scalar bijector;
+    ``mean`` and ``entropy`` need an affine one (constant Jacobian).
+
+    >>> log_normal = TransformedDistribution(Normal(0.0, 1.0), probability.bijectors.Exp())
+    >>> y = log_normal.sample(3, seed=1)
+    >>> log_normal.log_prob(y).shape
+    (3,)
+    """
+
+    def __init__(self, distribution, bijector, kwargs_split_fn=None, validate_args=False, parameters=None,
+                 name=None):
+        parameters = dict(locals()) if parameters is None else parameters
+        from ..bijectors.bijector import Bijector
+        if not isinstance(distribution, Distribution):
+            raise TypeError(f"TransformedDistribution: `distribution` must be a Distribution, got "
+                            f"{type(distribution).__name__}")
+        if not isinstance(bijector, Bijector):
+            raise TypeError(f"TransformedDistribution: `bijector` must be a Bijector, got {type(bijector).__name__}")
+        base_ndims = len(distribution.event_shape)
+        if base_ndims < bijector.forward_min_event_ndims:
+            raise ValueError(
+                f"TransformedDistribution: bijector {bijector.name} acts on events of at least "
+                f"{bijector.forward_min_event_ndims} dims, but `distribution` has event_shape "
+                f"{list(distribution.event_shape)}; wrap it in Independent(distribution, "
+                f"reinterpreted_batch_ndims={bijector.forward_min_event_ndims - base_ndims}) first")
+        self._distribution = distribution
+        self._bijector = bijector
+        super().__init__(distribution.dtype, distribution.reparameterization_type, validate_args,
+                         distribution.allow_nan_stats, parameters, name or bijector.name + distribution.name)
+
+    @property
+    def distribution(self):
+        return self._distribution
+
+    @property
+    def bijector(self):
+        return self._bijector
+
+    @property
+    def trainable_variables(self):
+        from ..bijectors.bijector import _variables
+        return tuple(v for v in _variables([vars(self._distribution), self._bijector], set()) if v.trainable)
+
+    # -- shapes --------------------------------------------------------------
+    def _base_event_ndims(self):
+        return len(self._distribution.event_shape)
+
+    def _event_shape(self):
+        return self._bijector.forward_event_shape(self._distribution.event_shape)
+
+    def _batch_shape(self):
+        return internal.broadcast_shapes(self._distribution.batch_shape,
+                                         self._bijector.experimental_batch_shape(self._base_event_ndims()))
+
+    def _value_dtype(self):
+        return self._distribution._value_dtype()
+
+    # -- sampling: keep the bijector's output object, so log_prob(sample) finds its base draw ----
+    def sample(self, sample_shape=(), seed=None, name=None):
+        shape = internal.shape_tuple(sample_shape)
+        batch, base_batch = self.batch_shape, self._distribution.batch_shape
+        lead = len(batch) - len(base_batch)
+        if batch[lead:] != base_batch:
+            raise NotImplementedError(
+                f"TransformedDistribution.sample: the bijector's batch shape broadcasts the base batch "
+                f"{list(base_batch)} to {list(batch)} inside its dims; give the base distribution the full "
+                "batch shape")
+        # the dims the bijector adds get independent base draws, not one draw broadcast
+        x = self._distribution.sample(shape + batch[:lead], seed=seed)
+        return self._bijector.forward(x)
+
+    def _sample_n(self, n, seed):
+        return self.sample((n,), seed=seed)
+
+    # -- densities -----------------------------------------------------------
+    def _log_prob(self, y):
+        x = self._bijector.inverse(y)
+        ildj = self._bijector.inverse_log_det_jacobian(y, event_ndims=len(self.event_shape))
+        return self._distribution.log_prob(x) + ildj
+
+    def _direction(self, method):
+        if self.event_shape != () or self._base_event_ndims() != 0:
+            raise NotImplementedError(f"TransformedDistribution.{method} needs scalar events "
+                                      f"(event_shape is {list(self.event_shape)})")
+        try:
+            return self._bijector._is_increasing()
+        except NotImplementedError:
+            raise NotImplementedError(f"TransformedDistribution.{method}: bijector {self._bijector.name} is not "
+                                      "a monotone scalar map") from None
+
+    def _pick(self, increasing, if_increasing, if_decreasing):
+        """``if_increasing()`` where the bijector increases, ``if_decreasing()`` elsewhere."""
+        if isinstance(increasing, bool):
+            return if_increasing() if increasing else if_decreasing()
+        return wb.where(increasing, if_increasing(), if_decreasing())
+
+    def _cdf(self, y):
+        inc = self._direction("cdf")
+        x = self._bijector.inverse(y)
+        return self._pick(inc, lambda: self._distribution.cdf(x), lambda: self._distribution.survival_function(x))
+
+    def _log_cdf(self, y):
+        inc = self._direction("log_cdf")
+        x = self._bijector.inverse(y)
+        return self._pick(inc, lambda: self._distribution.log_cdf(x),
+                          lambda: self._distribution.log_survival_function(x))
+
+    def _survival_function(self, y):
+        inc = self._direction("survival_function")
+        x = self._bijector.inverse(y)
+        return self._pick(inc, lambda: self._distribution.survival_function(x), lambda: self._distribution.cdf(x))
+
+    def _log_survival_function(self, y):
+        inc = self._direction("log_survival_function")
+        x = self._bijector.inverse(y)
+        return self._pick(inc, lambda: self._distribution.log_survival_function(x),
+                          lambda: self._distribution.log_cdf(x))
+
+    def _quantile(self, p):
+        inc = self._direction("quantile")
+        return self._pick(inc, lambda: self._bijector.forward(self._distribution.quantile(p)),
+                          lambda: self._bijector.forward(self._distribution.quantile(1.0 - p)))
+
+    # -- statistics (affine bijectors only) ----------------------------------------
+    def _require_affine(self, method):
+        if not self._bijector.is_constant_jacobian:
+            raise NotImplementedError(
+                f"TransformedDistribution.{method} is implemented only for affine bijectors (a constant "
+                f"Jacobian); bijector {self._bijector.name} ({type(self._bijector).__name__}) is not affine")
+
+    def _mean(self):
+        self._require_affine("mean")
+        return self._bijector.forward(self._distribution.mean())
+
+    def _entropy(self):
+        # H[f(X)] = H[X] + log|det J_f|, and the log-det is the same everywhere
+        self._require_affine("entropy")
+        base = self._distribution
+        x = wb.zeros(base.batch_shape + base.event_shape, dtype=base.dtype)
+        return base.entropy() + self._bijector.forward_log_det_jacobian(x, event_ndims=self._base_event_ndims())
+
+    # -- structure -------------------------------------------------------------------
+    def __getitem__(self, slices):
+        if self._bijector.experimental_batch_shape(self._base_event_ndims()) != ():
+            raise NotImplementedError("TransformedDistribution: batch slicing with a bijector that has a batch "
+                                      "shape is not supported; slice the base distribution and the bijector's "
+                                      "parameters")
+        return TransformedDistribution(self._distribution[slices], self._bijector,
+                                       validate_args=self._validate_args, name=self._name)
