@@ -86,3 +86,30 @@ def split_seed(seed, n=2, salt=""):
     key += [ord(c) for c in salt]
     state = np.random.SeedSequence(key).generate_state(2 * n, dtype=np.uint32).astype(np.int64)
     return [(int(state[2 * i]), int(state[2 * i + 1])) for i in range(n)]
+
+
+# ---------------------------------------------------------------------------
+# x * log(y) forms whose derivative in x stays log(y) at x = 0 (TF's xlogy has 0 there, which
+# is wrong for densities like xlogy(concentration - 1, x) at concentration 1)
+
+
+def mul_no_nan(a, b):
+    """``a * b``, but 0 where ``b`` is 0 even if ``a`` is infinite (TF's ``multiply_no_nan``)."""
+    zero = wb.zeros_like(b)
+    return wb.where(wb.equal(b, zero), zero, a * b)
+
+
+def xlogy(x, y):
+    """``x * log(y)``, 0 where both are 0. Unlike ``wb.math.xlogy`` (whose derivative in ``x``
+    is 0 at ``x = 0``, as TF's), the derivative in ``x`` is ``log(y)`` wherever ``y > 0``,
+    which gradients with respect to counts and concentrations need."""
+    pos = y > 0
+    safe = wb.where(pos, y, wb.ones_like(y))
+    return wb.where(pos, x * wb.log(safe), wb.math.xlogy(x, y))
+
+
+def xlog1py(x, y):
+    """``x * log1p(y)``, 0 where ``x`` is 0 and ``y`` is -1 (derivatives as :func:`xlogy`)."""
+    pos = y > -1
+    safe = wb.where(pos, y, wb.zeros_like(y))
+    return wb.where(pos, x * wb.log1p(safe), wb.math.xlog1py(x, y))

@@ -442,3 +442,14 @@ def test_variables_as_parameters():
 def _digamma(x):
     from scipy.special import digamma
     return digamma(x)
+
+
+def test_gradients_at_concentration_one_are_exact():
+    # x**(c-1): d/dc log p = log x also at c = 1 (TF's xlogy would give 0 there)
+    import probability
+    from gradients import check_gradients
+    tfd = probability.distributions
+    x = wb.constant(np.array([0.3, 0.6]))
+    check_gradients(lambda c: tfd.Gamma(c, wb.constant(np.array([2.0, 2.0]))).log_prob(x),
+                    [np.array([1.0, 1.0])], order=1, modes=("rev",))
+    check_gradients(lambda c: tfd.Beta(c, c).log_prob(x), [np.array([1.0, 1.0])], order=1, modes=("rev",))

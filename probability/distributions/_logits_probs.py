@@ -11,28 +11,7 @@ from __future__ import annotations
 import workbench as wb
 
 from .. import internal
-
-
-def mul_no_nan(a, b):
-    """``a * b``, but 0 where ``b`` is 0 even if ``a`` is infinite (TF's ``multiply_no_nan``)."""
-    zero = wb.zeros_like(b)
-    return wb.where(wb.equal(b, zero), zero, a * b)
-
-
-def xlogy(x, y):
-    """``x * log(y)``, 0 where both are 0. Unlike ``wb.math.xlogy`` (whose derivative in ``x``
-    is 0 at ``x = 0``, as TF's), the derivative in ``x`` is ``log(y)`` wherever ``y > 0``,
-    which gradients with respect to counts and concentrations need."""
-    pos = y > 0
-    safe = wb.where(pos, y, wb.ones_like(y))
-    return wb.where(pos, x * wb.log(safe), wb.math.xlogy(x, y))
-
-
-def xlog1py(x, y):
-    """``x * log1p(y)``, 0 where ``x`` is 0 and ``y`` is -1 (derivatives as :func:`xlogy`)."""
-    pos = y > -1
-    safe = wb.where(pos, y, wb.zeros_like(y))
-    return wb.where(pos, x * wb.log1p(safe), wb.math.xlog1py(x, y))
+from ..internal import mul_no_nan, xlog1py, xlogy
 
 
 class LogitsProbs:

@@ -6,7 +6,8 @@ import numpy as np
 
 import workbench as wb
 
-from ._logits_probs import LogitsProbs, mul_no_nan, xlog1py, xlogy
+from ..internal import mul_no_nan, xlog1py, xlogy
+from ._logits_probs import LogitsProbs
 from .distribution import NOT_REPARAMETERIZED, Distribution
 from .kullback_leibler import RegisterKL
 

@@ -63,7 +63,7 @@ class Beta(Distribution):
 
     def _log_prob(self, x):
         c1, c0 = self._concentration1, self._concentration0
-        lp = wb.math.xlogy(c1 - 1.0, x) + wb.math.xlog1py(c0 - 1.0, -x) - wb.math.lbeta(c1, c0)
+        lp = internal.xlogy(c1 - 1.0, x) + internal.xlog1py(c0 - 1.0, -x) - wb.math.lbeta(c1, c0)
         if self._force_probs_to_zero_outside_support:
             return wb.where((x >= 0) & (x <= 1), lp, float("-inf"))
         return lp

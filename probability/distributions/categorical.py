@@ -7,7 +7,8 @@ import numpy as np
 import workbench as wb
 from workbench.core import Tensor
 
-from ._logits_probs import LogitsProbs, mul_no_nan
+from ..internal import mul_no_nan
+from ._logits_probs import LogitsProbs
 from .distribution import NOT_REPARAMETERIZED, Distribution
 from .kullback_leibler import RegisterKL
 

@@ -7,7 +7,7 @@ import numpy as np
 import workbench as wb
 
 from .. import internal
-from ._logits_probs import xlogy
+from ..internal import xlogy
 from .distribution import FULLY_REPARAMETERIZED, Distribution
 from .kullback_leibler import RegisterKL
 

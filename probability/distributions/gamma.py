@@ -77,7 +77,7 @@ class Gamma(Distribution):
 
     def _log_prob(self, x):
         c = self._concentration
-        lp = (wb.math.xlogy(c - 1.0, x) - self.rate_parameter() * x
+        lp = (internal.xlogy(c - 1.0, x) - self.rate_parameter() * x
               - wb.lgamma(c) + c * self.log_rate_parameter())
         if self._force_probs_to_zero_outside_support:
             return wb.where(x >= 0, lp, float("-inf"))

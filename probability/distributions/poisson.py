@@ -5,7 +5,7 @@ from __future__ import annotations
 import workbench as wb
 
 from .. import internal
-from ._logits_probs import xlogy
+from ..internal import xlogy
 from .distribution import NOT_REPARAMETERIZED, Distribution
 
 __all__ = ["Poisson"]
