@@ -8,8 +8,7 @@ import numpy as np
 
 import workbench as wb
 
-from .. import internal
-from .distribution import FULLY_REPARAMETERIZED, Distribution
+from ._loc_scale import LocScaleDistribution
 from .kullback_leibler import RegisterKL
 
 __all__ = ["Cauchy"]
@@ -44,7 +43,7 @@ def _standard_log_cdf(z):
                     wb.where(z > 1.0, wb.log1p(-atan_tail(z) / math.pi), wb.log(middle)))
 
 
-class Cauchy(Distribution):
+class Cauchy(LocScaleDistribution):
     """``Cauchy(loc, scale)``: density ``1 / (pi scale (1 + ((x - loc) / scale)**2))``.
 
     The mean, variance and standard deviation do not exist: NaN with
@@ -55,26 +54,8 @@ class Cauchy(Distribution):
     ((2,), (5, 2))
     """
 
-    _param_event_ndims = {"loc": 0, "scale": 0}
-    _param_constraints = {"scale": "positive"}
-
     def __init__(self, loc, scale, validate_args=False, allow_nan_stats=True, name="Cauchy"):
-        parameters = dict(locals())
-        dtype = internal.common_dtype([loc, scale])
-        self._loc = internal.as_param(loc, "loc", dtype, "Cauchy")
-        self._scale = internal.as_param(scale, "scale", dtype, "Cauchy")
-        super().__init__(dtype, FULLY_REPARAMETERIZED, validate_args, allow_nan_stats, parameters, name)
-
-    @property
-    def loc(self):
-        return self._loc
-
-    @property
-    def scale(self):
-        return self._scale
-
-    def _z(self, x):
-        return (x - self._loc) / self._scale
+        super().__init__(loc, scale, validate_args, allow_nan_stats, name)
 
     def _sample_n(self, n, seed):
         u = wb.random.stateless_uniform((n,) + self.batch_shape, seed=seed, dtype=self.dtype)

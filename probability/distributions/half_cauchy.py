@@ -6,16 +6,15 @@ import math
 
 import workbench as wb
 
-from .. import internal
 from .cauchy import atan_tail, log1psquare
-from .distribution import FULLY_REPARAMETERIZED, Distribution
+from ._loc_scale import LocScaleDistribution
 
 __all__ = ["HalfCauchy"]
 
 _LOG_2_OVER_PI = math.log(2.0 / math.pi)
 
 
-class HalfCauchy(Distribution):
+class HalfCauchy(LocScaleDistribution):
     """``HalfCauchy(loc, scale)``: density ``2 / (pi scale (1 + ((x - loc) / scale)**2))`` for
     ``x >= loc``, zero below (``log_prob`` is ``-inf`` there, as in TFP).
 
@@ -27,23 +26,8 @@ class HalfCauchy(Distribution):
     ((2,), (5, 2))
     """
 
-    _param_event_ndims = {"loc": 0, "scale": 0}
-    _param_constraints = {"scale": "positive"}
-
     def __init__(self, loc, scale, validate_args=False, allow_nan_stats=True, name="HalfCauchy"):
-        parameters = dict(locals())
-        dtype = internal.common_dtype([loc, scale])
-        self._loc = internal.as_param(loc, "loc", dtype, "HalfCauchy")
-        self._scale = internal.as_param(scale, "scale", dtype, "HalfCauchy")
-        super().__init__(dtype, FULLY_REPARAMETERIZED, validate_args, allow_nan_stats, parameters, name)
-
-    @property
-    def loc(self):
-        return self._loc
-
-    @property
-    def scale(self):
-        return self._scale
+        super().__init__(loc, scale, validate_args, allow_nan_stats, name)
 
     def _check_support(self, x, method):
         below = (x < self._loc).numpy()

@@ -8,8 +8,7 @@ import numpy as np
 
 import workbench as wb
 
-from .. import internal
-from .distribution import FULLY_REPARAMETERIZED, Distribution
+from ._loc_scale import LocScaleDistribution
 from .kullback_leibler import RegisterKL
 
 __all__ = ["Laplace"]
@@ -23,7 +22,7 @@ def _log_cdf_laplace(z):
     return wb.where(z < 0, wb.minimum(z, 0.0) - _LOG_2, wb.log1p(-0.5 * wb.exp(-wb.maximum(z, 0.0))))
 
 
-class Laplace(Distribution):
+class Laplace(LocScaleDistribution):
     """``Laplace(loc, scale)``: density ``exp(-|x - loc| / scale) / (2 scale)``.
 
     >>> d = Laplace(loc=0.0, scale=[1.0, 2.0])
@@ -31,26 +30,8 @@ class Laplace(Distribution):
     array([1.4142135, 2.828427 ], dtype=float32)
     """
 
-    _param_event_ndims = {"loc": 0, "scale": 0}
-    _param_constraints = {"scale": "positive"}
-
     def __init__(self, loc, scale, validate_args=False, allow_nan_stats=True, name="Laplace"):
-        parameters = dict(locals())
-        dtype = internal.common_dtype([loc, scale])
-        self._loc = internal.as_param(loc, "loc", dtype, "Laplace")
-        self._scale = internal.as_param(scale, "scale", dtype, "Laplace")
-        super().__init__(dtype, FULLY_REPARAMETERIZED, validate_args, allow_nan_stats, parameters, name)
-
-    @property
-    def loc(self):
-        return self._loc
-
-    @property
-    def scale(self):
-        return self._scale
-
-    def _z(self, x):
-        return (x - self._loc) / self._scale
+        super().__init__(loc, scale, validate_args, allow_nan_stats, name)
 
     def _sample_n(self, n, seed):
         # u in the open interval (-1, 1), so log1p(-|u|) stays finite

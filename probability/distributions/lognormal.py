@@ -6,8 +6,7 @@ import math
 
 import workbench as wb
 
-from .. import internal
-from .distribution import FULLY_REPARAMETERIZED, Distribution
+from ._loc_scale import LocScaleDistribution
 from .kullback_leibler import RegisterKL
 from .normal import _kl_normal_normal
 
@@ -16,7 +15,7 @@ __all__ = ["LogNormal"]
 _HALF_LOG_TWO_PI = 0.5 * math.log(2.0 * math.pi)
 
 
-class LogNormal(Distribution):
+class LogNormal(LocScaleDistribution):
     """``LogNormal(loc, scale)``: ``log(x)`` is ``Normal(loc, scale)``; density
     ``exp(-((log x - loc) / scale)**2 / 2) / (x scale sqrt(2 pi))`` on ``x > 0``.
 
@@ -30,19 +29,7 @@ class LogNormal(Distribution):
     _support = "nonnegative"
 
     def __init__(self, loc, scale, validate_args=False, allow_nan_stats=True, name="LogNormal"):
-        parameters = dict(locals())
-        dtype = internal.common_dtype([loc, scale])
-        self._loc = internal.as_param(loc, "loc", dtype, "LogNormal")
-        self._scale = internal.as_param(scale, "scale", dtype, "LogNormal")
-        super().__init__(dtype, FULLY_REPARAMETERIZED, validate_args, allow_nan_stats, parameters, name)
-
-    @property
-    def loc(self):
-        return self._loc
-
-    @property
-    def scale(self):
-        return self._scale
+        super().__init__(loc, scale, validate_args, allow_nan_stats, name)
 
     def _log_x(self, x):
         # log x, with x <= 0 sent to -inf (density and CDF 0) without NaN gradients

@@ -6,8 +6,7 @@ import math
 
 import workbench as wb
 
-from .. import internal
-from .distribution import FULLY_REPARAMETERIZED, Distribution
+from ._loc_scale import LocScaleDistribution
 from .kullback_leibler import RegisterKL
 
 _HALF_LOG_TWO_PI = 0.5 * math.log(2.0 * math.pi)
@@ -15,7 +14,7 @@ _HALF_LOG_TWO_PI = 0.5 * math.log(2.0 * math.pi)
 __all__ = ["Normal"]
 
 
-class Normal(Distribution):
+class Normal(LocScaleDistribution):
     """``Normal(loc, scale)``: density ``exp(-((x - loc) / scale)**2 / 2) / (scale * sqrt(2 pi))``.
 
     >>> d = Normal(loc=0.0, scale=[1.0, 2.0])
@@ -23,26 +22,8 @@ class Normal(Distribution):
     ((2,), (5, 2))
     """
 
-    _param_event_ndims = {"loc": 0, "scale": 0}
-    _param_constraints = {"scale": "positive"}
-
     def __init__(self, loc, scale, validate_args=False, allow_nan_stats=True, name="Normal"):
-        parameters = dict(locals())
-        dtype = internal.common_dtype([loc, scale])
-        self._loc = internal.as_param(loc, "loc", dtype, "Normal")
-        self._scale = internal.as_param(scale, "scale", dtype, "Normal")
-        super().__init__(dtype, FULLY_REPARAMETERIZED, validate_args, allow_nan_stats, parameters, name)
-
-    @property
-    def loc(self):
-        return self._loc
-
-    @property
-    def scale(self):
-        return self._scale
-
-    def _z(self, x):
-        return (x - self._loc) / self._scale
+        super().__init__(loc, scale, validate_args, allow_nan_stats, name)
 
     def _sample_n(self, n, seed):
         eps = wb.random.stateless_normal((n,) + self.batch_shape, seed=seed, dtype=self.dtype)
