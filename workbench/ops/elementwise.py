@@ -409,11 +409,10 @@ def where(condition, x=None, y=None, name=None):
         raise TypeError(f"where: condition must be bool, got {c.dtype}")
     x, y = core.binary_arrays(x, y, "where")
     try:
-        np.broadcast_shapes(c.shape, x.shape, y.shape)
+        return core.apply(_where_op, (c, x, y))
     except ValueError:
         raise ValueError(f"where: shapes condition={c.shape}, x={x.shape}, y={y.shape} "
                          "are not broadcast-compatible") from None
-    return core.apply(_where_op, (c, x, y))
 
 
 def _cast_fwd(xp, x, dtype):

@@ -1,0 +1,29 @@
+"""Markov chain Monte Carlo with TensorFlow Probability's API (``tfp.mcmc``), eager on workbench tensors.
+
+Kernels take a ``target_log_prob_fn(*state_parts)`` that returns one log-density
+per chain; gradients come from ``wb.GradientTape``. States carry leading chain
+dimensions, so many chains run as one batch.
+
+>>> import workbench as wb
+>>> from probability import mcmc
+>>> kernel = mcmc.HamiltonianMonteCarlo(lambda x: -0.5 * wb.reduce_sum(x * x, axis=-1),
+...                                     step_size=0.5, num_leapfrog_steps=4)
+>>> samples, is_accepted = mcmc.sample_chain(200, wb.zeros([4, 2]), kernel=kernel, num_burnin_steps=100,
+...     trace_fn=lambda _, kr: kr.is_accepted, seed=(0, 1))
+>>> samples.shape
+(200, 4, 2)
+"""
+
+from .diagnostics import *  # noqa: F401,F403
+from .hmc import *  # noqa: F401,F403
+from .kernel import TransitionKernel
+from .metropolis_hastings import *  # noqa: F401,F403
+from .nuts import *  # noqa: F401,F403
+from .random_walk_metropolis import *  # noqa: F401,F403
+from .sample import *  # noqa: F401,F403
+from .step_size_adaptation import *  # noqa: F401,F403
+from . import diagnostics, hmc, metropolis_hastings, nuts, random_walk_metropolis, sample, \
+    step_size_adaptation  # noqa: F401
+
+__all__ = (["TransitionKernel"] + diagnostics.__all__ + hmc.__all__ + metropolis_hastings.__all__
+           + nuts.__all__ + random_walk_metropolis.__all__ + sample.__all__ + step_size_adaptation.__all__)

@@ -1,0 +1,75 @@
+"""sample_chain: run a transition kernel and collect states and traced kernel results."""
+
+from __future__ import annotations
+
+import collections
+
+from . import internal
+
+__all__ = ["sample_chain", "StatesAndTrace", "CheckpointableStatesAndTrace"]
+
+StatesAndTrace = collections.namedtuple("StatesAndTrace", ["all_states", "trace"])
+CheckpointableStatesAndTrace = collections.namedtuple(
+    "CheckpointableStatesAndTrace", ["all_states", "trace", "final_kernel_results"])
+
+
+def _trace_kernel_results(current_state, kernel_results):
+    return kernel_results
+
+
+def sample_chain(num_results, current_state, previous_kernel_results=None, kernel=None, num_burnin_steps=0,
+                 num_steps_between_results=0, trace_fn=_trace_kernel_results, return_final_kernel_results=False,
+                 parallel_iterations=10, seed=None, name=None):
+    """Run ``kernel`` from ``current_state`` and return ``num_results`` states (TFP's ``sample_chain``).
+
+    The chain takes ``num_burnin_steps`` steps that are not kept, then keeps one
+    state out of every ``num_steps_between_results + 1`` steps. States are stacked
+    along a new leading axis: a state of shape ``[num_chains, d]`` gives samples of
+    shape ``[num_results, num_chains, d]`` (a list state gives a list).
+
+    ``trace_fn(current_state, kernel_results)`` picks what to record for each kept
+    step (default: the whole kernel results); its output is stacked leaf-wise.
+
+    Returns ``StatesAndTrace(all_states, trace)``; only ``all_states`` when
+    ``trace_fn`` is None; ``CheckpointableStatesAndTrace(all_states, trace,
+    final_kernel_results)`` with ``return_final_kernel_results=True``. The same
+    ``seed`` gives the same chain (each step gets its own seed split from it).
+
+    >>> kernel = HamiltonianMonteCarlo(lambda x: -0.5 * x * x, step_size=0.5, num_leapfrog_steps=3)
+    >>> samples, is_accepted = sample_chain(100, wb.zeros([4]), kernel=kernel, num_burnin_steps=50,
+    ...     trace_fn=lambda _, kr: kr.is_accepted, seed=(1, 2))
+    >>> samples.shape, is_accepted.shape
+    ((100, 4), (100, 4))
+    """
+    if kernel is None:
+        raise ValueError("sample_chain: `kernel` must be given (a TransitionKernel)")
+    num_results = int(num_results)
+    num_burnin_steps = int(num_burnin_steps)
+    num_steps_between_results = int(num_steps_between_results)
+    if num_results < 1:
+        raise ValueError(f"sample_chain: num_results must be at least 1, got {num_results}")
+    if num_burnin_steps < 0 or num_steps_between_results < 0:
+        raise ValueError("sample_chain: num_burnin_steps and num_steps_between_results must be >= 0")
+    state = internal.like_input(internal.float_parts(current_state, "sample_chain"), current_state)
+    kernel_results = kernel.bootstrap_results(state) if previous_kernel_results is None \
+        else previous_kernel_results
+
+    total = num_burnin_steps + 1 + (num_results - 1) * (num_steps_between_results + 1)
+    step_seeds = internal.seed_stream(seed, total, "sample_chain")
+    states, traces = [], []
+    step = 0
+    for i in range(num_results):
+        for _ in range((num_burnin_steps if i == 0 else num_steps_between_results) + 1):
+            state, kernel_results = kernel.one_step(state, kernel_results, seed=step_seeds[step])
+            step += 1
+        states.append(internal.as_list(state))
+        if trace_fn is not None:
+            traces.append(trace_fn(state, kernel_results))
+
+    all_states = internal.like_input(internal.stack_structure(states), current_state)
+    if trace_fn is None and not return_final_kernel_results:
+        return all_states
+    trace = internal.stack_structure(traces) if trace_fn is not None else None
+    if return_final_kernel_results:
+        return CheckpointableStatesAndTrace(all_states, trace, kernel_results)
+    return StatesAndTrace(all_states, trace)

@@ -1,0 +1,253 @@
+"""Step-size adaptation for HMC-like kernels: a simple multiplicative rule and dual averaging.
+
+Both wrap an inner kernel whose results carry a step size and a
+``log_accept_ratio`` (``HamiltonianMonteCarlo``, ``NoUTurnSampler``). Before
+each inner step the adapted step size is written into the inner results, so
+the inner kernel uses it; after ``num_adaptation_steps`` steps it is frozen.
+
+The acceptance probability is averaged over chains (``log(mean(exp(.)))``)
+down to the shape of the step size: a scalar step size adapts to the mean over
+all chains, a per-chain step size (e.g. shape ``[num_chains, 1]`` for a state
+``[num_chains, d]``) adapts each chain on its own.
+"""
+
+from __future__ import annotations
+
+import collections
+import math
+
+import numpy as np
+
+import workbench as wb
+
+from . import internal
+from .kernel import TransitionKernel
+
+__all__ = ["SimpleStepSizeAdaptation", "SimpleStepSizeAdaptationResults",
+           "DualAveragingStepSizeAdaptation", "DualAveragingStepSizeAdaptationResults",
+           "hmc_like_step_size_getter_fn", "hmc_like_step_size_setter_fn",
+           "hmc_like_log_accept_prob_getter_fn"]
+
+SimpleStepSizeAdaptationResults = collections.namedtuple(
+    "SimpleStepSizeAdaptationResults",
+    ["inner_results", "target_accept_prob", "adaptation_rate", "step", "new_step_size"])
+
+DualAveragingStepSizeAdaptationResults = collections.namedtuple(
+    "DualAveragingStepSizeAdaptationResults",
+    ["inner_results", "target_accept_prob", "shrinkage_target", "exploration_shrinkage",
+     "step_count_smoothing", "decay_rate", "error_sum", "log_averaging_step", "step", "new_step_size",
+     "num_adaptation_steps"])
+
+
+def hmc_like_step_size_getter_fn(kernel_results):
+    """The step size in HMC results (inside ``accepted_results``) or NUTS results."""
+    inner = getattr(kernel_results, "accepted_results", kernel_results)
+    if not hasattr(inner, "step_size"):
+        raise TypeError(f"step-size adaptation: the inner kernel's results ({type(kernel_results).__name__}) "
+                        "have no `step_size`; pass step_size_getter_fn and step_size_setter_fn")
+    return inner.step_size
+
+
+def hmc_like_step_size_setter_fn(kernel_results, new_step_size):
+    """HMC or NUTS results with the step size replaced."""
+    if hasattr(kernel_results, "accepted_results"):
+        return kernel_results._replace(
+            accepted_results=kernel_results.accepted_results._replace(step_size=new_step_size))
+    return kernel_results._replace(step_size=new_step_size)
+
+
+def hmc_like_log_accept_prob_getter_fn(kernel_results):
+    """``log_accept_ratio`` of the step, per chain."""
+    return kernel_results.log_accept_ratio
+
+
+def _reduce_log_accept_prob(log_accept_prob, state_parts, step_size):
+    """Average the acceptance probability over the chain dimensions the step size does not have,
+    shaped to broadcast against the step size (TFP's rule)."""
+    num_reduce = min(log_accept_prob.ndim, max(state_parts[0].ndim - step_size.ndim, 0))
+    reduced = internal.log_mean_exp(log_accept_prob, list(range(num_reduce)))
+    if reduced.ndim > step_size.ndim:
+        reduced = internal.log_mean_exp(reduced, list(range(step_size.ndim, reduced.ndim)))
+    extra = step_size.ndim - reduced.ndim
+    return wb.reshape(reduced, tuple(reduced.shape) + (1,) * extra) if extra > 0 else reduced
+
+
+class _StepSizeAdaptation(TransitionKernel):
+    """Shared plumbing: the inner kernel, getters and setters, multi-part step sizes."""
+
+    def __init__(self, inner_kernel, num_adaptation_steps, target_accept_prob, step_size_setter_fn,
+                 step_size_getter_fn, log_accept_prob_getter_fn, reduce_fn):
+        if int(num_adaptation_steps) < 0:
+            raise ValueError(f"{type(self).__name__}: num_adaptation_steps must be >= 0, "
+                             f"got {num_adaptation_steps!r}")
+        target = float(target_accept_prob)
+        if not 0.0 < target < 1.0:
+            raise ValueError(f"{type(self).__name__}: target_accept_prob must be in (0, 1), got {target}")
+        self._inner_kernel = inner_kernel
+        self._num_adaptation_steps = int(num_adaptation_steps)
+        self._target_accept_prob = target
+        self._setter = step_size_setter_fn
+        self._getter = step_size_getter_fn
+        self._log_accept_getter = log_accept_prob_getter_fn
+        self._reduce_fn = reduce_fn
+
+    @property
+    def inner_kernel(self):
+        return self._inner_kernel
+
+    @property
+    def num_adaptation_steps(self):
+        return self._num_adaptation_steps
+
+    @property
+    def is_calibrated(self):
+        return self._inner_kernel.is_calibrated
+
+    def _log_accept_prob(self, inner_results):
+        # the acceptance probability is min(1, ratio)
+        return wb.minimum(self._log_accept_getter(inner_results), 0.0)
+
+    def _reduced(self, log_accept_prob, state_parts, step_size_part):
+        if self._reduce_fn is not None:
+            return self._reduce_fn(log_accept_prob, state_parts, step_size_part)
+        return _reduce_log_accept_prob(log_accept_prob, state_parts, step_size_part)
+
+
+class SimpleStepSizeAdaptation(_StepSizeAdaptation):
+    """Multiply the step size by ``1 + adaptation_rate`` when the acceptance probability is above
+    ``target_accept_prob`` and divide by it when below, for ``num_adaptation_steps`` steps.
+
+    >>> kernel = SimpleStepSizeAdaptation(HamiltonianMonteCarlo(fn, 0.1, 5), num_adaptation_steps=200)
+    """
+
+    def __init__(self, inner_kernel, num_adaptation_steps, target_accept_prob=0.75, adaptation_rate=0.01,
+                 step_size_setter_fn=hmc_like_step_size_setter_fn,
+                 step_size_getter_fn=hmc_like_step_size_getter_fn,
+                 log_accept_prob_getter_fn=hmc_like_log_accept_prob_getter_fn,
+                 reduce_fn=None, experimental_reduce_chain_axis_names=None, validate_args=False, name=None):
+        super().__init__(inner_kernel, num_adaptation_steps, target_accept_prob, step_size_setter_fn,
+                         step_size_getter_fn, log_accept_prob_getter_fn, reduce_fn)
+        self._adaptation_rate = float(adaptation_rate)
+        self._parameters = dict(inner_kernel=inner_kernel, num_adaptation_steps=num_adaptation_steps,
+                                target_accept_prob=target_accept_prob, adaptation_rate=adaptation_rate,
+                                step_size_setter_fn=step_size_setter_fn, step_size_getter_fn=step_size_getter_fn,
+                                log_accept_prob_getter_fn=log_accept_prob_getter_fn, reduce_fn=reduce_fn,
+                                name=name)
+
+    def bootstrap_results(self, init_state):
+        inner = self._inner_kernel.bootstrap_results(init_state)
+        step_size = self._getter(inner)
+        dtype = internal.as_list(step_size)[0].dtype
+        return SimpleStepSizeAdaptationResults(
+            inner_results=inner,
+            target_accept_prob=wb.constant(self._target_accept_prob, dtype=dtype),
+            adaptation_rate=wb.constant(self._adaptation_rate, dtype=dtype),
+            step=wb.constant(0, dtype=np.int32),
+            new_step_size=step_size)
+
+    def one_step(self, current_state, previous_kernel_results, seed=None):
+        pkr = previous_kernel_results
+        step_size = pkr.new_step_size
+        inner = self._setter(pkr.inner_results, step_size)
+        next_state, next_inner = self._inner_kernel.one_step(current_state, inner, seed=seed)
+        step = int(pkr.step)
+        if step < self._num_adaptation_steps:
+            log_accept = self._log_accept_prob(next_inner)
+            parts = internal.float_parts(current_state, type(self).__name__)
+            log_target = math.log(self._target_accept_prob)
+            new_sizes = []
+            for s in internal.as_list(step_size):
+                reduced = self._reduced(log_accept, parts, s)
+                new_sizes.append(wb.where(reduced > log_target, s * (1.0 + self._adaptation_rate),
+                                          s / (1.0 + self._adaptation_rate)))
+            step_size = internal.like_input(new_sizes, step_size)
+        return next_state, pkr._replace(inner_results=next_inner, step=pkr.step + 1, new_step_size=step_size)
+
+
+class DualAveragingStepSizeAdaptation(_StepSizeAdaptation):
+    """Nesterov dual averaging of the log step size (Hoffman & Gelman, 2014, section 3.2.1).
+
+    With ``e_m = target_accept_prob - accept_prob_m`` summed into ``error_sum``,
+    ``log_step_m = mu - sqrt(m) / (gamma * (m + t0)) * error_sum`` and the iterate average
+    ``log_avg_m = m**-kappa * log_step_m + (1 - m**-kappa) * log_avg_{m-1}``,
+    where ``mu = shrinkage_target`` (default ``log(10 * initial step size)``),
+    ``gamma = exploration_shrinkage``, ``t0 = step_count_smoothing`` and
+    ``kappa = decay_rate``. During adaptation the kernel uses ``exp(log_step)``;
+    from the last adaptation step on it uses the averaged ``exp(log_avg)``.
+
+    >>> kernel = DualAveragingStepSizeAdaptation(NoUTurnSampler(fn, 0.1), num_adaptation_steps=400)
+    """
+
+    def __init__(self, inner_kernel, num_adaptation_steps, target_accept_prob=0.75, exploration_shrinkage=0.05,
+                 shrinkage_target=None, step_count_smoothing=10, decay_rate=0.75,
+                 step_size_setter_fn=hmc_like_step_size_setter_fn,
+                 step_size_getter_fn=hmc_like_step_size_getter_fn,
+                 log_accept_prob_getter_fn=hmc_like_log_accept_prob_getter_fn,
+                 reduce_fn=None, experimental_reduce_chain_axis_names=None, validate_args=False, name=None):
+        super().__init__(inner_kernel, num_adaptation_steps, target_accept_prob, step_size_setter_fn,
+                         step_size_getter_fn, log_accept_prob_getter_fn, reduce_fn)
+        self._exploration_shrinkage = float(exploration_shrinkage)
+        self._shrinkage_target = shrinkage_target
+        self._step_count_smoothing = float(step_count_smoothing)
+        self._decay_rate = float(decay_rate)
+        self._parameters = dict(inner_kernel=inner_kernel, num_adaptation_steps=num_adaptation_steps,
+                                target_accept_prob=target_accept_prob,
+                                exploration_shrinkage=exploration_shrinkage, shrinkage_target=shrinkage_target,
+                                step_count_smoothing=step_count_smoothing, decay_rate=decay_rate,
+                                step_size_setter_fn=step_size_setter_fn, step_size_getter_fn=step_size_getter_fn,
+                                log_accept_prob_getter_fn=log_accept_prob_getter_fn, reduce_fn=reduce_fn,
+                                name=name)
+
+    def bootstrap_results(self, init_state):
+        inner = self._inner_kernel.bootstrap_results(init_state)
+        step_size = self._getter(inner)
+        sizes = internal.as_list(step_size)
+        dtype = sizes[0].dtype
+        if self._shrinkage_target is None:
+            targets = [wb.log(10.0 * s) for s in sizes]
+        else:
+            targets = [internal.as_float_tensor(t, dtype, "shrinkage_target", type(self).__name__)
+                       for t in internal.broadcast_parts(self._shrinkage_target, len(sizes),
+                                                         "shrinkage_target", type(self).__name__)]
+        # the accumulators take the step size's shape after the chain reduction
+        return DualAveragingStepSizeAdaptationResults(
+            inner_results=inner,
+            target_accept_prob=wb.constant(self._target_accept_prob, dtype=dtype),
+            shrinkage_target=internal.like_input(targets, step_size),
+            exploration_shrinkage=wb.constant(self._exploration_shrinkage, dtype=dtype),
+            step_count_smoothing=wb.constant(self._step_count_smoothing, dtype=dtype),
+            decay_rate=wb.constant(self._decay_rate, dtype=dtype),
+            error_sum=internal.like_input([wb.zeros_like(s) for s in sizes], step_size),
+            log_averaging_step=internal.like_input([wb.log(s) for s in sizes], step_size),
+            step=wb.constant(0, dtype=np.int32),
+            new_step_size=step_size,
+            num_adaptation_steps=wb.constant(self._num_adaptation_steps, dtype=np.int32))
+
+    def one_step(self, current_state, previous_kernel_results, seed=None):
+        pkr = previous_kernel_results
+        step_size = pkr.new_step_size
+        inner = self._setter(pkr.inner_results, step_size)
+        next_state, next_inner = self._inner_kernel.one_step(current_state, inner, seed=seed)
+        m = int(pkr.step) + 1
+        if m > self._num_adaptation_steps:
+            return next_state, pkr._replace(inner_results=next_inner, step=pkr.step + 1)
+        log_accept = self._log_accept_prob(next_inner)
+        parts = internal.float_parts(current_state, type(self).__name__)
+        gamma, t0, kappa = self._exploration_shrinkage, self._step_count_smoothing, self._decay_rate
+        weight = m ** -kappa
+        new_sizes, error_sums, log_avgs = [], [], []
+        for s, mu, err, log_avg in zip(internal.as_list(step_size), internal.as_list(pkr.shrinkage_target),
+                                       internal.as_list(pkr.error_sum), internal.as_list(pkr.log_averaging_step)):
+            accept = wb.exp(self._reduced(log_accept, parts, s))
+            err = err + (self._target_accept_prob - accept)
+            log_step = mu - err * (math.sqrt(m) / (gamma * (m + t0)))
+            log_avg = weight * log_step + (1.0 - weight) * log_avg
+            error_sums.append(err)
+            log_avgs.append(log_avg)
+            new_sizes.append(wb.exp(log_step) if m < self._num_adaptation_steps else wb.exp(log_avg))
+        return next_state, pkr._replace(
+            inner_results=next_inner,
+            error_sum=internal.like_input(error_sums, step_size),
+            log_averaging_step=internal.like_input(log_avgs, step_size),
+            step=pkr.step + 1,
+            new_step_size=internal.like_input(new_sizes, step_size))
