@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 import workbench as wb
-from workbench import core
+from workbench import backend, core
 from workbench.core import Tensor
 
 from .ragged_tensor import RaggedTensor
@@ -30,7 +30,7 @@ def gather_rows(rt, rows):
     new = RowPartition.from_row_lengths(lengths, validate=False)
     total = new.nvals()
     starts = part.row_starts()[rows]
-    idx = xp.repeat(starts - new.row_starts(), lengths) + xp.arange(total, dtype=np.int64)
+    idx = backend.repeat(starts - new.row_starts(), lengths) + xp.arange(total, dtype=np.int64)
     return RaggedTensor(_take(rt._values, idx), new, _internal=True)
 
 
@@ -138,7 +138,7 @@ def _inner(rt, rest):
         hi = _bound(k.stop, None, lengths, xp)
         count = xp.maximum((hi - lo + step - 1) // step, 0)
         new = RowPartition.from_row_lengths(count.astype(np.int64), validate=False)
-        idx = xp.repeat(starts + lo, count) + new.positions() * step
+        idx = backend.repeat(starts + lo, count) + new.positions() * step
         sub = RaggedTensor(_take(values, idx), new, _internal=True)
         return _inner(sub, (slice(None),) + tuple(more)) if more else sub
     raise TypeError(f"RaggedTensor indices must be ints or slices, got {type(k).__name__}")

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 import workbench as wb
-from workbench import core
+from workbench import backend, core
 from workbench.core import Tensor, apply, defop
 from workbench.ops import segment_kernels as sk
 
@@ -37,7 +37,7 @@ def _row_sum_fwd(xp, values, splits, lengths, lead=0):
 
 
 def _row_repeat_fwd(xp, rows, splits, lengths, lead=0):
-    return xp.repeat(rows, lengths, axis=lead)
+    return backend.repeat(rows, lengths, axis=lead)
 
 
 _row_sum_op = defop(

@@ -143,7 +143,7 @@ class RowPartition:
         """The row of each value: ``[0, 0, 1, 3, ...]`` (vectorized: a repeat of row numbers)."""
         if self._rowids is None:
             xp = self.xp
-            self._rowids = xp.repeat(xp.arange(self._nrows, dtype=np.int64), self.row_lengths())
+            self._rowids = backend.repeat(xp.arange(self._nrows, dtype=np.int64), self.row_lengths())
         return self._rowids
 
     def positions(self):

@@ -272,3 +272,20 @@ class TestDevices:
         assert g.device.kind == "gpu"
         np.testing.assert_allclose(g.numpy(), np.exp([1.0, 2.0]), rtol=1e-6)
         assert x.to("cpu").device == "cpu"
+
+
+def test_backend_repeat_matches_numpy():
+    from workbench import backend
+    a = np.arange(8).reshape(4, 2)
+    counts = np.array([2, 0, 3, 1])
+    np.testing.assert_array_equal(backend.repeat(a, counts, axis=0), np.repeat(a, counts, axis=0))
+
+
+@pytest.mark.gpu
+def test_backend_repeat_on_gpu():
+    from workbench import backend
+    cp = backend.cupy_module()
+    a = cp.arange(8).reshape(4, 2)
+    counts = cp.asarray([2, 0, 3, 1])
+    np.testing.assert_array_equal(cp.asnumpy(backend.repeat(a, counts, axis=0)),
+                                  np.repeat(np.arange(8).reshape(4, 2), [2, 0, 3, 1], axis=0))

@@ -188,6 +188,18 @@ def xp_for(*arrays):
     return np
 
 
+def repeat(a, counts, axis=0):
+    """``numpy.repeat(a, counts, axis)`` with an array of counts, on either module (CuPy's
+    ``repeat`` takes no array of counts: there, gather by the slot each output comes from)."""
+    if _cupy is None or isinstance(a, (np.ndarray, np.generic)):
+        return np.repeat(a, counts, axis=axis)
+    xp = _cupy
+    ends = xp.cumsum(xp.asarray(counts, dtype=np.int64))
+    total = int(ends[-1]) if ends.size else 0
+    idx = xp.searchsorted(ends, xp.arange(total, dtype=np.int64), side="right")
+    return xp.take(a, idx, axis=axis)
+
+
 def device_of(array) -> Device:
     if _cupy is None or isinstance(array, (np.ndarray, np.generic)):
         return CPU
