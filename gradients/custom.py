@@ -141,6 +141,9 @@ def custom_gradient(f=None):
 
     @functools.wraps(f)
     def wrapper(*args, **kwargs):
+        # as in TF, positional arguments are converted to tensors: each is an input that
+        # grad_fn returns a gradient (or None) for
+        args = tuple(nest.map_structure(_as_input, a) if nest.is_nested(a) else _as_input(a) for a in args)
         reads = _VariableReads()
         core.push("obs", reads)
         try:
@@ -163,6 +166,15 @@ def custom_gradient(f=None):
         return nest.pack_sequence_as(result, fresh)
 
     return wrapper
+
+
+def _as_input(value):
+    if isinstance(value, Tensor) or hasattr(value, "_watch_components") or value is None:
+        return value
+    try:
+        return core.convert_to_tensor(value)
+    except (TypeError, ValueError):
+        return value  # not numeric data (a function, a string): passed through, not an input
 
 
 def recompute_grad(f):

@@ -238,3 +238,20 @@ def test_recompute_grad_runs_the_function_again_in_the_backward_pass():
 
 def test_recompute_grad_second_order():
     check_gradients(recompute_grad(lambda x: wb.reduce_sum(wb.exp(x) * x)), [f64([0.2, -0.4])], order=2)
+
+
+def test_python_number_arguments_are_inputs_as_in_tf():
+    # TF converts every positional argument to a tensor; grad_fn returns one gradient each
+    @wb.custom_gradient
+    def clip_gradient_by_norm(x, norm):
+        y = wb.identity(x)
+
+        def grad(dy):
+            return wb.clip_by_norm(dy, norm), None
+        return y, grad
+
+    x = wb.constant([3.0, 4.0])
+    with wb.GradientTape() as tape:
+        tape.watch(x)
+        y = wb.reduce_sum(clip_gradient_by_norm(x, 1.0) * 10.0)
+    np.testing.assert_allclose(tape.gradient(y, x).numpy(), [1 / np.sqrt(2), 1 / np.sqrt(2)], rtol=1e-6)
