@@ -38,6 +38,7 @@ _LAZY = {
     "autodiff": ("gradients", None),
     "Checkpoint": ("workbench.checkpoint", "Checkpoint"),
     "CheckpointManager": ("workbench.checkpoint", "CheckpointManager"),
+    "Experiment": ("workbench.experiment", "Experiment"),
 }
 
 
@@ -50,7 +51,7 @@ def __getattr__(name):
         globals()[name] = value
         return value
     if name in ("linalg", "nn", "random", "debugging", "signal", "summary",
-                "optimizers", "data", "checkpoint"):
+                "optimizers", "data", "checkpoint", "tracking"):
         import importlib
         module = importlib.import_module(f"workbench.{name}")
         globals()[name] = module

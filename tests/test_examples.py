@@ -1,0 +1,249 @@
+"""The bundled examples and their data: each one trains for real (shortened by WORKBENCH_FAST)
+and learns; with MLflow installed, through a real wb.Experiment whose run is read back."""
+
+import glob
+import importlib
+import importlib.util
+import os
+
+import numpy as np
+import pytest
+
+import workbench as wb
+from workbench.examples import _common
+from workbench.examples.data import load_digits
+
+EXAMPLES = ["digits_classifier", "digits_vae", "mlp_regression", "ragged_sequences"]
+HAVE_TRACKING = all(importlib.util.find_spec(m) is not None for m in ("mlflow", "tensorboard"))
+
+
+class RecordingExperiment:
+    """Stands in for wb.Experiment: records every call, keeps checkpoints in a folder."""
+
+    def __init__(self, directory):
+        self.directory = str(directory)
+        self.calls = []
+        self.step = 0
+
+    def _record(self, kind, name, value, step):
+        self.calls.append((kind, name, value, step))
+        if step is not None:
+            self.step = max(self.step, int(step))
+
+    def log_metric(self, name, value, step=None):
+        self._record("metric", name, float(value), step)
+
+    def log_metrics(self, metrics, step=None):
+        for name, value in metrics.items():
+            self.log_metric(name, value, step)
+
+    def log_histogram(self, name, values, step=None):
+        self._record("histogram", name, np.asarray(wb.convert_to_tensor(values).numpy()), step)
+
+    def log_image(self, name, images, step=None):
+        self._record("image", name, np.asarray(images), step)
+
+    def log_text(self, name, text, step=None):
+        self._record("text", name, str(text), step)
+
+    def log_params(self, params):
+        self.calls.append(("params", None, dict(params), None))
+
+    def log_artifact(self, path):
+        self.calls.append(("artifact", None, path, None))
+
+    def checkpoint_manager(self, checkpoint, max_to_keep=3):
+        manager = wb.CheckpointManager(checkpoint, os.path.join(self.directory, "checkpoints"), max_to_keep)
+        manager.restore_or_initialize()
+        return manager
+
+    def progress(self, iterable, desc=None, total=None):
+        return iterable
+
+    def values(self, kind, name):
+        return [(step, value) for k, n, value, step in self.calls if k == kind and n == name]
+
+
+@pytest.fixture
+def fast(monkeypatch):
+    monkeypatch.setenv("WORKBENCH_FAST", "1")
+
+
+def _run(name, exp):
+    module = importlib.import_module(f"workbench.examples.{name}")
+    return module, module.main(exp, dict(module.PARAMS))
+
+
+# -- the data -------------------------------------------------------------------------------
+def test_load_digits_is_the_uci_test_set():
+    images, labels = load_digits()
+    assert images.shape == (1797, 8, 8) and images.dtype == np.float32
+    assert images.min() == 0.0 and images.max() == 1.0
+    assert labels.shape == (1797,) and labels.dtype.kind == "i"
+    assert np.array_equal(np.unique(labels), np.arange(10))
+    assert np.bincount(labels).min() >= 170  # about 180 of each digit
+    assert labels[:10].tolist() == list(range(10))
+    # the pixels were counts 0..16 of a 4x4 block
+    assert np.allclose(images * 16, np.round(images * 16))
+
+
+def test_digits_ship_with_their_source_and_license():
+    folder = os.path.dirname(importlib.import_module("workbench.examples.data").__file__)
+    with open(os.path.join(folder, "README"), encoding="utf-8") as f:
+        note = f.read()
+    assert "CC BY 4.0" in note and "Alpaydin" in note and "digits.csv.gz" in note
+
+
+# -- helpers -------------------------------------------------------------------------------------
+def test_image_grid_tiles_and_enlarges():
+    images = np.stack([np.full((8, 8), v, np.float32) for v in (0.0, 1.0, 0.25)])
+    grid = _common.image_grid(images, columns=2, scale=2, pad=1)
+    assert grid.shape == (1, 2 * 17 + 1, 2 * 17 + 1, 1)
+    assert grid[0, 1, 1, 0] == 0.0 and grid[0, 1, 18, 0] == 1.0 and grid[0, 18, 1, 0] == 0.25
+    assert grid[0, 0, 0, 0] == 0.5 and grid[0, 18, 18, 0] == 0.5  # frame, and the empty cell
+
+
+def test_split_is_seeded_and_disjoint():
+    train, val = _common.split(100, 0.2, seed=3)
+    again, _ = _common.split(100, 0.2, seed=3)
+    assert len(val) == 20 and len(train) == 80 and not set(train) & set(val)
+    assert np.array_equal(train, again)
+    with pytest.raises(ValueError, match="validation_fraction"):
+        _common.split(100, 1.5, seed=0)
+
+
+def test_fast_switch(monkeypatch):
+    monkeypatch.setenv("WORKBENCH_FAST", "0")
+    assert _common.epochs_for({"epochs": 30}, 3) == 30
+    monkeypatch.setenv("WORKBENCH_FAST", "1")
+    assert _common.epochs_for({"epochs": 30}, 3) == 3
+
+
+def test_every_example_has_params_main_and_a_description():
+    from workbench.cli import _examples
+    assert _examples() == EXAMPLES
+    for name in EXAMPLES:
+        module = importlib.import_module(f"workbench.examples.{name}")
+        assert isinstance(module.PARAMS, dict) and callable(module.main)
+        assert module.__doc__.strip().splitlines()[0]
+
+
+# -- each example learns (with the recording stand-in) ------------------------------------------
+def test_digits_classifier_learns(fast, tmp_path):
+    exp = RecordingExperiment(tmp_path)
+    _, history = _run("digits_classifier", exp)
+    assert len(history["val_accuracy"]) == 3
+    assert history["val_accuracy"][-1] > history["val_accuracy"][0] + 0.2
+    assert history["val_accuracy"][-1] > 0.6
+    assert history["train_loss"][-1] < history["train_loss"][0]
+    steps = [s for s, _ in exp.values("metric", "val/accuracy")]
+    assert steps == sorted(steps) and steps[0] > 0
+    (_, grid), = exp.values("image", "val/misclassified")
+    assert grid.ndim == 4 and grid.shape[0] == 1 and grid.shape[-1] == 1
+    (_, confusion), = exp.values("text", "val/confusion")
+    assert confusion.count("\n") == 11
+    assert exp.values("histogram", "weights/first_kernel")
+    assert glob.glob(str(tmp_path / "checkpoints" / "ckpt-*.index.json"))
+
+
+def test_digits_classifier_resumes_from_its_checkpoint(fast, tmp_path):
+    module = importlib.import_module("workbench.examples.digits_classifier")
+    params = dict(module.PARAMS, epochs=2, model="mlp")
+    first = module.main(RecordingExperiment(tmp_path), params)
+    assert len(first["val_accuracy"]) == 2
+    # a second run on the same folder restores step 2 epochs in and trains only the third
+    exp = RecordingExperiment(tmp_path)
+    again = module.main(exp, dict(params, epochs=3))
+    assert len(again["val_accuracy"]) == 1
+    steps = [s for s, _ in exp.values("metric", "val/accuracy")]
+    assert steps == [3 * 23]  # 1437 training images in batches of 64: 23 steps an epoch
+
+
+def test_digits_vae_learns(fast, tmp_path):
+    exp = RecordingExperiment(tmp_path)
+    _, history = _run("digits_vae", exp)
+    assert history["elbo"][-1] > history["elbo"][0] + 3  # nats per image
+    assert history["val_elbo"][-1] > history["val_elbo"][0]
+    assert all(k > 0 for k in history["kl"])
+    (_, samples), = exp.values("image", "samples")
+    assert samples.shape[0] == 1 and samples.shape[-1] == 1
+    assert 0.0 <= samples.min() and samples.max() <= 1.0
+    assert exp.values("image", "reconstructions")
+
+
+def test_digits_vae_posterior_is_reparameterized():
+    from workbench.examples.digits_vae import VAE
+    wb.random.set_seed(0)
+    vae = VAE(latent_dim=3, hidden=8)
+    x = wb.constant(load_digits()[0][:4].reshape(4, 64))
+    with wb.GradientTape() as tape:
+        reconstruction, kl = vae.elbo_terms(x, seed=[0, 1])
+        loss = -wb.reduce_mean(reconstruction - kl)
+    grads = tape.gradient(loss, vae.encoder.trainable_variables)
+    # the sample depends on the encoder only through loc + scale * eps: with a non-reparameterized
+    # sample the reconstruction term would give the encoder no gradient at all
+    assert all(g is not None for g in grads)
+    with wb.GradientTape() as tape:
+        reconstruction, _ = vae.elbo_terms(x, seed=[0, 1])
+        rec_only = wb.reduce_mean(reconstruction)
+    grads = tape.gradient(rec_only, vae.encoder.trainable_variables)
+    assert all(g is not None and np.abs(g.numpy()).sum() > 0 for g in grads)
+    assert reconstruction.shape == (4,) and kl.shape == (4,)
+
+
+def test_ragged_sequences_learns(fast, tmp_path):
+    exp = RecordingExperiment(tmp_path)
+    _, history = _run("ragged_sequences", exp)
+    assert history["val_accuracy"][-1] > history["val_accuracy"][0]
+    assert history["val_accuracy"][-1] > 0.4  # 3 short epochs; chance is 0.1
+    assert history["train_loss"][-1] < history["train_loss"][0]
+    (_, lengths), = exp.values("histogram", "data/sequence_length")
+    assert lengths.min() >= 10 and lengths.max() > lengths.min() + 10  # really ragged
+
+
+def test_ragged_sequences_are_the_ink_pixels_in_reading_order():
+    from workbench.examples.ragged_sequences import ink_sequences
+    image = np.zeros((1, 8, 8), np.float32)
+    image[0, 2, 5], image[0, 1, 3], image[0, 6, 0] = 0.5, 1.0, 0.1
+    rt = ink_sequences(image, threshold=0.3)
+    steps = rt.to_list()[0]
+    assert len(steps) == 2  # the 0.1 pixel is below the threshold
+    first, second = np.array(steps)
+    assert first[:8].argmax() == 1 and first[8 + 3] == 1.0
+    assert second[:8].argmax() == 2 and second[8 + 5] == 0.5
+    with pytest.raises(ValueError, match="ink_threshold"):
+        ink_sequences(image, threshold=2.0)
+
+
+def test_mlp_regression_learns(fast, tmp_path):
+    exp = RecordingExperiment(tmp_path)
+    _, history = _run("mlp_regression", exp)
+    assert history["loss"][-1] < 0.5 * history["loss"][0]
+    assert [s for s, _ in exp.values("metric", "loss")][:3] == [0, 10, 20]
+
+
+# -- through a real wb.Experiment ---------------------------------------------------------------
+@pytest.mark.skipif(not HAVE_TRACKING, reason="needs the tracking extra (mlflow, tensorboard)")
+def test_digits_classifier_run_lands_in_mlflow_and_tensorboard(fast, tmp_path, monkeypatch):
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+    from workbench.experiment import Experiment
+    monkeypatch.chdir(tmp_path)
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    module = importlib.import_module("workbench.examples.digits_classifier")
+    with Experiment(name="digits", params=module.PARAMS, tracking_uri=uri, logdir=str(tmp_path / "runs"),
+                    system_metrics=False) as exp:
+        history = module.main(exp, exp.params)
+    assert history["val_accuracy"][-1] > 0.6
+
+    run = wb.tracking.client(uri).get_run(exp.run_id)
+    assert run.info.status == "FINISHED"
+    assert run.data.params["model"] == "conv"
+    assert run.data.metrics["val/accuracy"] == pytest.approx(history["val_accuracy"][-1])
+    assert run.data.metrics["best_val/accuracy"] == pytest.approx(max(history["val_accuracy"]))
+
+    events = EventAccumulator(exp.logdir, size_guidance={"images": 0, "tensors": 0, "histograms": 0})
+    events.Reload()
+    tags = events.Tags()
+    assert "val/misclassified" in tags["tensors"] + tags["images"]
+    assert "val/accuracy" in tags["tensors"] + tags["scalars"]
+    assert glob.glob(os.path.join(exp.logdir, "checkpoints", "ckpt-*.index.json"))

@@ -1,0 +1,271 @@
+"""wb.tracking: URIs, the background sender (batching, spilling, replay, sync) and system metrics,
+checked against MLflow's embedded SQLite store."""
+
+import json
+import os
+import threading
+import time
+import warnings
+
+import pytest
+
+pytest.importorskip("mlflow")
+
+import workbench as wb  # noqa: E402
+from workbench.tracking import RunBuffer, TrackingWarning, buffer as buffer_module  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def store_dir(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("mlflow")
+    old = os.getcwd()
+    os.chdir(folder)  # MLflow puts a SQLite store's artifacts under the cwd
+    try:
+        yield folder
+    finally:
+        os.chdir(old)
+
+
+@pytest.fixture
+def uri(store_dir):
+    return f"sqlite:///{store_dir}/mlflow.db"
+
+
+@pytest.fixture
+def run_id(uri):
+    client = wb.tracking.client(uri)
+    experiment = wb.tracking.experiment_id(client, "tracking-tests")
+    return client.create_run(experiment).info.run_id
+
+
+def history(uri, run_id, key):
+    return sorted((m.step, m.value) for m in wb.tracking.client(uri).get_metric_history(run_id, key))
+
+
+class FlakyClient:
+    """A real MlflowClient that fails like an unreachable server while ``down`` is set."""
+
+    def __init__(self, client):
+        self.client = client
+        self.down = False
+        self.calls = 0
+
+    def __getattr__(self, name):
+        method = getattr(self.client, name)
+
+        def call(*args, **kwargs):
+            self.calls += 1
+            if self.down:
+                raise wb.tracking.store.mlflow().exceptions.MlflowException(
+                    "API request failed: connection refused", error_code="INTERNAL_ERROR")
+            return method(*args, **kwargs)
+        return call
+
+
+# -- URIs ---------------------------------------------------------------------
+def test_tracking_uri_resolution(monkeypatch, tmp_path):
+    monkeypatch.delenv("WORKBENCH_TRACKING_URI", raising=False)
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    monkeypatch.chdir(tmp_path)
+    assert wb.tracking.resolve_tracking_uri() == f"sqlite:///{tmp_path}/mlflow.db"
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", "http://mlflow-host:5000/")
+    assert wb.tracking.resolve_tracking_uri() == "http://mlflow-host:5000"
+    monkeypatch.setenv("WORKBENCH_TRACKING_URI", "sqlite:///team.db")
+    assert wb.tracking.resolve_tracking_uri() == f"sqlite:///{tmp_path}/team.db"
+    assert wb.tracking.resolve_tracking_uri("http://127.0.0.1:5001") == "http://127.0.0.1:5001"
+    assert wb.tracking.resolve_tracking_uri("postgresql://u@db/mlflow") == "postgresql://u@db/mlflow"
+    with pytest.raises(ValueError, match="not a URI"):
+        wb.tracking.resolve_tracking_uri("mlflow.db")
+
+
+def test_unreachable_server_is_a_clear_error():
+    with pytest.raises(wb.tracking.TrackingUnavailableError, match="127.0.0.1:9 is not reachable"):
+        wb.tracking.check_reachable("http://127.0.0.1:9", timeout=2)
+    wb.tracking.check_reachable("sqlite:///anything.db")  # a local store is always there
+
+
+def test_http_timeouts_are_short(monkeypatch):
+    for name in ("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "MLFLOW_HTTP_REQUEST_TIMEOUT", "MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR"):
+        monkeypatch.delenv(name, raising=False)
+    wb.tracking.store.mlflow.cache_clear()
+    wb.tracking.store.mlflow()
+    from mlflow.environment_variables import MLFLOW_HTTP_REQUEST_MAX_RETRIES, MLFLOW_HTTP_REQUEST_TIMEOUT
+    assert MLFLOW_HTTP_REQUEST_MAX_RETRIES.get() <= 2  # MLflow's own default, 7, blocks for minutes
+    assert MLFLOW_HTTP_REQUEST_TIMEOUT.get() <= 30
+    monkeypatch.setenv("MLFLOW_HTTP_REQUEST_TIMEOUT", "99")  # the user's own setting wins
+    wb.tracking.store.mlflow.cache_clear()
+    wb.tracking.store.mlflow()
+    assert MLFLOW_HTTP_REQUEST_TIMEOUT.get() == 99
+
+
+# -- the buffer ---------------------------------------------------------------
+def test_buffer_batches_everything(uri, run_id, tmp_path):
+    client = wb.tracking.client(uri)
+    calls = []
+    real = client.log_batch
+
+    class Counting:
+        def __getattr__(self, name):
+            return getattr(client, name)
+
+        def log_batch(self, run_id, metrics=(), params=(), tags=()):
+            calls.append((len(metrics), len(params), len(tags)))
+            return real(run_id, metrics=metrics, params=params, tags=tags)
+
+    buf = RunBuffer(Counting(), run_id, str(tmp_path / "spill.jsonl"), uri, flush_secs=60)
+    start = time.perf_counter()
+    for step in range(2500):
+        buf.log_metric("loss", step / 7, step)
+    loop = time.perf_counter() - start
+    buf.log_params({f"p{i}": i for i in range(150)})
+    buf.set_tags({"stage": "test"})
+    assert buf.flush(timeout=60)
+    assert buf.close() == 0
+    assert loop < 0.25, f"queueing 2,500 points took {loop:.3f} s"
+    assert all(m <= 1000 and p <= 100 and t <= 100 and m + p + t <= 1000 for m, p, t in calls)
+    assert sum(m for m, _, _ in calls) == 2500 and sum(p for _, p, _ in calls) == 150
+    assert len(calls) <= 6  # batched, not one call per point
+    run = client.get_run(run_id)
+    assert history(uri, run_id, "loss") == [(s, s / 7) for s in range(2500)]
+    assert run.data.params["p149"] == "149" and run.data.tags["stage"] == "test"
+    assert not os.path.exists(tmp_path / "spill.jsonl")
+
+
+def test_store_away_spills_then_recovers(uri, run_id, tmp_path):
+    flaky = FlakyClient(wb.tracking.client(uri))
+    spill = tmp_path / "run" / wb.tracking.SPILL_NAME
+    buf = RunBuffer(flaky, run_id, str(spill), uri, flush_secs=0.05)
+    buf.log_metric("loss", 0.0, 0)
+    assert buf.flush(timeout=30)
+    flaky.down = True
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        start = time.perf_counter()
+        for step in range(1, 3001):
+            buf.log_metric("loss", float(step), step)
+        assert time.perf_counter() - start < 0.5  # the loop does not wait for the store
+        assert not buf.flush(timeout=30)  # on disk, not in MLflow
+        for step in range(3001, 3101):
+            buf.log_metric("loss", float(step), step)
+        assert not buf.flush(timeout=30)
+    told = [w for w in caught if issubclass(w.category, TrackingWarning)]
+    assert len(told) == 1  # told once
+    assert uri in str(told[0].message) and str(spill) in str(told[0].message)
+    assert buf.unsent == 3100
+    with open(spill) as f:
+        header = json.loads(f.readline())
+    assert header == {"run_id": run_id, "tracking_uri": uri}
+    flaky.down = False
+    assert buf.flush(timeout=30)  # a flush retries at once
+    assert buf.unsent == 0 and not spill.exists()
+    assert buf.close("FINISHED") == 0
+    assert history(uri, run_id, "loss") == [(s, float(s)) for s in range(3101)]
+    assert wb.tracking.client(uri).get_run(run_id).info.status == "FINISHED"
+
+
+def test_close_while_away_leaves_a_file_for_sync(uri, run_id, tmp_path):
+    flaky = FlakyClient(wb.tracking.client(uri))
+    folder = tmp_path / "runs" / "r1"
+    buf = RunBuffer(flaky, run_id, str(folder / wb.tracking.SPILL_NAME), uri, flush_secs=0.05)
+    flaky.down = True
+    artifact = tmp_path / "notes.txt"
+    artifact.write_text("kept")
+    with pytest.warns(TrackingWarning, match="workbench sync"):
+        for step in range(500):
+            buf.log_metric("acc", step / 500, step)
+        buf.log_params({"lr": 0.1})
+        buf.log_artifact(str(artifact), "docs")
+        assert buf.close("FAILED", timeout=30) == 503  # 500 points, a param, an artifact, the end
+    assert wb.tracking.spill_files(str(tmp_path / "runs")) == [str(folder / wb.tracking.SPILL_NAME)]
+    assert wb.tracking.sync("0" * 32, logdir=str(tmp_path / "runs")) == []  # another run id: nothing
+    [result] = wb.tracking.sync(logdir=str(tmp_path / "runs"))
+    assert result == {"path": str(folder / wb.tracking.SPILL_NAME), "run_id": run_id, "sent": 503, "error": None}
+    assert history(uri, run_id, "acc") == [(s, s / 500) for s in range(500)]
+    client = wb.tracking.client(uri)
+    run = client.get_run(run_id)
+    assert run.data.params == {"lr": "0.1"} and run.info.status == "FAILED"
+    assert [a.path for a in client.list_artifacts(run_id, "docs")] == ["docs/notes.txt"]
+    assert wb.tracking.sync(logdir=str(tmp_path / "runs")) == []  # nothing left
+
+
+def test_sync_is_idempotent_and_survives_a_cut_line(uri, run_id, tmp_path):
+    path = tmp_path / wb.tracking.SPILL_NAME
+    lines = [json.dumps({"run_id": run_id, "tracking_uri": uri})]
+    lines += [json.dumps(["m", "x", float(i), 1_700_000_000_000 + i, i]) for i in range(10)]
+    path.write_text("\n".join(lines) + "\n" + '["m", "x", 99.0, 17')  # the process died mid-line
+    with pytest.warns(TrackingWarning, match="unreadable line"):
+        [first] = wb.tracking.sync(str(path))
+    assert first["sent"] == 10 and first["error"] is None
+    path.write_text("\n".join(lines) + "\n")  # the same points again: MLflow keeps one copy
+    wb.tracking.sync(str(tmp_path))
+    assert history(uri, run_id, "x") == [(i, float(i)) for i in range(10)]
+
+
+def test_sync_keeps_what_a_failing_store_did_not_take(uri, run_id, tmp_path):
+    path = tmp_path / wb.tracking.SPILL_NAME
+    header = {"run_id": run_id, "tracking_uri": "http://127.0.0.1:9"}
+    path.write_text(json.dumps(header) + "\n" + json.dumps(["m", "y", 1.0, 1, 0]) + "\n")
+    [result] = wb.tracking.sync(str(path))
+    assert result["sent"] == 0 and "127.0.0.1:9" in result["error"]
+    assert path.exists()
+    with pytest.raises(FileNotFoundError):
+        wb.tracking.sync(str(tmp_path / "missing" / "folder"))
+
+
+def test_invalid_items_are_dropped_not_the_batch(uri, run_id, tmp_path):
+    client = wb.tracking.client(uri)
+    client.log_param(run_id, "lr", "0.1")
+    buf = RunBuffer(client, run_id, str(tmp_path / "s.jsonl"), uri, flush_secs=60)
+    for step in range(100):
+        buf.log_metric("loss", float(step), step)
+    buf.log_params({"lr": 0.5})  # MLflow params cannot change: refused
+    buf.log_metric("loss", 100.0, 100)
+    with pytest.warns(TrackingWarning, match="refused param 'lr'"):
+        assert buf.flush(timeout=60)
+    buf.close()
+    assert history(uri, run_id, "loss") == [(s, float(s)) for s in range(101)]
+    assert client.get_run(run_id).data.params["lr"] == "0.1"
+
+
+def test_buffer_from_several_threads(uri, run_id, tmp_path):
+    buf = RunBuffer(wb.tracking.client(uri), run_id, str(tmp_path / "s.jsonl"), uri, flush_secs=0.01)
+
+    def produce(name):
+        for step in range(1000):
+            buf.log_metric(name, float(step), step)
+    threads = [threading.Thread(target=produce, args=(f"t{i}",)) for i in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert buf.close() == 0
+    for i in range(3):
+        assert len(history(uri, run_id, f"t{i}")) == 1000
+
+
+def test_groups_respect_mlflow_limits():
+    items = [("m", "a", 1.0, 0, i) for i in range(2500)] + [("p", f"k{i}", "v") for i in range(250)] \
+        + [("a", "/x", None)] + [("t", "t", "v")] * 3
+    groups = list(buffer_module._groups(items))
+    assert sum(len(g) for g in groups) == len(items)
+    for g in groups:
+        kinds = [i[0] for i in g]
+        assert len(g) <= 1000 and kinds.count("p") <= 100 and kinds.count("t") <= 100
+        assert "a" not in kinds or len(g) == 1
+
+
+# -- system metrics -------------------------------------------------------------
+def test_system_metrics_sample_and_monitor():
+    pytest.importorskip("psutil")
+    sample = wb.tracking.sample_system_metrics()
+    assert 0.0 <= sample["system/system_memory_usage_percentage"] <= 100.0
+    assert sample["system/process_memory_rss_megabytes"] > 1.0
+    got = []
+    monitor = wb.tracking.SystemMonitor(got.append, interval=0.05).start()
+    time.sleep(0.3)
+    monitor.stop()
+    assert got and "system/cpu_utilization_percentage" in got[0]
+    if wb.default_device().kind == "gpu":
+        assert any(k.startswith("system/gpu_") for k in got[0])
+    with pytest.raises(ValueError, match="interval"):
+        wb.tracking.SystemMonitor(got.append, interval=0)
