@@ -46,6 +46,7 @@ def test_notebook_runs(path, tmp_path, monkeypatch):
     # the kernel inherits this process's environment
     monkeypatch.setenv("WORKBENCH_FAST", "1")
     monkeypatch.setenv("MPLBACKEND", "Agg")
+    monkeypatch.setenv("TMPDIR", str(tmp_path))   # folders a notebook makes with tempfile go with tmp_path
     monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])))
     nb = nbformat.read(path, as_version=4)
     client = nbclient.NotebookClient(nb, timeout=CELL_TIMEOUT, kernel_name="python3",
