@@ -199,12 +199,7 @@ class GradientTape:
                 or any(a._active for a in core.accumulators())):
             return self._backward_raw(targets, seeds, sources, lead, free)
         ids = self._ids
-        grads: dict[int, Tensor] = {}
-        for t, s in zip(targets, seeds):
-            tid = t._tid
-            if tid and tid in ids:
-                prev = grads.get(tid)
-                grads[tid] = s if prev is None else prev + s
+        grads: dict[int, Tensor] = _seeded(targets, seeds, ids, raw=False)
         keep = {s._tid for s in sources}
         records = self._records
         frames = self._frames
@@ -219,20 +214,9 @@ class GradientTape:
                 if rec is None:
                     continue
                 op, args, params, res = rec
-                if type(res) is tuple:
-                    g = tuple(grads.get(r._tid) for r in res)
-                    if all(x is None for x in g):
-                        continue
-                    for r in res:
-                        if r._tid not in keep:
-                            grads.pop(r._tid, None)
-                else:
-                    tid = res._tid
-                    g = grads.get(tid)
-                    if g is None:
-                        continue
-                    if tid not in keep:
-                        del grads[tid]
+                g = _take_cotangent(res, grads, keep, _ignore)
+                if g is None:
+                    continue
                 context = _BackwardContext(op, frames.get(i)) if frames else None
                 if context is not None:
                     core.push("obs", context)
@@ -268,11 +252,8 @@ class GradientTape:
         wrap = core.wrap
         grads: dict = {}
         owned: set = set()  # ids of arrays held once, by ``grads``, and created in this walk
-        for t, s in zip(targets, seeds):
-            tid = t._tid
-            if tid and tid in ids:
-                prev = grads.get(tid)
-                grads[tid] = s._data if prev is None else prev + s._data
+        grads.update(_seeded(targets, seeds, ids, raw=True))
+        disown = lambda arr: owned.discard(id(arr))  # noqa: E731
         keep = {s._tid for s in sources}
         records = self._records
         was_recording = self._recording
@@ -285,23 +266,10 @@ class GradientTape:
                 if rec is None:
                     continue
                 op, args, params, res = rec
-                if type(res) is tuple:
-                    g = tuple(grads.get(r._tid) for r in res)
-                    if all(x is None for x in g):
-                        continue
-                    for r in res:
-                        if r._tid not in keep and r._tid in grads:
-                            owned.discard(id(grads.pop(r._tid)))
-                    ans = tuple(r._data for r in res)
-                else:
-                    tid = res._tid
-                    g = grads.get(tid)
-                    if g is None:
-                        continue
-                    if tid not in keep:
-                        del grads[tid]
-                        owned.discard(id(g))
-                    ans = res._data
+                g = _take_cotangent(res, grads, keep, disown)
+                if g is None:
+                    continue
+                ans = tuple(r._data for r in res) if type(res) is tuple else res._data
                 raw = op.vjp_raw
                 if raw is not None:
                     in_grads = raw(g, ans, *args, **params)
@@ -511,6 +479,42 @@ class _BackwardContext:
 
     def on_op(self, op, args, params, res):
         pass
+
+
+def _seeded(targets, seeds, ids, raw):
+    """The starting cotangents, by id (arrays when ``raw``), summed where a target repeats."""
+    grads = {}
+    for t, s in zip(targets, seeds):
+        tid = t._tid
+        if tid and tid in ids:
+            s = s._data if raw else s
+            prev = grads.get(tid)
+            grads[tid] = s if prev is None else prev + s
+    return grads
+
+
+def _take_cotangent(res, grads, keep, dropped):
+    """The cotangent of a record's result (a tuple for several results), taken out of ``grads``
+    unless it belongs to a source; None when nothing reached it. ``dropped`` sees each value
+    taken out."""
+    if type(res) is tuple:
+        g = tuple(grads.get(r._tid) for r in res)
+        if all(x is None for x in g):
+            return None
+        for r in res:
+            if r._tid not in keep and r._tid in grads:
+                dropped(grads.pop(r._tid))
+        return g
+    tid = res._tid
+    g = grads.get(tid)
+    if g is not None and tid not in keep:
+        del grads[tid]
+        dropped(g)
+    return g
+
+
+def _ignore(value):
+    pass
 
 
 def _new_buffer(a):
