@@ -113,3 +113,31 @@ def xlog1py(x, y):
     pos = y > -1
     safe = wb.where(pos, y, wb.zeros_like(y))
     return wb.where(pos, x * wb.log1p(safe), wb.math.xlog1py(x, y))
+
+
+class RateParameterized:
+    """Accessors for families built from ``rate=`` or ``log_rate=`` (Gamma, Exponential, Poisson).
+    The family stores ``_rate`` and ``_log_rate`` (one of them None) and
+    ``_force_probs_to_zero_outside_support``."""
+
+    @property
+    def rate(self):
+        """The rate as given (None when the distribution was built from ``log_rate``)."""
+        return self._rate
+
+    @property
+    def log_rate(self):
+        """The log rate as given (None when the distribution was built from ``rate``)."""
+        return self._log_rate
+
+    @property
+    def force_probs_to_zero_outside_support(self):
+        return self._force_probs_to_zero_outside_support
+
+    def rate_parameter(self, name=None):
+        """The rate, whichever parameterization was given."""
+        return self._rate if self._rate is not None else wb.exp(self._log_rate)
+
+    def log_rate_parameter(self, name=None):
+        """The log rate, whichever parameterization was given."""
+        return self._log_rate if self._log_rate is not None else wb.log(self._rate)

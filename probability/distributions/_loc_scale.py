@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import workbench as wb
+
 from .. import internal
 from .distribution import FULLY_REPARAMETERIZED, Distribution
 
@@ -32,3 +34,24 @@ class LocScaleDistribution(Distribution):
 
     def _z(self, x):
         return (x - self._loc) / self._scale
+
+
+class UndefinedMomentsMixin:
+    """For heavy-tailed location-scale families (Cauchy, HalfCauchy): the mode is ``loc``;
+    the mean, variance and standard deviation do not exist (NaN, or an error with
+    ``allow_nan_stats=False``)."""
+
+    def _mode(self):
+        return self._loc * wb.ones_like(self._scale)
+
+    def _undefined_stat(self, what):
+        return self._undefined(self._loc + self._scale, True, what)
+
+    def _mean(self):
+        return self._undefined_stat("mean")
+
+    def _variance(self):
+        return self._undefined_stat("variance")
+
+    def _stddev(self):
+        return self._undefined_stat("standard deviation")

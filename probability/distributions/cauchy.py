@@ -8,7 +8,7 @@ import numpy as np
 
 import workbench as wb
 
-from ._loc_scale import LocScaleDistribution
+from ._loc_scale import LocScaleDistribution, UndefinedMomentsMixin
 from .kullback_leibler import RegisterKL
 
 __all__ = ["Cauchy"]
@@ -43,7 +43,7 @@ def _standard_log_cdf(z):
                     wb.where(z > 1.0, wb.log1p(-atan_tail(z) / math.pi), wb.log(middle)))
 
 
-class Cauchy(LocScaleDistribution):
+class Cauchy(UndefinedMomentsMixin, LocScaleDistribution):
     """``Cauchy(loc, scale)``: density ``1 / (pi scale (1 + ((x - loc) / scale)**2))``.
 
     The mean, variance and standard deviation do not exist: NaN with
@@ -78,21 +78,6 @@ class Cauchy(LocScaleDistribution):
 
     def _quantile(self, p):
         return self._loc + self._scale * wb.tan(math.pi * (p - 0.5))
-
-    def _mode(self):
-        return self._loc * wb.ones_like(self._scale)
-
-    def _undefined_stat(self, what):
-        return self._undefined(self._loc + self._scale, True, what)
-
-    def _mean(self):
-        return self._undefined_stat("mean")
-
-    def _variance(self):
-        return self._undefined_stat("variance")
-
-    def _stddev(self):
-        return self._undefined_stat("standard deviation")
 
     def _entropy(self):
         return math.log(4.0 * math.pi) + wb.log(self._scale) * wb.ones_like(self._loc)

@@ -13,7 +13,7 @@ from .kullback_leibler import RegisterKL
 __all__ = ["Gamma"]
 
 
-class Gamma(Distribution):
+class Gamma(internal.RateParameterized, Distribution):
     """``Gamma(concentration, rate)``: density ``rate**c x**(c-1) exp(-rate x) / Gamma(c)`` on ``x > 0``.
 
     Give exactly one of ``rate`` and ``log_rate`` (TFP's choice of parameterization).
@@ -44,28 +44,6 @@ class Gamma(Distribution):
     @property
     def concentration(self):
         return self._concentration
-
-    @property
-    def rate(self):
-        """The rate as given (None when the distribution was built from ``log_rate``)."""
-        return self._rate
-
-    @property
-    def log_rate(self):
-        """The log rate as given (None when the distribution was built from ``rate``)."""
-        return self._log_rate
-
-    @property
-    def force_probs_to_zero_outside_support(self):
-        return self._force_probs_to_zero_outside_support
-
-    def rate_parameter(self, name=None):
-        """The rate, whichever parameterization was given."""
-        return self._rate if self._rate is not None else wb.exp(self._log_rate)
-
-    def log_rate_parameter(self, name=None):
-        """The log rate, whichever parameterization was given."""
-        return self._log_rate if self._log_rate is not None else wb.log(self._rate)
 
     def _sample_n(self, n, seed):
         shape = (n,) + self.batch_shape

@@ -7,14 +7,14 @@ import math
 import workbench as wb
 
 from .cauchy import atan_tail, log1psquare
-from ._loc_scale import LocScaleDistribution
+from ._loc_scale import LocScaleDistribution, UndefinedMomentsMixin
 
 __all__ = ["HalfCauchy"]
 
 _LOG_2_OVER_PI = math.log(2.0 / math.pi)
 
 
-class HalfCauchy(LocScaleDistribution):
+class HalfCauchy(UndefinedMomentsMixin, LocScaleDistribution):
     """``HalfCauchy(loc, scale)``: density ``2 / (pi scale (1 + ((x - loc) / scale)**2))`` for
     ``x >= loc``, zero below (``log_prob`` is ``-inf`` there, as in TFP).
 
@@ -68,21 +68,6 @@ class HalfCauchy(LocScaleDistribution):
 
     def _quantile(self, p):
         return self._loc + self._scale * wb.tan(0.5 * math.pi * p)
-
-    def _mode(self):
-        return self._loc * wb.ones_like(self._scale)
-
-    def _undefined_stat(self, what):
-        return self._undefined(self._loc + self._scale, True, what)
-
-    def _mean(self):
-        return self._undefined_stat("mean")
-
-    def _variance(self):
-        return self._undefined_stat("variance")
-
-    def _stddev(self):
-        return self._undefined_stat("standard deviation")
 
     def _entropy(self):
         return math.log(2.0 * math.pi) + wb.log(self._scale) * wb.ones_like(self._loc)

@@ -11,7 +11,7 @@ from .distribution import NOT_REPARAMETERIZED, Distribution
 __all__ = ["Poisson"]
 
 
-class Poisson(Distribution):
+class Poisson(internal.RateParameterized, Distribution):
     """``Poisson(rate=None, log_rate=None)``: mass ``rate**k exp(-rate) / k!`` on ``k = 0, 1, …``.
 
     Give exactly one of ``rate`` and ``log_rate``. Samples are counts of the parameters' float
@@ -36,26 +36,8 @@ class Poisson(Distribution):
         dtype = internal.common_dtype([rate, log_rate])
         self._rate = None if rate is None else internal.as_param(rate, "rate", dtype, "Poisson")
         self._log_rate = None if log_rate is None else internal.as_param(log_rate, "log_rate", dtype, "Poisson")
-        self._force_zero = bool(force_probs_to_zero_outside_support)
+        self._force_probs_to_zero_outside_support = bool(force_probs_to_zero_outside_support)
         super().__init__(dtype, NOT_REPARAMETERIZED, validate_args, allow_nan_stats, parameters, name)
-
-    @property
-    def rate(self):
-        return self._rate
-
-    @property
-    def log_rate(self):
-        return self._log_rate
-
-    @property
-    def force_probs_to_zero_outside_support(self):
-        return self._force_zero
-
-    def rate_parameter(self, name=None):
-        return self._rate if self._rate is not None else wb.exp(self._log_rate)
-
-    def log_rate_parameter(self, name=None):
-        return self._log_rate if self._log_rate is not None else wb.log(self._rate)
 
     def _sample_n(self, n, seed):
         rate = wb.broadcast_to(self.rate_parameter(), self.batch_shape)
@@ -67,7 +49,7 @@ class Poisson(Distribution):
         return xlogy(x, self._rate)
 
     def _log_prob(self, x):
-        if not self._force_zero:
+        if not self._force_probs_to_zero_outside_support:
             return self._x_log_rate(x) - wb.lgamma(x + 1.0) - self.rate_parameter()
         # -inf off the integers; evaluate the formula at a safe point there so gradients stay finite
         ok = wb.logical_and(x >= 0, wb.equal(x, wb.floor(x)))
