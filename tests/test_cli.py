@@ -133,7 +133,8 @@ def test_clear_errors_without_a_store_or_with_the_server_away(tmp_path, monkeypa
     assert cli.main(["runs", "--tracking-uri", f"http://127.0.0.1:{port}"]) == 1
     err = capsys.readouterr().err
     assert f"http://127.0.0.1:{port} is not reachable" in err
-    assert cli.main(["run", "mlp_regression", "--tracking-uri", f"http://127.0.0.1:{port}"]) == 1
+    # a new run starts offline (tests/test_tracking_server.py); resuming one needs its server
+    assert cli.main(["run", "mlp_regression", "--resume", "a" * 32, "--tracking-uri", f"http://127.0.0.1:{port}"]) == 1
     err = capsys.readouterr().err
     assert err.startswith("workbench run: ") and f"http://127.0.0.1:{port} is not reachable" in err
     assert cli.main(["sync"]) == 0

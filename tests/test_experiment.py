@@ -171,6 +171,7 @@ def test_resume_continues_steps_params_and_checkpoint(uri, logdir):
     with wb.Experiment("ignored", tracking_uri=uri, logdir=logdir, resume=run_id, system_metrics=False) as again:
         assert client(uri).get_run(run_id).info.status == "RUNNING"
         assert (again.run_id, again.run_name, again.logdir) == (run_id, exp.run_name, folder)
+        assert again.name == "exp-resume"  # the run's own experiment, whatever name was given
         assert again.params == {"lr": 0.1}
         assert again.step == 4
         again.checkpoint_manager(wb.Checkpoint(model=fresh))
@@ -198,6 +199,7 @@ def test_resume_downloads_checkpoints_from_mlflow(uri, logdir, tmp_path):
     other = str(tmp_path / "elsewhere")  # another machine: no local run folder
     fresh = Model()
     with wb.Experiment(tracking_uri=uri, logdir=other, resume=run_id, system_metrics=False) as again:
+        assert (again.name, again.run_name) == ("exp-resume", exp.run_name)  # not "Default"
         again.checkpoint_manager(wb.Checkpoint(model=fresh))
         assert again.restored_checkpoint is not None
     np.testing.assert_array_equal(fresh.w.numpy(), np.full(3, 2.0, np.float32))

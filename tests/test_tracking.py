@@ -179,13 +179,76 @@ def test_close_while_away_leaves_a_file_for_sync(uri, run_id, tmp_path):
     assert wb.tracking.spill_files(str(tmp_path / "runs")) == [str(folder / wb.tracking.SPILL_NAME)]
     assert wb.tracking.sync("0" * 32, logdir=str(tmp_path / "runs")) == []  # another run id: nothing
     [result] = wb.tracking.sync(logdir=str(tmp_path / "runs"))
-    assert result == {"path": str(folder / wb.tracking.SPILL_NAME), "run_id": run_id, "sent": 503, "error": None}
+    assert result == {"path": str(folder / wb.tracking.SPILL_NAME), "run_id": run_id, "sent": 503, "error": None,
+                      "provisional_id": None}
     assert history(uri, run_id, "acc") == [(s, s / 500) for s in range(500)]
     client = wb.tracking.client(uri)
     run = client.get_run(run_id)
     assert run.data.params == {"lr": "0.1"} and run.info.status == "FAILED"
     assert [a.path for a in client.list_artifacts(run_id, "docs")] == ["docs/notes.txt"]
     assert wb.tracking.sync(logdir=str(tmp_path / "runs")) == []  # nothing left
+
+
+def offline_buffer(client, folder, uri, name, **create):
+    """A RunBuffer for a run that starts offline, as Experiment makes one."""
+    record = {"experiment": "tracking-offline", "run_name": name, "tags": {"team": "a"},
+              "start_time": 1_700_000_000_000, "parent": None, **create}
+    return RunBuffer(client, wb.tracking.journal.new_provisional_id(), str(folder / name / wb.tracking.SPILL_NAME),
+                     uri, flush_secs=0.05, create=record, offline_reason=ConnectionError("connection refused"))
+
+
+def test_offline_run_is_created_once_when_the_store_answers(uri, tmp_path):
+    journal = wb.tracking.journal
+    client = wb.tracking.client(uri)
+    flaky = FlakyClient(client)
+    flaky.down = True
+    runs = tmp_path / "runs"
+    with pytest.warns(TrackingWarning, match="starts offline") as caught:
+        parent = offline_buffer(flaky, runs, uri, "parent")
+    assert len(caught) == 1 and uri in str(caught[0].message)
+    provisional = parent.run_id
+    assert parent.offline and journal.is_provisional(provisional)
+    for step in range(20):
+        parent.log_metric("loss", float(step), step)
+    assert not parent.flush(timeout=30)
+    header = json.loads((runs / "parent" / wb.tracking.SPILL_NAME).read_text().splitlines()[0])
+    assert header["run_id"] == provisional and header["create"]["run_name"] == "parent"
+
+    # a child starting while the store answers creates its offline parent first, from the parent's journal
+    child_id, experiment = journal.create_run(client, {"experiment": "x", "run_name": "child", "parent": provisional},
+                                              root=str(runs))
+    record = journal.read_map(str(runs / "parent"))
+    assert record["provisional_id"] == provisional
+    assert client.get_run(child_id).data.tags["mlflow.parentRunId"] == record["run_id"]
+
+    flaky.down = False
+    assert parent.flush(timeout=30)  # the parent's sender learns the id instead of creating the run again
+    assert parent.run_id == record["run_id"] and not parent.offline
+    assert parent.close("FINISHED") == 0
+    run = client.get_run(parent.run_id)
+    assert run.info.experiment_id == experiment and run.info.run_name == "parent"
+    assert run.info.status == "FINISHED" and run.info.start_time == 1_700_000_000_000
+    assert run.data.tags["team"] == "a" and run.data.tags[journal.PROVISIONAL_TAG] == provisional
+    assert history(uri, parent.run_id, "loss") == [(s, float(s)) for s in range(20)]
+
+
+def test_a_run_created_but_not_recorded_is_not_created_twice(uri, tmp_path):
+    """A process that died between creating the offline run and writing mlflow-run.json."""
+    journal = wb.tracking.journal
+    client = wb.tracking.client(uri)
+    flaky = FlakyClient(client)
+    flaky.down = True
+    with pytest.warns(TrackingWarning):
+        buf = offline_buffer(flaky, tmp_path, uri, "crashed")
+    buf.log_metric("acc", 0.5, 1)
+    assert buf.close("FINISHED", timeout=30) > 0
+    header = json.loads((tmp_path / "crashed" / wb.tracking.SPILL_NAME).read_text().splitlines()[0])
+    first, _ = journal.create_run(client, header["create"], header["run_id"])
+    [result] = wb.tracking.sync(str(tmp_path))
+    assert result["run_id"] == first and result["provisional_id"] == header["run_id"] and result["error"] is None
+    assert history(uri, first, "acc") == [(1, 0.5)]
+    assert client.get_run(first).info.status == "FINISHED"
+    assert wb.tracking.sync(str(tmp_path)) == []
 
 
 def test_sync_is_idempotent_and_survives_a_cut_line(uri, run_id, tmp_path):

@@ -874,6 +874,9 @@ def _cmd_sync(args):
         if r["error"]:
             failed += 1
             print(f"{r['path']}: not sent ({r['error']}); it stays for the next `workbench sync`")
+        elif r.get("provisional_id"):
+            print(f"{r['path']}: created run {r['run_id']} (started offline as {r['provisional_id']}) "
+                  f"and sent {r['sent']} item(s)")
         else:
             print(f"{r['path']}: sent {r['sent']} item(s) to run {r['run_id']}")
     return 1 if failed else 0
@@ -957,7 +960,8 @@ def build_parser():
     p.add_argument("--timeout", type=float, default=120.0, help="seconds to wait for both to start")
     p.set_defaults(fn=_cmd_ui)
 
-    p = sub.add_parser("sync", help="send tracking data that an unreachable server missed")
+    p = sub.add_parser("sync", help="send tracking data that an unreachable server missed, creating "
+                                    "runs that started offline")
     p.add_argument("path", nargs="?",
                    help="a spill file, run folder, log folder or run id (default: all under --logdir)")
     p.add_argument("--logdir", default="runs", help="where runs keep their logs (default: runs)")

@@ -25,6 +25,14 @@ TensorBoard's HParams dashboard. Metrics reach MLflow from a background thread
 ``Experiment(resume=run_id)`` reopens a run: its params, its step counter, its
 TensorBoard folder, and (through :meth:`Experiment.checkpoint_manager`) its
 latest checkpoint.
+
+When a remote tracking server cannot be reached as the run starts, the run
+starts *offline* (one warning names the server and the journal file): it gets a
+provisional id ``offline-<hex>``, and everything it logs is journaled in its
+folder. The sender keeps trying; when the server answers, the MLflow run is
+created, the journal replayed, and the run goes on online (:attr:`run_id` is
+then MLflow's id). If the server never comes back during the run, ``workbench
+sync`` creates the run and uploads everything later.
 """
 
 from __future__ import annotations
@@ -41,9 +49,12 @@ import json
 import math
 import os
 import re
+import shutil
 import subprocess
 import sys
+import tempfile
 import threading
+import time
 import warnings
 
 import numpy as np
@@ -52,12 +63,13 @@ from . import summary
 from .checkpoint import INDEX_SUFFIX, STATE_FILE, CheckpointManager
 from .summary.writer import _state as _summary_state
 from .tracking import buffer as _buffer
-from .tracking import store
+from .tracking import journal, store
 from .tracking.system import SystemMonitor
 
 __all__ = ["Experiment"]
 
 SYSTEM_METRICS_INTERVAL = 10.0
+UPLOAD_STAGING = ".mlflow-upload"  # snapshots of files waiting to be uploaded (see _TrackedCheckpointManager)
 # Metric names whose best value is the largest; every other metric is best when smallest (losses, errors).
 _MAXIMIZED = re.compile(r"acc|auc|precision|recall|f1|score|reward|return|iou|map|r2|psnr|ssim|elbo",
                         re.IGNORECASE)
@@ -177,7 +189,17 @@ class _ScalarThread:
 
 
 class _TrackedCheckpointManager(CheckpointManager):
-    """A ``CheckpointManager`` whose saves are also logged as MLflow artifacts (``checkpoints/``)."""
+    """A ``CheckpointManager`` whose saves are also logged as MLflow artifacts (``checkpoints/``).
+
+    Every checkpoint saved reaches MLflow, also those that ``max_to_keep`` later
+    deletes from the run folder, and ``checkpoints/checkpoint.json`` there is the
+    state file of the last save sent. Uploads happen in the background (or at
+    ``workbench sync``), after rotation may have run, so each save is first
+    snapshotted: hard links (copies where links fail) of its files and of the
+    state file in ``<run folder>/.mlflow-upload/<n>/``, deleted once uploaded.
+    Checkpoint files are never rewritten in place (they are replaced), so a link
+    keeps the content of the save.
+    """
 
     def __init__(self, experiment, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -186,16 +208,32 @@ class _TrackedCheckpointManager(CheckpointManager):
     def save(self, checkpoint_number=None, check_interval=True, options=None):
         prefix = super().save(checkpoint_number, check_interval, options)
         if prefix is not None:
-            for path in sorted(glob.glob(glob.escape(prefix) + ".*")) + [os.path.join(self.directory, STATE_FILE)]:
-                self._experiment.log_artifact(path, "checkpoints")
+            files = sorted(glob.glob(glob.escape(prefix) + ".*")) + [os.path.join(self.directory, STATE_FILE)]
+            for path in self._snapshot(files):
+                self._experiment._log_snapshot(path, "checkpoints")
         return prefix
+
+    def _snapshot(self, files):
+        staging = os.path.join(self._experiment.logdir, UPLOAD_STAGING)
+        os.makedirs(staging, exist_ok=True)
+        folder = tempfile.mkdtemp(prefix=f"{len(os.listdir(staging)):06d}-", dir=staging)
+        copies = []
+        for path in files:
+            copy = os.path.join(folder, os.path.basename(path))
+            try:
+                os.link(path, copy)
+            except OSError:  # a file system without hard links
+                shutil.copy2(path, copy)
+            copies.append(copy)
+        return copies
 
 
 class Experiment:
     """One training run, logged to MLflow and TensorBoard under one run name.
 
     Args:
-      name: the MLflow experiment (created if missing; default ``"Default"``).
+      name: the MLflow experiment (created if missing; default ``"Default"``). After
+        ``resume``, the run's own experiment (and its run name) are used instead.
       run_name: the run's name in both tools (default ``"<name>-<YYYYmmdd-HHMMSS>"``;
         ``-2``, ``-3``... is added if ``<logdir>/<run_name>`` is taken).
       params: dict logged as MLflow params (nested dicts with dotted keys) and
@@ -203,7 +241,10 @@ class Experiment:
       tracking_uri: the MLflow store (default ``WORKBENCH_TRACKING_URI``,
         ``MLFLOW_TRACKING_URI``, else ``sqlite:///mlflow.db`` in the working folder).
       logdir: root of the TensorBoard logs; this run writes to ``<logdir>/<run_name>``.
-      resume: an MLflow run id to continue (its params, steps, folder, checkpoints).
+      resume: a run id to continue (its params, steps, folder, checkpoints): MLflow's,
+        or the provisional ``offline-...`` id of a run that started offline (its
+        folder is looked for under ``logdir``; it continues offline while the
+        server is still away).
       tags: dict of MLflow tags.
       system_metrics: True (every 10 s), a number of seconds, or False.
       nested: True makes the run a child of the innermost open Experiment (or of
@@ -213,7 +254,10 @@ class Experiment:
 
     Attributes: ``run_id``, ``run_name``, ``experiment_id``, ``tracking_uri``,
     ``logdir`` (the run's folder ``<logdir>/<run_name>``), ``summary_writer``,
-    ``params``, ``step``.
+    ``params``, ``step``, ``offline``.
+
+    If a remote server cannot be reached at :meth:`start`, the run starts
+    offline (see :attr:`run_id`); a local store must be reachable.
     """
 
     def __init__(self, name=None, run_name=None, params=None, tracking_uri=None, logdir="runs", resume=None,
@@ -235,7 +279,7 @@ class Experiment:
         self.run_name = run_name
         self.root_logdir = os.fspath(logdir)
         self.tracking_uri = store.resolve_tracking_uri(tracking_uri)
-        self.run_id = resume
+        self._run_id = resume
         self.experiment_id = None
         self.logdir = None
         self.summary_writer = None
@@ -277,16 +321,15 @@ class Experiment:
         if self.status != "NEW":
             raise RuntimeError(f"Experiment {self.run_name!r} has ended; resume it with "
                                f"wb.Experiment(resume={self.run_id!r})")
-        store.check_reachable(self.tracking_uri)
         client = store.client(self.tracking_uri)
-        run = self._reopen(client) if self._resume else self._create(client)
-        self.run_id, self.experiment_id = run.info.run_id, run.info.experiment_id
+        offline = self._reopen(client) if self._resume else self._create(client)
         try:
             # events reach the file at least every 5 s (TensorBoard shows the run live) and in chunks
             self.summary_writer = summary.create_file_writer(self.logdir, max_queue=1000, flush_millis=5000)
             self._scalars = _ScalarThread(self._write_scalars)
-            self._buffer = _buffer.RunBuffer(client, self.run_id, os.path.join(self.logdir, _buffer.SPILL_NAME),
-                                             self.tracking_uri)
+            create, reason = offline or (None, None)
+            self._buffer = _buffer.RunBuffer(client, self._run_id, os.path.join(self.logdir, _buffer.SPILL_NAME),
+                                             self.tracking_uri, create=create, offline_reason=reason)
             self._buffer.set_tags({"workbench.logdir": os.path.abspath(self.logdir)})
             if self._resume:
                 self._buffer.set_tags({"workbench.resumed": _now_stamp()})
@@ -297,8 +340,8 @@ class Experiment:
             if self._buffer is not None:
                 self._buffer.close("FAILED")
                 self._buffer = None
-            else:
-                client.set_terminated(self.run_id, "FAILED")
+            elif not journal.is_provisional(self._run_id):
+                client.set_terminated(self._run_id, "FAILED")
             if self._scalars is not None:
                 self._scalars.close()
             if self.summary_writer is not None:
@@ -315,20 +358,36 @@ class Experiment:
         return self
 
     def _create(self, client):
+        """Create the MLflow run; when a remote server cannot be reached, give the run a provisional
+        id instead and return ``(create record, reason)`` for its journal (else None)."""
         parent = self._parent_run_id()
-        if parent is not None:
-            experiment = client.get_run(parent).info.experiment_id  # children live beside their parent
-        else:
-            experiment = store.experiment_id(client, self.name)
         self.run_name = self._claim_folder(self.run_name or f"{self.name}-{_now_stamp()}")
         tags = {"mlflow.user": _user(), "mlflow.source.type": "LOCAL"}
         script = os.path.abspath(sys.argv[0]) if sys.argv and sys.argv[0] else ""
         if os.path.isfile(script):
             tags["mlflow.source.name"] = script
-        if parent is not None:
-            tags["mlflow.parentRunId"] = parent
         tags.update({str(k): str(v) for k, v in self._tags_in.items()})
-        return client.create_run(experiment, run_name=self.run_name, tags=tags)
+        create = {"experiment": self.name, "run_name": self.run_name, "tags": tags,
+                  "start_time": int(time.time() * 1000), "parent": parent}
+        folder = next((e.logdir for e in _active if parent in (e._run_id, e.run_id)), None)
+        if folder is not None:  # where an offline parent's journal is (else: beside this run's folder)
+            create["parent_folder"] = os.path.abspath(folder)
+        try:
+            store.check_reachable(self.tracking_uri)
+            self._run_id, self.experiment_id = journal.create_run(client, create, root=self.root_logdir)
+        except Exception as exc:
+            if store.is_unavailable(self.tracking_uri, exc):
+                self._run_id = journal.new_provisional_id()
+                return create, exc
+            self._release_folder()
+            if isinstance(exc, LookupError):  # an offline parent whose journal is not here
+                raise ValueError(f"Experiment: cannot nest under {parent}: {exc}") from None
+            raise
+        return None
+
+    def _release_folder(self):
+        with contextlib.suppress(OSError):
+            os.rmdir(self.logdir)  # only while it is still empty
 
     def _claim_folder(self, run_name):
         """Take ``<logdir>/<run_name>`` (made here, so two processes never share it), suffixing if taken."""
@@ -345,14 +404,34 @@ class Experiment:
             return candidate
 
     def _reopen(self, client):
+        """Reopen the run to resume; returns ``(create record, reason)`` when it goes on offline, else None."""
+        resume = self._resume
+        if journal.is_provisional(resume):
+            folder, header, record = journal.find(resume, self.root_logdir)
+            if record is not None:
+                resume = record["run_id"]
+            elif header is None:
+                raise ValueError(f"Experiment(resume={resume!r}): no offline run with this id under "
+                                 f"{os.path.abspath(self.root_logdir)} (its folder holds {_buffer.SPILL_NAME})")
+            else:
+                try:
+                    store.check_reachable(self.tracking_uri)
+                    resume = journal.resolve(client, resume, folder)
+                except Exception as exc:
+                    if not store.is_unavailable(self.tracking_uri, exc):
+                        raise
+                    return self._reopen_offline(folder, header, exc)
+        store.check_reachable(self.tracking_uri)
         exc_type = store.mlflow().exceptions.MlflowException
         try:
-            run = client.get_run(self._resume)
+            run = client.get_run(resume)
         except exc_type as exc:
             raise ValueError(f"Experiment(resume={self._resume!r}): no such run in {self.tracking_uri} "
                              f"({_buffer._first_line(exc)})") from None
         if run.info.lifecycle_stage == "deleted":
             raise ValueError(f"Experiment(resume={self._resume!r}): the run is deleted in {self.tracking_uri}")
+        self._run_id, self.experiment_id = run.info.run_id, run.info.experiment_id
+        self.name = client.get_experiment(run.info.experiment_id).name
         self.run_name = run.info.run_name
         self.logdir = os.path.join(self.root_logdir, self.run_name)
         os.makedirs(self.logdir, exist_ok=True)
@@ -370,7 +449,35 @@ class Experiment:
                 self._best[metric.key[5:]] = (metric.value, metric.step)
             elif not metric.key.startswith("system/"):
                 self._last[metric.key] = (metric.value, metric.step)
-        return run
+        return None
+
+    def _reopen_offline(self, folder, header, reason):
+        """Resume a run that has never reached MLflow, from its folder: params, steps and metrics
+        as journaled. Returns ``(create record, reason)``."""
+        create = header.get("create") or {}
+        self._run_id = header["run_id"]
+        self.name = create.get("experiment") or self.name
+        self.run_name = create.get("run_name") or os.path.basename(folder)
+        self.logdir = folder
+        saved = os.path.join(folder, "params.json")
+        if os.path.exists(saved):
+            with open(saved, encoding="utf-8") as f:
+                self._params = json.load(f)
+        steps = [0]
+        for item in _journaled(folder):
+            if item[0] == "p":
+                self._logged[item[1]] = item[2]
+            elif item[0] == "m":
+                _, key, value, _, step = item
+                steps.append(step)
+                if key.startswith("best_"):
+                    self._best[key[5:]] = (value, step)
+                elif not key.startswith("system/"):
+                    self._last[key] = (value, step)
+        if not os.path.exists(saved):
+            self._params = {k: _parse_param(v) for k, v in self._logged.items()}
+        self._step = max(steps)
+        return create, reason
 
     def _last_step(self, run):
         """The run's largest step: in MLflow, in its ``workbench.step`` tag, or still waiting on disk."""
@@ -382,6 +489,31 @@ class Experiment:
             except (OSError, ValueError):
                 pass
         return max(steps)
+
+    @property
+    def run_id(self):
+        """The run's id. A run that started offline has a provisional id ``offline-<hex>`` until it
+        is created in MLflow (by the background sender once the server answers, or later by
+        ``workbench sync``, whose id this then returns once it has run); MLflow's id from then on.
+        ``Experiment(resume=...)``, ``workbench sync RUN`` and ``WORKBENCH_PARENT_RUN_ID`` take either."""
+        if journal.is_provisional(self._run_id):
+            self._learn_run_id()
+        return self._run_id
+
+    @property
+    def offline(self) -> bool:
+        """True while the run exists only in its folder (started offline, not yet created in MLflow)."""
+        return journal.is_provisional(self.run_id)
+
+    def _learn_run_id(self):
+        buffer = self._buffer
+        if buffer is not None:
+            if not buffer.offline:
+                self._run_id, self.experiment_id = buffer.run_id, buffer.experiment_id
+        elif self.logdir is not None:
+            record = journal.read_map(self.logdir)
+            if record is not None and record.get("provisional_id") == self._run_id:
+                self._run_id, self.experiment_id = record["run_id"], record.get("experiment_id")
 
     def _parent_run_id(self):
         if isinstance(self._nested, str):
@@ -426,12 +558,21 @@ class Experiment:
                 self._buffer.log_artifact(params_file)
             self._buffer.set_tags({"workbench.step": self._step})
         finally:  # whatever failed above, the MLflow run is ended and what was logged is kept
-            unsent = self._buffer.close(status)
+            buffer = self._buffer
+            unsent = buffer.close(status)
+            if journal.is_provisional(self._run_id):
+                self._learn_run_id()
             self._buffer = None
             if self in _active:
                 _active.remove(self)
             self.status = status
-        if unsent:
+        if buffer.offline:
+            warnings.warn(f"Experiment {self.run_name!r}: the MLflow tracking server at {self.tracking_uri} "
+                          f"was not reachable during the run, which stays offline as {self._run_id}: "
+                          f"everything it logged is journaled in {self.logdir}; `workbench sync` "
+                          "(wb.tracking.sync()) creates it in MLflow and uploads it all.",
+                          _buffer.TrackingWarning, stacklevel=3)
+        elif unsent:
             warnings.warn(f"Experiment {self.run_name!r}: {unsent} item(s) could not be sent to MLflow at "
                           f"{self.tracking_uri}; they are kept in {self.logdir} and are sent by "
                           f"`workbench sync` (wb.tracking.sync()) once it is reachable.",
@@ -646,6 +787,10 @@ class Experiment:
             raise FileNotFoundError(f"log_artifact: no file or folder {os.fspath(path)!r}")
         buffer.log_artifact(path, artifact_path)
 
+    def _log_snapshot(self, path, artifact_path):
+        """Upload ``path``, a copy made for this upload, and delete it once sent."""
+        self._check_open("log_artifact").log_artifact(path, artifact_path, snapshot=True)
+
     def flush(self, timeout=None) -> bool:
         """Write TensorBoard events and wait until MLflow has everything; False if some waits on disk."""
         buffer = self._check_open("flush")
@@ -656,7 +801,8 @@ class Experiment:
     # -- checkpoints and progress --------------------------------------------
     def checkpoint_manager(self, checkpoint, max_to_keep=3, **kwargs):
         """A ``wb.CheckpointManager`` saving to ``<logdir>/<run_name>/checkpoints``, each save
-        also logged as MLflow artifacts under ``checkpoints/``.
+        also logged as MLflow artifacts under ``checkpoints/``: MLflow gets every checkpoint
+        saved (``max_to_keep`` applies to the run folder only) and the state file of the last.
 
         The latest checkpoint is restored at once (``restore_or_initialize``): after
         ``resume`` training continues from it. Its prefix is in :attr:`restored_checkpoint`.
@@ -699,7 +845,8 @@ class Experiment:
         return self._buffer
 
     def _links(self):
-        url = store.run_url(self.tracking_uri, self.experiment_id, self.run_id) if self.run_id else None
+        url = store.run_url(self.tracking_uri, self.experiment_id, self.run_id) \
+            if self.run_id and not self.offline else None
         if url is None and self.tracking_uri.startswith("sqlite:"):
             mlflow_ui = f"mlflow ui --backend-store-uri {self.tracking_uri}"
         else:
@@ -728,6 +875,17 @@ class Experiment:
         body = "".join(f"<tr><th style='text-align:left'>{k}</th><td style='text-align:left'>{v}</td></tr>"
                        for k, v in rows)
         return f"<table>{body}</table>"
+
+
+def _journaled(folder):
+    """The items waiting in a run folder's spill files, oldest file first."""
+    items = []
+    for path in sorted(_buffer.spill_files(folder), key=os.path.getmtime):
+        try:
+            items += _buffer._read(path)[1]
+        except (OSError, ValueError):
+            pass
+    return items
 
 
 def _number(key, value):

@@ -99,7 +99,7 @@ class _EventFile:
 def _event_file_name(suffix):
     # TF's EventsWriter naming: time, host, pid, a per-process file id, suffix.
     return (f"events.out.tfevents.{int(time.time()):010d}.{socket.gethostname()}."
-            f"{os.getpid()}.{next(_file_ids)}{suffix}")
+            f"{os.getpid()}.{next(_file_ids):06d}{suffix}")  # padded: names sort in the order opened
 
 
 class SummaryWriter:

@@ -12,7 +12,11 @@ parts beneath it:
   training loop (microseconds a call) and sent by a background thread with
   ``MlflowClient.log_batch``; when the store is away they wait in a spill file
   in the run's folder.
-- :func:`sync` (``workbench sync``): sends what waited on disk.
+- Offline runs: when a remote server cannot be reached as a run starts, the
+  run starts anyway with a provisional id ``offline-<hex>``, journaled in its
+  folder, and is created in MLflow when the server answers, during the run or
+  at :func:`sync` (see :mod:`workbench.tracking.journal`).
+- :func:`sync` (``workbench sync``): sends what waited on disk, creating offline runs first.
 - :class:`SystemMonitor`: CPU, memory and GPU metrics every few seconds.
 
 MLflow is imported on first use (it takes seconds); install it with
@@ -40,6 +44,7 @@ block for about four minutes); set ``MLFLOW_HTTP_REQUEST_TIMEOUT`` and
 """
 
 from .buffer import SPILL_NAME, RunBuffer, TrackingWarning, spill_files, sync
+from .journal import is_provisional
 from .store import (
     DEFAULT_URI, TrackingUnavailableError, check_reachable, client, experiment_id, is_remote,
     resolve_tracking_uri, run_url,
@@ -48,6 +53,6 @@ from .system import SystemMonitor, sample as sample_system_metrics
 
 __all__ = [
     "DEFAULT_URI", "SPILL_NAME", "RunBuffer", "SystemMonitor", "TrackingUnavailableError", "TrackingWarning",
-    "check_reachable", "client", "experiment_id", "is_remote", "resolve_tracking_uri", "run_url",
+    "check_reachable", "client", "experiment_id", "is_provisional", "is_remote", "resolve_tracking_uri", "run_url",
     "sample_system_metrics", "spill_files", "sync",
 ]

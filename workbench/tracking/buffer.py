@@ -14,17 +14,26 @@ file; anything left on disk at exit is sent later by :func:`sync`
 point it already holds (same key, step, timestamp and value), a param logged
 again with the same value, a tag set again, an artifact uploaded again.
 
+A run that starts while a remote server is away is *offline*: it has a
+provisional id until the run exists in MLflow, and its spill file (then also
+called its journal) is written from the start, its header saying how to create
+the run (see :mod:`workbench.tracking.journal`). The thread keeps trying with
+backoff (1 s, doubling up to ``WORKBENCH_TRACKING_MAX_BACKOFF`` seconds, 30 by
+default); when the server answers it creates the run, replays the journal in
+order and goes on online. Otherwise :func:`sync` does the same later.
+
 Spill file format, one JSON value a line: a header object
-``{"run_id": ..., "tracking_uri": ...}``, then items ``["m", key, value,
-timestamp_ms, step]``, ``["p", key, value]``, ``["t", key, value]``,
-``["a", local_path, artifact_path]``, ``["end", status, end_time_ms]``.
+``{"run_id": ..., "tracking_uri": ...}`` (plus ``"create": {...}`` for an
+offline run), then items ``["m", key, value, timestamp_ms, step]``, ``["p",
+key, value]``, ``["t", key, value]``, ``["a", local_path, artifact_path]`` (or
+``["a", local_path, artifact_path, true]``: delete the local file once
+uploaded, for snapshots made for the upload), ``["end", status, end_time_ms]``.
 """
 
 from __future__ import annotations
 
 import atexit
 import collections
-import contextlib
 import glob
 import json
 import logging
@@ -35,12 +44,7 @@ import uuid
 import warnings
 import weakref
 
-from . import store
-
-try:
-    import fcntl
-except ImportError:  # Windows
-    fcntl = None
+from . import journal, store
 
 __all__ = ["RunBuffer", "TrackingWarning", "SPILL_NAME", "sync", "spill_files"]
 
@@ -49,7 +53,7 @@ SPILL_GLOB = "mlflow-unsent*.jsonl"
 MAX_METRICS, MAX_PARAMS, MAX_TAGS = 1000, 100, 100
 # Errors about the data itself: sending the same item again can never work.
 DATA_ERRORS = frozenset({"INVALID_PARAMETER_VALUE", "BAD_REQUEST", "MALFORMED_REQUEST"})
-MAX_BACKOFF_SECS = 30.0
+MAX_BACKOFF_SECS = float(os.environ.get("WORKBENCH_TRACKING_MAX_BACKOFF", "30"))
 EXIT_TIMEOUT_SECS = float(os.environ.get("WORKBENCH_FLUSH_TIMEOUT", "20"))
 
 log = logging.getLogger("workbench.tracking")
@@ -121,12 +125,7 @@ def send_items(client, run_id, items, dropped):
         try:
             kind = group[0][0]
             if kind == "a":
-                _, path, artifact_path = group[0]
-                if os.path.exists(path):
-                    upload = client.log_artifacts if os.path.isdir(path) else client.log_artifact
-                    upload(run_id, path, artifact_path)
-                else:  # e.g. a checkpoint rotated away by max_to_keep before it was sent
-                    log.info("artifact %s no longer exists; not uploaded", path)
+                _upload(client, run_id, *group[0][1:])
             elif kind == "end":
                 client.set_terminated(run_id, status=group[0][1], end_time=group[0][2])
             else:
@@ -135,6 +134,20 @@ def send_items(client, run_id, items, dropped):
             raise _SendFailed(done, exc) from exc
         done += len(group)
     return done
+
+
+def _upload(client, run_id, path, artifact_path, snapshot=False):
+    if not os.path.exists(path):  # deleted by the user before it was sent, or a snapshot already sent
+        log.info("artifact %s no longer exists; not uploaded", path)
+        return
+    upload = client.log_artifacts if os.path.isdir(path) else client.log_artifact
+    upload(run_id, path, artifact_path)
+    if snapshot:  # a copy made only for this upload
+        try:
+            os.remove(path)
+            os.rmdir(os.path.dirname(path))  # the snapshot's folder, once its last file is sent
+        except OSError:
+            pass
 
 
 def _warn_dropped(item, exc):
@@ -149,29 +162,8 @@ def _first_line(exc):
 
 
 # -- the spill file -----------------------------------------------------------
-_path_locks = collections.defaultdict(threading.Lock)
-_path_locks_guard = threading.Lock()
-LOCK_NAME = ".mlflow-unsent.lock"
-
-
-@contextlib.contextmanager
-def _lock_for(path):
-    """Hold ``path`` against other threads, and its folder's spill files against other processes
-    (a training run appending while ``workbench sync`` replays; a lock file that is never deleted)."""
-    with _path_locks_guard:
-        thread_lock = _path_locks[os.path.abspath(path)]
-    with thread_lock:
-        if fcntl is None:  # Windows: threads only
-            yield
-            return
-        folder = os.path.dirname(os.path.abspath(path))
-        os.makedirs(folder, exist_ok=True)
-        with open(os.path.join(folder, LOCK_NAME), "a") as f:
-            fcntl.flock(f, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(f, fcntl.LOCK_UN)
+_lock_for = journal.lock_for
+LOCK_NAME = journal.LOCK_NAME
 
 
 def _append(path, header, items):
@@ -179,6 +171,8 @@ def _append(path, header, items):
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
     lines = [] if os.path.exists(path) and os.path.getsize(path) else [json.dumps(header)]
     lines += [json.dumps(list(item)) for item in items]
+    if not lines:
+        return
     with open(path, "a", encoding="utf-8") as f:
         f.write("\n".join(lines) + "\n")
         f.flush()
@@ -213,8 +207,9 @@ def _rewrite(path, header, items):
 def replay(path, client=None, dropped=_warn_dropped):
     """Send everything in the spill file ``path`` to its run, then delete the file.
 
-    Returns ``(run_id, number of items sent)``. When the store fails part way, the
-    file keeps what was not sent and the error is raised.
+    A run started offline is created first (once: see :mod:`~workbench.tracking.journal`).
+    Returns ``(run_id, number of items sent)``, ``run_id`` being MLflow's. When the
+    store fails part way, the file keeps what was not sent and the error is raised.
     """
     with _lock_for(path):
         if not os.path.exists(path):
@@ -222,26 +217,28 @@ def replay(path, client=None, dropped=_warn_dropped):
         header, items = _read(path)
         if client is None:
             client = store.client(header["tracking_uri"])
+        run_id = journal.ensure_created(client, header, os.path.dirname(os.path.abspath(path)))
         try:
-            sent = send_items(client, header["run_id"], items, dropped)
+            sent = send_items(client, run_id, items, dropped)
         except _SendFailed as exc:
             if exc.done:
                 _rewrite(path, header, items[exc.done:])
             raise exc.cause from None
         os.remove(path)
-        return header["run_id"], sent
+        return run_id, sent
 
 
 def spill_files(path_or_run=None, logdir="runs"):
     """Spill files for ``path_or_run``: a file, a folder (searched recursively), or a run id
-    (searched for under ``logdir``); None: every spill file under ``logdir``."""
+    (MLflow's or an offline run's provisional one, searched for under ``logdir``); None:
+    every spill file under ``logdir``."""
     if path_or_run is None or not os.path.exists(os.fspath(path_or_run)):
         if path_or_run is not None and os.sep in os.fspath(path_or_run):
             raise FileNotFoundError(f"sync: no file or folder {os.fspath(path_or_run)!r}")
         files = sorted(glob.glob(os.path.join(glob.escape(logdir), "**", SPILL_GLOB), recursive=True))
         if path_or_run is None:
             return files
-        return [f for f in files if _header_run_id(f) == path_or_run]
+        return [f for f in files if path_or_run in (_header_run_id(f), _created_id(f))]
     path = os.fspath(path_or_run)
     if os.path.isfile(path):
         return [path]
@@ -256,28 +253,43 @@ def _header_run_id(path):
         return None
 
 
+def _created_id(path):
+    """MLflow's id for the offline run whose journal is ``path``, once created."""
+    record = journal.read_map(os.path.dirname(os.path.abspath(path)))
+    return record["run_id"] if record and record.get("provisional_id") == _header_run_id(path) else None
+
+
 def sync(path_or_run=None, logdir="runs"):
     """Send what earlier runs could not (metrics, params, tags, artifacts, run ends) to MLflow.
 
     ``path_or_run``: a spill file, a run folder or a whole log folder (searched
-    recursively), or an MLflow run id (looked for under ``logdir``); None: every
+    recursively), or a run id (looked for under ``logdir``); None: every
     spill file under ``logdir``. Each file names its run and tracking URI and is
-    deleted once everything in it has arrived.
+    deleted once everything in it has arrived, so a second sync sends nothing
+    again. A run that started offline is created first (in its experiment, under
+    its parent run for a sweep's trial), with the name, tags and start time it
+    was started with; ``mlflow-run.json`` in its folder then holds MLflow's id.
 
-    Returns a list of ``{"path", "run_id", "sent", "error"}``, one per file
-    (``error`` is None on success, else the reason, and the file stays).
+    Returns a list of ``{"path", "run_id", "sent", "error", "provisional_id"}``,
+    one per file: ``run_id`` is MLflow's id (the provisional one if the run could
+    not be created), ``provisional_id`` the offline run's provisional id (else
+    None), ``error`` None on success, else the reason (and the file stays).
 
     >>> wb.tracking.sync()                              # doctest: +SKIP
-    [{'path': 'runs/digits-20250101-120000/mlflow-unsent.jsonl', 'run_id': '3f2a...', 'sent': 1200, 'error': None}]
+    [{'path': 'runs/digits-20250101-120000/mlflow-unsent.jsonl', 'run_id': '3f2a...', 'sent': 1200,
+      'error': None, 'provisional_id': None}]
     """
     results = []
     for path in spill_files(path_or_run, logdir):
         run_id = _header_run_id(path)
+        provisional = run_id if journal.is_provisional(run_id) else None
         try:
-            run_id, sent = replay(path)
-            results.append({"path": path, "run_id": run_id, "sent": sent, "error": None})
+            sent_to, sent = replay(path)
+            results.append({"path": path, "run_id": sent_to or _created_id(path) or run_id, "sent": sent,
+                            "error": None, "provisional_id": provisional})
         except Exception as exc:
-            results.append({"path": path, "run_id": run_id, "sent": 0, "error": _first_line(exc)})
+            results.append({"path": path, "run_id": run_id, "sent": 0, "error": _first_line(exc),
+                            "provisional_id": provisional})
     return results
 
 
@@ -296,19 +308,27 @@ class RunBuffer:
 
     Args:
       client: an ``MlflowClient``.
-      run_id: the run to log to.
+      run_id: the run to log to (with ``create``: the offline run's provisional id).
       spill_path: the JSON-lines file that keeps what cannot be sent (see :func:`sync`).
       tracking_uri: the store's URI (named in warnings, written in the spill file).
       flush_secs: how often the thread sends what was queued.
+      create: for a run started offline, the record that creates it in MLflow
+        (see :mod:`~workbench.tracking.journal`). Everything is journaled in
+        ``spill_path`` until the thread has created the run; then :attr:`run_id`
+        becomes MLflow's id.
+      offline_reason: with ``create``, why the store could not be reached; the
+        buffer then warns once, at once, naming the URI and the journal.
 
     >>> buf = RunBuffer(client, run.info.run_id, "runs/r1/mlflow-unsent.jsonl", uri)   # doctest: +SKIP
     >>> buf.log_metric("loss", 0.5, step=1)                                            # doctest: +SKIP
     >>> buf.close("FINISHED")                                                          # doctest: +SKIP
     """
 
-    def __init__(self, client, run_id, spill_path, tracking_uri, flush_secs=2.0):
+    def __init__(self, client, run_id, spill_path, tracking_uri, flush_secs=2.0, create=None,
+                 offline_reason=None):
         self.client = client
         self.run_id = run_id
+        self.experiment_id = None  # of an offline run, once the thread has created it
         self.spill_path = os.path.abspath(spill_path)
         self.tracking_uri = tracking_uri
         self.flush_secs = float(flush_secs)
@@ -322,9 +342,21 @@ class RunBuffer:
         self._inflight = ()
         self._held = []         # items neither sent nor written to disk (the disk failed too)
         self.unsent = 0         # items on disk, waiting for the store
+        self._offline = create is not None  # the run does not exist in MLflow yet
+        if self._offline:
+            self._header["create"] = create
+            self._failing = True
+            with _lock_for(self.spill_path):  # the journal exists from the start: sync can create the run
+                _append(self.spill_path, self._header, [])
+            self._warn_offline(offline_reason)
         self._thread = threading.Thread(target=self._run, name=f"workbench-mlflow-{run_id[:8]}", daemon=True)
         self._thread.start()
         _live.add(self)
+
+    @property
+    def offline(self) -> bool:
+        """True until a run started offline has been created in MLflow."""
+        return self._offline
 
     # -- producers (any thread) ---------------------------------------------
     def log_metric(self, key, value, step, timestamp=None):
@@ -340,9 +372,13 @@ class RunBuffer:
     def set_tags(self, tags):
         self._queue.extend(("t", str(k), str(v)) for k, v in tags.items())
 
-    def log_artifact(self, local_path, artifact_path=None):
-        """Queue an upload of a file or folder; it is read when the thread sends it."""
-        self._queue.append(("a", os.path.abspath(local_path), artifact_path))
+    def log_artifact(self, local_path, artifact_path=None, snapshot=False):
+        """Queue an upload of a file or folder; it is read when the thread sends it.
+
+        ``snapshot=True``: the file is a copy made for this upload, deleted once uploaded.
+        """
+        item = ("a", os.path.abspath(local_path), artifact_path)
+        self._queue.append(item + (True,) if snapshot else item)
 
     def flush(self, timeout=None) -> bool:
         """Wait until everything queued so far is sent (or, when the store is away, on disk).
@@ -453,6 +489,16 @@ class RunBuffer:
             return
         self.unsent += len(items)
 
+    def _warn_offline(self, reason):
+        if reason is None:
+            return
+        self._warned = True
+        warnings.warn(
+            f"the MLflow tracking server at {self.tracking_uri} is not reachable ({_first_line(reason)}). "
+            f"The run starts offline as {self.run_id}: everything it logs is journaled in {self.spill_path}. "
+            "Training goes on; the run is created and the journal uploaded when the server answers (retried in "
+            "the background), or by `workbench sync` (wb.tracking.sync()).", TrackingWarning, stacklevel=4)
+
     def _store_failed(self, exc):
         self._failing = True
         if not self._warned:
@@ -467,6 +513,8 @@ class RunBuffer:
         """Send what waits in memory and on disk; True when it all went through (the store is back)."""
         sent = 0
         try:
+            if self._offline:
+                self._create()
             if self._held:
                 sent += send_items(self.client, self.run_id, self._held, _warn_dropped)
                 self._held = []
@@ -479,11 +527,27 @@ class RunBuffer:
             log.debug("retry failed: %s", _first_line(exc))
             return False
         if self._failing:
-            log.warning("the MLflow tracking store at %s is back; sent %d items kept in %s",
-                        self.tracking_uri, sent, self.spill_path)
+            log.warning("the MLflow tracking store at %s is back; sent %d items kept in %s to run %s",
+                        self.tracking_uri, sent, self.spill_path, self.run_id)
         self._failing = False
         self.unsent = 0
         return True
+
+
+    def _create(self):
+        """Create the offline run in MLflow (or learn its id, if ``workbench sync`` did) and log to it."""
+        folder = os.path.dirname(self.spill_path)
+        with _lock_for(self.spill_path):
+            run_id = journal.ensure_created(self.client, self._header, folder)
+        record = journal.read_map(folder)
+        provisional = self.run_id
+        # from here on, new spill files name MLflow's run; the journal's header still maps to it
+        self.experiment_id = record and record.get("experiment_id")
+        self._header = {"run_id": run_id, "tracking_uri": self.tracking_uri}
+        self.run_id = run_id
+        self._offline = False
+        log.warning("the MLflow tracking server at %s answers: the offline run %s is MLflow run %s",
+                    self.tracking_uri, provisional, run_id)
 
 
 _live = weakref.WeakSet()

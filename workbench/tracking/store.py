@@ -15,7 +15,7 @@ import urllib.request
 import warnings
 
 __all__ = ["DEFAULT_URI", "TrackingUnavailableError", "resolve_tracking_uri", "is_remote",
-           "mlflow", "client", "check_reachable", "experiment_id", "run_url"]
+           "mlflow", "client", "check_reachable", "is_unavailable", "experiment_id", "run_url"]
 
 DEFAULT_URI = "sqlite:///mlflow.db"
 
@@ -110,6 +110,21 @@ def check_reachable(uri: str, timeout: float = 5.0):
             f"the MLflow tracking server at {uri} is not reachable ({reason}). Start it (see "
             "`help(wb.tracking)`), or unset WORKBENCH_TRACKING_URI / MLFLOW_TRACKING_URI to log to "
             "the local store sqlite:///mlflow.db") from None
+
+
+# What MLflow's REST client reports for a server it cannot reach, or one that cannot serve for now.
+_UNAVAILABLE_CODES = frozenset({"INTERNAL_ERROR", "TEMPORARILY_UNAVAILABLE", "REQUEST_LIMIT_EXCEEDED"})
+
+
+def is_unavailable(uri: str, exc: BaseException) -> bool:
+    """True when ``exc`` means the server at ``uri`` is away for now (so a run may go on offline),
+    not that what was asked is wrong. Always False for a local store."""
+    if not is_remote(uri):
+        return False
+    if isinstance(exc, (TrackingUnavailableError, OSError)):
+        return True
+    module = mlflow()
+    return isinstance(exc, module.exceptions.MlflowException) and exc.error_code in _UNAVAILABLE_CODES
 
 
 def experiment_id(mlflow_client, name: str) -> str:
