@@ -271,3 +271,75 @@ def test_regularizers_follow_keras():
     assert isinstance(R.get("l2"), R.L2)
     with pytest.raises(ValueError, match=">= 0"):
         R.L2(-1.0)
+
+
+# ---------------------------------------------------------------------------
+# MultiHeadAttention: padding masks derived from masks and ragged batches
+
+
+def _mha(rng, q, v):
+    mha = L.MultiHeadAttention(num_heads=2, key_dim=3)
+    mha(f64(q), f64(v))
+    return mha
+
+
+def test_attention_padding_masks_equal_the_explicit_attention_mask(rng):
+    q, v = rng.standard_normal((2, 3, 4)), rng.standard_normal((2, 5, 4))
+    mha = _mha(rng, q, v)
+    q_mask = np.array([[1, 1, 0], [1, 1, 1]], bool)
+    v_mask = np.array([[1, 1, 1, 0, 0], [1, 0, 1, 1, 1]], bool)
+    out, scores = mha(f64(q), f64(v), query_mask=wb.constant(q_mask), value_mask=wb.constant(v_mask),
+                      return_attention_scores=True)
+    explicit = q_mask[:, :, None] & v_mask[:, None, :]
+    want, want_scores = mha(f64(q), f64(v), attention_mask=wb.constant(explicit), return_attention_scores=True)
+    np.testing.assert_array_equal(out.numpy(), want.numpy())
+    np.testing.assert_array_equal(scores.numpy(), want_scores.numpy())
+    assert np.all(scores.numpy()[0, :, :2, 3:] == 0)            # padded keys get no attention
+    # key_mask joins value_mask; masks combine with a given attention_mask and the causal mask
+    k_mask = np.array([[1, 0, 1, 1, 1], [1, 1, 1, 1, 0]], bool)
+    extra = rng.uniform(size=(2, 3, 5)) > 0.2
+    extra[:, :, 0] = True
+    got = mha(f64(q), f64(v), key=f64(v), value_mask=wb.constant(v_mask), key_mask=wb.constant(k_mask),
+              attention_mask=wb.constant(extra), use_causal_mask=True, return_attention_scores=True)[1]
+    combined = extra & v_mask[:, None, :] & k_mask[:, None, :] & np.tril(np.ones((3, 5), bool))[None]
+    ref = mha(f64(q), f64(v), key=f64(v), attention_mask=wb.constant(combined), return_attention_scores=True)[1]
+    np.testing.assert_array_equal(got.numpy(), ref.numpy())
+
+
+def test_attention_on_ragged_batches_masks_the_padding(rng):
+    import ragged
+    lengths = [3, 1, 2]
+    q = rng.standard_normal((3, 3, 4))
+    mask = np.arange(3)[None] < np.array(lengths)[:, None]
+    mha = _mha(rng, q, q)
+    rq = ragged.RaggedTensor.from_tensor(f64(q), lengths=lengths)
+    out = mha(rq, rq)
+    assert out.shape == (3, None, 4)
+    explicit = mask[:, :, None] & mask[:, None, :]
+    want = mha(f64(q * mask[..., None]), f64(q * mask[..., None]), attention_mask=wb.constant(explicit))
+    np.testing.assert_allclose(out.flat_values.numpy(), want.numpy()[mask], rtol=1e-12, atol=1e-14)
+    # each row alone (no padding at all) gives the same outputs: padding changes nothing
+    for i, n in enumerate(lengths):
+        alone = mha(f64(q[i:i + 1, :n]), f64(q[i:i + 1, :n]), use_causal_mask=True).numpy()[0]
+        causal = mha(rq, rq, use_causal_mask=True).to_list()[i]
+        np.testing.assert_allclose(np.asarray(causal), alone, rtol=1e-12, atol=1e-14)
+    # a ragged value with a dense query: the output stays dense, keys past each row's end are hidden
+    dense_q = f64(rng.standard_normal((3, 2, 4)))
+    scores = mha(dense_q, rq, return_attention_scores=True)[1].numpy()
+    np.testing.assert_array_equal(scores[1, :, :, 1:], 0)
+
+
+def test_attention_masks_flow_through_a_functional_model(rng):
+    ids = np.array([[3, 1, 0, 0], [2, 4, 5, 0]])
+    x = wb.nn.Input((None,), dtype="int64")
+    emb = L.Embedding(6, 4, mask_zero=True)
+    h = emb(x)
+    mha = L.MultiHeadAttention(2, 2)
+    y = mha(h, h)
+    model = wb.nn.Model(x, y)
+    out = model(wb.constant(ids))
+    e = emb(wb.constant(ids))
+    m = ids != 0
+    want = mha(e, e, attention_mask=wb.constant(m[:, :, None] & m[:, None, :]))
+    np.testing.assert_allclose(out.numpy(), want.numpy(), rtol=1e-6, atol=1e-7)
+    assert not np.allclose(mha(e, e).numpy(), want.numpy())     # the mask matters here

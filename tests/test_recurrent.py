@@ -17,24 +17,26 @@ def _sig(x):
     return 1 / (1 + np.exp(-x))
 
 
-def gru_ref(x, k, rk, b, reset_after=True, lengths=None):
-    """Keras' GRU in NumPy; rows stop updating after their length."""
+def gru_ref(x, k, rk, b, reset_after=True, lengths=None, rec=None):
+    """Keras' GRU in NumPy; rows stop updating after their length. ``rec``: a recurrent
+    dropout mask ``[n, units]`` on the state entering the recurrent kernel."""
     n, t, _ = x.shape
     u = rk.shape[0]
     h = np.zeros((n, u))
+    rec = np.ones((n, u)) if rec is None else rec
     outs = []
     for s in range(t):
         if reset_after:
             xw = x[:, s] @ k + b[0]
-            hu = h @ rk + b[1]
+            hu = (h * rec) @ rk + b[1]
             z = _sig(xw[:, :u] + hu[:, :u])
             r = _sig(xw[:, u:2 * u] + hu[:, u:2 * u])
             hh = np.tanh(xw[:, 2 * u:] + r * hu[:, 2 * u:])
         else:
             xw = x[:, s] @ k + b
-            z = _sig(xw[:, :u] + h @ rk[:, :u])
-            r = _sig(xw[:, u:2 * u] + h @ rk[:, u:2 * u])
-            hh = np.tanh(xw[:, 2 * u:] + (r * h) @ rk[:, 2 * u:])
+            z = _sig(xw[:, :u] + (h * rec) @ rk[:, :u])
+            r = _sig(xw[:, u:2 * u] + (h * rec) @ rk[:, u:2 * u])
+            hh = np.tanh(xw[:, 2 * u:] + (r * h * rec) @ rk[:, 2 * u:])
         new = z * h + (1 - z) * hh
         if lengths is not None:
             live = (s < np.asarray(lengths))[:, None]
@@ -46,13 +48,14 @@ def gru_ref(x, k, rk, b, reset_after=True, lengths=None):
     return np.stack(outs, 1), h
 
 
-def lstm_ref(x, k, rk, b):
+def lstm_ref(x, k, rk, b, rec=None):
     n, t, _ = x.shape
     u = rk.shape[0]
     h, c = np.zeros((n, u)), np.zeros((n, u))
+    rec = np.ones((n, u)) if rec is None else rec
     outs = []
     for s in range(t):
-        z = x[:, s] @ k + h @ rk + b
+        z = x[:, s] @ k + (h * rec) @ rk + b
         i, f, g, o = _sig(z[:, :u]), _sig(z[:, u:2 * u]), np.tanh(z[:, 2 * u:3 * u]), _sig(z[:, 3 * u:])
         c = f * c + i * g
         h = o * np.tanh(c)
@@ -210,7 +213,7 @@ def test_ragged_work_is_proportional_to_the_number_of_values(rng):
     gru = L.GRU(2)
     seen = []
     step = gru._step
-    gru._step = lambda xw, states: (seen.append(xw.shape[0]), step(xw, states))[1]
+    gru._step = lambda xw, states, *rest: (seen.append(xw.shape[0]), step(xw, states, *rest))[1]
     gru(rt)
     assert sum(seen) == sum(lengths) and len(seen) == 50
 
@@ -269,3 +272,158 @@ def test_ragged_pipeline_in_a_functional_model(rng):
     padded = wb.constant(np.array([[1, 2, 3], [4, 0, 0], [5, 6, 0]]))
     want = dense(gru(emb(padded), mask=wb.constant(np.array([[1, 1, 1], [1, 0, 0], [1, 1, 0]], bool))))
     np.testing.assert_allclose(out.numpy(), want.numpy(), rtol=1e-5, atol=1e-6)
+
+
+# ---------------------------------------------------------------------------
+# dropout and recurrent_dropout (Keras: one mask per call, reused at every step)
+
+
+def _twins(cls, x, **kwargs):
+    """Two layers with the same weights and the same dropout seed."""
+    a = cls(4, seed=5, return_sequences=True, **kwargs)
+    b = cls(4, seed=5, return_sequences=True, **kwargs)
+    a(x)
+    b(x)
+    b.set_weights(a.get_weights())
+    return a, b
+
+
+@pytest.mark.parametrize("cls", [L.GRU, L.LSTM])
+def test_dropout_is_inactive_unless_training(rng, cls):
+    x = f64(rng.standard_normal((3, 5, 2)))
+    plain = cls(4, return_sequences=True)
+    plain(x)
+    drop = cls(4, dropout=0.5, recurrent_dropout=0.5, seed=1, return_sequences=True)
+    drop(x)
+    drop.set_weights(plain.get_weights())
+    want = plain(x).numpy()
+    np.testing.assert_array_equal(drop(x).numpy(), want)
+    np.testing.assert_array_equal(drop(x, training=False).numpy(), want)
+    assert not np.allclose(drop(x, training=True).numpy(), want)
+
+
+@pytest.mark.parametrize("reset_after", [True, False])
+def test_gru_dropout_matches_the_equations_with_fixed_masks(rng, reset_after):
+    x = rng.standard_normal((3, 5, 2))
+    a, b = _twins(L.GRU, f64(x), dropout=0.4, recurrent_dropout=0.3, reset_after=reset_after)
+    dp, rec = (m.numpy() for m in b._dropout_masks(3, 2, np.float64, True))   # the draws a will make
+    out = a(f64(x), training=True).numpy()
+    assert set(np.unique(dp)) <= {0.0, 1 / 0.6} and set(np.unique(rec)) <= {0.0, 1 / 0.7}
+    k, rk, bias = a.get_weights()
+    want, _ = gru_ref(x * dp[:, None, :], k, rk, bias, reset_after, rec=rec)
+    np.testing.assert_allclose(out, want, rtol=1e-10, atol=1e-12)
+
+
+def test_lstm_dropout_matches_the_equations_with_fixed_masks(rng):
+    x = rng.standard_normal((3, 5, 2))
+    a, b = _twins(L.LSTM, f64(x), dropout=0.4, recurrent_dropout=0.3)
+    dp, rec = (m.numpy() for m in b._dropout_masks(3, 2, np.float64, True))
+    out = a(f64(x), training=True).numpy()
+    k, rk, bias = a.get_weights()
+    want, _, _ = lstm_ref(x * dp[:, None, :], k, rk, bias, rec=rec)
+    np.testing.assert_allclose(out, want, rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("cls", [L.GRU, L.LSTM])
+def test_input_mask_is_the_same_at_every_step_and_drops_the_rate(rng, cls):
+    """An input feature dropped for a row has no effect on the outputs at any time step, a kept
+    one has an effect at every step: read off the gradient with respect to the inputs."""
+    x = f64(rng.standard_normal((300, 6, 8)))
+    layer = cls(3, dropout=0.3, seed=11, return_sequences=True)
+    layer(x)
+    with wb.GradientTape() as tape:
+        tape.watch(x)
+        loss = wb.reduce_sum(layer(x, training=True))
+    g = np.abs(tape.gradient(loss, x).numpy())            # [batch, time, features]
+    dropped = g == 0
+    assert np.all(dropped == dropped[:, :1, :])            # the same pattern at every step
+    frac = dropped[:, 0, :].mean()
+    assert 0.26 < frac < 0.34                              # 2,400 draws: rate 0.3 within ~4 sigma
+
+
+@pytest.mark.parametrize("cls", [L.GRU, L.LSTM])
+def test_recurrent_mask_is_the_same_at_every_step(rng, cls):
+    """A layer whose state unit j feeds only gate unit j (one gate, through the recurrent
+    kernel): a unit whose state is dropped behaves, at every step, as if it had no recurrent
+    kernel; a kept one does not."""
+    x = f64(rng.standard_normal((200, 5, 1)))
+    layer = cls(6, recurrent_dropout=0.5, seed=3, return_sequences=True, use_bias=False)
+    layer(x)
+    gates = 3 if cls is L.GRU else 4
+    k = np.ones((1, 6 * gates))
+    rk = np.zeros((6, 6 * gates))
+    if cls is L.LSTM:
+        rk[:, -6:] = np.eye(6) * 5.0                               # the output gate reads h
+    else:
+        rk[:, :6] = np.eye(6) * 5.0                                # the update gate reads h
+    layer.set_weights([k, rk])
+    twin = cls(6, recurrent_dropout=0.5, seed=3, return_sequences=True, use_bias=False)
+    twin(x)
+    twin.set_weights([k, rk])
+    rec = twin._dropout_masks(200, 1, np.float64, True)[1].numpy()     # the draw ``layer`` will make
+    out = layer(x, training=True).numpy()
+    zero_rk = cls(6, return_sequences=True, use_bias=False)
+    zero_rk(x)
+    zero_rk.set_weights([k, np.zeros_like(rk)])
+    cut = zero_rk(x).numpy()
+    dropped = rec == 0
+    np.testing.assert_allclose(out[:, 1:][np.broadcast_to(dropped[:, None], out[:, 1:].shape)],
+                               cut[:, 1:][np.broadcast_to(dropped[:, None], cut[:, 1:].shape)], rtol=1e-12)
+    kept = ~dropped
+    assert not np.allclose(out[:, 1:][np.broadcast_to(kept[:, None], out[:, 1:].shape)],
+                           cut[:, 1:][np.broadcast_to(kept[:, None], cut[:, 1:].shape)])
+    assert 0.4 < dropped.mean() < 0.6
+
+
+@pytest.mark.parametrize("cls", [L.GRU, L.LSTM])
+@pytest.mark.parametrize("go_backwards", [False, True])
+def test_ragged_dropout_equals_padded_and_masked(rng, cls, go_backwards):
+    lengths = [4, 0, 6, 1, 3]
+    values, rt = _ragged_batch(rng, lengths)
+    dense, mask = _padded(values, lengths)
+    a, b = _twins(cls, f64(dense), dropout=0.3, recurrent_dropout=0.4, go_backwards=go_backwards,
+                  return_state=True)
+    r_out = a(rt, training=True)
+    d_out = b(f64(dense), mask=wb.constant(mask), training=True)
+    for r, d in zip(r_out[1:], d_out[1:]):
+        np.testing.assert_allclose(r.numpy(), d.numpy(), rtol=1e-12, atol=1e-14)
+    if not go_backwards:
+        np.testing.assert_allclose(r_out[0].to_tensor().numpy(), d_out[0].numpy(), rtol=1e-12, atol=1e-14)
+
+
+def test_dropout_is_seeded_and_fresh_per_call(rng):
+    x = f64(rng.standard_normal((4, 3, 2)))
+    a, b = _twins(L.GRU, x, dropout=0.5, recurrent_dropout=0.5)
+    first = a(x, training=True).numpy()
+    np.testing.assert_array_equal(b(x, training=True).numpy(), first)        # same seed, same masks
+    assert not np.allclose(a(x, training=True).numpy(), first)               # new masks each call
+    with pytest.raises(ValueError, match="recurrent_dropout must be in"):
+        L.LSTM(2, recurrent_dropout=1.0)
+
+
+@pytest.mark.parametrize("cls", [L.GRU, L.LSTM])
+def test_dropout_gradients(rng, cls):
+    """With the masks held fixed (the generator reset before each call) the gradients match
+    finite differences, for the inputs and through both masks."""
+    x = f64(rng.standard_normal((2, 3, 2)))
+    layer = cls(2, dropout=0.3, recurrent_dropout=0.3, seed=4)
+    layer(x)
+
+    def run(t):
+        layer._rng.reset_from_seed(4)
+        return layer(t, training=True)
+    gradients.check_gradients(run, [x], order=1)
+    with wb.GradientTape() as tape:
+        loss = wb.reduce_sum(run(x))
+    grads = tape.gradient(loss, layer.trainable_variables)
+    assert all(g is not None and np.isfinite(wb.convert_to_tensor(g).numpy()).all() for g in grads)
+
+
+def test_bidirectional_directions_draw_different_masks(rng):
+    x = f64(rng.standard_normal((50, 3, 4)))
+    bi = L.Bidirectional(L.GRU(3, dropout=0.5, seed=2))
+    assert bi.backward_layer.seed == 3
+    bi(x)
+    f = bi.forward_layer._dropout_masks(50, 4, np.float64, True)[0].numpy()
+    b = bi.backward_layer._dropout_masks(50, 4, np.float64, True)[0].numpy()
+    assert not np.array_equal(f, b)

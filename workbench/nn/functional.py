@@ -13,14 +13,21 @@ replays the graph eagerly on real tensors.
 (2, 8)
 
 Subclassing works as in Keras: define ``call`` on a ``wb.nn.Model`` subclass.
+
+``model.get_config()`` records the layer graph (each layer's config and the
+tensors each call reads, Keras' ``inbound_nodes``) as plain JSON;
+``Model.from_config(config)`` rebuilds the same architecture with new weights.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+import inspect
+
 from .. import nest
-from .layers.base import Layer, _training_stack, is_ragged, is_symbolic, shape_of, unique_layer_name
+from .layers.base import (Layer, _require_own_get_config, _training_stack, is_ragged, is_symbolic, shape_of,
+                          unique_layer_name)
 
 __all__ = ["Input", "InputLayer", "Model", "Sequential", "SymbolicTensor"]
 
@@ -80,6 +87,15 @@ class InputLayer(Layer):
 
     def call(self, inputs):
         return inputs
+
+    def get_config(self):
+        return {"name": self.name, "batch_shape": list(self.output.shape), "dtype": self.output.dtype.name,
+                "ragged": self.output.ragged}
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(config["batch_shape"], config.get("dtype") or "float32", name=config.get("name"),
+                   ragged=config.get("ragged", False))
 
 
 def Input(shape=None, batch_size=None, name=None, dtype=None, ragged=False, batch_shape=None):  # noqa: N802
@@ -305,6 +321,8 @@ class Model(Layer):
             in_mask = masks.get(id(first)) if is_symbolic(first) else None
             if in_mask is not None and "mask" not in kwargs and node.layer._call_accepts("mask"):
                 kwargs["mask"] = in_mask
+            if masks:
+                kwargs.update(_named_masks(node, masks, kwargs))
             out = node.layer(*args, **kwargs)
             flat_sym = nest.flatten(node.outputs)
             flat_out = nest.flatten(out)
@@ -315,6 +333,139 @@ class Model(Layer):
                     if out_mask is not None and len(flat_sym) == 1:
                         masks[id(s)] = out_mask
         return nest.map_structure(lambda s: values[id(s)], self._outputs)
+
+    # -- configuration --------------------------------------------------------
+    def get_config(self):
+        """A functional model's graph, Keras-style: ``{"name", "trainable", "layers",
+        "input_layers", "output_layers"}``; each layer entry holds its class, config and
+        ``inbound_nodes`` (the arguments of each call, with tensors written as
+        ``{"class_name": "__tensor__", "config": {"history": [layer, node, index]}}``).
+        A subclassed model returns its constructor arguments (see ``Layer.get_config``)."""
+        if self._nodes is None:
+            _require_own_get_config(self, Model)
+            return Layer.get_config(self)
+        from .layers.saving import class_name_of
+        entries, node_ids = {}, {}
+        for x in nest.flatten(self._inputs):
+            layer = x.node.layer
+            entries.setdefault(layer.name, (layer, {"class_name": "InputLayer", "config": layer.get_config(),
+                                                    "name": layer.name, "inbound_nodes": []}))
+            node_ids[id(x.node)] = (layer.name, 0)
+        for node in self._nodes:
+            layer = node.layer
+            known = entries.get(layer.name)
+            if known is not None and known[0] is not layer:
+                raise ValueError(f"Model '{self.name}'.get_config: two different layers are named "
+                                 f"{layer.name!r}; layer names must be unique within a model")
+            if known is None:
+                entries[layer.name] = (layer, {"class_name": class_name_of(layer), "config": layer.get_config(),
+                                               "name": layer.name, "inbound_nodes": []})
+            nodes = entries[layer.name][1]["inbound_nodes"]
+            node_ids[id(node)] = (layer.name, len(nodes))
+            where = f"layer '{layer.name}'"
+            nodes.append({"args": _encode(list(node.args), node_ids, where),
+                          "kwargs": _encode(dict(node.kwargs), node_ids, where)})
+        return {**Layer.get_config(self), "layers": [e for _, e in entries.values()],
+                "input_layers": _encode(self._inputs, node_ids, "the inputs"),
+                "output_layers": _encode(self._outputs, node_ids, "the outputs")}
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        """A new model with the architecture ``config`` describes (new weights).
+
+        ``custom_objects``: ``{name: class_or_function}`` for user-defined pieces.
+        """
+        if "layers" not in config:   # a subclassed model: its constructor arguments
+            return cls(**config)
+        from .serialization import custom_object_scope
+        from .layers.saving import deserialize
+        tensors, pending = {}, []
+        with custom_object_scope(custom_objects):
+            for entry in config["layers"]:
+                layer = deserialize({"class_name": entry["class_name"], "config": entry["config"]})
+                if isinstance(layer, InputLayer):
+                    tensors[(layer.name, 0, 0)] = layer.output
+                else:
+                    pending.append([layer, list(entry.get("inbound_nodes", [])), 0])
+            # replay the calls in an order where each one's inputs exist (a shared layer's later
+            # call may read tensors made after its first)
+            progress = True
+            while progress and any(p[1] for p in pending):
+                progress = False
+                for item in pending:
+                    layer, nodes, done = item
+                    while nodes and _decodable(nodes[0], tensors):
+                        call = nodes.pop(0)
+                        out = layer(*_decode(call.get("args", []), tensors), **_decode(call.get("kwargs", {}), tensors))
+                        for i, t in enumerate(nest.flatten(out)):
+                            tensors[(layer.name, done, i)] = t
+                        item[2] = done = done + 1
+                        progress = True
+            stuck = [p[0].name for p in pending if p[1]]
+            if stuck:
+                raise ValueError(f"Model.from_config: the inputs of layer(s) {stuck} are never produced; "
+                                 "the config's graph is incomplete")
+            inputs = _decode(config["input_layers"], tensors)
+            outputs = _decode(config["output_layers"], tensors)
+        return cls(inputs, outputs, name=config.get("name"), trainable=config.get("trainable", True))
+
+
+_TENSOR = "__tensor__"
+
+
+def _encode(value, node_ids, where):
+    """JSON for a structure of call arguments: symbolic tensors become references."""
+    if is_symbolic(value):
+        layer, node = node_ids[id(value.node)]
+        return {"class_name": _TENSOR, "config": {"history": [layer, node, value.index]}}
+    if isinstance(value, (list, tuple)):
+        return [_encode(v, node_ids, where) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _encode(v, node_ids, where) for k, v in value.items()}
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    raise ValueError(f"Model.get_config: {where} was called with a {type(value).__name__} argument, which a "
+                     "config cannot hold; pass tensors through wb.nn.Input or make them layer weights")
+
+
+def _is_ref(value):
+    return isinstance(value, dict) and value.get("class_name") == _TENSOR
+
+
+def _decode(value, tensors):
+    if _is_ref(value):
+        return tensors[tuple(value["config"]["history"])]
+    if isinstance(value, list):
+        return [_decode(v, tensors) for v in value]
+    if isinstance(value, dict):
+        return {k: _decode(v, tensors) for k, v in value.items()}
+    return value
+
+
+def _decodable(value, tensors):
+    if _is_ref(value):
+        return tuple(value["config"]["history"]) in tensors
+    if isinstance(value, list):
+        return all(_decodable(v, tensors) for v in value)
+    if isinstance(value, dict):
+        return all(_decodable(v, tensors) for v in value.values())
+    return True
+
+
+def _named_masks(node, masks, kwargs):
+    """Keras' rule for layers with several tensor arguments: the mask of argument ``x`` goes to
+    the call's ``x_mask`` parameter (MultiHeadAttention's ``query_mask``/``value_mask``/``key_mask``)."""
+    try:
+        params = inspect.signature(node.layer.call).parameters
+        bound = inspect.signature(node.layer.call).bind_partial(*node.args, **node.kwargs).arguments
+    except TypeError:
+        return {}
+    out = {}
+    for arg, value in bound.items():
+        key = f"{arg}_mask"
+        if key in params and kwargs.get(key) is None and is_symbolic(value) and id(value) in masks:
+            out[key] = masks[id(value)]
+    return out
 
 
 class Sequential(Model):
@@ -347,6 +498,27 @@ class Sequential(Model):
             self._symbolic_output = layer(self._symbolic_output)
             self._symbolic_output_shape = self._symbolic_output.shape
             self.built = True
+
+    def get_config(self):
+        """``{"name", "trainable", "layers": [layer configs]}`` (an ``InputLayer`` first when
+        the model was given a ``wb.nn.Input``)."""
+        from .layers.saving import serialize
+        layers = [serialize(layer) for layer in self._layer_list]
+        if self._input_tensor is not None:
+            first = self._input_tensor.node.layer
+            layers.insert(0, {"class_name": "InputLayer", "config": first.get_config()})
+        return {"name": self.name, "trainable": self.trainable, "layers": layers}
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        from .serialization import custom_object_scope
+        from .layers.saving import deserialize
+        model = cls(name=config.get("name"), trainable=config.get("trainable", True))
+        with custom_object_scope(custom_objects):
+            for entry in config.get("layers", []):
+                layer = deserialize(entry)
+                model.add(layer.output if isinstance(layer, InputLayer) else layer)
+        return model
 
     def pop(self):
         """Remove and return the last layer."""

@@ -26,7 +26,7 @@ __all__ = [
     "TruncatedNormal", "VarianceScaling", "Zeros", "get",
     "constant", "glorot_normal", "glorot_uniform", "he_normal", "he_uniform", "identity",
     "lecun_normal", "lecun_uniform", "ones", "orthogonal", "random_normal", "random_uniform",
-    "truncated_normal", "variance_scaling", "zeros",
+    "truncated_normal", "variance_scaling", "zeros", "deserialize", "serialize",
 ]
 
 # stddev of a unit normal truncated to [-2, 2]; VarianceScaling divides by it
@@ -127,7 +127,8 @@ class Constant(Initializer):
         return core.constant(np.array(arr))
 
     def get_config(self):
-        return {"value": self.value}
+        value = self.value.numpy() if isinstance(self.value, core.Tensor) else self.value
+        return {"value": np.asarray(value).tolist() if np.ndim(value) else value}
 
 
 class RandomNormal(_Random):
@@ -327,6 +328,40 @@ def _key(name: str) -> str:
     return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower() if not name.islower() else name
 
 
+def serialize(initializer):
+    """Keras' form: ``{"class_name": "GlorotUniform", "config": {"seed": None}}``; a plain
+    function becomes a function reference (see ``wb.nn.serialization``); None stays None.
+
+    >>> wb.nn.initializers.serialize(wb.nn.initializers.get("he_normal"))
+    {'class_name': 'HeNormal', 'config': {'seed': None}}
+    """
+    from .serialization import registered_name, serialize_function
+    if initializer is None:
+        return None
+    initializer = get(initializer)
+    if isinstance(initializer, Initializer):
+        name = registered_name(type(initializer)) or type(initializer).__name__
+        return {"class_name": name, "config": initializer.get_config()}
+    return serialize_function(initializer)
+
+
+def deserialize(config, custom_objects=None):
+    """The initializer a :func:`serialize` config describes."""
+    from .serialization import deserialize_function, get_registered_object
+    if config is None:
+        return None
+    if isinstance(config, str):
+        return get(config)
+    if not isinstance(config, dict) or "class_name" not in config:
+        raise ValueError(f"initializer config must be a name or a dict with a 'class_name', got {config!r}")
+    if config["class_name"] == "function":
+        return deserialize_function(config, custom_objects)
+    cls = get_registered_object(config["class_name"], custom_objects) or _BY_NAME.get(_key(config["class_name"]))
+    if cls is None:
+        raise ValueError(f"unknown initializer {config['class_name']!r}; known: {sorted(_BY_NAME)}")
+    return cls.from_config(config.get("config", {}))
+
+
 def get(identifier):
     """An initializer from a name (``"glorot_uniform"``, ``"GlorotUniform"``), a config dict
     (``{"class_name": ..., "config": {...}}``), an initializer or any callable; None gives None.
@@ -342,12 +377,7 @@ def get(identifier):
             raise ValueError(f"unknown initializer {identifier!r}; known: {sorted(_BY_NAME)}")
         return cls()
     if isinstance(identifier, dict):
-        if "class_name" not in identifier:
-            raise ValueError(f"initializer config must have a 'class_name', got {identifier!r}")
-        cls = _BY_NAME.get(_key(identifier["class_name"]))
-        if cls is None:
-            raise ValueError(f"unknown initializer {identifier['class_name']!r}; known: {sorted(_BY_NAME)}")
-        return cls.from_config(identifier.get("config", {}))
+        return deserialize(identifier)
     if callable(identifier):
         return identifier
     raise TypeError(f"cannot interpret {identifier!r} as an initializer")

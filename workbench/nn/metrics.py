@@ -299,16 +299,28 @@ class Recall(_Confusion):
 
 
 class AUC(_Confusion):
-    """Area under the ROC curve from ``num_thresholds`` evenly spaced thresholds in [0, 1]
-    (plus one just below 0 and one just above 1), by the trapezoid rule
-    (``summation_method='interpolation'``; 'minoring'/'majoring' take the lower/upper
-    rectangle), as Keras computes it. Predictions must be probabilities.
+    """Area under the ROC or the precision-recall curve from ``num_thresholds`` evenly spaced
+    thresholds in [0, 1] (plus one just below 0 and one just above 1), as Keras computes it.
+    Predictions must be probabilities.
+
+    ``curve='ROC'``: true-positive rate over false-positive rate.
+    ``curve='PR'``: precision over recall.
+    ``summation_method``: 'interpolation' (default) is the trapezoid rule for ROC; for PR it
+    interpolates the true and false positive counts linearly between thresholds, not the
+    precision (Davis & Goadrich, 2006), and integrates that curve exactly. 'minoring' and
+    'majoring' take the lower and the upper rectangle of each step.
+
+    >>> m = wb.nn.metrics.AUC(num_thresholds=3, curve="PR")
+    >>> m.update_state([0, 0, 1, 1], [0, 0.5, 0.3, 0.9])
+    >>> round(float(m.result()), 4)
+    0.8207
     """
 
     def __init__(self, num_thresholds=200, curve="ROC", summation_method="interpolation", name=None,
                  dtype=None, thresholds=None):
-        if str(curve).upper() != "ROC":
-            raise ValueError(f"AUC: only curve='ROC' is available, got {curve!r}")
+        curve = str(curve).upper()
+        if curve not in ("ROC", "PR"):
+            raise ValueError(f"AUC: curve must be 'ROC' or 'PR', got {curve!r}")
         if summation_method not in ("interpolation", "minoring", "majoring"):
             raise ValueError("AUC: summation_method must be 'interpolation', 'minoring' or 'majoring', "
                              f"got {summation_method!r}")
@@ -322,19 +334,41 @@ class AUC(_Confusion):
         eps = 1e-7
         super().__init__([0.0 - eps] + inner + [1.0 + eps], name, dtype)
         self.num_thresholds = len(self._thresholds_np)
-        self.curve, self.summation_method = "ROC", summation_method
+        self.curve, self.summation_method = curve, summation_method
 
     def update_state(self, y_true, y_pred, sample_weight=None):
         self._update(y_true, y_pred, sample_weight)
 
     def result(self):
         tp, fp, tn, fn = self.true_positives, self.false_positives, self.true_negatives, self.false_negatives
-        tpr = wb.math.divide_no_nan(tp, tp + fn)
-        fpr = wb.math.divide_no_nan(fp, fp + tn)
-        if self.summation_method == "interpolation":
-            height = (tpr[:-1] + tpr[1:]) * 0.5
-        elif self.summation_method == "minoring":
-            height = wb.minimum(tpr[:-1], tpr[1:])
+        if self.curve == "PR" and self.summation_method == "interpolation":
+            return _interpolated_pr_auc(tp, fp, fn)
+        if self.curve == "ROC":
+            x, y = wb.math.divide_no_nan(fp, fp + tn), wb.math.divide_no_nan(tp, tp + fn)
         else:
-            height = wb.maximum(tpr[:-1], tpr[1:])
-        return wb.reduce_sum((fpr[:-1] - fpr[1:]) * height)
+            x, y = wb.math.divide_no_nan(tp, tp + fn), wb.math.divide_no_nan(tp, tp + fp)
+        if self.summation_method == "interpolation":
+            height = (y[:-1] + y[1:]) * 0.5
+        elif self.summation_method == "minoring":
+            height = wb.minimum(y[:-1], y[1:])
+        else:
+            height = wb.maximum(y[:-1], y[1:])
+        return wb.reduce_sum((x[:-1] - x[1:]) * height)
+
+
+def _interpolated_pr_auc(tp, fp, fn):
+    """The PR-AUC of Davis & Goadrich: between neighbouring thresholds, true positives grow
+    linearly with the predicted positives ``p = tp + fp`` (``tp = slope * p + intercept``), so
+    precision ``tp / p`` integrates over recall ``tp / (tp + fn)`` in closed form:
+    ``slope * (dtp + intercept * log(p_lo / p_hi)) / positives``."""
+    dtp = tp[:-1] - tp[1:]
+    p = tp + fp
+    dp = p[:-1] - p[1:]
+    slope = wb.math.divide_no_nan(dtp, wb.maximum(dp, 0.0))
+    intercept = tp[1:] - slope * p[1:]
+    both = wb.logical_and(p[:-1] > 0, p[1:] > 0)
+    # where a segment starts at p = 0 the intercept is 0 and the log term drops out
+    ratio = wb.where(both, wb.math.divide_no_nan(p[:-1], wb.maximum(p[1:], 0.0)), wb.ones_like(p[1:]))
+    pieces = wb.math.divide_no_nan(slope * (dtp + intercept * wb.math.log(ratio)),
+                                   wb.maximum(tp[1:] + fn[1:], 0.0))
+    return wb.reduce_sum(pieces)

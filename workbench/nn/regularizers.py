@@ -14,7 +14,7 @@ from ..ops.elementwise import abs as _abs
 from ..ops.elementwise import square
 from ..ops.reduce import reduce_sum
 
-__all__ = ["L1", "L1L2", "L2", "Regularizer", "get", "l1", "l1_l2", "l2"]
+__all__ = ["L1", "L1L2", "L2", "Regularizer", "deserialize", "get", "l1", "l1_l2", "l2", "serialize"]
 
 
 class Regularizer:
@@ -100,6 +100,41 @@ def l1_l2(l1=0.01, l2=0.01):
 _BY_NAME = {"l1": L1, "l2": L2, "l1_l2": L1L2, "l1l2": L1L2}
 
 
+def serialize(regularizer):
+    """Keras' form: ``{"class_name": "L2", "config": {"l2": 0.01}}``; a plain function becomes a
+    function reference (see ``wb.nn.serialization``); None stays None.
+
+    >>> wb.nn.regularizers.serialize(wb.nn.regularizers.l2(0.5))
+    {'class_name': 'L2', 'config': {'l2': 0.5}}
+    """
+    from .serialization import registered_name, serialize_function
+    if regularizer is None:
+        return None
+    regularizer = get(regularizer)
+    if isinstance(regularizer, Regularizer):
+        name = registered_name(type(regularizer)) or type(regularizer).__name__
+        return {"class_name": name, "config": regularizer.get_config()}
+    return serialize_function(regularizer)
+
+
+def deserialize(config, custom_objects=None):
+    """The regularizer a :func:`serialize` config describes."""
+    from .serialization import deserialize_function, get_registered_object
+    if config is None:
+        return None
+    if isinstance(config, str):
+        return get(config)
+    if not isinstance(config, dict) or "class_name" not in config:
+        raise ValueError(f"regularizer config must be a name or a dict with a 'class_name', got {config!r}")
+    if config["class_name"] == "function":
+        return deserialize_function(config, custom_objects)
+    cls = (get_registered_object(config["class_name"], custom_objects)
+           or _BY_NAME.get(str(config["class_name"]).lower()))
+    if cls is None:
+        raise ValueError(f"unknown regularizer config {config!r}; known: 'L1', 'L2', 'L1L2'")
+    return cls.from_config(config.get("config", {}))
+
+
 def get(identifier):
     """A regularizer from a name (``"l2"``), a config dict, a regularizer or a callable."""
     if identifier is None or isinstance(identifier, Regularizer):
@@ -110,10 +145,7 @@ def get(identifier):
             raise ValueError(f"unknown regularizer {identifier!r}; known: 'l1', 'l2', 'l1_l2'")
         return cls()
     if isinstance(identifier, dict):
-        cls = _BY_NAME.get(str(identifier.get("class_name", "")).lower())
-        if cls is None:
-            raise ValueError(f"unknown regularizer config {identifier!r}")
-        return cls.from_config(identifier.get("config", {}))
+        return deserialize(identifier)
     if callable(identifier):
         return identifier
     raise TypeError(f"cannot interpret {identifier!r} as a regularizer")

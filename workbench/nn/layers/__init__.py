@@ -14,10 +14,11 @@ from .conv import AveragePooling2D, AvgPool2D, Conv2D, GlobalAveragePooling2D, M
 from .normalization import BatchNormalization, LayerNormalization  # noqa: F401
 from .attention import MultiHeadAttention  # noqa: F401
 from .recurrent import GRU, LSTM, Bidirectional  # noqa: F401
+from .saving import deserialize, serialize  # noqa: F401,E402
 
 __all__ = [
     "Activation", "Add", "AveragePooling2D", "AvgPool2D", "BatchNormalization", "Bidirectional",
     "Concatenate", "Conv2D", "Dense", "Dropout", "EinsumDense", "Embedding", "Flatten",
     "GlobalAveragePooling2D", "GRU", "InputSpec", "LSTM", "Lambda", "Layer", "LayerNormalization",
-    "MaxPool2D", "MaxPooling2D", "MultiHeadAttention", "Multiply", "Reshape",
+    "MaxPool2D", "MaxPooling2D", "MultiHeadAttention", "Multiply", "Reshape", "deserialize", "serialize",
 ]

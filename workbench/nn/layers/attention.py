@@ -5,6 +5,15 @@ value (and key, default: value) ``[B, S, dim_v]``; the output is ``[B, T, dim]``
 (``output_shape`` overrides the last size). ``attention_mask`` ``[B, T, S]``
 (True = may attend) hides the rest.
 
+Padding masks are derived as in Keras: ``query_mask`` ``[B, T]`` and
+``value_mask``/``key_mask`` ``[B, S]`` (True = a real position) are combined
+with ``attention_mask`` and the causal mask, so no query attends to padded keys.
+RaggedTensor queries/values (``[B, None, dim]``) carry their lengths: they are
+padded inside the layer and masked automatically, and a ragged query gives a
+ragged output with the same row lengths. A functional ``wb.nn.Model`` passes
+the masks of its tensors (e.g. from ``Embedding(mask_zero=True)``) as
+``query_mask``/``value_mask``/``key_mask``.
+
 >>> mha = wb.nn.layers.MultiHeadAttention(num_heads=2, key_dim=4)
 >>> x = wb.ones([1, 3, 8])
 >>> mha(x, x).shape
@@ -20,7 +29,8 @@ import numpy as np
 import workbench as wb
 
 from ... import random as wb_random
-from .base import Layer
+from .. import initializers, regularizers
+from .base import Layer, is_ragged
 from .core import EinsumDense
 
 __all__ = ["MultiHeadAttention"]
@@ -46,7 +56,9 @@ class MultiHeadAttention(Layer):
         self.output_shape = output_shape
         self._common = dict(kernel_initializer=kernel_initializer, bias_initializer=bias_initializer,
                             kernel_regularizer=kernel_regularizer, bias_regularizer=bias_regularizer)
+        self.seed = seed
         self._rng = None if seed is None else wb_random.Generator.from_seed(seed)
+        self.supports_masking = True   # the output keeps the query's mask
 
     def build(self, input_shape):
         dim = input_shape[-1]
@@ -62,9 +74,14 @@ class MultiHeadAttention(Layer):
         self.output_dense = EinsumDense("abcd,cde->abe", (None, out), bias_axes="e" if self.use_bias else None,
                                         name="attention_output", **self._common)
 
-    def call(self, query, value, key=None, attention_mask=None, return_attention_scores=False,
-             training=None, use_causal_mask=False):
-        if key is None:
+    def call(self, query, value, key=None, query_mask=None, value_mask=None, key_mask=None,
+             attention_mask=None, return_attention_scores=False, training=None, use_causal_mask=False):
+        ragged_query = query if is_ragged(query) else None
+        query, query_mask = _padded(query, query_mask, "query", self)
+        value, value_mask = _padded(value, value_mask, "value", self)
+        if key is not None:
+            key, key_mask = _padded(key, key_mask, "key", self)
+        else:
             key = value
         for what, t in (("query", query), ("value", value), ("key", key)):
             if t.ndim != 3:
@@ -74,7 +91,8 @@ class MultiHeadAttention(Layer):
         k = self.key_dense(key)                                         # [B, S, H, K]
         v = self.value_dense(value)                                     # [B, S, H, V]
         scores = wb.einsum("aecd,abcd->acbe", k, q)                     # [B, H, T, S]
-        mask = self._mask(attention_mask, use_causal_mask, query.shape[1], key.shape[1])
+        mask = self._mask(attention_mask, query_mask, value_mask, key_mask, use_causal_mask,
+                          query.shape[1], key.shape[1])
         if mask is not None:
             # Keras' masked softmax: a large negative number added where attending is not allowed
             big = -65500.0 if scores.dtype == np.float16 else -1e9
@@ -86,18 +104,58 @@ class MultiHeadAttention(Layer):
             dropped = wb.nn.experimental.stateless_dropout(probs, self.dropout, rng.make_seeds(1)[:, 0])
         context = wb.einsum("acbe,aecd->abcd", dropped, v)              # [B, T, H, V]
         out = self.output_dense(context)
+        if ragged_query is not None:
+            import ragged
+            out = ragged.RaggedTensor.from_tensor(out, lengths=ragged_query.row_lengths())
         return (out, probs) if return_attention_scores else out
 
-    def _mask(self, attention_mask, causal, t, s):
+    def _mask(self, attention_mask, query_mask, value_mask, key_mask, causal, t, s):
+        """Keras' combination: ``attention_mask & query_mask[:, :, None] & value_mask[:, None, :]
+        & key_mask[:, None, :] & causal``, each part optional; None when there is none."""
         mask = None
         if attention_mask is not None:
-            mask = wb.convert_to_tensor(attention_mask)
-            if mask.dtype.kind != "b":
-                mask = wb.not_equal(mask, 0)
+            mask = _bool(attention_mask)
             if mask.ndim == 2:
                 mask = mask[:, None, :]
+        if query_mask is not None:
+            mask = _and(mask, _bool(query_mask)[:, :, None])
+        for m in (value_mask, key_mask):
+            if m is not None:
+                mask = _and(mask, _bool(m)[:, None, :])
         if causal:
-            tri = wb.constant(np.tril(np.ones((t, s), dtype=bool)))[None]
-            mask = tri if mask is None else wb.logical_and(mask, tri)
+            mask = _and(mask, wb.constant(np.tril(np.ones((t, s), dtype=bool)))[None])
         return mask
 
+    def get_config(self):
+        return {**super().get_config(), "num_heads": self.num_heads, "key_dim": self.key_dim,
+                "value_dim": self.value_dim, "dropout": self.dropout, "use_bias": self.use_bias,
+                "output_shape": self.output_shape,
+                "kernel_initializer": initializers.serialize(self._common["kernel_initializer"]),
+                "bias_initializer": initializers.serialize(self._common["bias_initializer"]),
+                "kernel_regularizer": regularizers.serialize(self._common["kernel_regularizer"]),
+                "bias_regularizer": regularizers.serialize(self._common["bias_regularizer"]),
+                "seed": self.seed}
+
+
+def _bool(mask):
+    mask = wb.convert_to_tensor(mask)
+    return mask if mask.dtype.kind == "b" else wb.not_equal(mask, 0)
+
+
+def _and(a, b):
+    return b if a is None else wb.logical_and(a, b)
+
+
+def _padded(x, mask, what, layer):
+    """A dense ``[B, T, dim]`` tensor and its ``[B, T]`` mask: a RaggedTensor is padded and its
+    mask comes from the row lengths (combined with an explicit ``mask`` if given)."""
+    if not is_ragged(x):
+        return x, mask
+    if x.ragged_rank != 1:
+        raise ValueError(f"MultiHeadAttention '{layer.name}': a ragged {what} must be [batch, None, dim] "
+                         f"(ragged_rank 1), got shape {x.shape}")
+    dense = x.to_tensor()
+    lengths = x.row_lengths()
+    steps = wb.range(dense.shape[1], dtype=lengths.dtype)
+    own = wb.less(steps[None, :], lengths[:, None])
+    return dense, own if mask is None else wb.logical_and(_bool(mask), own)

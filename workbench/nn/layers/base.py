@@ -246,6 +246,28 @@ class Layer(Module):
             out.extend(fn() for fn in layer._loss_fns)
         return out
 
+    # -- configuration --------------------------------------------------------
+    def get_config(self) -> dict:
+        """The constructor arguments that rebuild this layer, JSON-ready (Keras' ``get_config``):
+        initializers, regularizers and activations appear in their serialized forms.
+        ``type(layer).from_config(config)`` makes a new layer with fresh weights.
+
+        A subclass whose ``__init__`` takes arguments of its own must override this
+        (calling ``super().get_config()`` and adding them), as in Keras.
+        """
+        _require_own_get_config(self, Layer)
+        config = {"name": self.name, "trainable": self.trainable,
+                  "dtype": None if self._dtype is None else self._dtype.name}
+        if self.activity_regularizer is not None:
+            config["activity_regularizer"] = regularizers.serialize(self.activity_regularizer)
+        return config
+
+    @classmethod
+    def from_config(cls, config):
+        """A new layer from :meth:`get_config`'s output (serialized initializers and
+        regularizers are accepted by the constructors)."""
+        return cls(**config)
+
     # -- calling --------------------------------------------------------------
     def build(self, input_shape):
         """Create weights for inputs of ``input_shape`` (a tuple, a list of them for several
@@ -362,6 +384,22 @@ class Layer(Module):
     def __repr__(self):
         state = "built" if self.built else "not built"
         return f"<wb.nn.{type(self).__name__} '{self.name}' ({state}, {self.count_params()} params)>"
+
+
+_BASE_INIT_ARGS = {"self", "trainable", "name", "dtype", "activity_regularizer"}
+
+
+def _require_own_get_config(layer, base):
+    """Keras' rule: the base ``get_config`` cannot know a subclass's own ``__init__`` arguments."""
+    cls = type(layer)
+    if cls.get_config is not base.get_config or cls.__init__ is base.__init__:
+        return
+    params = inspect.signature(cls.__init__).parameters.values()
+    own = [p.name for p in params if p.name not in _BASE_INIT_ARGS
+           and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
+    if own:
+        raise NotImplementedError(f"{cls.__name__} '{layer.name}' takes the argument(s) {own} in __init__, "
+                                  "so it must override get_config() (return super().get_config() plus them)")
 
 
 def _floating_dtype(inputs):

@@ -10,7 +10,7 @@ from __future__ import annotations
 import workbench as wb
 
 from .base import InputSpec, Layer
-from .core import get_activation
+from .core import _weight_args, get_activation, serialize_activation
 
 __all__ = ["AvgPool2D", "AveragePooling2D", "Conv2D", "GlobalAveragePooling2D", "MaxPool2D",
            "MaxPooling2D"]
@@ -72,6 +72,13 @@ class Conv2D(Layer):
             y = y + self.bias
         return self.activation(y)
 
+    def get_config(self):
+        return {**super().get_config(), "filters": self.filters, "kernel_size": list(self.kernel_size),
+                "strides": list(self.strides), "padding": self.padding.lower(),
+                "data_format": "channels_last", "dilation_rate": list(self.dilation_rate),
+                "activation": serialize_activation(self.activation), "use_bias": self.use_bias,
+                **_weight_args(self, "kernel", "bias")}
+
 
 class _Pool2D(Layer):
     _fn = None
@@ -88,6 +95,10 @@ class _Pool2D(Layer):
 
     def call(self, inputs):
         return type(self)._fn(inputs, ksize=self.pool_size, strides=self.strides, padding=self.padding)
+
+    def get_config(self):
+        return {**super().get_config(), "pool_size": list(self.pool_size), "strides": list(self.strides),
+                "padding": self.padding.lower(), "data_format": "channels_last"}
 
 
 class MaxPool2D(_Pool2D):
@@ -112,6 +123,9 @@ class GlobalAveragePooling2D(Layer):
 
     def call(self, inputs):
         return wb.reduce_mean(inputs, axis=[1, 2], keepdims=self.keepdims)
+
+    def get_config(self):
+        return {**super().get_config(), "keepdims": self.keepdims}
 
 
 MaxPooling2D, AveragePooling2D = MaxPool2D, AvgPool2D

@@ -15,10 +15,11 @@ import numpy as np
 import workbench as wb
 
 from ... import random as wb_random
+from .. import initializers, regularizers
 from .base import InputSpec, Layer, is_ragged
 
 __all__ = ["Activation", "Add", "Concatenate", "Dense", "Dropout", "EinsumDense", "Flatten",
-           "Lambda", "Multiply", "Reshape", "get_activation"]
+           "Lambda", "Multiply", "Reshape", "get_activation", "serialize_activation"]
 
 
 def _linear(x):
@@ -34,10 +35,20 @@ _ACTIVATIONS = {
 }
 
 
+# the name a config records for each built-in activation (the first listed: TF 2's "swish" for silu)
+_ACTIVATION_NAMES = {}
+for _name, _fn in _ACTIVATIONS.items():
+    _ACTIVATION_NAMES.setdefault(id(_fn), _name)
+
+
 def get_activation(identifier):
-    """An activation function from a Keras name (``"relu"``), a callable or None (linear)."""
+    """An activation function from a Keras name (``"relu"``), a function config (see
+    :func:`serialize_activation`), a callable or None (linear)."""
     if identifier is None:
         return _linear
+    if isinstance(identifier, dict):
+        from ..serialization import deserialize_function
+        return deserialize_function(identifier)
     if isinstance(identifier, str):
         fn = _ACTIVATIONS.get(identifier.lower())
         if fn is None:
@@ -46,6 +57,15 @@ def get_activation(identifier):
     if callable(identifier):
         return identifier
     raise TypeError(f"activation must be a name or a callable, got {identifier!r}")
+
+
+def serialize_activation(fn):
+    """Keras' form: the name of a built-in activation (``"relu"``), else a function reference."""
+    name = _ACTIVATION_NAMES.get(id(fn))
+    if name is not None and _ACTIVATIONS[name] is fn:
+        return name
+    from ..serialization import serialize_function
+    return serialize_function(fn)
 
 
 def _on_values(fn, x):
@@ -95,6 +115,11 @@ class Dense(Layer):
 
     def call(self, inputs):
         return _on_values(self._dense, inputs)
+
+    def get_config(self):
+        return {**super().get_config(), "units": self.units,
+                "activation": serialize_activation(self.activation), "use_bias": self.use_bias,
+                **_weight_args(self, "kernel", "bias")}
 
 
 class EinsumDense(Layer):
@@ -151,6 +176,12 @@ class EinsumDense(Layer):
             y = y + self.bias
         return self.activation(y)
 
+    def get_config(self):
+        return {**super().get_config(), "equation": self.equation,
+                "output_shape": list(self.partial_output_shape),
+                "activation": serialize_activation(self.activation), "bias_axes": self.bias_axes,
+                **_weight_args(self, "kernel", "bias")}
+
 
 class Activation(Layer):
     """Apply an activation function (a Keras name or a callable)."""
@@ -162,6 +193,9 @@ class Activation(Layer):
 
     def call(self, inputs):
         return _on_values(self.activation, inputs)
+
+    def get_config(self):
+        return {**super().get_config(), "activation": serialize_activation(self.activation)}
 
 
 class Flatten(Layer):
@@ -185,6 +219,9 @@ class Reshape(Layer):
             raise ValueError(f"Reshape '{self.name}': cannot reshape inputs of shape {inputs.shape} "
                              f"to (batch,) + {self.target_shape}")
         return wb.reshape(inputs, (inputs.shape[0],) + self.target_shape)
+
+    def get_config(self):
+        return {**super().get_config(), "target_shape": list(self.target_shape)}
 
 
 class Dropout(Layer):
@@ -216,6 +253,10 @@ class Dropout(Layer):
             return wb.nn.experimental.stateless_dropout(x, self.rate, seed, noise_shape=self.noise_shape)
         return _on_values(drop, inputs)
 
+    def get_config(self):
+        noise = None if self.noise_shape is None else [None if d is None else int(d) for d in self.noise_shape]
+        return {**super().get_config(), "rate": self.rate, "noise_shape": noise, "seed": self.seed}
+
 
 class Lambda(Layer):
     """Wrap a function of the inputs (no weights) as a layer, e.g. ``Lambda(lambda x: x * 2)``."""
@@ -228,6 +269,19 @@ class Lambda(Layer):
 
     def call(self, inputs):
         return self.function(inputs)
+
+    def get_config(self):
+        """The function is recorded by name (module-level or registered functions only)."""
+        from ..serialization import serialize_function
+        return {**super().get_config(), "function": serialize_function(self.function)}
+
+    @classmethod
+    def from_config(cls, config):
+        from ..serialization import deserialize_function
+        config = dict(config)
+        if isinstance(config.get("function"), dict):
+            config["function"] = deserialize_function(config["function"])
+        return cls(**config)
 
 
 class _Merge(Layer):
@@ -299,6 +353,18 @@ class Concatenate(_Merge):
     def call(self, inputs):
         self._check_list(inputs)
         return wb.concat(list(inputs), axis=self.axis)
+
+    def get_config(self):
+        return {**super().get_config(), "axis": self.axis}
+
+
+def _weight_args(layer, *weights):
+    """The serialized ``<w>_initializer``/``<w>_regularizer`` arguments of ``layer``."""
+    out = {}
+    for w in weights:
+        out[f"{w}_initializer"] = initializers.serialize(getattr(layer, f"{w}_initializer"))
+        out[f"{w}_regularizer"] = regularizers.serialize(getattr(layer, f"{w}_regularizer"))
+    return out
 
 
 def _fold(fn, xs):

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import workbench as wb
 
+from .. import initializers, regularizers
 from .base import Layer, is_ragged
 
 __all__ = ["Embedding"]
@@ -51,6 +52,12 @@ class Embedding(Layer):
         if ids.dtype.kind not in "iu":
             raise TypeError(f"Embedding '{self.name}': ids must be integers, got dtype {ids.dtype}")
         return wb.nn.embedding_lookup(self.embeddings, ids)
+
+    def get_config(self):
+        return {**super().get_config(), "input_dim": self.input_dim, "output_dim": self.output_dim,
+                "embeddings_initializer": initializers.serialize(self.embeddings_initializer),
+                "embeddings_regularizer": regularizers.serialize(self.embeddings_regularizer),
+                "mask_zero": self.mask_zero, "input_length": self.input_length}
 
     def compute_mask(self, inputs, mask=None):
         if not self.mask_zero:

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import workbench as wb
 
+from .. import initializers
 from .base import InputSpec, Layer
+from .core import _weight_args
 
 __all__ = ["BatchNormalization", "LayerNormalization"]
 
@@ -71,6 +73,14 @@ class LayerNormalization(Layer):
             y = y + _broadcast(self.beta, self._axes, rank)
         return y
 
+    def get_config(self):
+        return {**super().get_config(), **_norm_args(self), **_weight_args(self, "beta", "gamma")}
+
+
+def _norm_args(layer):
+    axis = layer.axis if isinstance(layer.axis, int) else [int(a) for a in layer.axis]
+    return {"axis": axis, "epsilon": layer.epsilon, "center": layer.center, "scale": layer.scale}
+
 
 class BatchNormalization(Layer):
     """Normalize over the batch (every axis but ``axis``) while training, with the moving
@@ -129,3 +139,9 @@ class BatchNormalization(Layer):
         if self.center:
             y = y + _broadcast(self.beta, self._axes, rank)
         return y
+
+    def get_config(self):
+        return {**super().get_config(), **_norm_args(self), "momentum": self.momentum,
+                **_weight_args(self, "beta", "gamma"),
+                "moving_mean_initializer": initializers.serialize(self.moving_mean_initializer),
+                "moving_variance_initializer": initializers.serialize(self.moving_variance_initializer)}

@@ -9,6 +9,14 @@ step ``t`` runs only on the prefix of rows longer than ``t``, so the work is
 proportional to the number of values. The results equal the padded and
 masked computation.
 
+``dropout`` and ``recurrent_dropout`` follow Keras (variational dropout, Gal &
+Ghahramani): with ``training=True`` one mask over the input features
+``[batch, features]`` and one over the state ``[batch, units]`` are drawn per
+call and reused at every time step, for every gate; the state mask applies to
+the state where it enters the recurrent kernel (the state carried on, and the
+LSTM cell, are not masked). Masks are drawn per row in batch order, so a
+ragged batch and its padded, masked form drop the same units.
+
 >>> gru = wb.nn.layers.GRU(4)
 >>> x = ragged.constant([[[1.0], [2.0], [3.0]], [[1.0]]], ragged_rank=1)
 >>> gru(x).shape
@@ -22,9 +30,11 @@ import numpy as np
 import workbench as wb
 
 from ... import backend, core
+from ... import random as wb_random
 from ...ops.indexing import take_rows
+from .. import initializers, regularizers
 from .base import InputSpec, Layer, is_ragged
-from .core import get_activation
+from .core import get_activation, serialize_activation
 
 __all__ = ["Bidirectional", "GRU", "LSTM"]
 
@@ -69,17 +79,24 @@ class _RNN(Layer):
     def __init__(self, units, activation="tanh", recurrent_activation="sigmoid", use_bias=True,
                  kernel_initializer="glorot_uniform", recurrent_initializer="orthogonal",
                  bias_initializer="zeros", kernel_regularizer=None, recurrent_regularizer=None,
-                 bias_regularizer=None, return_sequences=False, return_state=False, go_backwards=False,
-                 **kwargs):
+                 bias_regularizer=None, dropout=0.0, recurrent_dropout=0.0, seed=None,
+                 return_sequences=False, return_state=False, go_backwards=False, **kwargs):
         self._config = dict(units=units, activation=activation, recurrent_activation=recurrent_activation,
                             use_bias=use_bias, kernel_initializer=kernel_initializer,
                             recurrent_initializer=recurrent_initializer, bias_initializer=bias_initializer,
                             kernel_regularizer=kernel_regularizer, recurrent_regularizer=recurrent_regularizer,
-                            bias_regularizer=bias_regularizer, return_sequences=return_sequences,
+                            bias_regularizer=bias_regularizer, dropout=dropout,
+                            recurrent_dropout=recurrent_dropout, seed=seed, return_sequences=return_sequences,
                             return_state=return_state, go_backwards=go_backwards)
         super().__init__(**kwargs)
         if int(units) <= 0:
             raise ValueError(f"{type(self).__name__}: units must be a positive integer, got {units!r}")
+        for what, rate in (("dropout", dropout), ("recurrent_dropout", recurrent_dropout)):
+            if not 0.0 <= float(rate) < 1.0:
+                raise ValueError(f"{type(self).__name__}: {what} must be in [0, 1), got {rate!r}")
+        self.dropout, self.recurrent_dropout = float(dropout), float(recurrent_dropout)
+        self.seed = seed
+        self._rng = None if seed is None else wb_random.Generator.from_seed(seed)
         self.units = int(units)
         self.activation = get_activation(activation)
         self.recurrent_activation = get_activation(recurrent_activation)
@@ -88,10 +105,31 @@ class _RNN(Layer):
         self.go_backwards = bool(go_backwards)
         self.supports_masking = True
 
-    def _config_copy(self, **changes):
-        cfg = dict(self._config)
-        cfg.update(changes)
-        return cfg
+    def get_config(self):
+        cfg = self._config
+        config = {**super().get_config(), **cfg,
+                  "activation": serialize_activation(self.activation),
+                  "recurrent_activation": serialize_activation(self.recurrent_activation),
+                  "dropout": self.dropout, "recurrent_dropout": self.recurrent_dropout}
+        for w in ("kernel", "recurrent", "bias"):
+            config[f"{w}_initializer"] = initializers.serialize(cfg[f"{w}_initializer"])
+            config[f"{w}_regularizer"] = regularizers.serialize(cfg[f"{w}_regularizer"])
+        return config
+
+    def _dropout_masks(self, batch, features, dtype, training):
+        """``(input_mask [batch, features], state_mask [batch, units])``, each None when unused:
+        drawn once per call (kept units scaled by ``1 / (1 - rate)``), reused at every step."""
+        if not training or (self.dropout == 0.0 and self.recurrent_dropout == 0.0):
+            return None, None
+        rng = self._rng or wb_random.get_global_generator()
+        masks = []
+        for rate, width in ((self.dropout, features), (self.recurrent_dropout, self.units)):
+            if rate == 0.0:
+                masks.append(None)
+                continue
+            seed = rng.make_seeds(1)[:, 0]
+            masks.append(wb.nn.experimental.stateless_dropout(wb.ones((batch, width), dtype=dtype), rate, seed))
+        return tuple(masks)
 
     def build(self, input_shape):
         features = input_shape[-1]
@@ -124,8 +162,9 @@ class _RNN(Layer):
         b = self._input_bias()
         return y if b is None else y + b
 
-    def _step(self, xw, states):
-        """One time step from the projected input ``xw`` ``[n, gates * units]``: ``(output, states)``."""
+    def _step(self, xw, states, state_mask=None):
+        """One time step from the projected input ``xw`` ``[n, gates * units]``: ``(output, states)``.
+        ``state_mask`` ``[n, units]`` (recurrent dropout) scales the state fed to the recurrent kernel."""
         raise NotImplementedError
 
     def _initial_states(self, initial_state, batch, dtype):
@@ -149,16 +188,17 @@ class _RNN(Layer):
             if mask is not None:
                 raise ValueError(f"{type(self).__name__} '{self.name}': a RaggedTensor input carries its "
                                  "own lengths; do not pass a mask")
-            return self._call_ragged(inputs, initial_state)
-        return self._call_dense(wb.convert_to_tensor(inputs), mask, initial_state)
+            return self._call_ragged(inputs, initial_state, training)
+        return self._call_dense(wb.convert_to_tensor(inputs), mask, initial_state, training)
 
     def _result(self, outputs, states):
         out = outputs if self.return_sequences else states[0]
         return [out] + list(states) if self.return_state else out
 
-    def _call_dense(self, x, mask, initial_state):
+    def _call_dense(self, x, mask, initial_state, training=None):
         batch, steps = x.shape[0], x.shape[1]
-        xw = self._project(x)
+        input_mask, state_mask = self._dropout_masks(batch, x.shape[2], x.dtype, training)
+        xw = self._project(x if input_mask is None else x * input_mask[:, None, :])
         states = self._initial_states(initial_state, batch, x.dtype)
         if mask is not None:
             mask = wb.convert_to_tensor(mask)
@@ -169,7 +209,7 @@ class _RNN(Layer):
                 mask = wb.not_equal(mask, 0)
         outputs = []
         for t in (range(steps - 1, -1, -1) if self.go_backwards else range(steps)):
-            out, new = self._step(xw[:, t], states)
+            out, new = self._step(xw[:, t], states, state_mask)
             if mask is not None:
                 keep = mask[:, t:t + 1]
                 new = [wb.where(keep, n, s) for n, s in zip(new, states)]
@@ -183,23 +223,29 @@ class _RNN(Layer):
                    else wb.zeros((batch, 0, self.units), dtype=x.dtype))
         return self._result(seq, states)
 
-    def _call_ragged(self, rt, initial_state):
+    def _call_ragged(self, rt, initial_state, training=None):
         if rt.ragged_rank != 1 or rt.flat_values.ndim != 2:
             raise ValueError(f"{type(self).__name__} '{self.name}': ragged inputs must be [batch, None, "
                              f"features] (ragged_rank 1), got shape {rt.shape}")
         values = rt.flat_values
         plan = _RaggedPlan(rt.row_splits, self.go_backwards)
+        input_mask, state_mask = self._dropout_masks(plan.nrows, values.shape[1], values.dtype, training)
+        if input_mask is not None:   # each value takes its row's mask
+            values = values * take_rows(input_mask, rt.value_rowids())
         states = self._initial_states(initial_state, plan.nrows, values.dtype)
         order = _index(plan.order, values)
         states = [take_rows(s, order) for s in states]
+        if state_mask is not None:
+            state_mask = take_rows(state_mask, order)
         xw = take_rows(self._project(values), _index(plan.in_pos, values))   # time-major
         finished, outputs, active = [], [], plan.nrows
         for t, n in enumerate(plan.counts.tolist()):
             if n < active:  # rows of length t are done: keep their states aside
                 finished.append([s[n:] for s in states])
                 states = [s[:n] for s in states]
+                state_mask = None if state_mask is None else state_mask[:n]
                 active = n
-            out, states = self._step(xw[int(plan.offsets[t]):int(plan.offsets[t + 1])], states)
+            out, states = self._step(xw[int(plan.offsets[t]):int(plan.offsets[t + 1])], states, state_mask)
             if self.return_sequences:
                 outputs.append(out)
         finished.append(states)
@@ -251,13 +297,14 @@ class GRU(_RNN):
             return None
         return self.bias[0] if self.reset_after else self.bias
 
-    def _step(self, xw, states):
+    def _step(self, xw, states, state_mask=None):
         h = states[0]
+        h_in = h if state_mask is None else h * state_mask   # recurrent dropout
         u = self.units
         x_z, x_r, x_h = wb.split(xw, 3, axis=-1)
         act, rec = self.activation, self.recurrent_activation
         if self.reset_after:
-            hu = wb.matmul(h, self.recurrent_kernel)
+            hu = wb.matmul(h_in, self.recurrent_kernel)
             if self.bias is not None:
                 hu = hu + self.bias[1]
             h_z, h_r, h_h = wb.split(hu, 3, axis=-1)
@@ -265,10 +312,10 @@ class GRU(_RNN):
             r = rec(x_r + h_r)
             hh = act(x_h + r * h_h)
         else:
-            h_z, h_r = wb.split(wb.matmul(h, self.recurrent_kernel[:, :2 * u]), 2, axis=-1)
+            h_z, h_r = wb.split(wb.matmul(h_in, self.recurrent_kernel[:, :2 * u]), 2, axis=-1)
             z = rec(x_z + h_z)
             r = rec(x_r + h_r)
-            hh = act(x_h + wb.matmul(r * h, self.recurrent_kernel[:, 2 * u:]))
+            hh = act(x_h + wb.matmul(r * h_in, self.recurrent_kernel[:, 2 * u:]))
         h_new = z * h + (1 - z) * hh
         return h_new, [h_new]
 
@@ -299,9 +346,10 @@ class LSTM(_RNN):
             return wb.concat([rest, wb.ones((u,), dtype=dtype), init((2 * u,), dtype=dtype)], axis=0)
         return forget_one
 
-    def _step(self, xw, states):
+    def _step(self, xw, states, state_mask=None):
         h, c = states
-        z = xw + wb.matmul(h, self.recurrent_kernel)
+        h_in = h if state_mask is None else h * state_mask   # recurrent dropout
+        z = xw + wb.matmul(h_in, self.recurrent_kernel)
         z_i, z_f, z_c, z_o = wb.split(z, 4, axis=-1)
         rec = self.recurrent_activation
         c_new = rec(z_f) * c + rec(z_i) * self.activation(z_c)
@@ -329,7 +377,11 @@ class Bidirectional(Layer):
         self.merge_mode = merge_mode
         self.forward_layer = layer
         if backward_layer is None:
-            cfg = layer._config_copy(go_backwards=not layer.go_backwards)
+            # a copy running the other way; a seeded layer's copy gets the next seed, so the two
+            # directions drop different units (and the pair is still reproducible)
+            cfg = dict(layer._config, go_backwards=not layer.go_backwards)
+            if cfg.get("seed") is not None:
+                cfg["seed"] = int(cfg["seed"]) + 1
             backward_layer = type(layer)(name=f"backward_{layer.name}", dtype=layer._dtype, **cfg)
         elif not isinstance(backward_layer, _RNN) or backward_layer.go_backwards == layer.go_backwards:
             raise ValueError("Bidirectional: backward_layer must be a GRU/LSTM with the opposite go_backwards")
@@ -364,6 +416,20 @@ class Bidirectional(Layer):
 
     def compute_mask(self, inputs, mask=None):
         return mask if self.return_sequences and not is_ragged(inputs) else None
+
+    def get_config(self):
+        from .saving import serialize
+        return {**super().get_config(), "layer": serialize(self.forward_layer), "merge_mode": self.merge_mode,
+                "backward_layer": serialize(self.backward_layer)}
+
+    @classmethod
+    def from_config(cls, config):
+        from .saving import deserialize
+        config = dict(config)
+        for key in ("layer", "backward_layer"):
+            if isinstance(config.get(key), dict):
+                config[key] = deserialize(config[key])
+        return cls(**config)
 
 
 def _reverse_time(x):

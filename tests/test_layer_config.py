@@ -1,0 +1,246 @@
+"""Layer and model configs (Keras' get_config/from_config): JSON round trips of every layer class,
+functional and Sequential graphs, and the named references that stand in for code."""
+
+import json
+
+import numpy as np
+import pytest
+
+import ragged
+import workbench as wb
+from workbench.nn import layers as L
+from workbench.nn.functional import InputLayer
+from workbench.nn.layers.base import Layer
+
+
+def f64(a):
+    return wb.constant(np.asarray(a, dtype=np.float64))
+
+
+def through_json(config):
+    return json.loads(json.dumps(config))
+
+
+_rng = np.random.default_rng(0)
+X2 = _rng.standard_normal((3, 4))
+X3 = _rng.standard_normal((2, 5, 4))
+X4 = _rng.standard_normal((2, 6, 6, 3))
+IDS = np.array([[1, 4, 0], [2, 2, 3]])
+
+# class -> (a layer with non-default arguments, its input)
+CASES = {
+    L.Dense: (lambda: L.Dense(3, activation="tanh", kernel_initializer="he_normal",
+                              kernel_regularizer=wb.nn.regularizers.l1_l2(0.1, 0.2)), X2),
+    L.EinsumDense: (lambda: L.EinsumDense("abc,cd->abd", (None, 3), bias_axes="d", activation="relu"), X3),
+    L.Activation: (lambda: L.Activation("softmax"), X2),
+    L.Flatten: (lambda: L.Flatten(), X4),
+    L.Reshape: (lambda: L.Reshape((2, -1)), X2),
+    L.Dropout: (lambda: L.Dropout(0.3, noise_shape=(3, 1), seed=2), X2),
+    L.Lambda: (lambda: L.Lambda(wb.nn.relu), X2),
+    L.Add: (lambda: L.Add(), [X2, X2 * 2]),
+    L.Multiply: (lambda: L.Multiply(), [X2, X2 * 2]),
+    L.Concatenate: (lambda: L.Concatenate(axis=0), [X2, X2 * 2]),
+    L.Embedding: (lambda: L.Embedding(5, 2, mask_zero=True, embeddings_regularizer="l2"), IDS),
+    L.Conv2D: (lambda: L.Conv2D(2, (3, 2), strides=2, padding="same", dilation_rate=1, activation="relu",
+                                use_bias=False), X4),
+    L.MaxPool2D: (lambda: L.MaxPool2D((3, 3), strides=1, padding="same"), X4),
+    L.AvgPool2D: (lambda: L.AvgPool2D(2), X4),
+    L.GlobalAveragePooling2D: (lambda: L.GlobalAveragePooling2D(keepdims=True), X4),
+    L.LayerNormalization: (lambda: L.LayerNormalization(axis=[1, 2], epsilon=1e-5, center=False), X3),
+    L.BatchNormalization: (lambda: L.BatchNormalization(momentum=0.9, scale=False,
+                                                        moving_variance_initializer=wb.nn.initializers.Constant(2.0)),
+                           X2),
+    L.MultiHeadAttention: (lambda: L.MultiHeadAttention(2, 3, value_dim=2, dropout=0.1, output_shape=5, seed=1),
+                           X3),
+    L.GRU: (lambda: L.GRU(3, reset_after=False, dropout=0.1, recurrent_dropout=0.2, seed=4,
+                          return_sequences=True, recurrent_initializer="glorot_normal"), X3),
+    L.LSTM: (lambda: L.LSTM(3, unit_forget_bias=False, go_backwards=True, return_state=True,
+                            activation="relu"), X3),
+    L.Bidirectional: (lambda: L.Bidirectional(L.LSTM(2, return_sequences=True), merge_mode="ave"), X3),
+    InputLayer: (lambda: wb.nn.Input((None, 4), dtype="float64", ragged=True, name="tokens").node.layer, None),
+    wb.nn.Model: (lambda: _functional(), X2),
+    wb.nn.Sequential: (lambda: wb.nn.Sequential([wb.nn.Input((4,)), L.Dense(3), L.Dropout(0.5)]), X2),
+}
+
+
+def _functional():
+    x = wb.nn.Input((4,), name="features")
+    h = L.Dense(5, activation="relu")(x)
+    return wb.nn.Model(x, L.Add()([L.Dense(5)(h), h]))
+
+
+def _public_layer_classes():
+    """Every public Layer subclass defined in the library (a new one must get a case above)."""
+    out, todo = set(), [Layer]
+    while todo:
+        cls = todo.pop()
+        for sub in cls.__subclasses__():
+            todo.append(sub)
+            if sub.__module__.startswith("workbench.") and not sub.__name__.startswith("_"):
+                out.add(sub)
+    return out
+
+
+def test_every_layer_class_has_a_round_trip_case():
+    missing = sorted(c.__name__ for c in _public_layer_classes() if c not in CASES)
+    assert not missing, f"layer classes without a config round-trip case: {missing}"
+
+
+def _call(layer, x):
+    if isinstance(layer, L.MultiHeadAttention):
+        return layer(f64(x), f64(x))
+    if isinstance(x, list):
+        return layer([f64(a) for a in x])
+    return layer(wb.constant(x) if x.dtype.kind == "i" else f64(x))
+
+
+@pytest.mark.parametrize("cls", list(CASES), ids=lambda c: c.__name__)
+def test_round_trip_through_json_gives_the_same_layer(cls):
+    make, x = CASES[cls]
+    layer = make()
+    assert type(layer) is cls
+    config = through_json(wb.nn.layers.serialize(layer))
+    assert config["config"]["name"] == layer.name
+    clone = wb.nn.layers.deserialize(config)
+    assert type(clone) is cls and clone is not layer
+    assert through_json(wb.nn.layers.serialize(clone)) == config          # a fixed point
+    assert through_json(cls.from_config(config["config"]).get_config()) == config["config"]
+    if x is None:
+        return
+    want = _call(layer, x)
+    _call(clone, x)
+    clone.set_weights(layer.get_weights())
+    got = _call(clone, x)
+    for a, b in zip(wb.nest.flatten(want), wb.nest.flatten(got)):
+        np.testing.assert_array_equal(b.numpy(), a.numpy())
+
+
+def test_configs_follow_keras_names_and_forms():
+    c = L.Dense(3, activation="relu", kernel_regularizer="l2").get_config()
+    assert c["activation"] == "relu"
+    assert c["kernel_initializer"] == {"class_name": "GlorotUniform", "config": {"seed": None}}
+    assert c["kernel_regularizer"] == {"class_name": "L2", "config": {"l2": 0.01}}
+    assert c["bias_regularizer"] is None and c["trainable"] is True
+    conv = L.Conv2D(2, 3, padding="same").get_config()
+    assert conv["kernel_size"] == [3, 3] and conv["padding"] == "same"
+    assert L.Activation("silu").get_config()["activation"] == "swish"       # tf.keras' name
+    frozen = L.Dense(2, trainable=False, name="head", dtype="float64")
+    clone = L.Dense.from_config(frozen.get_config())
+    assert (clone.name, clone.trainable, clone.dtype) == ("head", False, np.dtype("float64"))
+
+
+def test_initializers_and_regularizers_round_trip():
+    I, R = wb.nn.initializers, wb.nn.regularizers
+    for name in sorted(I._BY_NAME):
+        init = I.get(name)
+        again = I.deserialize(through_json(I.serialize(init)))
+        assert type(again) is type(init) and again.get_config() == init.get_config()
+    seeded = I.deserialize(I.serialize(I.Orthogonal(gain=2.0, seed=3)))
+    np.testing.assert_array_equal(seeded((3, 3)).numpy(), I.Orthogonal(gain=2.0, seed=3)((3, 3)).numpy())
+    assert I.serialize(I.Constant([1.0, 2.0])) == {"class_name": "Constant", "config": {"value": [1.0, 2.0]}}
+    for reg in (R.l1(0.3), R.l2(0.2), R.l1_l2(0.1, 0.4)):
+        again = R.deserialize(through_json(R.serialize(reg)))
+        assert type(again) is type(reg) and again.get_config() == reg.get_config()
+    assert I.serialize(None) is None and R.serialize(None) is None
+
+
+def test_functional_graph_round_trip_shared_layers_and_several_inputs():
+    a = wb.nn.Input((4,), name="a")
+    b = wb.nn.Input((4,), name="b")
+    shared = L.Dense(3, activation="tanh", name="shared")
+    ha, hb = shared(a), shared(b)                                      # one layer, two calls
+    merged = L.Concatenate(name="cat")([ha, hb])
+    seq = L.Reshape((2, 3), name="to_seq")(merged)
+    att = L.MultiHeadAttention(2, 2, name="att")(seq, seq, use_causal_mask=True)
+    inner = wb.nn.Sequential([L.Dense(2, name="inner_dense")], name="inner")
+    out1 = inner(L.Flatten(name="flat")(att))
+    model = wb.nn.Model({"a": a, "b": b}, [out1, hb], name="net")
+    config = through_json(model.get_config())
+    entry = {e["name"]: e for e in config["layers"]}
+    assert len(entry["shared"]["inbound_nodes"]) == 2
+    assert entry["att"]["inbound_nodes"][0]["kwargs"] == {"use_causal_mask": True}
+    assert entry["inner"]["class_name"] == "Sequential"
+    clone = wb.nn.Model.from_config(config)
+    assert [l.name for l in clone.layers] == [l.name for l in model.layers]
+    clone.set_weights(model.get_weights())
+    feed = {"a": f64(X2), "b": f64(X2[::-1].copy())}
+    for want, got in zip(model(feed), clone(feed)):
+        np.testing.assert_array_equal(got.numpy(), want.numpy())
+    assert clone.get_layer("shared") is not shared and wb.nn.layers.serialize(clone)["class_name"] == "Functional"
+
+
+def test_ragged_input_model_round_trip():
+    x = wb.nn.Input(shape=(None,), dtype="int64", ragged=True, name="ids")
+    h = L.Embedding(8, 4)(x)
+    model = wb.nn.Model(x, L.Dense(1)(L.GRU(3)(h)))
+    clone = wb.nn.Model.from_config(through_json(model.get_config()))
+    clone.set_weights(model.get_weights())
+    ids = ragged.constant([[1, 2, 3], [4], [5, 6]])
+    np.testing.assert_array_equal(clone(ids).numpy(), model(ids).numpy())
+
+
+def test_sequential_without_input_round_trip():
+    model = wb.nn.Sequential([L.Dense(4, activation="relu"), L.Dense(1)], name="mlp")
+    model(f64(X2))
+    clone = wb.nn.Sequential.from_config(through_json(model.get_config()))
+    assert clone.name == "mlp" and not clone.built
+    clone(f64(X2))
+    clone.set_weights(model.get_weights())
+    np.testing.assert_array_equal(clone(f64(X2)).numpy(), model(f64(X2)).numpy())
+
+
+def scaled_tanh(x):
+    return wb.nn.tanh(x) * 2.0
+
+
+class Scale(Layer):
+    def __init__(self, factor, **kwargs):
+        super().__init__(**kwargs)
+        self.factor = factor
+
+    def call(self, inputs):
+        return inputs * self.factor
+
+
+class ConfiguredScale(Scale):
+    def get_config(self):
+        return {**super().get_config(), "factor": self.factor}
+
+
+def test_custom_objects_and_what_cannot_be_written():
+    # a user's function is recorded by name; loading it needs it handed over
+    config = through_json(wb.nn.layers.serialize(L.Dense(2, activation=scaled_tanh)))
+    assert config["config"]["activation"]["config"] == "scaled_tanh"
+    with pytest.raises(ValueError, match="custom_objects"):
+        wb.nn.layers.deserialize(config)
+    layer = wb.nn.layers.deserialize(config, custom_objects={"scaled_tanh": scaled_tanh})
+    assert layer.activation is scaled_tanh
+    # a custom layer class: by custom_objects, nested inside a model
+    x = wb.nn.Input((2,))
+    model = wb.nn.Model(x, ConfiguredScale(3.0, name="scale")(x))
+    cfg = through_json(model.get_config())
+    with pytest.raises(ValueError, match="unknown layer class 'ConfiguredScale'"):
+        wb.nn.Model.from_config(cfg)
+    clone = wb.nn.Model.from_config(cfg, custom_objects={"ConfiguredScale": ConfiguredScale})
+    np.testing.assert_array_equal(clone(wb.ones([1, 2])).numpy(), [[3.0, 3.0]])
+    # a subclass with its own arguments must write get_config, as in Keras
+    with pytest.raises(NotImplementedError, match="must override get_config"):
+        Scale(2.0).get_config()
+    # lambdas and closures are code, not names
+    with pytest.raises(ValueError, match="not lambdas"):
+        L.Lambda(lambda t: t * 2).get_config()
+    with pytest.raises(ValueError, match="cannot hold"):
+        inp = wb.nn.Input((2,))
+        wb.nn.Model(inp, L.Add()([inp, wb.ones([1, 2])])).get_config()
+
+
+def test_registered_objects_load_without_custom_objects():
+    @wb.nn.register_serializable(package="tests")
+    class Doubler(Layer):
+        def call(self, inputs):
+            return inputs * 2.0
+
+    config = through_json(wb.nn.layers.serialize(Doubler(name="dbl")))
+    assert config["class_name"] == "tests>Doubler"
+    again = wb.nn.layers.deserialize(config)
+    assert isinstance(again, Doubler) and again.name == "dbl"

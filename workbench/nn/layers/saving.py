@@ -1,0 +1,69 @@
+"""Layer configs in Keras' form: ``serialize(layer)`` gives ``{"class_name": ..., "config": ...}``
+(plain JSON) and ``deserialize(config)`` builds a new layer (fresh weights) from it.
+
+Classes are found by name among the library's layers and models, then in
+``custom_objects`` and the classes registered with ``wb.nn.register_serializable``;
+a config never imports or runs code.
+
+>>> cfg = wb.nn.layers.serialize(wb.nn.layers.Dense(3, activation="relu", name="d"))
+>>> cfg["class_name"], cfg["config"]["units"], cfg["config"]["activation"]
+('Dense', 3, 'relu')
+>>> wb.nn.layers.deserialize(cfg).units
+3
+"""
+
+from __future__ import annotations
+
+from ..serialization import custom_object_scope, get_registered_object, registered_name
+from .base import Layer
+
+__all__ = ["deserialize", "serialize"]
+
+
+def _builtin_classes() -> dict:
+    """Every public Layer subclass of the library, by class name (plus Keras' ``Functional``)."""
+    from .. import functional, layers
+    table = {name: obj for name, obj in vars(layers).items()
+             if isinstance(obj, type) and issubclass(obj, Layer)}
+    table.update(InputLayer=functional.InputLayer, Model=functional.Model, Functional=functional.Model,
+                 Sequential=functional.Sequential)
+    return table
+
+
+def class_name_of(layer) -> str:
+    """The ``class_name`` a config records: a registered name, ``Functional`` for a functional
+    ``wb.nn.Model``, else the class name."""
+    from ..functional import Model
+    key = registered_name(type(layer))
+    if key is not None:
+        return key
+    if type(layer) is Model and getattr(layer, "_nodes", None) is not None:
+        return "Functional"
+    return type(layer).__name__
+
+
+def serialize(layer) -> dict:
+    """``{"class_name": ..., "config": layer.get_config()}``."""
+    if not isinstance(layer, Layer):
+        raise TypeError(f"serialize: expected a wb.nn.Layer, got {type(layer).__name__}")
+    return {"class_name": class_name_of(layer), "config": layer.get_config()}
+
+
+def deserialize(config, custom_objects=None):
+    """A new layer (or model) from a :func:`serialize` config.
+
+    ``custom_objects``: ``{name: class_or_function}`` for user-defined layers,
+    activations, initializers and regularizers named in the config (nested
+    configs see them too).
+    """
+    if not isinstance(config, dict) or "class_name" not in config:
+        raise ValueError(f"deserialize: expected a dict with 'class_name' and 'config', got {config!r}")
+    name = config["class_name"]
+    with custom_object_scope(custom_objects):
+        cls = get_registered_object(name) or _builtin_classes().get(name)
+        if cls is None:
+            raise ValueError(f"deserialize: unknown layer class {name!r}; pass it in custom_objects="
+                             f"{{{name!r}: cls}} or register it with wb.nn.register_serializable")
+        if not (isinstance(cls, type) and issubclass(cls, Layer)):
+            raise TypeError(f"deserialize: {name!r} names {cls!r}, which is not a wb.nn.Layer class")
+        return cls.from_config(dict(config.get("config", {})))

@@ -1,0 +1,100 @@
+"""Keras-style serialization of functions and classes by name: ``register_serializable``,
+``custom_objects`` and the lookup that ``deserialize`` functions share.
+
+A config never holds code: a function is written as its module and name
+(``{"class_name": "function", "config": "my_act", "module": "my_pkg.acts"}``)
+and found again through ``custom_objects``, a registration, or, for the
+library's own functions only, by importing the ``workbench`` module named.
+Anything else must be handed over explicitly, so loading a config from someone
+else cannot import or run their code.
+
+>>> @wb.nn.register_serializable(package="demo")
+... def scaled_relu(x):
+...     return wb.nn.relu(x) * 2.0
+>>> wb.nn.serialization.serialize_function(scaled_relu)["config"]
+'demo>scaled_relu'
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+
+__all__ = ["custom_object_scope", "deserialize_function", "get_registered_object", "register_serializable",
+           "serialize_function"]
+
+_REGISTRY: dict = {}          # "package>name" -> class or function
+_scopes: list = []            # custom_objects dicts of the enclosing deserialize calls (innermost last)
+
+
+def register_serializable(package="Custom", name=None):
+    """Decorator: make a class or function known to ``deserialize`` as ``"package>name"``
+    (Keras' ``register_keras_serializable``)."""
+    def register(obj):
+        key = f"{package}>{name or obj.__name__}"
+        if key in _REGISTRY and _REGISTRY[key] is not obj:
+            raise ValueError(f"register_serializable: {key!r} is already registered to {_REGISTRY[key]!r}")
+        _REGISTRY[key] = obj
+        return obj
+    return register
+
+
+def registered_name(obj):
+    """``"package>name"`` when ``obj`` was registered, else None."""
+    for key, value in _REGISTRY.items():
+        if value is obj:
+            return key
+    return None
+
+
+@contextlib.contextmanager
+def custom_object_scope(custom_objects):
+    """Make ``{name: class_or_function}`` visible to every ``deserialize`` inside the block."""
+    _scopes.append(dict(custom_objects or {}))
+    try:
+        yield
+    finally:
+        _scopes.pop()
+
+
+def get_registered_object(name, custom_objects=None):
+    """The object named ``name`` in ``custom_objects``, the enclosing scopes or the registry
+    (a registered ``"package>name"`` also answers to its bare ``name``); None if unknown."""
+    for table in ([custom_objects] if custom_objects else []) + _scopes[::-1]:
+        if name in table:
+            return table[name]
+    if name in _REGISTRY:
+        return _REGISTRY[name]
+    bare = [v for k, v in _REGISTRY.items() if k.split(">", 1)[-1] == name]
+    return bare[0] if len(bare) == 1 else None
+
+
+def serialize_function(fn) -> dict:
+    """``{"class_name": "function", "config": name, "module": module}`` for a registered or
+    module-level function; lambdas and closures cannot be written as names."""
+    key = registered_name(fn)
+    if key is not None:
+        return {"class_name": "function", "config": key}
+    module, qualname = getattr(fn, "__module__", None), getattr(fn, "__qualname__", None)
+    if not module or not qualname or "<" in qualname:
+        raise ValueError(f"cannot serialize {fn!r}: only registered (wb.nn.register_serializable) or "
+                         "module-level functions can be written into a config, not lambdas or closures")
+    return {"class_name": "function", "config": qualname, "module": module}
+
+
+def deserialize_function(config, custom_objects=None):
+    """The function a :func:`serialize_function` config names."""
+    name = config["config"] if isinstance(config, dict) else str(config)
+    module = config.get("module") if isinstance(config, dict) else None
+    found = get_registered_object(name, custom_objects)
+    if found is not None:
+        return found
+    if module == "workbench" or (module or "").startswith("workbench."):
+        obj = importlib.import_module(module)
+        for part in name.split("."):
+            obj = getattr(obj, part, None)
+        if callable(obj):
+            return obj
+    where = f" from module {module!r}" if module else ""
+    raise ValueError(f"unknown function {name!r}{where}: pass it in custom_objects={{{name!r}: fn}} or "
+                     "register it with wb.nn.register_serializable (configs never import code)")
