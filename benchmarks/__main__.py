@@ -8,6 +8,7 @@ default). ``--update-readme`` also puts the table into ``benchmarks/README.md``.
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import os
 import sys
@@ -17,6 +18,21 @@ from . import COMPETITORS, limit_threads, workload_modules
 HERE = os.path.dirname(os.path.abspath(__file__))
 README = os.path.join(HERE, "README.md")
 START, END = "<!-- results:start -->", "<!-- results:end -->"
+
+# Variants of numbered workloads (key: module in this package), shown after the workload
+# they vary. Numbered workloads themselves are found by their file names.
+VARIANTS = {
+    "W2b": "w2b_mlp_layers",
+}
+
+
+def all_workloads() -> dict:
+    """The numbered workloads and their variants, each variant after its base."""
+    mods = dict(workload_modules())
+    for key, name in VARIANTS.items():
+        mods[key] = importlib.import_module(f"{__package__ or 'benchmarks'}.{name}")
+    order = sorted(mods, key=lambda k: (int(k[1:].rstrip("abcdefghijklmnopqrstuvwxyz")), k))
+    return {k: mods[k] for k in order}
 
 
 def parse_args(argv=None):
@@ -45,12 +61,13 @@ def parse_args(argv=None):
 def _select(mods, only):
     if not only:
         return list(mods.values())
+    by_upper = {k.upper(): k for k in mods}
     keys = [k.strip().upper() for k in only.split(",") if k.strip()]
-    unknown = [k for k in keys if k not in mods]
+    unknown = [k for k in keys if k not in by_upper]
     if unknown:
         raise SystemExit(f"--only: unknown workload(s) {', '.join(unknown)}; "
                          f"known: {', '.join(mods)}")
-    return [mods[k] for k in keys]
+    return [mods[by_upper[k]] for k in keys]
 
 
 def _competitors(text):
@@ -87,7 +104,7 @@ def main(argv=None) -> int:
         print(f"--threads {args.threads}: NumPy was imported before the benchmarks started, so "
               "its BLAS keeps the threads it has", file=sys.stderr)
     from . import harness  # imports NumPy: only after the thread pools are sized
-    mods = _select(workload_modules(), args.only)
+    mods = _select(all_workloads(), args.only)
     names = _competitors(args.competitors)
     rounds = args.rounds or (3 if args.quick else 15)
     block_s = (args.block_ms or (5.0 if args.quick else 100.0)) / 1e3

@@ -81,7 +81,7 @@ def _record_custom(name, inputs, variables, outputs, grad_fn):
     def vjp(g, ans, *args):
         gs = list(g) if multi else [g]
         outs = list(ans) if multi else [ans]
-        gs = [core.wrap(o.xp.zeros(o.shape, o.dtype)) if x is None else x for x, o in zip(gs, outs)]
+        gs = [core.wrap_constant(o.xp.zeros(o.shape, o.dtype)) if x is None else x for x, o in zip(gs, outs)]
         lead = gs[0].ndim - outs[0].ndim
         if lead == 0:
             return call_grad(gs)
@@ -95,7 +95,7 @@ def _record_custom(name, inputs, variables, outputs, grad_fn):
         # the output tangent is the transpose of the (linear) reverse rule: differentiate
         # <vjp(u), t> with respect to u, at u = 0
         outs = list(ans) if multi else [ans]
-        us = [core.wrap(o.xp.zeros(o.shape, o.dtype)) for o in outs]
+        us = [core.wrap_constant(o.xp.zeros(o.shape, o.dtype)) for o in outs]
         with GradientTape() as tape:
             tape.watch(us)
             in_grads = vjp(tuple(us) if multi else us[0], ans, *args)

@@ -97,6 +97,6 @@ class ForwardAccumulator:
                 return p._from_components(parts) if all(x is not None for x in parts) else None
             t = self._tangents.get(p._tid) if p._tid else None
             if t is None and mode is UnconnectedGradients.ZERO:
-                t = core.wrap(p.xp.zeros(p.shape, p.dtype))
+                t = core.wrap_constant(p.xp.zeros(p.shape, p.dtype))
             return t
         return nest.map_structure(one, primals)

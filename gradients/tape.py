@@ -195,8 +195,7 @@ class GradientTape:
     # -- the reverse walk ---------------------------------------------------
     def _backward(self, targets, seeds, sources, lead, free):
         """Propagate ``seeds`` (cotangents of ``targets``) to ``sources``; a dict tid -> grad."""
-        if not (core.observers() or any(t._recording for t in core.tapes() if t is not self)
-                or any(a._active for a in core.accumulators())):
+        if self._walks_raw():
             return self._backward_raw(targets, seeds, sources, lead, free)
         ids = self._ids
         grads: dict[int, Tensor] = _seeded(targets, seeds, ids, raw=False)
@@ -240,6 +239,19 @@ class GradientTape:
         finally:
             self._recording = was_recording
         return grads
+
+    def _walks_raw(self):
+        """Whether the reverse walk can run on raw arrays: nothing records or observes it."""
+        return not (core.observers() or any(t._recording for t in core.tapes() if t is not self)
+                    or any(a._active for a in core.accumulators()))
+
+    def _traced(self, method, *args, **kwargs):
+        """Inside a ``wb.function`` trace, a first-order reverse walk is recorded as one step
+        (a higher-order one is made of ops, which the trace records one by one)."""
+        tracer = core._state.tracer
+        if tracer is not None and self._walks_raw():
+            return tracer.backward(self, method, args, kwargs)
+        return method(self, *args, **kwargs)
 
     def _backward_raw(self, targets, seeds, sources, lead, free):
         """The reverse walk on raw arrays, for when nothing records it (first-order gradients).
@@ -330,6 +342,11 @@ class GradientTape:
         depend on, and integer sources, give None (or zeros with
         ``unconnected_gradients='zero'``), with a warning that says why.
         """
+        if core._state.tracer is not None:
+            return self._traced(GradientTape._gradient, target, sources, output_gradients, unconnected_gradients)
+        return self._gradient(target, sources, output_gradients, unconnected_gradients)
+
+    def _gradient(self, target, sources, output_gradients, unconnected_gradients):
         self._check_usable("gradient")
         mode = _unconnected_mode(unconnected_gradients)
         flat_targets = _expand(_leaf_tensors(target, "target")[1])
@@ -366,11 +383,11 @@ class GradientTape:
                 return None
             warnings.warn(f"gradient: sources[{index}] has dtype {source.dtype}; only real floating "
                           "tensors carry gradients (integer, bool and complex do not), so None is "
-                          "returned", UnconnectedGradientWarning, stacklevel=4)
+                          "returned", UnconnectedGradientWarning, stacklevel=5)
             return None
         if mode is UnconnectedGradients.ZERO:
             xp = source.xp
-            return core.wrap(xp.zeros(tuple(lead_shape) + source.shape, source.dtype))
+            return core.wrap_constant(xp.zeros(tuple(lead_shape) + source.shape, source.dtype))
         if source._tid not in self._ids:
             why = ("it was not watched: call tape.watch(x) inside the tape, or use a trainable "
                    "wb.Variable")
@@ -378,7 +395,7 @@ class GradientTape:
             why = "no recorded op connects it to the target"
         warnings.warn(f"gradient: sources[{index}] (shape {source.shape}, dtype {source.dtype}) is not "
                       f"connected to the target, so None is returned: {why}",
-                      UnconnectedGradientWarning, stacklevel=4)
+                      UnconnectedGradientWarning, stacklevel=5)
         return None
 
     # -- jacobians (one vectorized backward pass per chunk) ---------------
@@ -391,6 +408,11 @@ class GradientTape:
         the jacobian. ``parallel_iterations`` bounds how many rows are computed
         at once (memory); by default all of them.
         """
+        if core._state.tracer is not None:
+            return self._traced(GradientTape._jacobian, target, sources, unconnected_gradients, parallel_iterations)
+        return self._jacobian(target, sources, unconnected_gradients, parallel_iterations)
+
+    def _jacobian(self, target, sources, unconnected_gradients, parallel_iterations):
         self._check_usable("jacobian")
         mode = _unconnected_mode(unconnected_gradients)
         target = convert_to_tensor(target) if not isinstance(target, Tensor) else target
@@ -406,7 +428,7 @@ class GradientTape:
             seed = xp.zeros((rows, m), target.dtype)
             if rows:
                 seed[xp.arange(rows), xp.arange(start, stop)] = 1
-            seed = core.wrap(seed.reshape((rows,) + target.shape))
+            seed = core.wrap_constant(seed.reshape((rows,) + target.shape))
             last = stop >= m
             grads = self._backward([target], [seed], flat_sources, 1,
                                    free=last and not self._persistent)
@@ -433,6 +455,11 @@ class GradientTape:
         Assumes row ``i`` of ``target`` depends only on row ``i`` of ``source`` (not checked,
         as in TF).
         """
+        if core._state.tracer is not None:
+            return self._traced(GradientTape._batch_jacobian, target, source, unconnected_gradients, parallel_iterations)
+        return self._batch_jacobian(target, source, unconnected_gradients, parallel_iterations)
+
+    def _batch_jacobian(self, target, source, unconnected_gradients, parallel_iterations):
         self._check_usable("batch_jacobian")
         mode = _unconnected_mode(unconnected_gradients)
         target = convert_to_tensor(target) if not isinstance(target, Tensor) else target
@@ -455,7 +482,7 @@ class GradientTape:
                 eye[xp.arange(rows), xp.arange(start, stop)] = 1
             seed = xp.broadcast_to(eye[:, None, :], (rows, b, m)).reshape((rows, b) + ys)
             last = stop >= m
-            grads = self._backward([target], [core.wrap(xp.ascontiguousarray(seed))], [source], 1,
+            grads = self._backward([target], [core.wrap_constant(xp.ascontiguousarray(seed))], [source], 1,
                                    free=last and not self._persistent)
             pieces.append(self._result(grads, source, 0, mode, lead_shape=(rows,)))
             start = stop
@@ -539,7 +566,7 @@ def _components(t):
 
 
 def _ones_like(t):
-    return core.wrap(t.xp.ones(t._data.shape, t._data.dtype))
+    return core.wrap_constant(t.xp.ones(t._data.shape, t._data.dtype))
 
 
 def _cast(t, dtype):

@@ -7,7 +7,7 @@
 -0.9189385
 """
 
-from . import bijectors, distributions, mcmc, vi
+from . import bijectors, distributions, mcmc, util, vi
 from .distributions import RegisterKL, kl_divergence
 
-__all__ = ["bijectors", "distributions", "mcmc", "vi", "kl_divergence", "RegisterKL"]
+__all__ = ["bijectors", "distributions", "mcmc", "util", "vi", "kl_divergence", "RegisterKL"]

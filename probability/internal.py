@@ -12,7 +12,7 @@ def common_dtype(values, dtype_hint=np.float32):
     """The floating dtype that parameters share: the tensors' dtype (they must agree), else the hint."""
     found = None
     for v in values:
-        dt = getattr(v, "dtype", None) if isinstance(v, (Tensor, np.ndarray)) else None
+        dt = getattr(v, "dtype", None) if isinstance(v, (Tensor, np.ndarray)) or is_tensor_like(v) else None
         if dt is None:
             continue
         dt = np.dtype(dt)
@@ -24,10 +24,16 @@ def common_dtype(values, dtype_hint=np.float32):
     return found or np.dtype(dtype_hint)
 
 
+def is_tensor_like(value):
+    """True for objects that convert to a fresh Tensor at each use (``DeferredTensor``)."""
+    return not isinstance(value, Tensor) and hasattr(type(value), "__wb_tensor__")
+
+
 def as_param(value, name, dtype, owner):
-    """A parameter as a Tensor of ``dtype``. Variables stay Variables (their current value is read
-    at each use, and tapes watch them)."""
-    if isinstance(value, Tensor):
+    """A parameter as a Tensor of ``dtype``. Variables stay Variables and tensor-likes
+    (``DeferredTensor``, ``TransformedVariable``) stay as they are: their current value is
+    computed at each use, where tapes see it."""
+    if isinstance(value, Tensor) or is_tensor_like(value):
         if value.dtype != dtype:
             raise TypeError(f"{owner}: parameter `{name}` has dtype {value.dtype}, expected {dtype}")
         return value

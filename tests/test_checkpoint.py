@@ -340,3 +340,111 @@ def test_latest_checkpoint_of_empty_folder(tmp_path):
 def test_checkpoint_rejects_non_trackables():
     with pytest.raises(TypeError, match="trackable"):
         wb.Checkpoint(step=3)
+
+
+# -- restoring into models whose layers are not built yet (deferred restoration) ----------
+
+
+def _mlp():
+    return wb.nn.Sequential([wb.nn.layers.Dense(8, activation="relu"), wb.nn.layers.Dense(3)])
+
+
+def _train_mlp(model, opt, x, y, steps):
+    for _ in range(steps):
+        with GradientTape() as tape:
+            loss = wb.reduce_mean(wb.square(model(x) - y))
+        variables = model.trainable_variables
+        opt.apply_gradients(zip(tape.gradient(loss, variables), variables))
+
+
+def _xy():
+    rng = np.random.default_rng(11)
+    return (wb.constant(rng.standard_normal((6, 4)).astype(np.float32)),
+            wb.constant(rng.standard_normal((6, 3)).astype(np.float32)))
+
+
+def test_restore_into_unbuilt_model_waits_for_the_first_call(tmp_path):
+    x, y = _xy()
+    model, opt = _mlp(), wb.optimizers.Adam(0.01)
+    _train_mlp(model, opt, x, y, 3)
+    prefix = wb.Checkpoint(model=model, optimizer=opt).save(str(tmp_path / "ckpt"))
+
+    fresh, fresh_opt = _mlp(), wb.optimizers.Adam(0.01)
+    assert fresh.variables == []  # nothing built yet
+    status = wb.Checkpoint(model=fresh, optimizer=fresh_opt).restore(prefix)
+    assert status.pending == ["model/layers/0/bias", "model/layers/0/kernel",
+                              "model/layers/1/bias", "model/layers/1/kernel"]
+    status.assert_existing_objects_matched()  # the unbuilt layers are no mismatch
+    with pytest.raises(AssertionError, match="model/layers/0/kernel"):
+        status.assert_consumed()
+    np.testing.assert_array_equal(fresh(x).numpy(), model(x).numpy())  # bit for bit
+    assert status.pending == []
+    status.assert_consumed()
+    # the optimizer slots waited with their variables: training continues identically
+    _train_mlp(model, opt, x, y, 2)
+    _train_mlp(fresh, fresh_opt, x, y, 2)
+    for a, b in zip(model.variables, fresh.variables):
+        np.testing.assert_array_equal(a.numpy(), b.numpy())
+
+
+def test_deferred_values_reach_layers_created_in_build(tmp_path):
+    class Net(wb.nn.Layer):
+        def build(self, input_shape):
+            self.inner = wb.nn.layers.Dense(5)
+            self.head = [wb.nn.layers.Dense(2)]
+
+        def call(self, x):
+            return self.head[0](self.inner(x))
+    x, _ = _xy()
+    net = Net()
+    want = net(x).numpy()
+    prefix = wb.Checkpoint(net=net).save(str(tmp_path / "ckpt"))
+    fresh = Net()
+    status = wb.Checkpoint(net=fresh).restore(prefix)
+    assert len(status.pending) == 4
+    np.testing.assert_array_equal(fresh(x).numpy(), want)
+    status.assert_consumed()
+
+
+def test_leftover_value_is_reported_with_its_path(tmp_path):
+    x, _ = _xy()
+    big = wb.nn.Sequential([wb.nn.layers.Dense(8), wb.nn.layers.Dense(8), wb.nn.layers.Dense(3)])
+    big(x)
+    prefix = wb.Checkpoint(model=big).save(str(tmp_path / "ckpt"))
+    small = wb.nn.Sequential([wb.nn.layers.Dense(8), wb.nn.layers.Dense(8)])
+    status = wb.Checkpoint(model=small).restore(prefix)
+    small(x)
+    assert status.pending == ["model/layers/2/bias", "model/layers/2/kernel"]
+    np.testing.assert_array_equal(small.layers[1].kernel.numpy(), big.layers[1].kernel.numpy())
+    with pytest.raises(AssertionError, match=r"model/layers/2/kernel"):
+        status.assert_consumed()
+    status.assert_existing_objects_matched()
+    status.expect_partial()
+
+
+def test_deferred_value_with_the_wrong_shape_names_its_path(tmp_path):
+    x, _ = _xy()
+    model = _mlp()
+    model(x)
+    prefix = wb.Checkpoint(model=model).save(str(tmp_path / "ckpt"))
+    other = wb.nn.Sequential([wb.nn.layers.Dense(7, activation="relu"), wb.nn.layers.Dense(3)])
+    status = wb.Checkpoint(model=other).restore(prefix)
+    with pytest.raises(ValueError, match=r"model/layers/0/kernel.*\(4, 8\).*\(4, 7\)"):
+        other(x)
+    status.expect_partial()
+
+
+def test_a_variable_created_later_without_a_value_fails_the_assertions(tmp_path):
+    x, _ = _xy()
+    small = wb.nn.Sequential([wb.nn.layers.Dense(3)])
+    small(x)
+    prefix = wb.Checkpoint(model=small).save(str(tmp_path / "ckpt"))
+    grown = wb.nn.Sequential([wb.nn.layers.Dense(3), wb.nn.layers.Dense(2)])
+    status = wb.Checkpoint(model=grown).restore(prefix)
+    status.assert_nontrivial_match()
+    grown(x)
+    np.testing.assert_array_equal(grown.layers[0].kernel.numpy(), small.layers[0].kernel.numpy())
+    with pytest.raises(AssertionError, match=r"\['model/layers/1/kernel', 'model/layers/1/bias'\]"):
+        status.assert_existing_objects_matched()
+    with pytest.raises(AssertionError, match="model/layers/1/kernel"):
+        status.assert_consumed()

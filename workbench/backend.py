@@ -200,6 +200,11 @@ def repeat(a, counts, axis=0):
     return xp.take(a, idx, axis=axis)
 
 
+def is_array(value) -> bool:
+    """Whether ``value`` is a NumPy or CuPy array."""
+    return isinstance(value, np.ndarray) or (_cupy is not None and isinstance(value, _cupy.ndarray))
+
+
 def device_of(array) -> Device:
     if _cupy is None or isinstance(array, (np.ndarray, np.generic)):
         return CPU
@@ -209,7 +214,7 @@ def device_of(array) -> Device:
 def to_numpy(array) -> np.ndarray:
     if isinstance(array, np.ndarray):
         return array
-    if isinstance(array, np.generic):
+    if isinstance(array, np.generic) or _cupy is None or not isinstance(array, _cupy.ndarray):
         return np.asarray(array)
     return _cupy.asnumpy(array)
 

@@ -22,7 +22,15 @@ saved under the path of the variable they belong to
 (``model/w/.OPTIMIZER_SLOT/optimizer/m``). Slots that do not exist yet when a
 checkpoint is restored (optimizers create them at the first step) are handed
 to the optimizer and take their saved values when it creates them (deferred
-restoration, as in TF), so resumed training continues bit for bit.
+restoration, as in TF), so resumed training continues bit for bit. The same
+holds for the variables of a model whose layers are not built yet: each value
+waits on the model (a ``wb.nn.Module``) and is assigned when the variable at
+its path is created, on the first call; the restore status says what is still
+waiting (``assert_consumed``).
+
+Objects with a state that is not a Variable, such as a dataset iterator
+(``Checkpoint(iterator=iter(ds))``), save arrays through
+``_checkpoint_arrays()`` and are restored through ``_prepare_restore(arrays)``.
 
 >>> ckpt = wb.Checkpoint(model=model, optimizer=opt)
 >>> manager = wb.CheckpointManager(ckpt, "runs/ckpts", max_to_keep=3)
@@ -141,13 +149,13 @@ class _ByChecksum:
 
 
 def write_checkpoint(prefix, variables, extra=None):
-    """Write ``{path: Variable}`` under ``prefix`` atomically; returns ``prefix``."""
+    """Write ``{path: Variable or NumPy array}`` under ``prefix`` atomically; returns ``prefix``."""
     prefix = os.fspath(prefix)
     directory = os.path.dirname(prefix) or "."
     os.makedirs(directory, exist_ok=True)
     arrays, entries = {}, {}
     for i, (path, var) in enumerate(variables.items()):
-        arr = var.numpy()
+        arr = var if isinstance(var, np.ndarray) else var.numpy()
         if not arr.flags.c_contiguous:
             arr = arr.copy(order="C")
         if arr.dtype.kind == "O":
@@ -232,6 +240,8 @@ class _Collected:
         self.variables: dict = {}   # path -> Variable
         self.path_of: dict = {}     # id(Variable) -> path
         self.optimizers: list = []  # (path, optimizer)
+        self.stateful: dict = {}    # path -> object saving arrays (a dataset iterator)
+        self.deferrable: dict = {}  # path -> object that can hold values for variables it lacks
         self._seen: set = set()
 
     def walk(self, obj, path):
@@ -242,11 +252,17 @@ class _Collected:
             return
         if isinstance(obj, _OPAQUE) or id(obj) in self._seen:
             return
+        if hasattr(obj, "_checkpoint_arrays") and hasattr(obj, "_prepare_restore"):
+            self._seen.add(id(obj))
+            self.stateful[path] = obj
+            return
         if type(obj).__module__.startswith(("workbench.data", "threading", "queue")):
             return
         self._seen.add(id(obj))
         if hasattr(obj, "_slot_items") and hasattr(obj, "_defer_slot_restore"):
             self.optimizers.append((path, obj))
+        if callable(getattr(obj, "_defer_restore", None)):
+            self.deferrable[path] = obj
         by_path = getattr(obj, "variables_by_path", None)
         if callable(by_path):
             for sub, var in by_path().items():
@@ -285,6 +301,25 @@ class _Collected:
         return out
 
 
+    def saved(self):
+        """``{path: Variable or array}``: what a save writes."""
+        out = dict(self.variables)
+        for path, obj in self.stateful.items():
+            for key, arr in obj._checkpoint_arrays().items():
+                out[f"{path}/{key}"] = np.asarray(arr)
+        return out
+
+    def holder_of(self, path):
+        """``(holder path, holder)`` of the deepest deferrable object above ``path``, or None."""
+        parts = path.split("/")
+        for k in range(len(parts) - 1, -1, -1):
+            prefix = "/".join(parts[:k])
+            holder = self.deferrable.get(prefix)
+            if holder is not None:
+                return prefix, holder
+        return None
+
+
 def _collect(root):
     c = _Collected()
     c.walk(root, "")
@@ -296,25 +331,77 @@ def _collect(root):
 
 
 class LoadStatus:
-    """What a restore did. ``assert_consumed()`` raises if the checkpoint held values that
-    nothing used; ``expect_partial()`` silences the warning about them."""
+    """What a restore did, and what is still waiting (TF's ``CheckpointLoadStatus``).
 
-    def __init__(self, path, unused=(), deferred=0):
+    Values for variables that do not exist yet (layers not built) wait on their model
+    and are assigned when the variables are created; ``pending`` lists their paths until
+    then. ``assert_consumed()`` raises while anything in the checkpoint is unused or
+    pending, or a variable of the objects has no value in it;
+    ``assert_existing_objects_matched()`` only checks the variables that exist now;
+    ``expect_partial()`` silences the warning about values that were never used.
+    """
+
+    def __init__(self, path, unused=(), deferred=0, checkpoint=None, saved=()):
         self.path = path
         self.unused = list(unused)
         self.deferred = deferred
+        self._pending: set = set()
+        self._checkpoint = checkpoint
+        self._saved = frozenset(saved)
+        self._matched = 0
         self._checked = False
 
+    @property
+    def pending(self) -> list:
+        """Paths of checkpoint values waiting for their variables to be created."""
+        return sorted(self._pending)
+
+    def _resolved(self, path):
+        self._pending.discard(path)
+
+    def _unmatched_variables(self):
+        """Paths of the objects' variables (and iterators) that the checkpoint has no value for."""
+        if self._checkpoint is None:
+            return []
+        c = self._checkpoint._targets()
+        missing = [p for p in c.variables if p not in self._saved]
+        missing += [p for p in c.stateful if not any(k.startswith(p + "/") for k in self._saved)]
+        return missing
+
     def assert_consumed(self):
+        """Raise ``AssertionError`` unless every value in the checkpoint went into a variable and
+        every variable of the objects got one."""
         self._checked = True
+        problems = []
         if self.unused:
-            raise AssertionError(f"checkpoint '{self.path}' holds values nothing was restored into: "
-                                 f"{self.unused}")
+            problems.append(f"values that match no object: {self.unused}")
+        if self._pending:
+            problems.append(f"values waiting for variables that have not been created yet (build "
+                            f"the model by calling it once): {self.pending}")
+        missing = self._unmatched_variables()
+        if missing:
+            problems.append(f"variables with no value in the checkpoint: {missing}")
+        if problems:
+            raise AssertionError(f"checkpoint '{self.path}' was not fully consumed: " + "; ".join(problems))
         return self
 
     def assert_existing_objects_matched(self):
-        """Every variable of the objects got a value (a restore guarantees it, or raises)."""
+        """Raise ``AssertionError`` if a variable that exists now got no value from the checkpoint
+        (values still waiting for unbuilt layers are fine)."""
         self._checked = True
+        missing = self._unmatched_variables()
+        if missing:
+            raise AssertionError(f"checkpoint '{self.path}' has no value for the existing variables "
+                                 f"{missing}")
+        return self
+
+    def assert_nontrivial_match(self):
+        """Raise ``AssertionError`` if nothing but the save counter was restored or is waiting
+        to be."""
+        self._checked = True
+        if self.path is not None and self._matched <= 1:
+            raise AssertionError(f"checkpoint '{self.path}': nothing was restored besides the save "
+                                 "counter")
         return self
 
     def expect_partial(self):
@@ -322,13 +409,37 @@ class LoadStatus:
         return self
 
     def __del__(self):
-        if self.unused and not self._checked:
+        left = self.unused + self.pending
+        if left and not self._checked:
             try:
-                warnings.warn(f"checkpoint '{self.path}': values for {self.unused} were not restored "
+                warnings.warn(f"checkpoint '{self.path}': values for {left} were not restored "
                               "into anything (call .expect_partial() on the restore status if this "
                               "is intended)", UserWarning, stacklevel=2)
             except Exception:
                 pass
+
+
+class _Deferred:
+    """A checkpoint value waiting for its variable: held by a module (``Module._defer_restore``)
+    and assigned by :meth:`restore_into` when the variable at its path is created."""
+
+    __slots__ = ("path", "array", "status", "slots")
+
+    def __init__(self, path, array, status):
+        self.path = path
+        self.array = array
+        self.status = status
+        self.slots = []          # (optimizer, slot name, array): slot values for the same variable
+
+    def restore_into(self, var):
+        if tuple(self.array.shape) != tuple(var.shape) or self.array.dtype != var.dtype:
+            raise ValueError(f"cannot restore '{self.status.path}' into '{self.path}': the checkpoint "
+                             f"has shape {self.array.shape} dtype {self.array.dtype}, the variable "
+                             f"created for it has shape {var.shape} dtype {var.dtype}")
+        var.assign(self.array)
+        for opt, name, arr in self.slots:
+            opt._defer_slot_restore(var, name, arr)
+        self.status._resolved(self.path)
 
 
 class Checkpoint:
@@ -379,7 +490,7 @@ class Checkpoint:
     def write(self, file_prefix, options=None):
         """Write a checkpoint at exactly ``file_prefix`` (no counter); returns the prefix."""
         c = self._targets()
-        return write_checkpoint(file_prefix, c.variables,
+        return write_checkpoint(file_prefix, c.saved(),
                                 {"save_counter": int(self.save_counter.numpy())})
 
     def save(self, file_prefix, options=None):
@@ -401,8 +512,10 @@ class Checkpoint:
 
         Everything is checked before anything is assigned: damaged files raise
         :class:`DataLossError`, and a variable that the checkpoint lacks, or holds with a
-        different shape or dtype, raises ``ValueError`` naming its path. ``save_path=None``
-        restores nothing (handy with ``manager.latest_checkpoint`` on a first run).
+        different shape or dtype, raises ``ValueError`` naming its path. Values for
+        variables that a model has not created yet (its layers are built on the first
+        call) wait and are assigned when they are created. ``save_path=None`` restores
+        nothing (handy with ``manager.latest_checkpoint`` on a first run).
         """
         if save_path is None:
             return LoadStatus(None)
@@ -417,32 +530,70 @@ class Checkpoint:
             elif arr.shape != var.shape or arr.dtype != var.dtype:
                 wrong.append(f"'{path}': checkpoint has shape {arr.shape} dtype {arr.dtype}, the object "
                              f"has shape {var.shape} dtype {var.dtype}")
+        installs, used = [], set(c.variables)
+        for path, obj in c.stateful.items():
+            sub = {k[len(path) + 1:]: arr for k, arr in arrays.items() if k.startswith(path + "/")}
+            if not sub:
+                missing.append(path)
+                continue
+            used.update(f"{path}/{k}" for k in sub)
+            try:
+                installs.append(obj._prepare_restore(sub))
+            except (ValueError, TypeError) as exc:
+                wrong.append(f"'{path}': {exc}")
+        if wrong or missing:
+            for install in installs:
+                install.cancel()
         if wrong:
             raise ValueError(f"cannot restore '{save_path}': " + "; ".join(wrong))
         if missing:
             raise ValueError(f"cannot restore '{save_path}': the checkpoint has no value for "
                              f"{missing} (it holds {sorted(arrays)[:20]})")
-        deferred, unused = [], []
+        status = LoadStatus(save_path, checkpoint=self, saved=arrays)
+        slots, unused, waiting = [], [], {}
         optimizers = dict(c.optimizers)
-        for path, arr in arrays.items():
-            if path in c.variables:
-                continue
+        rest = [p for p in arrays if p not in used]
+        # variables first, so that slots can join the values of variables that are waiting
+        for path in sorted(rest, key=lambda p: _parse_slot_path(p) is not None):
+            arr = arrays[path]
             slot = _parse_slot_path(path)
-            var = c.variables.get(slot[0]) if slot else None
-            opt = optimizers.get(slot[1]) if slot else None
-            if var is None or opt is None or slot[2] not in opt._active_slot_names():
-                unused.append(path)
+            if slot is None:
+                holder = c.holder_of(path)
+                if holder is None:
+                    unused.append(path)
+                else:
+                    waiting[path] = (holder, _Deferred(path, arr, status))
                 continue
-            if arr.shape != var.shape or arr.dtype != var.dtype:
-                raise ValueError(f"cannot restore '{save_path}': slot '{path}' has shape {arr.shape} "
-                                 f"dtype {arr.dtype}, its variable has shape {var.shape} dtype {var.dtype}")
-            deferred.append((opt, var, slot[2], arr))
+            var = c.variables.get(slot[0])
+            opt = optimizers.get(slot[1])
+            if opt is None or slot[2] not in opt._active_slot_names():
+                unused.append(path)
+            elif var is not None:
+                if arr.shape != var.shape or arr.dtype != var.dtype:
+                    for install in installs:
+                        install.cancel()
+                    raise ValueError(f"cannot restore '{save_path}': slot '{path}' has shape {arr.shape} "
+                                     f"dtype {arr.dtype}, its variable has shape {var.shape} dtype "
+                                     f"{var.dtype}")
+                slots.append((opt, var, slot[2], arr))
+            elif slot[0] in waiting:
+                waiting[slot[0]][1].slots.append((opt, slot[2], arr))
+            else:
+                unused.append(path)
         # everything checked: now assign
         for path, var in c.variables.items():
             var.assign(arrays[path])
-        for opt, var, name, arr in deferred:
+        for install in installs:
+            install()
+        for opt, var, name, arr in slots:
             opt._defer_slot_restore(var, name, arr)
-        return LoadStatus(save_path, unused, len(deferred))
+        status.unused = unused
+        status.deferred = len(slots)
+        status._matched = len(c.variables) + len(installs) + len(waiting)
+        status._pending.update(waiting)
+        for path, ((holder_path, holder), value) in waiting.items():
+            holder._defer_restore(path[len(holder_path) + 1:] if holder_path else path, value)
+        return status
 
     def __repr__(self):
         return f"<wb.Checkpoint {sorted(self._children)} save_counter={int(self.save_counter.numpy())}>"

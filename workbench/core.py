@@ -11,6 +11,7 @@ NumPy/CuPy call.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import os
 import sys
@@ -35,6 +36,7 @@ class _HookState(threading.local):
         self.tapes = []          # active GradientTapes, innermost last
         self.accumulators = []   # active ForwardAccumulators
         self.observers = []      # other per-op observers (check_numerics, variable-access recorders)
+        self.tracer = None       # the wb.function trace being recorded on this thread, if any
 
 
 _state = _HookState()
@@ -80,6 +82,39 @@ def pop(kind: str, obj):
                 _active -= 1
                 _slow = _active > 0
             break
+
+
+def set_tracer(tracer):
+    """Install (or, with None, remove) the current thread's ``wb.function`` tracer; returns
+    the previous one. A tracer sees every op (``on_op``), Python reads of tensor values
+    (``on_read``) and calls marked with ``effect``."""
+    global _active, _slow
+    prev = _state.tracer
+    _state.tracer = tracer
+    with _lock:
+        _active += (tracer is not None) - (prev is not None)
+        _slow = _active > 0
+    return prev
+
+
+def effect(fn):
+    """Mark ``fn`` as a stateful call (variable assignment, optimizer step, random draw,
+    summary write) that ``wb.function`` records as one step and runs again on every call,
+    instead of recording the ops inside it."""
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        tracer = _state.tracer
+        if tracer is None:
+            return fn(*args, **kwargs)
+        return tracer.effect(fn, args, kwargs)
+    return wrapper
+
+
+def _read(t):
+    """A Python read of ``t``'s value: a trace cannot replay code that branches on it."""
+    tracer = _state.tracer
+    if tracer is not None:
+        tracer.on_read(t)
 
 
 def new_id() -> int:
@@ -134,9 +169,13 @@ class Tensor:
     # -- conversion -------------------------------------------------------
     def numpy(self) -> np.ndarray:
         """The value as a NumPy array (copied from the GPU when it lives there)."""
+        if _state.tracer is not None:
+            _read(self)
         return backend.to_numpy(self._data)
 
     def __array__(self, dtype=None, copy=None):
+        if _state.tracer is not None:
+            _read(self)
         arr = backend.to_numpy(self._data)
         if dtype is not None and arr.dtype != dtype:
             return arr.astype(dtype)
@@ -172,18 +211,26 @@ class Tensor:
             raise ValueError(
                 f"the truth value of a tensor with shape {self.shape} is ambiguous; "
                 "use wb.reduce_any or wb.reduce_all")
+        if _state.tracer is not None:
+            _read(self)
         return bool(self._data)
 
     def __float__(self):
+        if _state.tracer is not None:
+            _read(self)
         return float(self._data)
 
     def __int__(self):
+        if _state.tracer is not None:
+            _read(self)
         return int(self._data)
 
     def __index__(self):
         if self._data.dtype.kind not in "iu" or self._data.ndim != 0:
             raise TypeError(f"only integer scalar tensors can be used as an index, got dtype "
                             f"{self.dtype} and shape {self.shape}")
+        if _state.tracer is not None:
+            _read(self)
         return int(self._data)
 
     def __len__(self):
@@ -205,7 +252,9 @@ class Tensor:
             head = f"<wb.Tensor: shape={self.shape}, dtype={self.dtype}"
         dev = self.device
         where = "" if dev.kind == "cpu" else f", device={dev}"
-        return f"{head}{where}, numpy={np.array_repr(self.numpy())}>"
+        # the value as it is now, without counting as a read (printing inside a wb.function
+        # shows the traced values, as TF prints at trace time)
+        return f"{head}{where}, numpy={np.array_repr(backend.to_numpy(self._data))}>"
 
     def __str__(self):
         return str(self.numpy())
@@ -242,7 +291,24 @@ def _wrap(data) -> Tensor:
     return t
 
 
-wrap = _wrap
+def wrap(data) -> Tensor:
+    """A Tensor around ``data`` (an array), for library code that computes on arrays.
+
+    Inside a ``wb.function`` trace such a tensor may hold a value computed from other
+    tensors' arrays outside any op, which a replay could not recompute: the trace runs
+    eagerly when an op uses one (see ``wrap_constant`` for values that are constants).
+    """
+    t = _new(Tensor)
+    t._data = data
+    t._tid = 0
+    if _state.tracer is not None:
+        _state.tracer.on_wrap(t)
+    return t
+
+
+# a Tensor around an array that depends on nothing computed (shapes, Python values): a
+# constant to a wb.function trace
+wrap_constant = _wrap
 
 
 # ---------------------------------------------------------------------------
@@ -288,6 +354,8 @@ def _short(value):
 
 def to_array(value, dtype=None, device=None):
     """The array behind ``value`` (Tensor, NumPy/CuPy array, DLPack object or Python data)."""
+    if not isinstance(value, Tensor) and hasattr(type(value), "__wb_tensor__"):
+        value = value.__wb_tensor__()
     if isinstance(value, Tensor):
         arr = value._data
         if dtype is not None and arr.dtype != np.dtype(dtype):
@@ -375,7 +443,13 @@ def dispatchable(fn):
 
 
 def convert_to_tensor(value, dtype=None, dtype_hint=None, name=None) -> Tensor:
-    """TF's ``convert_to_tensor``: a Tensor passes through (its dtype must match ``dtype``)."""
+    """TF's ``convert_to_tensor``: a Tensor passes through (its dtype must match ``dtype``).
+
+    A tensor-like object (one whose type defines ``__wb_tensor__()``, returning a Tensor: e.g.
+    ``probability.util.DeferredTensor``) converts to what that method returns, computed afresh
+    at each conversion so that tapes see it (TF's ``__tf_tensor__`` protocol)."""
+    if not isinstance(value, Tensor) and hasattr(type(value), "__wb_tensor__"):
+        value = value.__wb_tensor__()
     if isinstance(value, Tensor):
         if dtype is not None and value._data.dtype != np.dtype(dtype):
             raise TypeError(f"convert_to_tensor: tensor has dtype {value.dtype}, but dtype "
@@ -410,10 +484,18 @@ def constant(value, dtype=None, shape=None, name=None) -> Tensor:
     return _wrap(arr)
 
 
+_PY_SCALARS = (float, int, bool)
+
+
 def binary_arrays(x, y, opname):
     """The operands as Tensors under TF's dtype rules (a Python number takes the tensor's dtype)."""
     tx = isinstance(x, Tensor)
     ty = isinstance(y, Tensor)
+    if tx != ty:
+        # a tensor-like meeting a tensor converts first, so its value is recorded by tapes
+        other = y if tx else x
+        if type(other) not in _PY_SCALARS and hasattr(type(other), "__wb_tensor__"):
+            return binary_arrays(convert_to_tensor(x), convert_to_tensor(y), opname)
     if tx:
         a = x._data
         if ty:
@@ -490,6 +572,8 @@ class Variable(Tensor):
         # live tapes holding a read of this buffer: while any do, assignments write a new
         # buffer (copy on write) so recorded reads keep the value they saw, as in TF
         self._captures = 0
+        if _state.tracer is not None:
+            _state.tracer.on_variable(self)
 
     @property
     def name(self) -> str:
@@ -517,6 +601,7 @@ class Variable(Tensor):
                                  f"the variable has shape {self._data.shape}")
         return arr
 
+    @effect
     def assign(self, value, use_locking=False, name=None, read_value=True):
         arr = self._check_value(value, "assign")
         if arr.shape != self._data.shape or self._captures:
@@ -525,6 +610,7 @@ class Variable(Tensor):
             backend.xp_of(self._data).copyto(self._data, arr)
         return self
 
+    @effect
     def assign_add(self, delta, use_locking=False, name=None, read_value=True):
         arr = self._check_value(delta, "assign_add")
         if self._captures:
@@ -534,6 +620,7 @@ class Variable(Tensor):
             self._data += arr
         return self
 
+    @effect
     def assign_sub(self, delta, use_locking=False, name=None, read_value=True):
         arr = self._check_value(delta, "assign_sub")
         if self._captures:
@@ -545,6 +632,8 @@ class Variable(Tensor):
 
     def numpy(self) -> np.ndarray:
         """A copy of the current value (the buffer changes on assignment)."""
+        if _state.tracer is not None:
+            _read(self)
         arr = backend.to_numpy(self._data)
         return arr.copy() if arr is self._data else arr
 
@@ -652,6 +741,8 @@ def after_op(op, args, params, res):
         for acc in st.accumulators:
             if acc._active:
                 acc._forward(op, args, params, res)
+    if st.tracer is not None:  # last: it looks at what the tapes recorded
+        st.tracer.on_op(op, args, params, res)
 
 
 def unbroadcast(g: Tensor, shape: tuple, batch_ndim: int = 0) -> Tensor:

@@ -125,14 +125,17 @@ class Generator:
     def from_state(cls, state, alg=None):
         return cls(state=state, alg=alg)
 
+    @core.effect
     def reset(self, state):
         """Set the state (``[counter_low, counter_high, key]``)."""
         self._state.assign(_state_array(state))
 
+    @core.effect
     def reset_from_seed(self, seed):
         """Restart the stream as ``Generator.from_seed(seed)`` would."""
         self.reset([0, 0, _key_from_seed(seed)])
 
+    @core.effect
     def reset_from_key_counter(self, key, counter):
         self.reset(_key_counter_state(key, counter))
 
@@ -150,6 +153,7 @@ class Generator:
     def key(self) -> Tensor:
         return core.wrap(self._state._data[2:3].copy().reshape(()))
 
+    @core.effect
     def skip(self, delta):
         """Advance the counter by ``delta`` calls."""
         self._advance(int(delta))
@@ -206,6 +210,7 @@ class Generator:
         """Class indices, shape ``[batch_size, num_samples]``, from ``logits`` ``[batch_size, num_classes]``."""
         return sample_categorical(self._next_stream, logits, num_samples, dtype, "Generator.categorical")
 
+    @core.effect
     def make_seeds(self, count=1):
         """``count`` seeds for stateless functions: an int64 tensor of shape ``[2, count]``.
 
@@ -297,11 +302,18 @@ def set_seed(seed):
     ``(s, k)``: repeated calls give different numbers, and the sequence
     restarts at the next ``set_seed``.
     """
-    global _global_seed
+    global _global_seed, _global_generator
     _global_seed = None if seed is None else int(seed)
-    set_global_generator(Generator.from_seed(seed) if seed is not None
-                         else Generator.from_non_deterministic_state())
-    _op_generators.clear()
+    fresh = Generator.from_seed(seed) if seed is not None else Generator.from_non_deterministic_state()
+    # generators are reseeded in place, so that wb.function programs (which hold the
+    # generator objects they drew from when traced) follow the new seed too
+    if _global_generator is None or _global_generator.algorithm != fresh.algorithm:
+        _global_generator = fresh
+    else:
+        _global_generator._state._data[...] = fresh._state._data
+    base = _DEFAULT_GLOBAL_SEED if _global_seed is None else _global_seed
+    for op_seed, gen in _op_generators.items():
+        gen._state._data[...] = Generator.from_seed([base % _U64, op_seed % _U64])._state._data
 
 
 def op_generator(seed):

@@ -77,8 +77,9 @@ class _PairCache:
 
 def as_bijector_param(value, name, owner):
     """A parameter: Python numbers stay Python floats (they take the dtype of the input they meet,
-    as TF's weak typing does); arrays and lists become Tensors; Variables stay Variables."""
-    if value is None or isinstance(value, Tensor):
+    as TF's weak typing does); arrays and lists become Tensors; Variables and tensor-likes
+    (``DeferredTensor``: recomputed at each use) stay as they are."""
+    if value is None or isinstance(value, Tensor) or internal.is_tensor_like(value):
         return value
     if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool):
         return float(value)
@@ -90,6 +91,8 @@ def like(value, x):
     """``value`` as a Tensor of ``x``'s dtype (for Python-number parameters)."""
     if isinstance(value, Tensor):
         return value
+    if internal.is_tensor_like(value):
+        return wb.convert_to_tensor(value)
     return wb.constant(value, dtype=x.dtype)
 
 
@@ -203,6 +206,8 @@ class Bijector:
 
     # -- conversion and checks ----------------------------------------------
     def _convert(self, value, method):
+        if internal.is_tensor_like(value):
+            value = wb.convert_to_tensor(value)
         if isinstance(value, Tensor):
             if self._dtype is not None and value.dtype != self._dtype and value.dtype.kind == "f":
                 raise TypeError(f"{type(self).__name__}.{method}: input has dtype {value.dtype}, "

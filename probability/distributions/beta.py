@@ -75,6 +75,9 @@ class Beta(Distribution):
         value = wb.math.betainc(self._concentration1, self._concentration0, safe_x)
         return wb.where(x < 0, 0.0, wb.where(x >= 1, 1.0, value))
 
+    def _quantile(self, p):
+        return wb.math.betaincinv(self._concentration1, self._concentration0, p)
+
     def _mean(self):
         return self._concentration1 / self.total_concentration
 

@@ -68,6 +68,10 @@ class Gamma(internal.RateParameterized, Distribution):
     def _survival_function(self, x):
         return wb.math.igammac(self._concentration, self.rate_parameter() * wb.maximum(x, 0.0))
 
+    def _quantile(self, p):
+        # the standard Gamma's quantile, scaled; p = 1 gives inf
+        return wb.math.igammainv(self._concentration, p) / self.rate_parameter()
+
     def _mean(self):
         return self._concentration / self.rate_parameter()
 

@@ -67,6 +67,10 @@ class InverseGamma(Distribution):
         y = self._scale / wb.where(positive, x, 1.0)
         return wb.where(positive, wb.math.igamma(self._concentration, y), 1.0)
 
+    def _quantile(self, p):
+        # P(scale / G <= x) = Q(c, scale / x): invert Q, which keeps the left tail (small p) exact
+        return self._scale / wb.math.igammacinv(self._concentration, p)
+
     def _mean(self):
         c = self._concentration
         mean = self._scale / wb.where(c > 1.0, c - 1.0, wb.ones_like(c))

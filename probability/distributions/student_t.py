@@ -118,6 +118,25 @@ class StudentT(Distribution):
         half_tail = 0.5 * wb.where(central, near_tail, far_tail)
         return wb.where(t < 0, half_tail, 1.0 - half_tail)
 
+    def _quantile(self, p):
+        # The two-sided tail P(|T| > |t|) = 2 min(p, 1 - p) is I_x(df/2, 1/2) with x = df / (df + t^2),
+        # and its complement is I_{1-x}(1/2, df/2). Invert the first in the tails (1 - x = t^2 / (df + t^2)
+        # is then not small) and the second near the centre, where x rounds towards 1 for large df.
+        df = self._df
+        half_df = 0.5 * df
+        half = wb.ones_like(half_df) * 0.5
+        tail = 2.0 * wb.minimum(p, 1.0 - p)
+        central = tail > 0.5
+        # at the median (t = 0) sqrt has an infinite slope: there t = (p - 1/2) / density(0), which
+        # has the right value and the right derivatives; the branches not taken get safe inputs
+        median = tail >= 1.0
+        x = wb.math.betaincinv(half_df, half, wb.where(central, 0.5, tail))
+        y = wb.math.betaincinv(half, half_df, wb.where(central & ~median, 1.0 - tail, 0.5))
+        t2 = df * wb.where(central, y / (1.0 - y), (1.0 - x) / x)
+        inv_density0 = wb.exp(0.5 * wb.log(df) + _HALF_LOG_PI - _log_gamma_ratio(half_df))
+        t = wb.where(median, (p - 0.5) * inv_density0, wb.sqrt(t2))
+        return self._loc + self._scale * wb.where(p < 0.5, -t, t)
+
     def _mean(self):
         mean = self._loc * wb.ones_like(self._df) * wb.ones_like(self._scale)
         return self._undefined(mean, self._df <= 1.0, "mean (df <= 1)")

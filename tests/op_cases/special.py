@@ -22,3 +22,22 @@ CASES = [
                                                    wb.constant(np.array([3.0, 0.6])), x),
          [np.array([0.3, 0.7])]),
 ]
+
+# the inverses: any order in the probability; first order in the shapes, whose derivatives go
+# through the float64 finite differences of dP/da and dI/da, dI/db
+_A = np.array([0.4, 2.5, 9.0])
+CASES += [
+    Case("igammainv in p", lambda p: wb.math.igammainv(wb.constant(_A), p), [uniform(0.05, 0.95, (3,), 36)]),
+    Case("igammacinv in p", lambda p: wb.math.igammacinv(wb.constant(_A), p), [uniform(0.05, 0.95, (3,), 37)]),
+    Case("igammainv in a", lambda a: wb.math.igammainv(a, wb.constant(np.array([0.2, 0.5, 0.9]))),
+         [_A], order=1, atol=1e-6, rtol=1e-5),
+    Case("igammacinv in a", lambda a: wb.math.igammacinv(a, wb.constant(np.array([0.2, 0.5, 0.9]))),
+         [_A], order=1, atol=1e-6, rtol=1e-5),
+    Case("betainc in a and b", lambda a, b: wb.math.betainc(a, b, wb.constant(np.array([0.2, 0.6, 0.97]))),
+         [np.array([0.7, 2.0, 5.0]), np.array([3.0, 0.6, 1.5])], order=1, atol=1e-6, rtol=1e-5),
+    Case("betaincinv in y", lambda y: wb.math.betaincinv(wb.constant(np.array([0.8, 2.0, 5.0])),
+                                                         wb.constant(np.array([3.0, 0.6, 1.5])), y),
+         [uniform(0.05, 0.95, (3,), 38)]),
+    Case("betaincinv in a and b", lambda a, b: wb.math.betaincinv(a, b, wb.constant(np.array([0.1, 0.5, 0.9]))),
+         [np.array([0.7, 2.0, 5.0]), np.array([3.0, 0.6, 1.5])], order=1, atol=1e-6, rtol=1e-5),
+]

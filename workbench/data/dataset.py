@@ -7,6 +7,9 @@ of integer indices: ``batch`` then gathers each batch from the arrays in one
 vectorized ``take`` on the device, with no per-element Python. After ``map``
 or ``filter`` elements are produced one at a time and batched by stacking.
 
+``iter(ds)`` returns a :class:`wb.data.Iterator` whose position (shuffle
+buffers, seeds, epochs, prefetched elements) a ``wb.Checkpoint`` saves.
+
 >>> ds = wb.data.Dataset.from_tensor_slices((np.arange(6), np.arange(6) * 10))
 >>> ds = ds.shuffle(6, seed=1).batch(4)
 >>> [x.shape for x, y in ds]
@@ -15,15 +18,16 @@ or ``filter`` elements are produced one at a time and batched by stacking.
 
 from __future__ import annotations
 
-import itertools
 import os
+import threading
 
 import numpy as np
 
 from .. import backend, nest
 from ..core import Tensor, convert_to_tensor, wrap
 from . import structure as st
-from .prefetch import PrefetchIterator, parallel_map
+from .iterator import Iterator, ShuffleBuffer, expect_kind
+from .prefetch import ParallelMapIterator, PrefetchIterator
 
 INFINITE = -1
 UNKNOWN = -2
@@ -47,27 +51,43 @@ class Dataset:
     """
 
     # -- what subclasses provide ---------------------------------------------------
-    def _elements(self):
-        """A fresh iterator over the elements."""
-        stream = self._indexed()
-        if stream is None:
-            raise NotImplementedError
-        source, make_chunks = stream
-        for chunk in make_chunks():
-            for i in chunk.tolist():
-                yield source.element(i)
+    # Iteration goes through small iterator objects that report their position as a state
+    # tree (``state()``) and are rebuilt from one (``_iter(state)``), so ``iter(ds)`` can be
+    # saved in a checkpoint and resumed exactly (see ``iterator.py``).
 
-    def _indexed(self):
-        """``(source, make_chunks)`` when the elements are rows of an array source picked by an
-        index stream (``make_chunks()`` starts a new pass and yields int64 index arrays), else None."""
-        return None
+    def _indexable(self) -> bool:
+        """True when the elements are rows of an array source picked by a stream of int64
+        index arrays (then ``batch`` gathers whole batches in one vectorized take)."""
+        return False
+
+    def _source(self):
+        """The array source of an indexable dataset."""
+        return self._input._source()
+
+    def _index_iter(self, state=None):
+        """An iterator of int64 index chunks (indexable datasets only), with ``state()``."""
+        raise NotImplementedError
+
+    def _elem_iter(self, state=None):
+        """An iterator of elements, with ``state()`` (datasets that are not indexable)."""
+        raise NotImplementedError
+
+    def _iter(self, state=None):
+        """An iterator of elements starting at ``state`` (None: the beginning)."""
+        if self._indexable():
+            return _EachIndex(self, state)
+        return self._elem_iter(state)
+
+    def _elements(self):
+        return self._iter(None)
 
     def _cardinality(self) -> int:
         return UNKNOWN
 
     # -- iteration ------------------------------------------------------------------
     def __iter__(self):
-        return iter(self._elements())
+        """A :class:`wb.data.Iterator`; its position can be saved with ``wb.Checkpoint``."""
+        return Iterator(self)
 
     def as_numpy_iterator(self):
         """Iterate with every leaf converted to NumPy (RaggedTensors to object arrays of rows)."""
@@ -254,6 +274,98 @@ class _ArraySource:
         return nest.pack_sequence_as(self.structure, out)
 
 
+_NO_INDICES = np.zeros(0, np.int64)
+_restore_round = [0]  # counts iterator restores (see _Shuffle._resume)
+
+
+def begin_restore():
+    """Mark the start of rebuilding an iterator from a saved state."""
+    _restore_round[0] += 1
+
+
+class _State:
+    """Base of the per-transformation iterators: ``state()`` is the position as a tree."""
+
+    def __iter__(self):
+        return self
+
+    def _tag(self, node, **fields):
+        return {"kind": type(node).__name__.lstrip("_"), **fields}
+
+
+class _RangeIndices(_State):
+    """Indices ``pos, pos + 1, ... n - 1`` in chunks."""
+
+    def __init__(self, node, n, state):
+        self._node, self._n = node, n
+        self._pos = int(expect_kind(state, node)["pos"]) if state is not None else 0
+
+    def next_chunk(self):
+        if self._pos >= self._n:
+            raise StopIteration
+        end = min(self._pos + _CHUNK, self._n)
+        chunk = np.arange(self._pos, end, dtype=np.int64)
+        self._pos = end
+        return chunk
+
+    def state(self):
+        return self._tag(self._node, pos=self._pos)
+
+
+class _IndexPuller:
+    """Single indices out of an index iterator (the leftover of the current chunk is state)."""
+
+    def __init__(self, inner, rest=None):
+        self.inner = inner
+        self.rest = [] if rest is None else rest.tolist()
+        self.pos = 0
+
+    def pull(self):
+        while self.pos >= len(self.rest):
+            self.rest, self.pos = self.inner.next_chunk().tolist(), 0
+        self.pos += 1
+        return self.rest[self.pos - 1]
+
+    def take(self, n):
+        """Up to ``n`` indices as an array (empty at the end)."""
+        parts, have = [], 0
+        while have < n:
+            if self.pos >= len(self.rest):
+                try:
+                    self.rest, self.pos = self.inner.next_chunk().tolist(), 0
+                except StopIteration:
+                    break
+                continue
+            part = self.rest[self.pos:self.pos + n - have]
+            self.pos += len(part)
+            parts.extend(part)
+            have += len(part)
+        return np.asarray(parts, np.int64)
+
+    def state(self):
+        return {"inner": self.inner.state(), "rest": np.asarray(self.rest[self.pos:], np.int64)}
+
+
+class _EachIndex(_State):
+    """The elements of an indexable dataset, one source row at a time."""
+
+    def __init__(self, node, state):
+        self._node = node
+        self._source = node._source()
+        if state is None:
+            self._puller = _IndexPuller(node._index_iter(None))
+        else:
+            expect_kind(state, node)
+            self._puller = _IndexPuller(node._index_iter(state["indices"]["inner"]),
+                                        state["indices"]["rest"])
+
+    def __next__(self):
+        return self._source.element(self._puller.pull())
+
+    def state(self):
+        return self._tag(self._node, indices=self._puller.state())
+
+
 class _TensorSlices(Dataset):
     def __init__(self, tensors):
         element = _slice_structure(tensors)
@@ -277,18 +389,19 @@ class _TensorSlices(Dataset):
             shapes = [(leaf.shape if not st.is_ragged(leaf) else leaf.shape) for leaf in leaves]
             raise ValueError(f"from_tensor_slices: all components must have the same size in "
                              f"dimension 0, got shapes {shapes}")
-        self._source = _ArraySource(element, leaves, sizes[0])
+        self._array_source = _ArraySource(element, leaves, sizes[0])
 
-    def _indexed(self):
-        n = self._source.n
+    def _indexable(self):
+        return True
 
-        def make_chunks():
-            for start in range(0, n, _CHUNK):
-                yield np.arange(start, min(start + _CHUNK, n), dtype=np.int64)
-        return self._source, make_chunks
+    def _source(self):
+        return self._array_source
+
+    def _index_iter(self, state=None):
+        return _RangeIndices(self, self._array_source.n, state)
 
     def _cardinality(self):
-        return self._source.n
+        return self._array_source.n
 
 
 def _slice_structure(tensors):
@@ -325,15 +438,16 @@ class _Range(Dataset):
             raise TypeError(f"range expects 1 to 3 arguments (start, stop, step), got {len(args)}")
         r = range(*[_count(a, "range argument") for a in args])
         self._range = r
-        self._source = _RangeSource(r.start, r.step, dtype)
+        self._range_source = _RangeSource(r.start, r.step, dtype)
 
-    def _indexed(self):
-        n = len(self._range)
+    def _indexable(self):
+        return True
 
-        def make_chunks():
-            for start in range(0, n, _CHUNK):
-                yield np.arange(start, min(start + _CHUNK, n), dtype=np.int64)
-        return self._source, make_chunks
+    def _source(self):
+        return self._range_source
+
+    def _index_iter(self, state=None):
+        return _RangeIndices(self, len(self._range), state)
 
     def _cardinality(self):
         return len(self._range)
@@ -343,14 +457,29 @@ class _FromTensors(Dataset):
     def __init__(self, element):
         self._element = element
 
-    def _elements(self):
-        yield self._element
+    def _elem_iter(self, state=None):
+        return _Once(self, state)
 
     def _cardinality(self):
         return 1
 
 
-# -- index-stream transformations -------------------------------------------------------
+class _Once(_State):
+    def __init__(self, node, state):
+        self._node = node
+        self._done = bool(expect_kind(state, node)["done"]) if state is not None else False
+
+    def __next__(self):
+        if self._done:
+            raise StopIteration
+        self._done = True
+        return self._node._element
+
+    def state(self):
+        return self._tag(self._node, done=self._done)
+
+
+# -- shuffle, repeat, take, skip: on index streams and on elements ------------------------
 
 
 class _Shuffle(Dataset):
@@ -361,66 +490,139 @@ class _Shuffle(Dataset):
             self._buffer = 1 << 62
         if self._buffer <= 0:
             raise ValueError(f"shuffle: buffer_size must be positive, got {buffer_size}")
+        self._seed_given = seed is not None
         self._seed = int(seed) if seed is not None else int(np.random.SeedSequence().entropy % (1 << 63))
         self._reshuffle = bool(reshuffle)
-        self._epoch = itertools.count()
+        self._next_epoch = 0
+        self._restore_round = None
+        self._lock = threading.Lock()
 
-    def _rng(self):
-        epoch = next(self._epoch) if self._reshuffle else 0
+    def _draw_epoch(self):
+        """The epoch of a new pass: each pass (each iterator, each repetition) reshuffles."""
+        if not self._reshuffle:
+            return 0
+        with self._lock:
+            epoch, self._next_epoch = self._next_epoch, self._next_epoch + 1
+        return epoch
+
+    def _resume(self, state):
+        """Adopt a saved pass: its seed (for a dataset built without one) and its epoch, so the
+        passes after it draw the epochs they would have drawn."""
+        expect_kind(state, self)
+        seed = int(state["seed"])
+        if seed != self._seed:
+            if self._seed_given:
+                raise ValueError(f"the iterator state was saved from a shuffle with seed {seed}, this "
+                                 f"dataset shuffles with seed {self._seed}")
+            self._seed = seed
+        epoch = int(state["epoch"])
+        with self._lock:
+            # the passes after the restored ones draw the epochs that came next when the state
+            # was saved: one past the newest epoch among this restore's passes
+            if self._restore_round != _restore_round[0]:
+                self._restore_round, self._next_epoch = _restore_round[0], epoch + 1
+            else:
+                self._next_epoch = max(self._next_epoch, epoch + 1)
+        return epoch
+
+    def _rng(self, epoch):
         return np.random.default_rng([self._seed, epoch])
 
-    def _indexed(self):
-        stream = self._input._indexed()
-        if stream is None:
-            return None
-        source, inner = stream
-        n = self._input._cardinality()
+    def _indexable(self):
+        return self._input._indexable()
 
-        def make_chunks():
-            rng = self._rng()
-            if 0 <= n <= self._buffer:
-                # the buffer holds everything: the output is a uniform random permutation
-                chunks = list(inner())
-                if chunks:
-                    yield rng.permutation(np.concatenate(chunks))
-                return
-            out = []
-            for i in _shuffle_buffer(itertools.chain.from_iterable(c.tolist() for c in inner()),
-                                     self._buffer, rng):
-                out.append(i)
-                if len(out) == _CHUNK:
-                    yield np.asarray(out, np.int64)
-                    out = []
-            if out:
-                yield np.asarray(out, np.int64)
-        return source, make_chunks
+    def _index_iter(self, state=None):
+        return _ShuffleIndices(self, state)
 
-    def _elements(self):
-        if self._indexed() is not None:
-            yield from Dataset._elements(self)
-            return
-        yield from _shuffle_buffer(self._input._elements(), self._buffer, self._rng())
+    def _elem_iter(self, state=None):
+        return _ShuffleElements(self, state)
 
     def _cardinality(self):
         return self._input._cardinality()
 
 
-def _shuffle_buffer(items, buffer_size, rng):
-    """TF's shuffle buffer over any iterator of items."""
-    buf = list(itertools.islice(items, buffer_size)) if buffer_size < (1 << 62) else list(items)
-    draws = iter(())
-    for item in items:
-        # while the buffer is full the draws are uniform over a fixed size: take them in blocks
-        j = next(draws, None)
-        if j is None:
-            draws = iter(rng.integers(0, len(buf), size=1024).tolist())
-            j = next(draws)
-        yield buf[j]
-        buf[j] = item
-    while buf:
-        j = int(rng.integers(0, len(buf)))
-        buf[j], buf[-1] = buf[-1], buf[j]
-        yield buf.pop()
+class _ShuffleIndices(_State):
+    """A shuffled index stream: a permutation when the buffer holds the whole input, else
+    TF's buffer over single indices."""
+
+    def __init__(self, node, state):
+        self._node = node
+        n = node._input._cardinality()
+        self._whole = 0 <= n <= node._buffer
+        if state is None:
+            self._epoch = node._draw_epoch()
+            self._seed = node._seed
+        else:
+            self._epoch = node._resume(state)
+            self._seed = node._seed
+        if self._whole:
+            # the permutation needs the whole pass of the input: keep where the input started
+            self._inner = node._input._index_iter(None if state is None else state["inner_start"])
+            self._inner_start = self._inner.state()
+            self._emitted = 0 if state is None else int(state["emitted"])
+            self._perm = None
+        else:
+            if state is None:
+                self._puller = _IndexPuller(node._input._index_iter(None))
+                self._buffer = ShuffleBuffer(self._puller.pull, node._buffer, node._rng(self._epoch))
+            else:
+                self._puller = _IndexPuller(node._input._index_iter(state["indices"]["inner"]),
+                                            state["indices"]["rest"])
+                self._buffer = ShuffleBuffer.restore(self._puller.pull, node._buffer, state["buffer"])
+
+    def next_chunk(self):
+        if self._whole:
+            if self._perm is None:
+                chunks = []
+                while True:
+                    try:
+                        chunks.append(self._inner.next_chunk())
+                    except StopIteration:
+                        break
+                rng = self._node._rng(self._epoch)
+                self._perm = rng.permutation(np.concatenate(chunks)) if chunks else _NO_INDICES
+            if self._emitted >= self._perm.size:
+                raise StopIteration
+            chunk = self._perm[self._emitted:self._emitted + _CHUNK]
+            self._emitted += chunk.size
+            return chunk
+        out = []
+        for i in self._buffer:
+            out.append(i)
+            if len(out) == _CHUNK:
+                break
+        if not out:
+            raise StopIteration
+        return np.asarray(out, np.int64)
+
+    def state(self):
+        base = self._tag(self._node, seed=self._seed, epoch=self._epoch)
+        if self._whole:
+            return {**base, "inner_start": self._inner_start, "emitted": self._emitted}
+        return {**base, "indices": self._puller.state(), "buffer": self._buffer.state(False)}
+
+
+class _ShuffleElements(_State):
+    def __init__(self, node, state):
+        self._node = node
+        if state is None:
+            self._epoch = node._draw_epoch()
+            self._inner = node._input._iter(None)
+            self._buffer = ShuffleBuffer(self._pull, node._buffer, node._rng(self._epoch))
+        else:
+            self._epoch = node._resume(state)
+            self._inner = node._input._iter(state["inner"])
+            self._buffer = ShuffleBuffer.restore(self._pull, node._buffer, state["buffer"])
+
+    def _pull(self):
+        return next(self._inner)
+
+    def __next__(self):
+        return next(self._buffer)
+
+    def state(self):
+        return self._tag(self._node, seed=self._node._seed, epoch=self._epoch,
+                         inner=self._inner.state(), buffer=self._buffer.state(True))
 
 
 class _Repeat(Dataset):
@@ -428,36 +630,14 @@ class _Repeat(Dataset):
         self._input = input_ds
         self._count = -1 if count is None else _count(count, "repeat: count")
 
-    def _passes(self):
-        return itertools.count() if self._count < 0 else range(self._count)
+    def _indexable(self):
+        return self._input._indexable()
 
-    def _indexed(self):
-        stream = self._input._indexed()
-        if stream is None:
-            return None
-        source, inner = stream
+    def _index_iter(self, state=None):
+        return _RepeatIter(self, state, indices=True)
 
-        def make_chunks():
-            for _ in self._passes():
-                empty = True
-                for chunk in inner():
-                    empty = empty and chunk.size == 0
-                    yield chunk
-                if empty:  # repeating an empty dataset is empty, not an endless loop
-                    return
-        return source, make_chunks
-
-    def _elements(self):
-        if self._indexed() is not None:
-            yield from Dataset._elements(self)
-            return
-        for _ in self._passes():
-            empty = True
-            for element in self._input._elements():
-                empty = False
-                yield element
-            if empty:
-                return
+    def _elem_iter(self, state=None):
+        return _RepeatIter(self, state, indices=False)
 
     def _cardinality(self):
         n = self._input._cardinality()
@@ -470,34 +650,59 @@ class _Repeat(Dataset):
         return n * self._count
 
 
+class _RepeatIter(_State):
+    """Pass ``passes`` over the input; a new pass is a new input iterator (a shuffle draws a
+    new epoch). Repeating an empty dataset is empty, not an endless loop."""
+
+    def __init__(self, node, state, indices):
+        self._node, self._indices = node, indices
+        make = node._input._index_iter if indices else node._input._iter
+        self._make = make
+        if state is None:
+            self._passes, self._empty = 0, True
+            self._inner = make(None) if node._count != 0 else None
+        else:
+            expect_kind(state, node)
+            self._passes, self._empty = int(state["passes"]), bool(state["empty"])
+            self._inner = make(state["inner"]) if state["inner"] is not None else None
+
+    def _next(self):
+        while self._inner is not None:
+            try:
+                item = self._inner.next_chunk() if self._indices else next(self._inner)
+            except StopIteration:
+                self._passes += 1
+                if self._empty or (0 <= self._node._count <= self._passes):
+                    self._inner = None
+                    break
+                self._inner, self._empty = self._make(None), True
+                continue
+            if not self._indices or item.size:
+                self._empty = False
+            return item
+        raise StopIteration
+
+    next_chunk = _next
+    __next__ = _next
+
+    def state(self):
+        return self._tag(self._node, passes=self._passes, empty=self._empty,
+                         inner=None if self._inner is None else self._inner.state())
+
+
 class _Take(Dataset):
     def __init__(self, input_ds, count):
         self._input = input_ds
         self._count = _count(count, "take: count")
 
-    def _indexed(self):
-        stream = self._input._indexed()
-        if stream is None or self._count < 0:
-            return stream
-        source, inner = stream
+    def _indexable(self):
+        return self._input._indexable()
 
-        def make_chunks():
-            left = self._count
-            if left == 0:
-                return
-            for chunk in inner():
-                yield chunk[:left]
-                left -= min(left, chunk.size)
-                if left == 0:
-                    return
-        return source, make_chunks
+    def _index_iter(self, state=None):
+        return _TakeIter(self, state, indices=True)
 
-    def _elements(self):
-        if self._indexed() is not None:
-            yield from Dataset._elements(self)
-            return
-        it = self._input._elements()
-        yield from (it if self._count < 0 else itertools.islice(it, self._count))
+    def _elem_iter(self, state=None):
+        return _TakeIter(self, state, indices=False)
 
     def _cardinality(self):
         n = self._input._cardinality()
@@ -510,36 +715,50 @@ class _Take(Dataset):
         return min(n, self._count)
 
 
+class _TakeIter(_State):
+    def __init__(self, node, state, indices):
+        self._node, self._indices = node, indices
+        make = node._input._index_iter if indices else node._input._iter
+        if state is None:
+            self._left = node._count
+            self._inner = make(None)
+        else:
+            self._left = int(expect_kind(state, node)["left"])
+            self._inner = make(state["inner"])
+
+    def _next(self):
+        if self._left == 0:
+            raise StopIteration
+        if not self._indices:
+            item = next(self._inner)
+            self._left -= self._left > 0
+            return item
+        chunk = self._inner.next_chunk()
+        if self._left > 0:
+            chunk = chunk[:self._left]
+            self._left -= chunk.size
+        return chunk
+
+    next_chunk = _next
+    __next__ = _next
+
+    def state(self):
+        return self._tag(self._node, left=self._left, inner=self._inner.state())
+
+
 class _Skip(Dataset):
     def __init__(self, input_ds, count):
         self._input = input_ds
         self._count = _count(count, "skip: count")
 
-    def _indexed(self):
-        stream = self._input._indexed()
-        if stream is None:
-            return None
-        source, inner = stream
+    def _indexable(self):
+        return self._input._indexable()
 
-        def make_chunks():
-            if self._count < 0:
-                return
-            left = self._count
-            for chunk in inner():
-                if left:
-                    cut = min(left, chunk.size)
-                    chunk, left = chunk[cut:], left - cut
-                if chunk.size:
-                    yield chunk
-        return source, make_chunks
+    def _index_iter(self, state=None):
+        return _SkipIter(self, state, indices=True)
 
-    def _elements(self):
-        if self._indexed() is not None:
-            yield from Dataset._elements(self)
-            return
-        if self._count < 0:
-            return
-        yield from itertools.islice(self._input._elements(), self._count, None)
+    def _elem_iter(self, state=None):
+        return _SkipIter(self, state, indices=False)
 
     def _cardinality(self):
         n = self._input._cardinality()
@@ -548,23 +767,41 @@ class _Skip(Dataset):
         return 0 if self._count < 0 else max(0, n - self._count)
 
 
+class _SkipIter(_State):
+    def __init__(self, node, state, indices):
+        self._node, self._indices = node, indices
+        make = node._input._index_iter if indices else node._input._iter
+        if state is None:
+            self._left = node._count
+            self._inner = make(None)
+        else:
+            self._left = int(expect_kind(state, node)["left"])
+            self._inner = make(state["inner"])
+
+    def _next(self):
+        if self._left < 0:  # skip(-1): nothing
+            raise StopIteration
+        if not self._indices:
+            while self._left:
+                next(self._inner)
+                self._left -= 1
+            return next(self._inner)
+        while True:
+            chunk = self._inner.next_chunk()
+            if self._left:
+                cut = min(self._left, chunk.size)
+                chunk, self._left = chunk[cut:], self._left - cut
+            if chunk.size:
+                return chunk
+
+    next_chunk = _next
+    __next__ = _next
+
+    def state(self):
+        return self._tag(self._node, left=self._left, inner=self._inner.state())
+
+
 # -- batching ---------------------------------------------------------------------------
-
-
-def _rechunk(chunks, size, drop_remainder):
-    """Index arrays of exactly ``size`` from a stream of arrays of any size."""
-    pending, have = [], 0
-    for chunk in chunks:
-        pending.append(chunk)
-        have += chunk.size
-        if have >= size:
-            flat = np.concatenate(pending)
-            whole = (flat.size // size) * size
-            for start in range(0, whole, size):
-                yield flat[start:start + size]
-            pending, have = [flat[whole:]], flat.size - whole
-    if have and not drop_remainder:
-        yield np.concatenate(pending)
 
 
 def _batch_count(n, size, drop):
@@ -582,24 +819,81 @@ class _Batch(Dataset):
         self._drop = bool(drop_remainder)
         self._mode = mode
 
-    def _elements(self):
-        stream = self._input._indexed()
-        if stream is not None:
-            source, make_chunks = stream
-            for idx in _rechunk(make_chunks(), self._size, self._drop):
-                yield source.gather(idx)
-            return
-        buf = []
-        for element in self._input._elements():
-            buf.append(element)
-            if len(buf) == self._size:
-                yield st.batch_elements(buf, self._mode)
-                buf = []
-        if buf and not self._drop:
-            yield st.batch_elements(buf, self._mode)
+    def _elem_iter(self, state=None):
+        if self._input._indexable():
+            return _GatherBatches(self, state)
+        return _StackBatches(self, state)
+
+    def _from_gathered(self, batch):
+        return batch
+
+    def _from_elements(self, elements):
+        return st.batch_elements(elements, self._mode)
 
     def _cardinality(self):
         return _batch_count(self._input._cardinality(), self._size, self._drop)
+
+
+class _GatherBatches(_State):
+    """Batches of an indexable input: ``size`` indices at a time, gathered in one take. The
+    indices left over from the last chunk are part of the state."""
+
+    def __init__(self, node, state):
+        self._node = node
+        self._source = node._input._source()
+        if state is None:
+            self._inner, self._pending, self._ended = node._input._index_iter(None), _NO_INDICES, False
+        else:
+            expect_kind(state, node)
+            self._inner = node._input._index_iter(state["inner"])
+            self._pending, self._ended = state["pending"], bool(state["ended"])
+
+    def __next__(self):
+        size = self._node._size
+        if self._pending.size < size and not self._ended:
+            parts, have = [self._pending], self._pending.size
+            while have < size:
+                try:
+                    chunk = self._inner.next_chunk()
+                except StopIteration:
+                    self._ended = True
+                    break
+                parts.append(chunk)
+                have += chunk.size
+            self._pending = np.concatenate(parts)
+        if self._pending.size >= size:
+            idx, self._pending = self._pending[:size], self._pending[size:]
+        elif self._pending.size and not self._node._drop:
+            idx, self._pending = self._pending, _NO_INDICES
+        else:
+            raise StopIteration
+        return self._node._from_gathered(self._source.gather(idx))
+
+    def state(self):
+        return self._tag(self._node, inner=self._inner.state(), pending=np.array(self._pending),
+                         ended=self._ended)
+
+
+class _StackBatches(_State):
+    """Batches of elements, stacked (a batch is built within one ``next``, so between calls
+    the only state is the input's)."""
+
+    def __init__(self, node, state):
+        self._node = node
+        self._inner = node._input._iter(None if state is None else expect_kind(state, node)["inner"])
+
+    def __next__(self):
+        buf = []
+        for element in self._inner:
+            buf.append(element)
+            if len(buf) == self._node._size:
+                break
+        if not buf or (len(buf) < self._node._size and self._node._drop):
+            raise StopIteration
+        return self._node._from_elements(buf)
+
+    def state(self):
+        return self._tag(self._node, inner=self._inner.state())
 
 
 class _PaddedBatch(_Batch):
@@ -608,21 +902,11 @@ class _PaddedBatch(_Batch):
         self._shapes = padded_shapes
         self._values = padding_values
 
-    def _elements(self):
-        stream = self._input._indexed()
-        if stream is not None:
-            source, make_chunks = stream
-            for idx in _rechunk(make_chunks(), self._size, self._drop):
-                yield self._pad_gathered(source.gather(idx))
-            return
-        buf = []
-        for element in self._input._elements():
-            buf.append(element)
-            if len(buf) == self._size:
-                yield self._pad_elements(buf)
-                buf = []
-        if buf and not self._drop:
-            yield self._pad_elements(buf)
+    def _from_gathered(self, batch):
+        return self._pad_gathered(batch)
+
+    def _from_elements(self, elements):
+        return self._pad_elements(elements)
 
     def _specs(self, element):
         return (st.per_leaf(self._shapes, element, "padded_shapes"),
@@ -683,15 +967,40 @@ class _Map(Dataset):
     def _call(self, element):
         return st.normalize(st.unpack_call(self._fn, element))
 
-    def _elements(self):
-        if self._workers is None:
-            for element in self._input._elements():
-                yield self._call(element)
-            return
-        yield from parallel_map(self._call, self._input._elements(), self._workers, self._deterministic)
+    def _elem_iter(self, state=None):
+        return _MapIter(self, state)
 
     def _cardinality(self):
         return self._input._cardinality()
+
+
+class _MapIter(_State):
+    """The map function is called once per element and never again on restore: its results
+    still in flight on the thread pool are saved as elements."""
+
+    def __init__(self, node, state):
+        self._node = node
+        if state is not None:
+            expect_kind(state, node)
+        inner = node._input._iter(None if state is None else state["inner"])
+        if node._workers is None:
+            self._it = inner
+            self._inner = inner
+        else:
+            ready = () if state is None else state.get("ready") or ()
+            exhausted = False if state is None else bool(state.get("exhausted", False))
+            self._it = ParallelMapIterator(node._call, inner, node._workers, node._deterministic,
+                                           ready, exhausted)
+            self._inner = None
+
+    def __next__(self):
+        item = next(self._it)
+        return item if self._inner is None else self._node._call(item)
+
+    def state(self):
+        if self._inner is not None:
+            return self._tag(self._node, inner=self._inner.state())
+        return self._tag(self._node, **self._it.state())
 
 
 class _Filter(Dataset):
@@ -701,18 +1010,33 @@ class _Filter(Dataset):
         self._input = input_ds
         self._predicate = predicate
 
-    def _elements(self):
-        for element in self._input._elements():
-            keep = st.unpack_call(self._predicate, element)
-            keep_t = convert_to_tensor(keep)
-            if keep_t.shape != () or keep_t.dtype != np.bool_:
-                raise TypeError(f"filter: the predicate must return a scalar bool, got dtype "
-                                f"{keep_t.dtype} shape {keep_t.shape}")
-            if bool(keep_t):
-                yield element
+    def _keep(self, element):
+        keep_t = convert_to_tensor(st.unpack_call(self._predicate, element))
+        if keep_t.shape != () or keep_t.dtype != np.bool_:
+            raise TypeError(f"filter: the predicate must return a scalar bool, got dtype "
+                            f"{keep_t.dtype} shape {keep_t.shape}")
+        return bool(keep_t)
+
+    def _elem_iter(self, state=None):
+        return _FilterIter(self, state)
 
     def _cardinality(self):
         return 0 if self._input._cardinality() == 0 else UNKNOWN
+
+
+class _FilterIter(_State):
+    def __init__(self, node, state):
+        self._node = node
+        self._inner = node._input._iter(None if state is None else expect_kind(state, node)["inner"])
+
+    def __next__(self):
+        for element in self._inner:
+            if self._node._keep(element):
+                return element
+        raise StopIteration
+
+    def state(self):
+        return self._tag(self._node, inner=self._inner.state())
 
 
 class _Enumerate(Dataset):
@@ -720,12 +1044,29 @@ class _Enumerate(Dataset):
         self._input = input_ds
         self._start = _count(start, "enumerate: start")
 
-    def _elements(self):
-        for i, element in enumerate(self._input._elements(), self._start):
-            yield convert_to_tensor(np.int64(i)), element
+    def _elem_iter(self, state=None):
+        return _EnumerateIter(self, state)
 
     def _cardinality(self):
         return self._input._cardinality()
+
+
+class _EnumerateIter(_State):
+    def __init__(self, node, state):
+        self._node = node
+        if state is None:
+            self._i, self._inner = node._start, node._input._iter(None)
+        else:
+            self._i = int(expect_kind(state, node)["next"])
+            self._inner = node._input._iter(state["inner"])
+
+    def __next__(self):
+        element = next(self._inner)
+        self._i += 1
+        return convert_to_tensor(np.int64(self._i - 1)), element
+
+    def state(self):
+        return self._tag(self._node, next=self._i, inner=self._inner.state())
 
 
 class _Zip(Dataset):
@@ -736,9 +1077,8 @@ class _Zip(Dataset):
         self._structure = datasets
         self._inputs = flat
 
-    def _elements(self):
-        for elements in zip(*[d._elements() for d in self._inputs]):
-            yield nest.pack_sequence_as(self._structure, list(elements))
+    def _elem_iter(self, state=None):
+        return _ZipIter(self, state)
 
     def _cardinality(self):
         ns = [d._cardinality() for d in self._inputs]
@@ -748,15 +1088,31 @@ class _Zip(Dataset):
         return UNKNOWN if UNKNOWN in ns else INFINITE
 
 
+class _ZipIter(_State):
+    def __init__(self, node, state):
+        self._node = node
+        states = [None] * len(node._inputs) if state is None else expect_kind(state, node)["inputs"]
+        if len(states) != len(node._inputs):
+            raise ValueError(f"the iterator state zips {len(states)} datasets, this zip has "
+                             f"{len(node._inputs)}")
+        self._inners = [d._iter(s) for d, s in zip(node._inputs, states)]
+
+    def __next__(self):
+        # like zip(): stop at the first input that ends (the ones before it moved on)
+        return nest.pack_sequence_as(self._node._structure, [next(it) for it in self._inners])
+
+    def state(self):
+        return self._tag(self._node, inputs=[it.state() for it in self._inners])
+
+
 class _Concatenate(Dataset):
     def __init__(self, first, second):
         if not isinstance(second, Dataset):
             raise TypeError(f"concatenate: expected a Dataset, got {type(second).__name__}")
         self._first, self._second = first, second
 
-    def _elements(self):
-        yield from self._first._elements()
-        yield from self._second._elements()
+    def _elem_iter(self, state=None):
+        return _ConcatenateIter(self, state)
 
     def _cardinality(self):
         a, b = self._first._cardinality(), self._second._cardinality()
@@ -767,6 +1123,28 @@ class _Concatenate(Dataset):
         return a + b
 
 
+class _ConcatenateIter(_State):
+    def __init__(self, node, state):
+        self._node = node
+        if state is None:
+            self._second, self._inner = False, node._first._iter(None)
+        else:
+            self._second = bool(expect_kind(state, node)["second"])
+            self._inner = (node._second if self._second else node._first)._iter(state["inner"])
+
+    def __next__(self):
+        try:
+            return next(self._inner)
+        except StopIteration:
+            if self._second:
+                raise
+        self._second, self._inner = True, self._node._second._iter(None)
+        return next(self._inner)
+
+    def state(self):
+        return self._tag(self._node, second=self._second, inner=self._inner.state())
+
+
 class _Prefetch(Dataset):
     def __init__(self, input_ds, buffer_size):
         self._input = input_ds
@@ -775,15 +1153,36 @@ class _Prefetch(Dataset):
         if self._size < 0:
             raise ValueError(f"prefetch: buffer_size must be positive or AUTOTUNE, got {buffer_size}")
 
-    def _elements(self):
-        if self._size == 0:
-            yield from self._input._elements()
-            return
-        it = PrefetchIterator(self._input._elements, self._size)
-        try:
-            yield from it
-        finally:
-            it.close()
+    def _elem_iter(self, state=None):
+        return _PrefetchIter(self, state)
 
     def _cardinality(self):
         return self._input._cardinality()
+
+
+class _PrefetchIter(_State):
+    """Elements produced ahead on a background thread; produced but not consumed elements are
+    saved with the upstream position, so a save neither loses nor repeats them."""
+
+    def __init__(self, node, state):
+        self._node = node
+        if state is not None:
+            expect_kind(state, node)
+        inner = node._input._iter(None if state is None else state["inner"])
+        if node._size == 0:
+            self._it, self._inner = inner, inner
+            return
+        self._inner = None
+        if state is None:
+            self._it = PrefetchIterator(inner, node._size)
+        else:
+            self._it = PrefetchIterator(inner, node._size, state.get("buffered") or (),
+                                        bool(state.get("ended", False)))
+
+    def __next__(self):
+        return next(self._it)
+
+    def state(self):
+        if self._inner is not None:
+            return self._tag(self._node, inner=self._inner.state())
+        return self._tag(self._node, **self._it.state())

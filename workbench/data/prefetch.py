@@ -1,23 +1,29 @@
-"""Background producers: ``prefetch`` (one thread, bounded queue) and parallel ``map``.
+"""Background producers: ``prefetch`` (one thread, bounded buffer) and parallel ``map``.
 
 The producer thread runs the upstream pipeline while the consumer trains on
 the previous elements. It stops when the consumer finishes, breaks out of its
 loop or drops the iterator; an exception raised upstream is re-raised in the
 consumer at the position where it happened. New tensors in the producer go to
 the device that was the default when iteration started.
+
+Both keep their position exact for checkpoints: the state of a prefetch is the
+upstream position after the last element it produced plus the elements
+produced but not yet consumed (they are not "consumed" by a save and come
+first after a restore); a parallel map waits for the calls in flight and
+saves their results the same way.
 """
 
 from __future__ import annotations
 
 import collections
-import queue
 import threading
 import weakref
 
 from .. import backend
+from .iterator import Elements
 
 _END = object()
-_POLL = 0.05  # seconds between checks of the stop flag while the queue is full
+_POLL = 0.05  # seconds between checks of the stop flag while waiting
 
 
 class _Failure:
@@ -27,47 +33,61 @@ class _Failure:
         self.exc = exc
 
 
-def _put(q, item, stop) -> bool:
-    """Put ``item`` unless asked to stop first; True when it was put."""
-    while not stop.is_set():
-        try:
-            q.put(item, timeout=_POLL)
-            return True
-        except queue.Full:
-            continue
-    return False
-
-
-def _produce(make_iterator, q, stop, device):
-    it = None
+def _produce(inner, buf, cond, produce_lock, stop, size, device):
     try:
         with backend.device(device):
-            it = make_iterator()
-            for item in it:
-                if not _put(q, item, stop):
+            while not stop.is_set():
+                with cond:
+                    while len(buf) >= size and not stop.is_set():
+                        cond.wait(_POLL)
+                # the lock covers taking an element from upstream and buffering it, so a save
+                # (which holds it) sees the upstream position and the buffer agree
+                with produce_lock:
+                    if stop.is_set():
+                        return
+                    try:
+                        item = next(inner)
+                    except StopIteration:
+                        item = _END
+                    except BaseException as exc:  # noqa: BLE001  (re-raised by the consumer)
+                        item = _Failure(exc)
+                    with cond:
+                        buf.append(item)
+                        cond.notify_all()
+                if item is _END or isinstance(item, _Failure):
                     return
-        _put(q, _END, stop)
-    except BaseException as exc:  # noqa: BLE001  (handed to the consumer, which re-raises it)
-        _put(q, _Failure(exc), stop)
     finally:
-        close = getattr(it, "close", None)
+        close = getattr(inner, "close", None)
         if close is not None:
             close()
 
 
 class PrefetchIterator:
-    """Iterates ``make_iterator()`` on a background thread, at most ``buffer_size`` ahead."""
+    """Iterates ``inner`` on a background thread, at most ``buffer_size`` elements ahead.
 
-    def __init__(self, make_iterator, buffer_size):
-        self._queue = queue.Queue(maxsize=max(1, int(buffer_size)))
+    ``buffered``: elements that come first (restored from a checkpoint); ``ended``: the
+    upstream was already exhausted.
+    """
+
+    def __init__(self, inner, buffer_size, buffered=(), ended=False):
+        self._inner = inner
+        self._size = max(1, int(buffer_size))
+        self._buf = collections.deque(buffered)
+        self._cond = threading.Condition()
+        self._produce_lock = threading.Lock()
         self._stop = threading.Event()
-        self._thread = threading.Thread(
-            target=_produce, args=(make_iterator, self._queue, self._stop, backend.default_device()),
-            name="wb.data.prefetch", daemon=True)
         self._done = False
+        self._thread = None
+        if ended:
+            self._buf.append(_END)
+        else:
+            self._thread = threading.Thread(
+                target=_produce, args=(inner, self._buf, self._cond, self._produce_lock, self._stop,
+                                       self._size, backend.default_device()),
+                name="wb.data.prefetch", daemon=True)
+            self._thread.start()
         # dropping the iterator stops the producer (the callback holds the event, not self)
         self._finalizer = weakref.finalize(self, self._stop.set)
-        self._thread.start()
 
     def __iter__(self):
         return self
@@ -75,14 +95,15 @@ class PrefetchIterator:
     def __next__(self):
         if self._done:
             raise StopIteration
-        while True:
-            try:
-                item = self._queue.get(timeout=_POLL)
-                break
-            except queue.Empty:
-                if not self._thread.is_alive() and self._queue.empty():
-                    self.close()
-                    raise RuntimeError("prefetch: the producer thread stopped without a result") from None
+        with self._cond:
+            while not self._buf:
+                if self._thread is None or not self._thread.is_alive():
+                    if not self._buf:
+                        self.close()
+                        raise RuntimeError("prefetch: the producer thread stopped without a result")
+                self._cond.wait(_POLL)
+            item = self._buf.popleft()
+            self._cond.notify_all()
         if item is _END:
             self.close()
             raise StopIteration
@@ -90,6 +111,19 @@ class PrefetchIterator:
             self.close()
             raise item.exc
         return item
+
+    def state(self) -> dict:
+        """``{"inner": upstream position, "buffered": elements not consumed yet, "ended"}``."""
+        with self._produce_lock:
+            with self._cond:
+                items = list(self._buf)
+            ended = any(i is _END for i in items)
+            for i in items:
+                if isinstance(i, _Failure):
+                    raise RuntimeError("prefetch: cannot save the iterator's position: the input "
+                                       f"pipeline raised {type(i.exc).__name__}: {i.exc}") from i.exc
+            return {"inner": self._inner.state(), "ended": ended or self._done,
+                    "buffered": Elements(i for i in items if i is not _END)}
 
     def close(self):
         """Stop the producer thread (it exits within a fraction of a second)."""
@@ -101,40 +135,62 @@ class PrefetchIterator:
         return self._thread
 
 
-def parallel_map(fn, items, workers, deterministic=True):
-    """``fn(item)`` for each item on a pool of ``workers`` threads, in input order.
+class ParallelMapIterator:
+    """``fn(item)`` for the items of ``inner`` on a pool of ``workers`` threads.
 
-    At most ``2 * workers`` calls are in flight; the pool is shut down when the
-    generator is closed or exhausted.
+    At most ``2 * workers`` calls are in flight; outputs come in input order unless
+    ``deterministic`` is False. ``ready``: results that come first (restored from a checkpoint).
     """
-    from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
-    device = backend.default_device()
 
-    def call(item):
-        with backend.device(device):
-            return fn(item)
+    def __init__(self, fn, inner, workers, deterministic=True, ready=(), exhausted=False):
+        from concurrent.futures import Future, ThreadPoolExecutor
+        self._inner = inner
+        self._workers = workers
+        self._deterministic = deterministic
+        self._exhausted = exhausted
+        device = backend.default_device()
 
-    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="wb.data.map")
-    pending = collections.deque()
-    try:
-        source = iter(items)
-        exhausted = False
-        while True:
-            while not exhausted and len(pending) < 2 * workers:
-                try:
-                    pending.append(pool.submit(call, next(source)))
-                except StopIteration:
-                    exhausted = True
-            if not pending:
-                return
-            if deterministic:
-                yield pending.popleft().result()
-            else:
-                done, _ = wait(pending, return_when=FIRST_COMPLETED)
-                first = next(f for f in pending if f in done)
-                pending.remove(first)
-                yield first.result()
-    finally:
-        for f in pending:
+        def call(item):
+            with backend.device(device):
+                return fn(item)
+        self._call = call
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="wb.data.map")
+        self._pending = collections.deque()
+        for value in ready:
+            f = Future()
+            f.set_result(value)
+            self._pending.append(f)
+        self._finalizer = weakref.finalize(self, self._pool.shutdown, wait=False, cancel_futures=True)
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        from concurrent.futures import FIRST_COMPLETED, wait
+        while not self._exhausted and len(self._pending) < 2 * self._workers:
+            try:
+                item = next(self._inner)
+            except StopIteration:
+                self._exhausted = True
+                break
+            self._pending.append(self._pool.submit(self._call, item))
+        if not self._pending:
+            self.close()
+            raise StopIteration
+        if self._deterministic:
+            return self._pending.popleft().result()
+        done, _ = wait(self._pending, return_when=FIRST_COMPLETED)
+        first = next(f for f in self._pending if f in done)
+        self._pending.remove(first)
+        return first.result()
+
+    def state(self) -> dict:
+        """The upstream position after the items taken so far, and the results of the calls
+        in flight (waited for), in the order they will be returned."""
+        return {"inner": self._inner.state(), "exhausted": self._exhausted,
+                "ready": Elements(f.result() for f in self._pending)}
+
+    def close(self):
+        for f in self._pending:
             f.cancel()
-        pool.shutdown(wait=False, cancel_futures=True)
+        self._finalizer()

@@ -75,6 +75,13 @@ class Module:
 
     _MODULE_IGNORED = frozenset()
 
+    def __setattr__(self, name, value):
+        object.__setattr__(self, name, value)
+        # a checkpoint restored before this module built its variables waits for them here
+        if (self.__dict__.get("_pending_restores") and name not in type(self)._MODULE_IGNORED
+                and (name == "built" or isinstance(value, (Variable, Module, list, tuple, dict)))):
+            self._resolve_restores()
+
     def __init__(self, name=None):
         if name is not None and not isinstance(name, str):
             raise TypeError(f"{type(self).__name__}: name must be a string, got {type(name).__name__}")
@@ -105,7 +112,8 @@ class Module:
         """``(path_segment, value)`` pairs to walk, in a deterministic order."""
         ignored = self._MODULE_IGNORED
         d = vars(self)
-        return [(k, d[k]) for k in sorted(d) if k not in ignored and k not in ("_name", "_name_scope")]
+        return [(k, d[k]) for k in sorted(d)
+                if k not in ignored and k not in ("_name", "_name_scope", "_pending_restores")]
 
     def _walk(self, prefix="", seen=None, trainable=True, into_modules=True):
         """Yield ``(path, obj, trainable)`` for every Variable and Module below ``self``.
@@ -151,6 +159,39 @@ class Module:
     def _children(self) -> list:
         """``(path, module)`` for the modules directly below this one."""
         return [(p, obj) for p, obj, _ in self._walk(into_modules=False) if isinstance(obj, Module)]
+
+    # -- deferred restoration -------------------------------------------------------
+    def _defer_restore(self, path, value):
+        """Hold the checkpoint value ``value`` for the variable at ``path`` (relative to this
+        module, as in :meth:`variables_by_path`) until the variable exists; then
+        ``value.restore_into(variable)`` assigns it. Layers create their variables when they
+        are first called, so a model restored before that gets its values then (TF's
+        deferred restoration). A later restore replaces a value still waiting."""
+        pending = self.__dict__.get("_pending_restores")
+        if pending is None:
+            pending = {}
+            object.__setattr__(self, "_pending_restores", pending)
+        pending[path] = value
+        self._resolve_restores()
+
+    def _resolve_restores(self):
+        """Assign the waiting values whose variables exist now; hand the others down to the
+        deepest sub-module on their path (which resolves them when it builds)."""
+        pending = self.__dict__.get("_pending_restores")
+        if not pending:
+            return
+        found = {path: obj for path, obj, _ in self._walk()}
+        for path in list(pending):
+            obj = found.get(path)
+            if isinstance(obj, Variable):
+                pending.pop(path).restore_into(obj)
+                continue
+            parts = path.split("/")
+            for k in range(len(parts) - 1, 0, -1):
+                sub = found.get("/".join(parts[:k]))
+                if isinstance(sub, Module):
+                    sub._defer_restore("/".join(parts[k:]), pending.pop(path))
+                    break
 
     def count_params(self) -> int:
         return int(sum(int(np.prod(v.shape)) for v in self.variables))
@@ -228,6 +269,11 @@ def _walk_value(value, path, seen, trainable, into_modules):
     elif isinstance(value, (list, tuple)):
         for i, v in enumerate(value):
             yield from _walk_value(v, f"{path}/{i}", seen, trainable, into_modules)
+    elif hasattr(type(value), "_trackable_children") and id(value) not in seen:
+        # objects that hold variables without being Modules (probability.util.TransformedVariable)
+        seen.add(id(value))
+        for k, v in value._trackable_children().items():
+            yield from _walk_value(v, f"{path}/{_segment(k)}", seen, trainable, into_modules)
 
 
 def _shape_text(shape) -> str:

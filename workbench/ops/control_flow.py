@@ -378,7 +378,7 @@ def map_fn(fn, elems, dtype=None, parallel_iterations=None, back_prop=True, swap
                for i, row in enumerate(rows)]
     if n == 0:
         xp = flat_in[0].xp
-        flat_out = [core.wrap(xp.zeros((0,) + tuple(s), d)) for s, d in zip(empty_shapes, dtypes)]
+        flat_out = [core.wrap_constant(xp.zeros((0,) + tuple(s), d)) for s, d in zip(empty_shapes, dtypes)]
     else:
         flat_out = _stack_rows(results, "map_fn", paths)
     return nest.pack_sequence_as(like, _block(flat_out, back_prop))
@@ -412,7 +412,7 @@ def _fold(fn, elems, initializer, reverse, keep_all, opname):
         return acc_flat, like
     if n == 0:
         xp = flat_in[0].xp
-        return [core.wrap(xp.zeros((0,) + t.shape, t.dtype)) for t in acc_flat], like
+        return [core.wrap_constant(xp.zeros((0,) + t.shape, t.dtype)) for t in acc_flat], like
     return _stack_rows([steps[i] for i in range(n)], opname, paths), like
 
 

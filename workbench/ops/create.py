@@ -15,11 +15,11 @@ def _xp():
 
 
 def zeros(shape, dtype=np.float32, name=None):
-    return core.wrap(_xp().zeros(_shape_arg(shape), as_dtype(dtype)))
+    return core.wrap_constant(_xp().zeros(_shape_arg(shape), as_dtype(dtype)))
 
 
 def ones(shape, dtype=np.float32, name=None):
-    return core.wrap(_xp().ones(_shape_arg(shape), as_dtype(dtype)))
+    return core.wrap_constant(_xp().ones(_shape_arg(shape), as_dtype(dtype)))
 
 
 def fill(dims, value, name=None):
@@ -27,7 +27,7 @@ def fill(dims, value, name=None):
     v = convert_to_tensor(value)
     if v.ndim != 0:
         raise ValueError(f"fill: value must be a scalar, got shape {v.shape}")
-    return core.wrap(_xp().full(_shape_arg(dims, "dims"), v.numpy(), v.dtype))
+    return core.wrap_constant(_xp().full(_shape_arg(dims, "dims"), v.numpy(), v.dtype))
 
 
 def eye(num_rows, num_columns=None, batch_shape=None, dtype=np.float32, name=None):
@@ -35,7 +35,7 @@ def eye(num_rows, num_columns=None, batch_shape=None, dtype=np.float32, name=Non
     m = xp.eye(int(num_rows), None if num_columns is None else int(num_columns), dtype=as_dtype(dtype))
     if batch_shape:
         m = xp.broadcast_to(m, tuple(batch_shape) + m.shape).copy()
-    return core.wrap(m)
+    return core.wrap_constant(m)
 
 
 def range(start, limit=None, delta=1, dtype=None, name=None):  # noqa: A001 - TF's name
@@ -51,7 +51,7 @@ def range(start, limit=None, delta=1, dtype=None, name=None):  # noqa: A001 - TF
             dtype = np.float32
         else:
             dtype = np.int32
-    return core.wrap(_xp().arange(vals[0], vals[1], vals[2], dtype=as_dtype(dtype)))
+    return core.wrap_constant(_xp().arange(vals[0], vals[1], vals[2], dtype=as_dtype(dtype)))
 
 
 def linspace(start, stop, num, axis=0, name=None):
@@ -59,23 +59,23 @@ def linspace(start, stop, num, axis=0, name=None):
     e = convert_to_tensor(stop, dtype=s.dtype)
     xp = s.xp
     out = xp.linspace(s._data, e._data, int(num), axis=axis).astype(s.dtype if s.dtype.kind == "f" else np.float32)
-    return core.wrap(out)
+    return core.wrap_constant(out)
 
 
 def shape(input, out_type=np.int32, name=None):
     """The shape of ``input`` as an integer tensor."""
     x = input if isinstance(input, Tensor) else convert_to_tensor(input)
-    return core.wrap(np.asarray(x.shape, dtype=as_dtype(out_type)))
+    return core.wrap_constant(np.asarray(x.shape, dtype=as_dtype(out_type)))
 
 
 def size(input, out_type=np.int32, name=None):
     x = input if isinstance(input, Tensor) else convert_to_tensor(input)
-    return core.wrap(np.asarray(x.size, dtype=as_dtype(out_type)))
+    return core.wrap_constant(np.asarray(x.size, dtype=as_dtype(out_type)))
 
 
 def rank(input, name=None):
     x = input if isinstance(input, Tensor) else convert_to_tensor(input)
-    return core.wrap(np.asarray(x.ndim, dtype=np.int32))
+    return core.wrap_constant(np.asarray(x.ndim, dtype=np.int32))
 
 
 def from_dlpack(capsule_or_array):
@@ -86,8 +86,8 @@ def from_dlpack(capsule_or_array):
         dev_type = obj.__dlpack_device__()[0]
     if dev_type in (2, 3, 13):  # CUDA, CUDA host, CUDA managed
         cp = backend.cupy_module()
-        return core.wrap(cp.from_dlpack(obj))
-    return core.wrap(np.from_dlpack(obj))
+        return core.wrap_constant(cp.from_dlpack(obj))
+    return core.wrap_constant(np.from_dlpack(obj))
 
 __all__ = [
     "eye",

@@ -19,7 +19,7 @@ from .shape import concat, expand_dims
 
 
 def _zeros(x, lead_shape):
-    return core.wrap(x.xp.zeros(tuple(lead_shape) + x.shape, dtype=x.dtype))
+    return core.wrap_constant(x.xp.zeros(tuple(lead_shape) + x.shape, dtype=x.dtype))
 
 
 def _fill(gs, ans):
@@ -31,7 +31,7 @@ def _fill(gs, ans):
 
 def _inv_gaps(e):
     """``F[..., i, j] = 1 / (e_j - e_i)`` off the diagonal, 0 on it (inf where values repeat)."""
-    eye = core.wrap(e.xp.eye(e.shape[-1], dtype=e.dtype))
+    eye = core.wrap_constant(e.xp.eye(e.shape[-1], dtype=e.dtype))
     return 1.0 / (expand_dims(e, -2) - expand_dims(e, -1) + eye) - eye
 
 

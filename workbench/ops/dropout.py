@@ -11,7 +11,7 @@ import numpy as np
 from .. import core
 from .. import random as wb_random
 from ..core import Tensor, convert_to_tensor
-from .elementwise import multiply
+from .elementwise import cast, greater_equal, multiply
 
 __all__ = ["dropout", "stateless_dropout"]
 
@@ -49,9 +49,9 @@ def _noise_shape(x, noise_shape, opname):
 
 def _apply_mask(x, rate, uniform):
     """``x * (uniform >= rate) / (1 - rate)``; ``uniform`` holds [0, 1) draws of the noise shape."""
-    keep = (uniform._data >= rate).astype(x.dtype)
-    scale = core.wrap(keep * np.asarray(1.0 / (1.0 - rate), dtype=x.dtype))
-    return multiply(x, scale)
+    # with ops, so a wb.function replay recomputes the mask from each call's draw
+    keep = cast(greater_equal(uniform, np.asarray(rate, uniform.dtype)), x.dtype)
+    return multiply(x, multiply(keep, np.asarray(1.0 / (1.0 - rate), dtype=x.dtype)))
 
 
 def _checked_x(x, opname):

@@ -62,7 +62,7 @@ def _operand_grad(g, operands, terms, out, i):
     for axis, c in enumerate(terms[i]):
         if c in seen:  # a repeated label: the gradient lives on the diagonal
             d = next(spare)
-            inputs.append(core.wrap(xp.eye(x.shape[axis], dtype=x.dtype)))
+            inputs.append(core.wrap_constant(xp.eye(x.shape[axis], dtype=x.dtype)))
             subs.append(c + d)
             target.append(d)
             provided.add(c)
@@ -71,7 +71,7 @@ def _operand_grad(g, operands, terms, out, i):
             target.append(c)
     for axis, c in enumerate(terms[i]):
         if c not in provided:  # summed within this operand only: broadcast along it
-            inputs.append(core.wrap(xp.ones((x.shape[axis],), dtype=x.dtype)))
+            inputs.append(core.wrap_constant(xp.ones((x.shape[axis],), dtype=x.dtype)))
             subs.append(c)
             provided.add(c)
     return einsum(",".join(subs) + "->..." + "".join(target), *inputs)

@@ -451,14 +451,14 @@ def clip_by_value(t, clip_value_min, clip_value_max, name=None):
 def zeros_like(x, dtype=None, name=None):
     x = x if isinstance(x, Tensor) else convert_to_tensor(x)
     xp = x.xp
-    return core.wrap(xp.zeros(x._data.shape, dtype or x._data.dtype))
+    return core.wrap_constant(xp.zeros(x._data.shape, dtype or x._data.dtype))
 
 
 @core.dispatchable
 def ones_like(x, dtype=None, name=None):
     x = x if isinstance(x, Tensor) else convert_to_tensor(x)
     xp = x.xp
-    return core.wrap(xp.ones(x._data.shape, dtype or x._data.dtype))
+    return core.wrap_constant(xp.ones(x._data.shape, dtype or x._data.dtype))
 
 
 def add_n(inputs, name=None):

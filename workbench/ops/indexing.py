@@ -91,7 +91,7 @@ def _gather(params, indices, axis, batch_dims=0):
     nb = _prod(shape[:batch_dims])
     out_shape = shape[:axis] + indices.shape[batch_dims:] + shape[axis + 1:]
     p4 = _reshape(params, (nb, _prod(shape[batch_dims:axis]), shape[axis], _prod(shape[axis + 1:])))
-    i2 = core.wrap(indices._data.reshape(nb, _prod(indices.shape[batch_dims:])))
+    i2 = _reshape(indices, (nb, _prod(indices.shape[batch_dims:])))
     return _reshape(apply(_gather_op, (p4, i2)), out_shape)
 
 
@@ -110,7 +110,7 @@ def sum_rows_into(data, ids, num_segments, sorted_ids=False):
     """
     n, inner = data.shape[0], data.shape[1:]
     d4 = _reshape(data, (1, 1, n, _prod(inner)))
-    out = apply(_gather_t_op, (d4, core.wrap(ids._data.reshape(1, n))),
+    out = apply(_gather_t_op, (d4, _reshape(ids, (1, n))),
                 {"n": int(num_segments), "sorted_ids": bool(sorted_ids)})
     return _reshape(out, (int(num_segments),) + inner)
 
@@ -160,8 +160,9 @@ def _flat_index(indices, dims, opname):
     for j in range(k - 2, -1, -1):
         strides[j] = strides[j + 1] * dims[j + 1]
     if k == 0:
-        return core.wrap(xp.zeros(a.shape[:-1], np.int64))
-    return core.wrap((a.astype(np.int64) * xp.asarray(strides)).sum(axis=-1))
+        return core.wrap_constant(xp.zeros(a.shape[:-1], np.int64))
+    from .elementwise import cast, multiply
+    return reduce_sum(multiply(cast(indices, np.int64), core.wrap_constant(xp.asarray(strides))), axis=-1)
 
 
 # ---------------------------------------------------------------------------
@@ -223,7 +224,7 @@ def gather_nd(params, indices, batch_dims=0, name=None):
     flat = _flat_index(idx, dims, "gather_nd")
     nb = _prod(p.shape[:bd])
     p4 = _reshape(p, (nb, 1, _prod(dims), _prod(p.shape[bd + k:])))
-    i2 = core.wrap(flat._data.reshape(nb, _prod(idx.shape[bd:-1])))
+    i2 = _reshape(flat, (nb, _prod(idx.shape[bd:-1])))
     return _reshape(apply(_gather_op, (p4, i2)), idx.shape[:-1] + p.shape[bd + k:])
 
 
@@ -245,7 +246,7 @@ def _scatter_args(indices, updates, shape, opname):
 def _scatter_add(u, flat, shape, k):
     n_rows = _prod(flat.shape)
     u4 = _reshape(u, (1, 1, n_rows, _prod(shape[k:])))
-    out = apply(_gather_t_op, (u4, core.wrap(flat._data.reshape(1, n_rows))),
+    out = apply(_gather_t_op, (u4, _reshape(flat, (1, n_rows))),
                 {"n": _prod(shape[:k]), "sorted_ids": False})
     return _reshape(out, tuple(shape))
 

@@ -171,7 +171,7 @@ def _factorization_errors(xp, opname, what):
 
 def _eye(x, n=None):
     """A constant identity matrix with ``x``'s dtype, on ``x``'s device."""
-    return core.wrap(x.xp.eye(x.shape[-1] if n is None else n, dtype=x.dtype))
+    return core.wrap_constant(x.xp.eye(x.shape[-1] if n is None else n, dtype=x.dtype))
 
 
 def _sym(x):
@@ -291,7 +291,7 @@ def band_part(input, num_lower, num_upper, name=None):
         raise ValueError(f"band_part: input must have rank >= 2, got shape {x.shape}")
     lo = _int_arg(num_lower, "num_lower", "band_part")
     up = _int_arg(num_upper, "num_upper", "band_part")
-    mask = core.wrap(_band_mask(x.xp, x.shape[-2], x.shape[-1], lo, up))
+    mask = core.wrap_constant(_band_mask(x.xp, x.shape[-2], x.shape[-1], lo, up))
     return where(mask, x, 0)
 
 
@@ -315,7 +315,7 @@ def set_diag(input, diagonal, name=None, k=0, align="RIGHT_LEFT"):
     except ValueError:
         raise ValueError(f"set_diag: batch dimensions of input {x.shape} and diagonal {d.shape} "
                          "do not broadcast") from None
-    mask = core.wrap(_diag_mask(x.xp, m, n, k))
+    mask = core.wrap_constant(_diag_mask(x.xp, m, n, k))
     return where(mask, diag(d, k=k, num_rows=m, num_cols=n), x)
 
 

@@ -20,12 +20,12 @@ from ..errors import InvalidArgumentError
 from ._define import unary
 from .conv import avg_pool2d, conv2d, conv2d_transpose, depthwise_conv2d, max_pool2d
 from .elementwise import (
-    abs as _abs, add, cast, erf, exp, greater, less, log, logical_and, maximum, ones_like, reciprocal,
+    abs as _abs, add, cast, equal, erf, exp, greater, greater_equal, less, log, logical_and, maximum, ones_like, reciprocal,
     rsqrt, sigmoid, softplus, sqrt, square, squared_difference, tanh, where,
 )
 from .reduce import _axes, reduce_mean, reduce_sum
 from .indexing import gather
-from .shape import concat, norm_axis, reshape
+from .shape import concat, expand_dims, norm_axis, reshape
 
 # ---------------------------------------------------------------------------
 # activations: elementwise primitives with derivative ``d(ans, x)``
@@ -305,11 +305,13 @@ def sparse_softmax_cross_entropy_with_logits(labels, logits, name=None):
         bad = ids[(ids < 0) | (ids >= n)].flat[0]
         raise InvalidArgumentError(f"{opname}: received a label value of {bad} which is outside the "
                                    f"valid range of [0, {n})")
-    onehot = core.wrap((ids[..., None] == xp.arange(n)).astype(x.dtype))
+    # the one-hot rows with ops, so a wb.function replay recomputes them from each call's labels
+    classes = core.wrap_constant(xp.arange(n, dtype=ids.dtype))
+    onehot = cast(equal(expand_dims(lab, -1), classes), x.dtype)
     loss = -reduce_sum(onehot * log_softmax(x), axis=-1)
     if not on_host:
-        valid = core.wrap((ids >= 0) & (ids < n))
-        loss = where(valid, loss, core.wrap(xp.full(loss.shape, np.nan, x.dtype)))
+        valid = logical_and(greater_equal(lab, np.asarray(0, ids.dtype)), less(lab, np.asarray(n, ids.dtype)))
+        loss = where(valid, loss, core.wrap_constant(xp.full(loss.shape, np.nan, x.dtype)))
     return loss
 
 

@@ -176,7 +176,7 @@ reduce_prod = _reduction("reduce_prod", _prod_fwd)(_prod_op)
 
 
 def _ones(t):
-    return core.wrap(t.xp.ones(t.shape, t.dtype))
+    return core.wrap_constant(t.xp.ones(t.shape, t.dtype))
 
 
 def _lse_fwd(xp, x, axis, keepdims):

@@ -98,6 +98,29 @@ def _seed_pair(seed):
     return tuple(int(v) % _U64 for v in arr.tolist())
 
 
+def draw(source, fn, *inputs):
+    """Random values ``fn(stream, *arrays)`` from a fresh stream of ``source``, as a tensor.
+
+    Every sampler draws through here: a ``wb.function`` trace records the draw as one
+    step that takes a new stream (advancing the generator) each time it runs.
+    """
+    out = core.wrap(fn(source(), *[t._data for t in inputs]))
+    tracer = core._state.tracer
+    if tracer is not None:
+        tracer.on_draw(source, fn, inputs, out)
+    return out
+
+
+def _input(value, arr):
+    """A sampler parameter as the tensor a draw reads (the caller's tensor when it is one)."""
+    return value if isinstance(value, Tensor) else core.wrap(arr)
+
+
+def _positive(u):
+    """Uniforms in (0, 1): an exact 0 would give a sample of exactly 0 (or an infinite log)."""
+    return backend.xp_of(u).where(u > 0, u, np.finfo(u.dtype).tiny)
+
+
 # ---------------------------------------------------------------------------
 # Samplers shared by Generator methods and stateless functions. ``source`` is a
 # callable returning a fresh stream on the default device.
@@ -152,23 +175,26 @@ def _loc_scale(z, loc, scale, names, opname):
 def sample_normal(source, shape, mean, stddev, dtype, opname):
     dt = _out_dtype(dtype, _FLOATS, opname)
     dims = check_shape(shape, opname)
-    z = source().normal(dims, _draw_dtype(dt)).astype(dt, copy=False)
-    return _loc_scale(core.wrap(z), mean, stddev, ("mean", "stddev"), opname)
+    z = draw(source, lambda st: st.normal(dims, _draw_dtype(dt)).astype(dt, copy=False))
+    return _loc_scale(z, mean, stddev, ("mean", "stddev"), opname)
 
 
 def sample_truncated_normal(source, shape, mean, stddev, dtype, opname):
     dt = _out_dtype(dtype, _FLOATS, opname)
     dims = check_shape(shape, opname)
-    stream = source()
-    z = stream.normal(dims, _draw_dtype(dt))
-    xp = backend.xp_of(z)
-    # re-draw values more than two standard deviations out (TF's rule), until none are left
-    bad = xp.abs(z) > 2.0
-    while bool(bad.any()):
-        n = int(bad.sum())
-        z[bad] = stream.normal((n,), _draw_dtype(dt))
+
+    def truncated(stream):
+        z = stream.normal(dims, _draw_dtype(dt))
+        xp = backend.xp_of(z)
+        # re-draw values more than two standard deviations out (TF's rule), until none are left
         bad = xp.abs(z) > 2.0
-    return _loc_scale(core.wrap(z.astype(dt, copy=False)), mean, stddev, ("mean", "stddev"), opname)
+        while bool(bad.any()):
+            n = int(bad.sum())
+            z[bad] = stream.normal((n,), _draw_dtype(dt))
+            bad = xp.abs(z) > 2.0
+        return z.astype(dt, copy=False)
+
+    return _loc_scale(draw(source, truncated), mean, stddev, ("mean", "stddev"), opname)
 
 
 _UNIFORM_DTYPES = _FLOATS + ("int32", "int64", "uint32", "uint64")
@@ -178,7 +204,7 @@ def sample_uniform(source, shape, minval, maxval, dtype, opname):
     dt = _out_dtype(dtype, _UNIFORM_DTYPES, opname)
     dims = check_shape(shape, opname)
     if dt.kind == "f":
-        u = core.wrap(source().uniform(dims, _draw_dtype(dt)).astype(dt, copy=False))
+        u = draw(source, lambda st: st.uniform(dims, _draw_dtype(dt)).astype(dt, copy=False))
         lo = 0 if minval is None else minval
         hi = 1 if maxval is None else maxval
         if _is_number(lo, 0.0) and _is_number(hi, 1.0):
@@ -187,7 +213,7 @@ def sample_uniform(source, shape, minval, maxval, dtype, opname):
         hi_t = _as_param(hi, dt, "maxval", opname, dims)
         return _ew.add(_ew.multiply(u, _ew.subtract(hi_t, lo_t)), lo_t)
     if minval is None and maxval is None:
-        return core.wrap(_full_range_ints(source(), dims, dt))
+        return draw(source, lambda st: _full_range_ints(st, dims, dt))
     if maxval is None or minval is None:
         raise ValueError(f"{opname}: an integer dtype needs maxval (and minval), or neither for the "
                          f"full range of {dt}; got minval={minval!r}, maxval={maxval!r}")
@@ -197,7 +223,7 @@ def sample_uniform(source, shape, minval, maxval, dtype, opname):
     info = np.iinfo(dt)
     if lo < info.min or hi - 1 > info.max:
         raise ValueError(f"{opname}: [minval, maxval) = [{lo}, {hi}) does not fit dtype {dt}")
-    return core.wrap(source().integers(lo, hi, dims, dt))
+    return draw(source, lambda st: st.integers(lo, hi, dims, dt))
 
 
 def _int_scalar(value, what, opname):
@@ -243,10 +269,9 @@ def sample_gamma(source, shape, alpha, beta, dtype, opname):
     xp = backend.xp_of(a._data)
     if bool(xp.any(~(a._data > 0))):
         raise ValueError(f"{opname}: alpha must be positive")
-    u = source().uniform(dims, np.float64)
     # a uniform of exactly 0 would give a sample of exactly 0: nudge it into (0, 1)
-    u = xp.where(u > 0, u, np.finfo(np.float64).tiny)
-    x = standard_gamma(a, core.wrap(u))
+    u = draw(source, lambda st: _positive(st.uniform(dims, np.float64)))
+    x = standard_gamma(a, u)
     if beta is None:
         return x
     b = _as_param(beta, dt, "beta", opname, dims)
@@ -265,7 +290,8 @@ def sample_poisson(source, shape, lam, dtype, opname):
     xp = backend.xp_of(lam_a)
     if bool(xp.any(~(lam_a >= 0))):
         raise ValueError(f"{opname}: lam must be non-negative")
-    return core.wrap(source().poisson(xp.broadcast_to(lam_a, dims), dims).astype(dt))
+    return draw(source, lambda st, lam: st.poisson(xp.broadcast_to(lam.astype(np.float64), dims), dims)
+                .astype(dt), _input(lam, lam_a))
 
 
 def sample_binomial(source, shape, counts, probs, dtype, opname):
@@ -280,9 +306,9 @@ def sample_binomial(source, shape, counts, probs, dtype, opname):
         raise ValueError(f"{opname}: counts must be non-negative whole numbers")
     if bool(xp.any(~((p >= 0) & (p <= 1)))):
         raise ValueError(f"{opname}: probs must lie in [0, 1]")
-    n = xp.broadcast_to(n.astype(np.int64), dims)
-    p = xp.broadcast_to(p, dims)
-    return core.wrap(source().binomial(n, p, dims).astype(dt))
+    return draw(source, lambda st, n, p: st.binomial(
+        xp.broadcast_to(n.astype(np.int64), dims), xp.broadcast_to(p.astype(np.float64), dims),
+        dims).astype(dt), _input(counts, n), _input(probs, p))
 
 
 def sample_categorical(source, logits, num_samples, dtype, opname):
@@ -298,16 +324,18 @@ def sample_categorical(source, logits, num_samples, dtype, opname):
     batch, classes = lg.shape
     if classes == 0 and n > 0 and batch > 0:
         raise ValueError(f"{opname}: logits has no classes to sample from")
-    xp = backend.xp_of(lg._data)
-    logits64 = lg._data.astype(np.float64)[:, None, :]
-    st = source()
-    # Gumbel-max: argmax(logits + Gumbel noise) is a draw from softmax(logits); the noise is
-    # drawn for a block of samples at a time so memory stays bounded for large class counts
-    block = max(1, _MAX_NOISE // max(batch * classes, 1))
-    parts = []
-    for start in range(0, n, block):
-        u = st.uniform((batch, min(block, n - start), classes), np.float64)
-        u = xp.where(u > 0, u, np.finfo(np.float64).tiny)
-        parts.append(xp.argmax(logits64 - xp.log(-xp.log(u)), axis=-1))
-    out = xp.concatenate(parts, axis=1) if parts else xp.zeros((batch, 0), np.int64)
-    return core.wrap(out.astype(dt))
+
+    def gumbel_max(st, logits):
+        # argmax(logits + Gumbel noise) is a draw from softmax(logits); the noise is drawn
+        # for a block of samples at a time so memory stays bounded for large class counts
+        xp = backend.xp_of(logits)
+        logits64 = logits.astype(np.float64)[:, None, :]
+        block = max(1, _MAX_NOISE // max(batch * classes, 1))
+        parts = []
+        for start in range(0, n, block):
+            u = _positive(st.uniform((batch, min(block, n - start), classes), np.float64))
+            parts.append(xp.argmax(logits64 - xp.log(-xp.log(u)), axis=-1))
+        out = xp.concatenate(parts, axis=1) if parts else xp.zeros((batch, 0), np.int64)
+        return out.astype(dt)
+
+    return draw(source, gumbel_max, lg)

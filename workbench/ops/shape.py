@@ -319,7 +319,7 @@ def unstack(value, num=None, axis=0, name=None):
 
 def zeros_like_t(x, lead_shape=()):
     xp = backend.xp_of(x._data)
-    return core.wrap(xp.zeros(tuple(lead_shape) + x._data.shape, x._data.dtype))
+    return core.wrap_constant(xp.zeros(tuple(lead_shape) + x._data.shape, x._data.dtype))
 
 
 # ---------------------------------------------------------------------------

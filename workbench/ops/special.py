@@ -1,5 +1,5 @@
 """Special functions for probability: the normal CDF family, inverse error functions,
-incomplete gamma and beta functions, ``lbeta``.
+incomplete gamma and beta functions and their inverses in ``x`` (quantile functions), ``lbeta``.
 
 Log-space forms are computed directly (``log_ndtr`` never takes ``log(ndtr(x))``)
 so densities and their gradients stay finite in the tails.
@@ -129,7 +129,92 @@ def igammac(a, x, name=None):
 
 
 # ---------------------------------------------------------------------------
-# regularized incomplete beta I_x(a, b): differentiable in x (TF gives a and b no gradient)
+# inverses of P and Q in x: igammainv(a, p) = x with P(a, x) = p, igammacinv(a, q) = x with Q(a, x) = q
+
+
+def _igammainv_fwd(xp, a, p):
+    # float64 throughout: float32 inputs keep every digit of their own precision
+    return _sp(xp).gammaincinv(a.astype(np.float64), p.astype(np.float64)).astype(p.dtype)
+
+
+def _igammacinv_fwd(xp, a, q):
+    return _sp(xp).gammainccinv(a.astype(np.float64), q.astype(np.float64)).astype(q.dtype)
+
+
+def _gamma_inv_density(a, x):
+    # 1 / density at the quantile; at p = 1 the quantile is inf and so is its slope
+    finite = x < math.inf
+    safe_x = where(finite, x, zeros_like(x) + 1.0)
+    return where(finite, exp(-_gamma_log_density(a, safe_x)), zeros_like(x) + math.inf)
+
+
+def _inverse_partials(sign):
+    # x(a, p) solves F(a, x) = p with F = P (sign 1) or Q (sign -1). Inverse-function rule:
+    # dx/dp = 1 / (dF/dx) = sign / density; implicit function theorem: dx/da = -(dF/da) / (dF/dx),
+    # and dQ/da / dQ/dx = dP/da / dP/dx, so dx/da = -(dP/da) / density for both.
+    def da(a, x, inv_density):
+        # at p = 0 or 1 the answer (0 or inf) does not move with a
+        inside = (x > 0) & (x < math.inf)
+        safe_x = where(inside, x, zeros_like(x) + 1.0)
+        return where(inside, -_igamma_da(a, safe_x) * inv_density, zeros_like(x))
+
+    def vjp(g, ans, a, p):
+        inv_density = _gamma_inv_density(a, ans)
+        ga = g * da(a, ans, inv_density) if a._tid else None
+        return ga, sign * g * inv_density
+
+    def jvp(ts, ans, a, p):
+        inv_density = _gamma_inv_density(a, ans)
+        out = None
+        if ts[0] is not None:
+            out = ts[0] * da(a, ans, inv_density)
+        if ts[1] is not None:
+            part = sign * ts[1] * inv_density
+            out = part if out is None else out + part
+        return out
+    return vjp, jvp
+
+
+_igammainv_vjp, _igammainv_jvp = _inverse_partials(1.0)
+_igammacinv_vjp, _igammacinv_jvp = _inverse_partials(-1.0)
+_igammainv_op = defop("igammainv", _igammainv_fwd, vjp=_igammainv_vjp, jvp=_igammainv_jvp,
+                      broadcasts=True, dtypes="real", domain="igammainv")
+_igammacinv_op = defop("igammacinv", _igammacinv_fwd, vjp=_igammacinv_vjp, jvp=_igammacinv_jvp,
+                       broadcasts=True, dtypes="real", domain="igammainv")
+
+
+def _float_pair(a, p, opname):
+    a, p = binary_arrays(a, p, opname)
+    if p.dtype.kind != "f":
+        raise TypeError(f"{opname}: arguments have dtype {p.dtype}, expected a floating dtype")
+    return a, p
+
+
+def igammainv(a, p, name=None):
+    """The inverse of the lower regularized incomplete gamma function in ``x``: the ``x >= 0`` with
+    ``P(a, x) = p`` (TFP's ``tfp.math.igammainv``); ``a > 0``, ``p`` in [0, 1], broadcasting.
+
+    ``P(a, .)`` is the CDF of ``Gamma(a, 1)``, so this is its quantile function. Differentiable in
+    ``p`` to any order and in ``a`` to first order (implicit function theorem, through ``igamma``'s
+    ``dP/da``). ``p = 0`` gives 0 and ``p = 1`` gives ``inf``.
+
+    >>> wb.math.igammainv(2.0, 0.5).numpy()   # the median of Gamma(2, 1)
+    1.678347
+    """
+    a, p = _float_pair(a, p, "igammainv")
+    return apply(_igammainv_op, (a, p))
+
+
+def igammacinv(a, p, name=None):
+    """The inverse of the upper regularized incomplete gamma function in ``x``: the ``x >= 0`` with
+    ``Q(a, x) = p`` (TFP's ``tfp.math.igammacinv``). Accurate in the right tail (small ``p``),
+    where ``igammainv(a, 1 - p)`` would lose the digits of ``p``."""
+    a, p = _float_pair(a, p, "igammacinv")
+    return apply(_igammacinv_op, (a, p))
+
+
+# ---------------------------------------------------------------------------
+# regularized incomplete beta I_x(a, b) and its inverse in x
 
 
 def _betainc_dx(a, b, x):
@@ -140,18 +225,135 @@ def _betainc_fwd(xp, a, b, x):
     return _sp(xp).betainc(a, b, x).astype(x.dtype, copy=False)
 
 
-_betainc_op = defop(
-    "betainc", _betainc_fwd,
-    vjp=lambda g, ans, a, b, x: (None, None, g * _betainc_dx(a, b, x)),
-    jvp=lambda ts, ans, a, b, x: None if ts[2] is None else ts[2] * _betainc_dx(a, b, x),
-    broadcasts=True, dtypes="real", domain="betainc")
+def _betainc_dshape_fwd(xp, a, b, x, wrt):
+    """``dI_x(a, b)/da`` (``wrt=0``) or ``/db`` (``wrt=1``) by a fourth-order central difference in
+    float64 (no closed form), with a step relative to the shape, as for ``igamma``'s ``dP/da``."""
+    sp = _sp(xp)
+    f64 = np.float64
+    a64, b64, x64 = xp.broadcast_arrays(a.astype(f64), b.astype(f64), x.astype(f64))
+    s = a64 if wrt == 0 else b64
+    h = 1e-3 * xp.minimum(s, xp.sqrt(s))
+    # where I is close to 1 (and x >= 1/2, so 1 - x is exact) differentiate -(1 - I) =
+    # -I_{1-x}(b, a), which keeps its relative precision in the right tail
+    upper = (sp.betainc(a64, b64, x64) > 0.5) & (x64 >= 0.5)
+    xc = 1.0 - x64
+
+    def f(step):
+        aa, bb = (a64 + step, b64) if wrt == 0 else (a64, b64 + step)
+        return xp.where(upper, -sp.betainc(bb, aa, xc), sp.betainc(aa, bb, x64))
+
+    d = (8.0 * (f(h) - f(-h)) - (f(2.0 * h) - f(-2.0 * h))) / (12.0 * h)
+    # at x = 0 or 1, I is 0 or 1 whatever the shapes
+    d = xp.where((x64 > 0) & (x64 < 1), d, 0.0)
+    return d.astype(x.dtype)
+
+
+def _no_second_order_in_shapes(*args, **kwargs):
+    raise NotImplementedError("betainc/betaincinv: second derivatives with respect to a and b are not "
+                              "implemented (first derivatives in a and b and all derivatives in x are)")
+
+
+_betainc_dshape_op = defop("betainc_grad_shape", _betainc_dshape_fwd, vjp=_no_second_order_in_shapes,
+                           jvp=_no_second_order_in_shapes, broadcasts=True, dtypes="real")
+
+
+def _betainc_dshape(a, b, x, wrt):
+    return apply(_betainc_dshape_op, (a, b, x), {"wrt": wrt})
+
+
+def _betainc_vjp(g, ans, a, b, x):
+    # the shape derivatives are costly finite differences: only when a tape tracks the shape
+    ga = g * _betainc_dshape(a, b, x, 0) if a._tid else None
+    gb = g * _betainc_dshape(a, b, x, 1) if b._tid else None
+    return ga, gb, g * _betainc_dx(a, b, x)
+
+
+def _betainc_jvp(ts, ans, a, b, x):
+    parts = []
+    if ts[0] is not None:
+        parts.append(ts[0] * _betainc_dshape(a, b, x, 0))
+    if ts[1] is not None:
+        parts.append(ts[1] * _betainc_dshape(a, b, x, 1))
+    if ts[2] is not None:
+        parts.append(ts[2] * _betainc_dx(a, b, x))
+    return _sum_or_none(parts)
+
+
+def _sum_or_none(parts):
+    out = None
+    for p in parts:
+        out = p if out is None else out + p
+    return out
+
+
+_betainc_op = defop("betainc", _betainc_fwd, vjp=_betainc_vjp, jvp=_betainc_jvp,
+                    broadcasts=True, dtypes="real", domain="betainc")
 
 
 def betainc(a, b, x, name=None):
-    """The regularized incomplete beta function ``I_x(a, b)``. As in TF, only ``x`` gets a gradient."""
+    """The regularized incomplete beta function ``I_x(a, b)`` (TF's ``tf.math.betainc``).
+
+    Differentiable in ``x`` to any order. Unlike TF (which gives ``a`` and ``b`` no gradient,
+    silently), ``a`` and ``b`` get first-order gradients, from a float64 finite difference of
+    ``I`` in the shape; second derivatives in them raise ``NotImplementedError``.
+    """
     a, b = binary_arrays(a, b, "betainc")
     a, x = binary_arrays(a, x, "betainc")
     return apply(_betainc_op, (a, b, x))
+
+
+def _betaincinv_fwd(xp, a, b, y):
+    f64 = np.float64
+    return _sp(xp).betaincinv(a.astype(f64), b.astype(f64), y.astype(f64)).astype(y.dtype)
+
+
+def _betaincinv_dshape(a, b, ans, wrt, inv_dx):
+    inside = (ans > 0) & (ans < 1)
+    safe = where(inside, ans, zeros_like(ans) + 0.5)
+    return where(inside, -_betainc_dshape(a, b, safe, wrt) * inv_dx, zeros_like(ans))
+
+
+def _betaincinv_vjp(g, ans, a, b, y):
+    inv_dx = _betainc_inv_dx(a, b, ans)
+    ga = g * _betaincinv_dshape(a, b, ans, 0, inv_dx) if a._tid else None
+    gb = g * _betaincinv_dshape(a, b, ans, 1, inv_dx) if b._tid else None
+    return ga, gb, g * inv_dx
+
+
+def _betaincinv_jvp(ts, ans, a, b, y):
+    inv_dx = _betainc_inv_dx(a, b, ans)
+    parts = []
+    if ts[0] is not None:
+        parts.append(ts[0] * _betaincinv_dshape(a, b, ans, 0, inv_dx))
+    if ts[1] is not None:
+        parts.append(ts[1] * _betaincinv_dshape(a, b, ans, 1, inv_dx))
+    if ts[2] is not None:
+        parts.append(ts[2] * inv_dx)
+    return _sum_or_none(parts)
+
+
+def _betainc_inv_dx(a, b, x):
+    """``1 / (dI_x(a, b)/dx)`` (the derivative of the inverse in ``y``)."""
+    return exp(lbeta(a, b) - xlogy(a - 1, x) - xlog1py(b - 1, -x))
+
+
+_betaincinv_op = defop("betaincinv", _betaincinv_fwd, vjp=_betaincinv_vjp, jvp=_betaincinv_jvp,
+                       broadcasts=True, dtypes="real", domain="betaincinv")
+
+
+def betaincinv(a, b, y, name=None):
+    """The inverse of the regularized incomplete beta function in ``x``: the ``x`` in [0, 1] with
+    ``I_x(a, b) = y`` (TFP's ``tfp.math.betaincinv``); ``a, b > 0``, ``y`` in [0, 1], broadcasting.
+
+    ``I_.(a, b)`` is the CDF of ``Beta(a, b)``, so this is its quantile function. Differentiable in
+    ``y`` to any order and in ``a`` and ``b`` to first order (implicit function theorem).
+
+    >>> wb.math.betaincinv(2.0, 3.0, 0.5).numpy()   # the median of Beta(2, 3)
+    0.38572755
+    """
+    a, b = binary_arrays(a, b, "betaincinv")
+    a, y = _float_pair(a, y, "betaincinv")
+    return apply(_betaincinv_op, (a, b, y))
 
 
 def lbeta(a, b=None, name=None):
@@ -183,5 +385,5 @@ def softplus_inverse(x, name=None):
 
 del core
 
-__all__ = ["ndtr", "log_ndtr", "ndtri", "erfinv", "igamma", "igammac", "betainc", "lbeta", "log1mexp",
-           "softplus_inverse"]
+__all__ = ["ndtr", "log_ndtr", "ndtri", "erfinv", "igamma", "igammac", "igammainv", "igammacinv", "betainc",
+           "betaincinv", "lbeta", "log1mexp", "softplus_inverse"]

@@ -39,13 +39,25 @@ class Adam(Optimizer):
         t = hyper["t"]
         alpha = hyper["lr"] * xp.sqrt(1 - xp.power(dt(self.beta_2), t)) / (1 - xp.power(dt(self.beta_1), t))
         m, v = slots["m"], slots["v"]
-        m += (g - m) * (1 - self.beta_1)
-        v += (xp.square(g) - v) * (1 - self.beta_2)
+        # in place through one scratch buffer: a temporary the size of a weight matrix per
+        # arithmetic step costs more (allocation, page faults) than the arithmetic itself
+        tmp = self._scratch(w)
+        xp.subtract(g, m, out=tmp)
+        tmp *= 1 - self.beta_1
+        m += tmp                                  # m += (g - m) * (1 - beta_1)
+        xp.square(g, out=tmp)
+        tmp -= v
+        tmp *= 1 - self.beta_2
+        v += tmp                                  # v += (g**2 - v) * (1 - beta_2)
         if self.amsgrad:
             vhat = slots["vhat"]
             xp.maximum(vhat, v, out=vhat)
             v = vhat
-        w -= (m * alpha) / (xp.sqrt(v) + self.epsilon)
+        xp.sqrt(v, out=tmp)
+        tmp += self.epsilon
+        xp.divide(m, tmp, out=tmp)
+        tmp *= alpha
+        w -= tmp                                  # w -= alpha * m / (sqrt(v) + epsilon)
 
     def get_config(self):
         return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2,

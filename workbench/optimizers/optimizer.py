@@ -19,7 +19,7 @@ import warnings
 
 import numpy as np
 
-from .. import backend
+from .. import backend, core
 from ..core import Tensor, Variable, convert_to_tensor, wrap
 
 
@@ -68,6 +68,7 @@ class Optimizer:
         self._deferred: dict = {}       # (var.ref(), slot name) -> array restored before the slot existed
         self._no_decay_ids: set = set()
         self._no_decay_names: tuple = ()
+        self._scratch_buffers: dict = {}  # (shape, dtype, device) -> work array for updates
 
     # -- learning rate and step -----------------------------------------------
     @property
@@ -209,6 +210,7 @@ class Optimizer:
         return not any(s in var.name for s in self._no_decay_names)
 
     # -- applying gradients -------------------------------------------------------
+    @core.effect
     def apply_gradients(self, grads_and_vars, name=None):
         """Apply one update: ``opt.apply_gradients(zip(grads, vars))``.
 
@@ -296,6 +298,15 @@ class Optimizer:
             scale = clip * xp.minimum(1.0 / norm, 1.0 / clip) + (norm - norm)
             return [g * scale.astype(g.dtype) for g in grads]
         return grads
+
+    def _scratch(self, w):
+        """A work array shaped like ``w`` (same dtype and device), reused across variables and
+        steps, so that updates can run in place instead of allocating temporaries."""
+        key = (w.shape, w.dtype, str(backend.device_of(w)))
+        buf = self._scratch_buffers.get(key)
+        if buf is None:
+            buf = self._scratch_buffers[key] = backend.xp_of(w).empty_like(w)
+        return buf
 
     def _update_step(self, xp, w, g, slots, hyper):
         """Update the array ``w`` in place from the gradient ``g``; ``slots`` are writable arrays."""

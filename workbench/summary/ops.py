@@ -18,7 +18,7 @@ import wave
 
 import numpy as np
 
-from .. import backend
+from .. import backend, core
 from ..core import Tensor
 from ._tb import tb
 from .writer import _recording_writer, _resolve_step
@@ -80,6 +80,7 @@ def _string_tensor(items, shape):
 
 
 # -- scalar -------------------------------------------------------------------
+@core.effect
 def scalar(name, data, step=None, description=None):
     """Write a real scalar (stored as float32) under ``name``.
 
@@ -140,6 +141,7 @@ def histogram_buckets(data, buckets=None):
     return np.stack([edges[:-1], edges[1:], counts], axis=1)
 
 
+@core.effect
 def histogram(name, data, step=None, buckets=None, description=None):
     """Write a histogram of ``data``'s elements (any shape) in TF 2's format; see :func:`histogram_buckets`.
 
@@ -188,6 +190,7 @@ def _png(image):
     return buf.getvalue()
 
 
+@core.effect
 def image(name, data, step=None, max_outputs=3, description=None):
     """Write up to ``max_outputs`` images from ``data`` of shape ``[k, h, w, c]``, PNG-encoded.
 
@@ -215,6 +218,7 @@ def image(name, data, step=None, max_outputs=3, description=None):
 
 
 # -- text ---------------------------------------------------------------------
+@core.effect
 def text(name, data, step=None, description=None):
     """Write a string, or an array/nested list of strings, shown as Markdown by TensorBoard.
 
@@ -247,6 +251,7 @@ def _wav(clip, sample_rate):
     return buf.getvalue()
 
 
+@core.effect
 def audio(name, data, sample_rate, step=None, max_outputs=3, encoding=None, description=None):
     """Write up to ``max_outputs`` audio clips from ``data`` ``[k, t, c]`` (or ``[k, t]`` mono), as WAV.
 
@@ -316,6 +321,7 @@ def pr_curve_data(labels, predictions, num_thresholds=DEFAULT_NUM_THRESHOLDS, we
     return np.stack([tp, fp, tn, fn, precision, recall]).astype(np.float32)
 
 
+@core.effect
 def pr_curve(name, labels, predictions, num_thresholds=DEFAULT_NUM_THRESHOLDS, weights=None, step=None,
              description=None):
     """Write a precision-recall curve for binary ``labels`` and ``predictions`` in [0, 1].

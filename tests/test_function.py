@@ -1,0 +1,364 @@
+"""wb.function: traced programs give the eager results, bit for bit."""
+
+import warnings
+
+import numpy as np
+import pytest
+
+import ragged
+import workbench as wb
+from workbench.traced import RetracingWarning, UnreplayableWarning
+
+# a program that silently falls back to eager would hide a tracing gap: fail instead
+pytestmark = pytest.mark.filterwarnings("error::workbench.traced.UnreplayableWarning")
+
+
+def _same(a, b):
+    """Bitwise equality of two nested results."""
+    fa, fb = wb.nest.flatten(a), wb.nest.flatten(b)
+    assert len(fa) == len(fb)
+    for x, y in zip(fa, fb):
+        if x is None or y is None:
+            assert x is None and y is None
+            continue
+        x = x.flat_values if hasattr(x, "flat_values") else x
+        y = y.flat_values if hasattr(y, "flat_values") else y
+        np.testing.assert_array_equal(np.asarray(x), np.asarray(y))
+
+
+def _twins(make):
+    """Two identical worlds (variables, optimizer, model), for an eager and a traced run."""
+    wb.random.set_seed(7)
+    a = make()
+    wb.random.set_seed(7)
+    b = make()
+    return a, b
+
+
+def _batches(n, shape, seed=0):
+    rng = np.random.default_rng(seed)
+    return [rng.standard_normal(shape).astype(np.float32) for _ in range(n)]
+
+
+def test_training_step_with_adam_matches_eager_bitwise():
+    def make():
+        model = wb.nn.Sequential([wb.nn.layers.Dense(16, activation="relu"), wb.nn.layers.Dense(3)])
+        model(wb.zeros([1, 5]))  # built here, from the same seed
+        return model, wb.optimizers.Adam(0.01)
+
+    (m1, o1), (m2, o2) = _twins(make)
+
+    def step(model, opt, x, y):
+        with wb.GradientTape() as tape:
+            logits = model(x)
+            loss = wb.reduce_mean(wb.nn.sparse_softmax_cross_entropy_with_logits(labels=y, logits=logits))
+        grads = tape.gradient(loss, model.trainable_variables)
+        opt.apply_gradients(zip(grads, model.trainable_variables))
+        return loss
+
+    traced = wb.function(step)
+    labels = np.array([0, 1, 2, 1, 0, 2, 2, 1], np.int64)
+    for x in _batches(6, (8, 5)):
+        _same(step(m1, o1, wb.constant(x), wb.constant(labels)),
+              traced(m2, o2, wb.constant(x), wb.constant(labels)))
+        _same(m1.trainable_variables, m2.trainable_variables)
+    assert traced.experimental_get_tracing_count() == 1
+    ops = traced.get_concrete_function(m2, o2, wb.constant(x), wb.constant(labels)).ops
+    assert "gradient" in ops and "matmul" in ops
+
+
+def test_op_by_op_equality_with_eager_w1_chain():
+    rng = np.random.default_rng(1)
+    x = wb.constant(rng.uniform(-0.5, 0.5, 16).astype(np.float32))
+    w = wb.constant(rng.uniform(0.9, 1.1, 16).astype(np.float32))
+
+    def step(x, w):
+        with wb.GradientTape() as tape:
+            tape.watch([x, w])
+            y = x
+            for _ in range(5):
+                y = wb.tanh(y * w + 0.02)
+                y = wb.exp(y) - 1.0
+                y = wb.sin(y) * 1.05 - 0.02
+            loss = wb.reduce_sum(y * w)
+        return loss, tape.gradient(loss, [x, w])
+
+    traced = wb.function(step)
+    for k in range(3):
+        _same(step(x * (1 + k), w), traced(x * (1 + k), w))
+    assert traced.experimental_get_tracing_count() == 1
+
+
+def test_a_first_call_that_builds_layers_runs_eagerly_and_the_next_traces():
+    model = wb.nn.layers.Dense(2)
+    f = wb.function(lambda x: model(x) * 2.0)
+    x = wb.ones([1, 3])
+    first = f(x).numpy()
+    assert len(model.variables) == 2
+    np.testing.assert_array_equal(f(x).numpy(), first)
+    np.testing.assert_array_equal(f(x).numpy(), first)
+    assert f.experimental_get_tracing_count() == 2
+
+
+def test_results_do_not_alias_between_calls():
+    f = wb.function(lambda x: wb.exp(x) * 2.0)
+    a = f(wb.constant([0.0, 1.0]))
+    b = f(wb.constant([2.0, 3.0]))
+    np.testing.assert_allclose(a.numpy(), 2 * np.exp([0.0, 1.0]), rtol=1e-6)
+    np.testing.assert_allclose(b.numpy(), 2 * np.exp([2.0, 3.0]), rtol=1e-6)
+
+
+def test_retraces_per_shape_dtype_and_python_value_and_reports_it():
+    f = wb.function(lambda x, k: x * k)
+    f(wb.ones([2]), 2.0)
+    f(wb.ones([2]), 2.0)
+    assert f.experimental_get_tracing_count() == 1
+    f(wb.ones([3]), 2.0)
+    f(wb.ones([2], dtype=wb.float64), 2.0)
+    f(wb.ones([2]), 3.0)
+    assert f.experimental_get_tracing_count() == 4
+    np.testing.assert_array_equal(f(wb.ones([2]), 3.0).numpy(), [3.0, 3.0])
+    with pytest.warns(RetracingWarning, match="traced 5 times"):
+        f(wb.ones([5]), 2.0)
+
+
+def test_numpy_arguments_are_tensors_in_the_signature():
+    f = wb.function(lambda x: wb.reduce_sum(x * x))
+    assert float(f(np.array([1.0, 2.0], np.float32))) == 5.0
+    assert float(f(np.array([3.0, 4.0], np.float32))) == 25.0
+    assert f.experimental_get_tracing_count() == 1
+
+
+def test_reading_a_value_in_python_runs_eagerly_with_one_warning():
+    def f(x):
+        if float(wb.reduce_sum(x)) > 0:  # data-dependent Python control flow
+            return x * 2.0
+        return x * -1.0
+
+    g = wb.function(f)
+    with pytest.warns(UnreplayableWarning, match="reads a computed tensor's value"):
+        assert g(wb.constant([1.0])).numpy().tolist() == [2.0]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert g(wb.constant([-1.0])).numpy().tolist() == [1.0]  # eager: the other branch
+
+
+def test_where_instead_of_python_if_is_replayed():
+    g = wb.function(lambda x: wb.where(wb.reduce_sum(x) > 0, x * 2.0, x * -1.0))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert g(wb.constant([1.0])).numpy().tolist() == [2.0]
+        assert g(wb.constant([-1.0])).numpy().tolist() == [1.0]
+
+
+def test_random_draws_advance_the_generator_like_eager():
+    def step(x):
+        noise = wb.random.normal([3])
+        return wb.nn.dropout(x, 0.5) + noise
+
+    traced = wb.function(step)
+    x = wb.ones([3])
+    wb.random.set_seed(3)
+    eager = [step(x) for _ in range(4)]
+    wb.random.set_seed(3)
+    replayed = [traced(x) for _ in range(4)]
+    for e, r in zip(eager, replayed):
+        _same(e, r)
+    assert not np.array_equal(replayed[1].numpy(), replayed[2].numpy())
+
+
+def test_explicit_generator_and_reparameterized_sample_gradients():
+    gen1, gen2 = wb.random.Generator.from_seed(5), wb.random.Generator.from_seed(5)
+    loc1, loc2 = wb.Variable([0.5, -0.5]), wb.Variable([0.5, -0.5])
+
+    def step(gen, loc):
+        with wb.GradientTape() as tape:
+            z = loc + gen.normal([2]) * 0.1
+            g = gen.gamma([2], alpha=wb.exp(loc))  # implicit reparameterization
+            loss = wb.reduce_sum(z * z + g)
+        return loss, tape.gradient(loss, loc)
+
+    traced = wb.function(step)
+    for _ in range(3):
+        _same(step(gen1, loc1), traced(gen2, loc2))
+
+
+def test_optimizer_minimize_and_metrics_and_variable_updates():
+    def make():
+        return wb.Variable([1.0, -2.0]), wb.optimizers.SGD(0.1, momentum=0.9), wb.nn.metrics.Mean()
+
+    (v1, o1, m1), (v2, o2, m2) = _twins(make)
+
+    def step(v, opt, metric, x):
+        loss_fn = lambda: wb.reduce_sum((v - x) ** 2)  # noqa: E731
+        opt.minimize(loss_fn, [v])
+        metric.update_state(loss_fn())
+        v.assign_add(wb.ones_like(v) * 0.01)
+        return metric.result()
+
+    traced = wb.function(step)
+    for x in _batches(5, (2,)):
+        _same(step(v1, o1, m1, wb.constant(x)), traced(v2, o2, m2, wb.constant(x)))
+        _same(v1, v2)
+    assert int(o1.iterations) == int(o2.iterations) == 5
+
+
+def test_persistent_tape_and_jacobian_w7():
+    rng = np.random.default_rng(2)
+    w = wb.constant(rng.standard_normal((10, 10)).astype(np.float32) * 0.3)
+
+    def jac(x):
+        with wb.GradientTape(persistent=True) as tape:
+            tape.watch(x)
+            y = wb.tanh(wb.linalg.matvec(w, x))
+            s = wb.reduce_sum(y)
+        return tape.jacobian(y, x), tape.gradient(s, x)
+
+    traced = wb.function(jac)
+    for x in _batches(3, (10,)):
+        _same(jac(wb.constant(x)), traced(wb.constant(x)))
+
+
+def test_nested_tapes_hessian_vector_product():
+    rng = np.random.default_rng(3)
+    a = wb.constant(rng.standard_normal((6, 6)).astype(np.float64))
+
+    def hvp(x, v):
+        with wb.GradientTape() as outer:
+            outer.watch(x)
+            with wb.GradientTape() as inner:
+                inner.watch(x)
+                f = wb.reduce_sum(wb.tanh(wb.linalg.matvec(a, x)) ** 2)
+            g = inner.gradient(f, x)
+            gv = wb.reduce_sum(g * v)
+        return outer.gradient(gv, x)
+
+    traced = wb.function(hvp)
+    for x, v in zip(_batches(3, (6,), 1), _batches(3, (6,), 2)):
+        x, v = wb.constant(x.astype(np.float64)), wb.constant(v.astype(np.float64))
+        _same(hvp(x, v), traced(x, v))
+
+
+def test_custom_gradient_and_recompute_grad():
+    @wb.custom_gradient
+    def log1pexp(x):
+        e = wb.exp(x)
+
+        def grad(dy):
+            return dy * (1 - 1 / (1 + e))
+        return wb.math.log(1 + e), grad
+
+    dense = wb.recompute_grad(lambda x: wb.tanh(x) * 3.0)
+
+    def step(x):
+        with wb.GradientTape() as tape:
+            tape.watch(x)
+            y = wb.reduce_sum(log1pexp(x) + dense(x))
+        return y, tape.gradient(y, x)
+
+    traced = wb.function(step)
+    for x in _batches(3, (4,)):
+        _same(step(wb.constant(x)), traced(wb.constant(x)))
+
+
+def test_ragged_inputs_and_outputs():
+    def step(rt, w):
+        with wb.GradientTape() as tape:
+            tape.watch(w)
+            scaled = rt * w
+            total = wb.reduce_sum(wb.reduce_sum(scaled, axis=1) ** 2)
+        return scaled, tape.gradient(total, w)
+
+    traced = wb.function(step)
+    w = wb.constant(1.5)
+    rt = ragged.constant([[1.0, 2.0], [3.0], []])
+    _same(step(rt, w), traced(rt, w))
+    same_rows = ragged.constant([[4.0, 5.0], [6.0], []])
+    _same(step(same_rows, w), traced(same_rows, w))
+    assert traced.experimental_get_tracing_count() == 1
+    other_rows = ragged.constant([[1.0], [2.0, 3.0], []])  # new partition: traced again
+    _same(step(other_rows, w), traced(other_rows, w))
+    assert traced.experimental_get_tracing_count() == 2
+
+
+def test_inside_an_outer_tape_the_function_is_differentiable():
+    f = wb.function(lambda x: wb.reduce_sum(wb.sin(x) * x))
+    x = wb.constant([0.3, 1.2])
+    f(x)
+    with wb.GradientTape() as tape:
+        tape.watch(x)
+        y = f(x)
+    g = tape.gradient(y, x).numpy()
+    xs = np.array([0.3, 1.2], np.float32)
+    np.testing.assert_allclose(g, np.cos(xs) * xs + np.sin(xs), rtol=1e-6)
+
+
+def test_summaries_inside_a_function_are_written_every_call(tmp_path):
+    from tensorboard.backend.event_processing import event_accumulator
+
+    writer = wb.summary.create_file_writer(str(tmp_path))
+
+    @wb.function
+    def step(x, i):
+        loss = wb.reduce_sum(x * x)
+        wb.summary.scalar("loss", loss, step=i)
+        return loss
+
+    with writer.as_default():
+        for i in range(4):
+            step(wb.constant([float(i)]), wb.constant(i, dtype=wb.int64))
+    writer.flush()
+    acc = event_accumulator.EventAccumulator(str(tmp_path), size_guidance={"tensors": 0})
+    acc.Reload()
+    points = [(e.step, float(np.asarray(wb.summary.ops.to_numpy(e.tensor_proto)
+                                         if False else _tensor_value(e.tensor_proto))))
+              for e in acc.Tensors("loss")]
+    assert points == [(0, 0.0), (1, 1.0), (2, 4.0), (3, 9.0)]
+
+
+def _tensor_value(proto):
+    from tensorboard.util import tensor_util
+    return tensor_util.make_ndarray(proto)
+
+
+def test_methods_and_run_functions_eagerly():
+    class Model(wb.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.w = wb.Variable([2.0])
+            self.calls = 0
+
+        @wb.function
+        def __call__(self, x):
+            self.calls += 1  # a Python side effect: runs when traced only
+            return x * self.w
+
+    m = Model()
+    for _ in range(3):
+        assert m(wb.constant([1.0])).numpy().tolist() == [2.0]
+    assert m.calls == 1
+    wb.config.run_functions_eagerly(True)
+    try:
+        m(wb.constant([1.0]))
+        assert m.calls == 2
+    finally:
+        wb.config.run_functions_eagerly(False)
+
+
+def test_traced_intermediates_are_not_valid_outside():
+    kept = []
+
+    @wb.function
+    def f(x):
+        y = x * 2.0
+        kept.append(y)
+        return y + 1.0
+
+    f(wb.constant([1.0]))
+    with pytest.raises(RuntimeError, match="created inside a wb.function"):
+        kept[0].numpy()
+
+
+def test_checked_bad_arguments():
+    with pytest.raises(TypeError, match="expected a callable"):
+        wb.function(3)

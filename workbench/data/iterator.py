@@ -1,0 +1,352 @@
+"""``iter(dataset)``: an iterator whose position can be saved in a checkpoint (TF's ``tf.data.Iterator``).
+
+Each transformation iterates with a small object that knows its own position
+(how far its source got, the epoch its shuffle draws from, the indices left
+over from a half-used chunk, the elements sitting in a shuffle or prefetch
+buffer) and can report it as a plain tree: JSON values, NumPy arrays and lists
+of elements. Restoring rebuilds the same chain of objects from that tree, so
+the iterator yields exactly the elements it would have yielded next, without
+replaying what came before and without calling ``map`` or ``filter``
+functions again.
+
+In a checkpoint the tree becomes two kinds of arrays: ``state`` (the JSON text,
+as bytes) and one ``pool_<dtype>`` array per dtype that holds every array of
+the tree back to back (a shuffle buffer of ten thousand elements is a handful
+of arrays, not twenty thousand).
+
+>>> it = iter(wb.data.Dataset.range(10).shuffle(10, seed=0).batch(3))
+>>> first = next(it)
+>>> ckpt = wb.Checkpoint(iterator=it)
+>>> path = ckpt.save("/tmp/it/ckpt")
+>>> second = next(it)
+>>> status = ckpt.restore(path)
+>>> bool((next(it).numpy() == second.numpy()).all())
+True
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+
+from .. import backend
+from ..core import Tensor, wrap
+from . import structure as st
+
+__all__ = ["Iterator"]
+
+STATE_VERSION = 1
+
+
+class Elements(list):
+    """Dataset elements inside an iterator state (a buffer's content)."""
+
+
+# -- the shuffle buffer --------------------------------------------------------------
+
+
+class ShuffleBuffer:
+    """TF's shuffle buffer over the items that ``pull()`` returns (raising StopIteration at the end).
+
+    Fill the buffer, then repeatedly emit a random buffered item and put the next input in its
+    place; when the input ends, drain the buffer in random order. While the buffer is full the
+    draws are uniform over a fixed size, so they are taken from the generator 1024 at a time.
+    """
+
+    BLOCK = 1024
+
+    def __init__(self, pull, size, rng):
+        self.pull = pull
+        self.size = size
+        self.rng = rng
+        self.buf = []
+        self.draws = []          # pre-drawn slots, next one last
+        self.filled = False
+        self.exhausted = False
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        if not self.filled:
+            while len(self.buf) < self.size:
+                try:
+                    self.buf.append(self.pull())
+                except StopIteration:
+                    self.exhausted = True
+                    break
+            self.filled = True
+        if not self.exhausted:
+            try:
+                item = self.pull()
+            except StopIteration:
+                self.exhausted = True
+            else:
+                if not self.draws:
+                    self.draws = self.rng.integers(0, len(self.buf), size=self.BLOCK).tolist()[::-1]
+                j = self.draws.pop()
+                out, self.buf[j] = self.buf[j], item
+                return out
+        if not self.buf:
+            raise StopIteration
+        j = int(self.rng.integers(0, len(self.buf)))
+        self.buf[j], self.buf[-1] = self.buf[-1], self.buf[j]
+        return self.buf.pop()
+
+    def state(self, items_as_elements):
+        buf = Elements(self.buf) if items_as_elements else np.asarray(self.buf, np.int64)
+        return {"buf": buf, "draws": np.asarray(self.draws, np.int64), "rng": self.rng.bit_generator.state,
+                "filled": self.filled, "exhausted": self.exhausted}
+
+    @classmethod
+    def restore(cls, pull, size, state):
+        rng = np.random.default_rng()
+        rng.bit_generator.state = state["rng"]
+        sb = cls(pull, size, rng)
+        buf = state["buf"]
+        sb.buf = list(buf) if isinstance(buf, list) else buf.tolist()
+        sb.draws = state["draws"].tolist()
+        sb.filled, sb.exhausted = bool(state["filled"]), bool(state["exhausted"])
+        return sb
+
+
+# -- encoding a state tree as arrays ---------------------------------------------------
+
+
+class _Pool:
+    """Arrays appended back to back, one flat array per dtype; a reference is
+    ``[dtype, offset, shape]``."""
+
+    def __init__(self, arrays=None):
+        self.parts: dict = {}
+        self.sizes: dict = {}
+        self.flat = arrays or {}
+
+    def put(self, arr):
+        arr = np.asarray(arr)  # (ascontiguousarray would make a 0-d array 1-d)
+        if arr.dtype.kind not in "biufc":
+            raise TypeError(f"dtype {arr.dtype} cannot be saved")
+        name = arr.dtype.name
+        offset = self.sizes.get(name, 0)
+        self.parts.setdefault(name, []).append(arr.reshape(-1))
+        self.sizes[name] = offset + arr.size
+        return [name, offset, list(arr.shape)]
+
+    def arrays(self):
+        return {f"pool_{name}": np.concatenate(parts) for name, parts in self.parts.items()}
+
+    def get(self, ref):
+        name, offset, shape = ref
+        flat = self.flat.get(f"pool_{name}")
+        size = int(np.prod(shape, dtype=np.int64))
+        if flat is None or offset + size > flat.size:
+            raise ValueError(f"the iterator state refers to {size} values of dtype {name} that its "
+                             "arrays do not hold")
+        return flat[offset:offset + size].reshape(shape).copy()
+
+
+def _encode(node, pool, where):
+    if isinstance(node, Elements):
+        return {"__elements__": [_encode_element(e, pool, where) for e in node]}
+    if isinstance(node, np.ndarray):
+        return {"__array__": pool.put(node)}
+    if isinstance(node, dict):
+        return {k: _encode(v, pool, where) for k, v in node.items()}
+    if isinstance(node, (list, tuple)):
+        return [_encode(v, pool, where) for v in node]
+    if isinstance(node, (np.integer, np.bool_)):
+        return node.item()
+    return node
+
+
+def _decode(node, pool):
+    if isinstance(node, dict):
+        if "__elements__" in node:
+            return Elements(_decode_element(e, pool) for e in node["__elements__"])
+        if "__array__" in node:
+            return pool.get(node["__array__"])
+        return {k: _decode(v, pool) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_decode(v, pool) for v in node]
+    return node
+
+
+def _encode_element(x, pool, where):
+    if isinstance(x, dict):
+        if type(x) is not dict or not all(isinstance(k, str) for k in x):
+            raise TypeError(f"{where}: elements that are {type(x).__name__}s with non-string keys "
+                            "cannot be saved in a checkpoint")
+        return {"dict": {k: _encode_element(v, pool, where) for k, v in x.items()}}
+    if isinstance(x, tuple):
+        if hasattr(x, "_fields"):
+            raise TypeError(f"{where}: namedtuple elements ({type(x).__name__}) cannot be saved in a "
+                            "checkpoint (only arrays and JSON are stored); use a tuple or a dict")
+        return {"tuple": [_encode_element(v, pool, where) for v in x]}
+    if st.is_ragged(x):
+        return {"ragged": pool.put(x.flat_values.numpy()),
+                "splits": [pool.put(backend.to_numpy(s._data if isinstance(s, Tensor) else s))
+                           for s in x.nested_row_splits]}
+    if isinstance(x, Tensor):
+        key = "row" if isinstance(x, st.RaggedRow) else "tensor"
+        try:
+            return {key: pool.put(x.numpy())}
+        except TypeError:
+            raise TypeError(f"{where}: an element of dtype {x.dtype} cannot be saved in a "
+                            "checkpoint") from None
+    raise TypeError(f"{where}: an element leaf of type {type(x).__name__} cannot be saved in a checkpoint")
+
+
+def _on_device(arr):
+    xp = backend.get_xp()
+    return arr if xp is np else xp.asarray(arr)
+
+
+def _decode_element(node, pool):
+    if "dict" in node:
+        return {k: _decode_element(v, pool) for k, v in node["dict"].items()}
+    if "tuple" in node:
+        return tuple(_decode_element(v, pool) for v in node["tuple"])
+    if "ragged" in node:
+        from ragged import RaggedTensor
+        return RaggedTensor.from_nested_row_splits(
+            wrap(_on_device(pool.get(node["ragged"]))),
+            [wrap(_on_device(pool.get(s))) for s in node["splits"]], validate=False)
+    if "row" in node:
+        return st.ragged_row(_on_device(pool.get(node["row"])))
+    return wrap(_on_device(pool.get(node["tensor"])))
+
+
+def encode_state(tree, where="iterator") -> dict:
+    """``{name: array}`` holding a state tree: ``state`` (JSON bytes) and the pooled arrays."""
+    pool = _Pool()
+    body = {"version": STATE_VERSION, "tree": _encode(tree, pool, where)}
+    text = json.dumps(body, sort_keys=True).encode("utf-8")
+    return {"state": np.frombuffer(text, np.uint8).copy(), **pool.arrays()}
+
+
+def decode_state(arrays) -> dict:
+    """The state tree held by :func:`encode_state`'s arrays."""
+    if "state" not in arrays:
+        raise ValueError("the checkpoint holds no iterator state")
+    try:
+        body = json.loads(np.asarray(arrays["state"], np.uint8).tobytes().decode("utf-8"))
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ValueError(f"the iterator state is not readable: {exc}") from None
+    if not isinstance(body, dict) or body.get("version") != STATE_VERSION:
+        raise ValueError(f"unknown iterator state version {body.get('version') if isinstance(body, dict) else '?'}")
+    return _decode(body["tree"], _Pool(dict(arrays)))
+
+
+def expect_kind(state, node):
+    """Check that a saved state belongs to a transformation of ``node``'s kind."""
+    want = type(node).__name__.lstrip("_")
+    got = state.get("kind") if isinstance(state, dict) else None
+    if got != want:
+        raise ValueError(f"the iterator state does not match the dataset: a {want} transformation "
+                         f"was expected where the checkpoint has {got or 'nothing'} (the pipeline must "
+                         "be built the same way it was when the checkpoint was saved)")
+    return state
+
+
+def close_tree(it, join_s=5.0):
+    """Stop the background threads (prefetch, parallel map) of an iterator and of everything
+    upstream of it, and wait for prefetch threads to finish the element they are making."""
+    from .prefetch import ParallelMapIterator, PrefetchIterator
+    seen = set()
+
+    def visit(obj):
+        if id(obj) in seen:
+            return
+        seen.add(id(obj))
+        if isinstance(obj, (list, tuple)):
+            for o in obj:
+                visit(o)
+            return
+        if isinstance(obj, PrefetchIterator):
+            obj.close()
+            if obj.thread is not None:
+                obj.thread.join(join_s)
+        elif isinstance(obj, ParallelMapIterator):
+            obj.close()
+        elif not hasattr(obj, "state") and not hasattr(obj, "pull"):
+            return
+        for value in vars(obj).values():
+            if hasattr(value, "state") or isinstance(value, (list, tuple, PrefetchIterator,
+                                                             ParallelMapIterator)) or hasattr(value, "pull"):
+                visit(value)
+    visit(it)
+
+
+# -- the public iterator -----------------------------------------------------------------
+
+
+class Iterator:
+    """An iterator over a dataset, whose position a ``wb.Checkpoint`` saves and restores.
+
+    >>> it = iter(ds)
+    >>> ckpt = wb.Checkpoint(model=model, iterator=it)
+
+    After ``ckpt.restore(path)`` the iterator yields exactly the elements it would have
+    yielded next when the checkpoint was saved: shuffle buffers, seeds, epochs, the
+    position in a ``repeat`` and elements waiting in a ``prefetch`` buffer are part of
+    the state. The dataset must be built the same way as when the checkpoint was saved.
+    """
+
+    def __init__(self, dataset, state=None):
+        self._dataset = dataset
+        self._it = dataset._iter(state)
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        return next(self._it)
+
+    def get_next(self):
+        """The next element (raises StopIteration at the end, as ``next(it)`` does)."""
+        return next(self._it)
+
+    def _state(self) -> dict:
+        """The position as a state tree (see the module docstring)."""
+        return {"dataset": self._it.state()}
+
+    # -- the checkpoint protocol (arrays in, arrays out) ------------------------------
+    def _checkpoint_arrays(self) -> dict:
+        return encode_state(self._state())
+
+    def _prepare_restore(self, arrays):
+        """Check ``arrays`` and build the restored iterator; returns ``install()`` (with a
+        ``cancel()`` attribute that keeps the current position instead), so a checkpoint
+        assigns nothing until everything has been checked.
+
+        The background threads of the current position are stopped first (they draw shuffle
+        epochs from the dataset, which the restored position sets); the current position is
+        saved before that and rebuilt when the restore fails or is cancelled."""
+        from .dataset import begin_restore
+        tree = decode_state(arrays)
+        current = self._state()
+        close_tree(self._it)
+        try:
+            begin_restore()
+            fresh = self._dataset._iter(tree["dataset"])
+        except BaseException:
+            self._rebuild(current)
+            raise
+
+        def install():
+            self._it = fresh
+
+        def cancel():
+            close_tree(fresh)
+            self._rebuild(current)
+        install.cancel = cancel
+        return install
+
+    def _rebuild(self, state):
+        from .dataset import begin_restore
+        begin_restore()
+        self._it = self._dataset._iter(state["dataset"])
+
+    def __repr__(self):
+        return f"<wb.data.Iterator over {self._dataset!r}>"

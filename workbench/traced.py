@@ -1,0 +1,737 @@
+"""``wb.function``: trace a Python function once per input signature and replay it.
+
+The first call with a new signature (argument shapes, dtypes and devices, Python
+values, variables by identity) runs the function eagerly while a tracer watches:
+every op, random draw, stateful call (variable assignment, optimizer step,
+summary write) and first-order reverse walk of a ``GradientTape`` becomes one
+step of a program. Later calls with the same signature replay the program: each
+op's forward runs straight on the arrays, with no conversion, dispatch, dtype
+checks or tape bookkeeping; the reverse walk runs over the records the trace
+kept; stateful calls run again; ops on constants were computed once, at trace
+time. Results are the eager results, bit for bit (the same forward functions run
+on the same arrays in the same order).
+
+What cannot be replayed is run eagerly instead, with one warning that names the
+line: a Python read of a computed value (``float(loss)``, ``if x > 0:``,
+``x.numpy()``), which makes the program depend on data. As in TF, Python side
+effects in the function (printing, appending to a list) happen only while
+tracing, and tensors created inside the function are valid only when returned.
+
+>>> w = wb.Variable([[1.0], [2.0]])
+>>> @wb.function
+... def step(x):
+...     with wb.GradientTape() as tape:
+...         loss = wb.reduce_sum(wb.matmul(x, w) ** 2)
+...     w.assign_sub(0.01 * tape.gradient(loss, w))
+...     return loss
+>>> float(step(wb.ones([3, 2])))
+27.0
+"""
+
+from __future__ import annotations
+
+import collections.abc
+import functools
+import threading
+import warnings
+
+import numpy as np
+
+from . import backend, core, nest
+from .core import Tensor, Variable
+
+__all__ = ["function", "Function", "run_functions_eagerly", "functions_run_eagerly",
+           "RetracingWarning"]
+
+_EAGER = {"on": False}
+RETRACE_WARNING_AT = 5  # traces of one function before retracing is reported (as TF does)
+
+
+def run_functions_eagerly(run_eagerly: bool):
+    """Run every ``wb.function`` as plain Python (for debugging: prints and breakpoints
+    run on every call). TF's ``tf.config.run_functions_eagerly``."""
+    _EAGER["on"] = bool(run_eagerly)
+
+
+def functions_run_eagerly() -> bool:
+    return _EAGER["on"]
+
+
+class RetracingWarning(UserWarning):
+    """A ``wb.function`` traced again for a new signature many times."""
+
+
+class UnreplayableWarning(UserWarning):
+    """A ``wb.function`` whose trace depends on data runs eagerly for that signature."""
+
+
+def function(func=None, input_signature=None, autograph=True, jit_compile=None,
+             reduce_retracing=False, experimental_relax_shapes=None, name=None):
+    """Trace ``func`` once per input signature and replay it (TF 2's ``tf.function``).
+
+    Use as ``@wb.function`` or ``wb.function(f)``. ``input_signature``,
+    ``reduce_retracing`` and ``jit_compile`` are accepted for TF compatibility;
+    traces are always specialized to concrete shapes (a new shape traces again,
+    which ``experimental_get_tracing_count`` counts and a warning reports after
+    several traces).
+    """
+    if func is None:
+        return lambda f: Function(f, name=name)
+    return Function(func, name=name)
+
+
+class Function:
+    """A traced function: ``__call__`` replays the trace for the arguments' signature."""
+
+    def __init__(self, python_function, name=None):
+        if not callable(python_function):
+            raise TypeError(f"wb.function: expected a callable, got {type(python_function).__name__}")
+        functools.update_wrapper(self, python_function)
+        self._fn = python_function
+        self._name = name or getattr(python_function, "__name__", "function")
+        self._programs: dict = {}
+        self._traces = 0
+        self._warned_retrace = False
+
+    @property
+    def python_function(self):
+        return self._fn
+
+    def experimental_get_tracing_count(self) -> int:
+        """How many times the function has been traced."""
+        return self._traces
+
+    def __get__(self, obj, objtype=None):
+        # a decorated method: bind the instance as the first argument (part of the signature)
+        if obj is None:
+            return self
+        return functools.partial(self.__call__, obj)
+
+    def __call__(self, *args, **kwargs):
+        st = core._state
+        if _EAGER["on"] or st.tracer is not None or st.tapes or st.accumulators or st.observers:
+            # inside another trace, or watched by a tape: run the Python code, so that the
+            # enclosing trace or tape sees every op
+            return self._fn(*args, **kwargs)
+        flat = nest.flatten((args, kwargs))
+        key = _signature(args, kwargs, flat)
+        program = self._programs.get(key)
+        if program is None:
+            return self._trace(key, args, kwargs, flat)
+        if program.eager:
+            return self._fn(*args, **kwargs)
+        return program.run(flat)
+
+    def get_concrete_function(self, *args, **kwargs) -> "Program":
+        """The program for these arguments' signature (traced now if it was not)."""
+        flat = nest.flatten((args, kwargs))
+        key = _signature(args, kwargs, flat)
+        if key not in self._programs:
+            self._trace(key, args, kwargs, flat)
+        return self._programs[key]
+
+    # -- tracing -------------------------------------------------------------------
+    def _trace(self, key, args, kwargs, flat):
+        inputs, traced_flat = [], []
+        for leaf in flat:
+            stand_in = _stand_in(leaf)
+            if stand_in is not None:
+                inputs.append(stand_in[1])
+                traced_flat.append(stand_in[0])
+            else:
+                inputs.append(None)
+                traced_flat.append(leaf)
+        targs, tkwargs = nest.pack_sequence_as((args, kwargs), traced_flat)
+        tracer = _Tracer([t for t in inputs if t is not None])
+        prev = core.set_tracer(tracer)
+        try:
+            result = self._fn(*targs, **tkwargs)
+        finally:
+            core.set_tracer(prev)
+        self._traces += 1
+        if self._traces >= RETRACE_WARNING_AT and not self._warned_retrace:
+            self._warned_retrace = True
+            warnings.warn(f"wb.function '{self._name}' has been traced {self._traces} times (the last "
+                          f"for the signature {_describe(key)}); each new shape, dtype or Python value "
+                          "traces again. Pass tensors rather than Python numbers, and keep shapes "
+                          "fixed (pad or bucket variable-length batches).", RetracingWarning,
+                          stacklevel=3)
+        for t in _tensor_leaves(result):
+            tracer._resolve(t, "the function's result")
+        if tracer.created_variables:
+            return result  # not kept: the next call traces again, with the variables built
+        program = Program(self._name, key, tracer, inputs, result)
+        self._programs[key] = program
+        if program.eager:
+            warnings.warn(f"wb.function '{self._name}' runs eagerly for the signature {_describe(key)}: "
+                          f"{program.why}", UnreplayableWarning, stacklevel=3)
+            return result
+        out = program.outputs()
+        program.release()
+        return out
+
+
+def _stand_in(leaf):
+    """(the value the traced function sees, the input tensor a replay binds) for a tensor
+    argument; None for anything else (variables are used as they are)."""
+    if isinstance(leaf, Variable):
+        return None
+    if isinstance(leaf, Tensor):
+        t = core.wrap(leaf._data)
+        return t, t
+    if isinstance(leaf, np.ndarray) or backend.is_array(leaf):
+        t = core.wrap(core.to_array(leaf))
+        return t, t
+    if hasattr(leaf, "flat_values") and hasattr(leaf, "with_flat_values"):  # RaggedTensor
+        t = core.wrap(leaf.flat_values._data)
+        return leaf.with_flat_values(t), t
+    return None
+
+
+def _signature(args, kwargs, flat):
+    """A hashable key: the structure, then per leaf its shape/dtype/device (tensors), its
+    identity (variables, other objects) or its value (Python numbers, strings)."""
+    parts = [_structure(args), _structure(kwargs)]
+    for leaf in flat:
+        if isinstance(leaf, Variable):
+            parts.append(("V", id(leaf)))
+        elif isinstance(leaf, Tensor):
+            d = leaf._data
+            parts.append(("T", d.shape, d.dtype.str, _device(d)))
+        elif isinstance(leaf, np.ndarray) or backend.is_array(leaf):
+            parts.append(("A", leaf.shape, leaf.dtype.str, _device(leaf)))
+        elif hasattr(leaf, "flat_values") and hasattr(leaf, "partitions"):
+            d = leaf.flat_values._data
+            splits = tuple(backend.to_numpy(p.row_splits()).tobytes() for p in leaf.partitions)
+            parts.append(("R", d.shape, d.dtype.str, _device(d), splits))
+        elif leaf is None or isinstance(leaf, (bool, int, float, complex, str, bytes)):
+            parts.append(("P", type(leaf).__name__, leaf))
+        else:
+            try:
+                hash(leaf)
+                parts.append(("O", type(leaf).__name__, id(leaf)))
+            except TypeError:
+                parts.append(("O", type(leaf).__name__, id(leaf)))
+    return tuple(parts)
+
+
+def _structure(s):
+    if isinstance(s, dict):
+        return ("dict", tuple((k, _structure(s[k])) for k in sorted(s)))
+    if isinstance(s, (list, tuple)):
+        return (type(s).__name__, tuple(_structure(v) for v in s))
+    return "."
+
+
+def _device(arr):
+    return "cpu" if isinstance(arr, np.ndarray) else str(backend.device_of(arr))
+
+
+def _describe(key):
+    shown = []
+    for part in key[2:]:
+        if part[0] in "TA":
+            shown.append(f"tensor{list(part[1])}:{np.dtype(part[2]).name}")
+        elif part[0] == "R":
+            shown.append(f"ragged(values{list(part[1])}:{np.dtype(part[2]).name})")
+        elif part[0] == "V":
+            shown.append("variable")
+        elif part[0] == "P":
+            shown.append(repr(part[2]))
+        else:
+            shown.append(part[1])
+    return "(" + ", ".join(shown) + ")"
+
+
+# ---------------------------------------------------------------------------
+# The tracer: turns what runs into steps
+
+
+class _Released:
+    """The value of a traced intermediate after a replay: using it is a mistake."""
+
+    def __array__(self, *args, **kwargs):
+        self.__getattr__("value")
+
+    def __getattr__(self, name):
+        if name.startswith("__"):
+            raise AttributeError(name)
+        raise RuntimeError("this tensor was created inside a wb.function and is not valid outside "
+                           "it; return it from the function to use its value")
+
+
+_RELEASED = _Released()
+
+
+def _tensor_leaves(value):
+    """The tensors in a nested result (a RaggedTensor contributes its flat values)."""
+    out = []
+    for leaf in nest.flatten(value):
+        if isinstance(leaf, Tensor):
+            out.append(leaf)
+        elif hasattr(leaf, "_watch_components"):
+            out.extend(leaf._watch_components())
+    return out
+
+
+class _Tracer:
+    """Watches one eager run and records it as steps (closures over the traced tensors,
+    whose ``_data`` a replay rebinds)."""
+
+    def __init__(self, inputs):
+        self.steps: list = []
+        self.names: list = []        # what each step is, for ``Program.ops``
+        self.dynamic: set = set()    # ids of tensors whose value changes between calls
+        self.arrays: dict = {}       # id(array) -> the dynamic tensor (or variable) holding it
+        self.keep: list = []         # keeps traced objects alive (ids stay unique)
+        self.produced: list = []     # tensors a replay writes (released after it)
+        self.pinned: set = set()     # ids of tensors handed to stateful calls (never released)
+        self.why = None              # why the trace cannot be replayed, if it cannot
+        self.created_variables = False
+        self.internal: dict = {}     # tensors library code wrapped around arrays during the trace
+        self.captures: dict = {}     # id(tape) -> {tid: variable} whose buffers its records hold
+        self.held: list = []         # variables held by persistent tapes until a replay ends
+        for t in inputs:
+            self._mark(t)
+
+    # -- bookkeeping ---------------------------------------------------------------
+    def _mark(self, t):
+        self.dynamic.add(id(t))
+        self.arrays[id(t._data)] = t
+        self.keep.append(t)
+
+    def _produced(self, t):
+        self._mark(t)
+        self.produced.append(t)
+
+    def on_wrap(self, t):
+        self.internal[id(t)] = t
+
+    def _resolve(self, t, what="an op") -> bool:
+        """Whether ``t`` changes between calls; a new wrapper of a dynamic array (a tape's
+        snapshot, custom_gradient's outputs) gets a step that binds it."""
+        if id(t) in self.dynamic:
+            return True
+        if isinstance(t, Variable):
+            self.dynamic.add(id(t))
+            self.keep.append(t)
+            self.arrays[id(t._data)] = t
+            return True
+        src = self.arrays.get(id(t._data))
+        if src is not None:
+            self._alias(t, src)
+            return True
+        if id(t) in self.internal:
+            # library code computed this array outside any op: it may depend on the inputs
+            self._unreplayable(f"a value computed outside the op graph reaches {what} "
+                               f"(at {core.user_frame()})")
+        return False  # a constant: computed at trace time, used as it is
+
+    def _alias(self, t, src):
+        def bind(t=t, src=src):
+            t._data = src._data
+        self.steps.append(bind)
+        self.names.append("bind")
+        self._produced(t)
+
+    def _suspended(self, fn, *args, **kwargs):
+        core._state.tracer = None
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            core._state.tracer = self
+
+    def _unreplayable(self, why):
+        if self.why is None:
+            self.why = why
+
+    # -- what the core reports ---------------------------------------------------------
+    def on_op(self, op, args, params, res):
+        dyn = False
+        for a in args:
+            if self._resolve(a, f"op '{op.name}'"):
+                dyn = True
+        outs = res if type(res) is tuple else (res,)
+        if op.fwd is None:  # custom_gradient: its outputs are new wrappers of computed arrays
+            for o in outs:
+                self._resolve(o)
+            return
+        if not dyn:
+            return  # constant folding: inputs never change, so neither does the result
+        for value in params.values():
+            if (isinstance(value, Tensor) or backend.is_array(value)) and (
+                    id(value) in self.dynamic or id(getattr(value, "_data", value)) in self.arrays):
+                self._unreplayable(f"op '{op.name}' takes a computed value as a parameter "
+                                   f"(at {core.user_frame()})")
+        self._snapshots(res)
+        self.steps.append(_op_step(op, args, params, res))
+        self.names.append(op.name)
+        for o in outs:
+            self._produced(o)
+
+    def _snapshots(self, res):
+        """A tape's record of an op on a variable holds a snapshot of its buffer: bind it to
+        the variable's buffer at the same point of a replay, and hold the buffer as the tape
+        does (copy on write) until the tape's reverse walk."""
+        for tape in core.tapes():
+            if not (tape._recording and tape._records):
+                continue
+            rec = tape._records[-1]
+            if rec is None or rec[3] is not res:
+                continue
+            for a in rec[1]:
+                if id(a) in self.dynamic or isinstance(a, Variable) or not a._tid:
+                    continue
+                var = self.arrays.get(id(a._data))
+                if isinstance(var, Variable):
+                    self._capture(a, var, tape)
+
+    def _capture(self, snap, var, tape):
+        held = self.captures.setdefault(id(tape), {})
+        if var._tid not in held:
+            held[var._tid] = var
+
+            def hold(var=var):
+                var._captures += 1
+            self.steps.append(hold)
+            self.names.append("capture")
+
+        def bind(t=snap, var=var):
+            t._data = var._data
+        self.steps.append(bind)
+        self.names.append("bind")
+        self._produced(snap)
+
+    def on_read(self, t):
+        if id(t) in self.dynamic or isinstance(t, Variable) or id(t._data) in self.arrays:
+            self._unreplayable(f"the function reads a computed tensor's value in Python at "
+                               f"{core.user_frame()} (e.g. float(x), bool(x), x.numpy() or `if x:`), "
+                               "so what it does depends on the data; use wb.where/wb.cond on tensors, "
+                               "or read values outside the function")
+
+    def on_variable(self, var):
+        # variables are created on the first call (a layer's lazy build): that call runs
+        # eagerly, and the next one traces the function with the variables in place
+        self.created_variables = True
+
+    def on_draw(self, source, fn, inputs, out):
+        for t in inputs:
+            self._resolve(t)
+
+        def draw(out=out, source=source, fn=fn, inputs=tuple(inputs)):
+            out._data = fn(source(), *[t._data for t in inputs])
+        self.steps.append(draw)
+        self.names.append("random")
+        self._produced(out)
+
+    def effect(self, fn, args, kwargs):
+        # iterators (zip(grads, vars)) would be spent by the first run: keep their items
+        args = tuple(list(a) if isinstance(a, collections.abc.Iterator) else a for a in args)
+        kwargs = {k: list(v) if isinstance(v, collections.abc.Iterator) else v for k, v in kwargs.items()}
+        for t in _tensor_leaves((args, kwargs)):
+            self._resolve(t, getattr(fn, "__qualname__", "a stateful call"))
+            self.pinned.add(id(t))
+        result = self._suspended(fn, *args, **kwargs)
+        outs = [t for t in _tensor_leaves(result) if not isinstance(t, Variable)]
+
+        def call(fn=fn, args=args, kwargs=kwargs, outs=outs):
+            new = fn(*args, **kwargs)
+            if outs:
+                for o, n in zip(outs, [t for t in _tensor_leaves(new) if not isinstance(t, Variable)]):
+                    o._data = n._data
+        self.steps.append(call)
+        self.names.append(getattr(fn, "__qualname__", "call"))
+        for o in outs:
+            self._produced(o)
+        return result
+
+    def backward(self, tape, method, args, kwargs):
+        """A first-order ``gradient``/``jacobian``: run it, and record a step that runs it
+        again over a copy of the tape's records (which hold the traced tensors)."""
+        records = list(tape._records)
+        ids = set(tape._ids)
+        persistent = tape._persistent
+        captured = self.captures.get(id(tape), {})
+        for rec in records:
+            if rec is not None:
+                for t in rec[1]:
+                    self._resolve(t)
+        for t in _tensor_leaves((args, kwargs)):
+            self._resolve(t)
+        from gradients.tape import GradientTape
+
+        result = self._suspended(method, tape, *args, **kwargs)
+        outs = _tensor_leaves(result)
+        release = [] if persistent else list(captured.values())
+        if not persistent:
+            self.captures.pop(id(tape), None)
+        if method.__name__ == "_gradient":
+            compiled = self._suspended(_compile_gradient, records, ids, args, kwargs, result)
+            if compiled is not None:
+                self.steps.append(functools.partial(compiled, outs=outs, release=release))
+                self.names.append("gradient")
+                for o in outs:
+                    self._produced(o)
+                return result
+
+        def walk(records=records, ids=ids, method=method, args=args, kwargs=kwargs, outs=outs,
+                 release=release):
+            replay = GradientTape(persistent=False, watch_accessed_variables=False)
+            replay._ids = ids
+            replay._records = list(records)
+            try:
+                new = method(replay, *args, **kwargs)
+            finally:
+                for var in release:
+                    var._captures -= 1
+            for o, n in zip(outs, _tensor_leaves(new)):
+                o._data = n._data
+        self.steps.append(walk)
+        self.names.append(f"{method.__name__.lstrip('_')}")
+        for o in outs:
+            self._produced(o)
+        return result
+
+
+def _op_step(op, args, params, res):
+    """The forward of one op on the traced tensors' current arrays."""
+    fwd = op.fwd
+    data = [a._data for a in args]
+    xp = np if backend._cupy is None else backend.xp_for(*data)
+    variables = [a for a in args if isinstance(a, Variable)]
+    if op.nout != 1:
+        def step():
+            for r, o in zip(res, fwd(xp, *[a._data for a in args], **params)):
+                r._data = o
+        return step
+    if variables:  # a read of a variable is a copy (identity), never its live buffer
+        def step():
+            out = fwd(xp, *[a._data for a in args], **params)
+            if any(out is v._data for v in variables):
+                out = out.copy()
+            res._data = out
+        return step
+    if not params:
+        if len(args) == 1:
+            (a,) = args
+
+            def step():
+                res._data = fwd(xp, a._data)
+            return step
+        if len(args) == 2:
+            a, b = args
+
+            def step():
+                res._data = fwd(xp, a._data, b._data)
+            return step
+
+    def step():
+        res._data = fwd(xp, *[a._data for a in args], **params)
+    return step
+
+
+# ---------------------------------------------------------------------------
+# The program
+
+
+class Program:
+    """One trace of a ``wb.function``: its steps, inputs and outputs."""
+
+    def __init__(self, name, key, tracer, inputs, result):
+        self.name = name
+        self.key = key
+        self.why = tracer.why
+        self.eager = tracer.why is not None
+        self._steps = tracer.steps
+        self.ops = tuple(tracer.names)
+        self._inputs = inputs  # per flattened argument: the input tensor it binds, or None
+        self._result = result
+        self._lock = threading.Lock()
+        outputs = {id(t) for t in _tensor_leaves(result)}
+        self._dynamic = tracer.dynamic
+        self._release = [t for t in tracer.produced + [t for t in inputs if t is not None]
+                         if id(t) not in outputs and id(t) not in tracer.pinned]
+        # variables still held when the function returns (persistent tapes): let go after a run
+        self._held = [v for held in tracer.captures.values() for v in held.values()]
+        self._tracer = tracer if not self.eager else None
+
+    def __repr__(self):
+        return f"<wb.function program '{self.name}' {_describe(self.key)}: {len(self._steps)} steps>"
+
+    def __call__(self, *args, **kwargs):
+        flat = nest.flatten((args, kwargs))
+        if _signature(args, kwargs, flat) != self.key:
+            raise ValueError(f"{self!r}: called with the signature {_describe(_signature(args, kwargs, flat))}")
+        return self.run(flat)
+
+    def run(self, flat):
+        with self._lock:
+            for leaf, t in zip(flat, self._inputs):
+                if t is not None:
+                    t._data = _array_of(leaf)
+            try:
+                for step in self._steps:
+                    step()
+                return self.outputs()
+            finally:
+                for var in self._held:
+                    var._captures -= 1
+                self.release()
+
+    def outputs(self):
+        """The result with new tensors for the values the program computes."""
+        dynamic = self._dynamic
+
+        def fresh(leaf):
+            if isinstance(leaf, Tensor) and not isinstance(leaf, Variable) and id(leaf) in dynamic:
+                return core.wrap(leaf._data)
+            if hasattr(leaf, "flat_values") and hasattr(leaf, "with_flat_values"):
+                values = leaf.flat_values
+                if id(values) in dynamic:
+                    return leaf.with_flat_values(core.wrap(values._data))
+            return leaf
+        return nest.map_structure(fresh, self._result)
+
+    def release(self):
+        """Drop the intermediates (memory is not held between calls)."""
+        for t in self._release:
+            t._data = _RELEASED
+
+
+def _array_of(leaf):
+    if isinstance(leaf, Tensor):
+        return leaf._data
+    if hasattr(leaf, "flat_values"):
+        return leaf.flat_values._data
+    return core.to_array(leaf)
+
+
+# ---------------------------------------------------------------------------
+# A compiled reverse walk: the tape's first-order walk, planned once
+
+
+def _compile_gradient(records, ids, args, kwargs, result):
+    """``tape.gradient`` as a fixed plan over the traced records: which records receive a
+    cotangent, where each input's gradient goes (a slot per tensor) and which need summing
+    back over broadcast dimensions are known once shapes are; a replay runs the rules and
+    the sums, without the tape's bookkeeping. Returns None when the call is one the plan
+    does not cover (composite sources, output gradients, zeros for unconnected sources), or
+    when the planned walk does not reproduce the tape's result exactly."""
+    from gradients.tape import _new_buffer, _sum_to
+
+    target, sources, output_gradients, mode = args
+    if kwargs or output_gradients is not None or str(getattr(mode, "value", mode)).lower() != "none":
+        return None
+    targets = nest.flatten(target)
+    flat_sources = nest.flatten(sources)
+    if not all(type(t) in (Tensor, Variable) for t in targets + flat_sources):
+        return None
+    slots: dict = {}
+
+    def slot(tid):
+        s = slots.get(tid)
+        if s is None:
+            s = slots[tid] = len(slots)
+        return s
+
+    keep = {t._tid for t in flat_sources}
+    seeds = [(slot(t._tid), t) for t in targets if t._tid and t._tid in ids]
+    live = {t._tid for t in targets if t._tid and t._tid in ids}
+    plan = []
+    for rec in reversed(records):
+        if rec is None:
+            continue
+        op, rargs, params, res = rec
+        multi = type(res) is tuple
+        outs = res if multi else (res,)
+        if not any(r._tid in live for r in outs):
+            continue
+        gslots = tuple(slot(r._tid) if r._tid in live else None for r in outs)
+        take = tuple(slot(r._tid) for r in outs if r._tid in live and r._tid not in keep)
+        into = []
+        for k, a in enumerate(rargs):
+            tid = a._tid
+            if tid and tid in ids:
+                into.append((k, slot(tid), a._data.shape if op.broadcasts else None))
+                live.add(tid)
+        plan.append((op.vjp_raw, op.vjp, multi, gslots, take, tuple(into), rargs, params, res))
+    out_slots = [slots.get(s._tid) if s._tid else None for s in flat_sources]
+    n = len(slots)
+    wrap = core.wrap
+
+    def walk():
+        grads = [None] * n
+        owned = set()
+        for s, t in seeds:
+            one = t.xp.ones(t._data.shape, t._data.dtype)
+            grads[s] = one if grads[s] is None else grads[s] + one
+        for raw, vjp, multi, gslots, take, into, rargs, params, res in plan:
+            if multi:
+                g = tuple(None if s is None else grads[s] for s in gslots)
+                if all(x is None for x in g):
+                    continue
+                ans = tuple(r._data for r in res)
+            else:
+                g = grads[gslots[0]]
+                if g is None:
+                    continue
+                ans = res._data
+            for s in take:
+                owned.discard(id(grads[s]))
+                grads[s] = None
+            if raw is not None:
+                in_grads = raw(g, ans, *rargs, **params)
+            else:
+                gt = tuple(None if x is None else wrap(x) for x in g) if multi else wrap(g)
+                in_grads = [None if x is None else x._data for x in vjp(gt, res, *rargs, **params)]
+            for k, s, shape in into:
+                ga = in_grads[k]
+                if ga is None:
+                    continue
+                fresh = raw is not None and ga is not g and _new_buffer(ga)
+                if shape is not None and ga.shape != shape:
+                    ga = _sum_to(ga, shape, 0)
+                    fresh = _new_buffer(ga)
+                prev = grads[s]
+                if prev is None:
+                    grads[s] = ga
+                    if fresh:
+                        if id(ga) in owned:
+                            owned.discard(id(ga))
+                        else:
+                            owned.add(id(ga))
+                elif id(prev) in owned:
+                    prev += ga
+                else:
+                    total = prev + ga
+                    grads[s] = total
+                    if _new_buffer(total):
+                        owned.add(id(total))
+        return [None if s is None else grads[s] for s in out_slots]
+
+    expected = nest.flatten(result)
+    try:
+        got = walk()
+    except Exception:  # noqa: BLE001 - any surprise: keep the tape's own walk
+        return None
+    if len(got) != len(expected):
+        return None
+    for g, e in zip(got, expected):
+        if (g is None) != (e is None):
+            return None
+        if g is not None and not (g.shape == e._data.shape and g.dtype == e._data.dtype
+                                  and bool((g == e._data).all())):
+            return None
+
+    def step(outs, release):
+        try:
+            got = walk()
+        finally:
+            for var in release:
+                var._captures -= 1
+        i = 0
+        for g, e in zip(got, expected):
+            if e is not None:
+                outs[i]._data = g
+                i += 1
+    return step
