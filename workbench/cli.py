@@ -499,7 +499,7 @@ def _finish_trial(trial, total, stopped=False):
     trial.log.close()
     with open(trial.log_path, encoding="utf-8", errors="replace") as f:
         output = f.read()
-    found = re.findall(r"workbench: run \S+ \(([0-9a-f]{32})\)", output)
+    found = re.findall(r"workbench: run \S+ \(((?:offline-)?[0-9a-f]{32})\)", output)
     trial.run_id = found[-1] if found else None
     if stopped:
         state = "stopped"

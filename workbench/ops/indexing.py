@@ -360,13 +360,18 @@ def one_hot(indices, depth, on_value=None, off_value=None, axis=None, dtype=None
                 raise TypeError(f"one_hot: {what} has dtype {v.dtype}, but dtype={dt}")
     else:
         dt = given[0].dtype if given else np.dtype(np.float32)
-    xp = idx.xp
-    on = core.to_array(1 if on_value is None else on_value, dt, device=idx.device)
-    off = core.to_array(0 if off_value is None else off_value, dt, device=idx.device)
-    out = xp.where(idx._data[..., None] == xp.arange(depth), on, off).astype(dt)
-    if axis is not None and int(axis) != -1:
-        out = xp.moveaxis(out, -1, norm_axis(axis, idx.ndim + 1, "one_hot"))
-    return core.wrap(out)
+    on = core.wrap_constant(core.to_array(1 if on_value is None else on_value, dt, device=idx.device))
+    off = core.wrap_constant(core.to_array(0 if off_value is None else off_value, dt, device=idx.device))
+    position = -1 if axis is None or int(axis) == -1 else norm_axis(axis, idx.ndim + 1, "one_hot")
+    return apply(_one_hot_op, (idx, on, off), {"depth": depth, "axis": position})
+
+
+def _one_hot_fwd(xp, idx, on, off, depth, axis):
+    out = xp.where(idx[..., None] == xp.arange(depth), on, off).astype(on.dtype, copy=False)
+    return out if axis == -1 else xp.moveaxis(out, -1, axis)
+
+
+_one_hot_op = defop("one_hot", _one_hot_fwd, dtypes="any")  # no gradient: indices are integers
 
 
 # ---------------------------------------------------------------------------
