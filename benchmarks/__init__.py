@@ -13,8 +13,11 @@ name, so adding W5 means adding one file. A workload module defines:
 - ``RTOL``, ``ATOL``: how closely competitors' results must agree with the limit's;
 - ``make_inputs(cfg, rng)``: a dict of NumPy arrays that every competitor starts from;
 - ``build_<competitor>(inputs, cfg, env)`` for ``workbench``, ``limit`` and any of
-  ``torch``, ``jax``, ``tensorflow``: returns ``step()``, which runs one
-  iteration and returns its results (a tuple of arrays or tensors).
+  ``workbench_fn``, ``torch``, ``jax``, ``tensorflow``: returns ``step()``, which runs one
+  iteration and returns its results (a tuple of arrays or tensors). ``workbench_fn``
+  is workbench's step under ``wb.function``: its ``step()`` calls a traced function
+  (the first calls trace it; the harness's warm-up absorbs them, and a trace that
+  falls back to eager is an error).
 """
 
 from __future__ import annotations
@@ -25,8 +28,12 @@ import pkgutil
 import re
 import sys
 
-# Competitors in the order they are shown. "limit" is hand-written NumPy (CuPy on a GPU).
-COMPETITORS = ("workbench", "limit", "torch", "jax", "tensorflow")
+# Competitors in the order they are shown. "limit" is hand-written NumPy (CuPy on a GPU);
+# "workbench_fn" is workbench's step traced and replayed by ``wb.function``.
+COMPETITORS = ("workbench", "workbench_fn", "limit", "torch", "jax", "tensorflow")
+
+# How tables show a competitor (the limit is shown as its array module).
+LABELS = {"workbench_fn": "workbench.function"}
 
 _MODULE_NAME = re.compile(r"^w(\d+)_\w+$")
 

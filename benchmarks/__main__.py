@@ -45,7 +45,8 @@ def parse_args(argv=None):
                    help="tiny sizes and short blocks: checks the harness, measures nothing useful")
     p.add_argument("--competitors", default=",".join(COMPETITORS),
                    help="comma-separated subset of " + ",".join(COMPETITORS)
-                        + " (the limit always runs; missing optional ones are skipped)")
+                        + " (the limit always runs; missing optional ones are skipped; "
+                          "workbench_fn is workbench under wb.function)")
     p.add_argument("--device", choices=("cpu", "gpu"),
                    help="where to run (default: workbench's default device)")
     p.add_argument("--block-ms", type=float,
@@ -72,7 +73,9 @@ def _select(mods, only):
 
 def _competitors(text):
     names = [n.strip().lower() for n in text.split(",") if n.strip()]
-    names = ["limit" if n in ("numpy", "cupy") else n for n in names]
+    aliases = {"numpy": "limit", "cupy": "limit", "workbench.function": "workbench_fn",
+               "wb.function": "workbench_fn"}
+    names = [aliases.get(n, n) for n in names]
     unknown = [n for n in names if n not in COMPETITORS]
     if unknown:
         raise SystemExit(f"--competitors: unknown {', '.join(unknown)}; "

@@ -9,18 +9,20 @@ min–max).
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import importlib
 import os
 import platform
 import sys
 import time
+import warnings
 from dataclasses import dataclass, field
 from typing import Callable
 
 import numpy as np
 
-from . import COMPETITORS
+from . import COMPETITORS, LABELS
 
 OPTIONAL = {"torch": "torch", "jax": "jax", "tensorflow": "tensorflow"}
 
@@ -52,13 +54,13 @@ class Env:
         return "cupy" if self.gpu else "numpy"
 
     def label(self, name: str) -> str:
-        return self.limit_label if name == "limit" else name
+        return self.limit_label if name == "limit" else LABELS.get(name, name)
 
     def sync(self, name: str) -> Callable[[], None]:
         """A function that waits for ``name``'s queued device work (nothing to wait for on a CPU)."""
         if not self.gpu:
             return _nothing
-        if name in ("workbench", "limit"):
+        if name in ("workbench", "workbench_fn", "limit"):
             return self.xp.cuda.Device().synchronize
         if name == "torch":
             import torch
@@ -185,6 +187,32 @@ def spread(values) -> dict:
 # one workload
 
 
+@contextlib.contextmanager
+def strict(name: str):
+    """For ``workbench_fn``: a ``wb.function`` that falls back to eager raises instead of
+    warning (a benchmark of the traced path must run the traced path)."""
+    if name != "workbench_fn":
+        yield
+        return
+    from workbench.traced import UnreplayableWarning
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UnreplayableWarning)
+        yield
+
+
+def _warm_step(comp: Competitor, results: dict) -> bool:
+    """Run one step of ``comp`` into ``results``; False (and a failed check) when its
+    ``wb.function`` would run eagerly."""
+    from workbench.traced import UnreplayableWarning
+    try:
+        with strict(comp.name):
+            results[comp.name] = comp.step()
+        return True
+    except UnreplayableWarning as e:
+        comp.check = {"ok": False, "why": f"wb.function falls back to eager: {e}"}
+        return False
+
+
 def build(mod, names, quick: bool, env: Env, seed: int = 0):
     """Build the competitors ``names`` that ``mod`` supports; returns (competitors, skipped)."""
     cfg = mod.CONFIGS["quick" if quick else "full"]
@@ -201,9 +229,9 @@ def build(mod, names, quick: bool, env: Env, seed: int = 0):
         if name == "torch" and env.threads:
             import torch
             torch.set_num_threads(env.threads)
-        if name == "workbench":
+        if name in ("workbench", "workbench_fn"):
             import workbench as wb
-            with wb.device(env.wb_device):
+            with wb.device(env.wb_device), strict(name):
                 step = builder(inputs, cfg, env)
         else:
             step = builder(inputs, cfg, env)
@@ -218,19 +246,30 @@ def run_workload(mod, names=COMPETITORS, quick=False, rounds=15, block_s=0.1,
     names = ["limit"] + [n for n in names if n != "limit"]  # the limit is always there
     cfg, comps, skipped = build(mod, names, quick, env)
     # The first step of every competitor starts from the same inputs: compare those.
-    first = {c.name: c.step() for c in comps}
-    for c in comps:
+    first = {}
+    ran = [c for c in comps if _warm_step(c, first)]
+    for c in ran:
         c.sync()
     reference = first["limit"]
-    for c in comps:
+    for c in ran:
         c.check = (compare(first[c.name], reference, env, mod.RTOL, mod.ATOL)
                    if c.name != "limit" else {"ok": True, "max_error": 0.0})
+    # A second warm-up (caches, allocator pools, lazy compilation). A wb.function traced on
+    # its first call replays on this one: compare the replay with the limit's second step.
+    second = {}
+    for c in [c for c in ran if c.check["ok"]]:
+        if _warm_step(c, second) and c.name == "workbench_fn" and "limit" in second:
+            replay = compare(second[c.name], second["limit"], env, mod.RTOL, mod.ATOL)
+            c.check["replay"] = replay
+            if not replay["ok"]:
+                c.check.update(ok=False, why=f"second call (replay): {replay['why']}")
+    for c in comps:
         if not c.check["ok"]:
             log(f"  {mod.KEY}: {c.label} does not agree with the limit: {c.check['why']}")
     timed = [c for c in comps if c.check["ok"]]
     for c in timed:
-        c.step()  # a second warm-up (caches, allocator pools, lazy compilation)
-        c.iterations = calibrate(c, block_s)
+        with strict(c.name):
+            c.iterations = calibrate(c, block_s)
     round_robin(timed, rounds)
     return _record(mod, cfg, comps, timed, skipped, quick)
 
@@ -258,10 +297,14 @@ def _record(mod, cfg, comps, timed, skipped, quick) -> dict:
     for c in timed:
         if c is not limit and limit is not None:
             rec["ratios"][f"{c.name}/limit"] = spread(np.divide(c.times, limit.times))
-    wb_c = by_name.get("workbench")
-    for c in timed:
-        if wb_c is not None and c.name not in ("workbench", "limit"):
-            rec["ratios"][f"workbench/{c.name}"] = spread(np.divide(wb_c.times, c.times))
+    for ours in ("workbench", "workbench_fn"):
+        wb_c = by_name.get(ours)
+        for c in timed:
+            if wb_c is not None and c.name not in ("workbench", "workbench_fn", "limit"):
+                rec["ratios"][f"{ours}/{c.name}"] = spread(np.divide(wb_c.times, c.times))
+    if "workbench_fn" in by_name and "workbench" in by_name:
+        rec["ratios"]["workbench_fn/workbench"] = spread(
+            np.divide(by_name["workbench_fn"].times, by_name["workbench"].times))
     ratio_name = f"workbench/{peer}"
     got = rec["ratios"].get(ratio_name)
     rec["target"] = {"ratio": ratio_name, "max_ratio": max_ratio,
@@ -377,9 +420,15 @@ def format_table(records: list, machine: dict) -> str:
     present = [n for n in COMPETITORS
                if any("median_s" in r["competitors"].get(n, {}) for r in records)]
     limit_label = "cupy" if machine.get("device") == "gpu" else "numpy"
-    peers = [n for n in present if n not in ("workbench", "limit")]
-    head = (["workload", "unit"] + [limit_label + " (limit)" if n == "limit" else n for n in present]
-            + ["workbench / limit"] + [f"workbench / {p}" for p in peers] + ["target", "met"])
+    peers = [n for n in present if n not in ("workbench", "workbench_fn", "limit")]
+    # workbench.function against the limit and PyTorch only: the table stays readable
+    fn_ratios = (["workbench_fn/limit"] + [f"workbench_fn/{p}" for p in peers if p == "torch"]
+                 if "workbench_fn" in present else [])
+    fn_label = LABELS["workbench_fn"]
+    head = (["workload", "unit"]
+            + [limit_label + " (limit)" if n == "limit" else LABELS.get(n, n) for n in present]
+            + ["workbench / limit"] + [f"workbench / {p}" for p in peers]
+            + [f"{fn_label} / {r.split('/')[1]}" for r in fn_ratios] + ["target", "met"])
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for rec in records:
         target = rec["target"]
@@ -389,6 +438,7 @@ def format_table(records: list, machine: dict) -> str:
                  + [_fmt_time(rec, n) for n in present]
                  + [_fmt_ratio(rec, "workbench/limit")]
                  + [_fmt_ratio(rec, f"workbench/{p}") for p in peers]
+                 + [_fmt_ratio(rec, r) for r in fn_ratios]
                  + [f"workbench / {limit_label if peer == 'limit' else peer} ≤ {target['max_ratio']}",
                     verdict])
         lines.append("| " + " | ".join(cells) + " |")

@@ -7,6 +7,8 @@ reverse step. Time per iteration is divided by the number of chain ops.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 KEY = "W1"
@@ -62,20 +64,31 @@ def chain(x, w, unary, repeats):
     return x
 
 
-def build_workbench(inputs, cfg, env):
+def _workbench_step(inputs, cfg):
+    """One forward and backward as a function of ``x`` and ``w``, and those arguments
+    (arguments, not captured constants: a ``wb.function`` computes ops on constants once)."""
     import workbench as wb
-    x = wb.constant(inputs["x"])
-    w = wb.constant(inputs["w"])
     unary = {"tanh": wb.tanh, "exp": wb.exp, "sin": wb.sin}
     repeats = cfg["repeats"]
 
-    def step():
+    def step(x, w):
         with wb.GradientTape() as tape:
             tape.watch([x, w])
             loss = wb.reduce_sum(chain(x, w, unary, repeats))
         gx, gw = tape.gradient(loss, [x, w])
         return loss, gx, gw
-    return step
+    return step, (wb.constant(inputs["x"]), wb.constant(inputs["w"]))
+
+
+def build_workbench(inputs, cfg, env):
+    step, args = _workbench_step(inputs, cfg)
+    return functools.partial(step, *args)
+
+
+def build_workbench_fn(inputs, cfg, env):
+    import workbench as wb
+    step, args = _workbench_step(inputs, cfg)
+    return functools.partial(wb.function(step), *args)
 
 
 def build_limit(inputs, cfg, env):

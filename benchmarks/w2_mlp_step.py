@@ -7,6 +7,8 @@ NumPy here: what it adds is per-op overhead on about 20 ops and any extra copies
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 KEY = "W2"
@@ -62,11 +64,12 @@ def _bias_clear_of_zero(z):
 PARAMS = ("W1", "b1", "W2", "b2", "W3", "b3")
 
 
-def build_workbench(inputs, cfg, env):
+def _workbench_step(inputs, cfg):
+    """One training step as a function of the batch ``x`` (the variables are captured),
+    and that argument."""
     import workbench as wb
     params = [wb.Variable(inputs[k], name=k) for k in PARAMS]
     W1, b1, W2, b2, W3, b3 = params
-    x = wb.constant(inputs["x"])
     lr = cfg["lr"]
     relu = getattr(wb.nn, "relu", None) or (lambda z: wb.maximum(z, 0.0))
     xent = getattr(wb.nn, "sparse_softmax_cross_entropy_with_logits", None)
@@ -82,7 +85,7 @@ def build_workbench(inputs, cfg, env):
             picked = wb.reduce_sum(logits * one_hot, axis=1)
             return wb.reduce_mean(wb.reduce_logsumexp(logits, axis=1) - picked)
 
-    def step():
+    def step(x):
         with wb.GradientTape() as tape:
             h1 = relu(wb.matmul(x, W1) + b1)
             h2 = relu(wb.matmul(h1, W2) + b2)
@@ -91,7 +94,18 @@ def build_workbench(inputs, cfg, env):
         for v, g in zip(params, grads):
             v.assign_sub(lr * g)
         return (loss, *grads)
-    return step
+    return step, wb.constant(inputs["x"])
+
+
+def build_workbench(inputs, cfg, env):
+    step, x = _workbench_step(inputs, cfg)
+    return functools.partial(step, x)
+
+
+def build_workbench_fn(inputs, cfg, env):
+    import workbench as wb
+    step, x = _workbench_step(inputs, cfg)
+    return functools.partial(wb.function(step), x)
 
 
 def variant() -> dict:

@@ -9,6 +9,8 @@ standard (the limit's Adam is written by hand, in place).
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from .w2_mlp_step import PARAMS, make_inputs  # noqa: F401  (make_inputs is this workload's too)
@@ -36,7 +38,9 @@ RTOL, ATOL = 1e-3, 1e-4
 BETA_1, BETA_2, EPSILON = 0.9, 0.999, 1e-7
 
 
-def build_workbench(inputs, cfg, env):
+def _workbench_step(inputs, cfg):
+    """One training step as a function of the batch ``x`` and its ``labels`` (the model and
+    the optimizer are captured), and those arguments."""
     import workbench as wb
     from workbench.nn.layers import Dense
     sizes = cfg["sizes"]
@@ -50,14 +54,28 @@ def build_workbench(inputs, cfg, env):
     loss_fn = wb.nn.losses.SparseCategoricalCrossentropy(from_logits=True)
     opt = wb.optimizers.Adam(learning_rate=cfg["lr"], beta_1=BETA_1, beta_2=BETA_2, epsilon=EPSILON)
     variables = model.trainable_variables
+    # Adam's slots now rather than on the first step: a wb.function call that creates
+    # variables is not kept, so the traced step would otherwise trace on its second call
+    opt.build(variables)
 
-    def step():
+    def step(x, labels):
         with wb.GradientTape() as tape:
             loss = loss_fn(labels, model(x, training=True))
         grads = tape.gradient(loss, variables)
         opt.apply_gradients(zip(grads, variables))
         return (loss, *grads)
-    return step
+    return step, (x, labels)
+
+
+def build_workbench(inputs, cfg, env):
+    step, args = _workbench_step(inputs, cfg)
+    return functools.partial(step, *args)
+
+
+def build_workbench_fn(inputs, cfg, env):
+    import workbench as wb
+    step, args = _workbench_step(inputs, cfg)
+    return functools.partial(wb.function(step), *args)
 
 
 def build_limit(inputs, cfg, env):

@@ -7,6 +7,8 @@ they allocate.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 KEY = "W3"
@@ -30,16 +32,22 @@ def make_inputs(cfg, rng):
     return {"x": rng.standard_normal(cfg["n"], dtype=np.float32)}
 
 
+def _step(x):
+    import workbench as wb
+    with wb.GradientTape() as tape:
+        tape.watch(x)
+        loss = wb.reduce_sum(wb.tanh(x) * x + wb.exp(-x * x))
+    return loss, tape.gradient(loss, x)
+
+
 def build_workbench(inputs, cfg, env):
     import workbench as wb
-    x = wb.constant(inputs["x"])
+    return functools.partial(_step, wb.constant(inputs["x"]))
 
-    def step():
-        with wb.GradientTape() as tape:
-            tape.watch(x)
-            loss = wb.reduce_sum(wb.tanh(x) * x + wb.exp(-x * x))
-        return loss, tape.gradient(loss, x)
-    return step
+
+def build_workbench_fn(inputs, cfg, env):
+    import workbench as wb
+    return functools.partial(wb.function(_step), wb.constant(inputs["x"]))
 
 
 def build_limit(inputs, cfg, env):

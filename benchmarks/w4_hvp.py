@@ -7,6 +7,8 @@ again. Matrix-vector products with a 1000x1000 matrix set the floor.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 KEY = "W4"
@@ -36,13 +38,13 @@ def make_inputs(cfg, rng):
             "v": rng.standard_normal(n).astype(np.float32)}
 
 
-def build_workbench(inputs, cfg, env):
+def _workbench_step(inputs):
+    """``f``, its gradient and ``H v`` as a function of ``x`` and ``v`` (``A`` is captured),
+    and those arguments."""
     import workbench as wb
     A = wb.constant(inputs["A"])
-    x = wb.constant(inputs["x"])
-    v = wb.constant(inputs["v"])
 
-    def step():
+    def step(x, v):
         with wb.GradientTape() as outer:
             outer.watch(x)
             with wb.GradientTape() as inner:
@@ -51,7 +53,18 @@ def build_workbench(inputs, cfg, env):
             g = inner.gradient(y, x)
             gv = wb.reduce_sum(g * v)
         return y, g, outer.gradient(gv, x)
-    return step
+    return step, (wb.constant(inputs["x"]), wb.constant(inputs["v"]))
+
+
+def build_workbench(inputs, cfg, env):
+    step, args = _workbench_step(inputs)
+    return functools.partial(step, *args)
+
+
+def build_workbench_fn(inputs, cfg, env):
+    import workbench as wb
+    step, args = _workbench_step(inputs)
+    return functools.partial(wb.function(step), *args)
 
 
 def build_limit(inputs, cfg, env):

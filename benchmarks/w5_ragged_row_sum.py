@@ -6,6 +6,8 @@ each iteration sums every row and back-propagates a per-row weight to the values
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 KEY = "W5"
@@ -37,21 +39,31 @@ def make_inputs(cfg, rng):
     return {"values": values, "lengths": lengths, "weights": weights}
 
 
-def build_workbench(inputs, cfg, env):
+def _workbench_args(inputs):
     import ragged
     import workbench as wb
     values = wb.constant(inputs["values"])
-    w = wb.constant(inputs["weights"])
     rt = ragged.RaggedTensor.from_row_lengths(values, inputs["lengths"])
     rt.value_rowids()  # the partition's encodings are cached once, like the limit's starts
+    return rt, wb.constant(inputs["weights"])
 
-    def step():
-        with wb.GradientTape() as tape:
-            tape.watch(rt)
-            sums = wb.reduce_sum(rt, axis=1)
-            loss = wb.reduce_sum(sums * w)
-        return sums, tape.gradient(loss, rt).flat_values
-    return step
+
+def _step(rt, w):
+    import workbench as wb
+    with wb.GradientTape() as tape:
+        tape.watch(rt)
+        sums = wb.reduce_sum(rt, axis=1)
+        loss = wb.reduce_sum(sums * w)
+    return sums, tape.gradient(loss, rt).flat_values
+
+
+def build_workbench(inputs, cfg, env):
+    return functools.partial(_step, *_workbench_args(inputs))
+
+
+def build_workbench_fn(inputs, cfg, env):
+    import workbench as wb
+    return functools.partial(wb.function(_step), *_workbench_args(inputs))
 
 
 def build_limit(inputs, cfg, env):

@@ -7,6 +7,7 @@ differentiates.
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -52,18 +53,19 @@ def _check_draws(draws, cfg, env, who):
                              f"expected {loc} and {scale}")
 
 
-def build_workbench(inputs, cfg, env):
+def _workbench_step(inputs, cfg, env, label):
+    """One step as a function of the data (the variables and the generator are captured),
+    and that argument."""
     import probability
     import workbench as wb
     tfd = probability.distributions
     loc = wb.Variable(np.float32(cfg["loc"]), name="loc")
     scale = wb.Variable(np.float32(cfg["scale"]), name="scale")
-    data = wb.constant(inputs["x"])
     n = cfg["n"]
     gen = wb.random.Generator.from_seed(0)
-    _check_draws(tfd.Normal(loc, scale).sample(n, seed=gen), cfg, env, "workbench")
+    _check_draws(tfd.Normal(loc, scale).sample(n, seed=gen), cfg, env, label)
 
-    def step():
+    def step(data):
         dist = tfd.Normal(loc, scale)
         draws = dist.sample(n, seed=gen)
         with wb.GradientTape() as tape:
@@ -71,7 +73,18 @@ def build_workbench(inputs, cfg, env):
         dloc, dscale = tape.gradient(loss, [loc, scale])
         del draws
         return loss, dloc, dscale
-    return step
+    return step, wb.constant(inputs["x"])
+
+
+def build_workbench(inputs, cfg, env):
+    step, data = _workbench_step(inputs, cfg, env, "workbench")
+    return functools.partial(step, data)
+
+
+def build_workbench_fn(inputs, cfg, env):
+    import workbench as wb
+    step, data = _workbench_step(inputs, cfg, env, "workbench.function")
+    return functools.partial(wb.function(step), data)
 
 
 def build_limit(inputs, cfg, env):

@@ -65,14 +65,43 @@ def broadcast_shapes(*shapes):
 # seeds: every sampler takes a stateless pair, derived from what the user passed
 
 
+class LiveSeed:
+    """A stateless seed drawn from a generator (``seed=None`` or a ``Generator``), and the
+    seeds split from it. It stays a tensor until a sampler reads it, so that a
+    ``wb.function`` replay draws a fresh seed (the draw and the split run again)."""
+
+    __slots__ = ("tensor", "path")
+
+    def __init__(self, tensor, path=()):
+        self.tensor = tensor  # int64 [2], from Generator.make_seeds
+        self.path = path      # the split_seed steps from it: (n, salt, index), ...
+
+    def current_pair(self):
+        pair = tuple(int(v) for v in wb.backend.to_numpy(self.tensor._data).tolist())
+        for n, salt, index in self.path:
+            pair = _split_pair(pair, n, salt)[index]
+        return pair
+
+    def split(self, n, salt):
+        return [LiveSeed(self.tensor, self.path + ((n, salt, i),)) for i in range(n)]
+
+    def __iter__(self):  # Python code using the numbers: a read of the seed's value
+        wb.core._read(self.tensor)
+        return iter(self.current_pair())
+
+    def __repr__(self):
+        return f"LiveSeed{self.current_pair()}"
+
+
 def sanitize_seed(seed):
-    """A stateless seed pair ``(int, int)`` from None (fresh), an int, a pair, or a ``wb.random.Generator``."""
+    """A stateless seed: ``(int, int)`` from an int or a pair; a ``LiveSeed`` from None (the
+    global generator) or a ``wb.random.Generator``."""
+    if isinstance(seed, LiveSeed):
+        return seed
     if seed is None:
-        pair = wb.random.get_global_generator().make_seeds(1).numpy()[:, 0]
-        return int(pair[0]), int(pair[1])
+        return LiveSeed(wb.random.get_global_generator().make_seeds(1)[:, 0])
     if isinstance(seed, wb.random.Generator):
-        pair = seed.make_seeds(1).numpy()[:, 0]
-        return int(pair[0]), int(pair[1])
+        return LiveSeed(seed.make_seeds(1)[:, 0])
     if isinstance(seed, Tensor):
         seed = seed.numpy()
     arr = np.asarray(seed)
@@ -87,7 +116,14 @@ def sanitize_seed(seed):
 
 def split_seed(seed, n=2, salt=""):
     """``n`` independent seed pairs derived deterministically from ``seed``."""
-    a, b = sanitize_seed(seed)
+    seed = sanitize_seed(seed)
+    if isinstance(seed, LiveSeed):
+        return seed.split(n, salt)
+    return _split_pair(seed, n, salt)
+
+
+def _split_pair(pair, n, salt):
+    a, b = pair
     key = [a & 0xFFFFFFFF, (a >> 32) & 0xFFFFFFFF, b & 0xFFFFFFFF, (b >> 32) & 0xFFFFFFFF]
     key += [ord(c) for c in salt]
     state = np.random.SeedSequence(key).generate_state(2 * n, dtype=np.uint32).astype(np.int64)

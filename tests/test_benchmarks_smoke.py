@@ -5,38 +5,100 @@ each workload's hand-written gradients, not speed. PyTorch is used when it is
 importable and never required.
 """
 
+import functools
 import json
+import types
 
 import numpy as np
 import pytest
 
+import workbench as wb
 from benchmarks import __main__ as cli
 from benchmarks import harness, workload_modules
 
 MODS = workload_modules()
+ALL = cli.all_workloads()  # with the variants (W2b)
 HAS_TORCH = harness.importable("torch")
+# wb.function is benchmarked on these at least (W3, W5 and W6 have it too)
+TRACED = {"W1", "W2", "W2b", "W4", "W7"}
 
 
 def test_every_workload_is_found():
     assert list(MODS) == sorted(MODS, key=lambda k: int(k[1:]))
-    assert {"W1", "W2", "W3", "W4"} <= set(MODS)
+    assert {"W1", "W2", "W3", "W4", "W7"} <= set(MODS)
+    assert list(ALL)[list(ALL).index("W2") + 1] == "W2b"
 
 
-@pytest.mark.parametrize("key", sorted(MODS))
+@pytest.mark.parametrize("key", list(ALL))
 def test_workload_runs_and_competitors_agree(key):
-    names = ("workbench", "limit", "torch") if HAS_TORCH else ("workbench", "limit")
-    rec = harness.run_workload(MODS[key], names, quick=True, rounds=2, block_s=0.002)
-    for name in names:
+    names = ["workbench", "workbench_fn", "limit"] + (["torch"] if HAS_TORCH else [])
+    mod = ALL[key]
+    rec = harness.run_workload(mod, names, quick=True, rounds=2, block_s=0.002)
+    ran = [n for n in names if n != "workbench_fn" or hasattr(mod, "build_workbench_fn")]
+    assert key not in TRACED or "workbench_fn" in ran
+    for name in ran:
         comp = rec["competitors"][name]
         assert comp["check"]["ok"], (name, comp["check"])
         assert len(comp["times_s"]) == 2 and all(t > 0 for t in comp["times_s"])
+    if "workbench_fn" in ran:
+        # the traced step's second call is a replay, and it was checked against the limit too
+        assert rec["competitors"]["workbench_fn"]["check"]["replay"]["ok"]
+        assert rec["competitors"]["workbench_fn"]["label"] == "workbench.function"
+        assert {"workbench_fn/limit", "workbench_fn/workbench"} <= set(rec["ratios"])
+    else:
+        assert rec["skipped"]["workbench_fn"] == "not written for this workload"
     ratio = rec["ratios"]["workbench/limit"]
     assert ratio["min"] <= ratio["q25"] <= ratio["median"] <= ratio["q75"] <= ratio["max"]
-    peer = MODS[key].TARGET[0]
+    peer = mod.TARGET[0]
     if peer in names:
         assert rec["target"]["pass"] in (True, False)
     else:  # no verdict against a peer that did not run
         assert rec["target"]["pass"] is None and rec["target"]["median"] is None
+
+
+@pytest.mark.parametrize("key", sorted(k for k in ALL if hasattr(ALL[k], "build_workbench_fn")))
+def test_traced_steps_trace_once_and_replay(key):
+    # the first call traces (the harness's first, compared step); later calls replay
+    mod = ALL[key]
+    cfg = mod.CONFIGS["quick"]
+    step = mod.build_workbench_fn(mod.make_inputs(cfg, np.random.default_rng(0)), cfg,
+                                  harness.Env("cpu"))
+    assert isinstance(step, functools.partial) and isinstance(step.func, wb.Function)
+    with harness.strict("workbench_fn"):
+        for _ in range(3):
+            step()
+    assert step.func.experimental_get_tracing_count() == 1
+
+
+def _fake_workload(read_in_python):
+    """A workload whose traced step reads a computed value in Python when asked to."""
+    def step(x):
+        y = x * 2.0
+        if read_in_python:
+            float(wb.reduce_sum(y))
+        return y
+
+    return types.SimpleNamespace(
+        KEY="W0", TITLE="fake", DESCRIPTION="", CONFIGS={"quick": {}}, UNIT=("ms", 1e3),
+        TARGET=("limit", 2.0), RTOL=1e-6, ATOL=0.0,
+        make_inputs=lambda cfg, rng: {"x": np.arange(4, dtype=np.float32)},
+        build_limit=lambda inputs, cfg, env: lambda: inputs["x"] * 2,
+        build_workbench=lambda inputs, cfg, env: functools.partial(step, wb.constant(inputs["x"])),
+        build_workbench_fn=lambda inputs, cfg, env: functools.partial(wb.function(step),
+                                                                      wb.constant(inputs["x"])))
+
+
+@pytest.mark.parametrize("read_in_python", [False, True])
+def test_a_traced_step_that_falls_back_to_eager_is_refused(read_in_python):
+    rec = harness.run_workload(_fake_workload(read_in_python), ["workbench", "workbench_fn", "limit"],
+                               quick=True, rounds=1, block_s=0.001)
+    fn = rec["competitors"]["workbench_fn"]
+    assert rec["competitors"]["workbench"]["check"]["ok"]
+    if read_in_python:
+        assert not fn["check"]["ok"] and "falls back to eager" in fn["check"]["why"]
+        assert "median_s" not in fn
+    else:
+        assert fn["check"]["ok"] and "median_s" in fn
 
 
 def test_a_wrong_gradient_is_caught():
@@ -70,9 +132,22 @@ def test_command_line_writes_json_and_readme_table(tmp_path, capsys):
     assert data["machine"]["numpy"] == np.__version__
     printed = capsys.readouterr().out
     assert "| W1 op chain | µs/op |" in printed
+    assert "workbench.function" not in printed  # not asked for
     cli.update_readme("| table |", "a machine", "settings", path=str(readme))
     text = readme.read_text()
     assert "old" not in text and "| table |" in text and text.endswith("after\n")
+
+
+def test_table_shows_workbench_function_against_the_limit_and_torch(tmp_path, capsys):
+    rc = cli.main(["--quick", "--only", "W7", "--rounds", "1", "--block-ms", "1",
+                   "--competitors", "workbench,wb.function,numpy" + (",torch" if HAS_TORCH else ""),
+                   "--device", "cpu", "--threads", "0", "--json", str(tmp_path / "r.json")])
+    assert rc == 0
+    header = next(line for line in capsys.readouterr().out.splitlines() if line.startswith("| workload"))
+    cols = [c.strip() for c in header.strip("|").split("|")]
+    assert cols.index("workbench.function") == cols.index("workbench") + 1
+    assert "workbench.function / limit" in cols and cols[-2:] == ["target", "met"]
+    assert ("workbench.function / torch" in cols) == HAS_TORCH
 
 
 def test_unknown_workload_is_refused():

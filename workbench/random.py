@@ -38,7 +38,7 @@ from . import backend, core
 from .core import Tensor, convert_to_tensor
 from .ops.sampling import (
     GENERATOR_STREAM, check_shape, sample_binomial, sample_categorical, sample_gamma, sample_normal,
-    sample_poisson, sample_truncated_normal, sample_uniform, stateless_stream, stream,
+    sample_poisson, sample_truncated_normal, sample_uniform, stateless_stream, stream, StatelessSource,
 )
 from .ops.shape import getitem
 
@@ -342,14 +342,14 @@ def stateless_normal(shape, seed, mean=0.0, stddev=1.0, dtype=np.float32, name=N
     True
     """
     _check_alg(alg)
-    return sample_normal(lambda: stateless_stream(seed), shape, mean, stddev, dtype, "stateless_normal")
+    return sample_normal(StatelessSource(seed), shape, mean, stddev, dtype, "stateless_normal")
 
 
 def stateless_truncated_normal(shape, seed, mean=0.0, stddev=1.0, dtype=np.float32, name=None,
                                alg="auto_select"):
     """Normal samples within two standard deviations of ``mean``, a function of ``seed``."""
     _check_alg(alg)
-    return sample_truncated_normal(lambda: stateless_stream(seed), shape, mean, stddev, dtype,
+    return sample_truncated_normal(StatelessSource(seed), shape, mean, stddev, dtype,
                              "stateless_truncated_normal")
 
 
@@ -360,7 +360,7 @@ def stateless_uniform(shape, seed, minval=0, maxval=None, dtype=np.float32, name
     the full range of the dtype (TF's rule).
     """
     _check_alg(alg)
-    return sample_uniform(lambda: stateless_stream(seed), shape, minval, maxval, dtype, "stateless_uniform")
+    return sample_uniform(StatelessSource(seed), shape, minval, maxval, dtype, "stateless_uniform")
 
 
 def stateless_gamma(shape, seed, alpha, beta=None, dtype=np.float32, name=None):
@@ -373,23 +373,23 @@ def stateless_gamma(shape, seed, alpha, beta=None, dtype=np.float32, name=None):
     >>> wb.random.stateless_gamma([10, 2], seed=[12, 34], alpha=[0.5, 1.5]).shape
     (10, 2)
     """
-    return sample_gamma(lambda: stateless_stream(seed), shape, alpha, beta, dtype, "stateless_gamma")
+    return sample_gamma(StatelessSource(seed), shape, alpha, beta, dtype, "stateless_gamma")
 
 
 def stateless_poisson(shape, seed, lam, dtype=np.int32, name=None):
     """Poisson counts of ``shape`` (``lam`` broadcasts to its rightmost dims), a function of ``seed``."""
-    return sample_poisson(lambda: stateless_stream(seed), shape, lam, dtype, "stateless_poisson")
+    return sample_poisson(StatelessSource(seed), shape, lam, dtype, "stateless_poisson")
 
 
 def stateless_binomial(shape, seed, counts, probs, output_dtype=np.int32, name=None, dtype=None):
     """Binomial counts of ``shape``, a function of ``seed`` (TF's argument is ``output_dtype``)."""
-    return sample_binomial(lambda: stateless_stream(seed), shape, counts, probs,
+    return sample_binomial(StatelessSource(seed), shape, counts, probs,
                      output_dtype if dtype is None else dtype, "stateless_binomial")
 
 
 def stateless_categorical(logits, num_samples, seed, dtype=np.int64, name=None):
     """Class indices ``[batch_size, num_samples]`` drawn from ``softmax(logits)``, a function of ``seed``."""
-    return sample_categorical(lambda: stateless_stream(seed), logits, num_samples, dtype, "stateless_categorical")
+    return sample_categorical(StatelessSource(seed), logits, num_samples, dtype, "stateless_categorical")
 
 
 # ---------------------------------------------------------------------------

@@ -414,15 +414,23 @@ class _Tracer:
         # eagerly, and the next one traces the function with the variables in place
         self.created_variables = True
 
-    def on_draw(self, source, fn, inputs, out):
+    def draw(self, source, fn, inputs):
+        """A random draw: ``fn(source(), *arrays)``, run again (on a fresh stream) by every replay.
+        A stateless source's seed is read when the draw runs, so it may be computed."""
         for t in inputs:
-            self._resolve(t)
+            self._resolve(t, "a random draw")
+        seed = getattr(source, "seed", None)
+        seed = getattr(seed, "tensor", seed)
+        if isinstance(seed, Tensor):
+            self._resolve(seed, "a random draw's seed")
+        out = core.wrap_constant(self._suspended(lambda: fn(source(), *[t._data for t in inputs])))
 
         def draw(out=out, source=source, fn=fn, inputs=tuple(inputs)):
             out._data = fn(source(), *[t._data for t in inputs])
         self.steps.append(draw)
         self.names.append("random")
         self._produced(out)
+        return out
 
     def effect(self, fn, args, kwargs):
         # iterators (zip(grads, vars)) would be spent by the first run: keep their items

@@ -87,8 +87,23 @@ def stateless_stream(seed, xp=None):
     return stream(_seed_pair(seed), (0, 0, 0, STATELESS_STREAM), xp)
 
 
+class StatelessSource:
+    """The source of a stateless sampler: a fresh stream of ``seed`` on each call (a
+    ``wb.function`` replay reads the seed's value at that call)."""
+
+    __slots__ = ("seed",)
+
+    def __init__(self, seed):
+        self.seed = seed
+
+    def __call__(self):
+        return stateless_stream(self.seed)
+
+
 def _seed_pair(seed):
     """A stateless seed (shape [2], integer) as two 64-bit words."""
+    if hasattr(seed, "current_pair"):  # a seed drawn from a generator (probability's LiveSeed)
+        return tuple(int(v) % _U64 for v in seed.current_pair())
     arr = seed.numpy() if isinstance(seed, Tensor) else np.asarray(seed)
     if arr.dtype.kind not in "iu":
         raise TypeError(f"seed must be an integer tensor of shape [2] (such as [1, 2]), "
@@ -104,11 +119,10 @@ def draw(source, fn, *inputs):
     Every sampler draws through here: a ``wb.function`` trace records the draw as one
     step that takes a new stream (advancing the generator) each time it runs.
     """
-    out = core.wrap(fn(source(), *[t._data for t in inputs]))
     tracer = core._state.tracer
     if tracer is not None:
-        tracer.on_draw(source, fn, inputs, out)
-    return out
+        return tracer.draw(source, fn, inputs)
+    return core.wrap(fn(source(), *[t._data for t in inputs]))
 
 
 def _input(value, arr):

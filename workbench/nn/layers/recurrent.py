@@ -42,7 +42,8 @@ __all__ = ["Bidirectional", "GRU", "LSTM"]
 def _index(arr, like):
     """An int64 index Tensor from a host array, on ``like``'s device."""
     xp = backend.xp_of(like._data)
-    return core.wrap(xp.asarray(np.ascontiguousarray(arr, dtype=np.int64)))
+    # (from the row partition, which a wb.function signature fixes: a constant there)
+    return core.wrap_constant(xp.asarray(np.ascontiguousarray(arr, dtype=np.int64)))
 
 
 class _RaggedPlan:
