@@ -690,19 +690,33 @@ class _RepeatIter(_State):
                          inner=None if self._inner is None else self._inner.state())
 
 
-class _Take(Dataset):
+class _Counted(Dataset):
+    """take/skip: a count of elements from the front of the input."""
+
+    _what = ""
+
     def __init__(self, input_ds, count):
         self._input = input_ds
-        self._count = _count(count, "take: count")
+        self._count = _count(count, f"{self._what}: count")
 
     def _indexable(self):
         return self._input._indexable()
 
+    def _iterator(self, state, indices):
+        raise NotImplementedError
+
     def _index_iter(self, state=None):
-        return _TakeIter(self, state, indices=True)
+        return self._iterator(state, True)
 
     def _elem_iter(self, state=None):
-        return _TakeIter(self, state, indices=False)
+        return self._iterator(state, False)
+
+
+class _Take(_Counted):
+    _what = "take"
+
+    def _iterator(self, state, indices):
+        return _TakeIter(self, state, indices=indices)
 
     def _cardinality(self):
         n = self._input._cardinality()
@@ -746,19 +760,11 @@ class _TakeIter(_State):
         return self._tag(self._node, left=self._left, inner=self._inner.state())
 
 
-class _Skip(Dataset):
-    def __init__(self, input_ds, count):
-        self._input = input_ds
-        self._count = _count(count, "skip: count")
+class _Skip(_Counted):
+    _what = "skip"
 
-    def _indexable(self):
-        return self._input._indexable()
-
-    def _index_iter(self, state=None):
-        return _SkipIter(self, state, indices=True)
-
-    def _elem_iter(self, state=None):
-        return _SkipIter(self, state, indices=False)
+    def _iterator(self, state, indices):
+        return _SkipIter(self, state, indices=indices)
 
     def _cardinality(self):
         n = self._input._cardinality()

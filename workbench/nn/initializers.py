@@ -335,31 +335,15 @@ def serialize(initializer):
     >>> wb.nn.initializers.serialize(wb.nn.initializers.get("he_normal"))
     {'class_name': 'HeNormal', 'config': {'seed': None}}
     """
-    from .serialization import registered_name, serialize_function
-    if initializer is None:
-        return None
-    initializer = get(initializer)
-    if isinstance(initializer, Initializer):
-        name = registered_name(type(initializer)) or type(initializer).__name__
-        return {"class_name": name, "config": initializer.get_config()}
-    return serialize_function(initializer)
+    from .serialization import serialize_object
+    return serialize_object(initializer, Initializer, get)
 
 
 def deserialize(config, custom_objects=None):
     """The initializer a :func:`serialize` config describes."""
-    from .serialization import deserialize_function, get_registered_object
-    if config is None:
-        return None
-    if isinstance(config, str):
-        return get(config)
-    if not isinstance(config, dict) or "class_name" not in config:
-        raise ValueError(f"initializer config must be a name or a dict with a 'class_name', got {config!r}")
-    if config["class_name"] == "function":
-        return deserialize_function(config, custom_objects)
-    cls = get_registered_object(config["class_name"], custom_objects) or _BY_NAME.get(_key(config["class_name"]))
-    if cls is None:
-        raise ValueError(f"unknown initializer {config['class_name']!r}; known: {sorted(_BY_NAME)}")
-    return cls.from_config(config.get("config", {}))
+    from .serialization import deserialize_object
+    return deserialize_object(config, "initializer", get, lambda name: _BY_NAME.get(_key(name)),
+                              sorted(_BY_NAME), custom_objects)
 
 
 def get(identifier):

@@ -107,32 +107,15 @@ def serialize(regularizer):
     >>> wb.nn.regularizers.serialize(wb.nn.regularizers.l2(0.5))
     {'class_name': 'L2', 'config': {'l2': 0.5}}
     """
-    from .serialization import registered_name, serialize_function
-    if regularizer is None:
-        return None
-    regularizer = get(regularizer)
-    if isinstance(regularizer, Regularizer):
-        name = registered_name(type(regularizer)) or type(regularizer).__name__
-        return {"class_name": name, "config": regularizer.get_config()}
-    return serialize_function(regularizer)
+    from .serialization import serialize_object
+    return serialize_object(regularizer, Regularizer, get)
 
 
 def deserialize(config, custom_objects=None):
     """The regularizer a :func:`serialize` config describes."""
-    from .serialization import deserialize_function, get_registered_object
-    if config is None:
-        return None
-    if isinstance(config, str):
-        return get(config)
-    if not isinstance(config, dict) or "class_name" not in config:
-        raise ValueError(f"regularizer config must be a name or a dict with a 'class_name', got {config!r}")
-    if config["class_name"] == "function":
-        return deserialize_function(config, custom_objects)
-    cls = (get_registered_object(config["class_name"], custom_objects)
-           or _BY_NAME.get(str(config["class_name"]).lower()))
-    if cls is None:
-        raise ValueError(f"unknown regularizer config {config!r}; known: 'L1', 'L2', 'L1L2'")
-    return cls.from_config(config.get("config", {}))
+    from .serialization import deserialize_object
+    return deserialize_object(config, "regularizer", get, lambda name: _BY_NAME.get(str(name).lower()),
+                              "'L1', 'L2', 'L1L2'", custom_objects)
 
 
 def get(identifier):

@@ -98,3 +98,32 @@ def deserialize_function(config, custom_objects=None):
     where = f" from module {module!r}" if module else ""
     raise ValueError(f"unknown function {name!r}{where}: pass it in custom_objects={{{name!r}: fn}} or "
                      "register it with wb.nn.register_serializable (configs never import code)")
+
+
+def serialize_object(obj, base, get):
+    """``{"class_name", "config"}`` for an instance of ``base`` (after ``get(obj)``), a function
+    reference for a plain callable; None stays None (initializers, regularizers)."""
+    if obj is None:
+        return None
+    obj = get(obj)
+    if isinstance(obj, base):
+        name = registered_name(type(obj)) or type(obj).__name__
+        return {"class_name": name, "config": obj.get_config()}
+    return serialize_function(obj)
+
+
+def deserialize_object(config, what, get, lookup, known, custom_objects=None):
+    """The object a :func:`serialize_object` config describes: ``lookup(class_name)`` finds a
+    built-in class (after registered and custom objects); a string goes through ``get``."""
+    if config is None:
+        return None
+    if isinstance(config, str):
+        return get(config)
+    if not isinstance(config, dict) or "class_name" not in config:
+        raise ValueError(f"{what} config must be a name or a dict with a 'class_name', got {config!r}")
+    if config["class_name"] == "function":
+        return deserialize_function(config, custom_objects)
+    cls = get_registered_object(config["class_name"], custom_objects) or lookup(config["class_name"])
+    if cls is None:
+        raise ValueError(f"unknown {what} {config['class_name']!r}; known: {known}")
+    return cls.from_config(config.get("config", {}))
