@@ -362,3 +362,18 @@ def test_traced_intermediates_are_not_valid_outside():
 def test_checked_bad_arguments():
     with pytest.raises(TypeError, match="expected a callable"):
         wb.function(3)
+
+
+def test_objects_in_the_signature_are_kept_alive():
+    import gc
+
+    f = wb.function(lambda layer, x: layer(x))
+    outputs = []
+    for _ in range(3):  # a new layer each time: none may reuse a traced one's program
+        layer = wb.nn.layers.Dense(1, kernel_initializer="ones")
+        layer(wb.ones([1, 2]))
+        layer.kernel.assign([[float(len(outputs) + 1)], [0.0]])
+        outputs.append(float(f(layer, wb.ones([1, 2]))[0, 0]))
+        del layer
+        gc.collect()
+    assert outputs == [1.0, 2.0, 3.0]

@@ -161,6 +161,9 @@ class Function:
         if tracer.created_variables:
             return result  # not kept: the next call traces again, with the variables built
         program = Program(self._name, key, tracer, inputs, result)
+        # the signature names objects by identity: keep them alive, so that no new object
+        # can take an id a program was traced for
+        program._pinned = [leaf for leaf, t in zip(flat, inputs) if t is None]
         self._programs[key] = program
         if program.eager:
             warnings.warn(f"wb.function '{self._name}' runs eagerly for the signature {_describe(key)}: "
@@ -206,12 +209,8 @@ def _signature(args, kwargs, flat):
             parts.append(("R", d.shape, d.dtype.str, _device(d), splits))
         elif leaf is None or isinstance(leaf, (bool, int, float, complex, str, bytes)):
             parts.append(("P", type(leaf).__name__, leaf))
-        else:
-            try:
-                hash(leaf)
-                parts.append(("O", type(leaf).__name__, id(leaf)))
-            except TypeError:
-                parts.append(("O", type(leaf).__name__, id(leaf)))
+        else:  # modules, optimizers, functions …: by identity, as TF does
+            parts.append(("O", type(leaf).__name__, id(leaf)))
     return tuple(parts)
 
 
