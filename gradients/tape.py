@@ -295,26 +295,8 @@ class GradientTape:
                     tid = a._tid
                     if not tid or tid not in ids:
                         continue
-                    fresh = raw is not None and ga is not g and _new_buffer(ga)
-                    shape = a._data.shape
-                    if op.broadcasts and ga.shape[lead:] != shape:
-                        ga = _sum_to(ga, shape, lead)
-                        fresh = _new_buffer(ga)
-                    prev = grads.get(tid)
-                    if prev is None:
-                        grads[tid] = ga
-                        if fresh:
-                            if id(ga) in owned:  # the same array reached two places: shared now
-                                owned.discard(id(ga))
-                            else:
-                                owned.add(id(ga))
-                    elif id(prev) in owned:
-                        prev += ga
-                    else:
-                        total = prev + ga
-                        grads[tid] = total
-                        if _new_buffer(total):
-                            owned.add(id(total))
+                    _accumulate_raw(grads, owned, tid, grads.get(tid), ga, g, raw,
+                                    a._data.shape if op.broadcasts else None, lead)
                 if free:
                     records[i] = None
         finally:
@@ -538,6 +520,34 @@ def _take_cotangent(res, grads, keep, dropped):
         del grads[tid]
         dropped(g)
     return g
+
+
+def _accumulate_raw(grads, owned, key, prev, ga, g, raw, shape, lead):
+    """Add an input's gradient ``ga`` (an array) into ``grads[key]`` (now ``prev``, or None).
+
+    ``shape``: the input's shape when the op broadcasts (``ga`` is summed back to it).
+    Sums go in place into arrays the walk alone holds (``owned``: ids of arrays it
+    created), which saves a full-size temporary per sum; a rule's result is owned when it
+    is a new buffer (not ``g`` itself nor a view).
+    """
+    fresh = raw is not None and ga is not g and _new_buffer(ga)
+    if shape is not None and ga.shape[lead:] != shape:
+        ga = _sum_to(ga, shape, lead)
+        fresh = _new_buffer(ga)
+    if prev is None:
+        grads[key] = ga
+        if fresh:
+            if id(ga) in owned:  # the same array reached two places: shared now
+                owned.discard(id(ga))
+            else:
+                owned.add(id(ga))
+    elif id(prev) in owned:
+        prev += ga
+    else:
+        total = prev + ga
+        grads[key] = total
+        if _new_buffer(total):
+            owned.add(id(total))
 
 
 def _ignore(value):

@@ -505,18 +505,10 @@ def _op_step(op, args, params, res):
     fwd = op.fwd
     data = [a._data for a in args]
     xp = np if backend._cupy is None else backend.xp_for(*data)
-    variables = [a for a in args if isinstance(a, Variable)]
     if op.nout != 1:
         def step():
             for r, o in zip(res, fwd(xp, *[a._data for a in args], **params)):
                 r._data = o
-        return step
-    if variables:  # a read of a variable is a copy (identity), never its live buffer
-        def step():
-            out = fwd(xp, *[a._data for a in args], **params)
-            if any(out is v._data for v in variables):
-                out = out.copy()
-            res._data = out
         return step
     if not params:
         if len(args) == 1:
@@ -624,7 +616,7 @@ def _compile_gradient(records, ids, args, kwargs, result):
     the sums, without the tape's bookkeeping. Returns None when the call is one the plan
     does not cover (composite sources, output gradients, zeros for unconnected sources), or
     when the planned walk does not reproduce the tape's result exactly."""
-    from gradients.tape import _new_buffer, _sum_to
+    from gradients.tape import _accumulate_raw as accumulate
 
     target, sources, output_gradients, mode = args
     if kwargs or output_gradients is not None or str(getattr(mode, "value", mode)).lower() != "none":
@@ -693,27 +685,8 @@ def _compile_gradient(records, ids, args, kwargs, result):
                 in_grads = [None if x is None else x._data for x in vjp(gt, res, *rargs, **params)]
             for k, s, shape in into:
                 ga = in_grads[k]
-                if ga is None:
-                    continue
-                fresh = raw is not None and ga is not g and _new_buffer(ga)
-                if shape is not None and ga.shape != shape:
-                    ga = _sum_to(ga, shape, 0)
-                    fresh = _new_buffer(ga)
-                prev = grads[s]
-                if prev is None:
-                    grads[s] = ga
-                    if fresh:
-                        if id(ga) in owned:
-                            owned.discard(id(ga))
-                        else:
-                            owned.add(id(ga))
-                elif id(prev) in owned:
-                    prev += ga
-                else:
-                    total = prev + ga
-                    grads[s] = total
-                    if _new_buffer(total):
-                        owned.add(id(total))
+                if ga is not None:
+                    accumulate(grads, owned, s, grads[s], ga, g, raw, shape, 0)
         return [None if s is None else grads[s] for s in out_slots]
 
     expected = nest.flatten(result)

@@ -729,7 +729,9 @@ class _Take(_Counted):
         return min(n, self._count)
 
 
-class _TakeIter(_State):
+class _CountedIter(_State):
+    """take/skip iterators: ``_left`` elements still to take (or skip) from the input."""
+
     def __init__(self, node, state, indices):
         self._node, self._indices = node, indices
         make = node._input._index_iter if indices else node._input._iter
@@ -739,6 +741,18 @@ class _TakeIter(_State):
         else:
             self._left = int(expect_kind(state, node)["left"])
             self._inner = make(state["inner"])
+
+    def next_chunk(self):
+        return self._next()
+
+    def __next__(self):
+        return self._next()
+
+    def state(self):
+        return self._tag(self._node, left=self._left, inner=self._inner.state())
+
+
+class _TakeIter(_CountedIter):
 
     def _next(self):
         if self._left == 0:
@@ -752,12 +766,6 @@ class _TakeIter(_State):
             chunk = chunk[:self._left]
             self._left -= chunk.size
         return chunk
-
-    next_chunk = _next
-    __next__ = _next
-
-    def state(self):
-        return self._tag(self._node, left=self._left, inner=self._inner.state())
 
 
 class _Skip(_Counted):
@@ -773,16 +781,7 @@ class _Skip(_Counted):
         return 0 if self._count < 0 else max(0, n - self._count)
 
 
-class _SkipIter(_State):
-    def __init__(self, node, state, indices):
-        self._node, self._indices = node, indices
-        make = node._input._index_iter if indices else node._input._iter
-        if state is None:
-            self._left = node._count
-            self._inner = make(None)
-        else:
-            self._left = int(expect_kind(state, node)["left"])
-            self._inner = make(state["inner"])
+class _SkipIter(_CountedIter):
 
     def _next(self):
         if self._left < 0:  # skip(-1): nothing
@@ -799,12 +798,6 @@ class _SkipIter(_State):
                 chunk, self._left = chunk[cut:], self._left - cut
             if chunk.size:
                 return chunk
-
-    next_chunk = _next
-    __next__ = _next
-
-    def state(self):
-        return self._tag(self._node, left=self._left, inner=self._inner.state())
 
 
 # -- batching ---------------------------------------------------------------------------

@@ -13,26 +13,16 @@ from __future__ import annotations
 from ..ops.elementwise import abs as _abs
 from ..ops.elementwise import square
 from ..ops.reduce import reduce_sum
+from .serialization import Configurable
 
 __all__ = ["L1", "L1L2", "L2", "Regularizer", "deserialize", "get", "l1", "l1_l2", "l2", "serialize"]
 
 
-class Regularizer:
+class Regularizer(Configurable):
     """Base class: ``__call__(x)`` returns a scalar penalty."""
 
     def __call__(self, x):
         raise NotImplementedError(f"{type(self).__name__} must implement __call__")
-
-    def get_config(self) -> dict:
-        return {}
-
-    @classmethod
-    def from_config(cls, config):
-        return cls(**config)
-
-    def __repr__(self):
-        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
-        return f"{type(self).__name__}({args})"
 
 
 def _factor(value, what):

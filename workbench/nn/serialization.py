@@ -100,6 +100,21 @@ def deserialize_function(config, custom_objects=None):
                      "register it with wb.nn.register_serializable (configs never import code)")
 
 
+class Configurable:
+    """Base of initializers and regularizers: constructor arguments as the config."""
+
+    def get_config(self) -> dict:
+        return {}
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
+
+    def __repr__(self):
+        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
+        return f"{type(self).__name__}({args})"
+
+
 def serialize_object(obj, base, get):
     """``{"class_name", "config"}`` for an instance of ``base`` (after ``get(obj)``), a function
     reference for a plain callable; None stays None (initializers, regularizers)."""

@@ -39,9 +39,11 @@ def norm_axis(axis, ndim, opname="op"):
 # ---------------------------------------------------------------------------
 # identity, device copies
 
-_identity_op = defop("identity", lambda xp, x: x,
-                     vjp=lambda g, ans, x: (g,), jvp=lambda ts, ans, x: ts[0], dtypes="any",
-                     vjp_raw=lambda g, ans, x: (g,))
+# ``copy``: a read of a variable copies its buffer (the variable may be assigned later)
+_identity_op = defop("identity", lambda xp, x, copy=False: x.copy() if copy else x,
+                     vjp=lambda g, ans, x, copy=False: (g,), jvp=lambda ts, ans, x, copy=False: ts[0],
+                     dtypes="any", vjp_raw=lambda g, ans, x, copy=False: (g,))
+_COPY = {"copy": True}
 
 
 @core.dispatchable
@@ -49,12 +51,7 @@ def identity(input, name=None):
     """The same value as a new tensor (recorded by tapes; reading a Variable through it
     snapshots nothing, as TF's identity of a variable reads its value)."""
     x = convert_to_tensor(input)
-    if isinstance(x, core.Variable):  # snapshot: the variable may be assigned later
-        out = core.wrap(x._data.copy())
-        if core._slow:
-            core.after_op(_identity_op, (x,), core._NO_PARAMS, out)
-        return out
-    return apply(_identity_op, (x,))
+    return apply(_identity_op, (x,), _COPY if isinstance(x, core.Variable) else core._NO_PARAMS)
 
 
 def _move_fwd(xp, x, device):
