@@ -8,7 +8,7 @@ import warnings
 
 import numpy as np
 
-from workbench import core, nest
+from workbench import core, hostcache, nest
 from workbench.core import Tensor, Variable, convert_to_tensor
 from workbench.errors import UnconnectedGradientWarning
 
@@ -544,7 +544,7 @@ def _accumulate_raw(grads, owned, key, prev, ga, g, raw, shape, lead):
     elif id(prev) in owned:
         prev += ga
     else:
-        total = prev + ga
+        total = hostcache.add(prev, ga)
         grads[key] = total
         if _new_buffer(total):
             owned.add(id(total))

@@ -8,6 +8,8 @@ from scipy import special, stats
 import workbench as wb
 from gradients import ForwardAccumulator, GradientTape, check_gradients
 
+from tests.conftest import ON_GPU
+
 R = wb.random
 P_MIN = 1e-3  # fixed seeds: a correct sampler fails a test with this p-value threshold rarely
 
@@ -259,6 +261,34 @@ def test_normal_distribution():
     y = np_(R.Generator.from_seed(3).normal([N], dtype=wb.float64))
     assert stats.kstest(y, "norm").pvalue > P_MIN
     _mean_within(y, 0.0, 1.0)
+
+
+@pytest.mark.parametrize("shape", [(2047,), (2048,), (3001,), (40, 2501)])
+def test_float32_normals_on_both_sides_of_the_box_muller_size(shape):
+    # from 2048 values on the CPU draws float32 normals by Box-Muller, below by the ziggurat
+    x = np_(R.stateless_normal(shape, [11, 12], dtype=wb.float32))
+    assert x.shape == shape and x.dtype == np.float32 and np.all(np.isfinite(x))
+    flat = x.ravel().astype(np.float64)
+    assert stats.kstest(flat, "norm").pvalue > P_MIN
+    _mean_within(flat, 0.0, 1.0)
+    # both halves of each pair (cos and sin), and the even and odd positions, are standard normal
+    for part in (flat[: flat.size // 2], flat[flat.size // 2:], flat[::2], flat[1::2]):
+        assert stats.kstest(part, "norm").pvalue > P_MIN
+    assert abs(np.corrcoef(flat[: flat.size // 2 - 1], flat[1: flat.size // 2])[0, 1]) < 4 / np.sqrt(flat.size / 2)
+    np.testing.assert_array_equal(x, np_(R.stateless_normal(shape, [11, 12], dtype=wb.float32)))
+
+
+def test_box_muller_normals_have_normal_tails_and_moments():
+    x = np_(R.Generator.from_seed(21).normal([2_000_000])).astype(np.float64)
+    assert stats.kstest(x, "norm").pvalue > P_MIN
+    _mean_within(x, 0.0, 1.0)
+    assert abs(x.std() - 1.0) < 4 * np.sqrt(0.5 / x.size)
+    assert abs(stats.kurtosis(x)) < 4 * np.sqrt(24 / x.size)
+    for k in (2.0, 3.0, 4.0):  # tail mass beyond k standard deviations
+        p = 2 * stats.norm.sf(k)
+        assert abs(np.mean(np.abs(x) > k) - p) < 5 * np.sqrt(p * (1 - p) / x.size)
+    if not ON_GPU:  # the CPU's Box-Muller radius tops out at sqrt(-2 log 2**-32)
+        assert np.abs(x).max() <= 6.67
 
 
 def test_normal_with_tensor_parameters_broadcasts():

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import backend, core
+from .. import backend, core, hostcache
 from ..core import Tensor, _wrap, binary_arrays, convert_to_tensor, defop
 
 _NO_PARAMS = core._NO_PARAMS
@@ -29,6 +29,35 @@ def dtype_error(opname, what, dtype, accepted):
     want = {"fc": "floating or complex", "f": "floating", "fciu": "numeric (not bool)",
             "iu": "integer", "b": "bool", "fciub": "any"}[accepted]
     return TypeError(f"{opname}: {what} has dtype {dtype}, expected a {want} dtype")
+
+
+def ufunc1(name):
+    """The forward of an op that is the array module's unary ufunc ``name``. On NumPy a large
+    floating result goes into a reused buffer (``workbench.hostcache``)."""
+    f = getattr(np, name)
+    like = hostcache.like
+
+    def fwd(xp, x):
+        if xp is np:
+            out = like(x)
+            return f(x) if out is None else f(x, out=out)
+        return getattr(xp, name)(x)
+    fwd.__name__ = name
+    return fwd
+
+
+def ufunc2(name):
+    """The forward of an op that is the array module's binary ufunc ``name`` (see ``ufunc1``)."""
+    f = getattr(np, name)
+    like2 = hostcache.like2
+
+    def fwd(xp, x, y):
+        if xp is np:
+            out = like2(x, y)
+            return f(x, y) if out is None else f(x, y, out=out)
+        return getattr(xp, name)(x, y)
+    fwd.__name__ = name
+    return fwd
 
 
 def unary(name, fwd, vjp=None, jvp=None, *, dtypes="float", domain="real", public=None, **kw):

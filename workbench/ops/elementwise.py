@@ -13,7 +13,8 @@ import numpy as np
 
 from .. import backend
 from ..core import Tensor, convert_to_tensor
-from ._define import binary, nondiff, unary
+from .. import hostcache
+from ._define import binary, nondiff, ufunc1, ufunc2, unary
 
 # ---------------------------------------------------------------------------
 # helpers
@@ -59,33 +60,37 @@ def _special(xp):
 # ---------------------------------------------------------------------------
 # arithmetic
 
-add = binary("add", lambda xp, x, y: xp.add(x, y),
+add = binary("add", ufunc2("add"),
              vjp=lambda g, ans, x, y: (g, g),
              vjp_raw=lambda g, ans, x, y: (g if x._tid else None, g if y._tid else None),
              jvp=lambda ts, ans, x, y: _sum_tangents(*ts), dtypes="numeric")
 
-subtract = binary("subtract", lambda xp, x, y: xp.subtract(x, y),
+subtract = binary("subtract", ufunc2("subtract"),
                   vjp=lambda g, ans, x, y: (g, -g if y._tid else None),
-                  vjp_raw=lambda g, ans, x, y: (g if x._tid else None, -g if y._tid else None),
+                  vjp_raw=lambda g, ans, x, y: (g if x._tid else None,
+                                                hostcache.negative(g) if y._tid else None),
                   jvp=lambda ts, ans, x, y: _sum_tangents(ts[0], None if ts[1] is None else -ts[1]))
 
-multiply = _linear_binary("multiply", lambda xp, x, y: xp.multiply(x, y),
+multiply = _linear_binary("multiply", ufunc2("multiply"),
                           lambda ans, x, y: y, lambda ans, x, y: x, dtypes="any",
-                          raw=lambda g, ans, x, y: (g * y._data if x._tid else None,
-                                                    g * x._data if y._tid else None))
+                          raw=lambda g, ans, x, y: (hostcache.multiply(g, y._data) if x._tid else None,
+                                                    hostcache.multiply(g, x._data) if y._tid else None))
+
+
+_true_divide = ufunc2("true_divide")
 
 
 def _div_fwd(xp, x, y):
     if x.dtype.kind in "iu":  # TF: integer truediv gives floats
         return xp.true_divide(x, y).astype(np.float64 if x.dtype.itemsize > 2 else np.float32)
-    return xp.true_divide(x, y)
+    return _true_divide(xp, x, y)
 
 
 def _div_raw(g, ans, x, y):
-    gx = g / y._data
+    gx = hostcache.divide(g, y._data)
     if not y._tid:
         return gx, None
-    gy = gx * ans
+    gy = hostcache.multiply(gx, ans)
     gy *= -1
     return (gx if x._tid else None), gy
 
@@ -109,12 +114,12 @@ mod = binary("mod", lambda xp, x, y: xp.mod(x, y),
              domain="mod", dtypes="numeric")
 floormod = mod
 
-negative = unary("negative", lambda xp, x: xp.negative(x),
+negative = unary("negative", ufunc1("negative"),
                  vjp=lambda g, ans, x: (-g,), jvp=lambda ts, ans, x: -ts[0], dtypes="numeric",
-                 vjp_raw=lambda g, ans, x: (-g,))
+                 vjp_raw=lambda g, ans, x: (hostcache.negative(g),))
 neg = negative
 
-reciprocal = _linear_unary("reciprocal", lambda xp, x: xp.reciprocal(x),
+reciprocal = _linear_unary("reciprocal", ufunc1("reciprocal"),
                            lambda ans, x: -ans * ans, domain="nonzero")
 
 abs = _linear_unary("abs", lambda xp, x: xp.abs(x), lambda ans, x: sign(x),  # noqa: A001
@@ -135,21 +140,20 @@ def _times(out, g):
 
 
 def _square_raw(g, ans, x):
-    out = g * x
+    out = hostcache.multiply(g, x)
     out *= 2
     return out
 
 
 def _sqrt_raw(g, ans, x):
-    out = g / ans
+    out = hostcache.divide(g, ans)
     out *= 0.5
     return out
 
 
 def _tanh_raw(g, ans, x):
-    out = ans * ans  # g * (1 - ans^2), one temporary
-    out -= 1
-    out *= -1
+    out = hostcache.multiply(ans, ans)  # g * (1 - ans^2), one temporary
+    (np if type(out) is np.ndarray else backend.xp_of(out)).subtract(1, out, out=out)
     return _times(out, g)
 
 
@@ -160,20 +164,20 @@ def _sigmoid_raw(g, ans, x):
 
 
 def _exp_raw(g, ans, x):
-    return g * ans
+    return hostcache.multiply(g, ans)
 
 
-square = _linear_unary("square", lambda xp, x: xp.square(x), lambda ans, x: 2 * x, dtypes="numeric",
+square = _linear_unary("square", ufunc1("square"), lambda ans, x: 2 * x, dtypes="numeric",
                        raw=_square_raw)
-sqrt = _linear_unary("sqrt", lambda xp, x: xp.sqrt(x), lambda ans, x: 0.5 / ans, domain="positive",
+sqrt = _linear_unary("sqrt", ufunc1("sqrt"), lambda ans, x: 0.5 / ans, domain="positive",
                      raw=_sqrt_raw)
 rsqrt = _linear_unary("rsqrt", lambda xp, x: 1 / xp.sqrt(x),
                       lambda ans, x: -0.5 * ans * ans * ans, domain="positive")
-exp = _linear_unary("exp", lambda xp, x: xp.exp(x), lambda ans, x: ans, raw=_exp_raw)
-expm1 = _linear_unary("expm1", lambda xp, x: xp.expm1(x), lambda ans, x: ans + 1)
-log = _linear_unary("log", lambda xp, x: xp.log(x), lambda ans, x: reciprocal(x), domain="positive",
-                    raw=lambda g, ans, x: g / x)
-log1p = _linear_unary("log1p", lambda xp, x: xp.log1p(x), lambda ans, x: reciprocal(x + 1),
+exp = _linear_unary("exp", ufunc1("exp"), lambda ans, x: ans, raw=_exp_raw)
+expm1 = _linear_unary("expm1", ufunc1("expm1"), lambda ans, x: ans + 1)
+log = _linear_unary("log", ufunc1("log"), lambda ans, x: reciprocal(x), domain="positive",
+                    raw=lambda g, ans, x: hostcache.divide(g, x))
+log1p = _linear_unary("log1p", ufunc1("log1p"), lambda ans, x: reciprocal(x + 1),
                       domain="greater_than_minus_one")
 
 
@@ -202,8 +206,8 @@ def _cos_raw(g, ans, x):
     return _times(out, g)
 
 
-sin = _linear_unary("sin", lambda xp, x: xp.sin(x), lambda ans, x: cos(x), raw=_sin_raw)
-cos = _linear_unary("cos", lambda xp, x: xp.cos(x), lambda ans, x: -sin(x), raw=_cos_raw)
+sin = _linear_unary("sin", ufunc1("sin"), lambda ans, x: cos(x), raw=_sin_raw)
+cos = _linear_unary("cos", ufunc1("cos"), lambda ans, x: -sin(x), raw=_cos_raw)
 tan = _linear_unary("tan", lambda xp, x: xp.tan(x), lambda ans, x: 1 + ans * ans, domain="tan")
 asin = _linear_unary("asin", lambda xp, x: xp.arcsin(x), lambda ans, x: rsqrt(1 - x * x),
                      domain="open_unit")
@@ -212,7 +216,7 @@ acos = _linear_unary("acos", lambda xp, x: xp.arccos(x), lambda ans, x: -rsqrt(1
 atan = _linear_unary("atan", lambda xp, x: xp.arctan(x), lambda ans, x: reciprocal(1 + x * x))
 sinh = _linear_unary("sinh", lambda xp, x: xp.sinh(x), lambda ans, x: cosh(x))
 cosh = _linear_unary("cosh", lambda xp, x: xp.cosh(x), lambda ans, x: sinh(x))
-tanh = _linear_unary("tanh", lambda xp, x: xp.tanh(x), lambda ans, x: 1 - ans * ans, raw=_tanh_raw)
+tanh = _linear_unary("tanh", ufunc1("tanh"), lambda ans, x: 1 - ans * ans, raw=_tanh_raw)
 asinh = _linear_unary("asinh", lambda xp, x: xp.arcsinh(x), lambda ans, x: rsqrt(x * x + 1))
 acosh = _linear_unary("acosh", lambda xp, x: xp.arccosh(x), lambda ans, x: rsqrt(x * x - 1),
                       domain="greater_than_one")
@@ -343,9 +347,9 @@ def _select_raw(cmp):
 
 _max_vjp, _max_jvp = _select_rules(lambda x, y: greater_equal(x, y))
 _min_vjp, _min_jvp = _select_rules(lambda x, y: less_equal(x, y))
-maximum = binary("maximum", lambda xp, x, y: xp.maximum(x, y), _max_vjp, _max_jvp, domain="ties",
+maximum = binary("maximum", ufunc2("maximum"), _max_vjp, _max_jvp, domain="ties",
                  vjp_raw=_select_raw(lambda x, y: x >= y))
-minimum = binary("minimum", lambda xp, x, y: xp.minimum(x, y), _min_vjp, _min_jvp, domain="ties",
+minimum = binary("minimum", ufunc2("minimum"), _min_vjp, _min_jvp, domain="ties",
                  vjp_raw=_select_raw(lambda x, y: x <= y))
 
 # ---------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import backend, core
+from .. import backend, core, hostcache
 from ..core import Tensor, convert_to_tensor
 from ..dtypes import as_dtype
 from . import elementwise as _ew
@@ -43,7 +43,10 @@ class _NumpyStream:
         return self._g.random(shape, dtype=dtype)
 
     def normal(self, shape, dtype):
-        return self._g.standard_normal(shape, dtype=dtype)
+        n = int(np.prod(shape, dtype=np.int64))
+        if dtype != np.float32 or n < _BOX_MULLER_MIN:
+            return self._g.standard_normal(shape, dtype=dtype)
+        return _box_muller32(self._g, n).reshape(shape)
 
     def integers(self, low, high, shape, dtype):
         return self._g.integers(low, high, size=shape, dtype=dtype)
@@ -56,6 +59,38 @@ class _NumpyStream:
 
     def permutation(self, n):
         return self._g.permutation(n)
+
+
+# float32 normals from this many on: Box-Muller (vectorised transcendental functions) is
+# about 3x faster than NumPy's ziggurat on Philox here; below it the ziggurat's lower
+# per-call cost wins
+_BOX_MULLER_MIN = 2048
+_TWO_PI_2_32 = np.float32(2.0 * np.pi * 2.0 ** -32)
+
+
+def _box_muller32(g, n):
+    """``n`` float32 standard normals by the Box-Muller transform of 32-bit uniforms.
+
+    Each 64-bit Philox draw gives one pair: its two 32-bit halves are ``u1`` in ``(0, 1]``
+    and the angle ``2 pi u2``; the pair is ``r cos``, ``r sin`` with ``r = sqrt(-2 log u1)``.
+    The radius tops out at 6.66 (``u1 = 2**-32``): values beyond 6.66 standard deviations,
+    with probability 3e-11 per draw, are not produced."""
+    m = (n + 1) // 2
+    halves = g.bit_generator.random_raw(m).view(np.uint32).reshape(m, 2)
+    r = hostcache.empty((m,), np.dtype(np.float32))
+    np.add(halves[:, 0], np.float32(1.0), out=r, casting="unsafe", dtype=np.float32)
+    r *= np.float32(2.0 ** -32)
+    np.log(r, out=r)
+    r *= np.float32(-2.0)
+    np.sqrt(r, out=r)
+    angle = hostcache.empty((m,), np.dtype(np.float32))
+    np.multiply(halves[:, 1], _TWO_PI_2_32, out=angle, casting="unsafe", dtype=np.float32)
+    out = hostcache.empty((2 * m,), np.dtype(np.float32))
+    np.cos(angle, out=out[:m])
+    np.sin(angle, out=out[m:])
+    out[:m] *= r
+    out[m:] *= r
+    return out[:n] if n != 2 * m else out
 
 
 class _CupyStream(_NumpyStream):
