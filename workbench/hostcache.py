@@ -29,7 +29,7 @@ import threading
 
 import numpy as np
 
-__all__ = ["empty", "like", "like2", "set_limit", "limit", "clear", "info",
+__all__ = ["empty", "new", "like", "like2", "set_limit", "limit", "clear", "info",
            "multiply", "add", "subtract", "divide", "negative"]
 
 _lock = threading.Lock()
@@ -95,6 +95,16 @@ def empty(shape, dtype):
             arrays.append(a)
             _trim(_limit)
         return a
+
+
+def new(shape, dtype):
+    """An uninitialised NumPy array: from the cache when it is large enough to be worth it."""
+    size = 1
+    for n in shape:
+        size *= n
+    if size * dtype.itemsize < _active_min:
+        return np.empty(shape, dtype)
+    return empty(shape, dtype)
 
 
 def like(a):

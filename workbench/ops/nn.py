@@ -284,6 +284,47 @@ def softmax_cross_entropy_with_logits(labels, logits, axis=-1, name=None):
     return -reduce_sum(y * log_softmax(x, axis=axis), axis=axis)
 
 
+def _pick(xp, a, ids):
+    """``a[..., ids]``: the entry of each row of ``a`` at that row's label (labels clipped into range)."""
+    safe = ids if xp is np else xp.clip(ids, 0, a.shape[-1] - 1)
+    return xp.take_along_axis(a, safe[..., None].astype(np.intp, copy=False), axis=-1)[..., 0]
+
+
+def _sparse_xent_fwd(xp, x, ids):
+    return -_pick(xp, _log_softmax_fwd(xp, x, -1), ids)
+
+
+def _onehot(labels, x):
+    """The one-hot rows of ``labels`` in ``x``'s dtype (built with ops: a ``wb.function`` replay
+    recomputes them from each call's labels)."""
+    classes = core.wrap_constant(labels.xp.arange(x.shape[-1], dtype=labels.dtype))
+    return cast(equal(expand_dims(labels, -1), classes), x.dtype)
+
+
+def _sparse_xent_raw(g, ans, x, labels):
+    """``g * (softmax(x) - onehot(labels))`` on arrays: one softmax, the labels' entries less 1."""
+    d = x._data
+    xp = backend.xp_of(d)
+    p = _softmax_fwd(xp, d, -1)
+    rows = p.reshape(-1, p.shape[-1])
+    ids = labels._data.reshape(-1)
+    rows[xp.arange(rows.shape[0]), ids if xp is np else xp.clip(ids, 0, p.shape[-1] - 1)] -= 1
+    if g.shape == ans.shape:
+        p *= g[..., None]
+        return p, None
+    return g[..., None] * p, None  # g has leading (batch) dimensions: a jacobian
+
+
+# TF's fused SparseSoftmaxCrossEntropyWithLogits: one op, its gradient ``softmax - onehot``
+# (written with ops, so unlike TF's kernel it differentiates again)
+_sparse_xent_op = defop(
+    "sparse_softmax_cross_entropy", _sparse_xent_fwd,
+    vjp=lambda g, ans, x, labels: (expand_dims(g, -1) * (softmax(x) - _onehot(labels, x)), None),
+    vjp_raw=_sparse_xent_raw,
+    jvp=lambda ts, ans, x, labels: reduce_sum(ts[0] * (softmax(x) - _onehot(labels, x)), axis=-1),
+    dtypes="float", domain="real")
+
+
 def sparse_softmax_cross_entropy_with_logits(labels, logits, name=None):
     """Cross-entropy against integer class ``labels`` (shape ``logits.shape[:-1]``, values in
     ``[0, num_classes)``). An out-of-range label raises ``InvalidArgumentError`` on the CPU; on a
@@ -305,10 +346,7 @@ def sparse_softmax_cross_entropy_with_logits(labels, logits, name=None):
         bad = ids[(ids < 0) | (ids >= n)].flat[0]
         raise InvalidArgumentError(f"{opname}: received a label value of {bad} which is outside the "
                                    f"valid range of [0, {n})")
-    # the one-hot rows with ops, so a wb.function replay recomputes them from each call's labels
-    classes = core.wrap_constant(xp.arange(n, dtype=ids.dtype))
-    onehot = cast(equal(expand_dims(lab, -1), classes), x.dtype)
-    loss = -reduce_sum(onehot * log_softmax(x), axis=-1)
+    loss = apply(_sparse_xent_op, (x, lab))
     if not on_host:
         valid = logical_and(greater_equal(lab, np.asarray(0, ids.dtype)), less(lab, np.asarray(n, ids.dtype)))
         loss = where(valid, loss, core.wrap_constant(xp.full(loss.shape, np.nan, x.dtype)))

@@ -66,6 +66,7 @@ class _NumpyStream:
 # per-call cost wins
 _BOX_MULLER_MIN = 2048
 _TWO_PI_2_32 = np.float32(2.0 * np.pi * 2.0 ** -32)
+_F32 = np.dtype(np.float32)
 
 
 def _box_muller32(g, n):
@@ -77,15 +78,15 @@ def _box_muller32(g, n):
     with probability 3e-11 per draw, are not produced."""
     m = (n + 1) // 2
     halves = g.bit_generator.random_raw(m).view(np.uint32).reshape(m, 2)
-    r = hostcache.empty((m,), np.dtype(np.float32))
+    r = hostcache.new((m,), _F32)
     np.add(halves[:, 0], np.float32(1.0), out=r, casting="unsafe", dtype=np.float32)
     r *= np.float32(2.0 ** -32)
     np.log(r, out=r)
     r *= np.float32(-2.0)
     np.sqrt(r, out=r)
-    angle = hostcache.empty((m,), np.dtype(np.float32))
+    angle = hostcache.new((m,), _F32)
     np.multiply(halves[:, 1], _TWO_PI_2_32, out=angle, casting="unsafe", dtype=np.float32)
-    out = hostcache.empty((2 * m,), np.dtype(np.float32))
+    out = hostcache.new((2 * m,), _F32)
     np.cos(angle, out=out[:m])
     np.sin(angle, out=out[m:])
     out[:m] *= r
