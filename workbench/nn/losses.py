@@ -106,6 +106,8 @@ def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, axis=-1, 
                          f"(y_pred without its class axis), got {labels.shape}")
     if axis not in (-1, y_pred.ndim - 1):
         raise ValueError("sparse_categorical_crossentropy: the class axis must be the last")
+    if from_logits and ignore_class is None:  # TF's fused op, as Keras calls it
+        return wb.nn.sparse_softmax_cross_entropy_with_logits(labels, y_pred)
     keep = None
     if ignore_class is not None:
         keep = wb.not_equal(labels, ignore_class)
