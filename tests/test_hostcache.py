@@ -1,6 +1,10 @@
 """The host buffer cache: large NumPy results reuse buffers nothing else refers to, and only those."""
 
+import os
+import subprocess
+import sys
 import threading
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -12,6 +16,7 @@ from workbench import hostcache
 from tests.conftest import ON_GPU
 from tests.test_op_gradients import ALL_CASES, _tensors
 
+ROOT = Path(__file__).resolve().parent.parent
 SHAPE = (70_000,)  # 280 KB of float32: above the default min_bytes
 
 
@@ -107,6 +112,7 @@ def test_the_limit_bounds_the_free_bytes_kept(fresh_cache):
     nbytes = SHAPE[0] * 4
     hostcache.set_limit(3 * nbytes)
     arrays = [hostcache.empty(SHAPE, np.dtype(np.float32)) for _ in range(6)]
+    assert hostcache.info()["arrays"] == 3  # the limit counts arrays in use too: the rest are not tracked
     del arrays
     kept = hostcache.empty((SHAPE[0] + 1,), np.dtype(np.float32))  # a miss trims the free ones
     info = hostcache.info()
@@ -148,3 +154,18 @@ def test_threads_never_share_a_buffer(fresh_cache):
 def test_op_gradients_with_every_result_cached(cache_everything, case):
     check_gradients(case.fn, _tensors(case), order=case.order, modes=case.modes,
                     atol=case.atol, rtol=case.rtol, eps=case.eps)
+
+
+@pytest.mark.parametrize("value, want", [("0", 0), ("1", 1 << 30), ("5000000", 5_000_000)])
+def test_the_environment_sets_the_limit_at_start(value, want):
+    code = "from workbench import hostcache; print(hostcache.limit())"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         env={**os.environ, "WORKBENCH_HOST_CACHE": value}, cwd=ROOT)
+    assert out.returncode == 0, out.stderr
+    assert int(out.stdout) == want
+
+
+def test_a_bad_environment_value_names_the_variable():
+    out = subprocess.run([sys.executable, "-c", "import workbench"], capture_output=True, text=True,
+                         env={**os.environ, "WORKBENCH_HOST_CACHE": "1GB"}, cwd=ROOT)
+    assert out.returncode != 0 and "WORKBENCH_HOST_CACHE='1GB'" in out.stderr

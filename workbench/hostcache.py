@@ -12,8 +12,10 @@ nothing but this cache refers to it (its reference count says so). That is
 exact: an array some tensor, view, user variable or container still holds is
 never handed out.
 
-The cache holds at most ``limit`` bytes of arrays nobody else refers to (1 GiB
-by default; ``wb.config.set_host_cache_limit``); arrays in use are not counted.
+The cache tracks at most ``limit`` bytes of arrays, in use or free (1 GiB by
+default; ``wb.config.set_host_cache_limit``): when a new array would pass the
+limit, free ones are forgotten, oldest first, and if that is not enough the new
+array is simply not tracked. So at most ``limit`` bytes are ever held for reuse.
 Arrays smaller than ``min_bytes`` (256 KiB) are left to the C allocator, which
 recycles them cheaply. CuPy arrays never come here: CuPy has its own pool.
 ``WORKBENCH_HOST_CACHE=0`` in the environment turns the cache off at start;
@@ -34,6 +36,7 @@ __all__ = ["empty", "new", "like", "like2", "set_limit", "limit", "clear", "info
 
 _lock = threading.Lock()
 _pools: dict = {}        # (shape, dtype) -> arrays this cache handed out, oldest first
+_tracked = 0              # bytes of the arrays in _pools (in use or free)
 _MAX_PER_KEY = 64         # arrays tracked per (shape, dtype); more are left to the allocator
 _getrefcount = sys.getrefcount
 _stats = {"hits": 0, "misses": 0}
@@ -79,6 +82,7 @@ _FREE = _calibrate()
 
 def empty(shape, dtype):
     """An uninitialised NumPy array of ``shape`` and ``dtype``: a free cached one when there is one."""
+    global _tracked
     key = (shape, dtype)
     with _lock:
         arrays = _pools.get(key)
@@ -87,13 +91,14 @@ def empty(shape, dtype):
             if a is not None:
                 _stats["hits"] += 1
                 return a
-        else:
-            arrays = _pools[key] = []
         _stats["misses"] += 1
         a = np.empty(shape, dtype)
-        if _limit > 0 and len(arrays) < _MAX_PER_KEY:
-            arrays.append(a)
-            _trim(_limit)
+        if _limit > 0:
+            if _tracked + a.nbytes > _limit:
+                _trim(_limit - a.nbytes)
+            if _tracked + a.nbytes <= _limit and (arrays is None or len(arrays) < _MAX_PER_KEY):
+                _pools.setdefault(key, []).append(a)
+                _tracked += a.nbytes
         return a
 
 
@@ -149,19 +154,20 @@ def _free_entries():
 
 
 def _trim(keep):
-    """Forget free arrays, oldest first, until at most ``keep`` bytes of them remain."""
-    free = _free_entries()
-    total = sum(a.nbytes for _, a in free)
-    for arrays, a in free:
-        if total <= keep:
+    """Forget free arrays, oldest first, until the arrays tracked take at most ``keep`` bytes."""
+    global _tracked
+    for arrays, a in _free_entries():
+        if _tracked <= keep:
             break
-        total -= a.nbytes
+        _tracked -= a.nbytes
         arrays.remove(a)
+    for key in [k for k, arrays in _pools.items() if not arrays]:
+        del _pools[key]
 
 
 def set_limit(nbytes):
     """Keep at most ``nbytes`` of free cached arrays; 0 turns the cache off (and empties it)."""
-    global _limit, _active_min
+    global _limit, _active_min, _tracked
     if isinstance(nbytes, bool) or not isinstance(nbytes, (int, np.integer)) or nbytes < 0:
         raise ValueError(f"set_host_cache_limit: nbytes must be a non-negative int, got {nbytes!r}")
     with _lock:
@@ -170,6 +176,7 @@ def set_limit(nbytes):
         _trim(_limit)
         if _limit == 0:
             _pools.clear()
+            _tracked = 0
 
 
 def limit():
@@ -179,8 +186,10 @@ def limit():
 
 def clear():
     """Forget every cached array (the ones still in use stay with their users)."""
+    global _tracked
     with _lock:
         _pools.clear()
+        _tracked = 0
 
 
 def info():
