@@ -10,7 +10,7 @@ import pytest
 import scipy.linalg
 
 import workbench as wb
-from gradients import GradientTape
+from gradients import GradientTape, check_gradients
 from workbench.errors import InvalidArgumentError
 from workbench.ops.expm import expm_pade
 
@@ -469,3 +469,18 @@ def test_pinv_matches_numpy():
 def test_square_ops_reject_non_square_input(fn):
     with pytest.raises(ValueError, match="square"):
         fn(f64(rand((2, 3, 4))))
+
+
+def test_matvec_broadcasts_batches_and_transposes_with_gradients():
+    r = np.random.default_rng(3)
+    m = wb.constant(r.standard_normal((3, 4, 5)))
+    v = wb.constant(r.standard_normal((2, 1, 4)))
+    got = wb.linalg.matvec(m, v, transpose_a=True)
+    np.testing.assert_allclose(got.numpy(), (np.swapaxes(m.numpy(), -1, -2) @ v.numpy()[..., None])[..., 0])
+    check_gradients(lambda a, b: wb.linalg.matvec(a, b, transpose_a=True), [m, v], order=2)
+    w = wb.constant(r.standard_normal(5))
+    check_gradients(lambda a, b: wb.linalg.matvec(a, b), [m, w], order=2)
+    with pytest.raises(ValueError, match=r"matvec: a has shape \(3, 4, 5\) and b has shape \(4,\)"):
+        wb.linalg.matvec(m, wb.constant(np.ones(4)))
+    with pytest.raises(ValueError, match="matvec: a must have rank >= 2"):
+        wb.linalg.matvec(w, w)

@@ -91,11 +91,66 @@ def matmul(a, b, transpose_a=False, transpose_b=False, adjoint_a=False, adjoint_
     return _matmul(a, b)
 
 
+def _matvec_fwd(xp, a, b):
+    if a.ndim == 2 and b.ndim == 1:
+        return xp.matmul(a, b)
+    return xp.matmul(a, b[..., None])[..., 0]
+
+
+def _vecmat_arrays(g, a):
+    """``g @ a`` for vectors ``g`` ``[..., m]``: ``aᵀ g`` (the matvec's cotangent for ``b``)."""
+    if a.ndim == 2 and g.ndim == 1:
+        return g @ a
+    return (g[..., None, :] @ a)[..., 0, :]
+
+
+def _matvec(a, b):
+    return apply(_matvec_op, (a, b))
+
+
+# one op rather than expand_dims / matmul / squeeze: a third of the records and rules
+_matvec_op = defop(
+    "matvec", _matvec_fwd,
+    vjp=lambda g, ans, a, b: (
+        _outer(g, b) if a._tid else None,
+        _matvec(matrix_transpose(a), g) if b._tid else None),
+    vjp_raw=lambda g, ans, a, b: (
+        g[..., :, None] * b._data[..., None, :] if a._tid else None,
+        _vecmat_arrays(g, a._data) if b._tid else None),
+    jvp=lambda ts, ans, a, b: _sum_parts(None if ts[0] is None else _matvec(ts[0], b),
+                                         None if ts[1] is None else _matvec(a, ts[1])),
+    broadcasts=True, dtypes="numeric", domain="matrix")
+
+
+def _outer(g, b):
+    from .shape import expand_dims
+    return expand_dims(g, -1) * expand_dims(b, -2)
+
+
+def _sum_parts(x, y):
+    if x is None:
+        return y
+    return x if y is None else x + y
+
+
 def matvec(a, b, transpose_a=False, adjoint_a=False, name=None):
     """``a @ b`` for matrices ``a`` ``[..., m, n]`` and vectors ``b`` ``[..., n]``."""
-    from .shape import expand_dims, squeeze
-    b = convert_to_tensor(b)
-    return squeeze(matmul(a, expand_dims(b, -1), transpose_a=transpose_a, adjoint_a=adjoint_a), axis=-1)
+    a, b = binary_arrays(a, b, "matvec")
+    if a.ndim < 2 or b.ndim < 1:
+        raise ValueError(f"matvec: a must have rank >= 2 and b rank >= 1, got shapes a={a.shape} "
+                         f"and b={b.shape}")
+    if a.dtype.kind == "b":
+        raise TypeError("matvec: bool operands are not supported")
+    if transpose_a or adjoint_a:
+        a = matrix_transpose(a)
+    if a.shape[-1] != b.shape[-1]:
+        raise ValueError(f"matvec: a has shape {a.shape} and b has shape {b.shape} (after transposes); "
+                         "a.shape[-1] must equal b.shape[-1]")
+    try:
+        np.broadcast_shapes(a.shape[:-2], b.shape[:-1])
+    except ValueError:
+        raise ValueError(f"matvec: batch dimensions {a.shape[:-2]} and {b.shape[:-1]} do not broadcast") from None
+    return _matvec(a, b)
 
 
 def adjoint(matrix, name=None):
