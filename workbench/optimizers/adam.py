@@ -35,9 +35,12 @@ class Adam(Optimizer):
         return ("m", "v", "vhat") if self.amsgrad else ("m", "v")
 
     def _update_step(self, xp, w, g, slots, hyper):
-        dt = w.dtype.type
-        t = hyper["t"]
-        alpha = hyper["lr"] * xp.sqrt(1 - xp.power(dt(self.beta_2), t)) / (1 - xp.power(dt(self.beta_1), t))
+        alpha = hyper.get("alpha")
+        if alpha is None:  # once per step and dtype: hyper is shared by the variables
+            dt = w.dtype.type
+            t = hyper["t"]
+            alpha = hyper["alpha"] = (hyper["lr"] * xp.sqrt(1 - xp.power(dt(self.beta_2), t))
+                                      / (1 - xp.power(dt(self.beta_1), t)))
         m, v = slots["m"], slots["v"]
         # in place through one scratch buffer: a temporary the size of a weight matrix per
         # arithmetic step costs more (allocation, page faults) than the arithmetic itself
