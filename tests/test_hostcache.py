@@ -169,3 +169,28 @@ def test_a_bad_environment_value_names_the_variable():
     out = subprocess.run([sys.executable, "-c", "import workbench"], capture_output=True, text=True,
                          env={**os.environ, "WORKBENCH_HOST_CACHE": "1GB"}, cwd=ROOT)
     assert out.returncode != 0 and "WORKBENCH_HOST_CACHE='1GB'" in out.stderr
+
+
+def test_a_traced_step_reuses_buffers_between_replays_and_matches_eager(fresh_cache):
+    x = wb.constant(np.random.default_rng(1).standard_normal(200_000).astype(np.float32))
+
+    def step(x):
+        with wb.GradientTape() as tape:
+            tape.watch(x)
+            loss = wb.reduce_sum(wb.tanh(x) * x + wb.exp(-x * x))
+        return loss, tape.gradient(loss, x)
+
+    hostcache.set_limit(0)
+    want = [t.numpy() for t in step(x)]
+    hostcache.set_limit(1 << 30)
+    traced = wb.function(step)
+    traced(x)
+    before = hostcache.info()["hits"]
+    kept = [traced(x) for _ in range(3)]  # results held: their buffers are not reused
+    for _ in range(3):
+        traced(x)  # results dropped: their buffers are
+    for got in kept:
+        for g, w in zip(got, want):
+            np.testing.assert_array_equal(g.numpy(), w)
+    if not ON_GPU:
+        assert hostcache.info()["hits"] > before
