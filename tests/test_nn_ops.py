@@ -214,6 +214,13 @@ def test_sparse_softmax_cross_entropy_rejects_out_of_range_labels():
         wb.nn.sparse_softmax_cross_entropy_with_logits([0, 4], f64(np.zeros((2, 4))))
     with pytest.raises(InvalidArgumentError, match="label value of -1"):
         wb.nn.sparse_softmax_cross_entropy_with_logits([-1, 0], f64(np.zeros((2, 4))))
+    # a compiled step checks each call's labels, not only the traced call's
+    step = wb.function(lambda y, z: wb.nn.sparse_softmax_cross_entropy_with_logits(y, z))
+    z = f64(np.zeros((2, 4)))
+    step(wb.constant([0, 3]), z)
+    step(wb.constant([1, 2]), z)
+    with pytest.raises(InvalidArgumentError, match="label value of 7"):
+        step(wb.constant([7, 0]), z)
 
 
 def test_sparse_softmax_cross_entropy_argument_errors():

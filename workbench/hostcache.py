@@ -18,7 +18,8 @@ limit, free ones are forgotten, oldest first, and if that is not enough the new
 array is simply not tracked. So at most ``limit`` bytes are ever held for reuse.
 Arrays smaller than ``min_bytes`` (256 KiB) are left to the C allocator, which
 recycles them cheaply. CuPy arrays never come here: CuPy has its own pool.
-``WORKBENCH_HOST_CACHE=0`` in the environment turns the cache off at start;
+``WORKBENCH_HOST_CACHE`` in the environment sets the limit at start (in bytes;
+0 turns the cache off, 1 keeps the default);
 ``WORKBENCH_HOST_CACHE_MIN_BYTES`` sets ``min_bytes`` (0 sends every float
 result through the cache, which the test suite uses to exercise it).
 """

@@ -11,9 +11,8 @@ import math
 
 import numpy as np
 
-from .. import backend
+from .. import backend, hostcache
 from ..core import Tensor, convert_to_tensor
-from .. import hostcache
 from ._define import binary, nondiff, ufunc1, ufunc2, unary
 
 # ---------------------------------------------------------------------------

@@ -284,14 +284,23 @@ def softmax_cross_entropy_with_logits(labels, logits, axis=-1, name=None):
     return -reduce_sum(y * log_softmax(x, axis=axis), axis=axis)
 
 
-def _pick(xp, a, ids):
-    """``a[..., ids]``: the entry of each row of ``a`` at that row's label (labels clipped into range)."""
-    safe = ids if xp is np else xp.clip(ids, 0, a.shape[-1] - 1)
-    return xp.take_along_axis(a, safe[..., None].astype(np.intp, copy=False), axis=-1)[..., 0]
+def _labels_in_range(xp, ids, n):
+    """The labels as indices into ``n`` classes. On the CPU an out-of-range label raises (TF's
+    CPU kernel); on a GPU it is clipped here and its loss made NaN by the caller (checking
+    would cost a device sync)."""
+    if xp is not np:
+        return xp.clip(ids, 0, n - 1)
+    if ids.size and (ids.min() < 0 or ids.max() >= n):
+        bad = ids[(ids < 0) | (ids >= n)].flat[0]
+        raise InvalidArgumentError(f"sparse_softmax_cross_entropy_with_logits: received a label value "
+                                   f"of {bad} which is outside the valid range of [0, {n})")
+    return ids
 
 
 def _sparse_xent_fwd(xp, x, ids):
-    return -_pick(xp, _log_softmax_fwd(xp, x, -1), ids)
+    safe = _labels_in_range(xp, ids, x.shape[-1])
+    logp = _log_softmax_fwd(xp, x, -1)
+    return -xp.take_along_axis(logp, safe[..., None].astype(np.intp, copy=False), axis=-1)[..., 0]
 
 
 def _onehot(labels, x):
@@ -307,8 +316,8 @@ def _sparse_xent_raw(g, ans, x, labels):
     xp = backend.xp_of(d)
     p = _softmax_fwd(xp, d, -1)
     rows = p.reshape(-1, p.shape[-1])
-    ids = labels._data.reshape(-1)
-    rows[xp.arange(rows.shape[0]), ids if xp is np else xp.clip(ids, 0, p.shape[-1] - 1)] -= 1
+    ids = _labels_in_range(xp, labels._data.reshape(-1), p.shape[-1])
+    rows[xp.arange(rows.shape[0]), ids] -= 1
     if g.shape == ans.shape:
         p *= g[..., None]
         return p, None
@@ -338,16 +347,11 @@ def sparse_softmax_cross_entropy_with_logits(labels, logits, name=None):
     if x.ndim == 0 or lab.shape != x.shape[:-1]:
         raise ValueError(f"{opname}: labels must have the shape of logits without the last (class) "
                          f"dimension: labels {lab.shape}, logits {x.shape}")
-    n = x.shape[-1]
+    loss = apply(_sparse_xent_op, (x, lab))  # raises for an out-of-range label on the CPU
     ids = lab._data
     xp = backend.xp_of(ids)
-    on_host = xp is np
-    if on_host and ids.size and (ids.min() < 0 or ids.max() >= n):
-        bad = ids[(ids < 0) | (ids >= n)].flat[0]
-        raise InvalidArgumentError(f"{opname}: received a label value of {bad} which is outside the "
-                                   f"valid range of [0, {n})")
-    loss = apply(_sparse_xent_op, (x, lab))
-    if not on_host:
+    if xp is not np:
+        n = x.shape[-1]
         valid = logical_and(greater_equal(lab, np.asarray(0, ids.dtype)), less(lab, np.asarray(n, ids.dtype)))
         loss = where(valid, loss, core.wrap_constant(xp.full(loss.shape, np.nan, x.dtype)))
     return loss

@@ -62,8 +62,8 @@ class _NumpyStream:
 
 
 # float32 normals from this many on: Box-Muller (vectorised transcendental functions) is
-# about 3x faster than NumPy's ziggurat on Philox here; below it the ziggurat's lower
-# per-call cost wins
+# about 2.4x faster than NumPy's ziggurat on Philox here (1M values: 5.8 vs 13.6 ms);
+# below it the ziggurat's lower per-call cost wins
 _BOX_MULLER_MIN = 2048
 _TWO_PI_2_32 = np.float32(2.0 * np.pi * 2.0 ** -32)
 _F32 = np.dtype(np.float32)
