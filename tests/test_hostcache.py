@@ -21,11 +21,14 @@ SHAPE = (70_000,)  # 280 KB of float32: above the default min_bytes
 
 
 @pytest.fixture
-def fresh_cache():
+def fresh_cache(monkeypatch):
+    """An empty cache with the default sizes (whatever WORKBENCH_HOST_CACHE_MIN_BYTES says)."""
     old = hostcache.limit()
+    monkeypatch.setattr(hostcache, "min_bytes", 1 << 18)
     hostcache.set_limit(1 << 30)
     hostcache.clear()
     yield
+    monkeypatch.undo()  # min_bytes first, so set_limit restores the active size from it
     hostcache.set_limit(old)
     hostcache.clear()
 
