@@ -44,13 +44,16 @@ def _mt(x):
     return matrix_transpose(x)
 
 
-def _matmul_jvp(ts, ans, a, b):
-    ta, tb = ts
-    out = None if ta is None else _matmul(ta, b)
-    if tb is not None:
-        part = _matmul(a, tb)
-        out = part if out is None else out + part
-    return out
+def _bilinear_jvp(product):
+    """The forward rule of a product linear in each operand: ``product(ta, b) + product(a, tb)``."""
+    def jvp(ts, ans, a, b):
+        ta, tb = ts
+        out = None if ta is None else product(ta, b)
+        if tb is not None:
+            part = product(a, tb)
+            out = part if out is None else out + part
+        return out
+    return jvp
 
 
 _matmul_op = defop("matmul", lambda xp, a, b: xp.matmul(a, b),
@@ -58,7 +61,7 @@ _matmul_op = defop("matmul", lambda xp, a, b: xp.matmul(a, b),
                                              _matmul(_mt(a), g) if b._tid else None),
                    vjp_raw=lambda g, ans, a, b: (g @ b._data.swapaxes(-1, -2) if a._tid else None,
                                                  a._data.swapaxes(-1, -2) @ g if b._tid else None),
-                   jvp=_matmul_jvp, broadcasts=True, dtypes="numeric", domain="matrix")
+                   jvp=_bilinear_jvp(lambda a, b: _matmul(a, b)), broadcasts=True, dtypes="numeric", domain="matrix")
 
 
 def _matmul(a, b):
@@ -71,24 +74,36 @@ def matmul(a, b, transpose_a=False, transpose_b=False, adjoint_a=False, adjoint_
 
     ``a``: ``[..., m, k]``, ``b``: ``[..., k, n]`` (after the optional transposes) → ``[..., m, n]``.
     """
-    a, b = binary_arrays(a, b, "matmul")
-    if a.ndim < 2 or b.ndim < 2:
-        raise ValueError(f"matmul: both operands must have rank >= 2, got shapes a={a.shape} and "
-                         f"b={b.shape}; use wb.linalg.matvec or wb.tensordot for vectors")
-    if a.dtype.kind == "b":
-        raise TypeError("matmul: bool operands are not supported")
-    if transpose_a or adjoint_a:
-        a = matrix_transpose(a)
+    a, b = _operands("matmul", a, b, 2, transpose_a or adjoint_a)
     if transpose_b or adjoint_b:
         b = matrix_transpose(b)
-    if a.shape[-1] != b.shape[-2]:
-        raise ValueError(f"matmul: inner dimensions differ: a has shape {a.shape} and b has shape "
-                         f"{b.shape} (after transposes); a.shape[-1] must equal b.shape[-2]")
-    try:
-        np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
-    except ValueError:
-        raise ValueError(f"matmul: batch dimensions {a.shape[:-2]} and {b.shape[:-2]} do not broadcast") from None
+    _check_product("matmul", a, b, -2)
     return _matmul(a, b)
+
+
+def _operands(opname, a, b, b_rank, transpose_a):
+    """``a`` (rank >= 2, transposed if asked) and ``b`` (rank >= ``b_rank``) as tensors of one
+    non-bool dtype."""
+    a, b = binary_arrays(a, b, opname)
+    if a.ndim < 2 or b.ndim < b_rank:
+        hint = "; use wb.linalg.matvec or wb.tensordot for vectors" if b_rank == 2 else ""
+        raise ValueError(f"{opname}: a must have rank >= 2 and b rank >= {b_rank}, got shapes "
+                         f"a={a.shape} and b={b.shape}{hint}")
+    if a.dtype.kind == "b":
+        raise TypeError(f"{opname}: bool operands are not supported")
+    return (matrix_transpose(a) if transpose_a else a), b
+
+
+def _check_product(opname, a, b, inner):
+    """``a``'s last dimension meets ``b``'s dimension ``inner``; the batch dimensions broadcast."""
+    if a.shape[-1] != b.shape[inner]:
+        raise ValueError(f"{opname}: inner dimensions differ: a has shape {a.shape} and b has shape "
+                         f"{b.shape} (after transposes); a.shape[-1] must equal b.shape[{inner}]")
+    try:
+        np.broadcast_shapes(a.shape[:-2], b.shape[:inner])
+    except ValueError:
+        raise ValueError(f"{opname}: batch dimensions {a.shape[:-2]} and {b.shape[:inner]} "
+                         "do not broadcast") from None
 
 
 def _matvec_fwd(xp, a, b):
@@ -117,8 +132,7 @@ _matvec_op = defop(
     vjp_raw=lambda g, ans, a, b: (
         g[..., :, None] * b._data[..., None, :] if a._tid else None,
         _vecmat_arrays(g, a._data) if b._tid else None),
-    jvp=lambda ts, ans, a, b: _sum_parts(None if ts[0] is None else _matvec(ts[0], b),
-                                         None if ts[1] is None else _matvec(a, ts[1])),
+    jvp=_bilinear_jvp(lambda a, b: _matvec(a, b)),
     broadcasts=True, dtypes="numeric", domain="matrix")
 
 
@@ -127,29 +141,10 @@ def _outer(g, b):
     return expand_dims(g, -1) * expand_dims(b, -2)
 
 
-def _sum_parts(x, y):
-    if x is None:
-        return y
-    return x if y is None else x + y
-
-
 def matvec(a, b, transpose_a=False, adjoint_a=False, name=None):
     """``a @ b`` for matrices ``a`` ``[..., m, n]`` and vectors ``b`` ``[..., n]``."""
-    a, b = binary_arrays(a, b, "matvec")
-    if a.ndim < 2 or b.ndim < 1:
-        raise ValueError(f"matvec: a must have rank >= 2 and b rank >= 1, got shapes a={a.shape} "
-                         f"and b={b.shape}")
-    if a.dtype.kind == "b":
-        raise TypeError("matvec: bool operands are not supported")
-    if transpose_a or adjoint_a:
-        a = matrix_transpose(a)
-    if a.shape[-1] != b.shape[-1]:
-        raise ValueError(f"matvec: a has shape {a.shape} and b has shape {b.shape} (after transposes); "
-                         "a.shape[-1] must equal b.shape[-1]")
-    try:
-        np.broadcast_shapes(a.shape[:-2], b.shape[:-1])
-    except ValueError:
-        raise ValueError(f"matvec: batch dimensions {a.shape[:-2]} and {b.shape[:-1]} do not broadcast") from None
+    a, b = _operands("matvec", a, b, 1, transpose_a or adjoint_a)
+    _check_product("matvec", a, b, -1)
     return _matvec(a, b)
 
 
