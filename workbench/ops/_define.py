@@ -31,6 +31,16 @@ def dtype_error(opname, what, dtype, accepted):
     return TypeError(f"{opname}: {what} has dtype {dtype}, expected a {want} dtype")
 
 
+def bilinear_jvp(fn, ts, a, b):
+    """The tangent of ``fn(a, b)``, linear in each operand: ``fn(ta, b) + fn(a, tb)``."""
+    ta, tb = ts
+    out = None if ta is None else fn(ta, b)
+    if tb is not None:
+        part = fn(a, tb)
+        out = part if out is None else out + part
+    return out
+
+
 def ufunc1(name):
     """The forward of an op that is the array module's unary ufunc ``name``. On NumPy a large
     floating result goes into a reused buffer (``workbench.hostcache``)."""

@@ -28,6 +28,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..core import apply, convert_to_tensor, defop
+from ._define import bilinear_jvp
 from .shape import transpose
 
 # ---------------------------------------------------------------------------
@@ -250,16 +251,6 @@ def _backprop_filter(x, dy, filter_sizes, **geo):
     return apply(_backprop_filter_op, (x, dy), dict(geo, filter_sizes=tuple(filter_sizes)))
 
 
-def _bilinear_jvp(fn, ts, a, b):
-    """Tangent of a bilinear ``fn(a, b)``: ``fn(ta, b) + fn(a, tb)``."""
-    ta, tb = ts
-    out = None if ta is None else fn(ta, b)
-    if tb is not None:
-        part = fn(a, tb)
-        out = part if out is None else out + part
-    return out
-
-
 def _conv_vjp(g, ans, x, w, **geo):
     return (_backprop_input(w, g, x.shape[-4:], **geo), _backprop_filter(x, g, w.shape[-4:], **geo))
 
@@ -276,18 +267,18 @@ def _backprop_filter_vjp(g, ans, x, dy, filter_sizes, **geo):
 
 _conv_op = defop(
     "conv2d", _conv_fwd, vjp=_conv_vjp,
-    jvp=lambda ts, ans, x, w, **geo: _bilinear_jvp(lambda a, b: _conv(a, b, **geo), ts, x, w),
+    jvp=lambda ts, ans, x, w, **geo: bilinear_jvp(lambda a, b: _conv(a, b, **geo), ts, x, w),
     broadcasts=True, dtypes="float", domain="conv")
 
 _backprop_input_op = defop(
     "conv2d_backprop_input", _backprop_input_fwd, vjp=_backprop_input_vjp,
-    jvp=lambda ts, ans, w, dy, input_sizes, **geo: _bilinear_jvp(
+    jvp=lambda ts, ans, w, dy, input_sizes, **geo: bilinear_jvp(
         lambda a, b: _backprop_input(a, b, input_sizes, **geo), ts, w, dy),
     broadcasts=True, dtypes="float", domain="conv")
 
 _backprop_filter_op = defop(
     "conv2d_backprop_filter", _backprop_filter_fwd, vjp=_backprop_filter_vjp,
-    jvp=lambda ts, ans, x, dy, filter_sizes, **geo: _bilinear_jvp(
+    jvp=lambda ts, ans, x, dy, filter_sizes, **geo: bilinear_jvp(
         lambda a, b: _backprop_filter(a, b, filter_sizes, **geo), ts, x, dy),
     broadcasts=True, dtypes="float", domain="conv")
 

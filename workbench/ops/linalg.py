@@ -27,6 +27,7 @@ import numpy as np
 from .. import core
 from ..core import apply, binary_arrays, convert_to_tensor, defop
 from ..errors import InvalidArgumentError
+from ._define import bilinear_jvp
 from .einsum import einsum, tensordot  # noqa: F401  (exported in wb.linalg)
 from .shape import reshape, transpose
 
@@ -44,24 +45,13 @@ def _mt(x):
     return matrix_transpose(x)
 
 
-def _bilinear_jvp(product):
-    """The forward rule of a product linear in each operand: ``product(ta, b) + product(a, tb)``."""
-    def jvp(ts, ans, a, b):
-        ta, tb = ts
-        out = None if ta is None else product(ta, b)
-        if tb is not None:
-            part = product(a, tb)
-            out = part if out is None else out + part
-        return out
-    return jvp
-
-
 _matmul_op = defop("matmul", lambda xp, a, b: xp.matmul(a, b),
                    vjp=lambda g, ans, a, b: (_matmul(g, _mt(b)) if a._tid else None,
                                              _matmul(_mt(a), g) if b._tid else None),
                    vjp_raw=lambda g, ans, a, b: (g @ b._data.swapaxes(-1, -2) if a._tid else None,
                                                  a._data.swapaxes(-1, -2) @ g if b._tid else None),
-                   jvp=_bilinear_jvp(lambda a, b: _matmul(a, b)), broadcasts=True, dtypes="numeric", domain="matrix")
+                   jvp=lambda ts, ans, a, b: bilinear_jvp(_matmul, ts, a, b),
+                   broadcasts=True, dtypes="numeric", domain="matrix")
 
 
 def _matmul(a, b):
@@ -132,7 +122,7 @@ _matvec_op = defop(
     vjp_raw=lambda g, ans, a, b: (
         g[..., :, None] * b._data[..., None, :] if a._tid else None,
         _vecmat_arrays(g, a._data) if b._tid else None),
-    jvp=_bilinear_jvp(lambda a, b: _matvec(a, b)),
+    jvp=lambda ts, ans, a, b: bilinear_jvp(_matvec, ts, a, b),
     broadcasts=True, dtypes="numeric", domain="matrix")
 
 
