@@ -176,7 +176,7 @@ def _key(instrs):
     if size < 2:
         return None
     gpu = kind is not np.ndarray
-    if gpu and dtype.name == "float16":
+    if gpu and (dtype.name == "float16" or not kind.__module__.startswith("cupy")):
         return None
     for _, operands, _ in instrs:
         for a in operands:
