@@ -405,3 +405,17 @@ def test_no_recording_of_optimizer_math():
         warnings.simplefilter("ignore")
         g = tape.gradient(y, opt.get_slot(w, "momentum"))
     assert g is None
+
+
+def test_copy_on_write_keeps_the_buffer_layout():
+    """A variable a tape still holds is copied before an in-place update; the copy keeps the
+    buffer's memory order (BLAS sums in another order on another layout, so results would
+    differ in the last bits from a run without the hold)."""
+    w = wb.Variable(np.asfortranarray(np.arange(12.0, dtype=np.float32).reshape(3, 4)))
+    opt = wb.optimizers.SGD(0.1)
+    with wb.GradientTape(persistent=True) as tape:
+        loss = wb.reduce_sum(w * w)
+    opt.apply_gradients([(tape.gradient(loss, w), w)])  # the persistent tape still holds w
+    assert w._data.flags.f_contiguous and not w._data.flags.c_contiguous
+    np.testing.assert_allclose(w.numpy(), np.arange(12.0, dtype=np.float32).reshape(3, 4) * 0.8, rtol=1e-6)
+    del tape

@@ -46,8 +46,8 @@ def why_not(meta, names, held) -> str | None:
     between calls) cannot be captured; None when it can."""
     if backend._cupy is None:
         return "CuPy is not installed"
-    for (ins, _, pure, _), name in zip(meta, names):
-        if not pure or ins is None:
+    for (_, _, pure, _), name in zip(meta, names):
+        if not pure:
             return f"step '{name}' is stateful or reads values it does not name"
     if held:
         return "a persistent tape holds variables between calls"

@@ -221,31 +221,25 @@ def plan(steps, names, meta, visible, var_values=None):
     """Fuse the elementwise steps of a program. ``meta[i]`` is step ``i``'s ``(ins, outs, pure,
     ew)``; ``visible(holder)`` says whether a value is seen outside the program's steps (an
     output, a variable). Holders hold the trace's values, and each group is checked against
-    them; ``var_values[(epoch, id(variable))]`` is what a variable held when ops read it
-    after ``epoch`` stateful steps (it may have changed since), ``var_values[(None, id(t))]``
-    the value of a tensor sharing a variable's buffer. Returns a ``Plan``, or None
-    when nothing could be fused."""
+    them; ``var_values[(i, id(variable))]`` is the buffer step ``i`` read from a variable
+    (which may hold another one by now). Returns a ``Plan``, or None when nothing could be
+    fused."""
     n = len(steps)
     info = [None] * n
     for i, (ins, outs, pure, ew) in enumerate(meta):
-        if pure and ew is not None and ins is not None:
+        if pure and ew is not None:
             instrs = instructions(ew)
             if instrs is not None:
                 key = _key(instrs)
                 if key is not None:
-                    info[i] = (instrs, key)
-    epochs, epoch = [], 0
-    for ins, _, pure, _ in meta:
-        epochs.append(epoch)
-        if not pure or ins is None:
-            epoch += 1
+                    info[i] = (instrs, key, _reads(instrs))
     order, groups = [], []
     start = 0
     while start < n:
         end = start
-        while end < n and meta[end][2] and meta[end][0] is not None:
+        while end < n and meta[end][2]:
             end += 1
-        if end == start:  # a stateful step, or one that reads what it does not name, keeps its place
+        if end == start:  # a stateful step keeps its place
             order.append(start)
             start += 1
             continue
@@ -265,10 +259,8 @@ def plan(steps, names, meta, visible, var_values=None):
     for k, members in enumerate(groups):
         label = [names[i] for i in members]
         try:
-            values = {}
-            for key, value in (var_values or {}).items():
-                if key[0] is None or key[0] == epochs[members[0]]:
-                    values[key[1]] = value
+            values = {id(h): var_values[(i, id(h))] for i in members for h in meta[i][0]
+                      if (i, id(h)) in (var_values or {})}
             built[k] = _build(members, info, meta, readers, visible, unknown, label, values)
         except _Reject as exc:
             rejected.append((label, str(exc)))
@@ -593,7 +585,7 @@ def _fuse_segment(seg, meta, info):
         ins, outs, _, _ = meta[i]
         inf = info[i]
         dep_after, dep_groups = set(), []
-        for h in (_reads(inf[0]) if inf is not None else ins):
+        for h in (inf[2] if inf is not None else ins):
             dep_after |= after.get(id(h), set())
             j = prod.get(id(h))
             if j in group_of and group_of[j] not in dep_groups:
@@ -646,7 +638,7 @@ def _schedule(seg, meta, info, groups, prod):
     deps = {u: set() for u in first}
     for i in seg:
         u = unit[i]
-        reads = _reads(info[i][0]) if isinstance(u, tuple) else (meta[i][0] or ())
+        reads = info[i][2] if isinstance(u, tuple) else meta[i][0]
         for h in reads:
             j = prod.get(id(h))
             if j is not None and j in unit and unit[j] != u:

@@ -148,6 +148,7 @@ class Function:
             result = self._fn(*targs, **tkwargs)
         finally:
             core.set_tracer(prev)
+            tracer.let_go()
         self._traces += 1
         if self._traces >= RETRACE_WARNING_AT and not self._warned_retrace:
             self._warned_retrace = True
@@ -293,9 +294,11 @@ class _Tracer:
         self.captures: dict = {}     # id(tape) -> {tid: variable} whose buffers its records hold
         self.held: list = []         # variables held by persistent tapes until a replay ends
         self.captured: list = []     # every variable a tape's records hold
-        self.epoch = 0               # steps so far that may change variables or read anything
-        self.var_values: dict = {}   # (epoch, id(variable)) -> its value when ops read it then;
-        #                              (None, id(snapshot)) -> a tape's snapshot of a variable
+        # (step, id(variable)) -> the buffer an op step read; while tracing, the tracer holds
+        # every variable ops read (copy on write, as a tape does), so later updates in the
+        # trace replace the buffer and these keep the values the ops saw
+        self.var_values: dict = {}
+        self.reads: dict = {}
         for t in inputs:
             self._mark(t)
 
@@ -336,21 +339,22 @@ class _Tracer:
         def bind(t=t, src=src):
             t._data = src._data
         self._add(bind, "bind", (src,), (t,), pure=True)
-        if isinstance(src, Variable):
-            self.var_values[(None, id(t))] = src._data.copy()  # the buffer is the variable's
-        elif (None, id(src)) in self.var_values:
-            self.var_values[(None, id(t))] = self.var_values[(None, id(src))]
         self._produced(t)
 
     def _add(self, step, name, ins=None, outs=(), pure=False, ew=None):
         """Append a step. ``ins``/``outs``: the objects whose ``_data`` it reads and writes
-        (``ins`` None: unknown); ``pure``: it does nothing else, so it may move among other
-        pure steps; ``ew``: what it computes, for ``workbench.fusion``."""
+        (``ins`` None: unknown, and the step is not pure); ``pure``: it does nothing else, so
+        it may move among other pure steps; ``ew``: what it computes, for ``workbench.fusion``."""
         self.steps.append(step)
         self.names.append(name)
-        self.meta.append((None if ins is None else tuple(ins), tuple(outs), pure, ew))
-        if not pure or ins is None:
-            self.epoch += 1
+        self.meta.append((None if ins is None else tuple(ins), tuple(outs),
+                          pure and ins is not None, ew))
+
+    def let_go(self):
+        """End the trace's hold on the variables its ops read."""
+        for var in self.reads.values():
+            var._captures -= 1
+        self.reads = {}
 
     def _suspended(self, fn, *args, **kwargs):
         core._state.tracer = None
@@ -383,9 +387,11 @@ class _Tracer:
                                    f"(at {core.user_frame()})")
         self._snapshots(res)
         for a in args:
-            if isinstance(a, Variable) and (self.epoch, id(a)) not in self.var_values:
-                # what the op read: a later update must not confuse the check of a fused group
-                self.var_values[(self.epoch, id(a))] = a._data.copy()
+            if isinstance(a, Variable):
+                if id(a) not in self.reads:
+                    self.reads[id(a)] = a
+                    a._captures += 1
+                self.var_values[(len(self.steps), id(a))] = a._data
         self._add(_op_step(op, args, params, res), op.name, args, outs, pure=True,
                   ew=("op", op, args, params, res))
         for o in outs:
@@ -421,7 +427,6 @@ class _Tracer:
         def bind(t=snap, var=var):
             t._data = var._data
         self._add(bind, "bind", (var,), (snap,), pure=True)
-        self.var_values[(None, id(snap))] = var._data.copy()  # the buffer is the variable's
         self._produced(snap)
 
     def on_read(self, t):

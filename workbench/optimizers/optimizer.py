@@ -357,7 +357,7 @@ def _writable(var):
     """``var``'s buffer, ready to be updated in place. While a live tape holds a read of the
     variable, the buffer is replaced by a copy first, so the recorded read keeps its value."""
     if var._captures:
-        var._data = var._data.copy()
+        var._data = var._data.copy(order="K")  # keep the layout: BLAS results depend on it
     return var._data
 
 
