@@ -10,6 +10,7 @@ min–max).
 from __future__ import annotations
 
 import contextlib
+import functools
 import datetime
 import importlib
 import os
@@ -211,6 +212,21 @@ def _warm_step(comp: Competitor, results: dict) -> bool:
     except UnreplayableWarning as e:
         comp.check = {"ok": False, "why": f"wb.function falls back to eager: {e}"}
         return False
+
+
+def workbench_builders(make_step):
+    """A workload's ``build_workbench`` and ``build_workbench_fn`` from ``make_step(inputs,
+    cfg, env, label) -> (step, args)``: the step run eagerly, and the same step under
+    ``wb.function``, both on the workload's arguments."""
+    def build_workbench(inputs, cfg, env):
+        step, args = make_step(inputs, cfg, env, "workbench")
+        return functools.partial(step, *args)
+
+    def build_workbench_fn(inputs, cfg, env):
+        import workbench as wb
+        step, args = make_step(inputs, cfg, env, "workbench.function")
+        return functools.partial(wb.function(step), *args)
+    return build_workbench, build_workbench_fn
 
 
 def build(mod, names, quick: bool, env: Env, seed: int = 0):

@@ -7,9 +7,9 @@ reverse step. Time per iteration is divided by the number of chain ops.
 
 from __future__ import annotations
 
-import functools
-
 import numpy as np
+
+from .harness import workbench_builders
 
 KEY = "W1"
 TITLE = "op chain"
@@ -64,7 +64,7 @@ def chain(x, w, unary, repeats):
     return x
 
 
-def _workbench_step(inputs, cfg):
+def _workbench_step(inputs, cfg, env, label):
     """One forward and backward as a function of ``x`` and ``w``, and those arguments
     (arguments, not captured constants: a ``wb.function`` computes ops on constants once)."""
     import workbench as wb
@@ -80,15 +80,7 @@ def _workbench_step(inputs, cfg):
     return step, (wb.constant(inputs["x"]), wb.constant(inputs["w"]))
 
 
-def build_workbench(inputs, cfg, env):
-    step, args = _workbench_step(inputs, cfg)
-    return functools.partial(step, *args)
-
-
-def build_workbench_fn(inputs, cfg, env):
-    import workbench as wb
-    step, args = _workbench_step(inputs, cfg)
-    return functools.partial(wb.function(step), *args)
+build_workbench, build_workbench_fn = workbench_builders(_workbench_step)
 
 
 def build_limit(inputs, cfg, env):

@@ -7,9 +7,9 @@ NumPy here: what it adds is per-op overhead on about 20 ops and any extra copies
 
 from __future__ import annotations
 
-import functools
-
 import numpy as np
+
+from .harness import workbench_builders
 
 KEY = "W2"
 TITLE = "MLP step"
@@ -64,9 +64,9 @@ def _bias_clear_of_zero(z):
 PARAMS = ("W1", "b1", "W2", "b2", "W3", "b3")
 
 
-def _workbench_step(inputs, cfg):
+def _workbench_step(inputs, cfg, env, label):
     """One training step as a function of the batch ``x`` (the variables are captured),
-    and that argument."""
+    and its arguments."""
     import workbench as wb
     params = [wb.Variable(inputs[k], name=k) for k in PARAMS]
     W1, b1, W2, b2, W3, b3 = params
@@ -94,18 +94,10 @@ def _workbench_step(inputs, cfg):
         for v, g in zip(params, grads):
             v.assign_sub(lr * g)
         return (loss, *grads)
-    return step, wb.constant(inputs["x"])
+    return step, (wb.constant(inputs["x"]),)
 
 
-def build_workbench(inputs, cfg, env):
-    step, x = _workbench_step(inputs, cfg)
-    return functools.partial(step, x)
-
-
-def build_workbench_fn(inputs, cfg, env):
-    import workbench as wb
-    step, x = _workbench_step(inputs, cfg)
-    return functools.partial(wb.function(step), x)
+build_workbench, build_workbench_fn = workbench_builders(_workbench_step)
 
 
 def variant() -> dict:
@@ -115,6 +107,26 @@ def variant() -> dict:
             "cross_entropy": ("wb.nn.sparse_softmax_cross_entropy_with_logits"
                               if hasattr(wb.nn, "sparse_softmax_cross_entropy_with_logits")
                               else "reduce_logsumexp - reduce_sum(logits * one_hot)")}
+
+
+def limit_loss_and_grads(xp, params, x, labels, rows, inv_batch):
+    """The MLP's loss and its gradients by hand (W2's and W2b's limit)."""
+    W1, b1, W2, b2, W3, b3 = params
+    z1 = x @ W1 + b1
+    h1 = xp.maximum(z1, 0)
+    z2 = h1 @ W2 + b2
+    h2 = xp.maximum(z2, 0)
+    logits = h2 @ W3 + b3
+    m = logits.max(axis=1, keepdims=True)
+    e = xp.exp(logits - m)
+    s = e.sum(axis=1, keepdims=True)
+    loss = xp.mean(m[:, 0] + xp.log(s[:, 0]) - logits[rows, labels])
+    d3 = e / s
+    d3[rows, labels] -= 1
+    d3 *= inv_batch
+    d2 = (d3 @ W3.T) * (z2 > 0)
+    d1 = (d2 @ W2.T) * (z1 > 0)
+    return loss, (x.T @ d1, d1.sum(axis=0), h1.T @ d2, d2.sum(axis=0), h2.T @ d3, d3.sum(axis=0))
 
 
 def build_limit(inputs, cfg, env):
@@ -128,22 +140,7 @@ def build_limit(inputs, cfg, env):
     inv_batch = np.float32(1.0 / cfg["batch"])
 
     def step():
-        W1, b1, W2, b2, W3, b3 = params
-        z1 = x @ W1 + b1
-        h1 = xp.maximum(z1, 0)
-        z2 = h1 @ W2 + b2
-        h2 = xp.maximum(z2, 0)
-        logits = h2 @ W3 + b3
-        m = logits.max(axis=1, keepdims=True)
-        e = xp.exp(logits - m)
-        s = e.sum(axis=1, keepdims=True)
-        loss = xp.mean(m[:, 0] + xp.log(s[:, 0]) - logits[rows, labels])
-        d3 = e / s
-        d3[rows, labels] -= 1
-        d3 *= inv_batch
-        d2 = (d3 @ W3.T) * (z2 > 0)
-        d1 = (d2 @ W2.T) * (z1 > 0)
-        grads = (x.T @ d1, d1.sum(axis=0), h1.T @ d2, d2.sum(axis=0), h2.T @ d3, d3.sum(axis=0))
+        loss, grads = limit_loss_and_grads(xp, params, x, labels, rows, inv_batch)
         for p, g in zip(params, grads):
             p -= lr * g
         return (loss, *grads)

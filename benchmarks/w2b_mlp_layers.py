@@ -9,11 +9,10 @@ standard (the limit's Adam is written by hand, in place).
 
 from __future__ import annotations
 
-import functools
-
 import numpy as np
 
-from .w2_mlp_step import PARAMS, make_inputs  # noqa: F401  (make_inputs is this workload's too)
+from .harness import workbench_builders
+from .w2_mlp_step import PARAMS, limit_loss_and_grads, make_inputs  # noqa: F401  (make_inputs too)
 
 KEY = "W2b"
 TITLE = "MLP step, layers + Adam"
@@ -38,7 +37,7 @@ RTOL, ATOL = 1e-3, 1e-4
 BETA_1, BETA_2, EPSILON = 0.9, 0.999, 1e-7
 
 
-def _workbench_step(inputs, cfg):
+def _workbench_step(inputs, cfg, env, label):
     """One training step as a function of the batch ``x`` and its ``labels`` (the model and
     the optimizer are captured), and those arguments."""
     import workbench as wb
@@ -67,15 +66,7 @@ def _workbench_step(inputs, cfg):
     return step, (x, labels)
 
 
-def build_workbench(inputs, cfg, env):
-    step, args = _workbench_step(inputs, cfg)
-    return functools.partial(step, *args)
-
-
-def build_workbench_fn(inputs, cfg, env):
-    import workbench as wb
-    step, args = _workbench_step(inputs, cfg)
-    return functools.partial(wb.function(step), *args)
+build_workbench, build_workbench_fn = workbench_builders(_workbench_step)
 
 
 def build_limit(inputs, cfg, env):
@@ -93,22 +84,7 @@ def build_limit(inputs, cfg, env):
     t = [0]
 
     def step():
-        W1, b1, W2, b2, W3, b3 = params
-        z1 = x @ W1 + b1
-        h1 = xp.maximum(z1, 0)
-        z2 = h1 @ W2 + b2
-        h2 = xp.maximum(z2, 0)
-        logits = h2 @ W3 + b3
-        m = logits.max(axis=1, keepdims=True)
-        e = xp.exp(logits - m)
-        s = e.sum(axis=1, keepdims=True)
-        loss = xp.mean(m[:, 0] + xp.log(s[:, 0]) - logits[rows, labels])
-        d3 = e / s
-        d3[rows, labels] -= 1
-        d3 *= inv_batch
-        d2 = (d3 @ W3.T) * (z2 > 0)
-        d1 = (d2 @ W2.T) * (z1 > 0)
-        grads = (x.T @ d1, d1.sum(axis=0), h1.T @ d2, d2.sum(axis=0), h2.T @ d3, d3.sum(axis=0))
+        loss, grads = limit_loss_and_grads(xp, params, x, labels, rows, inv_batch)
         t[0] += 1
         alpha = np.float32(lr * np.sqrt(1 - BETA_2 ** t[0]) / (1 - BETA_1 ** t[0]))
         for p, g, mo, ve, tmp in zip(params, grads, m_slots, v_slots, scratch):

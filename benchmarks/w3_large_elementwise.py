@@ -7,9 +7,9 @@ they allocate.
 
 from __future__ import annotations
 
-import functools
-
 import numpy as np
+
+from .harness import workbench_builders
 
 KEY = "W3"
 TITLE = "large elementwise"
@@ -40,14 +40,12 @@ def _step(x):
     return loss, tape.gradient(loss, x)
 
 
-def build_workbench(inputs, cfg, env):
+def _workbench_step(inputs, cfg, env, label):
     import workbench as wb
-    return functools.partial(_step, wb.constant(inputs["x"]))
+    return _step, (wb.constant(inputs["x"]),)
 
 
-def build_workbench_fn(inputs, cfg, env):
-    import workbench as wb
-    return functools.partial(wb.function(_step), wb.constant(inputs["x"]))
+build_workbench, build_workbench_fn = workbench_builders(_workbench_step)
 
 
 def build_limit(inputs, cfg, env):

@@ -7,9 +7,9 @@ again. Matrix-vector products with a 1000x1000 matrix set the floor.
 
 from __future__ import annotations
 
-import functools
-
 import numpy as np
+
+from .harness import workbench_builders
 
 KEY = "W4"
 TITLE = "Hessian-vector product"
@@ -38,7 +38,7 @@ def make_inputs(cfg, rng):
             "v": rng.standard_normal(n).astype(np.float32)}
 
 
-def _workbench_step(inputs):
+def _workbench_step(inputs, cfg, env, label):
     """``f``, its gradient and ``H v`` as a function of ``x`` and ``v`` (``A`` is captured),
     and those arguments."""
     import workbench as wb
@@ -56,15 +56,7 @@ def _workbench_step(inputs):
     return step, (wb.constant(inputs["x"]), wb.constant(inputs["v"]))
 
 
-def build_workbench(inputs, cfg, env):
-    step, args = _workbench_step(inputs)
-    return functools.partial(step, *args)
-
-
-def build_workbench_fn(inputs, cfg, env):
-    import workbench as wb
-    step, args = _workbench_step(inputs)
-    return functools.partial(wb.function(step), *args)
+build_workbench, build_workbench_fn = workbench_builders(_workbench_step)
 
 
 def build_limit(inputs, cfg, env):

@@ -6,9 +6,9 @@ each iteration sums every row and back-propagates a per-row weight to the values
 
 from __future__ import annotations
 
-import functools
-
 import numpy as np
+
+from .harness import workbench_builders
 
 KEY = "W5"
 TITLE = "ragged row sums"
@@ -39,13 +39,14 @@ def make_inputs(cfg, rng):
     return {"values": values, "lengths": lengths, "weights": weights}
 
 
-def _workbench_args(inputs):
+def _workbench_step(inputs, cfg, env, label):
+    """``_step`` and its arguments: the ragged values and the row weights."""
     import ragged
     import workbench as wb
     values = wb.constant(inputs["values"])
     rt = ragged.RaggedTensor.from_row_lengths(values, inputs["lengths"])
     rt.value_rowids()  # the partition's encodings are cached once, like the limit's starts
-    return rt, wb.constant(inputs["weights"])
+    return _step, (rt, wb.constant(inputs["weights"]))
 
 
 def _step(rt, w):
@@ -57,13 +58,7 @@ def _step(rt, w):
     return sums, tape.gradient(loss, rt).flat_values
 
 
-def build_workbench(inputs, cfg, env):
-    return functools.partial(_step, *_workbench_args(inputs))
-
-
-def build_workbench_fn(inputs, cfg, env):
-    import workbench as wb
-    return functools.partial(wb.function(_step), *_workbench_args(inputs))
+build_workbench, build_workbench_fn = workbench_builders(_workbench_step)
 
 
 def build_limit(inputs, cfg, env):

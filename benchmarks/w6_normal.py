@@ -7,10 +7,11 @@ differentiates.
 
 from __future__ import annotations
 
-import functools
 import math
 
 import numpy as np
+
+from .harness import workbench_builders
 
 KEY = "W6"
 TITLE = "Normal sample + log_prob"
@@ -55,7 +56,7 @@ def _check_draws(draws, cfg, env, who):
 
 def _workbench_step(inputs, cfg, env, label):
     """One step as a function of the data (the variables and the generator are captured),
-    and that argument."""
+    and its arguments. ``label`` names the competitor in the check of the draws."""
     import probability
     import workbench as wb
     tfd = probability.distributions
@@ -73,18 +74,10 @@ def _workbench_step(inputs, cfg, env, label):
         dloc, dscale = tape.gradient(loss, [loc, scale])
         del draws
         return loss, dloc, dscale
-    return step, wb.constant(inputs["x"])
+    return step, (wb.constant(inputs["x"]),)
 
 
-def build_workbench(inputs, cfg, env):
-    step, data = _workbench_step(inputs, cfg, env, "workbench")
-    return functools.partial(step, data)
-
-
-def build_workbench_fn(inputs, cfg, env):
-    import workbench as wb
-    step, data = _workbench_step(inputs, cfg, env, "workbench.function")
-    return functools.partial(wb.function(step), data)
+build_workbench, build_workbench_fn = workbench_builders(_workbench_step)
 
 
 def build_limit(inputs, cfg, env):

@@ -8,9 +8,9 @@ jacobian machinery costs: seeding, batched rules, reshapes.
 
 from __future__ import annotations
 
-import functools
-
 import numpy as np
+
+from .harness import workbench_builders
 
 KEY = "W7"
 TITLE = "jacobian"
@@ -39,8 +39,8 @@ def make_inputs(cfg, rng):
             "x": rng.standard_normal(n).astype(np.float32)}
 
 
-def _workbench_step(inputs):
-    """The jacobian as a function of ``x`` (``W`` is captured), and its argument."""
+def _workbench_step(inputs, cfg, env, label):
+    """The jacobian as a function of ``x`` (``W`` is captured), and its arguments."""
     import workbench as wb
     W = wb.constant(inputs["W"])
 
@@ -49,18 +49,10 @@ def _workbench_step(inputs):
             tape.watch(x)
             y = wb.tanh(wb.linalg.matvec(W, x))
         return tape.jacobian(y, x)
-    return jacobian, wb.constant(inputs["x"])
+    return jacobian, (wb.constant(inputs["x"]),)
 
 
-def build_workbench(inputs, cfg, env):
-    jacobian, x = _workbench_step(inputs)
-    return functools.partial(jacobian, x)
-
-
-def build_workbench_fn(inputs, cfg, env):
-    import workbench as wb
-    jacobian, x = _workbench_step(inputs)
-    return functools.partial(wb.function(jacobian), x)
+build_workbench, build_workbench_fn = workbench_builders(_workbench_step)
 
 
 def build_limit(inputs, cfg, env):
