@@ -274,3 +274,16 @@ def test_resume_needs_the_server_for_a_run_mlflow_created(tmp_path, monkeypatch)
     with pytest.raises(ValueError, match="no offline run"):
         wb.Experiment(tracking_uri=f"http://127.0.0.1:{port}", logdir=str(tmp_path),
                       resume="offline-" + "0" * 32).start()
+
+
+def test_offline_resume_goes_on_from_the_journaled_step(stopped_server, tmp_path):
+    """The step a run reached without logging a metric there (``exp.step = ...``) is kept in
+    its ``workbench.step`` tag: resumed offline, the run goes on from it, as online."""
+    uri, logdir = stopped_server.url, str(tmp_path / "runs")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with wb.Experiment("steps", tracking_uri=uri, logdir=logdir, system_metrics=False) as exp:
+            log_steps(exp, range(10))
+            exp.step = 500
+        with wb.Experiment(resume=exp.run_id, tracking_uri=uri, logdir=logdir, system_metrics=False) as again:
+            assert again.offline and again.step == 500

@@ -436,20 +436,27 @@ class Experiment:
         self.logdir = os.path.join(self.root_logdir, self.run_name)
         os.makedirs(self.logdir, exist_ok=True)
         client.update_run(run.info.run_id, status="RUNNING")
+        metrics = [(m.key, m.value, m.step) for m in getattr(run.data, "_metric_objs", [])]
+        step = int(run.data.tags.get("workbench.step", 0))
+        self._absorb(run.data.params, metrics, [step] + self._waiting_steps())
+        return None
+
+    def _absorb(self, params, metrics, steps):
+        """Take up a resumed run's logged ``params``, its ``metrics`` (key, value, step) and the
+        ``steps`` it reached; the params saved with their types in params.json win."""
+        self._logged = dict(params)
         saved = os.path.join(self.logdir, "params.json")
         if os.path.exists(saved):
             with open(saved, encoding="utf-8") as f:
                 self._params = json.load(f)
         else:
-            self._params = {k: _parse_param(v) for k, v in run.data.params.items()}
-        self._logged = dict(run.data.params)
-        self._step = self._last_step(run)
-        for metric in getattr(run.data, "_metric_objs", []):
-            if metric.key.startswith("best_"):
-                self._best[metric.key[5:]] = (metric.value, metric.step)
-            elif not metric.key.startswith("system/"):
-                self._last[metric.key] = (metric.value, metric.step)
-        return None
+            self._params = {k: _parse_param(v) for k, v in params.items()}
+        for key, value, step in metrics:
+            if key.startswith("best_"):
+                self._best[key[5:]] = (value, step)
+            elif not key.startswith("system/"):
+                self._last[key] = (value, step)
+        self._step = max([0] + list(steps) + [step for _, _, step in metrics])
 
     def _reopen_offline(self, folder, header, reason):
         """Resume a run that has never reached MLflow, from its folder: params, steps and metrics
@@ -459,36 +466,20 @@ class Experiment:
         self.name = create.get("experiment") or self.name
         self.run_name = create.get("run_name") or os.path.basename(folder)
         self.logdir = folder
-        saved = os.path.join(folder, "params.json")
-        if os.path.exists(saved):
-            with open(saved, encoding="utf-8") as f:
-                self._params = json.load(f)
-        steps = [0]
+        params, metrics, steps = {}, [], []
         for item in _journaled(folder):
             if item[0] == "p":
-                self._logged[item[1]] = item[2]
+                params[item[1]] = item[2]
             elif item[0] == "m":
-                _, key, value, _, step = item
-                steps.append(step)
-                if key.startswith("best_"):
-                    self._best[key[5:]] = (value, step)
-                elif not key.startswith("system/"):
-                    self._last[key] = (value, step)
-        if not os.path.exists(saved):
-            self._params = {k: _parse_param(v) for k, v in self._logged.items()}
-        self._step = max(steps)
+                metrics.append((item[1], item[2], item[4]))
+            elif item[0] == "t" and item[1] == "workbench.step":
+                steps.append(int(item[2]))
+        self._absorb(params, metrics, steps)
         return create, reason
 
-    def _last_step(self, run):
-        """The run's largest step: in MLflow, in its ``workbench.step`` tag, or still waiting on disk."""
-        steps = [m.step for m in getattr(run.data, "_metric_objs", [])]
-        steps.append(int(run.data.tags.get("workbench.step", 0)))
-        for path in _buffer.spill_files(self.logdir):
-            try:
-                steps += [item[4] for item in _buffer._read(path)[1] if item[0] == "m"]
-            except (OSError, ValueError):
-                pass
-        return max(steps)
+    def _waiting_steps(self):
+        """The steps of metrics still waiting on disk to reach MLflow."""
+        return [item[4] for item in _journaled(self.logdir) if item[0] == "m"]
 
     @property
     def run_id(self):

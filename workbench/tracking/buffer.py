@@ -49,7 +49,6 @@ from . import journal, store
 __all__ = ["RunBuffer", "TrackingWarning", "SPILL_NAME", "sync", "spill_files"]
 
 SPILL_NAME = "mlflow-unsent.jsonl"
-SPILL_GLOB = "mlflow-unsent*.jsonl"
 MAX_METRICS, MAX_PARAMS, MAX_TAGS = 1000, 100, 100
 # Errors about the data itself: sending the same item again can never work.
 DATA_ERRORS = frozenset({"INVALID_PARAMETER_VALUE", "BAD_REQUEST", "MALFORMED_REQUEST"})
@@ -163,6 +162,7 @@ def _first_line(exc):
 
 # -- the spill file -----------------------------------------------------------
 _lock_for = journal.lock_for
+SPILL_GLOB = journal.SPILL_GLOB
 LOCK_NAME = journal.LOCK_NAME
 
 
@@ -246,11 +246,8 @@ def spill_files(path_or_run=None, logdir="runs"):
 
 
 def _header_run_id(path):
-    try:
-        with open(path, encoding="utf-8") as f:
-            return json.loads(f.readline()).get("run_id")
-    except (OSError, ValueError, AttributeError):
-        return None
+    header = journal.read_header(path)
+    return None if header is None else header.get("run_id")
 
 
 def _created_id(path):

@@ -176,7 +176,7 @@ def find(run_id, root):
         if record is not None and record.get("provisional_id") == run_id:
             return folder, _journal_header(folder, run_id), record
     for path in glob.glob(os.path.join(glob.escape(root), "**", SPILL_GLOB), recursive=True):
-        header = _header(path)
+        header = read_header(path)
         if header is not None and header.get("run_id") == run_id:
             return os.path.dirname(path), header, None
     return None, None, None
@@ -200,13 +200,14 @@ def resolve(client, run_id, root) -> str:
 
 def _journal_header(folder, run_id):
     for path in glob.glob(os.path.join(glob.escape(folder), SPILL_GLOB)):
-        header = _header(path)
+        header = read_header(path)
         if header is not None and header.get("run_id") == run_id:
             return header
     return None
 
 
-def _header(path):
+def read_header(path):
+    """The first line of a spill file (its run's header), or None."""
     try:
         with open(path, encoding="utf-8") as f:
             value = json.loads(f.readline())
