@@ -244,3 +244,40 @@ def test_registered_objects_load_without_custom_objects():
     assert config["class_name"] == "tests>Doubler"
     again = wb.nn.layers.deserialize(config)
     assert isinstance(again, Doubler) and again.name == "dbl"
+
+
+def test_registered_objects_do_not_shadow_built_ins_of_the_same_name():
+    from workbench.nn.serialization import _REGISTRY
+    before = dict(_REGISTRY)
+    try:
+        @wb.nn.register_serializable(package="mypkg")
+        class Dense(Layer):
+            def call(self, inputs):
+                return inputs
+
+        @wb.nn.register_serializable(package="mypkg")
+        class L2(wb.nn.regularizers.Regularizer):
+            def __call__(self, x):
+                return wb.reduce_sum(x)
+
+        @wb.nn.register_serializable(package="mypkg")
+        class GlorotUniform(wb.nn.initializers.Initializer):
+            def __call__(self, shape, dtype=None):
+                return wb.zeros(shape)
+
+        built_in = through_json(wb.nn.layers.serialize(L.Dense(3, kernel_regularizer="l2")))
+        again = wb.nn.layers.deserialize(built_in)
+        assert type(again) is L.Dense
+        assert type(wb.nn.regularizers.get(again.kernel_regularizer)) is wb.nn.regularizers.L2
+        assert type(wb.nn.initializers.get(again.kernel_initializer)) is wb.nn.initializers.GlorotUniform
+        again.build((None, 2))
+        assert np.abs(again.kernel.numpy()).sum() > 0 and len(again.losses) == 1
+        # the registered classes still load by their full names
+        assert wb.nn.layers.serialize(Dense())["class_name"] == "mypkg>Dense"
+        assert type(wb.nn.layers.deserialize(wb.nn.layers.serialize(Dense()))) is Dense
+        assert type(wb.nn.regularizers.deserialize(wb.nn.regularizers.serialize(L2()))) is L2
+        assert type(wb.nn.initializers.deserialize({"class_name": "mypkg>GlorotUniform", "config": {}})) \
+            is GlorotUniform
+    finally:
+        _REGISTRY.clear()
+        _REGISTRY.update(before)

@@ -306,6 +306,24 @@ def test_attention_padding_masks_equal_the_explicit_attention_mask(rng):
     np.testing.assert_array_equal(got.numpy(), ref.numpy())
 
 
+def test_functional_models_route_masks_to_named_mask_parameters(rng, monkeypatch):
+    import inspect
+    ids_q, ids_v = np.array([[1, 2, 0], [3, 0, 0]]), np.array([[4, 0, 1, 2], [1, 1, 1, 0]])
+    q_in, v_in = wb.nn.Input((3,), dtype="int32"), wb.nn.Input((4,), dtype="int32")
+    emb, mha = L.Embedding(5, 4, mask_zero=True), L.MultiHeadAttention(num_heads=2, key_dim=3)
+    model = wb.nn.Model([q_in, v_in], mha(emb(q_in), emb(v_in)))
+    q, v = wb.constant(ids_q), wb.constant(ids_v)
+    want = mha(emb(q), emb(v), query_mask=wb.constant(ids_q != 0), value_mask=wb.constant(ids_v != 0))
+    np.testing.assert_array_equal(model([q, v]).numpy(), want.numpy())
+    assert not np.array_equal(want.numpy(), mha(emb(q), emb(v)).numpy())
+    # which argument's mask goes to which parameter is worked out once, not at every call
+    calls = []
+    signature = inspect.signature
+    monkeypatch.setattr(inspect, "signature", lambda *a, **k: calls.append(a) or signature(*a, **k))
+    np.testing.assert_array_equal(model([q, v]).numpy(), want.numpy())
+    assert calls == []
+
+
 def test_attention_on_ragged_batches_masks_the_padding(rng):
     import ragged
     lengths = [3, 1, 2]

@@ -87,6 +87,12 @@ def test_constructor_arguments():
     assert tv.pretransformed_input.name == "rates/pretransformed_input"
     tv64 = TransformedVariable(1.0, tfb.Exp(), dtype=np.float64)
     assert tv64.dtype == np.float64 and tv64.pretransformed_input.dtype == np.float64
+    # a Python list converts as wb.convert_to_tensor does: float32, like the other parameters
+    scale = TransformedVariable([1.0, 2.0], tfb.Softplus())
+    assert scale.dtype == np.float32 and scale.pretransformed_input.dtype == np.float32
+    d = tfd.Normal(wb.constant([0.0, 0.0]), scale)
+    np.testing.assert_allclose(d.stddev().numpy(), [1.0, 2.0], rtol=1e-6)
+    assert TransformedVariable([1.0, 2.0], tfb.Exp(), dtype=np.float64).dtype == np.float64
     with pytest.raises(TypeError, match="bijector"):
         TransformedVariable(1.0, wb.exp)
 

@@ -173,9 +173,7 @@ class TransformedVariable(DeferredTensor):
                             f"got {type(bijector).__name__}")
         if callable(initial_value):
             initial_value = initial_value()
-        initial = wb.convert_to_tensor(initial_value, dtype=dtype) if isinstance(initial_value, Tensor) \
-            else wb.constant(np.asarray(initial_value) if isinstance(initial_value, (list, tuple)) else initial_value,
-                             dtype=dtype)
+        initial = wb.convert_to_tensor(initial_value, dtype=dtype)
         name = name or "TransformedVariable"
         variable = wb.Variable(bijector.inverse(initial), name=f"{name}/pretransformed_input", **kwargs)
         super().__init__(variable, bijector, dtype=initial.dtype, shape=initial.shape, name=name)

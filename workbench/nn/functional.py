@@ -65,7 +65,7 @@ class SymbolicTensor:
 class Node:
     """One recorded layer call: the arguments (with symbolic leaves) and the outputs."""
 
-    __slots__ = ("layer", "args", "kwargs", "outputs", "inputs")
+    __slots__ = ("layer", "args", "kwargs", "outputs", "inputs", "_mask_args")
 
     def __init__(self, layer, args, kwargs, outputs):
         self.layer = layer
@@ -74,6 +74,22 @@ class Node:
         self.outputs = outputs
         leaves = nest.flatten(list(args)) + nest.flatten(dict(kwargs))
         self.inputs = [x for x in leaves if is_symbolic(x)]
+        self._mask_args = None
+
+    @property
+    def mask_args(self):
+        """``(parameter, argument)`` pairs, found once: each ``x_mask`` parameter of the layer's
+        call and the symbolic argument ``x`` whose mask it receives (see ``_named_masks``)."""
+        if self._mask_args is None:
+            try:
+                signature = inspect.signature(self.layer.call)
+                bound = signature.bind_partial(*self.args, **self.kwargs).arguments
+            except TypeError:
+                self._mask_args = ()
+            else:
+                self._mask_args = tuple((f"{arg}_mask", value) for arg, value in bound.items()
+                                        if f"{arg}_mask" in signature.parameters and is_symbolic(value))
+        return self._mask_args
 
 
 class InputLayer(Layer):
@@ -455,17 +471,8 @@ def _decodable(value, tensors):
 def _named_masks(node, masks, kwargs):
     """Keras' rule for layers with several tensor arguments: the mask of argument ``x`` goes to
     the call's ``x_mask`` parameter (MultiHeadAttention's ``query_mask``/``value_mask``/``key_mask``)."""
-    try:
-        params = inspect.signature(node.layer.call).parameters
-        bound = inspect.signature(node.layer.call).bind_partial(*node.args, **node.kwargs).arguments
-    except TypeError:
-        return {}
-    out = {}
-    for arg, value in bound.items():
-        key = f"{arg}_mask"
-        if key in params and kwargs.get(key) is None and is_symbolic(value) and id(value) in masks:
-            out[key] = masks[id(value)]
-    return out
+    return {key: masks[id(value)] for key, value in node.mask_args
+            if kwargs.get(key) is None and id(value) in masks}
 
 
 class Sequential(Model):

@@ -57,14 +57,19 @@ def custom_object_scope(custom_objects):
         _scopes.pop()
 
 
-def get_registered_object(name, custom_objects=None):
-    """The object named ``name`` in ``custom_objects``, the enclosing scopes or the registry
-    (a registered ``"package>name"`` also answers to its bare ``name``); None if unknown."""
+def get_registered_object(name, custom_objects=None, builtins=None):
+    """The object named ``name``, None if unknown. Looked up, in order: ``custom_objects`` and the
+    enclosing scopes, the registry by its full ``"package>name"`` key, ``builtins(name)`` (the
+    library's own objects), and last a registration whose bare ``name`` is unique, so that a
+    registered class never shadows a built-in of the same name."""
     for table in ([custom_objects] if custom_objects else []) + _scopes[::-1]:
         if name in table:
             return table[name]
     if name in _REGISTRY:
         return _REGISTRY[name]
+    found = builtins(name) if builtins is not None else None
+    if found is not None:
+        return found
     bare = [v for k, v in _REGISTRY.items() if k.split(">", 1)[-1] == name]
     return bare[0] if len(bare) == 1 else None
 
@@ -86,18 +91,22 @@ def deserialize_function(config, custom_objects=None):
     """The function a :func:`serialize_function` config names."""
     name = config["config"] if isinstance(config, dict) else str(config)
     module = config.get("module") if isinstance(config, dict) else None
-    found = get_registered_object(name, custom_objects)
+    found = get_registered_object(name, custom_objects, lambda _: _library_function(name, module))
     if found is not None:
         return found
-    if module == "workbench" or (module or "").startswith("workbench."):
-        obj = importlib.import_module(module)
-        for part in name.split("."):
-            obj = getattr(obj, part, None)
-        if callable(obj):
-            return obj
     where = f" from module {module!r}" if module else ""
     raise ValueError(f"unknown function {name!r}{where}: pass it in custom_objects={{{name!r}: fn}} or "
                      "register it with wb.nn.register_serializable (configs never import code)")
+
+
+def _library_function(name, module):
+    """The function ``name`` of a ``workbench`` module (the only modules a config may import)."""
+    if module != "workbench" and not (module or "").startswith("workbench."):
+        return None
+    obj = importlib.import_module(module)
+    for part in name.split("."):
+        obj = getattr(obj, part, None)
+    return obj if callable(obj) else None
 
 
 class Configurable:
@@ -129,7 +138,7 @@ def serialize_object(obj, base, get):
 
 def deserialize_object(config, what, get, lookup, known, custom_objects=None):
     """The object a :func:`serialize_object` config describes: ``lookup(class_name)`` finds a
-    built-in class (after registered and custom objects); a string goes through ``get``."""
+    built-in class (see :func:`get_registered_object` for the order); a string goes through ``get``."""
     if config is None:
         return None
     if isinstance(config, str):
@@ -138,7 +147,7 @@ def deserialize_object(config, what, get, lookup, known, custom_objects=None):
         raise ValueError(f"{what} config must be a name or a dict with a 'class_name', got {config!r}")
     if config["class_name"] == "function":
         return deserialize_function(config, custom_objects)
-    cls = get_registered_object(config["class_name"], custom_objects) or lookup(config["class_name"])
+    cls = get_registered_object(config["class_name"], custom_objects, lookup)
     if cls is None:
         raise ValueError(f"unknown {what} {config['class_name']!r}; known: {known}")
     return cls.from_config(config.get("config", {}))

@@ -29,9 +29,8 @@ import numpy as np
 import workbench as wb
 
 from ... import random as wb_random
-from .. import initializers, regularizers
 from .base import Layer, is_ragged
-from .core import EinsumDense
+from .core import EinsumDense, _weight_args
 
 __all__ = ["MultiHeadAttention"]
 
@@ -130,11 +129,7 @@ class MultiHeadAttention(Layer):
         return {**super().get_config(), "num_heads": self.num_heads, "key_dim": self.key_dim,
                 "value_dim": self.value_dim, "dropout": self.dropout, "use_bias": self.use_bias,
                 "output_shape": self.output_shape,
-                "kernel_initializer": initializers.serialize(self._common["kernel_initializer"]),
-                "bias_initializer": initializers.serialize(self._common["bias_initializer"]),
-                "kernel_regularizer": regularizers.serialize(self._common["kernel_regularizer"]),
-                "bias_regularizer": regularizers.serialize(self._common["bias_regularizer"]),
-                "seed": self.seed}
+                **_weight_args(self, "kernel", "bias", source=self._common), "seed": self.seed}
 
 
 def _bool(mask):

@@ -358,12 +358,14 @@ class Concatenate(_Merge):
         return {**super().get_config(), "axis": self.axis}
 
 
-def _weight_args(layer, *weights):
-    """The serialized ``<w>_initializer``/``<w>_regularizer`` arguments of ``layer``."""
+def _weight_args(layer, *weights, source=None):
+    """The serialized ``<w>_initializer``/``<w>_regularizer`` arguments of ``layer``, read from
+    the mapping ``source`` when given, else from the layer's attributes."""
+    get = source.__getitem__ if source is not None else lambda key: getattr(layer, key)
     out = {}
     for w in weights:
-        out[f"{w}_initializer"] = initializers.serialize(getattr(layer, f"{w}_initializer"))
-        out[f"{w}_regularizer"] = regularizers.serialize(getattr(layer, f"{w}_regularizer"))
+        out[f"{w}_initializer"] = initializers.serialize(get(f"{w}_initializer"))
+        out[f"{w}_regularizer"] = regularizers.serialize(get(f"{w}_regularizer"))
     return out
 
 

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import workbench as wb
 
-from .. import initializers, regularizers
 from .base import Layer, is_ragged
+from .core import _weight_args
 
 __all__ = ["Embedding"]
 
@@ -55,8 +55,7 @@ class Embedding(Layer):
 
     def get_config(self):
         return {**super().get_config(), "input_dim": self.input_dim, "output_dim": self.output_dim,
-                "embeddings_initializer": initializers.serialize(self.embeddings_initializer),
-                "embeddings_regularizer": regularizers.serialize(self.embeddings_regularizer),
+                **_weight_args(self, "embeddings"),
                 "mask_zero": self.mask_zero, "input_length": self.input_length}
 
     def compute_mask(self, inputs, mask=None):

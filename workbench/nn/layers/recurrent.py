@@ -32,9 +32,8 @@ import workbench as wb
 from ... import backend, core
 from ... import random as wb_random
 from ...ops.indexing import take_rows
-from .. import initializers, regularizers
 from .base import InputSpec, Layer, is_ragged
-from .core import get_activation, serialize_activation
+from .core import _weight_args, get_activation, serialize_activation
 
 __all__ = ["Bidirectional", "GRU", "LSTM"]
 
@@ -107,15 +106,11 @@ class _RNN(Layer):
         self.supports_masking = True
 
     def get_config(self):
-        cfg = self._config
-        config = {**super().get_config(), **cfg,
-                  "activation": serialize_activation(self.activation),
-                  "recurrent_activation": serialize_activation(self.recurrent_activation),
-                  "dropout": self.dropout, "recurrent_dropout": self.recurrent_dropout}
-        for w in ("kernel", "recurrent", "bias"):
-            config[f"{w}_initializer"] = initializers.serialize(cfg[f"{w}_initializer"])
-            config[f"{w}_regularizer"] = regularizers.serialize(cfg[f"{w}_regularizer"])
-        return config
+        return {**super().get_config(), **self._config,
+                "activation": serialize_activation(self.activation),
+                "recurrent_activation": serialize_activation(self.recurrent_activation),
+                "dropout": self.dropout, "recurrent_dropout": self.recurrent_dropout,
+                **_weight_args(self, "kernel", "recurrent", "bias", source=self._config)}
 
     def _dropout_masks(self, batch, features, dtype, training):
         """``(input_mask [batch, features], state_mask [batch, units])``, each None when unused:

@@ -1,9 +1,9 @@
 """Layer configs in Keras' form: ``serialize(layer)`` gives ``{"class_name": ..., "config": ...}``
 (plain JSON) and ``deserialize(config)`` builds a new layer (fresh weights) from it.
 
-Classes are found by name among the library's layers and models, then in
-``custom_objects`` and the classes registered with ``wb.nn.register_serializable``;
-a config never imports or runs code.
+Classes are found by name in ``custom_objects``, then among the classes registered with
+``wb.nn.register_serializable`` (by their ``"package>name"``), then among the library's layers
+and models; a config never imports or runs code.
 
 >>> cfg = wb.nn.layers.serialize(wb.nn.layers.Dense(3, activation="relu", name="d"))
 >>> cfg["class_name"], cfg["config"]["units"], cfg["config"]["activation"]
@@ -60,7 +60,7 @@ def deserialize(config, custom_objects=None):
         raise ValueError(f"deserialize: expected a dict with 'class_name' and 'config', got {config!r}")
     name = config["class_name"]
     with custom_object_scope(custom_objects):
-        cls = get_registered_object(name) or _builtin_classes().get(name)
+        cls = get_registered_object(name, builtins=_builtin_classes().get)
         if cls is None:
             raise ValueError(f"deserialize: unknown layer class {name!r}; pass it in custom_objects="
                              f"{{{name!r}: cls}} or register it with wb.nn.register_serializable")
