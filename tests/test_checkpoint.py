@@ -422,6 +422,21 @@ def test_leftover_value_is_reported_with_its_path(tmp_path):
     status.expect_partial()
 
 
+def test_a_stale_value_under_a_built_model_is_unused_not_waiting(tmp_path):
+    x, _ = _xy()
+    big = wb.nn.Sequential([wb.nn.layers.Dense(8), wb.nn.layers.Dense(3)])
+    big(x)
+    prefix = wb.Checkpoint(model=big).save(str(tmp_path / "ckpt"))
+    small = wb.nn.Sequential([wb.nn.layers.Dense(8)])
+    small(x)
+    status = wb.Checkpoint(model=small).restore(prefix)
+    assert sorted(status.unused) == ["model/layers/1/bias", "model/layers/1/kernel"]
+    assert status.pending == []
+    assert not small.__dict__.get("_pending_restores")
+    np.testing.assert_array_equal(small.layers[0].kernel.numpy(), big.layers[0].kernel.numpy())
+    status.expect_partial()
+
+
 def test_deferred_value_with_the_wrong_shape_names_its_path(tmp_path):
     x, _ = _xy()
     model = _mlp()

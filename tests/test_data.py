@@ -319,6 +319,21 @@ def test_prefetch_thread_stops_when_iteration_stops():
     assert values(Dataset.range(4).prefetch(wb.data.AUTOTUNE)) == [0, 1, 2, 3]
 
 
+def test_closing_an_iterator_stops_nested_prefetch_threads_and_map_pools():
+    before = set(threading.enumerate())
+    ds = Dataset.range(10 ** 6).prefetch(2).map(lambda x: x + 1, num_parallel_calls=2).prefetch(2)
+    it = iter(ds)
+    assert int(next(it)) == 1
+    started = [t for t in threading.enumerate()
+               if t not in before and t.name.startswith(("wb.data.prefetch", "wb.data.map"))]
+    assert sum(t.name == "wb.data.prefetch" for t in started) == 2
+    assert any(t.name.startswith("wb.data.map") for t in started)
+    it._it.close()
+    for t in started:
+        t.join(timeout=5)
+    assert [t.name for t in started if t.is_alive()] == []
+
+
 # -- misc ------------------------------------------------------------------------------
 
 

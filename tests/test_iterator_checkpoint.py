@@ -169,6 +169,32 @@ def test_a_different_pipeline_is_refused_before_anything_is_assigned(tmp_path):
         wb.Checkpoint(iterator=reseeded, v=v).restore(prefix)
 
 
+def test_a_state_of_another_shape_is_refused_and_every_iterator_keeps_its_position(tmp_path):
+    a = iter(Dataset.range(10).prefetch(2))
+    b = iter(Dataset.range(10).shuffle(4, seed=0))
+    take(a, 1)
+    prefix = wb.Checkpoint(a=a, b=b).save(str(tmp_path / "ckpt"))
+    take(a, 2)
+    # the buffer now holds the whole input: the saved buffer state does not fit this shuffle
+    other = iter(Dataset.range(10).shuffle(10, seed=0))
+    expected = take(iter(Dataset.range(10).shuffle(10, seed=0)), 5)
+    take(other, 2)
+    with pytest.raises(ValueError, match="'b': the iterator state does not match the dataset"):
+        wb.Checkpoint(a=a, b=other).restore(prefix)
+    assert take(a, 10) == [[i] for i in range(3, 10)]  # 'a' was prepared first, then put back
+    assert take(other, 3) == expected[2:]
+
+
+def test_a_variable_mismatch_is_refused_before_iterators_are_rebuilt(tmp_path):
+    it = iter(Dataset.range(10).prefetch(2))
+    prefix = wb.Checkpoint(iterator=it, v=wb.Variable([1.0, 2.0])).save(str(tmp_path / "ckpt"))
+    position = it._it
+    with pytest.raises(ValueError, match="'v': checkpoint has shape"):
+        wb.Checkpoint(iterator=it, v=wb.Variable([1.0, 2.0, 3.0])).restore(prefix)
+    assert it._it is position
+    assert take(it, 3) == [[0], [1], [2]]
+
+
 def test_missing_iterator_state_names_the_path(tmp_path):
     prefix = wb.Checkpoint(v=wb.Variable(1.0)).save(str(tmp_path / "ckpt"))
     with pytest.raises(ValueError, match="'iterator'"):

@@ -242,6 +242,7 @@ class _Collected:
         self.optimizers: list = []  # (path, optimizer)
         self.stateful: dict = {}    # path -> object saving arrays (a dataset iterator)
         self.deferrable: dict = {}  # path -> object that can hold values for variables it lacks
+        self._modules: dict = {}    # deferrable path -> {path below it: module}
         self._seen: set = set()
 
     def walk(self, obj, path):
@@ -310,14 +311,32 @@ class _Collected:
         return out
 
     def holder_of(self, path):
-        """``(holder path, holder)`` of the deepest deferrable object above ``path``, or None."""
+        """``(holder path, holder)`` of the deepest deferrable object above ``path``, or None.
+
+        None too when the deepest module that exists on the path is built: its variables all
+        exist, so a value with no variable there is unused rather than waiting (modules without
+        a ``built`` flag may still create variables and keep the value)."""
         parts = path.split("/")
         for k in range(len(parts) - 1, -1, -1):
             prefix = "/".join(parts[:k])
             holder = self.deferrable.get(prefix)
             if holder is not None:
-                return prefix, holder
+                return None if getattr(self._deepest_module(prefix, holder, parts[k:-1]), "built",
+                                       False) else (prefix, holder)
         return None
+
+    def _deepest_module(self, prefix, holder, parts):
+        modules = self._modules.get(prefix)
+        if modules is None:
+            walk = getattr(holder, "_walk", None)
+            modules = self._modules[prefix] = {
+                p: obj for p, obj, _ in (walk() if callable(walk) else ())
+                if callable(getattr(obj, "_defer_restore", None))}
+        for j in range(len(parts), 0, -1):
+            sub = modules.get("/".join(parts[:j]))
+            if sub is not None:
+                return sub
+        return holder
 
 
 def _collect(root):
@@ -530,63 +549,70 @@ class Checkpoint:
             elif arr.shape != var.shape or arr.dtype != var.dtype:
                 wrong.append(f"'{path}': checkpoint has shape {arr.shape} dtype {arr.dtype}, the object "
                              f"has shape {var.shape} dtype {var.dtype}")
-        installs, used = [], set(c.variables)
+        used, to_prepare = set(c.variables), []
         for path, obj in c.stateful.items():
             sub = {k[len(path) + 1:]: arr for k, arr in arrays.items() if k.startswith(path + "/")}
             if not sub:
                 missing.append(path)
                 continue
             used.update(f"{path}/{k}" for k in sub)
-            try:
-                installs.append(obj._prepare_restore(sub))
-            except (ValueError, TypeError) as exc:
-                wrong.append(f"'{path}': {exc}")
-        if wrong or missing:
+            to_prepare.append((path, obj, sub))
+
+        def check():
+            if wrong:
+                raise ValueError(f"cannot restore '{save_path}': " + "; ".join(wrong))
+            if missing:
+                raise ValueError(f"cannot restore '{save_path}': the checkpoint has no value for "
+                                 f"{missing} (it holds {sorted(arrays)[:20]})")
+        check()  # before preparing iterators, which stops and rebuilds them
+        installs = []
+        try:
+            for path, obj, sub in to_prepare:
+                try:
+                    installs.append(obj._prepare_restore(sub))
+                except (ValueError, TypeError) as exc:
+                    wrong.append(f"'{path}': {exc}")
+            check()
+            status = LoadStatus(save_path, checkpoint=self, saved=arrays)
+            slots, unused, waiting = [], [], {}
+            optimizers = dict(c.optimizers)
+            rest = [p for p in arrays if p not in used]
+            # variables first, so that slots can join the values of variables that are waiting
+            for path in sorted(rest, key=lambda p: _parse_slot_path(p) is not None):
+                arr = arrays[path]
+                slot = _parse_slot_path(path)
+                if slot is None:
+                    holder = c.holder_of(path)
+                    if holder is None:
+                        unused.append(path)
+                    else:
+                        waiting[path] = (holder, _Deferred(path, arr, status))
+                    continue
+                var = c.variables.get(slot[0])
+                opt = optimizers.get(slot[1])
+                if opt is None or slot[2] not in opt._active_slot_names():
+                    unused.append(path)
+                elif var is not None:
+                    if arr.shape != var.shape or arr.dtype != var.dtype:
+                        raise ValueError(f"cannot restore '{save_path}': slot '{path}' has shape "
+                                         f"{arr.shape} dtype {arr.dtype}, its variable has shape "
+                                         f"{var.shape} dtype {var.dtype}")
+                    slots.append((opt, var, slot[2], arr))
+                elif slot[0] in waiting:
+                    waiting[slot[0]][1].slots.append((opt, slot[2], arr))
+                else:
+                    unused.append(path)
+            # everything checked: now assign
+            for path, var in c.variables.items():
+                var.assign(arrays[path])
+            for install in installs:
+                install()
+            for opt, var, name, arr in slots:
+                opt._defer_slot_restore(var, name, arr)
+        except BaseException:
             for install in installs:
                 install.cancel()
-        if wrong:
-            raise ValueError(f"cannot restore '{save_path}': " + "; ".join(wrong))
-        if missing:
-            raise ValueError(f"cannot restore '{save_path}': the checkpoint has no value for "
-                             f"{missing} (it holds {sorted(arrays)[:20]})")
-        status = LoadStatus(save_path, checkpoint=self, saved=arrays)
-        slots, unused, waiting = [], [], {}
-        optimizers = dict(c.optimizers)
-        rest = [p for p in arrays if p not in used]
-        # variables first, so that slots can join the values of variables that are waiting
-        for path in sorted(rest, key=lambda p: _parse_slot_path(p) is not None):
-            arr = arrays[path]
-            slot = _parse_slot_path(path)
-            if slot is None:
-                holder = c.holder_of(path)
-                if holder is None:
-                    unused.append(path)
-                else:
-                    waiting[path] = (holder, _Deferred(path, arr, status))
-                continue
-            var = c.variables.get(slot[0])
-            opt = optimizers.get(slot[1])
-            if opt is None or slot[2] not in opt._active_slot_names():
-                unused.append(path)
-            elif var is not None:
-                if arr.shape != var.shape or arr.dtype != var.dtype:
-                    for install in installs:
-                        install.cancel()
-                    raise ValueError(f"cannot restore '{save_path}': slot '{path}' has shape {arr.shape} "
-                                     f"dtype {arr.dtype}, its variable has shape {var.shape} dtype "
-                                     f"{var.dtype}")
-                slots.append((opt, var, slot[2], arr))
-            elif slot[0] in waiting:
-                waiting[slot[0]][1].slots.append((opt, slot[2], arr))
-            else:
-                unused.append(path)
-        # everything checked: now assign
-        for path, var in c.variables.items():
-            var.assign(arrays[path])
-        for install in installs:
-            install()
-        for opt, var, name, arr in slots:
-            opt._defer_slot_restore(var, name, arr)
+            raise
         status.unused = unused
         status.deferred = len(slots)
         status._matched = len(c.variables) + len(installs) + len(waiting)

@@ -286,8 +286,17 @@ def begin_restore():
 class _State:
     """Base of the per-transformation iterators: ``state()`` is the position as a tree."""
 
+    _children = ("_inner",)  # attributes holding the iterators this one pulls from
+
     def __iter__(self):
         return self
+
+    def close(self):
+        """Stop the background threads (prefetch, parallel map) here and upstream."""
+        for name in self._children:
+            child = getattr(self, name, None)
+            if child is not None:
+                child.close()
 
     def _tag(self, node, **fields):
         return {"kind": type(node).__name__.lstrip("_"), **fields}
@@ -295,6 +304,8 @@ class _State:
 
 class _RangeIndices(_State):
     """Indices ``pos, pos + 1, ... n - 1`` in chunks."""
+
+    _children = ()
 
     def __init__(self, node, n, state):
         self._node, self._n = node, n
@@ -326,21 +337,8 @@ class _IndexPuller:
         self.pos += 1
         return self.rest[self.pos - 1]
 
-    def take(self, n):
-        """Up to ``n`` indices as an array (empty at the end)."""
-        parts, have = [], 0
-        while have < n:
-            if self.pos >= len(self.rest):
-                try:
-                    self.rest, self.pos = self.inner.next_chunk().tolist(), 0
-                except StopIteration:
-                    break
-                continue
-            part = self.rest[self.pos:self.pos + n - have]
-            self.pos += len(part)
-            parts.extend(part)
-            have += len(part)
-        return np.asarray(parts, np.int64)
+    def close(self):
+        self.inner.close()
 
     def state(self):
         return {"inner": self.inner.state(), "rest": np.asarray(self.rest[self.pos:], np.int64)}
@@ -348,6 +346,8 @@ class _IndexPuller:
 
 class _EachIndex(_State):
     """The elements of an indexable dataset, one source row at a time."""
+
+    _children = ("_puller",)
 
     def __init__(self, node, state):
         self._node = node
@@ -465,6 +465,8 @@ class _FromTensors(Dataset):
 
 
 class _Once(_State):
+    _children = ()
+
     def __init__(self, node, state):
         self._node = node
         self._done = bool(expect_kind(state, node)["done"]) if state is not None else False
@@ -544,6 +546,8 @@ class _Shuffle(Dataset):
 class _ShuffleIndices(_State):
     """A shuffled index stream: a permutation when the buffer holds the whole input, else
     TF's buffer over single indices."""
+
+    _children = ("_inner", "_puller")
 
     def __init__(self, node, state):
         self._node = node
@@ -977,6 +981,8 @@ class _MapIter(_State):
     """The map function is called once per element and never again on restore: its results
     still in flight on the thread pool are saved as elements."""
 
+    _children = ("_it",)
+
     def __init__(self, node, state):
         self._node = node
         if state is not None:
@@ -1103,6 +1109,10 @@ class _ZipIter(_State):
     def state(self):
         return self._tag(self._node, inputs=[it.state() for it in self._inners])
 
+    def close(self):
+        for it in self._inners:
+            it.close()
+
 
 class _Concatenate(Dataset):
     def __init__(self, first, second):
@@ -1162,6 +1172,8 @@ class _Prefetch(Dataset):
 class _PrefetchIter(_State):
     """Elements produced ahead on a background thread; produced but not consumed elements are
     saved with the upstream position, so a save neither loses nor repeats them."""
+
+    _children = ("_it",)
 
     def __init__(self, node, state):
         self._node = node

@@ -249,35 +249,6 @@ def expect_kind(state, node):
     return state
 
 
-def close_tree(it, join_s=5.0):
-    """Stop the background threads (prefetch, parallel map) of an iterator and of everything
-    upstream of it, and wait for prefetch threads to finish the element they are making."""
-    from .prefetch import ParallelMapIterator, PrefetchIterator
-    seen = set()
-
-    def visit(obj):
-        if id(obj) in seen:
-            return
-        seen.add(id(obj))
-        if isinstance(obj, (list, tuple)):
-            for o in obj:
-                visit(o)
-            return
-        if isinstance(obj, PrefetchIterator):
-            obj.close()
-            if obj.thread is not None:
-                obj.thread.join(join_s)
-        elif isinstance(obj, ParallelMapIterator):
-            obj.close()
-        elif not hasattr(obj, "state") and not hasattr(obj, "pull"):
-            return
-        for value in vars(obj).values():
-            if hasattr(value, "state") or isinstance(value, (list, tuple, PrefetchIterator,
-                                                             ParallelMapIterator)) or hasattr(value, "pull"):
-                visit(value)
-    visit(it)
-
-
 # -- the public iterator -----------------------------------------------------------------
 
 
@@ -326,19 +297,24 @@ class Iterator:
         from .dataset import begin_restore
         tree = decode_state(arrays)
         current = self._state()
-        close_tree(self._it)
+        self._it.close()
         try:
             begin_restore()
             fresh = self._dataset._iter(tree["dataset"])
-        except BaseException:
+        except BaseException as exc:
             self._rebuild(current)
+            if isinstance(exc, (KeyError, IndexError, TypeError)):
+                # a state of another shape (e.g. a shuffle buffer that now holds the whole input)
+                raise ValueError(f"the iterator state does not match the dataset ({type(exc).__name__}: "
+                                 f"{exc}); build the pipeline the same way it was when the checkpoint "
+                                 "was saved") from exc
             raise
 
         def install():
             self._it = fresh
 
         def cancel():
-            close_tree(fresh)
+            fresh.close()
             self._rebuild(current)
         install.cancel = cancel
         return install

@@ -18,12 +18,14 @@ from __future__ import annotations
 import collections
 import threading
 import weakref
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 
 from .. import backend
 from .iterator import Elements
 
 _END = object()
 _POLL = 0.05  # seconds between checks of the stop flag while waiting
+_JOIN = 5.0   # seconds close() waits for a producer to finish the element it is making
 
 
 class _Failure:
@@ -57,9 +59,7 @@ def _produce(inner, buf, cond, produce_lock, stop, size, device):
                 if item is _END or isinstance(item, _Failure):
                     return
     finally:
-        close = getattr(inner, "close", None)
-        if close is not None:
-            close()
+        inner.close()  # stops the threads upstream (nested prefetch, parallel map)
 
 
 class PrefetchIterator:
@@ -126,13 +126,16 @@ class PrefetchIterator:
                     "buffered": Elements(i for i in items if i is not _END)}
 
     def close(self):
-        """Stop the producer thread (it exits within a fraction of a second)."""
+        """Stop the producer thread and everything upstream of it; waits (a few seconds at
+        most) for the producer to finish the element it is making."""
         self._done = True
         self._stop.set()
-
-    @property
-    def thread(self):
-        return self._thread
+        with self._cond:
+            self._cond.notify_all()
+        if self._thread is None:
+            self._inner.close()
+        else:
+            self._thread.join(_JOIN)  # the producer closes the upstream as it exits
 
 
 class ParallelMapIterator:
@@ -143,7 +146,6 @@ class ParallelMapIterator:
     """
 
     def __init__(self, fn, inner, workers, deterministic=True, ready=(), exhausted=False):
-        from concurrent.futures import Future, ThreadPoolExecutor
         self._inner = inner
         self._workers = workers
         self._deterministic = deterministic
@@ -166,7 +168,6 @@ class ParallelMapIterator:
         return self
 
     def __next__(self):
-        from concurrent.futures import FIRST_COMPLETED, wait
         while not self._exhausted and len(self._pending) < 2 * self._workers:
             try:
                 item = next(self._inner)
@@ -191,6 +192,8 @@ class ParallelMapIterator:
                 "ready": Elements(f.result() for f in self._pending)}
 
     def close(self):
-        for f in self._pending:
+        """Stop the pool (calls in flight finish in the background) and everything upstream."""
+        for f in list(self._pending):
             f.cancel()
         self._finalizer()
+        self._inner.close()
