@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 import workbench as wb
@@ -79,7 +81,7 @@ class LiveSeed:
     def current_pair(self):
         pair = tuple(int(v) for v in wb.backend.to_numpy(self.tensor._data).tolist())
         for n, salt, index in self.path:
-            pair = _split_pair(pair, n, salt)[index]
+            pair = _split_pair(pair, n, salt)[index]  # cached: a chain's seeds share one split
         return pair
 
     def split(self, n, salt):
@@ -119,15 +121,18 @@ def split_seed(seed, n=2, salt=""):
     seed = sanitize_seed(seed)
     if isinstance(seed, LiveSeed):
         return seed.split(n, salt)
-    return _split_pair(seed, n, salt)
+    return list(_split_pair(seed, n, salt))
 
 
+@functools.lru_cache(maxsize=64)
 def _split_pair(pair, n, salt):
+    """``n`` pairs from ``pair`` (a function of its value, so a replay that draws a new
+    parent seed gets new pairs)."""
     a, b = pair
     key = [a & 0xFFFFFFFF, (a >> 32) & 0xFFFFFFFF, b & 0xFFFFFFFF, (b >> 32) & 0xFFFFFFFF]
     key += [ord(c) for c in salt]
     state = np.random.SeedSequence(key).generate_state(2 * n, dtype=np.uint32).astype(np.int64)
-    return [(int(state[2 * i]), int(state[2 * i + 1])) for i in range(n)]
+    return tuple((int(state[2 * i]), int(state[2 * i + 1])) for i in range(n))
 
 
 # ---------------------------------------------------------------------------

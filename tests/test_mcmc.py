@@ -1,12 +1,14 @@
 """probability.mcmc: kernels recover known posteriors; adaptation, sample_chain, diagnostics (TFP semantics)."""
 
 import collections
+import warnings
 
 import numpy as np
 import pytest
 
 import workbench as wb
-from probability import mcmc
+from probability import internal, mcmc
+from workbench.traced import UnreplayableWarning
 
 # --- conjugate models -----------------------------------------------------------------------
 
@@ -225,6 +227,54 @@ def test_same_seed_same_chain(make):
     run = lambda seed: mcmc.sample_chain(20, wb.zeros([3, 2]), kernel=kernel, trace_fn=None, seed=seed).numpy()  # noqa: E731
     np.testing.assert_array_equal(run((5, 7)), run((5, 7)))
     assert not np.array_equal(run((5, 7)), run((5, 8)))
+
+
+@pytest.fixture
+def split_words(monkeypatch):
+    """The sizes of the seed splits derived while the test runs."""
+    words = []
+
+    class Counting(np.random.SeedSequence):
+        def generate_state(self, n_words, dtype=np.uint32):
+            words.append(n_words)
+            return super().generate_state(n_words, dtype)
+
+    monkeypatch.setattr(internal.np.random, "SeedSequence", Counting)
+    return words
+
+
+def test_live_seeds_derive_a_split_once_per_parent_value(split_words):
+    live = internal.sanitize_seed(None)  # drawn from the global generator
+    split_words.clear()
+    seeds = internal.split_seed(live, 500, salt="test")
+    pairs = [s.current_pair() for s in seeds]
+    assert split_words == [1000]
+    assert pairs == internal.split_seed(live.current_pair(), 500, salt="test")
+    # a replay draws a new parent seed: the children follow its value
+    live.tensor._data = live.tensor._data + 1
+    moved = [s.current_pair() for s in seeds]
+    assert moved == internal.split_seed(live.current_pair(), 500, salt="test") != pairs
+    assert split_words == [1000, 1000]
+
+
+def test_sample_chain_without_a_seed_splits_its_seed_once(split_words):
+    mcmc.sample_chain(300, wb.zeros([2]), kernel=mcmc.RandomWalkMetropolis(_std_normal_2d), trace_fn=None)
+    assert split_words.count(600) == 1
+
+
+def test_sample_chain_without_a_seed_replays_fresh_draws():
+    kernel = mcmc.RandomWalkMetropolis(_std_normal_2d)
+    run = lambda: mcmc.sample_chain(30, wb.zeros([2]), kernel=kernel, trace_fn=None)  # noqa: E731
+    traced = wb.function(run)
+    wb.random.set_seed(3)
+    eager = [run().numpy() for _ in range(3)]
+    wb.random.set_seed(3)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UnreplayableWarning)
+        replayed = [traced().numpy() for _ in range(3)]
+    for e, r in zip(eager, replayed):
+        np.testing.assert_array_equal(e, r)
+    assert not np.array_equal(replayed[1], replayed[2])
 
 
 def test_hmc_results_have_tfp_fields():

@@ -1,12 +1,17 @@
 """wb.random: determinism, shapes and dtypes, distributions (statistical tests with fixed
 seeds), TF's seed rules, and the gamma samples' implicit gradient."""
 
+import types
+import warnings
+
 import numpy as np
 import pytest
 from scipy import special, stats
 
 import workbench as wb
 from gradients import ForwardAccumulator, GradientTape, check_gradients
+from workbench.ops import sampling
+from workbench.traced import UnreplayableWarning
 
 from tests.conftest import ON_GPU
 
@@ -163,6 +168,42 @@ def test_global_generator_get_and_set():
         R.set_global_generator(5)
 
 
+def test_set_seed_leaves_a_user_generator_alone():
+    g = R.Generator.from_seed(1)
+    R.set_global_generator(g)
+    before = g.state.numpy()
+    R.set_seed(2)
+    np.testing.assert_array_equal(g.state.numpy(), before)
+    assert R.get_global_generator() is not g
+    np.testing.assert_array_equal(np_(R.normal([4])), np_(R.Generator.from_seed(2).normal([4])))
+
+
+def test_set_seed_reaches_functions_traced_before_it():
+    # a program holds the generators it drew from: set_seed restarts the module's own in place
+    R.set_seed(5)
+    f = wb.function(lambda: (R.normal([3]), R.uniform([3], seed=4)))
+    first = [np_(t) for t in f()]
+    f()
+    R.set_seed(5)
+    for a, b in zip(first, f()):
+        np.testing.assert_array_equal(np_(b), a)
+
+
+def test_set_seed_copies_on_write_a_held_state():
+    R.set_seed(1)
+    gen = R.get_global_generator()
+    held = gen.state._data
+    before = held.copy()
+    gen.state._captures += 1  # a trace or tape holds the current buffer
+    try:
+        R.set_seed(2)
+    finally:
+        gen.state._captures -= 1
+    np.testing.assert_array_equal(held, before)
+    assert R.get_global_generator() is gen
+    np.testing.assert_array_equal(gen.state.numpy(), R.Generator.from_seed(2).state.numpy())
+
+
 # ---------------------------------------------------------------------------
 # shapes and dtypes
 
@@ -291,6 +332,27 @@ def test_box_muller_normals_have_normal_tails_and_moments():
         assert np.abs(x).max() <= 6.67
 
 
+class _FakeCupyRandomState:
+    """The calls a GPU stream makes on ``cupy.random.RandomState`` (NumPy underneath);
+    like it, without a ``bit_generator``."""
+
+    def __init__(self, seed, method=None):
+        self._rng = np.random.default_rng(seed)
+
+    def standard_normal(self, size=None, dtype=float):
+        return self._rng.standard_normal(size, dtype=dtype)
+
+
+def test_gpu_stream_draws_large_float32_normals_from_cupy():
+    fake_cp = types.SimpleNamespace(
+        random=types.SimpleNamespace(RandomState=_FakeCupyRandomState),
+        cuda=types.SimpleNamespace(curand=types.SimpleNamespace(CURAND_RNG_PSEUDO_PHILOX4_32_10=0)))
+    st = sampling.stream((1, 2), (0, 0, 0, 0), fake_cp)
+    for n in (10, 2 * sampling._BOX_MULLER_MIN):
+        z = st.normal((n,), np.float32)
+        assert z.shape == (n,) and z.dtype == np.float32
+
+
 def test_normal_with_tensor_parameters_broadcasts():
     mean = wb.constant([[-10.0], [10.0]])
     x = np_(R.stateless_normal([2, 5000], [1, 5], mean=mean, stddev=wb.constant([0.5] * 5000)))
@@ -405,6 +467,34 @@ def test_shuffle_passes_gradients_to_the_value():
     g = np_(tape.gradient(loss, x))
     # the gradient is the weights permuted back
     np.testing.assert_array_equal(g[np_(y).astype(int)], np.arange(4.0))
+
+
+# ---------------------------------------------------------------------------
+# wb.function
+
+
+REPLAYED = {
+    "normal": (lambda: R.normal([4], mean=1.0, stddev=2.0), (4,)),
+    "truncated_normal": (lambda: R.truncated_normal([4], mean=np.float32(1.0), stddev=0.5), (4,)),
+    "uniform": (lambda: R.uniform([4], minval=-1.0, maxval=1.0), (4,)),
+    "poisson": (lambda: R.poisson([3], lam=[1.0, 2.0]), (3, 2)),
+    "gamma": (lambda: R.gamma([3], alpha=2.0, beta=[1.0, 3.0]), (3, 2)),
+    "binomial": (lambda: R.get_global_generator().binomial([3, 2], counts=10.0, probs=[0.2, 0.7]), (3, 2)),
+    "stateless_normal": (lambda: R.stateless_normal([2, 3], [1, 2], mean=[1.0, 2.0, 3.0]), (2, 3)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(REPLAYED))
+def test_python_parameters_are_constants_to_a_traced_function(name):
+    fn, shape = REPLAYED[name]
+    f = wb.function(fn)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UnreplayableWarning)
+        draws = [np_(f()) for _ in range(3)]
+    assert not f.get_concrete_function().eager
+    assert all(d.shape == shape for d in draws)
+    if not name.startswith("stateless"):
+        assert not np.array_equal(draws[1], draws[2])
 
 
 # ---------------------------------------------------------------------------

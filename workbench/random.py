@@ -274,15 +274,16 @@ def _key_counter_state(key, counter):
 # The global generator and TF's op seeds
 
 _global_generator: Generator | None = None
+_own_generator: Generator | None = None  # the global generator when this module created it
 _global_seed: int | None = None
 _op_generators: dict = {}
 
 
 def get_global_generator() -> Generator:
     """The generator module functions use; created from OS entropy on first use."""
-    global _global_generator
+    global _global_generator, _own_generator
     if _global_generator is None:
-        _global_generator = Generator.from_non_deterministic_state()
+        _global_generator = _own_generator = Generator.from_non_deterministic_state()
     return _global_generator
 
 
@@ -300,20 +301,26 @@ def set_seed(seed):
     After ``set_seed(s)``, module functions give the same sequence of numbers
     again. A call with ``seed=k`` draws from a sequence determined by
     ``(s, k)``: repeated calls give different numbers, and the sequence
-    restarts at the next ``set_seed``.
+    restarts at the next ``set_seed``. A generator installed with
+    :func:`set_global_generator` is not reseeded: a new one takes its place.
     """
-    global _global_seed, _global_generator
+    global _global_seed, _global_generator, _own_generator
     _global_seed = None if seed is None else int(seed)
     fresh = Generator.from_seed(seed) if seed is not None else Generator.from_non_deterministic_state()
-    # generators are reseeded in place, so that wb.function programs (which hold the
-    # generator objects they drew from when traced) follow the new seed too
-    if _global_generator is None or _global_generator.algorithm != fresh.algorithm:
-        _global_generator = fresh
+    # the module's own generators are reseeded in place, so that wb.function programs
+    # (which hold the generator objects they drew from when traced) follow the new seed too
+    if _global_generator is not None and _global_generator is _own_generator:
+        _global_generator._state.assign(fresh._state._data)
     else:
-        _global_generator._state._data[...] = fresh._state._data
-    base = _DEFAULT_GLOBAL_SEED if _global_seed is None else _global_seed
+        _global_generator = _own_generator = fresh
     for op_seed, gen in _op_generators.items():
-        gen._state._data[...] = Generator.from_seed([base % _U64, op_seed % _U64])._state._data
+        gen._state.assign(_op_seed_generator(op_seed)._state._data)
+
+
+def _op_seed_generator(op_seed):
+    """A new generator for the sequence of ``op_seed`` under the current global seed."""
+    base = _DEFAULT_GLOBAL_SEED if _global_seed is None else _global_seed
+    return Generator.from_seed([base % _U64, op_seed % _U64])
 
 
 def op_generator(seed):
@@ -325,8 +332,7 @@ def op_generator(seed):
     op_seed = int(seed)
     gen = _op_generators.get(op_seed)
     if gen is None:
-        base = _DEFAULT_GLOBAL_SEED if _global_seed is None else _global_seed
-        gen = _op_generators[op_seed] = Generator.from_seed([base % _U64, op_seed % _U64])
+        gen = _op_generators[op_seed] = _op_seed_generator(op_seed)
     return gen
 
 

@@ -67,7 +67,7 @@ def _frechet(a, e):
     n = a.shape[-1]
     if a.shape != e.shape:
         a = broadcast_to(a, e.shape)
-    zero = core.wrap(e.xp.zeros(e.shape, dtype=e.dtype))
+    zero = core.wrap_constant(e.xp.zeros(e.shape, dtype=e.dtype))
     block = concat([concat([a, e], axis=-1), concat([zero, a], axis=-1)], axis=-2)
     return expm(block)[..., :n, n:]
 

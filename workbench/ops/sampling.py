@@ -106,6 +106,9 @@ class _CupyStream(_NumpyStream):
     def uniform(self, shape, dtype):
         return self._g.random_sample(shape, dtype=dtype)
 
+    def normal(self, shape, dtype):
+        return self._g.standard_normal(shape, dtype=dtype)
+
     def integers(self, low, high, shape, dtype):
         return self._g.randint(low, high, size=shape, dtype=dtype)
 
@@ -163,7 +166,13 @@ def draw(source, fn, *inputs):
 
 def _input(value, arr):
     """A sampler parameter as the tensor a draw reads (the caller's tensor when it is one)."""
-    return value if isinstance(value, Tensor) else core.wrap(arr)
+    return value if isinstance(value, Tensor) else _constant(value, arr)
+
+
+def _constant(value, arr):
+    """``arr`` (the array of the non-tensor ``value``) as a tensor: a constant to a
+    ``wb.function`` trace, unless ``value`` is a tensor-like whose value is computed at each use."""
+    return core.wrap(arr) if hasattr(type(value), "__wb_tensor__") else core.wrap_constant(arr)
 
 
 def _positive(u):
@@ -204,7 +213,7 @@ def _as_param(value, dt, what, opname, shape):
             raise TypeError(f"{opname}: {what} has dtype {value.dtype}, but dtype {dt} was requested")
         t = value
     else:
-        t = core.wrap(core.to_array(value, dt))
+        t = _constant(value, core.to_array(value, dt))
     _check_fits(shape, t.shape, what, opname)
     return t
 
