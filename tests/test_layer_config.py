@@ -219,7 +219,7 @@ def test_custom_objects_and_what_cannot_be_written():
     x = wb.nn.Input((2,))
     model = wb.nn.Model(x, ConfiguredScale(3.0, name="scale")(x))
     cfg = through_json(model.get_config())
-    with pytest.raises(ValueError, match="unknown layer class 'ConfiguredScale'"):
+    with pytest.raises(ValueError, match=r"config.layers\[1\]: unknown class 'ConfiguredScale'"):
         wb.nn.Model.from_config(cfg)
     clone = wb.nn.Model.from_config(cfg, custom_objects={"ConfiguredScale": ConfiguredScale})
     np.testing.assert_array_equal(clone(wb.ones([1, 2])).numpy(), [[3.0, 3.0]])

@@ -391,10 +391,12 @@ class Model(Layer):
 
         ``custom_objects``: ``{name: class_or_function}`` for user-defined pieces.
         """
+        from .serialization import custom_object_scope
+        from .layers.saving import check_known, deserialize
+        with custom_object_scope(custom_objects):
+            check_known(config, "Model.from_config")
         if "layers" not in config:   # a subclassed model: its constructor arguments
             return cls(**config)
-        from .serialization import custom_object_scope
-        from .layers.saving import deserialize
         tensors, pending = {}, []
         with custom_object_scope(custom_objects):
             for entry in config["layers"]:
@@ -519,7 +521,9 @@ class Sequential(Model):
     @classmethod
     def from_config(cls, config, custom_objects=None):
         from .serialization import custom_object_scope
-        from .layers.saving import deserialize
+        from .layers.saving import check_known, deserialize
+        with custom_object_scope(custom_objects):
+            check_known(config, "Sequential.from_config")
         model = cls(name=config.get("name"), trainable=config.get("trainable", True))
         with custom_object_scope(custom_objects):
             for entry in config.get("layers", []):

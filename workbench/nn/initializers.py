@@ -332,8 +332,12 @@ def serialize(initializer):
 def deserialize(config, custom_objects=None):
     """The initializer a :func:`serialize` config describes."""
     from .serialization import deserialize_object
-    return deserialize_object(config, "initializer", get, lambda name: _BY_NAME.get(_key(name)),
-                              sorted(_BY_NAME), custom_objects)
+    return deserialize_object(config, "initializer", get, builtin_class, sorted(_BY_NAME), custom_objects)
+
+
+def builtin_class(name):
+    """The library's initializer class called ``name`` (any of Keras' spellings), else None."""
+    return _BY_NAME.get(_key(name)) if isinstance(name, str) else None
 
 
 def get(identifier):

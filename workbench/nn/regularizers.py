@@ -104,8 +104,12 @@ def serialize(regularizer):
 def deserialize(config, custom_objects=None):
     """The regularizer a :func:`serialize` config describes."""
     from .serialization import deserialize_object
-    return deserialize_object(config, "regularizer", get, lambda name: _BY_NAME.get(str(name).lower()),
-                              "'L1', 'L2', 'L1L2'", custom_objects)
+    return deserialize_object(config, "regularizer", get, builtin_class, "'L1', 'L2', 'L1L2'", custom_objects)
+
+
+def builtin_class(name):
+    """The library's regularizer class called ``name`` (``"L2"``, ``"l2"``), else None."""
+    return _BY_NAME.get(name.lower()) if isinstance(name, str) else None
 
 
 def get(identifier):

@@ -3,10 +3,12 @@
 
 A config never holds code: a function is written as its module and name
 (``{"class_name": "function", "config": "my_act", "module": "my_pkg.acts"}``)
-and found again through ``custom_objects``, a registration, or, for the
-library's own functions only, by importing the ``workbench`` module named.
-Anything else must be handed over explicitly, so loading a config from someone
-else cannot import or run their code.
+and found again only in explicit tables: ``custom_objects``, a registration,
+or the table of the library's own tensor ops (``wb.exp``, ``wb.nn.gelu``, …).
+No name from a config is ever imported or followed through module attributes,
+so loading a config from someone else cannot import or run their code; a
+config naming anything else fails before any object is built
+(:func:`check_config`).
 
 >>> @wb.nn.register_serializable(package="demo")
 ... def scaled_relu(x):
@@ -18,10 +20,12 @@ else cannot import or run their code.
 from __future__ import annotations
 
 import contextlib
+import functools
 import importlib
+import types
 
-__all__ = ["custom_object_scope", "deserialize_function", "get_registered_object", "register_serializable",
-           "serialize_function"]
+__all__ = ["check_config", "custom_object_scope", "deserialize_function", "get_registered_object",
+           "register_serializable", "serialize_function"]
 
 _REGISTRY: dict = {}          # "package>name" -> class or function
 _scopes: list = []            # custom_objects dicts of the enclosing deserialize calls (innermost last)
@@ -74,12 +78,47 @@ def get_registered_object(name, custom_objects=None, builtins=None):
     return bare[0] if len(bare) == 1 else None
 
 
+# The public namespaces whose tensor ops a config may name. Only functions defined in
+# ``workbench.ops`` qualify: pure tensor ops, none of which touches files, processes or state.
+_BUILTIN_NAMESPACES = ("workbench", "workbench.math", "workbench.nn", "workbench.linalg")
+
+
+@functools.cache
+def _builtin_functions() -> dict:
+    """``{(module, name): function}`` for the library's own tensor ops, under their public name
+    (``("workbench.nn", "gelu")``) and their defining one (``("workbench.ops.nn", "gelu")``, the
+    form older configs recorded). Built from the fixed namespaces above, never from a config."""
+    table = {}
+    for namespace in _BUILTIN_NAMESPACES:
+        for name, obj in vars(importlib.import_module(namespace)).items():
+            if (name.startswith("_") or not isinstance(obj, types.FunctionType)
+                    or not obj.__module__.startswith("workbench.ops.")):
+                continue
+            table.setdefault((namespace, name), obj)
+            table.setdefault((obj.__module__, obj.__qualname__), obj)
+    return table
+
+
+@functools.cache
+def _builtin_names() -> dict:
+    """``{id(function): (public module, name)}``: the name a config records for a library op."""
+    names = {}
+    for (module, name), fn in _builtin_functions().items():
+        if module in _BUILTIN_NAMESPACES:
+            names.setdefault(id(fn), (module, name))
+    return names
+
+
 def serialize_function(fn) -> dict:
-    """``{"class_name": "function", "config": name, "module": module}`` for a registered or
-    module-level function; lambdas and closures cannot be written as names."""
+    """``{"class_name": "function", "config": name, "module": module}`` for a registered function,
+    a library op (under its public module, ``"workbench.nn"``) or a module-level function;
+    lambdas and closures cannot be written as names."""
     key = registered_name(fn)
     if key is not None:
         return {"class_name": "function", "config": key}
+    builtin = _builtin_names().get(id(fn))
+    if builtin is not None and _builtin_functions()[builtin] is fn:
+        return {"class_name": "function", "config": builtin[1], "module": builtin[0]}
     module, qualname = getattr(fn, "__module__", None), getattr(fn, "__qualname__", None)
     if not module or not qualname or "<" in qualname:
         raise ValueError(f"cannot serialize {fn!r}: only registered (wb.nn.register_serializable) or "
@@ -87,11 +126,24 @@ def serialize_function(fn) -> dict:
     return {"class_name": "function", "config": qualname, "module": module}
 
 
+def _function_parts(config):
+    """(name, module) of a function reference, checked to be strings."""
+    if isinstance(config, str):
+        return config, None
+    if not isinstance(config, dict) or not isinstance(config.get("config"), str):
+        raise ValueError(f"a function reference must be a name or a dict with a string 'config', "
+                         f"got {config!r}")
+    module = config.get("module")
+    if module is not None and not isinstance(module, str):
+        raise ValueError(f"a function reference's 'module' must be a string, got {module!r}")
+    return config["config"], module
+
+
 def deserialize_function(config, custom_objects=None):
-    """The function a :func:`serialize_function` config names."""
-    name = config["config"] if isinstance(config, dict) else str(config)
-    module = config.get("module") if isinstance(config, dict) else None
-    found = get_registered_object(name, custom_objects, lambda _: _library_function(name, module))
+    """The function a :func:`serialize_function` config names: from ``custom_objects`` (and the
+    enclosing :func:`custom_object_scope`), the registry, or the library's own tensor ops."""
+    name, module = _function_parts(config)
+    found = get_registered_object(name, custom_objects, lambda _: _builtin_functions().get((module, name)))
     if found is not None:
         return found
     where = f" from module {module!r}" if module else ""
@@ -99,14 +151,33 @@ def deserialize_function(config, custom_objects=None):
                      "register it with wb.nn.register_serializable (configs never import code)")
 
 
-def _library_function(name, module):
-    """The function ``name`` of a ``workbench`` module (the only modules a config may import)."""
-    if module != "workbench" and not (module or "").startswith("workbench."):
-        return None
-    obj = importlib.import_module(module)
-    for part in name.split("."):
-        obj = getattr(obj, part, None)
-    return obj if callable(obj) else None
+def check_config(config, lookups, custom_objects=None, where="config"):
+    """Resolve every name a (nested) config refers to before anything is built: each
+    ``{"class_name": "function"}`` must be a known function, each other ``class_name`` a class
+    that one of ``lookups`` (``name -> class or None``) or the registry knows. Raises
+    ``ValueError`` naming the first unknown one and where it sits."""
+    def visit(node, path):
+        if isinstance(node, dict):
+            name = node.get("class_name")
+            if name == "function":
+                try:
+                    deserialize_function(node, custom_objects)
+                except ValueError as exc:
+                    raise ValueError(f"{where}: {path}: {exc}") from None
+                return
+            if name is not None and name != "__tensor__":
+                if not isinstance(name, str):
+                    raise ValueError(f"{where}: {path}: class_name must be a string, got {name!r}")
+                if not any(get_registered_object(name, custom_objects, lookup) is not None for lookup in lookups):
+                    raise ValueError(f"{where}: {path}: unknown class {name!r}; pass it in custom_objects="
+                                     f"{{{name!r}: cls}} or register it with wb.nn.register_serializable "
+                                     "(configs never import code)")
+            for key, value in node.items():
+                visit(value, f"{path}.{key}")
+        elif isinstance(node, list):
+            for i, value in enumerate(node):
+                visit(value, f"{path}[{i}]")
+    visit(config, "config")
 
 
 class Configurable:

@@ -3,7 +3,8 @@
 
 Classes are found by name in ``custom_objects``, then among the classes registered with
 ``wb.nn.register_serializable`` (by their ``"package>name"``), then among the library's layers
-and models; a config never imports or runs code.
+and models; a config never imports or runs code, and every name in it is resolved before
+any layer is built.
 
 >>> cfg = wb.nn.layers.serialize(wb.nn.layers.Dense(3, activation="relu", name="d"))
 >>> cfg["class_name"], cfg["config"]["units"], cfg["config"]["activation"]
@@ -14,7 +15,8 @@ and models; a config never imports or runs code.
 
 from __future__ import annotations
 
-from ..serialization import custom_object_scope, get_registered_object, registered_name
+from .. import initializers, regularizers
+from ..serialization import check_config, custom_object_scope, get_registered_object, registered_name
 from .base import Layer
 
 __all__ = ["deserialize", "serialize"]
@@ -28,6 +30,13 @@ def _builtin_classes() -> dict:
     table.update(InputLayer=functional.InputLayer, Model=functional.Model, Functional=functional.Model,
                  Sequential=functional.Sequential)
     return table
+
+
+def check_known(config, where):
+    """Every class and function a layer or model config names is known (see
+    ``serialization.check_config``); raises ValueError before anything is built."""
+    check_config(config, (_builtin_classes().get, initializers.builtin_class, regularizers.builtin_class),
+                 where=where)
 
 
 def class_name_of(layer) -> str:
@@ -60,6 +69,7 @@ def deserialize(config, custom_objects=None):
         raise ValueError(f"deserialize: expected a dict with 'class_name' and 'config', got {config!r}")
     name = config["class_name"]
     with custom_object_scope(custom_objects):
+        check_known(config, "deserialize")
         cls = get_registered_object(name, builtins=_builtin_classes().get)
         if cls is None:
             raise ValueError(f"deserialize: unknown layer class {name!r}; pass it in custom_objects="
