@@ -3,6 +3,11 @@ mismatch errors, and training resumed from a checkpoint matching uninterrupted t
 
 import json
 import os
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -11,6 +16,8 @@ import workbench as wb
 from gradients import GradientTape
 from workbench import checkpoint as ckpt_module
 from workbench.checkpoint import DataLossError
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 class Model:
@@ -463,3 +470,217 @@ def test_a_variable_created_later_without_a_value_fails_the_assertions(tmp_path)
         status.assert_existing_objects_matched()
     with pytest.raises(AssertionError, match="model/layers/1/kernel"):
         status.assert_consumed()
+
+
+# -- names read from files stay in their folder ------------------------------------------
+
+
+def _victim(tmp_path):
+    """A real checkpoint outside the managed folder, and the folder beside it."""
+    victim = str(tmp_path / "victim")
+    wb.Checkpoint(model=Model()).write(victim)
+    folder = tmp_path / "ckpts"
+    folder.mkdir()
+    return victim, str(folder)
+
+
+def _files(path):
+    return sorted(p for p in os.listdir(path))
+
+
+def _rewrite_state(folder, **changes):
+    state_path = os.path.join(folder, "checkpoint.json")
+    with open(state_path) as f:
+        state = json.load(f)
+    state.update(changes)
+    with open(state_path, "w") as f:
+        json.dump(state, f)
+    return state_path
+
+
+@pytest.mark.parametrize("bad", ["../victim", "ABSOLUTE", "sub/../../victim", "..", "", 5, None])
+def test_state_file_names_outside_the_folder_are_refused_and_nothing_is_deleted(tmp_path, bad):
+    victim, folder = _victim(tmp_path)
+    bad = victim if bad == "ABSOLUTE" else bad
+    manager = wb.CheckpointManager(wb.Checkpoint(model=Model()), folder, max_to_keep=2)
+    manager.save()
+    state_path = _rewrite_state(folder, checkpoints=[bad, "ckpt-1"], timestamps=[0.0, 1.0])
+    before_outside, before_inside = _files(tmp_path), _files(folder)
+    # the next manager would rotate the first name out after two saves: it must not get there
+    with pytest.raises(DataLossError) as info:
+        wb.CheckpointManager(wb.Checkpoint(model=Model()), folder, max_to_keep=1)
+    message = str(info.value)
+    assert state_path in message and repr(bad) in message and "checkpoints[0]" in message
+    assert "nothing was read or deleted" in message
+    with pytest.raises(DataLossError, match=re.escape(repr(bad))):
+        wb.checkpoint.latest_checkpoint(folder)
+    assert _files(tmp_path) == before_outside and _files(folder) == before_inside
+    wb.Checkpoint(model=Model()).restore(victim).assert_consumed()  # still whole
+
+
+def test_state_file_latest_outside_the_folder_is_refused(tmp_path):
+    victim, folder = _victim(tmp_path)
+    manager = wb.CheckpointManager(wb.Checkpoint(model=Model()), folder, max_to_keep=2)
+    manager.save()
+    state_path = _rewrite_state(folder, latest="../victim")
+    with pytest.raises(DataLossError, match=re.escape(f"'{state_path}' names '../victim' as its latest")):
+        wb.checkpoint.latest_checkpoint(folder)
+
+
+def test_a_symlinked_checkpoint_leading_out_is_refused(tmp_path):
+    victim, folder = _victim(tmp_path)
+    manager = wb.CheckpointManager(wb.Checkpoint(model=Model()), folder, max_to_keep=1)
+    manager.save()
+    os.symlink(victim + ".index.json", os.path.join(folder, "ckpt-0.index.json"))
+    _rewrite_state(folder, checkpoints=["ckpt-0", "ckpt-1"], timestamps=[0.0, 1.0])
+    with pytest.raises(DataLossError, match=r"'ckpt-0.index.json'.*outside.*symbolic link"):
+        wb.CheckpointManager(wb.Checkpoint(model=Model()), folder, max_to_keep=1)
+    assert os.path.exists(victim + ".index.json")
+
+
+def _retarget_data_file(prefix, data_file):
+    """Point the index at ``data_file``, with a valid index checksum (as a deliberate edit would)."""
+    index_path = prefix + ".index.json"
+    with open(index_path) as f:
+        index = json.load(f)
+    index["data_file"] = data_file
+    index["index_sha256"] = ckpt_module._index_digest(index)
+    with open(index_path, "w") as f:
+        json.dump(index, f)
+    return index_path
+
+
+@pytest.mark.parametrize("how", ["relative", "absolute", "symlink"])
+def test_an_index_whose_data_file_leads_out_is_refused(tmp_path, how, monkeypatch):
+    victim, folder = _victim(tmp_path)
+    outside = _data_file(victim)  # a valid data file of the same variables
+    prefix = wb.Checkpoint(model=Model(seed=1)).write(os.path.join(folder, "ckpt"))
+    if how == "relative":
+        name = os.path.join("..", os.path.basename(outside))
+    elif how == "absolute":
+        name = outside
+    else:
+        name = "ckpt.data-link.npz"
+        os.symlink(outside, os.path.join(folder, name))
+    index_path = _retarget_data_file(prefix, name)
+    opened = []
+    real_load = np.load
+    monkeypatch.setattr(np, "load", lambda path, *a, **k: opened.append(path) or real_load(path, *a, **k))
+    model = Model(seed=2)
+    want = model.kernel.numpy()
+    with pytest.raises(DataLossError) as info:
+        wb.Checkpoint(model=model).restore(prefix)
+    assert index_path in str(info.value) and repr(name) in str(info.value)
+    assert "data_file" in str(info.value)
+    assert opened == []
+    np.testing.assert_array_equal(model.kernel.numpy(), want)
+
+
+def test_checkpoint_name_must_be_a_plain_name(tmp_path):
+    with pytest.raises(ValueError, match=r"checkpoint_name must be a plain file name.*got '\.\./ckpt'"):
+        wb.CheckpointManager(wb.Checkpoint(model=Model()), str(tmp_path), 2, checkpoint_name="../ckpt")
+
+
+# -- temporary files of killed saves -------------------------------------------------------
+
+
+def _dead_pid():
+    proc = subprocess.Popen([sys.executable, "-c", "pass"])
+    proc.wait()
+    return proc.pid
+
+
+def _temp(folder, pid=None, age=0.0, host=None):
+    host = ckpt_module._HOST if host is None else host
+    name = f".wb-ckpt-{host}-{pid}-x{len(os.listdir(folder))}ab.tmp" if pid is not None \
+        else f".wb-ckpt-old{len(os.listdir(folder))}.tmp"
+    path = os.path.join(folder, name)
+    with open(path, "wb") as f:
+        f.write(b"partial")
+    if age:
+        stamp = time.time() - age
+        os.utime(path, (stamp, stamp))
+    return name
+
+
+def _temps(folder):
+    return sorted(f for f in os.listdir(folder) if f.startswith(".wb-ckpt-") and f.endswith(".tmp"))
+
+
+@pytest.mark.parametrize("cleaner", ["save", "restore", "manager_restore"])
+def test_temporary_files_of_dead_saves_go_and_live_ones_stay(tmp_path, cleaner):
+    folder = str(tmp_path)
+    ck = wb.Checkpoint(model=Model())
+    manager = wb.CheckpointManager(ck, folder, max_to_keep=2)
+    manager.save()
+    sleeper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        stale = [_temp(folder, pid=_dead_pid()),                        # this host, writer gone
+                 _temp(folder, age=2 * ckpt_module.STALE_TEMP_SECONDS),  # no pid (older name), old
+                 _temp(folder, pid=sleeper.pid, host="elsewhere", age=2 * ckpt_module.STALE_TEMP_SECONDS)]
+        live = [_temp(folder, pid=os.getpid()),      # another thread of this process may be saving
+                _temp(folder, pid=sleeper.pid),      # another process, still running
+                _temp(folder, pid=_dead_pid(), host="elsewhere"),  # another host: cannot tell, young
+                _temp(folder)]                       # no pid, young
+        assert _temps(folder) == sorted(stale + live)
+        if cleaner == "save":
+            manager.save()
+        elif cleaner == "restore":
+            ck.restore(manager.latest_checkpoint)
+        else:
+            wb.CheckpointManager(wb.Checkpoint(model=Model()), folder, 2).restore_or_initialize()
+        assert _temps(folder) == sorted(live)
+    finally:
+        sleeper.kill()
+        sleeper.wait()
+
+
+KILLED_SAVER = r"""
+import os, random, signal, sys, time
+import numpy as np
+import workbench as wb
+
+folder, kills = sys.argv[1], int(sys.argv[2])
+rng = random.Random(0)
+most = 0
+for _ in range(kills):
+    pid = os.fork()
+    if pid == 0:  # a training process that checkpoints as fast as it can, until it is killed
+        try:
+            v = wb.Variable(np.zeros((512, 512), np.float64))
+            ckpt = wb.Checkpoint(v=v)
+            manager = wb.CheckpointManager(ckpt, folder, max_to_keep=2)
+            manager.restore_or_initialize()
+            while True:
+                v.assign(np.full((512, 512), float(ckpt.save_counter.numpy()) + 1.0))
+                manager.save()
+        finally:
+            os._exit(1)
+    time.sleep(rng.uniform(0.02, 0.25))
+    os.kill(pid, signal.SIGKILL)
+    os.waitpid(pid, 0)
+    most = max(most, sum(f.endswith(".tmp") for f in os.listdir(folder)))
+print(most)
+"""
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+def test_killed_saves_leave_a_restorable_checkpoint_and_no_pile_of_temporary_files(tmp_path):
+    folder = str(tmp_path / "ckpts")
+    os.makedirs(folder)
+    env = {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    result = subprocess.run([sys.executable, "-c", KILLED_SAVER, folder, "50"], env=env,
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
+    most = int(result.stdout.split()[-1])
+    assert most <= 6  # each run's first save removes what the killed ones left (without that: 33)
+    latest = wb.checkpoint.latest_checkpoint(folder)
+    assert latest is not None
+    v = wb.Variable(np.zeros((512, 512), np.float64))
+    ckpt = wb.Checkpoint(v=v)
+    ckpt.restore(latest).assert_consumed()
+    value = v.numpy()
+    assert value.min() == value.max() == float(ckpt.save_counter.numpy())  # one whole save
+    assert _temps(folder) == []  # the restore removed the last killed save's files
+    wb.CheckpointManager(ckpt, folder, max_to_keep=2).save()
+    assert _temps(folder) == []

@@ -8,7 +8,12 @@ A checkpoint is two files beside each other, arrays and JSON only (never pickle)
 
 Every file is written to a temporary file in the same folder, flushed and
 fsynced, then renamed over its final name (``os.replace``) and the folder is
-fsynced. The data file is named after its own checksum and the index is
+fsynced. A save that is killed leaves its temporary file
+(``.wb-ckpt-<host>-<pid>-<random>.tmp``) behind; the next save or restore in that
+folder deletes the ones whose writer is gone: written on this host by a process
+that no longer runs, or untouched for an hour (``STALE_TEMP_SECONDS``: files of
+other hosts, whose processes cannot be checked, and of older versions). A save
+running at that moment in another thread or process keeps its file. The data file is named after its own checksum and the index is
 renamed last, so a save that dies half way leaves the previous checkpoint (even
 one with the same prefix) intact. Restoring checks every checksum, shape and
 dtype before it assigns anything: a damaged file raises :class:`DataLossError`
@@ -28,6 +33,12 @@ waits on the model (a ``wb.nn.Module``) and is assigned when the variable at
 its path is created, on the first call; the restore status says what is still
 waiting (``assert_consumed``).
 
+Names read from files are confined to their folder: the checkpoint names in
+``checkpoint.json`` and an index's ``data_file`` must be plain file names that
+resolve inside the folder (no ``/``, ``..``, absolute paths, or symbolic links
+leading out), else :class:`DataLossError` names the file and the name, and
+nothing is read or deleted.
+
 Objects with a state that is not a Variable, such as a dataset iterator
 (``Checkpoint(iterator=iter(ds))``), save arrays through
 ``_checkpoint_arrays()`` and are restored through ``_prepare_restore(arrays)``.
@@ -44,6 +55,8 @@ import glob
 import hashlib
 import json
 import os
+import re
+import socket
 import tempfile
 import time
 import types
@@ -61,6 +74,9 @@ VERSION = 1
 INDEX_SUFFIX = ".index.json"
 STATE_FILE = "checkpoint.json"
 SLOT_MARK = ".OPTIMIZER_SLOT"
+TEMP_PREFIX = ".wb-ckpt-"
+TEMP_SUFFIX = ".tmp"
+STALE_TEMP_SECONDS = 3600.0   # a temporary file untouched this long belongs to no running save
 
 
 class DataLossError(IOError):
@@ -68,6 +84,83 @@ class DataLossError(IOError):
 
 
 # -- files -----------------------------------------------------------------------------
+
+# this host in temporary file names; '-' separates the fields, so the host has none
+_HOST = re.sub(r"[^A-Za-z0-9.]", "_", socket.gethostname())[:40] or "host"
+_TEMP_NAME = re.compile(r"\.wb-ckpt-(?P<host>[A-Za-z0-9._]*)-(?P<pid>\d+)-[^-]*\.tmp\Z")
+
+
+def _pid_alive(pid):
+    """Whether process ``pid`` of this host may still be writing (True when it cannot be told)."""
+    if os.name != "posix":
+        return True  # os.kill(pid, 0) would terminate it on Windows
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # PermissionError: it exists, under another user
+        return True
+    try:  # a zombie (killed, not yet reaped) writes nothing more
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            return f.read().rsplit(b")", 1)[1].split()[0] not in (b"Z", b"X")
+    except (OSError, IndexError):
+        return True
+
+
+def _remove_stale_temps(directory):
+    """Delete the temporary files of saves that died in ``directory``; returns their names.
+
+    A file is stale when its name says it was written on this host by a process that is gone,
+    or when it has not been modified for ``STALE_TEMP_SECONDS`` (writes keep touching a file
+    in progress; this also covers other hosts and names without a pid). A file of a live
+    process, this one included (another thread may be saving), stays.
+    """
+    try:
+        entries = list(os.scandir(directory))
+    except OSError:
+        return []
+    now, removed = time.time(), []
+    for entry in entries:
+        name = entry.name
+        if not (name.startswith(TEMP_PREFIX) and name.endswith(TEMP_SUFFIX)):
+            continue
+        try:
+            if not entry.is_file(follow_symlinks=False):
+                continue
+            old = now - entry.stat(follow_symlinks=False).st_mtime > STALE_TEMP_SECONDS
+        except OSError:
+            continue
+        found = _TEMP_NAME.match(name)
+        orphan = (found is not None and found["host"] == _HOST
+                  and not _pid_alive(int(found["pid"])))
+        if orphan or old:
+            try:
+                os.unlink(entry.path)
+                removed.append(name)
+            except OSError:  # gone already, or a read-only folder
+                pass
+    return removed
+
+
+def _confined(directory, name, source, field):
+    """``directory/name`` for a file name read from the file ``source`` (``field`` says where in
+    it), after checking that it stays in ``directory``; raises DataLossError otherwise."""
+    if not isinstance(name, str) or not name:
+        problem = f"expected a non-empty file name, got {type(name).__name__} {name!r}"
+    elif (name in (".", "..") or "/" in name or "\\" in name or "\0" in name
+          or os.path.isabs(name) or os.path.splitdrive(name)[0]):
+        problem = "expected a plain file name in that folder (no '/', '..', or absolute path)"
+    else:
+        path = os.path.join(directory, name)
+        real_dir, real = os.path.realpath(directory), os.path.realpath(path)
+        if os.path.dirname(real) == real_dir:
+            return path
+        problem = f"it resolves to '{real}', outside '{real_dir}' (through a symbolic link)"
+    raise DataLossError(f"'{source}' names {name!r} as its {field}: {problem}; nothing was read or "
+                        f"deleted (fix or remove '{source}')")
+
 
 
 def _fsync_dir(directory):
@@ -90,7 +183,8 @@ def _atomic_write(final_path, write):
     file's path (to name a file after its checksum). Returns the final path.
     """
     directory = final_path.directory if callable(final_path) else (os.path.dirname(final_path) or ".")
-    fd, tmp = tempfile.mkstemp(prefix=".wb-ckpt-", suffix=".tmp", dir=directory)
+    fd, tmp = tempfile.mkstemp(prefix=f"{TEMP_PREFIX}{_HOST}-{os.getpid()}-", suffix=TEMP_SUFFIX,
+                               dir=directory)
     try:
         with os.fdopen(fd, "wb") as f:
             write(f)
@@ -153,6 +247,7 @@ def write_checkpoint(prefix, variables, extra=None):
     prefix = os.fspath(prefix)
     directory = os.path.dirname(prefix) or "."
     os.makedirs(directory, exist_ok=True)
+    _remove_stale_temps(directory)
     arrays, entries = {}, {}
     for i, (path, var) in enumerate(variables.items()):
         arr = var if isinstance(var, np.ndarray) else var.numpy()
@@ -188,6 +283,8 @@ def read_checkpoint(prefix):
     index_path = prefix + INDEX_SUFFIX
     if not os.path.exists(index_path):
         raise FileNotFoundError(f"no checkpoint at '{prefix}': '{index_path}' does not exist")
+    directory = os.path.dirname(prefix) or "."
+    _remove_stale_temps(directory)
     try:
         with open(index_path, "rb") as f:
             index = json.loads(f.read().decode("utf-8"))
@@ -197,7 +294,7 @@ def read_checkpoint(prefix):
         raise DataLossError(f"'{index_path}' is not a workbench checkpoint index")
     if index.get("index_sha256") != _index_digest(index):
         raise DataLossError(f"checkpoint index '{index_path}' is corrupted: its checksum does not match")
-    data_path = os.path.join(os.path.dirname(prefix) or ".", index["data_file"])
+    data_path = _confined(directory, index.get("data_file"), index_path, "data_file")
     if not os.path.exists(data_path):
         raise DataLossError(f"checkpoint data file '{data_path}' (named by '{index_path}') is missing")
     size = os.path.getsize(data_path)
@@ -639,19 +736,36 @@ def _parse_slot_path(path):
 
 
 def _read_state(directory):
+    """The manager's record in ``directory/checkpoint.json``, or None (no file, or an unreadable
+    one: the caller then scans the folder). Every checkpoint name in it is checked to be a plain
+    name in ``directory`` (:func:`_confined`): a name leading out raises DataLossError."""
     path = os.path.join(directory, STATE_FILE)
     if not os.path.exists(path):
         return None
     try:
         with open(path, "rb") as f:
             state = json.loads(f.read().decode("utf-8"))
-        if not isinstance(state, dict) or "checkpoints" not in state:
+        if not isinstance(state, dict) or not isinstance(state.get("checkpoints"), list):
             raise ValueError("missing fields")
-        return state
+        stamps = state.get("timestamps", [0.0] * len(state["checkpoints"]))
+        if (not isinstance(stamps, list) or len(stamps) != len(state["checkpoints"])
+                or not all(isinstance(t, (int, float)) and not isinstance(t, bool) for t in stamps)):
+            raise ValueError("timestamps do not match the checkpoints")
+        state["timestamps"] = [float(t) for t in stamps]
+        preserved = state.get("last_preserved_timestamp")
+        if preserved is not None and (not isinstance(preserved, (int, float)) or isinstance(preserved, bool)):
+            raise ValueError("last_preserved_timestamp is not a number")
     except (ValueError, UnicodeDecodeError):
         warnings.warn(f"checkpoint state file '{path}' is unreadable; finding checkpoints by scanning "
                       "the folder", UserWarning, stacklevel=3)
         return None
+    for i, name in enumerate(state["checkpoints"]):
+        _confined(directory, name, path, f"checkpoints[{i}]")
+        _confined(directory, f"{name}{INDEX_SUFFIX}", path, f"checkpoints[{i}] (its index)")
+    if state.get("latest") is not None:
+        _confined(directory, state["latest"], path, "latest")
+        _confined(directory, f"{state['latest']}{INDEX_SUFFIX}", path, "latest (its index)")
+    return state
 
 
 def _scan(directory):
@@ -697,6 +811,10 @@ class CheckpointManager:
             raise TypeError(f"CheckpointManager: expected a wb.Checkpoint, got {type(checkpoint).__name__}")
         if max_to_keep is not None and int(max_to_keep) <= 0:
             raise ValueError(f"CheckpointManager: max_to_keep must be positive or None, got {max_to_keep}")
+        if (not isinstance(checkpoint_name, str) or not checkpoint_name or checkpoint_name in (".", "..")
+                or "/" in checkpoint_name or "\\" in checkpoint_name):
+            raise ValueError(f"CheckpointManager: checkpoint_name must be a plain file name such as "
+                             f"'ckpt' (no '/'; the folder is `directory`), got {checkpoint_name!r}")
         if checkpoint_interval is not None and step_counter is None:
             raise ValueError("CheckpointManager: checkpoint_interval needs a step_counter")
         self._checkpoint = checkpoint
@@ -710,9 +828,10 @@ class CheckpointManager:
         self._last_step = None
         state = _read_state(self._directory)
         if state is not None:
-            pairs = list(zip(state["checkpoints"], state.get("timestamps", [0.0] * len(state["checkpoints"]))))
+            pairs = list(zip(state["checkpoints"], state["timestamps"]))
             self._latest = state.get("latest")
-            self._last_preserved = float(state.get("last_preserved_timestamp", time.time()))
+            preserved = state.get("last_preserved_timestamp")
+            self._last_preserved = time.time() if preserved is None else float(preserved)
         else:
             names = _scan(self._directory) if os.path.isdir(self._directory) else []
             pairs = [(n, 0.0) for n in names]
