@@ -8,9 +8,11 @@ import warnings
 
 import numpy as np
 
-from workbench import core, hostcache, nest
+from workbench import core, nest
 from workbench.core import Tensor, Variable, convert_to_tensor
 from workbench.errors import UnconnectedGradientWarning
+
+from .walk import ArrayRules, TensorRules, reverse_walk
 
 
 class UnconnectedGradients(enum.Enum):
@@ -194,51 +196,16 @@ class GradientTape:
 
     # -- the reverse walk ---------------------------------------------------
     def _backward(self, targets, seeds, sources, lead, free):
-        """Propagate ``seeds`` (cotangents of ``targets``) to ``sources``; a dict tid -> grad."""
-        if self._walks_raw():
-            return self._backward_raw(targets, seeds, sources, lead, free)
-        ids = self._ids
-        grads: dict[int, Tensor] = _seeded(targets, seeds, ids, raw=False)
-        keep = {s._tid for s in sources}
-        records = self._records
-        frames = self._frames
-        unbroadcast = core.unbroadcast
+        """Propagate ``seeds`` (cotangents of ``targets``) to ``sources``; a dict tid -> grad.
+        The walk runs on raw arrays when nothing records or observes it (first order), else
+        on Tensors (so surrounding tapes see the rules: higher order)."""
+        rules = ArrayRules() if self._walks_raw() else TensorRules(self._frames)
         was_recording = self._recording
         self._recording = False
         try:
-            for i in range(len(records) - 1, -1, -1):
-                if not grads:
-                    break
-                rec = records[i]
-                if rec is None:
-                    continue
-                op, args, params, res = rec
-                g = _take_cotangent(res, grads, keep, _ignore)
-                if g is None:
-                    continue
-                context = _BackwardContext(op, frames.get(i)) if frames else None
-                if context is not None:
-                    core.push("obs", context)
-                try:
-                    in_grads = op.vjp(g, res, *args, **params)
-                finally:
-                    if context is not None:
-                        core.pop("obs", context)
-                for a, ga in zip(args, in_grads):
-                    if ga is None:
-                        continue
-                    tid = a._tid
-                    if not tid or tid not in ids:
-                        continue
-                    if op.broadcasts and ga._data.shape[lead:] != a._data.shape:
-                        ga = unbroadcast(ga, a._data.shape, lead)
-                    prev = grads.get(tid)
-                    grads[tid] = ga if prev is None else prev + ga
-                if free:
-                    records[i] = None
+            return reverse_walk(self._records, self._ids, targets, seeds, sources, rules, lead, free)
         finally:
             self._recording = was_recording
-        return grads
 
     def _walks_raw(self):
         """Whether the reverse walk can run on raw arrays: nothing records or observes it."""
@@ -252,56 +219,6 @@ class GradientTape:
         if tracer is not None and self._walks_raw():
             return tracer.backward(self, method, args, kwargs)
         return method(self, *args, **kwargs)
-
-    def _backward_raw(self, targets, seeds, sources, lead, free):
-        """The reverse walk on raw arrays, for when nothing records it (first-order gradients).
-
-        Ops with a ``vjp_raw`` rule run it on arrays; the others run their differentiable
-        rule on wrapped arrays. Gradients are summed in place into arrays that only this
-        walk holds (``owned``), which saves a full-size temporary per summation.
-        """
-        ids = self._ids
-        wrap = core.wrap
-        grads: dict = {}
-        owned: set = set()  # ids of arrays held once, by ``grads``, and created in this walk
-        grads.update(_seeded(targets, seeds, ids, raw=True))
-        disown = lambda arr: owned.discard(id(arr))  # noqa: E731
-        keep = {s._tid for s in sources}
-        records = self._records
-        was_recording = self._recording
-        self._recording = False
-        try:
-            for i in range(len(records) - 1, -1, -1):
-                if not grads:
-                    break
-                rec = records[i]
-                if rec is None:
-                    continue
-                op, args, params, res = rec
-                g = _take_cotangent(res, grads, keep, disown)
-                if g is None:
-                    continue
-                ans = tuple(r._data for r in res) if type(res) is tuple else res._data
-                raw = op.vjp_raw
-                if raw is not None:
-                    in_grads = raw(g, ans, *args, **params)
-                else:
-                    gt = tuple(None if x is None else wrap(x) for x in g) if type(g) is tuple else wrap(g)
-                    in_grads = [None if x is None else x._data
-                                for x in op.vjp(gt, res, *args, **params)]
-                for a, ga in zip(args, in_grads):
-                    if ga is None:
-                        continue
-                    tid = a._tid
-                    if not tid or tid not in ids:
-                        continue
-                    _accumulate_raw(grads, owned, tid, grads.get(tid), ga, g, raw,
-                                    a._data.shape if op.broadcasts else None, lead)
-                if free:
-                    records[i] = None
-        finally:
-            self._recording = was_recording
-        return {tid: wrap(arr) for tid, arr in grads.items()}
 
     def _check_usable(self, what):
         if self._used and not self._persistent:
@@ -477,98 +394,6 @@ class GradientTape:
         j = pieces[0] if len(pieces) == 1 else concat(pieces, axis=0)  # [m, b, *x]
         perm = (1, 0) + tuple(range(2, j.ndim))
         return reshape(transpose(j, perm), (b,) + ys + source.shape[1:])
-
-
-class _BackwardContext:
-    """While a rule runs in the backward pass: names the forward op for check_numerics."""
-
-    def __init__(self, op, frame):
-        self.op = op
-        self.frame = frame
-
-    def on_op(self, op, args, params, res):
-        pass
-
-
-def _seeded(targets, seeds, ids, raw):
-    """The starting cotangents, by id (arrays when ``raw``), summed where a target repeats."""
-    grads = {}
-    for t, s in zip(targets, seeds):
-        tid = t._tid
-        if tid and tid in ids:
-            s = s._data if raw else s
-            prev = grads.get(tid)
-            grads[tid] = s if prev is None else prev + s
-    return grads
-
-
-def _take_cotangent(res, grads, keep, dropped):
-    """The cotangent of a record's result (a tuple for several results), taken out of ``grads``
-    unless it belongs to a source; None when nothing reached it. ``dropped`` sees each value
-    taken out."""
-    if type(res) is tuple:
-        g = tuple(grads.get(r._tid) for r in res)
-        if all(x is None for x in g):
-            return None
-        for r in res:
-            if r._tid not in keep and r._tid in grads:
-                dropped(grads.pop(r._tid))
-        return g
-    tid = res._tid
-    g = grads.get(tid)
-    if g is not None and tid not in keep:
-        del grads[tid]
-        dropped(g)
-    return g
-
-
-def _accumulate_raw(grads, owned, key, prev, ga, g, raw, shape, lead):
-    """Add an input's gradient ``ga`` (an array) into ``grads[key]`` (now ``prev``, or None).
-
-    ``shape``: the input's shape when the op broadcasts (``ga`` is summed back to it).
-    Sums go in place into arrays the walk alone holds (``owned``: ids of arrays it
-    created), which saves a full-size temporary per sum; a rule's result is owned when it
-    is a new buffer (not ``g`` itself nor a view).
-    """
-    fresh = raw is not None and ga is not g and _new_buffer(ga)
-    if shape is not None and ga.shape[lead:] != shape:
-        ga = _sum_to(ga, shape, lead)
-        fresh = _new_buffer(ga)
-    if prev is None:
-        grads[key] = ga
-        if fresh:
-            if id(ga) in owned:  # the same array reached two places: shared now
-                owned.discard(id(ga))
-            else:
-                owned.add(id(ga))
-    elif id(prev) in owned:
-        prev += ga
-    else:
-        total = hostcache.add(prev, ga)
-        grads[key] = total
-        if _new_buffer(total):
-            owned.add(id(total))
-
-
-def _ignore(value):
-    pass
-
-
-def _new_buffer(a):
-    """Whether ``a`` is an array owning its memory (NumPy scalars are immutable: no)."""
-    return getattr(a, "base", 0) is None and not isinstance(a, np.generic)
-
-
-def _sum_to(g, shape, lead):
-    """Sum an array of shape ``batch + broadcast(shape, ...)`` back to ``batch + shape``."""
-    gshape = g.shape
-    extra = len(gshape) - lead - len(shape)
-    axes = tuple(range(lead, lead + extra)) + tuple(
-        lead + extra + i for i, s in enumerate(shape) if s == 1 and gshape[lead + extra + i] != 1)
-    if axes:
-        g = g.sum(axis=axes)
-    target = gshape[:lead] + tuple(shape)
-    return g.reshape(target) if g.shape != target else g
 
 
 def _components(t):

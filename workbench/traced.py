@@ -37,6 +37,8 @@ import warnings
 
 import numpy as np
 
+from gradients.walk import ArrayRules, reverse_walk
+
 from . import backend, core, nest
 from .core import Tensor, Variable
 
@@ -783,19 +785,16 @@ def _try_compile_gradient(records, ids, args, kwargs, result):
 
 
 def _compile_gradient(records, ids, args, kwargs, result):
-    """``tape.gradient`` as fixed steps over the traced records: which records receive a
-    cotangent, which rules run, where each input's gradient is summed and which sums reduce
-    over broadcast dimensions are known once shapes are. Each rule and each sum is one step
-    (``(fn, name, ins, outs, ew)``, ``ew`` saying what it computes for ``workbench.fusion``);
-    a replay runs them without the tape's bookkeeping. The steps run once here, on the
-    trace's values: returns None when the call is one the plan does not cover (composite
+    """``tape.gradient`` as fixed steps over the traced records: the tape's reverse walk run
+    once with :class:`_PlannedRules`, which runs the array rules on the trace's values and
+    keeps each rule and each sum as one step (``(fn, name, ins, outs, ew)``, ``ew`` saying
+    what it computes for ``workbench.fusion``); a replay runs them without the walk's
+    bookkeeping. Returns None when the call is one the plan does not cover (composite
     sources, output gradients, zeros for unconnected sources), or when the planned walk does
     not reproduce the tape's result exactly. Otherwise ``(steps, slots, ends, state)``:
     ``slots`` hold this run's values until the program is built; ``ends`` pair the slots of
     the gradients with the tape's results; ``state`` is what the walk keeps between its
     steps (cleared by the last step)."""
-    from gradients.tape import _accumulate_raw as accumulate
-
     target, sources, output_gradients, mode = args
     if kwargs or output_gradients is not None or str(getattr(mode, "value", mode)).lower() != "none":
         return None
@@ -803,99 +802,9 @@ def _compile_gradient(records, ids, args, kwargs, result):
     flat_sources = nest.flatten(sources)
     if not all(type(t) in (Tensor, Variable) for t in targets + flat_sources):
         return None
-    steps, slots = [], []
-    owned: set = set()  # as the tape's walk: ids of arrays only this walk holds
-    # ... kept alive until a rule takes them: a fused rule does not, and the id of a freed
-    # array could come back for a new one
-    pins: dict = {}
-    current: dict = {}  # tid -> the slot holding its cotangent so far
-    wrap = core.wrap
-
-    def new_slot():
-        s = _Slot()
-        slots.append(s)
-        return s
-
-    def emit(fn, name, ins, outs, ew=None):
-        fn()
-        steps.append((fn, name, None if ins is None else tuple(ins), tuple(outs), ew))
-
-    seeded = []
-    for t in targets:
-        if t._tid and t._tid in ids:
-            prev = current.get(t._tid)
-            current[t._tid] = s = new_slot()
-            seeded.append((s, prev, t.xp, t._data.shape, t._data.dtype))
-
-    def seed(seeded=tuple(seeded)):
-        owned.clear()
-        pins.clear()
-        for s, prev, xp, shape, dtype in seeded:
-            one = xp.ones(shape, dtype)
-            s._data = one if prev is None else prev._data + one
-    emit(seed, "gradient", [p for _, p, *_ in seeded if p is not None], [s for s, *_ in seeded])
-
-    keep = {t._tid for t in flat_sources}
-    for rec in reversed(records):
-        if rec is None:
-            continue
-        op, rargs, params, res = rec
-        multi = type(res) is tuple
-        outs = res if multi else (res,)
-        gin = tuple(current.get(r._tid) for r in outs)
-        if all(s is None for s in gin):
-            continue
-        for r in outs:
-            if r._tid not in keep:
-                current.pop(r._tid, None)
-        into = [(k, a) for k, a in enumerate(rargs) if a._tid and a._tid in ids]
-        got = {k: new_slot() for k, _ in into}
-        raw = op.vjp_raw
-
-        def rule(op=op, raw=raw, multi=multi, gin=gin, rargs=rargs, params=params, res=res,
-                 got=tuple(got.items()), taken=tuple(s for s, r in zip(gin, outs)
-                                                    if s is not None and r._tid not in keep)):
-            for s in taken:
-                owned.discard(id(s._data))
-                pins.pop(id(s._data), None)
-            if multi:
-                g = tuple(None if s is None else s._data for s in gin)
-                ans = tuple(r._data for r in res)
-            else:
-                g = gin[0]._data
-                ans = res._data
-            if raw is not None:
-                in_grads = raw(g, ans, *rargs, **params)
-            else:
-                gt = tuple(None if x is None else wrap(x) for x in g) if multi else wrap(g)
-                in_grads = [None if x is None else x._data for x in op.vjp(gt, res, *rargs, **params)]
-            for k, s in got:
-                s._data = in_grads[k]
-        # a custom gradient's function may read any tensor of the forward pass
-        emit(rule, f"gradient/{op.name}", None if op.fwd is None else
-             [s for s in gin if s is not None] + list(rargs) + (list(res) if multi else [res]), got.values(),
-             ("vjp", op, gin, res, rargs, params, got))
-        for k, a in into:
-            ga = got[k]
-            if ga._data is None:
-                continue
-            prev = current.get(a._tid)
-            current[a._tid] = total = new_slot()
-            shape = a._data.shape if op.broadcasts else None
-            g = None if multi else gin[0]
-
-            def acc(prev=prev, ga=ga, total=total, g=g, raw=raw, shape=shape):
-                box = [None if prev is None else prev._data]
-                x = ga._data
-                if x is not None:
-                    accumulate(box, owned, 0, box[0], x, None if g is None else g._data, raw, shape, 0)
-                    if id(box[0]) in owned:
-                        pins[id(box[0])] = box[0]
-                total._data = box[0]
-            emit(acc, "gradient/sum", [s for s in (prev, ga, g) if s is not None], [total],
-                 ("sum", prev, ga, total, shape))
-
-    ends = [current.get(s._tid) if s._tid else None for s in flat_sources]
+    rules = _PlannedRules()
+    grads = reverse_walk(records, ids, targets, targets, flat_sources, rules)
+    ends = [grads.get(s._tid) if s._tid else None for s in flat_sources]
     expected = nest.flatten(result)
     if len(ends) != len(expected):
         return None
@@ -906,6 +815,91 @@ def _compile_gradient(records, ids, args, kwargs, result):
         if g is not None and not (g.shape == e._data.shape and g.dtype == e._data.dtype
                                   and bool((g == e._data).all())):
             return None
-    owned.clear()
-    pins.clear()
-    return steps, slots, [(s, e) for s, e in zip(ends, expected) if e is not None], (owned, pins)
+    rules.owned.clear()
+    rules.pins.clear()
+    return (rules.steps, rules.slots, [(s, e) for s, e in zip(ends, expected) if e is not None],
+            (rules.owned, rules.pins))
+
+
+class _PlannedRules(ArrayRules):
+    """The array rules of the reverse walk, run once on the trace's values while each seed,
+    rule and sum is kept as a step over :class:`_Slot` holders (a new slot per partial sum).
+    The steps share the walk's state: ``owned`` (arrays only the walk holds, summed in
+    place) and ``pins`` (those arrays, kept alive until a rule takes them: a fused rule
+    does not, and the id of a freed array could come back for a new one)."""
+
+    def __init__(self):
+        super().__init__()
+        self.steps: list = []
+        self.slots: list = []
+        self.pins: dict = {}
+        self.pending: list = []   # slots taken out of the walk's table since the last rule
+
+    def _slot(self):
+        s = _Slot()
+        self.slots.append(s)
+        return s
+
+    def _emit(self, fn, name, ins, outs, ew=None):
+        fn()
+        self.steps.append((fn, name, None if ins is None else tuple(ins), tuple(outs), ew))
+
+    def seed(self, pairs):
+        grads, seeded = {}, []
+        for t, _ in pairs:   # the plan covers seeds of ones only
+            prev = grads.get(t._tid)
+            grads[t._tid] = s = self._slot()
+            seeded.append((s, prev, t.xp, t._data.shape, t._data.dtype))
+        owned, pins = self.owned, self.pins
+
+        def seed(seeded=tuple(seeded)):
+            owned.clear()
+            pins.clear()
+            for s, prev, xp, shape, dtype in seeded:
+                one = xp.ones(shape, dtype)
+                s._data = one if prev is None else prev._data + one
+        self._emit(seed, "gradient", [p for _, p, *_ in seeded if p is not None], [s for s, *_ in seeded])
+        return grads
+
+    def taken(self, slot):
+        self.pending.append(slot)
+
+    def rule(self, index, op, g, res, args, params, wanted):
+        multi = type(res) is tuple
+        gin = g if multi else (g,)
+        got = {k: self._slot() for k in wanted}
+        taken, self.pending = tuple(self.pending), []
+        owned, pins, array_rule = self.owned, self.pins, super().rule
+
+        def rule(gin=gin, res=res, args=args, params=params, got=tuple(got.items())):
+            for s in taken:
+                owned.discard(id(s._data))
+                pins.pop(id(s._data), None)
+            garr = tuple(None if s is None else s._data for s in gin) if multi else gin[0]._data
+            in_grads = array_rule(index, op, garr, res, args, params, wanted)
+            for k, s in got:
+                s._data = in_grads[k]
+        # a custom gradient's function may read any tensor of the forward pass
+        self._emit(rule, f"gradient/{op.name}", None if op.fwd is None else
+                   [s for s in gin if s is not None] + list(args) + (list(res) if multi else [res]),
+                   got.values(), ("vjp", op, gin, res, args, params, got))
+        return [None if s is None or s._data is None else s for s in (got.get(k) for k in range(len(args)))]
+
+    def add(self, grads, tid, prev, ga, g, op, shape, lead):
+        grads[tid] = total = self._slot()
+        g = None if type(g) is tuple else g
+        owned, pins, array_add = self.owned, self.pins, super().add
+
+        def acc(prev=prev, ga=ga, total=total, g=g):
+            box = {0: None if prev is None else prev._data}
+            x = ga._data
+            if x is not None:
+                array_add(box, 0, box[0], x, None if g is None else g._data, op, shape, 0)
+                if id(box[0]) in owned:
+                    pins[id(box[0])] = box[0]
+            total._data = box[0]
+        self._emit(acc, "gradient/sum", [s for s in (prev, ga, g) if s is not None], [total],
+                   ("sum", prev, ga, total, shape))
+
+    def result(self, grads):
+        return grads

@@ -1,0 +1,208 @@
+"""The reverse walk: one loop over a tape's records, run by an interpreter of the rules.
+
+Every reverse-mode computation in the project is this walk: ``GradientTape.gradient``,
+``jacobian`` and ``batch_jacobian`` run it with :class:`TensorRules` (rules on Tensors, so
+a surrounding tape records them: higher order) or with :class:`ArrayRules` (rules on raw
+arrays, sums in place: first order, when nothing watches), and ``wb.function`` runs it once
+with a recording interpreter (a subclass of :class:`ArrayRules`) that keeps every rule and
+sum as a step of its program.
+
+A record is ``(op, args, params, res)``: the op, its input tensors, its parameters and its
+result (a tuple for several). An interpreter says what a cotangent *is* (a Tensor, an array,
+a slot of a program) and provides:
+
+``seed(pairs)``
+    the starting cotangents, ``{tid: value}``, from ``(target, seed tensor)`` pairs;
+``taken(value)``
+    a cotangent leaves the walk's table (its result's rule is about to run);
+``rule(index, op, g, res, args, params, wanted)``
+    the input cotangents of one record given its output cotangent ``g`` (a tuple for
+    several outputs): a sequence with None where an input gets nothing; only the inputs
+    at the positions ``wanted`` are used;
+``add(grads, tid, prev, ga, g, op, shape, lead)``
+    put input cotangent ``ga`` into ``grads[tid]`` (holding ``prev``, or nothing), summed
+    back to ``shape`` over broadcast dimensions when ``shape`` is not None;
+``result(grads)``
+    the walk's answer, ``{tid: Tensor}`` (or whatever the interpreter hands out).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from workbench import core, hostcache
+
+__all__ = ["ArrayRules", "TensorRules", "reverse_walk"]
+
+
+def reverse_walk(records, ids, targets, seeds, sources, rules, lead=0, free=False):
+    """Propagate ``seeds`` (cotangents of ``targets``) back through ``records`` to ``sources``.
+
+    ``ids``: the ids of the tensors the tape watches (only they receive cotangents);
+    ``lead``: leading dimensions of every cotangent that are not the value's (a jacobian's
+    rows); ``free``: drop each record once its rule ran (a non-persistent tape).
+    Returns ``rules.result(grads)``, ``grads`` mapping a tensor id to its gradient.
+    """
+    grads = rules.seed([(t, s) for t, s in zip(targets, seeds) if t._tid and t._tid in ids])
+    keep = {s._tid for s in sources}
+    for i in range(len(records) - 1, -1, -1):
+        if not grads:
+            break
+        rec = records[i]
+        if rec is None:
+            continue
+        op, args, params, res = rec
+        g = _take_cotangent(res, grads, keep, rules.taken)
+        if g is None:
+            continue
+        wanted = [k for k, a in enumerate(args) if a._tid and a._tid in ids]
+        in_grads = rules.rule(i, op, g, res, args, params, wanted)
+        for a, ga in zip(args, in_grads):
+            if ga is not None and a._tid and a._tid in ids:
+                rules.add(grads, a._tid, grads.get(a._tid), ga, g, op,
+                          a._data.shape if op.broadcasts else None, lead)
+        if free:
+            records[i] = None
+    return rules.result(grads)
+
+
+def _take_cotangent(res, grads, keep, taken):
+    """The cotangent of a record's result (a tuple for several results), taken out of ``grads``
+    unless it belongs to a source; None when nothing reached it."""
+    if type(res) is tuple:
+        g = tuple(grads.get(r._tid) for r in res)
+        if all(x is None for x in g):
+            return None
+        for r in res:
+            if r._tid not in keep and r._tid in grads:
+                taken(grads.pop(r._tid))
+        return g
+    tid = res._tid
+    g = grads.get(tid)
+    if g is not None and tid not in keep:
+        del grads[tid]
+        taken(g)
+    return g
+
+
+class TensorRules:
+    """Rules on Tensors: each rule and sum is made of ops, which the tapes that are recording
+    see (higher-order gradients), and ``check_numerics`` names the forward op a NaN came from.
+
+    ``frames``: ``{record index: the user's line}`` for the records that have one."""
+
+    def __init__(self, frames=None):
+        self.frames = frames
+
+    def seed(self, pairs):
+        grads = {}
+        for t, s in pairs:
+            prev = grads.get(t._tid)
+            grads[t._tid] = s if prev is None else prev + s
+        return grads
+
+    def taken(self, value):
+        pass
+
+    def rule(self, index, op, g, res, args, params, wanted):
+        context = _BackwardContext(op, self.frames.get(index)) if self.frames else None
+        if context is None:
+            return op.vjp(g, res, *args, **params)
+        core.push("obs", context)
+        try:
+            return op.vjp(g, res, *args, **params)
+        finally:
+            core.pop("obs", context)
+
+    def add(self, grads, tid, prev, ga, g, op, shape, lead):
+        if shape is not None and ga._data.shape[lead:] != shape:
+            ga = core.unbroadcast(ga, shape, lead)
+        grads[tid] = ga if prev is None else prev + ga
+
+    def result(self, grads):
+        return grads
+
+
+class _BackwardContext:
+    """While a rule runs in the backward pass: names the forward op for check_numerics."""
+
+    def __init__(self, op, frame):
+        self.op = op
+        self.frame = frame
+
+    def on_op(self, op, args, params, res):
+        pass
+
+
+class ArrayRules:
+    """Rules on raw arrays, for a walk nothing records (first-order gradients).
+
+    Ops with a ``vjp_raw`` rule run it on arrays; the others run their differentiable rule on
+    wrapped arrays. Gradients are summed in place into arrays that only this walk holds
+    (``owned``: ids of arrays it created), which saves a full-size temporary per sum."""
+
+    def __init__(self):
+        self.owned: set = set()
+
+    def seed(self, pairs):
+        grads = {}
+        for t, s in pairs:
+            prev = grads.get(t._tid)
+            grads[t._tid] = s._data if prev is None else prev + s._data
+        return grads
+
+    def taken(self, value):
+        self.owned.discard(id(value))
+
+    def rule(self, index, op, g, res, args, params, wanted):
+        raw = op.vjp_raw
+        if raw is not None:
+            ans = tuple(r._data for r in res) if type(res) is tuple else res._data
+            return raw(g, ans, *args, **params)
+        wrap = core.wrap
+        gt = tuple(None if x is None else wrap(x) for x in g) if type(g) is tuple else wrap(g)
+        return [None if x is None else x._data for x in op.vjp(gt, res, *args, **params)]
+
+    def add(self, grads, tid, prev, ga, g, op, shape, lead):
+        """``ga`` into ``grads[tid]``; a rule's result is owned when it is a new buffer (not
+        ``g`` itself nor a view), and an owned sum takes the next one in place."""
+        owned = self.owned
+        fresh = op.vjp_raw is not None and ga is not g and _new_buffer(ga)
+        if shape is not None and ga.shape[lead:] != shape:
+            ga = _sum_to(ga, shape, lead)
+            fresh = _new_buffer(ga)
+        if prev is None:
+            grads[tid] = ga
+            if fresh:
+                if id(ga) in owned:  # the same array reached two places: shared now
+                    owned.discard(id(ga))
+                else:
+                    owned.add(id(ga))
+        elif id(prev) in owned:
+            prev += ga
+        else:
+            total = hostcache.add(prev, ga)
+            grads[tid] = total
+            if _new_buffer(total):
+                owned.add(id(total))
+
+    def result(self, grads):
+        wrap = core.wrap
+        return {tid: wrap(arr) for tid, arr in grads.items()}
+
+
+def _new_buffer(a):
+    """Whether ``a`` is an array owning its memory (NumPy scalars are immutable: no)."""
+    return getattr(a, "base", 0) is None and not isinstance(a, np.generic)
+
+
+def _sum_to(g, shape, lead):
+    """Sum an array of shape ``batch + broadcast(shape, ...)`` back to ``batch + shape``."""
+    gshape = g.shape
+    extra = len(gshape) - lead - len(shape)
+    axes = tuple(range(lead, lead + extra)) + tuple(
+        lead + extra + i for i, s in enumerate(shape) if s == 1 and gshape[lead + extra + i] != 1)
+    if axes:
+        g = g.sum(axis=axes)
+    target = gshape[:lead] + tuple(shape)
+    return g.reshape(target) if g.shape != target else g
