@@ -8,16 +8,18 @@ A checkpoint is two files beside each other, arrays and JSON only (never pickle)
 
 Every file is written to a temporary file in the same folder, flushed and
 fsynced, then renamed over its final name (``os.replace``) and the folder is
-fsynced. A save that is killed leaves its temporary file
-(``.wb-ckpt-<host>-<pid>-<random>.tmp``) behind; the next save or restore in that
-folder deletes the ones whose writer is gone: written on this host by a process
-that no longer runs, or untouched for an hour (``STALE_TEMP_SECONDS``: files of
-other hosts, whose processes cannot be checked, and of older versions). A save
-running at that moment in another thread or process keeps its file. The data file is named after its own checksum and the index is
+fsynced. The data file is named after its own checksum and the index is
 renamed last, so a save that dies half way leaves the previous checkpoint (even
 one with the same prefix) intact. Restoring checks every checksum, shape and
 dtype before it assigns anything: a damaged file raises :class:`DataLossError`
 naming it, and nothing is half loaded.
+
+A save that is killed leaves its temporary file (``.wb-ckpt-<host>-<pid>-<random>.tmp``)
+behind. The next save or restore in that folder deletes the ones whose writer is
+gone: written on this host by a process that no longer runs, or untouched for
+``STALE_TEMP_SECONDS`` (an hour; this covers files of other hosts, whose processes
+cannot be checked, and older names without a pid). A save running at that moment in
+another thread or process keeps its file: its process is alive and it keeps writing.
 
 What is saved: the variables reachable from the objects given to
 ``Checkpoint(...)``, found the way ``tf.Module`` finds them (attributes, lists,
