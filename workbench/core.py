@@ -19,8 +19,9 @@ import threading
 
 import numpy as np
 
-from . import backend
+from . import argcheck, backend
 from .backend import Device
+from .dtypes import as_dtype
 
 _new = object.__new__
 _next_id = itertools.count(1).__next__
@@ -323,9 +324,10 @@ def _python_array(value, dtype, xp):
     """Convert Python numbers / nested lists to an array on ``xp``."""
     if dtype is not None:
         dtype = np.dtype(dtype)
-        arr = np.asarray(value)
-        if arr.dtype.kind == "O":
-            raise TypeError(f"cannot convert {type(value).__name__} value to a tensor of dtype {dtype}")
+        arr = _asarray(value)
+        if arr.dtype.kind in "OUS":
+            raise TypeError(f"cannot convert {_short(value)} of type {type(value).__name__} to a tensor "
+                            f"of dtype {dtype}")
         if arr.dtype.kind in "fc" and dtype.kind in "iub" and arr.size:
             raise TypeError(f"cannot convert {_short(value)} to a tensor of dtype {dtype}: "
                             "it holds non-integer numbers")
@@ -334,7 +336,7 @@ def _python_array(value, dtype, xp):
                             "it holds complex numbers")
         out = arr.astype(dtype, copy=False)
     else:
-        arr = np.asarray(value)
+        arr = _asarray(value)
         kind = arr.dtype.kind
         if kind == "O" or kind in "US":
             raise TypeError(f"cannot convert {_short(value)} of type {type(value).__name__} to a tensor")
@@ -347,6 +349,43 @@ def _python_array(value, dtype, xp):
     return out
 
 
+def _asarray(value, given=None):
+    """``np.asarray(value)``; a ragged nested list (``given``, as the caller gave it) is
+    reported as one."""
+    try:
+        return np.asarray(value)
+    except ValueError:
+        message = ragged_list_error(value if given is None else given, "value")
+        if message is None:
+            raise
+        raise ValueError(message) from None
+
+
+def ragged_list_error(value, what):
+    """The message for a nested list whose rows differ in length (a tensor cannot hold it),
+    or None when ``value`` is not one."""
+    try:
+        _nested_shape(value, what)
+    except _RaggedRows as exc:
+        return (f"{what} is a ragged nested list: {exc}; a tensor needs rows of equal length "
+                f"(use ragged.constant for ragged data), got {_short(value)}")
+    return None
+
+
+class _RaggedRows(Exception):
+    pass
+
+
+def _nested_shape(value, path):
+    if not isinstance(value, (list, tuple)):
+        return tuple(np.shape(value)) if hasattr(value, "shape") else ()
+    shapes = [_nested_shape(v, f"{path}[{i}]") for i, v in enumerate(value)]
+    for i, s in enumerate(shapes[1:], 1):
+        if s != shapes[0]:
+            raise _RaggedRows(f"{path}[{i}] has shape {s} but {path}[0] has shape {shapes[0]}")
+    return (len(value),) + (shapes[0] if shapes else ())
+
+
 def _short(value):
     text = repr(value)
     return text if len(text) < 60 else text[:57] + "..."
@@ -354,6 +393,8 @@ def _short(value):
 
 def to_array(value, dtype=None, device=None):
     """The array behind ``value`` (Tensor, NumPy/CuPy array, DLPack object or Python data)."""
+    if dtype is not None and type(dtype) is not np.dtype:
+        dtype = as_dtype(dtype)
     if not isinstance(value, Tensor) and hasattr(type(value), "__wb_tensor__"):
         value = value.__wb_tensor__()
     if isinstance(value, Tensor):
@@ -377,8 +418,8 @@ def to_array(value, dtype=None, device=None):
             arr = arr.astype(dtype, copy=False)
         return backend.move(arr, dev)
     if isinstance(value, (list, tuple)) and any(isinstance(v, Tensor) for v in _flat(value)):
-        return to_array(np.asarray([np.asarray(v) for v in value]) if value else np.asarray(value),
-                        dtype, device)
+        arr = _asarray([np.asarray(v) for v in value], value) if value else np.asarray(value)
+        return to_array(arr, dtype, device)
     return _python_array(value, dtype, xp)
 
 
@@ -451,9 +492,9 @@ def convert_to_tensor(value, dtype=None, dtype_hint=None, name=None) -> Tensor:
     if not isinstance(value, Tensor) and hasattr(type(value), "__wb_tensor__"):
         value = value.__wb_tensor__()
     if isinstance(value, Tensor):
-        if dtype is not None and value._data.dtype != np.dtype(dtype):
+        if dtype is not None and value._data.dtype != as_dtype(dtype):
             raise TypeError(f"convert_to_tensor: tensor has dtype {value.dtype}, but dtype "
-                            f"{np.dtype(dtype)} was requested; use wb.cast to change it")
+                            f"{as_dtype(dtype)} was requested; use wb.cast to change it")
         return value
     if dtype is None and dtype_hint is not None and not isinstance(value, np.ndarray):
         try:
@@ -473,7 +514,7 @@ def constant(value, dtype=None, shape=None, name=None) -> Tensor:
     """
     arr = to_array(value.numpy() if isinstance(value, Tensor) and dtype is not None else value, dtype)
     if shape is not None:
-        shape = tuple(int(s) for s in shape)
+        shape = argcheck.shape(shape, "shape", "constant")
         xp = backend.xp_of(arr)
         if arr.size == int(np.prod(shape)):
             arr = arr.reshape(shape)

@@ -36,7 +36,8 @@ def as_dtype(value) -> np.dtype:
         try:
             return _BY_NAME[value.removeprefix("tf.")]
         except KeyError:
-            raise TypeError(f"unknown dtype name {value!r}; expected one of {sorted(_BY_NAME)}") from None
+            raise TypeError(f"dtype must be a dtype name such as 'float32', got {value!r}; "
+                            f"the names are {sorted(_BY_NAME)}") from None
     if value is builtins.float:
         return float32
     if value is builtins.int:
@@ -46,7 +47,8 @@ def as_dtype(value) -> np.dtype:
     try:
         return np.dtype(value)
     except TypeError:
-        raise TypeError(f"cannot interpret {value!r} as a dtype") from None
+        raise TypeError(f"dtype must be a dtype such as wb.float32, 'float32' or np.float32, "
+                        f"got {value!r} ({type(value).__name__})") from None
 
 
 def is_floating(dtype) -> bool:

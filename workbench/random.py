@@ -34,7 +34,7 @@ import enum
 
 import numpy as np
 
-from . import backend, core
+from . import argcheck, backend, core
 from .core import Tensor, convert_to_tensor
 from .ops.sampling import (
     GENERATOR_STREAM, check_shape, sample_binomial, sample_categorical, sample_gamma, sample_normal,
@@ -305,7 +305,7 @@ def set_seed(seed):
     :func:`set_global_generator` is not reseeded: a new one takes its place.
     """
     global _global_seed, _global_generator, _own_generator
-    _global_seed = None if seed is None else int(seed)
+    _global_seed = None if seed is None else argcheck.integer(seed, "seed", "set_seed")
     fresh = Generator.from_seed(seed) if seed is not None else Generator.from_non_deterministic_state()
     # the module's own generators are reseeded in place, so that wb.function programs
     # (which hold the generator objects they drew from when traced) follow the new seed too
@@ -327,9 +327,7 @@ def op_generator(seed):
     """The generator behind an op-level ``seed`` (None: the global generator)."""
     if seed is None:
         return get_global_generator()
-    if isinstance(seed, Tensor):
-        seed = seed.numpy()
-    op_seed = int(seed)
+    op_seed = argcheck.integer(seed, "seed", "wb.random")
     gen = _op_generators.get(op_seed)
     if gen is None:
         gen = _op_generators[op_seed] = _op_seed_generator(op_seed)

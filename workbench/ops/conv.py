@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import argcheck
 from ..core import apply, convert_to_tensor, defop
 from ._define import bilinear_jvp
 from .shape import transpose
@@ -39,12 +40,10 @@ def _spatial_pair(value, what, opname, data_format, default=None):
     """``(h, w)`` from an int or a list of 1, 2 or 4 ints (batch and channel entries must be 1)."""
     if value is None:
         value = default
-    if isinstance(value, (int, np.integer)):
-        return (int(value),) * 2
-    vals = tuple(int(v) for v in value)
+    vals = argcheck.integers(value, what, opname, "an int or a list of 1, 2 or 4 ints")
     if len(vals) == 1:
-        return vals * 2
-    if len(vals) == 2:
+        pair = vals * 2
+    elif len(vals) == 2:
         pair = vals
     elif len(vals) == 4:
         hw = (1, 2) if data_format == "NHWC" else (2, 3)
@@ -85,7 +84,7 @@ def _pads(padding, hw, ksize, strides, dilations, data_format, opname):
             return tuple(_same_pads(n, k, s, d) for n, k, s, d in zip(hw, ksize, strides, dilations))
         raise ValueError(f"{opname}: padding must be 'SAME', 'VALID' or explicit paddings, got {padding!r}")
     try:
-        pads = [tuple(int(v) for v in p) for p in padding]
+        pads = [argcheck.integers(p, "padding", opname) for p in padding]
     except TypeError:
         raise ValueError(f"{opname}: padding must be 'SAME', 'VALID' or a list of 4 [before, after] pairs, "
                          f"got {padding!r}") from None

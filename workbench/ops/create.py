@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import backend, core
+from .. import argcheck, backend, core
 from ..core import Tensor, convert_to_tensor
 from ..dtypes import as_dtype
 from .shape import _shape_arg
@@ -15,11 +15,11 @@ def _xp():
 
 
 def zeros(shape, dtype=np.float32, name=None):
-    return core.wrap_constant(_xp().zeros(_shape_arg(shape), as_dtype(dtype)))
+    return core.wrap_constant(_xp().zeros(_shape_arg(shape, "shape", "zeros"), as_dtype(dtype)))
 
 
 def ones(shape, dtype=np.float32, name=None):
-    return core.wrap_constant(_xp().ones(_shape_arg(shape), as_dtype(dtype)))
+    return core.wrap_constant(_xp().ones(_shape_arg(shape, "shape", "ones"), as_dtype(dtype)))
 
 
 def fill(dims, value, name=None):
@@ -27,14 +27,16 @@ def fill(dims, value, name=None):
     v = convert_to_tensor(value)
     if v.ndim != 0:
         raise ValueError(f"fill: value must be a scalar, got shape {v.shape}")
-    return core.wrap_constant(_xp().full(_shape_arg(dims, "dims"), v.numpy(), v.dtype))
+    return core.wrap_constant(_xp().full(_shape_arg(dims, "dims", "fill"), v.numpy(), v.dtype))
 
 
 def eye(num_rows, num_columns=None, batch_shape=None, dtype=np.float32, name=None):
     xp = _xp()
-    m = xp.eye(int(num_rows), None if num_columns is None else int(num_columns), dtype=as_dtype(dtype))
-    if batch_shape:
-        m = xp.broadcast_to(m, tuple(batch_shape) + m.shape).copy()
+    rows = argcheck.integer(num_rows, "num_rows", "eye", minimum=0)
+    cols = None if num_columns is None else argcheck.integer(num_columns, "num_columns", "eye", minimum=0)
+    m = xp.eye(rows, cols, dtype=as_dtype(dtype))
+    if batch_shape is not None:
+        m = xp.broadcast_to(m, _shape_arg(batch_shape, "batch_shape", "eye") + m.shape).copy()
     return core.wrap_constant(m)
 
 
@@ -44,6 +46,8 @@ def range(start, limit=None, delta=1, dtype=None, name=None):  # noqa: A001 - TF
         start, limit = 0, start
     vals = [float(v) if isinstance(v, Tensor) and v.dtype.kind == "f" else
             (int(v) if isinstance(v, Tensor) else v) for v in (start, limit, delta)]
+    for v, what in zip(vals, ("start", "limit", "delta")):
+        argcheck.number(v, what, "range")
     if vals[2] == 0:
         raise ValueError("range: delta must not be zero")
     if dtype is None:
@@ -58,7 +62,9 @@ def linspace(start, stop, num, axis=0, name=None):
     s = convert_to_tensor(start)
     e = convert_to_tensor(stop, dtype=s.dtype)
     xp = s.xp
-    out = xp.linspace(s._data, e._data, int(num), axis=axis).astype(s.dtype if s.dtype.kind == "f" else np.float32)
+    num = argcheck.integer(num, "num", "linspace", minimum=0)
+    axis = argcheck.axis(axis, s.ndim + 1, "linspace")
+    out = xp.linspace(s._data, e._data, num, axis=axis).astype(s.dtype if s.dtype.kind == "f" else np.float32)
     return core.wrap_constant(out)
 
 

@@ -22,9 +22,9 @@ import string
 
 import numpy as np
 
-from .. import core
+from .. import argcheck, core
 from ..core import apply, convert_to_tensor, defop
-from .shape import _shape_arg, broadcast_to
+from .shape import broadcast_to
 
 _LETTERS = string.ascii_letters
 
@@ -193,7 +193,7 @@ def einsum(equation, *inputs, name=None, **kwargs):
 
 def _axis_list(axes, ndim, what):
     out = []
-    for a in _shape_arg(axes, what):
+    for a in argcheck.integers(axes, what, "tensordot"):
         if not -ndim <= a < ndim:
             raise ValueError(f"tensordot: axis {a} in {what} is out of range for rank {ndim}")
         out.append(a % ndim)

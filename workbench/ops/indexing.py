@@ -21,7 +21,7 @@ import math
 
 import numpy as np
 
-from .. import core
+from .. import argcheck, core
 from ..core import Tensor, apply, convert_to_tensor, defop
 from .reduce import reduce_sum
 from .segment_kernels import segment_reduce
@@ -182,12 +182,12 @@ def gather(params, indices, validate_indices=None, axis=None, batch_dims=0, name
     """
     p = convert_to_tensor(params)
     idx = _int_tensor(indices, "gather", "indices")
-    bd = int(batch_dims)
+    bd = argcheck.integer(batch_dims, "batch_dims", "gather")
     if bd < 0:
         bd += idx.ndim
     if not 0 <= bd <= idx.ndim:
         raise ValueError(f"gather: batch_dims={batch_dims} is out of range for indices of rank {idx.ndim}")
-    a = bd if axis is None else int(axis)
+    a = bd if axis is None else argcheck.integer(axis, "axis", "gather")
     if a < 0:
         a += p.ndim
     if not bd <= a < p.ndim:
@@ -208,7 +208,7 @@ def gather_nd(params, indices, batch_dims=0, name=None):
     """
     p = convert_to_tensor(params)
     idx = _int_tensor(indices, "gather_nd", "indices")
-    bd = int(batch_dims)
+    bd = argcheck.integer(batch_dims, "batch_dims", "gather_nd")
     if idx.ndim == 0:
         raise ValueError("gather_nd: indices must have rank >= 1 (the last dimension holds index tuples)")
     if not 0 <= bd < idx.ndim:
@@ -258,7 +258,7 @@ def scatter_nd(indices, updates, shape, name=None):
     >>> wb.scatter_nd([[1], [3], [1]], wb.constant([1., 2., 3.]), [4]).numpy()
     array([0., 4., 0., 2.], dtype=float32)
     """
-    shape = _shape_arg(shape)
+    shape = _shape_arg(shape, "shape", "scatter_nd")
     idx, u, k, flat = _scatter_args(indices, updates, shape, "scatter_nd")
     if u.dtype.kind not in "fciu":
         raise TypeError(f"scatter_nd: updates must be numeric, got dtype {u.dtype}")
@@ -323,7 +323,7 @@ def boolean_mask(tensor, mask, axis=None, name=None):
         raise TypeError(f"boolean_mask: mask must be bool, got dtype {m.dtype}")
     if m.ndim == 0:
         raise ValueError("boolean_mask: mask cannot be a scalar")
-    a = 0 if axis is None else int(axis)
+    a = 0 if axis is None else argcheck.integer(axis, "axis", "boolean_mask")
     if a < 0:
         a += t.ndim
     k = m.ndim
@@ -347,9 +347,7 @@ def one_hot(indices, depth, on_value=None, off_value=None, axis=None, dtype=None
     """
     from ..dtypes import as_dtype
     idx = _int_tensor(indices, "one_hot", "indices")
-    depth = int(depth)
-    if depth < 0:
-        raise ValueError(f"one_hot: depth must be >= 0, got {depth}")
+    depth = argcheck.integer(depth, "depth", "one_hot", minimum=0)
     given = [convert_to_tensor(v) for v in (on_value, off_value) if v is not None]
     if len(given) == 2 and given[0].dtype != given[1].dtype:
         raise TypeError(f"one_hot: on_value has dtype {given[0].dtype}, off_value has {given[1].dtype}")
@@ -362,7 +360,7 @@ def one_hot(indices, depth, on_value=None, off_value=None, axis=None, dtype=None
         dt = given[0].dtype if given else np.dtype(np.float32)
     on = core.wrap_constant(core.to_array(1 if on_value is None else on_value, dt, device=idx.device))
     off = core.wrap_constant(core.to_array(0 if off_value is None else off_value, dt, device=idx.device))
-    position = -1 if axis is None or int(axis) == -1 else norm_axis(axis, idx.ndim + 1, "one_hot")
+    position = -1 if axis is None or axis == -1 else norm_axis(axis, idx.ndim + 1, "one_hot")
     return apply(_one_hot_op, (idx, on, off), {"depth": depth, "axis": position})
 
 
@@ -400,7 +398,7 @@ def tile(input, multiples, name=None):
            [1, 2, 1, 2]], dtype=int32)
     """
     x = convert_to_tensor(input)
-    m = _shape_arg(multiples, "multiples")
+    m = _shape_arg(multiples, "multiples", "tile")
     if len(m) != x.ndim:
         raise ValueError(f"tile: multiples has {len(m)} entries, input has rank {x.ndim} (shape {x.shape})")
     if any(v < 0 for v in m):
@@ -471,9 +469,7 @@ def pad(tensor, paddings, mode="CONSTANT", constant_values=0, name=None):
 
 
 def _axis_list(axis, ndim, opname):
-    if isinstance(axis, Tensor):
-        axis = axis.numpy().tolist()
-    axes = [axis] if isinstance(axis, (int, np.integer)) else list(axis)
+    axes = list(argcheck.integers(axis, "axis", opname))
     out = [norm_axis(a, ndim, opname) for a in axes]
     if len(set(out)) != len(out):
         raise ValueError(f"{opname}: axis {axes} names a dimension twice")
@@ -613,7 +609,7 @@ def top_k(input, k=1, sorted=True, index_type=np.int32, name=None):
     x = convert_to_tensor(input)
     if x.ndim == 0:
         raise ValueError("top_k: input must have rank >= 1")
-    k = int(k)
+    k = argcheck.integer(k, "k", "top_k")
     n = x.shape[-1]
     if not 0 <= k <= n:
         raise ValueError(f"top_k: k={k} must be in [0, {n}] (the last dimension of input {x.shape})")

@@ -382,7 +382,7 @@ def moments(x, axes, shift=None, keepdims=False, name=None):
     (array([2., 4.], dtype=float32), array([1., 4.], dtype=float32))
     """
     x = _float_input(x, "x", "moments")
-    ax = _axes(axes, x.ndim, "moments")
+    ax = _axes(axes, x.ndim, "moments", "axes")
     y = cast(x, np.float32) if x.dtype == np.float16 else x  # TF: float16 moments in float32
     mean = reduce_mean(y, axis=ax, keepdims=True)
     variance = reduce_mean(squared_difference(y, mean), axis=ax, keepdims=keepdims)

@@ -9,23 +9,22 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import backend, core
+from .. import argcheck, backend, core
 from ..core import Tensor, apply, convert_to_tensor, defop
 from ._define import KINDS, dtype_error
 from .shape import _lead, broadcast_to, norm_axis, reshape, transpose
 
 
-def _axes(axis, ndim, opname):
+def _axes(axis, ndim, opname, what="axis"):
     """Normalize ``axis`` (None, int, list or Tensor) to a sorted tuple of non-negative axes."""
     if axis is None:
         return tuple(range(ndim))
-    if isinstance(axis, Tensor):
-        axis = axis.numpy().tolist()
-    if isinstance(axis, (int, np.integer)):
-        axis = [axis]
-    out = sorted({norm_axis(a, ndim, opname) for a in axis}) if ndim else []
+    if type(axis) is int and -ndim <= axis < ndim:
+        return (axis % ndim,)
+    axis = argcheck.integers(axis, what, opname)
+    out = sorted({norm_axis(a, ndim, opname, what) for a in axis}) if ndim else []
     for a in axis:
-        norm_axis(a, max(ndim, 1), opname)
+        norm_axis(a, max(ndim, 1), opname, what)
     return tuple(out)
 
 

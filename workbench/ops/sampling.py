@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import backend, core, hostcache
+from .. import argcheck, backend, core, hostcache
 from ..core import Tensor, convert_to_tensor
 from ..dtypes import as_dtype
 from . import elementwise as _ew
@@ -146,7 +146,7 @@ def _seed_pair(seed):
     arr = seed.numpy() if isinstance(seed, Tensor) else np.asarray(seed)
     if arr.dtype.kind not in "iu":
         raise TypeError(f"seed must be an integer tensor of shape [2] (such as [1, 2]), "
-                        f"got dtype {arr.dtype}")
+                        f"got {argcheck.describe(seed)} of dtype {arr.dtype}")
     if arr.shape != (2,):
         raise ValueError(f"seed must have shape [2] (such as [1, 2]), got shape {list(arr.shape)}")
     return tuple(int(v) % _U64 for v in arr.tolist())
@@ -195,10 +195,7 @@ def _out_dtype(dtype, allowed, opname):
 
 
 def check_shape(shape, opname):
-    dims = _shape_arg(shape)
-    if any(d < 0 for d in dims):
-        raise ValueError(f"{opname}: shape must have non-negative dimensions, got {list(dims)}")
-    return dims
+    return _shape_arg(shape, "shape", opname)
 
 
 def _draw_dtype(dt):
@@ -213,7 +210,12 @@ def _as_param(value, dt, what, opname, shape):
             raise TypeError(f"{opname}: {what} has dtype {value.dtype}, but dtype {dt} was requested")
         t = value
     else:
-        t = _constant(value, core.to_array(value, dt))
+        try:
+            arr = core.to_array(value, dt)
+        except (TypeError, ValueError):
+            raise TypeError(f"{opname}: {what} must be a number or a tensor of dtype {dt}, "
+                            f"got {argcheck.describe(value)}") from None
+        t = _constant(value, arr)
     _check_fits(shape, t.shape, what, opname)
     return t
 
@@ -377,9 +379,7 @@ def sample_categorical(source, logits, num_samples, dtype, opname):
         raise ValueError(f"{opname}: logits must have shape [batch_size, num_classes], got {list(lg.shape)}")
     if lg.dtype.kind != "f":
         raise TypeError(f"{opname}: logits must be floating, got dtype {lg.dtype}")
-    n = int(num_samples)
-    if n < 0:
-        raise ValueError(f"{opname}: num_samples must be non-negative, got {n}")
+    n = argcheck.integer(num_samples, "num_samples", opname, minimum=0)
     batch, classes = lg.shape
     if classes == 0 and n > 0 and batch > 0:
         raise ValueError(f"{opname}: logits has no classes to sample from")

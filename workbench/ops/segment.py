@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import core
+from .. import argcheck, core
 from ..core import apply, convert_to_tensor, defop
 from ..errors import InvalidArgumentError
 from ._define import dtype_error
@@ -71,9 +71,7 @@ def _sorted_args(data, segment_ids, opname):
 def _unsorted_args(data, segment_ids, num_segments, opname):
     d = _numeric(data, opname)
     ids = _int_ids(segment_ids, opname)
-    nseg = int(num_segments)
-    if nseg < 0:
-        raise InvalidArgumentError(f"{opname}: num_segments must be >= 0, got {nseg}")
+    nseg = argcheck.integer(num_segments, "num_segments", opname, minimum=0)
     if d.shape[:ids.ndim] != ids.shape:
         raise InvalidArgumentError(f"{opname}: segment_ids shape {ids.shape} must be a prefix of data "
                                    f"shape {d.shape}")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import backend, core
+from .. import argcheck, backend, core
 from ..core import Tensor, apply, convert_to_tensor, defop
 
 
@@ -17,23 +17,17 @@ def _lead(g, ans):
     return g.ndim - ans.ndim
 
 
-def _shape_arg(shape, what="shape"):
-    if isinstance(shape, Tensor):
-        shape = shape.numpy().tolist()
-    if isinstance(shape, (int, np.integer)):
-        return (int(shape),)
-    try:
-        return tuple(int(s) if s is not None else -1 for s in shape)
-    except TypeError:
-        raise TypeError(f"{what} must be a list of integers, got {shape!r}") from None
+def _shape_arg(shape, what="shape", where="op", unknown=False):
+    """A shape argument as a tuple of ints (``argcheck.shape``: non-negative sizes; with
+    ``unknown``, -1 or None for one size to infer)."""
+    return argcheck.shape(shape, what, where, unknown)
 
 
-def norm_axis(axis, ndim, opname="op"):
-    """A non-negative axis, with an error that names the op and the rank."""
-    a = int(axis)
-    if not -ndim <= a < ndim:
-        raise ValueError(f"{opname}: axis {axis} is out of range for a tensor of rank {ndim}")
-    return a % ndim if ndim else 0
+def norm_axis(axis, ndim, opname="op", what="axis"):
+    """A non-negative axis, with an error that names the op, the argument and the rank."""
+    if type(axis) is int and -ndim <= axis < ndim:
+        return axis % ndim
+    return argcheck.axis(axis, ndim, opname, what)
 
 
 # ---------------------------------------------------------------------------
@@ -80,7 +74,7 @@ _reshape_op = defop(
 def reshape(tensor, shape, name=None):
     """``tensor`` with a new shape of the same size (one dimension may be -1)."""
     x = convert_to_tensor(tensor)
-    shape = _shape_arg(shape)
+    shape = _shape_arg(shape, "shape", "reshape", unknown=True)
     if shape == x._data.shape:
         return x
     try:
@@ -152,7 +146,8 @@ def transpose(a, perm=None, conjugate=False, name=None):
     if perm is None:
         perm = tuple(range(x.ndim - 1, -1, -1))
     else:
-        perm = tuple(norm_axis(p, x.ndim, "transpose") for p in _shape_arg(perm, "perm"))
+        perm = tuple(norm_axis(p, x.ndim, "transpose", "perm")
+                     for p in argcheck.integers(perm, "perm", "transpose", "a list of integers"))
         if sorted(perm) != list(range(x.ndim)):
             raise ValueError(f"transpose: perm {perm} is not a permutation of the {x.ndim} dimensions "
                              f"of a tensor of shape {x.shape}")
@@ -171,7 +166,7 @@ _broadcast_op = defop(
 def broadcast_to(input, shape, name=None):
     """``input`` broadcast to ``shape`` (NumPy's rules)."""
     x = convert_to_tensor(input)
-    shape = _shape_arg(shape)
+    shape = _shape_arg(shape, "shape", "broadcast_to")
     if shape == x.shape:
         return x
     try:
@@ -280,7 +275,7 @@ def split(value, num_or_size_splits, axis=0, num=None, name=None):
             raise ValueError(f"split: dimension {a} of size {n} cannot be split into {k} equal parts")
         sizes = (n // k,) * k
     else:
-        sizes = list(_shape_arg(num_or_size_splits, "num_or_size_splits"))
+        sizes = list(argcheck.integers(num_or_size_splits, "num_or_size_splits", "split"))
         if sizes.count(-1) == 1:
             sizes[sizes.index(-1)] = n - (sum(sizes) + 1)
         if sum(sizes) != n or any(s < 0 for s in sizes):

@@ -1,0 +1,108 @@
+"""Malformed arguments get a clear error: its type is TF's (TypeError for a wrong type,
+ValueError / InvalidArgumentError for a bad value) and its message names the argument
+and what was given. Never NumPy's text from deep inside, never a silent result."""
+
+import math
+
+import numpy as np
+import pytest
+
+import workbench as wb
+from workbench.errors import InvalidArgumentError
+
+nan, inf = math.nan, math.inf
+x = wb.ones((2, 3))
+
+# (id, call, expected exception type, regex the message must match)
+CASES = [
+    # -- axis: every op's axis goes through one normaliser ---------------------------
+    ("reduce_sum-axis-float", lambda: wb.reduce_sum(x, axis=1.5), TypeError,
+     r"reduce_sum: axis must be an integer or a list of integers, got 1\.5 \(float\)"),
+    ("reduce_sum-axis-str", lambda: wb.reduce_sum(x, axis="a"), TypeError, r"axis .*got 'a' \(str\)"),
+    ("reduce_sum-axis-list-float", lambda: wb.reduce_sum(x, axis=[0, 1.5]), TypeError,
+     r"axis .*1\.5 \(float\) is not an integer"),
+    ("reduce_sum-axis-bool", lambda: wb.reduce_sum(x, axis=True), TypeError, r"axis .*got True \(bool\)"),
+    ("reduce_mean-axis-nan", lambda: wb.reduce_mean(x, axis=nan), TypeError, r"reduce_mean: axis .*nan"),
+    ("reduce_sum-axis-float-tensor", lambda: wb.reduce_sum(x, axis=wb.constant(1.0)), TypeError,
+     r"axis .*1\.0 \(a float32 tensor\)"),
+    ("reduce_sum-axis-range", lambda: wb.reduce_sum(x, axis=2), ValueError, r"axis 2 is out of range"),
+    ("argmax-axis-float", lambda: wb.argmax(x, axis=1.5), TypeError, r"argmax: axis must be an integer, got 1\.5"),
+    ("cumsum-axis-str", lambda: wb.cumsum(x, axis="a"), TypeError, r"cumsum: axis .*'a'"),
+    ("concat-axis-float", lambda: wb.concat([x, x], axis=1.5), TypeError, r"concat: axis .*1\.5"),
+    ("stack-axis-str", lambda: wb.stack([x, x], axis="a"), TypeError, r"stack: axis .*'a'"),
+    ("split-axis-float", lambda: wb.split(x, 2, axis=0.5), TypeError, r"split: axis .*0\.5"),
+    ("unstack-axis-float", lambda: wb.unstack(x, axis=1.5), TypeError, r"unstack: axis .*1\.5"),
+    ("expand_dims-axis-float", lambda: wb.expand_dims(x, axis=1.0), TypeError, r"expand_dims: axis .*1\.0"),
+    ("squeeze-axis-float", lambda: wb.squeeze(wb.ones((1, 3)), axis=0.5), TypeError, r"squeeze: axis .*0\.5"),
+    ("transpose-perm-float", lambda: wb.transpose(x, perm=[1.5, 0]), TypeError, r"transpose: perm .*1\.5"),
+    ("reverse-axis-float", lambda: wb.reverse(x, axis=[1.5]), TypeError, r"reverse: axis .*1\.5"),
+    ("sort-axis-float", lambda: wb.sort(x, axis=1.5), TypeError, r"axis .*1\.5"),
+    ("softmax-axis-float", lambda: wb.nn.softmax(x, axis=1.5), TypeError, r"softmax: axis .*1\.5"),
+    ("gather-axis-float", lambda: wb.gather(x, [0], axis=1.5), TypeError, r"gather: axis .*1\.5"),
+    ("moments-axes-float", lambda: wb.nn.moments(x, axes=[1.5]), TypeError, r"axes .*1\.5"),
+    # -- shapes: zeros/ones/fill/reshape/broadcast_to/random share one normaliser -------------
+    ("zeros-negative", lambda: wb.zeros((-1, 2)), InvalidArgumentError,
+     r"zeros: shape must hold non-negative sizes, got \(-1, 2\)"),
+    ("zeros-nan", lambda: wb.zeros((nan, 2)), TypeError, r"zeros: shape .*nan \(float\) is not an integer"),
+    ("zeros-inf", lambda: wb.zeros((inf, 2)), TypeError, r"zeros: shape .*inf \(float\) is not an integer"),
+    ("zeros-float", lambda: wb.zeros((2.5, 2)), TypeError, r"zeros: shape .*2\.5 \(float\) is not an integer"),
+    ("zeros-str", lambda: wb.zeros("ab"), TypeError, r"zeros: shape must be a list of integers, got 'ab'"),
+    ("zeros-None", lambda: wb.zeros(None), TypeError, r"zeros: shape .*got None"),
+    ("ones-None-dim", lambda: wb.ones((None, 2)), TypeError, r"ones: shape .*None is not an integer"),
+    ("fill-negative", lambda: wb.fill((-1,), 1.0), InvalidArgumentError, r"fill: dims .*\(-1,\)"),
+    ("reshape-nan", lambda: wb.reshape(x, (nan, 3)), TypeError, r"reshape: shape .*nan \(float\)"),
+    ("reshape-float", lambda: wb.reshape(x, (2.5, 3)), TypeError, r"reshape: shape .*2\.5 \(float\)"),
+    ("reshape-inf", lambda: wb.reshape(x, (inf,)), TypeError, r"reshape: shape .*inf \(float\)"),
+    ("reshape-minus-two", lambda: wb.reshape(x, (-2, 3)), InvalidArgumentError,
+     r"reshape: shape must hold non-negative sizes \(and -1 for one unknown size\), got \(-2, 3\)"),
+    ("reshape-float-tensor", lambda: wb.reshape(x, wb.constant([3.0, 2.0])), TypeError,
+     r"reshape: shape .*float32 tensor of shape \(2,\)"),
+    ("broadcast_to-float", lambda: wb.broadcast_to(x, (2.5, 3)), TypeError, r"broadcast_to: shape .*2\.5"),
+    ("constant-shape-negative", lambda: wb.constant(1.0, shape=(-1,)), InvalidArgumentError,
+     r"constant: shape .*\(-1,\)"),
+    ("constant-shape-float", lambda: wb.constant(1.0, shape=(2.5,)), TypeError, r"constant: shape .*2\.5"),
+    ("random.normal-float", lambda: wb.random.normal((2.5,)), TypeError, r"shape .*2\.5 \(float\)"),
+    ("random.normal-negative", lambda: wb.random.normal((-1,)), ValueError, r"shape .*non-negative.*-1"),
+    ("random.uniform-str", lambda: wb.random.uniform(("a",)), TypeError, r"shape .*'a' \(str\)"),
+    ("tile-float", lambda: wb.tile(x, [1.5, 1]), TypeError, r"tile: multiples .*1\.5"),
+    ("split-sizes-float", lambda: wb.split(x, [1.5, 1.5], axis=1), TypeError,
+     r"split: num_or_size_splits .*1\.5"),
+    ("split-num-float", lambda: wb.split(x, 1.5, axis=1), TypeError, r"split: num_or_size_splits .*1\.5"),
+    # -- dtypes -------------------------------------------------------------------------
+    ("constant-dtype-str", lambda: wb.constant(1.0, dtype="a"), TypeError, r"dtype.*'a'"),
+    ("constant-dtype-int", lambda: wb.constant(1.0, dtype=5), TypeError, r"dtype .*got 5 \(int\)"),
+    # -- ragged nested lists -----------------------------------------------------------------
+    ("constant-ragged", lambda: wb.constant([[1, 2], [3]]), ValueError,
+     r"value is a ragged nested list: value\[1\] has shape \(1,\) but value\[0\] has shape \(2,\).*"
+     r"ragged\.constant.*got \[\[1, 2\], \[3\]\]"),
+    ("constant-ragged-deep", lambda: wb.constant([[[1, 2]], [[3]]]), ValueError,
+     r"value\[1\] has shape \(1, 1\) but value\[0\] has shape \(1, 2\)"),
+    ("constant-ragged-dtype", lambda: wb.constant([[1, 2], [3]], dtype=wb.float32), ValueError,
+     r"ragged nested list.*ragged\.constant"),
+    ("convert_to_tensor-ragged", lambda: wb.convert_to_tensor([[1.0], [2.0, 3.0]]), ValueError,
+     r"ragged nested list"),
+    ("constant-ragged-tensors", lambda: wb.constant([wb.constant([1, 2]), wb.constant([3])]), ValueError,
+     r"ragged nested list"),
+]
+
+
+@pytest.mark.parametrize("call, exc, pattern", [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+def test_bad_input_is_reported_clearly(call, exc, pattern):
+    with pytest.raises(exc, match=pattern):
+        call()
+
+
+def test_well_formed_arguments_still_work():
+    assert wb.reduce_sum(x, axis=np.int64(1)).shape == (2,)
+    assert wb.reduce_sum(x, axis=wb.constant(1)).shape == (2,)
+    assert wb.reduce_sum(x, axis=[0, -1]).shape == ()
+    assert wb.reshape(x, (-1,)).shape == (6,)
+    assert wb.reshape(x, [None, 2]).shape == (3, 2)
+    assert wb.reshape(x, wb.constant([3, 2])).shape == (3, 2)
+    assert wb.zeros(np.array([2, 3])).shape == (2, 3)
+    assert wb.zeros([np.int64(2), wb.constant(3)]).shape == (2, 3)
+    assert wb.zeros(()).shape == ()
+    assert wb.reshape(wb.constant([5.0]), wb.constant([], dtype=wb.float32)).shape == ()
+    assert wb.transpose(x, perm=[-1, 0]).shape == (3, 2)
+    assert wb.constant(0, shape=(2, 3)).shape == (2, 3)
+    assert wb.constant([[1, 2], [3, 4]], dtype="float64").dtype == wb.float64
