@@ -195,7 +195,7 @@ def strict(name: str):
     if name != "workbench_fn":
         yield
         return
-    from workbench.traced import UnreplayableWarning
+    from workbench.compiler import UnreplayableWarning
     with warnings.catch_warnings():
         warnings.simplefilter("error", UnreplayableWarning)
         yield
@@ -204,7 +204,7 @@ def strict(name: str):
 def _warm_step(comp: Competitor, results: dict) -> bool:
     """Run one step of ``comp`` into ``results``; False (and a failed check) when its
     ``wb.function`` would run eagerly."""
-    from workbench.traced import UnreplayableWarning
+    from workbench.compiler import UnreplayableWarning
     try:
         with strict(comp.name):
             results[comp.name] = comp.step()

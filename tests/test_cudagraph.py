@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 import workbench as wb
-from workbench import cudagraph
+from workbench.compiler import cudagraph
 
 
 def _w3(x):
@@ -67,9 +67,9 @@ class _StandIn:
 def stand_in(monkeypatch):
     monkeypatch.setattr(cudagraph, "on_gpu", lambda arrays: True)
     monkeypatch.setattr(cudagraph, "Graph", _StandIn)
-    monkeypatch.setattr(cudagraph, "why_not", lambda meta, names, held: next(
-        (f"step '{n}' is stateful or reads values it does not name"
-         for (_, _, pure, _), n in zip(meta, names) if not pure), None))
+    monkeypatch.setattr(cudagraph, "why_not", lambda steps, held: next(
+        (f"step '{s.name}' is stateful or reads values it does not name"
+         for s in steps if s.effect), None))
     _StandIn.captures, _StandIn.corrupt, _StandIn.fail = 0, False, False
     yield _StandIn
 

@@ -7,10 +7,10 @@ import pytest
 
 import ragged
 import workbench as wb
-from workbench.traced import RetracingWarning, UnreplayableWarning
+from workbench.compiler import RetracingWarning, UnreplayableWarning
 
 # a program that silently falls back to eager would hide a tracing gap: fail instead
-pytestmark = pytest.mark.filterwarnings("error::workbench.traced.UnreplayableWarning")
+pytestmark = pytest.mark.filterwarnings("error::workbench.compiler.UnreplayableWarning")
 
 
 def _same(a, b):

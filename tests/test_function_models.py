@@ -8,7 +8,7 @@ import probability as tfp
 import ragged
 import workbench as wb
 
-pytestmark = pytest.mark.filterwarnings("error::workbench.traced.UnreplayableWarning")
+pytestmark = pytest.mark.filterwarnings("error::workbench.compiler.UnreplayableWarning")
 
 tfd = tfp.distributions
 

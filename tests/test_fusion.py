@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 import workbench as wb
-from workbench import fusion
+from workbench.compiler import fusion
 
 
 def _kernels(fn, *args):

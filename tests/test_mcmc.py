@@ -8,7 +8,7 @@ import pytest
 
 import workbench as wb
 from probability import internal, mcmc
-from workbench.traced import UnreplayableWarning
+from workbench.compiler import UnreplayableWarning
 
 # --- conjugate models -----------------------------------------------------------------------
 

@@ -11,7 +11,7 @@ from scipy import special, stats
 import workbench as wb
 from gradients import ForwardAccumulator, GradientTape, check_gradients
 from workbench.ops import sampling
-from workbench.traced import UnreplayableWarning
+from workbench.compiler import UnreplayableWarning
 
 from tests.conftest import ON_GPU
 

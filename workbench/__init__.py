@@ -26,7 +26,7 @@ from .ops.indexing import *  # noqa: F401,F403
 from .ops.control_flow import *  # noqa: F401,F403
 from .ops.clip import clip_by_global_norm, clip_by_norm  # noqa: F401
 from . import math  # noqa: F401,E402
-from .traced import Function, function  # noqa: F401,E402
+from .compiler import Function, function  # noqa: F401,E402
 
 __version__ = "0.1.0"
 

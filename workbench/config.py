@@ -1,7 +1,7 @@
 """Process-wide switches (TF's ``tf.config`` names where TF has one)."""
 
 from . import hostcache
-from .traced import functions_run_eagerly, run_functions_eagerly
+from .compiler import functions_run_eagerly, run_functions_eagerly
 
 
 def set_host_cache_limit(nbytes):

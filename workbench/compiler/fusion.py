@@ -1,6 +1,6 @@
 """Fusion of elementwise steps in a ``wb.function`` program.
 
-A traced program is a list of steps (``workbench.traced``): op forwards, the
+A traced program is a list of steps (``workbench.compiler``): op forwards, the
 rules and sums of a planned reverse walk, bindings and stateful calls. Many of
 them are elementwise arithmetic on arrays of one shape and dtype: ``tanh(x)*x``
 forward, ``g*(1-t*t)`` backward. Run one by one, each makes a full pass over
@@ -35,7 +35,8 @@ import os
 
 import numpy as np
 
-from . import backend, hostcache
+from .. import backend, hostcache
+from .step import Step
 
 __all__ = ["enabled", "set_enabled", "plan"]
 
@@ -109,7 +110,7 @@ VJP = {
 
 
 def instructions(ew):
-    """The instructions of a step (``ew`` as ``workbench.traced`` records it), or None when
+    """The instructions of a step (``ew`` as ``workbench.compiler`` records it), or None when
     the step is not elementwise arithmetic."""
     kind = ew[0]
     if kind == "op":
@@ -209,26 +210,25 @@ class Plan:
     """A program's steps in their new order; ``kernels`` are the groups that replaced some
     steps, ``rejected`` the groups left as they were, with why."""
 
-    def __init__(self, steps, names, order, kernels, rejected):
-        self.steps = steps
-        self.names = names
+    def __init__(self, steps, order, kernels, rejected):
+        self.steps = steps        # Step records: the kept steps and one per kernel
         self.order = order        # per new step: the old step indices it stands for
         self.kernels = kernels
         self.rejected = rejected
 
 
-def plan(steps, names, meta, visible, var_values=None):
-    """Fuse the elementwise steps of a program. ``meta[i]`` is step ``i``'s ``(ins, outs, pure,
-    ew)``; ``visible(holder)`` says whether a value is seen outside the program's steps (an
+def plan(steps, visible, var_values=None):
+    """Fuse the elementwise steps of a program (a list of :class:`Step`);
+    ``visible(holder)`` says whether a value is seen outside the program's steps (an
     output, a variable). Holders hold the trace's values, and each group is checked against
     them; ``var_values[(i, id(variable))]`` is the buffer step ``i`` read from a variable
     (which may hold another one by now). Returns a ``Plan``, or None when nothing could be
     fused."""
     n = len(steps)
     info = [None] * n
-    for i, (ins, outs, pure, ew) in enumerate(meta):
-        if pure and ew is not None:
-            instrs = instructions(ew)
+    for i, step in enumerate(steps):
+        if not step.effect and step.what is not None:
+            instrs = instructions(step.what)
             if instrs is not None:
                 key = _key(instrs)
                 if key is not None:
@@ -237,13 +237,13 @@ def plan(steps, names, meta, visible, var_values=None):
     start = 0
     while start < n:
         end = start
-        while end < n and meta[end][2]:
+        while end < n and not steps[end].effect:
             end += 1
         if end == start:  # a stateful step keeps its place
             order.append(start)
             start += 1
             continue
-        seg_order, seg_groups = _fuse_segment(list(range(start, end)), meta, info)
+        seg_order, seg_groups = _fuse_segment(list(range(start, end)), steps, info)
         base = len(groups)
         order.extend(("g", base + u[1]) if isinstance(u, tuple) else u for u in seg_order)
         groups.extend(seg_groups)
@@ -251,43 +251,41 @@ def plan(steps, names, meta, visible, var_values=None):
     if not groups:
         return None
     readers: dict = {}
-    for i, (ins, _, _, _) in enumerate(meta):
-        for h in ins or ():
+    for i, step in enumerate(steps):
+        for h in step.reads or ():
             readers.setdefault(id(h), set()).add(i)
-    unknown = any(m[0] is None for m in meta)
+    unknown = any(step.reads is None for step in steps)
     built, rejected = {}, []
     for k, members in enumerate(groups):
-        label = [names[i] for i in members]
+        label = [steps[i].name for i in members]
         try:
-            values = {id(h): var_values[(i, id(h))] for i in members for h in meta[i][0]
+            values = {id(h): var_values[(i, id(h))] for i in members for h in steps[i].reads
                       if (i, id(h)) in (var_values or {})}
-            built[k] = _build(members, info, meta, readers, visible, unknown, label, values)
+            built[k] = _build(members, info, steps, readers, visible, unknown, label, values)
         except _Reject as exc:
             rejected.append((label, str(exc)))
-    new_steps, new_names, new_order = [], [], []
+    new_steps, new_order = [], []
     for u in order:
         if isinstance(u, int):
             new_steps.append(steps[u])
-            new_names.append(names[u])
             new_order.append((u,))
         elif u[1] in built:
             kern = built[u[1]]
-            new_steps.append(kern.run)
-            new_names.append(kern.name)
+            new_steps.append(Step(kern.run, kern.name, tuple(kern.reads()),
+                                  tuple(h for h, _ in kern.binds), effect=False))
             new_order.append(tuple(groups[u[1]]))
         else:
             for i in groups[u[1]]:
                 new_steps.append(steps[i])
-                new_names.append(names[i])
                 new_order.append((i,))
-    return Plan(new_steps, new_names, new_order, [built[k] for k in sorted(built)], rejected)
+    return Plan(new_steps, new_order, [built[k] for k in sorted(built)], rejected)
 
 
 class _Reject(Exception):
     pass
 
 
-def _build(members, info, meta, readers, visible, unknown, label, var_values):
+def _build(members, info, steps, readers, visible, unknown, label, var_values):
     """The kernel of one group, checked against the trace's values."""
     member_set = set(members)
     shape, dtype, gpu = info[members[0]][1]
@@ -339,8 +337,9 @@ def _build(members, info, meta, readers, visible, unknown, label, var_values):
                 inputs.append(a)
     names = []
     for i in members:
-        base = meta[i][3][1].name if meta[i][3][0] in ("op", "vjp") else "sum"
-        nm = base if meta[i][3][0] != "vjp" else f"d{base}"
+        what = steps[i].what
+        base = what[1].name if what[0] in ("op", "vjp") else "sum"
+        nm = base if what[0] != "vjp" else f"d{base}"
         if nm not in names:
             names.append(nm)
     title = f"fused({','.join(names[:8])}{',…' if len(names) > 8 else ''})"
@@ -573,7 +572,7 @@ class _GpuKernel(_Kernel):
         self._bind(outs)
 
 
-def _fuse_segment(seg, meta, info):
+def _fuse_segment(seg, steps, info):
     """Group the elementwise steps of a run of pure steps. Returns the new order (step
     indices, and ``("g", k)`` for group ``k``) and the groups (lists of step indices)."""
     prod = {}        # id(holder) -> the step that writes it
@@ -582,7 +581,7 @@ def _fuse_segment(seg, meta, info):
     after = {}       # id(holder) -> groups it depends on through a step outside them
     open_by_key = {}
     for i in seg:
-        ins, outs, _, _ = meta[i]
+        ins, outs = steps[i].reads, steps[i].writes
         inf = info[i]
         dep_after, dep_groups = set(), []
         for h in (inf[2] if inf is not None else ins):
@@ -619,13 +618,13 @@ def _fuse_segment(seg, meta, info):
     keep = [m for _, m, _ in groups
             if sum(1 for i in m for name, _, _ in info[i][0] if name != "alias") >= 2]
     while True:
-        order = _schedule(seg, meta, info, keep, prod)
+        order = _schedule(seg, steps, info, keep, prod)
         if order is not None:
             return order, keep
         keep = keep[:-1]  # a cycle through groups: give up the latest group and retry
 
 
-def _schedule(seg, meta, info, groups, prod):
+def _schedule(seg, steps, info, groups, prod):
     """A topological order of the segment's units (steps outside groups, and groups), each
     as early as its inputs allow, ties broken by original position; None on a cycle."""
     unit = {i: i for i in seg}
@@ -638,7 +637,7 @@ def _schedule(seg, meta, info, groups, prod):
     deps = {u: set() for u in first}
     for i in seg:
         u = unit[i]
-        reads = info[i][2] if isinstance(u, tuple) else meta[i][0]
+        reads = info[i][2] if isinstance(u, tuple) else steps[i].reads
         for h in reads:
             j = prod.get(id(h))
             if j is not None and j in unit and unit[j] != u:

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import os
 
-from . import backend
+from .. import backend
 
 __all__ = ["enabled", "set_enabled", "why_not", "Graph"]
 
@@ -41,14 +41,14 @@ def on_gpu(arrays) -> bool:
     return bool(arrays) and all(type(a).__module__.startswith("cupy") for a in arrays)
 
 
-def why_not(meta, names, held) -> str | None:
-    """Why a program (its steps' ``(ins, outs, pure, ew)`` and names, the variables it holds
-    between calls) cannot be captured; None when it can."""
+def why_not(steps, held) -> str | None:
+    """Why a program (its :class:`Step` records, the variables it holds between calls)
+    cannot be captured; None when it can."""
     if backend._cupy is None:
         return "CuPy is not installed"
-    for (_, _, pure, _), name in zip(meta, names):
-        if not pure:
-            return f"step '{name}' is stateful or reads values it does not name"
+    for step in steps:
+        if step.effect:
+            return f"step '{step.name}' is stateful or reads values it does not name"
     if held:
         return "a persistent tape holds variables between calls"
     return None

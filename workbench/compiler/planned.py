@@ -1,0 +1,148 @@
+"""The planned reverse walk: a first-order ``tape.gradient`` inside a trace, as fixed steps."""
+
+from __future__ import annotations
+
+from gradients.walk import ArrayRules, reverse_walk
+
+from .. import core, nest
+from ..core import Tensor, Variable
+from .step import Step
+
+__all__ = ["try_compile_gradient"]
+
+
+class _Slot:
+    """A value of a planned reverse walk (a cotangent, or one rule's result), held from the
+    step that computes it to the last step that reads it."""
+
+    __slots__ = ("_data",)
+
+    def __init__(self):
+        self._data = None
+
+
+def try_compile_gradient(records, ids, args, kwargs, result):
+    try:
+        return _compile_gradient(records, ids, args, kwargs, result)
+    except Exception:  # noqa: BLE001 - any surprise: keep the tape's own walk
+        return None
+
+
+def _compile_gradient(records, ids, args, kwargs, result):
+    """``tape.gradient`` as fixed steps over the traced records: the tape's reverse walk run
+    once with :class:`_PlannedRules`, which runs the array rules on the trace's values and
+    keeps each rule and each sum as one :class:`Step` (pure: they only compute); a replay runs them without the walk's
+    bookkeeping. Returns None when the call is one the plan does not cover (composite
+    sources, output gradients, zeros for unconnected sources), or when the planned walk does
+    not reproduce the tape's result exactly. Otherwise ``(steps, slots, ends, state)``:
+    ``slots`` hold this run's values until the program is built; ``ends`` pair the slots of
+    the gradients with the tape's results; ``state`` is what the walk keeps between its
+    steps (cleared by the last step)."""
+    target, sources, output_gradients, mode = args
+    if kwargs or output_gradients is not None or str(getattr(mode, "value", mode)).lower() != "none":
+        return None
+    targets = nest.flatten(target)
+    flat_sources = nest.flatten(sources)
+    if not all(type(t) in (Tensor, Variable) for t in targets + flat_sources):
+        return None
+    rules = _PlannedRules()
+    grads = reverse_walk(records, ids, targets, targets, flat_sources, rules)
+    ends = [grads.get(s._tid) if s._tid else None for s in flat_sources]
+    expected = nest.flatten(result)
+    if len(ends) != len(expected):
+        return None
+    for s, e in zip(ends, expected):
+        g = None if s is None else s._data
+        if (g is None) != (e is None):
+            return None
+        if g is not None and not (g.shape == e._data.shape and g.dtype == e._data.dtype
+                                  and bool((g == e._data).all())):
+            return None
+    rules.owned.clear()
+    rules.pins.clear()
+    return (rules.steps, rules.slots, [(s, e) for s, e in zip(ends, expected) if e is not None],
+            (rules.owned, rules.pins))
+
+
+class _PlannedRules(ArrayRules):
+    """The array rules of the reverse walk, run once on the trace's values while each seed,
+    rule and sum is kept as a step over :class:`_Slot` holders (a new slot per partial sum).
+    The steps share the walk's state: ``owned`` (arrays only the walk holds, summed in
+    place) and ``pins`` (those arrays, kept alive until a rule takes them: a fused rule
+    does not, and the id of a freed array could come back for a new one)."""
+
+    def __init__(self):
+        super().__init__()
+        self.steps: list = []
+        self.slots: list = []
+        self.pins: dict = {}
+        self.pending: list = []   # slots taken out of the walk's table since the last rule
+
+    def _slot(self):
+        s = _Slot()
+        self.slots.append(s)
+        return s
+
+    def _emit(self, fn, name, ins, outs, ew=None):
+        fn()
+        self.steps.append(Step.of(fn, name, ins, outs, pure=True, what=ew))
+
+    def seed(self, pairs):
+        grads, seeded = {}, []
+        for t, _ in pairs:   # the plan covers seeds of ones only
+            prev = grads.get(t._tid)
+            grads[t._tid] = s = self._slot()
+            seeded.append((s, prev, t.xp, t._data.shape, t._data.dtype))
+        owned, pins = self.owned, self.pins
+
+        def seed(seeded=tuple(seeded)):
+            owned.clear()
+            pins.clear()
+            for s, prev, xp, shape, dtype in seeded:
+                one = xp.ones(shape, dtype)
+                s._data = one if prev is None else prev._data + one
+        self._emit(seed, "gradient", [p for _, p, *_ in seeded if p is not None], [s for s, *_ in seeded])
+        return grads
+
+    def taken(self, slot):
+        self.pending.append(slot)
+
+    def rule(self, index, op, g, res, args, params, wanted):
+        multi = type(res) is tuple
+        gin = g if multi else (g,)
+        got = {k: self._slot() for k in wanted}
+        taken, self.pending = tuple(self.pending), []
+        owned, pins, array_rule = self.owned, self.pins, super().rule
+
+        def rule(gin=gin, res=res, args=args, params=params, got=tuple(got.items())):
+            for s in taken:
+                owned.discard(id(s._data))
+                pins.pop(id(s._data), None)
+            garr = tuple(None if s is None else s._data for s in gin) if multi else gin[0]._data
+            in_grads = array_rule(index, op, garr, res, args, params, wanted)
+            for k, s in got:
+                s._data = in_grads[k]
+        # a custom gradient's function may read any tensor of the forward pass
+        self._emit(rule, f"gradient/{op.name}", None if op.fwd is None else
+                   [s for s in gin if s is not None] + list(args) + (list(res) if multi else [res]),
+                   got.values(), ("vjp", op, gin, res, args, params, got))
+        return [None if s is None or s._data is None else s for s in (got.get(k) for k in range(len(args)))]
+
+    def add(self, grads, tid, prev, ga, g, op, shape, lead):
+        grads[tid] = total = self._slot()
+        g = None if type(g) is tuple else g
+        owned, pins, array_add = self.owned, self.pins, super().add
+
+        def acc(prev=prev, ga=ga, total=total, g=g):
+            box = {0: None if prev is None else prev._data}
+            x = ga._data
+            if x is not None:
+                array_add(box, 0, box[0], x, None if g is None else g._data, op, shape, 0)
+                if id(box[0]) in owned:
+                    pins[id(box[0])] = box[0]
+            total._data = box[0]
+        self._emit(acc, "gradient/sum", [s for s in (prev, ga, g) if s is not None], [total],
+                   ("sum", prev, ga, total, shape))
+
+    def result(self, grads):
+        return grads

@@ -1,0 +1,325 @@
+"""The tracer: watches one eager run of a ``wb.function`` and turns what runs into steps."""
+
+from __future__ import annotations
+
+import collections.abc
+
+import numpy as np
+
+from gradients.tape import GradientTape
+
+from .. import backend, core, nest
+from ..core import Tensor, Variable
+from .planned import try_compile_gradient
+from .step import Step
+
+__all__ = ["RELEASED", "Tracer", "tensor_leaves"]
+
+
+class _Released:
+    """The value of a traced intermediate after a replay: using it is a mistake."""
+
+    def __array__(self, *args, **kwargs):
+        self.__getattr__("value")
+
+    def __getattr__(self, name):
+        if name.startswith("__"):
+            raise AttributeError(name)
+        raise RuntimeError("this tensor was created inside a wb.function and is not valid outside "
+                           "it; return it from the function to use its value")
+
+
+RELEASED = _Released()
+
+
+def tensor_leaves(value):
+    """The tensors in a nested result (a RaggedTensor contributes its flat values)."""
+    out = []
+    for leaf in nest.flatten(value):
+        if isinstance(leaf, Tensor):
+            out.append(leaf)
+        elif hasattr(leaf, "_watch_components"):
+            out.extend(leaf._watch_components())
+    return out
+
+
+class Tracer:
+    """Watches one eager run and records it as steps (closures over the traced tensors,
+    whose ``_data`` a replay rebinds)."""
+
+    def __init__(self, inputs):
+        self.steps: list = []        # Step records, in the order they ran
+        self.slots: list = []        # values of planned reverse walks (released after a replay)
+        self.dynamic: set = set()    # ids of tensors whose value changes between calls
+        self.arrays: dict = {}       # id(array) -> the dynamic tensor (or variable) holding it
+        self.keep: list = []         # keeps traced objects alive (ids stay unique)
+        self.produced: list = []     # tensors a replay writes (released after it)
+        self.pinned: set = set()     # ids of tensors handed to stateful calls (never released)
+        self.why = None              # why the trace cannot be replayed, if it cannot
+        self.created_variables = False
+        self.internal: dict = {}     # tensors library code wrapped around arrays during the trace
+        self.captures: dict = {}     # id(tape) -> {tid: variable} whose buffers its records hold
+        self.held: list = []         # variables held by persistent tapes until a replay ends
+        self.captured: list = []     # every variable a tape's records hold
+        # (step, id(variable)) -> the buffer an op step read; while tracing, the tracer holds
+        # every variable ops read (copy on write, as a tape does), so later updates in the
+        # trace replace the buffer and these keep the values the ops saw
+        self.var_values: dict = {}
+        self.reads: dict = {}
+        for t in inputs:
+            self._mark(t)
+
+    # -- bookkeeping ---------------------------------------------------------------
+    def _mark(self, t):
+        self.dynamic.add(id(t))
+        self.arrays[id(t._data)] = t
+        self.keep.append(t)
+
+    def _produced(self, t):
+        self._mark(t)
+        self.produced.append(t)
+
+    def on_wrap(self, t):
+        self.internal[id(t)] = t
+
+    def _resolve(self, t, what="an op") -> bool:
+        """Whether ``t`` changes between calls; a new wrapper of a dynamic array (a tape's
+        snapshot, custom_gradient's outputs) gets a step that binds it."""
+        if id(t) in self.dynamic:
+            return True
+        if isinstance(t, Variable):
+            self.dynamic.add(id(t))
+            self.keep.append(t)
+            self.arrays[id(t._data)] = t
+            return True
+        src = self.arrays.get(id(t._data))
+        if src is not None:
+            self._alias(t, src)
+            return True
+        if id(t) in self.internal:
+            # library code computed this array outside any op: it may depend on the inputs
+            self._unreplayable(f"a value computed outside the op graph reaches {what} "
+                               f"(at {core.user_frame()})")
+        return False  # a constant: computed at trace time, used as it is
+
+    def _alias(self, t, src):
+        def bind(t=t, src=src):
+            t._data = src._data
+        self._add(bind, "bind", (src,), (t,), pure=True)
+        self._produced(t)
+
+    def _add(self, compute, name, reads=None, writes=(), pure=False, what=None):
+        """Append a step (see :class:`Step`): ``reads`` None means not known."""
+        self.steps.append(Step.of(compute, name, reads, writes, pure, what))
+
+    def let_go(self):
+        """End the trace's hold on the variables its ops read."""
+        for var in self.reads.values():
+            var._captures -= 1
+        self.reads = {}
+
+    def _suspended(self, fn, *args, **kwargs):
+        core._state.tracer = None
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            core._state.tracer = self
+
+    def _unreplayable(self, why):
+        if self.why is None:
+            self.why = why
+
+    # -- what the core reports ---------------------------------------------------------
+    def on_op(self, op, args, params, res):
+        dyn = False
+        for a in args:
+            if self._resolve(a, f"op '{op.name}'"):
+                dyn = True
+        outs = res if type(res) is tuple else (res,)
+        if op.fwd is None:  # custom_gradient: its outputs are new wrappers of computed arrays
+            for o in outs:
+                self._resolve(o)
+            return
+        if not dyn:
+            return  # constant folding: inputs never change, so neither does the result
+        for value in params.values():
+            if (isinstance(value, Tensor) or backend.is_array(value)) and (
+                    id(value) in self.dynamic or id(getattr(value, "_data", value)) in self.arrays):
+                self._unreplayable(f"op '{op.name}' takes a computed value as a parameter "
+                                   f"(at {core.user_frame()})")
+        self._snapshots(res)
+        for a in args:
+            if isinstance(a, Variable):
+                if id(a) not in self.reads:
+                    self.reads[id(a)] = a
+                    a._captures += 1
+                self.var_values[(len(self.steps), id(a))] = a._data
+        self._add(_op_step(op, args, params, res), op.name, args, outs, pure=True,
+                  what=("op", op, args, params, res))
+        for o in outs:
+            self._produced(o)
+
+    def _snapshots(self, res):
+        """A tape's record of an op on a variable holds a snapshot of its buffer: bind it to
+        the variable's buffer at the same point of a replay, and hold the buffer as the tape
+        does (copy on write) until the tape's reverse walk."""
+        for tape in core.tapes():
+            if not (tape._recording and tape._records):
+                continue
+            rec = tape._records[-1]
+            if rec is None or rec[3] is not res:
+                continue
+            for a in rec[1]:
+                if id(a) in self.dynamic or isinstance(a, Variable) or not a._tid:
+                    continue
+                var = self.arrays.get(id(a._data))
+                if isinstance(var, Variable):
+                    self._capture(a, var, tape)
+
+    def _capture(self, snap, var, tape):
+        held = self.captures.setdefault(id(tape), {})
+        if var._tid not in held:
+            held[var._tid] = var
+            self.captured.append(var)
+
+            def hold(var=var):
+                var._captures += 1
+            self._add(hold, "capture", (), (), pure=True)
+
+        def bind(t=snap, var=var):
+            t._data = var._data
+        self._add(bind, "bind", (var,), (snap,), pure=True)
+        self._produced(snap)
+
+    def on_read(self, t):
+        if id(t) in self.dynamic or isinstance(t, Variable) or id(t._data) in self.arrays:
+            self._unreplayable(f"the function reads a computed tensor's value in Python at "
+                               f"{core.user_frame()} (e.g. float(x), bool(x), x.numpy() or `if x:`), "
+                               "so what it does depends on the data; use wb.where/wb.cond on tensors, "
+                               "or read values outside the function")
+
+    def on_variable(self, var):
+        # variables are created on the first call (a layer's lazy build): that call runs
+        # eagerly, and the next one traces the function with the variables in place
+        self.created_variables = True
+
+    def draw(self, source, fn, inputs):
+        """A random draw: ``fn(source(), *arrays)``, run again (on a fresh stream) by every replay.
+        A stateless source's seed is read when the draw runs, so it may be computed."""
+        for t in inputs:
+            self._resolve(t, "a random draw")
+        seed = getattr(source, "seed", None)
+        seed = getattr(seed, "tensor", seed)
+        if isinstance(seed, Tensor):
+            self._resolve(seed, "a random draw's seed")
+        out = core.wrap_constant(self._suspended(lambda: fn(source(), *[t._data for t in inputs])))
+
+        def draw(out=out, source=source, fn=fn, inputs=tuple(inputs)):
+            out._data = fn(source(), *[t._data for t in inputs])
+        self._add(draw, "random", list(inputs) + ([seed] if isinstance(seed, Tensor) else []), (out,))
+        self._produced(out)
+        return out
+
+    def effect(self, fn, args, kwargs):
+        # iterators (zip(grads, vars)) would be spent by the first run: keep their items
+        args = tuple(list(a) if isinstance(a, collections.abc.Iterator) else a for a in args)
+        kwargs = {k: list(v) if isinstance(v, collections.abc.Iterator) else v for k, v in kwargs.items()}
+        for t in tensor_leaves((args, kwargs)):
+            self._resolve(t, getattr(fn, "__qualname__", "a stateful call"))
+            self.pinned.add(id(t))
+        result = self._suspended(fn, *args, **kwargs)
+        outs = [t for t in tensor_leaves(result) if not isinstance(t, Variable)]
+
+        def call(fn=fn, args=args, kwargs=kwargs, outs=outs):
+            new = fn(*args, **kwargs)
+            if outs:
+                for o, n in zip(outs, [t for t in tensor_leaves(new) if not isinstance(t, Variable)]):
+                    o._data = n._data
+        self._add(call, getattr(fn, "__qualname__", "call"), tensor_leaves((args, kwargs)), outs)
+        for o in outs:
+            self._produced(o)
+        return result
+
+    def backward(self, tape, method, args, kwargs):
+        """A first-order ``gradient``/``jacobian``: run it, and record a step that runs it
+        again over a copy of the tape's records (which hold the traced tensors)."""
+        records = list(tape._records)
+        ids = set(tape._ids)
+        persistent = tape._persistent
+        captured = self.captures.get(id(tape), {})
+        for rec in records:
+            if rec is not None:
+                for t in rec[1]:
+                    self._resolve(t)
+        for t in tensor_leaves((args, kwargs)):
+            self._resolve(t)
+        result = self._suspended(method, tape, *args, **kwargs)
+        outs = tensor_leaves(result)
+        release = [] if persistent else list(captured.values())
+        if not persistent:
+            self.captures.pop(id(tape), None)
+        if method.__name__ == "_gradient":
+            compiled = self._suspended(try_compile_gradient, records, ids, args, kwargs, result)
+            if compiled is not None:
+                steps, slots, ends, state = compiled
+                self.steps.extend(steps)
+                self.slots.extend(slots)
+                pairs = tuple((s, o) for (s, _), o in zip(ends, outs))
+
+                def end(pairs=pairs, release=tuple(release), state=state):
+                    for x in state:
+                        x.clear()
+                    for var in release:
+                        var._captures -= 1
+                    for s, o in pairs:
+                        o._data = s._data
+                self._add(end, "gradient/end", [s for s, _ in pairs], outs, pure=True)
+                for o in outs:
+                    self._produced(o)
+                return result
+
+        def walk(records=records, ids=ids, method=method, args=args, kwargs=kwargs, outs=outs,
+                 release=release):
+            replay = GradientTape(persistent=False, watch_accessed_variables=False)
+            replay._ids = ids
+            replay._records = list(records)
+            try:
+                new = method(replay, *args, **kwargs)
+            finally:
+                for var in release:
+                    var._captures -= 1
+            for o, n in zip(outs, tensor_leaves(new)):
+                o._data = n._data
+        self._add(walk, method.__name__.lstrip("_"), None, outs)
+        for o in outs:
+            self._produced(o)
+        return result
+
+
+def _op_step(op, args, params, res):
+    """The forward of one op on the traced tensors' current arrays."""
+    fwd = op.fwd
+    data = [a._data for a in args]
+    xp = np if backend._cupy is None else backend.xp_for(*data)
+    if op.nout != 1:
+        def step():
+            for r, o in zip(res, fwd(xp, *[a._data for a in args], **params)):
+                r._data = o
+        return step
+    if not params:
+        if len(args) == 1:
+            (a,) = args
+
+            def step():
+                res._data = fwd(xp, a._data)
+            return step
+        if len(args) == 2:
+            a, b = args
+
+            def step():
+                res._data = fwd(xp, a._data, b._data)
+            return step
+
+    def step():
+        res._data = fwd(xp, *[a._data for a in args], **params)
+    return step
