@@ -12,6 +12,7 @@ from workbench.errors import InvalidArgumentError
 
 nan, inf = math.nan, math.inf
 x = wb.ones((2, 3))
+DS = wb.data.Dataset
 
 # (id, call, expected exception type, regex the message must match)
 CASES = [
@@ -83,6 +84,39 @@ CASES = [
      r"ragged nested list"),
     ("constant-ragged-tensors", lambda: wb.constant([wb.constant([1, 2]), wb.constant([3])]), ValueError,
      r"ragged nested list"),
+    # -- datasets ---------------------------------------------------------------------------
+    ("from_tensor_slices-ragged", lambda: DS.from_tensor_slices([[1, 2], [3]]), ValueError,
+     r"from_tensor_slices: tensors is a ragged nested list: tensors\[1\] has shape \(1,\) but "
+     r"tensors\[0\] has shape \(2,\).*ragged\.constant"),
+    ("from_tensor_slices-ragged-component", lambda: DS.from_tensor_slices(([1, 2], [[1, 2], [3]])),
+     ValueError, r"from_tensor_slices: tensors\[1\] is a ragged nested list"),
+    ("from_tensor_slices-ragged-dict", lambda: DS.from_tensor_slices({"a": [[1], []]}), ValueError,
+     r"tensors\['a'\] is a ragged nested list"),
+    ("from_tensors-ragged", lambda: DS.from_tensors([[1, 2], [3]]), ValueError,
+     r"from_tensors: tensors is a ragged nested list"),
+    ("from_tensor_slices-scalar", lambda: DS.from_tensor_slices(5), ValueError,
+     r"component 0 of tensors is a scalar \(5 \(a int32 tensor\)\)"),
+    ("batch-negative", lambda: DS.range(5).batch(-1), ValueError, r"batch: batch_size must be a positive integer, got -1"),
+    ("batch-zero", lambda: DS.range(5).batch(0), ValueError, r"batch_size must be a positive integer, got 0"),
+    ("batch-float", lambda: DS.range(5).batch(1.5), TypeError, r"batch: batch_size must be .*got 1\.5 \(float\)"),
+    ("padded_batch-zero", lambda: DS.range(5).padded_batch(0), ValueError, r"batch_size .*got 0"),
+    ("shuffle-zero", lambda: DS.range(5).shuffle(0), ValueError, r"shuffle: buffer_size must be positive, got 0"),
+    ("shuffle-str", lambda: DS.range(5).shuffle("a"), TypeError, r"shuffle: buffer_size .*got 'a' \(str\)"),
+    ("shuffle-seed-str", lambda: DS.range(5).shuffle(5, seed="a"), TypeError, r"shuffle: seed .*got 'a' \(str\)"),
+    ("take-str", lambda: DS.range(5).take("a"), TypeError, r"take: count must be .*got 'a' \(str\)"),
+    ("take-float", lambda: DS.range(5).take(1.5), TypeError, r"take: count .*got 1\.5 \(float\)"),
+    ("take-below-minus-one", lambda: DS.range(5).take(-5), ValueError, r"take: count must be an integer >= -1, got -5"),
+    ("skip-str", lambda: DS.range(5).skip("a"), TypeError, r"skip: count .*'a'"),
+    ("repeat-below-minus-one", lambda: DS.range(5).repeat(-3), ValueError, r"repeat: count .*>= -1, got -3"),
+    ("prefetch-str", lambda: DS.range(5).prefetch("a"), TypeError, r"prefetch: buffer_size .*'a'"),
+    ("prefetch-negative", lambda: DS.range(5).prefetch(-5), ValueError, r"prefetch: buffer_size .*-5"),
+    ("map-not-callable", lambda: DS.range(5).map(5), TypeError, r"map: map_func must be callable, got 5 \(int\)"),
+    ("map-parallel-zero", lambda: DS.range(5).map(lambda a: a, num_parallel_calls=0), ValueError,
+     r"map: num_parallel_calls must be positive or AUTOTUNE \(-1\), got 0"),
+    ("range-str", lambda: DS.range("a"), TypeError, r"Dataset.range: stop .*'a'"),
+    ("range-step-zero", lambda: DS.range(0, 5, 0), ValueError, r"Dataset.range: step must not be 0"),
+    ("concatenate-int", lambda: DS.range(5).concatenate(5), TypeError, r"concatenate: dataset must be a Dataset, got 5"),
+    ("zip-int", lambda: DS.zip(DS.range(3), 5), TypeError, r"zip: datasets must be .*got 5 \(int\)"),
 ]
 
 

@@ -23,7 +23,7 @@ import threading
 
 import numpy as np
 
-from .. import backend, nest
+from .. import argcheck, backend, nest
 from ..core import Tensor, convert_to_tensor, wrap
 from . import structure as st
 from .iterator import Iterator, ShuffleBuffer, expect_kind
@@ -35,12 +35,10 @@ AUTOTUNE = -1
 _CHUNK = 1 << 16  # indices per chunk of an index stream
 
 
-def _count(value, what):
-    if isinstance(value, Tensor):
-        value = int(value)
-    if not isinstance(value, (int, np.integer)) or isinstance(value, bool):
-        raise TypeError(f"{what} must be an integer, got {type(value).__name__}")
-    return int(value)
+def _count(value, where, what, minimum=None):
+    """An integer argument (a Python or NumPy integer or an integer scalar tensor), at least
+    ``minimum``."""
+    return argcheck.integer(value, what, where, minimum)
 
 
 class Dataset:
@@ -129,7 +127,7 @@ class Dataset:
     @staticmethod
     def from_tensors(tensors, name=None):
         """A dataset with ``tensors`` as its single element."""
-        return _FromTensors(st.normalize(tensors))
+        return _FromTensors(st.normalize(tensors, what="tensors", where="from_tensors"))
 
     @staticmethod
     def range(*args, dtype=np.int64, name=None):
@@ -381,14 +379,15 @@ class _TensorSlices(Dataset):
                 continue
             arr = leaf._data
             if arr.ndim == 0:
-                raise ValueError(f"from_tensor_slices: component {i} is a scalar; every component "
-                                 "needs a first dimension to slice")
+                raise ValueError(f"from_tensor_slices: component {i} of tensors is a scalar "
+                                 f"({argcheck.describe(leaf)}); every component needs a first "
+                                 "dimension to slice")
             leaves.append(backend.get_xp(dev).array(backend.move(arr, dev), copy=True))
             sizes.append(arr.shape[0])
         if len(set(sizes)) > 1:
             shapes = [(leaf.shape if not st.is_ragged(leaf) else leaf.shape) for leaf in leaves]
-            raise ValueError(f"from_tensor_slices: all components must have the same size in "
-                             f"dimension 0, got shapes {shapes}")
+            raise ValueError(f"from_tensor_slices: all components of tensors must have the same "
+                             f"size in dimension 0, got shapes {shapes}")
         self._array_source = _ArraySource(element, leaves, sizes[0])
 
     def _indexable(self):
@@ -404,17 +403,16 @@ class _TensorSlices(Dataset):
         return self._array_source.n
 
 
-def _slice_structure(tensors):
+def _slice_structure(tensors, what="tensors"):
     """The input of from_tensor_slices with leaves as Tensors/RaggedTensors (lists are tensors)."""
     if isinstance(tensors, dict):
-        return {k: _slice_structure(v) for k, v in tensors.items()}
+        return {k: _slice_structure(v, f"{what}[{k!r}]") for k, v in tensors.items()}
     if isinstance(tensors, tuple):
-        if hasattr(tensors, "_fields"):
-            return type(tensors)(*[_slice_structure(v) for v in tensors])
-        return tuple(_slice_structure(v) for v in tensors)
+        parts = [_slice_structure(v, f"{what}[{i}]") for i, v in enumerate(tensors)]
+        return type(tensors)(*parts) if hasattr(tensors, "_fields") else tuple(parts)
     if isinstance(tensors, Tensor) or st.is_ragged(tensors):
         return tensors
-    return convert_to_tensor(tensors)
+    return st.to_tensor(tensors, what, "from_tensor_slices")
 
 
 class _RangeSource:
@@ -436,7 +434,11 @@ class _Range(Dataset):
     def __init__(self, *args, dtype=np.int64):
         if not 1 <= len(args) <= 3:
             raise TypeError(f"range expects 1 to 3 arguments (start, stop, step), got {len(args)}")
-        r = range(*[_count(a, "range argument") for a in args])
+        names = ("stop",) if len(args) == 1 else ("start", "stop", "step")
+        r = [_count(a, "Dataset.range", what) for a, what in zip(args, names)]
+        if len(r) == 3 and r[2] == 0:
+            raise ValueError("Dataset.range: step must not be 0")
+        r = range(*r)
         self._range = r
         self._range_source = _RangeSource(r.start, r.step, dtype)
 
@@ -487,13 +489,14 @@ class _Once(_State):
 class _Shuffle(Dataset):
     def __init__(self, input_ds, buffer_size, seed, reshuffle):
         self._input = input_ds
-        self._buffer = _count(buffer_size, "shuffle: buffer_size")
+        self._buffer = _count(buffer_size, "shuffle", "buffer_size")
         if self._buffer == -1:  # AUTOTUNE
             self._buffer = 1 << 62
         if self._buffer <= 0:
             raise ValueError(f"shuffle: buffer_size must be positive, got {buffer_size}")
         self._seed_given = seed is not None
-        self._seed = int(seed) if seed is not None else int(np.random.SeedSequence().entropy % (1 << 63))
+        self._seed = (_count(seed, "shuffle", "seed") if seed is not None
+                      else int(np.random.SeedSequence().entropy % (1 << 63)))
         self._reshuffle = bool(reshuffle)
         self._next_epoch = 0
         self._restore_round = None
@@ -632,7 +635,7 @@ class _ShuffleElements(_State):
 class _Repeat(Dataset):
     def __init__(self, input_ds, count):
         self._input = input_ds
-        self._count = -1 if count is None else _count(count, "repeat: count")
+        self._count = -1 if count is None else _count(count, "repeat", "count", -1)
 
     def _indexable(self):
         return self._input._indexable()
@@ -701,7 +704,7 @@ class _Counted(Dataset):
 
     def __init__(self, input_ds, count):
         self._input = input_ds
-        self._count = _count(count, f"{self._what}: count")
+        self._count = _count(count, self._what, "count", -1)
 
     def _indexable(self):
         return self._input._indexable()
@@ -816,9 +819,7 @@ def _batch_count(n, size, drop):
 class _Batch(Dataset):
     def __init__(self, input_ds, batch_size, drop_remainder, mode):
         self._input = input_ds
-        self._size = _count(batch_size, "batch: batch_size")
-        if self._size <= 0:
-            raise ValueError(f"batch: batch_size must be positive, got {batch_size}")
+        self._size = _count(batch_size, "batch", "batch_size", 1)
         self._drop = bool(drop_remainder)
         self._mode = mode
 
@@ -958,10 +959,12 @@ class _PaddedBatch(_Batch):
 class _Map(Dataset):
     def __init__(self, input_ds, fn, num_parallel_calls, deterministic):
         if not callable(fn):
-            raise TypeError(f"map: map_func must be callable, got {type(fn).__name__}")
+            raise TypeError(f"map: map_func must be callable, got {argcheck.describe(fn)}")
         self._input = input_ds
         self._fn = fn
-        workers = None if num_parallel_calls is None else _count(num_parallel_calls, "num_parallel_calls")
+        workers = None if num_parallel_calls is None else _count(num_parallel_calls, "map", "num_parallel_calls")
+        if workers is not None and workers < 1 and workers != AUTOTUNE:
+            raise ValueError(f"map: num_parallel_calls must be positive or AUTOTUNE (-1), got {workers}")
         if workers == AUTOTUNE:
             workers = min(8, os.cpu_count() or 1)
         self._workers = workers if workers and workers > 1 else None
@@ -1011,7 +1014,7 @@ class _MapIter(_State):
 class _Filter(Dataset):
     def __init__(self, input_ds, predicate):
         if not callable(predicate):
-            raise TypeError(f"filter: predicate must be callable, got {type(predicate).__name__}")
+            raise TypeError(f"filter: predicate must be callable, got {argcheck.describe(predicate)}")
         self._input = input_ds
         self._predicate = predicate
 
@@ -1047,7 +1050,7 @@ class _FilterIter(_State):
 class _Enumerate(Dataset):
     def __init__(self, input_ds, start):
         self._input = input_ds
-        self._start = _count(start, "enumerate: start")
+        self._start = _count(start, "enumerate", "start")
 
     def _elem_iter(self, state=None):
         return _EnumerateIter(self, state)
@@ -1078,7 +1081,9 @@ class _Zip(Dataset):
     def __init__(self, datasets):
         flat = nest.flatten(datasets)
         if not flat or not all(isinstance(d, Dataset) for d in flat):
-            raise TypeError("zip: expected datasets (or a tuple/dict of datasets)")
+            bad = next((d for d in flat if not isinstance(d, Dataset)), None)
+            raise TypeError(f"zip: datasets must be Datasets (or a tuple/dict of Datasets), "
+                            f"got {argcheck.describe(bad)}")
         self._structure = datasets
         self._inputs = flat
 
@@ -1117,7 +1122,7 @@ class _ZipIter(_State):
 class _Concatenate(Dataset):
     def __init__(self, first, second):
         if not isinstance(second, Dataset):
-            raise TypeError(f"concatenate: expected a Dataset, got {type(second).__name__}")
+            raise TypeError(f"concatenate: dataset must be a Dataset, got {argcheck.describe(second)}")
         self._first, self._second = first, second
 
     def _elem_iter(self, state=None):
@@ -1157,7 +1162,7 @@ class _ConcatenateIter(_State):
 class _Prefetch(Dataset):
     def __init__(self, input_ds, buffer_size):
         self._input = input_ds
-        size = _count(buffer_size, "prefetch: buffer_size")
+        size = _count(buffer_size, "prefetch", "buffer_size")
         self._size = 2 if size == AUTOTUNE else size
         if self._size < 0:
             raise ValueError(f"prefetch: buffer_size must be positive or AUTOTUNE, got {buffer_size}")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import backend, nest
-from ..core import Tensor, convert_to_tensor, wrap
+from ..core import Tensor, convert_to_tensor, ragged_list_error, wrap
 
 
 def is_ragged(x) -> bool:
@@ -32,22 +32,34 @@ def ragged_row(data) -> RaggedRow:
     return t
 
 
-def normalize(value, top=True):
+def normalize(value, top=True, what="value", where=None):
     """Tuples/dicts stay structures (a top-level list becomes a tuple, as TF does for map
-    results); other leaves become Tensors on the default device (RaggedTensors stay)."""
+    results); other leaves become Tensors on the default device (RaggedTensors stay).
+    A leaf that is a ragged nested list is reported as ``what`` (its path) of ``where``."""
     if isinstance(value, dict):
-        return type(value)((k, normalize(v, False)) for k, v in value.items()) \
-            if type(value) is not dict else {k: normalize(v, False) for k, v in value.items()}
+        items = ((k, normalize(v, False, f"{what}[{k!r}]", where)) for k, v in value.items())
+        return type(value)(items) if type(value) is not dict else dict(items)
     if isinstance(value, tuple):
-        if hasattr(value, "_fields"):
-            return type(value)(*[normalize(v, False) for v in value])
-        return tuple(normalize(v, False) for v in value)
+        parts = [normalize(v, False, f"{what}[{i}]", where) for i, v in enumerate(value)]
+        return type(value)(*parts) if hasattr(value, "_fields") else tuple(parts)
     if top and isinstance(value, list) and value and any(
             isinstance(v, (Tensor, tuple, dict)) or is_ragged(v) for v in value):
-        return tuple(normalize(v, False) for v in value)
+        return tuple(normalize(v, False, f"{what}[{i}]", where) for i, v in enumerate(value))
     if isinstance(value, Tensor) or is_ragged(value):
         return value
-    return convert_to_tensor(value)
+    return to_tensor(value, what, where)
+
+
+def to_tensor(value, what, where=None):
+    """``convert_to_tensor(value)``; a ragged nested list is reported as ``what`` of ``where``,
+    with the way to make it a RaggedTensor."""
+    try:
+        return convert_to_tensor(value)
+    except ValueError:
+        message = ragged_list_error(value, what)
+        if message is None:
+            raise
+        raise ValueError(message if where is None else f"{where}: {message}") from None
 
 
 def unpack_call(fn, element):
