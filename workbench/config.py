@@ -1,7 +1,18 @@
 """Process-wide switches (TF's ``tf.config`` names where TF has one)."""
 
 from . import hostcache
-from .compiler import functions_run_eagerly, run_functions_eagerly
+
+_EAGER = {"on": False}
+
+
+def run_functions_eagerly(run_eagerly: bool):
+    """Run every ``wb.function`` as plain Python (for debugging: prints and breakpoints
+    run on every call). TF's ``tf.config.run_functions_eagerly``."""
+    _EAGER["on"] = bool(run_eagerly)
+
+
+def functions_run_eagerly() -> bool:
+    return _EAGER["on"]
 
 
 def set_host_cache_limit(nbytes):

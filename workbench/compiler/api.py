@@ -34,6 +34,7 @@ import functools
 import warnings
 
 from .. import core, nest
+from ..config import _EAGER, functions_run_eagerly, run_functions_eagerly  # noqa: F401 (re-exported)
 from .program import Program
 from .signature import describe, signature, stand_in
 from .trace import Tracer, tensor_leaves
@@ -41,18 +42,7 @@ from .trace import Tracer, tensor_leaves
 __all__ = ["function", "Function", "run_functions_eagerly", "functions_run_eagerly",
            "RetracingWarning", "UnreplayableWarning"]
 
-_EAGER = {"on": False}
 RETRACE_WARNING_AT = 5  # traces of one function before retracing is reported (as TF does)
-
-
-def run_functions_eagerly(run_eagerly: bool):
-    """Run every ``wb.function`` as plain Python (for debugging: prints and breakpoints
-    run on every call). TF's ``tf.config.run_functions_eagerly``."""
-    _EAGER["on"] = bool(run_eagerly)
-
-
-def functions_run_eagerly() -> bool:
-    return _EAGER["on"]
 
 
 class RetracingWarning(UserWarning):
