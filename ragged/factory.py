@@ -7,7 +7,7 @@ import builtins
 import numpy as np
 
 import workbench as wb
-from workbench import core
+from workbench import argcheck, core
 from workbench.core import Tensor
 
 from .ragged_tensor import RaggedTensor
@@ -48,7 +48,7 @@ def constant(pylist, dtype=None, ragged_rank=None, inner_shape=None, name=None, 
     ``len(inner_shape)``; the dimensions below it must be uniform.
     """
     if not _is_seq(pylist):
-        raise ValueError(f"ragged.constant: expected a nested list, got {type(pylist).__name__}")
+        raise ValueError(f"ragged.constant: pylist must be a nested list, got {argcheck.describe(pylist)}")
     depth = _scalar_depth(pylist)
     inner = tuple(inner_shape) if inner_shape is not None else None
     if ragged_rank is None:
@@ -56,7 +56,7 @@ def constant(pylist, dtype=None, ragged_rank=None, inner_shape=None, name=None, 
             ragged_rank = 1 if inner is None else 1
         else:
             ragged_rank = depth - 1 - (len(inner) if inner is not None else 0)
-    ragged_rank = int(ragged_rank)
+    ragged_rank = argcheck.integer(ragged_rank, "ragged_rank", "ragged.constant")
     if depth is not None and ragged_rank >= depth:
         raise ValueError(f"ragged.constant: ragged_rank={ragged_rank} must be less than the nesting "
                          f"depth of the values ({depth})")

@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 import workbench as wb
-from workbench import backend, core
+from workbench import argcheck, backend, core
 from workbench.core import Tensor, convert_to_tensor
 
 from .row_partition import RowPartition
@@ -55,27 +55,27 @@ class RaggedTensor:
     def from_row_splits(cls, values, row_splits, name=None, validate=True):
         """Rows ``values[row_splits[i]:row_splits[i+1]]``."""
         values, nvals = cls._prepare_values(values)
-        part = RowPartition.from_row_splits(_on_device(row_splits, values), nvals, validate)
+        part = RowPartition.from_row_splits(_on_device(row_splits, values, "from_row_splits: row_splits"), nvals, validate)
         return cls(values, part, _internal=True)
 
     @classmethod
     def from_row_lengths(cls, values, row_lengths, name=None, validate=True):
         """Rows of the given lengths, taken in order from ``values``."""
         values, nvals = cls._prepare_values(values)
-        part = RowPartition.from_row_lengths(_on_device(row_lengths, values), nvals, validate)
+        part = RowPartition.from_row_lengths(_on_device(row_lengths, values, "from_row_lengths: row_lengths"), nvals, validate)
         return cls(values, part, _internal=True)
 
     @classmethod
     def from_value_rowids(cls, values, value_rowids, nrows=None, name=None, validate=True):
         """Row ``i`` holds the values whose ``value_rowids`` is ``i`` (ids sorted)."""
         values, nvals = cls._prepare_values(values)
-        part = RowPartition.from_value_rowids(_on_device(value_rowids, values), nrows, nvals, validate)
+        part = RowPartition.from_value_rowids(_on_device(value_rowids, values, "from_value_rowids: value_rowids"), nrows, nvals, validate)
         return cls(values, part, _internal=True)
 
     @classmethod
     def from_row_starts(cls, values, row_starts, name=None, validate=True):
         values, nvals = cls._prepare_values(values)
-        starts = _index_array(_on_device(row_starts, values))
+        starts = _on_device(row_starts, values, "from_row_starts: row_starts")
         xp = backend.xp_of(starts)
         splits = xp.concatenate([starts, xp.asarray([nvals], np.int64)])
         return cls(values, RowPartition.from_row_splits(splits, nvals, validate), _internal=True)
@@ -83,7 +83,7 @@ class RaggedTensor:
     @classmethod
     def from_row_limits(cls, values, row_limits, name=None, validate=True):
         values, nvals = cls._prepare_values(values)
-        limits = _index_array(_on_device(row_limits, values))
+        limits = _on_device(row_limits, values, "from_row_limits: row_limits")
         xp = backend.xp_of(limits)
         splits = xp.concatenate([xp.zeros(1, np.int64), limits])
         return cls(values, RowPartition.from_row_splits(splits, nvals, validate), _internal=True)
@@ -155,7 +155,7 @@ class RaggedTensor:
             idx = xp.arange(1, ncols + 1, dtype=np.int64)
             lens = (keep * idx).max(axis=1) if ncols else xp.zeros(nrows, np.int64)
         elif lengths is not None:
-            lens = _index_array(_on_device(lengths, t))
+            lens = _on_device(lengths, t, "from_tensor: lengths")
             if lens.shape != (nrows,):
                 raise ValueError(f"from_tensor: lengths must have shape ({nrows},), got {lens.shape}")
             if lens.size and (bool(xp.any(lens < 0)) or bool(xp.any(lens > ncols))):
@@ -287,6 +287,9 @@ class RaggedTensor:
         """A dense tensor, padded with ``default_value`` (zero by default) to the bounding shape,
         or cropped/padded to ``shape`` (None entries keep the bounding size)."""
         from .ops import _values_to_dense
+        if shape is not None:
+            shape = tuple(None if d == -1 else d
+                          for d in argcheck.shape(shape, "shape", "RaggedTensor.to_tensor", unknown=True))
         values = self._values.to_tensor(default_value) if isinstance(self._values, RaggedTensor) else self._values
         dense = _values_to_dense(values, self._partition, default_value, shape)
         return dense
@@ -377,14 +380,14 @@ def _short_list(obj, limit=400):
     return text if len(text) <= limit else text[:limit - 4] + " ...]"
 
 
-def _index_array(value):
+def _index_array(value, what="index"):
     from .row_partition import _as_index
-    return _as_index(value, "index")
+    return _as_index(value, what)
 
 
-def _on_device(index, values):
+def _on_device(index, values, what="index"):
     """Index data (lists, arrays, tensors) on the values' device, as int64."""
-    arr = _index_array(index)
+    arr = _index_array(index, what)
     dev = values.device if isinstance(values, (Tensor, RaggedTensor)) else backend.default_device()
     return backend.move(arr, dev) if backend.device_of(arr) != dev else arr
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 import workbench as wb
-from workbench import backend, core
+from workbench import argcheck, backend, core
 from workbench.core import Tensor, apply, defop
 from workbench.ops import segment_kernels as sk
 
@@ -152,15 +152,13 @@ def _reduce_axis(kind, rt, axis):
     return rt.with_values(_reduce_axis(kind, rt._values, axis - 1))
 
 
-def _axes(rt, axis):
+def _axes(rt, axis, opname):
     nd = rt.ndim
-    axes = [axis] if isinstance(axis, (int, np.integer)) else list(axis.numpy().tolist()
-                                                                   if isinstance(axis, Tensor) else axis)
     out = []
-    for a in axes:
-        if not -nd <= int(a) < nd:
+    for a in argcheck.integers(axis, "axis", opname):
+        if not -nd <= a < nd:
             raise ValueError(f"axis {a} is out of range for a RaggedTensor of rank {nd}")
-        out.append(int(a) % nd)
+        out.append(a % nd)
     return sorted(set(out))
 
 
@@ -171,7 +169,7 @@ def _reduce(kind, rt, axis, keepdims):
         out = dense(rt.flat_values)
         return wb.reshape(out, (1,) * rt.ndim) if keepdims else out
     result = rt
-    for a in reversed(_axes(rt, axis)):  # innermost first, so outer axis numbers stay valid
+    for a in reversed(_axes(rt, axis, f"reduce_{kind}")):  # innermost first, so outer axis numbers stay valid
         result = _reduce_axis(kind, result, a)
         if keepdims:
             result = _expand(result, a)
@@ -254,7 +252,7 @@ def reduce_logsumexp(input_tensor, axis=None, keepdims=False, name=None):
     if axis is None:
         out = wb.reduce_logsumexp(rt.flat_values)
         return wb.reshape(out, (1,) * rt.ndim) if keepdims else out
-    axes = _axes(rt, axis)
+    axes = _axes(rt, axis, "reduce_logsumexp")
     k = rt.ragged_rank
     if all(a > k for a in axes):
         out = rt.with_flat_values(wb.reduce_logsumexp(rt.flat_values, axis=[a - k for a in axes],

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from workbench import backend
+from workbench import argcheck, backend
 
 
 class RowPartition:
@@ -85,7 +85,7 @@ class RowPartition:
                                      f"value_rowids[{bad}]")
         if nrows is None:
             nrows = int(rowids[-1]) + 1 if rowids.size else 0
-        nrows = int(nrows)
+        nrows = argcheck.integer(nrows, "nrows", "from_value_rowids", 0)
         if validate and rowids.size and int(rowids[-1]) >= nrows:
             raise ValueError(f"value_rowids has row id {int(rowids[-1])}, but nrows is {nrows}")
         splits = xp.searchsorted(rowids, xp.arange(nrows + 1), side="left").astype(np.int64)
@@ -95,9 +95,9 @@ class RowPartition:
 
     @classmethod
     def from_uniform_row_length(cls, uniform_row_length, nvals, nrows=None, validate=True, xp=np):
-        length = int(uniform_row_length)
-        if length < 0:
-            raise ValueError(f"uniform_row_length must be non-negative, got {length}")
+        length = argcheck.integer(uniform_row_length, "uniform_row_length", "from_uniform_row_length", 0)
+        if nrows is not None:
+            nrows = argcheck.integer(nrows, "nrows", "from_uniform_row_length", 0)
         if nrows is None:
             if length == 0:
                 raise ValueError("nrows must be given when uniform_row_length is 0")
@@ -176,16 +176,21 @@ class RowPartition:
 
 
 def _as_index(value, what):
+    """``value`` (a list, array or tensor of integers) as an int64 array; floats, bools and
+    strings are refused, not truncated (TF: row partitions are int32 or int64)."""
     from workbench.core import Tensor
     arr = value._data if isinstance(value, Tensor) else value
     if isinstance(arr, (list, tuple, int, np.integer)):
-        arr = np.asarray(arr, dtype=np.int64)
-        if backend.default_device().kind == "gpu":
+        arr = np.asarray(arr)
+        if arr.dtype.kind in "iu" and backend.default_device().kind == "gpu":
             arr = backend.move(arr, backend.default_device())
     if not hasattr(arr, "dtype"):
         arr = np.asarray(arr)
     if arr.dtype.kind not in "iu":
-        if arr.size == 0:
+        if arr.size == 0 and arr.dtype.kind == "f":  # [] converts to float64
             return arr.astype(np.int64)
-        raise TypeError(f"{what} must be integers, got dtype {arr.dtype}")
+        given = argcheck.describe(value)
+        if not hasattr(value, "dtype"):
+            given += f", of dtype {arr.dtype}"
+        raise TypeError(f"{what} must be integers (int32 or int64), got {given}")
     return arr.astype(np.int64, copy=False)

@@ -7,12 +7,15 @@ import math
 import numpy as np
 import pytest
 
+import ragged
 import workbench as wb
 from workbench.errors import InvalidArgumentError
 
 nan, inf = math.nan, math.inf
 x = wb.ones((2, 3))
 DS = wb.data.Dataset
+RT = ragged.RaggedTensor
+vals = wb.constant([1.0, 2.0, 3.0])
 
 # (id, call, expected exception type, regex the message must match)
 CASES = [
@@ -117,6 +120,36 @@ CASES = [
     ("range-step-zero", lambda: DS.range(0, 5, 0), ValueError, r"Dataset.range: step must not be 0"),
     ("concatenate-int", lambda: DS.range(5).concatenate(5), TypeError, r"concatenate: dataset must be a Dataset, got 5"),
     ("zip-int", lambda: DS.zip(DS.range(3), 5), TypeError, r"zip: datasets must be .*got 5 \(int\)"),
+    # -- ragged: row partitions are integers, never truncated floats -----------------------------
+    ("from_row_splits-float", lambda: RT.from_row_splits(vals, [0.0, 1.5, 3]), TypeError,
+     r"from_row_splits: row_splits must be integers \(int32 or int64\), got \[0\.0, 1\.5, 3\] \(list\), "
+     r"of dtype float64"),
+    ("from_row_splits-integral-floats", lambda: RT.from_row_splits(vals, [0.0, 1.0, 3.0]), TypeError,
+     r"row_splits must be integers"),
+    ("from_row_splits-bool", lambda: RT.from_row_splits(vals, [False, True, True]), TypeError,
+     r"row_splits must be integers .*dtype bool"),
+    ("from_row_splits-str", lambda: RT.from_row_splits(vals, ["0", "1", "3"]), TypeError,
+     r"row_splits must be integers .*'0'"),
+    ("from_row_splits-float-tensor", lambda: RT.from_row_splits(vals, wb.constant([0.0, 1.0, 3.0])), TypeError,
+     r"row_splits must be integers .*float32 tensor of shape \(3,\)"),
+    ("from_row_lengths-float", lambda: RT.from_row_lengths(vals, [1.5, 1.5]), TypeError,
+     r"from_row_lengths: row_lengths must be integers .*1\.5"),
+    ("from_value_rowids-float", lambda: RT.from_value_rowids(vals, [0.0, 1, 1]), TypeError,
+     r"from_value_rowids: value_rowids must be integers"),
+    ("from_value_rowids-nrows-float", lambda: RT.from_value_rowids(vals, [0, 1, 1], nrows=2.5), TypeError,
+     r"from_value_rowids: nrows must be a non-negative integer, got 2\.5 \(float\)"),
+    ("from_uniform_row_length-float", lambda: RT.from_uniform_row_length(vals, 1.5), TypeError,
+     r"uniform_row_length must be a non-negative integer, got 1\.5"),
+    ("from_tensor-lengths-float", lambda: RT.from_tensor(x, lengths=[1.5, 2]), TypeError,
+     r"from_tensor: lengths must be integers"),
+    ("ragged.constant-ragged_rank-float", lambda: ragged.constant([[1, 2], [3]], ragged_rank=1.5), TypeError,
+     r"ragged.constant: ragged_rank must be an integer, got 1\.5"),
+    ("ragged.constant-scalar", lambda: ragged.constant(5), ValueError,
+     r"ragged.constant: pylist must be a nested list, got 5 \(int\)"),
+    ("ragged-reduce_sum-axis-float", lambda: wb.reduce_sum(ragged.constant([[1.0, 2.0], [3.0]]), axis=1.5),
+     TypeError, r"reduce_sum: axis .*1\.5 \(float\)"),
+    ("ragged-to_tensor-shape-float", lambda: ragged.constant([[1.0, 2.0], [3.0]]).to_tensor(shape=(2.5, 2)),
+     TypeError, r"to_tensor: shape .*2\.5 \(float\)"),
 ]
 
 
@@ -140,3 +173,7 @@ def test_well_formed_arguments_still_work():
     assert wb.transpose(x, perm=[-1, 0]).shape == (3, 2)
     assert wb.constant(0, shape=(2, 3)).shape == (2, 3)
     assert wb.constant([[1, 2], [3, 4]], dtype="float64").dtype == wb.float64
+    assert RT.from_row_splits(vals, np.array([0, 1, 3], np.int32)).to_list() == [[1.0], [2.0, 3.0]]
+    assert RT.from_row_splits(vals, wb.constant([0, 1, 3])).to_list() == [[1.0], [2.0, 3.0]]
+    assert RT.from_row_lengths(wb.constant([], dtype=wb.float32), []).nrows() == 0
+    assert ragged.constant([[1.0, 2.0], [3.0]]).to_tensor(shape=[None, 3]).shape == (2, 3)
