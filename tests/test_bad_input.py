@@ -14,6 +14,7 @@ from workbench.errors import InvalidArgumentError
 nan, inf = math.nan, math.inf
 x = wb.ones((2, 3))
 DS = wb.data.Dataset
+opt = wb.optimizers
 RT = ragged.RaggedTensor
 vals = wb.constant([1.0, 2.0, 3.0])
 
@@ -150,6 +151,29 @@ CASES = [
      TypeError, r"reduce_sum: axis .*1\.5 \(float\)"),
     ("ragged-to_tensor-shape-float", lambda: ragged.constant([[1.0, 2.0], [3.0]]).to_tensor(shape=(2.5, 2)),
      TypeError, r"to_tensor: shape .*2\.5 \(float\)"),
+    # -- optimizers: a learning rate or hyperparameter given as a string is refused, not parsed ------
+    ("SGD-learning_rate-str", lambda: opt.SGD(learning_rate="0.1"), TypeError,
+     r"SGD: learning_rate must be a float, a scalar Tensor or Variable, a LearningRateSchedule or a "
+     r"callable of the step, got '0\.1' \(str\)"),
+    ("Adam-learning_rate-str", lambda: opt.Adam(learning_rate="a"), TypeError, r"Adam: learning_rate .*'a' \(str\)"),
+    ("SGD-learning_rate-None", lambda: opt.SGD(learning_rate=None), TypeError, r"learning_rate .*got None"),
+    ("SGD-learning_rate-nan", lambda: opt.SGD(learning_rate=nan), ValueError, r"learning_rate must be finite, got nan"),
+    ("SGD-learning_rate-list", lambda: opt.SGD(learning_rate=[0.1]), TypeError, r"learning_rate .*\[0\.1\] \(list\)"),
+    ("SGD-learning_rate-vector", lambda: opt.SGD(learning_rate=wb.constant([0.1, 0.2])), TypeError,
+     r"learning_rate .*float32 tensor of shape \(2,\)"),
+    ("SGD-learning_rate-setter-str", lambda: setattr(opt.SGD(), "learning_rate", "a"), TypeError,
+     r"learning_rate .*'a' \(str\)"),
+    ("SGD-momentum-str", lambda: opt.SGD(momentum="0.9"), TypeError, r"SGD: momentum must be a number, got '0\.9'"),
+    ("Adam-beta_1-str", lambda: opt.Adam(beta_1="0.9"), TypeError, r"Adam: beta_1 must be a number, got '0\.9'"),
+    ("Adam-epsilon-str", lambda: opt.Adam(epsilon="1e-7"), TypeError, r"Adam: epsilon must be a number, got '1e-7'"),
+    ("RMSprop-rho-str", lambda: opt.RMSprop(rho="a"), TypeError, r"RMSprop: rho .*'a'"),
+    ("SGD-clipnorm-str", lambda: opt.SGD(clipnorm="1"), TypeError, r"SGD: clipnorm must be a number, got '1'"),
+    ("Adagrad-initial_accumulator_value-str", lambda: opt.Adagrad(initial_accumulator_value="a"), TypeError,
+     r"Adagrad: initial_accumulator_value .*'a'"),
+    ("ExponentialDecay-decay_rate-str", lambda: opt.schedules.ExponentialDecay(0.1, 10, "a"), TypeError,
+     r"ExponentialDecay: decay_rate .*'a'"),
+    ("ExponentialDecay-decay_steps-str", lambda: opt.schedules.ExponentialDecay(0.1, "10", 0.9), TypeError,
+     r"ExponentialDecay: decay_steps .*'10'"),
 ]
 
 
@@ -177,3 +201,6 @@ def test_well_formed_arguments_still_work():
     assert RT.from_row_splits(vals, wb.constant([0, 1, 3])).to_list() == [[1.0], [2.0, 3.0]]
     assert RT.from_row_lengths(wb.constant([], dtype=wb.float32), []).nrows() == 0
     assert ragged.constant([[1.0, 2.0], [3.0]]).to_tensor(shape=[None, 3]).shape == (2, 3)
+    for lr in (1, 0.5, np.float32(0.5), wb.constant(0.5), wb.Variable(0.5), lambda step: 0.1,
+               opt.schedules.ExponentialDecay(0.1, 10, 0.9)):
+        opt.SGD(learning_rate=lr).learning_rate

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .. import argcheck
 from .optimizer import Optimizer
 
 
@@ -21,11 +22,11 @@ class Adagrad(Optimizer):
                  name="Adagrad"):
         super().__init__(learning_rate, weight_decay=weight_decay, clipnorm=clipnorm,
                          clipvalue=clipvalue, global_clipnorm=global_clipnorm, name=name)
-        if not float(initial_accumulator_value) >= 0:
+        if not argcheck.number(initial_accumulator_value, "initial_accumulator_value", "Adagrad") >= 0:
             raise ValueError(f"Adagrad: initial_accumulator_value must be >= 0, got "
                              f"{initial_accumulator_value!r}")
         self.initial_accumulator_value = float(initial_accumulator_value)
-        self.epsilon = float(epsilon)
+        self.epsilon = argcheck.number(epsilon, "epsilon", "Adagrad")
 
     _slot_names = ("accumulator",)
 

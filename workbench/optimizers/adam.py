@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .. import argcheck
 from .optimizer import Optimizer
 
 
@@ -24,11 +25,11 @@ class Adam(Optimizer):
         super().__init__(learning_rate, weight_decay=weight_decay, clipnorm=clipnorm,
                          clipvalue=clipvalue, global_clipnorm=global_clipnorm, name=name)
         for key, val in (("beta_1", beta_1), ("beta_2", beta_2)):
-            if not 0.0 <= float(val) < 1.0:
+            if not 0.0 <= argcheck.number(val, key, name) < 1.0:
                 raise ValueError(f"{name}: {key} must be in [0, 1), got {val!r}")
         self.beta_1 = float(beta_1)
         self.beta_2 = float(beta_2)
-        self.epsilon = float(epsilon)
+        self.epsilon = argcheck.number(epsilon, "epsilon", name)
         self.amsgrad = bool(amsgrad)
 
     def _active_slot_names(self):

@@ -19,8 +19,20 @@ import warnings
 
 import numpy as np
 
-from .. import backend, core
+from .. import argcheck, backend, core
 from ..core import Tensor, Variable, convert_to_tensor, wrap
+
+
+def _learning_rate_number(value, where):
+    """A constant learning rate as a float: a Python or NumPy number or a scalar tensor
+    (a string, None or a list is refused, not parsed)."""
+    lr = argcheck.as_float(value)
+    if lr is None:
+        raise TypeError(f"{where}: learning_rate must be a float, a scalar Tensor or Variable, a "
+                        f"LearningRateSchedule or a callable of the step, got {argcheck.describe(value)}")
+    if not np.isfinite(lr):
+        raise ValueError(f"{where}: learning_rate must be finite, got {lr}")
+    return lr
 
 
 class Optimizer:
@@ -51,14 +63,16 @@ class Optimizer:
         if len(given) > 1:
             raise ValueError(f"{self.name}: give at most one of clipnorm, clipvalue and "
                              f"global_clipnorm, got {', '.join(given)}")
+        checked = {}
         for key, val in (("clipnorm", clipnorm), ("clipvalue", clipvalue),
                          ("global_clipnorm", global_clipnorm), ("weight_decay", weight_decay)):
-            if val is not None and not float(val) >= 0:
+            checked[key] = None if val is None else argcheck.number(val, key, self.name)
+            if val is not None and not checked[key] >= 0:
                 raise ValueError(f"{self.name}: {key} must be a non-negative number, got {val!r}")
-        self.clipnorm = None if clipnorm is None else float(clipnorm)
-        self.clipvalue = None if clipvalue is None else float(clipvalue)
-        self.global_clipnorm = None if global_clipnorm is None else float(global_clipnorm)
-        self.weight_decay = None if weight_decay is None else float(weight_decay)
+        self.clipnorm = checked["clipnorm"]
+        self.clipvalue = checked["clipvalue"]
+        self.global_clipnorm = checked["global_clipnorm"]
+        self.weight_decay = checked["weight_decay"]
         self._iterations = Variable(np.int64(0), trainable=False, name=f"{self.name}/iterations")
         self._schedule = None
         self._learning_rate = None
@@ -85,7 +99,7 @@ class Optimizer:
         elif callable(value) and not isinstance(value, Tensor):
             self._learning_rate, self._schedule = None, value
         else:
-            lr = float(value.numpy() if isinstance(value, Tensor) else value)
+            lr = _learning_rate_number(value, self.name)
             if self._learning_rate is not None:
                 self._learning_rate.assign(np.float32(lr) if self._learning_rate.dtype == np.float32
                                            else self._learning_rate.dtype.type(lr))

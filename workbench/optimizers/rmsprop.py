@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .. import argcheck
 from .optimizer import Optimizer
 
 
@@ -25,13 +26,13 @@ class RMSprop(Optimizer):
                  name="RMSprop"):
         super().__init__(learning_rate, weight_decay=weight_decay, clipnorm=clipnorm,
                          clipvalue=clipvalue, global_clipnorm=global_clipnorm, name=name)
-        if not 0.0 <= float(rho) <= 1.0:
+        if not 0.0 <= argcheck.number(rho, "rho", "RMSprop") <= 1.0:
             raise ValueError(f"RMSprop: rho must be in [0, 1], got {rho!r}")
-        if not 0.0 <= float(momentum) <= 1.0:
+        if not 0.0 <= argcheck.number(momentum, "momentum", "RMSprop") <= 1.0:
             raise ValueError(f"RMSprop: momentum must be in [0, 1], got {momentum!r}")
         self.rho = float(rho)
         self.momentum = float(momentum)
-        self.epsilon = float(epsilon)
+        self.epsilon = argcheck.number(epsilon, "epsilon", "RMSprop")
         self.centered = bool(centered)
 
     def _active_slot_names(self):

@@ -16,7 +16,7 @@ import math
 
 import numpy as np
 
-from .. import backend
+from .. import argcheck, backend
 from ..core import Tensor, wrap
 
 __all__ = ["LearningRateSchedule", "ExponentialDecay", "PiecewiseConstantDecay", "CosineDecay",
@@ -60,11 +60,12 @@ class ExponentialDecay(LearningRateSchedule):
     the exponent is floored, so the rate drops every ``decay_steps`` steps."""
 
     def __init__(self, initial_learning_rate, decay_steps, decay_rate, staircase=False, name=None):
-        if decay_steps <= 0:
+        if argcheck.number(decay_steps, "decay_steps", "ExponentialDecay") <= 0:
             raise ValueError(f"ExponentialDecay: decay_steps must be positive, got {decay_steps!r}")
-        self.initial_learning_rate = float(initial_learning_rate)
+        self.initial_learning_rate = argcheck.number(
+            initial_learning_rate, "initial_learning_rate", "ExponentialDecay")
         self.decay_steps = decay_steps
-        self.decay_rate = float(decay_rate)
+        self.decay_rate = argcheck.number(decay_rate, "decay_rate", "ExponentialDecay")
         self.staircase = bool(staircase)
         self.name = name
 
@@ -92,7 +93,7 @@ class PiecewiseConstantDecay(LearningRateSchedule):
         if any(b > a for a, b in zip(boundaries[1:], boundaries[:-1])):
             raise ValueError(f"PiecewiseConstantDecay: boundaries must be increasing, got {boundaries}")
         self.boundaries = boundaries
-        self.values = [float(v) for v in values]
+        self.values = [argcheck.number(v, "values", "PiecewiseConstantDecay") for v in values]
         self.name = name
 
     def _compute(self, step):
@@ -117,13 +118,15 @@ class CosineDecay(LearningRateSchedule):
 
     def __init__(self, initial_learning_rate, decay_steps, alpha=0.0, name="CosineDecay",
                  warmup_target=None, warmup_steps=0):
-        if decay_steps <= 0:
+        if argcheck.number(decay_steps, "decay_steps", "CosineDecay") <= 0:
             raise ValueError(f"CosineDecay: decay_steps must be positive, got {decay_steps!r}")
-        self.initial_learning_rate = float(initial_learning_rate)
+        self.initial_learning_rate = argcheck.number(
+            initial_learning_rate, "initial_learning_rate", "CosineDecay")
         self.decay_steps = decay_steps
-        self.alpha = float(alpha)
+        self.alpha = argcheck.number(alpha, "alpha", "CosineDecay")
         self.name = name
-        self.warmup_target = None if warmup_target is None else float(warmup_target)
+        self.warmup_target = None if warmup_target is None else argcheck.number(
+            warmup_target, "warmup_target", "CosineDecay")
         self.warmup_steps = warmup_steps
 
     def _decay(self, xp, s, start):
@@ -160,12 +163,14 @@ class PolynomialDecay(LearningRateSchedule):
 
     def __init__(self, initial_learning_rate, decay_steps, end_learning_rate=0.0001, power=1.0,
                  cycle=False, name=None):
-        if decay_steps <= 0:
+        if argcheck.number(decay_steps, "decay_steps", "PolynomialDecay") <= 0:
             raise ValueError(f"PolynomialDecay: decay_steps must be positive, got {decay_steps!r}")
-        self.initial_learning_rate = float(initial_learning_rate)
+        self.initial_learning_rate = argcheck.number(
+            initial_learning_rate, "initial_learning_rate", "PolynomialDecay")
         self.decay_steps = decay_steps
-        self.end_learning_rate = float(end_learning_rate)
-        self.power = float(power)
+        self.end_learning_rate = argcheck.number(
+            end_learning_rate, "end_learning_rate", "PolynomialDecay")
+        self.power = argcheck.number(power, "power", "PolynomialDecay")
         self.cycle = bool(cycle)
         self.name = name
 
@@ -194,11 +199,12 @@ class InverseTimeDecay(LearningRateSchedule):
     the ratio ``step / decay_steps`` is floored."""
 
     def __init__(self, initial_learning_rate, decay_steps, decay_rate, staircase=False, name=None):
-        if decay_steps <= 0:
+        if argcheck.number(decay_steps, "decay_steps", "InverseTimeDecay") <= 0:
             raise ValueError(f"InverseTimeDecay: decay_steps must be positive, got {decay_steps!r}")
-        self.initial_learning_rate = float(initial_learning_rate)
+        self.initial_learning_rate = argcheck.number(
+            initial_learning_rate, "initial_learning_rate", "InverseTimeDecay")
         self.decay_steps = decay_steps
-        self.decay_rate = float(decay_rate)
+        self.decay_rate = argcheck.number(decay_rate, "decay_rate", "InverseTimeDecay")
         self.staircase = bool(staircase)
         self.name = name
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .. import argcheck
 from .optimizer import Optimizer
 
 
@@ -21,9 +22,10 @@ class SGD(Optimizer):
                  clipnorm=None, clipvalue=None, global_clipnorm=None, name="SGD"):
         super().__init__(learning_rate, weight_decay=weight_decay, clipnorm=clipnorm,
                          clipvalue=clipvalue, global_clipnorm=global_clipnorm, name=name)
-        if not 0.0 <= float(momentum) <= 1.0:
+        momentum = argcheck.number(momentum, "momentum", "SGD")
+        if not 0.0 <= momentum <= 1.0:
             raise ValueError(f"SGD: momentum must be a number in [0, 1], got {momentum!r}")
-        self.momentum = float(momentum)
+        self.momentum = momentum
         self.nesterov = bool(nesterov)
 
     def _active_slot_names(self):
