@@ -15,6 +15,7 @@ nan, inf = math.nan, math.inf
 x = wb.ones((2, 3))
 DS = wb.data.Dataset
 opt = wb.optimizers
+L = wb.nn.layers
 RT = ragged.RaggedTensor
 vals = wb.constant([1.0, 2.0, 3.0])
 
@@ -174,6 +175,39 @@ CASES = [
      r"ExponentialDecay: decay_rate .*'a'"),
     ("ExponentialDecay-decay_steps-str", lambda: opt.schedules.ExponentialDecay(0.1, "10", 0.9), TypeError,
      r"ExponentialDecay: decay_steps .*'10'"),
+    # -- layers: sizes are positive integers, never truncated floats ---------------------------
+    ("Dense-negative", lambda: L.Dense(-1), ValueError, r"Dense: units must be a positive integer, got -1"),
+    ("Dense-nan", lambda: L.Dense(nan), TypeError, r"Dense: units must be a positive integer, got nan \(float\)"),
+    ("Dense-inf", lambda: L.Dense(inf), TypeError, r"Dense: units .*got inf \(float\)"),
+    ("Dense-float", lambda: L.Dense(2.5), TypeError, r"Dense: units .*got 2\.5 \(float\)"),
+    ("Dense-str", lambda: L.Dense("a"), TypeError, r"Dense: units .*got 'a' \(str\)"),
+    ("Dense-None", lambda: L.Dense(None), TypeError, r"Dense: units .*got None"),
+    ("Embedding-float", lambda: L.Embedding(10, 2.5), TypeError, r"Embedding: output_dim .*2\.5"),
+    ("Embedding-negative", lambda: L.Embedding(-1, 3), ValueError, r"Embedding: input_dim .*-1"),
+    ("Dropout-str", lambda: L.Dropout("a"), TypeError, r"Dropout: rate must be a number, got 'a'"),
+    ("Dropout-nan", lambda: L.Dropout(nan), ValueError, r"Dropout: rate must be a finite number, got nan"),
+    ("Conv2D-filters-float", lambda: L.Conv2D(2.5, 3), TypeError, r"Conv2D: filters .*2\.5"),
+    ("Conv2D-kernel_size-negative", lambda: L.Conv2D(4, -1), ValueError, r"Conv2D: kernel_size must be positive, got -1"),
+    ("Conv2D-kernel_size-float", lambda: L.Conv2D(4, 1.5), TypeError, r"Conv2D: kernel_size .*1\.5"),
+    ("Conv2D-strides-zero", lambda: L.Conv2D(4, 3, strides=0), ValueError, r"Conv2D: strides must be positive, got 0"),
+    ("MaxPool2D-pool_size-zero", lambda: L.MaxPool2D(pool_size=0), ValueError, r"MaxPool2D: pool_size .*got 0"),
+    ("GRU-units-float", lambda: L.GRU(2.5), TypeError, r"GRU: units .*2\.5"),
+    ("LSTM-dropout-str", lambda: L.LSTM(3, dropout="a"), TypeError, r"LSTM: dropout .*'a'"),
+    ("LayerNormalization-axis-float", lambda: L.LayerNormalization(axis=1.5), TypeError,
+     r"LayerNormalization: axis .*1\.5"),
+    ("BatchNormalization-axis-str", lambda: L.BatchNormalization(axis="a"), TypeError,
+     r"BatchNormalization: axis .*'a'"),
+    ("BatchNormalization-momentum-str", lambda: L.BatchNormalization(momentum="a"), TypeError,
+     r"BatchNormalization: momentum .*'a'"),
+    ("MultiHeadAttention-num_heads-zero", lambda: L.MultiHeadAttention(num_heads=0, key_dim=2), ValueError,
+     r"MultiHeadAttention: num_heads must be a positive integer, got 0"),
+    ("MultiHeadAttention-key_dim-float", lambda: L.MultiHeadAttention(num_heads=2, key_dim=2.5), TypeError,
+     r"key_dim .*2\.5"),
+    ("Reshape-float", lambda: L.Reshape((2.5,)), TypeError, r"Reshape: target_shape .*2\.5"),
+    ("Reshape-minus-two", lambda: L.Reshape((-2,)), ValueError, r"Reshape: target_shape .*\(-2,\)"),
+    ("Concatenate-axis-float", lambda: L.Concatenate(axis=1.5), TypeError, r"Concatenate: axis .*1\.5"),
+    ("EinsumDense-output_shape-float", lambda: L.EinsumDense("ab,bc->ac", 2.5), TypeError,
+     r"EinsumDense: output_shape .*2\.5"),
 ]
 
 

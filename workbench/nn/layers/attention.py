@@ -27,6 +27,7 @@ import math
 import numpy as np
 
 import workbench as wb
+from workbench import argcheck
 
 from ... import random as wb_random
 from .base import Layer, is_ragged
@@ -48,9 +49,13 @@ class MultiHeadAttention(Layer):
                  kernel_initializer="glorot_uniform", bias_initializer="zeros", kernel_regularizer=None,
                  bias_regularizer=None, seed=None, **kwargs):
         super().__init__(**kwargs)
-        self.num_heads, self.key_dim = int(num_heads), int(key_dim)
-        self.value_dim = int(value_dim) if value_dim is not None else self.key_dim
-        self.dropout = float(dropout)
+        self.num_heads = argcheck.integer(num_heads, "num_heads", "MultiHeadAttention", minimum=1)
+        self.key_dim = argcheck.integer(key_dim, "key_dim", "MultiHeadAttention", minimum=1)
+        self.value_dim = (self.key_dim if value_dim is None
+                          else argcheck.integer(value_dim, "value_dim", "MultiHeadAttention", minimum=1))
+        self.dropout = argcheck.number(dropout, "dropout", "MultiHeadAttention")
+        if not 0.0 <= self.dropout < 1.0:
+            raise ValueError(f"MultiHeadAttention: dropout must be in [0, 1), got {dropout!r}")
         self.use_bias = bool(use_bias)
         self.output_shape = output_shape
         self._common = dict(kernel_initializer=kernel_initializer, bias_initializer=bias_initializer,

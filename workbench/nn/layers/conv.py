@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import workbench as wb
+from workbench import argcheck
 
 from .base import InputSpec, Layer
 from .core import _weight_args, get_activation, serialize_activation
@@ -17,13 +18,15 @@ __all__ = ["AvgPool2D", "AveragePooling2D", "Conv2D", "GlobalAveragePooling2D", 
 
 
 def _pair(value, what, layer):
-    if isinstance(value, int):
-        return (value, value)
-    try:
-        a, b = value
-        return (int(a), int(b))
-    except (TypeError, ValueError):
-        raise ValueError(f"{layer}: {what} must be an integer or a pair of integers, got {value!r}") from None
+    """``(h, w)`` from a positive integer or a pair of them."""
+    pair = argcheck.integers(value, what, layer, "an integer or a pair of integers")
+    if len(pair) == 1:
+        pair = pair * 2
+    if len(pair) != 2:
+        raise ValueError(f"{layer}: {what} must be an integer or a pair of integers, got {value!r}")
+    if min(pair) < 1:
+        raise ValueError(f"{layer}: {what} must be positive, got {value!r}")
+    return pair
 
 
 def _padding(padding, layer):
@@ -44,7 +47,7 @@ class Conv2D(Layer):
         super().__init__(**kwargs)
         if data_format not in (None, "channels_last"):
             raise ValueError(f"Conv2D: only data_format='channels_last' (NHWC) is supported, got {data_format!r}")
-        self.filters = int(filters)
+        self.filters = argcheck.integer(filters, "filters", "Conv2D", minimum=1)
         self.kernel_size = _pair(kernel_size, "kernel_size", "Conv2D")
         self.strides = _pair(strides, "strides", "Conv2D")
         self.dilation_rate = _pair(dilation_rate, "dilation_rate", "Conv2D")

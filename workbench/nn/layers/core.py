@@ -14,6 +14,7 @@ import numpy as np
 
 import workbench as wb
 
+from ... import argcheck
 from ... import random as wb_random
 from .. import initializers, regularizers
 from .base import InputSpec, Layer, is_ragged
@@ -84,9 +85,7 @@ class Dense(Layer):
     def __init__(self, units, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
                  bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None, **kwargs):
         super().__init__(**kwargs)
-        if int(units) <= 0:
-            raise ValueError(f"Dense: units must be a positive integer, got {units!r}")
-        self.units = int(units)
+        self.units = argcheck.integer(units, "units", "Dense", minimum=1)
         self.activation = get_activation(activation)
         self.use_bias = bool(use_bias)
         self.kernel_initializer, self.bias_initializer = kernel_initializer, bias_initializer
@@ -139,7 +138,8 @@ class EinsumDense(Layer):
             raise ValueError(f"EinsumDense: equation must look like 'abc,cd->abd', got {equation!r}")
         self.equation = equation.replace(" ", "")
         self._terms = m.groups()
-        self.partial_output_shape = (output_shape,) if isinstance(output_shape, int) else tuple(output_shape)
+        self.partial_output_shape = argcheck.shape(output_shape, "output_shape", "EinsumDense", unknown=True)
+        self.partial_output_shape = tuple(None if d == -1 else d for d in self.partial_output_shape)
         self.activation = get_activation(activation)
         self.bias_axes = bias_axes
         self.kernel_initializer, self.bias_initializer = kernel_initializer, bias_initializer
@@ -210,7 +210,7 @@ class Reshape(Layer):
 
     def __init__(self, target_shape, **kwargs):
         super().__init__(**kwargs)
-        self.target_shape = tuple(int(d) for d in target_shape)
+        self.target_shape = argcheck.shape(target_shape, "target_shape", "Reshape", unknown=True)
 
     def call(self, inputs):
         size = int(np.prod(inputs.shape[1:]))
@@ -235,9 +235,9 @@ class Dropout(Layer):
 
     def __init__(self, rate, noise_shape=None, seed=None, **kwargs):
         super().__init__(**kwargs)
-        if not 0.0 <= float(rate) < 1.0:
+        self.rate = argcheck.number(rate, "rate", "Dropout")
+        if not 0.0 <= self.rate < 1.0:
             raise ValueError(f"Dropout: rate must be in [0, 1), got {rate}")
-        self.rate = float(rate)
         self.noise_shape = noise_shape
         self.seed = seed
         self._rng = None if seed is None else wb_random.Generator.from_seed(seed)
@@ -334,7 +334,7 @@ class Concatenate(_Merge):
 
     def __init__(self, axis=-1, **kwargs):
         super().__init__(**kwargs)
-        self.axis = int(axis)
+        self.axis = argcheck.integer(axis, "axis", "Concatenate")
 
     def build(self, input_shape):
         super().build(input_shape)

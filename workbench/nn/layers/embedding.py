@@ -11,6 +11,7 @@ RaggedTensor ids give a RaggedTensor of vectors (row lengths kept).
 from __future__ import annotations
 
 import workbench as wb
+from workbench import argcheck
 
 from .base import Layer, is_ragged
 from .core import _weight_args
@@ -29,10 +30,8 @@ class Embedding(Layer):
                  embeddings_regularizer=None, mask_zero=False, input_length=None, **kwargs):
         kwargs.setdefault("dtype", "float32")
         super().__init__(**kwargs)
-        if int(input_dim) <= 0 or int(output_dim) <= 0:
-            raise ValueError(f"Embedding: input_dim and output_dim must be positive, got {input_dim}, "
-                             f"{output_dim}")
-        self.input_dim, self.output_dim = int(input_dim), int(output_dim)
+        self.input_dim = argcheck.integer(input_dim, "input_dim", "Embedding", minimum=1)
+        self.output_dim = argcheck.integer(output_dim, "output_dim", "Embedding", minimum=1)
         self.embeddings_initializer = embeddings_initializer
         self.embeddings_regularizer = embeddings_regularizer
         self.mask_zero = bool(mask_zero)

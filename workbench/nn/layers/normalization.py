@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import workbench as wb
+from workbench import argcheck
 
 from .. import initializers
 from .base import InputSpec, Layer
@@ -49,7 +50,9 @@ class LayerNormalization(Layer):
     def __init__(self, axis=-1, epsilon=1e-3, center=True, scale=True, beta_initializer="zeros",
                  gamma_initializer="ones", beta_regularizer=None, gamma_regularizer=None, **kwargs):
         super().__init__(**kwargs)
-        self.axis, self.epsilon, self.center, self.scale = axis, float(epsilon), bool(center), bool(scale)
+        argcheck.integers(axis, "axis", "LayerNormalization")
+        self.axis, self.center, self.scale = axis, bool(center), bool(scale)
+        self.epsilon = argcheck.number(epsilon, "epsilon", "LayerNormalization")
         self.beta_initializer, self.gamma_initializer = beta_initializer, gamma_initializer
         self.beta_regularizer, self.gamma_regularizer = beta_regularizer, gamma_regularizer
         self.supports_masking = True
@@ -98,7 +101,10 @@ class BatchNormalization(Layer):
                  moving_variance_initializer="ones", beta_regularizer=None, gamma_regularizer=None,
                  **kwargs):
         super().__init__(**kwargs)
-        self.axis, self.momentum, self.epsilon = axis, float(momentum), float(epsilon)
+        argcheck.integers(axis, "axis", "BatchNormalization")
+        self.axis = axis
+        self.momentum = argcheck.number(momentum, "momentum", "BatchNormalization")
+        self.epsilon = argcheck.number(epsilon, "epsilon", "BatchNormalization")
         self.center, self.scale = bool(center), bool(scale)
         self.beta_initializer, self.gamma_initializer = beta_initializer, gamma_initializer
         self.moving_mean_initializer = moving_mean_initializer

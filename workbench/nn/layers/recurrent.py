@@ -29,7 +29,7 @@ import numpy as np
 
 import workbench as wb
 
-from ... import backend, core
+from ... import argcheck, backend, core
 from ... import random as wb_random
 from ...ops.indexing import take_rows
 from .base import InputSpec, Layer, is_ragged
@@ -89,10 +89,9 @@ class _RNN(Layer):
                             recurrent_dropout=recurrent_dropout, seed=seed, return_sequences=return_sequences,
                             return_state=return_state, go_backwards=go_backwards)
         super().__init__(**kwargs)
-        if int(units) <= 0:
-            raise ValueError(f"{type(self).__name__}: units must be a positive integer, got {units!r}")
+        units = argcheck.integer(units, "units", type(self).__name__, minimum=1)
         for what, rate in (("dropout", dropout), ("recurrent_dropout", recurrent_dropout)):
-            if not 0.0 <= float(rate) < 1.0:
+            if not 0.0 <= argcheck.number(rate, what, type(self).__name__) < 1.0:
                 raise ValueError(f"{type(self).__name__}: {what} must be in [0, 1), got {rate!r}")
         self.dropout, self.recurrent_dropout = float(dropout), float(recurrent_dropout)
         self.seed = seed
