@@ -8,7 +8,7 @@ import warnings
 
 import numpy as np
 
-from workbench import core, nest
+from workbench import argcheck, core, nest
 from workbench.core import Tensor, Variable, convert_to_tensor
 from workbench.errors import UnconnectedGradientWarning
 
@@ -30,7 +30,7 @@ def _unconnected_mode(value):
         raise ValueError(f"unconnected_gradients must be 'none' or 'zero', got {value!r}") from None
 
 
-def _leaf_tensors(structure, what):
+def _leaf_tensors(structure, what, where="gradient"):
     """Flatten a structure into Tensors (RaggedTensors contribute their flat values)."""
     flat = nest.flatten(structure)
     out = []
@@ -40,8 +40,26 @@ def _leaf_tensors(structure, what):
         if isinstance(x, Tensor) or hasattr(x, "_watch_components"):
             out.append(x)
         else:
-            out.append(convert_to_tensor(x))
+            out.append(_as_tensor(x, what if x is structure else f"{what}[{i}]", where))
     return flat, out
+
+
+def _as_tensor(value, what, where):
+    """``value`` as a Tensor; a string or anything else that is not a tensor is reported as the
+    argument ``what`` of ``where``."""
+    try:
+        return convert_to_tensor(value)
+    except (TypeError, ValueError):
+        raise TypeError(f"{where}: {what} must be a tensor, a variable or a nested structure of "
+                        f"them, got {argcheck.describe(value)}") from None
+
+
+def _chunk(parallel_iterations, rows, where):
+    """How many jacobian rows one backward pass computes (all of them by default)."""
+    if parallel_iterations is None:
+        return rows
+    n = argcheck.integer(parallel_iterations, "parallel_iterations", where, minimum=0)
+    return n or rows
 
 
 def _expand(tensors):
@@ -314,10 +332,10 @@ class GradientTape:
     def _jacobian(self, target, sources, unconnected_gradients, parallel_iterations):
         self._check_usable("jacobian")
         mode = _unconnected_mode(unconnected_gradients)
-        target = convert_to_tensor(target) if not isinstance(target, Tensor) else target
-        src_struct, flat_sources = _leaf_tensors(sources, "sources")
+        target = _as_tensor(target, "target", "jacobian") if not isinstance(target, Tensor) else target
+        src_struct, flat_sources = _leaf_tensors(sources, "sources", "jacobian")
         m = target.size
-        chunk = m if not parallel_iterations else max(1, int(parallel_iterations))
+        chunk = _chunk(parallel_iterations, m, "jacobian")
         xp = target.xp
         pieces = [[] for _ in flat_sources]
         start = 0
@@ -361,15 +379,15 @@ class GradientTape:
     def _batch_jacobian(self, target, source, unconnected_gradients, parallel_iterations):
         self._check_usable("batch_jacobian")
         mode = _unconnected_mode(unconnected_gradients)
-        target = convert_to_tensor(target) if not isinstance(target, Tensor) else target
-        source = convert_to_tensor(source) if not isinstance(source, Tensor) else source
+        target = _as_tensor(target, "target", "batch_jacobian") if not isinstance(target, Tensor) else target
+        source = _as_tensor(source, "source", "batch_jacobian") if not isinstance(source, Tensor) else source
         if target.ndim < 1 or source.ndim < 1 or target.shape[0] != source.shape[0]:
             raise ValueError(f"batch_jacobian: target {target.shape} and source {source.shape} must "
                              "have the same first (batch) dimension")
         b = target.shape[0]
         ys = target.shape[1:]
         m = int(np.prod(ys))
-        chunk = m if not parallel_iterations else max(1, int(parallel_iterations))
+        chunk = _chunk(parallel_iterations, m, "batch_jacobian")
         xp = target.xp
         pieces = []
         start = 0

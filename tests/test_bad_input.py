@@ -208,7 +208,29 @@ CASES = [
     ("Concatenate-axis-float", lambda: L.Concatenate(axis=1.5), TypeError, r"Concatenate: axis .*1\.5"),
     ("EinsumDense-output_shape-float", lambda: L.EinsumDense("ab,bc->ac", 2.5), TypeError,
      r"EinsumDense: output_shape .*2\.5"),
+    # -- the tape: a string target or source is named as such ---------------------------------
+    ("gradient-target-str", lambda: _tape_call("gradient", lambda y: "y"), TypeError,
+     r"gradient: target must be a tensor, a variable or a nested structure of them, got 'y' \(str\)"),
+    ("gradient-target-list-str", lambda: _tape_call("gradient", lambda y: [y, "a"]), TypeError,
+     r"gradient: target\[1\] must be a tensor.*got 'a' \(str\)"),
+    ("gradient-sources-str", lambda: _tape_call("gradient", lambda y: y, lambda v: "v"), TypeError,
+     r"gradient: sources must be a tensor.*got 'v' \(str\)"),
+    ("gradient-unconnected-str", lambda: _tape_call("gradient", lambda y: y, unconnected_gradients="foo"),
+     ValueError, r"unconnected_gradients must be 'none' or 'zero', got 'foo'"),
+    ("jacobian-target-str", lambda: _tape_call("jacobian", lambda y: "y"), TypeError,
+     r"jacobian: target must be a tensor.*got 'y' \(str\)"),
+    ("batch_jacobian-target-str", lambda: _tape_call("batch_jacobian", lambda y: "y"), TypeError,
+     r"batch_jacobian: target must be a tensor.*got 'y' \(str\)"),
+    ("jacobian-parallel_iterations-str", lambda: _tape_call("jacobian", lambda y: y, parallel_iterations="a"),
+     TypeError, r"jacobian: parallel_iterations must be a non-negative integer, got 'a' \(str\)"),
 ]
+
+
+def _tape_call(method, target, source=None, **kwargs):
+    v = wb.Variable([[1.0, 2.0]])
+    with wb.GradientTape(persistent=True) as tape:
+        y = v * 2
+    return getattr(tape, method)(target(y), v if source is None else source(v), **kwargs)
 
 
 @pytest.mark.parametrize("call, exc, pattern", [c[1:] for c in CASES], ids=[c[0] for c in CASES])
@@ -238,3 +260,6 @@ def test_well_formed_arguments_still_work():
     for lr in (1, 0.5, np.float32(0.5), wb.constant(0.5), wb.Variable(0.5), lambda step: 0.1,
                opt.schedules.ExponentialDecay(0.1, 10, 0.9)):
         opt.SGD(learning_rate=lr).learning_rate
+    assert _tape_call("gradient", lambda y: [y, {"s": y}]).shape == (1, 2)
+    assert _tape_call("jacobian", lambda y: y, parallel_iterations=1).shape == (1, 2, 1, 2)
+    assert _tape_call("batch_jacobian", lambda y: y, parallel_iterations=np.int64(0)).shape == (1, 2, 2)
