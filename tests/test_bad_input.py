@@ -18,6 +18,7 @@ opt = wb.optimizers
 L = wb.nn.layers
 RT = ragged.RaggedTensor
 vals = wb.constant([1.0, 2.0, 3.0])
+img = wb.ones((1, 4, 4, 2))
 
 # (id, call, expected exception type, regex the message must match)
 CASES = [
@@ -74,6 +75,31 @@ CASES = [
     ("split-sizes-float", lambda: wb.split(x, [1.5, 1.5], axis=1), TypeError,
      r"split: num_or_size_splits .*1\.5"),
     ("split-num-float", lambda: wb.split(x, 1.5, axis=1), TypeError, r"split: num_or_size_splits .*1\.5"),
+    ("random.normal-mean-str", lambda: wb.random.normal((2,), mean="a"), TypeError,
+     r"normal: mean must be a number or a tensor of dtype float32, got 'a' \(str\)"),
+    ("random.set_seed-str", lambda: wb.random.set_seed("a"), TypeError, r"set_seed: seed .*'a' \(str\)"),
+    ("random.shuffle-seed-str", lambda: wb.random.shuffle(x, seed="a"), TypeError, r"seed .*'a' \(str\)"),
+    ("random.categorical-num_samples-float", lambda: wb.random.categorical(wb.zeros((1, 3)), 2.5), TypeError,
+     r"num_samples .*2\.5 \(float\)"),
+    ("one_hot-depth-float", lambda: wb.one_hot([0, 1], 2.5), TypeError, r"one_hot: depth .*2\.5"),
+    ("top_k-k-float", lambda: wb.math.top_k(x, k=1.5), TypeError, r"top_k: k .*1\.5"),
+    ("eye-negative", lambda: wb.eye(-1), ValueError, r"eye: num_rows must be a non-negative integer, got -1"),
+    ("linspace-num-float", lambda: wb.linspace(0.0, 1.0, 2.5), TypeError, r"linspace: num .*2\.5"),
+    ("range-limit-nan", lambda: wb.range(0, nan), ValueError, r"range: limit must be a finite number, got nan"),
+    ("range-delta-str", lambda: wb.range(0, 10, "a"), TypeError, r"range: delta .*'a'"),
+    ("unsorted_segment_sum-num_segments-float",
+     lambda: wb.math.unsorted_segment_sum(vals, [0, 1, 0], 2.5), TypeError, r"num_segments .*2\.5"),
+    ("conv2d-strides-zero", lambda: wb.nn.conv2d(img, wb.ones((3, 3, 2, 1)), strides=0, padding="SAME"),
+     ValueError, r"conv2d: strides must be positive, got 0"),
+    ("max_pool2d-ksize-float", lambda: wb.nn.max_pool2d(img, ksize=1.5, strides=1, padding="VALID"),
+     TypeError, r"ksize .*1\.5"),
+    ("leaky_relu-alpha-str", lambda: wb.nn.leaky_relu(x, alpha="a"), TypeError,
+     r"leaky_relu: alpha must be a number, got 'a' \(str\)"),
+    ("dropout-rate-str", lambda: wb.nn.dropout(x, rate="0.5"), TypeError, r"dropout: rate .*'0\.5' \(str\)"),
+    ("clip_by_norm-str", lambda: wb.clip_by_norm(x, "a"), TypeError, r"clip_by_norm: clip_norm .*'a' \(str\)"),
+    ("clip_by_global_norm-str", lambda: wb.clip_by_global_norm([x], "a"), TypeError,
+     r"clip_by_global_norm: clip_norm .*'a' \(str\)"),
+    ("Variable-shape-float", lambda: wb.Variable([1.0, 2.0], shape=(2.5,)), TypeError, r"Variable: shape .*2\.5"),
     # -- dtypes -------------------------------------------------------------------------
     ("constant-dtype-str", lambda: wb.constant(1.0, dtype="a"), TypeError, r"dtype.*'a'"),
     ("constant-dtype-int", lambda: wb.constant(1.0, dtype=5), TypeError, r"dtype .*got 5 \(int\)"),

@@ -603,6 +603,8 @@ class Variable(Tensor):
             raise ValueError("Variable: initial_value must be given")
         if callable(initial_value):
             initial_value = initial_value()
+        if shape is not None:
+            argcheck.shape(shape, "shape", "Variable", unknown=True)
         arr = to_array(initial_value, dtype)
         xp = backend.xp_of(arr)
         self._data = xp.array(arr, copy=True)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import argcheck
 from ..core import Tensor, convert_to_tensor
 from .elementwise import cast, maximum, minimum, multiply, sqrt, where
 from .reduce import reduce_sum
@@ -30,6 +31,16 @@ def _safe_sqrt(sum_sq):
     return where(positive, sqrt(safe), sum_sq)
 
 
+def _clip_norm(clip_norm, dtype, opname):
+    """``clip_norm`` (a number or a tensor) as a tensor of ``dtype``."""
+    if isinstance(clip_norm, Tensor):
+        return cast(clip_norm, dtype)
+    if argcheck.as_float(clip_norm) is None and not hasattr(clip_norm, "__array__"):
+        raise TypeError(f"{opname}: clip_norm must be a number or a scalar tensor, "
+                        f"got {argcheck.describe(clip_norm)}")
+    return cast(convert_to_tensor(clip_norm, dtype_hint=dtype), dtype)
+
+
 def clip_by_norm(t, clip_norm, axes=None, name=None):
     """``t * clip_norm / max(||t||, clip_norm)``: rescale ``t`` so its L2 norm is at most ``clip_norm``.
 
@@ -39,8 +50,7 @@ def clip_by_norm(t, clip_norm, axes=None, name=None):
     array([0.6, 0.8], dtype=float32)
     """
     t = _float_tensor(t, "clip_by_norm")
-    clip = convert_to_tensor(clip_norm, dtype=t.dtype) if not isinstance(clip_norm, Tensor) \
-        else cast(clip_norm, t.dtype)
+    clip = _clip_norm(clip_norm, t.dtype, "clip_by_norm")
     if clip.ndim != 0:
         raise ValueError(f"clip_by_norm: clip_norm must be a scalar, got shape {clip.shape}")
     norm = _safe_sqrt(reduce_sum(t * t, axis=axes, keepdims=True))
@@ -86,7 +96,7 @@ def clip_by_global_norm(t_list, clip_norm, use_norm=None, name=None):
         raise TypeError(f"clip_by_global_norm: t_list must be a list or tuple of tensors, got "
                         f"{type(t_list).__name__}")
     norm = global_norm(t_list) if use_norm is None else convert_to_tensor(use_norm)
-    clip = cast(convert_to_tensor(clip_norm, dtype_hint=norm.dtype), norm.dtype)
+    clip = _clip_norm(clip_norm, norm.dtype, "clip_by_global_norm")
     one = convert_to_tensor(np.ones((), norm.dtype))
     # min(1/norm, 1/clip) * clip, plus (norm - norm) which is NaN exactly when norm is inf/NaN
     scale = multiply(clip, minimum(one / norm, one / clip)) + (norm - norm)

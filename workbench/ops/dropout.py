@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import core
+from .. import argcheck, core
 from .. import random as wb_random
 from ..core import Tensor, convert_to_tensor
 from .elementwise import cast, greater_equal, multiply
@@ -21,10 +21,9 @@ def _rate_value(rate, opname):
         if rate.ndim != 0:
             raise ValueError(f"{opname}: rate must be a scalar, got shape {rate.shape}")
         rate = rate.numpy()
-    try:
-        r = float(rate)
-    except (TypeError, ValueError):
-        raise TypeError(f"{opname}: rate must be a number in [0, 1), got {rate!r}") from None
+    r = argcheck.as_float(rate)
+    if r is None:
+        raise TypeError(f"{opname}: rate must be a number in [0, 1), got {argcheck.describe(rate)}")
     if not 0.0 <= r < 1.0:
         raise ValueError(f"{opname}: rate must be a number in the range [0, 1), got {r}")
     return r

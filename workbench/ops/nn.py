@@ -14,7 +14,7 @@ import math
 
 import numpy as np
 
-from .. import backend, core
+from .. import argcheck, backend, core
 from ..core import Tensor, apply, convert_to_tensor, defop
 from ..errors import InvalidArgumentError
 from ._define import unary
@@ -117,7 +117,7 @@ _leaky_op = defop("leaky_relu", _leaky_fwd,
 def leaky_relu(features, alpha=0.2, name=None):
     """``features`` where positive, ``alpha * features`` elsewhere (slope ``alpha`` at 0, as TF)."""
     x = _float_input(features, "features", "leaky_relu")
-    return apply(_leaky_op, (x,), {"alpha": float(alpha)})
+    return apply(_leaky_op, (x,), {"alpha": argcheck.number(alpha, "alpha", "leaky_relu")})
 
 
 _SQRT_HALF = math.sqrt(0.5)

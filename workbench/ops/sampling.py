@@ -221,7 +221,7 @@ def _as_param(value, dt, what, opname, shape):
 
 
 def _is_number(value, number):
-    return not isinstance(value, Tensor) and np.ndim(value) == 0 and float(value) == number
+    return not isinstance(value, Tensor) and argcheck.as_float(value) == number
 
 
 def _loc_scale(z, loc, scale, names, opname):
