@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 import workbench as wb
-from workbench import core
+from workbench import argcheck, core
 from workbench.core import Tensor, convert_to_tensor
 
 from .indexing import _take, gather_rows
@@ -63,7 +63,7 @@ def concat(values, axis, name=None):
     rank = max(v.ndim for v in values)
     if any(v.ndim != rank for v in values):
         raise ValueError(f"concat: all inputs must have the same rank, got {[v.ndim for v in values]}")
-    axis = int(axis) % rank
+    axis = argcheck.axis(axis, rank, "ragged.concat")
     k = max(v.ragged_rank for v in values if isinstance(v, RaggedTensor))
     rts = [_as_ragged(v, k) for v in values]
     if len(rts) == 1:
@@ -131,7 +131,7 @@ def stack(values, axis=0, name=None):
     """Stack ragged (and dense) tensors along a new ``axis`` (0 or 1)."""
     values = list(values)
     rank = max(v.ndim for v in values)
-    axis = int(axis) % (rank + 1)
+    axis = argcheck.axis(axis, rank + 1, "ragged.stack")
     k = max(v.ragged_rank for v in values if isinstance(v, RaggedTensor))
     rts = [_as_ragged(v, k) for v in values]
     xp = rts[0]._partition.xp

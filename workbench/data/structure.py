@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import backend, nest
+from .. import argcheck, backend, nest
 from ..core import Tensor, convert_to_tensor, ragged_list_error, wrap
 
 
@@ -60,6 +60,9 @@ def to_tensor(value, what, where=None):
         if message is None:
             raise
         raise ValueError(message if where is None else f"{where}: {message}") from None
+    except TypeError:
+        raise TypeError(f"{where or 'dataset'}: {what} must be a tensor, an array, a number or a "
+                        f"nested list of numbers, got {argcheck.describe(value)}") from None
 
 
 def unpack_call(fn, element):
@@ -189,11 +192,9 @@ def pad_dense(arrays, target, value, where):
 def resolve_shape(target, biggest, where):
     if target is None:
         return biggest
-    if isinstance(target, Tensor):
-        target = target.numpy().tolist()
-    if isinstance(target, (int, np.integer)):
-        target = (int(target),)  # TF reads a bare number as a rank-1 shape
-    target = tuple(target)
+    # None or -1 keeps the largest size in the batch; a bare number is a rank-1 shape (TF)
+    target = tuple(None if d == -1 else d
+                   for d in argcheck.shape(target, f"padded_shapes{where}", "padded_batch", unknown=True))
     if len(target) != len(biggest):
         raise ValueError(f"padded_batch: padded shape {target}{where} has rank {len(target)}, "
                          f"the elements have rank {len(biggest)}")

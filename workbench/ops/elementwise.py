@@ -13,6 +13,7 @@ import numpy as np
 
 from .. import backend, hostcache
 from ..core import Tensor, convert_to_tensor
+from ..dtypes import as_dtype
 from ._define import binary, nondiff, ufunc1, ufunc2, unary
 
 # ---------------------------------------------------------------------------
@@ -454,14 +455,14 @@ def clip_by_value(t, clip_value_min, clip_value_max, name=None):
 def zeros_like(x, dtype=None, name=None):
     x = x if isinstance(x, Tensor) else convert_to_tensor(x)
     xp = x.xp
-    return core.wrap_constant(xp.zeros(x._data.shape, dtype or x._data.dtype))
+    return core.wrap_constant(xp.zeros(x._data.shape, x._data.dtype if dtype is None else as_dtype(dtype)))
 
 
 @core.dispatchable
 def ones_like(x, dtype=None, name=None):
     x = x if isinstance(x, Tensor) else convert_to_tensor(x)
     xp = x.xp
-    return core.wrap_constant(xp.ones(x._data.shape, dtype or x._data.dtype))
+    return core.wrap_constant(xp.ones(x._data.shape, x._data.dtype if dtype is None else as_dtype(dtype)))
 
 
 def add_n(inputs, name=None):

@@ -443,8 +443,12 @@ def pad(tensor, paddings, mode="CONSTANT", constant_values=0, name=None):
     if mode == "CONSTANT":
         if not any(lo or hi for lo, hi in pads):
             return x
-        c = core.to_array(constant_values.numpy() if isinstance(constant_values, Tensor) else constant_values,
-                          x.dtype, device="cpu")
+        try:
+            c = core.to_array(constant_values.numpy() if isinstance(constant_values, Tensor) else constant_values,
+                              x.dtype, device="cpu")
+        except (TypeError, ValueError):
+            raise TypeError(f"pad: constant_values must be a scalar of dtype {x.dtype}, "
+                            f"got {argcheck.describe(constant_values)}") from None
         if c.size != 1:
             raise ValueError("pad: constant_values must be a scalar")
         return apply(_pad_op, (x,), {"paddings": pads, "constant_values": c.reshape(()).item()})
@@ -497,7 +501,7 @@ def roll(input, shift, axis, name=None):
     axes = np.atleast_1d(np.asarray(axis.numpy() if isinstance(axis, Tensor) else axis))
     if shifts.dtype.kind not in "iu" or axes.dtype.kind not in "iu" or shifts.ndim != 1 \
             or shifts.shape != axes.shape:
-        raise ValueError(f"roll: shift {np.asarray(shift).tolist()} and axis {np.asarray(axis).tolist()} "
+        raise ValueError(f"roll: shift {np.asarray(shift).tolist()!r} and axis {np.asarray(axis).tolist()!r} "
                          "must be integers (or integer lists of one length)")
     total = collections.Counter()
     for s, a in zip(shifts.tolist(), axes.tolist()):
@@ -524,7 +528,7 @@ def repeat(input, repeats, axis=None, name=None):
     n = x.shape[a]
     r = np.asarray(repeats.numpy() if isinstance(repeats, Tensor) else repeats)
     if r.dtype.kind not in "iu" or r.ndim > 1:
-        raise ValueError(f"repeat: repeats must be an integer or a vector of integers, got {r.tolist()}")
+        raise ValueError(f"repeat: repeats must be an integer or a vector of integers, got {r.tolist()!r}")
     if r.size == 1:
         r = np.full(n, int(r.reshape(())), dtype=np.int64)
     elif r.shape != (n,):

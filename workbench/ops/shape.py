@@ -272,7 +272,8 @@ def split(value, num_or_size_splits, axis=0, num=None, name=None):
     if isinstance(num_or_size_splits, (int, np.integer)):
         k = int(num_or_size_splits)
         if k <= 0 or n % k:
-            raise ValueError(f"split: dimension {a} of size {n} cannot be split into {k} equal parts")
+            raise ValueError(f"split: num_or_size_splits={k}: dimension {a} of size {n} cannot be split "
+                             f"into {k} equal parts")
         sizes = (n // k,) * k
     else:
         sizes = list(argcheck.integers(num_or_size_splits, "num_or_size_splits", "split"))
