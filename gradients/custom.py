@@ -13,7 +13,7 @@ from workbench.ops.shape import stop_gradient  # noqa: F401 - re-exported
 from .tape import GradientTape
 
 
-class _VariableReads:
+class _VariableReads(core.Listener):
     """Observer that collects the trainable variables read by ops."""
 
     def __init__(self):

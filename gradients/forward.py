@@ -8,7 +8,7 @@ from workbench.core import Tensor, convert_to_tensor
 from .tape import UnconnectedGradients, _unconnected_mode
 
 
-class ForwardAccumulator:
+class ForwardAccumulator(core.Listener):
     """Compute Jacobian-vector products alongside the forward computation.
 
     >>> x = wb.constant([1.0, 2.0])
@@ -20,6 +20,8 @@ class ForwardAccumulator:
     Nest it inside or around a GradientTape for forward-over-reverse
     (Hessian-vector products) or reverse-over-forward.
     """
+
+    kind = "acc"
 
     def __init__(self, primals, tangents):
         flat_p = nest.flatten(primals)
@@ -56,7 +58,10 @@ class ForwardAccumulator:
         self._active = False
         return False
 
-    def _forward(self, op, args, params, res):
+    def on_op(self, op, args, params, res):
+        """An op ran: push the tangents of its inputs through its JVP rule."""
+        if not self._active:
+            return
         tans = self._tangents
         ts = tuple([tans.get(a._tid) if a._tid else None for a in args])
         if op.jvp is None:

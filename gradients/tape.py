@@ -8,7 +8,8 @@ import warnings
 
 import numpy as np
 
-from workbench import argcheck, core, nest
+from workbench import core, nest
+from workbench.errors import argcheck
 from workbench.core import Tensor, Variable, convert_to_tensor
 from workbench.errors import UnconnectedGradientWarning
 
@@ -67,7 +68,7 @@ def _expand(tensors):
     return [c for t in tensors for c in _components(t)]
 
 
-class GradientTape:
+class GradientTape(core.Listener):
     """Record operations for automatic differentiation.
 
     >>> x = wb.constant(3.0)
@@ -82,6 +83,8 @@ class GradientTape:
     gradients (or one jacobian) and then frees its records; ``persistent=True``
     keeps them. Nested tapes give higher-order derivatives.
     """
+
+    kind = "tape"
 
     def __init__(self, persistent=False, watch_accessed_variables=True):
         self._persistent = bool(persistent)
@@ -154,7 +157,10 @@ class GradientTape:
         return tuple(self._watched_vars.values())
 
     # -- recording (called by the core for each op while recording) --------
-    def _record(self, op, args, params, res):
+    def on_op(self, op, args, params, res):
+        """An op ran: record it when one of its inputs is watched."""
+        if not self._recording:
+            return
         ids = self._ids
         hit = False
         variables = False
@@ -230,13 +236,40 @@ class GradientTape:
         return not (core.observers() or any(t._recording for t in core.tapes() if t is not self)
                     or any(a._active for a in core.accumulators()))
 
-    def _traced(self, method, *args, **kwargs):
-        """Inside a ``wb.function`` trace, a first-order reverse walk is recorded as one step
-        (a higher-order one is made of ops, which the trace records one by one)."""
-        tracer = core._state.tracer
-        if tracer is not None and self._walks_raw():
-            return tracer.backward(self, method, args, kwargs)
-        return method(self, *args, **kwargs)
+    # -- a read-only view, for what compiles a walk (wb.function) -----------
+    @property
+    def persistent(self) -> bool:
+        return self._persistent
+
+    @property
+    def recording(self) -> bool:
+        """Whether ops running now are recorded (inside the block, not paused)."""
+        return self._recording
+
+    @property
+    def records(self) -> list:
+        """The records, oldest first: ``(op, args, params, result)`` each (``result`` a tuple
+        for several outputs), None where a walk freed one. Read it; never change it."""
+        return self._records
+
+    @property
+    def watched_ids(self) -> set:
+        """The ids (``_tid``) of the tensors this tape watches: only they get gradients."""
+        return self._ids
+
+    @classmethod
+    def over(cls, records, watched_ids):
+        """A new non-persistent tape holding ``records`` (as :attr:`records` gives them) and
+        watching ``watched_ids``: one more reverse walk over what another tape recorded."""
+        tape = cls(persistent=False, watch_accessed_variables=False)
+        tape._records = list(records)
+        tape._ids = set(watched_ids)
+        return tape
+
+    def walks_first_order(self) -> bool:
+        """Whether a reverse walk now would be first order: no other tape records it and
+        nothing observes it (its rules may then run on raw arrays)."""
+        return self._walks_raw()
 
     def _check_usable(self, what):
         if self._used and not self._persistent:
@@ -259,10 +292,9 @@ class GradientTape:
         depend on, and integer sources, give None (or zeros with
         ``unconnected_gradients='zero'``), with a warning that says why.
         """
-        if core._state.tracer is not None:
-            return self._traced(GradientTape._gradient, target, sources, output_gradients, unconnected_gradients)
         return self._gradient(target, sources, output_gradients, unconnected_gradients)
 
+    @core.effect   # a wb.function trace plans a first-order walk as steps
     def _gradient(self, target, sources, output_gradients, unconnected_gradients):
         self._check_usable("gradient")
         mode = _unconnected_mode(unconnected_gradients)
@@ -325,10 +357,9 @@ class GradientTape:
         the jacobian. ``parallel_iterations`` bounds how many rows are computed
         at once (memory); by default all of them.
         """
-        if core._state.tracer is not None:
-            return self._traced(GradientTape._jacobian, target, sources, unconnected_gradients, parallel_iterations)
         return self._jacobian(target, sources, unconnected_gradients, parallel_iterations)
 
+    @core.effect
     def _jacobian(self, target, sources, unconnected_gradients, parallel_iterations):
         self._check_usable("jacobian")
         mode = _unconnected_mode(unconnected_gradients)
@@ -372,10 +403,9 @@ class GradientTape:
         Assumes row ``i`` of ``target`` depends only on row ``i`` of ``source`` (not checked,
         as in TF).
         """
-        if core._state.tracer is not None:
-            return self._traced(GradientTape._batch_jacobian, target, source, unconnected_gradients, parallel_iterations)
         return self._batch_jacobian(target, source, unconnected_gradients, parallel_iterations)
 
+    @core.effect
     def _batch_jacobian(self, target, source, unconnected_gradients, parallel_iterations):
         self._check_usable("batch_jacobian")
         mode = _unconnected_mode(unconnected_gradients)

@@ -123,15 +123,12 @@ class TensorRules:
         return grads
 
 
-class _BackwardContext:
+class _BackwardContext(core.Listener):
     """While a rule runs in the backward pass: names the forward op for check_numerics."""
 
     def __init__(self, op, frame):
         self.op = op
         self.frame = frame
-
-    def on_op(self, op, args, params, res):
-        pass
 
 
 class ArrayRules:

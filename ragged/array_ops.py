@@ -12,7 +12,8 @@ from __future__ import annotations
 import numpy as np
 
 import workbench as wb
-from workbench import argcheck, core
+from workbench import core
+from workbench.errors import argcheck
 from workbench.core import Tensor, convert_to_tensor
 
 from .indexing import _take, gather_rows

@@ -7,7 +7,8 @@ import builtins
 import numpy as np
 
 import workbench as wb
-from workbench import argcheck, core
+from workbench import core
+from workbench.errors import argcheck
 from workbench.core import Tensor
 
 from .ragged_tensor import RaggedTensor

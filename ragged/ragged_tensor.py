@@ -16,7 +16,8 @@ from __future__ import annotations
 import numpy as np
 
 import workbench as wb
-from workbench import argcheck, backend, core
+from workbench import backend, core
+from workbench.errors import argcheck
 from workbench.core import Tensor, convert_to_tensor
 
 from .row_partition import RowPartition

@@ -13,7 +13,8 @@ from __future__ import annotations
 import numpy as np
 
 import workbench as wb
-from workbench import argcheck, backend, core
+from workbench import backend, core
+from workbench.errors import argcheck
 from workbench.core import Tensor, apply, defop
 from workbench.ops import segment_kernels as sk
 

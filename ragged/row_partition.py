@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from workbench import argcheck, backend
+from workbench import backend
+from workbench.errors import argcheck
 
 
 class RowPartition:

@@ -19,7 +19,8 @@ import threading
 
 import numpy as np
 
-from . import argcheck, backend
+from . import backend
+from .errors import argcheck
 from .backend import Device
 from .dtypes import as_dtype
 
@@ -32,8 +33,34 @@ _next_id = itertools.count(1).__next__
 # single global flag the fast path checks: true while any thread has something active.
 
 
+class Listener:
+    """What watches the core's work on one thread. Tapes, forward accumulators, observers
+    (``check_numerics``, variable-access recorders) and the ``wb.function`` tracer all speak
+    this protocol; each overrides the events it needs.
+
+    - ``on_op(op, args, params, res)``: an op ran. Every active listener hears it, in the
+      order of their ``kind``: observers, tapes, accumulators, then the tracer (which looks
+      at what the tapes recorded).
+    - ``on_read(t)``, ``on_wrap(t)``, ``on_variable(var)``: Python read a tensor's value,
+      library code wrapped an array, a variable was created (the tracer only).
+    - ``on_effect(fn, args, kwargs)``, ``on_draw(source, fn, inputs)``: a call marked
+      :func:`effect`, a random draw; the tracer runs it, records it as one step and
+      returns its result.
+    """
+
+    kind = "obs"
+
+    def on_op(self, op, args, params, res):
+        pass
+
+
+_RANK = {"obs": 0, "tape": 1, "acc": 2, "tracer": 3}
+
+
 class _HookState(threading.local):
     def __init__(self):
+        self.listeners = []      # every active listener, in on_op order (see Listener)
+        self.ranks = []          # their ranks (_RANK of the kind each was pushed as)
         self.tapes = []          # active GradientTapes, innermost last
         self.accumulators = []   # active ForwardAccumulators
         self.observers = []      # other per-op observers (check_numerics, variable-access recorders)
@@ -63,51 +90,75 @@ def _list(kind):
     return {"tape": _state.tapes, "acc": _state.accumulators, "obs": _state.observers}[kind]
 
 
-def push(kind: str, obj):
-    """Register an active tape ('tape'), forward accumulator ('acc') or observer ('obs')
-    for the current thread."""
+def _listen(kind, obj):
     global _active, _slow
-    _list(kind).append(obj)
+    listeners, ranks = _state.listeners, _state.ranks
+    rank = _RANK[kind]
+    at = len(listeners)
+    while at and ranks[at - 1] > rank:
+        at -= 1
+    listeners.insert(at, obj)
+    ranks.insert(at, rank)
     with _lock:
         _active += 1
         _slow = True
 
 
-def pop(kind: str, obj):
+def _unlisten(obj):
     global _active, _slow
+    listeners = _state.listeners
+    for i in range(len(listeners) - 1, -1, -1):
+        if listeners[i] is obj:
+            del listeners[i]
+            del _state.ranks[i]
+            with _lock:
+                _active -= 1
+                _slow = _active > 0
+            return
+
+
+def push(kind: str, obj):
+    """Make ``obj`` (a :class:`Listener`: a tape ``'tape'``, a forward accumulator ``'acc'``
+    or an observer ``'obs'``, or anything with an ``on_op`` method) active on the current
+    thread."""
+    _list(kind).append(obj)
+    _listen(kind, obj)
+
+
+def pop(kind: str, obj):
     lst = _list(kind)
     for i in range(len(lst) - 1, -1, -1):
         if lst[i] is obj:
             del lst[i]
-            with _lock:
-                _active -= 1
-                _slow = _active > 0
+            _unlisten(obj)
             break
 
 
 def set_tracer(tracer):
-    """Install (or, with None, remove) the current thread's ``wb.function`` tracer; returns
-    the previous one. A tracer sees every op (``on_op``), Python reads of tensor values
-    (``on_read``) and calls marked with ``effect``."""
-    global _active, _slow
+    """Install (or, with None, remove) the current thread's ``wb.function`` tracer (a
+    :class:`Listener` of kind ``'tracer'``); returns the previous one."""
     prev = _state.tracer
+    if prev is tracer:
+        return prev
+    if prev is not None:
+        _unlisten(prev)
     _state.tracer = tracer
-    with _lock:
-        _active += (tracer is not None) - (prev is not None)
-        _slow = _active > 0
+    if tracer is not None:
+        _listen("tracer", tracer)
     return prev
 
 
 def effect(fn):
-    """Mark ``fn`` as a stateful call (variable assignment, optimizer step, random draw,
-    summary write) that ``wb.function`` records as one step and runs again on every call,
-    instead of recording the ops inside it."""
+    """Mark ``fn`` as a call that ``wb.function`` records as one step instead of recording the
+    ops inside it (``Listener.on_effect``): a stateful call (variable assignment, optimizer
+    step, summary write), which a replay runs again, or a tape's reverse walk, which the
+    tracer plans once."""
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
         tracer = _state.tracer
         if tracer is None:
             return fn(*args, **kwargs)
-        return tracer.effect(fn, args, kwargs)
+        return tracer.on_effect(fn, args, kwargs)
     return wrapper
 
 
@@ -774,18 +825,8 @@ def apply(op: Op, args: tuple, params: dict = _NO_PARAMS):
 
 
 def after_op(op, args, params, res):
-    st = _state
-    for obs in st.observers:
-        obs.on_op(op, args, params, res)
-    for tape in st.tapes:
-        if tape._recording:
-            tape._record(op, args, params, res)
-    if st.accumulators:
-        for acc in st.accumulators:
-            if acc._active:
-                acc._forward(op, args, params, res)
-    if st.tracer is not None:  # last: it looks at what the tapes recorded
-        st.tracer.on_op(op, args, params, res)
+    for listener in _state.listeners:
+        listener.on_op(op, args, params, res)
 
 
 def unbroadcast(g: Tensor, shape: tuple, batch_ndim: int = 0) -> Tensor:

@@ -48,7 +48,7 @@ def _backward_context():
     return None
 
 
-class _CheckNumerics:
+class _CheckNumerics(core.Listener):
     """Observer: raise on the first floating op output that holds NaN or Inf."""
 
     def on_op(self, op, args, params, res):

@@ -34,7 +34,8 @@ import enum
 
 import numpy as np
 
-from . import argcheck, backend, core
+from . import backend, core
+from .errors import argcheck
 from .core import Tensor, convert_to_tensor
 from .ops.sampling import (
     GENERATOR_STREAM, check_shape, sample_binomial, sample_categorical, sample_gamma, sample_normal,

@@ -43,9 +43,11 @@ def tensor_leaves(value):
     return out
 
 
-class Tracer:
+class Tracer(core.Listener):
     """Watches one eager run and records it as steps (closures over the traced tensors,
     whose ``_data`` a replay rebinds)."""
+
+    kind = "tracer"
 
     def __init__(self, inputs):
         self.steps: list = []        # Step records, in the order they ran
@@ -119,11 +121,11 @@ class Tracer:
         self.reads = {}
 
     def _suspended(self, fn, *args, **kwargs):
-        core._state.tracer = None
+        core.set_tracer(None)
         try:
             return fn(*args, **kwargs)
         finally:
-            core._state.tracer = self
+            core.set_tracer(self)
 
     def _unreplayable(self, why):
         if self.why is None:
@@ -164,9 +166,9 @@ class Tracer:
         the variable's buffer at the same point of a replay, and hold the buffer as the tape
         does (copy on write) until the tape's reverse walk."""
         for tape in core.tapes():
-            if not (tape._recording and tape._records):
+            if not (tape.recording and tape.records):
                 continue
-            rec = tape._records[-1]
+            rec = tape.records[-1]
             if rec is None or rec[3] is not res:
                 continue
             for a in rec[1]:
@@ -203,7 +205,7 @@ class Tracer:
         # eagerly, and the next one traces the function with the variables in place
         self.created_variables = True
 
-    def draw(self, source, fn, inputs):
+    def on_draw(self, source, fn, inputs):
         """A random draw: ``fn(source(), *arrays)``, run again (on a fresh stream) by every replay.
         A stateless source's seed is read when the draw runs, so it may be computed."""
         for t in inputs:
@@ -220,7 +222,12 @@ class Tracer:
         self._produced(out)
         return out
 
-    def effect(self, fn, args, kwargs):
+    def on_effect(self, fn, args, kwargs):
+        if args and isinstance(args[0], GradientTape):
+            tape, *rest = args
+            if not tape.walks_first_order():  # made of ops, which the trace records one by one
+                return fn(*args, **kwargs)
+            return self.backward(tape, fn, tuple(rest), kwargs)
         # iterators (zip(grads, vars)) would be spent by the first run: keep their items
         args = tuple(list(a) if isinstance(a, collections.abc.Iterator) else a for a in args)
         kwargs = {k: list(v) if isinstance(v, collections.abc.Iterator) else v for k, v in kwargs.items()}
@@ -243,9 +250,9 @@ class Tracer:
     def backward(self, tape, method, args, kwargs):
         """A first-order ``gradient``/``jacobian``: run it, and record a step that runs it
         again over a copy of the tape's records (which hold the traced tensors)."""
-        records = list(tape._records)
-        ids = set(tape._ids)
-        persistent = tape._persistent
+        records = list(tape.records)
+        ids = set(tape.watched_ids)
+        persistent = tape.persistent
         captured = self.captures.get(id(tape), {})
         for rec in records:
             if rec is not None:
@@ -280,9 +287,7 @@ class Tracer:
 
         def walk(records=records, ids=ids, method=method, args=args, kwargs=kwargs, outs=outs,
                  release=release):
-            replay = GradientTape(persistent=False, watch_accessed_variables=False)
-            replay._ids = ids
-            replay._records = list(records)
+            replay = GradientTape.over(records, ids)
             try:
                 new = method(replay, *args, **kwargs)
             finally:

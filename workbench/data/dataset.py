@@ -23,7 +23,8 @@ import threading
 
 import numpy as np
 
-from .. import argcheck, backend, nest
+from .. import backend, nest
+from ..errors import argcheck
 from ..core import Tensor, convert_to_tensor, wrap
 from . import structure as st
 from .iterator import Iterator, ShuffleBuffer, expect_kind

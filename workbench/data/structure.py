@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import argcheck, backend, nest
+from .. import backend, nest
+from ..errors import argcheck
 from ..core import Tensor, convert_to_tensor, ragged_list_error, wrap
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import argcheck
+from ..errors import argcheck
 from ..core import Tensor, convert_to_tensor
 from .elementwise import cast, maximum, minimum, multiply, sqrt, where
 from .reduce import reduce_sum

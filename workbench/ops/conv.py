@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import argcheck
+from ..errors import argcheck
 from ..core import apply, convert_to_tensor, defop
 from ._define import bilinear_jvp
 from .shape import transpose

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import argcheck, backend, core
+from .. import backend, core
+from ..errors import argcheck
 from ..core import Tensor, convert_to_tensor
 from ..dtypes import as_dtype
 from .shape import _shape_arg

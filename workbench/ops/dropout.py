@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import argcheck, core
+from .. import core
+from ..errors import argcheck
 from .. import random as wb_random
 from ..core import Tensor, convert_to_tensor
 from .elementwise import cast, greater_equal, multiply

@@ -22,7 +22,8 @@ import string
 
 import numpy as np
 
-from .. import argcheck, core
+from .. import core
+from ..errors import argcheck
 from ..core import apply, convert_to_tensor, defop
 from .shape import broadcast_to
 

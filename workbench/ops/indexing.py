@@ -21,7 +21,8 @@ import math
 
 import numpy as np
 
-from .. import argcheck, core
+from .. import core
+from ..errors import argcheck
 from ..core import Tensor, apply, convert_to_tensor, defop
 from .reduce import reduce_sum
 from .segment_kernels import segment_reduce

@@ -14,7 +14,8 @@ import math
 
 import numpy as np
 
-from .. import argcheck, backend, core
+from .. import backend, core
+from ..errors import argcheck
 from ..core import Tensor, apply, convert_to_tensor, defop
 from ..errors import InvalidArgumentError
 from ._define import unary

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import argcheck, backend, core
+from .. import backend, core
+from ..errors import argcheck
 from ..core import Tensor, apply, convert_to_tensor, defop
 from ..dtypes import as_dtype
 from ._define import KINDS, dtype_error

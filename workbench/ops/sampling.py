@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import argcheck, backend, core, hostcache
+from .. import backend, core, hostcache
+from ..errors import argcheck
 from ..core import Tensor, convert_to_tensor
 from ..dtypes import as_dtype
 from . import elementwise as _ew
@@ -160,7 +161,7 @@ def draw(source, fn, *inputs):
     """
     tracer = core._state.tracer
     if tracer is not None:
-        return tracer.draw(source, fn, inputs)
+        return tracer.on_draw(source, fn, inputs)
     return core.wrap(fn(source(), *[t._data for t in inputs]))
 
 

@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import argcheck, core
+from .. import core
+from ..errors import argcheck
 from ..core import apply, convert_to_tensor, defop
 from ..errors import InvalidArgumentError
 from ._define import dtype_error

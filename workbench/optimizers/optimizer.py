@@ -19,7 +19,8 @@ import warnings
 
 import numpy as np
 
-from .. import argcheck, backend, core
+from .. import backend, core
+from ..errors import argcheck
 from ..core import Tensor, Variable, convert_to_tensor, wrap
 
 

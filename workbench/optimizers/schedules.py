@@ -16,7 +16,8 @@ import math
 
 import numpy as np
 
-from .. import argcheck, backend
+from .. import backend
+from ..errors import argcheck
 from ..core import Tensor, wrap
 
 __all__ = ["LearningRateSchedule", "ExponentialDecay", "PiecewiseConstantDecay", "CosineDecay",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .. import argcheck
+from ..errors import argcheck
 from .optimizer import Optimizer
 
 

@@ -27,7 +27,7 @@ import math
 import numpy as np
 
 import workbench as wb
-from workbench import argcheck
+from workbench.errors import argcheck
 
 from ... import random as wb_random
 from .base import Layer, is_ragged

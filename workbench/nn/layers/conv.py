@@ -8,7 +8,7 @@
 from __future__ import annotations
 
 import workbench as wb
-from workbench import argcheck
+from workbench.errors import argcheck
 
 from .base import InputSpec, Layer
 from .core import _weight_args, get_activation, serialize_activation

@@ -14,7 +14,7 @@ import numpy as np
 
 import workbench as wb
 
-from ... import argcheck
+from ...errors import argcheck
 from ... import random as wb_random
 from .. import initializers, regularizers
 from .base import InputSpec, Layer, is_ragged

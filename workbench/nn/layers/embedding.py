@@ -11,7 +11,7 @@ RaggedTensor ids give a RaggedTensor of vectors (row lengths kept).
 from __future__ import annotations
 
 import workbench as wb
-from workbench import argcheck
+from workbench.errors import argcheck
 
 from .base import Layer, is_ragged
 from .core import _weight_args

@@ -9,7 +9,7 @@
 from __future__ import annotations
 
 import workbench as wb
-from workbench import argcheck
+from workbench.errors import argcheck
 
 from .. import initializers
 from .base import InputSpec, Layer

@@ -29,7 +29,8 @@ import numpy as np
 
 import workbench as wb
 
-from ... import argcheck, backend, core
+from ... import backend, core
+from ...errors import argcheck
 from ... import random as wb_random
 from ...ops.indexing import take_rows
 from .base import InputSpec, Layer, is_ragged

@@ -21,7 +21,7 @@ import math
 
 import numpy as np
 
-from .errors import InvalidArgumentError
+from . import InvalidArgumentError
 
 
 def describe(value) -> str:
