@@ -28,16 +28,16 @@ needs_tracking = pytest.mark.skipif(not HAVE_TRACKING, reason="needs the trackin
 
 def _env(**extra):
     env = {k: v for k, v in os.environ.items()
-           if k not in ("WORKBENCH_TRACKING_URI", "MLFLOW_TRACKING_URI", "WORKBENCH_PARENT_RUN_ID")}
+           if k not in ("WORKBENCH_TRACKING_URI", "MLFLOW_TRACKING_URI", "WORKBENCH_PARENT_RUN_ID", "COLUMNS")}
     env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
     env["WORKBENCH_FAST"] = "1"
     env.update(extra)
     return env
 
 
-def workbench(*args, cwd, timeout=240, check=True):
+def workbench(*args, cwd, timeout=240, check=True, **env):
     """``workbench ARGS...`` as the installed entry point runs it (``workbench.cli:main``)."""
-    result = subprocess.run([sys.executable, "-m", "workbench.cli", *args], cwd=cwd, env=_env(),
+    result = subprocess.run([sys.executable, "-m", "workbench.cli", *args], cwd=cwd, env=_env(**env),
                             capture_output=True, text=True, timeout=timeout)
     if check:
         assert result.returncode == 0, f"workbench {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}"
@@ -112,6 +112,52 @@ def test_format_table_aligns_columns():
     assert lines[2].startswith("1.235 ") and lines[3].startswith("yy")
 
 
+def test_format_table_fits_a_width():
+    headers = ["run id", "name", "lr", "seed", "loss"]
+    rows = [["3f2a9c01", "digits_classifier-20261206-030411", 0.001, 0, 0.25],
+            ["81be07aa", "digits_classifier-20261206-031502", 0.01, 1, 0.5]]
+    assert max(map(len, cli.format_table(headers, rows).splitlines())) == 62
+    # names are elided in the middle, so the differing ends stay
+    text = cli.format_table(headers, rows, width=46)
+    lines = text.splitlines()
+    assert max(map(len, lines)) <= 46 and lines[0].split() == ["run", "id", "name", "lr", "seed", "loss"]
+    assert "digits_c…6-030411" in lines[2] and "0.25" in lines[2]
+    # narrower than the minimums: the last columns in priority go, and a note says which
+    text = cli.format_table(headers, rows, width=30, minimum=[8, 12, 8, 8, 8], priority=[0, 1, 4, 2, 3],
+                            hint="--width 0 shows all")
+    lines = text.splitlines()
+    assert lines[0].split() == ["run", "id", "name", "loss"]
+    assert all(len(line) <= 30 for line in lines)
+    assert " ".join(lines[4:]) == "not shown (2 more columns): lr, seed; --width 0 shows all"
+    assert cli.format_table(headers, rows, width=0) == cli.format_table(headers, rows)
+    with pytest.raises(cli.CLIError, match=r"--width -1: expected a number of characters \(0: no limit\)"):
+        cli.terminal_width(-1)
+
+
+def test_run_help_lists_the_parameters_and_their_defaults(tmp_path):
+    out = workbench("run", "digits_classifier", "--help", cwd=tmp_path).stdout
+    assert "usage: workbench run" in out and "--resume" in out
+    assert "digits_classifier: Classify the 8x8 handwritten digits" in out
+    params = out.split("parameters (-p KEY=VALUE; the defaults shown):\n", 1)[1]
+    assert re.search(r"^  model\s+conv\s+\"conv\" \(two 3x3 conv layers\) or \"mlp\"", params, re.M), params
+    for key, default in [("epochs", "30"), ("batch_size", "64"), ("learning_rate", "0.002"), ("seed", "0")]:
+        assert re.search(rf"^  {key}\s+{re.escape(default)}(\s|$)", params, re.M), (key, params)
+    assert "-p KEY=V1,V2" in workbench("sweep", "mlp_regression", "-h", cwd=tmp_path).stdout
+    # a script's PARAMS are read, not run
+    (tmp_path / "train.py").write_text(textwrap.dedent("""
+        open("ran.txt", "w").close()
+        PARAMS = {"width": 4,      # units per layer
+                  "name": "first"}
+        def main(exp, params):
+            pass
+    """))
+    out = workbench("run", "train.py", "--help", cwd=tmp_path).stdout
+    assert re.search(r"^  width\s+4\s+units per layer$", out, re.M) and re.search(r"^  name\s+first$", out, re.M)
+    assert not (tmp_path / "ran.txt").exists()
+    bad = workbench("run", "digits", "--help", cwd=tmp_path, check=False)
+    assert bad.returncode == 2 and "no bundled example or script named 'digits'" in bad.stderr
+
+
 @needs_tracking
 def test_missing_tracking_packages_name_the_extra(monkeypatch):
     real = importlib.util.find_spec
@@ -178,6 +224,9 @@ def test_run_leaves_a_run_in_mlflow_and_tensorboard(project):
     folder, run, _ = project
     run_id = re.search(r"run readme-run \(([0-9a-f]{32})\)", run.stdout).group(1)
     assert "finished" in run.stdout and "val/accuracy=" in run.stdout
+    epochs = re.findall(r"^epoch (\d)/3  loss \d\.\d{4}  accuracy .* val/accuracy \d\.\d{4}  \(\d+\.\d s\)$",
+                        run.stdout, re.M)
+    assert epochs == ["1", "2", "3"], run.stdout
     record = _client(folder).get_run(run_id)
     assert record.info.status == "FINISHED" and record.info.run_name == "readme-run"
     assert record.data.params["model"] == "conv" and record.data.metrics["val/accuracy"] > 0.5
@@ -207,6 +256,43 @@ def test_runs_lists_them_as_a_table(project):
     assert set(rule) <= {"-", " "} and len(rows) == 3
     losses = [float(re.findall(r"\d\.\d+", row)[-1]) for row in rows[:2]]  # the two trials first, best first
     assert losses == sorted(losses)
+
+
+def test_runs_fit_the_terminal(project):
+    folder, _, _ = project
+    wide = workbench("runs", cwd=folder).stdout  # to a pipe without COLUMNS: whole lines
+    assert max(map(len, wide.splitlines())) > 100 and "not shown" not in wide
+    for columns in (60, 100):
+        out = workbench("runs", cwd=folder, COLUMNS=str(columns)).stdout
+        lines = out.splitlines()
+        assert max(map(len, lines)) <= columns, out
+        assert lines[0].split()[:3] == ["run", "id", "name"] and "not shown" in out
+        assert "readme…" in out or "readme-run" in out
+    assert workbench("runs", "--width", "0", cwd=folder, COLUMNS="60").stdout == wide
+    out = workbench("runs", "--width", "70", cwd=folder).stdout
+    assert max(map(len, out.splitlines())) <= 70
+
+
+def test_run_prints_each_epoch_as_it_ends(tmp_path):
+    if not HAVE_TRACKING:
+        pytest.skip("needs the tracking extra (mlflow, tensorboard)")
+    env = _env()
+    env.pop("WORKBENCH_FAST")
+    proc = subprocess.Popen([sys.executable, "-m", "workbench.cli", "run", "digits_classifier", "-p", "model=mlp",
+                             "-p", "epochs=6"], cwd=tmp_path, env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.DEVNULL, text=True)
+    try:
+        seen = []
+        for line in proc.stdout:
+            if line.startswith("epoch "):
+                seen.append((line.split()[1], proc.poll()))
+        assert proc.wait(timeout=240) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert [n for n, _ in seen] == [f"{i}/6" for i in range(1, 7)]
+    assert seen[0][1] is None  # the first line came while the run was still training
 
 
 @needs_tracking

@@ -64,6 +64,16 @@ class RecordingExperiment:
         return [(step, value) for k, n, value, step in self.calls if k == kind and n == name]
 
 
+def assert_one_kind_per_tag(exp):
+    """TensorBoard files each tag under one plugin: a picture and a text under the same tag
+    would hide one of them."""
+    kinds = {}
+    for kind, name, _, _ in exp.calls:
+        if name is not None:
+            kinds.setdefault(name, set()).add("scalar" if kind == "metric" else kind)
+    assert {n: k for n, k in kinds.items() if len(k) > 1} == {}
+
+
 @pytest.fixture
 def fast(monkeypatch):
     monkeypatch.setenv("WORKBENCH_FAST", "1")
@@ -142,6 +152,9 @@ def test_digits_classifier_learns(fast, tmp_path):
     assert grid.ndim == 4 and grid.shape[0] == 1 and grid.shape[-1] == 1
     (_, confusion), = exp.values("text", "val/confusion")
     assert confusion.count("\n") == 11
+    (_, wrong), = exp.values("text", "val/misclassified_labels")
+    assert wrong.startswith("in reading order, true -> predicted: ")
+    assert_one_kind_per_tag(exp)
     assert exp.values("histogram", "weights/first_kernel")
     assert glob.glob(str(tmp_path / "checkpoints" / "ckpt-*.index.json"))
 
@@ -162,6 +175,7 @@ def test_digits_classifier_resumes_from_its_checkpoint(fast, tmp_path):
 def test_digits_vae_learns(fast, tmp_path):
     exp = RecordingExperiment(tmp_path)
     _, history = _run("digits_vae", exp)
+    assert_one_kind_per_tag(exp)
     assert history["elbo"][-1] > history["elbo"][0] + 3  # nats per image
     assert history["val_elbo"][-1] > history["val_elbo"][0]
     assert all(k > 0 for k in history["kl"])
@@ -194,6 +208,7 @@ def test_digits_vae_posterior_is_reparameterized():
 def test_ragged_sequences_learns(fast, tmp_path):
     exp = RecordingExperiment(tmp_path)
     _, history = _run("ragged_sequences", exp)
+    assert_one_kind_per_tag(exp)
     assert history["val_accuracy"][-1] > history["val_accuracy"][0]
     assert history["val_accuracy"][-1] > 0.4  # 3 short epochs; chance is 0.1
     assert history["train_loss"][-1] < history["train_loss"][0]
@@ -218,6 +233,7 @@ def test_ragged_sequences_are_the_ink_pixels_in_reading_order():
 def test_mlp_regression_learns(fast, tmp_path):
     exp = RecordingExperiment(tmp_path)
     _, history = _run("mlp_regression", exp)
+    assert_one_kind_per_tag(exp)
     assert history["loss"][-1] < 0.5 * history["loss"][0]
     assert [s for s, _ in exp.values("metric", "loss")][:3] == [0, 10, 20]
 
@@ -247,3 +263,52 @@ def test_digits_classifier_run_lands_in_mlflow_and_tensorboard(fast, tmp_path, m
     assert "val/misclassified" in tags["tensors"] + tags["images"]
     assert "val/accuracy" in tags["tensors"] + tags["scalars"]
     assert glob.glob(os.path.join(exp.logdir, "checkpoints", "ckpt-*.index.json"))
+    assert_tensorboard_shows_the_mistakes(exp.root_logdir, os.path.basename(exp.logdir))
+
+
+def _plugins_by_tag(logdir):
+    """``{tag: {plugin names}}`` over every event of the run's files, read by tensorboard's loader."""
+    from tensorboard.backend.event_processing.event_file_loader import EventFileLoader
+    plugins = {}
+    for path in glob.glob(os.path.join(logdir, "events.out.tfevents.*")):
+        for event in EventFileLoader(path).Load():
+            for value in event.summary.value:
+                name = value.metadata.plugin_data.plugin_name
+                if name:
+                    plugins.setdefault(value.tag, set()).add(name)
+    return plugins
+
+
+def assert_tensorboard_shows_the_mistakes(root_logdir, run):
+    """What the TensorBoard server shows (its multiplexer and data provider, as `tensorboard
+    --logdir` builds them): the misclassified digits as a PNG picture and their labels and
+    the confusion matrix as texts, each tag under one plugin."""
+    import io
+
+    from PIL import Image
+    from tensorboard import context
+    from tensorboard.backend.event_processing import data_provider, plugin_event_multiplexer
+
+    plugins = _plugins_by_tag(os.path.join(root_logdir, run))
+    assert {tag: names for tag, names in plugins.items() if len(names) > 1} == {}
+    assert plugins["val/misclassified"] == {"images"}
+    assert plugins["val/misclassified_labels"] == plugins["val/confusion"] == {"text"}
+
+    multiplexer = plugin_event_multiplexer.EventMultiplexer()
+    multiplexer.AddRunsFromDirectory(root_logdir)
+    multiplexer.Reload()
+    provider = data_provider.MultiplexerDataProvider(multiplexer, root_logdir)
+    ctx = context.RequestContext()
+    images = provider.read_blob_sequences(ctx, experiment_id="", plugin_name="images",
+                                          downsample=10)[run]
+    assert list(images) == ["val/misclassified"]
+    (datum,) = images["val/misclassified"]
+    width, height = (int(v) for v in [provider.read_blob(ctx, blob_key=b.blob_key) for b in datum.values[:2]])
+    picture = Image.open(io.BytesIO(provider.read_blob(ctx, blob_key=datum.values[2].blob_key)))
+    assert picture.format == "PNG" and picture.size == (width, height) and width > 8 * 4
+    texts = provider.read_tensors(ctx, experiment_id="", plugin_name="text", downsample=10)[run]
+    assert set(texts) == {"val/confusion", "val/misclassified_labels"}
+    (labels,) = texts["val/misclassified_labels"]
+    text = np.asarray(labels.numpy).reshape(-1)[0]
+    text = text.decode() if isinstance(text, bytes) else str(text)
+    assert "true -> predicted" in text or "every validation digit" in text

@@ -9,10 +9,13 @@ digits the model gets wrong with a confusion matrix as text.
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 
 import workbench as wb
-from workbench.examples._common import epochs_for, image_grid, run_as_script, split
+from workbench.examples._common import (epochs_for, image_grid, one_blas_thread, progress_line,
+                                        report, run_as_script, split)
 from workbench.examples.data import load_digits
 
 PARAMS = {
@@ -63,6 +66,7 @@ def confusion_markdown(labels, predicted):
     return "\n".join(lines)
 
 
+@one_blas_thread
 def main(exp, params):
     """Train, validate every epoch, checkpoint; returns the per-epoch history (lists)."""
     wb.random.set_seed(params["seed"])
@@ -86,7 +90,9 @@ def main(exp, params):
     start = int(step.numpy()) // steps_per_epoch
     history = {"train_loss": [], "train_accuracy": [], "val_loss": [], "val_accuracy": []}
     predicted = None
-    for epoch in exp.progress(range(start, epochs), desc="epoch", total=epochs - start):
+    bar = exp.progress(range(start, epochs), desc="epoch", total=epochs - start)
+    for epoch in bar:
+        began = time.perf_counter()
         train_accuracy.reset_state()
         losses = []
         for x, y in data:
@@ -113,6 +119,9 @@ def main(exp, params):
             history[key].append(metrics[name])
         if (epoch + 1) % params["checkpoint_every"] == 0 or epoch + 1 == epochs:
             manager.save()
+        shown = {"loss": metrics["train/epoch_loss"], "accuracy": metrics["train/accuracy"],
+                 "val/loss": val_loss, "val/accuracy": val_accuracy}
+        report(bar, progress_line("epoch", epoch, epochs, shown, time.perf_counter() - began))
 
     if predicted is not None:
         log_mistakes(exp, images[val], labels[val], predicted, int(step.numpy()))
@@ -120,15 +129,19 @@ def main(exp, params):
 
 
 def log_mistakes(exp, images, labels, predicted, step, limit=32):
-    """The misclassified validation digits as one picture, their labels and a confusion matrix
-    as text."""
+    """The misclassified validation digits as one picture (``val/misclassified``), their labels
+    (``val/misclassified_labels``) and a confusion matrix (``val/confusion``) as text.
+
+    Each tag holds one kind of summary: TensorBoard files a tag under one plugin, so a picture
+    and a text under the same tag would not both show."""
     wrong = np.flatnonzero(predicted != labels)[:limit]
     exp.log_text("val/confusion", confusion_markdown(labels, predicted), step=step)
     if len(wrong) == 0:
-        exp.log_text("val/misclassified", "every validation digit is classified correctly", step=step)
+        exp.log_text("val/misclassified_labels", "every validation digit is classified correctly",
+                     step=step)
         return
     exp.log_image("val/misclassified", image_grid(images[wrong], columns=8), step=step)
-    exp.log_text("val/misclassified", "in reading order, true -> predicted: " + ", ".join(
+    exp.log_text("val/misclassified_labels", "in reading order, true -> predicted: " + ", ".join(
         f"{labels[i]}->{predicted[i]}" for i in wrong), step=step)
 
 

@@ -12,11 +12,14 @@ originals.
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 
 import probability
 import workbench as wb
-from workbench.examples._common import epochs_for, image_grid, run_as_script, split
+from workbench.examples._common import (epochs_for, image_grid, one_blas_thread, progress_line,
+                                        report, run_as_script, split)
 from workbench.examples.data import load_digits
 
 tfd = probability.distributions
@@ -64,6 +67,7 @@ class VAE(wb.nn.Module):
         return self.likelihood(z).log_prob(x), tfd.kl_divergence(q, self.prior)
 
 
+@one_blas_thread
 def main(exp, params):
     """Fit the VAE; returns the per-epoch history (lists) of ELBO, reconstruction and KL."""
     seed = int(params["seed"])
@@ -84,7 +88,9 @@ def main(exp, params):
     epochs = epochs_for(params, FAST_EPOCHS)
     start = int(step.numpy()) // steps_per_epoch
     history = {"elbo": [], "reconstruction": [], "kl": [], "val_elbo": []}
-    for epoch in exp.progress(range(start, epochs), desc="epoch", total=epochs - start):
+    bar = exp.progress(range(start, epochs), desc="epoch", total=epochs - start)
+    for epoch in bar:
+        began = time.perf_counter()
         sums = np.zeros(3)
         for x in data:
             with wb.GradientTape() as tape:
@@ -111,6 +117,9 @@ def main(exp, params):
             log_pictures(exp, vae, pixels[val[:16]], seed, now)
         if (epoch + 1) % params["checkpoint_every"] == 0 or last:
             manager.save()
+        report(bar, progress_line("epoch", epoch, epochs, {"elbo": mean_elbo, "kl": mean_kl,
+                                                           "val/elbo": val_elbo},
+                                  time.perf_counter() - began))
     return history
 
 

@@ -7,12 +7,14 @@ It logs the mean squared error every 10 steps; the loss falls from about 0.36 to
 import numpy as np
 
 import workbench as wb
-from workbench.examples._common import fast_mode, run_as_script
+from workbench.examples._common import (fast_mode, one_blas_thread, progress_line, report,
+                                        run_as_script)
 
 PARAMS = {"steps": 300, "learning_rate": 0.05, "hidden": 32, "seed": 0, "log_every": 10}
 FAST_STEPS = 100
 
 
+@one_blas_thread
 def main(exp, params):
     """Fit ``sin(x)`` with plain gradient descent; returns ``{"loss": [...]}``, one value per step."""
     rng = np.random.default_rng(params["seed"])
@@ -29,7 +31,9 @@ def main(exp, params):
 
     steps = min(int(params["steps"]), FAST_STEPS) if fast_mode() else int(params["steps"])
     losses = []
-    for step in exp.progress(range(steps + 1), desc="step", total=steps + 1):
+    print_every = max(1, steps // 10)  # about ten lines of progress
+    bar = exp.progress(range(steps + 1), desc="step", total=steps + 1)
+    for step in bar:
         with wb.GradientTape() as tape:
             h = wb.tanh(wb.matmul(x, w1) + b1)
             pred = wb.matmul(h, w2) + b2
@@ -40,6 +44,8 @@ def main(exp, params):
         losses.append(float(loss))
         if step % params["log_every"] == 0:
             exp.log_metric("loss", losses[-1], step=step)
+        if step % print_every == 0 or step == steps:
+            report(bar, progress_line("step", step - 1, steps, {"loss": losses[-1]}))
     return {"loss": losses}
 
 

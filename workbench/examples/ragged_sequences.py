@@ -11,11 +11,14 @@ and accuracy, and a histogram of the sequence lengths.
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 
 import ragged
 import workbench as wb
-from workbench.examples._common import epochs_for, run_as_script, split
+from workbench.examples._common import (epochs_for, one_blas_thread, progress_line, report,
+                                        run_as_script, split)
 from workbench.examples.data import load_digits
 
 PARAMS = {
@@ -61,6 +64,7 @@ class SequenceClassifier(wb.nn.Module):
         return self.head(self.gru(sequences))
 
 
+@one_blas_thread
 def main(exp, params):
     """Train the GRU on ragged batches; returns the per-epoch history (lists)."""
     seed = int(params["seed"])
@@ -84,7 +88,9 @@ def main(exp, params):
     epochs = epochs_for(params, FAST_EPOCHS)
     start = int(step.numpy()) // steps_per_epoch
     history = {"train_loss": [], "val_loss": [], "val_accuracy": []}
-    for epoch in exp.progress(range(start, epochs), desc="epoch", total=epochs - start):
+    bar = exp.progress(range(start, epochs), desc="epoch", total=epochs - start)
+    for epoch in bar:
+        began = time.perf_counter()
         losses = []
         for x, y in data:
             with wb.GradientTape() as tape:
@@ -103,6 +109,10 @@ def main(exp, params):
         history["val_accuracy"].append(val_accuracy)
         if (epoch + 1) % params["checkpoint_every"] == 0 or epoch + 1 == epochs:
             manager.save()
+        report(bar, progress_line("epoch", epoch, epochs, {"loss": history["train_loss"][-1],
+                                                           "val/loss": val_loss,
+                                                           "val/accuracy": val_accuracy},
+                                  time.perf_counter() - began))
     return history
 
 
