@@ -129,6 +129,32 @@ def test_fast_switch(monkeypatch):
     assert _common.epochs_for({"epochs": 30}, 3) == 3
 
 
+def test_progress_lines_go_above_a_bar_or_to_stdout(capsys):
+    line = _common.progress_line("epoch", 2, 30, {"loss": 0.12345, "val/accuracy": 0.975}, 0.31)
+    assert line == "epoch  3/30  loss 0.1235  val/accuracy 0.9750  (0.3 s)"
+    written = []
+
+    class Bar(list):
+        def write(self, text):
+            written.append(text)
+    _common.report(Bar(), line)
+    assert written == [line] and capsys.readouterr().out == ""
+    _common.report(range(3), line)
+    assert capsys.readouterr().out == line + "\n"
+
+
+def test_examples_limit_blas_threads_unless_the_user_chose(monkeypatch):
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+    for name in _common.THREAD_ENV:
+        monkeypatch.delenv(name, raising=False)
+
+    def blas_threads(exp, params):
+        return {lib["num_threads"] for lib in threadpoolctl.threadpool_info() if lib["user_api"] == "blas"}
+    assert _common.one_blas_thread(blas_threads)(None, {}) <= {1}
+    monkeypatch.setenv("OPENBLAS_NUM_THREADS", "2")
+    assert _common.one_blas_thread(blas_threads)(None, {}) == blas_threads(None, {})
+
+
 def test_every_example_has_params_main_and_a_description():
     from workbench.cli import _examples
     assert _examples() == EXAMPLES
