@@ -15,10 +15,10 @@ a slot of a program) and provides:
     the starting cotangents, ``{tid: value}``, from ``(target, seed tensor)`` pairs;
 ``taken(value)``
     a cotangent leaves the walk's table (its result's rule is about to run);
-``rule(index, op, g, res, args, params, wanted)``
+``rule(index, op, g, res, args, params, needs)``
     the input cotangents of one record given its output cotangent ``g`` (a tuple for
     several outputs): a sequence with None where an input gets nothing; only the inputs
-    at the positions ``wanted`` are used;
+    whose ``needs`` is true are used;
 ``add(grads, tid, prev, ga, g, op, shape, lead)``
     put input cotangent ``ga`` into ``grads[tid]`` (holding ``prev``, or nothing), summed
     back to ``shape`` over broadcast dimensions when ``shape`` is not None;
@@ -30,7 +30,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from workbench import core, hostcache
+from workbench import core
+from workbench.ops.rules import ARRAYS
 
 __all__ = ["ArrayRules", "TensorRules", "reverse_walk"]
 
@@ -55,8 +56,8 @@ def reverse_walk(records, ids, targets, seeds, sources, rules, lead=0, free=Fals
         g = _take_cotangent(res, grads, keep, rules.taken)
         if g is None:
             continue
-        wanted = [k for k, a in enumerate(args) if a._tid and a._tid in ids]
-        in_grads = rules.rule(i, op, g, res, args, params, wanted)
+        needs = tuple([a._tid in ids for a in args])
+        in_grads = rules.rule(i, op, g, res, args, params, needs)
         for a, ga in zip(args, in_grads):
             if ga is not None and a._tid and a._tid in ids:
                 rules.add(grads, a._tid, grads.get(a._tid), ga, g, op,
@@ -104,7 +105,7 @@ class TensorRules:
     def taken(self, value):
         pass
 
-    def rule(self, index, op, g, res, args, params, wanted):
+    def rule(self, index, op, g, res, args, params, needs):
         context = _BackwardContext(op, self.frames.get(index)) if self.frames else None
         if context is None:
             return op.vjp(g, res, *args, **params)
@@ -134,12 +135,14 @@ class _BackwardContext(core.Listener):
 class ArrayRules:
     """Rules on raw arrays, for a walk nothing records (first-order gradients).
 
-    Ops with a ``vjp_raw`` rule run it on arrays; the others run their differentiable rule on
-    wrapped arrays. Gradients are summed in place into arrays that only this walk holds
-    (``owned``: ids of arrays it created), which saves a full-size temporary per sum."""
+    An op's ``rule`` runs on the arrays (``workbench.ops.rules.ARRAYS``); an op with only a
+    ``vjp`` runs it on wrapped arrays. Gradients are summed in place into arrays that only
+    this walk holds (``owned``: ids of arrays it created), which saves a full-size temporary
+    per sum."""
 
     def __init__(self):
         self.owned: set = set()
+        self.read: tuple = ()  # the arrays the last rule read (never summed into in place)
 
     def seed(self, pairs):
         grads = {}
@@ -151,11 +154,14 @@ class ArrayRules:
     def taken(self, value):
         self.owned.discard(id(value))
 
-    def rule(self, index, op, g, res, args, params, wanted):
-        raw = op.vjp_raw
-        if raw is not None:
+    def rule(self, index, op, g, res, args, params, needs):
+        rule = op.rule
+        if rule is not None:
             ans = tuple(r._data for r in res) if type(res) is tuple else res._data
-            return raw(g, ans, *args, **params)
+            arrays = [a._data for a in args]
+            self.read = (ans, *arrays)
+            return rule(ARRAYS, needs, g, ans, *arrays, **params)
+        self.read = ()
         wrap = core.wrap
         gt = tuple(None if x is None else wrap(x) for x in g) if type(g) is tuple else wrap(g)
         return [None if x is None else x._data for x in op.vjp(gt, res, *args, **params)]
@@ -164,7 +170,8 @@ class ArrayRules:
         """``ga`` into ``grads[tid]``; a rule's result is owned when it is a new buffer (not
         ``g`` itself nor a view), and an owned sum takes the next one in place."""
         owned = self.owned
-        fresh = op.vjp_raw is not None and ga is not g and _new_buffer(ga)
+        fresh = (op.rule is not None and ga is not g and _new_buffer(ga)
+                 and not any(ga is a for a in self.read))
         if shape is not None and ga.shape[lead:] != shape:
             ga = _sum_to(ga, shape, lead)
             fresh = _new_buffer(ga)
@@ -178,7 +185,7 @@ class ArrayRules:
         elif id(prev) in owned:
             prev += ga
         else:
-            total = hostcache.add(prev, ga)
+            total = ARRAYS.add(prev, ga)
             grads[tid] = total
             if _new_buffer(total):
                 owned.add(id(total))

@@ -763,23 +763,22 @@ class Op:
     tangent means zero.
     ``broadcasts``: the op broadcasts its inputs, so gradients are summed back to
     each input's shape centrally (by the tape), not by the rule.
-    ``vjp_raw(g, ans, *inputs, **params)``: optional fast form of ``vjp`` on raw
-    arrays (``g`` and ``ans`` are arrays, ``inputs`` still Tensors so the rule can
-    skip untracked ones). The tape uses it when nothing records the backward pass
-    (first-order gradients); it must return new arrays (or ``g`` itself, or views
-    of it), never an input's or ``ans``'s buffer, and may modify arrays it created.
+    ``rule(e, needs, g, ans, *inputs, **params)``: the reverse rule written against an
+    interpreter ``e`` (``workbench.ops.rules``), which a first-order walk runs on arrays and
+    ``wb.function`` fuses; ``vjp`` is then the same rule run on Tensors. Ops without one
+    have their ``vjp`` only (written with ops), and the other walks run that.
     """
 
-    __slots__ = ("name", "fwd", "vjp", "jvp", "vjp_raw", "nout", "broadcasts", "domain", "dtypes",
+    __slots__ = ("name", "fwd", "vjp", "jvp", "rule", "nout", "broadcasts", "domain", "dtypes",
                  "__weakref__")
 
     def __init__(self, name, fwd, vjp=None, jvp=None, nout=1, broadcasts=False,
-                 domain=None, dtypes="numeric", vjp_raw=None):
+                 domain=None, dtypes="numeric", rule=None):
         self.name = name
         self.fwd = fwd
         self.vjp = vjp
         self.jvp = jvp
-        self.vjp_raw = vjp_raw
+        self.rule = rule
         self.nout = nout
         self.broadcasts = broadcasts
         self.domain = domain

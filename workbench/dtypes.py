@@ -49,12 +49,3 @@ def as_dtype(value) -> np.dtype:
     except TypeError:
         raise TypeError(f"dtype must be a dtype such as wb.float32, 'float32' or np.float32, "
                         f"got {value!r} ({type(value).__name__})") from None
-
-
-def is_floating(dtype) -> bool:
-    return np.dtype(dtype).kind == "f"
-
-
-def is_differentiable(dtype) -> bool:
-    """Floating and complex dtypes carry gradients; integers and bools do not."""
-    return np.dtype(dtype).kind in "fc"

@@ -32,8 +32,7 @@ import threading
 
 import numpy as np
 
-__all__ = ["empty", "new", "like", "like2", "set_limit", "limit", "clear", "info",
-           "multiply", "add", "subtract", "divide", "negative"]
+__all__ = ["empty", "new", "like", "like2", "set_limit", "limit", "clear", "info"]
 
 _lock = threading.Lock()
 _pools: dict = {}        # (shape, dtype) -> arrays this cache handed out, oldest first
@@ -203,36 +202,3 @@ def info():
                 "free_arrays": len(free), "free_bytes": free_bytes,
                 "in_use_bytes": sum(a.nbytes for a in arrays) - free_bytes,
                 "hits": _stats["hits"], "misses": _stats["misses"]}
-
-
-# ---------------------------------------------------------------------------
-# arithmetic into cached buffers, for gradient rules written on raw arrays (any array module)
-
-def multiply(a, b):
-    """``a * b``; a large NumPy result goes into a cached buffer."""
-    out = like2(a, b)
-    return a * b if out is None else np.multiply(a, b, out=out)
-
-
-def add(a, b):
-    """``a + b``; a large NumPy result goes into a cached buffer."""
-    out = like2(a, b)
-    return a + b if out is None else np.add(a, b, out=out)
-
-
-def subtract(a, b):
-    """``a - b``; a large NumPy result goes into a cached buffer."""
-    out = like2(a, b)
-    return a - b if out is None else np.subtract(a, b, out=out)
-
-
-def divide(a, b):
-    """``a / b`` (floating arrays); a large NumPy result goes into a cached buffer."""
-    out = like2(a, b)
-    return a / b if out is None else np.divide(a, b, out=out)
-
-
-def negative(a):
-    """``-a``; a large NumPy result goes into a cached buffer."""
-    out = like(a)
-    return -a if out is None else np.negative(a, out=out)

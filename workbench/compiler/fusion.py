@@ -69,44 +69,83 @@ class _Temp:
 # operands are objects holding arrays (``_data``) or Python numbers; ``alias``
 # gives the result its operand's value (a 0-d operand broadcast to the result's shape)
 
-# ops whose forward is NumPy's/CuPy's ufunc of the same arrays (workbench.ops._define.ufunc1/2)
-FORWARD = {"add": "add", "subtract": "subtract", "multiply": "multiply", "divide": "true_divide",
-           "negative": "negative", "reciprocal": "reciprocal", "square": "square", "sqrt": "sqrt",
-           "exp": "exp", "expm1": "expm1", "log": "log", "log1p": "log1p", "sin": "sin",
-           "cos": "cos", "tanh": "tanh"}
+class _NotFusable(Exception):
+    pass
 
 
-class _Emit:
+class _Value:
+    """A value a rule computes with while fusion reads it: a holder (or an instruction's
+    result) with its shape and dtype."""
+
+    __slots__ = ("ref", "shape", "dtype")
+
+    def __init__(self, ref, shape, dtype):
+        self.ref, self.shape, self.dtype = ref, shape, dtype
+
+    @property
+    def ndim(self):
+        return len(self.shape)
+
+
+def _lowered(ufunc):
+    def fn(self, *operands):
+        return self.emit(ufunc, operands)
+    fn.__name__ = ufunc
+    return fn
+
+
+class _Emitter:
+    """The fusion interpreter of reverse rules (see ``workbench.ops.rules``): the elementwise
+    functions become instructions; a rule that needs anything else is not fused. A value
+    holding one element stands for itself broadcast (``reshape``/``broadcast_to`` of it)."""
+
     def __init__(self):
         self.instrs = []
 
-    def __call__(self, name, *operands):
+    def value(self, holder):
+        d = holder._data
+        return _Value(holder, tuple(getattr(d, "shape", ())), getattr(d, "dtype", None))
+
+    def emit(self, ufunc, operands):
+        refs, shapes, dtype = [], [], None
+        for a in operands:
+            if isinstance(a, _Value):
+                refs.append(a.ref)
+                shapes.append(a.shape)
+                dtype = a.dtype
+            elif isinstance(a, (int, float)) and not isinstance(a, bool):
+                refs.append(a)
+            else:
+                raise _NotFusable(ufunc)
         out = _Temp()
-        self.instrs.append((name, operands, out))
-        return out
+        self.instrs.append((ufunc, tuple(refs), out))
+        return _Value(out, np.broadcast_shapes(*shapes) if shapes else (), dtype)
+
+    def reshape(self, x, shape):
+        return self._one_value(x)
+
+    def broadcast_to(self, x, shape):
+        return self._one_value(x)
+
+    @staticmethod
+    def _one_value(x):
+        if isinstance(x, _Value) and int(np.prod(x.shape)) == 1:
+            return x
+        raise _NotFusable("reshape")
+
+    def __getattr__(self, name):
+        if name.startswith("__"):
+            raise AttributeError(name)
+        raise _NotFusable(name)
 
 
-# the first-order rules of the tape's walk (``vjp_raw``, or ``vjp`` on tensors where an op has
-# no raw rule), operation for operation: ``rule(e, g, ans, *inputs) -> {input index: value}``
-VJP = {
-    "add": lambda e, g, ans, x, y: {0: g, 1: g},
-    "subtract": lambda e, g, ans, x, y: {0: g, 1: e("negative", g)},
-    "multiply": lambda e, g, ans, x, y: {0: e("multiply", g, y), 1: e("multiply", g, x)},
-    "divide": lambda e, g, ans, x, y: (lambda gx: {0: gx, 1: e("multiply", e("multiply", gx, ans), -1)})(
-        e("true_divide", g, y)),
-    "negative": lambda e, g, ans, x: {0: e("negative", g)},
-    "square": lambda e, g, ans, x: {0: e("multiply", e("multiply", g, x), 2)},
-    "sqrt": lambda e, g, ans, x: {0: e("multiply", e("true_divide", g, ans), 0.5)},
-    "exp": lambda e, g, ans, x: {0: e("multiply", g, ans)},
-    "log": lambda e, g, ans, x: {0: e("true_divide", g, x)},
-    "tanh": lambda e, g, ans, x: {0: e("multiply", e("subtract", 1, e("multiply", ans, ans)), g)},
-    "sin": lambda e, g, ans, x: {0: e("multiply", e("cos", x), g)},
-    "cos": lambda e, g, ans, x: {0: e("multiply", e("multiply", e("sin", x), -1), g)},
-    "sigmoid": lambda e, g, ans, x: {0: e("multiply", e("multiply", e("subtract", 1, ans), ans), g)},
-    "expm1": lambda e, g, ans, x: {0: e("multiply", g, e("add", ans, 1))},
-    "log1p": lambda e, g, ans, x: {0: e("multiply", g, e("reciprocal", e("add", x, 1)))},
-    "reciprocal": lambda e, g, ans, x: {0: e("multiply", g, e("multiply", e("negative", ans), ans))},
-}
+# the interpreter's names for the ufuncs a kernel computes (each has a CUDA form in _CUDA)
+for _tf_name, _ufunc in {"add": "add", "subtract": "subtract", "multiply": "multiply",
+                         "divide": "true_divide", "negative": "negative", "reciprocal": "reciprocal",
+                         "square": "square", "sqrt": "sqrt", "exp": "exp", "expm1": "expm1",
+                         "log": "log", "log1p": "log1p", "sin": "sin", "cos": "cos",
+                         "tanh": "tanh"}.items():
+    setattr(_Emitter, _tf_name, _lowered(_ufunc))
 
 
 def instructions(ew):
@@ -115,28 +154,26 @@ def instructions(ew):
     kind = ew[0]
     if kind == "op":
         _, op, args, params, res = ew
-        name = FORWARD.get(op.name)
-        if name is None or params or type(res) is tuple:
+        name = getattr(op.fwd, "ufunc", None)
+        if name not in _CUDA or params or type(res) is tuple:
             return None
         return [(name, tuple(args), res)]
     if kind == "vjp":
         _, op, gin, res, rargs, params, got = ew
-        if len(gin) != 1 or gin[0] is None:
+        if op.rule is None or len(gin) != 1 or gin[0] is None or type(res) is tuple:
             return None
-        g = gin[0]
-        if op.name == "reduce_sum":
-            # the full sum's rule broadcasts its 0-d cotangent: an alias of that scalar
-            if params.get("keepdims") or len(params.get("axis") or ()) != rargs[0]._data.ndim:
-                return None
-            return [("alias", (g,), s) for s in got.values()]
-        rule = VJP.get(op.name)
-        if rule is None or params:
+        e = _Emitter()
+        try:
+            values = op.rule(e, tuple(k in got for k in range(len(rargs))), e.value(gin[0]), e.value(res),
+                             *[e.value(a) for a in rargs], **params)
+        except _NotFusable:
             return None
-        e = _Emit()
-        values = rule(e, g, res, *rargs)
         instrs = e.instrs
         for k, s in got.items():
-            instrs.append(("alias", (values[k],), s))
+            v = values[k]
+            if not isinstance(v, _Value):
+                return None
+            instrs.append(("alias", (v.ref,), s))
         return instrs
     if kind == "sum":
         _, prev, ga, total, shape = ew

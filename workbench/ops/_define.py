@@ -10,7 +10,8 @@ from __future__ import annotations
 import numpy as np
 
 from .. import backend, core, hostcache
-from ..core import Tensor, _wrap, binary_arrays, convert_to_tensor, defop
+from ..core import Tensor, _wrap, binary_arrays, convert_to_tensor
+from .rules import tensor_vjp
 
 _NO_PARAMS = core._NO_PARAMS
 
@@ -29,6 +30,14 @@ def dtype_error(opname, what, dtype, accepted):
     want = {"fc": "floating or complex", "f": "floating", "fciu": "numeric (not bool)",
             "iu": "integer", "b": "bool", "fciub": "any"}[accepted]
     return TypeError(f"{opname}: {what} has dtype {dtype}, expected a {want} dtype")
+
+
+def defop(name, fwd, vjp=None, jvp=None, *, rule=None, **kw):
+    """Create and register an op record (``core.defop``); given a ``rule`` (see ``rules``),
+    its ``vjp`` is that rule run on Tensors."""
+    if rule is not None and vjp is None:
+        vjp = tensor_vjp(rule)
+    return core.defop(name, fwd, vjp, jvp, rule=rule, **kw)
 
 
 def bilinear_jvp(fn, ts, a, b):
@@ -53,6 +62,7 @@ def ufunc1(name):
             return f(x) if out is None else f(x, out=out)
         return getattr(xp, name)(x)
     fwd.__name__ = name
+    fwd.ufunc = name  # what fusion computes for this op
     return fwd
 
 
@@ -67,11 +77,13 @@ def ufunc2(name):
             return f(x, y) if out is None else f(x, y, out=out)
         return getattr(xp, name)(x, y)
     fwd.__name__ = name
+    fwd.ufunc = name
     return fwd
 
 
 def unary(name, fwd, vjp=None, jvp=None, *, dtypes="float", domain="real", public=None, **kw):
-    """Define an elementwise op of one tensor and return its public function."""
+    """Define an elementwise op of one tensor (its reverse rule a ``vjp`` or a ``rule``) and
+    return its public function."""
     op = defop(name, fwd, vjp, jvp, dtypes=dtypes, domain=domain, **kw)
     kinds = KINDS[dtypes]
 
@@ -133,8 +145,3 @@ def broadcast_error(opname, sa, sb, argnames=("x", "y")):
         return ValueError(f"{opname}: shapes {argnames[0]}={tuple(sa)} and {argnames[1]}={tuple(sb)} "
                           "are not broadcast-compatible")
     return ValueError(f"{opname}: failed on shapes {tuple(sa)} and {tuple(sb)}")
-
-
-def nondiff(name, fwd, **kw):
-    """An op with no gradient (comparisons, rounding, argmax …): tapes do not record it."""
-    return defop(name, fwd, None, None, **kw)

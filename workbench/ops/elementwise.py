@@ -1,8 +1,9 @@
 """Elementwise math: one line per op, its derivative beside it.
 
-Most ops here are defined by their partial derivatives (``dx(ans, x)``): the
-reverse rule is ``g * dx`` and the forward rule ``t * dx``. Ops whose TF
-gradient has special cases (ties, zeros, safe logs) write both rules out.
+Most ops here are defined by their partial derivatives ``dx(e, ans, x)``, written with an
+interpreter ``e`` of array expressions (see ``rules``): the reverse rule is ``g * dx`` and
+the forward rule ``t * dx``. Ops whose TF gradient has special cases (ties, zeros, safe
+logs) write their rules out.
 """
 
 from __future__ import annotations
@@ -11,38 +12,37 @@ import math
 
 import numpy as np
 
-from .. import backend, hostcache
+from .. import backend
 from ..core import Tensor, convert_to_tensor
 from ..dtypes import as_dtype
-from ._define import binary, nondiff, ufunc1, ufunc2, unary
+from ._define import binary, ufunc1, ufunc2, unary
+from .rules import TENSORS
 
 # ---------------------------------------------------------------------------
 # helpers
 
 
-def _linear_unary(name, fwd, d, raw=None, **kw):
-    """A unary op with derivative ``d(ans, x)``; ``raw(g, ans, x)`` is the same product
-    ``g * d`` on arrays (the tape's fast first-order path), written to allocate once."""
+def _linear_unary(name, fwd, d, **kw):
+    """A unary op with derivative ``d(e, ans, x)``: rule ``g * d``, forward rule ``t * d``."""
     return unary(name, fwd,
-                 vjp=lambda g, ans, x: (g * d(ans, x),),
-                 jvp=lambda ts, ans, x: ts[0] * d(ans, x),
-                 vjp_raw=None if raw is None else (lambda g, ans, x: (raw(g, ans, x._data),)), **kw)
+                 rule=lambda e, needs, g, ans, x: (e.multiply(g, d(e, ans, x)),),
+                 jvp=lambda ts, ans, x: TENSORS.multiply(ts[0], d(TENSORS, ans, x)), **kw)
 
 
-def _linear_binary(name, fwd, dx, dy, raw=None, **kw):
-    """A binary op with partials ``dx(ans, x, y)`` and ``dy(ans, x, y)``; ``raw(g, ans, x, y)``
-    (tensors ``x``, ``y``: it skips an untracked one) gives both products on arrays."""
+def _linear_binary(name, fwd, dx, dy, **kw):
+    """A binary op with partials ``dx(e, ans, x, y)`` and ``dy(e, ans, x, y)``; an input that
+    wants no cotangent (a constant) costs nothing."""
     def jvp(ts, ans, x, y):
         tx, ty = ts
-        out = None if tx is None else tx * dx(ans, x, y)
+        out = None if tx is None else tx * dx(TENSORS, ans, x, y)
         if ty is not None:
-            part = ty * dy(ans, x, y)
+            part = ty * dy(TENSORS, ans, x, y)
             out = part if out is None else out + part
         return out
-    # an input no tape has seen (_tid 0: a constant) needs no gradient: skip its partial
-    return binary(name, fwd, vjp=lambda g, ans, x, y: (g * dx(ans, x, y) if x._tid else None,
-                                                       g * dy(ans, x, y) if y._tid else None),
-                  jvp=jvp, vjp_raw=raw, **kw)
+    return binary(name, fwd,
+                  rule=lambda e, needs, g, ans, x, y: (e.multiply(g, dx(e, ans, x, y)) if needs[0] else None,
+                                                       e.multiply(g, dy(e, ans, x, y)) if needs[1] else None),
+                  jvp=jvp, **kw)
 
 
 def _sum_tangents(a, b):
@@ -61,20 +61,16 @@ def _special(xp):
 # arithmetic
 
 add = binary("add", ufunc2("add"),
-             vjp=lambda g, ans, x, y: (g, g),
-             vjp_raw=lambda g, ans, x, y: (g if x._tid else None, g if y._tid else None),
+             rule=lambda e, needs, g, ans, x, y: (g if needs[0] else None, g if needs[1] else None),
              jvp=lambda ts, ans, x, y: _sum_tangents(*ts), dtypes="numeric")
 
 subtract = binary("subtract", ufunc2("subtract"),
-                  vjp=lambda g, ans, x, y: (g, -g if y._tid else None),
-                  vjp_raw=lambda g, ans, x, y: (g if x._tid else None,
-                                                hostcache.negative(g) if y._tid else None),
+                  rule=lambda e, needs, g, ans, x, y: (g if needs[0] else None,
+                                                       e.negative(g) if needs[1] else None),
                   jvp=lambda ts, ans, x, y: _sum_tangents(ts[0], None if ts[1] is None else -ts[1]))
 
 multiply = _linear_binary("multiply", ufunc2("multiply"),
-                          lambda ans, x, y: y, lambda ans, x, y: x, dtypes="any",
-                          raw=lambda g, ans, x, y: (hostcache.multiply(g, y._data) if x._tid else None,
-                                                    hostcache.multiply(g, x._data) if y._tid else None))
+                          lambda e, ans, x, y: y, lambda e, ans, x, y: x, dtypes="any")
 
 
 _true_divide = ufunc2("true_divide")
@@ -86,17 +82,20 @@ def _div_fwd(xp, x, y):
     return _true_divide(xp, x, y)
 
 
-def _div_raw(g, ans, x, y):
-    gx = hostcache.divide(g, y._data)
-    if not y._tid:
-        return gx, None
-    gy = hostcache.multiply(gx, ans)
-    gy *= -1
-    return (gx if x._tid else None), gy
+_div_fwd.ufunc = "true_divide"  # on floating inputs
 
 
-divide = _linear_binary("divide", _div_fwd,
-                        lambda ans, x, y: reciprocal(y), lambda ans, x, y: -ans / y, raw=_div_raw)
+def _div_rule(e, needs, g, ans, x, y):
+    gx = e.divide(g, y)
+    return (gx if needs[0] else None), (e.negative(e.multiply(gx, ans)) if needs[1] else None)
+
+
+def _div_jvp(ts, ans, x, y):
+    tx, ty = ts
+    return _sum_tangents(None if tx is None else tx / y, None if ty is None else -ty * ans / y)
+
+
+divide = binary("divide", _div_fwd, rule=_div_rule, jvp=_div_jvp)
 truediv = divide
 
 
@@ -115,14 +114,14 @@ mod = binary("mod", lambda xp, x, y: xp.mod(x, y),
 floormod = mod
 
 negative = unary("negative", ufunc1("negative"),
-                 vjp=lambda g, ans, x: (-g,), jvp=lambda ts, ans, x: -ts[0], dtypes="numeric",
-                 vjp_raw=lambda g, ans, x: (hostcache.negative(g),))
+                 rule=lambda e, needs, g, ans, x: (e.negative(g),), jvp=lambda ts, ans, x: -ts[0],
+                 dtypes="numeric")
 neg = negative
 
 reciprocal = _linear_unary("reciprocal", ufunc1("reciprocal"),
-                           lambda ans, x: -ans * ans, domain="nonzero")
+                           lambda e, ans, x: e.multiply(e.negative(ans), ans), domain="nonzero")
 
-abs = _linear_unary("abs", lambda xp, x: xp.abs(x), lambda ans, x: sign(x),  # noqa: A001
+abs = _linear_unary("abs", lambda xp, x: xp.abs(x), lambda e, ans, x: e.sign(x),  # noqa: A001
                     dtypes="numeric", domain="nonzero")
 
 # TF's Sign gradient is zero everywhere
@@ -130,55 +129,17 @@ sign = unary("sign", lambda xp, x: xp.sign(x),
              vjp=lambda g, ans, x: (g * 0,), jvp=lambda ts, ans, x: ts[0] * 0,
              dtypes="numeric", domain="nonzero")
 
-def _times(out, g):
-    """``out * g``, in place when ``out`` (a temporary) already has the result's shape;
-    ``g`` may carry extra leading (batch) dimensions, and then a new array is needed."""
-    if getattr(out, "shape", None) == getattr(g, "shape", ()) and not isinstance(out, np.generic):
-        out *= g
-        return out
-    return out * g
-
-
-def _square_raw(g, ans, x):
-    out = hostcache.multiply(g, x)
-    out *= 2
-    return out
-
-
-def _sqrt_raw(g, ans, x):
-    out = hostcache.divide(g, ans)
-    out *= 0.5
-    return out
-
-
-def _tanh_raw(g, ans, x):
-    out = hostcache.multiply(ans, ans)  # g * (1 - ans^2), one temporary
-    (np if type(out) is np.ndarray else backend.xp_of(out)).subtract(1, out, out=out)
-    return _times(out, g)
-
-
-def _sigmoid_raw(g, ans, x):
-    out = 1 - ans
-    out *= ans
-    return _times(out, g)
-
-
-def _exp_raw(g, ans, x):
-    return hostcache.multiply(g, ans)
-
-
-square = _linear_unary("square", ufunc1("square"), lambda ans, x: 2 * x, dtypes="numeric",
-                       raw=_square_raw)
-sqrt = _linear_unary("sqrt", ufunc1("sqrt"), lambda ans, x: 0.5 / ans, domain="positive",
-                     raw=_sqrt_raw)
+square = _linear_unary("square", ufunc1("square"), lambda e, ans, x: e.multiply(x, 2), dtypes="numeric")
+sqrt = _linear_unary("sqrt", ufunc1("sqrt"), lambda e, ans, x: e.divide(0.5, ans), domain="positive")
 rsqrt = _linear_unary("rsqrt", lambda xp, x: 1 / xp.sqrt(x),
-                      lambda ans, x: -0.5 * ans * ans * ans, domain="positive")
-exp = _linear_unary("exp", ufunc1("exp"), lambda ans, x: ans, raw=_exp_raw)
-expm1 = _linear_unary("expm1", ufunc1("expm1"), lambda ans, x: ans + 1)
-log = _linear_unary("log", ufunc1("log"), lambda ans, x: reciprocal(x), domain="positive",
-                    raw=lambda g, ans, x: hostcache.divide(g, x))
-log1p = _linear_unary("log1p", ufunc1("log1p"), lambda ans, x: reciprocal(x + 1),
-                      domain="greater_than_minus_one")
+                      lambda e, ans, x: e.multiply(e.multiply(e.multiply(ans, ans), ans), -0.5),
+                      domain="positive")
+exp = _linear_unary("exp", ufunc1("exp"), lambda e, ans, x: ans)
+expm1 = _linear_unary("expm1", ufunc1("expm1"), lambda e, ans, x: e.add(ans, 1))
+log = unary("log", ufunc1("log"), rule=lambda e, needs, g, ans, x: (e.divide(g, x),),
+            jvp=lambda ts, ans, x: ts[0] / x, domain="positive")
+log1p = unary("log1p", ufunc1("log1p"), rule=lambda e, needs, g, ans, x: (e.divide(g, e.add(x, 1)),),
+              jvp=lambda ts, ans, x: ts[0] / (x + 1), domain="greater_than_minus_one")
 
 
 def _pow_fwd(xp, x, y):
@@ -187,45 +148,50 @@ def _pow_fwd(xp, x, y):
     return xp.power(x, y)
 
 
-def _pow_dy(ans, x, y):
+def _pow_dy(e, ans, x, y):
     # TF's rule: log(x) taken as 0 where x <= 0, so the y-gradient is finite there
-    safe = where(x > 0, x, ones_like(x))
-    return ans * where(x > 0, log(safe), zeros_like(x))
+    positive = e.greater(x, 0)
+    safe = e.where(positive, x, e.ones_like(x))
+    return e.multiply(ans, e.where(positive, e.log(safe), e.zeros_like(x)))
 
 
 pow = _linear_binary("pow", _pow_fwd,  # noqa: A001
-                     lambda ans, x, y: y * pow(x, y - 1), _pow_dy, domain="positive_x")
+                     lambda e, ans, x, y: e.multiply(y, e.pow(x, e.subtract(y, 1))), _pow_dy,
+                     domain="positive_x")
 
-def _sin_raw(g, ans, x):
-    return _times(np.cos(x), g)
-
-
-def _cos_raw(g, ans, x):
-    out = np.sin(x)
-    out *= -1
-    return _times(out, g)
+def _one_minus_square(e, x):
+    return e.subtract(1, e.multiply(x, x))
 
 
-sin = _linear_unary("sin", ufunc1("sin"), lambda ans, x: cos(x), raw=_sin_raw)
-cos = _linear_unary("cos", ufunc1("cos"), lambda ans, x: -sin(x), raw=_cos_raw)
-tan = _linear_unary("tan", lambda xp, x: xp.tan(x), lambda ans, x: 1 + ans * ans, domain="tan")
-asin = _linear_unary("asin", lambda xp, x: xp.arcsin(x), lambda ans, x: rsqrt(1 - x * x),
+sin = _linear_unary("sin", ufunc1("sin"), lambda e, ans, x: e.cos(x))
+cos = _linear_unary("cos", ufunc1("cos"), lambda e, ans, x: e.negative(e.sin(x)))
+tan = _linear_unary("tan", lambda xp, x: xp.tan(x), lambda e, ans, x: e.add(1, e.multiply(ans, ans)),
+                    domain="tan")
+asin = _linear_unary("asin", lambda xp, x: xp.arcsin(x), lambda e, ans, x: e.rsqrt(_one_minus_square(e, x)),
                      domain="open_unit")
-acos = _linear_unary("acos", lambda xp, x: xp.arccos(x), lambda ans, x: -rsqrt(1 - x * x),
-                     domain="open_unit")
-atan = _linear_unary("atan", lambda xp, x: xp.arctan(x), lambda ans, x: reciprocal(1 + x * x))
-sinh = _linear_unary("sinh", lambda xp, x: xp.sinh(x), lambda ans, x: cosh(x))
-cosh = _linear_unary("cosh", lambda xp, x: xp.cosh(x), lambda ans, x: sinh(x))
-tanh = _linear_unary("tanh", ufunc1("tanh"), lambda ans, x: 1 - ans * ans, raw=_tanh_raw)
-asinh = _linear_unary("asinh", lambda xp, x: xp.arcsinh(x), lambda ans, x: rsqrt(x * x + 1))
-acosh = _linear_unary("acosh", lambda xp, x: xp.arccosh(x), lambda ans, x: rsqrt(x * x - 1),
-                      domain="greater_than_one")
-atanh = _linear_unary("atanh", lambda xp, x: xp.arctanh(x), lambda ans, x: reciprocal(1 - x * x),
-                      domain="open_unit")
+acos = _linear_unary("acos", lambda xp, x: xp.arccos(x),
+                     lambda e, ans, x: e.negative(e.rsqrt(_one_minus_square(e, x))), domain="open_unit")
+atan = _linear_unary("atan", lambda xp, x: xp.arctan(x),
+                     lambda e, ans, x: e.reciprocal(e.add(1, e.multiply(x, x))))
+sinh = _linear_unary("sinh", lambda xp, x: xp.sinh(x), lambda e, ans, x: e.cosh(x))
+cosh = _linear_unary("cosh", lambda xp, x: xp.cosh(x), lambda e, ans, x: e.sinh(x))
+tanh = _linear_unary("tanh", ufunc1("tanh"), lambda e, ans, x: _one_minus_square(e, ans))
+asinh = _linear_unary("asinh", lambda xp, x: xp.arcsinh(x),
+                      lambda e, ans, x: e.rsqrt(e.add(e.multiply(x, x), 1)))
+acosh = _linear_unary("acosh", lambda xp, x: xp.arccosh(x),
+                      lambda e, ans, x: e.rsqrt(e.subtract(e.multiply(x, x), 1)), domain="greater_than_one")
+atanh = _linear_unary("atanh", lambda xp, x: xp.arctanh(x),
+                      lambda e, ans, x: e.reciprocal(_one_minus_square(e, x)), domain="open_unit")
+
+
+def _atan2_denominator(e, y, x):
+    return e.add(e.multiply(x, x), e.multiply(y, y))
+
+
 atan2 = _linear_binary("atan2", lambda xp, y, x: xp.arctan2(y, x),
-                       lambda ans, y, x: x / (x * x + y * y),
-                       lambda ans, y, x: -y / (x * x + y * y), dtypes="real", argnames=("y", "x"),
-                       domain="nonzero")
+                       lambda e, ans, y, x: e.divide(x, _atan2_denominator(e, y, x)),
+                       lambda e, ans, y, x: e.divide(e.negative(y), _atan2_denominator(e, y, x)),
+                       dtypes="real", argnames=("y", "x"), domain="nonzero")
 
 
 def _sigmoid_fwd(xp, x):
@@ -238,25 +204,26 @@ def _softplus_fwd(xp, x):
     return (xp.maximum(x, 0) + xp.log1p(xp.exp(-xp.abs(x)))).astype(x.dtype, copy=False)
 
 
-sigmoid = _linear_unary("sigmoid", _sigmoid_fwd, lambda ans, x: ans * (1 - ans), raw=_sigmoid_raw)
+sigmoid = _linear_unary("sigmoid", _sigmoid_fwd, lambda e, ans, x: e.multiply(ans, e.subtract(1, ans)))
 log_sigmoid = _linear_unary("log_sigmoid", lambda xp, x: -_softplus_fwd(xp, -x),
-                            lambda ans, x: sigmoid(-x))
-def _softplus_raw(g, ans, x):
-    out = _sigmoid_fwd(np if isinstance(x, (np.ndarray, np.generic)) else backend.xp_of(x), x)
-    return _times(out, g)
-
-
-softplus = _linear_unary("softplus", _softplus_fwd, lambda ans, x: sigmoid(x), raw=_softplus_raw)
+                            lambda e, ans, x: e.sigmoid(e.negative(x)))
+softplus = _linear_unary("softplus", _softplus_fwd, lambda e, ans, x: e.sigmoid(x))
 
 _TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
+
+
+def _gauss(e, x):
+    return e.exp(e.negative(e.multiply(x, x)))
+
+
 erf = _linear_unary("erf", lambda xp, x: _special(xp).erf(x),
-                    lambda ans, x: _TWO_OVER_SQRT_PI * exp(-x * x))
+                    lambda e, ans, x: e.multiply(_gauss(e, x), _TWO_OVER_SQRT_PI))
 erfc = _linear_unary("erfc", lambda xp, x: _special(xp).erfc(x),
-                     lambda ans, x: -_TWO_OVER_SQRT_PI * exp(-x * x))
-lgamma = _linear_unary("lgamma", lambda xp, x: _special(xp).gammaln(x), lambda ans, x: digamma(x),
+                     lambda e, ans, x: e.multiply(_gauss(e, x), -_TWO_OVER_SQRT_PI))
+lgamma = _linear_unary("lgamma", lambda xp, x: _special(xp).gammaln(x), lambda e, ans, x: e.digamma(x),
                        domain="positive")
 digamma = _linear_unary("digamma", lambda xp, x: _special(xp).digamma(x),
-                        lambda ans, x: polygamma(1, x), domain="positive")
+                        lambda e, ans, x: e.polygamma(1, x), domain="positive")
 
 
 def _polygamma_fwd(xp, a, x):
@@ -289,19 +256,20 @@ def _xdivy_fwd(xp, x, y):
         return xp.where(x == 0, xp.zeros((), x.dtype), x / y).astype(x.dtype, copy=False)
 
 
-def _nonzero(x):
-    return cast(not_equal(x, 0), x.dtype)
+def _nonzero(e, x):
+    return e.cast(e.not_equal(x, 0), x.dtype)
 
 
 # TF's rules: partial_x = xlogy(x != 0, y), partial_y = xdivy(x, y)
 xlogy = _linear_binary("xlogy", _xlogy_fwd,
-                       lambda ans, x, y: xlogy(_nonzero(x), y), lambda ans, x, y: xdivy(x, y),
+                       lambda e, ans, x, y: e.xlogy(_nonzero(e, x), y), lambda e, ans, x, y: e.xdivy(x, y),
                        dtypes="float", domain="positive_y")
 xlog1py = _linear_binary("xlog1py", _xlog1py_fwd,
-                         lambda ans, x, y: xlog1py(_nonzero(x), y), lambda ans, x, y: xdivy(x, y + 1),
-                         dtypes="float", domain="positive_y")
+                         lambda e, ans, x, y: e.xlog1py(_nonzero(e, x), y),
+                         lambda e, ans, x, y: e.xdivy(x, e.add(y, 1)), dtypes="float", domain="positive_y")
 xdivy = _linear_binary("xdivy", _xdivy_fwd,
-                       lambda ans, x, y: xdivy(_nonzero(x), y), lambda ans, x, y: xdivy(-x, y * y),
+                       lambda e, ans, x, y: e.xdivy(_nonzero(e, x), y),
+                       lambda e, ans, x, y: e.xdivy(e.negative(x), e.multiply(y, y)),
                        dtypes="float", domain="nonzero_y")
 
 
@@ -313,44 +281,36 @@ def _div_no_nan_fwd(xp, x, y):
 
 # TF: gx = div_no_nan(g, y), gy = g * div_no_nan(div_no_nan(-x, y), y)
 divide_no_nan = _linear_binary("divide_no_nan", _div_no_nan_fwd,
-                               lambda ans, x, y: divide_no_nan(ones_like(y), y),
-                               lambda ans, x, y: divide_no_nan(divide_no_nan(-x, y), y),
+                               lambda e, ans, x, y: e.divide_no_nan(e.ones_like(y), y),
+                               lambda e, ans, x, y: e.divide_no_nan(e.divide_no_nan(e.negative(x), y), y),
                                dtypes="float", domain="nonzero_y")
 div_no_nan = divide_no_nan
 
 squared_difference = _linear_binary("squared_difference", lambda xp, x, y: xp.square(x - y),
-                                    lambda ans, x, y: 2 * (x - y), lambda ans, x, y: 2 * (y - x))
+                                    lambda e, ans, x, y: e.multiply(e.subtract(x, y), 2),
+                                    lambda e, ans, x, y: e.multiply(e.subtract(y, x), 2))
 
 
 # TF's tie rules: maximum sends the gradient to x where x >= y, minimum where x <= y
-def _select_rules(cmp):
-    def vjp(g, ans, x, y):
+def _select(compare):
+    def rule(e, needs, g, ans, x, y):
         # multiplying by the 0/1 mask is several times faster than where() on large arrays
-        gx = g * cast(cmp(x, y), g.dtype)
-        return gx, (g - gx) if y._tid else None
+        gx = e.multiply(g, getattr(e, compare)(x, y))
+        return (gx if needs[0] else None), (e.subtract(g, gx) if needs[1] else None)
 
     def jvp(ts, ans, x, y):
         tx, ty = ts
-        m = cmp(x, y)
+        m = getattr(TENSORS, compare)(x, y)
         tx = zeros_like(ans) if tx is None else tx
         ty = zeros_like(ans) if ty is None else ty
         return where(m, tx, ty)
-    return vjp, jvp
+    return rule, jvp
 
 
-def _select_raw(cmp):
-    def raw(g, ans, x, y):
-        gx = g * cmp(x._data, y._data)
-        return (gx if x._tid else None), ((g - gx) if y._tid else None)
-    return raw
-
-
-_max_vjp, _max_jvp = _select_rules(lambda x, y: greater_equal(x, y))
-_min_vjp, _min_jvp = _select_rules(lambda x, y: less_equal(x, y))
-maximum = binary("maximum", ufunc2("maximum"), _max_vjp, _max_jvp, domain="ties",
-                 vjp_raw=_select_raw(lambda x, y: x >= y))
-minimum = binary("minimum", ufunc2("minimum"), _min_vjp, _min_jvp, domain="ties",
-                 vjp_raw=_select_raw(lambda x, y: x <= y))
+_max_rule, _max_jvp = _select("greater_equal")
+_min_rule, _min_jvp = _select("less_equal")
+maximum = binary("maximum", ufunc2("maximum"), rule=_max_rule, jvp=_max_jvp, domain="ties")
+minimum = binary("minimum", ufunc2("minimum"), rule=_min_rule, jvp=_min_jvp, domain="ties")
 
 # ---------------------------------------------------------------------------
 # rounding and predicates: no gradient (TF returns None for floor, ceil, round)
@@ -425,10 +385,9 @@ def _cast_fwd(xp, x, dtype):
     return x.astype(dtype)
 
 
-_cast_op = core.defop(
+_cast_op = _define.defop(
     "cast", _cast_fwd,
-    vjp=lambda g, ans, x, dtype: (cast(g, x.dtype) if x.dtype.kind in "fc" else None,),
-    vjp_raw=lambda g, ans, x, dtype: (g.astype(x.dtype) if x.dtype.kind in "fc" else None,),
+    rule=lambda e, needs, g, ans, x, dtype: (e.cast(g, x.dtype) if x.dtype.kind in "fc" else None,),
     jvp=lambda ts, ans, x, dtype: cast(ts[0], dtype) if dtype.kind in "fc" else None,
     dtypes="any", domain="real")
 

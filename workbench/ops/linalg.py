@@ -28,6 +28,7 @@ from .. import core
 from ..core import apply, binary_arrays, convert_to_tensor, defop
 from ..errors import InvalidArgumentError
 from ._define import bilinear_jvp
+from ._define import defop as defrule
 from .einsum import einsum, tensordot  # noqa: F401  (exported in wb.linalg)
 from .shape import reshape, transpose
 
@@ -45,11 +46,10 @@ def _mt(x):
     return matrix_transpose(x)
 
 
-_matmul_op = defop("matmul", lambda xp, a, b: xp.matmul(a, b),
-                   vjp=lambda g, ans, a, b: (_matmul(g, _mt(b)) if a._tid else None,
-                                             _matmul(_mt(a), g) if b._tid else None),
-                   vjp_raw=lambda g, ans, a, b: (g @ b._data.swapaxes(-1, -2) if a._tid else None,
-                                                 a._data.swapaxes(-1, -2) @ g if b._tid else None),
+_matmul_op = defrule("matmul", lambda xp, a, b: xp.matmul(a, b),
+                   rule=lambda e, needs, g, ans, a, b: (
+                       e.matmul(g, e.matrix_transpose(b)) if needs[0] else None,
+                       e.matmul(e.matrix_transpose(a), g) if needs[1] else None),
                    jvp=lambda ts, ans, a, b: bilinear_jvp(_matmul, ts, a, b),
                    broadcasts=True, dtypes="numeric", domain="matrix")
 
@@ -102,33 +102,18 @@ def _matvec_fwd(xp, a, b):
     return xp.matmul(a, b[..., None])[..., 0]
 
 
-def _vecmat_arrays(g, a):
-    """``g @ a`` for vectors ``g`` ``[..., m]``: ``aᵀ g`` (the matvec's cotangent for ``b``)."""
-    if a.ndim == 2 and g.ndim == 1:
-        return g @ a
-    return (g[..., None, :] @ a)[..., 0, :]
-
-
 def _matvec(a, b):
     return apply(_matvec_op, (a, b))
 
 
 # one op rather than expand_dims / matmul / squeeze: a third of the records and rules
-_matvec_op = defop(
+_matvec_op = defrule(
     "matvec", _matvec_fwd,
-    vjp=lambda g, ans, a, b: (
-        _outer(g, b) if a._tid else None,
-        _matvec(matrix_transpose(a), g) if b._tid else None),
-    vjp_raw=lambda g, ans, a, b: (
-        g[..., :, None] * b._data[..., None, :] if a._tid else None,
-        _vecmat_arrays(g, a._data) if b._tid else None),
+    rule=lambda e, needs, g, ans, a, b: (
+        e.multiply(e.expand_dims(g, -1), e.expand_dims(b, -2)) if needs[0] else None,
+        e.matvec(e.matrix_transpose(a), g) if needs[1] else None),
     jvp=lambda ts, ans, a, b: bilinear_jvp(_matvec, ts, a, b),
     broadcasts=True, dtypes="numeric", domain="matrix")
-
-
-def _outer(g, b):
-    from .shape import expand_dims
-    return expand_dims(g, -1) * expand_dims(b, -2)
 
 
 def matvec(a, b, transpose_a=False, adjoint_a=False, name=None):

@@ -16,9 +16,10 @@ import numpy as np
 
 from .. import backend, core
 from ..errors import argcheck
-from ..core import Tensor, apply, convert_to_tensor, defop
+from ..core import Tensor, apply, convert_to_tensor
 from ..errors import InvalidArgumentError
-from ._define import unary
+from ._define import defop, unary
+from .rules import TENSORS
 from .conv import avg_pool2d, conv2d, conv2d_transpose, depthwise_conv2d, max_pool2d
 from .elementwise import (
     abs as _abs, add, cast, equal, erf, exp, greater, greater_equal, less, log, logical_and, maximum, ones_like, reciprocal,
@@ -32,40 +33,38 @@ from .shape import concat, expand_dims, norm_axis, reshape
 # activations: elementwise primitives with derivative ``d(ans, x)``
 
 
-def _activation(name, fwd, d, dtypes="float", domain="real", raw=None):
+def _activation(name, fwd, d, dtypes="float", domain="real"):
+    """An activation with derivative ``d(e, ans, x)`` (see ``rules``; a 0/1 mask may stand
+    for a derivative that is 1 or 0)."""
     return unary(name, fwd,
-                 vjp=lambda g, ans, x: (g * d(ans, x),),
-                 jvp=lambda ts, ans, x: ts[0] * d(ans, x), dtypes=dtypes, domain=domain,
-                 vjp_raw=None if raw is None else (lambda g, ans, x: (raw(g, ans, x._data),)))
-
-
-def _step(x):
-    """1 where ``x > 0``, else 0 (TF's convention: the derivative at 0 is 0)."""
-    return cast(greater(x, 0), x.dtype)
+                 rule=lambda e, needs, g, ans, x: (e.multiply(g, d(e, ans, x)),),
+                 jvp=lambda ts, ans, x: TENSORS.multiply(ts[0], d(TENSORS, ans, x)),
+                 dtypes=dtypes, domain=domain)
 
 
 def _same_dtype(xp_result, x):
     return xp_result.astype(x.dtype, copy=False)
 
 
+# TF's convention: the derivative of relu at 0 is 0
 _relu = _activation("relu", lambda xp, x: xp.maximum(x, 0).astype(x.dtype, copy=False),
-                    lambda ans, x: _step(x), dtypes="numeric", domain="nonzero",
-                    raw=lambda g, ans, x: g * (x > 0))
+                    lambda e, ans, x: e.greater(x, 0), dtypes="numeric", domain="nonzero")
 _relu6 = _activation("relu6", lambda xp, x: xp.clip(x, 0, 6).astype(x.dtype, copy=False),
-                     lambda ans, x: cast(logical_and(greater(x, 0), less(x, 6)), x.dtype),
+                     lambda e, ans, x: e.logical_and(e.greater(x, 0), e.less(x, 6)),
                      dtypes="numeric", domain="relu6")
 # TF's EluGrad reads the output: g * (ans + 1) where ans < 0
 _elu = _activation("elu", lambda xp, x: xp.where(x > 0, x, xp.expm1(xp.minimum(x, 0))),
-                   lambda ans, x: where(less(ans, 0), ans + 1, ones_like(ans)))
+                   lambda e, ans, x: e.where(e.less(ans, 0), e.add(ans, 1), e.ones_like(ans)))
 
 _SELU_ALPHA = 1.6732632423543772848170429916717
 _SELU_SCALE = 1.0507009873554804934193349852946
 _selu = _activation(
     "selu",
     lambda xp, x: _same_dtype(_SELU_SCALE * xp.where(x > 0, x, _SELU_ALPHA * xp.expm1(xp.minimum(x, 0))), x),
-    lambda ans, x: where(less(ans, 0), ans + _SELU_SCALE * _SELU_ALPHA, ones_like(ans) * _SELU_SCALE))
+    lambda e, ans, x: e.where(e.less(ans, 0), e.add(ans, _SELU_SCALE * _SELU_ALPHA),
+                              e.multiply(e.ones_like(ans), _SELU_SCALE)))
 _softsign = _activation("softsign", lambda xp, x: x / (1 + xp.abs(x)),
-                        lambda ans, x: reciprocal(square(1 + _abs(x))))
+                        lambda e, ans, x: e.reciprocal(e.square(e.add(1, e.abs(x)))))
 
 
 def relu(features, name=None):
@@ -105,13 +104,14 @@ def _leaky_fwd(xp, x, alpha):
     return xp.where(x > 0, x, x * alpha).astype(x.dtype, copy=False)
 
 
-def _leaky_d(x, alpha):
-    return _step(x) * (1 - alpha) + alpha
+def _leaky_d(e, x, alpha):
+    """1 where ``x > 0``, else ``alpha``."""
+    return e.add(e.multiply(e.cast(e.greater(x, 0), x.dtype), 1 - alpha), alpha)
 
 
 _leaky_op = defop("leaky_relu", _leaky_fwd,
-                  vjp=lambda g, ans, x, alpha: (g * _leaky_d(x, alpha),),
-                  jvp=lambda ts, ans, x, alpha: ts[0] * _leaky_d(x, alpha),
+                  rule=lambda e, needs, g, ans, x, alpha: (e.multiply(g, _leaky_d(e, x, alpha)),),
+                  jvp=lambda ts, ans, x, alpha: ts[0] * _leaky_d(TENSORS, x, alpha),
                   dtypes="float", domain="nonzero")
 
 
@@ -311,26 +311,12 @@ def _onehot(labels, x):
     return cast(equal(expand_dims(labels, -1), classes), x.dtype)
 
 
-def _sparse_xent_raw(g, ans, x, labels):
-    """``g * (softmax(x) - onehot(labels))`` on arrays: one softmax, the labels' entries less 1."""
-    d = x._data
-    xp = backend.xp_of(d)
-    p = _softmax_fwd(xp, d, -1)
-    rows = p.reshape(-1, p.shape[-1])
-    ids = _labels_in_range(xp, labels._data.reshape(-1), p.shape[-1])
-    rows[xp.arange(rows.shape[0]), ids] -= 1
-    if g.shape == ans.shape:
-        p *= g[..., None]
-        return p, None
-    return g[..., None] * p, None  # g has leading (batch) dimensions: a jacobian
-
-
 # TF's fused SparseSoftmaxCrossEntropyWithLogits: one op, its gradient ``softmax - onehot``
 # (written with ops, so unlike TF's kernel it differentiates again)
 _sparse_xent_op = defop(
     "sparse_softmax_cross_entropy", _sparse_xent_fwd,
-    vjp=lambda g, ans, x, labels: (expand_dims(g, -1) * (softmax(x) - _onehot(labels, x)), None),
-    vjp_raw=_sparse_xent_raw,
+    rule=lambda e, needs, g, ans, x, labels: (e.multiply(e.expand_dims(g, -1), e.subtract(
+        e.softmax(x), e.one_hot(labels, x.shape[-1], dtype=x.dtype))), None),
     jvp=lambda ts, ans, x, labels: reduce_sum(ts[0] * (softmax(x) - _onehot(labels, x)), axis=-1),
     dtypes="float", domain="real")
 

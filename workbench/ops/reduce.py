@@ -11,9 +11,10 @@ import numpy as np
 
 from .. import backend, core
 from ..errors import argcheck
-from ..core import Tensor, apply, convert_to_tensor, defop
+from ..core import Tensor, apply, convert_to_tensor
 from ..dtypes import as_dtype
-from ._define import KINDS, dtype_error
+from ._define import KINDS, defop, dtype_error
+from .rules import TENSORS
 from .shape import _lead, broadcast_to, norm_axis, reshape, transpose
 
 
@@ -34,12 +35,17 @@ def _kept_shape(shape, axes):
     return tuple(1 if i in axes else s for i, s in enumerate(shape))
 
 
-def _expand_to_input(g, ans, x, axes, keepdims):
-    """Broadcast a reduction's cotangent (or its output) back over the reduced axes."""
-    lead = _lead(g, ans)
+def _expand(e, g, ans, x, axes, keepdims):
+    """Broadcast a reduction's cotangent (or its output) back over the reduced axes (with the
+    interpreter ``e``: a broadcast view on arrays)."""
+    lead = g.ndim - ans.ndim
     if not keepdims:
-        g = reshape(g, g.shape[:lead] + _kept_shape(x.shape, axes))
-    return broadcast_to(g, g.shape[:lead] + x.shape)
+        g = e.reshape(g, g.shape[:lead] + _kept_shape(x.shape, axes))
+    return e.broadcast_to(g, g.shape[:lead] + x.shape)
+
+
+def _expand_to_input(g, ans, x, axes, keepdims):
+    return _expand(TENSORS, g, ans, x, axes, keepdims)
 
 
 def _reduction(name, fwd, dtypes="numeric"):
@@ -66,18 +72,8 @@ def _sum_fwd(xp, x, axis, keepdims):
     return xp.sum(x, axis=axis, keepdims=keepdims, dtype=dt)
 
 
-def _expand_raw(g, ans, x, axis, keepdims):
-    """The array form of ``_expand_to_input``: a broadcast view, no copy."""
-    lead = g.ndim - ans.ndim
-    if not keepdims:
-        g = g.reshape(g.shape[:lead] + _kept_shape(x.shape, axis))
-    xp = backend.xp_of(g) if not isinstance(g, (np.ndarray, np.generic)) else np
-    return xp.broadcast_to(g, g.shape[:lead] + x.shape)
-
-
 _sum_op = defop("reduce_sum", _sum_fwd,
-                vjp=lambda g, ans, x, axis, keepdims: (_expand_to_input(g, ans, x, axis, keepdims),),
-                vjp_raw=lambda g, ans, x, axis, keepdims: (_expand_raw(g, ans, x._data, axis, keepdims),),
+                rule=lambda e, needs, g, ans, x, axis, keepdims: (_expand(e, g, ans, x, axis, keepdims),),
                 jvp=lambda ts, ans, x, axis, keepdims: reduce_sum(ts[0], axis=axis, keepdims=keepdims))
 reduce_sum = _reduction("reduce_sum", _sum_fwd)(_sum_op)
 
@@ -93,10 +89,8 @@ def _mean_fwd(xp, x, axis, keepdims):
 
 
 _mean_op = defop("reduce_mean", _mean_fwd,
-                 vjp=lambda g, ans, x, axis, keepdims: (
-                     _expand_to_input(g, ans, x, axis, keepdims) / _count(x, axis),),
-                 vjp_raw=lambda g, ans, x, axis, keepdims: (
-                     _expand_raw(g, ans, x._data, axis, keepdims) / _count(x, axis),),
+                 rule=lambda e, needs, g, ans, x, axis, keepdims: (
+                     e.divide(_expand(e, g, ans, x, axis, keepdims), _count(x, axis)),),
                  jvp=lambda ts, ans, x, axis, keepdims: reduce_mean(ts[0], axis=axis, keepdims=keepdims))
 reduce_mean = _reduction("reduce_mean", _mean_fwd)(_mean_op)
 

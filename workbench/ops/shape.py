@@ -12,6 +12,7 @@ import numpy as np
 from .. import backend, core
 from ..errors import argcheck
 from ..core import Tensor, apply, convert_to_tensor, defop
+from ._define import defop as defrule
 
 
 def _lead(g, ans):
@@ -35,9 +36,9 @@ def norm_axis(axis, ndim, opname="op", what="axis"):
 # identity, device copies
 
 # ``copy``: a read of a variable copies its buffer (the variable may be assigned later)
-_identity_op = defop("identity", lambda xp, x, copy=False: x.copy() if copy else x,
-                     vjp=lambda g, ans, x, copy=False: (g,), jvp=lambda ts, ans, x, copy=False: ts[0],
-                     dtypes="any", vjp_raw=lambda g, ans, x, copy=False: (g,))
+_identity_op = defrule("identity", lambda xp, x, copy=False: x.copy() if copy else x,
+                       rule=lambda e, needs, g, ans, x, copy=False: (g,),
+                       jvp=lambda ts, ans, x, copy=False: ts[0], dtypes="any")
 _COPY = {"copy": True}
 
 
@@ -65,11 +66,10 @@ def _copy_to_device(x, device):
 # ---------------------------------------------------------------------------
 # reshape family
 
-_reshape_op = defop(
+_reshape_op = defrule(
     "reshape", lambda xp, x, shape: xp.reshape(x, shape),
-    vjp=lambda g, ans, x, shape: (reshape(g, g.shape[:_lead(g, ans)] + x.shape),),
-    jvp=lambda ts, ans, x, shape: reshape(ts[0], ans.shape), dtypes="any",
-    vjp_raw=lambda g, ans, x, shape: (g.reshape(g.shape[:g.ndim - ans.ndim] + x.shape),))
+    rule=lambda e, needs, g, ans, x, shape: (e.reshape(g, g.shape[:g.ndim - ans.ndim] + x.shape),),
+    jvp=lambda ts, ans, x, shape: reshape(ts[0], ans.shape), dtypes="any")
 
 
 def reshape(tensor, shape, name=None):
@@ -124,21 +124,14 @@ def squeeze(input, axis=None, name=None):
     return reshape(x, shape)
 
 
-def _transpose_vjp(g, ans, x, perm):
-    lead = _lead(g, ans)
-    inv = np.argsort(perm)
-    return (transpose(g, tuple(range(lead)) + tuple(lead + int(p) for p in inv)),)
-
-
-def _transpose_raw(g, ans, x, perm):
+def _transpose_rule(e, needs, g, ans, x, perm):
     lead = g.ndim - ans.ndim
     inv = np.argsort(perm)
-    return (g.transpose(tuple(range(lead)) + tuple(lead + int(p) for p in inv)),)
+    return (e.transpose(g, tuple(range(lead)) + tuple(lead + int(p) for p in inv)),)
 
 
-_transpose_op = defop("transpose", lambda xp, x, perm: xp.transpose(x, perm),
-                      vjp=_transpose_vjp, vjp_raw=_transpose_raw,
-                      jvp=lambda ts, ans, x, perm: transpose(ts[0], perm), dtypes="any")
+_transpose_op = defrule("transpose", lambda xp, x, perm: xp.transpose(x, perm), rule=_transpose_rule,
+                        jvp=lambda ts, ans, x, perm: transpose(ts[0], perm), dtypes="any")
 
 
 def transpose(a, perm=None, conjugate=False, name=None):
@@ -157,11 +150,11 @@ def transpose(a, perm=None, conjugate=False, name=None):
     return apply(_transpose_op, (x,), {"perm": perm})
 
 
-_broadcast_op = defop(
+# the walk sums the cotangent back over the broadcast dimensions (``broadcasts``)
+_broadcast_op = defrule(
     "broadcast_to", lambda xp, x, shape: xp.broadcast_to(x, shape),
-    vjp=lambda g, ans, x, shape: (core.unbroadcast(g, x.shape, _lead(g, ans)),),
-    jvp=lambda ts, ans, x, shape: broadcast_to(ts[0], shape), dtypes="any", broadcasts=True,
-    vjp_raw=lambda g, ans, x, shape: (g,))
+    rule=lambda e, needs, g, ans, x, shape: (g,),
+    jvp=lambda ts, ans, x, shape: broadcast_to(ts[0], shape), dtypes="any", broadcasts=True)
 
 
 def broadcast_to(input, shape, name=None):

@@ -1,0 +1,219 @@
+"""One derivative rule per op, run three ways.
+
+An op's reverse rule is written once, against an interpreter ``e`` of array expressions::
+
+    rule(e, needs, g, ans, *inputs, **params) -> one cotangent (or None) per input
+
+``g`` is the cotangent of the result (a tuple for several results), ``ans`` the result and
+``inputs`` the op's inputs, all values of the interpreter; ``needs[k]`` says whether input
+``k`` wants its cotangent (a rule may skip the work for one that does not). The rule
+computes with ``e``'s functions, which carry TF's names and arguments (``e.multiply``,
+``e.subtract(1, t)``, ``e.reshape(g, shape)``, ``e.matrix_transpose(b)``); values have
+``shape``, ``ndim`` and ``dtype``. ``g`` may have leading dimensions that ``ans`` has not
+(the rows of a jacobian): rules must carry them through.
+
+Three interpreters evaluate rules:
+
+- :data:`TENSORS` on Tensors, with the library's ops: differentiable, so a tape around the
+  walk records the rule (higher-order gradients). ``op.vjp`` is the rule run by it.
+- :data:`ARRAYS` on NumPy/CuPy arrays, for a first-order walk that nothing records: each
+  function is the array module's own, large NumPy results go into the host cache's
+  buffers, and a function it has no array form for runs the library's op on the arrays.
+- the fusion interpreter of ``wb.function`` (``workbench.compiler.fusion``) records the
+  elementwise functions as instructions of one kernel (a rule that needs more is not fused).
+
+Since all three evaluate the same expressions in the same order, a traced, fused or
+first-order gradient equals the eager one bit for bit.
+
+>>> rule = lambda e, needs, g, ans, x: (e.multiply(g, e.subtract(1, e.multiply(ans, ans))),)
+>>> rule(ARRAYS, (True,), np.ones(2), np.tanh(np.zeros(2)), np.zeros(2))[0]
+array([1., 1.])
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import backend, core, hostcache
+
+__all__ = ["ARRAYS", "TENSORS", "needs_of", "tensor_vjp"]
+
+
+def needs_of(inputs) -> tuple:
+    """Which of an op's input tensors want a cotangent: those a tape has seen (``_tid``)."""
+    return tuple([bool(x._tid) for x in inputs])
+
+
+def tensor_vjp(rule):
+    """``op.vjp``: ``rule`` run on Tensors (differentiable)."""
+    def vjp(g, ans, *inputs, **params):
+        return rule(TENSORS, needs_of(inputs), g, ans, *inputs, **params)
+    vjp.rule = rule
+    return vjp
+
+
+# ---------------------------------------------------------------------------
+# On Tensors: the library's ops
+
+
+class _Tensors:
+    """The interpreter whose functions are the library's differentiable ops."""
+
+    def __getattr__(self, name):
+        fn = _tensor_ops().get(name)
+        if fn is None:
+            raise AttributeError(f"rules: no op named {name!r}")
+        setattr(self, name, fn)
+        return fn
+
+    @staticmethod
+    def multiply(x, y):
+        # a 0/1 mask (a comparison's result) scales in the other operand's dtype
+        ops = _tensor_ops()
+        if isinstance(x, core.Tensor) and isinstance(y, core.Tensor) and x.dtype != y.dtype:
+            if x.dtype.kind == "b":
+                x = ops["cast"](x, y.dtype)
+            elif y.dtype.kind == "b":
+                y = ops["cast"](y, x.dtype)
+        return ops["multiply"](x, y)
+
+
+_TENSOR_OPS: dict = {}
+
+
+def _tensor_ops() -> dict:
+    """The op functions a rule may name (built once, when the first rule runs)."""
+    if not _TENSOR_OPS:
+        # the op modules import this one (their rules are written against it): look them up late
+        from . import create, elementwise, indexing, linalg, nn, reduce, shape
+        for module in (elementwise, reduce, shape, linalg, nn, indexing, create):
+            for name, fn in vars(module).items():
+                if not name.startswith("_") and callable(fn) and not isinstance(fn, type):
+                    _TENSOR_OPS.setdefault(name, fn)
+        _TENSOR_OPS["matrix_transpose"] = linalg.matrix_transpose
+    return _TENSOR_OPS
+
+
+TENSORS = _Tensors()
+
+
+# ---------------------------------------------------------------------------
+# On arrays: the array module's functions, large NumPy results in the host cache
+
+
+def _buffer(a, b):
+    """A host-cache buffer for the elementwise result of ``a`` and ``b`` (either may be a
+    Python number), or None."""
+    if isinstance(a, (int, float)):
+        return hostcache.like(b) if hasattr(b, "nbytes") else None
+    if isinstance(b, (int, float)):
+        return hostcache.like(a)
+    return hostcache.like2(a, b)
+
+
+def _ufunc2(name):
+    f = getattr(np, name)
+
+    def fn(x, y):
+        out = _buffer(x, y)
+        return f(x, y) if out is None else f(x, y, out=out)
+    fn.__name__ = name
+    return fn
+
+
+def _ufunc1(name):
+    f = getattr(np, name)
+    like = hostcache.like
+
+    def fn(x):
+        out = like(x) if type(x) is np.ndarray else None
+        return f(x) if out is None else f(x, out=out)
+    fn.__name__ = name
+    return fn
+
+
+def _xp(a):
+    return np if isinstance(a, (np.ndarray, np.generic)) else backend.xp_of(a)
+
+
+class _Arrays:
+    """The interpreter whose functions work on NumPy/CuPy arrays (first-order walks)."""
+
+    add = staticmethod(_ufunc2("add"))
+    subtract = staticmethod(_ufunc2("subtract"))
+    multiply = staticmethod(_ufunc2("multiply"))
+    divide = staticmethod(_ufunc2("true_divide"))
+    negative = staticmethod(_ufunc1("negative"))
+    reciprocal = staticmethod(_ufunc1("reciprocal"))
+    square = staticmethod(_ufunc1("square"))
+    sqrt = staticmethod(_ufunc1("sqrt"))
+    exp = staticmethod(_ufunc1("exp"))
+    log = staticmethod(_ufunc1("log"))
+    sin = staticmethod(_ufunc1("sin"))
+    cos = staticmethod(_ufunc1("cos"))
+    sign = staticmethod(_ufunc1("sign"))
+
+    @staticmethod
+    def greater(x, y):
+        return x > y
+
+    @staticmethod
+    def greater_equal(x, y):
+        return x >= y
+
+    @staticmethod
+    def less_equal(x, y):
+        return x <= y
+
+    @staticmethod
+    def cast(x, dtype):
+        return x.astype(dtype)
+
+    @staticmethod
+    def reshape(x, shape):
+        return x.reshape(shape)
+
+    @staticmethod
+    def transpose(x, perm):
+        return x.transpose(perm)
+
+    @staticmethod
+    def broadcast_to(x, shape):
+        return _xp(x).broadcast_to(x, shape)
+
+    @staticmethod
+    def expand_dims(x, axis):
+        return _xp(x).expand_dims(x, axis)
+
+    @staticmethod
+    def matrix_transpose(x):
+        return x.swapaxes(-1, -2)
+
+    @staticmethod
+    def matmul(a, b):
+        return a @ b
+
+    @staticmethod
+    def matvec(a, b):
+        if a.ndim == 2 and b.ndim == 1:
+            return a @ b
+        return (a @ b[..., None])[..., 0]
+
+    def __getattr__(self, name):
+        # no array form: the library's op on the arrays, as tensors
+        op = getattr(TENSORS, name)
+        wrap = core.wrap
+
+        def fn(*args, **kwargs):
+            out = op(*[wrap(a) if _is_array(a) else a for a in args], **kwargs)
+            return out._data
+        fn.__name__ = name
+        setattr(self, name, fn)
+        return fn
+
+
+def _is_array(a):
+    return isinstance(a, (np.ndarray, np.generic)) or backend.is_array(a)
+
+
+ARRAYS = _Arrays()
