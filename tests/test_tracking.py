@@ -38,6 +38,17 @@ def run_id(uri):
     return client.create_run(experiment).info.run_id
 
 
+def write_spill(folder, run_id, uri, units, name=None):
+    """A spill file as a run writes one (signed by the folder's secret)."""
+    spillfile, signing = wb.tracking.spillfile, wb.tracking.signing
+    folder = str(folder)
+    key = signing.run_key(folder, run_id)
+    queue = spillfile.SpillQueue(os.path.join(folder, name or wb.tracking.SPILL_NAME),
+                                 {"run_id": run_id, "tracking_uri": uri}, key)
+    queue.append(units)
+    return queue.path
+
+
 def history(uri, run_id, key):
     return sorted((m.step, m.value) for m in wb.tracking.client(uri).get_metric_history(run_id, key))
 
@@ -152,9 +163,7 @@ def test_store_away_spills_then_recovers(uri, run_id, tmp_path):
     assert len(told) == 1  # told once
     assert uri in str(told[0].message) and str(spill) in str(told[0].message)
     assert buf.unsent == 3100
-    with open(spill) as f:
-        header = json.loads(f.readline())
-    assert header == {"run_id": run_id, "tracking_uri": uri}
+    assert wb.tracking.journal.read_header(str(spill)) == {"format": 2, "run_id": run_id, "tracking_uri": uri}
     flaky.down = False
     assert buf.flush(timeout=30)  # a flush retries at once
     assert buf.unsent == 0 and not spill.exists()
@@ -168,24 +177,32 @@ def test_close_while_away_leaves_a_file_for_sync(uri, run_id, tmp_path):
     folder = tmp_path / "runs" / "r1"
     buf = RunBuffer(flaky, run_id, str(folder / wb.tracking.SPILL_NAME), uri, flush_secs=0.05)
     flaky.down = True
-    artifact = tmp_path / "notes.txt"
+    artifact = folder / "notes.txt"  # inside the run folder: sync uploads it
     artifact.write_text("kept")
+    outside = tmp_path / "outside.txt"  # outside: only when its path is given again
+    outside.write_text("mine")
     with pytest.warns(TrackingWarning, match="workbench sync"):
         for step in range(500):
             buf.log_metric("acc", step / 500, step)
         buf.log_params({"lr": 0.1})
         buf.log_artifact(str(artifact), "docs")
-        assert buf.close("FAILED", timeout=30) == 503  # 500 points, a param, an artifact, the end
-    assert wb.tracking.spill_files(str(tmp_path / "runs")) == [str(folder / wb.tracking.SPILL_NAME)]
+        buf.log_artifact(str(outside), "docs")
+        assert buf.close("FAILED", timeout=30) == 504  # 500 points, a param, two artifacts, the end
+    spill = str(folder / wb.tracking.SPILL_NAME)
+    assert oct(os.stat(spill).st_mode & 0o777) == "0o600"
+    assert wb.tracking.spill_files(str(tmp_path / "runs")) == [spill]
     assert wb.tracking.sync("0" * 32, logdir=str(tmp_path / "runs")) == []  # another run id: nothing
     [result] = wb.tracking.sync(logdir=str(tmp_path / "runs"))
-    assert result == {"path": str(folder / wb.tracking.SPILL_NAME), "run_id": run_id, "sent": 503, "error": None,
-                      "provisional_id": None}
+    assert result["sent"] == 503 and "outside the run folder" in result["error"] and "outside.txt" in result["error"]
     assert history(uri, run_id, "acc") == [(s, s / 500) for s in range(500)]
     client = wb.tracking.client(uri)
     run = client.get_run(run_id)
     assert run.data.params == {"lr": "0.1"} and run.info.status == "FAILED"
     assert [a.path for a in client.list_artifacts(run_id, "docs")] == ["docs/notes.txt"]
+    [result] = wb.tracking.sync(logdir=str(tmp_path / "runs"), upload=[str(outside)])  # given again
+    assert result == {"path": spill, "run_id": run_id, "sent": 1, "error": None, "provisional_id": None}
+    assert [a.path for a in client.list_artifacts(run_id, "docs")] == ["docs/notes.txt", "docs/outside.txt"]
+    assert history(uri, run_id, "acc") == [(s, s / 500) for s in range(500)]  # nothing sent twice
     assert wb.tracking.sync(logdir=str(tmp_path / "runs")) == []  # nothing left
 
 
@@ -211,7 +228,7 @@ def test_offline_run_is_created_once_when_the_store_answers(uri, tmp_path):
     for step in range(20):
         parent.log_metric("loss", float(step), step)
     assert not parent.flush(timeout=30)
-    header = json.loads((runs / "parent" / wb.tracking.SPILL_NAME).read_text().splitlines()[0])
+    header = wb.tracking.journal.read_header(str(runs / "parent" / wb.tracking.SPILL_NAME))
     assert header["run_id"] == provisional and header["create"]["run_name"] == "parent"
 
     # a child starting while the store answers creates its offline parent first, from the parent's journal
@@ -242,7 +259,7 @@ def test_a_run_created_but_not_recorded_is_not_created_twice(uri, tmp_path):
         buf = offline_buffer(flaky, tmp_path, uri, "crashed")
     buf.log_metric("acc", 0.5, 1)
     assert buf.close("FINISHED", timeout=30) > 0
-    header = json.loads((tmp_path / "crashed" / wb.tracking.SPILL_NAME).read_text().splitlines()[0])
+    header = wb.tracking.journal.read_header(str(tmp_path / "crashed" / wb.tracking.SPILL_NAME))
     first, _ = journal.create_run(client, header["create"], header["run_id"])
     [result] = wb.tracking.sync(str(tmp_path))
     assert result["run_id"] == first and result["provisional_id"] == header["run_id"] and result["error"] is None
@@ -252,25 +269,25 @@ def test_a_run_created_but_not_recorded_is_not_created_twice(uri, tmp_path):
 
 
 def test_sync_is_idempotent_and_survives_a_cut_line(uri, run_id, tmp_path):
-    path = tmp_path / wb.tracking.SPILL_NAME
-    lines = [json.dumps({"run_id": run_id, "tracking_uri": uri})]
-    lines += [json.dumps(["m", "x", float(i), 1_700_000_000_000 + i, i]) for i in range(10)]
-    path.write_text("\n".join(lines) + "\n" + '["m", "x", 99.0, 17')  # the process died mid-line
-    with pytest.warns(TrackingWarning, match="unreadable line"):
+    units = [("m", [["x", float(i), 1_700_000_000_000 + i, i]]) for i in range(10)]
+    path = write_spill(tmp_path, run_id, uri, units)
+    text = open(path).read()
+    with open(path, "a") as f:
+        f.write('0123 ["m", 11, [["x", 99.0, 17')  # the process died mid-line
+    with pytest.warns(TrackingWarning, match="cut short"):
         [first] = wb.tracking.sync(str(path))
     assert first["sent"] == 10 and first["error"] is None
-    path.write_text("\n".join(lines) + "\n")  # the same points again: MLflow keeps one copy
+    with open(path, "w") as f:  # the same points again: MLflow keeps one copy
+        f.write(text)
     wb.tracking.sync(str(tmp_path))
     assert history(uri, run_id, "x") == [(i, float(i)) for i in range(10)]
 
 
 def test_sync_keeps_what_a_failing_store_did_not_take(uri, run_id, tmp_path):
-    path = tmp_path / wb.tracking.SPILL_NAME
-    header = {"run_id": run_id, "tracking_uri": "http://127.0.0.1:9"}
-    path.write_text(json.dumps(header) + "\n" + json.dumps(["m", "y", 1.0, 1, 0]) + "\n")
+    path = write_spill(tmp_path, run_id, "http://127.0.0.1:9", [("m", [["y", 1.0, 1, 0]])])
     [result] = wb.tracking.sync(str(path))
     assert result["sent"] == 0 and "127.0.0.1:9" in result["error"]
-    assert path.exists()
+    assert os.path.exists(path)
     with pytest.raises(FileNotFoundError):
         wb.tracking.sync(str(tmp_path / "missing" / "folder"))
 
@@ -306,15 +323,11 @@ def test_buffer_from_several_threads(uri, run_id, tmp_path):
         assert len(history(uri, run_id, f"t{i}")) == 1000
 
 
-def test_groups_respect_mlflow_limits():
-    items = [("m", "a", 1.0, 0, i) for i in range(2500)] + [("p", f"k{i}", "v") for i in range(250)] \
-        + [("a", "/x", None)] + [("t", "t", "v")] * 3
-    groups = list(buffer_module._groups(items))
-    assert sum(len(g) for g in groups) == len(items)
-    for g in groups:
-        kinds = [i[0] for i in g]
-        assert len(g) <= 1000 and kinds.count("p") <= 100 and kinds.count("t") <= 100
-        assert "a" not in kinds or len(g) == 1
+def test_batches_respect_mlflow_limits():
+    units = [("m", [["a", 1.0, 0, i]] * 300) for i in range(5)] + [("p", [["k", "v"]] * 100)] \
+        + [("m", [["a", 1.0, 0, 0]] * 10)] * 2
+    merged = buffer_module._merged(units)
+    assert [(u[0], len(u[1])) for u in merged] == [("m", 900), ("m", 600), ("p", 100), ("m", 20)]
 
 
 # -- system metrics -------------------------------------------------------------

@@ -278,7 +278,8 @@ class Experiment:
         self.name = name or "Default"
         self.run_name = run_name
         self.root_logdir = os.fspath(logdir)
-        self.tracking_uri = store.resolve_tracking_uri(tracking_uri)
+        self._uri_source = store.uri_source(tracking_uri)
+        self._uri = store.resolve_tracking_uri(tracking_uri)
         self._run_id = resume
         self.experiment_id = None
         self.logdir = None
@@ -321,7 +322,7 @@ class Experiment:
         if self.status != "NEW":
             raise RuntimeError(f"Experiment {self.run_name!r} has ended; resume it with "
                                f"wb.Experiment(resume={self.run_id!r})")
-        client = store.client(self.tracking_uri)
+        client = store.client(self._uri)
         offline = self._reopen(client) if self._resume else self._create(client)
         try:
             # events reach the file at least every 5 s (TensorBoard shows the run live) and in chunks
@@ -329,7 +330,7 @@ class Experiment:
             self._scalars = _ScalarThread(self._write_scalars)
             create, reason = offline or (None, None)
             self._buffer = _buffer.RunBuffer(client, self._run_id, os.path.join(self.logdir, _buffer.SPILL_NAME),
-                                             self.tracking_uri, create=create, offline_reason=reason)
+                                             self._uri, create=create, offline_reason=reason)
             self._buffer.set_tags({"workbench.logdir": os.path.abspath(self.logdir)})
             if self._resume:
                 self._buffer.set_tags({"workbench.resumed": _now_stamp()})
@@ -373,10 +374,10 @@ class Experiment:
         if folder is not None:  # where an offline parent's journal is (else: beside this run's folder)
             create["parent_folder"] = os.path.abspath(folder)
         try:
-            store.check_reachable(self.tracking_uri)
+            store.check_reachable(self._uri, source=self._uri_source)
             self._run_id, self.experiment_id = journal.create_run(client, create, root=self.root_logdir)
         except Exception as exc:
-            if store.is_unavailable(self.tracking_uri, exc):
+            if store.is_unavailable(self._uri, exc):
                 self._run_id = journal.new_provisional_id()
                 return create, exc
             self._release_folder()
@@ -390,22 +391,29 @@ class Experiment:
             os.rmdir(self.logdir)  # only while it is still empty
 
     def _claim_folder(self, run_name):
-        """Take ``<logdir>/<run_name>`` (made here, so two processes never share it), suffixing if taken."""
+        """Take ``<logdir>/<folder>`` (made here, so two processes never share it), ``<folder>`` being
+        the run name made one safe path component (:func:`_folder_name`); ``-2``, ``-3``... is added
+        to both when taken. Returns the run's name (MLflow keeps it as given, suffix aside)."""
+        if not isinstance(run_name, str) or not run_name.strip():
+            raise ValueError(f"Experiment: run_name must be a non-empty str, got {run_name!r}")
         os.makedirs(self.root_logdir, exist_ok=True)
         candidate, n = run_name, 1
         while True:
             try:
-                os.mkdir(os.path.join(self.root_logdir, candidate))
+                os.mkdir(os.path.join(self.root_logdir, _folder_name(candidate)))
             except FileExistsError:
                 n += 1
                 candidate = f"{run_name}-{n}"
                 continue
-            self.logdir = os.path.join(self.root_logdir, candidate)
+            self.logdir = os.path.join(self.root_logdir, _folder_name(candidate))
             return candidate
 
     def _reopen(self, client):
         """Reopen the run to resume; returns ``(create record, reason)`` when it goes on offline, else None."""
         resume = self._resume
+        if not isinstance(resume, str) or not resume:
+            raise ValueError(f"Experiment(resume={resume!r}): expected a run id (MLflow's, a unique prefix of "
+                             "it, or an offline run's 'offline-...' id)")
         if journal.is_provisional(resume):
             folder, header, record = journal.find(resume, self.root_logdir)
             if record is not None:
@@ -415,14 +423,16 @@ class Experiment:
                                  f"{os.path.abspath(self.root_logdir)} (its folder holds {_buffer.SPILL_NAME})")
             else:
                 try:
-                    store.check_reachable(self.tracking_uri)
+                    store.check_reachable(self._uri, source=self._uri_source)
                     resume = journal.resolve(client, resume, folder)
                 except Exception as exc:
-                    if not store.is_unavailable(self.tracking_uri, exc):
+                    if not store.is_unavailable(self._uri, exc):
                         raise
                     return self._reopen_offline(folder, header, exc)
-        store.check_reachable(self.tracking_uri)
+        store.check_reachable(self._uri, source=self._uri_source)
         exc_type = store.mlflow().exceptions.MlflowException
+        if not journal.is_provisional(resume) and not re.fullmatch(r"[0-9a-f]{32}", resume):
+            resume = self._by_prefix(client, resume)
         try:
             run = client.get_run(resume)
         except exc_type as exc:
@@ -433,13 +443,36 @@ class Experiment:
         self._run_id, self.experiment_id = run.info.run_id, run.info.experiment_id
         self.name = client.get_experiment(run.info.experiment_id).name
         self.run_name = run.info.run_name
-        self.logdir = os.path.join(self.root_logdir, self.run_name)
+        logdir_tag = run.data.tags.get("workbench.logdir")
+        folder = os.path.basename(logdir_tag) if logdir_tag else _folder_name(self.run_name)
+        self.logdir = os.path.join(self.root_logdir, folder)
         os.makedirs(self.logdir, exist_ok=True)
         client.update_run(run.info.run_id, status="RUNNING")
         metrics = [(m.key, m.value, m.step) for m in getattr(run.data, "_metric_objs", [])]
         step = int(run.data.tags.get("workbench.step", 0))
         self._absorb(run.data.params, metrics, [step] + self._waiting_steps())
         return None
+
+    def _by_prefix(self, client, prefix):
+        """MLflow's id of the one run whose id starts with ``prefix`` (as ``workbench runs`` prints them)."""
+        if not re.fullmatch(r"[0-9a-f]{1,31}", prefix):
+            raise ValueError(f"Experiment(resume={prefix!r}): expected a run id (32 hex digits), a unique prefix "
+                             "of one (as `workbench runs` prints), or an offline run's 'offline-...' id")
+        view = store.mlflow().entities.ViewType.ACTIVE_ONLY
+        experiments = [e.experiment_id for e in client.search_experiments(view_type=view)]
+        found, token = [], None
+        while True:
+            page = client.search_runs(experiments, run_view_type=view, max_results=5000, page_token=token)
+            found += [r.info.run_id for r in page if r.info.run_id.startswith(prefix)]
+            token = page.token
+            if not token or len(found) > 1:
+                break
+        if not found:
+            raise ValueError(f"Experiment(resume={prefix!r}): no run id in {self.tracking_uri} starts with {prefix!r}")
+        if len(found) > 1:
+            raise ValueError(f"Experiment(resume={prefix!r}): the prefix is ambiguous in {self.tracking_uri}: "
+                             f"{', '.join(found[:5])} ... start with it; give more of the id")
+        return found[0]
 
     def _absorb(self, params, metrics, steps):
         """Take up a resumed run's logged ``params``, its ``metrics`` (key, value, step) and the
@@ -551,6 +584,7 @@ class Experiment:
         finally:  # whatever failed above, the MLflow run is ended and what was logged is kept
             buffer = self._buffer
             unsent = buffer.close(status)
+            refused = buffer.refused.count
             if journal.is_provisional(self._run_id):
                 self._learn_run_id()
             self._buffer = None
@@ -558,16 +592,20 @@ class Experiment:
                 _active.remove(self)
             self.status = status
         if buffer.offline:
-            warnings.warn(f"Experiment {self.run_name!r}: the MLflow tracking server at {self.tracking_uri} "
-                          f"was not reachable during the run, which stays offline as {self._run_id}: "
-                          f"everything it logged is journaled in {self.logdir}; `workbench sync` "
-                          "(wb.tracking.sync()) creates it in MLflow and uploads it all.",
+            items, points, files = _buffer.pending(self.logdir)
+            warnings.warn(f"Experiment {self.run_name!r} stays offline as {self._run_id}: its {items} item(s) "
+                          f"({points} metric point(s)) wait in {', '.join(files)}; `workbench sync {self.logdir}` "
+                          "(wb.tracking.sync()) creates the run in MLflow and sends them.",
                           _buffer.TrackingWarning, stacklevel=3)
         elif unsent:
-            warnings.warn(f"Experiment {self.run_name!r}: {unsent} item(s) could not be sent to MLflow at "
-                          f"{self.tracking_uri}; they are kept in {self.logdir} and are sent by "
-                          f"`workbench sync` (wb.tracking.sync()) once it is reachable.",
+            items, points, files = _buffer.pending(self.logdir)
+            warnings.warn(f"Experiment {self.run_name!r}: {items} item(s) ({points} metric point(s)) could not be "
+                          f"sent to MLflow at {self.tracking_uri}; they wait in {', '.join(files)} and are sent by "
+                          f"`workbench sync {self.logdir}` (wb.tracking.sync()) once it is reachable.",
                           _buffer.TrackingWarning, stacklevel=3)
+        if refused:
+            warnings.warn(f"Experiment {self.run_name!r}: MLflow refused {refused} item(s); they are kept in "
+                          f"{os.path.join(self.logdir, 'mlflow-refused.jsonl')}", _buffer.TrackingWarning, stacklevel=3)
 
     def _end_at_exit(self):
         self.end("FINISHED")
@@ -776,6 +814,10 @@ class Experiment:
         buffer = self._check_open("log_artifact")
         if not os.path.exists(path):
             raise FileNotFoundError(f"log_artifact: no file or folder {os.fspath(path)!r}")
+        if artifact_path is not None and (not isinstance(artifact_path, str) or artifact_path.startswith("/")
+                                          or ".." in artifact_path.replace("\\", "/").split("/")):
+            raise ValueError(f"log_artifact: artifact_path must be a relative folder inside the run's artifacts "
+                             f"(no '..', not absolute), got {artifact_path!r}")
         buffer.log_artifact(path, artifact_path)
 
     def _log_snapshot(self, path, artifact_path):
@@ -811,7 +853,7 @@ class Experiment:
 
     def _download_checkpoints(self):
         try:
-            store.client(self.tracking_uri).download_artifacts(self.run_id, "checkpoints", self.logdir)
+            store.client(self._uri).download_artifacts(self.run_id, "checkpoints", self.logdir)
         except Exception as exc:  # nothing uploaded yet, or the store is away: start from scratch
             warnings.warn(f"Experiment {self.run_name!r}: no checkpoints to restore from MLflow "
                           f"({_buffer._first_line(exc)})", _buffer.TrackingWarning, stacklevel=3)
@@ -836,14 +878,20 @@ class Experiment:
         return self._buffer
 
     def _links(self):
-        url = store.run_url(self.tracking_uri, self.experiment_id, self.run_id) \
+        url = store.run_url(self._uri, self.experiment_id, self.run_id) \
             if self.run_id and not self.offline else None
-        if url is None and self.tracking_uri.startswith("sqlite:"):
+        if url is None and self._uri.startswith("sqlite:"):
             mlflow_ui = f"mlflow ui --backend-store-uri {self.tracking_uri}"
         else:
-            mlflow_ui = url
+            mlflow_ui = url or self.tracking_uri  # an offline run: no page yet
         tensorboard = f"tensorboard --logdir {os.path.abspath(self.root_logdir)}"
         return url, mlflow_ui, tensorboard
+
+    @property
+    def tracking_uri(self) -> str:
+        """The MLflow store's URI, without a password (an HTTP server's credentials travel in
+        ``MLFLOW_TRACKING_USERNAME`` / ``MLFLOW_TRACKING_PASSWORD``; others show ``***``)."""
+        return store.display_uri(self._uri)
 
     def __repr__(self):
         return (f"<Experiment {self.name!r} run={self.run_name!r} id={self.run_id} status={self.status} "
@@ -869,14 +917,25 @@ class Experiment:
 
 
 def _journaled(folder):
-    """The items waiting in a run folder's spill files, oldest file first."""
+    """The items waiting in a run folder's spill files, oldest file first: ``("m", key, value,
+    timestamp, step)``, ``("p", key, value)``, ``("t", key, value)``."""
     items = []
     for path in sorted(_buffer.spill_files(folder), key=os.path.getmtime):
         try:
-            items += _buffer._read(path)[1]
+            units = _buffer.spillfile.read(path)[1]
         except (OSError, ValueError):
-            pass
+            continue
+        for unit in units:
+            if unit[0] in ("m", "p", "t"):
+                items += [(unit[0], *row) for row in unit[1]]
     return items
+
+
+def _folder_name(run_name):
+    """``run_name`` as one safe path component: separators and other odd characters become ``_``,
+    no leading dot (so never ``..``), at most 150 characters."""
+    name = re.sub(r"[^\w.\-]", "_", run_name).lstrip(".")[:150]
+    return name or "run"
 
 
 def _number(key, value):

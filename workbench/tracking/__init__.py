@@ -43,6 +43,7 @@ block for about four minutes); set ``MLFLOW_HTTP_REQUEST_TIMEOUT`` and
 []
 """
 
+from . import journal, signing, spillfile
 from .buffer import SPILL_NAME, RunBuffer, TrackingWarning, spill_files, sync
 from .journal import is_provisional
 from .store import (
@@ -54,5 +55,5 @@ from .system import SystemMonitor, sample as sample_system_metrics
 __all__ = [
     "DEFAULT_URI", "SPILL_NAME", "RunBuffer", "SystemMonitor", "TrackingUnavailableError", "TrackingWarning",
     "check_reachable", "client", "experiment_id", "is_provisional", "is_remote", "resolve_tracking_uri", "run_url",
-    "sample_system_metrics", "spill_files", "sync",
+    "sample_system_metrics", "spill_files", "sync", "journal", "signing", "spillfile",
 ]

@@ -38,7 +38,7 @@ import threading
 import time
 import uuid
 
-from . import store
+from . import signing, spillfile, store
 
 try:
     import fcntl
@@ -46,13 +46,14 @@ except ImportError:  # Windows
     fcntl = None
 
 __all__ = ["PROVISIONAL_PREFIX", "RUN_MAP", "PROVISIONAL_TAG", "new_provisional_id", "is_provisional",
-           "read_map", "ensure_created", "create_run", "resolve", "find"]
+           "read_map", "ensure_created", "create_run", "resolve", "find", "owner_lock", "is_live"]
 
 PROVISIONAL_PREFIX = "offline-"
 RUN_MAP = "mlflow-run.json"
 PROVISIONAL_TAG = "workbench.provisional_id"
 LOCK_NAME = ".mlflow-unsent.lock"
-SPILL_GLOB = "mlflow-unsent*.jsonl"
+OWNER_LOCK_NAME = ".mlflow-sender.lock"
+SPILL_GLOB = spillfile.SPILL_GLOB
 
 
 def new_provisional_id() -> str:
@@ -92,25 +93,57 @@ def lock_for(path):
                 fcntl.flock(f, fcntl.LOCK_UN)
 
 
+class owner_lock:
+    """Held by a run's live sender for as long as it runs: ``workbench sync`` leaves the folder's
+    spill files to it (two senders would send the same records)."""
+
+    def __init__(self, folder):
+        self._file = None
+        if fcntl is None:
+            return
+        os.makedirs(folder, exist_ok=True)
+        self._file = open(os.path.join(folder, OWNER_LOCK_NAME), "a")
+        try:
+            fcntl.flock(self._file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:  # another sender holds it (a resumed run still open elsewhere): share the folder
+            self._file.close()
+            self._file = None
+
+    def release(self):
+        if self._file is not None:
+            fcntl.flock(self._file, fcntl.LOCK_UN)
+            self._file.close()
+            self._file = None
+
+
+def is_live(folder) -> bool:
+    """True while a run's sender is working on ``folder`` (in this process or another)."""
+    if fcntl is None or not os.path.exists(os.path.join(folder, OWNER_LOCK_NAME)):
+        return False
+    with open(os.path.join(folder, OWNER_LOCK_NAME), "a") as f:
+        try:
+            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            return True
+        fcntl.flock(f, fcntl.LOCK_UN)
+        return False
+
+
 # -- the map file ---------------------------------------------------------------
 def read_map(folder):
-    """The ``mlflow-run.json`` record of a run folder, or None when the run was never offline-created."""
+    """The ``mlflow-run.json`` record of a run folder, or None when the run was never offline-created
+    (or the file is not signed by the folder's secret)."""
     try:
         with open(os.path.join(folder, RUN_MAP), encoding="utf-8") as f:
-            record = json.load(f)
+            record = signing.verify_record(signing.run_key(folder), json.load(f))
     except (OSError, ValueError):
         return None
-    return record if isinstance(record, dict) and "run_id" in record else None
+    return record if "run_id" in record else None
 
 
 def _write_map(folder, record):
-    path = os.path.join(folder, RUN_MAP)
-    tmp = f"{path}.{uuid.uuid4().hex[:8]}.tmp"
-    with open(tmp, "w", encoding="utf-8") as f:
-        json.dump(record, f, indent=1)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
+    key = signing.run_key(folder, record["provisional_id"])
+    signing.write_private(os.path.join(folder, RUN_MAP), json.dumps(signing.sign_record(key, record), indent=1))
 
 
 # -- creating the run -----------------------------------------------------------
@@ -158,7 +191,8 @@ def ensure_created(client, header, folder, root=None) -> str:
                          "(no 'create' record in its header)")
     real, experiment = create_run(client, create, run_id, root or os.path.dirname(os.path.abspath(folder)))
     _write_map(folder, {"provisional_id": run_id, "run_id": real, "experiment_id": experiment,
-                        "tracking_uri": header.get("tracking_uri"), "created": int(time.time() * 1000)})
+                        "tracking_uri": store.display_uri(header.get("tracking_uri") or ""),
+                        "created": int(time.time() * 1000)})
     return real
 
 
@@ -207,10 +241,11 @@ def _journal_header(folder, run_id):
 
 
 def read_header(path):
-    """The first line of a spill file (its run's header), or None."""
+    """The first line of a spill file (its run's header), or None when it is not signed by its folder's secret."""
     try:
+        key = signing.run_key(os.path.dirname(os.path.abspath(path)))
         with open(path, encoding="utf-8") as f:
-            value = json.loads(f.readline())
+            value = json.loads(signing.verify(key, f.readline()))
     except (OSError, ValueError):
         return None
     return value if isinstance(value, dict) else None
