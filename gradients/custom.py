@@ -169,7 +169,7 @@ def custom_gradient(f=None):
 
 
 def _as_input(value):
-    if isinstance(value, Tensor) or hasattr(value, "_watch_components") or value is None:
+    if isinstance(value, (Tensor, core.CompositeTensor)) or value is None:
         return value
     try:
         return core.convert_to_tensor(value)

@@ -97,9 +97,9 @@ class ForwardAccumulator(core.Listener):
         mode = _unconnected_mode(unconnected_gradients)
 
         def one(p):
-            if hasattr(p, "_watch_components"):
-                parts = [one(c) for c in p._watch_components()]
-                return p._from_components(parts) if all(x is not None for x in parts) else None
+            if isinstance(p, core.CompositeTensor):
+                parts = [one(c) for c in p.components()]
+                return p.from_components(parts) if all(x is not None for x in parts) else None
             t = self._tangents.get(p._tid) if p._tid else None
             if t is None and mode is UnconnectedGradients.ZERO:
                 t = core.wrap_constant(p.xp.zeros(p.shape, p.dtype))

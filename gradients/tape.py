@@ -38,7 +38,7 @@ def _leaf_tensors(structure, what, where="gradient"):
     for i, x in enumerate(flat):
         if x is None:
             raise ValueError(f"{what}[{i}] is None; expected a tensor or variable")
-        if isinstance(x, Tensor) or hasattr(x, "_watch_components"):
+        if isinstance(x, (Tensor, core.CompositeTensor)):
             out.append(x)
         else:
             out.append(_as_tensor(x, what if x is structure else f"{what}[{i}]", where))
@@ -134,8 +134,8 @@ class GradientTape(core.Listener):
     def watch(self, tensor):
         """Make the tape track ``tensor`` (a tensor, variable, or a nested structure of them)."""
         for i, t in enumerate(nest.flatten(tensor)):
-            if hasattr(t, "_watch_components"):
-                parts = t._watch_components()
+            if isinstance(t, core.CompositeTensor):
+                parts = t.components()
             elif isinstance(t, Tensor):
                 parts = [t]
             else:
@@ -320,7 +320,10 @@ class GradientTape(core.Listener):
         out = []
         for i, (src, parts) in enumerate(zip(flat_sources, src_parts)):
             gs = [self._result(grads, p, i, mode, lead_shape=()) for p in parts]
-            out.append(src._from_components(gs) if hasattr(src, "_from_components") else gs[0])
+            if isinstance(src, core.CompositeTensor):
+                out.append(None if any(g is None for g in gs) else src.from_components(gs))
+            else:
+                out.append(gs[0])
         return nest.pack_sequence_as(sources, [o for o in out])
 
     def _result(self, grads, source, index, mode, lead_shape):
@@ -445,7 +448,7 @@ class GradientTape(core.Listener):
 
 
 def _components(t):
-    return t._watch_components() if hasattr(t, "_watch_components") else [t]
+    return t.components() if isinstance(t, core.CompositeTensor) else [t]
 
 
 def _ones_like(t):

@@ -23,7 +23,7 @@ from workbench.core import Tensor, convert_to_tensor
 from .row_partition import RowPartition
 
 
-class RaggedTensor:
+class RaggedTensor(core.CompositeTensor):
     """A tensor with one or more ragged (variable-length) dimensions.
 
     Dimension 0 is the rows; dimensions ``1..ragged_rank`` are ragged; the
@@ -32,7 +32,6 @@ class RaggedTensor:
     """
 
     __slots__ = ("_values", "_partition", "__weakref__")
-    __wb_dispatch__ = True
     __array_priority__ = 110
     __hash__ = None
 
@@ -325,12 +324,15 @@ class RaggedTensor:
             return wb.reshape(self.flat_values, (-1,))
         raise NotImplementedError("merge_dims supports (0, 1) and (0, -1)")
 
-    # -- tape protocol: gradients flow through flat_values ---------------------
-    def _watch_components(self):
+    # -- composite protocol: gradients flow through flat_values ---------------
+    def components(self):
         return [self.flat_values]
 
-    def _from_components(self, parts):
-        return None if parts[0] is None else self.with_flat_values(parts[0])
+    def from_components(self, parts):
+        return self.with_flat_values(parts[0])
+
+    def structure_key(self):
+        return tuple(wb.backend.to_numpy(p.row_splits()).tobytes() for p in self.partitions)
 
     # -- elementwise dispatch (every elementwise op of the table) --------------
     @classmethod

@@ -491,6 +491,28 @@ def _flat(seq):
 DISPATCH: dict = {}
 
 
+class CompositeTensor:
+    """A value made of Tensors (TF's ``CompositeTensor``): a RaggedTensor is its flat values
+    and its row partitions. Tapes watch and differentiate a composite value's
+    ``components()`` (the tensors its values live in), ``wb.function`` binds them, and
+    ``from_components(parts)`` gives the same structure around other parts (gradients,
+    a replay's values); ``structure_key()`` is what else tells two values apart (row
+    splits), for a ``wb.function`` signature. Composite values take over public functions
+    through dispatch."""
+
+    __slots__ = ()
+    __wb_dispatch__ = True
+
+    def components(self) -> list:
+        raise NotImplementedError
+
+    def from_components(self, parts):
+        raise NotImplementedError
+
+    def structure_key(self):
+        raise NotImplementedError
+
+
 def register_dispatch(fn, handler):
     """Make ``handler(*args, **kwargs)`` serve ``fn`` when an argument is a dispatching type."""
     DISPATCH[fn] = handler

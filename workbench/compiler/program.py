@@ -165,10 +165,11 @@ class Program:
         def fresh(leaf):
             if isinstance(leaf, Tensor) and not isinstance(leaf, Variable) and id(leaf) in dynamic:
                 return core.wrap(leaf._data)
-            if hasattr(leaf, "flat_values") and hasattr(leaf, "with_flat_values"):
-                values = leaf.flat_values
-                if id(values) in dynamic:
-                    return leaf.with_flat_values(core.wrap(values._data))
+            if isinstance(leaf, core.CompositeTensor):
+                parts = leaf.components()
+                if any(id(p) in dynamic for p in parts):
+                    return leaf.from_components([core.wrap(p._data) if id(p) in dynamic else p
+                                                 for p in parts])
             return leaf
         return nest.map_structure(fresh, self._result)
 
@@ -192,6 +193,6 @@ def _then_release(step, holders):
 def _array_of(leaf):
     if isinstance(leaf, Tensor):
         return leaf._data
-    if hasattr(leaf, "flat_values"):
-        return leaf.flat_values._data
+    if isinstance(leaf, core.CompositeTensor):
+        return leaf.components()[0]._data
     return core.to_array(leaf)

@@ -21,10 +21,16 @@ def stand_in(leaf):
     if isinstance(leaf, np.ndarray) or backend.is_array(leaf):
         t = core.wrap(core.to_array(leaf))
         return t, t
-    if hasattr(leaf, "flat_values") and hasattr(leaf, "with_flat_values"):  # RaggedTensor
-        t = core.wrap(leaf.flat_values._data)
-        return leaf.with_flat_values(t), t
+    if _one_component(leaf):  # a RaggedTensor: its flat values are the input
+        t = core.wrap(leaf.components()[0]._data)
+        return leaf.from_components([t]), t
     return None
+
+
+def _one_component(leaf) -> bool:
+    """A composite value (``core.CompositeTensor``) of one component: a replay binds that
+    component; the rest of it (row splits) is part of the signature."""
+    return isinstance(leaf, core.CompositeTensor) and len(leaf.components()) == 1
 
 
 def signature(args, kwargs, flat):
@@ -39,10 +45,9 @@ def signature(args, kwargs, flat):
             parts.append(("T", d.shape, d.dtype.str, _device(d)))
         elif isinstance(leaf, np.ndarray) or backend.is_array(leaf):
             parts.append(("A", leaf.shape, leaf.dtype.str, _device(leaf)))
-        elif hasattr(leaf, "flat_values") and hasattr(leaf, "partitions"):
-            d = leaf.flat_values._data
-            splits = tuple(backend.to_numpy(p.row_splits()).tobytes() for p in leaf.partitions)
-            parts.append(("R", d.shape, d.dtype.str, _device(d), splits))
+        elif _one_component(leaf):
+            d = leaf.components()[0]._data
+            parts.append(("C", type(leaf).__name__, d.shape, d.dtype.str, _device(d), leaf.structure_key()))
         elif leaf is None or isinstance(leaf, (bool, int, float, complex, str, bytes)):
             parts.append(("P", type(leaf).__name__, leaf))
         else:  # modules, optimizers, functions …: by identity, as TF does
@@ -67,8 +72,8 @@ def describe(key):
     for part in key[2:]:
         if part[0] in "TA":
             shown.append(f"tensor{list(part[1])}:{np.dtype(part[2]).name}")
-        elif part[0] == "R":
-            shown.append(f"ragged(values{list(part[1])}:{np.dtype(part[2]).name})")
+        elif part[0] == "C":
+            shown.append(f"{part[1]}(values{list(part[2])}:{np.dtype(part[3]).name})")
         elif part[0] == "V":
             shown.append("variable")
         elif part[0] == "P":

@@ -38,8 +38,8 @@ def tensor_leaves(value):
     for leaf in nest.flatten(value):
         if isinstance(leaf, Tensor):
             out.append(leaf)
-        elif hasattr(leaf, "_watch_components"):
-            out.extend(leaf._watch_components())
+        elif isinstance(leaf, core.CompositeTensor):
+            out.extend(leaf.components())
     return out
 
 

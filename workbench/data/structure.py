@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import backend, nest
+from .. import backend, core, nest
 from ..errors import argcheck
 from ..core import Tensor, convert_to_tensor, ragged_list_error, wrap
 
 
 def is_ragged(x) -> bool:
-    return type(x).__name__ == "RaggedTensor" and hasattr(x, "flat_values")
+    return isinstance(x, core.CompositeTensor)
 
 
 class RaggedRow(Tensor):

@@ -21,7 +21,7 @@ import inspect
 
 import numpy as np
 
-from ... import nest
+from ... import core, nest
 from ...core import Tensor, Variable, convert_to_tensor
 from .. import initializers, regularizers
 from ..module import Module, _snake_case, current_scope_name
@@ -51,7 +51,7 @@ def is_symbolic(x) -> bool:
 
 
 def is_ragged(x) -> bool:
-    return getattr(x, "__wb_dispatch__", False) and hasattr(x, "flat_values")
+    return isinstance(x, core.CompositeTensor)
 
 
 def shape_of(x):
