@@ -22,13 +22,17 @@ import ast
 import importlib
 import importlib.util
 import inspect
+import io
 import os
 import pkgutil
 import re
+import shutil
 import signal
 import subprocess
 import sys
+import textwrap
 import time
+import tokenize
 from dataclasses import dataclass, field
 
 PARENT_ENV = "WORKBENCH_PARENT_RUN_ID"   # set by `workbench sweep` for its trials
@@ -134,6 +138,109 @@ def _load_script(path):
     if not isinstance(defaults, dict):
         raise CLIError(f"{path}: PARAMS must be a dict of default parameters, got {type(defaults).__name__}")
     return Target(spec=path, name=name, path=path, module=module, defaults=dict(defaults))
+
+
+def _param_notes(source):
+    """``{key: comment}`` for the keys of a top-level ``PARAMS = {...}`` literal whose line ends
+    with a ``# comment`` (the examples document their parameters that way)."""
+    try:
+        tree = ast.parse(source)
+        comments = {tok.start[0]: tok.string.lstrip("#").strip()
+                    for tok in tokenize.generate_tokens(io.StringIO(source).readline)
+                    if tok.type == tokenize.COMMENT}
+    except (SyntaxError, tokenize.TokenError, IndentationError):
+        return {}
+    notes = {}
+    for node in tree.body:
+        if (isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "PARAMS" for t in node.targets)
+                and isinstance(node.value, ast.Dict)):
+            ends = [v.end_lineno for v in node.value.values]
+            for key, end in zip(node.value.keys, ends):
+                if isinstance(key, ast.Constant) and ends.count(end) == 1 and end in comments:
+                    notes[key.value] = comments[end]
+    return notes
+
+
+def _static_params(path):
+    """The ``PARAMS`` literal of a script, read without running it (``{}`` when it has none or
+    it is not a literal)."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            tree = ast.parse(f.read())
+    except (OSError, SyntaxError, ValueError):
+        return {}
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "PARAMS" for t in node.targets):
+            try:
+                value = ast.literal_eval(node.value)
+            except (ValueError, SyntaxError, TypeError):
+                return {}
+            return value if isinstance(value, dict) else {}
+    return {}
+
+
+def _shown_value(value):
+    """A default as it would be written after ``-p key=`` (bare words unquoted)."""
+    if isinstance(value, str) and _BARE_WORD.fullmatch(value):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return repr(value)
+
+
+def describe_params(text):
+    """The help text that lists the parameters of the example or script ``text`` with their
+    defaults (and, for the examples, what they mean). A script is read, not run."""
+    if os.path.isfile(text):
+        path = os.path.abspath(text)
+        defaults, what = _static_params(path), path
+    else:
+        name = _example_name(text)
+        if name is None:
+            resolve_target(text)  # raises the error that names the examples
+        module = importlib.import_module(f"workbench.examples.{name}")
+        path, defaults = module.__file__, dict(getattr(module, "PARAMS", {}))
+        first = (module.__doc__ or "").strip().splitlines()
+        what = f"{name}: {first[0]}" if first else name
+    try:
+        with open(path, encoding="utf-8") as f:
+            notes = _param_notes(f.read())
+    except OSError:
+        notes = {}
+    if not defaults:
+        return (f"{what}\n\nno PARAMS dict of defaults: -p takes any key=value, passed to "
+                "main(exp, params)")
+    width = max(len(k) for k in defaults) + 2
+    shown = {k: _shown_value(v) for k, v in defaults.items()}
+    value_width = min(max(len(v) for v in shown.values()) + 2, 24)
+    lines = [what, "", "parameters (-p KEY=VALUE; the defaults shown):"]
+    for key, value in defaults.items():
+        line = f"  {key:<{width}}{shown[key]:<{value_width}}"
+        if key in notes:
+            line += notes[key]
+        lines.append(line.rstrip())
+    return "\n".join(lines)
+
+
+class _HelpWithParams(argparse.Action):
+    """``-h``/``--help`` of ``run`` and ``sweep``: after the usage, the parameters of the script
+    or example named before it (``workbench run digits_classifier --help``)."""
+
+    def __init__(self, option_strings, dest=argparse.SUPPRESS, default=argparse.SUPPRESS, help=None):
+        super().__init__(option_strings=option_strings, dest=dest, default=default, nargs=0, help=help)
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        parser.print_help()
+        script = getattr(namespace, "script", None)
+        if script is None:
+            print(f"\n`{parser.prog} NAME --help` lists the parameters of an example or script")
+            parser.exit()
+        try:
+            text = describe_params(script)
+        except CLIError as exc:
+            parser.exit(2, f"\n{parser.prog}: {exc}\n")
+        print("\n" + text)
+        parser.exit()
 
 
 def _check_main_signature(target):
@@ -604,13 +711,78 @@ def _cell(value, width=48):
     return text if len(text) <= width else text[:width - 1] + "…"
 
 
-def format_table(headers, rows):
-    """A plain-text table with a rule under the header row."""
+def _elide(text, width):
+    """``text`` cut to ``width`` characters in the middle, where run names differ least
+    (``digits_cl…-20261206-0304``)."""
+    if len(text) <= width:
+        return text
+    if width < 2:
+        return text[:width]
+    tail = (width - 1) // 2
+    return text[:width - 1 - tail] + "…" + (text[-tail:] if tail else "")
+
+
+def _fit_columns(natural, minimum, priority, width):
+    """``(kept column indexes, their widths)`` so that the kept columns, two spaces apart, fit in
+    ``width``: the widest columns are elided first (down to ``minimum``), then the columns last in
+    ``priority`` are left out (the first one always stays)."""
+    kept = list(range(len(natural)))
+    dropping = [i for i in reversed(priority) if i != priority[0]]
+    while True:
+        widths = {i: natural[i] for i in kept}
+        excess = sum(widths.values()) + 2 * (len(kept) - 1) - width
+        slack = sum(widths[i] - min(minimum[i], natural[i]) for i in kept)
+        if excess <= 0:
+            return kept, widths
+        if excess <= slack or not dropping:
+            while excess > 0:
+                i = max((i for i in kept if widths[i] > minimum[i]), key=lambda i: widths[i], default=None)
+                if i is None:
+                    break  # even the minimums do not fit: lines are cut at the width
+                widths[i] -= 1
+                excess -= 1
+            return kept, widths
+        kept.remove(dropping.pop(0))
+
+
+def format_table(headers, rows, width=None, minimum=None, priority=None, hint=None):
+    """A plain-text table with a rule under the header row.
+
+    With ``width`` (characters; None or 0: no limit), every line fits: long cells are elided
+    in the middle with ``…`` down to ``minimum[i]`` characters (default: the header's length, at least 8),
+    then the columns last in ``priority`` (column indexes, most important first; default left
+    to right) are left out, and a note under the table names them (with ``hint``, how to see
+    them).
+    """
     cells = [[_cell(h) for h in headers]] + [[_cell(v) for v in row] for row in rows]
-    widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
-    lines = ["  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() for row in cells]
-    lines.insert(1, "  ".join("-" * w for w in widths))
+    natural = [max(len(r[i]) for r in cells) for i in range(len(headers))]
+    kept, widths = list(range(len(headers))), dict(enumerate(natural))
+    if width:
+        minimum = minimum or [max(len(c), 8) for c in cells[0]]
+        kept, widths = _fit_columns(natural, minimum, list(priority or range(len(headers))), width)
+    lines = ["  ".join(_elide(row[i], widths[i]).ljust(widths[i]) for i in kept).rstrip() for row in cells]
+    lines.insert(1, "  ".join("-" * widths[i] for i in kept))
+    if width:
+        lines = [line[:width] for line in lines]
+        left_out = [cells[0][i] for i in range(len(headers)) if i not in kept]
+        if left_out:
+            note = f"not shown ({len(left_out)} more columns): {', '.join(left_out)}"
+            lines += textwrap.wrap(note + (f"; {hint}" if hint else ""), width)
     return "\n".join(lines)
+
+
+def terminal_width(requested=None):
+    """Characters per line for tables: ``requested`` if given (0: no limit), else ``COLUMNS`` or
+    the terminal's width, else no limit (output to a pipe or a file keeps whole lines)."""
+    if requested is not None:
+        if requested < 0:
+            raise CLIError(f"--width {requested}: expected a number of characters (0: no limit)")
+        return requested
+    return shutil.get_terminal_size(fallback=(0, 0)).columns
+
+
+def _wrap(text, width):
+    return "\n".join(textwrap.wrap(text, width)) if width else text
 
 
 def _last_and_best(metrics, key):
@@ -677,6 +849,17 @@ def _cmd_runs(args):
     nested = any("mlflow.parentRunId" in r.data.tags for r in runs)
     headers = ["run id", "name"] + (["experiment"] if several else []) \
         + (["parent"] if nested else []) + ["status", "start"] + shown_params + metrics
+    # a narrow terminal keeps, in this order: id, name, metrics, status, params, then the rest;
+    # names and param values may be elided down to 12 characters, numbers and dates never
+    first_metric = len(headers) - len(metrics)
+    first_param = first_metric - len(shown_params)
+    status = headers.index("status")
+    other = [i for i in range(2, first_param) if i != status]
+    metric_cols = sorted(range(first_metric, len(headers)),  # the sorted one, then validation metrics
+                         key=lambda i: (headers[i] != args.sort, not headers[i].startswith(("val", "test"))))
+    priority = [0, 1, *metric_cols, status, *range(first_param, first_metric), *other]
+    text = {1, *range(first_param, first_metric), *(i for i in other if headers[i] == "experiment")}
+    minimum = [max(len(h), 12) if i in text else 10**6 for i, h in enumerate(headers)]
     rows = []
     for r in runs:
         row = [r.info.run_id[:8], r.info.run_name]
@@ -688,11 +871,14 @@ def _cmd_runs(args):
         row += [r.data.params.get(k, "") for k in shown_params]
         row += [_last_and_best(r.data.metrics, k) for k in metrics]
         rows.append(row)
-    print(format_table(headers, rows))
-    print("\nmetrics: the last value, and in brackets the best where it differs (`workbench compare` "
-          "shows all)")
+    width = terminal_width(args.width)
+    print(format_table(headers, rows, width=width, minimum=minimum, priority=priority,
+                       hint="`--width 0` shows every column, `workbench compare RUN...` every value"))
+    print("\n" + _wrap("metrics: the last value, and in brackets the best where it differs "
+                       "(`workbench compare` shows all)", width))
     if constant:
-        print("the same in every run: " + ", ".join(f"{k}={_cell(v)}" for k, v in constant.items()))
+        print(_wrap("the same in every run: " + ", ".join(f"{k}={_cell(v)}" for k, v in constant.items()),
+                    width))
     return 0
 
 
@@ -920,7 +1106,9 @@ def build_parser():
         formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    p = sub.add_parser("run", help="run a bundled example or a script with main(exp, params)")
+    p = sub.add_parser("run", help="run a bundled example or a script with main(exp, params)", add_help=False)
+    p.add_argument("-h", "--help", action=_HelpWithParams,
+                   help="show this help and, after NAME, its parameters and their defaults")
     p.add_argument("script", help="example name (see `workbench examples`) or a path to a script")
     _add_run_options(p)
     p.add_argument("--run-name", help="the run's name (default: <name>-<timestamp>)")
@@ -928,7 +1116,10 @@ def build_parser():
                    help="continue an earlier run: its steps, checkpoints and MLflow run")
     p.set_defaults(fn=_cmd_run)
 
-    p = sub.add_parser("sweep", help="run a script once per combination of parameters (grid or random)")
+    p = sub.add_parser("sweep", help="run a script once per combination of parameters (grid or random)",
+                       add_help=False)
+    p.add_argument("-h", "--help", action=_HelpWithParams,
+                   help="show this help and, after NAME, its parameters and their defaults")
     p.add_argument("script", help="example name or a path to a script with main(exp, params)")
     _add_run_options(p, sweep=True)
     p.add_argument("--random", type=int, metavar="N", help="draw N distinct combinations instead of the full grid")
@@ -942,6 +1133,8 @@ def build_parser():
     p.add_argument("--order", choices=("auto", "asc", "desc"), default="auto",
                    help="auto: ascending for losses and errors, else descending")
     p.add_argument("--limit", type=int, default=20, help="at most this many runs (default 20)")
+    p.add_argument("--width", type=int, metavar="N",
+                   help="characters per line (default: COLUMNS or the terminal's width; 0: no limit)")
     p.add_argument("--tracking-uri", help="MLflow store (default as for `workbench run`)")
     p.set_defaults(fn=_cmd_runs)
 
@@ -983,6 +1176,10 @@ def main(argv=None):
         return exc.code
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # `workbench runs | head`: the reader has what it wanted
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # so that the exit's flush does not fail again
+        return 141
 
 
 if __name__ == "__main__":
