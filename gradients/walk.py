@@ -15,10 +15,10 @@ a slot of a program) and provides:
     the starting cotangents, ``{tid: value}``, from ``(target, seed tensor)`` pairs;
 ``taken(value)``
     a cotangent leaves the walk's table (its result's rule is about to run);
-``rule(index, op, g, res, args, params, needs)``
+``rule(index, op, g, res, args, params, ids)``
     the input cotangents of one record given its output cotangent ``g`` (a tuple for
     several outputs): a sequence with None where an input gets nothing; only the inputs
-    whose ``needs`` is true are used;
+    whose id is in ``ids`` (the watched tensors) are used;
 ``add(grads, tid, prev, ga, g, op, shape, lead)``
     put input cotangent ``ga`` into ``grads[tid]`` (holding ``prev``, or nothing), summed
     back to ``shape`` over broadcast dimensions when ``shape`` is not None;
@@ -46,6 +46,7 @@ def reverse_walk(records, ids, targets, seeds, sources, rules, lead=0, free=Fals
     """
     grads = rules.seed([(t, s) for t, s in zip(targets, seeds) if t._tid and t._tid in ids])
     keep = {s._tid for s in sources}
+    taken, rule, add = rules.taken, rules.rule, rules.add
     for i in range(len(records) - 1, -1, -1):
         if not grads:
             break
@@ -53,15 +54,14 @@ def reverse_walk(records, ids, targets, seeds, sources, rules, lead=0, free=Fals
         if rec is None:
             continue
         op, args, params, res = rec
-        g = _take_cotangent(res, grads, keep, rules.taken)
+        g = _take_cotangent(res, grads, keep, taken)
         if g is None:
             continue
-        needs = tuple([a._tid in ids for a in args])
-        in_grads = rules.rule(i, op, g, res, args, params, needs)
+        in_grads = rule(i, op, g, res, args, params, ids)
         for a, ga in zip(args, in_grads):
             if ga is not None and a._tid and a._tid in ids:
-                rules.add(grads, a._tid, grads.get(a._tid), ga, g, op,
-                          a._data.shape if op.broadcasts else None, lead)
+                add(grads, a._tid, grads.get(a._tid), ga, g, op,
+                    a._data.shape if op.broadcasts else None, lead)
         if free:
             records[i] = None
     return rules.result(grads)
@@ -105,7 +105,7 @@ class TensorRules:
     def taken(self, value):
         pass
 
-    def rule(self, index, op, g, res, args, params, needs):
+    def rule(self, index, op, g, res, args, params, ids):
         context = _BackwardContext(op, self.frames.get(index)) if self.frames else None
         if context is None:
             return op.vjp(g, res, *args, **params)
@@ -142,7 +142,6 @@ class ArrayRules:
 
     def __init__(self):
         self.owned: set = set()
-        self.read: tuple = ()  # the arrays the last rule read (never summed into in place)
 
     def seed(self, pairs):
         grads = {}
@@ -154,24 +153,25 @@ class ArrayRules:
     def taken(self, value):
         self.owned.discard(id(value))
 
-    def rule(self, index, op, g, res, args, params, needs):
+    def rule(self, index, op, g, res, args, params, ids):
         rule = op.rule
         if rule is not None:
-            ans = tuple(r._data for r in res) if type(res) is tuple else res._data
-            arrays = [a._data for a in args]
-            self.read = (ans, *arrays)
-            return rule(ARRAYS, needs, g, ans, *arrays, **params)
-        self.read = ()
+            ans = tuple([r._data for r in res]) if type(res) is tuple else res._data
+            if len(args) == 1:
+                (a,) = args
+                return rule(ARRAYS, (a._tid in ids,), g, ans, a._data, **params)
+            return rule(ARRAYS, tuple([a._tid in ids for a in args]), g, ans, *[a._data for a in args],
+                        **params)
         wrap = core.wrap
         gt = tuple(None if x is None else wrap(x) for x in g) if type(g) is tuple else wrap(g)
         return [None if x is None else x._data for x in op.vjp(gt, res, *args, **params)]
 
     def add(self, grads, tid, prev, ga, g, op, shape, lead):
         """``ga`` into ``grads[tid]``; a rule's result is owned when it is a new buffer (not
-        ``g`` itself nor a view), and an owned sum takes the next one in place."""
+        ``g`` itself nor a view: rules never return an input's or the result's array), and an
+        owned sum takes the next one in place."""
         owned = self.owned
-        fresh = (op.rule is not None and ga is not g and _new_buffer(ga)
-                 and not any(ga is a for a in self.read))
+        fresh = op.rule is not None and ga is not g and _new_buffer(ga)
         if shape is not None and ga.shape[lead:] != shape:
             ga = _sum_to(ga, shape, lead)
             fresh = _new_buffer(ga)

@@ -107,10 +107,10 @@ class _PlannedRules(ArrayRules):
     def taken(self, slot):
         self.pending.append(slot)
 
-    def rule(self, index, op, g, res, args, params, needs):
+    def rule(self, index, op, g, res, args, params, ids):
         multi = type(res) is tuple
         gin = g if multi else (g,)
-        got = {k: self._slot() for k, n in enumerate(needs) if n}
+        got = {k: self._slot() for k, a in enumerate(args) if a._tid in ids}
         taken, self.pending = tuple(self.pending), []
         owned, pins, array_rule = self.owned, self.pins, super().rule
 
@@ -119,7 +119,7 @@ class _PlannedRules(ArrayRules):
                 owned.discard(id(s._data))
                 pins.pop(id(s._data), None)
             garr = tuple(None if s is None else s._data for s in gin) if multi else gin[0]._data
-            in_grads = array_rule(index, op, garr, res, args, params, needs)
+            in_grads = array_rule(index, op, garr, res, args, params, ids)
             for k, s in got:
                 s._data = in_grads[k]
         # a custom gradient's function may read any tensor of the forward pass

@@ -113,21 +113,28 @@ def _buffer(a, b):
 
 def _ufunc2(name):
     f = getattr(np, name)
+    ndarray = np.ndarray
 
     def fn(x, y):
-        out = _buffer(x, y)
-        return f(x, y) if out is None else f(x, y, out=out)
+        # small arrays (most rules of small models) skip the cache's checks
+        if ((type(x) is ndarray and x.nbytes >= hostcache._active_min)
+                or (type(y) is ndarray and y.nbytes >= hostcache._active_min)):
+            out = _buffer(x, y)
+            if out is not None:
+                return f(x, y, out=out)
+        return f(x, y)
     fn.__name__ = name
     return fn
 
 
 def _ufunc1(name):
     f = getattr(np, name)
-    like = hostcache.like
+    ndarray = np.ndarray
 
     def fn(x):
-        out = like(x) if type(x) is np.ndarray else None
-        return f(x) if out is None else f(x, out=out)
+        if type(x) is ndarray and x.nbytes >= hostcache._active_min:
+            return f(x, out=hostcache.like(x)) if x.dtype.kind == "f" else f(x)
+        return f(x)
     fn.__name__ = name
     return fn
 
@@ -205,8 +212,10 @@ class _Arrays:
         wrap = core.wrap
 
         def fn(*args, **kwargs):
-            out = op(*[wrap(a) if _is_array(a) else a for a in args], **kwargs)
-            return out._data
+            out = op(*[wrap(a) if _is_array(a) else a for a in args], **kwargs)._data
+            # an op may hand back its argument (a cast to its own dtype): a view, never the
+            # buffer itself, which the walk would take for its own and sum into
+            return out.view() if any(out is a for a in args) else out
         fn.__name__ = name
         setattr(self, name, fn)
         return fn
