@@ -142,6 +142,8 @@ class ArrayRules:
 
     def __init__(self):
         self.owned: set = set()
+        discard = self.owned.discard
+        self.taken = lambda value: discard(id(value))  # a taken cotangent is no longer owned
 
     def seed(self, pairs):
         grads = {}
@@ -150,16 +152,16 @@ class ArrayRules:
             grads[t._tid] = s._data if prev is None else prev + s._data
         return grads
 
-    def taken(self, value):
-        self.owned.discard(id(value))
-
     def rule(self, index, op, g, res, args, params, ids):
         rule = op.rule
         if rule is not None:
             ans = tuple([r._data for r in res]) if type(res) is tuple else res._data
-            if len(args) == 1:
-                (a,) = args
-                return rule(ARRAYS, (a._tid in ids,), g, ans, a._data, **params)
+            if not params:  # the common cases, spelled out: this runs once per record
+                if len(args) == 2:
+                    a, b = args
+                    return rule(ARRAYS, (a._tid in ids, b._tid in ids), g, ans, a._data, b._data)
+                if len(args) == 1:
+                    return rule(ARRAYS, (args[0]._tid in ids,), g, ans, args[0]._data)
             return rule(ARRAYS, tuple([a._tid in ids for a in args]), g, ans, *[a._data for a in args],
                         **params)
         wrap = core.wrap
@@ -171,7 +173,8 @@ class ArrayRules:
         ``g`` itself nor a view: rules never return an input's or the result's array), and an
         owned sum takes the next one in place."""
         owned = self.owned
-        fresh = op.rule is not None and ga is not g and _new_buffer(ga)
+        fresh = op.rule is not None and ga is not g and (
+            ga.base is None if type(ga) is np.ndarray else _new_buffer(ga))
         if shape is not None and ga.shape[lead:] != shape:
             ga = _sum_to(ga, shape, lead)
             fresh = _new_buffer(ga)

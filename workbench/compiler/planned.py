@@ -77,6 +77,7 @@ class _PlannedRules(ArrayRules):
         self.slots: list = []
         self.pins: dict = {}
         self.pending: list = []   # slots taken out of the walk's table since the last rule
+        self.taken = self.pending.append
 
     def _slot(self):
         s = _Slot()
@@ -104,14 +105,12 @@ class _PlannedRules(ArrayRules):
         self._emit(seed, "gradient", [p for _, p, *_ in seeded if p is not None], [s for s, *_ in seeded])
         return grads
 
-    def taken(self, slot):
-        self.pending.append(slot)
-
     def rule(self, index, op, g, res, args, params, ids):
         multi = type(res) is tuple
         gin = g if multi else (g,)
         got = {k: self._slot() for k, a in enumerate(args) if a._tid in ids}
-        taken, self.pending = tuple(self.pending), []
+        taken = tuple(self.pending)
+        self.pending.clear()
         owned, pins, array_rule = self.owned, self.pins, super().rule
 
         def rule(gin=gin, res=res, args=args, params=params, got=tuple(got.items())):

@@ -26,7 +26,7 @@ def _linear_unary(name, fwd, d, **kw):
     """A unary op with derivative ``d(e, ans, x)``: rule ``g * d``, forward rule ``t * d``."""
     return unary(name, fwd,
                  rule=lambda e, needs, g, ans, x: (e.multiply(g, d(e, ans, x)),),
-                 jvp=lambda ts, ans, x: TENSORS.multiply(ts[0], d(TENSORS, ans, x)), **kw)
+                 jvp=lambda ts, ans, x: ts[0] * d(TENSORS, ans, x), **kw)
 
 
 def _linear_binary(name, fwd, dx, dy, **kw):
@@ -159,29 +159,26 @@ pow = _linear_binary("pow", _pow_fwd,  # noqa: A001
                      lambda e, ans, x, y: e.multiply(y, e.pow(x, e.subtract(y, 1))), _pow_dy,
                      domain="positive_x")
 
-def _one_minus_square(e, x):
-    return e.subtract(1, e.multiply(x, x))
-
-
 sin = _linear_unary("sin", ufunc1("sin"), lambda e, ans, x: e.cos(x))
 cos = _linear_unary("cos", ufunc1("cos"), lambda e, ans, x: e.negative(e.sin(x)))
 tan = _linear_unary("tan", lambda xp, x: xp.tan(x), lambda e, ans, x: e.add(1, e.multiply(ans, ans)),
                     domain="tan")
-asin = _linear_unary("asin", lambda xp, x: xp.arcsin(x), lambda e, ans, x: e.rsqrt(_one_minus_square(e, x)),
+asin = _linear_unary("asin", lambda xp, x: xp.arcsin(x), lambda e, ans, x: e.rsqrt(e.subtract(1, e.multiply(x, x))),
                      domain="open_unit")
 acos = _linear_unary("acos", lambda xp, x: xp.arccos(x),
-                     lambda e, ans, x: e.negative(e.rsqrt(_one_minus_square(e, x))), domain="open_unit")
+                     lambda e, ans, x: e.negative(e.rsqrt(e.subtract(1, e.multiply(x, x)))),
+                     domain="open_unit")
 atan = _linear_unary("atan", lambda xp, x: xp.arctan(x),
                      lambda e, ans, x: e.reciprocal(e.add(1, e.multiply(x, x))))
 sinh = _linear_unary("sinh", lambda xp, x: xp.sinh(x), lambda e, ans, x: e.cosh(x))
 cosh = _linear_unary("cosh", lambda xp, x: xp.cosh(x), lambda e, ans, x: e.sinh(x))
-tanh = _linear_unary("tanh", ufunc1("tanh"), lambda e, ans, x: _one_minus_square(e, ans))
+tanh = _linear_unary("tanh", ufunc1("tanh"), lambda e, ans, x: e.subtract(1, e.multiply(ans, ans)))
 asinh = _linear_unary("asinh", lambda xp, x: xp.arcsinh(x),
                       lambda e, ans, x: e.rsqrt(e.add(e.multiply(x, x), 1)))
 acosh = _linear_unary("acosh", lambda xp, x: xp.arccosh(x),
                       lambda e, ans, x: e.rsqrt(e.subtract(e.multiply(x, x), 1)), domain="greater_than_one")
 atanh = _linear_unary("atanh", lambda xp, x: xp.arctanh(x),
-                      lambda e, ans, x: e.reciprocal(_one_minus_square(e, x)), domain="open_unit")
+                      lambda e, ans, x: e.reciprocal(e.subtract(1, e.multiply(x, x))), domain="open_unit")
 
 
 def _atan2_denominator(e, y, x):
@@ -295,7 +292,7 @@ squared_difference = _linear_binary("squared_difference", lambda xp, x, y: xp.sq
 def _select(compare):
     def rule(e, needs, g, ans, x, y):
         # multiplying by the 0/1 mask is several times faster than where() on large arrays
-        gx = e.multiply(g, getattr(e, compare)(x, y))
+        gx = e.multiply(g, e.mask(getattr(e, compare)(x, y), g.dtype))
         return (gx if needs[0] else None), (e.subtract(g, gx) if needs[1] else None)
 
     def jvp(ts, ans, x, y):

@@ -29,6 +29,7 @@ from ..core import apply, binary_arrays, convert_to_tensor, defop
 from ..errors import InvalidArgumentError
 from ._define import bilinear_jvp
 from ._define import defop as defrule
+from .rules import ARRAYS
 from .einsum import einsum, tensordot  # noqa: F401  (exported in wb.linalg)
 from .shape import reshape, transpose
 
@@ -97,9 +98,7 @@ def _check_product(opname, a, b, inner):
 
 
 def _matvec_fwd(xp, a, b):
-    if a.ndim == 2 and b.ndim == 1:
-        return xp.matmul(a, b)
-    return xp.matmul(a, b[..., None])[..., 0]
+    return ARRAYS.matvec(a, b)
 
 
 def _matvec(a, b):

@@ -34,11 +34,10 @@ from .shape import concat, expand_dims, norm_axis, reshape
 
 
 def _activation(name, fwd, d, dtypes="float", domain="real"):
-    """An activation with derivative ``d(e, ans, x)`` (see ``rules``; a 0/1 mask may stand
-    for a derivative that is 1 or 0)."""
+    """An activation with derivative ``d(e, ans, x)`` (see ``rules``)."""
     return unary(name, fwd,
                  rule=lambda e, needs, g, ans, x: (e.multiply(g, d(e, ans, x)),),
-                 jvp=lambda ts, ans, x: TENSORS.multiply(ts[0], d(TENSORS, ans, x)),
+                 jvp=lambda ts, ans, x: ts[0] * d(TENSORS, ans, x),
                  dtypes=dtypes, domain=domain)
 
 
@@ -48,9 +47,9 @@ def _same_dtype(xp_result, x):
 
 # TF's convention: the derivative of relu at 0 is 0
 _relu = _activation("relu", lambda xp, x: xp.maximum(x, 0).astype(x.dtype, copy=False),
-                    lambda e, ans, x: e.greater(x, 0), dtypes="numeric", domain="nonzero")
+                    lambda e, ans, x: e.mask(e.greater(x, 0), x.dtype), dtypes="numeric", domain="nonzero")
 _relu6 = _activation("relu6", lambda xp, x: xp.clip(x, 0, 6).astype(x.dtype, copy=False),
-                     lambda e, ans, x: e.logical_and(e.greater(x, 0), e.less(x, 6)),
+                     lambda e, ans, x: e.mask(e.logical_and(e.greater(x, 0), e.less(x, 6)), x.dtype),
                      dtypes="numeric", domain="relu6")
 # TF's EluGrad reads the output: g * (ans + 1) where ans < 0
 _elu = _activation("elu", lambda xp, x: xp.where(x > 0, x, xp.expm1(xp.minimum(x, 0))),

@@ -9,7 +9,9 @@ An op's reverse rule is written once, against an interpreter ``e`` of array expr
 ``k`` wants its cotangent (a rule may skip the work for one that does not). The rule
 computes with ``e``'s functions, which carry TF's names and arguments (``e.multiply``,
 ``e.subtract(1, t)``, ``e.reshape(g, shape)``, ``e.matrix_transpose(b)``); values have
-``shape``, ``ndim`` and ``dtype``. ``g`` may have leading dimensions that ``ans`` has not
+``shape``, ``ndim`` and ``dtype``. One function is the interpreters' own:
+``e.mask(condition, dtype)``, a comparison's result as 0/1 factors of ``dtype`` (on arrays
+the booleans themselves, which NumPy multiplies as 0 and 1). ``g`` may have leading dimensions that ``ans`` has not
 (the rows of a jacobian): rules must carry them through.
 
 Three interpreters evaluate rules:
@@ -67,15 +69,8 @@ class _Tensors:
         return fn
 
     @staticmethod
-    def multiply(x, y):
-        # a 0/1 mask (a comparison's result) scales in the other operand's dtype
-        ops = _tensor_ops()
-        if isinstance(x, core.Tensor) and isinstance(y, core.Tensor) and x.dtype != y.dtype:
-            if x.dtype.kind == "b":
-                x = ops["cast"](x, y.dtype)
-            elif y.dtype.kind == "b":
-                y = ops["cast"](y, x.dtype)
-        return ops["multiply"](x, y)
+    def mask(condition, dtype):
+        return _tensor_ops()["cast"](condition, dtype)
 
 
 _TENSOR_OPS: dict = {}
@@ -90,7 +85,9 @@ def _tensor_ops() -> dict:
             for name, fn in vars(module).items():
                 if not name.startswith("_") and callable(fn) and not isinstance(fn, type):
                     _TENSOR_OPS.setdefault(name, fn)
-        _TENSOR_OPS["matrix_transpose"] = linalg.matrix_transpose
+        # the ops themselves where the public function would check and convert its arguments again
+        _TENSOR_OPS.update(matrix_transpose=linalg.matrix_transpose, matmul=linalg._matmul,
+                           matvec=linalg._matvec)
     return _TENSOR_OPS
 
 
@@ -143,68 +140,73 @@ def _xp(a):
     return np if isinstance(a, (np.ndarray, np.generic)) else backend.xp_of(a)
 
 
+def _greater(x, y):
+    return x > y
+
+
+def _greater_equal(x, y):
+    return x >= y
+
+
+def _less_equal(x, y):
+    return x <= y
+
+
+def _mask(condition, dtype):
+    return condition
+
+
+def _cast(x, dtype):
+    return x.astype(dtype)
+
+
+def _reshape(x, shape):
+    return x.reshape(shape)
+
+
+def _transpose(x, perm):
+    return x.transpose(perm)
+
+
+def _broadcast_to(x, shape):
+    return _xp(x).broadcast_to(x, shape)
+
+
+def _expand_dims(x, axis):
+    return _xp(x).expand_dims(x, axis)
+
+
+def _matrix_transpose(x):
+    return x.swapaxes(-1, -2)
+
+
+def _matmul(a, b):
+    return a @ b
+
+
+def _matvec(a, b):
+    """``a @ b`` for matrices ``a`` ``[..., m, n]`` and vectors ``b`` ``[..., n]`` (also the
+    matvec op's forward): one matrix product for any batch of vectors of one matrix."""
+    if a.ndim == 2:
+        return b @ a.swapaxes(-1, -2)
+    return (a @ b[..., None])[..., 0]
+
+
 class _Arrays:
     """The interpreter whose functions work on NumPy/CuPy arrays (first-order walks)."""
 
-    add = staticmethod(_ufunc2("add"))
-    subtract = staticmethod(_ufunc2("subtract"))
-    multiply = staticmethod(_ufunc2("multiply"))
-    divide = staticmethod(_ufunc2("true_divide"))
-    negative = staticmethod(_ufunc1("negative"))
-    reciprocal = staticmethod(_ufunc1("reciprocal"))
-    square = staticmethod(_ufunc1("square"))
-    sqrt = staticmethod(_ufunc1("sqrt"))
-    exp = staticmethod(_ufunc1("exp"))
-    log = staticmethod(_ufunc1("log"))
-    sin = staticmethod(_ufunc1("sin"))
-    cos = staticmethod(_ufunc1("cos"))
-    sign = staticmethod(_ufunc1("sign"))
-
-    @staticmethod
-    def greater(x, y):
-        return x > y
-
-    @staticmethod
-    def greater_equal(x, y):
-        return x >= y
-
-    @staticmethod
-    def less_equal(x, y):
-        return x <= y
-
-    @staticmethod
-    def cast(x, dtype):
-        return x.astype(dtype)
-
-    @staticmethod
-    def reshape(x, shape):
-        return x.reshape(shape)
-
-    @staticmethod
-    def transpose(x, perm):
-        return x.transpose(perm)
-
-    @staticmethod
-    def broadcast_to(x, shape):
-        return _xp(x).broadcast_to(x, shape)
-
-    @staticmethod
-    def expand_dims(x, axis):
-        return _xp(x).expand_dims(x, axis)
-
-    @staticmethod
-    def matrix_transpose(x):
-        return x.swapaxes(-1, -2)
-
-    @staticmethod
-    def matmul(a, b):
-        return a @ b
-
-    @staticmethod
-    def matvec(a, b):
-        if a.ndim == 2 and b.ndim == 1:
-            return a @ b
-        return (a @ b[..., None])[..., 0]
+    def __init__(self):
+        # instance attributes: found at once (the class's __getattr__ serves the others)
+        for name in ("add", "subtract", "multiply"):
+            setattr(self, name, _ufunc2(name))
+        self.divide = _ufunc2("true_divide")
+        for name in ("negative", "reciprocal", "square", "sqrt", "exp", "log", "sin", "cos", "sign"):
+            setattr(self, name, _ufunc1(name))
+        self.greater, self.greater_equal, self.less_equal = _greater, _greater_equal, _less_equal
+        self.mask = _mask
+        self.cast, self.reshape, self.transpose, self.broadcast_to = _cast, _reshape, _transpose, _broadcast_to
+        self.expand_dims, self.matrix_transpose, self.matmul, self.matvec = (
+            _expand_dims, _matrix_transpose, _matmul, _matvec)
 
     def __getattr__(self, name):
         # no array form: the library's op on the arrays, as tensors
