@@ -1,7 +1,7 @@
 """W2b: W2's MLP step written the way users write it: layers, a loss object and Adam.
 
-The same network, batch and inputs as W2, but built from ``wb.nn.Sequential``
-of ``Dense`` layers, ``wb.nn.losses.SparseCategoricalCrossentropy`` and
+The same network, batch and inputs as W2, but built from ``wb.keras.Sequential``
+of ``Dense`` layers, ``wb.keras.losses.SparseCategoricalCrossentropy`` and
 ``wb.optimizers.Adam``. Against W2 it measures what the layer and optimizer
 machinery adds on top of the raw ops; against the limit it is held to the same
 standard (the limit's Adam is written by hand, in place).
@@ -18,8 +18,8 @@ KEY = "W2b"
 TITLE = "MLP step, layers + Adam"
 DESCRIPTION = (
     "W2's training step (784-512-512-10 MLP, batch 128, float32, same inputs) written with "
-    "the user-level API: `wb.nn.Sequential` of three `wb.nn.layers.Dense` (ReLU, ReLU, "
-    "linear), `wb.nn.losses.SparseCategoricalCrossentropy(from_logits=True)`, one "
+    "the user-level API: `wb.keras.Sequential` of three `wb.keras.layers.Dense` (ReLU, ReLU, "
+    "linear), `wb.keras.losses.SparseCategoricalCrossentropy(from_logits=True)`, one "
     "`GradientTape` over `model.trainable_variables`, and "
     "`wb.optimizers.Adam(1e-3).apply_gradients`. The limit writes the forward pass, the "
     "backward pass and Adam by hand with in-place NumPy/CuPy updates; PyTorch uses "
@@ -41,16 +41,16 @@ def _workbench_step(inputs, cfg, env, label):
     """One training step as a function of the batch ``x`` and its ``labels`` (the model and
     the optimizer are captured), and those arguments."""
     import workbench as wb
-    from workbench.nn.layers import Dense
+    from workbench.keras.layers import Dense
     sizes = cfg["sizes"]
-    model = wb.nn.Sequential([Dense(sizes[1], activation="relu"), Dense(sizes[2], activation="relu"),
+    model = wb.keras.Sequential([Dense(sizes[1], activation="relu"), Dense(sizes[2], activation="relu"),
                               Dense(sizes[3])])
     x = wb.constant(inputs["x"])
     labels = wb.constant(inputs["labels"])
     model(x)  # builds the layers; then start from the shared weights
     for i, layer in enumerate(model.layers, start=1):
         layer.set_weights([inputs[f"W{i}"], inputs[f"b{i}"]])
-    loss_fn = wb.nn.losses.SparseCategoricalCrossentropy(from_logits=True)
+    loss_fn = wb.keras.losses.SparseCategoricalCrossentropy(from_logits=True)
     opt = wb.optimizers.Adam(learning_rate=cfg["lr"], beta_1=BETA_1, beta_2=BETA_2, epsilon=EPSILON)
     variables = model.trainable_variables
     # Adam's slots now rather than on the first step: a wb.function call that creates

@@ -353,7 +353,7 @@ def test_checkpoint_rejects_non_trackables():
 
 
 def _mlp():
-    return wb.nn.Sequential([wb.nn.layers.Dense(8, activation="relu"), wb.nn.layers.Dense(3)])
+    return wb.keras.Sequential([wb.keras.layers.Dense(8, activation="relu"), wb.keras.layers.Dense(3)])
 
 
 def _train_mlp(model, opt, x, y, steps):
@@ -395,10 +395,10 @@ def test_restore_into_unbuilt_model_waits_for_the_first_call(tmp_path):
 
 
 def test_deferred_values_reach_layers_created_in_build(tmp_path):
-    class Net(wb.nn.Layer):
+    class Net(wb.keras.Layer):
         def build(self, input_shape):
-            self.inner = wb.nn.layers.Dense(5)
-            self.head = [wb.nn.layers.Dense(2)]
+            self.inner = wb.keras.layers.Dense(5)
+            self.head = [wb.keras.layers.Dense(2)]
 
         def call(self, x):
             return self.head[0](self.inner(x))
@@ -415,10 +415,10 @@ def test_deferred_values_reach_layers_created_in_build(tmp_path):
 
 def test_leftover_value_is_reported_with_its_path(tmp_path):
     x, _ = _xy()
-    big = wb.nn.Sequential([wb.nn.layers.Dense(8), wb.nn.layers.Dense(8), wb.nn.layers.Dense(3)])
+    big = wb.keras.Sequential([wb.keras.layers.Dense(8), wb.keras.layers.Dense(8), wb.keras.layers.Dense(3)])
     big(x)
     prefix = wb.Checkpoint(model=big).save(str(tmp_path / "ckpt"))
-    small = wb.nn.Sequential([wb.nn.layers.Dense(8), wb.nn.layers.Dense(8)])
+    small = wb.keras.Sequential([wb.keras.layers.Dense(8), wb.keras.layers.Dense(8)])
     status = wb.Checkpoint(model=small).restore(prefix)
     small(x)
     assert status.pending == ["model/layers/2/bias", "model/layers/2/kernel"]
@@ -431,10 +431,10 @@ def test_leftover_value_is_reported_with_its_path(tmp_path):
 
 def test_a_stale_value_under_a_built_model_is_unused_not_waiting(tmp_path):
     x, _ = _xy()
-    big = wb.nn.Sequential([wb.nn.layers.Dense(8), wb.nn.layers.Dense(3)])
+    big = wb.keras.Sequential([wb.keras.layers.Dense(8), wb.keras.layers.Dense(3)])
     big(x)
     prefix = wb.Checkpoint(model=big).save(str(tmp_path / "ckpt"))
-    small = wb.nn.Sequential([wb.nn.layers.Dense(8)])
+    small = wb.keras.Sequential([wb.keras.layers.Dense(8)])
     small(x)
     status = wb.Checkpoint(model=small).restore(prefix)
     assert sorted(status.unused) == ["model/layers/1/bias", "model/layers/1/kernel"]
@@ -449,7 +449,7 @@ def test_deferred_value_with_the_wrong_shape_names_its_path(tmp_path):
     model = _mlp()
     model(x)
     prefix = wb.Checkpoint(model=model).save(str(tmp_path / "ckpt"))
-    other = wb.nn.Sequential([wb.nn.layers.Dense(7, activation="relu"), wb.nn.layers.Dense(3)])
+    other = wb.keras.Sequential([wb.keras.layers.Dense(7, activation="relu"), wb.keras.layers.Dense(3)])
     status = wb.Checkpoint(model=other).restore(prefix)
     with pytest.raises(ValueError, match=r"model/layers/0/kernel.*\(4, 8\).*\(4, 7\)"):
         other(x)
@@ -458,10 +458,10 @@ def test_deferred_value_with_the_wrong_shape_names_its_path(tmp_path):
 
 def test_a_variable_created_later_without_a_value_fails_the_assertions(tmp_path):
     x, _ = _xy()
-    small = wb.nn.Sequential([wb.nn.layers.Dense(3)])
+    small = wb.keras.Sequential([wb.keras.layers.Dense(3)])
     small(x)
     prefix = wb.Checkpoint(model=small).save(str(tmp_path / "ckpt"))
-    grown = wb.nn.Sequential([wb.nn.layers.Dense(3), wb.nn.layers.Dense(2)])
+    grown = wb.keras.Sequential([wb.keras.layers.Dense(3), wb.keras.layers.Dense(2)])
     status = wb.Checkpoint(model=grown).restore(prefix)
     status.assert_nontrivial_match()
     grown(x)

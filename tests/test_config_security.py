@@ -8,8 +8,8 @@ import os
 import pytest
 
 import workbench as wb
-from workbench.nn import serialization
-from workbench.nn.layers import saving
+from workbench.keras import serialization
+from workbench.keras.layers import saving
 
 
 def _lambda_config(function_ref):
@@ -18,8 +18,8 @@ def _lambda_config(function_ref):
 
 
 def _model_config(*layer_entries):
-    x = wb.nn.Input((2,), name="x")
-    config = json.loads(json.dumps(wb.nn.Model(x, wb.nn.layers.Dense(1, name="d")(x)).get_config()))
+    x = wb.keras.Input((2,), name="x")
+    config = json.loads(json.dumps(wb.keras.Model(x, wb.keras.layers.Dense(1, name="d")(x)).get_config()))
     body = [e for e in config["layers"] if e["class_name"] == "InputLayer"]
     previous = "x"
     for entry in layer_entries:
@@ -38,7 +38,7 @@ HOSTILE = [
     {"class_name": "function", "config": "os.system", "module": "workbench.cli"},
     {"class_name": "function", "config": "subprocess.run", "module": "workbench.experiment"},
     {"class_name": "function", "config": "system", "module": "os"},
-    {"class_name": "function", "config": "importlib.import_module", "module": "workbench.nn.serialization"},
+    {"class_name": "function", "config": "importlib.import_module", "module": "workbench.keras.serialization"},
     {"class_name": "function", "config": "__builtins__", "module": "workbench"},
     {"class_name": "function", "config": "eval"},
     {"class_name": "function", "config": "function", "module": "workbench"},   # public, but not an op
@@ -54,7 +54,7 @@ def test_a_function_outside_the_tables_is_refused(ref, tmp_path, monkeypatch):
     with pytest.raises(ValueError):
         serialization.deserialize_function(ref)
     with pytest.raises(ValueError, match="config.layers"):
-        wb.nn.Model.from_config(_model_config(_lambda_config(ref)))
+        wb.keras.Model.from_config(_model_config(_lambda_config(ref)))
     dense = {"class_name": "Dense", "config": {"name": "d2", "units": 2, "activation": ref}}
     with pytest.raises(ValueError, match=r"config\.config\.activation"):
         saving.deserialize(dense)
@@ -64,7 +64,7 @@ def test_a_function_outside_the_tables_is_refused(ref, tmp_path, monkeypatch):
 def test_the_whole_config_is_checked_before_anything_is_built():
     built = []
 
-    class Recorder(wb.nn.layers.Layer):
+    class Recorder(wb.keras.layers.Layer):
         def __init__(self, **kwargs):
             built.append(kwargs.get("name"))
             super().__init__(**kwargs)
@@ -77,22 +77,22 @@ def test_the_whole_config_is_checked_before_anything_is_built():
         "name": "second", "units": 2,
         "kernel_initializer": {"class_name": "function", "config": "os.system", "module": "workbench.cli"}}}
     with pytest.raises(ValueError, match=r"config\.layers\[2\]\.config\.kernel_initializer: unknown function"):
-        wb.nn.Model.from_config(_model_config(ok, bad_init), custom_objects={"Recorder": Recorder})
+        wb.keras.Model.from_config(_model_config(ok, bad_init), custom_objects={"Recorder": Recorder})
     seq = {"name": "s", "trainable": True, "layers": [ok, {"class_name": "os.system", "config": {}}]}
     with pytest.raises(ValueError, match=r"config\.layers\[1\]: unknown class 'os\.system'"):
-        wb.nn.Sequential.from_config(seq, custom_objects={"Recorder": Recorder})
+        wb.keras.Sequential.from_config(seq, custom_objects={"Recorder": Recorder})
     assert built == []
     # with every name known, the same model builds
-    model = wb.nn.Model.from_config(_model_config(ok), custom_objects={"Recorder": Recorder})
+    model = wb.keras.Model.from_config(_model_config(ok), custom_objects={"Recorder": Recorder})
     assert built == ["first"] and [layer.name for layer in model.layers][-1] == "first"
 
 
 def test_library_ops_round_trip_under_their_public_names():
-    layer = wb.nn.layers.Lambda(wb.exp, name="e")
+    layer = wb.keras.layers.Lambda(wb.exp, name="e")
     config = json.loads(json.dumps(saving.serialize(layer)))
     assert config["config"]["function"] == {"class_name": "function", "config": "exp", "module": "workbench"}
     assert saving.deserialize(config).function is wb.exp
-    dense = wb.nn.layers.Dense(2, activation=wb.nn.softmax, name="d")
+    dense = wb.keras.layers.Dense(2, activation=wb.nn.softmax, name="d")
     ref = saving.serialize(dense)["config"]["activation"]
     assert ref == {"class_name": "function", "config": "softmax", "module": "workbench.nn"}
     assert saving.deserialize(saving.serialize(dense)).activation is wb.nn.softmax

@@ -42,7 +42,7 @@ def _batches(n, shape, seed=0):
 
 def test_training_step_with_adam_matches_eager_bitwise():
     def make():
-        model = wb.nn.Sequential([wb.nn.layers.Dense(16, activation="relu"), wb.nn.layers.Dense(3)])
+        model = wb.keras.Sequential([wb.keras.layers.Dense(16, activation="relu"), wb.keras.layers.Dense(3)])
         model(wb.zeros([1, 5]))  # built here, from the same seed
         return model, wb.optimizers.Adam(0.01)
 
@@ -90,7 +90,7 @@ def test_op_by_op_equality_with_eager_w1_chain():
 
 
 def test_a_first_call_that_builds_layers_runs_eagerly_and_the_next_traces():
-    model = wb.nn.layers.Dense(2)
+    model = wb.keras.layers.Dense(2)
     f = wb.function(lambda x: model(x) * 2.0)
     x = wb.ones([1, 3])
     first = f(x).numpy()
@@ -185,7 +185,7 @@ def test_explicit_generator_and_reparameterized_sample_gradients():
 
 def test_optimizer_minimize_and_metrics_and_variable_updates():
     def make():
-        return wb.Variable([1.0, -2.0]), wb.optimizers.SGD(0.1, momentum=0.9), wb.nn.metrics.Mean()
+        return wb.Variable([1.0, -2.0]), wb.optimizers.SGD(0.1, momentum=0.9), wb.keras.metrics.Mean()
 
     (v1, o1, m1), (v2, o2, m2) = _twins(make)
 
@@ -322,7 +322,7 @@ def _tensor_value(proto):
 
 
 def test_methods_and_run_functions_eagerly():
-    class Model(wb.nn.Module):
+    class Model(wb.Module):
         def __init__(self):
             super().__init__()
             self.w = wb.Variable([2.0])
@@ -370,7 +370,7 @@ def test_objects_in_the_signature_are_kept_alive():
     f = wb.function(lambda layer, x: layer(x))
     outputs = []
     for _ in range(3):  # a new layer each time: none may reuse a traced one's program
-        layer = wb.nn.layers.Dense(1, kernel_initializer="ones")
+        layer = wb.keras.layers.Dense(1, kernel_initializer="ones")
         layer(wb.ones([1, 2]))
         layer.kernel.assign([[float(len(outputs) + 1)], [0.0]])
         outputs.append(float(f(layer, wb.ones([1, 2]))[0, 0]))

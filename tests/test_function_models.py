@@ -45,7 +45,7 @@ def _run_twins(make, step, batches):
 def _classifier_step(model, opt, x, y):
     with wb.GradientTape() as tape:
         logits = model(x, training=True)
-        loss = wb.nn.losses.SparseCategoricalCrossentropy(from_logits=True)(y, logits)
+        loss = wb.keras.losses.SparseCategoricalCrossentropy(from_logits=True)(y, logits)
         if model.losses:
             loss += wb.add_n(model.losses)
     grads = tape.gradient(loss, model.trainable_variables)
@@ -61,14 +61,14 @@ def _images(n, seed=0):
 
 def test_conv_pool_batchnorm_dropout_classifier():
     def make():
-        model = wb.nn.Sequential([
-            wb.nn.layers.Conv2D(4, 3, padding="same", activation="relu",
-                                kernel_regularizer=wb.nn.regularizers.l2(1e-3)),
-            wb.nn.layers.BatchNormalization(),
-            wb.nn.layers.MaxPool2D(2),
-            wb.nn.layers.Flatten(),
-            wb.nn.layers.Dropout(0.3),
-            wb.nn.layers.Dense(3),
+        model = wb.keras.Sequential([
+            wb.keras.layers.Conv2D(4, 3, padding="same", activation="relu",
+                                kernel_regularizer=wb.keras.regularizers.l2(1e-3)),
+            wb.keras.layers.BatchNormalization(),
+            wb.keras.layers.MaxPool2D(2),
+            wb.keras.layers.Flatten(),
+            wb.keras.layers.Dropout(0.3),
+            wb.keras.layers.Dense(3),
         ])
         model(wb.zeros([1, 8, 8, 1]))
         return model, wb.optimizers.AdamW(1e-2, weight_decay=1e-3, global_clipnorm=1.0)
@@ -78,10 +78,10 @@ def test_conv_pool_batchnorm_dropout_classifier():
 
 def test_embedding_lstm_on_ragged_batches_and_metrics():
     def make():
-        model = wb.nn.Sequential([wb.nn.layers.Embedding(20, 6), wb.nn.layers.LSTM(5),
-                                  wb.nn.layers.Dense(3)])
+        model = wb.keras.Sequential([wb.keras.layers.Embedding(20, 6), wb.keras.layers.LSTM(5),
+                                  wb.keras.layers.Dense(3)])
         model(ragged.constant([[1, 2]]))
-        return model, wb.optimizers.RMSprop(1e-2), wb.nn.metrics.SparseCategoricalAccuracy()
+        return model, wb.optimizers.RMSprop(1e-2), wb.keras.metrics.SparseCategoricalAccuracy()
 
     def step(model, opt, metric, tokens, y):
         with wb.GradientTape() as tape:
@@ -100,8 +100,8 @@ def test_embedding_lstm_on_ragged_batches_and_metrics():
 
 def test_vae_step_with_reparameterized_normal_and_kl():
     def make():
-        enc = wb.nn.layers.Dense(4)
-        dec = wb.nn.layers.Dense(6)
+        enc = wb.keras.layers.Dense(4)
+        dec = wb.keras.layers.Dense(6)
         enc(wb.zeros([1, 6]))
         dec(wb.zeros([1, 2]))
         return enc, dec, wb.optimizers.Adam(1e-2)
@@ -125,8 +125,8 @@ def test_vae_step_with_reparameterized_normal_and_kl():
 
 def test_attention_block_with_layer_norm():
     def make():
-        mha = wb.nn.layers.MultiHeadAttention(num_heads=2, key_dim=3)
-        norm = wb.nn.layers.LayerNormalization()
+        mha = wb.keras.layers.MultiHeadAttention(num_heads=2, key_dim=3)
+        norm = wb.keras.layers.LayerNormalization()
         x = wb.zeros([2, 4, 6])
         norm(x + mha(x, x))
         return mha, norm, wb.optimizers.SGD(0.05, momentum=0.9, nesterov=True)

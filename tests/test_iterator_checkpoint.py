@@ -118,7 +118,7 @@ def test_training_loop_resumes_from_checkpoint_manager(tmp_path):
 
     def setup():
         ds = Dataset.from_tensor_slices((x, y)).shuffle(32, seed=7).repeat().batch(8).prefetch(2)
-        model = wb.nn.Sequential([wb.nn.layers.Dense(1, kernel_initializer="ones")])
+        model = wb.keras.Sequential([wb.keras.layers.Dense(1, kernel_initializer="ones")])
         opt = wb.optimizers.Adam(0.05)
         it = iter(ds)
         step = wb.Variable(np.int64(0), trainable=False)

@@ -8,9 +8,9 @@ import pytest
 
 import ragged
 import workbench as wb
-from workbench.nn import layers as L
-from workbench.nn.functional import InputLayer
-from workbench.nn.layers.base import Layer
+from workbench.keras import layers as L
+from workbench.keras.functional import InputLayer
+from workbench.keras.layers.base import Layer
 
 
 def f64(a):
@@ -30,7 +30,7 @@ IDS = np.array([[1, 4, 0], [2, 2, 3]])
 # class -> (a layer with non-default arguments, its input)
 CASES = {
     L.Dense: (lambda: L.Dense(3, activation="tanh", kernel_initializer="he_normal",
-                              kernel_regularizer=wb.nn.regularizers.l1_l2(0.1, 0.2)), X2),
+                              kernel_regularizer=wb.keras.regularizers.l1_l2(0.1, 0.2)), X2),
     L.EinsumDense: (lambda: L.EinsumDense("abc,cd->abd", (None, 3), bias_axes="d", activation="relu"), X3),
     L.Activation: (lambda: L.Activation("softmax"), X2),
     L.Flatten: (lambda: L.Flatten(), X4),
@@ -48,7 +48,7 @@ CASES = {
     L.GlobalAveragePooling2D: (lambda: L.GlobalAveragePooling2D(keepdims=True), X4),
     L.LayerNormalization: (lambda: L.LayerNormalization(axis=[1, 2], epsilon=1e-5, center=False), X3),
     L.BatchNormalization: (lambda: L.BatchNormalization(momentum=0.9, scale=False,
-                                                        moving_variance_initializer=wb.nn.initializers.Constant(2.0)),
+                                                        moving_variance_initializer=wb.keras.initializers.Constant(2.0)),
                            X2),
     L.MultiHeadAttention: (lambda: L.MultiHeadAttention(2, 3, value_dim=2, dropout=0.1, output_shape=5, seed=1),
                            X3),
@@ -57,16 +57,16 @@ CASES = {
     L.LSTM: (lambda: L.LSTM(3, unit_forget_bias=False, go_backwards=True, return_state=True,
                             activation="relu"), X3),
     L.Bidirectional: (lambda: L.Bidirectional(L.LSTM(2, return_sequences=True), merge_mode="ave"), X3),
-    InputLayer: (lambda: wb.nn.Input((None, 4), dtype="float64", ragged=True, name="tokens").node.layer, None),
-    wb.nn.Model: (lambda: _functional(), X2),
-    wb.nn.Sequential: (lambda: wb.nn.Sequential([wb.nn.Input((4,)), L.Dense(3), L.Dropout(0.5)]), X2),
+    InputLayer: (lambda: wb.keras.Input((None, 4), dtype="float64", ragged=True, name="tokens").node.layer, None),
+    wb.keras.Model: (lambda: _functional(), X2),
+    wb.keras.Sequential: (lambda: wb.keras.Sequential([wb.keras.Input((4,)), L.Dense(3), L.Dropout(0.5)]), X2),
 }
 
 
 def _functional():
-    x = wb.nn.Input((4,), name="features")
+    x = wb.keras.Input((4,), name="features")
     h = L.Dense(5, activation="relu")(x)
-    return wb.nn.Model(x, L.Add()([L.Dense(5)(h), h]))
+    return wb.keras.Model(x, L.Add()([L.Dense(5)(h), h]))
 
 
 def _public_layer_classes():
@@ -99,11 +99,11 @@ def test_round_trip_through_json_gives_the_same_layer(cls):
     make, x = CASES[cls]
     layer = make()
     assert type(layer) is cls
-    config = through_json(wb.nn.layers.serialize(layer))
+    config = through_json(wb.keras.layers.serialize(layer))
     assert config["config"]["name"] == layer.name
-    clone = wb.nn.layers.deserialize(config)
+    clone = wb.keras.layers.deserialize(config)
     assert type(clone) is cls and clone is not layer
-    assert through_json(wb.nn.layers.serialize(clone)) == config          # a fixed point
+    assert through_json(wb.keras.layers.serialize(clone)) == config          # a fixed point
     assert through_json(cls.from_config(config["config"]).get_config()) == config["config"]
     if x is None:
         return
@@ -130,7 +130,7 @@ def test_configs_follow_keras_names_and_forms():
 
 
 def test_initializers_and_regularizers_round_trip():
-    I, R = wb.nn.initializers, wb.nn.regularizers
+    I, R = wb.keras.initializers, wb.keras.regularizers
     for name in sorted(I._BY_NAME):
         init = I.get(name)
         again = I.deserialize(through_json(I.serialize(init)))
@@ -145,44 +145,44 @@ def test_initializers_and_regularizers_round_trip():
 
 
 def test_functional_graph_round_trip_shared_layers_and_several_inputs():
-    a = wb.nn.Input((4,), name="a")
-    b = wb.nn.Input((4,), name="b")
+    a = wb.keras.Input((4,), name="a")
+    b = wb.keras.Input((4,), name="b")
     shared = L.Dense(3, activation="tanh", name="shared")
     ha, hb = shared(a), shared(b)                                      # one layer, two calls
     merged = L.Concatenate(name="cat")([ha, hb])
     seq = L.Reshape((2, 3), name="to_seq")(merged)
     att = L.MultiHeadAttention(2, 2, name="att")(seq, seq, use_causal_mask=True)
-    inner = wb.nn.Sequential([L.Dense(2, name="inner_dense")], name="inner")
+    inner = wb.keras.Sequential([L.Dense(2, name="inner_dense")], name="inner")
     out1 = inner(L.Flatten(name="flat")(att))
-    model = wb.nn.Model({"a": a, "b": b}, [out1, hb], name="net")
+    model = wb.keras.Model({"a": a, "b": b}, [out1, hb], name="net")
     config = through_json(model.get_config())
     entry = {e["name"]: e for e in config["layers"]}
     assert len(entry["shared"]["inbound_nodes"]) == 2
     assert entry["att"]["inbound_nodes"][0]["kwargs"] == {"use_causal_mask": True}
     assert entry["inner"]["class_name"] == "Sequential"
-    clone = wb.nn.Model.from_config(config)
+    clone = wb.keras.Model.from_config(config)
     assert [l.name for l in clone.layers] == [l.name for l in model.layers]
     clone.set_weights(model.get_weights())
     feed = {"a": f64(X2), "b": f64(X2[::-1].copy())}
     for want, got in zip(model(feed), clone(feed)):
         np.testing.assert_array_equal(got.numpy(), want.numpy())
-    assert clone.get_layer("shared") is not shared and wb.nn.layers.serialize(clone)["class_name"] == "Functional"
+    assert clone.get_layer("shared") is not shared and wb.keras.layers.serialize(clone)["class_name"] == "Functional"
 
 
 def test_ragged_input_model_round_trip():
-    x = wb.nn.Input(shape=(None,), dtype="int64", ragged=True, name="ids")
+    x = wb.keras.Input(shape=(None,), dtype="int64", ragged=True, name="ids")
     h = L.Embedding(8, 4)(x)
-    model = wb.nn.Model(x, L.Dense(1)(L.GRU(3)(h)))
-    clone = wb.nn.Model.from_config(through_json(model.get_config()))
+    model = wb.keras.Model(x, L.Dense(1)(L.GRU(3)(h)))
+    clone = wb.keras.Model.from_config(through_json(model.get_config()))
     clone.set_weights(model.get_weights())
     ids = ragged.constant([[1, 2, 3], [4], [5, 6]])
     np.testing.assert_array_equal(clone(ids).numpy(), model(ids).numpy())
 
 
 def test_sequential_without_input_round_trip():
-    model = wb.nn.Sequential([L.Dense(4, activation="relu"), L.Dense(1)], name="mlp")
+    model = wb.keras.Sequential([L.Dense(4, activation="relu"), L.Dense(1)], name="mlp")
     model(f64(X2))
-    clone = wb.nn.Sequential.from_config(through_json(model.get_config()))
+    clone = wb.keras.Sequential.from_config(through_json(model.get_config()))
     assert clone.name == "mlp" and not clone.built
     clone(f64(X2))
     clone.set_weights(model.get_weights())
@@ -209,19 +209,19 @@ class ConfiguredScale(Scale):
 
 def test_custom_objects_and_what_cannot_be_written():
     # a user's function is recorded by name; loading it needs it handed over
-    config = through_json(wb.nn.layers.serialize(L.Dense(2, activation=scaled_tanh)))
+    config = through_json(wb.keras.layers.serialize(L.Dense(2, activation=scaled_tanh)))
     assert config["config"]["activation"]["config"] == "scaled_tanh"
     with pytest.raises(ValueError, match="custom_objects"):
-        wb.nn.layers.deserialize(config)
-    layer = wb.nn.layers.deserialize(config, custom_objects={"scaled_tanh": scaled_tanh})
+        wb.keras.layers.deserialize(config)
+    layer = wb.keras.layers.deserialize(config, custom_objects={"scaled_tanh": scaled_tanh})
     assert layer.activation is scaled_tanh
     # a custom layer class: by custom_objects, nested inside a model
-    x = wb.nn.Input((2,))
-    model = wb.nn.Model(x, ConfiguredScale(3.0, name="scale")(x))
+    x = wb.keras.Input((2,))
+    model = wb.keras.Model(x, ConfiguredScale(3.0, name="scale")(x))
     cfg = through_json(model.get_config())
     with pytest.raises(ValueError, match=r"config.layers\[1\]: unknown class 'ConfiguredScale'"):
-        wb.nn.Model.from_config(cfg)
-    clone = wb.nn.Model.from_config(cfg, custom_objects={"ConfiguredScale": ConfiguredScale})
+        wb.keras.Model.from_config(cfg)
+    clone = wb.keras.Model.from_config(cfg, custom_objects={"ConfiguredScale": ConfiguredScale})
     np.testing.assert_array_equal(clone(wb.ones([1, 2])).numpy(), [[3.0, 3.0]])
     # a subclass with its own arguments must write get_config, as in Keras
     with pytest.raises(NotImplementedError, match="must override get_config"):
@@ -230,53 +230,53 @@ def test_custom_objects_and_what_cannot_be_written():
     with pytest.raises(ValueError, match="not lambdas"):
         L.Lambda(lambda t: t * 2).get_config()
     with pytest.raises(ValueError, match="cannot hold"):
-        inp = wb.nn.Input((2,))
-        wb.nn.Model(inp, L.Add()([inp, wb.ones([1, 2])])).get_config()
+        inp = wb.keras.Input((2,))
+        wb.keras.Model(inp, L.Add()([inp, wb.ones([1, 2])])).get_config()
 
 
 def test_registered_objects_load_without_custom_objects():
-    @wb.nn.register_serializable(package="tests")
+    @wb.keras.saving.register_keras_serializable(package="tests")
     class Doubler(Layer):
         def call(self, inputs):
             return inputs * 2.0
 
-    config = through_json(wb.nn.layers.serialize(Doubler(name="dbl")))
+    config = through_json(wb.keras.layers.serialize(Doubler(name="dbl")))
     assert config["class_name"] == "tests>Doubler"
-    again = wb.nn.layers.deserialize(config)
+    again = wb.keras.layers.deserialize(config)
     assert isinstance(again, Doubler) and again.name == "dbl"
 
 
 def test_registered_objects_do_not_shadow_built_ins_of_the_same_name():
-    from workbench.nn.serialization import _REGISTRY
+    from workbench.keras.serialization import _REGISTRY
     before = dict(_REGISTRY)
     try:
-        @wb.nn.register_serializable(package="mypkg")
+        @wb.keras.saving.register_keras_serializable(package="mypkg")
         class Dense(Layer):
             def call(self, inputs):
                 return inputs
 
-        @wb.nn.register_serializable(package="mypkg")
-        class L2(wb.nn.regularizers.Regularizer):
+        @wb.keras.saving.register_keras_serializable(package="mypkg")
+        class L2(wb.keras.regularizers.Regularizer):
             def __call__(self, x):
                 return wb.reduce_sum(x)
 
-        @wb.nn.register_serializable(package="mypkg")
-        class GlorotUniform(wb.nn.initializers.Initializer):
+        @wb.keras.saving.register_keras_serializable(package="mypkg")
+        class GlorotUniform(wb.keras.initializers.Initializer):
             def __call__(self, shape, dtype=None):
                 return wb.zeros(shape)
 
-        built_in = through_json(wb.nn.layers.serialize(L.Dense(3, kernel_regularizer="l2")))
-        again = wb.nn.layers.deserialize(built_in)
+        built_in = through_json(wb.keras.layers.serialize(L.Dense(3, kernel_regularizer="l2")))
+        again = wb.keras.layers.deserialize(built_in)
         assert type(again) is L.Dense
-        assert type(wb.nn.regularizers.get(again.kernel_regularizer)) is wb.nn.regularizers.L2
-        assert type(wb.nn.initializers.get(again.kernel_initializer)) is wb.nn.initializers.GlorotUniform
+        assert type(wb.keras.regularizers.get(again.kernel_regularizer)) is wb.keras.regularizers.L2
+        assert type(wb.keras.initializers.get(again.kernel_initializer)) is wb.keras.initializers.GlorotUniform
         again.build((None, 2))
         assert np.abs(again.kernel.numpy()).sum() > 0 and len(again.losses) == 1
         # the registered classes still load by their full names
-        assert wb.nn.layers.serialize(Dense())["class_name"] == "mypkg>Dense"
-        assert type(wb.nn.layers.deserialize(wb.nn.layers.serialize(Dense()))) is Dense
-        assert type(wb.nn.regularizers.deserialize(wb.nn.regularizers.serialize(L2()))) is L2
-        assert type(wb.nn.initializers.deserialize({"class_name": "mypkg>GlorotUniform", "config": {}})) \
+        assert wb.keras.layers.serialize(Dense())["class_name"] == "mypkg>Dense"
+        assert type(wb.keras.layers.deserialize(wb.keras.layers.serialize(Dense()))) is Dense
+        assert type(wb.keras.regularizers.deserialize(wb.keras.regularizers.serialize(L2()))) is L2
+        assert type(wb.keras.initializers.deserialize({"class_name": "mypkg>GlorotUniform", "config": {}})) \
             is GlorotUniform
     finally:
         _REGISTRY.clear()

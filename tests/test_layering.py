@@ -21,14 +21,8 @@ PACKAGES = ("workbench", "gradients", "ragged", "probability")
 CORE = {"backend", "core", "dtypes", "errors", "nest", "hostcache", "ops", "random", "math", "linalg",
         "config", "debugging", "signal", "image", "strings", "sparse", "io"}
 RANK = {"core": 0, "gradients": 1, "compiler": 2, "ragged": 3, "probability": 3, "kit": 4}
-# Keras objects still living under wb.nn (until they move to wb.keras): kit, not core
-NN_KIT = {"layers", "functional", "module", "metrics", "losses", "initializers", "regularizers",
-          "serialization", "experimental"}
 # imports that run against the contract today, each to be removed by the change that fixes it
-# (the Keras move takes wb.nn's layers out of the core's tf.nn namespace)
-KNOWN = {("workbench.nn", f"workbench.nn.{name}") for name in (
-    "experimental", "functional", "initializers", "layers", "losses", "metrics", "module",
-    "regularizers", "serialization")}
+KNOWN: set = set()
 
 
 def layer(module):
@@ -41,8 +35,8 @@ def layer(module):
         return "core"
     if parts[1] == "compiler":
         return "compiler"
-    if parts[1] == "nn":
-        return "kit" if len(parts) > 2 and parts[2] in NN_KIT else "core"
+    if parts[1] == "nn":   # TF's tf.nn: ops
+        return "core"
     return "kit"
 
 
@@ -112,7 +106,7 @@ def test_the_known_exceptions_still_exist():
 
 @pytest.mark.parametrize("module,expected", [
     ("workbench.core", "core"), ("workbench.ops.nn", "core"), ("workbench.nn", "core"),
-    ("workbench.nn.layers.core", "kit"), ("workbench.compiler.trace", "compiler"),
+    ("workbench.keras.layers.core", "kit"), ("workbench.compiler.trace", "compiler"),
     ("gradients.walk", "gradients"), ("workbench.tracking.buffer", "kit"), ("numpy", None),
 ])
 def test_layer_of_a_module(module, expected):

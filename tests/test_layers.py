@@ -5,7 +5,7 @@ import pytest
 
 import gradients
 import workbench as wb
-from workbench.nn import layers as L
+from workbench.keras import layers as L
 
 
 def f64(a):
@@ -89,14 +89,14 @@ def test_dropout_is_reproducible_and_inactive_at_inference():
     np.testing.assert_array_equal(a(x).numpy(), x.numpy())
     np.testing.assert_array_equal(a(x, training=False).numpy(), x.numpy())
     # a training flag given to the model reaches the dropout layer
-    model = wb.nn.Sequential([L.Dropout(0.5, seed=1)])
+    model = wb.keras.Sequential([L.Dropout(0.5, seed=1)])
     assert (model(x, training=True).numpy() == 0).any()
 
 
 def test_layer_normalization_matches_numpy(rng):
     x = rng.standard_normal((3, 4, 5))
-    ln = L.LayerNormalization(epsilon=1e-3, gamma_initializer=wb.nn.initializers.Constant(2.0),
-                              beta_initializer=wb.nn.initializers.Constant(0.5))
+    ln = L.LayerNormalization(epsilon=1e-3, gamma_initializer=wb.keras.initializers.Constant(2.0),
+                              beta_initializer=wb.keras.initializers.Constant(0.5))
     y = ln(f64(x)).numpy()
     mu, var = x.mean(-1, keepdims=True), x.var(-1, keepdims=True)
     np.testing.assert_allclose(y, 2 * (x - mu) / np.sqrt(var + 1e-3) + 0.5, rtol=1e-10)
@@ -219,7 +219,7 @@ def test_gradients_conv_pool_attention_embedding(rng):
 
 
 def test_initializer_formulas_and_seeds():
-    I = wb.nn.initializers
+    I = wb.keras.initializers
     shape = (200, 300)
     gu = I.get("glorot_uniform")(shape).numpy()
     limit = np.sqrt(6 / 500)
@@ -246,7 +246,7 @@ def test_initializer_formulas_and_seeds():
 
 @pytest.mark.parametrize("shape", [(6, 4), (4, 6), (3, 2, 4)])
 def test_orthogonal_initializer(shape):
-    w = wb.nn.initializers.Orthogonal(gain=2.0, seed=1)(shape).numpy().reshape(-1, shape[-1])
+    w = wb.keras.initializers.Orthogonal(gain=2.0, seed=1)(shape).numpy().reshape(-1, shape[-1])
     small = min(w.shape)
     gram = w.T @ w if w.shape[0] >= w.shape[1] else w @ w.T
     np.testing.assert_allclose(gram, 4 * np.eye(small), atol=1e-5)
@@ -262,7 +262,7 @@ def test_global_seed_makes_model_creation_repeatable():
 
 
 def test_regularizers_follow_keras():
-    R = wb.nn.regularizers
+    R = wb.keras.regularizers
     x = wb.constant([1.0, -2.0])
     assert float(R.l1(0.1)(x)) == pytest.approx(0.3)
     assert float(R.l2(0.1)(x)) == pytest.approx(0.5)
@@ -309,9 +309,9 @@ def test_attention_padding_masks_equal_the_explicit_attention_mask(rng):
 def test_functional_models_route_masks_to_named_mask_parameters(rng, monkeypatch):
     import inspect
     ids_q, ids_v = np.array([[1, 2, 0], [3, 0, 0]]), np.array([[4, 0, 1, 2], [1, 1, 1, 0]])
-    q_in, v_in = wb.nn.Input((3,), dtype="int32"), wb.nn.Input((4,), dtype="int32")
+    q_in, v_in = wb.keras.Input((3,), dtype="int32"), wb.keras.Input((4,), dtype="int32")
     emb, mha = L.Embedding(5, 4, mask_zero=True), L.MultiHeadAttention(num_heads=2, key_dim=3)
-    model = wb.nn.Model([q_in, v_in], mha(emb(q_in), emb(v_in)))
+    model = wb.keras.Model([q_in, v_in], mha(emb(q_in), emb(v_in)))
     q, v = wb.constant(ids_q), wb.constant(ids_v)
     want = mha(emb(q), emb(v), query_mask=wb.constant(ids_q != 0), value_mask=wb.constant(ids_v != 0))
     np.testing.assert_array_equal(model([q, v]).numpy(), want.numpy())
@@ -349,12 +349,12 @@ def test_attention_on_ragged_batches_masks_the_padding(rng):
 
 def test_attention_masks_flow_through_a_functional_model(rng):
     ids = np.array([[3, 1, 0, 0], [2, 4, 5, 0]])
-    x = wb.nn.Input((None,), dtype="int64")
+    x = wb.keras.Input((None,), dtype="int64")
     emb = L.Embedding(6, 4, mask_zero=True)
     h = emb(x)
     mha = L.MultiHeadAttention(2, 2)
     y = mha(h, h)
-    model = wb.nn.Model(x, y)
+    model = wb.keras.Model(x, y)
     out = model(wb.constant(ids))
     e = emb(wb.constant(ids))
     m = ids != 0

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import workbench as wb
-from workbench.nn import losses, metrics
+from workbench.keras import losses, metrics
 
 Y_TRUE = [[0.0, 1.0], [0.0, 0.0]]
 Y_PRED = [[0.6, 0.4], [0.4, 0.6]]

@@ -1,17 +1,17 @@
-"""wb.nn.Module, wb.nn.Layer and the functional API (Input, Model, Sequential)."""
+"""wb.Module, wb.keras.Layer and the functional API (Input, Model, Sequential)."""
 
 import numpy as np
 import pytest
 
 import workbench as wb
-from workbench.nn import layers as L
+from workbench.keras import layers as L
 
 
 def _v(value, name):
     return wb.Variable(np.asarray(value, np.float32), name=name)
 
 
-class Holder(wb.nn.Module):
+class Holder(wb.Module):
     def __init__(self):
         super().__init__()
         self.b = _v([1.0], "b")
@@ -22,7 +22,7 @@ class Holder(wb.nn.Module):
         self.child = Child()
 
 
-class Child(wb.nn.Module):
+class Child(wb.Module):
     def __init__(self):
         super().__init__(name="kid")
         with self.name_scope:
@@ -52,7 +52,7 @@ def test_layer_builds_lazily_and_names_weights_in_its_scope():
 
 
 def test_nested_layers_get_nested_names_and_paths():
-    class Block(wb.nn.Model):
+    class Block(wb.keras.Model):
         def __init__(self):
             super().__init__(name="block")
             self.inner = L.Dense(2, name="inner")
@@ -68,7 +68,7 @@ def test_nested_layers_get_nested_names_and_paths():
 
 
 def test_layer_trainable_flag_freezes_its_variables():
-    model = wb.nn.Sequential([L.Dense(2), L.Dense(1)])
+    model = wb.keras.Sequential([L.Dense(2), L.Dense(1)])
     model(wb.ones([1, 3]))
     model.layers[0].trainable = False
     assert len(model.trainable_variables) == 2 and len(model.non_trainable_variables) == 2
@@ -84,9 +84,9 @@ def test_input_spec_error_names_both_shapes():
 
 
 def test_regularization_losses_are_recomputed_on_access():
-    d = L.Dense(2, kernel_regularizer=wb.nn.regularizers.l2(0.5), use_bias=False,
+    d = L.Dense(2, kernel_regularizer=wb.keras.regularizers.l2(0.5), use_bias=False,
                 kernel_initializer="ones")
-    model = wb.nn.Sequential([d])
+    model = wb.keras.Sequential([d])
     model(wb.ones([1, 3]))
     assert len(model.losses) == 1
     np.testing.assert_allclose(model.losses[0].numpy(), 0.5 * 6)
@@ -106,12 +106,12 @@ def test_activity_regularizer_is_added_per_call():
 def test_training_flag_is_passed_down_to_sublayers():
     seen = []
 
-    class Probe(wb.nn.Layer):
+    class Probe(wb.keras.Layer):
         def call(self, x, training=None):
             seen.append(training)
             return x
 
-    model = wb.nn.Sequential([L.Dense(2), Probe()])
+    model = wb.keras.Sequential([L.Dense(2), Probe()])
     model(wb.ones([1, 2]), training=True)
     model(wb.ones([1, 2]))
     model(wb.ones([1, 2]), training=False)
@@ -119,7 +119,7 @@ def test_training_flag_is_passed_down_to_sublayers():
 
 
 def test_summary_and_html_list_layers_shapes_and_counts():
-    model = wb.nn.Sequential([wb.nn.Input((4,)), L.Dense(3), L.BatchNormalization()])
+    model = wb.keras.Sequential([wb.keras.Input((4,)), L.Dense(3), L.BatchNormalization()])
     text = model.summary(print_fn=None)
     assert "(None, 3)" in text and "15" in text and "12" in text
     assert "Total params: 27" in text and "Non-trainable params: 6" in text
@@ -128,8 +128,8 @@ def test_summary_and_html_list_layers_shapes_and_counts():
 
 
 def test_get_and_set_weights_round_trip():
-    a = wb.nn.Sequential([L.Dense(3), L.Dense(1)])
-    b = wb.nn.Sequential([L.Dense(3), L.Dense(1)])
+    a = wb.keras.Sequential([L.Dense(3), L.Dense(1)])
+    b = wb.keras.Sequential([L.Dense(3), L.Dense(1)])
     x = wb.constant(np.random.default_rng(0).standard_normal((4, 2)).astype(np.float32))
     a(x), b(x)
     b.set_weights(a.get_weights())
@@ -143,14 +143,14 @@ def test_get_and_set_weights_round_trip():
 
 
 def _mlp_functional():
-    x = wb.nn.Input(shape=(3,), name="features")
+    x = wb.keras.Input(shape=(3,), name="features")
     h = L.Dense(5, activation="tanh")(x)
     r = L.Add()([h, L.Dense(5)(x)])          # branch and merge
     y = L.Dense(2)(L.Activation("relu")(r))
-    return wb.nn.Model(x, y)
+    return wb.keras.Model(x, y)
 
 
-class MlpSubclassed(wb.nn.Model):
+class MlpSubclassed(wb.keras.Model):
     def __init__(self):
         super().__init__()
         self.d1 = L.Dense(5, activation="tanh")
@@ -181,12 +181,12 @@ def test_functional_and_subclassed_models_agree_with_shared_weights():
 
 
 def test_functional_model_with_dict_inputs_and_list_outputs():
-    a = wb.nn.Input((2,), name="a")
-    b = wb.nn.Input((3,), name="b")
+    a = wb.keras.Input((2,), name="a")
+    b = wb.keras.Input((3,), name="b")
     joined = L.Concatenate()([a, b])
     out1 = L.Dense(1, name="head1")(joined)
     out2 = L.Dense(4, name="head2")(joined)
-    model = wb.nn.Model({"a": a, "b": b}, [out1, out2])
+    model = wb.keras.Model({"a": a, "b": b}, [out1, out2])
     y1, y2 = model({"a": wb.ones([5, 2]), "b": wb.zeros([5, 3])})
     assert y1.shape == (5, 1) and y2.shape == (5, 4)
     head1 = model.get_layer("head1")
@@ -197,7 +197,7 @@ def test_functional_model_with_dict_inputs_and_list_outputs():
 
 
 def test_symbolic_shapes_keep_unknown_sizes():
-    x = wb.nn.Input(shape=(None, 6))
+    x = wb.keras.Input(shape=(None, 6))
     y = L.Dense(4)(x)
     assert y.shape == (None, None, 4)
     z = L.GRU(3, return_sequences=True)(y)
@@ -207,15 +207,15 @@ def test_symbolic_shapes_keep_unknown_sizes():
 
 
 def test_model_rejects_outputs_from_a_foreign_input():
-    x = wb.nn.Input((2,))
-    other = wb.nn.Input((2,))
+    x = wb.keras.Input((2,))
+    other = wb.keras.Input((2,))
     y = L.Add()([L.Dense(2)(x), other])
     with pytest.raises(ValueError, match="not among the model's inputs"):
-        wb.nn.Model(x, y)
+        wb.keras.Model(x, y)
 
 
 def test_sequential_add_and_mask_propagation():
-    model = wb.nn.Sequential()
+    model = wb.keras.Sequential()
     model.add(L.Embedding(10, 4, mask_zero=True))
     model.add(L.GRU(3))
     ids = np.array([[3, 4, 0, 0], [5, 6, 7, 8]])
@@ -224,8 +224,8 @@ def test_sequential_add_and_mask_propagation():
     short = model(wb.constant(ids[:1, :2]))
     np.testing.assert_allclose(out.numpy()[0], short.numpy()[0], rtol=1e-6)
     # the functional graph passes the mask along too
-    x = wb.nn.Input((None,), dtype="int32")
-    f = wb.nn.Model(x, model.layers[1](model.layers[0](x)))
+    x = wb.keras.Input((None,), dtype="int32")
+    f = wb.keras.Model(x, model.layers[1](model.layers[0](x)))
     np.testing.assert_allclose(f(wb.constant(ids)).numpy(), out.numpy(), rtol=1e-6)
 
 
@@ -234,8 +234,8 @@ def test_a_small_model_learns_with_plain_sgd():
     rng = np.random.default_rng(0)
     x = rng.uniform(-1, 1, (128, 2)).astype(np.float32)
     y = (x[:, :1] * x[:, 1:] > 0).astype(np.float32)          # XOR of the signs
-    model = wb.nn.Sequential([L.Dense(16, activation="tanh"), L.Dense(1)])
-    loss_fn = wb.nn.losses.BinaryCrossentropy(from_logits=True)
+    model = wb.keras.Sequential([L.Dense(16, activation="tanh"), L.Dense(1)])
+    loss_fn = wb.keras.losses.BinaryCrossentropy(from_logits=True)
     xs, ys = wb.constant(x), wb.constant(y)
     losses = []
     for _ in range(300):
@@ -246,6 +246,6 @@ def test_a_small_model_learns_with_plain_sgd():
             v.assign_sub(0.5 * g)
         losses.append(float(loss))
     assert losses[-1] < 0.25 < losses[0]
-    acc = wb.nn.metrics.BinaryAccuracy(threshold=0.0)
+    acc = wb.keras.metrics.BinaryAccuracy(threshold=0.0)
     acc.update_state(ys, model(xs))
     assert float(acc.result()) > 0.9

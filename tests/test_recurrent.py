@@ -6,7 +6,7 @@ import pytest
 import gradients
 import ragged
 import workbench as wb
-from workbench.nn import layers as L
+from workbench.keras import layers as L
 
 
 def f64(a):
@@ -261,10 +261,10 @@ def test_bidirectional_return_state():
 
 def test_ragged_pipeline_in_a_functional_model(rng):
     ids = ragged.constant([[1, 2, 3], [4], [5, 6]])
-    x = wb.nn.Input(shape=(None,), dtype="int64", ragged=True)
+    x = wb.keras.Input(shape=(None,), dtype="int64", ragged=True)
     h = L.Embedding(8, 4)(x)
     y = L.Dense(1)(L.GRU(3)(h))
-    model = wb.nn.Model(x, y)
+    model = wb.keras.Model(x, y)
     out = model(ids)
     assert out.shape == (3, 1)
     # the same as the padded + masked computation

@@ -135,7 +135,7 @@ def test_as_a_bijector_parameter():
 
 
 def test_modules_find_the_underlying_variable():
-    class Model(wb.nn.Module):
+    class Model(wb.Module):
         def __init__(self):
             super().__init__(name="model")
             self.loc = wb.Variable(0.0, name="loc")

@@ -40,6 +40,9 @@ _LAZY = {
     "Checkpoint": ("workbench.checkpoint", "Checkpoint"),
     "CheckpointManager": ("workbench.checkpoint", "CheckpointManager"),
     "Experiment": ("workbench.experiment", "Experiment"),
+    "Module": ("workbench.module", "Module"),
+    "losses": ("workbench.keras.losses", None),    # TF 2's tf.losses / tf.metrics: Keras'
+    "metrics": ("workbench.keras.metrics", None),
 }
 
 
@@ -52,7 +55,7 @@ def __getattr__(name):
         globals()[name] = value
         return value
     if name in ("linalg", "nn", "random", "debugging", "signal", "summary",
-                "optimizers", "data", "checkpoint", "tracking", "config"):
+                "optimizers", "data", "checkpoint", "tracking", "config", "keras"):
         import importlib
         module = importlib.import_module(f"workbench.{name}")
         globals()[name] = module

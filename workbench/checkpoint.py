@@ -31,7 +31,7 @@ checkpoint is restored (optimizers create them at the first step) are handed
 to the optimizer and take their saved values when it creates them (deferred
 restoration, as in TF), so resumed training continues bit for bit. The same
 holds for the variables of a model whose layers are not built yet: each value
-waits on the model (a ``wb.nn.Module``) and is assigned when the variable at
+waits on the model (a ``wb.Module``) and is assigned when the variable at
 its path is created, on the first call; the restore status says what is still
 waiting (``assert_consumed``).
 

@@ -102,7 +102,7 @@ class DeferredTensor:
 
     # -- variables ---------------------------------------------------------
     def _trackable_children(self) -> dict:
-        """What ``wb.nn.Module`` walks to find this object's variables."""
+        """What ``wb.Module`` walks to find this object's variables."""
         children = {"pretransformed_input": self._pretransformed_input}
         extra = list(_variables([self._transform_fn, self._also_track], set()))
         if extra:
@@ -155,7 +155,7 @@ class TransformedVariable(DeferredTensor):
 
     It is a ``DeferredTensor``: every use recomputes ``bijector.forward(v)``, so a distribution
     built once with it sees each update and sends gradients to ``v``; ``trainable_variables``
-    is ``(v,)`` and ``wb.nn.Module`` finds ``v`` through it. ``assign(value)`` sets
+    is ``(v,)`` and ``wb.Module`` finds ``v`` through it. ``assign(value)`` sets
     ``v = bijector.inverse(value)``. Extra keyword arguments (``trainable``...) go to the Variable.
 
     >>> scale = TransformedVariable(1.0, probability.bijectors.Softplus())

@@ -34,7 +34,7 @@ FAST_EPOCHS = 3
 
 def build_model(kind, dropout):
     """Logits ``[batch, 10]`` from images ``[batch, 8, 8]``."""
-    L = wb.nn.layers
+    L = wb.keras.layers
     if kind == "conv":
         body = [L.Reshape((8, 8, 1)),
                 L.Conv2D(16, 3, padding="same", activation="relu"), L.MaxPooling2D(2),
@@ -44,7 +44,7 @@ def build_model(kind, dropout):
         body = [L.Flatten(), L.Dense(128, activation="relu"), L.Dense(64, activation="relu")]
     else:
         raise ValueError(f"digits_classifier: params['model'] must be 'conv' or 'mlp', got {kind!r}")
-    return wb.nn.Sequential(body + [L.Dropout(dropout), L.Dense(10)], name=f"digits_{kind}")
+    return wb.keras.Sequential(body + [L.Dropout(dropout), L.Dense(10)], name=f"digits_{kind}")
 
 
 def evaluate(model, images, labels, loss_fn, batch_size=512):
@@ -80,8 +80,8 @@ def main(exp, params):
     model = build_model(params["model"], params["dropout"])
     model(wb.constant(images[:1]))  # create the variables, so a resumed run can restore into them
     optimizer = wb.optimizers.Adam(learning_rate=params["learning_rate"])
-    loss_fn = wb.nn.losses.SparseCategoricalCrossentropy(from_logits=True)
-    train_accuracy = wb.nn.metrics.SparseCategoricalAccuracy()
+    loss_fn = wb.keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+    train_accuracy = wb.keras.metrics.SparseCategoricalAccuracy()
     step = wb.Variable(0, trainable=False, dtype=wb.int64, name="step")
     manager = exp.checkpoint_manager(wb.Checkpoint(model=model, optimizer=optimizer, step=step),
                                      max_to_keep=3)

@@ -38,15 +38,15 @@ PARAMS = {
 FAST_EPOCHS = 8
 
 
-class VAE(wb.nn.Module):
+class VAE(wb.Module):
     """Encoder ``[batch, 64] -> q(z|x)``, decoder ``z -> p(x|z)`` over 64 pixels."""
 
     def __init__(self, latent_dim, hidden):
         super().__init__(name="vae")
-        L = wb.nn.layers
+        L = wb.keras.layers
         self.latent_dim = int(latent_dim)
-        self.encoder = wb.nn.Sequential([L.Dense(hidden, activation="relu"), L.Dense(2 * self.latent_dim)])
-        self.decoder = wb.nn.Sequential([L.Dense(hidden, activation="relu"), L.Dense(64)])
+        self.encoder = wb.keras.Sequential([L.Dense(hidden, activation="relu"), L.Dense(2 * self.latent_dim)])
+        self.decoder = wb.keras.Sequential([L.Dense(hidden, activation="relu"), L.Dense(64)])
         self.prior = tfd.Independent(tfd.Normal(np.zeros(self.latent_dim, np.float32), 1.0), 1)
 
     def posterior(self, x):

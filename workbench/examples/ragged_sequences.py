@@ -4,7 +4,7 @@ Run it with ``workbench run ragged_sequences``. Each 8x8 digit becomes the seque
 pixels at least ``ink_threshold`` dark, in reading order (16 to 34 steps with the defaults).
 A step is 16 numbers: the one-hot row of the pixel, and the one-hot column times the pixel's
 intensity. Sequences of different lengths are kept as a ``RaggedTensor`` ``[n, None, 16]``
-and batched ragged by ``wb.data.Dataset`` (no padding), and ``wb.nn.layers.GRU`` runs on the
+and batched ragged by ``wb.data.Dataset`` (no padding), and ``wb.keras.layers.GRU`` runs on the
 ragged batch directly: step ``t`` only touches the rows longer than ``t``. The run logs loss
 and accuracy, and a histogram of the sequence lengths.
 """
@@ -52,13 +52,13 @@ def ink_sequences(images, threshold):
     return ragged.RaggedTensor.from_row_lengths(steps, lengths)
 
 
-class SequenceClassifier(wb.nn.Module):
+class SequenceClassifier(wb.Module):
     """GRU over a ragged batch ``[batch, None, features]``, then a dense layer: logits ``[batch, 10]``."""
 
     def __init__(self, units):
         super().__init__(name="sequence_classifier")
-        self.gru = wb.nn.layers.GRU(units)
-        self.head = wb.nn.layers.Dense(10)
+        self.gru = wb.keras.layers.GRU(units)
+        self.head = wb.keras.layers.Dense(10)
 
     def __call__(self, sequences):
         return self.head(self.gru(sequences))
@@ -80,7 +80,7 @@ def main(exp, params):
     model = SequenceClassifier(params["units"])
     model(val_x[:1])  # create the variables before a restore
     optimizer = wb.optimizers.Adam(learning_rate=params["learning_rate"])
-    loss_fn = wb.nn.losses.SparseCategoricalCrossentropy(from_logits=True)
+    loss_fn = wb.keras.losses.SparseCategoricalCrossentropy(from_logits=True)
     step = wb.Variable(0, trainable=False, dtype=wb.int64, name="step")
     manager = exp.checkpoint_manager(wb.Checkpoint(model=model, optimizer=optimizer, step=step), max_to_keep=3)
     exp.log_histogram("data/sequence_length", sequences.row_lengths(), step=0)

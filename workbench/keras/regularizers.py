@@ -3,7 +3,7 @@
 A regularizer maps a weight tensor to a scalar penalty. As in Keras, ``L2``
 is ``l2 * reduce_sum(square(x))`` (no factor 1/2).
 
->>> reg = wb.nn.regularizers.l2(0.1)
+>>> reg = wb.keras.regularizers.l2(0.1)
 >>> float(reg(wb.constant([1.0, 2.0])))
 0.5
 """
@@ -92,9 +92,9 @@ _BY_NAME = {"l1": L1, "l2": L2, "l1_l2": L1L2, "l1l2": L1L2}
 
 def serialize(regularizer):
     """Keras' form: ``{"class_name": "L2", "config": {"l2": 0.01}}``; a plain function becomes a
-    function reference (see ``wb.nn.serialization``); None stays None.
+    function reference (see ``wb.keras.serialization``); None stays None.
 
-    >>> wb.nn.regularizers.serialize(wb.nn.regularizers.l2(0.5))
+    >>> wb.keras.regularizers.serialize(wb.keras.regularizers.l2(0.5))
     {'class_name': 'L2', 'config': {'l2': 0.5}}
     """
     from .serialization import serialize_object

@@ -1,18 +1,18 @@
 """Keras' functional API: ``Input``, ``Model`` and ``Sequential``.
 
-``wb.nn.Input(shape)`` is a symbolic placeholder. Calling layers on symbolic
+``wb.keras.Input(shape)`` is a symbolic placeholder. Calling layers on symbolic
 tensors records the calls as a graph (each layer is built and run once on
 small stand-in inputs to learn its output shape); ``Model(inputs, outputs)``
 replays the graph eagerly on real tensors.
 
->>> x = wb.nn.Input(shape=(4,))
->>> h = wb.nn.layers.Dense(8, activation="relu")(x)
->>> y = wb.nn.layers.Add()([h, wb.nn.layers.Dense(8)(x)])     # a residual merge
->>> model = wb.nn.Model(x, y)
+>>> x = wb.keras.Input(shape=(4,))
+>>> h = wb.keras.layers.Dense(8, activation="relu")(x)
+>>> y = wb.keras.layers.Add()([h, wb.keras.layers.Dense(8)(x)])     # a residual merge
+>>> model = wb.keras.Model(x, y)
 >>> model(wb.ones([2, 4])).shape
 (2, 8)
 
-Subclassing works as in Keras: define ``call`` on a ``wb.nn.Model`` subclass.
+Subclassing works as in Keras: define ``call`` on a ``wb.keras.Model`` subclass.
 
 ``model.get_config()`` records the layer graph (each layer's config and the
 tensors each call reads, Keras' ``inbound_nodes``) as plain JSON;
@@ -59,7 +59,7 @@ class SymbolicTensor:
 
     def __bool__(self):
         raise TypeError("a symbolic tensor has no value: it only describes a layer's output. "
-                        "Use it as an input of other layers, then build a wb.nn.Model")
+                        "Use it as an input of other layers, then build a wb.keras.Model")
 
 
 class Node:
@@ -93,7 +93,7 @@ class Node:
 
 
 class InputLayer(Layer):
-    """The layer behind ``wb.nn.Input``: it has no weights and is not listed in ``Model.layers``."""
+    """The layer behind ``wb.keras.Input``: it has no weights and is not listed in ``Model.layers``."""
 
     def __init__(self, shape, dtype, name=None, ragged=False):
         super().__init__(name=name or unique_layer_name("input"), dtype=dtype)
@@ -244,7 +244,7 @@ class Model(Layer):
         flat_out = nest.flatten(outputs)
         for x in flat_in:
             if not (is_symbolic(x) and isinstance(x.node.layer, InputLayer)):
-                raise TypeError(f"Model: inputs must be tensors made by wb.nn.Input, got {x!r}")
+                raise TypeError(f"Model: inputs must be tensors made by wb.keras.Input, got {x!r}")
         for y in flat_out:
             if not is_symbolic(y):
                 raise TypeError(f"Model: outputs must be symbolic tensors (layer outputs), got {type(y).__name__}")
@@ -313,7 +313,7 @@ class Model(Layer):
             missing = sorted(set(names) - set(inputs))
             if missing:
                 raise ValueError(f"Model '{self.name}': missing inputs {missing} (inputs are matched "
-                                 "by the names of their wb.nn.Input)")
+                                 "by the names of their wb.keras.Input)")
             return {id(x): inputs[n] for n, x in names.items()}
         flat = nest.flatten(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
         if len(flat) != len(flat_spec):
@@ -443,7 +443,7 @@ def _encode(value, node_ids, where):
     if value is None or isinstance(value, (bool, int, float, str)):
         return value
     raise ValueError(f"Model.get_config: {where} was called with a {type(value).__name__} argument, which a "
-                     "config cannot hold; pass tensors through wb.nn.Input or make them layer weights")
+                     "config cannot hold; pass tensors through wb.keras.Input or make them layer weights")
 
 
 def _is_ref(value):
@@ -480,7 +480,7 @@ def _named_masks(node, masks, kwargs):
 class Sequential(Model):
     """A stack of layers, each fed the previous one's output (masks are passed along).
 
-    >>> model = wb.nn.Sequential([wb.nn.layers.Dense(4, activation="relu"), wb.nn.layers.Dense(1)])
+    >>> model = wb.keras.Sequential([wb.keras.layers.Dense(4, activation="relu"), wb.keras.layers.Dense(1)])
     >>> model(wb.ones([3, 2])).shape
     (3, 1)
     """
@@ -494,7 +494,7 @@ class Sequential(Model):
             self.add(layer)
 
     def add(self, layer):
-        """Append a layer (or, first, a ``wb.nn.Input`` to fix the input shape)."""
+        """Append a layer (or, first, a ``wb.keras.Input`` to fix the input shape)."""
         if is_symbolic(layer):
             if self._layer_list or self._input_tensor is not None:
                 raise ValueError("Sequential.add: an Input can only come first")
@@ -510,7 +510,7 @@ class Sequential(Model):
 
     def get_config(self):
         """``{"name", "trainable", "layers": [layer configs]}`` (an ``InputLayer`` first when
-        the model was given a ``wb.nn.Input``)."""
+        the model was given a ``wb.keras.Input``)."""
         from .layers.saving import serialize
         layers = [serialize(layer) for layer in self._layer_list]
         if self._input_tensor is not None:

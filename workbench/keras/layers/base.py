@@ -1,11 +1,11 @@
-"""``wb.nn.Layer``: a Module with lazy building, a ``call`` method and regularization losses.
+"""``wb.keras.Layer``: a Module with lazy building, a ``call`` method and regularization losses.
 
 A layer creates its weights in ``build(input_shape)``, which runs on the first
 call, when the input shape is known; ``call(inputs, training=None, mask=None)``
-computes the output. Calling a layer on a symbolic ``wb.nn.Input`` records the
-call for a functional ``wb.nn.Model`` instead.
+computes the output. Calling a layer on a symbolic ``wb.keras.Input`` records the
+call for a functional ``wb.keras.Model`` instead.
 
->>> class Scale(wb.nn.Layer):
+>>> class Scale(wb.keras.Layer):
 ...     def build(self, input_shape):
 ...         self.w = self.add_weight("w", shape=(input_shape[-1],), initializer="ones")
 ...     def call(self, inputs):
@@ -24,7 +24,7 @@ import numpy as np
 from ... import core, nest
 from ...core import Tensor, Variable, convert_to_tensor
 from .. import initializers, regularizers
-from ..module import Module, _snake_case, current_scope_name
+from ...module import Module, _snake_case, current_scope_name
 
 __all__ = ["InputSpec", "Layer"]
 
@@ -118,7 +118,7 @@ def _shapes(x):
 
 
 class Layer(Module):
-    """Base class of layers (Keras' ``Layer`` on top of ``wb.nn.Module``).
+    """Base class of layers (Keras' ``Layer`` on top of ``wb.Module``).
 
     Subclasses override ``build(input_shape)`` (create weights with
     :meth:`add_weight`) and ``call(inputs, training=None, mask=None)``.
@@ -187,7 +187,7 @@ class Layer(Module):
 
     def _weight_name(self, name):
         # Inside build/call the layer's own scope is active; otherwise add it.
-        from ..module import _scope_stack
+        from ...module import _scope_stack
         if _scope_stack and _scope_stack[-1] == self.name:
             return current_scope_name(name)
         with self.name_scope:
@@ -383,7 +383,7 @@ class Layer(Module):
 
     def __repr__(self):
         state = "built" if self.built else "not built"
-        return f"<wb.nn.{type(self).__name__} '{self.name}' ({state}, {self.count_params()} params)>"
+        return f"<wb.keras.layers.{type(self).__name__} '{self.name}' ({state}, {self.count_params()} params)>"
 
 
 _BASE_INIT_ARGS = {"self", "trainable", "name", "dtype", "activity_regularizer"}

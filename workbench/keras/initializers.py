@@ -5,7 +5,7 @@ Random ones draw from ``wb.random``: with ``seed=`` they are stateless, so the
 same initializer gives the same values on every call; without a seed they use
 the global generator, so ``wb.random.set_seed`` makes model creation repeatable.
 
->>> init = wb.nn.initializers.get("glorot_uniform")
+>>> init = wb.keras.initializers.get("glorot_uniform")
 >>> w = init((4, 3))
 >>> bool(abs(w.numpy()).max() <= (6 / 7) ** 0.5)
 True
@@ -320,9 +320,9 @@ def _key(name: str) -> str:
 
 def serialize(initializer):
     """Keras' form: ``{"class_name": "GlorotUniform", "config": {"seed": None}}``; a plain
-    function becomes a function reference (see ``wb.nn.serialization``); None stays None.
+    function becomes a function reference (see ``wb.keras.serialization``); None stays None.
 
-    >>> wb.nn.initializers.serialize(wb.nn.initializers.get("he_normal"))
+    >>> wb.keras.initializers.serialize(wb.keras.initializers.get("he_normal"))
     {'class_name': 'HeNormal', 'config': {'seed': None}}
     """
     from .serialization import serialize_object
@@ -344,7 +344,7 @@ def get(identifier):
     """An initializer from a name (``"glorot_uniform"``, ``"GlorotUniform"``), a config dict
     (``{"class_name": ..., "config": {...}}``), an initializer or any callable; None gives None.
 
-    >>> wb.nn.initializers.get("zeros")((2,)).numpy()
+    >>> wb.keras.initializers.get("zeros")((2,)).numpy()
     array([0., 0.], dtype=float32)
     """
     if identifier is None or isinstance(identifier, Initializer):

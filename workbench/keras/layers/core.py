@@ -1,7 +1,7 @@
 """Core layers: Dense, EinsumDense, Activation, Flatten, Reshape, Dropout, Lambda and the merges
 (Concatenate, Add, Multiply), with Keras' arguments and weight layouts.
 
->>> dense = wb.nn.layers.Dense(3, activation="relu")
+>>> dense = wb.keras.layers.Dense(3, activation="relu")
 >>> dense(wb.ones([2, 5])).shape, [v.shape for v in dense.variables]
 ((2, 3), [(5, 3), (3,)])
 """
@@ -17,56 +17,12 @@ import workbench as wb
 from ...errors import argcheck
 from ... import random as wb_random
 from .. import initializers, regularizers
+from ..activations import get as get_activation
+from ..activations import serialize as serialize_activation
 from .base import InputSpec, Layer, is_ragged
 
 __all__ = ["Activation", "Add", "Concatenate", "Dense", "Dropout", "EinsumDense", "Flatten",
-           "Lambda", "Multiply", "Reshape", "get_activation", "serialize_activation"]
-
-
-def _linear(x):
-    return x
-
-
-_ACTIVATIONS = {
-    "linear": _linear, "relu": wb.nn.relu, "relu6": wb.nn.relu6, "elu": wb.nn.elu, "selu": wb.nn.selu,
-    "gelu": wb.nn.gelu, "sigmoid": wb.nn.sigmoid, "tanh": wb.nn.tanh, "softplus": wb.nn.softplus,
-    "softsign": wb.nn.softsign, "swish": wb.nn.silu, "silu": wb.nn.silu, "exponential": wb.exp,
-    "leaky_relu": wb.nn.leaky_relu, "softmax": lambda x: wb.nn.softmax(x, axis=-1),
-    "log_softmax": lambda x: wb.nn.log_softmax(x, axis=-1),
-}
-
-
-# the name a config records for each built-in activation (the first listed: TF 2's "swish" for silu)
-_ACTIVATION_NAMES = {}
-for _name, _fn in _ACTIVATIONS.items():
-    _ACTIVATION_NAMES.setdefault(id(_fn), _name)
-
-
-def get_activation(identifier):
-    """An activation function from a Keras name (``"relu"``), a function config (see
-    :func:`serialize_activation`), a callable or None (linear)."""
-    if identifier is None:
-        return _linear
-    if isinstance(identifier, dict):
-        from ..serialization import deserialize_function
-        return deserialize_function(identifier)
-    if isinstance(identifier, str):
-        fn = _ACTIVATIONS.get(identifier.lower())
-        if fn is None:
-            raise ValueError(f"unknown activation {identifier!r}; known: {sorted(_ACTIVATIONS)}")
-        return fn
-    if callable(identifier):
-        return identifier
-    raise TypeError(f"activation must be a name or a callable, got {identifier!r}")
-
-
-def serialize_activation(fn):
-    """Keras' form: the name of a built-in activation (``"relu"``), else a function reference."""
-    name = _ACTIVATION_NAMES.get(id(fn))
-    if name is not None and _ACTIVATIONS[name] is fn:
-        return name
-    from ..serialization import serialize_function
-    return serialize_function(fn)
+           "Lambda", "Multiply", "Reshape"]
 
 
 def _on_values(fn, x):

@@ -10,11 +10,11 @@ Padding masks are derived as in Keras: ``query_mask`` ``[B, T]`` and
 with ``attention_mask`` and the causal mask, so no query attends to padded keys.
 RaggedTensor queries/values (``[B, None, dim]``) carry their lengths: they are
 padded inside the layer and masked automatically, and a ragged query gives a
-ragged output with the same row lengths. A functional ``wb.nn.Model`` passes
+ragged output with the same row lengths. A functional ``wb.keras.Model`` passes
 the masks of its tensors (e.g. from ``Embedding(mask_zero=True)``) as
 ``query_mask``/``value_mask``/``key_mask``.
 
->>> mha = wb.nn.layers.MultiHeadAttention(num_heads=2, key_dim=4)
+>>> mha = wb.keras.layers.MultiHeadAttention(num_heads=2, key_dim=4)
 >>> x = wb.ones([1, 3, 8])
 >>> mha(x, x).shape
 (1, 3, 8)

@@ -17,7 +17,7 @@ the state where it enters the recurrent kernel (the state carried on, and the
 LSTM cell, are not masked). Masks are drawn per row in batch order, so a
 ragged batch and its padded, masked form drop the same units.
 
->>> gru = wb.nn.layers.GRU(4)
+>>> gru = wb.keras.layers.GRU(4)
 >>> x = ragged.constant([[[1.0], [2.0], [3.0]], [[1.0]]], ragged_rank=1)
 >>> gru(x).shape
 (2, 4)
@@ -34,7 +34,9 @@ from ...errors import argcheck
 from ... import random as wb_random
 from ...ops.indexing import take_rows
 from .base import InputSpec, Layer, is_ragged
-from .core import _weight_args, get_activation, serialize_activation
+from ..activations import get as get_activation
+from ..activations import serialize as serialize_activation
+from .core import _weight_args
 
 __all__ = ["Bidirectional", "GRU", "LSTM"]
 
@@ -332,7 +334,7 @@ class LSTM(_RNN):
         self._config["unit_forget_bias"] = self.unit_forget_bias
 
     def _bias_initializer(self):
-        init = wb.nn.initializers.get(self._config["bias_initializer"])
+        init = wb.keras.initializers.get(self._config["bias_initializer"])
         if not self.unit_forget_bias:
             return init
         u = self.units

@@ -1,6 +1,6 @@
 """Convolution and pooling layers (NHWC): Conv2D, MaxPool2D, AvgPool2D, GlobalAveragePooling2D.
 
->>> conv = wb.nn.layers.Conv2D(8, 3, padding="same", activation="relu")
+>>> conv = wb.keras.layers.Conv2D(8, 3, padding="same", activation="relu")
 >>> conv(wb.ones([2, 5, 5, 3])).shape, conv.kernel.shape
 ((2, 5, 5, 8), (3, 3, 3, 8))
 """

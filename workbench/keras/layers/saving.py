@@ -2,14 +2,14 @@
 (plain JSON) and ``deserialize(config)`` builds a new layer (fresh weights) from it.
 
 Classes are found by name in ``custom_objects``, then among the classes registered with
-``wb.nn.register_serializable`` (by their ``"package>name"``), then among the library's layers
+``wb.keras.saving.register_keras_serializable`` (by their ``"package>name"``), then among the library's layers
 and models; a config never imports or runs code, and every name in it is resolved before
 any layer is built.
 
->>> cfg = wb.nn.layers.serialize(wb.nn.layers.Dense(3, activation="relu", name="d"))
+>>> cfg = wb.keras.layers.serialize(wb.keras.layers.Dense(3, activation="relu", name="d"))
 >>> cfg["class_name"], cfg["config"]["units"], cfg["config"]["activation"]
 ('Dense', 3, 'relu')
->>> wb.nn.layers.deserialize(cfg).units
+>>> wb.keras.layers.deserialize(cfg).units
 3
 """
 
@@ -41,7 +41,7 @@ def check_known(config, where):
 
 def class_name_of(layer) -> str:
     """The ``class_name`` a config records: a registered name, ``Functional`` for a functional
-    ``wb.nn.Model``, else the class name."""
+    ``wb.keras.Model``, else the class name."""
     from ..functional import Model
     key = registered_name(type(layer))
     if key is not None:
@@ -54,7 +54,7 @@ def class_name_of(layer) -> str:
 def serialize(layer) -> dict:
     """``{"class_name": ..., "config": layer.get_config()}``."""
     if not isinstance(layer, Layer):
-        raise TypeError(f"serialize: expected a wb.nn.Layer, got {type(layer).__name__}")
+        raise TypeError(f"serialize: expected a wb.keras.Layer, got {type(layer).__name__}")
     return {"class_name": class_name_of(layer), "config": layer.get_config()}
 
 
@@ -73,7 +73,7 @@ def deserialize(config, custom_objects=None):
         cls = get_registered_object(name, builtins=_builtin_classes().get)
         if cls is None:
             raise ValueError(f"deserialize: unknown layer class {name!r}; pass it in custom_objects="
-                             f"{{{name!r}: cls}} or register it with wb.nn.register_serializable")
+                             f"{{{name!r}: cls}} or register it with wb.keras.saving.register_keras_serializable")
         if not (isinstance(cls, type) and issubclass(cls, Layer)):
-            raise TypeError(f"deserialize: {name!r} names {cls!r}, which is not a wb.nn.Layer class")
+            raise TypeError(f"deserialize: {name!r} names {cls!r}, which is not a wb.keras.Layer class")
         return cls.from_config(dict(config.get("config", {})))

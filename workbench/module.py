@@ -1,11 +1,11 @@
-"""``wb.nn.Module``: a container of variables and sub-modules, TF's ``tf.Module``.
+"""``wb.Module``: a container of variables and sub-modules, TF's ``tf.Module``.
 
 Variables and modules are found through attributes, and through lists,
 tuples and dicts held in attributes, recursively. The walk is deterministic
 (attributes and dict keys in sorted order) and each object is reported once,
 at the first path that reaches it.
 
->>> class Affine(wb.nn.Module):
+>>> class Affine(wb.Module):
 ...     def __init__(self):
 ...         super().__init__()
 ...         with self.name_scope:
@@ -25,7 +25,7 @@ import re
 
 import numpy as np
 
-from ..core import Variable
+from .core import Variable
 
 __all__ = ["Module"]
 

@@ -1,6 +1,6 @@
 """Normalization layers: LayerNormalization and BatchNormalization (Keras' arguments).
 
->>> ln = wb.nn.layers.LayerNormalization()
+>>> ln = wb.keras.layers.LayerNormalization()
 >>> y = ln(wb.constant([[1.0, 2.0, 3.0]]))
 >>> [round(float(v), 3) for v in y.numpy()[0]]
 [-1.224, 0.0, 1.224]

@@ -1,6 +1,6 @@
-"""``wb.nn.layers``: Keras-style layers, one family per file.
+"""``wb.keras.layers``: Keras-style layers, one family per file.
 
->>> model = wb.nn.Sequential([wb.nn.layers.Dense(8, activation="relu"), wb.nn.layers.Dense(1)])
+>>> model = wb.keras.Sequential([wb.keras.layers.Dense(8, activation="relu"), wb.keras.layers.Dense(1)])
 >>> model(wb.ones([4, 3])).shape
 (4, 1)
 """

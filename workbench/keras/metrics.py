@@ -4,7 +4,7 @@ A metric keeps its state in non-trainable Variables: ``update_state(y_true,
 y_pred, sample_weight=None)`` accumulates, ``result()`` reads the value,
 ``reset_state()`` starts over; calling the metric updates and returns the result.
 
->>> m = wb.nn.metrics.Accuracy()
+>>> m = wb.keras.metrics.Accuracy()
 >>> m.update_state([[1], [2], [3], [4]], [[0], [2], [3], [4]])
 >>> float(m.result())
 0.75
@@ -17,7 +17,7 @@ import numpy as np
 import workbench as wb
 
 from .losses import _weights_like, mean_squared_error
-from .module import Module, _snake_case
+from ..module import Module, _snake_case
 
 __all__ = [
     "AUC", "Accuracy", "BinaryAccuracy", "CategoricalAccuracy", "Mean", "MeanMetricWrapper",
@@ -36,7 +36,7 @@ class Metric(Module):
 
     def add_weight(self, name, shape=(), initializer="zeros", dtype=None):
         """A non-trainable state Variable, reset to ``initializer``'s value by ``reset_state``."""
-        init = wb.nn.initializers.get(initializer)
+        init = wb.keras.initializers.get(initializer)
         dtype = np.dtype(dtype or self.dtype)
         var = wb.Variable(init(tuple(shape), dtype=dtype), trainable=False, name=f"{self.name}/{name}")
         self._state.append((var, init))
@@ -60,7 +60,7 @@ class Metric(Module):
         return [(k, v) for k, v in super()._own_entries() if k != "_state"]
 
     def __repr__(self):
-        return f"<wb.nn.metrics.{type(self).__name__} '{self.name}'>"
+        return f"<wb.keras.metrics.{type(self).__name__} '{self.name}'>"
 
 
 def _float(x, dtype):
@@ -84,7 +84,7 @@ class _Reduce(Metric):
 class Sum(_Reduce):
     """The (weighted) sum of all values seen.
 
-    >>> wb.nn.metrics.Sum()([1, 3, 5, 7]).numpy()
+    >>> wb.keras.metrics.Sum()([1, 3, 5, 7]).numpy()
     array(16., dtype=float32)
     """
 
@@ -310,7 +310,7 @@ class AUC(_Confusion):
     precision (Davis & Goadrich, 2006), and integrates that curve exactly. 'minoring' and
     'majoring' take the lower and the upper rectangle of each step.
 
-    >>> m = wb.nn.metrics.AUC(num_thresholds=3, curve="PR")
+    >>> m = wb.keras.metrics.AUC(num_thresholds=3, curve="PR")
     >>> m.update_state([0, 0, 1, 1], [0, 0.5, 0.3, 0.9])
     >>> round(float(m.result()), 4)
     0.8207

@@ -10,10 +10,10 @@ so loading a config from someone else cannot import or run their code; a
 config naming anything else fails before any object is built
 (:func:`check_config`).
 
->>> @wb.nn.register_serializable(package="demo")
+>>> @wb.keras.saving.register_keras_serializable(package="demo")
 ... def scaled_relu(x):
 ...     return wb.nn.relu(x) * 2.0
->>> wb.nn.serialization.serialize_function(scaled_relu)["config"]
+>>> wb.keras.serialization.serialize_function(scaled_relu)["config"]
 'demo>scaled_relu'
 """
 
@@ -121,7 +121,7 @@ def serialize_function(fn) -> dict:
         return {"class_name": "function", "config": builtin[1], "module": builtin[0]}
     module, qualname = getattr(fn, "__module__", None), getattr(fn, "__qualname__", None)
     if not module or not qualname or "<" in qualname:
-        raise ValueError(f"cannot serialize {fn!r}: only registered (wb.nn.register_serializable) or "
+        raise ValueError(f"cannot serialize {fn!r}: only registered (wb.keras.saving.register_keras_serializable) or "
                          "module-level functions can be written into a config, not lambdas or closures")
     return {"class_name": "function", "config": qualname, "module": module}
 
@@ -148,7 +148,7 @@ def deserialize_function(config, custom_objects=None):
         return found
     where = f" from module {module!r}" if module else ""
     raise ValueError(f"unknown function {name!r}{where}: pass it in custom_objects={{{name!r}: fn}} or "
-                     "register it with wb.nn.register_serializable (configs never import code)")
+                     "register it with wb.keras.saving.register_keras_serializable (configs never import code)")
 
 
 def check_config(config, lookups, custom_objects=None, where="config"):
@@ -170,7 +170,7 @@ def check_config(config, lookups, custom_objects=None, where="config"):
                     raise ValueError(f"{where}: {path}: class_name must be a string, got {name!r}")
                 if not any(get_registered_object(name, custom_objects, lookup) is not None for lookup in lookups):
                     raise ValueError(f"{where}: {path}: unknown class {name!r}; pass it in custom_objects="
-                                     f"{{{name!r}: cls}} or register it with wb.nn.register_serializable "
+                                     f"{{{name!r}: cls}} or register it with wb.keras.saving.register_keras_serializable "
                                      "(configs never import code)")
             for key, value in node.items():
                 visit(value, f"{path}.{key}")

@@ -1,6 +1,6 @@
 """Embedding: integer ids to dense vectors, Keras' ``Embedding``.
 
->>> emb = wb.nn.layers.Embedding(10, 4, mask_zero=True)
+>>> emb = wb.keras.layers.Embedding(10, 4, mask_zero=True)
 >>> ids = wb.constant([[3, 1, 0]])
 >>> emb(ids).shape, emb.compute_mask(ids).numpy().tolist()
 ((1, 3, 4), [[True, True, False]])

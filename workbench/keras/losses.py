@@ -5,7 +5,7 @@ over the last axis, as in Keras) and as a class whose call applies
 ``sample_weight`` and a reduction: ``"sum_over_batch_size"`` (default: the sum
 divided by the number of per-example values), ``"sum"`` or ``"none"``.
 
->>> mse = wb.nn.losses.MeanSquaredError()
+>>> mse = wb.keras.losses.MeanSquaredError()
 >>> float(mse(wb.constant([[0.0, 1.0], [0.0, 0.0]]), wb.constant([[1.0, 1.0], [1.0, 0.0]])))
 0.5
 

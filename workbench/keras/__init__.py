@@ -1,0 +1,20 @@
+"""``wb.keras``: Keras 3's namespace, so that Keras code ports by writing ``keras = wb.keras``.
+
+>>> keras = wb.keras
+>>> model = keras.Sequential([keras.layers.Dense(8, activation="relu"), keras.layers.Dense(1)])
+>>> model(wb.ones([4, 3])).shape
+(4, 1)
+
+``layers``, ``Model``, ``Sequential``, ``Input``, ``models``, ``losses``, ``metrics``,
+``optimizers`` (``wb.optimizers``), ``initializers``, ``regularizers``, ``activations``,
+``utils`` and ``saving``. Models are ``wb.Module``s: their variables are found through
+their attributes and saved by ``wb.Checkpoint``.
+"""
+
+from .. import optimizers  # noqa: F401
+from . import activations, initializers, layers, losses, metrics, models, regularizers, saving, utils  # noqa: F401
+from .functional import Input, InputLayer, Model, Sequential  # noqa: F401
+from .layers import Layer  # noqa: F401
+
+__all__ = ["Input", "InputLayer", "Layer", "Model", "Sequential", "activations", "initializers", "layers",
+           "losses", "metrics", "models", "optimizers", "regularizers", "saving", "utils"]

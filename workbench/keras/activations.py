@@ -1,0 +1,79 @@
+"""``wb.keras.activations``: Keras' activation functions by name, and how configs name them.
+
+>>> wb.keras.activations.get("relu") is wb.keras.activations.relu
+True
+>>> wb.keras.activations.serialize(wb.keras.activations.get("swish"))
+'swish'
+"""
+
+from __future__ import annotations
+
+from .. import nn
+from ..ops.elementwise import exp
+from .serialization import deserialize_function, serialize_function
+
+__all__ = ["deserialize", "elu", "exponential", "gelu", "get", "leaky_relu", "linear", "log_softmax", "relu",
+           "relu6", "selu", "serialize", "sigmoid", "silu", "softmax", "softplus", "softsign", "swish", "tanh"]
+
+
+def linear(x):
+    """The identity (no activation)."""
+    return x
+
+
+def softmax(x, axis=-1):
+    return nn.softmax(x, axis=axis)
+
+
+def log_softmax(x, axis=-1):
+    return nn.log_softmax(x, axis=axis)
+
+
+relu, relu6, elu, selu, gelu = nn.relu, nn.relu6, nn.elu, nn.selu, nn.gelu
+sigmoid, tanh, softplus, softsign, leaky_relu = nn.sigmoid, nn.tanh, nn.softplus, nn.softsign, nn.leaky_relu
+silu = swish = nn.silu
+exponential = exp
+
+_BY_NAME = {
+    "linear": linear, "relu": relu, "relu6": relu6, "elu": elu, "selu": selu, "gelu": gelu,
+    "sigmoid": sigmoid, "tanh": tanh, "softplus": softplus, "softsign": softsign, "swish": silu,
+    "silu": silu, "exponential": exponential, "leaky_relu": leaky_relu, "softmax": softmax,
+    "log_softmax": log_softmax,
+}
+
+# the name a config records for each built-in activation (the first listed: TF 2's "swish" for silu)
+_NAME_OF = {}
+for _name, _fn in _BY_NAME.items():
+    _NAME_OF.setdefault(id(_fn), _name)
+
+
+def get(identifier):
+    """An activation function from a Keras name (``"relu"``), a function config (see
+    :func:`serialize`), a callable or None (linear)."""
+    if identifier is None:
+        return linear
+    if isinstance(identifier, dict):
+        return deserialize(identifier)
+    if isinstance(identifier, str):
+        fn = _BY_NAME.get(identifier.lower())
+        if fn is None:
+            raise ValueError(f"unknown activation {identifier!r}; known: {sorted(_BY_NAME)}")
+        return fn
+    if callable(identifier):
+        return identifier
+    raise TypeError(f"activation must be a name or a callable, got {identifier!r}")
+
+
+def serialize(fn):
+    """Keras' form: the name of a built-in activation (``"relu"``), else a function reference."""
+    name = _NAME_OF.get(id(fn))
+    if name is not None and _BY_NAME[name] is fn:
+        return name
+    return serialize_function(fn)
+
+
+def deserialize(config, custom_objects=None):
+    """The activation a :func:`serialize` result names."""
+    if isinstance(config, str):
+        return get(config)
+    return deserialize_function(config, custom_objects)

@@ -1,0 +1,18 @@
+"""``wb.keras.models``: Keras' ``keras.models``."""
+
+from .functional import Model, Sequential
+from .layers.saving import deserialize, serialize
+
+__all__ = ["Model", "Sequential", "clone_model"]
+
+
+def clone_model(model, input_tensors=None, clone_function=None):
+    """A new model with ``model``'s architecture and new weights (Keras' ``clone_model``):
+    built again from its config. ``input_tensors`` and ``clone_function`` are Keras'
+    arguments for rewiring a clone; only their defaults are supported."""
+    if input_tensors is not None or clone_function is not None:
+        raise NotImplementedError("clone_model: input_tensors and clone_function are not supported; "
+                                  "rebuild the model from model.get_config() to change it")
+    if not isinstance(model, Model):
+        raise TypeError(f"clone_model: model must be a wb.keras.Model, got {type(model).__name__}")
+    return deserialize(serialize(model))
