@@ -669,7 +669,7 @@ def _cmd_sweep(args):
                   f"{max(1, args.parallel)} at a time", flush=True)
             folder = os.path.join(parent.logdir, "trial-logs")
             os.makedirs(folder, exist_ok=True)
-            env = dict(os.environ, **{PARENT_ENV: parent.run_id, "WORKBENCH_TRACKING_URI": parent.tracking_uri})
+            env = dict(os.environ, **{PARENT_ENV: parent.run_id, "WORKBENCH_TRACKING_URI": _child_uri(args, parent)})
             records = [_Trial(i + 1, p, os.path.join(folder, f"trial-{i + 1}.log")) for i, p in enumerate(trials)]
             try:
                 _run_trials(records, target, args, parent.run_name, env)
@@ -688,6 +688,15 @@ def _cmd_sweep(args):
     print(f"workbench: sweep {parent.run_name}: {len(records) - len(failed)} of {len(records)} trials "
           f"finished; `workbench runs --experiment {args.experiment or target.name}` lists them", flush=True)
     return 1 if failed else 0
+
+
+def _child_uri(args, parent):
+    """The store a trial logs to, for its environment: an HTTP server's URI is shown without its
+    user and password, which reach the trial in MLflow's own variables; any other URI (a
+    database's) is passed whole, since the trial must connect with its password."""
+    tracking = _tracking()
+    uri = tracking.resolve_tracking_uri(args.tracking_uri)
+    return parent.tracking_uri if tracking.is_remote(uri) else uri
 
 
 def _trials_markdown(records):

@@ -390,6 +390,8 @@ class RunBuffer:
         self._lock = threading.Lock()
         self._open = []             # points not yet in a block
         self._tail = collections.deque()
+        self._tail_points = 0       # points in the blocks of _tail
+        self._room = threading.Event()  # set when the sender has taken the producers' blocks
         self._wake = threading.Event()
         # the sender's side
         self._pending = collections.deque()   # units in memory, after everything on disk
@@ -442,10 +444,27 @@ class RunBuffer:
         with self._lock:
             block = self._open
             block.append(point)
-            if len(block) >= MAX_METRICS:  # a full block: hand it over, and send it now
-                self._tail.append(("m", block))
-                self._open = []
-                self._wake.set()
+            if len(block) < MAX_METRICS:
+                return
+            # a full block: hand it over, and send it now
+            self._tail.append(("m", block))
+            self._open = []
+            self._tail_points += len(block)
+            self._wake.set()
+            behind = self._tail_points >= MEMORY_POINTS
+        if behind:
+            self._make_room()
+
+    def _make_room(self):
+        """The loop logs faster than the sender takes blocks: wait until it has taken them (it
+        writes what is beyond the memory bound to the spill file, in order), so that memory
+        stays bounded. Bounded too: after a few seconds the loop goes on (nothing is lost)."""
+        deadline = time.monotonic() + 5.0
+        while (self._tail_points >= MEMORY_POINTS and not self._stop and self._thread.is_alive()
+               and time.monotonic() < deadline):
+            self._room.clear()
+            self._wake.set()
+            self._room.wait(0.05)
 
     def _put(self, unit):
         with self._lock:
@@ -570,6 +589,8 @@ class RunBuffer:
                 self._tail.append(("m", self._open))
                 self._open = []
             units, self._tail = self._tail, collections.deque()
+            self._tail_points = 0
+        self._room.set()
         for unit in units:
             self._pending.append(unit)
             if unit[0] == "m":
