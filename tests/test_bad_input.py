@@ -305,3 +305,20 @@ def test_well_formed_arguments_still_work():
     assert _tape_call("gradient", lambda y: [y, {"s": y}]).shape == (1, 2)
     assert _tape_call("jacobian", lambda y: y, parallel_iterations=1).shape == (1, 2, 1, 2)
     assert _tape_call("batch_jacobian", lambda y: y, parallel_iterations=np.int64(0)).shape == (1, 2, 2)
+
+
+@pytest.mark.parametrize("call, exc, pattern", [
+    (lambda: wb.keras.losses.Huber(delta="a"), TypeError, r"Huber: delta must be a number, got 'a' \(str\)"),
+    (lambda: wb.keras.losses.Huber(delta=0.0), ValueError, r"Huber: delta must be positive, got 0.0"),
+    (lambda: wb.keras.losses.CategoricalCrossentropy(label_smoothing="a"), TypeError,
+     r"CategoricalCrossentropy: label_smoothing must be a number, got 'a'"),
+    (lambda: wb.keras.losses.CategoricalCrossentropy(label_smoothing=2), ValueError,
+     r"label_smoothing must be in \[0, 1\], got 2"),
+    (lambda: wb.keras.losses.BinaryCrossentropy(label_smoothing=float("nan")), ValueError,
+     r"BinaryCrossentropy: label_smoothing must be a finite number"),
+    (lambda: wb.random.gamma([2], alpha="a"), TypeError, r"gamma: alpha must be a number or a real tensor, got 'a'"),
+    (lambda: wb.random.poisson([2], lam="a"), TypeError, r"poisson: lam must be a number or a real tensor, got 'a'"),
+])
+def test_loss_and_sampler_arguments_are_named(call, exc, pattern):
+    with pytest.raises(exc, match=pattern):
+        call()

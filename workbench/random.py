@@ -416,10 +416,18 @@ def uniform(shape, minval=0, maxval=None, dtype=np.float32, seed=None, name=None
     return op_generator(seed).uniform(shape, minval, maxval, dtype)
 
 
-def _prepended(shape, opname, *params):
+def _prepended(shape, opname, **params):
     """TF's ``gamma``/``poisson`` shapes: ``shape`` + the broadcast shape of the parameters."""
     dims = check_shape(shape, opname)
-    shapes = [convert_to_tensor(p).shape for p in params if p is not None]
+    shapes = []
+    for what, p in params.items():
+        if p is None:
+            continue
+        try:
+            shapes.append(convert_to_tensor(p).shape)
+        except (TypeError, ValueError):
+            raise TypeError(f"{opname}: {what} must be a number or a real tensor, got "
+                            f"{argcheck.describe(p)}") from None
     return dims + tuple(np.broadcast_shapes(*shapes))
 
 
@@ -428,13 +436,13 @@ def gamma(shape, alpha, beta=None, dtype=np.float32, seed=None, name=None):
 
     Differentiable with respect to ``alpha`` and ``beta``.
     """
-    full = _prepended(shape, "gamma", alpha, beta)
+    full = _prepended(shape, "gamma", alpha=alpha, beta=beta)
     return op_generator(seed).gamma(full, alpha, beta, dtype)
 
 
 def poisson(shape, lam, dtype=np.float32, seed=None, name=None):
     """Poisson counts of shape ``shape + lam.shape`` (``tf.random.poisson``; float32 by default)."""
-    full = _prepended(shape, "poisson", lam)
+    full = _prepended(shape, "poisson", lam=lam)
     return op_generator(seed).poisson(full, lam, dtype)
 
 

@@ -20,6 +20,8 @@ import numpy as np
 
 import workbench as wb
 
+from ..errors import argcheck
+
 __all__ = [
     "BinaryCrossentropy", "CategoricalCrossentropy", "Huber", "KLDivergence", "Loss",
     "MeanAbsoluteError", "MeanSquaredError", "SparseCategoricalCrossentropy",
@@ -207,11 +209,20 @@ class MeanAbsoluteError(Loss):
         return mean_absolute_error(y_true, y_pred)
 
 
+def _smoothing(value, where):
+    """A label-smoothing factor in [0, 1] (Keras'); anything else is refused by name."""
+    v = argcheck.number(value, "label_smoothing", where)
+    if not 0.0 <= v <= 1.0:
+        raise ValueError(f"{where}: label_smoothing must be in [0, 1], got {value!r}")
+    return v
+
+
 class BinaryCrossentropy(Loss):
     def __init__(self, from_logits=False, label_smoothing=0.0, axis=-1, reduction="sum_over_batch_size",
                  name="binary_crossentropy"):
         super().__init__(reduction, name)
-        self.from_logits, self.label_smoothing, self.axis = bool(from_logits), float(label_smoothing), axis
+        self.from_logits, self.axis = bool(from_logits), axis
+        self.label_smoothing = _smoothing(label_smoothing, type(self).__name__)
 
     def call(self, y_true, y_pred):
         return binary_crossentropy(y_true, y_pred, self.from_logits, self.label_smoothing, self.axis)
@@ -221,7 +232,8 @@ class CategoricalCrossentropy(Loss):
     def __init__(self, from_logits=False, label_smoothing=0.0, axis=-1, reduction="sum_over_batch_size",
                  name="categorical_crossentropy"):
         super().__init__(reduction, name)
-        self.from_logits, self.label_smoothing, self.axis = bool(from_logits), float(label_smoothing), axis
+        self.from_logits, self.axis = bool(from_logits), axis
+        self.label_smoothing = _smoothing(label_smoothing, type(self).__name__)
 
     def call(self, y_true, y_pred):
         return categorical_crossentropy(y_true, y_pred, self.from_logits, self.label_smoothing, self.axis)
@@ -240,7 +252,9 @@ class SparseCategoricalCrossentropy(Loss):
 class Huber(Loss):
     def __init__(self, delta=1.0, reduction="sum_over_batch_size", name="huber_loss"):
         super().__init__(reduction, name)
-        self.delta = float(delta)
+        self.delta = argcheck.number(delta, "delta", "Huber")
+        if self.delta <= 0:
+            raise ValueError(f"Huber: delta must be positive, got {delta!r}")
 
     def call(self, y_true, y_pred):
         return huber(y_true, y_pred, self.delta)

@@ -311,7 +311,11 @@ def _param(value, dt, what, opname):
             raise TypeError(f"{opname}: {what} must be a real tensor, got dtype {value.dtype}")
         arr = value._data
         return arr if arr.dtype == dt else arr.astype(dt)
-    return core.to_array(value, dt)
+    try:
+        return core.to_array(value, dt)
+    except (TypeError, ValueError):
+        raise TypeError(f"{opname}: {what} must be a number or a real tensor, got "
+                        f"{argcheck.describe(value)}") from None
 
 
 def _check_fits(shape, param_shape, what, opname):
