@@ -345,3 +345,10 @@ def test_system_metrics_sample_and_monitor():
         assert any(k.startswith("system/gpu_") for k in got[0])
     with pytest.raises(ValueError, match="interval"):
         wb.tracking.SystemMonitor(got.append, interval=0)
+
+
+def test_one_rule_says_which_value_of_a_metric_is_best():
+    """best_<metric> (wb.Experiment) and `workbench runs --sort` (the CLI) use the same rule."""
+    from workbench.tracking import best
+    assert [best.mode(m) for m in ("val/accuracy", "train/loss", "auc", "mse", "reward", "val/error")] == \
+        ["max", "min", "max", "min", "max", "min"]

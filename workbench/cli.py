@@ -804,10 +804,6 @@ def _last_and_best(metrics, key):
     return f"{last:.4g} ({best:.4g})"
 
 
-def _lower_is_better(metric):
-    return any(word in metric.lower() for word in ("loss", "error", "err", "nll", "mse", "mae", "perplexity"))
-
-
 def _is_system(metric):
     return metric.startswith("system/")
 
@@ -835,7 +831,8 @@ def _cmd_runs(args):
         return 0
     order_by = None
     if args.sort:
-        ascending = _lower_is_better(args.sort) if args.order == "auto" else args.order == "asc"
+        from .tracking import best  # the CLI imports tracking only for the commands that use it
+        ascending = best.mode(args.sort) == "min" if args.order == "auto" else args.order == "asc"
         order_by = [f"metrics.`{args.sort}` {'ASC' if ascending else 'DESC'}"]
     runs = client.search_runs([e.experiment_id for e in experiments], order_by=order_by,
                               max_results=args.limit)

@@ -63,16 +63,13 @@ from . import summary
 from .checkpoint import INDEX_SUFFIX, STATE_FILE, CheckpointManager
 from .summary.writer import _state as _summary_state
 from .tracking import buffer as _buffer
-from .tracking import journal, store
+from .tracking import best, journal, store
 from .tracking.system import SystemMonitor
 
 __all__ = ["Experiment"]
 
 SYSTEM_METRICS_INTERVAL = 10.0
 UPLOAD_STAGING = ".mlflow-upload"  # snapshots of files waiting to be uploaded (see _TrackedCheckpointManager)
-# Metric names whose best value is the largest; every other metric is best when smallest (losses, errors).
-_MAXIMIZED = re.compile(r"acc|auc|precision|recall|f1|score|reward|return|iou|map|r2|psnr|ssim|elbo",
-                        re.IGNORECASE)
 _METRIC_NAME = re.compile(r"^[\w./\- :]+$")  # what MLflow accepts in a metric name
 _active = []  # open experiments, innermost last: the parent of nested=True
 
@@ -126,10 +123,6 @@ def _parse_param(text):
         return ast.literal_eval(text)
     except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
         return text
-
-
-def _maximized(key):
-    return bool(_MAXIMIZED.search(key.rsplit("/", 1)[-1]))
 
 
 def _progress_enabled():
@@ -708,7 +701,7 @@ class Experiment:
     def _mode(self, key):
         mode = self._modes.get(key)
         if mode is None:
-            mode = self._modes[key] = "max" if _maximized(key) else "min"
+            mode = self._modes[key] = best.mode(key)
         return mode
 
     def _check_name(self, key):
