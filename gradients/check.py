@@ -15,13 +15,13 @@ from workbench.core import Tensor
 
 from .forward import ForwardAccumulator
 from .tape import GradientTape
+from workbench.ops.shape import concat, reshape
 
 
 def _flat_out(f, xs):
     out = f(*xs)
     flat = [o for o in nest.flatten(out) if o is not None]
     from workbench.ops.reduce import reduce_sum  # noqa: F401
-    from workbench.ops.shape import concat, reshape
     parts = [reshape(core.convert_to_tensor(o), (-1,)) for o in flat]
     return parts[0] if len(parts) == 1 else concat(parts, axis=0)
 

@@ -11,6 +11,7 @@ from workbench.core import Op, Tensor, Variable
 from workbench.ops.shape import stop_gradient  # noqa: F401 - re-exported
 
 from .tape import GradientTape
+from workbench.ops.reduce import reduce_sum
 
 
 class _VariableReads(core.Listener):
@@ -103,7 +104,6 @@ def _record_custom(name, inputs, variables, outputs, grad_fn):
             for gi, ti in zip(in_grads, ts):
                 if gi is None or ti is None:
                     continue
-                from workbench.ops.reduce import reduce_sum
                 term = reduce_sum(gi * ti)
                 total = term if total is None else total + term
         if total is None:

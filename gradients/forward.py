@@ -6,6 +6,7 @@ from workbench import core, nest
 from workbench.core import Tensor, convert_to_tensor
 
 from .tape import UnconnectedGradients, _unconnected_mode
+from workbench.ops.shape import broadcast_to
 
 
 class ForwardAccumulator(core.Listener):
@@ -86,7 +87,6 @@ class ForwardAccumulator(core.Listener):
         if t is None or r._data.dtype.kind != "f":
             return
         if t._data.shape != r._data.shape:
-            from workbench.ops.shape import broadcast_to
             t = broadcast_to(t, r._data.shape)
         if not r._tid:
             r._tid = core.new_id()

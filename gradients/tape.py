@@ -9,11 +9,12 @@ import warnings
 import numpy as np
 
 from workbench import core, nest
-from workbench.errors import argcheck
+from workbench.errors import argcheck, UnconnectedGradientWarning
 from workbench.core import Tensor, Variable, convert_to_tensor
-from workbench.errors import UnconnectedGradientWarning
 
 from .walk import ArrayRules, TensorRules, reverse_walk
+from workbench.ops.shape import concat, reshape, transpose
+from workbench.ops.elementwise import cast
 
 
 class UnconnectedGradients(enum.Enum):
@@ -389,7 +390,6 @@ class GradientTape(core.Listener):
             if last:
                 break
         self._finish()
-        from workbench.ops.shape import concat, reshape
         out = []
         for s, ps in zip(flat_sources, pieces):
             if ps[0] is None:
@@ -441,7 +441,6 @@ class GradientTape(core.Listener):
         self._finish()
         if pieces[0] is None:
             return None
-        from workbench.ops.shape import concat, reshape, transpose
         j = pieces[0] if len(pieces) == 1 else concat(pieces, axis=0)  # [m, b, *x]
         perm = (1, 0) + tuple(range(2, j.ndim))
         return reshape(transpose(j, perm), (b,) + ys + source.shape[1:])
@@ -456,5 +455,4 @@ def _ones_like(t):
 
 
 def _cast(t, dtype):
-    from workbench.ops.elementwise import cast
     return cast(t, dtype)

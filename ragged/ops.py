@@ -115,7 +115,7 @@ def _check_partitions(ref, other, what):
 
 
 def _shape(rt):
-    from .ragged_tensor import _shape_str
+    from .ragged_tensor import _shape_str  # circular import with ragged_tensor
     return _shape_str(rt.shape)
 
 

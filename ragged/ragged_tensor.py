@@ -13,6 +13,8 @@ of gradients with the same partition.
 
 from __future__ import annotations
 
+import html
+
 import numpy as np
 
 import workbench as wb
@@ -20,7 +22,7 @@ from workbench import backend, core
 from workbench.errors import argcheck
 from workbench.core import Tensor, convert_to_tensor
 
-from .row_partition import RowPartition
+from .row_partition import RowPartition, _as_index
 
 
 class RaggedTensor(core.CompositeTensor):
@@ -132,7 +134,7 @@ class RaggedTensor(core.CompositeTensor):
         drops each row's trailing entries equal to ``padding``; with neither, all
         rows keep every entry. Differentiable with respect to ``tensor``.
         """
-        from .ops import _dense_to_values
+        from .ops import _dense_to_values  # circular import with ops
         t = convert_to_tensor(tensor)
         if lengths is not None and padding is not None:
             raise ValueError("from_tensor: give lengths or padding, not both")
@@ -286,7 +288,7 @@ class RaggedTensor(core.CompositeTensor):
     def to_tensor(self, default_value=None, name=None, shape=None) -> Tensor:
         """A dense tensor, padded with ``default_value`` (zero by default) to the bounding shape,
         or cropped/padded to ``shape`` (None entries keep the bounding size)."""
-        from .ops import _values_to_dense
+        from .ops import _values_to_dense  # circular import with ops
         if shape is not None:
             shape = tuple(None if d == -1 else d
                           for d in argcheck.shape(shape, "shape", "RaggedTensor.to_tensor", unknown=True))
@@ -337,12 +339,12 @@ class RaggedTensor(core.CompositeTensor):
     # -- elementwise dispatch (every elementwise op of the table) --------------
     @classmethod
     def __wb_elementwise__(cls, fn, args, kwargs):
-        from .ops import elementwise
+        from .ops import elementwise  # circular import with ops
         return elementwise(fn, args, kwargs)
 
     # -- Python protocol ------------------------------------------------------
     def __getitem__(self, key):
-        from .indexing import getitem
+        from .indexing import getitem  # circular import with indexing
         return getitem(self, key)
 
     def __len__(self):
@@ -362,7 +364,6 @@ class RaggedTensor(core.CompositeTensor):
         return _short_list(self.to_list())
 
     def _repr_html_(self):
-        import html
         lengths = backend.to_numpy(self._partition.row_lengths())
         rows = self.to_list()
         shown = []
@@ -384,7 +385,6 @@ def _short_list(obj, limit=400):
 
 
 def _index_array(value, what="index"):
-    from .row_partition import _as_index
     return _as_index(value, what)
 
 

@@ -12,6 +12,7 @@ import numpy as np
 
 from workbench import backend
 from workbench.errors import argcheck
+from workbench.core import Tensor
 
 
 class RowPartition:
@@ -179,7 +180,6 @@ class RowPartition:
 def _as_index(value, what):
     """``value`` (a list, array or tensor of integers) as an int64 array; floats, bools and
     strings are refused, not truncated (TF: row partitions are int32 or int64)."""
-    from workbench.core import Tensor
     arr = value._data if isinstance(value, Tensor) else value
     if isinstance(arr, (list, tuple, int, np.integer)):
         arr = np.asarray(arr)

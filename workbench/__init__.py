@@ -8,6 +8,8 @@
 6.0
 """
 
+import importlib as _importlib
+
 from . import backend, dtypes, errors, nest, ops  # noqa: F401  (ops registers every op)
 from .backend import Device, device, default_device, list_devices  # noqa: F401
 from .core import OPS, Tensor, Variable, constant, convert_to_tensor  # noqa: F401
@@ -48,16 +50,14 @@ _LAZY = {
 
 def __getattr__(name):
     if name in _LAZY:
-        import importlib
         mod, attr = _LAZY[name]
-        module = importlib.import_module(mod)
+        module = _importlib.import_module(mod)
         value = module if attr is None else getattr(module, attr)
         globals()[name] = value
         return value
     if name in ("linalg", "nn", "random", "debugging", "signal", "summary",
                 "optimizers", "data", "checkpoint", "tracking", "config", "keras"):
-        import importlib
-        module = importlib.import_module(f"workbench.{name}")
+        module = _importlib.import_module(f"workbench.{name}")
         globals()[name] = module
         return module
     raise AttributeError(f"module 'workbench' has no attribute {name!r}")

@@ -28,7 +28,7 @@ def cupy_module():
     global _cupy
     if _cupy is None:
         try:
-            import cupy
+            import cupy  # optional: imported only when this is used
         except ImportError as exc:
             raise RuntimeError(
                 "a GPU device was requested but CuPy is not installed; install "
@@ -44,7 +44,7 @@ def gpu_available() -> bool:
         _cupy_probed = True
         _gpu_present = False
         try:
-            import cupy
+            import cupy  # optional: imported only when this is used
             _gpu_present = bool(cupy.cuda.is_available())
         except Exception:
             _gpu_present = False
@@ -242,7 +242,7 @@ def list_devices():
 def scipy_special(xp):
     """``scipy.special`` or ``cupyx.scipy.special``, imported when first needed."""
     if xp is np:
-        import scipy.special as sp
+        import scipy.special as sp  # optional: imported only when this is used
         return sp
-    import cupyx.scipy.special as csp
+    import cupyx.scipy.special as csp  # optional: imported only when this is used
     return csp

@@ -11,6 +11,8 @@ NumPy/CuPy call.
 
 from __future__ import annotations
 
+import html
+
 import functools
 import itertools
 import os
@@ -239,7 +241,7 @@ class Tensor:
         moved = backend.move(self._data, dev)
         if moved is self._data:
             return self
-        from .ops.shape import _copy_to_device
+        from .ops.shape import _copy_to_device  # circular import with shape
         return _copy_to_device(self, dev)
 
     def cpu(self) -> "Tensor":
@@ -293,7 +295,7 @@ class Tensor:
     def __iter__(self):
         if self._data.ndim == 0:
             raise TypeError("iteration over a scalar tensor")
-        from .ops.shape import unstack
+        from .ops.shape import unstack  # circular import with shape
         return iter(unstack(self))
 
     def __repr__(self):
@@ -312,7 +314,6 @@ class Tensor:
         return str(self.numpy())
 
     def _repr_html_(self):
-        import html
         arr = self.numpy()
         with np.printoptions(threshold=200, edgeitems=4, precision=4):
             body = html.escape(np.array2string(arr))
@@ -538,7 +539,6 @@ def dispatch(fn, args, kwargs=None):
 def dispatchable(fn):
     """Let composite types take over ``fn`` when its first argument (or an element of a
     first-argument list) is one of them; Tensors go straight through."""
-    import functools
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
@@ -759,7 +759,7 @@ class Variable(Tensor):
 
     def read_value(self) -> Tensor:
         """The current value as a Tensor (recorded by tapes, like TF's ReadVariableOp)."""
-        from .ops.shape import identity
+        from .ops.shape import identity  # circular import with shape
         return identity(self)
 
     def value(self) -> Tensor:
@@ -855,8 +855,8 @@ def unbroadcast(g: Tensor, shape: tuple, batch_ndim: int = 0) -> Tensor:
     gshape = g._data.shape
     if gshape[batch_ndim:] == shape:
         return g
-    from .ops.reduce import reduce_sum
-    from .ops.shape import reshape
+    from .ops.reduce import reduce_sum  # circular import with reduce
+    from .ops.shape import reshape  # circular import with shape
     extra = len(gshape) - batch_ndim - len(shape)
     axes = list(range(batch_ndim, batch_ndim + extra))
     for i, s in enumerate(shape):

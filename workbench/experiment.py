@@ -37,6 +37,8 @@ sync`` creates the run and uploads everything later.
 
 from __future__ import annotations
 
+import io
+
 import ast
 import atexit
 import collections
@@ -62,8 +64,7 @@ import numpy as np
 from . import summary
 from .checkpoint import INDEX_SUFFIX, STATE_FILE, CheckpointManager
 from .summary.writer import _state as _summary_state
-from .tracking import buffer as _buffer
-from .tracking import best, journal, store
+from .tracking import buffer as _buffer, best, journal, store
 from .tracking.system import SystemMonitor
 
 __all__ = ["Experiment"]
@@ -781,9 +782,8 @@ class Experiment:
 
     def log_figure(self, name, figure, step=None):
         """A matplotlib figure: as an image in TensorBoard and a PNG artifact under ``figures/``."""
-        import io
 
-        from PIL import Image
+        from PIL import Image  # optional: imported only when this is used
         self._check_open("log_figure")
         step = self._step if step is None else int(step)
         folder = os.path.join(self.logdir, "figures")
@@ -857,7 +857,7 @@ class Experiment:
         if not _progress_enabled():
             return iterable if iterable is not None else range(total or 0)
         try:
-            from tqdm.auto import tqdm
+            from tqdm.auto import tqdm  # optional: imported only when this is used
         except ImportError:
             return iterable if iterable is not None else range(total or 0)
         return tqdm(iterable, desc=desc, total=total, **kwargs)

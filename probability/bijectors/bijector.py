@@ -317,12 +317,12 @@ class Bijector:
     def __call__(self, value, name=None):
         """On a distribution: the transformed distribution; on a bijector: the Chain ``self o value``;
         on a tensor: ``forward(value)``."""
-        from ..distributions.distribution import Distribution
+        from ..distributions.distribution import Distribution  # circular import with distribution
         if isinstance(value, Distribution):
-            from ..distributions.transformed_distribution import TransformedDistribution
+            from ..distributions.transformed_distribution import TransformedDistribution  # circular import with transformed_distribution
             return TransformedDistribution(distribution=value, bijector=self)
         if isinstance(value, Bijector):
-            from .chain import Chain
+            from .chain import Chain  # circular import with chain
             inner = list(value.bijectors) if type(value) is Chain else [value]
             return Chain([self] + inner)
         return self.forward(value)

@@ -17,12 +17,15 @@ family otherwise. Each parameter's number of event dimensions is declared in
 
 from __future__ import annotations
 
+import html
+
 import numpy as np
 
 import workbench as wb
 from workbench.core import Tensor
 
 from .. import internal
+from .kullback_leibler import kl_divergence
 
 
 class ReparameterizationType:
@@ -303,7 +306,6 @@ class Distribution:
 
     def kl_divergence(self, other, name=None):
         """``KL(self || other)``, from the registry (``probability.kl_divergence``)."""
-        from .kullback_leibler import kl_divergence
         return kl_divergence(self, other)
 
     def cross_entropy(self, other, name=None):
@@ -348,7 +350,6 @@ class Distribution:
                 f"batch_shape={list(self.batch_shape)} event_shape={list(self.event_shape)} dtype={self._dtype}>")
 
     def _repr_html_(self):
-        import html
         rows = []
         for k, t in self._params_tensors().items():
             arr = t.numpy()

@@ -6,6 +6,7 @@ import workbench as wb
 
 from .. import internal
 from .distribution import Distribution
+from ..bijectors.bijector import Bijector, _variables
 
 __all__ = ["TransformedDistribution"]
 
@@ -27,7 +28,6 @@ class TransformedDistribution(Distribution):
     def __init__(self, distribution, bijector, kwargs_split_fn=None, validate_args=False, parameters=None,
                  name=None):
         parameters = dict(locals()) if parameters is None else parameters
-        from ..bijectors.bijector import Bijector
         if not isinstance(distribution, Distribution):
             raise TypeError(f"TransformedDistribution: `distribution` must be a Distribution, got "
                             f"{type(distribution).__name__}")
@@ -55,7 +55,6 @@ class TransformedDistribution(Distribution):
 
     @property
     def trainable_variables(self):
-        from ..bijectors.bijector import _variables
         return tuple(v for v in _variables([vars(self._distribution), self._bijector], set()) if v.trainable)
 
     # -- shapes --------------------------------------------------------------

@@ -59,7 +59,7 @@ class Graph:
     returns nothing; the program's result holders then hold fresh copies of the outputs."""
 
     def __init__(self, steps, inputs, results, variables):
-        import cupy
+        import cupy  # optional: imported only when this is used
 
         self._cupy = cupy
         self._stream = cupy.cuda.Stream(non_blocking=True)

@@ -592,7 +592,7 @@ class _GpuKernel(_Kernel):
 
     def __init__(self, *args):
         super().__init__(*args)
-        import cupy
+        import cupy  # optional: imported only when this is used
 
         self._cupy = cupy
         src = cuda_source(self.compute, self.inputs, self.out_refs, self.dtype)

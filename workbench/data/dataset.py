@@ -29,6 +29,7 @@ from ..core import Tensor, convert_to_tensor, wrap
 from . import structure as st
 from .iterator import Iterator, ShuffleBuffer, expect_kind
 from .prefetch import ParallelMapIterator, PrefetchIterator
+from ragged import gather_rows
 
 INFINITE = -1
 UNKNOWN = -2
@@ -252,7 +253,6 @@ class _ArraySource:
 
     def gather(self, idx):
         """The batch of rows ``idx`` (int64 NumPy array): one vectorized take per component."""
-        from ragged import gather_rows
         out = []
         for leaf in self.leaves:
             if st.is_ragged(leaf):

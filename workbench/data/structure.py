@@ -13,6 +13,7 @@ import numpy as np
 from .. import backend, core, nest
 from ..errors import argcheck
 from ..core import Tensor, convert_to_tensor, ragged_list_error, wrap
+from ragged import RaggedTensor
 
 
 def is_ragged(x) -> bool:
@@ -102,7 +103,6 @@ def stack_dense(arrays, where, ragged_hint):
 
 def rows_to_ragged(rows, where):
     """Dense tensors of varying first dimension (same inner shape) -> RaggedTensor [B, None, ...]."""
-    from ragged import RaggedTensor
     arrays = [r._data for r in rows]
     inner = {a.shape[1:] for a in arrays}
     if any(a.ndim == 0 for a in arrays):
@@ -122,7 +122,6 @@ def rows_to_ragged(rows, where):
 
 def stack_ragged(items, where):
     """RaggedTensors with the same ragged rank -> one RaggedTensor with a new outer dimension."""
-    from ragged import RaggedTensor
     ranks = {rt.ragged_rank for rt in items}
     if len(ranks) > 1:
         raise ValueError(f"batch: RaggedTensor elements{where} have different ragged ranks {sorted(ranks)}")

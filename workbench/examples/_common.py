@@ -47,7 +47,7 @@ def _blas_limit(threads):
     if any(os.environ.get(name) for name in THREAD_ENV):
         return contextlib.nullcontext()
     try:
-        from threadpoolctl import threadpool_limits
+        from threadpoolctl import threadpool_limits  # optional: imported only when this is used
     except ImportError:
         return contextlib.nullcontext()
     return threadpool_limits(limits=threads, user_api="blas")
@@ -109,5 +109,5 @@ def report(progress, line):
 def run_as_script(example_name):
     """``python -m workbench.examples.<name> [-p key=value ...]``: the same as
     ``workbench run <name> ...`` (the CLI builds the Experiment and calls ``main``)."""
-    from workbench.cli import main as cli_main
+    from workbench.cli import main as cli_main  # the CLI imports the examples: looked up when run
     sys.exit(cli_main(["run", example_name, *sys.argv[1:]]))

@@ -28,6 +28,9 @@ import inspect
 from .. import nest
 from .layers.base import (Layer, _require_own_get_config, _training_stack, is_ragged, is_symbolic, shape_of,
                           unique_layer_name)
+from ..ops.create import zeros
+import ragged
+from .serialization import custom_object_scope
 
 __all__ = ["Input", "InputLayer", "Model", "Sequential", "SymbolicTensor"]
 
@@ -137,9 +140,7 @@ def Input(shape=None, batch_size=None, name=None, dtype=None, ragged=False, batc
 
 def _stand_in(spec, k):
     """A concrete zero input for ``spec`` with unknown sizes set to ``k``."""
-    from ..ops.create import zeros
     if spec.ragged:
-        import ragged
         nrows = k if spec.shape[0] is None else spec.shape[0]
         inner = tuple(k if d is None else d for d in spec.shape[2:])
         lengths = np.full(nrows, k if spec.shape[1] is None else spec.shape[1], np.int64)
@@ -360,7 +361,7 @@ class Model(Layer):
         if self._nodes is None:
             _require_own_get_config(self, Model)
             return Layer.get_config(self)
-        from .layers.saving import class_name_of
+        from .layers.saving import class_name_of  # circular import with saving
         entries, node_ids = {}, {}
         for x in nest.flatten(self._inputs):
             layer = x.node.layer
@@ -391,8 +392,7 @@ class Model(Layer):
 
         ``custom_objects``: ``{name: class_or_function}`` for user-defined pieces.
         """
-        from .serialization import custom_object_scope
-        from .layers.saving import check_known, deserialize
+        from .layers.saving import check_known, deserialize  # circular import with saving
         with custom_object_scope(custom_objects):
             check_known(config, "Model.from_config")
         if "layers" not in config:   # a subclassed model: its constructor arguments
@@ -511,7 +511,7 @@ class Sequential(Model):
     def get_config(self):
         """``{"name", "trainable", "layers": [layer configs]}`` (an ``InputLayer`` first when
         the model was given a ``wb.keras.Input``)."""
-        from .layers.saving import serialize
+        from .layers.saving import serialize  # circular import with saving
         layers = [serialize(layer) for layer in self._layer_list]
         if self._input_tensor is not None:
             first = self._input_tensor.node.layer
@@ -520,8 +520,7 @@ class Sequential(Model):
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
-        from .serialization import custom_object_scope
-        from .layers.saving import check_known, deserialize
+        from .layers.saving import check_known, deserialize  # circular import with saving
         with custom_object_scope(custom_objects):
             check_known(config, "Sequential.from_config")
         model = cls(name=config.get("name"), trainable=config.get("trainable", True))

@@ -14,12 +14,13 @@ True
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 
-from .. import core
-from .. import random as wb_random
-from .serialization import Configurable
+from .. import core, random as wb_random
+from ..ops import create
+from .serialization import Configurable, deserialize_object, serialize_object
 
 __all__ = [
     "Constant", "GlorotNormal", "GlorotUniform", "HeNormal", "HeUniform", "Identity", "Initializer",
@@ -89,14 +90,12 @@ class _Random(Initializer):
 
 class Zeros(Initializer):
     def __call__(self, shape, dtype=None, **kwargs):
-        from ..ops.create import zeros
-        return zeros(_shape(shape), dtype=np.dtype(dtype or np.float32))
+        return create.zeros(_shape(shape), dtype=np.dtype(dtype or np.float32))
 
 
 class Ones(Initializer):
     def __call__(self, shape, dtype=None, **kwargs):
-        from ..ops.create import ones
-        return ones(_shape(shape), dtype=np.dtype(dtype or np.float32))
+        return create.ones(_shape(shape), dtype=np.dtype(dtype or np.float32))
 
 
 class Constant(Initializer):
@@ -314,7 +313,6 @@ _BY_NAME = {
 
 
 def _key(name: str) -> str:
-    import re
     return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower() if not name.islower() else name
 
 
@@ -325,13 +323,11 @@ def serialize(initializer):
     >>> wb.keras.initializers.serialize(wb.keras.initializers.get("he_normal"))
     {'class_name': 'HeNormal', 'config': {'seed': None}}
     """
-    from .serialization import serialize_object
     return serialize_object(initializer, Initializer, get)
 
 
 def deserialize(config, custom_objects=None):
     """The initializer a :func:`serialize` config describes."""
-    from .serialization import deserialize_object
     return deserialize_object(config, "initializer", get, builtin_class, sorted(_BY_NAME), custom_objects)
 
 

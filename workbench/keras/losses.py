@@ -16,6 +16,8 @@ as Keras does.
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
 import workbench as wb
@@ -195,7 +197,6 @@ class Loss:
 
 
 def _snake(name):
-    import re
     return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
 
 

@@ -10,10 +10,9 @@ is ``l2 * reduce_sum(square(x))`` (no factor 1/2).
 
 from __future__ import annotations
 
-from ..ops.elementwise import abs as _abs
-from ..ops.elementwise import square
+from ..ops.elementwise import abs as _abs, square
 from ..ops.reduce import reduce_sum
-from .serialization import Configurable
+from .serialization import Configurable, serialize_object, deserialize_object
 
 __all__ = ["L1", "L1L2", "L2", "Regularizer", "deserialize", "get", "l1", "l1_l2", "l2", "serialize"]
 
@@ -97,13 +96,11 @@ def serialize(regularizer):
     >>> wb.keras.regularizers.serialize(wb.keras.regularizers.l2(0.5))
     {'class_name': 'L2', 'config': {'l2': 0.5}}
     """
-    from .serialization import serialize_object
     return serialize_object(regularizer, Regularizer, get)
 
 
 def deserialize(config, custom_objects=None):
     """The regularizer a :func:`serialize` config describes."""
-    from .serialization import deserialize_object
     return deserialize_object(config, "regularizer", get, builtin_class, "'L1', 'L2', 'L1L2'", custom_objects)
 
 

@@ -12,6 +12,8 @@ finite for repeated ones.
 
 from __future__ import annotations
 
+import numpy as np
+
 from .. import core
 from ..core import apply, defop
 from .linalg import _float_matrix, _mt, _phi, band_part, diag, diag_part, matmul, triangular_solve
@@ -264,9 +266,8 @@ def pinv(a, rcond=None, validate_args=False, name=None):
     Singular values at most ``rcond * max(s)`` count as zero; ``rcond`` defaults
     to ``10 * max(M, N) * eps`` (TF's default).
     """
-    import numpy as np
-    from .elementwise import greater, where
-    from .reduce import reduce_max
+    from .elementwise import greater, where  # circular import with elementwise
+    from .reduce import reduce_max  # circular import with reduce
     x = _float_matrix(a, "pinv", "a", square=False)
     if rcond is None:
         rcond = 10.0 * max(x.shape[-2:]) * float(np.finfo(x.dtype).eps)

@@ -392,7 +392,6 @@ _cast_op = _define.defop(
 @core.dispatchable
 def cast(x, dtype, name=None):
     """``x`` converted to ``dtype``. Gradients flow between floating dtypes only."""
-    from ..dtypes import as_dtype
     x = convert_to_tensor(x)
     dtype = as_dtype(dtype)
     if x._data.dtype == dtype:

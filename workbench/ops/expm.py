@@ -56,7 +56,7 @@ def expm_pade(xp, a):
 
 def _expm_fwd(xp, a):
     if xp is np:
-        import scipy.linalg
+        import scipy.linalg  # optional: imported only when this is used
         return scipy.linalg.expm(a).astype(a.dtype, copy=False)
     return expm_pade(xp, a)
 

@@ -27,6 +27,7 @@ from ..core import Tensor, apply, convert_to_tensor, defop
 from .reduce import reduce_sum
 from .segment_kernels import segment_reduce
 from .shape import _lead, _reshape_op, _shape_arg, getitem, norm_axis, transpose
+from ..dtypes import as_dtype
 
 
 def _prod(shape):
@@ -162,7 +163,7 @@ def _flat_index(indices, dims, opname):
         strides[j] = strides[j + 1] * dims[j + 1]
     if k == 0:
         return core.wrap_constant(xp.zeros(a.shape[:-1], np.int64))
-    from .elementwise import cast, multiply
+    from .elementwise import cast, multiply  # circular import with elementwise
     return reduce_sum(multiply(cast(indices, np.int64), core.wrap_constant(xp.asarray(strides))), axis=-1)
 
 
@@ -306,7 +307,7 @@ def tensor_scatter_nd_update(tensor, indices, updates, name=None):
     hit = xp.zeros(n_slots, bool)
     hit[f1] = True
     hit = core.wrap(hit.reshape(t.shape[:k] + (1,) * (t.ndim - k)))
-    from .elementwise import where
+    from .elementwise import where  # circular import with elementwise
     return where(hit, _scatter_add(rows, core.wrap(f1), t.shape, k), t)
 
 
@@ -346,7 +347,6 @@ def one_hot(indices, depth, on_value=None, off_value=None, axis=None, dtype=None
            [0., 0., 1.],
            [0., 0., 0.]], dtype=float32)
     """
-    from ..dtypes import as_dtype
     idx = _int_tensor(indices, "one_hot", "indices")
     depth = argcheck.integer(depth, "depth", "one_hot", minimum=0)
     given = [convert_to_tensor(v) for v in (on_value, off_value) if v is not None]
@@ -610,7 +610,6 @@ def top_k(input, k=1, sorted=True, index_type=np.int32, name=None):
     >>> wb.math.top_k(wb.constant([1., 5., 3.]), k=2).indices.numpy()
     array([1, 2], dtype=int32)
     """
-    from ..dtypes import as_dtype
     x = convert_to_tensor(input)
     if x.ndim == 0:
         raise ValueError("top_k: input must have rank >= 1")
@@ -628,7 +627,6 @@ UniqueWithCounts = collections.namedtuple("UniqueWithCounts", ["y", "idx", "coun
 
 
 def _unique_parts(x, out_idx, opname):
-    from ..dtypes import as_dtype
     t = convert_to_tensor(x)
     if t.ndim != 1:
         raise ValueError(f"{opname}: x must be a vector, got shape {t.shape}")
@@ -671,7 +669,6 @@ def searchsorted(sorted_sequence, values, side="left", out_type=np.int32, name=N
     >>> wb.searchsorted(wb.constant([[0, 3, 9, 10]]), wb.constant([[2, 10]])).numpy()
     array([[1, 3]], dtype=int32)
     """
-    from ..dtypes import as_dtype
     s = convert_to_tensor(sorted_sequence)
     v = convert_to_tensor(values)
     if side not in ("left", "right"):

@@ -27,8 +27,7 @@ import numpy as np
 from .. import core
 from ..core import apply, binary_arrays, convert_to_tensor, defop
 from ..errors import InvalidArgumentError
-from ._define import bilinear_jvp
-from ._define import defop as defrule
+from ._define import bilinear_jvp, defop as defrule
 from .rules import ARRAYS
 from .einsum import einsum, tensordot  # noqa: F401  (exported in wb.linalg)
 from .shape import reshape, transpose
@@ -184,7 +183,7 @@ def _factorization_errors(xp, opname, what):
     when asked (a device sync), so ask it here."""
     check = contextlib.nullcontext()
     if xp is not np:
-        import cupyx
+        import cupyx  # optional: imported only when this is used
         check = cupyx.errstate(linalg="raise")
     try:
         with check:
@@ -309,7 +308,7 @@ def band_part(input, num_lower, num_upper, name=None):
 
     ``band_part(x, -1, 0)`` is the lower triangle, ``band_part(x, 0, 0)`` the diagonal.
     """
-    from .elementwise import where
+    from .elementwise import where  # circular import with elementwise
     x = convert_to_tensor(input)
     if x.ndim < 2:
         raise ValueError(f"band_part: input must have rank >= 2, got shape {x.shape}")
@@ -321,7 +320,7 @@ def band_part(input, num_lower, num_upper, name=None):
 
 def set_diag(input, diagonal, name=None, k=0, align="RIGHT_LEFT"):
     """``input`` with diagonal ``k`` replaced by ``diagonal`` (``[..., L]``)."""
-    from .elementwise import where
+    from .elementwise import where  # circular import with elementwise
     x = convert_to_tensor(input)
     d = convert_to_tensor(diagonal)
     if x.ndim < 2:
@@ -349,7 +348,7 @@ def _diag_mask(xp, m, n, k):
 
 def trace(x, name=None):
     """Sum of the main diagonal of each matrix: ``[..., M, N]`` → ``[...]``."""
-    from .reduce import reduce_sum
+    from .reduce import reduce_sum  # circular import with reduce
     return reduce_sum(diag_part(x), axis=-1)
 
 
@@ -369,14 +368,14 @@ def _trisolve_fwd(xp, a, b, lower, adjoint):
         with _factorization_errors(xp, "triangular_solve", "the matrix is singular"):
             return xp.linalg.solve(t, b)
     if xp is np:
-        import scipy.linalg
+        import scipy.linalg  # optional: imported only when this is used
         try:
             x = scipy.linalg.solve_triangular(a, b, lower=lower, trans=1 if adjoint else 0,
                                               check_finite=False)
         except np.linalg.LinAlgError as exc:
             raise InvalidArgumentError(f"triangular_solve: the matrix is singular ({exc})") from None
         return x.astype(a.dtype, copy=False)
-    from cupyx.scipy.linalg import solve_triangular
+    from cupyx.scipy.linalg import solve_triangular  # optional: imported only when this is used
     return solve_triangular(a, b, lower=lower, trans=1 if adjoint else 0)
 
 
@@ -476,7 +475,7 @@ def _slogdet_vjp(gs, ans, a):
 
 
 def _slogdet_jvp(ts, ans, a):
-    from .reduce import reduce_sum
+    from .reduce import reduce_sum  # circular import with reduce
     return None, reduce_sum(inv(a, adjoint=True) * ts[0], axis=[-2, -1])
 
 
@@ -499,15 +498,15 @@ def det(input, name=None):
 
     Its gradient, ``det(a) * inv(a)^T``, is not finite at singular matrices (as in TF).
     """
-    from .elementwise import exp
+    from .elementwise import exp  # circular import with elementwise
     sign, logabs = slogdet(input)
     return sign * exp(logabs)
 
 
 def logdet(matrix, name=None):
     """``log(det(matrix))`` for symmetric positive definite ``matrix``, via its Cholesky factor."""
-    from .elementwise import log
-    from .reduce import reduce_sum
+    from .elementwise import log  # circular import with elementwise
+    from .reduce import reduce_sum  # circular import with reduce
     return 2.0 * reduce_sum(log(diag_part(cholesky(matrix))), axis=-1)
 
 
@@ -588,7 +587,7 @@ def lstsq(matrix, rhs, l2_regularizer=0.0, fast=True, name=None):
     if not fast:
         if float(l2_regularizer) != 0.0:
             raise ValueError("lstsq: l2_regularizer is only supported with fast=True")
-        from .decompositions import qr
+        from .decompositions import qr  # circular import with decompositions
         if m >= n:
             q, r = qr(a)
             return triangular_solve(r, matmul(q, b, transpose_a=True), lower=False)

@@ -6,12 +6,12 @@ from .shape import getitem
 
 
 def _matmul(a, b):
-    from .linalg import matmul
+    from .linalg import matmul  # circular import with linalg
     return matmul(a, b)
 
 
 def _rmatmul(a, b):
-    from .linalg import matmul
+    from .linalg import matmul  # circular import with linalg
     return matmul(b, a)
 
 
@@ -64,7 +64,7 @@ def _ne(a, b):
 
 
 def _bitwise_not(a):
-    from ..core import wrap
+    from ..core import wrap  # circular import with core
     return wrap(a.xp.invert(a._data))
 
 

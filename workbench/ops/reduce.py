@@ -96,7 +96,7 @@ reduce_mean = _reduction("reduce_mean", _mean_fwd)(_mean_op)
 
 
 def _minmax_vjp(g, ans, x, axis, keepdims):
-    from .elementwise import cast, equal
+    from .elementwise import cast, equal  # circular import with elementwise
     y = _expand_to_input(ans, ans, x, axis, keepdims)
     ind = cast(equal(y, x), x.dtype)
     num = reduce_sum(ind, axis=axis, keepdims=True)
@@ -105,7 +105,7 @@ def _minmax_vjp(g, ans, x, axis, keepdims):
 
 
 def _minmax_jvp(ts, ans, x, axis, keepdims):
-    from .elementwise import cast, equal
+    from .elementwise import cast, equal  # circular import with elementwise
     y = _expand_to_input(ans, ans, x, axis, keepdims)
     ind = cast(equal(y, x), x.dtype)
     num = reduce_sum(ind, axis=axis, keepdims=keepdims)
@@ -187,7 +187,7 @@ def _lse_fwd(xp, x, axis, keepdims):
 
 
 def _lse_weights(ans, x, axis, keepdims):
-    from .elementwise import exp
+    from .elementwise import exp  # circular import with elementwise
     return exp(x - _expand_to_input(ans, ans, x, axis, keepdims))
 
 
@@ -206,7 +206,7 @@ def reduce_variance(input_tensor, axis=None, keepdims=False, name=None):
     x = convert_to_tensor(input_tensor)
     if x.dtype.kind not in "fc":
         raise dtype_error("reduce_variance", "input_tensor", x.dtype, "fc")
-    from .elementwise import square
+    from .elementwise import square  # circular import with elementwise
     mean = reduce_mean(x, axis=axis, keepdims=True)
     return reduce_mean(square(x - mean), axis=axis, keepdims=keepdims)
 
@@ -214,13 +214,13 @@ def reduce_variance(input_tensor, axis=None, keepdims=False, name=None):
 @core.dispatchable
 def reduce_std(input_tensor, axis=None, keepdims=False, name=None):
     """Population standard deviation over ``axis``."""
-    from .elementwise import sqrt
+    from .elementwise import sqrt  # circular import with elementwise
     return sqrt(reduce_variance(input_tensor, axis=axis, keepdims=keepdims))
 
 
 def reduce_euclidean_norm(input_tensor, axis=None, keepdims=False, name=None):
     """``sqrt(sum(x**2))`` over ``axis``."""
-    from .elementwise import sqrt, square
+    from .elementwise import sqrt, square  # circular import with elementwise
     return sqrt(reduce_sum(square(convert_to_tensor(input_tensor)), axis=axis, keepdims=keepdims))
 
 
@@ -317,7 +317,7 @@ cumprod = _scan(_cumprod_op, "prod")
 
 def norm(tensor, ord="euclidean", axis=None, keepdims=None, name=None):
     """Vector p-norms, and the Frobenius, 1 and inf norms of matrices (``axis`` a pair)."""
-    from .elementwise import abs as _abs, pow as _pow, sqrt, square
+    from .elementwise import abs as _abs, pow as _pow, sqrt, square  # circular import with elementwise
     x = convert_to_tensor(tensor)
     keep = bool(keepdims)
     if isinstance(axis, (list, tuple)) and len(axis) == 2:

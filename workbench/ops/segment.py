@@ -20,9 +20,8 @@ from __future__ import annotations
 import numpy as np
 
 from .. import core
-from ..errors import argcheck
+from ..errors import argcheck, InvalidArgumentError
 from ..core import apply, convert_to_tensor, defop
-from ..errors import InvalidArgumentError
 from ._define import dtype_error
 from .indexing import _first_bad, _reshape, sum_rows_into, take_rows
 from .segment_kernels import lowest, highest, segment_count, segment_mean as _mean_kernel, segment_reduce
@@ -127,7 +126,7 @@ _min_op = defop("segment_min", _reduce_fwd, vjp=_extreme_vjp, jvp=_extreme_jvp, 
 
 def _others_product(data, ids, num_segments, sorted_ids):
     """For each row, the product of the other rows of its segment (exact where rows are zero)."""
-    from .elementwise import ones_like, where, zeros_like
+    from .elementwise import ones_like, where, zeros_like  # circular import with elementwise
     xp = data.xp
     zero = data._data == 0
     zeros_in_seg = segment_reduce(xp, "sum", zero.astype(np.int64), ids._data, num_segments)[ids._data]

@@ -152,7 +152,7 @@ def _sparse_sum_ok(data):
 
 def _csr_sum(data, num_segments, ids=None, splits=None):
     """Segment sums as ``A @ data`` with ``A[s, r] = 1`` where row ``r`` is in segment ``s``."""
-    import scipy.sparse
+    import scipy.sparse  # optional: imported only when this is used
     n = data.shape[0]
     rows = data.reshape(n, -1)
     if splits is not None:

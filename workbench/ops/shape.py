@@ -357,7 +357,7 @@ def _scatter_fwd(xp, g, key, shape, lead=0):
     elif xp is np:
         np.add.at(z, full, g)
     else:
-        import cupyx
+        import cupyx  # optional: imported only when this is used
         cupyx.scatter_add(z, full, g)
     return z
 

@@ -359,7 +359,7 @@ def betaincinv(a, b, y, name=None):
 def lbeta(a, b=None, name=None):
     """``log(B(a, b)) = lgamma(a) + lgamma(b) - lgamma(a + b)``; with one argument, TF's
     multivariate form over the last axis: ``sum(lgamma(x)) - lgamma(sum(x))``."""
-    from .reduce import reduce_sum
+    from .reduce import reduce_sum  # circular import with reduce
     if b is None:
         x = convert_to_tensor(a)
         return reduce_sum(lgamma(x), axis=-1) - lgamma(reduce_sum(x, axis=-1))
@@ -368,7 +368,7 @@ def lbeta(a, b=None, name=None):
 
 def log1mexp(x, name=None):
     """``log(1 - exp(-|x|))``, stable for small and large ``|x|`` (TFP's ``log1mexp``)."""
-    from .elementwise import abs as _abs, expm1
+    from .elementwise import abs as _abs, expm1  # circular import with elementwise
     x = _abs(convert_to_tensor(x))
     small = x < math.log(2.0)
     safe_small = where(small, x, zeros_like(x) + 1.0)
@@ -378,7 +378,7 @@ def log1mexp(x, name=None):
 
 def softplus_inverse(x, name=None):
     """The inverse of softplus: ``log(exp(x) - 1)``, computed as ``x + log(-expm1(-x))``."""
-    from .elementwise import expm1
+    from .elementwise import expm1  # circular import with elementwise
     x = convert_to_tensor(x)
     return x + log(-expm1(-x))
 

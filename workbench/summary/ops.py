@@ -184,7 +184,7 @@ def _to_uint8(fn, name, images):
 
 
 def _png(image):
-    from PIL import Image
+    from PIL import Image  # optional: imported only when this is used
     buf = io.BytesIO()
     Image.fromarray(image[..., 0] if image.shape[-1] == 1 else image).save(buf, format="PNG")
     return buf.getvalue()

@@ -48,7 +48,7 @@ def crc32c_python(data: bytes) -> int:
 def _fast_crc32c():
     """google-crc32c's compiled checksum when it is installed (its pure-Python fallback is slower than ours)."""
     try:
-        import google_crc32c
+        import google_crc32c  # optional: imported only when this is used
     except ImportError:
         return None
     if getattr(google_crc32c, "implementation", None) != "c":

@@ -369,7 +369,7 @@ def write(tag, tensor, step=None, metadata=None, name=None):
     step = _resolve_step(step)
     if callable(tensor):
         tensor = tensor()
-    from .ops import to_numpy, tensor_proto
+    from .ops import to_numpy, tensor_proto  # circular import with ops
     if isinstance(metadata, (bytes, bytearray)):
         metadata = tb().summary_pb2.SummaryMetadata.FromString(bytes(metadata))
     writer.write_value(tag, step, tensor_proto(to_numpy(tensor)), metadata)

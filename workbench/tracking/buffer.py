@@ -886,7 +886,7 @@ def pending(folder):
 
 def _progress_bar(total):
     try:
-        from tqdm.auto import tqdm
+        from tqdm.auto import tqdm  # optional: imported only when this is used
     except ImportError:
         return None
     return tqdm(total=total, desc="sending to MLflow", unit="item", unit_scale=True, leave=False,

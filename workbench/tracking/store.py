@@ -8,6 +8,8 @@ With no configuration the store is MLflow's own default, a SQLite file
 
 from __future__ import annotations
 
+import sys
+
 import functools
 import os
 import re
@@ -92,7 +94,6 @@ def resolve_tracking_uri(uri=None) -> str:
 
 def _schemes():
     """Schemes MLflow can track to: its own, and those of plugins once mlflow is imported."""
-    import sys
     schemes = set(KNOWN_SCHEMES)
     utils = sys.modules.get("mlflow.tracking._tracking_service.utils")
     registry = getattr(getattr(utils, "_tracking_store_registry", None), "_registry", None)
@@ -138,7 +139,7 @@ def mlflow():
     # MLflow's SQLite store configures SQLAlchemy mappers with a deprecated loader option.
     warnings.filterwarnings("ignore", message=_SQLALCHEMY_NOISE)
     try:
-        import mlflow as module
+        import mlflow as module  # optional: imported only when this is used
     except ImportError as exc:
         raise ImportError("MLflow tracking needs mlflow: pip install 'research-workbench[tracking]'") from exc
     return module

@@ -20,7 +20,7 @@ _MB = 1024.0 * 1024.0
 
 def _psutil():
     try:
-        import psutil
+        import psutil  # optional: imported only when this is used
     except ImportError:
         return None
     return psutil
@@ -38,7 +38,7 @@ def _cpu_memory(psutil, process):
 
 def _gpu(index):
     """Memory of GPU ``index`` (the device the run computes on) from CuPy, utilization from NVML."""
-    import cupy
+    import cupy  # optional: imported only when this is used
     with cupy.cuda.Device(index):
         free, total = cupy.cuda.runtime.memGetInfo()
     out = {
@@ -47,7 +47,7 @@ def _gpu(index):
         f"system/gpu_{index}_pool_used_megabytes": cupy.get_default_memory_pool().used_bytes() / _MB,
     }
     try:
-        import pynvml
+        import pynvml  # optional: imported only when this is used
         pynvml.nvmlInit()
         handle = pynvml.nvmlDeviceGetHandleByIndex(index)
         out[f"system/gpu_{index}_utilization_percentage"] = float(pynvml.nvmlDeviceGetUtilizationRates(handle).gpu)

@@ -32,6 +32,7 @@ from workbench.errors import argcheck
 from ... import random as wb_random
 from .base import Layer, is_ragged
 from .core import EinsumDense, _weight_args
+import ragged
 
 __all__ = ["MultiHeadAttention"]
 
@@ -109,7 +110,6 @@ class MultiHeadAttention(Layer):
         context = wb.einsum("acbe,aecd->abcd", dropped, v)              # [B, T, H, V]
         out = self.output_dense(context)
         if ragged_query is not None:
-            import ragged
             out = ragged.RaggedTensor.from_tensor(out, lengths=ragged_query.row_lengths())
         return (out, probs) if return_attention_scores else out
 

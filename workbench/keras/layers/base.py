@@ -25,6 +25,7 @@ from ... import core, nest
 from ...core import Tensor, Variable, convert_to_tensor
 from .. import initializers, regularizers
 from ...module import Module, _snake_case, current_scope_name
+from ...ops.elementwise import cast
 
 __all__ = ["InputSpec", "Layer"]
 
@@ -319,12 +320,10 @@ class Layer(Module):
     def _cast_leaf(self, x):
         if isinstance(x, Tensor):
             if x.dtype.kind == "f" and x.dtype != self._dtype:
-                from ...ops.elementwise import cast
                 return cast(x, self._dtype)
             return x
         if is_ragged(x):
             if x.dtype.kind == "f" and x.dtype != self._dtype:
-                from ...ops.elementwise import cast
                 return x.with_flat_values(cast(x.flat_values, self._dtype))
             return x
         if isinstance(x, (np.ndarray, float, list)) or type(x).__module__.startswith("cupy"):
@@ -334,7 +333,7 @@ class Layer(Module):
 
     def __call__(self, *args, **kwargs):
         if _any_symbolic(args, kwargs):
-            from ..functional import symbolic_call
+            from ..functional import symbolic_call  # circular import with functional
             return symbolic_call(self, args, kwargs)
         if not args:
             if not kwargs:
@@ -363,7 +362,6 @@ class Layer(Module):
         finally:
             _training_stack.pop()
         if self.activity_regularizer is not None:
-            from ...ops.elementwise import cast
             for out in nest.flatten(outputs):
                 if isinstance(out, Tensor):
                     batch = cast(convert_to_tensor(out.shape[0] if out.ndim else 1), out.dtype)

@@ -17,9 +17,9 @@ import workbench as wb
 from ...errors import argcheck
 from ... import random as wb_random
 from .. import initializers, regularizers
-from ..activations import get as get_activation
-from ..activations import serialize as serialize_activation
+from ..activations import get as get_activation, serialize as serialize_activation
 from .base import InputSpec, Layer, is_ragged
+from ..serialization import serialize_function, deserialize_function
 
 __all__ = ["Activation", "Add", "Concatenate", "Dense", "Dropout", "EinsumDense", "Flatten",
            "Lambda", "Multiply", "Reshape"]
@@ -228,12 +228,10 @@ class Lambda(Layer):
 
     def get_config(self):
         """The function is recorded by name (module-level or registered functions only)."""
-        from ..serialization import serialize_function
         return {**super().get_config(), "function": serialize_function(self.function)}
 
     @classmethod
     def from_config(cls, config):
-        from ..serialization import deserialize_function
         config = dict(config)
         if isinstance(config.get("function"), dict):
             config["function"] = deserialize_function(config["function"])

@@ -29,14 +29,13 @@ import numpy as np
 
 import workbench as wb
 
-from ... import backend, core
+from ... import backend, core, random as wb_random
 from ...errors import argcheck
-from ... import random as wb_random
 from ...ops.indexing import take_rows
 from .base import InputSpec, Layer, is_ragged
-from ..activations import get as get_activation
-from ..activations import serialize as serialize_activation
+from ..activations import get as get_activation, serialize as serialize_activation
 from .core import _weight_args
+import ragged
 
 __all__ = ["Bidirectional", "GRU", "LSTM"]
 
@@ -253,7 +252,6 @@ class _RNN(Layer):
         final = [take_rows(s, _index(plan.inverse_order, values)) for s in sorted_states]
         seq = None
         if self.return_sequences:
-            import ragged
             inverse_out = np.empty(plan.nvals, np.int64)
             inverse_out[plan.out_pos] = np.arange(plan.nvals)
             flat = (wb.concat(outputs, axis=0) if len(outputs) > 1 else outputs[0]) if outputs \
@@ -416,13 +414,13 @@ class Bidirectional(Layer):
         return mask if self.return_sequences and not is_ragged(inputs) else None
 
     def get_config(self):
-        from .saving import serialize
+        from .saving import serialize  # circular import with saving
         return {**super().get_config(), "layer": serialize(self.forward_layer), "merge_mode": self.merge_mode,
                 "backward_layer": serialize(self.backward_layer)}
 
     @classmethod
     def from_config(cls, config):
-        from .saving import deserialize
+        from .saving import deserialize  # circular import with saving
         config = dict(config)
         for key in ("layer", "backward_layer"):
             if isinstance(config.get(key), dict):

@@ -24,7 +24,7 @@ __all__ = ["deserialize", "serialize"]
 
 def _builtin_classes() -> dict:
     """Every public Layer subclass of the library, by class name (plus Keras' ``Functional``)."""
-    from .. import functional, layers
+    from .. import functional, layers  # circular import with functional
     table = {name: obj for name, obj in vars(layers).items()
              if isinstance(obj, type) and issubclass(obj, Layer)}
     table.update(InputLayer=functional.InputLayer, Model=functional.Model, Functional=functional.Model,
@@ -42,7 +42,7 @@ def check_known(config, where):
 def class_name_of(layer) -> str:
     """The ``class_name`` a config records: a registered name, ``Functional`` for a functional
     ``wb.keras.Model``, else the class name."""
-    from ..functional import Model
+    from ..functional import Model  # circular import with functional
     key = registered_name(type(layer))
     if key is not None:
         return key
