@@ -14,7 +14,7 @@ import pytest
 
 import workbench as wb
 from gradients import GradientTape
-from workbench import checkpoint as ckpt_module
+from workbench.checkpoint import format as ckpt_format
 from workbench.checkpoint import DataLossError
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -154,7 +154,7 @@ def test_crash_mid_save_keeps_previous_checkpoint(tmp_path, monkeypatch, stage):
     prefix = str(tmp_path / "same")
     ck.write(prefix)
     m.kernel.assign(np.full((3, 2), 7.0, np.float32))
-    monkeypatch.setattr(ckpt_module, stage, _crash_halfway(getattr(ckpt_module, stage)))
+    monkeypatch.setattr(ckpt_format, stage, _crash_halfway(getattr(ckpt_format, stage)))
     with pytest.raises(OSError, match="simulated"):
         manager.save()
     with pytest.raises(OSError, match="simulated"):
@@ -544,7 +544,7 @@ def _retarget_data_file(prefix, data_file):
     with open(index_path) as f:
         index = json.load(f)
     index["data_file"] = data_file
-    index["index_sha256"] = ckpt_module._index_digest(index)
+    index["index_sha256"] = ckpt_format._index_digest(index)
     with open(index_path, "w") as f:
         json.dump(index, f)
     return index_path
@@ -591,7 +591,7 @@ def _dead_pid():
 
 
 def _temp(folder, pid=None, age=0.0, host=None):
-    host = ckpt_module._HOST if host is None else host
+    host = ckpt_format._HOST if host is None else host
     name = f".wb-ckpt-{host}-{pid}-x{len(os.listdir(folder))}ab.tmp" if pid is not None \
         else f".wb-ckpt-old{len(os.listdir(folder))}.tmp"
     path = os.path.join(folder, name)
@@ -616,8 +616,8 @@ def test_temporary_files_of_dead_saves_go_and_live_ones_stay(tmp_path, cleaner):
     sleeper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
     try:
         stale = [_temp(folder, pid=_dead_pid()),                        # this host, writer gone
-                 _temp(folder, age=2 * ckpt_module.STALE_TEMP_SECONDS),  # no pid (older name), old
-                 _temp(folder, pid=sleeper.pid, host="elsewhere", age=2 * ckpt_module.STALE_TEMP_SECONDS)]
+                 _temp(folder, age=2 * ckpt_format.STALE_TEMP_SECONDS),  # no pid (older name), old
+                 _temp(folder, pid=sleeper.pid, host="elsewhere", age=2 * ckpt_format.STALE_TEMP_SECONDS)]
         live = [_temp(folder, pid=os.getpid()),      # another thread of this process may be saving
                 _temp(folder, pid=sleeper.pid),      # another process, still running
                 _temp(folder, pid=_dead_pid(), host="elsewhere"),  # another host: cannot tell, young

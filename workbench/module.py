@@ -1,9 +1,10 @@
 """``wb.Module``: a container of variables and sub-modules, TF's ``tf.Module``.
 
 Variables and modules are found through attributes, and through lists,
-tuples and dicts held in attributes, recursively. The walk is deterministic
-(attributes and dict keys in sorted order) and each object is reported once,
-at the first path that reaches it.
+tuples and dicts held in attributes, recursively, by the walk checkpoints use
+(``workbench.checkpoint.graph``): a module is a ``Trackable`` whose children are
+its attributes. The walk is deterministic (attributes and dict keys in sorted
+order) and each object is reported once, at the first path that reaches it.
 
 >>> class Affine(wb.Module):
 ...     def __init__(self):
@@ -25,6 +26,7 @@ import re
 
 import numpy as np
 
+from .checkpoint.graph import Trackable, walk
 from .core import Variable
 
 __all__ = ["Module"]
@@ -66,7 +68,7 @@ def current_scope_name(name: str) -> str:
     return "/".join(_scope_stack + [name])
 
 
-class Module:
+class Module(Trackable):
     """Base class for models and layers: owns variables and sub-modules.
 
     Attributes whose names appear in ``_MODULE_IGNORED`` (graph bookkeeping,
@@ -115,17 +117,21 @@ class Module:
         return [(k, d[k]) for k in sorted(d)
                 if k not in ignored and k not in ("_name", "_name_scope", "_pending_restores")]
 
-    def _walk(self, prefix="", seen=None, trainable=True, into_modules=True):
-        """Yield ``(path, obj, trainable)`` for every Variable and Module below ``self``.
+    # -- the checkpoint protocol ---------------------------------------------------
+    def _trackable_children(self):
+        return self._own_entries()
+
+    def _trackable_frozen(self) -> bool:
+        return not getattr(self, "trainable", True)
+
+    def _walk(self, into_modules=True):
+        """Yield ``(path, obj, trainable)`` for every Variable and Module below ``self`` (and
+        variable-like trackables).
 
         ``trainable`` is False below a module whose ``trainable`` flag is off.
         With ``into_modules=False`` the walk reports sub-modules but does not enter them.
         """
-        if seen is None:
-            seen = {id(self)}
-        trainable = trainable and getattr(self, "trainable", True)
-        for key, value in self._own_entries():
-            yield from _walk_value(value, f"{prefix}{_segment(key)}", seen, trainable, into_modules)
+        return walk(self, every=False, into=into_modules)
 
     def variables_by_path(self) -> dict:
         """A flat ``{path: Variable}`` mapping, e.g. ``{"layers/0/kernel": ...}``.
@@ -242,38 +248,6 @@ class Module:
 
     def __repr__(self):
         return f"<{type(self).__module__.split('.')[0]}.nn.{type(self).__name__} '{self.name}'>"
-
-
-def _segment(key) -> str:
-    return str(key)
-
-
-def _walk_value(value, path, seen, trainable, into_modules):
-    if isinstance(value, Variable):
-        if id(value) not in seen:
-            seen.add(id(value))
-            yield path, value, trainable
-    elif isinstance(value, Module):
-        if id(value) not in seen:
-            seen.add(id(value))
-            yield path, value, trainable
-            if into_modules:
-                yield from value._walk(path + "/", seen, trainable, into_modules)
-    elif isinstance(value, dict):
-        try:
-            keys = sorted(value)
-        except TypeError:  # mixed key types: fall back to their text
-            keys = sorted(value, key=str)
-        for k in keys:
-            yield from _walk_value(value[k], f"{path}/{_segment(k)}", seen, trainable, into_modules)
-    elif isinstance(value, (list, tuple)):
-        for i, v in enumerate(value):
-            yield from _walk_value(v, f"{path}/{i}", seen, trainable, into_modules)
-    elif hasattr(type(value), "_trackable_children") and id(value) not in seen:
-        # objects that hold variables without being Modules (probability.util.TransformedVariable)
-        seen.add(id(value))
-        for k, v in value._trackable_children().items():
-            yield from _walk_value(v, f"{path}/{_segment(k)}", seen, trainable, into_modules)
 
 
 def _shape_text(shape) -> str:

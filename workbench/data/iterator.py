@@ -31,6 +31,7 @@ import json
 import numpy as np
 
 from .. import backend
+from ..checkpoint.graph import Trackable
 from ..core import Tensor, wrap
 from . import structure as st
 
@@ -252,7 +253,7 @@ def expect_kind(state, node):
 # -- the public iterator -----------------------------------------------------------------
 
 
-class Iterator:
+class Iterator(Trackable):
     """An iterator over a dataset, whose position a ``wb.Checkpoint`` saves and restores.
 
     >>> it = iter(ds)
@@ -282,7 +283,9 @@ class Iterator:
         """The position as a state tree (see the module docstring)."""
         return {"dataset": self._it.state()}
 
-    # -- the checkpoint protocol (arrays in, arrays out) ------------------------------
+    # -- the checkpoint protocol (Trackable: arrays in, arrays out) -------------------
+    _tracked_by_modules = False   # a module holding an iterator does not own its position
+
     def _checkpoint_arrays(self) -> dict:
         return encode_state(self._state())
 
@@ -294,7 +297,7 @@ class Iterator:
         The background threads of the current position are stopped first (they draw shuffle
         epochs from the dataset, which the restored position sets); the current position is
         saved before that and rebuilt when the restore fails or is cancelled."""
-        from .dataset import begin_restore
+        from .dataset import begin_restore  # dataset.py imports this module
         tree = decode_state(arrays)
         current = self._state()
         self._it.close()
@@ -320,7 +323,7 @@ class Iterator:
         return install
 
     def _rebuild(self, state):
-        from .dataset import begin_restore
+        from .dataset import begin_restore  # dataset.py imports this module
         begin_restore()
         self._it = self._dataset._iter(state["dataset"])
 

@@ -20,6 +20,7 @@ import warnings
 import numpy as np
 
 from .. import backend, core
+from ..checkpoint.graph import Trackable
 from ..errors import argcheck
 from ..core import Tensor, Variable, convert_to_tensor, wrap
 
@@ -36,7 +37,7 @@ def _learning_rate_number(value, where):
     return lr
 
 
-class Optimizer:
+class Optimizer(Trackable):
     """Base class of ``wb.optimizers``: Keras 3's optimizer API on NumPy/CuPy.
 
     Args:
@@ -186,7 +187,12 @@ class Optimizer:
             out.append(self._learning_rate)
         return out + [slot for _, _, slot in self._slot_list]
 
-    # -- checkpoint protocol ------------------------------------------------------
+    # -- checkpoint protocol (Trackable) -------------------------------------------
+    _tracked_by_modules = False   # a model holding its optimizer does not own its variables
+
+    def _trackable_children(self):
+        return self.variables_by_path()
+
     def variables_by_path(self) -> dict:
         """``{path: Variable}`` of the optimizer's own state (``iterations``, ``learning_rate``).
 

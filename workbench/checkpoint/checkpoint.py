@@ -1,0 +1,108 @@
+"""``wb.Checkpoint``: groups objects whose variables are saved and restored together.
+
+What is saved: the variables reachable from the objects given to ``Checkpoint(...)``
+(see :mod:`.graph`: modules' variables at the paths ``variables_by_path`` gives them,
+optimizers' state, iterators' positions, and the variables of any object, list or dict,
+found through its attributes). Optimizer slot variables are saved under the path of the
+variable they belong to (``model/w/.OPTIMIZER_SLOT/optimizer/m``).
+"""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+
+from ..core import Variable
+from .format import write_checkpoint
+from .graph import Collected, Trackable
+from .restore import restore
+
+__all__ = ["Checkpoint"]
+
+
+class Checkpoint(Trackable):
+    """Groups objects whose variables are saved and restored together.
+
+    ``Checkpoint(model=model, optimizer=opt)``: each keyword is a trackable object (a
+    Variable, an optimizer, a module, another Checkpoint, or any object, list or dict
+    holding variables). ``save`` numbers checkpoints with ``save_counter``.
+
+    >>> ckpt = wb.Checkpoint(w=wb.Variable([1.0, 2.0]))
+    >>> path = ckpt.save("/tmp/demo/ckpt")     # '/tmp/demo/ckpt-1'
+    >>> status = ckpt.restore(path)
+    """
+
+    def __init__(self, root=None, **kwargs):
+        object.__setattr__(self, "_children", {})
+        object.__setattr__(self, "save_counter",
+                           Variable(np.int64(0), trainable=False, name="save_counter"))
+        if root is not None:
+            self._children["root"] = root
+        for name, obj in kwargs.items():
+            setattr(self, name, obj)
+
+    def __setattr__(self, name, value):
+        if name.startswith("_") or name == "save_counter":
+            object.__setattr__(self, name, value)
+            return
+        if isinstance(value, (str, int, float, bool, type(None))):
+            raise TypeError(f"Checkpoint: '{name}' must be a trackable object (variables, an optimizer, "
+                            f"a module...), got {type(value).__name__}")
+        self._children[name] = value
+
+    def __getattr__(self, name):
+        children = self.__dict__.get("_children", {})
+        if name in children:
+            return children[name]
+        raise AttributeError(f"Checkpoint has no attribute {name!r}")
+
+    _tracked_by_modules = False
+
+    def variables_by_path(self) -> dict:
+        """``{path: Variable}`` of everything this checkpoint saves (slots included)."""
+        return dict(self._targets().variables)
+
+    def _targets(self) -> Collected:
+        return Collected({**self._children, "save_counter": self.save_counter})
+
+    def _trackable_children(self):
+        # held by another checkpoint, this one contributes the variables it saves itself
+        # (slots and save counter included), under the paths it gives them
+        return self.variables_by_path()
+
+    # -- saving --------------------------------------------------------------
+    def write(self, file_prefix, options=None):
+        """Write a checkpoint at exactly ``file_prefix`` (no counter); returns the prefix."""
+        c = self._targets()
+        return write_checkpoint(file_prefix, c.saved(),
+                                {"save_counter": int(self.save_counter.numpy())})
+
+    def save(self, file_prefix, options=None):
+        """Increment ``save_counter`` and write ``<file_prefix>-<save_counter>``; returns that path."""
+        self.save_counter.assign_add(np.int64(1))
+        try:
+            return self.write(f"{os.fspath(file_prefix)}-{int(self.save_counter.numpy())}")
+        except BaseException:
+            self.save_counter.assign_sub(np.int64(1))
+            raise
+
+    # -- restoring -------------------------------------------------------------
+    def read(self, save_path, options=None):
+        """Restore from ``save_path`` (see :meth:`restore`)."""
+        return self.restore(save_path)
+
+    def restore(self, save_path, options=None):
+        """Restore every variable from ``save_path``; returns a :class:`LoadStatus`.
+
+        Everything is checked before anything is assigned: damaged files raise
+        :class:`DataLossError`, and a variable that the checkpoint lacks, or holds with a
+        different shape or dtype, raises ``ValueError`` naming its path. Values for
+        variables that a model has not created yet (its layers are built on the first
+        call) wait and are assigned when they are created. ``save_path=None`` restores
+        nothing (handy with ``manager.latest_checkpoint`` on a first run).
+        """
+        return restore(self, save_path)
+
+    def __repr__(self):
+        return f"<wb.Checkpoint {sorted(self._children)} save_counter={int(self.save_counter.numpy())}>"
