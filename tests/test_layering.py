@@ -111,3 +111,21 @@ def test_the_known_exceptions_still_exist():
 ])
 def test_layer_of_a_module(module, expected):
     assert layer(module) == expected
+
+
+def test_function_local_imports_say_why():
+    """An import inside a function (a lazy optional dependency, a circular import within a
+    package) carries a comment saying why, on its line or the line above."""
+    silent = []
+    for module, _, path in _modules():
+        lines = path.read_text(encoding="utf-8").split("\n")
+        tree = ast.parse("\n".join(lines), str(path))
+        for node in ast.walk(tree):
+            if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                continue
+            for sub in ast.walk(node):
+                if isinstance(sub, (ast.Import, ast.ImportFrom)):
+                    line, above = lines[sub.lineno - 1], lines[sub.lineno - 2].strip()
+                    if "#" not in line and not above.startswith("#"):
+                        silent.append(f"{path.relative_to(ROOT)}:{sub.lineno}: {line.strip()}")
+    assert not sorted(set(silent)), "function-local imports without a reason:\n" + "\n".join(sorted(set(silent)))

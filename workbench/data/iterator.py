@@ -30,6 +30,8 @@ import json
 
 import numpy as np
 
+from ragged import RaggedTensor
+
 from .. import backend
 from ..checkpoint.graph import Trackable
 from ..core import Tensor, wrap
@@ -209,7 +211,6 @@ def _decode_element(node, pool):
     if "tuple" in node:
         return tuple(_decode_element(v, pool) for v in node["tuple"])
     if "ragged" in node:
-        from ragged import RaggedTensor
         return RaggedTensor.from_nested_row_splits(
             wrap(_on_device(pool.get(node["ragged"]))),
             [wrap(_on_device(pool.get(s))) for s in node["splits"]], validate=False)

@@ -19,10 +19,13 @@ import warnings
 
 import numpy as np
 
+from gradients import GradientTape
+
 from .. import backend, core
 from ..checkpoint.graph import Trackable
 from ..errors import argcheck
 from ..core import Tensor, Variable, convert_to_tensor, wrap
+from .schedules import LearningRateSchedule
 
 
 def _learning_rate_number(value, where):
@@ -125,7 +128,6 @@ class Optimizer(Trackable):
     def _lr_array(self):
         if self._schedule is None:
             return self._learning_rate._data
-        from .schedules import LearningRateSchedule
         if isinstance(self._schedule, LearningRateSchedule):
             return self._schedule._compute(self._iterations._data)
         out = self._schedule(wrap(self._iterations._data))
@@ -346,7 +348,6 @@ class Optimizer(Trackable):
                 raise TypeError(f"{self.name}.minimize: loss must be a callable when no tape is "
                                 "given (a loss tensor computed outside a tape has no gradient); "
                                 "pass a tape or wrap the loss in a lambda")
-            from gradients import GradientTape
             with GradientTape() as tape:
                 if not callable(var_list):
                     tape.watch(var_list)
@@ -383,5 +384,4 @@ def _writable(var):
 
 
 def _on_device(var):
-    from ..backend import device
-    return device(str(var.device))
+    return backend.device(str(var.device))
