@@ -315,3 +315,18 @@ def test_unsent_items_warn_at_the_end(uri, logdir, monkeypatch):
 
 def _raise(*args, **kwargs):
     raise ConnectionError("store is down")
+
+
+def test_tensorboard_scalars_waiting_in_memory_are_bounded(tmp_path):
+    """A burst of scalars faster than the writer thread: the loop writes the backlog itself."""
+    from workbench.experiment import _ScalarThread
+    written = []
+    scalars = _ScalarThread(lambda items: written.extend(items), interval=3600)
+    try:
+        for i in range(3 * _ScalarThread.MAX_QUEUED):
+            scalars.add("loss", float(i), i)
+            assert len(scalars._queue) <= _ScalarThread.MAX_QUEUED
+        scalars.flush()
+        assert [s for _, _, s in written] == list(range(3 * _ScalarThread.MAX_QUEUED))
+    finally:
+        scalars.close()

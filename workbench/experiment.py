@@ -153,8 +153,14 @@ class _ScalarThread:
         self._thread = threading.Thread(target=self._run, name="workbench-tensorboard-scalars", daemon=True)
         self._thread.start()
 
+    MAX_QUEUED = 20_000  # scalars waiting in memory before the loop writes them itself
+
     def add(self, key, value, step):
         self._queue.append((key, value, step))
+        if len(self._queue) > self.MAX_QUEUED:
+            # the loop logs faster than the thread writes: it writes the backlog itself, in order,
+            # so memory stays bounded in a burst
+            self.flush()
 
     def _run(self):
         while not self._stop:
