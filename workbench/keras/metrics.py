@@ -262,28 +262,12 @@ def _threshold_list(thresholds, top_k=None):
     return vals, single
 
 
-class Precision(_Confusion):
-    """``tp / (tp + fp)`` for predictions ``> thresholds`` (default 0.5; a list gives a vector).
+class _Ratio(_Confusion):
+    """``tp / (tp + other)`` for predictions ``> thresholds`` (default 0.5; a list gives a
+    vector). ``top_k``: only the k largest predictions of each row count as positive;
+    ``class_id``: look at one class (last axis) only."""
 
-    ``top_k``: only the k largest predictions of each row count as positive;
-    ``class_id``: look at one class (last axis) only.
-    """
-
-    def __init__(self, thresholds=None, top_k=None, class_id=None, name=None, dtype=None):
-        vals, self._single = _threshold_list(thresholds, top_k)
-        super().__init__(vals, name, dtype)
-        self.top_k, self.class_id = top_k, class_id
-
-    def update_state(self, y_true, y_pred, sample_weight=None):
-        self._update(y_true, y_pred, sample_weight, self.class_id, self.top_k)
-
-    def result(self):
-        r = wb.math.divide_no_nan(self.true_positives, self.true_positives + self.false_positives)
-        return r[0] if self._single else r
-
-
-class Recall(_Confusion):
-    """``tp / (tp + fn)`` for predictions ``> thresholds`` (default 0.5)."""
+    _other = None  # the count beside true positives in the denominator
 
     def __init__(self, thresholds=None, top_k=None, class_id=None, name=None, dtype=None):
         vals, self._single = _threshold_list(thresholds, top_k)
@@ -294,8 +278,20 @@ class Recall(_Confusion):
         self._update(y_true, y_pred, sample_weight, self.class_id, self.top_k)
 
     def result(self):
-        r = wb.math.divide_no_nan(self.true_positives, self.true_positives + self.false_negatives)
+        r = wb.math.divide_no_nan(self.true_positives, self.true_positives + getattr(self, self._other))
         return r[0] if self._single else r
+
+
+class Precision(_Ratio):
+    """``tp / (tp + fp)`` (see ``_Ratio`` for the arguments)."""
+
+    _other = "false_positives"
+
+
+class Recall(_Ratio):
+    """``tp / (tp + fn)`` (see ``_Ratio`` for the arguments)."""
+
+    _other = "false_negatives"
 
 
 class AUC(_Confusion):

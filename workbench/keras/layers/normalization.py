@@ -35,6 +35,17 @@ def _param_shape(input_shape, axes, layer):
     return tuple(input_shape[a] for a in axes)
 
 
+def _normalize(layer, inputs, mean, var, rank):
+    """``(inputs - mean) / sqrt(var + epsilon)``, scaled by ``gamma`` and shifted by ``beta``
+    where the layer has them."""
+    y = (inputs - mean) * wb.math.rsqrt(var + layer.epsilon)
+    if layer.scale:
+        y = y * _broadcast(layer.gamma, layer._axes, rank)
+    if layer.center:
+        y = y + _broadcast(layer.beta, layer._axes, rank)
+    return y
+
+
 def _broadcast(param, axes, rank):
     """Reshape a parameter of shape ``[input_shape[a] for a in axes]`` to broadcast against the input."""
     shape = [1] * rank
@@ -69,12 +80,7 @@ class LayerNormalization(Layer):
     def call(self, inputs):
         rank = inputs.ndim
         mean, var = wb.nn.moments(inputs, axes=self._axes, keepdims=True)
-        y = (inputs - mean) * wb.math.rsqrt(var + self.epsilon)
-        if self.scale:
-            y = y * _broadcast(self.gamma, self._axes, rank)
-        if self.center:
-            y = y + _broadcast(self.beta, self._axes, rank)
-        return y
+        return _normalize(self, inputs, mean, var, rank)
 
     def get_config(self):
         return {**super().get_config(), **_norm_args(self), **_weight_args(self, "beta", "gamma")}
@@ -139,12 +145,7 @@ class BatchNormalization(Layer):
         else:
             mean = _broadcast(self.moving_mean, self._axes, rank)
             var = _broadcast(self.moving_variance, self._axes, rank)
-        y = (inputs - mean) * wb.math.rsqrt(var + self.epsilon)
-        if self.scale:
-            y = y * _broadcast(self.gamma, self._axes, rank)
-        if self.center:
-            y = y + _broadcast(self.beta, self._axes, rank)
-        return y
+        return _normalize(self, inputs, mean, var, rank)
 
     def get_config(self):
         return {**super().get_config(), **_norm_args(self), "momentum": self.momentum,
