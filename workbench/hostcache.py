@@ -32,7 +32,7 @@ import threading
 
 import numpy as np
 
-__all__ = ["empty", "new", "like", "like2", "set_limit", "limit", "clear", "info"]
+__all__ = ["pooled", "empty", "new", "like", "like2", "set_limit", "limit", "clear", "info"]
 
 _lock = threading.Lock()
 _pools: dict = {}        # (shape, dtype) -> arrays this cache handed out, oldest first
@@ -100,6 +100,12 @@ def empty(shape, dtype):
                 _pools.setdefault(key, []).append(a)
                 _tracked += a.nbytes
         return a
+
+
+def pooled(a) -> bool:
+    """Whether ``a`` is one of the cache's arrays."""
+    arrays = _pools.get((a.shape, a.dtype))
+    return arrays is not None and any(x is a for x in arrays)
 
 
 def new(shape, dtype):

@@ -34,6 +34,8 @@ array([1., 1.])
 
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 
 from .. import backend, core, hostcache
@@ -108,14 +110,44 @@ def _buffer(a, b):
     return hostcache.like2(a, b)
 
 
+_getrefcount = sys.getrefcount
+
+
+def _refs_of_a_temporary():
+    """The reference count an interpreter function sees for an intermediate of a rule (a cache
+    array that only the cache and this call hold, as in ``e.subtract(1, e.multiply(a, a))``).
+    Measured with the same call shape, not assumed, so it holds across interpreter versions."""
+    pool = [np.empty(1)]
+
+    def fn(x, y):
+        return _getrefcount(x)
+    return fn(pool[0], 1)
+
+
+_TEMPORARY = _refs_of_a_temporary()
+
+
+def _into(t, other):
+    """Whether an elementwise result of ``t`` and ``other`` may overwrite ``t``: a large cache
+    array nothing else holds (a rule's intermediate), of the result's shape and dtype."""
+    return (_getrefcount(t) <= _TEMPORARY + 1 and getattr(other, "shape", ()) in ((), t.shape)
+            and getattr(other, "dtype", t.dtype) == t.dtype and hostcache.pooled(t))
+
+
 def _ufunc2(name):
     f = getattr(np, name)
     ndarray = np.ndarray
 
     def fn(x, y):
         # small arrays (most rules of small models) skip the cache's checks
-        if ((type(x) is ndarray and x.nbytes >= hostcache._active_min)
-                or (type(y) is ndarray and y.nbytes >= hostcache._active_min)):
+        large_x = type(x) is ndarray and x.nbytes >= hostcache._active_min
+        large_y = type(y) is ndarray and y.nbytes >= hostcache._active_min
+        if large_x or large_y:
+            # an intermediate of the rule takes the result in place (one buffer, not three)
+            if large_x and _getrefcount(x) <= _TEMPORARY and _into(x, y):
+                return f(x, y, out=x)
+            if large_y and _getrefcount(y) <= _TEMPORARY and _into(y, x):
+                return f(x, y, out=y)
             out = _buffer(x, y)
             if out is not None:
                 return f(x, y, out=out)
@@ -129,8 +161,10 @@ def _ufunc1(name):
     ndarray = np.ndarray
 
     def fn(x):
-        if type(x) is ndarray and x.nbytes >= hostcache._active_min:
-            return f(x, out=hostcache.like(x)) if x.dtype.kind == "f" else f(x)
+        if type(x) is ndarray and x.nbytes >= hostcache._active_min and x.dtype.kind == "f":
+            if _getrefcount(x) <= _TEMPORARY and _into(x, None):
+                return f(x, out=x)
+            return f(x, out=hostcache.like(x))
         return f(x)
     fn.__name__ = name
     return fn
