@@ -197,3 +197,25 @@ def test_a_traced_step_reuses_buffers_between_replays_and_matches_eager(fresh_ca
             np.testing.assert_array_equal(g.numpy(), w)
     if not ON_GPU:
         assert hostcache.info()["hits"] > before
+
+
+def test_array_rules_reuse_their_own_intermediates_and_nothing_else():
+    """On large arrays a rule's unnamed intermediate takes the next result in place; arrays
+    the caller holds (named intermediates, inputs, the result) are never overwritten."""
+    from workbench import hostcache
+    from workbench.ops.rules import ARRAYS
+    n = max(1, hostcache.min_bytes // 4) * 4
+    ans = np.tanh(np.linspace(-2, 2, n, dtype=np.float32))
+    g = np.full(n, 0.5, np.float32)
+    keep_ans, keep_g = ans.copy(), g.copy()
+    chained = ARRAYS.multiply(g, ARRAYS.subtract(1, ARRAYS.multiply(ans, ans)))
+    np.testing.assert_array_equal(chained, g * (1 - ans * ans))
+    np.testing.assert_array_equal(ans, keep_ans)
+    np.testing.assert_array_equal(g, keep_g)
+    named = ARRAYS.multiply(ans, ans)
+    other = ARRAYS.subtract(1, named)
+    assert other is not named
+    np.testing.assert_array_equal(named, ans * ans)
+    twice = ARRAYS.multiply(ARRAYS.exp(ans), 2.0)
+    assert ARRAYS.negative(twice) is not twice
+    np.testing.assert_array_equal(twice, np.exp(ans) * 2.0)
