@@ -46,15 +46,7 @@ def as_int(value):
     integer scalar tensor or array; never a bool), else None."""
     if type(value) is int:
         return value
-    if isinstance(value, (bool, np.bool_)):
-        return None
-    if isinstance(value, (int, np.integer)):
-        return int(value)
-    data = getattr(value, "_data", value)
-    if isinstance(data, np.ndarray) or (hasattr(data, "dtype") and hasattr(data, "ndim")):
-        if data.ndim == 0 and data.dtype.kind in "iu":
-            return int(data)
-    return None
+    return _scalar(value, (int, np.integer), "iu", int)
 
 
 def as_float(value):
@@ -62,14 +54,20 @@ def as_float(value):
     tensor or array; never a bool or a string), else None."""
     if type(value) is float or type(value) is int:
         return float(value)
+    return _scalar(value, (int, float, np.integer, np.floating), "iuf", float)
+
+
+def _scalar(value, types, kinds, cast):
+    """``cast(value)`` for a number of ``types`` or a 0-d tensor/array of dtype ``kinds``; a
+    bool is never a number here. None otherwise."""
     if isinstance(value, (bool, np.bool_)):
         return None
-    if isinstance(value, (int, float, np.integer, np.floating)):
-        return float(value)
+    if isinstance(value, types):
+        return cast(value)
     data = getattr(value, "_data", value)
     if isinstance(data, np.ndarray) or (hasattr(data, "dtype") and hasattr(data, "ndim")):
-        if data.ndim == 0 and data.dtype.kind in "iuf":
-            return float(data)
+        if data.ndim == 0 and data.dtype.kind in kinds:
+            return cast(data)
     return None
 
 
