@@ -67,12 +67,18 @@ from .summary.writer import _state as _summary_state
 from .tracking import buffer as _buffer, best, journal, store
 from .tracking.system import SystemMonitor
 
-__all__ = ["Experiment"]
+__all__ = ["Experiment", "active"]
 
 SYSTEM_METRICS_INTERVAL = 10.0
 UPLOAD_STAGING = ".mlflow-upload"  # snapshots of files waiting to be uploaded (see _TrackedCheckpointManager)
 _METRIC_NAME = re.compile(r"^[\w./\- :]+$")  # what MLflow accepts in a metric name
 _active = []  # open experiments, innermost last: the parent of nested=True
+
+
+def active():
+    """The innermost open ``Experiment`` (started and not yet ended), else None: what
+    ``Model.fit`` and other library code log to without being handed a run."""
+    return _active[-1] if _active else None
 
 
 def _now_stamp():
