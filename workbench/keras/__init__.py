@@ -6,15 +6,15 @@
 (4, 1)
 
 ``layers``, ``Model``, ``Sequential``, ``Input``, ``models``, ``losses``, ``metrics``,
-``optimizers`` (``wb.optimizers``), ``initializers``, ``regularizers``, ``activations``,
-``utils`` and ``saving``. Models are ``wb.Module``s: their variables are found through
+``optimizers`` (``wb.optimizers``), ``callbacks``, ``initializers``, ``regularizers``,
+``activations``, ``utils`` and ``saving``. Models are ``wb.Module``s: their variables are found through
 their attributes and saved by ``wb.Checkpoint``.
 """
 
 from .. import optimizers  # noqa: F401
-from . import activations, initializers, layers, losses, metrics, models, regularizers, saving, utils  # noqa: F401
+from . import activations, callbacks, initializers, layers, losses, metrics, models, regularizers, saving, utils  # noqa: F401
 from .functional import Input, InputLayer, Model, Sequential  # noqa: F401
 from .layers import Layer  # noqa: F401
 
-__all__ = ["Input", "InputLayer", "Layer", "Model", "Sequential", "activations", "initializers", "layers",
-           "losses", "metrics", "models", "optimizers", "regularizers", "saving", "utils"]
+__all__ = ["Input", "InputLayer", "Layer", "Model", "Sequential", "activations", "callbacks", "initializers",
+           "layers", "losses", "metrics", "models", "optimizers", "regularizers", "saving", "utils"]
