@@ -23,6 +23,7 @@ import numpy as np
 import workbench as wb
 
 from ..errors import argcheck
+from .serialization import deserialize_object, serialize_object
 
 __all__ = [
     "BinaryCrossentropy", "CategoricalCrossentropy", "Huber", "KLDivergence", "Loss",
@@ -192,12 +193,18 @@ class Loss:
     def get_config(self):
         return {"reduction": self.reduction, "name": self.name}
 
+    @classmethod
+    def from_config(cls, config):
+        """The loss a :meth:`get_config` dict describes."""
+        return cls(**config)
+
     def __repr__(self):
         return f"{type(self).__name__}(reduction={self.reduction!r})"
 
 
 def _snake(name):
-    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+    """Keras' snake_case of a class name: ``KLDivergence`` -> ``kl_divergence``."""
+    return re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)).lower()
 
 
 class MeanSquaredError(Loss):
@@ -228,6 +235,10 @@ class BinaryCrossentropy(Loss):
     def call(self, y_true, y_pred):
         return binary_crossentropy(y_true, y_pred, self.from_logits, self.label_smoothing, self.axis)
 
+    def get_config(self):
+        return {**super().get_config(), "from_logits": self.from_logits,
+                "label_smoothing": self.label_smoothing, "axis": self.axis}
+
 
 class CategoricalCrossentropy(Loss):
     def __init__(self, from_logits=False, label_smoothing=0.0, axis=-1, reduction="sum_over_batch_size",
@@ -239,6 +250,10 @@ class CategoricalCrossentropy(Loss):
     def call(self, y_true, y_pred):
         return categorical_crossentropy(y_true, y_pred, self.from_logits, self.label_smoothing, self.axis)
 
+    def get_config(self):
+        return {**super().get_config(), "from_logits": self.from_logits,
+                "label_smoothing": self.label_smoothing, "axis": self.axis}
+
 
 class SparseCategoricalCrossentropy(Loss):
     def __init__(self, from_logits=False, ignore_class=None, reduction="sum_over_batch_size",
@@ -248,6 +263,9 @@ class SparseCategoricalCrossentropy(Loss):
 
     def call(self, y_true, y_pred):
         return sparse_categorical_crossentropy(y_true, y_pred, self.from_logits, ignore_class=self.ignore_class)
+
+    def get_config(self):
+        return {**super().get_config(), "from_logits": self.from_logits, "ignore_class": self.ignore_class}
 
 
 class Huber(Loss):
@@ -260,6 +278,9 @@ class Huber(Loss):
     def call(self, y_true, y_pred):
         return huber(y_true, y_pred, self.delta)
 
+    def get_config(self):
+        return {**super().get_config(), "delta": self.delta}
+
 
 class KLDivergence(Loss):
     def __init__(self, reduction="sum_over_batch_size", name="kl_divergence"):
@@ -269,24 +290,68 @@ class KLDivergence(Loss):
         return kl_divergence(y_true, y_pred)
 
 
-_BY_NAME = {
-    "mean_squared_error": MeanSquaredError, "mse": MeanSquaredError,
-    "mean_absolute_error": MeanAbsoluteError, "mae": MeanAbsoluteError,
-    "binary_crossentropy": BinaryCrossentropy, "categorical_crossentropy": CategoricalCrossentropy,
-    "sparse_categorical_crossentropy": SparseCategoricalCrossentropy, "huber": Huber,
-    "kl_divergence": KLDivergence, "kld": KLDivergence,
-}
+_CLASSES = (MeanSquaredError, MeanAbsoluteError, BinaryCrossentropy, CategoricalCrossentropy,
+            SparseCategoricalCrossentropy, Huber, KLDivergence)
+# Keras 3's short names; every class is known by its class name and its snake_case name too
+_ALIASES = {"mse": MeanSquaredError, "mae": MeanAbsoluteError, "bce": BinaryCrossentropy,
+            "kld": KLDivergence, "huber_loss": Huber}
+_BY_NAME = {**{_snake(c.__name__): c for c in _CLASSES}, **{c.__name__: c for c in _CLASSES}, **_ALIASES}
+
+
+def builtin_class(name):
+    """The library's loss class called ``name`` (a class name, a snake_case name or an alias such
+    as ``"mse"``, ``"MSE"``), else None."""
+    if not isinstance(name, str):
+        return None
+    return _BY_NAME.get(name) or _BY_NAME.get(name.lower() if name.isupper() else _snake(name))
+
+
+_FUNCTIONS = {fn.__name__: fn for fn in (
+    mean_squared_error, mean_absolute_error, binary_crossentropy, categorical_crossentropy,
+    sparse_categorical_crossentropy, huber, kl_divergence)}
+
+
+def builtin_function(name):
+    """The library's loss function called ``name`` (``"huber"``), else None."""
+    return _FUNCTIONS.get(name) if isinstance(name, str) else None
+
+
+def serialize(loss):
+    """Keras' form ``{"class_name": "Huber", "config": {...}}`` of a Loss; a function becomes a
+    function reference (see ``wb.keras.serialization``)."""
+    return serialize_object(loss, Loss, get)
+
+
+def deserialize(config, custom_objects=None):
+    """The loss a :func:`serialize` config (or a name) describes."""
+    return deserialize_object(config, "loss", get, builtin_class, _known(), custom_objects)
+
+
+def _known():
+    return sorted(k for k in _BY_NAME if k.islower())
 
 
 def get(identifier):
-    """A loss from a name (``"mse"``, ``"sparse_categorical_crossentropy"``, or a class name),
-    a Loss or a callable."""
-    if identifier is None or isinstance(identifier, Loss) or (callable(identifier) and not isinstance(identifier, str)):
+    """A loss from a name (``"mse"``, ``"sparse_categorical_crossentropy"``, ``"Huber"``), a
+    config dict (``{"class_name": ..., "config": {...}}``), a Loss or any callable
+    ``fn(y_true, y_pred)``; None gives None. A name gives an instance of its Loss class (with the
+    default arguments), so that ``sample_weight`` and the reduction apply to it.
+
+    >>> wb.keras.losses.get("mse")
+    MeanSquaredError(reduction='sum_over_batch_size')
+    """
+    if identifier is None or isinstance(identifier, Loss):
         return identifier
     if isinstance(identifier, str):
-        key = identifier if identifier.islower() else _snake(identifier)
-        cls = _BY_NAME.get(key)
+        cls = builtin_class(identifier)
         if cls is None:
-            raise ValueError(f"unknown loss {identifier!r}; known: {sorted(_BY_NAME)}")
+            raise ValueError(f"unknown loss {identifier!r}; known: {_known()}")
         return cls()
-    raise TypeError(f"cannot interpret {identifier!r} as a loss")
+    if isinstance(identifier, dict):
+        return deserialize(identifier)
+    if isinstance(identifier, type) and issubclass(identifier, Loss):
+        return identifier()
+    if callable(identifier):
+        return identifier
+    raise TypeError(f"cannot interpret {argcheck.describe(identifier)} as a loss: expected a name, "
+                    "a config dict, a Loss or a callable")

@@ -16,12 +16,16 @@ import numpy as np
 
 import workbench as wb
 
-from .losses import _weights_like, mean_squared_error
+from . import losses
+from .losses import (_snake, _weights_like, binary_crossentropy, categorical_crossentropy, mean_absolute_error,
+                     mean_squared_error, sparse_categorical_crossentropy)
+from .serialization import deserialize_function, deserialize_object, serialize_function, serialize_object
 from ..module import Module, _snake_case
 
 __all__ = [
-    "AUC", "Accuracy", "BinaryAccuracy", "CategoricalAccuracy", "Mean", "MeanMetricWrapper",
-    "MeanSquaredError", "Metric", "Precision", "Recall", "SparseCategoricalAccuracy", "Sum",
+    "AUC", "Accuracy", "BinaryAccuracy", "BinaryCrossentropy", "CategoricalAccuracy", "CategoricalCrossentropy",
+    "Mean", "MeanAbsoluteError", "MeanMetricWrapper", "MeanSquaredError", "Metric", "Precision", "Recall",
+    "SparseCategoricalAccuracy", "SparseCategoricalCrossentropy", "Sum", "deserialize", "get", "serialize",
 ]
 
 
@@ -58,6 +62,14 @@ class Metric(Module):
 
     def _own_entries(self):
         return [(k, v) for k, v in super()._own_entries() if k != "_state"]
+
+    def get_config(self):
+        return {"name": self.name, "dtype": self.dtype.name}
+
+    @classmethod
+    def from_config(cls, config):
+        """The metric a :meth:`get_config` dict describes (with fresh state)."""
+        return cls(**config)
 
     def __repr__(self):
         return f"<wb.keras.metrics.{type(self).__name__} '{self.name}'>"
@@ -124,6 +136,22 @@ class MeanMetricWrapper(Mean):
     def update_state(self, y_true, y_pred, sample_weight=None):
         super().update_state(self._fn(y_true, y_pred, **self._fn_kwargs), sample_weight)
 
+    def get_config(self):
+        config = {**super().get_config(), **self._fn_kwargs}
+        if type(self) is MeanMetricWrapper:  # subclasses name their function by their class
+            config["fn"] = serialize_function(self._fn)
+        return config
+
+    @classmethod
+    def from_config(cls, config):
+        if cls is MeanMetricWrapper:
+            config = dict(config)
+            ref = config["fn"]
+            own = (isinstance(ref, dict) and ref.get("module") == losses.__name__
+                   and losses.builtin_function(ref.get("config")))
+            config["fn"] = own or deserialize_function(ref)
+        return cls(**config)
+
 
 def accuracy(y_true, y_pred):
     y_pred = wb.convert_to_tensor(y_pred)
@@ -187,6 +215,37 @@ class MeanSquaredError(MeanMetricWrapper):
 
     def __init__(self, name="mean_squared_error", dtype=None):
         super().__init__(mean_squared_error, name, dtype)
+
+
+class MeanAbsoluteError(MeanMetricWrapper):
+    """The running mean of ``mean(abs(y_true - y_pred), axis=-1)``."""
+
+    def __init__(self, name="mean_absolute_error", dtype=None):
+        super().__init__(mean_absolute_error, name, dtype)
+
+
+class BinaryCrossentropy(MeanMetricWrapper):
+    """The running mean of ``wb.keras.losses.binary_crossentropy`` (same arguments)."""
+
+    def __init__(self, name="binary_crossentropy", dtype=None, from_logits=False, label_smoothing=0.0):
+        super().__init__(binary_crossentropy, name, dtype, from_logits=from_logits,
+                         label_smoothing=label_smoothing)
+
+
+class CategoricalCrossentropy(MeanMetricWrapper):
+    """The running mean of ``wb.keras.losses.categorical_crossentropy`` (same arguments)."""
+
+    def __init__(self, name="categorical_crossentropy", dtype=None, from_logits=False, label_smoothing=0.0,
+                 axis=-1):
+        super().__init__(categorical_crossentropy, name, dtype, from_logits=from_logits,
+                         label_smoothing=label_smoothing, axis=axis)
+
+
+class SparseCategoricalCrossentropy(MeanMetricWrapper):
+    """The running mean of ``wb.keras.losses.sparse_categorical_crossentropy`` (same arguments)."""
+
+    def __init__(self, name="sparse_categorical_crossentropy", dtype=None, from_logits=False, axis=-1):
+        super().__init__(sparse_categorical_crossentropy, name, dtype, from_logits=from_logits, axis=axis)
 
 
 # ---------------------------------------------------------------------------
@@ -272,6 +331,7 @@ class _Ratio(_Confusion):
     def __init__(self, thresholds=None, top_k=None, class_id=None, name=None, dtype=None):
         vals, self._single = _threshold_list(thresholds, top_k)
         super().__init__(vals, name, dtype)
+        self._default = thresholds is None
         self.top_k, self.class_id = top_k, class_id
 
     def update_state(self, y_true, y_pred, sample_weight=None):
@@ -280,6 +340,10 @@ class _Ratio(_Confusion):
     def result(self):
         r = wb.math.divide_no_nan(self.true_positives, self.true_positives + getattr(self, self._other))
         return r[0] if self._single else r
+
+    def get_config(self):
+        thresholds = None if self._default else (self.thresholds[0] if self._single else self.thresholds)
+        return {**super().get_config(), "thresholds": thresholds, "top_k": self.top_k, "class_id": self.class_id}
 
 
 class Precision(_Ratio):
@@ -331,6 +395,11 @@ class AUC(_Confusion):
         super().__init__([0.0 - eps] + inner + [1.0 + eps], name, dtype)
         self.num_thresholds = len(self._thresholds_np)
         self.curve, self.summation_method = curve, summation_method
+        self._given_thresholds = None if thresholds is None else inner
+
+    def get_config(self):
+        return {**super().get_config(), "num_thresholds": self.num_thresholds, "curve": self.curve,
+                "summation_method": self.summation_method, "thresholds": self._given_thresholds}
 
     def update_state(self, y_true, y_pred, sample_weight=None):
         self._update(y_true, y_pred, sample_weight)
@@ -368,3 +437,61 @@ def _interpolated_pr_auc(tp, fp, fn):
     pieces = wb.math.divide_no_nan(slope * (dtp + intercept * wb.math.log(ratio)),
                                    wb.maximum(tp[1:] + fn[1:], 0.0))
     return wb.reduce_sum(pieces)
+
+
+# ---------------------------------------------------------------------------
+# Names
+
+_CLASSES = (Mean, Sum, MeanMetricWrapper, Accuracy, BinaryAccuracy, CategoricalAccuracy, SparseCategoricalAccuracy,
+            MeanSquaredError, MeanAbsoluteError, BinaryCrossentropy, CategoricalCrossentropy,
+            SparseCategoricalCrossentropy, Precision, Recall, AUC)
+# Keras 3's short names; "acc" as Keras' compile accepts it (here always plain Accuracy)
+_ALIASES = {"mse": MeanSquaredError, "mae": MeanAbsoluteError, "bce": BinaryCrossentropy, "acc": Accuracy}
+_BY_NAME = {**{_snake(c.__name__): c for c in _CLASSES}, **{c.__name__: c for c in _CLASSES}, **_ALIASES}
+
+
+def _known():
+    return sorted(k for k in _BY_NAME if k.islower())
+
+
+def builtin_class(name):
+    """The library's metric class called ``name`` (a class name, a snake_case name or an alias such
+    as ``"mae"``, ``"MAE"``), else None."""
+    if not isinstance(name, str):
+        return None
+    return _BY_NAME.get(name) or _BY_NAME.get(name.lower() if name.isupper() else _snake(name))
+
+
+def serialize(metric):
+    """Keras' form ``{"class_name": "AUC", "config": {...}}`` of a Metric; a function becomes a
+    function reference."""
+    return serialize_object(metric, Metric, get)
+
+
+def deserialize(config, custom_objects=None):
+    """The metric a :func:`serialize` config (or a name) describes, with fresh state."""
+    return deserialize_object(config, "metric", get, builtin_class, _known(), custom_objects)
+
+
+def get(identifier):
+    """A metric from a name (``"accuracy"``, ``"mae"``, ``"AUC"``), a config dict, a Metric or a
+    callable ``fn(y_true, y_pred)``; None gives None. A name gives a new instance of its class.
+
+    >>> wb.keras.metrics.get("auc")
+    <wb.keras.metrics.AUC 'auc'>
+    """
+    if identifier is None or isinstance(identifier, Metric):
+        return identifier
+    if isinstance(identifier, str):
+        cls = builtin_class(identifier)
+        if cls is None:
+            raise ValueError(f"unknown metric {identifier!r}; known: {_known()}")
+        return cls()
+    if isinstance(identifier, dict):
+        return deserialize(identifier)
+    if isinstance(identifier, type) and issubclass(identifier, Metric):
+        return identifier()
+    if callable(identifier):
+        return identifier
+    raise TypeError(f"cannot interpret {identifier!r} as a metric: expected a name, a config dict, "
+                    "a Metric or a callable")

@@ -25,6 +25,7 @@ from .. import backend, core
 from ..checkpoint.graph import Trackable
 from ..errors import argcheck
 from ..core import Tensor, Variable, convert_to_tensor, wrap
+from . import schedules
 from .schedules import LearningRateSchedule
 
 
@@ -364,12 +365,22 @@ class Optimizer(Trackable):
     def get_config(self) -> dict:
         config = {"name": self.name, "weight_decay": self.weight_decay, "clipnorm": self.clipnorm,
                   "clipvalue": self.clipvalue, "global_clipnorm": self.global_clipnorm}
-        if self._schedule is not None:
-            config["learning_rate"] = (self._schedule.get_config()
-                                       if hasattr(self._schedule, "get_config") else self._schedule)
+        if isinstance(self._schedule, LearningRateSchedule):
+            config["learning_rate"] = schedules.serialize(self._schedule)
+        elif self._schedule is not None:
+            config["learning_rate"] = self._schedule
         else:
             config["learning_rate"] = float(self._learning_rate.numpy())
         return config
+
+    @classmethod
+    def from_config(cls, config):
+        """The optimizer a :meth:`get_config` dict describes (fresh state: no slots, step 0)."""
+        config = dict(config)
+        lr = config.get("learning_rate")
+        if isinstance(lr, dict):
+            config["learning_rate"] = schedules.deserialize(lr)
+        return cls(**config)
 
     def __repr__(self):
         return f"<wb.optimizers.{type(self).__name__} name={self.name!r} iterations={int(self._iterations)}>"

@@ -51,6 +51,11 @@ class LearningRateSchedule:
     def get_config(self) -> dict:
         raise NotImplementedError
 
+    @classmethod
+    def from_config(cls, config):
+        """The schedule a :meth:`get_config` dict describes."""
+        return cls(**config)
+
     def __repr__(self):
         args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items() if k != "name")
         return f"{type(self).__name__}({args})"
@@ -219,3 +224,24 @@ class InverseTimeDecay(LearningRateSchedule):
     def get_config(self):
         return {"initial_learning_rate": self.initial_learning_rate, "decay_steps": self.decay_steps,
                 "decay_rate": self.decay_rate, "staircase": self.staircase, "name": self.name}
+
+
+_SCHEDULES = {c.__name__: c for c in (ExponentialDecay, PiecewiseConstantDecay, CosineDecay, PolynomialDecay,
+                                      InverseTimeDecay)}
+
+
+def serialize(schedule) -> dict:
+    """Keras' form of a schedule: ``{"class_name": "CosineDecay", "config": {...}}``."""
+    if not isinstance(schedule, LearningRateSchedule):
+        raise TypeError(f"serialize: expected a LearningRateSchedule, got {type(schedule).__name__}")
+    return {"class_name": type(schedule).__name__, "config": schedule.get_config()}
+
+
+def deserialize(config):
+    """The schedule a :func:`serialize` dict describes."""
+    if not isinstance(config, dict) or "class_name" not in config:
+        raise ValueError(f"a schedule config must be a dict with a 'class_name', got {config!r}")
+    cls = _SCHEDULES.get(config["class_name"])
+    if cls is None:
+        raise ValueError(f"unknown learning-rate schedule {config['class_name']!r}; known: {sorted(_SCHEDULES)}")
+    return cls.from_config(config.get("config", {}))
