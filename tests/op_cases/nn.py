@@ -91,3 +91,63 @@ CASES = [
     Case("avg_pool2d VALID NCHW", lambda x: wb.nn.avg_pool2d(x, [2, 3], 1, "VALID", data_format="NCHW"),
          [uniform(-1, 1, (1, 2, 3, 4), 50)]),
 ]
+
+# convolution and pooling over 1 and 3 spatial dimensions, and the rank-generic forms
+X3 = uniform(-1, 1, (2, 5, 2), 60)                  # NWC input
+W3 = uniform(-1, 1, (3, 2, 3), 61)                  # [KW, C, O]
+X5D = uniform(-1, 1, (1, 3, 3, 3, 2), 62)           # NDHWC input
+W5D = uniform(-1, 1, (2, 2, 2, 2, 2), 63)           # [KD, KH, KW, C, O]
+
+
+def _pool_input_nd(shape, seed):
+    # distinct values, well apart, so no window has a near-tie
+    n = int(np.prod(shape))
+    return np.random.default_rng(seed).permutation(n).reshape(shape) * 0.1 - 0.05 * n
+
+
+def _max_pool3d_grad_of(x, u):
+    with GradientTape() as tape:
+        tape.watch(x)
+        y = wb.nn.max_pool3d(x, 2, 1, "VALID")
+    return tape.gradient(y, x, output_gradients=u)
+
+
+def _max_pool1d_grad_of(x, u):
+    with GradientTape() as tape:
+        tape.watch(x)
+        y = wb.nn.max_pool1d(x, 2, 2, "VALID")
+    return tape.gradient(y, x, output_gradients=u)
+
+
+CASES += [
+    Case("conv1d SAME strided", lambda x, w: wb.nn.conv1d(x, w, stride=2, padding="SAME"), [X3, W3]),
+    Case("conv1d dilated explicit NCW",
+         lambda x, w: wb.nn.conv1d(x, w, 1, [[0, 0], [0, 0], [1, 2]], data_format="NCW", dilations=2),
+         [X3.transpose(0, 2, 1).copy(), W3]),
+    Case("conv3d VALID strided", lambda x, w: wb.nn.conv3d(x, w, [1, 1, 2, 1, 1], "VALID"), [X5D, W5D]),
+    Case("conv3d SAME NCDHW", lambda x, w: wb.nn.conv3d(x, w, 1, "SAME", data_format="NCDHW"),
+         [X5D.transpose(0, 4, 1, 2, 3).copy(), W5D]),
+    Case("convolution 1-D", lambda x, w: wb.nn.convolution(x, w, padding="SAME"), [X3, W3]),
+    Case("conv1d_transpose",
+         lambda y, w: wb.nn.conv1d_transpose(y, w, output_shape=[2, 5, 2], strides=2, padding="SAME"),
+         [uniform(-1, 1, (2, 3, 3), 64), W3]),
+    Case("conv3d_transpose",
+         lambda y, w: wb.nn.conv3d_transpose(y, w, output_shape=[1, 3, 3, 3, 2], strides=2, padding="SAME"),
+         [uniform(-1, 1, (1, 2, 2, 2, 2), 65), W5D]),
+    Case("separable_conv2d",
+         lambda x, dw, pw: wb.nn.separable_conv2d(x, dw, pw, strides=1, padding="SAME"),
+         [X4, uniform(-1, 1, (2, 2, 2, 2), 66), uniform(-1, 1, (1, 1, 4, 3), 67)]),
+    Case("max_pool1d VALID", lambda x: wb.nn.max_pool1d(x, 2, 2, "VALID"), [_pool_input_nd((2, 6, 2), 68)]),
+    Case("max_pool1d SAME NCW", lambda x: wb.nn.max_pool1d(2.0 * x, 3, 2, "SAME", data_format="NCW"),
+         [_pool_input_nd((1, 2, 5), 69)]),
+    Case("max_pool1d gradient", _max_pool1d_grad_of,
+         [_pool_input_nd((2, 6, 2), 68), uniform(-1, 1, (2, 3, 2), 70)]),
+    Case("max_pool3d", lambda x: wb.nn.max_pool3d(x, 2, 1, "VALID"), [_pool_input_nd((1, 3, 3, 3, 2), 71)]),
+    Case("max_pool3d gradient", _max_pool3d_grad_of,
+         [_pool_input_nd((1, 3, 3, 3, 2), 71), uniform(-1, 1, (1, 2, 2, 2, 2), 72)]),
+    Case("max_pool rank-generic", lambda x: wb.nn.max_pool(x, 2, 2, "SAME"), [_pool_input_nd((1, 3, 3, 3, 1), 73)]),
+    Case("avg_pool1d SAME", lambda x: wb.nn.avg_pool1d(x * x, 2, 2, "SAME"), [uniform(-1, 1, (2, 5, 2), 74)]),
+    Case("avg_pool3d SAME NCDHW", lambda x: wb.nn.avg_pool3d(x, [2, 2, 3], 2, "SAME", data_format="NCDHW"),
+         [uniform(-1, 1, (1, 2, 3, 3, 3), 75)]),
+    Case("avg_pool rank-generic", lambda x: wb.nn.avg_pool(x, 2, 1, "VALID"), [uniform(-1, 1, (1, 3, 2), 76)]),
+]

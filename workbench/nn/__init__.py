@@ -2,6 +2,7 @@
 other neural-network ops. The Keras objects (layers, models, losses, metrics) live in
 ``wb.keras``."""
 
+from ..ops.conv import *  # noqa: F401,F403
 from ..ops.dropout import *  # noqa: F401,F403
 from ..ops.elementwise import log_sigmoid, sigmoid, softplus, tanh  # noqa: F401
 from ..ops.nn import *  # noqa: F401,F403

@@ -1,11 +1,13 @@
-"""2-D convolution and pooling (``wb.nn.conv2d``, ``depthwise_conv2d``, ``max_pool2d``, ``avg_pool2d``).
+"""Convolutions over 1, 2 or 3 spatial dimensions: TF's ``wb.nn.conv1d``, ``conv2d``, ``conv3d``,
+``convolution``, ``depthwise_conv2d``, ``separable_conv2d`` and the transposes
+(``conv1d_transpose``, ``conv2d_transpose``, ``conv3d_transpose``, ``conv_transpose``).
 
-Layout inside the ops is NHWC, filters HWIO, as in TF; ``data_format="NCHW"``
-is served by transposing around them. The convolution is im2col: a strided
-*view* of the padded input holding every window, copied once into a
-``[N*OH*OW, KH*KW*C]`` matrix, then one matmul. The way back (col2im) adds
-the columns into the input one kernel tap at a time: a Python loop over the
-``KH*KW`` taps, each a vectorized add over all pixels.
+Layout inside the ops is channels last (NWC, NHWC, NDHWC), filters ``[*ksize, in, out]``,
+as in TF; channels-first formats are served by transposing around them (``windows.py``).
+The convolution is im2col: a strided *view* of the padded input holding every window,
+copied once into a ``[N * prod(out), prod(ksize) * C]`` matrix, then one matmul. The way
+back (col2im) adds the columns into the input one kernel tap at a time: a Python loop
+over the ``prod(ksize)`` taps, each a vectorized add over all positions.
 
 Every op accepts extra *leading* dimensions on each of its arguments and
 broadcasts them against each other (``broadcasts=True``). That is what makes
@@ -13,273 +15,163 @@ the rules batch-agnostic: a jacobian's cotangent ``[L, N, OH, OW, O]`` runs
 through ``conv2d_backprop_filter`` as one batched matmul, and the second-order
 rules, which feed such cotangents in as *inputs*, need nothing special.
 
-As in TF, the gradients of ``conv2d`` are two primitives,
-``conv2d_backprop_input`` and ``conv2d_backprop_filter``, whose own rules are
-written with ``conv2d`` and each other, so every order of derivative exists.
-A depthwise convolution is the same three ops with ``depthwise=True`` (a
-multiply-add per kernel tap instead of im2col): the rules, being the
-transposes of a bilinear map, are the same.
-Pooling's gradients are primitives too (``max_pool2d_grad`` and
-``max_pool2d_grad_grad``, ``avg_pool2d_grad``).
+As in TF, the gradients of a convolution are two primitives, ``conv<n>d_backprop_input``
+and ``conv<n>d_backprop_filter``, whose own rules are written with the convolution and
+each other, so every order of derivative exists. One set of three op records per number
+of spatial dimensions shares one forward each (the dimension count is ``len(strides)``).
+A depthwise convolution is the same three ops with ``depthwise=True`` (a multiply-add per
+kernel tap instead of im2col): the rules, being the transposes of a bilinear map, are the same.
 """
 
 from __future__ import annotations
 
-import numpy as np
+import math
 
-from ..errors import argcheck
 from ..core import apply, convert_to_tensor, defop
 from ._define import bilinear_jvp
-from .shape import transpose
+from .pooling import (  # noqa: F401  (wb.nn's pooling ops are imported from here too)
+    avg_pool, avg_pool1d, avg_pool2d, avg_pool3d, max_pool, max_pool1d, max_pool2d, max_pool3d,
+)
+from .windows import (
+    col2im, crop, data_format as _data_format, from_channels_last, out_sizes, pad, pads_of,
+    padded_zeros, spatial, tap, taps, to_channels_last, windows,
+)
 
 # ---------------------------------------------------------------------------
-# argument handling (TF's forms: int, or lists of length 1, 2 or 4)
-
-
-def _spatial_pair(value, what, opname, data_format, default=None):
-    """``(h, w)`` from an int or a list of 1, 2 or 4 ints (batch and channel entries must be 1)."""
-    if value is None:
-        value = default
-    vals = argcheck.integers(value, what, opname, "an int or a list of 1, 2 or 4 ints")
-    if len(vals) == 1:
-        pair = vals * 2
-    elif len(vals) == 2:
-        pair = vals
-    elif len(vals) == 4:
-        hw = (1, 2) if data_format == "NHWC" else (2, 3)
-        others = [vals[i] for i in range(4) if i not in hw]
-        if any(v != 1 for v in others):
-            raise ValueError(f"{opname}: {what} {list(vals)} must be 1 in the batch and channel "
-                             f"dimensions (data_format={data_format!r})")
-        pair = (vals[hw[0]], vals[hw[1]])
-    else:
-        raise ValueError(f"{opname}: {what} must be an int or a list of 1, 2 or 4 ints, got {value!r}")
-    if any(v < 1 for v in pair):
-        raise ValueError(f"{opname}: {what} must be positive, got {value!r}")
-    return pair
-
-
-def _data_format(data_format, opname):
-    fmt = "NHWC" if data_format is None else str(data_format)
-    if fmt not in ("NHWC", "NCHW"):
-        raise ValueError(f"{opname}: data_format must be 'NHWC' or 'NCHW', got {data_format!r}")
-    return fmt
-
-
-def _same_pads(size, k, s, d=1):
-    """TF's SAME padding of one dimension: output ceil(size / s), the odd pixel at the end."""
-    eff = (k - 1) * d + 1
-    out = -(-size // s)
-    total = max((out - 1) * s + eff - size, 0)
-    return (total // 2, total - total // 2)
-
-
-def _pads(padding, hw, ksize, strides, dilations, data_format, opname):
-    """Explicit ``((top, bottom), (left, right))`` from TF's ``padding`` argument."""
-    if isinstance(padding, str):
-        mode = padding.upper()
-        if mode == "VALID":
-            return ((0, 0), (0, 0))
-        if mode == "SAME":
-            return tuple(_same_pads(n, k, s, d) for n, k, s, d in zip(hw, ksize, strides, dilations))
-        raise ValueError(f"{opname}: padding must be 'SAME', 'VALID' or explicit paddings, got {padding!r}")
-    try:
-        pads = [argcheck.integers(p, "padding", opname) for p in padding]
-    except TypeError:
-        raise ValueError(f"{opname}: padding must be 'SAME', 'VALID' or a list of 4 [before, after] pairs, "
-                         f"got {padding!r}") from None
-    hw_idx = (1, 2) if data_format == "NHWC" else (2, 3)
-    if len(pads) != 4 or any(len(p) != 2 for p in pads):
-        raise ValueError(f"{opname}: explicit padding must be 4 [before, after] pairs, got {padding!r}")
-    if any(pads[i] != (0, 0) for i in range(4) if i not in hw_idx):
-        raise ValueError(f"{opname}: explicit padding of the batch and channel dimensions must be "
-                         f"[0, 0], got {padding!r} (data_format={data_format!r})")
-    out = (pads[hw_idx[0]], pads[hw_idx[1]])
-    if any(v < 0 for p in out for v in p):
-        raise ValueError(f"{opname}: explicit paddings must be non-negative, got {padding!r}")
-    return out
-
-
-def _out_size(n, pad, k, s, d=1):
-    return (n + pad[0] + pad[1] - (k - 1) * d - 1) // s + 1
-
-
-def _to_nhwc(x, data_format):
-    if data_format == "NHWC":
-        return x
-    nd = x.ndim
-    return transpose(x, tuple(range(nd - 3)) + (nd - 2, nd - 1, nd - 3))
-
-
-def _from_nhwc(y, data_format):
-    if data_format == "NHWC":
-        return y
-    nd = y.ndim
-    return transpose(y, tuple(range(nd - 3)) + (nd - 1, nd - 3, nd - 2))
-
-
-# ---------------------------------------------------------------------------
-# array helpers (on ``xp``): padding, window views, col2im
-
-
-def _pad(xp, x, pads, value=0):
-    (pt, pb), (pl, pr) = pads
-    if not (pt or pb or pl or pr):
-        return xp.ascontiguousarray(x)
-    widths = [(0, 0)] * (x.ndim - 3) + [(pt, pb), (pl, pr), (0, 0)]
-    return xp.pad(x, widths, constant_values=value)
-
-
-def _windows(xp, xpad, ksize, strides, dilations, out_hw):
-    """A strided view ``[..., N, OH, OW, KH, KW, C]`` of every window of a padded input (no copy)."""
-    (kh, kw), (sh, sw), (dh, dw), (oh, ow) = ksize, strides, dilations, out_hw
-    st = xpad.strides
-    shape = xpad.shape[:-3] + (oh, ow, kh, kw, xpad.shape[-1])
-    strides_ = st[:-3] + (st[-3] * sh, st[-2] * sw, st[-3] * dh, st[-2] * dw, st[-1])
-    return xp.lib.stride_tricks.as_strided(xpad, shape, strides_)
-
-
-def _tap(i, j, strides, dilations, out_hw):
-    """The slice of the padded input that kernel tap ``(i, j)`` reads, over all output pixels."""
-    (sh, sw), (dh, dw), (oh, ow) = strides, dilations, out_hw
-    return (Ellipsis, slice(i * dh, i * dh + sh * (oh - 1) + 1, sh),
-            slice(j * dw, j * dw + sw * (ow - 1) + 1, sw), slice(None))
-
-
-def _crop(xpad, pads, hw):
-    (pt, _), (pl, _) = pads
-    return xpad[..., pt:pt + hw[0], pl:pl + hw[1], :]
-
-
-def _col2im(xp, cols, hw, ksize, strides, dilations, pads):
-    """Add ``cols`` ``[..., N, OH, OW, KH, KW, C]`` back into ``[..., N, H, W, C]`` (im2col's transpose)."""
-    kh, kw = ksize
-    oh, ow = cols.shape[-5], cols.shape[-4]
-    hp = hw[0] + pads[0][0] + pads[0][1]
-    wp = hw[1] + pads[1][0] + pads[1][1]
-    out = xp.zeros(cols.shape[:-5] + (hp, wp, cols.shape[-1]), cols.dtype)
-    for i in range(kh):
-        for j in range(kw):
-            out[_tap(i, j, strides, dilations, (oh, ow))] += cols[..., i, j, :]
-    return _crop(out, pads, hw)
-
-
-# ---------------------------------------------------------------------------
-# conv2d and its two gradient primitives
+# the convolution and its two gradient primitives (array level)
 
 
 def _conv_fwd(xp, x, w, strides, dilations, pads, depthwise):
-    kh, kw, c, o = w.shape[-4:]
-    n, h, wd = x.shape[-4:-1]
-    out_hw = tuple(_out_size(s, p, k, st, d) for s, p, k, st, d in
-                   zip((h, wd), pads, (kh, kw), strides, dilations))
-    xpad = _pad(xp, x, pads)
+    nd = len(strides)
+    ksize, (c, o) = w.shape[-nd - 2:-2], w.shape[-2:]
+    n, sizes = x.shape[-nd - 2], x.shape[-nd - 1:-1]
+    out = out_sizes(sizes, pads, ksize, strides, dilations)
+    xpad = pad(xp, x, pads)
     if depthwise:
-        return _depthwise_fwd(xp, xpad, w, strides, dilations, out_hw)
-    view = _windows(xp, xpad, (kh, kw), strides, dilations, out_hw)
-    cols = view.reshape(x.shape[:-4] + (n * out_hw[0] * out_hw[1], kh * kw * c))  # im2col: one copy
-    y = xp.matmul(cols, w.reshape(w.shape[:-4] + (kh * kw * c, o)))
-    return y.reshape(y.shape[:-2] + (n,) + out_hw + (o,))
+        return _depthwise_fwd(xp, xpad, w, strides, dilations, out)
+    view = windows(xp, xpad, ksize, strides, dilations, out)
+    kk = math.prod(ksize) * c
+    cols = view.reshape(x.shape[:-nd - 2] + (n * math.prod(out), kk))  # im2col: one copy
+    y = xp.matmul(cols, w.reshape(w.shape[:-nd - 2] + (kk, o)))
+    return y.reshape(y.shape[:-2] + (n,) + out + (o,))
 
 
 # Depthwise convolution has only M multiply-adds per input value and tap: one vectorized
-# multiply-add per kernel tap beats an im2col matmul with an inner dimension of KH*KW.
+# multiply-add per kernel tap beats an im2col matmul with an inner dimension of prod(ksize).
 
-def _filter_tap(w, i, j):
-    """Filter tap ``[..., C, M]`` shaped to broadcast against ``[..., N, OH, OW, C, M]``."""
-    wt = w[..., i, j, :, :]
-    return wt.reshape(wt.shape[:-2] + (1, 1, 1) + wt.shape[-2:])
+def _filter_tap(w, t):
+    """Filter tap ``[..., C, M]`` shaped to broadcast against ``[..., N, *out, C, M]``."""
+    wt = w[(Ellipsis,) + t + (slice(None), slice(None))]
+    return wt.reshape(wt.shape[:-2] + (1,) * (len(t) + 1) + wt.shape[-2:])
 
 
-def _depthwise_fwd(xp, xpad, w, strides, dilations, out_hw):
-    kh, kw, c, m = w.shape[-4:]
+def _depthwise_fwd(xp, xpad, w, strides, dilations, out):
+    nd = len(strides)
+    c, m = w.shape[-2:]
     y = None
-    for i in range(kh):
-        for j in range(kw):
-            part = xpad[_tap(i, j, strides, dilations, out_hw)][..., None] * _filter_tap(w, i, j)
-            y = part if y is None else y + part
+    for t in taps(w.shape[-nd - 2:-2]):
+        part = xpad[tap(t, strides, dilations, out)][..., None] * _filter_tap(w, t)
+        y = part if y is None else y + part
     return y.reshape(y.shape[:-2] + (c * m,))
 
 
 def _backprop_input_fwd(xp, w, dy, input_sizes, strides, dilations, pads, depthwise):
-    kh, kw, c, o = w.shape[-4:]
-    n, oh, ow = dy.shape[-4:-1]
+    nd = len(strides)
+    ksize, (c, o) = w.shape[-nd - 2:-2], w.shape[-2:]
+    n, out = dy.shape[-nd - 2], dy.shape[-nd - 1:-1]
+    sizes = input_sizes[1:1 + nd]
     if depthwise:
         dyc = dy.reshape(dy.shape[:-1] + (c, o))
-        hp, wp = (input_sizes[1] + sum(pads[0]), input_sizes[2] + sum(pads[1]))
-        out = None
-        for i in range(kh):
-            for j in range(kw):
-                part = (dyc * _filter_tap(w, i, j)).sum(axis=-1)
-                if out is None:
-                    out = xp.zeros(part.shape[:-3] + (hp, wp, c), part.dtype)
-                out[_tap(i, j, strides, dilations, (oh, ow))] += part
-        return _crop(out, pads, input_sizes[1:3])
-    wm = xp.swapaxes(w.reshape(w.shape[:-4] + (kh * kw * c, o)), -1, -2)
-    cols = xp.matmul(dy.reshape(dy.shape[:-4] + (n * oh * ow, o)), wm)
-    cols = cols.reshape(cols.shape[:-2] + (n, oh, ow, kh, kw, c))
-    return _col2im(xp, cols, input_sizes[1:3], (kh, kw), strides, dilations, pads)
+        res = None
+        for t in taps(ksize):
+            part = (dyc * _filter_tap(w, t)).sum(axis=-1)
+            if res is None:
+                res = padded_zeros(xp, part.shape[:-nd - 1], sizes, pads, c, part.dtype)
+            res[tap(t, strides, dilations, out)] += part
+        return crop(res, pads, sizes)
+    kk = math.prod(ksize) * c
+    wm = xp.swapaxes(w.reshape(w.shape[:-nd - 2] + (kk, o)), -1, -2)
+    cols = xp.matmul(dy.reshape(dy.shape[:-nd - 2] + (n * math.prod(out), o)), wm)
+    cols = cols.reshape(cols.shape[:-2] + (n,) + out + ksize + (c,))
+    return col2im(xp, cols, sizes, ksize, strides, dilations, pads)
 
 
 def _backprop_filter_fwd(xp, x, dy, filter_sizes, strides, dilations, pads, depthwise):
-    kh, kw = filter_sizes[:2]
-    n, oh, ow, o = dy.shape[-4:]
+    nd = len(strides)
+    ksize = filter_sizes[:nd]
+    n, out, o = dy.shape[-nd - 2], dy.shape[-nd - 1:-1], dy.shape[-1]
     c = x.shape[-1]
-    xpad = _pad(xp, x, pads)
+    xpad = pad(xp, x, pads)
     if depthwise:
         dyc = dy.reshape(dy.shape[:-1] + (c, o // c))
-        taps = [(xpad[_tap(i, j, strides, dilations, (oh, ow))][..., None] * dyc).sum(axis=(-5, -4, -3))
-                for i in range(kh) for j in range(kw)]
-        dw = xp.stack(taps, axis=-3)
-        return dw.reshape(dw.shape[:-3] + (kh, kw) + dw.shape[-2:])
-    view = _windows(xp, xpad, (kh, kw), strides, dilations, (oh, ow))
-    cols = view.reshape(x.shape[:-4] + (n * oh * ow, kh * kw * c))
-    dw = xp.matmul(xp.swapaxes(cols, -1, -2), dy.reshape(dy.shape[:-4] + (n * oh * ow, o)))
-    return dw.reshape(dw.shape[:-2] + (kh, kw, c, o))
+        summed = tuple(range(-nd - 3, -2))   # the batch and output positions of [..., N, *out, C, M]
+        parts = [(xpad[tap(t, strides, dilations, out)][..., None] * dyc).sum(axis=summed)
+                 for t in taps(ksize)]
+        dw = xp.stack(parts, axis=-3)
+        return dw.reshape(dw.shape[:-3] + ksize + dw.shape[-2:])
+    view = windows(xp, xpad, ksize, strides, dilations, out)
+    kk = math.prod(ksize) * c
+    cols = view.reshape(x.shape[:-nd - 2] + (n * math.prod(out), kk))
+    dw = xp.matmul(xp.swapaxes(cols, -1, -2), dy.reshape(dy.shape[:-nd - 2] + (n * math.prod(out), o)))
+    return dw.reshape(dw.shape[:-2] + ksize + (c, o))
+
+
+# ---------------------------------------------------------------------------
+# op records, one set per number of spatial dimensions
 
 
 def _conv(x, w, **geo):
-    return apply(_conv_op, (x, w), geo)
+    return apply(_OPS[len(geo["strides"])][0], (x, w), geo)
 
 
 def _backprop_input(w, dy, input_sizes, **geo):
-    return apply(_backprop_input_op, (w, dy), dict(geo, input_sizes=tuple(input_sizes)))
+    return apply(_OPS[len(geo["strides"])][1], (w, dy), dict(geo, input_sizes=tuple(input_sizes)))
 
 
 def _backprop_filter(x, dy, filter_sizes, **geo):
-    return apply(_backprop_filter_op, (x, dy), dict(geo, filter_sizes=tuple(filter_sizes)))
+    return apply(_OPS[len(geo["strides"])][2], (x, dy), dict(geo, filter_sizes=tuple(filter_sizes)))
 
 
 def _conv_vjp(g, ans, x, w, **geo):
-    return (_backprop_input(w, g, x.shape[-4:], **geo), _backprop_filter(x, g, w.shape[-4:], **geo))
+    k = len(geo["strides"]) + 2
+    return (_backprop_input(w, g, x.shape[-k:], **geo), _backprop_filter(x, g, w.shape[-k:], **geo))
 
 
 def _backprop_input_vjp(g, ans, w, dy, input_sizes, **geo):
     # g has the input's shape: it is the "input" of the filter gradient and of the forward conv
-    return (_backprop_filter(g, dy, w.shape[-4:], **geo), _conv(g, w, **geo))
+    k = len(geo["strides"]) + 2
+    return (_backprop_filter(g, dy, w.shape[-k:], **geo), _conv(g, w, **geo))
 
 
 def _backprop_filter_vjp(g, ans, x, dy, filter_sizes, **geo):
     # g has the filter's shape
-    return (_backprop_input(g, dy, x.shape[-4:], **geo), _conv(x, g, **geo))
+    k = len(geo["strides"]) + 2
+    return (_backprop_input(g, dy, x.shape[-k:], **geo), _conv(x, g, **geo))
 
 
-_conv_op = defop(
-    "conv2d", _conv_fwd, vjp=_conv_vjp,
-    jvp=lambda ts, ans, x, w, **geo: bilinear_jvp(lambda a, b: _conv(a, b, **geo), ts, x, w),
-    broadcasts=True, dtypes="float", domain="conv")
+def _define(nd):
+    conv = defop(
+        f"conv{nd}d", _conv_fwd, vjp=_conv_vjp,
+        jvp=lambda ts, ans, x, w, **geo: bilinear_jvp(lambda a, b: _conv(a, b, **geo), ts, x, w),
+        broadcasts=True, dtypes="float", domain="conv")
+    backprop_input = defop(
+        f"conv{nd}d_backprop_input", _backprop_input_fwd, vjp=_backprop_input_vjp,
+        jvp=lambda ts, ans, w, dy, input_sizes, **geo: bilinear_jvp(
+            lambda a, b: _backprop_input(a, b, input_sizes, **geo), ts, w, dy),
+        broadcasts=True, dtypes="float", domain="conv")
+    backprop_filter = defop(
+        f"conv{nd}d_backprop_filter", _backprop_filter_fwd, vjp=_backprop_filter_vjp,
+        jvp=lambda ts, ans, x, dy, filter_sizes, **geo: bilinear_jvp(
+            lambda a, b: _backprop_filter(a, b, filter_sizes, **geo), ts, x, dy),
+        broadcasts=True, dtypes="float", domain="conv")
+    return conv, backprop_input, backprop_filter
 
-_backprop_input_op = defop(
-    "conv2d_backprop_input", _backprop_input_fwd, vjp=_backprop_input_vjp,
-    jvp=lambda ts, ans, w, dy, input_sizes, **geo: bilinear_jvp(
-        lambda a, b: _backprop_input(a, b, input_sizes, **geo), ts, w, dy),
-    broadcasts=True, dtypes="float", domain="conv")
 
-_backprop_filter_op = defop(
-    "conv2d_backprop_filter", _backprop_filter_fwd, vjp=_backprop_filter_vjp,
-    jvp=lambda ts, ans, x, dy, filter_sizes, **geo: bilinear_jvp(
-        lambda a, b: _backprop_filter(a, b, filter_sizes, **geo), ts, x, dy),
-    broadcasts=True, dtypes="float", domain="conv")
+_OPS = {nd: _define(nd) for nd in (1, 2, 3)}
+
+
+# ---------------------------------------------------------------------------
+# argument handling
 
 
 def _float_pair(a, b, names, opname):
@@ -294,27 +186,49 @@ def _float_pair(a, b, names, opname):
     return a, b
 
 
-def _conv_args(opname, input, filters, strides, padding, data_format, dilations, fname="filters"):
-    """NHWC input, filters and the geometry (strides, dilations, explicit pads) of a convolution."""
-    fmt = _data_format(data_format, opname)
+def _conv_args(opname, nd, input, filters, strides, padding, data_format, dilations, fname="filters"):
+    """Channels-last input, filters and the geometry (strides, dilations, explicit pads) of a
+    convolution with ``nd`` spatial dimensions."""
+    fmt = _data_format(data_format, opname, nd)
     x, w = _float_pair(input, filters, ("input", fname), opname)
-    if x.ndim < 4 or w.ndim != 4:
-        raise ValueError(f"{opname}: input must have rank >= 4 and {fname} rank 4, got shapes "
+    if x.ndim < nd + 2 or w.ndim != nd + 2:
+        raise ValueError(f"{opname}: input must have rank >= {nd + 2} and {fname} rank {nd + 2}, got shapes "
                          f"input={x.shape} and {fname}={w.shape}")
-    x = _to_nhwc(x, fmt)
-    kh, kw, c, _ = w.shape
+    x = to_channels_last(x, fmt, nd)
+    ksize, c = w.shape[:nd], w.shape[nd]
     if x.shape[-1] != c:
         raise ValueError(f"{opname}: input has {x.shape[-1]} channels but {fname} {w.shape} expect {c} "
-                         "(filters are [height, width, in_channels, out_channels or multiplier])")
-    st = _spatial_pair(strides, "strides", opname, fmt)
-    dl = _spatial_pair(dilations, "dilations", opname, fmt, default=1)
-    hw = x.shape[-3:-1]
-    pads = _pads(padding, hw, (kh, kw), st, dl, fmt, opname)
-    out_hw = [_out_size(n, p, k, s, d) for n, p, k, s, d in zip(hw, pads, (kh, kw), st, dl)]
-    if min(out_hw) < 1:
-        raise ValueError(f"{opname}: the filter window ({kh}x{kw}, dilations {dl}) is larger than the "
-                         f"padded input {hw} with padding {padding!r}: the output would be empty")
+                         f"(filters are [*spatial, in_channels, out_channels or multiplier])")
+    st = spatial(strides, "strides", opname, fmt, nd)
+    dl = spatial(dilations, "dilations", opname, fmt, nd, default=1)
+    sizes = x.shape[-nd - 1:-1]
+    pads = pads_of(padding, sizes, ksize, st, dl, fmt, opname)
+    out = out_sizes(sizes, pads, ksize, st, dl)
+    if min(out) < 1:
+        raise ValueError(f"{opname}: the filter window {ksize} (dilations {dl}) is larger than the "
+                         f"padded input {sizes} with padding {padding!r}: the output would be empty")
     return x, w, fmt, {"strides": st, "dilations": dl, "pads": pads}
+
+
+def _convolve(opname, nd, input, filters, strides, padding, data_format, dilations):
+    x, w, fmt, geo = _conv_args(opname, nd, input, filters, strides, padding, data_format, dilations)
+    return from_channels_last(_conv(x, w, depthwise=False, **geo), fmt, nd)
+
+
+# ---------------------------------------------------------------------------
+# public convolutions
+
+
+def conv1d(input, filters, stride, padding, data_format="NWC", dilations=None, name=None):
+    """1-D cross-correlation, TF's ``tf.nn.conv1d``.
+
+    ``input``: ``[..., N, W, C]`` (``[..., N, C, W]`` for NCW), ``filters``: ``[KW, C, O]``;
+    ``stride``/``dilations``: an int or a list of 1 or 3 ints; ``padding`` as in :func:`conv2d`.
+
+    >>> wb.nn.conv1d(wb.ones((2, 7, 3)), wb.ones((3, 3, 4)), stride=2, padding="SAME").shape
+    (2, 4, 4)
+    """
+    return _convolve("conv1d", 1, input, filters, stride, padding, data_format, dilations)
 
 
 def conv2d(input, filters, strides, padding, data_format="NHWC", dilations=None, name=None):
@@ -330,8 +244,35 @@ def conv2d(input, filters, strides, padding, data_format="NHWC", dilations=None,
     >>> wb.nn.conv2d(x, w, strides=2, padding="SAME").shape
     (1, 3, 3, 8)
     """
-    x, w, fmt, geo = _conv_args("conv2d", input, filters, strides, padding, data_format, dilations)
-    return _from_nhwc(_conv(x, w, depthwise=False, **geo), fmt)
+    return _convolve("conv2d", 2, input, filters, strides, padding, data_format, dilations)
+
+
+def conv3d(input, filters, strides, padding, data_format="NDHWC", dilations=None, name=None):
+    """3-D cross-correlation, TF's ``tf.nn.conv3d``.
+
+    ``input``: ``[..., N, D, H, W, C]`` (or NCDHW), ``filters``: ``[KD, KH, KW, C, O]``;
+    ``strides``/``dilations``: an int or a list of 1, 3 or 5 ints.
+
+    >>> wb.nn.conv3d(wb.ones((1, 4, 4, 4, 2)), wb.ones((2, 2, 2, 2, 5)), 2, "VALID").shape
+    (1, 2, 2, 2, 5)
+    """
+    return _convolve("conv3d", 3, input, filters, strides, padding, data_format, dilations)
+
+
+def convolution(input, filters, strides=None, padding="VALID", data_format=None, dilations=None, name=None):
+    """A convolution with 1, 2 or 3 spatial dimensions (the filters' rank minus 2), TF's
+    ``tf.nn.convolution``; ``strides`` default to 1.
+
+    >>> wb.nn.convolution(wb.ones((1, 5, 2)), wb.ones((3, 2, 4))).shape
+    (1, 3, 4)
+    """
+    w = convert_to_tensor(filters)
+    nd = w.ndim - 2
+    if nd not in (1, 2, 3):
+        raise ValueError(f"convolution: filters must have rank 3, 4 or 5 (1, 2 or 3 spatial dimensions), "
+                         f"got shape {w.shape}")
+    return _convolve("convolution", nd, input, w, 1 if strides is None else strides, padding,
+                     data_format, dilations)
 
 
 def depthwise_conv2d(input, filter, strides, padding, data_format=None, dilations=None, name=None):
@@ -344,9 +285,80 @@ def depthwise_conv2d(input, filter, strides, padding, data_format=None, dilation
     >>> wb.nn.depthwise_conv2d(wb.ones((1, 4, 4, 3)), wb.ones((2, 2, 3, 2)), 1, "VALID").shape
     (1, 3, 3, 6)
     """
-    x, w, fmt, geo = _conv_args("depthwise_conv2d", input, filter, strides, padding, data_format, dilations,
-                                fname="filter")
-    return _from_nhwc(_conv(x, w, depthwise=True, **geo), fmt)
+    x, w, fmt, geo = _conv_args("depthwise_conv2d", 2, input, filter, strides, padding, data_format,
+                                dilations, fname="filter")
+    return from_channels_last(_conv(x, w, depthwise=True, **geo), fmt, 2)
+
+
+def separable_conv2d(input, depthwise_filter, pointwise_filter, strides, padding, data_format=None,
+                     dilations=None, name=None):
+    """A depthwise convolution followed by a 1x1 convolution, TF's ``tf.nn.separable_conv2d``.
+
+    ``depthwise_filter``: ``[KH, KW, C, M]``, ``pointwise_filter``: ``[1, 1, C * M, O]``; ``strides``,
+    ``padding`` and ``dilations`` apply to the depthwise step.
+
+    >>> wb.nn.separable_conv2d(wb.ones((1, 5, 5, 3)), wb.ones((3, 3, 3, 2)), wb.ones((1, 1, 6, 4)),
+    ...                        strides=1, padding="SAME").shape
+    (1, 5, 5, 4)
+    """
+    pw = convert_to_tensor(pointwise_filter)
+    dw = convert_to_tensor(depthwise_filter)
+    if pw.ndim != 4 or pw.shape[:2] != (1, 1):
+        raise ValueError(f"separable_conv2d: pointwise_filter must have shape [1, 1, in_channels * "
+                         f"channel_multiplier, out_channels], got {pw.shape}")
+    if dw.ndim == 4 and pw.shape[2] != dw.shape[2] * dw.shape[3]:
+        raise ValueError(f"separable_conv2d: pointwise_filter {pw.shape} must have "
+                         f"{dw.shape[2] * dw.shape[3]} input channels (depthwise_filter {dw.shape})")
+    x, w, fmt, geo = _conv_args("separable_conv2d", 2, input, dw, strides, padding, data_format,
+                                dilations, fname="depthwise_filter")
+    y = _conv(x, w, depthwise=True, **geo)
+    _, pw = _float_pair(y, pw, ("input", "pointwise_filter"), "separable_conv2d")
+    y = _conv(y, pw, depthwise=False, strides=(1, 1), dilations=(1, 1), pads=((0, 0), (0, 0)))
+    return from_channels_last(y, fmt, 2)
+
+
+# ---------------------------------------------------------------------------
+# transposed convolutions
+
+
+def _conv_transpose(opname, nd, input, filters, output_shape, strides, padding, data_format, dilations):
+    fmt = _data_format(data_format, opname, nd)
+    dy, w = _float_pair(input, filters, ("input", "filters"), opname)
+    if dy.ndim != nd + 2 or w.ndim != nd + 2:
+        raise ValueError(f"{opname}: input and filters must have rank {nd + 2}, got shapes "
+                         f"input={dy.shape} and filters={w.shape}")
+    out_shape = tuple(int(s) for s in (output_shape.numpy() if hasattr(output_shape, "numpy")
+                                       else output_shape))
+    if len(out_shape) != nd + 2:
+        raise ValueError(f"{opname}: output_shape must have {nd + 2} entries, got {output_shape!r}")
+    dy = to_channels_last(dy, fmt, nd)
+    sizes = out_shape if fmt[-1] == "C" else (out_shape[0],) + out_shape[2:] + (out_shape[1],)
+    ksize, c, o = w.shape[:nd], w.shape[nd], w.shape[nd + 1]
+    if dy.shape[-1] != o or sizes[-1] != c or sizes[0] != dy.shape[0]:
+        raise ValueError(f"{opname}: input {dy.shape} (channels last), filters {w.shape} and output_shape "
+                         f"{out_shape} disagree: filters are [*spatial, output_channels, in_channels]")
+    st = spatial(strides, "strides", opname, fmt, nd)
+    dl = spatial(dilations, "dilations", opname, fmt, nd, default=1)
+    pads = pads_of(padding, sizes[1:-1], ksize, st, dl, fmt, opname)
+    expect = out_sizes(sizes[1:-1], pads, ksize, st, dl)
+    if expect != dy.shape[1:-1]:
+        raise ValueError(f"{opname}: output_shape {out_shape} does not fit: a convolution of that shape "
+                         f"gives spatial size {expect}, but input has {dy.shape[1:-1]}")
+    out = _backprop_input(w, dy, sizes, strides=st, dilations=dl, pads=pads, depthwise=False)
+    return from_channels_last(out, fmt, nd)
+
+
+def conv1d_transpose(input, filters, output_shape, strides, padding="SAME", data_format="NWC",
+                     dilations=None, name=None):
+    """The transpose of ``conv1d`` (its gradient with respect to its input), TF's
+    ``tf.nn.conv1d_transpose``: ``input`` ``[N, W, in_channels]``, ``filters``
+    ``[KW, out_channels, in_channels]``, ``output_shape`` ``[N, OW, out_channels]``.
+
+    >>> wb.nn.conv1d_transpose(wb.ones((1, 3, 4)), wb.ones((3, 2, 4)), [1, 6, 2], strides=2).shape
+    (1, 6, 2)
+    """
+    return _conv_transpose("conv1d_transpose", 1, input, filters, output_shape, strides, padding,
+                           data_format, dilations)
 
 
 def conv2d_transpose(input, filters, output_shape, strides, padding="SAME", data_format="NHWC",
@@ -364,232 +376,47 @@ def conv2d_transpose(input, filters, output_shape, strides, padding="SAME", data
     >>> y.shape
     (1, 6, 6, 4)
     """
-    fmt = _data_format(data_format, "conv2d_transpose")
-    dy, w = _float_pair(input, filters, ("input", "filters"), "conv2d_transpose")
-    if dy.ndim != 4 or w.ndim != 4:
-        raise ValueError(f"conv2d_transpose: input and filters must have rank 4, got shapes "
-                         f"input={dy.shape} and filters={w.shape}")
-    out_shape = tuple(int(s) for s in (output_shape.numpy() if hasattr(output_shape, "numpy")
-                                       else output_shape))
-    if len(out_shape) != 4:
-        raise ValueError(f"conv2d_transpose: output_shape must have 4 entries, got {output_shape!r}")
-    dy = _to_nhwc(dy, fmt)
-    sizes = out_shape if fmt == "NHWC" else (out_shape[0], out_shape[2], out_shape[3], out_shape[1])
-    kh, kw, c, o = w.shape
-    if dy.shape[-1] != o or sizes[-1] != c or sizes[0] != dy.shape[0]:
-        raise ValueError(f"conv2d_transpose: input {dy.shape} (NHWC), filters {w.shape} and output_shape "
-                         f"{out_shape} disagree: filters are [height, width, output_channels, "
-                         "in_channels]")
-    st = _spatial_pair(strides, "strides", "conv2d_transpose", fmt)
-    dl = _spatial_pair(dilations, "dilations", "conv2d_transpose", fmt, default=1)
-    pads = _pads(padding, sizes[1:3], (kh, kw), st, dl, fmt, "conv2d_transpose")
-    expect = tuple(_out_size(n, p, k, s, d) for n, p, k, s, d in zip(sizes[1:3], pads, (kh, kw), st, dl))
-    if expect != dy.shape[1:3]:
-        raise ValueError(f"conv2d_transpose: output_shape {out_shape} does not fit: conv2d of that shape "
-                         f"gives spatial size {expect}, but input has {dy.shape[1:3]}")
-    out = _backprop_input(w, dy, sizes, strides=st, dilations=dl, pads=pads, depthwise=False)
-    return _from_nhwc(out, fmt)
+    return _conv_transpose("conv2d_transpose", 2, input, filters, output_shape, strides, padding,
+                           data_format, dilations)
 
 
-# ---------------------------------------------------------------------------
-# pooling
+def conv3d_transpose(input, filters, output_shape, strides, padding="SAME", data_format="NDHWC",
+                     dilations=None, name=None):
+    """The transpose of ``conv3d``, TF's ``tf.nn.conv3d_transpose``: ``input``
+    ``[N, D, H, W, in_channels]``, ``filters`` ``[KD, KH, KW, out_channels, in_channels]``,
+    ``output_shape`` the 5 dims of the result."""
+    return _conv_transpose("conv3d_transpose", 3, input, filters, output_shape, strides, padding,
+                           data_format, dilations)
 
 
-def _lowest(dtype):
-    return -np.inf if dtype.kind == "f" else np.iinfo(dtype).min
-
-
-def _max_pool_fwd(xp, x, ksize, strides, pads):
-    out_hw = tuple(_out_size(n, p, k, s) for n, p, k, s in zip(x.shape[-3:-1], pads, ksize, strides))
-    view = _windows(xp, _pad(xp, x, pads, _lowest(x.dtype)), ksize, strides, (1, 1), out_hw)
-    return view.max(axis=(-3, -2))
-
-
-def _argmax_taps(xp, x, ksize, strides, pads, out_hw):
-    """For each window, the tap index ``i * KW + j`` of its maximum.
-
-    Ties go to the first maximum in row-major order within the window (top-left first),
-    as TF's CPU kernel does: a later tap wins only when strictly greater.
-    """
-    xpad = _pad(xp, x, pads, _lowest(x.dtype))
-    best = idx = None
-    for t in range(ksize[0] * ksize[1]):
-        v = xpad[_tap(t // ksize[1], t % ksize[1], strides, (1, 1), out_hw)]
-        if best is None:
-            best, idx = v, xp.zeros(v.shape, np.int32)
-            continue
-        better = v > best
-        best = xp.where(better, v, best)
-        idx = xp.where(better, np.int32(t), idx)
-    return idx
-
-
-def _max_pool_grad_fwd(xp, x, g, ksize, strides, pads):
-    """Scatter ``g`` (pooled shape) onto the argmax of each window; adds where windows overlap."""
-    out_hw = g.shape[-3:-1]
-    idx = _argmax_taps(xp, x, ksize, strides, pads, out_hw)
-    lead = np.broadcast_shapes(idx.shape, g.shape)[:-3]
-    hw = x.shape[-3:-1]
-    out = xp.zeros(lead + (hw[0] + sum(pads[0]), hw[1] + sum(pads[1]), x.shape[-1]), g.dtype)
-    zero = xp.zeros((), g.dtype)
-    for t in range(ksize[0] * ksize[1]):
-        out[_tap(t // ksize[1], t % ksize[1], strides, (1, 1), out_hw)] += xp.where(idx == t, g, zero)
-    return _crop(out, pads, hw)
-
-
-def _max_pool_grad_grad_fwd(xp, x, h, ksize, strides, pads):
-    """Gather ``h`` (input shape) at the argmax of each window: the transpose of ``_max_pool_grad_fwd``."""
-    out_hw = tuple(_out_size(n, p, k, s) for n, p, k, s in zip(x.shape[-3:-1], pads, ksize, strides))
-    idx = _argmax_taps(xp, x, ksize, strides, pads, out_hw)
-    hpad = _pad(xp, h, pads)
-    lead = np.broadcast_shapes(x.shape, h.shape)[:-3]
-    out = xp.zeros(lead + out_hw + (x.shape[-1],), h.dtype)
-    zero = xp.zeros((), h.dtype)
-    for t in range(ksize[0] * ksize[1]):
-        out += xp.where(idx == t, hpad[_tap(t // ksize[1], t % ksize[1], strides, (1, 1), out_hw)], zero)
-    return out
-
-
-def _max_pool_grad(x, g, **pp):
-    return apply(_max_pool_grad_op, (x, g), pp)
-
-
-def _max_pool_grad_grad(x, h, **pp):
-    return apply(_max_pool_grad_grad_op, (x, h), pp)
-
-
-def _linear_in_second(fn):
-    """The forward rule of an op that is linear in its second input and locally constant in its first."""
-    return lambda ts, ans, x, v, **pp: None if ts[1] is None else fn(x, ts[1], **pp)
-
-
-# The location of each maximum is locally constant in x, so the pooling gradients have
-# zero derivative with respect to x (as TF's MaxPoolGrad), and are linear in their second input.
-_max_pool_op = defop(
-    "max_pool2d", _max_pool_fwd,
-    vjp=lambda g, ans, x, **pp: (_max_pool_grad(x, g, **pp),),
-    jvp=lambda ts, ans, x, **pp: _max_pool_grad_grad(x, ts[0], **pp),
-    dtypes="numeric", domain="ties")
-
-_max_pool_grad_op = defop(
-    "max_pool2d_grad", _max_pool_grad_fwd,
-    vjp=lambda h, ans, x, g, **pp: (None, _max_pool_grad_grad(x, h, **pp)),
-    jvp=_linear_in_second(_max_pool_grad),
-    broadcasts=True, dtypes="float", domain="ties")
-
-_max_pool_grad_grad_op = defop(
-    "max_pool2d_grad_grad", _max_pool_grad_grad_fwd,
-    vjp=lambda h, ans, x, hh, **pp: (None, _max_pool_grad(x, h, **pp)),
-    jvp=_linear_in_second(_max_pool_grad_grad),
-    broadcasts=True, dtypes="float", domain="ties")
-
-
-def _window_counts(hw, ksize, strides, pads, out_hw):
-    """``[OH, OW, 1]`` counts of the real (unpadded) elements in each window, computed on the host."""
-    per_dim = []
-    for n, k, s, (p, _), o in zip(hw, ksize, strides, pads, out_hw):
-        start = np.arange(o) * s - p
-        per_dim.append(np.minimum(start + k, n) - np.maximum(start, 0))
-    return (per_dim[0][:, None] * per_dim[1][None, :])[:, :, None]
-
-
-def _avg_pool_fwd(xp, x, ksize, strides, pads):
-    hw = x.shape[-3:-1]
-    out_hw = tuple(_out_size(n, p, k, s) for n, p, k, s in zip(hw, pads, ksize, strides))
-    view = _windows(xp, _pad(xp, x, pads), ksize, strides, (1, 1), out_hw)
-    counts = xp.asarray(_window_counts(hw, ksize, strides, pads, out_hw).astype(x.dtype))
-    return view.sum(axis=(-3, -2)) / counts
-
-
-def _avg_pool_grad_fwd(xp, g, input_hw, ksize, strides, pads):
-    out_hw = g.shape[-3:-1]
-    counts = xp.asarray(_window_counts(input_hw, ksize, strides, pads, out_hw).astype(g.dtype))
-    share = g / counts
-    out = xp.zeros(g.shape[:-3] + (input_hw[0] + sum(pads[0]), input_hw[1] + sum(pads[1]), g.shape[-1]),
-                   g.dtype)
-    for i in range(ksize[0]):
-        for j in range(ksize[1]):
-            out[_tap(i, j, strides, (1, 1), out_hw)] += share
-    return _crop(out, pads, input_hw)
-
-
-def _avg_pool(x, **pp):
-    return apply(_avg_pool_op, (x,), pp)
-
-
-def _avg_pool_grad(g, input_hw, **pp):
-    return apply(_avg_pool_grad_op, (g,), dict(pp, input_hw=tuple(input_hw)))
-
-
-# average pooling is linear: its gradient and the gradient's gradient are each other
-_avg_pool_op = defop(
-    "avg_pool2d", _avg_pool_fwd,
-    vjp=lambda g, ans, x, **pp: (_avg_pool_grad(g, x.shape[-3:-1], **pp),),
-    jvp=lambda ts, ans, x, **pp: _avg_pool(ts[0], **pp),
-    dtypes="float", domain="real")
-
-_avg_pool_grad_op = defop(
-    "avg_pool2d_grad", _avg_pool_grad_fwd,
-    vjp=lambda h, ans, g, input_hw, **pp: (_avg_pool(h, **pp),),
-    jvp=lambda ts, ans, g, input_hw, **pp: _avg_pool_grad(ts[0], input_hw, **pp),
-    dtypes="float", domain="real")
-
-
-def _pool_args(opname, input, ksize, strides, padding, data_format, kinds):
-    fmt = _data_format(data_format, opname)
-    x = convert_to_tensor(input)
-    if x.dtype.kind not in kinds:
-        want = "floating" if kinds == "f" else "real (floating or integer)"
-        raise TypeError(f"{opname}: input has dtype {x.dtype}, expected a {want} dtype")
-    if x.ndim != 4:
-        raise ValueError(f"{opname}: input must have rank 4 ({fmt}), got shape {x.shape}")
-    x = _to_nhwc(x, fmt)
-    ks = _spatial_pair(ksize, "ksize", opname, fmt)
-    st = _spatial_pair(strides, "strides", opname, fmt)
-    hw = x.shape[1:3]
-    if isinstance(padding, str) or opname == "max_pool2d":
-        pads = _pads(padding, hw, ks, st, (1, 1), fmt, opname)
-    else:
-        raise ValueError(f"{opname}: padding must be 'SAME' or 'VALID', got {padding!r}")
-    if any(max(p) > k for p, k in zip(pads, ks)):
-        raise ValueError(f"{opname}: explicit paddings {padding!r} cannot be larger than the window {ks}")
-    out_hw = [_out_size(n, p, k, s) for n, p, k, s in zip(hw, pads, ks, st)]
-    if min(out_hw) < 1:
-        raise ValueError(f"{opname}: the window {ks} is larger than the input's spatial size {hw} "
-                         f"with padding {padding!r}: the output would be empty")
-    return x, fmt, {"ksize": ks, "strides": st, "pads": pads}
-
-
-def max_pool2d(input, ksize, strides, padding, data_format="NHWC", name=None):
-    """Max pooling over ``[N, H, W, C]`` (or NCHW), TF's ``tf.nn.max_pool2d``.
-
-    ``padding``: ``"SAME"``, ``"VALID"`` or explicit pairs (padding counts as minus infinity).
-    The gradient of each window goes to its maximum; where several elements tie, it goes to
-    the first in row-major order within the window (top-left first), as TF's CPU kernel does.
-
-    >>> x = wb.reshape(wb.range(16.0), (1, 4, 4, 1))
-    >>> wb.nn.max_pool2d(x, 2, 2, "VALID")[0, :, :, 0].numpy()
-    array([[ 5.,  7.],
-           [13., 15.]], dtype=float32)
-    """
-    x, fmt, pp = _pool_args("max_pool2d", input, ksize, strides, padding, data_format, "fiu")
-    return _from_nhwc(apply(_max_pool_op, (x,), pp), fmt)
-
-
-def avg_pool2d(input, ksize, strides, padding, data_format="NHWC", name=None):
-    """Average pooling over ``[N, H, W, C]`` (or NCHW), TF's ``tf.nn.avg_pool2d``.
-
-    With ``"SAME"`` padding each window averages over its real elements only (padding is not
-    counted), as in TF.
-    """
-    x, fmt, pp = _pool_args("avg_pool2d", input, ksize, strides, padding, data_format, "f")
-    return _from_nhwc(_avg_pool(x, **pp), fmt)
+def conv_transpose(input, filters, output_shape, strides, padding="SAME", data_format=None,
+                   dilations=None, name=None):
+    """The transpose of :func:`convolution` with 1, 2 or 3 spatial dimensions (the rank of
+    ``output_shape`` minus 2), TF's ``tf.nn.conv_transpose``."""
+    n = len(output_shape.numpy() if hasattr(output_shape, "numpy") else output_shape)
+    if n not in (3, 4, 5):
+        raise ValueError(f"conv_transpose: output_shape must have 3, 4 or 5 entries, got {output_shape!r}")
+    return _conv_transpose("conv_transpose", n - 2, input, filters, output_shape, strides, padding,
+                           data_format, dilations)
 
 
 __all__ = [
+    "avg_pool",
+    "avg_pool1d",
     "avg_pool2d",
+    "avg_pool3d",
+    "conv1d",
+    "conv1d_transpose",
     "conv2d",
     "conv2d_transpose",
+    "conv3d",
+    "conv3d_transpose",
+    "conv_transpose",
+    "convolution",
     "depthwise_conv2d",
+    "max_pool",
+    "max_pool1d",
     "max_pool2d",
+    "max_pool3d",
+    "separable_conv2d",
 ]

@@ -1,0 +1,272 @@
+"""Pooling over 1, 2 or 3 spatial dimensions: TF's ``wb.nn.max_pool1d``/``2d``/``3d``,
+``avg_pool1d``/``2d``/``3d`` and the rank-generic ``max_pool``/``avg_pool``.
+
+Channels last inside the ops (see ``windows.py``). The gradients are primitives too, one set
+per number of spatial dimensions: ``max_pool<n>d_grad`` (the cotangent scattered onto each
+window's maximum) and its transpose ``max_pool<n>d_grad_grad``, and ``avg_pool<n>d_grad``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..core import apply, convert_to_tensor, defop
+from .windows import (
+    crop, data_format as _data_format, from_channels_last, out_sizes, pad, padded_zeros, pads_of,
+    spatial, tap, taps, to_channels_last, window_counts, windows,
+)
+
+
+def _lowest(dtype):
+    return -np.inf if dtype.kind == "f" else np.iinfo(dtype).min
+
+
+def _max_pool_fwd(xp, x, ksize, strides, pads):
+    nd = len(ksize)
+    out = out_sizes(x.shape[-nd - 1:-1], pads, ksize, strides)
+    view = windows(xp, pad(xp, x, pads, _lowest(x.dtype)), ksize, strides, (1,) * nd, out)
+    return view.max(axis=tuple(range(-nd - 1, -1)))
+
+
+def _argmax_taps(xp, x, ksize, strides, pads, out):
+    """For each window, the index (row-major) of the tap holding its maximum.
+
+    Ties go to the first maximum in row-major order within the window, as TF's CPU kernel
+    does: a later tap wins only when strictly greater.
+    """
+    xpad = pad(xp, x, pads, _lowest(x.dtype))
+    ones = (1,) * len(ksize)
+    best = idx = None
+    for k, t in enumerate(taps(ksize)):
+        v = xpad[tap(t, strides, ones, out)]
+        if best is None:
+            best, idx = v, xp.zeros(v.shape, np.int32)
+            continue
+        better = v > best
+        best = xp.where(better, v, best)
+        idx = xp.where(better, np.int32(k), idx)
+    return idx
+
+
+def _max_pool_grad_fwd(xp, x, g, ksize, strides, pads):
+    """Scatter ``g`` (pooled shape) onto the argmax of each window; adds where windows overlap."""
+    nd = len(ksize)
+    out = g.shape[-nd - 1:-1]
+    idx = _argmax_taps(xp, x, ksize, strides, pads, out)
+    lead = np.broadcast_shapes(idx.shape, g.shape)[:-nd - 1]
+    sizes = x.shape[-nd - 1:-1]
+    res = padded_zeros(xp, lead, sizes, pads, x.shape[-1], g.dtype)
+    zero = xp.zeros((), g.dtype)
+    ones = (1,) * nd
+    for k, t in enumerate(taps(ksize)):
+        res[tap(t, strides, ones, out)] += xp.where(idx == k, g, zero)
+    return crop(res, pads, sizes)
+
+
+def _max_pool_grad_grad_fwd(xp, x, h, ksize, strides, pads):
+    """Gather ``h`` (input shape) at the argmax of each window: the transpose of ``_max_pool_grad_fwd``."""
+    nd = len(ksize)
+    out = out_sizes(x.shape[-nd - 1:-1], pads, ksize, strides)
+    idx = _argmax_taps(xp, x, ksize, strides, pads, out)
+    hpad = pad(xp, h, pads)
+    lead = np.broadcast_shapes(x.shape, h.shape)[:-nd - 1]
+    res = xp.zeros(lead + out + (x.shape[-1],), h.dtype)
+    zero = xp.zeros((), h.dtype)
+    ones = (1,) * nd
+    for k, t in enumerate(taps(ksize)):
+        res += xp.where(idx == k, hpad[tap(t, strides, ones, out)], zero)
+    return res
+
+
+def _avg_pool_fwd(xp, x, ksize, strides, pads):
+    nd = len(ksize)
+    sizes = x.shape[-nd - 1:-1]
+    out = out_sizes(sizes, pads, ksize, strides)
+    view = windows(xp, pad(xp, x, pads), ksize, strides, (1,) * nd, out)
+    counts = xp.asarray(window_counts(sizes, ksize, strides, pads, out).astype(x.dtype))
+    return view.sum(axis=tuple(range(-nd - 1, -1))) / counts
+
+
+def _avg_pool_grad_fwd(xp, g, input_hw, ksize, strides, pads):
+    nd = len(ksize)
+    out = g.shape[-nd - 1:-1]
+    counts = xp.asarray(window_counts(input_hw, ksize, strides, pads, out).astype(g.dtype))
+    share = g / counts
+    res = padded_zeros(xp, g.shape[:-nd - 1], input_hw, pads, g.shape[-1], g.dtype)
+    ones = (1,) * nd
+    for t in taps(ksize):
+        res[tap(t, strides, ones, out)] += share
+    return crop(res, pads, input_hw)
+
+
+# ---------------------------------------------------------------------------
+# op records, one set per number of spatial dimensions
+
+
+def _max_pool_grad(x, g, **pp):
+    return apply(_OPS[len(pp["ksize"])]["max_grad"], (x, g), pp)
+
+
+def _max_pool_grad_grad(x, h, **pp):
+    return apply(_OPS[len(pp["ksize"])]["max_grad_grad"], (x, h), pp)
+
+
+def _avg_pool(x, **pp):
+    return apply(_OPS[len(pp["ksize"])]["avg"], (x,), pp)
+
+
+def _avg_pool_grad(g, input_hw, **pp):
+    return apply(_OPS[len(pp["ksize"])]["avg_grad"], (g,), dict(pp, input_hw=tuple(input_hw)))
+
+
+def _linear_in_second(fn):
+    """The forward rule of an op that is linear in its second input and locally constant in its first."""
+    return lambda ts, ans, x, v, **pp: None if ts[1] is None else fn(x, ts[1], **pp)
+
+
+def _define(nd):
+    # The location of each maximum is locally constant in x, so the pooling gradients have
+    # zero derivative with respect to x (as TF's MaxPoolGrad), and are linear in their second input.
+    ops = {}
+    ops["max"] = defop(
+        f"max_pool{nd}d", _max_pool_fwd,
+        vjp=lambda g, ans, x, **pp: (_max_pool_grad(x, g, **pp),),
+        jvp=lambda ts, ans, x, **pp: _max_pool_grad_grad(x, ts[0], **pp),
+        dtypes="numeric", domain="ties")
+    ops["max_grad"] = defop(
+        f"max_pool{nd}d_grad", _max_pool_grad_fwd,
+        vjp=lambda h, ans, x, g, **pp: (None, _max_pool_grad_grad(x, h, **pp)),
+        jvp=_linear_in_second(_max_pool_grad),
+        broadcasts=True, dtypes="float", domain="ties")
+    ops["max_grad_grad"] = defop(
+        f"max_pool{nd}d_grad_grad", _max_pool_grad_grad_fwd,
+        vjp=lambda h, ans, x, hh, **pp: (None, _max_pool_grad(x, h, **pp)),
+        jvp=_linear_in_second(_max_pool_grad_grad),
+        broadcasts=True, dtypes="float", domain="ties")
+    # average pooling is linear: its gradient and the gradient's gradient are each other
+    ops["avg"] = defop(
+        f"avg_pool{nd}d", _avg_pool_fwd,
+        vjp=lambda g, ans, x, **pp: (_avg_pool_grad(g, x.shape[-len(pp["ksize"]) - 1:-1], **pp),),
+        jvp=lambda ts, ans, x, **pp: _avg_pool(ts[0], **pp),
+        dtypes="float", domain="real")
+    ops["avg_grad"] = defop(
+        f"avg_pool{nd}d_grad", _avg_pool_grad_fwd,
+        vjp=lambda h, ans, g, input_hw, **pp: (_avg_pool(h, **pp),),
+        jvp=lambda ts, ans, g, input_hw, **pp: _avg_pool_grad(ts[0], input_hw, **pp),
+        dtypes="float", domain="real")
+    return ops
+
+
+_OPS = {nd: _define(nd) for nd in (1, 2, 3)}
+
+
+# ---------------------------------------------------------------------------
+# public functions
+
+
+def _pool_args(opname, nd, input, ksize, strides, padding, data_format, kinds):
+    fmt = _data_format(data_format, opname, nd)
+    x = convert_to_tensor(input)
+    if x.dtype.kind not in kinds:
+        want = "floating" if kinds == "f" else "real (floating or integer)"
+        raise TypeError(f"{opname}: input has dtype {x.dtype}, expected a {want} dtype")
+    if x.ndim != nd + 2:
+        raise ValueError(f"{opname}: input must have rank {nd + 2} ({fmt}), got shape {x.shape}")
+    x = to_channels_last(x, fmt, nd)
+    ks = spatial(ksize, "ksize", opname, fmt, nd)
+    st = spatial(strides, "strides", opname, fmt, nd)
+    sizes = x.shape[1:-1]
+    # TF takes explicit paddings for max pooling over 1 or 2 dimensions only
+    explicit = kinds != "f" and nd < 3
+    pads = pads_of(padding, sizes, ks, st, (1,) * nd, fmt, opname, explicit=explicit)
+    if any(max(p) > k for p, k in zip(pads, ks)):
+        raise ValueError(f"{opname}: explicit paddings {padding!r} cannot be larger than the window {ks}")
+    out = out_sizes(sizes, pads, ks, st)
+    if min(out) < 1:
+        raise ValueError(f"{opname}: the window {ks} is larger than the input's spatial size {sizes} "
+                         f"with padding {padding!r}: the output would be empty")
+    return x, fmt, {"ksize": ks, "strides": st, "pads": pads}
+
+
+def _max_pool(opname, nd, input, ksize, strides, padding, data_format):
+    x, fmt, pp = _pool_args(opname, nd, input, ksize, strides, padding, data_format, "fiu")
+    return from_channels_last(apply(_OPS[nd]["max"], (x,), pp), fmt, nd)
+
+
+def _avg_pool_public(opname, nd, input, ksize, strides, padding, data_format):
+    x, fmt, pp = _pool_args(opname, nd, input, ksize, strides, padding, data_format, "f")
+    return from_channels_last(_avg_pool(x, **pp), fmt, nd)
+
+
+def max_pool1d(input, ksize, strides, padding, data_format="NWC", name=None):
+    """Max pooling over ``[N, W, C]`` (or NCW), TF's ``tf.nn.max_pool1d``; see :func:`max_pool2d`.
+
+    >>> wb.nn.max_pool1d(wb.reshape(wb.range(6.0), (1, 6, 1)), 2, 2, "VALID")[0, :, 0].numpy()
+    array([1., 3., 5.], dtype=float32)
+    """
+    return _max_pool("max_pool1d", 1, input, ksize, strides, padding, data_format)
+
+
+def max_pool2d(input, ksize, strides, padding, data_format="NHWC", name=None):
+    """Max pooling over ``[N, H, W, C]`` (or NCHW), TF's ``tf.nn.max_pool2d``.
+
+    ``padding``: ``"SAME"``, ``"VALID"`` or explicit pairs (padding counts as minus infinity).
+    The gradient of each window goes to its maximum; where several elements tie, it goes to
+    the first in row-major order within the window (top-left first), as TF's CPU kernel does.
+
+    >>> x = wb.reshape(wb.range(16.0), (1, 4, 4, 1))
+    >>> wb.nn.max_pool2d(x, 2, 2, "VALID")[0, :, :, 0].numpy()
+    array([[ 5.,  7.],
+           [13., 15.]], dtype=float32)
+    """
+    return _max_pool("max_pool2d", 2, input, ksize, strides, padding, data_format)
+
+
+def max_pool3d(input, ksize, strides, padding, data_format="NDHWC", name=None):
+    """Max pooling over ``[N, D, H, W, C]`` (or NCDHW), TF's ``tf.nn.max_pool3d``;
+    ``padding``: ``"SAME"`` or ``"VALID"``."""
+    return _max_pool("max_pool3d", 3, input, ksize, strides, padding, data_format)
+
+
+def avg_pool1d(input, ksize, strides, padding, data_format="NWC", name=None):
+    """Average pooling over ``[N, W, C]`` (or NCW), TF's ``tf.nn.avg_pool1d``; see :func:`avg_pool2d`."""
+    return _avg_pool_public("avg_pool1d", 1, input, ksize, strides, padding, data_format)
+
+
+def avg_pool2d(input, ksize, strides, padding, data_format="NHWC", name=None):
+    """Average pooling over ``[N, H, W, C]`` (or NCHW), TF's ``tf.nn.avg_pool2d``.
+
+    With ``"SAME"`` padding each window averages over its real elements only (padding is not
+    counted), as in TF.
+    """
+    return _avg_pool_public("avg_pool2d", 2, input, ksize, strides, padding, data_format)
+
+
+def avg_pool3d(input, ksize, strides, padding, data_format="NDHWC", name=None):
+    """Average pooling over ``[N, D, H, W, C]`` (or NCDHW), TF's ``tf.nn.avg_pool3d``."""
+    return _avg_pool_public("avg_pool3d", 3, input, ksize, strides, padding, data_format)
+
+
+def _rank_generic(opname, input, data_format):
+    x = convert_to_tensor(input)
+    nd = x.ndim - 2
+    if nd not in (1, 2, 3):
+        raise ValueError(f"{opname}: input must have rank 3, 4 or 5 (1, 2 or 3 spatial dimensions), "
+                         f"got shape {x.shape}")
+    return x, nd
+
+
+def max_pool(input, ksize, strides, padding, data_format=None, name=None):
+    """Max pooling over 1, 2 or 3 spatial dimensions (the input's rank minus 2), TF's ``tf.nn.max_pool``."""
+    x, nd = _rank_generic("max_pool", input, data_format)
+    return _max_pool("max_pool", nd, x, ksize, strides, padding, data_format)
+
+
+def avg_pool(input, ksize, strides, padding, data_format=None, name=None):
+    """Average pooling over 1, 2 or 3 spatial dimensions (the input's rank minus 2), TF's ``tf.nn.avg_pool``."""
+    x, nd = _rank_generic("avg_pool", input, data_format)
+    return _avg_pool_public("avg_pool", nd, x, ksize, strides, padding, data_format)
+
+
+__all__ = ["avg_pool", "avg_pool1d", "avg_pool2d", "avg_pool3d", "max_pool", "max_pool1d",
+           "max_pool2d", "max_pool3d"]
