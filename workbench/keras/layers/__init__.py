@@ -13,12 +13,15 @@ from .embedding import Embedding  # noqa: F401
 from .conv import AveragePooling2D, AvgPool2D, Conv2D, GlobalAveragePooling2D, MaxPool2D, MaxPooling2D  # noqa: F401
 from .normalization import BatchNormalization, LayerNormalization  # noqa: F401
 from .attention import MultiHeadAttention  # noqa: F401
-from .recurrent import GRU, LSTM, Bidirectional  # noqa: F401
+from .recurrent import (  # noqa: F401
+    GRU, GRUCell, LSTM, LSTMCell, RNN, Bidirectional, SimpleRNN, SimpleRNNCell, StackedRNNCells,
+)
 from .saving import deserialize, serialize  # noqa: F401,E402
 
 __all__ = [
     "Activation", "Add", "AveragePooling2D", "AvgPool2D", "BatchNormalization", "Bidirectional",
     "Concatenate", "Conv2D", "Dense", "Dropout", "EinsumDense", "Embedding", "Flatten",
-    "GlobalAveragePooling2D", "GRU", "InputSpec", "LSTM", "Lambda", "Layer", "LayerNormalization",
-    "MaxPool2D", "MaxPooling2D", "MultiHeadAttention", "Multiply", "Reshape", "deserialize", "serialize",
+    "GlobalAveragePooling2D", "GRU", "GRUCell", "InputSpec", "LSTM", "LSTMCell", "Lambda", "Layer",
+    "LayerNormalization", "MaxPool2D", "MaxPooling2D", "MultiHeadAttention", "Multiply", "RNN", "Reshape",
+    "SimpleRNN", "SimpleRNNCell", "StackedRNNCells", "deserialize", "serialize",
 ]

@@ -1,0 +1,375 @@
+"""Keras layers, part B: recurrent cells and RNN, wrappers, normalization, attention and
+preprocessing. A table drives the config round trip, the symbolic (functional) output shapes and
+the float64 gradient checks; behaviour tests follow, one family at a time."""
+
+import json
+
+import numpy as np
+import pytest
+
+import gradients
+import ragged
+import workbench as wb
+from workbench.keras import layers as L
+
+
+def f64(a):
+    return wb.constant(np.asarray(a, dtype=np.float64))
+
+
+def through_json(config):
+    return json.loads(json.dumps(config))
+
+
+_rng = np.random.default_rng(0)
+X3 = _rng.standard_normal((2, 4, 3))
+
+
+class MinimalRNNCell(L.Layer):
+    """The cell of Keras' RNN guide: ``h = x W + h_prev U``."""
+
+    def __init__(self, units, **kwargs):
+        super().__init__(**kwargs)
+        self.units = units
+        self.state_size = units
+
+    def build(self, input_shape):
+        self.kernel = self.add_weight("kernel", (input_shape[-1], self.units))
+        self.recurrent_kernel = self.add_weight("recurrent_kernel", (self.units, self.units))
+
+    def call(self, inputs, states):
+        h = wb.matmul(inputs, self.kernel) + wb.nn.tanh(wb.matmul(states[0], self.recurrent_kernel))
+        return h, [h]
+
+    def get_config(self):
+        return {**super().get_config(), "units": self.units}
+
+
+class TwoStateCell(L.Layer):
+    """A user cell whose output is not its first state (sum of the two states)."""
+
+    state_size = [2, 3]
+    output_size = 4
+
+    def build(self, input_shape):
+        self.a = self.add_weight("a", (input_shape[-1], 2))
+        self.b = self.add_weight("b", (input_shape[-1], 3))
+        self.o = self.add_weight("o", (5, 4))
+
+    def call(self, inputs, states):
+        s1 = wb.nn.tanh(wb.matmul(inputs, self.a) + states[0])
+        s2 = wb.nn.tanh(wb.matmul(inputs, self.b) + states[1])
+        return wb.matmul(wb.concat([s1, s2], axis=-1), self.o), [s1, s2]
+
+
+CUSTOM = {"MinimalRNNCell": MinimalRNNCell, "TwoStateCell": TwoStateCell}
+
+# name -> (a layer with non-default arguments, its input (array or list of arrays), differentiable)
+CASES = {
+    "SimpleRNN": (lambda: L.SimpleRNN(3, activation="relu", return_sequences=True, go_backwards=True,
+                                      recurrent_initializer="glorot_normal", seed=2), X3, True),
+    "RNN-SimpleRNNCell": (lambda: L.RNN(L.SimpleRNNCell(3, use_bias=False), return_state=True), X3, True),
+    "RNN-GRUCell": (lambda: L.RNN(L.GRUCell(2, reset_after=False), return_sequences=True), X3, True),
+    "RNN-LSTMCell": (lambda: L.RNN(L.LSTMCell(2, unit_forget_bias=False), return_state=True,
+                                   go_backwards=True), X3, True),
+    "RNN-stacked": (lambda: L.RNN([L.LSTMCell(3), L.GRUCell(2)], return_sequences=True, return_state=True),
+                    X3, True),
+    "RNN-StackedRNNCells": (lambda: L.RNN(L.StackedRNNCells([L.SimpleRNNCell(2), L.SimpleRNNCell(2)]),
+                                          unroll=True), X3, True),
+    "RNN-user-cell": (lambda: L.RNN(MinimalRNNCell(3), return_sequences=True), X3, True),
+    "RNN-user-two-states": (lambda: L.RNN(TwoStateCell(), return_state=True, zero_output_for_mask=True),
+                            X3, True),
+    "RNN-mixed-stack": (lambda: L.RNN([MinimalRNNCell(2), L.GRUCell(3)], go_backwards=True), X3, True),
+}
+
+
+def _call(layer, x, **kwargs):
+    if isinstance(x, list):
+        return layer([f64(a) for a in x], **kwargs)
+    return layer(f64(x) if x.dtype.kind == "f" else wb.constant(x), **kwargs)
+
+
+def _leaves(out):
+    return [t for t in wb.nest.flatten(out) if t is not None]
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_config_round_trip_gives_the_same_layer(name):
+    make, x, _ = CASES[name]
+    layer = make()
+    config = through_json(L.serialize(layer))
+    clone = L.deserialize(config, custom_objects=CUSTOM)
+    assert type(clone) is type(layer) and clone is not layer
+    assert through_json(L.serialize(clone)) == config
+    want = _call(layer, x)
+    _call(clone, x)
+    clone.set_weights(layer.get_weights())
+    for a, b in zip(_leaves(want), _leaves(_call(clone, x))):
+        np.testing.assert_array_equal(b.numpy(), a.numpy())
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_symbolic_call_gives_the_output_shapes(name):
+    make, x, _ = CASES[name]
+    xs = x if isinstance(x, list) else [x]
+    inputs = [wb.keras.Input(a.shape[1:], dtype=str(a.dtype)) for a in xs]
+    layer = make()
+    sym = layer(inputs if isinstance(x, list) else inputs[0])
+    real = _call(layer, x)
+    sym_leaves, real_leaves = _leaves(sym), _leaves(real)
+    assert len(sym_leaves) == len(real_leaves)
+    for s, r in zip(sym_leaves, real_leaves):
+        assert s.shape[0] is None and tuple(s.shape[1:]) == tuple(r.shape[1:]), (s.shape, r.shape)
+    model = wb.keras.Model(inputs if isinstance(x, list) else inputs[0], sym)
+    for a, b in zip(_leaves(model(_as_tensors(x))), real_leaves):
+        np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-12)
+
+
+def _as_tensors(x):
+    return [f64(a) for a in x] if isinstance(x, list) else f64(x)
+
+
+def _check_weight_gradients(layer, run, eps=1e-6):
+    """Tape gradients of ``sum(u * run())`` for every trainable weight against central differences."""
+    vs = layer.trainable_variables
+    if not vs:
+        return
+    out0 = _leaves(run())
+    us = [np.random.default_rng(1).standard_normal(o.shape) for o in out0]
+
+    def loss():
+        return sum(wb.reduce_sum(o * f64(u)) for o, u in zip(_leaves(run()), us))
+    with wb.GradientTape() as tape:
+        value = loss()
+    grads = tape.gradient(value, vs)
+    for v, g in zip(vs, grads):
+        assert g is not None, f"no gradient for {v.name}"
+        g = wb.convert_to_tensor(g).numpy()
+        base = v.numpy().copy()
+        for idx in list(np.ndindex(base.shape))[:6]:
+            for sign in (1, -1):
+                w = base.copy()
+                w[idx] += sign * eps
+                v.assign(w)
+                if sign == 1:
+                    up = float(loss().numpy())
+                else:
+                    down = float(loss().numpy())
+            v.assign(base)
+            np.testing.assert_allclose(g[idx], (up - down) / (2 * eps), rtol=1e-4, atol=1e-6,
+                                       err_msg=f"{v.name}{idx}")
+
+
+@pytest.mark.parametrize("name", [n for n, case in CASES.items() if case[2]])
+def test_gradients_match_finite_differences(name):
+    make, x, _ = CASES[name]
+    layer = make()
+    _call(layer, x)
+    args = [f64(a) for a in x] if isinstance(x, list) else [f64(x)]
+
+    def run(*ts):
+        out = layer(list(ts)) if isinstance(x, list) else layer(ts[0])
+        return wb.nest.flatten(out)
+    gradients.check_gradients(run, args, order=1, modes=("rev",))
+    _check_weight_gradients(layer, lambda: _call(layer, x))
+
+
+# -- recurrent ------------------------------------------------------------------------------------
+
+
+def _copy_weights(src, dst, x):
+    dst(x)
+    dst.set_weights(src.get_weights())
+
+
+@pytest.mark.parametrize("cls, cell", [(L.GRU, L.GRUCell), (L.LSTM, L.LSTMCell)])
+@pytest.mark.parametrize("kwargs", [{}, {"reset_after": False}, {"go_backwards": True}])
+def test_cells_in_rnn_equal_the_fused_layers(cls, cell, kwargs):
+    if "reset_after" in kwargs and cls is L.LSTM:
+        return
+    x = f64(_rng.standard_normal((3, 6, 4)))
+    cell_args = {k: v for k, v in kwargs.items() if k != "go_backwards"}
+    fused = cls(3, return_sequences=True, return_state=True, go_backwards=kwargs.get("go_backwards", False),
+                **cell_args)
+    generic = L.RNN(cell(3, **cell_args), return_sequences=True, return_state=True,
+                    go_backwards=kwargs.get("go_backwards", False))
+    want = fused(x)
+    _copy_weights(fused, generic, x)
+    assert [w.shape for w in generic.weights] == [w.shape for w in fused.weights]
+    for a, b in zip(want, generic(x)):
+        np.testing.assert_allclose(b.numpy(), a.numpy(), rtol=1e-12, atol=1e-14)
+
+
+def test_simple_rnn_matches_its_equation():
+    x = _rng.standard_normal((2, 5, 3))
+    layer = L.SimpleRNN(4, return_sequences=True, name="srnn")
+    out = layer(f64(x)).numpy()
+    k, rk, b = layer.get_weights()
+    h = np.zeros((2, 4))
+    for t in range(5):
+        h = np.tanh(x[:, t] @ k + b + h @ rk)
+        np.testing.assert_allclose(out[:, t], h, rtol=1e-12)
+    assert [v.name for v in layer.weights] == ["srnn/simple_rnn_cell/kernel",
+                                               "srnn/simple_rnn_cell/recurrent_kernel",
+                                               "srnn/simple_rnn_cell/bias"]
+    config = layer.get_config()
+    assert config["units"] == 4 and "cell" not in config and config["stateful"] is False
+
+
+def test_a_cell_called_on_its_own_is_one_step():
+    x = f64(_rng.standard_normal((2, 3)))
+    cell = L.LSTMCell(4)
+    h0, c0 = f64(np.zeros((2, 4))), f64(np.ones((2, 4)))
+    out, (h, c) = cell(x, [h0, c0])
+    assert out.shape == (2, 4) and c.shape == (2, 4) and out is h
+    rnn = L.RNN(cell, return_state=True)
+    _, h1, c1 = rnn(wb.reshape(x, (2, 1, 3)), initial_state=[h0, c0])
+    np.testing.assert_allclose(h1.numpy(), h.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(c1.numpy(), c.numpy(), rtol=1e-12)
+    simple = L.SimpleRNNCell(2)
+    out, state = simple(x, f64(np.zeros((2, 2))))      # one tensor in, one tensor out (as Keras)
+    assert not isinstance(state, list) and state is out
+    assert simple.state_size == 2 and L.LSTMCell(3).state_size == [3, 3]
+
+
+def test_stacked_cells_equal_layers_in_sequence():
+    x = f64(_rng.standard_normal((2, 5, 3)))
+    first, second = L.GRU(4, return_sequences=True), L.LSTM(2, return_state=True)
+    out, h, c = second(first(x))
+    stacked = L.RNN([L.GRUCell(4), L.LSTMCell(2)], return_state=True)
+    _copy_weights(wb.keras.Sequential([first, second]), stacked, x)
+    got, s1, s2 = stacked(x)
+    np.testing.assert_allclose(got.numpy(), out.numpy(), rtol=1e-12)
+    assert s1.shape == (2, 4) and [t.shape for t in s2] == [(2, 2), (2, 2)]    # Keras' nesting
+    np.testing.assert_allclose(s2[1].numpy(), c.numpy(), rtol=1e-12)
+
+
+def _padded(lengths, features=3):
+    values = _rng.standard_normal((sum(lengths), features))
+    rt = ragged.RaggedTensor.from_row_lengths(f64(values), wb.constant(np.array(lengths, dtype=np.int64)))
+    t = max(lengths)
+    dense = np.zeros((len(lengths), t, features))
+    mask = np.zeros((len(lengths), t), bool)
+    pos = 0
+    for i, n in enumerate(lengths):
+        dense[i, :n] = values[pos:pos + n]
+        mask[i, :n] = True
+        pos += n
+    return rt, dense, mask
+
+
+@pytest.mark.parametrize("make", [lambda: L.RNN(MinimalRNNCell(3), return_sequences=True, return_state=True),
+                                  lambda: L.RNN(TwoStateCell(), return_sequences=True, return_state=True),
+                                  lambda: L.RNN([L.SimpleRNNCell(2), MinimalRNNCell(3)], return_sequences=True,
+                                                return_state=True, go_backwards=True),
+                                  lambda: L.SimpleRNN(3, return_sequences=True, return_state=True)])
+def test_masks_and_ragged_rows_through_generic_rnns(make):
+    lengths = [3, 1, 4, 2]
+    rt, dense, mask = _padded(lengths)
+    layer = make()
+    out_r = layer(rt)
+    out_d = layer(f64(dense), mask=wb.constant(mask))
+    for a, b in zip(_leaves(out_r[1:]), _leaves(out_d[1:])):        # final states per row
+        np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-12, atol=1e-14)
+    if not layer.go_backwards:
+        seq_r = out_r[0].to_tensor().numpy()
+        seq_d = out_d[0].numpy()
+        np.testing.assert_allclose(seq_r[mask], seq_d[mask], rtol=1e-12, atol=1e-14)
+    # a masked step keeps the state: the same as running each row alone on its real steps
+    row = layer(f64(dense[1:2, :1]))
+    for a, b in zip(_leaves(row[1:]), _leaves(out_d[1:])):
+        np.testing.assert_allclose(a.numpy()[0], b.numpy()[1], rtol=1e-12, atol=1e-14)
+
+
+def test_masked_outputs_repeat_the_last_output_unless_zero_output_for_mask():
+    _, dense, mask = _padded([3, 1])
+    x, m = f64(dense), wb.constant(mask)
+    carry = L.RNN(MinimalRNNCell(2), return_sequences=True)
+    zeros = L.RNN(MinimalRNNCell(2), return_sequences=True, zero_output_for_mask=True)
+    a = carry(x, mask=m).numpy()
+    _copy_weights(carry, zeros, x)
+    b = zeros(x, mask=m).numpy()
+    np.testing.assert_array_equal(a[1, 1:], np.broadcast_to(a[1, 0], (2, 2)))
+    np.testing.assert_array_equal(b[1, 1:], 0.0)
+    np.testing.assert_array_equal(a[0], b[0])
+    assert L.RNN(MinimalRNNCell(2), return_sequences=True).compute_mask(x, m) is m
+
+
+def test_a_user_cell_whose_output_is_not_a_state():
+    x = f64(_rng.standard_normal((2, 3, 3)))
+    layer = L.RNN(TwoStateCell(), return_state=True)
+    out, s1, s2 = layer(x)
+    assert out.shape == (2, 4) and s1.shape == (2, 2) and s2.shape == (2, 3)
+    np.testing.assert_allclose(out.numpy(), (wb.concat([s1, s2], axis=-1) @ layer.cell.o).numpy(), rtol=1e-12)
+
+
+def test_stateful_rnn_carries_states_between_calls():
+    x = f64(_rng.standard_normal((2, 6, 3)))
+    whole = L.SimpleRNN(3, return_sequences=True)
+    want = whole(x).numpy()
+    layer = L.SimpleRNN(3, stateful=True, return_sequences=True)
+    _copy_weights(whole, layer, x[:, :3])
+    layer.reset_state()
+    first, second = layer(x[:, :3]).numpy(), layer(x[:, 3:]).numpy()
+    np.testing.assert_allclose(np.concatenate([first, second], axis=1), want, rtol=1e-12)
+    np.testing.assert_allclose(layer.states[0].numpy(), want[:, -1], rtol=1e-12)
+    layer.reset_state()
+    np.testing.assert_allclose(layer(x[:, :3]).numpy(), want[:, :3], rtol=1e-12)
+    plain = L.SimpleRNN(3, return_sequences=True)
+    _copy_weights(whole, plain, x)
+    np.testing.assert_allclose(plain(x[:, 3:]).numpy(), whole(x[:, 3:]).numpy())
+
+
+def test_rnn_dropout_in_cells_is_one_mask_per_sequence():
+    x = f64(_rng.standard_normal((300, 5, 6)))
+    layer = L.RNN(L.SimpleRNNCell(3, dropout=0.3, seed=5), return_sequences=True)
+    layer(x)
+    with wb.GradientTape() as tape:
+        tape.watch(x)
+        loss = wb.reduce_sum(layer(x, training=True))
+    g = np.abs(tape.gradient(loss, x).numpy())
+    dropped = g == 0
+    assert np.all(dropped == dropped[:, :1, :])
+    assert 0.25 < dropped[:, 0, :].mean() < 0.35
+    np.testing.assert_array_equal(layer(x).numpy(), layer(x, training=False).numpy())
+    stacked = L.RNN([L.GRUCell(3, recurrent_dropout=0.5, seed=1), L.LSTMCell(2, dropout=0.5, seed=2)])
+    stacked(x)
+    assert not np.allclose(stacked(x, training=True).numpy(), stacked(x).numpy())
+
+
+def test_bidirectional_takes_any_recurrent_layer():
+    x = f64(_rng.standard_normal((2, 4, 3)))
+    bi = L.Bidirectional(L.RNN(L.LSTMCell(2, seed=3), return_sequences=True))
+    assert bi(x).shape == (2, 4, 4)
+    assert bi.backward_layer.cell.seed == 4 and bi.backward_layer.go_backwards
+    bi2 = L.Bidirectional(L.SimpleRNN(2, seed=7))
+    assert bi2(x).shape == (2, 4) and bi2.backward_layer.seed == 8
+    with pytest.raises(ValueError, match="pass backward_layer"):
+        L.Bidirectional(L.RNN(MinimalRNNCell(2)))
+    clone = L.deserialize(through_json(L.serialize(bi)))
+    clone(x)
+    clone.set_weights(bi.get_weights())
+    np.testing.assert_array_equal(clone(x).numpy(), bi(x).numpy())
+
+
+def test_rnn_bad_arguments_say_what_was_expected():
+    class NoState(L.Layer):
+        def call(self, inputs, states):
+            return inputs, states
+    with pytest.raises(ValueError, match="state_size must be an integer"):
+        L.RNN(NoState())
+    with pytest.raises(ValueError, match="non-empty list of cells"):
+        L.StackedRNNCells([])
+    with pytest.raises(ValueError, match=r"inputs must be \[batch, time"):
+        L.SimpleRNN(2)(f64(np.ones((2, 3))))
+    with pytest.raises(ValueError, match="initial_state must hold 2"):
+        L.RNN(L.LSTMCell(2))(f64(np.ones((2, 3, 1))), initial_state=[f64(np.zeros((2, 2)))])
+    with pytest.raises(ValueError, match="dropout must be in"):
+        L.SimpleRNNCell(2, dropout=1.5)
+
+    class Liar(MinimalRNNCell):
+        def __init__(self, units):
+            super().__init__(units)
+            self.state_size = [units, units]
+    with pytest.raises(ValueError, match="returned 1 state"):
+        L.RNN(Liar(2))(f64(np.ones((1, 2, 2))))
