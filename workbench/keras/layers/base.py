@@ -228,6 +228,33 @@ class Layer(Module):
                                  f"shape {v.shape}, got an array of shape {w.shape}")
             v.assign(w.astype(v.dtype))
 
+    # -- weights files (Keras 3's per-layer hooks, used by wb.keras.saving) ----------
+    def _own_file_weights(self):
+        """This layer's own weights (not its sublayers'), in Keras' file order: the ones created
+        trainable first, then the rest, each in creation order."""
+        own = [v for _, v in self._weight_list]
+        return [v for v in own if v.trainable] + [v for v in own if not v.trainable]
+
+    def save_own_variables(self, store):
+        """Write this layer's own weights into ``store`` under the keys ``"0"``, ``"1"``, …"""
+        for i, var in enumerate(self._own_file_weights()):
+            store[str(i)] = var.numpy()
+
+    def load_own_variables(self, store):
+        """Assign the arrays :meth:`save_own_variables` wrote. Raises ``ValueError`` naming the
+        layer when the number of arrays or a shape differs (nothing is assigned then)."""
+        own = self._own_file_weights()
+        if len(store) != len(own):
+            raise ValueError(f"{type(self).__name__} '{self.name}' has {len(own)} weights "
+                             f"{[v.name for v in own]}, but the file holds {len(store)} for it")
+        values = [np.asarray(store[str(i)]) for i in range(len(own))]
+        for var, value in zip(own, values):
+            if tuple(value.shape) != tuple(var.shape):
+                raise ValueError(f"{type(self).__name__} '{self.name}': weight '{var.name}' has shape "
+                                 f"{tuple(var.shape)}, the file holds shape {tuple(value.shape)}")
+        for var, value in zip(own, values):
+            var.assign(value.astype(var.dtype))
+
     # -- losses ---------------------------------------------------------------
     def add_loss(self, loss):
         """Add a loss: a tensor (kept until the next call) or a zero-argument callable
