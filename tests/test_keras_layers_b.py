@@ -23,6 +23,8 @@ def through_json(config):
 
 _rng = np.random.default_rng(0)
 X3 = _rng.standard_normal((2, 4, 3))
+X4 = _rng.standard_normal((2, 3, 5, 4))
+Q, V, K = _rng.standard_normal((2, 3, 4)), _rng.standard_normal((2, 5, 6)), _rng.standard_normal((2, 5, 4))
 
 
 class MinimalRNNCell(L.Layer):
@@ -80,6 +82,17 @@ CASES = {
     "RNN-user-two-states": (lambda: L.RNN(TwoStateCell(), return_state=True, zero_output_for_mask=True),
                             X3, True),
     "RNN-mixed-stack": (lambda: L.RNN([MinimalRNNCell(2), L.GRUCell(3)], go_backwards=True), X3, True),
+    "TimeDistributed": (lambda: L.TimeDistributed(L.Dense(2, activation="tanh")), X4, True),
+    "TimeDistributed-RNN": (lambda: L.TimeDistributed(L.SimpleRNN(2)), X4, True),
+    "GroupNormalization": (lambda: L.GroupNormalization(groups=2, epsilon=1e-4,
+                                                        gamma_initializer="random_normal"), X4, True),
+    "GroupNormalization-axis1": (lambda: L.GroupNormalization(groups=3, axis=1, center=False), X4, True),
+    "UnitNormalization": (lambda: L.UnitNormalization(axis=[1, 2]), X3, True),
+    "Attention": (lambda: L.Attention(use_scale=True), [Q, K], True),
+    "Attention-concat-key": (lambda: L.Attention(use_scale=True, score_mode="concat", dropout=0.2, seed=1),
+                             [Q, V, K], True),
+    "AdditiveAttention": (lambda: L.AdditiveAttention(), [Q, V, K], True),
+    "AdditiveAttention-no-scale": (lambda: L.AdditiveAttention(use_scale=False), [Q, K], True),
 }
 
 
@@ -373,3 +386,117 @@ def test_rnn_bad_arguments_say_what_was_expected():
             self.state_size = [units, units]
     with pytest.raises(ValueError, match="returned 1 state"):
         L.RNN(Liar(2))(f64(np.ones((1, 2, 2))))
+
+
+# -- wrappers, normalization, attention -----------------------------------------------------------
+
+
+def test_time_distributed_applies_one_layer_to_every_step():
+    x = _rng.standard_normal((2, 3, 5, 4))
+    dense = L.Dense(2)
+    td = L.TimeDistributed(dense)
+    out = td(f64(x)).numpy()
+    assert out.shape == (2, 3, 5, 2) and len(td.weights) == 2
+    for t in range(3):
+        np.testing.assert_allclose(out[:, t], dense(f64(x[:, t])).numpy(), rtol=1e-12)
+    rt = ragged.constant([[[1.0, 2.0], [3.0, 4.0]], [[5.0, 6.0]]], ragged_rank=1)
+    td2 = L.TimeDistributed(L.Dense(3))
+    r = td2(rt)
+    assert r.shape == (2, None, 3)
+    np.testing.assert_allclose(r.flat_values.numpy(), td2.layer(rt.flat_values).numpy())
+    mask = wb.constant(np.array([[True, False, True], [True, True, False]]))
+    assert td.compute_mask(f64(x), mask) is mask
+    with pytest.raises(ValueError, match="rank >= 3"):
+        L.TimeDistributed(L.Dense(2))(f64(np.ones((2, 3))))
+    with pytest.raises(TypeError, match="must be a wb.keras.Layer"):
+        L.TimeDistributed(wb.nn.relu)
+
+
+def _group_norm_ref(x, groups, axis, eps):
+    x = np.moveaxis(x, axis, -1)
+    n, c = x.shape[0], x.shape[-1]
+    g = x.reshape(n, -1, groups, c // groups)
+    mean = g.mean(axis=(1, 3), keepdims=True)
+    var = g.var(axis=(1, 3), keepdims=True)
+    return np.moveaxis(((g - mean) / np.sqrt(var + eps)).reshape(x.shape), -1, axis)
+
+
+@pytest.mark.parametrize("groups, axis", [(2, -1), (4, 3), (1, -1), (3, 1)])
+def test_group_normalization_normalizes_each_group(groups, axis):
+    x = _rng.standard_normal((2, 3, 5, 4)) * 3 + 1
+    layer = L.GroupNormalization(groups=groups, axis=axis)
+    np.testing.assert_allclose(layer(f64(x)).numpy(), _group_norm_ref(x, groups, axis, 1e-3), rtol=1e-10)
+    assert [w.shape for w in layer.weights] == [(x.shape[axis],)] * 2
+    with pytest.raises(ValueError, match="multiple of groups, got groups=3"):
+        L.GroupNormalization(groups=3)(f64(x))
+
+
+def test_group_normalization_with_one_group_is_layer_normalization():
+    x = f64(_rng.standard_normal((2, 3, 4)))
+    np.testing.assert_allclose(L.GroupNormalization(groups=1)(x).numpy(),
+                               L.LayerNormalization(axis=[1, 2])(x).numpy(), rtol=1e-10)
+
+
+def test_unit_normalization():
+    x = _rng.standard_normal((3, 4))
+    y = L.UnitNormalization()(f64(x)).numpy()
+    np.testing.assert_allclose(y, x / np.linalg.norm(x, axis=-1, keepdims=True), rtol=1e-12)
+    np.testing.assert_array_equal(L.UnitNormalization()(f64(np.zeros((1, 3)))).numpy(), 0.0)
+    with pytest.raises(ValueError, match="out of range"):
+        L.UnitNormalization(axis=3)(f64(x))
+
+
+def _softmax(s):
+    e = np.exp(s - s.max(-1, keepdims=True))
+    return e / e.sum(-1, keepdims=True)
+
+
+def test_attention_matches_the_equations():
+    q, v, k = Q, V, K
+    out, w = L.Attention()([f64(q), f64(v), f64(k)], return_attention_scores=True)
+    want_w = _softmax(q @ k.transpose(0, 2, 1))
+    np.testing.assert_allclose(w.numpy(), want_w, rtol=1e-12)
+    np.testing.assert_allclose(out.numpy(), want_w @ v, rtol=1e-12)
+    layer = L.Attention(use_scale=True, score_mode="concat")
+    layer([f64(q), f64(v), f64(k)])
+    layer.set_weights([np.array(0.5), np.array(2.0)])
+    scores = 2.0 * np.tanh(0.5 * (q[:, :, None] + k[:, None])).sum(-1)
+    np.testing.assert_allclose(layer([f64(q), f64(v), f64(k)]).numpy(), _softmax(scores) @ v, rtol=1e-12)
+    add = L.AdditiveAttention()
+    add([f64(q), f64(v), f64(k)])
+    scale = add.get_weights()[0]
+    scores = (scale * np.tanh(q[:, :, None] + k[:, None])).sum(-1)
+    np.testing.assert_allclose(add([f64(q), f64(v), f64(k)]).numpy(), _softmax(scores) @ v, rtol=1e-12)
+    assert "score_mode" not in add.get_config() and add.get_config()["use_scale"] is True
+
+
+def test_attention_masks_and_causality():
+    q = f64(_rng.standard_normal((2, 4, 3)))
+    v = f64(_rng.standard_normal((2, 4, 3)))
+    q_mask = wb.constant(np.array([[True, True, True, False], [True, True, True, True]]))
+    v_mask = wb.constant(np.array([[True, True, False, False], [True, True, True, True]]))
+    layer = L.Attention()
+    out, w = layer([q, v], mask=[q_mask, v_mask], return_attention_scores=True)
+    assert np.all(w.numpy()[0, :, 2:] < 1e-300) and np.all(out.numpy()[0, 3] == 0)
+    np.testing.assert_allclose(w.numpy().sum(-1), 1.0, rtol=1e-12)
+    assert layer.compute_mask([q, v], [q_mask, v_mask]) is q_mask
+    _, w = layer([q, v], use_causal_mask=True, return_attention_scores=True)
+    assert np.all(np.triu(w.numpy()[1], 1) < 1e-300)
+    x = wb.keras.Input((4, 3), dtype="float64")
+    y = L.Attention()([x, x], use_causal_mask=True)
+    model = wb.keras.Model(x, y)
+    np.testing.assert_allclose(model(q).numpy(), L.Attention()([q, q], use_causal_mask=True).numpy())
+
+
+def test_attention_dropout_only_while_training_and_seeded():
+    q = f64(_rng.standard_normal((2, 3, 4)))
+    a, b = L.Attention(dropout=0.5, seed=3), L.Attention(dropout=0.5, seed=3)
+    plain = L.Attention()([q, q]).numpy()
+    np.testing.assert_array_equal(a([q, q]).numpy(), plain)
+    dropped = a([q, q], training=True).numpy()
+    assert not np.allclose(dropped, plain)
+    np.testing.assert_array_equal(b([q, q], training=True).numpy(), dropped)
+    with pytest.raises(ValueError, match="score_mode must be 'dot' or 'concat'"):
+        L.Attention(score_mode="add")
+    with pytest.raises(ValueError, match=r"list \[query, value\]"):
+        L.Attention()(q)

@@ -11,17 +11,21 @@ from .core import (  # noqa: F401
 )
 from .embedding import Embedding  # noqa: F401
 from .conv import AveragePooling2D, AvgPool2D, Conv2D, GlobalAveragePooling2D, MaxPool2D, MaxPooling2D  # noqa: F401
-from .normalization import BatchNormalization, LayerNormalization  # noqa: F401
-from .attention import MultiHeadAttention  # noqa: F401
+from .normalization import BatchNormalization, GroupNormalization, LayerNormalization, UnitNormalization  # noqa: F401
+from .attention import AdditiveAttention, Attention, MultiHeadAttention  # noqa: F401
 from .recurrent import (  # noqa: F401
     GRU, GRUCell, LSTM, LSTMCell, RNN, Bidirectional, SimpleRNN, SimpleRNNCell, StackedRNNCells,
 )
+from .wrappers import TimeDistributed  # noqa: F401
 from .saving import deserialize, serialize  # noqa: F401,E402
 
 __all__ = [
-    "Activation", "Add", "AveragePooling2D", "AvgPool2D", "BatchNormalization", "Bidirectional",
+    "Activation", "Add", "AdditiveAttention", "Attention", "AveragePooling2D", "AvgPool2D",
+    "BatchNormalization", "Bidirectional",
     "Concatenate", "Conv2D", "Dense", "Dropout", "EinsumDense", "Embedding", "Flatten",
-    "GlobalAveragePooling2D", "GRU", "GRUCell", "InputSpec", "LSTM", "LSTMCell", "Lambda", "Layer",
+    "GlobalAveragePooling2D", "GroupNormalization", "GRU", "GRUCell", "InputSpec", "LSTM", "LSTMCell",
+    "Lambda", "Layer",
     "LayerNormalization", "MaxPool2D", "MaxPooling2D", "MultiHeadAttention", "Multiply", "RNN", "Reshape",
-    "SimpleRNN", "SimpleRNNCell", "StackedRNNCells", "deserialize", "serialize",
+    "SimpleRNN", "SimpleRNNCell", "StackedRNNCells", "TimeDistributed", "UnitNormalization", "deserialize",
+    "serialize",
 ]

@@ -1,4 +1,5 @@
-"""MultiHeadAttention with Keras' weights, call signature and masking.
+"""Attention layers with Keras' weights, call signatures and masking: MultiHeadAttention, and the
+single-head Attention (dot-product, Luong) and AdditiveAttention (Bahdanau).
 
 ``mha(query, value, key=None, attention_mask=None)``: query ``[B, T, dim]``,
 value (and key, default: value) ``[B, S, dim_v]``; the output is ``[B, T, dim]``
@@ -34,7 +35,7 @@ from .base import Layer, is_ragged
 from .core import EinsumDense, _weight_args
 import ragged
 
-__all__ = ["MultiHeadAttention"]
+__all__ = ["AdditiveAttention", "Attention", "MultiHeadAttention"]
 
 
 class MultiHeadAttention(Layer):
@@ -159,3 +160,119 @@ def _padded(x, mask, what, layer):
     steps = wb.range(dense.shape[1], dtype=lengths.dtype)
     own = wb.less(steps[None, :], lengths[:, None])
     return dense, own if mask is None else wb.logical_and(_bool(mask), own)
+
+
+class Attention(Layer):
+    """Keras' ``Attention``: ``layer([query, value])`` or ``layer([query, value, key])``.
+
+    query ``[B, Tq, dim]``, value ``[B, Tv, dim_v]``, key (default: value) ``[B, Tv, dim]``;
+    the output is ``softmax(scores) @ value`` ``[B, Tq, dim_v]``. ``score_mode="dot"``:
+    ``scores = query @ key^T`` (times a learned scalar ``scale``, initially 1, with
+    ``use_scale``); ``"concat"``: ``scores = concat_score_weight * sum(tanh(scale * (q_i + k_j)))``.
+    ``mask=[query_mask, value_mask]`` (``[B, Tq]``, ``[B, Tv]``, True = a real position):
+    padded values get no weight and padded queries output zeros; ``use_causal_mask=True``
+    lets query ``i`` see values ``j <= i`` only. ``dropout`` applies to the attention
+    weights while training; ``return_attention_scores=True`` also returns those weights
+    ``[B, Tq, Tv]``. The output's mask is the query mask.
+
+    >>> q, v = wb.ones([2, 3, 4]), wb.ones([2, 5, 4])
+    >>> wb.keras.layers.Attention()([q, v]).shape
+    (2, 3, 4)
+    """
+
+    def __init__(self, use_scale=False, score_mode="dot", dropout=0.0, seed=None, **kwargs):
+        super().__init__(**kwargs)
+        if score_mode not in ("dot", "concat"):
+            raise ValueError(f"{type(self).__name__}: score_mode must be 'dot' or 'concat', got {score_mode!r}")
+        self.use_scale, self.score_mode = bool(use_scale), score_mode
+        self.dropout = argcheck.number(dropout, "dropout", type(self).__name__)
+        if not 0.0 <= self.dropout < 1.0:
+            raise ValueError(f"{type(self).__name__}: dropout must be in [0, 1), got {dropout!r}")
+        self.seed = seed
+        self._rng = None if seed is None else wb_random.Generator.from_seed(seed)
+        self.supports_masking = True
+
+    def build(self, input_shape):
+        _check_attention_inputs(self, input_shape)
+        self.scale = self.add_weight("scale", (), initializer="ones") if self.use_scale else None
+        self.concat_score_weight = (self.add_weight("concat_score_weight", (), initializer="ones")
+                                    if self.score_mode == "concat" else None)
+
+    def _scores(self, query, key):
+        if self.score_mode == "dot":
+            scores = wb.matmul(query, key, transpose_b=True)
+            return scores if self.scale is None else scores * self.scale
+        pair = query[:, :, None, :] + key[:, None, :, :]                 # [B, Tq, Tv, dim]
+        if self.scale is not None:
+            pair = self.scale * pair
+        return self.concat_score_weight * wb.reduce_sum(wb.nn.tanh(pair), axis=-1)
+
+    def call(self, inputs, mask=None, training=None, return_attention_scores=False, use_causal_mask=False):
+        _check_attention_inputs(self, inputs, mask)
+        query, value = inputs[0], inputs[1]
+        key = inputs[2] if len(inputs) > 2 else value
+        query_mask, value_mask = (mask[0], mask[1]) if mask else (None, None)
+        scores = self._scores(query, key)
+        allowed = None if value_mask is None else _bool(value_mask)[:, None, :]
+        if use_causal_mask:
+            causal = wb.constant(np.tril(np.ones((scores.shape[-2], scores.shape[-1]), dtype=bool)))[None]
+            allowed = causal if allowed is None else wb.logical_and(allowed, causal)
+        if allowed is not None:
+            big = 65504.0 if scores.dtype == np.float16 else 1e9
+            scores = scores - big * wb.cast(wb.logical_not(allowed), scores.dtype)
+        weights = wb.nn.softmax(scores, axis=-1)
+        if training and self.dropout > 0:
+            rng = self._rng or wb_random.get_global_generator()
+            weights = wb.nn.experimental.stateless_dropout(weights, self.dropout, rng.make_seeds(1)[:, 0])
+        out = wb.matmul(weights, value)
+        if query_mask is not None:
+            out = out * wb.cast(_bool(query_mask), out.dtype)[:, :, None]
+        return (out, weights) if return_attention_scores else out
+
+    def compute_mask(self, inputs, mask=None):
+        if not mask or mask[0] is None:
+            return None
+        return wb.convert_to_tensor(mask[0])
+
+    def get_config(self):
+        return {**super().get_config(), "use_scale": self.use_scale, "score_mode": self.score_mode,
+                "dropout": self.dropout, "seed": self.seed}
+
+
+class AdditiveAttention(Attention):
+    """Keras' ``AdditiveAttention`` (Bahdanau): ``scores[i, j] = sum(scale * tanh(q_i + k_j))`` with a
+    learned ``scale`` ``[dim]`` (glorot_uniform) when ``use_scale=True`` (the default), else the
+    plain sum; masks, dropout and the call are those of :class:`Attention`.
+
+    >>> q, v = wb.ones([2, 3, 4]), wb.ones([2, 5, 4])
+    >>> wb.keras.layers.AdditiveAttention()([q, v]).shape
+    (2, 3, 4)
+    """
+
+    def __init__(self, use_scale=True, dropout=0.0, **kwargs):
+        super().__init__(use_scale=use_scale, dropout=dropout, **kwargs)
+
+    def build(self, input_shape):
+        _check_attention_inputs(self, input_shape)
+        dim = input_shape[2][-1] if len(input_shape) > 2 else input_shape[1][-1]
+        self.scale = self.add_weight("scale", (dim,), initializer="glorot_uniform") if self.use_scale else None
+        self.concat_score_weight = None
+
+    def _scores(self, query, key):
+        pair = wb.nn.tanh(query[:, :, None, :] + key[:, None, :, :])     # [B, Tq, Tv, dim]
+        return wb.reduce_sum(pair if self.scale is None else self.scale * pair, axis=-1)
+
+    def get_config(self):
+        config = super().get_config()
+        del config["score_mode"]
+        return config
+
+
+def _check_attention_inputs(layer, inputs, mask=None):
+    where = f"{type(layer).__name__} '{layer.name}'"
+    if not isinstance(inputs, (list, tuple)) or not 2 <= len(inputs) <= 3:
+        raise ValueError(f"{where} must be called on a list [query, value] or [query, value, key], got "
+                         f"{type(inputs).__name__}" + (f" of length {len(inputs)}"
+                                                       if isinstance(inputs, (list, tuple)) else ""))
+    if mask is not None and (not isinstance(mask, (list, tuple)) or not 2 <= len(mask) <= 3):
+        raise ValueError(f"{where}: mask must be a list [query_mask, value_mask], got {mask!r}")

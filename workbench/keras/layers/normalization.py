@@ -1,4 +1,5 @@
-"""Normalization layers: LayerNormalization and BatchNormalization (Keras' arguments).
+"""Normalization layers: LayerNormalization, BatchNormalization, GroupNormalization and
+UnitNormalization (Keras' arguments).
 
 >>> ln = wb.keras.layers.LayerNormalization()
 >>> y = ln(wb.constant([[1.0, 2.0, 3.0]]))
@@ -15,7 +16,7 @@ from .. import initializers
 from .base import InputSpec, Layer
 from .core import _weight_args
 
-__all__ = ["BatchNormalization", "LayerNormalization"]
+__all__ = ["BatchNormalization", "GroupNormalization", "LayerNormalization", "UnitNormalization"]
 
 
 def _axes(axis, rank, layer):
@@ -152,3 +153,87 @@ class BatchNormalization(Layer):
                 **_weight_args(self, "beta", "gamma"),
                 "moving_mean_initializer": initializers.serialize(self.moving_mean_initializer),
                 "moving_variance_initializer": initializers.serialize(self.moving_variance_initializer)}
+
+
+class GroupNormalization(Layer):
+    """Split the channels (``axis``) into ``groups`` groups and normalize each example over each
+    group (its channels and every other non-batch axis); then ``* gamma + beta`` per channel.
+
+    ``groups=1`` is LayerNormalization over all non-batch axes; ``groups`` equal to the number
+    of channels is instance normalization. The channel count must be a multiple of ``groups``.
+
+    >>> gn = wb.keras.layers.GroupNormalization(groups=2)
+    >>> gn(wb.ones([3, 5, 4])).shape
+    (3, 5, 4)
+    """
+
+    def __init__(self, groups=32, axis=-1, epsilon=1e-3, center=True, scale=True, beta_initializer="zeros",
+                 gamma_initializer="ones", beta_regularizer=None, gamma_regularizer=None, **kwargs):
+        super().__init__(**kwargs)
+        self.groups = argcheck.integer(groups, "groups", "GroupNormalization", minimum=1)
+        self.axis = argcheck.integer(axis, "axis", "GroupNormalization")
+        self.epsilon = argcheck.number(epsilon, "epsilon", "GroupNormalization")
+        self.center, self.scale = bool(center), bool(scale)
+        self.beta_initializer, self.gamma_initializer = beta_initializer, gamma_initializer
+        self.beta_regularizer, self.gamma_regularizer = beta_regularizer, gamma_regularizer
+        self.supports_masking = True
+
+    def build(self, input_shape):
+        where = f"GroupNormalization '{self.name}'"
+        rank = len(input_shape)
+        self._axis = _axes(self.axis, rank, where)[0]
+        if self._axis == 0:
+            raise ValueError(f"{where}: axis must not be the batch axis (0), got {self.axis}")
+        dim = _param_shape(input_shape, [self._axis], where)[0]
+        if dim < self.groups or dim % self.groups:
+            raise ValueError(f"{where}: the number of channels ({dim}, axis {self.axis}) must be a multiple of "
+                             f"groups, got groups={self.groups}")
+        self._axes = [self._axis]
+        self.gamma = (self.add_weight("gamma", (dim,), initializer=self.gamma_initializer,
+                                      regularizer=self.gamma_regularizer) if self.scale else None)
+        self.beta = (self.add_weight("beta", (dim,), initializer=self.beta_initializer,
+                                     regularizer=self.beta_regularizer) if self.center else None)
+        self.input_spec = InputSpec(ndim=rank, axes={self._axis: dim})
+
+    def call(self, inputs):
+        shape = list(inputs.shape)
+        a, dim = self._axis, inputs.shape[self._axis]
+        grouped = wb.reshape(inputs, shape[:a] + [self.groups, dim // self.groups] + shape[a + 1:])
+        reduce = [i for i in range(1, grouped.ndim) if i != a]
+        mean, var = wb.nn.moments(grouped, axes=reduce, keepdims=True)
+        y = wb.reshape((grouped - mean) * wb.math.rsqrt(var + self.epsilon), shape)
+        if self.scale:
+            y = y * _broadcast(self.gamma, self._axes, len(shape))
+        if self.center:
+            y = y + _broadcast(self.beta, self._axes, len(shape))
+        return y
+
+    def get_config(self):
+        return {**super().get_config(), "groups": self.groups, "axis": self.axis, "epsilon": self.epsilon,
+                "center": self.center, "scale": self.scale, **_weight_args(self, "beta", "gamma")}
+
+
+class UnitNormalization(Layer):
+    """Scale each example to unit L2 norm over ``axis`` (an int or a list):
+    ``x / sqrt(max(sum(x**2), 1e-12))``.
+
+    >>> y = wb.keras.layers.UnitNormalization()(wb.constant([[3.0, 4.0]]))
+    >>> [round(float(v), 3) for v in y.numpy()[0]]
+    [0.6, 0.8]
+    """
+
+    def __init__(self, axis=-1, **kwargs):
+        super().__init__(**kwargs)
+        argcheck.integers(axis, "axis", "UnitNormalization")
+        self.axis = axis
+        self.supports_masking = True
+
+    def build(self, input_shape):
+        self._axes = _axes(self.axis, len(input_shape), f"UnitNormalization '{self.name}'")
+
+    def call(self, inputs):
+        return wb.nn.l2_normalize(inputs, axis=self._axes, epsilon=1e-12)
+
+    def get_config(self):
+        axis = self.axis if isinstance(self.axis, int) else [int(a) for a in self.axis]
+        return {**super().get_config(), "axis": axis}
