@@ -9,7 +9,7 @@ import pytest
 
 import ragged
 import workbench as wb
-from workbench.data import dataset as dataset_module
+from workbench.data import sources
 
 Dataset = wb.data.Dataset
 
@@ -238,7 +238,7 @@ def test_array_batches_are_gathered_not_looped(monkeypatch):
 
     def no_per_element(self, i):
         raise AssertionError("a batch was assembled element by element")
-    monkeypatch.setattr(dataset_module._ArraySource, "element", no_per_element)
+    monkeypatch.setattr(sources.ArraySource, "element", no_per_element)
     batches = list(ds)
     assert [b[0].shape for b in batches] == [(4, 2)] * 7 + [(2, 2)]
     for bx, by in batches:  # rows stay paired

@@ -1,6 +1,6 @@
 """``iter(dataset)``: an iterator whose position can be saved in a checkpoint (TF's ``tf.data.Iterator``).
 
-Each transformation iterates with a small object that knows its own position
+Each transformation iterates with a small object (a :class:`Step`) that knows its own position
 (how far its source got, the epoch its shuffle draws from, the indices left
 over from a half-used chunk, the elements sitting in a shuffle or prefetch
 buffer) and can report it as a plain tree: JSON values, NumPy arrays and lists
@@ -44,74 +44,6 @@ STATE_VERSION = 1
 
 class Elements(list):
     """Dataset elements inside an iterator state (a buffer's content)."""
-
-
-# -- the shuffle buffer --------------------------------------------------------------
-
-
-class ShuffleBuffer:
-    """TF's shuffle buffer over the items that ``pull()`` returns (raising StopIteration at the end).
-
-    Fill the buffer, then repeatedly emit a random buffered item and put the next input in its
-    place; when the input ends, drain the buffer in random order. While the buffer is full the
-    draws are uniform over a fixed size, so they are taken from the generator 1024 at a time.
-    """
-
-    BLOCK = 1024
-
-    def __init__(self, pull, size, rng):
-        self.pull = pull
-        self.size = size
-        self.rng = rng
-        self.buf = []
-        self.draws = []          # pre-drawn slots, next one last
-        self.filled = False
-        self.exhausted = False
-
-    def __iter__(self):
-        return self
-
-    def __next__(self):
-        if not self.filled:
-            while len(self.buf) < self.size:
-                try:
-                    self.buf.append(self.pull())
-                except StopIteration:
-                    self.exhausted = True
-                    break
-            self.filled = True
-        if not self.exhausted:
-            try:
-                item = self.pull()
-            except StopIteration:
-                self.exhausted = True
-            else:
-                if not self.draws:
-                    self.draws = self.rng.integers(0, len(self.buf), size=self.BLOCK).tolist()[::-1]
-                j = self.draws.pop()
-                out, self.buf[j] = self.buf[j], item
-                return out
-        if not self.buf:
-            raise StopIteration
-        j = int(self.rng.integers(0, len(self.buf)))
-        self.buf[j], self.buf[-1] = self.buf[-1], self.buf[j]
-        return self.buf.pop()
-
-    def state(self, items_as_elements):
-        buf = Elements(self.buf) if items_as_elements else np.asarray(self.buf, np.int64)
-        return {"buf": buf, "draws": np.asarray(self.draws, np.int64), "rng": self.rng.bit_generator.state,
-                "filled": self.filled, "exhausted": self.exhausted}
-
-    @classmethod
-    def restore(cls, pull, size, state):
-        rng = np.random.default_rng()
-        rng.bit_generator.state = state["rng"]
-        sb = cls(pull, size, rng)
-        buf = state["buf"]
-        sb.buf = list(buf) if isinstance(buf, list) else buf.tolist()
-        sb.draws = state["draws"].tolist()
-        sb.filled, sb.exhausted = bool(state["filled"]), bool(state["exhausted"])
-        return sb
 
 
 # -- encoding a state tree as arrays ---------------------------------------------------
@@ -240,6 +172,31 @@ def decode_state(arrays) -> dict:
     return _decode(body["tree"], _Pool(dict(arrays)))
 
 
+# -- the position of one transformation -------------------------------------------------
+
+
+class Step:
+    """Base of the per-transformation iterators: each yields elements (or, over an array
+    source, int64 index chunks with ``next_chunk()``) and ``state()`` is its position as a tree
+    tagged with the transformation's kind. A transformation rebuilds its iterator from that
+    tree (``Dataset._iter(state)``)."""
+
+    _children = ("_inner",)  # attributes holding the iterators this one pulls from
+
+    def __iter__(self):
+        return self
+
+    def close(self):
+        """Stop the background threads (prefetch, parallel map) here and upstream."""
+        for name in self._children:
+            child = getattr(self, name, None)
+            if child is not None:
+                child.close()
+
+    def _tag(self, node, **fields):
+        return {"kind": type(node).__name__.lstrip("_"), **fields}
+
+
 def expect_kind(state, node):
     """Check that a saved state belongs to a transformation of ``node``'s kind."""
     want = type(node).__name__.lstrip("_")
@@ -249,6 +206,20 @@ def expect_kind(state, node):
                          f"was expected where the checkpoint has {got or 'nothing'} (the pipeline must "
                          "be built the same way it was when the checkpoint was saved)")
     return state
+
+
+_restores = 0  # iterator restores so far (see restore_round)
+
+
+def restore_round() -> int:
+    """The number of the restore under way: the passes of one restored iterator share it, so a
+    shuffle can tell its first restored pass from a later one (see ``shuffle.Shuffle._resume``)."""
+    return _restores
+
+
+def _begin_restore():
+    global _restores
+    _restores += 1
 
 
 # -- the public iterator -----------------------------------------------------------------
@@ -298,12 +269,11 @@ class Iterator(Trackable):
         The background threads of the current position are stopped first (they draw shuffle
         epochs from the dataset, which the restored position sets); the current position is
         saved before that and rebuilt when the restore fails or is cancelled."""
-        from .dataset import begin_restore  # dataset.py imports this module
         tree = decode_state(arrays)
         current = self._state()
         self._it.close()
         try:
-            begin_restore()
+            _begin_restore()
             fresh = self._dataset._iter(tree["dataset"])
         except BaseException as exc:
             self._rebuild(current)
@@ -324,8 +294,7 @@ class Iterator(Trackable):
         return install
 
     def _rebuild(self, state):
-        from .dataset import begin_restore  # dataset.py imports this module
-        begin_restore()
+        _begin_restore()
         self._it = self._dataset._iter(state["dataset"])
 
     def __repr__(self):

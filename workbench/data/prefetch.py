@@ -1,4 +1,5 @@
-"""Background producers: ``prefetch`` (one thread, bounded buffer) and parallel ``map``.
+"""``prefetch`` (elements made ahead on a background thread, in a bounded buffer), and the
+thread pool behind ``map(..., num_parallel_calls=n)``.
 
 The producer thread runs the upstream pipeline while the consumer trains on
 the previous elements. It stops when the consumer finishes, breaks out of its
@@ -21,7 +22,9 @@ import weakref
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 
 from .. import backend
-from .iterator import Elements
+from ..errors import argcheck
+from .dataset import AUTOTUNE, Dataset
+from .iterator import Elements, Step, expect_kind
 
 _END = object()
 _POLL = 0.05  # seconds between checks of the stop flag while waiting
@@ -197,3 +200,53 @@ class ParallelMapIterator:
             f.cancel()
         self._finalizer()
         self._inner.close()
+
+
+# -- the transformation -------------------------------------------------------------------
+
+
+class Prefetch(Dataset):
+    """``Dataset.prefetch``."""
+
+    def __init__(self, input_ds, buffer_size):
+        self._input = input_ds
+        size = argcheck.integer(buffer_size, "buffer_size", "prefetch")
+        self._size = 2 if size == AUTOTUNE else size
+        if self._size < 0:
+            raise ValueError(f"prefetch: buffer_size must be positive or AUTOTUNE, got {buffer_size}")
+
+    def _elem_iter(self, state=None):
+        return _PrefetchIter(self, state)
+
+    def _cardinality(self):
+        return self._input._cardinality()
+
+
+class _PrefetchIter(Step):
+    """Elements produced ahead on a background thread; produced but not consumed elements are
+    saved with the upstream position, so a save neither loses nor repeats them."""
+
+    _children = ("_it",)
+
+    def __init__(self, node, state):
+        self._node = node
+        if state is not None:
+            expect_kind(state, node)
+        inner = node._input._iter(None if state is None else state["inner"])
+        if node._size == 0:
+            self._it, self._inner = inner, inner
+            return
+        self._inner = None
+        if state is None:
+            self._it = PrefetchIterator(inner, node._size)
+        else:
+            self._it = PrefetchIterator(inner, node._size, state.get("buffered") or (),
+                                        bool(state.get("ended", False)))
+
+    def __next__(self):
+        return next(self._it)
+
+    def state(self):
+        if self._inner is not None:
+            return self._tag(self._node, inner=self._inner.state())
+        return self._tag(self._node, **self._it.state())

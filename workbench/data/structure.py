@@ -181,7 +181,7 @@ def pad_dense(arrays, target, value, where):
     shape = resolve_shape(target, biggest, where)
     xp = backend.xp_of(arrays[0])
     dtype = arrays[0].dtype
-    out = xp.full((len(arrays),) + shape, _pad_value(value, dtype, where), dtype=dtype)
+    out = xp.full((len(arrays),) + shape, pad_value(value, dtype, where), dtype=dtype)
     for j, a in enumerate(arrays):
         if a.dtype != dtype:
             raise ValueError(f"padded_batch: elements{where} have different dtypes {dtype} and {a.dtype}")
@@ -210,7 +210,7 @@ def resolve_shape(target, biggest, where):
     return tuple(shape)
 
 
-def _pad_value(value, dtype, where):
+def pad_value(value, dtype, where):
     if value is None:
         return dtype.type(0)
     arr = np.asarray(value.numpy() if isinstance(value, Tensor) else value)

@@ -1,0 +1,63 @@
+"""What the layout of ``workbench/data/`` must keep: the public surface of ``wb.data``, and the
+transformation kinds that saved iterator states name (a checkpoint written before a class was
+renamed or moved must still restore)."""
+
+import numpy as np
+
+import workbench as wb
+from workbench.checkpoint import format as ckpt_format
+from workbench.data import iterator as iterator_module
+
+Dataset = wb.data.Dataset
+
+# each transformation, by the kind its iterator state carries
+KINDS = {"Batch", "Concatenate", "Enumerate", "Filter", "FromTensors", "Map", "PaddedBatch",
+         "Prefetch", "Range", "Repeat", "Shuffle", "Skip", "Take", "TensorSlices", "Zip"}
+
+
+def transformations(cls=Dataset):
+    for sub in cls.__subclasses__():
+        yield sub
+        yield from transformations(sub)
+
+
+def test_the_public_surface_of_wb_data():
+    assert sorted(wb.data.__all__) == ["AUTOTUNE", "Dataset", "INFINITE_CARDINALITY", "Iterator",
+                                       "UNKNOWN_CARDINALITY"]
+    assert (wb.data.AUTOTUNE, wb.data.INFINITE_CARDINALITY, wb.data.UNKNOWN_CARDINALITY) == (-1, -1, -2)
+    methods = sorted(n for n in dir(Dataset) if not n.startswith("_"))
+    assert methods == ["apply", "as_numpy_iterator", "batch", "cardinality", "concatenate", "enumerate",
+                       "filter", "from_tensor_slices", "from_tensors", "map", "padded_batch", "prefetch",
+                       "ragged_batch", "range", "reduce", "repeat", "shuffle", "skip", "take", "zip"]
+
+
+def test_each_transformation_has_its_own_state_kind():
+    kinds = [c.__name__.lstrip("_") for c in transformations()]
+    assert len(kinds) == len(set(kinds)), f"two transformations share a kind: {sorted(kinds)}"
+    assert set(kinds) - {"Counted"} == KINDS   # Counted: the base of take and skip
+
+
+def kinds_in(tree):
+    if isinstance(tree, dict):
+        found = {tree["kind"]} if "kind" in tree else set()
+        for value in tree.values():
+            found |= kinds_in(value)
+        return found
+    if isinstance(tree, list):
+        return set().union(*(kinds_in(v) for v in tree)) if tree else set()
+    return set()
+
+
+def test_a_saved_state_names_every_transformation_by_its_kind(tmp_path):
+    rows = Dataset.from_tensor_slices(np.arange(40)).shuffle(8, seed=0).repeat(2).skip(1)
+    ones = Dataset.from_tensors(np.int64(1)).repeat()
+    ds = (Dataset.zip(rows, Dataset.range(100), ones).take(30).map(lambda x, y, z: x + y * z)
+          .filter(lambda v: v % 5 != 0).concatenate(Dataset.range(3)).enumerate().batch(2)
+          .map(lambda i, v: wb.fill([v[0] % 3 + 1], v[0])).padded_batch(2).prefetch(2))
+    it = iter(ds)
+    next(it)
+    prefix = wb.Checkpoint(iterator=it).save(str(tmp_path / "ckpt"))
+    _, arrays = ckpt_format.read_checkpoint(prefix)
+    state = iterator_module.decode_state({k.split("/", 1)[1]: v for k, v in arrays.items()
+                                          if k.startswith("iterator/")})
+    assert kinds_in(state) == KINDS

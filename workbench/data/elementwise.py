@@ -1,0 +1,148 @@
+"""``map``, ``filter`` and ``enumerate``: one element at a time.
+
+After these a pipeline is no longer indexable: elements are produced one by one
+and batched by stacking. A map function runs once per element, on a thread pool
+with ``num_parallel_calls`` (``prefetch.ParallelMapIterator``), and is never run
+again when an iterator is restored.
+"""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+
+from ..core import convert_to_tensor
+from ..errors import argcheck
+from . import structure as st
+from .dataset import AUTOTUNE, UNKNOWN, Dataset
+from .iterator import Step, expect_kind
+from .prefetch import ParallelMapIterator
+
+
+class Map(Dataset):
+    """``Dataset.map``."""
+
+    def __init__(self, input_ds, fn, num_parallel_calls, deterministic):
+        if not callable(fn):
+            raise TypeError(f"map: map_func must be callable, got {argcheck.describe(fn)}")
+        self._input = input_ds
+        self._fn = fn
+        workers = (None if num_parallel_calls is None
+                   else argcheck.integer(num_parallel_calls, "num_parallel_calls", "map"))
+        if workers is not None and workers < 1 and workers != AUTOTUNE:
+            raise ValueError(f"map: num_parallel_calls must be positive or AUTOTUNE (-1), got {workers}")
+        if workers == AUTOTUNE:
+            workers = min(8, os.cpu_count() or 1)
+        self._workers = workers if workers and workers > 1 else None
+        self._deterministic = deterministic is not False
+
+    def _call(self, element):
+        return st.normalize(st.unpack_call(self._fn, element))
+
+    def _elem_iter(self, state=None):
+        return _MapIter(self, state)
+
+    def _cardinality(self):
+        return self._input._cardinality()
+
+
+class _MapIter(Step):
+    """The map function is called once per element and never again on restore: its results
+    still in flight on the thread pool are saved as elements."""
+
+    _children = ("_it",)
+
+    def __init__(self, node, state):
+        self._node = node
+        if state is not None:
+            expect_kind(state, node)
+        inner = node._input._iter(None if state is None else state["inner"])
+        if node._workers is None:
+            self._it = inner
+            self._inner = inner
+        else:
+            ready = () if state is None else state.get("ready") or ()
+            exhausted = False if state is None else bool(state.get("exhausted", False))
+            self._it = ParallelMapIterator(node._call, inner, node._workers, node._deterministic,
+                                           ready, exhausted)
+            self._inner = None
+
+    def __next__(self):
+        item = next(self._it)
+        return item if self._inner is None else self._node._call(item)
+
+    def state(self):
+        if self._inner is not None:
+            return self._tag(self._node, inner=self._inner.state())
+        return self._tag(self._node, **self._it.state())
+
+
+class Filter(Dataset):
+    """``Dataset.filter``."""
+
+    def __init__(self, input_ds, predicate):
+        if not callable(predicate):
+            raise TypeError(f"filter: predicate must be callable, got {argcheck.describe(predicate)}")
+        self._input = input_ds
+        self._predicate = predicate
+
+    def _keep(self, element):
+        keep_t = convert_to_tensor(st.unpack_call(self._predicate, element))
+        if keep_t.shape != () or keep_t.dtype != np.bool_:
+            raise TypeError(f"filter: the predicate must return a scalar bool, got dtype "
+                            f"{keep_t.dtype} shape {keep_t.shape}")
+        return bool(keep_t)
+
+    def _elem_iter(self, state=None):
+        return _FilterIter(self, state)
+
+    def _cardinality(self):
+        return 0 if self._input._cardinality() == 0 else UNKNOWN
+
+
+class _FilterIter(Step):
+    def __init__(self, node, state):
+        self._node = node
+        self._inner = node._input._iter(None if state is None else expect_kind(state, node)["inner"])
+
+    def __next__(self):
+        for element in self._inner:
+            if self._node._keep(element):
+                return element
+        raise StopIteration
+
+    def state(self):
+        return self._tag(self._node, inner=self._inner.state())
+
+
+class Enumerate(Dataset):
+    """``Dataset.enumerate``."""
+
+    def __init__(self, input_ds, start):
+        self._input = input_ds
+        self._start = argcheck.integer(start, "start", "enumerate")
+
+    def _elem_iter(self, state=None):
+        return _EnumerateIter(self, state)
+
+    def _cardinality(self):
+        return self._input._cardinality()
+
+
+class _EnumerateIter(Step):
+    def __init__(self, node, state):
+        self._node = node
+        if state is None:
+            self._i, self._inner = node._start, node._input._iter(None)
+        else:
+            self._i = int(expect_kind(state, node)["next"])
+            self._inner = node._input._iter(state["inner"])
+
+    def __next__(self):
+        element = next(self._inner)
+        self._i += 1
+        return convert_to_tensor(np.int64(self._i - 1)), element
+
+    def state(self):
+        return self._tag(self._node, next=self._i, inner=self._inner.state())
