@@ -17,9 +17,9 @@ import numpy as np
 import workbench as wb
 
 from . import losses
-from .losses import (_snake, _weights_like, binary_crossentropy, categorical_crossentropy, mean_absolute_error,
-                     mean_squared_error, sparse_categorical_crossentropy)
-from .serialization import deserialize_function, deserialize_object, serialize_function, serialize_object
+from .losses import (binary_crossentropy, categorical_crossentropy, mean_absolute_error,
+                     mean_squared_error, snake_case, sparse_categorical_crossentropy, weights_like)
+from .serialization import deserialize_object, serialize_object
 from ..module import Module, _snake_case
 
 __all__ = [
@@ -89,7 +89,7 @@ class _Reduce(Metric):
         values = _float(values, self.dtype)
         if sample_weight is None:
             return values, None
-        w = wb.broadcast_to(_weights_like(sample_weight, values), values.shape)
+        w = wb.broadcast_to(weights_like(sample_weight, values), values.shape)
         return values * w, w
 
 
@@ -139,17 +139,13 @@ class MeanMetricWrapper(Mean):
     def get_config(self):
         config = {**super().get_config(), **self._fn_kwargs}
         if type(self) is MeanMetricWrapper:  # subclasses name their function by their class
-            config["fn"] = serialize_function(self._fn)
+            config["fn"] = losses.function_config(self._fn)
         return config
 
     @classmethod
     def from_config(cls, config):
         if cls is MeanMetricWrapper:
-            config = dict(config)
-            ref = config["fn"]
-            own = (isinstance(ref, dict) and ref.get("module") == losses.__name__
-                   and losses.builtin_function(ref.get("config")))
-            config["fn"] = own or deserialize_function(ref)
+            config = {**config, "fn": losses.function_from_config(config["fn"])}
         return cls(**config)
 
 
@@ -268,7 +264,7 @@ def _prepare_confusion(y_true, y_pred, sample_weight, class_id=None, top_k=None)
         labels = wb.broadcast_to(labels, y_pred.shape)
     w = None
     if sample_weight is not None:
-        w = wb.broadcast_to(_weights_like(sample_weight, y_pred), y_pred.shape)
+        w = wb.broadcast_to(weights_like(sample_weight, y_pred), y_pred.shape)
         w = wb.reshape(w, (-1,))
     return wb.reshape(labels, (-1,)), wb.reshape(y_pred, (-1,)), w
 
@@ -447,7 +443,7 @@ _CLASSES = (Mean, Sum, MeanMetricWrapper, Accuracy, BinaryAccuracy, CategoricalA
             SparseCategoricalCrossentropy, Precision, Recall, AUC)
 # Keras 3's short names; "acc" as Keras' compile accepts it (here always plain Accuracy)
 _ALIASES = {"mse": MeanSquaredError, "mae": MeanAbsoluteError, "bce": BinaryCrossentropy, "acc": Accuracy}
-_BY_NAME = {**{_snake(c.__name__): c for c in _CLASSES}, **{c.__name__: c for c in _CLASSES}, **_ALIASES}
+_BY_NAME = {**{snake_case(c.__name__): c for c in _CLASSES}, **{c.__name__: c for c in _CLASSES}, **_ALIASES}
 
 
 def _known():
@@ -459,7 +455,7 @@ def builtin_class(name):
     as ``"mae"``, ``"MAE"``), else None."""
     if not isinstance(name, str):
         return None
-    return _BY_NAME.get(name) or _BY_NAME.get(name.lower() if name.isupper() else _snake(name))
+    return _BY_NAME.get(name) or _BY_NAME.get(name.lower() if name.isupper() else snake_case(name))
 
 
 def serialize(metric):
