@@ -32,6 +32,20 @@ CASES = [
     ("reduce_mean-axis-nan", lambda: wb.reduce_mean(x, axis=nan), TypeError, r"reduce_mean: axis .*nan"),
     ("reduce_sum-axis-float-tensor", lambda: wb.reduce_sum(x, axis=wb.constant(1.0)), TypeError,
      r"axis .*1\.0 \(a float32 tensor\)"),
+    # -- bool flags: a string is a mistake, not True ------------------------------------
+    ("reduce_sum-keepdims-str", lambda: wb.reduce_sum(x, keepdims="no"), TypeError,
+     r"reduce_sum: keepdims must be a bool \(True or False\), got 'no' \(str\)"),
+    ("reduce_max-keepdims-float", lambda: wb.reduce_max(x, keepdims=0.5), TypeError, r"keepdims .*0\.5"),
+    ("cumsum-exclusive-str", lambda: wb.cumsum(x, axis=1, exclusive="yes"), TypeError, r"cumsum: exclusive"),
+    ("cumsum-reverse-list", lambda: wb.cumsum(x, axis=1, reverse=[1]), TypeError, r"cumsum: reverse"),
+    ("norm-keepdims-str", lambda: wb.norm(x, keepdims="true"), TypeError, r"norm: keepdims"),
+    ("svd-compute_uv-str", lambda: wb.linalg.svd(x, compute_uv="no"), TypeError, r"svd: compute_uv"),
+    ("qr-full_matrices-str", lambda: wb.linalg.qr(x, full_matrices="no"), TypeError, r"qr: full_matrices"),
+    ("solve-adjoint-str", lambda: wb.linalg.solve(wb.eye(2), wb.ones((2, 1)), adjoint="no"), TypeError,
+     r"solve: adjoint"),
+    ("triangular_solve-lower-str", lambda: wb.linalg.triangular_solve(wb.eye(2), wb.ones((2, 1)), lower="no"),
+     TypeError, r"triangular_solve: lower"),
+    ("gelu-approximate-str", lambda: wb.nn.gelu(x, approximate="no"), TypeError, r"gelu: approximate"),
     ("reduce_sum-axis-range", lambda: wb.reduce_sum(x, axis=2), ValueError, r"axis 2 is out of range"),
     ("argmax-axis-float", lambda: wb.argmax(x, axis=1.5), TypeError, r"argmax: axis must be an integer, got 1\.5"),
     ("cumsum-axis-str", lambda: wb.cumsum(x, axis="a"), TypeError, r"cumsum: axis .*'a'"),
@@ -285,6 +299,9 @@ def test_well_formed_arguments_still_work():
     assert wb.reduce_sum(x, axis=np.int64(1)).shape == (2,)
     assert wb.reduce_sum(x, axis=wb.constant(1)).shape == (2,)
     assert wb.reduce_sum(x, axis=[0, -1]).shape == ()
+    for keep in (True, np.bool_(True), 1, wb.constant(True)):
+        assert wb.reduce_sum(x, axis=1, keepdims=keep).shape == (2, 1)
+    assert wb.reduce_sum(x, axis=1, keepdims=None).shape == (2,)   # TF: None means False
     assert wb.reshape(x, (-1,)).shape == (6,)
     assert wb.reshape(x, [None, 2]).shape == (3, 2)
     assert wb.reshape(x, wb.constant([3, 2])).shape == (3, 2)

@@ -71,6 +71,28 @@ def _scalar(value, types, kinds, cast):
     return None
 
 
+def flag(value, what, where, default=False) -> bool:
+    """``value`` as a Python bool: a bool (Python or NumPy, or a 0-d bool tensor), 0 or 1, or
+    None for ``default``. A string or anything else is a mistake (``keepdims="no"`` would be
+    True under ``bool()``): TypeError naming ``what`` and ``where``.
+
+    >>> flag("no", "keepdims", "reduce_sum")
+    Traceback (most recent call last):
+    TypeError: reduce_sum: keepdims must be a bool (True or False), got 'no' (str)
+    """
+    if value is None:
+        return default
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    data = getattr(value, "_data", value)
+    if hasattr(data, "dtype") and getattr(data, "ndim", None) == 0 and data.dtype.kind == "b":
+        return bool(data)
+    number = as_int(value)
+    if number in (0, 1):
+        return bool(number)
+    raise TypeError(f"{where}: {what} must be a bool (True or False), got {describe(value)}")
+
+
 def integer(value, what, where, minimum=None) -> int:
     """``value`` as a Python int, at least ``minimum`` when given.
 

@@ -16,6 +16,7 @@ import numpy as np
 
 from .. import core
 from ..core import apply, defop
+from ..errors import argcheck
 from .linalg import _float_matrix, _mt, _phi, band_part, diag, diag_part, matmul, triangular_solve
 from .shape import concat, expand_dims
 
@@ -120,7 +121,7 @@ def qr(input, full_matrices=False, name=None):
     ``full_matrices=True`` with ``M > N``.
     """
     a = _float_matrix(input, "qr", square=False)
-    return apply(_qr_op, (a,), {"full_matrices": bool(full_matrices)})
+    return apply(_qr_op, (a,), {"full_matrices": argcheck.flag(full_matrices, "full_matrices", "qr")})
 
 
 # ---------------------------------------------------------------------------
@@ -256,7 +257,9 @@ def svd(tensor, full_matrices=False, compute_uv=True, name=None):
     array([3., 2.], dtype=float32)
     """
     a = _float_matrix(tensor, "svd", "tensor", square=False)
-    s, u, v = apply(_svd_op, (a,), {"full_matrices": bool(full_matrices) and bool(compute_uv)})
+    full, compute_uv = (argcheck.flag(full_matrices, "full_matrices", "svd"),
+                        argcheck.flag(compute_uv, "compute_uv", "svd"))
+    s, u, v = apply(_svd_op, (a,), {"full_matrices": full and compute_uv})
     return (s, u, v) if compute_uv else s
 
 

@@ -26,7 +26,7 @@ import numpy as np
 
 from .. import core
 from ..core import apply, binary_arrays, convert_to_tensor, defop
-from ..errors import InvalidArgumentError
+from ..errors import InvalidArgumentError, argcheck
 from ._define import bilinear_jvp, defop as defrule
 from .rules import ARRAYS
 from .einsum import einsum, tensordot  # noqa: F401  (exported in wb.linalg)
@@ -412,7 +412,8 @@ def triangular_solve(matrix, rhs, lower=True, adjoint=False, name=None):
     """
     a = _float_matrix(matrix, "triangular_solve", "matrix")
     b = _rhs(rhs, a, "triangular_solve")
-    return apply(_trisolve_op, (a, b), {"lower": bool(lower), "adjoint": bool(adjoint)})
+    return apply(_trisolve_op, (a, b), {"lower": argcheck.flag(lower, "lower", "triangular_solve"),
+                                               "adjoint": argcheck.flag(adjoint, "adjoint", "triangular_solve")})
 
 
 def _solve_fwd(xp, a, b, adjoint):
@@ -449,7 +450,7 @@ def solve(matrix, rhs, adjoint=False, name=None):
     """
     a = _float_matrix(matrix, "solve", "matrix")
     b = _rhs(rhs, a, "solve")
-    return apply(_solve_op, (a, b), {"adjoint": bool(adjoint)})
+    return apply(_solve_op, (a, b), {"adjoint": argcheck.flag(adjoint, "adjoint", "solve")})
 
 
 def inv(input, adjoint=False, name=None):

@@ -152,7 +152,7 @@ def gelu(features, approximate=False, name=None):
     """Gaussian error linear unit: ``x * Phi(x)`` with the normal CDF ``Phi`` (exact, via erf),
     or with ``approximate=True`` the tanh form ``0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))``."""
     x = _float_input(features, "features", "gelu")
-    return apply(_gelu_op, (x,), {"approximate": bool(approximate)})
+    return apply(_gelu_op, (x,), {"approximate": argcheck.flag(approximate, "approximate", "gelu")})
 
 
 def silu(features, beta=1.0, name=None):

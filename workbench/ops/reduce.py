@@ -58,7 +58,7 @@ def _reduction(name, fwd, dtypes="numeric"):
             if x._data.dtype.kind not in kinds:
                 raise dtype_error(op.name, "input_tensor", x.dtype, kinds)
             axes = _axes(axis, x.ndim, op.name)
-            return apply(op, (x,), {"axis": axes, "keepdims": bool(keepdims)})
+            return apply(op, (x,), {"axis": axes, "keepdims": argcheck.flag(keepdims, "keepdims", op.name)})
         fn.__name__ = fn.__qualname__ = op.name
         fn.op = op
         return fn
@@ -304,7 +304,8 @@ def _scan(op, kind):
         if x.ndim == 0:
             raise ValueError(f"{op.name}: x must have rank >= 1")
         a = norm_axis(axis, x.ndim, op.name)
-        return apply(op, (x,), {"axis": a, "exclusive": bool(exclusive), "reverse": bool(reverse),
+        return apply(op, (x,), {"axis": a, "exclusive": argcheck.flag(exclusive, "exclusive", op.name),
+                                "reverse": argcheck.flag(reverse, "reverse", op.name),
                                 "kind": kind})
     fn.__name__ = fn.__qualname__ = op.name
     fn.op = op
@@ -319,7 +320,7 @@ def norm(tensor, ord="euclidean", axis=None, keepdims=None, name=None):
     """Vector p-norms, and the Frobenius, 1 and inf norms of matrices (``axis`` a pair)."""
     from .elementwise import abs as _abs, pow as _pow, sqrt, square  # circular import with elementwise
     x = convert_to_tensor(tensor)
-    keep = bool(keepdims)
+    keep = argcheck.flag(keepdims, "keepdims", "norm")
     if isinstance(axis, (list, tuple)) and len(axis) == 2:
         a0, a1 = (norm_axis(a, x.ndim, "norm") for a in axis)
         if ord in ("euclidean", "fro"):
