@@ -597,8 +597,10 @@ class RunBuffer:
                 self._pending_points += len(unit[1])
 
     def _cycle(self):
-        self._collect()
+        self._collect(seal=False)
         self._reap()
+        if self._idle():  # a block not full yet goes only when it would not delay a full one
+            self._collect(seal=True)
         if self._failing:
             if self._retry_now or time.monotonic() >= self._retry_at:
                 self._retry_now = False
@@ -608,6 +610,11 @@ class RunBuffer:
             return
         self._spool(everything=False)
         self._dispatch()
+
+    def _idle(self):
+        """No full block waits and a worker is free: sending a partial block now costs no throughput."""
+        return (len(self._inflight) < self._max_inflight and not self._pending_points and not self._from_disk
+                and not self._disk.unread)
 
     def _reap(self):
         """Take up the calls that ended."""
@@ -675,17 +682,18 @@ class RunBuffer:
         if source is None:
             if not self._pending or self._pending[0][0] == "marker":
                 return None, None
-            units, points = [self._pending.popleft()], 0
-            if units[0][0] == "m":
-                points = len(units[0][1])
-                while self._pending and self._pending[0][0] == "m" \
-                        and points + len(self._pending[0][1]) <= MAX_METRICS:
-                    unit = self._pending.popleft()
-                    units.append(unit)
-                    points += len(unit[1])
-                self._pending_points -= points
-                units = _merged(units)
-            return units, ()
+            if self._pending[0][0] != "m":
+                return [self._pending.popleft()], ()
+            rows = []  # exactly MAX_METRICS points when that many wait: blocks are cut to fill the batch
+            while self._pending and self._pending[0][0] == "m" and len(rows) < MAX_METRICS:
+                block = self._pending.popleft()[1]
+                room = MAX_METRICS - len(rows)
+                if len(block) > room:
+                    self._pending.appendleft(("m", block[room:]))
+                    block = block[:room]
+                rows += block
+            self._pending_points -= len(rows)
+            return [("m", rows)], ()
         seq, unit = source.popleft()
         units, acks = [unit], [seq]
         if unit[0] == "m":
