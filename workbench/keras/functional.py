@@ -21,9 +21,9 @@ tensors each call reads, Keras' ``inbound_nodes``) as plain JSON;
 
 from __future__ import annotations
 
-import numpy as np
-
 import inspect
+
+import numpy as np
 
 from .. import nest
 from .layers.base import (Layer, _require_own_get_config, _training_stack, is_ragged, is_symbolic, shape_of,
@@ -31,6 +31,8 @@ from .layers.base import (Layer, _require_own_get_config, _training_stack, is_ra
 from ..ops.create import zeros
 import ragged
 from .serialization import custom_object_scope
+from .summary_table import print_summary
+from .trainer import TRAINER_ATTRIBUTES, Trainer
 
 __all__ = ["Input", "InputLayer", "Model", "Sequential", "SymbolicTensor"]
 
@@ -209,17 +211,18 @@ def _topological_nodes(outputs):
 # Model
 
 
-class Model(Layer):
+class Model(Trainer, Layer):
     """A model: functional (``Model(inputs, outputs)``) or subclassed (override ``call``).
 
     ``inputs``/``outputs`` may be one symbolic tensor, a list, or a dict. A
     functional model is called with the same structure of real tensors (a dict
     keyed like ``inputs``, or by the Inputs' names) and returns the outputs'
-    structure.
+    structure. ``compile``/``fit``/``evaluate``/``predict`` train it as Keras 3 does
+    (see ``workbench/keras/trainer.py``).
     """
 
-    _MODULE_IGNORED = Layer._MODULE_IGNORED | {"_nodes", "_inputs", "_outputs", "_layer_list",
-                                               "_input_tensor", "_symbolic_output"}
+    _MODULE_IGNORED = Layer._MODULE_IGNORED | TRAINER_ATTRIBUTES | {
+        "_nodes", "_inputs", "_outputs", "_layer_list", "_input_tensor", "_symbolic_output"}
     _autocast = False
 
     def __init__(self, *args, **kwargs):
@@ -281,6 +284,15 @@ class Model(Layer):
         if getattr(self, "_layer_list", None) is not None:
             return list(self._layer_list)
         return [m for _, m in self._children() if isinstance(m, Layer)]
+
+    def summary(self, line_length=None, positions=None, print_fn=None, expand_nested=False,
+                show_trainable=False, layer_range=None):
+        """Print Keras 3's table of the layers: name (type), output shape, parameter count
+        (and, for a functional graph that is not a plain chain, what each layer reads),
+        then the totals in parameters and bytes. ``print_fn`` receives the text (default:
+        ``print``); the text is also returned."""
+        return print_summary(self, line_length=line_length, positions=positions, print_fn=print_fn,
+                             show_trainable=show_trainable, layer_range=layer_range)
 
     def get_layer(self, name=None, index=None):
         layers = self.layers
@@ -502,6 +514,10 @@ class Sequential(Model):
             return
         if not isinstance(layer, Layer):
             raise TypeError(f"Sequential.add: expected a layer, got {type(layer).__name__}")
+        shape = getattr(layer, "_input_shape_arg", None)
+        if shape is not None and not self._layer_list and self._input_tensor is None:
+            # Keras: a first layer given input_shape builds the model, as an Input would
+            self._input_tensor = self._symbolic_output = Input(batch_shape=shape, dtype=layer._dtype)
         self._layer_list.append(layer)
         if self._symbolic_output is not None:
             self._symbolic_output = layer(self._symbolic_output)

@@ -18,6 +18,7 @@ call for a functional ``wb.keras.Model`` instead.
 from __future__ import annotations
 
 import inspect
+import warnings
 
 import numpy as np
 
@@ -129,10 +130,11 @@ class Layer(Module):
 
     _MODULE_IGNORED = frozenset({"_weight_list", "_loss_fns", "_call_losses", "input_spec",
                                  "_last_output_shape", "_symbolic_output_shape", "_build_input_shape",
-                                 "_rng", "activity_regularizer"})
+                                 "_rng", "activity_regularizer", "_input_shape_arg"})
     _autocast = True
 
     def __init__(self, trainable=True, name=None, dtype=None, activity_regularizer=None, **kwargs):
+        self._input_shape_arg = _input_shape_kwargs(type(self).__name__, kwargs)
         if kwargs:
             raise TypeError(f"{type(self).__name__}: unexpected keyword argument(s) {sorted(kwargs)}")
         base = name or _snake_case(type(self).__name__)
@@ -412,6 +414,42 @@ class Layer(Module):
 
 
 _BASE_INIT_ARGS = {"self", "trainable", "name", "dtype", "activity_regularizer"}
+
+
+def _input_shape_kwargs(where, kwargs):
+    """Keras' ``input_shape`` / ``input_dim`` / ``batch_input_shape`` arguments, popped from
+    ``kwargs``: the batch shape ``(None, ...)`` they give, or None. As the first layer of a
+    ``Sequential`` they stand for an ``Input`` (with Keras' warning to use one instead)."""
+    given = [k for k in ("input_shape", "input_dim", "batch_input_shape") if kwargs.get(k) is not None]
+    for k in ("input_shape", "input_dim", "batch_input_shape"):
+        if k in kwargs and kwargs[k] is None:
+            del kwargs[k]
+    if not given:
+        return None
+    if len(given) > 1:
+        raise ValueError(f"{where}: give only one of input_shape, input_dim and batch_input_shape, got {given}")
+    key = given[0]
+    value = kwargs.pop(key)
+    if key == "input_dim":
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+            raise ValueError(f"{where}: input_dim must be a positive integer, got {value!r}")
+        shape = (None, int(value))
+    else:
+        if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+            value = (value,)
+        if not isinstance(value, (tuple, list)) or not all(
+                d is None or (isinstance(d, (int, np.integer)) and not isinstance(d, bool) and d >= 0)
+                for d in value):
+            raise ValueError(f"{where}: {key} must be a tuple of sizes (None for any size), got {value!r}")
+        dims = tuple(None if d is None else int(d) for d in value)
+        if key == "batch_input_shape" and not dims:
+            raise ValueError(f"{where}: batch_input_shape must include the batch dimension, got {value!r}")
+        shape = dims if key == "batch_input_shape" else (None,) + dims
+    if key != "batch_input_shape":
+        warnings.warn("Do not pass an `input_shape`/`input_dim` argument to a layer. When using Sequential "
+                      "models, prefer using an `Input(shape)` object as the first layer in the model "
+                      "instead.", UserWarning, stacklevel=4)
+    return shape
 
 
 def _require_own_get_config(layer, base):
