@@ -9,6 +9,7 @@ import pytest
 import workbench as wb
 from gradients import GradientTape
 from workbench import nest
+from workbench.checkpoint import format as ckpt_format
 
 Dataset = wb.data.Dataset
 
@@ -220,3 +221,70 @@ def test_ragged_elements_in_a_buffer_round_trip(tmp_path):
     fresh = iter(make())
     wb.Checkpoint(iterator=fresh).restore(prefix)
     assert take(fresh, 3) == expected[2:]
+
+
+# -- a Dataset in a checkpoint: a Trackable with no children --------------------------
+
+
+def saved_paths(prefix):
+    _, arrays = ckpt_format.read_checkpoint(prefix)
+    return sorted(arrays)
+
+
+DATASETS = {**PIPELINES,
+            # a dataset holding a Variable as its element: the Variable is not the dataset's to save
+            "from-tensors-variable": lambda: Dataset.from_tensors(wb.Variable(np.arange(3.0))).repeat(2)}
+
+
+@pytest.mark.parametrize("name", sorted(DATASETS))
+def test_a_dataset_saves_nothing_and_restores_without_error(tmp_path, name):
+    ds = DATASETS[name]()
+    prefix = wb.Checkpoint(data=ds).save(str(tmp_path / "ckpt"))
+    assert saved_paths(prefix) == ["save_counter"]
+    fresh = DATASETS[name]()
+    status = wb.Checkpoint(data=fresh).restore(prefix)
+    status.assert_consumed()
+    status.assert_existing_objects_matched()
+    assert take(iter(fresh), 5) == take(iter(DATASETS[name]()), 5)
+
+
+def test_a_module_mapped_over_a_dataset_is_saved_where_it_is_tracked(tmp_path):
+    layer = wb.keras.layers.Dense(3)
+    layer.build((None, 2))
+    ds = Dataset.from_tensor_slices(np.ones((4, 2), np.float32)).map(layer).batch(2)
+    prefix = wb.Checkpoint(data=ds, model=layer).save(str(tmp_path / "ckpt"))
+    assert saved_paths(prefix) == ["model/bias", "model/kernel", "save_counter"]
+
+    other = wb.keras.layers.Dense(3)
+    other.build((None, 2))
+    wb.Checkpoint(data=Dataset.range(2).map(other), model=other).restore(prefix).assert_consumed()
+    np.testing.assert_array_equal(other.kernel.numpy(), layer.kernel.numpy())
+
+
+def test_a_module_holding_a_dataset_owns_nothing_in_it():
+    inner = wb.keras.layers.Dense(2)
+    inner.build((None, 2))
+
+    class Holder(wb.Module):
+        def __init__(self):
+            super().__init__()
+            self.data = Dataset.from_tensor_slices(np.ones((3, 2), np.float32)).map(inner)
+            self.scale = wb.Variable(1.0)
+
+    holder = Holder()
+    assert [v.name for v in holder.variables] == [holder.scale.name]
+    assert holder.submodules == []
+
+
+def test_a_dataset_beside_its_iterator(tmp_path):
+    make = PIPELINES["shuffle-after-map"]
+    expected = take(iter(make()), 8)
+    ds = make()
+    it = iter(ds)
+    take(it, 3)
+    prefix = wb.Checkpoint(data=ds, iterator=it).save(str(tmp_path / "ckpt"))
+    assert all(p == "save_counter" or p.startswith("iterator/") for p in saved_paths(prefix))
+    ds = make()
+    it = iter(ds)
+    wb.Checkpoint(data=ds, iterator=it).restore(prefix).assert_consumed()
+    assert take(it, 5) == expected[3:]

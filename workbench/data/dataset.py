@@ -8,7 +8,8 @@ vectorized ``take`` on the device, with no per-element Python. After ``map``
 or ``filter`` elements are produced one at a time and batched by stacking.
 
 ``iter(ds)`` returns a :class:`wb.data.Iterator` whose position (shuffle
-buffers, seeds, epochs, prefetched elements) a ``wb.Checkpoint`` saves. Each
+buffers, seeds, epochs, prefetched elements) a ``wb.Checkpoint`` saves; the
+dataset itself holds no state and a checkpoint saves nothing for it. Each
 transformation is a subclass in its family's module (``sources``, ``batching``,
 ...; see the package docstring).
 
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..checkpoint.graph import Trackable
 from ..core import Tensor, convert_to_tensor
 from . import structure as st
 from .indices import EachIndex
@@ -32,7 +34,7 @@ UNKNOWN = -2
 AUTOTUNE = -1
 
 
-class Dataset:
+class Dataset(Trackable):
     """A sequence of elements (nested tuples/dicts of Tensors and RaggedTensors).
 
     Build one with :meth:`from_tensor_slices`, :meth:`from_tensors` or :meth:`range`,
@@ -72,6 +74,16 @@ class Dataset:
 
     def _cardinality(self) -> int:
         return UNKNOWN
+
+    # -- the checkpoint protocol: a Trackable with no children ------------------------
+    # A dataset describes a pipeline; the position in it belongs to ``iter(ds)``. A checkpoint
+    # saves nothing for a dataset and does not look inside it (a Module used as a map function
+    # is saved where the Module itself is tracked), and a Module holding a dataset owns
+    # nothing in it.
+    _tracked_by_modules = False
+
+    def _trackable_children(self):
+        return {}
 
     # -- iteration ------------------------------------------------------------------
     def __iter__(self):
