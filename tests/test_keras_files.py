@@ -3,9 +3,25 @@
 The fixtures in tests/fixtures/keras were written by Keras 3.15.1 (jax backend) with
 ``make_fixtures.py``; each ``NAME.npz`` holds the input and Keras' prediction, which the
 models here must reproduce from Keras' files.
+
+The other way, files written here load in Keras: ``write_ours.py`` writes the same four
+architectures built and trained here, and ``check_in_keras.py`` (run with Keras 3.15.1, jax
+backend) loads them; it printed::
+
+    cnn load_model: Sequential, max |keras - workbench| = 3.28e-07, optimizer Adam with 10 variables (iterations 2) matches
+    cnn load_weights: Sequential, max |keras - workbench| = 3.28e-07, optimizer Adam with 10 variables (iterations 2) matches
+    embed load_model: Functional, max |keras - workbench| = 5.96e-08, optimizer Adam with 16 variables (iterations 2) matches
+    embed load_weights: Functional, max |keras - workbench| = 5.96e-08, optimizer Adam with 16 variables (iterations 2) matches
+    mlp load_model: Sequential, max |keras - workbench| = 5.96e-08, optimizer Adam with 14 variables (iterations 2) matches
+    mlp load_weights: Sequential, max |keras - workbench| = 5.96e-08, optimizer Adam with 14 variables (iterations 2) matches
+    rnn load_model: Functional, max |keras - workbench| = 2.25e-07, optimizer Adam with 22 variables (iterations 2) matches
+    rnn load_weights: Functional, max |keras - workbench| = 2.38e-07, optimizer Adam with 22 variables (iterations 2) matches
+    keras 3.15.1: 4 models, all match
 """
 
+import json
 import os
+import zipfile
 
 import numpy as np
 import pytest
@@ -163,3 +179,215 @@ def test_importing_wb_keras_does_not_import_h5py():
     code = "import sys, workbench as wb; wb.keras.saving; print('h5py' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+# -- .keras ----------------------------------------------------------------------------------------
+
+def inner_layout(path, tmp_path):
+    with zipfile.ZipFile(path) as zf:
+        target = tmp_path / f"inner-{os.path.basename(path)}.h5"
+        target.write_bytes(zf.read("model.weights.h5"))
+    return layout(str(target))
+
+
+@pytest.mark.parametrize("name", sorted(BUILDERS))
+def test_keras_model_file_loads_and_predicts_like_keras(name):
+    x, y = expected(name)
+    model = keras.saving.load_model(os.path.join(FIXTURES, f"{name}.keras"))
+    assert model.name == name
+    np.testing.assert_allclose(predict(model, x), y, rtol=1e-5, atol=1e-5)
+    assert isinstance(model.optimizer, wb.optimizers.Adam)
+    assert int(model.optimizer.iterations.numpy()) == 2          # Keras trained 6 samples in batches of 3
+    assert float(model.optimizer.learning_rate.numpy()) == pytest.approx(0.01)
+    assert model.loss == "mse"
+
+
+@pytest.mark.parametrize("name", sorted(BUILDERS))
+def test_model_file_round_trip(name, tmp_path):
+    """save_model -> load_model: the same config, predictions and optimizer state."""
+    x, _ = expected(name)
+    model = trained(BUILDERS[name](), x, steps=3)
+    path = str(tmp_path / f"{name}.keras")
+    keras.models.save_model(model, path)
+    loaded = keras.models.load_model(path)
+    assert type(loaded) is type(model)
+    np.testing.assert_array_equal(predict(loaded, x), predict(model, x))
+    assert keras.layers.serialize(loaded) == keras.layers.serialize(model)   # (both called: dtypes set)
+    assert [v.numpy().tolist() for v in loaded.optimizer.variables] == \
+        [v.numpy().tolist() for v in model.optimizer.variables]
+    assert int(loaded.optimizer.iterations.numpy()) == 3
+    loaded_without = keras.saving.load_model(path, compile=False)
+    assert getattr(loaded_without, "optimizer", None) is None
+
+
+@pytest.mark.parametrize("name", sorted(BUILDERS))
+def test_written_model_file_has_the_members_and_layout_keras_writes(name, tmp_path):
+    x, _ = expected(name)
+    path = str(tmp_path / f"{name}.keras")
+    keras.saving.save_model(trained(BUILDERS[name](), x), path)
+    theirs = os.path.join(FIXTURES, f"{name}.keras")
+    with zipfile.ZipFile(path) as ours_zip, zipfile.ZipFile(theirs) as theirs_zip:
+        assert sorted(ours_zip.namelist()) == sorted(theirs_zip.namelist()) == \
+            ["config.json", "metadata.json", "model.weights.h5"]
+        metadata = json.loads(ours_zip.read("metadata.json"))
+        assert set(metadata) >= {"keras_version", "date_saved"}
+        ours_cfg, theirs_cfg = json.loads(ours_zip.read("config.json")), json.loads(theirs_zip.read("config.json"))
+    assert inner_layout(path, tmp_path) == inner_layout(theirs, tmp_path)
+
+    def classes(cfg):
+        return sorted((e["module"], e["class_name"]) for e in cfg["config"]["layers"])
+    assert (ours_cfg["module"], ours_cfg["class_name"]) == (theirs_cfg["module"], theirs_cfg["class_name"])
+    assert classes(ours_cfg) == classes(theirs_cfg)
+    assert ours_cfg["config"].get("input_layers") == theirs_cfg["config"].get("input_layers")
+    assert ours_cfg["compile_config"]["optimizer"]["class_name"] == "Adam"
+
+
+def test_sequential_without_input_round_trips_through_its_build_shape(tmp_path):
+    model = keras.Sequential([L.Dense(3), L.Dense(1)])
+    x = np.random.default_rng(0).normal(size=(4, 5)).astype("float32")
+    want = predict(model, x)
+    path = str(tmp_path / "m.keras")
+    keras.saving.save_model(model, path)
+    with zipfile.ZipFile(path) as zf:
+        assert json.loads(zf.read("config.json"))["config"]["build_input_shape"] == [None, 5]
+    np.testing.assert_array_equal(predict(keras.saving.load_model(path), x), want)
+
+
+@keras.saving.register_keras_serializable(package="files_test")
+class Scale(L.Layer):
+    def __init__(self, factor=2.0, **kwargs):
+        super().__init__(**kwargs)
+        self.factor = factor
+
+    def build(self, input_shape):
+        self.w = self.add_weight("w", shape=(input_shape[-1],), initializer="ones")
+
+    def call(self, inputs):
+        return inputs * self.w * self.factor
+
+    def get_config(self):
+        return {**super().get_config(), "factor": self.factor}
+
+
+def test_registered_layer_round_trips_and_an_unknown_one_is_refused(tmp_path):
+    model = keras.Sequential([keras.Input((3,)), Scale(3.0), L.Dense(2)])
+    model.layers[0].w.assign(np.array([1.0, 2.0, 3.0], np.float32))
+    path = str(tmp_path / "m.keras")
+    keras.saving.save_model(model, path)
+    with zipfile.ZipFile(path) as zf:
+        entry = json.loads(zf.read("config.json"))["config"]["layers"][1]
+    assert (entry["class_name"], entry["registered_name"]) == ("Scale", "files_test>Scale")
+    x = np.ones((2, 3), np.float32)
+    np.testing.assert_array_equal(predict(keras.saving.load_model(path), x), predict(model, x))
+    config = json.loads(zipfile.ZipFile(path).read("config.json"))
+    config["config"]["layers"][1].update(class_name="Unheard", registered_name="elsewhere>Unheard")
+    bad = write_keras_file(tmp_path / "bad.keras", config)
+    with pytest.raises(ValueError, match=r"layer 'scale.*' \(Unheard\).*unknown class 'elsewhere>Unheard'.*custom_objects"):
+        keras.saving.load_model(bad)
+
+
+# -- files from elsewhere never run code ------------------------------------------------------------
+
+def write_keras_file(path, config, extra=()):
+    """A .keras file with ``config`` and the mlp fixture's weights; ``extra``: more (name, bytes)."""
+    with zipfile.ZipFile(os.path.join(FIXTURES, "mlp.keras")) as zf:
+        weights = zf.read("model.weights.h5")
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("metadata.json", json.dumps({"keras_version": "3.15.1", "date_saved": "now"}))
+        zf.writestr("config.json", json.dumps(config))
+        zf.writestr("model.weights.h5", weights)
+        for name, data in extra:
+            zf.writestr(name, data)
+    return str(path)
+
+
+def fixture_config(name="mlp"):
+    with zipfile.ZipFile(os.path.join(FIXTURES, f"{name}.keras")) as zf:
+        return json.loads(zf.read("config.json"))
+
+
+def test_malicious_model_files_run_nothing_and_write_nothing(tmp_path, monkeypatch):
+    calls = []
+    monkeypatch.setattr(os, "system", lambda *a: calls.append(a))
+    monkeypatch.chdir(tmp_path)
+    work = tmp_path / "work"
+    work.mkdir()
+
+    # an activation naming os.system
+    config = fixture_config()
+    config["config"]["layers"][1]["config"]["activation"] = {
+        "module": "os", "class_name": "function", "config": "system", "registered_name": "function"}
+    path = write_keras_file(work / "system.keras", config)
+    for safe_mode in (True, False):
+        with pytest.raises(ValueError, match=r"layer 'dense' \(Dense\).*unknown function 'system' from module 'os'"):
+            keras.saving.load_model(path, safe_mode=safe_mode)
+
+    # a layer class from an arbitrary module
+    config = fixture_config()
+    config["config"]["layers"][1].update(module="subprocess", class_name="Popen", registered_name=None)
+    path = write_keras_file(work / "popen.keras", config)
+    with pytest.raises(ValueError, match="unknown class 'Popen'"):
+        keras.saving.load_model(path, safe_mode=False)
+
+    # a Lambda layer carrying bytecode (as Keras writes a Python lambda), refused even with safe_mode=False
+    config = fixture_config()
+    config["config"]["layers"].insert(2, {
+        "module": "keras.layers", "class_name": "Lambda", "registered_name": None,
+        "config": {"name": "evil", "trainable": True, "arguments": {},
+                   "function": {"class_name": "__lambda__",
+                                "config": {"code": "4wEAAAAAAAAAAAAAAAIAAAADAAAA8wwAAACXAHwAZAF6BQAAUwA=",
+                                           "defaults": None, "closure": None}}}})
+    path = write_keras_file(work / "lambda.keras", config)
+    for safe_mode in (True, False):
+        with pytest.raises(ValueError, match=r"layer 'evil' \(Lambda\) holds Python bytecode.*never run"):
+            keras.saving.load_model(path, safe_mode=safe_mode)
+
+    # archive members with paths: never extracted, the model loads from the fixed names only
+    config = fixture_config()
+    path = write_keras_file(work / "paths.keras", config,
+                            extra=[("../escaped.txt", b"x"), ("/tmp/absolute-wb-test.txt", b"x"),
+                                   ("assets/../../escaped2.txt", b"x")])
+    before = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*"))
+    x, y = expected("mlp")
+    np.testing.assert_allclose(predict(keras.saving.load_model(path), x), y, rtol=1e-5, atol=1e-5)
+    assert sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*")) == before
+    assert not os.path.exists("/tmp/absolute-wb-test.txt")
+    assert calls == []
+
+
+def test_lambda_layers_load_only_when_asked_and_with_a_known_function(tmp_path):
+    def double(x):
+        return x * 2.0
+
+    config = fixture_config()
+    config["config"]["layers"].insert(2, {
+        "module": "keras.layers", "class_name": "Lambda", "registered_name": None,
+        "config": {"name": "twice", "trainable": True, "arguments": {},
+                   "function": {"module": "my_pkg.ops", "class_name": "function", "config": "double",
+                                "registered_name": "function"}}})
+    path = write_keras_file(tmp_path / "lambda.keras", config)
+    with pytest.raises(ValueError, match=r"layer 'twice' \(Lambda\) is a Lambda layer.*safe_mode=False"):
+        keras.saving.load_model(path, custom_objects={"double": double})
+    with pytest.raises(ValueError, match=r"unknown function 'double' from module 'my_pkg.ops'"):
+        keras.saving.load_model(path, safe_mode=False)
+    model = keras.saving.load_model(path, custom_objects={"double": double}, safe_mode=False)
+    assert model.layers[1].function is double
+
+
+def test_model_file_arguments_are_checked(tmp_path):
+    with pytest.raises(ValueError, match=r"must end in '\.keras'"):
+        keras.saving.save_model(mlp(), str(tmp_path / "m.h5"))
+    not_zip = tmp_path / "m.keras"
+    not_zip.write_bytes(b"plain")
+    with pytest.raises(ValueError, match="not a zip archive"):
+        keras.saving.load_model(str(not_zip))
+    empty = tmp_path / "e.keras"
+    with zipfile.ZipFile(empty, "w") as zf:
+        zf.writestr("other.txt", "x")
+    with pytest.raises(ValueError, match="has no 'config.json'"):
+        keras.saving.load_model(str(empty))
+    config = fixture_config()
+    config["config"]["layers"][1]["config"]["kernel_constraint"] = {
+        "module": "keras.constraints", "class_name": "NonNeg", "config": {}, "registered_name": None}
+    with pytest.raises(ValueError, match="NonNeg"):
+        keras.saving.load_model(write_keras_file(tmp_path / "c.keras", config))

@@ -2,8 +2,9 @@
 
 from .functional import Model, Sequential
 from .layers.saving import deserialize, serialize
+from .saving import load_model, save_model
 
-__all__ = ["Model", "Sequential", "clone_model"]
+__all__ = ["Model", "Sequential", "clone_model", "load_model", "save_model"]
 
 
 def clone_model(model, input_tensors=None, clone_function=None):

@@ -1,0 +1,134 @@
+"""``save_model`` / ``load_model``: Keras 3's ``.keras`` file.
+
+The file is a zip archive of three members, read only by these fixed names (nothing is
+ever extracted to a path taken from the archive):
+
+- ``metadata.json``: ``keras_version`` (the Keras 3 release whose format is written),
+  ``date_saved`` and ``saved_by``;
+- ``config.json``: the model's config in Keras' form (see :mod:`.keras_config`), with a
+  ``compile_config`` naming the optimizer and loss when the model has an optimizer;
+- ``model.weights.h5``: the weights and the optimizer's state (see :mod:`.weights`).
+"""
+
+from __future__ import annotations
+
+import datetime
+import io
+import json
+import os
+import zipfile
+
+import numpy as np
+
+from ...core import convert_to_tensor
+from ..functional import Model
+from ..layers import Layer, deserialize
+from ..serialization import custom_object_scope
+from .h5store import H5Store
+from .keras_config import check_safe, compile_config, from_keras, loss_from_keras, optimizer_from_keras, to_keras
+from .walk import load_state, save_state
+
+__all__ = ["load_model", "save_model"]
+
+KERAS_FORMAT_VERSION = "3.15.1"   # the Keras release whose .keras layout this follows
+_CONFIG, _METADATA, _WEIGHTS = "config.json", "metadata.json", "model.weights.h5"
+_MAX_JSON = 64 << 20
+
+
+def _path(filepath, who):
+    if not isinstance(filepath, (str, os.PathLike)):
+        raise TypeError(f"{who}: filepath must be a str or os.PathLike, got {type(filepath).__name__}")
+    path = os.fspath(filepath)
+    if not path.endswith(".keras"):
+        raise ValueError(f"{who}: filepath must end in '.keras' (Keras 3's model file), got {path!r}; "
+                         "weights alone go to a '.weights.h5' file (save_weights)")
+    return path
+
+
+def save_model(model, filepath, overwrite=True):
+    """Write ``model`` (architecture, weights and, when it has an optimizer, the optimizer and its
+    state) to a ``.keras`` file that Keras 3's ``keras.saving.load_model`` reads."""
+    path = _path(filepath, "save_model")
+    if not isinstance(model, Layer):
+        raise TypeError(f"save_model: model must be a wb.keras.Model, got {type(model).__name__}")
+    if not model.built:
+        raise ValueError(f"save_model: model '{model.name}' has no weights yet: call it on a batch "
+                         "(or give it a wb.keras.Input) first")
+    if not overwrite and os.path.exists(path):
+        raise FileExistsError(f"save_model: {path!r} exists and overwrite=False")
+    config = to_keras(model)
+    compiled = compile_config(model)
+    if compiled is not None:
+        config["compile_config"] = compiled
+    metadata = {"keras_version": KERAS_FORMAT_VERSION,
+                "date_saved": datetime.datetime.now().strftime("%Y-%m-%d@%H:%M:%S"),
+                "saved_by": "research-workbench"}
+    weights = io.BytesIO()
+    with H5Store(weights, "w") as store:
+        save_state(model, store)
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr(_METADATA, json.dumps(metadata))
+        zf.writestr(_CONFIG, json.dumps(config))
+        zf.writestr(_WEIGHTS, weights.getvalue())
+
+
+def _member(zf, name, path, limit=None):
+    try:
+        info = zf.getinfo(name)
+    except KeyError:
+        raise ValueError(f"load_model: {path!r} has no {name!r}; it is not a Keras 3 .keras file") from None
+    if limit is not None and info.file_size > limit:
+        raise ValueError(f"load_model: {path!r}: {name} is {info.file_size} bytes, more than a config holds")
+    return zf.read(info)
+
+
+def _built_by_shape(model, config):
+    """Build a Sequential whose Keras config gives only ``build_input_shape`` (no InputLayer)."""
+    shape = config.get("config", {}).get("build_input_shape") if isinstance(config.get("config"), dict) else None
+    if model.built or not isinstance(shape, list):
+        return
+    model(convert_to_tensor(np.zeros([1 if d is None else d for d in shape], np.float32)))
+
+
+def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):  # noqa: A002  (Keras' name)
+    """The model a ``.keras`` file holds (written here or by Keras 3), with its weights and, when
+    ``compile`` and the file has a ``compile_config``, its optimizer and that optimizer's state.
+
+    Nothing in the file is run: classes and functions are found only among the library's own,
+    in ``custom_objects`` and among those registered with ``register_keras_serializable``;
+    ``safe_mode=False`` is needed to load a ``Lambda`` layer (its function must be known the
+    same way; bytecode in a file is never loaded).
+    """
+    path = _path(filepath, "load_model")
+    if not os.path.isfile(path):
+        raise FileNotFoundError(f"load_model: no file {path!r}")
+    if not zipfile.is_zipfile(path):
+        raise ValueError(f"load_model: {path!r} is not a zip archive, so not a Keras 3 .keras file")
+    with zipfile.ZipFile(path, "r") as zf:
+        try:
+            config = json.loads(_member(zf, _CONFIG, path, _MAX_JSON))
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"load_model: {path!r}: config.json is not JSON ({exc})") from None
+        if not isinstance(config, dict) or "class_name" not in config:
+            raise ValueError(f"load_model: {path!r}: config.json does not describe a model")
+        check_safe(config, safe_mode, custom_objects)
+        try:
+            with custom_object_scope(custom_objects):
+                model = deserialize(from_keras(config))
+        except TypeError as exc:
+            raise ValueError(f"load_model: {path!r}: the file's config does not fit this library's layers: "
+                             f"{exc}") from None
+        _built_by_shape(model, config)
+        compiled = config.get("compile_config") if compile else None
+        if isinstance(compiled, dict) and compiled.get("optimizer") is not None:
+            optimizer = optimizer_from_keras(compiled["optimizer"], custom_objects)
+            loss = loss_from_keras(compiled.get("loss"), custom_objects)
+            if callable(getattr(model, "compile", None)):
+                model.compile(optimizer=optimizer, loss=loss)
+            else:
+                model.optimizer, model.loss = optimizer, loss
+        with H5Store(io.BytesIO(_member(zf, _WEIGHTS, path)), "r") as store:
+            load_state(model, store)
+    if not isinstance(model, Model):
+        raise ValueError(f"load_model: {path!r} holds a {type(model).__name__} layer, not a model")
+    return model
