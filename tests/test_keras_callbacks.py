@@ -1,6 +1,8 @@
 """wb.keras.callbacks: Keras 3's callbacks, driven the way Model.fit drives them."""
 
 import io
+import json
+import os
 import re
 
 import numpy as np
@@ -200,3 +202,489 @@ def test_progbar_evaluate_and_predict_outside_fit(capsys):
         cl.on_predict_batch_end(step, {"outputs": np.zeros((2, 1))})
     cl.on_predict_end()
     assert re.fullmatch(r"3/3 - \d+s - \d+(us|ms|s)/step\n", capsys.readouterr().out)
+
+
+# -- a training loop that drives callbacks as Model.fit does -----------------------------------
+
+def regression_data(n=32, seed=1):
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(n, 4)).astype(np.float32)
+    y = (x @ np.array([[1.0], [-2.0], [0.5], [3.0]], np.float32) + 0.1).astype(np.float32)
+    return x, y
+
+
+def train(model, x, y, epochs, cbs=(), batch_size=8, initial_epoch=0, verbose=0, validation=True):
+    """Mini-batch MSE training with model.optimizer, calling the hooks in fit's order."""
+    steps = len(x) // batch_size
+    cl = callbacks.CallbackList(list(cbs), add_history=True, add_progbar=verbose != 0, model=model,
+                                verbose=verbose, epochs=epochs, steps=steps)
+    model.stop_training = False
+    model._initial_epoch = None
+    cl.on_train_begin()
+    start = model._initial_epoch if model._initial_epoch is not None else initial_epoch
+    logs = None
+    for epoch in range(start, epochs):
+        cl.on_epoch_begin(epoch)
+        total = 0.0
+        for step in range(steps):
+            cl.on_train_batch_begin(step)
+            xb, yb = x[step * batch_size:(step + 1) * batch_size], y[step * batch_size:(step + 1) * batch_size]
+            with wb.GradientTape() as tape:
+                loss = wb.reduce_mean((model(wb.constant(xb)) - wb.constant(yb)) ** 2)
+            variables = model.trainable_variables
+            model.optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables))
+            total += float(loss)
+            cl.on_train_batch_end(step, {"loss": total / (step + 1)})
+            if model.stop_training:
+                break
+        logs = {"loss": total / (step + 1)}
+        if validation:
+            logs["val_loss"] = float(wb.reduce_mean((model(wb.constant(x)) - wb.constant(y)) ** 2))
+        cl.on_epoch_end(epoch, logs)
+        if model.stop_training:
+            break
+    cl.on_train_end(logs)
+    return model.history
+
+
+def compiled_model(optimizer=None):
+    model = small_model()
+    model.optimizer = optimizer if optimizer is not None else wb.optimizers.SGD(learning_rate=0.01)
+    return model
+
+
+class SetWeights(callbacks.Callback):
+    """At each epoch's end, fills every weight with the epoch number (so restores are visible)."""
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.model.set_weights([np.full(w.shape, epoch, w.dtype) for w in self.model.get_weights()])
+
+
+# -- EarlyStopping ---------------------------------------------------------------------------
+
+def losses(*values, key="val_loss"):
+    return [{"loss": 1.0, key: v} for v in values]
+
+
+def test_early_stopping_stops_after_patience_and_restores_best_weights(capsys):
+    model = small_model()
+    stop = callbacks.EarlyStopping(patience=2, restore_best_weights=True, verbose=1)
+    drive_fit([SetWeights(), stop], model, losses(1.0, 0.5, 0.6, 0.7, 0.1, 0.1))
+    assert stop.stopped_epoch == 3 and len(model.history.epoch) == 4
+    assert stop.best == 0.5 and stop.best_epoch == 1
+    assert all((w == 1).all() for w in model.get_weights())  # epoch 1's weights, not epoch 3's
+    out = capsys.readouterr().out
+    assert "Epoch 4: early stopping" in out and "best epoch: 2." in out
+
+
+def test_early_stopping_runs_to_the_end_while_improving_and_keeps_weights_without_restore():
+    model = small_model()
+    stop = callbacks.EarlyStopping(monitor="val_loss", patience=1)
+    drive_fit([SetWeights(), stop], model, losses(5, 4, 3, 2, 1))
+    assert stop.stopped_epoch == 0 and model.history.epoch == [0, 1, 2, 3, 4]
+    model = small_model()
+    drive_fit([SetWeights(), callbacks.EarlyStopping(patience=0)], model, losses(1.0, 2.0, 0.5))
+    assert model.history.epoch == [0, 1] and all((w == 1).all() for w in model.get_weights())
+
+
+def test_early_stopping_mode_min_delta_baseline_and_start_from_epoch():
+    model = small_model()
+    stop = callbacks.EarlyStopping(monitor="val_accuracy", patience=1)  # auto: accuracy is maximized
+    drive_fit([stop], model, losses(0.5, 0.6, 0.55, 0.9, key="val_accuracy"))
+    assert stop.stopped_epoch == 2 and stop.best == 0.6
+    stop = callbacks.EarlyStopping(patience=1, min_delta=0.1)  # 0.95 is not 0.1 better than 1.0
+    drive_fit([stop], model, losses(1.0, 0.95, 0.5))
+    assert stop.stopped_epoch == 1
+    stop = callbacks.EarlyStopping(patience=2, baseline=0.5)  # improves, but never beats the baseline
+    drive_fit([stop], model, losses(0.9, 0.8, 0.7, 0.6, 0.55))
+    assert stop.stopped_epoch == 1 and stop.best == 0.8
+    stop = callbacks.EarlyStopping(patience=2, baseline=0.5)  # beats it in time
+    drive_fit([stop], model, losses(0.9, 0.4, 0.45, 0.3, 0.35))
+    assert stop.stopped_epoch == 0 and stop.best == 0.3
+    stop = callbacks.EarlyStopping(patience=0, start_from_epoch=3)  # epochs 0-2 are not watched
+    drive_fit([stop], model, losses(1, 2, 3, 4, 5, 6))
+    assert stop.stopped_epoch == 4
+    stop = callbacks.EarlyStopping(monitor="loss", mode="max", patience=0)
+    drive_fit([stop], model, [{"loss": 1.0}, {"loss": 2.0}, {"loss": 1.5}])
+    assert stop.stopped_epoch == 2
+
+
+def test_early_stopping_missing_metric_and_bad_arguments():
+    model = small_model()
+    stop = callbacks.EarlyStopping(monitor="val_auc")
+    with pytest.warns(UserWarning, match="`val_auc`, which is not available. Available metrics are: loss"):
+        drive_fit([stop], model, [{"loss": 1.0}, {"loss": 2.0}])
+    assert model.history.epoch == [0, 1]
+    with pytest.raises(ValueError, match="EarlyStopping: mode must be 'auto', 'min' or 'max', got 'best'"):
+        callbacks.EarlyStopping(mode="best")
+    with pytest.raises(ValueError, match="EarlyStopping: patience must be a non-negative integer, got -1"):
+        callbacks.EarlyStopping(patience=-1)
+    with pytest.raises(TypeError, match="EarlyStopping: min_delta must be a number"):
+        callbacks.EarlyStopping(min_delta="0.1")
+
+
+# -- ReduceLROnPlateau, LearningRateScheduler --------------------------------------------------
+
+def lr_of(model):
+    return float(np.asarray(model.optimizer.learning_rate))
+
+
+def test_reduce_lr_on_plateau_after_patience_with_cooldown_and_floor(capsys):
+    model = compiled_model(wb.optimizers.SGD(learning_rate=0.1))
+    reduce = callbacks.ReduceLROnPlateau(factor=0.5, patience=2, cooldown=1, min_lr=0.03, verbose=1)
+    rates = []
+    track = callbacks.LambdaCallback(on_epoch_end=lambda epoch, logs: rates.append(lr_of(model)))
+    drive_fit([reduce, track], model, losses(1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0))
+    history = model.history
+    # epochs 1, 2 do not improve -> 0.05 after epoch 2; epoch 3 ends the cooldown (its wait
+    # restarts) and counts; 3, 4 -> 0.03 (the floor: not 0.025) after epoch 4; never lower
+    assert rates == pytest.approx([0.1, 0.1, 0.05, 0.05, 0.03, 0.03, 0.03, 0.03])
+    assert history.history["learning_rate"] == pytest.approx([0.1, 0.1, 0.1, 0.05, 0.05, 0.03, 0.03, 0.03])
+    assert "Epoch 3: ReduceLROnPlateau reducing learning rate to 0.05" in capsys.readouterr().out
+
+
+def test_reduce_lr_on_plateau_resets_on_improvement_and_checks_arguments():
+    model = compiled_model(wb.optimizers.SGD(learning_rate=0.1))
+    drive_fit([callbacks.ReduceLROnPlateau(patience=2)], model, losses(1.0, 1.0, 0.5, 0.5, 0.4, 0.4))
+    assert lr_of(model) == pytest.approx(0.1)
+    drive_fit([callbacks.ReduceLROnPlateau(monitor="val_accuracy", patience=1)], model,
+              losses(0.5, 0.4, key="val_accuracy"))  # accuracy is maximized: 0.4 is worse
+    assert lr_of(model) == pytest.approx(0.01)
+    with pytest.raises(ValueError, match="does not support a factor >= 1.0"):
+        callbacks.ReduceLROnPlateau(factor=1.5)
+    with pytest.raises(ValueError, match="has no optimizer with a learning_rate"):
+        drive_fit([callbacks.ReduceLROnPlateau()], small_model(), losses(1.0))
+
+
+def test_learning_rate_scheduler_both_signatures_and_bad_output(capsys):
+    model = compiled_model(wb.optimizers.SGD(learning_rate=0.1))
+    seen = []
+    scheduler = callbacks.LearningRateScheduler(lambda epoch, lr: lr * 0.5 if epoch > 0 else lr, verbose=1)
+    drive_fit([scheduler, callbacks.LambdaCallback(
+        on_epoch_begin=lambda epoch, logs: seen.append(lr_of(model)))], model, 3)
+    history = model.history
+    assert seen == pytest.approx([0.1, 0.05, 0.025])
+    assert history.history["learning_rate"] == pytest.approx([0.1, 0.05, 0.025])
+    assert "Epoch 2: LearningRateScheduler setting learning rate to 0.05" in capsys.readouterr().out
+    drive_fit([callbacks.LearningRateScheduler(lambda epoch: 0.01 * (epoch + 1))], model, 2)
+    assert lr_of(model) == pytest.approx(0.02)
+    with pytest.raises(ValueError, match="should be a float. Got: 'fast'"):
+        drive_fit([callbacks.LearningRateScheduler(lambda epoch, lr: "fast")], model, 1)
+    with pytest.raises(TypeError, match="schedule must be a function"):
+        callbacks.LearningRateScheduler(0.1)
+
+
+# -- TerminateOnNaN, LambdaCallback ------------------------------------------------------------
+
+def test_terminate_on_nan_stops_at_the_bad_batch(capsys):
+    model = small_model()
+    steps = []
+    cl = callbacks.CallbackList([callbacks.TerminateOnNaN()], add_history=True, model=model, verbose=0, epochs=3,
+                                steps=5)
+    model.stop_training = False
+    cl.on_train_begin()
+    for epoch in range(3):
+        cl.on_epoch_begin(epoch)
+        for step in range(5):
+            steps.append((epoch, step))
+            cl.on_train_batch_end(step, {"loss": float("nan") if (epoch, step) == (1, 2) else 1.0})
+            if model.stop_training:
+                break
+        if model.stop_training:
+            break
+    assert steps[-1] == (1, 2) and len(steps) == 8
+    assert "Batch 2: Invalid loss, terminating training" in capsys.readouterr().out
+    model.stop_training = False
+    cl.on_train_batch_end(0, {"loss": float("inf")})
+    assert model.stop_training
+
+
+def test_lambda_callback_hooks_and_errors():
+    calls = []
+    cb = callbacks.LambdaCallback(on_train_begin=lambda logs: calls.append("begin"),
+                                  on_epoch_end=lambda epoch, logs: calls.append(("epoch", epoch, logs["loss"])),
+                                  on_train_batch_end=lambda batch, logs: calls.append(("batch", batch)),
+                                  on_test_end=lambda logs: calls.append("test"))
+    drive_fit([cb], small_model(), [{"loss": 0.5}], steps=2)
+    cb.on_test_end({})
+    assert calls == ["begin", ("batch", 0), ("batch", 1), ("epoch", 0, 0.5), "test"]
+    with pytest.raises(TypeError, match="'on_epoch_finish' is not a callback hook"):
+        callbacks.LambdaCallback(on_epoch_finish=print)
+    with pytest.raises(TypeError, match="on_epoch_end must be a function, got int"):
+        callbacks.LambdaCallback(on_epoch_end=3)
+
+
+# -- CSVLogger -------------------------------------------------------------------------------
+
+def test_csv_logger_rows_append_and_separator(tmp_path):
+    path = tmp_path / "logs" / "training.csv"
+    model = small_model()
+    drive_fit([callbacks.CSVLogger(path)], model, [{"loss": 0.5, "val_loss": 0.6, "accuracy": 0.7},
+                                                   {"loss": 0.25, "val_loss": 0.3, "accuracy": 0.8}])
+    assert path.read_text().splitlines() == ["epoch,accuracy,loss,val_loss", "0,0.7,0.5,0.6", "1,0.8,0.25,0.3"]
+    drive_fit([callbacks.CSVLogger(path, append=True)], model, [{"loss": 0.125, "val_loss": 0.2, "accuracy": 0.9}])
+    assert path.read_text().splitlines()[-2:] == ["1,0.8,0.25,0.3", "0,0.9,0.125,0.2"]
+    drive_fit([callbacks.CSVLogger(path, separator=";")], model, [{"loss": 1.0}, {"loss": 0.5, "val_loss": 0.4}])
+    assert path.read_text().splitlines() == ["epoch;loss;val_loss", "0;1.0;NA", "1;0.5;0.4"]
+    with pytest.raises(ValueError, match="separator must be one character"):
+        callbacks.CSVLogger(path, separator="::")
+
+
+# -- TensorBoard -----------------------------------------------------------------------------
+
+def tb_accumulator(folder):
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+    acc = EventAccumulator(str(folder), size_guidance={"tensors": 0, "scalars": 0, "histograms": 0, "images": 0})
+    acc.Reload()
+    return acc
+
+
+def tb_scalars(acc, tag):
+    from tensorboard.util import tensor_util
+    return [(e.step, float(tensor_util.make_ndarray(e.tensor_proto))) for e in acc.Tensors(tag)]
+
+
+def test_tensorboard_epoch_scalars_train_and_validation(tmp_path):
+    pytest.importorskip("tensorboard")
+    model = compiled_model(wb.optimizers.SGD(learning_rate=0.05))
+    x, y = regression_data()
+    history = train(model, x, y, epochs=3, cbs=[callbacks.TensorBoard(tmp_path / "logs")])
+    assert sorted(os.listdir(tmp_path / "logs")) == ["train", "validation"]
+    train_acc = tb_accumulator(tmp_path / "logs" / "train")
+    assert tb_scalars(train_acc, "epoch_loss") == [(e, pytest.approx(v)) for e, v in enumerate(history.history["loss"])]
+    assert tb_scalars(train_acc, "epoch_learning_rate") == [(e, pytest.approx(0.05)) for e in range(3)]
+    assert not any(tag.startswith("batch_") for tag in train_acc.Tags()["tensors"])  # update_freq="epoch"
+    assert "keras" in train_acc.Tags()["tensors"]  # write_graph
+    val_acc = tb_accumulator(tmp_path / "logs" / "validation")
+    assert tb_scalars(val_acc, "epoch_loss") == [(e, pytest.approx(v))
+                                                 for e, v in enumerate(history.history["val_loss"])]
+
+
+def test_tensorboard_batch_scalars_histograms_images_and_speed(tmp_path):
+    pytest.importorskip("tensorboard")
+    model = compiled_model()
+    x, y = regression_data()
+    board = callbacks.TensorBoard(str(tmp_path), histogram_freq=2, write_images=True, update_freq=3,
+                                  write_steps_per_second=True, write_graph=False)
+    train(model, x, y, epochs=3, cbs=[board], validation=False)  # 4 batches an epoch: 12 in all
+    assert os.listdir(tmp_path) == ["train"]  # no validation, no empty folder
+    acc = tb_accumulator(tmp_path / "train")
+    assert [step for step, _ in tb_scalars(acc, "batch_loss")] == [3, 6, 9, 12]
+    assert [step for step, _ in tb_scalars(acc, "batch_steps_per_second")] == [3, 6, 9, 12]
+    assert all(v > 0 for _, v in tb_scalars(acc, "epoch_steps_per_second"))
+    tags = acc.Tags()["tensors"]
+    assert "keras" not in tags
+    first, second = (layer.name for layer in model.layers)
+    assert {f"{first}/kernel/histogram", f"{first}/bias/histogram", f"{second}/kernel/histogram",
+            f"{first}/kernel/image"} <= set(tags)
+    from tensorboard.util import tensor_util
+    events = acc.Tensors(f"{first}/kernel/histogram")
+    assert [e.step for e in events] == [0, 2]
+    buckets = tensor_util.make_ndarray(events[-1].tensor_proto)
+    assert buckets[:, 2].sum() == 4 * 3  # every kernel element counted
+    assert [e.step for e in acc.Tensors(f"{first}/kernel/image")] == [0, 2]
+
+
+def test_tensorboard_graph_is_read_by_the_graphs_dashboard(tmp_path):
+    pytest.importorskip("tensorboard")
+    from tensorboard.plugins.graph import keras_util
+    from tensorboard.util import tensor_util
+    model = compiled_model()
+    drive_fit([callbacks.TensorBoard(tmp_path)], model, [{"loss": 1.0}])
+    event, = tb_accumulator(tmp_path / "train").Tensors("keras")
+    text = tensor_util.make_ndarray(event.tensor_proto).item().decode()
+    graph = keras_util.keras_model_to_graph_def(json.loads(text))
+    assert [node.name for node in graph.node] == [f"{model.name}/{layer.name}" for layer in model.layers]
+
+
+def test_tensorboard_evaluation_vs_iterations_and_arguments(tmp_path):
+    pytest.importorskip("tensorboard")
+    model = compiled_model()
+    board = callbacks.TensorBoard(tmp_path, write_graph=False)
+    cl = callbacks.CallbackList([board], model=model, verbose=0, epochs=1, steps=1)
+    model.optimizer.iterations.assign(np.int64(7))
+    cl.on_test_begin()
+    cl.on_test_end({"loss": 0.25})
+    cl.on_train_end()
+    acc = tb_accumulator(tmp_path / "validation")
+    assert tb_scalars(acc, "evaluation_loss_vs_iterations") == [(7, 0.25)]
+    with pytest.raises(ValueError, match="update_freq must be 'epoch', 'batch' or a positive integer, got 0"):
+        callbacks.TensorBoard(update_freq=0)
+    with pytest.raises(ValueError, match="TensorFlow's profiler"):
+        callbacks.TensorBoard(profile_batch=(2, 4))
+    with pytest.raises(ValueError, match="profile_batch must be a non-negative integer or a pair"):
+        callbacks.TensorBoard(profile_batch="a,b")
+    with pytest.raises(ValueError, match="embeddings_freq and embeddings_metadata are not supported"):
+        callbacks.TensorBoard(embeddings_freq=1)
+    assert callbacks.TensorBoard(update_freq="batch").update_freq == 1
+
+
+# -- BackupAndRestore ------------------------------------------------------------------------
+
+class Crash(callbacks.Callback):
+    """Raises at the start of one epoch, as a killed process would stop there."""
+
+    def __init__(self, epoch):
+        super().__init__()
+        self.epoch = epoch
+
+    def on_epoch_begin(self, epoch, logs=None):
+        if epoch == self.epoch:
+            raise KeyboardInterrupt(f"killed at epoch {epoch}")
+
+
+def test_backup_and_restore_resumes_at_the_epoch_with_the_same_weights(tmp_path):
+    x, y = regression_data()
+    reference = compiled_model(wb.optimizers.Adam(learning_rate=0.01))
+    train(reference, x, y, epochs=5)
+    expected = reference.get_weights()
+
+    backup_dir = tmp_path / "backup"
+    model = compiled_model(wb.optimizers.Adam(learning_rate=0.01))
+    with pytest.raises(KeyboardInterrupt):
+        train(model, x, y, epochs=5, cbs=[callbacks.BackupAndRestore(backup_dir), Crash(3)])
+    with open(backup_dir / "training_metadata.json") as f:
+        assert json.load(f)["epoch"] == 3
+    # a new process: a fresh model and optimizer, the same backup folder
+    model = compiled_model(wb.optimizers.Adam(learning_rate=0.01))
+    model.set_weights([np.zeros_like(w) for w in model.get_weights()])
+    epochs_run = []
+    history = train(model, x, y, epochs=5, cbs=[callbacks.BackupAndRestore(backup_dir), callbacks.LambdaCallback(
+        on_epoch_begin=lambda epoch, logs: epochs_run.append(epoch))])
+    assert epochs_run == [3, 4] and history.epoch == [3, 4]
+    assert int(model.optimizer.iterations) == 5 * 4
+    for got, want in zip(model.get_weights(), expected):
+        np.testing.assert_array_equal(got, want)
+    assert not backup_dir.exists()  # delete_checkpoint=True after a fit that ended
+
+
+def test_backup_and_restore_every_n_batches_keeps_and_checks(tmp_path):
+    x, y = regression_data()
+    backup_dir = tmp_path / "backup"
+    model = compiled_model()
+    saved = []
+    backup = callbacks.BackupAndRestore(backup_dir, save_freq=3, delete_checkpoint=False)
+    spy = callbacks.LambdaCallback(on_train_batch_end=lambda batch, logs: saved.append(
+        json.load(open(backup_dir / "training_metadata.json")) if (backup_dir / "training_metadata.json").exists()
+        else None))
+    train(model, x, y, epochs=2, cbs=[backup, spy])  # 8 batches: saves after batches 3 and 6
+    assert [s and (s["epoch"], s["batch"]) for s in saved] == [None, None, (0, 3), (0, 3), (0, 3), (1, 2),
+                                                               (1, 2), (1, 2)]
+    assert sorted(f for f in os.listdir(backup_dir) if f.endswith(".index.json")) == [
+        "backup-1.index.json", "backup-2.index.json"]  # no save at the epochs' ends
+    train(model, x, y, epochs=3, cbs=[backup, spy])  # one more save, in epoch 2; two kept
+    assert sorted(f for f in os.listdir(backup_dir) if f.endswith(".index.json")) == [
+        "backup-3.index.json", "backup-4.index.json"]
+    again = compiled_model()
+    train(again, x, y, epochs=3, cbs=[callbacks.BackupAndRestore(backup_dir)])
+    assert again.history.epoch == [2]  # the last backup was made within epoch 2: it runs again
+    with pytest.raises(ValueError, match="Expected either 'epoch' or a positive integer"):
+        callbacks.BackupAndRestore(tmp_path, save_freq="batch")
+    with pytest.raises(ValueError, match="empty `backup_dir`"):
+        callbacks.BackupAndRestore("")
+
+
+# -- ModelCheckpoint -------------------------------------------------------------------------
+
+def weights_saving_model():
+    """A model whose ``save_weights`` writes Keras 3's ``.weights.h5`` (wb.keras.saving)."""
+    pytest.importorskip("h5py")
+    model = compiled_model()
+    model.save_weights = lambda filepath, overwrite=True: keras.saving.save_weights(model, filepath, overwrite)
+    return model
+
+
+def h5_files(folder):
+    return sorted(p for p in os.listdir(folder) if p.endswith(".weights.h5"))
+
+
+def test_model_checkpoint_formats_paths_with_epoch_and_metrics(tmp_path):
+    model = weights_saving_model()
+    checkpoint = callbacks.ModelCheckpoint(str(tmp_path / "ckpt" / "w-{epoch:02d}-{val_loss:.2f}.weights.h5"),
+                                           save_weights_only=True)
+    drive_fit([SetWeights(), checkpoint], model, losses(0.5, 0.25, 0.75))
+    assert h5_files(tmp_path / "ckpt") == ["w-01-0.50.weights.h5", "w-02-0.25.weights.h5", "w-03-0.75.weights.h5"]
+    fresh = small_model()
+    keras.saving.load_weights(fresh, str(tmp_path / "ckpt" / "w-02-0.25.weights.h5"))
+    assert all((w == 1).all() for w in fresh.get_weights())  # epoch index 1's weights
+
+
+def test_model_checkpoint_save_best_only(tmp_path, capsys):
+    model = weights_saving_model()
+    path = str(tmp_path / "best.weights.h5")
+    checkpoint = callbacks.ModelCheckpoint(path, save_best_only=True, save_weights_only=True, verbose=1)
+    drive_fit([SetWeights(), checkpoint], model, losses(0.5, 0.25, 0.75, 0.3))
+    assert checkpoint.best == 0.25
+    fresh = small_model()
+    keras.saving.load_weights(fresh, path)
+    assert all((w == 1).all() for w in fresh.get_weights())  # the best epoch's, not the last
+    out = capsys.readouterr().out
+    assert "Epoch 1: val_loss improved from None to 0.50000, saving model to" in out
+    assert "Epoch 3: val_loss did not improve from 0.25000" in out
+    # mode="max" and initial_value_threshold: nothing beats 0.9
+    checkpoint = callbacks.ModelCheckpoint(str(tmp_path / "acc-{epoch}.weights.h5"), monitor="val_accuracy",
+                                           mode="max", save_best_only=True, save_weights_only=True,
+                                           initial_value_threshold=0.6)
+    drive_fit([checkpoint], model, losses(0.5, 0.7, 0.65, 0.8, key="val_accuracy"))
+    assert h5_files(tmp_path) == ["acc-2.weights.h5", "acc-4.weights.h5", "best.weights.h5"]
+    with pytest.warns(UserWarning, match="Can save best model only with val_auc available, skipping"):
+        drive_fit([callbacks.ModelCheckpoint(str(tmp_path / "x.keras"), monitor="val_auc", save_best_only=True)],
+                  model, losses(0.5))
+
+
+def test_model_checkpoint_every_n_batches_and_errors(tmp_path):
+    model = weights_saving_model()
+    checkpoint = callbacks.ModelCheckpoint(str(tmp_path / "e{epoch}-b{batch}.weights.h5"), save_weights_only=True,
+                                           save_freq=3)
+    drive_fit([checkpoint], model, 2, steps=4)  # batches 3 and 6 of 8: epoch 1 batch 3, epoch 2 batch 2
+    assert h5_files(tmp_path) == ["e1-b3.weights.h5", "e2-b2.weights.h5"]
+    with pytest.raises(ValueError, match=r"must end in `\.keras` \(Keras model format\). Received: filepath=m\.h5"):
+        callbacks.ModelCheckpoint("m.h5")
+    with pytest.raises(ValueError, match=r"save_weights_only=True.*must end in `\.weights\.h5`"):
+        callbacks.ModelCheckpoint("m.keras", save_weights_only=True)
+    with pytest.raises(ValueError, match="unrecognized save_freq 'batch'"):
+        callbacks.ModelCheckpoint("m.keras", save_freq="batch")
+    with pytest.raises(KeyError, match=r"names 'val_acc', which is not among the logs \(loss, val_loss\)"):
+        drive_fit([callbacks.ModelCheckpoint(str(tmp_path / "{val_acc:.2f}.weights.h5"), save_weights_only=True)],
+                  model, losses(0.5))
+
+
+# -- ExperimentLogger ------------------------------------------------------------------------
+
+@pytest.fixture
+def mlflow_uri(tmp_path, monkeypatch):
+    """A local SQLite MLflow store in a fresh folder (MLflow puts artifacts under the cwd)."""
+    pytest.importorskip("mlflow")
+    pytest.importorskip("tensorboard")
+    for name in ("WORKBENCH_TRACKING_URI", "MLFLOW_TRACKING_URI", "WORKBENCH_PARENT_RUN_ID"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)
+    return f"sqlite:///{tmp_path}/mlflow.db"
+
+
+def metric_history(uri, run_id, key):
+    return sorted((m.step, m.value) for m in wb.tracking.client(uri).get_metric_history(run_id, key))
+
+
+def test_experiment_logger_logs_params_and_epoch_metrics_to_the_open_run(mlflow_uri, tmp_path):
+    x, y = regression_data()
+    model = compiled_model(wb.optimizers.Adam(learning_rate=0.01))
+    model.loss = "mean_squared_error"
+    with wb.Experiment("callbacks", tracking_uri=mlflow_uri, logdir=str(tmp_path / "runs"),
+                       system_metrics=False) as exp:
+        history = train(model, x, y, epochs=3, cbs=[callbacks.ExperimentLogger(log_model=False)])
+        run_id = exp.run_id
+    run = wb.tracking.client(mlflow_uri).get_run(run_id)
+    assert {k: run.data.params[k] for k in ("optimizer", "learning_rate", "epochs", "steps_per_epoch", "loss")} == {
+        "optimizer": "Adam", "learning_rate": str(float(np.float32(0.01))), "epochs": "3", "steps_per_epoch": "4",
+        "loss": "mean_squared_error"}
+    for key in ("loss", "val_loss"):
+        assert metric_history(mlflow_uri, run_id, key) == [(e, pytest.approx(v))
+                                                           for e, v in enumerate(history.history[key])]
+
+
+def test_experiment_logger_needs_a_run_and_checks_its_argument():
+    with pytest.raises(RuntimeError, match="no wb.Experiment is open"):
+        drive_fit([callbacks.ExperimentLogger()], small_model(), 1)
+    with pytest.raises(TypeError, match="experiment must be a wb.Experiment"):
+        callbacks.ExperimentLogger("my-run")
