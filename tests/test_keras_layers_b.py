@@ -500,3 +500,70 @@ def test_attention_dropout_only_while_training_and_seeded():
         L.Attention(score_mode="add")
     with pytest.raises(ValueError, match=r"list \[query, value\]"):
         L.Attention()(q)
+
+
+# -- wb.image -------------------------------------------------------------------------------------
+
+
+def test_resize_uses_tf2_half_pixel_centres():
+    x = f64(np.array([[1.0, 2.0], [3.0, 4.0]])[None, :, :, None])
+    np.testing.assert_allclose(wb.image.resize(x, [4, 4]).numpy()[0, :, :, 0],
+                               [[1.0, 1.25, 1.75, 2.0], [1.5, 1.75, 2.25, 2.5],
+                                [2.5, 2.75, 3.25, 3.5], [3.0, 3.25, 3.75, 4.0]])
+    np.testing.assert_array_equal(wb.image.resize(x, [4, 4], method="nearest").numpy()[0, :, :, 0],
+                                  [[1, 1, 2, 2], [1, 1, 2, 2], [3, 3, 4, 4], [3, 3, 4, 4]])
+    np.testing.assert_allclose(wb.image.resize(x, [1, 1]).numpy().ravel(), [2.5])
+    ints = wb.constant(np.arange(12, dtype=np.int32).reshape(3, 4, 1))
+    assert wb.image.resize(ints, [2, 2]).dtype == np.float32
+    assert wb.image.resize(ints, [2, 2], method="nearest").dtype == np.int32
+    assert wb.image.resize(wb.ones([2, 10, 4, 1]), [6, 6], preserve_aspect_ratio=True).shape == (2, 6, 2, 1)
+    with pytest.raises(ValueError, match="method must be 'bilinear' or 'nearest'"):
+        wb.image.resize(x, [2, 2], method="bicubic")
+    with pytest.raises(ValueError, match="size must be two positive integers"):
+        wb.image.resize(x, [2, 0])
+    with pytest.raises(ValueError, match=r"images must be \[batch, height, width, channels\]"):
+        wb.image.resize(wb.ones([3, 3]), [2, 2])
+
+
+@pytest.mark.parametrize("fill_mode, scipy_mode", [("constant", "grid-constant"), ("reflect", "reflect"),
+                                                   ("nearest", "nearest")])
+def test_transform_follows_scipy_as_tf_does(fill_mode, scipy_mode):
+    ndimage = pytest.importorskip("scipy.ndimage")
+    img = _rng.standard_normal((2, 5, 6, 3))
+    t = np.array([[0.9, 0.2, -1.3, -0.1, 1.1, 0.7, 0, 0], [1.2, -0.3, 2.0, 0.4, 0.8, -2.2, 0, 0]])
+    out = wb.image.transform(f64(img), wb.constant(t), "bilinear", fill_mode, fill_value=0.0).numpy()
+    ys, xs = np.meshgrid(np.arange(5.0), np.arange(6.0), indexing="ij")
+    for b in range(2):
+        a = t[b]
+        src = [a[3] * xs + a[4] * ys + a[5], a[0] * xs + a[1] * ys + a[2]]
+        for c in range(3):
+            want = ndimage.map_coordinates(img[b, :, :, c], src, order=1, mode=scipy_mode, cval=0.0)
+            np.testing.assert_allclose(out[b, :, :, c], want, atol=1e-12)
+
+
+def test_transform_shifts_wraps_and_fills():
+    img = np.arange(12.0).reshape(1, 3, 4, 1)
+    shift = [1, 0, 1, 0, 1, 0, 0, 0]                # output (x, y) reads input (x + 1, y)
+    out = wb.image.transform(f64(img), shift, fill_mode="constant", fill_value=-1.0).numpy()[0, :, :, 0]
+    np.testing.assert_array_equal(out, [[1, 2, 3, -1], [5, 6, 7, -1], [9, 10, 11, -1]])
+    wrapped = wb.image.transform(f64(img), shift, fill_mode="wrap").numpy()[0, :, :, 0]
+    np.testing.assert_array_equal(wrapped[:, :3], img[0, :, 1:, 0])
+    reflected = wb.image.transform(f64(img), [1, 0, -1, 0, 1, 0, 0, 0], fill_mode="reflect").numpy()[0, :, :, 0]
+    np.testing.assert_array_equal(reflected, [[0, 0, 1, 2], [4, 4, 5, 6], [8, 8, 9, 10]])
+    identity = wb.image.transform(f64(img), [1, 0, 0, 0, 1, 0, 0, 0], interpolation="bilinear")
+    np.testing.assert_array_equal(identity.numpy(), img)
+    with pytest.raises(ValueError, match=r"transforms must be \[8\] or \[batch, 8\]"):
+        wb.image.transform(f64(img), [1, 0, 0])
+    with pytest.raises(ValueError, match="fill_mode must be"):
+        wb.image.transform(f64(img), shift, fill_mode="mirror")
+
+
+def test_crops_flips_and_contrast():
+    img = _rng.standard_normal((2, 4, 5, 3))
+    np.testing.assert_array_equal(wb.image.crop_to_bounding_box(f64(img), 1, 2, 2, 3).numpy(), img[:, 1:3, 2:5])
+    np.testing.assert_array_equal(wb.image.flip_left_right(f64(img)).numpy(), img[:, :, ::-1])
+    np.testing.assert_array_equal(wb.image.flip_up_down(f64(img[0])).numpy(), img[0, ::-1])
+    mean = img.mean(axis=(1, 2), keepdims=True)
+    np.testing.assert_allclose(wb.image.adjust_contrast(f64(img), 2.0).numpy(), (img - mean) * 2 + mean)
+    with pytest.raises(ValueError, match="does not fit"):
+        wb.image.crop_to_bounding_box(f64(img), 3, 0, 2, 2)
