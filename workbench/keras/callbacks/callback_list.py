@@ -22,6 +22,12 @@ def _flatten(callbacks):
     return out
 
 
+def _dict(logs):
+    # the same dict reaches every callback, so one that adds a key (ReduceLROnPlateau's
+    # learning_rate) is seen by the next (History)
+    return {} if logs is None else logs
+
+
 def _plain(logs):
     """Logs with scalar Tensors and NumPy numbers made floats (nested dicts flattened)."""
     out = {}
@@ -99,49 +105,49 @@ class CallbackList(Callback):
             getattr(callback, hook)(*args)
 
     def on_train_begin(self, logs=None):
-        self._call("on_train_begin", logs or {})
+        self._call("on_train_begin", _dict(logs))
 
     def on_train_end(self, logs=None):
-        self._call("on_train_end", logs or {})
+        self._call("on_train_end", _dict(logs))
 
     def on_test_begin(self, logs=None):
-        self._call("on_test_begin", logs or {})
+        self._call("on_test_begin", _dict(logs))
 
     def on_test_end(self, logs=None):
-        self._call("on_test_end", logs or {})
+        self._call("on_test_end", _dict(logs))
 
     def on_predict_begin(self, logs=None):
-        self._call("on_predict_begin", logs or {})
+        self._call("on_predict_begin", _dict(logs))
 
     def on_predict_end(self, logs=None):
-        self._call("on_predict_end", logs or {})
+        self._call("on_predict_end", _dict(logs))
 
     def on_epoch_begin(self, epoch, logs=None):
-        self._call("on_epoch_begin", epoch, logs or {})
+        self._call("on_epoch_begin", epoch, _dict(logs))
 
     def on_epoch_end(self, epoch, logs=None):
-        self._call("on_epoch_end", epoch, logs or {})
+        self._call("on_epoch_end", epoch, _dict(logs))
 
     def on_batch_begin(self, batch, logs=None):
-        self._call("on_batch_begin", batch, logs or {})
+        self._call("on_batch_begin", batch, _dict(logs))
 
     def on_batch_end(self, batch, logs=None):
-        self._call("on_batch_end", batch, _plain(logs or {}))
+        self._call("on_batch_end", batch, _plain(_dict(logs)))
 
     def on_train_batch_begin(self, batch, logs=None):
-        self._call("on_train_batch_begin", batch, logs or {})
+        self._call("on_train_batch_begin", batch, _dict(logs))
 
     def on_train_batch_end(self, batch, logs=None):
-        self._call("on_train_batch_end", batch, _plain(logs or {}))
+        self._call("on_train_batch_end", batch, _plain(_dict(logs)))
 
     def on_test_batch_begin(self, batch, logs=None):
-        self._call("on_test_batch_begin", batch, logs or {})
+        self._call("on_test_batch_begin", batch, _dict(logs))
 
     def on_test_batch_end(self, batch, logs=None):
-        self._call("on_test_batch_end", batch, _plain(logs or {}))
+        self._call("on_test_batch_end", batch, _plain(_dict(logs)))
 
     def on_predict_batch_begin(self, batch, logs=None):
-        self._call("on_predict_batch_begin", batch, logs or {})
+        self._call("on_predict_batch_begin", batch, _dict(logs))
 
     def on_predict_batch_end(self, batch, logs=None):
-        self._call("on_predict_batch_end", batch, logs or {})  # outputs stay arrays
+        self._call("on_predict_batch_end", batch, _dict(logs))  # outputs stay arrays

@@ -36,6 +36,9 @@ class ProgbarLogger(Callback):
     def on_train_begin(self, logs=None):
         self._called_in_fit = True  # validation inside fit draws no bar of its own
 
+    def on_train_end(self, logs=None):
+        self._called_in_fit = False  # an evaluate() after fit draws its bar again
+
     def on_test_begin(self, logs=None):
         if not self._called_in_fit:
             self._reset_progbar()
