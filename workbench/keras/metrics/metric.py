@@ -1,0 +1,144 @@
+"""The metric base class and the reducing metrics: Sum, Mean and MeanMetricWrapper.
+
+A metric keeps its state in non-trainable Variables: ``update_state(y_true, y_pred,
+sample_weight=None)`` accumulates, ``result()`` reads the value, ``reset_state()`` starts
+over; calling the metric updates and returns the result.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+import workbench as wb
+
+from .. import losses
+from ..losses import weights_like
+from ...module import Module, _snake_case
+
+
+class Metric(Module):
+    """Base class: state Variables made with :meth:`add_weight`; subclasses implement
+    ``update_state`` and ``result``."""
+
+    def __init__(self, name=None, dtype=None):
+        super().__init__(name or _snake_case(type(self).__name__))
+        self.dtype = np.dtype(dtype or np.float32)
+        self._state = []
+
+    def add_variable(self, shape, initializer="zeros", dtype=None, aggregation="sum", name=None):
+        """Keras 3's spelling of :meth:`add_weight` (``aggregation`` is accepted for
+        compatibility; states are summed across replicas by their owner)."""
+        return self.add_weight(name or f"variable_{len(self._state)}", shape, initializer, dtype)
+
+    def add_weight(self, name, shape=(), initializer="zeros", dtype=None):
+        """A non-trainable state Variable, reset to ``initializer``'s value by ``reset_state``."""
+        init = wb.keras.initializers.get(initializer)
+        dtype = np.dtype(dtype or self.dtype)
+        var = wb.Variable(init(tuple(shape), dtype=dtype), trainable=False, name=f"{self.name}/{name}")
+        self._state.append((var, init))
+        return var
+
+    def reset_state(self):
+        for var, init in self._state:
+            var.assign(init(var.shape, dtype=var.dtype))
+
+    def update_state(self, *args, **kwargs):
+        raise NotImplementedError(f"{type(self).__name__} must implement update_state")
+
+    def result(self):
+        raise NotImplementedError(f"{type(self).__name__} must implement result")
+
+    def __call__(self, *args, **kwargs):
+        self.update_state(*args, **kwargs)
+        return self.result()
+
+    def _own_entries(self):
+        return [(k, v) for k, v in super()._own_entries() if k != "_state"]
+
+    def get_config(self):
+        return {"name": self.name, "dtype": self.dtype.name}
+
+    @classmethod
+    def from_config(cls, config):
+        """The metric a :meth:`get_config` dict describes (with fresh state)."""
+        return cls(**config)
+
+    def __repr__(self):
+        return f"<wb.keras.metrics.{type(self).__name__} '{self.name}'>"
+
+
+def to_float(x, dtype):
+    """``x`` as a tensor of the floating ``dtype``."""
+    t = wb.convert_to_tensor(x)
+    return t if t.dtype == dtype else wb.cast(t, dtype)
+
+
+class Reduce(Metric):
+    """The state of Sum and Mean: a weighted total."""
+
+    def __init__(self, name=None, dtype=None):
+        super().__init__(name, dtype)
+        self.total = self.add_weight("total")
+
+    def _weighted(self, values, sample_weight):
+        values = to_float(values, self.dtype)
+        if sample_weight is None:
+            return values, None
+        w = wb.broadcast_to(weights_like(sample_weight, values), values.shape)
+        return values * w, w
+
+
+class Sum(Reduce):
+    """The (weighted) sum of all values seen.
+
+    >>> wb.keras.metrics.Sum()([1, 3, 5, 7]).numpy()
+    array(16., dtype=float32)
+    """
+
+    def update_state(self, values, sample_weight=None):
+        values, _ = self._weighted(values, sample_weight)
+        self.total.assign_add(wb.reduce_sum(values))
+
+    def result(self):
+        return wb.identity(self.total)
+
+
+class Mean(Reduce):
+    """The (weighted) mean of all values seen: ``sum(w * v) / sum(w)``."""
+
+    def __init__(self, name=None, dtype=None):
+        super().__init__(name, dtype)
+        self.count = self.add_weight("count")
+
+    def update_state(self, values, sample_weight=None):
+        weighted, w = self._weighted(values, sample_weight)
+        self.total.assign_add(wb.reduce_sum(weighted))
+        self.count.assign_add(wb.reduce_sum(w) if w is not None
+                              else wb.constant(float(np.prod(weighted.shape)), dtype=self.dtype))
+
+    def result(self):
+        return wb.math.divide_no_nan(self.total, self.count)
+
+
+class MeanMetricWrapper(Mean):
+    """The running mean of ``fn(y_true, y_pred)`` (per-example values)."""
+
+    def __init__(self, fn, name=None, dtype=None, **fn_kwargs):
+        super().__init__(name, dtype)
+        self._fn = fn
+        self._fn_kwargs = fn_kwargs
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        super().update_state(self._fn(y_true, y_pred, **self._fn_kwargs), sample_weight)
+
+    def get_config(self):
+        config = {**super().get_config(), **self._fn_kwargs}
+        if type(self) is MeanMetricWrapper:  # subclasses name their function by their class
+            config["fn"] = losses.function_config(self._fn)
+        return config
+
+    @classmethod
+    def from_config(cls, config):
+        if cls is MeanMetricWrapper:
+            config = {**config, "fn": losses.function_from_config(config["fn"])}
+        return cls(**config)
