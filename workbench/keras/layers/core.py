@@ -1,5 +1,5 @@
-"""Core layers: Dense, EinsumDense, Activation, Flatten, Reshape, Dropout, Lambda and the merges
-(Concatenate, Add, Multiply), with Keras' arguments and weight layouts.
+"""Core layers: Dense, EinsumDense, Activation, Flatten, Reshape, Dropout, Lambda, Identity and
+Masking, with Keras' arguments and weight layouts (the merge layers live in ``merging``).
 
 >>> dense = wb.keras.layers.Dense(3, activation="relu")
 >>> dense(wb.ones([2, 5])).shape, [v.shape for v in dense.variables]
@@ -21,8 +21,8 @@ from ..activations import get as get_activation, serialize as serialize_activati
 from .base import InputSpec, Layer, is_ragged
 from ..serialization import serialize_function, deserialize_function
 
-__all__ = ["Activation", "Add", "Concatenate", "Dense", "Dropout", "EinsumDense", "Flatten",
-           "Lambda", "Multiply", "Reshape"]
+__all__ = ["Activation", "Dense", "Dropout", "EinsumDense", "Flatten", "Identity", "Lambda", "Masking",
+           "Reshape"]
 
 
 def _on_values(fn, x):
@@ -238,78 +238,36 @@ class Lambda(Layer):
         return cls(**config)
 
 
-class _Merge(Layer):
-    """Base of layers that combine a list of same-shaped tensors."""
+class Identity(Layer):
+    """Return the inputs unchanged (masks pass through)."""
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         self.supports_masking = True
 
-    def _check_list(self, inputs):
-        if not isinstance(inputs, (list, tuple)) or len(inputs) < 2:
-            raise ValueError(f"{type(self).__name__} '{self.name}' takes a list of at least 2 tensors, "
-                             f"got {type(inputs).__name__}")
+    def call(self, inputs):
+        return inputs
 
-    def build(self, input_shape):
-        if not isinstance(input_shape, list) or len(input_shape) < 2:
-            raise ValueError(f"{type(self).__name__} '{self.name}' takes a list of at least 2 tensors, "
-                             f"got inputs of shape {input_shape}")
+
+class Masking(Layer):
+    """Mask the timesteps whose features all equal ``mask_value``: such steps are zeroed, and the
+    mask ``[batch, steps]`` (True where any feature differs from ``mask_value``) goes to the layers
+    after it (e.g. an LSTM skips those steps), as Keras' ``Masking``."""
+
+    def __init__(self, mask_value=0.0, **kwargs):
+        super().__init__(**kwargs)
+        self.mask_value = argcheck.number(mask_value, "mask_value", "Masking")
+        self.supports_masking = True
 
     def compute_mask(self, inputs, mask=None):
-        if mask is None or not isinstance(mask, (list, tuple)):
-            return mask
-        masks = [m for m in mask if m is not None]
-        if not masks:
-            return None
-        out = masks[0]
-        for m in masks[1:]:
-            out = wb.logical_and(out, m)
-        return out
-
-
-class Add(_Merge):
-    """Sum a list of tensors (broadcasting), e.g. a residual connection."""
+        return wb.reduce_any(wb.not_equal(inputs, self.mask_value), axis=-1)
 
     def call(self, inputs):
-        self._check_list(inputs)
-        return wb.add_n(list(inputs)) if all(x.shape == inputs[0].shape for x in inputs) else _fold(wb.add, inputs)
-
-
-class Multiply(_Merge):
-    """Multiply a list of tensors elementwise."""
-
-    def call(self, inputs):
-        self._check_list(inputs)
-        return _fold(wb.multiply, inputs)
-
-
-class Concatenate(_Merge):
-    """Concatenate a list of tensors along ``axis`` (default: the last)."""
-
-    def __init__(self, axis=-1, **kwargs):
-        super().__init__(**kwargs)
-        self.axis = argcheck.integer(axis, "axis", "Concatenate")
-
-    def build(self, input_shape):
-        super().build(input_shape)
-        ranks = {len(s) for s in input_shape}
-        if len(ranks) != 1:
-            raise ValueError(f"Concatenate '{self.name}': inputs must have the same rank, got shapes "
-                             f"{input_shape}")
-        rank = ranks.pop()
-        axis = self.axis % rank
-        for s in input_shape[1:]:
-            for i, (a, b) in enumerate(zip(input_shape[0], s)):
-                if i != axis and a is not None and b is not None and a != b:
-                    raise ValueError(f"Concatenate '{self.name}': inputs must match in every axis but "
-                                     f"{self.axis}, got shapes {input_shape}")
-
-    def call(self, inputs):
-        self._check_list(inputs)
-        return wb.concat(list(inputs), axis=self.axis)
+        keep = wb.reduce_any(wb.not_equal(inputs, self.mask_value), axis=-1, keepdims=True)
+        return inputs * wb.cast(keep, inputs.dtype)
 
     def get_config(self):
-        return {**super().get_config(), "axis": self.axis}
+        return {**super().get_config(), "mask_value": self.mask_value}
 
 
 def _weight_args(layer, *weights, source=None):
@@ -320,11 +278,4 @@ def _weight_args(layer, *weights, source=None):
     for w in weights:
         out[f"{w}_initializer"] = initializers.serialize(get(f"{w}_initializer"))
         out[f"{w}_regularizer"] = regularizers.serialize(get(f"{w}_regularizer"))
-    return out
-
-
-def _fold(fn, xs):
-    out = xs[0]
-    for x in xs[1:]:
-        out = fn(out, x)
     return out
