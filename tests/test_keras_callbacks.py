@@ -670,9 +670,15 @@ def test_experiment_logger_logs_params_and_epoch_metrics_to_the_open_run(mlflow_
     x, y = regression_data()
     model = compiled_model(wb.optimizers.Adam(learning_rate=0.01))
     model.loss = "mean_squared_error"
+
+    def cannot_save(path, overwrite=True):
+        raise NotImplementedError("this model has no get_config")
+
+    model.save = cannot_save
     with wb.Experiment("callbacks", tracking_uri=mlflow_uri, logdir=str(tmp_path / "runs"),
                        system_metrics=False) as exp:
-        history = train(model, x, y, epochs=3, cbs=[callbacks.ExperimentLogger(log_model=False)])
+        with pytest.warns(UserWarning, match=r"model was not logged \(NotImplementedError: this model has no"):
+            history = train(model, x, y, epochs=3, cbs=[callbacks.ExperimentLogger()])
         run_id = exp.run_id
     run = wb.tracking.client(mlflow_uri).get_run(run_id)
     assert {k: run.data.params[k] for k in ("optimizer", "learning_rate", "epochs", "steps_per_epoch", "loss")} == {

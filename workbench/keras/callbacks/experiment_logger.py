@@ -20,7 +20,8 @@ class ExperimentLogger(Callback):
             (``workbench.experiment.active()``; ``fit`` adds this callback by itself when one
             is open).
         log_model: save the trained model (``model.save``) as ``<run folder>/model.keras`` and
-            log it as an artifact when training ends.
+            log it as an artifact when training ends (a model that cannot be saved, having no
+            config, or with h5py missing, is skipped with a warning).
 
     At the start of training it logs the params ``optimizer`` (the class name),
     ``learning_rate`` (its value as training starts), ``epochs``, ``batch_size`` and
@@ -83,7 +84,13 @@ class ExperimentLogger(Callback):
         if run is None or not self.log_model or not hasattr(self.model, "save"):
             return
         path = os.path.join(run.logdir, "model.keras")
-        self.model.save(path, overwrite=True)
+        try:
+            self.model.save(path, overwrite=True)
+        except (NotImplementedError, ImportError) as e:
+            # a model without a config, or h5py not installed: the run keeps its metrics
+            warnings.warn(f"ExperimentLogger: the trained model was not logged ({type(e).__name__}: {e}); pass "
+                          "log_model=False to skip it", stacklevel=2)
+            return
         run.log_artifact(path)
 
 
