@@ -25,7 +25,8 @@ from ..functional import Model
 from ..layers import Layer, deserialize
 from ..serialization import custom_object_scope
 from .h5store import H5Store
-from .keras_config import check_safe, compile_config, from_keras, loss_from_keras, optimizer_from_keras, to_keras
+from .keras_config import (check_safe, compile_arguments, compile_config, from_keras, loss_from_keras,
+                           optimizer_from_keras, to_keras)
 from .walk import load_state, save_state
 
 __all__ = ["load_model", "save_model"]
@@ -118,17 +119,14 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):  # 
         except TypeError as exc:
             raise ValueError(f"load_model: {path!r}: the file's config does not fit this library's layers: "
                              f"{exc}") from None
+        if not isinstance(model, Model):
+            raise ValueError(f"load_model: {path!r} holds a {type(model).__name__} layer, not a model")
         _built_by_shape(model, config)
         compiled = config.get("compile_config") if compile else None
         if isinstance(compiled, dict) and compiled.get("optimizer") is not None:
             optimizer = optimizer_from_keras(compiled["optimizer"], custom_objects)
             loss = loss_from_keras(compiled.get("loss"), custom_objects)
-            if callable(getattr(model, "compile", None)):
-                model.compile(optimizer=optimizer, loss=loss)
-            else:
-                model.optimizer, model.loss = optimizer, loss
+            model.compile(optimizer=optimizer, loss=loss, **compile_arguments(compiled))
         with H5Store(io.BytesIO(_member(zf, _WEIGHTS, path)), "r") as store:
             load_state(model, store)
-    if not isinstance(model, Model):
-        raise ValueError(f"load_model: {path!r} holds a {type(model).__name__} layer, not a model")
     return model

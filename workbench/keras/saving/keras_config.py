@@ -16,6 +16,8 @@ loaded, and every class and function must already be known (built in, registered
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 from ... import nest, optimizers
@@ -26,7 +28,8 @@ from ..layers import Layer
 from ..layers.saving import check_known, class_name_of
 from ..serialization import custom_object_scope, get_registered_object, registered_name
 
-__all__ = ["check_safe", "compile_config", "from_keras", "optimizer_from_keras", "to_keras"]
+__all__ = ["check_safe", "compile_arguments", "compile_config", "from_keras", "loss_from_keras",
+           "optimizer_from_keras", "to_keras"]
 
 _ANY = object()
 
@@ -343,8 +346,31 @@ def _child(entry, model):
     return _wrap(entry)
 
 
+def _plain(value):
+    """A structure of names and numbers (what a compile argument must be to go into JSON)."""
+    if value is None or isinstance(value, (str, bool, int, float)):
+        return True
+    if isinstance(value, (list, tuple)):
+        return all(_plain(v) for v in value)
+    if isinstance(value, dict):
+        return all(isinstance(k, str) and _plain(v) for k, v in value.items())
+    return False
+
+
+def _keras_loss(loss):
+    if _plain(loss):
+        return loss
+    if isinstance(loss, losses.Loss):
+        return {"module": "keras.losses", "class_name": type(loss).__name__, "config": loss.get_config(),
+                "registered_name": None}
+    warnings.warn(f"save_model: the loss {loss!r} is not written into the file (only names and "
+                  "wb.keras.losses.Loss objects are); compile the loaded model again", stacklevel=4)
+    return None
+
+
 def compile_config(model):
-    """Keras' ``compile_config`` for a model that has an optimizer (None when it has none)."""
+    """Keras' ``compile_config`` for a model that has an optimizer (None when it has none): the
+    optimizer, the loss, and the compile arguments that are names and numbers (``metrics``…)."""
     optimizer = getattr(model, "optimizer", None)
     if not isinstance(optimizer, Optimizer):
         return None
@@ -352,13 +378,21 @@ def compile_config(model):
     if isinstance(config.get("learning_rate"), dict):
         raise ValueError("save_model: an optimizer with a learning-rate schedule cannot be written into the "
                          "file's compile_config yet; save the weights with save_weights instead")
-    loss = getattr(model, "loss", None)
-    if loss is not None and not isinstance(loss, str):
-        if not isinstance(loss, losses.Loss):
-            raise ValueError(f"save_model: the model's loss {loss!r} is neither a name nor a wb.keras.losses.Loss")
-        loss = {"module": "keras.losses", "class_name": type(loss).__name__, "config": loss.get_config(),
-                "registered_name": None}
-    return {"optimizer": {"module": "keras.optimizers", "class_name": type(optimizer).__name__, "config": config,
-                          "registered_name": registered_name(type(optimizer))},
-            "loss": loss, "loss_weights": None, "metrics": None, "weighted_metrics": None, "run_eagerly": False,
-            "steps_per_execution": 1, "jit_compile": False}
+    given = getattr(model, "_compile_config", None) or {}
+    out = {"optimizer": {"module": "keras.optimizers", "class_name": type(optimizer).__name__, "config": config,
+                         "registered_name": registered_name(type(optimizer))},
+           "loss": _keras_loss(getattr(model, "loss", None))}
+    for key in COMPILE_ARGUMENTS:
+        value = given.get(key)
+        out[key] = value if _plain(value) else None
+    out.update(run_eagerly=bool(given.get("run_eagerly", False)), steps_per_execution=1, jit_compile=False)
+    return out
+
+
+COMPILE_ARGUMENTS = ("loss_weights", "metrics", "weighted_metrics")
+
+
+def compile_arguments(config):
+    """The keyword arguments of ``compile`` (besides optimizer and loss) a Keras ``compile_config``
+    gives: those that are names and numbers."""
+    return {key: config[key] for key in COMPILE_ARGUMENTS if config.get(key) is not None and _plain(config[key])}
