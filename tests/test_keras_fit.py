@@ -742,3 +742,105 @@ def test_model_variables_do_not_include_compile_state():
         warnings.simplefilter("error")
         ckpt = wb.Checkpoint(model=model)
         assert ckpt is not None
+
+
+# ---------------------------------------------------------------------------
+# Files, experiments and resuming
+
+
+def test_save_and_load_weights_through_the_model(tmp_path):
+    x, y = _data()
+    model = _compiled(_mlp())
+    model.fit(x, y, epochs=1, verbose=0)
+    path = str(tmp_path / "m.weights.h5")
+    model.save_weights(path)
+    other = _compiled(_mlp(seed=1))
+    other.fit(x, y, epochs=1, verbose=0)   # an optimizer with state to overwrite
+    other.load_weights(path)
+    np.testing.assert_allclose(other.predict(x, verbose=0), model.predict(x, verbose=0), rtol=1e-6)
+    with pytest.raises(ValueError, match="max_shard_size"):
+        model.save_weights(path, max_shard_size=1)
+    with pytest.raises(TypeError, match="unexpected keyword"):
+        model.load_weights(path, by_name=True)
+
+
+def test_save_writes_a_keras_file_that_loads_and_keeps_training(tmp_path):
+    x, y = _data()
+    model = _compiled(_mlp())
+    model.fit(x, y, epochs=1, verbose=0)
+    path = str(tmp_path / "model.keras")
+    model.save(path)
+    loaded = keras.saving.load_model(path)
+    np.testing.assert_allclose(loaded.predict(x, verbose=0), model.predict(x, verbose=0), rtol=1e-6)
+    assert loaded.compiled and type(loaded.optimizer) is type(model.optimizer)
+    loaded.fit(x, y, epochs=1, verbose=0)
+
+
+def test_backup_and_restore_resumes_an_interrupted_fit(tmp_path):
+    x, y = _data()
+    first = _mlp()
+    whole = _twin(first)
+
+    class Crash(keras.callbacks.Callback):
+        def on_epoch_begin(self, epoch, logs=None):
+            if epoch == 3:
+                raise RuntimeError("interrupted")
+    backup = str(tmp_path / "backup")
+    _compiled(first)
+    with pytest.raises(RuntimeError, match="interrupted"):
+        first.fit(x, y, epochs=5, shuffle=False, verbose=0,
+                  callbacks=[keras.callbacks.BackupAndRestore(backup), Crash()])
+    resumed = _compiled(_twin(first))   # a fresh process: new model and optimizer
+    history = resumed.fit(x, y, epochs=5, shuffle=False, verbose=0,
+                          callbacks=[keras.callbacks.BackupAndRestore(backup)])
+    assert history.epoch == [3, 4]
+    _compiled(whole).fit(x, y, epochs=5, shuffle=False, verbose=0)
+    for a, b in zip(resumed.get_weights(), whole.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+
+
+@pytest.fixture
+def mlflow_uri(tmp_path, monkeypatch):
+    pytest.importorskip("mlflow")
+    pytest.importorskip("tensorboard")
+    for name in ("WORKBENCH_TRACKING_URI", "MLFLOW_TRACKING_URI", "WORKBENCH_PARENT_RUN_ID"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)
+    return f"sqlite:///{tmp_path}/mlflow.db"
+
+
+def test_fit_inside_an_experiment_logs_to_it(mlflow_uri, tmp_path):
+    x, y = _data()
+    model = _compiled(_mlp())
+    with wb.Experiment("fit", tracking_uri=mlflow_uri, logdir=str(tmp_path / "runs"),
+                       system_metrics=False) as exp:
+        history = model.fit(x, y, epochs=2, validation_split=0.25, verbose=0)
+        run_id = exp.run_id
+    client = wb.tracking.client(mlflow_uri)
+    run = client.get_run(run_id)
+    assert run.data.params["optimizer"] == "Adam" and run.data.params["epochs"] == "2"
+    for key in ("loss", "accuracy", "val_loss"):
+        got = sorted((m.step, m.value) for m in client.get_metric_history(run_id, key))
+        assert got == [(e, pytest.approx(v)) for e, v in enumerate(history.history[key])]
+    # outside an experiment nothing is added
+    cbs = keras.callbacks.CallbackList([], add_history=True, model=model)
+    model._add_experiment_logger(cbs)
+    assert not any(isinstance(c, keras.callbacks.ExperimentLogger) for c in cbs.callbacks)
+
+
+def test_a_subclassed_model_inside_an_experiment_logs_metrics_without_saving(mlflow_uri, tmp_path):
+    class Sub(keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.dense = L.Dense(1)
+
+        def call(self, x):
+            return self.dense(x)
+    model = Sub()
+    model.compile("sgd", "mse")
+    with wb.Experiment("sub", tracking_uri=mlflow_uri, logdir=str(tmp_path / "runs"),
+                       system_metrics=False) as exp:
+        model.fit(np.ones((8, 3), np.float32), np.ones((8, 1), np.float32), epochs=2, verbose=0)
+        run_id = exp.run_id
+    history = wb.tracking.client(mlflow_uri).get_metric_history(run_id, "loss")
+    assert len(history) == 2

@@ -202,11 +202,14 @@ class _ArrayAdapter:
             starts = np.arange(self.num_batches) * size
             if self.shuffle:
                 order = np.random.permutation(n).astype(np.int64)
+        parts = tuple(self._parts())
+        leaves = nest.flatten(list(parts))   # None leaves (no y) stay None
+        plain = all(not isinstance(p, (list, tuple, dict)) for p in parts)
         for start in starts:
             stop = min(start + size, n)
             index = slice(int(start), int(stop)) if order is None else order[start:stop]
-            yield tuple(_tensors(nest.map_structure(lambda a: _take(a, index), part))
-                        for part in self._parts())
+            rows = [None if a is None else _to_tensor(_take(a, index)) for a in leaves]
+            yield tuple(rows) if plain else tuple(nest.pack_sequence_as(list(parts), rows))
 
     def _parts(self):
         parts = [self.x]

@@ -294,6 +294,35 @@ class Model(Trainer, Layer):
         return print_summary(self, line_length=line_length, positions=positions, print_fn=print_fn,
                              show_trainable=show_trainable, layer_range=layer_range)
 
+    # -- files (Keras 3's Model methods; the formats are wb.keras.saving's) ----------------
+    def save(self, filepath, overwrite=True, zipped=None, **kwargs):
+        """Write the model (architecture, weights, optimizer state) to a ``.keras`` file:
+        ``wb.keras.saving.save_model``."""
+        from .saving import save_model  # circular import: saving imports this module
+        if kwargs:
+            raise TypeError(f"Model.save: unexpected keyword argument(s) {sorted(kwargs)}")
+        if zipped is False:
+            raise ValueError("Model.save: zipped=False (an unzipped folder) is not supported; save to a "
+                             ".keras file")
+        return save_model(self, filepath, overwrite=overwrite)
+
+    def save_weights(self, filepath, overwrite=True, max_shard_size=None):
+        """Write the weights (and the optimizer's state) to a ``.weights.h5`` file:
+        ``wb.keras.saving.save_weights``."""
+        from .saving import save_weights  # circular import: saving imports this module
+        if max_shard_size is not None:
+            raise ValueError(f"Model.save_weights: max_shard_size={max_shard_size!r} (sharded weight files) "
+                             "is not supported; leave it None")
+        return save_weights(self, filepath, overwrite=overwrite)
+
+    def load_weights(self, filepath, skip_mismatch=False, **kwargs):
+        """Assign the weights (and the optimizer's state) from a ``.weights.h5`` file written
+        here or by Keras 3: ``wb.keras.saving.load_weights``."""
+        from .saving import load_weights  # circular import: saving imports this module
+        if kwargs:
+            raise TypeError(f"Model.load_weights: unexpected keyword argument(s) {sorted(kwargs)}")
+        return load_weights(self, filepath, skip_mismatch=skip_mismatch)
+
     def get_layer(self, name=None, index=None):
         layers = self.layers
         if index is not None:

@@ -38,6 +38,7 @@ from . import metrics as metrics_module
 from .compile_utils import CompileLoss, CompileMetrics
 from .data_adapter import (EpochIterator, batch_tensors, is_batched_source, train_validation_split,
                            unpack_x_y_sample_weight)
+from .serialization import registered_name
 
 __all__ = ["Trainer"]
 
@@ -395,8 +396,9 @@ class Trainer:
                 epoch_logs = self._metrics_result_or_logs(logs)
                 if val is not None and _should_eval(epoch, validation_freq):
                     if self._eval_epoch_iterator is None:
+                        val_batch = validation_batch_size or _array_batch(val[0], batch_size)
                         self._eval_epoch_iterator = EpochIterator(
-                            val[0], val[1], val[2], batch_size=validation_batch_size or _array_batch(val[0], batch_size),
+                            val[0], val[1], val[2], batch_size=val_batch,
                             steps_per_epoch=validation_steps, shuffle=False,
                             steps_per_execution=self.steps_per_execution, where="fit (validation)")
                     val_logs = self.evaluate(callbacks=callbacks, return_dict=True, _use_cached_eval_dataset=True)
@@ -424,7 +426,11 @@ class Trainer:
         if run is None or logger_cls is None:
             return
         if not any(isinstance(cb, logger_cls) for cb in callbacks.callbacks):
-            callbacks.append(logger_cls())
+            # the trained model goes into the run as a .keras file when a config can name its
+            # class (a library model or a registered one); other subclasses log metrics only
+            cls = type(self)
+            saveable = cls.__module__.startswith("workbench.keras") or registered_name(cls) is not None
+            callbacks.append(logger_cls(log_model=saveable))
 
     # -- evaluate -------------------------------------------------------------------
     def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None, steps=None,
