@@ -514,9 +514,31 @@ def test_tensorboard_evaluation_vs_iterations_and_arguments(tmp_path):
         callbacks.TensorBoard(profile_batch=(2, 4))
     with pytest.raises(ValueError, match="profile_batch must be a non-negative integer or a pair"):
         callbacks.TensorBoard(profile_batch="a,b")
-    with pytest.raises(ValueError, match="embeddings_freq and embeddings_metadata are not supported"):
-        callbacks.TensorBoard(embeddings_freq=1)
+    with pytest.raises(TypeError, match="embeddings_metadata must be a file path or a dict"):
+        callbacks.TensorBoard(embeddings_metadata=3)
     assert callbacks.TensorBoard(update_freq="batch").update_freq == 1
+
+
+def test_tensorboard_embeddings_for_the_projector(tmp_path):
+    pytest.importorskip("tensorboard")
+    from google.protobuf import text_format
+    from tensorboard.plugins.projector import projector_config_pb2
+    wb.keras.utils.set_random_seed(0)
+    model = keras.Sequential([keras.layers.Embedding(5, 3, name="words"), keras.layers.Dense(1)])
+    model(wb.constant(np.array([[0, 1]], np.int32)))
+    model.stop_training = False
+    drive_fit([SetWeights(), callbacks.TensorBoard(tmp_path, embeddings_freq=2, write_graph=False,
+                                                   embeddings_metadata={"words": "labels.tsv"})], model, 4)
+    config = text_format.Parse((tmp_path / "train" / "projector_config.pbtxt").read_text(),
+                               projector_config_pb2.ProjectorConfig())
+    embedding, = config.embeddings
+    assert (embedding.tensor_name, embedding.tensor_path, embedding.metadata_path) == (
+        "words/embeddings", "words.embeddings.tsv", "labels.tsv")
+    matrix = np.loadtxt(tmp_path / "train" / "words.embeddings.tsv", delimiter="\t")
+    np.testing.assert_array_equal(matrix, np.full((5, 3), 2.0))  # written after epochs 0 and 2: the latest
+    with pytest.raises(ValueError, match=r"not Embedding layers of the model: \['dense'\]"):
+        drive_fit([callbacks.TensorBoard(tmp_path, embeddings_freq=1, embeddings_metadata={"dense": "x.tsv"})],
+                  model, 1)
 
 
 # -- BackupAndRestore ------------------------------------------------------------------------

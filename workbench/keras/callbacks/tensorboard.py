@@ -2,6 +2,7 @@
 
 import json
 import os
+import tempfile
 import time
 import warnings
 
@@ -9,6 +10,7 @@ import numpy as np
 
 from ... import summary
 from ...errors import argcheck
+from ..layers import Embedding
 from .callback import Callback
 
 __all__ = ["TensorBoard"]
@@ -57,8 +59,12 @@ class TensorBoard(Callback):
             ``epoch_learning_rate``; step = epoch); ``"batch"`` or an int N: also the running
             batch metrics every N batches (``batch_loss``; step = batches trained so far).
         profile_batch: only 0: there is no TensorFlow profiler here (other values raise).
-        embeddings_freq: only 0 (the projector reads TensorFlow checkpoints).
-        embeddings_metadata: only None.
+        embeddings_freq: every this many epochs (0: never), each ``Embedding`` layer's matrix
+            for TensorBoard's Projector: ``train/<layer>.embeddings.tsv`` (the latest) and
+            ``train/projector_config.pbtxt`` naming it.
+        embeddings_metadata: a metadata file (a TSV of labels, one row per embedding row) for
+            every Embedding layer, or a dict ``{layer name: file}``; paths are written into the
+            projector config as given (relative ones are relative to ``<log_dir>/train``).
 
     Validation results go to ``validation`` under the same ``epoch_*`` tags, and
     ``evaluation_<metric>_vs_iterations`` (step = optimizer steps) at the end of each
@@ -90,12 +96,11 @@ class TensorBoard(Callback):
             update_freq = freq
         self.update_freq = update_freq
         self.profile_batch = _check_profile_batch(profile_batch)
-        if _check_freq(embeddings_freq, "embeddings_freq") or embeddings_metadata is not None:
-            raise ValueError("TensorBoard: embeddings_freq and embeddings_metadata are not supported (the projector "
-                             "reads TensorFlow checkpoints); pass embeddings_freq=0 and log embeddings with "
-                             "wb.summary instead")
-        self.embeddings_freq = 0
-        self.embeddings_metadata = None
+        self.embeddings_freq = _check_freq(embeddings_freq, "embeddings_freq")
+        if embeddings_metadata is not None and not isinstance(embeddings_metadata, (str, os.PathLike, dict)):
+            raise TypeError(f"TensorBoard: embeddings_metadata must be a file path or a dict of layer name -> file "
+                            f"path, got {type(embeddings_metadata).__name__}")
+        self.embeddings_metadata = embeddings_metadata
         self._writers = {}
         self._global_train_batch = 0
         self._batch_start = None
@@ -120,6 +125,8 @@ class TensorBoard(Callback):
         self._global_train_batch = 0
         if self.write_graph:
             self._write_keras_model_summary()
+        if self.embeddings_freq:
+            self._configure_embeddings()
 
     def on_train_end(self, logs=None):
         self._close_writers()
@@ -176,6 +183,8 @@ class TensorBoard(Callback):
                     summary.scalar("epoch_" + name, float(value), step=epoch)
         if self.histogram_freq and epoch % self.histogram_freq == 0:
             self._log_weights(epoch)
+        if self.embeddings_freq and epoch % self.embeddings_freq == 0:
+            self._log_embeddings()
         for writer in self._writers.values():
             writer.flush()
 
@@ -208,6 +217,59 @@ class TensorBoard(Callback):
         text = json.dumps({"class_name": type(self.model).__name__, "config": config}, default=str)
         with self._writer("train").as_default():
             summary.write("keras", np.array(text), step=0, metadata=_keras_model_metadata())
+
+
+    # -- embeddings for the Projector -------------------------------------------------------
+    def _embedding_layers(self):
+        found, stack = [], list(getattr(self.model, "layers", []))
+        while stack:
+            layer = stack.pop(0)
+            if isinstance(layer, Embedding):
+                found.append(layer)
+            stack[:0] = list(getattr(layer, "layers", []))  # nested models, depth first
+        return found
+
+    def _configure_embeddings(self):
+        """Write ``projector_config.pbtxt``: one entry per Embedding layer, read from its TSV file."""
+        # tensorboard is an optional dependency, loaded only when embeddings are written
+        from google.protobuf import text_format
+        from tensorboard.plugins.projector import projector_config_pb2
+        layers = self._embedding_layers()
+        names = {layer.name for layer in layers}
+        metadata = self.embeddings_metadata
+        if isinstance(metadata, dict) and set(metadata) - names:
+            raise ValueError(f"TensorBoard: embeddings_metadata names layers that are not Embedding layers of the "
+                             f"model: {sorted(set(metadata) - names)} (Embedding layers: {sorted(names) or 'none'})")
+        config = projector_config_pb2.ProjectorConfig()
+        for layer in layers:
+            embedding = config.embeddings.add()
+            embedding.tensor_name = f"{layer.name}/embeddings"
+            embedding.tensor_path = f"{layer.name}.embeddings.tsv"
+            path = metadata.get(layer.name) if isinstance(metadata, dict) else metadata
+            if path is not None:
+                embedding.metadata_path = os.fspath(path)
+        folder = os.path.join(self.log_dir, "train")
+        os.makedirs(folder, exist_ok=True)
+        _write_atomically(os.path.join(folder, "projector_config.pbtxt"), text_format.MessageToString(config))
+
+    def _log_embeddings(self):
+        folder = os.path.join(self.log_dir, "train")
+        for layer in self._embedding_layers():
+            matrix = np.asarray(layer.embeddings.numpy(), dtype=np.float64)
+            text = "\n".join("\t".join(f"{v:.9g}" for v in row) for row in matrix) + "\n"
+            _write_atomically(os.path.join(folder, f"{layer.name}.embeddings.tsv"), text)
+
+
+def _write_atomically(path, text):
+    """Replace ``path`` by a complete new file (TensorBoard may be reading the old one)."""
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=os.path.dirname(path))
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        os.unlink(tmp)
+        raise
 
 
 def _keras_model_metadata():
