@@ -231,9 +231,8 @@ class TensorBoard(Callback):
 
     def _configure_embeddings(self):
         """Write ``projector_config.pbtxt``: one entry per Embedding layer, read from its TSV file."""
-        # tensorboard is an optional dependency, loaded only when embeddings are written
-        from google.protobuf import text_format
-        from tensorboard.plugins.projector import projector_config_pb2
+        from google.protobuf import text_format  # optional (tensorboard's): loaded only for embeddings
+        from tensorboard.plugins.projector import projector_config_pb2  # optional, as above
         layers = self._embedding_layers()
         names = {layer.name for layer in layers}
         metadata = self.embeddings_metadata
