@@ -29,7 +29,7 @@ from gradients import GradientTape
 
 from .. import experiment, nest
 from .. import optimizers as optimizers_module
-from ..compiler import function
+from ..compiler import RetracingWarning, function
 from ..core import CompositeTensor, Tensor
 from ..ops.reduce import reduce_sum
 from ..ops.elementwise import cast
@@ -269,47 +269,50 @@ class Trainer:
         return self(x, training=False)
 
     # -- the step functions ---------------------------------------------------------
-    def _maybe_traced(self, fn):
-        return fn if self.run_eagerly else function(fn)
+    def _one_step(self, step, name):
+        """``step`` as it runs on each batch: traced by ``wb.function`` (one program per batch
+        signature) unless the model runs eagerly. A batch of a new shape (the last, smaller
+        batch; another batch size in a later call) traces again without a retracing warning,
+        as Keras' own step functions relax shapes."""
+        if self.run_eagerly:
+            return step
+        traced = function(lambda data: step(data), name=name)
 
-    def _multi_step(self, step):
-        """``batches -> logs of the last``: each batch goes through ``step`` traced by
-        ``wb.function`` (one program per batch signature); ``steps_per_execution`` groups
-        batches per call, so callbacks see every group's last step."""
-        one_step_on_data = self._maybe_traced(lambda data: step(data))
+        def one_step_on_data(data):
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RetracingWarning)
+                return traced(data)
+        one_step_on_data.function = traced
+        return one_step_on_data
+
+    def _multi_step(self, step, name, collect=False):
+        """``batches -> logs of the last`` (``collect``: the list of every batch's result);
+        ``steps_per_execution`` groups batches per call, so callbacks see each group's last step."""
+        one_step_on_data = self._one_step(step, name)
 
         def multi_step_on_data(batches):
+            if collect:
+                return [one_step_on_data(data) for data in batches]
             logs = None
             for data in batches:
                 logs = one_step_on_data(data)
             return logs
-        multi_step_on_data.step = one_step_on_data
+        multi_step_on_data.step = getattr(one_step_on_data, "function", one_step_on_data)
         return multi_step_on_data
 
     def make_train_function(self, force=False):
-        if self.train_function is not None and not force:
-            return self.train_function
-
-        self.train_function = self._multi_step(self.train_step)
+        if self.train_function is None or force:
+            self.train_function = self._multi_step(self.train_step, "train_step")
         return self.train_function
 
     def make_test_function(self, force=False):
-        if self.test_function is not None and not force:
-            return self.test_function
-
-        self.test_function = self._multi_step(self.test_step)
+        if self.test_function is None or force:
+            self.test_function = self._multi_step(self.test_step, "test_step")
         return self.test_function
 
     def make_predict_function(self, force=False):
-        if self.predict_function is not None and not force:
-            return self.predict_function
-
-        one_step_on_data = self._maybe_traced(lambda data: self.predict_step(data))
-
-        def multi_step_on_data(batches):
-            return [one_step_on_data(data) for data in batches]
-        multi_step_on_data.step = one_step_on_data
-        self.predict_function = multi_step_on_data
+        if self.predict_function is None or force:
+            self.predict_function = self._multi_step(self.predict_step, "predict_step", collect=True)
         return self.predict_function
 
     def _callback_list(self, callbacks, **params):
