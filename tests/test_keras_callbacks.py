@@ -609,11 +609,8 @@ def test_backup_and_restore_every_n_batches_keeps_and_checks(tmp_path):
 # -- ModelCheckpoint -------------------------------------------------------------------------
 
 def weights_saving_model():
-    """A model whose ``save_weights`` writes Keras 3's ``.weights.h5`` (wb.keras.saving)."""
-    pytest.importorskip("h5py")
-    model = compiled_model()
-    model.save_weights = lambda filepath, overwrite=True: keras.saving.save_weights(model, filepath, overwrite)
-    return model
+    pytest.importorskip("h5py")  # .weights.h5 files
+    return compiled_model()
 
 
 def h5_files(folder):
@@ -716,3 +713,107 @@ def test_experiment_logger_needs_a_run_and_checks_its_argument():
         drive_fit([callbacks.ExperimentLogger()], small_model(), 1)
     with pytest.raises(TypeError, match="experiment must be a wb.Experiment"):
         callbacks.ExperimentLogger("my-run")
+
+
+# -- through Model.fit -----------------------------------------------------------------------
+
+def fit_model(learning_rate=0.01, optimizer="sgd"):
+    wb.keras.utils.set_random_seed(0)
+    model = keras.Sequential([keras.Input(shape=(4,)), keras.layers.Dense(3, activation="relu"),
+                              keras.layers.Dense(1)])
+    opt = (keras.optimizers.Adam(learning_rate=learning_rate) if optimizer == "adam"
+           else keras.optimizers.SGD(learning_rate=learning_rate))
+    model.compile(optimizer=opt, loss="mse", metrics=["mae"])
+    return model
+
+
+def test_fit_prints_keras_lines_and_returns_the_history(capsys):
+    x, y = regression_data()
+    history = fit_model().fit(x, y, epochs=2, batch_size=8, validation_split=0.25, verbose=2)
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "Epoch 1/2" and lines[2] == "Epoch 2/2" and len(lines) == 4
+    assert re.fullmatch(r"3/3 - \d+s - \d+(us|ms|s)/step - loss: [\d.]+ - mae: [\d.]+ - val_loss: [\d.]+ - "
+                        r"val_mae: [\d.]+", lines[1]), lines[1]
+    assert history.epoch == [0, 1] and sorted(history.history) == ["loss", "mae", "val_loss", "val_mae"]
+
+
+def test_fit_early_stopping_on_a_plateau():
+    x, y = regression_data()
+    model = fit_model(learning_rate=0.0)  # nothing changes: every epoch after the first is no better
+    stop = callbacks.EarlyStopping(monitor="loss", patience=2)
+    history = model.fit(x, y, epochs=20, batch_size=8, verbose=0, callbacks=[stop])
+    assert stop.stopped_epoch == 2 and history.epoch == [0, 1, 2]
+
+
+def test_fit_reduce_lr_on_plateau_and_terminate_on_nan():
+    x, y = regression_data()
+    model = fit_model(learning_rate=1e-12)
+    history = model.fit(x, y, epochs=4, batch_size=8, verbose=0,
+                        callbacks=[callbacks.ReduceLROnPlateau(monitor="loss", patience=1, factor=0.5)])
+    assert history.history["learning_rate"][0] == pytest.approx(1e-12)
+    assert lr_of(model) < 1e-12
+    y_bad = y.copy()
+    y_bad[20] = np.nan  # the third batch of 8
+    model = fit_model()
+    history = model.fit(x, y_bad, epochs=3, batch_size=8, verbose=0, shuffle=False,
+                        callbacks=[callbacks.TerminateOnNaN()])
+    assert history.epoch == [0] and model.stop_training
+
+
+def test_fit_backup_and_restore_resumes_after_a_crash(tmp_path):
+    x, y = regression_data()
+    reference = fit_model(optimizer="adam")
+    reference.fit(x, y, epochs=5, batch_size=8, shuffle=False, verbose=0)
+    backup_dir = tmp_path / "backup"
+    model = fit_model(optimizer="adam")
+    with pytest.raises(KeyboardInterrupt):
+        model.fit(x, y, epochs=5, batch_size=8, shuffle=False, verbose=0,
+                  callbacks=[callbacks.BackupAndRestore(backup_dir), Crash(3)])
+    model = fit_model(optimizer="adam")
+    history = model.fit(x, y, epochs=5, batch_size=8, shuffle=False, verbose=0,
+                        callbacks=[callbacks.BackupAndRestore(backup_dir)])
+    assert history.epoch == [3, 4]
+    for got, want in zip(model.get_weights(), reference.get_weights()):
+        np.testing.assert_array_equal(got, want)
+
+
+def test_fit_tensorboard_and_csv_logger(tmp_path):
+    pytest.importorskip("tensorboard")
+    x, y = regression_data()
+    model = fit_model()
+    history = model.fit(x, y, epochs=2, batch_size=8, validation_data=(x[:8], y[:8]), verbose=0,
+                        callbacks=[callbacks.TensorBoard(tmp_path / "tb", update_freq="batch"),
+                                   callbacks.CSVLogger(tmp_path / "log.csv")])
+    train_acc, val_acc = tb_accumulator(tmp_path / "tb" / "train"), tb_accumulator(tmp_path / "tb" / "validation")
+    assert [v for _, v in tb_scalars(train_acc, "epoch_mae")] == pytest.approx(history.history["mae"])
+    assert [v for _, v in tb_scalars(val_acc, "epoch_loss")] == pytest.approx(history.history["val_loss"])
+    assert [s for s, _ in tb_scalars(train_acc, "batch_loss")] == list(range(1, 9))
+    assert [s for s, _ in tb_scalars(val_acc, "evaluation_loss_vs_iterations")] == [4, 8]
+    rows = (tmp_path / "log.csv").read_text().splitlines()
+    assert rows[0] == "epoch,loss,mae,val_loss,val_mae" and len(rows) == 3
+
+
+def test_fit_model_checkpoint_saves_keras_files_that_load(tmp_path):
+    pytest.importorskip("h5py")
+    x, y = regression_data()
+    model = fit_model()
+    model.fit(x, y, epochs=3, batch_size=8, validation_split=0.25, verbose=0,
+              callbacks=[callbacks.ModelCheckpoint(str(tmp_path / "m-{epoch:02d}.keras")),
+                         callbacks.ModelCheckpoint(str(tmp_path / "best.weights.h5"), save_best_only=True,
+                                                   save_weights_only=True)])
+    assert sorted(os.listdir(tmp_path)) == ["best.weights.h5", "m-01.keras", "m-02.keras", "m-03.keras"]
+    loaded = keras.saving.load_model(str(tmp_path / "m-03.keras"))
+    np.testing.assert_allclose(loaded.predict(x, verbose=0), model.predict(x, verbose=0), rtol=1e-6)
+
+
+def test_fit_logs_to_the_open_experiment_by_itself(mlflow_uri, tmp_path):
+    x, y = regression_data()
+    model = fit_model()
+    with wb.Experiment("fit", tracking_uri=mlflow_uri, logdir=str(tmp_path / "runs"), system_metrics=False) as exp:
+        history = model.fit(x, y, epochs=2, batch_size=8, verbose=0)
+        run_id = exp.run_id
+    client = wb.tracking.client(mlflow_uri)
+    assert client.get_run(run_id).data.params["optimizer"] == "SGD"
+    assert metric_history(mlflow_uri, run_id, "mae") == [(e, pytest.approx(v))
+                                                         for e, v in enumerate(history.history["mae"])]
+    assert "model.keras" in [a.path for a in client.list_artifacts(run_id)]
