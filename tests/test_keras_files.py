@@ -5,18 +5,25 @@ The fixtures in tests/fixtures/keras were written by Keras 3.15.1 (jax backend) 
 models here must reproduce from Keras' files.
 
 The other way, files written here load in Keras: ``write_ours.py`` writes the same four
-architectures built and trained here, and ``check_in_keras.py`` (run with Keras 3.15.1, jax
-backend) loads them; it printed::
+architectures built and trained here (and the cnn trained with each optimizer, for Keras to
+resume training from), and ``check_in_keras.py`` (run with Keras 3.15.1, jax backend) loads
+them; it printed::
 
-    cnn load_model: Sequential, max |keras - workbench| = 2.38e-07, optimizer Adam with 10 variables (iterations 2) matches
-    cnn load_weights: Sequential, max |keras - workbench| = 2.38e-07, optimizer Adam with 10 variables (iterations 2) matches
+    cnn load_model: Sequential, max |keras - workbench| = 2.68e-07, optimizer Adam with 10 variables (iterations 2) matches
+    cnn load_weights: Sequential, max |keras - workbench| = 2.68e-07, optimizer Adam with 10 variables (iterations 2) matches
     embed load_model: Functional, max |keras - workbench| = 5.96e-08, optimizer Adam with 16 variables (iterations 2) matches
     embed load_weights: Functional, max |keras - workbench| = 5.96e-08, optimizer Adam with 16 variables (iterations 2) matches
-    mlp load_model: Sequential, max |keras - workbench| = 5.96e-08, optimizer Adam with 14 variables (iterations 2) matches
-    mlp load_weights: Sequential, max |keras - workbench| = 5.96e-08, optimizer Adam with 14 variables (iterations 2) matches
-    rnn load_model: Functional, max |keras - workbench| = 2.38e-07, optimizer Adam with 22 variables (iterations 2) matches
-    rnn load_weights: Functional, max |keras - workbench| = 2.38e-07, optimizer Adam with 22 variables (iterations 2) matches
-    keras 3.15.1: 4 models, all match
+    mlp load_model: Sequential, max |keras - workbench| = 1.19e-07, optimizer Adam with 14 variables (iterations 2) matches
+    mlp load_weights: Sequential, max |keras - workbench| = 1.19e-07, optimizer Adam with 14 variables (iterations 2) matches
+    rnn load_model: Functional, max |keras - workbench| = 2.68e-07, optimizer Adam with 22 variables (iterations 2) matches
+    rnn load_weights: Functional, max |keras - workbench| = 2.68e-07, optimizer Adam with 22 variables (iterations 2) matches
+    resume adagrad: Adagrad with 6 variables, one more step in Keras, max |keras - workbench| = 2.24e-07
+    resume adam: Adam with 10 variables, one more step in Keras, max |keras - workbench| = 2.09e-07
+    resume adamw: AdamW with 10 variables, one more step in Keras, max |keras - workbench| = 2.38e-07
+    resume amsgrad: Adam with 14 variables, one more step in Keras, max |keras - workbench| = 3.58e-07
+    resume rmsprop: RMSprop with 14 variables, one more step in Keras, max |keras - workbench| = 2.68e-07
+    resume sgd: SGD with 6 variables, one more step in Keras, max |keras - workbench| = 2.38e-07
+    keras 3.15.1: 4 models, 6 optimizers resumed, all match
 """
 
 import json
@@ -390,3 +397,31 @@ def test_model_file_arguments_are_checked(tmp_path):
         "module": "keras.constraints", "class_name": "NonNeg", "config": {}, "registered_name": None}
     with pytest.raises(ValueError, match="NonNeg"):
         keras.saving.load_model(write_keras_file(tmp_path / "c.keras", config))
+    config = fixture_config()
+    config["config"]["layers"][1]["config"]["dtype"]["config"]["name"] = "mixed_float16"
+    with pytest.raises(ValueError, match="the dtype policy 'mixed_float16' is not supported"):
+        keras.saving.load_model(write_keras_file(tmp_path / "p.keras", config))
+    config = fixture_config()
+    del config["config"]["layers"][1]["config"]["units"]
+    with pytest.raises(ValueError, match="does not fit this library's layers"):
+        keras.saving.load_model(write_keras_file(tmp_path / "u.keras", config))
+
+
+def test_a_missing_h5py_is_named_with_the_extra_that_installs_it(monkeypatch, tmp_path):
+    import sys
+    monkeypatch.setitem(sys.modules, "h5py", None)
+    with pytest.raises(ImportError, match=r"pip install research-workbench\[keras\]"):
+        keras.saving.save_weights(mlp(), str(tmp_path / "m.weights.h5"))
+
+
+def test_a_learning_rate_schedule_is_not_named_in_the_file_and_says_so(tmp_path):
+    x, y = expected("cnn")
+    model = cnn()
+    model.compile(optimizer=wb.optimizers.Adam(wb.optimizers.schedules.ExponentialDecay(0.01, 10, 0.9)), loss="mse")
+    model.fit(x, y, epochs=1, batch_size=3, verbose=0)
+    path = str(tmp_path / "m.keras")
+    with pytest.warns(UserWarning, match="learning-rate schedule cannot be named in the file"):
+        keras.saving.save_model(model, path)
+    loaded = keras.saving.load_model(path)
+    assert getattr(loaded, "optimizer", None) is None
+    np.testing.assert_array_equal(predict(loaded, x), predict(model, x))

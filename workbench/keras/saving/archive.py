@@ -86,7 +86,7 @@ def _member(zf, name, path, limit=None):
 def _built_by_shape(model, config):
     """Build a Sequential whose Keras config gives only ``build_input_shape`` (no InputLayer)."""
     shape = config.get("config", {}).get("build_input_shape") if isinstance(config.get("config"), dict) else None
-    if model.built or not isinstance(shape, list):
+    if model.built or not isinstance(shape, list) or not all(d is None or isinstance(d, int) for d in shape):
         return
     model(convert_to_tensor(np.zeros([1 if d is None else d for d in shape], np.float32)))
 
@@ -112,13 +112,13 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):  # 
             raise ValueError(f"load_model: {path!r}: config.json is not JSON ({exc})") from None
         if not isinstance(config, dict) or "class_name" not in config:
             raise ValueError(f"load_model: {path!r}: config.json does not describe a model")
-        check_safe(config, safe_mode, custom_objects)
         try:
+            check_safe(config, safe_mode, custom_objects)
             with custom_object_scope(custom_objects):
                 model = deserialize(from_keras(config))
-        except TypeError as exc:
-            raise ValueError(f"load_model: {path!r}: the file's config does not fit this library's layers: "
-                             f"{exc}") from None
+        except (TypeError, KeyError, IndexError, AttributeError) as exc:
+            raise ValueError(f"load_model: {path!r}: the file's config does not fit this library's layers "
+                             f"({type(exc).__name__}: {exc})") from None
         if not isinstance(model, Model):
             raise ValueError(f"load_model: {path!r} holds a {type(model).__name__} layer, not a model")
         _built_by_shape(model, config)

@@ -83,9 +83,9 @@ def check_safe(config, safe_mode, custom_objects=None):
     """Refuse, before anything is built, a Keras model config that would run code: bytecode
     anywhere, a Lambda layer under ``safe_mode``, or a class or function that is not known."""
     for where, entry in _layer_entries(config):
-        own = {k: v for k, v in entry.items() if k != "config"}
-        own["config"] = {k: v for k, v in (entry.get("config") or {}).items() if k != "layers"} \
-            if isinstance(entry.get("config"), dict) else entry.get("config")
+        own = dict(entry)       # the entry without its nested layers (each is checked on its own)
+        if isinstance(own["config"], dict):
+            own["config"] = {k: v for k, v in own["config"].items() if k != "layers"}
         if _find(own, "__lambda__"):
             raise ValueError(f"load_model: {where} holds Python bytecode (a lambda), which is never run "
                              "here; rebuild the layer with a named function and pass that function in "
@@ -104,6 +104,8 @@ def check_safe(config, safe_mode, custom_objects=None):
 
 def _policy_dtype(node, where):
     name = node["config"].get("name") if isinstance(node["config"], dict) else None
+    if name is None:
+        return None
     try:
         return np.dtype(name).name
     except TypeError:
@@ -376,8 +378,10 @@ def compile_config(model):
         return None
     config = optimizer.get_config()
     if isinstance(config.get("learning_rate"), dict):
-        raise ValueError("save_model: an optimizer with a learning-rate schedule cannot be written into the "
-                         "file's compile_config yet; save the weights with save_weights instead")
+        warnings.warn("save_model: the optimizer's learning-rate schedule cannot be named in the file, so no "
+                      "compile_config is written (the weights and the optimizer's variables are); compile the "
+                      "loaded model again and load_weights to resume", stacklevel=3)
+        return None
     given = getattr(model, "_compile_config", None) or {}
     out = {"optimizer": {"module": "keras.optimizers", "class_name": type(optimizer).__name__, "config": config,
                          "registered_name": registered_name(type(optimizer))},
