@@ -8,7 +8,12 @@
 ``layers``, ``Model``, ``Sequential``, ``Input``, ``models``, ``losses``, ``metrics``,
 ``optimizers`` (``wb.optimizers``), ``callbacks``, ``initializers``, ``regularizers``,
 ``activations``, ``utils`` and ``saving``. Models are ``wb.Module``s: their variables are found through
-their attributes and saved by ``wb.Checkpoint``.
+their attributes and saved by ``wb.Checkpoint``. They train as in Keras 3:
+
+>>> model.compile(optimizer="adam", loss="mse", metrics=["mae"])
+>>> history = model.fit(np.ones((64, 3)), np.zeros((64, 1)), epochs=2, verbose=0)
+>>> sorted(history.history)
+['loss', 'mae']
 """
 
 from .. import optimizers  # noqa: F401

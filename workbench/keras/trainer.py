@@ -119,8 +119,10 @@ class Trainer:
         ``sample_weight``/``class_weight``): a list of names (``"accuracy"``/``"acc"`` picks
         the accuracy that fits the targets), functions or Metrics, or per output a list of
         lists or a dict. ``run_eagerly``: run steps without ``wb.function``.
-        ``steps_per_execution``: batches per traced call. ``jit_compile`` is accepted for
-        Keras compatibility (steps are always traced by ``wb.function`` unless run eagerly).
+        ``steps_per_execution``: batches per call of the train function (callbacks see the
+        last step of each group; each batch is still one traced step). ``jit_compile`` and
+        ``auto_scale_loss`` are accepted for Keras compatibility: steps are traced by
+        ``wb.function`` unless run eagerly, and there is no mixed-precision loss scaling.
         """
         where = "compile"
         if optimizer is None:
@@ -184,7 +186,7 @@ class Trainer:
                 out.append(self._compile_metrics)
             if self._compile_loss is not None:
                 out.extend(self._compile_loss.metrics)
-        for name, value in sorted(vars(self).items()):
+        for name, value in vars(self).items():   # in the order they were set, as Keras tracks them
             if isinstance(value, metrics_module.Metric) and name not in TRAINER_ATTRIBUTES:
                 out.append(value)
         return out
