@@ -173,6 +173,29 @@ def test_progbar_verbose_1_on_a_terminal_redraws_in_place():
     assert "loss: 1.0000" in frames[0] and "loss: 0.2500" in frames[-1]
 
 
+def test_progbar_eta_leaves_out_the_first_step(monkeypatch):
+    from workbench.keras.callbacks import progbar as progbar_module
+
+    class Tty(io.StringIO):
+        encoding = "utf-8"
+
+        def isatty(self):
+            return True
+
+    clock = iter([0.0, 1.0, 3.5, 5.0, 9000.0])
+    monkeypatch.setattr(progbar_module.time, "time", lambda: next(clock))
+    out = Tty()
+    bar = callbacks.Progbar(1000, verbose=1, interval=0.0, stream=out)  # starts at t=0
+    bar.update(1)  # t=1: the first step (tracing, warm-up)
+    bar.update(2)  # t=3.5: 2.5 s a step since, 998 steps to go
+    frames = re.sub(r"\x1b\[\d+m", "", out.getvalue()).split("\r")[1:]
+    assert " 41:35 2s/step" in frames[1]
+    bar.update(1000, finalize=False)  # t=5: 4 s for 998 steps
+    assert " 0s 4ms/step" in out.getvalue().split("\r")[-1].replace("\x1b[1m", "").replace("\x1b[0m", "")
+    bar.update(1000)  # t=9000: the end shows the time taken
+    assert re.sub(r"\x1b\[\d+m", "", out.getvalue()).split("\r")[-1].startswith("1000/1000 " + "━" * 20 + " 9000s")
+
+
 def test_progbar_averages_all_but_stateful_metrics_and_checks_arguments():
     out = io.StringIO()
     bar = callbacks.Progbar(2, verbose=2, stateful_metrics=["acc"], stream=out)

@@ -26,6 +26,16 @@ def _bar_char(stream) -> str:
         return "="
 
 
+def _clock(seconds) -> str:
+    """``"7s"``, ``"2:05"`` or ``"1:02:05"``."""
+    seconds = int(seconds)
+    if seconds >= 3600:
+        return f"{seconds // 3600}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
+    if seconds >= 60:
+        return f"{seconds // 60}:{seconds % 60:02d}"
+    return f"{seconds}s"
+
+
 def format_time_per_unit(seconds, unit_name="step") -> str:
     """``" 3ms/step"``: a duration per unit in s, ms or us, as Keras prints it."""
     if seconds >= 1 or seconds == 0:
@@ -127,19 +137,12 @@ class Progbar:
         bold, reset = (_BOLD, _RESET) if live else ("", "")
         if self.target:
             done = min(int(self.width * current / self.target), self.width)
-            char = _bar_char(self.stream)
-            bar = f"{bold}{self._count(current)}{reset} "
-            bar += (f"{_GREEN}{char * done}{_GREY}{char * (self.width - done)}{_RESET}" if live
-                    else char * done + "·" * (self.width - done) if char == "━"
-                    else "=" * done + "." * (self.width - done))
+            bar = f"{bold}{self._count(current)}{reset} " + self._bar(done, live)
         else:
             bar = f"{current:7d}/Unknown"
-        if self.target and not finalize:
-            eta = per_step * (self.target - current)
-            clock = (f"{eta // 3600:.0f}:{eta % 3600 // 60:02.0f}:{eta % 60:02.0f}" if eta > 3600
-                     else f"{eta // 60:.0f}:{eta % 60:02.0f}" if eta > 60 else f"{eta:.0f}s")
-        else:
-            clock = f"{now - self._start:.0f}s"
+        # before the end: the time left; at the end: the time taken
+        clock = (_clock(per_step * (self.target - current)) if self.target and not finalize
+                 else f"{now - self._start:.0f}s")
         line = bar + f" {bold}{clock}{reset}" + format_time_per_unit(per_step, self.unit_name)
         line += self._metrics()
         if live:
@@ -150,6 +153,13 @@ class Progbar:
             self._write("\r" + line + pad + ("\n" if finalize else ""))
         else:
             self._write(line + "\n")
+
+    def _bar(self, done, live):
+        char = _bar_char(self.stream)
+        if live:
+            return f"{_GREEN}{char * done}{_GREY}{char * (self.width - done)}{_RESET}"
+        # no colours in a file: the part still to come is drawn with a lighter character
+        return char * done + ("·" if char == "━" else ".") * (self.width - done)
 
     def _count(self, current):
         digits = int(math.log10(self.target)) + 1 if self.target else 1
