@@ -25,6 +25,8 @@ _rng = np.random.default_rng(0)
 X3 = _rng.standard_normal((2, 4, 3))
 X4 = _rng.standard_normal((2, 3, 5, 4))
 Q, V, K = _rng.standard_normal((2, 3, 4)), _rng.standard_normal((2, 5, 6)), _rng.standard_normal((2, 5, 4))
+IMG = _rng.uniform(0, 255, (2, 6, 8, 3))
+IDS = np.array([[1, 4, 0], [2, 2, 3]])
 
 
 class MinimalRNNCell(L.Layer):
@@ -93,6 +95,28 @@ CASES = {
                              [Q, V, K], True),
     "AdditiveAttention": (lambda: L.AdditiveAttention(), [Q, V, K], True),
     "AdditiveAttention-no-scale": (lambda: L.AdditiveAttention(use_scale=False), [Q, K], True),
+    "Normalization": (lambda: L.Normalization(mean=[1.0, 2.0, 3.0], variance=[1.0, 4.0, 0.25]), X3, True),
+    "Normalization-invert": (lambda: L.Normalization(axis=None, mean=1.0, variance=4.0, invert=True), X3, True),
+    "Normalization-axes": (lambda: L.Normalization(axis=(1, 2), mean=np.ones((4, 3)), variance=np.full((4, 3), 2.0)),
+                           X3, True),
+    "Rescaling": (lambda: L.Rescaling([0.5, 2.0, -1.0], offset=0.25), X3, True),
+    "Discretization": (lambda: L.Discretization(bin_boundaries=[-1.0, 0.0, 0.5], output_mode="one_hot"), X3, False),
+    "CategoryEncoding": (lambda: L.CategoryEncoding(num_tokens=5, output_mode="count"), IDS, False),
+    "Hashing": (lambda: L.Hashing(num_bins=4, salt=[1, 2], output_mode="multi_hot"), IDS, False),
+    "IntegerLookup": (lambda: L.IntegerLookup(vocabulary=[4, 2, 3], mask_token=0, num_oov_indices=2), IDS, False),
+    "Resizing": (lambda: L.Resizing(3, 5), IMG, True),
+    "Resizing-crop-nearest": (lambda: L.Resizing(4, 4, crop_to_aspect_ratio=True, interpolation="nearest"),
+                              IMG, True),
+    "Resizing-pad": (lambda: L.Resizing(5, 5, pad_to_aspect_ratio=True, fill_value=1.0), IMG, True),
+    "CenterCrop": (lambda: L.CenterCrop(4, 5), IMG, True),
+    "CenterCrop-channels-first": (lambda: L.CenterCrop(2, 3, data_format="channels_first"), IMG, True),
+    "RandomFlip": (lambda: L.RandomFlip("horizontal", seed=1), IMG, True),
+    "RandomRotation": (lambda: L.RandomRotation((-0.2, 0.3), fill_mode="constant", fill_value=2.0, seed=2),
+                       IMG, True),
+    "RandomZoom": (lambda: L.RandomZoom(0.2, (-0.1, 0.3), interpolation="nearest", seed=3), IMG, True),
+    "RandomTranslation": (lambda: L.RandomTranslation(0.1, (0.0, 0.2), fill_mode="wrap", seed=4), IMG, True),
+    "RandomCrop": (lambda: L.RandomCrop(4, 6, seed=5), IMG, True),
+    "RandomContrast": (lambda: L.RandomContrast((0.2, 0.5), value_range=(0, 1), seed=6), IMG, True),
 }
 
 
@@ -139,7 +163,8 @@ def test_symbolic_call_gives_the_output_shapes(name):
 
 
 def _as_tensors(x):
-    return [f64(a) for a in x] if isinstance(x, list) else f64(x)
+    one = lambda a: f64(a) if a.dtype.kind == "f" else wb.constant(a)   # noqa: E731
+    return [one(a) for a in x] if isinstance(x, list) else one(x)
 
 
 def _check_weight_gradients(layer, run, eps=1e-6):
@@ -567,3 +592,232 @@ def test_crops_flips_and_contrast():
     np.testing.assert_allclose(wb.image.adjust_contrast(f64(img), 2.0).numpy(), (img - mean) * 2 + mean)
     with pytest.raises(ValueError, match="does not fit"):
         wb.image.crop_to_bounding_box(f64(img), 3, 0, 2, 2)
+
+
+# -- preprocessing: numbers ------------------------------------------------------------------------
+
+
+def test_normalization_adapts_to_arrays_and_datasets():
+    data = _rng.standard_normal((50, 3)) * [1.0, 5.0, 0.1] + [0.0, 10.0, -2.0]
+    layer = L.Normalization()
+    layer.adapt(data)
+    np.testing.assert_allclose(layer.mean.numpy(), data.mean(0), rtol=1e-6)
+    np.testing.assert_allclose(layer.variance.numpy(), data.var(0), rtol=1e-6)
+    out = layer(f64(data)).numpy()
+    np.testing.assert_allclose(out.mean(0), 0.0, atol=1e-6)
+    np.testing.assert_allclose(out.std(0), 1.0, rtol=1e-5)
+    streamed = L.Normalization()
+    streamed.adapt(wb.data.Dataset.from_tensor_slices(data).batch(7))       # 8 batches, the last short
+    np.testing.assert_allclose(streamed.mean.numpy(), data.mean(0), rtol=1e-10)
+    np.testing.assert_allclose(streamed.variance.numpy(), data.var(0), rtol=1e-10)
+    assert int(streamed.count.numpy()) == 50
+    whole = L.Normalization(axis=None)
+    whole.adapt(data)
+    np.testing.assert_allclose(float(whole.mean.numpy()), data.mean(), rtol=1e-10)
+    images = _rng.standard_normal((4, 5, 5, 3))
+    per_channel = L.Normalization(axis=-1)
+    per_channel.adapt(images)
+    np.testing.assert_allclose(per_channel.mean.numpy(), images.mean(axis=(0, 1, 2)), rtol=1e-10)
+    back = L.Normalization(invert=True, mean=layer.mean.numpy(), variance=layer.variance.numpy())
+    np.testing.assert_allclose(back(f64(out)).numpy(), data, rtol=1e-10)
+
+
+def test_normalization_bad_arguments():
+    with pytest.raises(ValueError, match="give both mean and variance"):
+        L.Normalization(mean=1.0)
+    with pytest.raises(ValueError, match="batch axis"):
+        L.Normalization(axis=0)(f64(np.ones((2, 3))))
+    with pytest.raises(ValueError, match="holds no values"):
+        L.Normalization().adapt(np.zeros((0, 3)))
+
+
+def test_rescaling_and_discretization():
+    pixels = wb.constant(np.array([[0, 128, 255]], dtype=np.uint8))
+    np.testing.assert_allclose(L.Rescaling(1 / 127.5, offset=-1)(pixels).numpy(), [[-1.0, 128 / 127.5 - 1, 1.0]],
+                               atol=1e-6)
+    d = L.Discretization(bin_boundaries=[0.0, 1.0, 2.0])
+    np.testing.assert_array_equal(d(f64([[-1.5, 1.0, 3.4, 0.5], [0.0, 3.0, 1.3, 0.0]])).numpy(),
+                                  [[0, 2, 3, 1], [1, 3, 2, 1]])
+    # Keras' documented adapt example: its approximate quantiles, reproduced
+    data = np.array([[-1.5, 1.0, 3.4, 0.5], [0.0, 3.0, 1.3, 0.0]])
+    adapted = L.Discretization(num_bins=4, epsilon=0.01)
+    adapted.adapt(data)
+    np.testing.assert_array_equal(adapted(f64(data)).numpy(), [[0, 2, 3, 2], [1, 3, 3, 1]])
+    big = np.arange(1000.0)
+    quartiles = L.Discretization(num_bins=4)
+    quartiles.adapt(wb.data.Dataset.from_tensor_slices(big).batch(100))
+    np.testing.assert_allclose(quartiles.bin_boundaries, [250, 500, 750], atol=15)
+    with pytest.raises(ValueError, match="call adapt"):
+        L.Discretization(num_bins=3)(f64([1.0]))
+    with pytest.raises(ValueError, match="must be sorted"):
+        L.Discretization(bin_boundaries=[1.0, 0.0])
+
+
+def test_category_encoding_modes():
+    ce = L.CategoryEncoding
+    np.testing.assert_array_equal(ce(num_tokens=4, output_mode="one_hot")(wb.constant([3, 2, 0, 1])).numpy(),
+                                  np.eye(4)[[3, 2, 0, 1]])
+    ids = wb.constant(np.array([[0, 1], [0, 0], [1, 2], [3, 1]]))
+    np.testing.assert_array_equal(ce(num_tokens=4)(ids).numpy(),
+                                  [[1, 1, 0, 0], [1, 0, 0, 0], [0, 1, 1, 0], [0, 1, 0, 1]])
+    weights = f64([[0.1, 0.2], [0.1, 0.1], [0.2, 0.3], [0.4, 0.2]])
+    np.testing.assert_allclose(ce(num_tokens=4, output_mode="count")(ids, count_weights=weights).numpy(),
+                               [[0.1, 0.2, 0, 0], [0.2, 0, 0, 0], [0, 0.2, 0.3, 0], [0, 0.2, 0, 0.4]])
+    assert ce(num_tokens=3, output_mode="one_hot")(wb.constant([[1], [2]])).shape == (2, 3)
+    with pytest.raises(ValueError, match=r"must be in \[0, 4\)"):
+        ce(num_tokens=4)(wb.constant([4]))
+    with pytest.raises(ValueError, match="output_mode must be one of"):
+        ce(num_tokens=4, output_mode="int")
+
+
+def test_hashing_gives_keras_documented_bins():
+    letters = np.array([["A"], ["B"], ["C"], ["D"], ["E"]])
+    assert L.Hashing(num_bins=3)(letters).numpy().ravel().tolist() == [1, 0, 1, 1, 2]          # FarmHash64
+    masked = np.array([["A"], ["B"], [""], ["C"], ["D"]])
+    assert L.Hashing(num_bins=3, mask_value="")(masked).numpy().ravel().tolist() == [1, 1, 0, 2, 2]
+    assert L.Hashing(num_bins=3, salt=[133, 137])(letters).numpy().ravel().tolist() == [1, 2, 1, 0, 2]  # SipHash
+    assert L.Hashing(num_bins=3, salt=133)(letters).numpy().ravel().tolist() == [0, 0, 2, 1, 0]
+    ints = wb.constant(np.array([[1, 2, 3], [4, 5, 6], [1, 2, 3]]))
+    out = L.Hashing(num_bins=7)(ints).numpy()
+    assert out.dtype == np.int64 and out.min() >= 0 and out.max() < 7
+    np.testing.assert_array_equal(out[0], out[2])                                             # deterministic
+    strings = L.Hashing(num_bins=7)(np.array([["1", "2", "3"]])).numpy()
+    np.testing.assert_array_equal(strings[0], out[0])              # integers hash as their decimal text
+    mask0 = L.Hashing(num_bins=4, mask_value=0)(wb.constant([0, 5, 0])).numpy()
+    assert mask0[0] == 0 and mask0[2] == 0 and mask0[1] >= 1
+    one_hot = L.Hashing(num_bins=3, output_mode="one_hot")(letters).numpy()
+    np.testing.assert_array_equal(one_hot, np.eye(3)[[1, 0, 1, 1, 2]])
+    with pytest.raises(ValueError, match="salt must be an integer or a pair"):
+        L.Hashing(num_bins=3, salt="x")
+
+
+def test_integer_lookup_follows_keras_examples():
+    vocab = [12, 36, 1138, 42]
+    data = np.array([[12, 1138, 42], [42, 1000, 36]])
+    np.testing.assert_array_equal(L.IntegerLookup(vocabulary=vocab)(data).numpy(), [[1, 3, 4], [4, 0, 2]])
+    adapted = L.IntegerLookup()
+    adapted.adapt(data)
+    assert adapted.get_vocabulary() == [-1, 42, 1138, 1000, 36, 12]
+    np.testing.assert_array_equal(adapted(data).numpy(), [[5, 2, 1], [1, 3, 4]])
+    two_oov = L.IntegerLookup(vocabulary=vocab, num_oov_indices=2)
+    np.testing.assert_array_equal(two_oov(np.array([[12, 1138, 42], [37, 1000, 36]])).numpy(), [[2, 4, 5], [1, 0, 3]])
+    counts = L.IntegerLookup(vocabulary=vocab, output_mode="count")(np.array([[12, 1138, 42, 42], [42, 7, 36, 7]]))
+    np.testing.assert_array_equal(counts.numpy(), [[0, 1, 0, 1, 2], [2, 0, 1, 0, 1]])
+    one_hot = L.IntegerLookup(vocabulary=vocab, output_mode="one_hot")(np.array([12, 36, 1138, 42, 7]))
+    np.testing.assert_array_equal(one_hot.numpy(), np.eye(5)[[1, 2, 3, 4, 0]])
+    forward = L.IntegerLookup(vocabulary=vocab)
+    inverse = L.IntegerLookup(vocabulary=forward.get_vocabulary(), invert=True)
+    np.testing.assert_array_equal(inverse(forward(data)).numpy(), [[12, 1138, 42], [42, -1, 36]])
+
+
+def test_integer_lookup_masks_caps_and_errors():
+    layer = L.IntegerLookup(vocabulary=[5, 6], mask_token=0)
+    np.testing.assert_array_equal(layer(np.array([0, 5, 6, 9])).numpy(), [0, 2, 3, 1])
+    assert layer.vocabulary_size() == 4 and layer.get_vocabulary() == [0, -1, 5, 6]
+    capped = L.IntegerLookup(max_tokens=3)
+    capped.adapt(wb.data.Dataset.from_tensor_slices(np.array([7, 7, 7, 8, 8, 9])).batch(4))
+    assert capped.get_vocabulary() == [-1, 7, 8]
+    padded = L.IntegerLookup(vocabulary=[1, 2], max_tokens=5, pad_to_max_tokens=True, output_mode="multi_hot")
+    assert padded(np.array([[1, 2]])).shape == (1, 5)
+    strict = L.IntegerLookup(vocabulary=[1, 2], num_oov_indices=0)
+    with pytest.raises(ValueError, match="not in the vocabulary and num_oov_indices=0"):
+        strict(np.array([3]))
+    with pytest.raises(ValueError, match="must not repeat a token"):
+        L.IntegerLookup(vocabulary=[1, 1])
+    with pytest.raises(ValueError, match="tf_idf"):
+        L.IntegerLookup(output_mode="tf_idf")
+
+
+# -- preprocessing: images -------------------------------------------------------------------------
+
+
+def test_resizing_and_center_crop():
+    x = f64(IMG)
+    np.testing.assert_array_equal(L.CenterCrop(4, 4)(x).numpy(), IMG[:, 1:5, 2:6])
+    np.testing.assert_allclose(L.Resizing(3, 4)(x).numpy(), wb.image.resize(x, [3, 4]).numpy())
+    cropped = L.Resizing(3, 3, crop_to_aspect_ratio=True)(x).numpy()
+    np.testing.assert_allclose(cropped, wb.image.resize(f64(IMG[:, :, 1:7]), [3, 3]).numpy())
+    padded = L.Resizing(8, 8, pad_to_aspect_ratio=True, fill_value=-1.0)(x).numpy()
+    np.testing.assert_array_equal(padded[:, 0], -1.0)
+    np.testing.assert_allclose(padded[:, 1:7], IMG)
+    up = L.CenterCrop(8, 8)(x)                      # smaller than the window: smart resize
+    assert up.shape == (2, 8, 8, 3)
+    first = L.CenterCrop(2, 3, data_format="channels_first")(f64(IMG.transpose(0, 3, 1, 2))).numpy()
+    np.testing.assert_array_equal(first.transpose(0, 2, 3, 1), L.CenterCrop(2, 3)(wb.constant(
+        IMG.transpose(0, 3, 1, 2).transpose(0, 2, 3, 1))).numpy())
+    assert L.CenterCrop(2, 2)(f64(IMG[0])).shape == (2, 2, 3)
+
+
+@pytest.mark.parametrize("make", [lambda s: L.RandomFlip(seed=s), lambda s: L.RandomRotation(0.3, seed=s),
+                                  lambda s: L.RandomZoom(0.3, seed=s), lambda s: L.RandomTranslation(0.2, 0.2, seed=s),
+                                  lambda s: L.RandomContrast(0.5, seed=s)])
+def test_random_layers_act_only_while_training_and_follow_their_seed(make):
+    x = f64(IMG)
+    a, b = make(7), make(7)
+    np.testing.assert_array_equal(a(x).numpy(), IMG)
+    np.testing.assert_array_equal(a(x, training=False).numpy(), IMG)
+    out = [a(x, training=True).numpy() for _ in range(3)]
+    assert any(not np.allclose(o, IMG) for o in out)
+    np.testing.assert_array_equal(b(x, training=True).numpy(), out[0])
+    model = wb.keras.Sequential([wb.keras.Input((6, 8, 3), dtype="float64"), make(1)])
+    np.testing.assert_array_equal(model(x).numpy(), IMG)
+
+
+def test_random_flip_flips_whole_images():
+    out = L.RandomFlip(seed=3)(f64(IMG), training=True).numpy()
+    for o, img in zip(out, IMG):
+        assert any(np.array_equal(o, f) for f in (img, img[:, ::-1], img[::-1], img[::-1, ::-1]))
+    horizontal = L.RandomFlip("horizontal", seed=0)
+    outs = np.concatenate([horizontal(f64(IMG), training=True).numpy() for _ in range(10)])
+    flipped = [np.array_equal(o, IMG[i % 2][:, ::-1]) for i, o in enumerate(outs)]
+    kept = [np.array_equal(o, IMG[i % 2]) for i, o in enumerate(outs)]
+    assert all(f or k for f, k in zip(flipped, kept)) and any(flipped) and any(kept)
+
+
+def test_rotation_zoom_translation_geometry():
+    square = _rng.standard_normal((1, 5, 5, 2))
+    quarter = L.RandomRotation((0.25, 0.25))(f64(square), training=True).numpy()
+    np.testing.assert_allclose(quarter[0], np.rot90(square[0]), atol=1e-12)        # counter-clockwise
+    shift = L.RandomTranslation((0.2, 0.2), (0.0, 0.0), fill_mode="constant", fill_value=9.0)
+    moved = shift(f64(square), training=True).numpy()
+    np.testing.assert_allclose(moved[0, 1:], square[0, :-1], atol=1e-12)            # down by one row
+    np.testing.assert_array_equal(moved[0, 0], 9.0)
+    same = L.RandomZoom((0.0, 0.0))(f64(square), training=True).numpy()
+    np.testing.assert_allclose(same, square, atol=1e-12)
+    zoom_in = L.RandomZoom((-0.5, -0.5), interpolation="nearest")(f64(square), training=True).numpy()
+    assert np.allclose(zoom_in[0, 2, 2], square[0, 2, 2])                            # the centre stays
+    with pytest.raises(ValueError, match="fill_mode must be one of"):
+        L.RandomRotation(0.1, fill_mode="mirror")
+    with pytest.raises(ValueError, match=r"lie in \[-1.0, 1.0\]"):
+        L.RandomTranslation(1.5, 0.1)
+
+
+def test_random_crop_and_contrast():
+    x = f64(IMG)
+    crop = L.RandomCrop(4, 6, seed=2)
+    out = crop(x, training=True).numpy()
+    hits = [(t, l) for t in range(3) for l in range(3) if np.array_equal(out, IMG[:, t:t + 4, l:l + 6])]
+    assert len(hits) == 1
+    np.testing.assert_allclose(crop(x).numpy(), L.Resizing(4, 6, crop_to_aspect_ratio=True)(x).numpy())
+    contrast = L.RandomContrast((0.3, 0.6), value_range=(-1e9, 1e9), seed=4)
+    y = contrast(x, training=True).numpy()
+    mean = IMG.mean(axis=(1, 2), keepdims=True)
+    factors = ((y - mean) / (IMG - mean)).reshape(2, -1)
+    assert np.allclose(factors, factors[:, :1]) and np.all((factors > 0.7 - 1e-9) & (factors < 1.6 + 1e-9))
+    clipped = L.RandomContrast(0.9, seed=4)(x * 2.0, training=True).numpy()
+    assert clipped.min() >= 0.0 and clipped.max() <= 255.0
+
+
+@pytest.mark.parametrize("make", [lambda: L.RandomRotation(0.2, seed=1), lambda: L.RandomZoom(0.3, seed=2),
+                                  lambda: L.RandomTranslation(0.2, 0.3, fill_mode="nearest", seed=3),
+                                  lambda: L.RandomContrast(0.4, value_range=(-10, 10), seed=4),
+                                  lambda: L.RandomCrop(3, 4, seed=5), lambda: L.RandomFlip(seed=6)])
+def test_augmentation_gradients_with_the_draws_held_fixed(make):
+    layer = make()
+    x = f64(_rng.uniform(-1, 1, (2, 5, 6, 2)))
+    seed = layer.seed
+
+    def run(t):
+        layer._rng.reset_from_seed(seed)
+        return layer(t, training=True)
+    gradients.check_gradients(run, [x], order=1)

@@ -36,6 +36,10 @@ from .recurrent import (  # noqa: F401
     GRU, GRUCell, LSTM, LSTMCell, RNN, Bidirectional, SimpleRNN, SimpleRNNCell, StackedRNNCells,
 )
 from .wrappers import TimeDistributed  # noqa: F401
+from .preprocessing import (  # noqa: F401
+    CategoryEncoding, CenterCrop, Discretization, Hashing, IntegerLookup, Normalization, RandomContrast, RandomCrop,
+    RandomFlip, RandomRotation, RandomTranslation, RandomZoom, Rescaling, Resizing,
+)
 from .saving import deserialize, serialize  # noqa: F401,E402
 
 __all__ = [
@@ -47,6 +51,9 @@ __all__ = [
     "LayerNormalization", "MaxPool2D", "MaxPooling2D", "MultiHeadAttention", "Multiply", "RNN", "Reshape",
     "SimpleRNN", "SimpleRNNCell", "StackedRNNCells", "TimeDistributed", "UnitNormalization", "deserialize",
     "serialize",
+    "CategoryEncoding", "CenterCrop", "Discretization", "Hashing", "IntegerLookup", "Normalization",
+    "RandomContrast", "RandomCrop", "RandomFlip", "RandomRotation", "RandomTranslation", "RandomZoom",
+    "Rescaling", "Resizing",
 ]
 # convolution, pooling, reshaping, activation, merging and noise layers, and the functional merges
 __all__ += [
