@@ -836,7 +836,10 @@ def test_fit_logs_to_the_open_experiment_by_itself(mlflow_uri, tmp_path):
         history = model.fit(x, y, epochs=2, batch_size=8, verbose=0)
         run_id = exp.run_id
     client = wb.tracking.client(mlflow_uri)
-    assert client.get_run(run_id).data.params["optimizer"] == "SGD"
+    params = client.get_run(run_id).data.params
+    assert {k: params[k] for k in ("optimizer", "learning_rate", "epochs", "steps_per_epoch", "loss")} == {
+        "optimizer": "SGD", "learning_rate": str(float(np.float32(0.01))), "epochs": "2", "steps_per_epoch": "4",
+        "loss": "mse"}
     assert metric_history(mlflow_uri, run_id, "mae") == [(e, pytest.approx(v))
                                                          for e, v in enumerate(history.history["mae"])]
     assert "model.keras" in [a.path for a in client.list_artifacts(run_id)]
