@@ -403,7 +403,7 @@ def test_generator_input():
             yield x[i:i + 10], y[i:i + 10]
     hb = _compiled(b).fit(batches(), epochs=1, verbose=0)
     np.testing.assert_allclose(ha.history["loss"], hb.history["loss"], rtol=1e-6)
-    # a finite generator runs out in the second epoch: Keras warns and stops
+    # a finite generator runs out in the second epoch: a warning, and training stops
     with pytest.warns(UserWarning, match="ran out of data"):
         hc = b.fit(batches(), epochs=3, verbose=0)
     assert len(hc.history["loss"]) == 1
@@ -849,3 +849,40 @@ def test_a_subclassed_model_inside_an_experiment_logs_metrics_without_saving(mlf
         run_id = exp.run_id
     history = wb.tracking.client(mlflow_uri).get_metric_history(run_id, "loss")
     assert len(history) == 2
+
+
+# ---------------------------------------------------------------------------
+# Steps
+
+
+def test_steps_per_epoch_reads_on_across_epochs_as_keras():
+    x, y = _data(n=40)
+    seen = []
+
+    class Batches(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            seen.append(int(self.model.optimizer.iterations.numpy()))
+    model = _compiled(_mlp())
+    with pytest.warns(UserWarning, match="ran out of data"):
+        model.fit(x, y, batch_size=10, steps_per_epoch=3, epochs=3, verbose=0, callbacks=[Batches()])
+    # 4 batches in the data: epoch 1 reads 3, epoch 2 the last one (and is cut short), epoch 3
+    # starts the data again
+    assert seen == [3, 4, 7]
+
+
+def test_validation_steps_and_predict_steps():
+    x, y = _data(n=40)
+    model = _compiled(_mlp())
+    history = model.fit(x, y, batch_size=10, epochs=1, verbose=0, validation_data=(x, y), validation_steps=2)
+    val = model.evaluate(x[:20], y[:20], batch_size=10, verbose=0, return_dict=True)
+    np.testing.assert_allclose(history.history["val_loss"][0], val["loss"], rtol=1e-6)
+    assert model.predict(x, batch_size=10, steps=3, verbose=0).shape == (30, 3)
+    ds = wb.data.Dataset.from_tensor_slices(x).batch(8).repeat()
+    assert model.predict(ds, steps=2, verbose=0).shape == (16, 3)
+
+
+def test_summary_of_an_unbuilt_model():
+    model = keras.Sequential([L.Dense(4, name="first")], name="lazy")
+    text = model.summary(print_fn=lambda s: None)
+    assert "│ first (Dense)                   │ ?                      │   0 (unbuilt) │" in text
+    assert " Total params: 0 (0.00 B)" in text

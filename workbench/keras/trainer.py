@@ -396,7 +396,9 @@ class Trainer:
                         break
                 if steps == 0:
                     if epoch_iterator.ran_out:
-                        break   # a generator used up by earlier epochs: stop, as Keras does
+                        # a generator used up by earlier epochs: warned of, and training stops
+                        # (rather than logging epochs that saw no data)
+                        break
                     raise ValueError(f"{where}: the training data yielded no batches")
                 epoch_logs = self._metrics_result_or_logs(logs)
                 if val is not None and _should_eval(epoch, validation_freq):
