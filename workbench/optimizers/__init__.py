@@ -3,24 +3,30 @@
 >>> w = wb.Variable([1.0, -2.0])
 >>> opt = wb.optimizers.Adam(learning_rate=0.1)
 >>> for _ in range(3):
-...     opt.minimize(lambda: wb.reduce_sum(w * w), [w])
+...     _ = opt.minimize(lambda: wb.reduce_sum(w * w), [w])
 
 ``get("adam")``, ``get({"class_name": "Adam", "config": {...}})``, ``serialize`` and
 ``deserialize`` resolve optimizers as Keras 3 does (names are case-insensitive).
 """
 
 from . import schedules
+from .adadelta import Adadelta
 from .adagrad import Adagrad
 from .adam import Adam
+from .adamax import Adamax
 from .adamw import AdamW
+from .ftrl import Ftrl
+from .lion import Lion
+from .nadam import Nadam
 from .optimizer import Optimizer
 from .rmsprop import RMSprop
 from .sgd import SGD
 
-__all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "schedules", "deserialize", "get",
-           "serialize"]
+__all__ = ["Optimizer", "SGD", "Adam", "AdamW", "Adamax", "Nadam", "RMSprop", "Adagrad", "Adadelta", "Ftrl",
+           "Lion", "schedules", "deserialize", "get", "serialize"]
 
-_BY_NAME = {cls.__name__.lower(): cls for cls in (SGD, Adam, AdamW, RMSprop, Adagrad)}
+_BY_NAME = {cls.__name__.lower(): cls for cls in (SGD, Adam, AdamW, Adamax, Nadam, RMSprop, Adagrad, Adadelta,
+                                                  Ftrl, Lion)}
 
 
 def serialize(optimizer) -> dict:

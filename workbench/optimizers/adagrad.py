@@ -19,9 +19,9 @@ class Adagrad(Optimizer):
 
     def __init__(self, learning_rate=0.001, initial_accumulator_value=0.1, epsilon=1e-7,
                  weight_decay=None, clipnorm=None, clipvalue=None, global_clipnorm=None,
-                 name="Adagrad"):
+                 name="Adagrad", **kwargs):
         super().__init__(learning_rate, weight_decay=weight_decay, clipnorm=clipnorm,
-                         clipvalue=clipvalue, global_clipnorm=global_clipnorm, name=name)
+                         clipvalue=clipvalue, global_clipnorm=global_clipnorm, name=name, **kwargs)
         if not argcheck.number(initial_accumulator_value, "initial_accumulator_value", "Adagrad") >= 0:
             raise ValueError(f"Adagrad: initial_accumulator_value must be >= 0, got "
                              f"{initial_accumulator_value!r}")
@@ -31,7 +31,9 @@ class Adagrad(Optimizer):
     _slot_names = ("accumulator",)
 
     def _slot_init(self, var, slot_name, xp):
-        return xp.full_like(var._data, self.initial_accumulator_value)
+        if slot_name == "accumulator":
+            return xp.full_like(var._data, self.initial_accumulator_value)
+        return super()._slot_init(var, slot_name, xp)
 
     def _update_step(self, xp, w, g, slots, hyper):
         acc = slots["accumulator"]

@@ -21,9 +21,9 @@ class Adam(Optimizer):
     """
 
     def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, amsgrad=False,
-                 weight_decay=None, clipnorm=None, clipvalue=None, global_clipnorm=None, name="Adam"):
+                 weight_decay=None, clipnorm=None, clipvalue=None, global_clipnorm=None, name="Adam", **kwargs):
         super().__init__(learning_rate, weight_decay=weight_decay, clipnorm=clipnorm,
-                         clipvalue=clipvalue, global_clipnorm=global_clipnorm, name=name)
+                         clipvalue=clipvalue, global_clipnorm=global_clipnorm, name=name, **kwargs)
         for key, val in (("beta_1", beta_1), ("beta_2", beta_2)):
             if not 0.0 <= argcheck.number(val, key, name) < 1.0:
                 raise ValueError(f"{name}: {key} must be in [0, 1), got {val!r}")
@@ -32,7 +32,7 @@ class Adam(Optimizer):
         self.epsilon = argcheck.number(epsilon, "epsilon", name)
         self.amsgrad = bool(amsgrad)
 
-    def _active_slot_names(self):
+    def _update_slot_names(self):
         return ("m", "v", "vhat") if self.amsgrad else ("m", "v")
 
     def _update_step(self, xp, w, g, slots, hyper):

@@ -1,4 +1,5 @@
-"""The optimizer base class: gradient clipping, weight decay, slots, learning rate, step count.
+"""The optimizer base class: gradient clipping, weight decay, slots, learning rate, step count,
+loss scaling, gradient accumulation and an exponential moving average of the weights.
 
 Subclasses give their slot names and one ``_update_step`` written with raw
 array math (``xp`` is NumPy or CuPy). Updates run in place on each variable's
@@ -51,10 +52,26 @@ class Optimizer(Trackable):
         clipnorm: clip each gradient to this L2 norm.
         clipvalue: clip each gradient elementwise to ``[-clipvalue, clipvalue]``.
         global_clipnorm: clip all gradients together to this global norm.
+        use_ema: keep an exponential moving average of every variable (slot ``average``):
+            after each step ``average = m * average + (1 - m) * w`` with ``m = ema_momentum``
+            (``m = 0`` on the first step). :meth:`finalize_variable_values` copies the averages
+            into the variables.
+        ema_overwrite_frequency: with ``use_ema``, copy the averages into the variables every
+            this many steps (None: only when :meth:`finalize_variable_values` is called).
+        loss_scale_factor: gradients are divided by it before anything else; multiply the loss
+            by it (:meth:`scale_loss`) when computing them (``minimize`` does).
+        gradient_accumulation_steps: sum the gradients of this many calls and apply their
+            mean once, on every ``n``-th call (slot ``gradient_accumulator``); ``iterations``
+            then counts applied updates (calls // n), which the learning rate and the bias
+            corrections see.
+
+    Each call of :meth:`apply_gradients` runs, in Keras 3's order: divide by
+    ``loss_scale_factor``; accumulate (and stop, if this call does not complete the group);
+    clip; decay the weights; the optimizer's own update; the moving average.
 
     >>> opt = wb.optimizers.SGD(learning_rate=0.1)
     >>> w = wb.Variable([1.0, 2.0])
-    >>> opt.apply_gradients([(wb.constant([1.0, 1.0]), w)])
+    >>> _ = opt.apply_gradients([(wb.constant([1.0, 1.0]), w)])
     >>> w.numpy()
     array([0.9, 1.9], dtype=float32)
     """
@@ -62,7 +79,8 @@ class Optimizer(Trackable):
     _slot_names: tuple = ()
 
     def __init__(self, learning_rate=0.001, weight_decay=None, clipnorm=None, clipvalue=None,
-                 global_clipnorm=None, name=None):
+                 global_clipnorm=None, use_ema=False, ema_momentum=0.99, ema_overwrite_frequency=None,
+                 loss_scale_factor=None, gradient_accumulation_steps=None, name=None):
         self.name = name or type(self).__name__
         given = [k for k, v in (("clipnorm", clipnorm), ("clipvalue", clipvalue),
                                 ("global_clipnorm", global_clipnorm)) if v is not None]
@@ -79,6 +97,8 @@ class Optimizer(Trackable):
         self.clipvalue = checked["clipvalue"]
         self.global_clipnorm = checked["global_clipnorm"]
         self.weight_decay = checked["weight_decay"]
+        self._set_schedule_options(use_ema, ema_momentum, ema_overwrite_frequency, loss_scale_factor,
+                                   gradient_accumulation_steps)
         self._iterations = Variable(np.int64(0), trainable=False, name=f"{self.name}/iterations")
         self._schedule = None
         self._learning_rate = None
@@ -90,11 +110,39 @@ class Optimizer(Trackable):
         self._no_decay_names: tuple = ()
         self._scratch_buffers: dict = {}  # (shape, dtype, device) -> work array for updates
 
+    def _set_schedule_options(self, use_ema, ema_momentum, ema_overwrite_frequency, loss_scale_factor,
+                              gradient_accumulation_steps):
+        where = self.name
+        self.use_ema = bool(use_ema)
+        self.ema_momentum = argcheck.number(ema_momentum, "ema_momentum", where)
+        if not 0.0 <= self.ema_momentum <= 1.0:
+            raise ValueError(f"{where}: ema_momentum must be in [0, 1], got {ema_momentum!r}")
+        self.ema_overwrite_frequency = _positive_int_or_none(ema_overwrite_frequency, "ema_overwrite_frequency",
+                                                             where, 1)
+        self.gradient_accumulation_steps = _positive_int_or_none(gradient_accumulation_steps,
+                                                                 "gradient_accumulation_steps", where, 2)
+        self.loss_scale_factor = None
+        if loss_scale_factor is not None:
+            self.loss_scale_factor = argcheck.number(loss_scale_factor, "loss_scale_factor", where)
+            if not (self.loss_scale_factor > 0 and np.isfinite(self.loss_scale_factor)):
+                raise ValueError(f"{where}: loss_scale_factor must be a positive finite number, "
+                                 f"got {loss_scale_factor!r}")
+
     # -- learning rate and step -----------------------------------------------
     @property
-    def iterations(self) -> Variable:
-        """How many times the optimizer has applied gradients (an int64 Variable)."""
+    def iterations(self):
+        """How many updates the optimizer has applied: the int64 Variable counting
+        :meth:`apply_gradients` calls, or with ``gradient_accumulation_steps = n`` that count
+        divided by ``n`` (a Tensor), as in Keras 3."""
+        if self.gradient_accumulation_steps:
+            return wrap(self._step_array())
         return self._iterations
+
+    def _step_array(self):
+        """The 0-based update step as a 0-d int64 array on the device of ``iterations``."""
+        raw = self._iterations._data
+        n = self.gradient_accumulation_steps
+        return raw // n if n else raw
 
     def _set_learning_rate(self, value):
         if isinstance(value, Variable):
@@ -126,21 +174,33 @@ class Optimizer(Trackable):
                             "rate cannot be set to a number (pass a new schedule instead)")
         self._set_learning_rate(value)
 
-    def _lr_array(self):
+    def _lr_array(self, step=None):
         if self._schedule is None:
             return self._learning_rate._data
+        step = self._step_array() if step is None else step
         if isinstance(self._schedule, LearningRateSchedule):
-            return self._schedule._compute(self._iterations._data)
-        out = self._schedule(wrap(self._iterations._data))
+            return self._schedule._compute(step)
+        out = self._schedule(wrap(step))
         return convert_to_tensor(out)._data
 
     # -- slots ------------------------------------------------------------------
     def _slot_init(self, var, slot_name, xp):
         """The initial value of slot ``slot_name`` for ``var`` (zeros unless overridden)."""
+        if slot_name == "average":
+            return var._data.copy()
         return xp.zeros_like(var._data)
 
-    def _active_slot_names(self) -> tuple:
+    def _update_slot_names(self) -> tuple:
+        """The slots the optimizer's own update uses (subclasses override)."""
         return self._slot_names
+
+    def _active_slot_names(self) -> tuple:
+        names = self._update_slot_names()
+        if self.gradient_accumulation_steps:
+            names += ("gradient_accumulator",)
+        if self.use_ema:
+            names += ("average",)
+        return names
 
     def build(self, var_list):
         """Create the slot variables of every variable in ``var_list`` now rather than lazily."""
@@ -260,12 +320,45 @@ class Optimizer(Trackable):
                 continue
             grads.append(self._check_pair(g, v))
             variables.append(v)
+        for var in variables:
+            self._ensure_slots(var)
+        if self.loss_scale_factor is not None:
+            grads = [g / g.dtype.type(self.loss_scale_factor) for g in grads]
+        calls = int(self._iterations.numpy()) if (self.gradient_accumulation_steps
+                                                  or self.ema_overwrite_frequency) else None
+        if self._accumulate(grads, variables, calls):
+            self._update(grads, variables)
+        if self.use_ema:
+            self._update_averages(calls)
+        self._iterations.assign_add(np.int64(1))
+        return self._iterations
+
+    def _accumulate(self, grads, variables, calls):
+        """With gradient accumulation: add ``grads`` to the accumulators and say whether this
+        call completes a group; if it does, ``grads`` becomes the group's mean and the
+        accumulators start over. Without: True."""
+        n = self.gradient_accumulation_steps
+        if not n:
+            return True
+        complete = (calls + 1) % n == 0
+        for i, (g, var) in enumerate(zip(grads, variables)):
+            acc = _writable(self._slots[var.ref()]["gradient_accumulator"])
+            if complete:
+                grads[i] = (g + acc) / g.dtype.type(n)
+                acc[...] = 0
+            else:
+                acc += g
+        return complete
+
+    def _update(self, grads, variables):
+        """Clip, decay and apply the optimizer's update to every variable."""
         grads = self._clip(grads)
-        lr = self._lr_array()
-        step = self._iterations._data
+        step = self._step_array()
+        lr = self._lr_array(step)
+        self._prepare_step(step)
         scalars = {}
         for g, var in zip(grads, variables):
-            slots = self._ensure_slots(var)
+            slots = self._slots[var.ref()]
             key = (var.dtype, str(var.device))
             hyper = scalars.get(key)
             if hyper is None:
@@ -275,8 +368,40 @@ class Optimizer(Trackable):
             if self._decays(var):
                 w -= w * (hyper["lr"] * var.dtype.type(self.weight_decay))
             self._update_step(xp, w, g, {k: _writable(s) for k, s in slots.items()}, hyper)
-        self._iterations.assign_add(np.int64(1))
-        return self._iterations
+
+    def _prepare_step(self, step):
+        """Once per applied update, before the variables: state shared by all variables."""
+
+    def _update_averages(self, calls):
+        """The moving average of every variable the optimizer has slots for (Keras 3's rule:
+        momentum 0 on the first update, so the average starts at the weights)."""
+        first = self._step_array() == 0
+        for var, slot_name, average in self._slot_list:
+            if slot_name != "average":
+                continue
+            xp = backend.xp_of(var._data)
+            dev_first = backend.move(first, var.device) if backend.device_of(first) != var.device else first
+            m = xp.where(dev_first, var.dtype.type(0), var.dtype.type(self.ema_momentum))
+            avg = _writable(average)
+            avg *= m
+            avg += (1 - m) * var._data
+        n = self.ema_overwrite_frequency
+        if n and (calls + 1) % n == 0:
+            self._overwrite_with_averages(var for var, name, _ in self._slot_list if name == "average")
+
+    def _overwrite_with_averages(self, var_list):
+        for var in var_list:
+            var.assign(wrap(self.get_slot(var, "average")._data.copy()))
+
+    def finalize_variable_values(self, var_list):
+        """With ``use_ema``: set each variable of ``var_list`` to its moving average (call it
+        after training, as Keras' ``fit`` does); without: nothing."""
+        if self.use_ema:
+            self._overwrite_with_averages(list(var_list))
+
+    def scale_loss(self, loss):
+        """``loss * loss_scale_factor`` (the loss itself when there is none)."""
+        return loss if self.loss_scale_factor is None else loss * self.loss_scale_factor
 
     def _hyper(self, lr, step, var):
         """Per-step scalars in ``var``'s dtype and device: ``lr`` and the 1-based step ``t``."""
@@ -344,6 +469,7 @@ class Optimizer(Trackable):
         recorded on that tape). ``var_list`` may be a callable returning the list, for
         models that create their variables on the first call.
         """
+        tape_given = tape is not None
         if tape is None:
             if not callable(loss):
                 raise TypeError(f"{self.name}.minimize: loss must be a callable when no tape is "
@@ -352,19 +478,26 @@ class Optimizer(Trackable):
             with GradientTape() as tape:
                 if not callable(var_list):
                     tape.watch(var_list)
-                value = loss()
+                value = self.scale_loss(loss())
         else:
             value = loss() if callable(loss) else loss
         if callable(var_list):
             var_list = var_list()
         var_list = list(var_list)
         grads = tape.gradient(value, var_list)
+        if tape_given and self.loss_scale_factor is not None:
+            # the tape recorded the unscaled loss: scale its gradients as scale_loss would have
+            grads = [None if g is None else g * self.loss_scale_factor for g in grads]
         self.apply_gradients(zip(grads, var_list))
         return self._iterations
 
     def get_config(self) -> dict:
         config = {"name": self.name, "weight_decay": self.weight_decay, "clipnorm": self.clipnorm,
-                  "clipvalue": self.clipvalue, "global_clipnorm": self.global_clipnorm}
+                  "clipvalue": self.clipvalue, "global_clipnorm": self.global_clipnorm,
+                  "use_ema": self.use_ema, "ema_momentum": self.ema_momentum,
+                  "ema_overwrite_frequency": self.ema_overwrite_frequency,
+                  "loss_scale_factor": self.loss_scale_factor,
+                  "gradient_accumulation_steps": self.gradient_accumulation_steps}
         if isinstance(self._schedule, LearningRateSchedule):
             config["learning_rate"] = schedules.serialize(self._schedule)
         elif self._schedule is not None:
@@ -384,6 +517,15 @@ class Optimizer(Trackable):
 
     def __repr__(self):
         return f"<wb.optimizers.{type(self).__name__} name={self.name!r} iterations={int(self._iterations)}>"
+
+
+def _positive_int_or_none(value, name, where, least):
+    if value is None:
+        return None
+    n = argcheck.as_int(value)
+    if n is None or n < least:
+        raise ValueError(f"{where}: {name} must be an integer >= {least} or None, got {value!r}")
+    return n
 
 
 def _writable(var):

@@ -23,9 +23,9 @@ class RMSprop(Optimizer):
 
     def __init__(self, learning_rate=0.001, rho=0.9, momentum=0.0, epsilon=1e-7, centered=False,
                  weight_decay=None, clipnorm=None, clipvalue=None, global_clipnorm=None,
-                 name="RMSprop"):
+                 name="RMSprop", **kwargs):
         super().__init__(learning_rate, weight_decay=weight_decay, clipnorm=clipnorm,
-                         clipvalue=clipvalue, global_clipnorm=global_clipnorm, name=name)
+                         clipvalue=clipvalue, global_clipnorm=global_clipnorm, name=name, **kwargs)
         if not 0.0 <= argcheck.number(rho, "rho", "RMSprop") <= 1.0:
             raise ValueError(f"RMSprop: rho must be in [0, 1], got {rho!r}")
         if not 0.0 <= argcheck.number(momentum, "momentum", "RMSprop") <= 1.0:
@@ -35,7 +35,7 @@ class RMSprop(Optimizer):
         self.epsilon = argcheck.number(epsilon, "epsilon", "RMSprop")
         self.centered = bool(centered)
 
-    def _active_slot_names(self):
+    def _update_slot_names(self):
         names = ("rms",)
         if self.centered:
             names += ("mg",)

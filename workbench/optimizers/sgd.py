@@ -19,16 +19,16 @@ class SGD(Optimizer):
     """
 
     def __init__(self, learning_rate=0.01, momentum=0.0, nesterov=False, weight_decay=None,
-                 clipnorm=None, clipvalue=None, global_clipnorm=None, name="SGD"):
+                 clipnorm=None, clipvalue=None, global_clipnorm=None, name="SGD", **kwargs):
         super().__init__(learning_rate, weight_decay=weight_decay, clipnorm=clipnorm,
-                         clipvalue=clipvalue, global_clipnorm=global_clipnorm, name=name)
+                         clipvalue=clipvalue, global_clipnorm=global_clipnorm, name=name, **kwargs)
         momentum = argcheck.number(momentum, "momentum", "SGD")
         if not 0.0 <= momentum <= 1.0:
             raise ValueError(f"SGD: momentum must be a number in [0, 1], got {momentum!r}")
         self.momentum = momentum
         self.nesterov = bool(nesterov)
 
-    def _active_slot_names(self):
+    def _update_slot_names(self):
         return ("momentum",) if self.momentum else ()
 
     def _update_step(self, xp, w, g, slots, hyper):
