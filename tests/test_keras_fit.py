@@ -114,6 +114,15 @@ def test_run_eagerly_gives_the_same_training():
     np.testing.assert_allclose(h1.history["loss"], h2.history["loss"], rtol=1e-6)
     for a, b in zip(traced.get_weights(), eager.get_weights()):
         np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-7)
+    # wb.config's switch runs the traced steps eagerly too
+    third = _compiled(_twin(_mlp()))
+    wb.config.run_functions_eagerly(True)
+    try:
+        h3 = third.fit(x, y, batch_size=8, epochs=2, shuffle=False, verbose=0)
+    finally:
+        wb.config.run_functions_eagerly(False)
+    assert third.train_function.step.experimental_get_tracing_count() == 0
+    np.testing.assert_allclose(h3.history["loss"], h1.history["loss"], rtol=1e-6)
 
 
 def test_fit_traces_its_step_once_per_batch_shape():
