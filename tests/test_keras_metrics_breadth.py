@@ -245,7 +245,8 @@ def test_rate_at_fixed_rate_keras_examples_and_class_id():
     assert float(m([0, 0, 1, 1], [0, 0.5, 0.3, 0.9])) == pytest.approx(0.5)
     # class_id: only the chosen column of one-hot labels and scores counts
     both = metrics.PrecisionAtRecall(0.5, class_id=1)
-    both.update_state([[1, 0], [1, 0], [1, 0], [0, 1], [0, 1]], [[0.1, 0.0], [0.2, 0.3], [0.9, 0.8], [0.1, 0.3], [0, 0.8]])
+    both.update_state([[1, 0], [1, 0], [1, 0], [0, 1], [0, 1]],
+                      [[0.1, 0.0], [0.2, 0.3], [0.9, 0.8], [0.1, 0.3], [0, 0.8]])
     assert float(both.result()) == pytest.approx(0.5)
 
 

@@ -1,8 +1,6 @@
 """Keras 3's optimizers beyond the basics: ``get`` by name or config, configs that round-trip,
 and each optimizer's update against its formula written out in NumPy."""
 
-import math
-
 import numpy as np
 import pytest
 

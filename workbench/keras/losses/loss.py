@@ -2,8 +2,9 @@
 
 A loss function returns one value per example (``[batch, d0, .. dN-1]`` for inputs
 ``[batch, d0, .. dN]``); a :class:`Loss` applies ``sample_weight`` and a reduction to it:
-``"sum_over_batch_size"`` (default) divides the weighted sum by the number of values, ``"mean_with_sample_weight"`` by the sum of the weights, ``"sum"`` keeps the sum and
-``"none"`` (or None) keeps the values.
+``"sum_over_batch_size"`` (default) divides the weighted sum by the number of values,
+``"mean_with_sample_weight"`` by the sum of the weights, ``"sum"`` keeps the sum and ``"none"``
+(or None) keeps the values. (Keras 3's ``"mean"``, a synonym of the default, is not accepted.)
 """
 
 from __future__ import annotations

@@ -73,7 +73,8 @@ def _check_k(k, where):
 def top_k_categorical_accuracy(y_true, y_pred, k=5):
     """1 where the class of the one-hot ``y_true`` is among the ``k`` highest scores."""
     y_pred = wb.convert_to_tensor(y_pred)
-    return _in_top_k(wb.argmax(wb.convert_to_tensor(y_true), axis=-1), y_pred, _check_k(k, "top_k_categorical_accuracy"))
+    labels = wb.argmax(wb.convert_to_tensor(y_true), axis=-1)
+    return _in_top_k(labels, y_pred, _check_k(k, "top_k_categorical_accuracy"))
 
 
 def sparse_top_k_categorical_accuracy(y_true, y_pred, k=5, from_sorted_ids=False):

@@ -8,8 +8,6 @@ array([0.5   , 0.8   , 0.6667], dtype=float32)
 
 from __future__ import annotations
 
-import numpy as np
-
 import workbench as wb
 
 from ...errors import argcheck

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import warnings
 
-import numpy as np
-
 import workbench as wb
 
 from ...errors import argcheck
