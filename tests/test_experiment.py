@@ -14,7 +14,7 @@ pytest.importorskip("mlflow")
 pytest.importorskip("tensorboard")
 
 import workbench as wb  # noqa: E402
-from workbench.experiment import _progress_enabled  # noqa: E402
+from workbench.experiment.facade import _progress_enabled  # noqa: E402
 from workbench.tracking import TrackingWarning  # noqa: E402
 
 
@@ -319,14 +319,14 @@ def _raise(*args, **kwargs):
 
 def test_tensorboard_scalars_waiting_in_memory_are_bounded(tmp_path):
     """A burst of scalars faster than the writer thread: the loop writes the backlog itself."""
-    from workbench.experiment import _ScalarThread
+    from workbench.experiment.tensorboard import ScalarQueue
     written = []
-    scalars = _ScalarThread(lambda items: written.extend(items), interval=3600)
+    scalars = ScalarQueue(lambda items: written.extend(items), interval=3600)
     try:
-        for i in range(3 * _ScalarThread.MAX_QUEUED):
+        for i in range(3 * ScalarQueue.MAX_QUEUED):
             scalars.add("loss", float(i), i)
-            assert len(scalars._queue) <= _ScalarThread.MAX_QUEUED
+            assert len(scalars._queue) <= ScalarQueue.MAX_QUEUED
         scalars.flush()
-        assert [s for _, _, s in written] == list(range(3 * _ScalarThread.MAX_QUEUED))
+        assert [s for _, _, s in written] == list(range(3 * ScalarQueue.MAX_QUEUED))
     finally:
         scalars.close()

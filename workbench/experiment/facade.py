@@ -1,108 +1,40 @@
-"""``wb.Experiment``: one run in MLflow and in TensorBoard, under one name.
-
->>> import workbench as wb
->>> with wb.Experiment("digits", params={"lr": 0.1, "layers": 2}) as exp:     # doctest: +SKIP
-...     manager = exp.checkpoint_manager(wb.Checkpoint(model=model, optimizer=opt))
-...     for epoch in exp.progress(range(10), desc="epoch"):
-...         for x, y in data:
-...             loss = train_step(x, y)
-...             exp.log_metric("loss", loss, step=int(opt.iterations))
-...         exp.log_metrics({"val/loss": val_loss, "val/accuracy": val_acc})
-...         manager.save()
->>> exp                                     # in Jupyter: the run's name, id and where to see it
-
-Entering the block opens an MLflow run (a local SQLite store ``mlflow.db`` in
-the working folder by default, or the server named by ``tracking_uri``,
-``WORKBENCH_TRACKING_URI`` or ``MLFLOW_TRACKING_URI``) and a TensorBoard writer
-in ``<logdir>/<run_name>``; the writer is also the default writer inside the
-block, so plain ``wb.summary.scalar(...)`` calls land in the same run.
-Params (with the git commit of the working folder), metrics (to both sinks),
-system metrics (CPU, memory, GPU) and checkpoints are logged; at the end the
-final and best value of every metric go to MLflow (``best_<metric>``) and to
-TensorBoard's HParams dashboard. Metrics reach MLflow from a background thread
-(:mod:`workbench.tracking`); if the store is away, nothing logged is lost.
-
-``Experiment(resume=run_id)`` reopens a run: its params, its step counter, its
-TensorBoard folder, and (through :meth:`Experiment.checkpoint_manager`) its
-latest checkpoint.
-
-When a remote tracking server cannot be reached as the run starts, the run
-starts *offline* (one warning names the server and the journal file): it gets a
-provisional id ``offline-<hex>``, and everything it logs is journaled in its
-folder. The sender keeps trying; when the server answers, the MLflow run is
-created, the journal replayed, and the run goes on online (:attr:`run_id` is
-then MLflow's id). If the server never comes back during the run, ``workbench
-sync`` creates the run and uploads everything later.
-"""
+"""``wb.Experiment``, the facade: one run logged to its sinks (MLflow through
+:class:`~workbench.tracking.RunBuffer`, TensorBoard through
+:class:`~workbench.experiment.tensorboard.TensorBoardSink`), each with its own queue."""
 
 from __future__ import annotations
 
-import io
-
-import ast
 import atexit
-import collections
-import contextlib
-import datetime
-import getpass
 import glob
 import html
+import io
 import json
 import math
 import os
 import re
-import shutil
-import subprocess
 import sys
-import tempfile
-import threading
-import time
 import warnings
 
 import numpy as np
 
-from . import summary
-from .checkpoint import INDEX_SUFFIX, STATE_FILE, CheckpointManager
-from .summary.writer import _state as _summary_state
-from .tracking import buffer as _buffer, best, journal, store
-from .tracking.system import SystemMonitor
+from .. import summary
+from ..checkpoint import INDEX_SUFFIX
+from ..tracking import buffer as _buffer, best, journal, store
+from ..tracking.system import SystemMonitor
+from .checkpoints import TrackedCheckpointManager
+from .opening import RunOpening, now_stamp, open_runs
+from .tensorboard import TensorBoardSink
 
 __all__ = ["Experiment", "active"]
 
 SYSTEM_METRICS_INTERVAL = 10.0
-UPLOAD_STAGING = ".mlflow-upload"  # snapshots of files waiting to be uploaded (see _TrackedCheckpointManager)
 _METRIC_NAME = re.compile(r"^[\w./\- :]+$")  # what MLflow accepts in a metric name
-_active = []  # open experiments, innermost last: the parent of nested=True
 
 
 def active():
     """The innermost open ``Experiment`` (started and not yet ended), else None: what
     ``Model.fit`` and other library code log to without being handed a run."""
-    return _active[-1] if _active else None
-
-
-def _now_stamp():
-    return datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
-
-
-def _user():
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):  # a container user with no passwd entry
-        return "unknown"
-
-
-def _git_commit(folder):
-    """``(commit, dirty)`` of the git checkout holding ``folder``, or None outside one."""
-    try:
-        head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=folder, capture_output=True, text=True, timeout=5)
-        if head.returncode != 0:
-            return None
-        status = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=folder,
-                                capture_output=True, text=True, timeout=10)
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return head.stdout.strip(), bool(status.stdout.strip())
+    return open_runs[-1] if open_runs else None
 
 
 def _flatten(params, prefix=""):
@@ -124,13 +56,6 @@ def _hparam_value(value):
     return value if isinstance(value, (bool, int, float, str)) else str(value)
 
 
-def _parse_param(text):
-    """A param read back from MLflow (a string) as the Python literal it was, where it was one."""
-    try:
-        return ast.literal_eval(text)
-    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
-        return text
-
 
 def _progress_enabled():
     """Bars are drawn in a terminal and in Jupyter, not under CI nor into a log file."""
@@ -142,99 +67,8 @@ def _progress_enabled():
     return bool(isatty and isatty())
 
 
-class _ScalarThread:
-    """TensorBoard scalars written by a thread: on the training loop, a scalar is one append.
 
-    ``write(items)`` gets lists of ``(name, value, step)`` in the order they were
-    added; one lock keeps the thread and :meth:`flush` from interleaving them.
-    """
-
-    def __init__(self, write, interval=0.5):
-        self._write = write
-        self._interval = interval
-        self._queue = collections.deque()
-        self._lock = threading.Lock()
-        self._wake = threading.Event()
-        self._stop = False
-        self._thread = threading.Thread(target=self._run, name="workbench-tensorboard-scalars", daemon=True)
-        self._thread.start()
-
-    MAX_QUEUED = 20_000  # scalars waiting in memory before the loop writes them itself
-
-    def add(self, key, value, step):
-        self._queue.append((key, value, step))
-        if len(self._queue) > self.MAX_QUEUED:
-            # the loop logs faster than the thread writes: it writes the backlog itself, in order,
-            # so memory stays bounded in a burst
-            self.flush()
-
-    def _run(self):
-        while not self._stop:
-            self._wake.wait(self._interval)
-            self._wake.clear()
-            try:
-                self.flush()
-            except Exception as exc:  # keep the queue; flush() on the main thread will raise it
-                warnings.warn(f"TensorBoard scalars: {exc}", stacklevel=2)
-                return
-
-    def flush(self):
-        """Write everything added so far (on the calling thread)."""
-        with self._lock:
-            items = []
-            while self._queue:
-                items.append(self._queue.popleft())
-            if items:
-                self._write(items)
-
-    def close(self):
-        self._stop = True
-        self._wake.set()
-        self._thread.join(timeout=10.0)
-        self.flush()
-
-
-class _TrackedCheckpointManager(CheckpointManager):
-    """A ``CheckpointManager`` whose saves are also logged as MLflow artifacts (``checkpoints/``).
-
-    Every checkpoint saved reaches MLflow, also those that ``max_to_keep`` later
-    deletes from the run folder, and ``checkpoints/checkpoint.json`` there is the
-    state file of the last save sent. Uploads happen in the background (or at
-    ``workbench sync``), after rotation may have run, so each save is first
-    snapshotted: hard links (copies where links fail) of its files and of the
-    state file in ``<run folder>/.mlflow-upload/<n>/``, deleted once uploaded.
-    Checkpoint files are never rewritten in place (they are replaced), so a link
-    keeps the content of the save.
-    """
-
-    def __init__(self, experiment, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self._experiment = experiment
-
-    def save(self, checkpoint_number=None, check_interval=True, options=None):
-        prefix = super().save(checkpoint_number, check_interval, options)
-        if prefix is not None:
-            files = sorted(glob.glob(glob.escape(prefix) + ".*")) + [os.path.join(self.directory, STATE_FILE)]
-            for path in self._snapshot(files):
-                self._experiment._log_snapshot(path, "checkpoints")
-        return prefix
-
-    def _snapshot(self, files):
-        staging = os.path.join(self._experiment.logdir, UPLOAD_STAGING)
-        os.makedirs(staging, exist_ok=True)
-        folder = tempfile.mkdtemp(prefix=f"{len(os.listdir(staging)):06d}-", dir=staging)
-        copies = []
-        for path in files:
-            copy = os.path.join(folder, os.path.basename(path))
-            try:
-                os.link(path, copy)
-            except OSError:  # a file system without hard links
-                shutil.copy2(path, copy)
-            copies.append(copy)
-        return copies
-
-
-class Experiment:
+class Experiment(RunOpening):
     """One training run, logged to MLflow and TensorBoard under one run name.
 
     Args:
@@ -289,7 +123,6 @@ class Experiment:
         self._run_id = resume
         self.experiment_id = None
         self.logdir = None
-        self.summary_writer = None
         self.restored_checkpoint = None
         self.status = "NEW"
         self._params_in = dict(params or {})
@@ -304,8 +137,8 @@ class Experiment:
         self._best = {}          # metric -> (value, step)
         self._modes = {}         # metric -> "min" | "max"
         self._names_ok = set()
-        self._buffer = None
-        self._scalars = None
+        self._buffer = None       # the MLflow sink (its queue, its sender threads)
+        self._tensorboard = None  # the TensorBoard sink (its scalar queue, its writer)
         self._monitor = None
         self._default = None
 
@@ -331,15 +164,13 @@ class Experiment:
         client = store.client(self._uri)
         offline = self._reopen(client) if self._resume else self._create(client)
         try:
-            # events reach the file at least every 5 s (TensorBoard shows the run live) and in chunks
-            self.summary_writer = summary.create_file_writer(self.logdir, max_queue=1000, flush_millis=5000)
-            self._scalars = _ScalarThread(self._write_scalars)
+            self._tensorboard = TensorBoardSink(self.logdir)
             create, reason = offline or (None, None)
             self._buffer = _buffer.RunBuffer(client, self._run_id, os.path.join(self.logdir, _buffer.SPILL_NAME),
                                              self._uri, create=create, offline_reason=reason)
             self._buffer.set_tags({"workbench.logdir": os.path.abspath(self.logdir)})
             if self._resume:
-                self._buffer.set_tags({"workbench.resumed": _now_stamp()})
+                self._buffer.set_tags({"workbench.resumed": now_stamp()})
             else:
                 self._log_source()
             self.log_params(self._params_in)
@@ -349,176 +180,18 @@ class Experiment:
                 self._buffer = None
             elif not journal.is_provisional(self._run_id):
                 client.set_terminated(self._run_id, "FAILED")
-            if self._scalars is not None:
-                self._scalars.close()
-            if self.summary_writer is not None:
-                self.summary_writer.close()
+            if self._tensorboard is not None:
+                self._tensorboard.close()
             self.status = "FAILED"
             raise
         self._default = self.summary_writer.as_default()
         self._default.__enter__()
         if self._system_interval is not None:
             self._monitor = SystemMonitor(self._log_system, self._system_interval).start()
-        _active.append(self)
+        open_runs.append(self)
         atexit.register(self._end_at_exit)
         self.status = "RUNNING"
         return self
-
-    def _create(self, client):
-        """Create the MLflow run; when a remote server cannot be reached, give the run a provisional
-        id instead and return ``(create record, reason)`` for its journal (else None)."""
-        parent = self._parent_run_id()
-        self.run_name = self._claim_folder(self.run_name or f"{self.name}-{_now_stamp()}")
-        tags = {"mlflow.user": _user(), "mlflow.source.type": "LOCAL"}
-        script = os.path.abspath(sys.argv[0]) if sys.argv and sys.argv[0] else ""
-        if os.path.isfile(script):
-            tags["mlflow.source.name"] = script
-        tags.update({str(k): str(v) for k, v in self._tags_in.items()})
-        create = {"experiment": self.name, "run_name": self.run_name, "tags": tags,
-                  "start_time": int(time.time() * 1000), "parent": parent}
-        folder = next((e.logdir for e in _active if parent in (e._run_id, e.run_id)), None)
-        if folder is not None:  # where an offline parent's journal is (else: beside this run's folder)
-            create["parent_folder"] = os.path.abspath(folder)
-        try:
-            store.check_reachable(self._uri, source=self._uri_source)
-            self._run_id, self.experiment_id = journal.create_run(client, create, root=self.root_logdir)
-        except Exception as exc:
-            if store.is_unavailable(self._uri, exc):
-                self._run_id = journal.new_provisional_id()
-                return create, exc
-            self._release_folder()
-            if isinstance(exc, LookupError):  # an offline parent whose journal is not here
-                raise ValueError(f"Experiment: cannot nest under {parent}: {exc}") from None
-            raise
-        return None
-
-    def _release_folder(self):
-        with contextlib.suppress(OSError):
-            os.rmdir(self.logdir)  # only while it is still empty
-
-    def _claim_folder(self, run_name):
-        """Take ``<logdir>/<folder>`` (made here, so two processes never share it), ``<folder>`` being
-        the run name made one safe path component (:func:`_folder_name`); ``-2``, ``-3``... is added
-        to both when taken. Returns the run's name (MLflow keeps it as given, suffix aside)."""
-        if not isinstance(run_name, str) or not run_name.strip():
-            raise ValueError(f"Experiment: run_name must be a non-empty str, got {run_name!r}")
-        os.makedirs(self.root_logdir, exist_ok=True)
-        candidate, n = run_name, 1
-        while True:
-            try:
-                os.mkdir(os.path.join(self.root_logdir, _folder_name(candidate)))
-            except FileExistsError:
-                n += 1
-                candidate = f"{run_name}-{n}"
-                continue
-            self.logdir = os.path.join(self.root_logdir, _folder_name(candidate))
-            return candidate
-
-    def _reopen(self, client):
-        """Reopen the run to resume; returns ``(create record, reason)`` when it goes on offline, else None."""
-        resume = self._resume
-        if not isinstance(resume, str) or not resume:
-            raise ValueError(f"Experiment(resume={resume!r}): expected a run id (MLflow's, a unique prefix of "
-                             "it, or an offline run's 'offline-...' id)")
-        if journal.is_provisional(resume):
-            folder, header, record = journal.find(resume, self.root_logdir)
-            if record is not None:
-                resume = record["run_id"]
-            elif header is None:
-                raise ValueError(f"Experiment(resume={resume!r}): no offline run with this id under "
-                                 f"{os.path.abspath(self.root_logdir)} (its folder holds {_buffer.SPILL_NAME})")
-            else:
-                try:
-                    store.check_reachable(self._uri, source=self._uri_source)
-                    resume = journal.resolve(client, resume, folder)
-                except Exception as exc:
-                    if not store.is_unavailable(self._uri, exc):
-                        raise
-                    return self._reopen_offline(folder, header, exc)
-        store.check_reachable(self._uri, source=self._uri_source)
-        exc_type = store.mlflow().exceptions.MlflowException
-        if not journal.is_provisional(resume) and not re.fullmatch(r"[0-9a-f]{32}", resume):
-            resume = self._by_prefix(client, resume)
-        try:
-            run = client.get_run(resume)
-        except exc_type as exc:
-            raise ValueError(f"Experiment(resume={self._resume!r}): no such run in {self.tracking_uri} "
-                             f"({_buffer._first_line(exc)})") from None
-        if run.info.lifecycle_stage == "deleted":
-            raise ValueError(f"Experiment(resume={self._resume!r}): the run is deleted in {self.tracking_uri}")
-        self._run_id, self.experiment_id = run.info.run_id, run.info.experiment_id
-        self.name = client.get_experiment(run.info.experiment_id).name
-        self.run_name = run.info.run_name
-        logdir_tag = run.data.tags.get("workbench.logdir")
-        folder = os.path.basename(logdir_tag) if logdir_tag else _folder_name(self.run_name)
-        self.logdir = os.path.join(self.root_logdir, folder)
-        os.makedirs(self.logdir, exist_ok=True)
-        client.update_run(run.info.run_id, status="RUNNING")
-        metrics = [(m.key, m.value, m.step) for m in getattr(run.data, "_metric_objs", [])]
-        step = int(run.data.tags.get("workbench.step", 0))
-        self._absorb(run.data.params, metrics, [step] + self._waiting_steps())
-        return None
-
-    def _by_prefix(self, client, prefix):
-        """MLflow's id of the one run whose id starts with ``prefix`` (as ``workbench runs`` prints them)."""
-        if not re.fullmatch(r"[0-9a-f]{1,31}", prefix):
-            raise ValueError(f"Experiment(resume={prefix!r}): expected a run id (32 hex digits), a unique prefix "
-                             "of one (as `workbench runs` prints), or an offline run's 'offline-...' id")
-        view = store.mlflow().entities.ViewType.ACTIVE_ONLY
-        experiments = [e.experiment_id for e in client.search_experiments(view_type=view)]
-        found, token = [], None
-        while True:
-            page = client.search_runs(experiments, run_view_type=view, max_results=5000, page_token=token)
-            found += [r.info.run_id for r in page if r.info.run_id.startswith(prefix)]
-            token = page.token
-            if not token or len(found) > 1:
-                break
-        if not found:
-            raise ValueError(f"Experiment(resume={prefix!r}): no run id in {self.tracking_uri} starts with {prefix!r}")
-        if len(found) > 1:
-            raise ValueError(f"Experiment(resume={prefix!r}): the prefix is ambiguous in {self.tracking_uri}: "
-                             f"{', '.join(found[:5])} ... start with it; give more of the id")
-        return found[0]
-
-    def _absorb(self, params, metrics, steps):
-        """Take up a resumed run's logged ``params``, its ``metrics`` (key, value, step) and the
-        ``steps`` it reached; the params saved with their types in params.json win."""
-        self._logged = dict(params)
-        saved = os.path.join(self.logdir, "params.json")
-        if os.path.exists(saved):
-            with open(saved, encoding="utf-8") as f:
-                self._params = json.load(f)
-        else:
-            self._params = {k: _parse_param(v) for k, v in params.items()}
-        for key, value, step in metrics:
-            if key.startswith("best_"):
-                self._best[key[5:]] = (value, step)
-            elif not key.startswith("system/"):
-                self._last[key] = (value, step)
-        self._step = max([0] + list(steps) + [step for _, _, step in metrics])
-
-    def _reopen_offline(self, folder, header, reason):
-        """Resume a run that has never reached MLflow, from its folder: params, steps and metrics
-        as journaled. Returns ``(create record, reason)``."""
-        create = header.get("create") or {}
-        self._run_id = header["run_id"]
-        self.name = create.get("experiment") or self.name
-        self.run_name = create.get("run_name") or os.path.basename(folder)
-        self.logdir = folder
-        params, metrics, steps = {}, [], []
-        for item in _journaled(folder):
-            if item[0] == "p":
-                params[item[1]] = item[2]
-            elif item[0] == "m":
-                metrics.append((item[1], item[2], item[4]))
-            elif item[0] == "t" and item[1] == "workbench.step":
-                steps.append(int(item[2]))
-        self._absorb(params, metrics, steps)
-        return create, reason
-
-    def _waiting_steps(self):
-        """The steps of metrics still waiting on disk to reach MLflow."""
-        return [item[4] for item in _journaled(self.logdir) if item[0] == "m"]
 
     @property
     def run_id(self):
@@ -535,36 +208,6 @@ class Experiment:
         """True while the run exists only in its folder (started offline, not yet created in MLflow)."""
         return journal.is_provisional(self.run_id)
 
-    def _learn_run_id(self):
-        buffer = self._buffer
-        if buffer is not None:
-            if not buffer.offline:
-                self._run_id, self.experiment_id = buffer.run_id, buffer.experiment_id
-        elif self.logdir is not None:
-            record = journal.read_map(self.logdir)
-            if record is not None and record.get("provisional_id") == self._run_id:
-                self._run_id, self.experiment_id = record["run_id"], record.get("experiment_id")
-
-    def _parent_run_id(self):
-        if isinstance(self._nested, str):
-            return self._nested
-        if self._nested:
-            if _active:
-                return _active[-1].run_id
-            parent = os.environ.get("WORKBENCH_PARENT_RUN_ID")
-            if not parent:
-                raise ValueError("Experiment(nested=True): no open Experiment to nest in (open the parent "
-                                 "first, or set WORKBENCH_PARENT_RUN_ID, or pass the parent's run id)")
-            return parent
-        return os.environ.get("WORKBENCH_PARENT_RUN_ID") or None
-
-    def _log_source(self):
-        git = _git_commit(os.getcwd())
-        if git is not None:
-            commit, dirty = git
-            self._params_in.setdefault("git_commit", commit)
-            self._buffer.set_tags({"mlflow.source.git.commit": commit, "workbench.git_dirty": str(dirty).lower()})
-
     def end(self, status="FINISHED"):
         """Close the run (``with`` does this): final and best metrics, flush both sinks, end the MLflow run.
 
@@ -578,10 +221,9 @@ class Experiment:
             if self._monitor is not None:
                 self._monitor.stop()
             self._log_final()
-            self._scalars.close()
             self._default.__exit__(None, None, None)
-            self.summary_writer.close()
-            for path in sorted(glob.glob(os.path.join(glob.escape(self.logdir), "events.out.tfevents.*"))):
+            self._tensorboard.close()
+            for path in self._tensorboard.event_files():
                 self._buffer.log_artifact(path, "tensorboard")
             params_file = os.path.join(self.logdir, "params.json")
             if os.path.exists(params_file):
@@ -594,8 +236,8 @@ class Experiment:
             if journal.is_provisional(self._run_id):
                 self._learn_run_id()
             self._buffer = None
-            if self in _active:
-                _active.remove(self)
+            if self in open_runs:
+                open_runs.remove(self)
             self.status = status
         if buffer.offline:
             items, points, files = _buffer.pending(self.logdir)
@@ -620,10 +262,10 @@ class Experiment:
         """``best_<metric>`` to MLflow and TensorBoard, and the params with final metrics to HParams."""
         for key, (value, step) in sorted(self._best.items()):
             self._buffer.log_metric(f"best_{key}", value, step)
-            self._scalars.add(f"best_{key}", value, self._step)
+            self._tensorboard.scalar(f"best_{key}", value, self._step)
         hparams = {k: _hparam_value(v) for k, v in _flatten(self._params).items()}
         if hparams:
-            self._tb(summary.hparams.hparams, hparams, trial_id=self.run_name)
+            self._tensorboard.write(summary.hparams.hparams, hparams, trial_id=self.run_name)
 
     # -- params and tags -----------------------------------------------------
     @property
@@ -690,7 +332,7 @@ class Experiment:
                 self._step = step
         value = _number(key, value)
         buffer.log_metric(key, value, step)
-        self._scalars.add(key, value, step)
+        self._tensorboard.scalar(key, value, step)
         self._last[key] = (value, step)
         if value == value:  # NaN is never the best
             best = self._best.get(key)
@@ -739,29 +381,15 @@ class Experiment:
             return
         for key, value in metrics.items():
             buffer.log_metric(key, value, step)
-            self._scalars.add(key, value, step)
+            self._tensorboard.scalar(key, value, step)
 
-    def _write_scalars(self, items):
-        """Write ``(name, value, step)`` scalars to the run's writer (on the scalar thread)."""
-        with self._writing():
-            for key, value, step in items:
-                summary.scalar(key, value, step=step)
-
-    @contextlib.contextmanager
-    def _writing(self):
-        """This run's writer as the default of the calling thread, whatever the caller set."""
-        state = _summary_state
-        saved = state.writer, state.condition
-        state.writer, state.condition = self.summary_writer, True
-        try:
-            yield
-        finally:
-            state.writer, state.condition = saved
+    @property
+    def summary_writer(self):
+        """The run's TensorBoard writer (the default writer inside ``with exp:``), None before start."""
+        return None if self._tensorboard is None else self._tensorboard.writer
 
     def _tb(self, fn, *args, **kwargs):
-        """Call a ``wb.summary`` function with this run's writer as the default."""
-        with self._writing():
-            return fn(*args, **kwargs)
+        return self._tensorboard.write(fn, *args, **kwargs)
 
     # -- TensorBoard-only data -----------------------------------------------
     def log_histogram(self, name, values, step=None, buckets=None):
@@ -832,8 +460,7 @@ class Experiment:
     def flush(self, timeout=None) -> bool:
         """Write TensorBoard events and wait until MLflow has everything; False if some waits on disk."""
         buffer = self._check_open("flush")
-        self._scalars.flush()
-        self.summary_writer.flush()
+        self._tensorboard.flush()
         return buffer.flush(timeout)
 
     # -- checkpoints and progress --------------------------------------------
@@ -852,7 +479,7 @@ class Experiment:
         directory = os.path.join(self.logdir, "checkpoints")
         if self._resume and not glob.glob(os.path.join(glob.escape(directory), "*" + INDEX_SUFFIX)):
             self._download_checkpoints()
-        manager = _TrackedCheckpointManager(self, checkpoint, directory, max_to_keep, **kwargs)
+        manager = TrackedCheckpointManager(self, checkpoint, directory, max_to_keep, **kwargs)
         self.restored_checkpoint = manager.restore_or_initialize()
         return manager
 
@@ -921,27 +548,6 @@ class Experiment:
         return f"<table>{body}</table>"
 
 
-def _journaled(folder):
-    """The items waiting in a run folder's spill files, oldest file first: ``("m", key, value,
-    timestamp, step)``, ``("p", key, value)``, ``("t", key, value)``."""
-    items = []
-    for path in sorted(_buffer.spill_files(folder), key=os.path.getmtime):
-        try:
-            units = _buffer.spillfile.read(path)[1]
-        except (OSError, ValueError):
-            continue
-        for unit in units:
-            if unit[0] in ("m", "p", "t"):
-                items += [(unit[0], *row) for row in unit[1]]
-    return items
-
-
-def _folder_name(run_name):
-    """``run_name`` as one safe path component: separators and other odd characters become ``_``,
-    no leading dot (so never ``..``), at most 150 characters."""
-    name = re.sub(r"[^\w.\-]", "_", run_name).lstrip(".")[:150]
-    return name or "run"
-
 
 def _number(key, value):
     """``value`` as a float, or a TypeError naming the metric."""
@@ -963,3 +569,4 @@ def _safe_name(name):
 
 def _fmt(value):
     return "nan" if math.isnan(value) else f"{value:.6g}"
+
