@@ -155,12 +155,32 @@ def test_steps_per_execution_runs_several_batches_per_call():
     np.testing.assert_allclose(h1.history["loss"], h4.history["loss"], rtol=1e-6)
 
 
-def test_shuffle_changes_batches_but_not_the_data_seen():
+def test_shuffle_permutes_the_rows_every_epoch():
     x, y = _data()
-    model = _compiled(_mlp())
+    a = _mlp()
+    b = _twin(a)
     np.random.seed(1)
-    a = model.fit(x, y, batch_size=8, epochs=1, verbose=0, shuffle=True).history["loss"]
-    assert np.isfinite(a).all()
+    ha = _compiled(a).fit(x, y, batch_size=8, epochs=1, verbose=0, shuffle=True)
+    np.random.seed(1)
+    order = np.random.permutation(len(x))
+    hb = _compiled(b).fit(x[order], y[order], batch_size=8, epochs=1, verbose=0, shuffle=False)
+    np.testing.assert_allclose(ha.history["loss"], hb.history["loss"], rtol=1e-6)
+    for wa, wb_ in zip(a.get_weights(), b.get_weights()):
+        np.testing.assert_allclose(wa, wb_, rtol=1e-6, atol=1e-7)
+
+
+def test_shuffle_batch_permutes_whole_batches():
+    x, y = _data()
+    a = _mlp()
+    b = _twin(a)
+    np.random.seed(3)
+    _compiled(a).fit(x, y, batch_size=8, epochs=1, verbose=0, shuffle="batch")
+    np.random.seed(3)
+    starts = np.random.permutation(5) * 8
+    order = np.concatenate([np.arange(s, s + 8) for s in starts])
+    _compiled(b).fit(x[order], y[order], batch_size=8, epochs=1, verbose=0, shuffle=False)
+    for wa, wb_ in zip(a.get_weights(), b.get_weights()):
+        np.testing.assert_allclose(wa, wb_, rtol=1e-6, atol=1e-7)
 
 
 # ---------------------------------------------------------------------------
@@ -752,10 +772,7 @@ def test_model_variables_do_not_include_compile_state():
     before = [v.name for v in model.variables]
     model.fit(x, y, epochs=1, verbose=0)
     assert [v.name for v in model.variables] == before
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        ckpt = wb.Checkpoint(model=model)
-        assert ckpt is not None
+    assert len(model.optimizer.variables) > len(before)   # the optimizer's state is its own
 
 
 # ---------------------------------------------------------------------------
