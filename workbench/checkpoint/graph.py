@@ -3,8 +3,8 @@
 An object takes part by implementing :class:`Trackable`: it names its children
 (``_trackable_children``), and may save arrays of its own, hold values for
 variables it has not created yet, or keep optimizer slots. ``wb.Module``,
-``wb.Checkpoint``, the optimizers and dataset iterators implement it; an object
-may also implement it without subclassing (``probability``'s
+``wb.Checkpoint``, the optimizers, datasets (no children: they hold no variables) and
+dataset iterators implement it; an object may also implement it without subclassing (``probability``'s
 ``TransformedVariable`` names its children). Containers (lists, tuples, dicts) are
 walked through; any other object is walked through its attributes (or its
 ``variables_by_path()``) by a checkpoint, never by a module.
