@@ -714,6 +714,14 @@ def test_integer_lookup_masks_caps_and_errors():
     layer = L.IntegerLookup(vocabulary=[5, 6], mask_token=0)
     np.testing.assert_array_equal(layer(np.array([0, 5, 6, 9])).numpy(), [0, 2, 3, 1])
     assert layer.vocabulary_size() == 4 and layer.get_vocabulary() == [0, -1, 5, 6]
+    # outside "int" mode the mask token has no index and adds nothing (as Keras)
+    hot = L.IntegerLookup(vocabulary=[5, 6], mask_token=0, output_mode="multi_hot")
+    np.testing.assert_array_equal(hot(np.array([[0, 5, 9], [0, 0, 0]])).numpy(), [[1, 1, 0], [0, 0, 0]])
+    assert hot.get_vocabulary() == [-1, 5, 6]
+    counts = L.IntegerLookup(vocabulary=[5, 6], mask_token=0, output_mode="count")(np.array([[0, 6, 6, 0]]))
+    np.testing.assert_array_equal(counts.numpy(), [[0, 0, 2]])
+    one_hot = L.IntegerLookup(vocabulary=[5, 6], mask_token=0, output_mode="one_hot")(np.array([0, 6]))
+    np.testing.assert_array_equal(one_hot.numpy(), [[0, 0, 0], [0, 0, 1]])
     capped = L.IntegerLookup(max_tokens=3)
     capped.adapt(wb.data.Dataset.from_tensor_slices(np.array([7, 7, 7, 8, 8, 9])).batch(4))
     assert capped.get_vocabulary() == [-1, 7, 8]

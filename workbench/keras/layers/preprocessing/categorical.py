@@ -139,7 +139,8 @@ def _same(v, mask):
 class IntegerLookup(Layer):
     """Map integer tokens to contiguous indices (Keras' ``IntegerLookup``), or back (``invert``).
 
-    Index layout: ``mask_token`` (if given) is index 0; then ``num_oov_indices`` out-of-vocabulary
+    Index layout: ``mask_token`` (if given, in ``"int"`` mode; other modes drop mask tokens from
+    their encodings) is index 0; then ``num_oov_indices`` out-of-vocabulary
     indices (an unknown token ``t`` goes to ``floormod(t, num_oov_indices)`` among them); then
     the vocabulary in order. ``vocabulary`` is given, or learned by :meth:`adapt` (tokens by
     decreasing count, ties by decreasing token, as Keras; at most ``max_tokens`` indices in
@@ -182,8 +183,12 @@ class IntegerLookup(Layer):
             self.set_vocabulary(vocabulary)
             self.input_vocabulary = self._vocab.tolist()
 
+    def _mask_index(self):
+        """Whether index 0 is the mask: only in "int" mode (other modes drop mask tokens)."""
+        return self.mask_token is not None and self.output_mode == "int"
+
     def _special(self):
-        return (0 if self.mask_token is None else 1) + self.num_oov_indices
+        return int(self._mask_index()) + self.num_oov_indices
 
     def set_vocabulary(self, vocabulary, idf_weights=None):
         """Use ``vocabulary`` (distinct integers) from now on; a vocabulary that starts with the
@@ -192,7 +197,7 @@ class IntegerLookup(Layer):
         if vocab.size and vocab.dtype.kind not in "iu":
             raise ValueError(f"IntegerLookup: vocabulary must hold integers, got dtype {vocab.dtype}")
         vocab = vocab.astype(np.int64)
-        special = ([] if self.mask_token is None else [self.mask_token]) + [self.oov_token] * self.num_oov_indices
+        special = ([self.mask_token] if self._mask_index() else []) + [self.oov_token] * self.num_oov_indices
         if special and vocab[:len(special)].tolist() == special:
             vocab = vocab[len(special):]
         if self.num_oov_indices and np.any(vocab == self.oov_token):
@@ -231,7 +236,7 @@ class IntegerLookup(Layer):
         vocab = self._vocab.tolist()
         if not include_special_tokens:
             return vocab
-        head = ([] if self.mask_token is None else [self.mask_token]) + [self.oov_token] * self.num_oov_indices
+        head = ([self.mask_token] if self._mask_index() else []) + [self.oov_token] * self.num_oov_indices
         return head + vocab
 
     def vocabulary_size(self):
@@ -259,17 +264,32 @@ class IntegerLookup(Layer):
             out = np.where(found, order[pos] + start, 0)
         else:
             found, out = np.zeros(x.shape, bool), np.zeros(x.shape, np.int64)
-        mask_base = 0 if self.mask_token is None else 1
+        mask_base = int(self._mask_index())
         if self.num_oov_indices == 0:
             if np.any(~found & (x != self.mask_token if self.mask_token is not None else True)):
                 bad = x[~found].ravel()[0]
                 raise ValueError(f"{where}: token {bad} is not in the vocabulary and num_oov_indices=0")
         else:
             out = np.where(found, out, mask_base + np.mod(x, self.num_oov_indices))
-        if self.mask_token is not None:
-            out = np.where(x == self.mask_token, 0, out)
-        depth = self.max_tokens if self.pad_to_max_tokens else self.vocabulary_size()
-        return to_tensor(encode(out.astype(np.int64), depth, self.output_mode, self.dtype, where), inputs)
+        if self.mask_token is None:
+            return to_tensor(encode(out.astype(np.int64), self._depth(), self.output_mode, self.dtype, where), inputs)
+        masked = x == self.mask_token
+        if self.output_mode == "int":
+            return to_tensor(np.where(masked, 0, out).astype(np.int64), inputs)
+        # other modes drop mask tokens: they add nothing to the encoding
+        out = np.where(masked, 0, out).astype(np.int64)
+        weights = np.where(masked, 0.0, 1.0)
+        if self.output_mode == "one_hot":
+            encoded = encode(out, self._depth(), "one_hot", self.dtype, where)
+            keep = weights[..., 0:1] if weights.ndim > 1 and weights.shape[-1] == 1 else weights[..., None]
+            return to_tensor((encoded * keep).astype(self.dtype), inputs)
+        encoded = encode(out, self._depth(), "count", np.float64, where, count_weights=weights)
+        if self.output_mode == "multi_hot":
+            encoded = encoded > 0
+        return to_tensor(encoded.astype(self.dtype), inputs)
+
+    def _depth(self):
+        return self.max_tokens if self.pad_to_max_tokens else self.vocabulary_size()
 
     def get_config(self):
         return {**super().get_config(), "max_tokens": self.max_tokens, "num_oov_indices": self.num_oov_indices,
