@@ -341,6 +341,17 @@ def test_a_user_cell_whose_output_is_not_a_state():
     np.testing.assert_allclose(out.numpy(), (wb.concat([s1, s2], axis=-1) @ layer.cell.o).numpy(), rtol=1e-12)
 
 
+def test_a_user_cells_get_initial_state_starts_the_loop():
+    class FromOnes(MinimalRNNCell):
+        def get_initial_state(self, batch_size=None):
+            return [wb.ones((batch_size, self.units), dtype="float64")]
+    x = f64(np.zeros((2, 1, 3)))
+    layer = L.RNN(FromOnes(2))
+    h = layer(x).numpy()
+    np.testing.assert_allclose(h, np.tanh(np.ones((2, 2)) @ layer.cell.recurrent_kernel.numpy()), rtol=1e-12)
+    np.testing.assert_array_equal(layer(x, initial_state=[f64(np.zeros((2, 2)))]).numpy(), 0.0)
+
+
 def test_stateful_rnn_carries_states_between_calls():
     x = f64(_rng.standard_normal((2, 6, 3)))
     whole = L.SimpleRNN(3, return_sequences=True)

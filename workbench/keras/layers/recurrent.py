@@ -741,6 +741,18 @@ class RNN(_RNN):
     def _state_sizes(self):
         return [w for c in self._cells for w in _state_widths(c)]
 
+    def _initial_states(self, initial_state, batch, dtype):
+        if initial_state is None and not all(isinstance(c, _Cell) for c in self._cells):
+            # a user cell's get_initial_state(batch_size) gives its starting states (else zeros)
+            initial_state = []
+            for cell in self._cells:
+                make = getattr(cell, "get_initial_state", None)
+                if make is None:
+                    initial_state.extend(wb.zeros((batch, w), dtype=dtype) for w in _state_widths(cell))
+                else:
+                    initial_state.extend(nest.flatten(make(batch_size=batch)))
+        return super()._initial_states(initial_state, batch, dtype)
+
     def _output_size(self):
         return _cell_output_size(self.cell)
 

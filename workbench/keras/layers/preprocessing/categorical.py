@@ -212,7 +212,7 @@ class IntegerLookup(Layer):
                              f"max_tokens={self.max_tokens}")
         self._vocab = vocab
 
-    def adapt(self, data, batch_size=None, steps=None):
+    def adapt(self, data, steps=None):
         """Learn the vocabulary from ``data`` (an array, tensor or Dataset): by decreasing count,
         ties by decreasing token; the mask and OOV tokens are left out."""
         tokens, counts = {}, None

@@ -81,14 +81,12 @@ class Normalization(Layer):
         self.variance = self.add_weight("variance", self._stat_shape, initializer=_const(var), trainable=False)
         self.count = self.add_weight("count", (), dtype=np.int64, initializer="zeros", trainable=False)
 
-    def adapt(self, data, batch_size=None, steps=None):
+    def adapt(self, data):
         """Set ``mean`` and ``variance`` to the statistics of ``data`` (an array or tensor, or a
-        ``wb.data.Dataset`` of batches) over every axis but ``axis``; the variance is the
-        population variance. ``steps`` limits the number of Dataset batches read."""
+        ``wb.data.Dataset`` of batches, read batch by batch) over every axis but ``axis``; the
+        variance is the population variance."""
         count, mean, m2 = 0, None, None
-        for i, batch in enumerate(batches(data, f"Normalization '{self.name}'")):
-            if steps is not None and i >= steps:
-                break
+        for batch in batches(data, f"Normalization '{self.name}'"):
             batch = np.asarray(batch, dtype=np.float64)
             if batch.ndim == 0:
                 batch = batch.reshape(1)
@@ -207,7 +205,7 @@ class Discretization(Layer):
         self.output_mode = check_output_mode(output_mode, "Discretization")
         self.sparse = False
 
-    def adapt(self, data, batch_size=None, steps=None):
+    def adapt(self, data, steps=None):
         """Boundaries at the ``num_bins``-quantiles of ``data`` (an array, tensor or Dataset of
         batches), estimated as Keras does: each batch is summarized (sorted values, thinned to
         about ``1 / epsilon`` weighted points), the summaries are merged and compressed, and the
