@@ -375,3 +375,22 @@ def test_resumed_training_matches_uninterrupted(tmp_path, make_opt):
         for got, want in zip(restored, ref_vars):
             np.testing.assert_array_equal(opt2.get_slot(got, name).numpy(), ref_opt.get_slot(want, name).numpy())
     assert int(opt2.variables_by_path()["iterations"].numpy()) == 10
+
+
+def test_weight_decay_exclusion_takes_patterns_and_each_call_replaces_the_last():
+    kernel = wb.Variable([1.0, 1.0], name="dense/kernel")
+    bias = wb.Variable([1.0, 1.0], name="dense/bias")
+    gamma = wb.Variable([1.0, 1.0], name="norm/gamma")
+    opt = optimizers.SGD(learning_rate=0.1, weight_decay=0.5)
+    opt.exclude_from_weight_decay(var_names=["bias$", "^norm/"])
+    zero = wb.constant([0.0, 0.0])
+    opt.apply_gradients([(zero, kernel), (zero, bias), (zero, gamma)])  # only the decay moves a weight
+    np.testing.assert_allclose(kernel.numpy(), [0.95, 0.95], rtol=1e-6)
+    np.testing.assert_array_equal(bias.numpy(), [1.0, 1.0])
+    np.testing.assert_array_equal(gamma.numpy(), [1.0, 1.0])
+    opt.exclude_from_weight_decay(var_list=[kernel])
+    opt.apply_gradients([(zero, kernel), (zero, bias), (zero, gamma)])
+    np.testing.assert_allclose(kernel.numpy(), [0.95, 0.95], rtol=1e-6)
+    np.testing.assert_allclose(bias.numpy(), [0.95, 0.95], rtol=1e-6)
+    with pytest.raises(TypeError, match="var_names must be strings"):
+        opt.exclude_from_weight_decay(var_names=[3])

@@ -16,6 +16,7 @@ a checkpoint continues exactly as if it had never stopped.
 
 from __future__ import annotations
 
+import re
 import warnings
 
 import numpy as np
@@ -107,7 +108,7 @@ class Optimizer(Trackable):
         self._slot_list: list = []      # (var, slot name, slot) in creation order
         self._deferred: dict = {}       # (var.ref(), slot name) -> array restored before the slot existed
         self._no_decay_ids: set = set()
-        self._no_decay_names: tuple = ()
+        self._no_decay_pattern = None
         self._scratch_buffers: dict = {}  # (shape, dtype, device) -> work array for updates
 
     def _set_schedule_options(self, use_ema, ema_momentum, ema_overwrite_frequency, loss_scale_factor,
@@ -282,16 +283,20 @@ class Optimizer(Trackable):
     # -- weight decay -------------------------------------------------------------
     def exclude_from_weight_decay(self, var_list=None, var_names=None):
         """Skip weight decay for the variables in ``var_list`` and for variables whose name
-        contains any of the strings in ``var_names`` (Keras 3's rule)."""
-        self._no_decay_ids |= {id(v) for v in (var_list or [])}
-        self._no_decay_names = tuple(self._no_decay_names) + tuple(var_names or ())
+        matches (``re.search``) any of the patterns in ``var_names``, such as ``"bias"`` or
+        ``"norm/gamma$"``. Each call replaces the previous exclusions (Keras 3's rule)."""
+        names = list(var_names or ())
+        if any(not isinstance(n, str) for n in names):
+            raise TypeError(f"{self.name}.exclude_from_weight_decay: var_names must be strings, got {names!r}")
+        self._no_decay_ids = {id(v) for v in (var_list or [])}
+        self._no_decay_pattern = re.compile("|".join(names)) if names else None
 
     def _decays(self, var) -> bool:
         if not self.weight_decay:
             return False
         if id(var) in self._no_decay_ids:
             return False
-        return not any(s in var.name for s in self._no_decay_names)
+        return self._no_decay_pattern is None or self._no_decay_pattern.search(var.name) is None
 
     # -- applying gradients -------------------------------------------------------
     @core.effect
