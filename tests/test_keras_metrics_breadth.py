@@ -332,13 +332,20 @@ def test_mean_iou_against_sklearn_with_ignore_class_and_dense_inputs():
     dense = metrics.MeanIoU(num_classes=4, sparse_y_true=False, sparse_y_pred=False)
     dense.update_state(np.eye(4)[labels], np.eye(4)[preds] + 0.01)
     assert float(dense.result()) == pytest.approx(float(m.result()), rel=1e-6)
+    one_hot = metrics.OneHotMeanIoU(num_classes=4)
+    one_hot.update_state(np.eye(4)[labels], np.eye(4)[preds] * 0.9 + 0.02)
+    assert float(one_hot.result()) == pytest.approx(float(m.result()), rel=1e-6)
+    one_hot_subset = metrics.OneHotIoU(num_classes=4, target_class_ids=[0, 3])
+    one_hot_subset.update_state(np.eye(4)[labels], np.eye(4)[preds])
+    full_iou = jaccard_score(labels.ravel(), preds.ravel(), average=None)
+    assert float(one_hot_subset.result()) == pytest.approx(full_iou[[0, 3]].mean(), rel=1e-5)
     subset = metrics.IoU(num_classes=4, target_class_ids=[1, 2])
     subset.update_state(labels, preds)
     full = jaccard_score(labels.ravel(), preds.ravel(), average=None)
     assert float(subset.result()) == pytest.approx(full[[1, 2]].mean(), rel=1e-5)
     with pytest.raises(ValueError, match=r"target_class_ids must be class ids in \[0, 4\)"):
         metrics.IoU(num_classes=4, target_class_ids=[4])
-    for metric in (m, ignoring, dense, subset, metrics.BinaryIoU(threshold=0.4)):
+    for metric in (m, ignoring, dense, subset, one_hot, one_hot_subset, metrics.BinaryIoU(threshold=0.4)):
         back = metrics.deserialize(metrics.serialize(metric))
         assert type(back) is type(metric) and back.get_config() == metric.get_config()
 

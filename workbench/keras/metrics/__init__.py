@@ -29,7 +29,7 @@ from .confusion import (AUC, FalseNegatives, FalsePositives, Precision, Precisio
                         SensitivityAtSpecificity, SpecificityAtSensitivity, TrueNegatives, TruePositives,
                         weighted_counts)
 from .f_score import F1Score, FBetaScore
-from .iou import IoU, BinaryIoU, MeanIoU
+from .iou import BinaryIoU, IoU, MeanIoU, OneHotIoU, OneHotMeanIoU
 from .loss_means import (BinaryCrossentropy, CategoricalCrossentropy, CategoricalHinge, CosineSimilarity, Hinge,
                          KLDivergence, LogCoshError, MeanAbsoluteError, MeanAbsolutePercentageError, MeanSquaredError,
                          MeanSquaredLogarithmicError, Poisson, SparseCategoricalCrossentropy, SquaredHinge)
@@ -43,7 +43,7 @@ _CLASSES = (
     CategoricalCrossentropy, SparseCategoricalCrossentropy, KLDivergence, Poisson, Hinge, SquaredHinge,
     CategoricalHinge, TruePositives, FalsePositives, TrueNegatives, FalseNegatives, Precision, Recall, AUC,
     PrecisionAtRecall, RecallAtPrecision, SensitivityAtSpecificity, SpecificityAtSensitivity, F1Score, FBetaScore,
-    IoU, MeanIoU, BinaryIoU,
+    IoU, MeanIoU, BinaryIoU, OneHotIoU, OneHotMeanIoU,
 )
 # Every class is known by its class name and its snake_case name; plus Keras 3's short names and
 # "acc" as Keras' compile accepts it (here always plain Accuracy: the compiling model picks the
@@ -52,7 +52,7 @@ _ALIASES = {"mse": MeanSquaredError, "mae": MeanAbsoluteError, "mape": MeanAbsol
             "msle": MeanSquaredLogarithmicError, "bce": BinaryCrossentropy, "acc": Accuracy,
             "rmse": RootMeanSquaredError, "kld": KLDivergence, "logcosh": LogCoshError,
             "top_k_categorical_accuracy": TopKCategoricalAccuracy, "mean_iou": MeanIoU, "iou": IoU,
-            "binary_iou": BinaryIoU, "f1_score": F1Score, "fbeta_score": FBetaScore, "r2_score": R2Score}
+            "binary_iou": BinaryIoU, "one_hot_iou": OneHotIoU, "one_hot_mean_iou": OneHotMeanIoU, "f1_score": F1Score, "fbeta_score": FBetaScore, "r2_score": R2Score}
 _BY_NAME = {**{snake_case(c.__name__): c for c in _CLASSES}, **{c.__name__: c for c in _CLASSES}, **_ALIASES,
             "MeanMetricWrapper": MeanMetricWrapper}
 
