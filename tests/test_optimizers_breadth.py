@@ -293,8 +293,10 @@ def test_moving_average_finalize_and_overwrite():
     np.testing.assert_allclose(w.numpy(), want_w, rtol=1e-12)
     np.testing.assert_allclose(opt.get_slot(w, "average").numpy(), want_avg, rtol=1e-12)
     assert not np.allclose(want_w, want_avg)
-    opt.finalize_variable_values([w])
+    untouched = wb.Variable([5.0])
+    opt.finalize_variable_values([w, untouched])
     np.testing.assert_allclose(w.numpy(), want_avg, rtol=1e-12)
+    assert untouched.numpy().tolist() == [5.0]
 
     opt = optimizers.SGD(learning_rate=0.1, use_ema=True, ema_momentum=0.8, ema_overwrite_frequency=4)
     w = run(opt, GRADS)

@@ -396,11 +396,14 @@ class Optimizer(Trackable):
 
     def _overwrite_with_averages(self, var_list):
         for var in var_list:
-            var.assign(wrap(self.get_slot(var, "average")._data.copy()))
+            average = self._slot_or_none(var, "average")
+            if average is not None:   # a variable the optimizer never updated keeps its value
+                var.assign(wrap(average._data.copy()))
 
     def finalize_variable_values(self, var_list):
         """With ``use_ema``: set each variable of ``var_list`` to its moving average (call it
-        after training, as Keras' ``fit`` does); without: nothing."""
+        after training, as Keras' ``fit`` does; variables the optimizer never updated are left
+        as they are); without: nothing."""
         if self.use_ema:
             self._overwrite_with_averages(list(var_list))
 
