@@ -34,7 +34,7 @@ from .pooling import (  # noqa: F401  (wb.nn's pooling ops are imported from her
 )
 from .windows import (
     col2im, crop, data_format as _data_format, from_channels_last, out_sizes, pad, pads_of,
-    padded_zeros, spatial, tap, taps, to_channels_last, windows,
+    padded_zeros, spatial, taps, to_channels_last, windows,
 )
 
 # ---------------------------------------------------------------------------
@@ -69,8 +69,8 @@ def _depthwise_fwd(xp, xpad, w, strides, dilations, out):
     nd = len(strides)
     c, m = w.shape[-2:]
     y = None
-    for t in taps(w.shape[-nd - 2:-2]):
-        part = xpad[tap(t, strides, dilations, out)][..., None] * _filter_tap(w, t)
+    for t, where in taps(w.shape[-nd - 2:-2], strides, dilations, out):
+        part = xpad[where][..., None] * _filter_tap(w, t)
         y = part if y is None else y + part
     return y.reshape(y.shape[:-2] + (c * m,))
 
@@ -83,11 +83,11 @@ def _backprop_input_fwd(xp, w, dy, input_sizes, strides, dilations, pads, depthw
     if depthwise:
         dyc = dy.reshape(dy.shape[:-1] + (c, o))
         res = None
-        for t in taps(ksize):
+        for t, where in taps(ksize, strides, dilations, out):
             part = (dyc * _filter_tap(w, t)).sum(axis=-1)
             if res is None:
                 res = padded_zeros(xp, part.shape[:-nd - 1], sizes, pads, c, part.dtype)
-            res[tap(t, strides, dilations, out)] += part
+            res[where] += part
         return crop(res, pads, sizes)
     kk = math.prod(ksize) * c
     wm = xp.swapaxes(w.reshape(w.shape[:-nd - 2] + (kk, o)), -1, -2)
@@ -105,8 +105,8 @@ def _backprop_filter_fwd(xp, x, dy, filter_sizes, strides, dilations, pads, dept
     if depthwise:
         dyc = dy.reshape(dy.shape[:-1] + (c, o // c))
         summed = tuple(range(-nd - 3, -2))   # the batch and output positions of [..., N, *out, C, M]
-        parts = [(xpad[tap(t, strides, dilations, out)][..., None] * dyc).sum(axis=summed)
-                 for t in taps(ksize)]
+        parts = [(xpad[where][..., None] * dyc).sum(axis=summed)
+                 for _, where in taps(ksize, strides, dilations, out)]
         dw = xp.stack(parts, axis=-3)
         return dw.reshape(dw.shape[:-3] + ksize + dw.shape[-2:])
     view = windows(xp, xpad, ksize, strides, dilations, out)

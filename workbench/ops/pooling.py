@@ -13,7 +13,7 @@ import numpy as np
 from ..core import apply, convert_to_tensor, defop
 from .windows import (
     crop, data_format as _data_format, from_channels_last, out_sizes, pad, padded_zeros, pads_of,
-    spatial, tap, taps, to_channels_last, window_counts, windows,
+    spatial, taps, to_channels_last, window_counts, windows,
 )
 
 
@@ -37,8 +37,8 @@ def _argmax_taps(xp, x, ksize, strides, pads, out):
     xpad = pad(xp, x, pads, _lowest(x.dtype))
     ones = (1,) * len(ksize)
     best = idx = None
-    for k, t in enumerate(taps(ksize)):
-        v = xpad[tap(t, strides, ones, out)]
+    for k, (_, where) in enumerate(taps(ksize, strides, ones, out)):
+        v = xpad[where]
         if best is None:
             best, idx = v, xp.zeros(v.shape, np.int32)
             continue
@@ -58,8 +58,8 @@ def _max_pool_grad_fwd(xp, x, g, ksize, strides, pads):
     res = padded_zeros(xp, lead, sizes, pads, x.shape[-1], g.dtype)
     zero = xp.zeros((), g.dtype)
     ones = (1,) * nd
-    for k, t in enumerate(taps(ksize)):
-        res[tap(t, strides, ones, out)] += xp.where(idx == k, g, zero)
+    for k, (_, where) in enumerate(taps(ksize, strides, ones, out)):
+        res[where] += xp.where(idx == k, g, zero)
     return crop(res, pads, sizes)
 
 
@@ -73,8 +73,8 @@ def _max_pool_grad_grad_fwd(xp, x, h, ksize, strides, pads):
     res = xp.zeros(lead + out + (x.shape[-1],), h.dtype)
     zero = xp.zeros((), h.dtype)
     ones = (1,) * nd
-    for k, t in enumerate(taps(ksize)):
-        res += xp.where(idx == k, hpad[tap(t, strides, ones, out)], zero)
+    for k, (_, where) in enumerate(taps(ksize, strides, ones, out)):
+        res += xp.where(idx == k, hpad[where], zero)
     return res
 
 
@@ -94,8 +94,8 @@ def _avg_pool_grad_fwd(xp, g, input_hw, ksize, strides, pads):
     share = g / counts
     res = padded_zeros(xp, g.shape[:-nd - 1], input_hw, pads, g.shape[-1], g.dtype)
     ones = (1,) * nd
-    for t in taps(ksize):
-        res[tap(t, strides, ones, out)] += share
+    for _, where in taps(ksize, strides, ones, out):
+        res[where] += share
     return crop(res, pads, input_hw)
 
 

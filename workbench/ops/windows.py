@@ -9,7 +9,9 @@ kernel tap reads over all output positions, and col2im (the view's transpose).
 
 from __future__ import annotations
 
+import functools
 import itertools
+import operator
 
 import numpy as np
 
@@ -33,14 +35,19 @@ def channels_first(fmt):
     return fmt[1] == "C"
 
 
+_EXPECTED = {1: "an int or a list of 1 or 3 ints", 2: "an int or a list of 1, 2 or 4 ints",
+             3: "an int or a list of 1, 3 or 5 ints"}
+
+
 def spatial(value, what, opname, fmt, nd, default=None):
     """``nd`` ints from an int or a list of 1, nd or nd + 2 ints (batch and channel entries 1)."""
     if value is None:
         value = default
     if type(value) is int and value >= 1:
         return (value,) * nd
-    sizes = sorted({1, nd, nd + 2})
-    expected = f"an int or a list of {', '.join(map(str, sizes[:-1]))} or {sizes[-1]} ints"
+    if type(value) is tuple and len(value) == nd and all(type(v) is int and v >= 1 for v in value):
+        return value
+    expected = _EXPECTED[nd]
     vals = argcheck.integers(value, what, opname, expected)
     if len(vals) == 1:
         out = vals * nd
@@ -80,7 +87,7 @@ def pads_of(padding, sizes, ksize, strides, dilations, fmt, opname, explicit=Tru
         if mode == "VALID":
             return ((0, 0),) * nd
         if mode == "SAME":
-            return tuple(same_pads(n, k, s, d) for n, k, s, d in zip(sizes, ksize, strides, dilations))
+            return tuple([same_pads(n, k, s, d) for n, k, s, d in zip(sizes, ksize, strides, dilations)])
     if not explicit or isinstance(padding, str):
         want = "'SAME', 'VALID' or explicit paddings" if explicit else "'SAME' or 'VALID'"
         raise ValueError(f"{opname}: padding must be {want}, got {padding!r}")
@@ -142,21 +149,20 @@ def windows(xp, xpad, ksize, strides, dilations, out):
     nd = len(ksize)
     st = xpad.strides
     sp = st[-nd - 1:-1]
-    shape = xpad.shape[:-nd - 1] + tuple(out) + tuple(ksize) + (xpad.shape[-1],)
-    strides_ = (st[:-nd - 1] + tuple(a * s for a, s in zip(sp, strides))
-                + tuple(a * d for a, d in zip(sp, dilations)) + (st[-1],))
-    return xp.lib.stride_tricks.as_strided(xpad, shape, strides_)
+    shape = xpad.shape[:-nd - 1] + out + ksize + xpad.shape[-1:]
+    steps = st[:-nd - 1] + tuple(map(operator.mul, sp, strides)) + tuple(map(operator.mul, sp, dilations)) + st[-1:]
+    return xp.lib.stride_tricks.as_strided(xpad, shape, steps)
 
 
-def taps(ksize):
-    """Every kernel tap (a tuple of indices), in row-major order."""
-    return list(itertools.product(*[range(k) for k in ksize]))
-
-
-def tap(index, strides, dilations, out):
-    """The slice of the padded input that kernel tap ``index`` reads, over all output positions."""
-    return ((Ellipsis,) + tuple(slice(i * d, i * d + s * (o - 1) + 1, s)
-                                for i, s, d, o in zip(index, strides, dilations, out)) + (slice(None),))
+@functools.lru_cache(maxsize=256)
+def taps(ksize, strides, dilations, out):
+    """Every kernel tap in row-major order, as ``(index, where)``: the tap's index in the kernel and
+    the slice of the padded input it reads over all output positions (cached: a training loop
+    asks for the same geometry at every step)."""
+    per_dim = [[slice(i * d, i * d + s * (o - 1) + 1, s) for i in range(k)]
+               for k, s, d, o in zip(ksize, strides, dilations, out)]
+    where = [(Ellipsis,) + combo + (slice(None),) for combo in itertools.product(*per_dim)]
+    return tuple(zip(itertools.product(*[range(k) for k in ksize]), where))
 
 
 def crop(xpad, pads, sizes):
@@ -172,15 +178,16 @@ def col2im(xp, cols, sizes, ksize, strides, dilations, pads):
     nd = len(ksize)
     out_ = cols.shape[-2 * nd - 1:-nd - 1]
     out = padded_zeros(xp, cols.shape[:-2 * nd - 1], sizes, pads, cols.shape[-1], cols.dtype)
-    for t in taps(ksize):
-        out[tap(t, strides, dilations, out_)] += cols[(Ellipsis,) + t + (slice(None),)]
+    for t, where in taps(ksize, strides, dilations, out_):
+        out[where] += cols[(Ellipsis,) + t + (slice(None),)]
     return crop(out, pads, sizes)
 
 
 def window_counts(sizes, ksize, strides, pads, out):
     """``[*out, 1]`` counts of the real (unpadded) elements in each window, computed on the host."""
-    counts = np.ones((), np.int64)
+    counts = None
     for n, k, s, (p, _), o in zip(sizes, ksize, strides, pads, out):
         start = np.arange(o) * s - p
-        counts = np.multiply.outer(counts, np.minimum(start + k, n) - np.maximum(start, 0))
+        c = np.minimum(start + k, n) - np.maximum(start, 0)
+        counts = c if counts is None else np.multiply.outer(counts, c)
     return counts[..., None]

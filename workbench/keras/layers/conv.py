@@ -109,9 +109,8 @@ class _BaseConv(Layer):
 
     def _bias_and_activation(self, y):
         if self.use_bias:
-            bias = self.bias if self.data_format == "channels_last" else wb.reshape(
-                self.bias, (-1,) + (1,) * self.rank)
-            y = y + bias
+            y = y + (self.bias if self.data_format == "channels_last" else
+                     wb.reshape(self.bias, (-1,) + (1,) * self.rank))
         return self.activation(y)
 
     def _pads(self):
@@ -128,6 +127,9 @@ class _BaseConv(Layer):
                 "dilation_rate": list(self.dilation_rate), "groups": self.groups,
                 "activation": serialize_activation(self.activation), "use_bias": self.use_bias,
                 **_weight_args(self, "kernel", "bias"), "kernel_constraint": None, "bias_constraint": None}
+
+
+_CONV_OPS = {1: wb.nn.conv1d, 2: wb.nn.conv2d, 3: wb.nn.conv3d}
 
 
 class _Conv(_BaseConv):
@@ -149,8 +151,7 @@ class _Conv(_BaseConv):
                                      regularizer=self.bias_regularizer) if self.use_bias else None)
 
     def _convolve(self, x, kernel):
-        return wb.nn.convolution(x, kernel, strides=self.strides, padding=self._pads(),
-                                 data_format=self._tf_format, dilations=self.dilation_rate)
+        return _CONV_OPS[self.rank](x, kernel, self.strides, self._pads(), self._tf_format, self.dilation_rate)
 
     def call(self, inputs):
         if self.groups == 1:
