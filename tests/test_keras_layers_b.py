@@ -524,6 +524,17 @@ def test_attention_masks_and_causality():
     np.testing.assert_allclose(model(q).numpy(), L.Attention()([q, q], use_causal_mask=True).numpy())
 
 
+@pytest.mark.parametrize("cls", [L.Attention, L.AdditiveAttention])
+def test_ragged_attention_equals_padded_and_masked(cls):
+    q_rt, q_dense, q_mask = _padded([3, 1, 2], features=4)
+    v_rt, v_dense, v_mask = _padded([2, 4, 1], features=4)
+    layer = cls()
+    out = layer([q_rt, v_rt])
+    assert out.shape == (3, None, 4)
+    want = layer([f64(q_dense), f64(v_dense)], mask=[wb.constant(q_mask), wb.constant(v_mask)]).numpy()
+    np.testing.assert_allclose(out.to_tensor().numpy(), want, rtol=1e-12, atol=1e-14)
+
+
 def test_attention_dropout_only_while_training_and_seeded():
     q = f64(_rng.standard_normal((2, 3, 4)))
     a, b = L.Attention(dropout=0.5, seed=3), L.Attention(dropout=0.5, seed=3)

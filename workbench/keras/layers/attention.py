@@ -153,7 +153,7 @@ def _padded(x, mask, what, layer):
     if not is_ragged(x):
         return x, mask
     if x.ragged_rank != 1:
-        raise ValueError(f"MultiHeadAttention '{layer.name}': a ragged {what} must be [batch, None, dim] "
+        raise ValueError(f"{type(layer).__name__} '{layer.name}': a ragged {what} must be [batch, None, dim] "
                          f"(ragged_rank 1), got shape {x.shape}")
     dense = x.to_tensor()
     lengths = x.row_lengths()
@@ -173,7 +173,9 @@ class Attention(Layer):
     padded values get no weight and padded queries output zeros; ``use_causal_mask=True``
     lets query ``i`` see values ``j <= i`` only. ``dropout`` applies to the attention
     weights while training; ``return_attention_scores=True`` also returns those weights
-    ``[B, Tq, Tv]``. The output's mask is the query mask.
+    ``[B, Tq, Tv]``. The output's mask is the query mask. RaggedTensor queries, values and keys
+    (``[B, None, dim]``) are padded inside and masked by their row lengths; a ragged query gives a
+    ragged output.
 
     >>> q, v = wb.ones([2, 3, 4]), wb.ones([2, 5, 4])
     >>> wb.keras.layers.Attention()([q, v]).shape
@@ -209,9 +211,15 @@ class Attention(Layer):
 
     def call(self, inputs, mask=None, training=None, return_attention_scores=False, use_causal_mask=False):
         _check_attention_inputs(self, inputs, mask)
-        query, value = inputs[0], inputs[1]
-        key = inputs[2] if len(inputs) > 2 else value
         query_mask, value_mask = (mask[0], mask[1]) if mask else (None, None)
+        ragged_query = inputs[0] if is_ragged(inputs[0]) else None
+        query, query_mask = _padded(inputs[0], query_mask, "query", self)
+        value, value_mask = _padded(inputs[1], value_mask, "value", self)
+        key = value
+        if len(inputs) > 2:
+            key, key_mask = _padded(inputs[2], None, "key", self)
+            if key_mask is not None:
+                value_mask = _and(value_mask, key_mask)
         scores = self._scores(query, key)
         allowed = None if value_mask is None else _bool(value_mask)[:, None, :]
         if use_causal_mask:
@@ -227,10 +235,12 @@ class Attention(Layer):
         out = wb.matmul(weights, value)
         if query_mask is not None:
             out = out * wb.cast(_bool(query_mask), out.dtype)[:, :, None]
+        if ragged_query is not None:
+            out = ragged.RaggedTensor.from_tensor(out, lengths=ragged_query.row_lengths())
         return (out, weights) if return_attention_scores else out
 
     def compute_mask(self, inputs, mask=None):
-        if not mask or mask[0] is None:
+        if not mask or mask[0] is None or is_ragged(inputs[0]):
             return None
         return wb.convert_to_tensor(mask[0])
 
