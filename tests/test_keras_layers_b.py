@@ -333,6 +333,23 @@ def test_masked_outputs_repeat_the_last_output_unless_zero_output_for_mask():
     assert L.RNN(MinimalRNNCell(2), return_sequences=True).compute_mask(x, m) is m
 
 
+@pytest.mark.parametrize("make", [lambda: L.SimpleRNN(2, return_state=True),
+                                  lambda: L.RNN(MinimalRNNCell(2), return_state=True)])
+def test_a_row_masked_at_every_step_outputs_zeros_and_keeps_its_state(make):
+    x = f64(_rng.standard_normal((2, 3, 3)))
+    mask = wb.constant(np.array([[True, True, False], [False, False, False]]))
+    h0 = f64(np.full((2, 2), 0.5))
+    layer = make()
+    out, state = layer(x, mask=mask, initial_state=[h0])
+    np.testing.assert_array_equal(out.numpy()[1], 0.0)
+    np.testing.assert_array_equal(state.numpy()[1], 0.5)
+    np.testing.assert_allclose(out.numpy()[0], state.numpy()[0], rtol=1e-12)
+    rt = ragged.RaggedTensor.from_row_lengths(x.numpy().reshape(6, 3)[[0, 1]], np.array([2, 0]))
+    r_out, r_state = layer(rt, initial_state=[h0])
+    np.testing.assert_allclose(r_out.numpy(), out.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(r_state.numpy(), state.numpy(), rtol=1e-12)
+
+
 def test_a_user_cell_whose_output_is_not_a_state():
     x = f64(_rng.standard_normal((2, 3, 3)))
     layer = L.RNN(TwoStateCell(), return_state=True)

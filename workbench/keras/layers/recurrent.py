@@ -673,8 +673,8 @@ class RNN(_RNN):
     state), an optional ``output_size``, and ``call(inputs, states)`` returning
     ``(output, new_states)``, as in Keras' guide. ``states`` reaches the cell as a list.
 
-    With a ``mask``, a masked step keeps the states; its output is the previous output, or
-    zeros with ``zero_output_for_mask=True``. ``stateful=True`` starts each call from the
+    With a ``mask``, a masked step keeps the states; its output is the previous output (zeros
+    before the first unmasked step), or zeros with ``zero_output_for_mask=True``. ``stateful=True`` starts each call from the
     states the previous call ended with (``reset_state()`` sets them to zeros; a call with
     another batch size starts from zeros); no gradient flows from one call into the next.
     ``unroll`` is accepted and recorded: the loop is a Python loop over the steps either way.
@@ -711,9 +711,9 @@ class RNN(_RNN):
     def _cells(self):
         return self.cell.cells if isinstance(self.cell, StackedRNNCells) else [self.cell]
 
-    @property
-    def _output_is_state0(self):
-        return not isinstance(self.cell, StackedRNNCells) and isinstance(self.cell, _Cell)
+    # the output is carried on its own (starting at zeros), so a row masked at every step
+    # outputs zeros while its state stays the initial state, as in Keras
+    _output_is_state0 = False
 
     @property
     def states(self):
