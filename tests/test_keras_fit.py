@@ -666,6 +666,11 @@ def test_input_shape_on_the_first_layer_builds_a_sequential():
     assert config["layers"][0]["config"]["batch_shape"] == [None, 3]
     with pytest.raises(ValueError, match="input_dim"):
         L.Dense(2, input_dim=0)
+    with_layer = keras.Sequential([keras.InputLayer(shape=(3,)), L.Dense(2)])
+    assert with_layer.built and len(with_layer.layers) == 1 and with_layer.count_params() == 8
+    assert keras.InputLayer(batch_shape=(4, 3)).output.shape == (4, 3)
+    with pytest.raises(ValueError, match="sparse=True is not supported"):
+        keras.InputLayer(shape=(3,), sparse=True)
 
 
 def test_summary_is_keras_table():

@@ -98,12 +98,34 @@ class Node:
 
 
 class InputLayer(Layer):
-    """The layer behind ``wb.keras.Input``: it has no weights and is not listed in ``Model.layers``."""
+    """The layer behind ``wb.keras.Input`` (Keras 3's arguments): it has no weights and is not
+    listed in ``Model.layers``. As the first layer of a ``Sequential`` it fixes the input shape.
 
-    def __init__(self, shape, dtype, name=None, ragged=False):
+    ``shape`` excludes the batch axis (``batch_size`` gives it); ``batch_shape`` includes it.
+    ``ragged=True`` describes a RaggedTensor batch. ``sparse``, ``input_tensor`` and
+    ``optional`` are Keras' and only their defaults are supported.
+    """
+
+    def __init__(self, shape=None, batch_size=None, dtype=None, sparse=None, batch_shape=None,
+                 input_tensor=None, optional=False, name=None, ragged=False):
+        for arg, value, default in (("sparse", sparse, None), ("input_tensor", input_tensor, None),
+                                    ("optional", optional, False)):
+            if value is not default and not (arg == "sparse" and value is False):
+                raise ValueError(f"InputLayer: {arg}={value!r} is not supported; leave it {default!r}")
+        if batch_shape is not None:
+            if shape is not None or batch_size is not None:
+                raise ValueError("InputLayer: give shape (and batch_size) or batch_shape, not both")
+            full = tuple(batch_shape)
+        else:
+            if shape is None:
+                raise ValueError("InputLayer: give shape (without the batch dimension) or batch_shape")
+            if isinstance(shape, (int, np.integer)):
+                shape = (shape,)
+            full = (batch_size,) + tuple(shape)
+        dtype = np.dtype(dtype or np.float32)
         super().__init__(name=name or unique_layer_name("input"), dtype=dtype)
         self.built = True
-        self.output = SymbolicTensor(shape, dtype, name=self.name, ragged=ragged)
+        self.output = SymbolicTensor(full, dtype, name=self.name, ragged=ragged)
         self.output.node = Node(self, (), {}, self.output)
 
     def call(self, inputs):
@@ -115,8 +137,8 @@ class InputLayer(Layer):
 
     @classmethod
     def from_config(cls, config):
-        return cls(config["batch_shape"], config.get("dtype") or "float32", name=config.get("name"),
-                   ragged=config.get("ragged", False))
+        return cls(batch_shape=config["batch_shape"], dtype=config.get("dtype") or "float32",
+                   name=config.get("name"), ragged=config.get("ragged", False))
 
 
 def Input(shape=None, batch_size=None, name=None, dtype=None, ragged=False, batch_shape=None):  # noqa: N802
@@ -125,15 +147,12 @@ def Input(shape=None, batch_size=None, name=None, dtype=None, ragged=False, batc
     ``ragged=True`` describes a RaggedTensor batch (e.g. ``shape=(None, 8)``).
     ``dtype`` defaults to float32.
     """
+    if batch_shape is None and shape is None:
+        raise ValueError("Input: give shape (without the batch dimension) or batch_shape")
     if batch_shape is not None:
-        full = tuple(batch_shape)
-    else:
-        if shape is None:
-            raise ValueError("Input: give shape (without the batch dimension) or batch_shape")
-        if isinstance(shape, int):
-            shape = (shape,)
-        full = (batch_size,) + tuple(shape)
-    return InputLayer(full, np.dtype(dtype or np.float32), name=name, ragged=ragged).output
+        shape = batch_size = None
+    return InputLayer(shape=shape, batch_size=batch_size, dtype=dtype, batch_shape=batch_shape, name=name,
+                      ragged=ragged).output
 
 
 # ---------------------------------------------------------------------------
@@ -535,7 +554,10 @@ class Sequential(Model):
             self.add(layer)
 
     def add(self, layer):
-        """Append a layer (or, first, a ``wb.keras.Input`` to fix the input shape)."""
+        """Append a layer (or, first, a ``wb.keras.Input`` or ``InputLayer`` to fix the input
+        shape)."""
+        if isinstance(layer, InputLayer):
+            layer = layer.output
         if is_symbolic(layer):
             if self._layer_list or self._input_tensor is not None:
                 raise ValueError("Sequential.add: an Input can only come first")
