@@ -80,7 +80,9 @@ def test_huber_delta_and_shape_errors():
     with pytest.raises(ValueError, match="same shape"):
         losses.MeanSquaredError()(wb.zeros([2, 3]), wb.zeros([2, 4]))
     with pytest.raises(ValueError, match="reduction"):
-        losses.MeanSquaredError(reduction="mean")
+        losses.MeanSquaredError(reduction="average")
+    mean = losses.MeanSquaredError(reduction="mean")   # Keras 3's synonym of the default
+    assert float(mean(wb.zeros([2, 2]), wb.ones([2, 2]))) == 1.0 and mean.get_config()["reduction"] == "mean"
     assert isinstance(losses.get("mse"), losses.MeanSquaredError)
 
 

@@ -4,7 +4,7 @@ A loss function returns one value per example (``[batch, d0, .. dN-1]`` for inpu
 ``[batch, d0, .. dN]``); a :class:`Loss` applies ``sample_weight`` and a reduction to it:
 ``"sum_over_batch_size"`` (default) divides the weighted sum by the number of values,
 ``"mean_with_sample_weight"`` by the sum of the weights, ``"sum"`` keeps the sum and ``"none"``
-(or None) keeps the values. (Keras 3's ``"mean"``, a synonym of the default, is not accepted.)
+(or None) keeps the values; ``"mean"`` is Keras 3's synonym of the default.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from ...errors import argcheck
 from ..serialization import deserialize_function, serialize_function
 
 EPSILON = 1e-7
-REDUCTIONS = ("sum_over_batch_size", "sum", "mean_with_sample_weight", "none", None)
+REDUCTIONS = ("sum_over_batch_size", "mean", "sum", "mean_with_sample_weight", "none", None)
 
 
 FUNCTIONS: dict = {}   # name -> the library's loss functions, filled by @loss_function
