@@ -742,6 +742,8 @@ def test_bad_arguments_are_named():
         model.fit(x, y, validation_split=1.5)
     with pytest.raises(ValueError, match="y must not be given"):
         model.fit(wb.data.Dataset.from_tensor_slices((x, y)).batch(4), y)
+    with pytest.warns(UserWarning, match="batch_size=8 is ignored"):
+        model.fit(wb.data.Dataset.from_tensor_slices((x, y)).batch(4), batch_size=8, verbose=0)
     with pytest.raises(TypeError, match="unrecognized data type for x"):
         model.fit("data.csv", y)
     with pytest.raises(ValueError, match="Arguments not recognized"):

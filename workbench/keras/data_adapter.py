@@ -336,8 +336,9 @@ class EpochIterator:
             if sample_weight is not None:
                 raise ValueError(f"{where}: when x is {kind}, sample_weight must not be given: give it "
                                  "as the third element of x's batches (inputs, targets, sample_weights)")
-            if batch_size is not None:
-                raise ValueError(f"{where}: do not give batch_size when x is {kind}: it yields batches")
+            if batch_size is not None:   # Keras ignores it too; say so
+                warnings.warn(f"{where}: batch_size={batch_size!r} is ignored: x is {kind}, which yields "
+                              "its own batches", UserWarning, stacklevel=3)
             self.adapter = _DatasetAdapter(x) if isinstance(x, Dataset) else _GeneratorAdapter(x)
         else:
             if self.class_weight is not None and sample_weight is not None:
