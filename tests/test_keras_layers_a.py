@@ -343,6 +343,8 @@ def test_masking_feeds_an_lstm():
     got = model(f64(x)).numpy()
     np.testing.assert_allclose(got[0], lstm(f64(x[:1, :4])).numpy()[0], rtol=1e-10)
     np.testing.assert_allclose(got[1], lstm(f64(x[1:])).numpy()[0], rtol=1e-10)
+    seq = wb.keras.Sequential([L.Masking(), lstm])
+    np.testing.assert_allclose(seq(f64(x)).numpy(), got, rtol=1e-12)
 
 
 def test_permute_repeat_identity():
@@ -425,8 +427,9 @@ def test_noise_layers_act_only_while_training():
     assert abs(big.mean() - 1.0) < 0.02 and abs(big.std() - 0.5) < 0.02      # sqrt(0.2 / 0.8) = 0.5
     with pytest.raises(ValueError, match="rate"):
         L.GaussianDropout(1.0)
-    with pytest.raises(ValueError, match="stddev"):
-        L.GaussianNoise(-1.0)
+    for bad in (-1.0, 5.0):
+        with pytest.raises(ValueError, match="stddev"):
+            L.GaussianNoise(bad)
 
 
 def test_bad_arguments_name_the_argument():

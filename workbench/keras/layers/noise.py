@@ -90,13 +90,14 @@ class _Noise(Layer):
 
 
 class GaussianNoise(_Noise):
-    """Add zero-mean normal noise of standard deviation ``stddev`` while training."""
+    """Add zero-mean normal noise of standard deviation ``stddev`` while training. As in Keras,
+    ``stddev`` must lie in [0, 1] (the layer expects inputs scaled to about that range)."""
 
     def __init__(self, stddev, seed=None, **kwargs):
         super().__init__(seed=seed, **kwargs)
         self.stddev = argcheck.number(stddev, "stddev", "GaussianNoise")
-        if self.stddev < 0:
-            raise ValueError(f"GaussianNoise: stddev must be non-negative, got {stddev!r}")
+        if not 0.0 <= self.stddev <= 1.0:
+            raise ValueError(f"GaussianNoise: stddev must be in [0, 1] (as in Keras), got {stddev!r}")
 
     def call(self, inputs, training=None):
         if not training or self.stddev == 0:

@@ -249,7 +249,6 @@ class Permute(Layer):
             raise ValueError(f"Permute: dims must be a permutation of 1..{len(self.dims)} (the batch axis is "
                              f"not counted), got {dims!r}")
         self.input_spec = InputSpec(ndim=len(self.dims) + 1)
-        self.supports_masking = True
 
     def call(self, inputs):
         return wb.transpose(inputs, (0,) + tuple(self.dims))
