@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..errors import argcheck
-from .optimizer import Optimizer
+from .optimizer import Optimizer, decay_rates
 
 
 class Adamax(Optimizer):
@@ -22,10 +22,7 @@ class Adamax(Optimizer):
                  clipnorm=None, clipvalue=None, global_clipnorm=None, name="Adamax", **kwargs):
         super().__init__(learning_rate, weight_decay=weight_decay, clipnorm=clipnorm, clipvalue=clipvalue,
                          global_clipnorm=global_clipnorm, name=name, **kwargs)
-        for key, val in (("beta_1", beta_1), ("beta_2", beta_2)):
-            if not 0.0 <= argcheck.number(val, key, name) < 1.0:
-                raise ValueError(f"{name}: {key} must be in [0, 1), got {val!r}")
-        self.beta_1, self.beta_2 = float(beta_1), float(beta_2)
+        self.beta_1, self.beta_2 = decay_rates(name, beta_1=beta_1, beta_2=beta_2)
         self.epsilon = argcheck.number(epsilon, "epsilon", name)
 
     _slot_names = ("m", "u")

@@ -7,7 +7,7 @@ import numpy as np
 from .. import backend
 from ..core import Variable, wrap
 from ..errors import argcheck
-from .optimizer import Optimizer
+from .optimizer import Optimizer, decay_rates
 
 _DECAY = 0.96   # the momentum schedule's decay (Dozat's, as Keras)
 
@@ -32,10 +32,7 @@ class Nadam(Optimizer):
                  clipnorm=None, clipvalue=None, global_clipnorm=None, name="Nadam", **kwargs):
         super().__init__(learning_rate, weight_decay=weight_decay, clipnorm=clipnorm, clipvalue=clipvalue,
                          global_clipnorm=global_clipnorm, name=name, **kwargs)
-        for key, val in (("beta_1", beta_1), ("beta_2", beta_2)):
-            if not 0.0 <= argcheck.number(val, key, name) < 1.0:
-                raise ValueError(f"{name}: {key} must be in [0, 1), got {val!r}")
-        self.beta_1, self.beta_2 = float(beta_1), float(beta_2)
+        self.beta_1, self.beta_2 = decay_rates(name, beta_1=beta_1, beta_2=beta_2)
         self.epsilon = argcheck.number(epsilon, "epsilon", name)
         # float64 whatever the variables' dtype: a product over many steps keeps its digits
         self._u_product = Variable(np.float64(1.0), trainable=False, name=f"{self.name}/u_product")

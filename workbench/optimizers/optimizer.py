@@ -527,6 +527,18 @@ class Optimizer(Trackable):
         return f"<wb.optimizers.{type(self).__name__} name={self.name!r} iterations={int(self._iterations)}>"
 
 
+def decay_rates(where, **rates) -> list:
+    """Each of ``rates`` (``beta_1=..., beta_2=...``) as a float in [0, 1), in the order given;
+    ValueError naming the one outside."""
+    out = []
+    for key, value in rates.items():
+        rate = argcheck.number(value, key, where)
+        if not 0.0 <= rate < 1.0:
+            raise ValueError(f"{where}: {key} must be in [0, 1), got {value!r}")
+        out.append(rate)
+    return out
+
+
 def _positive_int_or_none(value, name, where, least):
     if value is None:
         return None
