@@ -447,3 +447,99 @@ def test_bad_arguments_name_the_argument():
         L.MaxPooling3D((2, 2))
     with pytest.raises(TypeError, match="size"):
         L.UpSampling1D("2")
+
+
+# ---------------------------------------------------------------------------
+# the wb.nn ops behind these layers
+
+
+def _naive_conv(x, w, strides, dilations, pads):
+    """Cross-correlation by loops over output positions and kernel taps (channels last)."""
+    import itertools
+    nd = w.ndim - 2
+    xp = np.pad(x, [(0, 0)] + list(pads) + [(0, 0)])
+    ks = w.shape[:nd]
+    out = [(xp.shape[1 + i] - (ks[i] - 1) * dilations[i] - 1) // strides[i] + 1 for i in range(nd)]
+    y = np.zeros((x.shape[0], *out, w.shape[-1]))
+    for o in itertools.product(*map(range, out)):
+        for t in itertools.product(*map(range, ks)):
+            at = tuple(o[i] * strides[i] + t[i] * dilations[i] for i in range(nd))
+            y[(slice(None),) + o] += xp[(slice(None),) + at] @ w[t]
+    return y
+
+
+def test_conv1d_and_conv3d_match_a_direct_sum():
+    from workbench.ops.windows import same_pads
+    x, w = _rng.standard_normal((2, 7, 5, 6, 3)), _rng.standard_normal((3, 2, 2, 3, 4))
+    got = wb.nn.conv3d(f64(x), f64(w), [1, 2, 1, 2, 1], "SAME", dilations=[1, 1, 2]).numpy()
+    pads = [same_pads(7, 3, 2, 1), same_pads(5, 2, 1, 1), same_pads(6, 2, 2, 2)]
+    np.testing.assert_allclose(got, _naive_conv(x, w, (2, 1, 2), (1, 1, 2), pads), atol=1e-12)
+    ncdhw = wb.nn.conv3d(f64(x.transpose(0, 4, 1, 2, 3)), f64(w), 1, "VALID", data_format="NCDHW").numpy()
+    np.testing.assert_allclose(ncdhw.transpose(0, 2, 3, 4, 1), _naive_conv(x, w, (1,) * 3, (1,) * 3, [(0, 0)] * 3),
+                               atol=1e-12)
+    x1, w1 = _rng.standard_normal((2, 9, 3)), _rng.standard_normal((3, 3, 4))
+    np.testing.assert_allclose(wb.nn.conv1d(f64(x1), f64(w1), 2, [[0, 0], [2, 1], [0, 0]], dilations=1).numpy(),
+                               _naive_conv(x1, w1, (2,), (1,), [(2, 1)]), atol=1e-12)
+    # conv1d is conv2d over a height of 1, as in TF
+    np.testing.assert_allclose(wb.nn.conv1d(f64(x1), f64(w1), 2, "SAME").numpy(),
+                               wb.nn.conv2d(f64(x1[:, None]), f64(w1[None]), [1, 2], "SAME").numpy()[:, 0])
+    np.testing.assert_allclose(wb.nn.convolution(f64(x1), f64(w1), padding="SAME").numpy(),
+                               wb.nn.conv1d(f64(x1), f64(w1), 1, "SAME").numpy())
+
+
+def test_transposed_convolutions_are_input_gradients():
+    for nd, fn in ((1, wb.nn.conv1d_transpose), (3, wb.nn.conv3d_transpose)):
+        shape = (1,) + (5,) * nd + (2,)
+        w = f64(_rng.standard_normal((3,) * nd + (2, 4)))
+        z = wb.Variable(np.zeros(shape))
+        with GradientTape() as tape:
+            y = wb.nn.convolution(z, w, strides=2, padding="SAME")
+        g = f64(_rng.standard_normal(y.shape))
+        want = tape.gradient(y, z, output_gradients=g).numpy()
+        np.testing.assert_allclose(fn(g, w, list(shape), 2, "SAME").numpy(), want, atol=1e-12)
+        np.testing.assert_allclose(wb.nn.conv_transpose(g, w, list(shape), 2).numpy(), want, atol=1e-12)
+
+
+def test_pooling_over_one_and_three_dims():
+    x = _rng.standard_normal((2, 5, 6, 7, 3))
+    got = wb.nn.max_pool3d(f64(x), [2, 3, 2], 2, "VALID").numpy()
+    want = np.stack([np.stack([np.stack([x[:, i * 2:i * 2 + 2, j * 2:j * 2 + 3, k * 2:k * 2 + 2].max(axis=(1, 2, 3))
+                                         for k in range(3)], 1) for j in range(2)], 1) for i in range(2)], 1)
+    np.testing.assert_allclose(got, want)
+    # SAME average pooling counts only the real elements of each window
+    np.testing.assert_allclose(wb.nn.avg_pool1d(f64(np.arange(5.0).reshape(1, 5, 1)), 2, 2, "SAME").numpy().ravel(),
+                               [0.5, 2.5, 4.0])
+    assert wb.nn.max_pool(f64(x), 2, 2, "SAME").shape == (2, 3, 3, 4, 3)
+    assert wb.nn.avg_pool(f64(x[:, 0]), 2, 1, "VALID", data_format="NCHW").shape == (2, 6, 6, 2)
+    steps = x[:, :, 0, 0]
+    shifted = np.pad(steps, [(0, 0), (1, 0), (0, 0)], constant_values=-np.inf)[:, :-1]   # padding is -inf
+    np.testing.assert_allclose(wb.nn.max_pool1d(f64(steps), 2, 1, [[0, 0], [1, 0], [0, 0]]).numpy(),
+                               np.maximum(shifted, steps))
+
+
+def test_separable_conv2d_is_depthwise_then_pointwise():
+    x, dw, pw = f64(X2), f64(_rng.standard_normal((3, 3, 3, 2))), f64(_rng.standard_normal((1, 1, 6, 4)))
+    want = wb.nn.conv2d(wb.nn.depthwise_conv2d(x, dw, 1, "SAME"), pw, 1, "VALID")
+    np.testing.assert_allclose(wb.nn.separable_conv2d(x, dw, pw, 1, "SAME").numpy(), want.numpy(), atol=1e-12)
+    with pytest.raises(ValueError, match="pointwise_filter"):
+        wb.nn.separable_conv2d(x, dw, f64(np.ones((1, 1, 5, 4))), 1, "SAME")
+
+
+@pytest.mark.parametrize("call, error, match", [
+    (lambda: wb.nn.conv1d(f64(X1), f64(np.ones((3, 3, 2))), 1, "SAME", data_format="NHWC"), ValueError,
+     "conv1d: data_format must be 'NWC' or 'NCW'"),
+    (lambda: wb.nn.conv3d(f64(X3), f64(np.ones((2, 2, 2, 2, 1))), [1, 1], "SAME"), ValueError,
+     "conv3d: strides must be an int or a list of 1, 3 or 5 ints"),
+    (lambda: wb.nn.conv3d(f64(X3), f64(np.ones((2, 2, 2, 3, 1))), 1, "SAME"), ValueError, "2 channels"),
+    (lambda: wb.nn.conv1d(f64(X1), f64(np.ones((9, 3, 2))), 1, "VALID"), ValueError, "output would be empty"),
+    (lambda: wb.nn.max_pool3d(f64(X3), 2, 2, [[0, 0]] * 5), ValueError,
+     "max_pool3d: padding must be 'SAME' or 'VALID'"),
+    (lambda: wb.nn.avg_pool1d(f64(X1), 2, 2, [[0, 0], [1, 1], [0, 0]]), ValueError, "avg_pool1d: padding"),
+    (lambda: wb.nn.max_pool1d(f64(X2), 2, 2, "VALID"), ValueError, "max_pool1d: input must have rank 3"),
+    (lambda: wb.nn.convolution(f64(X1), f64(np.ones((2,)))), ValueError,
+     "convolution: filters must have rank 3, 4 or 5"),
+    (lambda: wb.nn.conv1d_transpose(f64(X1), f64(np.ones((3, 2, 3))), [2, 9, 2], 1), ValueError, "does not fit"),
+])
+def test_bad_op_arguments_are_named(call, error, match):
+    with pytest.raises(error, match=match):
+        call()

@@ -95,7 +95,8 @@ class PReLU(Layer):
         if shared_axes is None:
             self.shared_axes = None
         else:
-            self.shared_axes = argcheck.integers(shared_axes, "shared_axes", "PReLU", "an integer or a list of integers")
+            self.shared_axes = argcheck.integers(shared_axes, "shared_axes", "PReLU",
+                                                 "an integer or a list of integers")
         self.supports_masking = True
 
     def build(self, input_shape):
