@@ -425,8 +425,10 @@ def test_noise_layers_act_only_while_training():
     np.testing.assert_array_equal(L.GaussianNoise(0.5, seed=2)(x, training=True).numpy(), first)
     big = L.GaussianDropout(0.2, seed=3)(f64(np.ones((200, 100))), training=True).numpy()
     assert abs(big.mean() - 1.0) < 0.02 and abs(big.std() - 0.5) < 0.02      # sqrt(0.2 / 0.8) = 0.5
-    with pytest.raises(ValueError, match="rate"):
+    with pytest.raises(ValueError, match="GaussianDropout: rate"):
         L.GaussianDropout(1.0)
+    with pytest.raises(ValueError, match="SpatialDropout2D: rate"):
+        L.SpatialDropout2D(1.5)
     for bad in (-1.0, 5.0):
         with pytest.raises(ValueError, match="stddev"):
             L.GaussianNoise(bad)

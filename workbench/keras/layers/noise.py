@@ -31,6 +31,9 @@ class _SpatialDropout(Dropout):
     rank = None
 
     def __init__(self, rate, data_format=None, seed=None, **kwargs):
+        name = type(self).__name__
+        if not 0.0 <= argcheck.number(rate, "rate", name) < 1.0:
+            raise ValueError(f"{name}: rate must be in [0, 1), got {rate!r}")
         super().__init__(rate, seed=seed, **kwargs)
         self.data_format = standardize_data_format(data_format, type(self).__name__)
         self.input_spec = InputSpec(ndim=self.rank + 2)
