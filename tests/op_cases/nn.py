@@ -150,4 +150,7 @@ CASES += [
     Case("avg_pool3d SAME NCDHW", lambda x: wb.nn.avg_pool3d(x, [2, 2, 3], 2, "SAME", data_format="NCDHW"),
          [uniform(-1, 1, (1, 2, 3, 3, 3), 75)]),
     Case("avg_pool rank-generic", lambda x: wb.nn.avg_pool(x, 2, 1, "VALID"), [uniform(-1, 1, (1, 3, 2), 76)]),
+    Case("pool AVG and MAX",
+         lambda x: wb.nn.pool(x, [2, 2], "AVG", padding="SAME") + wb.nn.pool(x, [2, 2], "MAX", padding="SAME"),
+         [_pool_input()]),
 ]

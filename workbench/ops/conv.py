@@ -30,7 +30,7 @@ import math
 from ..core import apply, convert_to_tensor, defop
 from ._define import bilinear_jvp
 from .pooling import (  # noqa: F401  (wb.nn's pooling ops are imported from here too)
-    avg_pool, avg_pool1d, avg_pool2d, avg_pool3d, max_pool, max_pool1d, max_pool2d, max_pool3d,
+    avg_pool, avg_pool1d, avg_pool2d, avg_pool3d, max_pool, max_pool1d, max_pool2d, max_pool3d, pool,
 )
 from .windows import (
     col2im, crop, data_format as _data_format, from_channels_last, out_sizes, pad, pads_of,
@@ -418,5 +418,6 @@ __all__ = [
     "max_pool1d",
     "max_pool2d",
     "max_pool3d",
+    "pool",
     "separable_conv2d",
 ]

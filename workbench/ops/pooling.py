@@ -1,5 +1,5 @@
 """Pooling over 1, 2 or 3 spatial dimensions: TF's ``wb.nn.max_pool1d``/``2d``/``3d``,
-``avg_pool1d``/``2d``/``3d`` and the rank-generic ``max_pool``/``avg_pool``.
+``avg_pool1d``/``2d``/``3d`` and the rank-generic ``max_pool``, ``avg_pool`` and ``pool``.
 
 Channels last inside the ops (see ``windows.py``). The gradients are primitives too, one set
 per number of spatial dimensions: ``max_pool<n>d_grad`` (the cotangent scattered onto each
@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..core import apply, convert_to_tensor, defop
+from ..errors import argcheck
 from .windows import (
     crop, data_format as _data_format, from_channels_last, out_sizes, pad, padded_zeros, pads_of,
     spatial, taps, to_channels_last, window_counts, windows,
@@ -268,5 +269,32 @@ def avg_pool(input, ksize, strides, padding, data_format=None, name=None):
     return _avg_pool_public("avg_pool", nd, x, ksize, strides, padding, data_format)
 
 
+def pool(input, window_shape, pooling_type, strides=None, padding="VALID", data_format=None, dilations=None,
+         name=None):
+    """Max or average pooling over 1, 2 or 3 spatial dimensions (``len(window_shape)``), TF's
+    ``tf.nn.pool``: ``pooling_type`` ``"MAX"`` or ``"AVG"``, ``strides`` default 1. Only
+    ``dilations`` of 1 are supported (dilated pooling raises a ``ValueError``).
+
+    >>> wb.nn.pool(wb.ones((1, 6, 2)), [2], "AVG", strides=[2]).shape
+    (1, 3, 2)
+    """
+    kind = str(pooling_type).upper()
+    if kind not in ("MAX", "AVG"):
+        raise ValueError(f"pool: pooling_type must be 'MAX' or 'AVG', got {pooling_type!r}")
+    window = argcheck.integers(window_shape, "window_shape", "pool", "a list of 1, 2 or 3 ints")
+    nd = len(window)
+    if nd not in (1, 2, 3):
+        raise ValueError(f"pool: window_shape must have 1, 2 or 3 entries, got {window_shape!r}")
+    if dilations is not None and any(d != 1 for d in argcheck.integers(dilations, "dilations", "pool")):
+        raise ValueError(f"pool: dilations other than 1 are not supported, got {dilations!r}")
+    x = convert_to_tensor(input)
+    if x.ndim != nd + 2:
+        raise ValueError(f"pool: input must have rank {nd + 2} for a window of {nd} dims, got shape {x.shape}")
+    strides = (1,) * nd if strides is None else strides
+    if kind == "MAX":
+        return _max_pool("pool", nd, x, window, strides, padding, data_format)
+    return _avg_pool_public("pool", nd, x, window, strides, padding, data_format)
+
+
 __all__ = ["avg_pool", "avg_pool1d", "avg_pool2d", "avg_pool3d", "max_pool", "max_pool1d",
-           "max_pool2d", "max_pool3d"]
+           "max_pool2d", "max_pool3d", "pool"]
