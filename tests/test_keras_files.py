@@ -1,33 +1,40 @@
 """Keras 3's files: ``.weights.h5`` and ``.keras`` (``wb.keras.saving``).
 
 The fixtures in tests/fixtures/keras were written by Keras 3.15.1 (jax backend) with
-``make_fixtures.py``; each ``NAME.npz`` holds the input and Keras' prediction, which the
-models here must reproduce from Keras' files.
+``make_fixtures.py``; each ``NAME.npz`` holds the input, Keras' prediction and its prediction
+after one more training step, which the models here must reproduce from Keras' files.
 
-The other way, files written here load in Keras: ``write_ours.py`` writes the same four
-architectures built and trained here (and the cnn trained with each optimizer, for Keras to
+The other way, files written here load in Keras: ``write_ours.py`` writes the same
+architectures built and trained here (and models trained with each optimizer, for Keras to
 resume training from), and ``check_in_keras.py`` (run with Keras 3.15.1, jax backend) loads
 them; it printed::
 
-    cnn load_model: Sequential, max |keras - workbench| = 2.68e-07, optimizer Adam with 10 variables (iterations 2) matches
-    cnn load_weights: Sequential, max |keras - workbench| = 2.68e-07, optimizer Adam with 10 variables (iterations 2) matches
+    cnn load_model: Sequential, max |keras - workbench| = 1.79e-07, optimizer Adam with 10 variables (iterations 2) matches
+    cnn load_weights: Sequential, max |keras - workbench| = 1.79e-07, optimizer Adam with 10 variables (iterations 2) matches
     embed load_model: Functional, max |keras - workbench| = 5.96e-08, optimizer Adam with 16 variables (iterations 2) matches
     embed load_weights: Functional, max |keras - workbench| = 5.96e-08, optimizer Adam with 16 variables (iterations 2) matches
-    mlp load_model: Sequential, max |keras - workbench| = 1.19e-07, optimizer Adam with 14 variables (iterations 2) matches
-    mlp load_weights: Sequential, max |keras - workbench| = 1.19e-07, optimizer Adam with 14 variables (iterations 2) matches
-    rnn load_model: Functional, max |keras - workbench| = 2.68e-07, optimizer Adam with 22 variables (iterations 2) matches
-    rnn load_weights: Functional, max |keras - workbench| = 2.68e-07, optimizer Adam with 22 variables (iterations 2) matches
-    resume adagrad: Adagrad with 6 variables, one more step in Keras, max |keras - workbench| = 2.24e-07
-    resume adam: Adam with 10 variables, one more step in Keras, max |keras - workbench| = 2.09e-07
-    resume adamw: AdamW with 10 variables, one more step in Keras, max |keras - workbench| = 2.38e-07
-    resume amsgrad: Adam with 14 variables, one more step in Keras, max |keras - workbench| = 3.58e-07
-    resume rmsprop: RMSprop with 14 variables, one more step in Keras, max |keras - workbench| = 2.68e-07
-    resume sgd: SGD with 6 variables, one more step in Keras, max |keras - workbench| = 2.38e-07
-    keras 3.15.1: 4 models, 6 optimizers resumed, all match
+    mlp load_model: Sequential, max |keras - workbench| = 5.96e-08, optimizer Adam with 14 variables (iterations 2) matches
+    mlp load_weights: Sequential, max |keras - workbench| = 5.96e-08, optimizer Adam with 14 variables (iterations 2) matches
+    rnn load_model: Functional, max |keras - workbench| = 1.79e-07, optimizer Adam with 22 variables (iterations 2) matches
+    rnn load_weights: Functional, max |keras - workbench| = 2.09e-07, optimizer Adam with 22 variables (iterations 2) matches
+    zoo_img load_model: Sequential, max |keras - workbench| = 1.19e-07, optimizer Adam with 12 variables (iterations 2) matches
+    zoo_img load_weights: Sequential, max |keras - workbench| = 1.19e-07, optimizer Adam with 12 variables (iterations 2) matches
+    zoo_seq load_model: Functional, max |keras - workbench| = 4.47e-08, optimizer Adam with 48 variables (iterations 2) matches
+    zoo_seq load_weights: Functional, max |keras - workbench| = 4.47e-08, optimizer Adam with 48 variables (iterations 2) matches
+    resume cnn_adagrad: Adagrad with 6 variables, one more step in Keras, max |keras - workbench| = 2.38e-07
+    resume cnn_adam: Adam with 10 variables, one more step in Keras, max |keras - workbench| = 1.56e-07
+    resume cnn_adamw: AdamW with 10 variables, one more step in Keras, max |keras - workbench| = 2.68e-07
+    resume cnn_amsgrad: Adam with 14 variables, one more step in Keras, max |keras - workbench| = 2.38e-07
+    resume cnn_rmsprop: RMSprop with 14 variables, one more step in Keras, max |keras - workbench| = 2.38e-07
+    resume cnn_sgd: SGD with 6 variables, one more step in Keras, max |keras - workbench| = 1.19e-07
+    resume embed_rmsprop: RMSprop with 9 variables, one more step in Keras, max |keras - workbench| = 5.96e-08
+    resume zoo_seq_adam: Adam with 48 variables, one more step in Keras, max |keras - workbench| = 7.45e-08
+    keras 3.15.1: 6 models, 8 optimizers resumed, all match
 """
 
 import json
 import os
+import re
 import zipfile
 
 import numpy as np
@@ -70,7 +77,24 @@ def embed():
     return keras.Model([tokens, extra], L.Dense(1)(x), name="embed")
 
 
-BUILDERS = {"mlp": mlp, "cnn": cnn, "rnn": rnn, "embed": embed}
+def zoo_seq():
+    inputs = keras.Input((6, 4), name="seq")
+    x = L.Bidirectional(L.LSTM(3, return_sequences=True))(inputs)
+    x = L.Add()([x, L.MultiHeadAttention(num_heads=2, key_dim=3)(x, x)])
+    x = L.EinsumDense("abc,cd->abd", output_shape=(None, 5), bias_axes="d")(x)
+    x = L.Reshape((30,))(L.Activation("relu")(x))
+    x = L.Multiply()([x, L.Dense(30, activation="sigmoid")(x)])
+    x = L.SimpleRNN(2)(L.Reshape((6, 5))(x))
+    return keras.Model(inputs, L.Dense(2)(x), name="zoo_seq")
+
+
+def zoo_img():
+    return keras.Sequential([keras.Input((8, 8, 2)), L.Conv2D(4, 3, padding="same"), L.MaxPooling2D(2),
+                             L.AveragePooling2D(2), L.Conv2D(3, 1, use_bias=False), L.GlobalAveragePooling2D(),
+                             L.Dense(2)], name="zoo_img")
+
+
+BUILDERS = {"mlp": mlp, "cnn": cnn, "rnn": rnn, "embed": embed, "zoo_seq": zoo_seq, "zoo_img": zoo_img}
 
 
 def expected(name):
@@ -84,12 +108,27 @@ def predict(model, x):
     return model(x, training=False).numpy()
 
 
+# Keras' MultiHeadAttention holds two weightless sublayers (its softmax and dropout) that this
+# library's does not: their groups in Keras' files are empty, and nothing is lost without them.
+KERAS_ONLY_GROUPS = re.compile(r".*/multi_head_attention/(_dropout_layer|_softmax)(/vars)?$")
+
+
 def layout(path):
     """``{name: shape}`` of every group and dataset in an HDF5 file (groups: None)."""
     out = {}
     with h5py.File(path, "r") as f:
         f.visititems(lambda name, obj: out.__setitem__(name, getattr(obj, "shape", None)))
     return out
+
+
+def optimizer_state(model):
+    """The optimizer's step, learning rate and every slot, keyed by the index of its weight."""
+    opt = model.optimizer
+    state = {"iterations": int(opt.iterations.numpy()), "learning_rate": float(opt.learning_rate.numpy())}
+    for i, var in enumerate(model.trainable_variables):
+        for slot in opt.get_slot_names():
+            state[(i, slot)] = opt.get_slot(var, slot).numpy().tolist()
+    return state
 
 
 def trained(model, x, y, epochs=1, metrics=None):
@@ -117,7 +156,7 @@ def test_written_weights_file_has_the_layout_keras_writes(name, tmp_path):
     path = str(tmp_path / f"{name}.weights.h5")
     keras.saving.save_weights(model, path)
     ours, theirs = layout(path), layout(os.path.join(FIXTURES, f"{name}.weights.h5"))
-    assert ours == theirs
+    assert ours == {k: v for k, v in theirs.items() if not KERAS_ONLY_GROUPS.match(k)}
 
 
 def test_weights_round_trip_restores_weights_and_optimizer_state(tmp_path):
@@ -130,8 +169,7 @@ def test_weights_round_trip_restores_weights_and_optimizer_state(tmp_path):
     keras.saving.load_weights(fresh, path)
     np.testing.assert_array_equal(predict(fresh, x), predict(model, x))
     assert int(fresh.optimizer.iterations.numpy()) == 4
-    for a, b in zip(fresh.optimizer.variables, model.optimizer.variables):
-        np.testing.assert_array_equal(a.numpy(), b.numpy())
+    assert optimizer_state(fresh) == optimizer_state(model)
     # training goes on from the same state: one more epoch gives the same weights
     for m in (model, fresh):
         m.fit(x, y, epochs=1, batch_size=3, shuffle=False, verbose=0)
@@ -206,6 +244,17 @@ def test_keras_model_file_loads_and_predicts_like_keras(name):
     assert model.loss == "mse"
 
 
+@pytest.mark.parametrize("name", sorted(set(BUILDERS) - {"mlp"}))   # mlp's Dropout draws differ
+def test_training_resumes_from_a_keras_file_as_in_keras(name):
+    """One more Adam step after loading Keras' file reaches the weights Keras reached: the
+    optimizer's slots were matched to the right weights."""
+    x, _ = expected(name)
+    data = np.load(os.path.join(FIXTURES, f"{name}.npz"))
+    model = keras.saving.load_model(os.path.join(FIXTURES, f"{name}.keras"))
+    model.fit(x, data["target"], epochs=1, batch_size=len(data["target"]), shuffle=False, verbose=0)
+    np.testing.assert_allclose(predict(model, x), data["after"], rtol=1e-5, atol=1e-5)
+
+
 @pytest.mark.parametrize("name", sorted(BUILDERS))
 def test_model_file_round_trip(name, tmp_path):
     """save_model -> load_model: the same config, predictions and optimizer state."""
@@ -217,8 +266,7 @@ def test_model_file_round_trip(name, tmp_path):
     assert type(loaded) is type(model)
     np.testing.assert_array_equal(predict(loaded, x), predict(model, x))
     assert keras.layers.serialize(loaded) == keras.layers.serialize(model)   # (both called: dtypes set)
-    assert [v.numpy().tolist() for v in loaded.optimizer.variables] == \
-        [v.numpy().tolist() for v in model.optimizer.variables]
+    assert optimizer_state(loaded) == optimizer_state(model)
     assert int(loaded.optimizer.iterations.numpy()) == 4
     assert loaded.loss == "mse"
     assert loaded.evaluate(x, y, verbose=0, return_dict=True) == model.evaluate(x, y, verbose=0, return_dict=True)
@@ -238,7 +286,8 @@ def test_written_model_file_has_the_members_and_layout_keras_writes(name, tmp_pa
         metadata = json.loads(ours_zip.read("metadata.json"))
         assert set(metadata) >= {"keras_version", "date_saved"}
         ours_cfg, theirs_cfg = json.loads(ours_zip.read("config.json")), json.loads(theirs_zip.read("config.json"))
-    assert inner_layout(path, tmp_path) == inner_layout(theirs, tmp_path)
+    assert inner_layout(path, tmp_path) == {k: v for k, v in inner_layout(theirs, tmp_path).items()
+                                            if not KERAS_ONLY_GROUPS.match(k)}
 
     def classes(cfg):
         return sorted((e["module"], e["class_name"]) for e in cfg["config"]["layers"])

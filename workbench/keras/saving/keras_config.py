@@ -16,6 +16,7 @@ loaded, and every class and function must already be known (built in, registered
 
 from __future__ import annotations
 
+import inspect
 import warnings
 
 import numpy as np
@@ -27,22 +28,26 @@ from ..functional import Model, Sequential
 from ..layers import Layer
 from ..layers.saving import check_known, class_name_of
 from ..serialization import custom_object_scope, get_registered_object, registered_name
+from .walk import KERAS_CLASS_NAMES
 
 __all__ = ["check_safe", "compile_arguments", "compile_config", "from_keras", "loss_from_keras",
            "optimizer_from_keras", "to_keras"]
 
 _ANY = object()
 
-# Keras arguments this library has no counterpart for, with the value that means "off".
+# Keras arguments this library has no counterpart for, with the values that mean "off" here
+# (``_ANY``: the argument changes nothing this library computes).
 _NEUTRAL = {
-    "kernel_constraint": None, "bias_constraint": None, "beta_constraint": None, "gamma_constraint": None,
-    "embeddings_constraint": None, "recurrent_constraint": None, "quantization_config": None,
-    "lora_rank": None, "lora_alpha": None, "sparse": False, "optional": False, "synchronized": False,
-    "renorm": False, "renorm_clipping": None, "renorm_momentum": _ANY, "groups": 1, "unroll": False,
-    "stateful": False, "use_cudnn": "auto", "zero_output_for_mask": _ANY, "rms_scaling": False,
-    "input_axes": None, "output_axes": None, "arguments": {}, "output_shape": None, "mask": None,
-    "use_ema": False, "ema_momentum": _ANY, "ema_overwrite_frequency": None, "loss_scale_factor": None,
-    "gradient_accumulation_steps": None, "input_length": None, "data_format": "channels_last",
+    "kernel_constraint": (None,), "bias_constraint": (None,), "beta_constraint": (None,),
+    "gamma_constraint": (None,), "embeddings_constraint": (None,), "recurrent_constraint": (None,),
+    "quantization_config": (None,), "lora_rank": (None,), "lora_alpha": (None,), "sparse": (False,),
+    "optional": (False,), "synchronized": (False,), "renorm": (False,), "renorm_clipping": (None,),
+    "renorm_momentum": _ANY, "groups": (1,), "unroll": (False,), "stateful": (False,), "use_cudnn": ("auto",),
+    "zero_output_for_mask": _ANY, "rms_scaling": (False,), "input_axes": (None,), "output_axes": (None,),
+    "arguments": ({},), "mask": (None,), "use_ema": (False,), "ema_momentum": _ANY,
+    "ema_overwrite_frequency": (None,), "loss_scale_factor": (None,), "gradient_accumulation_steps": (None,),
+    "input_length": (None,), "data_format": ("channels_last",), "use_gate": (False,), "sliding_window": (None,),
+    "attention_axes": (None, [1]),
 }
 _DTYPE_POLICIES = ("DTypePolicy", "FloatDTypePolicy")
 _TENSOR, _KERAS_TENSOR = "__tensor__", "__keras_tensor__"
@@ -113,10 +118,36 @@ def _policy_dtype(node, where):
                          "(give each layer one dtype such as 'float32')") from None
 
 
-def _clean(config):
-    """A Keras object's ``config`` dict without the neutral Keras-only arguments."""
+def _init_arguments(cls):
+    """The keyword arguments ``cls(...)`` takes by name (following ``**kwargs`` up the bases)."""
+    names = set()
+    for klass in cls.__mro__:
+        init = klass.__dict__.get("__init__")
+        if init is None or klass is object:
+            continue
+        params = inspect.signature(init).parameters.values()
+        names.update(p.name for p in params if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD))
+        if not any(p.kind == p.VAR_KEYWORD for p in params):
+            break
+    return names
+
+
+def _known_class(name):
+    for lookup in (_layer_class, initializers.builtin_class, regularizers.builtin_class, _builtin_optimizers,
+                   _builtin_schedules, _builtin_losses):
+        cls = get_registered_object(name, builtins=lookup)
+        if isinstance(cls, type):
+            return cls
+    return None
+
+
+def _clean(config, class_name):
+    """A Keras object's ``config`` dict without the Keras arguments that the class here does not
+    take and that hold a value meaning "off" (``kernel_constraint: null``)."""
+    cls = _known_class(class_name)
+    taken = _init_arguments(cls) if cls is not None else set()
     return {k: v for k, v in config.items()
-            if not (k in _NEUTRAL and (_NEUTRAL[k] is _ANY or v == _NEUTRAL[k]))}
+            if k in taken or not (k in _NEUTRAL and (_NEUTRAL[k] is _ANY or v in _NEUTRAL[k]))}
 
 
 def _refs(node):
@@ -151,7 +182,7 @@ def from_keras(node, where="config"):
         out = {"class_name": registered if isinstance(registered, str) and ">" in registered else name}
         config = node["config"]
         if isinstance(config, dict):
-            config = _clean(config)
+            config = _clean(config, out["class_name"])
             here = f"{where}.{config.get('name', name)}"
             config = {k: (_refs(v) if k in ("input_layers", "output_layers") else from_keras(v, here))
                       for k, v in config.items()}
@@ -217,6 +248,13 @@ def _module_of(obj_or_cls, kind):
             "loss": "keras.losses"}[kind]
 
 
+def _layer_class(name):
+    if name in ("Sequential", "Functional", "Model"):
+        return Sequential if name == "Sequential" else Model
+    cls = getattr(layers, name, None) if isinstance(name, str) and not name.startswith("_") else None
+    return cls if isinstance(cls, type) and issubclass(cls, Layer) else None
+
+
 def _kind(class_name):
     """Which table a class name of ours belongs to (None: not an object of ours)."""
     if class_name in ("Sequential", "Functional", "InputLayer"):
@@ -245,7 +283,8 @@ def _wrap(node):
         if kind is None:
             raise ValueError(f"save_model: {name!r} is not a class Keras knows and is not registered; register "
                              "it with wb.keras.saving.register_keras_serializable")
-        out = {"module": _module_of(name, kind), "class_name": name, "registered_name": None}
+        out = {"module": _module_of(name, kind), "class_name": KERAS_CLASS_NAMES.get(name, name),
+               "registered_name": None}
     config = node["config"]
     out["config"] = {k: _to_keras_value(v) for k, v in config.items()
                      if not (k == "input_length" and v is None)} if isinstance(config, dict) else config

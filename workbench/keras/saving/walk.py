@@ -10,7 +10,13 @@ Keras names each object by how it is reached, not by its (auto-generated) name:
   in sorted order, private ones last, and an object reached twice is saved once;
 - a recurrent layer keeps its weights in its cell: ``layers/lstm/cell/vars``;
 - the model's optimizer sits under ``optimizer``: ``iterations``, the learning rate, then
-  the slots (Adam: each variable's ``m`` and ``v`` in turn, then AMSGrad's ``vhat``).
+  the slots (Adam: each variable's ``m`` and ``v`` in turn, then AMSGrad's ``vhat``) in the
+  order of Keras' ``model.trainable_variables``.
+
+Keras orders a functional model's layers by their depth from the outputs (inputs first),
+ties by the order a depth-first walk from the outputs meets them; the numbering of
+``layers/dense``, ``layers/dense_1``… and the order of the optimizer's slots follow it,
+so both are computed here as Keras computes them.
 """
 
 from __future__ import annotations
@@ -20,12 +26,13 @@ import warnings
 
 import numpy as np
 
+from ... import nest
 from ...optimizers import Optimizer
 from ..functional import InputLayer, Model, Sequential
 from ..layers import GRU, LSTM, Layer
 from ..layers.saving import class_name_of
 
-__all__ = ["entries", "load_state", "save_state", "snake_case"]
+__all__ = ["KERAS_CLASS_NAMES", "entries", "keras_layers", "keras_trainable_variables", "load_state", "save_state", "snake_case"]
 
 _RECURRENT = (LSTM, GRU)
 
@@ -41,9 +48,15 @@ def snake_case(name: str) -> str:
     return re.sub("([a-z])([A-Z])", r"\1_\2", name).lower()
 
 
+# Classes whose name in Keras is another one (Keras' MaxPool2D is its MaxPooling2D class).
+KERAS_CLASS_NAMES = {"MaxPool2D": "MaxPooling2D", "AvgPool2D": "AveragePooling2D"}
+
+
 def _keras_class(obj) -> str:
     """The class name Keras would see: ``Functional`` for a functional ``Model``."""
-    return "Functional" if class_name_of(obj) == "Functional" else type(obj).__name__
+    if class_name_of(obj) == "Functional":
+        return "Functional"
+    return KERAS_CLASS_NAMES.get(type(obj).__name__, type(obj).__name__)
 
 
 def _join(*parts):
@@ -54,14 +67,71 @@ def _is_graph_model(layer) -> bool:
     return isinstance(layer, Sequential) or (isinstance(layer, Model) and layer.inputs is not None)
 
 
-def _graph_layers(model):
-    """A Sequential's layers; a functional model's InputLayers, then its layers."""
-    if isinstance(model, Sequential):
-        return model.layers
-    inputs = model.inputs
-    flat = list(inputs.values()) if isinstance(inputs, dict) else (
-        list(inputs) if isinstance(inputs, (list, tuple)) else [inputs])
-    return [x.node.layer for x in flat] + model.layers
+def _functional_layers(model):
+    """A functional model's layers (InputLayers included) in Keras' order (its ``map_graph``)."""
+    inputs, outputs = nest.flatten(model.inputs), nest.flatten(model.outputs)
+    input_ids = {id(x) for x in inputs}
+    nodes, finished, first_seen, by_id = [], set(), {}, {}
+
+    def visit(tensor):      # depth-first from the outputs; nodes end up in decreasing depth
+        node = tensor.node
+        if id(node) in finished:
+            return
+        first_seen.setdefault(id(node.layer), len(first_seen))
+        by_id[id(node.layer)] = node.layer
+        if not isinstance(node.layer, InputLayer) and id(tensor) not in input_ids:
+            for parent in node.inputs:
+                visit(parent)
+        finished.add(id(node))
+        nodes.append(node)
+
+    for y in outputs:
+        visit(y)
+    node_depth, layer_depth = {}, {}
+    for node in reversed(nodes):
+        depth = max(node_depth.setdefault(id(node), 0), layer_depth.get(id(node.layer), 0))
+        layer_depth[id(node.layer)] = node_depth[id(node)] = depth
+        for parent in node.inputs:
+            node_depth[id(parent.node)] = max(depth + 1, node_depth.get(id(parent.node), 0))
+    for x in inputs:        # an input the outputs do not use
+        if id(x.node.layer) not in layer_depth:
+            layer_depth[id(x.node.layer)], first_seen[id(x.node.layer)] = 0, -1
+            by_id[id(x.node.layer)] = x.node.layer
+    return [by_id[k] for k in sorted(layer_depth, key=lambda k: (-layer_depth[k], first_seen[k]))]
+
+
+def keras_layers(model):
+    """A Sequential's or functional model's layers as Keras lists them (a functional model's
+    InputLayers too, a Sequential's not)."""
+    return model.layers if isinstance(model, Sequential) else _functional_layers(model)
+
+
+def _sublayers(layer):
+    """The layers Keras tracks below ``layer``, in the order they were assigned."""
+    if _is_graph_model(layer):
+        return keras_layers(layer)
+    out = []
+    for value in vars(layer).values():
+        items = value.values() if isinstance(value, dict) else value if isinstance(value, (list, tuple)) else [value]
+        out.extend(item for item in items if isinstance(item, Layer))
+    return out
+
+
+def keras_trainable_variables(model):
+    """``model``'s trainable variables in the order of Keras' ``model.trainable_variables``: each
+    layer's own, then its sublayers' in the order they were tracked; a frozen layer has none."""
+    out, seen = [], set()
+
+    def visit(layer):
+        if id(layer) in seen or not layer.trainable:
+            return
+        seen.add(id(layer))
+        out.extend(v for v in layer._own_file_weights() if v.trainable)
+        for child in _sublayers(layer):
+            visit(child)
+
+    visit(model)
+    return out
 
 
 def _attributes(obj, root):
@@ -75,7 +145,7 @@ def _attributes(obj, root):
         if isinstance(optimizer, Optimizer):
             items["optimizer"] = optimizer
     ordered = sorted(items, key=lambda k: "~" + k if k.startswith("_") else k)
-    head = [("layers", _graph_layers(obj))] if _is_graph_model(obj) else []
+    head = [("layers", keras_layers(obj))] if _is_graph_model(obj) else []
     return head + [(k, items[k]) for k in ordered]
 
 
@@ -142,7 +212,7 @@ def save_state(model, store):
     for path, name, obj in entries(model):
         entry = store.make(path, name)
         if isinstance(obj, Optimizer):
-            for i, var in enumerate(_optimizer_variables(obj, model.trainable_variables, _has_slots(obj))):
+            for i, var in enumerate(_optimizer_variables(obj, keras_trainable_variables(model), _has_slots(obj))):
                 entry[str(i)] = var.numpy()
         elif obj is not None:
             obj.save_own_variables(entry)
@@ -157,7 +227,7 @@ def load_state(model, store, skip_mismatch=False):
             continue
         entry = store.get(path)
         if isinstance(obj, Optimizer):
-            _load_optimizer(obj, model.trainable_variables, entry, path)
+            _load_optimizer(obj, keras_trainable_variables(model), entry, path)
             continue
         try:
             obj.load_own_variables(entry)
