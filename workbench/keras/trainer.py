@@ -79,6 +79,15 @@ def _pythonify(logs):
     return out
 
 
+def _flat_keys(logs):
+    """The keys of ``logs`` with nested dicts flattened (as :func:`_pythonify` makes them)."""
+    for key, value in logs.items():
+        if isinstance(value, dict):
+            yield from _flat_keys(value)
+        else:
+            yield key
+
+
 def _concat(pieces):
     """Batch outputs joined along the batch axis: NumPy arrays, or a RaggedTensor."""
     if isinstance(pieces[0], CompositeTensor):
@@ -422,10 +431,10 @@ class Trainer:
     def _metrics_result_or_logs(self, logs):
         """The metrics' values at the end of the epoch, or the last step's logs when a custom
         ``train_step`` returns other keys."""
+        if not isinstance(logs, dict):
+            return {}
         metric_logs = self.get_metrics_result()
-        if isinstance(logs, dict) and set(_pythonify(logs)) == set(_pythonify(metric_logs)):
-            return _pythonify(metric_logs)
-        return _pythonify(logs) if isinstance(logs, dict) else {}
+        return _pythonify(metric_logs if set(_flat_keys(logs)) == set(metric_logs) else logs)
 
     def _add_experiment_logger(self, callbacks):
         run = experiment.active()
