@@ -30,6 +30,7 @@ from gradients import GradientTape
 from .. import experiment, nest
 from .. import optimizers as optimizers_module
 from ..compiler import RetracingWarning, function
+from ..compiler.api import RETRACE_WARNING_AT
 from ..core import CompositeTensor, Tensor
 from ..ops.reduce import reduce_sum
 from ..ops.elementwise import cast
@@ -288,11 +289,17 @@ class Trainer:
         if self.run_eagerly:
             return step
         traced = function(lambda data: step(data), name=name)
+        quiet = []   # set once the function's one retracing warning has been given (and silenced)
 
         def one_step_on_data(data):
+            if quiet or traced.experimental_get_tracing_count() < RETRACE_WARNING_AT - 1:
+                return traced(data)   # no trace of this call can warn
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", RetracingWarning)
-                return traced(data)
+                out = traced(data)
+            if traced.experimental_get_tracing_count() >= RETRACE_WARNING_AT:
+                quiet.append(True)
+            return out
         one_step_on_data.function = traced
         return one_step_on_data
 
