@@ -162,6 +162,44 @@ def xlog1py(x, y):
     return wb.where(pos, x * wb.log1p(safe), wb.math.xlog1py(x, y))
 
 
+def as_float64(t):
+    """``t`` cast to float64. Discrete CDFs evaluate there whatever the parameters' dtype: in
+    float32, ``k + 1`` is not exact past ``2**24`` and ``1 - p`` loses ``p`` below ``1e-7``."""
+    return wb.cast(t, wb.float64)
+
+
+def log_tail(t, other):
+    """``log(t)`` for a float64 tail probability ``t`` given the opposite tail ``other = 1 - t``,
+    both computed directly: ``log1p(-other)`` where ``t`` is close to 1 (``log(t)`` there would
+    keep only the digits of ``t``), ``log(t)`` elsewhere. Each branch sees a safe value, so
+    gradients through the branch not taken stay finite."""
+    near_one = other < 0.5
+    zero, one = wb.zeros_like(t), wb.ones_like(t)
+    return wb.where(near_one, wb.log1p(-wb.where(near_one, other, zero)), wb.log(wb.where(near_one, one, t)))
+
+
+def discrete_tails(cls):
+    """Class decorator for a discrete family whose ``_tail(x, upper)`` gives ``P(X <= x)``
+    (``upper=False``) or ``P(X > x)`` (``upper=True``) in float64: defines ``cdf``,
+    ``survival_function`` and their logs from it, each tail computed directly (never as one
+    minus the other) and its log through :func:`log_tail`, then cast to the family's dtype."""
+    def cdf(self, x):
+        return wb.cast(self._tail(x, False), self.dtype)
+
+    def survival_function(self, x):
+        return wb.cast(self._tail(x, True), self.dtype)
+
+    def log_cdf(self, x):
+        return wb.cast(log_tail(self._tail(x, False), self._tail(x, True)), self.dtype)
+
+    def log_survival_function(self, x):
+        return wb.cast(log_tail(self._tail(x, True), self._tail(x, False)), self.dtype)
+
+    cls._cdf, cls._survival_function = cdf, survival_function
+    cls._log_cdf, cls._log_survival_function = log_cdf, log_survival_function
+    return cls
+
+
 class RateParameterized:
     """Accessors for families built from ``rate=`` or ``log_rate=`` (Gamma, Exponential, Poisson).
     The family stores ``_rate`` and ``_log_rate`` (one of them None) and

@@ -96,3 +96,19 @@ class LogitsProbs:
         if self._probs is not None:
             return wb.log1p(-self._probs)
         return wb.math.log_sigmoid(-self._logits)
+
+    def _p_q_float64(self):
+        """``(p, 1 - p)`` of a binary family in float64, each formed without cancellation where
+        the parameterization allows: ``sigmoid(logits)`` and ``sigmoid(-logits)`` from logits;
+        from ``probs``, ``1 - p`` is exact for ``p >= 1/2`` and as good as float64 allows below."""
+        if self._probs is not None:
+            p = internal.as_float64(self._probs)
+            return p, 1.0 - p
+        logits = internal.as_float64(self._logits)
+        return wb.sigmoid(logits), wb.sigmoid(-logits)
+
+    def _log1m_p_float64(self):
+        """``log(1 - p)`` of a binary family in float64."""
+        if self._probs is not None:
+            return wb.log1p(-internal.as_float64(self._probs))
+        return wb.math.log_sigmoid(-internal.as_float64(self._logits))

@@ -49,11 +49,25 @@ class Bernoulli(LogitsProbs, Distribution):
     def _log_prob(self, x):
         return self._x_log_p(x) + self._x_log1m_p(1.0 - x)
 
+    def _steps(self, x, low, mid, high):
+        # low below 0, mid on [0, 1), high from 1 on (broadcast against x)
+        mid = mid * wb.ones_like(x * mid)
+        return wb.where(x < 0, wb.zeros_like(mid) + low, wb.where(x < 1, mid, wb.zeros_like(mid) + high))
+
     def _cdf(self, x):
-        # P(X <= x): 0 below 0, 1 - p on [0, 1), 1 from 1 on
-        q = 1.0 - self.probs_parameter()
-        zero, one = wb.zeros_like(x * q), wb.ones_like(x * q)
-        return wb.where(x < 0, zero, wb.where(x < 1, q * one, one))
+        # P(X <= x); 1 - p from the parameter as given (sigmoid(-logits) for logits)
+        q = 1.0 - self._probs if self._probs is not None else wb.sigmoid(-self._logits)
+        return self._steps(x, 0.0, q, 1.0)
+
+    def _survival_function(self, x):
+        # P(X > x), with p itself on [0, 1): not 1 - (1 - p), which loses a small p
+        return self._steps(x, 1.0, self.probs_parameter(), 0.0)
+
+    def _log_cdf(self, x):
+        return self._steps(x, float("-inf"), self._log1m_p(), 0.0)
+
+    def _log_survival_function(self, x):
+        return self._steps(x, 0.0, self._log_probs(), float("-inf"))
 
     def _mean(self):
         return self.probs_parameter()

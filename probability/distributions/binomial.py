@@ -16,12 +16,14 @@ def log_choose(n, k):
     return wb.lgamma(n + 1.0) - wb.lgamma(k + 1.0) - wb.lgamma(n - k + 1.0)
 
 
+@internal.discrete_tails
 class Binomial(LogitsProbs, Distribution):
     """``Binomial(total_count, logits=None, probs=None)``: successes in ``total_count`` trials.
 
     Samples are counts of the parameters' float dtype (as TFP). ``log_prob(k)`` evaluates
     ``log C(n, k) + k log p + (n - k) log(1 - p)`` with ``lgamma`` at any ``k`` (TFP's
-    formula; ``validate_args=True`` refuses non-integers); ``cdf`` steps at ``floor(k)``.
+    formula; ``validate_args=True`` refuses non-integers); ``cdf`` and ``survival_function`` step
+    at ``floor(k)`` and are evaluated in float64, each directly (not as one minus the other).
 
     >>> d = Binomial(total_count=10.0, probs=[0.1, 0.9])
     >>> d.mean().numpy()
@@ -53,16 +55,18 @@ class Binomial(LogitsProbs, Distribution):
         n = self._total_count
         return log_choose(n, x) + self._x_log_p(x) + self._x_log1m_p(n - x)
 
-    def _cdf(self, x):
-        # P(X <= k) = I_{1-p}(n - k, k + 1) for 0 <= k < n
-        n = self._total_count
-        k = wb.floor(x)
+    def _tail(self, x, upper):
+        # P(X <= k) = I_{1-p}(n - k, k + 1) and P(X > k) = I_p(k + 1, n - k) for 0 <= k < n,
+        # each computed directly in float64 (see as_float64) so both tails keep their precision
+        n = internal.as_float64(self._total_count)
+        k = wb.floor(internal.as_float64(x))
         inside = wb.logical_and(k >= 0, k < n)
         safe_k = wb.where(inside, k, wb.zeros_like(k))
         safe_a = wb.where(inside, n - safe_k, wb.ones_like(k))
-        q = 1.0 - self.probs_parameter() if self._probs is not None else wb.sigmoid(-self._logits)
-        c = wb.math.betainc(safe_a, safe_k + 1.0, q)
-        return wb.where(inside, c, wb.where(k < 0, wb.zeros_like(c), wb.ones_like(c)))
+        p, q = self._p_q_float64()
+        t = wb.math.betainc(safe_k + 1.0, safe_a, p) if upper else wb.math.betainc(safe_a, safe_k + 1.0, q)
+        zero, one = wb.zeros_like(t), wb.ones_like(t)
+        return wb.where(inside, t, wb.where(k < 0, one if upper else zero, zero if upper else one))
 
     def _mean(self):
         return self._total_count * self.probs_parameter()

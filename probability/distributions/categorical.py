@@ -73,6 +73,14 @@ class Categorical(LogitsProbs, Distribution):
         inside = _gather_classes(cum, wb.minimum(wb.maximum(k, 0), kmax), 0.0)
         return wb.where(k < 0, wb.zeros_like(inside), wb.where(k >= kmax, wb.ones_like(inside), inside))
 
+    def _survival_function(self, k):
+        # P(X > k) = the sum of the probabilities above class k (a reverse exclusive cumsum),
+        # not 1 - cdf, which loses the small masses of the last classes
+        above = wb.cumsum(self.probs_parameter(), axis=-1, exclusive=True, reverse=True)
+        kmax = self._num_categories() - 1
+        inside = _gather_classes(above, wb.minimum(wb.maximum(k, 0), kmax), 0.0)
+        return wb.where(k < 0, wb.ones_like(inside), wb.where(k >= kmax, wb.zeros_like(inside), inside))
+
     def _mode(self):
         return wb.cast(wb.argmax(self.logits_parameter(), axis=-1), self.dtype)
 

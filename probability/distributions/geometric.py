@@ -6,6 +6,7 @@ import numpy as np
 
 import workbench as wb
 
+from .. import internal
 from ._logits_probs import LogitsProbs
 from .distribution import NOT_REPARAMETERIZED, Distribution
 
@@ -54,10 +55,29 @@ class Geometric(LogitsProbs, Distribution):
         ok = wb.logical_and(x >= 0, wb.equal(x, wb.floor(x)))
         return wb.where(ok, lp, wb.zeros_like(lp) + float("-inf"))
 
+    def _log_sf64(self, x):
+        # log P(X > k) = (k + 1) log(1 - p) for k >= 0, in float64 (see as_float64)
+        k = wb.floor(internal.as_float64(x))
+        safe = wb.maximum(k, wb.zeros_like(k))
+        lsf = (safe + 1.0) * self._log1m_p_float64()
+        return k, lsf
+
+    def _log_survival_function(self, x):
+        k, lsf = self._log_sf64(x)
+        return wb.cast(wb.where(k < 0, wb.zeros_like(lsf), lsf), self.dtype)
+
+    def _survival_function(self, x):
+        k, lsf = self._log_sf64(x)
+        return wb.cast(wb.where(k < 0, wb.ones_like(lsf), wb.exp(lsf)), self.dtype)
+
     def _cdf(self, x):
-        k = wb.floor(x)
-        c = -wb.expm1(self._x_log1m_p(wb.maximum(k, wb.zeros_like(k)) + 1.0))
-        return wb.where(k < 0, wb.zeros_like(c), c)
+        k, lsf = self._log_sf64(x)
+        return wb.cast(wb.where(k < 0, wb.zeros_like(lsf), -wb.expm1(lsf)), self.dtype)
+
+    def _log_cdf(self, x):
+        # log(1 - exp(lsf)), accurate both where the cdf is tiny and where it is close to 1
+        k, lsf = self._log_sf64(x)
+        return wb.cast(wb.where(k < 0, wb.zeros_like(lsf) + float("-inf"), wb.math.log1mexp(lsf)), self.dtype)
 
     def _mean(self):
         if self._logits is not None:

@@ -13,6 +13,7 @@ from .distribution import NOT_REPARAMETERIZED, Distribution
 __all__ = ["NegativeBinomial"]
 
 
+@internal.discrete_tails
 class NegativeBinomial(LogitsProbs, Distribution):
     """``NegativeBinomial(total_count, logits=None, probs=None)``: the number of successes (each
     with probability ``probs``) before ``total_count`` failures, TFP's convention.
@@ -72,13 +73,16 @@ class NegativeBinomial(LogitsProbs, Distribution):
         return (wb.lgamma(x + r) - wb.lgamma(x + 1.0) - wb.lgamma(r)
                 + self._x_log_p(x) + self._x_log1m_p(r))
 
-    def _cdf(self, x):
-        # P(X <= k) = I_{1-p}(r, k + 1)
-        k = wb.floor(x)
+    def _tail(self, x, upper):
+        # P(X <= k) = I_{1-p}(r, k + 1) and P(X > k) = I_p(k + 1, r), each computed directly
+        # in float64 (see as_float64) so both tails keep their precision
+        k = wb.floor(internal.as_float64(x))
         safe_k = wb.maximum(k, wb.zeros_like(k))
-        q = 1.0 - self._probs if self._probs is not None else wb.sigmoid(-self._logits)
-        c = wb.math.betainc(self._total_count * wb.ones_like(safe_k), safe_k + 1.0, q)
-        return wb.where(k < 0, wb.zeros_like(c), c)
+        r = internal.as_float64(self._total_count) * wb.ones_like(safe_k)
+        p, q = self._p_q_float64()
+        t = wb.math.betainc(safe_k + 1.0, r, p) if upper else wb.math.betainc(r, safe_k + 1.0, q)
+        below = wb.ones_like(t) if upper else wb.zeros_like(t)
+        return wb.where(k < 0, below, t)
 
     def _mean(self):
         return self._total_count * self._odds()

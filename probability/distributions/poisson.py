@@ -11,13 +11,16 @@ from .distribution import NOT_REPARAMETERIZED, Distribution
 __all__ = ["Poisson"]
 
 
+@internal.discrete_tails
 class Poisson(internal.RateParameterized, Distribution):
     """``Poisson(rate=None, log_rate=None)``: mass ``rate**k exp(-rate) / k!`` on ``k = 0, 1, …``.
 
     Give exactly one of ``rate`` and ``log_rate``. Samples are counts of the parameters' float
     dtype (as TFP). ``log_prob`` evaluates ``x log(rate) - rate - lgamma(x + 1)`` at any ``x``
     (TFP's continuous interpolation) unless ``force_probs_to_zero_outside_support=True``, which
-    gives ``-inf`` at negative or non-integer ``x``. ``cdf`` is the step function at ``floor(x)``.
+    gives ``-inf`` at negative or non-integer ``x``. ``cdf`` is the step function at ``floor(x)``;
+    it, ``survival_function`` and their logs (through the regularized incomplete gamma functions)
+    are evaluated in float64 and keep their relative precision in both tails.
 
     >>> d = Poisson(rate=[1.0, 4.0])
     >>> d.sample(2, seed=1).shape
@@ -57,11 +60,14 @@ class Poisson(internal.RateParameterized, Distribution):
         lp = self._x_log_rate(safe) - wb.lgamma(safe + 1.0) - self.rate_parameter()
         return wb.where(ok, lp, wb.zeros_like(lp) + float("-inf"))
 
-    def _cdf(self, x):
-        k = wb.floor(x)
+    def _tail(self, x, upper):
+        # P(X <= k) = Q(k + 1, rate) and P(X > k) = P(k + 1, rate), in float64 (see as_float64)
+        k = wb.floor(internal.as_float64(x))
         safe = wb.maximum(k, wb.zeros_like(k))
-        c = wb.math.igammac(safe + 1.0, self.rate_parameter())
-        return wb.where(x < 0, wb.zeros_like(c), c)
+        rate = internal.as_float64(self.rate_parameter())
+        t = (wb.math.igamma if upper else wb.math.igammac)(safe + 1.0, rate)
+        below = wb.ones_like(t) if upper else wb.zeros_like(t)
+        return wb.where(k < 0, below, t)
 
     def _mean(self):
         return self.rate_parameter()

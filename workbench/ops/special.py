@@ -109,9 +109,17 @@ def _igamma_partials(sign):
 
 _igamma_vjp, _igamma_jvp = _igamma_partials(1.0)
 _igammac_vjp, _igammac_jvp = _igamma_partials(-1.0)
-_igamma_op = defop("igamma", lambda xp, a, x: _sp(xp).gammainc(a, x).astype(x.dtype, copy=False),
+def _in_float64(fn):
+    """``fn(xp, *args)`` evaluated on float64 copies of the arguments and cast back to the last
+    one's dtype: a float32 kernel (some libraries have them) loses most digits at large shapes."""
+    def fwd(xp, *args):
+        return fn(xp, *(t.astype(np.float64, copy=False) for t in args)).astype(args[-1].dtype, copy=False)
+    return fwd
+
+
+_igamma_op = defop("igamma", _in_float64(lambda xp, a, x: _sp(xp).gammainc(a, x)),
                    vjp=_igamma_vjp, jvp=_igamma_jvp, broadcasts=True, dtypes="real", domain="igamma")
-_igammac_op = defop("igammac", lambda xp, a, x: _sp(xp).gammaincc(a, x).astype(x.dtype, copy=False),
+_igammac_op = defop("igammac", _in_float64(lambda xp, a, x: _sp(xp).gammaincc(a, x)),
                     vjp=_igammac_vjp, jvp=_igammac_jvp, broadcasts=True, dtypes="real", domain="igamma")
 
 
@@ -221,8 +229,9 @@ def _betainc_dx(a, b, x):
     return exp(xlogy(a - 1, x) + xlog1py(b - 1, -x) - lbeta(a, b))
 
 
+@_in_float64
 def _betainc_fwd(xp, a, b, x):
-    return _sp(xp).betainc(a, b, x).astype(x.dtype, copy=False)
+    return _sp(xp).betainc(a, b, x)
 
 
 def _betainc_dshape_fwd(xp, a, b, x, wrt):
