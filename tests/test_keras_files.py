@@ -9,27 +9,29 @@ architectures built and trained here (and models trained with each optimizer, fo
 resume training from), and ``check_in_keras.py`` (run with Keras 3.15.1, jax backend) loads
 them; it printed::
 
-    cnn load_model: Sequential, max |keras - workbench| = 1.79e-07, optimizer Adam with 10 variables (iterations 2) matches
-    cnn load_weights: Sequential, max |keras - workbench| = 1.79e-07, optimizer Adam with 10 variables (iterations 2) matches
-    embed load_model: Functional, max |keras - workbench| = 5.96e-08, optimizer Adam with 16 variables (iterations 2) matches
-    embed load_weights: Functional, max |keras - workbench| = 5.96e-08, optimizer Adam with 16 variables (iterations 2) matches
-    mlp load_model: Sequential, max |keras - workbench| = 5.96e-08, optimizer Adam with 14 variables (iterations 2) matches
-    mlp load_weights: Sequential, max |keras - workbench| = 5.96e-08, optimizer Adam with 14 variables (iterations 2) matches
-    rnn load_model: Functional, max |keras - workbench| = 1.79e-07, optimizer Adam with 22 variables (iterations 2) matches
-    rnn load_weights: Functional, max |keras - workbench| = 2.09e-07, optimizer Adam with 22 variables (iterations 2) matches
-    zoo_img load_model: Sequential, max |keras - workbench| = 1.19e-07, optimizer Adam with 12 variables (iterations 2) matches
-    zoo_img load_weights: Sequential, max |keras - workbench| = 1.19e-07, optimizer Adam with 12 variables (iterations 2) matches
-    zoo_seq load_model: Functional, max |keras - workbench| = 4.47e-08, optimizer Adam with 48 variables (iterations 2) matches
-    zoo_seq load_weights: Functional, max |keras - workbench| = 4.47e-08, optimizer Adam with 48 variables (iterations 2) matches
-    resume cnn_adagrad: Adagrad with 6 variables, one more step in Keras, max |keras - workbench| = 2.38e-07
-    resume cnn_adam: Adam with 10 variables, one more step in Keras, max |keras - workbench| = 1.56e-07
-    resume cnn_adamw: AdamW with 10 variables, one more step in Keras, max |keras - workbench| = 2.68e-07
-    resume cnn_amsgrad: Adam with 14 variables, one more step in Keras, max |keras - workbench| = 2.38e-07
-    resume cnn_rmsprop: RMSprop with 14 variables, one more step in Keras, max |keras - workbench| = 2.38e-07
-    resume cnn_sgd: SGD with 6 variables, one more step in Keras, max |keras - workbench| = 1.19e-07
-    resume embed_rmsprop: RMSprop with 9 variables, one more step in Keras, max |keras - workbench| = 5.96e-08
-    resume zoo_seq_adam: Adam with 48 variables, one more step in Keras, max |keras - workbench| = 7.45e-08
-    keras 3.15.1: 6 models, 8 optimizers resumed, all match
+    branches load_model: Functional, max |keras - workbench| = 1.19e-07, optimizer Adam with 18 variables (iterations 2) matches
+    branches load_weights: Functional, max |keras - workbench| = 1.19e-07, optimizer Adam with 18 variables (iterations 2) matches
+    cnn load_model: Sequential, max |keras - workbench| = 2.38e-07, optimizer Adam with 10 variables (iterations 2) matches
+    cnn load_weights: Sequential, max |keras - workbench| = 2.38e-07, optimizer Adam with 10 variables (iterations 2) matches
+    embed load_model: Functional, max |keras - workbench| = 2.98e-08, optimizer Adam with 16 variables (iterations 2) matches
+    embed load_weights: Functional, max |keras - workbench| = 2.98e-08, optimizer Adam with 16 variables (iterations 2) matches
+    mlp load_model: Sequential, max |keras - workbench| = 1.19e-07, optimizer Adam with 14 variables (iterations 2) matches
+    mlp load_weights: Sequential, max |keras - workbench| = 1.19e-07, optimizer Adam with 14 variables (iterations 2) matches
+    rnn load_model: Functional, max |keras - workbench| = 1.55e-06, optimizer Adam with 22 variables (iterations 2) matches
+    rnn load_weights: Functional, max |keras - workbench| = 1.55e-06, optimizer Adam with 22 variables (iterations 2) matches
+    zoo_img load_model: Sequential, max |keras - workbench| = 2.38e-07, optimizer Adam with 12 variables (iterations 2) matches
+    zoo_img load_weights: Sequential, max |keras - workbench| = 2.38e-07, optimizer Adam with 12 variables (iterations 2) matches
+    zoo_seq load_model: Functional, max |keras - workbench| = 7.45e-08, optimizer Adam with 48 variables (iterations 2) matches
+    zoo_seq load_weights: Functional, max |keras - workbench| = 7.45e-08, optimizer Adam with 48 variables (iterations 2) matches
+    resume cnn_adagrad: Adagrad with 6 variables, one more step in Keras, max |keras - workbench| = 1.79e-07
+    resume cnn_adam: Adam with 10 variables, one more step in Keras, max |keras - workbench| = 1.19e-07
+    resume cnn_adamw: AdamW with 10 variables, one more step in Keras, max |keras - workbench| = 1.49e-07
+    resume cnn_amsgrad: Adam with 14 variables, one more step in Keras, max |keras - workbench| = 1.19e-07
+    resume cnn_rmsprop: RMSprop with 14 variables, one more step in Keras, max |keras - workbench| = 3.13e-07
+    resume cnn_sgd: SGD with 6 variables, one more step in Keras, max |keras - workbench| = 1.79e-07
+    resume embed_rmsprop: RMSprop with 9 variables, one more step in Keras, max |keras - workbench| = 2.98e-08
+    resume zoo_seq_adam: Adam with 48 variables, one more step in Keras, max |keras - workbench| = 4.47e-08
+    keras 3.15.1: 7 models, 8 optimizers resumed, all match
 """
 
 import json
@@ -94,7 +96,17 @@ def zoo_img():
                              L.Dense(2)], name="zoo_img")
 
 
-BUILDERS = {"mlp": mlp, "cnn": cnn, "rnn": rnn, "embed": embed, "zoo_seq": zoo_seq, "zoo_img": zoo_img}
+def branches():
+    x = keras.Input((4,), name="x")
+    shared = L.Dense(3)
+    first = shared(x)
+    wide = L.Dense(4, activation="relu")(x)
+    narrow = L.Dense(4, activation="tanh")(x)
+    merged = L.Concatenate()([shared(narrow), wide, first])
+    return keras.Model(x, L.Dense(2)(merged), name="branches")
+
+
+BUILDERS = {"branches": branches, "mlp": mlp, "cnn": cnn, "rnn": rnn, "embed": embed, "zoo_seq": zoo_seq, "zoo_img": zoo_img}
 
 
 def expected(name):
