@@ -919,3 +919,49 @@ def test_summary_of_an_unbuilt_model():
     text = model.summary(print_fn=lambda s: None)
     assert "│ first (Dense)                   │ ?                      │   0 (unbuilt) │" in text
     assert " Total params: 0 (0.00 B)" in text
+
+
+# ---------------------------------------------------------------------------
+# the optimizer's part in fit: scale_loss, use_ema, Keras 3's optimizer.apply
+
+def test_optimizer_apply_is_apply_gradients_in_keras_3s_form():
+    x, y = _data()
+    a, b = _mlp(), _mlp()
+    opt_a, opt_b = wb.optimizers.Adam(0.01), wb.optimizers.Adam(0.01)
+    loss_fn = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+    opt_b.build(b.trainable_variables)
+    for _ in range(3):
+        for model, apply in ((a, lambda g: opt_a.apply_gradients(zip(g, a.trainable_variables))),
+                             (b, lambda g: opt_b.apply(g))):      # variables from build()
+            with wb.GradientTape() as tape:
+                loss = loss_fn(wb.constant(y), model(wb.constant(x), training=True))
+            apply(tape.gradient(loss, model.trainable_variables))
+    for wa, wb_ in zip(a.get_weights(), b.get_weights()):
+        np.testing.assert_array_equal(wa, wb_)
+    with pytest.raises(ValueError, match="give trainable_variables"):
+        wb.optimizers.SGD(0.1).apply([wb.ones([2])])
+    with pytest.raises(ValueError, match="2 gradients for 1 variables"):
+        wb.optimizers.SGD(0.1).apply([wb.ones([2]), wb.ones([2])], [wb.Variable(wb.zeros([2]))])
+
+
+def test_fit_ends_with_the_moving_averages_under_use_ema():
+    x, y = _data()
+    model = _mlp()
+    model.compile(optimizer=wb.optimizers.Adam(0.05, use_ema=True, ema_momentum=0.9),
+                  loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    model.fit(x, y, batch_size=8, epochs=2, verbose=0)
+    opt = model.optimizer
+    for var in model.trainable_weights:   # after fit, each weight is its average (Keras' finalize)
+        np.testing.assert_array_equal(var.numpy(), opt.get_slot(var, "average").numpy())
+
+
+def test_fit_scales_the_loss_by_loss_scale_factor_and_the_update_is_unchanged():
+    x, y = _data()
+    plain, scaled = _mlp(), _mlp()
+    for model, factor in ((plain, None), (scaled, 128.0)):
+        model.compile(optimizer=wb.optimizers.SGD(0.1, loss_scale_factor=factor),
+                      loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+        history = model.fit(x, y, batch_size=10, epochs=2, verbose=0, shuffle=False)
+        assert history.history["loss"][0] < 5   # the reported loss is the unscaled one
+    for a, b in zip(plain.get_weights(), scaled.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)

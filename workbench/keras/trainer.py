@@ -258,7 +258,8 @@ class Trainer:
         with GradientTape() as tape:
             y_pred = self(x, training=True)
             loss = self.compute_loss(x=x, y=y, y_pred=y_pred, sample_weight=sample_weight, training=True)
-        self._loss_tracker.update_state(loss, sample_weight=_batch_size(x))
+            self._loss_tracker.update_state(loss, sample_weight=_batch_size(x))
+            loss = self.optimizer.scale_loss(loss)   # apply_gradients divides the factor out again
         variables = self.trainable_weights
         if variables:
             grads = tape.gradient(loss, variables)
@@ -432,6 +433,8 @@ class Trainer:
                     break
         finally:
             self._eval_epoch_iterator = None
+        if epochs > initial_epoch:   # with use_ema, the weights become their moving averages (as Keras)
+            self.optimizer.finalize_variable_values(self.trainable_weights)
         callbacks.on_train_end(logs=training_logs)
         return self.history
 

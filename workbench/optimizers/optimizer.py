@@ -204,9 +204,25 @@ class Optimizer(Trackable):
         return names
 
     def build(self, var_list):
-        """Create the slot variables of every variable in ``var_list`` now rather than lazily."""
+        """Create the slot variables of every variable in ``var_list`` now rather than lazily;
+        they are the variables :meth:`apply` updates when it is given none."""
+        var_list = list(var_list)
         for var in var_list:
             self._ensure_slots(var)
+        self._built_variables = var_list
+
+    def apply(self, grads, trainable_variables=None):
+        """Keras 3's form of :meth:`apply_gradients`: ``opt.apply(grads, variables)``; without
+        ``trainable_variables``, the variables given to :meth:`build`."""
+        if trainable_variables is None:
+            trainable_variables = getattr(self, "_built_variables", None)
+            if trainable_variables is None:
+                raise ValueError(f"{self.name}.apply: give trainable_variables, or call "
+                                 "optimizer.build(variables) first")
+        grads, trainable_variables = list(grads), list(trainable_variables)
+        if len(grads) != len(trainable_variables):
+            raise ValueError(f"{self.name}.apply: {len(grads)} gradients for {len(trainable_variables)} variables")
+        return self.apply_gradients(zip(grads, trainable_variables))
 
     def _ensure_slots(self, var):
         ref = var.ref()
