@@ -486,3 +486,30 @@ def test_a_learning_rate_schedule_is_not_named_in_the_file_and_says_so(tmp_path)
     loaded = keras.saving.load_model(path)
     assert getattr(loaded, "optimizer", None) is None
     np.testing.assert_array_equal(predict(loaded, x), predict(model, x))
+
+
+def test_loss_objects_and_per_output_losses_are_written_and_read(tmp_path):
+    x, y = expected("cnn")
+    model = cnn()
+    model.compile(optimizer=wb.optimizers.SGD(0.1, momentum=0.5), loss=wb.keras.losses.Huber(delta=0.5))
+    model.fit(x, y, epochs=1, batch_size=3, verbose=0)
+    path = str(tmp_path / "m.keras")
+    keras.saving.save_model(model, path)
+    with zipfile.ZipFile(path) as zf:
+        loss = json.loads(zf.read("config.json"))["compile_config"]["loss"]
+    assert (loss["module"], loss["class_name"], loss["config"]["delta"]) == ("keras.losses", "Huber", 0.5)
+    loaded = keras.saving.load_model(path)
+    assert isinstance(loaded.loss, wb.keras.losses.Huber) and loaded.loss.get_config() == model.loss.get_config()
+    assert isinstance(loaded.optimizer, wb.optimizers.SGD) and optimizer_state(loaded) == optimizer_state(model)
+
+    inputs = keras.Input((3,))
+    two = keras.Model(inputs, [L.Dense(1, name="a")(inputs), L.Dense(2, name="b")(inputs)])
+    two.compile(optimizer="adam", loss={"a": "mse", "b": wb.keras.losses.MeanAbsoluteError()},
+                loss_weights={"a": 1.0, "b": 0.5})
+    path = str(tmp_path / "two.keras")
+    keras.saving.save_model(two, path)
+    loaded = keras.saving.load_model(path)
+    assert loaded.loss["a"] == "mse" and isinstance(loaded.loss["b"], wb.keras.losses.MeanAbsoluteError)
+    data = np.random.default_rng(0).normal(size=(4, 6)).astype("float32")
+    targets = {"a": data[:, :1], "b": data[:, 1:3]}
+    assert loaded.evaluate(data[:, 3:], targets, verbose=0) == two.evaluate(data[:, 3:], targets, verbose=0)

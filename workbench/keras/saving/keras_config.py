@@ -219,7 +219,12 @@ def _build(config, lookup, what, custom_objects):
 
 def optimizer_from_keras(config, custom_objects=None):
     """The optimizer a Keras ``compile_config["optimizer"]`` describes (a constant learning rate
-    or a schedule of ``wb.optimizers.schedules``)."""
+    or a schedule of ``wb.optimizers.schedules``); a name stays a name."""
+    if isinstance(config, str):
+        return config
+    if not _is_object(config):
+        raise ValueError(f"load_model: the compile_config's optimizer must be a name or a serialized "
+                         f"optimizer, got {config!r}")
     config = from_keras(config)
     inner = dict(config["config"])
     if isinstance(inner.get("learning_rate"), dict):
@@ -230,11 +235,17 @@ def optimizer_from_keras(config, custom_objects=None):
 
 
 def loss_from_keras(config, custom_objects=None):
-    """A loss from a Keras ``compile_config["loss"]``: a name stays a name."""
+    """The loss (or per-output list or dict of losses) of a Keras ``compile_config``: names stay
+    names, serialized losses become ``wb.keras.losses`` objects."""
     if config is None or isinstance(config, str):
         return config
-    config = from_keras(config)
-    return _build(config, _builtin_losses, "loss", custom_objects)
+    if _is_object(config):
+        return _build(from_keras(config), _builtin_losses, "loss", custom_objects)
+    if isinstance(config, list):
+        return [loss_from_keras(v, custom_objects) for v in config]
+    if isinstance(config, dict):
+        return {k: loss_from_keras(v, custom_objects) for k, v in config.items()}
+    raise ValueError(f"load_model: the compile_config's loss must be names or serialized losses, got {config!r}")
 
 
 # -- this library -> Keras ------------------------------------------------------------
@@ -404,6 +415,10 @@ def _keras_loss(loss):
     if isinstance(loss, losses.Loss):
         return {"module": "keras.losses", "class_name": type(loss).__name__, "config": loss.get_config(),
                 "registered_name": None}
+    if isinstance(loss, (list, tuple)) and all(_plain(v) or isinstance(v, losses.Loss) for v in loss):
+        return [_keras_loss(v) for v in loss]
+    if isinstance(loss, dict) and all(_plain(v) or isinstance(v, losses.Loss) for v in loss.values()):
+        return {k: _keras_loss(v) for k, v in loss.items()}
     warnings.warn(f"save_model: the loss {loss!r} is not written into the file (only names and "
                   "wb.keras.losses.Loss objects are); compile the loaded model again", stacklevel=4)
     return None
