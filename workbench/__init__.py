@@ -27,6 +27,12 @@ from .ops.linalg import einsum, matmul, matvec, tensordot  # noqa: F401
 from .ops.indexing import *  # noqa: F401,F403
 from .ops.control_flow import *  # noqa: F401,F403
 from .ops.clip import clip_by_global_norm, clip_by_norm  # noqa: F401
+from .ops.grids import meshgrid, sequence_mask  # noqa: F401
+from .eager import (  # noqa: F401,A004
+    control_dependencies, executing_eagerly, group, name_scope, numpy_function, print, py_function,
+)
+from .functional import map_fn, vectorized_map  # noqa: F401  (map_fn with ragged rows)
+from .tensor_array import TensorArray  # noqa: F401
 from . import math  # noqa: F401,E402
 from .compiler import Function, function  # noqa: F401,E402
 

@@ -67,6 +67,7 @@ class _HookState(threading.local):
         self.accumulators = []   # active ForwardAccumulators
         self.observers = []      # other per-op observers (check_numerics, variable-access recorders)
         self.tracer = None       # the wb.function trace being recorded on this thread, if any
+        self.scope = ""          # the active name scope, "outer/inner/" (wb.name_scope)
 
 
 _state = _HookState()
@@ -162,6 +163,25 @@ def effect(fn):
             return fn(*args, **kwargs)
         return tracer.on_effect(fn, args, kwargs)
     return wrapper
+
+
+def tracing() -> bool:
+    """Whether a ``wb.function`` trace is recording on this thread (``wb.executing_eagerly``
+    is its negation)."""
+    return _state.tracer is not None
+
+
+def name_scope_prefix() -> str:
+    """The current thread's name scope, ``"outer/inner/"`` (``""`` at the top level)."""
+    return _state.scope
+
+
+def set_name_scope_prefix(prefix: str) -> str:
+    """Make ``prefix`` (``""`` or a name ending in ``/``) the current thread's name scope;
+    returns the previous one. ``wb.name_scope`` enters and leaves scopes with it."""
+    prev = _state.scope
+    _state.scope = prefix
+    return prev
 
 
 def _read(t):
@@ -312,6 +332,16 @@ class Tensor:
 
     def __str__(self):
         return str(self.numpy())
+
+    def __format__(self, format_spec):
+        # TF's rule: a scalar formats as its NumPy value (f"{loss:.3f}"); other shapes take
+        # only the empty spec (their str)
+        if self._data.ndim == 0:
+            return format(self.numpy()[()], format_spec)
+        if format_spec:
+            raise TypeError(f"unsupported format string {format_spec!r} for a tensor of shape "
+                            f"{self.shape}; only scalar tensors take a format spec")
+        return str(self)
 
     def _repr_html_(self):
         arr = self.numpy()
@@ -683,7 +713,7 @@ class Variable(Tensor):
         self._data = xp.array(arr, copy=True)
         self._tid = _next_id()
         self.trainable = bool(trainable)
-        self._name = name or f"Variable:{self._tid}"
+        self._name = _state.scope + name if name else f"Variable:{self._tid}"
         self._shape_fixed = validate_shape and shape is None
         # live tapes holding a read of this buffer: while any do, assignments write a new
         # buffer (copy on write) so recorded reads keep the value they saw, as in TF

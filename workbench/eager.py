@@ -1,0 +1,403 @@
+"""TF 2's eager glue: ``wb.print``, ``executing_eagerly``, ``name_scope``,
+``control_dependencies``, ``group``, ``py_function`` and ``numpy_function``.
+
+Inside a ``wb.function`` the printing and the Python calls are stateful steps of the traced
+program (``core.effect``): every call of the compiled function prints again and calls the
+Python function again, as TF's ``tf.print`` and ``tf.py_function`` do.
+
+>>> wb.print("x:", wb.constant([[1, 2, 3], [4, 5, 6]]), output_stream=sys.stdout)
+x: [[1 2 3]
+ [4 5 6]]
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+
+import numpy as np
+
+from . import core, nest
+from .core import Tensor, convert_to_tensor
+from .dtypes import as_dtype
+from .errors import InvalidArgumentError
+
+__all__ = ["print", "format_tensor", "executing_eagerly", "name_scope", "control_dependencies",
+           "group", "py_function", "numpy_function"]
+
+_print = print  # noqa: A001  (the builtin, before this module's ``print`` hides it)
+
+
+# ---------------------------------------------------------------------------
+# printing, in TF's format
+
+
+def _element(value, kind) -> str:
+    """One element as TF prints it: bools as 1/0, floats in the shortest of 6 (float32) or 15
+    (float64) significant digits that reads back the same, else 9 or 17 digits."""
+    if kind == "b":
+        return "1" if value else "0"
+    if kind == "f":
+        v = float(value)
+        if v != v:
+            return "nan"
+        if v in (float("inf"), float("-inf")):
+            return "inf" if v > 0 else "-inf"
+        short, full = (6, 9) if value.dtype.itemsize <= 4 else (15, 17)
+        text = f"{v:.{short}g}"
+        if value.dtype.type(text) != value:
+            text = f"{v:.{full}g}"
+        return text
+    if kind == "c":
+        return str(complex(value))
+    if kind in "SU":
+        return '"' + (value.decode("utf-8", "backslashreplace") if kind == "S" else value) + '"'
+    return str(value)
+
+
+def format_tensor(value, summarize=3) -> str:
+    """``value`` (a tensor or array) as ``wb.print`` shows it: ``[[1 2 3]\\n [4 5 6]]``; past
+    ``summarize`` elements per dimension only the first and last ``summarize`` are shown,
+    with ``...`` between (``summarize=-1`` or None shows every element; None means 3 in
+    ``wb.print``, as in TF)."""
+    arr = value.numpy() if isinstance(value, Tensor) else np.asarray(value)
+    if summarize is None:
+        summarize = 3
+    size = arr.size
+    ends = size if summarize < 0 else min(int(summarize), size)
+    kind = arr.dtype.kind
+    ndim = arr.ndim
+    if ndim == 0:
+        return _element(arr[()], kind)
+    out: list = []
+
+    def spacing(dim):
+        if dim == ndim - 1:
+            out.append(" ")
+        else:
+            out.append("\n" * (ndim - dim - 1) + " " * (dim + 1))
+
+    def walk(dim, sub):
+        if dim == ndim:
+            out.append(_element(sub[()], kind))
+            return
+        out.append("[")
+        n = sub.shape[0]
+        for i in range(min(ends, n)):
+            if i:
+                spacing(dim)
+            walk(dim + 1, sub[i])
+        if n > 2 * ends:
+            spacing(dim)
+            out.append("...")
+        for i in range(max(ends, n - ends), n):
+            spacing(dim)
+            walk(dim + 1, sub[i])
+        out.append("]")
+
+    walk(0, arr)
+    return "".join(out)
+
+
+def _format(value, summarize, top):
+    if isinstance(value, Tensor):
+        return format_tensor(value, summarize)
+    if isinstance(value, core.CompositeTensor) and hasattr(value, "to_list"):
+        return str(value.to_list())
+    if isinstance(value, np.ndarray):
+        return format_tensor(value, summarize)
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k!r}: {_format(v, summarize, False)}" for k, v in value.items()) + "}"
+    if isinstance(value, list):
+        return "[" + ", ".join(_format(v, summarize, False) for v in value) + "]"
+    if isinstance(value, tuple):
+        inner = ", ".join(_format(v, summarize, False) for v in value)
+        return "(" + inner + ("," if len(value) == 1 else "") + ")"
+    if isinstance(value, str):
+        return value if top else repr(value)
+    return str(value)
+
+
+def _write(text, stream):
+    if isinstance(stream, str):
+        if not stream.startswith("file://"):
+            raise ValueError(f"print: output_stream must be a stream (sys.stdout, sys.stderr), a "
+                             f"callable or a 'file://PATH' string, got {stream!r}")
+        with open(stream[len("file://"):], "a", encoding="utf-8") as f:
+            f.write(text)
+    elif hasattr(stream, "write"):
+        stream.write(text)
+        if hasattr(stream, "flush"):
+            stream.flush()
+    elif callable(stream):   # a logging function (logging.info): one message, no line end
+        stream(text[:-1] if text.endswith("\n") else text)
+    else:
+        raise ValueError(f"print: output_stream must be a stream (sys.stdout, sys.stderr), a "
+                         f"callable or a 'file://PATH' string, got {type(stream).__name__}")
+
+
+@core.effect
+def _print_now(inputs, output_stream, summarize, sep, end):
+    # output_stream comes in a 1-tuple: a file is an iterator, which a trace would drain
+    _write(sep.join(_format(v, summarize, True) for v in inputs) + end, output_stream[0])
+
+
+def print(*inputs, output_stream=None, summarize=3, sep=" ", end="\n", name=None):  # noqa: A001
+    """Print ``inputs`` (tensors, nested structures of them, Python values) to
+    ``output_stream`` (default ``sys.stderr``, as TF's ``tf.print``), tensors in TF's format
+    (see :func:`format_tensor`); strings at the top level print without quotes.
+
+    ``output_stream`` may also be a callable (``logging.info``) or ``"file://PATH"`` (appended
+    to). Inside a ``wb.function`` every call prints the values of that call.
+
+    >>> wb.print(wb.range(10), output_stream=sys.stdout)
+    [0 1 2 ... 7 8 9]
+    """
+    if not isinstance(sep, str) or not isinstance(end, str):
+        raise TypeError(f"print: sep and end must be strings, got {type(sep).__name__} and "
+                        f"{type(end).__name__}")
+    if summarize is not None and (isinstance(summarize, bool) or not isinstance(summarize, (int, np.integer))):
+        raise TypeError(f"print: summarize must be an int (-1 for every element) or None, got {summarize!r}")
+    _print_now(inputs, (sys.stderr if output_stream is None else output_stream,), summarize, sep, end)
+
+
+# ---------------------------------------------------------------------------
+# eager execution, scopes, control dependencies
+
+
+def executing_eagerly() -> bool:
+    """False while a ``wb.function`` is being traced, True otherwise (also when
+    ``wb.config.run_functions_eagerly(True)`` runs functions as plain Python), as TF's
+    ``tf.executing_eagerly``."""
+    return not core.tracing()
+
+
+class name_scope:  # noqa: N801  (TF's name)
+    """``with wb.name_scope("block"):``: variables created inside with a ``name`` are named
+    ``"block/name"`` (nested scopes join with ``/``), as TF 2 names them.
+
+    The context value is the full scope with a trailing ``/`` (``"outer/block/"``). A name that
+    ends in ``/`` is taken as a whole scope (not nested), and ``""`` returns to the top level.
+    Unnamed variables keep their default names. Scopes are per thread.
+
+    >>> with wb.name_scope("block") as scope:
+    ...     v = wb.Variable(1.0, name="w")
+    >>> scope, v.name.split(":")[0]
+    ('block/', 'block/w')
+    """
+
+    def __init__(self, name):
+        if not isinstance(name, str):
+            raise TypeError(f"name_scope: name must be a string, got {type(name).__name__}")
+        if name and not all(part for part in name.rstrip("/").split("/")):
+            raise ValueError(f"name_scope: name {name!r} has an empty part between slashes")
+        self._name = name
+        self._prev = []
+
+    @property
+    def name(self) -> str:
+        return self._name
+
+    def __enter__(self):
+        outer = core.name_scope_prefix()
+        if not self._name:
+            scope = ""
+        elif self._name.endswith("/"):
+            scope = self._name
+        else:
+            scope = outer + self._name + "/"
+        self._prev.append(core.set_name_scope_prefix(scope))
+        return scope
+
+    def __exit__(self, *exc):
+        core.set_name_scope_prefix(self._prev.pop())
+        return False
+
+
+@contextlib.contextmanager
+def control_dependencies(control_inputs):
+    """TF's ``tf.control_dependencies``: ops run in program order here (eagerly, and in a
+    ``wb.function``'s replay), so what ``control_inputs`` names has already run; a callable
+    among them is called, as TF does in eager mode. ``None`` is accepted (TF's way to clear
+    dependencies)."""
+    if control_inputs is not None:
+        if not isinstance(control_inputs, (list, tuple)):
+            raise TypeError(f"control_dependencies: control_inputs must be a list of tensors, ops or "
+                            f"callables (or None), got {type(control_inputs).__name__}")
+        for c in control_inputs:
+            if callable(c) and not isinstance(c, Tensor):
+                c()
+    yield
+
+
+def group(*inputs, name=None):
+    """TF's ``tf.group``: the inputs have already run (eager order), so this returns None, as
+    TF does when executing eagerly. Inputs are tensors, ops (None) or nested structures."""
+    for leaf in nest.flatten(list(inputs)):
+        if leaf is not None and not isinstance(leaf, (Tensor, core.CompositeTensor)) and not callable(leaf):
+            raise TypeError(f"group: inputs must be tensors, ops or None, got {type(leaf).__name__}")
+    return None
+
+
+# ---------------------------------------------------------------------------
+# Python functions as ops
+
+
+def _tout(Tout, where):
+    """(dtypes, single): ``Tout`` as a list of dtypes; ``single`` when one dtype was given
+    (the result is then one tensor, not a list)."""
+    if Tout is None:
+        return [], False
+    if isinstance(Tout, (list, tuple)):
+        try:
+            return [as_dtype(t) for t in Tout], False
+        except TypeError:
+            raise TypeError(f"{where}: Tout must be a dtype or a list of dtypes, got {Tout!r}") from None
+    try:
+        return [as_dtype(Tout)], True
+    except TypeError:
+        raise TypeError(f"{where}: Tout must be a dtype or a list of dtypes, got {Tout!r}") from None
+
+
+def _inputs(inp, where):
+    if inp is None:
+        return []
+    if not isinstance(inp, (list, tuple)):
+        inp = [inp]
+    out = []
+    for i, x in enumerate(inp):
+        try:
+            out.append(convert_to_tensor(x))
+        except (TypeError, ValueError) as exc:
+            raise TypeError(f"{where}: inp[{i}] cannot become a tensor ({exc})") from None
+    return out
+
+
+def _results(value, dtypes, single, where, func):
+    """``func``'s return value as tensors of ``dtypes`` (a list, or one tensor when ``single``)."""
+    fname = getattr(func, "__name__", "func")
+    if not dtypes:
+        if value is None or (isinstance(value, (list, tuple)) and not value):
+            return []
+        _count_error(where, fname, 0, value)
+    if single:
+        values = [value]
+    elif isinstance(value, (list, tuple)):
+        values = list(value)
+    else:
+        values = [value]
+    if len(values) != len(dtypes):
+        _count_error(where, fname, len(dtypes), values)
+    out = []
+    for i, (v, dt) in enumerate(zip(values, dtypes)):
+        if isinstance(v, Tensor):
+            t = v
+        elif isinstance(v, np.ndarray) or isinstance(v, np.generic):
+            t = core.wrap_constant(np.asarray(v))
+        else:
+            try:
+                t = convert_to_tensor(v, dtype=dt)
+            except (TypeError, ValueError) as exc:
+                raise InvalidArgumentError(f"{where}: value {i} returned by {fname} cannot become a "
+                                           f"tensor of dtype {dt} ({exc})") from None
+        if t.dtype != dt:
+            raise InvalidArgumentError(f"{where}: value {i} returned by {fname} has dtype {t.dtype}, "
+                                       f"but Tout[{i}] is {dt}")
+        out.append(t)
+    return out[0] if single else out
+
+
+def _count_error(where, fname, n, values):
+    got = 1 if not isinstance(values, (list, tuple)) else len(values)
+    raise InvalidArgumentError(f"{where}: {fname} returned {got} value(s), but Tout names {n}")
+
+
+def _run_py(func, inputs, dtypes, single):
+    return _results(func(*inputs), dtypes, single, "py_function", func)
+
+
+def _py_op(func, dtypes, single):
+    """An op (not in the op table: one per traced call) whose forward calls ``func`` on
+    tensors under a tape and whose reverse rule differentiates through what ``func`` did,
+    so that a tape around a replayed ``wb.function`` gets gradients of each call."""
+    from gradients import GradientTape  # kit over gradients: the tape differentiates func
+    state = {}
+    n = len(dtypes)
+
+    def fwd(xp, *arrays):
+        ins = [core.wrap_constant(a) for a in arrays]
+        with GradientTape(persistent=True) as tape:
+            tape.watch([t for t in ins if t.dtype.kind == "f"])
+            res = _run_py(func, ins, dtypes, single)
+        outs = [res] if single else list(res)
+        state["tape"], state["ins"], state["outs"] = tape, ins, outs
+        return outs[0]._data if n == 1 else tuple(o._data for o in outs)
+
+    def vjp(g, ans, *inputs):
+        gs = g if isinstance(g, tuple) else (g,)
+        pairs = [(o, gi) for o, gi in zip(state["outs"], gs) if gi is not None and o.dtype.kind == "f"]
+        if not pairs:
+            return [None] * len(inputs)
+        return state["tape"].gradient([o for o, _ in pairs], state["ins"],
+                                      output_gradients=[gi for _, gi in pairs])
+
+    return core.Op("py_function", fwd, vjp, nout=n)
+
+
+@core.effect
+def _py_traced(func, inputs, dtypes, single, op):
+    if op is None:
+        return _run_py(func, inputs, dtypes, single)
+    res = core.apply(op, tuple(inputs))
+    if single:
+        return res
+    return [res] if len(dtypes) == 1 else list(res)
+
+
+def py_function(func, inp=None, Tout=None, name=None):
+    """Call the Python function ``func`` on the tensors ``inp`` (TF's ``tf.py_function``).
+
+    ``Tout`` is the result's dtype (one tensor comes back), a list of dtypes (a list comes
+    back) or None / ``[]`` (``func`` returns nothing). ``func`` sees tensors; what it returns is
+    converted to ``Tout`` (a tensor or array of another dtype is an ``InvalidArgumentError``).
+    Gradients flow through what ``func`` computes with the library's ops, as in TF. Inside a
+    ``wb.function`` every call of the compiled function calls ``func`` again.
+
+    >>> wb.py_function(lambda x: x * 2, [wb.constant(3.0)], Tout=wb.float32).numpy()
+    6.0
+    """
+    if not callable(func):
+        raise TypeError(f"py_function: func must be callable, got {type(func).__name__}")
+    inputs = _inputs(inp, "py_function")
+    dtypes, single = _tout(Tout, "py_function")
+    if not core.tracing():
+        return _run_py(func, inputs, dtypes, single)   # tapes record func's ops themselves
+    differentiable = bool(core.tapes()) and any(d.kind == "f" for d in dtypes)
+    op = _py_op(func, dtypes, single) if differentiable else None
+    return _py_traced(func, inputs, dtypes, single, op)
+
+
+@core.effect
+def _numpy_call(func, inputs, dtypes, single):
+    arrays = [t.numpy() for t in inputs]
+    value = func(*arrays)
+    return _results(value, dtypes, single, "numpy_function", func)
+
+
+def numpy_function(func, inp=None, Tout=None, stateful=True, name=None):
+    """Call ``func`` on NumPy arrays (TF's ``tf.numpy_function``); not differentiable.
+
+    ``func`` receives the values of ``inp`` as NumPy arrays and returns arrays (or Python
+    values) of the dtypes ``Tout`` (see :func:`py_function`); an array of another dtype is an
+    ``InvalidArgumentError``, as in TF, while a Python number or list converts to its
+    ``Tout``. Inside a ``wb.function`` every call of the compiled function calls ``func``
+    again, ``stateful`` or not (a replay never skips it).
+
+    >>> wb.numpy_function(np.sort, [wb.constant([3, 1, 2])], Tout=wb.int32).numpy()
+    array([1, 2, 3], dtype=int32)
+    """
+    if not callable(func):
+        raise TypeError(f"numpy_function: func must be callable, got {type(func).__name__}")
+    inputs = _inputs(inp, "numpy_function")
+    dtypes, single = _tout(Tout, "numpy_function")
+    return _numpy_call(func, inputs, dtypes, single)
