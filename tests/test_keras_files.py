@@ -9,21 +9,21 @@ architectures built and trained here (and models trained with each optimizer, fo
 resume training from), and ``check_in_keras.py`` (run with Keras 3.15.1, jax backend) loads
 them; it printed::
 
-    branches load_model: Functional, max |keras - workbench| = 3.58e-07, optimizer Adam with 18 variables (iterations 2) matches
-    branches load_weights: Functional, max |keras - workbench| = 3.58e-07, optimizer Adam with 18 variables (iterations 2) matches
+    branches load_model: Functional, max |keras - workbench| = 2.38e-07, optimizer Adam with 18 variables (iterations 2) matches
+    branches load_weights: Functional, max |keras - workbench| = 2.38e-07, optimizer Adam with 18 variables (iterations 2) matches
     cnn load_model: Sequential, max |keras - workbench| = 2.38e-07, optimizer Adam with 10 variables (iterations 2) matches
     cnn load_weights: Sequential, max |keras - workbench| = 2.38e-07, optimizer Adam with 10 variables (iterations 2) matches
-    embed load_model: Functional, max |keras - workbench| = 5.96e-08, optimizer Adam with 16 variables (iterations 2) matches
-    embed load_weights: Functional, max |keras - workbench| = 5.96e-08, optimizer Adam with 16 variables (iterations 2) matches
-    mlp load_model: Sequential, max |keras - workbench| = 1.19e-07, optimizer Adam with 14 variables (iterations 2) matches
-    mlp load_weights: Sequential, max |keras - workbench| = 1.19e-07, optimizer Adam with 14 variables (iterations 2) matches
-    rnn load_model: Functional, max |keras - workbench| = 3.58e-07, optimizer Adam with 22 variables (iterations 2) matches
-    rnn load_weights: Functional, max |keras - workbench| = 2.38e-07, optimizer Adam with 22 variables (iterations 2) matches
+    embed load_model: Functional, max |keras - workbench| = 2.98e-08, optimizer Adam with 16 variables (iterations 2) matches
+    embed load_weights: Functional, max |keras - workbench| = 2.98e-08, optimizer Adam with 16 variables (iterations 2) matches
+    mlp load_model: Sequential, max |keras - workbench| = 5.96e-08, optimizer Adam with 14 variables (iterations 2) matches
+    mlp load_weights: Sequential, max |keras - workbench| = 5.96e-08, optimizer Adam with 14 variables (iterations 2) matches
+    rnn load_model: Functional, max |keras - workbench| = 1.43e-06, optimizer Adam with 22 variables (iterations 2) matches
+    rnn load_weights: Functional, max |keras - workbench| = 1.43e-06, optimizer Adam with 22 variables (iterations 2) matches
     subclassed load_weights: Subclassed, max |keras - workbench| = 2.38e-07, optimizer Adam with 18 variables (iterations 2) matches
-    zoo_img load_model: Sequential, max |keras - workbench| = 1.19e-07, optimizer Adam with 12 variables (iterations 2) matches
-    zoo_img load_weights: Sequential, max |keras - workbench| = 1.19e-07, optimizer Adam with 12 variables (iterations 2) matches
-    zoo_seq load_model: Functional, max |keras - workbench| = 2.98e-08, optimizer Adam with 48 variables (iterations 2) matches
-    zoo_seq load_weights: Functional, max |keras - workbench| = 2.98e-08, optimizer Adam with 48 variables (iterations 2) matches
+    zoo_img load_model: Sequential, max |keras - workbench| = 5.96e-08, optimizer Adam with 12 variables (iterations 2) matches
+    zoo_img load_weights: Sequential, max |keras - workbench| = 5.96e-08, optimizer Adam with 12 variables (iterations 2) matches
+    zoo_seq load_model: Functional, max |keras - workbench| = 3.73e-08, optimizer Adam with 48 variables (iterations 2) matches
+    zoo_seq load_weights: Functional, max |keras - workbench| = 3.73e-08, optimizer Adam with 48 variables (iterations 2) matches
     resume cnn_adagrad: Adagrad with 6 variables, one more step in Keras, max |keras - workbench| = 1.79e-07
     resume cnn_adam: Adam with 10 variables, one more step in Keras, max |keras - workbench| = 1.79e-07
     resume cnn_adamw: AdamW with 10 variables, one more step in Keras, max |keras - workbench| = 2.24e-07
@@ -32,6 +32,7 @@ them; it printed::
     resume cnn_sgd: SGD with 6 variables, one more step in Keras, max |keras - workbench| = 2.38e-07
     resume embed_rmsprop: RMSprop with 9 variables, one more step in Keras, max |keras - workbench| = 8.94e-08
     resume zoo_seq_adam: Adam with 48 variables, one more step in Keras, max |keras - workbench| = 5.96e-08
+    registered tower: Tower(width=4), max |keras - workbench| = 5.96e-08, optimizer iterations 1
     keras 3.15.1: 8 models, 8 optimizers resumed, all match
 """
 
@@ -356,6 +357,38 @@ class Scale(L.Layer):
 
     def get_config(self):
         return {**super().get_config(), "factor": self.factor}
+
+
+@keras.saving.register_keras_serializable(package="files_test")
+class Tower(keras.Model):
+    def __init__(self, width=3, **kwargs):
+        super().__init__(**kwargs)
+        self.width = width
+        self.hidden = L.Dense(width, activation="relu")
+        self.out = L.Dense(1)
+
+    def call(self, inputs):
+        return self.out(self.hidden(inputs))
+
+    def get_config(self):
+        return {**super().get_config(), "width": self.width}
+
+
+def test_registered_subclassed_model_round_trips_through_its_build_shape(tmp_path):
+    model = Tower(4)
+    x = np.random.default_rng(0).normal(size=(3, 5)).astype("float32")
+    model.compile(optimizer="adam", loss="mse")
+    model.fit(x, np.ones((3, 1), np.float32), verbose=0)
+    path = str(tmp_path / "tower.keras")
+    keras.saving.save_model(model, path)
+    with zipfile.ZipFile(path) as zf:
+        config = json.loads(zf.read("config.json"))
+    assert (config["class_name"], config["registered_name"]) == ("Tower", "files_test>Tower")
+    assert config["build_config"] == {"input_shape": [None, 5]}
+    loaded = keras.saving.load_model(path)
+    assert isinstance(loaded, Tower) and loaded.width == 4
+    np.testing.assert_array_equal(predict(loaded, x), predict(model, x))
+    assert optimizer_state(loaded) == optimizer_state(model)
 
 
 def test_registered_layer_round_trips_and_an_unknown_one_is_refused(tmp_path):

@@ -84,8 +84,11 @@ def _member(zf, name, path, limit=None):
 
 
 def _built_by_shape(model, config):
-    """Build a Sequential whose Keras config gives only ``build_input_shape`` (no InputLayer)."""
-    shape = config.get("config", {}).get("build_input_shape") if isinstance(config.get("config"), dict) else None
+    """Build a model that its config does not build (a Sequential without an InputLayer, a
+    subclassed model) from the input shape Keras records, called once on zeros."""
+    inner = config.get("config") if isinstance(config.get("config"), dict) else {}
+    build = config.get("build_config") if isinstance(config.get("build_config"), dict) else {}
+    shape = inner.get("build_input_shape", build.get("input_shape"))
     if model.built or not isinstance(shape, list) or not all(d is None or isinstance(d, int) for d in shape):
         return
     model(convert_to_tensor(np.zeros([1 if d is None else d for d in shape], np.float32)))

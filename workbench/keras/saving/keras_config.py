@@ -380,6 +380,10 @@ def to_keras(layer):
         config["layers"] = entries
         config["input_layers"] = _triples(config["input_layers"])
         config["output_layers"] = _triples(config["output_layers"])
+    elif isinstance(layer, Model) and _input_shape(layer) is not None:
+        # a subclassed model: Keras builds it from this shape before loading its weights (a layer
+        # inside a graph is built by the graph; MultiHeadAttention could not be built from one shape)
+        out["build_config"] = {"input_shape": _input_shape(layer)}
     return out
 
 
