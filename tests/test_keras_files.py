@@ -229,6 +229,8 @@ def test_load_weights_names_the_layer_that_does_not_fit(tmp_path):
 def test_weights_file_arguments_are_checked(tmp_path):
     with pytest.raises(ValueError, match=r"filepath must end in '\.weights\.h5'"):
         keras.saving.save_weights(mlp(), str(tmp_path / "m.h5"))
+    with pytest.raises(ValueError, match=r"filepath must end in '\.weights\.h5' or '\.keras'"):
+        keras.saving.load_weights(mlp(), str(tmp_path / "m.h5"))
     with pytest.raises(ValueError, match="has no weights yet"):
         keras.saving.save_weights(keras.Sequential([L.Dense(2)]), str(tmp_path / "m.weights.h5"))
     path = tmp_path / "m.weights.h5"
@@ -277,6 +279,13 @@ def test_keras_model_file_loads_and_predicts_like_keras(name):
     assert int(model.optimizer.iterations.numpy()) == 2          # Keras trained 6 samples in batches of 3
     assert float(model.optimizer.learning_rate.numpy()) == pytest.approx(0.01)
     assert model.loss == "mse"
+
+
+def test_load_weights_reads_the_weights_inside_a_keras_file():
+    x, y = expected("rnn")
+    model = rnn()
+    keras.saving.load_weights(model, os.path.join(FIXTURES, "rnn.keras"))
+    np.testing.assert_allclose(predict(model, x), y, rtol=1e-5, atol=1e-5)
 
 
 @pytest.mark.parametrize("name", sorted(set(BUILDERS) - {"mlp"}))   # mlp's Dropout draws differ

@@ -29,7 +29,7 @@ from .keras_config import (check_safe, compile_arguments, compile_config, from_k
                            optimizer_from_keras, to_keras)
 from .walk import load_state, save_state
 
-__all__ = ["load_model", "save_model"]
+__all__ = ["load_model", "read_weights", "save_model"]
 
 KERAS_FORMAT_VERSION = "3.15.1"   # the Keras release whose .keras layout this follows
 _CONFIG, _METADATA, _WEIGHTS = "config.json", "metadata.json", "model.weights.h5"
@@ -83,6 +83,18 @@ def _member(zf, name, path, limit=None):
     return zf.read(info)
 
 
+def _open(path):
+    if not zipfile.is_zipfile(path):
+        raise ValueError(f"load_model: {path!r} is not a zip archive, so not a Keras 3 .keras file")
+    return zipfile.ZipFile(path, "r")
+
+
+def read_weights(path):
+    """The bytes of the weights file inside the ``.keras`` file ``path``."""
+    with _open(path) as zf:
+        return _member(zf, _WEIGHTS, path)
+
+
 def _built_by_shape(model, config):
     """Build a model that its config does not build (a Sequential without an InputLayer, a
     subclassed model) from the input shape Keras records, called once on zeros."""
@@ -106,9 +118,7 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):  # 
     path = _path(filepath, "load_model")
     if not os.path.isfile(path):
         raise FileNotFoundError(f"load_model: no file {path!r}")
-    if not zipfile.is_zipfile(path):
-        raise ValueError(f"load_model: {path!r} is not a zip archive, so not a Keras 3 .keras file")
-    with zipfile.ZipFile(path, "r") as zf:
+    with _open(path) as zf:
         try:
             config = json.loads(_member(zf, _CONFIG, path, _MAX_JSON))
         except json.JSONDecodeError as exc:

@@ -1,4 +1,5 @@
-"""``save_weights`` / ``load_weights``: a model's variables in Keras 3's ``.weights.h5`` file::
+"""``save_weights`` / ``load_weights``: a model's variables in Keras 3's ``.weights.h5`` file
+(``load_weights`` also takes the weights out of a ``.keras`` file, as Keras does)::
 
     model = wb.keras.Sequential([wb.keras.Input((3,)), wb.keras.layers.Dense(2)])
     wb.keras.saving.save_weights(model, "model.weights.h5")
@@ -7,9 +8,11 @@
 
 from __future__ import annotations
 
+import io
 import os
 
 from ..layers import Layer
+from .archive import read_weights
 from .h5store import H5Store
 from .walk import load_state, save_state
 
@@ -26,12 +29,13 @@ def _check_model(model, who):
                          "(or give it a wb.keras.Input) first")
 
 
-def _check_path(filepath, who):
+def _check_path(filepath, who, suffixes=(_SUFFIX,)):
     path = os.fspath(filepath) if isinstance(filepath, (str, os.PathLike)) else None
     if path is None:
         raise TypeError(f"{who}: filepath must be a str or os.PathLike, got {type(filepath).__name__}")
-    if not path.endswith(_SUFFIX):
-        raise ValueError(f"{who}: filepath must end in {_SUFFIX!r} (Keras 3's weights file), got {path!r}")
+    if not path.endswith(suffixes):
+        raise ValueError(f"{who}: filepath must end in {' or '.join(map(repr, suffixes))} (Keras 3's "
+                         f"weights file{'' if len(suffixes) == 1 else ' or model file'}), got {path!r}")
     return path
 
 
@@ -47,12 +51,14 @@ def save_weights(model, filepath, overwrite=True):
 
 
 def load_weights(model, filepath, skip_mismatch=False):
-    """Assign ``model``'s weights (and its optimizer's state) from a ``.weights.h5`` file written
-    here or by Keras 3. ``skip_mismatch=True`` leaves a layer whose weights differ in number or
-    shape as it is (with a warning) instead of raising."""
-    path = _check_path(filepath, "load_weights")
+    """Assign ``model``'s weights (and its optimizer's state) from a ``.weights.h5`` file, or from
+    the weights inside a ``.keras`` file, written here or by Keras 3. ``skip_mismatch=True``
+    leaves a layer whose weights differ in number or shape as it is (with a warning) instead
+    of raising."""
+    path = _check_path(filepath, "load_weights", (_SUFFIX, ".keras"))
     _check_model(model, "load_weights")
     if not os.path.isfile(path):
         raise FileNotFoundError(f"load_weights: no file {path!r}")
-    with H5Store(path, "r") as store:
+    source = io.BytesIO(read_weights(path)) if path.endswith(".keras") else path
+    with H5Store(source, "r") as store:
         load_state(model, store, skip_mismatch=bool(skip_mismatch))
