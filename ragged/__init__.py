@@ -6,15 +6,16 @@
 array([6., 0., 4.], dtype=float32)
 """
 
-from .array_ops import (boolean_mask, concat, gather, log_softmax, row_splits_to_segment_ids,
+from .array_ops import (boolean_mask, concat, gather, log_softmax, reverse, row_splits_to_segment_ids,
                         segment_ids_to_row_splits, softmax, stack, where)
 from .factory import constant, range  # noqa: A004
 from .indexing import gather_rows
 from .ops import map_flat_values
 from . import reduce as _reduce  # noqa: F401  (registers wb.reduce_* for ragged tensors)
+from .ragged_shape import DynamicRaggedShape
 from .ragged_tensor import RaggedTensor
 from .row_partition import RowPartition
 
-__all__ = ["RaggedTensor", "RowPartition", "constant", "range", "map_flat_values", "gather_rows",
+__all__ = ["RaggedTensor", "RowPartition", "DynamicRaggedShape", "reverse", "constant", "range", "map_flat_values", "gather_rows",
            "concat", "stack", "gather", "boolean_mask", "where", "softmax", "log_softmax",
            "segment_ids_to_row_splits", "row_splits_to_segment_ids"]

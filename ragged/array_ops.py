@@ -9,6 +9,8 @@ dispatch here when given ragged tensors.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 import workbench as wb
@@ -21,6 +23,24 @@ from .ops import _check_partitions, elementwise
 from .ragged_tensor import RaggedTensor
 from .reduce import _row_extreme, row_repeat, row_sum
 from .row_partition import RowPartition
+
+def _keeps_splits_dtype(fn):
+    """``fn``'s ragged result reports the ``row_splits_dtype`` of its ragged inputs, which must
+    agree (TF refuses to combine int32 and int64 row partitions)."""
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        leaves = [a for arg in args for a in (arg if isinstance(arg, (list, tuple)) else [arg])]
+        dtypes = {a.row_splits_dtype for a in leaves if isinstance(a, RaggedTensor)}
+        if len(dtypes) > 1:
+            raise ValueError(f"{fn.__name__}: the ragged inputs have row_splits dtypes "
+                             f"{sorted(str(d) for d in dtypes)}; convert them to one with "
+                             "RaggedTensor.with_row_splits_dtype")
+        out = fn(*args, **kwargs)
+        if dtypes and isinstance(out, RaggedTensor):
+            out = out.with_row_splits_dtype(dtypes.pop())
+        return out
+    return wrapper
+
 
 # ---------------------------------------------------------------------------
 # segment ids <-> row splits
@@ -57,6 +77,7 @@ def _as_ragged(x, ragged_rank):
     return RaggedTensor.from_tensor(t, ragged_rank=ragged_rank)
 
 
+@_keeps_splits_dtype
 def concat(values, axis, name=None):
     """Join ragged (and dense) tensors along ``axis``: 0 appends rows, 1 joins each row's
     values end to end (the inputs need the same number of rows), deeper axes recurse."""
@@ -128,6 +149,7 @@ def _concat_within_rows(rts):
     return RaggedTensor(inner, part, _internal=True)
 
 
+@_keeps_splits_dtype
 def stack(values, axis=0, name=None):
     """Stack ragged (and dense) tensors along a new ``axis`` (0 or 1)."""
     values = list(values)
@@ -158,6 +180,7 @@ def stack(values, axis=0, name=None):
 # gather and boolean_mask
 
 
+@_keeps_splits_dtype
 def gather(params, indices, validate_indices=None, axis=None, batch_dims=0, name=None):
     """Rows of a ragged ``params`` picked by dense or ragged ``indices`` (``axis=0``).
 
@@ -189,6 +212,7 @@ def gather(params, indices, validate_indices=None, axis=None, batch_dims=0, name
     return out
 
 
+@_keeps_splits_dtype
 def boolean_mask(tensor, mask, axis=None, name=None):
     """Keep the entries where ``mask`` is true. A mask with the data's ragged partition filters
     values within rows; a dense ``[nrows]`` mask keeps whole rows."""
@@ -223,16 +247,48 @@ def boolean_mask(tensor, mask, axis=None, name=None):
 
 
 def where(condition, x=None, y=None, name=None):
-    """Elementwise choice between ragged (or broadcastable dense) ``x`` and ``y``."""
+    """Elementwise choice between ragged (or broadcastable dense) ``x`` and ``y``; with
+    ``condition`` alone, the coordinates of its true entries as an int64 tensor of shape
+    ``[num_true, rank]`` in row-major order (TF's ``tf.where``)."""
     if x is None and y is None:
-        raise NotImplementedError("where(condition) with one argument on a RaggedTensor; "
-                                  "use condition.flat_values")
+        return _true_coordinates(condition)
+    if (x is None) != (y is None):
+        raise ValueError("where: give both x and y, or neither")
     ref = next(a for a in (condition, x, y) if isinstance(a, RaggedTensor))
 
     def pick(c, a, b):
         return wb.where(c, a, b)
     pick.__name__ = "where"
     return elementwise(pick, (condition, x, y), {}) if ref is not None else None
+
+
+def _true_coordinates(condition):
+    if not isinstance(condition, RaggedTensor):
+        raise TypeError(f"where: condition must be a RaggedTensor here, got {type(condition).__name__}")
+    flat = condition.flat_values
+    if flat.dtype != np.bool_:
+        raise TypeError(f"where: condition must be bool, got {flat.dtype}")
+    xp = flat.xp
+    hits = xp.nonzero(flat._data)
+    ids, inner = hits[0].astype(np.int64), [h.astype(np.int64) for h in hits[1:]]
+    cols = []
+    for part in reversed(condition.partitions):
+        cols.append(part.positions()[ids])
+        ids = part.value_rowids()[ids]
+    cols.append(ids)
+    coords = cols[::-1] + inner
+    return core.wrap(xp.stack(coords, axis=1) if coords else xp.zeros((0, condition.ndim), np.int64))
+
+
+def reverse(tensor, axis, name=None):
+    """``tensor`` with the order of entries reversed along each dimension in ``axis``: a ragged
+    dimension reverses within every row (``[[1, 2], [3]] -> [[2, 1], [3]]`` for axis 1)."""
+    raw = [axis] if isinstance(axis, (int, np.integer)) else list(np.asarray(
+        axis.numpy() if isinstance(axis, Tensor) else axis).reshape(-1))
+    axes = [argcheck.axis(int(a), tensor.ndim, "reverse") for a in raw]
+    if len(set(axes)) != len(axes):
+        raise ValueError(f"reverse: axis {axis} names a dimension twice")
+    return tensor[tuple(slice(None, None, -1) if i in axes else slice(None) for i in range(tensor.ndim))]
 
 
 def _normalizer(logits, axis, log):
@@ -275,10 +331,10 @@ def log_softmax(logits, axis=None, name=None):
 
 def _register():
     for fn, handler in ((wb.concat, concat), (wb.stack, stack), (wb.gather, gather),
-                        (wb.boolean_mask, boolean_mask), (wb.where, where),
+                        (wb.boolean_mask, boolean_mask), (wb.where, where), (wb.reverse, reverse),
                         (wb.nn.softmax, softmax), (wb.nn.log_softmax, log_softmax)):
         core.register_dispatch(fn, handler)
 
 
 _register()
-del Tensor
+

@@ -98,7 +98,7 @@ def constant(pylist, dtype=None, ragged_rank=None, inner_shape=None, name=None, 
     for lengths in reversed(lengths_per_level):
         part = RowPartition.from_row_lengths(xp.asarray(np.asarray(lengths, dtype=np.int64)), validate=False)
         result = RaggedTensor(result, part, _internal=True)
-    return result
+    return result.with_row_splits_dtype(row_splits_dtype)
 
 
 def range(starts, limits=None, deltas=1, dtype=None, name=None, row_splits_dtype=np.int64):  # noqa: A001
@@ -124,4 +124,4 @@ def range(starts, limits=None, deltas=1, dtype=None, name=None, row_splits_dtype
     rowids = part.value_rowids()
     pos = part.positions()
     values = (sa[rowids] + pos * da[rowids]).astype(dtype)
-    return RaggedTensor(core.wrap(values), part, _internal=True)
+    return RaggedTensor(core.wrap(values), part, _internal=True).with_row_splits_dtype(row_splits_dtype)

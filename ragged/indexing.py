@@ -79,7 +79,13 @@ def _expand_ellipsis(key, ndim):
 
 
 def getitem(rt, key):
-    """``rt[key]``: ints and slices on the rows and on ragged and uniform dimensions."""
+    """``rt[key]``: ints and slices (any step, negative ones included) on the rows and on
+    ragged and uniform dimensions. A ragged result keeps ``rt``'s ``row_splits_dtype``."""
+    out = _getitem(rt, key)
+    return out.with_row_splits_dtype(rt.row_splits_dtype) if isinstance(out, RaggedTensor) else out
+
+
+def _getitem(rt, key):
     if not isinstance(key, tuple):
         key = (key,)
     if any(k is None for k in key):
@@ -95,7 +101,7 @@ def getitem(rt, key):
         row = _row(rt, i)
         if not rest:
             return row
-        return getitem(row, rest) if isinstance(row, RaggedTensor) else wb.getitem(row, rest)
+        return _getitem(row, rest) if isinstance(row, RaggedTensor) else wb.getitem(row, rest)
     if isinstance(first, slice):
         sub = _slice_rows(rt, first)
         return _inner(sub, rest) if rest else sub
@@ -130,18 +136,33 @@ def _inner(rt, rest):
             return _inner(picked, more)
         return wb.getitem(picked, (slice(None),) + tuple(more))
     if isinstance(k, slice):
-        step = 1 if k.step is None else int(k.step)
-        if step <= 0:
-            raise IndexError("slices of ragged dimensions need a positive step")
+        step = 1 if k.step is None else _int(k.step)
+        if step is None or step == 0:
+            raise ValueError(f"slice step must be a nonzero integer, got {k.step!r}")
         starts, lengths = part.row_starts(), part.row_lengths()
-        lo = _bound(k.start, 0, lengths, xp)
-        hi = _bound(k.stop, None, lengths, xp)
-        count = xp.maximum((hi - lo + step - 1) // step, 0)
+        if step > 0:
+            lo = _bound(k.start, 0, lengths, xp)
+            hi = _bound(k.stop, None, lengths, xp)
+        else:
+            # Python's rules per row: start defaults to the last entry, stop to before the first
+            lo = _bound_down(k.start, lengths - 1, lengths, xp)
+            hi = _bound_down(k.stop, xp.full(lengths.shape, -1, np.int64), lengths, xp)
+        span = abs(step)
+        count = xp.maximum(((hi - lo) * (1 if step > 0 else -1) + span - 1) // span, 0)
         new = RowPartition.from_row_lengths(count.astype(np.int64), validate=False)
         idx = backend.repeat(starts + lo, count) + new.positions() * step
         sub = RaggedTensor(_take(values, idx), new, _internal=True)
         return _inner(sub, (slice(None),) + tuple(more)) if more else sub
     raise TypeError(f"RaggedTensor indices must be ints or slices, got {type(k).__name__}")
+
+
+def _bound_down(v, default, lengths, xp):
+    """Per-row bound of a slice with a negative step, clipped to ``[-1, length - 1]``."""
+    if v is None:
+        return default
+    v = int(v)
+    b = xp.full(lengths.shape, v, dtype=np.int64) if v >= 0 else lengths + v
+    return xp.clip(b, -1, lengths - 1)
 
 
 def _bound(v, default, lengths, xp):

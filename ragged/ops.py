@@ -15,6 +15,7 @@ from workbench import core, nest
 from workbench.core import Tensor, apply, convert_to_tensor, defop
 
 from .ragged_tensor import RaggedTensor
+from .row_partition import RowPartition
 
 # ---------------------------------------------------------------------------
 # dense <-> values: ``values[i] = dense[rowids[i], positions[i]]`` and its transpose
@@ -145,11 +146,108 @@ def _flat_operand(ref, a, what):
 
 
 def elementwise(fn, args, kwargs):
-    """Apply an elementwise op to ragged operands through their flat values."""
+    """Apply an elementwise op to ragged operands through their flat values.
+
+    Operands sharing the first ragged operand's partition (and dense operands that broadcast
+    over its uniform inner dimensions or its rows) go straight to the flat values. Otherwise
+    the operands are broadcast as TF broadcasts ragged shapes: dense operands get leading
+    1s and become ragged with uniform rows, and at every ragged level each operand's row
+    lengths (and the row counts) must be equal or 1; a length-1 row repeats to its partner's
+    length (``[[1], [2, 3]] + [[10, 20], [30, 40]]`` is ``[[11, 21], [32, 43]]``).
+    """
     ref = next(a for a in args if isinstance(a, RaggedTensor))
     what = getattr(fn, "__name__", "op")
-    flat = [_flat_operand(ref, a, what) for a in args]
+    try:
+        flat = [_flat_operand(ref, a, what) for a in args]
+    except ValueError:
+        return _broadcast_elementwise(fn, args, kwargs, what)
     return ref.with_flat_values(fn(*flat, **kwargs))
+
+
+def _broadcast_elementwise(fn, args, kwargs, what):
+    ragged = [a for a in args if isinstance(a, RaggedTensor)]
+    rank = ragged[0].ndim
+    if any(r.ndim != rank for r in ragged):
+        raise ValueError(f"{what}: ragged operands of shapes {[_shape(r) for r in ragged]} have different "
+                         "ranks; broadcasting between ragged tensors needs one rank")
+    k = max(r.ragged_rank for r in ragged)
+    dtype = ragged[0].row_splits_dtype
+    ops, slots = [], []
+    for a in args:
+        if isinstance(a, (bool, int, float, complex, np.generic)):
+            slots.append(None)
+            continue
+        if isinstance(a, RaggedTensor):
+            r = _raise_ragged_rank(a, k)
+        else:
+            t = convert_to_tensor(a, dtype_hint=ragged[0].dtype)
+            if t.ndim > rank:
+                raise ValueError(f"{what}: a dense operand of shape {t.shape} has a higher rank than the "
+                                 f"ragged operand of shape {_shape(ragged[0])}")
+            t = wb.reshape(t, (1,) * (rank - t.ndim) + tuple(t.shape))
+            r = RaggedTensor.from_tensor(t, ragged_rank=k)
+        slots.append(len(ops))
+        ops.append(r)
+    parts, idx = _broadcast_partitions(ops, what)
+    flats = [wb.gather(r.flat_values, core.wrap(i)) if i is not None else r.flat_values
+             for r, i in zip(ops, idx)]
+    flat_args = [a if s is None else flats[s] for a, s in zip(args, slots)]
+    result = fn(*flat_args, **kwargs)
+    for part in reversed(parts):
+        result = RaggedTensor(result, part, _internal=True)
+    return result.with_row_splits_dtype(dtype)
+
+
+def _raise_ragged_rank(rt, k):
+    """``rt`` with its uniform inner dimensions turned into ragged ones until its ragged rank is
+    ``k`` (their rows all of one length)."""
+    if rt.ragged_rank >= k:
+        return rt
+    inner = RaggedTensor.from_tensor(rt.flat_values, ragged_rank=k - rt.ragged_rank)
+    return rt.with_flat_values(inner.with_row_splits_dtype(rt.row_splits_dtype))
+
+
+def _broadcast_partitions(ops, what):
+    """The broadcast row partitions of ragged tensors of one ragged rank, and for each operand
+    the index of its flat value behind every result value (None where that is the identity)."""
+    xp = ops[0]._partition.xp
+    counts = [r.nrows_int() for r in ops]
+    n = max(counts) if all(c in (1, max(counts)) for c in counts) else None
+    if n is None or (0 in counts and n != 0 and any(c not in (0, 1) for c in counts)):
+        raise ValueError(f"{what}: ragged operands with {counts} rows do not broadcast (row counts must "
+                         "be equal or 1)")
+    if 0 in counts:
+        n = 0
+    idx = [xp.arange(n, dtype=np.int64) if c == n else xp.zeros(n, np.int64) for c in counts]
+    identity = [c == n for c in counts]
+    parts = []
+    for level in range(ops[0].ragged_rank):
+        level_parts = [r.partitions[level] for r in ops]
+        lens = [p.row_lengths()[i] for p, i in zip(level_parts, idx)]
+        out = lens[0]
+        for ln in lens[1:]:
+            out = xp.where(out == 1, ln, out)
+        for j, ln in enumerate(lens):
+            bad = (ln != out) & (ln != 1)
+            if bool(xp.any(bad)):
+                row = int(xp.argmax(bad))
+                raise ValueError(f"{what}: ragged dimension {level + 1} does not broadcast: result row {row} "
+                                 f"has length {int(out[row])} in one operand and {int(ln[row])} in another "
+                                 "(lengths must be equal or 1)")
+        uniform = [p.uniform_row_length() for p in level_parts]
+        u = max(uniform) if all(v is not None for v in uniform) else None
+        part = RowPartition.from_row_lengths(out.astype(np.int64), validate=False)
+        if u is not None:
+            part = RowPartition(part.row_splits(), uniform_row_length=u)
+        rowids, pos = part.value_rowids(), part.positions()
+        new_idx = []
+        for j, (p, i, ln) in enumerate(zip(level_parts, idx, lens)):
+            step = xp.where(ln[rowids] == 1, 0, pos)
+            new_idx.append(p.row_starts()[i][rowids] + step)
+            identity[j] = identity[j] and bool(xp.all(ln == out)) and p.nvals() == part.nvals()
+        idx = new_idx
+        parts.append(part)
+    return parts, [None if same else i for same, i in zip(identity, idx)]
 
 
 def map_flat_values(op, *args, **kwargs):

@@ -22,7 +22,7 @@ from workbench import backend, core
 from workbench.errors import argcheck
 from workbench.core import Tensor, convert_to_tensor
 
-from .row_partition import RowPartition, _as_index
+from .row_partition import RowPartition, _as_index, index_dtype, splits_dtype
 
 
 class RaggedTensor(core.CompositeTensor):
@@ -58,21 +58,21 @@ class RaggedTensor(core.CompositeTensor):
         """Rows ``values[row_splits[i]:row_splits[i+1]]``."""
         values, nvals = cls._prepare_values(values)
         part = RowPartition.from_row_splits(_on_device(row_splits, values, "from_row_splits: row_splits"), nvals, validate)
-        return cls(values, part, _internal=True)
+        return cls._build(values, part, index_dtype(row_splits))
 
     @classmethod
     def from_row_lengths(cls, values, row_lengths, name=None, validate=True):
         """Rows of the given lengths, taken in order from ``values``."""
         values, nvals = cls._prepare_values(values)
         part = RowPartition.from_row_lengths(_on_device(row_lengths, values, "from_row_lengths: row_lengths"), nvals, validate)
-        return cls(values, part, _internal=True)
+        return cls._build(values, part, index_dtype(row_lengths))
 
     @classmethod
     def from_value_rowids(cls, values, value_rowids, nrows=None, name=None, validate=True):
         """Row ``i`` holds the values whose ``value_rowids`` is ``i`` (ids sorted)."""
         values, nvals = cls._prepare_values(values)
         part = RowPartition.from_value_rowids(_on_device(value_rowids, values, "from_value_rowids: value_rowids"), nrows, nvals, validate)
-        return cls(values, part, _internal=True)
+        return cls._build(values, part, index_dtype(value_rowids))
 
     @classmethod
     def from_row_starts(cls, values, row_starts, name=None, validate=True):
@@ -80,7 +80,7 @@ class RaggedTensor(core.CompositeTensor):
         starts = _on_device(row_starts, values, "from_row_starts: row_starts")
         xp = backend.xp_of(starts)
         splits = xp.concatenate([starts, xp.asarray([nvals], np.int64)])
-        return cls(values, RowPartition.from_row_splits(splits, nvals, validate), _internal=True)
+        return cls._build(values, RowPartition.from_row_splits(splits, nvals, validate), index_dtype(row_starts))
 
     @classmethod
     def from_row_limits(cls, values, row_limits, name=None, validate=True):
@@ -88,14 +88,28 @@ class RaggedTensor(core.CompositeTensor):
         limits = _on_device(row_limits, values, "from_row_limits: row_limits")
         xp = backend.xp_of(limits)
         splits = xp.concatenate([xp.zeros(1, np.int64), limits])
-        return cls(values, RowPartition.from_row_splits(splits, nvals, validate), _internal=True)
+        return cls._build(values, RowPartition.from_row_splits(splits, nvals, validate), index_dtype(row_limits))
 
     @classmethod
     def from_uniform_row_length(cls, values, uniform_row_length, nrows=None, validate=True, name=None):
+        """Rows of ``uniform_row_length`` values each (``nrows`` of them; needed when the length
+        is 0). ``values`` may be ragged: ``from_uniform_row_length(rt, 2)`` groups its rows in
+        pairs, giving shape ``[nrows, 2, None, ...]``."""
         values, nvals = cls._prepare_values(values)
-        xp = values.xp
+        xp = values.flat_values.xp if isinstance(values, RaggedTensor) else values.xp
         part = RowPartition.from_uniform_row_length(uniform_row_length, nvals, nrows, validate, xp)
-        return cls(values, part, _internal=True)
+        dtype = values.row_splits_dtype if isinstance(values, RaggedTensor) else index_dtype(uniform_row_length)
+        return cls._build(values, part, dtype)
+
+    @classmethod
+    def _build(cls, values, part, dtype):
+        """A RaggedTensor over ``values`` with partition ``part`` reporting ``dtype``; ragged
+        ``values`` must report the same dtype (TF refuses mixed row-partition dtypes)."""
+        if isinstance(values, RaggedTensor) and values.row_splits_dtype != dtype:
+            raise ValueError(f"row partition dtypes differ: {dtype} for the new dimension, "
+                             f"{values.row_splits_dtype} in the ragged values; convert them with "
+                             "RaggedTensor.with_row_splits_dtype")
+        return cls(values, part.with_dtype(dtype), _internal=True)
 
     @classmethod
     def from_nested_row_splits(cls, flat_values, nested_row_splits, name=None, validate=True):
@@ -130,21 +144,65 @@ class RaggedTensor(core.CompositeTensor):
                     row_splits_dtype=np.int64):
         """A RaggedTensor from a dense ``[nrows, ncols, ...]`` tensor.
 
-        ``lengths`` keeps the first ``lengths[i]`` entries of row ``i``; ``padding``
-        drops each row's trailing entries equal to ``padding``; with neither, all
-        rows keep every entry. Differentiable with respect to ``tensor``.
+        ``lengths`` keeps the first ``lengths[i]`` entries of row ``i`` (negative lengths count
+        as 0); ``padding`` drops each row's trailing entries equal to ``padding`` (a value of
+        shape ``tensor.shape[ragged_rank + 1:]``); with neither, all rows keep every entry.
+        With ``ragged_rank = k > 1`` the first ``k`` dimensions are flattened, ``lengths`` (of
+        size ``d0 * ... * d(k-1)``) or ``padding`` apply to dimension ``k``, and dimensions
+        ``1..k-1`` stay uniform. ``lengths`` may also be a list of nested row lengths (one
+        vector per ragged dimension, ``ragged_rank`` their number), as TF. The partitions report
+        ``row_splits_dtype``. Differentiable with respect to ``tensor``.
         """
-        from .ops import _dense_to_values  # circular import with ops
         t = convert_to_tensor(tensor)
+        rs_dtype = splits_dtype(row_splits_dtype, "from_tensor: row_splits_dtype")
         if lengths is not None and padding is not None:
             raise ValueError("from_tensor: give lengths or padding, not both")
+        if _is_nested_lengths(lengths):
+            if ragged_rank not in (1, len(lengths)):
+                raise ValueError(f"from_tensor: {len(lengths)} nested row lengths need ragged_rank "
+                                 f"{len(lengths)}, got ragged_rank={ragged_rank}")
+            return cls._from_tensor_nested(t, list(lengths)).with_row_splits_dtype(rs_dtype)
         if t.ndim < ragged_rank + 1:
             raise ValueError(f"from_tensor: a tensor of rank {t.ndim} cannot have ragged_rank {ragged_rank}")
         if ragged_rank > 1:
-            if lengths is not None or padding is not None:
-                raise ValueError("from_tensor: lengths and padding are supported for ragged_rank=1 only")
-            inner = cls.from_tensor(wb.reshape(t, (-1,) + t.shape[2:]), ragged_rank=ragged_rank - 1)
-            return cls.from_uniform_row_length(inner, t.shape[1], nrows=t.shape[0])
+            lead = t.shape[:ragged_rank]
+            flat = wb.reshape(t, (int(np.prod(lead)),) + t.shape[ragged_rank:])
+            result = cls.from_tensor(flat, lengths=lengths, padding=padding)
+            for axis in range(ragged_rank - 1, 0, -1):
+                result = cls.from_uniform_row_length(result, lead[axis], nrows=int(np.prod(lead[:axis])))
+            return result.with_row_splits_dtype(rs_dtype)
+        return cls._from_tensor_rank1(t, lengths, padding).with_row_splits_dtype(rs_dtype)
+
+    @classmethod
+    def _from_tensor_nested(cls, t, nested):
+        """``t``'s entries at the positions a list of nested row lengths describes, gathered in
+        one step: each level's flat index is the parent's index times the dimension's size plus
+        the position in the row."""
+        k = len(nested)
+        if t.ndim < k + 1:
+            raise ValueError(f"from_tensor: a tensor of rank {t.ndim} cannot hold {k} nested row lengths")
+        xp = t.xp
+        parts, idx = [], xp.arange(t.shape[0], dtype=np.int64)
+        for level, lens in enumerate(nested):
+            lens = _on_device(lens, t, f"from_tensor: lengths[{level}]")
+            size = t.shape[level + 1]
+            if lens.shape != idx.shape:
+                raise ValueError(f"from_tensor: lengths[{level}] must have shape {idx.shape}, got {lens.shape}")
+            if lens.size and (bool(xp.any(lens < 0)) or bool(xp.any(lens > size))):
+                raise ValueError(f"from_tensor: lengths[{level}] must be in [0, {size}] (dimension "
+                                 f"{level + 1} has size {size})")
+            part = RowPartition.from_row_lengths(lens.astype(np.int64), validate=False)
+            idx = idx[part.value_rowids()] * size + part.positions()
+            parts.append(part)
+        flat = wb.reshape(t, (-1,) + t.shape[k + 1:])
+        result = wb.gather(flat, core.wrap(idx))
+        for part in reversed(parts):
+            result = cls(result, part, _internal=True)
+        return result
+
+    @classmethod
+    def _from_tensor_rank1(cls, t, lengths, padding):
+        from .ops import _dense_to_values  # circular import with ops
         xp = t.xp
         nrows, ncols = t.shape[0], t.shape[1]
         if padding is not None:
@@ -160,8 +218,10 @@ class RaggedTensor(core.CompositeTensor):
             lens = _on_device(lengths, t, "from_tensor: lengths")
             if lens.shape != (nrows,):
                 raise ValueError(f"from_tensor: lengths must have shape ({nrows},), got {lens.shape}")
-            if lens.size and (bool(xp.any(lens < 0)) or bool(xp.any(lens > ncols))):
-                raise ValueError(f"from_tensor: lengths must be in [0, {ncols}]")
+            lens = xp.maximum(lens, 0)
+            if lens.size and bool(xp.any(lens > ncols)):
+                raise ValueError(f"from_tensor: lengths must be at most {ncols} (the row size), got "
+                                 f"{int(lens.max())}")
         else:
             return cls.from_uniform_row_length(wb.reshape(t, (-1,) + t.shape[2:]), ncols, nrows=nrows)
         part = RowPartition.from_row_lengths(lens.astype(np.int64), validate=False)
@@ -196,12 +256,25 @@ class RaggedTensor(core.CompositeTensor):
         return out
 
     @property
+    def row_splits_dtype(self):
+        """The dtype of ``row_splits`` and the other partition encodings: int64, or int32 when
+        the tensor was built with int32 partitions or ``row_splits_dtype=int32``."""
+        return self._partition.dtype
+
+    @property
     def row_splits(self) -> Tensor:
-        return core.wrap(self._partition.row_splits())
+        return _encoding(self._partition.row_splits(), self._partition)
 
     @property
     def nested_row_splits(self):
-        return tuple(core.wrap(p.row_splits()) for p in self.partitions)
+        return tuple(_encoding(p.row_splits(), p) for p in self.partitions)
+
+    @property
+    def uniform_row_length(self):
+        """The length of every row (a scalar tensor of ``row_splits_dtype``) when this tensor was
+        built with uniform rows (``from_uniform_row_length``, a dense conversion), else None."""
+        n = self._partition.uniform_row_length()
+        return None if n is None else core.wrap(np.asarray(n, dtype=self.row_splits_dtype))
 
     @property
     def dtype(self):
@@ -230,16 +303,17 @@ class RaggedTensor(core.CompositeTensor):
     def nrows_int(self) -> int:
         return self._partition.nrows()
 
-    def nrows(self, out_type=np.int64, name=None) -> Tensor:
+    def nrows(self, out_type=None, name=None) -> Tensor:
+        out_type = self.row_splits_dtype if out_type is None else out_type
         return core.wrap(np.asarray(self._partition.nrows(), dtype=out_type))
 
     def row_lengths(self, axis=1, name=None):
         """Lengths of the rows of ragged dimension ``axis`` (a RaggedTensor for ``axis > 1``)."""
         if axis == 1:
-            return core.wrap(self._partition.row_lengths())
+            return _encoding(self._partition.row_lengths(), self._partition)
         if axis < 1 or axis > self.ragged_rank:
             if axis > self.ragged_rank and axis < self.ndim:
-                lengths = self.flat_values.xp.full(self._inner_rows(axis), self.shape[axis], np.int64)
+                lengths = self.flat_values.xp.full(self._inner_rows(axis), self.shape[axis], self.row_splits_dtype)
                 return core.wrap(lengths)
             raise ValueError(f"row_lengths: axis {axis} is out of range for a RaggedTensor of rank {self.ndim}")
         return self.with_values(self._values.row_lengths(axis - 1))
@@ -248,25 +322,25 @@ class RaggedTensor(core.CompositeTensor):
         return self.flat_values.shape[0]
 
     def nested_row_lengths(self, name=None):
-        return tuple(core.wrap(p.row_lengths()) for p in self.partitions)
+        return tuple(_encoding(p.row_lengths(), p) for p in self.partitions)
 
     def value_rowids(self, name=None) -> Tensor:
-        return core.wrap(self._partition.value_rowids())
+        return _encoding(self._partition.value_rowids(), self._partition)
 
     def nested_value_rowids(self, name=None):
-        return tuple(core.wrap(p.value_rowids()) for p in self.partitions)
+        return tuple(_encoding(p.value_rowids(), p) for p in self.partitions)
 
     def row_starts(self, name=None) -> Tensor:
-        return core.wrap(self._partition.row_starts())
+        return _encoding(self._partition.row_starts(), self._partition)
 
     def row_limits(self, name=None) -> Tensor:
-        return core.wrap(self._partition.row_limits())
+        return _encoding(self._partition.row_limits(), self._partition)
 
-    def bounding_shape(self, axis=None, name=None, out_type=np.int64) -> Tensor:
+    def bounding_shape(self, axis=None, name=None, out_type=None) -> Tensor:
         """The smallest dense shape holding every row: ``[nrows, max lengths..., *inner]``."""
         dims = [self._partition.nrows()] + [p.max_row_length() for p in self.partitions]
         dims += list(self.flat_values.shape[1:])
-        arr = np.asarray(dims, dtype=out_type)
+        arr = np.asarray(dims, dtype=self.row_splits_dtype if out_type is None else out_type)
         return core.wrap(arr if axis is None else arr[axis])
 
     def with_values(self, new_values):
@@ -282,7 +356,10 @@ class RaggedTensor(core.CompositeTensor):
         return self.with_values(new_values)
 
     def with_row_splits_dtype(self, dtype):
-        return self  # splits are always int64 here
+        """This tensor with every row partition reporting ``dtype`` (int32 or int64)."""
+        dtype = splits_dtype(dtype, "with_row_splits_dtype: dtype")
+        values = self._values.with_row_splits_dtype(dtype) if isinstance(self._values, RaggedTensor) else self._values
+        return RaggedTensor(values, self._partition.with_dtype(dtype), _internal=True)
 
     # -- conversion ---------------------------------------------------------
     def to_tensor(self, default_value=None, name=None, shape=None) -> Tensor:
@@ -382,6 +459,18 @@ def _shape_str(shape):
 def _short_list(obj, limit=400):
     text = repr(obj)
     return text if len(text) <= limit else text[:limit - 4] + " ...]"
+
+
+def _is_nested_lengths(lengths):
+    """Whether ``lengths`` is a list of row-length vectors rather than one vector."""
+    return (isinstance(lengths, (list, tuple)) and len(lengths) > 0
+            and isinstance(lengths[0], (list, tuple, np.ndarray, Tensor))
+            and np.ndim(lengths[0] if not isinstance(lengths[0], Tensor) else lengths[0].numpy()) == 1)
+
+
+def _encoding(arr, part):
+    """A partition encoding (int64 internally) as a tensor of the partition's dtype."""
+    return core.wrap(arr.astype(part.dtype, copy=False))
 
 
 def _index_array(value, what="index"):

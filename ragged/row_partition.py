@@ -18,10 +18,12 @@ from workbench.core import Tensor
 class RowPartition:
     """Row splits ``[0, s1, ..., nvals]`` for ``nrows`` rows, with cached encodings."""
 
-    __slots__ = ("_splits", "_lengths", "_rowids", "_nrows", "_nvals", "_uniform", "_positions")
+    __slots__ = ("_splits", "_lengths", "_rowids", "_nrows", "_nvals", "_uniform", "_positions", "_dtype")
 
-    def __init__(self, row_splits, uniform_row_length=None):
+    def __init__(self, row_splits, uniform_row_length=None, dtype=np.int64):
         self._splits = row_splits
+        # the dtype the partition reports (TF's row_splits_dtype); arrays are int64 internally
+        self._dtype = np.dtype(dtype)
         self._lengths = None
         self._rowids = None
         self._positions = None
@@ -174,7 +176,39 @@ class RowPartition:
 
     def to(self, device):
         moved = backend.move(self._splits, device)
-        return self if moved is self._splits else RowPartition(moved, self._uniform)
+        return self if moved is self._splits else RowPartition(moved, self._uniform, self._dtype)
+
+    @property
+    def dtype(self):
+        """The integer dtype the partition reports its encodings in (int32 or int64)."""
+        return self._dtype
+
+    def with_dtype(self, dtype):
+        """This partition reporting ``dtype`` (its cached encodings are shared)."""
+        dtype = splits_dtype(dtype, "row_splits_dtype")
+        if dtype == self._dtype:
+            return self
+        out = RowPartition(self._splits, self._uniform, dtype)
+        out._lengths, out._rowids, out._positions, out._nvals = self._lengths, self._rowids, self._positions, self._nvals
+        return out
+
+
+def splits_dtype(dtype, what):
+    """``dtype`` as int32 or int64, or a clear error (TF's row partitions are one of the two)."""
+    try:
+        d = np.dtype(getattr(dtype, "as_numpy_dtype", dtype))
+    except TypeError:
+        d = None
+    if d not in (np.dtype(np.int32), np.dtype(np.int64)):
+        raise ValueError(f"{what} must be int32 or int64, got {dtype!r}")
+    return d
+
+
+def index_dtype(value):
+    """The row-partition dtype a partitioning argument implies: int32 for int32 tensors and
+    arrays, int64 otherwise (Python lists and ints included, as TF)."""
+    dt = getattr(value, "dtype", None)
+    return np.dtype(np.int32) if dt is not None and np.dtype(dt) == np.int32 else np.dtype(np.int64)
 
 
 def _as_index(value, what):

@@ -226,8 +226,10 @@ class TestElementwise:
 
     def test_same_partition(self):
         assert (self.rt + self.rt).to_list() == [[2.0, 4.0], [], [6.0]]
-        other = ragged.constant([[1.0], [2.0], [3.0]])
-        with pytest.raises(ValueError, match="different row partitions"):
+        # rows of length 1 broadcast (TF's ragged broadcasting); other lengths must match
+        assert (self.rt + ragged.constant([[1.0], [2.0], [3.0]])).to_list() == [[2.0, 3.0], [], [6.0]]
+        other = ragged.constant([[1.0, 2.0, 3.0], [], [3.0]])
+        with pytest.raises(ValueError, match="does not broadcast"):
             self.rt + other
 
     def test_dense_broadcasting(self):

@@ -69,17 +69,20 @@ def linspace(start, stop, num, axis=0, name=None):
     return core.wrap_constant(out)
 
 
+@core.dispatchable
 def shape(input, out_type=np.int32, name=None):
     """The shape of ``input`` as an integer tensor."""
     x = input if isinstance(input, Tensor) else convert_to_tensor(input)
     return core.wrap_constant(np.asarray(x.shape, dtype=as_dtype(out_type)))
 
 
+@core.dispatchable
 def size(input, out_type=np.int32, name=None):
     x = input if isinstance(input, Tensor) else convert_to_tensor(input)
     return core.wrap_constant(np.asarray(x.size, dtype=as_dtype(out_type)))
 
 
+@core.dispatchable
 def rank(input, name=None):
     x = input if isinstance(input, Tensor) else convert_to_tensor(input)
     return core.wrap_constant(np.asarray(x.ndim, dtype=np.int32))

@@ -481,6 +481,7 @@ def _axis_list(axis, ndim, opname):
     return out
 
 
+@core.dispatchable
 def reverse(tensor, axis, name=None):
     """``tensor`` with the order of entries reversed along each dim in ``axis``."""
     x = convert_to_tensor(tensor)

@@ -1,0 +1,273 @@
+"""Ragged breadth, TF's semantics: uniform row lengths, ``from_tensor`` with ``ragged_rank > 1``,
+negative and stepped slices, broadcasting (with dense tensors and between ragged partitions),
+``wb.concat``/``wb.reverse``/``wb.shape``/``wb.size``/``wb.rank``/``wb.where`` on ragged tensors,
+int32 row partitions; gradients with respect to ``flat_values`` against finite differences.
+
+(``to_sparse``/``from_sparse`` are absent: the workbench has no SparseTensor.)
+"""
+
+import numpy as np
+import pytest
+
+import ragged
+import workbench as wb
+from gradients import check_gradients
+
+RT = ragged.RaggedTensor
+ROWS = [[1.0, 2.0, 3.0, 4.0], [], [5.0], [6.0, 7.0]]
+SPLITS = [0, 4, 4, 5, 7]
+
+
+def _rt(flat, splits=SPLITS):
+    return RT.from_row_splits(flat, splits)
+
+
+def _flat(rt):
+    return rt.flat_values
+
+
+# ---------------------------------------------------------------------------
+# uniform row lengths
+
+
+def test_uniform_row_length_property():
+    t = wb.reshape(wb.range(24.0), (2, 3, 4))
+    rt = RT.from_tensor(t, ragged_rank=2)
+    assert rt.shape == (2, 3, 4)
+    assert int(rt.uniform_row_length) == 3 and rt.uniform_row_length.dtype == np.int64
+    assert int(rt.values.uniform_row_length) == 4
+    assert ragged.constant(ROWS).uniform_row_length is None
+
+
+def test_from_uniform_row_length_over_ragged_values():
+    inner = ragged.constant([[1.0], [2.0, 3.0], [], [4.0], [5.0, 6.0, 7.0], []])
+    rt = RT.from_uniform_row_length(inner, 2)
+    assert rt.shape == (3, 2, None)
+    assert rt.to_list() == [[[1.0], [2.0, 3.0]], [[], [4.0]], [[5.0, 6.0, 7.0], []]]
+    assert rt.ragged_rank == 2 and int(rt.uniform_row_length) == 2
+    assert rt[1, 1].numpy().tolist() == [4.0]
+    empty = RT.from_uniform_row_length(inner[:0], 0, nrows=4)
+    assert empty.shape == (4, 0, None) and empty.to_list() == [[], [], [], []]
+    with pytest.raises(ValueError, match="cannot be split into rows of length 4"):
+        RT.from_uniform_row_length(inner, 4)
+
+    def f(v):
+        base = RT.from_row_lengths(v, [1, 2, 0, 1, 3, 0])
+        return _flat(RT.from_uniform_row_length(base, 3) * 2.0 + 1.0)
+    check_gradients(f, [np.arange(7.0)], order=1)
+
+
+# ---------------------------------------------------------------------------
+# from_tensor with ragged_rank > 1
+
+
+def test_from_tensor_ragged_rank_2_with_lengths_and_padding():
+    t = wb.reshape(wb.range(24.0), (2, 3, 4))
+    rt = RT.from_tensor(t, lengths=[1, 2, 3, 4, 0, -1], ragged_rank=2)
+    assert rt.shape == (2, 3, None)
+    assert rt.to_list() == [[[0.0], [4.0, 5.0], [8.0, 9.0, 10.0]], [[12.0, 13.0, 14.0, 15.0], [], []]]
+    dense = wb.constant([[[1, 2, 0], [0, 0, 0]], [[3, 0, 0], [4, 5, 6]]])
+    padded = RT.from_tensor(dense, padding=0, ragged_rank=2)
+    assert padded.to_list() == [[[1, 2], []], [[3], [4, 5, 6]]]
+    with pytest.raises(ValueError, match="lengths must have shape"):
+        RT.from_tensor(t, lengths=[1, 2], ragged_rank=2)
+
+
+def test_from_tensor_with_nested_lengths():
+    t = wb.reshape(wb.range(24.0), (2, 3, 4))
+    rt = RT.from_tensor(t, lengths=([1, 2], [1, 2, 3]))
+    assert rt.shape == (2, None, None)
+    assert rt.to_list() == [[[0.0]], [[12.0, 13.0], [16.0, 17.0, 18.0]]]
+    with pytest.raises(ValueError, match="must be in"):
+        RT.from_tensor(t, lengths=([1, 4], [1, 2, 3, 0, 0]))
+    with pytest.raises(ValueError, match="need ragged_rank 2"):
+        RT.from_tensor(t, lengths=([1, 2], [1, 2, 3]), ragged_rank=3)
+
+
+def test_from_tensor_gradients():
+    check_gradients(lambda t: _flat(RT.from_tensor(t, lengths=[1, 2, 3, 4, 0, 2], ragged_rank=2)),
+                    [np.arange(24.0).reshape(2, 3, 4)], order=1)
+    check_gradients(lambda t: _flat(RT.from_tensor(t, lengths=([1, 2], [1, 2, 3]))),
+                    [np.arange(24.0).reshape(2, 3, 4)], order=1)
+
+
+# ---------------------------------------------------------------------------
+# negative and stepped slices
+
+
+@pytest.mark.parametrize("start", [None, -5, -2, -1, 0, 1, 3])
+@pytest.mark.parametrize("stop", [None, -3, -1, 0, 2, 6])
+@pytest.mark.parametrize("step", [None, 2, -1, -2, -3])
+def test_inner_slices_match_python(start, stop, step):
+    rt = ragged.constant(ROWS)
+    assert rt[:, start:stop:step].to_list() == [r[start:stop:step] for r in ROWS]
+    assert rt[start:stop:step].to_list() == ROWS[start:stop:step]
+
+
+def test_slices_of_deeper_and_uniform_dimensions():
+    rows = [[[1.0, 2.0], [3.0]], [], [[4.0, 5.0, 6.0]]]
+    rt = ragged.constant(rows)
+    assert rt[:, :, ::-1].to_list() == [[r[::-1] for r in row] for row in rows]
+    assert rt[::-1, ::-1].to_list() == [row[::-1] for row in rows[::-1]]
+    dense_inner = ragged.constant([[[1.0, 2.0, 3.0]], [[4.0, 5.0, 6.0], [7.0, 8.0, 9.0]]], inner_shape=(3,))
+    assert dense_inner[:, -1:, ::-2].to_list() == [[[3.0, 1.0]], [[9.0, 7.0]]]
+    with pytest.raises(ValueError, match="nonzero"):
+        rt[:, ::0]
+
+
+def test_slice_gradients():
+    check_gradients(lambda v: _flat(_rt(v)[:, ::-1] * _rt(v)[:, ::-1]), [np.arange(1.0, 8.0)], order=2)
+    check_gradients(lambda v: _flat(_rt(v)[::-2, -2:]), [np.arange(1.0, 8.0)], order=1)
+
+
+# ---------------------------------------------------------------------------
+# broadcasting
+
+
+def test_broadcast_with_dense():
+    rt = ragged.constant(ROWS)
+    assert (rt + wb.constant([10.0])).to_list() == [[v + 10 for v in r] for r in ROWS]   # (1,) vs (4, None)
+    col = wb.constant([[1.0], [2.0], [3.0], [4.0]])                                       # (4, 1)
+    assert (rt * col).to_list() == [[v * (i + 1) for v in r] for i, r in enumerate(ROWS)]
+    assert (wb.constant([[100.0]]) - rt).to_list() == [[100 - v for v in r] for r in ROWS]
+    inner = ragged.constant([[[1.0, 2.0]], [[3.0, 4.0], [5.0, 6.0]]], inner_shape=(2,))
+    assert (inner * wb.constant([1.0, -1.0])).to_list() == [[[1.0, -2.0]], [[3.0, -4.0], [5.0, -6.0]]]
+    with pytest.raises(ValueError, match="does not broadcast"):
+        rt + wb.constant([[1.0, 2.0]] * 4)
+    with pytest.raises(ValueError, match="higher rank"):
+        rt + wb.zeros((1, 1, 1))
+
+
+def test_broadcast_between_ragged_partitions():
+    a = ragged.constant([[1.0], [2.0, 3.0], [4.0]])
+    b = ragged.constant([[10.0, 20.0], [30.0, 40.0], []])
+    assert (a + b).to_list() == [[11.0, 21.0], [32.0, 43.0], []]
+    one_row = ragged.constant([[1.0, 2.0]])
+    c = ragged.constant([[10.0, 20.0], [30.0], [40.0, 50.0]])
+    assert (one_row * c).to_list() == [[10.0, 40.0], [30.0, 60.0], [40.0, 100.0]]
+    with pytest.raises(ValueError, match="row 2 has length"):
+        one_row * ragged.constant([[10.0, 20.0], [30.0], []])   # a length-2 row against an empty one
+    # ragged ranks 1 and 2 at one rank: the uniform inner dimension is broadcast row by row
+    x = ragged.constant([[[1.0, 2.0], [3.0, 4.0]], [[5.0, 6.0]]], inner_shape=(2,))
+    y = ragged.constant([[[1.0], [2.0, 3.0]], [[4.0, 5.0]]])
+    assert (x + y).to_list() == [[[2.0, 3.0], [5.0, 7.0]], [[9.0, 11.0]]]
+    assert wb.where(x > y, x, y).to_list() == [[[1.0, 2.0], [3.0, 4.0]], [[5.0, 6.0]]]
+    with pytest.raises(ValueError, match="row 0 has length"):
+        ragged.constant([[1.0, 2.0]]) + ragged.constant([[1.0, 2.0, 3.0]])
+    with pytest.raises(ValueError, match="rows do not broadcast"):
+        a + ragged.constant([[1.0], [2.0]])
+    with pytest.raises(ValueError, match="different ranks"):
+        a + x
+
+
+def test_broadcast_gradients():
+    def f(va, vb):
+        a = RT.from_row_lengths(va, [1, 2, 1])
+        b = RT.from_row_lengths(vb, [2, 2, 0])
+        return _flat(a * b + a)
+    check_gradients(f, [np.array([1.0, 2.0, 3.0, 4.0]), np.array([5.0, 6.0, 7.0, 8.0])], order=2)
+
+    def g(v, col):
+        return _flat(_rt(v) * col)
+    check_gradients(g, [np.arange(1.0, 8.0), np.array([[1.0], [2.0], [3.0], [4.0]])], order=1)
+
+    def h(vx, vy):
+        x = RT.from_row_lengths(wb.reshape(vx, (3, 2)), [2, 1])
+        y = RT.from_nested_row_lengths(vy, [[2, 1], [1, 2, 2]])
+        return _flat(x * y)
+    check_gradients(h, [np.arange(1.0, 7.0), np.arange(1.0, 6.0)], order=1)
+
+
+# ---------------------------------------------------------------------------
+# wb.concat, wb.reverse, wb.shape, wb.size, wb.rank, wb.where
+
+
+def test_concat_of_ragged_lists():
+    a, b = ragged.constant([[1.0], [2.0, 3.0]]), ragged.constant([[4.0, 5.0], []])
+    assert wb.concat([a, b], axis=0).to_list() == [[1.0], [2.0, 3.0], [4.0, 5.0], []]
+    assert wb.concat([a, b], axis=1).to_list() == [[1.0, 4.0, 5.0], [2.0, 3.0]]
+    assert wb.concat([a, wb.constant([[9.0], [8.0]])], axis=-1).to_list() == [[1.0, 9.0], [2.0, 3.0, 8.0]]
+
+    def f(va, vb):
+        x, y = RT.from_row_lengths(va, [1, 2]), RT.from_row_lengths(vb, [2, 0])
+        return _flat(wb.concat([x, y, x], axis=1) ** 2)
+    check_gradients(f, [np.array([1.0, 2.0, 3.0]), np.array([4.0, 5.0])], order=2)
+
+
+def test_reverse():
+    rt = ragged.constant(ROWS)
+    assert wb.reverse(rt, [1]).to_list() == [r[::-1] for r in ROWS]
+    assert wb.reverse(rt, [0]).to_list() == ROWS[::-1]
+    assert wb.reverse(rt, [-1, 0]).to_list() == [r[::-1] for r in ROWS[::-1]]
+    deep = ragged.constant([[[1.0, 2.0], [3.0]], [[4.0, 5.0, 6.0]]])
+    assert wb.reverse(deep, [2]).to_list() == [[[2.0, 1.0], [3.0]], [[6.0, 5.0, 4.0]]]
+    with pytest.raises(ValueError, match="twice"):
+        wb.reverse(rt, [1, -1])
+    check_gradients(lambda v: _flat(wb.reverse(_rt(v), [0, 1]) * wb.reverse(wb.reverse(_rt(v), [0]), [1])),
+                    [np.arange(1.0, 8.0)], order=1)
+
+
+def test_shape_size_rank():
+    rt = ragged.constant([[[1.0, 2.0]], [], [[3.0, 4.0], [5.0, 6.0]]], inner_shape=(2,))
+    s = wb.shape(rt)
+    assert isinstance(s, ragged.DynamicRaggedShape)
+    assert s.rank == 3 and s.num_row_partitions == 1 and s.static_lengths() == (3, None, 2)
+    assert int(s[0]) == 3 and int(s[-1]) == 2 and s[0].dtype == np.int32
+    assert not s.is_uniform(1) and s.is_uniform(2)
+    assert s.inner_shape.numpy().tolist() == [3, 2]
+    with pytest.raises(ValueError, match="ragged"):
+        s[1]
+    assert wb.shape(rt, out_type=wb.int64)[0].dtype == np.int64
+    assert int(wb.size(rt)) == 6 and int(wb.rank(rt)) == 3
+    assert wb.shape(wb.zeros((2, 3))).numpy().tolist() == [2, 3]   # dense tensors unchanged
+
+
+def test_where_one_argument():
+    rt = ragged.constant(ROWS)
+    coords = wb.where(rt > 2.5)
+    assert coords.dtype == np.int64
+    want = [[i, j] for i, r in enumerate(ROWS) for j, v in enumerate(r) if v > 2.5]
+    assert coords.numpy().tolist() == want
+    deep = ragged.constant([[[True, False], [False, True]], [[True, True]]], inner_shape=(2,))
+    assert wb.where(deep).numpy().tolist() == [[0, 0, 0], [0, 1, 1], [1, 0, 0], [1, 0, 1]]
+    assert wb.where(ragged.constant([[False], []])).shape == (0, 2)
+    with pytest.raises(TypeError, match="bool"):
+        wb.where(rt)
+
+
+# ---------------------------------------------------------------------------
+# int32 row partitions
+
+
+def test_int32_row_splits():
+    rt = ragged.constant(ROWS, row_splits_dtype=wb.int32)
+    assert rt.row_splits_dtype == np.int32
+    for t in (rt.row_splits, rt.row_lengths(), rt.value_rowids(), rt.row_starts(), rt.row_limits(), rt.nrows(),
+              rt.bounding_shape()):
+        assert t.dtype == np.int32
+    assert rt.row_splits.numpy().tolist() == SPLITS
+    assert RT.from_row_splits([1.0, 2.0, 3.0], np.array([0, 1, 3], np.int32)).row_splits_dtype == np.int32
+    assert RT.from_row_lengths([1.0, 2.0], wb.constant([1, 1], dtype=wb.int32)).row_splits_dtype == np.int32
+    assert RT.from_row_splits([1.0], [0, 1]).row_splits_dtype == np.int64
+    dense = RT.from_tensor(wb.zeros((2, 3, 4)), lengths=[1, 2, 3, 0, 1, 2], ragged_rank=2, row_splits_dtype=wb.int32)
+    assert [s.dtype for s in dense.nested_row_splits] == [np.int32, np.int32]
+    assert ragged.range([2, 3], row_splits_dtype=wb.int32).row_splits.dtype == np.int32
+    # kept by slicing, concat, elementwise ops and broadcasting
+    assert rt[:, ::-1].row_splits_dtype == np.int32
+    assert rt[1:].row_splits_dtype == np.int32
+    assert wb.concat([rt, rt], axis=1).row_splits_dtype == np.int32
+    assert (rt * 2.0).row_splits_dtype == np.int32
+    assert (rt + wb.constant([[1.0], [2.0], [3.0], [4.0]])).row_splits_dtype == np.int32
+    back = rt.with_row_splits_dtype(wb.int64)
+    assert back.row_splits.dtype == np.int64 and back.to_list() == ROWS
+    with pytest.raises(ValueError, match="row_splits dtypes"):
+        wb.concat([rt, back], axis=0)
+    with pytest.raises(ValueError, match="int32 or int64"):
+        rt.with_row_splits_dtype(wb.float32)
+    with pytest.raises(ValueError, match="differ"):
+        RT.from_row_splits(back, np.array([0, 2, 4], np.int32))
+
+    def f(v):
+        x = RT.from_row_splits(v, np.array(SPLITS, np.int32))
+        return _flat(wb.reverse(x, [1]) * x)
+    check_gradients(f, [np.arange(1.0, 8.0)], order=1)
