@@ -440,9 +440,9 @@ def fixture_config(name="mlp"):
 def test_malicious_model_files_run_nothing_and_write_nothing(tmp_path, monkeypatch):
     calls = []
     monkeypatch.setattr(os, "system", lambda *a: calls.append(a))
-    monkeypatch.chdir(tmp_path)
     work = tmp_path / "work"
     work.mkdir()
+    monkeypatch.chdir(work)        # a member "../x" extracted here would land in tmp_path, which is watched
 
     # an activation naming os.system
     config = fixture_config()
