@@ -91,12 +91,13 @@ def test_poisson_cdf_at_large_rates_is_the_step_at_floor():
     np.testing.assert_array_equal(d.log_cdf(np.array([-1.0])).numpy(), [-np.inf])
 
 
-def test_poisson_log_rate_parameterization():
-    lr = np.log(np.array([1e-8, 1.0, 1e6, 1e8]))
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_poisson_log_rate_parameterization(dtype):
+    lr = np.log(np.array([1e-8, 1.0, 1e6, 1e8])).astype(dtype)
     d = tfd.Poisson(log_rate=wb.constant(lr))
-    r = np.exp(lr)
-    x = np.floor(r)
-    _check(d, x, _refs(sp.pdtr(x, r), sp.pdtrc(x, r)), np.float64, "Poisson(log_rate)")
+    r = np.exp(lr.astype(np.float64))   # the rate the given log_rate names, exactly
+    x = (np.floor(r) - np.array([0.0, 0.0, 1000.0, 1e4])).astype(dtype).astype(np.float64)
+    _check(d, x, _refs(sp.pdtr(x, r), sp.pdtrc(x, r)), dtype, "Poisson(log_rate)")
 
 
 # probabilities whose complement is exact in float64, so SciPy's bdtr (which forms 1 - p) is exact

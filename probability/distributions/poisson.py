@@ -64,7 +64,9 @@ class Poisson(internal.RateParameterized, Distribution):
         # P(X <= k) = Q(k + 1, rate) and P(X > k) = P(k + 1, rate), in float64 (see as_float64)
         k = wb.floor(internal.as_float64(x))
         safe = wb.maximum(k, wb.zeros_like(k))
-        rate = internal.as_float64(self.rate_parameter())
+        # from log_rate, exponentiate in float64: a float32 exp(log_rate) misplaces a rate of 1e6 by ~0.1
+        rate = (internal.as_float64(self._rate) if self._rate is not None
+                else wb.exp(internal.as_float64(self._log_rate)))
         t = (wb.math.igamma if upper else wb.math.igammac)(safe + 1.0, rate)
         below = wb.ones_like(t) if upper else wb.zeros_like(t)
         return wb.where(k < 0, below, t)
