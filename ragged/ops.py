@@ -157,6 +157,10 @@ def elementwise(fn, args, kwargs):
     """
     ref = next(a for a in args if isinstance(a, RaggedTensor))
     what = getattr(fn, "__name__", "op")
+    dtypes = {a.row_splits_dtype for a in args if isinstance(a, RaggedTensor)}
+    if len(dtypes) > 1:
+        raise ValueError(f"{what}: the ragged operands have row_splits dtypes {sorted(str(d) for d in dtypes)}; "
+                         "convert them to one with RaggedTensor.with_row_splits_dtype")
     try:
         flat = [_flat_operand(ref, a, what) for a in args]
     except ValueError:

@@ -262,6 +262,8 @@ def test_int32_row_splits():
     assert back.row_splits.dtype == np.int64 and back.to_list() == ROWS
     with pytest.raises(ValueError, match="row_splits dtypes"):
         wb.concat([rt, back], axis=0)
+    with pytest.raises(ValueError, match="row_splits dtypes"):
+        rt + back
     with pytest.raises(ValueError, match="int32 or int64"):
         rt.with_row_splits_dtype(wb.float32)
     with pytest.raises(ValueError, match="differ"):
