@@ -281,6 +281,13 @@ def test_keras_model_file_loads_and_predicts_like_keras(name):
     assert model.loss == "mse"
 
 
+def test_a_keras_learning_rate_schedule_is_read():
+    model = keras.saving.load_model(os.path.join(FIXTURES, "schedule.keras"))
+    assert isinstance(model.optimizer, wb.optimizers.Adam) and int(model.optimizer.iterations.numpy()) == 2
+    assert float(model.optimizer.learning_rate.numpy()) == pytest.approx(0.1 * 0.9 ** (2 / 10))
+    assert len(model.optimizer.variables) == 5      # iterations and the m, v of kernel and bias
+
+
 def test_load_weights_reads_the_weights_inside_a_keras_file():
     x, y = expected("rnn")
     model = rnn()
