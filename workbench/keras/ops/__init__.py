@@ -1,0 +1,24 @@
+"""``wb.keras.ops``: Keras 3's backend-agnostic ops, on the workbench's tensors.
+
+``keras.ops.*`` holds every name of ``numpy`` (NumPy's functions and argument names), ``nn``
+(activations, ``one_hot``, cross-entropies), ``math``, ``linalg`` and ``core`` (``cond``,
+``while_loop``, conversions); the submodules are also reachable by name (``ops.nn.relu``).
+Gradients flow through all of them.
+
+>>> from workbench.keras import ops
+>>> x = ops.reshape(ops.arange(6, dtype="float32"), (2, 3))
+>>> ops.sum(x, axis=1).numpy().tolist()
+[3.0, 12.0]
+>>> ops.matmul(x, ops.transpose(x)).shape
+(2, 2)
+"""
+
+from . import core, linalg, math, nn, numpy  # noqa: F401
+from .core import *  # noqa: F401,F403
+from .linalg import *  # noqa: F401,F403
+from .math import *  # noqa: F401,F403
+from .nn import *  # noqa: F401,F403
+from .numpy import *  # noqa: F401,F403
+from .numpy import convert_to_tensor  # noqa: F401  (numpy's, which takes dtype=)
+
+__all__ = sorted(set(core.__all__ + linalg.__all__ + math.__all__ + nn.__all__ + numpy.__all__))

@@ -1,0 +1,113 @@
+"""Keras 3's core ops (``keras.ops.core``, also ``keras.ops.*``): conversions, ``cond``,
+``while_loop``, ``fori_loop``, scatters and slices.
+
+>>> from workbench.keras import ops
+>>> ops.fori_loop(0, 4, lambda i, total: total + i, 0)
+6
+"""
+
+from __future__ import annotations
+
+import builtins
+
+import numpy as np
+
+from ...core import Tensor
+from ...errors import argcheck
+from ...ops import control_flow, elementwise as ew, indexing, shape as sh
+from .numpy import _dtype, _t, convert_to_tensor
+
+__all__ = ["cast", "cond", "convert_to_numpy", "convert_to_tensor", "dtype", "fori_loop", "is_tensor",
+           "scatter", "scatter_update", "slice", "slice_update", "stop_gradient", "unstack", "while_loop"]
+
+
+def cast(x, dtype):
+    return ew.cast(_t(x), _dtype(dtype))
+
+
+def convert_to_numpy(x):
+    return _t(x).numpy() if not isinstance(x, np.ndarray) else x
+
+
+def is_tensor(x):
+    return isinstance(x, Tensor)
+
+
+def dtype(x):
+    """The dtype's name, as Keras gives it (``"float32"``)."""
+    return _t(x).dtype.name
+
+
+def stop_gradient(variable):
+    return sh.stop_gradient(_t(variable))
+
+
+def cond(pred, true_fn, false_fn):
+    return control_flow.cond(pred, true_fn, false_fn)
+
+
+def while_loop(cond, body, loop_vars, maximum_iterations=None):
+    """Keras' while loop: ``cond(*loop_vars)`` and ``body(*loop_vars)`` on a tuple or list (a lone
+    value is passed as one argument and returned alone)."""
+    single = not isinstance(loop_vars, (list, tuple))
+    values = (loop_vars,) if single else tuple(loop_vars)
+
+    def call(fn, vs):
+        return fn(*vs)
+
+    def step(*vs):
+        out = call(body, vs)
+        return (out,) if single or not isinstance(out, (list, tuple)) else tuple(out)
+
+    out = control_flow.while_loop(lambda *vs: call(cond, vs), step, values,
+                                  maximum_iterations=maximum_iterations)
+    out = tuple(out) if isinstance(out, (list, tuple)) else (out,)
+    return out[0] if single else type(loop_vars)(out) if isinstance(loop_vars, list) else out
+
+
+def fori_loop(lower, upper, body_fun, init_val):
+    """``body_fun(i, val)`` for ``i`` in ``[lower, upper)``, threading ``val``."""
+    lo, hi = argcheck.as_int(lower), argcheck.as_int(upper)
+    if lo is not None and hi is not None:  # known bounds: a plain loop, which traces unrolled
+        val = init_val
+        for i in range(lo, hi):
+            val = body_fun(i, val)
+        return val
+    _, val = while_loop(lambda i, v: i < upper, lambda i, v: (i + 1, body_fun(i, v)), (lower, init_val))
+    return val
+
+
+def scatter(indices, values, shape):
+    """A zero tensor of ``shape`` with ``values`` added at ``indices`` (``[n, rank]``)."""
+    return indexing.scatter_nd(_t(indices), _t(values), list(shape))
+
+
+def scatter_update(inputs, indices, updates):
+    return indexing.tensor_scatter_nd_update(_t(inputs), _t(indices), _t(updates))
+
+
+def _starts(start_indices, x, where):
+    starts = [argcheck.integer(s, "start_indices", where, minimum=0) for s in start_indices]
+    if len(starts) != x.ndim:
+        raise ValueError(f"{where}: start_indices must have one entry per dimension ({x.ndim}), got {starts}")
+    return starts
+
+
+def slice(inputs, start_indices, shape):  # noqa: A001 (Keras' name)
+    x = _t(inputs)
+    starts = _starts(start_indices, x, "slice")
+    sizes = [argcheck.integer(s, "shape", "slice") for s in shape]
+    return x[tuple(builtins.slice(s, x.shape[d] if n == -1 else s + n) for d, (s, n) in enumerate(zip(starts, sizes)))]
+
+
+def slice_update(inputs, start_indices, updates):
+    """``inputs`` with the block at ``start_indices`` replaced by ``updates``."""
+    x, updates = _t(inputs), _t(updates)
+    starts = _starts(start_indices, x, "slice_update")
+    grids = np.meshgrid(*[np.arange(s, s + n) for s, n in zip(starts, updates.shape)], indexing="ij")
+    idx = np.stack(grids, axis=-1).astype(np.int64)
+    return indexing.tensor_scatter_nd_update(x, convert_to_tensor(idx), ew.cast(updates, x.dtype))
+
+
+def unstack(x, num=None, axis=0):
+    return sh.unstack(_t(x), num=num, axis=axis)

@@ -1,0 +1,643 @@
+"""Keras 3's NumPy-like ops (``keras.ops.numpy``, also ``keras.ops.*``), with NumPy's names and
+argument names, on the workbench's ops: ``mean(x, axis=None, keepdims=False)``,
+``concatenate(xs, axis=0)``, ``take(x, indices, axis=None)``, ``split(x, indices_or_sections)``.
+
+Every function takes tensors, NumPy arrays or Python numbers and returns a tensor (``shape``,
+``ndim`` and ``size`` return Python values). Integer inputs to ``mean``, ``std``, ``var`` and
+``average`` give float32, as in Keras.
+
+>>> from workbench.keras import ops
+>>> ops.mean(ops.arange(6), axis=0).numpy()
+2.5
+>>> ops.concatenate([ops.ones((1, 2)), ops.zeros((1, 2))]).shape
+(2, 2)
+"""
+
+from __future__ import annotations
+
+import builtins
+
+import numpy as np
+
+from ...core import Tensor, convert_to_tensor as _tf_convert
+from ...errors import argcheck
+from ...ops import create, einsum as einsum_ops, elementwise as ew, indexing, linalg as la, reduce, shape as sh
+
+__all__ = [
+    "abs", "absolute", "add", "all", "any", "append", "arange", "arccos", "arccosh", "arcsin", "arcsinh",
+    "arctan", "arctan2", "arctanh", "argmax", "argmin", "argsort", "array", "average", "broadcast_to", "ceil",
+    "clip", "concatenate", "convert_to_tensor", "cos", "cosh", "count_nonzero", "cumprod", "cumsum", "diag", "divide", "dot",
+    "einsum", "equal", "exp", "expand_dims", "expm1", "eye", "flip", "floor", "floor_divide", "full",
+    "full_like", "greater", "greater_equal", "hstack", "identity", "isfinite", "isinf", "isnan", "less",
+    "less_equal", "linspace", "log", "log10", "log1p", "log2", "logaddexp", "logical_and", "logical_not",
+    "logical_or", "logical_xor", "matmul", "max", "maximum", "mean", "min", "minimum", "mod", "moveaxis",
+    "multiply", "ndim", "negative", "not_equal", "ones", "ones_like", "outer", "pad", "power", "prod",
+    "ravel", "reciprocal", "repeat", "reshape", "roll", "round", "shape", "sign", "sin", "sinh", "size", "sort",
+    "split", "sqrt", "square", "squeeze", "stack", "std", "subtract", "sum", "swapaxes", "take",
+    "take_along_axis", "tan", "tanh", "tensordot", "tile", "trace", "transpose", "tril", "triu",
+    "true_divide", "var", "vstack", "where", "zeros", "zeros_like",
+]
+
+_FLOATX = np.dtype("float32")
+
+
+def _t(x):
+    return x if isinstance(x, Tensor) else _tf_convert(x)
+
+
+def _dtype(dtype):
+    """A NumPy dtype from Keras' spellings ("float32", np.float32, wb.float32), or None."""
+    if dtype is None:
+        return None
+    return np.dtype(getattr(dtype, "name", dtype) if not isinstance(dtype, type) else dtype)
+
+
+def _axes(axis, x, where):
+    """``axis`` (None, an int or a sequence) checked against ``x``: None or a tuple of ints."""
+    if axis is None:
+        return None
+    if isinstance(axis, (list, tuple)):
+        return tuple(argcheck.axis(a, x.ndim, where) for a in axis)
+    return argcheck.axis(axis, x.ndim, where)
+
+
+def _floating(x):
+    return x if x.dtype.kind in "fc" else ew.cast(x, _FLOATX)
+
+
+# -- creation ---------------------------------------------------------------------------------
+
+def array(x, dtype=None):
+    return convert_to_tensor(x, dtype)
+
+
+def convert_to_tensor(x, dtype=None):
+    dt = _dtype(dtype)
+    t = _t(x) if dt is None else _tf_convert(np.asarray(x, dt) if not isinstance(x, Tensor) else x)
+    return t if dt is None or t.dtype == dt else ew.cast(t, dt)
+
+
+def zeros(shape, dtype=None):
+    return create.zeros(shape, _dtype(dtype) or _FLOATX)
+
+
+def ones(shape, dtype=None):
+    return create.ones(shape, _dtype(dtype) or _FLOATX)
+
+
+def full(shape, fill_value, dtype=None):
+    value = _t(fill_value)
+    dt = _dtype(dtype) or (value.dtype if isinstance(fill_value, (Tensor, np.ndarray)) else
+                           np.dtype("int32") if isinstance(fill_value, int) else _FLOATX)
+    return ew.cast(sh.broadcast_to(value, shape), dt)
+
+
+def zeros_like(x, dtype=None):
+    x = _t(x)
+    return create.zeros(x.shape, _dtype(dtype) or x.dtype)
+
+
+def ones_like(x, dtype=None):
+    x = _t(x)
+    return create.ones(x.shape, _dtype(dtype) or x.dtype)
+
+
+def full_like(x, fill_value, dtype=None):
+    x = _t(x)
+    return full(x.shape, fill_value, _dtype(dtype) or x.dtype)
+
+
+def arange(start, stop=None, step=1, dtype=None):
+    """``[start, stop)`` by ``step``; int32 when every bound is an integer, else float32."""
+    if stop is None:
+        start, stop = 0, start
+    values = [argcheck.as_float(v) if argcheck.as_int(v) is None else argcheck.as_int(v) for v in (start, stop, step)]
+    if builtins.any(v is None for v in values):
+        raise TypeError(f"arange: start, stop and step must be numbers, got {start!r}, {stop!r}, {step!r}")
+    default = np.dtype("int32") if builtins.all(isinstance(v, int) for v in values) else _FLOATX
+    return _tf_convert(np.arange(*values, dtype=_dtype(dtype) or default))
+
+
+def linspace(start, stop, num=50, endpoint=True, dtype=None, axis=0):
+    num = argcheck.integer(num, "num", "linspace", minimum=0)
+    start, stop = _floating(_t(start)), _floating(_t(stop))
+    if not endpoint and num:
+        stop = start + (stop - start) * ((num - 1) / num)
+    out = create.linspace(start, stop, num, axis=axis)
+    return out if dtype is None else ew.cast(out, _dtype(dtype))
+
+
+def eye(N, M=None, k=0, dtype=None):
+    n = argcheck.integer(N, "N", "eye", minimum=0)
+    m = n if M is None else argcheck.integer(M, "M", "eye", minimum=0)
+    return _tf_convert(np.eye(n, m, argcheck.integer(k, "k", "eye"), dtype=_dtype(dtype) or _FLOATX))
+
+
+def identity(n, dtype=None):
+    return eye(n, dtype=dtype)
+
+
+def _band(x, k, lower):
+    x = _t(x)
+    if x.ndim < 2:
+        raise ValueError(f"{'tril' if lower else 'triu'}: x must have at least 2 dimensions, got shape {x.shape}")
+    rows, cols = x.shape[-2:]
+    keep = np.tri(rows, cols, k, dtype=bool) if lower else ~np.tri(rows, cols, k - 1, dtype=bool)
+    return ew.where(_tf_convert(keep), x, create.zeros(x.shape, x.dtype))
+
+
+def tril(x, k=0):
+    return _band(x, argcheck.integer(k, "k", "tril"), True)
+
+
+def triu(x, k=0):
+    return _band(x, argcheck.integer(k, "k", "triu"), False)
+
+
+def diag(x, k=0):
+    """A 1-D ``x`` as the ``k``-th diagonal of a square matrix; a 2-D ``x``'s ``k``-th diagonal."""
+    x = _t(x)
+    k = argcheck.integer(k, "k", "diag")
+    if x.ndim == 1:
+        n = x.shape[0] + (k if k >= 0 else -k)
+        rows = np.arange(x.shape[0]) + builtins.max(-k, 0)
+        cols = np.arange(x.shape[0]) + builtins.max(k, 0)
+        idx = _tf_convert(np.stack([rows, cols], axis=1).astype(np.int64))
+        return indexing.scatter_nd(idx, x, (n, n))
+    if x.ndim == 2:
+        rows, cols = x.shape
+        i = np.arange(builtins.max(-k, 0), rows)
+        i = i[i + k < cols]
+        return x[i, i + k] if len(i) else create.zeros((0,), x.dtype)
+    raise ValueError(f"diag: x must be 1-D or 2-D, got shape {x.shape}")
+
+
+def trace(x, offset=0, axis1=0, axis2=1):
+    x = _t(x)
+    a1, a2 = argcheck.axis(axis1, x.ndim, "trace"), argcheck.axis(axis2, x.ndim, "trace")
+    rest = [d for d in range(x.ndim) if d not in (a1, a2)]
+    m = sh.transpose(x, rest + [a1, a2])
+    rows, cols = m.shape[-2:]
+    mask = np.eye(rows, cols, argcheck.integer(offset, "offset", "trace"), dtype=bool)
+    return reduce.reduce_sum(ew.where(_tf_convert(mask), m, create.zeros(m.shape, m.dtype)), axis=[-2, -1])
+
+
+# -- shape ------------------------------------------------------------------------------------
+
+def shape(x):
+    """The static shape, a tuple of ints."""
+    return tuple(_t(x).shape)
+
+
+def ndim(x):
+    return _t(x).ndim
+
+
+def size(x):
+    return int(np.prod(_t(x).shape, dtype=np.int64))
+
+
+def reshape(x, newshape):
+    return sh.reshape(_t(x), [newshape] if isinstance(newshape, int) else list(newshape))
+
+
+def ravel(x):
+    return sh.reshape(_t(x), [-1])
+
+
+def transpose(x, axes=None):
+    return sh.transpose(_t(x), None if axes is None else list(axes))
+
+
+def swapaxes(x, axis1, axis2):
+    x = _t(x)
+    perm = list(range(x.ndim))
+    a1, a2 = argcheck.axis(axis1, x.ndim, "swapaxes"), argcheck.axis(axis2, x.ndim, "swapaxes")
+    perm[a1], perm[a2] = perm[a2], perm[a1]
+    return sh.transpose(x, perm)
+
+
+def moveaxis(x, source, destination):
+    x = _t(x)
+    src = [source] if isinstance(source, int) else list(source)
+    dst = [destination] if isinstance(destination, int) else list(destination)
+    src = [argcheck.axis(a, x.ndim, "moveaxis") for a in src]
+    dst = [argcheck.axis(a, x.ndim, "moveaxis") for a in dst]
+    perm = [d for d in range(x.ndim) if d not in src]
+    for d, s in sorted(zip(dst, src)):
+        perm.insert(d, s)
+    return sh.transpose(x, perm)
+
+
+def expand_dims(x, axis):
+    x = _t(x)
+    for a in sorted(axis) if isinstance(axis, (list, tuple)) else [axis]:
+        x = sh.expand_dims(x, a)
+    return x
+
+
+def squeeze(x, axis=None):
+    x = _t(x)
+    return sh.squeeze(x, None if axis is None else [axis] if isinstance(axis, int) else list(axis))
+
+
+def concatenate(xs, axis=0):
+    return sh.concat([_t(x) for x in xs], axis=axis if axis is not None else 0) if axis is not None else \
+        sh.concat([ravel(x) for x in xs], axis=0)
+
+
+def append(x1, x2, axis=None):
+    return concatenate([x1, x2], axis=axis)
+
+
+def stack(x, axis=0):
+    return sh.stack([_t(v) for v in x], axis=axis)
+
+
+def hstack(xs):
+    xs = [_t(x) for x in xs]
+    return sh.concat(xs, axis=0 if xs[0].ndim == 1 else 1)
+
+
+def vstack(xs):
+    return sh.concat([x if x.ndim > 1 else sh.reshape(x, [1, -1]) for x in map(_t, xs)], axis=0)
+
+
+def split(x, indices_or_sections, axis=0):
+    """NumPy's split: an int is a number of equal sections, a list gives the split indices."""
+    x = _t(x)
+    axis = argcheck.axis(axis, x.ndim, "split")
+    n = x.shape[axis]
+    if isinstance(indices_or_sections, (list, tuple)):
+        bounds = [0] + [builtins.min(builtins.max(int(i), 0), n) for i in indices_or_sections] + [n]
+        sizes = [builtins.max(b - a, 0) for a, b in zip(bounds, bounds[1:])]
+        return sh.split(x, sizes, axis=axis)
+    sections = argcheck.integer(indices_or_sections, "indices_or_sections", "split", minimum=1)
+    if n % sections:
+        raise ValueError(f"split: axis {axis} of size {n} does not split into {sections} equal sections")
+    return sh.split(x, sections, axis=axis)
+
+
+def broadcast_to(x, shape):
+    return sh.broadcast_to(_t(x), list(shape))
+
+
+def tile(x, repeats):
+    x = _t(x)
+    reps = [repeats] if isinstance(repeats, int) else list(repeats)
+    if len(reps) < x.ndim:
+        reps = [1] * (x.ndim - len(reps)) + reps
+    elif len(reps) > x.ndim:
+        x = sh.reshape(x, [1] * (len(reps) - x.ndim) + list(x.shape))
+    return indexing.tile(x, reps)
+
+
+def repeat(x, repeats, axis=None):
+    x = _t(x)
+    if axis is None:
+        x, axis = ravel(x), 0
+    return indexing.repeat(x, repeats, axis=axis)
+
+
+def flip(x, axis=None):
+    x = _t(x)
+    axes = list(range(x.ndim)) if axis is None else [axis] if isinstance(axis, int) else list(axis)
+    return indexing.reverse(x, axes)
+
+
+def roll(x, shift, axis=None):
+    x = _t(x)
+    if axis is None:
+        return sh.reshape(indexing.roll(ravel(x), shift, 0), list(x.shape))
+    return indexing.roll(x, shift, axis)
+
+
+def pad(x, pad_width, mode="constant", constant_values=None):
+    """NumPy's ``pad_width``: an int, ``(before, after)``, or one pair per axis."""
+    x = _t(x)
+    widths = np.broadcast_to(np.asarray(pad_width, np.int64).reshape(-1, 2) if np.ndim(pad_width) else
+                             np.full((1, 2), pad_width, np.int64), (x.ndim, 2))
+    modes = {"constant": "CONSTANT", "reflect": "REFLECT", "symmetric": "SYMMETRIC"}
+    if mode not in modes:
+        raise ValueError(f"pad: mode must be one of {sorted(modes)}, got {mode!r}")
+    if constant_values is not None and mode != "constant":
+        raise ValueError(f"pad: constant_values is only used with mode='constant', got mode={mode!r}")
+    return indexing.pad(x, widths.tolist(), modes[mode], 0 if constant_values is None else constant_values)
+
+
+# -- indexing ---------------------------------------------------------------------------------
+
+def take(x, indices, axis=None):
+    x = _t(x)
+    if axis is None:
+        x, axis = ravel(x), 0
+    indices = _t(indices)
+    n = x.shape[argcheck.axis(axis, x.ndim, "take")]
+    if indices.dtype.kind in "iu":  # NumPy and Keras count negative indices from the end
+        indices = ew.where(indices < 0, indices + n, indices)
+    return indexing.gather(x, indices, axis=axis)
+
+
+def take_along_axis(x, indices, axis=None):
+    x, indices = _t(x), _t(indices)
+    if axis is None:
+        x, axis = ravel(x), 0
+    axis = argcheck.axis(axis, x.ndim, "take_along_axis")
+    if indices.ndim != x.ndim:
+        raise ValueError(f"take_along_axis: indices must have as many dimensions as x ({x.ndim}), "
+                         f"got shape {indices.shape}")
+    shape = [builtins.max(a, b) for a, b in zip(x.shape, indices.shape)]
+    shape[axis] = indices.shape[axis]
+    idx = sh.broadcast_to(indices, shape)
+    grids = np.meshgrid(*[np.arange(s) for s in shape], indexing="ij")
+    parts = [_tf_convert(g.astype(np.int64)) for g in grids]
+    parts[axis] = ew.cast(ew.where(idx < 0, idx + x.shape[axis], idx), np.int64)
+    xs = sh.broadcast_to(x, [s if d == axis else builtins.max(s, shape[d]) for d, s in enumerate(x.shape)])
+    return indexing.gather_nd(xs, sh.stack(parts, axis=-1))
+
+
+def where(condition, x1=None, x2=None):
+    """``x1`` where ``condition`` holds, else ``x2``; with neither, the indices of the nonzero
+    entries, one index tensor per dimension (as ``numpy.nonzero``)."""
+    condition = _t(condition)
+    if x1 is None and x2 is None:
+        return tuple(_tf_convert(i.astype(np.int32)) for i in np.nonzero(condition.numpy()))
+    if x1 is None or x2 is None:
+        raise ValueError("where: give both x1 and x2, or neither")
+    return ew.where(ew.cast(condition, bool) if condition.dtype != bool else condition, _t(x1), _t(x2))
+
+
+# -- elementwise ------------------------------------------------------------------------------
+
+def _binary(fn):
+    def op(x1, x2):
+        a, b = _t(x1), _t(x2)
+        if a.dtype != b.dtype:  # Keras promotes (int with float gives the float)
+            a, b = _promote(a, b)
+        return fn(a, b)
+    return op
+
+
+def _promote(a, b):
+    dt = np.result_type(a.dtype, b.dtype)
+    if a.dtype.kind in "iub" and b.dtype.kind == "f":
+        dt = b.dtype
+    elif b.dtype.kind in "iub" and a.dtype.kind == "f":
+        dt = a.dtype
+    return (a if a.dtype == dt else ew.cast(a, dt)), (b if b.dtype == dt else ew.cast(b, dt))
+
+
+add = _binary(ew.add)
+subtract = _binary(ew.subtract)
+multiply = _binary(ew.multiply)
+maximum = _binary(ew.maximum)
+minimum = _binary(ew.minimum)
+mod = _binary(ew.floormod)
+floor_divide = _binary(ew.floor_div)
+arctan2 = _binary(ew.atan2)
+equal = _binary(ew.equal)
+not_equal = _binary(ew.not_equal)
+less = _binary(ew.less)
+less_equal = _binary(ew.less_equal)
+greater = _binary(ew.greater)
+greater_equal = _binary(ew.greater_equal)
+
+
+def divide(x1, x2):
+    a, b = _binary(lambda a, b: (a, b))(x1, x2)
+    return ew.divide(_floating(a), _floating(b))
+
+
+true_divide = divide
+
+
+def power(x1, x2):
+    return _binary(ew.pow)(x1, x2)
+
+
+def logaddexp(x1, x2):
+    a, b = _binary(lambda a, b: (_floating(a), _floating(b)))(x1, x2)
+    m = ew.maximum(a, b)
+    return m + ew.log1p(ew.exp(-ew.abs(a - b)))
+
+
+def _logical(fn):
+    def op(x1, x2):
+        return fn(ew.cast(_t(x1), bool), ew.cast(_t(x2), bool))
+    return op
+
+
+logical_and = _logical(ew.logical_and)
+logical_or = _logical(ew.logical_or)
+logical_xor = _logical(ew.logical_xor)
+
+
+def logical_not(x):
+    return ew.logical_not(ew.cast(_t(x), bool))
+
+
+def _unary(fn, floating=False):
+    def op(x):
+        x = _t(x)
+        return fn(_floating(x) if floating else x)
+    return op
+
+
+abs = _unary(ew.abs)  # noqa: A001 (NumPy's name)
+absolute = abs
+negative = _unary(ew.negative)
+sign = _unary(ew.sign)
+square = _unary(ew.square)
+sqrt = _unary(ew.sqrt, True)
+exp = _unary(ew.exp, True)
+expm1 = _unary(ew.expm1, True)
+log = _unary(ew.log, True)
+log1p = _unary(ew.log1p, True)
+sin = _unary(ew.sin, True)
+cos = _unary(ew.cos, True)
+tan = _unary(ew.tan, True)
+arcsin = _unary(ew.asin, True)
+arccos = _unary(ew.acos, True)
+arctan = _unary(ew.atan, True)
+sinh = _unary(ew.sinh, True)
+cosh = _unary(ew.cosh, True)
+tanh = _unary(ew.tanh, True)
+arcsinh = _unary(ew.asinh, True)
+arccosh = _unary(ew.acosh, True)
+arctanh = _unary(ew.atanh, True)
+reciprocal = _unary(ew.reciprocal, True)
+isnan = _unary(ew.is_nan)
+isinf = _unary(ew.is_inf)
+isfinite = _unary(ew.is_finite)
+
+
+def floor(x):
+    x = _t(x)
+    return ew.floor(_floating(x))
+
+
+def ceil(x):
+    x = _t(x)
+    return ew.ceil(_floating(x))
+
+
+def log2(x):
+    return ew.log(_floating(_t(x))) / np.log(2.0).astype(np.float32)
+
+
+def log10(x):
+    return ew.log(_floating(_t(x))) / np.log(10.0).astype(np.float32)
+
+
+def round(x, decimals=0):  # noqa: A001 (NumPy's name)
+    """Half to even, as NumPy; ``decimals`` digits after the point."""
+    x = _t(x)
+    decimals = argcheck.integer(decimals, "decimals", "round")
+    if x.dtype.kind in "iu":
+        return x
+    if decimals == 0:
+        return ew.round(x)
+    scale = np.asarray(10.0 ** decimals, x.dtype)
+    return ew.round(x * scale) / scale
+
+
+def clip(x, x_min, x_max):
+    x = _t(x)
+    return ew.clip_by_value(x, ew.cast(_t(x_min), x.dtype), ew.cast(_t(x_max), x.dtype))
+
+
+# -- reductions -------------------------------------------------------------------------------
+
+def _reducer(fn, floating=False, name=""):
+    def op(x, axis=None, keepdims=False):
+        x = _t(x)
+        if floating:
+            x = _floating(x)
+        return fn(x, axis=_axes(axis, x, name), keepdims=bool(keepdims))
+    op.__name__ = name
+    return op
+
+
+sum = _reducer(reduce.reduce_sum, name="sum")  # noqa: A001 (NumPy's name)
+prod = _reducer(reduce.reduce_prod, name="prod")
+mean = _reducer(reduce.reduce_mean, True, "mean")
+std = _reducer(reduce.reduce_std, True, "std")
+var = _reducer(reduce.reduce_variance, True, "var")
+
+
+def max(x, axis=None, keepdims=False, initial=None):  # noqa: A001 (NumPy's name)
+    out = reduce.reduce_max(_t(x), axis=_axes(axis, _t(x), "max"), keepdims=bool(keepdims))
+    return out if initial is None else ew.maximum(out, ew.cast(_t(initial), out.dtype))
+
+
+def min(x, axis=None, keepdims=False, initial=None):  # noqa: A001 (NumPy's name)
+    out = reduce.reduce_min(_t(x), axis=_axes(axis, _t(x), "min"), keepdims=bool(keepdims))
+    return out if initial is None else ew.minimum(out, ew.cast(_t(initial), out.dtype))
+
+
+def all(x, axis=None, keepdims=False):  # noqa: A001 (NumPy's name)
+    x = _t(x)
+    return reduce.reduce_all(ew.cast(x, bool), axis=_axes(axis, x, "all"), keepdims=bool(keepdims))
+
+
+def any(x, axis=None, keepdims=False):  # noqa: A001 (NumPy's name)
+    x = _t(x)
+    return reduce.reduce_any(ew.cast(x, bool), axis=_axes(axis, x, "any"), keepdims=bool(keepdims))
+
+
+def count_nonzero(x, axis=None):
+    x = _t(x)
+    return reduce.reduce_sum(ew.cast(ew.not_equal(x, create.zeros((), x.dtype)), np.int32),
+                             axis=_axes(axis, x, "count_nonzero"))
+
+
+def average(x, axis=None, weights=None):
+    x = _floating(_t(x))
+    if weights is None:
+        return mean(x, axis)
+    w = ew.cast(_t(weights), x.dtype)
+    if axis is not None and w.ndim == 1 and x.ndim > 1:
+        a = argcheck.axis(axis, x.ndim, "average")
+        w = sh.reshape(w, [-1 if d == a else 1 for d in range(x.ndim)])
+    return reduce.reduce_sum(x * w, axis=_axes(axis, x, "average")) / reduce.reduce_sum(
+        sh.broadcast_to(w, x.shape), axis=_axes(axis, x, "average"))
+
+
+def _arg(fn, name):
+    def op(x, axis=None, keepdims=False):
+        x = _t(x)
+        flat = axis is None
+        out = fn(ravel(x) if flat else x, axis=0 if flat else axis, output_type=np.int32)
+        if keepdims:
+            out = sh.reshape(out, [1] * x.ndim) if flat else sh.expand_dims(out, axis)
+        return out
+    op.__name__ = name
+    return op
+
+
+argmax = _arg(reduce.argmax, "argmax")
+argmin = _arg(reduce.argmin, "argmin")
+
+
+def argsort(x, axis=-1):
+    x = _t(x)
+    if axis is None:
+        x, axis = ravel(x), 0
+    return ew.cast(indexing.argsort(x, axis=axis, stable=True), np.int32)
+
+
+def sort(x, axis=-1):
+    x = _t(x)
+    if axis is None:
+        x, axis = ravel(x), 0
+    return indexing.sort(x, axis=axis)
+
+
+def cumsum(x, axis=None, dtype=None):
+    x = _t(x) if dtype is None else ew.cast(_t(x), _dtype(dtype))
+    if axis is None:
+        x, axis = ravel(x), 0
+    return reduce.cumsum(x, axis=axis)
+
+
+def cumprod(x, axis=None, dtype=None):
+    x = _t(x) if dtype is None else ew.cast(_t(x), _dtype(dtype))
+    if axis is None:
+        x, axis = ravel(x), 0
+    return reduce.cumprod(x, axis=axis)
+
+
+# -- products ---------------------------------------------------------------------------------
+
+def matmul(x1, x2):
+    a, b = _binary(lambda a, b: (a, b))(x1, x2)
+    if a.ndim == 1 and b.ndim == 1:
+        return reduce.reduce_sum(a * b)
+    if a.ndim == 1:
+        return sh.squeeze(la.matmul(sh.expand_dims(a, 0), b), [-2])
+    if b.ndim == 1:
+        return sh.squeeze(la.matmul(a, sh.expand_dims(b, -1)), [-1])
+    return la.matmul(a, b)
+
+
+def dot(x1, x2):
+    """NumPy's dot: a product over ``x1``'s last axis and ``x2``'s second-to-last (its only
+    axis when 1-D)."""
+    a, b = _binary(lambda a, b: (a, b))(x1, x2)
+    if a.ndim == 0 or b.ndim == 0:
+        return a * b
+    return einsum_ops.tensordot(a, b, [[a.ndim - 1], [b.ndim - 2 if b.ndim > 1 else 0]])
+
+
+def tensordot(x1, x2, axes=2):
+    a, b = _binary(lambda a, b: (a, b))(x1, x2)
+    return einsum_ops.tensordot(a, b, axes)
+
+
+def outer(x1, x2):
+    a, b = _binary(lambda a, b: (a, b))(x1, x2)
+    return sh.reshape(a, [-1, 1]) * sh.reshape(b, [1, -1])
+
+
+def einsum(subscripts, *operands):
+    return einsum_ops.einsum(subscripts, *[_t(o) for o in operands])
