@@ -62,7 +62,7 @@ def __getattr__(name):
         globals()[name] = value
         return value
     if name in ("linalg", "nn", "random", "debugging", "signal", "image", "summary",
-                "optimizers", "data", "checkpoint", "tracking", "config", "keras"):
+                "optimizers", "data", "checkpoint", "tracking", "config", "keras", "onnx"):
         module = _importlib.import_module(f"workbench.{name}")
         globals()[name] = module
         return module

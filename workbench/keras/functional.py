@@ -342,6 +342,36 @@ class Model(Trainer, Layer):
             raise TypeError(f"Model.load_weights: unexpected keyword argument(s) {sorted(kwargs)}")
         return load_weights(self, filepath, skip_mismatch=skip_mismatch)
 
+    def export(self, filepath, format="onnx", verbose=None, input_signature=None, **kwargs):  # noqa: A002
+        """Write the model for inference (Keras 3's ``Model.export``); ``format="onnx"`` is the
+        one format here: ``wb.onnx.export`` with the batch dimension dynamic. ``input_signature``
+        defaults to the model's ``inputs`` (functional) or the shape it was built for;
+        ``opset_version`` picks the ONNX opset (17 by default), ``verify=False`` skips the
+        onnxruntime check. Returns ``wb.onnx.ExportResult``."""
+        if format != "onnx":
+            raise ValueError(f"Model.export: format={format!r} is not supported; the workbench exports "
+                             "format='onnx' (run it with onnxruntime or serve it with MLflow)")
+        # optional dependency (the export extra), and the onnx package sits above keras
+        from ..onnx import DEFAULT_OPSET, TensorSpec, export
+        unknown = set(kwargs) - {"opset_version", "verify", "output_names"}
+        if unknown:
+            raise TypeError(f"Model.export: unexpected keyword argument(s) {sorted(unknown)}")
+        if input_signature is None:
+            if self.inputs is not None:
+                input_signature = [TensorSpec((None,) + tuple(x.shape[1:]), x.dtype, x.name)
+                                   for x in nest.flatten(self.inputs)]
+            elif self.built and getattr(self, "_build_input_shape", None) is not None:
+                shape = tuple(self._build_input_shape)
+                if shape and isinstance(shape[0], (tuple, list)):
+                    raise ValueError("Model.export: a model built for several inputs needs input_signature")
+                input_signature = [TensorSpec((None,) + shape[1:])]
+            else:
+                raise ValueError(f"Model.export: model '{self.name}' is not built; call it once or pass "
+                                 "input_signature")
+        return export(self, input_signature, filepath, opset=kwargs.get("opset_version", DEFAULT_OPSET),
+                      verify=kwargs.get("verify", True), output_names=kwargs.get("output_names"),
+                      verbose=bool(verbose))
+
     def get_layer(self, name=None, index=None):
         layers = self.layers
         if index is not None:

@@ -1,0 +1,246 @@
+"""``wb.onnx.export``: a function or model, traced by ``wb.function``'s tracer, as an ONNX file
+that onnxruntime checks against the workbench before it is written."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+import numpy as np
+import onnx
+from onnx import helper
+
+from .. import nest
+from .graph import Graph, onnx_dtype
+from .ops import translate
+from .trace import ExportError, trace, value_of
+
+__all__ = ["DEFAULT_OPSET", "ExportResult", "TensorSpec", "export"]
+
+DEFAULT_OPSET = 17
+OPSETS = range(17, 22)  # the operator sets the translations are written for
+TRACE_BATCHES = (2, 3)  # the two batch sizes a dynamic batch is traced at
+CHECK_BATCH = 5         # the batch size onnxruntime is checked at (one not traced)
+
+
+@dataclass(frozen=True)
+class TensorSpec:
+    """An input's shape (``None`` first for a dynamic batch), dtype and name."""
+    shape: tuple
+    dtype: object = "float32"
+    name: str | None = None
+
+
+@dataclass
+class ExportResult:
+    path: str
+    opset: int
+    inputs: list            # input names
+    outputs: list           # output names
+    max_abs_diff: float | None  # onnxruntime against the workbench (None when not verified)
+    model: object = None    # the onnx.ModelProto
+
+    def __repr__(self):
+        diff = "not verified" if self.max_abs_diff is None else f"max abs difference {self.max_abs_diff:.3g}"
+        return f"<ONNX export {self.path!r}: opset {self.opset}, inputs {self.inputs}, outputs {self.outputs}, {diff}>"
+
+
+def _specs(input_signature):
+    if input_signature is None:
+        raise ValueError("wb.onnx.export: input_signature is required for a function (a list of "
+                         "wb.onnx.TensorSpec, or of objects with .shape and .dtype)")
+    flat = list(input_signature) if isinstance(input_signature, (list, tuple)) and not (
+        input_signature and all(isinstance(d, (int, type(None))) for d in input_signature)) \
+        else [input_signature]
+    specs = []
+    for i, s in enumerate(flat):
+        shape, dtype = getattr(s, "shape", None), getattr(s, "dtype", None)
+        if shape is None:
+            raise ValueError(f"wb.onnx.export: input_signature[{i}] must have a shape (a TensorSpec, "
+                             f"Input, tensor or array), got {s!r}")
+        shape = tuple(None if d is None else int(d) for d in shape)
+        if any(d is None for d in shape[1:]):
+            raise ValueError(f"wb.onnx.export: input_signature[{i}] has shape {shape}; only the first "
+                             "(batch) dimension may be None")
+        name = getattr(s, "name", None)
+        specs.append(TensorSpec(shape, np.dtype("float32" if dtype is None else getattr(dtype, "name", dtype)),
+                                name if isinstance(name, str) and name else f"input_{i}"))
+    names = [s.name for s in specs]
+    if len(set(names)) != len(names):
+        raise ValueError(f"wb.onnx.export: input names must differ, got {names}")
+    return specs
+
+
+def _sample(specs, batch, rng):
+    out = []
+    for s in specs:
+        shape = tuple(batch if d is None else d for d in s.shape)
+        if s.dtype.kind == "f":
+            out.append(rng.standard_normal(shape).astype(s.dtype))
+        elif s.dtype.kind in "iu":
+            out.append(rng.integers(0, 2, shape).astype(s.dtype))  # valid ids for any vocabulary
+        elif s.dtype.kind == "b":
+            out.append(rng.integers(0, 2, shape).astype(bool))
+        else:
+            raise ValueError(f"wb.onnx.export: input '{s.name}' has dtype {s.dtype}, which is not covered")
+    return out
+
+
+def export(fn_or_model, input_signature, path, opset=DEFAULT_OPSET, verify=True, output_names=None,
+           atol=1e-5, verbose=False) -> ExportResult:
+    """Write ``fn_or_model`` (a ``wb.function``, a Keras model or any callable of tensors) as
+    the ONNX model at ``path``.
+
+    ``input_signature``: one spec per positional input (``wb.onnx.TensorSpec``, a
+    ``wb.keras.Input``, or any object with ``.shape`` and ``.dtype``); a leading ``None``
+    makes the batch dimension dynamic. The function is traced as ``wb.function`` traces it
+    (models are called with ``training=False``: no dropout, batch norm on its moving
+    statistics); every traced op becomes ONNX operators of ``opset`` (17 by default, up to
+    21), weights become initializers. An op with no translation raises ``ExportError``
+    naming the op and the layer or line it came from.
+
+    With ``verify`` (the default), onnxruntime runs the graph on random inputs (a batch
+    size that was not traced; integer inputs drawn from {0, 1}) and the result must match
+    the function's own within ``atol * max(1, |reference|)``; the file is written only then.
+    Returns an ``ExportResult`` with the maximum absolute difference.
+    """
+    if not isinstance(opset, int) or opset not in OPSETS:
+        raise ValueError(f"wb.onnx.export: opset must be an int from {OPSETS[0]} to {OPSETS[-1]}, got {opset!r}")
+    specs = _specs(input_signature)
+    fn = _inference_fn(fn_or_model)
+    rng = np.random.default_rng(0)
+    dynamic = any(s.shape and s.shape[0] is None for s in specs)
+    first = trace(fn, _sample(specs, TRACE_BATCHES[0], rng))
+    second = trace(fn, _sample(specs, TRACE_BATCHES[1], rng)) if dynamic else None
+    if second is not None:
+        _match(first, second)
+    model, out_names = _build(first, second, specs, opset, output_names)
+    onnx.checker.check_model(model, full_check=True)
+    diff = None
+    if verify:
+        diff = _verify(model, fn, specs, out_names, rng, dynamic, atol)
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    onnx.save_model(model, path)
+    result = ExportResult(str(path), opset, [s.name for s in specs], out_names, diff, model)
+    if verbose:
+        print(f"Saved ONNX model at '{path}' (opset {opset}; inputs {result.inputs}, outputs "
+              f"{result.outputs}" + ("" if diff is None else f"; onnxruntime max abs difference {diff:.3g}") + ")")
+    return result
+
+
+def _inference_fn(obj):
+    if not callable(obj):
+        raise TypeError(f"wb.onnx.export: expected a callable or a model, got {type(obj).__name__}")
+    inner = getattr(obj, "python_function", obj)  # a wb.function: its Python function, traced here
+    call = getattr(inner, "call", None)
+    if call is not None and hasattr(inner, "trainable_variables"):  # a layer or model: inference mode
+        def fn(*xs):
+            return inner(xs[0] if len(xs) == 1 else list(xs), training=False)
+        return fn
+    return inner
+
+
+def _match(first, second):
+    """The two traces must be one program: the same ops, in the same order."""
+    a, b = [r.name for r in first.records], [r.name for r in second.records]
+    if a != b:
+        at = next((i for i, (x, y) in enumerate(zip(a, b)) if x != y), min(len(a), len(b)))
+        raise ExportError(f"ONNX export: the function runs different ops at batch sizes {TRACE_BATCHES[0]} "
+                          f"and {TRACE_BATCHES[1]} (op {at}: {a[at:at + 1]} vs {b[at:at + 1]}); give the "
+                          "input_signature a fixed batch size")
+    for ra, rb in zip(first.records, second.records):
+        ra.other_params = {k: v for k, v in rb.params.items() if not _same(v, ra.params.get(k))}
+        for key in ra.other_params:
+            if (ra.name, key) not in _BATCH_PARAMS:
+                raise ExportError(f"ONNX export of op '{ra.name}' (from {ra.where}): its parameter "
+                                  f"'{key}' depends on the batch size ({ra.params[key]!r} vs "
+                                  f"{rb.params[key]!r}); give the input_signature a fixed batch size")
+
+
+_BATCH_PARAMS = {("reshape", "shape"), ("broadcast_to", "shape")} | {
+    (f"conv{n}d_backprop_input", "input_sizes") for n in (1, 2, 3)}
+
+
+def _same(a, b):
+    try:
+        return bool(np.array_equal(np.asarray(a, dtype=object), np.asarray(b, dtype=object))) \
+            if isinstance(a, (list, tuple, np.ndarray)) else a == b and type(a) is type(b)
+    except Exception:  # noqa: BLE001 - values that cannot be compared count as different
+        return False
+
+
+def _build(first, second, specs, opset, output_names):
+    g = Graph(first, second, TRACE_BATCHES, opset)
+    inputs = []
+    for s, t in zip(specs, first.inputs):
+        g._used.add(s.name)
+        g.names[id(t)] = s.name
+        dims = ["batch" if d is None else d for d in s.shape]
+        inputs.append(helper.make_tensor_value_info(s.name, onnx_dtype(s.dtype), dims))
+    for r in first.records:
+        g.record = r
+        outs = translate(g, r)
+        if len(outs) != len(r.res):
+            raise ExportError(f"{g.where()}: gave {len(outs)} results for {len(r.res)}")
+        for t, name in zip(r.res, outs):
+            g.names[id(t)] = name
+    g.record = None
+    names = _output_names(first, output_names)
+    outputs = []
+    for k, (t, name) in enumerate(zip(first.outputs, names)):
+        g._used.add(name)
+        g.node("Identity", [g.value(t)], [name])
+        shape = list(t.shape)
+        if second is not None:
+            other = second.outputs[k].shape
+            shape = [d if d == o else "batch" if (d, o) == TRACE_BATCHES else None
+                     for d, o in zip(shape, other)]
+        outputs.append(helper.make_tensor_value_info(name, onnx_dtype(t._data.dtype), shape))
+    graph = helper.make_graph(g.nodes, "workbench", inputs, outputs, g.initializers)
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)],
+                              producer_name="research-workbench")
+    model.ir_version = min(model.ir_version, 9)  # what onnxruntime 1.17 reads
+    return model, names
+
+
+def _output_names(first, output_names):
+    n = len(first.outputs)
+    if output_names is None:
+        structure = first.structure
+        if isinstance(structure, dict):
+            return [str(k) for k in sorted(structure)] if n == len(structure) else \
+                [f"output_{i}" for i in range(n)]
+        return [f"output_{i}" for i in range(n)]
+    names = [output_names] if isinstance(output_names, str) else list(output_names)
+    if len(names) != n or len(set(names)) != n:
+        raise ValueError(f"wb.onnx.export: output_names must be {n} distinct names, got {output_names!r}")
+    return names
+
+
+def _verify(model, fn, specs, out_names, rng, dynamic, atol):
+    # onnxruntime is imported only when a check runs (onnx alone suffices to write the file)
+    import onnxruntime as ort
+    arrays = _sample(specs, CHECK_BATCH if dynamic else None, rng)
+    session = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
+    got = session.run(out_names, {s.name: a for s, a in zip(specs, arrays)})
+    from .. import core  # noqa: E402  (the reference is the eager function on the same arrays)
+    want = [value_of(t) for t in nest.flatten(fn(*[core.wrap(core.to_array(a)) for a in arrays]))]
+    worst = 0.0
+    for name, a, b in zip(out_names, got, want):
+        if a.shape != b.shape:
+            raise ExportError(f"ONNX export: onnxruntime gives output '{name}' the shape {a.shape}, the "
+                              f"workbench {b.shape}")
+        if b.size == 0:
+            continue
+        if b.dtype.kind in "fc":
+            diff = float(np.max(np.abs(a.astype(np.float64) - b.astype(np.float64))))
+            scale = max(1.0, float(np.max(np.abs(b))))
+            if not diff <= atol * scale:
+                raise ExportError(f"ONNX export: onnxruntime and the workbench differ on output '{name}' by "
+                                  f"up to {diff:.3g} (allowed {atol * scale:.3g}); the file was not written")
+        else:
+            diff = float(np.max(np.abs(a.astype(np.int64) - b.astype(np.int64))))
+            if diff:
+                raise ExportError(f"ONNX export: onnxruntime and the workbench differ on output '{name}'")
+        worst = max(worst, diff)
+    return worst
