@@ -220,15 +220,16 @@ class GradientTape(core.Listener):
             self._release()
 
     # -- the reverse walk ---------------------------------------------------
-    def _backward(self, targets, seeds, sources, lead, free):
+    def _backward(self, targets, seeds, sources, lead, free, sparse=()):
         """Propagate ``seeds`` (cotangents of ``targets``) to ``sources``; a dict tid -> grad.
         The walk runs on raw arrays when nothing records or observes it (first order), else
-        on Tensors (so surrounding tapes see the rules: higher order)."""
+        on Tensors (so surrounding tapes see the rules: higher order). ``sparse``: ids of
+        sources that may get ``IndexedSlices`` (see ``reverse_walk``)."""
         rules = ArrayRules() if self._walks_raw() else TensorRules(self._frames)
         was_recording = self._recording
         self._recording = False
         try:
-            return reverse_walk(self._records, self._ids, targets, seeds, sources, rules, lead, free)
+            return reverse_walk(self._records, self._ids, targets, seeds, sources, rules, lead, free, sparse)
         finally:
             self._recording = was_recording
 
@@ -316,7 +317,10 @@ class GradientTape(core.Listener):
                     seeds[i] = _cast(s, t.dtype)
         src_parts = [_components(s) for s in flat_sources]
         flat_parts = [p for parts in src_parts for p in parts]
-        grads = self._backward(flat_targets, seeds, flat_parts, 0, free=not self._persistent)
+        # TF: a variable read through a row gather (embedding lookups) gets IndexedSlices
+        sparse = {p._tid for p in flat_parts if isinstance(p, Variable) and p._tid}
+        grads = self._backward(flat_targets, seeds, flat_parts, 0, free=not self._persistent,
+                               sparse=sparse)
         self._finish()
         out = []
         for i, (src, parts) in enumerate(zip(flat_sources, src_parts)):

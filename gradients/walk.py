@@ -30,18 +30,25 @@ from __future__ import annotations
 
 import numpy as np
 
-from workbench import core
+from workbench import backend, core
+from workbench.ops import segment_kernels
+from workbench.ops.indexing import ROW_GATHERS, sum_rows_into
 from workbench.ops.rules import ARRAYS
+from workbench.ops.shape import concat, reshape
+from workbench.sparse import IndexedSlices
 
 __all__ = ["ArrayRules", "TensorRules", "reverse_walk"]
 
 
-def reverse_walk(records, ids, targets, seeds, sources, rules, lead=0, free=False):
+def reverse_walk(records, ids, targets, seeds, sources, rules, lead=0, free=False, sparse=()):
     """Propagate ``seeds`` (cotangents of ``targets``) back through ``records`` to ``sources``.
 
     ``ids``: the ids of the tensors the tape watches (only they receive cotangents);
     ``lead``: leading dimensions of every cotangent that are not the value's (a jacobian's
-    rows); ``free``: drop each record once its rule ran (a non-persistent tape).
+    rows); ``free``: drop each record once its rule ran (a non-persistent tape);
+    ``sparse``: ids of sources (variables) whose cotangent from a row gather
+    (``ROW_GATHERS``) is kept as rows and handed out as ``IndexedSlices`` (TF's sparse
+    gradient); summed with a dense cotangent it becomes dense.
     Returns ``rules.result(grads)``, ``grads`` mapping a tensor id to its gradient.
     """
     grads = rules.seed([(t, s) for t, s in zip(targets, seeds) if t._tid and t._tid in ids])
@@ -57,14 +64,45 @@ def reverse_walk(records, ids, targets, seeds, sources, rules, lead=0, free=Fals
         g = _take_cotangent(res, grads, keep, taken)
         if g is None:
             continue
-        in_grads = rule(i, op, g, res, args, params, ids)
-        for a, ga in zip(args, in_grads):
-            if ga is not None and a._tid and a._tid in ids:
-                add(grads, a._tid, grads.get(a._tid), ga, g, op,
-                    a._data.shape if op.broadcasts else None, lead)
+        if sparse and op in ROW_GATHERS and args[0]._tid in sparse:
+            tid = args[0]._tid
+            rows = _Rows(args[0]._data.shape, [rules.rows(g, args[1])])
+            prev = grads.get(tid)
+            if prev is None:
+                grads[tid] = rows
+            elif type(prev) is _Rows:
+                prev.pieces.extend(rows.pieces)
+            else:
+                add(grads, tid, prev, rules.densify(rows), g, op, None, lead)
+        else:
+            in_grads = rule(i, op, g, res, args, params, ids)
+            for a, ga in zip(args, in_grads):
+                if ga is not None and a._tid and a._tid in ids:
+                    prev = grads.get(a._tid)
+                    if type(prev) is _Rows:
+                        prev = grads[a._tid] = rules.densify(prev)
+                    add(grads, a._tid, prev, ga, g, op,
+                        a._data.shape if op.broadcasts else None, lead)
         if free:
             records[i] = None
-    return rules.result(grads)
+    if not sparse:
+        return rules.result(grads)
+    slices = {tid: grads.pop(tid) for tid in [t for t, v in grads.items() if type(v) is _Rows]}
+    out = rules.result(grads)
+    for tid, rows in slices.items():
+        out[tid] = rules.slices(rows)
+    return out
+
+
+class _Rows:
+    """A cotangent kept as rows: ``pieces`` of ``(values, indices)`` (the interpreter's values),
+    rows of a tensor of ``shape``."""
+
+    __slots__ = ("shape", "pieces")
+
+    def __init__(self, shape, pieces):
+        self.shape = shape
+        self.pieces = pieces
 
 
 def _take_cotangent(res, grads, keep, taken):
@@ -122,6 +160,29 @@ class TensorRules:
 
     def result(self, grads):
         return grads
+
+    def rows(self, g, indices):
+        """``(values, indices)`` of a row gather's cotangent ``g`` (ops: higher order)."""
+        k = indices.size
+        return reshape(g, (k,) + tuple(g.shape[indices.ndim:])), reshape(indices, (k,))
+
+    def densify(self, rows):
+        values, indices = _joined(rows.pieces, concat)
+        return sum_rows_into(values, indices, rows.shape[0])
+
+    def slices(self, rows):
+        values, indices = _joined(rows.pieces, concat)
+        return IndexedSlices(values, indices, _shape_tensor(rows.shape, values.xp))
+
+
+def _joined(pieces, join):
+    if len(pieces) == 1:
+        return pieces[0]
+    return join([v for v, _ in pieces], 0), join([i for _, i in pieces], 0)
+
+
+def _shape_tensor(shape, xp):
+    return core.wrap_constant(xp.asarray(np.asarray(shape, dtype=np.int64)))
 
 
 class _BackwardContext(core.Listener):
@@ -196,6 +257,36 @@ class ArrayRules:
     def result(self, grads):
         wrap = core.wrap
         return {tid: wrap(arr) for tid, arr in grads.items()}
+
+    def rows(self, g, indices):
+        """``(values, indices)`` arrays of a row gather's cotangent ``g``."""
+        k = indices.size
+        return g.reshape((k,) + g.shape[indices.ndim:]), indices._data.reshape(k)
+
+    def densify(self, rows):
+        """The dense array: the rows' segment sum (the sum a dense gather rule computes)."""
+        values, indices = _joined(rows.pieces, _concat_arrays)
+        n, inner = rows.shape[0], rows.shape[1:]
+        k = values.shape[0]
+        xp = backend.xp_of(values)
+        flat = values.reshape(k) if _size(inner) == 1 else values.reshape(k, _size(inner))
+        return segment_kernels.segment_reduce(xp, "sum", flat, indices, n, sorted=False).reshape(rows.shape)
+
+    def slices(self, rows):
+        values, indices = _joined(rows.pieces, _concat_arrays)
+        xp = backend.xp_of(values)
+        return IndexedSlices(core.wrap(values), core.wrap(indices), _shape_tensor(rows.shape, xp))
+
+
+def _concat_arrays(arrays, axis):
+    return backend.xp_of(arrays[0]).concatenate(arrays, axis=axis)
+
+
+def _size(shape):
+    out = 1
+    for s in shape:
+        out *= int(s)
+    return out
 
 
 def _new_buffer(a):

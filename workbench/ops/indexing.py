@@ -82,6 +82,32 @@ _gather_t_op = defop(
     dtypes="numeric")
 
 
+def _take_rows_fwd(xp, params, indices):
+    return xp.take(params, indices, axis=0)
+
+
+def _take_rows_vjp(g, ans, params, indices):
+    """The dense cotangent of rows gathered along axis 0: a segment sum of ``g``'s rows."""
+    lead = g.shape[:g.ndim - ans.ndim]
+    k, inner = _prod(indices.shape), params.shape[1:]
+    g4 = _reshape(g, lead + (1, 1, k, _prod(inner)))
+    out = apply(_gather_t_op, (g4, _reshape(indices, (1, k))), {"n": params.shape[0], "sorted_ids": False})
+    return _reshape(out, lead + params.shape), None
+
+
+# gather along axis 0 (no batch dims), with params as the op's own input: a reverse walk may
+# give a variable source its cotangent as the gathered rows (TF's IndexedSlices)
+_take_rows_op = defop(
+    "gather_rows", _take_rows_fwd, vjp=_take_rows_vjp,
+    jvp=lambda ts, ans, params, indices: apply(_take_rows_op, (ts[0], indices)),
+    dtypes="any")
+
+ROW_GATHERS = frozenset({_take_rows_op})
+"""Ops ``(params, indices) -> params[indices]`` (rows along axis 0) whose cotangent for
+``params`` a reverse walk may keep as rows: ``g`` reshaped to ``[indices.size, *params.shape[1:]]``
+at the flattened ``indices``."""
+
+
 def _on_device(x, arr):
     """A tensor holding the NumPy/CuPy array ``arr`` on ``x``'s device."""
     return core.wrap(x.xp.asarray(arr))
@@ -89,6 +115,8 @@ def _on_device(x, arr):
 
 def _gather(params, indices, axis, batch_dims=0):
     """Gather along ``axis`` with checked integer ``indices`` (a Tensor on params' device)."""
+    if axis == 0 and batch_dims == 0:
+        return apply(_take_rows_op, (params, indices))
     shape = params.shape
     nb = _prod(shape[:batch_dims])
     out_shape = shape[:axis] + indices.shape[batch_dims:] + shape[axis + 1:]
