@@ -322,8 +322,14 @@ class GradientTape(core.Listener):
         grads = self._backward(flat_targets, seeds, flat_parts, 0, free=not self._persistent,
                                sparse=sparse)
         self._finish()
+        # TF: a variable that is both target and source has the target's seed as its gradient
+        # (ones), whether or not the tape saw it read
+        var_seeds = {id(t): s for t, s in zip(flat_targets, seeds) if isinstance(t, Variable)}
         out = []
         for i, (src, parts) in enumerate(zip(flat_sources, src_parts)):
+            if (id(src) in var_seeds and grads.get(src._tid) is None and src.dtype.kind == "f"):
+                out.append(var_seeds[id(src)])
+                continue
             gs = [self._result(grads, p, i, mode, lead_shape=()) for p in parts]
             if isinstance(src, core.CompositeTensor):
                 out.append(None if any(g is None for g in gs) else src.from_components(gs))

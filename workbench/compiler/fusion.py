@@ -36,6 +36,7 @@ import os
 import numpy as np
 
 from .. import backend, hostcache
+from ..ops.rules import multiply_no_nan_arrays
 from .step import Step
 
 __all__ = ["enabled", "set_enabled", "plan"]
@@ -144,7 +145,7 @@ for _tf_name, _ufunc in {"add": "add", "subtract": "subtract", "multiply": "mult
                          "divide": "true_divide", "negative": "negative", "reciprocal": "reciprocal",
                          "square": "square", "sqrt": "sqrt", "exp": "exp", "expm1": "expm1",
                          "log": "log", "log1p": "log1p", "sin": "sin", "cos": "cos",
-                         "tanh": "tanh"}.items():
+                         "tanh": "tanh", "multiply_no_nan": "multiply_no_nan"}.items():
     setattr(_Emitter, _tf_name, _lowered(_ufunc))
 
 
@@ -497,7 +498,7 @@ class _CpuKernel(_Kernel):
                 nregs = max(nregs, r + 1)
                 reg_of[id(result)] = r
                 dest = base + r
-            prog.append((getattr(np, name), args, dest))
+            prog.append((array_function(name), args, dest))
         # the current arrays: inputs, outputs, registers, then the constants
         ncur = base + nregs
         self._consts = consts
@@ -565,7 +566,29 @@ _CUDA = {
     "negative": "(-{0})", "reciprocal": "__{p}div_rn(({t})1, {0})", "square": "__{p}mul_rn({0}, {0})",
     "sqrt": "__{p}sqrt_rn({0})", "exp": "exp({0})", "expm1": "expm1({0})", "log": "log({0})",
     "log1p": "log1p({0})", "sin": "sin({0})", "cos": "cos({0})", "tanh": "tanh({0})",
+    "multiply_no_nan": "(({1}) == ({t})0 ? ({t})0 : __{p}mul_rn({0}, {1}))",
 }
+
+
+def _multiply_no_nan(a, b, out=None):
+    """TF's ``multiply_no_nan``: ``a * b``, 0 where ``b`` is 0; into ``out`` (which may be
+    ``a`` or ``b``) when given, with the values of ``rules.multiply_no_nan_arrays``."""
+    if out is None:
+        return multiply_no_nan_arrays(a, b)
+    zero = b == 0
+    with np.errstate(invalid="ignore"):
+        np.multiply(a, b, out=out)
+    np.copyto(out, 0, where=zero)
+    return out
+
+
+# the instructions that are not NumPy ufuncs, on the CPU
+_CPU = {"multiply_no_nan": _multiply_no_nan}
+
+
+def array_function(name):
+    """The NumPy function that computes instruction ``name`` (``f(*operands[, out])``)."""
+    return _CPU.get(name) or getattr(np, name)
 
 
 def cuda_source(compute, inputs, out_refs, dtype):

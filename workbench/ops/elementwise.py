@@ -16,7 +16,7 @@ from .. import backend
 from ..core import Tensor, convert_to_tensor
 from ..dtypes import as_dtype
 from ._define import binary, ufunc1, ufunc2, unary
-from .rules import TENSORS
+from .rules import TENSORS, multiply_no_nan_arrays
 
 # ---------------------------------------------------------------------------
 # helpers
@@ -43,6 +43,16 @@ def _linear_binary(name, fwd, dx, dy, **kw):
                   rule=lambda e, needs, g, ans, x, y: (e.multiply(g, dx(e, ans, x, y)) if needs[0] else None,
                                                        e.multiply(g, dy(e, ans, x, y)) if needs[1] else None),
                   jvp=jvp, **kw)
+
+
+def _guarded_unary(name, fwd, d, **kw):
+    """A unary op whose derivative ``d`` is infinite at a point (sqrt at 0, reciprocal at 0):
+    as in TF's kernels (``SqrtGrad``, ``RsqrtGrad``, ``ReciprocalGrad``), where the incoming
+    gradient is 0 the result is 0, not ``0 * inf = nan``, so ``where(x > 0, sqrt(x), 0)``
+    has a finite gradient at 0. The forward rule guards a zero tangent the same way."""
+    return unary(name, fwd,
+                 rule=lambda e, needs, g, ans, x: (e.multiply_no_nan(d(e, ans, x), g),),
+                 jvp=lambda ts, ans, x: multiply_no_nan(d(TENSORS, ans, x), ts[0]), **kw)
 
 
 def _sum_tangents(a, b):
@@ -72,6 +82,21 @@ subtract = binary("subtract", ufunc2("subtract"),
 multiply = _linear_binary("multiply", ufunc2("multiply"),
                           lambda e, ans, x, y: y, lambda e, ans, x, y: x, dtypes="any")
 
+
+
+def _mul_no_nan_jvp(ts, ans, x, y):
+    tx, ty = ts
+    return _sum_tangents(None if tx is None else multiply_no_nan(tx, y),
+                         None if ty is None else multiply_no_nan(x, ty))
+
+
+# TF's MulNoNan and its gradient: gx = mul_no_nan(g, y), gy = mul_no_nan(x, g)
+multiply_no_nan = binary("multiply_no_nan", lambda xp, x, y: multiply_no_nan_arrays(x, y),
+                         rule=lambda e, needs, g, ans, x, y: (
+                             e.multiply_no_nan(g, y) if needs[0] else None,
+                             e.multiply_no_nan(x, g) if needs[1] else None),
+                         jvp=_mul_no_nan_jvp, dtypes="float")
+mul_no_nan = multiply_no_nan
 
 _true_divide = ufunc2("true_divide")
 
@@ -118,7 +143,7 @@ negative = unary("negative", ufunc1("negative"),
                  dtypes="numeric")
 neg = negative
 
-reciprocal = _linear_unary("reciprocal", ufunc1("reciprocal"),
+reciprocal = _guarded_unary("reciprocal", ufunc1("reciprocal"),
                            lambda e, ans, x: e.multiply(e.negative(ans), ans), domain="nonzero")
 
 abs = _linear_unary("abs", lambda xp, x: xp.abs(x), lambda e, ans, x: e.sign(x),  # noqa: A001
@@ -130,8 +155,8 @@ sign = unary("sign", lambda xp, x: xp.sign(x),
              dtypes="numeric", domain="nonzero")
 
 square = _linear_unary("square", ufunc1("square"), lambda e, ans, x: e.multiply(x, 2), dtypes="numeric")
-sqrt = _linear_unary("sqrt", ufunc1("sqrt"), lambda e, ans, x: e.divide(0.5, ans), domain="positive")
-rsqrt = _linear_unary("rsqrt", lambda xp, x: 1 / xp.sqrt(x),
+sqrt = _guarded_unary("sqrt", ufunc1("sqrt"), lambda e, ans, x: e.divide(0.5, ans), domain="positive")
+rsqrt = _guarded_unary("rsqrt", lambda xp, x: 1 / xp.sqrt(x),
                       lambda e, ans, x: e.multiply(e.multiply(e.multiply(ans, ans), ans), -0.5),
                       domain="positive")
 exp = _linear_unary("exp", ufunc1("exp"), lambda e, ans, x: ans)
@@ -482,6 +507,7 @@ __all__ = [
     "minimum",
     "mod",
     "multiply",
+    "multiply_no_nan",
     "neg",
     "negative",
     "not_equal",

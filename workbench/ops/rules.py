@@ -40,7 +40,7 @@ import numpy as np
 
 from .. import backend, core, hostcache
 
-__all__ = ["ARRAYS", "TENSORS", "needs_of", "tensor_vjp"]
+__all__ = ["ARRAYS", "TENSORS", "multiply_no_nan_arrays", "needs_of", "tensor_vjp"]
 
 
 def needs_of(inputs) -> tuple:
@@ -186,6 +186,15 @@ def _less_equal(x, y):
     return x <= y
 
 
+def multiply_no_nan_arrays(x, y):
+    """``x * y``, but 0 where ``y`` is 0 (even where ``x`` is inf or nan): TF's
+    ``multiply_no_nan``, on arrays. The op's forward and this interpreter's function both."""
+    xp = _xp(x) if not isinstance(x, (int, float)) else _xp(y)
+    with np.errstate(invalid="ignore"):
+        prod = xp.multiply(x, y)
+    return xp.where(xp.equal(y, 0), xp.zeros((), prod.dtype), prod)
+
+
 def _mask(condition, dtype):
     return condition
 
@@ -238,6 +247,7 @@ class _Arrays:
             setattr(self, name, _ufunc1(name))
         self.greater, self.greater_equal, self.less_equal = _greater, _greater_equal, _less_equal
         self.mask = _mask
+        self.multiply_no_nan = multiply_no_nan_arrays
         self.cast, self.reshape, self.transpose, self.broadcast_to = _cast, _reshape, _transpose, _broadcast_to
         self.expand_dims, self.matrix_transpose, self.matmul, self.matvec = (
             _expand_dims, _matrix_transpose, _matmul, _matvec)
