@@ -144,3 +144,100 @@ def test_bad_input_is_named():
         wb.IndexedSlices(wb.ones((2, 2)), wb.constant([0, 1]), [3, 5])
     with pytest.raises(ValueError, match="without dense_shape"):
         wb.convert_to_tensor(wb.IndexedSlices(wb.ones((2, 2)), wb.constant([0, 1])))
+
+
+def _sparse_and_dense_runs(make_opt, steps=([0, 2, 0], [1, 0], [3, 3, 3])):
+    out = []
+    for sparse in (True, False):
+        v = wb.Variable(np.arange(12.0).reshape(4, 3) / 7)
+        opt = make_opt()
+        for ids in steps:
+            with wb.GradientTape() as tape:
+                src = v if sparse else wb.identity(v)   # identity: the gradient is dense
+                loss = wb.reduce_sum(wb.gather(src, ids) ** 2)
+            g = tape.gradient(loss, v)
+            assert isinstance(g, wb.IndexedSlices) == sparse
+            opt.apply_gradients([(g, v)])
+        out.append((v.numpy(), opt, v))
+    return out
+
+
+@pytest.mark.parametrize("make_opt", [
+    lambda: wb.optimizers.SGD(0.1),
+    lambda: wb.optimizers.SGD(0.1, momentum=0.9, nesterov=True),
+    lambda: wb.optimizers.Adam(0.1),
+    lambda: wb.optimizers.Adam(0.1, amsgrad=True),
+    lambda: wb.optimizers.RMSprop(0.1),
+    lambda: wb.optimizers.SGD(0.1, clipnorm=0.5),
+    lambda: wb.optimizers.Adam(0.1, gradient_accumulation_steps=2),
+], ids=["sgd", "sgd-nesterov", "adam", "amsgrad", "rmsprop", "clipnorm", "accumulation"])
+def test_optimizers_apply_indexed_slices_as_keras3(make_opt):
+    """SGD without momentum scatters into the rows; the others equal their dense update."""
+    (sparse, *_), (dense, *_) = _sparse_and_dense_runs(make_opt)
+    np.testing.assert_allclose(sparse, dense, rtol=1e-13, atol=1e-15)
+
+
+def test_lazy_adam_updates_only_the_rows_with_duplicates_summed():
+    (w, opt, var), _ = _sparse_and_dense_runs(lambda: wb.optimizers.LazyAdam(0.1, epsilon=1e-7))
+    ref = np.arange(12.0).reshape(4, 3) / 7
+    m, v = np.zeros_like(ref), np.zeros_like(ref)
+    for t, ids in enumerate(([0, 2, 0], [1, 0], [3, 3, 3]), start=1):
+        g = np.zeros_like(ref)
+        np.add.at(g, ids, 2 * ref[ids])
+        rows = np.unique(ids)
+        m[rows] = 0.9 * m[rows] + 0.1 * g[rows]
+        v[rows] = 0.999 * v[rows] + 0.001 * g[rows] ** 2
+        alpha = float(np.float32(0.1)) * np.sqrt(1 - 0.999 ** t) / (1 - 0.9 ** t)
+        ref[rows] -= alpha * m[rows] / (np.sqrt(v[rows]) + 1e-7)
+    np.testing.assert_allclose(w, ref, rtol=1e-12)
+    # row 2 was named only at step 1: its moments kept that step's values (no decay since)
+    np.testing.assert_allclose(opt.get_slot(var, "m").numpy(), m, rtol=1e-12)
+    np.testing.assert_allclose(opt.get_slot(var, "v").numpy(), v, rtol=1e-12)
+
+
+def test_lazy_adam_with_a_dense_gradient_is_adam():
+    def run(cls):
+        v = wb.Variable(np.linspace(-1, 1, 6).reshape(2, 3))
+        opt = cls(0.05)
+        for _ in range(3):
+            opt.minimize(lambda: wb.reduce_sum(v ** 3), [v])
+        return v.numpy()
+    np.testing.assert_array_equal(run(wb.optimizers.LazyAdam), run(wb.optimizers.Adam))
+    assert wb.optimizers.get("lazyadam").__class__ is wb.optimizers.LazyAdam
+
+
+def test_a_traced_training_step_with_sparse_updates_matches_eager():
+    def make():
+        v = wb.Variable(np.random.default_rng(2).normal(size=(30, 4)).astype(np.float32))
+        return v, wb.optimizers.LazyAdam(0.01)
+
+    def step(v, opt, ids):
+        with wb.GradientTape() as tape:
+            loss = wb.reduce_sum(wb.nn.embedding_lookup(v, ids) ** 2)
+        opt.apply_gradients([(tape.gradient(loss, v), v)])
+        return loss
+
+    v1, o1 = make()
+    v2, o2 = make()
+    traced = wb.function(lambda ids: step(v2, o2, ids))
+    for seed in range(4):
+        ids = wb.constant(np.random.default_rng(seed).integers(0, 30, size=(6,)))
+        step(v1, o1, ids)
+        traced(ids)
+    np.testing.assert_array_equal(v1.numpy(), v2.numpy())
+
+
+def test_keras_embedding_model_fits_with_sparse_gradients():
+    model = wb.keras.Sequential([wb.keras.layers.Embedding(20, 4),
+                                 wb.keras.layers.GlobalAveragePooling1D(),
+                                 wb.keras.layers.Dense(1)])
+    model.compile(optimizer=wb.optimizers.SGD(0.1), loss="mse")
+    x = np.random.default_rng(0).integers(0, 10, size=(16, 3))
+    y = np.ones((16, 1), np.float32)
+    model(x[:1])
+    before = model.layers[0].embeddings.numpy().copy()
+    history = model.fit(x, y, epochs=3, batch_size=8, verbose=0)
+    after = model.layers[0].embeddings.numpy()
+    assert history.history["loss"][-1] < history.history["loss"][0]
+    np.testing.assert_array_equal(after[10:], before[10:])   # ids 10.. never looked up
+    assert np.abs(after[:10] - before[:10]).max() > 0

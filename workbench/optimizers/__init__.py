@@ -16,6 +16,7 @@ from .adam import Adam
 from .adamax import Adamax
 from .adamw import AdamW
 from .ftrl import Ftrl
+from .lazy_adam import LazyAdam
 from .lion import Lion
 from .nadam import Nadam
 from .optimizer import Optimizer
@@ -23,10 +24,10 @@ from .rmsprop import RMSprop
 from .sgd import SGD
 
 __all__ = ["Optimizer", "SGD", "Adam", "AdamW", "Adamax", "Nadam", "RMSprop", "Adagrad", "Adadelta", "Ftrl",
-           "Lion", "schedules", "deserialize", "get", "serialize"]
+           "LazyAdam", "Lion", "schedules", "deserialize", "get", "serialize"]
 
 _BY_NAME = {cls.__name__.lower(): cls for cls in (SGD, Adam, AdamW, Adamax, Nadam, RMSprop, Adagrad, Adadelta,
-                                                  Ftrl, Lion)}
+                                                  Ftrl, Lion, LazyAdam)}
 
 
 def serialize(optimizer) -> dict:

@@ -15,7 +15,9 @@ class Adam(Optimizer):
         alpha = lr * sqrt(1 - beta_2**t) / (1 - beta_1**t)
         w -= alpha * m / (sqrt(v) + epsilon)
 
-    Slots: ``m``, ``v`` (and ``vhat`` with AMSGrad).
+    Slots: ``m``, ``v`` (and ``vhat`` with AMSGrad). An ``IndexedSlices`` gradient is applied
+    as the dense gradient, as Keras 3 does (every row's moments decay); ``LazyAdam`` updates
+    only the gradient's rows.
 
     >>> opt = wb.optimizers.Adam(learning_rate=1e-3)
     """
@@ -31,13 +33,19 @@ class Adam(Optimizer):
     def _update_slot_names(self):
         return ("m", "v", "vhat") if self.amsgrad else ("m", "v")
 
-    def _update_step(self, xp, w, g, slots, hyper):
+    def _alpha(self, xp, w, hyper):
+        """``lr * sqrt(1 - beta_2**t) / (1 - beta_1**t)``, once per step and dtype (``hyper``
+        is shared by the variables)."""
         alpha = hyper.get("alpha")
-        if alpha is None:  # once per step and dtype: hyper is shared by the variables
+        if alpha is None:
             dt = w.dtype.type
             t = hyper["t"]
             alpha = hyper["alpha"] = (hyper["lr"] * xp.sqrt(1 - xp.power(dt(self.beta_2), t))
                                       / (1 - xp.power(dt(self.beta_1), t)))
+        return alpha
+
+    def _update_step(self, xp, w, g, slots, hyper):
+        alpha = self._alpha(xp, w, hyper)
         m, v = slots["m"], slots["v"]
         # in place through one scratch buffer: a temporary the size of a weight matrix per
         # arithmetic step costs more (allocation, page faults) than the arithmetic itself

@@ -7,6 +7,11 @@ device and are never recorded by tapes. Every hyperparameter that changes with
 the step (learning rate, bias corrections) is a 0-d array on the device, so a
 training step on the GPU never waits for the host.
 
+A gradient given as ``IndexedSlices`` (a variable read through ``wb.gather`` or an
+embedding lookup) stays rows: its duplicate indices are summed and an optimizer with a
+``_sparse_update_step`` (SGD without momentum, as Keras 3's scatter update; ``LazyAdam``)
+touches only those rows; the others, as Keras 3 does, apply it as the dense gradient.
+
 Slot variables are created lazily, the first time a variable gets a gradient
 (or eagerly with :meth:`Optimizer.build`). A checkpoint restored before the
 slots exist hands their values to the optimizer, which uses them when it
@@ -27,6 +32,8 @@ from .. import backend, core
 from ..checkpoint.graph import Trackable
 from ..errors import argcheck
 from ..core import Tensor, Variable, convert_to_tensor, wrap
+from ..ops.segment_kernels import segment_reduce
+from ..sparse import IndexedSlices
 from . import schedules
 from .schedules import LearningRateSchedule
 
@@ -345,6 +352,8 @@ class Optimizer(Trackable):
             self._ensure_slots(var)
         if self.loss_scale_factor is not None:
             grads = [g / g.dtype.type(self.loss_scale_factor) for g in grads]
+        if self.gradient_accumulation_steps:
+            grads = [g.dense() if type(g) is SparseGradient else g for g in grads]
         calls = int(self._iterations.numpy()) if (self.gradient_accumulation_steps
                                                   or self.ema_overwrite_frequency) else None
         if self._accumulate(grads, variables, calls):
@@ -373,6 +382,8 @@ class Optimizer(Trackable):
 
     def _update(self, grads, variables):
         """Clip, decay and apply the optimizer's update to every variable."""
+        if self.clipvalue is not None or self.clipnorm is not None or self.global_clipnorm is not None:
+            grads = [g.dense() if type(g) is SparseGradient else g for g in grads]
         grads = self._clip(grads)
         step = self._step_array()
         lr = self._lr_array(step)
@@ -388,7 +399,13 @@ class Optimizer(Trackable):
             w = _writable(var)
             if self._decays(var):
                 w -= w * (hyper["lr"] * var.dtype.type(self.weight_decay))
-            self._update_step(xp, w, g, {k: _writable(s) for k, s in slots.items()}, hyper)
+            slots = {k: _writable(s) for k, s in slots.items()}
+            if type(g) is SparseGradient:
+                values, indices = g.summed()
+                if self._sparse_update_step(xp, w, values, indices, slots, hyper):
+                    continue
+                g = g.dense()
+            self._update_step(xp, w, g, slots, hyper)
 
     def _prepare_step(self, step):
         """Once per applied update, before the variables: state shared by all variables."""
@@ -441,6 +458,13 @@ class Optimizer(Trackable):
         if var.dtype.kind != "f":
             raise TypeError(f"{self.name}: variable '{var.name}' has dtype {var.dtype}; only floating "
                             "variables can be optimized")
+        if isinstance(g, IndexedSlices) and g.dense_shape is not None:
+            if g.dtype != var.dtype or g.shape != var.shape:
+                raise ValueError(f"{self.name}: gradient (IndexedSlices) for variable '{var.name}' has "
+                                 f"dtype {g.dtype} and shape {g.shape}, the variable has dtype "
+                                 f"{var.dtype} and shape {var.shape}")
+            move = (lambda a: backend.move(a, var.device) if backend.device_of(a) != var.device else a)
+            return SparseGradient(move(g.values._data), move(g.indices._data), var.shape)
         g = convert_to_tensor(g, dtype_hint=var.dtype)
         if g.dtype != var.dtype:
             raise TypeError(f"{self.name}: gradient for variable '{var.name}' has dtype {g.dtype}, "
@@ -484,6 +508,11 @@ class Optimizer(Trackable):
     def _update_step(self, xp, w, g, slots, hyper):
         """Update the array ``w`` in place from the gradient ``g``; ``slots`` are writable arrays."""
         raise NotImplementedError
+
+    def _sparse_update_step(self, xp, w, values, indices, slots, hyper):
+        """Update only rows ``indices`` (unique) of ``w`` from their gradient rows ``values``
+        and return True; False (the default) applies the gradient densely instead."""
+        return False
 
     # -- minimize -----------------------------------------------------------------
     def minimize(self, loss, var_list, tape=None):
@@ -574,3 +603,39 @@ def _writable(var):
 
 def _on_device(var):
     return backend.device(str(var.device))
+
+
+class SparseGradient:
+    """A gradient as rows (from ``IndexedSlices``): arrays ``values`` ``[k, *shape[1:]]`` and
+    ``indices`` ``[k]`` (may repeat) of a gradient of ``shape``."""
+
+    __slots__ = ("values", "indices", "shape")
+
+    def __init__(self, values, indices, shape):
+        self.values, self.indices, self.shape = values, indices, tuple(shape)
+
+    @property
+    def dtype(self):
+        return self.values.dtype
+
+    def __truediv__(self, scale):
+        return SparseGradient(self.values / scale, self.indices, self.shape)
+
+    def _segment_sum(self, ids, n):
+        xp = backend.xp_of(self.values)
+        k, inner = self.values.shape[0], self.shape[1:]
+        width = int(np.prod(inner, dtype=np.int64))
+        rows = self.values.reshape(k) if width == 1 else self.values.reshape(k, width)
+        return segment_reduce(xp, "sum", rows, ids, n, sorted=False).reshape((n,) + inner)
+
+    def dense(self):
+        """The dense gradient (rows at repeated indices add up)."""
+        return self._segment_sum(self.indices, self.shape[0])
+
+    def summed(self):
+        """``(values, indices)`` with each index once (sorted), its rows added up."""
+        xp = backend.xp_of(self.values)
+        unique, inverse = xp.unique(self.indices, return_inverse=True)
+        if unique.shape[0] == self.indices.shape[0] and bool((unique == self.indices).all()):
+            return self.values, self.indices
+        return self._segment_sum(inverse.reshape(-1), unique.shape[0]), unique

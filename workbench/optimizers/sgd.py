@@ -15,6 +15,9 @@ class SGD(Optimizer):
         w += m                        # plain momentum
         w += mu * m - lr * g          # nesterov=True
 
+    An ``IndexedSlices`` gradient without momentum updates only its rows (Keras 3's scatter
+    update); with momentum it is applied as the dense gradient, as in Keras 3.
+
     >>> opt = wb.optimizers.SGD(learning_rate=0.1, momentum=0.9)
     """
 
@@ -43,6 +46,14 @@ class SGD(Optimizer):
             w += m * self.momentum - lr * g
         else:
             w += m
+
+    def _sparse_update_step(self, xp, w, values, indices, slots, hyper):
+        """Without momentum, as Keras 3's scatter update: only the gradient's rows change
+        (with momentum every row's velocity decays, so the update is dense)."""
+        if self.momentum:
+            return False
+        w[indices] -= hyper["lr"] * values
+        return True
 
     def get_config(self):
         return {**super().get_config(), "momentum": self.momentum, "nesterov": self.nesterov}
