@@ -451,7 +451,7 @@ class Model(Trainer, Layer):
         if self._nodes is None:
             _require_own_get_config(self, Model)
             return Layer.get_config(self)
-        from .layers.saving import class_name_of  # circular import with saving
+        from .layers.saving import class_name_of, plain_config  # circular import with saving
         entries, node_ids = {}, {}
         for x in nest.flatten(self._inputs):
             layer = x.node.layer
@@ -465,7 +465,8 @@ class Model(Trainer, Layer):
                 raise ValueError(f"Model '{self.name}'.get_config: two different layers are named "
                                  f"{layer.name!r}; layer names must be unique within a model")
             if known is None:
-                entries[layer.name] = (layer, {"class_name": class_name_of(layer), "config": layer.get_config(),
+                entries[layer.name] = (layer, {"class_name": class_name_of(layer),
+                                               "config": plain_config(layer.get_config()),
                                                "name": layer.name, "inbound_nodes": []})
             nodes = entries[layer.name][1]["inbound_nodes"]
             node_ids[id(node)] = (layer.name, len(nodes))
@@ -475,6 +476,13 @@ class Model(Trainer, Layer):
         return {**Layer.get_config(self), "layers": [e for _, e in entries.values()],
                 "input_layers": _encode(self._inputs, node_ids, "the inputs"),
                 "output_layers": _encode(self._outputs, node_ids, "the outputs")}
+
+    def to_json(self, **kwargs):
+        """The model's config in Keras 3's JSON form (``keras.models.model_from_json`` reads it);
+        ``kwargs`` go to ``json.dumps``."""
+        import json  # local: only this method writes JSON
+        from .saving import serialize_keras_object  # circular import with saving
+        return json.dumps(serialize_keras_object(self), **kwargs)
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
@@ -491,22 +499,24 @@ class Model(Trainer, Layer):
         with custom_object_scope(custom_objects):
             for entry in config["layers"]:
                 layer = deserialize({"class_name": entry["class_name"], "config": entry["config"]})
+                # the graph refers to the entry's name (a custom get_config may leave the name out)
+                key = entry.get("name", layer.name)
                 if isinstance(layer, InputLayer):
-                    tensors[(layer.name, 0, 0)] = layer.output
+                    tensors[(key, 0, 0)] = layer.output
                 else:
-                    pending.append([layer, list(entry.get("inbound_nodes", [])), 0])
+                    pending.append([layer, list(entry.get("inbound_nodes", [])), 0, key])
             # replay the calls in an order where each one's inputs exist (a shared layer's later
             # call may read tensors made after its first)
             progress = True
             while progress and any(p[1] for p in pending):
                 progress = False
                 for item in pending:
-                    layer, nodes, done = item
+                    layer, nodes, done, key = item
                     while nodes and _decodable(nodes[0], tensors):
                         call = nodes.pop(0)
                         out = layer(*_decode(call.get("args", []), tensors), **_decode(call.get("kwargs", {}), tensors))
                         for i, t in enumerate(nest.flatten(out)):
-                            tensors[(layer.name, done, i)] = t
+                            tensors[(key, done, i)] = t
                         item[2] = done = done + 1
                         progress = True
             stuck = [p[0].name for p in pending if p[1]]

@@ -24,8 +24,8 @@ import functools
 import importlib
 import types
 
-__all__ = ["check_config", "custom_object_scope", "deserialize_function", "get_registered_object",
-           "register_serializable", "serialize_function"]
+__all__ = ["check_config", "custom_object_scope", "deserialize_function", "get_custom_objects",
+           "get_registered_object", "register_serializable", "serialize_function"]
 
 _REGISTRY: dict = {}          # "package>name" -> class or function
 _scopes: list = []            # custom_objects dicts of the enclosing deserialize calls (innermost last)
@@ -41,6 +41,12 @@ def register_serializable(package="Custom", name=None):
         _REGISTRY[key] = obj
         return obj
     return register
+
+
+def get_custom_objects() -> dict:
+    """The registry itself, ``{"package>name": class_or_function}`` (Keras' ``get_custom_objects``):
+    clearing it forgets every registration; entries added to it are found by their key."""
+    return _REGISTRY
 
 
 def registered_name(obj):

@@ -6,10 +6,11 @@ import numpy as np
 
 from .. import random as wb_random
 from ..errors import argcheck
+from .callbacks.progbar import Progbar
 from .saving import custom_object_scope, get_registered_name, get_registered_object, register_keras_serializable
 
-__all__ = ["custom_object_scope", "get_registered_name", "get_registered_object", "register_keras_serializable",
-           "set_random_seed", "to_categorical"]
+__all__ = ["Progbar", "custom_object_scope", "get_registered_name", "get_registered_object",
+           "register_keras_serializable", "set_random_seed", "to_categorical"]
 
 
 def set_random_seed(seed):

@@ -70,3 +70,7 @@ __all__ += [
     "ZeroPadding1D", "ZeroPadding2D", "ZeroPadding3D", "add", "average", "concatenate", "dot", "maximum",
     "minimum", "multiply", "subtract",
 ]
+# Keras 3 names the functional entry points here too (functional.py builds on this package's base)
+from ..functional import Input, InputLayer  # noqa: E402,F401
+
+__all__ += ["Input", "InputLayer"]

@@ -16,10 +16,12 @@ any layer is built.
 from __future__ import annotations
 
 from .. import initializers, regularizers
-from ..serialization import check_config, custom_object_scope, get_registered_object, registered_name
+import numpy as np
+
+from ..serialization import Configurable, check_config, custom_object_scope, get_registered_object, registered_name
 from .base import Layer
 
-__all__ = ["deserialize", "serialize"]
+__all__ = ["deserialize", "plain_config", "serialize"]
 
 
 def _builtin_classes() -> dict:
@@ -52,10 +54,31 @@ def class_name_of(layer) -> str:
 
 
 def serialize(layer) -> dict:
-    """``{"class_name": ..., "config": layer.get_config()}``."""
+    """``{"class_name": ..., "config": layer.get_config()}``, with the layers, initializers and
+    regularizers a custom ``get_config`` returns written as their own configs."""
     if not isinstance(layer, Layer):
         raise TypeError(f"serialize: expected a wb.keras.Layer, got {type(layer).__name__}")
-    return {"class_name": class_name_of(layer), "config": layer.get_config()}
+    return {"class_name": class_name_of(layer), "config": plain_config(layer.get_config())}
+
+
+def plain_config(value):
+    """``value`` (a config, or a value in one) with every layer, initializer and regularizer in it
+    replaced by its ``{"class_name", "config"}`` and NumPy values by Python ones, as Keras writes
+    the objects a custom ``get_config`` returns."""
+    if isinstance(value, Layer):
+        return serialize(value)
+    if isinstance(value, Configurable):
+        return {"class_name": registered_name(type(value)) or type(value).__name__,
+                "config": plain_config(value.get_config())}
+    if isinstance(value, dict):
+        return {k: plain_config(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [plain_config(v) for v in value]
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    return value
 
 
 def deserialize(config, custom_objects=None):
