@@ -34,7 +34,7 @@ from .eager import (  # noqa: F401,A004
 from .functional import map_fn, vectorized_map  # noqa: F401  (map_fn with ragged rows)
 from .tensor_array import TensorArray  # noqa: F401
 from . import sparse  # noqa: F401,E402
-from .sparse import IndexedSlices  # noqa: F401,E402
+from .sparse import IndexedSlices, SparseTensor  # noqa: F401,E402
 from . import math  # noqa: F401,E402
 from .compiler import Function, function  # noqa: F401,E402
 
@@ -64,7 +64,7 @@ def __getattr__(name):
         globals()[name] = value
         return value
     if name in ("linalg", "nn", "random", "debugging", "signal", "image", "summary",
-                "optimizers", "data", "checkpoint", "tracking", "config", "keras", "onnx"):
+                "optimizers", "data", "checkpoint", "tracking", "config", "keras", "onnx", "distribute"):
         module = _importlib.import_module(f"workbench.{name}")
         globals()[name] = module
         return module

@@ -1,5 +1,14 @@
-"""TF's sparse values: ``IndexedSlices`` (rows of a dense tensor, a gather's gradient)."""
+"""``wb.sparse``: TF's sparse values. ``SparseTensor`` (coordinates and values of a
+mostly-zero tensor) with its ops, and ``IndexedSlices`` (rows of a dense tensor, a gather's
+gradient)."""
 
 from .indexed_slices import IndexedSlices, convert_to_dense  # noqa: F401
+from .ops import (  # noqa: F401,A004
+    add, concat, from_dense, reduce_sum, reduce_sum_sparse, reorder, reshape, retain, slice,
+    sparse_dense_matmul, to_dense,
+)
+from .sparse_tensor import SparseTensor  # noqa: F401
 
-__all__ = ["IndexedSlices", "convert_to_dense"]
+__all__ = ["IndexedSlices", "SparseTensor", "add", "concat", "convert_to_dense", "from_dense",
+           "reduce_sum", "reduce_sum_sparse", "reorder", "reshape", "retain", "slice",
+           "sparse_dense_matmul", "to_dense"]

@@ -1,0 +1,221 @@
+"""wb.SparseTensor and wb.sparse: TF's COO values, their ops and gradients (values, dense operand)."""
+
+import numpy as np
+import pytest
+
+import workbench as wb
+from gradients import check_gradients
+from workbench.errors import InvalidArgumentError
+
+IDX = [[0, 1], [0, 3], [1, 0], [2, 2], [2, 3]]
+SHAPE = [3, 4]
+
+
+def _st(values=None, dtype="float64"):
+    values = np.array([1.0, -2.0, 3.0, 0.5, 4.0], dtype=dtype) if values is None else values
+    return wb.SparseTensor(IDX, values, SHAPE)
+
+
+def _dense(values=None):
+    out = np.zeros(SHAPE)
+    for (i, j), v in zip(IDX, [1.0, -2.0, 3.0, 0.5, 4.0] if values is None else values):
+        out[i, j] += v
+    return out
+
+
+def test_construction_follows_tf():
+    st = wb.SparseTensor([[0, 0], [1, 2]], [1.0, 2.0], [3, 4])
+    assert st.indices.dtype == np.int64 and st.dense_shape.dtype == np.int64
+    assert st.shape == (3, 4) and st.dtype == np.float32 and st.values.shape == (2,)
+    np.testing.assert_array_equal(st.dense_shape.numpy(), [3, 4])
+    empty = wb.SparseTensor(np.zeros((0, 2), np.int64), np.zeros(0, np.float32), [2, 2])
+    np.testing.assert_array_equal(wb.sparse.to_dense(empty).numpy(), np.zeros((2, 2)))
+    assert isinstance(wb.sparse.SparseTensor, type) and wb.sparse.SparseTensor is wb.SparseTensor
+    st2 = st.with_values(wb.constant([5.0, 6.0]))
+    np.testing.assert_array_equal(wb.sparse.to_dense(st2).numpy()[1], [0, 0, 6, 0])
+
+
+def test_bad_input_is_named():
+    with pytest.raises(ValueError, match=r"indices must have shape \[N, 2\]"):
+        wb.SparseTensor([[0, 0, 0]], [1.0], [3, 4])
+    with pytest.raises(ValueError, match="values must have shape"):
+        wb.SparseTensor([[0, 0]], [1.0, 2.0], [3, 4])
+    with pytest.raises(ValueError, match="out of bounds"):
+        wb.SparseTensor([[0, 4]], [1.0], [3, 4])
+    with pytest.raises(TypeError, match="indices must be integers"):
+        wb.SparseTensor([[0.0, 1.0]], [1.0], [3, 4])
+    with pytest.raises(TypeError, match="must be a SparseTensor"):
+        wb.sparse.to_dense(wb.ones((2, 2)))
+    with pytest.raises(TypeError, match="at least one of a and b"):
+        wb.sparse.add(wb.ones((2, 2)), wb.ones((2, 2)))
+    with pytest.raises(ValueError, match="inner dimensions differ"):
+        wb.sparse.sparse_dense_matmul(_st(), wb.ones((3, 2), dtype="float64"))
+
+
+def test_from_dense_and_to_dense():
+    x = wb.constant([[0.0, 5.0, 0.0], [7.0, 0.0, -1.0]])
+    st = wb.sparse.from_dense(x)
+    assert st.indices.numpy().tolist() == [[0, 1], [1, 0], [1, 2]]
+    assert st.values.numpy().tolist() == [5.0, 7.0, -1.0]
+    np.testing.assert_array_equal(wb.sparse.to_dense(st).numpy(), x.numpy())
+    filled = wb.sparse.to_dense(st, default_value=9.0).numpy()
+    np.testing.assert_array_equal(filled, np.where(x.numpy() != 0, x.numpy(), 9.0))
+
+
+def test_to_dense_wants_canonical_order_and_reorder_makes_it():
+    st = wb.SparseTensor([[1, 0], [0, 2]], [1.0, 2.0], [2, 3])
+    with pytest.raises(InvalidArgumentError, match="out of order.*reorder"):
+        wb.sparse.to_dense(st)
+    r = wb.sparse.reorder(st)
+    assert r.indices.numpy().tolist() == [[0, 2], [1, 0]] and r.values.numpy().tolist() == [2.0, 1.0]
+    np.testing.assert_array_equal(wb.sparse.to_dense(r).numpy(), [[0, 0, 2], [1, 0, 0]])
+    dup = wb.SparseTensor([[0, 2], [0, 2]], [1.0, 2.0], [2, 3])
+    with pytest.raises(InvalidArgumentError, match="repeated"):
+        wb.sparse.to_dense(dup)
+    assert wb.sparse.to_dense(dup, validate_indices=False).numpy()[0, 2] == 3.0
+
+
+@pytest.mark.parametrize("adjoint_a", [False, True])
+@pytest.mark.parametrize("adjoint_b", [False, True])
+def test_sparse_dense_matmul(adjoint_a, adjoint_b):
+    rng = np.random.default_rng(0)
+    a = _dense()
+    k = a.shape[0] if adjoint_a else a.shape[1]
+    b = rng.normal(size=(2, k) if adjoint_b else (k, 2))
+    got = wb.sparse.sparse_dense_matmul(_st(), wb.constant(b), adjoint_a=adjoint_a, adjoint_b=adjoint_b)
+    want = (a.T if adjoint_a else a) @ (b.T if adjoint_b else b)
+    np.testing.assert_allclose(got.numpy(), want, rtol=1e-12)
+    check_gradients(lambda v, m: wb.sparse.sparse_dense_matmul(
+        wb.SparseTensor(IDX, v, SHAPE), m, adjoint_a=adjoint_a, adjoint_b=adjoint_b),
+        [np.array([1.0, -2.0, 3.0, 0.5, 4.0]), b])
+
+
+def test_dense_times_sparse_and_a_variable_gets_a_dense_gradient():
+    rng = np.random.default_rng(1)
+    d = rng.normal(size=(2, 3))
+    got = wb.sparse.sparse_dense_matmul(wb.constant(d), _st())
+    np.testing.assert_allclose(got.numpy(), d @ _dense(), rtol=1e-12)
+    w = wb.Variable(rng.normal(size=(4, 2)))
+    with wb.GradientTape() as tape:
+        loss = wb.reduce_sum(wb.sparse.sparse_dense_matmul(_st(), w) ** 2)
+    g = tape.gradient(loss, w)
+    assert type(g) is wb.Tensor
+    np.testing.assert_allclose(g.numpy(), 2 * _dense().T @ (_dense() @ w.numpy()), rtol=1e-12)
+
+
+@pytest.mark.parametrize("axis", [None, 0, 1, -1, [0, 1]])
+@pytest.mark.parametrize("keepdims", [False, True])
+def test_reduce_sum(axis, keepdims):
+    got = wb.sparse.reduce_sum(_st(), axis=axis, keepdims=keepdims)
+    want = _dense().sum(axis=None if axis is None else tuple(np.atleast_1d(axis)), keepdims=keepdims)
+    np.testing.assert_allclose(got.numpy(), want, rtol=1e-12)
+    sp = wb.sparse.reduce_sum(_st(), axis=axis, keepdims=keepdims, output_is_sparse=True)
+    assert isinstance(sp, wb.SparseTensor)
+    np.testing.assert_allclose(wb.sparse.to_dense(sp).numpy(), np.reshape(want, sp.shape), rtol=1e-12)
+    check_gradients(lambda v: wb.sparse.reduce_sum(wb.SparseTensor(IDX, v, SHAPE), axis=axis,
+                                                   keepdims=keepdims),
+                    [np.array([1.0, -2.0, 3.0, 0.5, 4.0])])
+
+
+def test_reduce_sum_sparse_keeps_the_positions_reached():
+    sp = wb.sparse.reduce_sum_sparse(_st(), axis=0)
+    assert sp.indices.numpy().tolist() == [[0], [1], [2], [3]]
+    np.testing.assert_allclose(sp.values.numpy(), [3.0, 1.0, 0.5, 2.0])
+
+
+def test_concat_as_tf_documents():
+    a = wb.SparseTensor([[0, 2], [1, 0], [1, 1]], [1.0, 2.0, 3.0], [2, 3])
+    b = wb.SparseTensor([[0, 1], [0, 2]], [4.0, 5.0], [2, 4])
+    c = wb.sparse.concat(1, [a, b])
+    assert c.shape == (2, 7)
+    assert c.indices.numpy().tolist() == [[0, 2], [0, 4], [0, 5], [1, 0], [1, 1]]
+    assert c.values.numpy().tolist() == [1.0, 4.0, 5.0, 2.0, 3.0]
+    with pytest.raises(ValueError, match="expand_nonconcat_dims"):
+        wb.sparse.concat(0, [a, b])
+    e = wb.sparse.concat(0, [a, b], expand_nonconcat_dims=True)
+    assert e.shape == (4, 4)
+    want = np.zeros((4, 4))
+    want[:2, :3] = wb.sparse.to_dense(a).numpy()
+    want[2:, :4] = wb.sparse.to_dense(b).numpy()
+    np.testing.assert_array_equal(wb.sparse.to_dense(e).numpy(), want)
+    check_gradients(lambda u, v: wb.sparse.to_dense(wb.sparse.concat(
+        -1, [wb.SparseTensor(a.indices, u, a.shape), wb.SparseTensor(b.indices, v, b.shape)])),
+        [np.array([1.0, 2.0, 3.0]), np.array([4.0, 5.0])])
+
+
+def test_slice_retain_reshape():
+    s = wb.sparse.slice(_st(), [1, 1], [5, 2])
+    assert s.shape == (2, 2)
+    np.testing.assert_array_equal(wb.sparse.to_dense(s).numpy(), _dense()[1:, 1:3])
+    r = wb.sparse.retain(_st(), [True, False, True, False, True])
+    assert r.values.numpy().tolist() == [1.0, 3.0, 4.0]
+    with pytest.raises(ValueError, match="bool vector of length 5"):
+        wb.sparse.retain(_st(), [True, False])
+    m = wb.sparse.reshape(_st(), [2, -1])
+    assert m.shape == (2, 6)
+    np.testing.assert_array_equal(wb.sparse.to_dense(m).numpy(), _dense().reshape(2, 6))
+    with pytest.raises(ValueError, match="cannot reshape"):
+        wb.sparse.reshape(_st(), [5, -1])
+    v0 = np.array([1.0, -2.0, 3.0, 0.5, 4.0])
+    for f in (lambda v: wb.sparse.to_dense(wb.sparse.slice(wb.SparseTensor(IDX, v, SHAPE), [0, 1], [3, 3])),
+              lambda v: wb.sparse.retain(wb.SparseTensor(IDX, v, SHAPE), [False, True, True, False, True]).values,
+              lambda v: wb.sparse.to_dense(wb.sparse.reshape(wb.SparseTensor(IDX, v, SHAPE), [4, 3])),
+              lambda v: wb.sparse.to_dense(wb.sparse.reorder(wb.SparseTensor(IDX[::-1], v, SHAPE)))):
+        check_gradients(f, [v0])
+
+
+def test_add():
+    other = wb.SparseTensor([[0, 1], [1, 1], [2, 3]], [5.0, 6.0, -4.0], SHAPE)
+    s = wb.sparse.add(_st(), wb.SparseTensor(other.indices, wb.cast(other.values, "float64"), SHAPE))
+    assert isinstance(s, wb.SparseTensor)
+    assert s.indices.numpy().tolist() == [[0, 1], [0, 3], [1, 0], [1, 1], [2, 2], [2, 3]]
+    want = _dense() + wb.sparse.to_dense(other).numpy()
+    np.testing.assert_allclose(wb.sparse.to_dense(s).numpy(), want)
+    t = wb.sparse.add(_st(), wb.SparseTensor(other.indices, wb.cast(other.values, "float64"), SHAPE),
+                      threshold=0.6)
+    assert [0, 1] in t.indices.numpy().tolist() and [2, 3] not in t.indices.numpy().tolist()  # 4 - 4 = 0
+    d = wb.sparse.add(_st(), wb.ones(SHAPE, dtype="float64"))
+    assert type(d) is wb.Tensor
+    np.testing.assert_allclose(d.numpy(), _dense() + 1)
+    np.testing.assert_allclose(wb.sparse.add(wb.ones(SHAPE, dtype="float64"), _st()).numpy(), _dense() + 1)
+    o = np.array([5.0, 6.0, -4.0])
+    check_gradients(lambda u, v: wb.sparse.to_dense(wb.sparse.add(wb.SparseTensor(IDX, u, SHAPE),
+                                                                  wb.SparseTensor(other.indices, v, SHAPE))),
+                    [np.array([1.0, -2.0, 3.0, 0.5, 4.0]), o])
+    check_gradients(lambda u, x: wb.sparse.add(wb.SparseTensor(IDX, u, SHAPE), x),
+                    [np.array([1.0, -2.0, 3.0, 0.5, 4.0]), np.ones(SHAPE)])
+
+
+def test_gradients_of_from_dense_and_to_dense():
+    x = wb.constant([[0.0, 2.0], [3.0, 0.0], [0.0, -1.0]], dtype="float64")
+    with wb.GradientTape() as tape:   # nonzero entries only: finite differences would move zeros
+        tape.watch(x)
+        loss = wb.reduce_sum(wb.sparse.from_dense(x).values * wb.constant([1.0, 2.0, 3.0], dtype="float64"))
+    np.testing.assert_array_equal(tape.gradient(loss, x).numpy(), [[0, 1], [2, 0], [0, 3]])
+    check_gradients(lambda v: wb.sparse.to_dense(wb.SparseTensor(IDX, v, SHAPE), default_value=-1.0),
+                    [np.array([1.0, -2.0, 3.0, 0.5, 4.0])])
+
+
+def test_a_tape_watches_a_sparse_tensor_through_its_values():
+    st = _st()
+    with wb.GradientTape() as tape:
+        tape.watch(st)
+        loss = wb.reduce_sum(wb.sparse.reduce_sum(st, axis=1) ** 2)
+    g = tape.gradient(loss, st)
+    assert isinstance(g, wb.SparseTensor)
+    assert g.indices.numpy().tolist() == IDX
+    rows = _dense().sum(axis=1)
+    np.testing.assert_allclose(g.values.numpy(), [2 * rows[i] for i, _ in IDX])
+
+
+def test_function_runs_sparse_ops_as_eager():
+    b = wb.constant(np.random.default_rng(3).normal(size=(4, 3)))
+
+    def f(values):
+        st = wb.SparseTensor(IDX, values, SHAPE)
+        return wb.sparse.sparse_dense_matmul(st, b) + wb.sparse.reduce_sum(st, axis=1, keepdims=True)
+
+    fn = wb.function(f)
+    for seed in range(3):
+        v = wb.constant(np.random.default_rng(seed).normal(size=(5,)))
+        np.testing.assert_array_equal(fn(v).numpy(), f(v).numpy())

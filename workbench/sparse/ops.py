@@ -1,0 +1,346 @@
+"""``wb.sparse``: TF's ops on ``SparseTensor`` (COO) values.
+
+The indices are bookkeeping on the arrays (never differentiated); the values move by
+gathers and segment sums, so every op here is differentiable with respect to the values
+(and the dense operand of ``sparse_dense_matmul``), at any order.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import backend, core
+from ..core import Tensor, convert_to_tensor
+from ..errors import InvalidArgumentError, argcheck
+from ..ops.elementwise import multiply
+from ..ops.indexing import sum_rows_into, take_rows
+from ..ops.reduce import reduce_sum as _dense_reduce_sum
+from ..ops.shape import concat as _dense_concat, expand_dims, identity, reshape as _dense_reshape, transpose
+from .sparse_tensor import SparseTensor
+
+__all__ = ["add", "concat", "from_dense", "reduce_sum", "reduce_sum_sparse", "reorder", "reshape",
+           "retain", "slice", "sparse_dense_matmul", "to_dense"]
+
+
+def _sparse(value, opname, what="sp_input") -> SparseTensor:
+    if not isinstance(value, SparseTensor):
+        raise TypeError(f"sparse.{opname}: {what} must be a SparseTensor, got {type(value).__name__}")
+    return value
+
+
+def _strides(shape) -> np.ndarray:
+    out = np.ones(len(shape), np.int64)
+    for j in range(len(shape) - 2, -1, -1):
+        out[j] = out[j + 1] * shape[j + 1]
+    return out
+
+
+def _keys(indices, shape):
+    """Row-major linear positions of ``indices`` (an int64 array ``[N, rank]``) in ``shape``."""
+    xp = backend.xp_of(indices)
+    if indices.shape[1] == 0:
+        return xp.zeros(indices.shape[0], np.int64)
+    return indices @ xp.asarray(_strides(shape))
+
+
+def _unravel(keys, shape):
+    """The ``[N, rank]`` indices of row-major positions ``keys`` in ``shape``."""
+    xp = backend.xp_of(keys)
+    cols = []
+    for s in _strides(shape):
+        cols.append(keys // int(s) if s else xp.zeros_like(keys))
+        keys = keys % int(s) if s else keys
+    return xp.stack(cols, axis=1) if cols else xp.zeros((keys.shape[0], 0), np.int64)
+
+
+def _const(arr) -> Tensor:
+    return core.wrap_constant(arr)
+
+
+def _take(values, positions):
+    """``values[positions]`` (positions an int array), differentiable in ``values``."""
+    return take_rows(values, _const(positions))
+
+
+def _sum_into(values, ids, n):
+    """Entries of ``values`` added up by ``ids`` into ``n`` slots, differentiable in ``values``."""
+    if values.shape[0] == 0:
+        return core.wrap_constant(values.xp.zeros((n,) + values.shape[1:], values._data.dtype))
+    return sum_rows_into(values, _const(ids), n)
+
+
+def _size(shape) -> int:
+    return int(np.prod(shape, dtype=np.int64))
+
+
+# ---------------------------------------------------------------------------
+# dense <-> sparse
+
+
+def from_dense(tensor, name=None) -> SparseTensor:
+    """The nonzero entries of ``tensor``, in row-major order.
+
+    >>> st = wb.sparse.from_dense(wb.constant([[0., 5.], [7., 0.]]))
+    >>> st.indices.numpy().tolist(), st.values.numpy().tolist()
+    ([[0, 1], [1, 0]], [5.0, 7.0])
+    """
+    t = convert_to_tensor(tensor)
+    xp = t.xp
+    arr = t._data
+    flat_nz = xp.nonzero(arr.reshape(-1) != 0)[0].astype(np.int64)
+    values = _take(_dense_reshape(t, (-1,)), flat_nz)
+    return SparseTensor(_const(_unravel(flat_nz, arr.shape)), values, arr.shape)
+
+
+def _check_canonical(sp, opname):
+    keys = _keys(sp.indices._data, sp.shape)
+    if keys.shape[0] > 1:
+        bad = keys[1:] <= keys[:-1]
+        if bool(bad.any()):
+            i = int(bad.argmax()) + 1
+            idx = backend.to_numpy(sp.indices._data[i]).tolist()
+            what = "repeated" if bool(keys[i] == keys[i - 1]) else "out of order"
+            raise InvalidArgumentError(f"sparse.{opname}: indices[{i}] = {idx} is {what}; many sparse ops "
+                                       "require sorted, unique indices: use wb.sparse.reorder to make a "
+                                       "correctly ordered copy")
+    return keys
+
+
+def to_dense(sp_input, default_value=None, validate_indices=True, name=None) -> Tensor:
+    """The dense tensor: ``values`` at ``indices``, ``default_value`` (0) elsewhere. With
+    ``validate_indices`` the indices must be in canonical order (``InvalidArgumentError``
+    otherwise); without, repeated indices add up."""
+    sp = _sparse(sp_input, "to_dense")
+    keys = _check_canonical(sp, "to_dense") if validate_indices else _keys(sp.indices._data, sp.shape)
+    n = _size(sp.shape)
+    flat = _sum_into(sp.values, keys, n)
+    if default_value is not None:
+        fill = np.asarray(default_value, dtype=sp.values._data.dtype)
+        if fill.ndim:
+            raise ValueError(f"sparse.to_dense: default_value must be a scalar, got shape {fill.shape}")
+        if fill != 0:
+            xp = sp.values.xp
+            rest = xp.full(n, fill, dtype=fill.dtype)
+            rest[keys] = 0
+            flat = flat + _const(rest)
+    return _dense_reshape(flat, sp.shape)
+
+
+# ---------------------------------------------------------------------------
+# order, shape, selection
+
+
+def reorder(sp_input, name=None) -> SparseTensor:
+    """The same entries in canonical row-major order (repeated indices stay, in their order)."""
+    sp = _sparse(sp_input, "reorder")
+    keys = _keys(sp.indices._data, sp.shape)
+    xp = sp.values.xp
+    perm = xp.argsort(keys, kind="stable")
+    if keys.shape[0] == 0 or bool((perm == xp.arange(perm.shape[0])).all()):
+        return sp
+    return SparseTensor(_const(sp.indices._data[perm]), _take(sp.values, perm), sp.shape)
+
+
+def reshape(sp_input, shape, name=None) -> SparseTensor:
+    """The entries at their row-major positions in a tensor of ``shape`` (one dim may be -1)."""
+    sp = _sparse(sp_input, "reshape")
+    shape = [argcheck.integer(s, f"shape[{i}]", "sparse.reshape") for i, s in enumerate(list(shape))]
+    n = _size(sp.shape)
+    if shape.count(-1) > 1 or any(s < -1 for s in shape):
+        raise ValueError(f"sparse.reshape: shape may hold one -1 and non-negative sizes, got {shape}")
+    if -1 in shape:
+        known = _size([s for s in shape if s != -1])
+        if known == 0 or n % known:
+            raise ValueError(f"sparse.reshape: cannot reshape a tensor of {n} elements "
+                             f"(shape {list(sp.shape)}) to {shape}")
+        shape[shape.index(-1)] = n // known
+    if _size(shape) != n:
+        raise ValueError(f"sparse.reshape: cannot reshape a tensor of {n} elements "
+                         f"(shape {list(sp.shape)}) to {shape}")
+    keys = _keys(sp.indices._data, sp.shape)
+    return SparseTensor(_const(_unravel(keys, shape)), identity(sp.values), tuple(shape))
+
+
+def retain(sp_input, to_retain) -> SparseTensor:
+    """The entries where the boolean vector ``to_retain`` (one per entry) is True."""
+    sp = _sparse(sp_input, "retain")
+    keep = convert_to_tensor(to_retain)
+    if keep.dtype != np.bool_ or keep.shape != (sp.values.shape[0],):
+        raise ValueError(f"sparse.retain: to_retain must be a bool vector of length "
+                         f"{sp.values.shape[0]} (one per entry), got dtype {keep.dtype} and shape {keep.shape}")
+    pos = sp.values.xp.nonzero(backend.move(keep._data, sp.device))[0]
+    return SparseTensor(_const(sp.indices._data[pos]), _take(sp.values, pos), sp.shape)
+
+
+def slice(sp_input, start, size, name=None) -> SparseTensor:  # noqa: A001 - TF's name
+    """The entries inside the box ``[start, start + size)``, shifted to start at 0; the result's
+    shape is ``size`` clipped to the input's shape."""
+    sp = _sparse(sp_input, "slice")
+    rank = len(sp.shape)
+    start = [argcheck.integer(s, "start", "sparse.slice") for s in list(start)]
+    size = [argcheck.integer(s, "size", "sparse.slice") for s in list(size)]
+    if len(start) != rank or len(size) != rank:
+        raise ValueError(f"sparse.slice: start and size need {rank} entries (the rank), got "
+                         f"{len(start)} and {len(size)}")
+    if any(s < 0 for s in start + size):
+        raise ValueError(f"sparse.slice: start {start} and size {size} must be non-negative")
+    out_shape = tuple(max(0, min(b + n, d) - b) for b, n, d in zip(start, size, sp.shape))
+    xp = sp.values.xp
+    idx = sp.indices._data
+    lo = xp.asarray(np.asarray(start, np.int64))
+    hi = lo + xp.asarray(np.asarray(out_shape, np.int64))
+    inside = ((idx >= lo) & (idx < hi)).all(axis=1) if rank else xp.ones(idx.shape[0], bool)
+    pos = xp.nonzero(inside)[0]
+    return SparseTensor(_const(idx[pos] - lo), _take(sp.values, pos), out_shape)
+
+
+# ---------------------------------------------------------------------------
+# combining
+
+
+def concat(axis, sp_inputs, expand_nonconcat_dims=False, name=None) -> SparseTensor:
+    """SparseTensors joined along ``axis`` (in canonical order). The other dimensions must
+    agree, unless ``expand_nonconcat_dims`` (then each is the largest of the inputs')."""
+    sps = [_sparse(s, "concat", f"sp_inputs[{i}]") for i, s in enumerate(list(sp_inputs))]
+    if not sps:
+        raise ValueError("sparse.concat: sp_inputs must be a non-empty list of SparseTensors")
+    rank = len(sps[0].shape)
+    ax = argcheck.integer(axis, "axis", "sparse.concat")
+    if not -rank <= ax < rank:
+        raise ValueError(f"sparse.concat: axis={axis} is out of range for rank {rank}")
+    ax %= rank
+    for i, s in enumerate(sps):
+        if len(s.shape) != rank:
+            raise ValueError(f"sparse.concat: sp_inputs[{i}] has rank {len(s.shape)}, sp_inputs[0] has {rank}")
+        if s.dtype != sps[0].dtype:
+            raise TypeError(f"sparse.concat: sp_inputs[{i}] has dtype {s.dtype}, sp_inputs[0] has {sps[0].dtype}")
+        if not expand_nonconcat_dims and any(a != b for k, (a, b) in enumerate(zip(s.shape, sps[0].shape))
+                                             if k != ax):
+            raise ValueError(f"sparse.concat: sp_inputs[{i}] has shape {list(s.shape)}, which differs from "
+                             f"sp_inputs[0]'s {list(sps[0].shape)} outside axis {ax} (pass "
+                             "expand_nonconcat_dims=True to take the largest)")
+    shape = [max(s.shape[k] for s in sps) for k in range(rank)]
+    shape[ax] = sum(s.shape[ax] for s in sps)
+    xp = sps[0].values.xp
+    parts, offset = [], 0
+    for s in sps:
+        idx = s.indices._data.copy()
+        idx[:, ax] += offset
+        offset += s.shape[ax]
+        parts.append(idx)
+    indices = xp.concatenate(parts, axis=0)
+    values = _dense_concat([s.values for s in sps], axis=0)
+    return reorder(SparseTensor(_const(indices), values, tuple(shape)))
+
+
+def add(a, b, threshold=0) -> "SparseTensor | Tensor":
+    """``a + b``: two SparseTensors give a SparseTensor (the union of their entries, in
+    canonical order; an entry whose sum has magnitude below ``threshold`` is dropped); a
+    SparseTensor and a dense tensor give a dense tensor."""
+    a_sp, b_sp = isinstance(a, SparseTensor), isinstance(b, SparseTensor)
+    if not (a_sp or b_sp):
+        raise TypeError(f"sparse.add: at least one of a and b must be a SparseTensor, got "
+                        f"{type(a).__name__} and {type(b).__name__}")
+    if not (a_sp and b_sp):
+        sp, dense = (a, b) if a_sp else (b, a)
+        dense = convert_to_tensor(dense, dtype_hint=sp.dtype)
+        if dense.shape != sp.shape:
+            raise ValueError(f"sparse.add: the dense operand has shape {dense.shape}, the SparseTensor "
+                             f"{list(sp.shape)}")
+        return to_dense(sp, validate_indices=False) + dense
+    if a.shape != b.shape:
+        raise ValueError(f"sparse.add: the SparseTensors have shapes {list(a.shape)} and {list(b.shape)}")
+    if a.dtype != b.dtype:
+        raise TypeError(f"sparse.add: the SparseTensors have dtypes {a.dtype} and {b.dtype}")
+    xp = a.values.xp
+    keys = xp.concatenate([_keys(a.indices._data, a.shape), _keys(b.indices._data, b.shape)])
+    unique, inverse = xp.unique(keys, return_inverse=True)
+    summed = _sum_into(_dense_concat([a.values, b.values], axis=0), inverse.reshape(-1), unique.shape[0])
+    if threshold:
+        kept = xp.nonzero(~(xp.abs(summed._data) < np.asarray(threshold, summed._data.dtype)))[0]
+        if kept.shape[0] != unique.shape[0]:
+            unique, summed = unique[kept], _take(summed, kept)
+    return SparseTensor(_const(_unravel(unique, a.shape)), summed, a.shape)
+
+
+# ---------------------------------------------------------------------------
+# reductions and products
+
+
+def _reduce_axes(axis, rank, opname):
+    if axis is None:
+        return tuple(range(rank))
+    axes = [axis] if not isinstance(axis, (list, tuple)) else list(axis)
+    out = set()
+    for a in axes:
+        a = argcheck.integer(a, "axis", opname)
+        if not -rank <= a < rank:
+            raise ValueError(f"{opname}: axis={a} is out of range for rank {rank}")
+        out.add(a % rank)
+    return tuple(sorted(out))
+
+
+def reduce_sum(sp_input, axis=None, keepdims=None, output_is_sparse=False, name=None):
+    """The sum over ``axis`` (all axes by default) as a dense tensor, or as a SparseTensor
+    with ``output_is_sparse`` (its entries: the output positions some entry reached)."""
+    if output_is_sparse:
+        return reduce_sum_sparse(sp_input, axis, keepdims)
+    sp = _sparse(sp_input, "reduce_sum")
+    axes = _reduce_axes(axis, len(sp.shape), "sparse.reduce_sum")
+    rest = [k for k in range(len(sp.shape)) if k not in axes]
+    out_shape = tuple(sp.shape[k] for k in rest)
+    if not rest:
+        out = _dense_reduce_sum(sp.values)
+    else:
+        keys = _keys(sp.indices._data[:, rest], out_shape)
+        out = _dense_reshape(_sum_into(sp.values, keys, _size(out_shape)), out_shape)
+    if keepdims:
+        out = _dense_reshape(out, tuple(1 if k in axes else s for k, s in enumerate(sp.shape)))
+    return out
+
+
+def reduce_sum_sparse(sp_input, axis=None, keepdims=None, name=None) -> SparseTensor:
+    """The sum over ``axis`` as a SparseTensor (``reduce_sum(..., output_is_sparse=True)``)."""
+    sp = _sparse(sp_input, "reduce_sum_sparse")
+    axes = _reduce_axes(axis, len(sp.shape), "sparse.reduce_sum_sparse")
+    rest = [k for k in range(len(sp.shape)) if k not in axes]
+    out_shape = tuple(sp.shape[k] for k in rest)
+    xp = sp.values.xp
+    keys = _keys(sp.indices._data[:, rest], out_shape)
+    unique, inverse = xp.unique(keys, return_inverse=True)
+    values = _sum_into(sp.values, inverse.reshape(-1), unique.shape[0])
+    indices = _unravel(unique, out_shape)
+    if keepdims:
+        full = xp.zeros((indices.shape[0], len(sp.shape)), np.int64)
+        full[:, rest] = indices
+        return SparseTensor(_const(full), values, tuple(1 if k in axes else s for k, s in enumerate(sp.shape)))
+    return SparseTensor(_const(indices), values, out_shape)
+
+
+def sparse_dense_matmul(sp_a, b, adjoint_a=False, adjoint_b=False, name=None) -> Tensor:
+    """``op(sp_a) @ op(b)`` for a rank-2 SparseTensor and a dense matrix (either may be the
+    sparse one), ``op`` the (conjugate) transpose where ``adjoint_*``; a dense result.
+    Differentiable with respect to the sparse values and the dense matrix."""
+    if not isinstance(sp_a, SparseTensor) and isinstance(b, SparseTensor):
+        # dense @ sparse = (sparse^T @ dense^T)^T
+        return transpose(sparse_dense_matmul(b, sp_a, adjoint_a=not adjoint_b, adjoint_b=not adjoint_a))
+    sp = _sparse(sp_a, "sparse_dense_matmul", "sp_a")
+    if len(sp.shape) != 2:
+        raise ValueError(f"sparse.sparse_dense_matmul: sp_a must be a matrix, got dense_shape {list(sp.shape)}")
+    dense = convert_to_tensor(b, dtype_hint=sp.dtype)
+    if dense.ndim != 2:
+        raise ValueError(f"sparse.sparse_dense_matmul: b must be a matrix, got shape {dense.shape}")
+    if dense.dtype != sp.dtype:
+        raise TypeError(f"sparse.sparse_dense_matmul: sp_a has dtype {sp.dtype}, b has dtype {dense.dtype}")
+    idx = sp.indices._data
+    rows, cols = (idx[:, 1], idx[:, 0]) if adjoint_a else (idx[:, 0], idx[:, 1])
+    m, k = (sp.shape[1], sp.shape[0]) if adjoint_a else sp.shape
+    # identity: the dense operand's cotangent is a dense tensor (as TF's), not gathered rows
+    rhs = transpose(dense) if adjoint_b else identity(dense)
+    if rhs.shape[0] != k:
+        raise ValueError(f"sparse.sparse_dense_matmul: op(sp_a) has shape {[m, k]}, op(b) has shape "
+                         f"{list(rhs.shape)}: inner dimensions differ")
+    if idx.shape[0] == 0:
+        return core.wrap_constant(dense.xp.zeros((m, rhs.shape[1]), dense._data.dtype))
+    picked = _take(rhs, cols)
+    return _sum_into(multiply(picked, expand_dims(sp.values, -1)), rows, m)

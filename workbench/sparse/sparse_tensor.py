@@ -1,0 +1,129 @@
+"""``SparseTensor``: TF's coordinate (COO) form of a mostly-zero tensor."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import backend, core
+from ..core import Tensor, convert_to_tensor
+
+__all__ = ["SparseTensor"]
+
+
+class SparseTensor(core.CompositeTensor):
+    """A tensor of shape ``dense_shape`` holding ``values[i]`` at ``indices[i]`` and zeros
+    elsewhere (TF's ``tf.sparse.SparseTensor``).
+
+    ``indices``: int64 ``[N, rank]``; ``values``: ``[N]``; ``dense_shape``: int64 ``[rank]``.
+    Ops expect TF's canonical order (indices in row-major order, each once):
+    ``wb.sparse.reorder`` makes it. Gradients flow to ``values``, the composite's one
+    component (the indices are its structure), so a tape watches and differentiates a
+    SparseTensor as it does its values.
+
+    >>> st = wb.SparseTensor(indices=[[0, 0], [1, 2]], values=[1.0, 2.0], dense_shape=[3, 4])
+    >>> wb.sparse.to_dense(st).numpy()[1]
+    array([0., 0., 2., 0.], dtype=float32)
+    """
+
+    __slots__ = ("_indices", "_values", "_dense_shape", "_shape")
+
+    def __init__(self, indices, values, dense_shape):
+        shape = _shape_tuple(dense_shape)
+        values = convert_to_tensor(values)
+        xp = values.xp
+        idx = indices if isinstance(indices, Tensor) else convert_to_tensor(
+            indices if not (isinstance(indices, (list, tuple)) and len(indices) == 0)
+            else np.zeros((0, len(shape)), np.int64))
+        if idx.dtype.kind not in "iu":
+            raise TypeError(f"SparseTensor: indices must be integers, got dtype {idx.dtype}")
+        arr = idx._data
+        if arr.size == 0 and arr.ndim != 2:
+            arr = arr.reshape(0, len(shape))
+        if arr.ndim != 2 or arr.shape[1] != len(shape):
+            raise ValueError(f"SparseTensor: indices must have shape [N, {len(shape)}] (rank of "
+                             f"dense_shape {list(shape)}), got {tuple(idx.shape)}")
+        if values.ndim != 1 or values.shape[0] != arr.shape[0]:
+            raise ValueError(f"SparseTensor: values must have shape [{arr.shape[0]}] (one per index), "
+                             f"got {values.shape}")
+        if arr.size:
+            bound = xp.asarray(np.asarray(shape, np.int64))
+            bad = (arr < 0) | (arr >= bound)
+            if bool(bad.any()):
+                row = int(bad.any(axis=1).argmax())
+                raise ValueError(f"SparseTensor: indices[{row}] = {backend.to_numpy(arr[row]).tolist()} "
+                                 f"is out of bounds for dense_shape {list(shape)}")
+        if arr.dtype != np.int64 or backend.device_of(arr) != values.device:
+            arr = backend.move(arr, values.device).astype(np.int64)
+        self._indices = core.wrap_constant(arr) if arr is not idx._data else idx
+        self._values = values
+        self._shape = shape
+        self._dense_shape = core.wrap_constant(xp.asarray(np.asarray(shape, np.int64)))
+
+    @classmethod
+    def from_value(cls, value):
+        """``value`` itself when it is a SparseTensor."""
+        if not isinstance(value, SparseTensor):
+            raise TypeError(f"SparseTensor.from_value: expected a SparseTensor, got {type(value).__name__}")
+        return value
+
+    @property
+    def indices(self) -> Tensor:
+        return self._indices
+
+    @property
+    def values(self) -> Tensor:
+        return self._values
+
+    @property
+    def dense_shape(self) -> Tensor:
+        return self._dense_shape
+
+    @property
+    def shape(self) -> tuple:
+        return self._shape
+
+    def get_shape(self) -> tuple:
+        return self._shape
+
+    @property
+    def dtype(self):
+        return self._values.dtype
+
+    @property
+    def device(self):
+        return self._values.device
+
+    @property
+    def ndim(self) -> int:
+        return len(self._shape)
+
+    def with_values(self, new_values) -> "SparseTensor":
+        """The same indices and shape holding ``new_values`` (one per index)."""
+        return SparseTensor(self._indices, new_values, self._shape)
+
+    # -- composite protocol -----------------------------------------------------------
+    def components(self) -> list:
+        return [self._values]
+
+    def from_components(self, parts):
+        return self.with_values(parts[0])
+
+    def structure_key(self):
+        return ("SparseTensor", self._shape, backend.to_numpy(self._indices._data).tobytes())
+
+    def __repr__(self):
+        return (f"SparseTensor(indices={self._indices!r}, values={self._values!r}, "
+                f"dense_shape={self._dense_shape!r})")
+
+
+def _shape_tuple(dense_shape) -> tuple:
+    if isinstance(dense_shape, Tensor):
+        dense_shape = backend.to_numpy(dense_shape._data).tolist()
+    try:
+        shape = tuple(int(s) for s in dense_shape)
+    except (TypeError, ValueError):
+        raise TypeError(f"SparseTensor: dense_shape must be a list of non-negative integers, got "
+                        f"{dense_shape!r}") from None
+    if any(s < 0 for s in shape):
+        raise ValueError(f"SparseTensor: dense_shape must be non-negative, got {list(shape)}")
+    return shape
