@@ -68,6 +68,7 @@ class _HookState(threading.local):
         self.observers = []      # other per-op observers (check_numerics, variable-access recorders)
         self.tracer = None       # the wb.function trace being recorded on this thread, if any
         self.scope = ""          # the active name scope, "outer/inner/" (wb.name_scope)
+        self.distribution = None  # the distribution strategy whose scope is entered (wb.distribute)
 
 
 _state = _HookState()
@@ -181,6 +182,21 @@ def set_name_scope_prefix(prefix: str) -> str:
     returns the previous one. ``wb.name_scope`` enters and leaves scopes with it."""
     prev = _state.scope
     _state.scope = prefix
+    return prev
+
+
+def distribution():
+    """The ``wb.distribute`` strategy whose scope (or ``run``) is active on this thread, or None:
+    how core ops (``wb.nn.compute_average_loss``) read ``num_replicas_in_sync`` and how a new
+    Variable is mirrored, without the core importing the kit."""
+    return _state.distribution
+
+
+def set_distribution(strategy):
+    """Make ``strategy`` (an object with ``num_replicas_in_sync`` and ``on_variable_created(var)``,
+    or None) the current thread's active strategy; returns the previous one."""
+    prev = _state.distribution
+    _state.distribution = strategy
     return prev
 
 
@@ -718,6 +734,8 @@ class Variable(Tensor):
         # live tapes holding a read of this buffer: while any do, assignments write a new
         # buffer (copy on write) so recorded reads keep the value they saw, as in TF
         self._captures = 0
+        if _state.distribution is not None:
+            _state.distribution.on_variable_created(self)
         if _state.tracer is not None:
             _state.tracer.on_variable(self)
 

@@ -117,6 +117,9 @@ class Optimizer(Trackable):
         self._no_decay_ids: set = set()
         self._no_decay_pattern = None
         self._scratch_buffers: dict = {}  # (shape, dtype, device) -> work array for updates
+        # the wb.distribute strategy in whose scope the optimizer was made (its gradients are
+        # summed across replicas even when a wb.function replays apply_gradients outside the scope)
+        self._distribution = core.distribution()
 
     def _set_schedule_options(self, use_ema, ema_momentum, ema_overwrite_frequency, loss_scale_factor,
                               gradient_accumulation_steps):
@@ -323,11 +326,13 @@ class Optimizer(Trackable):
 
     # -- applying gradients -------------------------------------------------------
     @core.effect
-    def apply_gradients(self, grads_and_vars, name=None):
+    def apply_gradients(self, grads_and_vars, name=None, skip_gradients_aggregation=False):
         """Apply one update: ``opt.apply_gradients(zip(grads, vars))``.
 
-        ``None`` gradients are skipped with a warning naming the variable. Returns
-        ``iterations``.
+        ``None`` gradients are skipped with a warning naming the variable. Under a
+        ``wb.distribute`` strategy (its scope or ``run`` active, or the one the optimizer was
+        made in) the gradients are first summed across replicas, in fused buckets, unless
+        ``skip_gradients_aggregation``. Returns ``iterations``.
         """
         pairs = list(grads_and_vars)
         for i, pair in enumerate(pairs):
@@ -348,6 +353,9 @@ class Optimizer(Trackable):
                 continue
             grads.append(self._check_pair(g, v))
             variables.append(v)
+        strategy = core.distribution() or self._distribution
+        if strategy is not None and not skip_gradients_aggregation:
+            grads = strategy.all_reduce_gradients(grads)
         for var in variables:
             self._ensure_slots(var)
         if self.loss_scale_factor is not None:

@@ -1,0 +1,125 @@
+"""Distributed input: ``InputContext``, and datasets whose every global batch is split among
+the replicas (TF's ``experimental_distribute_dataset`` and ``distribute_datasets_from_function``).
+
+Each worker runs the same input pipeline (so shuffles must be seeded, as in TF) and keeps its
+replicas' slices of every global batch: replica ``r`` of ``n`` takes the ``r``-th of ``n``
+nearly equal consecutive pieces along the batch axis (the first ``B % n`` replicas get one more
+example), so one epoch gives every example to exactly one replica.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import nest
+from ..core import Tensor
+from ..errors import argcheck
+from .values import PerReplica
+
+
+class InputContext:
+    """What an input function needs to know under a strategy (TF's ``tf.distribute.InputContext``).
+
+    Args:
+        num_input_pipelines: how many input pipelines (workers) there are.
+        input_pipeline_id: this one's index, in ``[0, num_input_pipelines)``.
+        num_replicas_in_sync: replicas that take part in one step.
+    """
+
+    def __init__(self, num_input_pipelines=1, input_pipeline_id=0, num_replicas_in_sync=1):
+        where = "InputContext"
+        self.num_input_pipelines = argcheck.integer(num_input_pipelines, "num_input_pipelines", where, 1)
+        self.input_pipeline_id = argcheck.integer(input_pipeline_id, "input_pipeline_id", where, 0)
+        self.num_replicas_in_sync = argcheck.integer(num_replicas_in_sync, "num_replicas_in_sync", where, 1)
+        if self.input_pipeline_id >= self.num_input_pipelines:
+            raise ValueError(f"{where}: input_pipeline_id must be below num_input_pipelines "
+                             f"({self.num_input_pipelines}), got {input_pipeline_id}")
+
+    def get_per_replica_batch_size(self, global_batch_size) -> int:
+        """``global_batch_size // num_replicas_in_sync``; ValueError when it does not divide."""
+        b = argcheck.integer(global_batch_size, "global_batch_size", "InputContext.get_per_replica_batch_size", 0)
+        if b % self.num_replicas_in_sync:
+            raise ValueError(f"InputContext.get_per_replica_batch_size: the global batch size ({b}) is not "
+                             f"divisible by num_replicas_in_sync ({self.num_replicas_in_sync})")
+        return b // self.num_replicas_in_sync
+
+    def __repr__(self):
+        return (f"InputContext(num_input_pipelines={self.num_input_pipelines}, input_pipeline_id="
+                f"{self.input_pipeline_id}, num_replicas_in_sync={self.num_replicas_in_sync})")
+
+
+def shard_bounds(batch, replicas, replica) -> tuple:
+    """``(start, stop)`` of replica ``replica``'s piece of a batch of ``batch`` examples."""
+    base, extra = divmod(batch, replicas)
+    start = replica * base + min(replica, extra)
+    return start, start + base + (1 if replica < extra else 0)
+
+
+def _batch_size(element):
+    sizes = set()
+    for leaf in nest.flatten(element):
+        shape = getattr(leaf, "shape", None)
+        if shape is None or len(shape) == 0:
+            raise ValueError("experimental_distribute_dataset: every element must be a batch (a tensor "
+                             f"with a batch axis); got a component of shape {shape}: call "
+                             "dataset.batch(global_batch_size) first")
+        sizes.add(int(shape[0]) if shape[0] is not None else int(leaf.nrows()))
+    if len(sizes) != 1:
+        raise ValueError(f"experimental_distribute_dataset: the components of a batch disagree on its "
+                         f"size: {sorted(sizes)}")
+    return sizes.pop()
+
+
+def split_batch(element, replicas, replica):
+    """Replica ``replica``'s slice of the global batch ``element`` (any nest of tensors)."""
+    start, stop = shard_bounds(_batch_size(element), replicas, replica)
+    return nest.map_structure(lambda t: t[start:stop], element)
+
+
+class DistributedDataset:
+    """A dataset whose elements are this worker's per-replica batches: one value when the
+    worker holds one replica, a :class:`PerReplica` when it holds several."""
+
+    def __init__(self, dataset, strategy):
+        self._dataset = dataset
+        self._strategy = strategy
+
+    def __iter__(self):
+        s = self._strategy
+        n, first, local = s.num_replicas_in_sync, s._first_local_replica, s._num_local_replicas
+        for element in self._dataset:
+            if n == 1:
+                yield element
+                continue
+            parts = [split_batch(element, n, first + i) for i in range(local)]
+            yield parts[0] if local == 1 else PerReplica(parts)
+
+    def __repr__(self):
+        return f"<DistributedDataset over {self._dataset!r}, {self._strategy.num_replicas_in_sync} replicas>"
+
+
+class DistributedDatasetsFromFunction:
+    """The datasets ``dataset_fn(input_context)`` made once per worker; each yields per-replica
+    batches as they are (the function shards and batches them)."""
+
+    def __init__(self, dataset_fn, strategy):
+        if not callable(dataset_fn):
+            raise TypeError(f"distribute_datasets_from_function: dataset_fn must be callable, "
+                            f"got {argcheck.describe(dataset_fn)}")
+        ctx = InputContext(strategy._num_workers, strategy._worker_index, strategy.num_replicas_in_sync)
+        self._dataset = dataset_fn(ctx)
+        self._local = strategy._num_local_replicas
+
+    def __iter__(self):
+        if self._local == 1:
+            yield from self._dataset
+            return
+        it = iter(self._dataset)
+        while True:
+            parts = []
+            for _ in range(self._local):
+                try:
+                    parts.append(next(it))
+                except StopIteration:
+                    return
+            yield PerReplica(parts)

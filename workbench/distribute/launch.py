@@ -1,0 +1,47 @@
+"""Starting an MPI job: where ``mpiexec`` is and the command line that runs N processes."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+
+
+def find_mpiexec():
+    """The ``mpiexec`` beside this Python (the ``mpich`` wheel puts it there), else the one on
+    ``PATH``, else None."""
+    here = os.path.join(os.path.dirname(sys.executable), "mpiexec")
+    if os.path.isfile(here) and os.access(here, os.X_OK):
+        return here
+    return shutil.which("mpiexec")
+
+
+def mpiexec_command(nproc, argv, hosts=None, hostfile=None, mpiexec=None) -> list:
+    """``mpiexec -n NPROC [-hosts H1,H2 | -f HOSTFILE] ARGV...`` (MPICH's Hydra options).
+
+    Args:
+        nproc: how many processes (ranks) to start.
+        argv: the command each runs (``[sys.executable, script, ...]``).
+        hosts: host names, a comma-separated string or a list (ranks fill them in turn).
+        hostfile: a file of ``host[:slots]`` lines.
+    """
+    if not isinstance(nproc, int) or isinstance(nproc, bool) or nproc < 1:
+        raise ValueError(f"the number of processes must be a positive integer, got {nproc!r}")
+    if hosts and hostfile:
+        raise ValueError("give hosts or a hostfile, not both")
+    exe = mpiexec or find_mpiexec()
+    if exe is None:
+        raise FileNotFoundError("mpiexec was not found: pip install 'research-workbench[distributed]' "
+                                "(mpi4py and the mpich runtime) or put an MPI's mpiexec on PATH")
+    cmd = [exe, "-n", str(nproc)]
+    if hosts:
+        names = hosts.split(",") if isinstance(hosts, str) else list(hosts)
+        names = [h.strip() for h in names if h.strip()]
+        if not names:
+            raise ValueError(f"hosts must name at least one host, got {hosts!r}")
+        cmd += ["-hosts", ",".join(names)]
+    if hostfile:
+        if not os.path.isfile(hostfile):
+            raise FileNotFoundError(f"hostfile {hostfile!r} does not exist")
+        cmd += ["-f", hostfile]
+    return cmd + list(argv)

@@ -1,0 +1,179 @@
+"""Collectives over MPI (``mpi4py``) on host arrays, each with a deadline.
+
+Every collective is nonblocking (``Iallreduce``, ``Ibcast``, ``Iallgatherv``) and polled
+against a deadline, so a rank that died or hangs makes the others fail with
+:class:`~workbench.errors.DeadlineExceededError` naming it instead of waiting for ever.
+Device (CuPy) arrays pass through the host here; ``nccl.NcclCollectives`` keeps them on the GPU.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import sys
+import time
+
+import numpy as np
+
+from .. import backend
+from ..errors import DeadlineExceededError
+from .collectives import DEFAULT_BUCKET_BYTES, Collectives
+
+DEFAULT_TIMEOUT = 300.0
+_MAX_NDIM = 8
+TIMEOUT_ENV = "WORKBENCH_COLLECTIVE_TIMEOUT"
+
+
+def import_mpi():
+    """``mpi4py.MPI``, or ImportError saying how to install it."""
+    try:
+        from mpi4py import MPI  # the optional `distributed` extra
+    except ImportError as exc:
+        raise ImportError("wb.distribute needs mpi4py and an MPI runtime for several processes: "
+                          "pip install 'research-workbench[distributed]' (mpi4py and mpich)") from exc
+    return MPI
+
+
+def default_timeout() -> float:
+    value = os.environ.get(TIMEOUT_ENV)
+    if not value:
+        return DEFAULT_TIMEOUT
+    try:
+        timeout = float(value)
+    except ValueError:
+        raise ValueError(f"{TIMEOUT_ENV} must be a number of seconds, got {value!r}") from None
+    if not timeout > 0:
+        raise ValueError(f"{TIMEOUT_ENV} must be positive, got {value!r}")
+    return timeout
+
+
+class MPICollectives(Collectives):
+    """Collectives over an MPI communicator (default ``MPI.COMM_WORLD``, duplicated so user
+    traffic on the world communicator cannot mix with ours).
+
+    Args:
+        comm: an ``mpi4py`` communicator.
+        timeout: seconds a collective may take before the ranks that did not arrive are named
+            in a :class:`DeadlineExceededError` (default ``WORKBENCH_COLLECTIVE_TIMEOUT`` or 300).
+        bucket_bytes: the size of a fused all-reduce bucket.
+    """
+
+    def __init__(self, comm=None, timeout=None, bucket_bytes=DEFAULT_BUCKET_BYTES):
+        MPI = import_mpi()
+        self._MPI = MPI
+        self.comm = (comm if comm is not None else MPI.COMM_WORLD).Dup()
+        self.rank = self.comm.Get_rank()
+        self.size = self.comm.Get_size()
+        self.timeout = default_timeout() if timeout is None else float(timeout)
+        if not self.timeout > 0:
+            raise ValueError(f"MPICollectives: timeout must be a positive number of seconds, got {timeout!r}")
+        self.bucket_bytes = int(bucket_bytes)
+        self._count = 0
+        self._failed = False
+        # where every rank runs, so a timeout can tell a rank that exited from one that hangs
+        self.peers = self.comm.allgather((socket.gethostname(), os.getpid()))
+
+    # -- the deadline -----------------------------------------------------------------
+    def _wait(self, requests, what):
+        """Poll ``requests`` until all complete or the deadline passes."""
+        self._count += 1
+        Testall = self._MPI.Request.Testall
+        if Testall(requests):
+            return
+        start = time.monotonic()
+        deadline = start + self.timeout
+        spins, pause = 0, 0.0
+        while not Testall(requests):
+            now = time.monotonic()
+            if now > deadline:
+                self._timed_out(what, now - start)
+            spins += 1
+            if spins > 100:  # give the other ranks the core (this machine may have few)
+                pause = min(1e-3, pause * 2 or 2e-5)
+                time.sleep(pause)
+
+    def _timed_out(self, what, waited):
+        self._failed = True
+        host = socket.gethostname()
+        gone, other_hosts = [], []
+        for r, (h, pid) in enumerate(self.peers):
+            if r == self.rank:
+                continue
+            if h != host:
+                other_hosts.append(r)
+            elif not _alive(pid):
+                gone.append(f"rank {r} (pid {pid} on {h}) has exited")
+        if gone:
+            cause = "; ".join(gone)
+        else:
+            cause = ("no rank on this host has exited, so a rank hangs or was stopped before it "
+                     f"(ranks on other hosts: {other_hosts or 'none'})")
+        message = (f"wb.distribute: {what} (collective #{self._count}) did not complete on rank "
+                   f"{self.rank} of {self.size} within {self.timeout:g} s: {cause}")
+        print(message, file=sys.stderr, flush=True)
+        raise DeadlineExceededError(message)
+
+    # -- the collectives ------------------------------------------------------------------
+    def _start_all_reduce(self, flat):
+        host = _host(flat)
+        req = self.comm.Iallreduce(self._MPI.IN_PLACE, host, op=self._MPI.SUM)
+        return req, flat, host
+
+    def _finish(self, handles, what):
+        self._wait([req for req, _, _ in handles], what)
+        for _, flat, host in handles:
+            if host is not flat:
+                flat[...] = backend.move(host, backend.device_of(flat))
+
+    def broadcast(self, array, root=0):
+        host = _host(array)
+        if not host.flags.c_contiguous:
+            host = np.ascontiguousarray(host)
+        self._wait([self.comm.Ibcast(host, root=root)], "broadcast")
+        if host is not array:
+            array[...] = backend.move(host, backend.device_of(array))
+        return array
+
+    def all_gather(self, array):
+        host = np.ascontiguousarray(_host(array))
+        if host.ndim == 0 or host.ndim > _MAX_NDIM:
+            raise ValueError(f"wb.distribute: gather needs a value of rank 1 to {_MAX_NDIM}, got shape {host.shape}")
+        meta = np.zeros(_MAX_NDIM + 1, np.int64)
+        meta[0] = host.ndim
+        meta[1:host.ndim + 1] = host.shape
+        metas = np.empty((self.size, _MAX_NDIM + 1), np.int64)
+        self._wait([self.comm.Iallgather(meta, metas)], "all_gather (shapes)")
+        inner = host.shape[1:]
+        others = {r: tuple(int(d) for d in m[2:m[0] + 1]) for r, m in enumerate(metas)}
+        if any(m[0] != host.ndim for m in metas) or any(s != inner for s in others.values()):
+            raise ValueError(f"wb.distribute: gather needs one rank and equal dimensions past the "
+                             f"gathered axis on every replica, got shapes "
+                             f"{ {r: tuple(int(d) for d in m[1:m[0] + 1]) for r, m in enumerate(metas)} }")
+        sizes = metas[:, 1]
+        per = int(np.prod(inner, dtype=np.int64))
+        out = np.empty((int(sizes.sum()),) + tuple(inner), host.dtype)
+        counts = [int(s) * per for s in sizes]
+        self._wait([self.comm.Iallgatherv(host.reshape(-1), [out.reshape(-1), counts])], "all_gather")
+        return out if isinstance(array, np.ndarray) else backend.move(out, backend.device_of(array))
+
+    def barrier(self):
+        self._wait([self.comm.Ibarrier()], "barrier")
+
+
+def _host(array):
+    """``array`` itself when it is a NumPy array, else a host copy."""
+    return array if isinstance(array, np.ndarray) else backend.to_numpy(array)
+
+
+def _alive(pid) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:  # a zombie has exited even though kill(0) reaches it
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().split(")")[-1].split()[0] != "Z"
+    except OSError:
+        return True

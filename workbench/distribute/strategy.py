@@ -1,0 +1,441 @@
+"""TF 2's distribution strategies over one :class:`~.collectives.Collectives` engine.
+
+A strategy holds this process's replica (one per process: the CPU or one GPU) and the
+collectives that join it to the others. ``strategy.scope()`` makes it current: variables
+created inside start from rank 0's values (broadcast), optimizers sum gradients across
+replicas in ``apply_gradients``, and ``wb.nn.compute_average_loss`` divides by the global
+batch. ``strategy.run`` calls the step function on the local replica; ``reduce``/``gather``
+combine its results across replicas (recorded as steps when traced by ``wb.function``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import threading
+
+import numpy as np
+
+from .. import backend, core, nest
+from ..core import Tensor, convert_to_tensor, wrap
+from ..errors import argcheck
+from .collectives import DEFAULT_BUCKET_BYTES, Collectives, LocalCollectives
+from .input import DistributedDataset, DistributedDatasetsFromFunction
+from .values import PerReplica, ReduceOp, as_reduce_op
+
+
+class ClusterResolver:
+    """Where this worker sits in the cluster (TF's ``cluster_resolver``): ``task_type``
+    (``"worker"``), ``task_id`` (this process's rank; worker 0 is the chief) and
+    ``num_workers``."""
+
+    def __init__(self, task_id=0, num_workers=1, task_type="worker"):
+        self.task_type = task_type
+        self.task_id = int(task_id)
+        self.num_workers = int(num_workers)
+        self.rpc_layer = "mpi" if num_workers > 1 else None
+
+    def cluster_spec(self) -> dict:
+        return {self.task_type: [f"rank:{i}" for i in range(self.num_workers)]}
+
+    def __repr__(self):
+        return f"ClusterResolver(task_type={self.task_type!r}, task_id={self.task_id}, num_workers={self.num_workers})"
+
+
+class CommunicationOptions:
+    """Options of the cross-worker collectives (TF's ``tf.distribute.experimental.CommunicationOptions``).
+
+    Args:
+        bytes_per_pack: the size of a fused all-reduce bucket (0: the default, 16 MiB).
+        timeout_seconds: how long a collective may wait for the other ranks before
+            ``DeadlineExceededError`` names the ones missing (None: ``WORKBENCH_COLLECTIVE_TIMEOUT``
+            or 300 s).
+        implementation: ``"AUTO"``, ``"RING"`` (MPI) or ``"NCCL"`` (device arrays over NCCL).
+    """
+
+    def __init__(self, bytes_per_pack=0, timeout_seconds=None, implementation="AUTO"):
+        where = "CommunicationOptions"
+        self.bytes_per_pack = argcheck.integer(bytes_per_pack, "bytes_per_pack", where, 0)
+        if timeout_seconds is not None:
+            timeout_seconds = argcheck.number(timeout_seconds, "timeout_seconds", where)
+            if timeout_seconds <= 0:
+                raise ValueError(f"{where}: timeout_seconds must be positive, got {timeout_seconds}")
+        self.timeout_seconds = timeout_seconds
+        impl = str(getattr(implementation, "name", implementation)).upper()
+        if impl not in ("AUTO", "RING", "NCCL"):
+            raise ValueError(f"{where}: implementation must be AUTO, RING or NCCL, got {implementation!r}")
+        self.implementation = impl
+
+
+class StrategyExtended:
+    """What a strategy tells the code around the step (TF's ``strategy.extended``): which
+    worker checkpoints, writes summaries and initializes."""
+
+    def __init__(self, strategy):
+        self._strategy = strategy
+
+    @property
+    def should_checkpoint(self) -> bool:
+        return self._strategy._worker_index == 0
+
+    @property
+    def should_save_summary(self) -> bool:
+        return self._strategy._worker_index == 0
+
+    @property
+    def should_init(self) -> bool:
+        return True
+
+    @property
+    def experimental_between_graph(self) -> bool:
+        return self._strategy._num_workers > 1
+
+    @property
+    def worker_devices(self) -> tuple:
+        return (str(self._strategy._device),)
+
+    parameter_devices = worker_devices
+
+
+class ReplicaContext:
+    """The context of one replica inside ``strategy.run`` (TF's ``tf.distribute.ReplicaContext``)."""
+
+    def __init__(self, strategy, replica_id):
+        self.strategy = strategy
+        self._replica_id = replica_id
+
+    @property
+    def num_replicas_in_sync(self) -> int:
+        return self.strategy.num_replicas_in_sync
+
+    @property
+    def replica_id_in_sync_group(self) -> Tensor:
+        return convert_to_tensor(np.int32(self._replica_id))
+
+    def all_reduce(self, reduce_op, value, options=None):
+        """``value`` (a nest of tensors) summed or averaged over all replicas."""
+        op = as_reduce_op(reduce_op, "ReplicaContext.all_reduce")
+        return nest.map_structure(lambda v: self.strategy._all_reduce(convert_to_tensor(v), op), value)
+
+    def merge_call(self, merge_fn, args=(), kwargs=None):
+        return merge_fn(self.strategy, *args, **(kwargs or {}))
+
+
+class Strategy:
+    """The base of the strategies: one replica in this process, joined to the other processes'
+    replicas by ``collectives``, placed on ``device``."""
+
+    def __init__(self, collectives: Collectives, device=None, cluster_resolver=None):
+        self._collectives = collectives
+        self._device = backend.Device(device) if device is not None else backend.default_device()
+        self._num_workers = collectives.size
+        self._worker_index = collectives.rank
+        self._num_local_replicas = 1
+        self._first_local_replica = collectives.rank
+        self._local = threading.local()
+        self.extended = StrategyExtended(self)
+        self.cluster_resolver = cluster_resolver or ClusterResolver(collectives.rank, collectives.size)
+
+    # -- the replicas -------------------------------------------------------------------
+    @property
+    def num_replicas_in_sync(self) -> int:
+        return self._num_workers * self._num_local_replicas
+
+    @contextlib.contextmanager
+    def scope(self):
+        """Make this strategy current: variables made inside are mirrored, optimizers sum
+        gradients across replicas, tensors are placed on the strategy's device."""
+        prev = core.set_distribution(self)
+        try:
+            with backend.device(str(self._device)):
+                yield self
+        finally:
+            core.set_distribution(prev)
+
+    def on_variable_created(self, var):
+        """Called by the core for every Variable made under :meth:`scope`: rank 0's initial
+        value replaces the others' (mirrored variables start equal)."""
+        if self._num_workers > 1:
+            self._collectives.broadcast(var._data, root=0)
+
+    def in_cross_replica_context(self) -> bool:
+        return getattr(self._local, "replica", None) is None
+
+    def run(self, fn, args=(), kwargs=None, options=None):
+        """Call ``fn(*args, **kwargs)`` on the local replica, inside :meth:`scope` and a replica
+        context; per-replica arguments give the replica its own component. Returns what ``fn``
+        returns (as in TF when a worker holds one replica)."""
+        if not callable(fn):
+            raise TypeError(f"{type(self).__name__}.run: fn must be callable, got {argcheck.describe(fn)}")
+        kwargs = kwargs or {}
+        args, kwargs = nest.map_structure(_local_component, (tuple(args), dict(kwargs)))
+        with self.scope():
+            prev = getattr(self._local, "replica", None)
+            self._local.replica = ReplicaContext(self, self._first_local_replica)
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                self._local.replica = prev
+
+    def experimental_local_results(self, value) -> tuple:
+        """The components of ``value`` held by this worker's replicas, as a tuple."""
+        if isinstance(value, PerReplica):
+            return value.values
+        return (value,)
+
+    # -- combining across replicas ---------------------------------------------------------
+    def reduce(self, reduce_op, value, axis=None):
+        """``value`` (a tensor or per-replica value, or a nest of them) combined across all
+        replicas: ``SUM`` adds, ``MEAN`` averages. With ``axis``, each replica first reduces
+        along it, and ``MEAN`` divides by the total length of that axis over the replicas."""
+        op = as_reduce_op(reduce_op, f"{type(self).__name__}.reduce")
+        return nest.map_structure(lambda v: self._reduce_one(op, v, axis), value)
+
+    def _reduce_one(self, op, value, axis):
+        parts = [convert_to_tensor(v) for v in self.experimental_local_results(value)]
+        if axis is None:
+            total = parts[0]
+            for p in parts[1:]:
+                total = total + p
+            return self._all_reduce(total, op)
+        axis = argcheck.integer(axis, "axis", f"{type(self).__name__}.reduce")
+        for p in parts:
+            if not -p.ndim <= axis < p.ndim:
+                raise ValueError(f"{type(self).__name__}.reduce: axis {axis} is out of range for a value "
+                                 f"of shape {p.shape}")
+        xp = backend.xp_of(parts[0]._data)
+        sums = sum(xp.sum(p._data, axis=axis) for p in parts)
+        if op is ReduceOp.SUM:
+            return self._all_reduce(wrap(xp.asarray(sums)), ReduceOp.SUM)
+        count = sum(p.shape[axis] for p in parts)
+        return self._mean_over(wrap(xp.asarray(sums)), wrap(xp.asarray(np.float64(count))))
+
+    @core.effect
+    def _all_reduce(self, tensor, op):
+        """``tensor`` summed (or averaged) across workers: one step in a ``wb.function`` trace."""
+        arr = tensor._data
+        out = self._collectives.all_reduce([arr], f"reduce ({op.name})")[0]
+        if op is ReduceOp.MEAN:
+            out = _divide(out, self.num_replicas_in_sync)
+        return wrap(out)
+
+    @core.effect
+    def _mean_over(self, sums, count):
+        total, n = self._collectives.all_reduce([sums._data, count._data], "reduce (MEAN along axis)")
+        return wrap(_divide(total, n))
+
+    def gather(self, value, axis):
+        """Every replica's ``value`` concatenated along ``axis`` in replica order (lengths along
+        ``axis`` may differ between replicas)."""
+        axis = argcheck.integer(axis, "axis", f"{type(self).__name__}.gather")
+        return nest.map_structure(lambda v: self._gather_one(v, axis), value)
+
+    def _gather_one(self, value, axis):
+        parts = [convert_to_tensor(v) for v in self.experimental_local_results(value)]
+        nd = parts[0].ndim
+        if not -nd <= axis < max(nd, 1) or nd == 0:
+            raise ValueError(f"{type(self).__name__}.gather: axis {axis} is out of range for a value of "
+                             f"shape {parts[0].shape}")
+        xp = backend.xp_of(parts[0]._data)
+        local = xp.concatenate([p._data for p in parts], axis=axis) if len(parts) > 1 else parts[0]._data
+        return self._all_gather(wrap(local), axis % nd)
+
+    @core.effect
+    def _all_gather(self, tensor, axis):
+        xp = backend.xp_of(tensor._data)
+        moved = xp.moveaxis(tensor._data, axis, 0)
+        return wrap(xp.ascontiguousarray(xp.moveaxis(self._collectives.all_gather(moved), 0, axis)))
+
+    def all_reduce_gradients(self, arrays) -> list:
+        """The optimizer's hook: gradient arrays summed across replicas (fused buckets)."""
+        if self.num_replicas_in_sync == 1:
+            return list(arrays)
+        return self._collectives.all_reduce(arrays, "gradient all_reduce")
+
+    # -- input ----------------------------------------------------------------------------
+    def experimental_distribute_dataset(self, dataset, options=None):
+        """``dataset`` (of global batches) as this worker's per-replica batches."""
+        if not hasattr(dataset, "__iter__"):
+            raise TypeError(f"{type(self).__name__}.experimental_distribute_dataset: expected a "
+                            f"wb.data.Dataset, got {argcheck.describe(dataset)}")
+        return DistributedDataset(dataset, self)
+
+    def distribute_datasets_from_function(self, dataset_fn, options=None):
+        """The dataset ``dataset_fn(input_context)`` builds on this worker (it shards and batches
+        with ``input_context``)."""
+        return DistributedDatasetsFromFunction(dataset_fn, self)
+
+    def experimental_distribute_values_from_function(self, value_fn):
+        """``value_fn(ValueContext)`` for the local replica."""
+        return value_fn(ValueContext(self._first_local_replica, self.num_replicas_in_sync))
+
+    def barrier(self):
+        """Wait until every worker reaches this point (with the collectives' deadline)."""
+        self._collectives.barrier()
+
+    def __repr__(self):
+        return (f"<wb.distribute.{type(self).__name__} replicas={self.num_replicas_in_sync} "
+                f"task_id={self._worker_index} device={self._device}>")
+
+
+class ValueContext:
+    """What ``experimental_distribute_values_from_function`` tells its function."""
+
+    def __init__(self, replica_id_in_sync_group=0, num_replicas_in_sync=1):
+        self.replica_id_in_sync_group = replica_id_in_sync_group
+        self.num_replicas_in_sync = num_replicas_in_sync
+
+
+def _local_component(value):
+    return value.values[0] if isinstance(value, PerReplica) else value
+
+
+def _divide(array, n):
+    xp = backend.xp_of(array)
+    if np.dtype(array.dtype).kind in "iub":
+        return array // n if np.ndim(n) == 0 else array // n.astype(array.dtype)
+    return xp.true_divide(array, xp.asarray(n).astype(array.dtype))
+
+
+# -- the strategies -----------------------------------------------------------------------
+
+class _DefaultStrategy(Strategy):
+    """The strategy in force when none is: one replica, no communication, nothing mirrored."""
+
+    def __init__(self):
+        super().__init__(LocalCollectives(), device=None)
+
+    @contextlib.contextmanager
+    def scope(self):
+        yield self
+
+    def on_variable_created(self, var):
+        pass
+
+    @property
+    def _device(self):
+        return backend.default_device()
+
+    @_device.setter
+    def _device(self, value):
+        pass
+
+
+class OneDeviceStrategy(Strategy):
+    """One replica on ``device`` (``"cpu"``, ``"gpu:0"``, TF's ``"/gpu:0"``)."""
+
+    def __init__(self, device):
+        super().__init__(LocalCollectives(), device=_device_name(device, "OneDeviceStrategy"))
+
+
+class MirroredStrategy(Strategy):
+    """Synchronous training on the devices of one machine (TF's ``MirroredStrategy``).
+
+    Without GPUs (or with ``devices=["cpu"]``) it is one CPU replica. With one GPU the replica
+    runs there and its collectives go through a one-rank NCCL communicator. Several devices in
+    one process are not run here: start one process per GPU with
+    :class:`MultiWorkerMirroredStrategy` (``workbench run SCRIPT --nproc N``) instead.
+    """
+
+    def __init__(self, devices=None, cross_device_ops=None):
+        if devices is None:
+            gpus = [d for d in backend.list_devices() if d.kind == "gpu"]
+            devices = [str(gpus[0])] if len(gpus) == 1 else ([str(d) for d in gpus] or ["cpu"])
+        if isinstance(devices, str):
+            devices = [devices]
+        devices = [_device_name(d, "MirroredStrategy") for d in devices]
+        if not devices:
+            raise ValueError("MirroredStrategy: devices must name at least one device, got []")
+        if len(devices) > 1:
+            raise ValueError(f"MirroredStrategy: {len(devices)} devices in one process ({devices}) are not "
+                             "supported; run one process per GPU with MultiWorkerMirroredStrategy "
+                             "(`workbench run SCRIPT --nproc N`, or mpiexec)")
+        device = backend.Device(devices[0])
+        collectives = LocalCollectives()
+        if device.kind == "gpu":
+            from .nccl import NcclCollectives  # CuPy is imported only when a GPU replica is asked for
+            with backend.device(str(device)):
+                collectives = NcclCollectives(rank=0, size=1)
+        super().__init__(collectives, device=str(device))
+
+
+class MultiWorkerMirroredStrategy(Strategy):
+    """Synchronous training over processes: one replica per process, the processes of one MPI
+    job (``mpiexec -n N``, ``srun --mpi=pmix``, ``workbench run SCRIPT --nproc N``).
+
+    Host arrays are combined over MPI (``mpi4py``); on GPUs each process takes the GPU of its
+    local rank and combines device arrays over NCCL, bootstrapped through MPI. Started alone
+    (no MPI job), it is one worker.
+
+    Args:
+        cluster_resolver: ignored unless None (the MPI job says where each worker is).
+        communication_options: a :class:`CommunicationOptions` (bucket size, collective timeout,
+            ``"NCCL"`` or ``"RING"``).
+        collectives: a :class:`~.collectives.Collectives` to use instead of the MPI/NCCL ones.
+    """
+
+    def __init__(self, cluster_resolver=None, communication_options=None, collectives=None):
+        options = communication_options or CommunicationOptions()
+        if not isinstance(options, CommunicationOptions):
+            raise TypeError("MultiWorkerMirroredStrategy: communication_options must be a "
+                            f"wb.distribute.experimental.CommunicationOptions, got {argcheck.describe(options)}")
+        bucket = options.bytes_per_pack or DEFAULT_BUCKET_BYTES
+        device = None
+        if collectives is None:
+            from .mpi import MPICollectives  # mpi4py is optional: imported only for this strategy
+            host = MPICollectives(timeout=options.timeout_seconds, bucket_bytes=bucket)
+            collectives = host
+            gpus = [d for d in backend.list_devices() if d.kind == "gpu"]
+            if gpus and options.implementation != "RING":
+                device = str(gpus[_local_rank(host) % len(gpus)])
+                from .nccl import NcclCollectives  # CuPy only when this worker has a GPU
+                with backend.device(device):
+                    collectives = NcclCollectives(host.rank, host.size, bootstrap=host,
+                                                  timeout=host.timeout, bucket_bytes=bucket)
+        super().__init__(collectives, device=device)
+
+
+def _local_rank(mpi) -> int:
+    for key in ("MPI_LOCALRANKID", "OMPI_COMM_WORLD_LOCAL_RANK", "SLURM_LOCALID", "PMI_LOCAL_RANK"):
+        if os.environ.get(key, "").isdigit():
+            return int(os.environ[key])
+    hosts = [h for h, _ in mpi.peers]
+    return hosts[:mpi.rank].count(hosts[mpi.rank])
+
+
+def _device_name(spec, where):
+    try:
+        return str(backend.Device(spec))
+    except (ValueError, TypeError) as exc:
+        raise type(exc)(f"{where}: {exc}") from None
+
+
+# -- the current strategy -------------------------------------------------------------------
+
+_DEFAULT = _DefaultStrategy()
+
+
+def get_strategy() -> Strategy:
+    """The strategy whose scope (or ``run``) is active, else the default strategy."""
+    active = core.distribution()
+    return active if isinstance(active, Strategy) else _DEFAULT
+
+
+def has_strategy() -> bool:
+    """Whether a strategy other than the default one is active."""
+    return isinstance(core.distribution(), Strategy)
+
+
+def in_cross_replica_context() -> bool:
+    """Inside a strategy's scope but not inside its ``run``."""
+    active = core.distribution()
+    return isinstance(active, Strategy) and active.in_cross_replica_context()
+
+
+def get_replica_context():
+    """The replica context inside ``strategy.run`` (or the default one outside any strategy);
+    None in a cross-replica context (a scope, outside ``run``)."""
+    active = core.distribution()
+    if not isinstance(active, Strategy):
+        return ReplicaContext(_DEFAULT, 0)
+    return getattr(active._local, "replica", None)
