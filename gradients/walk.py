@@ -40,6 +40,7 @@ from workbench.sparse import IndexedSlices
 __all__ = ["ArrayRules", "TensorRules", "reverse_walk"]
 
 
+@core.quiet   # no NumPy floating-point warnings from the rules (TF's gradients are silent)
 def reverse_walk(records, ids, targets, seeds, sources, rules, lead=0, free=False, sparse=()):
     """Propagate ``seeds`` (cotangents of ``targets``) back through ``records`` to ``sources``.
 

@@ -4,6 +4,7 @@ wb.function), TensorArray, map_fn over ragged rows, meshgrid, sequence_mask and 
 
 import io
 import sys
+import warnings
 
 import numpy as np
 import pytest
@@ -313,3 +314,38 @@ def test_ops_raise_invalid_argument_as_op_error():
         wb.math.unsorted_segment_sum(wb.ones([3]), wb.constant([0, 1]), 2)
     assert info.value.error_code == wb.errors.INVALID_ARGUMENT
     assert isinstance(info.value, ValueError)
+
+
+# -- NumPy's floating-point warnings ----------------------------------------------------------
+
+def test_numpy_floating_point_warnings_do_not_reach_the_user():
+    x = wb.constant([0.0, -1.0, 1e30])
+    with warnings.catch_warnings(record=True) as caught:
+        out = [wb.math.log(x), 1.0 / x, wb.sqrt(x), x * x, wb.exp(x), wb.sin(x * np.inf)]
+        with wb.GradientTape() as tape:
+            tape.watch(x)
+            y = wb.reduce_sum(wb.sqrt(x) / x)
+        tape.gradient(y, x)
+    assert not [w for w in caught if issubclass(w.category, RuntimeWarning)], [str(w.message) for w in caught]
+    assert np.isneginf(out[0].numpy()[0]) and np.isnan(out[0].numpy()[1])     # TF's values, silently
+    with warnings.catch_warnings(record=True) as caught:
+        np.log(np.zeros(1))                                                  # the user's own NumPy still warns
+    assert any(issubclass(w.category, RuntimeWarning) for w in caught)
+
+
+def test_reverse_walks_and_replays_stay_silent_under_an_error_filter():
+    x = wb.constant([0.0, 4.0])
+    with wb.GradientTape() as tape:
+        tape.watch(x)
+        y = wb.reduce_sum(wb.math.log(x) * wb.sqrt(x))
+
+    @wb.function
+    def f(t):
+        return wb.math.log(t) / t
+
+    f(x)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        g = tape.gradient(y, x)
+        r = f(wb.constant([0.0, 1.0]))
+    assert np.isnan(g.numpy()[0]) and np.isneginf(r.numpy()[0])

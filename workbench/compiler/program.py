@@ -83,6 +83,7 @@ class Program:
             raise ValueError(f"{self!r}: called with the signature {describe(signature(args, kwargs, flat))}")
         return self.run(flat)
 
+    @core.quiet   # no NumPy floating-point warnings from the replayed steps, as in eager ops
     def run(self, flat):
         with self._lock:
             arrays = self._graph_inputs(flat)

@@ -7,6 +7,8 @@ when ``core._slow`` says someone is listening.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 from .. import backend, core, hostcache
@@ -14,6 +16,7 @@ from ..core import Tensor, _wrap, binary_arrays, convert_to_tensor
 from .rules import tensor_vjp
 
 _NO_PARAMS = core._NO_PARAMS
+_filters_seen = core._filters_seen   # see core.silence_numpy_warnings
 
 # dtype classes an op accepts, by NumPy dtype kind
 KINDS = {
@@ -95,6 +98,8 @@ def unary(name, fwd, vjp=None, jvp=None, *, dtypes="float", domain="real", publi
         d = x._data
         if d.dtype.kind not in kinds:
             raise dtype_error(op.name, "x", d.dtype, kinds)
+        if warnings.filters is not _filters_seen[0]:
+            core.silence_numpy_warnings()
         out = _wrap(fwd(np if backend._cupy is None else backend.xp_of(d), d))
         if core._slow:
             core.after_op(op, (x,), _NO_PARAMS, out)
@@ -122,6 +127,8 @@ def binary(name, fwd, vjp=None, jvp=None, *, dtypes="numeric", domain="real", pu
         a = x._data
         if a.dtype.kind not in kinds:
             raise dtype_error(label, argnames[0], a.dtype, kinds)
+        if warnings.filters is not _filters_seen[0]:
+            core.silence_numpy_warnings()
         try:
             out = fwd(np if backend._cupy is None else backend.xp_for(a, y._data), a, y._data)
         except ValueError as exc:
