@@ -349,3 +349,10 @@ def test_reverse_walks_and_replays_stay_silent_under_an_error_filter():
         g = tape.gradient(y, x)
         r = f(wb.constant([0.0, 1.0]))
     assert np.isnan(g.numpy()[0]) and np.isneginf(r.numpy()[0])
+
+
+def test_iterator_get_next_raises_out_of_range_at_the_end():
+    it = iter(wb.data.Dataset.from_tensor_slices([1, 2]))
+    assert [int(it.get_next()), int(it.get_next())] == [1, 2]
+    with pytest.raises(wb.errors.OutOfRangeError, match="End of sequence"):
+        it.get_next()

@@ -35,6 +35,7 @@ from ragged import RaggedTensor
 from .. import backend
 from ..checkpoint.graph import Trackable
 from ..core import Tensor, wrap
+from ..errors import OutOfRangeError
 from . import structure as st
 
 __all__ = ["Iterator"]
@@ -248,8 +249,12 @@ class Iterator(Trackable):
         return next(self._it)
 
     def get_next(self):
-        """The next element (raises StopIteration at the end, as ``next(it)`` does)."""
-        return next(self._it)
+        """The next element; at the end ``wb.errors.OutOfRangeError``, as TF raises there
+        (``next(it)`` and ``for`` loops end with StopIteration instead)."""
+        try:
+            return next(self._it)
+        except StopIteration:
+            raise OutOfRangeError("get_next: the iterator has no more elements (End of sequence)") from None
 
     def _state(self) -> dict:
         """The position as a state tree (see the module docstring)."""
