@@ -125,8 +125,8 @@ class InputLayer(Layer):
         dtype = np.dtype(dtype or np.float32)
         super().__init__(name=name or unique_layer_name("input"), dtype=dtype)
         self.built = True
-        self.output = SymbolicTensor(full, dtype, name=self.name, ragged=ragged)
-        self.output.node = Node(self, (), {}, self.output)
+        output = SymbolicTensor(full, dtype, name=self.name, ragged=ragged)
+        output.node = self._first_call = Node(self, (), {}, output)
 
     def call(self, inputs):
         return inputs
@@ -201,6 +201,8 @@ def symbolic_call(layer, args, kwargs):
         shape = tuple(x if x == y else None for x, y in zip(sa, sb))
         outs.append(SymbolicTensor(shape, a.dtype, node, i, ragged=is_ragged(a)))
     node.outputs = nest.pack_sequence_as(results[0], outs)
+    if "_first_call" not in layer.__dict__:  # Keras' layer.input / layer.output follow the first call
+        layer._first_call = node
     shapes = [o.shape for o in outs if o is not None]
     layer._symbolic_output_shape = shapes[0] if len(shapes) == 1 else shapes
     return node.outputs
@@ -295,6 +297,17 @@ class Model(Trainer, Layer):
     @property
     def outputs(self):
         return getattr(self, "_outputs", None)
+
+    @property
+    def input(self):
+        """A functional model's inputs as it was given them (one tensor, a list or a dict);
+        else the inputs of the model's first call in a graph."""
+        return self._inputs if getattr(self, "_inputs", None) is not None else Layer.input.fget(self)
+
+    @property
+    def output(self):
+        """A functional model's outputs as it was given them; else its first call's outputs."""
+        return self._outputs if getattr(self, "_outputs", None) is not None else Layer.output.fget(self)
 
     @property
     def layers(self) -> list:

@@ -18,6 +18,7 @@ call for a functional ``wb.keras.Model`` instead.
 from __future__ import annotations
 
 import inspect
+import re
 import warnings
 
 import numpy as np
@@ -35,6 +36,14 @@ __all__ = ["InputSpec", "Layer"]
 _training_stack: list = []
 _name_counts: dict = {}
 _accepts_cache: dict = {}
+
+
+def keras_snake_case(name: str) -> str:
+    """Keras' ``to_snake_case``, which default layer names follow: ``Conv2DTranspose`` ->
+    ``conv2d_transpose`` (a digit stays joined to the capital after it), ``BatchNormalization`` ->
+    ``batch_normalization``."""
+    name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
+    return re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()
 
 
 def unique_layer_name(base: str) -> str:
@@ -130,14 +139,14 @@ class Layer(Module):
 
     _MODULE_IGNORED = frozenset({"_weight_list", "_loss_fns", "_call_losses", "input_spec",
                                  "_last_output_shape", "_symbolic_output_shape", "_build_input_shape",
-                                 "_rng", "activity_regularizer", "_input_shape_arg"})
+                                 "_rng", "activity_regularizer", "_input_shape_arg", "_first_call"})
     _autocast = True
 
     def __init__(self, trainable=True, name=None, dtype=None, activity_regularizer=None, **kwargs):
         self._input_shape_arg = _input_shape_kwargs(type(self).__name__, kwargs)
         if kwargs:
             raise TypeError(f"{type(self).__name__}: unexpected keyword argument(s) {sorted(kwargs)}")
-        base = name or _snake_case(type(self).__name__)
+        base = name or keras_snake_case(type(self).__name__)
         super().__init__(name if name else unique_layer_name(base))
         self.trainable = bool(trainable)
         self.built = False
@@ -299,6 +308,25 @@ class Layer(Module):
         return cls(**config)
 
     # -- calling --------------------------------------------------------------
+    # -- the layer's first call in a functional graph (Keras' layer.input / layer.output) --------
+    def _first_call_tensors(self, which):
+        node = self.__dict__.get("_first_call")
+        if node is None:
+            raise AttributeError(f"Layer '{self.name}' has never been called on symbolic inputs (wb.keras.Input), "
+                                 f"so it has no {which}")
+        values = [x for x in nest.flatten(node.outputs if which == "output" else node.inputs) if x is not None]
+        return values[0] if len(values) == 1 else values
+
+    @property
+    def input(self):
+        """The symbolic input(s) of the layer's first call in a functional graph."""
+        return self._first_call_tensors("input")
+
+    @property
+    def output(self):
+        """The symbolic output(s) of the layer's first call in a functional graph."""
+        return self._first_call_tensors("output")
+
     def build(self, input_shape):
         """Create weights for inputs of ``input_shape`` (a tuple, a list of them for several
         inputs). Called once, before the first ``call``."""

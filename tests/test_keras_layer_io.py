@@ -1,0 +1,42 @@
+"""Keras 3's layer.input / layer.output (the first call in a functional graph), model.input /
+model.output, and default layer names in Keras' snake case (conv2d_transpose, not conv2_d_transpose)."""
+
+import numpy as np
+import pytest
+
+from workbench import keras
+from workbench.keras import layers
+
+
+def test_layer_and_model_input_output():
+    inputs = keras.Input((4,), name="x")
+    dense = layers.Dense(3)
+    hidden = dense(inputs)
+    outputs = layers.Dense(2)(hidden)
+    model = keras.Model(inputs, outputs)
+    assert dense.input is inputs and dense.output is hidden
+    assert model.input is inputs and model.output is outputs
+    assert model.layers[-1].output is outputs
+    other = keras.Input((4,))
+    dense(other)  # a second call does not change the first call's tensors
+    assert dense.input is inputs and dense.output is hidden
+    assert inputs.node.layer.output is inputs
+    features = keras.Model(model.input, [layer.output for layer in model.layers])
+    values = features(np.ones((1, 4), np.float32))
+    assert [tuple(v.shape) for v in values] == [(1, 3), (1, 2)]
+    a, b = keras.Input((2,)), keras.Input((2,))
+    added = layers.Add()
+    added([a, b])
+    assert added.input == [a, b]
+    two = keras.Model([a, b], [added.output, a])
+    assert two.input == [a, b] and len(two.output) == 2
+    with pytest.raises(AttributeError, match="has never been called on symbolic inputs"):
+        layers.Dense(1).output
+
+
+def test_default_names_follow_keras():
+    names = [layers.Conv2DTranspose(1, 3).name, layers.Conv1D(1, 3).name, layers.BatchNormalization().name,
+             layers.GlobalAveragePooling2D().name, layers.UpSampling2D().name]
+    bases = [n.rsplit("_", 1)[0] if n.rsplit("_", 1)[-1].isdigit() else n for n in names]
+    assert bases == ["conv2d_transpose", "conv1d", "batch_normalization", "global_average_pooling2d",
+                     "up_sampling2d"]
