@@ -40,3 +40,18 @@ def test_default_names_follow_keras():
     bases = [n.rsplit("_", 1)[0] if n.rsplit("_", 1)[-1].isdigit() else n for n in names]
     assert bases == ["conv2d_transpose", "conv1d", "batch_normalization", "global_average_pooling2d",
                      "up_sampling2d"]
+
+
+def test_sequential_inputs_outputs_and_pop():
+    model = keras.Sequential([keras.Input((5,)), layers.Dense(3), layers.Dense(2)])
+    assert model.inputs == [model.input] and tuple(model.input.shape) == (None, 5)
+    assert model.output_shape == (None, 2) and model.input_shape == (None, 5)
+    assert model.outputs == [model.output]
+    extractor = keras.Model(model.inputs, [layer.output for layer in model.layers])
+    assert [tuple(v.shape) for v in extractor(np.ones((1, 5), np.float32))] == [(1, 3), (1, 2)]
+    model.pop()
+    assert model.output_shape == (None, 3) and len(model.layers) == 1
+    lazy = keras.Sequential([layers.Dense(2)])
+    assert lazy.inputs is None
+    with pytest.raises(AttributeError, match="has no defined output yet"):
+        lazy.output

@@ -628,6 +628,37 @@ class Sequential(Model):
             self._symbolic_output_shape = self._symbolic_output.shape
             self.built = True
 
+    # Keras: a Sequential model given its input shape is a graph, with inputs and outputs
+    @property
+    def inputs(self):
+        return None if self._input_tensor is None else [self._input_tensor]
+
+    @property
+    def outputs(self):
+        return None if self._input_tensor is None else [self._symbolic_output]
+
+    def _graph_end(self, which):
+        if self._input_tensor is None:
+            raise AttributeError(f"Sequential model '{self.name}' has no defined {which} yet: start it with "
+                                 "wb.keras.Input(shape=...) to give it one")
+        return self._input_tensor if which in ("input", "input_shape") else self._symbolic_output
+
+    @property
+    def input(self):
+        return self._graph_end("input")
+
+    @property
+    def output(self):
+        return self._graph_end("output")
+
+    @property
+    def input_shape(self):
+        return tuple(self._graph_end("input_shape").shape)
+
+    @property
+    def output_shape(self):
+        return tuple(self._graph_end("output_shape").shape)
+
     def get_config(self):
         """``{"name", "trainable", "layers": [layer configs]}`` (an ``InputLayer`` first when
         the model was given a ``wb.keras.Input``)."""
@@ -654,7 +685,14 @@ class Sequential(Model):
         """Remove and return the last layer."""
         if not self._layer_list:
             raise TypeError("Sequential.pop: there are no layers")
-        return self._layer_list.pop()
+        layer = self._layer_list.pop()
+        if self._input_tensor is not None:  # the graph now ends at the new last layer
+            x = self._input_tensor
+            for kept in self._layer_list:
+                x = kept(x)
+            self._symbolic_output = x
+            self._symbolic_output_shape = x.shape
+        return layer
 
     def call(self, inputs, training=None, mask=None):
         x = inputs
