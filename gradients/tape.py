@@ -317,8 +317,9 @@ class GradientTape(core.Listener):
                     seeds[i] = _cast(s, t.dtype)
         src_parts = [_components(s) for s in flat_sources]
         flat_parts = [p for parts in src_parts for p in parts]
-        # TF: a variable read through a row gather (embedding lookups) gets IndexedSlices
-        sparse = {p._tid for p in flat_parts if isinstance(p, Variable) and p._tid}
+        # TF: a variable or tensor source read through a row gather (embedding lookups) gets
+        # IndexedSlices; a composite source's components stay dense
+        sparse = {s._tid for s in flat_sources if isinstance(s, Tensor) and s._tid}
         grads = self._backward(flat_targets, seeds, flat_parts, 0, free=not self._persistent,
                                sparse=sparse)
         self._finish()

@@ -47,7 +47,7 @@ def reverse_walk(records, ids, targets, seeds, sources, rules, lead=0, free=Fals
     ``ids``: the ids of the tensors the tape watches (only they receive cotangents);
     ``lead``: leading dimensions of every cotangent that are not the value's (a jacobian's
     rows); ``free``: drop each record once its rule ran (a non-persistent tape);
-    ``sparse``: ids of sources (variables) whose cotangent from a row gather
+    ``sparse``: ids of sources whose cotangent from a row gather
     (``ROW_GATHERS``) is kept as rows and handed out as ``IndexedSlices`` (TF's sparse
     gradient); summed with a dense cotangent it becomes dense.
     Returns ``rules.result(grads)``, ``grads`` mapping a tensor id to its gradient.
@@ -183,7 +183,7 @@ def _joined(pieces, join):
 
 
 def _shape_tensor(shape, xp):
-    return core.wrap_constant(xp.asarray(np.asarray(shape, dtype=np.int64)))
+    return core.wrap_constant(xp.asarray(np.asarray(shape, dtype=np.int32)))  # TF's dtype
 
 
 class _BackwardContext(core.Listener):

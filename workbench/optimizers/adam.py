@@ -15,9 +15,10 @@ class Adam(Optimizer):
         alpha = lr * sqrt(1 - beta_2**t) / (1 - beta_1**t)
         w -= alpha * m / (sqrt(v) + epsilon)
 
-    Slots: ``m``, ``v`` (and ``vhat`` with AMSGrad). An ``IndexedSlices`` gradient is applied
-    as the dense gradient, as Keras 3 does (every row's moments decay); ``LazyAdam`` updates
-    only the gradient's rows.
+    Slots: ``m``, ``v`` (and ``vhat`` with AMSGrad). An ``IndexedSlices`` gradient updates
+    every row, as Keras 3 does (every row's moments decay), with ``g**2`` taken row by row
+    before repeated indices add up (Keras 3 squares the slices, then densifies): equal to the
+    dense update when no index repeats. ``LazyAdam`` updates only the gradient's rows.
 
     >>> opt = wb.optimizers.Adam(learning_rate=1e-3)
     """
@@ -44,7 +45,11 @@ class Adam(Optimizer):
                                       / (1 - xp.power(dt(self.beta_1), t)))
         return alpha
 
-    def _update_step(self, xp, w, g, slots, hyper):
+    def _sparse_update_step(self, xp, w, grad, slots, hyper):
+        self._update_step(xp, w, grad.dense(), slots, hyper, squares=grad.dense_squares())
+        return True
+
+    def _update_step(self, xp, w, g, slots, hyper, squares=None):
         alpha = self._alpha(xp, w, hyper)
         m, v = slots["m"], slots["v"]
         # in place through one scratch buffer: a temporary the size of a weight matrix per
@@ -53,7 +58,10 @@ class Adam(Optimizer):
         xp.subtract(g, m, out=tmp)
         tmp *= 1 - self.beta_1
         m += tmp                                  # m += (g - m) * (1 - beta_1)
-        xp.square(g, out=tmp)
+        if squares is None:
+            xp.square(g, out=tmp)
+        else:
+            tmp[...] = squares
         tmp -= v
         tmp *= 1 - self.beta_2
         v += tmp                                  # v += (g**2 - v) * (1 - beta_2)

@@ -28,7 +28,8 @@ class LazyAdam(Adam):
                          clipnorm=clipnorm, clipvalue=clipvalue, global_clipnorm=global_clipnorm,
                          name=name, **kwargs)
 
-    def _sparse_update_step(self, xp, w, values, indices, slots, hyper):
+    def _sparse_update_step(self, xp, w, grad, slots, hyper):
+        values, indices = grad.summed()
         alpha = self._alpha(xp, w, hyper)
         m_rows = slots["m"][indices]
         m_rows *= self.beta_1

@@ -8,9 +8,11 @@ the step (learning rate, bias corrections) is a 0-d array on the device, so a
 training step on the GPU never waits for the host.
 
 A gradient given as ``IndexedSlices`` (a variable read through ``wb.gather`` or an
-embedding lookup) stays rows: its duplicate indices are summed and an optimizer with a
-``_sparse_update_step`` (SGD without momentum, as Keras 3's scatter update; ``LazyAdam``)
-touches only those rows; the others, as Keras 3 does, apply it as the dense gradient.
+embedding lookup) stays rows for an optimizer with a ``_sparse_update_step``, which follows
+what Keras 3 computes for it: SGD without momentum updates only those rows (a scatter);
+Adam updates densely but squares the rows before adding up repeated indices (Keras 3
+squares the ``IndexedSlices``, then densifies); ``LazyAdam`` touches only those rows. The
+others apply the dense gradient.
 
 Slot variables are created lazily, the first time a variable gets a gradient
 (or eagerly with :meth:`Optimizer.build`). A checkpoint restored before the
@@ -409,8 +411,7 @@ class Optimizer(Trackable):
                 w -= w * (hyper["lr"] * var.dtype.type(self.weight_decay))
             slots = {k: _writable(s) for k, s in slots.items()}
             if type(g) is SparseGradient:
-                values, indices = g.summed()
-                if self._sparse_update_step(xp, w, values, indices, slots, hyper):
+                if self._sparse_update_step(xp, w, g, slots, hyper):
                     continue
                 g = g.dense()
             self._update_step(xp, w, g, slots, hyper)
@@ -517,9 +518,9 @@ class Optimizer(Trackable):
         """Update the array ``w`` in place from the gradient ``g``; ``slots`` are writable arrays."""
         raise NotImplementedError
 
-    def _sparse_update_step(self, xp, w, values, indices, slots, hyper):
-        """Update only rows ``indices`` (unique) of ``w`` from their gradient rows ``values``
-        and return True; False (the default) applies the gradient densely instead."""
+    def _sparse_update_step(self, xp, w, grad, slots, hyper):
+        """Update ``w`` in place from the :class:`SparseGradient` ``grad`` and return True;
+        False (the default) applies ``grad.dense()`` with :meth:`_update_step` instead."""
         return False
 
     # -- minimize -----------------------------------------------------------------
@@ -639,6 +640,12 @@ class SparseGradient:
     def dense(self):
         """The dense gradient (rows at repeated indices add up)."""
         return self._segment_sum(self.indices, self.shape[0])
+
+    def dense_squares(self):
+        """The rows squared, then added up densely (what squaring an ``IndexedSlices`` and
+        densifying it gives: not ``dense() ** 2`` where an index repeats)."""
+        return SparseGradient(backend.xp_of(self.values).square(self.values), self.indices,
+                              self.shape).dense()
 
     def summed(self):
         """``(values, indices)`` with each index once (sorted), its rows added up."""

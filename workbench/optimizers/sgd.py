@@ -47,11 +47,12 @@ class SGD(Optimizer):
         else:
             w += m
 
-    def _sparse_update_step(self, xp, w, values, indices, slots, hyper):
+    def _sparse_update_step(self, xp, w, grad, slots, hyper):
         """Without momentum, as Keras 3's scatter update: only the gradient's rows change
         (with momentum every row's velocity decays, so the update is dense)."""
         if self.momentum:
             return False
+        values, indices = grad.summed()
         w[indices] -= hyper["lr"] * values
         return True
 

@@ -56,7 +56,8 @@ class IndexedSlices(core.CompositeTensor):
 
     @property
     def dense_shape(self):
-        """The dense value's shape, a 1-D int64 tensor (None when it was not given)."""
+        """The dense value's shape: a 1-D integer tensor (int32 in a gradient, as TF), or None
+        when it was not given."""
         return self._dense_shape
 
     @property
