@@ -10,7 +10,7 @@ import numpy as np
 import onnx
 from onnx import helper
 
-from .. import nest
+from .. import core, nest
 from .graph import Graph, onnx_dtype
 from .ops import translate
 from .trace import ExportError, trace, value_of
@@ -223,7 +223,6 @@ def _verify(model, fn, specs, out_names, rng, dynamic, atol):
     arrays = _sample(specs, CHECK_BATCH if dynamic else None, rng)
     session = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
     got = session.run(out_names, {s.name: a for s, a in zip(specs, arrays)})
-    from .. import core  # noqa: E402  (the reference is the eager function on the same arrays)
     want = [value_of(t) for t in nest.flatten(fn(*[core.wrap(core.to_array(a)) for a in arrays]))]
     worst = 0.0
     for name, a, b in zip(out_names, got, want):
