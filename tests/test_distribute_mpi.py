@@ -101,3 +101,84 @@ def test_custom_loop_matches_one_process_and_shards_every_example(tmp_path):
         both = info[0]["seen"][epoch] + info[1]["seen"][epoch]
         assert sorted(both) == list(range(21))   # every example once per epoch
     assert info[1]["gathered"] == [[0.0, 0.0], [1.0, 1.0], [1.0, 1.0]]
+
+
+TRAIN_SCRIPT = """
+    import os, signal
+    import numpy as np
+    import workbench as wb
+
+    PARAMS = {"epochs": 2, "kill": False, "hang": False}
+
+    def main(exp, params):
+        strategy = wb.distribute.MultiWorkerMirroredStrategy()
+        rank = strategy.cluster_resolver.task_id
+        x = np.random.default_rng(0).normal(size=(32, 3)).astype("float32")
+        y = x.sum(axis=1, keepdims=True)
+        with strategy.scope():
+            w = wb.Variable(np.zeros((3, 1), "float32"), name="w")
+            opt = wb.optimizers.SGD(0.1)
+        manager = exp.checkpoint_manager(wb.Checkpoint(w=w, optimizer=opt))
+        writer = wb.summary.create_file_writer(f"tb-rank{rank}")
+        data = strategy.experimental_distribute_dataset(wb.data.Dataset.from_tensor_slices((x, y)).batch(8))
+        step = 0
+        for epoch in range(params["epochs"]):
+            for xb, yb in data:
+                if rank == 1 and epoch == 1 and step == 5:
+                    if params["kill"]:
+                        os.kill(os.getpid(), signal.SIGKILL)
+                    if params["hang"]:
+                        import time; time.sleep(60)
+                def replica(xb, yb):
+                    with wb.GradientTape() as tape:
+                        loss = wb.nn.compute_average_loss(wb.reduce_sum((xb @ w - yb) ** 2, axis=1),
+                                                          global_batch_size=8)
+                    opt.apply_gradients([(tape.gradient(loss, w), w)])
+                    return loss
+                loss = strategy.reduce("SUM", strategy.run(replica, args=(xb, yb)), axis=None)
+                step += 1
+                exp.log_metric("loss", float(loss), step=step)
+                with writer.as_default(step=step):
+                    wb.summary.scalar("loss", loss)
+            manager.save()
+        writer.flush()
+        np.save(f"w-rank{rank}.npy", w.numpy())
+"""
+
+
+def run_cli(tmp_path, *args, timeout=120, env=None):
+    script = tmp_path / "train.py"
+    script.write_text(textwrap.dedent(TRAIN_SCRIPT))
+    env = {**os.environ, "PYTHONPATH": ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""), "CI": "1",
+           **(env or {})}
+    cmd = [sys.executable, "-m", "workbench.cli", "run", str(script), "--nproc", "2",
+           "--tracking-uri", f"sqlite:///{tmp_path / 'mlflow.db'}", "--logdir", str(tmp_path / "runs"), *args]
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env, cwd=tmp_path)
+
+
+def test_workbench_run_nproc_only_the_chief_writes(tmp_path):
+    job = run_cli(tmp_path)
+    assert job.returncode == 0, job.stdout + job.stderr
+    np.testing.assert_array_equal(np.load(tmp_path / "w-rank0.npy"), np.load(tmp_path / "w-rank1.npy"))
+    runs = os.listdir(tmp_path / "runs")
+    assert len(runs) == 1                                    # one TensorBoard folder, the chief's
+    checkpoints = os.listdir(tmp_path / "runs" / runs[0] / "checkpoints")
+    assert "checkpoint.json" in checkpoints and "ckpt-2.index.json" in checkpoints
+    assert os.listdir(tmp_path / "tb-rank0") and not (tmp_path / "tb-rank1").exists()
+    import mlflow
+    client = mlflow.MlflowClient(f"sqlite:///{tmp_path / 'mlflow.db'}")
+    found = client.search_runs([e.experiment_id for e in client.search_experiments()])
+    assert len(found) == 1 and len(client.get_metric_history(found[0].info.run_id, "loss")) == 8
+
+
+def test_a_killed_rank_stops_the_job_with_its_rank_named(tmp_path):
+    job = run_cli(tmp_path, "-p", "kill=True", timeout=90)
+    assert job.returncode != 0
+    assert "rank 1 (pid" in job.stderr and "was killed by signal 9" in job.stderr, job.stderr
+
+
+def test_a_hanging_rank_is_named_after_the_collective_timeout(tmp_path):
+    job = run_cli(tmp_path, "-p", "hang=True", timeout=90, env={"WORKBENCH_COLLECTIVE_TIMEOUT": "3"})
+    assert job.returncode != 0
+    assert "did not complete on rank 0 of 2 within 3 s: rank 1 (pid" in job.stderr, job.stderr
+    assert "DeadlineExceededError" in job.stderr

@@ -14,6 +14,7 @@ import os
 import numpy as np
 
 from ..core import Variable
+from ..distribute.launch import is_chief
 from .format import write_checkpoint
 from .graph import Collected, Trackable
 from .restore import restore
@@ -73,7 +74,12 @@ class Checkpoint(Trackable):
 
     # -- saving --------------------------------------------------------------
     def write(self, file_prefix, options=None):
-        """Write a checkpoint at exactly ``file_prefix`` (no counter); returns the prefix."""
+        """Write a checkpoint at exactly ``file_prefix`` (no counter); returns the prefix.
+
+        In a job of several processes only rank 0 writes (its variables are the mirrored
+        ones); the other ranks return the same prefix without writing."""
+        if not is_chief():
+            return os.fspath(file_prefix)
         c = self._targets()
         return write_checkpoint(file_prefix, c.saved(),
                                 {"save_counter": int(self.save_counter.numpy())})

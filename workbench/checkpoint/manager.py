@@ -15,6 +15,7 @@ import warnings
 import numpy as np
 
 from ..core import Tensor
+from ..distribute.launch import is_chief
 from .checkpoint import Checkpoint
 from .format import INDEX_SUFFIX, STATE_FILE, _confined, write_json
 
@@ -179,6 +180,8 @@ class CheckpointManager:
                 continue
             removed.append(old)
         self._latest = name
+        if not is_chief():   # rank 0 writes the checkpoints and their record
+            return os.path.join(self._directory, name)
         self._write_state()
         for old in removed:
             _delete_checkpoint(os.path.join(self._directory, old))

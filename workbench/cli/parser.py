@@ -3,6 +3,7 @@
 ::
 
     workbench run digits_classifier -p epochs=10      # a bundled example or a script defining main(exp, params)
+    workbench run train.py --nproc 2                  # on 2 processes of an MPI job (wb.distribute)
     workbench sweep train.py -p lr=0.1,0.01 -p layers=1,2 --parallel 2
     workbench runs --sort val/accuracy                # a table of runs from MLflow
     workbench compare 3f2a9c 81be07                   # params and metrics side by side
@@ -59,6 +60,10 @@ def build_parser():
     p.add_argument("--run-name", help="the run's name (default: <name>-<timestamp>)")
     p.add_argument("--resume", metavar="RUN_ID",
                    help="continue an earlier run: its steps, checkpoints and MLflow run")
+    p.add_argument("--nproc", type=int, metavar="N",
+                   help="run on N processes of one MPI job (mpiexec; wb.distribute strategies join them)")
+    p.add_argument("--hosts", metavar="H1,H2", help="with --nproc: the hosts the processes run on")
+    p.add_argument("--hostfile", metavar="FILE", help="with --nproc: a file of host[:slots] lines")
     p.set_defaults(fn=_cmd_run)
 
     p = sub.add_parser("sweep", help="run a script once per combination of parameters (grid or random)",
@@ -113,7 +118,9 @@ def build_parser():
 
 
 def main(argv=None):
+    argv = sys.argv[1:] if argv is None else list(argv)
     args = build_parser().parse_args(argv)
+    args.argv = argv   # `run --nproc` starts the same command on every rank
     try:
         return args.fn(args) or 0
     except CLIError as exc:

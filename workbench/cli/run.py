@@ -5,6 +5,7 @@ import runpy
 import sys
 
 from .common import PARENT_ENV, CLIError, _experiment_class, _is_system
+from .launch import launch, note_rank, wants_launch
 from .params import parse_params
 from .table import _cell
 from .targets import _check_main_signature, resolve_target
@@ -48,6 +49,9 @@ def _run_with_experiment(target, params, args):
 
 
 def _cmd_run(args):
+    if wants_launch(args):
+        return launch(args)
+    note_rank()
     target = resolve_target(args.script)
     if target.main is None:
         if args.param:

@@ -45,3 +45,23 @@ def mpiexec_command(nproc, argv, hosts=None, hostfile=None, mpiexec=None) -> lis
             raise FileNotFoundError(f"hostfile {hostfile!r} does not exist")
         cmd += ["-f", hostfile]
     return cmd + list(argv)
+
+
+_RANK_ENV = ("PMI_RANK", "OMPI_COMM_WORLD_RANK", "PMIX_RANK", "SLURM_PROCID")
+
+
+def process_rank() -> int:
+    """This process's rank in the job that started it (MPICH's ``PMI_RANK``, Open MPI's
+    ``OMPI_COMM_WORLD_RANK``, PMIx's ``PMIX_RANK``, Slurm's ``SLURM_PROCID``); 0 alone.
+    Read from the environment, so it costs no MPI initialization."""
+    for key in _RANK_ENV:
+        value = os.environ.get(key, "")
+        if value.isdigit():
+            return int(value)
+    return 0
+
+
+def is_chief() -> bool:
+    """Whether this process is rank 0 of its job (or not part of one): the process that writes
+    checkpoints, TensorBoard logs and the MLflow run when several train together."""
+    return process_rank() == 0

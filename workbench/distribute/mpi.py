@@ -8,6 +8,7 @@ Device (CuPy) arrays pass through the host here; ``nccl.NcclCollectives`` keeps 
 
 from __future__ import annotations
 
+import atexit
 import os
 import socket
 import sys
@@ -21,6 +22,9 @@ from .collectives import DEFAULT_BUCKET_BYTES, Collectives
 
 DEFAULT_TIMEOUT = 300.0
 _MAX_NDIM = 8
+_FAULT_TAG = 0x7B1D  # the tag of the messages ranks exchange after a timeout
+_ABORT_CODE = 75  # the exit code of a job ended after a collective timed out
+_GRACE = 10.0  # seconds a rank that timed out listens for the others' reports
 TIMEOUT_ENV = "WORKBENCH_COLLECTIVE_TIMEOUT"
 
 
@@ -93,25 +97,40 @@ class MPICollectives(Collectives):
                 time.sleep(pause)
 
     def _timed_out(self, what, waited):
+        """Name the ranks that did not arrive, then raise. Every rank that times out tells the
+        others so; a rank that exited (on this host) or stays silent for a grace period is named."""
         self._failed = True
         host = socket.gethostname()
-        gone, other_hosts = [], []
-        for r, (h, pid) in enumerate(self.peers):
-            if r == self.rank:
-                continue
-            if h != host:
-                other_hosts.append(r)
-            elif not _alive(pid):
-                gone.append(f"rank {r} (pid {pid} on {h}) has exited")
-        if gone:
-            cause = "; ".join(gone)
-        else:
-            cause = ("no rank on this host has exited, so a rank hangs or was stopped before it "
-                     f"(ranks on other hosts: {other_hosts or 'none'})")
+        others = [r for r in range(self.size) if r != self.rank]
+        for r in others:
+            self.comm.isend(self._count, dest=r, tag=_FAULT_TAG)
+        heard, until = set(), time.monotonic() + min(self.timeout, _GRACE)
+        while len(heard) < len(others) and time.monotonic() < until:
+            for r in others:
+                if r not in heard and self.comm.iprobe(source=r, tag=_FAULT_TAG):
+                    self.comm.recv(source=r, tag=_FAULT_TAG)
+                    heard.add(r)
+            time.sleep(0.01)
+        causes = []
+        for r in others:
+            h, pid = self.peers[r]
+            if h == host and not _alive(pid):
+                causes.append(f"rank {r} (pid {pid} on {h}) has exited")
+            elif r not in heard:
+                causes.append(f"rank {r} (pid {pid} on {h}) did not reach it: it hangs, was stopped or died")
+        if not causes:
+            causes.append("every rank was waiting in a collective: they called different collectives")
         message = (f"wb.distribute: {what} (collective #{self._count}) did not complete on rank "
-                   f"{self.rank} of {self.size} within {self.timeout:g} s: {cause}")
+                   f"{self.rank} of {self.size} within {self.timeout:g} s: " + "; ".join(causes))
         print(message, file=sys.stderr, flush=True)
+        # MPI_Finalize at exit would wait for the missing ranks: end the job instead (atexit
+        # runs this before mpi4py's own finalize, registered earlier)
+        atexit.register(self._abort)
         raise DeadlineExceededError(message)
+
+    def _abort(self):
+        sys.stderr.flush()
+        self._MPI.COMM_WORLD.Abort(_ABORT_CODE)
 
     # -- the collectives ------------------------------------------------------------------
     def _start_all_reduce(self, flat):

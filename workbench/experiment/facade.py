@@ -19,11 +19,13 @@ import numpy as np
 
 from .. import summary
 from ..checkpoint import INDEX_SUFFIX
+from ..distribute.launch import process_rank
 from ..tracking import buffer as _buffer, best, journal, store
 from ..tracking.system import SystemMonitor
 from .checkpoints import TrackedCheckpointManager
 from .opening import RunOpening, now_stamp, open_runs
 from .tensorboard import TensorBoardSink
+from .worker import WorkerExperiment
 
 __all__ = ["Experiment", "active"]
 
@@ -98,7 +100,15 @@ class Experiment(RunOpening):
 
     If a remote server cannot be reached at :meth:`start`, the run starts
     offline (see :attr:`run_id`); a local store must be reachable.
+
+    In a job of several processes (``workbench run --nproc``, ``mpiexec``, ``srun``) rank 0
+    opens the run; the other ranks get a :class:`WorkerExperiment`, which writes nothing.
     """
+
+    def __new__(cls, *args, **kwargs):
+        if cls is Experiment and process_rank() > 0:
+            return WorkerExperiment(*args, **kwargs)
+        return super().__new__(cls)
 
     def __init__(self, name=None, run_name=None, params=None, tracking_uri=None, logdir="runs", resume=None,
                  tags=None, system_metrics=True, nested=False):

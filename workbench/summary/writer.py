@@ -24,6 +24,7 @@ import threading
 import time
 import weakref
 
+from ..distribute.launch import is_chief
 from ._tb import tb
 from .records import frame_record
 
@@ -258,7 +259,8 @@ class _NoopSummaryWriter(SummaryWriter):
         return None
 
 
-def create_file_writer(logdir, max_queue=None, flush_millis=None, filename_suffix=None, name=None):
+def create_file_writer(logdir, max_queue=None, flush_millis=None, filename_suffix=None, name=None,
+                       all_workers=False):
     """A :class:`SummaryWriter` writing a new event file in ``logdir`` (created if missing).
 
     Args:
@@ -266,11 +268,16 @@ def create_file_writer(logdir, max_queue=None, flush_millis=None, filename_suffi
       max_queue: events kept in memory before they are written (default 10).
       flush_millis: longest time between writes to disk, in ms (default 120,000).
       filename_suffix: ends the event file's name (default ``".v2"``).
+      all_workers: in a job of several processes (``mpiexec``, ``workbench run --nproc``)
+        only rank 0 writes, the other ranks get a writer that records nothing; True makes
+        every rank write (give each its own ``logdir``).
 
     >>> w = wb.summary.create_file_writer("/tmp/logs/run1")   # doctest: +SKIP
     >>> with w.as_default(step=3):                             # doctest: +SKIP
     ...     wb.summary.scalar("loss", 0.25)
     """
+    if not all_workers and not is_chief():
+        return _NoopSummaryWriter()
     return SummaryWriter(logdir, max_queue=max_queue, flush_millis=flush_millis,
                          filename_suffix=filename_suffix, name=name)
 
