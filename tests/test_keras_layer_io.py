@@ -55,3 +55,15 @@ def test_sequential_inputs_outputs_and_pop():
     assert lazy.inputs is None
     with pytest.raises(AttributeError, match="has no defined output yet"):
         lazy.output
+
+
+def test_windows_over_sequences_of_unknown_length():
+    series = keras.Input((None, 10))
+    x = layers.Conv1D(3, 3)(series)
+    assert tuple(x.shape) == (None, None, 3)
+    pooled = layers.GlobalMaxPooling1D()(layers.MaxPooling1D(2)(x))
+    model = keras.Model(series, pooled)
+    assert model.predict(np.ones((2, 9, 10), np.float32), verbose=0).shape == (2, 3)
+    images = keras.Input((None, None, 3))
+    y = layers.Conv2D(4, 5, strides=2)(images)
+    assert tuple(y.shape) == (None, None, None, 4)

@@ -102,6 +102,7 @@ CASES = [
     ("softmax", (A,), {}, _softmax(A)), ("softmax", (A,), {"axis": 0}, _softmax(A, 0)),
     ("log_softmax", (A,), {}, np.log(_softmax(A))),
     ("one_hot", (I[0], 6), {}, np.eye(6, dtype=np.float32)[I[0]]),
+    ("one_hot", (I[0].astype(np.float32), 6), {}, np.eye(6, dtype=np.float32)[I[0]]),
     ("multi_hot", (I, 6), {}, np.array([[0, 1, 1, 1, 0, 0], [1, 0, 0, 0, 1, 1]], np.float32)),
     ("logsumexp", (A,), {"axis": 1}, np.log(np.exp(A).sum(1))), ("logsumexp", (A,), {}, np.log(np.exp(A).sum())),
     ("rsqrt", (P,), {}, 1 / np.sqrt(P)), ("norm", (V,), {}, np.linalg.norm(V)), ("norm", (A,), {}, np.linalg.norm(A)),

@@ -2,8 +2,8 @@
 data adapters and epoch iterator).
 
 Inputs: NumPy arrays, Tensors and RaggedTensors (or lists/dicts of them for several model
-inputs or outputs), a ``wb.data.Dataset`` of batches, or a Python generator/iterator of
-batches. A batch is ``x``, ``(x,)``, ``(x, y)`` or ``(x, y, sample_weight)``.
+inputs or outputs), a ``wb.data.Dataset`` of batches, a ``keras.utils.PyDataset``, or a Python
+generator/iterator of batches. A batch is ``x``, ``(x,)``, ``(x, y)`` or ``(x, y, sample_weight)``.
 
 >>> it = EpochIterator(np.zeros((10, 3)), np.arange(10), batch_size=4)
 >>> it.num_batches
@@ -29,6 +29,7 @@ from .. import nest
 from ..core import CompositeTensor, Tensor, convert_to_tensor
 from ..data import INFINITE_CARDINALITY, Dataset
 from ..ops.indexing import gather
+from .py_dataset import PyDataset
 
 __all__ = ["EpochIterator", "batch_tensors", "is_batched_source", "pack_x_y_sample_weight",
            "train_validation_split", "unpack_x_y_sample_weight"]
@@ -247,13 +248,34 @@ class _GeneratorAdapter:
         return self.generator
 
 
+class _PyDatasetAdapter:
+    """A ``keras.utils.PyDataset``: ``len(ds)`` batches a pass, in a new order each pass when
+    shuffled; its ``on_epoch_begin``/``on_epoch_end`` run around each pass."""
+
+    infinite = False
+
+    def __init__(self, dataset, shuffle):
+        self.dataset = dataset
+        self.shuffle = bool(shuffle)
+        self.num_batches = len(dataset)
+
+    def __iter__(self):
+        self.dataset.on_epoch_begin()
+        n = len(self.dataset)
+        order = np.random.permutation(n) if self.shuffle else range(n)
+        for batch in self.dataset.batches(order):
+            yield nest.map_structure(_to_tensor, batch)
+        self.dataset.on_epoch_end()
+
+
 def _is_generator(x):
     return isinstance(x, collections.abc.Iterator)
 
 
 def is_batched_source(x):
-    """True for data that yields its own batches: a ``wb.data.Dataset`` or a generator."""
-    return isinstance(x, Dataset) or _is_generator(x)
+    """True for data that yields its own batches: a ``wb.data.Dataset``, a ``PyDataset`` or a
+    generator."""
+    return isinstance(x, (Dataset, PyDataset)) or _is_generator(x)
 
 
 def batch_tensors(x, y=None, sample_weight=None, class_weight=None, where="train_on_batch"):
@@ -329,7 +351,8 @@ class EpochIterator:
         if x is None:
             raise ValueError(f"{where}: no input data: pass x (arrays, a wb.data.Dataset or a generator)")
         if is_batched_source(x):
-            kind = "a wb.data.Dataset" if isinstance(x, Dataset) else "a generator"
+            kind = ("a wb.data.Dataset" if isinstance(x, Dataset) else "a PyDataset" if isinstance(x, PyDataset)
+                    else "a generator")
             if y is not None:
                 raise ValueError(f"{where}: when x is {kind}, y must not be given: the targets come from "
                                  "x, which yields (inputs, targets) or (inputs, targets, sample_weights)")
@@ -339,7 +362,10 @@ class EpochIterator:
             if batch_size is not None:   # Keras ignores it too; say so
                 warnings.warn(f"{where}: batch_size={batch_size!r} is ignored: x is {kind}, which yields "
                               "its own batches", UserWarning, stacklevel=3)
-            self.adapter = _DatasetAdapter(x) if isinstance(x, Dataset) else _GeneratorAdapter(x)
+            if isinstance(x, PyDataset):
+                self.adapter = _PyDatasetAdapter(x, shuffle is True)
+            else:
+                self.adapter = _DatasetAdapter(x) if isinstance(x, Dataset) else _GeneratorAdapter(x)
         else:
             if self.class_weight is not None and sample_weight is not None:
                 raise ValueError(f"{where}: You cannot use `class_weight` and `sample_weight` at the "

@@ -159,15 +159,23 @@ def Input(shape=None, batch_size=None, name=None, dtype=None, ragged=False, batc
 # Recording a call on symbolic inputs
 
 
+# stand-in sizes for unknown dimensions after the batch's: large enough for a convolution or pooling
+# window over a sequence of unknown length (Keras' Input(shape=(None, 10)) before a Conv1D)
+_INNER_STAND_IN = {1: 17, 2: 23}
+
+
 def _stand_in(spec, k):
-    """A concrete zero input for ``spec`` with unknown sizes set to ``k``."""
+    """A concrete zero input for ``spec``: an unknown batch size set to ``k`` (1 or 2), other
+    unknown sizes to ``_INNER_STAND_IN[k]``."""
+    inner_k = _INNER_STAND_IN[k]
     if spec.ragged:
         nrows = k if spec.shape[0] is None else spec.shape[0]
-        inner = tuple(k if d is None else d for d in spec.shape[2:])
-        lengths = np.full(nrows, k if spec.shape[1] is None else spec.shape[1], np.int64)
+        inner = tuple(inner_k if d is None else d for d in spec.shape[2:])
+        lengths = np.full(nrows, inner_k if spec.shape[1] is None else spec.shape[1], np.int64)
         values = zeros((int(lengths.sum()),) + inner, dtype=spec.dtype)
         return ragged.RaggedTensor.from_row_lengths(values, lengths)
-    return zeros(tuple(k if d is None else d for d in spec.shape), dtype=spec.dtype)
+    return zeros(tuple((k if i == 0 else inner_k) if d is None else d for i, d in enumerate(spec.shape)),
+                 dtype=spec.dtype)
 
 
 def _replace(structure, mapping):

@@ -7,9 +7,10 @@ import numpy as np
 from .. import random as wb_random
 from ..errors import argcheck
 from .callbacks.progbar import Progbar
+from .py_dataset import PyDataset, Sequence
 from .saving import custom_object_scope, get_registered_name, get_registered_object, register_keras_serializable
 
-__all__ = ["Progbar", "custom_object_scope", "get_registered_name", "get_registered_object",
+__all__ = ["Progbar", "PyDataset", "Sequence", "custom_object_scope", "get_registered_name", "get_registered_object",
            "register_keras_serializable", "set_random_seed", "to_categorical"]
 
 

@@ -106,7 +106,10 @@ def one_hot(x, num_classes, axis=-1, dtype=None, sparse=False):
     if sparse:
         raise ValueError("one_hot: sparse=True is not supported (sparse tensors are not Keras tensors here)")
     num_classes = argcheck.integer(num_classes, "num_classes", "one_hot", minimum=1)
-    return indexing.one_hot(_t(x), num_classes, axis=axis, dtype=_dtype(dtype) or np.float32)
+    x = _t(x)
+    if x.dtype.kind not in "iu":  # Keras casts float labels (``y.astype("float32")``) to integers
+        x = ew.cast(x, np.int64)
+    return indexing.one_hot(x, num_classes, axis=axis, dtype=_dtype(dtype) or np.float32)
 
 
 def multi_hot(inputs, num_classes, axis=-1, dtype=None, sparse=False):
