@@ -271,3 +271,10 @@ def test_keras_embedding_model_fits_with_sparse_gradients():
     assert history.history["loss"][-1] < history.history["loss"][0]
     np.testing.assert_array_equal(after[10:], before[10:])   # ids 10.. never looked up
     assert np.abs(after[:10] - before[:10]).max() > 0
+
+
+def test_the_sparse_embedding_benchmark_runs_and_its_rules_agree(capsys):
+    from benchmarks import sparse_embedding
+    sparse_embedding.main(["--quick"])   # checks dense == Adam(IndexedSlices) (and torch) first
+    out = capsys.readouterr().out
+    assert "| LazyAdam(IndexedSlices) |" in out and "| dense |" in out

@@ -46,23 +46,30 @@ class Adam(Optimizer):
         return alpha
 
     def _sparse_update_step(self, xp, w, grad, slots, hyper):
-        self._update_step(xp, w, grad.dense(), slots, hyper, squares=grad.dense_squares())
+        self._update_step(xp, w, None, slots, hyper, rows=grad.summed_with_squares())
         return True
 
-    def _update_step(self, xp, w, g, slots, hyper, squares=None):
+    def _update_step(self, xp, w, g, slots, hyper, rows=None):
+        """``rows``: ``(values, squares, indices)`` of a sparse gradient instead of ``g``
+        (``g - m`` is then ``-m`` with the values added at their rows: the same numbers)."""
         alpha = self._alpha(xp, w, hyper)
         m, v = slots["m"], slots["v"]
         # in place through one scratch buffer: a temporary the size of a weight matrix per
         # arithmetic step costs more (allocation, page faults) than the arithmetic itself
         tmp = self._scratch(w)
-        xp.subtract(g, m, out=tmp)
+        if rows is None:
+            xp.subtract(g, m, out=tmp)
+        else:
+            xp.negative(m, out=tmp)
+            tmp[rows[2]] += rows[0]
         tmp *= 1 - self.beta_1
         m += tmp                                  # m += (g - m) * (1 - beta_1)
-        if squares is None:
+        if rows is None:
             xp.square(g, out=tmp)
+            tmp -= v
         else:
-            tmp[...] = squares
-        tmp -= v
+            xp.negative(v, out=tmp)
+            tmp[rows[2]] += rows[1]
         tmp *= 1 - self.beta_2
         v += tmp                                  # v += (g**2 - v) * (1 - beta_2)
         if self.amsgrad:

@@ -641,11 +641,18 @@ class SparseGradient:
         """The dense gradient (rows at repeated indices add up)."""
         return self._segment_sum(self.indices, self.shape[0])
 
-    def dense_squares(self):
-        """The rows squared, then added up densely (what squaring an ``IndexedSlices`` and
-        densifying it gives: not ``dense() ** 2`` where an index repeats)."""
-        return SparseGradient(backend.xp_of(self.values).square(self.values), self.indices,
-                              self.shape).dense()
+    def summed_with_squares(self):
+        """``(values, squares, indices)``: each index once (sorted) with its rows added up, and
+        with its rows squared, then added up (what squaring an ``IndexedSlices`` and densifying
+        it gives: not ``values ** 2`` where an index repeats)."""
+        xp = backend.xp_of(self.values)
+        squares = xp.square(self.values)
+        unique, inverse = xp.unique(self.indices, return_inverse=True)
+        if unique.shape[0] == self.indices.shape[0] and bool((unique == self.indices).all()):
+            return self.values, squares, self.indices
+        inverse, n = inverse.reshape(-1), unique.shape[0]
+        rows = SparseGradient(self.values, inverse, (n,) + self.shape[1:])
+        return rows.dense(), SparseGradient(squares, inverse, rows.shape).dense(), unique
 
     def summed(self):
         """``(values, indices)`` with each index once (sorted), its rows added up."""
