@@ -182,3 +182,45 @@ def test_a_hanging_rank_is_named_after_the_collective_timeout(tmp_path):
     assert job.returncode != 0
     assert "did not complete on rank 0 of 2 within 3 s: rank 1 (pid" in job.stderr, job.stderr
     assert "DeadlineExceededError" in job.stderr
+
+
+FIT = """
+    import os, sys
+    import numpy as np
+    import workbench as wb
+
+    out = sys.argv[1]
+    single = len(sys.argv) > 2 and sys.argv[2] == "single"
+    strategy = wb.distribute.get_strategy() if single else wb.distribute.MultiWorkerMirroredStrategy()
+    rank = strategy.cluster_resolver.task_id
+    wb.random.set_seed(10 if single else 10 + rank)
+    x = np.random.default_rng(0).normal(size=(48, 4)).astype("float32")
+    y = (x @ np.array([[1.0], [-2.0], [0.5], [3.0]], "float32")).astype("float32")
+    with strategy.scope():
+        model = wb.keras.Sequential([wb.keras.Input((4,)), wb.keras.layers.Dense(8, activation="relu"),
+                                     wb.keras.layers.Dense(1)])
+        model.compile(optimizer=wb.optimizers.SGD(0.05), loss="mse")
+    history = model.fit(x, y, batch_size=16, epochs=3, shuffle=False, verbose=0)
+    np.savez(os.path.join(out, ("single" if single else f"fit{rank}") + ".npz"),
+             *[v.numpy() for v in model.trainable_variables])
+    evaluated = model.evaluate(x, y, batch_size=16, verbose=0)
+    predicted = model.predict(x[:5], batch_size=16, verbose=0)
+    np.savez(os.path.join(out, ("single" if single else f"fit{rank}") + "-eval.npz"),
+             loss=evaluated, pred=predicted)
+"""
+
+
+def test_fit_inside_strategy_scope_trains_data_parallel(tmp_path):
+    job = run_job(tmp_path, FIT)
+    assert job.returncode == 0, job.stderr
+    single = run_job(tmp_path, FIT, "single", mpiexec=False)
+    assert single.returncode == 0, single.stderr
+    ranks = [np.load(tmp_path / f"fit{r}.npz") for r in (0, 1)]
+    one = np.load(tmp_path / "single.npz")
+    for key in one:
+        np.testing.assert_array_equal(ranks[0][key], ranks[1][key])
+        np.testing.assert_allclose(ranks[0][key], one[key], rtol=1e-4, atol=1e-5)
+    ev = [np.load(tmp_path / f"fit{r}-eval.npz") for r in (0, 1)]
+    ev1 = np.load(tmp_path / "single-eval.npz")
+    np.testing.assert_allclose(ev[0]["loss"], ev1["loss"], rtol=1e-4)   # every worker: the whole set
+    np.testing.assert_allclose(ev[1]["pred"], ev1["pred"], rtol=1e-4, atol=1e-5)

@@ -287,3 +287,104 @@ def test_a_wrong_translation_is_caught_and_not_written(tmp_path, monkeypatch):
     with pytest.raises(ExportError, match="differ on output 'output_0'"):
         model.export(str(path))
     assert not path.exists()
+
+
+# -- MLflow: Experiment.log_model ----------------------------------------------------------
+
+@pytest.fixture
+def mlflow_store(tmp_path, monkeypatch):
+    """A SQLite store in a fresh folder (MLflow puts artifacts under the working folder)."""
+    pytest.importorskip("mlflow", reason="Experiment.log_model needs MLflow (the tracking extra)")
+    for name in ("WORKBENCH_TRACKING_URI", "MLFLOW_TRACKING_URI", "WORKBENCH_PARENT_RUN_ID"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)
+    return f"sqlite:///{tmp_path}/mlflow.db"
+
+
+def test_log_model_round_trip_through_mlflow_pyfunc(mlflow_store, tmp_path):
+    import mlflow
+    from workbench.examples.digits_classifier import build_model
+
+    model = build_model("conv", 0.2)
+    x = np.random.default_rng(0).random((4, 8, 8)).astype(np.float32)
+    model(wb.constant(x[:1]))
+    with wb.Experiment("onnx-models", tracking_uri=mlflow_store, logdir=str(tmp_path / "runs"),
+                       system_metrics=False) as exp:
+        uri = exp.log_model(model, "digits", registered_model_name="digits-conv", input_example=x[:2])
+        run_id = exp.run_id
+    assert uri == f"runs:/{run_id}/digits"
+    mlflow.set_tracking_uri(mlflow_store)
+    try:
+        loaded = mlflow.pyfunc.load_model(uri)
+        sig = loaded.metadata.signature
+        assert sig.inputs.inputs[0].shape == (-1, 8, 8) and sig.outputs.inputs[0].shape == (-1, 10)
+        got = loaded.predict(x)
+        got = got if isinstance(got, np.ndarray) else next(iter(got.values()))
+        np.testing.assert_allclose(np.asarray(got), model(wb.constant(x)).numpy(), atol=ATOL)
+        registered = mlflow.pyfunc.load_model("models:/digits-conv/1")
+        out = registered.predict(x[:1])
+        out = out if isinstance(out, np.ndarray) else next(iter(out.values()))
+        assert np.asarray(out).shape == (1, 10)
+    finally:
+        mlflow.set_tracking_uri(None)
+
+
+def test_log_model_of_a_function_needs_a_signature(mlflow_store, tmp_path):
+    with wb.Experiment("onnx-models", tracking_uri=mlflow_store, logdir=str(tmp_path / "runs"),
+                       system_metrics=False) as exp:
+        with pytest.raises(ValueError, match="input_signature is required"):
+            exp.log_model(lambda x: wb.nn.relu(x), "relu")
+        with pytest.raises(ValueError, match="relative artifact path"):
+            exp.log_model(lambda x: x, "../up", input_example=np.ones((1, 2), np.float32))
+        uri = exp.log_model(lambda x: wb.nn.relu(x) * 2.0, "relu", input_example=np.ones((3, 2), np.float32))
+    assert uri.endswith("/relu")
+
+
+@pytest.mark.slow
+def test_mlflow_models_serve_answers_on_loopback(mlflow_store, tmp_path):
+    """``mlflow models serve`` (local environment) serves a logged model over REST on 127.0.0.1."""
+    import json
+    import os
+    import shutil
+    import signal
+    import socket
+    import subprocess
+    import time
+    import urllib.request
+
+    mlflow_cli = shutil.which("mlflow")
+    if mlflow_cli is None:
+        pytest.skip("the mlflow command is not on PATH")
+    model = seq(L.Dense(4, activation="relu"), L.Dense(2))
+    x = np.random.default_rng(0).standard_normal((3, 5)).astype(np.float32)
+    model(wb.constant(x))
+    with wb.Experiment("onnx-serve", tracking_uri=mlflow_store, logdir=str(tmp_path / "runs"),
+                       system_metrics=False) as exp:
+        uri = exp.log_model(model, "mlp")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = dict(os.environ, MLFLOW_TRACKING_URI=mlflow_store)
+    server = subprocess.Popen([mlflow_cli, "models", "serve", "-m", uri, "--env-manager", "local",
+                               "-h", "127.0.0.1", "-p", str(port)], env=env, cwd=tmp_path,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                urllib.request.urlopen(base + "/ping", timeout=2).read()
+                break
+            except OSError:
+                if server.poll() is not None or time.monotonic() > deadline:
+                    pytest.fail(f"mlflow models serve did not answer (exit status {server.poll()})")
+                time.sleep(0.5)
+        request = urllib.request.Request(base + "/invocations", json.dumps({"inputs": x.tolist()}).encode(),
+                                         {"Content-Type": "application/json"})
+        answer = json.loads(urllib.request.urlopen(request, timeout=30).read())
+        predictions = answer["predictions"]
+        got = np.asarray(predictions["output_0"] if isinstance(predictions, dict) else predictions)
+        np.testing.assert_allclose(got, model(wb.constant(x)).numpy(), atol=ATOL)
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)  # the server and the uvicorn worker it started
+        server.wait(timeout=30)

@@ -12,7 +12,6 @@ from __future__ import annotations
 import numpy as np
 
 from .. import nest
-from ..core import Tensor
 from ..errors import argcheck
 from .values import PerReplica
 
@@ -58,6 +57,8 @@ def shard_bounds(batch, replicas, replica) -> tuple:
 def _batch_size(element):
     sizes = set()
     for leaf in nest.flatten(element):
+        if leaf is None:
+            continue
         shape = getattr(leaf, "shape", None)
         if shape is None or len(shape) == 0:
             raise ValueError("experimental_distribute_dataset: every element must be a batch (a tensor "
@@ -73,7 +74,14 @@ def _batch_size(element):
 def split_batch(element, replicas, replica):
     """Replica ``replica``'s slice of the global batch ``element`` (any nest of tensors)."""
     start, stop = shard_bounds(_batch_size(element), replicas, replica)
-    return nest.map_structure(lambda t: t[start:stop], element)
+    return nest.map_structure(lambda t: None if t is None else t[start:stop], element)
+
+
+def replica_batch(element, strategy):
+    """This worker's replica's slice of the global batch ``element`` under ``strategy`` (the
+    batch itself with one replica): how ``Model.fit`` splits each batch among the workers."""
+    n = strategy.num_replicas_in_sync
+    return element if n == 1 else split_batch(element, n, strategy._first_local_replica)
 
 
 class DistributedDataset:

@@ -12,6 +12,7 @@ import json
 import math
 import os
 import re
+import shutil
 import sys
 import warnings
 
@@ -30,6 +31,8 @@ from .worker import WorkerExperiment
 __all__ = ["Experiment", "active"]
 
 SYSTEM_METRICS_INTERVAL = 10.0
+_ONNX_NUMPY = {1: "float32", 2: "uint8", 3: "int8", 5: "int16", 6: "int32", 7: "int64", 9: "bool",
+               10: "float16", 11: "float64"}  # ONNX TensorProto element types MLflow's schema takes
 _METRIC_NAME = re.compile(r"^[\w./\- :]+$")  # what MLflow accepts in a metric name
 
 
@@ -462,6 +465,65 @@ class Experiment(RunOpening):
             raise ValueError(f"log_artifact: artifact_path must be a relative folder inside the run's artifacts "
                              f"(no '..', not absolute), got {artifact_path!r}")
         buffer.log_artifact(path, artifact_path)
+
+    def log_model(self, model, name, registered_model_name=None, input_example=None, input_signature=None):
+        """Log ``model`` as ONNX with MLflow's ``onnx`` flavor under the run's artifacts ``name``,
+        with a signature (a ``-1`` batch dimension), so that
+        ``mlflow.pyfunc.load_model(uri).predict(x)`` and ``mlflow models serve -m URI`` run it.
+
+        ``model``: a Keras model (exported with ``model.export``) or a function, which needs
+        ``input_signature`` or ``input_example`` (see ``wb.onnx.export``). ``input_example``
+        (an array, or a list of arrays for several inputs) is stored with the model.
+        ``registered_model_name`` also registers it as a new version of that MLflow model.
+        Returns the model's URI, ``runs:/<run_id>/<name>``. Needs the export extra and MLflow.
+        """
+        self._check_open("log_model")
+        if not isinstance(name, str) or not name or name.startswith("/") or ".." in name.split("/"):
+            raise ValueError(f"log_model: name must be a relative artifact path (no '..'), got {name!r}")
+        import mlflow.onnx  # optional: MLflow's onnx flavor, loaded when used
+        from mlflow.models import ModelSignature  # optional, as above
+        from mlflow.types.schema import Schema, TensorSpec  # optional, as above
+
+        from ..onnx import TensorSpec as Spec, export  # optional: needs the export extra
+        examples = None if input_example is None else (
+            [np.asarray(x) for x in input_example] if isinstance(input_example, (list, tuple))
+            else [np.asarray(input_example)])
+        if input_signature is None and examples is not None:
+            input_signature = [Spec((None,) + x.shape[1:], x.dtype) for x in examples]
+        folder = os.path.join(self.logdir, "models", _safe_name(name))
+        os.makedirs(os.path.dirname(folder), exist_ok=True)
+        onnx_path = folder + ".onnx"
+        if input_signature is None and hasattr(model, "export"):
+            result = model.export(onnx_path, format="onnx")
+        else:
+            result = export(model, input_signature, onnx_path)
+
+        def schema(values):
+            return Schema([TensorSpec(np.dtype(_ONNX_NUMPY[v.type.tensor_type.elem_type]),
+                                      tuple(d.dim_value if d.HasField("dim_value") else -1
+                                            for d in v.type.tensor_type.shape.dim), v.name)
+                           for v in values])
+        graph = result.model.graph
+        signature = ModelSignature(inputs=schema(graph.input), outputs=schema(graph.output))
+        if os.path.exists(folder):
+            shutil.rmtree(folder)
+        example = None if examples is None else (
+            examples[0] if len(examples) == 1 else dict(zip(result.inputs, examples)))
+        mlflow.onnx.save_model(result.model, folder, signature=signature, input_example=example)
+        self.log_artifact(folder, name)
+        uri = f"runs:/{self.run_id}/{name}"
+        if registered_model_name is not None:
+            if not self.flush() or self.offline:
+                raise RuntimeError(f"log_model: the model could not reach MLflow at {self.tracking_uri} "
+                                   "yet, so it cannot be registered; register it once the run is synced")
+            client = store.client(self._uri)
+            try:
+                client.get_registered_model(registered_model_name)
+            except Exception:  # noqa: BLE001 - MLflow raises its own error for a missing model
+                client.create_registered_model(registered_model_name)
+            source = client.get_run(self.run_id).info.artifact_uri.rstrip("/") + "/" + name
+            client.create_model_version(registered_model_name, source, run_id=self.run_id)
+        return uri
 
     def _log_snapshot(self, path, artifact_path):
         """Upload ``path``, a copy made for this upload, and delete it once sent."""

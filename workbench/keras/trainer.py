@@ -32,6 +32,8 @@ from .. import optimizers as optimizers_module
 from ..compiler import RetracingWarning, function
 from ..compiler.api import RETRACE_WARNING_AT
 from ..core import CompositeTensor, Tensor
+from ..distribute import get_strategy
+from ..distribute.input import replica_batch
 from ..ops.reduce import reduce_sum
 from ..ops.elementwise import cast
 from . import callbacks as callbacks_module
@@ -137,6 +139,7 @@ class Trainer:
         where = "compile"
         if optimizer is None:
             raise ValueError(f"{where}: optimizer must be an optimizer or its name (e.g. 'adam'), got None")
+        self._distribute_strategy = get_strategy()   # fit trains data-parallel under it
         self.optimizer = optimizers_module.get(optimizer)
         if jit_compile not in ("auto", True, False):
             raise ValueError(f"{where}: jit_compile must be 'auto', True or False, got {jit_compile!r}")
@@ -159,6 +162,11 @@ class Trainer:
                                 "metrics": metrics, "weighted_metrics": weighted_metrics,
                                 "run_eagerly": run_eagerly, "steps_per_execution": steps_per_execution,
                                 "jit_compile": jit_compile}
+
+    @property
+    def distribute_strategy(self):
+        """The ``wb.distribute`` strategy the model was compiled under (the default one else)."""
+        return getattr(self, "_distribute_strategy", None) or get_strategy()
 
     @property
     def run_eagerly(self):
@@ -244,6 +252,20 @@ class Trainer:
             total = total + value
         return total
 
+    # -- Keras 2's train-step helpers, which Keras 3 keeps (deprecated) ------------------------------
+    def compiled_loss(self, y, y_pred, sample_weight=None, regularization_losses=None):
+        """Keras 2's ``self.compiled_loss(y, y_pred)``: :meth:`compute_loss` (which adds the model's
+        losses itself; ``regularization_losses`` is ignored, as in Keras 3)."""
+        warnings.warn("`model.compiled_loss()` is deprecated. Instead, use "
+                      "`model.compute_loss(x, y, y_pred, sample_weight)`.", stacklevel=2)
+        return self.compute_loss(x=None, y=y, y_pred=y_pred, sample_weight=sample_weight)
+
+    @property
+    def compiled_metrics(self):
+        """Keras 2's ``self.compiled_metrics.update_state(y, y_pred)``: as in Keras 3, every metric of
+        :attr:`metrics` is updated (a ``Mean``, such as the loss tracker, with ``y_pred``)."""
+        return _CompiledMetrics(self)
+
     def compute_metrics(self, x, y, y_pred, sample_weight=None):
         """Update the compiled metrics and return :meth:`get_metrics_result`."""
         del x
@@ -253,13 +275,17 @@ class Trainer:
 
     def train_step(self, data):
         """One gradient step on a batch ``data`` (``(x, y)`` or ``(x, y, sample_weight)``);
-        returns the metrics' values."""
-        x, y, sample_weight = unpack_x_y_sample_weight(data)
+        returns the metrics' values. Under a strategy of several replicas each trains on its
+        slice of the batch, with its loss divided by the replicas (their gradients are summed)."""
+        strategy = self.distribute_strategy
+        x, y, sample_weight = unpack_x_y_sample_weight(replica_batch(data, strategy))
         with GradientTape() as tape:
             y_pred = self(x, training=True)
             loss = self.compute_loss(x=x, y=y, y_pred=y_pred, sample_weight=sample_weight, training=True)
             self._loss_tracker.update_state(loss, sample_weight=_batch_size(x))
             loss = self.optimizer.scale_loss(loss)   # apply_gradients divides the factor out again
+            if strategy.num_replicas_in_sync > 1:
+                loss = loss / strategy.num_replicas_in_sync
         variables = self.trainable_weights
         if variables:
             grads = tape.gradient(loss, variables)
@@ -586,3 +612,19 @@ def _should_eval(epoch, validation_freq):
     if isinstance(validation_freq, int):
         return epoch % validation_freq == 0
     return epoch in validation_freq
+
+
+class _CompiledMetrics:
+    """What ``model.compiled_metrics`` gives: an object with Keras 2's ``update_state``."""
+
+    def __init__(self, model):
+        self._model = model
+
+    def update_state(self, y, y_pred, sample_weight=None):
+        warnings.warn("`model.compiled_metrics()` is deprecated. Instead, use e.g.:\n```\nfor metric in "
+                      "self.metrics:\n    metric.update_state(y, y_pred)\n```\n", stacklevel=2)
+        for metric in self._model.metrics:
+            if isinstance(metric, metrics_module.Mean):
+                metric.update_state(y_pred, sample_weight=sample_weight)
+            else:
+                metric.update_state(y, y_pred, sample_weight=sample_weight)
