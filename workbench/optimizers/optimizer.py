@@ -8,11 +8,11 @@ the step (learning rate, bias corrections) is a 0-d array on the device, so a
 training step on the GPU never waits for the host.
 
 A gradient given as ``IndexedSlices`` (a variable read through ``wb.gather`` or an
-embedding lookup) stays rows for an optimizer with a ``_sparse_update_step``, which follows
-what Keras 3 computes for it: SGD without momentum updates only those rows (a scatter);
-Adam updates densely but squares the rows before adding up repeated indices (Keras 3
-squares the ``IndexedSlices``, then densifies); ``LazyAdam`` touches only those rows. The
-others apply the dense gradient.
+embedding lookup) is applied as Keras 3 applies it: SGD without momentum updates only those
+rows (a scatter); the others update densely, but ``g ** 2`` and ``|g|`` are taken row by row
+before repeated indices add up (Keras 3 squares the ``IndexedSlices``, then densifies: see
+``_squared``), which changes Adam, Nadam, RMSprop, Adagrad, Adadelta and Ftrl where an index
+repeats. ``LazyAdam`` touches only those rows.
 
 Slot variables are created lazily, the first time a variable gets a gradient
 (or eagerly with :meth:`Optimizer.build`). A checkpoint restored before the
@@ -413,7 +413,12 @@ class Optimizer(Trackable):
             if type(g) is SparseGradient:
                 if self._sparse_update_step(xp, w, g, slots, hyper):
                     continue
-                g = g.dense()
+                self._rows = g   # for _squared and _absolute
+                try:
+                    self._update_step(xp, w, g.dense(), slots, hyper)
+                finally:
+                    del self._rows
+                continue
             self._update_step(xp, w, g, slots, hyper)
 
     def _prepare_step(self, step):
@@ -517,6 +522,20 @@ class Optimizer(Trackable):
     def _update_step(self, xp, w, g, slots, hyper):
         """Update the array ``w`` in place from the gradient ``g``; ``slots`` are writable arrays."""
         raise NotImplementedError
+
+    _rows = None  # the SparseGradient whose dense form _update_step is applying
+
+    def _squared(self, xp, g):
+        """``g ** 2`` for an update step; for an ``IndexedSlices`` gradient, Keras 3's: its rows
+        squared, then added up (not the square of the sum where an index repeats)."""
+        rows = self._rows
+        return xp.square(g) if rows is None else rows.dense_of(xp.square)
+
+    def _absolute(self, xp, g):
+        """``|g|`` for an update step; for an ``IndexedSlices`` gradient, Keras 3's: the sum of
+        its rows' magnitudes."""
+        rows = self._rows
+        return xp.abs(g) if rows is None else rows.dense_of(xp.abs)
 
     def _sparse_update_step(self, xp, w, grad, slots, hyper):
         """Update ``w`` in place from the :class:`SparseGradient` ``grad`` and return True;
@@ -640,6 +659,10 @@ class SparseGradient:
     def dense(self):
         """The dense gradient (rows at repeated indices add up)."""
         return self._segment_sum(self.indices, self.shape[0])
+
+    def dense_of(self, fn):
+        """``fn`` (elementwise) of each row, then added up densely."""
+        return SparseGradient(fn(self.values), self.indices, self.shape).dense()
 
     def summed_with_squares(self):
         """``(values, squares, indices)``: each index once (sorted) with its rows added up, and
