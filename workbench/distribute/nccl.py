@@ -85,7 +85,7 @@ class NcclCollectives(Collectives):
         self._nccl.groupStart()
 
     def _start_all_reduce(self, flat):
-        self.comm.allReduce(flat.data.ptr, flat.data.ptr, flat.size, self._code(flat.dtype),
+        self.comm.allReduce(_ptr(flat), _ptr(flat), flat.size, self._code(flat.dtype),
                             self._nccl.NCCL_SUM, self.stream.ptr)
         return flat
 
@@ -96,7 +96,7 @@ class NcclCollectives(Collectives):
     def broadcast(self, array, root=0):
         if self.size > 1:
             self.stream.wait_event(self._cupy.cuda.get_current_stream().record())
-            self.comm.bcast(array.data.ptr, array.size, self._code(array.dtype), root, self.stream.ptr)
+            self.comm.bcast(_ptr(array), array.size, self._code(array.dtype), root, self.stream.ptr)
             self._sync("broadcast")
         return array
 
@@ -106,18 +106,25 @@ class NcclCollectives(Collectives):
         cp = self._cupy
         sizes = cp.zeros(self.size, cp.int64)
         mine = cp.asarray([array.shape[0]], cp.int64)
-        self.comm.allGather(mine.data.ptr, sizes.data.ptr, 1, self._code(np.int64), self.stream.ptr)
+        self.comm.allGather(_ptr(mine), _ptr(sizes), 1, self._code(np.int64), self.stream.ptr)
         self._sync("all_gather (sizes)")
-        sizes = [int(s) for s in sizes.get()]
+        sizes = [int(s) for s in cp.asnumpy(sizes)]
         top, inner = max(sizes), array.shape[1:]
         padded = cp.zeros((top,) + inner, array.dtype)
         padded[:array.shape[0]] = array
         out = cp.empty((self.size, top) + inner, array.dtype)
         self.stream.wait_event(cp.cuda.get_current_stream().record())
-        self.comm.allGather(padded.data.ptr, out.data.ptr, padded.size, self._code(array.dtype), self.stream.ptr)
+        self.comm.allGather(_ptr(padded), _ptr(out), padded.size, self._code(array.dtype), self.stream.ptr)
         self._sync("all_gather")
         return cp.concatenate([out[r, :n] for r, n in enumerate(sizes)])
 
     def barrier(self):
         if self.size > 1:
             self.all_reduce([self._cupy.zeros(1, self._cupy.float32)], "barrier")
+
+
+def _ptr(array) -> int:
+    """The address of ``array``'s first element: a CuPy array's device pointer (the host
+    address of a NumPy array, which the unit tests' stand-in communicator reads)."""
+    data = array.data
+    return data.ptr if hasattr(data, "ptr") else array.ctypes.data
