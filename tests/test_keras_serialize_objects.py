@@ -135,3 +135,23 @@ def test_keras_3_names():
     assert keras.layers.Input is keras.Input and keras.layers.InputLayer is keras.InputLayer
     bar = keras.utils.Progbar(3, verbose=0)
     bar.update(3, values=[("loss", 1.0)])
+
+
+def test_keras_2_train_step_helpers_warn_and_work():
+    """compiled_loss / compiled_metrics, deprecated in Keras 3 but still there: compute_loss, and an
+    update of every metric (a Mean such as the loss tracker takes y_pred, as Keras 3 does)."""
+    import warnings
+
+    inputs = keras.Input((2,))
+    model = keras.Model(inputs, keras.layers.Dense(1, kernel_initializer="ones")(inputs))
+    model.compile(optimizer="sgd", loss="mse", metrics=["mae"])
+    x, y = np.ones((4, 2), np.float32), np.zeros((4, 1), np.float32)
+    y_pred = model(x)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        loss = model.compiled_loss(y, y_pred)
+        model.compiled_metrics.update_state(y, y_pred)
+    assert [str(w.message).split("`")[1] for w in caught] == ["model.compiled_loss()", "model.compiled_metrics()"]
+    assert float(loss) == pytest.approx(4.0)
+    results = model.get_metrics_result()
+    assert float(results["mae"]) == pytest.approx(2.0) and float(results["loss"]) == pytest.approx(2.0)
