@@ -24,6 +24,10 @@ a slot of a program) and provides:
     back to ``shape`` over broadcast dimensions when ``shape`` is not None;
 ``result(grads)``
     the walk's answer, ``{tid: Tensor}`` (or whatever the interpreter hands out).
+
+A source read through a row gather (``gather`` on axis 0, embedding lookups) may keep its
+cotangent as rows (TF's ``IndexedSlices``); the array and tensor interpreters provide
+``rows(g, indices)``, ``densify(rows)`` and ``slices(rows)`` for that (see ``reverse_walk``).
 """
 
 from __future__ import annotations

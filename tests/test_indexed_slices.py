@@ -121,6 +121,26 @@ def test_second_order_through_the_values():
     np.testing.assert_allclose(wb.convert_to_tensor(h).numpy(), 6 * x * counts, rtol=1e-12)
 
 
+def test_second_order_with_a_dense_use_too():
+    v = _table(4, 2)
+
+    def f(x):
+        return wb.reduce_sum(wb.gather(x, [1, 1, 3]) ** 3) + wb.reduce_sum(wb.sin(x))
+    with wb.GradientTape() as outer:
+        with wb.GradientTape() as inner:
+            loss = f(v)
+        g = inner.gradient(loss, v)      # rows and a dense part: dense, on the tensor rules
+        assert type(g) is wb.Tensor
+        s = wb.reduce_sum(g * g)
+    h = outer.gradient(s, v)
+    x = v.numpy()
+    counts = np.array([0, 2, 0, 1])[:, None]
+    grad = 3 * x ** 2 * counts + np.cos(x)
+    np.testing.assert_allclose(g.numpy(), grad, rtol=1e-12)
+    np.testing.assert_allclose(wb.convert_to_tensor(h).numpy(), 2 * grad * (6 * x * counts - np.sin(x)),
+                               rtol=1e-12)
+
+
 def test_function_replays_indexed_slices_bitwise():
     v = _table(50, 8, "float32")
     w = wb.constant(np.random.default_rng(1).normal(size=(8,)).astype(np.float32))
