@@ -1,0 +1,61 @@
+"""Generic-test cases for the families added for TFP breadth (references from scipy.stats,
+or closed forms / quadrature where SciPy has no such family)."""
+
+import numpy as np
+import scipy.integrate as si
+import scipy.stats as st
+
+from probability.distributions import Gumbel, Kumaraswamy, Logistic, Pareto, Weibull
+
+from . import DistCase
+
+ALL_TAILS = ("log_prob", "cdf", "mean", "variance", "stddev", "entropy", "quantile", "log_cdf",
+             "survival_function", "log_survival_function")
+
+
+class _Kumaraswamy(st.rv_continuous):
+    """A reference Kumaraswamy built from its density alone (SciPy integrates the rest)."""
+
+    def _pdf(self, x, a, b):
+        return a * b * x ** (a - 1) * (1 - x ** a) ** (b - 1)
+
+    def _cdf(self, x, a, b):
+        return 1 - (1 - x ** a) ** b
+
+
+_KUMARASWAMY = _Kumaraswamy(a=0.0, b=1.0, name="kumaraswamy")
+
+
+def _kumaraswamy_entropy(p, x):
+    def one(a, b):
+        f = lambda t: -_KUMARASWAMY.pdf(t, a, b) * _KUMARASWAMY.logpdf(t, a, b)
+        return si.quad(f, 0, 1, limit=200)[0]
+    return np.vectorize(one)(p["concentration1"], p["concentration0"])
+
+
+CASES = [
+    DistCase("Logistic", Logistic, {"loc": np.array([0.0, 1.5, -2.0]), "scale": np.array([1.0, 0.5, 3.0])},
+             points=np.array([0.3, 9.0, -40.0]),
+             scipy=lambda loc, scale: st.logistic(loc, scale), checks=ALL_TAILS,
+             invalid={"loc": 0.0, "scale": -1.0}),
+    DistCase("Gumbel", Gumbel, {"loc": np.array([0.0, 1.5, -2.0]), "scale": np.array([1.0, 0.5, 3.0])},
+             points=np.array([0.3, 4.0, -5.0]),
+             scipy=lambda loc, scale: st.gumbel_r(loc, scale), checks=ALL_TAILS,
+             invalid={"loc": 0.0, "scale": 0.0}),
+    DistCase("Weibull", Weibull, {"concentration": np.array([0.7, 1.0, 3.5]), "scale": np.array([1.0, 2.0, 0.5])},
+             points=np.array([0.3, 4.0, 0.6]),
+             scipy=lambda concentration, scale: st.weibull_min(concentration, scale=scale), checks=ALL_TAILS,
+             invalid={"concentration": -1.0, "scale": 1.0}),
+    DistCase("Pareto", Pareto, {"concentration": np.array([2.5, 4.0, 9.0]), "scale": np.array([1.0, 2.0, 0.5])},
+             points=np.array([1.3, 2.5, 4.0]),
+             scipy=lambda concentration, scale: st.pareto(concentration, scale=scale), checks=ALL_TAILS,
+             invalid={"concentration": 1.0, "scale": -1.0}),
+    DistCase("Kumaraswamy", Kumaraswamy,
+             {"concentration1": np.array([0.5, 2.0, 5.0]), "concentration0": np.array([0.7, 3.0, 1.2])},
+             points=np.array([0.1, 0.45, 0.95]),
+             scipy=lambda concentration1, concentration0: _KUMARASWAMY(concentration1, concentration0),
+             ref={"entropy": _kumaraswamy_entropy},
+             checks=("log_prob", "cdf", "mean", "variance", "stddev", "entropy", "quantile",
+                     "survival_function", "log_survival_function"),
+             invalid={"concentration1": 0.0, "concentration0": 1.0}, rtol=1e-6),
+]

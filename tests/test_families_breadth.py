@@ -1,0 +1,82 @@
+"""Families added for TFP breadth: KL rules against quadrature, modes and edge statistics
+(the generic checks live in tests/distribution_cases/breadth.py)."""
+
+import numpy as np
+import pytest
+import scipy.integrate as si
+import scipy.stats as st
+
+import probability
+import workbench as wb
+
+tfd = probability.distributions
+
+
+def f64(a):
+    return wb.constant(np.asarray(a, dtype=np.float64))
+
+
+def _kl_quadrature(p, q, lo, hi):
+    """KL(p || q) of two frozen SciPy distributions by quadrature over (lo, hi)."""
+    f = lambda x: p.pdf(x) * (p.logpdf(x) - q.logpdf(x)) if p.pdf(x) > 0 else 0.0
+    return si.quad(f, lo, hi, limit=400)[0]
+
+
+KL_CASES = [
+    ("Gumbel", lambda: (tfd.Gumbel(f64(0.3), f64(1.2)), tfd.Gumbel(f64(-0.5), f64(0.7))),
+     lambda: (st.gumbel_r(0.3, 1.2), st.gumbel_r(-0.5, 0.7)), (-np.inf, np.inf)),
+    ("Weibull", lambda: (tfd.Weibull(f64(1.7), f64(2.0)), tfd.Weibull(f64(0.9), f64(1.3))),
+     lambda: (st.weibull_min(1.7, scale=2.0), st.weibull_min(0.9, scale=1.3)), (0, np.inf)),
+    ("Pareto", lambda: (tfd.Pareto(f64(3.0), f64(2.0)), tfd.Pareto(f64(1.5), f64(1.0))),
+     lambda: (st.pareto(3.0, scale=2.0), st.pareto(1.5, scale=1.0)), (2.0, np.inf)),
+]
+
+
+@pytest.mark.parametrize("name,make,ref,support", KL_CASES, ids=[c[0] for c in KL_CASES])
+def test_kl_matches_quadrature(name, make, ref, support):
+    a, b = make()
+    want = _kl_quadrature(*ref(), *support)
+    np.testing.assert_allclose(float(tfd.kl_divergence(a, b)), want, rtol=1e-6)
+    np.testing.assert_allclose(float(a.kl_divergence(a)), 0.0, atol=1e-12)
+
+
+def test_pareto_kl_is_infinite_outside_the_support():
+    a, b = tfd.Pareto(f64(3.0), f64(1.0)), tfd.Pareto(f64(3.0), f64(2.0))
+    assert np.isinf(float(tfd.kl_divergence(a, b)))
+
+
+def test_pareto_moments_are_infinite_for_heavy_tails():
+    d = tfd.Pareto(f64([0.5, 1.5, 3.0]), f64(2.0))
+    mean, var = d.mean().numpy(), d.variance().numpy()
+    assert np.isinf(mean[0]) and np.isfinite(mean[1]) and np.isinf(var[1]) and np.isfinite(var[2])
+    np.testing.assert_allclose(d.mode().numpy(), [2.0, 2.0, 2.0])
+    assert float(d.log_prob(f64(1.0))[0]) == -np.inf and float(d.cdf(f64(1.0))[0]) == 0.0
+
+
+def test_modes():
+    np.testing.assert_allclose(tfd.Gumbel(f64(1.0), f64(2.0)).mode().numpy(), 1.0)
+    np.testing.assert_allclose(tfd.Logistic(f64(1.0), f64(2.0)).mode().numpy(), 1.0)
+    k, s = np.array([0.5, 3.0]), 2.0
+    w = tfd.Weibull(f64(k), f64(s)).mode().numpy()
+    np.testing.assert_allclose(w, [0.0, s * (2.0 / 3.0) ** (1 / 3.0)])
+    a, b = 2.0, 3.0
+    km = tfd.Kumaraswamy(f64([a, 0.5]), f64([b, b])).mode().numpy()
+    np.testing.assert_allclose(km[0], ((a - 1) / (a * b - 1)) ** (1 / a))
+    assert np.isnan(km[1])
+    with pytest.raises(ValueError, match="mode"):
+        tfd.Kumaraswamy(f64([0.5]), f64([2.0]), allow_nan_stats=False).mode()
+
+
+def test_supports_outside_give_minus_inf():
+    assert float(tfd.Weibull(f64(2.0), f64(1.0)).log_prob(f64(-0.5))) == -np.inf
+    assert float(tfd.Weibull(f64(2.0), f64(1.0)).cdf(f64(-0.5))) == 0.0
+    with pytest.raises(ValueError, match="support"):
+        tfd.Kumaraswamy(f64(2.0), f64(2.0), validate_args=True).log_prob(f64(1.5))
+
+
+def test_float32_defaults():
+    for d in (tfd.Logistic(0.0, 1.0), tfd.Gumbel(0.0, 1.0), tfd.Weibull(2.0, 1.0), tfd.Pareto(3.0),
+              tfd.Kumaraswamy(2.0, 3.0)):
+        x = d.sample(5, seed=1)
+        assert x.dtype == np.float32 and d.log_prob(x).dtype == np.float32
+        assert np.all(np.isfinite(d.log_prob(x).numpy()))
