@@ -219,3 +219,41 @@ def test_function_runs_sparse_ops_as_eager():
     for seed in range(3):
         v = wb.constant(np.random.default_rng(seed).normal(size=(5,)))
         np.testing.assert_array_equal(fn(v).numpy(), f(v).numpy())
+
+
+def test_map_values_transpose_expand_dims():
+    st = _st()
+    doubled = wb.sparse.map_values(wb.multiply, st, 2.0)
+    np.testing.assert_allclose(wb.sparse.to_dense(doubled).numpy(), 2 * _dense())
+    summed = wb.sparse.map_values(wb.add, st, st)
+    np.testing.assert_allclose(summed.values.numpy(), 2 * st.values.numpy())
+    with pytest.raises(ValueError, match="other indices"):
+        wb.sparse.map_values(wb.add, st, wb.sparse.retain(st, [True] * 4 + [False]))
+    t = wb.sparse.transpose(st)
+    assert t.shape == (4, 3)
+    np.testing.assert_array_equal(wb.sparse.to_dense(t).numpy(), _dense().T)   # canonical order again
+    e = wb.sparse.expand_dims(st, 1)
+    assert e.shape == (3, 1, 4)
+    np.testing.assert_array_equal(wb.sparse.to_dense(e).numpy(), _dense()[:, None, :])
+    assert wb.sparse.expand_dims(st, -1).shape == (3, 4, 1)
+    v0 = np.array([1.0, -2.0, 3.0, 0.5, 4.0])
+    check_gradients(lambda v: wb.sparse.to_dense(wb.sparse.transpose(wb.SparseTensor(IDX, v, SHAPE))), [v0])
+    check_gradients(lambda v: wb.sparse.map_values(wb.sin, wb.SparseTensor(IDX, v, SHAPE)).values, [v0])
+
+
+def test_elementwise_with_a_dense_operand_stays_sparse_and_prints_as_tf():
+    st = _st()
+    x = np.random.default_rng(4).normal(size=SHAPE) + 3.0
+    prod = st * wb.constant(x)
+    assert isinstance(prod, wb.SparseTensor)
+    np.testing.assert_allclose(wb.sparse.to_dense(prod).numpy(), _dense() * x)
+    np.testing.assert_allclose(wb.sparse.to_dense(st / wb.constant(x[0])).numpy(), _dense() / x[0])
+    np.testing.assert_allclose(wb.sparse.to_dense(2.0 * st).numpy(), 2 * _dense())
+    with pytest.raises(ValueError, match="does not broadcast"):
+        st * wb.ones((2, 4), dtype="float64")
+    check_gradients(lambda v, d: (wb.SparseTensor(IDX, v, SHAPE) * d).values,
+                    [np.array([1.0, -2.0, 3.0, 0.5, 4.0]), x])
+    text = str(wb.SparseTensor([[0, 0], [1, 2]], [1, 2], [3, 4]))
+    assert text.startswith("SparseTensor(indices=") and "values=" in text and "dense_shape=" in text
+    ints = wb.sparse.to_dense(wb.SparseTensor([[0, 0], [1, 2]], [1, 2], [3, 4]))
+    assert ints.dtype == np.int32 and ints.numpy()[1, 2] == 2

@@ -123,9 +123,8 @@ class IndexedSlices(core.CompositeTensor):
         return convert_to_dense(self) / other
 
     def __repr__(self):
-        shape = "None" if self._dense_shape is None else list(self.shape)
-        return (f"IndexedSlices(indices={self._indices!r}, values={self._values!r}, "
-                f"dense_shape={shape})")
+        shape = "" if self._dense_shape is None else f", dense_shape={self._dense_shape}"
+        return f"IndexedSlices(indices={self._indices}, values={self._values}{shape})"
 
 
 def convert_to_dense(slices: IndexedSlices) -> Tensor:

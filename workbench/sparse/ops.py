@@ -15,11 +15,12 @@ from ..errors import InvalidArgumentError, argcheck
 from ..ops.elementwise import multiply
 from ..ops.indexing import sum_rows_into, take_rows
 from ..ops.reduce import reduce_sum as _dense_reduce_sum
-from ..ops.shape import concat as _dense_concat, expand_dims, identity, reshape as _dense_reshape, transpose
+from ..ops.shape import concat as _dense_concat, expand_dims as _dense_expand_dims, identity
+from ..ops.shape import reshape as _dense_reshape, transpose as _dense_transpose
 from .sparse_tensor import SparseTensor
 
-__all__ = ["add", "concat", "from_dense", "reduce_sum", "reduce_sum_sparse", "reorder", "reshape",
-           "retain", "slice", "sparse_dense_matmul", "to_dense"]
+__all__ = ["add", "concat", "expand_dims", "from_dense", "map_values", "reduce_sum", "reduce_sum_sparse",
+           "reorder", "reshape", "retain", "slice", "sparse_dense_matmul", "to_dense", "transpose"]
 
 
 def _sparse(value, opname, what="sp_input") -> SparseTensor:
@@ -323,7 +324,7 @@ def sparse_dense_matmul(sp_a, b, adjoint_a=False, adjoint_b=False, name=None) ->
     Differentiable with respect to the sparse values and the dense matrix."""
     if not isinstance(sp_a, SparseTensor) and isinstance(b, SparseTensor):
         # dense @ sparse = (sparse^T @ dense^T)^T
-        return transpose(sparse_dense_matmul(b, sp_a, adjoint_a=not adjoint_b, adjoint_b=not adjoint_a))
+        return _dense_transpose(sparse_dense_matmul(b, sp_a, adjoint_a=not adjoint_b, adjoint_b=not adjoint_a))
     sp = _sparse(sp_a, "sparse_dense_matmul", "sp_a")
     if len(sp.shape) != 2:
         raise ValueError(f"sparse.sparse_dense_matmul: sp_a must be a matrix, got dense_shape {list(sp.shape)}")
@@ -336,11 +337,65 @@ def sparse_dense_matmul(sp_a, b, adjoint_a=False, adjoint_b=False, name=None) ->
     rows, cols = (idx[:, 1], idx[:, 0]) if adjoint_a else (idx[:, 0], idx[:, 1])
     m, k = (sp.shape[1], sp.shape[0]) if adjoint_a else sp.shape
     # identity: the dense operand's cotangent is a dense tensor (as TF's), not gathered rows
-    rhs = transpose(dense) if adjoint_b else identity(dense)
+    rhs = _dense_transpose(dense) if adjoint_b else identity(dense)
     if rhs.shape[0] != k:
         raise ValueError(f"sparse.sparse_dense_matmul: op(sp_a) has shape {[m, k]}, op(b) has shape "
                          f"{list(rhs.shape)}: inner dimensions differ")
     if idx.shape[0] == 0:
         return core.wrap_constant(dense.xp.zeros((m, rhs.shape[1]), dense._data.dtype))
     picked = _take(rhs, cols)
-    return _sum_into(multiply(picked, expand_dims(sp.values, -1)), rows, m)
+    return _sum_into(multiply(picked, _dense_expand_dims(sp.values, -1)), rows, m)
+
+
+# ---------------------------------------------------------------------------
+# values and axes
+
+
+def map_values(op, *args, **kwargs) -> SparseTensor:
+    """``op`` applied to the values of the SparseTensors in ``args`` (which must share their
+    indices and shape; other arguments pass through): a SparseTensor with those indices.
+
+    >>> st = wb.SparseTensor([[0, 1]], [3.0], [2, 2])
+    >>> wb.sparse.map_values(wb.multiply, st, 2.0).values.numpy()
+    array([6.], dtype=float32)
+    """
+    sps = [a for a in list(args) + list(kwargs.values()) if isinstance(a, SparseTensor)]
+    if not sps:
+        raise ValueError("sparse.map_values: no SparseTensor among the arguments")
+    first = sps[0]
+    for i, s in enumerate(sps[1:], 1):
+        if s.shape != first.shape or not bool((s.indices._data.shape == first.indices._data.shape)
+                                              and (s.indices._data == first.indices._data).all()):
+            raise ValueError(f"sparse.map_values: SparseTensor {i} has other indices or shape than the "
+                             "first; they must match")
+    unwrap = (lambda a: a.values if isinstance(a, SparseTensor) else a)
+    out = op(*[unwrap(a) for a in args], **{k: unwrap(v) for k, v in kwargs.items()})
+    return first.with_values(out)
+
+
+def transpose(sp_input, perm=None, name=None) -> SparseTensor:
+    """The dimensions permuted by ``perm`` (reversed by default), entries in canonical order."""
+    sp = _sparse(sp_input, "transpose")
+    rank = len(sp.shape)
+    perm = list(range(rank))[::-1] if perm is None else [
+        argcheck.integer(p, "perm", "sparse.transpose") for p in list(perm)]
+    if sorted(perm) != list(range(rank)):
+        raise ValueError(f"sparse.transpose: perm must be a permutation of range({rank}), got {perm}")
+    indices = sp.indices._data[:, perm]
+    return reorder(SparseTensor(_const(indices), identity(sp.values), tuple(sp.shape[p] for p in perm)))
+
+
+def expand_dims(sp_input, axis=None, name=None) -> SparseTensor:
+    """A dimension of size 1 inserted at ``axis`` (-1: last)."""
+    sp = _sparse(sp_input, "expand_dims")
+    rank = len(sp.shape)
+    ax = argcheck.integer(-1 if axis is None else axis, "axis", "sparse.expand_dims")
+    if not -rank - 1 <= ax <= rank:
+        raise ValueError(f"sparse.expand_dims: axis={axis} is out of range for rank {rank}")
+    ax %= rank + 1
+    idx = sp.indices._data
+    xp = sp.values.xp
+    zeros = xp.zeros((idx.shape[0], 1), np.int64)
+    indices = xp.concatenate([idx[:, :ax], zeros, idx[:, ax:]], axis=1)
+    shape = sp.shape[:ax] + (1,) + sp.shape[ax:]
+    return SparseTensor(_const(indices), identity(sp.values), shape)

@@ -6,6 +6,8 @@ import numpy as np
 
 from .. import backend, core
 from ..core import Tensor, convert_to_tensor
+from ..ops.indexing import take_rows
+from ..ops.shape import broadcast_to, reshape
 
 __all__ = ["SparseTensor"]
 
@@ -111,9 +113,48 @@ class SparseTensor(core.CompositeTensor):
     def structure_key(self):
         return ("SparseTensor", self._shape, backend.to_numpy(self._indices._data).tobytes())
 
+    # -- elementwise with a dense operand (TF's SparseTensor operators) -----------------
+    def __mul__(self, other):
+        """``self * other`` at the entries (``other`` dense, broadcast to the shape): sparse."""
+        return self.with_values(self._values * _at_entries(self, other, "*"))
+
+    __rmul__ = __mul__
+
+    def __truediv__(self, other):
+        """``self / other`` at the entries (``other`` dense, broadcast to the shape): sparse."""
+        return self.with_values(self._values / _at_entries(self, other, "/"))
+
+    def __neg__(self):
+        return self.with_values(-self._values)
+
     def __repr__(self):
-        return (f"SparseTensor(indices={self._indices!r}, values={self._values!r}, "
-                f"dense_shape={self._dense_shape!r})")
+        return (f"SparseTensor(indices={self._indices}, values={self._values}, "
+                f"dense_shape={self._dense_shape})")
+
+
+def _at_entries(sp, other, op):
+    """The dense ``other`` (broadcast to ``sp``'s shape) read at ``sp``'s entries."""
+    other = convert_to_tensor(other, dtype_hint=sp.dtype)
+    if isinstance(other, SparseTensor) or other.dtype != sp.dtype:
+        raise TypeError(f"SparseTensor {op}: expected a dense tensor of dtype {sp.dtype}, got "
+                        f"{type(other).__name__} of dtype {getattr(other, 'dtype', '?')}")
+    if other.ndim == 0:
+        return other
+    try:
+        np.broadcast_shapes(other.shape, sp.shape)
+    except ValueError:
+        raise ValueError(f"SparseTensor {op}: a dense operand of shape {other.shape} does not "
+                         f"broadcast to the sparse shape {list(sp.shape)}") from None
+    flat = reshape(broadcast_to(other, sp.shape), (-1,))
+    keys = sp.indices._data @ sp.values.xp.asarray(_row_major_strides(sp.shape))
+    return take_rows(flat, core.wrap_constant(keys))
+
+
+def _row_major_strides(shape) -> np.ndarray:
+    out = np.ones(len(shape), np.int64)
+    for j in range(len(shape) - 2, -1, -1):
+        out[j] = out[j + 1] * shape[j + 1]
+    return out
 
 
 def _shape_tuple(dense_shape) -> tuple:
