@@ -271,6 +271,23 @@ def test_bad_arguments(tmp_path):
         seq(L.Dense(2)).export(str(tmp_path / "m.onnx"))
 
 
+def test_a_signature_the_model_cannot_take_is_named(tmp_path):
+    model = seq(L.Embedding(10, 4), L.LSTM(5))
+    model(wb.constant(np.ones((2, 3), np.int32)))
+    with pytest.raises(ExportError, match=r"input_0: \[None, 3\] float32.*int32 ids for an Embedding"):
+        model.export(str(tmp_path / "e.onnx"))
+    res = model.export(str(tmp_path / "e.onnx"), input_signature=[TensorSpec((None, 3), "int32")])
+    assert res.max_abs_diff <= ATOL
+
+
+def test_an_output_that_ignores_the_inputs_is_refused(tmp_path):
+    def f(x):
+        return wb.constant(np.ones((2, 2), np.float32)) * 3.0
+
+    with pytest.raises(ExportError, match="does not follow the inputs"):
+        wb.onnx.export(f, [TensorSpec((None, 2))], str(tmp_path / "c.onnx"))
+
+
 def test_verify_false_skips_the_check(tmp_path):
     model = seq(L.Dense(2))
     model(wb.ones((1, 3)))

@@ -110,8 +110,8 @@ def export(fn_or_model, input_signature, path, opset=DEFAULT_OPSET, verify=True,
     fn = _inference_fn(fn_or_model)
     rng = np.random.default_rng(0)
     dynamic = any(s.shape and s.shape[0] is None for s in specs)
-    first = trace(fn, _sample(specs, TRACE_BATCHES[0], rng))
-    second = trace(fn, _sample(specs, TRACE_BATCHES[1], rng)) if dynamic else None
+    first = _trace(fn, specs, TRACE_BATCHES[0], rng)
+    second = _trace(fn, specs, TRACE_BATCHES[1], rng) if dynamic else None
     if second is not None:
         _match(first, second)
     model, out_names = _build(first, second, specs, opset, output_names)
@@ -126,6 +126,18 @@ def export(fn_or_model, input_signature, path, opset=DEFAULT_OPSET, verify=True,
         print(f"Saved ONNX model at '{path}' (opset {opset}; inputs {result.inputs}, outputs "
               f"{result.outputs}" + ("" if diff is None else f"; onnxruntime max abs difference {diff:.3g}") + ")")
     return result
+
+
+def _trace(fn, specs, batch, rng):
+    try:
+        return trace(fn, _sample(specs, batch, rng))
+    except ExportError:
+        raise
+    except Exception as exc:
+        shown = ", ".join(f"{s.name}: {list(s.shape)} {s.dtype}" for s in specs)
+        raise ExportError(f"ONNX export: calling the function on random inputs ({shown}; batch {batch}) "
+                          f"failed with {type(exc).__name__}: {exc}; check input_signature (shapes and "
+                          "dtypes, e.g. int32 ids for an Embedding)") from exc
 
 
 def _inference_fn(obj):
@@ -188,6 +200,10 @@ def _build(first, second, specs, opset, output_names):
     names = _output_names(first, output_names)
     outputs = []
     for k, (t, name) in enumerate(zip(first.outputs, names)):
+        if id(t) not in first.dynamic:
+            raise ExportError(f"ONNX export: output '{name}' does not follow the inputs in the traced ops "
+                              "(it was computed outside them, e.g. with NumPy, or is a constant); the graph "
+                              "would return a fixed value")
         g._used.add(name)
         g.node("Identity", [g.value(t)], [name])
         shape = list(t.shape)
@@ -228,12 +244,23 @@ def _verify(model, fn, specs, out_names, rng, dynamic, atol):
     for name, a, b in zip(out_names, got, want):
         if a.shape != b.shape:
             raise ExportError(f"ONNX export: onnxruntime gives output '{name}' the shape {a.shape}, the "
-                              f"workbench {b.shape}")
+                              f"workbench {b.shape}; the file was not written")
         if b.size == 0:
             continue
         if b.dtype.kind in "fc":
-            diff = float(np.max(np.abs(a.astype(np.float64) - b.astype(np.float64))))
-            scale = max(1.0, float(np.max(np.abs(b))))
+            a64, b64 = a.astype(np.float64), b.astype(np.float64)
+            nan_a, nan_b = np.isnan(a64), np.isnan(b64)
+            if np.any(nan_a != nan_b):
+                raise ExportError(f"ONNX export: onnxruntime and the workbench differ on output '{name}': "
+                                  "NaN in one where the other has a number; the file was not written")
+            # NaN in both (a softmax over a fully masked row) agrees, and so do equal infinities
+            odd = ~np.isfinite(b64) & ~nan_b
+            if np.any(a64[odd] != b64[odd]):
+                raise ExportError(f"ONNX export: onnxruntime and the workbench differ on output '{name}': "
+                                  "an infinity in one that the other does not have; the file was not written")
+            both = np.isfinite(b64)
+            diff = float(np.max(np.abs(a64[both] - b64[both]), initial=0.0))
+            scale = max(1.0, float(np.max(np.abs(b64[both]), initial=0.0)))
             if not diff <= atol * scale:
                 raise ExportError(f"ONNX export: onnxruntime and the workbench differ on output '{name}' by "
                                   f"up to {diff:.3g} (allowed {atol * scale:.3g}); the file was not written")
