@@ -29,6 +29,9 @@ KL_CASES = [
      lambda: (st.weibull_min(1.7, scale=2.0), st.weibull_min(0.9, scale=1.3)), (0, np.inf)),
     ("Pareto", lambda: (tfd.Pareto(f64(3.0), f64(2.0)), tfd.Pareto(f64(1.5), f64(1.0))),
      lambda: (st.pareto(3.0, scale=2.0), st.pareto(1.5, scale=1.0)), (2.0, np.inf)),
+    ("Chi", lambda: (tfd.Chi(f64(3.0)), tfd.Chi(f64(1.5))), lambda: (st.chi(3.0), st.chi(1.5)), (0, np.inf)),
+    ("Chi2 (Gamma's rule)", lambda: (tfd.Chi2(f64(3.0)), tfd.Chi2(f64(5.5))),
+     lambda: (st.chi2(3.0), st.chi2(5.5)), (0, np.inf)),
 ]
 
 
@@ -80,3 +83,42 @@ def test_float32_defaults():
         x = d.sample(5, seed=1)
         assert x.dtype == np.float32 and d.log_prob(x).dtype == np.float32
         assert np.all(np.isfinite(d.log_prob(x).numpy()))
+
+
+def test_chi2_is_a_gamma_and_keeps_its_parameters():
+    d = tfd.Chi2(f64([1.0, 4.0]))
+    assert isinstance(d, tfd.Gamma) and set(d.parameters) >= {"df"} and "concentration" not in d.parameters
+    np.testing.assert_allclose(d.concentration.numpy(), [0.5, 2.0])
+    np.testing.assert_allclose(d[1:].df.numpy(), [4.0])
+    m = tfd.Chi2(f64([1.0, 4.0])).mode().numpy()
+    assert np.isnan(m[0]) and m[1] == 2.0
+    np.testing.assert_allclose(tfd.Chi(f64([3.0])).mode().numpy(), [np.sqrt(2.0)])
+
+
+def test_inverse_gaussian_mode_and_samples():
+    mu, lam = 2.0, 3.0
+    d = tfd.InverseGaussian(f64(mu), f64(lam))
+    x = np.linspace(0.05, 8.0, 20001)
+    np.testing.assert_allclose(float(d.mode()), x[np.argmax(st.invgauss(mu / lam, scale=lam).pdf(x))], atol=1e-3)
+    s = d.sample(20000, seed=3).numpy()
+    assert st.kstest(s, st.invgauss(mu / lam, scale=lam).cdf).pvalue > 1e-4
+    assert d.reparameterization_type is tfd.NOT_REPARAMETERIZED
+
+
+def test_half_student_t_below_loc_and_heavy_tails():
+    d = tfd.HalfStudentT(f64([0.8, 1.5, 3.0]), f64(1.0), f64(2.0))
+    assert np.all(d.log_prob(f64(0.5)).numpy() == -np.inf) and np.all(d.cdf(f64(0.5)).numpy() == 0.0)
+    mean, var = d.mean().numpy(), d.variance().numpy()
+    assert np.isnan(mean[0]) and np.isfinite(mean[1]) and np.isnan(var[0]) and np.isinf(var[1])
+    assert np.isfinite(var[2])
+
+
+def test_generalized_normal_special_cases():
+    x = f64([-1.3, 0.2, 2.5])
+    g2 = tfd.GeneralizedNormal(f64(0.5), f64(2.0), f64(2.0))
+    n = tfd.Normal(f64(0.5), f64(2.0 / np.sqrt(2.0)))
+    np.testing.assert_allclose(g2.log_prob(x).numpy(), n.log_prob(x).numpy(), rtol=1e-12)
+    np.testing.assert_allclose(g2.cdf(x).numpy(), n.cdf(x).numpy(), rtol=1e-10)
+    g1 = tfd.GeneralizedNormal(f64(0.5), f64(2.0), f64(1.0))
+    lap = tfd.Laplace(f64(0.5), f64(2.0))
+    np.testing.assert_allclose(g1.log_prob(x).numpy(), lap.log_prob(x).numpy(), rtol=1e-12)

@@ -5,7 +5,8 @@ import numpy as np
 import scipy.integrate as si
 import scipy.stats as st
 
-from probability.distributions import Gumbel, Kumaraswamy, Logistic, Pareto, Weibull
+from probability.distributions import (Chi, Chi2, GeneralizedNormal, Gumbel, HalfStudentT, InverseGaussian,
+                                       Kumaraswamy, Logistic, Pareto, Weibull)
 
 from . import DistCase
 
@@ -33,6 +34,22 @@ def _kumaraswamy_entropy(p, x):
     return np.vectorize(one)(p["concentration1"], p["concentration0"])
 
 
+class _HalfT(st.rv_continuous):
+    """A reference half-Student's t: twice SciPy's t density above ``loc``."""
+
+    def _pdf(self, x, df):
+        return 2.0 * st.t.pdf(x, df)
+
+    def _cdf(self, x, df):
+        return 2.0 * st.t.cdf(x, df) - 1.0
+
+    def _ppf(self, q, df):
+        return st.t.ppf(0.5 + 0.5 * q, df)
+
+
+_HALF_T = _HalfT(a=0.0, name="half_t")
+
+
 CASES = [
     DistCase("Logistic", Logistic, {"loc": np.array([0.0, 1.5, -2.0]), "scale": np.array([1.0, 0.5, 3.0])},
              points=np.array([0.3, 9.0, -40.0]),
@@ -58,4 +75,30 @@ CASES = [
              checks=("log_prob", "cdf", "mean", "variance", "stddev", "entropy", "quantile",
                      "survival_function", "log_survival_function"),
              invalid={"concentration1": 0.0, "concentration0": 1.0}, rtol=1e-6),
+    DistCase("Chi2", Chi2, {"df": np.array([0.7, 2.0, 9.0])}, points=np.array([0.3, 2.5, 12.0]),
+             scipy=lambda df: st.chi2(df),
+             checks=("log_prob", "cdf", "mean", "variance", "stddev", "entropy", "quantile", "survival_function"),
+             invalid={"df": 0.0}),
+    DistCase("Chi", Chi, {"df": np.array([0.7, 2.0, 9.0])}, points=np.array([0.3, 1.5, 3.5]),
+             scipy=lambda df: st.chi(df),
+             checks=("log_prob", "cdf", "mean", "variance", "stddev", "entropy", "quantile", "survival_function"),
+             invalid={"df": -1.0}),
+    DistCase("HalfStudentT", HalfStudentT,
+             {"df": np.array([2.5, 4.0, 30.0]), "loc": np.array([0.0, 1.0, -1.0]), "scale": np.array([1.0, 2.0, 0.5])},
+             points=np.array([0.3, 5.0, -0.2]),
+             scipy=lambda df, loc, scale: _HALF_T(df, loc=loc, scale=scale),
+             checks=("log_prob", "cdf", "mean", "variance", "stddev", "entropy", "quantile", "survival_function"),
+             invalid={"df": 0.0, "loc": 0.0, "scale": 1.0}),
+    DistCase("InverseGaussian", InverseGaussian,
+             {"loc": np.array([1.0, 0.5, 3.0]), "concentration": np.array([1.0, 4.0, 0.7])},
+             points=np.array([0.4, 0.6, 9.0]),
+             scipy=lambda loc, concentration: st.invgauss(loc / concentration, scale=concentration),
+             checks=("log_prob", "cdf", "mean", "variance", "stddev", "survival_function"),
+             invalid={"loc": -1.0, "concentration": 1.0}),
+    DistCase("GeneralizedNormal", GeneralizedNormal,
+             {"loc": np.array([0.0, 1.0, -1.0]), "scale": np.array([1.0, 2.0, 0.5]), "power": np.array([0.8, 2.0, 5.0])},
+             points=np.array([0.3, -2.0, -0.9]),
+             scipy=lambda loc, scale, power: st.gennorm(power, loc=loc, scale=scale),
+             checks=ALL_TAILS[:7] + ("survival_function",),
+             invalid={"loc": 0.0, "scale": 1.0, "power": 0.0}),
 ]
