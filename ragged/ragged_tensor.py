@@ -21,6 +21,7 @@ import workbench as wb
 from workbench import backend, core
 from workbench.errors import argcheck
 from workbench.core import Tensor, convert_to_tensor
+from workbench.shapes import TensorShape
 
 from .row_partition import RowPartition, _as_index, index_dtype, splits_dtype
 
@@ -285,12 +286,13 @@ class RaggedTensor(core.CompositeTensor):
         return self.flat_values.device
 
     @property
-    def shape(self) -> tuple:
-        """``(nrows, None or uniform length, ..., *inner)``: None marks ragged dimensions."""
+    def shape(self) -> TensorShape:
+        """``TensorShape([nrows, None or uniform length, ..., *inner])``: None marks ragged
+        dimensions."""
         dims = [self._partition.nrows()]
         for p in self.partitions:
             dims.append(p.uniform_row_length())
-        return tuple(dims) + tuple(self.flat_values.shape[1:])
+        return TensorShape(tuple(dims) + tuple(self.flat_values.shape[1:]))
 
     @property
     def ndim(self) -> int:

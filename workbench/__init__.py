@@ -13,6 +13,7 @@ import importlib as _importlib
 from . import backend, dtypes, errors, nest, ops  # noqa: F401  (ops registers every op)
 from .backend import Device, device, default_device, list_devices  # noqa: F401
 from .core import OPS, Tensor, Variable, constant, convert_to_tensor  # noqa: F401
+from .shapes import TensorShape  # noqa: F401
 from .dtypes import (  # noqa: F401
     as_dtype, bool, complex64, complex128, double, float16, float32, float64, half,
     int8, int16, int32, int64, uint8, uint16, uint32, uint64,
@@ -37,6 +38,8 @@ from . import sparse  # noqa: F401,E402
 from .sparse import IndexedSlices, SparseTensor  # noqa: F401,E402
 from . import math  # noqa: F401,E402
 from .compiler import Function, function  # noqa: F401,E402
+
+newaxis = None  # TF's tf.newaxis: x[:, wb.newaxis] adds a dimension
 
 __version__ = "0.1.0"
 

@@ -27,6 +27,7 @@ from . import backend
 from .errors import argcheck
 from .backend import Device
 from .dtypes import as_dtype
+from .shapes import TensorShape
 
 _new = object.__new__
 _next_id = itertools.count(1).__next__
@@ -216,13 +217,15 @@ def new_id() -> int:
 # ---------------------------------------------------------------------------
 # Tensor
 
+_new_shape = tuple.__new__  # an array's shape as a TensorShape, without re-checking it
+
 
 class Tensor:
     """An immutable n-dimensional array on a device (NumPy on the CPU, CuPy on a GPU).
 
     >>> x = wb.constant([[1.0, 2.0]])
     >>> x.shape, x.dtype
-    ((1, 2), dtype('float32'))
+    (TensorShape([1, 2]), dtype('float32'))
     """
 
     __slots__ = ("_data", "_tid", "__weakref__")
@@ -235,8 +238,8 @@ class Tensor:
 
     # -- metadata ---------------------------------------------------------
     @property
-    def shape(self) -> tuple:
-        return self._data.shape
+    def shape(self) -> TensorShape:
+        return _new_shape(TensorShape, self._data.shape)
 
     @property
     def dtype(self) -> np.dtype:
@@ -631,7 +634,7 @@ def constant(value, dtype=None, shape=None, name=None) -> Tensor:
     >>> wb.constant(1.5).dtype        # Python floats are float32
     dtype('float32')
     >>> wb.constant(0, shape=(2, 3)).shape
-    (2, 3)
+    TensorShape([2, 3])
     """
     arr = to_array(value.numpy() if isinstance(value, Tensor) and dtype is not None else value, dtype)
     if shape is not None:

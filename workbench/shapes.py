@@ -1,0 +1,315 @@
+"""``wb.TensorShape``: a tensor's shape, as TF 2 has it, with ``None`` for an unknown size.
+
+A shape of known rank is a ``tuple`` of ints and ``None`` (so ``x.shape == (2, 3)``,
+``np.zeros(x.shape)``, unpacking and hashing work as on a tuple); ``TensorShape(None)`` has
+an unknown rank (``rank is None``; ``as_list()`` and ``len`` raise ``ValueError``).
+
+>>> s = wb.TensorShape([None, 3])
+>>> s.rank, s[1], s.is_compatible_with([2, 3]), s.merge_with([2, None])
+(2, 3, True, TensorShape([2, 3]))
+"""
+
+from __future__ import annotations
+
+import operator
+
+__all__ = ["TensorShape", "as_shape", "unknown_shape", "dimension_value"]
+
+
+def _dim(d, where="TensorShape"):
+    """One dimension as an int or None (TF's ``Dimension`` values)."""
+    if d is None:
+        return None
+    value = getattr(d, "value", d)  # a Dimension-like object
+    if value is None:
+        return None
+    try:
+        n = operator.index(value)
+    except TypeError:
+        if isinstance(value, float) and value.is_integer():
+            n = int(value)
+        else:
+            raise TypeError(f"{where}: a dimension must be an int or None, got "
+                            f"{type(value).__name__} {value!r}") from None
+    if n < 0:
+        raise ValueError(f"{where}: dimension {n} must be >= 0 (None for an unknown size)")
+    return int(n)
+
+
+def dimension_value(d):
+    """``d`` as an int or None (TF's ``tf.compat.dimension_value``)."""
+    return _dim(d, "dimension_value")
+
+
+class TensorShape(tuple):
+    """The shape of a tensor: ints and ``None`` (unknown sizes), or an unknown rank.
+
+    ``TensorShape([2, None])``, ``TensorShape(3)`` (one dimension) or
+    ``TensorShape(None)`` (unknown rank). Compares equal to tuples and lists of the same
+    dimensions, as TF 2's does.
+    """
+
+    __slots__ = ()
+
+    def __new__(cls, dims=()):
+        if dims is None:
+            return tuple.__new__(_UnknownRank)
+        if isinstance(dims, TensorShape):
+            return dims if type(dims) is cls or dims.rank is None else tuple.__new__(cls, dims)
+        if isinstance(dims, (str, bytes)):
+            raise TypeError(f"TensorShape: dims must be a list of ints and None, got {dims!r}")
+        try:
+            it = iter(dims)
+        except TypeError:
+            return tuple.__new__(cls, (_dim(dims),))  # a single dimension, as TF takes it
+        return tuple.__new__(cls, [_dim(d) for d in it])
+
+    @classmethod
+    def _known(cls, dims: tuple) -> "TensorShape":
+        """From a tuple of ints (an array's shape): no checks."""
+        return tuple.__new__(cls, dims)
+
+    def __getnewargs__(self):
+        return (tuple(self),)
+
+    # -- rank and dimensions ----------------------------------------------------
+    @property
+    def rank(self):
+        """The number of dimensions, or None for an unknown rank."""
+        return tuple.__len__(self)
+
+    ndims = rank
+
+    @property
+    def dims(self):
+        """The dimensions as a list of ints and None, or None for an unknown rank."""
+        return list(self)
+
+    def as_list(self) -> list:
+        """The dimensions as a list (raises ``ValueError`` for an unknown rank)."""
+        return list(self)
+
+    def is_fully_defined(self) -> bool:
+        return None not in tuple(self)
+
+    def num_elements(self):
+        """The number of elements, or None when a dimension (or the rank) is unknown."""
+        n = 1
+        for d in tuple.__iter__(self):
+            if d is None:
+                return None
+            n *= d
+        return n
+
+    def __getitem__(self, key):
+        if isinstance(key, slice):
+            return tuple.__new__(TensorShape, tuple.__getitem__(self, key))
+        return tuple.__getitem__(self, key)
+
+    # -- comparison and combination ---------------------------------------------
+    def __eq__(self, other):
+        if type(other) is tuple:
+            return tuple.__eq__(self, other)
+        other = _other(other)
+        if other is NotImplemented:
+            return NotImplemented
+        if other.rank is None:
+            return False
+        return tuple.__eq__(self, other)
+
+    def __ne__(self, other):
+        eq = self.__eq__(other)
+        return eq if eq is NotImplemented else not eq
+
+    __hash__ = tuple.__hash__
+
+    def __bool__(self):
+        return True  # TF's rule: a shape of known rank, even (), carries information
+
+    def is_compatible_with(self, other) -> bool:
+        """Whether some tensor could have both shapes (same rank; sizes equal or None)."""
+        other = as_shape(other)
+        if other.rank is None:
+            return True
+        if len(self) != len(other):
+            return False
+        return all(a is None or b is None or a == b for a, b in zip(self, other))
+
+    def assert_is_compatible_with(self, other) -> None:
+        other = as_shape(other)
+        if not self.is_compatible_with(other):
+            raise ValueError(f"Shapes {self} and {other} are incompatible")
+
+    def merge_with(self, other) -> "TensorShape":
+        """The most specific shape compatible with both (``ValueError`` when they conflict)."""
+        other = as_shape(other)
+        if other.rank is None:
+            return self
+        if not self.is_compatible_with(other):
+            raise ValueError(f"Shapes {self} and {other} are not compatible")
+        return TensorShape._known(tuple(a if a is not None else b for a, b in zip(self, other)))
+
+    def most_specific_compatible_shape(self, other) -> "TensorShape":
+        """The most specific shape both are compatible with (None where they differ)."""
+        other = as_shape(other)
+        if other.rank is None or len(self) != len(other):
+            return unknown_shape()
+        return TensorShape._known(tuple(a if a == b else None for a, b in zip(self, other)))
+
+    def concatenate(self, other) -> "TensorShape":
+        other = as_shape(other)
+        if other.rank is None:
+            return unknown_shape()
+        return TensorShape._known(tuple(self) + tuple(other))
+
+    def __add__(self, other):
+        try:
+            return self.concatenate(other)
+        except (TypeError, ValueError):
+            if isinstance(other, tuple):  # e.g. a reshape target holding -1: a plain tuple
+                return tuple(self) + other
+            raise
+
+    def __radd__(self, other):
+        try:
+            return as_shape(other).concatenate(self)
+        except (TypeError, ValueError):
+            if isinstance(other, tuple):
+                return other + tuple(self)
+            raise
+
+    def with_rank(self, rank) -> "TensorShape":
+        if len(self) != rank:
+            raise ValueError(f"Shape {self} must have rank {rank}")
+        return self
+
+    def with_rank_at_least(self, rank) -> "TensorShape":
+        if len(self) < rank:
+            raise ValueError(f"Shape {self} must have rank at least {rank}")
+        return self
+
+    def with_rank_at_most(self, rank) -> "TensorShape":
+        if len(self) > rank:
+            raise ValueError(f"Shape {self} must have rank at most {rank}")
+        return self
+
+    def assert_has_rank(self, rank) -> None:
+        if self.rank not in (None, rank):
+            raise ValueError(f"Shape {self} must have rank {rank}")
+
+    def assert_same_rank(self, other) -> None:
+        other = as_shape(other)
+        if self.rank is not None and other.rank is not None and self.rank != other.rank:
+            raise ValueError(f"Shapes {self} and {other} must have the same rank")
+
+    def assert_is_fully_defined(self) -> None:
+        if not self.is_fully_defined():
+            raise ValueError(f"Shape {self} is not fully defined")
+
+    # -- printing ------------------------------------------------------------------
+    def __repr__(self):
+        return f"TensorShape({list(self)})"
+
+    def __str__(self):
+        if len(self) == 1:
+            return f"({self[0]},)"
+        return "(" + ", ".join(str(d) for d in self) + ")"
+
+
+class _UnknownRank(TensorShape):
+    """``TensorShape(None)``: nothing known, not even the rank."""
+
+    __slots__ = ()
+
+    def __getnewargs__(self):
+        return (None,)
+
+    @property
+    def rank(self):
+        return None
+
+    ndims = rank
+
+    @property
+    def dims(self):
+        return None
+
+    def as_list(self):
+        raise ValueError("as_list() is not defined on an unknown TensorShape.")
+
+    def __len__(self):
+        raise ValueError("Cannot take the length of shape with unknown rank.")
+
+    def __iter__(self):
+        raise ValueError("Cannot iterate over a shape with unknown rank.")
+
+    def __getitem__(self, key):
+        return unknown_shape() if isinstance(key, slice) else None
+
+    def is_fully_defined(self):
+        return False
+
+    def num_elements(self):
+        return None
+
+    def __eq__(self, other):
+        other = _other(other)
+        if other is NotImplemented:
+            return NotImplemented
+        return other.rank is None
+
+    def __hash__(self):
+        return hash((TensorShape, None))
+
+    def is_compatible_with(self, other):
+        as_shape(other)
+        return True
+
+    def merge_with(self, other):
+        return as_shape(other)
+
+    def most_specific_compatible_shape(self, other):
+        as_shape(other)
+        return self
+
+    def concatenate(self, other):
+        as_shape(other)
+        return self
+
+    def with_rank(self, rank):
+        return unknown_shape(rank)
+
+    def with_rank_at_least(self, rank):
+        return self
+
+    with_rank_at_most = with_rank_at_least
+
+    def assert_same_rank(self, other):
+        as_shape(other)
+
+    def __repr__(self):
+        return "TensorShape(None)"
+
+    def __str__(self):
+        return "<unknown>"
+
+
+def _other(other):
+    if isinstance(other, TensorShape):
+        return other
+    if other is None or isinstance(other, (str, bytes)):
+        return NotImplemented
+    try:
+        return TensorShape(other)
+    except (TypeError, ValueError):
+        return NotImplemented
+
+
+def as_shape(shape) -> TensorShape:
+    """``shape`` (a TensorShape, list, tuple, int or None) as a ``TensorShape``."""
+    return shape if isinstance(shape, TensorShape) else TensorShape(shape)
+
+
+def unknown_shape(rank=None) -> TensorShape:
+    """A shape of unknown rank, or of ``rank`` unknown dimensions."""
+    return TensorShape(None) if rank is None else TensorShape._known((None,) * rank)
