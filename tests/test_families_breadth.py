@@ -122,3 +122,40 @@ def test_generalized_normal_special_cases():
     g1 = tfd.GeneralizedNormal(f64(0.5), f64(2.0), f64(1.0))
     lap = tfd.Laplace(f64(0.5), f64(2.0))
     np.testing.assert_allclose(g1.log_prob(x).numpy(), lap.log_prob(x).numpy(), rtol=1e-12)
+
+
+def test_truncated_normal_one_sided_and_far_tail():
+    d = tfd.TruncatedNormal(f64(0.0), f64(1.0), f64([-np.inf, 8.0]), f64([0.5, np.inf]))
+    ref = [st.truncnorm(-np.inf, 0.5), st.truncnorm(8.0, np.inf)]
+    x = np.array([-0.7, 8.2])
+    np.testing.assert_allclose(d.log_prob(f64(x)).numpy(), [r.logpdf(v) for r, v in zip(ref, x)], rtol=1e-9)
+    np.testing.assert_allclose(d.cdf(f64(x)).numpy(), [r.cdf(v) for r, v in zip(ref, x)], rtol=1e-8)
+    np.testing.assert_allclose(d.mean().numpy(), [r.mean() for r in ref], rtol=1e-8)
+    s = d.sample(500, seed=4).numpy()
+    assert np.all(s[:, 0] <= 0.5) and np.all(s[:, 1] >= 8.0) and np.all(np.isfinite(s))
+
+
+def test_truncated_normal_samples_have_the_implicit_gradient():
+    # dx/dtheta = -(dF/dtheta)(x) / p(x), with F's derivative by central differences in SciPy
+    loc, scale, low, high = 0.3, 1.5, -1.0, 2.0
+    params = [f64(loc), f64(scale), f64(low), f64(high)]
+    with wb.GradientTape() as tape:
+        for p in params:
+            tape.watch(p)
+        x = tfd.TruncatedNormal(*params).sample(7, seed=9)
+        total = wb.reduce_sum(x)
+    grads = [g.numpy() for g in tape.gradient(total, params)]
+    xs = x.numpy()
+    cdf = lambda th, v: st.truncnorm((th[2] - th[0]) / th[1], (th[3] - th[0]) / th[1], th[0], th[1]).cdf(v)
+    theta = np.array([loc, scale, low, high])
+    dens = st.truncnorm((low - loc) / scale, (high - loc) / scale, loc, scale).pdf(xs)
+    for i in range(4):
+        e = np.zeros(4)
+        e[i] = 1e-6
+        dF = (cdf(theta + e, xs) - cdf(theta - e, xs)) / 2e-6
+        np.testing.assert_allclose(grads[i], np.sum(-dF / dens), rtol=1e-5, atol=1e-7)
+
+
+def test_truncated_normal_refuses_empty_interval():
+    with pytest.raises(ValueError, match="`low`"):
+        tfd.TruncatedNormal(f64(0.0), f64(1.0), f64(1.0), f64(0.0), validate_args=True)

@@ -6,6 +6,7 @@ import scipy.integrate as si
 import scipy.stats as st
 
 from probability.distributions import (Chi, Chi2, GeneralizedNormal, Gumbel, HalfStudentT, InverseGaussian,
+                                       TruncatedNormal,
                                        Kumaraswamy, Logistic, Pareto, Weibull)
 
 from . import DistCase
@@ -48,6 +49,23 @@ class _HalfT(st.rv_continuous):
 
 
 _HALF_T = _HalfT(a=0.0, name="half_t")
+
+
+def _entropy_by_quadrature(scipy_of_params, lo_name, hi_name):
+    def ref(p, x):
+        n = np.broadcast(*p.values()).shape
+        flat = {k: np.broadcast_to(v, n).reshape(-1) for k, v in p.items()}
+        out = []
+        for j in range(int(np.prod(n))):
+            frozen = scipy_of_params(**{k: v[j] for k, v in flat.items()})
+            f = lambda t: -frozen.pdf(t) * frozen.logpdf(t) if frozen.pdf(t) > 0 else 0.0
+            out.append(si.quad(f, flat[lo_name][j], flat[hi_name][j], limit=200, epsabs=1e-13)[0])
+        return np.array(out).reshape(n)
+    return ref
+
+
+def _truncnorm(loc, scale, low, high):
+    return st.truncnorm((low - loc) / scale, (high - loc) / scale, loc=loc, scale=scale)
 
 
 CASES = [
@@ -101,4 +119,12 @@ CASES = [
              scipy=lambda loc, scale, power: st.gennorm(power, loc=loc, scale=scale),
              checks=ALL_TAILS[:7] + ("survival_function",),
              invalid={"loc": 0.0, "scale": 1.0, "power": 0.0}),
+    DistCase("TruncatedNormal", TruncatedNormal,
+             {"loc": np.array([0.0, 1.0, -1.0, 0.5]), "scale": np.array([1.0, 2.0, 0.5, 1.0]),
+              "low": np.array([-1.0, 2.0, 1.5, -5.0]), "high": np.array([1.0, 6.0, 2.5, 0.0])},
+             points=np.array([0.3, 3.0, 1.6, -1.0]),
+             scipy=_truncnorm,
+             ref={"entropy": _entropy_by_quadrature(_truncnorm, "low", "high")},
+             checks=ALL_TAILS[:7] + ("survival_function",),
+             invalid={"loc": 0.0, "scale": 1.0, "low": 2.0, "high": 1.0}),
 ]
