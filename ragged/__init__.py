@@ -14,8 +14,9 @@ from .ops import map_flat_values
 from . import reduce as _reduce  # noqa: F401  (registers wb.reduce_* for ragged tensors)
 from .ragged_shape import DynamicRaggedShape
 from .ragged_tensor import RaggedTensor
+from .ragged_tensor_spec import RaggedTensorSpec
 from .row_partition import RowPartition
 
-__all__ = ["RaggedTensor", "RowPartition", "DynamicRaggedShape", "reverse", "constant", "range", "map_flat_values", "gather_rows",
+__all__ = ["RaggedTensor", "RaggedTensorSpec", "RowPartition", "DynamicRaggedShape", "reverse", "constant", "range", "map_flat_values", "gather_rows",
            "concat", "stack", "gather", "boolean_mask", "where", "softmax", "log_softmax",
            "segment_ids_to_row_splits", "row_splits_to_segment_ids"]

@@ -294,6 +294,12 @@ class RaggedTensor(core.CompositeTensor):
             dims.append(p.uniform_row_length())
         return TensorShape(tuple(dims) + tuple(self.flat_values.shape[1:]))
 
+    def _spec(self):
+        """This tensor's ``RaggedTensorSpec`` (what ``wb.TensorSpec`` and ``wb.function``
+        compare ragged values by)."""
+        from .ragged_tensor_spec import RaggedTensorSpec  # the spec module imports this one
+        return RaggedTensorSpec.from_value(self)
+
     @property
     def ndim(self) -> int:
         return len(self.shape)

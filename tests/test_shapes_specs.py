@@ -92,3 +92,39 @@ def test_fully_defined_num_elements_and_rank_checks():
     with pytest.raises(ValueError, match="must have rank 3"):
         TensorShape([2, 3]).with_rank(3)
     assert bool(TensorShape([]))  # TF: a known rank is information, even for a scalar
+
+
+# -- TensorSpec and RaggedTensorSpec ----------------------------------------------------
+def test_tensorspec_compatibility_equality_and_repr():
+    spec = wb.TensorSpec([None, 3], wb.float32, name="x")
+    assert spec.shape == TensorShape([None, 3]) and spec.dtype == wb.float32 and spec.name == "x"
+    assert spec.is_compatible_with(wb.ones([5, 3])) and spec.is_compatible_with(np.ones((1, 3), "float32"))
+    assert not spec.is_compatible_with(wb.ones([5, 4]))
+    assert not spec.is_compatible_with(wb.ones([5, 3], dtype=wb.int32))
+    assert spec.is_compatible_with(wb.TensorSpec([2, 3]))
+    assert wb.TensorSpec(None).is_compatible_with(wb.ones([2, 2, 2]))
+    assert repr(spec) == "TensorSpec(shape=(None, 3), dtype=wb.float32, name='x')"
+    assert repr(wb.TensorSpec([])) == "TensorSpec(shape=(), dtype=wb.float32, name=None)"
+    assert spec == wb.TensorSpec((None, 3), "float32", "x") and spec != wb.TensorSpec([None, 3])
+    assert len({spec, wb.TensorSpec((None, 3), "float32", "x")}) == 1
+    assert wb.TensorSpec.from_tensor(wb.ones([2], dtype=wb.int64)) == wb.TensorSpec([2], wb.int64)
+    assert pickle.loads(pickle.dumps(spec)) == spec
+    assert wb.TensorSpec([2, 3]).most_specific_common_supertype([wb.TensorSpec([2, 4])]) == \
+        wb.TensorSpec([2, None])
+    assert wb.TensorSpec([2]).most_specific_common_supertype([wb.TensorSpec([2], wb.int32)]) is None
+    assert wb.TensorSpec([2, 3]).is_subtype_of(wb.TensorSpec([None, 3]))
+    assert not wb.TensorSpec([None, 3]).is_subtype_of(wb.TensorSpec([2, 3]))
+
+
+def test_raggedtensorspec():
+    rt = ragged.constant([[1.0, 2.0], [3.0]])
+    spec = wb.RaggedTensorSpec([None, None], wb.float32, ragged_rank=1)
+    assert spec.is_compatible_with(rt) and spec.ragged_rank == 1 and spec.row_splits_dtype == np.int64
+    assert not spec.is_compatible_with(ragged.constant([[1, 2], [3]]))        # int32 values
+    assert not spec.is_compatible_with(rt.with_row_splits_dtype(np.int32))
+    assert not wb.TensorSpec([2, None]).is_compatible_with(rt)
+    assert wb.RaggedTensorSpec.from_value(rt) == wb.RaggedTensorSpec([2, None], wb.float32, 1, np.int64)
+    assert wb.RaggedTensorSpec([2, None, 3]).ragged_rank == 2   # default: rank - 1
+    assert repr(spec) == "RaggedTensorSpec(TensorShape([None, None]), wb.float32, 1, wb.int64)"
+    with pytest.raises(ValueError, match="ragged_rank"):
+        wb.RaggedTensorSpec(None, wb.float32)

@@ -1,4 +1,4 @@
-"""``wb.TensorShape``: a tensor's shape, as TF 2 has it, with ``None`` for an unknown size.
+"""``wb.TensorShape`` and ``wb.TensorSpec``: shapes with ``None`` for an unknown size, as TF 2's.
 
 A shape of known rank is a ``tuple`` of ints and ``None`` (so ``x.shape == (2, 3)``,
 ``np.zeros(x.shape)``, unpacking and hashing work as on a tuple); ``TensorShape(None)`` has
@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import operator
 
-__all__ = ["TensorShape", "as_shape", "unknown_shape", "dimension_value"]
+from .dtypes import as_dtype
+
+__all__ = ["TensorShape", "TensorSpec", "as_shape", "unknown_shape", "dimension_value"]
 
 
 def _dim(d, where="TensorShape"):
@@ -313,3 +315,130 @@ def as_shape(shape) -> TensorShape:
 def unknown_shape(rank=None) -> TensorShape:
     """A shape of unknown rank, or of ``rank`` unknown dimensions."""
     return TensorShape(None) if rank is None else TensorShape._known((None,) * rank)
+
+
+# ---------------------------------------------------------------------------
+# TensorSpec
+
+
+def _dtype_name(dtype) -> str:
+    return getattr(dtype, "name", str(dtype))
+
+
+class TensorSpec:
+    """The shape, dtype and (optional) name of a tensor (TF's ``tf.TensorSpec``).
+
+    ``None`` dimensions (and ``shape=None``, unknown rank) match any size, so one spec
+    describes many tensors: ``wb.function(input_signature=[...])`` and
+    ``Dataset.element_spec`` use them.
+
+    >>> wb.TensorSpec([None, 3], wb.float32).is_compatible_with(wb.ones([5, 3]))
+    True
+    """
+
+    __slots__ = ("_shape", "_dtype", "_name")
+
+    def __init__(self, shape, dtype="float32", name=None):
+        self._shape = as_shape(shape)
+        self._dtype = as_dtype(dtype)
+        if name is not None and not isinstance(name, str):
+            raise TypeError(f"TensorSpec: name must be a string or None, got {type(name).__name__}")
+        self._name = name
+
+    @classmethod
+    def from_tensor(cls, tensor, name=None) -> "TensorSpec":
+        """The spec of ``tensor`` (a tensor, variable or array)."""
+        if not (hasattr(tensor, "shape") and hasattr(tensor, "dtype")):
+            raise TypeError(f"TensorSpec.from_tensor: expected a tensor, got {type(tensor).__name__}")
+        return cls(tensor.shape, tensor.dtype, name)
+
+    @classmethod
+    def from_spec(cls, spec, name=None) -> "TensorSpec":
+        return cls(spec.shape, spec.dtype, name if name is not None else getattr(spec, "name", None))
+
+    @property
+    def shape(self) -> TensorShape:
+        return self._shape
+
+    @property
+    def dtype(self):
+        return self._dtype
+
+    @property
+    def name(self):
+        return self._name
+
+    @property
+    def value_type(self):
+        # core imports this module: the Tensor class is looked up when asked for
+        from . import core  # noqa: I001 (circular import with core)
+        return core.Tensor
+
+    def is_compatible_with(self, spec_or_value) -> bool:
+        """Whether a value (tensor, array, Python number or list) or spec fits this spec:
+        the same dtype and a compatible shape."""
+        other = _spec_of(spec_or_value)
+        if other is None or not isinstance(other, TensorSpec):
+            return False
+        return other._dtype == self._dtype and self._shape.is_compatible_with(other._shape)
+
+    def is_subtype_of(self, other) -> bool:
+        """Whether every value of this spec is a value of ``other``."""
+        if not isinstance(other, TensorSpec) or other._dtype != self._dtype:
+            return False
+        if other._shape.rank is None:
+            return True
+        if self._shape.rank != other._shape.rank:
+            return False
+        return all(b is None or a == b for a, b in zip(self._shape, other._shape))
+
+    def most_specific_common_supertype(self, others):
+        """The most specific spec every one of ``self`` and ``others`` fits (None if the
+        dtypes differ)."""
+        shape = self._shape
+        for o in others:
+            if not isinstance(o, TensorSpec) or o._dtype != self._dtype:
+                return None
+            shape = shape.most_specific_compatible_shape(o._shape)
+        name = self._name if all(getattr(o, "_name", None) == self._name for o in others) else None
+        return TensorSpec(shape, self._dtype, name)
+
+    def most_specific_compatible_type(self, other):
+        spec = self.most_specific_common_supertype([other])
+        if spec is None:
+            raise ValueError(f"No TypeSpec is compatible with both {self} and {other}")
+        return spec
+
+    def __eq__(self, other):
+        return (type(other) is type(self) and self._shape == other._shape
+                and self._dtype == other._dtype and self._name == other._name)
+
+    def __ne__(self, other):
+        return not self == other
+
+    def __hash__(self):
+        return hash((type(self), self._shape, self._dtype, self._name))
+
+    def __reduce__(self):
+        return (type(self), (self._shape, self._dtype, self._name))
+
+    def __repr__(self):
+        name = "None" if self._name is None else repr(self._name)
+        return f"TensorSpec(shape={self._shape}, dtype=wb.{_dtype_name(self._dtype)}, name={name})"
+
+
+def _spec_of(value):
+    """The spec of a value (or the spec itself); None for what no tensor spec describes."""
+    if isinstance(value, TensorSpec) or hasattr(value, "_type_spec_key"):
+        return value
+    to_spec = getattr(value, "_spec", None)  # composite values (ragged tensors) give theirs
+    if callable(to_spec):
+        return to_spec()
+    if hasattr(value, "shape") and hasattr(value, "dtype"):
+        return TensorSpec(value.shape, value.dtype)
+    from . import core  # noqa: I001 (circular import with core: Python values convert as tensors)
+    try:
+        t = core.convert_to_tensor(value)
+    except (TypeError, ValueError):
+        return None
+    return TensorSpec(t.shape, t.dtype)
