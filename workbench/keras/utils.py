@@ -7,10 +7,17 @@ import numpy as np
 from .. import random as wb_random
 from ..errors import argcheck
 from .callbacks.progbar import Progbar
+from .data_adapter import pack_x_y_sample_weight, unpack_x_y_sample_weight
+from .image_utils import array_to_img, img_to_array, load_img, save_img
+from .ops.nn import normalize as _normalize_tensor
 from .py_dataset import PyDataset, Sequence
-from .saving import custom_object_scope, get_registered_name, get_registered_object, register_keras_serializable
+from .saving import (custom_object_scope, deserialize_keras_object, get_custom_objects, get_registered_name,
+                     get_registered_object, register_keras_serializable, serialize_keras_object)
 
-__all__ = ["Progbar", "PyDataset", "Sequence", "custom_object_scope", "get_registered_name", "get_registered_object",
+__all__ = ["CustomObjectScope", "Progbar", "PyDataset", "Sequence", "array_to_img", "custom_object_scope",
+           "deserialize_keras_object", "get_custom_objects", "img_to_array", "load_img", "normalize",
+           "pack_x_y_sample_weight", "pad_sequences", "save_img", "serialize_keras_object",
+           "unpack_x_y_sample_weight", "get_registered_name", "get_registered_object",
            "register_keras_serializable", "set_random_seed", "to_categorical"]
 
 
@@ -40,4 +47,56 @@ def to_categorical(x, num_classes=None):
                          f"{labels.min()} to {labels.max()}")
     out = np.zeros(labels.shape + (num_classes,), np.float32)
     np.put_along_axis(out, labels[..., None], 1.0, axis=-1)
+    return out
+
+
+CustomObjectScope = custom_object_scope
+
+
+def normalize(x, axis=-1, order=2):
+    """``x`` divided by its ``order``-norm along ``axis`` (a NumPy array stays one; zero norms
+    leave their rows as they are), Keras' ``normalize``."""
+    if isinstance(x, np.ndarray):
+        norm = np.atleast_1d(np.linalg.norm(x, order, axis))
+        norm[norm == 0] = 1
+        return x / np.expand_dims(norm, axis if axis is not None else -1)
+    return _normalize_tensor(x, axis=axis, order=order)
+
+
+def pad_sequences(sequences, maxlen=None, dtype="int32", padding="pre", truncating="pre", value=0.0):
+    """Lists of sequences as one array ``(len(sequences), maxlen, ...)``: longer ones cut at the
+    start (``truncating="pre"``) or end, shorter ones filled with ``value`` before (``padding="pre"``)
+    or after, as Keras' ``pad_sequences``."""
+    if not hasattr(sequences, "__len__"):
+        raise ValueError("pad_sequences: sequences must be iterable")
+    if padding not in ("pre", "post"):
+        raise ValueError(f'Padding type "{padding}" not understood')
+    if truncating not in ("pre", "post"):
+        raise ValueError(f'Truncating type "{truncating}" not understood')
+    lengths, sample_shape, found = [], (), False
+    for s in sequences:
+        if not hasattr(s, "__len__"):
+            raise ValueError(f"pad_sequences: `sequences` must be a list of iterables. Found non-iterable: {s!r}")
+        lengths.append(len(s))
+        if not found and len(s):
+            sample_shape, found = np.asarray(s).shape[1:], True
+    if maxlen is None:
+        maxlen = max(lengths) if lengths else 0
+    maxlen = argcheck.integer(maxlen, "maxlen", "pad_sequences", minimum=0)
+    is_text = np.issubdtype(np.dtype(dtype), np.str_)
+    if isinstance(value, str) and np.dtype(dtype) != object and not is_text:
+        raise ValueError(f"`dtype` {dtype} is not compatible with `value`'s type: {type(value)}\n"
+                         "You should set `dtype=object` for variable length strings.")
+    out = np.full((len(lengths), maxlen) + tuple(sample_shape), value, dtype=dtype)
+    for i, s in enumerate(sequences):
+        if not len(s) or not maxlen:
+            continue
+        kept = np.asarray(s[-maxlen:] if truncating == "pre" else s[:maxlen], dtype=dtype)
+        if kept.shape[1:] != tuple(sample_shape):
+            raise ValueError(f"Shape of sample {kept.shape[1:]} of sequence at position {i} is different "
+                             f"from expected shape {tuple(sample_shape)}")
+        if padding == "post":
+            out[i, :len(kept)] = kept
+        else:
+            out[i, -len(kept):] = kept
     return out

@@ -13,10 +13,11 @@ import numpy as np
 
 from ...errors import argcheck
 from ...ops import elementwise as ew, indexing, nn as nn_ops, reduce
+from .linalg import norm
 from .numpy import _dtype, _floating, _t
 
 __all__ = ["binary_crossentropy", "categorical_crossentropy", "elu", "gelu", "hard_sigmoid", "hard_silu",
-           "hard_swish", "leaky_relu", "log_sigmoid", "log_softmax", "moments", "multi_hot", "one_hot", "relu",
+           "hard_swish", "leaky_relu", "log_sigmoid", "log_softmax", "moments", "multi_hot", "normalize", "one_hot", "relu",
            "relu6", "selu", "sigmoid", "silu", "softmax", "softplus", "softsign",
            "sparse_categorical_crossentropy", "swish"]
 
@@ -127,6 +128,17 @@ def moments(x, axes, keepdims=False, synchronized=False):
     x = _floating(_t(x))
     axes = [axes] if isinstance(axes, int) else list(axes)
     return nn_ops.moments(x, axes, keepdims=bool(keepdims))
+
+
+def normalize(x, axis=-1, order=2, epsilon=None):
+    """``x`` divided by its ``order``-norm along ``axis``, the norm held at least ``epsilon``
+    (``1e-7``), so zero rows stay zero."""
+    x = _floating(_t(x))
+    eps = np.asarray(_EPSILON if epsilon is None else argcheck.number(epsilon, "epsilon", "normalize"), x.dtype)
+    if order == 2:
+        inv = ew.minimum(ew.rsqrt(reduce.reduce_sum(ew.square(x), axis=axis, keepdims=True)), 1.0 / eps)
+        return x * inv
+    return x / ew.maximum(norm(x, ord=order, axis=axis, keepdims=True), eps)
 
 
 def _check_shapes(target, output, where):
