@@ -1,0 +1,165 @@
+"""Bijectors added for TFP breadth: round trips, log-det-Jacobians against central-difference
+Jacobians, forward/inverse log-det consistency, event_ndims reduction and event shapes."""
+
+import numpy as np
+import pytest
+
+import probability
+import workbench as wb
+
+tfb = probability.bijectors
+
+
+def f64(a):
+    return wb.constant(np.asarray(a, dtype=np.float64))
+
+
+# name, factory, x sampler (rng -> float64 array of shape (batch,) + event), event_ndims of x
+CASES = [
+    ("Expm1", lambda: tfb.Expm1(), lambda r: r.normal(size=(4, 3)), 1),
+    ("Log1p", lambda: tfb.Log1p(), lambda r: r.uniform(-0.9, 3, size=(4, 3)), 1),
+    ("NormalCDF", lambda: tfb.NormalCDF(), lambda r: r.normal(size=(4, 3)), 1),
+    ("GumbelCDF", lambda: tfb.GumbelCDF(loc=f64([0.5, -1.0, 0.0]), scale=f64([1.0, 2.0, 0.5])),
+     lambda r: r.normal(size=(4, 3)), 1),
+    ("WeibullCDF", lambda: tfb.WeibullCDF(scale=f64([1.0, 2.0, 0.5]), concentration=f64([0.7, 1.5, 3.0])),
+     lambda r: r.uniform(0.1, 1.0, size=(4, 3)), 1),
+    ("KumaraswamyCDF", lambda: tfb.KumaraswamyCDF(concentration1=f64([0.5, 2.0, 3.0]), concentration0=f64(1.7)),
+     lambda r: r.uniform(0.05, 0.95, size=(4, 3)), 1),
+    ("SinhArcsinh", lambda: tfb.SinhArcsinh(skewness=f64([0.5, -1.0, 0.0]), tailweight=f64([1.0, 0.5, 2.0])),
+     lambda r: r.normal(size=(4, 3)) * 2, 1),
+    ("SinhArcsinh default", lambda: tfb.SinhArcsinh(), lambda r: r.normal(size=(4, 3)), 1),
+    ("ScaleMatvecDiag", lambda: tfb.ScaleMatvecDiag(f64([2.0, -0.5, 3.0])), lambda r: r.normal(size=(4, 3)), 1),
+    ("Cumsum", lambda: tfb.Cumsum(), lambda r: r.normal(size=(4, 3)), 1),
+    ("Cumsum axis -2", lambda: tfb.Cumsum(axis=-2), lambda r: r.normal(size=(4, 3, 2)), 2),
+    ("Permute", lambda: tfb.Permute([2, 0, 1]), lambda r: r.normal(size=(4, 3)), 1),
+    ("Permute axis -2", lambda: tfb.Permute([1, 0], axis=-2), lambda r: r.normal(size=(4, 2, 3)), 2),
+    ("Ascending", lambda: tfb.Ascending(), lambda r: r.normal(size=(4, 3)), 1),
+    ("Ordered", lambda: tfb.Ordered(), lambda r: np.cumsum(r.uniform(0.1, 2, size=(4, 3)), -1) - 1.0, 1),
+    ("Pad", lambda: tfb.Pad(paddings=[[1, 2]], constant_values=0.5), lambda r: r.normal(size=(4, 3)), 1),
+    ("Pad two axes", lambda: tfb.Pad(paddings=[[0, 1], [1, 0]]), lambda r: r.normal(size=(4, 2, 3)), 2),
+]
+IDS = [c[0] for c in CASES]
+
+
+def _fresh(t):
+    """The same values in a new tensor object (bypasses the bijector's cache)."""
+    return wb.constant(t.numpy())
+
+
+def _numerical_jacobian(b, x, eps=1e-6):
+    """Central differences of forward, per batch member: shape (batch, out_size, in_size)."""
+    xs = x.reshape(x.shape[0], -1)
+    cols = []
+    for j in range(xs.shape[1]):
+        e = np.zeros_like(xs)
+        e[:, j] = eps
+        up = b.forward(f64((xs + e).reshape(x.shape))).numpy().reshape(x.shape[0], -1)
+        down = b.forward(f64((xs - e).reshape(x.shape))).numpy().reshape(x.shape[0], -1)
+        cols.append((up - down) / (2 * eps))
+    return np.stack(cols, axis=-1)
+
+
+@pytest.mark.parametrize("name,make,sampler,ev", CASES, ids=IDS)
+def test_round_trip_and_event_shapes(name, make, sampler, ev):
+    b = make()
+    x = f64(sampler(np.random.default_rng(2)))
+    y = b.forward(x)
+    assert tuple(y.shape[1:]) == b.forward_event_shape(x.shape[1:])
+    assert b.inverse_event_shape(y.shape[1:]) == tuple(x.shape[1:])
+    np.testing.assert_allclose(b.inverse(_fresh(y)).numpy(), x.numpy(), rtol=1e-9, atol=1e-9)
+
+
+@pytest.mark.parametrize("name,make,sampler,ev", CASES, ids=IDS)
+def test_fldj_matches_numerical_jacobian(name, make, sampler, ev):
+    b = make()
+    x = sampler(np.random.default_rng(3))
+    jac = _numerical_jacobian(b, x)
+    # log sqrt(det(J^T J)): log|det J| for square maps, the volume factor for embeddings (Pad)
+    _, logdet = np.linalg.slogdet(np.einsum("bki,bkj->bij", jac, jac))
+    got = b.forward_log_det_jacobian(f64(x), event_ndims=ev).numpy()
+    np.testing.assert_allclose(np.broadcast_to(got, (x.shape[0],)), 0.5 * logdet, rtol=1e-6, atol=1e-6)
+
+
+@pytest.mark.parametrize("name,make,sampler,ev", CASES, ids=IDS)
+def test_fldj_matches_autodiff_jacobian(name, make, sampler, ev):
+    b = make()
+    x = f64(sampler(np.random.default_rng(6)))
+    batch = x.shape[0]
+    with wb.GradientTape() as tape:
+        tape.watch(x)
+        y = wb.reshape(b.forward(x), (batch, -1))
+    jac = tape.batch_jacobian(y, x).numpy().reshape(batch, y.shape[1], -1)
+    _, logdet = np.linalg.slogdet(np.einsum("bki,bkj->bij", jac, jac))
+    got = b.forward_log_det_jacobian(x, event_ndims=ev).numpy()
+    np.testing.assert_allclose(np.broadcast_to(got, (batch,)), 0.5 * logdet, rtol=1e-8, atol=1e-9)
+
+
+@pytest.mark.parametrize("name,make,sampler,ev", CASES, ids=IDS)
+def test_fldj_is_minus_ildj(name, make, sampler, ev):
+    b = make()
+    x = f64(sampler(np.random.default_rng(4)))
+    fldj = b.forward_log_det_jacobian(x, event_ndims=ev)
+    y = b.forward(x)
+    ey = b.forward_event_ndims(ev)
+    np.testing.assert_allclose(-b.inverse_log_det_jacobian(_fresh(y), event_ndims=ey).numpy(), fldj.numpy(),
+                               rtol=1e-8, atol=1e-9)
+
+
+@pytest.mark.parametrize("name,make,sampler,ev", CASES, ids=IDS)
+def test_event_ndims_reduction(name, make, sampler, ev):
+    b = make()
+    x = sampler(np.random.default_rng(5))
+    x2 = f64(np.stack([x, x[::-1]], axis=-ev - 1))
+    inner = b.forward_log_det_jacobian(x2, event_ndims=ev).numpy()
+    outer = b.forward_log_det_jacobian(x2, event_ndims=ev + 1).numpy()
+    np.testing.assert_allclose(outer, np.broadcast_to(inner, (x.shape[0], 2)).sum(-1), rtol=1e-10, atol=1e-12)
+    with pytest.raises(ValueError, match="event_ndims"):
+        b.forward_log_det_jacobian(f64(x), event_ndims=b.forward_min_event_ndims - 1)
+
+
+def test_cdf_bijectors_match_scipy():
+    import scipy.stats as st   # SciPy only as a reference here
+    x = np.array([0.2, 0.9, 1.7])
+    np.testing.assert_allclose(tfb.NormalCDF().forward(f64(x)).numpy(), st.norm.cdf(x), rtol=1e-12)
+    np.testing.assert_allclose(tfb.GumbelCDF(f64(0.3), f64(2.0)).forward(f64(x)).numpy(),
+                               st.gumbel_r(0.3, 2.0).cdf(x), rtol=1e-12)
+    np.testing.assert_allclose(tfb.WeibullCDF(scale=f64(2.0), concentration=f64(1.5)).forward(f64(x)).numpy(),
+                               st.weibull_min(1.5, scale=2.0).cdf(x), rtol=1e-12)
+
+
+def test_transformed_normal_through_cdf_bijectors():
+    tfd = probability.distributions
+    # the NormalCDF of a standard normal is uniform on (0, 1)
+    d = tfb.NormalCDF()(tfd.Normal(f64(0.0), f64(1.0)))
+    np.testing.assert_allclose(d.log_prob(f64([0.1, 0.5, 0.93])).numpy(), 0.0, atol=1e-12)
+    # a uniform pushed through the inverse Kumaraswamy CDF is Kumaraswamy
+    k = tfb.Invert(tfb.KumaraswamyCDF(f64(2.0), f64(3.0)))(tfd.Uniform(f64(0.0), f64(1.0)))
+    ref = tfd.Kumaraswamy(f64(2.0), f64(3.0))
+    np.testing.assert_allclose(k.log_prob(f64([0.2, 0.6])).numpy(), ref.log_prob(f64([0.2, 0.6])).numpy(),
+                               rtol=1e-10)
+
+
+def test_ascending_makes_increasing_vectors():
+    y = tfb.Ascending().forward(f64(np.random.default_rng(0).normal(size=(5, 4)))).numpy()
+    assert np.all(np.diff(y, axis=-1) > 0)
+    with pytest.raises(ValueError, match="increasing"):
+        tfb.Ordered(validate_args=True).forward(f64([0.0, 2.0, 1.0]))
+
+
+def test_bad_arguments_are_named():
+    with pytest.raises(ValueError, match="`permutation`"):
+        tfb.Permute([0, 0, 1])
+    with pytest.raises(ValueError, match="`axis`"):
+        tfb.Cumsum(axis=0)
+    with pytest.raises(ValueError, match="`paddings`"):
+        tfb.Pad(paddings=[1, 2])
+    with pytest.raises(ValueError, match="`mode`"):
+        tfb.Pad(mode="REFLECT")
+    with pytest.raises(ValueError, match="`tailweight`"):
+        tfb.SinhArcsinh(tailweight=f64(-1.0), validate_args=True)
+    with pytest.raises(ValueError, match="`scale`"):
+        tfb.GumbelCDF(scale=f64(0.0), validate_args=True)
+    with pytest.raises(ValueError, match="`scale_diag`"):
+        tfb.ScaleMatvecDiag(f64([1.0, 0.0]), validate_args=True)
+    with pytest.raises(ValueError, match="entries"):
+        tfb.Permute([1, 0]).forward(f64([1.0, 2.0, 3.0]))
