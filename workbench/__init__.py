@@ -67,7 +67,7 @@ def __getattr__(name):
         value = module if attr is None else getattr(module, attr)
         globals()[name] = value
         return value
-    if name in ("linalg", "nn", "random", "debugging", "signal", "image", "summary",
+    if name in ("linalg", "nn", "random", "debugging", "signal", "image", "io", "summary",
                 "optimizers", "data", "checkpoint", "tracking", "config", "keras", "onnx", "distribute"):
         module = _importlib.import_module(f"workbench.{name}")
         globals()[name] = module

@@ -9,6 +9,14 @@ The package, by transformation family (as tf.data's own source is laid out):
     dataset      the ``Dataset`` class: its methods (the whole public surface) and the
                  protocol its transformations implement
     sources      from_tensor_slices, range, from_tensors; zip, concatenate
+    generator    from_generator
+    files        TextLineDataset, TFRecordDataset, list_files (through ``wb.io``)
+    storage      Dataset.save / load (a folder of JSON and .npy files)
+    caching      cache, in memory or in files
+    nesting      flat_map, interleave, unbatch, window (datasets of datasets)
+    grouping     scan, group_by_window, bucket_by_sequence_length
+    sampling     sample_from_datasets, choose_from_datasets
+    options      options / with_options (tf.data.Options)
     elementwise  map, filter, enumerate
     batching     batch, ragged_batch, padded_batch
     shuffle      shuffle, and TF's shuffle buffer
@@ -28,6 +36,14 @@ checkpoint (``Batch``, ``Shuffle``, ...), so states saved before the split still
 """
 
 from .dataset import AUTOTUNE, INFINITE_CARDINALITY, UNKNOWN_CARDINALITY, Dataset
+from .files import TextLineDataset, TFRecordDataset
 from .iterator import Iterator
+from .options import Options
+from ..io.composites import register_ragged
+from ragged import RaggedTensor
 
-__all__ = ["Dataset", "Iterator", "AUTOTUNE", "INFINITE_CARDINALITY", "UNKNOWN_CARDINALITY"]
+# parse_example's batched RaggedFeature results are RaggedTensors (wb.io cannot import ragged)
+register_ragged(lambda values, splits: RaggedTensor.from_row_splits(values, splits, validate=False))
+
+__all__ = ["Dataset", "Iterator", "AUTOTUNE", "INFINITE_CARDINALITY", "UNKNOWN_CARDINALITY", "Options",
+           "TextLineDataset", "TFRecordDataset"]

@@ -28,6 +28,7 @@ from ..core import Tensor, convert_to_tensor
 from . import structure as st
 from .indices import EachIndex
 from .iterator import Iterator
+from ..errors import InvalidArgumentError
 
 INFINITE = -1
 UNKNOWN = -2
@@ -145,6 +146,55 @@ class Dataset(Trackable):
             datasets = datasets[0]
         return Zip(datasets)
 
+    @staticmethod
+    def from_generator(generator, output_types=None, output_shapes=None, args=None,
+                       output_signature=None, name=None):
+        """Elements from ``generator()`` (called with ``args`` as NumPy values), each converted
+        and checked against ``output_signature`` (a structure of specs with ``.shape`` and
+        ``.dtype``; ``None`` dimensions match any size), or the older ``output_types`` /
+        ``output_shapes``. A restored iterator calls ``generator`` again and skips the elements
+        already produced, so the generator must yield the same sequence each time."""
+        return FromGenerator(generator, output_types, output_shapes, args, output_signature)
+
+    @staticmethod
+    def list_files(file_pattern, shuffle=None, seed=None, name=None):
+        """The file names matching ``file_pattern`` (a glob or a list of globs, local or an fsspec
+        URL), as string scalars; sorted, then shuffled unless ``shuffle=False`` (with ``seed``,
+        reproducibly). No match raises ``wb.errors.InvalidArgumentError``."""
+        return list_files(file_pattern, shuffle, seed)
+
+    @staticmethod
+    def sample_from_datasets(datasets, weights=None, seed=None, stop_on_empty_dataset=False,
+                             rerandomize_each_iteration=None):
+        """Each element from one of ``datasets`` drawn at random with ``weights`` (a list, a
+        tensor, or a Dataset of weight vectors; default uniform). An exhausted dataset is dropped
+        from the draw, or ends the result with ``stop_on_empty_dataset``. The draws repeat each
+        pass unless ``rerandomize_each_iteration``."""
+        return SampleFromDatasets(datasets, weights, seed, stop_on_empty_dataset,
+                                  rerandomize_each_iteration)
+
+    @staticmethod
+    def choose_from_datasets(datasets, choice_dataset, stop_on_empty_dataset=True):
+        """Element ``i`` from ``datasets[choice_i]``, for the int64 scalars of ``choice_dataset``.
+        A choice of an exhausted dataset ends the result (``stop_on_empty_dataset``) or is
+        skipped."""
+        return ChooseFromDatasets(datasets, choice_dataset, stop_on_empty_dataset)
+
+    @staticmethod
+    def load(path, element_spec=None, compression=None, reader_func=None):
+        """A dataset saved by :meth:`save` (a folder of JSON and ``.npy`` files); the element
+        structure and compression are read from the folder. ``reader_func``, given, receives the
+        dataset of shard datasets and returns the dataset to read (default: the shards in
+        order)."""
+        loaded = Load(path)
+        if reader_func is None:
+            return loaded
+        shards = ListElements([Load(path, shard=i) for i in range(len(loaded._meta["shards"]))])
+        out = reader_func(shards)
+        if not isinstance(out, Dataset):
+            raise TypeError(f"Dataset.load: reader_func must return a Dataset, got {type(out).__name__}")
+        return out
+
     # -- transformations ------------------------------------------------------------
     def map(self, map_func, num_parallel_calls=None, deterministic=None, name=None):
         """Apply ``map_func`` to each element; a tuple element is unpacked as positional arguments.
@@ -218,6 +268,98 @@ class Dataset(Trackable):
         (``wb.data.AUTOTUNE`` picks 2), so input work overlaps the training step."""
         return Prefetch(self, buffer_size)
 
+    def flat_map(self, map_func, name=None):
+        """``map_func(element)`` returns a dataset; their elements, one dataset after another."""
+        return Interleave(self, map_func, 1, 1, None, None, "flat_map")
+
+    def interleave(self, map_func, cycle_length=None, block_length=None, num_parallel_calls=None,
+                   deterministic=None, name=None):
+        """TF's interleave: ``cycle_length`` datasets made by ``map_func`` are open at once (default
+        AUTOTUNE: the number of CPU cores) and ``block_length`` (default 1) consecutive elements
+        come from each in turn; a dataset that ends is replaced by the next in its place.
+        With ``num_parallel_calls`` each open dataset makes its next block on its own thread;
+        the order stays the one above (``deterministic=False`` allows another; none is used).
+
+        >>> ds = wb.data.Dataset.range(1, 4).interleave(
+        ...     lambda x: wb.data.Dataset.from_tensors(x).repeat(2), cycle_length=2)
+        >>> [int(v) for v in ds]
+        [1, 2, 1, 2, 3, 3]
+        """
+        return Interleave(self, map_func, cycle_length, 1 if block_length is None else block_length,
+                          num_parallel_calls, deterministic)
+
+    def unbatch(self, name=None):
+        """Split each element along its first dimension (the inverse of ``batch``)."""
+        return Unbatch(self)
+
+    def window(self, size, shift=None, stride=1, drop_remainder=False, name=None):
+        """Windows of ``size`` elements, one starting every ``shift`` (default ``size``) elements
+        and taking every ``stride``-th one. Each window has the structure of an element, with
+        a Dataset for each component; the last windows are shorter unless ``drop_remainder``."""
+        return Window(self, size, shift, stride, drop_remainder)
+
+    def scan(self, initial_state, scan_func, name=None):
+        """A running state: ``new_state, output = scan_func(state, element)`` yields ``output``."""
+        return Scan(self, initial_state, scan_func)
+
+    def group_by_window(self, key_func, reduce_func, window_size=None, window_size_func=None,
+                        name=None):
+        """Group elements by ``key_func(element)`` (an int64 scalar); a group of
+        ``window_size`` (or ``window_size_func(key)``) elements becomes a dataset passed to
+        ``reduce_func(key, window)``, whose elements are emitted. At the end of the input the
+        remaining groups are reduced in ascending key order."""
+        return GroupByWindow(self, key_func, reduce_func, window_size, window_size_func)
+
+    def bucket_by_sequence_length(self, element_length_func, bucket_boundaries, bucket_batch_sizes,
+                                  padded_shapes=None, padding_values=None, pad_to_bucket_boundary=False,
+                                  no_padding=False, drop_remainder=False, name=None):
+        """Batch elements of similar length together: bucket ``i`` holds lengths in
+        ``[bucket_boundaries[i-1], bucket_boundaries[i])`` and batches ``bucket_batch_sizes[i]``
+        of them, padded as ``padded_batch`` (to the boundary minus one with
+        ``pad_to_bucket_boundary``; not at all with ``no_padding``)."""
+        return bucket_by_sequence_length(self, element_length_func, bucket_boundaries,
+                                         bucket_batch_sizes, padded_shapes, padding_values,
+                                         pad_to_bucket_boundary, no_padding, drop_remainder)
+
+    def cache(self, filename="", name=None):
+        """Keep the elements of the first full pass (in memory, or with ``filename`` in that
+        folder, read again by later passes and later runs); later passes read the copy."""
+        return Cache(self, filename)
+
+    def save(self, path, compression=None, shard_func=None, checkpoint_args=None):
+        """Write every element to the folder ``path`` (JSON and ``.npy`` files, no pickle;
+        ``compression``: None or ``"GZIP"``; ``shard_func(element)``: the int64 shard of each
+        element). Read it back with :meth:`Dataset.load`."""
+        if checkpoint_args is not None:
+            raise ValueError("Dataset.save: checkpoint_args is not supported; the save writes every "
+                             "element in one go")
+        save(self, path, compression, shard_func)
+
+    def get_single_element(self, name=None):
+        """The one element of the dataset; ``wb.errors.InvalidArgumentError`` unless it has
+        exactly one."""
+        it = self._iter(None)
+        try:
+            try:
+                element = next(it)
+            except StopIteration:
+                raise InvalidArgumentError(None, None, "Dataset was empty.") from None
+            try:
+                next(it)
+            except StopIteration:
+                return element
+            raise InvalidArgumentError(None, None, "Dataset had more than one element.")
+        finally:
+            it.close()
+
+    def options(self):
+        """The ``wb.data.Options`` set along the pipeline (those set downstream win)."""
+        return merged_options(self)
+
+    def with_options(self, options, name=None):
+        """This dataset with ``options`` (a ``wb.data.Options``) set on it."""
+        return WithOptions(self, options)
+
     def apply(self, transformation_func):
         """``transformation_func(self)``, for chaining reusable transformations."""
         out = transformation_func(self)
@@ -240,6 +382,14 @@ UNKNOWN_CARDINALITY = UNKNOWN
 # The transformations subclass Dataset, so they are imported once it exists (each of their
 # modules imports this one); the methods above use them only when called.
 from .batching import Batch, PaddedBatch  # noqa: E402
+from .caching import Cache  # noqa: E402
+from .files import list_files  # noqa: E402
+from .generator import FromGenerator  # noqa: E402
+from .grouping import GroupByWindow, Scan, bucket_by_sequence_length  # noqa: E402
+from .nesting import Interleave, ListElements, Unbatch, Window  # noqa: E402
+from .options import WithOptions, merged_options  # noqa: E402
+from .sampling import ChooseFromDatasets, SampleFromDatasets  # noqa: E402
+from .storage import Load, save  # noqa: E402
 from .elementwise import Enumerate, Filter, Map  # noqa: E402
 from .ordering import Repeat, Skip, Take  # noqa: E402
 from .prefetch import Prefetch  # noqa: E402

@@ -123,6 +123,11 @@ def _encode_element(x, pool, where):
         return {"ragged": pool.put(x.flat_values.numpy()),
                 "splits": [pool.put(backend.to_numpy(s._data if isinstance(s, Tensor) else s))
                            for s in x.nested_row_splits]}
+    if isinstance(x, Tensor) and x.dtype == object:  # strings: their bytes and lengths
+        flat = [bytes(v) for v in x.numpy().reshape(-1)]
+        return {"strings": pool.put(np.frombuffer(b"".join(flat), np.uint8)),
+                "lengths": pool.put(np.asarray([len(v) for v in flat], np.int64)),
+                "shape": list(x.shape), "row": isinstance(x, st.RaggedRow)}
     if isinstance(x, Tensor):
         key = "row" if isinstance(x, st.RaggedRow) else "tensor"
         try:
@@ -130,6 +135,8 @@ def _encode_element(x, pool, where):
         except TypeError:
             raise TypeError(f"{where}: an element of dtype {x.dtype} cannot be saved in a "
                             "checkpoint") from None
+    if hasattr(x, "_window_elements"):  # a window (a dataset of elements held in memory)
+        return {"window": [_encode_element(e, pool, where) for e in x._window_elements()]}
     raise TypeError(f"{where}: an element leaf of type {type(x).__name__} cannot be saved in a checkpoint")
 
 
@@ -147,6 +154,17 @@ def _decode_element(node, pool):
         return RaggedTensor.from_nested_row_splits(
             wrap(_on_device(pool.get(node["ragged"]))),
             [wrap(_on_device(pool.get(s))) for s in node["splits"]], validate=False)
+    if "window" in node:
+        # nesting imports this module (through dataset), so its window class is imported here
+        from .nesting import ListElements  # noqa: PLC0415
+        return ListElements([_decode_element(e, pool) for e in node["window"]])
+    if "strings" in node:
+        data, lengths = pool.get(node["strings"]).tobytes(), pool.get(node["lengths"])
+        cuts = np.concatenate([[0], np.cumsum(lengths)])
+        arr = np.empty(len(lengths), dtype=object)
+        arr[:] = [data[cuts[i]:cuts[i + 1]] for i in range(len(lengths))]
+        arr = arr.reshape(node["shape"])
+        return st.ragged_row(arr) if node["row"] else wrap(arr)
     if "row" in node:
         return st.ragged_row(_on_device(pool.get(node["row"])))
     return wrap(_on_device(pool.get(node["tensor"])))

@@ -1,0 +1,147 @@
+"""Datasets read from files: ``TextLineDataset``, ``TFRecordDataset`` and ``list_files``.
+
+File names may be a string, a list of strings, a string tensor or a dataset of strings;
+files are read one after another (``num_parallel_reads``: that many at once, interleaved
+record by record, as TF's parallel interleave with ``block_length=1``). The iterator
+state is the file and the number of lines or records read from it; a restore reads the
+file again from its start to that point (records of a compressed file have no offsets).
+"""
+
+from __future__ import annotations
+
+import zlib
+
+import numpy as np
+
+from ..core import wrap
+from ..errors import InvalidArgumentError, argcheck
+from ..io import gfile
+from ..io.tfrecord import check_compression, read_records
+from .dataset import UNKNOWN, Dataset
+from .iterator import Step, expect_kind
+from .nesting import Interleave
+
+
+def _names(filenames, where):
+    if isinstance(filenames, Dataset):
+        return filenames
+    if hasattr(filenames, "numpy"):
+        filenames = filenames.numpy()
+    arr = np.asarray(filenames, dtype=object).reshape(-1)
+    out = []
+    for v in arr:
+        if hasattr(v, "__fspath__"):
+            v = str(v.__fspath__())
+        if isinstance(v, bytes):
+            v = v.decode("utf-8")
+        if not isinstance(v, str):
+            raise TypeError(f"{where}: filenames must be strings, got {argcheck.describe(v)}")
+        out.append(v)
+    if not out:
+        raise ValueError(f"{where}: filenames is empty")
+    names = np.empty(len(out), dtype=object)
+    names[:] = [s.encode("utf-8") for s in out]
+    return Dataset.from_tensor_slices(wrap(names))
+
+
+def _text(name):
+    v = name.numpy() if hasattr(name, "numpy") else name
+    v = v.item() if isinstance(v, np.ndarray) else v
+    return v.decode("utf-8") if isinstance(v, bytes) else str(v)
+
+
+def _string(data: bytes):
+    return wrap(np.array(data, dtype=object))
+
+
+class _FileReader(Dataset):
+    """The lines or records of one file."""
+
+    def __init__(self, filename, compression):
+        self._file, self._compression = _text(filename), compression
+
+    def _elem_iter(self, state=None):
+        return _FileIter(self, state)
+
+    def _cardinality(self):
+        return UNKNOWN
+
+
+class _FileIter(Step):
+    _children = ()
+
+    def __init__(self, node, state):
+        self._node = node
+        self._count = 0 if state is None else int(expect_kind(state, node)["read"])
+        self._it = node._items(self._count)
+
+    def __next__(self):
+        item = next(self._it)
+        self._count += 1
+        return _string(item)
+
+    def state(self):
+        return self._tag(self._node, read=self._count, file=self._node._file)
+
+
+class TextLines(_FileReader):
+    """The lines of one text file, without their ``\\n`` or ``\\r\\n``."""
+
+    def _items(self, start):
+        kind = self._compression
+        with gfile.GFile(self._file, "rb") as f:
+            data = f.read()
+        if kind is not None:
+            data = zlib.decompress(data, 31 if kind == "GZIP" else 15)
+        lines = data.split(b"\n")
+        if lines and lines[-1] == b"":
+            lines.pop()
+        for line in lines[start:]:
+            yield line[:-1] if line.endswith(b"\r") else line
+
+
+class TFRecords(_FileReader):
+    """The records of one TFRecord file."""
+
+    def _items(self, start):
+        for record, _ in read_records(self._file, self._compression, start):
+            yield record
+
+
+def _reader_dataset(filenames, compression_type, num_parallel_reads, cls, where):
+    compression = check_compression(compression_type, where)
+    names = _names(filenames, where)
+    if num_parallel_reads is None:
+        return Interleave(names, lambda f: cls(f, compression), 1, 1, None, None, where)
+    n = argcheck.integer(num_parallel_reads, "num_parallel_reads", where)
+    return Interleave(names, lambda f: cls(f, compression), n, 1, n, None, where)
+
+
+def TextLineDataset(filenames, compression_type=None, buffer_size=None,  # noqa: N802  (TF's name)
+                    num_parallel_reads=None, name=None):
+    """``tf.data.TextLineDataset``: the lines of text files as string scalars, without the
+    line ending; ``compression_type`` None, "GZIP" or "ZLIB"."""
+    return _reader_dataset(filenames, compression_type, num_parallel_reads, TextLines, "TextLineDataset")
+
+
+def TFRecordDataset(filenames, compression_type=None, buffer_size=None,  # noqa: N802  (TF's name)
+                    num_parallel_reads=None, name=None):
+    """``tf.data.TFRecordDataset``: the records of TFRecord files as string scalars (their
+    checksums checked); ``compression_type`` None, "GZIP" or "ZLIB"."""
+    return _reader_dataset(filenames, compression_type, num_parallel_reads, TFRecords, "TFRecordDataset")
+
+
+def list_files(file_pattern, shuffle, seed):
+    """``Dataset.list_files``: the matching names, sorted, then shuffled unless ``shuffle`` is
+    False (a shuffle with a buffer of every name, reshuffled each pass)."""
+    patterns = file_pattern.numpy() if hasattr(file_pattern, "numpy") else file_pattern
+    patterns = [_text(p) for p in np.asarray(patterns, dtype=object).reshape(-1)]
+    found = sorted({m for p in patterns for m in gfile.glob(p)})
+    if not found:
+        raise InvalidArgumentError(f"Dataset.list_files: no files matched pattern: {', '.join(patterns)}")
+    names = np.empty(len(found), dtype=object)
+    names[:] = [m.encode("utf-8") for m in found]
+    ds = Dataset.from_tensor_slices(wrap(names))
+    if shuffle is False:
+        return ds
+    return ds.shuffle(len(found), seed=seed)

@@ -1,0 +1,165 @@
+"""``Dataset.from_generator``: elements from a Python generator, checked against a signature.
+
+``output_signature`` is a structure of specs (objects with ``.shape`` and ``.dtype``: a
+``wb.onnx.TensorSpec``, a ``wb.keras.Input``, a tensor); the older ``output_types`` (a
+structure of dtypes) with optional ``output_shapes`` is accepted too. Each yielded value is
+converted to its spec's dtype and its shape checked (``None`` dimensions match any size).
+
+A generator cannot report its position, so the iterator state is the number of elements
+yielded: a restore calls ``generator`` again and skips that many (the generator must yield
+the same sequence each time it is called, as a seeded one does).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import nest
+from ..core import Tensor, convert_to_tensor, wrap
+from ..errors import argcheck
+from . import structure as st
+from .dataset import UNKNOWN, Dataset
+from .iterator import Step, expect_kind
+
+
+class _Spec:
+    def __init__(self, shape, dtype, where):
+        self.shape = None if shape is None else tuple(
+            None if d is None or d == -1 else int(d) for d in
+            (shape.as_list() if hasattr(shape, "as_list") else shape))
+        self.dtype = _dtype(dtype, where)
+
+    def check(self, value, where, path):
+        if self.dtype == object:
+            arr = np.asarray(value, dtype=object)
+            arr = np.vectorize(_as_bytes, otypes=[object])(arr) if arr.size else arr
+            t = wrap(arr)
+        else:
+            t = value if isinstance(value, Tensor) and value.dtype == self.dtype else None
+            if t is None:
+                try:
+                    t = convert_to_tensor(np.asarray(value.numpy() if isinstance(value, Tensor) else value,
+                                                     dtype=self.dtype))
+                except (TypeError, ValueError) as exc:
+                    raise TypeError(f"{where}: the generator yielded {argcheck.describe(value)}{path}, "
+                                    f"which does not convert to {self.dtype}: {exc}") from None
+        if self.shape is not None and (len(t.shape) != len(self.shape) or any(
+                s is not None and s != d for s, d in zip(self.shape, t.shape))):
+            raise ValueError(f"{where}: the generator yielded an element of shape {tuple(t.shape)}{path}, "
+                             f"expected shape {self.shape} (None: any size)")
+        return t
+
+
+def _as_bytes(v):
+    return v.encode("utf-8") if isinstance(v, str) else bytes(v)
+
+
+def _dtype(dtype, where):
+    if dtype in (str, bytes, object, "string") or getattr(dtype, "name", None) == "string":
+        return np.dtype(object)
+    try:
+        return np.dtype(getattr(dtype, "as_numpy_dtype", dtype))
+    except TypeError:
+        raise TypeError(f"{where}: {dtype!r} is not a dtype") from None
+
+
+def _specs(output_signature, output_types, output_shapes, where):
+    if output_signature is not None:
+        if output_types is not None or output_shapes is not None:
+            raise TypeError(f"{where}: give output_signature or output_types/output_shapes, not both")
+
+        def spec(s):
+            if not hasattr(s, "dtype") or not hasattr(s, "shape"):
+                raise TypeError(f"{where}: output_signature must be a structure of specs with a shape "
+                                f"and a dtype, got {argcheck.describe(s)}")
+            return _Spec(s.shape, s.dtype, where)
+        return nest.map_structure(spec, output_signature)
+    if output_types is None:
+        raise TypeError(f"{where}: output_signature is required (a structure of specs with a shape "
+                        "and a dtype)")
+    types = nest.flatten(output_types)
+    shapes = [None] * len(types) if output_shapes is None else _flat_shapes(output_shapes, output_types)
+    if len(shapes) != len(types):
+        raise ValueError(f"{where}: output_shapes has {len(shapes)} entries, output_types has {len(types)}")
+    return nest.pack_sequence_as(output_types, [_Spec(s, t, where) for s, t in zip(shapes, types)])
+
+
+def _flat_shapes(shapes, types):
+    if isinstance(types, dict):
+        return [x for k in sorted(types) for x in _flat_shapes(shapes[k], types[k])]
+    if isinstance(types, tuple):
+        return [x for s, t in zip(shapes, types) for x in _flat_shapes(s, t)]
+    return [shapes]
+
+
+def _match(specs, value, where, path=""):
+    """``value`` in the structure of ``specs`` (lists count as tuples there), checked."""
+    if isinstance(specs, _Spec):
+        return specs.check(value, where, f" at {path}" if path else "")
+    if isinstance(specs, dict):
+        if not isinstance(value, dict) or set(value) != set(specs):
+            raise TypeError(f"{where}: the generator yielded {argcheck.describe(value)}{path and ' at ' + path}, "
+                            f"expected a dict with keys {sorted(specs)}")
+        return {k: _match(specs[k], value[k], where, f"{path}[{k!r}]") for k in specs}
+    if not isinstance(value, (tuple, list)) or len(value) != len(specs):
+        raise TypeError(f"{where}: the generator yielded {argcheck.describe(value)}{path and ' at ' + path}, "
+                        f"expected a tuple of {len(specs)}")
+    return tuple(_match(s, v, where, f"{path}[{i}]") for i, (s, v) in enumerate(zip(specs, value)))
+
+
+class FromGenerator(Dataset):
+    """``Dataset.from_generator``."""
+
+    def __init__(self, generator, output_types, output_shapes, args, output_signature):
+        where = "from_generator"
+        if not callable(generator):
+            raise TypeError(f"{where}: generator must be a callable that returns an iterator, got "
+                            f"{argcheck.describe(generator)}")
+        self._generator = generator
+        self._specs = _specs(output_signature, output_types, output_shapes, where)
+        # arguments reach the generator as NumPy values, as TF passes them
+        self._args = tuple(st.to_numpy(st.normalize(a, what=f"args[{i}]", where=where))
+                           for i, a in enumerate(args or ()))
+
+    def _start(self):
+        it = self._generator(*self._args)
+        try:
+            return iter(it)
+        except TypeError:
+            raise TypeError(f"from_generator: generator() must return an iterable, got "
+                            f"{argcheck.describe(it)}") from None
+
+    def _element(self, value):
+        return _match(self._specs, value, "from_generator")
+
+    def _elem_iter(self, state=None):
+        return _GeneratorIter(self, state)
+
+    def _cardinality(self):
+        return UNKNOWN
+
+
+class _GeneratorIter(Step):
+    _children = ()
+
+    def __init__(self, node, state):
+        self._node = node
+        self._it = node._start()
+        self._count = 0
+        if state is not None:
+            want = int(expect_kind(state, node)["yielded"])
+            for _ in range(want):
+                try:
+                    next(self._it)
+                except StopIteration:
+                    raise ValueError(f"from_generator: the iterator state is {want} elements in, the "
+                                     f"generator now yields only {self._count}") from None
+                self._count += 1
+
+    def __next__(self):
+        value = next(self._it)
+        self._count += 1
+        return self._node._element(value)
+
+    def state(self):
+        return self._tag(self._node, yielded=self._count)

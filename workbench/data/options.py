@@ -1,0 +1,122 @@
+"""``Dataset.options()`` / ``with_options``: TF's ``tf.data.Options``, recorded on the pipeline.
+
+Options set on a dataset apply to the whole pipeline; ``options()`` merges those set
+along it, the ones set downstream winning where both set a value (TF's rule). The
+pipeline here reads none of them yet: they are kept so code written for tf.data runs and
+reads back what it set.
+"""
+
+from __future__ import annotations
+
+from .dataset import Dataset
+
+
+class _Group:
+    _fields: tuple = ()
+
+    def __init__(self):
+        for f in self._fields:
+            object.__setattr__(self, f, None)
+
+    def __setattr__(self, name, value):
+        if name not in self._fields:
+            raise AttributeError(f"{type(self).__name__} has no option {name!r}; the options are "
+                                 f"{list(self._fields)}")
+        object.__setattr__(self, name, value)
+
+    def _merge(self, other):
+        for f in self._fields:
+            mine, theirs = getattr(self, f), getattr(other, f)
+            if isinstance(mine, _Group):
+                mine._merge(theirs)
+            elif theirs is not None:
+                object.__setattr__(self, f, theirs)
+
+    def __eq__(self, other):
+        return type(self) is type(other) and all(getattr(self, f) == getattr(other, f) for f in self._fields)
+
+    def __repr__(self):
+        set_ = {f: getattr(self, f) for f in self._fields if getattr(self, f) is not None}
+        return f"{type(self).__name__}({', '.join(f'{k}={v!r}' for k, v in set_.items())})"
+
+
+class ThreadingOptions(_Group):
+    _fields = ("max_intra_op_parallelism", "private_threadpool_size")
+
+
+class AutotuneOptions(_Group):
+    _fields = ("enabled", "cpu_budget", "ram_budget", "autotune_algorithm")
+
+
+class OptimizationOptions(_Group):
+    _fields = ("apply_default_optimizations", "map_and_batch_fusion", "map_parallelization",
+               "parallel_batch", "shuffle_and_repeat_fusion", "noop_elimination")
+
+
+class Options(_Group):
+    """``tf.data.Options``: ``deterministic``, ``threading``, ``autotune``,
+    ``experimental_optimization``, ``experimental_slack``, ``experimental_warm_start``."""
+
+    _fields = ("deterministic", "experimental_slack", "experimental_warm_start",
+               "experimental_external_state_policy", "threading", "autotune",
+               "experimental_optimization")
+
+    def __init__(self):
+        super().__init__()
+        object.__setattr__(self, "threading", ThreadingOptions())
+        object.__setattr__(self, "autotune", AutotuneOptions())
+        object.__setattr__(self, "experimental_optimization", OptimizationOptions())
+
+    def merge(self, options):
+        """A new Options: these, overridden by what ``options`` sets."""
+        if not isinstance(options, Options):
+            raise TypeError(f"merge: options must be a wb.data.Options, got {type(options).__name__}")
+        out = Options()
+        out._merge(self)
+        out._merge(options)
+        return out
+
+
+def upstream(ds):
+    """The datasets ``ds`` reads from (its inputs, in order)."""
+    found = []
+    for name in ("_input", "_first", "_second", "_choice", "_weights_ds"):
+        d = getattr(ds, name, None)
+        if isinstance(d, Dataset):
+            found.append(d)
+    found.extend(d for d in getattr(ds, "_inputs", ()) if isinstance(d, Dataset))
+    return found
+
+
+def merged_options(ds):
+    """The options of the pipeline ending at ``ds`` (upstream first, downstream winning)."""
+    out = Options()
+    for d in upstream(ds):
+        out._merge(merged_options(d))
+    if isinstance(ds, WithOptions):
+        out._merge(ds._options)
+    return out
+
+
+class WithOptions(Dataset):
+    """``Dataset.with_options``: the input's elements, with options attached."""
+
+    def __init__(self, input_ds, options):
+        if not isinstance(options, Options):
+            raise TypeError(f"with_options: options must be a wb.data.Options, got "
+                            f"{type(options).__name__}")
+        self._input = input_ds
+        self._options = Options()
+        self._options._merge(options)
+
+    def _indexable(self):
+        return self._input._indexable()
+
+    def _index_iter(self, state=None):
+        return self._input._index_iter(state)
+
+    def _elem_iter(self, state=None):
+        return self._input._iter(state)
+
+    def _cardinality(self):
+        return self._input._cardinality()

@@ -1,0 +1,270 @@
+"""``Dataset.save`` / ``Dataset.load`` and the files of ``cache(filename)``: a folder of JSON
+and ``.npy`` files (no pickle).
+
+    path/dataset_spec.json     {"format": "wb.data.save", "version": 1, "element": spec,
+                                "shards": [{"dir": "shard_00000", "num_elements": n}, ...]}
+    path/shard_00000/c0.npy    component 0 of every element of the shard, flattened and
+                               concatenated (strings: their bytes, as uint8)
+    path/shard_00000/c0.shapes.npy    int64 [n, rank]: the shape of component 0 in each element
+    path/shard_00000/c0.lengths.npy   (strings only) the length of each string
+
+An element's leaves become components: a tensor is one, a string tensor one (bytes and
+lengths), a RaggedTensor its flat values and one int64 component per row-splits level.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import shutil
+
+import numpy as np
+
+from ragged import RaggedTensor
+
+from .. import backend, nest
+from ..core import Tensor, wrap
+from ..errors import argcheck
+from . import structure as st
+from .dataset import Dataset
+from .iterator import Step, expect_kind
+
+FORMAT, VERSION = "wb.data.save", 1
+SPEC_FILE = "dataset_spec.json"
+
+
+def _leaf_spec(x, where):
+    if st.is_ragged(x):
+        return {"ragged": str(x.flat_values.dtype), "ragged_rank": int(x.ragged_rank)}
+    if isinstance(x, Tensor):
+        if x.dtype == object:
+            return {"string": True, "row": isinstance(x, st.RaggedRow)}
+        if x.dtype.kind not in "biufc":
+            raise TypeError(f"{where}: components of dtype {x.dtype} cannot be stored")
+        return {"tensor": str(x.dtype), "row": isinstance(x, st.RaggedRow)}
+    raise TypeError(f"{where}: an element leaf of type {type(x).__name__} cannot be stored")
+
+
+def element_spec(element, where):
+    """The JSON description of an element's structure and leaves."""
+    if isinstance(element, dict):
+        return {"dict": {k: element_spec(v, where) for k, v in element.items()}}
+    if isinstance(element, tuple):
+        return {"tuple": [element_spec(v, where) for v in element]}
+    return _leaf_spec(element, where)
+
+
+def _components(element):
+    """The arrays of an element, in the order of its spec."""
+    out = []
+    for leaf in nest.flatten(element):
+        if st.is_ragged(leaf):
+            out.append(backend.to_numpy(leaf.flat_values._data))
+            out.extend(backend.to_numpy(s._data if isinstance(s, Tensor) else s)
+                       for s in leaf.nested_row_splits)
+        else:
+            out.append(leaf.numpy())
+    return out
+
+
+def _rebuild(spec, parts):
+    """An element from its spec and an iterator of component arrays."""
+    if "dict" in spec:   # components follow nest's order: the keys sorted
+        built = {k: _rebuild(spec["dict"][k], parts) for k in sorted(spec["dict"])}
+        return {k: built[k] for k in spec["dict"]}
+    if "tuple" in spec:
+        return tuple(_rebuild(v, parts) for v in spec["tuple"])
+    xp = backend.get_xp()
+    if "ragged" in spec:
+        values = wrap(xp.asarray(next(parts)))
+        splits = [wrap(xp.asarray(next(parts))) for _ in range(spec["ragged_rank"])]
+        return RaggedTensor.from_nested_row_splits(values, splits, validate=False)
+    arr = next(parts)
+    if "string" not in spec:
+        arr = xp.asarray(arr)
+    return st.ragged_row(arr) if spec.get("row") else wrap(arr)
+
+
+class ShardWriter:
+    """Collects the elements of one shard and writes its component files."""
+
+    def __init__(self, directory, compression):
+        self.directory, self.compression = directory, compression
+        self.columns = None
+        self.count = 0
+
+    def add(self, element):
+        comps = _components(element)
+        if self.columns is None:
+            self.columns = [[] for _ in comps]
+        if len(comps) != len(self.columns):
+            raise ValueError("Dataset.save: the elements do not all have the same structure")
+        for col, c in zip(self.columns, comps):
+            col.append(c)
+        self.count += 1
+
+    def _save(self, name, arr):
+        path = os.path.join(self.directory, name + ".npy")
+        if self.compression == "GZIP":
+            with gzip.open(path + ".gz", "wb") as f:
+                np.save(f, arr, allow_pickle=False)
+        else:
+            np.save(path, arr, allow_pickle=False)
+
+    def close(self):
+        os.makedirs(self.directory, exist_ok=True)
+        for k, col in enumerate(self.columns or ()):
+            shapes = np.asarray([c.shape for c in col], np.int64).reshape(len(col), -1)
+            self._save(f"c{k}.shapes", shapes)
+            if col[0].dtype == object:
+                flat = [bytes(v) for c in col for v in c.reshape(-1)]
+                self._save(f"c{k}.lengths", np.asarray([len(v) for v in flat], np.int64))
+                self._save(f"c{k}", np.frombuffer(b"".join(flat), np.uint8))
+            else:
+                dtypes = {c.dtype for c in col}
+                if len(dtypes) > 1:
+                    raise ValueError(f"Dataset.save: component {k} has different dtypes "
+                                     f"{sorted(map(str, dtypes))} in different elements")
+                self._save(f"c{k}", np.concatenate([c.reshape(-1) for c in col]))
+
+
+def check_compression(compression, where):
+    if compression not in (None, "", "GZIP"):
+        raise ValueError(f"{where}: compression must be None or 'GZIP', got {compression!r}")
+    return compression or None
+
+
+def save(dataset, path, compression=None, shard_func=None):
+    """Write every element of ``dataset`` under the folder ``path`` (see the module docstring)."""
+    where = "Dataset.save"
+    compression = check_compression(compression, where)
+    path = os.fspath(path)
+    os.makedirs(path, exist_ok=True)
+    writers, spec = {}, None
+    for element in dataset._elements():
+        if spec is None:
+            spec = element_spec(element, where)
+        shard = 0
+        if shard_func is not None:
+            shard = argcheck.integer(np.asarray(st.to_numpy(st.normalize(
+                st.unpack_call(shard_func, element)))).item(), "shard_func's result", where, 0)
+        if shard not in writers:
+            writers[shard] = ShardWriter(os.path.join(path, f"shard_{shard:05d}"), compression)
+        writers[shard].add(element)
+    for w in writers.values():
+        w.close()
+    meta = {"format": FORMAT, "version": VERSION, "element": spec, "compression": compression,
+            "shards": [{"dir": os.path.basename(writers[k].directory), "num_elements": writers[k].count}
+                       for k in sorted(writers)]}
+    with open(os.path.join(path, SPEC_FILE), "w") as f:
+        json.dump(meta, f, indent=1)
+
+
+def read_spec(path, where="Dataset.load"):
+    file = os.path.join(os.fspath(path), SPEC_FILE)
+    if not os.path.exists(file):
+        raise FileNotFoundError(f"{where}: {path!r} holds no saved dataset ({SPEC_FILE} is missing)")
+    with open(file) as f:
+        meta = json.load(f)
+    if meta.get("format") != FORMAT or meta.get("version") != VERSION:
+        raise ValueError(f"{where}: {file} is not a saved dataset of format {FORMAT} version {VERSION}")
+    return meta
+
+
+class ShardReader:
+    """The elements of one saved shard, by position."""
+
+    def __init__(self, directory, spec, count, compression):
+        self.spec, self.count = spec, count
+        self.columns = []
+        k = 0
+        while os.path.exists(os.path.join(directory, f"c{k}.shapes.npy" + (".gz" if compression else ""))):
+            load = lambda name: _load(os.path.join(directory, name + ".npy"), compression)  # noqa: E731
+            shapes = load(f"c{k}.shapes")
+            sizes = np.prod(shapes, axis=1, dtype=np.int64) if shapes.shape[1] else np.ones(len(shapes), np.int64)
+            data = load(f"c{k}")
+            lengths = None
+            if os.path.exists(os.path.join(directory, f"c{k}.lengths.npy" + (".gz" if compression else ""))):
+                lengths = load(f"c{k}.lengths")
+            self.columns.append((shapes, np.concatenate([[0], np.cumsum(sizes)]), data, lengths,
+                                 None if lengths is None else np.concatenate([[0], np.cumsum(lengths)])))
+            k += 1
+
+    def element(self, i):
+        parts = []
+        for shapes, offsets, data, lengths, byte_offsets in self.columns:
+            a, b = offsets[i], offsets[i + 1]
+            shape = tuple(shapes[i])
+            if lengths is None:
+                parts.append(np.array(data[a:b]).reshape(shape))
+            else:
+                buf = data[byte_offsets[a]:byte_offsets[b]].tobytes()
+                cuts = byte_offsets[a:b + 1] - byte_offsets[a]
+                strings = [buf[cuts[j]:cuts[j + 1]] for j in range(b - a)]
+                arr = np.empty(b - a, dtype=object)
+                arr[:] = strings
+                parts.append(arr.reshape(shape))
+        return _rebuild(self.spec, iter(parts))
+
+
+def _load(path, compression):
+    if compression == "GZIP":
+        with gzip.open(path + ".gz", "rb") as f:
+            return np.load(f, allow_pickle=False)
+    return np.load(path, allow_pickle=False, mmap_mode="r")
+
+
+class Load(Dataset):
+    """``Dataset.load``: the elements of a saved dataset, shard by shard."""
+
+    def __init__(self, path, shard=None):
+        self._path = os.fspath(path)
+        meta = read_spec(self._path)
+        if shard is not None:
+            meta = {**meta, "shards": [meta["shards"][shard]]}
+        self._meta = meta
+        self._readers = None
+
+    def _shards(self):
+        if self._readers is None:
+            meta = self._meta
+            self._readers = [ShardReader(os.path.join(self._path, s["dir"]), meta["element"],
+                                         s["num_elements"], meta.get("compression"))
+                             for s in meta["shards"]]
+        return self._readers
+
+    def _elem_iter(self, state=None):
+        return _LoadIter(self, state)
+
+    def _cardinality(self):
+        return sum(s["num_elements"] for s in self._meta["shards"])
+
+
+class _LoadIter(Step):
+    _children = ()
+
+    def __init__(self, node, state):
+        self._node = node
+        self._shards = node._shards()
+        if state is None:
+            self._shard = self._pos = 0
+        else:
+            expect_kind(state, node)
+            self._shard, self._pos = int(state["shard"]), int(state["pos"])
+
+    def __next__(self):
+        while self._shard < len(self._shards):
+            reader = self._shards[self._shard]
+            if self._pos < reader.count:
+                self._pos += 1
+                return reader.element(self._pos - 1)
+            self._shard, self._pos = self._shard + 1, 0
+        raise StopIteration
+
+    def state(self):
+        return self._tag(self._node, shard=self._shard, pos=self._pos)
+
+
+def remove(path):
+    shutil.rmtree(path, ignore_errors=True)

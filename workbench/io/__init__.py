@@ -1,0 +1,74 @@
+"""``wb.io``: files and serialized data in the style of ``tf.io``.
+
+    read_file, write_file                 whole files as string scalars (local or fsspec URLs)
+    gfile                                 exists, glob, makedirs, GFile, ... (``gfile.py``)
+    TFRecordWriter, TFRecordOptions       TFRecord files, byte-compatible with TF's (``tfrecord.py``)
+    Example, SequenceExample, Feature...  TF's ``tf.train`` messages (``example.py``)
+    parse_single_example, parse_example,
+    parse_single_sequence_example,
+    FixedLenFeature, VarLenFeature,
+    RaggedFeature, FixedLenSequenceFeature  Examples to tensors (``parsing.py``)
+    decode_png, encode_png, decode_jpeg,
+    encode_jpeg, decode_image             images through Pillow (``images.py``)
+    decode_csv                            CSV records (``csv.py``)
+
+String tensors are tensors of dtype ``object`` holding ``bytes``, as ``tf.string`` holds.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..core import wrap
+from . import gfile
+from .csv import decode_csv
+from .images import decode_image, decode_jpeg, decode_png, encode_jpeg, encode_png
+from .tfrecord import TFRecordOptions, TFRecordWriter
+
+__all__ = ["BytesList", "Example", "Feature", "FeatureList", "FeatureLists", "Features",
+           "FixedLenFeature", "FixedLenSequenceFeature", "FloatList", "Int64List", "RaggedFeature",
+           "SequenceExample", "TFRecordOptions", "TFRecordWriter", "VarLenFeature", "decode_csv",
+           "decode_image", "decode_jpeg", "decode_png", "encode_jpeg", "encode_png", "gfile",
+           "parse_example", "parse_single_example", "parse_single_sequence_example", "read_file",
+           "write_file"]
+
+# the protocol-buffer parts need the protobuf package; they load on first use
+_PROTO = {"BytesList": "example", "Example": "example", "Feature": "example", "FeatureList": "example",
+          "FeatureLists": "example", "Features": "example", "FloatList": "example", "Int64List": "example",
+          "SequenceExample": "example", "FixedLenFeature": "parsing", "FixedLenSequenceFeature": "parsing",
+          "RaggedFeature": "parsing", "VarLenFeature": "parsing", "parse_example": "parsing",
+          "parse_single_example": "parsing", "parse_single_sequence_example": "parsing"}
+
+
+def __getattr__(name):
+    if name in _PROTO:
+        import importlib  # noqa: PLC0415  (the protobuf modules load on first use)
+        value = getattr(importlib.import_module(f"{__name__}.{_PROTO[name]}"), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'workbench.io' has no attribute {name!r}")
+
+
+def read_file(filename, name=None):
+    """The bytes of a file (a local path or an fsspec URL) as a string scalar tensor."""
+    with gfile.GFile(filename, "rb") as f:
+        return wrap(np.array(f.read(), dtype=object))
+
+
+def write_file(filename, contents, name=None):
+    """Write ``contents`` (bytes, str or a string scalar) to a file, creating its folder."""
+    if hasattr(contents, "numpy"):
+        contents = contents.numpy()
+        contents = contents.item() if getattr(contents, "ndim", 0) == 0 else contents
+    if isinstance(contents, str):
+        contents = contents.encode("utf-8")
+    if not isinstance(contents, (bytes, bytearray)):
+        raise TypeError(f"wb.io.write_file: contents must be bytes or a string scalar, got "
+                        f"{type(contents).__name__}")
+    filename = filename.numpy().item() if hasattr(filename, "numpy") else filename
+    filename = filename.decode() if isinstance(filename, bytes) else str(filename)
+    parent = "" if gfile._is_url(filename) else filename.rsplit("/", 1)[0] if "/" in filename else ""
+    if parent and not gfile.exists(parent):
+        gfile.makedirs(parent)
+    with gfile.GFile(filename, "wb") as f:
+        f.write(bytes(contents))
