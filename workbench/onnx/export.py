@@ -173,22 +173,41 @@ _BATCH_PARAMS = {("reshape", "shape"), ("broadcast_to", "shape")} | {
     (f"conv{n}d_backprop_input", "input_sizes") for n in (1, 2, 3)}
 
 
-def _same(a, b):
-    try:
-        return bool(np.array_equal(np.asarray(a, dtype=object), np.asarray(b, dtype=object))) \
-            if isinstance(a, (list, tuple, np.ndarray)) else a == b and type(a) is type(b)
-    except Exception:  # noqa: BLE001 - values that cannot be compared count as different
+def _same(a, b) -> bool:
+    """Whether two parameter values are equal (nested tuples, lists, dicts, slices, arrays)."""
+    if type(a) is not type(b):
         return False
+    if isinstance(a, (list, tuple)):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
+    if isinstance(a, dict):
+        return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
+    if isinstance(a, slice):
+        return _same((a.start, a.stop, a.step), (b.start, b.stop, b.step))
+    if isinstance(a, np.ndarray):
+        return a.shape == b.shape and a.dtype == b.dtype and bool(np.array_equal(a, b))
+    try:
+        return bool(a == b)
+    except Exception:  # noqa: BLE001 - values that cannot be compared count as different
+        return a is b
 
 
 def _build(first, second, specs, opset, output_names):
     g = Graph(first, second, TRACE_BATCHES, opset)
     inputs = []
     for s, t in zip(specs, first.inputs):
-        g._used.add(s.name)
+        g.reserve(s.name)
         g.names[id(t)] = s.name
         dims = ["batch" if d is None else d for d in s.shape]
         inputs.append(helper.make_tensor_value_info(s.name, onnx_dtype(s.dtype), dims))
+    names = _output_names(first, output_names)
+    for t, name in zip(first.outputs, names):
+        if id(t) not in first.dynamic:
+            raise ExportError(f"ONNX export: output '{name}' does not follow the inputs in the traced ops "
+                              "(it was computed outside them, e.g. with NumPy, or is a constant); the graph "
+                              "would return a fixed value")
+        if name in [s.name for s in specs]:
+            raise ExportError(f"ONNX export: output name {name!r} is also an input's name")
+        g.reserve(name)
     for r in first.records:
         g.record = r
         outs = translate(g, r)
@@ -197,14 +216,8 @@ def _build(first, second, specs, opset, output_names):
         for t, name in zip(r.res, outs):
             g.names[id(t)] = name
     g.record = None
-    names = _output_names(first, output_names)
     outputs = []
     for k, (t, name) in enumerate(zip(first.outputs, names)):
-        if id(t) not in first.dynamic:
-            raise ExportError(f"ONNX export: output '{name}' does not follow the inputs in the traced ops "
-                              "(it was computed outside them, e.g. with NumPy, or is a constant); the graph "
-                              "would return a fixed value")
-        g._used.add(name)
         g.node("Identity", [g.value(t)], [name])
         shape = list(t.shape)
         if second is not None:

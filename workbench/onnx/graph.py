@@ -58,6 +58,12 @@ class Graph:
         self._used.add(name)
         return name
 
+    def reserve(self, name: str):
+        """Keep ``name`` (an input's or output's) from being given to another value."""
+        if name in self._used:
+            raise ExportError(f"ONNX export: the name {name!r} is used twice")
+        self._used.add(name)
+
     def node(self, op_type, inputs, outputs=1, **attrs) -> list:
         """Append a node; returns its output names (``outputs`` is a count or a list of names)."""
         if isinstance(outputs, int):
@@ -154,7 +160,7 @@ class Graph:
 
     def other_param(self, key):
         """The value of the current record's parameter ``key`` in the second trace (or None)."""
-        return getattr(self.record, "other_params", {}).get(key)
+        return None if self.record is None else self.record.other_params.get(key)
 
     def where(self) -> str:
         r = self.record

@@ -3,7 +3,7 @@ keeping every op record with the layer (name scope) and user line that issued it
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -29,6 +29,7 @@ class Record:
     res: tuple
     where: str
     alias: bool = False
+    other_params: dict = field(default_factory=dict)  # params that differ at the other batch size
 
     @property
     def name(self) -> str:
