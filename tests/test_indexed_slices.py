@@ -390,3 +390,36 @@ def test_the_sparse_embedding_benchmark_runs_and_its_rules_agree(capsys):
     sparse_embedding.main(["--quick"])   # checks dense == Adam(IndexedSlices) (and torch) first
     out = capsys.readouterr().out
     assert "| LazyAdam(IndexedSlices) |" in out and "| dense |" in out
+
+
+def test_replicas_sum_sparse_gradients_densely():
+    # the collectives seam stood in for a two-rank job whose other rank holds the same rows
+    from workbench.distribute.collectives import Collectives
+
+    class Twin(Collectives):
+        def __init__(self):
+            self.rank, self.size, self.bucket_bytes = 0, 2, 1 << 20
+
+        def _start_all_reduce(self, flat):
+            flat *= 2
+            return flat
+
+        def _finish(self, handles, what):
+            pass
+
+        def broadcast(self, array, root=0):
+            return array
+
+        def barrier(self):
+            pass
+
+    s = wb.distribute.MultiWorkerMirroredStrategy(collectives=Twin())
+    with s.scope():
+        v = wb.Variable(np.zeros((4, 2)))
+        opt = wb.optimizers.SGD(learning_rate=1.0)
+    with wb.GradientTape() as tape:
+        loss = wb.reduce_sum(wb.gather(v, [1, 1, 3]))
+    g = tape.gradient(loss, v)
+    assert isinstance(g, wb.IndexedSlices)
+    opt.apply_gradients([(g, v)])
+    np.testing.assert_array_equal(v.numpy(), [[0, 0], [-4, -4], [0, 0], [-2, -2]])

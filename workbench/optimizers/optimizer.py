@@ -357,6 +357,8 @@ class Optimizer(Trackable):
             variables.append(v)
         strategy = core.distribution() or self._distribution
         if strategy is not None and not skip_gradients_aggregation:
+            if getattr(strategy, "num_replicas_in_sync", 1) > 1:  # replicas' rows: summed densely
+                grads = [g.dense() if type(g) is SparseGradient else g for g in grads]
             grads = strategy.all_reduce_gradients(grads)
         for var in variables:
             self._ensure_slots(var)
