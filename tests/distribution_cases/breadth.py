@@ -3,10 +3,11 @@ or closed forms / quadrature where SciPy has no such family)."""
 
 import numpy as np
 import scipy.integrate as si
+import scipy.special as sp
 import scipy.stats as st
 
-from probability.distributions import (Chi, Chi2, GeneralizedNormal, Gumbel, HalfStudentT, InverseGaussian,
-                                       TruncatedNormal,
+from probability.distributions import (BetaBinomial, Chi, Chi2, GeneralizedNormal, Gumbel, HalfStudentT, InverseGaussian,
+                                       TruncatedNormal, DirichletMultinomial, ZeroInflatedNegativeBinomial,
                                        Kumaraswamy, Logistic, Pareto, Weibull)
 
 from . import DistCase
@@ -68,6 +69,36 @@ def _truncnorm(loc, scale, low, high):
     return st.truncnorm((low - loc) / scale, (high - loc) / scale, loc=loc, scale=scale)
 
 
+def _zinb_pmf(p, x):
+    pi = sp.expit(p["inflated_loc_logits"]) if "inflated_loc_logits" in p else p["inflated_loc_probs"]
+    nb = st.nbinom(p["total_count"], 1 - p["probs"])
+    return np.log(np.where(x == 0, pi, 0.0) + (1 - pi) * nb.pmf(x))
+
+
+def _zinb_moments(p, x):
+    pi = sp.expit(p["inflated_loc_logits"]) if "inflated_loc_logits" in p else p["inflated_loc_probs"]
+    nb = st.nbinom(p["total_count"], 1 - p["probs"])
+    mean = (1 - pi) * nb.mean()
+    return mean, (1 - pi) * (nb.var() + nb.mean() ** 2) - mean ** 2
+
+
+def _zinb_cdf(p, x):
+    pi = sp.expit(p["inflated_loc_logits"]) if "inflated_loc_logits" in p else p["inflated_loc_probs"]
+    return pi + (1 - pi) * st.nbinom(p["total_count"], 1 - p["probs"]).cdf(x)
+
+
+def _dirichlet_multinomial(method):
+    def ref(p, x):
+        n, a = p["total_count"], p["concentration"]
+        out = []
+        for j in range(len(n)):
+            frozen = st.dirichlet_multinomial(a[j], int(n[j]))
+            out.append(frozen.logpmf(x[j]) if method == "log_prob" else np.diag(frozen.cov()) if method == "variance"
+                       else frozen.mean())
+        return np.array(out)
+    return ref
+
+
 CASES = [
     DistCase("Logistic", Logistic, {"loc": np.array([0.0, 1.5, -2.0]), "scale": np.array([1.0, 0.5, 3.0])},
              points=np.array([0.3, 9.0, -40.0]),
@@ -127,4 +158,37 @@ CASES = [
              ref={"entropy": _entropy_by_quadrature(_truncnorm, "low", "high")},
              checks=ALL_TAILS[:7] + ("survival_function",),
              invalid={"loc": 0.0, "scale": 1.0, "low": 2.0, "high": 1.0}),
+    DistCase("BetaBinomial", BetaBinomial,
+             {"total_count": np.array([5.0, 10.0, 1.0]), "concentration1": np.array([0.5, 2.0, 3.0]),
+              "concentration0": np.array([0.7, 3.0, 1.2])},
+             points=np.array([2.0, 7.0, 1.0]),
+             scipy=lambda total_count, concentration1, concentration0: st.betabinom(
+                 total_count, concentration1, concentration0),
+             discrete=True, checks=("log_prob", "mean", "variance", "stddev"), sample_test="moments",
+             grad_params=("concentration1", "concentration0"),
+             invalid={"total_count": 1.5, "concentration1": 1.0, "concentration0": 1.0}),
+    DistCase("DirichletMultinomial", DirichletMultinomial,
+             {"total_count": np.array([4.0, 10.0]), "concentration": np.array([[0.5, 1.0, 2.0], [3.0, 0.2, 1.0]])},
+             points=np.array([[1.0, 2.0, 1.0], [5.0, 0.0, 5.0]]),
+             ref={"log_prob": _dirichlet_multinomial("log_prob"), "mean": _dirichlet_multinomial("mean"),
+                  "variance": _dirichlet_multinomial("variance")},
+             discrete=True, checks=("log_prob", "mean", "variance"), sample_test="moments",
+             grad_params=("concentration",),
+             invalid={"total_count": -1.0, "concentration": [1.0, 0.0]}),
+    DistCase("ZeroInflatedNegativeBinomial", ZeroInflatedNegativeBinomial,
+             {"inflated_loc_probs": np.array([0.3, 0.0, 0.8]), "total_count": np.array([2.0, 5.0, 1.0]),
+              "probs": np.array([0.3, 0.6, 0.8])},
+             points=np.array([0.0, 4.0, 2.0]),
+             ref={"log_prob": _zinb_pmf, "cdf": _zinb_cdf, "mean": lambda p, x: _zinb_moments(p, x)[0],
+                  "variance": lambda p, x: _zinb_moments(p, x)[1]},
+             discrete=True, checks=("log_prob", "cdf", "mean", "variance"), sample_test="moments",
+             grad_params=("probs",),
+             invalid={"inflated_loc_probs": 1.5, "total_count": 1.0, "probs": 0.5}),
+    DistCase("ZeroInflatedNegativeBinomial logits", ZeroInflatedNegativeBinomial,
+             {"inflated_loc_logits": np.array([-1.0, 2.0]), "total_count": np.array([3.0]),
+              "probs": np.array([0.4, 0.7])},
+             points=np.array([0.0, 3.0]),
+             ref={"log_prob": _zinb_pmf, "cdf": _zinb_cdf, "mean": lambda p, x: _zinb_moments(p, x)[0],
+                  "variance": lambda p, x: _zinb_moments(p, x)[1]},
+             discrete=True, checks=("log_prob", "cdf", "mean", "variance"), sample_test="moments"),
 ]

@@ -1,0 +1,89 @@
+"""The Dirichlet-multinomial distribution: Multinomial counts whose class probabilities are Dirichlet distributed."""
+
+from __future__ import annotations
+
+import workbench as wb
+
+from .. import internal
+from .dirichlet import Dirichlet
+from .distribution import NOT_REPARAMETERIZED, Distribution
+from .multinomial import Multinomial
+
+__all__ = ["DirichletMultinomial"]
+
+
+class DirichletMultinomial(Distribution):
+    """``DirichletMultinomial(total_count, concentration)``: counts ``x`` over ``K`` classes summing to ``n``,
+    ``P(x) = n! / prod(x_j!) * Gamma(a0) / Gamma(n + a0) * prod(Gamma(x_j + a_j) / Gamma(a_j))``
+    with ``a0 = sum(a)``. Event shape ``[K]``.
+
+    Samples draw ``p ~ Dirichlet(concentration)`` then ``Multinomial(n, p)`` counts (not
+    reparameterized).
+
+    >>> d = DirichletMultinomial(total_count=5.0, concentration=[1.0, 2.0, 3.0])
+    >>> d.event_shape, d.sample(2, seed=1).shape
+    ((3,), (2, 3))
+    """
+
+    _param_event_ndims = {"total_count": 0, "concentration": 1}
+    _param_constraints = {"total_count": "nonnegative_integer", "concentration": "positive"}
+    _support = "nonnegative_integer"
+
+    def __init__(self, total_count, concentration, validate_args=False, allow_nan_stats=True,
+                 name="DirichletMultinomial"):
+        parameters = dict(locals())
+        dtype = internal.common_dtype([total_count, concentration])
+        self._total_count = internal.as_param(total_count, "total_count", dtype, "DirichletMultinomial")
+        self._concentration = internal.as_param(concentration, "concentration", dtype, "DirichletMultinomial")
+        if len(self._concentration.shape) < 1:
+            raise ValueError("DirichletMultinomial: argument `concentration` must have at least one dimension "
+                             f"(the classes), got shape {tuple(self._concentration.shape)}")
+        super().__init__(dtype, NOT_REPARAMETERIZED, validate_args, allow_nan_stats, parameters, name)
+
+    @property
+    def total_count(self):
+        return self._total_count
+
+    @property
+    def concentration(self):
+        return self._concentration
+
+    def _event_shape(self):
+        return (self._concentration.shape[-1],)
+
+    def _sample_n(self, n, seed):
+        dirichlet_seed, multinomial_seed = internal.split_seed(seed, 2, salt="DirichletMultinomial")
+        k = self._concentration.shape[-1]
+        conc = wb.broadcast_to(wb.stop_gradient(self._concentration), self.batch_shape + (k,))
+        p = Dirichlet(conc).sample(n, seed=dirichlet_seed)                 # (n,) + batch + (k,)
+        counts = wb.broadcast_to(self._total_count, (n,) + self.batch_shape)
+        x = Multinomial(counts, probs=p).sample(seed=multinomial_seed)
+        return wb.reshape(x, (n,) + self.batch_shape + (k,))
+
+    def _log_prob(self, x):
+        a = self._concentration
+        n = self._total_count
+        a0 = wb.reduce_sum(a, axis=-1)
+        return (wb.lgamma(n + 1.0) - wb.reduce_sum(wb.lgamma(x + 1.0), axis=-1)
+                + wb.lgamma(a0) - wb.lgamma(n + a0)
+                + wb.reduce_sum(wb.lgamma(x + a) - wb.lgamma(a), axis=-1))
+
+    def _mean(self):
+        a = self._concentration
+        return wb.expand_dims(self._total_count, -1) * a / wb.reduce_sum(a, axis=-1, keepdims=True)
+
+    def _variance_factor(self):
+        a0 = wb.reduce_sum(self._concentration, axis=-1, keepdims=True)
+        n = wb.expand_dims(self._total_count, -1)
+        return n * (n + a0) / (1.0 + a0), self._concentration / a0
+
+    def _variance(self):
+        f, p = self._variance_factor()
+        return f * p * (1.0 - p)
+
+    def _covariance(self):
+        f, p = self._variance_factor()
+        outer = -wb.expand_dims(p, -1) * wb.expand_dims(p, -2)
+        cov = wb.expand_dims(f, -1) * (outer + wb.linalg.diag(p))
+        shape = self.batch_shape + self.event_shape * 2
+        return cov if cov.shape == shape else wb.broadcast_to(cov, shape)

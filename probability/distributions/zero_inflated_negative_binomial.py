@@ -1,0 +1,114 @@
+"""The zero-inflated negative binomial: a point mass at 0 mixed with a NegativeBinomial."""
+
+from __future__ import annotations
+
+import workbench as wb
+
+from .. import internal
+from .distribution import NOT_REPARAMETERIZED, Distribution
+from .negative_binomial import NegativeBinomial
+
+__all__ = ["ZeroInflatedNegativeBinomial"]
+
+
+class ZeroInflatedNegativeBinomial(Distribution):
+    """``ZeroInflatedNegativeBinomial(inflated_loc_logits=None, inflated_loc_probs=None, total_count, logits=None,
+    probs=None)``: 0 with probability ``pi`` (give ``inflated_loc_logits`` or ``inflated_loc_probs``),
+    else a ``NegativeBinomial(total_count, logits / probs)`` count.
+
+    ``P(0) = pi + (1 - pi) NB(0)`` and ``P(k) = (1 - pi) NB(k)`` for ``k > 0``; samples are not
+    reparameterized.
+
+    >>> d = ZeroInflatedNegativeBinomial(inflated_loc_probs=0.3, total_count=5.0, probs=[0.2, 0.6])
+    >>> d.batch_shape, d.sample(4, seed=1).shape
+    ((2,), (4, 2))
+    """
+
+    _param_event_ndims = {"inflated_loc_logits": 0, "inflated_loc_probs": 0, "total_count": 0, "logits": 0,
+                          "probs": 0}
+    _param_constraints = {"inflated_loc_probs": "unit_interval", "total_count": "positive",
+                          "probs": "unit_interval"}
+    _support = "nonnegative_integer"
+
+    def __init__(self, inflated_loc_logits=None, inflated_loc_probs=None, total_count=None, logits=None, probs=None,
+                 require_integer_total_count=True, validate_args=False, allow_nan_stats=True,
+                 name="ZeroInflatedNegativeBinomial"):
+        parameters = dict(locals())
+        owner = "ZeroInflatedNegativeBinomial"
+        if (inflated_loc_logits is None) == (inflated_loc_probs is None):
+            raise ValueError(f"{owner}: give exactly one of `inflated_loc_logits` and `inflated_loc_probs`")
+        if total_count is None:
+            raise ValueError(f"{owner}: argument `total_count` is required (the NegativeBinomial's)")
+        dtype = internal.common_dtype([inflated_loc_logits, inflated_loc_probs, total_count, logits, probs])
+        self._inflated_loc_logits = (None if inflated_loc_logits is None
+                                     else internal.as_param(inflated_loc_logits, "inflated_loc_logits", dtype, owner))
+        self._inflated_loc_probs = (None if inflated_loc_probs is None
+                                    else internal.as_param(inflated_loc_probs, "inflated_loc_probs", dtype, owner))
+        self._count = NegativeBinomial(total_count, logits=logits, probs=probs,
+                                       require_integer_total_count=require_integer_total_count,
+                                       validate_args=validate_args, allow_nan_stats=allow_nan_stats)
+        super().__init__(dtype, NOT_REPARAMETERIZED, validate_args, allow_nan_stats, parameters, name)
+
+    @property
+    def inflated_loc_logits(self):
+        return self._inflated_loc_logits
+
+    @property
+    def inflated_loc_probs(self):
+        return self._inflated_loc_probs
+
+    @property
+    def total_count(self):
+        return self._count.total_count
+
+    @property
+    def logits(self):
+        return self._count.logits
+
+    @property
+    def probs(self):
+        return self._count.probs
+
+    @property
+    def distribution(self):
+        """The NegativeBinomial component."""
+        return self._count
+
+    def _log_pi(self):
+        """``(log pi, log(1 - pi))``."""
+        if self._inflated_loc_logits is not None:
+            return (wb.math.log_sigmoid(self._inflated_loc_logits),
+                    wb.math.log_sigmoid(-self._inflated_loc_logits))
+        p = self._inflated_loc_probs
+        return wb.log(p), wb.log1p(-p)
+
+    def _pi(self):
+        if self._inflated_loc_logits is not None:
+            return wb.sigmoid(self._inflated_loc_logits)
+        return self._inflated_loc_probs
+
+    def _sample_n(self, n, seed):
+        count_seed, gate_seed = internal.split_seed(seed, 2, salt="ZeroInflatedNegativeBinomial")
+        shape = (n,) + self.batch_shape
+        counts = wb.reshape(wb.broadcast_to(self._count.sample(n, seed=count_seed),
+                                            (n,) + self.batch_shape), shape)
+        u = wb.random.stateless_uniform(shape, seed=gate_seed, dtype=self.dtype)
+        return wb.where(u < self._pi(), wb.zeros_like(counts), counts)
+
+    def _log_prob(self, x):
+        log_pi, log_1m_pi = self._log_pi()
+        lp_count = log_1m_pi + self._count.log_prob(x)
+        at_zero = wb.reduce_logsumexp(wb.stack([log_pi + wb.zeros_like(lp_count), lp_count], axis=0), axis=0)
+        return wb.where(wb.equal(x, 0.0), at_zero, lp_count)
+
+    def _cdf(self, x):
+        pi = self._pi()
+        return wb.where(x >= 0, pi + (1.0 - pi) * self._count.cdf(x), wb.zeros_like(pi * x))
+
+    def _mean(self):
+        return (1.0 - self._pi()) * self._count.mean()
+
+    def _variance(self):
+        keep = 1.0 - self._pi()
+        mean = self._count.mean()
+        return keep * (self._count.variance() + wb.square(mean)) - wb.square(keep * mean)
