@@ -242,3 +242,67 @@ def test_gradients_match_finite_differences(fn):
     x = rng.normal(size=(3, 4))
     y = rng.normal(size=(4, 3))
     check_gradients(lambda a, b: fn(a, b), [x, y], order=1, modes=("rev",))
+
+
+def _conv_reference(x, k, s):
+    n, h, w, _ = x.shape
+    kh, kw, _, o = k.shape
+    oh, ow = (h - kh) // s + 1, (w - kw) // s + 1
+    out = np.zeros((n, oh, ow, o))
+    for i in range(oh):
+        for j in range(ow):
+            out[:, i, j] = np.einsum("nhwc,hwco->no", x[:, i * s:i * s + kh, j * s:j * s + kw], k)
+    return out
+
+
+def test_conv_and_its_transpose():
+    x = rng.normal(size=(2, 7, 8, 3)).astype(np.float32)
+    k = rng.normal(size=(3, 3, 3, 4)).astype(np.float32)
+    y = ops.conv(x, k, strides=2)
+    np.testing.assert_allclose(y.numpy(), _conv_reference(x, k, 2), rtol=1e-4, atol=1e-5)
+    first = ops.conv(np.transpose(x, (0, 3, 1, 2)), k, strides=2, data_format="channels_first")
+    np.testing.assert_allclose(np.transpose(first.numpy(), (0, 2, 3, 1)), y.numpy(), rtol=1e-5, atol=1e-5)
+    assert ops.conv(x, k, padding="same").shape == (2, 7, 8, 4)
+    assert ops.conv(x[:, 0], k[0], padding="same").shape == (2, 8, 4)
+    # the transpose is the adjoint: <conv(x), g> == <x, conv_transpose(g)>
+    g = rng.normal(size=y.shape).astype(np.float32)
+    back = ops.conv_transpose(g, k, strides=2, output_padding=(0, 1))
+    assert back.shape == x.shape
+    np.testing.assert_allclose(float((y.numpy() * g).sum()), float((x * back.numpy()).sum()), rtol=1e-4)
+    assert ops.conv_transpose(np.ones((1, 4, 4, 2), np.float32), np.ones((3, 3, 5, 2), np.float32),
+                              strides=2, padding="same").shape == (1, 8, 8, 5)
+    assert ops.conv_transpose(np.ones((1, 4, 2), np.float32), np.ones((3, 5, 2), np.float32),
+                              strides=2).shape == (1, 9, 5)
+
+
+def test_depthwise_separable_and_pools():
+    x = rng.normal(size=(2, 6, 6, 3)).astype(np.float32)
+    dk = rng.normal(size=(3, 3, 3, 2)).astype(np.float32)
+    out = ops.depthwise_conv(x, dk).numpy()
+    for c in range(3):
+        for m in range(2):
+            want = _conv_reference(x[..., c:c + 1], dk[:, :, c:c + 1, m:m + 1], 1)[..., 0]
+            np.testing.assert_allclose(out[..., c * 2 + m], want, rtol=1e-4, atol=1e-5)
+    pk = rng.normal(size=(1, 1, 6, 4)).astype(np.float32)
+    np.testing.assert_allclose(ops.separable_conv(x, dk, pk).numpy(), np.einsum("nhwc,co->nhwo", out, pk[0, 0]),
+                               rtol=1e-4, atol=1e-5)
+    assert ops.depthwise_conv(x[:, 0], dk[0]).shape == (2, 4, 6)
+    blocks = x.reshape(2, 3, 2, 3, 2, 3)
+    np.testing.assert_allclose(ops.max_pool(x, 2).numpy(), blocks.max(axis=(2, 4)))
+    np.testing.assert_allclose(ops.average_pool(x, (2, 2)).numpy(), blocks.mean(axis=(2, 4)), rtol=1e-5)
+    edge = ops.average_pool(np.ones((1, 3, 1), np.float32), 2, strides=1, padding="same").numpy()
+    np.testing.assert_allclose(edge, np.ones((1, 3, 1)))  # padding is not counted in the average
+    with pytest.raises(ValueError, match="conv: padding must be 'valid' or 'same'"):
+        ops.conv(x, dk, padding="full")
+    with pytest.raises(ValueError, match="max_pool: inputs must be 3-D, 4-D or 5-D"):
+        ops.max_pool(np.ones((2, 2)), 2)
+    with pytest.raises(ValueError, match="conv: strides must be an int or 2 ints"):
+        ops.conv(x, dk[..., :1], strides=(1, 1, 1))
+
+
+def test_conv_gradients_match_finite_differences():
+    x = rng.normal(size=(1, 5, 5, 2))
+    k = rng.normal(size=(3, 3, 2, 2))
+    check_gradients(lambda a, b: ops.sum(ops.conv(a, b, strides=2, padding="same") ** 2), [x, k], order=1,
+                    modes=("rev",))
+    check_gradients(lambda a: ops.average_pool(ops.max_pool(a, 2, strides=1), 2), [x], order=1, modes=("rev",))

@@ -12,11 +12,13 @@ from __future__ import annotations
 import numpy as np
 
 from ...errors import argcheck
-from ...ops import elementwise as ew, indexing, nn as nn_ops, reduce
+from ...ops import conv as conv_ops, elementwise as ew, indexing, nn as nn_ops, pooling, reduce
+from ...ops import shape as sh
 from .linalg import norm
 from .numpy import _dtype, _floating, _t
 
-__all__ = ["binary_crossentropy", "categorical_crossentropy", "elu", "gelu", "hard_sigmoid", "hard_silu",
+__all__ = ["average_pool", "binary_crossentropy", "categorical_crossentropy", "conv", "conv_transpose",
+           "depthwise_conv", "elu", "gelu", "hard_sigmoid", "hard_silu", "max_pool", "separable_conv",
            "hard_swish", "leaky_relu", "log_sigmoid", "log_softmax", "moments", "multi_hot", "normalize", "one_hot", "relu",
            "relu6", "selu", "sigmoid", "silu", "softmax", "softplus", "softsign",
            "sparse_categorical_crossentropy", "swish"]
@@ -181,3 +183,116 @@ def sparse_categorical_crossentropy(target, output, from_logits=False, axis=-1):
         target = ew.cast(target, np.int64)
     hot = indexing.one_hot(target, output.shape[axis], axis=axis, dtype=output.dtype)
     return categorical_crossentropy(hot, output, from_logits=from_logits, axis=axis)
+
+
+# -- convolution and pooling (Keras' kernel layouts, padding and data_format names) ---------------
+
+_TF_FORMATS = {(1, "channels_last"): "NWC", (1, "channels_first"): "NCW", (2, "channels_last"): "NHWC",
+               (2, "channels_first"): "NCHW", (3, "channels_last"): "NDHWC", (3, "channels_first"): "NCDHW"}
+
+
+def _conv_setup(inputs, where, data_format, padding):
+    x = _floating(_t(inputs))
+    rank = x.ndim - 2
+    if rank not in (1, 2, 3):
+        raise ValueError(f"{where}: inputs must be 3-D, 4-D or 5-D (batch, spatial dims, channels), got shape "
+                         f"{tuple(x.shape)}")
+    data_format = data_format or "channels_last"
+    if data_format not in ("channels_last", "channels_first"):
+        raise ValueError(f"{where}: data_format must be 'channels_last' or 'channels_first', got {data_format!r}")
+    if str(padding).lower() not in ("valid", "same"):
+        raise ValueError(f"{where}: padding must be 'valid' or 'same', got {padding!r}")
+    return x, rank, data_format, str(padding).upper()
+
+
+def _per_dim(value, rank, what, where):
+    values = [value] * rank if isinstance(value, int) else list(value)
+    if len(values) != rank:
+        raise ValueError(f"{where}: {what} must be an int or {rank} ints, got {value!r}")
+    return [argcheck.integer(v, what, where, minimum=1) for v in values]
+
+
+def conv(inputs, kernel, strides=1, padding="valid", data_format=None, dilation_rate=1):
+    """N-D convolution (1 to 3 spatial dims); ``kernel`` is ``(spatial..., in_channels, out_channels)``."""
+    x, rank, data_format, pad = _conv_setup(inputs, "conv", data_format, padding)
+    kernel = ew.cast(_t(kernel), x.dtype)
+    return conv_ops.convolution(x, kernel, strides=_per_dim(strides, rank, "strides", "conv"), padding=pad,
+                                data_format=_TF_FORMATS[(rank, data_format)],
+                                dilations=_per_dim(dilation_rate, rank, "dilation_rate", "conv"))
+
+
+def _deconv_length(size, kernel, padding, output_padding, stride, dilation):
+    kernel = kernel + (kernel - 1) * (dilation - 1)
+    if output_padding is None:
+        return size * stride + max(kernel - stride, 0) if padding == "VALID" else size * stride
+    pad = kernel // 2 if padding == "SAME" else 0
+    return (size - 1) * stride + kernel - 2 * pad + output_padding
+
+
+def conv_transpose(inputs, kernel, strides=1, padding="valid", output_padding=None, data_format=None,
+                   dilation_rate=1):
+    """Transposed convolution; ``kernel`` is ``(spatial..., out_channels, in_channels)``; the output
+    size follows Keras (``output_padding`` fixes it when strides leave a choice)."""
+    x, rank, data_format, pad = _conv_setup(inputs, "conv_transpose", data_format, padding)
+    kernel = ew.cast(_t(kernel), x.dtype)
+    strides = _per_dim(strides, rank, "strides", "conv_transpose")
+    dilations = _per_dim(dilation_rate, rank, "dilation_rate", "conv_transpose")
+    extra = [None] * rank if output_padding is None else (
+        [output_padding] * rank if isinstance(output_padding, int) else list(output_padding))
+    spatial = x.shape[1:-1] if data_format == "channels_last" else x.shape[2:]
+    sizes = [_deconv_length(n, k, pad, e, s, d)
+             for n, k, e, s, d in zip(spatial, kernel.shape[:rank], extra, strides, dilations)]
+    channels = kernel.shape[rank]
+    out_shape = ([x.shape[0]] + sizes + [channels] if data_format == "channels_last"
+                 else [x.shape[0], channels] + sizes)
+    return conv_ops.conv_transpose(x, kernel, out_shape, strides, padding=pad,
+                                   data_format=_TF_FORMATS[(rank, data_format)], dilations=dilations)
+
+
+def _as_2d(x, rank, data_format):
+    """A 1-D convolution's input with a unit height, so that the 2-D kernels serve it."""
+    return sh.expand_dims(x, 1 if data_format == "channels_last" else 2) if rank == 1 else x
+
+
+def depthwise_conv(inputs, kernel, strides=1, padding="valid", data_format=None, dilation_rate=1):
+    """Depthwise convolution (1 or 2 spatial dims); ``kernel`` is ``(spatial..., in_channels,
+    channel_multiplier)``."""
+    x, rank, data_format, pad = _conv_setup(inputs, "depthwise_conv", data_format, padding)
+    if rank == 3:
+        raise ValueError("depthwise_conv: 3-D inputs are not supported (1 or 2 spatial dims)")
+    kernel = ew.cast(_t(kernel), x.dtype)
+    strides = _per_dim(strides, rank, "strides", "depthwise_conv")
+    dilations = _per_dim(dilation_rate, rank, "dilation_rate", "depthwise_conv")
+    if rank == 1:
+        kernel, strides, dilations = sh.expand_dims(kernel, 0), [1] + strides, [1] + dilations
+    fmt = "NHWC" if data_format == "channels_last" else "NCHW"
+    full_strides = [1] + strides + [1] if fmt == "NHWC" else [1, 1] + strides
+    out = conv_ops.depthwise_conv2d(_as_2d(x, rank, data_format), kernel, full_strides, pad, data_format=fmt,
+                                    dilations=dilations)
+    return sh.squeeze(out, [1 if data_format == "channels_last" else 2]) if rank == 1 else out
+
+
+def separable_conv(inputs, depthwise_kernel, pointwise_kernel, strides=1, padding="valid", data_format=None,
+                   dilation_rate=1):
+    """A depthwise convolution followed by a pointwise (1x1) one (1 or 2 spatial dims)."""
+    x = depthwise_conv(inputs, depthwise_kernel, strides, padding, data_format, dilation_rate)
+    pointwise = ew.cast(_t(pointwise_kernel), x.dtype)
+    return conv(x, pointwise, 1, "valid", data_format)
+
+
+def _pool(inputs, pool_size, strides, padding, data_format, kind, where):
+    x, rank, data_format, pad = _conv_setup(inputs, where, data_format, padding)
+    window = _per_dim(pool_size, rank, "pool_size", where)
+    steps = window if strides is None else _per_dim(strides, rank, "strides", where)
+    return pooling.pool(x, window, kind, strides=steps, padding=pad, data_format=_TF_FORMATS[(rank, data_format)])
+
+
+def max_pool(inputs, pool_size, strides=None, padding="valid", data_format=None):
+    """Max pooling over 1 to 3 spatial dims (``strides`` defaults to ``pool_size``)."""
+    return _pool(inputs, pool_size, strides, padding, data_format, "MAX", "max_pool")
+
+
+def average_pool(inputs, pool_size, strides=None, padding="valid", data_format=None):
+    """Average pooling over 1 to 3 spatial dims; with ``"same"`` padding the edges average only
+    the entries inside the input, as TF does."""
+    return _pool(inputs, pool_size, strides, padding, data_format, "AVG", "average_pool")
