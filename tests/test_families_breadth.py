@@ -159,3 +159,28 @@ def test_truncated_normal_samples_have_the_implicit_gradient():
 def test_truncated_normal_refuses_empty_interval():
     with pytest.raises(ValueError, match="`low`"):
         tfd.TruncatedNormal(f64(0.0), f64(1.0), f64(1.0), f64(0.0), validate_args=True)
+
+
+def test_relaxed_families_agree_for_two_classes():
+    t, l0, l1 = 0.7, 0.4, -0.8
+    x = np.array([0.15, 0.5, 0.9])
+    rb = tfd.RelaxedBernoulli(f64(t), logits=f64(l1 - l0)).log_prob(f64(x)).numpy()
+    pairs = f64(np.stack([1 - x, x], -1))
+    roh = tfd.RelaxedOneHotCategorical(f64(t), logits=f64([l0, l1])).log_prob(pairs).numpy()
+    np.testing.assert_allclose(roh, rb, rtol=1e-10)
+    # the ExpConcrete density is over y_0 = log x_0: p(y_0) = p_RB(1 - exp(y_0)) * exp(y_0)
+    er = tfd.ExpRelaxedOneHotCategorical(f64(t), logits=f64([l0, l1])).log_prob(wb.log(pairs)).numpy()
+    np.testing.assert_allclose(er, rb + np.log(1 - x), rtol=1e-10)
+
+
+def test_relaxed_samples_lie_on_the_simplex_and_harden_at_low_temperature():
+    probs = np.array([0.2, 0.3, 0.5])
+    x = tfd.RelaxedOneHotCategorical(f64(0.05), probs=f64(probs)).sample(4000, seed=2).numpy()
+    np.testing.assert_allclose(x.sum(-1), 1.0, rtol=1e-12)
+    freq = np.bincount(x.argmax(-1), minlength=3) / 4000
+    np.testing.assert_allclose(freq, probs, atol=0.03)
+    assert np.mean(x.max(-1) > 0.95) > 0.9
+    y = tfd.ExpRelaxedOneHotCategorical(f64(0.05), probs=f64(probs)).sample(10, seed=2).numpy()
+    np.testing.assert_allclose(np.log(np.exp(y).sum(-1)), 0.0, atol=1e-12)
+    b = tfd.RelaxedBernoulli(f64(0.05), probs=f64(0.3)).sample(4000, seed=3).numpy()
+    assert abs(np.mean(b > 0.5) - 0.3) < 0.03

@@ -6,7 +6,8 @@ import scipy.integrate as si
 import scipy.special as sp
 import scipy.stats as st
 
-from probability.distributions import (BetaBinomial, Chi, Chi2, GeneralizedNormal, Gumbel, HalfStudentT, InverseGaussian,
+from probability.distributions import (BetaBinomial, Chi, ExpRelaxedOneHotCategorical, RelaxedBernoulli,
+                                       RelaxedOneHotCategorical, Chi2, GeneralizedNormal, Gumbel, HalfStudentT, InverseGaussian,
                                        TruncatedNormal, DirichletMultinomial, ZeroInflatedNegativeBinomial,
                                        Kumaraswamy, Logistic, Pareto, Weibull)
 
@@ -97,6 +98,38 @@ def _dirichlet_multinomial(method):
                        else frozen.mean())
         return np.array(out)
     return ref
+
+
+class _RelaxedBernoulli(st.rv_continuous):
+    """Reference binary Concrete: logit(Y) ~ Logistic(logits / t, 1 / t)."""
+
+    def _logpdf(self, y, t, logits):
+        z = np.log(y) - np.log1p(-y)
+        return st.logistic(logits / t, 1 / t).logpdf(z) - np.log(y) - np.log1p(-y)
+
+    def _pdf(self, y, t, logits):
+        return np.exp(self._logpdf(y, t, logits))
+
+    def _cdf(self, y, t, logits):
+        return st.logistic(logits / t, 1 / t).cdf(np.log(y) - np.log1p(-y))
+
+    def _argcheck(self, t, logits):
+        return t > 0
+
+
+_RELAXED_BERNOULLI = _RelaxedBernoulli(a=0.0, b=1.0, name="relaxed_bernoulli")
+
+
+def _concrete_log_density(p, x, log_space):
+    """Maddison et al.'s Concrete (x on the simplex) or ExpConcrete (x = log of it) log density."""
+    t = np.asarray(p["temperature"])[..., None]
+    log_alpha = p["logits"] if "logits" in p else np.log(p["probs"])
+    k = log_alpha.shape[-1]
+    log_x = x if log_space else np.log(x)
+    scores = log_alpha - t * log_x
+    lp = (sp.gammaln(k) + (k - 1) * np.log(t[..., 0]) + np.sum(scores, -1)
+          - k * sp.logsumexp(scores, axis=-1))
+    return lp if log_space else lp - np.sum(log_x, -1)
 
 
 CASES = [
@@ -191,4 +224,25 @@ CASES = [
              ref={"log_prob": _zinb_pmf, "cdf": _zinb_cdf, "mean": lambda p, x: _zinb_moments(p, x)[0],
                   "variance": lambda p, x: _zinb_moments(p, x)[1]},
              discrete=True, checks=("log_prob", "cdf", "mean", "variance"), sample_test="moments"),
+    DistCase("RelaxedBernoulli logits", RelaxedBernoulli,
+             {"temperature": np.array([0.5, 1.0, 3.0]), "logits": np.array([-1.0, 0.5, 2.0])},
+             points=np.array([0.1, 0.6, 0.97]),
+             scipy=lambda temperature, logits: _RELAXED_BERNOULLI(temperature, logits),
+             checks=("log_prob", "cdf", "log_cdf", "survival_function"),
+             invalid={"temperature": 0.0, "logits": 0.0}),
+    DistCase("RelaxedBernoulli probs", RelaxedBernoulli,
+             {"temperature": np.array([0.7, 2.0]), "probs": np.array([0.2, 0.9])},
+             points=np.array([0.3, 0.8]),
+             scipy=lambda temperature, probs: _RELAXED_BERNOULLI(temperature, np.log(probs) - np.log1p(-probs)),
+             checks=("log_prob", "cdf"), invalid={"temperature": 1.0, "probs": 1.5}),
+    DistCase("ExpRelaxedOneHotCategorical", ExpRelaxedOneHotCategorical,
+             {"temperature": np.array([0.5, 2.0]), "logits": np.array([[0.0, 1.0, -1.0], [2.0, 0.3, 0.1]])},
+             points=np.log(np.array([[0.2, 0.5, 0.3], [0.6, 0.3, 0.1]])),
+             ref={"log_prob": lambda p, x: _concrete_log_density(p, x, True)},
+             checks=("log_prob",), sample_test=None, invalid={"temperature": -1.0, "logits": [0.0, 1.0]}),
+    DistCase("RelaxedOneHotCategorical", RelaxedOneHotCategorical,
+             {"temperature": np.array([0.5, 2.0]), "probs": np.array([[0.2, 0.3, 0.5], [0.7, 0.2, 0.1]])},
+             points=np.array([[0.2, 0.5, 0.3], [0.6, 0.3, 0.1]]),
+             ref={"log_prob": lambda p, x: _concrete_log_density(p, x, False)},
+             checks=("log_prob",), sample_test=None, invalid={"temperature": 1.0, "probs": [0.5, 0.6]}),
 ]
