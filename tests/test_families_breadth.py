@@ -168,9 +168,9 @@ def test_relaxed_families_agree_for_two_classes():
     pairs = f64(np.stack([1 - x, x], -1))
     roh = tfd.RelaxedOneHotCategorical(f64(t), logits=f64([l0, l1])).log_prob(pairs).numpy()
     np.testing.assert_allclose(roh, rb, rtol=1e-10)
-    # the ExpConcrete density is over y_0 = log x_0: p(y_0) = p_RB(1 - exp(y_0)) * exp(y_0)
+    # TFP's ExpConcrete density at y = log x is the Concrete one plus sum(log x) over all K classes
     er = tfd.ExpRelaxedOneHotCategorical(f64(t), logits=f64([l0, l1])).log_prob(wb.log(pairs)).numpy()
-    np.testing.assert_allclose(er, rb + np.log(1 - x), rtol=1e-10)
+    np.testing.assert_allclose(er, rb + np.log(1 - x) + np.log(x), rtol=1e-10)
 
 
 def test_relaxed_samples_lie_on_the_simplex_and_harden_at_low_temperature():
