@@ -257,3 +257,21 @@ def test_elementwise_with_a_dense_operand_stays_sparse_and_prints_as_tf():
     assert text.startswith("SparseTensor(indices=") and "values=" in text and "dense_shape=" in text
     ints = wb.sparse.to_dense(wb.SparseTensor([[0, 0], [1, 2]], [1, 2], [3, 4]))
     assert ints.dtype == np.int32 and ints.numpy()[1, 2] == 2
+
+
+@pytest.mark.filterwarnings("ignore::workbench.compiler.api.UnreplayableWarning")
+def test_function_with_indices_that_change_between_calls():
+    """Indices computed from a traced tensor (or from values) are not baked into the trace:
+    the function runs eagerly for that signature (with a warning that says why)."""
+    b = wb.constant(np.arange(8.0).reshape(4, 2))
+
+    def f(idx, values):
+        st = wb.sparse.reorder(wb.SparseTensor(idx, values, SHAPE))
+        return wb.sparse.sparse_dense_matmul(st, b) + wb.sparse.to_dense(
+            wb.sparse.from_dense(wb.sparse.to_dense(st)), default_value=0.0)[:, :2]
+
+    fn = wb.function(f)
+    for idx, vals in (([[2, 1], [0, 3]], [1.0, 2.0]), ([[1, 0], [0, 0]], [3.0, 0.0]),
+                      ([[0, 2], [2, 2]], [5.0, -1.0])):
+        idx_t, vals_t = wb.constant(np.array(idx, np.int64)), wb.constant(vals, dtype="float64")
+        np.testing.assert_array_equal(fn(idx_t, vals_t).numpy(), f(idx_t, vals_t).numpy())

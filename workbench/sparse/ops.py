@@ -17,7 +17,7 @@ from ..ops.indexing import sum_rows_into, take_rows
 from ..ops.reduce import reduce_sum as _dense_reduce_sum
 from ..ops.shape import concat as _dense_concat, expand_dims as _dense_expand_dims, identity
 from ..ops.shape import reshape as _dense_reshape, transpose as _dense_transpose
-from .sparse_tensor import SparseTensor
+from .sparse_tensor import SparseTensor, from_parts
 
 __all__ = ["add", "concat", "expand_dims", "from_dense", "map_values", "reduce_sum", "reduce_sum_sparse",
            "reorder", "reshape", "retain", "slice", "sparse_dense_matmul", "to_dense", "transpose"]
@@ -54,20 +54,22 @@ def _unravel(keys, shape):
     return xp.stack(cols, axis=1) if cols else xp.zeros((keys.shape[0], 0), np.int64)
 
 
-def _const(arr) -> Tensor:
-    return core.wrap_constant(arr)
+def _const(arr, static) -> Tensor:
+    """An index array computed on the host: a constant of a wb.function trace when it follows
+    from static indices only, else a value the trace cannot replay (it then runs eagerly)."""
+    return core.wrap_constant(arr) if static else core.wrap(arr)
 
 
-def _take(values, positions):
+def _take(values, positions, static):
     """``values[positions]`` (positions an int array), differentiable in ``values``."""
-    return take_rows(values, _const(positions))
+    return take_rows(values, _const(positions, static))
 
 
-def _sum_into(values, ids, n):
+def _sum_into(values, ids, n, static):
     """Entries of ``values`` added up by ``ids`` into ``n`` slots, differentiable in ``values``."""
     if values.shape[0] == 0:
         return core.wrap_constant(values.xp.zeros((n,) + values.shape[1:], values._data.dtype))
-    return sum_rows_into(values, _const(ids), n)
+    return sum_rows_into(values, _const(ids, static), n)
 
 
 def _size(shape) -> int:
@@ -89,8 +91,8 @@ def from_dense(tensor, name=None) -> SparseTensor:
     xp = t.xp
     arr = t._data
     flat_nz = xp.nonzero(arr.reshape(-1) != 0)[0].astype(np.int64)
-    values = _take(_dense_reshape(t, (-1,)), flat_nz)
-    return SparseTensor(_const(_unravel(flat_nz, arr.shape)), values, arr.shape)
+    values = _take(_dense_reshape(t, (-1,)), flat_nz, False)   # where the values are nonzero
+    return from_parts(_const(_unravel(flat_nz, arr.shape), False), values, arr.shape, False)
 
 
 def _check_canonical(sp, opname):
@@ -114,7 +116,7 @@ def to_dense(sp_input, default_value=None, validate_indices=True, name=None) -> 
     sp = _sparse(sp_input, "to_dense")
     keys = _check_canonical(sp, "to_dense") if validate_indices else _keys(sp.indices._data, sp.shape)
     n = _size(sp.shape)
-    flat = _sum_into(sp.values, keys, n)
+    flat = _sum_into(sp.values, keys, n, sp._static)
     if default_value is not None:
         fill = np.asarray(default_value, dtype=sp.values._data.dtype)
         if fill.ndim:
@@ -123,7 +125,7 @@ def to_dense(sp_input, default_value=None, validate_indices=True, name=None) -> 
             xp = sp.values.xp
             rest = xp.full(n, fill, dtype=fill.dtype)
             rest[keys] = 0
-            flat = flat + _const(rest)
+            flat = flat + _const(rest, sp._static)
     return _dense_reshape(flat, sp.shape)
 
 
@@ -139,7 +141,8 @@ def reorder(sp_input, name=None) -> SparseTensor:
     perm = xp.argsort(keys, kind="stable")
     if keys.shape[0] == 0 or bool((perm == xp.arange(perm.shape[0])).all()):
         return sp
-    return SparseTensor(_const(sp.indices._data[perm]), _take(sp.values, perm), sp.shape)
+    return from_parts(_const(sp.indices._data[perm], sp._static), _take(sp.values, perm, sp._static),
+                      sp.shape, sp._static)
 
 
 def reshape(sp_input, shape, name=None) -> SparseTensor:
@@ -159,7 +162,8 @@ def reshape(sp_input, shape, name=None) -> SparseTensor:
         raise ValueError(f"sparse.reshape: cannot reshape a tensor of {n} elements "
                          f"(shape {list(sp.shape)}) to {shape}")
     keys = _keys(sp.indices._data, sp.shape)
-    return SparseTensor(_const(_unravel(keys, shape)), identity(sp.values), tuple(shape))
+    return from_parts(_const(_unravel(keys, shape), sp._static), identity(sp.values), tuple(shape),
+                      sp._static)
 
 
 def retain(sp_input, to_retain) -> SparseTensor:
@@ -170,7 +174,8 @@ def retain(sp_input, to_retain) -> SparseTensor:
         raise ValueError(f"sparse.retain: to_retain must be a bool vector of length "
                          f"{sp.values.shape[0]} (one per entry), got dtype {keep.dtype} and shape {keep.shape}")
     pos = sp.values.xp.nonzero(backend.move(keep._data, sp.device))[0]
-    return SparseTensor(_const(sp.indices._data[pos]), _take(sp.values, pos), sp.shape)
+    static = sp._static and not isinstance(to_retain, Tensor)
+    return from_parts(_const(sp.indices._data[pos], static), _take(sp.values, pos, static), sp.shape, static)
 
 
 def slice(sp_input, start, size, name=None) -> SparseTensor:  # noqa: A001 - TF's name
@@ -192,7 +197,8 @@ def slice(sp_input, start, size, name=None) -> SparseTensor:  # noqa: A001 - TF'
     hi = lo + xp.asarray(np.asarray(out_shape, np.int64))
     inside = ((idx >= lo) & (idx < hi)).all(axis=1) if rank else xp.ones(idx.shape[0], bool)
     pos = xp.nonzero(inside)[0]
-    return SparseTensor(_const(idx[pos] - lo), _take(sp.values, pos), out_shape)
+    return from_parts(_const(idx[pos] - lo, sp._static), _take(sp.values, pos, sp._static), out_shape,
+                      sp._static)
 
 
 # ---------------------------------------------------------------------------
@@ -231,7 +237,8 @@ def concat(axis, sp_inputs, expand_nonconcat_dims=False, name=None) -> SparseTen
         parts.append(idx)
     indices = xp.concatenate(parts, axis=0)
     values = _dense_concat([s.values for s in sps], axis=0)
-    return reorder(SparseTensor(_const(indices), values, tuple(shape)))
+    static = all(s._static for s in sps)
+    return reorder(from_parts(_const(indices, static), values, tuple(shape), static))
 
 
 def add(a, b, threshold=0) -> "SparseTensor | Tensor":
@@ -256,12 +263,15 @@ def add(a, b, threshold=0) -> "SparseTensor | Tensor":
     xp = a.values.xp
     keys = xp.concatenate([_keys(a.indices._data, a.shape), _keys(b.indices._data, b.shape)])
     unique, inverse = xp.unique(keys, return_inverse=True)
-    summed = _sum_into(_dense_concat([a.values, b.values], axis=0), inverse.reshape(-1), unique.shape[0])
+    static = a._static and b._static
+    summed = _sum_into(_dense_concat([a.values, b.values], axis=0), inverse.reshape(-1), unique.shape[0],
+                       static)
     if threshold:
+        static = False   # which entries stay depends on the values
         kept = xp.nonzero(~(xp.abs(summed._data) < np.asarray(threshold, summed._data.dtype)))[0]
         if kept.shape[0] != unique.shape[0]:
-            unique, summed = unique[kept], _take(summed, kept)
-    return SparseTensor(_const(_unravel(unique, a.shape)), summed, a.shape)
+            unique, summed = unique[kept], _take(summed, kept, static)
+    return from_parts(_const(_unravel(unique, a.shape), static), summed, a.shape, static)
 
 
 # ---------------------------------------------------------------------------
@@ -294,7 +304,7 @@ def reduce_sum(sp_input, axis=None, keepdims=None, output_is_sparse=False, name=
         out = _dense_reduce_sum(sp.values)
     else:
         keys = _keys(sp.indices._data[:, rest], out_shape)
-        out = _dense_reshape(_sum_into(sp.values, keys, _size(out_shape)), out_shape)
+        out = _dense_reshape(_sum_into(sp.values, keys, _size(out_shape), sp._static), out_shape)
     if keepdims:
         out = _dense_reshape(out, tuple(1 if k in axes else s for k, s in enumerate(sp.shape)))
     return out
@@ -309,13 +319,13 @@ def reduce_sum_sparse(sp_input, axis=None, keepdims=None, name=None) -> SparseTe
     xp = sp.values.xp
     keys = _keys(sp.indices._data[:, rest], out_shape)
     unique, inverse = xp.unique(keys, return_inverse=True)
-    values = _sum_into(sp.values, inverse.reshape(-1), unique.shape[0])
+    values = _sum_into(sp.values, inverse.reshape(-1), unique.shape[0], sp._static)
     indices = _unravel(unique, out_shape)
     if keepdims:
         full = xp.zeros((indices.shape[0], len(sp.shape)), np.int64)
         full[:, rest] = indices
-        return SparseTensor(_const(full), values, tuple(1 if k in axes else s for k, s in enumerate(sp.shape)))
-    return SparseTensor(_const(indices), values, out_shape)
+        indices, out_shape = full, tuple(1 if k in axes else s for k, s in enumerate(sp.shape))
+    return from_parts(_const(indices, sp._static), values, out_shape, sp._static)
 
 
 def sparse_dense_matmul(sp_a, b, adjoint_a=False, adjoint_b=False, name=None) -> Tensor:
@@ -343,8 +353,8 @@ def sparse_dense_matmul(sp_a, b, adjoint_a=False, adjoint_b=False, name=None) ->
                          f"{list(rhs.shape)}: inner dimensions differ")
     if idx.shape[0] == 0:
         return core.wrap_constant(dense.xp.zeros((m, rhs.shape[1]), dense._data.dtype))
-    picked = _take(rhs, cols)
-    return _sum_into(multiply(picked, _dense_expand_dims(sp.values, -1)), rows, m)
+    picked = _take(rhs, cols, sp._static)
+    return _sum_into(multiply(picked, _dense_expand_dims(sp.values, -1)), rows, m, sp._static)
 
 
 # ---------------------------------------------------------------------------
@@ -382,7 +392,8 @@ def transpose(sp_input, perm=None, name=None) -> SparseTensor:
     if sorted(perm) != list(range(rank)):
         raise ValueError(f"sparse.transpose: perm must be a permutation of range({rank}), got {perm}")
     indices = sp.indices._data[:, perm]
-    return reorder(SparseTensor(_const(indices), identity(sp.values), tuple(sp.shape[p] for p in perm)))
+    return reorder(from_parts(_const(indices, sp._static), identity(sp.values),
+                              tuple(sp.shape[p] for p in perm), sp._static))
 
 
 def expand_dims(sp_input, axis=None, name=None) -> SparseTensor:
@@ -398,4 +409,4 @@ def expand_dims(sp_input, axis=None, name=None) -> SparseTensor:
     zeros = xp.zeros((idx.shape[0], 1), np.int64)
     indices = xp.concatenate([idx[:, :ax], zeros, idx[:, ax:]], axis=1)
     shape = sp.shape[:ax] + (1,) + sp.shape[ax:]
-    return SparseTensor(_const(indices), identity(sp.values), shape)
+    return from_parts(_const(indices, sp._static), identity(sp.values), shape, sp._static)

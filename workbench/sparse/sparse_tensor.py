@@ -9,7 +9,7 @@ from ..core import Tensor, convert_to_tensor
 from ..ops.indexing import take_rows
 from ..ops.shape import broadcast_to, reshape
 
-__all__ = ["SparseTensor"]
+__all__ = ["SparseTensor", "from_parts"]
 
 
 class SparseTensor(core.CompositeTensor):
@@ -27,7 +27,7 @@ class SparseTensor(core.CompositeTensor):
     array([0., 0., 2., 0.], dtype=float32)
     """
 
-    __slots__ = ("_indices", "_values", "_dense_shape", "_shape")
+    __slots__ = ("_indices", "_values", "_dense_shape", "_shape", "_static")
 
     def __init__(self, indices, values, dense_shape):
         shape = _shape_tuple(dense_shape)
@@ -56,7 +56,10 @@ class SparseTensor(core.CompositeTensor):
                                  f"is out of bounds for dense_shape {list(shape)}")
         if arr.dtype != np.int64 or backend.device_of(arr) != values.device:
             arr = backend.move(arr, values.device).astype(np.int64)
-        self._indices = core.wrap_constant(arr) if arr is not idx._data else idx
+        # static: the indices do not change between calls of a wb.function being traced
+        # (built from Python data, or outside a trace); ops carry it to what they derive
+        self._static = not isinstance(indices, Tensor) or not core.tracing()
+        self._indices = idx if arr is idx._data else _host_tensor(arr, self._static)
         self._values = values
         self._shape = shape
         self._dense_shape = core.wrap_constant(xp.asarray(np.asarray(shape, np.int64)))
@@ -101,7 +104,7 @@ class SparseTensor(core.CompositeTensor):
 
     def with_values(self, new_values) -> "SparseTensor":
         """The same indices and shape holding ``new_values`` (one per index)."""
-        return SparseTensor(self._indices, new_values, self._shape)
+        return from_parts(self._indices, new_values, self._shape, self._static)
 
     # -- composite protocol -----------------------------------------------------------
     def components(self) -> list:
@@ -147,7 +150,20 @@ def _at_entries(sp, other, op):
                          f"broadcast to the sparse shape {list(sp.shape)}") from None
     flat = reshape(broadcast_to(other, sp.shape), (-1,))
     keys = sp.indices._data @ sp.values.xp.asarray(_row_major_strides(sp.shape))
-    return take_rows(flat, core.wrap_constant(keys))
+    return take_rows(flat, _host_tensor(keys, sp._static))
+
+
+def _host_tensor(arr, static) -> Tensor:
+    """A tensor around an array computed on the host from indices: a constant of a trace when
+    the indices are static, else one a trace cannot replay (it then runs eagerly)."""
+    return core.wrap_constant(arr) if static else core.wrap(arr)
+
+
+def from_parts(indices, values, shape, static) -> SparseTensor:
+    """A SparseTensor around an int64 ``indices`` tensor that ops derived (static or not)."""
+    out = SparseTensor(indices, values, shape)
+    out._static = static
+    return out
 
 
 def _row_major_strides(shape) -> np.ndarray:
