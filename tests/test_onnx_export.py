@@ -161,6 +161,19 @@ def test_two_input_model(tmp_path):
     np.testing.assert_allclose(got, model([wb.constant(xa), wb.constant(xb)]).numpy(), atol=ATOL)
 
 
+def test_dict_inputs_and_outputs(tmp_path):
+    a, b = wb.keras.Input((4,), name="a"), wb.keras.Input((3,), name="b")
+    model = wb.keras.Model({"b": b, "a": a}, {"y": L.Dense(2)(L.Concatenate()([a, b])), "z": L.Dense(1)(b)})
+    path = tmp_path / "dict.onnx"
+    result = model.export(str(path))
+    assert result.inputs == ["a", "b"] and result.outputs == ["y", "z"]
+    xa, xb = np.ones((2, 4), np.float32), np.full((2, 3), 0.5, np.float32)
+    y, z = run_onnx(path, [xa, xb])
+    want = model({"a": wb.constant(xa), "b": wb.constant(xb)})
+    np.testing.assert_allclose(y, want["y"].numpy(), atol=ATOL)
+    np.testing.assert_allclose(z, want["z"].numpy(), atol=ATOL)
+
+
 def test_attention_block(tmp_path):
     inp = wb.keras.Input((6, 8))
     att = L.MultiHeadAttention(num_heads=2, key_dim=4)(inp, inp)

@@ -389,7 +389,11 @@ class Model(Trainer, Layer):
             else:
                 raise ValueError(f"Model.export: model '{self.name}' is not built; call it once or pass "
                                  "input_signature")
-        return export(self, input_signature, filepath, opset=kwargs.get("opset_version", DEFAULT_OPSET),
+        structure = self.inputs
+        if structure is not None and len(nest.flatten(structure)) == 1:
+            structure = None  # one input: the model takes it as it is
+        target = self if structure is None else _StructuredCall(self, structure)
+        return export(target, input_signature, filepath, opset=kwargs.get("opset_version", DEFAULT_OPSET),
                       verify=kwargs.get("verify", True), output_names=kwargs.get("output_names"),
                       verbose=bool(verbose))
 
@@ -550,6 +554,17 @@ class Model(Trainer, Layer):
 
 
 _TENSOR = "__tensor__"
+
+
+class _StructuredCall:
+    """A model called in inference mode on flat positional inputs packed as its ``inputs``
+    (a list or dict of several): what ``Model.export`` traces."""
+
+    def __init__(self, model, structure):
+        self.model, self.structure = model, structure
+
+    def __call__(self, *xs):
+        return self.model(nest.pack_sequence_as(self.structure, list(xs)), training=False)
 
 
 def _encode(value, node_ids, where):
