@@ -1,7 +1,13 @@
 """tf.data's breadth in wb.data: each transformation against TF's documented semantics (order,
-determinism, drop_remainder, cardinality), and its iterator state in checkpoints."""
+determinism, drop_remainder, cardinality), and its iterator state in checkpoints.
+
+The expected orders of interleave, window, group_by_window, bucket_by_sequence_length,
+choose_from_datasets and scan, and the cardinalities, are the ones TF 2.21 gives for the
+same pipelines."""
 
 import os
+import threading
+import time
 
 import numpy as np
 import pytest
@@ -260,6 +266,22 @@ def test_get_single_element_options_and_cardinality():
     assert values(ds) == [0, 1, 2] and card(ds) == 3
     with pytest.raises(AttributeError, match="no option"):
         opts.nonsense = 1
+    # the options reach a parallel map upstream: its order and its thread count
+    seen = set()
+
+    def slow_first(x):
+        seen.add(threading.current_thread().name)
+        if int(x) == 0:
+            time.sleep(0.2)
+        return x
+    loose = Dataset.range(8).map(slow_first, num_parallel_calls=4).with_options(opts)
+    assert sorted(values(loose)) == list(range(8)) and values(loose)[0] != 0
+    strict = wb.data.Options()
+    strict.deterministic = True
+    strict.threading.private_threadpool_size = 1
+    seen.clear()
+    assert values(Dataset.range(8).map(slow_first, num_parallel_calls=4).with_options(strict)) == list(range(8))
+    assert len(seen) == 1
     assert card(Dataset.range(5).window(2)) == 3 and card(Dataset.range(5).repeat().window(2)) == INF
     assert card(Dataset.range(5).scan(0, lambda s, x: (s, x))) == 5
     assert card(Dataset.range(5).cache()) == 5

@@ -17,6 +17,7 @@ from ..errors import argcheck
 from . import structure as st
 from .dataset import AUTOTUNE, UNKNOWN, Dataset
 from .iterator import Step, expect_kind
+from .options import current_options
 from .prefetch import ParallelMapIterator
 
 
@@ -35,7 +36,7 @@ class Map(Dataset):
         if workers == AUTOTUNE:
             workers = min(8, os.cpu_count() or 1)
         self._workers = workers if workers and workers > 1 else None
-        self._deterministic = deterministic is not False
+        self._deterministic = deterministic   # None: the pipeline's options decide (default True)
 
     def _call(self, element):
         return st.normalize(st.unpack_call(self._fn, element))
@@ -64,7 +65,14 @@ class _MapIter(Step):
         else:
             ready = () if state is None else state.get("ready") or ()
             exhausted = False if state is None else bool(state.get("exhausted", False))
-            self._it = ParallelMapIterator(node._call, inner, node._workers, node._deterministic,
+            opts = current_options()
+            deterministic = node._deterministic
+            if deterministic is None:
+                deterministic = opts is None or opts.deterministic is not False
+            workers = node._workers
+            if opts is not None and opts.threading.private_threadpool_size:
+                workers = max(1, min(workers, int(opts.threading.private_threadpool_size)))
+            self._it = ParallelMapIterator(node._call, inner, workers, deterministic is not False,
                                            ready, exhausted)
             self._inner = None
 

@@ -1,14 +1,35 @@
-"""``Dataset.options()`` / ``with_options``: TF's ``tf.data.Options``, recorded on the pipeline.
+"""``Dataset.options()`` / ``with_options``: TF's ``tf.data.Options``.
 
-Options set on a dataset apply to the whole pipeline; ``options()`` merges those set
-along it, the ones set downstream winning where both set a value (TF's rule). The
-pipeline here reads none of them yet: they are kept so code written for tf.data runs and
-reads back what it set.
+``options()`` merges the options set along a pipeline, the ones set downstream winning
+where both set a value (TF's rule). While a ``with_options`` dataset builds its iterator,
+the transformations upstream of it read the merged options: ``deterministic`` (the order
+of a parallel ``map`` whose own ``deterministic`` is None) and
+``threading.private_threadpool_size`` (the most threads a parallel ``map`` uses). The
+other options are recorded and read back, and change nothing here.
 """
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
+
 from .dataset import Dataset
+
+_current = contextvars.ContextVar("wb_data_options", default=None)
+
+
+def current_options():
+    """The options of the ``with_options`` whose iterator is being built (None outside one)."""
+    return _current.get()
+
+
+@contextlib.contextmanager
+def _applied(options):
+    token = _current.set(options)
+    try:
+        yield
+    finally:
+        _current.reset(token)
 
 
 class _Group:
@@ -113,10 +134,12 @@ class WithOptions(Dataset):
         return self._input._indexable()
 
     def _index_iter(self, state=None):
-        return self._input._index_iter(state)
+        with _applied(merged_options(self)):
+            return self._input._index_iter(state)
 
     def _elem_iter(self, state=None):
-        return self._input._iter(state)
+        with _applied(merged_options(self)):
+            return self._input._iter(state)
 
     def _cardinality(self):
         return self._input._cardinality()
