@@ -184,3 +184,47 @@ def test_relaxed_samples_lie_on_the_simplex_and_harden_at_low_temperature():
     np.testing.assert_allclose(np.log(np.exp(y).sum(-1)), 0.0, atol=1e-12)
     b = tfd.RelaxedBernoulli(f64(0.05), probs=f64(0.3)).sample(4000, seed=3).numpy()
     assert abs(np.mean(b > 0.5) - 0.3) < 0.03
+
+
+def test_von_mises_log_prob_gradients_in_concentration():
+    from gradients import check_gradients   # the project's finite-difference checker
+    x = f64([0.3, 2.5, -2.05, 1.0])
+
+    def f(loc, c):
+        return tfd.VonMises(loc, c).log_prob(x)
+    check_gradients(f, [np.array([0.0, 1.0, -2.0, 0.5]), np.array([0.5, 4.0, 39.0, 45.0])], order=2,
+                    modes=("rev",), jacobian=False, atol=1e-6, rtol=1e-5)
+
+
+def test_von_mises_cdf_beyond_the_series_range_matches_quadrature():
+    import scipy.special as sp_   # Bessel reference values
+    c, loc = 80.0, 0.4
+    d = tfd.VonMises(f64(loc), f64(c))
+    for x in (0.2, 0.5, 0.9):
+        want = si.quad(lambda t: np.exp(c * (np.cos(t - loc) - 1)) / (2 * np.pi * sp_.i0e(c)),
+                       loc - np.pi, x, limit=400, epsabs=1e-14)[0]
+        np.testing.assert_allclose(float(d.cdf(f64(x))), want, rtol=1e-9, atol=1e-13)
+    assert float(d.cdf(f64(loc + 2 * np.pi))) == pytest.approx(1.5)
+
+
+def test_von_mises_samples_have_the_implicit_gradient():
+    import scipy.special as sp_   # Bessel reference values
+    loc, c = 0.3, 2.5
+    params = [f64(loc), f64(c)]
+    with wb.GradientTape() as tape:
+        for p in params:
+            tape.watch(p)
+        x = tfd.VonMises(*params).sample(9, seed=5)
+        total = wb.reduce_sum(x)
+    g_loc, g_c = [g.numpy() for g in tape.gradient(total, params)]
+    np.testing.assert_allclose(g_loc, 9.0, rtol=1e-9)
+    xs = x.numpy()
+    dF = (st.vonmises(c + 1e-6, loc=loc).cdf(xs) - st.vonmises(c - 1e-6, loc=loc).cdf(xs)) / 2e-6
+    np.testing.assert_allclose(g_c, np.sum(-dF / st.vonmises(c, loc=loc).pdf(xs)), rtol=1e-5)
+    # Monte Carlo: d/dc E[cos(x - loc)] = d/dc I1/I0 = 1 - A/c - A**2 with A = I1/I0
+    pc = f64(c)
+    with wb.GradientTape() as tape:
+        tape.watch(pc)
+        e = wb.reduce_mean(wb.cos(tfd.VonMises(f64(loc), pc).sample(40000, seed=6) - loc))
+    a = sp_.i1e(c) / sp_.i0e(c)
+    assert abs(float(tape.gradient(e, pc)) - (1 - a / c - a * a)) < 0.01
