@@ -112,6 +112,20 @@ CASES = [
     ("stop_gradient", (A,), {}, A), ("segment_sum", (V, [0, 0, 1, 1, 1]), {}, [1.0, 1.0]),
     ("segment_max", (V, [1, 0, 1, 0, 0]), {"num_segments": 3}, [3.5, 2.0, np.finfo(np.float32).min]),
     ("slice", (A, (1, 0), (2, 3)), {}, A[1:3, 0:3]),
+    ("copy", (A,), {}, A), ("isclose", (V, V + 1e-6), {}, np.isclose(V, V + 1e-6)),
+    ("isclose", (np.array([np.nan, 1.0]), np.array([np.nan, 2.0])), {"equal_nan": True}, [True, False]),
+    ("nan_to_num", (np.array([np.nan, np.inf, -np.inf, 1.0], np.float32),), {"posinf": 9.0},
+     np.nan_to_num(np.array([np.nan, np.inf, -np.inf, 1.0], np.float32), posinf=9.0)),
+    ("tri", (3, 4), {"k": 1}, np.tri(3, 4, 1, dtype=np.float32)), ("diagonal", (A, 1), {}, np.diagonal(A, 1)),
+    ("diagonal", (C,), {"offset": -1, "axis1": 1, "axis2": 2}, np.diagonal(C, -1, 1, 2)),
+    ("logspace", (0, 2, 5), {}, np.logspace(0, 2, 5, dtype=np.float32)),
+    ("logspace", (1, 3, 3), {"base": 2, "endpoint": False}, np.logspace(1, 3, 3, base=2, endpoint=False)),
+    ("meshgrid", (V[:3], V), {}, list(np.meshgrid(V[:3], V))),
+    ("meshgrid", (V[:3], V[:2], V), {"indexing": "ij"}, list(np.meshgrid(V[:3], V[:2], V, indexing="ij"))),
+    ("searchsorted", (np.sort(V), A), {}, np.searchsorted(np.sort(V), A)),
+    ("searchsorted", (np.sort(V), V), {"side": "right"}, np.searchsorted(np.sort(V), V, side="right")),
+    ("digitize", (A, [-1.0, 0.0, 1.0]), {}, np.digitize(A, [-1.0, 0.0, 1.0])),
+    ("select", ([A > 0.5, A < -0.5], [A, -A]), {"default": 7.0}, np.select([A > 0.5, A < -0.5], [A, -A], 7.0)),
     ("scatter", ([[0, 1], [2, 3]], [5.0, 6.0], (3, 4)), {}, np.array([[0, 5, 0, 0], [0] * 4, [0, 0, 0, 6]], np.float32)),
 ]
 
@@ -146,6 +160,35 @@ def test_keras_dtypes():
     assert ops.shape(A) == (3, 4) and ops.ndim(C) == 3 and ops.size(C) == 24 and ops.dtype(A) == "float32"
     assert ops.is_tensor(ops.ones(())) and not ops.is_tensor(A)
     assert isinstance(ops.convert_to_numpy(ops.ones((2,))), np.ndarray)
+
+
+def test_control_flow_helpers_and_image_resize():
+    assert ops.switch(5, [lambda v: v + 1, lambda v: v * 10], 3) == 30  # the index is clipped
+    assert int(ops.switch(ops.convert_to_tensor(0), [lambda v: v + 1, lambda v: v * 10], 3)) == 4
+    np.testing.assert_allclose(ops.map(lambda v: v * 2, V).numpy(), V * 2)
+    pairs = ops.map(lambda d: {"s": d["a"] + d["b"]}, {"a": A, "b": U})
+    np.testing.assert_allclose(pairs["s"].numpy(), A + U)
+    carry, ys = ops.scan(lambda c, x: (c + x, c * x), 0.0, V)
+    assert float(carry) == pytest.approx(V.sum())
+    np.testing.assert_allclose(ys.numpy(), np.concatenate([[0.0], np.cumsum(V)[:-1]]) * V)
+    carry, ys = ops.scan(lambda c, x: (c * 2, None), 1.0, length=3)
+    assert float(carry) == 8.0 and ys is None
+    back, _ = ops.scan(lambda c, x: (c * 10 + x, x), 0.0, np.array([1.0, 2.0]), reverse=True)
+    assert float(back) == 21.0
+    with pytest.raises(ValueError, match="scan: give xs or length"):
+        ops.scan(lambda c, x: (c, x), 0.0)
+    img = np.arange(16, dtype=np.float32).reshape(4, 4, 1)
+    # half-pixel centres, as TF and Keras sample: nearest takes rows/cols 1 and 3, bilinear averages 2x2 blocks
+    np.testing.assert_allclose(ops.image.resize(img, (2, 2), interpolation="nearest").numpy()[..., 0],
+                               img[1::2, 1::2, 0])
+    np.testing.assert_allclose(ops.image.resize(img, (2, 2)).numpy()[..., 0],
+                               img[:, :, 0].reshape(2, 2, 2, 2).mean(axis=(1, 3)))
+    assert ops.image.resize(np.ones((2, 4, 6, 3)), (3, 3), crop_to_aspect_ratio=True).shape == (2, 3, 3, 3)
+    assert ops.image.resize(np.ones((3, 4, 4)), (2, 5), data_format="channels_first").shape == (3, 2, 5)
+    np.testing.assert_allclose(ops.image.resize(np.full((4, 4, 2), 3.0), (7, 5)).numpy(), np.full((7, 5, 2), 3.0),
+                               rtol=1e-6)
+    with pytest.raises(ValueError, match="resize: interpolation must be one of"):
+        ops.image.resize(img, (2, 2), interpolation="cubic")
 
 
 def test_where_with_only_condition_gives_indices():

@@ -2,7 +2,8 @@
 
 ``keras.ops.*`` holds every name of ``numpy`` (NumPy's functions and argument names), ``nn``
 (activations, ``one_hot``, cross-entropies), ``math``, ``linalg`` and ``core`` (``cond``,
-``while_loop``, conversions); the submodules are also reachable by name (``ops.nn.relu``).
+``while_loop``, conversions); the submodules are also reachable by name (``ops.nn.relu``), and
+``ops.image`` holds ``resize``.
 Gradients flow through all of them.
 
 >>> from workbench.keras import ops
@@ -13,7 +14,7 @@ Gradients flow through all of them.
 (2, 2)
 """
 
-from . import core, linalg, math, nn, numpy  # noqa: F401
+from . import core, image, linalg, math, nn, numpy  # noqa: F401
 from .core import *  # noqa: F401,F403
 from .linalg import *  # noqa: F401,F403
 from .math import *  # noqa: F401,F403

@@ -12,13 +12,15 @@ import builtins
 
 import numpy as np
 
+from ... import nest
 from ...core import Tensor
 from ...errors import argcheck
 from ...ops import control_flow, elementwise as ew, indexing, shape as sh
 from .numpy import _dtype, _t, convert_to_tensor
 
-__all__ = ["cast", "cond", "convert_to_numpy", "convert_to_tensor", "dtype", "fori_loop", "is_tensor",
-           "scatter", "scatter_update", "slice", "slice_update", "stop_gradient", "unstack", "while_loop"]
+__all__ = ["cast", "cond", "convert_to_numpy", "convert_to_tensor", "dtype", "fori_loop", "is_tensor", "map",
+           "scan", "scatter", "scatter_update", "slice", "slice_update", "stop_gradient", "switch", "unstack",
+           "while_loop"]
 
 
 def cast(x, dtype):
@@ -111,3 +113,56 @@ def slice_update(inputs, start_indices, updates):
 
 def unstack(x, num=None, axis=0):
     return sh.unstack(_t(x), num=num, axis=axis)
+
+
+def switch(index, branches, *operands):
+    """``branches[index](*operands)``, the index clipped into range (Keras' ``switch``)."""
+    if not branches:
+        raise ValueError("switch: branches must not be empty")
+    i = argcheck.as_int(index)
+    if i is not None:  # a known index: call the branch directly
+        return branches[builtins.min(builtins.max(i, 0), len(branches) - 1)](*operands)
+    clipped = ew.clip_by_value(ew.cast(_t(index), np.int32), 0, len(branches) - 1)
+    return control_flow.switch_case(clipped, [lambda fn=fn: fn(*operands) for fn in branches])
+
+
+def _leading(xs, where):
+    leaves = [_t(v) for v in nest.flatten(xs)]
+    sizes = {v.shape[0] if v.ndim else None for v in leaves}
+    if len(sizes) != 1 or None in sizes:
+        raise ValueError(f"{where}: every input needs the same leading dimension, got shapes "
+                         f"{[tuple(v.shape) for v in leaves]}")
+    return leaves, sizes.pop()
+
+
+def map(f, xs):  # noqa: A001 (Keras' name)
+    """``f`` applied to each slice of ``xs`` along its first axis, the results stacked."""
+    leaves, n = _leading(xs, "map")
+    outs = [f(nest.pack_sequence_as(xs, [v[i] for v in leaves])) for i in range(n)]
+    if not outs:
+        raise ValueError("map: xs has no slices (leading dimension 0)")
+    return nest.map_structure(lambda *ys: sh.stack([_t(y) for y in ys], axis=0), *outs)
+
+
+def scan(f, init, xs=None, length=None, reverse=False, unroll=1):
+    """JAX's scan: ``carry, y = f(carry, x)`` over the slices of ``xs`` (or ``length`` steps with
+    ``x=None``); returns the last carry and the stacked ``y``."""
+    if xs is None:
+        if length is None:
+            raise ValueError("scan: give xs or length")
+        n, leaves = argcheck.integer(length, "length", "scan", minimum=0), None
+    else:
+        leaves, n = _leading(xs, "scan")
+        if length is not None and length != n:
+            raise ValueError(f"scan: length={length} does not match the leading dimension of xs ({n})")
+    carry, ys = init, []
+    steps = range(n - 1, -1, -1) if reverse else range(n)
+    for i in steps:
+        x = None if leaves is None else nest.pack_sequence_as(xs, [v[i] for v in leaves])
+        carry, y = f(carry, x)
+        ys.append(y)
+    if reverse:
+        ys.reverse()
+    if not ys or all(y is None for y in nest.flatten(ys[0])):
+        return carry, None
+    return carry, nest.map_structure(lambda *vs: sh.stack([_t(v) for v in vs], axis=0), *ys)

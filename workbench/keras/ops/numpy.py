@@ -26,15 +26,16 @@ from ...ops import create, einsum as einsum_ops, elementwise as ew, indexing, li
 __all__ = [
     "abs", "absolute", "add", "all", "any", "append", "arange", "arccos", "arccosh", "arcsin", "arcsinh",
     "arctan", "arctan2", "arctanh", "argmax", "argmin", "argsort", "array", "average", "broadcast_to", "ceil",
-    "clip", "concatenate", "convert_to_tensor", "cos", "cosh", "count_nonzero", "cumprod", "cumsum", "diag", "divide", "dot",
+    "clip", "concatenate", "convert_to_tensor", "copy", "cos", "cosh", "count_nonzero", "cumprod", "cumsum", "diag", "diagonal", "digitize", "divide", "dot",
     "einsum", "equal", "exp", "expand_dims", "expm1", "eye", "flip", "floor", "floor_divide", "full",
-    "full_like", "greater", "greater_equal", "hstack", "identity", "isfinite", "isinf", "isnan", "less",
-    "less_equal", "linspace", "log", "log10", "log1p", "log2", "logaddexp", "logical_and", "logical_not",
-    "logical_or", "logical_xor", "matmul", "max", "maximum", "mean", "min", "minimum", "mod", "moveaxis",
-    "multiply", "ndim", "negative", "not_equal", "ones", "ones_like", "outer", "pad", "power", "prod",
+    "full_like", "greater", "greater_equal", "hstack", "identity", "isclose", "isfinite", "isinf", "isnan", "less",
+    "less_equal", "linspace", "log", "log10", "log1p", "log2", "logaddexp", "logical_and", "logical_not", "logspace",
+    "logical_or", "logical_xor", "matmul", "max", "maximum", "mean", "meshgrid", "min", "minimum", "mod", "moveaxis",
+    "multiply", "nan_to_num", "ndim", "negative", "nonzero", "not_equal", "ones", "ones_like", "outer", "pad", "power",
+    "prod", "searchsorted", "select",
     "ravel", "reciprocal", "repeat", "reshape", "roll", "round", "shape", "sign", "sin", "sinh", "size", "sort",
     "split", "sqrt", "square", "squeeze", "stack", "std", "subtract", "sum", "swapaxes", "take",
-    "take_along_axis", "tan", "tanh", "tensordot", "tile", "trace", "transpose", "tril", "triu",
+    "take_along_axis", "tan", "tanh", "tensordot", "tile", "trace", "transpose", "tri", "tril", "triu",
     "true_divide", "var", "vstack", "where", "zeros", "zeros_like",
 ]
 
@@ -641,3 +642,111 @@ def outer(x1, x2):
 
 def einsum(subscripts, *operands):
     return einsum_ops.einsum(subscripts, *[_t(o) for o in operands])
+
+
+# -- more of NumPy's names ----------------------------------------------------------------------
+
+def copy(x):
+    return sh.identity(_t(x))
+
+
+def nonzero(x):
+    """The indices of the nonzero entries, one int32 tensor per dimension (``numpy.nonzero``)."""
+    return tuple(_tf_convert(i.astype(np.int32)) for i in np.nonzero(_t(x).numpy()))
+
+
+def isclose(x1, x2, rtol=1e-5, atol=1e-8, equal_nan=False):
+    a, b = _binary(lambda a, b: (_floating(a), _floating(b)))(x1, x2)
+    close = ew.less_equal(ew.abs(a - b), atol + rtol * ew.abs(b))
+    if equal_nan:
+        close = ew.logical_or(close, ew.logical_and(ew.is_nan(a), ew.is_nan(b)))
+    return close
+
+
+def nan_to_num(x, nan=0.0, posinf=None, neginf=None):
+    """NaN to ``nan`` and infinities to ``posinf``/``neginf`` (the dtype's largest values by default)."""
+    x = _t(x)
+    if x.dtype.kind != "f":
+        return x
+    info = np.finfo(x.dtype)
+    big = np.asarray(info.max if posinf is None else posinf, x.dtype)
+    small = np.asarray(info.min if neginf is None else neginf, x.dtype)
+    x = ew.where(ew.is_nan(x), create.fill(x.shape, np.asarray(nan, x.dtype)), x)
+    x = ew.where(ew.equal(x, np.asarray(np.inf, x.dtype)), create.fill(x.shape, big), x)
+    return ew.where(ew.equal(x, np.asarray(-np.inf, x.dtype)), create.fill(x.shape, small), x)
+
+
+def tri(N, M=None, k=0, dtype=None):
+    n = argcheck.integer(N, "N", "tri", minimum=0)
+    m = n if M is None else argcheck.integer(M, "M", "tri", minimum=0)
+    return _tf_convert(np.tri(n, m, argcheck.integer(k, "k", "tri"), dtype=_dtype(dtype) or _FLOATX))
+
+
+def diagonal(x, offset=0, axis1=0, axis2=1):
+    """The ``offset`` diagonal of the planes ``(axis1, axis2)``, as the last axis (``numpy.diagonal``)."""
+    x = _t(x)
+    if x.ndim < 2:
+        raise ValueError(f"diagonal: x must have at least 2 dimensions, got shape {x.shape}")
+    a1, a2 = argcheck.axis(axis1, x.ndim, "diagonal"), argcheck.axis(axis2, x.ndim, "diagonal")
+    m = moveaxis(x, [a1, a2], [-2, -1])
+    rows, cols = m.shape[-2:]
+    offset = argcheck.integer(offset, "offset", "diagonal")
+    i = np.arange(builtins.max(-offset, 0), rows)
+    i = i[(i + offset >= 0) & (i + offset < cols)]
+    if not len(i):
+        return create.zeros(tuple(m.shape[:-2]) + (0,), m.dtype)
+    return m[..., i, i + offset]
+
+
+def logspace(start, stop, num=50, endpoint=True, base=10, dtype=None, axis=0):
+    exponents = linspace(start, stop, num, endpoint=endpoint, axis=axis)
+    out = ew.pow(ew.cast(_t(base), exponents.dtype), exponents)
+    return out if dtype is None else ew.cast(out, _dtype(dtype))
+
+
+def meshgrid(*x, indexing="xy"):
+    """Coordinate grids from 1-D tensors (``indexing`` "xy": the first two axes swapped, as NumPy)."""
+    if indexing not in ("xy", "ij"):
+        raise ValueError(f"meshgrid: indexing must be 'xy' or 'ij', got {indexing!r}")
+    vectors = [ravel(v) for v in x]
+    shape = [v.shape[0] for v in vectors]
+    if indexing == "xy" and len(shape) >= 2:
+        shape[0], shape[1] = shape[1], shape[0]
+    grids = []
+    for d, v in enumerate(vectors):
+        axis = d if not (indexing == "xy" and d < 2 and len(vectors) >= 2) else 1 - d
+        grids.append(sh.broadcast_to(sh.reshape(v, [-1 if a == axis else 1 for a in range(len(shape))]), shape))
+    return grids
+
+
+def searchsorted(sorted_sequence, values, side="left"):
+    """Where ``values`` would go in the 1-D ``sorted_sequence`` to keep it sorted."""
+    seq, v = _t(sorted_sequence), _t(values)
+    if seq.ndim != 1:
+        raise ValueError(f"searchsorted: sorted_sequence must be 1-D, got shape {seq.shape}")
+    if side not in ("left", "right"):
+        raise ValueError(f"searchsorted: side must be 'left' or 'right', got {side!r}")
+    if v.dtype != seq.dtype:
+        seq, v = _promote(seq, v)
+    flat = sh.reshape(v, [1, -1])
+    out = indexing.searchsorted(sh.reshape(seq, [1, -1]), flat, side=side, out_type=np.int32)
+    return sh.reshape(out, list(v.shape))
+
+
+def digitize(x, bins):
+    """The bin of each entry: ``i`` with ``bins[i-1] <= x < bins[i]`` (``numpy.digitize``)."""
+    return searchsorted(bins, x, side="right")
+
+
+def select(condlist, choicelist, default=0):
+    """The first choice whose condition holds, else ``default`` (``numpy.select``)."""
+    if len(condlist) != len(choicelist):
+        raise ValueError(f"select: condlist and choicelist must have the same length, got {len(condlist)} and "
+                         f"{len(choicelist)}")
+    if not condlist:
+        raise ValueError("select: condlist must not be empty")
+    choices = [_t(c) for c in choicelist]
+    out = ew.cast(sh.broadcast_to(_t(default), choices[0].shape), choices[0].dtype)
+    for cond, choice in reversed(list(zip(condlist, choices))):
+        out = ew.where(ew.cast(_t(cond), bool), choice, out)
+    return out
