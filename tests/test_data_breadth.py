@@ -119,7 +119,7 @@ def test_group_by_window_emits_full_windows_then_flushes_by_key():
 def test_bucket_by_sequence_length_pads_per_bucket():
     lengths = [1, 5, 2, 6, 3, 7, 8, 4]
     ds = Dataset.from_generator(lambda: (np.arange(n) + 1 for n in lengths),
-                                output_signature=wb.onnx.TensorSpec(shape=(None,), dtype=np.int64))
+                                output_signature=wb.TensorSpec(shape=(None,), dtype=np.int64))
     out = ds.bucket_by_sequence_length(lambda x: wb.shape(x)[0], [4], [2, 2])
     shapes = [v.shape for v in out.as_numpy_iterator()]
     assert shapes == [(2, 2), (2, 6), (2, 8), (1, 3), (1, 4)]   # the rest flushed by key at the end
@@ -136,7 +136,7 @@ def test_from_generator_checks_the_signature():
     def gen(n):
         for i in range(int(n)):
             yield i, np.full([i], 0.5)
-    spec = (wb.onnx.TensorSpec(shape=(), dtype=np.int64), wb.onnx.TensorSpec(shape=(None,), dtype=np.float32))
+    spec = (wb.TensorSpec(shape=(), dtype=np.int64), wb.TensorSpec(shape=(None,), dtype=np.float32))
     ds = Dataset.from_generator(gen, args=(3,), output_signature=spec)
     got = list(ds.as_numpy_iterator())
     assert [g[0] for g in got] == [0, 1, 2] and got[2][1].dtype == np.float32 and got[2][1].shape == (2,)
@@ -146,7 +146,11 @@ def test_from_generator_checks_the_signature():
     bad = Dataset.from_generator(lambda: iter([[1, 2, 3]]), output_types=np.int32, output_shapes=[2])
     with pytest.raises(ValueError, match=r"shape \(3,\).*expected shape \(2,\)"):
         list(bad)
-    strings = Dataset.from_generator(lambda: iter(["a", "bc"]), output_signature=wb.onnx.TensorSpec((), "string"))
+    unknown_rank = Dataset.from_generator(lambda: iter([np.zeros((2, 2)), np.zeros(3)]),
+                                          output_signature=wb.TensorSpec(None, np.float64))
+    assert [v.shape for v in unknown_rank.as_numpy_iterator()] == [(2, 2), (3,)]
+    # wb.TensorSpec has no string dtype (string tensors are object tensors of bytes here)
+    strings = Dataset.from_generator(lambda: iter(["a", "bc"]), output_types="string", output_shapes=())
     assert values(strings) == [b"a", b"bc"]
     with pytest.raises(TypeError, match="output_signature is required"):
         Dataset.from_generator(lambda: iter([]))

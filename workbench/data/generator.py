@@ -1,7 +1,7 @@
 """``Dataset.from_generator``: elements from a Python generator, checked against a signature.
 
-``output_signature`` is a structure of specs (objects with ``.shape`` and ``.dtype``: a
-``wb.onnx.TensorSpec``, a ``wb.keras.Input``, a tensor); the older ``output_types`` (a
+``output_signature`` is a structure of specs (``wb.TensorSpec``, or any object with
+``.shape`` and ``.dtype``); the older ``output_types`` (a
 structure of dtypes) with optional ``output_shapes`` is accepted too. Each yielded value is
 converted to its spec's dtype and its shape checked (``None`` dimensions match any size).
 
@@ -24,6 +24,8 @@ from .iterator import Step, expect_kind
 
 class _Spec:
     def __init__(self, shape, dtype, where):
+        if shape is not None and getattr(shape, "rank", 0) is None:
+            shape = None   # a TensorShape of unknown rank
         self.shape = None if shape is None else tuple(
             None if d is None or d == -1 else int(d) for d in
             (shape.as_list() if hasattr(shape, "as_list") else shape))
