@@ -228,3 +228,19 @@ def test_von_mises_samples_have_the_implicit_gradient():
         e = wb.reduce_mean(wb.cos(tfd.VonMises(f64(loc), pc).sample(40000, seed=6) - loc))
     a = sp_.i1e(c) / sp_.i0e(c)
     assert abs(float(tape.gradient(e, pc)) - (1 - a / c - a * a)) < 0.01
+
+
+def test_low_rank_mvn_kl_and_samples():
+    d = tfd.MultivariateNormalDiagPlusLowRank(loc=f64([0.5, -1.0]), scale_diag=f64([1.0, 2.0]),
+                                              scale_perturb_factor=f64([[1.0], [0.5]]))
+    s = np.diag([1.0, 2.0]) + np.array([[1.0], [0.5]]) @ np.array([[1.0, 0.5]])
+    np.testing.assert_allclose(d.scale_operator_matrix().numpy(), s)
+    np.testing.assert_allclose(d.covariance().numpy(), s @ s.T, rtol=1e-12)
+    other = tfd.MultivariateNormalTriL(loc=f64([0.0, 0.0]), scale_tril=f64([[1.0, 0.0], [0.3, 1.5]]))
+    c0, c1 = s @ s.T, np.array([[1.0, 0.3], [0.3, 2.34]])
+    mu = np.array([0.5, -1.0])
+    want = 0.5 * (np.trace(np.linalg.solve(c1, c0)) + mu @ np.linalg.solve(c1, mu) - 2
+                  + np.log(np.linalg.det(c1) / np.linalg.det(c0)))
+    np.testing.assert_allclose(float(tfd.kl_divergence(d, other)), want, rtol=1e-9)
+    x = d.sample(20000, seed=1).numpy()
+    np.testing.assert_allclose(np.cov(x.T), s @ s.T, atol=0.15)

@@ -6,7 +6,7 @@ import scipy.integrate as si
 import scipy.special as sp
 import scipy.stats as st
 
-from probability.distributions import (BetaBinomial, Chi, ExpRelaxedOneHotCategorical, RelaxedBernoulli,
+from probability.distributions import (BetaBinomial, Chi, MultivariateNormalDiagPlusLowRank, ExpRelaxedOneHotCategorical, RelaxedBernoulli,
                                        RelaxedOneHotCategorical, VonMises, Chi2, GeneralizedNormal, Gumbel, HalfStudentT, InverseGaussian,
                                        TruncatedNormal, DirichletMultinomial, ZeroInflatedNegativeBinomial,
                                        Kumaraswamy, Logistic, Pareto, Weibull)
@@ -132,6 +132,25 @@ def _concrete_log_density(p, x, log_space):
     return lp if log_space else lp - np.sum(log_x, -1)
 
 
+def _low_rank_scale(p):
+    u = p["scale_perturb_factor"] * p["scale_perturb_diag"][..., None, :]
+    return np.eye(u.shape[-2]) * p["scale_diag"][..., None, :] + u @ np.swapaxes(p["scale_perturb_factor"], -1, -2)
+
+
+def _mvn_ref(method):
+    def ref(p, x):
+        s = _low_rank_scale(p)
+        cov = s @ np.swapaxes(s, -1, -2)
+        loc = np.broadcast_to(p["loc"], cov.shape[:-1])
+        out = []
+        for i in range(len(cov)):
+            f = st.multivariate_normal(loc[i], cov[i])
+            out.append({"log_prob": lambda: f.logpdf(np.broadcast_to(x, loc.shape)[i]), "mean": lambda: f.mean,
+                        "entropy": f.entropy, "covariance": lambda: f.cov, "variance": lambda: np.diag(f.cov)}[method]())
+        return np.array(out)
+    return ref
+
+
 CASES = [
     DistCase("Logistic", Logistic, {"loc": np.array([0.0, 1.5, -2.0]), "scale": np.array([1.0, 0.5, 3.0])},
              points=np.array([0.3, 9.0, -40.0]),
@@ -255,4 +274,11 @@ CASES = [
              # samples in concentration do not follow the implicit gradient (tested separately)
              grad_params=("loc",),
              invalid={"loc": 0.0, "concentration": -1.0}),
+    DistCase("MultivariateNormalDiagPlusLowRank", MultivariateNormalDiagPlusLowRank,
+             {"loc": np.array([[0.0, 1.0, 0.0], [1.0, 1.0, -1.0]]), "scale_diag": np.array([[1.0, 2.0, 0.5], [0.7, 1.0, 1.5]]),
+              "scale_perturb_factor": np.array([[[0.5, 0.1], [-0.3, 0.2], [0.4, 1.0]], [[1.0, 0.0], [0.2, -0.5], [0.0, 0.3]]]),
+              "scale_perturb_diag": np.array([[1.0, 0.5], [2.0, 0.3]])},
+             points=np.array([0.4, 0.4, -0.2]),
+             ref={m: _mvn_ref(m) for m in ("log_prob", "mean", "entropy", "covariance", "variance")},
+             checks=("log_prob", "mean", "entropy", "covariance", "variance"), sample_test="moments"),
 ]
