@@ -149,6 +149,10 @@ def test_from_generator_checks_the_signature():
     unknown_rank = Dataset.from_generator(lambda: iter([np.zeros((2, 2)), np.zeros(3)]),
                                           output_signature=wb.TensorSpec(None, np.float64))
     assert [v.shape for v in unknown_rank.as_numpy_iterator()] == [(2, 2), (3,)]
+    rows = Dataset.from_generator(lambda: iter([[[1, 2], [3]], [[4]]]),
+                                  output_signature=wb.RaggedTensorSpec([None, None], np.int64, 1))
+    assert [r.to_list() for r in rows] == [[[1, 2], [3]], [[4]]]
+    assert [r.to_list() for r in rows.batch(2)] == [[[[1, 2], [3]], [[4]]]]
     # wb.TensorSpec has no string dtype (string tensors are object tensors of bytes here)
     strings = Dataset.from_generator(lambda: iter(["a", "bc"]), output_types="string", output_shapes=())
     assert values(strings) == [b"a", b"bc"]

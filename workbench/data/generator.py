@@ -1,7 +1,7 @@
 """``Dataset.from_generator``: elements from a Python generator, checked against a signature.
 
 ``output_signature`` is a structure of specs (``wb.TensorSpec``, or any object with
-``.shape`` and ``.dtype``); the older ``output_types`` (a
+``.shape`` and ``.dtype``; ``wb.RaggedTensorSpec`` for RaggedTensors, made from nested lists); the older ``output_types`` (a
 structure of dtypes) with optional ``output_shapes`` is accepted too. Each yielded value is
 converted to its spec's dtype and its shape checked (``None`` dimensions match any size).
 
@@ -14,12 +14,35 @@ from __future__ import annotations
 
 import numpy as np
 
+import ragged
+
 from .. import nest
 from ..core import Tensor, convert_to_tensor, wrap
 from ..errors import argcheck
 from . import structure as st
 from .dataset import UNKNOWN, Dataset
 from .iterator import Step, expect_kind
+
+
+class _RaggedSpec:
+    """A ``wb.RaggedTensorSpec``: nested lists (or a RaggedTensor) become a RaggedTensor."""
+
+    def __init__(self, spec, where):
+        self.spec = spec
+        self.dtype = _dtype(spec.dtype, where)
+
+    def check(self, value, where, path):
+        if not st.is_ragged(value):
+            try:
+                value = ragged.constant(value.tolist() if isinstance(value, np.ndarray) else value,
+                                        dtype=self.dtype, ragged_rank=self.spec.ragged_rank)
+            except (TypeError, ValueError) as exc:
+                raise TypeError(f"{where}: the generator yielded {argcheck.describe(value)}{path}, which "
+                                f"is not a ragged value of {self.dtype}: {exc}") from None
+        if not self.spec.is_compatible_with(value):
+            raise ValueError(f"{where}: the generator yielded a RaggedTensor of shape {value.shape}{path} "
+                             f"that does not match {self.spec}")
+        return value
 
 
 class _Spec:
@@ -74,6 +97,8 @@ def _specs(output_signature, output_types, output_shapes, where):
             if not hasattr(s, "dtype") or not hasattr(s, "shape"):
                 raise TypeError(f"{where}: output_signature must be a structure of specs with a shape "
                                 f"and a dtype, got {argcheck.describe(s)}")
+            if hasattr(s, "ragged_rank"):
+                return _RaggedSpec(s, where)
             return _Spec(s.shape, s.dtype, where)
         return nest.map_structure(spec, output_signature)
     if output_types is None:
@@ -96,7 +121,7 @@ def _flat_shapes(shapes, types):
 
 def _match(specs, value, where, path=""):
     """``value`` in the structure of ``specs`` (lists count as tuples there), checked."""
-    if isinstance(specs, _Spec):
+    if isinstance(specs, (_Spec, _RaggedSpec)):
         return specs.check(value, where, f" at {path}" if path else "")
     if isinstance(specs, dict):
         if not isinstance(value, dict) or set(value) != set(specs):
