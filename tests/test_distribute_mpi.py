@@ -3,6 +3,7 @@ timeout). Skipped, with the reason, where mpi4py or mpiexec is missing."""
 
 import json
 import os
+import re
 import subprocess
 import sys
 import textwrap
@@ -108,7 +109,7 @@ TRAIN_SCRIPT = """
     import numpy as np
     import workbench as wb
 
-    PARAMS = {"epochs": 2, "kill": False, "hang": False}
+    PARAMS = {"epochs": 2}
 
     def main(exp, params):
         strategy = wb.distribute.MultiWorkerMirroredStrategy()
@@ -118,16 +119,18 @@ TRAIN_SCRIPT = """
         with strategy.scope():
             w = wb.Variable(np.zeros((3, 1), "float32"), name="w")
             opt = wb.optimizers.SGD(0.1)
-        manager = exp.checkpoint_manager(wb.Checkpoint(w=w, optimizer=opt))
+        checkpoint = wb.Checkpoint(w=w, optimizer=opt)
+        manager = exp.checkpoint_manager(checkpoint)
+        first = int(checkpoint.save_counter.numpy())   # epochs done before a resume
         writer = wb.summary.create_file_writer(f"tb-rank{rank}")
         data = strategy.experimental_distribute_dataset(wb.data.Dataset.from_tensor_slices((x, y)).batch(8))
-        step = 0
-        for epoch in range(params["epochs"]):
+        step = 4 * first
+        for epoch in range(first, params["epochs"]):
             for xb, yb in data:
                 if rank == 1 and epoch == 1 and step == 5:
-                    if params["kill"]:
+                    if os.environ.get("TEST_FAULT") == "kill":
                         os.kill(os.getpid(), signal.SIGKILL)
-                    if params["hang"]:
+                    if os.environ.get("TEST_FAULT") == "hang":
                         import time; time.sleep(60)
                 def replica(xb, yb):
                     with wb.GradientTape() as tape:
@@ -172,13 +175,24 @@ def test_workbench_run_nproc_only_the_chief_writes(tmp_path):
 
 
 def test_a_killed_rank_stops_the_job_with_its_rank_named(tmp_path):
-    job = run_cli(tmp_path, "-p", "kill=True", timeout=90)
+    job = run_cli(tmp_path, timeout=90, env={"TEST_FAULT": "kill"})
     assert job.returncode != 0
     assert "rank 1 (pid" in job.stderr and "was killed by signal 9" in job.stderr, job.stderr
+    # --resume: both ranks restore the chief's checkpoint of epoch 1 and finish as if uninterrupted
+    run_id = re.search(r"workbench: run \S+ \(([0-9a-f]{32})\)", job.stdout).group(1)
+    resumed = run_cli(tmp_path, "--resume", run_id, timeout=90)
+    assert resumed.returncode == 0, resumed.stdout + resumed.stderr
+    w = [np.load(tmp_path / f"w-rank{r}.npy") for r in (0, 1)]
+    straight = tmp_path / "straight"
+    straight.mkdir()
+    again = run_cli(straight, timeout=90)
+    assert again.returncode == 0, again.stderr
+    np.testing.assert_array_equal(w[0], w[1])
+    np.testing.assert_allclose(w[0], np.load(straight / "w-rank0.npy"), rtol=1e-6)
 
 
 def test_a_hanging_rank_is_named_after_the_collective_timeout(tmp_path):
-    job = run_cli(tmp_path, "-p", "hang=True", timeout=90, env={"WORKBENCH_COLLECTIVE_TIMEOUT": "3"})
+    job = run_cli(tmp_path, timeout=90, env={"WORKBENCH_COLLECTIVE_TIMEOUT": "3", "TEST_FAULT": "hang"})
     assert job.returncode != 0
     assert "did not complete on rank 0 of 2 within 3 s: rank 1 (pid" in job.stderr, job.stderr
     assert "DeadlineExceededError" in job.stderr

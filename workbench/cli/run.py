@@ -5,6 +5,7 @@ import runpy
 import sys
 
 from .common import PARENT_ENV, CLIError, _experiment_class, _is_system
+from ..distribute.launch import is_chief
 from .launch import launch, note_rank, wants_launch
 from .params import parse_params
 from .table import _cell
@@ -29,8 +30,10 @@ def _run_with_experiment(target, params, args):
         raise CLIError(str(exc), code=1) from None
     except ValueError as exc:  # e.g. --resume with an unknown run id, or a deleted experiment
         raise CLIError(str(exc), code=1) from None
-    print(f"workbench: run {exp.run_name} ({exp.run_id}): TensorBoard logs in {exp.logdir}, "
-          f"MLflow store {exp.tracking_uri}", flush=True)
+    chief = is_chief()   # in a job of several processes rank 0 alone reports the run
+    if chief:
+        print(f"workbench: run {exp.run_name} ({exp.run_id}): TensorBoard logs in {exp.logdir}, "
+              f"MLflow store {exp.tracking_uri}", flush=True)
     # after --resume the run's own params rule (MLflow params cannot change); defaults fill new keys
     run_params = {**target.defaults, **(getattr(exp, "params", None) or params)}
     try:
@@ -41,6 +44,8 @@ def _run_with_experiment(target, params, args):
         return None
     exp.__exit__(None, None, None)
     last = {k: v for k, v in (getattr(exp, "metrics", None) or {}).items() if not _is_system(k)}
+    if not chief:
+        return result
     if last:
         print("workbench: last values: " + ", ".join(f"{k}={_cell(v)}" for k, v in sorted(last.items())),
               flush=True)

@@ -48,6 +48,7 @@ def mpiexec_command(nproc, argv, hosts=None, hostfile=None, mpiexec=None) -> lis
 
 
 _RANK_ENV = ("PMI_RANK", "OMPI_COMM_WORLD_RANK", "PMIX_RANK", "SLURM_PROCID")
+_SIZE_ENV = ("PMI_SIZE", "OMPI_COMM_WORLD_SIZE", "SLURM_NTASKS")
 
 
 def process_rank() -> int:
@@ -65,3 +66,13 @@ def is_chief() -> bool:
     """Whether this process is rank 0 of its job (or not part of one): the process that writes
     checkpoints, TensorBoard logs and the MLflow run when several train together."""
     return process_rank() == 0
+
+
+def process_count() -> int:
+    """How many processes the job that started this one has (1 alone), from the environment
+    as :func:`process_rank`."""
+    for key in _SIZE_ENV:
+        value = os.environ.get(key, "")
+        if value.isdigit():
+            return int(value)
+    return 1

@@ -20,6 +20,7 @@ from .. import backend, core, nest
 from ..core import Tensor, convert_to_tensor, wrap
 from ..errors import argcheck
 from .collectives import DEFAULT_BUCKET_BYTES, Collectives, LocalCollectives
+from .launch import process_count
 from .input import DistributedDataset, DistributedDatasetsFromFunction
 from .values import PerReplica, ReduceOp, as_reduce_op
 
@@ -393,6 +394,41 @@ class MultiWorkerMirroredStrategy(Strategy):
                     collectives = NcclCollectives(host.rank, host.size, bootstrap=host,
                                                   timeout=host.timeout, bucket_bytes=bucket)
         super().__init__(collectives, device=device)
+        global _workers
+        _workers = self
+
+
+def broadcast_from_chief(text):
+    """``text`` (a str or None) as rank 0 has it, on every rank of the job (over the collectives
+    of the last :class:`MultiWorkerMirroredStrategy` made in this process, else MPI's world);
+    ``text`` itself in a process alone. How a resumed run's workers learn its params and the
+    checkpoint the chief restored."""
+    global _world
+    if _workers is not None:
+        coll = _workers._collectives
+    elif process_count() > 1:   # before any strategy: the job's world, over MPI
+        if _world is None:
+            from .mpi import MPICollectives  # mpi4py only inside a job of several processes
+            _world = MPICollectives()
+        coll = _world
+    else:
+        return text
+    if coll.size == 1:
+        return text
+    data = np.frombuffer(b"" if text is None else text.encode("utf-8"), np.uint8)
+    head = np.array([len(data), text is None], np.int64)
+    coll.broadcast(head, root=0)
+    if head[1]:
+        return None
+    buf = np.zeros(int(head[0]), np.uint8)
+    if coll.rank == 0:
+        buf[:] = data
+    coll.broadcast(buf, root=0) if len(buf) else None
+    return buf.tobytes().decode("utf-8")
+
+
+_workers = None   # the last MultiWorkerMirroredStrategy made in this process
+_world = None     # the job's MPI collectives when none was made yet
 
 
 def _local_rank(mpi) -> int:

@@ -21,6 +21,7 @@ import numpy as np
 from .. import summary
 from ..checkpoint import INDEX_SUFFIX
 from ..distribute.launch import process_rank
+from ..distribute.strategy import broadcast_from_chief
 from ..tracking import buffer as _buffer, best, journal, store
 from ..tracking.system import SystemMonitor
 from .checkpoints import TrackedCheckpointManager
@@ -197,6 +198,8 @@ class Experiment(RunOpening):
                 self._tensorboard.close()
             self.status = "FAILED"
             raise
+        if self._resume:   # the workers of a job of several processes take the same params
+            broadcast_from_chief(json.dumps(self._params, default=str))
         self._default = self.summary_writer.as_default()
         self._default.__enter__()
         if self._system_interval is not None:
@@ -553,6 +556,7 @@ class Experiment(RunOpening):
             self._download_checkpoints()
         manager = TrackedCheckpointManager(self, checkpoint, directory, max_to_keep, **kwargs)
         self.restored_checkpoint = manager.restore_or_initialize()
+        broadcast_from_chief(self.restored_checkpoint)   # the workers of a job restore it too
         return manager
 
     def _download_checkpoints(self):

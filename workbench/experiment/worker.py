@@ -5,10 +5,12 @@ stand-in, which keeps the params, steps and metric values in memory and writes n
 from __future__ import annotations
 
 import contextlib
+import json
 import tempfile
 
 from ..checkpoint import CheckpointManager
 from ..distribute.launch import process_rank
+from ..distribute.strategy import broadcast_from_chief
 from ..summary import create_noop_writer
 
 
@@ -28,6 +30,7 @@ class WorkerExperiment:
         self.restored_checkpoint = None
         self.status = "NEW"
         self._params = dict(params or {})
+        self._resume = resume
         self._step = 0
         self._last = {}
         self._writer = create_noop_writer()
@@ -45,6 +48,8 @@ class WorkerExperiment:
         return False
 
     def start(self):
+        if self._resume:   # the resumed run's params, as the chief read them
+            self._params = json.loads(broadcast_from_chief(None))
         self.status = "RUNNING"
         return self
 
@@ -114,10 +119,15 @@ class WorkerExperiment:
         return True
 
     def checkpoint_manager(self, checkpoint, max_to_keep=3, **kwargs):
-        """A ``CheckpointManager`` that writes nothing (the chief saves the mirrored values) over
-        an empty folder of its own, so nothing is restored here."""
+        """A ``CheckpointManager`` that writes nothing (the chief saves the mirrored values);
+        ``checkpoint`` is restored from the checkpoint the chief restored (its path comes from
+        rank 0 through the job's ``MultiWorkerMirroredStrategy``; the folder must be shared)."""
         self._scratch = tempfile.TemporaryDirectory(prefix=f"workbench-rank{self.rank}-")
-        return CheckpointManager(checkpoint, self._scratch.name, max_to_keep, **kwargs)
+        manager = CheckpointManager(checkpoint, self._scratch.name, max_to_keep, **kwargs)
+        self.restored_checkpoint = broadcast_from_chief(None)
+        if self.restored_checkpoint is not None:
+            checkpoint.restore(self.restored_checkpoint)
+        return manager
 
     def progress(self, iterable=None, desc=None, total=None, **kwargs):
         return iterable if iterable is not None else contextlib.nullcontext()
