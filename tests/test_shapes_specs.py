@@ -128,3 +128,128 @@ def test_raggedtensorspec():
     assert repr(spec) == "RaggedTensorSpec(TensorShape([None, None]), wb.float32, 1, wb.int64)"
     with pytest.raises(ValueError, match="ragged_rank"):
         wb.RaggedTensorSpec(None, wb.float32)
+
+
+# -- wb.function: input_signature, reduce_retracing, concrete functions ---------------
+def _collatz():
+    traces = []
+
+    @wb.function(input_signature=(wb.TensorSpec(shape=[None], dtype=wb.int32),))
+    def next_collatz(x):
+        traces.append(x.shape)
+        return wb.where(x % 2 == 0, x // 2, 3 * x + 1)
+    return next_collatz, traces
+
+
+def test_input_signature_one_concrete_function_serves_every_allowed_shape():
+    f, _ = _collatz()
+    np.testing.assert_array_equal(f(wb.constant([1, 2])).numpy(), [4, 1])
+    np.testing.assert_array_equal(f(wb.constant([1, 2, 3, 4])).numpy(), [4, 1, 10, 2])
+    np.testing.assert_array_equal(f(x=wb.constant([5])).numpy(), [16])
+    np.testing.assert_array_equal(f([3, 6]).numpy(), [10, 3])    # converted to the spec's dtype
+    assert f.experimental_get_tracing_count() == 1
+    assert f.input_signature == (wb.TensorSpec([None], wb.int32),)
+
+
+def test_input_signature_refuses_what_does_not_fit_as_tf():
+    f, _ = _collatz()
+    with pytest.raises(TypeError, match=r"Can not cast TensorSpec\(shape=\(2,\), dtype=wb.float32.*"
+                                        r"to TensorSpec\(shape=\(None,\), dtype=wb.int32.*'x'"):
+        f(wb.constant([1.0, 2.0]))
+    with pytest.raises(TypeError, match=r"Can not cast TensorSpec\(shape=\(2, 2\)"):
+        f(wb.constant([[1, 2], [3, 4]]))
+    with pytest.raises(TypeError, match="too many positional arguments"):
+        f(wb.constant([1]), wb.constant([2]))
+    with pytest.raises(TypeError, match="missing required arguments"):
+        f()
+    with pytest.raises(TypeError, match="input_signature"):
+        wb.function(lambda x: x, input_signature=[wb.ones([2])])
+
+
+def test_traced_results_equal_eager_bitwise_under_a_signature():
+    @wb.function(input_signature=[wb.TensorSpec([None, 3], wb.float32)])
+    def f(x):
+        return wb.reduce_sum(wb.tanh(x) * 3.0 + x ** 2, axis=1)
+    rng = np.random.default_rng(0)
+    for n in (2, 5, 2):
+        x = wb.constant(rng.standard_normal((n, 3)).astype("float32"))
+        np.testing.assert_array_equal(f(x).numpy(), f.python_function(x).numpy())
+    assert f.experimental_get_tracing_count() == 1
+
+
+def test_reduce_retracing_generalizes_the_dims_that_differ():
+    @wb.function(reduce_retracing=True)
+    def g(x):
+        return x * 2.0
+    for n in (1, 2, 3, 4):
+        np.testing.assert_array_equal(g(wb.ones([n, 3])).numpy(), np.full((n, 3), 2.0, "float32"))
+    assert g.experimental_get_tracing_count() == 2      # (1, 3), then (None, 3) for the rest
+    shapes = [c.structured_input_signature[0][0].shape for c in g._concrete.values()]
+    assert shapes == [TensorShape([1, 3]), TensorShape([None, 3])]
+    g(wb.ones([2, 3, 1]))                               # another rank: a new trace
+    assert g.experimental_get_tracing_count() == 3
+
+    @wb.function
+    def plain(x):
+        return x * 2.0
+    for n in (1, 2, 3):
+        plain(wb.ones([n, 3]))
+    assert plain.experimental_get_tracing_count() == 3
+
+
+def test_get_concrete_function_from_specs_and_pretty_printed_signatures():
+    @wb.function
+    def h(a, b=2):
+        return a * b
+    cf = h.get_concrete_function(wb.TensorSpec([None, 2]))
+    assert cf.structured_input_signature == ((wb.TensorSpec([None, 2]),), {})
+    np.testing.assert_array_equal(cf(wb.ones([3, 2])).numpy(), np.full((3, 2), 2.0))
+    with pytest.raises(TypeError, match="do not fit"):
+        cf(wb.ones([3]))
+    assert h.experimental_get_tracing_count() == 1
+    assert h.pretty_printed_concrete_signatures() == (
+        "Input Parameters:\n"
+        "  a (POSITIONAL_OR_KEYWORD): TensorSpec(shape=(None, 2), dtype=wb.float32, name=None)\n"
+        "Output Type:\n"
+        "  TensorSpec(shape=(None, 2), dtype=wb.float32, name=None)\n"
+        "Captures:\n"
+        "  None")
+    f, _ = _collatz()
+    assert f.get_concrete_function().structured_input_signature[0] == (wb.TensorSpec([None], wb.int32),)
+
+
+def test_a_tensor_leaked_out_of_a_function_raises_as_tf():
+    leaked = []
+
+    @wb.function
+    def leaky(a):
+        leaked.append(a + 1)
+        return a + 2
+    assert float(leaky(wb.constant(1.0))) == 3.0
+    with pytest.raises(AttributeError, match="out of scope"):
+        leaked[0].numpy()
+    with pytest.raises(TypeError, match="out of scope"):
+        wb.exp(leaked[0])
+
+
+def test_a_variable_created_on_a_later_trace_raises():
+    @wb.function
+    def make(x):
+        return wb.Variable(1.0) + x
+    make(wb.constant(1.0))       # the first call may create variables (a lazy build)
+    with pytest.raises(ValueError, match="only supports singleton tf.Variables created on the first call"):
+        make(wb.constant(1.0))
+
+
+# -- Dataset.element_spec ------------------------------------------------------------
+def test_dataset_element_spec():
+    ds = wb.data.Dataset.from_tensor_slices((np.arange(6), np.ones((6, 3), "float32")))
+    assert ds.element_spec == (wb.TensorSpec([], wb.int64), wb.TensorSpec([3], wb.float32))
+    assert ds.batch(4).element_spec == (wb.TensorSpec([None], wb.int64),
+                                        wb.TensorSpec([None, 3], wb.float32))
+    assert ds.batch(3, drop_remainder=True).element_spec[1] == wb.TensorSpec([3, 3], wb.float32)
+    assert wb.data.Dataset.range(3).element_spec == wb.TensorSpec([], wb.int64)
+    d = wb.data.Dataset.from_tensor_slices({"a": np.zeros((2, 2), "float32")})
+    assert d.element_spec == {"a": wb.TensorSpec([2], wb.float32)}
+    with pytest.raises(ValueError, match="empty"):
+        wb.data.Dataset.range(0).element_spec

@@ -31,15 +31,19 @@ tracing, and tensors created inside the function are valid only when returned.
 from __future__ import annotations
 
 import functools
+import inspect
 import warnings
+
+import numpy as np
 
 from .. import core, nest
 from ..config import _EAGER, functions_run_eagerly, run_functions_eagerly  # noqa: F401 (re-exported)
 from .program import Program
-from .signature import describe, signature, stand_in
+from ..shapes import TensorSpec
+from .signature import covers, describe, relax, signature, stand_in
 from .trace import Tracer, tensor_leaves
 
-__all__ = ["function", "Function", "run_functions_eagerly", "functions_run_eagerly",
+__all__ = ["function", "Function", "ConcreteFunction", "run_functions_eagerly", "functions_run_eagerly",
            "RetracingWarning", "UnreplayableWarning"]
 
 RETRACE_WARNING_AT = 5  # traces of one function before retracing is reported (as TF does)
@@ -57,36 +61,53 @@ def function(func=None, input_signature=None, autograph=True, jit_compile=None,
              reduce_retracing=False, experimental_relax_shapes=None, name=None):
     """Trace ``func`` once per input signature and replay it (TF 2's ``tf.function``).
 
-    Use as ``@wb.function`` or ``wb.function(f)``. ``input_signature``,
-    ``reduce_retracing`` and ``jit_compile`` are accepted for TF compatibility;
-    traces are always specialized to concrete shapes (a new shape traces again,
-    which ``experimental_get_tracing_count`` counts and a warning reports after
-    several traces).
+    Use as ``@wb.function`` or ``wb.function(f)``. ``input_signature`` (a list of
+    ``wb.TensorSpec``/``wb.RaggedTensorSpec``, one per parameter) makes one concrete function
+    serve every argument the specs allow (``None`` dimensions match any size); an argument
+    that does not fit raises ``TypeError``. ``reduce_retracing=True`` (or
+    ``experimental_relax_shapes``) generalizes shapes: after a second shape at a position,
+    the next trace has ``None`` where the sizes differ and serves them all.
+
+    A concrete function is a set of programs, one per concrete input shape (each program
+    is specialized to its shapes): a new shape within a concrete function's specs records
+    a new program, which runs the Python body again (its Python side effects repeat), but
+    does not count as a trace. ``jit_compile`` is accepted for TF compatibility.
     """
-    if func is None:
-        return lambda f: Function(f, name=name)
-    return Function(func, name=name)
+    relax = bool(reduce_retracing or experimental_relax_shapes)
+
+    def make(f):
+        return Function(f, name=name, input_signature=input_signature, reduce_retracing=relax)
+    return make if func is None else make(func)
 
 
 class Function:
     """A traced function: ``__call__`` replays the trace for the arguments' signature."""
 
-    def __init__(self, python_function, name=None):
+    def __init__(self, python_function, name=None, input_signature=None, reduce_retracing=False):
         if not callable(python_function):
             raise TypeError(f"wb.function: expected a callable, got {type(python_function).__name__}")
         functools.update_wrapper(self, python_function)
         self._fn = python_function
         self._name = name or getattr(python_function, "__name__", "function")
-        self._programs: dict = {}
+        self._programs: dict = {}    # concrete signature -> Program
+        self._concrete: dict = {}    # generalized signature -> ConcreteFunction
         self._traces = 0
+        self._runs = 0               # runs of the Python body under a tracer
         self._warned_retrace = False
+        self._relax = bool(reduce_retracing)
+        self._params = _parameters(python_function)
+        self._signature = None if input_signature is None else _input_signature(input_signature, self)
 
     @property
     def python_function(self):
         return self._fn
 
+    @property
+    def input_signature(self):
+        return self._signature
+
     def experimental_get_tracing_count(self) -> int:
-        """How many times the function has been traced."""
+        """How many concrete functions have been traced."""
         return self._traces
 
     def __get__(self, obj, objtype=None):
@@ -96,6 +117,8 @@ class Function:
         return functools.partial(self.__call__, obj)
 
     def __call__(self, *args, **kwargs):
+        if self._signature is not None:
+            args, kwargs = self._bind(args, kwargs)
         st = core._state
         if _EAGER["on"] or st.tracer is not None or st.tapes or st.accumulators or st.observers:
             # inside another trace, or watched by a tape: run the Python code, so that the
@@ -110,16 +133,121 @@ class Function:
             return self._fn(*args, **kwargs)
         return program.run(flat)
 
-    def get_concrete_function(self, *args, **kwargs) -> "Program":
-        """The program for these arguments' signature (traced now if it was not)."""
-        flat = nest.flatten((args, kwargs))
-        key = signature(args, kwargs, flat)
-        if key not in self._programs:
-            self._trace(key, args, kwargs, flat)
-        return self._programs[key]
+    def get_concrete_function(self, *args, **kwargs) -> "ConcreteFunction":
+        """The concrete function for these arguments (tensors, or ``wb.TensorSpec`` for
+        tensors of any size where a dimension is None), traced now if it was not. With an
+        input_signature, no arguments are needed."""
+        if self._signature is not None and not args and not kwargs:
+            args = tuple(nest.map_structure(_example, s) for s in self._signature)
+        general = None
+        if self._signature is None:
+            specs = nest.flatten((args, kwargs))
+            args, kwargs = nest.map_structure(_example, (args, kwargs))
+            flat = nest.flatten((args, kwargs))
+            key = signature(args, kwargs, flat)
+            general = tuple(key[:2]) + tuple(
+                (part[0], tuple(spec.shape)) + part[2:] if isinstance(spec, TensorSpec) else part
+                for part, spec in zip(key[2:], specs))
+        else:
+            args, kwargs = self._bind(args, kwargs)
+            flat = nest.flatten((args, kwargs))
+            key = signature(args, kwargs, flat)
+        for _ in range(2):  # a first trace that creates variables is not kept: trace again
+            found = self._concrete.get(general) if general is not None else self._find(key)[0]
+            if found is not None and key in self._programs:
+                break
+            self._trace(key, args, kwargs, flat, general)
+        concrete = self._concrete[general] if general is not None else self._find(key)[0]
+        concrete._latest = self._programs[key]
+        return concrete
+
+    def pretty_printed_concrete_signatures(self, verbose=True) -> str:
+        """Each concrete function's inputs, output type and captures, as TF prints them."""
+        return "\n\n".join(c.pretty_printed_signature(verbose) for c in self._concrete.values())
+
+    # -- input_signature -----------------------------------------------------------
+    def _bind(self, args, kwargs):
+        """The arguments as tensors that fit the input_signature (converted as TF converts
+        them), or TF's TypeError naming the argument."""
+        n = len(self._signature)
+        names = [p.name for p in self._params]
+        args = list(args)
+        if kwargs:
+            kwargs = dict(kwargs)
+            for pname in names[len(args):n]:
+                if pname not in kwargs:
+                    break
+                args.append(kwargs.pop(pname))
+            if kwargs:
+                raise TypeError(f"wb.function '{self._name}': got unexpected keyword arguments "
+                                f"{sorted(kwargs)}; its input_signature covers {names[:n]}")
+        if len(args) > n:
+            raise TypeError(f"wb.function '{self._name}': too many positional arguments: its "
+                            f"input_signature takes {n}, got {len(args)}")
+        if len(args) < n:
+            raise TypeError(f"wb.function '{self._name}': missing required arguments "
+                            f"{names[len(args):n]} (its input_signature takes {n})")
+        out = []
+        for i, (value, spec) in enumerate(zip(args, self._signature)):
+            what = names[i] if i < len(names) else f"args[{i}]"
+            if _is_spec(spec):
+                out.append(self._fit(value, spec, what, args))
+                continue
+            specs, values = nest.flatten(spec), nest.flatten(value)
+            if len(values) != len(specs) or not isinstance(value, (list, tuple, dict)):
+                raise TypeError(f"wb.function '{self._name}': argument {what} does not have the "
+                                f"structure of its input_signature entry {spec!r}: got {value!r}")
+            fitted = [self._fit(v, s, what, args) for v, s in zip(values, specs)]
+            out.append(nest.pack_sequence_as(spec, fitted))
+        return tuple(out), {}
+
+    def _fit(self, value, spec, what, args):
+        if isinstance(spec, TensorSpec):
+            t = value
+            if not isinstance(value, core.Tensor):
+                try:
+                    t = core.convert_to_tensor(value, dtype=spec.dtype)
+                except (TypeError, ValueError):
+                    t = None
+            if t is not None and spec.is_compatible_with(t):
+                return t
+        elif spec.is_compatible_with(value):
+            return value
+        got = TensorSpec.from_tensor(value) if hasattr(value, "dtype") and not hasattr(value, "ragged_rank") \
+            else (value._spec() if hasattr(value, "_spec") else repr(value))
+        raise TypeError(f"Binding inputs to wb.function `{self._name}` failed due to `Can not cast "
+                        f"{got} to {spec}` for argument {what!r}. Received args: {tuple(args)} for "
+                        f"signature: ({self._describe_signature()}).")
+
+    def _describe_signature(self):
+        names = [p.name for p in self._params]
+        return ", ".join(f"{names[i] if i < len(names) else f'args_{i}'}: {s!r}"
+                         for i, s in enumerate(self._signature))
 
     # -- tracing -------------------------------------------------------------------
-    def _trace(self, key, args, kwargs, flat):
+    def _find(self, key):
+        """(the concrete function this signature belongs to, or None; the generalized
+        signature a new trace gets)."""
+        if self._signature is not None:
+            return self._concrete.get("input_signature"), "input_signature"
+        if key in self._concrete:
+            return self._concrete[key], key
+        for general, concrete in self._concrete.items():
+            if covers(general, key):
+                return concrete, general
+        if self._relax:
+            for general in reversed(list(self._concrete)):
+                wider = relax(general, key)
+                if wider is not None:
+                    return None, wider
+        return None, key
+
+    def _trace(self, key, args, kwargs, flat, general=None):
+        concrete, found = self._find(key)
+        if general is None:
+            general = found
+        else:
+            concrete = self._concrete.get(general)
         inputs, traced_flat = [], []
         for leaf in flat:
             pair = stand_in(leaf)
@@ -137,23 +265,33 @@ class Function:
         finally:
             core.set_tracer(prev)
             tracer.let_go()
-        self._traces += 1
+        self._runs += 1
+        if concrete is None:
+            self._traces += 1
         if self._traces >= RETRACE_WARNING_AT and not self._warned_retrace:
             self._warned_retrace = True
             warnings.warn(f"wb.function '{self._name}' has been traced {self._traces} times (the last "
                           f"for the signature {describe(key)}); each new shape, dtype or Python value "
                           "traces again. Pass tensors rather than Python numbers, and keep shapes "
-                          "fixed (pad or bucket variable-length batches).", RetracingWarning,
+                          "fixed (pad or bucket variable-length batches), or use "
+                          "reduce_retracing=True or an input_signature.", RetracingWarning,
                           stacklevel=3)
         for t in tensor_leaves(result):
             tracer._resolve(t, "the function's result")
         if tracer.created_variables:
+            if self._runs > 1:
+                raise ValueError(f"wb.function '{self._name}': tf.function only supports singleton "
+                                 "tf.Variables created on the first call. Make sure the tf.Variable "
+                                 "is only created once or created outside tf.function.")
             return result  # not kept: the next call traces again, with the variables built
         program = Program(self._name, key, tracer, inputs, result)
         # the signature names objects by identity: keep them alive, so that no new object
         # can take an id a program was traced for
         program._pinned = [leaf for leaf, t in zip(flat, inputs) if t is None]
         self._programs[key] = program
+        if concrete is None:
+            concrete = self._concrete[general] = ConcreteFunction(self, general, args, kwargs)
+        concrete._add(program, result)
         if program.eager:
             warnings.warn(f"wb.function '{self._name}' runs eagerly for the signature {describe(key)}: "
                           f"{program.why}", UnreplayableWarning, stacklevel=3)
@@ -163,3 +301,148 @@ class Function:
         return out
 
 
+class ConcreteFunction:
+    """One trace of a ``wb.function`` for a (generalized) input signature: its programs,
+    one per concrete input shape. Calling it checks the arguments against its signature."""
+
+    def __init__(self, function, general, args, kwargs):
+        self._function = function
+        self._general = general
+        self._programs: list = []
+        self._latest = None
+        self._outputs = None
+        if function._signature is not None:
+            self._inputs = (tuple(function._signature), {})
+        else:
+            flat = nest.flatten((args, kwargs))
+            specs = [_spec(leaf, part) for leaf, part in zip(flat, general[2:])]
+            self._inputs = nest.pack_sequence_as((args, kwargs), specs)
+            self._inputs = (tuple(self._inputs[0]), self._inputs[1])
+
+    def _add(self, program, result):
+        self._programs.append(program)
+        out = nest.map_structure(lambda v: _spec(v, None), result)
+        self._outputs = out if self._outputs is None else _widen(self._outputs, out)
+
+    @property
+    def structured_input_signature(self):
+        """(the positional specs, the keyword specs): ``TensorSpec`` for tensor arguments,
+        the value itself for Python values."""
+        return self._inputs
+
+    @property
+    def structured_outputs(self):
+        return self._outputs
+
+    @property
+    def function_type(self):
+        return self.pretty_printed_signature()
+
+    def __call__(self, *args, **kwargs):
+        f = self._function
+        if f._signature is not None:
+            args, kwargs = f._bind(args, kwargs)
+        else:
+            flat = nest.flatten((args, kwargs))
+            key = signature(args, kwargs, flat)
+            if not covers(self._general, key):
+                raise TypeError(f"ConcreteFunction '{f._name}': the arguments {describe(key)} do not "
+                                f"fit its input signature {self._describe_inputs()}")
+        return f(*args, **kwargs)
+
+    def _describe_inputs(self):
+        return ", ".join(f"{n}: {s!r}" for n, _, s in self._parameters())
+
+    def _parameters(self):
+        params = self._function._params
+        pos, kw = self._inputs
+        out = []
+        for i, spec in enumerate(pos):
+            p = params[i] if i < len(params) else None
+            out.append((p.name if p else f"args_{i}", p.kind.name if p else "VAR_POSITIONAL", spec))
+        for k, spec in kw.items():
+            out.append((k, "KEYWORD_ONLY", spec))
+        return out
+
+    def pretty_printed_signature(self, verbose=True) -> str:
+        lines = ["Input Parameters:"]
+        lines += [f"  {n} ({kind}): {_show(s)}" for n, kind, s in self._parameters()]
+        lines += ["Output Type:", f"  {_show(self._outputs)}", "Captures:"]
+        variables = {id(v): v for p in self._programs for v in getattr(p, "_variables", ())}
+        if variables:
+            lines += [f"  {v.name}: TensorSpec(shape={v.shape}, dtype=wb.resource, name=None)"
+                      for v in variables.values()]
+        else:
+            lines.append("  None")
+        return "\n".join(lines)
+
+    def __getattr__(self, name):
+        # the program of the latest concrete shape asked for (ops, steps, fusion, graph, eager, why)
+        if name in ("_latest", "_programs") or not self._programs:
+            raise AttributeError(f"'ConcreteFunction' object has no attribute {name!r}")
+        return getattr(self._latest or self._programs[-1], name)
+
+    def __repr__(self):
+        return f"<ConcreteFunction {self._function._name}({self._describe_inputs()})>"
+
+
+def _parameters(fn):
+    try:
+        return list(inspect.signature(fn).parameters.values())
+    except (TypeError, ValueError):
+        return []
+
+
+def _is_spec(s) -> bool:
+    return isinstance(s, TensorSpec) or hasattr(s, "ragged_rank") and hasattr(s, "is_compatible_with")
+
+
+def _input_signature(sig, function):
+    if not isinstance(sig, (list, tuple)):
+        raise TypeError(f"wb.function '{function._name}': input_signature must be a list or tuple of "
+                        f"wb.TensorSpec, got {type(sig).__name__}")
+    for i, entry in enumerate(sig):
+        for leaf in nest.flatten(entry):
+            if not _is_spec(leaf):
+                raise TypeError(f"wb.function '{function._name}': input_signature[{i}] must hold "
+                                f"wb.TensorSpec or wb.RaggedTensorSpec, got {leaf!r}")
+    params = [p for p in function._params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    has_var = any(p.kind == p.VAR_POSITIONAL for p in function._params)
+    if function._params and not has_var and len(sig) > len(params):
+        raise TypeError(f"wb.function '{function._name}': input_signature has {len(sig)} entries but "
+                        f"the function takes {len(params)} positional parameters")
+    return tuple(sig)
+
+
+def _example(spec):
+    """A tensor of ``spec`` (zeros, size 1 where a dimension is None) to trace with."""
+    if isinstance(spec, TensorSpec):
+        if spec.shape.rank is None:
+            raise ValueError("get_concrete_function: a TensorSpec of unknown rank cannot be traced; "
+                             "give the rank (None for the unknown sizes)")
+        return core.convert_to_tensor(np.zeros(tuple(1 if d is None else d for d in spec.shape), spec.dtype))
+    if _is_spec(spec):
+        raise TypeError(f"get_concrete_function: pass a ragged value rather than {spec!r}")
+    return spec
+
+
+def _spec(leaf, part):
+    if isinstance(leaf, core.Tensor) and not isinstance(leaf, core.Variable):
+        shape = part[1] if part is not None and part[0] in "TA" else leaf.shape
+        return TensorSpec(shape, leaf.dtype)
+    if isinstance(leaf, core.CompositeTensor) and hasattr(leaf, "_spec"):
+        return leaf._spec()
+    return leaf
+
+
+def _widen(a, b):
+    fa, fb = nest.flatten(a), nest.flatten(b)
+    out = [x.most_specific_common_supertype([y]) or x if isinstance(x, TensorSpec) else x
+           for x, y in zip(fa, fb)]
+    return nest.pack_sequence_as(a, out)
+
+
+def _show(value):
+    if isinstance(value, (list, tuple, dict)) or _is_spec(value):
+        return repr(value)
+    return f"Literal[{value!r}]"

@@ -81,3 +81,40 @@ def describe(key):
         else:
             shown.append(part[1])
     return "(" + ", ".join(shown) + ")"
+
+
+# -- generalized signatures (input_signature, reduce_retracing) -------------------------
+def _tensor_part(part) -> bool:
+    return part[0] in "TA"
+
+
+def covers(general, key) -> bool:
+    """Whether the generalized signature ``general`` (shapes may hold None) admits ``key``."""
+    if len(general) != len(key) or general[:2] != key[:2]:
+        return False
+    for g, k in zip(general[2:], key[2:]):
+        if _tensor_part(g) and _tensor_part(k):
+            if g[2:] != k[2:] or len(g[1]) != len(k[1]) or any(
+                    a is not None and a != b for a, b in zip(g[1], k[1])):
+                return False
+        elif g != k:
+            return False
+    return True
+
+
+def relax(general, key):
+    """``general`` widened to admit ``key`` (None where the sizes differ), or None where no
+    shape generalization can (another structure, rank, dtype, device or Python value)."""
+    if len(general) != len(key) or general[:2] != key[:2]:
+        return None
+    parts = list(general[:2])
+    for g, k in zip(general[2:], key[2:]):
+        if _tensor_part(g) and _tensor_part(k):
+            if g[2:] != k[2:] or len(g[1]) != len(k[1]):
+                return None
+            parts.append((g[0], tuple(a if a == b else None for a, b in zip(g[1], k[1]))) + g[2:])
+        elif g != k:
+            return None
+        else:
+            parts.append(g)
+    return tuple(parts)

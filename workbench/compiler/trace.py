@@ -13,7 +13,12 @@ from ..core import Tensor, Variable
 from .planned import try_compile_gradient
 from .step import Step
 
-__all__ = ["RELEASED", "Tracer", "tensor_leaves"]
+__all__ = ["RELEASED", "OutOfScopeError", "Tracer", "tensor_leaves"]
+
+
+class OutOfScopeError(AttributeError, TypeError, RuntimeError):
+    """A tensor created inside a ``wb.function`` used after the call (TF raises
+    ``AttributeError`` for ``.numpy()`` of such a tensor and ``TypeError`` for its use in an op)."""
 
 
 class _Released:
@@ -25,8 +30,9 @@ class _Released:
     def __getattr__(self, name):
         if name.startswith("__"):
             raise AttributeError(name)
-        raise RuntimeError("this tensor was created inside a wb.function and is not valid outside "
-                           "it; return it from the function to use its value")
+        raise OutOfScopeError("this tensor was created inside a wb.function and is out of scope: it "
+                              "cannot be used here. Use return values, explicit Python locals or "
+                              "variables to access it")
 
 
 RELEASED = _Released()

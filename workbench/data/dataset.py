@@ -24,7 +24,9 @@ from __future__ import annotations
 import numpy as np
 
 from ..checkpoint.graph import Trackable
+from .. import nest
 from ..core import Tensor, convert_to_tensor
+from ..shapes import TensorSpec
 from . import structure as st
 from .indices import EachIndex
 from .iterator import Iterator
@@ -95,6 +97,29 @@ class Dataset(Trackable):
         """Iterate with every leaf converted to NumPy (RaggedTensors to object arrays of rows)."""
         for element in self._elements():
             yield st.to_numpy(element)
+
+    @property
+    def element_spec(self):
+        """The structure of an element with ``wb.TensorSpec`` leaves (``wb.RaggedTensorSpec``
+        for ragged ones), read from the first element. When the last transformation is a
+        ``batch``/``padded_batch`` that keeps a short last batch, the batch dimension is
+        None, as in TF; other sizes are those of the first element."""
+        try:
+            first = next(iter(self))
+        except StopIteration:
+            raise ValueError("element_spec: the dataset is empty, so its element structure is "
+                             "not known here") from None
+        variable_batch = isinstance(self, Batch) and not self._drop
+
+        def spec(leaf):
+            s = leaf._spec() if hasattr(leaf, "_spec") else TensorSpec.from_tensor(leaf)
+            if variable_batch and s.shape.rank:
+                shape = (None,) + tuple(s.shape[1:])
+                if isinstance(s, TensorSpec):
+                    return TensorSpec(shape, s.dtype)
+                return type(s)(shape, s.dtype, s.ragged_rank, s.row_splits_dtype)
+            return s
+        return nest.map_structure(spec, first)
 
     def cardinality(self) -> Tensor:
         """The number of elements as an int64 scalar; ``wb.data.INFINITE_CARDINALITY`` (-1) or
