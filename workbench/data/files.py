@@ -5,18 +5,17 @@ files are read one after another (``num_parallel_reads``: that many at once, int
 record by record, as TF's parallel interleave with ``block_length=1``). The iterator
 state is the file and the number of lines or records read from it; a restore reads the
 file again from its start to that point (records of a compressed file have no offsets).
+Files are read in chunks, so none needs to fit in memory.
 """
 
 from __future__ import annotations
-
-import zlib
 
 import numpy as np
 
 from ..core import wrap
 from ..errors import InvalidArgumentError, argcheck
 from ..io import gfile
-from ..io.tfrecord import check_compression, read_records
+from ..io.tfrecord import check_compression, read_lines, read_records
 from .dataset import UNKNOWN, Dataset
 from .iterator import Step, expect_kind
 from .nesting import Interleave
@@ -88,16 +87,7 @@ class TextLines(_FileReader):
     """The lines of one text file, without their ``\\n`` or ``\\r\\n``."""
 
     def _items(self, start):
-        kind = self._compression
-        with gfile.GFile(self._file, "rb") as f:
-            data = f.read()
-        if kind is not None:
-            data = zlib.decompress(data, 31 if kind == "GZIP" else 15)
-        lines = data.split(b"\n")
-        if lines and lines[-1] == b"":
-            lines.pop()
-        for line in lines[start:]:
-            yield line[:-1] if line.endswith(b"\r") else line
+        return read_lines(self._file, self._compression, start)
 
 
 class TFRecords(_FileReader):

@@ -15,7 +15,7 @@ import zlib
 
 from . import gfile
 
-__all__ = ["TFRecordOptions", "TFRecordWriter", "masked_crc32c", "read_records"]
+__all__ = ["TFRecordOptions", "TFRecordWriter", "masked_crc32c", "read_lines", "read_records"]
 
 try:
     import google_crc32c as _crc_lib
@@ -200,3 +200,26 @@ def read_records(path, compression_type=None, start=0, check_crc=True):
             n += 1
             if n > start:
                 yield data, n
+
+
+def read_lines(path, compression_type=None, start=0, chunk=1 << 16):
+    """Yield the lines of a text file from line number ``start`` on, without ``\n`` or ``\r\n``
+    (TF's TextLineDataset), reading ``chunk`` bytes at a time (a file need not fit in memory)."""
+    kind = check_compression(compression_type, "TextLineDataset")
+    with gfile.GFile(path, "rb") as f:
+        stream = _Decompressor(f, kind)
+        rest, n = b"", 0
+        while True:
+            data = stream.read(chunk)
+            if not data:
+                break
+            lines = (rest + data).split(b"\n")
+            rest = lines.pop()
+            for line in lines:
+                n += 1
+                if n > start:
+                    yield line[:-1] if line.endswith(b"\r") else line
+        if rest:
+            n += 1
+            if n > start:
+                yield rest[:-1] if rest.endswith(b"\r") else rest
