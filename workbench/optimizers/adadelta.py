@@ -35,7 +35,7 @@ class Adadelta(Optimizer):
         rho, eps = self.rho, self.epsilon
         acc_g, acc_d = slots["accumulated_grad"], slots["accumulated_delta_var"]
         acc_g *= rho
-        acc_g += (1 - rho) * self._squared(xp, g)
+        acc_g += (1 - rho) * xp.square(g)
         delta = -xp.sqrt(acc_d + eps) / xp.sqrt(acc_g + eps) * g
         acc_d *= rho
         acc_d += (1 - rho) * xp.square(delta)

@@ -37,7 +37,7 @@ class Adagrad(Optimizer):
 
     def _update_step(self, xp, w, g, slots, hyper):
         acc = slots["accumulator"]
-        acc += self._squared(xp, g)
+        acc += xp.square(g)
         w -= hyper["lr"] * g / xp.sqrt(acc + self.epsilon)
 
     def get_config(self):

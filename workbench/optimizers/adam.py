@@ -15,10 +15,9 @@ class Adam(Optimizer):
         alpha = lr * sqrt(1 - beta_2**t) / (1 - beta_1**t)
         w -= alpha * m / (sqrt(v) + epsilon)
 
-    Slots: ``m``, ``v`` (and ``vhat`` with AMSGrad). An ``IndexedSlices`` gradient updates
-    every row, as Keras 3 does (every row's moments decay), with ``g**2`` taken row by row
-    before repeated indices add up (Keras 3 squares the slices, then densifies): equal to the
-    dense update when no index repeats. ``LazyAdam`` updates only the gradient's rows.
+    Slots: ``m``, ``v`` (and ``vhat`` with AMSGrad). An ``IndexedSlices`` gradient gets the
+    dense update, as in Keras 3 (every row's moments decay), computed without a dense
+    gradient; ``LazyAdam`` updates only the gradient's rows.
 
     >>> opt = wb.optimizers.Adam(learning_rate=1e-3)
     """
@@ -46,7 +45,8 @@ class Adam(Optimizer):
         return alpha
 
     def _sparse_update_step(self, xp, w, grad, slots, hyper):
-        self._update_step(xp, w, None, slots, hyper, rows=grad.summed_with_squares())
+        values, indices = grad.summed()
+        self._update_step(xp, w, None, slots, hyper, rows=(values, xp.square(values), indices))
         return True
 
     def _update_step(self, xp, w, g, slots, hyper, rows=None):

@@ -30,7 +30,7 @@ class Adamax(Optimizer):
     def _update_step(self, xp, w, g, slots, hyper):
         m, u = slots["m"], slots["u"]
         m += (g - m) * (1 - self.beta_1)
-        xp.maximum(u * self.beta_2, self._absolute(xp, g), out=u)
+        xp.maximum(u * self.beta_2, xp.abs(g), out=u)
         correction = 1 - xp.power(w.dtype.type(self.beta_1), hyper["t"])
         w -= hyper["lr"] * m / (correction * (u + self.epsilon))
 

@@ -51,7 +51,7 @@ class Ftrl(Optimizer):
         lr = hyper["lr"]
         acc, linear = slots["accumulator"], slots["linear"]
         p = w.dtype.type(-self.learning_rate_power)
-        new_acc = acc + self._squared(xp, g)
+        new_acc = acc + xp.square(g)
         new_pow = xp.power(new_acc, p)
         linear += g + (2 * self.l2_shrinkage_regularization_strength) * w - (new_pow - xp.power(acc, p)) / lr * w
         quadratic = new_pow / lr + 2 * (self.l2_regularization_strength + self.beta / (2 * lr))

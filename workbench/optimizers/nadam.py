@@ -69,7 +69,7 @@ class Nadam(Optimizer):
     def _update_step(self, xp, w, g, slots, hyper):
         m, v = slots["m"], slots["v"]
         m += (g - m) * (1 - self.beta_1)
-        v += (self._squared(xp, g) - v) * (1 - self.beta_2)
+        v += (xp.square(g) - v) * (1 - self.beta_2)
         m_hat = hyper["mu_next"] * m / (1 - hyper["prod_next"]) + (1 - hyper["mu_t"]) * g / (1 - hyper["prod_t"])
         v_hat = v / hyper["v_correction"]
         w -= hyper["lr"] * m_hat / (xp.sqrt(v_hat) + self.epsilon)

@@ -8,11 +8,12 @@ the step (learning rate, bias corrections) is a 0-d array on the device, so a
 training step on the GPU never waits for the host.
 
 A gradient given as ``IndexedSlices`` (a variable read through ``wb.gather`` or an
-embedding lookup) is applied as Keras 3 applies it: SGD without momentum updates only those
-rows (a scatter); the others update densely, but ``g ** 2`` and ``|g|`` are taken row by row
-before repeated indices add up (Keras 3 squares the ``IndexedSlices``, then densifies: see
-``_squared``), which changes Adam, Nadam, RMSprop, Adagrad, Adadelta and Ftrl where an index
-repeats. ``LazyAdam`` touches only those rows.
+embedding lookup) gives the update of its dense value, as in Keras 3: SGD without momentum
+updates only those rows (a scatter); Adam computes its dense update without making the
+gradient dense; the others apply the dense gradient; ``LazyAdam`` touches only those rows.
+(Keras 3 on TensorFlow squares an ``IndexedSlices`` row by row before repeated indices add
+up, so there Adam, Nadam, RMSprop, Adagrad, Adadelta and Ftrl differ from their dense update
+when an index repeats within a step; on JAX and PyTorch, and here, they do not.)
 
 Slot variables are created lazily, the first time a variable gets a gradient
 (or eagerly with :meth:`Optimizer.build`). A checkpoint restored before the
@@ -415,12 +416,7 @@ class Optimizer(Trackable):
             if type(g) is SparseGradient:
                 if self._sparse_update_step(xp, w, g, slots, hyper):
                     continue
-                self._rows = g   # for _squared and _absolute
-                try:
-                    self._update_step(xp, w, g.dense(), slots, hyper)
-                finally:
-                    del self._rows
-                continue
+                g = g.dense()
             self._update_step(xp, w, g, slots, hyper)
 
     def _prepare_step(self, step):
@@ -524,20 +520,6 @@ class Optimizer(Trackable):
     def _update_step(self, xp, w, g, slots, hyper):
         """Update the array ``w`` in place from the gradient ``g``; ``slots`` are writable arrays."""
         raise NotImplementedError
-
-    _rows = None  # the SparseGradient whose dense form _update_step is applying
-
-    def _squared(self, xp, g):
-        """``g ** 2`` for an update step; for an ``IndexedSlices`` gradient, Keras 3's: its rows
-        squared, then added up (not the square of the sum where an index repeats)."""
-        rows = self._rows
-        return xp.square(g) if rows is None else rows.dense_of(xp.square)
-
-    def _absolute(self, xp, g):
-        """``|g|`` for an update step; for an ``IndexedSlices`` gradient, Keras 3's: the sum of
-        its rows' magnitudes."""
-        rows = self._rows
-        return xp.abs(g) if rows is None else rows.dense_of(xp.abs)
 
     def _sparse_update_step(self, xp, w, grad, slots, hyper):
         """Update ``w`` in place from the :class:`SparseGradient` ``grad`` and return True;
@@ -661,23 +643,6 @@ class SparseGradient:
     def dense(self):
         """The dense gradient (rows at repeated indices add up)."""
         return self._segment_sum(self.indices, self.shape[0])
-
-    def dense_of(self, fn):
-        """``fn`` (elementwise) of each row, then added up densely."""
-        return SparseGradient(fn(self.values), self.indices, self.shape).dense()
-
-    def summed_with_squares(self):
-        """``(values, squares, indices)``: each index once (sorted) with its rows added up, and
-        with its rows squared, then added up (what squaring an ``IndexedSlices`` and densifying
-        it gives: not ``values ** 2`` where an index repeats)."""
-        xp = backend.xp_of(self.values)
-        squares = xp.square(self.values)
-        unique, inverse = xp.unique(self.indices, return_inverse=True)
-        if unique.shape[0] == self.indices.shape[0] and bool((unique == self.indices).all()):
-            return self.values, squares, self.indices
-        inverse, n = inverse.reshape(-1), unique.shape[0]
-        rows = SparseGradient(self.values, inverse, (n,) + self.shape[1:])
-        return rows.dense(), SparseGradient(squares, inverse, rows.shape).dense(), unique
 
     def summed(self):
         """``(values, indices)`` with each index once (sorted), its rows added up."""

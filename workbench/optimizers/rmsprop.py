@@ -47,7 +47,7 @@ class RMSprop(Optimizer):
         rho = self.rho
         rms = slots["rms"]
         rms *= rho
-        rms += (1 - rho) * self._squared(xp, g)
+        rms += (1 - rho) * xp.square(g)
         if self.centered:
             mg = slots["mg"]
             mg *= rho
