@@ -41,6 +41,50 @@ CASES = [
 IDS = [c[0] for c in CASES]
 
 
+def _tril_sampler(n):
+    def sample(r):
+        m = np.tril(r.normal(size=(4, n, n)))
+        idx = np.arange(n)
+        m[:, idx, idx] = np.abs(m[:, idx, idx]) + 0.5
+        return m
+    return sample
+
+
+def _tril_coords(n):
+    rows, cols = np.tril_indices(n)
+    return lambda a: a[..., rows, cols]
+
+
+def _strict_tril_coords(n):
+    rows, cols = np.tril_indices(n, -1)
+    return lambda a: a[..., rows, cols]
+
+
+def _scatter_tril(n):
+    rows, cols = np.tril_indices(n)
+
+    def put(base, v):
+        out = np.array(base)
+        out[..., rows, cols] = v
+        return out
+    return put
+
+
+# maps onto a manifold or from a structured input: the log-det is with respect to chosen coordinates.
+# name, factory, x sampler, event_ndims, coordinates of x (array -> [batch, d]), a writer of those
+# coordinates back into x (or None when x is the flat vector), coordinates of y
+COORD_CASES = [
+    ("CholeskyOuterProduct", lambda: tfb.CholeskyOuterProduct(), _tril_sampler(3), 2,
+     _tril_coords(3), _scatter_tril(3), _tril_coords(3)),
+    ("CorrelationCholesky", lambda: tfb.CorrelationCholesky(), lambda r: r.normal(size=(4, 6)), 1,
+     None, None, _strict_tril_coords(4)),
+    ("IteratedSigmoidCentered", lambda: tfb.IteratedSigmoidCentered(), lambda r: r.normal(size=(4, 3)) * 2, 1,
+     None, None, lambda a: a[..., :-1]),
+]
+ALL = CASES + [c[:4] for c in COORD_CASES]
+ALL_IDS = [c[0] for c in ALL]
+
+
 def _fresh(t):
     """The same values in a new tensor object (bypasses the bijector's cache)."""
     return wb.constant(t.numpy())
@@ -59,7 +103,7 @@ def _numerical_jacobian(b, x, eps=1e-6):
     return np.stack(cols, axis=-1)
 
 
-@pytest.mark.parametrize("name,make,sampler,ev", CASES, ids=IDS)
+@pytest.mark.parametrize("name,make,sampler,ev", ALL, ids=ALL_IDS)
 def test_round_trip_and_event_shapes(name, make, sampler, ev):
     b = make()
     x = f64(sampler(np.random.default_rng(2)))
@@ -94,7 +138,7 @@ def test_fldj_matches_autodiff_jacobian(name, make, sampler, ev):
     np.testing.assert_allclose(np.broadcast_to(got, (batch,)), 0.5 * logdet, rtol=1e-8, atol=1e-9)
 
 
-@pytest.mark.parametrize("name,make,sampler,ev", CASES, ids=IDS)
+@pytest.mark.parametrize("name,make,sampler,ev", ALL, ids=ALL_IDS)
 def test_fldj_is_minus_ildj(name, make, sampler, ev):
     b = make()
     x = f64(sampler(np.random.default_rng(4)))
@@ -105,7 +149,7 @@ def test_fldj_is_minus_ildj(name, make, sampler, ev):
                                rtol=1e-8, atol=1e-9)
 
 
-@pytest.mark.parametrize("name,make,sampler,ev", CASES, ids=IDS)
+@pytest.mark.parametrize("name,make,sampler,ev", ALL, ids=ALL_IDS)
 def test_event_ndims_reduction(name, make, sampler, ev):
     b = make()
     x = sampler(np.random.default_rng(5))
@@ -115,6 +159,43 @@ def test_event_ndims_reduction(name, make, sampler, ev):
     np.testing.assert_allclose(outer, np.broadcast_to(inner, (x.shape[0], 2)).sum(-1), rtol=1e-10, atol=1e-12)
     with pytest.raises(ValueError, match="event_ndims"):
         b.forward_log_det_jacobian(f64(x), event_ndims=b.forward_min_event_ndims - 1)
+
+
+@pytest.mark.parametrize("name,make,sampler,ev,x_coords,x_put,y_coords", COORD_CASES, ids=[c[0] for c in COORD_CASES])
+def test_fldj_matches_coordinate_jacobian(name, make, sampler, ev, x_coords, x_put, y_coords):
+    b = make()
+    x = sampler(np.random.default_rng(8))
+    flat = x.reshape(x.shape[0], -1) if x_coords is None else x_coords(x)
+    rebuild = (lambda v: v.reshape(x.shape)) if x_put is None else (lambda v: x_put(x, v))
+    eps = 1e-6
+    cols = []
+    for j in range(flat.shape[1]):
+        e = np.zeros_like(flat)
+        e[:, j] = eps
+        up = y_coords(b.forward(f64(rebuild(flat + e))).numpy())
+        down = y_coords(b.forward(f64(rebuild(flat - e))).numpy())
+        cols.append((up - down) / (2 * eps))
+    jac = np.stack(cols, axis=-1)
+    _, logdet = np.linalg.slogdet(jac)
+    got = b.forward_log_det_jacobian(f64(x), event_ndims=ev).numpy()
+    np.testing.assert_allclose(np.broadcast_to(got, (x.shape[0],)), logdet, rtol=1e-6, atol=1e-6)
+
+
+def test_correlation_cholesky_gives_correlation_matrices():
+    l = tfb.CorrelationCholesky().forward(f64(np.random.default_rng(0).normal(size=(5, 10)) * 3)).numpy()
+    c = l @ np.swapaxes(l, -1, -2)
+    np.testing.assert_allclose(np.diagonal(c, axis1=-2, axis2=-1), 1.0, rtol=1e-12)
+    assert np.all(np.linalg.eigvalsh(c) > 0) and np.allclose(l, np.tril(l))
+    assert tfb.CorrelationCholesky().forward_event_shape([10]) == (5, 5)
+    with pytest.raises(ValueError, match="n\\(n-1\\)/2"):
+        tfb.CorrelationCholesky().forward(f64(np.zeros(4)))
+
+
+def test_iterated_sigmoid_centered_maps_to_the_simplex():
+    y = tfb.IteratedSigmoidCentered().forward(f64(np.random.default_rng(1).normal(size=(6, 4)) * 3)).numpy()
+    np.testing.assert_allclose(y.sum(-1), 1.0, rtol=1e-12)
+    assert np.all(y > 0)
+    np.testing.assert_allclose(tfb.IteratedSigmoidCentered().forward(f64(np.zeros(4))).numpy(), 0.2, rtol=1e-12)
 
 
 def test_cdf_bijectors_match_scipy():
