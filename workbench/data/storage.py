@@ -87,46 +87,63 @@ def _rebuild(spec, parts):
 
 
 class ShardWriter:
-    """Collects the elements of one shard and writes its component files."""
+    """Writes the elements of one shard as they come: each component's values go to a raw
+    file at once (only the shapes and string lengths stay in memory), which ``close()``
+    turns into an ``.npy`` file, so a shard need not fit in memory."""
 
     def __init__(self, directory, compression):
         self.directory, self.compression = directory, compression
-        self.columns = None
+        self.raw, self.dtypes, self.shapes, self.lengths = None, [], [], []
         self.count = 0
 
     def add(self, element):
         comps = _components(element)
-        if self.columns is None:
-            self.columns = [[] for _ in comps]
-        if len(comps) != len(self.columns):
+        if self.raw is None:
+            os.makedirs(self.directory, exist_ok=True)
+            self.raw = [open(os.path.join(self.directory, f"c{k}.raw"), "wb") for k in range(len(comps))]
+            self.dtypes = [c.dtype for c in comps]
+            self.shapes = [[] for _ in comps]
+            self.lengths = [[] if c.dtype == object else None for c in comps]
+        if len(comps) != len(self.raw):
             raise ValueError("Dataset.save: the elements do not all have the same structure")
-        for col, c in zip(self.columns, comps):
-            col.append(c)
+        for k, c in enumerate(comps):
+            if (c.dtype == object) != (self.dtypes[k] == object) or (
+                    c.dtype != object and c.dtype != self.dtypes[k]):
+                raise ValueError(f"Dataset.save: component {k} has dtype {self.dtypes[k]} in the first "
+                                 f"element and {c.dtype} in element {self.count}")
+            self.shapes[k].append(c.shape)
+            if c.dtype == object:
+                flat = [bytes(v) for v in c.reshape(-1)]
+                self.lengths[k].extend(len(v) for v in flat)
+                self.raw[k].write(b"".join(flat))
+            else:
+                self.raw[k].write(np.ascontiguousarray(c).tobytes())
         self.count += 1
 
-    def _save(self, name, arr):
+    def _open(self, name):
         path = os.path.join(self.directory, name + ".npy")
-        if self.compression == "GZIP":
-            with gzip.open(path + ".gz", "wb") as f:
-                np.save(f, arr, allow_pickle=False)
-        else:
-            np.save(path, arr, allow_pickle=False)
+        return gzip.open(path + ".gz", "wb") if self.compression == "GZIP" else open(path, "wb")
+
+    def _save(self, name, arr):
+        with self._open(name) as f:
+            np.save(f, arr, allow_pickle=False)
 
     def close(self):
         os.makedirs(self.directory, exist_ok=True)
-        for k, col in enumerate(self.columns or ()):
-            shapes = np.asarray([c.shape for c in col], np.int64).reshape(len(col), -1)
+        for k, raw in enumerate(self.raw or ()):
+            raw.close()
+            shapes = np.asarray(self.shapes[k], np.int64).reshape(self.count, -1)
             self._save(f"c{k}.shapes", shapes)
-            if col[0].dtype == object:
-                flat = [bytes(v) for c in col for v in c.reshape(-1)]
-                self._save(f"c{k}.lengths", np.asarray([len(v) for v in flat], np.int64))
-                self._save(f"c{k}", np.frombuffer(b"".join(flat), np.uint8))
-            else:
-                dtypes = {c.dtype for c in col}
-                if len(dtypes) > 1:
-                    raise ValueError(f"Dataset.save: component {k} has different dtypes "
-                                     f"{sorted(map(str, dtypes))} in different elements")
-                self._save(f"c{k}", np.concatenate([c.reshape(-1) for c in col]))
+            dtype = np.dtype(np.uint8) if self.dtypes[k] == object else self.dtypes[k]
+            if self.lengths[k] is not None:
+                self._save(f"c{k}.lengths", np.asarray(self.lengths[k], np.int64))
+            raw_path = raw.name
+            n = os.path.getsize(raw_path) // dtype.itemsize
+            header = {"descr": np.lib.format.dtype_to_descr(dtype), "fortran_order": False, "shape": (n,)}
+            with self._open(f"c{k}") as out, open(raw_path, "rb") as src:
+                np.lib.format.write_array_header_2_0(out, header)
+                shutil.copyfileobj(src, out, 1 << 20)
+            os.remove(raw_path)
 
 
 def check_compression(compression, where):
