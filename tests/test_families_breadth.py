@@ -244,3 +244,38 @@ def test_low_rank_mvn_kl_and_samples():
     np.testing.assert_allclose(float(tfd.kl_divergence(d, other)), want, rtol=1e-9)
     x = d.sample(20000, seed=1).numpy()
     np.testing.assert_allclose(np.cov(x.T), s @ s.T, atol=0.15)
+
+
+def test_lkj_normalizer_is_the_integral_over_correlation_matrices():
+    # dimension 3: integrate det(C)**(eta - 1) over the elliptope by Monte Carlo on [-1, 1]**3
+    r = np.random.default_rng(0).uniform(-1, 1, size=(400000, 3))
+    a, b, c = r.T
+    det = 1 + 2 * a * b * c - a * a - b * b - c * c
+    for eta in (1.0, 2.0):
+        mc = 8 * np.mean(np.where(det > 0, np.abs(det) ** (eta - 1), 0.0))
+        d = tfd.LKJ(3, f64(eta))
+        log_z = -float(d.log_prob(f64(np.eye(3))))      # det(I) = 1
+        np.testing.assert_allclose(np.exp(log_z), mc, rtol=0.01)
+    np.testing.assert_allclose(-float(tfd.LKJ(3, f64(1.0)).log_prob(f64(np.eye(3)))), np.log(np.pi ** 2 / 2),
+                               rtol=1e-12)
+
+
+def test_lkj_samples_have_beta_marginals_and_match_cholesky_lkj():
+    d = tfd.LKJ(4, f64([1.0, 3.0]))
+    s = d.sample(3000, seed=1).numpy()
+    np.testing.assert_allclose(np.diagonal(s, axis1=-2, axis2=-1), 1.0, rtol=1e-12)
+    assert np.all(np.linalg.eigvalsh(s) > 0)
+    for j, eta in enumerate([1.0, 3.0]):
+        a = eta - 1 + 4 / 2
+        for (p, q) in ((0, 1), (1, 3), (2, 3)):
+            assert st.kstest((s[:, j, p, q] + 1) / 2, st.beta(a, a).cdf).pvalue > 1e-4
+    chol = tfd.LKJ(4, f64(2.0), input_output_cholesky=True)
+    l = chol.sample(5, seed=3)
+    assert np.allclose(l.numpy(), np.tril(l.numpy()))
+    c = wb.matmul(l, wb.linalg.matrix_transpose(l))
+    np.testing.assert_allclose(chol.log_prob(l).numpy(), tfd.LKJ(4, f64(2.0)).log_prob(c).numpy(), rtol=1e-10)
+    jac = np.sum(np.array([3, 2, 1, 0]) * np.log(np.diagonal(l.numpy(), axis1=-2, axis2=-1)), -1)
+    np.testing.assert_allclose(tfd.CholeskyLKJ(4, f64(2.0)).log_prob(l).numpy(),
+                               tfd.LKJ(4, f64(2.0)).log_prob(c).numpy() + jac, rtol=1e-10)
+    with pytest.raises(ValueError, match="`dimension`"):
+        tfd.LKJ(0, 1.0)

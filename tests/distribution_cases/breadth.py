@@ -6,7 +6,7 @@ import scipy.integrate as si
 import scipy.special as sp
 import scipy.stats as st
 
-from probability.distributions import (BetaBinomial, Chi, SinhArcsinh, MultivariateNormalDiagPlusLowRank, ExpRelaxedOneHotCategorical, RelaxedBernoulli,
+from probability.distributions import (LKJ, BetaBinomial, Chi, CholeskyLKJ, SinhArcsinh, MultivariateNormalDiagPlusLowRank, ExpRelaxedOneHotCategorical, RelaxedBernoulli,
                                        RelaxedOneHotCategorical, VonMises, Chi2, GeneralizedNormal, Gumbel, HalfStudentT, InverseGaussian,
                                        TruncatedNormal, DirichletMultinomial, ZeroInflatedNegativeBinomial,
                                        Kumaraswamy, Logistic, Pareto, Weibull)
@@ -174,6 +174,24 @@ class _SinhArcsinhNormal(st.rv_continuous):
 _SINH_ARCSINH = _SinhArcsinhNormal(name="sinh_arcsinh")
 
 
+def _lkj2_log_prob(p, x):
+    # for dimension 2 the correlation (rho + 1) / 2 is Beta(eta, eta)
+    eta = p["concentration"]
+    rho = np.asarray(x)[..., 0, 1]
+    return st.beta(eta, eta).logpdf((rho + 1) / 2) - np.log(2)
+
+
+_CORR3 = np.array([[1.0, 0.3, -0.2], [0.3, 1.0, 0.5], [-0.2, 0.5, 1.0]])
+
+
+def _cholesky_lkj3_log_prob(p, x):
+    # LKJ density of C = L L^T times the Jacobian prod_i L_ii^(n - i - 1) of L -> C
+    eta = np.asarray(p["concentration"])
+    log_z = sum(0.5 * k * np.log(np.pi) + sp.gammaln(eta + 0.5 * (2 - k)) - sp.gammaln(eta + 1.0) for k in (1, 2))
+    l = np.linalg.cholesky(_CORR3)
+    return ((eta - 1) * np.log(np.linalg.det(_CORR3)) - log_z + 2 * np.log(l[0, 0]) + np.log(l[1, 1]))
+
+
 CASES = [
     DistCase("Logistic", Logistic, {"loc": np.array([0.0, 1.5, -2.0]), "scale": np.array([1.0, 0.5, 3.0])},
              points=np.array([0.3, 9.0, -40.0]),
@@ -311,4 +329,12 @@ CASES = [
              scipy=lambda loc, scale, skewness, tailweight: _SINH_ARCSINH(loc, scale, skewness, tailweight),
              checks=("log_prob", "cdf", "survival_function", "quantile"), rtol=1e-6,
              invalid={"loc": 0.0, "scale": -1.0, "skewness": 0.0, "tailweight": 1.0}),
+    DistCase("LKJ", LKJ, {"concentration": np.array([0.7, 1.0, 3.0])},
+             points=np.array([[1.0, 0.3], [0.3, 1.0]]), fixed={"dimension": 2},
+             ref={"log_prob": _lkj2_log_prob, "mean": lambda p, x: np.broadcast_to(np.eye(2), (3, 2, 2))},
+             checks=("log_prob", "mean"), sample_test=None, invalid={"concentration": 0.0}),
+    DistCase("CholeskyLKJ", CholeskyLKJ, {"concentration": np.array([0.7, 1.0, 3.0])},
+             points=np.linalg.cholesky(_CORR3), fixed={"dimension": 3},
+             ref={"log_prob": _cholesky_lkj3_log_prob}, checks=("log_prob",), sample_test=None,
+             invalid={"concentration": -1.0}),
 ]
