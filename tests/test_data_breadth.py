@@ -229,6 +229,14 @@ def test_sample_from_datasets_is_seeded_and_weighted():
     assert card(Dataset.sample_from_datasets([a.repeat(), b.repeat()])) == INF
     with pytest.raises(ValueError, match="one entry per dataset"):
         Dataset.sample_from_datasets([a, b], weights=[1.0])
+    # weights from a dataset: one weight vector per draw
+    switching = Dataset.from_tensor_slices(np.array([[1.0, 0.0]] * 3 + [[0.0, 1.0]] * 3))
+    assert values(Dataset.sample_from_datasets([a, b], weights=switching, seed=0)) == [0, 1, 2, 1000, 1001, 1002]
+    # the draws repeat each pass, unless rerandomize_each_iteration
+    same = Dataset.sample_from_datasets([a, b], seed=3).take(50)
+    assert values(same) == values(same)
+    fresh = Dataset.sample_from_datasets([a, b], seed=3, rerandomize_each_iteration=True).take(50)
+    assert values(fresh) != values(fresh)
 
 
 def test_choose_from_datasets_follows_the_choices():

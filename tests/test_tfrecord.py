@@ -230,3 +230,21 @@ def test_decode_csv_types_defaults_and_errors():
         wb.io.decode_csv(["1,2,3"], [[0], [0]])
     picked = wb.io.decode_csv(["1,2,3"], [[0], [0]], select_cols=[0, 2])
     assert [c.numpy().tolist() for c in picked] == [[1], [3]]
+
+
+def test_a_restored_tfrecord_iterator_seeks_past_what_it_read(tmp_path):
+    path = str(tmp_path / "r.tfrecord")
+    with wb.io.TFRecordWriter(path) as w:
+        for i in range(6):
+            w.write(b"record %d" % i)
+    it = iter(wb.data.TFRecordDataset(path))
+    [next(it) for _ in range(3)]
+    prefix = wb.Checkpoint(iterator=it).save(str(tmp_path / "ckpt"))
+    raw = bytearray(open(path, "rb").read())
+    raw[14] ^= 0xFF   # corrupt record 0: a restore that read it again would fail
+    open(path, "wb").write(bytes(raw))
+    fresh = iter(wb.data.TFRecordDataset(path))
+    wb.Checkpoint(iterator=fresh).restore(prefix)
+    assert [v.numpy().item() for v in fresh] == [b"record 3", b"record 4", b"record 5"]
+    with pytest.raises(ValueError, match="corrupted record 0"):
+        list(wb.data.TFRecordDataset(path))

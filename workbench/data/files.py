@@ -3,8 +3,9 @@
 File names may be a string, a list of strings, a string tensor or a dataset of strings;
 files are read one after another (``num_parallel_reads``: that many at once, interleaved
 record by record, as TF's parallel interleave with ``block_length=1``). The iterator
-state is the file and the number of lines or records read from it; a restore reads the
-file again from its start to that point (records of a compressed file have no offsets).
+state is the file and the number of lines or records read from it, and for an
+uncompressed TFRecord file the byte offset reached, where a restore resumes; other files
+are read again from their start to that point (records of a compressed file have no offsets).
 Files are read in chunks, so none needs to fit in memory.
 """
 
@@ -71,31 +72,33 @@ class _FileIter(Step):
 
     def __init__(self, node, state):
         self._node = node
-        self._count = 0 if state is None else int(expect_kind(state, node)["read"])
-        self._it = node._items(self._count)
+        self._count, self._offset = 0, None
+        if state is not None:
+            self._count = int(expect_kind(state, node)["read"])
+            self._offset = state.get("offset")
+        self._it = node._items(self._count, self._offset)
 
     def __next__(self):
-        item = next(self._it)
+        item, self._offset = next(self._it)
         self._count += 1
         return _string(item)
 
     def state(self):
-        return self._tag(self._node, read=self._count, file=self._node._file)
+        return self._tag(self._node, read=self._count, offset=self._offset, file=self._node._file)
 
 
 class TextLines(_FileReader):
     """The lines of one text file, without their ``\\n`` or ``\\r\\n``."""
 
-    def _items(self, start):
-        return read_lines(self._file, self._compression, start)
+    def _items(self, start, offset):
+        return ((line, None) for line in read_lines(self._file, self._compression, start))
 
 
 class TFRecords(_FileReader):
     """The records of one TFRecord file."""
 
-    def _items(self, start):
-        for record, _ in read_records(self._file, self._compression, start):
-            yield record
+    def _items(self, start, offset):
+        return read_records(self._file, self._compression, start, offset)
 
 
 def _reader_dataset(filenames, compression_type, num_parallel_reads, cls, where):

@@ -173,13 +173,18 @@ class _Decompressor:
         return out
 
 
-def read_records(path, compression_type=None, start=0, check_crc=True):
+def read_records(path, compression_type=None, start=0, offset=None, check_crc=True):
     """Yield ``(record, offset_after)`` for the records of a TFRecord file from record number
-    ``start`` on; ``offset_after`` counts records read, for resuming."""
+    ``start`` on. ``offset_after`` is the byte offset after the record in an uncompressed
+    file (None in a compressed one); given back as ``offset`` (with ``start``, the records
+    before it), reading resumes there without reading the records before it."""
     kind = check_compression(compression_type, "TFRecordDataset")
     with gfile.GFile(path, "rb") as f:
+        n, pos = 0, 0
+        if offset is not None and kind is None:
+            f.seek(int(offset))
+            n, pos = int(start), int(offset)
         stream = _Decompressor(f, kind)
-        n = 0
         while True:
             header = stream.read(12)
             if not header:
@@ -198,8 +203,9 @@ def read_records(path, compression_type=None, start=0, check_crc=True):
             if check_crc and masked_crc32c(data) != struct.unpack("<I", body[length:])[0]:
                 raise ValueError(f"TFRecord file {path!r}: corrupted record {n} (data crc mismatch)")
             n += 1
+            pos += 16 + length
             if n > start:
-                yield data, n
+                yield data, (pos if kind is None else None)
 
 
 def read_lines(path, compression_type=None, start=0, chunk=1 << 16):
