@@ -279,3 +279,14 @@ def test_lkj_samples_have_beta_marginals_and_match_cholesky_lkj():
                                tfd.LKJ(4, f64(2.0)).log_prob(c).numpy() + jac, rtol=1e-10)
     with pytest.raises(ValueError, match="`dimension`"):
         tfd.LKJ(0, 1.0)
+
+
+def test_wishart_cholesky_io_and_df_check():
+    l = f64([[1.0, 0.0], [0.5, 2.0]])
+    d = tfd.WishartTriL(f64(5.0), l, input_output_cholesky=True)
+    c = d.sample(4, seed=2)
+    assert np.allclose(c.numpy(), np.tril(c.numpy()))
+    x = wb.matmul(c, wb.linalg.matrix_transpose(c))
+    np.testing.assert_allclose(d.log_prob(c).numpy(), tfd.WishartTriL(f64(5.0), l).log_prob(x).numpy(), rtol=1e-10)
+    with pytest.raises(ValueError, match="`df`"):
+        tfd.WishartTriL(f64(0.5), l, validate_args=True)

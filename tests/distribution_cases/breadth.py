@@ -6,7 +6,7 @@ import scipy.integrate as si
 import scipy.special as sp
 import scipy.stats as st
 
-from probability.distributions import (LKJ, BetaBinomial, Chi, CholeskyLKJ, SinhArcsinh, MultivariateNormalDiagPlusLowRank, ExpRelaxedOneHotCategorical, RelaxedBernoulli,
+from probability.distributions import (LKJ, BetaBinomial, WishartTriL, Chi, CholeskyLKJ, SinhArcsinh, MultivariateNormalDiagPlusLowRank, ExpRelaxedOneHotCategorical, RelaxedBernoulli,
                                        RelaxedOneHotCategorical, VonMises, Chi2, GeneralizedNormal, Gumbel, HalfStudentT, InverseGaussian,
                                        TruncatedNormal, DirichletMultinomial, ZeroInflatedNegativeBinomial,
                                        Kumaraswamy, Logistic, Pareto, Weibull)
@@ -192,6 +192,20 @@ def _cholesky_lkj3_log_prob(p, x):
     return ((eta - 1) * np.log(np.linalg.det(_CORR3)) - log_z + 2 * np.log(l[0, 0]) + np.log(l[1, 1]))
 
 
+_WISHART_X = np.array([[2.0, 0.3, 0.1], [0.3, 3.0, -0.5], [0.1, -0.5, 1.0]])
+
+
+def _wishart(method):
+    def ref(p, x):
+        out = []
+        for df, l in zip(p["df"], p["scale_tril"]):
+            r = st.wishart(df, l @ l.T)
+            out.append({"log_prob": lambda: r.logpdf(x), "mean": r.mean, "variance": r.var,
+                        "entropy": r.entropy}[method]())
+        return np.array(out)
+    return ref
+
+
 CASES = [
     DistCase("Logistic", Logistic, {"loc": np.array([0.0, 1.5, -2.0]), "scale": np.array([1.0, 0.5, 3.0])},
              points=np.array([0.3, 9.0, -40.0]),
@@ -337,4 +351,12 @@ CASES = [
              points=np.linalg.cholesky(_CORR3), fixed={"dimension": 3},
              ref={"log_prob": _cholesky_lkj3_log_prob}, checks=("log_prob",), sample_test=None,
              invalid={"concentration": -1.0}),
+    DistCase("WishartTriL", WishartTriL,
+             {"df": np.array([4.5, 7.0]),
+              "scale_tril": np.array([[[1.0, 0, 0], [0.5, 2, 0], [-0.3, 0.2, 0.7]],
+                                      [[2.0, 0, 0], [0.1, 1, 0], [0.3, -0.4, 1.5]]])},
+             points=_WISHART_X,
+             ref={m: _wishart(m) for m in ("log_prob", "mean", "variance", "entropy")},
+             checks=("log_prob", "mean", "variance", "entropy"), sample_test="moments",
+             invalid={"df": 1.0, "scale_tril": np.eye(3)}),
 ]
