@@ -321,14 +321,17 @@ def test_a_wrong_translation_is_caught_and_not_written(tmp_path, monkeypatch):
 
 # -- MLflow: Experiment.log_model ----------------------------------------------------------
 
-@pytest.fixture
-def mlflow_store(tmp_path, monkeypatch):
-    """A SQLite store in a fresh folder (MLflow puts artifacts under the working folder)."""
+@pytest.fixture(scope="module")
+def mlflow_store(tmp_path_factory):
+    """One SQLite store for the module, in its own folder (creating one takes seconds; MLflow
+    puts artifacts under the working folder)."""
     pytest.importorskip("mlflow", reason="Experiment.log_model needs MLflow (the tracking extra)")
-    for name in ("WORKBENCH_TRACKING_URI", "MLFLOW_TRACKING_URI", "WORKBENCH_PARENT_RUN_ID"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.chdir(tmp_path)
-    return f"sqlite:///{tmp_path}/mlflow.db"
+    folder = tmp_path_factory.mktemp("mlflow")
+    with pytest.MonkeyPatch.context() as mp:
+        for name in ("WORKBENCH_TRACKING_URI", "MLFLOW_TRACKING_URI", "WORKBENCH_PARENT_RUN_ID"):
+            mp.delenv(name, raising=False)
+        mp.chdir(folder)
+        yield f"sqlite:///{folder}/mlflow.db"
 
 
 def test_log_model_round_trip_through_mlflow_pyfunc(mlflow_store, tmp_path):

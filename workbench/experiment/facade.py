@@ -512,7 +512,10 @@ class Experiment(RunOpening):
             shutil.rmtree(folder)
         example = None if examples is None else (
             examples[0] if len(examples) == 1 else dict(zip(result.inputs, examples)))
-        mlflow.onnx.save_model(result.model, folder, signature=signature, input_example=example)
+        # the flavor's own requirements (onnx, onnxruntime at their versions here): inferring
+        # them would load the model again in a subprocess
+        mlflow.onnx.save_model(result.model, folder, signature=signature, input_example=example,
+                               pip_requirements=mlflow.onnx.get_default_pip_requirements())
         self.log_artifact(folder, name)
         uri = f"runs:/{self.run_id}/{name}"
         if registered_model_name is not None:
