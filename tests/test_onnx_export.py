@@ -218,7 +218,8 @@ def test_elementwise_math_reductions_and_slicing(tmp_path):
         y = wb.concat(parts, axis=1)
         y = wb.transpose(wb.reshape(y, (-1, 4, 5 * len(parts))), (0, 2, 1))[:, 1::2, :3]
         y = wb.tile(y[:, :, None, :], (1, 1, 2, 1))[..., 0] - wb.reduce_min(x)
-        return wb.pad(y, [[0, 0], [1, 0], [0, 2]], constant_values=0.5) + wb.cast(wb.argmax(x, axis=1), wb.float32)[:, None, None]
+        top = wb.cast(wb.argmax(x, axis=1), wb.float32)[:, None, None]
+        return wb.pad(y, [[0, 0], [1, 0], [0, 2]], constant_values=0.5) + top
 
     def g(x):
         a, b = wb.split(x, 2, axis=1)
