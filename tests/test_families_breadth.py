@@ -290,3 +290,20 @@ def test_wishart_cholesky_io_and_df_check():
     np.testing.assert_allclose(d.log_prob(c).numpy(), tfd.WishartTriL(f64(5.0), l).log_prob(x).numpy(), rtol=1e-10)
     with pytest.raises(ValueError, match="`df`"):
         tfd.WishartTriL(f64(0.5), l, validate_args=True)
+
+
+def test_horseshoe_samples_follow_the_density():
+    import scipy.special as sp_   # the exponential integral, for the reference CDF
+    s = 0.5
+    x = tfd.Horseshoe(f64(s)).sample(4000, seed=4).numpy()
+    grid = np.linspace(1e-9, 60.0, 400001)
+    u = 0.5 * (grid / s) ** 2
+    big = u > 500
+    scaled = np.where(big, (1 - 1 / u + 2 / u ** 2) / u, np.exp(np.minimum(u, 500)) * sp_.exp1(np.minimum(u, 500)))
+    pdf = scaled / (s * np.sqrt(2 * np.pi ** 3))
+    half = np.concatenate([[0.0], np.cumsum(0.5 * (pdf[1:] + pdf[:-1]) * np.diff(grid))])
+    tail = 2 * s / (np.pi * grid[-1]) * np.sqrt(2 / np.pi)   # mass beyond the grid, ~ sqrt(2/pi) s / x per side
+    cdf = lambda v: np.where(v >= 0, 0.5 + np.interp(np.abs(v), grid, half), 0.5 - np.interp(np.abs(v), grid, half))
+    inner = np.abs(x) < grid[-1]
+    assert abs(np.mean(~inner) - tail) < 0.01
+    assert st.kstest(x[inner], lambda v: (cdf(v) - 0.5 * tail) / (1 - tail)).pvalue > 1e-4

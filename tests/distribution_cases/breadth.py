@@ -6,7 +6,7 @@ import scipy.integrate as si
 import scipy.special as sp
 import scipy.stats as st
 
-from probability.distributions import (LKJ, BetaBinomial, WishartTriL, Chi, CholeskyLKJ, SinhArcsinh, MultivariateNormalDiagPlusLowRank, ExpRelaxedOneHotCategorical, RelaxedBernoulli,
+from probability.distributions import (LKJ, BetaBinomial, Horseshoe, WishartTriL, Chi, CholeskyLKJ, SinhArcsinh, MultivariateNormalDiagPlusLowRank, ExpRelaxedOneHotCategorical, RelaxedBernoulli,
                                        RelaxedOneHotCategorical, VonMises, Chi2, GeneralizedNormal, Gumbel, HalfStudentT, InverseGaussian,
                                        TruncatedNormal, DirichletMultinomial, ZeroInflatedNegativeBinomial,
                                        Kumaraswamy, Logistic, Pareto, Weibull)
@@ -206,6 +206,14 @@ def _wishart(method):
     return ref
 
 
+def _horseshoe_log_prob(p, x):
+    # the scale mixture integrated numerically: N(x; 0, scale * lam) against HalfCauchy(lam)
+    def one(xi, s):
+        f = lambda lam: st.norm(0, s * lam).pdf(xi) * 2 / (np.pi * (1 + lam * lam))
+        return np.log(si.quad(f, 0, np.inf, limit=400, epsabs=0, epsrel=1e-12)[0])
+    return np.vectorize(one)(x, p["scale"])
+
+
 CASES = [
     DistCase("Logistic", Logistic, {"loc": np.array([0.0, 1.5, -2.0]), "scale": np.array([1.0, 0.5, 3.0])},
              points=np.array([0.3, 9.0, -40.0]),
@@ -359,4 +367,10 @@ CASES = [
              ref={m: _wishart(m) for m in ("log_prob", "mean", "variance", "entropy")},
              checks=("log_prob", "mean", "variance", "entropy"), sample_test="moments",
              invalid={"df": 1.0, "scale_tril": np.eye(3)}),
+    DistCase("Horseshoe", Horseshoe, {"scale": np.array([1.0, 0.3, 5.0])},
+             points=np.array([0.7, 2.0, 0.01]),
+             ref={"log_prob": _horseshoe_log_prob, "mode": lambda p, x: np.zeros(3),
+                  "mean": lambda p, x: np.full(3, np.nan)},
+             checks=("log_prob", "mode", "mean"), sample_test=None, rtol=1e-8,
+             invalid={"scale": 0.0}),
 ]
