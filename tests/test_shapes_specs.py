@@ -253,3 +253,40 @@ def test_dataset_element_spec():
     assert d.element_spec == {"a": wb.TensorSpec([2], wb.float32)}
     with pytest.raises(ValueError, match="empty"):
         wb.data.Dataset.range(0).element_spec
+
+
+def test_input_signature_on_a_method_describes_the_arguments_after_self():
+    class Scale(wb.Module):
+        def __init__(self):
+            super().__init__()
+            self.w = wb.Variable(2.0)
+
+        @wb.function(input_signature=[wb.TensorSpec([None], wb.float32)])
+        def __call__(self, x):
+            return x * self.w
+    m = Scale()
+    np.testing.assert_array_equal(m(wb.ones([3])).numpy(), [2.0, 2.0, 2.0])
+    np.testing.assert_array_equal(m(wb.ones([5])).numpy(), np.full(5, 2.0, "float32"))
+    assert type(m).__call__.experimental_get_tracing_count() == 1
+    with pytest.raises(TypeError, match="'x'"):
+        m(wb.ones([2, 2]))
+    cf = m.__call__.get_concrete_function()
+    assert cf.structured_input_signature == ((wb.TensorSpec([None], wb.float32),), {})
+    assert "  x (POSITIONAL_OR_KEYWORD): TensorSpec(shape=(None,)" in cf.pretty_printed_signature()
+
+
+def test_a_variable_keeps_the_shape_it_was_created_with():
+    v = wb.Variable([1.0, 2.0], shape=wb.TensorShape(None))   # TF's variables guide
+    assert v.shape.rank is None
+    v.assign([1.0, 2.0, 3.0])
+    np.testing.assert_array_equal(v.numpy(), [1.0, 2.0, 3.0])
+    w = wb.Variable([1.0, 2.0], shape=[None])
+    assert w.shape == TensorShape([None])
+    w.assign([4.0, 5.0, 6.0])
+    with pytest.raises(ValueError, match="does not fit"):
+        w.assign([[1.0]])
+    with pytest.raises(ValueError, match="does not fit"):
+        wb.Variable([1.0, 2.0], shape=[3])
+    with pytest.raises(ValueError, match="shape"):
+        wb.Variable([1.0, 2.0]).assign([1.0, 2.0, 3.0])
+    assert wb.Variable([1.0, 2.0]).shape == (2,)

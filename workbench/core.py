@@ -728,14 +728,21 @@ class Variable(Tensor):
         if callable(initial_value):
             initial_value = initial_value()
         if shape is not None:
-            argcheck.shape(shape, "shape", "Variable", unknown=True)
+            shape = TensorShape(shape)
+            if shape.rank is not None:
+                argcheck.shape([-1 if d is None else d for d in shape], "shape", "Variable", unknown=True)
         arr = to_array(initial_value, dtype)
+        if shape is not None and not shape.is_compatible_with(arr.shape):
+            raise ValueError(f"Variable: initial_value has shape {arr.shape}, which does not fit "
+                             f"the shape {shape} given")
         xp = backend.xp_of(arr)
         self._data = xp.array(arr, copy=True)
         self._tid = _next_id()
         self.trainable = bool(trainable)
         self._name = _state.scope + name if name else f"Variable:{self._tid}"
-        self._shape_fixed = validate_shape and shape is None
+        # True: assignments keep the shape; a TensorShape (the shape given, None dims
+        # included): they must fit it; False (validate_shape=False): any shape
+        self._shape_fixed = shape if shape is not None else bool(validate_shape)
         # live tapes holding a read of this buffer: while any do, assignments write a new
         # buffer (copy on write) so recorded reads keep the value they saw, as in TF
         self._captures = 0
@@ -743,6 +750,15 @@ class Variable(Tensor):
             _state.distribution.on_variable_created(self)
         if _state.tracer is not None:
             _state.tracer.on_variable(self)
+
+    @property
+    def shape(self) -> TensorShape:
+        """The variable's shape: the ``shape`` it was created with (None dims and unknown
+        rank kept, as TF), else its value's."""
+        fixed = self._shape_fixed
+        if fixed is True or fixed is False:
+            return _new_shape(TensorShape, self._data.shape)
+        return fixed
 
     @property
     def name(self) -> str:
@@ -764,8 +780,12 @@ class Variable(Tensor):
             except ValueError:
                 ok = False
             if not ok or what == "assign":
-                if what == "assign" and not self._shape_fixed:
-                    return arr
+                fixed = self._shape_fixed
+                if what == "assign" and fixed is not True:
+                    if fixed is False or fixed.is_compatible_with(arr.shape):
+                        return arr
+                    raise ValueError(f"Variable '{self.name}'.assign: value has shape {arr.shape}, "
+                                     f"which does not fit the variable's shape {fixed}")
                 raise ValueError(f"Variable '{self.name}'.{what}: value has shape {arr.shape}, "
                                  f"the variable has shape {self._data.shape}")
         return arr

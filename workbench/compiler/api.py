@@ -114,11 +114,20 @@ class Function:
         # a decorated method: bind the instance as the first argument (part of the signature)
         if obj is None:
             return self
-        return functools.partial(self.__call__, obj)
+        return _BoundFunction(self, obj)
+
+    def _call_method(self, obj, *args, **kwargs):
+        # the input_signature describes the arguments after the instance, as in TF
+        if self._signature is not None:
+            args, kwargs = self._bind(args, kwargs, skip=1)
+        return self._call((obj,) + tuple(args), kwargs)
 
     def __call__(self, *args, **kwargs):
         if self._signature is not None:
             args, kwargs = self._bind(args, kwargs)
+        return self._call(args, kwargs)
+
+    def _call(self, args, kwargs):
         st = core._state
         if _EAGER["on"] or st.tracer is not None or st.tapes or st.accumulators or st.observers:
             # inside another trace, or watched by a tape: run the Python code, so that the
@@ -137,10 +146,20 @@ class Function:
         """The concrete function for these arguments (tensors, or ``wb.TensorSpec`` for
         tensors of any size where a dimension is None), traced now if it was not. With an
         input_signature, no arguments are needed."""
-        if self._signature is not None and not args and not kwargs:
-            args = tuple(nest.map_structure(_example, s) for s in self._signature)
+        return self._get_concrete((), args, kwargs)
+
+    def _get_concrete(self, head, args, kwargs):
+        # head: a method's instance, which the input_signature does not describe
         general = None
-        if self._signature is None:
+        if self._signature is not None:
+            if not args and not kwargs:
+                args = tuple(nest.map_structure(_example, s) for s in self._signature)
+            args, kwargs = self._bind(args, kwargs, skip=len(head))
+            args = head + tuple(args)
+            flat = nest.flatten((args, kwargs))
+            key = signature(args, kwargs, flat)
+        else:
+            args = head + tuple(args)
             specs = nest.flatten((args, kwargs))
             args, kwargs = nest.map_structure(_example, (args, kwargs))
             flat = nest.flatten((args, kwargs))
@@ -148,10 +167,6 @@ class Function:
             general = tuple(key[:2]) + tuple(
                 (part[0], tuple(spec.shape)) + part[2:] if isinstance(spec, TensorSpec) else part
                 for part, spec in zip(key[2:], specs))
-        else:
-            args, kwargs = self._bind(args, kwargs)
-            flat = nest.flatten((args, kwargs))
-            key = signature(args, kwargs, flat)
         for _ in range(2):  # a first trace that creates variables is not kept: trace again
             found = self._concrete.get(general) if general is not None else self._find(key)[0]
             if found is not None and key in self._programs:
@@ -166,11 +181,12 @@ class Function:
         return "\n\n".join(c.pretty_printed_signature(verbose) for c in self._concrete.values())
 
     # -- input_signature -----------------------------------------------------------
-    def _bind(self, args, kwargs):
+    def _bind(self, args, kwargs, skip=0):
         """The arguments as tensors that fit the input_signature (converted as TF converts
-        them), or TF's TypeError naming the argument."""
+        them), or TF's TypeError naming the argument; ``skip``: leading parameters (a
+        method's instance) the signature does not describe."""
         n = len(self._signature)
-        names = [p.name for p in self._params]
+        names = [p.name for p in self._params][skip:]
         args = list(args)
         if kwargs:
             kwargs = dict(kwargs)
@@ -191,17 +207,17 @@ class Function:
         for i, (value, spec) in enumerate(zip(args, self._signature)):
             what = names[i] if i < len(names) else f"args[{i}]"
             if _is_spec(spec):
-                out.append(self._fit(value, spec, what, args))
+                out.append(self._fit(value, spec, what, args, names))
                 continue
             specs, values = nest.flatten(spec), nest.flatten(value)
             if len(values) != len(specs) or not isinstance(value, (list, tuple, dict)):
                 raise TypeError(f"wb.function '{self._name}': argument {what} does not have the "
                                 f"structure of its input_signature entry {spec!r}: got {value!r}")
-            fitted = [self._fit(v, s, what, args) for v, s in zip(values, specs)]
+            fitted = [self._fit(v, s, what, args, names) for v, s in zip(values, specs)]
             out.append(nest.pack_sequence_as(spec, fitted))
         return tuple(out), {}
 
-    def _fit(self, value, spec, what, args):
+    def _fit(self, value, spec, what, args, names):
         if isinstance(spec, TensorSpec):
             t = value
             if not isinstance(value, core.Tensor):
@@ -217,10 +233,9 @@ class Function:
             else (value._spec() if hasattr(value, "_spec") else repr(value))
         raise TypeError(f"Binding inputs to wb.function `{self._name}` failed due to `Can not cast "
                         f"{got} to {spec}` for argument {what!r}. Received args: {tuple(args)} for "
-                        f"signature: ({self._describe_signature()}).")
+                        f"signature: ({self._describe_signature(names)}).")
 
-    def _describe_signature(self):
-        names = [p.name for p in self._params]
+    def _describe_signature(self, names):
         return ", ".join(f"{names[i] if i < len(names) else f'args_{i}'}: {s!r}"
                          for i, s in enumerate(self._signature))
 
@@ -301,6 +316,23 @@ class Function:
         return out
 
 
+class _BoundFunction:
+    """A ``wb.function`` method bound to its instance (the instance is the first argument)."""
+
+    def __init__(self, function, obj):
+        self._function, self._obj = function, obj
+        functools.update_wrapper(self, function._fn)
+
+    def __call__(self, *args, **kwargs):
+        return self._function._call_method(self._obj, *args, **kwargs)
+
+    def get_concrete_function(self, *args, **kwargs):
+        return self._function._get_concrete((self._obj,), args, kwargs)
+
+    def __getattr__(self, name):
+        return getattr(self._function, name)
+
+
 class ConcreteFunction:
     """One trace of a ``wb.function`` for a (generalized) input signature: its programs,
     one per concrete input shape. Calling it checks the arguments against its signature."""
@@ -356,6 +388,9 @@ class ConcreteFunction:
     def _parameters(self):
         params = self._function._params
         pos, kw = self._inputs
+        if self._function._signature is not None and params and params[0].name in ("self", "cls") \
+                and len(params) > len(pos):
+            params = params[1:]  # a method's instance: not described by the input_signature
         out = []
         for i, spec in enumerate(pos):
             p = params[i] if i < len(params) else None
