@@ -14,6 +14,8 @@ def f64(a):
     return wb.constant(np.asarray(a, dtype=np.float64))
 
 
+_LU = np.array([[2.0, 0.5, -1.0], [0.3, -1.5, 0.7], [-0.4, 0.2, 0.8]])
+
 # name, factory, x sampler (rng -> float64 array of shape (batch,) + event), event_ndims of x
 CASES = [
     ("Expm1", lambda: tfb.Expm1(), lambda r: r.normal(size=(4, 3)), 1),
@@ -36,6 +38,9 @@ CASES = [
     ("Ascending", lambda: tfb.Ascending(), lambda r: r.normal(size=(4, 3)), 1),
     ("Ordered", lambda: tfb.Ordered(), lambda r: np.cumsum(r.uniform(0.1, 2, size=(4, 3)), -1) - 1.0, 1),
     ("Pad", lambda: tfb.Pad(paddings=[[1, 2]], constant_values=0.5), lambda r: r.normal(size=(4, 3)), 1),
+    ("ScaleMatvecLU", lambda: tfb.ScaleMatvecLU(f64(_LU), [2, 0, 1]), lambda r: r.normal(size=(4, 3)), 1),
+    ("MatvecLU batch", lambda: tfb.MatvecLU(f64(np.stack([_LU, _LU.T + np.eye(3)])), [1, 2, 0]),
+     lambda r: r.normal(size=(2, 3)), 1),
     ("Pad two axes", lambda: tfb.Pad(paddings=[[0, 1], [1, 0]]), lambda r: r.normal(size=(4, 2, 3)), 2),
 ]
 IDS = [c[0] for c in CASES]
@@ -244,3 +249,18 @@ def test_bad_arguments_are_named():
         tfb.ScaleMatvecDiag(f64([1.0, 0.0]), validate_args=True)
     with pytest.raises(ValueError, match="entries"):
         tfb.Permute([1, 0]).forward(f64([1.0, 2.0, 3.0]))
+
+
+def test_scale_matvec_lu_matches_scipy_lu():
+    import scipy.linalg as sl   # a reference LU factorization
+    a = np.random.default_rng(3).normal(size=(4, 4))
+    p, l, u = sl.lu(a)                          # a = p @ l @ u
+    perm = np.argmax(p, axis=0)                 # a[perm] = l @ u
+    packed = np.tril(l, -1) + u
+    b = tfb.ScaleMatvecLU(f64(packed), perm)
+    np.testing.assert_allclose(b.matrix().numpy(), a, rtol=1e-12, atol=1e-12)
+    x = np.random.default_rng(4).normal(size=(5, 4))
+    np.testing.assert_allclose(b.forward(f64(x)).numpy(), x @ a.T, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(float(b.forward_log_det_jacobian(f64(x[0]))), np.linalg.slogdet(a)[1], rtol=1e-12)
+    with pytest.raises(ValueError, match="`permutation`"):
+        tfb.ScaleMatvecLU(f64(packed), [0, 1, 1, 2])
