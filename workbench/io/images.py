@@ -112,9 +112,9 @@ def encode_png(image, compression=-1, name=None):
     if arr.dtype == np.uint16:
         if arr.shape[2] != 1:
             raise ValueError("wb.io.encode_png: uint16 images must have one channel here")
-        img = Image.fromarray(arr[:, :, 0].astype(">u2").astype(np.uint16), "I;16")
-    else:
-        img = Image.fromarray(arr[:, :, 0] if arr.shape[2] == 1 else arr, _MODES[arr.shape[2]])
+        img = Image.fromarray(np.ascontiguousarray(arr[:, :, 0]))   # Pillow's "I;16"
+    else:   # the mode (L, LA, RGB, RGBA) follows from the channels
+        img = Image.fromarray(np.ascontiguousarray(arr[:, :, 0] if arr.shape[2] == 1 else arr))
     buf = io.BytesIO()
     img.save(buf, "PNG", compress_level=6 if compression == -1 else int(compression))
     return _string(buf.getvalue())
@@ -128,7 +128,7 @@ def encode_jpeg(image, format="", quality=95, progressive=False, optimize_size=F
     if arr.dtype != np.uint8 or arr.shape[2] not in (1, 3):
         raise ValueError(f"wb.io.encode_jpeg: image must be uint8 with 1 or 3 channels, got "
                          f"{arr.dtype} shape {arr.shape}")
-    img = Image.fromarray(arr[:, :, 0] if arr.shape[2] == 1 else arr, "L" if arr.shape[2] == 1 else "RGB")
+    img = Image.fromarray(np.ascontiguousarray(arr[:, :, 0] if arr.shape[2] == 1 else arr))
     buf = io.BytesIO()
     img.save(buf, "JPEG", quality=int(quality), progressive=bool(progressive), optimize=bool(optimize_size),
              subsampling=2 if chroma_downsampling else 0)
