@@ -264,3 +264,76 @@ def test_scale_matvec_lu_matches_scipy_lu():
     np.testing.assert_allclose(float(b.forward_log_det_jacobian(f64(x[0]))), np.linalg.slogdet(a)[1], rtol=1e-12)
     with pytest.raises(ValueError, match="`permutation`"):
         tfb.ScaleMatvecLU(f64(packed), [0, 1, 1, 2])
+
+
+# ---------------------------------------------------------------------------
+# structured bijectors
+
+
+def test_split_round_trip_shapes_and_zero_log_det():
+    b = tfb.Split([1, -1, 2])
+    x = f64(np.random.default_rng(0).normal(size=(4, 6)))
+    parts = b.forward(x)
+    assert [p.shape for p in parts] == [(4, 1), (4, 3), (4, 2)]
+    np.testing.assert_array_equal(b.inverse(parts).numpy(), x.numpy())
+    assert b.forward_event_shape([6]) == [(1,), (3,), (2,)] and b.inverse_event_shape([[1], [3], [2]]) == (6,)
+    np.testing.assert_array_equal(b.forward_log_det_jacobian(x, event_ndims=1).numpy(), np.zeros(4))
+    assert b.inverse_log_det_jacobian(parts, event_ndims=[1, 1, 1]).shape == (4,)
+    assert [p.shape[-1] for p in tfb.Split(3).forward(x)] == [2, 2, 2]
+    with pytest.raises(ValueError, match="equal pieces"):
+        tfb.Split(4).forward(x)
+    with pytest.raises(ValueError, match="`axis`"):
+        tfb.Split(2, axis=1)
+
+
+def test_blockwise_matches_numerical_jacobian_and_changes_sizes():
+    b = tfb.Blockwise([tfb.Exp(), tfb.Sigmoid(), tfb.Scale(2.0)], block_sizes=[1, 2, 1])
+    x = np.random.default_rng(1).normal(size=(3, 4))
+    y = b.forward(f64(x))
+    np.testing.assert_allclose(y.numpy(), np.concatenate([np.exp(x[:, :1]), 1 / (1 + np.exp(-x[:, 1:3])),
+                                                          2 * x[:, 3:]], -1), rtol=1e-12)
+    np.testing.assert_allclose(b.inverse(y).numpy(), x, rtol=1e-10)
+    _, logdet = np.linalg.slogdet(_numerical_jacobian(b, x))
+    np.testing.assert_allclose(b.forward_log_det_jacobian(f64(x), event_ndims=1).numpy(), logdet, rtol=1e-6)
+    np.testing.assert_allclose(b.inverse_log_det_jacobian(y, event_ndims=1).numpy(), -logdet, rtol=1e-6)
+    grow = tfb.Blockwise([tfb.Identity(), tfb.SoftmaxCentered()], block_sizes=[2, 2])
+    assert grow.forward_event_shape([4]) == (5,) and grow.inverse_event_shape([5]) == (4,)
+    z = grow.forward(f64(x))
+    assert z.shape == (3, 5)
+    np.testing.assert_allclose(grow.inverse(z).numpy(), x, rtol=1e-10)
+    with pytest.raises(ValueError, match="`block_sizes`"):
+        tfb.Blockwise([tfb.Exp()], block_sizes=[1, 2])
+
+
+def test_joint_map_applies_part_by_part():
+    b = tfb.JointMap({"a": tfb.Exp(), "b": tfb.ScaleMatvecDiag(f64([2.0, 3.0]))})
+    x = {"a": f64([0.5, -1.0]), "b": f64([[1.0, 2.0], [0.5, 0.1]])}
+    y = b.forward(x)
+    np.testing.assert_allclose(y["a"].numpy(), np.exp([0.5, -1.0]))
+    np.testing.assert_allclose(b.inverse(y)["b"].numpy(), x["b"].numpy())
+    fldj = b.forward_log_det_jacobian(x, event_ndims={"a": 0, "b": 1}).numpy()
+    np.testing.assert_allclose(fldj, np.array([0.5, -1.0]) + np.log(6.0), rtol=1e-12)
+    np.testing.assert_allclose(b.inverse_log_det_jacobian(y, event_ndims={"a": 0, "b": 1}).numpy(), -fldj,
+                               rtol=1e-12)
+    assert b.forward_event_shape({"a": (), "b": (2,)}) == {"a": (), "b": (2,)}
+    lst = tfb.JointMap([tfb.Softplus(), tfb.Identity()])
+    out = lst.forward([f64(0.0), f64(3.0)])
+    assert isinstance(out, list) and float(out[1]) == 3.0
+    with pytest.raises(ValueError, match="dict with keys"):
+        b.forward([f64(1.0), f64(2.0)])
+
+
+def test_restructure_moves_parts():
+    b = tfb.Restructure({"a": 1, "b": 0})
+    x = [f64([1.0]), f64([2.0, 3.0])]
+    y = b.forward(x)
+    assert set(y) == {"a", "b"} and y["a"] is x[1] and y["b"] is x[0]
+    back = b.inverse(y)
+    assert back[0] is x[0] and back[1] is x[1]
+    assert b.forward_event_shape([(1,), (2,)]) == {"a": (2,), "b": (1,)}
+    assert b.forward_log_det_jacobian(x, event_ndims=[1, 1]).shape == ()
+    swap = tfb.Restructure(output_structure=["y", "x"], input_structure={"x": "x", "y": "y"})
+    out = swap.forward({"x": f64(1.0), "y": f64(2.0)})
+    assert [float(t) for t in out] == [2.0, 1.0]
+    with pytest.raises(ValueError, match="same distinct tokens"):
+        tfb.Restructure({"a": 0, "b": 0})
