@@ -146,6 +146,9 @@ def test_from_generator_checks_the_signature():
     bad = Dataset.from_generator(lambda: iter([[1, 2, 3]]), output_types=np.int32, output_shapes=[2])
     with pytest.raises(ValueError, match=r"shape \(3,\).*expected shape \(2,\)"):
         list(bad)
+    named = Dataset.from_generator(lambda name, n: ((name + b"!") * int(n) for _ in range(2)),
+                                   output_types="string", args=("hi", 2))
+    assert values(named) == [b"hi!hi!", b"hi!hi!"]
     unknown_rank = Dataset.from_generator(lambda: iter([np.zeros((2, 2)), np.zeros(3)]),
                                           output_signature=wb.TensorSpec(None, np.float64))
     assert [v.shape for v in unknown_rank.as_numpy_iterator()] == [(2, 2), (3,)]

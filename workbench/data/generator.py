@@ -134,6 +134,15 @@ def _match(specs, value, where, path=""):
     return tuple(_match(s, v, where, f"{path}[{i}]") for i, (s, v) in enumerate(zip(specs, value)))
 
 
+def _argument(value, i, where):
+    """A generator argument as TF passes it: a NumPy value (a string as bytes)."""
+    if isinstance(value, str):
+        return value.encode("utf-8")
+    if isinstance(value, bytes):
+        return value
+    return st.to_numpy(st.normalize(value, what=f"args[{i}]", where=where))
+
+
 class FromGenerator(Dataset):
     """``Dataset.from_generator``."""
 
@@ -145,8 +154,7 @@ class FromGenerator(Dataset):
         self._generator = generator
         self._specs = _specs(output_signature, output_types, output_shapes, where)
         # arguments reach the generator as NumPy values, as TF passes them
-        self._args = tuple(st.to_numpy(st.normalize(a, what=f"args[{i}]", where=where))
-                           for i, a in enumerate(args or ()))
+        self._args = tuple(_argument(a, i, where) for i, a in enumerate(args or ()))
 
     def _start(self):
         it = self._generator(*self._args)
