@@ -67,3 +67,28 @@ def test_windows_over_sequences_of_unknown_length():
     images = keras.Input((None, None, 3))
     y = layers.Conv2D(4, 5, strides=2)(images)
     assert tuple(y.shape) == (None, None, None, 4)
+
+
+def test_a_call_that_takes_a_mask_gets_one_while_the_graph_is_built():
+    seen = []
+
+    class NeedsMask(layers.Layer):
+        def __init__(self):
+            super().__init__()
+            self.supports_masking = True
+
+        def call(self, inputs, mask=None):
+            seen.append(None if mask is None else tuple(mask.shape))
+            return inputs
+
+    tokens = keras.Input((None,), dtype="int32")
+    x = layers.Dense(2)(layers.Embedding(10, 4, mask_zero=True)(tokens))  # Dense passes the mask on
+    out = NeedsMask()(x)
+    assert seen and all(s is not None and len(s) == 2 for s in seen)
+    assert out.mask_shapes is not None
+    seen.clear()
+    NeedsMask()(layers.Dense(2)(keras.Input((3, 4))))  # no mask upstream: none is made up
+    assert seen == [None, None]
+    model = keras.Model(tokens, out)
+    model(np.array([[1, 2, 0]]))
+    assert seen[-1] == (1, 3)

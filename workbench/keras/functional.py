@@ -28,7 +28,8 @@ import numpy as np
 from .. import nest
 from .layers.base import (Layer, _require_own_get_config, _training_stack, is_ragged, is_symbolic, shape_of,
                           unique_layer_name)
-from ..ops.create import zeros
+from ..ops.create import ones, zeros
+from ..ops.elementwise import cast
 import ragged
 from .serialization import custom_object_scope
 from .summary_table import print_summary
@@ -43,6 +44,9 @@ class SymbolicTensor:
 
     _wb_symbolic = True
     __hash__ = object.__hash__
+    # {stand-in size: shape} of the mask this tensor carries at run time (None: no mask), so that
+    # a layer whose call takes ``mask`` is given one while its output shape is worked out
+    mask_shapes = None
 
     def __init__(self, shape, dtype, node=None, index=0, name=None, ragged=False):
         self.shape = tuple(None if d is None else int(d) for d in shape)
@@ -186,13 +190,25 @@ def symbolic_call(layer, args, kwargs):
     """Record ``layer(*args, **kwargs)`` on symbolic inputs; returns symbolic outputs."""
     kwargs = dict(kwargs)
     run_kwargs = {k: v for k, v in kwargs.items() if k != "training"}
-    results = []
+    first = args[0] if args and is_symbolic(args[0]) else None
+    # the input's mask (an all-True stand-in of its shape) reaches a call that takes one, as the
+    # mask itself will at run time
+    masked = first is not None and first.mask_shapes is not None and "mask" not in run_kwargs
+    give_mask = masked and layer._call_accepts("mask")
+    results, mask_shapes = [], {}
     for k in (1, 2):  # two stand-in sizes tell fixed output sizes from input-dependent ones
         r_args = _replace(list(args), lambda s: _stand_in(s, k))
         r_kwargs = _replace(run_kwargs, lambda s: _stand_in(s, k))
+        in_mask = cast(ones(first.mask_shapes[k]), bool) if masked else None
+        if give_mask:
+            r_kwargs["mask"] = in_mask
         _training_stack.append(False)
         try:
             results.append(layer(*r_args, **r_kwargs))
+            if first is not None:
+                out_mask = layer.compute_mask(r_args[0], in_mask)
+                if out_mask is not None and not isinstance(out_mask, (list, tuple)):
+                    mask_shapes[k] = tuple(shape_of(out_mask))
         except Exception as exc:
             raise type(exc)(f"while calling {type(layer).__name__} '{layer.name}' on symbolic inputs "
                             f"{[s for s in nest.flatten(list(args)) if is_symbolic(s)]}: {exc}") from exc
@@ -209,6 +225,8 @@ def symbolic_call(layer, args, kwargs):
         shape = tuple(x if x == y else None for x, y in zip(sa, sb))
         outs.append(SymbolicTensor(shape, a.dtype, node, i, ragged=is_ragged(a)))
     node.outputs = nest.pack_sequence_as(results[0], outs)
+    if len(mask_shapes) == 2 and len(outs) == 1 and outs[0] is not None:
+        outs[0].mask_shapes = mask_shapes
     if "_first_call" not in layer.__dict__:  # Keras' layer.input / layer.output follow the first call
         layer._first_call = node
     shapes = [o.shape for o in outs if o is not None]
