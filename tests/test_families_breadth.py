@@ -30,6 +30,8 @@ KL_CASES = [
     ("Pareto", lambda: (tfd.Pareto(f64(3.0), f64(2.0)), tfd.Pareto(f64(1.5), f64(1.0))),
      lambda: (st.pareto(3.0, scale=2.0), st.pareto(1.5, scale=1.0)), (2.0, np.inf)),
     ("Chi", lambda: (tfd.Chi(f64(3.0)), tfd.Chi(f64(1.5))), lambda: (st.chi(3.0), st.chi(1.5)), (0, np.inf)),
+    ("VonMises", lambda: (tfd.VonMises(f64(0.3), f64(2.5)), tfd.VonMises(f64(-1.0), f64(0.7))),
+     lambda: (st.vonmises(2.5, loc=0.3), st.vonmises(0.7, loc=-1.0)), (0.3 - np.pi, 0.3 + np.pi)),
     ("Chi2 (Gamma's rule)", lambda: (tfd.Chi2(f64(3.0)), tfd.Chi2(f64(5.5))),
      lambda: (st.chi2(3.0), st.chi2(5.5)), (0, np.inf)),
 ]

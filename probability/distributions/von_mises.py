@@ -10,6 +10,7 @@ import workbench as wb
 
 from .. import internal
 from .distribution import FULLY_REPARAMETERIZED, Distribution
+from .kullback_leibler import RegisterKL
 from .truncated_normal import implicit_reparameterization
 
 __all__ = ["VonMises"]
@@ -150,3 +151,12 @@ class VonMises(Distribution):
     def _entropy(self):
         c = self._concentration
         return (-c * self._i1_over_i0() + _LOG_2PI + log_bessel_i0(c)) * wb.ones_like(self._loc)
+
+
+@RegisterKL(VonMises, VonMises)
+def _kl_von_mises_von_mises(a, b, name=None):
+    # E_a[cos(x - loc_a)] = A(c_a) = I1(c_a)/I0(c_a), and E_a[cos(x - loc_b)] = A(c_a) cos(loc_a - loc_b)
+    # A(c_a) is one minus a's circular variance
+    ratio = (1.0 - a.variance()) * wb.ones_like(b.concentration)
+    return (log_bessel_i0(b.concentration) - log_bessel_i0(a.concentration)
+            + ratio * (a.concentration - b.concentration * wb.cos(a.loc - b.loc)))
