@@ -349,3 +349,46 @@ def test_conv_gradients_match_finite_differences():
     check_gradients(lambda a, b: ops.sum(ops.conv(a, b, strides=2, padding="same") ** 2), [x, k], order=1,
                     modes=("rev",))
     check_gradients(lambda a: ops.average_pool(ops.max_pool(a, 2, strides=1), 2), [x], order=1, modes=("rev",))
+
+
+def _attention_reference(q, k, v, mask=None, causal=False, scale=None):
+    rep = q.shape[2] // k.shape[2]
+    k, v = np.repeat(k, rep, axis=2), np.repeat(v, rep, axis=2)
+    logits = np.einsum("btnh,bsnh->bnts", q, k) * (scale or 1 / np.sqrt(q.shape[-1]))
+    keep = np.ones(logits.shape, bool) if mask is None else np.broadcast_to(mask, logits.shape)
+    if causal:
+        keep = keep & np.tril(np.ones(logits.shape[-2:], bool))
+    logits = np.where(keep, logits, -1e30)
+    w = np.exp(logits - logits.max(-1, keepdims=True))
+    w /= w.sum(-1, keepdims=True)
+    return np.einsum("bnts,bsnh->btnh", w, v)
+
+
+def test_dot_product_attention_and_normalizations():
+    q = rng.normal(size=(2, 3, 4, 5)).astype(np.float32)
+    k = rng.normal(size=(2, 6, 2, 5)).astype(np.float32)
+    v = rng.normal(size=(2, 6, 2, 5)).astype(np.float32)
+    np.testing.assert_allclose(ops.dot_product_attention(q, k, v).numpy(), _attention_reference(q, k, v),
+                               rtol=1e-4, atol=1e-5)
+    mask = rng.uniform(size=(2, 1, 3, 6)) > 0.3
+    mask[..., 0] = True
+    np.testing.assert_allclose(ops.dot_product_attention(q, k, v, mask=mask, scale=0.5).numpy(),
+                               _attention_reference(q, k, v, mask=mask, scale=0.5), rtol=1e-4, atol=1e-5)
+    kk = rng.normal(size=(2, 3, 4, 5)).astype(np.float32)
+    np.testing.assert_allclose(ops.dot_product_attention(q[0], kk[0], kk[0], is_causal=True).numpy(),
+                               _attention_reference(q[:1], kk[:1], kk[:1], causal=True)[0], rtol=1e-4, atol=1e-5)
+    with pytest.raises(ValueError, match="must be a multiple of the key's 3"):
+        ops.dot_product_attention(q, np.ones((2, 6, 3, 5), np.float32), np.ones((2, 6, 3, 5), np.float32))
+    x = rng.normal(size=(4, 3)).astype(np.float32)
+    mean, var = np.array([0.1, 0.2, 0.3]), np.array([1.0, 2.0, 0.5])
+    np.testing.assert_allclose(ops.batch_normalization(x, mean, var, axis=1, offset=[1.0, 0, 0], scale=[2.0, 1, 1],
+                                                       epsilon=1e-3).numpy(),
+                               (x - mean) / np.sqrt(var + 1e-3) * [2, 1, 1] + [1, 0, 0], rtol=1e-5)
+    np.testing.assert_allclose(ops.layer_normalization(x, gamma=2.0, beta=1.0).numpy(),
+                               (x - x.mean(1, keepdims=True)) / np.sqrt(x.var(1, keepdims=True) + 1e-7) * 2 + 1,
+                               rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(ops.rms_normalization(x, scale=3.0).numpy(),
+                               x / np.sqrt((x ** 2).mean(1, keepdims=True) + 1e-7) * 3, rtol=1e-5)
+    check_gradients(lambda a, b: ops.dot_product_attention(a, b, b, is_causal=True), [q[:1, :, :2].astype(np.float64),
+                                                                                    kk[:1, :, :2].astype(np.float64)],
+                    order=1, modes=("rev",))

@@ -12,13 +12,13 @@ from __future__ import annotations
 import numpy as np
 
 from ...errors import argcheck
-from ...ops import conv as conv_ops, elementwise as ew, indexing, nn as nn_ops, pooling, reduce
+from ...ops import conv as conv_ops, einsum as einsum_ops, elementwise as ew, indexing, nn as nn_ops, pooling, reduce
 from ...ops import shape as sh
 from .linalg import norm
 from .numpy import _dtype, _floating, _t
 
-__all__ = ["average_pool", "binary_crossentropy", "categorical_crossentropy", "conv", "conv_transpose",
-           "depthwise_conv", "elu", "gelu", "hard_sigmoid", "hard_silu", "max_pool", "separable_conv",
+__all__ = ["average_pool", "batch_normalization", "binary_crossentropy", "categorical_crossentropy", "conv",
+           "conv_transpose", "depthwise_conv", "dot_product_attention", "layer_normalization", "rms_normalization", "elu", "gelu", "hard_sigmoid", "hard_silu", "max_pool", "separable_conv",
            "hard_swish", "leaky_relu", "log_sigmoid", "log_softmax", "moments", "multi_hot", "normalize", "one_hot", "relu",
            "relu6", "selu", "sigmoid", "silu", "softmax", "softplus", "softsign",
            "sparse_categorical_crossentropy", "swish"]
@@ -296,3 +296,86 @@ def average_pool(inputs, pool_size, strides=None, padding="valid", data_format=N
     """Average pooling over 1 to 3 spatial dims; with ``"same"`` padding the edges average only
     the entries inside the input, as TF does."""
     return _pool(inputs, pool_size, strides, padding, data_format, "AVG", "average_pool")
+
+
+# -- normalization and attention -------------------------------------------------------------------
+
+def _along(v, x, axis):
+    """A 1-D ``v`` shaped to broadcast along ``axis`` of ``x``."""
+    v = ew.cast(_t(v), x.dtype)
+    if v.ndim != 1:
+        return v
+    return sh.reshape(v, [-1 if d == axis else 1 for d in range(x.ndim)])
+
+
+def batch_normalization(x, mean, variance, axis, offset=None, scale=None, epsilon=1e-3):
+    """``(x - mean) / sqrt(variance + epsilon) * scale + offset``, the 1-D statistics laid along ``axis``."""
+    x = _floating(_t(x))
+    axis = argcheck.axis(axis, x.ndim, "batch_normalization")
+    out = (x - _along(mean, x, axis)) * ew.rsqrt(_along(variance, x, axis) + np.asarray(epsilon, x.dtype))
+    if scale is not None:
+        out = out * _along(scale, x, axis)
+    if offset is not None:
+        out = out + _along(offset, x, axis)
+    return out
+
+
+def layer_normalization(x, gamma=None, beta=None, axis=-1, epsilon=None):
+    """``x`` normalized to zero mean and unit variance over ``axis``, then ``* gamma + beta``."""
+    x = _floating(_t(x))
+    eps = np.asarray(_EPSILON if epsilon is None else epsilon, x.dtype)
+    mean, var = nn_ops.moments(x, [axis] if isinstance(axis, int) else list(axis), keepdims=True)
+    out = (x - mean) * ew.rsqrt(var + eps)
+    if gamma is not None:
+        out = out * ew.cast(_t(gamma), x.dtype)
+    if beta is not None:
+        out = out + ew.cast(_t(beta), x.dtype)
+    return out
+
+
+def rms_normalization(x, scale=None, axis=-1, epsilon=None):
+    """``x / sqrt(mean(x**2, axis) + epsilon) * scale``."""
+    x = _floating(_t(x))
+    eps = np.asarray(_EPSILON if epsilon is None else epsilon, x.dtype)
+    out = x * ew.rsqrt(reduce.reduce_mean(ew.square(x), axis=axis, keepdims=True) + eps)
+    return out if scale is None else out * ew.cast(_t(scale), x.dtype)
+
+
+def dot_product_attention(query, key, value, bias=None, mask=None, scale=None, is_causal=False,
+                          flash_attention=None, attn_logits_soft_cap=None):
+    """Scaled dot-product attention: ``query`` ``(batch, T, heads, dim)``, ``key``/``value``
+    ``(batch, S, kv_heads, dim)`` (``kv_heads`` dividing ``heads``: grouped-query attention; the
+    batch axis may be left out). ``mask`` (broadcast to ``(batch, heads, T, S)``) keeps the
+    True positions, ``is_causal`` lets position ``t`` see ``s <= t``."""
+    if flash_attention:
+        raise ValueError("dot_product_attention: flash_attention=True is not available here; leave it None")
+    q, k, v = _floating(_t(query)), _floating(_t(key)), _floating(_t(value))
+    single = q.ndim == 3
+    if single:
+        q, k, v = (sh.expand_dims(t, 0) for t in (q, k, v))
+    if q.ndim != 4 or k.ndim != 4 or v.ndim != 4:
+        raise ValueError(f"dot_product_attention: query, key and value must be 3-D or 4-D, got shapes "
+                         f"{tuple(_t(query).shape)}, {tuple(_t(key).shape)}, {tuple(_t(value).shape)}")
+    heads, kv_heads = q.shape[2], k.shape[2]
+    if heads % kv_heads:
+        raise ValueError(f"dot_product_attention: the query's {heads} heads must be a multiple of the key's "
+                         f"{kv_heads}")
+    if kv_heads != heads:
+        k, v = indexing.repeat(k, heads // kv_heads, axis=2), indexing.repeat(v, heads // kv_heads, axis=2)
+    factor = 1.0 / np.sqrt(q.shape[-1]) if scale is None else argcheck.number(scale, "scale", "dot_product_attention")
+    logits = einsum_ops.einsum("btnh,bsnh->bnts", q, k) * np.asarray(factor, q.dtype)
+    if attn_logits_soft_cap is not None:
+        cap = np.asarray(attn_logits_soft_cap, q.dtype)
+        logits = ew.tanh(logits / cap) * cap
+    if bias is not None:
+        logits = logits + ew.cast(_t(bias), q.dtype)
+    keep = None if mask is None else ew.cast(_t(mask), bool)
+    if is_causal:
+        t, s_len = logits.shape[-2:]
+        causal = _t(np.tril(np.ones((t, s_len), bool)))
+        keep = causal if keep is None else ew.logical_and(keep, causal)
+    if keep is not None:
+        logits = ew.where(keep, logits, ew.cast(_t(np.finfo(np.float32).min / 2), q.dtype))
+    weights = nn_ops.softmax(logits, axis=-1)
+    out = einsum_ops.einsum("bnts,bsnh->btnh", weights, v)
+    return out[0] if single else out
