@@ -81,7 +81,17 @@ def test_supports_outside_give_minus_inf():
 
 def test_float32_defaults():
     for d in (tfd.Logistic(0.0, 1.0), tfd.Gumbel(0.0, 1.0), tfd.Weibull(2.0, 1.0), tfd.Pareto(3.0),
-              tfd.Kumaraswamy(2.0, 3.0)):
+              tfd.Kumaraswamy(2.0, 3.0), tfd.Chi2([1.0, 3.0]), tfd.Chi([1.0, 3.0]),
+              tfd.HalfStudentT(3.0, 0.0, [1.0, 2.0]), tfd.InverseGaussian([1.0, 2.0], 3.0),
+              tfd.GeneralizedNormal(0.0, 1.0, [1.0, 3.0]), tfd.TruncatedNormal(0.0, 1.0, -1.0, [1.0, 2.0]),
+              tfd.VonMises(0.0, [0.5, 40.0]), tfd.Horseshoe([1.0, 0.1]), tfd.BetaBinomial(5.0, [1.0, 2.0], 3.0),
+              tfd.DirichletMultinomial(5.0, [1.0, 2.0, 3.0]),
+              tfd.ZeroInflatedNegativeBinomial(inflated_loc_probs=0.3, total_count=5.0, probs=[0.2, 0.6]),
+              tfd.RelaxedBernoulli(0.5, logits=[0.0, 1.0]), tfd.RelaxedOneHotCategorical(0.5, probs=[0.2, 0.3, 0.5]),
+              tfd.ExpRelaxedOneHotCategorical(0.5, logits=[0.2, 0.3, 0.5]),
+              tfd.SinhArcsinh(0.0, 1.0, skewness=[0.0, 0.5], tailweight=1.5), tfd.LKJ(3, [1.0, 2.0]),
+              tfd.CholeskyLKJ(3, 2.0), tfd.WishartTriL(5.0, [[1.0, 0.0], [0.5, 2.0]]),
+              tfd.MultivariateNormalDiagPlusLowRank(scale_diag=[1.0, 2.0], scale_perturb_factor=[[1.0], [0.5]])):
         x = d.sample(5, seed=1)
         assert x.dtype == np.float32 and d.log_prob(x).dtype == np.float32
         assert np.all(np.isfinite(d.log_prob(x).numpy()))
