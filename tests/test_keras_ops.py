@@ -98,6 +98,10 @@ CASES = [
     ("log_sigmoid", (A,), {}, -np.log1p(np.exp(-A))), ("elu", (A,), {"alpha": 0.5}, np.where(A > 0, A, 0.5 * np.expm1(A))),
     ("leaky_relu", (A,), {}, np.where(A > 0, A, 0.2 * A)),
     ("gelu", (A,), {}, 0.5 * A * (1 + np.tanh(np.sqrt(2 / np.pi) * (A + 0.044715 * A ** 3)))),
+    ("selu", (A,), {}, 1.0507009873554805 * np.where(A > 0, A, 1.6732632423543772 * np.expm1(A))),
+    ("hard_swish", (A * 4,), {}, A * 4 * np.clip(A * 4 + 3, 0, 6) / 6),
+    ("normalize", (A,), {}, A / np.linalg.norm(A, axis=-1, keepdims=True)),
+    ("array", (I,), {"dtype": "float32"}, I.astype(np.float32)),
     ("hard_sigmoid", (A * 4,), {}, np.clip(A * 4 + 3, 0, 6) / 6), ("hard_silu", (A * 4,), {}, A * 4 * np.clip(A * 4 + 3, 0, 6) / 6),
     ("softmax", (A,), {}, _softmax(A)), ("softmax", (A,), {"axis": 0}, _softmax(A, 0)),
     ("log_softmax", (A,), {}, np.log(_softmax(A))),
@@ -254,6 +258,9 @@ def test_linalg():
     np.testing.assert_allclose(ops.det(m).numpy(), np.linalg.det(m), rtol=1e-4)
     np.testing.assert_allclose(ops.solve(m, A).numpy(), np.linalg.solve(m, A), rtol=1e-4, atol=1e-5)
     np.testing.assert_allclose(ops.cholesky(m).numpy(), np.linalg.cholesky(m), rtol=1e-4, atol=1e-5)
+    w, vecs = ops.eigh(m)
+    np.testing.assert_allclose(w.numpy(), np.linalg.eigvalsh(m), rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(vecs.numpy() @ np.diag(w.numpy()) @ vecs.numpy().T, m, rtol=1e-4, atol=1e-4)
     q, r = ops.qr(A)
     np.testing.assert_allclose((q.numpy() @ r.numpy()), A, atol=1e-5)
     u, s, vh = ops.svd(A, full_matrices=False)
