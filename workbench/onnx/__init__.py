@@ -4,6 +4,12 @@ by default), checked by ``onnx.checker`` and against onnxruntime. Keras models a
 ``model.export(path, format="onnx")``. Needs the ``export`` extra (``onnx``, ``onnxruntime``).
 """
 
+try:
+    import onnx  # noqa: F401  (the optional dependency every module here needs)
+except ImportError as exc:
+    raise ImportError("wb.onnx needs the onnx package: pip install 'research-workbench[export]' "
+                      "(onnx, onnxruntime)") from exc
+
 from .export import DEFAULT_OPSET, ExportResult, TensorSpec, export
 from .trace import ExportError
 

@@ -247,8 +247,12 @@ def _output_names(first, output_names):
 
 
 def _verify(model, fn, specs, out_names, rng, dynamic, atol):
-    # onnxruntime is imported only when a check runs (onnx alone suffices to write the file)
-    import onnxruntime as ort
+    try:
+        # onnxruntime is imported only when a check runs (onnx alone suffices to write the file)
+        import onnxruntime as ort
+    except ImportError as exc:
+        raise ImportError("wb.onnx.export checks the graph with onnxruntime: pip install "
+                          "'research-workbench[export]', or pass verify=False") from exc
     arrays = _sample(specs, CHECK_BATCH if dynamic else None, rng)
     session = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
     got = session.run(out_names, {s.name: a for s, a in zip(specs, arrays)})
