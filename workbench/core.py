@@ -218,6 +218,14 @@ def new_id() -> int:
 # Tensor
 
 _new_shape = tuple.__new__  # an array's shape as a TensorShape, without re-checking it
+_SHAPES: dict = {}          # array shape -> its TensorShape (immutable, so shared): .shape is hot
+
+
+def _shape_of(shape: tuple) -> TensorShape:
+    if len(_SHAPES) > 4096:
+        _SHAPES.clear()
+    ts = _SHAPES[shape] = _new_shape(TensorShape, shape)
+    return ts
 
 
 class Tensor:
@@ -239,7 +247,11 @@ class Tensor:
     # -- metadata ---------------------------------------------------------
     @property
     def shape(self) -> TensorShape:
-        return _new_shape(TensorShape, self._data.shape)
+        shape = self._data.shape
+        try:
+            return _SHAPES[shape]
+        except KeyError:
+            return _shape_of(shape)
 
     @property
     def dtype(self) -> np.dtype:
@@ -757,7 +769,11 @@ class Variable(Tensor):
         rank kept, as TF), else its value's."""
         fixed = self._shape_fixed
         if fixed is True or fixed is False:
-            return _new_shape(TensorShape, self._data.shape)
+            shape = self._data.shape
+            try:
+                return _SHAPES[shape]
+            except KeyError:
+                return _shape_of(shape)
         return fixed
 
     @property

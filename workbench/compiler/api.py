@@ -319,9 +319,10 @@ class Function:
 class _BoundFunction:
     """A ``wb.function`` method bound to its instance (the instance is the first argument)."""
 
+    __slots__ = ("_function", "_obj")
+
     def __init__(self, function, obj):
         self._function, self._obj = function, obj
-        functools.update_wrapper(self, function._fn)
 
     def __call__(self, *args, **kwargs):
         return self._function._call_method(self._obj, *args, **kwargs)
