@@ -294,6 +294,10 @@ class RaggedTensor(core.CompositeTensor):
             dims.append(p.uniform_row_length())
         return TensorShape(tuple(dims) + tuple(self.flat_values.shape[1:]))
 
+    def get_shape(self) -> TensorShape:
+        """``self.shape`` (TF's alias)."""
+        return self.shape
+
     def _spec(self):
         """This tensor's ``RaggedTensorSpec`` (what ``wb.TensorSpec`` and ``wb.function``
         compare ragged values by)."""

@@ -290,3 +290,23 @@ def test_a_variable_keeps_the_shape_it_was_created_with():
     with pytest.raises(ValueError, match="shape"):
         wb.Variable([1.0, 2.0]).assign([1.0, 2.0, 3.0])
     assert wb.Variable([1.0, 2.0]).shape == (2,)
+
+
+def test_get_shape_and_set_shape():
+    x = wb.ones([2, 3])
+    assert x.get_shape() == (2, 3) and ragged.constant([[1.0], []]).get_shape() == [2, None]
+    x.set_shape([None, 3])
+    with pytest.raises(ValueError, match=r"Tensor's shape \(2, 3\) is not compatible with supplied shape \(3,\)"):
+        x.set_shape([3])
+
+
+def test_ragged_input_signature():
+    @wb.function(input_signature=[wb.RaggedTensorSpec([None, None], wb.float32, 1)])
+    def row_sums(rt):
+        return wb.reduce_sum(rt, axis=1)
+    np.testing.assert_array_equal(row_sums(ragged.constant([[1.0, 2.0], [3.0]])).numpy(), [3.0, 3.0])
+    np.testing.assert_array_equal(row_sums(ragged.constant([[1.0, 2.0, 4.0], [3.0], [5.0]])).numpy(),
+                                  [7.0, 3.0, 5.0])
+    assert row_sums.experimental_get_tracing_count() == 1
+    with pytest.raises(TypeError, match="Can not cast RaggedTensorSpec"):
+        row_sums(ragged.constant([[1, 2], [3]]))

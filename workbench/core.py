@@ -253,6 +253,17 @@ class Tensor:
         except KeyError:
             return _shape_of(shape)
 
+    def get_shape(self) -> TensorShape:
+        """``self.shape`` (TF's alias)."""
+        return self.shape
+
+    def set_shape(self, shape) -> None:
+        """Check that ``shape`` (None for unknown sizes) fits this tensor's shape, as TF does
+        for a tensor whose shape is known; ``ValueError`` when it does not."""
+        if not self.shape.is_compatible_with(shape):
+            raise ValueError(f"Tensor's shape {self.shape} is not compatible with supplied shape "
+                             f"{TensorShape(shape)}.")
+
     @property
     def dtype(self) -> np.dtype:
         return self._data.dtype
