@@ -71,3 +71,28 @@ def test_keras_3_utils_names():
     assert keras.utils.get_custom_objects() is keras.saving.get_custom_objects()
     with keras.utils.CustomObjectScope({"Thing": dict}):
         assert keras.saving.get_registered_object("Thing") is dict
+
+
+def test_timeseries_dataset_from_array():
+    data = np.arange(100)
+    ds = keras.utils.timeseries_dataset_from_array(data[:-10], data[10:], sequence_length=10, batch_size=32)
+    batches = list(ds)
+    assert [tuple(x.shape) for x, _ in batches] == [(32, 10), (32, 10), (17, 10)]
+    x, y = batches[0]
+    np.testing.assert_array_equal(x.numpy()[0], data[:10])
+    assert int(y.numpy()[0]) == 10 and int(y.numpy()[5]) == 15
+    windows = keras.utils.timeseries_dataset_from_array(np.arange(10), None, sequence_length=3, sampling_rate=2,
+                                                        sequence_stride=2, batch_size=None, start_index=1)
+    assert [w.numpy().tolist() for w in windows] == [[1, 3, 5], [3, 5, 7], [5, 7, 9]]
+    first = [b.numpy().tolist() for b in keras.utils.timeseries_dataset_from_array(
+        np.arange(20), None, 2, batch_size=None, shuffle=True, seed=3)]
+    again = [b.numpy().tolist() for b in keras.utils.timeseries_dataset_from_array(
+        np.arange(20), None, 2, batch_size=None, shuffle=True, seed=3)]
+    assert first == again and sorted(first) == [[i, i + 1] for i in range(19)] and first != sorted(first)
+    series = np.random.random((60, 2)).astype("float32")
+    model = keras.Sequential([keras.Input((5, 2)), keras.layers.Flatten(), keras.layers.Dense(1)])
+    model.compile(optimizer="sgd", loss="mse")
+    model.fit(keras.utils.timeseries_dataset_from_array(series, series[5:, 0], 5, batch_size=16), epochs=1,
+              verbose=0)
+    with pytest.raises(ValueError, match="end_index must be in"):
+        keras.utils.timeseries_dataset_from_array(data, None, 5, start_index=10, end_index=5)
