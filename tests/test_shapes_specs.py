@@ -64,6 +64,7 @@ def test_unknown_rank():
     assert u.merge_with([1, None]) == [1, None]
     assert u.with_rank(2) == TensorShape([None, None])
     assert pickle.loads(pickle.dumps(u)).rank is None
+    assert not u and TensorShape([])
 
 
 def test_compatibility_and_merging_as_tf_documents():

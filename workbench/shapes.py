@@ -242,6 +242,9 @@ class _UnknownRank(TensorShape):
     def __len__(self):
         raise ValueError("Cannot take the length of shape with unknown rank.")
 
+    def __bool__(self):
+        return False  # TF's rule: nothing is known
+
     def __iter__(self):
         raise ValueError("Cannot iterate over a shape with unknown rank.")
 
