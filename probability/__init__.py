@@ -7,7 +7,7 @@
 -0.9189385
 """
 
-from . import bijectors, distributions, mcmc, util, vi
+from . import bijectors, distributions, math, mcmc, util, vi
 from .distributions import RegisterKL, kl_divergence
 
-__all__ = ["bijectors", "distributions", "mcmc", "util", "vi", "kl_divergence", "RegisterKL"]
+__all__ = ["bijectors", "distributions", "math", "mcmc", "util", "vi", "kl_divergence", "RegisterKL"]

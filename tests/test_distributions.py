@@ -171,7 +171,9 @@ def test_every_family_has_a_case():
 def _META_FAMILIES():
     # meta distributions are tested in their own files (they wrap other distributions)
     names = {"Independent", "TransformedDistribution", "MixtureSameFamily", "Mixture",
-             "JointDistributionSequential", "JointDistributionNamed", "JointDistribution"}
+             "JointDistributionSequential", "JointDistributionNamed", "JointDistribution",
+             "JointDistributionCoroutine", "JointDistributionSequentialAutoBatched",
+             "JointDistributionNamedAutoBatched", "JointDistributionCoroutineAutoBatched"}
     return {getattr(probability.distributions, n) for n in names if hasattr(probability.distributions, n)}
 
 

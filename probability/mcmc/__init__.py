@@ -22,8 +22,11 @@ from .nuts import *  # noqa: F401,F403
 from .random_walk_metropolis import *  # noqa: F401,F403
 from .sample import *  # noqa: F401,F403
 from .step_size_adaptation import *  # noqa: F401,F403
+from .transformed_kernel import *  # noqa: F401,F403
+from .windowed_sampling import *  # noqa: F401,F403
 from . import diagnostics, hmc, metropolis_hastings, nuts, random_walk_metropolis, sample, \
-    step_size_adaptation  # noqa: F401
+    step_size_adaptation, transformed_kernel, windowed_sampling  # noqa: F401
 
 __all__ = (["TransitionKernel"] + diagnostics.__all__ + hmc.__all__ + metropolis_hastings.__all__
-           + nuts.__all__ + random_walk_metropolis.__all__ + sample.__all__ + step_size_adaptation.__all__)
+           + nuts.__all__ + random_walk_metropolis.__all__ + sample.__all__ + step_size_adaptation.__all__
+           + transformed_kernel.__all__ + windowed_sampling.__all__)

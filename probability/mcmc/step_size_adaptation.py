@@ -39,9 +39,20 @@ DualAveragingStepSizeAdaptationResults = collections.namedtuple(
      "num_adaptation_steps"])
 
 
+def _unwrap_results(kernel_results):
+    """Through ``inner_results`` of wrapping kernels (``TransformedTransitionKernel``) to the
+    results of the kernel that holds the step size."""
+    while not hasattr(kernel_results, "step_size") and not hasattr(kernel_results, "accepted_results") \
+            and hasattr(kernel_results, "inner_results"):
+        kernel_results = kernel_results.inner_results
+    return kernel_results
+
+
 def hmc_like_step_size_getter_fn(kernel_results):
-    """The step size in HMC results (inside ``accepted_results``) or NUTS results."""
-    inner = getattr(kernel_results, "accepted_results", kernel_results)
+    """The step size in HMC results (inside ``accepted_results``) or NUTS results, also under a
+    ``TransformedTransitionKernel``."""
+    inner = _unwrap_results(kernel_results)
+    inner = getattr(inner, "accepted_results", inner)
     if not hasattr(inner, "step_size"):
         raise TypeError(f"step-size adaptation: the inner kernel's results ({type(kernel_results).__name__}) "
                         "have no `step_size`; pass step_size_getter_fn and step_size_setter_fn")
@@ -49,7 +60,11 @@ def hmc_like_step_size_getter_fn(kernel_results):
 
 
 def hmc_like_step_size_setter_fn(kernel_results, new_step_size):
-    """HMC or NUTS results with the step size replaced."""
+    """HMC or NUTS results (also under a ``TransformedTransitionKernel``) with the step size replaced."""
+    if not hasattr(kernel_results, "step_size") and not hasattr(kernel_results, "accepted_results") \
+            and hasattr(kernel_results, "inner_results"):
+        return kernel_results._replace(
+            inner_results=hmc_like_step_size_setter_fn(kernel_results.inner_results, new_step_size))
     if hasattr(kernel_results, "accepted_results"):
         return kernel_results._replace(
             accepted_results=kernel_results.accepted_results._replace(step_size=new_step_size))
@@ -58,6 +73,8 @@ def hmc_like_step_size_setter_fn(kernel_results, new_step_size):
 
 def hmc_like_log_accept_prob_getter_fn(kernel_results):
     """``log_accept_ratio`` of the step, per chain."""
+    while not hasattr(kernel_results, "log_accept_ratio") and hasattr(kernel_results, "inner_results"):
+        kernel_results = kernel_results.inner_results
     return kernel_results.log_accept_ratio
 
 

@@ -1,0 +1,143 @@
+"""JointDistributionCoroutine: a joint distribution written as a generator that yields its parts.
+
+>>> Root = JointDistributionCoroutine.Root
+>>> def model():
+...     scale = yield Root(Exponential(1.0, name="scale"))
+...     yield Normal(0.0, scale, name="y")
+>>> jd = JointDistributionCoroutine(model)
+>>> draw = jd.sample(4, seed=1)        # StructTuple(scale=..., y=...), each of shape (4,)
+>>> jd.log_prob(draw).shape
+(4,)
+
+Each ``yield`` hands a distribution to the joint distribution and receives its value. A
+distribution wrapped in ``Root`` depends on nothing and is drawn with the whole
+``sample_shape``; the others inherit it through their parameters.
+"""
+
+from __future__ import annotations
+
+import collections
+import keyword
+
+import workbench as wb
+
+from .. import internal
+from .distribution import Distribution
+from .joint_distribution import JointDistribution, _explicit_name
+
+__all__ = ["JointDistributionCoroutine", "Root"]
+
+
+class Root(collections.namedtuple("Root", ["distribution"])):
+    """Marks a yielded distribution that depends on no earlier part (drawn with ``sample_shape``)."""
+
+    __slots__ = ()
+
+
+def _unwrap(yielded, where):
+    root = isinstance(yielded, Root)
+    d = yielded.distribution if root else yielded
+    if not isinstance(d, Distribution):
+        raise TypeError(f"{where}: the model yielded a {type(d).__name__}; it must yield Distributions "
+                        "(or Root(distribution))")
+    return d, root
+
+
+class JointDistributionCoroutine(JointDistribution):
+    """A joint distribution from a generator function ``model()`` (see the module docstring).
+
+    ``sample``, ``log_prob`` and ``log_prob_parts`` use a ``StructTuple`` (a namedtuple whose
+    fields are the parts' names: the distributions' ``name`` if given, else ``var<i>``);
+    ``log_prob`` also takes a list or tuple in yield order, or the values by name.
+    """
+
+    Root = Root
+
+    def __init__(self, model, sample_dtype=None, batch_ndims=None, use_vectorized_map=False,
+                 validate_args=False, experimental_use_kahan_sum=False, name=None):
+        if not callable(model):
+            raise TypeError(f"JointDistributionCoroutine: `model` must be a generator function, got "
+                            f"{type(model).__name__}")
+        super().__init__(model, validate_args, name)
+        self._struct = collections.namedtuple("StructTuple", [p[0] for p in self._parts])
+
+    def _run(self, sample_shape, seed, value, num_parts):
+        """Run the generator: ``(distributions, values)`` in yield order."""
+        shape = internal.shape_tuple(sample_shape)
+        seeds = internal.split_seed(internal.sanitize_seed(seed), num_parts, salt="JointDistribution")
+        gen = self._model()
+        where = f"{type(self).__name__}"
+        dists, values = [], []
+        try:
+            yielded = next(gen)
+            while True:
+                i = len(dists)
+                if i >= num_parts:
+                    raise ValueError(f"{where}: the model yielded more than the {num_parts} distributions it "
+                                     "yielded when first run; the number of parts must not change")
+                d, root = _unwrap(yielded, where)
+                pinned = None if value is None else value[i]
+                if pinned is None:
+                    x = d.sample(shape if root else (), seed=seeds[i])
+                else:
+                    x = pinned if isinstance(pinned, wb.Tensor) else d._value(pinned, "sample")
+                dists.append(d)
+                values.append(x)
+                yielded = gen.send(x)
+        except StopIteration:
+            pass
+        if len(dists) != num_parts:
+            raise ValueError(f"{where}: the model yielded {len(dists)} distributions, not the {num_parts} it "
+                             "yielded when first run")
+        return dists, values
+
+    def _build_parts(self, model):
+        if not callable(model):
+            raise TypeError(f"JointDistributionCoroutine: `model` must be a generator function, got "
+                            f"{type(model).__name__}")
+        gen = model()
+        if not hasattr(gen, "send"):
+            raise TypeError("JointDistributionCoroutine: `model()` must return a generator (a function that "
+                            f"yields distributions), got {type(gen).__name__}")
+        parts = []
+        try:
+            yielded = next(gen)
+            while True:
+                d, root = _unwrap(yielded, "JointDistributionCoroutine")
+                parents = [] if root else list(range(len(parts)))
+                parts.append([_explicit_name(d), d, parents, "coroutine"])
+                yielded = gen.send(d.sample(seed=(len(parts), 0)))
+        except StopIteration:
+            pass
+        seen = set()
+        for i, p in enumerate(parts):
+            if p[0] is None or p[0] in seen or not p[0].isidentifier() or keyword.iskeyword(p[0]) \
+                    or p[0].startswith("_"):
+                p[0] = f"var{i}"
+            seen.add(p[0])
+        return [tuple(p) for p in parts]
+
+    def _execute(self, sample_shape=(), seed=None, value=None):
+        return self._run(sample_shape, seed, value, len(self._parts))
+
+    def _structure(self, flat):
+        return self._struct(*flat)
+
+    def _flatten(self, value, method, allow_missing=False):
+        names = [p[0] for p in self._parts]
+        if isinstance(value, dict):
+            unknown = sorted(set(value) - set(names))
+            if unknown:
+                raise ValueError(f"{type(self).__name__}.{method}: unknown part names {unknown}; the parts are "
+                                 f"{names}")
+            flat = [value.get(k) for k in names]
+        elif isinstance(value, (list, tuple)) and len(value) == len(names):
+            flat = list(value)
+        else:
+            got = len(value) if isinstance(value, (list, tuple)) else type(value).__name__
+            raise ValueError(f"{type(self).__name__}.{method}: expected {len(names)} values (one per yielded "
+                             f"distribution: {names}), got {got}")
+        if not allow_missing and any(v is None for v in flat):
+            missing = [k for k, v in zip(names, flat) if v is None]
+            raise ValueError(f"{type(self).__name__}.{method}: no value for parts {missing}")
+        return flat

@@ -1,0 +1,23 @@
+"""Positive-semidefinite kernels with TFP's API (``tfp.math.psd_kernels``).
+
+A kernel has a ``batch_shape`` (from its parameters) and ``feature_ndims`` (the rightmost
+dimensions of an input that form one point). ``apply(x1, x2)`` evaluates it on pairs of points,
+``matrix(x1, x2)`` on every pair (shape ``batch + [n, m]``); ``k1 + k2`` and ``k1 * k2`` are
+kernels too.
+
+>>> from probability.math import psd_kernels as tfpk
+>>> k = tfpk.ExponentiatedQuadratic(amplitude=2.0, length_scale=0.5)
+>>> k.matrix(wb.zeros([3, 1]), wb.ones([4, 1])).shape
+(3, 4)
+"""
+
+from .exp_sin_squared import ExpSinSquared
+from .exponentiated_quadratic import ExponentiatedQuadratic
+from .feature_scaled import FeatureScaled
+from .matern import MaternFiveHalves, MaternOneHalf, MaternThreeHalves
+from .polynomial import Linear, Polynomial
+from .positive_semidefinite_kernel import PositiveSemidefiniteKernel
+from .rational_quadratic import RationalQuadratic
+
+__all__ = ["PositiveSemidefiniteKernel", "ExponentiatedQuadratic", "MaternOneHalf", "MaternThreeHalves",
+           "MaternFiveHalves", "RationalQuadratic", "ExpSinSquared", "Linear", "Polynomial", "FeatureScaled"]
