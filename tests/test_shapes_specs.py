@@ -311,3 +311,26 @@ def test_ragged_input_signature():
     assert row_sums.experimental_get_tracing_count() == 1
     with pytest.raises(TypeError, match="Can not cast RaggedTensorSpec"):
         row_sums(ragged.constant([[1, 2], [3]]))
+
+
+def test_concrete_functions_as_tf_documents():
+    # tf.types.experimental.GenericFunction.get_concrete_function's examples
+    @wb.function(input_signature=[wb.TensorSpec(None, wb.float32)])
+    def f(x):
+        return x
+    c = f.get_concrete_function()
+    assert float(c(wb.constant(1.0))) == 1.0 and float(c(x=wb.constant(1.0))) == 1.0
+    assert c(wb.ones([2, 2])).shape == (2, 2) and f.experimental_get_tracing_count() == 1
+    assert repr(wb.TensorSpec(None)) == "TensorSpec(shape=<unknown>, dtype=wb.float32, name=None)"
+
+    @wb.function
+    def g(x):
+        return x
+    gc = g.get_concrete_function(x=wb.constant(1.0))
+    assert float(gc(wb.constant(2.0))) == 2.0 and float(gc(x=wb.constant(3.0))) == 3.0
+    g(x=wb.constant(1.0))
+    g(wb.constant(1.0))
+    assert g.experimental_get_tracing_count() == 1     # keyword and positional share a trace
+    assert repr(gc).startswith("<ConcreteFunction g(x) at 0x")
+    assert str(gc).startswith("ConcreteFunction Input Parameters:\n  x (POSITIONAL_OR_KEYWORD): "
+                              "TensorSpec(shape=(), dtype=wb.float32, name=None)")

@@ -127,7 +127,19 @@ class Function:
             args, kwargs = self._bind(args, kwargs)
         return self._call(args, kwargs)
 
+    def _positional(self, args, kwargs):
+        """Keyword arguments that name the next positional parameters moved into ``args``
+        (``f(x=t)`` and ``f(t)`` share a trace, as in TF)."""
+        args, kwargs = list(args), dict(kwargs)
+        for p in self._params[len(args):]:
+            if p.kind is not p.POSITIONAL_OR_KEYWORD or p.name not in kwargs:
+                break
+            args.append(kwargs.pop(p.name))
+        return tuple(args), kwargs
+
     def _call(self, args, kwargs):
+        if kwargs:
+            args, kwargs = self._positional(args, kwargs)
         st = core._state
         if _EAGER["on"] or st.tracer is not None or st.tapes or st.accumulators or st.observers:
             # inside another trace, or watched by a tape: run the Python code, so that the
@@ -159,7 +171,7 @@ class Function:
             flat = nest.flatten((args, kwargs))
             key = signature(args, kwargs, flat)
         else:
-            args = head + tuple(args)
+            args, kwargs = self._positional(head + tuple(args), kwargs)
             specs = nest.flatten((args, kwargs))
             args, kwargs = nest.map_structure(_example, (args, kwargs))
             flat = nest.flatten((args, kwargs))
@@ -376,6 +388,7 @@ class ConcreteFunction:
         if f._signature is not None:
             args, kwargs = f._bind(args, kwargs)
         else:
+            args, kwargs = f._positional(args, kwargs)
             flat = nest.flatten((args, kwargs))
             key = signature(args, kwargs, flat)
             if not covers(self._general, key):
@@ -419,7 +432,11 @@ class ConcreteFunction:
         return getattr(self._latest or self._programs[-1], name)
 
     def __repr__(self):
-        return f"<ConcreteFunction {self._function._name}({self._describe_inputs()})>"
+        names = ", ".join(n for n, _, _ in self._parameters())
+        return f"<ConcreteFunction {self._function._name}({names}) at 0x{id(self):X}>"
+
+    def __str__(self):
+        return "ConcreteFunction " + self.pretty_printed_signature()
 
 
 def _parameters(fn):
@@ -453,9 +470,8 @@ def _input_signature(sig, function):
 def _example(spec):
     """A tensor of ``spec`` (zeros, size 1 where a dimension is None) to trace with."""
     if isinstance(spec, TensorSpec):
-        if spec.shape.rank is None:
-            raise ValueError("get_concrete_function: a TensorSpec of unknown rank cannot be traced; "
-                             "give the rank (None for the unknown sizes)")
+        if spec.shape.rank is None:  # any rank: trace with a scalar
+            return core.convert_to_tensor(np.zeros((), spec.dtype))
         return core.convert_to_tensor(np.zeros(tuple(1 if d is None else d for d in spec.shape), spec.dtype))
     if _is_spec(spec):
         raise TypeError(f"get_concrete_function: pass a ragged value rather than {spec!r}")
