@@ -203,3 +203,31 @@ def test_windowed_adaptive_hmc_on_a_gaussian():
     np.testing.assert_allclose(kept.std(0), [1.0, 10.0], rtol=0.25)
     with pytest.raises(ValueError, match="not parts of the model"):
         mcmc.windowed_adaptive_hmc(5, jd, num_leapfrog_steps=2, n_chains=2, num_adaptation_steps=0, z=1.0)
+
+
+def test_batch_broadcast_draws_members_independently_and_checks_shapes():
+    d = tfd.BatchBroadcast(tfd.Normal(f64([0.0, 1.0, 2.0]), f64(1.0)), with_shape=[2, 1])
+    assert d.batch_shape == (2, 3)
+    x = d.sample(3000, seed=1).numpy()
+    assert abs(np.corrcoef(x[:, 0, 1], x[:, 1, 1])[0, 1]) < 0.08
+    np.testing.assert_allclose(x.mean(0), [[0.0, 1.0, 2.0]] * 2, atol=0.1)
+    assert d[1:, 1].batch_shape == (1,) and d[0].batch_shape == (3,)
+    with pytest.raises(ValueError, match="to_shape"):
+        tfd.BatchBroadcast(tfd.Normal(f64([0.0, 1.0]), f64(1.0)), to_shape=[3])
+    with pytest.raises(ValueError, match="exactly one"):
+        tfd.BatchBroadcast(tfd.Normal(f64(0.0), f64(1.0)))
+
+
+def test_batch_reshape_and_masked():
+    r = tfd.BatchReshape(tfd.Normal(f64(np.arange(6.0)), f64(1.0)), [2, -1])
+    assert r.batch_shape == (2, 3) and r.sample(4, seed=1).shape == (4, 2, 3)
+    np.testing.assert_array_equal(r[1].mean().numpy(), [3.0, 4.0, 5.0])
+    with pytest.raises(ValueError, match="members"):
+        tfd.BatchReshape(tfd.Normal(f64(np.zeros(6)), f64(1.0)), [4])
+    m = tfd.Masked(tfd.Normal(f64([0.0, 1.0, 2.0]), f64(1.0)), [True, False, True])
+    lp = m.log_prob(f64([0.0, 0.0, 0.0])).numpy()
+    np.testing.assert_allclose(lp, [st.norm(0, 1).logpdf(0), 0.0, st.norm(2, 1).logpdf(0)], rtol=1e-12)
+    draws = m.sample(5, seed=2).numpy()
+    np.testing.assert_array_equal(draws[:, 1], 1.0)          # invalid members give the mode
+    with pytest.raises(TypeError, match="boolean"):
+        tfd.Masked(tfd.Normal(f64(0.0), f64(1.0)), [1.0])

@@ -8,8 +8,8 @@ import numpy as np
 import scipy.stats as st
 
 import workbench as wb
-from probability.distributions import (GaussianProcess, GaussianProcessRegressionModel, MultivariateNormalDiag,
-                                       Normal, Sample, StudentTProcess, VariationalGaussianProcess)
+from probability.distributions import (BatchBroadcast, BatchReshape, GaussianProcess, GaussianProcessRegressionModel, MultivariateNormalDiag,
+                                       Masked, Normal, Sample, StudentTProcess, VariationalGaussianProcess)
 from probability.math import psd_kernels as tfpk
 
 from . import DistCase
@@ -108,9 +108,44 @@ def _mvn_refs(moments, student_df=None):
     return refs
 
 
+MASK = np.array([True, False, True])
+LOC3, SCALE3 = np.array([0.0, 1.0, -2.0]), np.array([1.0, 0.5, 2.0])
+LOC6, SCALE6 = np.array([0.0, 1.0, -2.0, 0.5, 3.0, -1.0]), np.array([1.0, 0.5, 2.0, 1.5, 0.7, 1.1])
+X23 = np.array([[0.3, 1.2, -1.0], [2.0, -0.5, 0.1]])
+
+
+def _broadcast_ref(method):
+    def ref(p, x):
+        f = st.norm(p["loc"], p["scale"])
+        out = {"log_prob": lambda: f.logpdf(x), "mean": f.mean, "variance": f.var, "stddev": f.std,
+               "entropy": f.entropy}[method]()
+        return np.broadcast_to(out, (2, 3))
+    return ref
+
+
+def _reshape_ref(method):
+    def ref(p, x):
+        f = st.norm(p["loc"].reshape(2, 3), p["scale"].reshape(2, 3))
+        return {"log_prob": lambda: f.logpdf(x), "mean": f.mean, "variance": f.var, "stddev": f.std,
+                "entropy": f.entropy}[method]()
+    return ref
+
+
 GP_PARAMS = {"amplitude": np.array(1.3), "length_scale": np.array(0.6), "observation_noise_variance": np.array(0.2)}
 
 CASES = [
+    BuiltCase("Masked Normal", Masked, {"loc": LOC3, "scale": SCALE3}, points=np.array([0.5, 0.2, -1.0]),
+              build=lambda loc, scale: Masked(Normal(loc, scale), validity_mask=MASK),
+              ref={"log_prob": lambda p, x: np.where(MASK, st.norm(p["loc"], p["scale"]).logpdf(x), 0.0)},
+              checks=("log_prob",), sample_test=None),
+    BuiltCase("BatchBroadcast Normal", BatchBroadcast, {"loc": LOC3, "scale": SCALE3}, points=X23,
+              build=lambda loc, scale: BatchBroadcast(Normal(loc, scale), with_shape=[2, 1]),
+              ref={m: _broadcast_ref(m) for m in ("log_prob", "mean", "variance", "stddev", "entropy")},
+              checks=("log_prob", "mean", "variance", "stddev", "entropy"), sample_test="moments"),
+    BuiltCase("BatchReshape Normal", BatchReshape, {"loc": LOC6, "scale": SCALE6}, points=X23,
+              build=lambda loc, scale: BatchReshape(Normal(loc, scale), [2, -1]),
+              ref={m: _reshape_ref(m) for m in ("log_prob", "mean", "variance", "stddev", "entropy")},
+              checks=("log_prob", "mean", "variance", "stddev", "entropy"), sample_test="moments"),
     BuiltCase("GaussianProcess ExponentiatedQuadratic", GaussianProcess, GP_PARAMS, points=GP_Y,
               build=lambda amplitude, length_scale, observation_noise_variance: GaussianProcess(
                   tfpk.ExponentiatedQuadratic(amplitude, length_scale), index_points=wb.constant(GP_X),

@@ -1,0 +1,92 @@
+"""Masked: a distribution whose invalid batch members contribute nothing to log_prob."""
+
+from __future__ import annotations
+
+import numpy as np
+
+import workbench as wb
+
+from .. import internal
+from .batch_broadcast import BatchBroadcast
+from .distribution import Distribution
+
+__all__ = ["Masked"]
+
+
+def _mode(distribution):
+    return distribution.mode()
+
+
+class Masked(Distribution):
+    """``log_prob`` is ``distribution.log_prob`` where ``validity_mask`` is True and 0 elsewhere;
+    draws of invalid members are ``safe_sample_fn(distribution)`` (its mode by default). The batch
+    shape broadcasts the distribution's with the mask's shape.
+
+    >>> d = Masked(Normal(wb.zeros([3]), 1.0), validity_mask=[True, False, True])
+    >>> d.log_prob(wb.zeros([3])).numpy()    # [-0.919, 0., -0.919]
+    """
+
+    def __init__(self, distribution, validity_mask, safe_sample_fn=_mode, validate_args=False,
+                 allow_nan_stats=True, name=None):
+        parameters = dict(locals())
+        if not isinstance(distribution, Distribution):
+            raise TypeError(f"Masked: `distribution` must be a Distribution, got {type(distribution).__name__}")
+        mask = validity_mask if isinstance(validity_mask, wb.Tensor) else wb.constant(np.asarray(validity_mask))
+        if mask.dtype != np.bool_:
+            raise TypeError(f"Masked: `validity_mask` must be boolean, got dtype {mask.dtype}")
+        self._distribution = distribution
+        self._validity_mask = mask
+        self._safe_sample_fn = safe_sample_fn
+        super().__init__(distribution.dtype, distribution.reparameterization_type, validate_args, allow_nan_stats,
+                         parameters, name or "Masked" + distribution.name)
+
+    @property
+    def distribution(self):
+        return self._distribution
+
+    @property
+    def validity_mask(self):
+        return self._validity_mask
+
+    @property
+    def safe_sample_fn(self):
+        return self._safe_sample_fn
+
+    def _batch_shape(self):
+        return internal.broadcast_shapes(self._distribution.batch_shape, tuple(self._validity_mask.shape))
+
+    def _event_shape(self):
+        return self._distribution.event_shape
+
+    def _value_dtype(self):
+        return self._distribution._value_dtype()
+
+    def _event_mask(self):
+        """The mask broadcast to ``batch_shape`` with ones for the event dims."""
+        m = wb.broadcast_to(self._validity_mask, self.batch_shape)
+        return wb.reshape(m, self.batch_shape + (1,) * len(self.event_shape))
+
+    def _sample_n(self, n, seed):
+        x = self._distribution.sample(n, seed=seed)
+        full = (n,) + self.batch_shape + self.event_shape
+        x = wb.broadcast_to(x, full) if tuple(x.shape) != full else x
+        safe = wb.convert_to_tensor(self._safe_sample_fn(self._distribution))
+        safe = wb.broadcast_to(wb.cast(safe, x.dtype), full)
+        return wb.where(wb.broadcast_to(self._event_mask(), full), x, safe)
+
+    def _log_prob(self, x):
+        lp = self._distribution.log_prob(x)
+        mask = self._validity_mask
+        shape = internal.broadcast_shapes(tuple(lp.shape), tuple(mask.shape))
+        lp = wb.broadcast_to(lp, shape) if tuple(lp.shape) != shape else lp
+        return wb.where(wb.broadcast_to(mask, shape), lp, wb.zeros_like(lp))
+
+    def __getitem__(self, slices):
+        if not isinstance(slices, tuple):
+            slices = (slices,)
+        mask = wb.broadcast_to(self._validity_mask, self.batch_shape)
+        d = self._distribution
+        if d.batch_shape != self.batch_shape:
+            d = BatchBroadcast(d, to_shape=self.batch_shape)
+        return Masked(d[slices], mask[slices], self._safe_sample_fn, self._validate_args, self._allow_nan_stats,
+                      self._name)
