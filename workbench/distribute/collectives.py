@@ -30,8 +30,13 @@ class Collectives:
     size = 1
     bucket_bytes = DEFAULT_BUCKET_BYTES
 
-    def all_reduce(self, arrays, what="all_reduce") -> list:
-        """The elementwise sums of ``arrays`` (a list) across ranks: a new list, same shapes."""
+    def all_reduce(self, arrays, what="all_reduce", reuse=False) -> list:
+        """The elementwise sums of ``arrays`` (a list) across ranks: a new list, same shapes.
+
+        With ``reuse``, the sums are views of fusion buffers kept for the next call with the
+        same bucket sizes (as Horovod's fusion buffer), valid until then: the optimizer uses
+        its gradients at once, and fresh buffers of many megabytes would cost more in page
+        faults than the reduction itself."""
         arrays = list(arrays)
         if self.size == 1 or not arrays:
             return arrays
@@ -39,12 +44,16 @@ class Collectives:
         buckets = fuse_buckets(arrays, self.bucket_bytes)
         pending = []
         self._begin()
-        for indices in buckets:
+        for b, indices in enumerate(buckets):
             parts = [arrays[i] for i in indices]
             xp = backend.xp_of(parts[0])
-            flat = xp.concatenate([p.reshape(-1) for p in parts]) if len(parts) > 1 else \
-                xp.array(parts[0].reshape(-1), copy=True)
-            pending.append((indices, flat, self._start_all_reduce(flat)))
+            n = sum(p.size for p in parts)
+            flat = self._buffer(b, n, parts[0]) if reuse else xp.empty(n, parts[0].dtype)
+            offset = 0
+            for p in parts:
+                flat[offset:offset + p.size] = p.reshape(-1)
+                offset += p.size
+            pending.append((indices, flat, self._start_all_reduce(flat, flat)))
         self._finish([handle for _, _, handle in pending], what)
         for indices, flat, _ in pending:
             offset = 0
@@ -54,11 +63,21 @@ class Collectives:
                 offset += n
         return out
 
+    def _buffer(self, index, n, like):
+        """Fusion buffer ``index`` for ``n`` elements like ``like`` (kept between calls)."""
+        pool = self.__dict__.setdefault("_pool", {})
+        key = (index, np.dtype(like.dtype), str(backend.device_of(like)))
+        buf = pool.get(key)
+        if buf is None or buf.size < n:
+            buf = pool[key] = backend.xp_of(like).empty(n, like.dtype)
+        return buf[:n]
+
     def _begin(self):
         """Before the buckets of one :meth:`all_reduce` are started."""
 
-    def _start_all_reduce(self, flat):
-        """Start summing the 1-D buffer ``flat`` in place across ranks; returns a handle."""
+    def _start_all_reduce(self, send, recv):
+        """Start summing the 1-D buffer ``send`` across ranks into ``recv`` (the same buffer
+        for an in-place sum); returns a handle."""
         raise NotImplementedError
 
     def _finish(self, handles, what):

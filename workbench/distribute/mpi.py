@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import atexit
 import os
+import queue
 import socket
 import sys
+import threading
 import time
 
 import numpy as np
@@ -76,24 +78,36 @@ class MPICollectives(Collectives):
         self._failed = False
         # where every rank runs, so a timeout can tell a rank that exited from one that hangs
         self.peers = self.comm.allgather((socket.gethostname(), os.getpid()))
+        self._waiter = _Waiter() if MPI.Query_thread() == MPI.THREAD_MULTIPLE else None
 
     # -- the deadline -----------------------------------------------------------------
-    def _wait(self, requests, what):
-        """Poll ``requests`` until all complete or the deadline passes."""
+    def _run(self, what, blocking, nonblocking):
+        """Run one collective under the deadline. With ``MPI_THREAD_MULTIPLE`` a helper thread
+        calls ``blocking()`` (MPI's blocking collectives are its fastest) while this thread
+        waits for it with the timeout; otherwise this thread polls the requests that
+        ``nonblocking()`` starts."""
         self._count += 1
-        Testall = self._MPI.Request.Testall
-        if Testall(requests):
-            return
         start = time.monotonic()
+        if self._waiter is not None:
+            done = self._waiter.submit(blocking)
+            if not done.wait(self.timeout):
+                self._timed_out(what, time.monotonic() - start)
+            if done.error is not None:
+                raise done.error
+            return
+        requests = nonblocking()
+        Testall = self._MPI.Request.Testall
         deadline = start + self.timeout
         spins, pause = 0, 0.0
         while not Testall(requests):
+            spins += 1
+            if spins & 63:
+                continue
             now = time.monotonic()
             if now > deadline:
                 self._timed_out(what, now - start)
-            spins += 1
-            if spins > 100:  # give the other ranks the core (this machine may have few)
-                pause = min(1e-3, pause * 2 or 2e-5)
+            if now - start > 1.0:   # a long wait: stop spinning
+                pause = min(1e-3, pause * 2 or 1e-5)
                 time.sleep(pause)
 
     def _timed_out(self, what, waited):
@@ -133,22 +147,25 @@ class MPICollectives(Collectives):
         self._MPI.COMM_WORLD.Abort(_ABORT_CODE)
 
     # -- the collectives ------------------------------------------------------------------
-    def _start_all_reduce(self, flat):
-        host = _host(flat)
-        req = self.comm.Iallreduce(self._MPI.IN_PLACE, host, op=self._MPI.SUM)
-        return req, flat, host
+    def _start_all_reduce(self, send, recv):
+        # the reduction runs in _finish, all buckets in one call (send is recv: in place)
+        return recv, _host(recv)
 
     def _finish(self, handles, what):
-        self._wait([req for req, _, _ in handles], what)
-        for _, flat, host in handles:
-            if host is not flat:
-                flat[...] = backend.move(host, backend.device_of(flat))
+        MPI, comm = self._MPI, self.comm
+        hosts = [host for _, host in handles]
+        self._run(what, lambda: [comm.Allreduce(MPI.IN_PLACE, h, op=MPI.SUM) for h in hosts],
+                  lambda: [comm.Iallreduce(MPI.IN_PLACE, h, op=MPI.SUM) for h in hosts])
+        for recv, host in handles:
+            if host is not recv:
+                recv[...] = backend.move(host, backend.device_of(recv))
 
     def broadcast(self, array, root=0):
         host = _host(array)
         if not host.flags.c_contiguous:
             host = np.ascontiguousarray(host)
-        self._wait([self.comm.Ibcast(host, root=root)], "broadcast")
+        comm = self.comm
+        self._run("broadcast", lambda: comm.Bcast(host, root=root), lambda: [comm.Ibcast(host, root=root)])
         if host is not array:
             array[...] = backend.move(host, backend.device_of(array))
         return array
@@ -161,7 +178,8 @@ class MPICollectives(Collectives):
         meta[0] = host.ndim
         meta[1:host.ndim + 1] = host.shape
         metas = np.empty((self.size, _MAX_NDIM + 1), np.int64)
-        self._wait([self.comm.Iallgather(meta, metas)], "all_gather (shapes)")
+        comm = self.comm
+        self._run("all_gather (shapes)", lambda: comm.Allgather(meta, metas), lambda: [comm.Iallgather(meta, metas)])
         inner = host.shape[1:]
         others = {r: tuple(int(d) for d in m[2:m[0] + 1]) for r, m in enumerate(metas)}
         if any(m[0] != host.ndim for m in metas) or any(s != inner for s in others.values()):
@@ -172,11 +190,40 @@ class MPICollectives(Collectives):
         per = int(np.prod(inner, dtype=np.int64))
         out = np.empty((int(sizes.sum()),) + tuple(inner), host.dtype)
         counts = [int(s) * per for s in sizes]
-        self._wait([self.comm.Iallgatherv(host.reshape(-1), [out.reshape(-1), counts])], "all_gather")
+        send, recv = host.reshape(-1), [out.reshape(-1), counts]
+        self._run("all_gather", lambda: comm.Allgatherv(send, recv), lambda: [comm.Iallgatherv(send, recv)])
         return out if isinstance(array, np.ndarray) else backend.move(out, backend.device_of(array))
 
     def barrier(self):
-        self._wait([self.comm.Ibarrier()], "barrier")
+        comm = self.comm
+        self._run("barrier", comm.Barrier, lambda: [comm.Ibarrier()])
+
+
+class _Done(threading.Event):
+    error = None
+
+
+class _Waiter:
+    """A daemon thread that runs the blocking collectives handed to it, one at a time, and
+    signals each one's event when it returns."""
+
+    def __init__(self):
+        self._queue = queue.SimpleQueue()
+        threading.Thread(target=self._loop, name="wb.distribute collectives", daemon=True).start()
+
+    def submit(self, fn) -> _Done:
+        done = _Done()
+        self._queue.put((fn, done))
+        return done
+
+    def _loop(self):
+        while True:
+            fn, done = self._queue.get()
+            try:
+                fn()
+            except BaseException as exc:  # handed to the waiting thread, which raises it
+                done.error = exc
+            done.set()
 
 
 def _host(array):

@@ -84,10 +84,10 @@ class NcclCollectives(Collectives):
     def _begin(self):
         self._nccl.groupStart()
 
-    def _start_all_reduce(self, flat):
-        self.comm.allReduce(_ptr(flat), _ptr(flat), flat.size, self._code(flat.dtype),
+    def _start_all_reduce(self, send, recv):
+        self.comm.allReduce(_ptr(send), _ptr(recv), send.size, self._code(send.dtype),
                             self._nccl.NCCL_SUM, self.stream.ptr)
-        return flat
+        return recv
 
     def _finish(self, handles, what):
         self._nccl.groupEnd()

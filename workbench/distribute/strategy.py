@@ -251,7 +251,7 @@ class Strategy:
         """The optimizer's hook: gradient arrays summed across replicas (fused buckets)."""
         if self.num_replicas_in_sync == 1:
             return list(arrays)
-        return self._collectives.all_reduce(arrays, "gradient all_reduce")
+        return self._collectives.all_reduce(arrays, "gradient all_reduce", reuse=True)
 
     # -- input ----------------------------------------------------------------------------
     def experimental_distribute_dataset(self, dataset, options=None):
