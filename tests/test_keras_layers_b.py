@@ -868,3 +868,16 @@ def test_augmentation_gradients_with_the_draws_held_fixed(make):
         layer._rng.reset_from_seed(seed)
         return layer(t, training=True)
     gradients.check_gradients(run, [x], order=1)
+
+
+def test_host_side_preprocessing_under_wb_function_is_never_a_stale_constant():
+    """CategoryEncoding computes on the host: a wb.function calling it runs eagerly (with the
+    project's warning) instead of replaying the first call's output."""
+    import warnings
+    layer = wb.keras.layers.CategoryEncoding(num_tokens=4, output_mode="one_hot")
+    f = wb.function(lambda x: layer(x))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        f(wb.constant([0, 1, 2]))
+        second = f(wb.constant([3, 3, 0]))
+    assert second.numpy().argmax(axis=1).tolist() == [3, 3, 0]

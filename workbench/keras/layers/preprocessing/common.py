@@ -14,9 +14,10 @@ OUTPUT_MODES = ("int", "one_hot", "multi_hot", "count")
 
 
 def host(x) -> np.ndarray:
-    """A NumPy copy of an array-like or a Tensor."""
+    """A NumPy copy of an array-like or a Tensor (a read the tracer sees: a ``wb.function``
+    calling a host-side layer runs it eagerly rather than replaying a stale constant)."""
     if isinstance(x, core.Tensor):
-        return backend.to_numpy(x._data)
+        return x.numpy()
     return np.asarray(x)
 
 
