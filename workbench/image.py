@@ -171,7 +171,7 @@ def transform(images, transforms, interpolation="nearest", fill_mode="constant",
         raise ValueError(f"{opname}: fill_mode must be 'constant', 'reflect', 'wrap' or 'nearest', "
                          f"got {fill_mode!r}")
     b, h, w, ch = x.shape
-    t = backend.to_numpy(transforms._data) if isinstance(transforms, core.Tensor) else transforms
+    t = transforms.numpy() if isinstance(transforms, core.Tensor) else transforms  # a read a trace sees
     t = np.asarray(t, dtype=np.float64)
     if t.ndim == 1:
         t = t[None]
