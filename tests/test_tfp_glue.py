@@ -231,3 +231,43 @@ def test_batch_reshape_and_masked():
     np.testing.assert_array_equal(draws[:, 1], 1.0)          # invalid members give the mode
     with pytest.raises(TypeError, match="boolean"):
         tfd.Masked(tfd.Normal(f64(0.0), f64(1.0)), [1.0])
+
+
+def test_mala_samples_a_gaussian_with_and_without_volatility():
+    target = tfd.MultivariateNormalDiag(f64([1.0, -2.0]), f64([1.0, 3.0])).log_prob
+    for volatility_fn in (None, lambda x: 1.0 + 0.1 * wb.square(x)):
+        kernel = mcmc.MetropolisAdjustedLangevinAlgorithm(target, step_size=0.8, volatility_fn=volatility_fn)
+        samples, accepted = mcmc.sample_chain(1000, f64(np.zeros((16, 2))), kernel=kernel, num_burnin_steps=200,
+                                              seed=(1, 2), trace_fn=lambda _, kr: kr.is_accepted)
+        x = samples.numpy().reshape(-1, 2)
+        np.testing.assert_allclose(x.mean(0), [1.0, -2.0], atol=0.4)
+        np.testing.assert_allclose(x.std(0), [1.0, 3.0], rtol=0.15)
+        assert 0.3 < accepted.numpy().mean() < 1.0
+
+
+def test_mala_proposal_correction_matches_the_gaussian_proposal_density():
+    target = lambda x: -0.5 * wb.reduce_sum(x * x * x * x, axis=-1)  # noqa: E731
+    kernel = mcmc.UncalibratedLangevin(target, step_size=0.3)
+    x0 = f64([[0.5, -1.0]])
+    x1, kr = kernel.one_step(x0, kernel.bootstrap_results(x0), seed=4)
+    a, b = x0.numpy()[0], x1.numpy()[0]
+
+    def log_q(to, frm):
+        mean = frm + 0.3 * 0.5 * (-2.0 * frm ** 3)
+        return np.sum(st.norm(mean, np.sqrt(0.3)).logpdf(to))
+    np.testing.assert_allclose(float(kr.log_acceptance_correction[0]), log_q(a, b) - log_q(b, a), rtol=1e-10)
+
+
+def test_replica_exchange_crosses_between_modes_where_hmc_does_not():
+    mix = tfd.MixtureSameFamily(tfd.Categorical(probs=f64([0.5, 0.5])), tfd.Normal(f64([-5.0, 5.0]), f64([0.5, 0.5])))
+    kernel = mcmc.ReplicaExchangeMC(mix.log_prob, [1.0, 0.3, 0.05],
+                                    lambda fn: mcmc.HamiltonianMonteCarlo(fn, step_size=0.4, num_leapfrog_steps=3))
+    samples, swaps = mcmc.sample_chain(400, f64(np.full(8, -5.0)), kernel=kernel, num_burnin_steps=50, seed=(1, 2),
+                                       trace_fn=lambda _, kr: kr.is_swap_accepted_adjacent)
+    assert swaps.shape == (400, 2, 8) and swaps.numpy().mean() > 0.1
+    assert 0.05 < (samples.numpy() > 0).mean() < 0.95
+    plain = mcmc.sample_chain(400, f64(np.full(8, -5.0)), kernel=mcmc.HamiltonianMonteCarlo(mix.log_prob, 0.4, 3),
+                              seed=(1, 2), trace_fn=None)
+    assert (plain.numpy() > 0).mean() == 0.0
+    with pytest.raises(ValueError, match="positive"):
+        mcmc.ReplicaExchangeMC(mix.log_prob, [1.0, 0.0], lambda fn: mcmc.HamiltonianMonteCarlo(fn, 0.4, 3))
