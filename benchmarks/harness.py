@@ -250,7 +250,11 @@ def build(mod, names, quick: bool, env: Env, seed: int = 0):
             with wb.device(env.wb_device), strict(name):
                 step = builder(inputs, cfg, env)
         else:
-            step = builder(inputs, cfg, env)
+            try:
+                step = builder(inputs, cfg, env)
+            except ImportError as exc:   # a peer's own dependency (e.g. keras for W8's) is missing
+                skipped[name] = f"not importable ({exc})"
+                continue
         comps.append(Competitor(name, env.label(name), step, env.sync(name)))
     return cfg, comps, skipped
 

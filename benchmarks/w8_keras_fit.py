@@ -29,7 +29,8 @@ DESCRIPTION = (
     "writes the epoch by hand: forward, backward and Adam in place per batch, and the epoch's "
     "mean loss and accuracy. The compared results are the epoch's loss and accuracy and the "
     "weights after it. `python -m benchmarks.w8_keras_fit` compares fit with the same step in "
-    "a hand-written `wb.function` loop (target 1.05).")
+    "a hand-written `wb.function` loop (target 1.05). The `jax` column is Keras 3 itself on its JAX "
+    "backend fitting the same model, weights and batches.")
 
 CONFIGS = {
     "full": {"n": None, "batch": 64, "lr": 2e-3},
@@ -90,6 +91,33 @@ def build_workbench(inputs, cfg, env):
     def step():
         history = model.fit(x, y, batch_size=batch, epochs=1, shuffle=False, verbose=0)
         return _results(model, history.history["loss"][0], history.history["accuracy"][0])
+    return step
+
+
+def build_jax(inputs, cfg, env):
+    """The peer: Keras 3 itself (on its JAX backend) fitting the same model, data and weights for
+    one epoch. Skipped where ``keras`` cannot be imported with ``KERAS_BACKEND=jax``."""
+    import os
+    if "keras" not in sys.modules:
+        os.environ.setdefault("KERAS_BACKEND", "jax")
+    import keras
+    if keras.backend.backend() != "jax":
+        raise ImportError(f"W8's peer is Keras on JAX; keras is already on {keras.backend.backend()}")
+    model = keras.Sequential([keras.Input((8, 8)), keras.layers.Flatten()]
+                             + [keras.layers.Dense(n, activation="relu" if i < len(SIZES) - 2 else None)
+                                for i, n in enumerate(SIZES[1:])])
+    dense = [layer for layer in model.layers if layer.weights]
+    for i, layer in enumerate(dense, start=1):
+        layer.set_weights([inputs[f"W{i}"], inputs[f"b{i}"]])
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate=cfg["lr"], beta_1=BETA_1, beta_2=BETA_2,
+                                                  epsilon=EPSILON),
+                  loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True), metrics=["accuracy"])
+    x, y, batch = inputs["x"], inputs["y"], cfg["batch"]
+
+    def step():
+        history = model.fit(x, y, batch_size=batch, epochs=1, shuffle=False, verbose=0)
+        return (history.history["loss"][0], history.history["accuracy"][0],
+                *[np.asarray(w) for layer in dense for w in layer.get_weights()])
     return step
 
 
