@@ -271,3 +271,27 @@ def test_replica_exchange_crosses_between_modes_where_hmc_does_not():
     assert (plain.numpy() > 0).mean() == 0.0
     with pytest.raises(ValueError, match="positive"):
         mcmc.ReplicaExchangeMC(mix.log_prob, [1.0, 0.0], lambda fn: mcmc.HamiltonianMonteCarlo(fn, 0.4, 3))
+
+
+def test_experimental_pin_conditions_on_observed_parts():
+    jd = tfd.JointDistributionCoroutine(_hierarchy)
+    y = f64([0.5, -0.3, 1.2])
+    pinned = jd.experimental_pin(y=y)
+    assert pinned.pins.keys() == {"y"}
+    want = jd.log_prob(scale=f64(1.3), loc=f64(0.2), y=y)
+    np.testing.assert_allclose(float(pinned.unnormalized_log_prob(f64(1.3), f64(0.2))), float(want), rtol=1e-12)
+    np.testing.assert_allclose(float(pinned.unnormalized_log_prob(scale=f64(1.3), loc=f64(0.2))), float(want),
+                               rtol=1e-12)
+    draw = pinned.sample_unpinned(4, seed=1)
+    assert draw._fields == ("scale", "loc") and draw.scale.shape == (4,)
+    assert pinned.unnormalized_log_prob(draw).shape == (4,)
+    parts = pinned.log_prob_parts(scale=f64(1.3), loc=f64(0.2))
+    np.testing.assert_allclose(sum(float(p) for p in parts), float(want), rtol=1e-12)
+    seq = tfd.JointDistributionPinned(tfd.JointDistributionSequentialAutoBatched(
+        [tfd.Normal(f64(0.0), 1.0), lambda mu: tfd.Normal(mu, f64(np.ones(3)))]), var1=y)
+    np.testing.assert_allclose(float(seq.unnormalized_log_prob(f64(0.4))),
+                               st.norm(0, 1).logpdf(0.4) + st.norm(0.4, 1).logpdf(y.numpy()).sum(), rtol=1e-12)
+    with pytest.raises(ValueError, match="not parts of the model"):
+        jd.experimental_pin(z=y)
+    with pytest.raises(ValueError, match="missing"):
+        pinned.unnormalized_log_prob(scale=f64(1.0))

@@ -24,6 +24,7 @@ import workbench as wb
 from .. import internal
 from .joint_distribution import JointDistributionNamed, JointDistributionSequential
 from .joint_distribution_coroutine import JointDistributionCoroutine
+from .joint_distribution_pinned import JointDistributionPinned
 
 __all__ = ["JointDistributionSequentialAutoBatched", "JointDistributionNamedAutoBatched",
            "JointDistributionCoroutineAutoBatched"]
@@ -36,6 +37,10 @@ class _AutoBatched:
         if int(batch_ndims) < 0:
             raise ValueError(f"{type(self).__name__}: batch_ndims must be >= 0, got {batch_ndims!r}")
         self._batch_ndims = int(batch_ndims)
+
+    def experimental_pin(self, *args, **kwargs):
+        """This model with the named parts fixed (``JointDistributionPinned``)."""
+        return JointDistributionPinned(self, *args, **kwargs)
 
     @property
     def batch_ndims(self):

@@ -24,6 +24,7 @@ import workbench as wb
 from .. import internal
 from .distribution import Distribution
 from .joint_distribution import JointDistribution, _explicit_name
+from .joint_distribution_pinned import JointDistributionPinned
 
 __all__ = ["JointDistributionCoroutine", "Root"]
 
@@ -60,6 +61,11 @@ class JointDistributionCoroutine(JointDistribution):
                             f"{type(model).__name__}")
         super().__init__(model, validate_args, name)
         self._struct = collections.namedtuple("StructTuple", [p[0] for p in self._parts])
+
+    def experimental_pin(self, *args, **kwargs):
+        """This model with the named parts fixed (``JointDistributionPinned``): an unnormalized
+        density over the other parts, e.g. a posterior given observed data."""
+        return JointDistributionPinned(self, *args, **kwargs)
 
     def _run(self, sample_shape, seed, value, num_parts):
         """Run the generator: ``(distributions, values)`` in yield order."""
