@@ -377,3 +377,31 @@ def test_objects_in_the_signature_are_kept_alive():
         del layer
         gc.collect()
     assert outputs == [1.0, 2.0, 3.0]
+
+
+def test_a_second_tape_after_an_update_in_the_same_trace_replays():
+    """A GAN-style step: one tape, an update of a variable, a second tape reading it again. The
+    trace maps the variable's new buffer to it, so the step replays (no eager fallback) and
+    stays bitwise equal to eager."""
+    import warnings
+
+    def make():
+        v, w = wb.Variable([1.0, 2.0]), wb.Variable([3.0, 4.0])
+
+        def step():
+            with wb.GradientTape() as t:
+                loss = wb.reduce_sum(v * w)
+            v.assign_sub(0.1 * t.gradient(loss, [v])[0])
+            with wb.GradientTape() as t2:
+                loss2 = wb.reduce_sum(v * w * v)
+            return t2.gradient(loss2, [w])[0]
+        return v, step
+
+    v_fn, traced = make()
+    v_eager, eager = make()
+    traced = wb.function(traced)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")   # an eager fallback warns: it would fail here
+        for _ in range(4):
+            np.testing.assert_array_equal(traced().numpy(), eager().numpy())
+            np.testing.assert_array_equal(v_fn.numpy(), v_eager.numpy())

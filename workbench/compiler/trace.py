@@ -83,6 +83,13 @@ class Tracer(core.Listener):
         self.arrays[id(t._data)] = t
         self.keep.append(t)
 
+    def _refresh(self, var):
+        """Map ``var``'s current buffer to it (and keep the buffer alive, so that its id stays
+        this buffer's for the rest of the trace)."""
+        if id(var) in self.dynamic and self.arrays.get(id(var._data)) is not var:
+            self.arrays[id(var._data)] = var
+            self.keep.append(var._data)
+
     def _produced(self, t):
         self._mark(t)
         self.produced.append(t)
@@ -241,6 +248,9 @@ class Tracer(core.Listener):
             self._resolve(t, getattr(fn, "__qualname__", "a stateful call"))
             self.pinned.add(id(t))
         result = self._suspended(fn, *args, **kwargs)
+        for t in tensor_leaves((args, kwargs)):
+            if isinstance(t, Variable):   # an update gave it a new buffer: later reads of it are its
+                self._refresh(t)          # value at that point of the replay, not constants
         outs = [t for t in tensor_leaves(result) if not isinstance(t, Variable)]
 
         def call(fn=fn, args=args, kwargs=kwargs, outs=outs):
