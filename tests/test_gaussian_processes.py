@@ -210,3 +210,20 @@ def test_gp_errors_name_the_argument():
         tfd.GaussianProcessRegressionModel(kernel, f64(NEW_X), f64(OBS_X), f64(OBS_Y[:3]))
     with pytest.raises(ValueError, match="no `index_points`"):
         tfd.GaussianProcess(kernel).mean()
+
+
+def test_methods_take_other_index_points():
+    kernel = tfpk.ExponentiatedQuadratic(f64(1.0), f64(0.7))
+    gprm = tfd.GaussianProcessRegressionModel(kernel, f64(NEW_X), f64(OBS_X), f64(OBS_Y),
+                                              observation_noise_variance=f64(0.05))
+    other = tfd.GaussianProcessRegressionModel(kernel, f64(OBS_X[:3]), f64(OBS_X), f64(OBS_Y),
+                                               observation_noise_variance=f64(0.05))
+    np.testing.assert_allclose(gprm.mean(index_points=f64(OBS_X[:3])).numpy(), other.mean().numpy(), rtol=1e-12)
+    np.testing.assert_allclose(float(gprm.log_prob(f64(OBS_Y[:3]), index_points=f64(OBS_X[:3]))),
+                               float(other.log_prob(f64(OBS_Y[:3]))), rtol=1e-12)
+    assert gprm.sample(2, seed=1, index_points=f64(OBS_X[:3])).shape == (2, 3)
+    gp = tfd.GaussianProcess(kernel, observation_noise_variance=f64(0.1))
+    assert gp.variance(index_points=f64(OBS_X)).shape == (7,)
+    marginal = gp.get_marginal_distribution(f64(OBS_X))
+    np.testing.assert_allclose(float(marginal.log_prob(f64(OBS_Y))),
+                               float(gp.log_prob(f64(OBS_Y), index_points=f64(OBS_X))), rtol=1e-10)

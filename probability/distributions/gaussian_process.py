@@ -123,6 +123,37 @@ class GaussianProcess(Distribution):
     def _entropy(self):
         return _gp.mvn_entropy(self._chol())
 
+    # -- methods at other index points (TFP's ``index_points=`` keyword) -------------------------
+    def _at(self, index_points):
+        return self if index_points is None else self.copy(index_points=index_points)
+
+    def log_prob(self, value, name=None, index_points=None):
+        return Distribution.log_prob(self._at(index_points), value)
+
+    def prob(self, value, name=None, index_points=None):
+        return Distribution.prob(self._at(index_points), value)
+
+    def sample(self, sample_shape=(), seed=None, name=None, index_points=None):
+        return Distribution.sample(self._at(index_points), sample_shape, seed=seed)
+
+    def mean(self, name=None, index_points=None):
+        return Distribution.mean(self._at(index_points))
+
+    def mode(self, name=None, index_points=None):
+        return Distribution.mode(self._at(index_points))
+
+    def variance(self, name=None, index_points=None):
+        return Distribution.variance(self._at(index_points))
+
+    def stddev(self, name=None, index_points=None):
+        return Distribution.stddev(self._at(index_points))
+
+    def covariance(self, name=None, index_points=None):
+        return Distribution.covariance(self._at(index_points))
+
+    def entropy(self, name=None, index_points=None):
+        return Distribution.entropy(self._at(index_points))
+
     def get_marginal_distribution(self, index_points=None):
         """The multivariate normal at these index points (``MultivariateNormalTriL``)."""
         gp = self if index_points is None else self.copy(index_points=index_points)
