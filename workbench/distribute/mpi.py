@@ -1,8 +1,10 @@
 """Collectives over MPI (``mpi4py``) on host arrays, each with a deadline.
 
-Every collective is nonblocking (``Iallreduce``, ``Ibcast``, ``Iallgatherv``) and polled
-against a deadline, so a rank that died or hangs makes the others fail with
-:class:`~workbench.errors.DeadlineExceededError` naming it instead of waiting for ever.
+Every collective has a deadline, so a rank that died or hangs makes the others fail with a
+``DeadlineExceededError`` naming it instead of waiting for ever: with ``MPI_THREAD_MULTIPLE``
+(mpi4py's default) a watchdog thread watches the blocking collective and ends the job with
+the message; otherwise nonblocking ones (``Iallreduce``, ``Ibcast``, ``Iallgatherv``) are
+polled and the error is raised.
 Device (CuPy) arrays pass through the host here; ``nccl.NcclCollectives`` keeps them on the GPU.
 """
 
@@ -10,7 +12,6 @@ from __future__ import annotations
 
 import atexit
 import os
-import queue
 import socket
 import sys
 import threading
@@ -78,22 +79,30 @@ class MPICollectives(Collectives):
         self._failed = False
         # where every rank runs, so a timeout can tell a rank that exited from one that hangs
         self.peers = self.comm.allgather((socket.gethostname(), os.getpid()))
-        self._waiter = _Waiter() if MPI.Query_thread() == MPI.THREAD_MULTIPLE else None
+        self._armed = None   # (deadline, what) while a blocking collective runs
+        self._watchdog = None
+        if MPI.Query_thread() == MPI.THREAD_MULTIPLE:
+            self._fault_comm = self.comm.Dup()   # the timeout reports travel apart from the work
+            self._watchdog = threading.Thread(target=self._watch, name="wb.distribute watchdog", daemon=True)
+            self._watchdog.start()
+        else:
+            self._fault_comm = self.comm
 
     # -- the deadline -----------------------------------------------------------------
     def _run(self, what, blocking, nonblocking):
-        """Run one collective under the deadline. With ``MPI_THREAD_MULTIPLE`` a helper thread
-        calls ``blocking()`` (MPI's blocking collectives are its fastest) while this thread
-        waits for it with the timeout; otherwise this thread polls the requests that
-        ``nonblocking()`` starts."""
+        """Run one collective under the deadline. With ``MPI_THREAD_MULTIPLE`` this thread calls
+        ``blocking()`` (MPI's blocking collectives are its fastest: a nonblocking one polled
+        from Python ran at a third of the speed) while a watchdog thread checks the deadline:
+        past it, the watchdog prints which rank did not arrive and ends the job. Otherwise this
+        thread polls the requests ``nonblocking()`` starts and raises the error itself."""
         self._count += 1
         start = time.monotonic()
-        if self._waiter is not None:
-            done = self._waiter.submit(blocking)
-            if not done.wait(self.timeout):
-                self._timed_out(what, time.monotonic() - start)
-            if done.error is not None:
-                raise done.error
+        if self._watchdog is not None:
+            self._armed = (start + self.timeout, what)
+            try:
+                blocking()
+            finally:
+                self._armed = None
             return
         requests = nonblocking()
         Testall = self._MPI.Request.Testall
@@ -105,24 +114,44 @@ class MPICollectives(Collectives):
                 continue
             now = time.monotonic()
             if now > deadline:
-                self._timed_out(what, now - start)
+                self._timed_out(what)
             if now - start > 1.0:   # a long wait: stop spinning
                 pause = min(1e-3, pause * 2 or 1e-5)
                 time.sleep(pause)
 
-    def _timed_out(self, what, waited):
-        """Name the ranks that did not arrive, then raise. Every rank that times out tells the
-        others so; a rank that exited (on this host) or stays silent for a grace period is named."""
+    def _watch(self):
+        tick = min(1.0, self.timeout / 10)
+        while True:
+            time.sleep(tick)
+            armed = self._armed
+            if armed is not None and time.monotonic() > armed[0] and self._armed is armed:
+                message = self._diagnose(armed[1])
+                print(f"DeadlineExceededError: {message}", file=sys.stderr, flush=True)
+                self._abort()
+
+    def _timed_out(self, what):
+        message = self._diagnose(what)
+        print(message, file=sys.stderr, flush=True)
+        # MPI_Finalize at exit would wait for the missing ranks: end the job instead (atexit
+        # runs this before mpi4py's own finalize, registered earlier)
+        atexit.register(self._abort)
+        raise DeadlineExceededError(message)
+
+    def _diagnose(self, what) -> str:
+        """Why collective ``what`` timed out, naming the ranks that did not arrive. Every rank
+        that times out tells the others so; a rank that exited (on this host) or stays silent
+        for a grace period is named."""
         self._failed = True
+        comm = self._fault_comm
         host = socket.gethostname()
         others = [r for r in range(self.size) if r != self.rank]
         for r in others:
-            self.comm.isend(self._count, dest=r, tag=_FAULT_TAG)
+            comm.isend(self._count, dest=r, tag=_FAULT_TAG)
         heard, until = set(), time.monotonic() + min(self.timeout, _GRACE)
         while len(heard) < len(others) and time.monotonic() < until:
             for r in others:
-                if r not in heard and self.comm.iprobe(source=r, tag=_FAULT_TAG):
-                    self.comm.recv(source=r, tag=_FAULT_TAG)
+                if r not in heard and comm.iprobe(source=r, tag=_FAULT_TAG):
+                    comm.recv(source=r, tag=_FAULT_TAG)
                     heard.add(r)
             time.sleep(0.01)
         causes = []
@@ -134,13 +163,8 @@ class MPICollectives(Collectives):
                 causes.append(f"rank {r} (pid {pid} on {h}) did not reach it: it hangs, was stopped or died")
         if not causes:
             causes.append("every rank was waiting in a collective: they called different collectives")
-        message = (f"wb.distribute: {what} (collective #{self._count}) did not complete on rank "
-                   f"{self.rank} of {self.size} within {self.timeout:g} s: " + "; ".join(causes))
-        print(message, file=sys.stderr, flush=True)
-        # MPI_Finalize at exit would wait for the missing ranks: end the job instead (atexit
-        # runs this before mpi4py's own finalize, registered earlier)
-        atexit.register(self._abort)
-        raise DeadlineExceededError(message)
+        return (f"wb.distribute: {what} (collective #{self._count}) did not complete on rank "
+                f"{self.rank} of {self.size} within {self.timeout:g} s: " + "; ".join(causes))
 
     def _abort(self):
         sys.stderr.flush()
@@ -197,33 +221,6 @@ class MPICollectives(Collectives):
     def barrier(self):
         comm = self.comm
         self._run("barrier", comm.Barrier, lambda: [comm.Ibarrier()])
-
-
-class _Done(threading.Event):
-    error = None
-
-
-class _Waiter:
-    """A daemon thread that runs the blocking collectives handed to it, one at a time, and
-    signals each one's event when it returns."""
-
-    def __init__(self):
-        self._queue = queue.SimpleQueue()
-        threading.Thread(target=self._loop, name="wb.distribute collectives", daemon=True).start()
-
-    def submit(self, fn) -> _Done:
-        done = _Done()
-        self._queue.put((fn, done))
-        return done
-
-    def _loop(self):
-        while True:
-            fn, done = self._queue.get()
-            try:
-                fn()
-            except BaseException as exc:  # handed to the waiting thread, which raises it
-                done.error = exc
-            done.set()
 
 
 def _host(array):
