@@ -1,0 +1,91 @@
+"""``value_and_gradient`` and ``minimize``: TFP's tape helpers (``tfp.math``)."""
+
+from __future__ import annotations
+
+import collections
+
+import workbench as wb
+
+from ..mcmc.internal import stack_structure
+
+__all__ = ["value_and_gradient", "minimize", "MinimizeTraceableQuantities"]
+
+MinimizeTraceableQuantities = collections.namedtuple(
+    "MinimizeTraceableQuantities", ["loss", "gradients", "parameters", "step", "has_converged",
+                                    "convergence_criterion_state"])
+
+
+def value_and_gradient(f, *args, output_gradients=None, use_gradient_tape=False, auto_unpack_single_arg=True,
+                       has_aux=False, name=None, **kwargs):
+    """``(f(*args), d f / d args)``; the gradients have the structure of ``args``.
+
+    A single list or tuple argument is unpacked (``f(*args[0])``) when ``auto_unpack_single_arg``,
+    and its gradients come back as a list. With ``has_aux=True``, ``f`` returns ``(y, aux)`` and the
+    result is ``((y, aux), grads)``. ``output_gradients`` weights ``y`` as in ``tape.gradient``.
+
+    >>> y, g = value_and_gradient(lambda x: x * x, wb.constant(3.0))   # 9.0, 6.0
+    """
+    if not callable(f):
+        raise TypeError(f"value_and_gradient: f must be callable, got {type(f).__name__}")
+    unpacked = auto_unpack_single_arg and len(args) == 1 and isinstance(args[0], (list, tuple))
+    xs = list(args[0]) if unpacked else list(args)
+    xs = [x if isinstance(x, wb.Variable) else wb.convert_to_tensor(x) for x in xs]
+    with wb.GradientTape(watch_accessed_variables=False) as tape:
+        tape.watch(xs)
+        out = f(*xs, **kwargs)
+        y, aux = out if has_aux else (out, None)
+    grads = tape.gradient(y, xs, output_gradients=output_gradients)
+    if unpacked:
+        grads = type(args[0])(grads) if isinstance(args[0], tuple) else list(grads)
+    elif len(args) == 1:
+        grads = grads[0]
+    else:
+        grads = tuple(grads)
+    return ((y, aux) if has_aux else y), grads
+
+
+def _trace_loss(traceable_quantities):
+    return traceable_quantities.loss
+
+
+def minimize(loss_fn, num_steps, optimizer, convergence_criterion=None, batch_convergence_reduce_fn=None,
+             trainable_variables=None, trace_fn=_trace_loss, return_full_length_trace=True, jit_compile=False,
+             seed=None, name="minimize"):
+    """Run ``num_steps`` optimizer steps on ``loss_fn()`` and return the stacked ``trace_fn`` results.
+
+    Each step takes the gradient of ``loss_fn()`` (called with ``seed=`` when a seed is given)
+    with respect to ``trainable_variables`` (default: every trainable variable it reads) and calls
+    ``optimizer.apply_gradients``. ``trace_fn`` receives ``MinimizeTraceableQuantities(loss,
+    gradients, parameters, step, has_converged, convergence_criterion_state)``; its results are
+    stacked along a new leading axis. ``convergence_criterion`` is not supported (pass None).
+
+    >>> x = wb.Variable(0.0)
+    >>> losses = minimize(lambda: (x - 2.0) ** 2, num_steps=100, optimizer=wb.optimizers.Adam(0.1))
+    """
+    if convergence_criterion is not None:
+        raise ValueError("minimize: convergence_criterion is not supported; run a fixed num_steps and "
+                         "inspect the trace")
+    if not callable(loss_fn):
+        raise TypeError(f"minimize: loss_fn must be callable, got {type(loss_fn).__name__}")
+    num_steps = int(num_steps)
+    if num_steps < 1:
+        raise ValueError(f"minimize: num_steps must be at least 1, got {num_steps}")
+    if not hasattr(optimizer, "apply_gradients"):
+        raise TypeError("minimize: optimizer needs an apply_gradients(grads_and_vars) method, "
+                        f"got {type(optimizer).__name__}")
+    explicit = None if trainable_variables is None else list(trainable_variables)
+    traces = []
+    for step in range(num_steps):
+        with wb.GradientTape(watch_accessed_variables=explicit is None) as tape:
+            if explicit is not None:
+                tape.watch(explicit)
+            loss = loss_fn() if seed is None else loss_fn(seed=seed)
+        variables = explicit if explicit is not None else list(tape.watched_variables())
+        if not variables:
+            raise ValueError("minimize: loss_fn reads no trainable variables; pass trainable_variables")
+        grads = tape.gradient(loss, variables)
+        optimizer.apply_gradients(zip(grads, variables))
+        params = [wb.identity(v) for v in variables]
+        traces.append(trace_fn(MinimizeTraceableQuantities(loss, grads, params, wb.constant(step + 1),
+                                                           wb.constant(False), None)))
+    return stack_structure(traces)

@@ -1,0 +1,122 @@
+"""probability.math (tfp.math): values against scipy.special, gradients against finite differences."""
+
+import numpy as np
+import pytest
+import scipy.special as sp
+
+import workbench as wb
+import probability as tfp
+from gradients import check_gradients
+
+tfm = tfp.math
+
+
+def _np(t):
+    return np.asarray(t.numpy() if hasattr(t, "numpy") else t)
+
+
+def test_log_add_exp_and_log_sub_exp_match_numpy():
+    x = np.array([-800.0, 0.0, 3.0, 700.0, 2.0])
+    y = np.array([-801.0, 0.0, -2.0, 699.0, 5.0])
+    np.testing.assert_allclose(_np(tfm.log_add_exp(x, y)), np.logaddexp(x, y), rtol=1e-12)
+    got, sign = tfm.log_sub_exp(x, y, return_sign=True)
+    with np.errstate(divide="ignore"):
+        want = np.where(x > y, x, y) + np.log(-np.expm1(-np.abs(x - y)))
+    np.testing.assert_allclose(_np(got)[[0, 2, 3, 4]], want[[0, 2, 3, 4]], rtol=1e-12)
+    assert _np(got)[1] == -np.inf
+    np.testing.assert_array_equal(_np(sign), [1, 1, 1, 1, -1])
+    check_gradients(lambda a, b: tfm.log_add_exp(a, b), [x[2:], y[2:]], order=2)
+    check_gradients(lambda a, b: tfm.log_sub_exp(a, b), [x[2:], y[2:]], order=1)
+
+
+def test_bessel_ive_kve_match_scipy_and_differentiate_in_z():
+    v = np.array([0.0, 0.5, 1.5, 3.0])
+    z = np.array([0.3, 2.0, 10.0, 40.0])
+    np.testing.assert_allclose(_np(tfm.bessel_ive(v, z)), sp.ive(v, z), rtol=1e-12)
+    np.testing.assert_allclose(_np(tfm.bessel_kve(v, z)), sp.kve(v, z), rtol=1e-12)
+    whole = np.array([0.0, 1.0, 2.0, 3.0])   # integer orders are real for negative z
+    np.testing.assert_allclose(_np(tfm.bessel_ive(whole, -z)), sp.ive(whole, -z), rtol=1e-12)
+    check_gradients(lambda t: tfm.bessel_ive(wb.constant(v), t), [z], order=1, modes=("rev",))
+    check_gradients(lambda t: tfm.bessel_ive(wb.constant(whole), t), [-z], order=1, modes=("rev",))
+    check_gradients(lambda t: tfm.bessel_kve(wb.constant(v), t), [z], order=1, modes=("rev",))
+    # a scalar order broadcasts against z
+    np.testing.assert_allclose(_np(tfm.bessel_ive(1.0, z)), sp.ive(1.0, z), rtol=1e-12)
+
+
+def test_owens_t_matches_scipy_with_gradients_in_both_arguments():
+    h = np.array([-1.5, 0.0, 0.4, 2.0])
+    a = np.array([0.3, 1.0, -2.0, 5.0])
+    np.testing.assert_allclose(_np(tfm.owens_t(h, a)), sp.owens_t(h, a), rtol=1e-10)
+    check_gradients(lambda s, t: tfm.owens_t(s, t), [h, a], order=1, modes=("rev",))
+
+
+def test_erfcinv_ndtri_log_ndtr_lbeta_softplus_inverse_match_scipy():
+    z = np.array([1e-10, 0.3, 1.0, 1.7])
+    np.testing.assert_allclose(_np(tfm.erfcinv(z)), sp.erfcinv(z), rtol=1e-10, atol=1e-15)
+    check_gradients(lambda t: tfm.erfcinv(t), [z[1:]], order=1)
+    p = np.array([0.01, 0.5, 0.9])
+    np.testing.assert_allclose(_np(tfm.ndtri(p)), sp.ndtri(p), rtol=1e-12)
+    x = np.array([-30.0, -1.0, 2.0])
+    np.testing.assert_allclose(_np(tfm.log_ndtr(x)), sp.log_ndtr(x), rtol=1e-12)
+    np.testing.assert_allclose(_np(tfm.lbeta(np.array([2.0, 0.5]), np.array([3.0, 4.0]))),
+                               sp.betaln([2.0, 0.5], [3.0, 4.0]), rtol=1e-12)
+    y = np.array([1e-3, 1.0, 30.0])
+    np.testing.assert_allclose(_np(tfm.softplus_inverse(y)), np.log(np.expm1(y)), rtol=1e-10)
+
+
+def test_lambertw_matches_scipy_and_inverts_w_exp_w():
+    z = np.array([-1 / np.e + 1e-6, -0.2, 0.0, 1.0, 50.0])
+    w = _np(tfm.lambertw(z))
+    np.testing.assert_allclose(w, sp.lambertw(z).real, rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(w * np.exp(w), z, rtol=1e-9, atol=1e-12)
+    check_gradients(lambda t: tfm.lambertw(t), [z[1:]], order=1, modes=("rev",))
+
+
+def test_float32_stays_float32_and_bad_dtypes_are_named():
+    assert tfm.owens_t(np.float32(0.5), np.float32(2.0)).dtype == wb.float32
+    assert tfm.bessel_ive(1.0, np.array([1.0], np.float32)).dtype == wb.float32
+    with pytest.raises(TypeError, match="bessel_kve"):
+        tfm.bessel_kve(np.array([1], np.int32), np.array([1], np.int32))
+
+
+def test_fill_triangular_follows_tfps_order_and_inverts():
+    x = np.arange(1.0, 7.0)
+    np.testing.assert_array_equal(_np(tfm.fill_triangular(x)), [[4, 0, 0], [6, 5, 0], [3, 2, 1]])
+    np.testing.assert_array_equal(_np(tfm.fill_triangular(x, upper=True)), [[1, 2, 3], [0, 5, 6], [0, 0, 4]])
+    batch = np.random.default_rng(0).normal(size=(2, 3, 10))
+    for upper in (False, True):
+        mat = _np(tfm.fill_triangular(batch, upper=upper))
+        assert mat.shape == (2, 3, 4, 4)
+        tri = np.triu if upper else np.tril
+        np.testing.assert_array_equal(mat, tri(mat))
+        np.testing.assert_array_equal(np.sort(mat[0, 0][tri(np.ones((4, 4))) > 0]), np.sort(batch[0, 0]))
+        np.testing.assert_array_equal(_np(tfm.fill_triangular_inverse(mat, upper=upper)), batch)
+    check_gradients(lambda t: tfm.fill_triangular(t), [batch[0]], order=1)
+    with pytest.raises(ValueError, match="triangular number"):
+        tfm.fill_triangular(np.ones(5))
+
+
+def test_value_and_gradient_structures():
+    y, g = tfm.value_and_gradient(lambda x: x * x, wb.constant(3.0, dtype=wb.float64))
+    assert float(y) == 9.0 and float(g) == 6.0
+    y, g = tfm.value_and_gradient(lambda a, b: a * b, [wb.constant(2.0), wb.constant(5.0)])
+    assert isinstance(g, list) and [float(t) for t in g] == [5.0, 2.0]
+    y, g = tfm.value_and_gradient(lambda a, b: a * b + b, wb.constant(2.0), wb.constant(5.0))
+    assert isinstance(g, tuple) and [float(t) for t in g] == [5.0, 3.0]
+    (y, aux), g = tfm.value_and_gradient(lambda a: (a ** 3, a + 1), wb.constant(2.0), has_aux=True)
+    assert float(y) == 8.0 and float(aux) == 3.0 and float(g) == 12.0
+
+
+def test_minimize_runs_the_optimizer_and_stacks_the_trace():
+    x = wb.Variable(np.array([0.0, 5.0]))
+    target = np.array([2.0, -1.0])
+    trace = tfm.minimize(lambda: wb.reduce_sum((x - target) ** 2), num_steps=300,
+                         optimizer=wb.optimizers.Adam(0.1),
+                         trace_fn=lambda tq: (tq.loss, tq.step, tq.parameters[0]))
+    loss, step, params = trace
+    assert loss.shape == (300,) and params.shape == (300, 2)
+    np.testing.assert_array_equal(_np(step), np.arange(1, 301))
+    assert _np(loss)[-1] < 1e-4 < _np(loss)[0]
+    np.testing.assert_allclose(x.numpy(), target, atol=1e-2)
+    with pytest.raises(ValueError, match="num_steps"):
+        tfm.minimize(lambda: x[0], num_steps=0, optimizer=wb.optimizers.SGD(0.1))
