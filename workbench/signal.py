@@ -1,0 +1,543 @@
+"""``wb.signal``: TF's ``tf.signal``: FFTs, framing, short-time Fourier transforms, windows,
+mel filter banks, MFCCs and the DCT.
+
+The FFTs, ``frame`` and ``overlap_and_add`` are op records whose forward runs the array module's
+FFT (NumPy's on the host, CuPy's on a GPU). ``frame`` and ``overlap_and_add`` are each other's
+adjoints and reverse (and forward) rules, so gradients of any order flow through them. Each FFT
+is linear and its adjoint (TF's convention for complex values: the cotangent is
+``dL/dRe + i dL/dIm``) is written with ops in ``ADJOINTS``; the tape carries real floating
+tensors only, so gradients do not yet flow through the FFTs, ``stft`` or ``inverse_stft``.
+``stft``, ``inverse_stft``, ``dct``, ``mfccs_from_log_mel_spectrograms`` and the shifts are
+compositions of these and the library's other ops. Windows and the mel matrix are constants.
+
+>>> wb.signal.stft(wb.zeros([2, 1000]), frame_length=256, frame_step=128).shape
+(2, 6, 129)
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from . import backend, core, dtypes
+from .core import apply, convert_to_tensor
+from .errors import argcheck
+from .ops._define import defop
+from .ops.elementwise import cast, multiply
+from .ops.linalg import matmul
+from .ops.shape import reshape
+from .ops.indexing import pad, roll
+
+__all__ = ["dct", "fft", "fft2d", "fftshift", "frame", "hamming_window", "hann_window", "ifft", "ifft2d",
+           "ifftshift", "inverse_stft", "inverse_stft_window_fn", "irfft", "irfft2d",
+           "linear_to_mel_weight_matrix", "mfccs_from_log_mel_spectrograms", "overlap_and_add", "rfft",
+           "rfft2d", "stft"]
+
+_COMPLEX = {np.dtype(np.float32): np.complex64, np.dtype(np.float64): np.complex128}
+_REAL = {np.dtype(np.complex64): np.float32, np.dtype(np.complex128): np.float64}
+
+
+# ---------------------------------------------------------------------------
+# array helpers (on xp)
+
+
+def _fit(xp, a, lengths):
+    """``a`` cropped or zero-padded at the end of its last ``len(lengths)`` axes to ``lengths``."""
+    nd = len(lengths)
+    sl = [slice(None)] * (a.ndim - nd) + [slice(0, n) for n in lengths]
+    a = a[tuple(sl)]
+    widths = [(0, 0)] * (a.ndim - nd) + [(0, n - s) for n, s in zip(lengths, a.shape[a.ndim - nd:])]
+    if any(w[1] for w in widths):
+        a = xp.pad(a, widths)
+    return a
+
+
+def _axes(nd):
+    return tuple(range(-nd, 0))
+
+
+# ---------------------------------------------------------------------------
+# complex-to-complex FFTs
+
+
+def _c2c_fwd(inverse, nd):
+    def fwd(xp, x):
+        f = xp.fft.ifftn if inverse else xp.fft.fftn
+        return f(x, axes=_axes(nd)).astype(x.dtype, copy=False)
+    return fwd
+
+
+def _c2c_op(name, inverse, nd):
+    def scale(x):
+        return float(np.prod(x.shape[-nd:]))
+
+    def vjp(g, ans, x):
+        # the adjoint of the DFT is n times the inverse DFT (and the other way round)
+        other = _C2C[(not inverse, nd)]
+        out = apply(other, (g,), {})
+        return (multiply(out, cast(1.0 / scale(x) if inverse else scale(x), out.dtype)),)
+
+    op = defop(name, _c2c_fwd(inverse, nd), dtypes="float")
+    ADJOINTS[name] = vjp
+    return op
+
+
+# The reverse rules of the FFT ops (written with ops, each FFT's adjoint). The tape and the
+# forward accumulator carry real floating tensors only, so these are not yet the ops' ``vjp``:
+# gradients stop at a complex tensor. They are kept here and tested by the dot-product
+# identity ``<A x, g> = <x, A* g>`` until complex gradients flow.
+ADJOINTS: dict = {}
+_C2C: dict = {}
+for _nd, _suffix in ((1, ""), (2, "2d")):
+    _C2C[(False, _nd)] = _c2c_op("fft" + _suffix, False, _nd)
+    _C2C[(True, _nd)] = _c2c_op("ifft" + _suffix, True, _nd)
+
+
+def _complex_input(input, opname, nd):
+    x = convert_to_tensor(input)
+    if x.dtype.kind != "c":
+        raise TypeError(f"{opname}: input has dtype {x.dtype}, expected complex64 or complex128")
+    if x.ndim < nd:
+        raise ValueError(f"{opname}: input must have rank >= {nd}, got shape {x.shape}")
+    return x
+
+
+def fft(input, name=None):
+    """The discrete Fourier transform over the innermost axis of a complex tensor."""
+    return apply(_C2C[(False, 1)], (_complex_input(input, "fft", 1),), {})
+
+
+def ifft(input, name=None):
+    """The inverse discrete Fourier transform over the innermost axis (scaled by ``1/n``)."""
+    return apply(_C2C[(True, 1)], (_complex_input(input, "ifft", 1),), {})
+
+
+def fft2d(input, name=None):
+    """The 2-D discrete Fourier transform over the two innermost axes of a complex tensor."""
+    return apply(_C2C[(False, 2)], (_complex_input(input, "fft2d", 2),), {})
+
+
+def ifft2d(input, name=None):
+    """The inverse 2-D discrete Fourier transform over the two innermost axes."""
+    return apply(_C2C[(True, 2)], (_complex_input(input, "ifft2d", 2),), {})
+
+
+# ---------------------------------------------------------------------------
+# real FFTs and their adjoints
+
+
+def _rfft_fwd(xp, x, lengths):
+    out = xp.fft.rfftn(x, s=lengths, axes=_axes(len(lengths)))
+    return out.astype(_COMPLEX[x.dtype], copy=False)
+
+
+def _rfft_adjoint_fwd(xp, g, lengths, shape):
+    """The adjoint of ``rfft`` (complex ``[..., L1?, L//2+1]`` → real, fitted to ``shape``):
+    the full axes' adjoints are ``n`` times the inverse DFT, the half axis is filled out with
+    zeros, transformed back and its real part taken."""
+    nd = len(lengths)
+    for ax, n in zip(_axes(nd)[:-1], lengths[:-1]):
+        g = xp.fft.ifft(g, axis=ax) * n
+    n = lengths[-1]
+    full = xp.zeros(g.shape[:-1] + (n,), g.dtype)
+    full[..., :n // 2 + 1] = g
+    out = (xp.fft.ifft(full, axis=-1) * n).real
+    return _fit(xp, out, shape).astype(_REAL[g.dtype], copy=False)
+
+
+def _irfft_fwd(xp, z, lengths):
+    nd = len(lengths)
+    z = _fit(xp, z, tuple(lengths[:-1]) + (lengths[-1] // 2 + 1,))
+    return xp.fft.irfftn(z, s=lengths, axes=_axes(nd)).astype(_REAL[z.dtype], copy=False)
+
+
+def _irfft_adjoint_fwd(xp, g, lengths, shape):
+    """The adjoint of ``irfft`` (real ``[..., L]`` → complex, fitted to ``shape``): the half axis
+    is the real DFT weighted by ``c_k / L`` (``c_k`` 2 for the bins that stand for a pair,
+    1 for the zero and Nyquist bins), the full axes the DFT over ``n``."""
+    nd = len(lengths)
+    n = lengths[-1]
+    out = xp.fft.rfft(g, axis=-1)
+    c = xp.full((n // 2 + 1,), 2.0 / n, dtype=_REAL[np.dtype(_COMPLEX[g.dtype])])
+    c[0] = 1.0 / n
+    if n % 2 == 0:
+        c[-1] = 1.0 / n
+    out = out * c
+    for ax, m in zip(_axes(nd)[:-1], lengths[:-1]):
+        out = xp.fft.fft(out, axis=ax) / m
+    return _fit(xp, out, shape).astype(_COMPLEX[g.dtype], copy=False)
+
+
+def _rfft_vjp(g, ans, x, lengths):
+    return (apply(_rfft_adjoint_op, (g,), {"lengths": lengths, "shape": x.shape[-len(lengths):]}),)
+
+
+def _rfft_adjoint_vjp(g, ans, y, lengths, shape):
+    return (apply(_rfft_op, (g,), {"lengths": lengths}),)
+
+
+def _irfft_vjp(g, ans, z, lengths):
+    return (apply(_irfft_adjoint_op, (g,), {"lengths": lengths, "shape": z.shape[-len(lengths):]}),)
+
+
+def _irfft_adjoint_vjp(g, ans, y, lengths, shape):
+    return (apply(_irfft_op, (g,), {"lengths": lengths}),)
+
+
+def _linear_jvp(op_of):
+    def jvp(ts, ans, x, **params):
+        return apply(op_of(), (ts[0],), params)
+    return jvp
+
+
+_rfft_op = defop("rfft", _rfft_fwd, dtypes="real")
+_rfft_adjoint_op = defop("rfft_adjoint", _rfft_adjoint_fwd, dtypes="float")
+_irfft_op = defop("irfft", _irfft_fwd, dtypes="float")
+_irfft_adjoint_op = defop("irfft_adjoint", _irfft_adjoint_fwd, dtypes="real")
+ADJOINTS.update(rfft=_rfft_vjp, rfft_adjoint=_rfft_adjoint_vjp, irfft=_irfft_vjp, irfft_adjoint=_irfft_adjoint_vjp)
+
+
+def _fft_length(fft_length, opname, nd, default):
+    if fft_length is None:
+        return default
+    vals = argcheck.integers(fft_length, "fft_length", opname, expected=f"a list of {nd} positive ints")
+    if len(vals) != nd or min(vals) < 1:
+        raise ValueError(f"{opname}: fft_length must be {nd} positive integer(s), got {fft_length!r}")
+    return tuple(int(v) for v in vals)
+
+
+def _rfft(input, fft_length, opname, nd):
+    x = convert_to_tensor(input)
+    if x.dtype.kind != "f":
+        raise TypeError(f"{opname}: input has dtype {x.dtype}, expected float32 or float64")
+    if x.ndim < nd:
+        raise ValueError(f"{opname}: input must have rank >= {nd}, got shape {x.shape}")
+    lengths = _fft_length(fft_length, opname, nd, tuple(x.shape[-nd:]))
+    return apply(_rfft_op, (x,), {"lengths": lengths})
+
+
+def _irfft(input, fft_length, opname, nd):
+    z = _complex_input(input, opname, nd)
+    default = tuple(z.shape[-nd:-1]) + (2 * (z.shape[-1] - 1),)
+    lengths = _fft_length(fft_length, opname, nd, default)
+    if min(lengths) < 1:
+        raise ValueError(f"{opname}: input's innermost dimension {z.shape[-1]} gives no fft_length; pass one")
+    return apply(_irfft_op, (z,), {"lengths": lengths})
+
+
+def rfft(input, fft_length=None, name=None):
+    """The DFT of a real signal over its innermost axis: ``fft_length // 2 + 1`` complex bins.
+    The signal is cropped or zero-padded to ``fft_length`` (default: its length)."""
+    return _rfft(input, fft_length, "rfft", 1)
+
+
+def irfft(input, fft_length=None, name=None):
+    """The real signal of length ``fft_length`` (default ``2 * (n - 1)``) whose ``rfft`` is
+    ``input``'s first ``fft_length // 2 + 1`` bins (zero-padded when fewer)."""
+    return _irfft(input, fft_length, "irfft", 1)
+
+
+def rfft2d(input, fft_length=None, name=None):
+    """The 2-D DFT of a real signal over its two innermost axes (the innermost halved)."""
+    return _rfft(input, fft_length, "rfft2d", 2)
+
+
+def irfft2d(input, fft_length=None, name=None):
+    """The inverse of ``rfft2d``: a real signal of shape ``fft_length`` over the two innermost axes."""
+    return _irfft(input, fft_length, "irfft2d", 2)
+
+
+def _shift_axes(x, axes, opname):
+    if axes is None:
+        return list(range(x.ndim))
+    vals = [axes] if isinstance(axes, int) else list(argcheck.integers(axes, "axes", opname, "an int or a list of ints"))
+    for a in vals:
+        if not -x.ndim <= a < x.ndim:
+            raise ValueError(f"{opname}: axis {a} is out of range for a tensor of rank {x.ndim}")
+    return [a % x.ndim for a in vals]
+
+
+def fftshift(x, axes=None, name=None):
+    """The zero-frequency bin moved to the centre of each of ``axes`` (default all)."""
+    x = convert_to_tensor(x)
+    axes = _shift_axes(x, axes, "fftshift")
+    return roll(x, [x.shape[a] // 2 for a in axes], axes) if axes else x
+
+
+def ifftshift(x, axes=None, name=None):
+    """The inverse of ``fftshift``."""
+    x = convert_to_tensor(x)
+    axes = _shift_axes(x, axes, "ifftshift")
+    return roll(x, [-(x.shape[a] // 2) for a in axes], axes) if axes else x
+
+
+# ---------------------------------------------------------------------------
+# frame and overlap_and_add (each the other's adjoint)
+
+
+def _frame_fwd(xp, x, frame_length, frame_step, num_frames, axis):
+    x = xp.moveaxis(x, axis, -1)
+    idx = (xp.arange(num_frames)[:, None] * frame_step + xp.arange(frame_length)[None, :])
+    out = x[..., idx]
+    return xp.moveaxis(out, (-2, -1), (axis - 1, axis)) if axis != -1 else out
+
+
+def _overlap_fwd(xp, frames, frame_step, length, axis):
+    """Frames on axes ``axis - 1, axis`` (``axis`` negative) summed into ``length`` samples."""
+    f = xp.moveaxis(frames, (axis - 1, axis), (-2, -1)) if axis != -1 else frames
+    num_frames, frame_length = f.shape[-2:]
+    out = xp.zeros(f.shape[:-2] + (length,), f.dtype)
+    for k in range(num_frames):
+        start = k * frame_step
+        stop = min(start + frame_length, length)
+        if stop > start:
+            out[..., start:stop] += f[..., k, :stop - start]
+    return xp.moveaxis(out, -1, axis) if axis != -1 else out
+
+
+def _frame_vjp(g, ans, x, frame_length, frame_step, num_frames, axis):
+    return (apply(_overlap_op, (g,), {"frame_step": frame_step, "length": x.shape[axis], "axis": axis}),)
+
+
+def _overlap_vjp(g, ans, frames, frame_step, length, axis):
+    frame_length = frames.shape[axis]
+    num_frames = frames.shape[axis - 1]
+    return (apply(_frame_op, (g,), {"frame_length": frame_length, "frame_step": frame_step,
+                                    "num_frames": num_frames, "axis": axis}),)
+
+
+_frame_op = defop("frame", _frame_fwd, vjp=_frame_vjp, jvp=_linear_jvp(lambda: _frame_op), dtypes="any")
+_overlap_op = defop("overlap_and_add", _overlap_fwd, vjp=_overlap_vjp, jvp=_linear_jvp(lambda: _overlap_op),
+                    dtypes="numeric")
+
+
+def _positive_int(value, what, opname):
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise ValueError(f"{opname}: {what} must be a positive integer, got {value!r}")
+    return int(value)
+
+
+def frame(signal, frame_length, frame_step, pad_end=False, pad_value=0, axis=-1, name=None):
+    """Windows of ``frame_length`` samples every ``frame_step`` along ``axis``: that axis becomes
+    ``[num_frames, frame_length]``. With ``pad_end`` the end is padded with ``pad_value`` so
+    that every sample is in a frame (``ceil(n / frame_step)`` frames); otherwise frames that
+    would run past the end are dropped."""
+    x = convert_to_tensor(signal)
+    frame_length = _positive_int(frame_length, "frame_length", "frame")
+    frame_step = _positive_int(frame_step, "frame_step", "frame")
+    if x.ndim < 1:
+        raise ValueError("frame: signal must have rank >= 1, got a scalar")
+    if not isinstance(axis, (int, np.integer)) or not -x.ndim <= axis < x.ndim:
+        raise ValueError(f"frame: axis must be an int in [{-x.ndim}, {x.ndim}), got {axis!r}")
+    axis = int(axis) - x.ndim if axis >= 0 else int(axis)
+    n = x.shape[axis]
+    if pad_end:
+        num_frames = -(-n // frame_step)
+        need = max((num_frames - 1) * frame_step + frame_length - n, 0)
+        if need:
+            widths = [[0, 0] for _ in range(x.ndim)]
+            widths[axis][1] = need
+            x = pad(x, widths, constant_values=pad_value)
+    else:
+        num_frames = max(0, 1 + (n - frame_length) // frame_step) if n >= frame_length else 0
+    return apply(_frame_op, (x,), {"frame_length": frame_length, "frame_step": frame_step,
+                                   "num_frames": num_frames, "axis": axis})
+
+
+def overlap_and_add(signal, frame_step, name=None):
+    """Frames ``[..., frames, frame_length]`` summed at ``frame_step`` apart into
+    ``[..., (frames - 1) * frame_step + frame_length]``."""
+    x = convert_to_tensor(signal)
+    frame_step = _positive_int(frame_step, "frame_step", "overlap_and_add")
+    if x.ndim < 2:
+        raise ValueError(f"overlap_and_add: signal must have rank >= 2, got shape {x.shape}")
+    num_frames, frame_length = x.shape[-2:]
+    length = max(num_frames - 1, 0) * frame_step + frame_length if num_frames else 0
+    return apply(_overlap_op, (x,), {"frame_step": frame_step, "length": length, "axis": -1})
+
+
+# ---------------------------------------------------------------------------
+# windows
+
+
+def _np_dtype(dtype):
+    return dtypes.as_dtype(dtype)
+
+
+def _window(window_length, periodic, dtype, a, opname):
+    if isinstance(window_length, bool) or not isinstance(window_length, (int, np.integer)) or window_length < 0:
+        raise ValueError(f"{opname}: window_length must be a non-negative integer, got {window_length!r}")
+    dt = _np_dtype(dtype)
+    if dt.kind != "f":
+        raise TypeError(f"{opname}: dtype must be a floating dtype, got {dtype!r}")
+    n = int(window_length)
+    if n == 1:
+        w = np.ones(1)
+    else:
+        denom = n if periodic else n - 1
+        w = a - (1 - a) * np.cos(2 * np.pi * np.arange(n) / max(denom, 1))
+    return core.wrap_constant(np.asarray(w, dtype=dt))
+
+
+def hann_window(window_length, periodic=True, dtype=np.float32, name=None):
+    """The Hann window ``0.5 - 0.5 cos(2 pi n / N)``, ``N`` the length (periodic) or length - 1."""
+    return _window(window_length, periodic, dtype, 0.5, "hann_window")
+
+
+def hamming_window(window_length, periodic=True, dtype=np.float32, name=None):
+    """The Hamming window ``0.54 - 0.46 cos(2 pi n / N)``, ``N`` the length (periodic) or length - 1."""
+    return _window(window_length, periodic, dtype, 0.54, "hamming_window")
+
+
+# ---------------------------------------------------------------------------
+# short-time Fourier transforms
+
+
+def _default_fft_length(frame_length):
+    return 1 << max(int(frame_length) - 1, 0).bit_length()
+
+
+def stft(signals, frame_length, frame_step, fft_length=None, window_fn=hann_window, pad_end=False, name=None):
+    """Short-time Fourier transform of real ``signals`` ``[..., samples]``:
+    ``[..., frames, fft_length // 2 + 1]`` complex bins (``fft_length`` defaults to the
+    smallest power of two >= ``frame_length``)."""
+    x = convert_to_tensor(signals)
+    if x.dtype.kind != "f":
+        raise TypeError(f"stft: signals has dtype {x.dtype}, expected float32 or float64")
+    frame_length = _positive_int(frame_length, "frame_length", "stft")
+    fft_length = _default_fft_length(frame_length) if fft_length is None else _positive_int(
+        fft_length, "fft_length", "stft")
+    framed = frame(x, frame_length, frame_step, pad_end=pad_end)
+    if window_fn is not None:
+        framed = multiply(framed, cast(window_fn(frame_length, dtype=x.dtype), x.dtype))
+    return rfft(framed, [fft_length])
+
+
+def inverse_stft(stfts, frame_length, frame_step, fft_length=None, window_fn=hann_window, name=None):
+    """The signal whose ``stft`` is ``stfts`` ``[..., frames, fft_length // 2 + 1]``: each
+    frame's ``irfft`` (fitted to ``frame_length``) times the window, overlapped and added.
+    Exact inversion wants ``window_fn=inverse_stft_window_fn(frame_step)``."""
+    z = _complex_input(stfts, "inverse_stft", 2)
+    frame_length = _positive_int(frame_length, "frame_length", "inverse_stft")
+    fft_length = _default_fft_length(frame_length) if fft_length is None else _positive_int(
+        fft_length, "fft_length", "inverse_stft")
+    frames = irfft(z, [fft_length])
+    if fft_length != frame_length:
+        frames = frames[..., :frame_length]
+        if fft_length < frame_length:
+            widths = [[0, 0]] * (frames.ndim - 1) + [[0, frame_length - fft_length]]
+            frames = pad(frames, widths)
+    if window_fn is not None:
+        frames = multiply(frames, cast(window_fn(frame_length, dtype=frames.dtype), frames.dtype))
+    return overlap_and_add(frames, frame_step)
+
+
+def inverse_stft_window_fn(frame_step, forward_window_fn=hann_window, name=None):
+    """A window function for ``inverse_stft`` that undoes ``forward_window_fn``'s windowing:
+    the forward window divided by the sum of its squares over the frames overlapping each sample."""
+    frame_step = _positive_int(frame_step, "frame_step", "inverse_stft_window_fn")
+
+    def inverse_stft_window(frame_length, dtype=np.float32):
+        w = np.asarray(forward_window_fn(frame_length, dtype=dtype).numpy(), dtype=np.float64)
+        overlaps = -(-frame_length // frame_step)
+        denom = np.pad(w * w, (0, overlaps * frame_step - frame_length))
+        denom = denom.reshape(overlaps, frame_step).sum(axis=0, keepdims=True)
+        denom = np.tile(denom, (overlaps, 1)).reshape(-1)[:frame_length]
+        return core.wrap_constant(np.asarray(w / denom, dtype=_np_dtype(dtype)))
+    return inverse_stft_window
+
+
+# ---------------------------------------------------------------------------
+# mel filter banks, DCT, MFCCs
+
+
+def _hz_to_mel(f):
+    """HTK's mel scale: ``1127 ln(1 + f / 700)``."""
+    return 1127.0 * np.log1p(np.asarray(f, np.float64) / 700.0)
+
+
+def linear_to_mel_weight_matrix(num_mel_bins=20, num_spectrogram_bins=129, sample_rate=8000,
+                                lower_edge_hertz=125.0, upper_edge_hertz=3800.0, dtype=np.float32, name=None):
+    """``[num_spectrogram_bins, num_mel_bins]`` triangular filters on HTK's mel scale, evenly
+    spaced in mel between the edges, for spectrogram bins linear from 0 to ``sample_rate / 2``
+    (the DC bin's row is zero). ``spectrogram @ matrix`` gives the mel spectrogram."""
+    op = "linear_to_mel_weight_matrix"
+    num_mel_bins = _positive_int(num_mel_bins, "num_mel_bins", op)
+    num_spectrogram_bins = _positive_int(num_spectrogram_bins, "num_spectrogram_bins", op)
+    if not sample_rate > 0:
+        raise ValueError(f"{op}: sample_rate must be positive, got {sample_rate!r}")
+    if lower_edge_hertz < 0:
+        raise ValueError(f"{op}: lower_edge_hertz must be non-negative, got {lower_edge_hertz!r}")
+    if lower_edge_hertz >= upper_edge_hertz:
+        raise ValueError(f"{op}: lower_edge_hertz {lower_edge_hertz} must be below upper_edge_hertz "
+                         f"{upper_edge_hertz}")
+    nyquist = sample_rate / 2.0
+    if upper_edge_hertz > nyquist:
+        raise ValueError(f"{op}: upper_edge_hertz {upper_edge_hertz} exceeds the Nyquist frequency {nyquist}")
+    linear = np.linspace(0.0, nyquist, num_spectrogram_bins)[1:]
+    spec_mel = _hz_to_mel(linear)[:, None]
+    edges = np.linspace(_hz_to_mel(lower_edge_hertz), _hz_to_mel(upper_edge_hertz), num_mel_bins + 2)
+    lower, center, upper = edges[:-2], edges[1:-1], edges[2:]
+    lower_slopes = (spec_mel - lower) / (center - lower)
+    upper_slopes = (upper - spec_mel) / (upper - center)
+    weights = np.maximum(0.0, np.minimum(lower_slopes, upper_slopes))
+    weights = np.pad(weights, [[1, 0], [0, 0]])
+    return core.wrap_constant(np.asarray(weights, dtype=_np_dtype(dtype)))
+
+
+def _dct_matrix(n_in, n, type, norm):
+    """``M`` ``[n, n]`` with ``dct(x) = x @ M`` (``x`` fitted to ``n`` samples), as SciPy's."""
+    k = np.arange(n)[None, :]   # output index
+    j = np.arange(n)[:, None]   # input index
+    if type == 2:
+        m = 2.0 * np.cos(np.pi * k * (2 * j + 1) / (2 * n))
+        if norm == "ortho":
+            m = m * np.where(k == 0, math.sqrt(1.0 / (4 * n)), math.sqrt(1.0 / (2 * n)))
+    else:
+        m = 2.0 * np.cos(np.pi * (2 * k + 1) * j / (2 * n))
+        m[0, :] = 1.0
+        if norm == "ortho":
+            m = m * np.where(j == 0, 1.0 / math.sqrt(n), 1.0 / math.sqrt(2 * n))
+    return m
+
+
+def dct(input, type=2, n=None, axis=-1, norm=None, name=None):
+    """The discrete cosine transform of type 2 or 3 over the innermost axis, SciPy's
+    ``scipy.fft.dct`` scaling (``norm`` None or ``"ortho"``); ``n`` crops or zero-pads the input."""
+    x = convert_to_tensor(input)
+    if type not in (2, 3):
+        raise ValueError(f"dct: type must be 2 or 3, got {type!r}")
+    if norm not in (None, "ortho"):
+        raise ValueError(f"dct: norm must be None or 'ortho', got {norm!r}")
+    if axis not in (-1, x.ndim - 1):
+        raise ValueError(f"dct: only the innermost axis (axis=-1) is supported, got axis={axis!r}")
+    if x.dtype.kind != "f":
+        raise TypeError(f"dct: input has dtype {x.dtype}, expected float32 or float64")
+    if x.ndim < 1:
+        raise ValueError("dct: input must have rank >= 1, got a scalar")
+    size = x.shape[-1]
+    n = size if n is None else _positive_int(n, "n", "dct")
+    if n < size:
+        x = x[..., :n]
+    elif n > size:
+        x = pad(x, [[0, 0]] * (x.ndim - 1) + [[0, n - size]])
+    m = core.wrap_constant(_device_array(x, _dct_matrix(size, n, type, norm).astype(x.dtype)))
+    shape = x.shape
+    out = matmul(reshape(x, [-1, n]), m)
+    return reshape(out, list(shape))
+
+
+def _device_array(like, arr):
+    return backend.xp_of(like._data).asarray(arr)
+
+
+def mfccs_from_log_mel_spectrograms(log_mel_spectrograms, name=None):
+    """Mel-frequency cepstral coefficients: the type-2 DCT of the log mel spectrograms over the
+    innermost axis, scaled by ``1 / sqrt(2 * num_mel_bins)`` (orthonormal but for the first)."""
+    x = convert_to_tensor(log_mel_spectrograms)
+    if x.ndim < 1 or x.shape[-1] < 1:
+        raise ValueError(f"mfccs_from_log_mel_spectrograms: need a non-empty innermost axis, got shape {x.shape}")
+    num_mel_bins = x.shape[-1]
+    out = dct(x, type=2)
+    return multiply(out, cast(1.0 / math.sqrt(2.0 * num_mel_bins), out.dtype))
