@@ -1,0 +1,9 @@
+"""Statistics with TFP's API (``tfp.stats``): percentiles and quantiles, histograms, sample
+covariance and correlation, auto correlation, calibration error."""
+
+from .calibration import expected_calibration_error
+from .quantiles import histogram, percentile, quantiles
+from .sample_stats import auto_correlation, cholesky_covariance, correlation, covariance
+
+__all__ = ["percentile", "quantiles", "histogram", "covariance", "correlation", "cholesky_covariance",
+           "auto_correlation", "expected_calibration_error"]
