@@ -85,8 +85,14 @@ def test_frame_drops_or_pads_the_end():
     assert S.frame(np.zeros((2, 3)), 4, 3).shape == (2, 0, 4)
 
 
-def test_overlap_and_add_sums_frames():
-    close(S.overlap_and_add(np.ones((2, 3, 4)), 2), np.tile([1, 1, 2, 2, 2, 2, 1, 1], (2, 1)))
+@pytest.mark.parametrize("frames,length,step", [(5, 7, 3), (4, 4, 4), (3, 2, 5), (6, 9, 2), (1, 3, 2)])
+def test_overlap_and_add_sums_frames(frames, length, step):
+    f = RNG.standard_normal((2, frames, length))
+    want = np.zeros((2, (frames - 1) * step + length))
+    for k in range(frames):
+        want[:, k * step:k * step + length] += f[:, k]
+    close(S.overlap_and_add(f, step), want)
+    close(S.overlap_and_add(np.ones((3, 4)), 2), [1, 1, 2, 2, 2, 2, 1, 1])
 
 
 def test_windows_match_scipy():

@@ -21,9 +21,8 @@ import math
 import numpy as np
 
 from . import backend, core, dtypes
-from .core import apply, convert_to_tensor
+from .core import apply, convert_to_tensor, defop
 from .errors import argcheck
-from .ops._define import defop
 from .ops.elementwise import cast, multiply
 from .ops.linalg import matmul
 from .ops.shape import reshape
@@ -284,15 +283,18 @@ def _frame_fwd(xp, x, frame_length, frame_step, num_frames, axis):
 
 
 def _overlap_fwd(xp, frames, frame_step, length, axis):
-    """Frames on axes ``axis - 1, axis`` (``axis`` negative) summed into ``length`` samples."""
+    """Frames on axes ``axis - 1, axis`` (``axis`` negative) summed into ``length`` samples:
+    each frame cut into ``frame_step`` blocks, block ``r`` of every frame added in one slice."""
     f = xp.moveaxis(frames, (axis - 1, axis), (-2, -1)) if axis != -1 else frames
     num_frames, frame_length = f.shape[-2:]
-    out = xp.zeros(f.shape[:-2] + (length,), f.dtype)
-    for k in range(num_frames):
-        start = k * frame_step
-        stop = min(start + frame_length, length)
-        if stop > start:
-            out[..., start:stop] += f[..., k, :stop - start]
+    blocks = -(-frame_length // frame_step)
+    f = xp.pad(f, [(0, 0)] * (f.ndim - 1) + [(0, blocks * frame_step - frame_length)])
+    f = f.reshape(f.shape[:-1] + (blocks, frame_step))
+    total = max(num_frames + blocks - 1, -(-length // frame_step))
+    out = xp.zeros(f.shape[:-3] + (total, frame_step), f.dtype)
+    for r in range(blocks):
+        out[..., r:r + num_frames, :] += f[..., r, :]
+    out = out.reshape(out.shape[:-2] + (total * frame_step,))[..., :length]
     return xp.moveaxis(out, -1, axis) if axis != -1 else out
 
 
@@ -394,6 +396,12 @@ def hamming_window(window_length, periodic=True, dtype=np.float32, name=None):
 # short-time Fourier transforms
 
 
+def _on_device_of(like, window):
+    """A window's values as a constant of ``like``'s dtype on ``like``'s device."""
+    w = convert_to_tensor(window)
+    return core.wrap_constant(_device_array(like, np.asarray(backend.to_numpy(w._data), dtype=like.dtype)))
+
+
 def _default_fft_length(frame_length):
     return 1 << max(int(frame_length) - 1, 0).bit_length()
 
@@ -410,7 +418,7 @@ def stft(signals, frame_length, frame_step, fft_length=None, window_fn=hann_wind
         fft_length, "fft_length", "stft")
     framed = frame(x, frame_length, frame_step, pad_end=pad_end)
     if window_fn is not None:
-        framed = multiply(framed, cast(window_fn(frame_length, dtype=x.dtype), x.dtype))
+        framed = multiply(framed, _on_device_of(framed, window_fn(frame_length, dtype=x.dtype)))
     return rfft(framed, [fft_length])
 
 
@@ -429,7 +437,7 @@ def inverse_stft(stfts, frame_length, frame_step, fft_length=None, window_fn=han
             widths = [[0, 0]] * (frames.ndim - 1) + [[0, frame_length - fft_length]]
             frames = pad(frames, widths)
     if window_fn is not None:
-        frames = multiply(frames, cast(window_fn(frame_length, dtype=frames.dtype), frames.dtype))
+        frames = multiply(frames, _on_device_of(frames, window_fn(frame_length, dtype=frames.dtype)))
     return overlap_and_add(frames, frame_step)
 
 

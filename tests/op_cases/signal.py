@@ -16,6 +16,7 @@ CASES = [
     Case("signal.frame/overlap_and_add", lambda x: S.overlap_and_add(S.frame(x, 4, 3, pad_end=True) ** 2, 2), [X]),
     Case("signal.frame axis 0", lambda x: S.frame(x, 3, 2, axis=0) ** 2, [COLS]),
     Case("signal.overlap_and_add/frame", lambda x: S.frame(S.overlap_and_add(x, 2) ** 2, 3, 2), [MEL]),
+    Case("signal.frame with gaps", lambda x: S.overlap_and_add(S.frame(x, 2, 3) * 2.0, 4), [X]),
     Case("signal.mfccs", lambda x: S.mfccs_from_log_mel_spectrograms(x) ** 2, [MEL]),
     Case("signal.dct type 3 ortho, n", lambda x: S.dct(x, type=3, n=8, norm="ortho") ** 2, [MEL]),
 ]
