@@ -139,12 +139,24 @@ def test_linear_to_mel_weight_matrix_follows_tfs_definition():
         S.linear_to_mel_weight_matrix(lower_edge_hertz=4000.0, upper_edge_hertz=3000.0)
 
 
-@pytest.mark.parametrize("type", [2, 3])
+@pytest.mark.parametrize("type", [1, 2, 3, 4])
 @pytest.mark.parametrize("norm", [None, "ortho"])
 def test_dct_matches_scipy(type, norm):
+    if type == 1 and norm == "ortho":
+        with pytest.raises(ValueError, match="type-1"):
+            S.dct(X, type=1, norm="ortho")
+        return
     close(S.dct(X, type=type, norm=norm), sfft.dct(X, type=type, norm=norm))
     close(S.dct(X, type=type, n=6, norm=norm), sfft.dct(X, type=type, n=6, norm=norm))
     close(S.dct(X, type=type, n=13, norm=norm), sfft.dct(X, type=type, n=13, norm=norm))
+
+
+@pytest.mark.parametrize("type", [1, 2, 3, 4])
+def test_idct_is_tfs_unscaled_inverse(type):
+    scale = 0.5 / (X.shape[-1] - 1) if type == 1 else 0.5 / X.shape[-1]
+    close(S.idct(S.dct(X, type=type), type=type) * scale, X)
+    if type != 1:
+        close(S.idct(S.dct(X, type=type, norm="ortho"), type=type, norm="ortho"), X)
 
 
 def test_mfccs_are_the_scaled_dct():
@@ -160,7 +172,7 @@ def test_bad_input_names_the_argument():
         S.rfft(X, [0])
     with pytest.raises(ValueError, match="frame_step"):
         S.frame(X, 4, 0)
-    with pytest.raises(ValueError, match="type must be 2 or 3"):
-        S.dct(X, type=4)
+    with pytest.raises(ValueError, match="type must be 1, 2, 3 or 4"):
+        S.dct(X, type=5)
     with pytest.raises(ValueError, match="norm"):
         S.dct(X, norm="forward")

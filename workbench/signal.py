@@ -1,5 +1,5 @@
 """``wb.signal``: TF's ``tf.signal``: FFTs, framing, short-time Fourier transforms, windows,
-mel filter banks, MFCCs and the DCT.
+mel filter banks, MFCCs and the DCT and its inverse.
 
 The FFTs, ``frame`` and ``overlap_and_add`` are op records whose forward runs the array module's
 FFT (NumPy's on the host, CuPy's on a GPU). ``frame`` and ``overlap_and_add`` are each other's
@@ -28,7 +28,7 @@ from .ops.linalg import matmul
 from .ops.shape import reshape
 from .ops.indexing import pad, roll
 
-__all__ = ["dct", "fft", "fft2d", "fftshift", "frame", "hamming_window", "hann_window", "ifft", "ifft2d",
+__all__ = ["dct", "fft", "fft2d", "fftshift", "frame", "hamming_window", "hann_window", "idct", "ifft", "ifft2d",
            "ifftshift", "inverse_stft", "inverse_stft_window_fn", "irfft", "irfft2d",
            "linear_to_mel_weight_matrix", "mfccs_from_log_mel_spectrograms", "overlap_and_add", "rfft",
            "rfft2d", "stft"]
@@ -494,43 +494,69 @@ def linear_to_mel_weight_matrix(num_mel_bins=20, num_spectrogram_bins=129, sampl
     return core.wrap_constant(np.asarray(weights, dtype=_np_dtype(dtype)))
 
 
-def _dct_matrix(n_in, n, type, norm):
-    """``M`` ``[n, n]`` with ``dct(x) = x @ M`` (``x`` fitted to ``n`` samples), as SciPy's."""
+def _dct_matrix(n, type, norm):
+    """``M`` ``[n, n]`` with ``dct(x) = x @ M`` (``x`` fitted to ``n`` samples), SciPy's scaling."""
     k = np.arange(n)[None, :]   # output index
     j = np.arange(n)[:, None]   # input index
-    if type == 2:
+    if type == 1:
+        m = 2.0 * np.cos(np.pi * j * k / (n - 1))
+        m[0, :] = 1.0
+        m[-1, :] = np.where(np.arange(n) % 2 == 0, 1.0, -1.0)
+    elif type == 2:
         m = 2.0 * np.cos(np.pi * k * (2 * j + 1) / (2 * n))
         if norm == "ortho":
             m = m * np.where(k == 0, math.sqrt(1.0 / (4 * n)), math.sqrt(1.0 / (2 * n)))
-    else:
+    elif type == 3:
         m = 2.0 * np.cos(np.pi * (2 * k + 1) * j / (2 * n))
         m[0, :] = 1.0
         if norm == "ortho":
             m = m * np.where(j == 0, 1.0 / math.sqrt(n), 1.0 / math.sqrt(2 * n))
+    else:
+        m = 2.0 * np.cos(np.pi * (2 * k + 1) * (2 * j + 1) / (4 * n))
+        if norm == "ortho":
+            m = m * math.sqrt(1.0 / (2 * n))
     return m
 
 
 def dct(input, type=2, n=None, axis=-1, norm=None, name=None):
-    """The discrete cosine transform of type 2 or 3 over the innermost axis, SciPy's
-    ``scipy.fft.dct`` scaling (``norm`` None or ``"ortho"``); ``n`` crops or zero-pads the input."""
+    """The discrete cosine transform of type 1, 2, 3 or 4 over the innermost axis, with SciPy's
+    ``scipy.fft.dct`` scaling (``norm`` None or ``"ortho"``; type 1 has no orthonormal form);
+    ``n`` crops or zero-pads the input."""
+    return _dct(input, type, n, axis, norm, "dct")
+
+
+def idct(input, type=2, n=None, axis=-1, norm=None, name=None):
+    """The inverse DCT as TF defines it: the DCT of the inverse type (1→1, 2→3, 3→2, 4→4),
+    unscaled, so ``idct(dct(x)) * 0.5 / n == x`` for ``norm=None`` (``(n - 1)`` for type 1)
+    and ``idct(dct(x, norm="ortho"), norm="ortho") == x``."""
+    if type not in (1, 2, 3, 4):
+        raise ValueError(f"idct: type must be 1, 2, 3 or 4, got {type!r}")
+    return _dct(input, {1: 1, 2: 3, 3: 2, 4: 4}[type], n, axis, norm, "idct")
+
+
+def _dct(input, type, n, axis, norm, opname):
     x = convert_to_tensor(input)
-    if type not in (2, 3):
-        raise ValueError(f"dct: type must be 2 or 3, got {type!r}")
+    if type not in (1, 2, 3, 4):
+        raise ValueError(f"{opname}: type must be 1, 2, 3 or 4, got {type!r}")
     if norm not in (None, "ortho"):
-        raise ValueError(f"dct: norm must be None or 'ortho', got {norm!r}")
-    if axis not in (-1, x.ndim - 1):
-        raise ValueError(f"dct: only the innermost axis (axis=-1) is supported, got axis={axis!r}")
+        raise ValueError(f"{opname}: norm must be None or 'ortho', got {norm!r}")
+    if type == 1 and norm == "ortho":
+        raise ValueError(f"{opname}: norm='ortho' is not defined for a type-1 DCT")
     if x.dtype.kind != "f":
-        raise TypeError(f"dct: input has dtype {x.dtype}, expected float32 or float64")
+        raise TypeError(f"{opname}: input has dtype {x.dtype}, expected float32 or float64")
     if x.ndim < 1:
-        raise ValueError("dct: input must have rank >= 1, got a scalar")
+        raise ValueError(f"{opname}: input must have rank >= 1, got a scalar")
+    if axis not in (-1, x.ndim - 1):
+        raise ValueError(f"{opname}: only the innermost axis (axis=-1) is supported, got axis={axis!r}")
     size = x.shape[-1]
-    n = size if n is None else _positive_int(n, "n", "dct")
+    n = size if n is None else _positive_int(n, "n", opname)
+    if type == 1 and n < 2:
+        raise ValueError(f"{opname}: a type-1 DCT needs at least 2 samples, got {n}")
     if n < size:
         x = x[..., :n]
     elif n > size:
         x = pad(x, [[0, 0]] * (x.ndim - 1) + [[0, n - size]])
-    m = core.wrap_constant(_device_array(x, _dct_matrix(size, n, type, norm).astype(x.dtype)))
+    m = core.wrap_constant(_device_array(x, _dct_matrix(n, type, norm).astype(x.dtype)))
     shape = x.shape
     out = matmul(reshape(x, [-1, n]), m)
     return reshape(out, list(shape))

@@ -18,5 +18,6 @@ CASES = [
     Case("signal.overlap_and_add/frame", lambda x: S.frame(S.overlap_and_add(x, 2) ** 2, 3, 2), [MEL]),
     Case("signal.frame with gaps", lambda x: S.overlap_and_add(S.frame(x, 2, 3) * 2.0, 4), [X]),
     Case("signal.mfccs", lambda x: S.mfccs_from_log_mel_spectrograms(x) ** 2, [MEL]),
+    Case("signal.dct type 1 and idct type 4", lambda x: S.dct(x, type=1) * S.idct(x, type=4, norm="ortho"), [MEL]),
     Case("signal.dct type 3 ortho, n", lambda x: S.dct(x, type=3, n=8, norm="ortho") ** 2, [MEL]),
 ]
