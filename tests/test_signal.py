@@ -101,6 +101,13 @@ def test_windows_match_scipy():
     close(S.hamming_window(9, periodic=False, dtype=wb.float64), np.hamming(9))
     close(S.hamming_window(6, dtype=wb.float64), ssig.get_window("hamming", 6))
     assert S.hann_window(1).numpy().tolist() == [1.0]
+    close(S.kaiser_window(9, beta=5.0, dtype=wb.float64), np.kaiser(9, 5.0))
+    close(S.kaiser_window(8, dtype=wb.float64), ssig.get_window(("kaiser", 12.0), 8, fftbins=False))
+    vorbis = S.vorbis_window(16, dtype=wb.float64).numpy()
+    close(S.vorbis_window(16, dtype=wb.float64), np.sin(np.pi / 2 * np.sin(np.pi * (np.arange(16) + 0.5) / 16) ** 2))
+    np.testing.assert_allclose(vorbis[:8] ** 2 + vorbis[8:] ** 2, 1.0)   # power complementary
+    with pytest.raises(ValueError, match="window_length"):
+        S.hann_window(-1)
 
 
 def test_stft_matches_scipy_and_inverse_stft_reconstructs():

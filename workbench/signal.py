@@ -29,9 +29,9 @@ from .ops.shape import reshape
 from .ops.indexing import pad, roll
 
 __all__ = ["dct", "fft", "fft2d", "fftshift", "frame", "hamming_window", "hann_window", "idct", "ifft", "ifft2d",
-           "ifftshift", "inverse_stft", "inverse_stft_window_fn", "irfft", "irfft2d",
+           "ifftshift", "inverse_stft", "inverse_stft_window_fn", "irfft", "irfft2d", "kaiser_window",
            "linear_to_mel_weight_matrix", "mfccs_from_log_mel_spectrograms", "overlap_and_add", "rfft",
-           "rfft2d", "stft"]
+           "rfft2d", "stft", "vorbis_window"]
 
 _COMPLEX = {np.dtype(np.float32): np.complex64, np.dtype(np.float64): np.complex128}
 _REAL = {np.dtype(np.complex64): np.float32, np.dtype(np.complex128): np.float64}
@@ -368,12 +368,7 @@ def _np_dtype(dtype):
 
 
 def _window(window_length, periodic, dtype, a, opname):
-    if isinstance(window_length, bool) or not isinstance(window_length, (int, np.integer)) or window_length < 0:
-        raise ValueError(f"{opname}: window_length must be a non-negative integer, got {window_length!r}")
-    dt = _np_dtype(dtype)
-    if dt.kind != "f":
-        raise TypeError(f"{opname}: dtype must be a floating dtype, got {dtype!r}")
-    n = int(window_length)
+    n, dt = _length_and_dtype(window_length, dtype, opname)
     if n == 1:
         w = np.ones(1)
     else:
@@ -390,6 +385,28 @@ def hann_window(window_length, periodic=True, dtype=np.float32, name=None):
 def hamming_window(window_length, periodic=True, dtype=np.float32, name=None):
     """The Hamming window ``0.54 - 0.46 cos(2 pi n / N)``, ``N`` the length (periodic) or length - 1."""
     return _window(window_length, periodic, dtype, 0.54, "hamming_window")
+
+
+def _length_and_dtype(window_length, dtype, opname):
+    if isinstance(window_length, bool) or not isinstance(window_length, (int, np.integer)) or window_length < 0:
+        raise ValueError(f"{opname}: window_length must be a non-negative integer, got {window_length!r}")
+    dt = _np_dtype(dtype)
+    if dt.kind != "f":
+        raise TypeError(f"{opname}: dtype must be a floating dtype, got {dtype!r}")
+    return int(window_length), dt
+
+
+def kaiser_window(window_length, beta=12.0, dtype=np.float32, name=None):
+    """The (symmetric) Kaiser window ``I0(beta sqrt(1 - (2n / (N - 1) - 1)^2)) / I0(beta)``."""
+    n, dt = _length_and_dtype(window_length, dtype, "kaiser_window")
+    return core.wrap_constant(np.asarray(np.kaiser(n, float(beta)) if n > 1 else np.ones(n), dtype=dt))
+
+
+def vorbis_window(window_length, dtype=np.float32, name=None):
+    """The Vorbis power-complementary window ``sin(pi / 2 sin^2(pi (n + 1/2) / N))``."""
+    n, dt = _length_and_dtype(window_length, dtype, "vorbis_window")
+    w = np.sin(np.pi / 2 * np.sin(np.pi * (np.arange(n) + 0.5) / max(n, 1)) ** 2)
+    return core.wrap_constant(np.asarray(w, dtype=dt))
 
 
 # ---------------------------------------------------------------------------
