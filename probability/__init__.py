@@ -8,7 +8,7 @@
 """
 
 from . import bijectors, distributions, math, mcmc, util, vi
-from . import stats
+from . import optimizer, stats
 from .distributions import RegisterKL, kl_divergence
 
-__all__ = ["bijectors", "distributions", "math", "mcmc", "util", "vi", "stats", "kl_divergence", "RegisterKL"]
+__all__ = ["bijectors", "distributions", "math", "mcmc", "util", "vi", "stats", "optimizer", "kl_divergence", "RegisterKL"]
