@@ -153,6 +153,11 @@ def test_distribute_dataset_shards_every_global_batch():
     assert sorted(seen) == list(range(11))
     with pytest.raises(ValueError, match="batch"):
         list(twin_strategy().experimental_distribute_dataset(wb.data.Dataset.range(3)))
+    it = iter(twin_strategy(1).experimental_distribute_dataset(ds))
+    assert it.get_next().numpy().tolist() == order[0][2:] and next(it).numpy().tolist() == order[1][2:]
+    it.get_next()
+    with pytest.raises(wb.errors.OutOfRangeError):
+        it.get_next()
 
 
 def test_distribute_datasets_from_function_gets_input_context():

@@ -238,3 +238,58 @@ def test_fit_inside_strategy_scope_trains_data_parallel(tmp_path):
     ev1 = np.load(tmp_path / "single-eval.npz")
     np.testing.assert_allclose(ev[0]["loss"], ev1["loss"], rtol=1e-4)   # every worker: the whole set
     np.testing.assert_allclose(ev[1]["pred"], ev1["pred"], rtol=1e-4, atol=1e-5)
+
+
+TF_GUIDE_LOOP = """
+    import os, sys, warnings
+    import numpy as np
+    import workbench as wb
+
+    out = sys.argv[1]
+    single = len(sys.argv) > 2 and sys.argv[2] == "single"
+    strategy = wb.distribute.get_strategy() if single else wb.distribute.MultiWorkerMirroredStrategy()
+    rank = strategy.cluster_resolver.task_id
+    wb.random.set_seed(5 if single else 5 + rank)
+    x = np.random.default_rng(0).normal(size=(64, 8)).astype("float32")
+    y = np.random.default_rng(1).integers(0, 3, size=64).astype("int64")
+    ds = wb.data.Dataset.from_tensor_slices((x, y)).shuffle(64, seed=1).repeat().batch(16)
+    dist = strategy.experimental_distribute_dataset(ds)
+    with strategy.scope():
+        model = wb.keras.Sequential([wb.keras.Input((8,)), wb.keras.layers.Dense(
+            16, activation="relu", kernel_regularizer=wb.keras.regularizers.L2(1e-2)), wb.keras.layers.Dense(3)])
+        optimizer = wb.keras.optimizers.Adam(0.01)
+    loss_object = wb.keras.losses.SparseCategoricalCrossentropy(from_logits=True, reduction="none")
+
+    @wb.function
+    def train_step(iterator):
+        def step_fn(inputs):
+            xb, yb = inputs
+            with wb.GradientTape() as tape:
+                predictions = model(xb, training=True)
+                loss = wb.nn.compute_average_loss(loss_object(yb, predictions))
+                loss += wb.nn.scale_regularization_loss(wb.add_n(model.losses))
+            grads = tape.gradient(loss, model.trainable_variables)
+            optimizer.apply_gradients(zip(grads, model.trainable_variables))
+            return loss
+        per_replica_losses = strategy.run(step_fn, args=(next(iterator),))
+        return strategy.reduce(wb.distribute.ReduceOp.SUM, per_replica_losses, axis=None)
+
+    iterator = iter(dist)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")   # a Python iterator argument makes wb.function run eagerly
+        losses = [float(train_step(iterator)) for _ in range(12)]
+    np.savez(os.path.join(out, ("single" if single else f"guide{rank}") + ".npz"),
+             losses=losses, *[v.numpy() for v in model.trainable_variables])
+"""
+
+
+def test_tf_guide_loop_with_iterator_regularization_and_keras_loss(tmp_path):
+    job = run_job(tmp_path, TF_GUIDE_LOOP)
+    assert job.returncode == 0, job.stderr
+    single = run_job(tmp_path, TF_GUIDE_LOOP, "single", mpiexec=False)
+    assert single.returncode == 0, single.stderr
+    ranks = [np.load(tmp_path / f"guide{r}.npz") for r in (0, 1)]
+    one = np.load(tmp_path / "single.npz")
+    for key in one:
+        np.testing.assert_allclose(ranks[0][key], one[key], rtol=1e-4, atol=1e-5)
+        np.testing.assert_array_equal(ranks[0][key], ranks[1][key])

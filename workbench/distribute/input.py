@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import nest
-from ..errors import argcheck
+from ..errors import OutOfRangeError, argcheck
 from .values import PerReplica
 
 
@@ -93,6 +93,9 @@ class DistributedDataset:
         self._strategy = strategy
 
     def __iter__(self):
+        return DistributedIterator(self._elements())
+
+    def _elements(self):
         s = self._strategy
         n, first, local = s.num_replicas_in_sync, s._first_local_replica, s._num_local_replicas
         for element in self._dataset:
@@ -104,6 +107,27 @@ class DistributedDataset:
 
     def __repr__(self):
         return f"<DistributedDataset over {self._dataset!r}, {self._strategy.num_replicas_in_sync} replicas>"
+
+
+class DistributedIterator:
+    """An iterator over a distributed dataset (TF's ``DistributedIterator``): ``next(it)`` or
+    ``it.get_next()`` give this worker's per-replica batch."""
+
+    def __init__(self, elements):
+        self._elements = elements
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        return next(self._elements)
+
+    def get_next(self):
+        """The next per-replica batch; ``wb.errors.OutOfRangeError`` at the end, as in TF."""
+        try:
+            return next(self._elements)
+        except StopIteration:
+            raise OutOfRangeError("get_next: the distributed iterator has no more elements") from None
 
 
 class DistributedDatasetsFromFunction:
@@ -119,6 +143,9 @@ class DistributedDatasetsFromFunction:
         self._local = strategy._num_local_replicas
 
     def __iter__(self):
+        return DistributedIterator(self._elements())
+
+    def _elements(self):
         if self._local == 1:
             yield from self._dataset
             return
