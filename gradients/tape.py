@@ -50,10 +50,13 @@ def _as_tensor(value, what, where):
     """``value`` as a Tensor; a string or anything else that is not a tensor is reported as the
     argument ``what`` of ``where``."""
     try:
-        return convert_to_tensor(value)
+        t = convert_to_tensor(value)
     except (TypeError, ValueError):
+        t = None
+    if t is None or t.dtype.kind == "O":   # a string is no tensor to differentiate
         raise TypeError(f"{where}: {what} must be a tensor, a variable or a nested structure of "
                         f"them, got {argcheck.describe(value)}") from None
+    return t
 
 
 def _chunk(parallel_iterations, rows, where):

@@ -16,6 +16,9 @@ from .ragged_shape import DynamicRaggedShape
 from .ragged_tensor import RaggedTensor
 from .ragged_tensor_spec import RaggedTensorSpec
 from .row_partition import RowPartition
+from workbench import strings as _strings
+
+_strings.register_ragged(RaggedTensor.from_nested_row_splits)   # wb.strings.split returns ragged rows
 
 __all__ = ["RaggedTensor", "RaggedTensorSpec", "RowPartition", "DynamicRaggedShape", "reverse", "constant", "range", "map_flat_values", "gather_rows",
            "concat", "stack", "gather", "boolean_mask", "where", "softmax", "log_softmax",

@@ -201,7 +201,7 @@ def test_save_and_load_round_trip_with_shards_and_strings(tmp_path):
     ds.save(path, shard_func=lambda d: d["x"].numpy().astype(np.int64) % 2)
     assert sorted(os.listdir(path)) == ["dataset_spec.json", "shard_00000", "shard_00001"]
     loaded = Dataset.load(path)
-    got = sorted((float(e["x"]), bytes(e["s"].numpy().item()), e["v"].numpy().tolist()) for e in loaded)
+    got = sorted((float(e["x"]), bytes(e["s"].numpy()), e["v"].numpy().tolist()) for e in loaded)
     assert got == [(float(i), names[i], [2 * i, 2 * i + 1]) for i in range(5)]
     assert card(loaded) == 5
     for f in os.listdir(os.path.join(path, "shard_00000")):

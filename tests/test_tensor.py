@@ -43,9 +43,12 @@ class TestConversion:
         with pytest.raises(TypeError, match="non-integer"):
             wb.constant(1.5, dtype=wb.int32)
 
-    def test_strings_are_refused_clearly(self):
+    def test_strings_become_string_tensors_and_mixtures_are_refused(self):
+        assert wb.constant("abc").dtype == wb.string
+        with pytest.raises(TypeError, match="str or bytes"):
+            wb.constant(["abc", 1.0])
         with pytest.raises(TypeError, match="cannot convert"):
-            wb.constant("abc")
+            wb.constant("abc", dtype=wb.float32)
 
     def test_convert_to_tensor_passes_tensors_through(self):
         t = wb.constant([1.0])

@@ -86,7 +86,7 @@ def test_examples_written_by_tf_parse_as_in_tf():
         "big": wb.io.FixedLenFeature([1], np.int64),
         "missing": wb.io.FixedLenFeature([2], np.float32, default_value=[7.0, 8.0]),
     }
-    batch = wb.io.parse_example(wrap(np.array([s.numpy().item() for s in serialized], dtype=object)), features)
+    batch = wb.io.parse_example(wrap(np.array([s.numpy() for s in serialized], dtype=object)), features)
     for key in ("label", "pixels", "big", "missing"):
         assert batch[key].numpy().tolist() == EXPECTED[key], key
     assert batch["pixels"].dtype == np.float32 and batch["label"].dtype == np.int64
@@ -96,7 +96,7 @@ def test_examples_written_by_tf_parse_as_in_tf():
     assert tags.indices.numpy().tolist() == EXPECTED["tags_indices"]
     assert tags.values.numpy().tolist() == EXPECTED["tags_values"]
     assert tags.dense_shape.numpy().tolist() == EXPECTED["tags_dense_shape"]
-    ragged = wb.io.parse_example([s.numpy().item() for s in serialized],
+    ragged = wb.io.parse_example([s.numpy() for s in serialized],
                                  {"t": wb.io.RaggedFeature(np.int64, value_key="tags")})["t"]
     assert ragged.to_list() == EXPECTED["tags_ragged"]
     one = wb.io.parse_single_example(serialized[2], features)
@@ -109,7 +109,7 @@ def test_examples_written_by_tf_parse_as_in_tf():
 
 
 def test_our_examples_are_tf_bytes():
-    serialized = [r.numpy().item() for r in wb.data.TFRecordDataset(fixture("examples.tfrecord"))]
+    serialized = [r.numpy() for r in wb.data.TFRecordDataset(fixture("examples.tfrecord"))]
     for i, s in enumerate(serialized):
         ex = wb.io.Example.FromString(s)
         assert ex.features.feature["label"].int64_list.value[:] == [i]
@@ -130,7 +130,7 @@ def test_sequence_example_written_by_tf():
     ctx, seq = wb.io.parse_single_sequence_example(
         data, context_features={"id": wb.io.FixedLenFeature([], "string")},
         sequence_features={"frames": wb.io.FixedLenSequenceFeature([2], np.float32)})
-    assert ctx["id"].numpy().item().decode() == EXPECTED["sequence_id"]
+    assert ctx["id"].numpy().decode() == EXPECTED["sequence_id"]
     assert seq["frames"].numpy().tolist() == EXPECTED["sequence_frames"]
     msg = wb.io.SequenceExample.FromString(data)
     assert msg.SerializeToString() == data
@@ -158,10 +158,10 @@ def test_tfrecord_pipeline_checkpoint_and_parallel_reads(tmp_path):
     it = iter(ds)
     [next(it) for _ in range(5)]
     prefix = wb.Checkpoint(iterator=it).save(str(tmp_path / "ckpt"))
-    rest = [v.numpy().item() for v in it]
+    rest = [v.numpy() for v in it]
     fresh = iter(wb.data.TFRecordDataset(paths, num_parallel_reads=3))
     wb.Checkpoint(iterator=fresh).restore(prefix)
-    assert [v.numpy().item() for v in fresh] == rest
+    assert [v.numpy() for v in fresh] == rest
     files = wb.data.Dataset.list_files(str(tmp_path / "*.tfrecord"), shuffle=False)
     assert len(list(wb.data.TFRecordDataset(files))) == 12
 
@@ -174,7 +174,7 @@ def test_gfile_and_files_on_memory_urls():
     with wb.io.gfile.GFile(root + "/b.txt", "w") as f:
         f.write("line one\nline two\n")
     assert wb.io.gfile.exists(root + "/a.bin") and not wb.io.gfile.exists(root + "/zzz")
-    assert wb.io.read_file(root + "/a.bin").numpy().item() == b"\x00abc"
+    assert wb.io.read_file(root + "/a.bin").numpy() == b"\x00abc"
     assert [p.rsplit("/", 1)[1] for p in wb.io.gfile.glob(root + "/*")] == ["a.bin", "b.txt"]
     lines = wb.data.TextLineDataset(root + "/b.txt")
     assert list(lines.as_numpy_iterator()) == [b"line one", b"line two"]
@@ -188,7 +188,7 @@ def test_gfile_and_files_on_memory_urls():
 def test_local_gfile_and_file_round_trip(tmp_path):
     path = str(tmp_path / "deep" / "x.bin")
     wb.io.write_file(path, "héllo")
-    assert wb.io.read_file(path).numpy().item() == "héllo".encode()
+    assert wb.io.read_file(path).numpy() == "héllo".encode()
     assert wb.io.gfile.isdir(str(tmp_path / "deep")) and wb.io.gfile.listdir(str(tmp_path / "deep")) == ["x.bin"]
     with pytest.raises(TypeError, match="contents"):
         wb.io.write_file(path, 3)
@@ -202,7 +202,7 @@ def test_png_and_jpeg_round_trip():
     png = wb.io.encode_png(img)
     back = wb.io.decode_png(png)
     assert back.dtype == np.uint8 and np.array_equal(back.numpy(), img)
-    assert np.array_equal(np.asarray(Image.open(io.BytesIO(png.numpy().item()))), img)
+    assert np.array_equal(np.asarray(Image.open(io.BytesIO(png.numpy()))), img)
     gray = wb.io.decode_png(png, channels=1)
     assert gray.shape == (5, 7, 1)
     rgba = wb.io.decode_image(png, channels=4)
@@ -247,7 +247,7 @@ def test_a_restored_tfrecord_iterator_seeks_past_what_it_read(tmp_path):
     open(path, "wb").write(bytes(raw))
     fresh = iter(wb.data.TFRecordDataset(path))
     wb.Checkpoint(iterator=fresh).restore(prefix)
-    assert [v.numpy().item() for v in fresh] == [b"record 3", b"record 4", b"record 5"]
+    assert [v.numpy() for v in fresh] == [b"record 3", b"record 4", b"record 5"]
     with pytest.raises(ValueError, match="corrupted record 0"):
         list(wb.data.TFRecordDataset(path))
 

@@ -16,7 +16,7 @@ from .core import OPS, Tensor, Variable, constant, convert_to_tensor  # noqa: F4
 from .shapes import TensorShape, TensorSpec  # noqa: F401
 from .dtypes import (  # noqa: F401
     as_dtype, bool, complex64, complex128, double, float16, float32, float64, half,
-    int8, int16, int32, int64, uint8, uint16, uint32, uint64,
+    int8, int16, int32, int64, string, uint8, uint16, uint32, uint64,
 )
 from .ops.create import eye, fill, from_dlpack, linspace, ones, range, rank, shape, size, zeros  # noqa: F401
 from .ops.elementwise import *  # noqa: F401,F403
@@ -61,13 +61,17 @@ _LAZY = {
 
 
 def __getattr__(name):
+    if name == "strings":
+        # wb.strings returns RaggedTensors, which the ragged package (registering itself with
+        # wb.strings on import) makes
+        _importlib.import_module("ragged")
     if name in _LAZY:
         mod, attr = _LAZY[name]
         module = _importlib.import_module(mod)
         value = module if attr is None else getattr(module, attr)
         globals()[name] = value
         return value
-    if name in ("linalg", "nn", "random", "debugging", "signal", "image", "io", "summary",
+    if name in ("strings", "linalg", "nn", "random", "debugging", "signal", "image", "io", "summary",
                 "optimizers", "data", "checkpoint", "tracking", "config", "keras", "onnx", "distribute"):
         module = _importlib.import_module(f"workbench.{name}")
         globals()[name] = module

@@ -289,7 +289,10 @@ class Tensor:
         """The value as a NumPy array (copied from the GPU when it lives there)."""
         if _state.tracer is not None:
             _read(self)
-        return backend.to_numpy(self._data)
+        arr = backend.to_numpy(self._data)
+        if arr.dtype.kind == "O" and arr.ndim == 0:
+            return arr[()]     # a scalar string is its bytes, as in TF
+        return arr
 
     def __array__(self, dtype=None, copy=None):
         if _state.tracer is not None:
@@ -367,12 +370,15 @@ class Tensor:
         if name == "Variable":
             head = f"<wb.Variable '{self.name}' shape={self.shape} dtype={self.dtype}"
         else:
-            head = f"<wb.Tensor: shape={self.shape}, dtype={self.dtype}"
+            dtype = "string" if self._data.dtype.kind == "O" else self.dtype
+            head = f"<wb.Tensor: shape={self.shape}, dtype={dtype}"
         dev = self.device
         where = "" if dev.kind == "cpu" else f", device={dev}"
         # the value as it is now, without counting as a read (printing inside a wb.function
         # shows the traced values, as TF prints at trace time)
-        return f"{head}{where}, numpy={np.array_repr(backend.to_numpy(self._data))}>"
+        arr = backend.to_numpy(self._data)
+        value = repr(arr[()]) if arr.dtype.kind == "O" and arr.ndim == 0 else np.array_repr(arr)
+        return f"{head}{where}, numpy={value}>"
 
     def __str__(self):
         return str(self.numpy())
@@ -381,7 +387,8 @@ class Tensor:
         # TF's rule: a scalar formats as its NumPy value (f"{loss:.3f}"); other shapes take
         # only the empty spec (their str)
         if self._data.ndim == 0:
-            return format(self.numpy()[()], format_spec)
+            value = self.numpy()
+            return format(value if type(value) is bytes else value[()], format_spec)
         if format_spec:
             raise TypeError(f"unsupported format string {format_spec!r} for a tensor of shape "
                             f"{self.shape}; only scalar tensors take a format spec")
@@ -451,6 +458,8 @@ def _python_array(value, dtype, xp):
     if dtype is not None:
         dtype = np.dtype(dtype)
         arr = _asarray(value)
+        if dtype.kind == "O":
+            return string_array(value)
         if arr.dtype.kind in "OUS":
             raise TypeError(f"cannot convert {_short(value)} of type {type(value).__name__} to a tensor "
                             f"of dtype {dtype}")
@@ -465,6 +474,8 @@ def _python_array(value, dtype, xp):
         arr = _asarray(value)
         kind = arr.dtype.kind
         if kind == "O" or kind in "US":
+            if kind in "US" or _all_strings(arr):
+                return string_array(value)   # strings stay on the host, as in TF
             raise TypeError(f"cannot convert {_short(value)} of type {type(value).__name__} to a tensor")
         if kind == "i" and arr.size and (arr.max() > 2**31 - 1 or arr.min() < -2**31):
             out = arr.astype(np.int64)
@@ -533,6 +544,8 @@ def to_array(value, dtype=None, device=None):
     dev = Device(device) if device is not None else backend.default_device()
     xp = dev.xp
     if isinstance(value, np.ndarray) or (xp is not np and isinstance(value, xp.ndarray)):
+        if value.dtype.kind in "USO" and (value.dtype.kind != "O" or _all_strings(value)):
+            return string_array(value)     # strings stay on the host, as in TF
         arr = value if dtype is None else value.astype(dtype, copy=False)
         return backend.move(arr, dev) if backend.device_of(arr) != dev else arr
     if isinstance(value, np.generic):
@@ -547,6 +560,37 @@ def to_array(value, dtype=None, device=None):
         arr = _asarray([np.asarray(v) for v in value], value) if value else np.asarray(value)
         return to_array(arr, dtype, device)
     return _python_array(value, dtype, xp)
+
+
+def _all_strings(arr) -> bool:
+    return arr.size > 0 and all(isinstance(v, (str, bytes)) for v in arr.flat)
+
+
+def string_array(value) -> np.ndarray:
+    """``value`` (a str, bytes, nested list of them or a NumPy string array) as a host NumPy
+    object array of ``bytes`` (TF's ``tf.string``); str is encoded as UTF-8."""
+    arr = value if isinstance(value, np.ndarray) and value.dtype.kind == "O" else None
+    if arr is None:
+        if isinstance(value, np.ndarray):
+            arr = value.astype(object)
+        elif isinstance(value, (str, bytes)):
+            arr = np.empty((), dtype=object)
+            arr[()] = value
+        else:
+            shape = _nested_shape(value, "value") if isinstance(value, (list, tuple)) else ()
+            arr = np.empty(shape, dtype=object)
+            arr[...] = value if shape else np.asarray(value, dtype=object)
+    out = np.empty(arr.shape, dtype=object)
+    flat = out.reshape(-1)
+    for i, v in enumerate(arr.flat):
+        if isinstance(v, bytes):
+            flat[i] = v
+        elif isinstance(v, str):
+            flat[i] = v.encode("utf-8")
+        else:
+            raise TypeError(f"a string tensor holds str or bytes, got {_short(v)} of type "
+                            f"{type(v).__name__} in {_short(value)}")
+    return out
 
 
 def _flat(seq):

@@ -18,13 +18,15 @@ uint64 = np.dtype("uint64")
 bool = np.dtype("bool")  # noqa: A001 - TF's name
 complex64 = np.dtype("complex64")
 complex128 = np.dtype("complex128")
+# TF's tf.string: a tensor of byte strings is a NumPy object array of ``bytes``, kept on the host
+string = np.dtype(object)
 
 _BY_NAME = {
     "float16": float16, "half": float16, "float32": float32, "float": float32,
     "float64": float64, "double": float64, "int8": int8, "int16": int16,
     "int32": int32, "int64": int64, "uint8": uint8, "uint16": uint16,
     "uint32": uint32, "uint64": uint64, "bool": bool, "complex64": complex64,
-    "complex128": complex128,
+    "complex128": complex128, "string": string,
 }
 
 

@@ -424,10 +424,13 @@ def _prepended(shape, opname, **params):
         if p is None:
             continue
         try:
-            shapes.append(convert_to_tensor(p).shape)
+            t = convert_to_tensor(p)
         except (TypeError, ValueError):
+            t = None
+        if t is None or t.dtype.kind == "O":    # a string is no parameter
             raise TypeError(f"{opname}: {what} must be a number or a real tensor, got "
                             f"{argcheck.describe(p)}") from None
+        shapes.append(t.shape)
     return dims + tuple(np.broadcast_shapes(*shapes))
 
 

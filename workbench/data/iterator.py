@@ -124,7 +124,7 @@ def _encode_element(x, pool, where):
                 "splits": [pool.put(backend.to_numpy(s._data if isinstance(s, Tensor) else s))
                            for s in x.nested_row_splits]}
     if isinstance(x, Tensor) and x.dtype == object:  # strings: their bytes and lengths
-        flat = [bytes(v) for v in x.numpy().reshape(-1)]
+        flat = [bytes(v) for v in backend.to_numpy(x._data).reshape(-1)]
         return {"strings": pool.put(np.frombuffer(b"".join(flat), np.uint8)),
                 "lengths": pool.put(np.asarray([len(v) for v in flat], np.int64)),
                 "shape": list(x.shape), "row": isinstance(x, st.RaggedRow)}

@@ -75,7 +75,10 @@ class TensorSlices(Dataset):
                 raise ValueError(f"from_tensor_slices: component {i} of tensors is a scalar "
                                  f"({argcheck.describe(leaf)}); every component needs a first "
                                  "dimension to slice")
-            leaves.append(backend.get_xp(dev).array(backend.move(arr, dev), copy=True))
+            if arr.dtype.kind == "O":      # strings stay on the host, as in TF
+                leaves.append(arr.copy())
+            else:
+                leaves.append(backend.get_xp(dev).array(backend.move(arr, dev), copy=True))
             sizes.append(arr.shape[0])
         if len(set(sizes)) > 1:
             shapes = [(leaf.shape if not st.is_ragged(leaf) else leaf.shape) for leaf in leaves]

@@ -64,7 +64,7 @@ def _components(element):
             out.extend(backend.to_numpy(s._data if isinstance(s, Tensor) else s)
                        for s in leaf.nested_row_splits)
         else:
-            out.append(leaf.numpy())
+            out.append(backend.to_numpy(leaf._data))   # a string scalar stays an array
     return out
 
 

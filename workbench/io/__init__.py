@@ -59,13 +59,13 @@ def write_file(filename, contents, name=None):
     """Write ``contents`` (bytes, str or a string scalar) to a file, creating its folder."""
     if hasattr(contents, "numpy"):
         contents = contents.numpy()
-        contents = contents.item() if getattr(contents, "ndim", 0) == 0 else contents
+        contents = contents.item() if isinstance(contents, np.ndarray) and contents.ndim == 0 else contents
     if isinstance(contents, str):
         contents = contents.encode("utf-8")
     if not isinstance(contents, (bytes, bytearray)):
         raise TypeError(f"wb.io.write_file: contents must be bytes or a string scalar, got "
                         f"{type(contents).__name__}")
-    filename = filename.numpy().item() if hasattr(filename, "numpy") else filename
+    filename = filename.numpy() if hasattr(filename, "numpy") else filename   # a string scalar: bytes
     filename = filename.decode() if isinstance(filename, bytes) else str(filename)
     parent = "" if gfile._is_url(filename) else filename.rsplit("/", 1)[0] if "/" in filename else ""
     if parent and not gfile.exists(parent):

@@ -1,5 +1,7 @@
 """Python operators on Tensor, mapped to ops (TF 2 semantics: ``==`` is elementwise)."""
 
+import numpy as np
+
 from ..core import Tensor
 from . import elementwise as ew
 from .shape import getitem
@@ -54,13 +56,40 @@ def _install():
 def _eq(a, b):
     if b is None:  # TF 2: comparing with None is False, not an error
         return False
-    return ew.equal(a, b)
+    try:
+        return ew.equal(a, b)
+    except TypeError:
+        if a._data.dtype.kind != "O":
+            raise
+        return _string_compare(a, b, "equal")   # string tensors (only reached on the error path)
 
 
 def _ne(a, b):
     if b is None:
         return True
-    return ew.not_equal(a, b)
+    try:
+        return ew.not_equal(a, b)
+    except TypeError:
+        if a._data.dtype.kind != "O":
+            raise
+        return _string_compare(a, b, "not_equal")
+
+
+def _string_compare(a, b, how):
+    from ..core import string_array, wrap  # circular import with core
+    other = b._data if isinstance(b, type(a)) else None
+    if other is None:
+        try:
+            other = string_array(b)
+        except TypeError:
+            raise TypeError(f"{how}: a string tensor compares with strings, got {type(b).__name__}") from None
+    if other.dtype.kind != "O":
+        raise TypeError(f"{how}: a string tensor compares with strings, got a tensor of dtype {other.dtype}")
+    try:
+        out = np.equal(a._data, other) if how == "equal" else np.not_equal(a._data, other)
+    except ValueError:
+        raise ValueError(f"{how}: shapes {a._data.shape} and {other.shape} do not broadcast") from None
+    return wrap(np.asarray(out, dtype=bool))
 
 
 def _bitwise_not(a):

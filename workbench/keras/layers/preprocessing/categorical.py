@@ -15,7 +15,7 @@ import numpy as np
 from ....errors import argcheck
 from ..base import Layer
 from .common import batches, check_output_mode, encode, host, to_tensor
-from .hashing import fingerprint64, siphash24
+from ....strings.hashes import fingerprint64, siphash24
 
 __all__ = ["CategoryEncoding", "Hashing", "IntegerLookup"]
 

@@ -1,0 +1,102 @@
+"""String tensors (wb.string) and wb.strings, against TF's documented results."""
+
+import numpy as np
+import pytest
+
+import workbench as wb
+import ragged
+from workbench import errors
+
+
+def test_string_constants_are_host_object_arrays_of_bytes():
+    t = wb.constant(["a", "b"])
+    assert t.dtype == wb.string and t.device.kind == "cpu"
+    assert repr(t) == "<wb.Tensor: shape=(2,), dtype=string, numpy=array([b'a', b'b'], dtype=object)>"
+    assert wb.constant("abc").numpy() == b"abc"
+    assert repr(wb.constant(b"x")) == "<wb.Tensor: shape=(), dtype=string, numpy=b'x'>"
+    assert wb.constant(np.array(["x", "yy"])).numpy().tolist() == [b"x", b"yy"]
+    assert wb.constant("é", dtype="string").numpy() == "é".encode()
+    assert wb.TensorSpec([2], dtype=wb.string).is_compatible_with(t)
+    with pytest.raises(TypeError, match="str or bytes"):
+        wb.constant(["a", 1])
+    assert wb.constant([1, 2]).dtype == wb.int32
+
+
+def test_string_equality_is_elementwise():
+    t = wb.constant(["a", "b"])
+    assert (t == wb.constant(["a", "c"])).numpy().tolist() == [True, False]
+    assert (t != "a").numpy().tolist() == [False, True]
+    with pytest.raises(TypeError):
+        wb.constant([1.0]) == t  # noqa: B015
+
+
+def test_length_lower_upper_strip():
+    t = wb.constant(["héllo", " A b "])
+    assert wb.strings.length(t).numpy().tolist() == [6, 5]
+    assert wb.strings.length(t, unit="UTF8_CHAR").numpy().tolist() == [5, 5]
+    assert wb.strings.lower(t).numpy().tolist() == ["héllo".encode(), b" a b "]
+    assert wb.strings.upper(t, encoding="utf-8").numpy().tolist() == ["HÉLLO".encode(), b" A B "]
+    assert wb.strings.upper(t).numpy()[0] == "HéLLO".encode()   # ASCII only by default, as TF
+    assert wb.strings.strip(t).numpy().tolist() == ["héllo".encode(), b"A b"]
+    with pytest.raises(ValueError, match="unit"):
+        wb.strings.length(t, unit="CHAR")
+
+
+def test_split_gives_ragged_rows():
+    out = wb.strings.split(wb.constant(["hello world", "a  b c", ""]))
+    assert isinstance(out, ragged.RaggedTensor)
+    assert out.to_list() == [[b"hello", b"world"], [b"a", b"b", b"c"], []]
+    assert wb.strings.split(wb.constant("1<>2<><>3"), sep="<>").numpy().tolist() == [b"1", b"2", b"", b"3"]
+    assert wb.strings.split(wb.constant([["a b"], ["c"]])).to_list() == [[[b"a", b"b"]], [[b"c"]]]
+    assert wb.strings.split(wb.constant(["a,b,c"]), sep=",", maxsplit=1).to_list() == [[b"a", b"b,c"]]
+
+
+def test_join_reduce_join_substr():
+    assert wb.strings.join([wb.constant(["a", "b"]), "x"], separator="-").numpy().tolist() == [b"a-x", b"b-x"]
+    t = wb.constant([["abc", "1"], ["def", "2"]])
+    assert wb.strings.reduce_join(t).numpy() == b"abc1def2"
+    assert wb.strings.reduce_join(t, axis=1, separator=",").numpy().tolist() == [b"abc,1", b"def,2"]
+    assert wb.strings.reduce_join(t, axis=0, keepdims=True).shape == (1, 2)
+    assert wb.strings.substr(wb.constant(["Hello", "World"]), 1, 3).numpy().tolist() == [b"ell", b"orl"]
+    assert wb.strings.substr(wb.constant("héllo"), -4, 2, unit="UTF8_CHAR").numpy() == "él".encode()
+    assert wb.strings.substr(wb.constant(["ab", "cd"]), [0, 1], 5).numpy().tolist() == [b"ab", b"d"]
+    with pytest.raises(errors.InvalidArgumentError):
+        wb.strings.substr(wb.constant("ab"), 3, 1)
+
+
+def test_regex_to_number_as_string_format():
+    t = wb.constant(["hello", "world"])
+    assert wb.strings.regex_replace(t, "l+", "L").numpy().tolist() == [b"heLo", b"worLd"]
+    assert wb.strings.regex_replace(t, "(o)", r"[\1\0]", replace_global=False).numpy()[0] == b"hell[oo]"
+    assert wb.strings.regex_full_match(t, "h.*o").numpy().tolist() == [True, False]
+    np.testing.assert_array_equal(wb.strings.to_number(["1.5", "-2"]).numpy(), np.float32([1.5, -2]))
+    assert wb.strings.to_number(["7"], out_type=wb.int64).dtype == wb.int64
+    with pytest.raises(errors.InvalidArgumentError, match="could not correctly convert"):
+        wb.strings.to_number(["x1"])
+    assert wb.strings.as_string([3.5, 2.0]).numpy().tolist() == [b"3.500000", b"2.000000"]
+    assert wb.strings.as_string([1.23456], precision=2, scientific=True).numpy().tolist() == [b"1.23e+00"]
+    assert wb.strings.as_string([7], width=3, fill="0").numpy().tolist() == [b"007"]
+    assert wb.strings.as_string([True, False]).numpy().tolist() == [b"true", b"false"]
+    out = wb.strings.format("v={} s={}", [wb.constant([1, 2, 3, 4, 5, 6, 7]), wb.constant("x")])
+    assert out.numpy() == b'v=[1 2 3 ... 5 6 7] s="x"'
+    with pytest.raises(ValueError, match="placeholders"):
+        wb.strings.format("{}", [1, 2])
+
+
+def test_unicode_and_hash_buckets():
+    t = wb.constant(["hé", "a"])
+    cps = wb.strings.unicode_decode(t, "UTF-8")
+    assert cps.to_list() == [[104, 233], [97]]
+    assert wb.strings.unicode_encode(cps, "UTF-8").numpy().tolist() == ["hé".encode(), b"a"]
+    assert wb.strings.unicode_encode(wb.constant([104, 105]), "UTF-8").numpy() == b"hi"
+    assert wb.strings.unicode_split(t, "UTF-8").to_list() == [[b"h", "é".encode()], [b"a"]]
+    assert wb.strings.unicode_decode(wb.constant(b"a\xffb"), "UTF-8").numpy().tolist() == [97, 65533, 98]
+    # TF's documented example
+    out = wb.strings.to_hash_bucket_fast(["Hello", "TensorFlow", "2.x"], 3)
+    assert out.dtype == wb.int64 and out.numpy().tolist() == [0, 2, 2]
+
+
+def test_ragged_strings_map_their_flat_values():
+    rt = wb.strings.split(wb.constant(["Ab c", "D"]))
+    assert wb.strings.lower(rt).to_list() == [[b"ab", b"c"], [b"d"]]
+    assert wb.strings.length(rt).to_list() == [[2, 1], [1]]

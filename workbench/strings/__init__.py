@@ -1,0 +1,467 @@
+"""String ops (TF's ``tf.strings``) on string tensors: host NumPy object arrays of ``bytes``.
+
+>>> wb.strings.length(wb.constant(["ab", "c"])).numpy()
+array([2, 1], dtype=int32)
+
+Ops work element by element in Python (text preprocessing, not hot loops). A RaggedTensor of
+strings goes through the elementwise ops by its flat values. ``regex_replace`` and
+``regex_full_match`` use Python's ``re`` on bytes, not RE2: patterns are RE2's syntax where the
+two agree (most of it), ``.`` and character classes match one byte rather than one UTF-8
+character, and RE2's ``\\0`` in a rewrite (the whole match) is accepted; Python-only syntax
+(lookarounds, backreferences in patterns) is accepted here where RE2 would refuse it.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+
+from .. import errors
+from ..core import Tensor, convert_to_tensor, string_array, wrap
+from .hashes import fingerprint64
+
+__all__ = ["as_string", "format", "join", "length", "lower", "reduce_join", "regex_full_match",
+           "regex_replace", "split", "strip", "substr", "to_hash_bucket_fast", "to_number",
+           "unicode_decode", "unicode_encode", "unicode_split", "upper", "register_ragged"]
+
+# RaggedTensors are made by the ragged package, which this core module does not import: the
+# ragged package registers its ``from_nested_row_splits`` here when it is imported
+_ragged_factory: list = []
+
+
+def register_ragged(from_nested_row_splits):
+    """Register ``from_nested_row_splits(values, splits_list)`` for ops that return ragged rows."""
+    _ragged_factory[:] = [from_nested_row_splits]
+
+
+def _ragged(values, splits_list, where):
+    if not _ragged_factory:
+        raise RuntimeError(f"{where} returns a RaggedTensor and the ragged package is not "
+                           "registered; import ragged first (wb.strings does so when reached as "
+                           "an attribute of workbench)")
+    return _ragged_factory[0](wrap(values), [wrap(np.asarray(s, np.int64)) for s in splits_list])
+
+
+def _is_ragged(x) -> bool:
+    return hasattr(x, "flat_values") and hasattr(x, "with_flat_values")
+
+
+def _strings(x, arg, fn):
+    """The host object array of bytes behind ``x`` (a string tensor, str/bytes or lists)."""
+    if isinstance(x, Tensor):
+        arr = x._data
+        if arr.dtype.kind != "O":
+            raise TypeError(f"{fn}: {arg} must be a string tensor, got a tensor of dtype {x.dtype}")
+        return arr
+    try:
+        return string_array(x)
+    except TypeError as exc:
+        raise TypeError(f"{fn}: {arg} must be strings, got {type(x).__name__}: {exc}") from None
+
+
+def _bytes(value, arg, fn) -> bytes:
+    if isinstance(value, Tensor):
+        value = value.numpy()
+    if isinstance(value, str):
+        return value.encode("utf-8")
+    if isinstance(value, bytes):
+        return value
+    raise TypeError(f"{fn}: {arg} must be a str or bytes, got {value!r} ({type(value).__name__})")
+
+
+def _map(x, arg, fn, func, dtype=object):
+    """Apply ``func`` to each string of ``x`` (a ragged input maps its flat values)."""
+    if _is_ragged(x):
+        return x.with_flat_values(_map(x.flat_values, arg, fn, func, dtype))
+    arr = _strings(x, arg, fn)
+    out = np.empty(arr.shape, dtype=dtype)
+    flat = out.reshape(-1)
+    for i, s in enumerate(arr.flat):
+        flat[i] = func(s)
+    return wrap(out)
+
+
+def _unit(unit, fn):
+    if unit not in ("BYTE", "UTF8_CHAR"):
+        raise ValueError(f"{fn}: unit must be 'BYTE' or 'UTF8_CHAR', got {unit!r}")
+    return unit
+
+
+def _decode(s: bytes, fn, errors_="strict") -> str:
+    try:
+        return s.decode("utf-8", errors_)
+    except UnicodeDecodeError as exc:
+        raise errors.InvalidArgumentError(None, None, f"{fn}: {s!r} is not valid UTF-8 ({exc})") from None
+
+
+# ---------------------------------------------------------------------------
+# elementwise
+
+def length(input, unit="BYTE", name=None):  # noqa: A002 - TF's name
+    """The length of each string in bytes (``unit="BYTE"``) or UTF-8 characters (``"UTF8_CHAR"``), int32."""
+    if _unit(unit, "length") == "BYTE":
+        return _map(input, "input", "length", len, np.int32)
+    return _map(input, "input", "length", lambda s: len(_decode(s, "length")), np.int32)
+
+
+def lower(input, encoding="", name=None):  # noqa: A002
+    """Lowercase: ASCII letters only with ``encoding=""`` (TF's default), every letter with ``"utf-8"``."""
+    if encoding == "":
+        return _map(input, "input", "lower", bytes.lower)
+    _encoding(encoding, "lower")
+    return _map(input, "input", "lower", lambda s: _decode(s, "lower").lower().encode("utf-8"))
+
+
+def upper(input, encoding="", name=None):  # noqa: A002
+    """Uppercase: ASCII letters only with ``encoding=""`` (TF's default), every letter with ``"utf-8"``."""
+    if encoding == "":
+        return _map(input, "input", "upper", bytes.upper)
+    _encoding(encoding, "upper")
+    return _map(input, "input", "upper", lambda s: _decode(s, "upper").upper().encode("utf-8"))
+
+
+def _encoding(encoding, fn):
+    if encoding.lower().replace("-", "") != "utf8":
+        raise ValueError(f"{fn}: encoding must be '' or 'utf-8', got {encoding!r}")
+
+
+def strip(input, name=None):  # noqa: A002
+    """Remove leading and trailing ASCII whitespace."""
+    return _map(input, "input", "strip", bytes.strip)
+
+
+def regex_full_match(input, pattern, name=None):  # noqa: A002
+    """Whether each string matches ``pattern`` entirely (bool)."""
+    rx = _compile(pattern, "regex_full_match")
+    return _map(input, "input", "regex_full_match", lambda s: rx.fullmatch(s) is not None, np.bool_)
+
+
+def regex_replace(input, pattern, rewrite, replace_global=True, name=None):  # noqa: A002
+    """Replace the matches of ``pattern`` with ``rewrite`` (``\\1`` for a group, ``\\0`` for the
+    whole match); only the first match when ``replace_global=False``."""
+    rx = _compile(pattern, "regex_replace")
+    rep = re.sub(rb"\\0", rb"\\g<0>", _bytes(rewrite, "rewrite", "regex_replace"))
+    count = 0 if replace_global else 1
+    return _map(input, "input", "regex_replace", lambda s: rx.sub(rep, s, count=count))
+
+
+def _compile(pattern, fn):
+    try:
+        return re.compile(_bytes(pattern, "pattern", fn))
+    except re.error as exc:
+        raise errors.InvalidArgumentError(None, None, f"{fn}: invalid pattern {pattern!r}: {exc}") from None
+
+
+def substr(input, pos, len, unit="BYTE", name=None):  # noqa: A002
+    """``input[pos:pos + len]`` per string (``pos`` < 0 counts from the end; ``pos`` past the
+    end is an error, as in TF); ``pos`` and ``len`` broadcast against ``input``."""
+    unit = _unit(unit, "substr")
+    arr = _strings(input.flat_values if _is_ragged(input) else input, "input", "substr")
+    p = np.asarray(pos.numpy() if isinstance(pos, Tensor) else pos)
+    n = np.asarray(len.numpy() if isinstance(len, Tensor) else len)
+    if p.dtype.kind not in "iu" or n.dtype.kind not in "iu":
+        raise TypeError(f"substr: pos and len must be integers, got {p.dtype} and {n.dtype}")
+    try:
+        arr_b, p_b, n_b = np.broadcast_arrays(arr, p, n)
+    except ValueError:
+        raise ValueError(f"substr: pos (shape {p.shape}) and len (shape {n.shape}) do not "
+                         f"broadcast with input (shape {arr.shape})") from None
+    out = np.empty(arr_b.shape, dtype=object)
+    for idx in np.ndindex(arr_b.shape):
+        s = arr_b[idx]
+        seq = s if unit == "BYTE" else _decode(s, "substr")
+        i, k = int(p_b[idx]), int(n_b[idx])
+        size = builtin_len(seq)
+        if i < -size or i > size:
+            raise errors.InvalidArgumentError(None, None, f"substr: pos {i} is out of range for "
+                                              f"{s!r} of length {size} ({unit})")
+        if i < 0:
+            i += size
+        piece = seq[i:i + max(k, 0)]
+        out[idx] = piece if unit == "BYTE" else piece.encode("utf-8")
+    return input.with_flat_values(wrap(out)) if _is_ragged(input) else wrap(out)
+
+
+builtin_len = len
+
+
+def to_number(string_tensor, out_type="float32", name=None):
+    """Parse each string as a number of ``out_type`` (float32, float64, int32 or int64)."""
+    dt = np.dtype(out_type) if not isinstance(out_type, str) else np.dtype(out_type.removeprefix("tf."))
+    if dt.kind not in "fi" or dt.itemsize < 4:
+        raise TypeError(f"to_number: out_type must be float32, float64, int32 or int64, got {dt}")
+
+    def parse(s):
+        text = s.decode("utf-8", "replace").strip()
+        try:
+            if dt.kind == "f":
+                return dt.type(float(text))
+            value = int(text)
+        except ValueError:
+            raise errors.InvalidArgumentError(
+                None, None, f"to_number: StringToNumberOp could not correctly convert string: "
+                f"{s.decode('utf-8', 'replace')}") from None
+        if not np.iinfo(dt).min <= value <= np.iinfo(dt).max:
+            raise errors.InvalidArgumentError(None, None, f"to_number: {text} does not fit in {dt}")
+        return value
+    return _map(string_tensor, "string_tensor", "to_number", parse, dt)
+
+
+def as_string(input, precision=-1, scientific=False, shortest=False, width=-1, fill="", name=None):  # noqa: A002
+    """Each element as a string, by TF's printf rules: floats ``%f`` (6 digits, or ``precision``),
+    ``%e`` when ``scientific``, ``%g`` when ``shortest``; integers ``%d``; bools ``true``/``false``;
+    ``width`` pads to that many characters with ``fill`` (``""`` or ``" "``: spaces, ``"0"``: zeros)."""
+    arr = _host(input)
+    kind = arr.dtype.kind
+    if scientific and shortest:
+        raise ValueError("as_string: scientific and shortest cannot both be True")
+    if fill not in ("", " ", "0"):
+        raise ValueError(f"as_string: fill must be '', ' ' or '0', got {fill!r}")
+    if kind not in "biufcO":
+        raise TypeError(f"as_string: input has dtype {arr.dtype}, expected a number, bool or string")
+    if kind != "f" and kind != "c" and (precision > -1 or scientific or shortest):
+        raise ValueError("as_string: precision, scientific and shortest apply to floating point input only")
+    flags = "0" if fill == "0" else ""
+    wid = str(width) if width > -1 else ""
+    prec = f".{precision}" if precision > -1 else ""
+    conv = "e" if scientific else "g" if shortest else "f"
+    spec = {"f": f"%{flags}{wid}{prec}{conv}", "i": f"%{flags}{wid}d", "u": f"%{flags}{wid}d",
+            "b": f"%{wid}s", "O": f"%{wid}s"}.get(kind)
+    out = np.empty(arr.shape, dtype=object)
+    for idx in np.ndindex(arr.shape):
+        v = arr[idx]
+        if kind == "b":
+            text = spec % ("true" if v else "false")
+        elif kind == "O":
+            text = spec % v.decode("utf-8", "replace")
+        elif kind == "c":
+            f = f"%{prec}{conv}"
+            text = "(" + (f % v.real) + "," + (f % v.imag) + ")"
+        else:
+            text = spec % (float(v) if kind == "f" else int(v))
+        out[idx] = text.encode("utf-8")
+    return wrap(out)
+
+
+def to_hash_bucket_fast(input, num_buckets, name=None):  # noqa: A002
+    """Each string's bucket: FarmHash ``Fingerprint64`` modulo ``num_buckets`` (int64), as TF."""
+    if not isinstance(num_buckets, (int, np.integer)) or isinstance(num_buckets, bool) or num_buckets < 1:
+        raise ValueError(f"to_hash_bucket_fast: num_buckets must be a positive integer, got {num_buckets!r}")
+    n = int(num_buckets)
+    return _map(input, "input", "to_hash_bucket_fast", lambda s: fingerprint64(s) % n, np.int64)
+
+
+# ---------------------------------------------------------------------------
+# joins and splits
+
+def join(inputs, separator="", name=None):
+    """Join the strings of ``inputs`` (a list of string tensors that broadcast) elementwise."""
+    if not isinstance(inputs, (list, tuple)) or not inputs:
+        raise TypeError(f"join: inputs must be a non-empty list of string tensors, got {type(inputs).__name__}")
+    sep = _bytes(separator, "separator", "join")
+    arrays = [_strings(x, f"inputs[{i}]", "join") for i, x in enumerate(inputs)]
+    try:
+        parts = np.broadcast_arrays(*arrays)
+    except ValueError:
+        raise ValueError(f"join: inputs must broadcast, got shapes {[a.shape for a in arrays]}") from None
+    out = np.empty(parts[0].shape, dtype=object)
+    for idx in np.ndindex(out.shape):
+        out[idx] = sep.join(p[idx] for p in parts)
+    return wrap(out)
+
+
+def reduce_join(inputs, axis=None, keepdims=False, separator="", name=None):
+    """Join the strings along ``axis`` (all axes when None) with ``separator`` between them."""
+    arr = _strings(inputs, "inputs", "reduce_join")
+    sep = _bytes(separator, "separator", "reduce_join")
+    ndim = arr.ndim
+    if axis is None:
+        axes = tuple(range(ndim))
+    else:
+        axes = tuple(int(a) for a in (axis if isinstance(axis, (list, tuple)) else [axis]))
+        for a in axes:
+            if not -ndim <= a < max(ndim, 1):
+                raise ValueError(f"reduce_join: axis {a} is out of range for inputs of rank {ndim}")
+        axes = tuple(sorted({a % ndim for a in axes})) if ndim else ()
+    keep = [a for a in range(ndim) if a not in axes]
+    moved = np.transpose(arr, keep + list(axes))
+    lead = moved.shape[:builtin_len(keep)]
+    flat = moved.reshape(lead + (-1,)) if moved.size else np.empty(lead + (0,), dtype=object)
+    out = np.empty(lead, dtype=object)
+    for idx in np.ndindex(lead):
+        out[idx] = sep.join(flat[idx])
+    if keepdims:
+        out = out.reshape([1 if a in axes else arr.shape[a] for a in range(ndim)])
+    return wrap(out)
+
+
+def split(input, sep=None, maxsplit=-1, name=None):  # noqa: A002
+    """Split each string at ``sep`` (runs of whitespace, dropping empty pieces, when None); a
+    scalar gives a 1-D tensor, a tensor of rank N a RaggedTensor of rank N + 1."""
+    sep_b = None if sep is None else _bytes(sep, "sep", "split")
+    if sep_b == b"":
+        raise ValueError("split: sep must not be empty; use wb.strings.bytes_split or unicode_split")
+
+    def cut(s):
+        if sep_b is None:
+            return s.split(None, maxsplit)
+        return s.split(sep_b, maxsplit) if s else []
+    return _split_by(input, "split", cut)
+
+
+def unicode_split(input, input_encoding, errors="replace", replacement_char=65533, name=None):  # noqa: A002
+    """Split each string into its characters (each UTF-8 encoded); ragged as ``split``."""
+    decode = _decoder(input_encoding, errors, replacement_char, "unicode_split")
+    return _split_by(input, "unicode_split", lambda s: [c.encode("utf-8") for c in decode(s)])
+
+
+def unicode_decode(input, input_encoding, errors="replace", replacement_char=65533,  # noqa: A002
+                   replace_control_characters=False, name=None):
+    """Each string's code points (int32); ragged as ``split``."""
+    decode = _decoder(input_encoding, errors, replacement_char, "unicode_decode")
+
+    def points(s):
+        cps = [ord(c) for c in decode(s)]
+        if replace_control_characters:
+            cps = [replacement_char if c < 32 or 127 <= c < 160 else c for c in cps]
+        return cps
+    return _split_by(input, "unicode_decode", points, np.int32)
+
+
+def _decoder(encoding, errors_, replacement_char, fn):
+    _encoding(encoding, fn)
+    if errors_ not in ("strict", "replace", "ignore"):
+        raise ValueError(f"{fn}: errors must be 'strict', 'replace' or 'ignore', got {errors_!r}")
+    repl = chr(replacement_char)
+
+    def decode(s):
+        if errors_ == "strict":
+            return _decode(s, fn)
+        text = s.decode("utf-8", errors_)
+        return text.replace("\ufffd", repl) if errors_ == "replace" and repl != "\ufffd" else text
+    return decode
+
+
+def _split_by(input, fn, cut, dtype=object):  # noqa: A002
+    if _is_ragged(input):
+        inner = _split_by(input.flat_values, fn, cut, dtype)
+        return input.with_flat_values(inner)
+    arr = _strings(input, "input", fn)
+    pieces = [cut(s) for s in arr.flat]
+    values = np.empty(sum(builtin_len(p) for p in pieces), dtype=dtype)
+    pos = 0
+    for p in pieces:
+        values[pos:pos + builtin_len(p)] = p
+        pos += builtin_len(p)
+    if arr.ndim == 0:
+        return wrap(values)
+    splits = np.concatenate([[0], np.cumsum([builtin_len(p) for p in pieces])]).astype(np.int64)
+    # a rank-N input: its uniform outer dimensions become row splits of uniform rows
+    outer = []
+    dims = arr.shape
+    for k in range(builtin_len(dims) - 1):
+        rows = int(np.prod(dims[:k + 1]))
+        outer.append(np.arange(rows + 1, dtype=np.int64) * dims[k + 1])
+    return _ragged(values, outer + [splits], fn)
+
+
+def unicode_encode(input, output_encoding, errors="replace", replacement_char=65533, name=None):  # noqa: A002
+    """The string each row of code points (the innermost dimension, dense or ragged) encodes."""
+    _encoding(output_encoding, "unicode_encode")
+
+    def enc(cps):
+        chars = []
+        for c in cps:
+            c = int(c)
+            if not 0 <= c <= 0x10FFFF or 0xD800 <= c <= 0xDFFF:
+                if errors == "strict":
+                    raise errors_mod.InvalidArgumentError(None, None, f"unicode_encode: {c} is not a valid code point")
+                if errors == "ignore":
+                    continue
+                c = replacement_char
+            chars.append(chr(c))
+        return "".join(chars).encode("utf-8")
+
+    if _is_ragged(input):
+        splits = [np.asarray(s.numpy()) for s in input.nested_row_splits]
+        values = np.asarray(input.flat_values.numpy())
+        last = splits[-1]
+        strings = np.empty(builtin_len(last) - 1, dtype=object)
+        for i in range(builtin_len(last) - 1):
+            strings[i] = enc(values[last[i]:last[i + 1]])
+        if builtin_len(splits) == 1:
+            return wrap(strings)
+        return _ragged(strings, splits[:-1], "unicode_encode")
+    arr = np.asarray(convert_to_tensor(input).numpy())
+    if arr.dtype.kind not in "iu" or arr.ndim == 0:
+        raise TypeError(f"unicode_encode: input must be an integer tensor of rank >= 1 or a "
+                        f"RaggedTensor, got dtype {arr.dtype} and rank {arr.ndim}")
+    out = np.empty(arr.shape[:-1], dtype=object)
+    for idx in np.ndindex(out.shape):
+        out[idx] = enc(arr[idx])
+    return wrap(out)
+
+
+errors_mod = errors
+
+
+# ---------------------------------------------------------------------------
+# format
+
+def format(template, inputs, placeholder="{}", summarize=3, name=None):  # noqa: A001
+    """``template`` with each ``placeholder`` replaced by the next of ``inputs`` (a tensor or a
+    list of them) printed as ``wb.print`` prints it (``summarize`` elements per dimension at
+    each end)."""
+    if not isinstance(inputs, (list, tuple)):
+        inputs = [inputs]
+    text = template.decode("utf-8") if isinstance(template, bytes) else template
+    if not isinstance(text, str):
+        raise TypeError(f"format: template must be a str, got {type(template).__name__}")
+    pieces = text.split(placeholder)
+    if builtin_len(pieces) - 1 != builtin_len(inputs):
+        raise ValueError(f"format: the template has {builtin_len(pieces) - 1} placeholders "
+                         f"{placeholder!r} but {builtin_len(inputs)} inputs were given")
+    out = [pieces[0]]
+    for value, rest in zip(inputs, pieces[1:]):
+        out.append(_summary(_host(value), summarize))
+        out.append(rest)
+    result = np.empty((), dtype=object)
+    result[()] = "".join(out).encode("utf-8")
+    return wrap(result)
+
+
+def _host(value) -> np.ndarray:
+    """``value`` as a host NumPy array (a string scalar stays an object array)."""
+    t = convert_to_tensor(value)
+    arr = t.numpy()
+    return np.asarray(arr, dtype=object) if t.dtype.kind == "O" else np.asarray(arr)
+
+
+def _element(v, kind):
+    if kind == "O":
+        return '"' + v.decode("utf-8", "backslashreplace") + '"'
+    if kind == "b":
+        return "1" if v else "0"
+    if kind == "f":
+        text = f"{float(v):.6g}"
+        return text if v.dtype.type(text) == v else f"{float(v):.9g}" if v.dtype.itemsize <= 4 else repr(float(v))
+    return str(v)
+
+
+def _summary(arr, summarize):
+    ends = arr.size if summarize is None or summarize < 0 else int(summarize)
+    kind = arr.dtype.kind
+    ndim = arr.ndim
+
+    def walk(dim, sub):
+        if dim == ndim:
+            return _element(sub[()], kind)
+        n = sub.shape[0]
+        sep = " " if dim == ndim - 1 else "\n" * (ndim - dim - 1) + " " * (dim + 1)
+        items = [walk(dim + 1, sub[i]) for i in range(min(ends, n))]
+        if n > 2 * ends:
+            items.append("...")
+        items += [walk(dim + 1, sub[i]) for i in range(max(ends, n - ends), n)]
+        return "[" + sep.join(items) + "]"
+    return walk(0, arr)
