@@ -108,3 +108,33 @@ def test_expected_calibration_error_against_a_direct_count():
     perfect = np.full((4, 2), [0.0, 0.0])   # confidence 0.5, half right: calibrated
     assert float(tfs.expected_calibration_error(2, logits=perfect, labels_true=[0, 1, 0, 1],
                                                 labels_predicted=[0, 0, 0, 0])) == 0.0
+
+
+def test_tfps_documented_examples_integer_x_and_nan_members():
+    x = [1.0, 2.0, 3.0, 4.0]
+    assert float(tfs.percentile(x, 30.0)) == 2.0
+    np.testing.assert_allclose(float(tfs.percentile(x, 30.0, interpolation="linear")), 1.9, rtol=1e-6)
+    assert tfs.percentile(x, [30.0, 70.0], interpolation="lower").numpy().tolist() == [1.0, 3.0]
+    assert tfs.percentile([[1.0, 2.0], [3.0, 4.0]], 100.0, axis=[0]).numpy().tolist() == [3.0, 4.0]
+    assert tfs.quantiles(np.arange(11.0), 4).numpy().tolist() == [0, 2, 5, 8, 10]
+    assert tfs.quantiles(np.arange(11.0), 4, interpolation="lower").numpy().tolist() == [0, 2, 5, 7, 10]
+    ints = tfs.percentile(np.array([5, 1, 4, 2]), 50.0, interpolation="higher")
+    assert ints.dtype == wb.int64 and int(ints) == 4
+    with pytest.raises(TypeError, match="floating"):
+        tfs.percentile(np.array([5, 1, 4, 2]), 50.0, interpolation="linear")
+    got = tfs.percentile(np.array([[1.0, np.nan], [2.0, 3.0]]), 50.0, axis=0).numpy()
+    assert got[0] == 1.0 and np.isnan(got[1])
+
+
+def test_find_bins_intervals_and_out_of_range_markers():
+    edges = [0.0, 5.0, 10.0]
+    got = tfs.find_bins([0.0, 4.9, 5.0, 10.0, 20.0, -1.0], edges).numpy()
+    np.testing.assert_array_equal(got[:4], [0, 0, 1, 1])
+    assert np.isnan(got[4]) and np.isnan(got[5])
+    ints = tfs.find_bins([-1.0, 5.0, 20.0], edges, dtype=wb.int32).numpy()
+    assert ints.tolist() == [-1, 1, 2]
+    ext = tfs.find_bins([-1.0, 20.0], edges, extend_lower_interval=True, extend_upper_interval=True).numpy()
+    assert ext.tolist() == [0, 1]
+    x = RNG.uniform(-1, 11, size=50)
+    np.testing.assert_array_equal(tfs.find_bins(x, edges, extend_lower_interval=True, extend_upper_interval=True)
+                                  .numpy(), np.clip(np.digitize(x, edges) - 1, 0, 1))

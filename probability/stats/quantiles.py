@@ -1,4 +1,4 @@
-"""``percentile``, ``quantiles`` and ``histogram`` (``tfp.stats``)."""
+"""``percentile``, ``quantiles``, ``histogram`` and ``find_bins`` (``tfp.stats``)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import numpy as np
 
 import workbench as wb
 
-__all__ = ["percentile", "quantiles", "histogram"]
+__all__ = ["percentile", "quantiles", "histogram", "find_bins"]
 
 _INTERPOLATIONS = ("nearest", "linear", "lower", "higher", "midpoint")
 
@@ -48,8 +48,9 @@ def percentile(x, q, axis=None, interpolation=None, keepdims=False, validate_arg
     """The ``q``-th percentile(s) of ``x`` over ``axis`` (all axes for None).
 
     ``interpolation`` is one of ``'nearest'`` (the default), ``'linear'``, ``'lower'``,
-    ``'higher'``, ``'midpoint'``, as in ``np.percentile``'s ``method``. A vector ``q`` puts its
-    axis first in the result. Gradients flow to the order statistics used.
+    ``'higher'``, ``'midpoint'``, as in ``np.percentile``'s ``method`` (the last two need a
+    floating ``x``; the others keep an integer dtype). A vector ``q`` puts its axis first in the
+    result; a batch member holding a NaN gets NaN. Gradients flow to the order statistics used.
 
     >>> percentile([1., 2., 3., 4.], 50., interpolation='linear').numpy()
     2.5
@@ -58,10 +59,11 @@ def percentile(x, q, axis=None, interpolation=None, keepdims=False, validate_arg
     if interpolation not in _INTERPOLATIONS:
         raise ValueError(f"percentile: interpolation must be one of {_INTERPOLATIONS}, got {interpolation!r}")
     x = wb.convert_to_tensor(x)
-    if x.dtype not in (wb.float16, wb.float32, wb.float64):
-        x = wb.cast(x, wb.float32) if x.dtype not in (wb.bool,) else x
-    if x.dtype == wb.bool:
-        raise TypeError("percentile: x has dtype bool, expected a numeric dtype")
+    if x.dtype == wb.bool or "complex" in str(x.dtype):
+        raise TypeError(f"percentile: x has dtype {x.dtype}, expected a real numeric dtype")
+    floating = x.dtype in (wb.float16, wb.float32, wb.float64)
+    if interpolation in ("linear", "midpoint") and not floating:
+        raise TypeError(f"percentile: {interpolation} interpolation needs a floating x, got dtype {x.dtype}")
     q_np = np.asarray(q.numpy() if hasattr(q, "numpy") else q, dtype=np.float64)
     if q_np.ndim > 1:
         raise ValueError(f"percentile: q must be a scalar or a vector, got shape {q_np.shape}")
@@ -86,6 +88,9 @@ def percentile(x, q, axis=None, interpolation=None, keepdims=False, validate_arg
         a, b = wb.gather(ys, lo, axis=-1), wb.gather(ys, hi, axis=-1)
         frac = 0.5 * (hi > lo) if interpolation == "midpoint" else pos - lo
         res = a + wb.cast(wb.constant(np.asarray(frac, np.float64)), x.dtype) * (b - a)
+    if floating:   # a batch member holding a NaN has NaN percentiles
+        has_nan = wb.reduce_any(wb.is_nan(flat), axis=-1, keepdims=True)
+        res = wb.where(has_nan, wb.zeros_like(res) + float("nan"), res)
     # res: kept-axes shape + [len(q)] -> q first
     nq = res.ndim - 1
     res = wb.transpose(res, [nq] + list(range(nq)))
@@ -105,17 +110,42 @@ def quantiles(x, num_quantiles, axis=None, interpolation=None, keepdims=False, v
     return percentile(x, q, axis=axis, interpolation=interpolation, keepdims=keepdims)
 
 
-def histogram(x, edges, axis=None, weights=None, extend_lower_interval=False, extend_upper_interval=False,
-              dtype=None, name=None):
-    """Counts (or summed ``weights``, in ``dtype``, default that of ``x`` or ``weights``) of ``x`` in the intervals ``[edges[k], edges[k + 1])``, the last
-    closed, over ``axis`` (all axes for None). Values outside are dropped unless the first/last
-    interval is extended to -inf/+inf. The result has shape ``[len(edges) - 1] + kept axes``."""
+def find_bins(x, edges, extend_lower_interval=False, extend_upper_interval=False, dtype=None, name=None):
+    """The index ``k`` of the interval ``[edges[k], edges[k + 1])`` (the last closed) holding each
+    value of ``x``; outside the intervals (unless extended) and at NaN: NaN for a floating
+    ``dtype`` (default ``x``'s), ``-1`` / ``len(edges) - 1`` below / above for an integer one."""
     x = wb.convert_to_tensor(x)
+    e = _edges("find_bins", edges)
+    values = np.asarray(x.numpy(), np.float64)
+    nb = e.size - 1
+    idx = np.clip(np.searchsorted(e, values, side="right") - 1, 0, nb - 1).astype(np.float64)
+    out_dtype = x.dtype if dtype is None else wb.as_dtype(dtype)
+    floating = out_dtype in (wb.float16, wb.float32, wb.float64)
+    if not extend_lower_interval:
+        idx = np.where(values < e[0], np.nan if floating else -1, idx)
+    if not extend_upper_interval:
+        idx = np.where(values > e[-1], np.nan if floating else nb, idx)
+    idx = np.where(np.isnan(values), np.nan if floating else 0, idx)
+    return wb.cast(wb.constant(idx), out_dtype)
+
+
+def _edges(opname, edges):
     e = np.asarray(edges.numpy() if hasattr(edges, "numpy") else edges, dtype=np.float64)
     if e.ndim != 1 or e.size < 2:
-        raise ValueError(f"histogram: edges must be a vector of at least 2 values, got shape {e.shape}")
+        raise ValueError(f"{opname}: edges must be a vector of at least 2 values, got shape {e.shape}")
     if np.any(np.diff(e) <= 0):
-        raise ValueError("histogram: edges must be strictly increasing")
+        raise ValueError(f"{opname}: edges must be strictly increasing")
+    return e
+
+
+def histogram(x, edges, axis=None, extend_lower_interval=False, extend_upper_interval=False, dtype=None, name=None,
+              *, weights=None):
+    """Counts (or summed ``weights``, in ``dtype``, default that of ``x`` or ``weights``) of ``x`` in the intervals ``[edges[k], edges[k + 1])``, the last
+    closed, over ``axis`` (all axes for None). Values outside are dropped unless the first/last
+    interval is extended to -inf/+inf. The result has shape ``[len(edges) - 1] + kept axes``.
+    ``weights`` (keyword only, ``x``'s shape) sums weights instead of counting, as ``np.histogram``."""
+    x = wb.convert_to_tensor(x)
+    e = _edges("histogram", edges)
     axes = _axes("histogram", axis, x.ndim)
     flat, keep = _move_to_end(x, axes)
     values = flat.numpy().astype(np.float64)
