@@ -120,3 +120,20 @@ def test_minimize_runs_the_optimizer_and_stacks_the_trace():
     np.testing.assert_allclose(x.numpy(), target, atol=1e-2)
     with pytest.raises(ValueError, match="num_steps"):
         tfm.minimize(lambda: x[0], num_steps=0, optimizer=wb.optimizers.SGD(0.1))
+
+
+def test_minimize_passes_a_fresh_seed_each_step():
+    x = wb.Variable(np.array(0.0))
+    seen = []
+
+    def loss_fn(seed):
+        seen.append(tuple(np.asarray(seed.numpy() if hasattr(seed, "numpy") else seed).tolist()))
+        return (x - wb.random.stateless_normal([], seed=seed, dtype=wb.float64)) ** 2
+    trace = tfm.minimize(loss_fn, num_steps=4, optimizer=wb.optimizers.SGD(0.1), seed=3)
+    assert trace.shape == (4,) and len(set(seen)) == 4
+    again = []
+    x.assign(0.0)
+    tfm.minimize(lambda seed: again.append(tuple(np.asarray(seed.numpy() if hasattr(seed, "numpy") else seed)
+                                                .tolist())) or (x - 1.0) ** 2,
+                 num_steps=4, optimizer=wb.optimizers.SGD(0.1), seed=3)
+    assert again == seen

@@ -6,6 +6,7 @@ import collections
 
 import workbench as wb
 
+from .. import internal
 from ..mcmc.internal import stack_structure
 
 __all__ = ["value_and_gradient", "minimize", "MinimizeTraceableQuantities"]
@@ -53,7 +54,8 @@ def minimize(loss_fn, num_steps, optimizer, convergence_criterion=None, batch_co
              seed=None, name="minimize"):
     """Run ``num_steps`` optimizer steps on ``loss_fn()`` and return the stacked ``trace_fn`` results.
 
-    Each step takes the gradient of ``loss_fn()`` (called with ``seed=`` when a seed is given)
+    Each step takes the gradient of ``loss_fn()`` (given a ``seed``, called as ``loss_fn(seed=s)``
+    with a fresh stateless seed ``s`` split from it at every step)
     with respect to ``trainable_variables`` (default: every trainable variable it reads) and calls
     ``optimizer.apply_gradients``. ``trace_fn`` receives ``MinimizeTraceableQuantities(loss,
     gradients, parameters, step, has_converged, convergence_criterion_state)``; its results are
@@ -74,12 +76,13 @@ def minimize(loss_fn, num_steps, optimizer, convergence_criterion=None, batch_co
         raise TypeError("minimize: optimizer needs an apply_gradients(grads_and_vars) method, "
                         f"got {type(optimizer).__name__}")
     explicit = None if trainable_variables is None else list(trainable_variables)
+    seeds = None if seed is None else internal.split_seed(internal.sanitize_seed(seed), num_steps, salt="minimize")
     traces = []
     for step in range(num_steps):
         with wb.GradientTape(watch_accessed_variables=explicit is None) as tape:
             if explicit is not None:
                 tape.watch(explicit)
-            loss = loss_fn() if seed is None else loss_fn(seed=seed)
+            loss = loss_fn() if seeds is None else loss_fn(seed=seeds[step])
         variables = explicit if explicit is not None else list(tape.watched_variables())
         if not variables:
             raise ValueError("minimize: loss_fn reads no trainable variables; pass trainable_variables")
