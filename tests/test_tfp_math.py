@@ -137,3 +137,20 @@ def test_minimize_passes_a_fresh_seed_each_step():
                                                 .tolist())) or (x - 1.0) ** 2,
                  num_steps=4, optimizer=wb.optimizers.SGD(0.1), seed=3)
     assert again == seen
+
+
+def test_log_space_reductions_match_scipy():
+    x = np.random.default_rng(3).normal(size=(4, 5)) * 10
+    np.testing.assert_allclose(tfm.reduce_logmeanexp(x, axis=1).numpy(), sp.logsumexp(x, axis=1) - np.log(5),
+                               rtol=1e-12)
+    assert float(tfm.reduce_logmeanexp(np.full(3, 1000.0))) == 1000.0
+    w = np.array([[1.0, -2.0, 0.5, 3.0, -1.0]] * 4)
+    got, sign = tfm.reduce_weighted_logsumexp(x, w, axis=-1, return_sign=True)
+    want, want_sign = sp.logsumexp(x, b=w, axis=-1, return_sign=True)
+    np.testing.assert_allclose(got.numpy(), want, rtol=1e-10)
+    np.testing.assert_array_equal(sign.numpy(), want_sign)
+    assert tfm.reduce_weighted_logsumexp(x, w, axis=-1, keep_dims=True).shape == (4, 1)
+    check_gradients(lambda t: tfm.reduce_weighted_logsumexp(t, w[:, :3], axis=-1), [x[:, :3] / 10], order=1)
+    np.testing.assert_allclose(float(tfm.log_combinations(10.0, [2.0, 3.0, 5.0])),
+                               np.log(sp.factorial(10) / (sp.factorial(2) * sp.factorial(3) * sp.factorial(5))),
+                               rtol=1e-6)

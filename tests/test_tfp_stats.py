@@ -138,3 +138,10 @@ def test_find_bins_intervals_and_out_of_range_markers():
     x = RNG.uniform(-1, 11, size=50)
     np.testing.assert_array_equal(tfs.find_bins(x, edges, extend_lower_interval=True, extend_upper_interval=True)
                                   .numpy(), np.clip(np.digitize(x, edges) - 1, 0, 1))
+
+
+def test_variance_and_stddev_divide_by_n():
+    x = RNG.normal(size=(20, 3))
+    np.testing.assert_allclose(tfs.variance(x).numpy(), x.var(axis=0), rtol=1e-12)
+    np.testing.assert_allclose(tfs.stddev(x, sample_axis=None).numpy(), x.std(), rtol=1e-12)
+    assert tfs.variance(x, keepdims=True).shape == (1, 3)

@@ -140,8 +140,8 @@ def _edges(opname, edges):
 
 def histogram(x, edges, axis=None, extend_lower_interval=False, extend_upper_interval=False, dtype=None, name=None,
               *, weights=None):
-    """Counts (or summed ``weights``, in ``dtype``, default that of ``x`` or ``weights``) of ``x`` in the intervals ``[edges[k], edges[k + 1])``, the last
-    closed, over ``axis`` (all axes for None). Values outside are dropped unless the first/last
+    """Counts (or summed ``weights``; in ``dtype``, default that of ``x`` or ``weights``) of ``x`` in
+    the intervals ``[edges[k], edges[k + 1])``, the last closed, over ``axis`` (all axes for None). Values outside are dropped unless the first/last
     interval is extended to -inf/+inf. The result has shape ``[len(edges) - 1] + kept axes``.
     ``weights`` (keyword only, ``x``'s shape) sums weights instead of counting, as ``np.histogram``."""
     x = wb.convert_to_tensor(x)

@@ -1,5 +1,5 @@
 """Sample statistics (``tfp.stats``): ``covariance``, ``correlation``, ``cholesky_covariance``,
-``auto_correlation``."""
+``auto_correlation``, ``variance``, ``stddev``."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import workbench as wb
 
 from .quantiles import _axes
 
-__all__ = ["covariance", "correlation", "cholesky_covariance", "auto_correlation"]
+__all__ = ["covariance", "correlation", "cholesky_covariance", "auto_correlation", "variance", "stddev"]
 
 
 def _event_axis(opname, event_axis, sample_axes, ndim):
@@ -119,3 +119,13 @@ def auto_correlation(x, axis=-1, max_lags=None, center=True, normalize=True, nam
         r = r / r[..., :1]
     inverse = list(np.argsort(perm))
     return wb.transpose(r, inverse)
+
+
+def variance(x, sample_axis=0, keepdims=False, name=None):
+    """The sample variance over ``sample_axis`` (None: all axes), divided by ``N`` as TFP does."""
+    return covariance(x, sample_axis=sample_axis, event_axis=None, keepdims=keepdims)
+
+
+def stddev(x, sample_axis=0, keepdims=False, name=None):
+    """The square root of ``variance``."""
+    return wb.sqrt(variance(x, sample_axis=sample_axis, keepdims=keepdims))
