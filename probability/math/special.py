@@ -47,7 +47,10 @@ def _scipy_call(fname, *ts):
     xp = ts[0].xp
     sp = wb.backend.scipy_special(xp)
     arrays = [t._data for t in ts]
-    res = getattr(sp, fname)(*arrays)
+    if hasattr(sp, fname):
+        res = getattr(sp, fname)(*arrays)
+    else:   # cupyx.scipy.special lacks this function: compute on the host, move the result back
+        res = getattr(wb.backend.scipy_special(np), fname)(*[wb.backend.to_numpy(a) for a in arrays])
     if fname == "lambertw":
         res = res.real
     return wb.convert_to_tensor(xp.asarray(res).astype(arrays[-1].dtype, copy=False))
