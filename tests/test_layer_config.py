@@ -76,6 +76,8 @@ CASES = {
     L.CategoryEncoding: (lambda: L.CategoryEncoding(num_tokens=5, output_mode="multi_hot"), IDS),
     L.Hashing: (lambda: L.Hashing(num_bins=3, mask_value=0, salt=7), IDS),
     L.IntegerLookup: (lambda: L.IntegerLookup(vocabulary=[1, 2, 3], num_oov_indices=2, output_mode="one_hot"), IDS),
+    L.StringLookup: (lambda: L.StringLookup(vocabulary=["a", "b", "c"], num_oov_indices=2, mask_token="",
+                                            output_mode="count"), np.array([["a", "q", ""], ["c", "c", "b"]])),
     L.Resizing: (lambda: L.Resizing(3, 4, interpolation="nearest", crop_to_aspect_ratio=True), X4),
     L.CenterCrop: (lambda: L.CenterCrop(3, 2), X4),
     L.RandomFlip: (lambda: L.RandomFlip("vertical", seed=1), X4),
@@ -118,7 +120,7 @@ def _call(layer, x):
         return layer(f64(x), f64(x))
     if isinstance(x, list):
         return layer([f64(a) for a in x])
-    return layer(wb.constant(x) if x.dtype.kind == "i" else f64(x))
+    return layer(wb.constant(x) if x.dtype.kind in "iU" else f64(x))
 
 
 @pytest.mark.parametrize("cls", list(CASES), ids=lambda c: c.__name__)

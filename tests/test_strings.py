@@ -100,3 +100,40 @@ def test_ragged_strings_map_their_flat_values():
     rt = wb.strings.split(wb.constant(["Ab c", "D"]))
     assert wb.strings.lower(rt).to_list() == [[b"ab", b"c"], [b"d"]]
     assert wb.strings.length(rt).to_list() == [[2, 1], [1]]
+
+
+# -- keras.layers.StringLookup (Keras' documented examples) ----------------------------------------
+
+def test_string_lookup_vocabulary_oov_and_adapt():
+    StringLookup = wb.keras.layers.StringLookup
+    vocab = ["a", "b", "c", "d"]
+    data = wb.constant([["a", "c", "d"], ["d", "z", "b"]])
+    out = StringLookup(vocabulary=vocab)(data)
+    assert out.dtype == wb.int64 and out.numpy().tolist() == [[1, 3, 4], [4, 0, 2]]
+    assert StringLookup(vocabulary=vocab, num_oov_indices=2)(data).numpy().tolist() == [[2, 4, 5], [5, 1, 3]]
+    layer = StringLookup()
+    layer.adapt(data)
+    assert layer.get_vocabulary() == ["[UNK]", "d", "z", "c", "b", "a"]
+    assert layer(data).numpy().tolist() == [[5, 3, 1], [1, 2, 4]]
+    masked = StringLookup(vocabulary=vocab, mask_token="")
+    assert masked(wb.constant(["a", "", "q"])).numpy().tolist() == [2, 0, 1]
+    with pytest.raises(ValueError, match="num_oov_indices=0"):
+        StringLookup(vocabulary=vocab, num_oov_indices=0)(wb.constant(["q"]))
+
+
+def test_string_lookup_modes_invert_and_config():
+    StringLookup = wb.keras.layers.StringLookup
+    vocab = ["a", "b", "c", "d"]
+    data = wb.constant([["a", "c", "d", "d"], ["d", "z", "b", "z"]])
+    counts = StringLookup(vocabulary=vocab, output_mode="count")(data).numpy()
+    np.testing.assert_array_equal(counts, [[0, 1, 0, 1, 2], [2, 0, 1, 0, 1]])
+    multi = StringLookup(vocabulary=vocab, output_mode="multi_hot")(data).numpy()
+    np.testing.assert_array_equal(multi, [[0, 1, 0, 1, 1], [1, 0, 1, 0, 1]])
+    inverse = StringLookup(vocabulary=vocab, invert=True)(wb.constant([[1, 3, 4], [4, 0, 2]]))
+    assert inverse.dtype == wb.string
+    assert inverse.numpy().tolist() == [[b"a", b"c", b"d"], [b"d", b"[UNK]", b"b"]]
+    layer = StringLookup(vocabulary=vocab, output_mode="one_hot")
+    again = StringLookup.from_config(layer.get_config())
+    assert again.get_vocabulary() == layer.get_vocabulary() == ["[UNK]", "a", "b", "c", "d"]
+    with pytest.raises(ValueError, match="output_mode"):
+        StringLookup(output_mode="bogus")
