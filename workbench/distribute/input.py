@@ -9,8 +9,6 @@ example), so one epoch gives every example to exactly one replica.
 
 from __future__ import annotations
 
-import numpy as np
-
 from .. import nest
 from ..errors import OutOfRangeError, argcheck
 from .values import PerReplica
