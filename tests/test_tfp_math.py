@@ -154,3 +154,31 @@ def test_log_space_reductions_match_scipy():
     np.testing.assert_allclose(float(tfm.log_combinations(10.0, [2.0, 3.0, 5.0])),
                                np.log(sp.factorial(10) / (sp.factorial(2) * sp.factorial(3) * sp.factorial(5))),
                                rtol=1e-6)
+
+
+def test_minimize_stops_on_a_convergence_criterion_and_pads_the_trace():
+    crit = tfp.optimizer.convergence_criteria
+    x = wb.Variable(np.array(5.0))
+    kw = dict(num_steps=2000, optimizer=wb.optimizers.SGD(0.1))
+    full = tfm.minimize(lambda: (x - 1.0) ** 2, convergence_criterion=crit.LossNotDecreasing(atol=1e-6),
+                        trace_fn=lambda tq: (tq.loss, tq.has_converged, tq.step), **kw)
+    loss, converged, step = (_np(t) for t in full)
+    assert loss.shape == (2000,)
+    stop = int(np.argmax(converged))
+    assert 20 <= stop < 200 and converged[stop:].all() and not converged[:stop].any()
+    assert (loss[stop:] == loss[stop]).all() and (step[stop:] == step[stop]).all()
+    # the moving average of the decrease, recomputed from the traced losses, crosses atol at the stop
+    avg, avgs = 0.0, []
+    for t in range(1, stop + 1):
+        avg = (9 * avg + loss[t - 1] - loss[t]) / 10
+        avgs.append(avg)
+    assert avgs[-1] < 1e-6 and all(a >= 1e-6 for a in avgs[19:-1])
+    x.assign(5.0)
+    short = tfm.minimize(lambda: (x - 1.0) ** 2, convergence_criterion=crit.LossNotDecreasing(atol=1e-6),
+                         return_full_length_trace=False, **kw)
+    assert short.shape == (stop + 1,)
+    x.assign(5.0)
+    rel = tfm.minimize(lambda: (x - 1.0) ** 2, convergence_criterion=crit.LossNotDecreasing(rtol=0.01), **kw)
+    assert 20 <= int(np.argmax(_np(rel) == _np(rel)[-1])) < stop
+    with pytest.raises(ValueError, match="atol and rtol"):
+        crit.LossNotDecreasing()

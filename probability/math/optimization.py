@@ -59,14 +59,16 @@ def minimize(loss_fn, num_steps, optimizer, convergence_criterion=None, batch_co
     with respect to ``trainable_variables`` (default: every trainable variable it reads) and calls
     ``optimizer.apply_gradients``. ``trace_fn`` receives ``MinimizeTraceableQuantities(loss,
     gradients, parameters, step, has_converged, convergence_criterion_state)``; its results are
-    stacked along a new leading axis. ``convergence_criterion`` is not supported (pass None).
+    stacked along a new leading axis.
+
+    A ``convergence_criterion`` (e.g. ``probability.optimizer.convergence_criteria.LossNotDecreasing``)
+    is bootstrapped after the first step and consulted after each later one; the loop stops once
+    ``batch_convergence_reduce_fn(has_converged)`` (default: all) holds. The trace then ends there,
+    or, with ``return_full_length_trace``, repeats its final entry up to ``num_steps``.
 
     >>> x = wb.Variable(0.0)
     >>> losses = minimize(lambda: (x - 2.0) ** 2, num_steps=100, optimizer=wb.optimizers.Adam(0.1))
     """
-    if convergence_criterion is not None:
-        raise ValueError("minimize: convergence_criterion is not supported; run a fixed num_steps and "
-                         "inspect the trace")
     if not callable(loss_fn):
         raise TypeError(f"minimize: loss_fn must be callable, got {type(loss_fn).__name__}")
     num_steps = int(num_steps)
@@ -75,9 +77,14 @@ def minimize(loss_fn, num_steps, optimizer, convergence_criterion=None, batch_co
     if not hasattr(optimizer, "apply_gradients"):
         raise TypeError("minimize: optimizer needs an apply_gradients(grads_and_vars) method, "
                         f"got {type(optimizer).__name__}")
+    if convergence_criterion is not None and not hasattr(convergence_criterion, "one_step"):
+        raise TypeError("minimize: convergence_criterion needs bootstrap and one_step methods, "
+                        f"got {type(convergence_criterion).__name__}")
+    reduce_fn = wb.reduce_all if batch_convergence_reduce_fn is None else batch_convergence_reduce_fn
     explicit = None if trainable_variables is None else list(trainable_variables)
     seeds = None if seed is None else internal.split_seed(internal.sanitize_seed(seed), num_steps, salt="minimize")
     traces = []
+    state = None
     for step in range(num_steps):
         with wb.GradientTape(watch_accessed_variables=explicit is None) as tape:
             if explicit is not None:
@@ -89,6 +96,16 @@ def minimize(loss_fn, num_steps, optimizer, convergence_criterion=None, batch_co
         grads = tape.gradient(loss, variables)
         optimizer.apply_gradients(zip(grads, variables))
         params = [wb.identity(v) for v in variables]
+        has_converged = wb.constant(False)
+        if convergence_criterion is not None:
+            if step == 0:
+                state = convergence_criterion.bootstrap(loss, grads, params)
+            else:
+                has_converged, state = convergence_criterion.one_step(wb.constant(step), loss, grads, params, state)
         traces.append(trace_fn(MinimizeTraceableQuantities(loss, grads, params, wb.constant(step + 1),
-                                                           wb.constant(False), None)))
+                                                           has_converged, state)))
+        if convergence_criterion is not None and step > 0 and bool(reduce_fn(has_converged)):
+            break
+    if return_full_length_trace and len(traces) < num_steps:
+        traces += [traces[-1]] * (num_steps - len(traces))
     return stack_structure(traces)
