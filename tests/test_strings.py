@@ -137,3 +137,15 @@ def test_string_lookup_modes_invert_and_config():
     assert again.get_vocabulary() == layer.get_vocabulary() == ["[UNK]", "a", "b", "c", "d"]
     with pytest.raises(ValueError, match="output_mode"):
         StringLookup(output_mode="bogus")
+
+
+def test_fingerprint64_of_every_length_matches_farmhash():
+    from workbench.strings.hashes import fingerprint64  # only this test needs the raw hash
+    # values of FarmHash's Fingerprint64 (the reference C++ implementation)
+    assert fingerprint64(b"Hello") == 15404698994557526151
+    assert fingerprint64(b"x" * 100) == 6590480085648050719
+    assert fingerprint64(b"a" * 65) == 7778058094944459892
+    assert fingerprint64(bytes(range(128))) == 2037963038260878803
+    assert fingerprint64(("tensorflow " * 50).encode()) == 2983577492758621101
+    long_text = wb.constant(["tensorflow " * 50])
+    assert wb.strings.to_hash_bucket_fast(long_text, 1000).numpy().tolist() == [2983577492758621101 % 1000]

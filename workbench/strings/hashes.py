@@ -1,5 +1,5 @@
 """The two string hashes of TF's ``tf.strings.to_hash_bucket_fast`` / ``_strong``, which Keras'
-``Hashing`` uses: FarmHash's 64-bit fingerprint (farmhashna, for strings up to 64 bytes) and
+``Hashing`` uses: FarmHash's 64-bit fingerprint (farmhashna) and
 SipHash-2-4 keyed by two 64-bit integers. Plain Python on bytes: for preprocessing, not hot loops.
 
 >>> fingerprint64(b"") == 0x9ae16a3b2f90404f
@@ -88,8 +88,56 @@ def _len33to64(s):
                    (e + _rot((f + a) & _M, 18) + g) & _M, mul)
 
 
+def _weak32(s, i, a, b):
+    w, x, y, z = _fetch64(s, i), _fetch64(s, i + 8), _fetch64(s, i + 16), _fetch64(s, i + 24)
+    a = (a + w) & _M
+    b = _rot((b + a + z) & _M, 21)
+    c = a
+    a = (a + x + y) & _M
+    b = (b + _rot(a, 44)) & _M
+    return (a + z) & _M, (b + c) & _M
+
+
+def _long(s):
+    """FarmHash's loop over 64-byte blocks, for strings longer than 64 bytes."""
+    n = len(s)
+    seed = 81
+    x = (seed * _K2 + _fetch64(s, 0)) & _M
+    y = (seed * _K1 + 113) & _M
+    z = (_shift_mix((y * _K2 + 113) & _M) * _K2) & _M
+    v0 = v1 = w0 = w1 = 0
+    end = ((n - 1) // 64) * 64
+    last64 = end + ((n - 1) & 63) - 63
+    i = 0
+    while i != end:
+        x = (_rot((x + y + v0 + _fetch64(s, i + 8)) & _M, 37) * _K1) & _M
+        y = (_rot((y + v1 + _fetch64(s, i + 48)) & _M, 42) * _K1) & _M
+        x ^= w1
+        y = (y + v0 + _fetch64(s, i + 40)) & _M
+        z = (_rot((z + w0) & _M, 33) * _K1) & _M
+        v0, v1 = _weak32(s, i, (v1 * _K1) & _M, (x + w0) & _M)
+        w0, w1 = _weak32(s, i + 32, (z + w1) & _M, (y + _fetch64(s, i + 16)) & _M)
+        z, x = x, z
+        i += 64
+    mul = _K1 + ((z & 0xff) << 1)
+    i = last64
+    w0 = (w0 + ((n - 1) & 63)) & _M
+    v0 = (v0 + w0) & _M
+    w0 = (w0 + v0) & _M
+    x = (_rot((x + y + v0 + _fetch64(s, i + 8)) & _M, 37) * mul) & _M
+    y = (_rot((y + v1 + _fetch64(s, i + 48)) & _M, 42) * mul) & _M
+    x ^= (w1 * 9) & _M
+    y = (y + v0 * 9 + _fetch64(s, i + 40)) & _M
+    z = (_rot((z + w0) & _M, 33) * mul) & _M
+    v0, v1 = _weak32(s, i, (v1 * mul) & _M, (x + w0) & _M)
+    w0, w1 = _weak32(s, i + 32, (z + w1) & _M, (y + _fetch64(s, i + 16)) & _M)
+    z, x = x, z
+    return _hash16((_hash16(v0, w0, mul) + _shift_mix(y) * _K0 + z) & _M,
+                   (_hash16(v1, w1, mul) + x) & _M, mul)
+
+
 def fingerprint64(s: bytes) -> int:
-    """FarmHash's ``Fingerprint64`` of ``s`` (TF's ``Fingerprint64``), for ``len(s) <= 64``."""
+    """FarmHash's ``Fingerprint64`` of ``s`` (TF's ``Fingerprint64``)."""
     n = len(s)
     if n <= 16:
         return _len0to16(s)
@@ -97,7 +145,7 @@ def fingerprint64(s: bytes) -> int:
         return _len17to32(s)
     if n <= 64:
         return _len33to64(s)
-    raise ValueError(f"fingerprint64: strings longer than 64 bytes are not supported, got {n} bytes")
+    return _long(s)
 
 
 def _sipround(v0, v1, v2, v3):

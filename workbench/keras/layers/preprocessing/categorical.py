@@ -73,9 +73,9 @@ class Hashing(Layer):
     ``"multi_hot"`` and ``"count"`` encode the bins as :class:`CategoryEncoding` does.
 
     What differs from Keras: the hashes are computed here in Python (so this is a preprocessing
-    step, not a fast op), and strings longer than 64 bytes are refused. The bins match Keras'
-    documented examples (FarmHash, a mask value, and SipHash with a salt); FarmHash for
-    17-64-byte strings follows FarmHash's code but has not been checked against TF.
+    step, not a fast op). The bins match Keras' documented examples (FarmHash, a mask value,
+    and SipHash with a salt); FarmHash's fingerprint of every length is checked against the
+    reference implementation's values in tests/test_strings.py.
 
     >>> wb.keras.layers.Hashing(num_bins=3)(np.array([["A"], ["B"], ["C"], ["D"], ["E"]])).numpy().ravel().tolist()
     [1, 0, 1, 1, 2]
