@@ -22,6 +22,16 @@ def test_string_constants_are_host_object_arrays_of_bytes():
     assert wb.constant([1, 2]).dtype == wb.int32
 
 
+def test_indexing_iteration_and_specs_of_string_tensors():
+    t = wb.constant([["a", "b"], ["c", "d"]])
+    assert repr(t[0, 1]) == "<wb.Tensor: shape=(), dtype=string, numpy=b'b'>"
+    assert t[1].numpy().tolist() == [b"c", b"d"]
+    assert [s.numpy() for s in wb.constant(["x", "y"])] == [b"x", b"y"]
+    assert repr(wb.TensorSpec([None], wb.string)) == "TensorSpec(shape=(None,), dtype=wb.string, name=None)"
+    ds = wb.data.Dataset.from_tensor_slices(["hello world", "a"]).map(wb.strings.upper)
+    assert [e.numpy() for e in ds] == [b"HELLO WORLD", b"A"]
+
+
 def test_string_equality_is_elementwise():
     t = wb.constant(["a", "b"])
     assert (t == wb.constant(["a", "c"])).numpy().tolist() == [True, False]

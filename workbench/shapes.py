@@ -325,6 +325,8 @@ def unknown_shape(rank=None) -> TensorShape:
 
 
 def _dtype_name(dtype) -> str:
+    if getattr(dtype, "kind", None) == "O":
+        return "string"     # wb.string: an object array of bytes
     return getattr(dtype, "name", str(dtype))
 
 

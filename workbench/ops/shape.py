@@ -337,7 +337,10 @@ def _index_parts(key):
 
 def _getitem_fwd(xp, x, key, lead=0):
     if not lead:
-        return x[key]
+        out = x[key]
+        if out.__class__ is bytes:      # one element of a string tensor: keep it a 0-d array
+            out = x[key + (Ellipsis,) if isinstance(key, tuple) else (key, Ellipsis)]
+        return out
     out = x[(slice(None),) * lead + key]
     moved, nadv = _index_parts(key)
     if moved:  # NumPy put the advanced dims in front of the batch dims: restore the order
