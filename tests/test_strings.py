@@ -32,6 +32,11 @@ def test_indexing_iteration_and_specs_of_string_tensors():
     assert [e.numpy() for e in ds] == [b"HELLO WORLD", b"A"]
 
 
+def test_print_shows_strings_quoted(capsys):
+    wb.print(wb.constant(["a", "b"]), wb.constant("x"))
+    assert capsys.readouterr().err == '["a" "b"] "x"\n'
+
+
 def test_string_equality_is_elementwise():
     t = wb.constant(["a", "b"])
     assert (t == wb.constant(["a", "c"])).numpy().tolist() == [True, False]

@@ -50,8 +50,8 @@ def _element(value, kind) -> str:
         return text
     if kind == "c":
         return str(complex(value))
-    if kind in "SU":
-        return '"' + (value.decode("utf-8", "backslashreplace") if kind == "S" else value) + '"'
+    if kind in "SUO":
+        return '"' + (value if isinstance(value, str) else value.decode("utf-8", "backslashreplace")) + '"'
     return str(value)
 
 
@@ -61,6 +61,8 @@ def format_tensor(value, summarize=3) -> str:
     with ``...`` between (``summarize=-1`` or None shows every element; None means 3 in
     ``wb.print``, as in TF)."""
     arr = value.numpy() if isinstance(value, Tensor) else np.asarray(value)
+    if isinstance(arr, bytes):     # a string scalar
+        arr = np.asarray(arr, dtype=object)
     if summarize is None:
         summarize = 3
     size = arr.size
@@ -79,7 +81,7 @@ def format_tensor(value, summarize=3) -> str:
 
     def walk(dim, sub):
         if dim == ndim:
-            out.append(_element(sub[()], kind))
+            out.append(_element(sub if isinstance(sub, bytes) else sub[()], kind))
             return
         out.append("[")
         n = sub.shape[0]
