@@ -1,5 +1,7 @@
 """String tensors (wb.string) and wb.strings, against TF's documented results."""
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -30,6 +32,21 @@ def test_indexing_iteration_and_specs_of_string_tensors():
     assert repr(wb.TensorSpec([None], wb.string)) == "TensorSpec(shape=(None,), dtype=wb.string, name=None)"
     ds = wb.data.Dataset.from_tensor_slices(["hello world", "a"]).map(wb.strings.upper)
     assert [e.numpy() for e in ds] == [b"HELLO WORLD", b"A"]
+
+
+def test_string_steps_replay_in_a_function():
+    traces = []
+
+    @wb.function
+    def f(x):
+        traces.append(1)
+        return wb.strings.length(wb.strings.upper(x)) * 2
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert f(wb.constant(["ab", "c"])).numpy().tolist() == [4, 2]
+        assert f(wb.constant(["abcd", "cc"])).numpy().tolist() == [8, 4]
+    assert len(traces) == 1
 
 
 def test_print_shows_strings_quoted(capsys):

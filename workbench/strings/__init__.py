@@ -17,8 +17,8 @@ import re
 
 import numpy as np
 
-from .. import errors
-from ..core import Tensor, convert_to_tensor, string_array, wrap
+from .. import core, errors
+from ..core import Tensor, convert_to_tensor, string_array, wrap, wrap_constant
 from .hashes import fingerprint64
 
 __all__ = ["as_string", "format", "join", "length", "lower", "reduce_join", "regex_full_match",
@@ -70,16 +70,28 @@ def _bytes(value, arg, fn) -> bytes:
     raise TypeError(f"{fn}: {arg} must be a str or bytes, got {value!r} ({type(value).__name__})")
 
 
-def _map(x, arg, fn, func, dtype=object):
-    """Apply ``func`` to each string of ``x`` (a ragged input maps its flat values)."""
-    if _is_ragged(x):
-        return x.with_flat_values(_map(x.flat_values, arg, fn, func, dtype))
-    arr = _strings(x, arg, fn)
+def _map_fwd(xp, arr, func, dtype):
     out = np.empty(arr.shape, dtype=dtype)
     flat = out.reshape(-1)
     for i, s in enumerate(arr.flat):
         flat[i] = func(s)
-    return wrap(out)
+    return out
+
+
+# one op for every elementwise string function (the function is its parameter), so that a
+# wb.function trace records and replays string steps like any other op
+_MAP_OP = core.defop("strings_map", _map_fwd)
+
+
+def _map(x, arg, fn, func, dtype=object):
+    """Apply ``func`` to each string of ``x`` (a ragged input maps its flat values)."""
+    if _is_ragged(x):
+        return x.with_flat_values(_map(x.flat_values, arg, fn, func, dtype))
+    if not isinstance(x, Tensor):
+        x = wrap_constant(_strings(x, arg, fn))
+    else:
+        _strings(x, arg, fn)
+    return core.apply(_MAP_OP, (x,), {"func": func, "dtype": dtype})
 
 
 def _unit(unit, fn):
