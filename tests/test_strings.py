@@ -126,6 +126,9 @@ def test_unicode_and_hash_buckets():
     # TF's documented example
     out = wb.strings.to_hash_bucket_fast(["Hello", "TensorFlow", "2.x"], 3)
     assert out.dtype == wb.int64 and out.numpy().tolist() == [0, 2, 2]
+    strong = wb.strings.to_hash_bucket_strong(["Hello", "TF"], 3, [1, 2])
+    assert strong.numpy().tolist() == [2, 0]
+    assert wb.strings.bytes_split(wb.constant(["ab", ""])).to_list() == [[b"a", b"b"], []]
 
 
 def test_ragged_strings_map_their_flat_values():

@@ -19,10 +19,10 @@ import numpy as np
 
 from .. import core, errors
 from ..core import Tensor, convert_to_tensor, string_array, wrap, wrap_constant
-from .hashes import fingerprint64
+from .hashes import fingerprint64, siphash24
 
-__all__ = ["as_string", "format", "join", "length", "lower", "reduce_join", "regex_full_match",
-           "regex_replace", "split", "strip", "substr", "to_hash_bucket_fast", "to_number",
+__all__ = ["as_string", "bytes_split", "format", "join", "length", "lower", "reduce_join", "regex_full_match",
+           "regex_replace", "split", "strip", "substr", "to_hash_bucket_fast", "to_hash_bucket_strong", "to_number",
            "unicode_decode", "unicode_encode", "unicode_split", "upper", "register_ragged"]
 
 # RaggedTensors are made by the ragged package, which this core module does not import: the
@@ -264,6 +264,17 @@ def to_hash_bucket_fast(input, num_buckets, name=None):  # noqa: A002
     return _map(input, "input", "to_hash_bucket_fast", lambda s: fingerprint64(s) % n, np.int64)
 
 
+def to_hash_bucket_strong(input, num_buckets, key, name=None):  # noqa: A002
+    """Each string's bucket: SipHash-2-4 keyed by ``key`` (two integers) modulo ``num_buckets`` (int64), as TF."""
+    if not isinstance(num_buckets, (int, np.integer)) or isinstance(num_buckets, bool) or num_buckets < 1:
+        raise ValueError(f"to_hash_bucket_strong: num_buckets must be a positive integer, got {num_buckets!r}")
+    if not isinstance(key, (list, tuple)) or builtin_len(key) != 2 or not all(
+            isinstance(k, (int, np.integer)) for k in key):
+        raise ValueError(f"to_hash_bucket_strong: key must be a list of two integers, got {key!r}")
+    n, k = int(num_buckets), (int(key[0]), int(key[1]))
+    return _map(input, "input", "to_hash_bucket_strong", lambda s: siphash24(k, s) % n, np.int64)
+
+
 # ---------------------------------------------------------------------------
 # joins and splits
 
@@ -320,6 +331,11 @@ def split(input, sep=None, maxsplit=-1, name=None):  # noqa: A002
             return s.split(None, maxsplit)
         return s.split(sep_b, maxsplit) if s else []
     return _split_by(input, "split", cut)
+
+
+def bytes_split(input, name=None):  # noqa: A002
+    """Split each string into its bytes (each a 1-byte string); ragged as ``split``."""
+    return _split_by(input, "bytes_split", lambda s: [s[i:i + 1] for i in range(builtin_len(s))])
 
 
 def unicode_split(input, input_encoding, errors="replace", replacement_char=65533, name=None):  # noqa: A002
