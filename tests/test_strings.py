@@ -81,6 +81,8 @@ def test_split_gives_ragged_rows():
     assert wb.strings.split(wb.constant("1<>2<><>3"), sep="<>").numpy().tolist() == [b"1", b"2", b"", b"3"]
     assert wb.strings.split(wb.constant([["a b"], ["c"]])).to_list() == [[[b"a", b"b"]], [[b"c"]]]
     assert wb.strings.split(wb.constant(["a,b,c"]), sep=",", maxsplit=1).to_list() == [[b"a", b"b,c"]]
+    assert wb.strings.split(wb.constant(" a  b "), sep="").numpy().tolist() == [b"a", b"b"]
+    assert wb.strings.split(wb.constant(["", "x"]), sep=",").to_list() == [[b""], [b"x"]]
 
 
 def test_join_reduce_join_substr():

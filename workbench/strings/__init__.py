@@ -320,16 +320,14 @@ def reduce_join(inputs, axis=None, keepdims=False, separator="", name=None):
 
 
 def split(input, sep=None, maxsplit=-1, name=None):  # noqa: A002
-    """Split each string at ``sep`` (runs of whitespace, dropping empty pieces, when None); a
-    scalar gives a 1-D tensor, a tensor of rank N a RaggedTensor of rank N + 1."""
-    sep_b = None if sep is None else _bytes(sep, "sep", "split")
-    if sep_b == b"":
-        raise ValueError("split: sep must not be empty; use wb.strings.bytes_split or unicode_split")
+    """Split each string at ``sep`` (runs of whitespace, dropping empty pieces, when None or
+    empty); a scalar gives a 1-D tensor, a tensor of rank N a RaggedTensor of rank N + 1."""
+    sep_b = None if sep is None else _bytes(sep, "sep", "split") or None
 
     def cut(s):
         if sep_b is None:
             return s.split(None, maxsplit)
-        return s.split(sep_b, maxsplit) if s else []
+        return s.split(sep_b, maxsplit)     # an empty string gives [b""], as TF's SplitV2
     return _split_by(input, "split", cut)
 
 
