@@ -137,6 +137,11 @@ def test_ragged_strings_map_their_flat_values():
     rt = wb.strings.split(wb.constant(["Ab c", "D"]))
     assert wb.strings.lower(rt).to_list() == [[b"ab", b"c"], [b"d"]]
     assert wb.strings.length(rt).to_list() == [[2, 1], [1]]
+    assert wb.strings.reduce_join(rt, axis=-1, separator=" ").numpy().tolist() == [b"Ab c", b"D"]
+    words = wb.strings.split(wb.constant([["a b", "c"], ["d e f", ""]]))
+    assert wb.strings.reduce_join(words, axis=-1, separator="+").to_list() == [[b"a+b", b"c"], [b"d+e+f", b""]]
+    with pytest.raises(ValueError, match="innermost"):
+        wb.strings.reduce_join(rt, axis=0)
 
 
 # -- keras.layers.StringLookup (Keras' documented examples) ----------------------------------------
