@@ -191,3 +191,17 @@ def test_fingerprint64_of_every_length_matches_farmhash():
     assert fingerprint64(("tensorflow " * 50).encode()) == 2983577492758621101
     long_text = wb.constant(["tensorflow " * 50])
     assert wb.strings.to_hash_bucket_fast(long_text, 1000).numpy().tolist() == [2983577492758621101 % 1000]
+
+
+def test_ngrams_dense_and_ragged():
+    tokens = wb.constant(["A", "B", "C", "D"])
+    assert wb.strings.ngrams(tokens, 2).numpy().tolist() == [b"A B", b"B C", b"C D"]   # TF's example
+    assert wb.strings.ngrams(tokens, [1, 3], separator="|").numpy().tolist() == [
+        b"A", b"B", b"C", b"D", b"A|B|C", b"B|C|D"]
+    assert wb.strings.ngrams(wb.constant(["A", "B"]), 3, pad_values="#").numpy().tolist() == [
+        b"# # A", b"# A B", b"A B #", b"B # #"]
+    words = wb.strings.split(wb.constant(["a b c", "d"]))
+    assert wb.strings.ngrams(words, 2).to_list() == [[b"a b", b"b c"], []]
+    assert wb.strings.ngrams(words, 2, preserve_short_sequences=True).to_list() == [[b"a b", b"b c"], [b"d"]]
+    with pytest.raises(ValueError, match="ngram_width"):
+        wb.strings.ngrams(tokens, 0)

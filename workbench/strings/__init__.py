@@ -21,7 +21,7 @@ from .. import core, errors
 from ..core import Tensor, convert_to_tensor, string_array, wrap, wrap_constant
 from .hashes import fingerprint64, siphash24
 
-__all__ = ["as_string", "bytes_split", "format", "join", "length", "lower", "reduce_join", "regex_full_match",
+__all__ = ["as_string", "bytes_split", "format", "join", "length", "lower", "ngrams", "reduce_join", "regex_full_match",
            "regex_replace", "split", "strip", "substr", "to_hash_bucket_fast", "to_hash_bucket_strong", "to_number",
            "unicode_decode", "unicode_encode", "unicode_split", "upper", "register_ragged"]
 
@@ -334,6 +334,65 @@ def _reduce_join_rows(rt, axis, keepdims, sep):
     for i in range(builtin_len(last) - 1):
         out[i] = sep.join(values[last[i]:last[i + 1]])
     return wrap(out) if builtin_len(splits) == 1 else _ragged(out, splits[:-1], "reduce_join")
+
+
+def ngrams(data, ngram_width, separator=" ", pad_values=None, padding_width=None,
+           preserve_short_sequences=False, name=None):
+    """The n-grams of each innermost row of tokens (a dense tensor or a RaggedTensor): each run
+    of ``ngram_width`` consecutive tokens (an int or a list of widths, in that order) joined by
+    ``separator``. ``pad_values`` (a string or a pair (left, right)) pads each row with
+    ``padding_width`` tokens on each side (``ngram_width - 1`` by default);
+    ``preserve_short_sequences`` gives a row shorter than the width (unpadded) as one n-gram."""
+    widths = [ngram_width] if isinstance(ngram_width, (int, np.integer)) else list(ngram_width)
+    if not widths or any(not isinstance(w, (int, np.integer)) or w < 1 for w in widths):
+        raise ValueError(f"ngrams: ngram_width must be a positive integer or a list of them, got {ngram_width!r}")
+    sep = _bytes(separator, "separator", "ngrams")
+    if pad_values is None:
+        left = right = None
+    elif isinstance(pad_values, (list, tuple)):
+        if builtin_len(pad_values) != 2:
+            raise ValueError(f"ngrams: pad_values must be a string or a pair of strings, got {pad_values!r}")
+        left, right = (_bytes(v, "pad_values", "ngrams") for v in pad_values)
+    else:
+        left = right = _bytes(pad_values, "pad_values", "ngrams")
+    if padding_width is not None and (pad_values is None or padding_width < 1):
+        raise ValueError(f"ngrams: padding_width must be a positive integer used with pad_values, "
+                         f"got {padding_width!r}")
+
+    def grams(row):
+        out = []
+        for n in widths:
+            pad = 0 if left is None else (n - 1 if padding_width is None else min(padding_width, n - 1))
+            seq = [left] * pad + list(row) + [right] * pad
+            if builtin_len(seq) >= n:
+                out.extend(sep.join(seq[i:i + n]) for i in range(builtin_len(seq) - n + 1))
+            elif preserve_short_sequences and pad == 0 and builtin_len(row):
+                out.append(sep.join(row))
+        return out
+
+    if _is_ragged(data):
+        if data.flat_values.ndim != 1:
+            raise ValueError("ngrams: a RaggedTensor's flat values must be a vector of tokens")
+        splits = [np.asarray(t.numpy()) for t in data.nested_row_splits]
+        values = _strings(data.flat_values, "data", "ngrams")
+        last = splits[-1]
+        rows = [grams(values[last[i]:last[i + 1]]) for i in range(builtin_len(last) - 1)]
+        flat = np.empty(sum(builtin_len(r) for r in rows), dtype=object)
+        flat[:] = [g for r in rows for g in r]
+        lengths = np.concatenate([[0], np.cumsum([builtin_len(r) for r in rows])]).astype(np.int64)
+        return _ragged(flat, splits[:-1] + [lengths], "ngrams")
+    arr = _strings(data, "data", "ngrams")
+    if arr.ndim == 0:
+        raise ValueError("ngrams: data must have at least one dimension (a row of tokens)")
+    rows = [grams(arr[idx]) for idx in np.ndindex(arr.shape[:-1])]
+    counts = {builtin_len(r) for r in rows}
+    width = counts.pop() if builtin_len(counts) == 1 else None
+    if width is None:
+        raise ValueError("ngrams: the rows give different numbers of n-grams; pass a RaggedTensor")
+    out = np.empty(arr.shape[:-1] + (width,), dtype=object)
+    for k, idx in enumerate(np.ndindex(arr.shape[:-1])):
+        out[idx] = rows[k] if width else out[idx]
+    return wrap(out)
 
 
 def split(input, sep=None, maxsplit=-1, name=None):  # noqa: A002
