@@ -54,6 +54,13 @@ def test_print_shows_strings_quoted(capsys):
     assert capsys.readouterr().err == '["a" "b"] "x"\n'
 
 
+def test_string_variables():
+    v = wb.Variable(["a", "b"], trainable=False, name="words")
+    assert repr(v).endswith("shape=(2,) dtype=string, numpy=array([b'a', b'b'], dtype=object)>")
+    v.assign(["c", "d"])
+    assert v.numpy().tolist() == [b"c", b"d"]
+
+
 def test_string_equality_is_elementwise():
     t = wb.constant(["a", "b"])
     assert (t == wb.constant(["a", "c"])).numpy().tolist() == [True, False]

@@ -367,10 +367,10 @@ class Tensor:
 
     def __repr__(self):
         name = type(self).__name__
+        dtype = "string" if self._data.dtype.kind == "O" else self.dtype
         if name == "Variable":
-            head = f"<wb.Variable '{self.name}' shape={self.shape} dtype={self.dtype}"
+            head = f"<wb.Variable '{self.name}' shape={self.shape} dtype={dtype}"
         else:
-            dtype = "string" if self._data.dtype.kind == "O" else self.dtype
             head = f"<wb.Tensor: shape={self.shape}, dtype={dtype}"
         dev = self.device
         where = "" if dev.kind == "cpu" else f", device={dev}"
