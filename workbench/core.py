@@ -795,9 +795,10 @@ class Variable(Tensor):
         if callable(initial_value):
             initial_value = initial_value()
         if shape is not None:
-            shape = TensorShape(shape)
-            if shape.rank is not None:
+            if isinstance(shape, (list, tuple)) and not isinstance(shape, TensorShape):
+                # named errors for bad sizes before TensorShape's own
                 argcheck.shape([-1 if d is None else d for d in shape], "shape", "Variable", unknown=True)
+            shape = TensorShape(shape)
         arr = to_array(initial_value, dtype)
         if shape is not None and not shape.is_compatible_with(arr.shape):
             raise ValueError(f"Variable: initial_value has shape {arr.shape}, which does not fit "
