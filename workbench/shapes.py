@@ -38,6 +38,14 @@ def _dim(d, where="TensorShape"):
     return int(n)
 
 
+def _plain_dims(dims) -> bool:
+    """Every entry a non-negative Python int or None (what a TensorShape holds), checked fast."""
+    for d in dims:
+        if d is not None and (type(d) is not int or d < 0):
+            return False
+    return True
+
+
 def dimension_value(d):
     """``d`` as an int or None (TF's ``tf.compat.dimension_value``)."""
     return _dim(d, "dimension_value")
@@ -165,6 +173,10 @@ class TensorShape(tuple):
         return TensorShape._known(tuple(self) + tuple(other))
 
     def __add__(self, other):
+        if type(other) is TensorShape:   # the common case inside the library: no checks needed
+            return tuple.__new__(TensorShape, tuple.__add__(self, other))
+        if type(other) is tuple and _plain_dims(other):
+            return tuple.__new__(TensorShape, tuple.__add__(self, other))
         try:
             return self.concatenate(other)
         except (TypeError, ValueError):
@@ -173,6 +185,8 @@ class TensorShape(tuple):
             raise
 
     def __radd__(self, other):
+        if type(other) is tuple and _plain_dims(other):
+            return tuple.__new__(TensorShape, tuple.__add__(other, self))
         try:
             return as_shape(other).concatenate(self)
         except (TypeError, ValueError):

@@ -7,6 +7,8 @@ front, so a jacobian is one vectorized backward pass.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from .. import backend, core
@@ -68,7 +70,7 @@ def _copy_to_device(x, device):
 
 _reshape_op = defrule(
     "reshape", lambda xp, x, shape: xp.reshape(x, shape),
-    rule=lambda e, needs, g, ans, x, shape: (e.reshape(g, g.shape[:g.ndim - ans.ndim] + x.shape),),
+    rule=lambda e, needs, g, ans, x, shape: (e.reshape(g, tuple(g.shape[:g.ndim - ans.ndim]) + tuple(x.shape)),),
     jvp=lambda ts, ans, x, shape: reshape(ts[0], ans.shape), dtypes="any")
 
 
@@ -79,7 +81,7 @@ def reshape(tensor, shape, name=None):
     if shape == x._data.shape:
         return x
     try:
-        out_shape = _resolve_shape(x.shape, shape)
+        out_shape = _resolve_shape(x._data.shape, shape)
     except ValueError as exc:
         raise ValueError(f"reshape: cannot reshape a tensor of shape {x.shape} "
                          f"({x.size} elements) to {shape}: {exc}") from None
@@ -87,11 +89,11 @@ def reshape(tensor, shape, name=None):
 
 
 def _resolve_shape(old, new):
-    size = int(np.prod(old))
+    size = math.prod(old)
     unknown = [i for i, s in enumerate(new) if s == -1]
     if len(unknown) > 1:
         raise ValueError("only one dimension may be -1")
-    known = int(np.prod([s for s in new if s != -1]))
+    known = math.prod([s for s in new if s != -1])
     if unknown:
         if known == 0 or size % known:
             raise ValueError("the sizes do not divide")
@@ -107,7 +109,8 @@ def expand_dims(input, axis, name=None):
     x = convert_to_tensor(input)
     nd = x.ndim + 1
     a = norm_axis(axis, nd, "expand_dims")
-    return reshape(x, x.shape[:a] + (1,) + x.shape[a:])
+    shape = x._data.shape   # a plain tuple: cheaper to slice than a TensorShape
+    return reshape(x, shape[:a] + (1,) + shape[a:])
 
 
 def squeeze(input, axis=None, name=None):
