@@ -21,7 +21,7 @@ import workbench as wb
 from workbench import backend, core
 from workbench.errors import argcheck
 from workbench.core import Tensor, convert_to_tensor
-from workbench.shapes import TensorShape
+from workbench.tensor_shape import TensorShape
 
 from .row_partition import RowPartition, _as_index, index_dtype, splits_dtype
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from workbench.dtypes import as_dtype
-from workbench.shapes import as_shape
+from workbench.tensor_shape import as_shape
 
 from .ragged_tensor import RaggedTensor
 from .row_partition import splits_dtype

@@ -8,7 +8,7 @@ import pytest
 
 import ragged
 import workbench as wb
-from workbench.shapes import TensorShape
+from workbench.tensor_shape import TensorShape
 
 
 # -- TensorShape -------------------------------------------------------------------

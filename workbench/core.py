@@ -27,7 +27,7 @@ from . import backend
 from .errors import argcheck
 from .backend import Device
 from .dtypes import as_dtype
-from .shapes import TensorShape
+from .tensor_shape import TensorShape
 
 _new = object.__new__
 _next_id = itertools.count(1).__next__

@@ -39,7 +39,7 @@ import numpy as np
 from .. import core, nest
 from ..config import _EAGER, functions_run_eagerly, run_functions_eagerly  # noqa: F401 (re-exported)
 from .program import Program
-from ..shapes import TensorSpec
+from ..tensor_shape import TensorSpec
 from .signature import covers, describe, relax, signature, stand_in
 from .trace import Tracer, tensor_leaves
 

@@ -26,7 +26,7 @@ import numpy as np
 from ..checkpoint.graph import Trackable
 from .. import nest
 from ..core import Tensor, convert_to_tensor
-from ..shapes import TensorSpec
+from ..tensor_shape import TensorSpec
 from . import structure as st
 from .indices import EachIndex
 from .iterator import Iterator
