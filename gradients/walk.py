@@ -37,7 +37,7 @@ import numpy as np
 from workbench import backend, core
 from workbench.ops import segment_kernels
 from workbench.ops.indexing import ROW_GATHERS, sum_rows_into
-from workbench.ops.rules import ARRAYS
+from workbench.ops.rules import ARRAYS, TENSORS
 from workbench.ops.shape import concat, reshape
 from workbench.sparse import IndexedSlices
 
@@ -151,6 +151,9 @@ class TensorRules:
     def rule(self, index, op, g, res, args, params, ids):
         context = _BackwardContext(op, self.frames.get(index)) if self.frames else None
         if context is None:
+            rule = op.rule
+            if rule is not None:   # op.vjp's body (``rules.tensor_vjp``) without its call
+                return rule(TENSORS, tuple([bool(a._tid) for a in args]), g, res, *args, **params)
             return op.vjp(g, res, *args, **params)
         core.push("obs", context)
         try:

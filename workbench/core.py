@@ -1028,6 +1028,12 @@ def after_op(op, args, params, res):
         listener.on_op(op, args, params, res)
 
 
+def dims(x) -> tuple:
+    """The plain shape tuple of a Tensor or an array (for hot paths: slicing and joining a
+    ``TensorShape`` costs ten times a tuple's)."""
+    return getattr(x, "_data", x).shape
+
+
 def unbroadcast(g: Tensor, shape: tuple, batch_ndim: int = 0) -> Tensor:
     """Sum ``g`` (shape ``batch + broadcast(shape, ...)``) back to ``batch + shape``."""
     gshape = g._data.shape

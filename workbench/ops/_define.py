@@ -37,8 +37,11 @@ def dtype_error(opname, what, dtype, accepted):
 
 def defop(name, fwd, vjp=None, jvp=None, *, rule=None, **kw):
     """Create and register an op record (``core.defop``); given a ``rule`` (see ``rules``),
-    its ``vjp`` is that rule run on Tensors."""
-    if rule is not None and vjp is None:
+    its ``vjp`` is that rule run on Tensors (the reverse walks run ``rule`` directly, so an op
+    has one or the other)."""
+    if rule is not None:
+        if vjp is not None:
+            raise TypeError(f"defop {name!r}: give a rule or a vjp, not both")
         vjp = tensor_vjp(rule)
     return core.defop(name, fwd, vjp, jvp, rule=rule, **kw)
 

@@ -86,14 +86,17 @@ def _operands(opname, a, b, b_rank, transpose_a):
 
 def _check_product(opname, a, b, inner):
     """``a``'s last dimension meets ``b``'s dimension ``inner``; the batch dimensions broadcast."""
-    if a.shape[-1] != b.shape[inner]:
+    ashape, bshape = a._data.shape, b._data.shape
+    if ashape[-1] != bshape[inner]:
         raise ValueError(f"{opname}: inner dimensions differ: a has shape {a.shape} and b has shape "
                          f"{b.shape} (after transposes); a.shape[-1] must equal b.shape[{inner}]")
-    try:
-        np.broadcast_shapes(a.shape[:-2], b.shape[:inner])
-    except ValueError:
-        raise ValueError(f"{opname}: batch dimensions {a.shape[:-2]} and {b.shape[:inner]} "
-                         "do not broadcast") from None
+    abatch, bbatch = ashape[:-2], bshape[:inner]
+    if abatch and bbatch:   # an empty batch broadcasts against anything
+        try:
+            np.broadcast_shapes(abatch, bbatch)
+        except ValueError:
+            raise ValueError(f"{opname}: batch dimensions {abatch} and {bbatch} "
+                             "do not broadcast") from None
 
 
 def _matvec_fwd(xp, a, b):

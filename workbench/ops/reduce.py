@@ -38,10 +38,12 @@ def _kept_shape(shape, axes):
 def _expand(e, g, ans, x, axes, keepdims):
     """Broadcast a reduction's cotangent (or its output) back over the reduced axes (with the
     interpreter ``e``: a broadcast view on arrays)."""
-    lead = g.ndim - ans.ndim
+    gshape, xshape = core.dims(g), core.dims(x)
+    lead = len(gshape) - ans.ndim
     if not keepdims:
-        g = e.reshape(g, g.shape[:lead] + _kept_shape(x.shape, axes))
-    return e.broadcast_to(g, g.shape[:lead] + x.shape)
+        gshape = gshape[:lead] + _kept_shape(xshape, axes)
+        g = e.reshape(g, gshape)
+    return e.broadcast_to(g, gshape[:lead] + xshape)
 
 
 def _expand_to_input(g, ans, x, axes, keepdims):

@@ -70,7 +70,8 @@ def _copy_to_device(x, device):
 
 _reshape_op = defrule(
     "reshape", lambda xp, x, shape: xp.reshape(x, shape),
-    rule=lambda e, needs, g, ans, x, shape: (e.reshape(g, tuple(g.shape[:g.ndim - ans.ndim]) + tuple(x.shape)),),
+    rule=lambda e, needs, g, ans, x, shape: (
+        e.reshape(g, core.dims(g)[:g.ndim - ans.ndim] + core.dims(x)),),
     jvp=lambda ts, ans, x, shape: reshape(ts[0], ans.shape), dtypes="any")
 
 
@@ -164,14 +165,12 @@ def broadcast_to(input, shape, name=None):
     """``input`` broadcast to ``shape`` (NumPy's rules)."""
     x = convert_to_tensor(input)
     shape = _shape_arg(shape, "shape", "broadcast_to")
-    if shape == x.shape:
+    have = x._data.shape
+    if shape == have:
         return x
-    try:
-        np.broadcast_shapes(x.shape, shape)
-        if np.broadcast_shapes(x.shape, shape) != shape:
-            raise ValueError
-    except ValueError:
-        raise ValueError(f"broadcast_to: cannot broadcast shape {x.shape} to {shape}") from None
+    # NumPy's rule, one way: every size of ``have`` (aligned at the end) is 1 or ``shape``'s
+    if len(have) > len(shape) or any(h != 1 and h != s for h, s in zip(have[::-1], shape[::-1])):
+        raise ValueError(f"broadcast_to: cannot broadcast shape {x.shape} to {shape}")
     return apply(_broadcast_op, (x,), {"shape": shape})
 
 
