@@ -351,6 +351,17 @@ def test_reverse_walks_and_replays_stay_silent_under_an_error_filter():
     assert np.isnan(g.numpy()[0]) and np.isneginf(r.numpy()[0])
 
 
+def test_eager_ops_stay_silent_under_an_error_filter():
+    # pytest -W error, or simplefilter("error") in a test: an op's inf/nan is TF's value, not an
+    # exception; the user's own NumPy still raises
+    x = wb.constant([0.0, 1.0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert np.isneginf(wb.math.log(x).numpy()[0]) and np.isinf((1.0 / x).numpy()[0])
+        with pytest.raises(RuntimeWarning):
+            np.log(np.zeros(1))
+
+
 def test_iterator_get_next_raises_out_of_range_at_the_end():
     it = iter(wb.data.Dataset.from_tensor_slices([1, 2]))
     assert [int(it.get_next()), int(it.get_next())] == [1, 2]

@@ -990,8 +990,13 @@ _filters_seen = [None]
 
 def silence_numpy_warnings():
     """Make sure the filter that drops NumPy's floating-point warnings from the library's
-    modules is in ``warnings.filters`` (ops call this when the list object changed)."""
-    if _FP_FILTER not in warnings.filters:
+    modules is first in ``warnings.filters`` (ops call this when the list object changed:
+    ``warnings.catch_warnings`` swaps it, and a user's ``simplefilter("error")`` inside, or
+    pytest's ``-W error``, must not turn an op's inf or nan into an exception)."""
+    filters = warnings.filters
+    if not filters or filters[0] != _FP_FILTER:
+        if _FP_FILTER in filters:
+            filters.remove(_FP_FILTER)
         warnings.filterwarnings(_FP_FILTER[0], message=_FP_FILTER[1].pattern, category=RuntimeWarning,
                                 module=_FP_FILTER[3].pattern)
     _filters_seen[0] = warnings.filters
