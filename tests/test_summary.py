@@ -102,6 +102,38 @@ def test_frame_record_layout():
     assert records.frame_record(data, crc=records.crc32c_python) == record
 
 
+@pytest.mark.parametrize("tag", ["loss", "train/accuracy", "é/ünïcode", "x" * 200])
+@pytest.mark.parametrize("value,step,wall", [
+    (0.5, 3, 1700000000.25), (0.0, 0, 0.0), (-0.0, 1, 1.5), (float("nan"), 2**40, 2.0),
+    (float("inf"), -1, 3.0), (1e300, -2**63, 4.0), (-1e300, 2**63 - 1, 5.0), (3, 127, 6.0), (1e-46, 128, 7.0)])
+def test_scalar_event_bytes_are_protobufs(tag, value, step, wall):
+    # the hand-encoded Event of write_scalars is byte for byte the one protobuf writes
+    pytest.importorskip("tensorboard")
+    from tensorboard.compat.proto import event_pb2, summary_pb2, tensor_pb2, tensor_shape_pb2, types_pb2
+    tensor = tensor_pb2.TensorProto(dtype=types_pb2.DT_FLOAT, float_val=(value,),
+                                    tensor_shape=tensor_shape_pb2.TensorShapeProto())
+    want = event_pb2.Event(wall_time=wall, step=step, summary=summary_pb2.Summary(
+        value=[summary_pb2.Summary.Value(tag=tag, tensor=tensor)])).SerializeToString()
+    assert records.scalar_event(records.scalar_prefix(tag), value, step, wall) == want
+
+
+def test_write_scalars_reads_back_as_scalar_summaries(logdir):
+    writer = wb.summary.create_file_writer(logdir)
+    items = [("loss", 1.0 / (i + 1), i) for i in range(50)] + [("acc", 0.5, 7), ("loss", 9.0, 50)]
+    writer.write_scalars(items[:10])
+    with writer.as_default():
+        wb.summary.scalar("acc", 0.25, step=3)   # the tag's metadata came from the proto path
+    writer.write_scalars(items[10:])
+    writer.close()
+    acc = accumulator(logdir)
+    loss = tensor_values(acc, "loss")
+    assert [s for s, _ in loss] == list(range(51))
+    assert np.allclose([float(v) for _, v in loss], [np.float32(v) for k, v, _ in items if k == "loss"])
+    assert [(s, float(v)) for s, v in tensor_values(acc, "acc")] == [(3, 0.25), (7, 0.5)]
+    plugins = [acc.SummaryMetadata(t).plugin_data.plugin_name for t in ("loss", "acc")]
+    assert plugins == ["scalars", "scalars"]
+
+
 def test_event_file_name_header_and_crcs(logdir):
     w = wb.summary.create_file_writer(logdir)
     with w.as_default():

@@ -26,7 +26,7 @@ import weakref
 
 from ..distribute.launch import is_chief
 from ._tb import tb
-from .records import frame_record
+from .records import frame_record, scalar_event, scalar_prefix
 
 __all__ = [
     "SummaryWriter", "create_file_writer", "create_noop_writer", "flush",
@@ -61,6 +61,7 @@ class _EventFile:
     def __init__(self, path, max_queue, flush_secs):
         self.path = path
         self.tags_seen = set()  # plugin metadata goes with a tag's first value only
+        self.tag_fields = {}    # tag -> its scalar events' fixed bytes, for write_scalars
         self._file = open(path, "xb")
         self._pending = []
         self._lock = threading.Lock()
@@ -74,6 +75,15 @@ class _EventFile:
             if self._file is None:
                 raise RuntimeError(f"the event file {self.path} is closed")
             self._pending.append(record)
+            if len(self._pending) > self._max_queue or time.monotonic() - self._last_flush >= self._flush_secs:
+                self._flush_locked()
+
+    def write_many(self, records: list):
+        """Append already framed records (one lock, one check of the queue)."""
+        with self._lock:
+            if self._file is None:
+                raise RuntimeError(f"the event file {self.path} is closed")
+            self._pending.extend(records)
             if len(self._pending) > self._max_queue or time.monotonic() - self._last_flush >= self._flush_secs:
                 self._flush_locked()
 
@@ -222,6 +232,29 @@ class SummaryWriter:
         event = pb.event_pb2.Event(wall_time=time.time(), step=step,
                                    summary=pb.summary_pb2.Summary(value=[value]))
         event_file.write(event.SerializeToString())
+
+    def write_scalars(self, items):
+        """Write ``(tag, value, step)`` float32 scalars, in order: the events ``wb.summary.scalar``
+        writes (TF 2's), encoded without building protos (``records.scalar_event``). For
+        callers that checked the tags and values (real numbers) themselves."""
+        event_file = self._check_open("write_scalars")
+        fields = event_file.tag_fields
+        framed = []
+        for tag, value, step in items:
+            field = fields.get(tag)
+            if field is None:   # a tag's first value carries the scalars plugin's metadata
+                if framed:
+                    event_file.write_many(framed)
+                    framed = []
+                pb = tb()
+                tensor = pb.tensor_pb2.TensorProto(dtype=pb.types_pb2.DT_FLOAT, float_val=(value,),
+                                                   tensor_shape=pb.tensor_shape_pb2.TensorShapeProto())
+                self.write_value(tag, step, tensor, lambda: pb.scalar_metadata.create_summary_metadata(None, None))
+                fields[tag] = scalar_prefix(tag)
+                continue
+            framed.append(frame_record(scalar_event(field, value, step, time.time())))
+        if framed:
+            event_file.write_many(framed)
 
     def write_event(self, event):
         """Write an ``Event`` proto as it is."""
