@@ -19,7 +19,7 @@ from ..errors import argcheck
 from ..core import Tensor, apply, convert_to_tensor
 from ..errors import InvalidArgumentError
 from ._define import defop, unary
-from .rules import TENSORS
+from .rules import TENSORS, softmax_arrays
 from .conv import avg_pool2d, conv2d, conv2d_transpose, depthwise_conv2d, max_pool2d
 from .elementwise import (
     abs as _abs, add, cast, equal, erf, exp, greater, greater_equal, less, log, logical_and, maximum, ones_like, reciprocal,
@@ -190,8 +190,7 @@ def bias_add(value, bias, data_format=None, name=None):
 
 
 def _softmax_fwd(xp, x, axis):
-    e = xp.exp(x - xp.max(x, axis=axis, keepdims=True))
-    return e / xp.sum(e, axis=axis, keepdims=True)
+    return softmax_arrays(x, axis)
 
 
 def _log_softmax_fwd(xp, x, axis):
@@ -315,7 +314,7 @@ def _onehot(labels, x):
 _sparse_xent_op = defop(
     "sparse_softmax_cross_entropy", _sparse_xent_fwd,
     rule=lambda e, needs, g, ans, x, labels: (e.multiply(e.expand_dims(g, -1), e.subtract(
-        e.softmax(x), e.one_hot(labels, x.shape[-1], dtype=x.dtype))), None),
+        e.softmax(x), e.one_hot(labels, core.dims(x)[-1], dtype=x.dtype))), None),
     jvp=lambda ts, ans, x, labels: reduce_sum(ts[0] * (softmax(x) - _onehot(labels, x)), axis=-1),
     dtypes="float", domain="real")
 

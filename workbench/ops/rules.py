@@ -40,7 +40,7 @@ import numpy as np
 
 from .. import backend, core, hostcache
 
-__all__ = ["ARRAYS", "TENSORS", "multiply_no_nan_arrays", "needs_of", "tensor_vjp"]
+__all__ = ["ARRAYS", "TENSORS", "multiply_no_nan_arrays", "needs_of", "softmax_arrays", "tensor_vjp"]
 
 
 def needs_of(inputs) -> tuple:
@@ -216,7 +216,22 @@ def _broadcast_to(x, shape):
 
 
 def _expand_dims(x, axis):
-    return _xp(x).expand_dims(x, axis)
+    shape = x.shape
+    at = axis if axis >= 0 else len(shape) + 1 + axis
+    return x.reshape(shape[:at] + (1,) + shape[at:])
+
+
+def softmax_arrays(x, axis=-1):
+    """Softmax on arrays: the softmax op's forward, and ``softmax`` in first-order walks."""
+    xp = _xp(x)
+    e = xp.exp(x - xp.max(x, axis=axis, keepdims=True))
+    return e / xp.sum(e, axis=axis, keepdims=True)
+
+
+def _one_hot(indices, depth, dtype):
+    """TF's ``one_hot`` (on 1, off 0, last axis) on arrays: a row of zeros for an index
+    outside ``[0, depth)``, as the op gives."""
+    return (indices[..., None] == _xp(indices).arange(depth)).astype(dtype)
 
 
 def _matrix_transpose(x):
@@ -251,6 +266,7 @@ class _Arrays:
         self.cast, self.reshape, self.transpose, self.broadcast_to = _cast, _reshape, _transpose, _broadcast_to
         self.expand_dims, self.matrix_transpose, self.matmul, self.matvec = (
             _expand_dims, _matrix_transpose, _matmul, _matvec)
+        self.softmax, self.one_hot = softmax_arrays, _one_hot
 
     def __getattr__(self, name):
         # no array form: the library's op on the arrays, as tensors
