@@ -31,3 +31,46 @@ CASES = [
     Case("image.flips", lambda x: wb.image.flip_left_right(x) * wb.image.flip_up_down(x), [IMG]),
     Case("image.adjust_contrast", lambda x: wb.image.adjust_contrast(x, [[[[0.5]]], [[[1.7]]]]) ** 2, [IMG]),
 ]
+
+# -- geometry, colour, augmentations -------------------------------------------------------------------
+
+RGB = uniform(0.05, 0.95, (2, 3, 4, 3), 43)
+HSV = np.stack([uniform(0.02, 0.98, (3, 4), 44), uniform(0.1, 0.9, (3, 4), 45), uniform(0.1, 0.9, (3, 4), 46)], -1)
+# boxes off the pixel grid and inside the image (no sample on a tap or the extrapolation edge)
+BOXES = np.array([[0.13, 0.21, 0.77, 0.69], [0.62, 0.08, 0.31, 0.93], [0.4, 0.45, 0.55, 0.61]])
+
+CASES += [
+    Case("image.rot90 and transpose", lambda x: wb.image.rot90(x, 3) ** 2 + wb.image.rot90(x, 1)
+         + wb.image.transpose(wb.image.rot90(x, 2)), [IMG]),
+    Case("image.pad_to_bounding_box", lambda x: wb.image.pad_to_bounding_box(x, 1, 2, 6, 9) ** 2, [IMG]),
+    Case("image.central_crop and resize_with_crop_or_pad",
+         lambda x: wb.image.central_crop(x, 0.6) * 2.0 + wb.image.resize_with_crop_or_pad(x, 2, 7)[:, :1, 2:5], [IMG]),
+    Case("image.resize_with_pad", lambda x: wb.image.resize_with_pad(x, 6, 6), [IMG]),
+    Case("image.extract_patches same dilated", lambda x: wb.image.extract_patches(x, [1, 2, 3, 1], [1, 2, 1, 1],
+                                                                               [1, 1, 2, 1], "SAME") ** 2, [IMG]),
+    Case("image.extract_patches valid", lambda x: wb.image.extract_patches(x, [1, 3, 2, 1], [1, 1, 2, 1],
+                                                                        [1, 1, 1, 1], "VALID"), [IMG]),
+    Case("image.crop_and_resize bilinear (image and boxes)",
+         lambda x, b: wb.image.crop_and_resize(x, b, [1, 0, 1], [3, 4]), [IMG, BOXES]),
+    Case("image.crop_and_resize nearest, one row", lambda x: wb.image.crop_and_resize(x, BOXES, [0, 1, 1], [1, 3],
+                                                                                   method="nearest") * 2.0, [IMG]),
+    Case("image.adjust_brightness and gamma",
+         lambda x: wb.image.adjust_brightness(x, 0.1) * wb.image.adjust_gamma(x, 1.7, 0.8), [RGB]),
+    Case("image.adjust_contrast one image", lambda x: wb.image.adjust_contrast(x[0], 1.3) ** 2, [RGB]),
+    Case("image.rgb_to_hsv", lambda x: wb.image.rgb_to_hsv(x), [RGB]),
+    Case("image.hsv_to_rgb", lambda x: wb.image.hsv_to_rgb(x), [HSV]),
+    Case("image.adjust_saturation", lambda x: wb.image.adjust_saturation(x, 0.6), [RGB]),
+    Case("image.adjust_hue", lambda x: wb.image.adjust_hue(x, 0.3), [RGB]),
+    Case("image.grayscale and back", lambda x: wb.image.grayscale_to_rgb(wb.image.rgb_to_grayscale(x)) * x, [RGB]),
+    Case("image.yuv and yiq", lambda x: wb.image.yuv_to_rgb(wb.image.rgb_to_yuv(x) ** 2)
+         + wb.image.yiq_to_rgb(wb.image.rgb_to_yiq(x)), [RGB]),
+    Case("image.per_image_standardization", lambda x: wb.image.per_image_standardization(x) ** 2, [RGB]),
+    Case("image.stateless_random flips, brightness, crop",
+         lambda x: wb.image.stateless_random_crop(wb.image.stateless_random_brightness(
+             wb.image.stateless_random_flip_left_right(x, seed=(1, 2)), 0.2, seed=(3, 4)), [2, 2, 3, 3], seed=(5, 6)),
+         [RGB]),
+    Case("image.stateless_random contrast, saturation, hue",
+         lambda x: wb.image.stateless_random_hue(wb.image.stateless_random_saturation(
+             wb.image.stateless_random_contrast(x, 0.8, 1.2, seed=(1, 2)), 0.5, 0.9, seed=(3, 4)), 0.2, seed=(5, 6)),
+         [RGB]),
+]

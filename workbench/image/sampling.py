@@ -1,12 +1,11 @@
-"""``wb.image``: TF's ``tf.image`` ops on ``[batch, height, width, channels]`` (or one
-``[height, width, channels]``) images: ``resize``, ``transform`` (projective warps: rotations,
-zooms, shifts), ``crop_to_bounding_box``, ``flip_left_right``, ``flip_up_down``,
-``adjust_contrast``.
+"""Resampling: ``resize``, ``resize_with_pad``, ``crop_and_resize`` and ``transform`` (projective
+warps: rotations, zooms, shifts).
 
-Every op is a composition of gathers and arithmetic on the image, with the sampling positions
-computed on the host from the (static) sizes and the transform, so the result is
-differentiable with respect to the images (not the positions), in both modes and to any
-order, on either device.
+Each op is a composition of gathers and arithmetic on the image. ``resize`` and ``transform``
+compute their sampling positions on the host from the (static) sizes and the transform, so the
+result is differentiable with respect to the images (not the positions); ``crop_and_resize``
+computes them with tensor ops from the boxes, so it is differentiable with respect to the image
+and the boxes, as in TF. All work in both modes, to any order, on either device.
 
 >>> wb.image.resize(wb.ones([1, 4, 4, 3]), [2, 8]).shape
 (1, 2, 8, 3)
@@ -16,47 +15,17 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import backend, core
-from .core import convert_to_tensor
-from .errors import argcheck
-from .ops.elementwise import cast, where
-from .ops.indexing import reverse, take_rows
-from .ops.reduce import reduce_mean
-from .ops.shape import reshape
+from .. import backend, core
+from ..core import convert_to_tensor
+from ..errors import argcheck
+from ..ops.elementwise import cast, floor, logical_and, maximum, minimum, where
+from ..ops.indexing import take_rows
+from ..ops.shape import reshape
+from ._common import batch4d_arg, floating as _floating, images_arg as _images, index as _index, restore
+from ._common import size_arg as _size_arg, weights as _weights
+from .geometry import pad_to_bounding_box
 
-__all__ = ["adjust_contrast", "crop_to_bounding_box", "flip_left_right", "flip_up_down", "resize", "transform"]
-
-
-def _images(images, opname):
-    """``(4-D tensor, was_3d)``; raises naming ``opname`` for another rank."""
-    x = convert_to_tensor(images)
-    if x.ndim not in (3, 4):
-        raise ValueError(f"{opname}: images must be [batch, height, width, channels] or [height, width, "
-                         f"channels], got shape {x.shape}")
-    return (x[None], True) if x.ndim == 3 else (x, False)
-
-
-def _floating(x):
-    """Floating images keep their dtype; integer images become float32 (as TF's resize)."""
-    return x if x.dtype.kind == "f" else cast(x, np.float32)
-
-
-def _index(arr, like):
-    """An int64 index tensor on ``like``'s device (positions computed on the host)."""
-    xp = backend.xp_of(like._data)
-    return core.wrap_constant(xp.asarray(np.ascontiguousarray(arr, dtype=np.int64)))
-
-
-def _weights(arr, like):
-    xp = backend.xp_of(like._data)
-    return core.wrap_constant(xp.asarray(np.ascontiguousarray(arr, dtype=like.dtype)))
-
-
-def _size_arg(size, opname):
-    size = argcheck.integers(size, "size", opname, expected="[new_height, new_width]")
-    if len(size) != 2 or min(size) < 1:
-        raise ValueError(f"{opname}: size must be two positive integers [new_height, new_width], got {list(size)}")
-    return int(size[0]), int(size[1])
+__all__ = ["crop_and_resize", "resize", "resize_with_pad", "transform"]
 
 
 def _linear_taps(in_size, out_size):
@@ -209,47 +178,99 @@ def transform(images, transforms, interpolation="nearest", fill_mode="constant",
     return out[0] if was_3d else out
 
 
-# -- crops, flips, contrast ----------------------------------------------------------------------------
+# -- resize with padding, crops resized ----------------------------------------------------------------
 
 
-def crop_to_bounding_box(image, offset_height, offset_width, target_height, target_width):
-    """The window ``[offset_height : offset_height + target_height, offset_width : ... + target_width]``
-    of every image (TF's ``tf.image.crop_to_bounding_box``); it must lie inside the image."""
-    opname = "wb.image.crop_to_bounding_box"
+def resize_with_pad(image, target_height, target_width, method="bilinear", antialias=False):
+    """Resize every image to fit in ``[target_height, target_width]`` without distorting it, then
+    zero-pad it (centred) to that size (TF's ``tf.image.resize_with_pad``; sizes computed in
+    float32 as TF does)."""
+    opname = "wb.image.resize_with_pad"
     x, was_3d = _images(image, opname)
-    oh = argcheck.integer(offset_height, "offset_height", opname, minimum=0)
-    ow = argcheck.integer(offset_width, "offset_width", opname, minimum=0)
     th = argcheck.integer(target_height, "target_height", opname, minimum=1)
     tw = argcheck.integer(target_width, "target_width", opname, minimum=1)
-    if oh + th > x.shape[1] or ow + tw > x.shape[2]:
-        raise ValueError(f"{opname}: the box [{oh}:{oh + th}, {ow}:{ow + tw}] does not fit in images of height "
-                         f"{x.shape[1]} and width {x.shape[2]}")
-    y = x[:, oh:oh + th, ow:ow + tw]
-    return y[0] if was_3d else y
+    f32 = np.float32
+    h, w = f32(x.shape[1]), f32(x.shape[2])
+    ratio = max(w / f32(tw), h / f32(th))
+    new_h, new_w = h / ratio, w / ratio
+    rh, rw = max(int(np.floor(new_h)), 1), max(int(np.floor(new_w)), 1)
+    top = max(0, int(np.floor((f32(th) - new_h) / f32(2))))
+    left = max(0, int(np.floor((f32(tw) - new_w) / f32(2))))
+    y = resize(x, [rh, rw], method=method, antialias=antialias)
+    return restore(pad_to_bounding_box(y, top, left, th, tw), was_3d)
 
 
-def flip_left_right(image):
-    """Mirror every image horizontally (reverse the width axis)."""
-    x, was_3d = _images(image, "wb.image.flip_left_right")
-    y = reverse(x, axis=[2])
-    return y[0] if was_3d else y
+def _box_positions(lo, hi, size, out, like):
+    """TF's crop sampling positions ``[num_boxes, out]`` (in pixels) along one axis of a box
+    ``[lo, hi]`` given in normalized coordinates (``[num_boxes, 1]`` tensors)."""
+    if out == 1:
+        return (lo + hi) * (0.5 * (size - 1))
+    grid = _weights(np.arange(out, dtype=np.float64)[None] * ((size - 1) / (out - 1)), like)
+    return lo * float(size - 1) + (hi - lo) * grid
 
 
-def flip_up_down(image):
-    """Mirror every image vertically (reverse the height axis)."""
-    x, was_3d = _images(image, "wb.image.flip_up_down")
-    y = reverse(x, axis=[1])
-    return y[0] if was_3d else y
+def crop_and_resize(image, boxes, box_indices, crop_size, method="bilinear", extrapolation_value=0.0,
+                    name=None):
+    """Crops of ``image [batch, height, width, depth]`` resized to ``crop_size`` (TF's
+    ``tf.image.crop_and_resize``).
 
+    ``boxes [num_boxes, 4]`` holds ``[y1, x1, y2, x2]`` in normalized coordinates (``0`` and
+    ``1`` are the first and last pixel centres; ``y1 > y2`` flips the crop, values outside
+    ``[0, 1]`` extrapolate); box ``i`` crops image ``box_indices[i]``. Output pixel ``j`` of a
+    crop of height ``crop_height > 1`` samples row ``y1 * (height - 1) + j * (y2 - y1) *
+    (height - 1) / (crop_height - 1)``; a crop of height 1 samples the box's centre. ``method``:
+    ``"bilinear"`` or ``"nearest"``. Samples outside the image read ``extrapolation_value``.
+    The result ``[num_boxes, crop_height, crop_width, depth]`` is float32 (float64 for a
+    float64 image), differentiable with respect to the image and (bilinear) the boxes.
+    """
+    opname = "wb.image.crop_and_resize"
+    x = _floating(batch4d_arg(image, opname))
+    b, h, w, c = x.shape
+    ch, cw = _size_arg(crop_size, opname, "crop_size")
+    if method not in ("bilinear", "nearest"):
+        raise ValueError(f"{opname}: method must be 'bilinear' or 'nearest', got {method!r}")
+    bx = convert_to_tensor(boxes)
+    if bx.ndim != 2 or bx.shape[1] != 4:
+        raise ValueError(f"{opname}: boxes must be [num_boxes, 4] (y1, x1, y2, x2), got shape {bx.shape}")
+    if bx.dtype.kind != "f":
+        raise TypeError(f"{opname}: boxes must be floating (normalized coordinates), got dtype {bx.dtype}")
+    bx = cast(bx, x.dtype) if bx.dtype != x.dtype else bx
+    ids = convert_to_tensor(box_indices)
+    if ids.ndim != 1 or ids.shape[0] != bx.shape[0]:
+        raise ValueError(f"{opname}: box_indices must be [num_boxes] = [{bx.shape[0]}], got shape {ids.shape}")
+    if ids.dtype.kind not in "iu":
+        raise TypeError(f"{opname}: box_indices must be integers, got dtype {ids.dtype}")
+    if core._state.tracer is None:       # a trace may compute them: the gather below cannot check then
+        host = backend.to_numpy(ids._data)
+        if host.size and (host.min() < 0 or host.max() >= b):
+            raise ValueError(f"{opname}: box_indices must lie in [0, {b}) (the batch), got {host.tolist()}")
+    n = bx.shape[0]
+    in_y = _box_positions(bx[:, 0:1], bx[:, 2:3], h, ch, x)                  # [n, ch] (or [n, 1])
+    in_x = _box_positions(bx[:, 1:2], bx[:, 3:4], w, cw, x)
+    inside = logical_and(reshape(logical_and(in_y >= 0, in_y <= h - 1), (n, ch, 1)),
+                         reshape(logical_and(in_x >= 0, in_x <= w - 1), (n, 1, cw)))
+    flat = reshape(x, (b * h * w, c))
+    base = reshape(cast(ids, np.int64) * (h * w), (n, 1, 1))
 
-def adjust_contrast(images, contrast_factor):
-    """``(x - mean) * contrast_factor + mean`` with the mean of each image and channel over its
-    pixels (TF's ``tf.image.adjust_contrast``); ``contrast_factor`` may be a scalar or broadcast
-    against ``[batch, 1, 1, 1]`` (one factor per image)."""
-    x, was_3d = _images(images, "wb.image.adjust_contrast")
-    x = _floating(x)
-    factor = convert_to_tensor(contrast_factor)
-    factor = cast(factor, x.dtype) if factor.dtype != x.dtype else factor
-    mean = reduce_mean(x, axis=[1, 2], keepdims=True)
-    y = (x - mean) * factor + mean
-    return y[0] if was_3d else y
+    def pixel(pos, size):       # integer positions clipped into the image (those outside are masked)
+        return minimum(maximum(cast(pos, np.int64), 0), size - 1)
+
+    def gather(yi, xi):
+        idx = base + reshape(yi, (n, ch, 1)) * w + reshape(xi, (n, 1, cw))
+        return reshape(take_rows(flat, reshape(idx, (n * ch * cw,))), (n, ch, cw, c))
+
+    if method == "nearest":
+        out = gather(pixel(floor(in_y + 0.5), h), pixel(floor(in_x + 0.5), w))
+    else:
+        top, left = floor(in_y), floor(in_x)
+        y_lerp = reshape(in_y - top, (n, ch, 1, 1))
+        x_lerp = reshape(in_x - left, (n, 1, cw, 1))
+        ti, bi = pixel(top, h), pixel(-floor(-in_y), h)            # floor and ceil, as TF
+        li, ri = pixel(left, w), pixel(-floor(-in_x), w)
+        tl, bl = gather(ti, li), gather(bi, li)
+        upper = tl + (gather(ti, ri) - tl) * x_lerp
+        lower = bl + (gather(bi, ri) - bl) * x_lerp
+        out = upper + (lower - upper) * y_lerp
+    fill = convert_to_tensor(np.asarray(argcheck.number(extrapolation_value, "extrapolation_value", opname,
+                                                        finite=False), dtype=x.dtype))
+    return where(reshape(inside, (n, ch, cw, 1)), out, fill)

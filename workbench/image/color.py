@@ -1,0 +1,288 @@
+"""Pixel values: dtype conversion (``convert_image_dtype``), colour spaces (RGB, HSV, YUV, grayscale)
+and the colour adjustments (brightness, contrast, gamma, saturation, hue, standardization).
+
+TF's conventions: floating images hold values in ``[0, 1]``, integer images the whole range of
+their dtype (``[0, 255]`` for uint8); an adjustment of an integer image works on the image converted
+to float32 and converts the result back (saturating). Floating images keep their dtype (a float64
+pipeline stays float64; TF computes float64 in float32). Every adjustment is a composition of
+differentiable ops on the image.
+
+>>> gray = wb.image.rgb_to_grayscale(wb.constant([[[1.0, 0.0, 0.0]]]))
+>>> round(float(gray.numpy()[0, 0, 0]), 4)
+0.2989
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..core import convert_to_tensor
+from ..dtypes import as_dtype
+from ..errors import argcheck
+from ..ops.elementwise import abs as _abs
+from ..ops.elementwise import cast, clip_by_value, equal, floordiv, greater, maximum, minimum, mod, where
+from ..ops.reduce import reduce_mean
+from ..ops.shape import concat, stack
+from ._common import float_dtype_arg, images_arg, last_dim, restore, scalar_factor
+
+__all__ = [
+    "adjust_brightness", "adjust_contrast", "adjust_gamma", "adjust_hue", "adjust_saturation",
+    "convert_image_dtype", "grayscale_to_rgb", "hsv_to_rgb", "per_image_standardization", "rgb_to_grayscale",
+    "rgb_to_hsv", "rgb_to_yiq", "rgb_to_yuv", "yiq_to_rgb", "yuv_to_rgb",
+]
+
+_IMAGE_DTYPES = ("uint8", "uint16", "uint32", "uint64", "int8", "int16", "int32", "int64",
+                 "float16", "float32", "float64")
+
+
+def _image_dtype(dtype, opname, what):
+    try:
+        dt = np.dtype(as_dtype(dtype))
+    except (TypeError, ValueError):
+        dt = None
+    if dt is None or dt.name not in _IMAGE_DTYPES:
+        raise TypeError(f"{opname}: {what} must be one of {', '.join(_IMAGE_DTYPES)}, got {dtype!r}")
+    return dt
+
+
+def _saturate_cast(x, dtype):
+    """``cast`` after clipping ``x`` to the range of ``dtype`` (bounds that the source dtype holds)."""
+    if x.dtype.kind in "iu":
+        src, dst = np.iinfo(x.dtype), np.iinfo(dtype)
+        lo, hi = max(src.min, dst.min), min(src.max, dst.max)
+        if lo > src.min or hi < src.max:
+            x = clip_by_value(x, np.asarray(lo, x.dtype), np.asarray(hi, x.dtype))
+        return cast(x, dtype)
+    info = np.iinfo(dtype)
+    lo, hi = np.asarray(info.min, x.dtype), np.asarray(info.max, x.dtype)
+    if int(hi) > info.max:           # float32(2**31 - 1) rounds up to 2**31: step down into range
+        hi = np.nextafter(hi, np.asarray(0, x.dtype))
+    return cast(clip_by_value(x, lo, hi), dtype)
+
+
+def convert_image_dtype(image, dtype, saturate=False, name=None):
+    """``image`` converted to ``dtype``, rescaling values to the new dtype's range (TF's
+    ``tf.image.convert_image_dtype``).
+
+    Floating images are taken to hold values in ``[0, 1]`` and integer images the whole
+    non-negative range of their dtype: uint8 -> float32 divides by 255, float32 -> uint8
+    multiplies by ``255.5`` and truncates, uint8 -> int32 multiplies by ``2**23``, int32 -> uint8
+    divides (flooring) by ``2**23``. Float -> float is a cast (differentiable). ``saturate=True``
+    clips to the target range before casting to an integer dtype (otherwise values outside it
+    wrap, as in TF).
+
+    >>> wb.image.convert_image_dtype(wb.constant([[[255]]], dtype=wb.uint8), wb.float32).numpy()
+    array([[[1.]]], dtype=float32)
+    """
+    opname = "wb.image.convert_image_dtype"
+    x = convert_to_tensor(image)
+    src = _image_dtype(x.dtype, opname, "image's dtype")
+    dst = _image_dtype(dtype, opname, "dtype")
+    saturate = argcheck.flag(saturate, "saturate", opname)
+    if src == dst:
+        return x
+    if src.kind in "iu" and dst.kind in "iu":
+        scale_in, scale_out = np.iinfo(src).max, np.iinfo(dst).max
+        if scale_in > scale_out:
+            scaled = floordiv(x, np.asarray((scale_in + 1) // (scale_out + 1), src))
+            return _saturate_cast(scaled, dst) if saturate else cast(scaled, dst)
+        y = _saturate_cast(x, dst) if saturate else cast(x, dst)
+        return y * np.asarray((scale_out + 1) // (scale_in + 1), dst)
+    if src.kind == "f" and dst.kind == "f":
+        return cast(x, dst)
+    if src.kind in "iu":
+        return cast(x, dst) * np.asarray(1.0 / np.iinfo(src).max, dst)
+    scaled = x * np.asarray(np.iinfo(dst).max + 0.5, src)
+    return _saturate_cast(scaled, dst) if saturate else cast(scaled, dst)
+
+
+def _to_float(x):
+    """The image as floats for an adjustment: float32/float64 as they are, float16 in float32,
+    integers converted (rescaled) to float32."""
+    if x.dtype in (np.float32, np.float64):
+        return x
+    if x.dtype == np.float16:
+        return cast(x, np.float32)
+    return convert_image_dtype(x, np.float32)
+
+
+def _back(y, dtype, saturate=True):
+    return y if y.dtype == dtype else convert_image_dtype(y, dtype, saturate=saturate)
+
+
+# -- colour spaces -------------------------------------------------------------------------------------
+
+_GRAY = (0.2989, 0.5870, 0.1140)
+
+
+def rgb_to_grayscale(images, name=None):
+    """One luma channel ``0.2989 R + 0.5870 G + 0.1140 B`` from RGB images ``[..., 3]`` (shape
+    ``[..., 1]``, the input's dtype; TF's ``tf.image.rgb_to_grayscale``)."""
+    opname = "wb.image.rgb_to_grayscale"
+    x = convert_to_tensor(images)
+    last_dim(x, 3, opname)
+    f = _to_float(x)
+    gray = f[..., 0:1] * _GRAY[0] + f[..., 1:2] * _GRAY[1] + f[..., 2:3] * _GRAY[2]
+    return _back(gray, x.dtype, saturate=False)
+
+
+def grayscale_to_rgb(images, name=None):
+    """The one channel of ``images [..., 1]`` repeated into three (TF's ``tf.image.grayscale_to_rgb``)."""
+    x = convert_to_tensor(images)
+    last_dim(x, 1, "wb.image.grayscale_to_rgb")
+    return concat([x, x, x], axis=-1)
+
+
+def _safe_divide(num, den, ok):
+    return num / where(ok, den, 1.0)
+
+
+def rgb_to_hsv(images, name=None):
+    """RGB ``[..., 3]`` (floats in ``[0, 1]``) to HSV, each component in ``[0, 1]`` (TF's
+    ``tf.image.rgb_to_hsv``; Python's ``colorsys.rgb_to_hsv`` per pixel). Hue is 0 for grays,
+    saturation 0 for black. Differentiable away from ties between channels."""
+    opname = "wb.image.rgb_to_hsv"
+    x = convert_to_tensor(images)
+    last_dim(x, 3, opname)
+    float_dtype_arg(x, opname)
+    r, g, b = x[..., 0], x[..., 1], x[..., 2]
+    v = maximum(maximum(r, g), b)
+    chroma = v - minimum(minimum(r, g), b)
+    s = where(v > 0, _safe_divide(chroma, v, v > 0), 0.0)
+    colored = chroma > 0
+    h = where(equal(r, v), _safe_divide(g - b, chroma, colored),
+              where(equal(g, v), _safe_divide(b - r, chroma, colored) + 2.0,
+                    _safe_divide(r - g, chroma, colored) + 4.0)) / 6.0
+    h = where(colored, where(h < 0, h + 1.0, h), 0.0)
+    return stack([h, s, v], axis=-1)
+
+
+def hsv_to_rgb(images, name=None):
+    """HSV ``[..., 3]`` (each in ``[0, 1]``) to RGB (TF's ``tf.image.hsv_to_rgb``; ``colorsys``'s
+    ``hsv_to_rgb`` per pixel)."""
+    opname = "wb.image.hsv_to_rgb"
+    x = convert_to_tensor(images)
+    last_dim(x, 3, opname)
+    float_dtype_arg(x, opname)
+    h, s, v = x[..., 0], x[..., 1], x[..., 2]
+    dh = h * 6.0
+    dr = clip_by_value(_abs(dh - 3.0) - 1.0, 0.0, 1.0)
+    dg = clip_by_value(2.0 - _abs(dh - 2.0), 0.0, 1.0)
+    db = clip_by_value(2.0 - _abs(dh - 4.0), 0.0, 1.0)
+    gray = 1.0 - s
+    return stack([(gray + s * dr) * v, (gray + s * dg) * v, (gray + s * db) * v], axis=-1)
+
+
+def _linear_color(images, kernel, opname):
+    x = convert_to_tensor(images)
+    last_dim(x, 3, opname)
+    float_dtype_arg(x, opname)
+    k = kernel
+    return stack([x[..., 0] * k[0][j] + x[..., 1] * k[1][j] + x[..., 2] * k[2][j] for j in range(3)], axis=-1)
+
+
+_RGB_TO_YUV = ((0.299, -0.14714119, 0.61497538), (0.587, -0.28886916, -0.51496512), (0.114, 0.43601035, -0.10001026))
+_YUV_TO_RGB = ((1.0, 1.0, 1.0), (0.0, -0.394642334, 2.03206185), (1.13988303, -0.58062185, 0.0))
+_RGB_TO_YIQ = ((0.299, 0.59590059, 0.2115), (0.587, -0.27455667, -0.52273617), (0.114, -0.32134392, 0.31119955))
+_YIQ_TO_RGB = ((1.0, 1.0, 1.0), (0.95598634, -0.27201283, -1.10674021), (0.6208248, -0.64720424, 1.70423049))
+
+
+def rgb_to_yuv(images):
+    """RGB ``[..., 3]`` floats to YUV (TF's ``tf.image.rgb_to_yuv``: Y in ``[0, 1]``, U and V in
+    ``[-0.5, 0.5]`` for RGB in ``[0, 1]``); a linear map."""
+    return _linear_color(images, _RGB_TO_YUV, "wb.image.rgb_to_yuv")
+
+
+def yuv_to_rgb(images):
+    """YUV ``[..., 3]`` to RGB (TF's ``tf.image.yuv_to_rgb``; the inverse of :func:`rgb_to_yuv`)."""
+    return _linear_color(images, _YUV_TO_RGB, "wb.image.yuv_to_rgb")
+
+
+def rgb_to_yiq(images):
+    """RGB ``[..., 3]`` floats to YIQ (TF's ``tf.image.rgb_to_yiq``); a linear map."""
+    return _linear_color(images, _RGB_TO_YIQ, "wb.image.rgb_to_yiq")
+
+
+def yiq_to_rgb(images):
+    """YIQ ``[..., 3]`` to RGB (TF's ``tf.image.yiq_to_rgb``)."""
+    return _linear_color(images, _YIQ_TO_RGB, "wb.image.yiq_to_rgb")
+
+
+# -- adjustments ---------------------------------------------------------------------------------------
+
+
+def adjust_brightness(image, delta):
+    """``image + delta`` (TF's ``tf.image.adjust_brightness``); an integer image is converted to
+    float32 in ``[0, 1]``, shifted, and converted back with saturation."""
+    x = convert_to_tensor(image)
+    f = _to_float(x)
+    return _back(f + scalar_factor(delta, f), x.dtype)
+
+
+def adjust_contrast(images, contrast_factor):
+    """``(x - mean) * contrast_factor + mean`` with the mean of each image and channel over its
+    pixels (TF's ``tf.image.adjust_contrast``); ``contrast_factor`` may be a scalar or broadcast
+    against ``[batch, 1, 1, 1]`` (one factor per image). Integer images come back in their dtype
+    (saturated), as in TF."""
+    x, was_3d = images_arg(images, "wb.image.adjust_contrast")
+    f = _to_float(x)
+    factor = scalar_factor(contrast_factor, f)
+    mean = reduce_mean(f, axis=[1, 2], keepdims=True)
+    return restore(_back((f - mean) * factor + mean, x.dtype), was_3d)
+
+
+def adjust_gamma(image, gamma=1, gain=1):
+    """``gain * image ** gamma`` (TF's ``tf.image.adjust_gamma``); ``gamma`` must be non-negative.
+    An integer image is converted to float32 in ``[0, 1]`` and back (saturating)."""
+    opname = "wb.image.adjust_gamma"
+    x = convert_to_tensor(image)
+    g = argcheck.as_float(gamma)
+    if g is not None and g < 0:
+        raise ValueError(f"{opname}: gamma should be a non-negative real number, got {g}")
+    f = _to_float(x)
+    return _back(scalar_factor(gain, f) * f ** (g if g is not None else scalar_factor(gamma, f)), x.dtype)
+
+
+def adjust_saturation(image, saturation_factor, name=None):
+    """Scale the saturation of RGB images ``[..., 3]`` by ``saturation_factor`` (clipped to
+    ``[0, 1]`` in HSV; TF's ``tf.image.adjust_saturation``)."""
+    opname = "wb.image.adjust_saturation"
+    x = convert_to_tensor(image)
+    last_dim(x, 3, opname, "image")
+    f = _to_float(x)
+    hsv = rgb_to_hsv(f)
+    s = clip_by_value(hsv[..., 1] * scalar_factor(saturation_factor, f), 0.0, 1.0)
+    return _back(hsv_to_rgb(stack([hsv[..., 0], s, hsv[..., 2]], axis=-1)), x.dtype)
+
+
+def adjust_hue(image, delta, name=None):
+    """Rotate the hue of RGB images ``[..., 3]`` by ``delta`` (a fraction of the colour circle,
+    in ``[-1, 1]``; TF's ``tf.image.adjust_hue``)."""
+    opname = "wb.image.adjust_hue"
+    x = convert_to_tensor(image)
+    last_dim(x, 3, opname, "image")
+    d = argcheck.as_float(delta)
+    if d is not None and not -1.0 <= d <= 1.0:
+        raise ValueError(f"{opname}: delta must be in the interval [-1, 1], got {d}")
+    f = _to_float(x)
+    hsv = rgb_to_hsv(f)
+    h = mod(hsv[..., 0] + scalar_factor(delta, f), 1.0)
+    return _back(hsv_to_rgb(stack([h, hsv[..., 1], hsv[..., 2]], axis=-1)), x.dtype)
+
+
+def per_image_standardization(image):
+    """``(x - mean) / max(stddev, 1 / sqrt(N))`` for each image over its last three dimensions
+    (``N`` values; TF's ``tf.image.per_image_standardization``). Integer images are cast (not
+    rescaled) to float32, as in TF; floating images keep their dtype."""
+    opname = "wb.image.per_image_standardization"
+    x = convert_to_tensor(image)
+    if x.ndim < 3:
+        raise ValueError(f"{opname}: image must have at least 3 dimensions [height, width, channels], "
+                         f"got shape {x.shape}")
+    f = x if x.dtype.kind == "f" else cast(x, np.float32)
+    n = int(np.prod(x.shape[-3:]))
+    mean = reduce_mean(f, axis=[-3, -2, -1], keepdims=True)
+    centred = f - mean
+    variance = reduce_mean(centred * centred, axis=[-3, -2, -1], keepdims=True)
+    # the floor on the variance, not the deviation: a uniform image keeps a finite gradient
+    return centred / maximum(variance, 1.0 / max(n, 1)) ** 0.5
