@@ -186,6 +186,30 @@ def _less_equal(x, y):
     return x <= y
 
 
+def _less(x, y):
+    return x < y
+
+
+def _not_equal(x, y):
+    return x != y
+
+
+def _logical_and(x, y):
+    return _xp(x).logical_and(x, y)
+
+
+def _where(condition, x, y):
+    return _xp(condition).where(condition, x, y)
+
+
+def _ones_like(x, dtype=None):
+    return _xp(x).ones_like(x, dtype=dtype)
+
+
+def _zeros_like(x, dtype=None):
+    return _xp(x).zeros_like(x, dtype=dtype)
+
+
 def multiply_no_nan_arrays(x, y):
     """``x * y``, but 0 where ``y`` is 0 (even where ``x`` is inf or nan): TF's
     ``multiply_no_nan``, on arrays. The op's forward and this interpreter's function both."""
@@ -258,8 +282,12 @@ class _Arrays:
         for name in ("add", "subtract", "multiply"):
             setattr(self, name, _ufunc2(name))
         self.divide = _ufunc2("true_divide")
-        for name in ("negative", "reciprocal", "square", "sqrt", "exp", "log", "sin", "cos", "sign"):
+        for name in ("negative", "reciprocal", "square", "sqrt", "exp", "log", "sin", "cos", "sign",
+                     "sinh", "cosh"):
             setattr(self, name, _ufunc1(name))
+        self.abs = _ufunc1("absolute")
+        self.less, self.not_equal, self.logical_and, self.where = _less, _not_equal, _logical_and, _where
+        self.ones_like, self.zeros_like = _ones_like, _zeros_like
         self.greater, self.greater_equal, self.less_equal = _greater, _greater_equal, _less_equal
         self.mask = _mask
         self.multiply_no_nan = multiply_no_nan_arrays
