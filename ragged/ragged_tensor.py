@@ -385,6 +385,65 @@ class RaggedTensor(core.CompositeTensor):
         dense = _values_to_dense(values, self._partition, default_value, shape)
         return dense
 
+    def to_sparse(self, name=None):
+        """A ``wb.sparse.SparseTensor`` holding every value at its position (TF's
+        ``RaggedTensor.to_sparse``): indices in row-major order, ``dense_shape`` the bounding
+        shape; ``ragged_rank > 1`` and uniform inner dimensions included. Gradients flow to
+        ``flat_values``.
+
+        >>> ragged.constant([[1, 2], [], [3]]).to_sparse().indices.numpy().tolist()
+        [[0, 0], [0, 1], [2, 0]]
+        """
+        from workbench.sparse.sparse_tensor import SparseTensor  # core's sparse package
+        flat = self.flat_values
+        n = flat.shape[0]
+        # each flat row's position in every ragged dimension, innermost first
+        cols, rows = [], np.arange(n, dtype=np.int64)
+        for p in reversed(self.partitions):
+            splits = backend.to_numpy(p.row_splits()).astype(np.int64)
+            rowids = backend.to_numpy(p.value_rowids()).astype(np.int64)[rows]
+            cols.append(rows - splits[rowids])
+            rows = rowids
+        lead = np.stack([rows] + cols[::-1], axis=1) if n else np.zeros((0, self.ragged_rank + 1), np.int64)
+        inner = tuple(flat.shape[1:])
+        if inner:
+            within = np.asarray(list(np.ndindex(*inner)), dtype=np.int64).reshape(-1, len(inner))
+            lead = np.concatenate([np.repeat(lead, len(within), axis=0), np.tile(within, (n, 1))], axis=1)
+        shape = backend.to_numpy(self.bounding_shape(out_type=np.int64)._data).tolist()
+        return SparseTensor(lead, wb.reshape(flat, (-1,)), shape)
+
+    @classmethod
+    def from_sparse(cls, st_input, name=None, row_splits_dtype=np.int64):
+        """The RaggedTensor of a rank-2 SparseTensor's rows (TF's ``RaggedTensor.from_sparse``):
+        row ``i`` holds the values whose index is ``[i, j]``, in order. The indices must be
+        ragged-right (in row-major order, each row's columns ``0, 1, 2, ...``), else
+        ``InvalidArgumentError``. Gradients flow to ``values``.
+
+        >>> st = wb.SparseTensor([[0, 0], [0, 1], [2, 0]], [1, 2, 3], dense_shape=[3, 4])
+        >>> ragged.RaggedTensor.from_sparse(st).to_list()
+        [[1, 2], [], [3]]
+        """
+        from workbench.sparse.sparse_tensor import SparseTensor  # core's sparse package
+        if not isinstance(st_input, SparseTensor):
+            raise TypeError(f"from_sparse: st_input must be a wb.sparse.SparseTensor, got "
+                            f"{type(st_input).__name__}")
+        shape = tuple(st_input.shape)
+        if len(shape) != 2:
+            raise ValueError(f"from_sparse: st_input must have rank 2, got dense_shape {list(shape)}")
+        rs_dtype = splits_dtype(row_splits_dtype, "from_sparse: row_splits_dtype")
+        idx = backend.to_numpy(st_input.indices._data).astype(np.int64).reshape(-1, 2)
+        if len(idx):
+            first = idx[0, 1] == 0
+            same_row = idx[1:, 0] == idx[:-1, 0]
+            ok = np.where(same_row, idx[1:, 1] == idx[:-1, 1] + 1, (idx[1:, 0] > idx[:-1, 0]) & (idx[1:, 1] == 0))
+            if not first or not ok.all():
+                at = 0 if not first else int(np.argmin(ok)) + 1
+                raise wb.errors.InvalidArgumentError(
+                    None, None, f"from_sparse: the SparseTensor is not ragged-right: indices[{at}] = "
+                    f"{idx[at].tolist()} (each row's columns must be 0, 1, 2, ... in row-major order)")
+        return cls.from_value_rowids(st_input.values, core.wrap(idx[:, 0].astype(rs_dtype)), nrows=shape[0],
+                                     validate=False)
+
     def to_list(self):
         """Nested Python lists."""
         flat = self.flat_values.numpy().tolist()

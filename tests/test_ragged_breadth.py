@@ -1,9 +1,8 @@
 """Ragged breadth, TF's semantics: uniform row lengths, ``from_tensor`` with ``ragged_rank > 1``,
 negative and stepped slices, broadcasting (with dense tensors and between ragged partitions),
 ``wb.concat``/``wb.reverse``/``wb.shape``/``wb.size``/``wb.rank``/``wb.where`` on ragged tensors,
-int32 row partitions; gradients with respect to ``flat_values`` against finite differences.
-
-(``to_sparse``/``from_sparse`` are absent: the workbench has no SparseTensor.)
+int32 row partitions, ``to_sparse``/``from_sparse`` with ``wb.SparseTensor``; gradients with respect to
+``flat_values`` against finite differences.
 """
 
 import numpy as np
@@ -273,3 +272,69 @@ def test_int32_row_splits():
         x = RT.from_row_splits(v, np.array(SPLITS, np.int32))
         return _flat(wb.reverse(x, [1]) * x)
     check_gradients(f, [np.arange(1.0, 8.0)], order=1)
+
+
+# ---------------------------------------------------------------------------
+# to_sparse / from_sparse (TF's guide: the examples' indices and dense shapes)
+
+
+def test_to_sparse_matches_tf():
+    st = ragged.constant([[1, 2, 3], [4], [], [5, 6]]).to_sparse()
+    assert isinstance(st, wb.SparseTensor)
+    assert st.indices.numpy().tolist() == [[0, 0], [0, 1], [0, 2], [1, 0], [3, 0], [3, 1]]
+    assert st.values.numpy().tolist() == [1, 2, 3, 4, 5, 6] and st.values.dtype == np.int32
+    assert st.dense_shape.numpy().tolist() == [4, 3] and st.indices.dtype == np.int64
+    np.testing.assert_array_equal(wb.sparse.to_dense(st).numpy(), [[1, 2, 3], [4, 0, 0], [0, 0, 0], [5, 6, 0]])
+    # TF's guide: words as a sparse tensor
+    words = ragged.constant([["Hi"], ["Welcome", "to", "the", "fair"]]).to_sparse()
+    assert words.indices.numpy().tolist() == [[0, 0], [1, 0], [1, 1], [1, 2], [1, 3]]
+    assert words.dense_shape.numpy().tolist() == [2, 4]
+
+
+def test_to_sparse_ragged_rank_2_and_inner_dimensions():
+    st = ragged.constant([[[1, 2], [3]], [], [[4, 5, 6]]]).to_sparse()
+    assert st.indices.numpy().tolist() == [[0, 0, 0], [0, 0, 1], [0, 1, 0], [2, 0, 0], [2, 0, 1], [2, 0, 2]]
+    assert st.dense_shape.numpy().tolist() == [3, 2, 3]
+    inner = ragged.constant([[[1.0, 2.0], [3.0, 4.0]], [[5.0, 6.0]]], ragged_rank=1)
+    sp = inner.to_sparse()
+    assert sp.dense_shape.numpy().tolist() == [2, 2, 2]
+    assert sp.indices.numpy().tolist() == [[0, 0, 0], [0, 0, 1], [0, 1, 0], [0, 1, 1], [1, 0, 0], [1, 0, 1]]
+    np.testing.assert_array_equal(wb.sparse.to_dense(sp).numpy(), inner.to_tensor().numpy())
+    empty = ragged.constant([[], []], dtype=wb.float32).to_sparse()
+    assert empty.indices.shape == (0, 2) and empty.dense_shape.numpy().tolist() == [2, 0]
+
+
+def test_from_sparse_matches_tf():
+    st = wb.SparseTensor(indices=[[0, 0], [0, 1], [0, 2], [1, 0], [3, 0]], values=[1, 2, 3, 4, 5],
+                         dense_shape=[4, 3])
+    rt = RT.from_sparse(st)
+    assert rt.to_list() == [[1, 2, 3], [4], [], [5]] and rt.row_splits.dtype == np.int64
+    assert RT.from_sparse(st, row_splits_dtype=wb.int32).row_splits.dtype == np.int32
+    # round trips: ragged -> sparse -> ragged, and trailing empty rows kept from dense_shape
+    rt2 = ragged.constant([[1.5], [], [2.5, 3.5], []])
+    again = RT.from_sparse(rt2.to_sparse())
+    assert again.to_list() == rt2.to_list() and again.nrows_int() == 4
+    assert RT.from_sparse(wb.sparse.from_dense(wb.constant([[1, 2, 0], [3, 0, 0]]))).to_list() == [[1, 2], [3]]
+
+
+def test_from_sparse_refuses_what_tf_refuses():
+    with pytest.raises(wb.errors.InvalidArgumentError, match="ragged-right"):
+        RT.from_sparse(wb.SparseTensor([[0, 0], [0, 2]], [1, 2], [1, 3]))     # a gap in a row
+    with pytest.raises(wb.errors.InvalidArgumentError, match="ragged-right"):
+        RT.from_sparse(wb.SparseTensor([[1, 0], [0, 0]], [1, 2], [2, 3]))     # rows out of order
+    with pytest.raises(wb.errors.InvalidArgumentError, match="ragged-right"):
+        RT.from_sparse(wb.SparseTensor([[0, 1]], [1], [2, 2]))                # not left-justified
+    with pytest.raises(ValueError, match="rank 2"):
+        RT.from_sparse(wb.SparseTensor([[0, 0, 0]], [1], [1, 1, 1]))
+    with pytest.raises(TypeError, match="SparseTensor"):
+        RT.from_sparse([[1, 2]])
+
+
+def test_to_sparse_and_from_sparse_gradients():
+    check_gradients(lambda v: _rt(v).to_sparse().values * 2.0, [np.arange(1.0, 8.0)], order=1)
+    check_gradients(lambda v: wb.sparse.to_dense(_rt(v).to_sparse()), [np.arange(1.0, 8.0)], order=1)
+
+    def back(v):
+        st = wb.SparseTensor([[0, 0], [0, 1], [2, 0]], v, [3, 2])
+        return _flat(RT.from_sparse(st) * RT.from_sparse(st))
+    check_gradients(back, [np.array([0.5, -1.0, 2.0])], order=1)
