@@ -5,3 +5,4 @@ from .ops.linalg import *  # noqa: F401,F403
 from .ops.linalg import matmul, matrix_transpose, matvec  # noqa: F401
 from .ops.reduce import norm  # noqa: F401
 from .ops.clip import global_norm  # noqa: F401
+from .ops.linear_operator import *  # noqa: F401,F403  (tf.linalg.LinearOperator*)
