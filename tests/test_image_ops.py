@@ -420,3 +420,187 @@ def test_augmentations_replay_inside_wb_function():
     outs = [flip(x).numpy() for _ in range(8)]
     assert all(np.array_equal(o[0], IMG[0]) or np.array_equal(o[0], IMG[0, :, ::-1]) for o in outs)
     assert len({o.tobytes() for o in outs}) > 1     # a replay draws again
+
+
+# -- measures and filters ------------------------------------------------------------------------------
+
+
+def test_total_variation_sums_neighbour_differences():
+    x = _rng.standard_normal((3, 5, 6, 2))
+    want = np.abs(np.diff(x, axis=1)).sum(axis=(1, 2, 3)) + np.abs(np.diff(x, axis=2)).sum(axis=(1, 2, 3))
+    np.testing.assert_allclose(wb.image.total_variation(f64(x)).numpy(), want)
+    np.testing.assert_allclose(wb.image.total_variation(f64(x[1])).numpy(), want[1])
+    with pytest.raises(ValueError, match="must be 3-D"):
+        wb.image.total_variation(f64(x[0, 0]))
+
+
+def test_psnr_of_a_known_mse():
+    a = np.zeros((2, 4, 4, 3))
+    b = a + np.array([0.1, 0.01]).reshape(2, 1, 1, 1)      # mse 1e-2 and 1e-4
+    np.testing.assert_allclose(wb.image.psnr(f64(a), f64(b), 1.0).numpy(), [20.0, 40.0])
+    np.testing.assert_allclose(wb.image.psnr(f64(a), f64(b), 2.0).numpy(), [20.0, 40.0] + 20 * np.log10(2.0))
+    u1 = (IMG * 255).astype(np.uint8)
+    u2 = np.clip(u1.astype(int) + _rng.integers(-9, 10, u1.shape), 0, 255).astype(np.uint8)
+    got = wb.image.psnr(wb.constant(u1), wb.constant(u2), 255)
+    assert got.dtype == np.float32 and got.shape == (2,)
+    mse = ((u1.astype(np.float64) - u2) ** 2).mean(axis=(1, 2, 3))
+    np.testing.assert_allclose(got.numpy(), 10 * np.log10(255.0 ** 2 / mse), rtol=1e-5)
+    with pytest.raises(ValueError, match="same last three dimensions"):
+        wb.image.psnr(f64(a), f64(a[:, :3]), 1.0)
+
+
+def _ssim_reference(x, y, max_val=1.0, size=11, sigma=1.5, k1=0.01, k2=0.03):
+    """SSIM by TF's documented formula with a full 2-D Gaussian window (scipy's correlate2d)."""
+    signal = pytest.importorskip("scipy.signal")
+    coords = np.arange(size) - (size - 1) / 2
+    g = np.exp(-(coords[:, None] ** 2 + coords[None] ** 2) / (2 * sigma ** 2))
+    g /= g.sum()
+    c1, c2 = (k1 * max_val) ** 2, (k2 * max_val) ** 2
+    per_channel = []
+    for c in range(x.shape[-1]):
+        f = lambda im: signal.correlate2d(im, g, mode="valid")          # noqa: E731
+        a, b = x[..., c], y[..., c]
+        mx, my = f(a), f(b)
+        vx, vy, cxy = f(a * a) - mx ** 2, f(b * b) - my ** 2, f(a * b) - mx * my
+        lum = (2 * mx * my + c1) / (mx ** 2 + my ** 2 + c1)
+        cs = (2 * cxy + c2) / (vx + vy + c2)
+        per_channel.append((lum * cs, cs))
+    return per_channel
+
+
+def test_ssim_against_the_formula():
+    x = _rng.uniform(0, 1, (2, 16, 19, 3))
+    y = np.clip(x + _rng.normal(0, 0.1, x.shape), 0, 1)
+    got = wb.image.ssim(f64(x), f64(y), 1.0).numpy()
+    want = [np.mean([m.mean() for m, _ in _ssim_reference(x[i], y[i])]) for i in range(2)]
+    np.testing.assert_allclose(got, want, rtol=1e-10)
+    np.testing.assert_allclose(wb.image.ssim(f64(x), f64(x), 1.0).numpy(), [1.0, 1.0])
+    index_map = wb.image.ssim(f64(x[0]), f64(y[0]), 1.0, return_index_map=True).numpy()
+    assert index_map.shape == (6, 9)
+    np.testing.assert_allclose(index_map, np.mean([m for m, _ in _ssim_reference(x[0], y[0])], axis=0))
+    small = wb.image.ssim(f64(x), f64(y), 1.0, filter_size=5, filter_sigma=0.8, k1=0.02, k2=0.05).numpy()
+    want = [np.mean([m.mean() for m, _ in _ssim_reference(x[i], y[i], 1.0, 5, 0.8, 0.02, 0.05)]) for i in range(2)]
+    np.testing.assert_allclose(small, want, rtol=1e-10)
+
+
+def test_ssim_of_constant_images_and_dtypes():
+    a, b = np.full((12, 12, 1), 0.2), np.full((12, 12, 1), 0.6)
+    c1 = 0.01 ** 2
+    want = (2 * 0.2 * 0.6 + c1) / (0.2 ** 2 + 0.6 ** 2 + c1)           # no variance: cs = 1
+    np.testing.assert_allclose(wb.image.ssim(f64(a), f64(b), 1.0).numpy(), want)
+    u1, u2 = np.full((12, 12, 1), 51, np.uint8), np.full((12, 12, 1), 153, np.uint8)
+    got = wb.image.ssim(wb.constant(u1), wb.constant(u2), 255)
+    assert got.dtype == np.float32
+    want = (2 * 51 * 153 / 255 ** 2 + c1) / ((51 / 255) ** 2 + (153 / 255) ** 2 + c1)
+    # in float32 the covariance terms cancel to about 1e-7, against c2 = 9e-4 (as in TF)
+    np.testing.assert_allclose(got.numpy(), want, rtol=2e-4)
+    with pytest.raises(ValueError, match="at least filter_size = 11 pixels"):
+        wb.image.ssim(f64(a[:10]), f64(b[:10]), 1.0)
+
+
+def _pool_reference(x):
+    h, w = x.shape[0], x.shape[1]
+    x = np.pad(x, [(0, h % 2), (0, w % 2), (0, 0)], mode="symmetric")
+    return x.reshape(x.shape[0] // 2, 2, x.shape[1] // 2, 2, -1).mean(axis=(1, 3))
+
+
+def test_ssim_multiscale_against_the_formula():
+    x = _rng.uniform(0, 1, (2, 45, 42, 2))
+    y = np.clip(x + _rng.normal(0, 0.05, x.shape), 0, 1)
+    powers = (0.2, 0.5, 0.3)
+    got = wb.image.ssim_multiscale(f64(x), f64(y), 1.0, power_factors=powers, filter_size=5, filter_sigma=1.0).numpy()
+    for i in range(2):
+        a, b, value = x[i], y[i], np.ones(2)
+        for k, p in enumerate(powers):
+            if k:
+                a, b = _pool_reference(a), _pool_reference(b)
+            parts = _ssim_reference(a, b, 1.0, 5, 1.0)
+            last = k == len(powers) - 1
+            value *= np.maximum([(m if last else cs).mean() for m, cs in parts], 0) ** p
+        np.testing.assert_allclose(got[i], value.mean(), rtol=1e-10)
+    big = _rng.uniform(0, 1, (176, 176, 1))
+    np.testing.assert_allclose(wb.image.ssim_multiscale(f64(big), f64(big), 1.0).numpy(), 1.0)
+    with pytest.raises(ValueError, match=r"\(scale 4\): images must be at least filter_size"):
+        wb.image.ssim_multiscale(f64(big[:160]), f64(big[:160]), 1.0)      # 160 -> 10 rows at scale 4
+
+
+def test_image_gradients_and_sobel_edges():
+    ndimage = pytest.importorskip("scipy.ndimage")
+    x = _rng.standard_normal((2, 5, 6, 3))
+    dy, dx = wb.image.image_gradients(f64(x))
+    want_dy, want_dx = np.zeros_like(x), np.zeros_like(x)
+    want_dy[:, :-1] = np.diff(x, axis=1)
+    want_dx[:, :, :-1] = np.diff(x, axis=2)
+    np.testing.assert_array_equal(dy.numpy(), want_dy)
+    np.testing.assert_array_equal(dx.numpy(), want_dx)
+    edges = wb.image.sobel_edges(f64(x)).numpy()
+    assert edges.shape == (2, 5, 6, 3, 2)
+    ky = np.array([[-1, -2, -1], [0, 0, 0], [1, 2, 1]], dtype=np.float64)
+    for b in range(2):
+        for c in range(3):
+            np.testing.assert_allclose(edges[b, :, :, c, 0], ndimage.correlate(x[b, :, :, c], ky, mode="mirror"))
+            np.testing.assert_allclose(edges[b, :, :, c, 1], ndimage.correlate(x[b, :, :, c], ky.T, mode="mirror"))
+    with pytest.raises(TypeError, match="image must be floating"):
+        wb.image.sobel_edges(wb.constant(np.zeros((1, 3, 3, 1), np.uint8)))
+    with pytest.raises(ValueError, match="images must be 4-D"):
+        wb.image.image_gradients(f64(x[0]))
+
+
+# -- non-max suppression -------------------------------------------------------------------------------
+
+CLUSTERS = np.array([[0, 0, 1, 1], [0, 0.1, 1, 1.1], [0, -0.1, 1, 0.9],
+                     [0, 10, 1, 11], [0, 10.1, 1, 11.1], [0, 100, 1, 101]], dtype=np.float32)
+CLUSTER_SCORES = np.array([0.9, 0.75, 0.6, 0.95, 0.5, 0.3], dtype=np.float32)
+
+
+def test_non_max_suppression_selects_one_box_per_cluster():
+    nms = wb.image.non_max_suppression
+    out = nms(CLUSTERS, CLUSTER_SCORES, 3, iou_threshold=0.5)
+    assert out.dtype == np.int32
+    np.testing.assert_array_equal(out.numpy(), [3, 0, 5])
+    np.testing.assert_array_equal(nms(CLUSTERS, CLUSTER_SCORES, 2).numpy(), [3, 0])
+    np.testing.assert_array_equal(nms(CLUSTERS, CLUSTER_SCORES, 6, score_threshold=0.4).numpy(), [3, 0])
+    flipped = CLUSTERS[:, [2, 3, 0, 1]]                       # corners in the other order
+    np.testing.assert_array_equal(nms(flipped, CLUSTER_SCORES, 6).numpy(), [3, 0, 5])
+    # IoU of boxes 0 and 1 is 0.9 / 1.1: kept at a higher threshold
+    np.testing.assert_array_equal(nms(CLUSTERS, CLUSTER_SCORES, 6, iou_threshold=0.85).numpy(), [3, 0, 1, 2, 4, 5])
+    ties = nms([[0, 0, 1, 1], [0, 0, 1, 1], [2, 2, 3, 3]], [0.5, 0.5, 0.5], 3).numpy()
+    np.testing.assert_array_equal(ties, [0, 2])               # equal scores: the lower index first
+    assert nms(np.zeros((0, 4)), np.zeros(0), 3).shape == (0,)
+    with pytest.raises(ValueError, match=r"iou_threshold must be in \[0, 1\]"):
+        nms(CLUSTERS, CLUSTER_SCORES, 3, iou_threshold=1.5)
+    with pytest.raises(ValueError, match="one entry per box"):
+        nms(CLUSTERS, CLUSTER_SCORES[:3], 3)
+
+
+def test_soft_nms_decays_scores():
+    idx, scores = wb.image.non_max_suppression_with_scores(CLUSTERS, CLUSTER_SCORES, 6, iou_threshold=1.0,
+                                                           score_threshold=0.0, soft_nms_sigma=0.5)
+    np.testing.assert_array_equal(idx.numpy(), [3, 0, 1, 5, 4, 2])
+    iou01, iou34, iou02 = 0.9 / 1.1, 0.9 / 1.1, 0.9 / 1.1
+    iou12 = 0.8 / 1.2
+    want = [0.95, 0.9, 0.75 * np.exp(-iou01 ** 2), 0.3, 0.5 * np.exp(-iou34 ** 2),
+            0.6 * np.exp(-iou02 ** 2) * np.exp(-iou12 ** 2)]
+    np.testing.assert_allclose(scores.numpy(), want, rtol=1e-5)
+    idx, scores = wb.image.non_max_suppression_with_scores(CLUSTERS, CLUSTER_SCORES, 6)
+    np.testing.assert_array_equal(idx.numpy(), [3, 0, 5])
+    np.testing.assert_allclose(scores.numpy(), [0.95, 0.9, 0.3])
+
+
+def test_nms_overlaps_and_padded():
+    overlaps = np.array([[1.0, 0.9, 0.1], [0.9, 1.0, 0.2], [0.1, 0.2, 1.0]])
+    out = wb.image.non_max_suppression_overlaps(overlaps, [0.2, 0.9, 0.5], 3, overlap_threshold=0.5)
+    np.testing.assert_array_equal(out.numpy(), [1, 2])
+    idx, valid = wb.image.non_max_suppression_padded(CLUSTERS, CLUSTER_SCORES, 5, pad_to_max_output_size=True)
+    np.testing.assert_array_equal(idx.numpy(), [3, 0, 5, 0, 0])
+    assert int(valid) == 3
+    idx, valid = wb.image.non_max_suppression_padded(CLUSTERS, CLUSTER_SCORES, 5)
+    np.testing.assert_array_equal(idx.numpy(), [3, 0, 5])
+    batch = np.stack([CLUSTERS, CLUSTERS])
+    idx, valid = wb.image.non_max_suppression_padded(batch, np.stack([CLUSTER_SCORES, CLUSTER_SCORES[::-1]]), 4,
+                                                     score_threshold=0.4, pad_to_max_output_size=True)
+    # reversed scores [0.3, 0.5, 0.95, 0.6, 0.75, 0.9]: 3 falls to 4 and 1 to 2, 0 to the threshold
+    np.testing.assert_array_equal(idx.numpy(), [[3, 0, 0, 0], [2, 5, 4, 0]])
+    np.testing.assert_array_equal(valid.numpy(), [2, 3])
+    with pytest.raises(ValueError, match="pad_to_max_output_size must be True for batched input"):
+        wb.image.non_max_suppression_padded(batch, np.stack([CLUSTER_SCORES] * 2), 4)

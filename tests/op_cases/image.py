@@ -74,3 +74,21 @@ CASES += [
              wb.image.stateless_random_contrast(x, 0.8, 1.2, seed=(1, 2)), 0.5, 0.9, seed=(3, 4)), 0.2, seed=(5, 6)),
          [RGB]),
 ]
+
+# -- measures and filters ------------------------------------------------------------------------------
+
+PAIR_A = uniform(0.1, 0.9, (2, 7, 6, 2), 47)
+PAIR_B = PAIR_A + uniform(-0.08, 0.08, (2, 7, 6, 2), 48)
+
+CASES += [
+    Case("image.total_variation", lambda x: wb.image.total_variation(x) + wb.image.total_variation(x[0]), [IMG]),
+    Case("image.psnr", lambda a, b: wb.image.psnr(a, b, 1.0), [PAIR_A, PAIR_B]),
+    Case("image.ssim", lambda a, b: wb.image.ssim(a, b, 1.0, filter_size=3, filter_sigma=0.9), [PAIR_A, PAIR_B]),
+    Case("image.ssim index map", lambda a, b: wb.image.ssim(a[0], b[0], 2.0, filter_size=4, return_index_map=True),
+         [PAIR_A, PAIR_B], order=1),
+    Case("image.ssim_multiscale", lambda a, b: wb.image.ssim_multiscale(a, b, 1.0, power_factors=(0.4, 0.6),
+                                                                      filter_size=3, filter_sigma=1.0),
+         [PAIR_A[:1], PAIR_B[:1]], order=1),
+    Case("image.image_gradients", lambda x: wb.image.image_gradients(x)[0] * wb.image.image_gradients(x)[1], [IMG]),
+    Case("image.sobel_edges", lambda x: wb.image.sobel_edges(x) ** 2, [ONE[None]]),
+]

@@ -5,7 +5,10 @@
 - geometry (``geometry``): crops, pads, flips, ``rot90``, ``transpose``, ``extract_patches``;
 - pixel values (``color``): ``convert_image_dtype``, colour spaces, brightness, contrast, gamma,
   saturation, hue, ``per_image_standardization``;
-- augmentations (``augment``): ``random_*`` and ``stateless_random_*``.
+- augmentations (``augment``): ``random_*`` and ``stateless_random_*``;
+- measures and filters (``quality``): ``total_variation``, ``psnr``, ``ssim``, ``ssim_multiscale``,
+  ``image_gradients``, ``sobel_edges``;
+- boxes (``boxes``): ``non_max_suppression`` and its ``_with_scores``, ``_overlaps``, ``_padded`` forms.
 
 Floating images hold values in ``[0, 1]``, integer images the range of their dtype (TF's
 convention). The ops are compositions of differentiable workbench ops, so gradients flow to the
@@ -22,6 +25,9 @@ from .augment import (
     stateless_random_flip_left_right, stateless_random_flip_up_down, stateless_random_hue,
     stateless_random_saturation,
 )
+from .boxes import (
+    non_max_suppression, non_max_suppression_overlaps, non_max_suppression_padded, non_max_suppression_with_scores,
+)
 from .color import (
     adjust_brightness, adjust_contrast, adjust_gamma, adjust_hue, adjust_saturation, convert_image_dtype,
     grayscale_to_rgb, hsv_to_rgb, per_image_standardization, rgb_to_grayscale, rgb_to_hsv, rgb_to_yiq, rgb_to_yuv,
@@ -31,15 +37,19 @@ from .geometry import (
     central_crop, crop_to_bounding_box, extract_patches, flip_left_right, flip_up_down, pad_to_bounding_box,
     resize_with_crop_or_pad, rot90, transpose,
 )
+from .quality import image_gradients, psnr, sobel_edges, ssim, ssim_multiscale, total_variation
 from .sampling import crop_and_resize, resize, resize_with_pad, transform
 
 __all__ = [
     "adjust_brightness", "adjust_contrast", "adjust_gamma", "adjust_hue", "adjust_saturation", "central_crop",
     "convert_image_dtype", "crop_and_resize", "crop_to_bounding_box", "extract_patches", "flip_left_right",
-    "flip_up_down", "grayscale_to_rgb", "hsv_to_rgb", "pad_to_bounding_box", "per_image_standardization",
-    "random_brightness", "random_contrast", "random_crop", "random_flip_left_right", "random_flip_up_down",
-    "random_hue", "random_saturation", "resize", "resize_with_crop_or_pad", "resize_with_pad", "rgb_to_grayscale",
-    "rgb_to_hsv", "rgb_to_yiq", "rgb_to_yuv", "rot90", "stateless_random_brightness", "stateless_random_contrast",
-    "stateless_random_crop", "stateless_random_flip_left_right", "stateless_random_flip_up_down",
-    "stateless_random_hue", "stateless_random_saturation", "transform", "transpose", "yiq_to_rgb", "yuv_to_rgb",
+    "flip_up_down", "grayscale_to_rgb", "hsv_to_rgb", "image_gradients", "non_max_suppression",
+    "non_max_suppression_overlaps", "non_max_suppression_padded", "non_max_suppression_with_scores",
+    "pad_to_bounding_box", "per_image_standardization", "psnr", "random_brightness", "random_contrast",
+    "random_crop", "random_flip_left_right", "random_flip_up_down", "random_hue", "random_saturation", "resize",
+    "resize_with_crop_or_pad", "resize_with_pad", "rgb_to_grayscale", "rgb_to_hsv", "rgb_to_yiq", "rgb_to_yuv",
+    "rot90", "sobel_edges", "ssim", "ssim_multiscale", "stateless_random_brightness",
+    "stateless_random_contrast", "stateless_random_crop", "stateless_random_flip_left_right",
+    "stateless_random_flip_up_down", "stateless_random_hue", "stateless_random_saturation", "total_variation",
+    "transform", "transpose", "yiq_to_rgb", "yuv_to_rgb",
 ]

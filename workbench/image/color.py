@@ -20,7 +20,7 @@ from ..core import convert_to_tensor
 from ..dtypes import as_dtype
 from ..errors import argcheck
 from ..ops.elementwise import abs as _abs
-from ..ops.elementwise import cast, clip_by_value, equal, floordiv, greater, maximum, minimum, mod, where
+from ..ops.elementwise import cast, clip_by_value, equal, floordiv, maximum, minimum, mod, where
 from ..ops.reduce import reduce_mean
 from ..ops.shape import concat, stack
 from ._common import float_dtype_arg, images_arg, last_dim, restore, scalar_factor

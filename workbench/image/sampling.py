@@ -7,7 +7,7 @@ result is differentiable with respect to the images (not the positions); ``crop_
 computes them with tensor ops from the boxes, so it is differentiable with respect to the image
 and the boxes, as in TF. All work in both modes, to any order, on either device.
 
->>> wb.image.resize(wb.ones([1, 4, 4, 3]), [2, 8]).shape
+>>> tuple(wb.image.resize(wb.ones([1, 4, 4, 3]), [2, 8]).shape)
 (1, 2, 8, 3)
 """
 

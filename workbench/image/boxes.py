@@ -1,0 +1,178 @@
+"""Non-maximum suppression (TF's ``non_max_suppression``, ``_with_scores`` (soft-NMS),
+``_overlaps`` and ``_padded``): greedy selection of boxes by descending score, skipping those
+that overlap an already selected box by more than a threshold.
+
+The selection is data-dependent (its length too), so it runs on the host on the values of the
+boxes and scores, as TF's CPU kernel does, and gives integer indices (no gradient: TF has none).
+Boxes are ``[y1, x1, y2, x2]`` in any corner order; IoU is computed in float32, as TF.
+
+>>> boxes = [[0, 0, 1, 1], [0, 0.1, 1, 1.1], [0, 2, 1, 3]]
+>>> wb.image.non_max_suppression(boxes, [0.9, 0.8, 0.7], 3).numpy()
+array([0, 2], dtype=int32)
+"""
+
+from __future__ import annotations
+
+import heapq
+
+import numpy as np
+
+from ..core import convert_to_tensor
+from ..errors import argcheck
+
+__all__ = ["non_max_suppression", "non_max_suppression_overlaps", "non_max_suppression_padded",
+           "non_max_suppression_with_scores"]
+
+
+def _host(value, what, opname):
+    t = convert_to_tensor(value)
+    arr = t.numpy()
+    if arr.dtype.kind not in "iuf":
+        raise TypeError(f"{opname}: {what} must be real numbers, got dtype {arr.dtype}")
+    return t, arr
+
+
+def _iou_matrix(boxes):
+    """Pairwise IoU ``[n, n]`` in float32, 0 where either box has no area (TF's ``IOU``)."""
+    b = boxes.astype(np.float32)
+    y1, y2 = np.minimum(b[:, 0], b[:, 2]), np.maximum(b[:, 0], b[:, 2])
+    x1, x2 = np.minimum(b[:, 1], b[:, 3]), np.maximum(b[:, 1], b[:, 3])
+    area = (y2 - y1) * (x2 - x1)
+    ih = np.maximum(np.minimum(y2[:, None], y2[None]) - np.maximum(y1[:, None], y1[None]), np.float32(0))
+    iw = np.maximum(np.minimum(x2[:, None], x2[None]) - np.maximum(x1[:, None], x1[None]), np.float32(0))
+    inter = ih * iw
+    with np.errstate(divide="ignore", invalid="ignore"):
+        iou = inter / (area[:, None] + area[None] - inter)
+    iou[(area[:, None] <= 0) | (area[None] <= 0)] = 0.0
+    return iou
+
+
+def _greedy(similarity, scores, max_output_size, threshold, score_threshold, soft_nms_sigma=0.0):
+    """TF's ``DoNonMaxSuppressionOp``: candidates in a priority queue (higher score first, then
+    lower index); a candidate is compared with the boxes selected since it was last looked at; hard
+    NMS drops it above ``threshold``, soft-NMS scales its score by ``exp(-iou^2 / (2 sigma))`` and
+    puts it back while it stays above ``score_threshold``."""
+    soft = soft_nms_sigma > 0
+    scale = -0.5 / soft_nms_sigma if soft else 0.0
+    dtype = scores.dtype.type
+    queue = [(-scores[i], i, 0) for i in range(len(scores)) if scores[i] > score_threshold]
+    heapq.heapify(queue)
+    selected, selected_scores = [], []
+    while len(selected) < max_output_size and queue:
+        neg, i, begin = heapq.heappop(queue)
+        original = score = -neg
+        hard = False
+        for j in range(len(selected) - 1, begin - 1, -1):
+            sim = similarity(i, selected[j])
+            weight = np.exp(dtype(scale) * dtype(sim) * dtype(sim))
+            score = dtype(score * (weight if soft or sim <= threshold else 0.0))
+            if not soft and sim > threshold:
+                hard = True
+                break
+            if score <= score_threshold:
+                break
+        if hard:
+            continue
+        if score == original:
+            selected.append(i)
+            selected_scores.append(score)
+        elif score > score_threshold:
+            heapq.heappush(queue, (-score, i, len(selected)))
+    return selected, selected_scores
+
+
+def _common(boxes, scores, max_output_size, iou_threshold, score_threshold, opname, what="boxes"):
+    _, b = _host(boxes, what, opname)
+    s_t, s = _host(scores, "scores", opname)
+    if s.ndim != 1:
+        raise ValueError(f"{opname}: scores must be 1-D [num_boxes], got shape {s.shape}")
+    if what == "boxes" and (b.ndim != 2 or b.shape[1] != 4):
+        raise ValueError(f"{opname}: boxes must be [num_boxes, 4], got shape {b.shape}")
+    if what == "overlaps" and (b.ndim != 2 or b.shape[0] != b.shape[1]):
+        raise ValueError(f"{opname}: overlaps must be square [num_boxes, num_boxes], got shape {b.shape}")
+    if b.shape[0] != s.shape[0]:
+        raise ValueError(f"{opname}: scores must have one entry per box ({b.shape[0]}), got shape {s.shape}")
+    size = argcheck.integer(max_output_size, "max_output_size", opname, minimum=0)
+    thr = argcheck.number(iou_threshold, "iou_threshold" if what == "boxes" else "overlap_threshold", opname)
+    if what == "boxes" and not 0.0 <= thr <= 1.0:
+        raise ValueError(f"{opname}: iou_threshold must be in [0, 1], got {thr}")
+    sthr = argcheck.number(score_threshold, "score_threshold", opname, finite=False)
+    s = s if s.dtype.kind == "f" else s.astype(np.float32)
+    return b, s, size, s.dtype.type(thr), s.dtype.type(sthr)
+
+
+def _indices(selected):
+    return convert_to_tensor(np.asarray(selected, dtype=np.int32).reshape(-1))
+
+
+def non_max_suppression(boxes, scores, max_output_size, iou_threshold=0.5, score_threshold=float("-inf"),
+                        name=None):
+    """Indices (int32 ``[M]``, ``M <= max_output_size``) of the boxes greedy NMS keeps, by descending
+    score (TF's ``tf.image.non_max_suppression``): a box is dropped when its IoU with a kept box is
+    above ``iou_threshold``; boxes scoring at most ``score_threshold`` are never kept."""
+    opname = "wb.image.non_max_suppression"
+    b, s, size, thr, sthr = _common(boxes, scores, max_output_size, iou_threshold, score_threshold, opname)
+    iou = _iou_matrix(b)
+    selected, _ = _greedy(lambda i, j: iou[i, j], s, size, thr, sthr)
+    return _indices(selected)
+
+
+def non_max_suppression_with_scores(boxes, scores, max_output_size, iou_threshold=0.5,
+                                    score_threshold=float("-inf"), soft_nms_sigma=0.0, name=None):
+    """``(selected_indices, selected_scores)`` (TF's ``tf.image.non_max_suppression_with_scores``).
+    ``soft_nms_sigma > 0`` is Soft-NMS (Bodla et al.): instead of dropping an overlapping box its
+    score is multiplied by ``exp(-iou^2 / (2 soft_nms_sigma))`` (and ``iou_threshold`` plays no
+    part); the returned scores are the decayed ones."""
+    opname = "wb.image.non_max_suppression_with_scores"
+    b, s, size, thr, sthr = _common(boxes, scores, max_output_size, iou_threshold, score_threshold, opname)
+    sigma = argcheck.number(soft_nms_sigma, "soft_nms_sigma", opname)
+    if sigma < 0:
+        raise ValueError(f"{opname}: soft_nms_sigma must be non-negative, got {sigma}")
+    iou = _iou_matrix(b)
+    selected, kept = _greedy(lambda i, j: iou[i, j], s, size, thr, sthr, sigma)
+    return _indices(selected), convert_to_tensor(np.asarray(kept, dtype=s.dtype).reshape(-1))
+
+
+def non_max_suppression_overlaps(overlaps, scores, max_output_size, overlap_threshold=0.5,
+                                 score_threshold=float("-inf"), name=None):
+    """Greedy NMS on a given ``[num_boxes, num_boxes]`` overlap matrix (TF's
+    ``tf.image.non_max_suppression_overlaps``): a box is dropped when its overlap with a kept box
+    is above ``overlap_threshold``."""
+    opname = "wb.image.non_max_suppression_overlaps"
+    o, s, size, thr, sthr = _common(overlaps, scores, max_output_size, overlap_threshold, score_threshold, opname,
+                                    what="overlaps")
+    selected, _ = _greedy(lambda i, j: o[i, j], s, size, thr, sthr)
+    return _indices(selected)
+
+
+def non_max_suppression_padded(boxes, scores, max_output_size, iou_threshold=0.5, score_threshold=float("-inf"),
+                               pad_to_max_output_size=False, name=None, sorted_input=False,
+                               canonicalized_coordinates=False, tile_size=512):
+    """``(selected_indices, valid_outputs)`` for one image (``boxes [n, 4]``) or a batch
+    (``boxes [..., n, 4]``, ``scores [..., n]``; then ``pad_to_max_output_size`` must be True), as
+    TF's ``tf.image.non_max_suppression_padded``. With padding, indices are
+    ``[..., max_output_size]`` with zeros after the ``valid_outputs`` (int32, one per image) kept
+    ones. The selection is :func:`non_max_suppression`'s (``sorted_input``,
+    ``canonicalized_coordinates`` and ``tile_size`` tune TF's kernel, not the result)."""
+    opname = "wb.image.non_max_suppression_padded"
+    _, b = _host(boxes, "boxes", opname)
+    _, s = _host(scores, "scores", opname)
+    pad = argcheck.flag(pad_to_max_output_size, "pad_to_max_output_size", opname)
+    if b.ndim < 2 or b.shape[-1] != 4 or s.shape != b.shape[:-1]:
+        raise ValueError(f"{opname}: boxes must be [..., num_boxes, 4] and scores [..., num_boxes], got shapes "
+                         f"{b.shape} and {s.shape}")
+    if b.ndim > 2 and not pad:
+        raise ValueError(f"{opname}: pad_to_max_output_size must be True for batched input (boxes of shape "
+                         f"{b.shape})")
+    size = argcheck.integer(max_output_size, "max_output_size", opname, minimum=0)
+    head = b.shape[:-2]
+    flat_b, flat_s = b.reshape((-1,) + b.shape[-2:]), s.reshape((-1, s.shape[-1]))
+    picked, valid = [], []
+    for bi, si in zip(flat_b, flat_s):
+        sel = non_max_suppression(bi, si, size, iou_threshold, score_threshold).numpy()
+        valid.append(len(sel))
+        picked.append(np.concatenate([sel, np.zeros(size - len(sel), np.int32)]) if pad else sel)
+    if b.ndim == 2:
+        return convert_to_tensor(picked[0]), convert_to_tensor(np.int32(valid[0]))
+    return (convert_to_tensor(np.stack(picked).reshape(head + (size,)).astype(np.int32)),
+            convert_to_tensor(np.asarray(valid, np.int32).reshape(head)))
