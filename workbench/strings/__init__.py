@@ -13,6 +13,7 @@ character, and RE2's ``\\0`` in a rewrite (the whole match) is accepted; Python-
 
 from __future__ import annotations
 
+import codecs
 import re
 
 import numpy as np
@@ -23,7 +24,8 @@ from .hashes import fingerprint64, siphash24
 
 __all__ = ["as_string", "bytes_split", "format", "join", "length", "lower", "ngrams", "reduce_join", "regex_full_match",
            "regex_replace", "split", "strip", "substr", "to_hash_bucket_fast", "to_hash_bucket_strong", "to_number",
-           "unicode_decode", "unicode_encode", "unicode_split", "upper", "register_ragged"]
+           "unicode_decode", "unicode_decode_with_offsets", "unicode_encode", "unicode_split",
+           "unicode_split_with_offsets", "unicode_transcode", "upper", "register_ragged"]
 
 # RaggedTensors are made by the ragged package, which this core module does not import: the
 # ragged package registers its ``from_nested_row_splits`` here when it is imported
@@ -413,35 +415,126 @@ def bytes_split(input, name=None):  # noqa: A002
 
 
 def unicode_split(input, input_encoding, errors="replace", replacement_char=65533, name=None):  # noqa: A002
-    """Split each string into its characters (each UTF-8 encoded); ragged as ``split``."""
-    decode = _decoder(input_encoding, errors, replacement_char, "unicode_split")
-    return _split_by(input, "unicode_split", lambda s: [c.encode("utf-8") for c in decode(s)])
+    """Split each string into its characters, each encoded in ``input_encoding`` (an invalid
+    sequence gives ``replacement_char``, or nothing with ``errors="ignore"``); ragged as ``split``.
+
+    >>> wb.strings.unicode_split(wb.constant(["hé"]), "UTF-8").to_list()
+    [[b'h', b'\\xc3\\xa9']]
+    """
+    out_codec = _codec(input_encoding, "unicode_split", output=True)
+    decode = _units(input_encoding, errors, replacement_char, False, "unicode_split")
+    return _split_by(input, "unicode_split", lambda s: [_encode_char(c, out_codec) for c, _ in decode(s)])
+
+
+def unicode_split_with_offsets(input, input_encoding, errors="replace", replacement_char=65533, name=None):  # noqa: A002
+    """``(chars, offsets)``: :func:`unicode_split`'s characters and the byte offset (int64) in
+    its string where each starts."""
+    chars = unicode_split(input, input_encoding, errors, replacement_char)
+    decode = _units(input_encoding, errors, replacement_char, False, "unicode_split_with_offsets")
+    offsets = _split_by(input, "unicode_split_with_offsets", lambda s: [o for _, o in decode(s)], np.int64)
+    return chars, offsets
 
 
 def unicode_decode(input, input_encoding, errors="replace", replacement_char=65533,  # noqa: A002
                    replace_control_characters=False, name=None):
-    """Each string's code points (int32); ragged as ``split``."""
-    decode = _decoder(input_encoding, errors, replacement_char, "unicode_decode")
-
-    def points(s):
-        cps = [ord(c) for c in decode(s)]
-        if replace_control_characters:
-            cps = [replacement_char if c < 32 or 127 <= c < 160 else c for c in cps]
-        return cps
-    return _split_by(input, "unicode_decode", points, np.int32)
+    """Each string's code points (int32); ragged as ``split``. ``errors``: ``"replace"`` (each
+    invalid sequence gives ``replacement_char``), ``"ignore"`` (skipped) or ``"strict"``
+    (``InvalidArgumentError``); ``replace_control_characters`` replaces C0 and C1 controls too."""
+    decode = _units(input_encoding, errors, replacement_char, replace_control_characters, "unicode_decode")
+    return _split_by(input, "unicode_decode", lambda s: [c for c, _ in decode(s)], np.int32)
 
 
-def _decoder(encoding, errors_, replacement_char, fn):
-    _encoding(encoding, fn)
+def unicode_decode_with_offsets(input, input_encoding, errors="replace", replacement_char=65533,  # noqa: A002
+                                replace_control_characters=False, name=None):
+    """``(codepoints, offsets)``: :func:`unicode_decode`'s code points and the byte offset
+    (int64) in its string where each character starts.
+
+    >>> cps, offsets = wb.strings.unicode_decode_with_offsets(wb.constant(["Gö"]), "UTF-8")
+    >>> cps.to_list(), offsets.to_list()
+    ([[71, 246]], [[0, 1]])
+    """
+    fn = "unicode_decode_with_offsets"
+    decode = _units(input_encoding, errors, replacement_char, replace_control_characters, fn)
+    return (_split_by(input, fn, lambda s: [c for c, _ in decode(s)], np.int32),
+            _split_by(input, fn, lambda s: [o for _, o in decode(s)], np.int64))
+
+
+def unicode_transcode(input, input_encoding, output_encoding, errors="replace", replacement_char=65533,  # noqa: A002
+                      replace_control_characters=False, name=None):
+    """Each string decoded from ``input_encoding`` and encoded in ``output_encoding`` (``"UTF-8"``,
+    ``"UTF-16-BE"`` or ``"UTF-32-BE"``); same shape. ``errors`` and ``replacement_char`` as in
+    :func:`unicode_decode` (``replacement_char`` is also what replaces a character the output
+    encoding cannot hold).
+
+    >>> wb.strings.unicode_transcode(wb.constant(["Hi"]), "UTF-8", "UTF-16-BE").numpy()
+    array([b'\\x00H\\x00i'], dtype=object)
+    """
+    out_codec = _codec(output_encoding, "unicode_transcode", output=True)
+    decode = _units(input_encoding, errors, replacement_char, replace_control_characters, "unicode_transcode")
+    return _map(input, "input", "unicode_transcode",
+                lambda s: "".join(chr(c) for c, _ in decode(s)).encode(out_codec, "surrogatepass"))
+
+
+# TF's output encodings; inputs may be in any encoding Python's codecs know (ICU's names work
+# where Python shares them: "US ASCII", "ISO-8859-1"). BOM-detecting codecs ("UTF-16") are
+# refused: ICU reads them big-endian, Python in the machine's order.
+_OUTPUT_CODECS = ("utf-8", "utf-16-be", "utf-32-be")
+
+
+def _codec(encoding, fn, output=False):
+    if not isinstance(encoding, str):
+        raise TypeError(f"{fn}: the encoding must be a str, got {encoding!r} ({type(encoding).__name__})")
+    try:
+        name = codecs.lookup(encoding).name
+    except LookupError:
+        name = None
+    if output and name not in _OUTPUT_CODECS:
+        raise ValueError(f"{fn}: the output encoding must be 'UTF-8', 'UTF-16-BE' or 'UTF-32-BE', got {encoding!r}")
+    if name is None or name in ("utf-16", "utf-32"):
+        raise ValueError(f"{fn}: unknown or byte-order-ambiguous input encoding {encoding!r}; use e.g. 'UTF-8', "
+                         "'UTF-16-BE', 'UTF-16-LE', 'UTF-32-BE' or 'US-ASCII'")
+    return name
+
+
+def _encode_char(cp, codec):
+    return chr(cp).encode(codec, "surrogatepass")
+
+
+def _units(encoding, errors_, replacement_char, replace_control_characters, fn):
+    """``decode(s) -> [(code point, byte offset)]`` for strings in ``encoding``."""
+    codec = _codec(encoding, fn)
     if errors_ not in ("strict", "replace", "ignore"):
         raise ValueError(f"{fn}: errors must be 'strict', 'replace' or 'ignore', got {errors_!r}")
-    repl = chr(replacement_char)
+    if (not isinstance(replacement_char, (int, np.integer)) or isinstance(replacement_char, bool)
+            or not 0 <= replacement_char <= 0x10FFFF):
+        raise ValueError(f"{fn}: replacement_char must be a code point in [0, 0x10FFFF], got {replacement_char!r}")
+    repl = int(replacement_char)
 
     def decode(s):
-        if errors_ == "strict":
-            return _decode(s, fn)
-        text = s.decode("utf-8", errors_)
-        return text.replace("\ufffd", repl) if errors_ == "replace" and repl != "\ufffd" else text
+        out, pos = [], 0
+        while True:
+            try:
+                text = s[pos:].decode(codec)
+                stop = None
+            except UnicodeDecodeError as exc:
+                if errors_ == "strict":
+                    raise errors.InvalidArgumentError(
+                        None, None, f"{fn}: {s!r} is not valid {encoding} at byte {pos + exc.start} "
+                        f"({exc.reason})") from None
+                text = s[pos:pos + exc.start].decode(codec)
+                stop = pos + exc.start, pos + exc.end
+            at = pos
+            for ch in text:
+                cp = ord(ch)
+                if replace_control_characters and (cp < 32 or 127 <= cp < 160):
+                    cp = repl
+                out.append((cp, at))
+                at += builtin_len(ch.encode(codec, "surrogatepass"))
+            if stop is None:
+                return out
+            if errors_ == "replace":
+                out.append((repl, stop[0]))
+            pos = stop[1]
     return decode
 
 
@@ -469,8 +562,13 @@ def _split_by(input, fn, cut, dtype=object):  # noqa: A002
 
 
 def unicode_encode(input, output_encoding, errors="replace", replacement_char=65533, name=None):  # noqa: A002
-    """The string each row of code points (the innermost dimension, dense or ragged) encodes."""
-    _encoding(output_encoding, "unicode_encode")
+    """The string each row of code points (the innermost dimension, dense or ragged) encodes in
+    ``output_encoding`` (``"UTF-8"``, ``"UTF-16-BE"`` or ``"UTF-32-BE"``); an invalid code point
+    gives ``replacement_char`` (``errors="replace"``), nothing (``"ignore"``) or an
+    ``InvalidArgumentError`` (``"strict"``)."""
+    codec = _codec(output_encoding, "unicode_encode", output=True)
+    if errors not in ("strict", "replace", "ignore"):
+        raise ValueError(f"unicode_encode: errors must be 'strict', 'replace' or 'ignore', got {errors!r}")
 
     def enc(cps):
         chars = []
@@ -483,7 +581,7 @@ def unicode_encode(input, output_encoding, errors="replace", replacement_char=65
                     continue
                 c = replacement_char
             chars.append(chr(c))
-        return "".join(chars).encode("utf-8")
+        return "".join(chars).encode(codec)
 
     if _is_ragged(input):
         splits = [np.asarray(s.numpy()) for s in input.nested_row_splits]
