@@ -490,8 +490,12 @@ class LinearOperator:
         if not isinstance(slices, tuple):
             slices = (slices,)
         batch = tuple(self.batch_shape)
-        full = self._broadcast_batch_shape(batch)
-        return full._rebuild(lambda t, nd: t[_batch_key(slices, len(batch), nd)], lambda op: op[slices])
+
+        def cut(t, nd):
+            event = tuple(t.shape[len(t.shape) - nd:] if nd else ())
+            full = t if tuple(t.shape) == batch + event else broadcast_to(t, batch + event)
+            return full[_batch_key(slices, len(batch), nd)]
+        return self._rebuild(cut, lambda op: op._broadcast_batch_shape(batch)[slices])
 
     def __repr__(self):
         return (f"<wb.linalg.{type(self).__name__} '{self._name}' shape={list(self.shape)} "
