@@ -8,7 +8,7 @@ from .. import core, nest
 from ..core import Tensor, Variable
 from .step import Step
 
-__all__ = ["try_compile_gradient"]
+__all__ = ["try_compile_gradient", "try_compile_jacobian"]
 
 
 class _Slot:
@@ -48,6 +48,52 @@ def _compile_gradient(records, ids, args, kwargs, result):
     rules = _PlannedRules()
     grads = reverse_walk(records, ids, targets, targets, flat_sources, rules)
     ends = [grads.get(s._tid) if s._tid else None for s in flat_sources]
+    return _checked(rules, ends, result)
+
+
+def try_compile_jacobian(records, ids, args, kwargs, result):
+    try:
+        return _compile_jacobian(records, ids, args, kwargs, result)
+    except Exception:  # noqa: BLE001 - any surprise: keep the tape's own walk
+        return None
+
+
+def _compile_jacobian(records, ids, args, kwargs, result):
+    """``tape.jacobian`` as fixed steps, as :func:`_compile_gradient` plans ``gradient``: one
+    walk whose cotangents carry a leading dimension of the target's size, seeded with the
+    identity, each source's rows reshaped to ``target.shape + source.shape`` at the end.
+    Covers one chunk (``parallel_iterations`` None or at least the target's size) and
+    sources the target reaches (None for the others, as the tape gives)."""
+    target, sources, mode, parallel_iterations = args
+    if kwargs or str(getattr(mode, "value", mode)).lower() != "none" or type(target) not in (Tensor, Variable):
+        return None
+    m = target._data.size
+    if parallel_iterations is not None and parallel_iterations < m:
+        return None
+    flat_sources = nest.flatten(sources)
+    if not all(type(t) in (Tensor, Variable) for t in flat_sources):
+        return None
+    rules = _PlannedRules(rows=m)
+    grads = reverse_walk(records, ids, [target], [target], flat_sources, rules, lead=1)
+    ends = []
+    for s in flat_sources:
+        rows = grads.get(s._tid) if s._tid else None
+        if rows is None:
+            ends.append(None)
+            continue
+        shape = target._data.shape + s._data.shape
+        end = rules._slot()
+
+        def reshape(rows=rows, end=end, shape=shape):
+            end._data = rows._data.reshape(shape)
+        rules._emit(reshape, "jacobian/reshape", [rows], [end])
+        ends.append(end)
+    return _checked(rules, ends, result)
+
+
+def _checked(rules, ends, result):
+    """The plan's ``(steps, slots, ends, state)`` when its values are the tape's result bit for
+    bit (same presence, shape, dtype and values), else None."""
     expected = nest.flatten(result)
     if len(ends) != len(expected):
         return None
@@ -71,8 +117,9 @@ class _PlannedRules(ArrayRules):
     place) and ``pins`` (those arrays, kept alive until a rule takes them: a fused rule
     does not, and the id of a freed array could come back for a new one)."""
 
-    def __init__(self):
+    def __init__(self, rows=None):
         super().__init__()
+        self.rows = rows          # a jacobian's: cotangents lead with this many rows (else None)
         self.steps: list = []
         self.slots: list = []
         self.pins: dict = {}
@@ -86,21 +133,23 @@ class _PlannedRules(ArrayRules):
 
     def _emit(self, fn, name, ins, outs, ew=None):
         fn()
+        if self.rows is not None:   # fusion's rule and sum forms have no leading rows
+            ew = None
         self.steps.append(Step.of(fn, name, ins, outs, pure=True, what=ew))
 
     def seed(self, pairs):
         grads, seeded = {}, []
-        for t, _ in pairs:   # the plan covers seeds of ones only
+        for t, _ in pairs:   # the plan covers seeds of ones (gradient) or the identity (jacobian)
             prev = grads.get(t._tid)
             grads[t._tid] = s = self._slot()
             seeded.append((s, prev, t.xp, t._data.shape, t._data.dtype))
-        owned, pins = self.owned, self.pins
+        owned, pins, rows = self.owned, self.pins, self.rows
 
         def seed(seeded=tuple(seeded)):
             owned.clear()
             pins.clear()
             for s, prev, xp, shape, dtype in seeded:
-                one = xp.ones(shape, dtype)
+                one = xp.ones(shape, dtype) if rows is None else xp.eye(rows, dtype=dtype).reshape((rows,) + shape)
                 s._data = one if prev is None else prev._data + one
         self._emit(seed, "gradient", [p for _, p, *_ in seeded if p is not None], [s for s, *_ in seeded])
         return grads
@@ -136,7 +185,7 @@ class _PlannedRules(ArrayRules):
             box = {0: None if prev is None else prev._data}
             x = ga._data
             if x is not None:
-                array_add(box, 0, box[0], x, None if g is None else g._data, op, shape, 0)
+                array_add(box, 0, box[0], x, None if g is None else g._data, op, shape, lead)
                 if id(box[0]) in owned:
                     pins[id(box[0])] = box[0]
             total._data = box[0]

@@ -10,7 +10,7 @@ from gradients.tape import GradientTape
 
 from .. import backend, core, nest
 from ..core import Tensor, Variable
-from .planned import try_compile_gradient
+from .planned import try_compile_gradient, try_compile_jacobian
 from .step import Step
 
 __all__ = ["RELEASED", "OutOfScopeError", "Tracer", "tensor_leaves"]
@@ -281,8 +281,9 @@ class Tracer(core.Listener):
         release = [] if persistent else list(captured.values())
         if not persistent:
             self.captures.pop(id(tape), None)
-        if method.__name__ == "_gradient":
-            compiled = self._suspended(try_compile_gradient, records, ids, args, kwargs, result)
+        plan = {"_gradient": try_compile_gradient, "_jacobian": try_compile_jacobian}.get(method.__name__)
+        if plan is not None:
+            compiled = self._suspended(plan, records, ids, args, kwargs, result)
             if compiled is not None:
                 steps, slots, ends, state = compiled
                 self.steps.extend(steps)
