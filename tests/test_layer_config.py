@@ -78,6 +78,8 @@ CASES = {
     L.IntegerLookup: (lambda: L.IntegerLookup(vocabulary=[1, 2, 3], num_oov_indices=2, output_mode="one_hot"), IDS),
     L.StringLookup: (lambda: L.StringLookup(vocabulary=["a", "b", "c"], num_oov_indices=2, mask_token="",
                                             output_mode="count"), np.array([["a", "q", ""], ["c", "c", "b"]])),
+    L.TextVectorization: (lambda: L.TextVectorization(vocabulary=["a", "b"], ngrams=(1, 2), output_sequence_length=4),
+                          np.array([["a b q"], ["B, a"]])),
     L.Resizing: (lambda: L.Resizing(3, 4, interpolation="nearest", crop_to_aspect_ratio=True), X4),
     L.CenterCrop: (lambda: L.CenterCrop(3, 2), X4),
     L.RandomFlip: (lambda: L.RandomFlip("vertical", seed=1), X4),

@@ -39,6 +39,7 @@ from .wrappers import TimeDistributed  # noqa: F401
 from .preprocessing import (  # noqa: F401
     CategoryEncoding, CenterCrop, Discretization, Hashing, IntegerLookup, Normalization, RandomContrast, RandomCrop,
     RandomFlip, RandomRotation, RandomTranslation, RandomZoom, Rescaling, Resizing, StringLookup,
+    TextVectorization,
 )
 from .saving import deserialize, serialize  # noqa: F401,E402
 
@@ -53,7 +54,7 @@ __all__ = [
     "serialize",
     "CategoryEncoding", "CenterCrop", "Discretization", "Hashing", "IntegerLookup", "Normalization",
     "RandomContrast", "RandomCrop", "RandomFlip", "RandomRotation", "RandomTranslation", "RandomZoom",
-    "Rescaling", "Resizing", "StringLookup",
+    "Rescaling", "Resizing", "StringLookup", "TextVectorization",
 ]
 # convolution, pooling, reshaping, activation, merging and noise layers, and the functional merges
 __all__ += [

@@ -8,7 +8,8 @@ from .image import (  # noqa: F401
 )
 from .numeric import Discretization, Normalization, Rescaling  # noqa: F401
 from .string_lookup import StringLookup  # noqa: F401
+from .text_vectorization import TextVectorization  # noqa: F401
 
 __all__ = ["CategoryEncoding", "CenterCrop", "Discretization", "Hashing", "IntegerLookup", "Normalization",
            "RandomContrast", "RandomCrop", "RandomFlip", "RandomRotation", "RandomTranslation", "RandomZoom",
-           "Rescaling", "Resizing", "StringLookup"]
+           "Rescaling", "Resizing", "StringLookup", "TextVectorization"]
