@@ -123,6 +123,51 @@ def test_resize_with_pad_keeps_the_aspect_ratio():
     assert wb.image.resize_with_pad(wb.constant(np.zeros((3, 3, 1), np.uint8)), 4, 4).dtype == np.float32
 
 
+@pytest.mark.parametrize("method, pil_filter", [("bilinear", "BILINEAR"), ("lanczos3", "LANCZOS")])
+@pytest.mark.parametrize("size", [(7, 10), (40, 50), (11, 62)])
+def test_antialiased_resize_matches_pillow(method, pil_filter, size):
+    image = pytest.importorskip("PIL.Image")
+    x = _rng.uniform(0, 1, (23, 31)).astype(np.float32)
+    got = wb.image.resize(f64(x[..., None]), size, method=method, antialias=True).numpy()[..., 0]
+    want = np.asarray(image.fromarray(x, mode="F").resize(size[::-1], getattr(image, pil_filter)))
+    np.testing.assert_allclose(got, want, atol=1e-6)
+
+
+def _area_reference(x, size):
+    """TF's ResizeArea: each output pixel averages the input area it covers."""
+    h, w = x.shape[:2]
+    sh, sw = h / size[0], w / size[1]
+    out = np.zeros(size + x.shape[2:])
+    for i in range(size[0]):
+        for j in range(size[1]):
+            total = 0.0
+            for a in range(int(np.floor(i * sh)), int(np.ceil((i + 1) * sh))):
+                for b in range(int(np.floor(j * sw)), int(np.ceil((j + 1) * sw))):
+                    cover = ((min(a + 1, (i + 1) * sh) - max(a, i * sh)) * (min(b + 1, (j + 1) * sw) - max(b, j * sw)))
+                    total = total + cover * x[min(a, h - 1), min(b, w - 1)]
+            out[i, j] = total / (sh * sw)
+    return out
+
+
+def test_resize_area_and_the_other_kernels():
+    x = _rng.uniform(0, 1, (9, 12, 2))
+    for size in [(3, 4), (4, 5), (13, 7)]:
+        np.testing.assert_allclose(wb.image.resize(f64(x), size, method="area").numpy(), _area_reference(x, size))
+    # antialiasing changes only a shrink
+    np.testing.assert_allclose(wb.image.resize(f64(x), [14, 20], antialias=True).numpy(),
+                               wb.image.resize(f64(x), [14, 20]).numpy(), atol=1e-12)
+    flat = np.full((6, 7, 1), 0.3)
+    for method in ["area", "lanczos3", "lanczos5", "gaussian", "mitchellcubic"]:
+        for antialias in (False, True):
+            out = wb.image.resize(f64(flat), [4, 11], method=method, antialias=antialias).numpy()
+            np.testing.assert_allclose(out, 0.3, atol=1e-12)          # weights sum to one
+    u8 = wb.constant(np.zeros((4, 4, 1), np.uint8))
+    assert wb.image.resize(u8, [2, 2], method="area").dtype == np.float32
+    assert wb.image.resize(u8, [2, 2], method="lanczos3", antialias=True).dtype == np.float32
+    with pytest.raises(ValueError, match="method must be 'bilinear' or 'nearest'"):
+        wb.image.resize(f64(x), [2, 2], method="cubic")
+
+
 def _crop_reference(img, box, b, size, method, extrapolation):
     """TF's CropAndResize kernel, one box, in plain Python."""
     _, h, w, c = img.shape

@@ -18,6 +18,10 @@ CASES = [
     Case("image.resize bilinear up", lambda x: wb.image.resize(x, [7, 9]), [IMG]),
     Case("image.resize bilinear down", lambda x: wb.image.resize(x, [3, 2]) ** 2, [IMG]),
     Case("image.resize nearest", lambda x: wb.image.resize(x, [5, 3], method="nearest") * 2.0, [IMG]),
+    Case("image.resize area", lambda x: wb.image.resize(x, [3, 3], method="area") ** 2, [IMG]),
+    Case("image.resize antialiased lanczos3 and mitchellcubic",
+         lambda x: wb.image.resize(x, [3, 2], method="lanczos3", antialias=True)
+         + wb.image.resize(x, [3, 2], method="mitchellcubic"), [IMG]),
     Case("image.resize one image, aspect ratio", lambda x: wb.image.resize(x, [6, 9], preserve_aspect_ratio=True),
          [ONE]),
     Case("image.transform bilinear constant", lambda x: wb.image.transform(x, WARP, "bilinear", "constant", 0.5),

@@ -52,24 +52,107 @@ def _lerp_axis(x, axis, lower, upper, lerp):
     return lo + (hi - lo) * w
 
 
+def _keys_cubic(x):
+    return np.where(x < 1, ((1.5 * x - 2.5) * x) * x + 1.0, np.where(x < 2, ((-0.5 * x + 2.5) * x - 4.0) * x + 2.0, 0.0))
+
+
+def _mitchell_cubic(x):
+    return np.where(x < 1, (7 / 6 * x - 2.0) * x * x + 8 / 9,
+                    np.where(x < 2, ((-7 / 18 * x + 2.0) * x - 10 / 3) * x + 16 / 9, 0.0))
+
+
+def _lanczos(radius):
+    return lambda x: np.where(x < radius, np.sinc(x) * np.sinc(x / radius), 0.0)
+
+
+# TF's ScaleAndTranslate kernels, each (function of |distance|, radius)
+_KERNELS = {
+    "triangle": (lambda x: np.maximum(1.0 - x, 0.0), 1.0),
+    "keyscubic": (_keys_cubic, 2.0),
+    "mitchellcubic": (_mitchell_cubic, 2.0),
+    "lanczos3": (_lanczos(3.0), 3.0),
+    "lanczos5": (_lanczos(5.0), 5.0),
+    "gaussian": (lambda x: np.where(x < 3.0, np.exp(-x * x / (2 * 1.5 ** 2)), 0.0), 3.0),
+}
+
+
+def _kernel_taps(in_size, out_size, kernel, antialias):
+    """TF's ``ScaleAndTranslate`` spans along one axis (no translation): ``(indices, weights)``,
+    each ``[out_size, span]``. Output pixel ``i`` samples ``(i + 0.5) * in / out`` (in pixel-edge
+    coordinates); with ``antialias`` a shrink widens the kernel by ``in / out``. Weights of taps
+    inside the image are normalized to sum to one."""
+    fn, radius = _KERNELS[kernel]
+    inv = in_size / out_size
+    kscale = max(inv, 1.0) if antialias else 1.0
+    span = min(2 * int(np.ceil(radius * kscale)) + 1, in_size)
+    idx = np.zeros((out_size, span), np.int64)
+    wts = np.zeros((out_size, span))
+    for i in range(out_size):
+        sample = (i + 0.5) * inv
+        start = min(max(int(np.ceil(sample - radius * kscale - 0.5)), 0), in_size - 1)
+        stop = min(max(int(np.floor(sample + radius * kscale - 0.5)), 0), in_size - 1) + 1
+        src = np.arange(start, stop)
+        w = fn(np.abs((src + 0.5 - sample) / kscale))
+        total = w.sum()
+        idx[i, :stop - start] = src
+        if abs(total) >= 1000 * np.finfo(np.float32).tiny:
+            wts[i, :stop - start] = w / total
+    return idx, wts
+
+
+def _area_taps(in_size, out_size):
+    """TF's ``ResizeArea`` along one axis: each output pixel averages the input pixels its span
+    ``[i, i + 1) * in / out`` covers, weighted by the covered fraction."""
+    scale = in_size / out_size
+    span = int(np.ceil(scale)) + 1
+    idx = np.zeros((out_size, span), np.int64)
+    wts = np.zeros((out_size, span))
+    for i in range(out_size):
+        lo, hi = i * scale, (i + 1) * scale
+        for k, j in enumerate(range(int(np.floor(lo)), int(np.ceil(hi)))):
+            idx[i, k] = min(j, in_size - 1)
+            wts[i, k] = (min(j + 1, hi) - max(j, lo)) / scale
+    return idx, wts
+
+
+def _taps_axis(x, axis, idx, wts):
+    """``sum_k x[..., idx[:, k], ...] * wts[:, k]`` along ``axis``."""
+    shape = [1] * x.ndim
+    shape[axis] = idx.shape[0]
+    out = None
+    for k in range(idx.shape[1]):
+        if not wts[:, k].any():
+            continue
+        term = take_rows(x, _index(idx[:, k], x), axis=axis) * _weights(wts[:, k].reshape(shape), x)
+        out = term if out is None else out + term
+    return out if out is not None else take_rows(x, _index(idx[:, 0], x), axis=axis) * 0.0
+
+
+_METHODS = ("bilinear", "nearest", "area", "lanczos3", "lanczos5", "gaussian", "mitchellcubic")
+
+
 def resize(images, size, method="bilinear", preserve_aspect_ratio=False, antialias=False, name=None):
     """Resize ``images`` to ``size = [new_height, new_width]`` (TF 2's ``tf.image.resize``).
 
-    ``method``: ``"bilinear"`` or ``"nearest"``, with TF 2's half-pixel centres (output pixel
-    ``i`` samples input position ``(i + 0.5) * in / out - 0.5``; edges clamp).
+    ``method``: ``"bilinear"`` and ``"nearest"`` use TF 2's half-pixel centres (output pixel
+    ``i`` samples input position ``(i + 0.5) * in / out - 0.5``; edges clamp); ``"area"``
+    averages the input pixels each output pixel covers (TF's ``resize_area``); ``"lanczos3"``,
+    ``"lanczos5"``, ``"gaussian"`` (radius 3, sigma 1.5) and ``"mitchellcubic"`` are TF's
+    ``scale_and_translate`` kernels. ``antialias=True`` widens the kernel of ``bilinear``
+    (a triangle filter, as Pillow's) and the ``scale_and_translate`` kernels when shrinking, so
+    every input pixel contributes; ``nearest`` and ``area`` ignore it, as in TF.
     ``preserve_aspect_ratio=True`` scales to the largest size that fits in ``size`` with the
-    input's aspect ratio. ``antialias=True`` (an area filter when shrinking) is not provided
-    and raises. Integer images come back as float32 for bilinear (as in TF); floating images
-    keep their dtype (TF returns float32 for every dtype but float16/bfloat16 nearest), so a
-    float64 pipeline stays float64.
+    input's aspect ratio. Integer images come back as float32 for every method but nearest
+    (as in TF); floating images keep their dtype (TF returns float32 for every dtype but
+    float16/bfloat16 nearest), so a float64 pipeline stays float64.
     """
     opname = "wb.image.resize"
     x, was_3d = _images(images, opname)
     new_h, new_w = _size_arg(size, opname)
-    if method not in ("bilinear", "nearest"):
-        raise ValueError(f"{opname}: method must be 'bilinear' or 'nearest', got {method!r}")
-    if antialias:
-        raise ValueError(f"{opname}: antialias=True is not supported; resize with antialias=False")
+    if method not in _METHODS:
+        raise ValueError(f"{opname}: method must be 'bilinear' or 'nearest' (or 'area', 'lanczos3', 'lanczos5', "
+                         f"'gaussian', 'mitchellcubic'), got {method!r}")
+    antialias = argcheck.flag(antialias, "antialias", opname)
     h, w = x.shape[1], x.shape[2]
     if preserve_aspect_ratio:
         scale = min(new_h / h, new_w / w)
@@ -77,12 +160,20 @@ def resize(images, size, method="bilinear", preserve_aspect_ratio=False, antiali
     if method == "nearest":
         y = take_rows(x, _index(_nearest_taps(h, new_h), x), axis=1)
         y = take_rows(y, _index(_nearest_taps(w, new_w), y), axis=2)
-    else:
+    elif method == "bilinear" and not antialias:
         y = _floating(x)
         if new_w != w:
             y = _lerp_axis(y, 2, *_linear_taps(w, new_w))
         if new_h != h:
             y = _lerp_axis(y, 1, *_linear_taps(h, new_h))
+    else:
+        y = _floating(x)
+        if method == "area":
+            taps_w, taps_h = _area_taps(w, new_w), _area_taps(h, new_h)
+        else:
+            kernel = "triangle" if method == "bilinear" else method
+            taps_w, taps_h = _kernel_taps(w, new_w, kernel, antialias), _kernel_taps(h, new_h, kernel, antialias)
+        y = _taps_axis(_taps_axis(y, 2, *taps_w), 1, *taps_h)
     return y[0] if was_3d else y
 
 
