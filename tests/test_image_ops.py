@@ -649,3 +649,21 @@ def test_nms_overlaps_and_padded():
     np.testing.assert_array_equal(valid.numpy(), [2, 3])
     with pytest.raises(ValueError, match="pad_to_max_output_size must be True for batched input"):
         wb.image.non_max_suppression_padded(batch, np.stack([CLUSTER_SCORES] * 2), 4)
+
+
+@pytest.mark.filterwarnings("error::workbench.compiler.UnreplayableWarning")
+def test_boxes_and_measures_replay_inside_wb_function():
+    img = f64(_rng.standard_normal((2, 12, 12, 1)))
+
+    @wb.function
+    def crops(images, boxes, ids):
+        c = wb.image.crop_and_resize(images, boxes, ids, [11, 11])
+        return wb.image.ssim(c, c * 0.9 + 0.05, 2.0), wb.image.psnr(c, c * 0.5, 2.0)
+
+    for shift in (0.0, 0.1, 0.2):
+        boxes = f64([[0.1 + shift, 0.0, 0.9, 0.8 - shift], [0.0, 0.2, 1.0, 0.7]])
+        ids = wb.constant([1, 0])
+        got = crops(img, boxes, ids)
+        c = wb.image.crop_and_resize(img, boxes, ids, [11, 11])
+        np.testing.assert_allclose(got[0].numpy(), wb.image.ssim(c, c * 0.9 + 0.05, 2.0).numpy(), rtol=1e-12)
+        np.testing.assert_allclose(got[1].numpy(), wb.image.psnr(c, c * 0.5, 2.0).numpy(), rtol=1e-12)

@@ -1,5 +1,7 @@
-"""Cases for wb.image: resizes (up, down, both methods, one image), projective transforms in every
-fill mode and both interpolations, crops, flips and contrast."""
+"""Cases for wb.image: resizes (every method, antialiased), projective transforms in every fill mode
+and both interpolations, crops, pads, flips, rotations, patches, crop_and_resize (image and boxes),
+colour spaces and adjustments, the stateless augmentations (a fixed seed), and the quality
+measures and filters (total variation, PSNR, SSIM, MS-SSIM, image gradients, Sobel)."""
 
 import numpy as np
 
