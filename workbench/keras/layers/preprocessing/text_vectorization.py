@@ -290,18 +290,12 @@ class TextVectorization(Layer):
     def _indices(self, flat):
         """Each token's index (int64); the mask token ``""`` gives -1 outside ``"int"`` mode (dropped)."""
         lookup = self._lookup_layer
+        int_mode = self._output_mode == "int"
         if self._index is None:
             self._index = {t: i + lookup._special() for i, t in enumerate(lookup._vocab)}
-        index = self._index
-        int_mode = self._output_mode == "int"
-        oov = 1 if int_mode else 0
-        out = np.empty(flat.shape, dtype=np.int64)
-        for pos, t in enumerate(flat.ravel()):
-            if t == b"":
-                out.flat[pos] = 0 if int_mode else -1
-            else:
-                out.flat[pos] = index.get(t, oov)
-        return out
+            self._index[b""] = 0 if int_mode else -1
+        get, oov = self._index.get, 1 if int_mode else 0
+        return np.fromiter((get(t, oov) for t in flat.ravel()), dtype=np.int64, count=flat.size).reshape(flat.shape)
 
     def _depth(self):
         lookup = self._lookup_layer
@@ -386,9 +380,9 @@ class TextVectorization(Layer):
             rows = _ragged_from(to_tensor(out.astype(dtype)), splits)
             return wb_sparse.from_dense(rows.to_tensor()) if self._sparse else rows
         n_rows = int(np.prod(lead)) if lead else 1
-        out = np.zeros((n_rows, depth), dtype=np.float64)
         keep = flat_ids >= 0
-        np.add.at(out, (rows[keep], flat_ids[keep]), 1.0)
+        cells = rows[keep].astype(np.int64) * depth + flat_ids[keep]
+        out = np.bincount(cells, minlength=n_rows * depth).astype(np.float64).reshape(n_rows, depth)
         if self._output_mode in ("multi_hot", "one_hot"):
             out = np.minimum(out, 1.0)
         elif self._output_mode == "tf_idf":
