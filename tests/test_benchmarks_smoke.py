@@ -153,3 +153,20 @@ def test_table_shows_workbench_function_against_the_limit_and_torch(tmp_path, ca
 def test_unknown_workload_is_refused():
     with pytest.raises(SystemExit, match="unknown workload"):
         cli.main(["--quick", "--only", "W99", "--threads", "0"])
+
+
+def test_input_pipeline_benchmark_runs(capsys):
+    # benchmarks/input_pipeline.py at its quick size (256 PNG files, two rounds): every variant
+    # runs, and the tf.data rows read n/a where TensorFlow is not importable
+    from benchmarks import input_pipeline
+    rows = input_pipeline.main(["--quick"])
+    names = [name for name, *_ in rows]
+    assert names == ["in memory", *input_pipeline.WB_VARIANTS, *input_pipeline.TF_VARIANTS]
+    for name, alone, train, wait in rows:
+        if name.startswith("tf.data") and input_pipeline.tensorflow() is None:
+            assert alone is train is wait is None
+            continue
+        assert train > 0 and 0.0 <= wait < 1.0
+        assert (alone is None) == (name == "in memory")
+    printed = capsys.readouterr().out
+    assert "| input | pipeline alone, images/s |" in printed and "256 PNG files" in printed

@@ -13,7 +13,7 @@ import workbench as wb
 from workbench.examples import _common
 from workbench.examples.data import load_digits
 
-EXAMPLES = ["digits_classifier", "digits_vae", "mlp_regression", "ragged_sequences"]
+EXAMPLES = ["digits_classifier", "digits_vae", "image_pipeline", "mlp_regression", "ragged_sequences"]
 HAVE_TRACKING = all(importlib.util.find_spec(m) is not None for m in ("mlflow", "tensorboard"))
 
 
@@ -262,6 +262,71 @@ def test_mlp_regression_learns(fast, tmp_path):
     assert_one_kind_per_tag(exp)
     assert history["loss"][-1] < 0.5 * history["loss"][0]
     assert [s for s, _ in exp.values("metric", "loss")][:3] == [0, 10, 20]
+
+
+def test_image_pipeline_learns_from_png_files(fast, tmp_path):
+    module = importlib.import_module("workbench.examples.image_pipeline")
+    exp = RecordingExperiment(tmp_path)
+    history = module.main(exp, dict(module.PARAMS, data_dir=str(tmp_path / "png")))
+    assert_one_kind_per_tag(exp)
+    files = glob.glob(str(tmp_path / "png" / "*" / "*" / "*.png"))
+    assert len(files) == 1797
+    assert {os.path.basename(os.path.dirname(f)) for f in files} == {str(d) for d in range(10)}
+    assert len(history["val_accuracy"]) == 3
+    assert history["val_accuracy"][-1] > history["val_accuracy"][0]
+    assert history["val_accuracy"][-1] > 0.6  # 3 short epochs; chance is 0.1
+    assert history["train_loss"][-1] < history["train_loss"][0]
+    assert all(0.0 <= w < 1.0 for w in history["input_wait_fraction"])
+    assert all(v > 0 for v in history["images_per_second"])
+    steps = [s for s, _ in exp.values("metric", "data/input_wait_fraction")]
+    assert steps == [23, 46, 69]  # 1437 training images in batches of 64
+    (_, grid), = exp.values("image", "data/augmented_batch")
+    assert grid.shape[0] == 1 and grid.shape[-1] == 1
+    with pytest.raises(ValueError, match="data_dir"):  # files of another split would mix in
+        module.main(exp, dict(module.PARAMS, data_dir=str(tmp_path / "png")))
+
+
+def test_image_pipeline_reads_back_the_digits_it_wrote(tmp_path):
+    from workbench.examples import image_pipeline as ip
+    images, labels = load_digits()
+    assert ip.write_png_files(str(tmp_path), images[:40], labels[:40]) == 40
+    pattern = str(tmp_path / "*" / "*.png")
+    expected = np.round(images[:40] * 255) / 255
+    batches = list(ip.make_dataset(pattern, 16, prefetch=False, parallel=False))
+    assert [int(x.shape[0]) for x, _ in batches] == [16, 16, 8]
+    # sorted file names: by label folder, then by index in the folder
+    order = sorted(range(40), key=lambda i: (str(labels[i]), f"{i:02d}"))
+    x = np.concatenate([b[0].numpy() for b in batches])
+    y = np.concatenate([b[1].numpy() for b in batches])
+    assert x.shape == (40, 8, 8, 1) and x.dtype == np.float32 and y.dtype == np.int64
+    np.testing.assert_allclose(x[..., 0], expected[order], atol=1e-6)
+    assert y.tolist() == labels[order].tolist()
+    # shuffled, parallel, cached, prefetched: the same examples, each once
+    for switches in ({"parallel": True}, {"cache": True}):
+        ds = ip.make_dataset(pattern, 16, shuffle_seed=1, **switches)
+        for _ in range(2):  # the second pass of a cached pipeline comes from memory
+            got = sorted((int(yy), xx.tobytes()) for xb, yb in ds for xx, yy in zip(xb.numpy(), yb.numpy()))
+            assert got == sorted((int(yy), xx.tobytes()) for xx, yy in zip(x, y))
+
+
+def test_image_pipeline_augmentation_is_seeded_and_moves_each_image():
+    from workbench.examples import image_pipeline as ip
+    images = np.zeros((3, 8, 8, 1), np.float32)
+    images[:, 3:5, 3:5, 0] = 0.5
+    x = wb.constant(images)
+    same = ip.augment_batch(x, [0, 7], 1.0, 0.3).numpy()
+    assert np.array_equal(same, ip.augment_batch(x, [0, 7], 1.0, 0.3).numpy())
+    assert not np.array_equal(same, ip.augment_batch(x, [0, 8], 1.0, 0.3).numpy())
+    assert not np.array_equal(same[0], same[1])  # each image of a batch draws its own shift
+    assert same.min() >= 0.0 and same.max() <= 1.0
+    # no shift and no contrast change: the images as they were
+    np.testing.assert_allclose(ip.augment_batch(x, [0, 7], 0.0, 0.0).numpy(), images, atol=1e-6)
+    # a whole-pixel shift moves the square, zeros come in; the contrast factor scales about the mean
+    moved = ip.shift_and_contrast(x, [[1.0, 0.0, 0.0], [0.0, -1.0, 0.0], [0.0, 0.0, 1.0]], 1.0, 0.5).numpy()
+    np.testing.assert_allclose(moved[0, :, :, 0], np.roll(images[0, :, :, 0], 1, axis=1), atol=1e-6)
+    np.testing.assert_allclose(moved[1, :, :, 0], np.roll(images[1, :, :, 0], -1, axis=0), atol=1e-6)
+    mean = images[2].mean()
+    np.testing.assert_allclose(moved[2], np.clip((images[2] - mean) * 1.5 + mean, 0, 1), atol=1e-6)
 
 
 # -- through a real wb.Experiment ---------------------------------------------------------------
