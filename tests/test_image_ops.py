@@ -162,7 +162,8 @@ def test_resize_area_and_the_other_kernels():
             out = wb.image.resize(f64(flat), [4, 11], method=method, antialias=antialias).numpy()
             np.testing.assert_allclose(out, 0.3, atol=1e-12)          # weights sum to one
     u8 = wb.constant(np.zeros((4, 4, 1), np.uint8))
-    assert wb.image.resize(u8, [2, 2], method="area").dtype == np.float32
+    assert wb.image.resize(u8, [2, 2], method=wb.image.ResizeMethod.AREA).dtype == np.float32
+    assert wb.image.resize(u8, [2, 2], method=wb.image.ResizeMethod.NEAREST_NEIGHBOR).dtype == np.uint8
     assert wb.image.resize(u8, [2, 2], method="lanczos3", antialias=True).dtype == np.float32
     with pytest.raises(ValueError, match="method must be 'bilinear' or 'nearest'"):
         wb.image.resize(f64(x), [2, 2], method="cubic")

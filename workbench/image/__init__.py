@@ -38,10 +38,10 @@ from .geometry import (
     resize_with_crop_or_pad, rot90, transpose,
 )
 from .quality import image_gradients, psnr, sobel_edges, ssim, ssim_multiscale, total_variation
-from .sampling import crop_and_resize, resize, resize_with_pad, transform
+from .sampling import ResizeMethod, crop_and_resize, resize, resize_with_pad, transform
 
 __all__ = [
-    "adjust_brightness", "adjust_contrast", "adjust_gamma", "adjust_hue", "adjust_saturation", "central_crop",
+    "ResizeMethod", "adjust_brightness", "adjust_contrast", "adjust_gamma", "adjust_hue", "adjust_saturation", "central_crop",
     "convert_image_dtype", "crop_and_resize", "crop_to_bounding_box", "extract_patches", "flip_left_right",
     "flip_up_down", "grayscale_to_rgb", "hsv_to_rgb", "image_gradients", "non_max_suppression",
     "non_max_suppression_overlaps", "non_max_suppression_padded", "non_max_suppression_with_scores",

@@ -25,7 +25,7 @@ from ._common import batch4d_arg, floating as _floating, images_arg as _images, 
 from ._common import size_arg as _size_arg, weights as _weights
 from .geometry import pad_to_bounding_box
 
-__all__ = ["crop_and_resize", "resize", "resize_with_pad", "transform"]
+__all__ = ["ResizeMethod", "crop_and_resize", "resize", "resize_with_pad", "transform"]
 
 
 def _linear_taps(in_size, out_size):
@@ -126,6 +126,19 @@ def _taps_axis(x, axis, idx, wts):
         term = take_rows(x, _index(idx[:, k], x), axis=axis) * _weights(wts[:, k].reshape(shape), x)
         out = term if out is None else out + term
     return out if out is not None else take_rows(x, _index(idx[:, 0], x), axis=axis) * 0.0
+
+
+class ResizeMethod:
+    """TF's ``tf.image.ResizeMethod`` names for ``resize``'s ``method`` (plain strings)."""
+
+    BILINEAR = "bilinear"
+    NEAREST_NEIGHBOR = "nearest"
+    BICUBIC = "bicubic"
+    AREA = "area"
+    LANCZOS3 = "lanczos3"
+    LANCZOS5 = "lanczos5"
+    GAUSSIAN = "gaussian"
+    MITCHELLCUBIC = "mitchellcubic"
 
 
 _METHODS = ("bilinear", "nearest", "area", "lanczos3", "lanczos5", "gaussian", "mitchellcubic")
