@@ -42,6 +42,13 @@ CASES = [
     ("MatvecLU batch", lambda: tfb.MatvecLU(f64(np.stack([_LU, _LU.T + np.eye(3)])), [1, 2, 0]),
      lambda r: r.normal(size=(2, 3)), 1),
     ("Pad two axes", lambda: tfb.Pad(paddings=[[0, 1], [1, 0]]), lambda r: r.normal(size=(4, 2, 3)), 2),
+    ("ScaleMatvecLinearOperator low rank", lambda: tfb.ScaleMatvecLinearOperator(wb.linalg.LinearOperatorLowRankUpdate(
+        wb.linalg.LinearOperatorDiag(f64([1.0, 2.0, 0.5]), is_positive_definite=True), f64([[1.0], [0.5], [-0.3]]))),
+     lambda r: r.normal(size=(4, 3)), 1),
+    ("ScaleMatvecLinearOperator tril adjoint", lambda: tfb.ScaleMatvecLinearOperator(
+        wb.linalg.LinearOperatorLowerTriangular(f64(_LU)), adjoint=True), lambda r: r.normal(size=(4, 3)), 1),
+    ("ScaleMatvecLinearOperator batch", lambda: tfb.ScaleMatvecLinearOperator(
+        wb.linalg.LinearOperatorDiag(f64([[2.0, -0.5, 3.0], [0.7, 1.5, -1.2]]))), lambda r: r.normal(size=(2, 3)), 1),
 ]
 IDS = [c[0] for c in CASES]
 
