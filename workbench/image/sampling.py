@@ -52,10 +52,6 @@ def _lerp_axis(x, axis, lower, upper, lerp):
     return lo + (hi - lo) * w
 
 
-def _keys_cubic(x):
-    return np.where(x < 1, ((1.5 * x - 2.5) * x) * x + 1.0, np.where(x < 2, ((-0.5 * x + 2.5) * x - 4.0) * x + 2.0, 0.0))
-
-
 def _mitchell_cubic(x):
     return np.where(x < 1, (7 / 6 * x - 2.0) * x * x + 8 / 9,
                     np.where(x < 2, ((-7 / 18 * x + 2.0) * x - 10 / 3) * x + 16 / 9, 0.0))
@@ -68,7 +64,6 @@ def _lanczos(radius):
 # TF's ScaleAndTranslate kernels, each (function of |distance|, radius)
 _KERNELS = {
     "triangle": (lambda x: np.maximum(1.0 - x, 0.0), 1.0),
-    "keyscubic": (_keys_cubic, 2.0),
     "mitchellcubic": (_mitchell_cubic, 2.0),
     "lanczos3": (_lanczos(3.0), 3.0),
     "lanczos5": (_lanczos(5.0), 5.0),
