@@ -2,7 +2,9 @@
 
 A family supplies the lower-triangular ``scale`` through three methods: ``_solve(v)``
 (``scale^{-1} v``), ``_scale_matvec(v)`` (``scale @ v``) and ``_scale_diag_part()``; and
-``_scale_matrix()`` for what needs the whole matrix (covariance, KL).
+``_scale_matrix()`` for what needs the whole matrix (covariance, KL). A family whose scale is
+not lower triangular (``MultivariateNormalLinearOperator``) also overrides
+``_log_abs_det_scale()`` and ``_solve_matrix(m)``.
 """
 
 from __future__ import annotations
@@ -70,6 +72,10 @@ class MultivariateNormal(Distribution):
     def _entropy(self):
         return 0.5 * self._k * (1.0 + _LOG_TWO_PI) + self._log_abs_det_scale()
 
+    def _solve_matrix(self, m):
+        """``scale^{-1} m`` for matrices ``m`` ``[..., k, r]`` (a family with another scale overrides it)."""
+        return wb.linalg.triangular_solve(self._scale_matrix(), m, lower=True)
+
 
 def _solve_lower(scale, v):
     """``scale^{-1} v`` for lower-triangular ``scale`` ``[..., k, k]`` and vectors ``v`` ``[..., k]``."""
@@ -81,7 +87,7 @@ def _kl_mvn_mvn(a, b, name=None):
     # 0.5 (tr(Sb^-1 Sa) + |Lb^-1 (mu_b - mu_a)|^2 - k) + log|det Lb| - log|det La|
     if a._k != b._k:
         raise ValueError(f"kl_divergence: event sizes differ ({a._k} and {b._k})")
-    m = wb.linalg.triangular_solve(b._scale_matrix(), a._scale_matrix(), lower=True)
+    m = b._solve_matrix(a._scale_matrix())
     trace = wb.reduce_sum(wb.square(m), axis=[-2, -1])
     y = b._solve(a._mean() - b._mean())
     return (0.5 * (trace + wb.reduce_sum(wb.square(y), axis=-1) - a._k)
