@@ -16,6 +16,24 @@ def f64(a):
 
 _LU = np.array([[2.0, 0.5, -1.0], [0.3, -1.5, 0.7], [-0.4, 0.2, 0.8]])
 
+
+def _maf(**kw):
+    """A MAF on a small MADE (tanh, float64 once called): every output a nonlinear function of the
+    earlier inputs."""
+    made = tfb.AutoregressiveNetwork(params=2, hidden_units=[6], activation="tanh", **kw)
+    return tfb.MaskedAutoregressiveFlow(made)
+
+
+def _batchnorm():
+    """A BatchNormalization bijector in inference mode on a built layer with non-trivial statistics."""
+    layer = wb.keras.layers.BatchNormalization(dtype="float64")
+    layer(f64(np.zeros((2, 3))), training=False)
+    layer.gamma.assign(f64([0.5, 2.0, 1.5]))
+    layer.beta.assign(f64([0.3, -1.0, 0.0]))
+    layer.moving_mean.assign(f64([1.0, -2.0, 0.5]))
+    layer.moving_variance.assign(f64([4.0, 0.25, 1.0]))
+    return tfb.BatchNormalization(layer, training=False)
+
 # name, factory, x sampler (rng -> float64 array of shape (batch,) + event), event_ndims of x
 CASES = [
     ("Expm1", lambda: tfb.Expm1(), lambda r: r.normal(size=(4, 3)), 1),
@@ -42,6 +60,10 @@ CASES = [
     ("MatvecLU batch", lambda: tfb.MatvecLU(f64(np.stack([_LU, _LU.T + np.eye(3)])), [1, 2, 0]),
      lambda r: r.normal(size=(2, 3)), 1),
     ("Pad two axes", lambda: tfb.Pad(paddings=[[0, 1], [1, 0]]), lambda r: r.normal(size=(4, 2, 3)), 2),
+    ("MaskedAutoregressiveFlow", lambda: _maf(), lambda r: r.normal(size=(4, 3)), 1),
+    ("MaskedAutoregressiveFlow right-to-left", lambda: _maf(input_order="right-to-left"),
+     lambda r: r.normal(size=(4, 3)), 1),
+    ("BatchNormalization", _batchnorm, lambda r: r.normal(size=(4, 3)) * 2, 1),
     ("ScaleMatvecLinearOperator low rank", lambda: tfb.ScaleMatvecLinearOperator(wb.linalg.LinearOperatorLowRankUpdate(
         wb.linalg.LinearOperatorDiag(f64([1.0, 2.0, 0.5]), is_positive_definite=True), f64([[1.0], [0.5], [-0.3]]))),
      lambda r: r.normal(size=(4, 3)), 1),

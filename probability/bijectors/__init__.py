@@ -27,3 +27,16 @@ def _load_bijectors():
 
 
 _load_bijectors()
+
+
+def __getattr__(name):
+    # AutoregressiveNetwork is a Keras layer, made on first use so that importing the bijectors
+    # does not load Keras
+    if name == "AutoregressiveNetwork":
+        from .masked_autoregressive import autoregressive_network_class  # lazy: see the comment above
+        globals()[name] = autoregressive_network_class()
+        return globals()[name]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+__all__.append("AutoregressiveNetwork")
