@@ -113,3 +113,24 @@ def test_bad_arguments_are_named():
         S.unicode_decode(WORDS, "UTF-8", replacement_char=-5)
     with pytest.raises(TypeError, match="input must be a string tensor"):
         S.unicode_decode(wb.constant([1.0]), "UTF-8")
+
+
+def test_unicode_script_and_the_guides_word_segmentation():
+    assert S.unicode_script([33464, 1041]).numpy().tolist() == [17, 8]          # 芸 Han, Б Cyrillic
+    odd = S.unicode_script(wb.constant([-1, 0x110000, 0x0301, 0xD800, 0x10FFFF, 65, 0x30FC, 0x3053]))
+    assert odd.dtype == np.int32 and odd.numpy().tolist() == [-1, -1, 1, 103, 103, 25, 0, 20]
+    assert int(S.unicode_script(wb.constant(0x0905))) == 10                       # Devanagari
+    with pytest.raises(TypeError, match="integer code points"):
+        S.unicode_script(wb.constant([1.5]))
+    # the guide: split sentences into words where the script changes
+    codepoints = S.unicode_decode(["Hello, world.", "世界こんにちは"], "UTF-8")
+    script = S.unicode_script(codepoints)
+    assert script.to_list() == [[25, 25, 25, 25, 25, 0, 0, 25, 25, 25, 25, 25, 0], [17, 17, 20, 20, 20, 20, 20]]
+    starts_word = wb.concat([wb.fill([script.nrows(), 1], True), wb.not_equal(script[:, 1:], script[:, :-1])], axis=1)
+    word_starts = wb.squeeze(wb.where(starts_word.values), axis=1)
+    words = ragged.RaggedTensor.from_row_starts(values=codepoints.values, row_starts=word_starts)
+    per_sentence = wb.reduce_sum(wb.cast(starts_word, wb.int64), axis=1)
+    nested = ragged.RaggedTensor.from_row_lengths(values=words, row_lengths=per_sentence)
+    assert S.unicode_encode(nested, "UTF-8").to_list() == [
+        [b"Hello", b", ", b"world", b"."],
+        [b"\xe4\xb8\x96\xe7\x95\x8c", b"\xe3\x81\x93\xe3\x82\x93\xe3\x81\xab\xe3\x81\xa1\xe3\x81\xaf"]]

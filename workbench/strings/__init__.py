@@ -20,11 +20,12 @@ import numpy as np
 
 from .. import core, errors
 from ..core import Tensor, convert_to_tensor, string_array, wrap, wrap_constant
+from . import scripts
 from .hashes import fingerprint64, siphash24
 
 __all__ = ["as_string", "bytes_split", "format", "join", "length", "lower", "ngrams", "reduce_join", "regex_full_match",
            "regex_replace", "split", "strip", "substr", "to_hash_bucket_fast", "to_hash_bucket_strong", "to_number",
-           "unicode_decode", "unicode_decode_with_offsets", "unicode_encode", "unicode_split",
+           "unicode_decode", "unicode_decode_with_offsets", "unicode_encode", "unicode_script", "unicode_split",
            "unicode_split_with_offsets", "unicode_transcode", "upper", "register_ragged"]
 
 # RaggedTensors are made by the ragged package, which this core module does not import: the
@@ -473,6 +474,42 @@ def unicode_transcode(input, input_encoding, output_encoding, errors="replace", 
     decode = _units(input_encoding, errors, replacement_char, replace_control_characters, "unicode_transcode")
     return _map(input, "input", "unicode_transcode",
                 lambda s: "".join(chr(c) for c, _ in decode(s)).encode(out_codec, "surrogatepass"))
+
+
+def _script_fwd(xp, arr):
+    starts, codes = _script_table(xp)
+    at = xp.clip(xp.searchsorted(starts, arr, side="right") - 1, 0, None)
+    valid = (arr >= 0) & (arr <= 0x10FFFF)
+    return xp.where(valid, codes[at], -1).astype(np.int32)
+
+
+def _script_table(xp):
+    key = xp.__name__
+    if key not in _SCRIPT_TABLES:
+        _SCRIPT_TABLES[key] = (xp.asarray(np.asarray(scripts.STARTS, np.int64)),
+                               xp.asarray(np.asarray(scripts.CODES, np.int32)))
+    return _SCRIPT_TABLES[key]
+
+
+_SCRIPT_TABLES: dict = {}
+_SCRIPT_OP = core.defop("unicode_script", _script_fwd)
+
+
+def unicode_script(input, name=None):  # noqa: A002
+    """Each code point's script as ICU's ``UScriptCode`` (int32; same shape, a RaggedTensor maps
+    its flat values): 25 Latin, 17 Han, 20 Hiragana, 8 Cyrillic, 0 Common (punctuation,
+    digits, spaces), 1 Inherited (combining marks), 103 Unknown (unassigned), and -1 for values
+    that are not code points. Unicode 18.0's assignments (see :mod:`.scripts`).
+
+    >>> wb.strings.unicode_script(wb.constant([33464, 1041])).numpy()
+    array([17,  8], dtype=int32)
+    """
+    if _is_ragged(input):
+        return input.with_flat_values(unicode_script(input.flat_values))
+    x = input if isinstance(input, Tensor) else convert_to_tensor(input)
+    if x.dtype.kind not in "iu":
+        raise TypeError(f"unicode_script: input must be integer code points (int32), got a tensor of dtype {x.dtype}")
+    return core.apply(_SCRIPT_OP, (x,), {})
 
 
 # TF's output encodings; inputs may be in any encoding Python's codecs know (ICU's names work
