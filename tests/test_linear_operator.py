@@ -324,3 +324,180 @@ def test_gradients_against_finite_differences(name):
         op = make(*ps)
         return [op.matmul(x), op.solve(b), op.log_abs_determinant(), op.matvec(x[..., 0], adjoint=True)]
     check_gradients(f, params, order=1, modes=("rev",), jacobian=False, atol=1e-6, rtol=1e-5)
+
+
+# ---------------------------------------------------------------------------
+# the families built on LinearOperator (generic cases: tests/distribution_cases/linear_operator.py)
+
+import probability  # noqa: E402
+from probability.distributions.transformed_distribution import TransformedDistribution  # noqa: E402
+
+tfd = probability.distributions
+tfb = probability.bijectors
+
+
+def _kl_mvn_np(mu_a, cov_a, mu_b, cov_b):
+    k = len(mu_a)
+    inv_b = np.linalg.inv(cov_b)
+    d = mu_b - mu_a
+    return 0.5 * (np.trace(inv_b @ cov_a) + d @ inv_b @ d - k + np.linalg.slogdet(cov_b)[1]
+                  - np.linalg.slogdet(cov_a)[1])
+
+
+def test_mvn_linear_operator_kl_against_the_closed_form():
+    loc_a, loc_b = np.array([[0.0, 1.0, -1.0, 0.5], [1.0, 0.0, 0.0, 2.0]]), np.array([0.3, -0.2, 0.1, 0.0])
+    a = tfd.MultivariateNormalLinearOperator(f64(loc_a), la.LinearOperatorLowRankUpdate(
+        la.LinearOperatorDiag(f64(BASE4), is_positive_definite=True), f64(U42)))
+    b = tfd.MultivariateNormalLinearOperator(f64(loc_b), la.LinearOperatorFullMatrix(f64(FULL4)))
+    s_a = _lru_dense(np.diag(BASE4), U42)
+    want = [_kl_mvn_np(loc_a[i], s_a @ s_a.T, loc_b, FULL4 @ FULL4.T) for i in range(2)]
+    close(probability.kl_divergence(a, b), want, rtol=1e-9)
+    back = [_kl_mvn_np(loc_b, FULL4 @ FULL4.T, loc_a[i], s_a @ s_a.T) for i in range(2)]
+    close(b.kl_divergence(a), back, rtol=1e-9)
+    # against the other multivariate normal families, both ways
+    tril = tfd.MultivariateNormalTriL(f64(loc_b), f64(np.linalg.cholesky(FULL4 @ FULL4.T)))
+    close(probability.kl_divergence(a, tril), want, rtol=1e-9)
+    close(probability.kl_divergence(tril, a), back, rtol=1e-9)
+
+
+def test_mvn_linear_operator_never_builds_the_dense_low_rank_scale(monkeypatch):
+    def refuse(self):
+        raise AssertionError("to_dense called")
+    monkeypatch.setattr(la.LinearOperatorLowRankUpdate, "_to_dense", refuse)
+    k = 300
+    rng = np.random.default_rng(2)
+    diag, u = rng.uniform(0.5, 2.0, k), rng.standard_normal((k, 2))
+    scale = la.LinearOperatorLowRankUpdate(la.LinearOperatorDiag(f64(diag), is_positive_definite=True), f64(u))
+    d = tfd.MultivariateNormalLinearOperator(f64(np.zeros(k)), scale)
+    x = d.sample(3, seed=1)
+    s = np.diag(diag) + u @ u.T
+    want = [st_mvn_logpdf(xi, s @ s.T) for xi in x.numpy()]
+    close(d.log_prob(x), want, rtol=1e-8)
+    close(d.entropy(), 0.5 * k * (1 + np.log(2 * np.pi)) + np.linalg.slogdet(s)[1], rtol=1e-10)
+
+
+def st_mvn_logpdf(x, cov):
+    import scipy.stats as st
+    return st.multivariate_normal(np.zeros(len(x)), cov).logpdf(x)
+
+
+def test_mvn_linear_operator_slices_a_scale_with_a_smaller_batch():
+    loc = np.arange(12.0).reshape(2, 3, 2) / 10
+    scale = la.LinearOperatorDiag(f64([[1.0, 2.0], [0.5, 1.5], [2.0, 0.7]]))   # batch (3,): broadcast over 2
+    d = tfd.MultivariateNormalLinearOperator(f64(loc), scale)
+    assert d.batch_shape == (2, 3)
+    x = f64(np.ones((2, 3, 2)))
+    full = d.log_prob(x).numpy()
+    close(d[1].log_prob(x[1]), full[1])
+    close(d[:, 1:].log_prob(x[:, 1:]), full[:, 1:])
+    close(d[..., 2].log_prob(x[:, 2]), full[:, 2])
+    ones = tfd.MultivariateNormalLinearOperator(f64(loc), la.LinearOperatorDiag(f64([[[1.0, 2.0]], [[0.5, 1.5]]])))
+    assert ones.batch_shape == (2, 3)   # the scale's batch is (2, 1)
+    close(ones[:, 1:].log_prob(x[:, 1:]), ones.log_prob(x).numpy()[:, 1:])
+
+
+def test_linear_operator_families_name_bad_arguments():
+    diag = la.LinearOperatorDiag(f64([1.0, 2.0]))
+    with pytest.raises(ValueError, match="missing required argument `scale`"):
+        tfd.MultivariateNormalLinearOperator(f64([0.0, 0.0]))
+    with pytest.raises(TypeError, match="`scale` must be a wb.linalg.LinearOperator"):
+        tfd.MultivariateNormalLinearOperator(f64([0.0, 0.0]), f64(np.eye(2)))
+    with pytest.raises(ValueError, match=r"`scale` must be square"):
+        tfd.MultivariateNormalLinearOperator(scale=la.LinearOperatorFullMatrix(f64(RECT)))
+    with pytest.raises(ValueError, match=r"`loc` must be \[..., k\] with k = 2"):
+        tfd.MultivariateNormalLinearOperator(f64([0.0, 0.0, 0.0]), diag)
+    with pytest.raises(ValueError, match="do not broadcast"):
+        tfd.MultivariateNormalLinearOperator(f64(np.zeros((3, 2))), la.LinearOperatorDiag(f64(np.ones((4, 2)))))
+    with pytest.raises(ValueError, match="missing required argument `loc`"):
+        tfd.MultivariateStudentTLinearOperator(f64(3.0), None, diag)
+    with pytest.raises(ValueError, match="`df` must be positive"):
+        tfd.MultivariateStudentTLinearOperator(f64(-3.0), f64([0.0, 0.0]), diag, validate_args=True)
+    t = tfd.MultivariateStudentTLinearOperator(f64([0.5, 3.0]), f64([0.0, 0.0]), diag, allow_nan_stats=False)
+    with pytest.raises(ValueError, match="undefined"):
+        t.variance()
+    with pytest.raises(ValueError, match="undefined"):
+        t.mean()
+
+
+def test_mvst_linear_operator_samples_match_the_covariance():
+    scale = la.LinearOperatorLowerTriangular(f64(TRIL[0]))
+    d = tfd.MultivariateStudentTLinearOperator(f64(6.0), f64([1.0, -1.0, 0.0]), scale)
+    x = d.sample(40000, seed=5).numpy()
+    cov = np.tril(TRIL[0]) @ np.tril(TRIL[0]).T * 6.0 / 4.0
+    np.testing.assert_allclose(np.cov(x.T), cov, atol=0.15 * np.abs(cov).max())
+    np.testing.assert_allclose(x.mean(0), [1.0, -1.0, 0.0], atol=0.05)
+
+
+def test_scale_matvec_linear_operator_pushes_a_normal_to_the_mvn():
+    scale = la.LinearOperatorLowRankUpdate(la.LinearOperatorDiag(f64(BASE4), is_positive_definite=True), f64(U42))
+    base = tfd.Sample(tfd.Normal(f64(0.0), f64(1.0)), 4)
+    pushed = TransformedDistribution(base, tfb.ScaleMatvecLinearOperator(scale))
+    mvn = tfd.MultivariateNormalLinearOperator(scale=scale)
+    x = f64(np.random.default_rng(9).standard_normal((5, 4)))
+    close(pushed.log_prob(x), mvn.log_prob(x).numpy(), rtol=1e-10)
+    b = tfb.ScaleMatvecLinearOperator(la.LinearOperatorDiag(f64(np.ones((3, 4)))))
+    assert b.experimental_batch_shape() == (3,) and b.experimental_batch_shape(x_event_ndims=2) == ()
+    v = wb.Variable(np.ones(2))
+    assert tfb.ScaleMatvecLinearOperator(la.LinearOperatorDiag(v)).trainable_variables == (v,)
+    with pytest.raises(TypeError, match="`scale` must be a wb.linalg.LinearOperator"):
+        tfb.ScaleMatvecLinearOperator(f64(np.eye(2)))
+    with pytest.raises(ValueError, match="declared singular"):
+        tfb.ScaleMatvecLinearOperator(la.LinearOperatorFullMatrix(f64(FULL4), is_non_singular=False),
+                                      validate_args=True)
+
+
+# Autoregressive: x[0] = s z[0], x[i] = w x[i-1] + s (1 + x[i-1]^2 / 4) z[i] with the noise z fixed
+
+
+def _ar_fn(w, s):
+    def fn(x):
+        prev = wb.concat([wb.zeros_like(x[..., :1]), x[..., :-1]], axis=-1)
+        return tfd.Independent(tfd.Normal(w * prev, s * (1.0 + 0.25 * wb.square(prev))), 1)
+    return fn
+
+
+def test_autoregressive_sample_is_the_chain_of_conditionals():
+    w, s = f64([0.8, -0.5]), f64(1.3)                   # a batch of two chains
+    d = tfd.Autoregressive(_ar_fn(w[:, None], s), sample0=f64(np.zeros((2, 4))))
+    assert d.batch_shape == (2,) and d.event_shape == (4,) and d.num_steps == 4
+    assert d.reparameterization_type is tfd.FULLY_REPARAMETERIZED
+    x = d.sample(3, seed=11).numpy()
+    assert x.shape == (3, 2, 4)
+    # the noise of every step: a standard normal draw of the same shape with the same seed
+    z = tfd.Independent(tfd.Normal(f64(np.zeros((3, 2, 4))), f64(1.0)), 1).sample(seed=11).numpy()
+    want = np.zeros((3, 2, 4))
+    wn = np.array([0.8, -0.5])[:, None]
+    prev = np.zeros((3, 2, 1))
+    for i in range(4):
+        want[..., i:i + 1] = wn * prev + 1.3 * (1.0 + 0.25 * prev ** 2) * z[..., i:i + 1]
+        prev = want[..., i:i + 1]
+    close(x, want, rtol=1e-12)
+    # log_prob is distribution_fn(x).log_prob(x), the sum of the conditionals
+    import scipy.stats as st
+    prevs = np.concatenate([np.zeros((3, 2, 1)), want[..., :-1]], axis=-1)
+    close(d.log_prob(f64(want)), st.norm(wn * prevs, 1.3 * (1 + 0.25 * prevs ** 2)).logpdf(want).sum(-1),
+          rtol=1e-12)
+    close(d.prob(f64(want)), np.exp(d.log_prob(f64(want)).numpy()), rtol=1e-12)
+
+
+def test_autoregressive_too_few_steps_leave_the_last_coordinates_unsettled():
+    d = tfd.Autoregressive(_ar_fn(f64(0.8), f64(1.3)), sample0=f64(np.zeros(4)), num_steps=2)
+    full = tfd.Autoregressive(_ar_fn(f64(0.8), f64(1.3)), sample0=f64(np.zeros(4)))
+    a, b = d.sample(5, seed=3).numpy(), full.sample(5, seed=3).numpy()
+    close(a[:, :2], b[:, :2], rtol=1e-12)
+    assert not np.allclose(a[:, 3], b[:, 3])
+
+
+def test_autoregressive_arguments():
+    with pytest.raises(TypeError, match="`distribution_fn` must be callable"):
+        tfd.Autoregressive(3.0)
+    with pytest.raises(TypeError, match="must return a Distribution"):
+        tfd.Autoregressive(lambda x: x, sample0=f64([0.0]))
+    with pytest.raises(ValueError, match="`num_steps` must be at least 1"):
+        tfd.Autoregressive(_ar_fn(f64(0.8), f64(1.3)), sample0=f64(np.zeros(4)), num_steps=0)
+    with pytest.raises(TypeError, match="`num_steps` must be an integer"):
+        tfd.Autoregressive(_ar_fn(f64(0.8), f64(1.3)), sample0=f64(np.zeros(4)), num_steps=2.5)
+    default = tfd.Autoregressive(lambda x=None: tfd.Independent(tfd.Normal(f64(np.zeros(3)), f64(1.0)), 1))
+    assert default.num_steps == 3 and default.event_shape == (3,)
+    with pytest.raises(NotImplementedError, match="batch slicing"):
+        default[0]
