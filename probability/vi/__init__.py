@@ -5,10 +5,14 @@
 >>> loc, raw_scale = wb.Variable(0.0), wb.Variable(0.0)
 >>> losses = vi.fit_surrogate_posterior(lambda x: -0.5 * (x - 3.0) ** 2,
 ...     lambda: tfd.Normal(loc, wb.softplus(raw_scale)), wb.optimizers.Adam(0.1), num_steps=300, seed=1)
+
+``build_factored_surrogate_posterior``, ``build_affine_surrogate_posterior`` and
+``build_asvi_surrogate_posterior`` (TFP's ``tfp.experimental.vi``) make trainable surrogates.
 """
 
+from .csiszar import *  # noqa: F401,F403
 from .losses import *  # noqa: F401,F403
 from .optimization import *  # noqa: F401,F403
-from . import losses, optimization  # noqa: F401
+from . import csiszar, losses, optimization  # noqa: F401
 
-__all__ = losses.__all__ + optimization.__all__
+__all__ = csiszar.__all__ + losses.__all__ + optimization.__all__

@@ -9,28 +9,10 @@ from workbench.core import Tensor
 
 from .. import internal
 from ..distributions.distribution import FULLY_REPARAMETERIZED, Distribution
+from .csiszar import kl_forward, kl_reverse  # noqa: F401
 
-__all__ = ["kl_reverse", "kl_forward", "monte_carlo_variational_loss"]
-
-
-def kl_reverse(logu, self_normalized=False, name=None):
-    """The Csiszar function of ``KL[q || p]``: ``f(u) = -log(u)`` with ``logu = log p(x) - log q(x)``.
-
-    ``self_normalized=True`` uses ``f(u) = u - 1 - log(u)`` (same expectation when
-    ``p`` is normalized, lower variance near ``u = 1``).
-    """
-    if self_normalized:
-        return wb.math.expm1(logu) - logu
-    return -logu
-
-
-def kl_forward(logu, self_normalized=False, name=None):
-    """The Csiszar function of ``KL[p || q]``: ``f(u) = u log(u)`` (``- (u - 1)`` when self-normalized)."""
-    u = wb.exp(logu)
-    out = u * logu
-    if self_normalized:
-        out = out - wb.math.expm1(logu)
-    return out
+# kl_reverse and kl_forward live with the other Csiszar functions; imported here, where they were first
+__all__ = ["monte_carlo_variational_loss"]
 
 
 def resolve_surrogate(surrogate_posterior):
