@@ -104,7 +104,7 @@ def shift_and_contrast(images, draws, max_shift, contrast):
     return wb.clip_by_value(wb.image.adjust_contrast(moved, factors), 0.0, 1.0)
 
 
-def make_dataset(pattern, batch_size, shuffle_seed=None, augment=None, parallel=True, prefetch=True,
+def make_dataset(pattern, batch_size, shuffle_seed=None, augment=None, parallel=False, prefetch=True,
                  cache=False):
     """The pipeline over the PNG files matching ``pattern``: batches ``(images [b, 8, 8, 1],
     labels [b])``.
