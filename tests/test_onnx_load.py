@@ -326,6 +326,35 @@ OPS = {
                     {"x": F(4, 5)},
                     {"w": F(3, 5), "c": F(3), "lo": np.float32(-0.5), "hi": np.float32(0.8), "slope": F(3),
                      "mask": R.random((4, 3)) > 0.5, "two": np.float32(2.0), "axis1": I64(1)}, 17),
+    "math_and_logic": ([helper.make_node(op, ["p"], [op.lower()]) for op in (
+                            "Abs", "Neg", "Exp", "Log", "Sqrt", "Reciprocal", "Cos", "Sin", "Tan", "Atan", "Asinh",
+                            "Cosh", "Sinh", "Ceil", "Floor", "Round", "Sign", "Softplus", "Softsign", "Tanh")]
+                       + [helper.make_node("Acos", ["h"], ["acos"]), helper.make_node("Asin", ["h"], ["asin"]),
+                          helper.make_node("Atanh", ["h"], ["atanh"]), helper.make_node("Acosh", ["p"], ["acoshp"]),
+                          helper.make_node("Mod", ["x", "d"], ["fmod"], fmod=1),
+                          helper.make_node("Mod", ["i", "j"], ["imod"]),
+                          helper.make_node("Div", ["i", "j"], ["idiv"]),
+                          helper.make_node("Celu", ["x"], ["celu"], alpha=0.5),
+                          helper.make_node("Min", ["x", "p"], ["min"]),
+                          helper.make_node("ReduceProd", ["x"], ["prod"], axes=[1]),
+                          helper.make_node("Less", ["x", "p"], ["lt"]),
+                          helper.make_node("GreaterOrEqual", ["x", "p"], ["ge"]),
+                          helper.make_node("Xor", ["lt", "ge"], ["xor"]),
+                          helper.make_node("And", ["lt", "xor"], ["and"]), helper.make_node("Not", ["and"], ["not"]),
+                          helper.make_node("IsNaN", ["x"], ["nan"]),
+                          helper.make_node("IsInf", ["inf"], ["posinf"], detect_negative=0),
+                          helper.make_node("Size", ["x"], ["size"]),
+                          helper.make_node("Shape", ["x"], ["last"], start=-1),
+                          helper.make_node("ConstantOfShape", ["last"], ["cos_"],
+                                           value=numpy_helper.from_array(np.array([2.5], np.float32))),
+                          helper.make_node("Range", ["r0", "size", "r2"], ["range"]),
+                          helper.make_node("CastLike", ["range", "x"], ["rangef"]),
+                          helper.make_node("Dropout", ["x"], ["drop"]),
+                          helper.make_node("Mul", ["drop", "cos_"], ["scaled"]),
+                          helper.make_node("ArgMin", ["x"], ["amin"], axis=0, keepdims=0)],
+                       {"x": F(3, 4), "p": np.abs(F(3, 4)) + 1.1, "h": np.tanh(F(3, 4)) * 0.9,
+                        "i": R.integers(-9, 9, (3, 4)), "inf": np.array([1.0, np.inf, -np.inf], np.float32)},
+                       {"d": np.float32(-0.7), "j": np.array([3, -2, 5, -4]), "r0": np.int64(1), "r2": np.int64(3)}, 17),
     "gelu_opset20": ([helper.make_node("Gelu", ["x"], ["y"]), helper.make_node("Gelu", ["x"], ["z"], approximate="tanh")],
                      {"x": F(3, 4)}, {}, 20),
     "reduce_axes_input_opset18": ([helper.make_node("ReduceMax", ["x", "ax"], ["y"], keepdims=1),
@@ -340,7 +369,7 @@ def test_operator_matches_onnxruntime(name):
     produced = [o for n in nodes for o in n.output]
     read = {i for n in nodes for i in n.input}
     outputs = [o for o in produced if o not in read] + [o for o in produced if o in read][-2:]
-    model = _model(nodes, [(k, None) for k in inputs], outputs,
+    model = _model(nodes, [(k, None, helper.np_dtype_to_tensor_dtype(v.dtype)) for k, v in inputs.items()], outputs,
                    [_const(k, v) for k, v in inits.items()], opset)
     feeds = dict(inputs)
     want = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"]).run(outputs, feeds)
@@ -403,3 +432,46 @@ def test_bad_calls_name_the_input(exported, tmp_path):
         wb.onnx.load(42)
     with pytest.raises(ValueError, match="dtype must be a floating dtype"):
         wb.onnx.load(path, dtype="int32")
+
+
+# -- fit inside an Experiment logs the trained model as an MLflow (ONNX) model ----------------
+
+@pytest.mark.slow  # a fresh SQLite store for MLflow takes seconds to create
+def test_fit_in_an_experiment_logs_the_model_for_mlflow(tmp_path, monkeypatch):
+    mlflow = pytest.importorskip("mlflow", reason="logging the model needs MLflow (the tracking extra)")
+    from mlflow.tracking import MlflowClient
+
+    for var in ("WORKBENCH_TRACKING_URI", "MLFLOW_TRACKING_URI", "WORKBENCH_PARENT_RUN_ID"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.chdir(tmp_path)
+    store = f"sqlite:///{tmp_path}/mlflow.db"
+    rng = np.random.default_rng(0)
+    x, y = rng.standard_normal((32, 5)).astype(np.float32), rng.standard_normal((32, 2)).astype(np.float32)
+    model = wb.keras.Sequential([L.Dense(8, activation="relu"), L.Dense(2)])
+    model.compile(optimizer="adam", loss="mse")
+    logger = wb.keras.callbacks.ExperimentLogger(log_model="onnx", registered_model_name="fit-mlp")
+    with wb.Experiment("onnx-fit", tracking_uri=store, logdir=str(tmp_path / "runs"), system_metrics=False) as exp:
+        model.fit(x, y, epochs=2, batch_size=8, verbose=0, callbacks=[logger])
+        run_id = exp.run_id
+    client = MlflowClient(store)
+    files = {a.path for a in client.list_artifacts(run_id, "model")}
+    assert {"model/MLmodel", "model/model.onnx"} <= files
+    assert "loss" in client.get_run(run_id).data.metrics
+    assert [str(v.version) for v in client.search_model_versions("name='fit-mlp'")] == ["1"]
+    want = model(wb.constant(x)).numpy()
+    mlflow.set_tracking_uri(store)
+    try:
+        got = mlflow.pyfunc.load_model(f"runs:/{run_id}/model").predict(x)
+        got = got if isinstance(got, np.ndarray) else next(iter(got.values()))
+        np.testing.assert_allclose(np.asarray(got), want, atol=ATOL)
+        local = mlflow.artifacts.download_artifacts(f"runs:/{run_id}/model/model.onnx", dst_path=str(tmp_path / "dl"))
+    finally:
+        mlflow.set_tracking_uri(None)
+    np.testing.assert_allclose(wb.onnx.load(local)(x).numpy(), want, atol=ATOL)  # and it imports back
+
+
+def test_experiment_logger_log_model_values():
+    with pytest.raises(ValueError, match=r"log_model must be True, False, 'keras' or 'onnx', got 'pb'"):
+        wb.keras.callbacks.ExperimentLogger(log_model="pb")
+    with pytest.raises(ValueError, match="registered_model_name needs log_model='onnx'"):
+        wb.keras.callbacks.ExperimentLogger(registered_model_name="m")

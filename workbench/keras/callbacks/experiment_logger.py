@@ -19,9 +19,16 @@ class ExperimentLogger(Callback):
         experiment: the ``wb.Experiment`` to log to; None: the one open when training starts
             (``workbench.experiment.active()``; ``fit`` adds this callback by itself when one
             is open).
-        log_model: save the trained model (``model.save``) as ``<run folder>/model.keras`` and
-            log it as an artifact when training ends (a model that cannot be saved, having no
-            config, or with h5py missing, is skipped with a warning).
+        log_model: True or ``"keras"``: save the trained model (``model.save``) as
+            ``<run folder>/model.keras`` and log it as an artifact when training ends (a model
+            that cannot be saved, having no config, or with h5py missing, is skipped with a
+            warning). ``"onnx"``: log it as an MLflow model, ONNX with MLflow's ``onnx`` flavor
+            under the artifact path ``model`` (``Experiment.log_model``), so that
+            ``mlflow.pyfunc.load_model(f"runs:/{run_id}/model")`` and ``mlflow models serve``
+            run it (needs the export extra; a model that cannot be exported is skipped with a
+            warning). False: no model.
+        registered_model_name: with ``log_model="onnx"``, also register the model as a new
+            version of this MLflow model.
 
     At the start of training it logs the params ``optimizer`` (the class name),
     ``learning_rate`` (its value as training starts), ``epochs``, ``batch_size`` and
@@ -33,14 +40,20 @@ class ExperimentLogger(Callback):
     ...     model.fit(x, y, epochs=5, callbacks=[wb.keras.callbacks.ExperimentLogger(exp)])
     """
 
-    def __init__(self, experiment=None, log_model=True):
+    def __init__(self, experiment=None, log_model=True, registered_model_name=None):
         super().__init__()
+        if log_model not in (True, False, "keras", "onnx"):
+            raise ValueError(f"ExperimentLogger: log_model must be True, False, 'keras' or 'onnx', got {log_model!r}")
+        if registered_model_name is not None and log_model != "onnx":
+            raise ValueError("ExperimentLogger: registered_model_name needs log_model='onnx' (an MLflow model), "
+                             f"got log_model={log_model!r}")
         if experiment is not None and not all(hasattr(experiment, m) for m in ("log_params", "log_metrics",
                                                                                 "log_artifact")):
             raise TypeError(f"ExperimentLogger: experiment must be a wb.Experiment (or None for the open one), got "
                             f"{type(experiment).__name__}")
         self.experiment = experiment
-        self.log_model = bool(log_model)
+        self.log_model = "keras" if log_model is True else log_model
+        self.registered_model_name = registered_model_name
         self._run = None
 
     def on_train_begin(self, logs=None):
@@ -81,7 +94,12 @@ class ExperimentLogger(Callback):
 
     def on_train_end(self, logs=None):
         run, self._run = self._run, None
-        if run is None or not self.log_model or not hasattr(self.model, "save"):
+        if run is None or not self.log_model:
+            return
+        if self.log_model == "onnx":
+            self._log_onnx(run)
+            return
+        if not hasattr(self.model, "save"):
             return
         path = os.path.join(run.logdir, "model.keras")
         try:
@@ -92,6 +110,17 @@ class ExperimentLogger(Callback):
                           "log_model=False to skip it", stacklevel=2)
             return
         run.log_artifact(path)
+
+    def _log_onnx(self, run):
+        try:
+            from ...onnx import ExportError  # optional: the export extra, needed only for this format
+            run.log_model(self.model, "model", registered_model_name=self.registered_model_name)
+        except ImportError as e:
+            warnings.warn(f"ExperimentLogger: the trained model was not logged as ONNX ({e}); pip install "
+                          "'research-workbench[export]', or pass log_model=False to skip it", stacklevel=2)
+        except ExportError as e:
+            warnings.warn(f"ExperimentLogger: the trained model was not logged as ONNX ({type(e).__name__}: {e}); "
+                          "pass log_model=False to skip it", stacklevel=2)
 
 
 def _name_of(loss) -> str:
