@@ -501,3 +501,29 @@ def test_autoregressive_arguments():
     assert default.num_steps == 3 and default.event_shape == (3,)
     with pytest.raises(NotImplementedError, match="batch slicing"):
         default[0]
+
+
+def test_condition_numbers_and_assertions_against_the_entries():
+    from workbench.errors import InvalidArgumentError
+    for name in ("Diag", "LowerTriangular", "FullMatrix", "LowRankUpdate general"):
+        op, a, _ = _op(name)
+        close(op.cond(), np.linalg.cond(a), rtol=1e-8)
+        op.assert_non_singular()
+    spd, _, _ = _op("FullMatrix SPD")
+    spd.assert_positive_definite()
+    spd.assert_self_adjoint()
+    la.LinearOperatorDiag(f64(DIAG_PD)).assert_positive_definite()
+    with pytest.raises(InvalidArgumentError, match="not positive definite"):
+        la.LinearOperatorDiag(f64(DIAG)).assert_positive_definite()
+    with pytest.raises(InvalidArgumentError, match="not positive definite"):
+        la.LinearOperatorFullMatrix(f64(-SPD)).assert_positive_definite()
+    with pytest.raises(InvalidArgumentError, match="not self-adjoint"):
+        la.LinearOperatorFullMatrix(f64(FULL)).assert_self_adjoint()
+    with pytest.raises(InvalidArgumentError, match="singular"):
+        la.LinearOperatorDiag(f64([1.0, 0.0])).assert_non_singular()
+    with pytest.raises(InvalidArgumentError, match="singular"):
+        la.LinearOperatorLowerTriangular(f64([[1.0, 0.0], [3.0, 0.0]])).assert_non_singular()
+    with pytest.raises(InvalidArgumentError, match="singular"):
+        la.LinearOperatorFullMatrix(f64([[1.0, 2.0], [2.0, 4.0]])).assert_non_singular()
+    with pytest.raises(NotImplementedError, match="self-adjoint"):
+        la.LinearOperatorLowerTriangular(f64(TRIL)).eigvals()

@@ -6,11 +6,12 @@ from __future__ import annotations
 import numpy as np
 
 from ...core import Tensor, convert_to_tensor
+from ...errors import InvalidArgumentError
 from ...tensor_shape import TensorShape
 from .. import linalg as _la
 from ..create import eye
 from ..elementwise import exp, log
-from ..reduce import reduce_sum
+from ..reduce import reduce_max, reduce_min, reduce_sum
 from ..shape import broadcast_to, expand_dims, squeeze
 
 _FLOATS = (np.dtype(np.float16), np.dtype(np.float32), np.dtype(np.float64))
@@ -425,6 +426,45 @@ class LinearOperator:
     def _adjoint(self):
         from .combine import LinearOperatorAdjoint  # circular import: combine's operators build on this class
         return LinearOperatorAdjoint(self)
+
+    def cond(self, name=None):
+        """The condition number ``[...]``: the largest singular value over the smallest."""
+        return self._cond()
+
+    def _cond(self):
+        sv = _la.svd(self._to_dense(), compute_uv=False)
+        return reduce_max(sv, axis=-1) / reduce_min(sv, axis=-1)
+
+    # -- checks of the hints against the entries (eager: they raise or return None) -----
+    def assert_non_singular(self, name=None):
+        """Raise ``InvalidArgumentError`` if a batch member is singular to working precision."""
+        self._assert_non_singular()
+
+    def _assert_non_singular(self):
+        sv = np.linalg.svd(np.asarray(self._to_dense().numpy(), dtype=np.float64), compute_uv=False)
+        eps = np.finfo(self._dtype).eps * max(self._matrix_shape())
+        if sv.size and np.any(sv[..., -1] <= eps * sv[..., 0]):
+            raise InvalidArgumentError(f"{type(self).__name__}: the operator is singular to working precision "
+                                       f"(smallest over largest singular value <= {eps:.3g})")
+
+    def assert_positive_definite(self, name=None):
+        """Raise ``InvalidArgumentError`` unless ``x^H A x > 0`` for every ``x != 0`` (every batch member)."""
+        self._assert_positive_definite()
+
+    def _assert_positive_definite(self):
+        dense = np.asarray(self._to_dense().numpy(), dtype=np.float64)
+        sym = 0.5 * (dense + np.swapaxes(dense, -1, -2))
+        if sym.size and np.any(np.linalg.eigvalsh(sym)[..., 0] <= 0):
+            raise InvalidArgumentError(f"{type(self).__name__}: the operator is not positive definite")
+
+    def assert_self_adjoint(self, name=None):
+        """Raise ``InvalidArgumentError`` unless every batch member equals its adjoint."""
+        self._assert_self_adjoint()
+
+    def _assert_self_adjoint(self):
+        dense = self._to_dense().numpy()
+        if not np.array_equal(dense, np.swapaxes(dense, -1, -2)):
+            raise InvalidArgumentError(f"{type(self).__name__}: the operator is not self-adjoint")
 
     def eigvals(self, name=None):
         """The eigenvalues ``[..., N]`` of a self-adjoint operator (ascending, except where the

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import numpy as np
+
+from ...errors import InvalidArgumentError
 from .. import linalg as _la
 from ..elementwise import abs as _abs, log
 from ..reduce import reduce_prod, reduce_sum
@@ -72,6 +75,11 @@ class LinearOperatorLowerTriangular(LinearOperator):
 
     def _eigvals(self):
         return self._diag_part()
+
+    def _assert_non_singular(self):
+        if np.any(np.asarray(self._diag_part().numpy()) == 0):
+            raise InvalidArgumentError("LinearOperatorLowerTriangular: the operator is singular (a zero on the "
+                                       "diagonal)")
 
 
 class LinearOperatorFullMatrix(LinearOperator):

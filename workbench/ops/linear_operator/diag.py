@@ -6,10 +6,11 @@ from __future__ import annotations
 import numpy as np
 
 from ...core import Tensor
+from ...errors import InvalidArgumentError
 from .. import linalg as _la
 from ..create import eye, ones, zeros
 from ..elementwise import abs as _abs, log, reciprocal, sqrt
-from ..reduce import reduce_prod, reduce_sum
+from ..reduce import reduce_max, reduce_min, reduce_prod, reduce_sum
 from ..shape import broadcast_to, expand_dims, squeeze
 from .base import _FLOATS, LinearOperator, _batch_key, _broadcast_shapes, _mt, _t, _tensor_param
 
@@ -88,6 +89,25 @@ class LinearOperatorDiag(LinearOperator):
 
     def _eigvals(self):
         return _t(self._diag)
+
+    def _cond(self):
+        a = _abs(_t(self._diag))
+        return reduce_max(a, axis=-1) / reduce_min(a, axis=-1)
+
+    def _assert_non_singular(self):
+        if np.any(self._diag_np() == 0):
+            raise InvalidArgumentError("LinearOperatorDiag: the operator is singular (a zero on the diagonal)")
+
+    def _assert_positive_definite(self):
+        if np.any(self._diag_np() <= 0):
+            raise InvalidArgumentError("LinearOperatorDiag: the operator is not positive definite (a diagonal "
+                                       "entry <= 0)")
+
+    def _assert_self_adjoint(self):
+        pass   # real and diagonal
+
+    def _diag_np(self):
+        return np.asarray(_t(self._diag).numpy())
 
 
 def _num_rows(num_rows, owner):
