@@ -7,8 +7,19 @@
 -0.9189385
 """
 
+import importlib
+
 from . import bijectors, distributions, math, mcmc, util, vi
 from . import optimizer, stats
 from .distributions import RegisterKL, kl_divergence
 
-__all__ = ["bijectors", "distributions", "math", "mcmc", "util", "vi", "stats", "optimizer", "kl_divergence", "RegisterKL"]
+__all__ = ["bijectors", "distributions", "math", "mcmc", "util", "vi", "stats", "optimizer", "kl_divergence", "RegisterKL",
+           "layers"]
+
+
+def __getattr__(name):
+    # probability.layers is built on wb.keras: imported on first use, so that `import probability`
+    # does not load Keras
+    if name == "layers":
+        return importlib.import_module("probability.layers")
+    raise AttributeError(f"module 'probability' has no attribute {name!r}")
