@@ -259,6 +259,8 @@ def test_hints_and_errors():
         op.matmul(f64(np.ones((4, 2))))
     with pytest.raises(TypeError, match=r"matvec: `x` has dtype float32, expected float64"):
         op.matvec(wb.constant([1.0, 2.0, 3.0]))
+    with pytest.raises(ValueError, match=r"matmul: the batch dimensions of `x` .* operator's batch shape \[2\]"):
+        op.matmul(f64(np.ones((3, 3, 1))))
     with pytest.raises(ValueError, match=r"solvevec: `rhs` must be a vector"):
         op.solvevec(f64(1.0))
     with pytest.raises(ValueError, match="Cholesky"):

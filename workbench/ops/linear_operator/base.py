@@ -246,6 +246,12 @@ class LinearOperator:
         if x.ndim < min_ndims:
             what = "a matrix [..., N, R]" if min_ndims == 2 else "a vector [..., N]"
             raise ValueError(f"{owner}.{method}: `{argname}` must be {what}, got shape {list(x.shape)}")
+        batch = tuple(self.batch_shape)
+        try:
+            np.broadcast_shapes(tuple(x.shape[:x.ndim - min_ndims]), batch)
+        except ValueError:
+            raise ValueError(f"{owner}.{method}: the batch dimensions of `{argname}` (shape {list(x.shape)}) do not "
+                             f"broadcast against the operator's batch shape {list(batch)}") from None
         return x
 
     def _check_dim(self, got, want, method, argname, axis):
