@@ -91,7 +91,8 @@ class LinearOperator:
     The hints ``is_non_singular``, ``is_self_adjoint``, ``is_positive_definite`` and
     ``is_square`` are promises about the matrix (None: unknown), as in TF; they select
     algorithms (a Cholesky solve for self-adjoint positive definite matrices) and are
-    checked for consistency, not against the entries.
+    checked for consistency with each other; ``assert_non_singular`` and the other
+    ``assert_*`` methods check them against the entries.
     """
 
     _param_ndims: dict = {}
