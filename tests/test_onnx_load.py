@@ -208,7 +208,7 @@ def test_fine_tuning_reduces_the_loss_and_keeps_statistics(exported):
     assert stats
     rng = np.random.default_rng(3)
     x = rng.standard_normal((16,) + shape).astype(np.float32)
-    y = rng.standard_normal((16, 3)).astype(np.float32)
+    y = m(x).numpy() + np.array([1.0, -1.0, 0.5], np.float32)  # a shift the weights can learn
     opt = wb.optimizers.SGD(0.05)
     losses = []
     for _ in range(6):
@@ -216,7 +216,7 @@ def test_fine_tuning_reduces_the_loss_and_keeps_statistics(exported):
             loss = wb.reduce_mean((m(x) - y) ** 2)
         opt.apply_gradients(zip(tape.gradient(loss, m.trainable_variables), m.trainable_variables))
         losses.append(float(loss))
-    assert losses[-1] < 0.9 * losses[0], losses
+    assert losses[-1] < 0.5 * losses[0], losses
     for v in m.non_trainable_variables:
         np.testing.assert_array_equal(v.numpy(), stats[v.name])
 
@@ -426,6 +426,8 @@ def test_bad_calls_name_the_input(exported, tmp_path):
         m(np.ones((2, 6), np.float32), np.ones((2, 6), np.float32))
     with pytest.raises(TypeError, match=r"unknown: \['features'\]"):
         m(features=np.ones((2, 6), np.float32))
+    with pytest.raises(TypeError, match="has no training argument"):
+        m(np.ones((2, 6), np.float32), training=True)
     with pytest.raises(FileNotFoundError, match="no file at"):
         wb.onnx.load(str(tmp_path / "missing.onnx"))
     with pytest.raises(TypeError, match="must be a path or an onnx.ModelProto"):

@@ -78,17 +78,18 @@ class Context:
         return a
 
 
-def static(value, ctx, what):
+def static(value):
     """A value that must be known when the node runs (a shape, axes, pads) as a NumPy array."""
     if value is None:
         return None
     if isinstance(value, Tensor):
-        return value.numpy()  # computed, but not from the inputs' values (read once, not traced)
+        # computed by a node: read now (inside wb.function, only while it does not follow the inputs)
+        return value.numpy()
     return np.asarray(value)
 
 
-def _ints(value, ctx, what):
-    v = static(value, ctx, what)
+def _ints(value):
+    v = static(value)
     return None if v is None else [int(i) for i in np.asarray(v).reshape(-1)]
 
 
@@ -351,7 +352,7 @@ def _reduction(fn, np_fn=None):
     # ``axes`` is an input from opset 18 (13 for ReduceSum), an attribute before: either
     # reaches the same parameter
     def run(ctx, x, axes=None, keepdims=1, noop_with_empty_axes=0):
-        ax = _reduce_axes(x, static(axes, ctx, "axes"), noop_with_empty_axes, _rank(x))
+        ax = _reduce_axes(x, static(axes), noop_with_empty_axes, _rank(x))
         return wb.identity(x) if ax == "noop" else fn(x, ax, bool(keepdims))
 
     def fold(x, axes=None, keepdims=1, noop_with_empty_axes=0):
@@ -394,7 +395,7 @@ for _name, _fn in {"ArgMax": wb.argmax, "ArgMin": wb.argmin}.items():
 
 @_op("CumSum", exclusive=0, reverse=0)
 def _cumsum(ctx, x, axis, exclusive, reverse):
-    (ax,) = _ints(axis, ctx, "axis")
+    (ax,) = _ints(axis)
     return wb.math.cumsum(x, axis=ax, exclusive=bool(exclusive), reverse=bool(reverse))
 
 
@@ -457,7 +458,7 @@ def _fold_reshape(x, shape, allowzero=0):
 
 @_op("Reshape", allowzero=0, fold=_fold_reshape)
 def _reshape(ctx, x, shape, allowzero):
-    return wb.reshape(x, _reshape_dims(_shape(x), _ints(shape, ctx, "shape"), allowzero))
+    return wb.reshape(x, _reshape_dims(_shape(x), _ints(shape), allowzero))
 
 
 @_op("Flatten", axis=1)
@@ -473,7 +474,7 @@ def _expand_shape(shape, target):
 
 @_op("Expand", fold=lambda x, s: np.broadcast_to(x, _expand_shape(np.shape(x), s)).copy())
 def _expand(ctx, x, shape):
-    return wb.broadcast_to(x, _expand_shape(_shape(x), _ints(shape, ctx, "shape")))
+    return wb.broadcast_to(x, _expand_shape(_shape(x), _ints(shape)))
 
 
 @_op("Transpose", perm=None, fold=lambda x, perm=None: np.transpose(x, perm))
@@ -488,7 +489,7 @@ def _concat(ctx, *xs, axis):
 
 def _split_sizes(ctx, x, split, axis, num_outputs, n):
     dim = _shape(x)[axis]
-    sizes = _ints(split, ctx, "split") if split is not None else None
+    sizes = _ints(split) if split is not None else None
     if sizes is None:
         k = num_outputs if num_outputs is not None else n
         step = -(-dim // k)
@@ -510,14 +511,14 @@ OPERATORS["Split"].optional = {"num_outputs", "split"}
 
 @_op("Tile", fold=lambda x, r: np.tile(x, [int(i) for i in r]))
 def _tile(ctx, x, repeats):
-    return wb.tile(x, _ints(repeats, ctx, "repeats"))
+    return wb.tile(x, _ints(repeats))
 
 
 @_op("Pad", mode="constant")
 def _pad(ctx, x, pads, value=None, axes=None, mode="constant"):
-    pads = _ints(pads, ctx, "pads")
+    pads = _ints(pads)
     nd = _rank(x)
-    axes = list(range(nd)) if axes is None else [a % nd for a in _ints(axes, ctx, "axes")]
+    axes = list(range(nd)) if axes is None else [a % nd for a in _ints(axes)]
     if len(pads) != 2 * len(axes):
         raise ValueError(f"{ctx.where()}: pads has {len(pads)} values for {len(axes)} axes (expected "
                          f"{2 * len(axes)})")
@@ -530,7 +531,7 @@ def _pad(ctx, x, pads, value=None, axes=None, mode="constant"):
         x = x[tuple(slice(b, e) for b, e in zip(begin, end))]
         paddings = [[max(p[0], 0), max(p[1], 0)] for p in paddings]
     if mode == "constant":
-        fill = 0 if value is None else static(value, ctx, "constant_value").reshape(-1)[0]
+        fill = 0 if value is None else static(value).reshape(-1)[0]
         return wb.pad(x, paddings, constant_values=np.asarray(fill, _dtype(x)))
     return wb.pad(x, paddings, mode="REFLECT")
 
@@ -558,8 +559,7 @@ def _fold_slice(x, starts, ends, axes=None, steps=None):
 
 @_op("Slice", fold=_fold_slice)
 def _slice(ctx, x, starts, ends, axes=None, steps=None):
-    key = _slices(_shape(x), _ints(starts, ctx, "starts"), _ints(ends, ctx, "ends"), _ints(axes, ctx, "axes"),
-                  _ints(steps, ctx, "steps"))
+    key = _slices(_shape(x), _ints(starts), _ints(ends), _ints(axes), _ints(steps))
     return x[key]
 
 
@@ -593,7 +593,7 @@ def _fold_squeeze(x, axes=None):
 
 @_op("Squeeze", fold=_fold_squeeze)
 def _squeeze(ctx, x, axes=None):
-    axes = _ints(axes, ctx, "axes")
+    axes = _ints(axes)
     keep = _squeeze_axes(_shape(x), axes)
     return wb.reshape(x, [d for i, d in enumerate(_shape(x)) if i not in keep])
 
@@ -614,7 +614,7 @@ def _fold_unsqueeze(x, axes):
 
 @_op("Unsqueeze", fold=_fold_unsqueeze)
 def _unsqueeze(ctx, x, axes):
-    axes = _ints(axes, ctx, "axes")
+    axes = _ints(axes)
     return wb.reshape(x, _unsqueezed(_shape(x), axes))
 
 
@@ -629,13 +629,13 @@ def _fold_constant_of_shape(shape, value=None):
 
 @_op("ConstantOfShape", value=None, fold=_fold_constant_of_shape)
 def _constant_of_shape(ctx, shape, value):
-    return ctx.array(_fold_constant_of_shape(static(shape, ctx, "shape"), value))
+    return ctx.array(_fold_constant_of_shape(static(shape), value))
 
 
 @_op("Range", fold=lambda a, b, d: np.arange(a, b, d, dtype=np.result_type(a, b, d)))
 def _range(ctx, start, limit, delta):
-    s, l, d = (static(v, ctx, n) for v, n in ((start, "start"), (limit, "limit"), (delta, "delta")))
-    return np.arange(s, l, d, dtype=np.result_type(s, l, d))
+    lo, hi, step = static(start), static(limit), static(delta)
+    return np.arange(lo, hi, step, dtype=np.result_type(lo, hi, step))
 
 
 @_op("Constant", value=None)
@@ -660,7 +660,7 @@ OPERATORS["Constant"].check = _check_constant
 
 @_op("Dropout", outputs=2, seed=None)
 def _dropout(ctx, x, ratio=None, training_mode=None, seed=None):
-    if training_mode is not None and bool(static(training_mode, ctx, "training_mode")):
+    if training_mode is not None and bool(static(training_mode)):
         raise UnsupportedError(f"{ctx.where()}: training_mode = True (the graph runs for inference; dropout "
                                "is the identity)")
     return [wb.identity(x), np.ones(_shape(x), bool)]
@@ -718,7 +718,7 @@ _FORMATS = {1: "NCW", 2: "NCHW", 3: "NCDHW"}
 _WINDOW_ATTRS = dict(auto_pad="NOTSET", kernel_shape=None, pads=None, strides=None, dilations=None)
 
 
-def _check_window(a, what="the window"):
+def _check_window(a):
     if a["auto_pad"] not in ("NOTSET", "VALID", "SAME_UPPER", "SAME_LOWER"):
         return f"auto_pad = {a['auto_pad']!r}"
     return None

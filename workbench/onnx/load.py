@@ -160,6 +160,10 @@ class OnnxModel(Module):
 
     def _bind(self, args, kwargs):
         n = len(self._inputs)
+        if "training" in kwargs:
+            raise TypeError(f"{self.name}: an ONNX graph has no training argument: it computes what it was "
+                            "exported to compute (for a Keras model, inference: no dropout, batch norm on its "
+                            "stored statistics); its weights still train through wb.GradientTape")
         if args and kwargs:
             raise TypeError(f"{self.name}: pass the inputs by position or by name, not both")
         if kwargs:
