@@ -284,6 +284,23 @@ def test_accuracy_is_resolved_from_the_targets(labels, units, expected):
     assert len(tracked) == 1 and type(tracked[0]) is expected and tracked[0].name == "acc"
 
 
+def test_binary_accuracy_with_rank_one_labels_matches_the_predictions_row_by_row():
+    # labels (n,) against a (n, 1) sigmoid output: Keras squeezes or expands to one rank first,
+    # so the metric is the plain fraction of rows predicted right (not a (n, n) broadcast)
+    x, y = _data()
+    y = (y == 0).astype(np.float32)
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential([keras.Input((5,)), L.Dense(1, activation="sigmoid")])
+    model.compile("adam", "binary_crossentropy", metrics=["accuracy", keras.metrics.AUC(name="auc")])
+    logs = model.evaluate(x, y, verbose=0, return_dict=True)
+    pred = model.predict(x, verbose=0)
+    assert pred.shape == (40, 1)
+    np.testing.assert_allclose(logs["accuracy"], np.mean((pred[:, 0] > 0.5) == y), rtol=1e-6)
+    reference = keras.metrics.AUC()
+    reference.update_state(y[:, None], pred)
+    np.testing.assert_allclose(logs["auc"], float(reference.result()), rtol=1e-6)
+
+
 def test_string_identifiers_for_optimizer_loss_and_metrics():
     x, y = _data()
     yf = y.astype(np.float32)[:, None]

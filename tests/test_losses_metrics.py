@@ -121,6 +121,39 @@ def test_keras_documented_metric_values(cls, y_true, y_pred, plain, sw, weighted
     assert float(m.result()) == pytest.approx(weighted, abs=1e-6)
 
 
+@pytest.mark.parametrize("cls,y_pred", [
+    (metrics.BinaryAccuracy, [[0.9], [0.1], [0.8], [0.2]]),
+    (metrics.Accuracy, [[1.0], [0.0], [1.0], [0.0]]),
+    (metrics.Precision, [[0.9], [0.1], [0.8], [0.2]]),
+    (metrics.Recall, [[0.9], [0.1], [0.8], [0.2]]),
+    (metrics.AUC, [[0.9], [0.1], [0.8], [0.2]]),
+])
+def test_rank_one_labels_meet_column_predictions_row_by_row(cls, y_pred):
+    # Keras 3 squeezes or expands y_true and y_pred to one rank: labels (n,) against
+    # predictions (n, 1) are compared row by row, not broadcast to (n, n)
+    y_true = np.array([1, 0, 1, 0], np.float32)
+    y_pred = np.asarray(y_pred, np.float32)
+    for labels in (y_true, y_true[:, None]):
+        m = cls()
+        m.update_state(labels, y_pred)
+        assert float(m.result()) == 1.0
+        m.update_state(labels, y_pred, sample_weight=np.array([1, 0, 1, 0], np.float32))
+        assert float(m.result()) == 1.0
+    assert float(cls()(y_true[:, None], y_pred[:, 0])) == 1.0
+    assert float(cls()(y_true, 1.0 - y_pred)) == 0.0
+
+
+def test_binary_accuracy_is_elementwise_and_weighs_each_entry():
+    # Keras 3 returns one value per entry, so a per-entry sample_weight weighs entries
+    y_true = np.array([[1, 1, 0, 0], [1, 1, 0, 0]], np.float32)
+    y_pred = np.array([[1, 1, 0, 0], [1, 1, 0, 1]], np.float32)
+    assert metrics.binary_accuracy(y_true, y_pred).shape == (2, 4)
+    assert float(metrics.BinaryAccuracy()(y_true, y_pred)) == pytest.approx(7 / 8)
+    w = np.array([[1, 1, 1, 1], [0, 0, 0, 1]], np.float32)
+    assert float(metrics.BinaryAccuracy()(y_true, y_pred, sample_weight=w)) == pytest.approx(4 / 5)
+    assert float(metrics.BinaryAccuracy()(y_true, y_pred, sample_weight=[0.0, 1.0])) == pytest.approx(3 / 4)
+
+
 def test_metrics_accumulate_across_batches():
     m = metrics.SparseCategoricalAccuracy()
     m.update_state([0, 1], [[0.9, 0.1], [0.8, 0.2]])

@@ -13,24 +13,34 @@ import numpy as np
 import workbench as wb
 
 from ...errors import argcheck
+from ..losses import same_rank
 from .metric import MeanMetricWrapper, to_float
 
 
 def accuracy(y_true, y_pred):
-    """1 where ``y_pred`` equals ``y_true``, else 0 (elementwise)."""
+    """1 where ``y_pred`` equals ``y_true``, else 0 (elementwise, after Keras' squeeze-or-expand
+    to one rank, so labels ``(n,)`` meet predictions ``(n, 1)`` row by row)."""
     y_pred = wb.convert_to_tensor(y_pred)
     y_true = wb.convert_to_tensor(y_true)
     if y_true.dtype != y_pred.dtype:
         y_true = wb.cast(y_true, y_pred.dtype)
+    y_true, y_pred = same_rank(y_true, y_pred)
     return wb.cast(wb.equal(y_true, y_pred), np.float32)
 
 
 def binary_accuracy(y_true, y_pred, threshold=0.5):
-    """The mean over the last axis of ``y_true == (y_pred > threshold)``."""
+    """1 where ``y_true == (y_pred > threshold)``, else 0, elementwise as Keras 3 returns it
+    (the mean metric averages; a per-entry ``sample_weight`` then weighs each entry).
+    Labels ``(n,)`` and predictions ``(n, 1)`` are first brought to one rank.
+
+    >>> wb.keras.metrics.binary_accuracy([1.0, 0.0], [[0.7], [0.2]]).numpy().ravel()
+    array([1., 1.], dtype=float32)
+    """
     y_pred = wb.convert_to_tensor(y_pred)
     y_true = to_float(y_true, y_pred.dtype)
+    y_true, y_pred = same_rank(y_true, y_pred)
     hit = wb.equal(y_true, wb.cast(y_pred > threshold, y_pred.dtype))
-    return wb.reduce_mean(wb.cast(hit, np.float32), axis=-1)
+    return wb.cast(hit, np.float32)
 
 
 def categorical_accuracy(y_true, y_pred):

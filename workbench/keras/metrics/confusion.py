@@ -16,14 +16,15 @@ import numpy as np
 import workbench as wb
 
 from ...errors import argcheck
-from ..losses import weights_like
+from ..losses import same_rank, weights_like
 from .metric import Metric, to_float
 
 
 def _prepare_confusion(y_true, y_pred, sample_weight, class_id=None, top_k=None):
-    """Flat float predictions, boolean labels and weights."""
+    """Flat float predictions, boolean labels and weights; labels ``(n,)`` against predictions
+    ``(n, 1)`` are first brought to one rank (Keras' squeeze-or-expand)."""
     y_pred = to_float(y_pred, np.float32)
-    y_true = wb.convert_to_tensor(y_true)
+    y_true, y_pred = same_rank(wb.convert_to_tensor(y_true), y_pred)
     if top_k is not None:
         # exactly k entries per row stay candidates (ties go to the lower index, as tf.math.top_k)
         picked = wb.one_hot(wb.math.top_k(y_pred, k=int(top_k)).indices, y_pred.shape[-1])
