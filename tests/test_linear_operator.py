@@ -217,9 +217,14 @@ def test_structured_results_keep_their_structure():
     t = la.LinearOperatorLowerTriangular(f64([[2.0, 0.0], [1.0, 1.0]]))
     assert isinstance(t.inverse(), la.LinearOperatorInversion) and t.inverse().inverse() is t
     assert isinstance(t.adjoint(), la.LinearOperatorAdjoint) and t.adjoint().adjoint() is t
-    comp = t @ d
+    td, dt = t @ d, d @ t   # a triangle scaled by a diagonal stays a triangle (TF's rules)
+    assert isinstance(td, la.LinearOperatorLowerTriangular) and isinstance(dt, la.LinearOperatorLowerTriangular)
+    close(td.to_dense(), np.array([[2.0, 0.0], [1.0, 4.0]]))
+    close(dt.to_dense(), np.array([[2.0, 0.0], [4.0, 4.0]]))
+    close((s @ t).to_dense(), 4.0 * np.array([[2.0, 0.0], [1.0, 1.0]]))
+    comp = t @ la.LinearOperatorFullMatrix(f64(np.eye(2)))
     assert isinstance(comp, la.LinearOperatorComposition)
-    close(comp.to_dense(), np.array([[2.0, 0.0], [1.0, 4.0]]))
+    close(comp.to_dense(), np.array([[2.0, 0.0], [1.0, 1.0]]))
     sol = t.solve(d)   # an operator: T^-1 D
     close(sol.to_dense(), np.linalg.solve([[2.0, 0.0], [1.0, 1.0]], np.diag([1.0, 4.0])))
 

@@ -7,6 +7,7 @@ from ..create import zeros
 from ..elementwise import reciprocal
 from ..shape import broadcast_to, concat, expand_dims, split, squeeze
 from .base import LinearOperator, _broadcast_shapes, _mt, _t
+from .dense import LinearOperatorLowerTriangular
 from .diag import LinearOperatorDiag, LinearOperatorIdentity, LinearOperatorScaledIdentity
 
 
@@ -17,8 +18,15 @@ def _matmul_operators(left, right):
     if isinstance(right, LinearOperatorIdentity) and not right._batch_shape_arg:
         return left
     diagonal = (LinearOperatorDiag, LinearOperatorScaledIdentity)
+    both = lambda flag: True if (getattr(left, flag) and getattr(right, flag)) else None
+    if isinstance(left, diagonal) and isinstance(right, LinearOperatorLowerTriangular):
+        # scaling the rows of a triangle keeps it triangular
+        return LinearOperatorLowerTriangular(expand_dims(left.diag_part(), -1) * right.to_dense(),
+                                             is_non_singular=both("is_non_singular"))
+    if isinstance(left, LinearOperatorLowerTriangular) and isinstance(right, diagonal):
+        return LinearOperatorLowerTriangular(left.to_dense() * expand_dims(right.diag_part(), -2),
+                                             is_non_singular=both("is_non_singular"))
     if isinstance(left, diagonal) and isinstance(right, diagonal):
-        both = lambda flag: True if (getattr(left, flag) and getattr(right, flag)) else None
         if isinstance(left, LinearOperatorScaledIdentity) and isinstance(right, LinearOperatorScaledIdentity):
             return LinearOperatorScaledIdentity(left.range_dimension, _t(left.multiplier) * _t(right.multiplier),
                                                 is_non_singular=both("is_non_singular"))
