@@ -534,3 +534,18 @@ def test_condition_numbers_and_assertions_against_the_entries():
         la.LinearOperatorFullMatrix(f64([[1.0, 2.0], [2.0, 4.0]])).assert_non_singular()
     with pytest.raises(NotImplementedError, match="self-adjoint"):
         la.LinearOperatorLowerTriangular(f64(TRIL)).eigvals()
+
+
+@pytest.mark.parametrize("name", [n for n in IDS if "solve" in CASES[n][3] and CASES[n][1]])
+def test_float32_operators_match_in_float32_precision(name):
+    make, params, dense, _ = CASES[name]
+    op = make(*[wb.constant(np.asarray(p, dtype=np.float32)) for p in params])
+    assert op.dtype == np.float32
+    a = dense(*params)
+    b = _rhs(op, 2)
+    got = op.solve(wb.constant(b.astype(np.float32)))
+    assert got.dtype == np.float32
+    np.testing.assert_allclose(got.numpy(), np.linalg.solve(a, b), rtol=2e-4, atol=2e-5)
+    np.testing.assert_allclose(op.log_abs_determinant().numpy(), np.linalg.slogdet(a)[1], rtol=2e-5, atol=2e-5)
+    np.testing.assert_allclose(op.matvec(wb.constant(b[:, 0].astype(np.float32))).numpy(), a @ b[:, 0],
+                               rtol=2e-5, atol=2e-5)
