@@ -16,6 +16,8 @@ from onnx import TensorProto, helper, numpy_helper  # noqa: E402
 import workbench as wb  # noqa: E402
 from workbench.onnx import OnnxModel, TensorSpec, UnsupportedError  # noqa: E402
 
+from .test_onnx_export import LAYERS as EXPORT_LAYERS  # noqa: E402  (every layer the export covers)
+
 L = wb.keras.layers
 ATOL = 1e-5
 
@@ -157,6 +159,31 @@ def test_gradients_match_finite_differences_in_float64(name, exported):
             np.testing.assert_allclose(g.numpy(), r.numpy(), atol=2e-4, rtol=2e-3)
             checked += 1
     assert checked >= 2
+
+
+@pytest.mark.parametrize("name", sorted(EXPORT_LAYERS))
+def test_every_layer_export_covers_loads_back_with_gradients(name, tmp_path):
+    """Each layer that test_onnx_export exports, loaded back: the same outputs in float32, and
+    float64 gradients (input and weights) that match finite differences."""
+    build, shape = EXPORT_LAYERS[name]
+    model = build()
+    model(wb.constant(np.zeros((2,) + shape, np.float32)))
+    result = wb.onnx.export(model, [TensorSpec((None,) + shape)], str(tmp_path / "m.onnx"), verify=False)
+    x = sample(shape, "float32", 3)
+    np.testing.assert_allclose(wb.onnx.load(result.model)(x).numpy(), model(wb.constant(x), training=False).numpy(),
+                               atol=ATOL, rtol=ATOL)
+    m = wb.onnx.load(result.model, dtype="float64")
+    xv = wb.Variable(x.astype(np.float64), trainable=False)
+    sources = m.trainable_variables + [xv]
+    with wb.GradientTape() as tape:
+        tape.watch(xv)
+        loss = _loss(m, xv)
+    grads = tape.gradient(loss, sources, unconnected_gradients="zero")
+    rng = np.random.default_rng(0)
+    dirs = [rng.standard_normal(v.shape) for v in sources]
+    want = _directional(lambda: _loss(m, xv), sources, dirs)
+    got = sum(float(np.sum(g.numpy() * d)) for g, d in zip(grads, dirs))
+    assert got == pytest.approx(want, rel=1e-6, abs=1e-6)
 
 
 def test_small_graph_gradients_with_the_gradient_checker():
