@@ -508,6 +508,8 @@ def test_autoregressive_arguments():
     assert default.num_steps == 3 and default.event_shape == (3,)
     with pytest.raises(NotImplementedError, match="batch slicing"):
         default[0]
+    listed = tfd.Autoregressive(lambda x: tfd.Independent(tfd.Normal(x, 1.0), 1), sample0=[0.0, 0.0])
+    assert isinstance(listed.sample0, wb.Tensor) and listed.dtype == np.float32 and listed.event_shape == (2,)
 
 
 def test_condition_numbers_and_assertions_against_the_entries():

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
+import workbench as wb
+
+from .. import internal
 from .distribution import Distribution
 
 __all__ = ["Autoregressive"]
@@ -39,6 +42,8 @@ class Autoregressive(Distribution):
             raise TypeError(f"{owner}: argument `distribution_fn` must be callable (a value -> a Distribution), "
                             f"got {type(distribution_fn).__name__}")
         self._distribution_fn = distribution_fn
+        if sample0 is not None and not isinstance(sample0, wb.Tensor) and not internal.is_tensor_like(sample0):
+            sample0 = wb.convert_to_tensor(sample0)   # Python floats become float32, as in TF
         self._sample0 = sample0
         self._distribution0 = distribution_fn() if sample0 is None else distribution_fn(sample0)
         if not isinstance(self._distribution0, Distribution):
