@@ -131,3 +131,205 @@ def test_csiszar_vimco_value_and_gradient():
     direct = np.mean(np.sum(w * dlogq, axis=0))        # d(-log_avg)/d loc
     score = np.mean(np.sum(dlogq * (-log_avg[None] + soo), axis=0))
     np.testing.assert_allclose(grad, direct + score, rtol=1e-8)
+
+
+# -- surrogate builders ------------------------------------------------------------------------------
+
+# Normal-Normal: theta ~ N(0, 10^2), y_i ~ N(theta, 1), 20 observations: the posterior is Normal
+_Y = np.random.default_rng(0).normal(1.5, 1.0, 20)
+_POST_VAR = 1.0 / (1.0 / 100.0 + len(_Y))
+_POST_MEAN = _POST_VAR * _Y.sum()
+
+
+def _log_joint(theta):
+    y = wb.constant(_Y.astype(np.float32))
+    return -0.5 * theta ** 2 / 100.0 - 0.5 * wb.reduce_sum((y - theta[..., None]) ** 2, axis=-1)
+
+
+def _watched(loss_fn):
+    """The variables a fit would train: those read while computing the loss."""
+    with wb.GradientTape() as tape:
+        loss_fn()
+    return list(tape.watched_variables())
+
+
+def _fit(target, q, steps, lr, sample_size=16, seed=0):
+    return vi.fit_surrogate_posterior(target, q, wb.optimizers.Adam(lr), num_steps=steps, sample_size=sample_size,
+                                      seed=seed)
+
+
+def test_factored_surrogate_structure_shapes_and_variables():
+    q = vi.build_factored_surrogate_posterior(
+        event_shape={"loc": [3], "scale": [], "corr": [2, 2]},
+        bijector={"loc": None, "scale": tfb.Softplus(), "corr": None}, batch_shape=[5], seed=1)
+    assert isinstance(q, tfd.JointDistributionNamed)
+    draw = q.sample(7, seed=2)
+    assert set(draw) == {"loc", "scale", "corr"}
+    assert draw["loc"].shape == (7, 5, 3) and draw["scale"].shape == (7, 5) and draw["corr"].shape == (7, 5, 2, 2)
+    assert np.all(draw["scale"].numpy() > 0)
+    assert q.log_prob(draw).shape == (7, 5)
+    variables = _watched(lambda: q.log_prob(q.sample(seed=3)))
+    assert len(variables) == 6 and all(isinstance(v, wb.Variable) and v.trainable for v in variables)
+    # loc starts uniform in (-2, 2) (seeded), scale at 1e-2 through Softplus (a TransformedVariable)
+    again = vi.build_factored_surrogate_posterior(event_shape=[3], seed=1)
+    same = vi.build_factored_surrogate_posterior(event_shape=[3], seed=1)
+    np.testing.assert_array_equal(again.distribution.loc.numpy(), same.distribution.loc.numpy())
+    assert np.all(np.abs(again.distribution.loc.numpy()) < 2)
+    scale = again.distribution.scale
+    assert isinstance(scale, probability.util.TransformedVariable)
+    np.testing.assert_allclose(wb.convert_to_tensor(scale).numpy(), 1e-2, rtol=1e-5)
+    listed = vi.build_factored_surrogate_posterior(event_shape=[[], [2]], bijector=[tfb.Exp(), None], seed=4)
+    assert isinstance(listed, tfd.JointDistributionSequential) and len(listed.sample(seed=1)) == 2
+    f64 = vi.build_factored_surrogate_posterior(event_shape=[], dtype="float64", seed=4)
+    assert f64.sample(seed=1).dtype == np.float64
+
+
+def test_builders_bad_arguments_are_named():
+    with pytest.raises(ValueError, match="event_shape"):
+        vi.build_factored_surrogate_posterior()
+    with pytest.raises(ValueError, match="bijector"):
+        vi.build_factored_surrogate_posterior(event_shape={"a": []}, bijector={"b": None})
+    with pytest.raises(TypeError, match="bijector"):
+        vi.build_factored_surrogate_posterior(event_shape=[2], bijector="softplus")
+    with pytest.raises(ValueError, match="operator"):
+        vi.build_affine_surrogate_posterior(event_shape=[2], operators="full")
+    with pytest.raises(ValueError, match="one entry per variable"):
+        vi.build_affine_surrogate_posterior(event_shape=[[2], [3]], operators=["diag"])
+    with pytest.raises(TypeError, match="prior"):
+        vi.build_asvi_surrogate_posterior(tfd.Normal(0.0, 1.0))
+    with pytest.raises(ValueError, match="initial_prior_weight"):
+        vi.build_asvi_surrogate_posterior(tfd.JointDistributionSequential([tfd.Normal(0.0, 1.0)]),
+                                          initial_prior_weight=1.5)
+    with pytest.raises(ValueError, match="Uniform"):
+        vi.build_asvi_surrogate_posterior(tfd.JointDistributionSequential([tfd.Uniform(0.0, 1.0)]))
+
+
+def test_factored_surrogate_fits_the_normal_normal_posterior():
+    q = vi.build_factored_surrogate_posterior(event_shape=[], seed=2)
+    losses = _fit(_log_joint, q, 300, 0.05, seed=1)
+    _fit(_log_joint, q, 200, 0.005, seed=2)
+    assert losses.numpy()[-30:].mean() < losses.numpy()[:30].mean()
+    np.testing.assert_allclose(q.loc.numpy(), _POST_MEAN, atol=0.04)
+    np.testing.assert_allclose(wb.convert_to_tensor(q.scale).numpy(), np.sqrt(_POST_VAR), rtol=0.15)
+
+
+# a correlated 2-D Gaussian target: the full-covariance surrogate recovers it, the mean-field one
+# recovers the mean and the conditional variances 1 / Lambda_ii (reverse KL's known answer)
+_MEAN2 = np.array([1.0, -0.5])
+_COV2 = np.array([[1.0, 0.8], [0.8, 1.0]]) * 0.25
+_PREC2 = np.linalg.inv(_COV2)
+
+
+def _log_gauss2(x):
+    d = x - wb.constant(_MEAN2.astype(np.float32))
+    prec = wb.constant(_PREC2.astype(np.float32))
+    return -0.5 * wb.reduce_sum(d * wb.linalg.matvec(prec, d), axis=-1)
+
+
+def _fit_affine(q, seed):
+    _fit(_log_gauss2, q, 250, 0.05, seed=seed)
+    _fit(_log_gauss2, q, 150, 0.01, seed=seed + 1)
+    x = q.sample(20000, seed=9).numpy().astype(np.float64)
+    return x.mean(0), np.cov(x.T)
+
+
+def test_affine_surrogate_tril_recovers_the_full_covariance():
+    q = vi.build_affine_surrogate_posterior(event_shape=[2], operators="tril", seed=3)
+    variables = _watched(lambda: q.log_prob(q.sample(seed=1)))
+    assert len(variables) == 2        # loc and the packed scale_tril
+    mean, cov = _fit_affine(q, 10)
+    np.testing.assert_allclose(mean, _MEAN2, atol=0.05)
+    np.testing.assert_allclose(cov, _COV2, atol=0.03)
+
+
+def test_affine_surrogate_diag_is_mean_field():
+    q = vi.build_affine_surrogate_posterior(event_shape=[2], operators="diag", seed=3)
+    mean, cov = _fit_affine(q, 20)
+    np.testing.assert_allclose(mean, _MEAN2, atol=0.05)
+    np.testing.assert_allclose(np.diag(cov), 1.0 / np.diag(_PREC2), rtol=0.15)
+    assert abs(cov[0, 1]) < 0.01
+
+
+def test_affine_surrogate_nested_with_constraints_and_blocks():
+    q = vi.build_affine_surrogate_posterior(event_shape={"w": [2, 2], "s": []},
+                                            bijector={"w": None, "s": tfb.Softplus()}, operators="tril",
+                                            batch_shape=[3], seed=1)
+    draw = q.sample(4, seed=2)
+    assert draw["w"].shape == (4, 3, 2, 2) and draw["s"].shape == (4, 3) and np.all(draw["s"].numpy() > 0)
+    assert q.log_prob(draw).shape == (4, 3)
+    # log_prob against the flat Gaussian by hand: z = concat(w, softplus^-1(s)), plus the log-det
+    flat = q._flat
+    z = wb.concat([wb.reshape(draw["w"], (4, 3, 4)), tfb.Softplus().inverse(draw["s"])[..., None]], axis=-1)
+    expect = flat.log_prob(z) + tfb.Softplus().inverse_log_det_jacobian(draw["s"])
+    np.testing.assert_allclose(q.log_prob(draw).numpy(), expect.numpy(), rtol=1e-5)
+    blocks = vi.build_affine_surrogate_posterior(event_shape=[[2], [3]], operators=["tril", "diag"], seed=1)
+    x = blocks.sample(2, seed=3)
+    assert [t.shape for t in x] == [(2, 2), (2, 3)] and blocks.log_prob(x).shape == (2,)
+
+
+def test_affine_surrogate_fits_the_normal_normal_posterior_through_a_list():
+    q = vi.build_affine_surrogate_posterior(event_shape=[[]], operators=["diag"], seed=5)
+    _fit(lambda theta: _log_joint(theta), q, 250, 0.05, seed=3)
+    _fit(lambda theta: _log_joint(theta), q, 150, 0.005, seed=4)
+    (x,) = q.sample(20000, seed=2)
+    np.testing.assert_allclose(x.numpy().mean(), _POST_MEAN, atol=0.04)
+    np.testing.assert_allclose(x.numpy().std(), np.sqrt(_POST_VAR), rtol=0.15)
+
+
+def _normal_normal_prior():
+    return tfd.JointDistributionSequential([tfd.Normal(0.0, 10.0, name="theta")])
+
+
+def test_asvi_fits_the_normal_normal_posterior():
+    q = vi.build_asvi_surrogate_posterior(_normal_normal_prior(), seed=1)
+    assert isinstance(q, tfd.JointDistributionSequential)
+    variables = _watched(lambda: q.log_prob(q.sample(seed=1)))
+    assert len(variables) == 4        # loc and scale: a free value and a prior weight each
+    # the scale is w * 10 + (1 - w) * free: w must fall from 0.5 to about 0.02, so a larger step first
+    _fit(_log_joint, q, 400, 0.1, seed=5)
+    _fit(_log_joint, q, 200, 0.01, seed=6)
+    (theta,) = q.sample(20000, seed=3)
+    np.testing.assert_allclose(theta.numpy().mean(), _POST_MEAN, atol=0.04)
+    np.testing.assert_allclose(theta.numpy().std(), np.sqrt(_POST_VAR), rtol=0.15)
+
+
+def test_asvi_keeps_the_prior_structure():
+    prior = tfd.JointDistributionNamed(dict(
+        mu=tfd.Normal(0.0, 1.0),
+        x=lambda mu: tfd.Independent(tfd.Normal(mu[..., None] * wb.ones([3]), 0.5), 1),
+        s=tfd.HalfNormal(2.0)))
+    q = vi.build_asvi_surrogate_posterior(prior, initial_prior_weight=0.5, seed=2)
+    assert isinstance(q, tfd.JointDistributionNamed)
+    draw = q.sample(5, seed=1)
+    assert draw["x"].shape == (5, 3) and draw["mu"].shape == (5,) and np.all(draw["s"].numpy() > 0)
+    # x's surrogate follows the surrogate's own draw of mu: loc = w mu + (1 - w) free, w = 0.5 at first,
+    # free started at the prior's value at a prior draw
+    dists, values = q.sample_distributions(seed=4)
+    free = wb.convert_to_tensor(prior.sample_distributions(seed=2)[0]["x"].distribution.loc)
+    np.testing.assert_allclose(dists["x"].distribution.loc.numpy(), 0.5 * values["mu"].numpy() + 0.5 * free.numpy(),
+                               rtol=1e-5)
+    # starting at w = 0.5 halfway to the prior; fitting the prior itself drives the loss to 0
+    losses = _fit(lambda **v: prior.log_prob(v), q, 300, 0.05, seed=3)
+    assert losses.numpy()[-30:].mean() < 0.1 < losses.numpy()[:10].mean()
+    mean_field = vi.build_asvi_surrogate_posterior(prior, mean_field=True, seed=2)
+    # free loc and scale for mu and x, free scale for s; no prior weights
+    assert len(_watched(lambda: mean_field.log_prob(mean_field.sample(seed=1)))) == 5
+    d2, v2 = mean_field.sample_distributions(seed=4)
+    np.testing.assert_allclose(d2["x"].distribution.loc.numpy(), free.numpy(), rtol=1e-6)
+
+
+def test_asvi_on_a_coroutine_with_sample_and_gamma_parts():
+    Root = tfd.JointDistributionCoroutine.Root
+
+    def model():
+        rate = yield Root(tfd.Gamma(2.0, 2.0, name="rate"))
+        yield tfd.Sample(tfd.Exponential(rate), sample_shape=[4], name="waits")
+
+    prior = tfd.JointDistributionCoroutine(model)
+    q = vi.build_asvi_surrogate_posterior(prior, seed=0)
+    assert isinstance(q, tfd.JointDistributionCoroutine)
+    draw = q.sample(6, seed=1)
+    assert draw.rate.shape == (6,) and draw.waits.shape == (6, 4)
+    assert q.log_prob(draw).shape == (6,)
+    losses = _fit(lambda rate, waits: prior.log_prob([rate, waits]), q, 150, 0.05, seed=2)
+    assert losses.numpy()[-20:].mean() < losses.numpy()[:20].mean()

@@ -13,6 +13,7 @@
 from .csiszar import *  # noqa: F401,F403
 from .losses import *  # noqa: F401,F403
 from .optimization import *  # noqa: F401,F403
-from . import csiszar, losses, optimization  # noqa: F401
+from .surrogates import *  # noqa: F401,F403
+from . import csiszar, losses, optimization, surrogates  # noqa: F401
 
-__all__ = csiszar.__all__ + losses.__all__ + optimization.__all__
+__all__ = csiszar.__all__ + losses.__all__ + optimization.__all__ + surrogates.__all__

@@ -66,7 +66,10 @@ def monte_carlo_variational_loss(target_log_prob_fn, surrogate_posterior, sample
     """
     q = resolve_surrogate(surrogate_posterior)
     if use_reparameterization is None:
-        use_reparameterization = q.reparameterization_type is FULLY_REPARAMETERIZED
+        # a joint distribution reports one type per part: reparameterized only if every part is
+        rtype = q.reparameterization_type
+        rtypes = wb.nest.flatten(rtype) if isinstance(rtype, (list, tuple, dict)) else [rtype]
+        use_reparameterization = all(r is FULLY_REPARAMETERIZED for r in rtypes)
     sample_size = int(sample_size)
     k = int(importance_sample_size)
     if sample_size < 1 or k < 1:
