@@ -228,7 +228,7 @@ def test_runs_inside_wb_function_with_gradients(exported):
             np.testing.assert_allclose(a.numpy(), b.numpy(), atol=1e-6)
 
 
-def test_fine_tuning_reduces_the_loss_and_keeps_statistics(exported):
+def test_fine_tuning_reduces_the_loss_and_keeps_statistics(exported, tmp_path):
     model, shape, dtype, path = exported["conv_net_bn"]
     m = wb.onnx.load(path)
     stats = {v.name: v.numpy().copy() for v in m.non_trainable_variables}
@@ -246,6 +246,17 @@ def test_fine_tuning_reduces_the_loss_and_keeps_statistics(exported):
     assert losses[-1] < 0.5 * losses[0], losses
     for v in m.non_trainable_variables:
         np.testing.assert_array_equal(v.numpy(), stats[v.name])
+    # the fine-tuned weights leave again: as a checkpoint, and as ONNX (checked by onnxruntime)
+    tuned = m(x).numpy()
+    manager = wb.CheckpointManager(wb.Checkpoint(model=m), str(tmp_path / "ckpt"), max_to_keep=1)
+    manager.save()
+    fresh = wb.onnx.load(path)
+    wb.Checkpoint(model=fresh).restore(manager.latest_checkpoint)
+    np.testing.assert_allclose(fresh(x).numpy(), tuned, atol=1e-6)
+    result = wb.onnx.export(m, m.input_signature, str(tmp_path / "tuned.onnx"))
+    assert result.max_abs_diff <= ATOL
+    session = ort.InferenceSession(result.path, providers=["CPUExecutionProvider"])
+    np.testing.assert_allclose(session.run(None, {"input_0": x})[0], tuned, atol=ATOL)
 
 
 def test_trainable_argument_and_repr(exported):

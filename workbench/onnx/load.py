@@ -84,7 +84,9 @@ class OnnxModel(Module):
     in :attr:`output_names` order when the graph has several).
 
     Attributes: ``input_names``, ``output_names``, ``opset``, ``weights`` (initializer name
-    -> ``wb.Variable``), ``trainable_variables`` (the Module's).
+    -> ``wb.Variable``), ``trainable_variables`` (the Module's), ``input_signature``. Being a
+    Module, it is saved by ``wb.Checkpoint``; ``wb.onnx.export(model, model.input_signature,
+    path)`` writes it (fine-tuned) as ONNX again.
     """
 
     _MODULE_IGNORED = frozenset({"_steps", "_constants", "_inputs", "_context", "proto"})
