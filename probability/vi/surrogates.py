@@ -32,7 +32,9 @@ import workbench as wb
 
 from .. import internal
 from ..bijectors.bijector import Bijector
+from ..bijectors.blockwise import Blockwise
 from ..bijectors.chain import Chain
+from ..bijectors.fill_scale_tril import FillScaleTriL
 from ..bijectors.identity import Identity
 from ..bijectors.reshape import Reshape
 from ..bijectors.scale_matvec_diag import ScaleMatvecDiag
@@ -40,9 +42,7 @@ from ..bijectors.scale_matvec_tril import ScaleMatvecTriL
 from ..bijectors.shift import Shift
 from ..bijectors.sigmoid import Sigmoid
 from ..bijectors.softplus import Softplus
-from ..bijectors.fill_scale_tril import FillScaleTriL
-from ..bijectors.blockwise import Blockwise
-from ..distributions.distribution import FULLY_REPARAMETERIZED, NOT_REPARAMETERIZED, Distribution
+from ..distributions.distribution import Distribution
 from ..distributions.independent import Independent
 from ..distributions.joint_distribution import JointDistributionNamed, JointDistributionSequential, _explicit_name
 from ..distributions.joint_distribution_coroutine import JointDistributionCoroutine, Root
@@ -322,6 +322,10 @@ class _SplitSurrogate(Distribution):
     def event_shape(self):
         return self._event_shape()
 
+    def __repr__(self):
+        return (f"<probability.vi.AffineSurrogatePosterior '{self.name}' batch_shape={list(self.batch_shape)} "
+                f"event_shape={self.event_shape} dtype={self.dtype}>")
+
     def sample(self, sample_shape=(), seed=None, name=None):
         z = self._flat.sample(sample_shape, seed=seed)
         lead = tuple(z.shape[:-1])
@@ -550,6 +554,8 @@ def _root_maker(part, fixed, prior, index):
 def _sequential_maker(part, maker, nparents):
     def make(*args):
         return part.surrogate(maker(*args[:nparents]))
+    # the prior's argument names: the same parents, and the same part names
+    make.__signature__ = inspect.signature(maker)
     return make
 
 
