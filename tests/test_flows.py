@@ -189,6 +189,25 @@ def test_maf_with_a_pair_a_bijector_fn_and_event_ndims_2():
     assert maf3.forward_log_det_jacobian(x, event_ndims=2).shape == (2,)
 
 
+def test_conditional_maf_passes_the_condition_to_the_network():
+    made = tfb.AutoregressiveNetwork(params=2, event_shape=3, conditional=True, conditional_event_shape=2,
+                                     hidden_units=[8], activation="tanh")
+    maf = tfb.MaskedAutoregressiveFlow(made)
+    x = f64(np.random.default_rng(11).normal(size=(4, 3)))
+    c = f64(np.random.default_rng(12).normal(size=(4, 2)))
+    y = maf.forward(x, conditional_input=c)
+    np.testing.assert_allclose(maf.inverse(y, conditional_input=c).numpy(), x.numpy(), atol=1e-12)
+    assert not np.allclose(maf.forward(x, conditional_input=c + 1.0).numpy(), y.numpy())
+    with wb.GradientTape() as tape:
+        tape.watch(x)
+        y = maf.forward(x, conditional_input=c)
+    jac = tape.batch_jacobian(y, x).numpy()
+    np.testing.assert_allclose(maf.forward_log_det_jacobian(x, event_ndims=1, conditional_input=c).numpy(),
+                               np.linalg.slogdet(jac)[1], rtol=1e-10)
+    np.testing.assert_allclose(maf.inverse_log_det_jacobian(y, event_ndims=2, conditional_input=c).numpy(),
+                               -np.linalg.slogdet(jac)[1].sum(), rtol=1e-10)
+
+
 def test_maf_bad_arguments_are_named():
     with pytest.raises(ValueError, match="exactly one"):
         tfb.MaskedAutoregressiveFlow()

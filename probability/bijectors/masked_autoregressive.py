@@ -26,7 +26,7 @@ import workbench as wb
 from workbench.core import Tensor
 
 from .. import internal
-from .bijector import Bijector
+from .bijector import Bijector, _reduce
 from .chain import Chain
 from .scale import Scale
 from .shift import Shift
@@ -48,7 +48,9 @@ class MaskedAutoregressiveFlow(Bijector):
     each pass fixing one more coordinate (``unroll_loop`` is accepted for TFP compatibility;
     both run the same Python loop eagerly). ``inverse(y) = bijector_fn(y).inverse(y)`` and
     ``inverse_log_det_jacobian(y)`` take one pass. ``event_ndims`` is the number of rightmost
-    dims the autoregressive function acts on (1 for vectors).
+    dims the autoregressive function acts on (1 for vectors). Keyword arguments of ``forward``,
+    ``inverse`` and the log-dets (``conditional_input=c`` for a conditional network) are passed
+    to the function.
 
     >>> maf = MaskedAutoregressiveFlow(AutoregressiveNetwork(params=2, hidden_units=[8]))
     >>> x = wb.random.normal([4, 3])
@@ -77,14 +79,43 @@ class MaskedAutoregressiveFlow(Bijector):
                          name=name or ("masked_autoregressive_flow" if bijector_fn is None else
                                        "masked_autoregressive_flow_bijector_fn"))
 
-    def _bijector_fn(self, y):
+    # -- conditioning: keyword arguments (``conditional_input=c``) go to the function, as in TFP.
+    # A conditioned call skips the forward/inverse cache (its result depends on the condition).
+    def forward(self, x, name=None, **condition_kwargs):
+        if not condition_kwargs:
+            return super().forward(x, name)
+        x = self._convert(x, "forward")
+        self._check_rank(x, self._flow_event_ndims, "forward", "x")
+        return self._forward(x, **condition_kwargs)
+
+    def inverse(self, y, name=None, **condition_kwargs):
+        if not condition_kwargs:
+            return super().inverse(y, name)
+        y = self._convert(y, "inverse")
+        self._check_rank(y, self._flow_event_ndims, "inverse", "y")
+        return self._inverse(y, **condition_kwargs)
+
+    def inverse_log_det_jacobian(self, y, event_ndims=None, name=None, **condition_kwargs):
+        if not condition_kwargs:
+            return super().inverse_log_det_jacobian(y, event_ndims, name)
+        y = self._convert(y, "inverse_log_det_jacobian")
+        ev = self._event_ndims(event_ndims, self._flow_event_ndims, y, "inverse_log_det_jacobian", "y")
+        return _reduce(self._inverse_log_det_jacobian(y, **condition_kwargs), y, self._flow_event_ndims, ev)
+
+    def forward_log_det_jacobian(self, x, event_ndims=None, name=None, **condition_kwargs):
+        if not condition_kwargs:
+            return super().forward_log_det_jacobian(x, event_ndims, name)
+        y = self.forward(x, **condition_kwargs)
+        return -self.inverse_log_det_jacobian(y, event_ndims, **condition_kwargs)
+
+    def _bijector_fn(self, y, **condition_kwargs):
         if self._user_bijector_fn is not None:
-            b = self._user_bijector_fn(y)
+            b = self._user_bijector_fn(y, **condition_kwargs)
             if not isinstance(b, Bijector):
                 raise TypeError(f"MaskedAutoregressiveFlow: `bijector_fn` returned a {type(b).__name__}, "
                                 "not a Bijector")
             return b
-        params = self._shift_and_log_scale_fn(y)
+        params = self._shift_and_log_scale_fn(y, **condition_kwargs)
         if isinstance(params, Tensor):
             if params.shape[-1] != 2:
                 raise ValueError("MaskedAutoregressiveFlow: `shift_and_log_scale_fn` returned one tensor of "
@@ -105,17 +136,17 @@ class MaskedAutoregressiveFlow(Bijector):
     def _event_size(self, t):
         return int(np.prod(t.shape[t.ndim - self._flow_event_ndims:], dtype=np.int64))
 
-    def _forward(self, x):
+    def _forward(self, x, **condition_kwargs):
         y = wb.zeros_like(x)
         for _ in range(self._event_size(x)):
-            y = self._bijector_fn(y).forward(x)
+            y = self._bijector_fn(y, **condition_kwargs).forward(x)
         return y
 
-    def _inverse(self, y):
-        return self._bijector_fn(y).inverse(y)
+    def _inverse(self, y, **condition_kwargs):
+        return self._bijector_fn(y, **condition_kwargs).inverse(y)
 
-    def _inverse_log_det_jacobian(self, y):
-        return self._bijector_fn(y).inverse_log_det_jacobian(y, event_ndims=self._flow_event_ndims)
+    def _inverse_log_det_jacobian(self, y, **condition_kwargs):
+        return self._bijector_fn(y, **condition_kwargs).inverse_log_det_jacobian(y, event_ndims=self._flow_event_ndims)
 
 
 # -- MADE: degrees and masks --------------------------------------------------------------------
