@@ -57,6 +57,7 @@ _LAZY = {
     "Module": ("workbench.module", "Module"),
     "losses": ("workbench.keras.losses", None),    # TF 2's tf.losses / tf.metrics: Keras'
     "metrics": ("workbench.keras.metrics", None),
+    "enable_v2_behavior": ("workbench.compat", "enable_v2_behavior"),  # tf.compat.v2's: always on
 }
 
 
@@ -72,7 +73,8 @@ def __getattr__(name):
         globals()[name] = value
         return value
     if name in ("strings", "linalg", "nn", "random", "debugging", "signal", "image", "io", "summary",
-                "optimizers", "data", "checkpoint", "tracking", "config", "keras", "onnx", "distribute"):
+                "optimizers", "data", "checkpoint", "tracking", "config", "keras", "onnx", "distribute",
+                "compat"):
         module = _importlib.import_module(f"workbench.{name}")
         globals()[name] = module
         return module

@@ -1,0 +1,107 @@
+"""TF's ``tf.compat``: the migration helpers that TF 2 code still calls.
+
+The workbench has one behaviour, TF 2's (eager execution, ``wb.function`` for graphs), so
+the switches that turn it on are answered as TF 2 answers them: already on, nothing to do.
+The switches that would turn it off raise, naming what to use instead.
+
+>>> import workbench as wb
+>>> wb.compat.v1.enable_eager_execution()   # TF 2 code written for both versions
+>>> wb.compat.v2 is wb
+True
+>>> wb.compat.dimension_value(wb.TensorShape([3, None])[0])
+3
+"""
+
+from __future__ import annotations
+
+import sys
+import types
+
+from .eager import executing_eagerly, numpy_function
+from .tensor_shape import TensorShape, dimension_value
+
+__all__ = ["v1", "v2", "dimension_value", "dimension_at_index", "as_bytes", "as_str", "as_text",
+           "enable_v2_behavior", "forward_compatible"]
+
+
+def enable_v2_behavior():
+    """TF 2 behaviour is the only behaviour here: returns None and changes nothing
+    (``tf.compat.v1.enable_v2_behavior`` is likewise a no-op in TF 2)."""
+    return None
+
+
+def enable_eager_execution(config=None, device_policy=None, execution_mode=None):
+    """Eager execution is always on (as in TF 2, where this call does nothing)."""
+    return None
+
+
+def _refuse(what):
+    def refuse(*args, **kwargs):
+        raise NotImplementedError(
+            f"tf.compat.v1.{what}: the workbench runs TF 2 semantics only (eager tensors, wb.function "
+            f"for compiled graphs); there is no TF 1 graph mode to switch to")
+    refuse.__name__ = what
+    refuse.__doc__ = f"Not available: ``{what}`` would switch to TF 1 behaviour, which the workbench lacks."
+    return refuse
+
+
+def dimension_at_index(shape, index):
+    """The ``index``-th dimension of ``shape`` as an int or None (None for an unknown rank)."""
+    shape = TensorShape(shape)
+    if shape.rank is None:
+        return None
+    return dimension_value(shape[index])
+
+
+def as_bytes(bytes_or_text, encoding="utf-8"):
+    """``bytes_or_text`` as bytes (str is encoded with ``encoding``)."""
+    if isinstance(bytes_or_text, bytearray):
+        return bytes(bytes_or_text)
+    if isinstance(bytes_or_text, str):
+        return bytes_or_text.encode(encoding)
+    if isinstance(bytes_or_text, bytes):
+        return bytes_or_text
+    raise TypeError(f"as_bytes: expected bytes or str, got {bytes_or_text!r} of type "
+                    f"{type(bytes_or_text).__name__}")
+
+
+def as_text(bytes_or_text, encoding="utf-8"):
+    """``bytes_or_text`` as str (bytes are decoded with ``encoding``)."""
+    if isinstance(bytes_or_text, str):
+        return bytes_or_text
+    if isinstance(bytes_or_text, (bytes, bytearray)):
+        return bytes(bytes_or_text).decode(encoding)
+    raise TypeError(f"as_text: expected bytes or str, got {bytes_or_text!r} of type "
+                    f"{type(bytes_or_text).__name__}")
+
+
+as_str = as_text
+
+
+def forward_compatible(year, month, day):
+    """True: the workbench has no graph producers whose versions could lag behind."""
+    return True
+
+
+def _py_func(func, inp, Tout, stateful=True, name=None):
+    """TF 1's ``tf.compat.v1.py_func``: ``func`` on NumPy arrays (see ``wb.numpy_function``)."""
+    return numpy_function(func, inp, Tout, stateful=stateful, name=name)
+
+
+v1 = types.ModuleType(__name__ + ".v1", "The TF 1 names that TF 2 code still calls (``tf.compat.v1``).")
+v1.enable_eager_execution = enable_eager_execution
+v1.enable_v2_behavior = enable_v2_behavior
+v1.executing_eagerly = executing_eagerly
+v1.py_func = _py_func
+v1.disable_eager_execution = _refuse("disable_eager_execution")
+v1.disable_v2_behavior = _refuse("disable_v2_behavior")
+v1.dimension_value = dimension_value
+v1.dimension_at_index = dimension_at_index
+sys.modules[v1.__name__] = v1
+
+
+def __getattr__(name):
+    # tf.compat.v2 is the TF 2 namespace itself: the workbench
+    if name == "v2":
+        return sys.modules[__name__.rpartition(".")[0]]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
