@@ -393,6 +393,27 @@ OPS = {
                        {"x": F(3, 4), "p": np.abs(F(3, 4)) + 1.1, "h": np.tanh(F(3, 4)) * 0.9,
                         "i": R.integers(-9, 9, (3, 4)), "inf": np.array([1.0, np.inf, -np.inf], np.float32)},
                        {"d": np.float32(-0.7), "j": np.array([3, -2, 5, -4]), "r0": np.int64(1), "r2": np.int64(3)}, 17),
+    "lstm_peepholes_lengths": ([helper.make_node("LSTM", ["x", "w", "r", "b", "lens", "h0", "c0", "p"], ["y", "yh", "yc"],
+                                                 hidden_size=3)],
+                               {"x": F(5, 2, 4), "lens": np.array([5, 3], np.int32), "h0": F(1, 2, 3), "c0": F(1, 2, 3)},
+                               {"w": F(1, 12, 4), "r": F(1, 12, 3), "b": F(1, 24), "p": F(1, 9)}, 17),
+    "lstm_bidirectional": ([helper.make_node("LSTM", ["x", "w", "r", "b"], ["y", "yh", "yc"], hidden_size=3,
+                                             direction="bidirectional")],
+                           {"x": F(4, 2, 3)}, {"w": F(2, 12, 3), "r": F(2, 12, 3), "b": F(2, 24)}, 17),
+    "lstm_reverse_lengths": ([helper.make_node("LSTM", ["x", "w", "r", "", "lens"], ["y", "yh"], hidden_size=2,
+                                               direction="reverse")],
+                             {"x": F(4, 3, 2), "lens": np.array([2, 4, 1], np.int32)},
+                             {"w": F(1, 8, 2), "r": F(1, 8, 2)}, 17),
+    "gru_bidirectional_lengths": ([helper.make_node("GRU", ["x", "w", "r", "b", "lens"], ["y", "yh"], hidden_size=3,
+                                                    direction="bidirectional", linear_before_reset=1)],
+                                  {"x": F(4, 2, 3), "lens": np.array([2, 4], np.int32)},
+                                  {"w": F(2, 9, 3), "r": F(2, 9, 3), "b": F(2, 18)}, 17),
+    "gru_and_rnn": ([helper.make_node("GRU", ["x", "w", "r", "b", "", "h0"], ["y", "yh"], hidden_size=3),
+                     helper.make_node("RNN", ["x", "rw", "rr", "rb"], ["ry", "ryh"], hidden_size=2,
+                                      direction="bidirectional", activations=["Relu", "Tanh"])],
+                    {"x": F(4, 2, 3), "h0": F(1, 2, 3)},
+                    {"w": F(1, 9, 3), "r": F(1, 9, 3), "b": F(1, 18), "rw": F(2, 2, 3), "rr": F(2, 2, 2),
+                     "rb": F(2, 4)}, 17),
     "gelu_opset20": ([helper.make_node("Gelu", ["x"], ["y"]), helper.make_node("Gelu", ["x"], ["z"], approximate="tanh")],
                      {"x": F(3, 4)}, {}, 20),
     "reduce_axes_input_opset18": ([helper.make_node("ReduceMax", ["x", "ax"], ["y"], keepdims=1),
@@ -418,6 +439,33 @@ def test_operator_matches_onnxruntime(name):
     for o, g, w in zip(outputs, got, want):
         assert g.shape == w.shape, o
         np.testing.assert_allclose(g.numpy(), w, atol=2e-5, rtol=2e-5, err_msg=o)
+
+
+def test_recurrent_batch_first_layout_and_gradients():
+    """layout = 1 (batch first; onnxruntime's CPU kernels refuse it) gives the layout-0 results
+    transposed; gradients through a bidirectional GRU with lengths match finite differences."""
+    w, r, b = F(2, 12, 3), F(2, 12, 3), F(2, 24)
+    inits = [_const("w", w), _const("r", r), _const("b", b)]
+
+    def lstm(layout):
+        node = helper.make_node("LSTM", ["x", "w", "r", "b"], ["y", "yh", "yc"], hidden_size=3,
+                                direction="bidirectional", layout=layout)
+        return wb.onnx.load(_model([node], [("x", None)], ["y", "yh", "yc"], inits))
+
+    x = F(4, 2, 3)  # [steps, batch, features]
+    y, yh, yc = lstm(0)(x)
+    y1, yh1, yc1 = lstm(1)(np.transpose(x, (1, 0, 2)))
+    np.testing.assert_allclose(y1.numpy(), np.transpose(y.numpy(), (2, 0, 1, 3)), atol=1e-6)
+    np.testing.assert_allclose(yh1.numpy(), np.transpose(yh.numpy(), (1, 0, 2)), atol=1e-6)
+    np.testing.assert_allclose(yc1.numpy(), np.transpose(yc.numpy(), (1, 0, 2)), atol=1e-6)
+    gru = helper.make_node("GRU", ["x", "gw", "gr", "gb", "lens"], ["y", "yh"], hidden_size=2,
+                           direction="bidirectional")
+    model = _model([gru], [("x", None)], ["y", "yh"],
+                   [_const("gw", F(2, 6, 3)), _const("gr", F(2, 6, 2)), _const("gb", F(2, 12)),
+                    _const("lens", np.array([3, 1], np.int32))])
+    m = wb.onnx.load(model, dtype="float64")
+    from gradients import check_gradients
+    check_gradients(lambda t: m(t), [R.standard_normal((3, 2, 3))], order=1, modes=("rev",))
 
 
 # -- what is not covered, and bad calls ------------------------------------------------------

@@ -17,6 +17,7 @@ from ..core import Tensor, Variable
 from ..module import Module
 from .export import TensorSpec
 from .interpret import OPERATORS, Context, UnsupportedError
+from . import recurrent  # noqa: F401  (registers LSTM, GRU and RNN in the operator table)
 
 __all__ = ["OPSETS", "OnnxModel", "UnsupportedError", "load"]
 
