@@ -28,6 +28,7 @@ from .combine import (LinearOperatorAdjoint, LinearOperatorBlockDiag, LinearOper
                       LinearOperatorInversion)
 from .dense import LinearOperatorFullMatrix, LinearOperatorLowerTriangular
 from .diag import LinearOperatorDiag, LinearOperatorIdentity, LinearOperatorScaledIdentity
+from .kronecker import LinearOperatorKronecker
 from .low_rank_update import LinearOperatorLowRankUpdate
 
 __all__ = [
@@ -39,6 +40,7 @@ __all__ = [
     "LinearOperatorFullMatrix",
     "LinearOperatorIdentity",
     "LinearOperatorInversion",
+    "LinearOperatorKronecker",
     "LinearOperatorLowRankUpdate",
     "LinearOperatorLowerTriangular",
     "LinearOperatorScaledIdentity",
