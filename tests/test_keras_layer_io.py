@@ -4,6 +4,7 @@ model.output, and default layer names in Keras' snake case (conv2d_transpose, no
 import numpy as np
 import pytest
 
+import workbench as wb
 from workbench import keras
 from workbench.keras import layers
 
@@ -92,3 +93,29 @@ def test_a_call_that_takes_a_mask_gets_one_while_the_graph_is_built():
     model = keras.Model(tokens, out)
     model(np.array([[1, 2, 0]]))
     assert seen[-1] == (1, 3)
+
+
+class _Lengths(layers.Layer):
+    """Byte lengths of string inputs, as float32 (a first layer that only takes text)."""
+
+    def call(self, inputs):
+        if inputs.dtype.kind != "O":
+            raise TypeError(f"_Lengths takes strings, got {inputs.dtype}")
+        return wb.cast(wb.strings.length(inputs), "float32")
+
+
+def test_string_input_is_keras_string_dtype():
+    text = keras.Input(shape=(1,), dtype="string", name="text")
+    assert text.dtype == wb.string and "dtype=string" in repr(text)
+    assert keras.Input((None,), dtype=wb.string, ragged=True).dtype == wb.string
+    model = keras.Model(text, _Lengths()(text))   # the graph is built on stand-in strings
+    assert model.output.shape == (None, 1)
+    np.testing.assert_array_equal(model(np.array([["abc"], [""]])).numpy(), [[3.0], [0.0]])
+    config = model.get_config()
+    assert config["layers"][0]["config"]["dtype"] == "string"
+    clone = keras.Model.from_config(config, custom_objects={"_Lengths": _Lengths})
+    assert clone.input.dtype == wb.string
+    seq = keras.Sequential([keras.Input((1,), dtype="string"), _Lengths()])
+    assert seq.get_config()["layers"][0]["config"]["dtype"] == "string"
+    with pytest.raises(TypeError, match="InputLayer: dtype must be a dtype name.*'strin'"):
+        keras.Input((1,), dtype="strin")

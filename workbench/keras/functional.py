@@ -26,9 +26,11 @@ import inspect
 import numpy as np
 
 from .. import nest
+from ..dtypes import as_dtype, string
 from .layers.base import (Layer, _require_own_get_config, _training_stack, is_ragged, is_symbolic, shape_of,
                           unique_layer_name)
 from ..ops.create import ones, zeros
+from ..core import convert_to_tensor
 from ..ops.elementwise import cast
 import ragged
 from .serialization import custom_object_scope
@@ -64,7 +66,7 @@ class SymbolicTensor:
         dims = ", ".join("None" if d is None else str(d) for d in self.shape)
         kind = "RaggedSymbolicTensor" if self.ragged else "SymbolicTensor"
         src = f" (created by layer '{self.node.layer.name}')" if self.node is not None else ""
-        return f"<{kind} shape=({dims}) dtype={self.dtype}{src}>"
+        return f"<{kind} shape=({dims}) dtype={_dtype_name(self.dtype)}{src}>"
 
     def __bool__(self):
         raise TypeError("a symbolic tensor has no value: it only describes a layer's output. "
@@ -106,6 +108,7 @@ class InputLayer(Layer):
     listed in ``Model.layers``. As the first layer of a ``Sequential`` it fixes the input shape.
 
     ``shape`` excludes the batch axis (``batch_size`` gives it); ``batch_shape`` includes it.
+    ``dtype``: any dtype ``wb.as_dtype`` reads, Keras' ``"string"`` (``wb.string``) included.
     ``ragged=True`` describes a RaggedTensor batch. ``sparse``, ``input_tensor`` and
     ``optional`` are Keras' and only their defaults are supported.
     """
@@ -126,7 +129,7 @@ class InputLayer(Layer):
             if isinstance(shape, (int, np.integer)):
                 shape = (shape,)
             full = (batch_size,) + tuple(shape)
-        dtype = np.dtype(dtype or np.float32)
+        dtype = np.dtype(np.float32) if dtype is None else _input_dtype(dtype)
         super().__init__(name=name or unique_layer_name("input"), dtype=dtype)
         self.built = True
         output = SymbolicTensor(full, dtype, name=self.name, ragged=ragged)
@@ -136,7 +139,7 @@ class InputLayer(Layer):
         return inputs
 
     def get_config(self):
-        return {"name": self.name, "batch_shape": list(self.output.shape), "dtype": self.output.dtype.name,
+        return {"name": self.name, "batch_shape": list(self.output.shape), "dtype": _dtype_name(self.output.dtype),
                 "ragged": self.output.ragged}
 
     @classmethod
@@ -145,11 +148,26 @@ class InputLayer(Layer):
                    name=config.get("name"), ragged=config.get("ragged", False))
 
 
+def _input_dtype(dtype):
+    try:
+        return as_dtype(dtype)
+    except TypeError as exc:
+        raise TypeError(f"InputLayer: {exc}") from None
+
+
+def _dtype_name(dtype):
+    """Keras' name of ``dtype``: ``"string"`` for the byte-string (object) dtype."""
+    return "string" if dtype == string else dtype.name
+
+
 def Input(shape=None, batch_size=None, name=None, dtype=None, ragged=False, batch_shape=None):  # noqa: N802
     """A symbolic input of shape ``(batch_size,) + shape`` (None entries: any size).
 
     ``ragged=True`` describes a RaggedTensor batch (e.g. ``shape=(None, 8)``).
-    ``dtype`` defaults to float32.
+    ``dtype`` defaults to float32; ``"string"`` takes text, as Keras' does:
+
+    >>> wb.keras.Input(shape=(1,), dtype="string").dtype == wb.string
+    True
     """
     if batch_shape is None and shape is None:
         raise ValueError("Input: give shape (without the batch dimension) or batch_shape")
@@ -170,16 +188,19 @@ _INNER_STAND_IN = {1: 17, 2: 23}
 
 def _stand_in(spec, k):
     """A concrete zero input for ``spec``: an unknown batch size set to ``k`` (1 or 2), other
-    unknown sizes to ``_INNER_STAND_IN[k]``."""
+    unknown sizes to ``_INNER_STAND_IN[k]``; a string input stands in as empty strings."""
     inner_k = _INNER_STAND_IN[k]
+
+    def filled(shape):
+        if spec.dtype == string:
+            return convert_to_tensor(np.full(shape, b"", dtype=object))
+        return zeros(shape, dtype=spec.dtype)
     if spec.ragged:
         nrows = k if spec.shape[0] is None else spec.shape[0]
         inner = tuple(inner_k if d is None else d for d in spec.shape[2:])
         lengths = np.full(nrows, inner_k if spec.shape[1] is None else spec.shape[1], np.int64)
-        values = zeros((int(lengths.sum()),) + inner, dtype=spec.dtype)
-        return ragged.RaggedTensor.from_row_lengths(values, lengths)
-    return zeros(tuple((k if i == 0 else inner_k) if d is None else d for i, d in enumerate(spec.shape)),
-                 dtype=spec.dtype)
+        return ragged.RaggedTensor.from_row_lengths(filled((int(lengths.sum()),) + inner), lengths)
+    return filled(tuple((k if i == 0 else inner_k) if d is None else d for i, d in enumerate(spec.shape)))
 
 
 def _replace(structure, mapping):
