@@ -136,7 +136,7 @@ def test_layers_after_a_distribution_and_a_log_prob_loss_train_with_fit():
     rng = np.random.default_rng(4)
     x = rng.normal(size=(256, 2)).astype(np.float32)
     y = (x @ np.array([[1.0], [-2.0]]) + 0.5 + 0.3 * rng.normal(size=(256, 1))).astype(np.float32)
-    wb.random.set_seed(4)
+    wb.keras.utils.set_random_seed(4)
     model = wb.keras.Sequential([
         L.Input(shape=(2,)),
         L.Dense(tfpl.IndependentNormal.params_size(1), kernel_initializer="zeros"),
@@ -199,6 +199,39 @@ def test_kl_divergence_regularizer_divides_by_the_batch():
     np.testing.assert_allclose(float(loss), 2.0 * kl / 4, rtol=1e-5)
 
 
+def test_vae_tutorial_pattern_trains_with_fit():
+    """TFP's "Variational Autoencoders with Tensorflow Probability Layers": a KL activity
+    regularizer on the encoder's IndependentNormal, an IndependentBernoulli decoder read through
+    ``tfd.Bernoulli.logits``, the two joined as one functional model."""
+    from workbench.examples.data import load_digits
+
+    images, _ = load_digits()
+    x = (images.reshape(-1, 64)[:512] > 0.5).astype(np.float32)
+    wb.keras.utils.set_random_seed(2)
+    prior = tfd.Independent(tfd.Normal(loc=wb.zeros(4), scale=1.0), reinterpreted_batch_ndims=1)
+    encoder = wb.keras.Sequential([
+        L.InputLayer(shape=(64,)), L.Dense(32, activation="relu"),
+        L.Dense(tfpl.IndependentNormal.params_size(4)),
+        tfpl.IndependentNormal(4, activity_regularizer=tfpl.KLDivergenceRegularizer(prior, weight=1.0)),
+    ])
+    decoder = wb.keras.Sequential([
+        L.InputLayer(shape=(4,)), L.Dense(32, activation="relu"),
+        L.Dense(tfpl.IndependentBernoulli.params_size(64)),
+        tfpl.IndependentBernoulli(64, tfd.Bernoulli.logits),
+    ])
+    vae = wb.keras.Model(inputs=encoder.inputs, outputs=decoder(encoder.outputs[0]))
+    vae.compile(optimizer=wb.optimizers.Adam(learning_rate=3e-3), loss=lambda x, rv_x: -rv_x.log_prob(x))
+    history = vae.fit(x, x, epochs=8, batch_size=64, verbose=0)
+    assert history.history["loss"][-1] < 0.8 * history.history["loss"][0]
+    q = encoder(x[:16])
+    rv_x = decoder(q)
+    np.testing.assert_allclose(wb.convert_to_tensor(rv_x).numpy(), rv_x.distribution.logits.numpy())
+    [kl] = encoder.losses       # the regularizer's KL, a mean over the batch
+    z = wb.convert_to_tensor(q)
+    want = np.mean(q.log_prob(z).numpy() - prior.log_prob(z).numpy())
+    np.testing.assert_allclose(float(kl), want, rtol=1e-5)
+
+
 # -- VariableLayer and DenseVariational --------------------------------------------------------------
 
 def test_variable_layer_ignores_its_input():
@@ -250,7 +283,7 @@ def test_regression_tutorial_recovers_the_noise_scale():
     n = 1000
     x = rng.uniform(-1, 1, (n, 1)).astype(np.float32)
     y = (1.5 * x + 0.3 + 0.4 * rng.standard_normal((n, 1))).astype(np.float32)
-    wb.random.set_seed(0)
+    wb.keras.utils.set_random_seed(0)
     model = wb.keras.Sequential([
         tfpl.DenseVariational(1 + 1, posterior_mean_field, prior_trainable, kl_weight=1 / n),
         tfpl.DistributionLambda(lambda t: tfd.Normal(loc=t[..., :1], scale=1e-3 + wb.nn.softplus(0.05 * t[..., 1:]))),
@@ -292,7 +325,7 @@ def test_bnn_with_dense_variational_learns_the_digits():
     order = np.random.default_rng(0).permutation(len(x))
     x, y = x[order], y[order]
     x_train, y_train, x_val, y_val = x[:1400], y[:1400], x[1400:], y[1400:]
-    wb.random.set_seed(0)
+    wb.keras.utils.set_random_seed(0)
     model = wb.keras.Sequential([
         tfpl.DenseVariational(32, posterior, prior, kl_weight=1 / len(x_train), activation="relu"),
         tfpl.DenseVariational(10, posterior, prior, kl_weight=1 / len(x_train)),

@@ -222,9 +222,13 @@ class IndependentBernoulli(_ParametricLayer):
         size = int(np.prod(shape))
         params = _params(params, size, "IndependentBernoulli")
         logits = wb.reshape(params, tuple(params.shape[:-1]) + shape)
-        return tfd.Independent(tfd.Bernoulli(logits=logits, dtype=dtype or params.dtype,
+        dist = tfd.Independent(tfd.Bernoulli(logits=logits, dtype=dtype or params.dtype,
                                              validate_args=validate_args),
                                reinterpreted_batch_ndims=len(shape), validate_args=validate_args)
+        # as TFP: convert_to_tensor_fn=tfd.Bernoulli.logits (or .probs) reads these
+        dist._logits = dist.distribution._logits
+        dist._probs = dist.distribution._probs
+        return dist
 
     @staticmethod
     def params_size(event_shape=(), name=None):

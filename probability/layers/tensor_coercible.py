@@ -68,7 +68,13 @@ class TensorCoercible:
     def __wb_tensor__(self):
         value = self.__dict__.get("_concrete_value")
         if value is None:
-            value = self.convert_to_tensor_fn(self)
+            fn = self.convert_to_tensor_fn
+            try:
+                value = fn(self)
+            except AttributeError as exc:
+                # not left as an AttributeError: getattr(d, "shape", None) would hide it
+                raise TypeError(f"convert_to_tensor_fn {getattr(fn, '__qualname__', fn)!r} does not apply to "
+                                f"{type(self).__name__}: {exc}") from exc
             if not isinstance(value, wb.Tensor):
                 value = wb.convert_to_tensor(value)
             self._concrete_value = value
