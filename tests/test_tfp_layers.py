@@ -92,7 +92,7 @@ def test_multivariate_normal_tril_log_prob_matches_scipy():
     d = tfpl.MultivariateNormalTriL(n, dtype="float64")(wb.constant(params))
     # TFP's layer: the lower triangle filled by FillScaleTriL (softplus diagonal + 1e-5)
     scale_tril = probability.bijectors.FillScaleTriL(diag_shift=1e-5).forward(wb.constant(params[:, n:])).numpy()
-    np.testing.assert_allclose(d.scale_tril.numpy() if hasattr(d, "scale_tril") else scale_tril, scale_tril)
+    np.testing.assert_allclose(d.scale_tril.numpy(), scale_tril)
     for i in range(4):
         lower = scale_tril[i]
         assert np.allclose(lower, np.tril(lower)) and np.all(np.diag(lower) > 0)

@@ -158,7 +158,7 @@ class DenseReparameterization(_DenseVariational):
     the kernel per call, shared by the batch (Kingma & Welling's reparameterization).
 
     >>> layer = DenseReparameterization(4)
-    >>> layer(wb.ones([8, 3])).shape, len(layer.losses)     # the kernel's KL (the bias is a point)
+    >>> tuple(layer(wb.ones([8, 3])).shape), len(layer.losses)     # the kernel's KL (the bias is a point)
     ((8, 4), 1)
     """
 

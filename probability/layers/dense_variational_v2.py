@@ -54,7 +54,7 @@ class DenseVariational(wb.keras.layers.Layer):
     estimate ``log q(w) - log p(w)`` at the drawn weights.
 
     >>> layer = DenseVariational(2, posterior_mean_field, prior_trainable, kl_weight=0.01)
-    >>> layer(wb.ones([4, 3])).shape, len(layer.losses)
+    >>> tuple(layer(wb.ones([4, 3])).shape), len(layer.losses)
     ((4, 2), 1)
     """
 

@@ -79,7 +79,7 @@ class DistributionLambda(wb.keras.layers.Layer):
 
     >>> layer = DistributionLambda(lambda t: tfd.Normal(t, 1.0), convert_to_tensor_fn="mean")
     >>> d = layer(wb.zeros([2, 3]))
-    >>> d.batch_shape, (d * 2.0).shape
+    >>> d.batch_shape, tuple((d * 2.0).shape)
     ((2, 3), (2, 3))
     """
 
@@ -206,7 +206,7 @@ class IndependentBernoulli(_ParametricLayer):
     ``[..., prod(event_shape)]`` logits. Samples have ``sample_dtype`` (default: the params'
     floating dtype, so that they flow into the next layer).
 
-    >>> IndependentBernoulli([8, 8])(wb.zeros([2, 64])).sample().shape
+    >>> tuple(IndependentBernoulli([8, 8])(wb.zeros([2, 64])).sample().shape)
     (2, 8, 8)
     """
 

@@ -8,7 +8,7 @@ after the distribution and a Monte Carlo KL penalty see the same draw. A loss re
 the distribution itself: ``lambda y, rv_y: -rv_y.log_prob(y)``.
 
 >>> d = tensor_coercible(tfd.Normal(wb.zeros([2]), 1.0), "mean")
->>> (d + 1.0).numpy(), d.log_prob(0.0).shape
+>>> (d + 1.0).numpy(), tuple(d.log_prob(0.0).shape)
 (array([1., 1.], dtype=float32), (2,))
 """
 
