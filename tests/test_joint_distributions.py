@@ -159,3 +159,23 @@ def test_transformed_parts_inside_a_joint_model():
     s, x = draw["scale"].numpy(), draw["x"].numpy()
     want = st.lognorm(0.5).logpdf(s) + st.norm(0, s).logpdf(x)
     np.testing.assert_allclose(jd.log_prob(draw).numpy(), want, rtol=1e-10)
+
+
+def test_sample_with_values_for_the_first_parts_draws_the_rest():
+    # TFP's sample(value=...) takes a shorter list: the first parts are pinned, the rest drawn
+    # (Probabilistic PCA samples x from posterior draws of w and z this way)
+    import probability
+    tfd_ = probability.distributions
+
+    def model():
+        w = yield tfd_.Normal(np.zeros(2), 1.0, name="w")
+        yield tfd_.Normal(w, 0.1, name="x")
+
+    for jd in (tfd_.JointDistributionCoroutineAutoBatched(model),
+               tfd_.JointDistributionSequential([tfd_.Normal(np.zeros(2), 1.0), lambda w: tfd_.Normal(w, 0.1)])):
+        w = np.array([5.0, -5.0])
+        draw = jd.sample(value=(w,), seed=2)
+        np.testing.assert_array_equal(draw[0].numpy(), w)
+        assert np.all(np.abs(draw[1].numpy() - w) < 1.0)
+        with pytest.raises(ValueError, match="expected"):
+            jd.log_prob((w,))

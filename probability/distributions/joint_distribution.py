@@ -268,6 +268,9 @@ class JointDistributionSequential(JointDistribution):
         if isinstance(value, dict):
             names = [p[0] for p in self._parts]
             return [value.get(k) for k in names]
+        if allow_missing and isinstance(value, (list, tuple)) and len(value) < len(self._parts):
+            # TFP's sample(value=...): values for the first parts, the rest are drawn
+            value = list(value) + [None] * (len(self._parts) - len(value))
         if not isinstance(value, (list, tuple)) or len(value) != len(self._parts):
             got = len(value) if isinstance(value, (list, tuple)) else type(value).__name__
             raise ValueError(f"JointDistributionSequential.{method}: expected a list of {len(self._parts)} "

@@ -139,6 +139,9 @@ class JointDistributionCoroutine(JointDistribution):
             flat = [value.get(k) for k in names]
         elif isinstance(value, (list, tuple)) and len(value) == len(names):
             flat = list(value)
+        elif allow_missing and isinstance(value, (list, tuple)) and len(value) < len(names):
+            # TFP's sample(value=...): values for the first parts, the rest are drawn
+            flat = list(value) + [None] * (len(names) - len(value))
         else:
             got = len(value) if isinstance(value, (list, tuple)) else type(value).__name__
             raise ValueError(f"{type(self).__name__}.{method}: expected {len(names)} values (one per yielded "
