@@ -252,8 +252,6 @@ def test_dataset_map():
     assert x.shape == (2, 4) and y.numpy().tolist() == [1, 0]
 
 
-@pytest.mark.xfail(strict=True, raises=ValueError, reason="load_model builds a Sequential from its recorded "
-                   "input shape with float32 zeros (saving/archive.py), which a layer taking strings refuses")
 def test_keras_file_round_trip(tmp_path):
     pytest.importorskip("h5py")
     model = _classifier(TEXTS)
@@ -262,6 +260,25 @@ def test_keras_file_round_trip(tmp_path):
     model.save(path)
     loaded = wb.keras.models.load_model(path)
     np.testing.assert_allclose(loaded.predict(TEXTS[:, None], verbose=0), model.predict(TEXTS[:, None], verbose=0))
+
+
+def test_keras_file_round_trip_from_a_string_input(tmp_path):
+    pytest.importorskip("h5py")
+    vectorize = TV(max_tokens=30, output_sequence_length=6)
+    vectorize.adapt(TEXTS)
+    text = wb.keras.Input(shape=(1,), dtype="string")
+    sequential = wb.keras.Sequential([text, vectorize, wb.keras.layers.Embedding(30, 8),
+                                      wb.keras.layers.GlobalAveragePooling1D(), wb.keras.layers.Dense(1)])
+    assert sequential.output.shape == (None, 1)
+    text = wb.keras.Input(shape=(1,), dtype="string")
+    functional = wb.keras.Model(text, wb.keras.layers.Dense(2)(wb.keras.layers.Embedding(30, 4)(vectorize(text))))
+    for i, model in enumerate((sequential, functional)):
+        path = tmp_path / f"model{i}.keras"
+        model.save(path)
+        loaded = wb.keras.models.load_model(path)
+        assert loaded.input.dtype == wb.string
+        np.testing.assert_allclose(loaded.predict(TEXTS[:, None], verbose=0),
+                                   model.predict(TEXTS[:, None], verbose=0))
 
 
 def test_keras_file_holds_the_layer_config(tmp_path):

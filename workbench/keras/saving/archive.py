@@ -21,7 +21,8 @@ import zipfile
 import numpy as np
 
 from ...core import convert_to_tensor
-from ..functional import Model
+from ...dtypes import as_dtype, float32, string
+from ..functional import Model, Sequential
 from ..layers import Layer, deserialize
 from ..serialization import custom_object_scope
 from .h5store import H5Store
@@ -97,13 +98,19 @@ def read_weights(path):
 
 def _built_by_shape(model, config):
     """Build a model that its config does not build (a Sequential without an InputLayer, a
-    subclassed model) from the input shape Keras records, called once on zeros."""
+    subclassed model) from the input shape Keras records, called once on zeros of the input
+    dtype Keras would give it: a Sequential's first layer's ``compute_dtype`` (``"string"`` for
+    TextVectorization: empty strings), float32 otherwise."""
     inner = config.get("config") if isinstance(config.get("config"), dict) else {}
     build = config.get("build_config") if isinstance(config.get("build_config"), dict) else {}
     shape = inner.get("build_input_shape", build.get("input_shape"))
     if model.built or not isinstance(shape, list) or not all(d is None or isinstance(d, int) for d in shape):
         return
-    model(convert_to_tensor(np.zeros([1 if d is None else d for d in shape], np.float32)))
+    dtype = float32
+    if isinstance(model, Sequential) and model.layers:
+        dtype = as_dtype(getattr(model.layers[0], "compute_dtype", None) or float32)
+    shape = [1 if d is None else d for d in shape]
+    model(convert_to_tensor(np.full(shape, b"", dtype=object) if dtype == string else np.zeros(shape, dtype)))
 
 
 def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):  # noqa: A002  (Keras' name)

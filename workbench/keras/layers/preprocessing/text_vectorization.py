@@ -130,6 +130,12 @@ class TextVectorization(Layer):
         elif idf_weights is not None:
             raise ValueError(f"{where}: idf_weights needs a vocabulary given with it")
 
+    @property
+    def compute_dtype(self):
+        """``"string"``, as Keras 3 says: the layer computes on text, so a Sequential that starts
+        with it and is rebuilt from its input shape alone starts from a string input."""
+        return "string"
+
     # -- vocabulary -----------------------------------------------------------
     def get_vocabulary(self, include_special_tokens=True):
         """The token (str) at each index; with the special tokens (``""`` in ``"int"`` mode, then
