@@ -131,6 +131,13 @@ def test_raggedtensorspec():
         wb.RaggedTensorSpec(None, wb.float32)
 
 
+def test_ragged_tensor_is_exposed_at_the_top_level_as_tf_ragged_tensor():
+    assert wb.RaggedTensor is ragged.RaggedTensor
+    rt = wb.RaggedTensor.from_row_splits(wb.constant([1.0, 2.0, 3.0]), [0, 2, 3])
+    assert isinstance(rt, wb.RaggedTensor) and rt.to_list() == [[1.0, 2.0], [3.0]]
+    assert wb.RaggedTensorSpec.from_value(rt).is_compatible_with(rt)
+
+
 # -- wb.function: input_signature, reduce_retracing, concrete functions ---------------
 def _collatz():
     traces = []

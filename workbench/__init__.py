@@ -49,6 +49,7 @@ _LAZY = {
     "custom_gradient": ("gradients", "custom_gradient"),
     "recompute_grad": ("gradients", "recompute_grad"),
     "ForwardAccumulator": ("gradients", "ForwardAccumulator"),
+    "RaggedTensor": ("ragged", "RaggedTensor"),   # tf.RaggedTensor (isinstance, from_row_splits, ...)
     "RaggedTensorSpec": ("ragged", "RaggedTensorSpec"),
     "autodiff": ("gradients", None),
     "Checkpoint": ("workbench.checkpoint", "Checkpoint"),
