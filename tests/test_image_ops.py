@@ -123,7 +123,8 @@ def test_resize_with_pad_keeps_the_aspect_ratio():
     assert wb.image.resize_with_pad(wb.constant(np.zeros((3, 3, 1), np.uint8)), 4, 4).dtype == np.float32
 
 
-@pytest.mark.parametrize("method, pil_filter", [("bilinear", "BILINEAR"), ("lanczos3", "LANCZOS")])
+@pytest.mark.parametrize("method, pil_filter", [("bilinear", "BILINEAR"), ("lanczos3", "LANCZOS"),
+                                                ("bicubic", "BICUBIC")])
 @pytest.mark.parametrize("size", [(7, 10), (40, 50), (11, 62)])
 def test_antialiased_resize_matches_pillow(method, pil_filter, size):
     image = pytest.importorskip("PIL.Image")
@@ -131,6 +132,58 @@ def test_antialiased_resize_matches_pillow(method, pil_filter, size):
     got = wb.image.resize(f64(x[..., None]), size, method=method, antialias=True).numpy()[..., 0]
     want = np.asarray(image.fromarray(x, mode="F").resize(size[::-1], getattr(image, pil_filter)))
     np.testing.assert_allclose(got, want, atol=1e-6)
+
+
+def _bicubic_reference(x, size):
+    """TF's ResizeBicubic with half_pixel_centers (no antialias), one output pixel at a time: Keys'
+    cubic (a = -0.5) read from a table of 1024 steps, four taps per axis with the indices clamped,
+    taps that fall outside the image weighted 0 and the four weights renormalized."""
+    table = np.arange(1025) / 1024.0
+    near = ((1.5 * table - 2.5) * table) * table + 1.0              # kernel at distance t
+    far = ((-0.5 * (table + 1) + 2.5) * (table + 1) - 4.0) * (table + 1) + 2.0   # at 1 + t
+
+    def taps(out_i, in_size, out_size):
+        scale = np.float32(in_size / out_size)
+        pos = (np.float32(out_i) + np.float32(0.5)) * scale - np.float32(0.5)
+        base = int(np.floor(pos))
+        k = int(np.rint((pos - np.floor(pos)) * np.float32(1024)))
+        weights = [far[k], near[k], near[1024 - k], far[1024 - k]]
+        index = [base - 1, base, base + 1, base + 2]
+        weights = [wt if 0 <= j < in_size else 0.0 for wt, j in zip(weights, index)]
+        total = sum(weights)
+        return [min(max(j, 0), in_size - 1) for j in index], [wt / total for wt in weights]
+
+    h, w = x.shape[:2]
+    out = np.zeros(size + x.shape[2:])
+    for i in range(size[0]):
+        rows, wr = taps(i, h, size[0])
+        for j in range(size[1]):
+            cols, wc = taps(j, w, size[1])
+            out[i, j] = sum(wr[a] * wc[b] * x[rows[a], cols[b]] for a in range(4) for b in range(4))
+    return out
+
+
+@pytest.mark.parametrize("size", [(9, 12), (3, 4), (13, 7), (20, 31), (1, 1)])
+def test_bicubic_resize_is_tf_resize_bicubic_with_half_pixel_centres(size):
+    x = _rng.uniform(0, 1, (9, 12, 2))
+    got = wb.image.resize(f64(x), size, method="bicubic").numpy()
+    np.testing.assert_allclose(got, _bicubic_reference(x, size), atol=1e-12)
+    flat = np.full((6, 7, 1), 0.3)
+    np.testing.assert_allclose(wb.image.resize(f64(flat), size, method="bicubic").numpy(), 0.3, atol=1e-12)
+    assert wb.image.resize(wb.constant(np.zeros((4, 4, 1), np.uint8)), [2, 2], method="bicubic").dtype == np.float32
+
+
+def test_bicubic_upscale_is_pillows_bicubic_up_to_tfs_weight_table():
+    # enlarging, Pillow's BICUBIC is the same Keys kernel with exact weights; TF's table of 1024
+    # steps moves a weight by at most about 1e-3
+    image = pytest.importorskip("PIL.Image")
+    x = _rng.uniform(0, 1, (11, 8)).astype(np.float32)
+    got = wb.image.resize(f64(x[..., None]), (25, 19), method="bicubic").numpy()[..., 0]
+    want = np.asarray(image.fromarray(x, mode="F").resize((19, 25), image.BICUBIC))
+    np.testing.assert_allclose(got, want, atol=3e-3)
+    exact = wb.image.resize(f64(x[..., None]), (25, 19), method="bicubic", antialias=True).numpy()[..., 0]
+    np.testing.assert_allclose(exact, want, atol=1e-6)
+    assert np.abs(got - want).max() > 1e-6     # the table is visible
 
 
 def _area_reference(x, size):
@@ -157,7 +210,7 @@ def test_resize_area_and_the_other_kernels():
     np.testing.assert_allclose(wb.image.resize(f64(x), [14, 20], antialias=True).numpy(),
                                wb.image.resize(f64(x), [14, 20]).numpy(), atol=1e-12)
     flat = np.full((6, 7, 1), 0.3)
-    for method in ["area", "lanczos3", "lanczos5", "gaussian", "mitchellcubic"]:
+    for method in ["area", "bicubic", "lanczos3", "lanczos5", "gaussian", "mitchellcubic"]:
         for antialias in (False, True):
             out = wb.image.resize(f64(flat), [4, 11], method=method, antialias=antialias).numpy()
             np.testing.assert_allclose(out, 0.3, atol=1e-12)          # weights sum to one

@@ -24,6 +24,9 @@ CASES = [
     Case("image.resize antialiased lanczos3 and mitchellcubic",
          lambda x: wb.image.resize(x, [3, 2], method="lanczos3", antialias=True)
          + wb.image.resize(x, [3, 2], method="mitchellcubic"), [IMG]),
+    Case("image.resize bicubic, up and antialiased down",
+         lambda x: wb.image.resize(x, [7, 5], method="bicubic") ** 2
+         + wb.image.resize(wb.image.resize(x, [3, 2], method="bicubic", antialias=True), [7, 5]), [IMG]),
     Case("image.resize one image, aspect ratio", lambda x: wb.image.resize(x, [6, 9], preserve_aspect_ratio=True),
          [ONE]),
     Case("image.transform bilinear constant", lambda x: wb.image.transform(x, WARP, "bilinear", "constant", 0.5),

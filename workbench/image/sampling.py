@@ -57,6 +57,12 @@ def _mitchell_cubic(x):
                     np.where(x < 2, ((-7 / 18 * x + 2.0) * x - 10 / 3) * x + 16 / 9, 0.0))
 
 
+def _keys_cubic(x):
+    """Keys' cubic convolution kernel with a = -0.5 (TF's ``keyscubic`` and its bicubic resize)."""
+    return np.where(x < 1, (1.5 * x - 2.5) * x * x + 1.0,
+                    np.where(x < 2, ((-0.5 * x + 2.5) * x - 4.0) * x + 2.0, 0.0))
+
+
 def _lanczos(radius):
     return lambda x: np.where(x < radius, np.sinc(x) * np.sinc(x / radius), 0.0)
 
@@ -65,17 +71,27 @@ def _lanczos(radius):
 _KERNELS = {
     "triangle": (lambda x: np.maximum(1.0 - x, 0.0), 1.0),
     "mitchellcubic": (_mitchell_cubic, 2.0),
+    "keyscubic": (_keys_cubic, 2.0),
     "lanczos3": (_lanczos(3.0), 3.0),
     "lanczos5": (_lanczos(5.0), 5.0),
     "gaussian": (lambda x: np.where(x < 3.0, np.exp(-x * x / (2 * 1.5 ** 2)), 0.0), 3.0),
 }
 
 
-def _kernel_taps(in_size, out_size, kernel, antialias):
+def _bicubic_samples(in_size, out_size):
+    """Where TF's ``resize_bicubic`` (half-pixel centres) samples, in pixel-edge coordinates: the
+    position ``(i + 0.5) * in / out - 0.5`` in float32, its fraction rounded to 1/1024 (TF reads
+    Keys' weights from a table of 1024 steps)."""
+    pos = (np.arange(out_size, dtype=np.float32) + np.float32(0.5)) * np.float32(in_size / out_size) - np.float32(0.5)
+    floor = np.floor(pos)
+    return floor + np.rint((pos - floor) * np.float32(1024)) / 1024.0 + 0.5
+
+
+def _kernel_taps(in_size, out_size, kernel, antialias, samples=None):
     """TF's ``ScaleAndTranslate`` spans along one axis (no translation): ``(indices, weights)``,
     each ``[out_size, span]``. Output pixel ``i`` samples ``(i + 0.5) * in / out`` (in pixel-edge
-    coordinates); with ``antialias`` a shrink widens the kernel by ``in / out``. Weights of taps
-    inside the image are normalized to sum to one."""
+    coordinates) unless ``samples`` gives the positions; with ``antialias`` a shrink widens the
+    kernel by ``in / out``. Weights of taps inside the image are normalized to sum to one."""
     fn, radius = _KERNELS[kernel]
     inv = in_size / out_size
     kscale = max(inv, 1.0) if antialias else 1.0
@@ -83,7 +99,7 @@ def _kernel_taps(in_size, out_size, kernel, antialias):
     idx = np.zeros((out_size, span), np.int64)
     wts = np.zeros((out_size, span))
     for i in range(out_size):
-        sample = (i + 0.5) * inv
+        sample = (i + 0.5) * inv if samples is None else float(samples[i])
         start = min(max(int(np.ceil(sample - radius * kscale - 0.5)), 0), in_size - 1)
         stop = min(max(int(np.floor(sample + radius * kscale - 0.5)), 0), in_size - 1) + 1
         src = np.arange(start, stop)
@@ -136,7 +152,7 @@ class ResizeMethod:
     MITCHELLCUBIC = "mitchellcubic"
 
 
-_METHODS = ("bilinear", "nearest", "area", "lanczos3", "lanczos5", "gaussian", "mitchellcubic")
+_METHODS = ("bilinear", "nearest", "bicubic", "area", "lanczos3", "lanczos5", "gaussian", "mitchellcubic")
 
 
 def resize(images, size, method="bilinear", preserve_aspect_ratio=False, antialias=False, name=None):
@@ -144,7 +160,10 @@ def resize(images, size, method="bilinear", preserve_aspect_ratio=False, antiali
 
     ``method``: ``"bilinear"`` and ``"nearest"`` use TF 2's half-pixel centres (output pixel
     ``i`` samples input position ``(i + 0.5) * in / out - 0.5``; edges clamp); ``"area"``
-    averages the input pixels each output pixel covers (TF's ``resize_area``); ``"lanczos3"``,
+    averages the input pixels each output pixel covers (TF's ``resize_area``); ``"bicubic"`` is
+    Keys' cubic (a = -0.5) at half-pixel centres, taps outside the image dropped and the rest
+    renormalized (TF's ``resize_bicubic``, its 1/1024 weight table included; with ``antialias``
+    TF's ``scale_and_translate`` ``keyscubic`` kernel); ``"lanczos3"``,
     ``"lanczos5"``, ``"gaussian"`` (radius 3, sigma 1.5) and ``"mitchellcubic"`` are TF's
     ``scale_and_translate`` kernels. ``antialias=True`` widens the kernel of ``bilinear``
     (a triangle filter, as Pillow's) and the ``scale_and_translate`` kernels when shrinking, so
@@ -158,8 +177,8 @@ def resize(images, size, method="bilinear", preserve_aspect_ratio=False, antiali
     x, was_3d = _images(images, opname)
     new_h, new_w = _size_arg(size, opname)
     if method not in _METHODS:
-        raise ValueError(f"{opname}: method must be 'bilinear' or 'nearest' (or 'area', 'lanczos3', 'lanczos5', "
-                         f"'gaussian', 'mitchellcubic'), got {method!r}")
+        raise ValueError(f"{opname}: method must be 'bilinear' or 'nearest' (or 'bicubic', 'area', 'lanczos3', "
+                         f"'lanczos5', 'gaussian', 'mitchellcubic'), got {method!r}")
     antialias = argcheck.flag(antialias, "antialias", opname)
     h, w = x.shape[1], x.shape[2]
     if preserve_aspect_ratio:
@@ -178,6 +197,11 @@ def resize(images, size, method="bilinear", preserve_aspect_ratio=False, antiali
         y = _floating(x)
         if method == "area":
             taps_w, taps_h = _area_taps(w, new_w), _area_taps(h, new_h)
+        elif method == "bicubic" and not antialias:
+            taps_w = _kernel_taps(w, new_w, "keyscubic", False, _bicubic_samples(w, new_w))
+            taps_h = _kernel_taps(h, new_h, "keyscubic", False, _bicubic_samples(h, new_h))
+        elif method == "bicubic":
+            taps_w, taps_h = _kernel_taps(w, new_w, "keyscubic", True), _kernel_taps(h, new_h, "keyscubic", True)
         else:
             kernel = "triangle" if method == "bilinear" else method
             taps_w, taps_h = _kernel_taps(w, new_w, kernel, antialias), _kernel_taps(h, new_h, kernel, antialias)
