@@ -4,6 +4,7 @@ import io
 import json
 import os
 import re
+import warnings
 
 import numpy as np
 import pytest
@@ -724,11 +725,27 @@ def test_experiment_logger_logs_params_and_epoch_metrics_to_the_open_run(mlflow_
         run_id = exp.run_id
     run = wb.tracking.client(mlflow_uri).get_run(run_id)
     assert {k: run.data.params[k] for k in ("optimizer", "learning_rate", "epochs", "steps_per_epoch", "loss")} == {
-        "optimizer": "Adam", "learning_rate": str(float(np.float32(0.01))), "epochs": "3", "steps_per_epoch": "4",
+        "optimizer": "Adam", "learning_rate": "0.01", "epochs": "3", "steps_per_epoch": "4",
         "loss": "mean_squared_error"}
     for key in ("loss", "val_loss"):
         assert metric_history(mlflow_uri, run_id, key) == [(e, pytest.approx(v))
                                                            for e, v in enumerate(history.history[key])]
+
+
+def test_experiment_logger_matches_the_runs_own_float32_learning_rate(mlflow_uri, tmp_path):
+    # the optimizer stores 0.004 in float32; the run's param "0.004" is the same value, no warning
+    x, y = regression_data()
+    with wb.Experiment("callbacks", tracking_uri=mlflow_uri, logdir=str(tmp_path / "runs"),
+                       params={"learning_rate": 0.004}, system_metrics=False) as exp:
+        model = compiled_model(wb.optimizers.Adam(learning_rate=exp.params["learning_rate"]))
+        model.loss = "mean_squared_error"
+        model.save = lambda path, overwrite=True: (_ for _ in ()).throw(NotImplementedError("no config"))
+        with warnings.catch_warnings():
+            warnings.filterwarnings("error", message=".*already has params")
+            warnings.filterwarnings("ignore", message=".*model was not logged")
+            train(model, x, y, epochs=1, cbs=[callbacks.ExperimentLogger()])
+        run_id = exp.run_id
+    assert wb.tracking.client(mlflow_uri).get_run(run_id).data.params["learning_rate"] == "0.004"
 
 
 def test_experiment_logger_needs_a_run_and_checks_its_argument():
@@ -838,7 +855,7 @@ def test_fit_logs_to_the_open_experiment_by_itself(mlflow_uri, tmp_path):
     client = wb.tracking.client(mlflow_uri)
     params = client.get_run(run_id).data.params
     assert {k: params[k] for k in ("optimizer", "learning_rate", "epochs", "steps_per_epoch", "loss")} == {
-        "optimizer": "SGD", "learning_rate": str(float(np.float32(0.01))), "epochs": "2", "steps_per_epoch": "4",
+        "optimizer": "SGD", "learning_rate": "0.01", "epochs": "2", "steps_per_epoch": "4",
         "loss": "mse"}
     assert metric_history(mlflow_uri, run_id, "mae") == [(e, pytest.approx(v))
                                                          for e, v in enumerate(history.history["mae"])]

@@ -76,7 +76,9 @@ class ExperimentLogger(Callback):
         optimizer = getattr(self.model, "optimizer", None)
         if optimizer is not None:
             params["optimizer"] = type(optimizer).__name__
-            params["learning_rate"] = float(np.asarray(optimizer.learning_rate))
+            # the shortest decimal of the stored (often float32) value: 0.004, not 0.004000000189989805,
+            # so the run's own learning_rate param given as 0.004 matches it
+            params["learning_rate"] = float(str(np.asarray(optimizer.learning_rate)[()]))
         for key in ("epochs", "batch_size"):
             if (self.params or {}).get(key) is not None:
                 params[key] = self.params[key]
