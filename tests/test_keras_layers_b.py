@@ -793,6 +793,11 @@ def test_resizing_and_center_crop():
     np.testing.assert_array_equal(first.transpose(0, 2, 3, 1), L.CenterCrop(2, 3)(wb.constant(
         IMG.transpose(0, 3, 1, 2).transpose(0, 2, 3, 1))).numpy())
     assert L.CenterCrop(2, 2)(f64(IMG[0])).shape == (2, 2, 3)
+    for method in ("bicubic", "lanczos3", "area"):   # Keras 3's other interpolations, as wb.image.resize
+        np.testing.assert_allclose(L.Resizing(3, 4, interpolation=method)(x).numpy(),
+                                   wb.image.resize(x, [3, 4], method=method).numpy())
+    with pytest.raises(ValueError, match="Resizing: interpolation must be one of .* got 'cubic'"):
+        L.Resizing(3, 4, interpolation="cubic")
 
 
 @pytest.mark.parametrize("make", [lambda s: L.RandomFlip(seed=s), lambda s: L.RandomRotation(0.3, seed=s),

@@ -80,9 +80,12 @@ def _smart_resize(x, height, width, interpolation="bilinear"):
     return wb.image.resize(x, [height, width], method=interpolation)
 
 
+_RESIZE_METHODS = ("bilinear", "nearest", "bicubic", "lanczos3", "lanczos5", "area")  # Keras 3's, wb.image.resize's
+
+
 class Resizing(_ImageLayer):
-    """Resize images to ``(height, width)`` (Keras' ``Resizing``); ``interpolation`` is
-    ``"bilinear"`` or ``"nearest"``. ``crop_to_aspect_ratio=True`` first crops the largest centred
+    """Resize images to ``(height, width)`` (Keras' ``Resizing``); ``interpolation`` is one of
+    ``"bilinear"``, ``"nearest"``, ``"bicubic"``, ``"lanczos3"``, ``"lanczos5"``, ``"area"``. ``crop_to_aspect_ratio=True`` first crops the largest centred
     window with the target's aspect ratio; ``pad_to_aspect_ratio=True`` instead pads (centred,
     with ``fill_value``) to that ratio, so nothing is distorted."""
 
@@ -91,8 +94,9 @@ class Resizing(_ImageLayer):
         super().__init__(data_format=data_format, **kwargs)
         self.height = argcheck.integer(height, "height", "Resizing", minimum=1)
         self.width = argcheck.integer(width, "width", "Resizing", minimum=1)
-        if interpolation not in ("bilinear", "nearest"):
-            raise ValueError(f"Resizing: interpolation must be 'bilinear' or 'nearest', got {interpolation!r}")
+        if interpolation not in _RESIZE_METHODS:
+            raise ValueError(f"Resizing: interpolation must be one of {', '.join(map(repr, _RESIZE_METHODS))}, "
+                             f"got {interpolation!r}")
         if crop_to_aspect_ratio and pad_to_aspect_ratio:
             raise ValueError("Resizing: crop_to_aspect_ratio and pad_to_aspect_ratio cannot both be True")
         if fill_mode != "constant":
