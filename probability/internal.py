@@ -14,7 +14,9 @@ def common_dtype(values, dtype_hint=np.float32):
     """The floating dtype that parameters share: the tensors' dtype (they must agree), else the hint."""
     found = None
     for v in values:
-        dt = getattr(v, "dtype", None) if isinstance(v, (Tensor, np.ndarray)) or is_tensor_like(v) else None
+        # NumPy scalars carry a dtype too (TFP's common_dtype: np.float64(1.) makes a float64 family)
+        dt = getattr(v, "dtype", None) if isinstance(v, (Tensor, np.ndarray, np.generic)) or is_tensor_like(v) \
+            else None
         if dt is None:
             continue
         dt = np.dtype(dt)

@@ -182,6 +182,8 @@ class Distribution:
                              f"(the distribution's support), got {x.numpy()!r}")
 
     def _value(self, x, method):
+        if internal.is_tensor_like(x):  # a TransformedVariable as the value: computed here, where tapes see it
+            x = wb.convert_to_tensor(x)
         x = x if isinstance(x, Tensor) else wb.constant(np.asarray(x) if isinstance(x, (list, tuple)) else x,
                                                        dtype=self._value_dtype())
         if x.dtype != self._value_dtype():
