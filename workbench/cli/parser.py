@@ -5,6 +5,7 @@
     workbench run digits_classifier -p epochs=10      # a bundled example or a script defining main(exp, params)
     workbench run train.py --nproc 2                  # on 2 processes of an MPI job (wb.distribute)
     workbench sweep train.py -p lr=0.1,0.01 -p layers=1,2 --parallel 2
+    workbench sweep train.py -p lr='loguniform(1e-4,1e-1)' --backend ray --search optuna --metric loss
     workbench runs --sort val/accuracy                # a table of runs from MLflow
     workbench compare 3f2a9c 81be07                   # params and metrics side by side
     workbench ui                                      # TensorBoard and the MLflow UI on loopback
@@ -26,6 +27,7 @@ from .examples import _cmd_examples
 from .run import _cmd_run
 from .runs import _cmd_compare, _cmd_runs
 from .sweep import _cmd_sweep
+from .sweep_ray import add_ray_options
 from .sync import _cmd_sync
 from .targets import _HelpWithParams
 from .ui import _cmd_ui
@@ -74,7 +76,9 @@ def build_parser():
     _add_run_options(p, sweep=True)
     p.add_argument("--random", type=int, metavar="N", help="draw N distinct combinations instead of the full grid")
     p.add_argument("--seed", type=int, default=0, help="seed of the random draw (default 0)")
-    p.add_argument("--parallel", type=int, default=1, metavar="N", help="trials run at once (default 1)")
+    p.add_argument("--parallel", type=int, metavar="N",
+                   help="trials run at once (default 1; with --backend ray: as many as the CPUs allow)")
+    add_ray_options(p)
     p.set_defaults(fn=_cmd_sweep)
 
     p = sub.add_parser("runs", help="a table of runs from MLflow")

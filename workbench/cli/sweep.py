@@ -37,12 +37,21 @@ def _split_choices(raw):
     return parts
 
 
+# ``-p lr=loguniform(1e-4,1e-1)``: a range, which only a search (``--backend ray --search optuna``) draws from
+RANGE = re.compile(r"(uniform|loguniform)\((.*)\)")
+# the line a trial's ``workbench run`` prints when its run opens (and when it ends)
+_RUN_LINE = re.compile(r"workbench: run \S+ \(((?:offline-)?[0-9a-f]{32})\)")
+
+
 def sweep_space(assignments, target):
     """``-p key=v1,v2`` assignments -> ``{key: [values]}`` checked against the defaults."""
     where = target.path or f"the example {target.name!r}"
     space = {}
     for text in assignments or ():
         key, raw = _split_assignment(text)
+        if RANGE.fullmatch(raw):
+            raise CLIError(f"-p {key}={raw}: a range is drawn by a search: add --backend ray --search optuna, "
+                           f"or give a list of choices (-p {key}=0.1,0.01)")
         choices = []
         for part in _split_choices(raw):
             if part == "":
@@ -92,20 +101,29 @@ class _Trial:
     seconds: float = 0.0
     returncode: int | None = None
     run_id: str | None = None
+    stopped: str = ""      # why a scheduler stopped it early (the Ray backend's ASHA)
 
 
 def _format_params(params):
     return " ".join(f"{k}={v!r}" for k, v in params.items())
 
 
-def _start_trial(trial, target, args, parent_run_name, env, total):
-    cmd = [sys.executable, "-m", "workbench.cli", "run", target.spec,
-           "--experiment", args.experiment or target.name,
-           "--run-name", f"{parent_run_name}-{trial.index}", "--logdir", args.logdir]
-    if args.tracking_uri:
-        cmd += ["--tracking-uri", args.tracking_uri]
-    for key, value in trial.params.items():
+def _trial_command(spec, experiment, run_name, params, logdir, tracking_uri=None):
+    """The ``workbench run`` command line of one trial, after the Python executable: every backend
+    starts its trials with it. ``spec`` is the target's, ``experiment`` the sweep's experiment."""
+    cmd = ["-m", "workbench.cli", "run", spec, "--experiment", experiment, "--run-name", run_name,
+           "--logdir", logdir]
+    if tracking_uri:
+        cmd += ["--tracking-uri", tracking_uri]
+    for key, value in params.items():
         cmd += ["-p", f"{key}={value!r}"]
+    return cmd
+
+
+def _start_trial(trial, target, args, parent_run_name, env, total):
+    cmd = [sys.executable, *_trial_command(target.spec, args.experiment or target.name,
+                                           f"{parent_run_name}-{trial.index}", trial.params, args.logdir,
+                                           args.tracking_uri)]
     trial.log = open(trial.log_path, "w", encoding="utf-8")
     trial.started = time.time()
     # its own process group: Ctrl-C reaches the sweep, which stops each trial cleanly
@@ -120,7 +138,7 @@ def _finish_trial(trial, total, stopped=False):
     trial.log.close()
     with open(trial.log_path, encoding="utf-8", errors="replace") as f:
         output = f.read()
-    found = re.findall(r"workbench: run \S+ \(((?:offline-)?[0-9a-f]{32})\)", output)
+    found = _RUN_LINE.findall(output)
     trial.run_id = found[-1] if found else None
     if stopped:
         state = "stopped"
@@ -161,39 +179,32 @@ def _cmd_sweep(args):
     if target.main is None:
         raise CLIError(f"{target.path} has no main(exp, params); a sweep sets its parameters through main")
     _check_main_signature(target)
+    from . import sweep_ray  # its options are checked for either backend; ray is imported only to run
+    sweep_ray.check_options(args)
+    if args.backend == "ray":
+        return sweep_ray.sweep_on_ray(args, target)
+    if args.parallel is None:
+        args.parallel = 1
     space = sweep_space(args.param, target)
     if not space:
         raise CLIError("nothing to sweep: give choices with -p, e.g. -p learning_rate=0.1,0.01")
     if args.random is not None and args.random < 1:
         raise CLIError(f"--random {args.random}: give the number of trials to draw (1 or more)")
     trials = sweep_trials(space, args.random, args.seed)
-    Experiment = _experiment_class()
     kind = "grid" if args.random is None else f"random({len(trials)}, seed={args.seed})"
-    stamp = time.strftime("%Y%m%d-%H%M%S")
-    # the space goes into tags, so `workbench runs` shows the trials' params, not the parent's
-    tags = {f"workbench.sweep.{k}": ",".join(repr(v) for v in vs) for k, vs in space.items()}
-    tags.update({"workbench.sweep": kind, "workbench.target": target.spec})
-    parent = Experiment(name=args.experiment or target.name, run_name=f"{target.name}-sweep-{stamp}",
-                        params={}, tracking_uri=args.tracking_uri, logdir=args.logdir, tags=tags,
-                        system_metrics=False)
+    parent = _sweep_parent(args, target, space, kind)
     previous = signal.signal(signal.SIGTERM, _raise_stop)
     try:
         with parent:
             print(f"workbench: sweep {parent.run_name} ({parent.run_id}): {len(trials)} {kind} trials, "
                   f"{max(1, args.parallel)} at a time", flush=True)
-            folder = os.path.join(parent.logdir, "trial-logs")
-            os.makedirs(folder, exist_ok=True)
-            env = dict(os.environ, **{PARENT_ENV: parent.run_id, "WORKBENCH_TRACKING_URI": _child_uri(args, parent)})
+            folder = _trial_log_folder(parent)
+            env = dict(os.environ, **_trial_env(args, parent))
             records = [_Trial(i + 1, p, os.path.join(folder, f"trial-{i + 1}.log")) for i, p in enumerate(trials)]
             try:
                 _run_trials(records, target, args, parent.run_name, env)
             finally:
-                finished = [t for t in records if t.returncode is not None]
-                parent.log_metrics({"trials_finished": sum(t.returncode == 0 for t in finished),
-                                    "trials_failed": sum(t.returncode != 0 for t in finished)}, step=0)
-                parent.log_text("trials", _trials_markdown(records), step=0)
-                for trial in finished:
-                    parent.log_artifact(trial.log_path)
+                _log_trials(parent, records)
     except _Stop:
         return 143
     finally:
@@ -202,6 +213,44 @@ def _cmd_sweep(args):
     print(f"workbench: sweep {parent.run_name}: {len(records) - len(failed)} of {len(records)} trials "
           f"finished; `workbench runs --experiment {args.experiment or target.name}` lists them", flush=True)
     return 1 if failed else 0
+
+
+def _sweep_parent(args, target, space, kind):
+    """The sweep's own run (an Experiment, not yet started), its space and kind in tags."""
+    Experiment = _experiment_class()
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    # the space goes into tags, so `workbench runs` shows the trials' params, not the parent's
+    tags = {f"workbench.sweep.{k}": ",".join(repr(v) for v in vs) if isinstance(vs, list) else str(vs)
+            for k, vs in space.items()}
+    tags.update({"workbench.sweep": kind, "workbench.target": target.spec})
+    return Experiment(name=args.experiment or target.name, run_name=f"{target.name}-sweep-{stamp}",
+                      params={}, tracking_uri=args.tracking_uri, logdir=args.logdir, tags=tags,
+                      system_metrics=False)
+
+
+def _trial_log_folder(parent):
+    folder = os.path.join(parent.logdir, "trial-logs")
+    os.makedirs(folder, exist_ok=True)
+    return folder
+
+
+def _trial_env(args, parent):
+    """What a trial's environment needs to open its run as a child of ``parent``."""
+    return {PARENT_ENV: parent.run_id, "WORKBENCH_TRACKING_URI": _child_uri(args, parent)}
+
+
+def _log_trials(parent, records):
+    """The sweep's summary on its own run: counts, a table of the trials, their logs."""
+    ended = [t for t in records if t.returncode is not None or t.stopped]
+    counts = {"trials_finished": sum(t.returncode == 0 and not t.stopped for t in ended),
+              "trials_failed": sum(t.returncode not in (0, None) and not t.stopped for t in ended)}
+    if any(t.stopped for t in ended):
+        counts["trials_stopped"] = sum(bool(t.stopped) for t in ended)
+    parent.log_metrics(counts, step=0)
+    parent.log_text("trials", _trials_markdown(records), step=0)
+    for trial in ended:
+        if os.path.exists(trial.log_path):   # a trial on another machine of a cluster wrote it there
+            parent.log_artifact(trial.log_path)
 
 
 def _child_uri(args, parent):
@@ -216,7 +265,9 @@ def _child_uri(args, parent):
 def _trials_markdown(records):
     lines = ["| trial | params | status | seconds | run |", "|---|---|---|---|---|"]
     for t in records:
-        if t.returncode is None:
+        if t.stopped:
+            status = f"stopped early by {t.stopped}"
+        elif t.returncode is None:
             status = "not run"
         else:
             status = "finished" if t.returncode == 0 else f"failed ({t.returncode})"
