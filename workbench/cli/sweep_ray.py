@@ -3,17 +3,17 @@ on a cluster (``--address``), with Optuna's TPE search (``--search optuna``) and
 stopping (``--scheduler asha``).
 
 A trial is the same child ``workbench run`` as in the process pool (:mod:`.sweep` builds its
-command, its environment and the sweep's parent run), started by a Tune function trainable.
-The metrics reach Tune from MLflow: the trainable finds the child's run id in its output and
-reads the ``--metric`` history of that run every half second, reporting each new point (with
-the step it was logged at) to ``tune.report``. So any script that logs through its Experiment
-is driven by ASHA unchanged, what Tune decides on is exactly what MLflow keeps, and the trial
-stays a process of its own: when ASHA stops a trial (Tune raises ``SystemExit`` in the
-trainable's ``tune.report`` and kills its actor a moment later), the child gets SIGINT, which
-makes its Experiment end the run as KILLED with everything it logged sent. Reporting from inside
-the script's process instead would lose what was still queued when the actor is killed. The
-cost: a metric reaches Tune up to the tracking buffer's send interval (about 2 s) after it is
-logged, and one small MLflow query per trial every half second.
+command, its environment and the sweep's parent run), started by a Tune class trainable. The
+metrics reach Tune from MLflow: the trainable finds the child's run id in its output and reads
+the ``--metric`` history of that run every half second, each new point (with the step it was
+logged at) one Tune result. So any script that logs through its Experiment is driven by ASHA
+unchanged, what Tune decides on is exactly what MLflow keeps, and the trial stays a process of
+its own: when ASHA stops a trial, Tune calls the trainable's ``cleanup``, which sends the child
+SIGINT and waits, so its Experiment ends the run as KILLED with everything it logged sent.
+Reporting from inside the script's process instead would lose what was still queued when Tune
+ends the actor (a function trainable's thread gets no time to clean up). The cost: a metric
+reaches Tune up to the tracking buffer's send interval (about 2 s) after it is logged, and one
+small MLflow query per running trial every half second.
 
 ::
 
