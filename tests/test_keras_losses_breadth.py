@@ -276,3 +276,12 @@ def test_bad_arguments_are_named():
         losses.SparseCategoricalCrossentropy(ignore_class="x")
     with pytest.raises(ValueError, match="same shape"):
         losses.hinge(np.zeros((2, 3)), np.zeros((2, 4)))
+
+
+def test_tf_keras_upper_case_aliases_are_the_functions():
+    # TF 2's tf.keras.losses.MSE (used by TF's basics guide) and friends
+    y_true, y_pred = wb.constant([[0.0, 1.0], [1.0, 3.0]]), wb.constant([[1.0, 1.0], [1.0, 1.0]])
+    np.testing.assert_allclose(losses.MSE(y_true, y_pred).numpy(), [0.5, 2.0])
+    assert (losses.MAE, losses.MAPE, losses.MSLE, losses.KLD) == (
+        losses.mean_absolute_error, losses.mean_absolute_percentage_error, losses.mean_squared_logarithmic_error,
+        losses.kl_divergence)

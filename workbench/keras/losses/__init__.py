@@ -34,6 +34,8 @@ from .segmentation import Dice, Tversky, dice, tversky
 mse, mae, mape, msle, kld = (mean_squared_error, mean_absolute_error, mean_absolute_percentage_error,
                              mean_squared_logarithmic_error, kl_divergence)
 logcosh = log_cosh
+# tf.keras' upper-case aliases (TF 2's tf.keras.losses.MSE and friends; Keras 3 alone dropped them)
+MSE, MAE, MAPE, MSLE, KLD = mse, mae, mape, msle, kld
 
 _CLASSES = (MeanSquaredError, MeanAbsoluteError, MeanAbsolutePercentageError, MeanSquaredLogarithmicError,
             CosineSimilarity, Huber, LogCosh, Hinge, SquaredHinge, CategoricalHinge, BinaryCrossentropy,
@@ -50,7 +52,7 @@ _BY_NAME = {**{snake_case(c.__name__): c for c in _CLASSES}, **{c.__name__: c fo
 
 __all__ = sorted({c.__name__ for c in _CLASSES} | set(FUNCTIONS) | {
     "Loss", "LossFunctionWrapper", "deserialize", "get", "serialize", "reduce_weighted_loss",
-    "mse", "mae", "mape", "msle", "kld", "logcosh"})
+    "mse", "mae", "mape", "msle", "kld", "logcosh", "MSE", "MAE", "MAPE", "MSLE", "KLD"})
 
 
 def known_names():
