@@ -179,3 +179,22 @@ def test_sample_with_values_for_the_first_parts_draws_the_rest():
         assert np.all(np.abs(draw[1].numpy() - w) < 1.0)
         with pytest.raises(ValueError, match="expected"):
             jd.log_prob((w,))
+
+
+def test_auto_batched_sample_takes_the_sample_shape_of_pinned_draws():
+    # model.sample(value=surrogate.sample(50)) in TFP's Probabilistic PCA: 50 posterior predictive draws
+    import probability
+    tfd_ = probability.distributions
+
+    def model():
+        w = yield tfd_.Normal(np.zeros(2), 1.0, name="w")
+        yield tfd_.Normal(w, 0.1, name="x")
+
+    jd = tfd_.JointDistributionCoroutineAutoBatched(model)
+    w = np.random.default_rng(0).normal(size=(5, 2))
+    draw = jd.sample(value=(w,), seed=3)
+    assert draw.x.shape == (5, 2)
+    np.testing.assert_array_equal(draw.w.numpy(), w)
+    assert np.all(np.abs(draw.x.numpy() - w) < 1.0)
+    with pytest.raises(ValueError, match="pinned values have sample shape"):
+        jd.sample(4, value=(w,))

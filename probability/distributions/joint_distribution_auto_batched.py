@@ -116,6 +116,11 @@ class _AutoBatched:
         seeds = internal.split_seed(internal.sanitize_seed(seed), n, salt="AutoBatched")
         if pins is not None and any(p is not None for p in pins):
             pin_shape, pin_draws = self._per_draw(pins, "sample")
+            if pin_shape and not shape:
+                # values drawn elsewhere (a surrogate's sample(50)) give their sample shape, as in TFP
+                shape = pin_shape
+                n = int(np.prod(shape))
+                seeds = internal.split_seed(internal.sanitize_seed(seed), n, salt="AutoBatched")
             if pin_shape and pin_shape != shape:
                 raise ValueError(f"{type(self).__name__}.sample: pinned values have sample shape {pin_shape}, "
                                  f"expected {shape} or none")
