@@ -33,8 +33,6 @@ KNOWN_FAILURES = {
 
 def run_cells(path):
     """Run the script's cells in one namespace; return the indices of the cells that raised."""
-    import matplotlib
-    matplotlib.use("Agg")
     cells = [c for c in path.read_text().split("\n# %%\n")[1:]]
     namespace = {"__name__": "__main__"}
     failed = []
