@@ -300,7 +300,6 @@ def test_regression_tutorial_recovers_the_noise_scale():
     assert len(model.losses) == 1
 
 
-@pytest.mark.slow
 def test_bnn_with_dense_variational_learns_the_digits():
     from workbench.examples.data import load_digits
 
