@@ -233,3 +233,13 @@ def test_log_prob_of_a_transformed_variable_reaches_the_tape():
     np.testing.assert_allclose(lp.numpy(), st.lognorm(1.0).logpdf(1.0))
     with pytest.raises(TypeError, match="value has dtype float64, the distribution has dtype float32"):
         tfd_.LogNormal(0.0, 1.0).log_prob(v)
+
+
+def test_transformed_variable_value_method_as_tfp():
+    # the GP regression tutorial prints amplitude_var._value().numpy()
+    v = probability.util.TransformedVariable(np.float64(2.0), probability.bijectors.Exp())
+    np.testing.assert_allclose(v._value().numpy(), 2.0)
+    with wb.GradientTape() as tape:
+        y = v._value() * 3.0
+    (g,) = tape.gradient(y, v.trainable_variables)
+    np.testing.assert_allclose(g.numpy(), 6.0)

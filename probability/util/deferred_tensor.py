@@ -60,6 +60,11 @@ class DeferredTensor:
                             f"{type(self).__name__} was declared with dtype {self._dtype}")
         return value
 
+    def _value(self, dtype=None, name=None, as_ref=False):
+        """The current value as a Tensor (TFP's ``DeferredTensor._value``, which its tutorials call)."""
+        value = self.__wb_tensor__()
+        return value if dtype is None else wb.cast(value, dtype)
+
     def numpy(self) -> np.ndarray:
         return self.__wb_tensor__().numpy()
 
