@@ -64,6 +64,15 @@ def test_print_in_function_prints_every_call():
     assert buf.getvalue() == "x = 1\nx = 2\nx = 3\n"
 
 
+def test_str_is_tfs():
+    # TF: str(t) names the value, shape and dtype; a variable prints as its repr; f"{t}" is NumPy's
+    assert str(wb.constant([1, 2])) == "wb.Tensor([1 2], shape=(2,), dtype=int32)"
+    assert str(wb.constant(3.0)) == "wb.Tensor(3.0, shape=(), dtype=float32)"
+    assert str(wb.constant("hi")) == "wb.Tensor(b'hi', shape=(), dtype=string)"
+    v = wb.Variable([1.0], name="w")
+    assert str(v) == repr(v)
+
+
 def test_format_scalars_like_numpy():
     assert f"{wb.constant(3.14159):.3f}" == "3.142"
     assert f"{wb.constant(5):04d}" == "0005"

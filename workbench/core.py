@@ -381,7 +381,13 @@ class Tensor:
         return f"{head}{where}, numpy={value}>"
 
     def __str__(self):
-        return str(self.numpy())
+        # TF's: ``tf.Tensor([1 2], shape=(2,), dtype=int32)``; a variable prints as its repr
+        if isinstance(self, Variable):
+            return repr(self)
+        arr = backend.to_numpy(self._data)   # without counting as a read, as __repr__
+        value = repr(arr[()]) if arr.dtype.kind == "O" and arr.ndim == 0 else str(arr)
+        dtype = "string" if arr.dtype.kind == "O" else self.dtype
+        return f"wb.Tensor({value}, shape={self.shape}, dtype={dtype})"
 
     def __format__(self, format_spec):
         # TF's rule: a scalar formats as its NumPy value (f"{loss:.3f}"); other shapes take
@@ -392,7 +398,7 @@ class Tensor:
         if format_spec:
             raise TypeError(f"unsupported format string {format_spec!r} for a tensor of shape "
                             f"{self.shape}; only scalar tensors take a format spec")
-        return str(self)
+        return str(self.numpy())   # TF formats the NumPy value: f"{t}" is "[1 2]", str(t) is not
 
     def _repr_html_(self):
         arr = self.numpy()
