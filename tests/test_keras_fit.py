@@ -982,3 +982,14 @@ def test_fit_scales_the_loss_by_loss_scale_factor_and_the_update_is_unchanged():
         assert history.history["loss"][0] < 5   # the reported loss is the unscaled one
     for a, b in zip(plain.get_weights(), scaled.get_weights()):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+
+
+def test_input_layer_reads_keras_2_spellings():
+    with pytest.warns(DeprecationWarning, match="input_shape is deprecated"):
+        layer = wb.keras.layers.InputLayer(input_shape=(3,))
+    model = wb.keras.Sequential([layer, wb.keras.layers.Dense(2)])
+    assert model.output_shape == (None, 2)
+    with pytest.warns(DeprecationWarning, match="batch_input_shape"):
+        assert wb.keras.layers.InputLayer(batch_input_shape=(4, 3)).output.shape == (4, 3)
+    with pytest.raises(TypeError, match="InputLayer: unexpected argument.*input_dim"):
+        wb.keras.layers.InputLayer(input_dim=3)

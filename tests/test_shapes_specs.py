@@ -341,3 +341,9 @@ def test_concrete_functions_as_tf_documents():
     assert repr(gc).startswith("<ConcreteFunction g(x) at 0x")
     assert str(gc).startswith("ConcreteFunction Input Parameters:\n  x (POSITIONAL_OR_KEYWORD): "
                               "TensorSpec(shape=(), dtype=wb.float32, name=None)")
+
+
+def test_tf_ragged_module_is_wb_ragged():
+    import ragged
+    assert wb.ragged is ragged
+    assert wb.ragged.constant([[1, 2], [3]]).row_lengths().numpy().tolist() == [2, 1]

@@ -21,9 +21,7 @@ GUIDES = sorted((ROOT / "tests" / "tf_guides").glob("*.py"))
 # cell index (0-based, in the script's "# %%" order) -> why it fails here
 KNOWN_FAILURES = {
     "autodiff": {29: "wb.image.adjust_contrast has a gradient; TF has none registered and raises LookupError"},
-    "tensor": {39: "wb.ragged (tf.ragged namespace) is not exported",
-               40: "follows from cell 39",
-               47: "wb.io.decode_raw is missing"},
+    "tensor": {47: "wb.io.decode_raw is missing"},
     "variable": {9: "with wb.device('GPU:0') on a machine without a GPU raises; TF places softly on the CPU"},
     "basics": {9: "wb.config.list_physical_devices is missing",
                22: "wb.saved_model is missing", 23: "wb.saved_model is missing",

@@ -506,3 +506,13 @@ def test_errors_name_the_argument():
         tfpl.KLDivergenceAddLoss(3.0)
     with pytest.raises(ValueError, match="units"):
         tfpl.DenseFlipout(-1)
+
+
+def test_predict_returns_the_tensor_a_distribution_output_stands_for():
+    model = wb.keras.Sequential([wb.keras.Input((3,)), wb.keras.layers.Dense(2),
+                                 tfpl.DistributionLambda(lambda t: tfd.Normal(loc=t, scale=1e-6),
+                                                         convert_to_tensor_fn=tfd.Distribution.mean)])
+    x = np.ones((4, 3), np.float32)
+    out = model.predict(x, verbose=0)
+    assert isinstance(out, np.ndarray) and out.shape == (4, 2)
+    np.testing.assert_allclose(out, model.layers[0](wb.constant(x)).numpy(), rtol=1e-6)

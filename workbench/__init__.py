@@ -51,6 +51,7 @@ _LAZY = {
     "ForwardAccumulator": ("gradients", "ForwardAccumulator"),
     "RaggedTensor": ("ragged", "RaggedTensor"),   # tf.RaggedTensor (isinstance, from_row_splits, ...)
     "RaggedTensorSpec": ("ragged", "RaggedTensorSpec"),
+    "ragged": ("ragged", None),                     # tf.ragged (constant, range, stack, ...)
     "autodiff": ("gradients", None),
     "Checkpoint": ("workbench.checkpoint", "Checkpoint"),
     "CheckpointManager": ("workbench.checkpoint", "CheckpointManager"),

@@ -22,6 +22,7 @@ tensors each call reads, Keras' ``inbound_nodes``) as plain JSON;
 from __future__ import annotations
 
 import inspect
+import warnings
 
 import numpy as np
 
@@ -114,7 +115,17 @@ class InputLayer(Layer):
     """
 
     def __init__(self, shape=None, batch_size=None, dtype=None, sparse=None, batch_shape=None,
-                 input_tensor=None, optional=False, name=None, ragged=False):
+                 input_tensor=None, optional=False, name=None, ragged=False, **kwargs):
+        # Keras 3 still reads Keras 2's spellings (with a deprecation warning)
+        if "input_shape" in kwargs:
+            warnings.warn("InputLayer: input_shape is deprecated; use shape", DeprecationWarning, stacklevel=2)
+            shape = kwargs.pop("input_shape") if shape is None else shape
+        if "batch_input_shape" in kwargs:
+            warnings.warn("InputLayer: batch_input_shape is deprecated; use batch_shape", DeprecationWarning,
+                          stacklevel=2)
+            batch_shape = kwargs.pop("batch_input_shape") if batch_shape is None else batch_shape
+        if kwargs:
+            raise TypeError(f"InputLayer: unexpected argument(s) {', '.join(sorted(kwargs))}")
         for arg, value, default in (("sparse", sparse, None), ("input_tensor", input_tensor, None),
                                     ("optional", optional, False)):
             if value is not default and not (arg == "sparse" and value is False):

@@ -305,7 +305,8 @@ class Trainer:
     def predict_step(self, data):
         """The model's outputs for one batch (targets, if any, are ignored)."""
         x, _, _ = unpack_x_y_sample_weight(data)
-        return self(x, training=False)
+        # an output that stands for a tensor (a tfp.layers distribution) is predicted as it
+        return nest.map_structure(_as_output, self(x, training=False))
 
     # -- the step functions ---------------------------------------------------------
     def _one_step(self, step, name):
@@ -628,3 +629,9 @@ class _CompiledMetrics:
                 metric.update_state(y_pred, sample_weight=sample_weight)
             else:
                 metric.update_state(y, y_pred, sample_weight=sample_weight)
+
+
+def _as_output(value):
+    """A model output as ``predict`` returns it: the tensor an object stands for
+    (``__wb_tensor__``, e.g. a distribution layer's sample), else the value."""
+    return value.__wb_tensor__() if hasattr(type(value), "__wb_tensor__") else value
