@@ -376,3 +376,12 @@ def test_iterator_get_next_raises_out_of_range_at_the_end():
     assert [int(it.get_next()), int(it.get_next())] == [1, 2]
     with pytest.raises(wb.errors.OutOfRangeError, match="End of sequence"):
         it.get_next()
+
+
+def test_config_lists_devices_as_tf():
+    cpus = wb.config.list_physical_devices("CPU")
+    assert cpus[0].name == "/physical_device:CPU:0" and cpus[0].device_type == "CPU"
+    assert wb.config.list_logical_devices("cpu")[0].name == "/device:CPU:0"
+    assert len(wb.config.list_physical_devices()) == 1 + len(wb.config.list_physical_devices("GPU"))
+    with pytest.raises(TypeError, match="device_type must be a string"):
+        wb.config.list_physical_devices(0)

@@ -23,8 +23,7 @@ KNOWN_FAILURES = {
     "autodiff": {29: "wb.image.adjust_contrast has a gradient; TF has none registered and raises LookupError"},
     "tensor": {47: "wb.io.decode_raw is missing"},
     "variable": {9: "with wb.device('GPU:0') on a machine without a GPU raises; TF places softly on the CPU"},
-    "basics": {9: "wb.config.list_physical_devices is missing",
-               22: "wb.saved_model is missing", 23: "wb.saved_model is missing",
+    "basics": {22: "wb.saved_model is missing", 23: "wb.saved_model is missing",
                35: "model.save refuses a Lambda layer holding a Python lambda (Keras writes its bytecode)"},
 }
 

@@ -1,6 +1,8 @@
 """Process-wide switches (TF's ``tf.config`` names where TF has one)."""
 
-from . import hostcache
+import collections
+
+from . import backend, hostcache
 
 _EAGER = {"on": False}
 
@@ -35,3 +37,36 @@ def clear_host_cache():
 
 __all__ = ["run_functions_eagerly", "functions_run_eagerly", "set_host_cache_limit",
            "host_cache_info", "clear_host_cache"]
+
+
+PhysicalDevice = collections.namedtuple("PhysicalDevice", ["name", "device_type"])
+PhysicalDevice.__doc__ = "A device this process can use (TF's ``tf.config.PhysicalDevice``)."
+LogicalDevice = collections.namedtuple("LogicalDevice", ["name", "device_type"])
+LogicalDevice.__doc__ = "A device ops can be placed on (TF's ``tf.config.LogicalDevice``)."
+
+
+def _devices(device_type, where):
+    if device_type is not None and not isinstance(device_type, str):
+        raise TypeError(f"{where}: device_type must be a string such as 'GPU' or 'CPU', got {device_type!r}")
+    out = []
+    for dev in backend.list_devices():
+        kind = dev.kind.upper()
+        if device_type is None or device_type.upper() == kind:
+            out.append((kind, dev.index or 0))
+    return out
+
+
+def list_physical_devices(device_type=None):
+    """The devices of ``device_type`` (``"CPU"``, ``"GPU"``; all when None), as TF lists them:
+    ``[PhysicalDevice(name='/physical_device:CPU:0', device_type='CPU')]``."""
+    return [PhysicalDevice(f"/physical_device:{k}:{i}", k) for k, i in _devices(device_type, "list_physical_devices")]
+
+
+def list_logical_devices(device_type=None):
+    """As :func:`list_physical_devices`, named as ops are placed: ``/device:CPU:0``."""
+    return [LogicalDevice(f"/device:{k}:{i}", k) for k, i in _devices(device_type, "list_logical_devices")]
+
+
+def get_visible_devices(device_type=None):
+    """TF's ``tf.config.get_visible_devices``: every physical device is visible here."""
+    return list_physical_devices(device_type)
