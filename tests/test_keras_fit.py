@@ -658,6 +658,7 @@ def test_verbose_0_is_silent_and_verbose_1_draws_a_bar(capsys):
     model.fit(x, y, epochs=1, verbose=0)
     model.evaluate(x, y, verbose=0)
     model.predict(x, verbose=0)
+    model.fit(x, y, epochs=1, verbose=False)   # Keras reads a bool as 0 or 1
     assert capsys.readouterr().out == ""
     model.fit(x, y, epochs=1, verbose=1)
     out = capsys.readouterr().out

@@ -56,7 +56,7 @@ TRAINER_ATTRIBUTES = frozenset({
 def _verbose(value, where):
     if value == "auto":
         return 1
-    if value in (0, 1, 2) and not isinstance(value, bool):
+    if value in (0, 1, 2):   # True/False as 1/0, as Keras (TFP's tutorials pass verbose=False)
         return int(value)
     raise ValueError(f"{where}: verbose must be 'auto', 0, 1 or 2, got {value!r}")
 
