@@ -95,3 +95,14 @@ def test_registered_objects_round_trip_through_keras_saving():
     assert keras.saving.get_registered_object("namespace_test>doubled") is doubled
     layer = keras.layers.Dense(2, activation=doubled)
     assert keras.layers.deserialize(keras.layers.serialize(layer)).activation is doubled
+
+
+def test_keras_backend_settings_and_clear_session():
+    keras = wb.keras
+    assert (keras.backend.floatx(), keras.backend.epsilon(), keras.backend.image_data_format()) == (
+        "float32", 1e-7, "channels_last")
+    keras.backend.clear_session()
+    assert keras.layers.Dense(1).name == "dense"
+    assert keras.layers.Dense(1).name == "dense_1"
+    keras.backend.clear_session()
+    assert keras.layers.Dense(1).name == "dense"

@@ -7,7 +7,7 @@
 
 ``layers``, ``Model``, ``Sequential``, ``Input``, ``models``, ``losses``, ``metrics``,
 ``optimizers`` (``wb.optimizers``), ``callbacks``, ``initializers``, ``regularizers``,
-``activations``, ``utils``, ``saving``, ``ops`` (Keras 3's backend-agnostic ops) and ``random``
+``activations``, ``backend``, ``utils``, ``saving``, ``ops`` (Keras 3's backend-agnostic ops) and ``random``
 (seeded random ops and ``SeedGenerator``). Models are ``wb.Module``s: their variables are found through
 their attributes and saved by ``wb.Checkpoint``. They train as in Keras 3:
 
@@ -18,11 +18,12 @@ their attributes and saved by ``wb.Checkpoint``. They train as in Keras 3:
 """
 
 from .. import optimizers  # noqa: F401
-from . import activations, callbacks, initializers, layers, losses, metrics, models, regularizers, saving, utils  # noqa: F401
+from . import activations, backend, callbacks, initializers, layers, losses, metrics, models  # noqa: F401
+from . import regularizers, saving, utils  # noqa: F401
 from . import ops, random  # noqa: F401
 from .functional import Input, InputLayer, Model, Sequential  # noqa: F401
 from .layers import Layer  # noqa: F401
 
-__all__ = ["Input", "InputLayer", "Layer", "Model", "Sequential", "activations", "callbacks", "initializers",
+__all__ = ["Input", "InputLayer", "Layer", "Model", "Sequential", "activations", "backend", "callbacks", "initializers",
            "layers", "losses", "metrics", "models", "ops", "optimizers", "random", "regularizers", "saving",
            "utils"]
