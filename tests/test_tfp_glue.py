@@ -295,3 +295,8 @@ def test_experimental_pin_conditions_on_observed_parts():
         jd.experimental_pin(z=y)
     with pytest.raises(ValueError, match="missing"):
         pinned.unnormalized_log_prob(scale=f64(1.0))
+
+
+def test_version_is_the_projects():
+    import probability
+    assert probability.__version__ == wb.__version__
