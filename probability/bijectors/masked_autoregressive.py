@@ -27,9 +27,7 @@ from workbench.core import Tensor
 
 from .. import internal
 from .bijector import Bijector, _reduce
-from .chain import Chain
-from .scale import Scale
-from .shift import Shift
+from .real_nvp import shift_then_scale
 
 # AutoregressiveNetwork is reached through the module's __getattr__ (made on first use)
 __all__ = ["MaskedAutoregressiveFlow"]
@@ -126,12 +124,7 @@ class MaskedAutoregressiveFlow(Bijector):
         else:
             raise TypeError("MaskedAutoregressiveFlow: `shift_and_log_scale_fn` must return a tensor with a "
                             f"last axis of 2 or a pair (shift, log_scale), got {type(params).__name__}")
-        parts = []
-        if shift is not None:
-            parts.append(Shift(shift))
-        if log_scale is not None:
-            parts.append(Scale(log_scale=log_scale))
-        return Chain(parts)
+        return shift_then_scale(shift, log_scale)
 
     def _event_size(self, t):
         return int(np.prod(t.shape[t.ndim - self._flow_event_ndims:], dtype=np.int64))

@@ -73,13 +73,7 @@ class RealNVP(Bijector):
         """The bijector of the unmasked half, conditioned on the masked half."""
         if self._bijector_fn is not None:
             return self._bijector_fn(masked, units)
-        shift, log_scale = self._shift_and_log_scale_fn(masked, units)
-        parts = []
-        if shift is not None:
-            parts.append(Shift(shift))
-        if log_scale is not None:
-            parts.append(Scale(log_scale=log_scale))
-        return Chain(parts)
+        return shift_then_scale(*self._shift_and_log_scale_fn(masked, units))
 
     # -- the maps ----------------------------------------------------------------
     def _forward(self, x):
@@ -151,3 +145,14 @@ def real_nvp_default_template(hidden_layers, shift_only=False, activation=None, 
     and are listed by its ``trainable_variables`` (and the RealNVP's).
     """
     return _DenseTemplate(hidden_layers, shift_only, activation or wb.nn.relu, seed, name)
+
+
+def shift_then_scale(shift, log_scale):
+    """``x * exp(log_scale) + shift`` as a bijector (either part may be None): the affine map
+    of RealNVP's and MAF's default ``shift_and_log_scale_fn``."""
+    parts = []
+    if shift is not None:
+        parts.append(Shift(shift))
+    if log_scale is not None:
+        parts.append(Scale(log_scale=log_scale))
+    return Chain(parts)
