@@ -83,10 +83,20 @@ class TestDtypeRules:
         with pytest.raises(TypeError):
             wb.constant([1, 2]) + wb.constant([1.0, 2.0])
 
-    def test_numpy_array_operand_must_match(self):
+    def test_numpy_operand_takes_the_tensors_dtype(self):
+        # TF 2.21 (checked): a NumPy array or scalar is cast to the tensor's dtype, as astype
+        # casts; a Python float into an int tensor and a string array are refused
         a = wb.constant([1.0, 2.0])
-        with pytest.raises(TypeError, match="float64"):
-            a + np.ones(2)
+        assert (a + np.ones(2)).dtype == wb.float32
+        assert (a * np.array([True, False])).numpy().tolist() == [1.0, 0.0]
+        i = wb.ones(3, wb.int32)
+        assert (i + np.array([1.5, 2.0, 3.0])).numpy().tolist() == [2, 3, 4]
+        assert (i + np.float64(1.5)).numpy().tolist() == [2, 2, 2]
+        assert (wb.ones(1, wb.uint8) + np.array([300])).numpy().tolist() == [45]
+        with pytest.raises(TypeError, match="not an integer"):
+            i + 1.5
+        with pytest.raises(TypeError, match="array of <U1"):
+            i + np.array(["a"])
         assert (a + np.ones(2, np.float32)).dtype == wb.float32
         # NumPy on the left defers to the tensor
         assert isinstance(np.ones(2, np.float32) + a, wb.Tensor)

@@ -763,11 +763,15 @@ def _coerce(value, like, opname):
             return dt.type(value)
         except OverflowError:
             raise TypeError(f"{opname}: {value!r} does not fit in dtype {dt}") from None
-    if isinstance(value, (np.ndarray,)) or (type(value).__module__.startswith("cupy")
-                                             and hasattr(value, "dtype")):
+    if isinstance(value, (np.ndarray, np.generic)) or (type(value).__module__.startswith("cupy")
+                                                        and hasattr(value, "dtype")):
         if value.dtype != dt:
-            raise TypeError(f"{opname}: operands must have the same dtype, got {dt} and an "
-                            f"array of {value.dtype}; use wb.cast to convert one")
+            # TF casts a NumPy operand to the tensor's dtype (as astype does: 1.5 -> 1 for an int
+            # tensor, 300 -> 44 for uint8); only non-numbers are refused
+            if value.dtype.kind not in "biufc" or dt.kind not in "biufc":
+                raise TypeError(f"{opname}: operands must have the same dtype, got {dt} and an "
+                                f"array of {value.dtype}; use wb.cast to convert one")
+            value = value.astype(dt)
         return backend.move(value, backend.device_of(like))
     if isinstance(value, (bool, np.bool_)) and dt.kind != "b":
         value = int(value)
