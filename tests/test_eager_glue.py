@@ -385,3 +385,12 @@ def test_config_lists_devices_as_tf():
     assert len(wb.config.list_physical_devices()) == 1 + len(wb.config.list_physical_devices("GPU"))
     with pytest.raises(TypeError, match="device_type must be a string"):
         wb.config.list_physical_devices(0)
+
+
+def test_numpy_of_a_scalar_is_a_numpy_scalar():
+    # TF: tf.constant(6.0).numpy() is np.float32(6.0), a variable's too; arrays stay arrays
+    assert type(wb.constant(6.0).numpy()) is np.float32
+    assert type(wb.Variable(2, dtype=wb.int64).numpy()) is np.int64
+    assert wb.constant("a").numpy() == b"a"
+    assert isinstance(wb.constant([1.0]).numpy(), np.ndarray)
+    assert np.asarray(wb.Variable(2.0)).shape == ()

@@ -286,13 +286,13 @@ class Tensor:
 
     # -- conversion -------------------------------------------------------
     def numpy(self) -> np.ndarray:
-        """The value as a NumPy array (copied from the GPU when it lives there)."""
+        """The value as a NumPy array (copied from the GPU when it lives there); a NumPy scalar
+        for a scalar tensor, as TF gives."""
         if _state.tracer is not None:
             _read(self)
         arr = backend.to_numpy(self._data)
-        if arr.dtype.kind == "O" and arr.ndim == 0:
-            return arr[()]     # a scalar string is its bytes, as in TF
-        return arr
+        # a scalar is a NumPy scalar (np.float32(6.0)), a scalar string its bytes, as in TF
+        return arr[()] if arr.ndim == 0 else arr
 
     def __array__(self, dtype=None, copy=None):
         if _state.tracer is not None:
@@ -906,10 +906,12 @@ class Variable(Tensor):
         if _state.tracer is not None:
             _read(self)
         arr = backend.to_numpy(self._data)
+        if arr.ndim == 0:
+            return arr[()]   # a NumPy scalar, as TF's
         return arr.copy() if arr is self._data else arr
 
     def __array__(self, dtype=None, copy=None):
-        arr = self.numpy()
+        arr = np.asarray(self.numpy())
         return arr if dtype is None else arr.astype(dtype, copy=False)
 
     def read_value(self) -> Tensor:
