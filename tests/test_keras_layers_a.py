@@ -171,7 +171,7 @@ def _check_weight_gradients(layer, x, eps=1e-6):
         loss = wb.reduce_sum(u * _call(layer, x))
     grads = tape.gradient(loss, weights)
     for w, g in zip(weights, grads):
-        base = w.numpy().copy()
+        base = np.array(w.numpy())
         num = np.zeros_like(base)
         for i in range(base.size):
             for sign in (1, -1):

@@ -183,7 +183,7 @@ def _check_weight_gradients(layer, run, eps=1e-6):
     for v, g in zip(vs, grads):
         assert g is not None, f"no gradient for {v.name}"
         g = wb.convert_to_tensor(g).numpy()
-        base = v.numpy().copy()
+        base = np.array(v.numpy())
         for idx in list(np.ndindex(base.shape))[:6]:
             for sign in (1, -1):
                 w = base.copy()

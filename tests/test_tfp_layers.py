@@ -369,7 +369,7 @@ def test_variational_dense_kl_loss_and_its_gradient(cls):
     g_loc, g_rho = tape.gradient(kl, [loc, rho])
     # central finite differences in float64
     for var, grad in ((loc, g_loc), (rho, g_rho)):
-        base = var.numpy().copy()
+        base = np.array(var.numpy())
         fd = np.zeros_like(base)
         for idx in np.ndindex(base.shape):
             for sign in (1, -1):
