@@ -3,8 +3,9 @@ only the imports changed (``import tensorflow as tf`` -> ``import workbench as t
 by cell in a fresh process from an empty folder, as a notebook runs them (one namespace, a failing
 cell does not stop the next).
 
-Every cell that runs in TF 2.21 must run here, except the ones listed in KNOWN_FAILURES with the
-reason; a cell on that list that starts to run fails the test too, so the list only shrinks."""
+Every cell that runs in TF 2.21 must run here, except the ones listed with the reason in
+tf_guides/<guide>.known.json; a cell on that list that starts to run fails the test too, so the list
+only shrinks."""
 
 import ast
 import json
@@ -18,13 +19,10 @@ import pytest
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 GUIDES = sorted((ROOT / "tests" / "tf_guides").glob("*.py"))
 
-# cell index (0-based, in the script's "# %%" order) -> why it fails here
+# tf_guides/<guide>.known.json: cell index (0-based, in the script's "# %%" order) -> why it fails here
 KNOWN_FAILURES = {
-    "autodiff": {29: "wb.image.adjust_contrast has a gradient; TF has none registered and raises LookupError"},
-    "tensor": {47: "wb.io.decode_raw is missing"},
-    "variable": {9: "with wb.device('GPU:0') on a machine without a GPU raises; TF places softly on the CPU"},
-    "basics": {22: "wb.saved_model is missing", 23: "wb.saved_model is missing",
-               35: "model.save refuses a Lambda layer holding a Python lambda (Keras writes its bytecode)"},
+    p.stem[:-len(".known")]: {int(k): why for k, why in json.loads(p.read_text()).items()}
+    for p in (ROOT / "tests" / "tf_guides").glob("*.known.json")
 }
 
 
