@@ -453,13 +453,23 @@ class RaggedTensor(core.CompositeTensor):
         return flat
 
     def numpy(self):
-        """A NumPy object array of rows (each row a NumPy array, or nested for ragged_rank > 1)."""
-        values = self._values.numpy() if isinstance(self._values, RaggedTensor) else self._values.numpy()
+        """A NumPy array of rows, as TF's: rows of one length stack into one array, rows of
+        different lengths make a 1-D object array of arrays (nested for ``ragged_rank > 1``).
+
+        >>> ragged.constant([[1, 2], [3]]).numpy()
+        array([array([1, 2], dtype=int32), array([3], dtype=int32)], dtype=object)
+        """
+        values = self._values.numpy()
         splits = backend.to_numpy(self._partition.row_splits())
-        rows = np.empty(len(splits) - 1, dtype=object)
-        for i in range(len(splits) - 1):
-            rows[i] = values[splits[i]:splits[i + 1]]
-        return rows
+        rows = [values[splits[i]:splits[i + 1]] for i in range(len(splits) - 1)]
+        if not rows:
+            return np.zeros((0, 0) + values.shape[1:], dtype=values.dtype)
+        if any(len(row) != len(rows[0]) for row in rows):
+            out = np.empty(len(rows), dtype=object)   # filled one by one: NumPy would try to stack rows
+            for i, row in enumerate(rows):
+                out[i] = row
+            return out
+        return np.array(rows)
 
     def to(self, device):
         dev = wb.Device(device)
@@ -505,11 +515,13 @@ class RaggedTensor(core.CompositeTensor):
         raise ValueError("the truth value of a RaggedTensor is ambiguous")
 
     def __repr__(self):
-        text = _short_list(self.to_list())
-        return f"<wb.RaggedTensor {text} shape={_shape_str(self.shape)} dtype={self.dtype}>"
+        # TF's text: the rows through NumPy's printer with comma separators, so long values wrap
+        # and summarize as a NumPy array does (``<wb.RaggedTensor [[1, 2], [3]]>``)
+        with np.printoptions(formatter={"all": _format_rows}):
+            text = _format_rows(self.numpy())
+        return f"<wb.RaggedTensor {text}>"
 
-    def __str__(self):
-        return _short_list(self.to_list())
+    __str__ = __repr__
 
     def _repr_html_(self):
         lengths = backend.to_numpy(self._partition.row_lengths())
@@ -530,6 +542,14 @@ def _shape_str(shape):
 def _short_list(obj, limit=400):
     text = repr(obj)
     return text if len(text) <= limit else text[:limit - 4] + " ...]"
+
+
+def _format_rows(x):
+    """NumPy print formatter for :meth:`RaggedTensor.__repr__`: arrays with ", " between
+    elements (an empty array as its nested list, so shape (0, 3) shows its rows), scalars as str."""
+    if isinstance(x, np.ndarray):
+        return np.array2string(x, separator=", ") if x.size else repr(x.tolist())
+    return str(x)
 
 
 def _is_nested_lengths(lengths):

@@ -137,8 +137,18 @@ class TestAccessors:
     def test_numpy_and_repr(self):
         rows = ragged.constant([[1, 2], [3]]).numpy()
         assert rows.dtype == object and rows[0].tolist() == [1, 2]
-        r = repr(ragged.constant([[1.0, 2.0], []]))
-        assert "shape=(2, None)" in r and "float32" in r
+        assert ragged.constant([[1, 2], [3, 4]]).numpy().tolist() == [[1, 2], [3, 4]]   # equal rows stack, as TF
+        assert ragged.constant([[1, 2], [3, 4]]).numpy().dtype == np.int32
+        assert ragged.constant([[1, 2]])[:0].numpy().shape == (0, 0)
+        # TF 2.21's text, with our module prefix (as str(wb.constant(1)) is "wb.Tensor(...)")
+        assert repr(ragged.constant([[1.0, 2.0], []])) == "<wb.RaggedTensor [[1.0, 2.0], []]>"
+        assert str(ragged.constant([[1, 2], [3, 4]])) == "<wb.RaggedTensor [[1, 2],\n [3, 4]]>"
+        assert f"{ragged.constant([['a'], []])}" == "<wb.RaggedTensor [[b'a'], []]>"
+        assert str(ragged.constant([[[1, 2], [3, 4], [5, 6]], [[7, 8]]], ragged_rank=1)) == (
+            "<wb.RaggedTensor [[[1, 2],\n  [3, 4],\n  [5, 6]], [[7, 8]]]>")
+        long = str(ragged.constant([list(range(i)) for i in range(23)]))
+        assert long.endswith("20],\n [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20,\n"
+                             "  21]" + " " * 70 + "]>")   # NumPy's wrapping, as TF prints it
         html = ragged.constant([[1.0, 2.0], []])._repr_html_()
         assert "<table>" in html and "length" in html
 
