@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import workbench as wb
-from gradients import GradientTape
+from gradients import GradientTape, check_gradients
 
 from tests.conftest import assert_close, f64
 
@@ -167,6 +167,54 @@ class TestScatter:
                                       [1, 13, 3, 14, 14, 6, 7, 20])
         np.testing.assert_array_equal(wb.tensor_scatter_nd_sub(t, idx, upd).numpy(),
                                       [1, -9, 3, -6, -4, 6, 7, -4])
+
+    def test_tensor_scatter_nd_min_and_max_tf_examples(self):
+        # TF's tensor slicing guide; values checked in TF 2.21
+        t = wb.constant([[-2, -7, 0], [-9, 0, 1], [0, -3, -8]])
+        idx = [[0, 2], [1, 1], [2, 0]]
+        np.testing.assert_array_equal(wb.tensor_scatter_nd_min(t, idx, [-6, -5, -4]).numpy(),
+                                      [[-2, -7, -6], [-9, -5, 1], [-4, -3, -8]])
+        np.testing.assert_array_equal(wb.tensor_scatter_nd_max(t, idx, [6, 5, 4]).numpy(),
+                                      [[-2, -7, 6], [-9, 5, 1], [4, -3, -8]])
+        # repeated indices all take part; rows (k < rank) compare elementwise
+        assert_close(wb.tensor_scatter_nd_max(wb.constant([1., 5., 3.]), [[0], [0], [2]], [4., 7., 2.]),
+                     [7., 5., 3.])
+        np.testing.assert_array_equal(
+            wb.tensor_scatter_nd_min(wb.constant([[1, 5], [3, 3]]), [[1]], [[0, 9]]).numpy(), [[1, 5], [0, 3]])
+        with pytest.raises(TypeError, match="updates has dtype float32, tensor has int32"):
+            wb.tensor_scatter_nd_max(wb.constant([1, 2]), [[0]], wb.constant([1.]))
+
+    def test_tensor_scatter_nd_max_gradients(self):
+        # as TF 2.21: the winning entry gets the gradient, the tensor's untouched entries pass it on
+        x, u = f64([1., 5., 3.]), f64([4., 7., 2.])
+        with GradientTape(persistent=True) as tape:
+            tape.watch([x, u])
+            y = wb.reduce_sum(wb.tensor_scatter_nd_max(x, [[0], [0], [2]], u) * f64([1., 2., 3.]))
+        np.testing.assert_allclose(tape.gradient(y, x).numpy(), [0, 2, 3])
+        np.testing.assert_allclose(tape.gradient(y, u).numpy(), [0, 1, 0])
+        check_gradients(lambda a, b: wb.tensor_scatter_nd_min(a, [[1], [0], [1]], b),
+                        [np.array([[1., 2.], [3., 4.]]), np.array([[0.5, 5.], [2.5, 0.], [9., 3.5]])], order=1)
+
+    def test_slice_tf_examples(self):
+        t1 = wb.constant([0, 1, 2, 3, 4, 5, 6, 7])
+        np.testing.assert_array_equal(wb.slice(t1, begin=[1], size=[3]).numpy(), [1, 2, 3])
+        t3 = wb.constant(np.arange(1, 32, 2).reshape(2, 2, 4).astype(np.int32))
+        np.testing.assert_array_equal(wb.slice(t3, begin=[1, 1, 0], size=[1, 1, 2]).numpy(), [[[25, 27]]])
+        t = wb.constant([[1, 2, 3], [4, 5, 6]])
+        np.testing.assert_array_equal(wb.slice(t, wb.constant([0, 1]), [-1, 2]).numpy(), [[2, 3], [5, 6]])
+        assert wb.slice(t, [2, 3], [0, 0]).shape == (0, 0)
+        check_gradients(lambda a: wb.slice(a, [1, 0], [1, 2]), [np.arange(6.).reshape(2, 3)], order=2)
+
+    def test_slice_errors_as_tf(self):
+        t = wb.constant([[1, 2, 3], [4, 5, 6]])
+        with pytest.raises(wb.errors.InvalidArgumentError, match=r"size\[1\] must be in \[0, 1\].*got 2"):
+            wb.slice(t, [0, 2], [1, 2])
+        with pytest.raises(wb.errors.InvalidArgumentError, match=r"begin\[0\] must be in \[0, 2\], got -1"):
+            wb.slice(t, [-1, 0], [1, 1])
+        with pytest.raises(wb.errors.InvalidArgumentError, match="one entry per dimension"):
+            wb.slice(t, [0], [1])
+        with pytest.raises(TypeError, match="begin must be a vector of integers"):
+            wb.slice(t, [0.5, 0], [1, 1])
 
 
 # ---------------------------------------------------------------------------

@@ -16,13 +16,14 @@ Only ``tile`` and constant ``pad`` have rules of their own.
 
 from __future__ import annotations
 
+import builtins
 import collections
 import math
 
 import numpy as np
 
 from .. import core
-from ..errors import argcheck
+from ..errors import argcheck, InvalidArgumentError
 from ..core import Tensor, apply, convert_to_tensor, defop
 from .reduce import reduce_sum
 from .segment_kernels import segment_reduce
@@ -339,6 +340,81 @@ def tensor_scatter_nd_update(tensor, indices, updates, name=None):
     return where(hit, _scatter_add(rows, core.wrap(f1), t.shape, k), t)
 
 
+def _tensor_scatter_nd_extreme(tensor, indices, updates, opname, reduce_name):
+    t = convert_to_tensor(tensor)
+    idx, u, k, flat = _scatter_args(indices, updates, t.shape, opname)
+    if u.dtype != t.dtype:
+        raise TypeError(f"{opname}: updates has dtype {u.dtype}, tensor has {t.dtype}")
+    if u.dtype.kind not in "fiu":
+        raise TypeError(f"{opname}: tensor must be a real number type, got dtype {u.dtype}")
+    f1 = flat._data.reshape(-1)
+    if not f1.shape[0]:
+        return t
+    from . import elementwise, segment  # circular imports with both
+    # repeated indices: their updates meet first (a segment max/min), then the tensor's entry
+    slots, inverse = t.xp.unique(f1, return_inverse=True)
+    rows = _reshape(u, (f1.shape[0],) + t.shape[k:])
+    met = getattr(segment, f"unsorted_segment_{reduce_name}")(rows, core.wrap(inverse.reshape(-1)),
+                                                              slots.shape[0])
+    current = _gather(_reshape(t, (_prod(t.shape[:k]),) + t.shape[k:]), core.wrap(slots), 0)
+    new = getattr(elementwise, f"{reduce_name}imum")(current, met)
+    hit = t.xp.zeros(_prod(t.shape[:k]), bool)
+    hit[slots] = True
+    hit = core.wrap(hit.reshape(t.shape[:k] + (1,) * (t.ndim - k)))
+    return elementwise.where(hit, _scatter_add(new, core.wrap(slots), t.shape, k), t)
+
+
+def tensor_scatter_nd_max(tensor, indices, updates, name=None):
+    """``tensor`` where each slice at ``indices`` is the elementwise maximum of its value and
+    the ``updates`` sent there (repeated indices all take part).
+
+    >>> wb.tensor_scatter_nd_max(wb.constant([1, 5, 3]), [[0], [0], [1]], [4, 7, 2]).numpy()
+    array([7, 5, 3], dtype=int32)
+    """
+    return _tensor_scatter_nd_extreme(tensor, indices, updates, "tensor_scatter_nd_max", "max")
+
+
+def tensor_scatter_nd_min(tensor, indices, updates, name=None):
+    """``tensor`` where each slice at ``indices`` is the elementwise minimum of its value and
+    the ``updates`` sent there (repeated indices all take part)."""
+    return _tensor_scatter_nd_extreme(tensor, indices, updates, "tensor_scatter_nd_min", "min")
+
+
+def _int_list(value, what, opname):
+    """A vector of integers (list, tuple, array or tensor) as a list of Python ints."""
+    arr = np.asarray(value.numpy() if isinstance(value, Tensor) else value)
+    if arr.ndim != 1 or (arr.size and arr.dtype.kind not in "iu"):
+        raise TypeError(f"{opname}: {what} must be a vector of integers, got {argcheck.describe(value)}")
+    return [int(v) for v in arr]
+
+
+def slice(input_, begin, size, name=None):  # noqa: A001 - TF's name
+    """The block of ``input_`` that starts at index ``begin`` and is ``size`` long in each
+    dimension (``size[i] == -1``: to the end), TF's ``tf.slice``.
+
+    >>> wb.slice(wb.constant([[1, 2, 3], [4, 5, 6]]), [0, 1], [-1, 2]).numpy()
+    array([[2, 3],
+           [5, 6]], dtype=int32)
+    """
+    x = convert_to_tensor(input_)
+    b, n = _int_list(begin, "begin", "slice"), _int_list(size, "size", "slice")
+    if len(b) != x.ndim or len(n) != x.ndim:
+        raise InvalidArgumentError(f"slice: begin and size must have one entry per dimension of the "
+                                   f"input (rank {x.ndim}, shape {x.shape}), got begin={list(b)}, "
+                                   f"size={list(n)}")
+    key = []
+    for i, (lo, length, dim) in enumerate(zip(b, n, x.shape)):
+        if not 0 <= lo <= dim:
+            raise InvalidArgumentError(f"slice: begin[{i}] must be in [0, {dim}], got {lo} (input shape {x.shape})")
+        if length == -1:
+            length = dim - lo
+        if not 0 <= length <= dim - lo:
+            raise InvalidArgumentError(f"slice: size[{i}] must be in [0, {dim - lo}] (or -1 for the rest) "
+                                       f"for begin[{i}]={lo}, got {length} (input shape {x.shape})")
+        key.append(builtins.slice(lo, lo + length))
+    return getitem(x, tuple(key))
+
+
 @core.dispatchable
 def boolean_mask(tensor, mask, axis=None, name=None):
     """The entries (slices) of ``tensor`` where ``mask`` is True, flattened over the
@@ -438,7 +514,7 @@ def tile(input, multiples, name=None):
 
 
 def _pad_vjp(g, ans, x, paddings, constant_values):
-    key = (Ellipsis,) + tuple(slice(lo, lo + s) for (lo, _), s in zip(paddings, x.shape))
+    key = (Ellipsis,) + tuple(builtins.slice(lo, lo + s) for (lo, _), s in zip(paddings, x.shape))
     return (getitem(g, key),)
 
 
@@ -516,7 +592,8 @@ def reverse(tensor, axis, name=None):
     axes = _axis_list(axis, x.ndim, "reverse")
     if not axes:
         return x
-    return getitem(x, tuple(slice(None, None, -1) if i in axes else slice(None) for i in range(x.ndim)))
+    return getitem(x, tuple(builtins.slice(None, None, -1) if i in axes else builtins.slice(None)
+                            for i in range(x.ndim)))
 
 
 def roll(input, shift, axis, name=None):
@@ -737,8 +814,11 @@ __all__ = [
     "roll",
     "scatter_nd",
     "searchsorted",
+    "slice",
     "sort",
     "tensor_scatter_nd_add",
+    "tensor_scatter_nd_max",
+    "tensor_scatter_nd_min",
     "tensor_scatter_nd_sub",
     "tensor_scatter_nd_update",
     "tile",
