@@ -10,36 +10,112 @@ from __future__ import annotations
 import numpy as np
 
 import workbench as wb
-from workbench import core
+from workbench import backend, core
 from workbench.dtypes import as_dtype
+from workbench.errors import argcheck
 
-from .ragged_tensor import RaggedTensor, _shape_str
+from .ragged_tensor import RaggedTensor
+from .row_partition import RowPartition
 
 
 class DynamicRaggedShape:
     """The shape of a RaggedTensor (TF's ``tf.experimental.DynamicRaggedShape``): its row
-    partitions, one per ragged dimension, and ``inner_shape``, the shape of its flat values.
+    partitions, one per ragged (or partitioned uniform) dimension, and ``inner_shape``, the
+    shape of its flat values.
 
-    Indexing gives a dimension as a scalar tensor of ``dtype``: dimension 0 (the rows), a
-    dimension built with uniform rows, or one of the inner dimensions. Indexing a ragged
-    dimension raises ``ValueError``: it has no single size (``row_partitions`` hold its
-    lengths).
+    Indexing with an integer gives a dimension as a scalar tensor of ``dtype``: dimension 0
+    (the rows), a dimension built with uniform rows, or one of the inner dimensions; a ragged
+    dimension raises ``ValueError`` (it has no single size). Slicing gives a shape again:
+    ``shape[:k]`` keeps the first ``k`` dimensions; a slice starting after 0 must hold only
+    uniform dimensions, and gives a dense shape.
+
+    >>> DynamicRaggedShape.from_lengths([4, (2, 1, 0, 8), 12])
+    <DynamicRaggedShape lengths=[4, (2, 1, 0, 8), 12] num_row_partitions=1>
+
+    ``wb.zeros``, ``wb.ones``, ``wb.fill`` and ``wb.reshape`` take one as their shape and give
+    a RaggedTensor of that shape (a dense tensor when it has no row partitions).
     """
 
     __slots__ = ("_partitions", "_inner", "_dtype")
+    __wb_dispatch__ = True   # wb.zeros(shape), wb.reshape(x, shape), ... give ragged results
 
-    def __init__(self, row_partitions, inner_shape, dtype=np.int64):
-        self._partitions = tuple(row_partitions)
-        self._inner = tuple(int(d) for d in inner_shape)
+    def __init__(self, row_partitions, inner_shape, dtype=None, validate=True, static_inner_shape=None):
+        if isinstance(row_partitions, RowPartition) or not isinstance(row_partitions, (list, tuple)):
+            raise TypeError(f"DynamicRaggedShape: row_partitions must be a list of RowPartitions, "
+                            f"got {argcheck.describe(row_partitions)}")
+        for i, p in enumerate(row_partitions):
+            if not isinstance(p, RowPartition):
+                raise TypeError(f"DynamicRaggedShape: row_partitions[{i}] must be a RowPartition, got "
+                                f"{argcheck.describe(p)}")
+        inner = inner_shape.numpy() if isinstance(inner_shape, core.Tensor) else inner_shape
+        inner = argcheck.shape(inner, "inner_shape", "DynamicRaggedShape")
+        if dtype is None:
+            dtype = row_partitions[0].dtype if row_partitions else np.int64
         self._dtype = as_dtype(dtype)
+        if self._dtype not in (np.int32, np.int64):
+            raise ValueError(f"DynamicRaggedShape: dtype must be int32 or int64, got {dtype!r}")
+        if row_partitions and not inner:
+            raise ValueError("DynamicRaggedShape: inner_shape must have rank >= 1 when there are row "
+                             "partitions (its first size is the number of values of the last one)")
+        for i in range(1, len(row_partitions)):
+            if row_partitions[i].nrows() != row_partitions[i - 1].nvals():
+                raise ValueError(f"DynamicRaggedShape: row_partitions[{i}] has {row_partitions[i].nrows()} "
+                                 f"rows, but row_partitions[{i - 1}] has {row_partitions[i - 1].nvals()} values")
+        if validate and row_partitions and inner[0] != row_partitions[-1].nvals():
+            raise ValueError(f"DynamicRaggedShape: inner_shape[0] is {inner[0]}, but the last row partition "
+                             f"has {row_partitions[-1].nvals()} values")
+        self._partitions = tuple(p.with_dtype(self._dtype) for p in row_partitions)
+        self._inner = tuple(inner)
 
     @classmethod
-    def from_tensor(cls, rt, dtype=None):
-        """The shape of ``rt`` (a RaggedTensor), reported in ``dtype`` (its ``row_splits_dtype``
-        by default)."""
-        if not isinstance(rt, RaggedTensor):
-            raise TypeError(f"DynamicRaggedShape.from_tensor: expected a RaggedTensor, got {type(rt).__name__}")
-        return cls(rt.partitions, rt.flat_values.shape, rt.row_splits_dtype if dtype is None else dtype)
+    def from_tensor(cls, t, dtype=None):
+        """The shape of ``t`` (a RaggedTensor, or a dense tensor: no row partitions), reported
+        in ``dtype`` (a RaggedTensor's ``row_splits_dtype``, else int64, by default)."""
+        if isinstance(t, RaggedTensor):
+            return cls(t.partitions, t.flat_values.shape, t.row_splits_dtype if dtype is None else dtype)
+        return cls([], core.convert_to_tensor(t).shape, np.int64 if dtype is None else dtype)
+
+    @classmethod
+    def from_lengths(cls, lengths, num_row_partitions=None, dtype=np.int64):
+        """The shape with these sizes: an int for a uniform dimension, a tuple of row lengths for
+        a ragged one (``[2, (3, 2)]`` is the shape of ``[[0, 0, 0], [0, 0]]``), with the fewest
+        row partitions that hold them, or ``num_row_partitions``.
+
+        >>> DynamicRaggedShape.from_lengths([2, (2, 1), 3]).static_lengths()
+        [2, (2, 1), 3]
+        """
+        if not isinstance(lengths, list):
+            raise ValueError(f"DynamicRaggedShape.from_lengths: lengths must be a list, got "
+                             f"{argcheck.describe(lengths)}")
+        for x in lengths:
+            if not _is_int_or_tuple_of_ints(x):
+                raise ValueError("DynamicRaggedShape.from_lengths: each element of lengths must be an int "
+                                 f"or a tuple of ints, got {x!r}")
+        ragged = [i for i, x in enumerate(lengths) if isinstance(x, tuple)]
+        k = (ragged[-1] if ragged else 0) if num_row_partitions is None else num_row_partitions
+        if not isinstance(k, int) or isinstance(k, bool) or k < 0:
+            raise ValueError(f"DynamicRaggedShape.from_lengths: num_row_partitions must be a non-negative int "
+                             f"or None, got {num_row_partitions!r}")
+        if not lengths:
+            if k:
+                raise ValueError("DynamicRaggedShape.from_lengths: a scalar shape has no row partitions")
+            return cls([], [], dtype=dtype)
+        if k >= len(lengths) or (ragged and ragged[-1] > k) or isinstance(lengths[0], tuple):
+            raise ValueError(f"DynamicRaggedShape.from_lengths: lengths {lengths} cannot be held by "
+                             f"{k} row partitions (dimension 0 is an int, and every tuple of row lengths "
+                             "needs a partition; num_row_partitions < len(lengths))")
+        partitions, nvals = [], lengths[0]
+        for i, x in enumerate(lengths[1:k + 1], start=1):
+            if isinstance(x, tuple):
+                if len(x) != nvals:
+                    raise ValueError(f"DynamicRaggedShape.from_lengths: lengths[{i}] has {len(x)} row lengths, "
+                                     f"but dimension {i - 1} has {nvals} rows in all")
+                part = RowPartition.from_row_lengths(np.asarray(x, dtype=np.int64).reshape(-1))
+            else:
+                part = RowPartition.from_uniform_row_length(x, nvals * x, nrows=nvals)
+            partitions.append(part)
+            nvals = part.nvals()
+        return cls(partitions, [nvals] + list(lengths[k + 1:]), dtype=dtype)
 
     @property
     def row_partitions(self):
@@ -60,15 +136,18 @@ class DynamicRaggedShape:
 
     @property
     def rank(self) -> int:
-        return len(self._partitions) + len(self._inner)
+        k = len(self._partitions)
+        return k + len(self._inner) if k else len(self._inner)
 
     def __len__(self):
         return self.rank
 
     def _static(self, axis):
         k = len(self._partitions)
+        if not k:
+            return self._inner[axis]
         if axis == 0:
-            return self._partitions[0].nrows() if k else self._inner[0]
+            return self._partitions[0].nrows()
         if axis <= k:
             return self._partitions[axis - 1].uniform_row_length()
         return self._inner[axis - k]
@@ -79,25 +158,96 @@ class DynamicRaggedShape:
 
     def _axis(self, axis):
         if isinstance(axis, bool) or not isinstance(axis, (int, np.integer)):
-            raise TypeError(f"DynamicRaggedShape indices must be integers, got {type(axis).__name__}")
+            raise TypeError(f"DynamicRaggedShape indices must be integers or slices, got {type(axis).__name__}")
         if not -self.rank <= axis < self.rank:
             raise IndexError(f"dimension {axis} is out of range for a shape of rank {self.rank}")
         return int(axis) % self.rank
 
-    def __getitem__(self, axis):
-        a = self._axis(axis)
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            if index.step not in (None, 1):
+                raise IndexError(f"DynamicRaggedShape: a slice cannot have a step, got {index.step}")
+            start, stop, _ = index.indices(self.rank)
+            return self._slice(start, stop)
+        a = self._axis(index)
         size = self._static(a)
         if size is None:
-            raise ValueError(f"dimension {a} of the shape {self} is ragged: it has no single size "
-                             "(its row lengths are in row_partitions)")
+            raise ValueError(f"Index {a} is not uniform")   # TF's words
         return core.wrap(np.asarray(size, dtype=self._dtype))
 
-    def static_lengths(self):
-        """Each dimension's size, None for ragged ones (the RaggedTensor's ``.shape``)."""
-        return tuple(self._static(a) for a in range(self.rank))
+    def _slice(self, start, stop):
+        """``self[start:stop]``, as TF: from 0 it keeps the row partitions it reaches; from
+        later it needs uniform dimensions and gives a dense shape."""
+        k = len(self._partitions)
+        if stop <= start:
+            return DynamicRaggedShape([], [], dtype=self._dtype)
+        if start == 0:
+            if stop >= self.rank:
+                return self
+            if k and stop == 1:
+                return DynamicRaggedShape([], [self._partitions[0].nrows()], dtype=self._dtype)
+            if k and stop <= k:
+                parts = self._partitions[:stop - 1]
+                return DynamicRaggedShape(list(parts), [parts[-1].nvals()], dtype=self._dtype)
+            if k:
+                return DynamicRaggedShape(list(self._partitions), self._inner[:stop - k], dtype=self._dtype)
+            return DynamicRaggedShape([], self._inner[:stop], dtype=self._dtype)
+        dims = [self._static(a) for a in range(stop)]
+        if None in dims:
+            raise ValueError(f"DynamicRaggedShape: the slice [{start}:{stop}] needs uniform dimensions "
+                             f"0..{stop - 1}, but dimension {dims.index(None)} is ragged")
+        return DynamicRaggedShape([], dims[start:], dtype=self._dtype)
+
+    def static_lengths(self, ragged_lengths=True):
+        """Each dimension's size: an int for a uniform one, the tuple of row lengths for a
+        ragged one (None with ``ragged_lengths=False``, as in the RaggedTensor's ``.shape``)."""
+        if not self._partitions:
+            return list(self._inner)
+        out = [self._partitions[0].nrows()]
+        for p in self._partitions:
+            n = p.uniform_row_length()
+            if n is None and ragged_lengths:
+                n = tuple(int(v) for v in backend.to_numpy(p.row_lengths()).tolist())
+            out.append(n)
+        return out + list(self._inner[1:])
+
+    def _to_ragged(self, flat_values):
+        """``flat_values`` (already of shape ``inner_shape``) under this shape's row partitions."""
+        result = flat_values
+        for p in reversed(self._partitions):
+            result = RaggedTensor(result, p, _internal=True)
+        return result
 
     def __repr__(self):
-        return f"<DynamicRaggedShape {_shape_str(self.static_lengths())} dtype={self._dtype}>"
+        return (f"<DynamicRaggedShape lengths=[{', '.join(str(x) for x in self.static_lengths())}] "
+                f"num_row_partitions={self.num_row_partitions}>")
+
+
+def _is_int_or_tuple_of_ints(x):
+    is_int = lambda v: isinstance(v, (int, np.integer)) and not isinstance(v, bool)  # noqa: E731
+    return is_int(x) or (isinstance(x, tuple) and all(is_int(v) for v in x))
+
+
+def zeros(shape, dtype=np.float32, name=None):
+    """``wb.zeros`` of a DynamicRaggedShape: a RaggedTensor of zeros."""
+    return shape._to_ragged(wb.zeros(shape._inner, dtype))
+
+
+def ones(shape, dtype=np.float32, name=None):
+    """``wb.ones`` of a DynamicRaggedShape: a RaggedTensor of ones."""
+    return shape._to_ragged(wb.ones(shape._inner, dtype))
+
+
+def fill(dims, value, name=None):
+    """``wb.fill`` of a DynamicRaggedShape: a RaggedTensor holding ``value`` everywhere."""
+    return dims._to_ragged(wb.fill(dims._inner, value))
+
+
+def reshape(tensor, shape, name=None):
+    """``wb.reshape`` to a DynamicRaggedShape: the values of ``tensor`` (dense or ragged) in
+    row-major order, laid out in ``shape``."""
+    values = tensor.flat_values if isinstance(tensor, RaggedTensor) else core.convert_to_tensor(tensor)
+    return shape._to_ragged(wb.reshape(values, shape._inner))
 
 
 def shape(input, out_type=np.int32, name=None):
@@ -116,7 +266,8 @@ def rank(input, name=None):
     return core.wrap(np.asarray(input.ndim, dtype=np.int32))
 
 
-for _fn, _handler in ((wb.shape, shape), (wb.size, size), (wb.rank, rank)):
+for _fn, _handler in ((wb.shape, shape), (wb.size, size), (wb.rank, rank), (wb.zeros, zeros),
+                      (wb.ones, ones), (wb.fill, fill), (wb.reshape, reshape)):
     core.register_dispatch(_fn, _handler)
 del _fn, _handler
 

@@ -10,7 +10,7 @@ import pytest
 
 import ragged
 import workbench as wb
-from gradients import check_gradients
+from gradients import GradientTape, check_gradients
 
 RT = ragged.RaggedTensor
 ROWS = [[1.0, 2.0, 3.0, 4.0], [], [5.0], [6.0, 7.0]]
@@ -210,16 +210,79 @@ def test_shape_size_rank():
     rt = ragged.constant([[[1.0, 2.0]], [], [[3.0, 4.0], [5.0, 6.0]]], inner_shape=(2,))
     s = wb.shape(rt)
     assert isinstance(s, ragged.DynamicRaggedShape)
-    assert s.rank == 3 and s.num_row_partitions == 1 and s.static_lengths() == (3, None, 2)
+    assert s.rank == 3 and s.num_row_partitions == 1 and s.static_lengths(ragged_lengths=False) == [3, None, 2]
     assert int(s[0]) == 3 and int(s[-1]) == 2 and s[0].dtype == np.int32
     assert not s.is_uniform(1) and s.is_uniform(2)
     assert s.inner_shape.numpy().tolist() == [3, 2]
-    with pytest.raises(ValueError, match="ragged"):
+    with pytest.raises(ValueError, match="Index 1 is not uniform"):
         s[1]
     assert wb.shape(rt, out_type=wb.int64)[0].dtype == np.int64
     assert int(wb.size(rt)) == 6 and int(wb.rank(rt)) == 3
     assert wb.shape(wb.zeros((2, 3))).numpy().tolist() == [2, 3]   # dense tensors unchanged
 
+
+
+def test_dynamic_ragged_shape_prints_and_slices_as_tf():
+    # TF's ragged tensor guide, outputs checked in TF 2.21
+    s = wb.shape(ragged.constant([[1], [2, 3, 4], [], [5, 6]]))
+    assert repr(s) == "<DynamicRaggedShape lengths=[4, (1, 3, 0, 2)] num_row_partitions=1>"
+    assert s.static_lengths() == [4, (1, 3, 0, 2)]
+    with pytest.raises(ValueError, match="Index 1 is not uniform"):
+        s[1]
+    assert repr(s[:1]) == "<DynamicRaggedShape lengths=[4] num_row_partitions=0>"
+    deep = wb.shape(ragged.constant([[[1, 2]], [[2, 3], [4, 5]], [], [[5, 6]]], ragged_rank=1))
+    assert repr(deep[:2]) == repr(deep[:-1]) == "<DynamicRaggedShape lengths=[4, (1, 2, 0, 1)] num_row_partitions=1>"
+    assert deep[:3] is deep and repr(deep[0:0]) == "<DynamicRaggedShape lengths=[] num_row_partitions=0>"
+    with pytest.raises(ValueError, match="dimension 1 is ragged"):   # TF: needs uniform dimensions
+        deep[1:]
+    with pytest.raises(IndexError, match="step"):
+        deep[::2]
+    dense = ragged.DynamicRaggedShape.from_lengths([2, 2, 3])
+    assert repr(dense[1:]) == "<DynamicRaggedShape lengths=[2, 3] num_row_partitions=0>"
+    assert int(dense[2]) == 3 and dense[2].dtype == np.int64
+
+
+def test_dynamic_ragged_shape_constructors():
+    rp = ragged.RowPartition.from_row_lengths([5, 3, 2])
+    s = wb.experimental.DynamicRaggedShape(row_partitions=[rp], inner_shape=[10, 8])
+    assert repr(s) == "<DynamicRaggedShape lengths=[3, (5, 3, 2), 8] num_row_partitions=1>"
+    assert wb.experimental.RowPartition is ragged.RowPartition
+    from_lengths = ragged.DynamicRaggedShape.from_lengths
+    assert repr(from_lengths([4, (2, 1, 0, 8), 12])) == (
+        "<DynamicRaggedShape lengths=[4, (2, 1, 0, 8), 12] num_row_partitions=1>")
+    assert from_lengths([2, (2, 1), (2, 0, 3)]).num_row_partitions == 2
+    assert from_lengths([2, 2, 3]).num_row_partitions == 0
+    two = from_lengths([2, 2, 3], num_row_partitions=2)   # uniform row partitions, as TF
+    assert two.num_row_partitions == 2 and two.static_lengths() == [2, 2, 3] and int(two[1]) == 2
+    with pytest.raises(ValueError, match="2 row lengths, but dimension 0 has 3 rows"):
+        from_lengths([3, (1, 2)])
+    with pytest.raises(ValueError, match="int or a tuple of ints"):
+        from_lengths([3, [1, 2, 3]])
+    with pytest.raises(ValueError, match=r"inner_shape\[0\] is 9, but the last row partition has 10 values"):
+        ragged.DynamicRaggedShape([rp], [9])
+
+
+def test_zeros_ones_fill_reshape_take_a_ragged_shape():
+    rt = ragged.constant([[1], [2, 3, 4], [], [5, 6]])
+    s = wb.shape(rt)
+    x = wb.constant([["a", "b"], ["c", "d"], ["e", "f"]])
+    assert wb.reshape(x, s).to_list() == [[b"a"], [b"b", b"c", b"d"], [], [b"e", b"f"]]
+    z = wb.zeros(s)
+    assert z.dtype == np.float32 and z.to_list() == [[0.0], [0.0, 0.0, 0.0], [], [0.0, 0.0]]
+    assert wb.ones(s, dtype=wb.int32).to_list() == [[1], [1, 1, 1], [], [1, 1]]
+    assert wb.fill(s, "x").to_list() == [[b"x"], [b"x", b"x", b"x"], [], [b"x", b"x"]]
+    assert wb.zeros(s).row_splits_dtype == np.int32   # tf.shape's out_type
+    deep = wb.shape(ragged.constant([[[1, 2]], [[2, 3], [4, 5]], [], [[5, 6]]], ragged_rank=1))
+    assert wb.reshape(ragged.constant([[1, 2, 3], [4, 5, 6, 7, 8]]), deep).to_list() == [
+        [[1, 2]], [[3, 4], [5, 6]], [], [[7, 8]]]
+    assert wb.zeros(ragged.DynamicRaggedShape.from_lengths([2, 3])).shape == (2, 3)   # no partitions: dense
+    with pytest.raises(ValueError, match="reshape"):
+        wb.reshape(wb.range(7), deep)
+    with GradientTape() as tape:
+        v = wb.constant([1.0, 2.0, 3.0, 4.0, 5.0, 6.0])
+        tape.watch(v)
+        y = wb.reduce_sum(wb.reshape(v, s) * wb.reshape(v, s))
+    np.testing.assert_allclose(tape.gradient(y, v).numpy(), 2 * np.arange(1.0, 7.0))
 
 def test_where_one_argument():
     rt = ragged.constant(ROWS)

@@ -15,16 +15,27 @@ def _xp():
     return backend.get_xp()
 
 
+def _ragged_shape(shape):
+    """Whether ``shape`` is a composite shape (a DynamicRaggedShape) that takes the call over."""
+    return not isinstance(shape, (list, tuple)) and getattr(shape, "__wb_dispatch__", False)
+
+
 def zeros(shape, dtype=np.float32, name=None):
+    if _ragged_shape(shape):
+        return core.dispatch(zeros, (shape,), {"dtype": dtype})
     return core.wrap_constant(_xp().zeros(_shape_arg(shape, "shape", "zeros"), as_dtype(dtype)))
 
 
 def ones(shape, dtype=np.float32, name=None):
+    if _ragged_shape(shape):
+        return core.dispatch(ones, (shape,), {"dtype": dtype})
     return core.wrap_constant(_xp().ones(_shape_arg(shape, "shape", "ones"), as_dtype(dtype)))
 
 
 def fill(dims, value, name=None):
     """A tensor of shape ``dims`` filled with ``value`` (its dtype follows TF's conversion)."""
+    if _ragged_shape(dims):
+        return core.dispatch(fill, (dims, value))
     v = convert_to_tensor(value)
     if v.ndim != 0:
         raise ValueError(f"fill: value must be a scalar, got shape {v.shape}")

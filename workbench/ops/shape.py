@@ -77,6 +77,8 @@ _reshape_op = defrule(
 
 def reshape(tensor, shape, name=None):
     """``tensor`` with a new shape of the same size (one dimension may be -1)."""
+    if not isinstance(shape, (list, tuple)) and getattr(shape, "__wb_dispatch__", False):
+        return core.dispatch(reshape, (tensor, shape))   # a DynamicRaggedShape: a ragged result
     x = convert_to_tensor(tensor)
     shape = _shape_arg(shape, "shape", "reshape", unknown=True)
     if shape == x._data.shape:
