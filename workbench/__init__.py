@@ -52,6 +52,7 @@ _LAZY = {
     "RaggedTensor": ("ragged", "RaggedTensor"),   # tf.RaggedTensor (isinstance, from_row_splits, ...)
     "RaggedTensorSpec": ("ragged", "RaggedTensorSpec"),
     "ragged": ("ragged", None),                     # tf.ragged (constant, range, stack, ...)
+    "experimental": ("ragged.experimental", None),  # tf.experimental (DynamicRaggedShape, RowPartition)
     "autodiff": ("gradients", None),
     "Checkpoint": ("workbench.checkpoint", "Checkpoint"),
     "CheckpointManager": ("workbench.checkpoint", "CheckpointManager"),
