@@ -56,6 +56,7 @@ _LAZY = {
     "autodiff": ("gradients", None),
     "Checkpoint": ("workbench.checkpoint", "Checkpoint"),
     "CheckpointManager": ("workbench.checkpoint", "CheckpointManager"),
+    "train": ("workbench.train", None),            # tf.train: checkpoints, readers, Example messages
     "Experiment": ("workbench.experiment", "Experiment"),
     "Module": ("workbench.module", "Module"),
     "losses": ("workbench.keras.losses", None),    # TF 2's tf.losses / tf.metrics: Keras'
