@@ -238,14 +238,71 @@ def test_shape_mismatch_names_path_and_shapes(tmp_path):
         wb.Checkpoint(model=other).restore(prefix)
 
 
-def test_missing_variable_names_path(tmp_path):
-    prefix = wb.Checkpoint(model=Model()).save(str(tmp_path / "ckpt"))
+def test_a_variable_the_checkpoint_lacks_is_left_alone_and_reported(tmp_path):
+    # TF 2.21: restore assigns what the checkpoint holds; the assertions name what it lacks
+    model = Model()
+    prefix = wb.Checkpoint(model=model).save(str(tmp_path / "ckpt"))
     bigger = Model()
-    bigger.layers.append(wb.Variable([0.0]))
-    before = bigger.kernel.numpy()
-    with pytest.raises(ValueError, match="model/layers/1"):
-        wb.Checkpoint(model=bigger).restore(prefix)
-    np.testing.assert_array_equal(bigger.kernel.numpy(), before)  # nothing assigned
+    bigger.layers.append(wb.Variable([5.0]))
+    status = wb.Checkpoint(model=bigger).restore(prefix)
+    np.testing.assert_array_equal(bigger.kernel.numpy(), model.kernel.numpy())
+    np.testing.assert_array_equal(bigger.layers[1].numpy(), [5.0])
+    with pytest.raises(AssertionError, match="model/layers/1"):
+        status.assert_existing_objects_matched()
+    with pytest.raises(AssertionError, match="model/layers/1"):
+        status.assert_consumed()
+
+
+def test_a_mismatch_assigns_nothing(tmp_path):
+    prefix = wb.Checkpoint(model=Model(), extra=wb.Variable([1.0, 2.0])).save(str(tmp_path / "ckpt"))
+    other = Model()
+    before = other.kernel.numpy()
+    with pytest.raises(ValueError, match=r"extra.*\(2,\).*\(3,\)"):
+        wb.Checkpoint(model=other, extra=wb.Variable([0.0, 0.0, 0.0])).restore(prefix)
+    np.testing.assert_array_equal(other.kernel.numpy(), before)
+
+
+def test_a_variable_reached_by_two_paths_restores_by_either(tmp_path):
+    # the guide's example: a variable in a list and a dict is saved once, found by both paths
+    save = wb.train.Checkpoint()
+    save.listed = [wb.Variable(1.0)]
+    save.listed.append(wb.Variable(2.0))
+    save.mapped = {"one": save.listed[0]}
+    save.mapped["two"] = save.listed[1]
+    assert repr(save.listed).startswith("ListWrapper([") and isinstance(save.mapped, dict)
+    save_path = save.save(str(tmp_path / "list_example"))
+    assert [k for k, _ in wb.train.list_variables(save_path)] == [
+        "listed/0/.ATTRIBUTES/VARIABLE_VALUE", "listed/1/.ATTRIBUTES/VARIABLE_VALUE",
+        "save_counter/.ATTRIBUTES/VARIABLE_VALUE"]
+    restore = wb.train.Checkpoint()
+    v2 = wb.Variable(0.0)
+    restore.mapped = {"two": v2}
+    status = restore.restore(save_path)
+    assert v2.numpy() == 2.0
+    # a variable attached later takes its waiting value at once, through a list too
+    restore.listed = []
+    assert repr(restore.listed) == "ListWrapper([])"
+    v1 = wb.Variable(0.0)
+    restore.listed.append(v1)
+    assert v1.numpy() == 1.0
+    status.assert_existing_objects_matched()
+
+
+def test_delayed_restoration_into_nested_checkpoints(tmp_path):
+    bias, kernel = wb.Variable([1.0, 2.0]), wb.Variable([[3.0, 4.0]])
+    ckpt = wb.train.Checkpoint(net=wb.train.Checkpoint(l1=wb.train.Checkpoint(bias=bias, kernel=kernel)))
+    path = ckpt.save(str(tmp_path / "ckpt"))
+    to_restore = wb.Variable(wb.zeros([2]))
+    fake_layer = wb.train.Checkpoint(bias=to_restore)
+    status = wb.train.Checkpoint(net=wb.train.Checkpoint(l1=fake_layer)).restore(path)
+    np.testing.assert_array_equal(to_restore.numpy(), [1.0, 2.0])
+    status.assert_existing_objects_matched()   # a child checkpoint's unused counter is not asked for
+    with pytest.raises(AssertionError, match="net/l1/kernel"):
+        status.assert_consumed()
+    later = wb.Variable(wb.zeros([1, 2]))
+    fake_layer.kernel = later
+    np.testing.assert_array_equal(later.numpy(), [[3.0, 4.0]])
+    status.assert_consumed()
 
 
 def test_unused_values_are_reported(tmp_path):
@@ -684,3 +741,36 @@ def test_killed_saves_leave_a_restorable_checkpoint_and_no_pile_of_temporary_fil
     assert _temps(folder) == []  # the restore removed the last killed save's files
     wb.CheckpointManager(ckpt, folder, max_to_keep=2).save()
     assert _temps(folder) == []
+
+
+# -- wb.train: TF's names, and reading a checkpoint by key ----------------------------------
+
+
+def test_train_namespace_reads_values_by_tf_keys(tmp_path):
+    ckpt = wb.train.Checkpoint(step=wb.Variable(3), net=wb.train.Checkpoint(bias=wb.Variable([1.0, 2.0])))
+    manager = wb.train.CheckpointManager(ckpt, str(tmp_path / "ckpts"), max_to_keep=2)
+    for _ in range(3):
+        manager.save()
+    assert wb.train.latest_checkpoint(str(tmp_path / "ckpts")) == manager.latest_checkpoint
+    reader = wb.train.load_checkpoint(str(tmp_path / "ckpts"))   # a folder: its newest checkpoint
+    key = "net/bias/.ATTRIBUTES/VARIABLE_VALUE"
+    assert sorted(reader.get_variable_to_shape_map()) == [
+        key, "save_counter/.ATTRIBUTES/VARIABLE_VALUE", "step/.ATTRIBUTES/VARIABLE_VALUE"]
+    assert reader.get_variable_to_shape_map()[key] == [2]
+    assert reader.get_variable_to_dtype_map()[key].name == "float32"
+    np.testing.assert_array_equal(reader.get_tensor(key), [1.0, 2.0])
+    np.testing.assert_array_equal(reader.get_tensor("net/bias"), [1.0, 2.0])  # the bare path too
+    assert reader.get_tensor("save_counter") == 3 and reader.has_tensor(key)
+    with pytest.raises(wb.errors.NotFoundError, match="Key net/kernel not found in checkpoint"):
+        reader.get_tensor("net/kernel")
+    assert wb.train.list_variables(manager.latest_checkpoint)[0] == (key, [2])
+    with pytest.raises(ValueError, match="Couldn't find"):
+        wb.train.load_checkpoint(str(tmp_path))
+    with pytest.raises(wb.errors.NotFoundError, match="ckpt_dir_or_file"):
+        wb.train.load_checkpoint(str(tmp_path / "nothing-here"))
+
+
+def test_train_namespace_has_tf_example_messages():
+    ex = wb.train.Example(features=wb.train.Features(feature={
+        "a": wb.train.Feature(int64_list=wb.train.Int64List(value=[1, 2]))}))
+    assert wb.train.Example.FromString(ex.SerializeToString()).features.feature["a"].int64_list.value == [1, 2]

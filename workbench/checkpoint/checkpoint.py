@@ -16,8 +16,9 @@ import numpy as np
 from ..core import Variable
 from ..distribute.launch import is_chief
 from .format import write_checkpoint
-from .graph import Collected, Trackable
+from .graph import Collected, Trackable, kind_of, walk
 from .restore import restore
+from .structures import wrap_structure
 
 __all__ = ["Checkpoint"]
 
@@ -38,6 +39,10 @@ class Checkpoint(Trackable):
         object.__setattr__(self, "_children", {})
         object.__setattr__(self, "save_counter",
                            Variable(np.int64(0), trainable=False, name="save_counter"))
+        # held by another checkpoint, this one's save counter is saved only once it has been
+        # used (saved or restored itself), as TF creates it only then
+        object.__setattr__(self, "_counter_used", False)
+        object.__setattr__(self, "_pending_restores", {})
         if root is not None:
             self._children["root"] = root
         for name, obj in kwargs.items():
@@ -50,7 +55,9 @@ class Checkpoint(Trackable):
         if isinstance(value, (str, int, float, bool, type(None))):
             raise TypeError(f"Checkpoint: '{name}' must be a trackable object (variables, an optimizer, "
                             f"a module...), got {type(value).__name__}")
-        self._children[name] = value
+        self._children[name] = wrap_structure(value, self)
+        if self._pending_restores:
+            self._resolve_restores()
 
     def __getattr__(self, name):
         children = self.__dict__.get("_children", {})
@@ -68,9 +75,36 @@ class Checkpoint(Trackable):
         return Collected({**self._children, "save_counter": self.save_counter})
 
     def _trackable_children(self):
-        # held by another checkpoint, this one contributes the variables it saves itself
-        # (slots and save counter included), under the paths it gives them
-        return self.variables_by_path()
+        # held by another checkpoint: its objects, below its own path
+        children = dict(self._children)
+        if self._counter_used:
+            children["save_counter"] = self.save_counter
+        return children
+
+    # -- values waiting for objects attached later (TF's delayed restoration) ----
+    def _defer_restore(self, path, value):
+        """Hold the checkpoint value ``value`` for the variable at ``path`` below this checkpoint
+        until an object put there later (an attribute set, a list appended to) creates it; then
+        ``value.restore_into(variable)`` assigns it."""
+        self._pending_restores[path] = value
+        self._resolve_restores()
+
+    def _resolve_restores(self):
+        pending = self._pending_restores
+        if not pending:
+            return
+        found = {path: obj for path, obj, _ in walk(self._children, every=True)}
+        for path in list(pending):
+            obj = found.get(path)
+            if isinstance(obj, Variable):
+                pending.pop(path).restore_into(obj)
+                continue
+            parts = path.split("/")
+            for k in range(len(parts) - 1, 0, -1):
+                sub = found.get("/".join(parts[:k]))
+                if sub is not None and not isinstance(sub, Variable) and kind_of(type(sub)).deferrable:
+                    sub._defer_restore("/".join(parts[k:]), pending.pop(path))
+                    break
 
     # -- saving --------------------------------------------------------------
     def write(self, file_prefix, options=None):
@@ -78,11 +112,12 @@ class Checkpoint(Trackable):
 
         In a job of several processes only rank 0 writes (its variables are the mirrored
         ones); the other ranks return the same prefix without writing."""
+        object.__setattr__(self, "_counter_used", True)
         if not is_chief():
             return os.fspath(file_prefix)
         c = self._targets()
         return write_checkpoint(file_prefix, c.saved(),
-                                {"save_counter": int(self.save_counter.numpy())})
+                                {"save_counter": int(self.save_counter.numpy()), "aliases": c.aliases})
 
     def save(self, file_prefix, options=None):
         """Increment ``save_counter`` and write ``<file_prefix>-<save_counter>``; returns that path."""
@@ -101,13 +136,18 @@ class Checkpoint(Trackable):
     def restore(self, save_path, options=None):
         """Restore every variable from ``save_path``; returns a :class:`LoadStatus`.
 
+        As in TF, what the checkpoint holds is assigned and what it lacks is left alone
+        (``status.assert_existing_objects_matched()`` or ``assert_consumed()`` say so).
         Everything is checked before anything is assigned: damaged files raise
-        :class:`DataLossError`, and a variable that the checkpoint lacks, or holds with a
-        different shape or dtype, raises ``ValueError`` naming its path. Values for
-        variables that a model has not created yet (its layers are built on the first
-        call) wait and are assigned when they are created. ``save_path=None`` restores
-        nothing (handy with ``manager.latest_checkpoint`` on a first run).
+        :class:`DataLossError`, and a value with a different shape or dtype than its
+        variable raises ``ValueError`` naming its path. A variable reached by several paths
+        (a list and a dict holding it) is found by any of them. Values for variables that do
+        not exist yet wait and are assigned when they are created: a model's layers built
+        on the first call, or a variable attached later to this checkpoint or to a list or
+        dict it holds (TF's delayed restoration). ``save_path=None`` restores nothing
+        (handy with ``manager.latest_checkpoint`` on a first run).
         """
+        object.__setattr__(self, "_counter_used", True)
         return restore(self, save_path)
 
     def __repr__(self):

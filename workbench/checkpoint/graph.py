@@ -122,7 +122,7 @@ def _sorted_items(d):
     return [(k, d[k]) for k in keys]
 
 
-def walk(root, *, every, into=True):
+def walk(root, *, every, into=True, aliases=None):
     """Yield ``(path, obj, trainable)`` for every Variable and trackable object below ``root``
     (a trackable or a container), each once, at its first path.
 
@@ -141,8 +141,9 @@ def walk(root, *, every, into=True):
         kind = kind_of(type(root))
         every = every and not kind.owned
         trainable = not (kind.declared and root._trackable_frozen())
+    aliases = None if aliases is None else (aliases, {})   # (later path -> first, id -> first path)
     for name, child in items:
-        yield from _walk(child, _join("", name), seen, every, trainable, into)
+        yield from _walk(child, _join("", name), seen, every, trainable, into, aliases)
 
 
 def _children(obj):
@@ -150,11 +151,15 @@ def _children(obj):
     return children.items() if isinstance(children, dict) else children
 
 
-def _walk(value, path, seen, every, trainable, into):
+def _walk(value, path, seen, every, trainable, into, aliases=None):
     if isinstance(value, Variable):
         if id(value) not in seen:
             seen[id(value)] = value
+            if aliases is not None:
+                aliases[1][id(value)] = path
             yield path, value, trainable
+        elif aliases is not None and id(value) in aliases[1]:
+            aliases[0].setdefault(path, aliases[1][id(value)])
         return
     if id(value) in seen:
         return
@@ -169,7 +174,7 @@ def _walk(value, path, seen, every, trainable, into):
         if not kind.trackable:
             if every and not kind.opaque:
                 seen[id(value)] = value
-                yield from _walk_plain(value, kind, path, seen, trainable)
+                yield from _walk_plain(value, kind, path, seen, trainable, aliases)
             return
         if not (every or kind.owned):
             return
@@ -181,20 +186,20 @@ def _walk(value, path, seen, every, trainable, into):
         trainable = trainable and not (kind.declared and value._trackable_frozen())
         items = _children(value)
     for name, child in items:
-        yield from _walk(child, _join(path, name), seen, every, trainable, into)
+        yield from _walk(child, _join(path, name), seen, every, trainable, into, aliases)
 
 
-def _walk_plain(obj, kind, path, seen, trainable):
+def _walk_plain(obj, kind, path, seen, trainable, aliases=None):
     """A plain object in a checkpoint: its ``variables_by_path()``, else its attributes."""
     if kind.by_path:
         for sub, var in obj.variables_by_path().items():
             if not isinstance(var, Variable):
                 raise TypeError(f"checkpoint: {type(obj).__name__}.variables_by_path() returned "
                                 f"{type(var).__name__} for '{sub}', expected a wb.Variable")
-            yield from _walk(var, _join(path, sub), seen, True, trainable, True)
+            yield from _walk(var, _join(path, sub), seen, True, trainable, True, aliases)
     elif hasattr(obj, "__dict__"):
         for name, child in sorted(vars(obj).items()):
-            yield from _walk(child, _join(path, name), seen, True, trainable, True)
+            yield from _walk(child, _join(path, name), seen, True, trainable, True, aliases)
 
 
 class Collected:
@@ -207,7 +212,9 @@ class Collected:
         self.optimizers: list = []  # (path, optimizer)
         self.stateful: dict = {}    # path -> object saving arrays (a dataset iterator)
         self.deferrable: dict = {}  # path -> object that can hold values for variables it lacks
-        for path, obj, _ in walk(root, every=True):
+        self.root_holder = None     # the Checkpoint that holds values no object below can take
+        found = {}
+        for path, obj, _ in walk(root, every=True, aliases=found):
             if isinstance(obj, Variable):
                 self.path_of[id(obj)] = path
                 self.variables[path] = obj
@@ -219,6 +226,8 @@ class Collected:
                 self.optimizers.append((path, obj))
             if kind.deferrable:
                 self.deferrable[path] = obj
+        # {later path: first path} of the variables reached by more than one path
+        self.aliases: dict = found
         self.variables.update(self.slot_paths())
 
     def slot_paths(self):
@@ -251,14 +260,15 @@ class Collected:
 
         None too when that module is built: its variables all exist, so a value with no
         variable there is unused rather than waiting (modules without a ``built`` flag may
-        still create variables and keep the value)."""
+        still create variables and keep the value). With no such object on the path, the
+        root checkpoint (``root_holder``) holds the value, for a variable attached later."""
         parts = path.split("/")
         for k in range(len(parts) - 1, -1, -1):
             prefix = "/".join(parts[:k])
             holder = self.deferrable.get(prefix)
             if holder is not None:
                 return None if getattr(holder, "built", False) else (prefix, holder)
-        return None
+        return None if self.root_holder is None else ("", self.root_holder)
 
 
 def parse_slot_path(path):

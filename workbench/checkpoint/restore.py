@@ -25,21 +25,36 @@ def restore(checkpoint, save_path):
     if save_path is None:
         return LoadStatus(None)
     save_path = os.fspath(save_path)
-    _, arrays = read_checkpoint(save_path)
+    index, arrays = read_checkpoint(save_path)
+    saved_aliases = index.get("aliases") or {}   # {later path: path saved under}
     c = checkpoint._targets()
-    missing, wrong = [], []
+    c.root_holder = checkpoint
+    own_aliases = {}                             # {first path: [later paths]} in the objects
+    for later, first in c.aliases.items():
+        own_aliases.setdefault(first, []).append(later)
+
+    def saved_path(path):
+        """The path in the checkpoint holding the value for the object at ``path``, or None."""
+        for p in [path] + own_aliases.get(path, []):
+            p = p if p in arrays else saved_aliases.get(p)
+            if p in arrays:
+                return p
+        return None
+
+    found, wrong = {}, []     # path of a variable -> path of its value in the checkpoint
     for path, var in c.variables.items():
-        arr = arrays.get(path)
-        if arr is None:
-            missing.append(path)
-        elif arr.shape != var.shape or arr.dtype != var.dtype:
+        source = saved_path(path)
+        if source is None:
+            continue           # TF leaves it alone; the status's assertions report it
+        arr = arrays[source]
+        if arr.shape != var.shape or arr.dtype != var.dtype:
             wrong.append(f"'{path}': checkpoint has shape {arr.shape} dtype {arr.dtype}, the object "
                          f"has shape {var.shape} dtype {var.dtype}")
-    used, to_prepare = set(c.variables), []
+        found[path] = source
+    used, to_prepare = set(found.values()), []
     for path, obj in c.stateful.items():
         sub = {k[len(path) + 1:]: arr for k, arr in arrays.items() if k.startswith(path + "/")}
         if not sub:
-            missing.append(path)
             continue
         used.update(f"{path}/{k}" for k in sub)
         to_prepare.append((path, obj, sub))
@@ -47,9 +62,6 @@ def restore(checkpoint, save_path):
     def check():
         if wrong:
             raise ValueError(f"cannot restore '{save_path}': " + "; ".join(wrong))
-        if missing:
-            raise ValueError(f"cannot restore '{save_path}': the checkpoint has no value for "
-                             f"{missing} (it holds {sorted(arrays)[:20]})")
     check()  # before preparing iterators, which stops and rebuilds them
     installs = []
     try:
@@ -59,7 +71,7 @@ def restore(checkpoint, save_path):
             except (ValueError, TypeError) as exc:
                 wrong.append(f"'{path}': {exc}")
         check()
-        status = LoadStatus(save_path, checkpoint=checkpoint, saved=arrays)
+        status = LoadStatus(save_path, checkpoint=checkpoint, saved=arrays, aliases=saved_aliases)
         slots, unused, waiting = [], [], {}
         optimizers = dict(c.optimizers)
         rest = [p for p in arrays if p not in used]
@@ -89,8 +101,8 @@ def restore(checkpoint, save_path):
             else:
                 unused.append(path)
         # everything checked: now assign
-        for path, var in c.variables.items():
-            var.assign(arrays[path])
+        for path, source in found.items():
+            c.variables[path].assign(arrays[source])
         for install in installs:
             install()
         for opt, var, name, arr in slots:
@@ -101,10 +113,17 @@ def restore(checkpoint, save_path):
         raise
     status.unused = unused
     status.deferred = len(slots)
-    status._matched = len(c.variables) + len(installs) + len(waiting)
+    status._matched = len(found) + len(installs) + len(waiting)
     status._pending.update(waiting)
+    # a value waiting on the root checkpoint also waits under the other paths of its variable
+    later_paths = {}
+    for later, first in saved_aliases.items():
+        later_paths.setdefault(first, []).append(later)
     for path, ((holder_path, holder), value) in waiting.items():
         holder._defer_restore(path[len(holder_path) + 1:] if holder_path else path, value)
+        if holder is checkpoint:
+            for later in later_paths.get(path, []):
+                holder._defer_restore(later, value)
     return status
 
 
@@ -119,8 +138,9 @@ class LoadStatus:
     ``expect_partial()`` silences the warning about values that were never used.
     """
 
-    def __init__(self, path, unused=(), deferred=0, checkpoint=None, saved=()):
+    def __init__(self, path, unused=(), deferred=0, checkpoint=None, saved=(), aliases=None):
         self.path = path
+        self._aliases = dict(aliases or {})
         self.unused = list(unused)
         self.deferred = deferred
         self._pending: set = set()
@@ -142,7 +162,11 @@ class LoadStatus:
         if self._checkpoint is None:
             return []
         c = self._checkpoint._targets()
-        missing = [p for p in c.variables if p not in self._saved]
+        own = {}
+        for later, first in c.aliases.items():
+            own.setdefault(first, []).append(later)
+        saved = lambda p: p in self._saved or self._aliases.get(p) in self._saved  # noqa: E731
+        missing = [p for p in c.variables if not any(saved(q) for q in [p] + own.get(p, []))]
         missing += [p for p in c.stateful if not any(k.startswith(p + "/") for k in self._saved)]
         return missing
 
