@@ -218,8 +218,8 @@ def _broadcast_partitions(ops, what):
     counts = [r.nrows_int() for r in ops]
     n = max(counts) if all(c in (1, max(counts)) for c in counts) else None
     if n is None or (0 in counts and n != 0 and any(c not in (0, 1) for c in counts)):
-        raise ValueError(f"{what}: ragged operands with {counts} rows do not broadcast (row counts must "
-                         "be equal or 1)")
+        raise wb.errors.InvalidArgumentError(f"{what}: ragged operands with {counts} rows do not broadcast "
+                                             "(row counts must be equal or 1)")
     if 0 in counts:
         n = 0
     idx = [xp.arange(n, dtype=np.int64) if c == n else xp.zeros(n, np.int64) for c in counts]
@@ -235,9 +235,10 @@ def _broadcast_partitions(ops, what):
             bad = (ln != out) & (ln != 1)
             if bool(xp.any(bad)):
                 row = int(xp.argmax(bad))
-                raise ValueError(f"{what}: ragged dimension {level + 1} does not broadcast: result row {row} "
-                                 f"has length {int(out[row])} in one operand and {int(ln[row])} in another "
-                                 "(lengths must be equal or 1)")
+                raise wb.errors.InvalidArgumentError(  # TF's error for shapes that do not broadcast
+                    f"{what}: ragged dimension {level + 1} does not broadcast: result row {row} "
+                    f"has length {int(out[row])} in one operand and {int(ln[row])} in another "
+                    "(lengths must be equal or 1)")
         uniform = [p.uniform_row_length() for p in level_parts]
         u = max(uniform) if all(v is not None for v in uniform) else None
         part = RowPartition.from_row_lengths(out.astype(np.int64), validate=False)

@@ -151,10 +151,16 @@ def test_broadcast_between_ragged_partitions():
     y = ragged.constant([[[1.0], [2.0, 3.0]], [[4.0, 5.0]]])
     assert (x + y).to_list() == [[[2.0, 3.0], [5.0, 7.0]], [[9.0, 11.0]]]
     assert wb.where(x > y, x, y).to_list() == [[[1.0, 2.0], [3.0, 4.0]], [[5.0, 6.0]]]
-    with pytest.raises(ValueError, match="row 0 has length"):
+    # TF raises InvalidArgumentError for shapes that do not broadcast (a ValueError too)
+    with pytest.raises(wb.errors.InvalidArgumentError, match="row 0 has length"):
         ragged.constant([[1.0, 2.0]]) + ragged.constant([[1.0, 2.0, 3.0]])
-    with pytest.raises(ValueError, match="rows do not broadcast"):
+    with pytest.raises(wb.errors.InvalidArgumentError, match="rows do not broadcast"):
         a + ragged.constant([[1.0], [2.0]])
+    with pytest.raises(wb.errors.InvalidArgumentError, match="dimension 1 does not broadcast"):
+        ragged.constant([[1, 2], [3, 4, 5, 6], [7]]) + wb.constant([[1, 2, 3, 4], [5, 6, 7, 8], [9, 10, 11, 12]])
+    with pytest.raises(wb.errors.InvalidArgumentError, match="dimension 2 does not broadcast"):
+        (ragged.constant([[[1, 2], [3, 4], [5, 6]], [[7, 8], [9, 10]]])
+         + ragged.constant([[[1, 2, 0], [3, 4, 0], [5, 6, 0]], [[7, 8, 0], [9, 10, 0]]]))
     with pytest.raises(ValueError, match="different ranks"):
         a + x
 
