@@ -365,11 +365,11 @@ def _variables(obj, seen):
             yield from _variables(v, seen)
     elif isinstance(obj, Bijector):
         yield from _variables(obj.__dict__, seen)
-    elif hasattr(obj, "trainable_variables") and not isinstance(obj, type):
-        yield from _variables(list(obj.trainable_variables), seen)
     elif hasattr(obj, "_parameters") and isinstance(getattr(obj, "_parameters"), dict):
         # distributions: their parameters
         yield from _variables(vars(obj), seen)
+    elif hasattr(obj, "trainable_variables") and not isinstance(obj, type):
+        yield from _variables(list(getattr(obj, "variables", obj.trainable_variables)), seen)
 
 
 __all__ = ["Bijector"]

@@ -120,6 +120,17 @@ class Distribution:
         return self._reparameterization_type
 
     @property
+    def variables(self) -> tuple:
+        """The Variables among the parameters, nested distributions and bijectors (a TFP
+        distribution is a ``tf.Module``)."""
+        from ..bijectors.bijector import _variables  # bijector.py imports this module in its __call__
+        return tuple(_variables(vars(self), set()))
+
+    @property
+    def trainable_variables(self) -> tuple:
+        return tuple(v for v in self.variables if v.trainable)
+
+    @property
     def validate_args(self):
         return self._validate_args
 
