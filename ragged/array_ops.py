@@ -77,11 +77,17 @@ def _as_ragged(x, ragged_rank):
     return RaggedTensor.from_tensor(t, ragged_rank=ragged_rank)
 
 
+def _convert_operand(value, ref):
+    return convert_to_tensor(value, dtype_hint=None if ref is None else ref.dtype)
+
+
 @_keeps_splits_dtype
 def concat(values, axis, name=None):
     """Join ragged (and dense) tensors along ``axis``: 0 appends rows, 1 joins each row's
     values end to end (the inputs need the same number of rows), deeper axes recurse."""
-    values = list(values)
+    ref = next((v for v in values if isinstance(v, RaggedTensor)), None)
+    # Python lists and arrays convert to dense tensors (as TF: a ragged list is refused)
+    values = [v if isinstance(v, (RaggedTensor, Tensor)) else _convert_operand(v, ref) for v in values]
     rank = max(v.ndim for v in values)
     if any(v.ndim != rank for v in values):
         raise ValueError(f"concat: all inputs must have the same rank, got {[v.ndim for v in values]}")
@@ -152,7 +158,9 @@ def _concat_within_rows(rts):
 @_keeps_splits_dtype
 def stack(values, axis=0, name=None):
     """Stack ragged (and dense) tensors along a new ``axis`` (0 or 1)."""
-    values = list(values)
+    ref = next((v for v in values if isinstance(v, RaggedTensor)), None)
+    # Python lists and arrays convert to dense tensors (as TF: a ragged list is refused)
+    values = [v if isinstance(v, (RaggedTensor, Tensor)) else _convert_operand(v, ref) for v in values]
     rank = max(v.ndim for v in values)
     axis = argcheck.axis(axis, rank + 1, "ragged.stack")
     k = max(v.ragged_rank for v in values if isinstance(v, RaggedTensor))
@@ -329,8 +337,49 @@ def log_softmax(logits, axis=None, name=None):
     return _normalizer(logits, axis, log=True)
 
 
+# ---------------------------------------------------------------------------
+# tile
+
+
+@_keeps_splits_dtype
+def tile(input, multiples, name=None):
+    """``input`` repeated ``multiples[d]`` times along each dimension ``d`` (TF's ``tf.tile``
+    of a RaggedTensor): along a ragged dimension each row repeats its own values.
+
+    >>> wb.tile(ragged.constant([[1, 2], [3]]), [2, 2]).to_list()
+    [[1, 2, 1, 2], [3, 3], [1, 2, 1, 2], [3, 3]]
+    """
+    m = multiples.numpy().tolist() if isinstance(multiples, Tensor) else list(multiples)
+    if len(m) != input.ndim or not all(isinstance(v, (int, np.integer)) and v >= 0 for v in m):
+        raise ValueError(f"tile: multiples must be {input.ndim} non-negative integers (one per dimension "
+                         f"of the input, shape {input.shape}), got {multiples!r}")
+    out = _tile_within_rows(input, [int(v) for v in m[1:]])
+    if m[0] == 1:
+        return out
+    xp = out._partition.xp
+    return gather_rows(out, xp.tile(xp.arange(out.nrows_int(), dtype=np.int64), int(m[0])))
+
+
+def _tile_within_rows(rt, multiples):
+    """``rt`` with dimensions 1, 2, ... repeated ``multiples`` times (dimension 0 kept)."""
+    values = rt._values
+    if isinstance(values, RaggedTensor):
+        values = _tile_within_rows(values, multiples[1:])
+    elif any(v != 1 for v in multiples[1:]):
+        values = wb.tile(values, [1] + multiples[1:])
+    if multiples[0] == 1:
+        return RaggedTensor(values, rt._partition, _internal=True)
+    part = rt._partition
+    lengths = part.row_lengths()
+    new = RowPartition.from_row_lengths(lengths * multiples[0], validate=False)
+    rowids = new.value_rowids()
+    # each new value's source: its row's start plus its position modulo the row's length
+    src = part.row_starts()[rowids] + new.positions() % part.xp.maximum(lengths[rowids], 1)
+    return RaggedTensor(_take(values, src), new, _internal=True)
+
+
 def _register():
-    for fn, handler in ((wb.concat, concat), (wb.stack, stack), (wb.gather, gather),
+    for fn, handler in ((wb.concat, concat), (wb.stack, stack), (wb.gather, gather), (wb.tile, tile),
                         (wb.boolean_mask, boolean_mask), (wb.where, where), (wb.reverse, reverse),
                         (wb.nn.softmax, softmax), (wb.nn.log_softmax, log_softmax)):
         core.register_dispatch(fn, handler)

@@ -198,6 +198,31 @@ def test_concat_of_ragged_lists():
         return _flat(wb.concat([x, y, x], axis=1) ** 2)
     check_gradients(f, [np.array([1.0, 2.0, 3.0]), np.array([4.0, 5.0])], order=2)
 
+    # a Python list beside a ragged input converts to a dense tensor in its dtype (TF's guide)
+    digits = ragged.constant([[3, 1, 4, 1], [], [5, 9, 2], [6], []])
+    assert wb.concat([digits, [[5, 3]]], axis=0).to_list() == [[3, 1, 4, 1], [], [5, 9, 2], [6], [], [5, 3]]
+    with pytest.raises(ValueError):   # as TF: a non-rectangular list is not a tensor
+        wb.concat([digits, [[5, 3], [1]]], axis=0)
+
+
+def test_tile_matches_tf():
+    # outputs checked in TF 2.21
+    digits = ragged.constant([[3, 1, 4, 1], [], [5, 9, 2], [6], []])
+    assert wb.tile(digits, [1, 2]).to_list() == [[3, 1, 4, 1, 3, 1, 4, 1], [], [5, 9, 2, 5, 9, 2], [6, 6], []]
+    assert wb.tile(digits, [2, 1]).to_list() == digits.to_list() * 2
+    uniform_inner = ragged.constant([[[1, 2]], [[3, 4], [5, 6]]], ragged_rank=1)
+    assert wb.tile(uniform_inner, [1, 2, 2]).to_list() == [
+        [[1, 2, 1, 2], [1, 2, 1, 2]], [[3, 4, 3, 4], [5, 6, 5, 6], [3, 4, 3, 4], [5, 6, 5, 6]]]
+    deep = ragged.constant([[[1], [2, 3]], [[4]]])
+    want = [[[1, 1], [2, 3, 2, 3], [1, 1], [2, 3, 2, 3]], [[4, 4], [4, 4]]]
+    assert wb.tile(deep, [2, 2, 2]).to_list() == want * 2
+    assert wb.tile(digits, wb.constant([1, 0])).to_list() == [[], [], [], [], []]
+    assert wb.tile(digits.with_row_splits_dtype(wb.int32), [1, 2]).row_splits_dtype == np.int32
+    with pytest.raises(ValueError, match="multiples must be 2 non-negative integers"):
+        wb.tile(digits, [1, 2, 3])
+    check_gradients(lambda v: _flat(wb.tile(RT.from_row_lengths(v, [2, 0, 1]), [2, 3])), [np.arange(1.0, 4.0)],
+                    order=2)
+
 
 def test_reverse():
     rt = ragged.constant(ROWS)

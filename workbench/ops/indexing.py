@@ -502,6 +502,8 @@ def tile(input, multiples, name=None):
     array([[1, 2, 1, 2],
            [1, 2, 1, 2]], dtype=int32)
     """
+    if not isinstance(input, Tensor) and getattr(input, "__wb_dispatch__", False):
+        return core.dispatch(tile, (input, multiples))   # a RaggedTensor
     x = convert_to_tensor(input)
     m = _shape_arg(multiples, "multiples", "tile")
     if len(m) != x.ndim:
