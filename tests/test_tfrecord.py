@@ -271,3 +271,37 @@ def test_sixteen_bit_and_every_channel_count_round_trip():
     for c in (1, 2, 3, 4):
         img = np.random.default_rng(c).integers(0, 256, (2, 3, c)).astype(np.uint8)
         assert np.array_equal(wb.io.decode_png(wb.io.encode_png(img)).numpy(), img)
+
+
+# -- decode_raw: values pinned in TF 2.21 ---------------------------------------------------
+
+
+def test_decode_raw_as_tf():
+    np.testing.assert_array_equal(wb.io.decode_raw(wb.constant("Duck"), wb.uint8).numpy(), [68, 117, 99, 107])
+    pair = wb.constant(["ab", "cd"])
+    little = wb.io.decode_raw(pair, wb.int16)
+    assert little.dtype == wb.int16 and little.shape == (2, 1)
+    np.testing.assert_array_equal(little.numpy(), [[25185], [25699]])
+    np.testing.assert_array_equal(wb.io.decode_raw(pair, wb.int16, little_endian=False).numpy(), [[24930], [25444]])
+    padded = wb.io.decode_raw(wb.constant(["abc", "d"]), wb.uint8, fixed_length=4)
+    np.testing.assert_array_equal(padded.numpy(), [[97, 98, 99, 0], [100, 0, 0, 0]])
+    np.testing.assert_array_equal(wb.io.decode_raw(wb.constant(["abcd", "d"]), wb.int16, fixed_length=4).numpy(),
+                                  [[25185, 25699], [100, 0]])
+    floats = wb.io.decode_raw(wb.constant([["abcd"], ["efgh"]]), wb.float32)
+    assert floats.shape == (2, 1, 1)
+    np.testing.assert_array_equal(floats.numpy().ravel(), np.frombuffer(b"abcdefgh", "<f4"))
+    assert wb.io.decode_raw(wb.constant([], wb.string), wb.uint8).shape == (0, 0)
+    np.testing.assert_array_equal(wb.io.decode_raw(wb.constant("a\0"), wb.bool).numpy(), [True, False])
+
+
+def test_decode_raw_refuses_as_tf():
+    with pytest.raises(wb.errors.InvalidArgumentError, match="element 1 has 1"):
+        wb.io.decode_raw(wb.constant(["abc", "d"]), wb.uint8)
+    with pytest.raises(wb.errors.InvalidArgumentError, match="3 bytes is not a multiple of 2"):
+        wb.io.decode_raw(wb.constant("abc"), wb.int16)
+    with pytest.raises(wb.errors.InvalidArgumentError, match="out_type"):
+        wb.io.decode_raw(wb.constant("abc"), wb.string)
+    with pytest.raises(wb.errors.InvalidArgumentError, match=r"fixed_length \(3\)"):
+        wb.io.decode_raw(wb.constant("abcd"), wb.int16, fixed_length=3)
+    with pytest.raises(wb.errors.InvalidArgumentError, match="string tensor"):
+        wb.io.decode_raw(wb.constant([1.0]), wb.uint8)

@@ -11,6 +11,7 @@
     decode_png, encode_png, decode_jpeg,
     encode_jpeg, decode_image             images through Pillow (``images.py``)
     decode_csv                            CSV records (``csv.py``)
+    decode_raw                            string bytes read as numbers (``raw.py``)
 
 String tensors are tensors of dtype ``object`` holding ``bytes``, as ``tf.string`` holds.
 """
@@ -23,12 +24,13 @@ from ..core import wrap
 from . import gfile
 from .csv import decode_csv
 from .images import decode_image, decode_jpeg, decode_png, encode_jpeg, encode_png
+from .raw import decode_raw
 from .tfrecord import TFRecordOptions, TFRecordWriter
 
 __all__ = ["BytesList", "Example", "Feature", "FeatureList", "FeatureLists", "Features",
            "FixedLenFeature", "FixedLenSequenceFeature", "FloatList", "Int64List", "RaggedFeature",
            "SequenceExample", "TFRecordOptions", "TFRecordWriter", "VarLenFeature", "decode_csv",
-           "decode_image", "decode_jpeg", "decode_png", "encode_jpeg", "encode_png", "gfile",
+           "decode_image", "decode_raw", "decode_jpeg", "decode_png", "encode_jpeg", "encode_png", "gfile",
            "parse_example", "parse_single_example", "parse_single_sequence_example", "read_file",
            "write_file"]
 
