@@ -11,7 +11,8 @@ backward together) and runs each group as one kernel:
   inputs and one write of the values something outside the group needs;
 - on the CPU, the group's NumPy ufuncs run over blocks of the arrays small
   enough to stay in the CPU cache, with scratch buffers reused between blocks and
-  between calls.
+  between calls; or, when numba is installed, loops compiled to machine code
+  (``fusion_numba``; ``WORKBENCH_FUSION=auto|numba|numpy``, ``set_cpu_backend``).
 
 Results are the eager results bit for bit: a kernel performs the same IEEE
 operations in the same order on every element (on the GPU with ``__fmul_rn``
@@ -36,12 +37,15 @@ import os
 import numpy as np
 
 from .. import backend, hostcache
+from ..core import Tensor
 from ..ops.rules import multiply_no_nan_arrays
 from .step import Step
 
-__all__ = ["enabled", "set_enabled", "plan"]
+__all__ = ["enabled", "set_enabled", "cpu_backend", "set_cpu_backend", "plan"]
 
-_ON = {"on": os.environ.get("WORKBENCH_FUSION", "1") not in ("0", "false", "off", "")}
+_SETTING = os.environ.get("WORKBENCH_FUSION", "auto").strip().lower()
+_ON = {"on": _SETTING not in ("0", "false", "off", ""),
+       "cpu": _SETTING if _SETTING in ("numba", "numpy") else "auto"}
 
 CHUNK_BYTES = 256 * 1024  # CPU block per scratch buffer: a group's few buffers stay in L2
 
@@ -54,6 +58,20 @@ def set_enabled(on: bool):
     """Fuse elementwise steps of programs traced from now on (default on;
     ``WORKBENCH_FUSION=0`` turns it off)."""
     _ON["on"] = bool(on)
+
+
+def cpu_backend() -> str:
+    """How CPU groups run: ``"auto"``, ``"numba"`` or ``"numpy"`` (see ``fusion_numba``)."""
+    return _ON["cpu"]
+
+
+def set_cpu_backend(name: str):
+    """How the CPU groups of programs traced from now on run (``WORKBENCH_FUSION=auto|numba|numpy``
+    at start): ``"numpy"`` ufuncs over blocks; ``"numba"`` one compiled loop per group when numba
+    is installed; ``"auto"`` (default) the compiled loop where it gives the same bits."""
+    if name not in ("auto", "numba", "numpy"):
+        raise ValueError(f"set_cpu_backend: name must be 'auto', 'numba' or 'numpy', got {name!r}")
+    _ON["cpu"] = name
 
 
 class _Temp:
@@ -293,13 +311,17 @@ def plan(steps, visible, var_values=None):
         for h in step.reads or ():
             readers.setdefault(id(h), set()).add(i)
     unknown = any(step.reads is None for step in steps)
+    # values no step writes and no caller changes: constants, captured tensors
+    written = {id(h) for step in steps for h in step.writes}
+    fixed = {id(h) for k in range(n) if info[k] is not None for h in info[k][2]
+             if id(h) not in written and visible(h) and type(h) is Tensor}
     built, rejected = {}, []
     for k, members in enumerate(groups):
         label = [steps[i].name for i in members]
         try:
             values = {id(h): var_values[(i, id(h))] for i in members for h in steps[i].reads
                       if (i, id(h)) in (var_values or {})}
-            built[k] = _build(members, info, steps, readers, visible, unknown, label, values)
+            built[k] = _build(members, info, steps, readers, visible, unknown, label, values, fixed)
         except _Reject as exc:
             rejected.append((label, str(exc)))
     new_steps, new_order = [], []
@@ -323,7 +345,7 @@ class _Reject(Exception):
     pass
 
 
-def _build(members, info, steps, readers, visible, unknown, label, var_values):
+def _build(members, info, steps, readers, visible, unknown, label, var_values, fixed=frozenset()):
     """The kernel of one group, checked against the trace's values."""
     member_set = set(members)
     shape, dtype, gpu = info[members[0]][1]
@@ -381,8 +403,15 @@ def _build(members, info, steps, readers, visible, unknown, label, var_values):
         if nm not in names:
             names.append(nm)
     title = f"fused({','.join(names[:8])}{',…' if len(names) > 8 else ''})"
-    kind = _GpuKernel if gpu else _CpuKernel
-    kern = kind(title, compute, inputs, out_refs, binds, shape, dtype, label)
+    args = (title, compute, inputs, out_refs, binds, shape, dtype, label)
+    if gpu:
+        kern = _GpuKernel(*args)
+    else:
+        from . import fusion_numba  # imports this module (circular); numba itself only when compiling
+        if fusion_numba.wanted(compute, dtype, _ON["cpu"]):
+            kern = fusion_numba.NumbaKernel(*args, fixed=fixed, setting=_ON["cpu"])
+        else:
+            kern = _CpuKernel(*args)
     swapped = [(h, h._data) for h in inputs if id(h) in var_values]
     try:
         for h, _ in swapped:

@@ -1,0 +1,330 @@
+"""CPU fusion compiled with numba (workbench.compiler.fusion_numba).
+
+Under the default setting (``auto``) a compiled group must give the eager results bit for
+bit: groups of exact arithmetic become one loop, and the functions of other groups stay
+NumPy ufuncs between compiled loops. Under ``numba`` a small group with transcendental
+functions becomes one loop calling the C library's functions, which may round differently
+in the last place or two: those results are checked to a tolerance. Without numba the
+NumPy kernel runs (the tests that need numba are skipped).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+
+import workbench as wb
+from workbench.compiler import fusion, fusion_numba
+
+needs_numba = pytest.mark.skipif(not fusion_numba.available(), reason="numba is not installed")
+
+
+@pytest.fixture
+def backend():
+    """Set the CPU backend for the programs a test traces; restored afterwards."""
+    before = fusion.cpu_backend()
+    yield fusion.set_cpu_backend
+    fusion.set_cpu_backend(before)
+
+
+def _kernels(fn, *args):
+    program = fn.get_concrete_function(*args)
+    return [] if program.fusion is None else program.fusion.kernels
+
+
+def _arrays(result):
+    return [np.asarray(t.numpy() if hasattr(t, "numpy") else t) for t in wb.nest.flatten(result)]
+
+
+def _same(a, b):
+    a, b = _arrays(a), _arrays(b)
+    assert len(a) == len(b)
+    for x, y in zip(a, b):
+        assert x.shape == y.shape and x.dtype == y.dtype
+        np.testing.assert_array_equal(x, y)
+
+
+def _settle(traced, *args):
+    """Trace, replay once (which starts the compilation), wait for it, and replay again
+    (which checks the compiled kernel and adopts it). Returns the program's kernels."""
+    traced(*args)
+    kernels = _kernels(traced, *args)
+    assert all(k.source is None for k in kernels if isinstance(k, fusion_numba.NumbaKernel))
+    traced(*args)
+    fusion_numba.wait()
+    traced(*args)
+    return _kernels(traced, *args)
+
+
+def _w3(x):
+    with wb.GradientTape() as tape:
+        tape.watch(x)
+        loss = wb.reduce_sum(wb.tanh(x) * x + wb.exp(-x * x))
+    return loss, tape.gradient(loss, x)
+
+
+def _arith(x, y):
+    with wb.GradientTape() as tape:
+        tape.watch([x, y])
+        z = (x * y + 1.5) / y - x * x * 0.25
+        loss = wb.reduce_sum(z * z)
+    return z, tape.gradient(loss, [x, y])
+
+
+@needs_numba
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("n", [7, 70_001])
+def test_exact_arithmetic_is_one_loop_bit_for_bit(backend, dtype, n):
+    backend("auto")
+    rng = np.random.default_rng(0)
+
+    def draw():
+        return (wb.constant(rng.uniform(-2, 2, n).astype(dtype)),
+                wb.constant(rng.uniform(0.5, 2, n).astype(dtype)))
+
+    traced = wb.function(_arith)
+    (kern,) = _settle(traced, *draw())
+    assert isinstance(kern, fusion_numba.NumbaKernel)
+    assert (kern.backend, kern.whole, kern.bitwise, kern.why) == ("numba", True, True, None)
+    assert "np." not in kern.source.split("def stage0")[1]  # arithmetic only
+    for _ in range(3):
+        x, y = draw()
+        _same(_arith(x, y), traced(x, y))
+
+
+@needs_numba
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_functions_stay_ufuncs_between_loops_bit_for_bit(backend, dtype):
+    """W3's group across several blocks (and a short last one): tanh and exp run as NumPy
+    ufuncs, the arithmetic around them in two compiled loops."""
+    backend("auto")
+    block = max(1024, fusion.CHUNK_BYTES // np.dtype(dtype).itemsize)
+    rng = np.random.default_rng(1)
+    traced = wb.function(_w3)
+    (kern,) = _settle(traced, wb.constant(rng.standard_normal(3 * block + 17).astype(dtype)))
+    assert (kern.backend, kern.whole, kern.bitwise, kern.why) == ("numba", False, True, None)
+    assert kern.nstages == 4 and kern.source.count("def stage") == 2
+    assert "np.tanh" not in kern.source and "np.exp" not in kern.source
+    for _ in range(3):
+        x = wb.constant(rng.standard_normal(3 * block + 17).astype(dtype))
+        _same(_w3(x), traced(x))
+
+
+UNARY = {
+    "negative": (wb.negative, (-2, 2)), "reciprocal": (wb.math.reciprocal, (0.5, 2)),
+    "square": (wb.square, (-2, 2)), "sqrt": (wb.sqrt, (0.1, 3)), "exp": (wb.exp, (-2, 2)),
+    "expm1": (wb.math.expm1, (-2, 2)), "log": (wb.math.log, (0.1, 3)),
+    "log1p": (wb.math.log1p, (-0.5, 2)), "sin": (wb.sin, (-3, 3)), "cos": (wb.cos, (-3, 3)),
+    "tanh": (wb.tanh, (-3, 3)), "sigmoid": (wb.sigmoid, (-4, 4)),
+}
+
+
+def _unary(name):
+    fn, (lo, hi) = UNARY[name]
+
+    def step(x, w):
+        with wb.GradientTape() as tape:
+            tape.watch(x)
+            y = fn(x) * w
+            loss = wb.reduce_sum(y)
+        return y, tape.gradient(loss, x)
+    return step, lo, hi
+
+
+@needs_numba
+@pytest.mark.parametrize("name", sorted(UNARY))
+def test_each_unary_rule_compiles_bit_for_bit(backend, name):
+    backend("auto")
+    step, lo, hi = _unary(name)
+    rng = np.random.default_rng(2)
+
+    def draw():
+        return (wb.constant(rng.uniform(lo, hi, (64, 33)).astype(np.float32)),
+                wb.constant(rng.uniform(0.5, 1.5, (64, 33)).astype(np.float32)))
+
+    traced = wb.function(step)
+    kernels = _settle(traced, *draw())
+    assert kernels and all(k.backend == "numba" and k.bitwise for k in kernels), kernels
+    for _ in range(2):
+        x, w = draw()
+        _same(step(x, w), traced(x, w))
+
+
+@needs_numba
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_numba_setting_compiles_functions_into_the_loop(backend, dtype):
+    """``WORKBENCH_FUSION=numba``: a small group with functions is one loop calling the C
+    library's tanh, exp, sin and cos; their results agree with eager to a few ulp."""
+    backend("numba")
+    rng = np.random.default_rng(3)
+
+    def step(x, w):
+        with wb.GradientTape() as tape:
+            tape.watch([x, w])
+            y = wb.sin(wb.tanh(x * w) + wb.exp(-x * x)) * w - wb.cos(x)
+            loss = wb.reduce_sum(y)
+        return y, tape.gradient(loss, [x, w])
+
+    def draw():
+        return (wb.constant(rng.uniform(-3, 3, 2000).astype(dtype)),
+                wb.constant(rng.uniform(0.5, 1.5, 2000).astype(dtype)))
+
+    traced = wb.function(step)
+    (kern,) = _settle(traced, *draw())
+    assert (kern.backend, kern.whole, kern.bitwise, kern.why) == ("numba", True, False, None)
+    assert "np.tanh" in kern.source and "np.sin" in kern.source
+    eps = np.finfo(dtype).eps
+    for _ in range(3):
+        x, w = draw()
+        for got, want in zip(_arrays(traced(x, w)), _arrays(step(x, w))):
+            assert got.dtype == want.dtype
+            np.testing.assert_allclose(got, want, rtol=16 * eps, atol=16 * eps * np.abs(want).max())
+
+
+@needs_numba
+def test_numba_setting_keeps_large_groups_with_functions_staged(backend):
+    backend("numba")
+    traced = wb.function(_w3)
+    x = wb.constant(np.linspace(-3, 3, fusion_numba.LOOP_ELEMENTS + 1, dtype=np.float32))
+    (kern,) = _settle(traced, x)
+    assert (kern.backend, kern.whole, kern.bitwise) == ("numba", False, True)
+    _same(_w3(x), traced(x))
+
+
+@needs_numba
+def test_scalars_constants_and_variables(backend):
+    """A 0-d argument and a variable are read at every call; a Python number and a
+    captured constant tensor are written into the generated source."""
+    backend("auto")
+    rng = np.random.default_rng(4)
+    c = wb.constant(np.float32(0.3))
+    v = wb.Variable(np.float32(1.25))
+
+    def step(x, s):
+        with wb.GradientTape() as tape:
+            tape.watch([x, s])
+            y = (x * s + 0.25) * c - x * v
+            loss = wb.reduce_sum(y * y)
+        return y, tape.gradient(loss, [x, s])
+
+    def draw():
+        return (wb.constant(rng.standard_normal(500).astype(np.float32)),
+                wb.constant(np.float32(rng.uniform(0.5, 2))))
+
+    traced = wb.function(step)
+    kernels = _settle(traced, *draw())
+    assert kernels and all(k.backend == "numba" for k in kernels)
+    source = "".join(k.source for k in kernels)
+    assert float(np.float32(0.3)).hex() in source and float(np.float32(0.25)).hex() in source
+    assert float(np.float32(1.25)).hex() not in source
+    for value in (1.25, -0.5, 3.0):
+        v.assign(np.float32(value))
+        x, s = draw()
+        _same(step(x, s), traced(x, s))
+
+
+@needs_numba
+def test_strided_and_broadcast_inputs(backend):
+    backend("auto")
+    rng = np.random.default_rng(5)
+
+    def step(x, y):
+        return x * y - y / x
+
+    traced = wb.function(step)
+    x = wb.constant(rng.uniform(1, 2, (40, 30)).astype(np.float64))
+    y = wb.constant(rng.uniform(1, 2, (40, 30)).astype(np.float64))
+    (kern,) = _settle(traced, x, y)
+    assert kern.backend == "numba"
+    xt = wb.constant(np.asarray(rng.uniform(1, 2, (30, 40)), np.float64).T)  # a transposed layout
+    yb = wb.constant(np.broadcast_to(np.float64(1.5), (40, 30)))             # a broadcast one
+    _same(step(xt, yb), traced(xt, yb))
+    assert kern.backend == "numba"
+
+
+def test_without_numba_the_numpy_kernel_runs(backend, monkeypatch):
+    monkeypatch.setitem(fusion_numba._state, "available", False)
+    backend("auto")
+    x = wb.constant(np.linspace(-1, 1, 100, dtype=np.float32))
+    traced = wb.function(_arith)
+    traced(x, x + 2)
+    (kern,) = _kernels(traced, x, x + 2)
+    assert type(kern) is fusion._CpuKernel
+    _same(_arith(x, x + 2), traced(x, x + 2))
+
+
+def test_numpy_setting_and_float16_keep_the_numpy_kernel(backend):
+    backend("numpy")
+    x = wb.constant(np.linspace(-1, 1, 100, dtype=np.float32))
+    traced = wb.function(_arith)
+    traced(x, x + 2)
+    assert type(_kernels(traced, x, x + 2)[0]) is fusion._CpuKernel
+    backend("auto")
+    h = wb.constant(np.linspace(-1, 1, 100, dtype=np.float16))
+    traced = wb.function(_arith)
+    traced(h, h + 2)
+    assert type(_kernels(traced, h, h + 2)[0]) is fusion._CpuKernel
+
+
+def test_the_setting_is_checked(backend):
+    with pytest.raises(ValueError, match=r"name must be 'auto', 'numba' or 'numpy', got 'fast'"):
+        backend("fast")
+
+
+def test_the_stages_follow_dependences():
+    """Each loop takes every exact operation that is ready; each function then runs."""
+    a, b = fusion._Temp(), fusion._Temp()
+    t = [fusion._Temp() for _ in range(5)]
+    compute = [("tanh", (a,), t[0]), ("multiply", (a, b), t[1]), ("add", (t[0], t[1]), t[2]),
+               ("exp", (t[1],), t[3]), ("multiply", (t[2], 2.0), t[4])]
+    assert fusion_numba.stages(compute, whole=False) == [
+        ("loop", [1]), ("ufunc", 0), ("ufunc", 3), ("loop", [2, 4])]
+    assert fusion_numba.stages(compute, whole=True) == [("loop", [0, 1, 2, 3, 4])]
+
+
+def test_cache_dir_respects_numba_cache_dir(monkeypatch, tmp_path):
+    monkeypatch.setenv("NUMBA_CACHE_DIR", str(tmp_path))
+    assert fusion_numba.cache_dir() == os.path.join(str(tmp_path), "workbench_fusion")
+    monkeypatch.delenv("NUMBA_CACHE_DIR")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert fusion_numba.cache_dir() == os.path.join(str(tmp_path / "xdg"), "workbench", "fusion")
+
+
+_CACHED = textwrap.dedent("""
+    import time
+    import numpy as np
+    import workbench as wb
+    from workbench.compiler import fusion_numba
+
+    def step(x, y):
+        return (x * y + 0.75) / y - x
+
+    f = wb.function(step)
+    x = wb.constant(np.linspace(1, 2, 1000, dtype=np.float32))
+    f(x, x); f(x, x)
+    t = time.perf_counter()
+    fusion_numba.wait()
+    f(x, x)
+    (k,) = f.get_concrete_function(x, x).fusion.kernels
+    print(k.backend, time.perf_counter() - t)
+""")
+
+
+@needs_numba
+@pytest.mark.slow
+def test_compiled_loops_are_kept_on_disk(tmp_path):
+    """A second process loads the loops the first one compiled, from ``NUMBA_CACHE_DIR``."""
+    env = dict(os.environ, NUMBA_CACHE_DIR=str(tmp_path))
+    runs = [subprocess.run([sys.executable, "-c", _CACHED], env=env, capture_output=True, text=True,
+                           timeout=300) for _ in range(2)]
+    for r in runs:
+        assert r.returncode == 0, r.stderr
+        assert r.stdout.split()[0] == "numba"
+    sources = list((tmp_path / "workbench_fusion").glob("fused_*.py"))
+    assert len(sources) == 1
+    assert list(tmp_path.rglob("*.nbi")) and list(tmp_path.rglob("*.nbc"))

@@ -1,0 +1,495 @@
+"""Fused CPU groups compiled to machine code with numba (optional).
+
+``workbench.compiler.fusion`` runs a fused group on the CPU as NumPy ufuncs over
+cache-sized blocks: one ufunc call per operation per block. When numba is
+installed, a group can instead become one generated loop over its (flattened)
+elements, compiled once to machine code: every element is read once, carried
+through the group's operations in registers, and written once, with no call
+per operation. That removes the per-operation cost that dominates small arrays
+(a 200-op chain on 16 values) and the passes over memory that dominate large
+ones.
+
+Which backend runs the CPU groups is the ``WORKBENCH_FUSION`` setting (read at
+import, or ``fusion.set_cpu_backend``):
+
+- ``auto`` (the default): numba where it gives the NumPy kernel's results bit
+  for bit, the NumPy ufuncs elsewhere. A compiled loop performs ``+ - * /``,
+  negation, reciprocal, square and square root as single IEEE operations in the
+  same order as the ufuncs (``fastmath=False``: nothing reassociated, no
+  multiply and add contracted into one rounding), so a group made only of those
+  gets the same bits; a group with ``exp``, ``log``, ``tanh``, ``sin``... stays
+  on the NumPy kernel, because NumPy's vectorized versions of these and the C
+  library's (which the compiled loop calls) round differently in the last place
+  or two.
+- ``numba``: every CPU group is compiled, transcendental functions included.
+  Results then agree with eager to a few units in the last place per function
+  (on this project's machine: float32 ``tanh``, ``log`` within 3 ulp, ``exp``
+  within 2, ``sin``, ``cos`` within 1; ``expm1``, ``log1p``, ``sqrt`` and the
+  float64 functions but ``tanh`` identical); a kernel whose results differ from
+  the NumPy kernel's by more than ``TOLERANCE`` times the largest magnitude of an
+  output is not used.
+- ``numpy``: the NumPy kernel always. ``0``/``off`` turns fusion off.
+
+float16 groups always stay on the NumPy kernel.
+
+Compilation never holds up a call: a program's groups run on the NumPy kernel
+while their loops compile in a background thread, started by the first replay
+(the second call of a trace); the first call after a loop is ready runs both
+kernels, compares their results and, if they agree as above, uses the loop from
+then on (``kernel.backend``, ``kernel.why``). ``wait()`` waits for compilations
+in flight. Compiled loops are kept on disk (numba's ``cache=True``) with their
+generated source, keyed by the group's structure and dtype, under
+``$NUMBA_CACHE_DIR/workbench_fusion`` when ``NUMBA_CACHE_DIR`` is set, else
+``$XDG_CACHE_HOME/workbench/fusion`` (``~/.cache/workbench/fusion``); a later
+process loads them instead of compiling.
+"""
+
+from __future__ import annotations
+
+import atexit
+import hashlib
+import importlib.util
+import os
+import sys
+import tempfile
+import threading
+
+import numpy as np
+
+from .. import hostcache
+from .fusion import _CpuKernel, array_function
+
+__all__ = ["available", "wanted", "EXACT", "TOLERANCE", "LOOP_ELEMENTS", "cache_dir", "stages", "Layout",
+           "module_source", "NumbaKernel", "wait"]
+
+# operations a compiled loop performs exactly as the NumPy ufuncs do (same bits)
+EXACT = frozenset({"add", "subtract", "multiply", "true_divide", "negative", "reciprocal",
+                   "square", "sqrt", "multiply_no_nan"})
+
+# a group with other functions may still use the loop under WORKBENCH_FUSION=numba when every
+# output is within TOLERANCE * eps * max|output| of the NumPy kernel's
+TOLERANCE = 256
+
+_EXPR = {
+    "add": "{0} + {1}", "subtract": "{0} - {1}", "multiply": "{0} * {1}",
+    "true_divide": "{0} / {1}", "negative": "-{0}", "reciprocal": "ONE / {0}",
+    "square": "{0} * {0}", "sqrt": "np.sqrt({0})", "exp": "np.exp({0})",
+    "expm1": "np.expm1({0})", "log": "np.log({0})", "log1p": "np.log1p({0})",
+    "sin": "np.sin({0})", "cos": "np.cos({0})", "tanh": "np.tanh({0})",
+    "multiply_no_nan": "ZERO if {1} == ZERO else {0} * {1}",
+}
+
+_DTYPES = ("float32", "float64")
+
+_state = {"available": None}
+_pending: list = []          # compilations in flight (threads)
+_pending_lock = threading.Lock()
+_compile_lock = threading.Lock()  # one compilation at a time (they share the CPU with the program)
+_loaded: dict = {}           # source digest -> compiled function, in this process
+
+
+def available() -> bool:
+    """Whether numba can be imported (looked up once, without importing it)."""
+    if _state["available"] is None:
+        try:
+            _state["available"] = importlib.util.find_spec("numba") is not None
+        except (ImportError, ValueError):
+            _state["available"] = False
+    return _state["available"]
+
+
+LOOP_ELEMENTS = 4096  # under WORKBENCH_FUSION=numba, groups up to this size: one loop, functions included
+
+
+def wanted(compute, dtype, setting) -> bool:
+    """Whether a CPU group of ``compute`` in ``dtype`` gets compiled loops under ``setting``
+    (``"auto"``, ``"numba"`` or ``"numpy"``)."""
+    return setting in ("auto", "numba") and np.dtype(dtype).name in _DTYPES and available()
+
+
+def cache_dir() -> str:
+    """Where generated sources and their compiled code are kept."""
+    base = os.environ.get("NUMBA_CACHE_DIR")
+    if base:
+        return os.path.join(base, "workbench_fusion")
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "workbench", "fusion")
+
+
+def _literal(value, dtype) -> str:
+    """``value`` rounded to ``dtype``, exactly, as Python source."""
+    return f"T(float.fromhex({float(np.dtype(dtype).type(value)).hex()!r}))"
+
+
+def stages(compute, whole):
+    """The group's operations in stages, in an order their dependences allow: ``("loop",
+    [j...])``, operations compiled into one loop, and ``("ufunc", j)``, one operation left
+    to its NumPy ufunc. ``whole``: everything in one loop. Otherwise the operations in
+    ``EXACT`` are compiled and the others are ufuncs: each loop takes every exact operation
+    whose operands are ready, then each function whose operand is ready runs."""
+    if whole:
+        return [("loop", list(range(len(compute))))]
+    ready = set()
+    for _, operands, _ in compute:
+        ready.update(id(a) for a in operands if not isinstance(a, (int, float)))
+    ready -= {id(r) for _, _, r in compute}
+    done = [False] * len(compute)
+    out = []
+
+    def can(operands):
+        return all(isinstance(a, (int, float)) or id(a) in ready for a in operands)
+
+    while not all(done):
+        run = []
+        for j, (name, operands, result) in enumerate(compute):
+            if not done[j] and name in EXACT and can(operands):
+                run.append(j)
+                done[j] = True
+                ready.add(id(result))
+        if run:
+            out.append(("loop", run))
+        for j, (name, operands, result) in enumerate(compute):
+            if not done[j] and name not in EXACT and can(operands):
+                out.append(("ufunc", j))
+                done[j] = True
+                ready.add(id(result))
+    return out
+
+
+class Layout:
+    """Where each value of a staged group lives: ``slot[id]`` indexes the arrays of a block
+    (inputs, outputs, then registers: scratch blocks reused once their value is dead);
+    values made and used inside one loop live in machine registers and have no slot."""
+
+    def __init__(self, compute, inputs, out_refs, plan):
+        ni, no = len(inputs), len(out_refs)
+        self.slot = {id(h): k for k, h in enumerate(inputs)}
+        self.slot.update({id(r): ni + k for k, r in enumerate(out_refs)})
+        stage_of, last = {}, {}
+        for s, (kind, what) in enumerate(plan):
+            for j in (what if kind == "loop" else [what]):
+                name, operands, result = compute[j]
+                stage_of[id(result)] = s
+                for a in operands:
+                    if not isinstance(a, (int, float)):
+                        last[id(a)] = max(last.get(id(a), -1), s)
+        crossing = {v for v, s in last.items() if v in stage_of and s != stage_of[v]}
+        for kind, what in plan:
+            if kind == "ufunc":
+                crossing.add(id(compute[what][2]))
+        free, nregs, held = [], 0, []  # held: (last stage, register)
+        for s, (kind, what) in enumerate(plan):
+            for item in [x for x in held if x[0] < s]:  # dead before this stage: reusable
+                held.remove(item)
+                free.append(item[1])
+            for j in (what if kind == "loop" else [what]):
+                v = id(compute[j][2])
+                if v in crossing and v not in self.slot:
+                    r = free.pop() if free else nregs
+                    nregs = max(nregs, r + 1)
+                    self.slot[v] = ni + no + r
+                    held.append((last.get(v, s), r))
+        self.nregs = nregs
+
+
+def module_source(compute, inputs, out_refs, scalar, fixed, dtype, plan, layout):
+    """The Python source of a group's compiled loops: ``stage<s>(n, <scalars>, <arrays>)``
+    per loop stage ``s``, over ``n`` elements. ``scalar[k]`` says that input ``k`` holds one
+    value (passed as a Python float); ``fixed[k]``, when not None, is the value of an input
+    that never changes (written into the source). Returns the source and, per loop stage, the
+    scalar inputs and the slots of the arrays it takes."""
+    dt = np.dtype(dtype).name
+    head = ["import numpy as np", "import numba", "", f"T = np.{dt}", "ZERO = T(0)", "ONE = T(1)"]
+    consts: dict = {}
+    fixed_of = {id(h): fixed[k] for k, h in enumerate(inputs) if fixed[k] is not None}
+    scalar_of = {id(h): k for k, h in enumerate(inputs) if scalar[k] and fixed[k] is None}
+
+    def const(value):
+        text = _literal(value, dtype)
+        if text not in consts:
+            consts[text] = f"c{len(consts)}"
+            head.append(f"{consts[text]} = {text}")
+        return consts[text]
+
+    funcs, calls = [], []
+    for s, (kind, what) in enumerate(plan):
+        if kind != "loop":
+            continue
+        local, scal, arrays, body, stores = {}, [], [], [], []
+
+        def use(a):
+            if isinstance(a, (int, float)):
+                return const(a)
+            v = id(a)
+            if v in local:
+                return local[v]
+            if v in fixed_of:
+                local[v] = const(fixed_of[v])
+            elif v in scalar_of:
+                k = scalar_of[v]
+                scal.append(k)
+                local[v] = f"s{k}"
+            else:
+                p = f"p{len(arrays)}"
+                arrays.append(layout.slot[v])
+                local[v] = f"u{len(arrays) - 1}"
+                body.append(f"        {local[v]} = {p}[i]")
+            return local[v]
+
+        written = []
+        for j in what:
+            name, operands, result = compute[j]
+            args = [use(a) for a in operands]
+            local[id(result)] = f"v{j}"
+            body.append(f"        v{j} = {_EXPR[name].format(*args)}")
+            if id(result) in layout.slot:
+                written.append((id(result), f"v{j}"))
+        for v, nm in written:
+            p = f"p{len(arrays)}"
+            arrays.append(layout.slot[v])
+            stores.append(f"        {p}[i] = {nm}")
+        params = [f"s{k}" for k in scal] + [f"p{q}" for q in range(len(arrays))]
+        funcs += ["", "",
+                  '@numba.njit(cache=True, fastmath=False, error_model="numpy", nogil=True, '
+                  'boundscheck=False)',
+                  f"def stage{s}(n, {', '.join(params)}):",
+                  *[f"    s{k} = T(s{k})" for k in scal],
+                  "    for i in range(n):", *body, *stores]
+        calls.append((s, tuple(scal), tuple(arrays)))
+    return "\n".join(head + funcs + [""]), calls
+
+
+def _load(source):
+    """The module of a generated source: written once under ``cache_dir()`` (named by its
+    digest) and imported, so that numba keeps its machine code beside it."""
+    digest = hashlib.sha256(source.encode()).hexdigest()[:24]
+    module = _loaded.get(digest)
+    if module is not None:
+        return module
+    folder = cache_dir()
+    try:
+        os.makedirs(folder, exist_ok=True)
+    except OSError:
+        folder = os.path.join(tempfile.gettempdir(), f"workbench-fusion-{os.getuid()}")
+        os.makedirs(folder, exist_ok=True)
+    path = os.path.join(folder, f"fused_{digest}.py")
+    try:
+        with open(path) as f:
+            same = f.read() == source
+    except OSError:
+        same = False
+    if not same:
+        tmp = f"{path}.{os.getpid()}.{threading.get_ident()}.tmp"
+        with open(tmp, "w") as f:
+            f.write(source)
+        os.replace(tmp, path)
+    name = f"workbench_fused_{digest}"
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    sys.modules[name] = module
+    _loaded[digest] = module
+    return module
+
+
+def wait(timeout=None):
+    """Wait for the compilations in flight (for tests and measurements)."""
+    with _pending_lock:
+        threads = list(_pending)
+    for t in threads:
+        t.join(timeout)
+
+
+class NumbaKernel(_CpuKernel):
+    """A CPU group that runs the NumPy kernel until its compiled loops are ready and agree
+    with it, and the loops from then on. ``backend`` says which runs (``"numpy"`` or
+    ``"numba"``); ``whole`` whether the group is one loop (else its functions outside
+    ``EXACT`` stay NumPy ufuncs between loops); ``bitwise`` whether the compiled kernel's
+    results are the NumPy kernel's bit for bit; ``why`` why it is not used, when it is not."""
+
+    def __init__(self, *args, fixed=(), setting="auto"):
+        super().__init__(*args)
+        exact = all(name in EXACT for name, _, _ in self.compute)
+        self.whole = exact or (setting == "numba" and self.size <= LOOP_ELEMENTS)
+        self.bitwise = exact or not self.whole
+        self.backend = "numpy"
+        self.why = "not compiled yet"
+        self.source = None
+        self._fixed_ids = frozenset(fixed)
+        self._runs = 0
+        self._ready = None   # the compiled stages, once loaded, until they are checked
+        self._stages = None  # the compiled stages in use
+        self._failed = None
+        self._blocks = {}
+        first = {}
+        for h, r in self.binds:
+            k = self._slot.get(id(r))
+            if k is not None:
+                first.setdefault(k, h)
+        self._holder_of = [first[k] for k in range(len(self.out_refs))]
+
+    def __repr__(self):
+        return super().__repr__()[:-1] + f", {self.backend}>"
+
+    def run(self):
+        st = self._stages
+        if st is not None:
+            try:
+                outs = self._run_compiled(st)
+            except Exception as exc:  # noqa: BLE001 - e.g. arguments of a layout it was not built for
+                self._stages, self.backend = None, "numpy"
+                self.why = f"the compiled kernel failed: {type(exc).__name__}: {exc}"
+                _CpuKernel.run(self)
+                return
+            self._bind(outs)
+            return
+        self._runs += 1
+        if self._ready is not None:
+            self._adopt()
+            return
+        if self._runs == 2 and self.source is None:
+            self._start()
+        elif self._failed is not None:
+            self.why, self._failed = self._failed, None
+        _CpuKernel.run(self)
+
+    # -- compiling
+
+    def _start(self):
+        """Generate the loops and compile them in the background."""
+        fixed = []
+        for h, sc in zip(self.inputs, self.scalar):
+            fixed.append(h._data.reshape(-1)[0] if sc and id(h) in self._fixed_ids else None)
+        plan = stages(self.compute, self.whole)
+        layout = Layout(self.compute, self.inputs, self.out_refs, plan)
+        self.source, calls = module_source(self.compute, self.inputs, self.out_refs, self.scalar,
+                                           fixed, self.dtype, plan, layout)
+        self.nstages = len(plan)
+        self._nregs = layout.nregs
+        self.why = "compiling"
+        source, dtype = self.source, self.dtype
+
+        def compile_():
+            try:
+                with _compile_lock:
+                    if _state.get("stopping"):
+                        raise RuntimeError("the process is exiting")
+                    module = _load(source)
+                    compiled = []
+                    loops = {s: (sc, arrays) for s, sc, arrays in calls}
+                    for s, (kind, what) in enumerate(plan):
+                        if kind == "ufunc":
+                            name, (a,), _ = self.compute[what]
+                            compiled.append((None, array_function(name), layout.slot[id(a)],
+                                             layout.slot[id(self.compute[what][2])]))
+                        else:
+                            sc, arrays = loops[s]
+                            fn = getattr(module, f"stage{s}")
+                            fn.compile(_signature(dtype, len(sc), len(arrays)))
+                            compiled.append((fn, sc, arrays, None))
+                self._ready = compiled
+            except Exception as exc:  # noqa: BLE001 - loops that cannot be built are not used
+                self._failed = f"numba could not compile the loops: {type(exc).__name__}: {exc}"
+            finally:
+                with _pending_lock:
+                    _pending.remove(thread)
+
+        thread = threading.Thread(target=compile_, name="workbench-fusion-numba", daemon=True)
+        with _pending_lock:
+            _pending.append(thread)
+        thread.start()
+
+    # -- running
+
+    def _run_compiled(self, compiled):
+        shape, dtype, n = self.shape, self.dtype, self.size
+        outs = [hostcache.new(shape, dtype) for _ in self.out_refs]
+        ins = [self._operand(h) for h in self.inputs]
+        scal = [float(d) if d.ndim == 0 else None for d in ins]
+        flat_in = [_contiguous(x, shape) for x in ins]
+        flat_out = [o.reshape(-1) for o in outs]
+        nregs = self._nregs
+        block = n if not nregs else self.block
+        regs = self._scratch(min(block, n)) if nregs else []
+        for lo in range(0, n, block):
+            hi = min(lo + block, n)
+            m = hi - lo
+            if m == n:
+                cur = flat_in + flat_out + regs
+            else:
+                cur = ([x if x.ndim == 0 else x[lo:hi] for x in flat_in] + [o[lo:hi] for o in flat_out]
+                       + (regs if m == len(regs[0]) else [r[:m] for r in regs]))
+            for fn, a, b, d in compiled:
+                if fn is None:
+                    a(cur[b], cur[d])
+                else:
+                    fn(m, *[scal[k] for k in a], *[cur[k] for k in b])
+        return outs
+
+    def _scratch(self, size):
+        """The registers of the staged kernel, blocks of ``size`` kept between calls."""
+        got = self._blocks.get(size)
+        if got is None:
+            got = self._blocks[size] = [np.empty(size, self.dtype) for _ in range(self._nregs)]
+        return got
+
+    def _adopt(self):
+        """The first run with the loops ready: run both kernels; keep the loops if they agree."""
+        compiled, self._ready = self._ready, None
+        _CpuKernel.run(self)
+        want = [h._data for h in self._holder_of]
+        try:
+            got = self._run_compiled(compiled)
+        except Exception as exc:  # noqa: BLE001
+            self.why = f"the compiled kernel failed: {type(exc).__name__}: {exc}"
+            return
+        why = _disagreement(got, want, self.dtype, self.bitwise)
+        if why is None:
+            self._stages, self.backend, self.why = compiled, "numba", None
+        else:
+            self.why = why
+
+
+def _contiguous(x, shape):
+    """A 0-d operand as it is; any other as a C-contiguous 1-D array (copied only when its
+    layout needs it: a broadcast or strided one)."""
+    if x.ndim == 0:
+        return x
+    if x.flags.c_contiguous:
+        return x.reshape(-1)
+    return np.ascontiguousarray(np.broadcast_to(x, shape)).reshape(-1)
+
+
+def _stop():
+    """At exit: start no more compilations, and let those in flight finish (briefly)."""
+    _state["stopping"] = True
+    wait(timeout=20)
+
+
+atexit.register(_stop)
+
+
+def _signature(dtype, nscalars, narrays):
+    import numba  # optional, and slow to import: only where loops are compiled
+    t = numba.from_dtype(np.dtype(dtype))
+    return (numba.intp,) + (numba.float64,) * nscalars + (t[::1],) * narrays
+
+
+def _disagreement(got, want, dtype, bitwise):
+    """Why the loop's results ``got`` cannot stand for the NumPy kernel's ``want``, or None."""
+    tol = TOLERANCE * float(np.finfo(dtype).eps)
+    for k, (a, b) in enumerate(zip(got, want)):
+        if np.array_equal(a, b, equal_nan=True):
+            continue
+        if bitwise:
+            return f"output {k} of the compiled loop differs from the NumPy kernel's"
+        finite = np.isfinite(b)
+        if not np.array_equal(finite, np.isfinite(a)) or not np.array_equal(a[~finite], b[~finite],
+                                                                            equal_nan=True):
+            return f"output {k} of the compiled loop differs from the NumPy kernel's where it is not finite"
+        scale = float(np.max(np.abs(b[finite]), initial=0.0))
+        err = float(np.max(np.abs(a[finite].astype(np.float64) - b[finite]), initial=0.0))
+        if err > tol * scale:
+            return (f"output {k} of the compiled loop differs from the NumPy kernel's by {err:.3g} "
+                    f"(more than {TOLERANCE} eps times its largest magnitude {scale:.3g})")
+    return None
