@@ -437,3 +437,85 @@ def test_a_second_tape_after_an_update_in_the_same_trace_replays():
         for _ in range(4):
             np.testing.assert_array_equal(traced().numpy(), eager().numpy())
             np.testing.assert_array_equal(v_fn.numpy(), v_eager.numpy())
+
+
+def test_python_values_returned_become_tensors_as_in_tf():
+    # TF 2.21: tf.function(lambda: 1)() is an int32 tensor; None stays None
+    one, nothing, flag = wb.function(lambda x: (1, None, True))(wb.constant(2.0))
+    assert isinstance(one, wb.Tensor) and one.dtype == wb.int32 and int(one) == 1
+    assert nothing is None and flag.dtype == wb.bool and bool(flag)
+
+    @wb.function
+    def relu(x):
+        if wb.greater(x, 0):   # data-dependent: runs eagerly, its result still a tensor
+            return x
+        return 0
+    with pytest.warns(UnreplayableWarning):
+        assert isinstance(relu(wb.constant(-1)), wb.Tensor)
+
+
+def test_concrete_function_binds_as_tf_does():
+    @wb.function
+    def power(a, b):
+        return a ** b
+
+    square = power.get_concrete_function(a=wb.TensorSpec(None, wb.float32), b=2)
+    assert str(square.function_type).startswith(
+        "(a: TensorSpec(shape=<unknown>, dtype=wb.float32, name=None), b: Literal[2]) -> TensorSpec(")
+    assert float(square(wb.constant(10.0))) == 100.0          # the Python value it was traced with
+    assert float(square(wb.constant(3.0), b=2)) == 9.0       # ... given again, the same
+    np.testing.assert_array_equal(square(wb.constant([1.0, 2.0])).numpy(), [1.0, 4.0])  # any rank
+    with pytest.raises(TypeError, match="do not fit its input signature"):
+        square(wb.constant(10.0), b=3)
+    with pytest.raises(TypeError, match="do not fit"):
+        square(wb.constant(10))                               # another dtype
+
+    class Model:
+        weight = 2.0
+
+    def evaluate(model, x):
+        return model.weight * x
+    model = Model()
+    concrete = wb.function(evaluate).get_concrete_function(model, wb.constant(10.0))
+    assert float(concrete(wb.constant(10.0))) == 20.0         # tensors alone: the model is fixed
+    assert float(concrete(model, wb.constant(1.0))) == 2.0
+    with pytest.raises(TypeError, match="do not fit"):
+        concrete(Model(), wb.constant(1.0))                   # another object than it was traced with
+
+
+def test_a_returned_tensor_kept_in_python_is_out_of_scope_after_the_call():
+    leaked = []
+
+    @wb.function
+    def f(a):
+        y = a + 1
+        leaked.append(y)
+        return y
+    assert int(f(wb.constant(1))) == 2 and int(f(wb.constant(2))) == 3
+    for t in leaked:
+        with pytest.raises(AttributeError, match="out of scope"):
+            t.numpy()
+
+    @wb.function
+    def uses_leaked(b):
+        return b + leaked[0]
+    with pytest.raises(TypeError, match="out of scope"):
+        uses_leaked(wb.constant(2))
+
+
+def test_recursion_on_the_same_signature_while_tracing_is_refused():
+    @wb.function
+    def recursive(n):
+        if n > 0:
+            return recursive(n - 1)
+        return 1
+    with pytest.raises(RecursionError, match="calls itself"):
+        recursive(wb.constant(5))
+
+    traced = []
+
+    @wb.function
+    def on_python_values(n):
+        traced.append(n)
+        return on_python_values(n - 1) if n > 0 else 1
+    assert int(on_python_values(3)) == 1 and traced == [3, 2, 1, 0]

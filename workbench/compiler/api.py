@@ -94,6 +94,7 @@ class Function:
         self._traces = 0
         self._runs = 0               # runs of the Python body under a tracer
         self._warned_retrace = False
+        self._tracing: set = set()   # signatures being traced now (a recursive call is refused)
         self._relax = bool(reduce_retracing)
         self._params = _parameters(python_function)
         self._signature = None if input_signature is None else _input_signature(input_signature, self)
@@ -141,18 +142,32 @@ class Function:
         if kwargs:
             args, kwargs = self._positional(args, kwargs)
         st = core._state
-        if _EAGER["on"] or st.tracer is not None or st.tapes or st.accumulators or st.observers:
+        if _EAGER["on"]:
+            return self._fn(*args, **kwargs)
+        if st.tracer is not None or st.tapes or st.accumulators or st.observers:
             # inside another trace, or watched by a tape: run the Python code, so that the
             # enclosing trace or tape sees every op
-            return self._fn(*args, **kwargs)
+            if self._tracing:
+                self._check_recursion(args, kwargs)
+            return _as_outputs(self._fn(*args, **kwargs))
         flat = nest.flatten((args, kwargs))
         key = signature(args, kwargs, flat)
         program = self._programs.get(key)
         if program is None:
             return self._trace(key, args, kwargs, flat)
         if program.eager:
-            return self._fn(*args, **kwargs)
+            return _as_outputs(self._fn(*args, **kwargs))
         return program.run(flat)
+
+    def _check_recursion(self, args, kwargs):
+        """A call of this function while it is being traced for the same signature: TF traces
+        it again, and again, without end (its trace of a tensor condition takes both branches)."""
+        key = signature(args, kwargs, nest.flatten((args, kwargs)))
+        if key in self._tracing:
+            raise RecursionError(f"wb.function '{self._name}' calls itself with the signature "
+                                 f"{describe(key)} while it is being traced for that signature: in TF "
+                                 "such a trace never ends. Recurse on Python values (each one a trace "
+                                 "of its own) or write the loop with wb.while_loop")
 
     def get_concrete_function(self, *args, **kwargs) -> "ConcreteFunction":
         """The concrete function for these arguments (tensors, or ``wb.TensorSpec`` for
@@ -177,7 +192,8 @@ class Function:
             flat = nest.flatten((args, kwargs))
             key = signature(args, kwargs, flat)
             general = tuple(key[:2]) + tuple(
-                (part[0], tuple(spec.shape)) + part[2:] if isinstance(spec, TensorSpec) else part
+                (part[0], None if spec.shape.rank is None else tuple(spec.shape)) + part[2:]
+                if isinstance(spec, TensorSpec) else part
                 for part, spec in zip(key[2:], specs))
         for _ in range(2):  # a first trace that creates variables is not kept: trace again
             found = self._concrete.get(general) if general is not None else self._find(key)[0]
@@ -287,11 +303,14 @@ class Function:
         targs, tkwargs = nest.pack_sequence_as((args, kwargs), traced_flat)
         tracer = Tracer([t for t in inputs if t is not None])
         prev = core.set_tracer(tracer)
+        self._tracing.add(key)
         try:
             result = self._fn(*targs, **tkwargs)
         finally:
+            self._tracing.discard(key)
             core.set_tracer(prev)
             tracer.let_go()
+        result = _as_outputs(result)
         self._runs += 1
         if concrete is None:
             self._traces += 1
@@ -380,24 +399,71 @@ class ConcreteFunction:
         return self._outputs
 
     @property
-    def function_type(self):
-        return self.pretty_printed_signature()
+    def function_type(self) -> "FunctionType":
+        """The parameters and the output type, shown as TF shows them:
+        ``(a: TensorSpec(...), b: Literal[2]) -> TensorSpec(...)``."""
+        return FunctionType([(n, kind, s) for n, kind, s in self._parameters()], self._outputs)
 
     def __call__(self, *args, **kwargs):
         f = self._function
         if f._signature is not None:
             args, kwargs = f._bind(args, kwargs)
         else:
-            args, kwargs = f._positional(args, kwargs)
-            flat = nest.flatten((args, kwargs))
-            key = signature(args, kwargs, flat)
-            if not covers(self._general, key):
-                raise TypeError(f"ConcreteFunction '{f._name}': the arguments {describe(key)} do not "
-                                f"fit its input signature {self._describe_inputs()}")
+            args, kwargs = self._complete(args, kwargs)
         return f(*args, **kwargs)
 
+    def _complete(self, args, kwargs):
+        """All the arguments of a call, as TF binds them: first against every parameter (the
+        Python values it was traced with may be left out, and must be those values when given),
+        else against the tensor parameters alone, the Python values filled in."""
+        f = self._function
+        params = self._parameters()
+        full = self._fill(params, args, kwargs)
+        if full is None:
+            tensors = [p for p in params if _is_spec(p[2])]
+            named = {n: v for n, v in kwargs.items()}
+            if len(args) <= len(tensors) and all(n in {p[0] for p in tensors} for n in named):
+                given = dict(zip((p[0] for p in tensors), args))
+                if not set(given) & set(named):
+                    given.update(named)
+                    full = self._fill(params, (), given)
+        if full is not None:
+            args, kwargs = full
+            key = signature(args, kwargs, nest.flatten((args, kwargs)))
+            if covers(self._general, key):
+                return args, kwargs
+        shown = ", ".join([_short(a) for a in args] + [f"{k}={_short(v)}" for k, v in kwargs.items()])
+        raise TypeError(f"ConcreteFunction '{f._name}': the arguments ({shown}) do not fit its "
+                        f"input signature ({self._describe_inputs()})")
+
+    def _fill(self, params, args, kwargs):
+        """(args, kwargs) for the traced function with the traced Python values filled in, or
+        None where the arguments do not bind (too many, unknown names, another Python value)."""
+        if len(args) > len(params):
+            return None
+        values = dict(zip((p[0] for p in params), args))
+        for name, value in kwargs.items():
+            if name in values or name not in {p[0] for p in params}:
+                return None
+            values[name] = value
+        pos, kw = [], {}
+        for name, kind, spec in params:
+            if name in values:
+                value = values[name]
+                if not _is_spec(spec) and not _same_value(value, spec):
+                    return None
+            elif _is_spec(spec):
+                return None   # a tensor argument is missing
+            else:
+                value = spec
+            if kind == "KEYWORD_ONLY":
+                kw[name] = value
+            else:
+                pos.append(value)
+        return tuple(pos), kw
+
     def _describe_inputs(self):
-        return ", ".join(f"{n}: {s!r}" for n, _, s in self._parameters())
+        return ", ".join(f"{n}: {_show(s)}" for n, _, s in self._parameters())
 
     def _parameters(self):
         params = self._function._params
@@ -432,11 +498,55 @@ class ConcreteFunction:
         return getattr(self._latest or self._programs[-1], name)
 
     def __repr__(self):
-        names = ", ".join(n for n, _, _ in self._parameters())
-        return f"<ConcreteFunction {self._function._name}({names}) at 0x{id(self):X}>"
+        return f"<ConcreteFunction {self.function_type} at 0x{id(self):X}>"
 
     def __str__(self):
         return "ConcreteFunction " + self.pretty_printed_signature()
+
+
+_PYTHON_VALUES = (bool, int, float, complex, str, bytes)
+
+
+def _as_outputs(result):
+    """The function's result as TF returns it: Python numbers, bools and strings become
+    tensors (``None`` and other objects stay what they are)."""
+    if result is None or isinstance(result, core.Tensor):
+        return result
+    if isinstance(result, _PYTHON_VALUES):
+        return core.convert_to_tensor(result)
+    flat = nest.flatten(result)
+    if not any(isinstance(v, _PYTHON_VALUES) for v in flat):
+        return result
+    return nest.pack_sequence_as(result, [core.convert_to_tensor(v) if isinstance(v, _PYTHON_VALUES) else v
+                                          for v in flat])
+
+
+class FunctionType:
+    """A concrete function's parameters (name, kind, spec or traced Python value) and output
+    type (TF's ``FunctionType``, as far as printing and reading them go)."""
+
+    def __init__(self, parameters, output):
+        self.parameters = tuple(parameters)
+        self.output = output
+
+    def __repr__(self):
+        inputs = ", ".join(f"{n}: {_show(s)}" for n, _, s in self.parameters)
+        return f"({inputs}) -> {_show(self.output)}"
+
+
+def _same_value(a, b) -> bool:
+    """Whether a Python argument is the value a concrete function was traced with."""
+    if a is b:
+        return True
+    if isinstance(a, _PYTHON_VALUES + (type(None),)) and isinstance(b, _PYTHON_VALUES + (type(None),)):
+        return type(a) is type(b) and a == b
+    return False
+
+
+def _short(value) -> str:
+    if isinstance(value, core.Tensor) and not isinstance(value, core.Variable):
+        return repr(TensorSpec.from_tensor(value))
+    return repr(value)
 
 
 def _parameters(fn):

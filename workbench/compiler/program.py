@@ -30,6 +30,10 @@ class Program:
         self._dynamic = tracer.dynamic
         self._release = [t for t in tracer.produced + [t for t in inputs if t is not None]
                          if id(t) not in outputs and id(t) not in tracer.pinned] + tracer.slots
+        # the traced results: a replay hands out fresh tensors, and these, which Python code
+        # may have kept (a global assigned in the function), are let go as intermediates are
+        self._returned = [t for t in tensor_leaves(result) if id(t) in tracer.dynamic
+                          and not isinstance(t, Variable) and id(t) not in tracer.pinned]
         # variables still held when the function returns (persistent tapes): let go after a run
         self._held = [v for held in tracer.captures.values() for v in held.values()]
         self._captured = tracer.captured  # every variable a tape holds during a run
@@ -177,6 +181,8 @@ class Program:
     def release(self):
         """Drop the intermediates (memory is not held between calls)."""
         for t in self._release:
+            t._data = RELEASED
+        for t in self._returned:
             t._data = RELEASED
 
 

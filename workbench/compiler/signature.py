@@ -71,7 +71,8 @@ def describe(key):
     shown = []
     for part in key[2:]:
         if part[0] in "TA":
-            shown.append(f"tensor{list(part[1])}:{np.dtype(part[2]).name}")
+            shape = "<unknown>" if part[1] is None else list(part[1])
+            shown.append(f"tensor{shape}:{np.dtype(part[2]).name}")
         elif part[0] == "C":
             shown.append(f"{part[1]}(values{list(part[2])}:{np.dtype(part[3]).name})")
         elif part[0] == "V":
@@ -89,12 +90,16 @@ def _tensor_part(part) -> bool:
 
 
 def covers(general, key) -> bool:
-    """Whether the generalized signature ``general`` (shapes may hold None) admits ``key``."""
+    """Whether the generalized signature ``general`` (shapes may hold None; a shape of None
+    is any rank) admits ``key``."""
     if len(general) != len(key) or general[:2] != key[:2]:
         return False
     for g, k in zip(general[2:], key[2:]):
         if _tensor_part(g) and _tensor_part(k):
-            if g[2:] != k[2:] or len(g[1]) != len(k[1]) or any(
+            if g[1] is None:
+                if g[2:] != k[2:]:
+                    return False
+            elif g[2:] != k[2:] or len(g[1]) != len(k[1]) or any(
                     a is not None and a != b for a, b in zip(g[1], k[1])):
                 return False
         elif g != k:
@@ -110,7 +115,10 @@ def relax(general, key):
     parts = list(general[:2])
     for g, k in zip(general[2:], key[2:]):
         if _tensor_part(g) and _tensor_part(k):
-            if g[2:] != k[2:] or len(g[1]) != len(k[1]):
+            if g[1] is None and g[2:] == k[2:]:
+                parts.append(g)
+                continue
+            if g[1] is None or g[2:] != k[2:] or len(g[1]) != len(k[1]):
                 return None
             parts.append((g[0], tuple(a if a == b else None for a, b in zip(g[1], k[1]))) + g[2:])
         elif g != k:
