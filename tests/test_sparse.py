@@ -275,3 +275,42 @@ def test_function_with_indices_that_change_between_calls():
                       ([[0, 2], [2, 2]], [5.0, -1.0])):
         idx_t, vals_t = wb.constant(np.array(idx, np.int64)), wb.constant(vals, dtype="float64")
         np.testing.assert_array_equal(fn(idx_t, vals_t).numpy(), f(idx_t, vals_t).numpy())
+
+
+def test_str_prints_each_part_as_a_tensor():
+    # TF 2.21's text, with our module prefix (str(wb.constant(...)) is "wb.Tensor(...)")
+    text = str(wb.SparseTensor([[0, 3], [2, 4]], [10, 20], [3, 10]))
+    assert text == ("SparseTensor(indices=" + str(wb.constant(np.array([[0, 3], [2, 4]]))) + ", values="
+                    "wb.Tensor([10 20], shape=(2,), dtype=int32), dense_shape=wb.Tensor([ 3 10], shape=(2,), "
+                    "dtype=int64))")
+    assert f"{wb.SparseTensor([[0]], [1], [2])}" == str(wb.SparseTensor([[0]], [1], [2]))
+
+
+def test_to_dense_of_strings_and_bools():
+    rt = wb.ragged.constant([["John"], ["a", "big", "dog"]])
+    words = wb.sparse.concat(axis=1, sp_inputs=[rt.to_sparse(), wb.ragged.constant([["fell"], []]).to_sparse()])
+    assert wb.sparse.to_dense(words, "").numpy().tolist() == [[b"John", b"", b"", b"fell"], [b"a", b"big", b"dog", b""]]
+    assert wb.sparse.to_dense(rt.to_sparse(), "-").numpy().tolist() == [[b"John", b"-", b"-"], [b"a", b"big", b"dog"]]
+    assert wb.sparse.to_dense(wb.sparse.from_dense([[True, False], [False, True]])).numpy().tolist() == [
+        [True, False], [False, True]]
+    with pytest.raises(ValueError, match=r"default_value must be a scalar of the values' dtype \(string\), got 0"):
+        wb.sparse.to_dense(rt.to_sparse(), 0)
+
+
+def test_reduce_max_takes_only_stored_values():
+    # TF's sparse tensor guide and TF 2.21's outputs: implicit zeros take no part; a position
+    # that no value reaches is 0
+    assert wb.sparse.reduce_max(wb.sparse.from_dense([-5, 0, -3])).numpy() == -3
+    st = wb.SparseTensor([[0, 0], [0, 2], [2, 1]], [3.0, -1.0, -4.0], [3, 3])
+    assert wb.sparse.reduce_max(st, axis=1).numpy().tolist() == [3.0, 0.0, -4.0]
+    assert wb.sparse.reduce_max(st, axis=0, keepdims=True).numpy().tolist() == [[3.0, -4.0, -1.0]]
+    out = wb.sparse.reduce_max(st, axis=1, output_is_sparse=True)
+    assert out.indices.numpy().tolist() == [[0], [2]] and out.values.numpy().tolist() == [3.0, -4.0]
+    assert out.dense_shape.numpy().tolist() == [3]
+    assert wb.sparse.reduce_max(st, axis=[0, 1]).numpy() == 3.0
+    empty = wb.SparseTensor(np.zeros((0, 1), np.int64), wb.zeros([0]), [3])
+    assert wb.sparse.reduce_max(empty).numpy() == 0.0
+    with pytest.raises(TypeError, match="values must be real numbers"):
+        wb.sparse.reduce_max(wb.ragged.constant([["a"]]).to_sparse())
+    check_gradients(lambda v: wb.sparse.reduce_max(wb.SparseTensor([[0, 0], [0, 2], [2, 1]], v, [3, 3]), axis=1),
+                    [np.array([3.0, -1.0, -4.0])])

@@ -4,11 +4,11 @@ gradient)."""
 
 from .indexed_slices import IndexedSlices, convert_to_dense  # noqa: F401
 from .ops import (  # noqa: F401,A004
-    add, concat, expand_dims, from_dense, map_values, reduce_sum, reduce_sum_sparse, reorder, reshape,
+    add, concat, expand_dims, from_dense, map_values, reduce_max, reduce_sum, reduce_sum_sparse, reorder, reshape,
     retain, slice, sparse_dense_matmul, to_dense, transpose,
 )
 from .sparse_tensor import SparseTensor  # noqa: F401
 
 __all__ = ["IndexedSlices", "SparseTensor", "add", "concat", "convert_to_dense", "expand_dims", "from_dense",
-           "map_values", "reduce_sum", "reduce_sum_sparse", "reorder", "reshape", "retain", "slice",
+           "map_values", "reduce_max", "reduce_sum", "reduce_sum_sparse", "reorder", "reshape", "retain", "slice",
            "sparse_dense_matmul", "to_dense", "transpose"]

@@ -12,14 +12,15 @@ import numpy as np
 from .. import backend, core
 from ..core import Tensor, convert_to_tensor
 from ..errors import InvalidArgumentError, argcheck
-from ..ops.elementwise import multiply
+from ..ops.elementwise import multiply, where
 from ..ops.indexing import sum_rows_into, take_rows
 from ..ops.reduce import reduce_sum as _dense_reduce_sum
+from ..ops.segment import unsorted_segment_max
 from ..ops.shape import concat as _dense_concat, expand_dims as _dense_expand_dims, identity
 from ..ops.shape import reshape as _dense_reshape, transpose as _dense_transpose
 from .sparse_tensor import SparseTensor, from_parts
 
-__all__ = ["add", "concat", "expand_dims", "from_dense", "map_values", "reduce_sum", "reduce_sum_sparse",
+__all__ = ["add", "concat", "expand_dims", "from_dense", "map_values", "reduce_max", "reduce_sum", "reduce_sum_sparse",
            "reorder", "reshape", "retain", "slice", "sparse_dense_matmul", "to_dense", "transpose"]
 
 
@@ -116,6 +117,8 @@ def to_dense(sp_input, default_value=None, validate_indices=True, name=None) -> 
     sp = _sparse(sp_input, "to_dense")
     keys = _check_canonical(sp, "to_dense") if validate_indices else _keys(sp.indices._data, sp.shape)
     n = _size(sp.shape)
+    if sp.values._data.dtype.kind in "Ob":
+        return _place(sp, keys, n, default_value)
     flat = _sum_into(sp.values, keys, n, sp._static)
     if default_value is not None:
         fill = np.asarray(default_value, dtype=sp.values._data.dtype)
@@ -127,6 +130,20 @@ def to_dense(sp_input, default_value=None, validate_indices=True, name=None) -> 
             rest[keys] = 0
             flat = flat + _const(rest, sp._static)
     return _dense_reshape(flat, sp.shape)
+
+
+def _place(sp, keys, n, default_value):
+    """``to_dense`` of string or bool values (nothing to differentiate, nothing to add): each
+    value put at its position over ``default_value`` ('' or False by default)."""
+    string = sp.values._data.dtype.kind == "O"
+    fill = convert_to_tensor(("" if string else False) if default_value is None else default_value)
+    if fill.ndim or (fill._data.dtype.kind == "O") != string:
+        raise ValueError(f"sparse.to_dense: default_value must be a scalar of the values' dtype "
+                         f"({'string' if string else 'bool'}), got {argcheck.describe(default_value)}")
+    xp = sp.values.xp
+    out = xp.full(n, fill._data[()], dtype=sp.values._data.dtype)
+    out[keys] = sp.values._data
+    return core.wrap(out.reshape(sp.shape))
 
 
 # ---------------------------------------------------------------------------
@@ -305,6 +322,47 @@ def reduce_sum(sp_input, axis=None, keepdims=None, output_is_sparse=False, name=
     else:
         keys = _keys(sp.indices._data[:, rest], out_shape)
         out = _dense_reshape(_sum_into(sp.values, keys, _size(out_shape), sp._static), out_shape)
+    if keepdims:
+        out = _dense_reshape(out, tuple(1 if k in axes else s for k, s in enumerate(sp.shape)))
+    return out
+
+
+def reduce_max(sp_input, axis=None, keepdims=None, output_is_sparse=False, name=None):
+    """The maximum over ``axis`` (all axes by default) of the stored values only (implicit
+    zeros take no part, as TF): a dense tensor, 0 where no value reached a position; or with
+    ``output_is_sparse`` a SparseTensor of the positions some value reached.
+
+    >>> wb.sparse.reduce_max(wb.sparse.from_dense([-5, 0, -3])).numpy()
+    np.int32(-3)
+    """
+    sp = _sparse(sp_input, "reduce_max")
+    if sp.values._data.dtype.kind not in "fiu":
+        raise TypeError(f"sparse.reduce_max: values must be real numbers, got dtype {sp.values.dtype}")
+    axes = _reduce_axes(axis, len(sp.shape), "sparse.reduce_max")
+    rest = [k for k in range(len(sp.shape)) if k not in axes]
+    out_shape = tuple(sp.shape[k] for k in rest)
+    xp = sp.values.xp
+    keys = _keys(sp.indices._data[:, rest], out_shape)
+    if output_is_sparse:
+        slots, keys = xp.unique(keys, return_inverse=True)
+        n = slots.shape[0]
+    else:
+        n = _size(out_shape)
+    if sp.values.shape[0]:
+        m = unsorted_segment_max(sp.values, _const(keys.reshape(-1), sp._static), n)
+    else:
+        m = core.wrap_constant(xp.zeros((n,), sp.values._data.dtype))
+    if output_is_sparse:
+        indices = _unravel(slots, out_shape)
+        if keepdims:
+            full = xp.zeros((indices.shape[0], len(sp.shape)), np.int64)
+            full[:, rest] = indices
+            indices, out_shape = full, tuple(1 if k in axes else s for k, s in enumerate(sp.shape))
+        return from_parts(_const(indices, sp._static), m, out_shape, sp._static)
+    reached = xp.zeros(n, bool)
+    reached[keys] = True
+    out = where(_const(reached, sp._static), m, core.wrap_constant(xp.zeros((), m._data.dtype)))
+    out = _dense_reshape(out, out_shape)
     if keepdims:
         out = _dense_reshape(out, tuple(1 if k in axes else s for k, s in enumerate(sp.shape)))
     return out

@@ -131,8 +131,9 @@ class SparseTensor(core.CompositeTensor):
         return self.with_values(-self._values)
 
     def __repr__(self):
-        return (f"SparseTensor(indices={self._indices}, values={self._values}, "
-                f"dense_shape={self._dense_shape})")
+        # TF's text: each part as str(tensor) prints it
+        return (f"SparseTensor(indices={self._indices!s}, values={self._values!s}, "
+                f"dense_shape={self._dense_shape!s})")
 
 
 def _at_entries(sp, other, op):
