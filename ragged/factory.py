@@ -77,6 +77,11 @@ def constant(pylist, dtype=None, ragged_rank=None, inner_shape=None, name=None, 
         lengths_per_level.append(lengths)
         items = nxt
     if items:
+        texts = {isinstance(v, (str, bytes)) for v in items if not isinstance(v, (np.ndarray, Tensor))}
+        if len(texts) > 1:
+            kinds = sorted({type(v).__name__ for v in items if not isinstance(v, (np.ndarray, Tensor))})
+            raise ValueError("ragged.constant: Can't convert Python sequence with mixed types to Tensor "
+                             f"(found {' and '.join(kinds)} values)")
         try:
             arr = np.asarray([np.asarray(v) if isinstance(v, Tensor) else v for v in items])
         except ValueError:

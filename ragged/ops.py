@@ -81,6 +81,8 @@ def _values_to_dense(values, part, default_value=None, shape=None):
             values = wb.getitem(values, idx)
             rowids, pos = rowids[idx], pos[idx]
     out_shape = (nrows, width) + inner
+    if values._data.dtype.kind in "Ob":
+        return _strings_to_dense(values, rowids, pos, out_shape, default_value)
     dense = apply(_place_op, (values,), {"rowids": rowids, "pos": pos, "shape": out_shape})
     if default_value is None:
         return dense
@@ -92,6 +94,19 @@ def _values_to_dense(values, part, default_value=None, shape=None):
     filled[rowids, pos] = True
     pad = core.wrap((~filled).reshape((nrows, width) + (1,) * len(inner)).astype(values.dtype))
     return dense + pad * default
+
+
+def _strings_to_dense(values, rowids, pos, shape, default_value):
+    """``to_tensor`` of string or bool values (nothing to differentiate): the values over a
+    tensor of ``default_value`` ('' or False by default, as TF)."""
+    string = values._data.dtype.kind == "O"
+    fill = convert_to_tensor(("" if string else False) if default_value is None else default_value)
+    if fill.ndim or (fill._data.dtype.kind == "O") != string:
+        raise ValueError(f"to_tensor: default_value must be a scalar of the values' dtype "
+                         f"({'string' if string else 'bool'}), got {default_value!r}")
+    out = values.xp.full(shape, fill._data[()], dtype=values._data.dtype)
+    out[rowids, pos] = values._data
+    return core.wrap(out)
 
 
 # ---------------------------------------------------------------------------

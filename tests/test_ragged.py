@@ -62,6 +62,8 @@ class TestConstructors:
         assert ragged.constant([[1, 2]], dtype=wb.float64).dtype == wb.float64
 
     def test_constant_errors(self):
+        with pytest.raises(ValueError, match="mixed types"):   # TF refuses too; NumPy would make strings
+            ragged.constant([["one", "two"], [3, 4]])
         with pytest.raises(ValueError, match="same nesting depth"):
             ragged.constant([[1, [2]]])
         with pytest.raises(ValueError, match="uniform"):
@@ -155,6 +157,20 @@ class TestAccessors:
 
 class TestToTensor:
     rt = ragged.constant([[9, 8, 7], [], [6, 5], [4]])
+
+    def test_strings_pad_with_empty_strings(self):
+        # TF 2.21: b'' pads a string tensor; default_value and shape as for numbers
+        words = ragged.constant([["Hi"], ["Welcome", "to", "the", "fair"], ["Have", "fun"]])
+        assert words.to_tensor().numpy().tolist() == [[b"Hi", b"", b"", b""], [b"Welcome", b"to", b"the", b"fair"],
+                                                      [b"Have", b"fun", b"", b""]]
+        assert words.to_tensor(default_value="", shape=[None, 10]).shape == (3, 10)
+        assert words.to_tensor(default_value="?", shape=[2, 2]).numpy().tolist() == [[b"Hi", b"?"],
+                                                                                     [b"Welcome", b"to"]]
+        deep = ragged.constant([[["a", "b"], []], [["c"]]])
+        assert deep.to_tensor("?").numpy().tolist() == [[[b"a", b"b"], [b"?", b"?"]], [[b"c", b"?"], [b"?", b"?"]]]
+        assert ragged.constant([[True], []]).to_tensor().numpy().tolist() == [[True], [False]]
+        with pytest.raises(ValueError, match=r"default_value must be a scalar of the values' dtype \(string\)"):
+            words.to_tensor(default_value=0)
 
     def test_padding_and_shape(self):
         assert self.rt.to_tensor().numpy().tolist() == [[9, 8, 7], [0, 0, 0], [6, 5, 0], [4, 0, 0]]
