@@ -378,10 +378,17 @@ def _tile_within_rows(rt, multiples):
     return RaggedTensor(_take(values, src), new, _internal=True)
 
 
+def embedding_lookup(ids, params, max_norm=None, name=None):
+    """``wb.nn.embedding_lookup`` with ragged ``ids``: the embeddings of the flat ids under the
+    ids' row partitions (shape ``ids.shape + params.shape[1:]``)."""
+    return ids.with_flat_values(wb.nn.embedding_lookup(params, ids.flat_values, max_norm=max_norm))
+
+
 def _register():
     for fn, handler in ((wb.concat, concat), (wb.stack, stack), (wb.gather, gather), (wb.tile, tile),
                         (wb.boolean_mask, boolean_mask), (wb.where, where), (wb.reverse, reverse),
-                        (wb.nn.softmax, softmax), (wb.nn.log_softmax, log_softmax)):
+                        (wb.nn.softmax, softmax), (wb.nn.log_softmax, log_softmax),
+                        (wb.nn.embedding_lookup, embedding_lookup)):
         core.register_dispatch(fn, handler)
 
 

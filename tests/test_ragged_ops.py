@@ -106,3 +106,14 @@ def _rt(v, lengths=LENGTHS):
 ])
 def test_gradients(name, fn):
     check_gradients(fn, [np.array([0.3, -0.5, 0.8, 1.2, -0.1]), np.array([0.7, -0.4, 0.9])])
+
+
+def test_embedding_lookup_of_ragged_ids():
+    table = wb.constant(np.arange(12.0).reshape(6, 2))
+    ids = ragged.constant([[1, 5], [], [0]])
+    out = wb.nn.embedding_lookup(table, ids)
+    assert isinstance(out, RaggedTensor) and out.shape == (3, None, 2)
+    assert out.to_list() == [[[2.0, 3.0], [10.0, 11.0]], [], [[0.0, 1.0]]]
+    assert wb.nn.embedding_lookup(table, ids, max_norm=1.0).flat_values.numpy()[0].tolist() == pytest.approx(
+        [2 / 13 ** 0.5, 3 / 13 ** 0.5])
+    check_gradients(lambda t: wb.nn.embedding_lookup(t, ids).flat_values, [np.arange(12.0).reshape(6, 2)])

@@ -212,3 +212,16 @@ def test_ngrams_dense_and_ragged():
     assert wb.strings.ngrams(words, 2, preserve_short_sequences=True).to_list() == [[b"a b", b"b c"], [b"d"]]
     with pytest.raises(ValueError, match="ngram_width"):
         wb.strings.ngrams(tokens, 0)
+
+
+def test_join_of_ragged_inputs():
+    # TF's ragged tensor guide: word bigrams of ragged sentences
+    queries = ragged.constant([["Who", "is"], ["Pause"]])
+    padded = wb.concat([wb.fill([queries.nrows(), 1], "#"), queries, wb.fill([queries.nrows(), 1], "#")], axis=1)
+    bigrams = wb.strings.join([padded[:, :-1], padded[:, 1:]], separator="+")
+    assert bigrams.to_list() == [[b"#+Who", b"Who+is", b"is+#"], [b"#+Pause", b"Pause+#"]]
+    assert wb.strings.join([queries, "!"]).to_list() == [[b"Who!", b"is!"], [b"Pause!"]]
+    with pytest.raises(ValueError, match="same row partitions"):
+        wb.strings.join([queries, padded])
+    with pytest.raises(ValueError, match="must be scalars"):
+        wb.strings.join([queries, ["a", "b"]])

@@ -432,6 +432,8 @@ def embedding_lookup(params, ids, max_norm=None, name=None):
     >>> wb.nn.embedding_lookup(table, [[2, 0]]).shape
     (1, 2, 2)
     """
+    if not isinstance(ids, Tensor) and getattr(ids, "__wb_dispatch__", False):
+        return core.dispatch(embedding_lookup, (ids,), {"params": params, "max_norm": max_norm})   # ragged ids
     if isinstance(params, (list, tuple)):
         if not params:
             raise ValueError("embedding_lookup: params must be a tensor or a non-empty list of shards")

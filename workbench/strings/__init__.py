@@ -286,6 +286,19 @@ def join(inputs, separator="", name=None):
     if not isinstance(inputs, (list, tuple)) or not inputs:
         raise TypeError(f"join: inputs must be a non-empty list of string tensors, got {type(inputs).__name__}")
     sep = _bytes(separator, "separator", "join")
+    ragged = [x for x in inputs if _is_ragged(x)]
+    if ragged:
+        # ragged inputs of one row partition (and scalars) join their flat values, as TF
+        splits = [[np.asarray(s.numpy()) for s in x.nested_row_splits] for x in ragged]
+        if any(len(s) != len(splits[0]) or any(not np.array_equal(a, b) for a, b in zip(s, splits[0]))
+               for s in splits[1:]):
+            raise ValueError("join: ragged inputs must have the same row partitions, got shapes "
+                             f"{[tuple(x.shape) for x in ragged]} with different row lengths")
+        flat = [x.flat_values if _is_ragged(x) else x for x in inputs]
+        if any(np.ndim(_strings(x, f"inputs[{i}]", "join")) for i, x in enumerate(flat)
+               if not _is_ragged(inputs[i])):
+            raise ValueError("join: beside ragged inputs, the other inputs must be scalars")
+        return ragged[0].with_flat_values(join(flat, separator))
     arrays = [_strings(x, f"inputs[{i}]", "join") for i, x in enumerate(inputs)]
     try:
         parts = np.broadcast_arrays(*arrays)
