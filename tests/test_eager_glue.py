@@ -394,3 +394,44 @@ def test_numpy_of_a_scalar_is_a_numpy_scalar():
     assert wb.constant("a").numpy() == b"a"
     assert isinstance(wb.constant([1.0]).numpy(), np.ndarray)
     assert np.asarray(wb.Variable(2.0)).shape == ()
+
+
+def test_init_scope_runs_once_at_trace_time_and_outside_tapes():
+    v = wb.Variable(0)
+
+    @wb.function
+    def f():
+        with wb.init_scope():
+            v.assign_add(1)        # lifted out of the traced program: runs while tracing only
+        return v + 0
+    assert [int(f()) for _ in range(3)] == [1, 1, 1] and int(v) == 1
+
+    x = wb.Variable(2.0)
+    with wb.GradientTape(persistent=True) as tape:
+        with wb.init_scope():
+            y = x * x              # the tape does not record it
+        z = x * 3.0
+    with pytest.warns(errors.UnconnectedGradientWarning):
+        assert tape.gradient(y, x) is None
+    assert float(tape.gradient(z, x)) == 3.0
+    assert wb.executing_eagerly()
+
+
+def test_py_function_and_numpy_function_as_decorators(capsys):
+    @wb.py_function(Tout=wb.float32)
+    def plus(x, y):
+        print("Executing eagerly.")
+        return x + y
+
+    @wb.function
+    def wrapper(x, y):
+        return plus(x, y)
+    assert [float(wrapper(wb.constant(1.0), wb.constant(2.0))) for _ in range(2)] == [3.0, 3.0]
+    assert capsys.readouterr().out.count("Executing eagerly.") == 2   # every call, as in TF
+
+    @wb.numpy_function(Tout=wb.int32)
+    def sort(a):
+        return np.sort(a)
+    np.testing.assert_array_equal(sort(wb.constant([3, 1, 2])).numpy(), [1, 2, 3])
+    with pytest.raises(TypeError, match="must be callable"):
+        wb.py_function(Tout=wb.float32)(3)

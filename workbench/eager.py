@@ -13,6 +13,7 @@ x: [[1 2 3]
 from __future__ import annotations
 
 import contextlib
+import functools
 import sys
 
 import numpy as np
@@ -172,6 +173,33 @@ def executing_eagerly() -> bool:
     ``wb.config.run_functions_eagerly(True)`` runs functions as plain Python), as TF's
     ``tf.executing_eagerly``."""
     return not core.tracing()
+
+
+@contextlib.contextmanager
+def init_scope():
+    """Run the block outside the ``wb.function`` being traced and outside the active gradient
+    tapes (TF's ``tf.init_scope``): its ops run once, while tracing, and are not part of the
+    traced program (a replay does not run them again); tapes do not record them.
+
+    >>> v = wb.Variable(0)
+    >>> @wb.function
+    ... def f():
+    ...     with wb.init_scope():
+    ...         v.assign_add(1)    # once, when f is traced
+    ...     return v + 0
+    >>> [int(f()) for _ in range(3)]
+    [1, 1, 1]
+    """
+    tracer = core.set_tracer(None)
+    paused = [t for t in core.tapes() if getattr(t, "_recording", False)]
+    for t in paused:
+        t._recording = False
+    try:
+        yield
+    finally:
+        for t in paused:
+            t._recording = True
+        core.set_tracer(tracer)
 
 
 class name_scope:  # noqa: N801  (TF's name)
@@ -356,18 +384,36 @@ def _py_traced(func, inputs, dtypes, single, op):
     return [res] if len(dtypes) == 1 else list(res)
 
 
-def py_function(func, inp=None, Tout=None, name=None):
+def _decorator(wrap, where, Tout, **extra):
+    """``@wb.py_function(Tout=...)`` / ``@wb.numpy_function(Tout=...)``: the decorated function,
+    called with its arguments as ``inp``."""
+    def decorate(func):
+        if not callable(func):
+            raise TypeError(f"{where}: the decorated object must be callable, got {type(func).__name__}")
+
+        @functools.wraps(func)
+        def call(*args):
+            return wrap(func, list(args), Tout, **extra)
+        return call
+    return decorate
+
+
+def py_function(func=None, inp=None, Tout=None, name=None):
     """Call the Python function ``func`` on the tensors ``inp`` (TF's ``tf.py_function``).
 
     ``Tout`` is the result's dtype (one tensor comes back), a list of dtypes (a list comes
     back) or None / ``[]`` (``func`` returns nothing). ``func`` sees tensors; what it returns is
     converted to ``Tout`` (a tensor or array of another dtype is an ``InvalidArgumentError``).
     Gradients flow through what ``func`` computes with the library's ops, as in TF. Inside a
-    ``wb.function`` every call of the compiled function calls ``func`` again.
+    ``wb.function`` every call of the compiled function calls ``func`` again. Without ``func``
+    it is a decorator, as in TF: ``@wb.py_function(Tout=wb.float32)`` makes ``f(x, y)`` call
+    ``wb.py_function(f, [x, y], Tout=wb.float32)``.
 
     >>> wb.py_function(lambda x: x * 2, [wb.constant(3.0)], Tout=wb.float32).numpy()
     6.0
     """
+    if func is None:   # @wb.py_function(Tout=...)
+        return _decorator(py_function, "py_function", Tout)
     if not callable(func):
         raise TypeError(f"py_function: func must be callable, got {type(func).__name__}")
     inputs = _inputs(inp, "py_function")
@@ -386,7 +432,7 @@ def _numpy_call(func, inputs, dtypes, single):
     return _results(value, dtypes, single, "numpy_function", func)
 
 
-def numpy_function(func, inp=None, Tout=None, stateful=True, name=None):
+def numpy_function(func=None, inp=None, Tout=None, stateful=True, name=None):
     """Call ``func`` on NumPy arrays (TF's ``tf.numpy_function``); not differentiable.
 
     ``func`` receives the values of ``inp`` as NumPy arrays and returns arrays (or Python
@@ -398,6 +444,8 @@ def numpy_function(func, inp=None, Tout=None, stateful=True, name=None):
     >>> wb.numpy_function(np.sort, [wb.constant([3, 1, 2])], Tout=wb.int32).numpy()
     array([1, 2, 3], dtype=int32)
     """
+    if func is None:   # @wb.numpy_function(Tout=...)
+        return _decorator(numpy_function, "numpy_function", Tout, stateful=stateful)
     if not callable(func):
         raise TypeError(f"numpy_function: func must be callable, got {type(func).__name__}")
     inputs = _inputs(inp, "numpy_function")
