@@ -30,7 +30,8 @@ from .ops.control_flow import *  # noqa: F401,F403
 from .ops.clip import clip_by_global_norm, clip_by_norm  # noqa: F401
 from .ops.grids import meshgrid, sequence_mask  # noqa: F401
 from .eager import (  # noqa: F401,A004
-    control_dependencies, executing_eagerly, group, name_scope, numpy_function, print, py_function,
+    control_dependencies, executing_eagerly, group, init_scope, name_scope, numpy_function, print,
+    py_function,
 )
 from .functional import map_fn, vectorized_map  # noqa: F401  (map_fn with ragged rows)
 from .tensor_array import TensorArray  # noqa: F401
