@@ -11,6 +11,7 @@ The package, by transformation family (as tf.data's own source is laid out):
     sources      from_tensor_slices, range, from_tensors; zip, concatenate
     generator    from_generator
     files        TextLineDataset, TFRecordDataset, list_files (through ``wb.io``)
+    experimental tf.data.experimental: CsvDataset, make_csv_dataset, Counter, rejection_resample
     storage      Dataset.save / load (a folder of JSON and .npy files)
     caching      cache, in memory or in files
     nesting      flat_map, interleave, unbatch, window (datasets of datasets)
@@ -37,6 +38,7 @@ checkpoint (``Batch``, ``Shuffle``, ...), so states saved before the split still
 
 from .dataset import AUTOTUNE, INFINITE_CARDINALITY, UNKNOWN_CARDINALITY, Dataset
 from .files import TextLineDataset, TFRecordDataset
+from . import experimental
 from .iterator import Iterator
 from .options import Options
 from ..io.composites import register_ragged
@@ -46,4 +48,4 @@ from ragged import RaggedTensor
 register_ragged(lambda values, splits: RaggedTensor.from_row_splits(values, splits, validate=False))
 
 __all__ = ["Dataset", "Iterator", "AUTOTUNE", "INFINITE_CARDINALITY", "UNKNOWN_CARDINALITY", "Options",
-           "TextLineDataset", "TFRecordDataset"]
+           "TextLineDataset", "TFRecordDataset", "experimental"]

@@ -392,6 +392,17 @@ class Dataset(Trackable):
             raise TypeError(f"apply: the transformation must return a Dataset, got {type(out).__name__}")
         return out
 
+    def rejection_resample(self, class_func, target_dist, initial_dist=None, seed=None, name=None):
+        """``(class, element)`` pairs whose classes (``class_func(element)``) follow ``target_dist``:
+        elements of over-represented classes are dropped at random (see
+        ``wb.data.experimental.rejection_resample``)."""
+        return rejection_resample(self, class_func, target_dist, initial_dist, seed)
+
+    @staticmethod
+    def counter(start=0, step=1, dtype=np.int64, name=None):
+        """``start, start + step, ...`` without end (``wb.data.experimental.Counter``)."""
+        return Counter(start, step, dtype)
+
     def reduce(self, initial_state, reduce_func, name=None):
         """Fold the elements: ``state = reduce_func(state, element)``."""
         state = st.normalize(initial_state)
@@ -416,6 +427,7 @@ from .options import WithOptions, merged_options  # noqa: E402
 from .sampling import ChooseFromDatasets, SampleFromDatasets  # noqa: E402
 from .storage import Load, save  # noqa: E402
 from .elementwise import Enumerate, Filter, Map  # noqa: E402
+from .experimental import Counter, rejection_resample  # noqa: E402
 from .ordering import Repeat, Skip, Take  # noqa: E402
 from .prefetch import Prefetch  # noqa: E402
 from .shuffle import Shuffle  # noqa: E402

@@ -54,7 +54,10 @@ def normalize(value, top=True, what="value", where=None):
 
 def to_tensor(value, what, where=None):
     """``convert_to_tensor(value)``; a ragged nested list is reported as ``what`` of ``where``,
-    with the way to make it a RaggedTensor."""
+    with the way to make it a RaggedTensor. A pandas Series (``dict(df)``'s columns) is taken as
+    its NumPy values."""
+    if not isinstance(value, np.ndarray) and callable(getattr(value, "to_numpy", None)) and hasattr(value, "dtype"):
+        value = value.to_numpy()
     try:
         return convert_to_tensor(value)
     except ValueError:

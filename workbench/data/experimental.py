@@ -1,0 +1,255 @@
+"""``wb.data.experimental``: TF's ``tf.data.experimental`` readers and helpers.
+
+    CsvDataset            the records of CSV files as tuples of scalars (``decode_csv`` per line)
+    make_csv_dataset      batches of ``{column: values}`` (and labels) read from CSV files, with
+                          column types inferred from the first rows, shuffled and repeated
+    Counter               start, start + step, ... without end
+    rejection_resample    ``Dataset.rejection_resample``: a class distribution resampled to a target
+    AUTOTUNE, INFINITE_CARDINALITY, UNKNOWN_CARDINALITY, sample_from_datasets,
+    choose_from_datasets  the ``Dataset`` names, under their experimental aliases
+
+>>> ds = wb.data.experimental.make_csv_dataset("train.csv", batch_size=4, label_name="survived")
+>>> features, label = next(iter(ds))        # features: {'sex': <4 strings>, 'age': <4 floats>, ...}
+"""
+
+from __future__ import annotations
+
+import collections
+import csv as _csv
+
+import numpy as np
+
+from ..core import constant, convert_to_tensor
+from ..errors import argcheck
+from ..io import gfile
+from ..io.csv import decode_csv
+from .dataset import AUTOTUNE, INFINITE_CARDINALITY, UNKNOWN_CARDINALITY, Dataset
+from .files import TextLines, _names, _text
+from .nesting import Interleave
+
+__all__ = ["AUTOTUNE", "INFINITE_CARDINALITY", "UNKNOWN_CARDINALITY", "Counter", "CsvDataset",
+           "choose_from_datasets", "make_csv_dataset", "rejection_resample", "sample_from_datasets"]
+
+sample_from_datasets = Dataset.sample_from_datasets
+choose_from_datasets = Dataset.choose_from_datasets
+
+
+def _lines(filenames, header, where, compression_type=None):
+    """The lines of the files one after another, each file's first line dropped with ``header``,
+    blank lines dropped."""
+    from ..io.tfrecord import check_compression  # noqa: PLC0415  (only the readers need it)
+    compression = check_compression(compression_type, where)
+    skip = 1 if header else 0
+    return Interleave(_names(filenames, where),
+                      lambda f: TextLines(f, compression).skip(skip).filter(_not_blank), 1, 1, None, None, where)
+
+
+def _not_blank(line):
+    v = line.numpy()
+    return bool(v.strip()) if isinstance(v, bytes) else True
+
+
+def CsvDataset(filenames, record_defaults, compression_type=None, buffer_size=None, header=False,  # noqa: N802
+               field_delim=",", use_quote_delim=True, na_value="", select_cols=None, exclude_cols=None,
+               name=None):
+    """``tf.data.experimental.CsvDataset``: each record of the CSV files as a tuple of scalars.
+
+    ``record_defaults[i]`` is a value (its type gives the column's dtype: int32, float32 or a
+    string; it fills an empty field) or a dtype (the field is required). ``select_cols`` or
+    ``exclude_cols`` pick the columns by index; ``header`` skips each file's first line."""
+    if select_cols is not None and exclude_cols is not None:
+        raise ValueError("CsvDataset: give select_cols or exclude_cols, not both")
+    defaults = list(record_defaults)
+    defaults = [constant([], dtype=d) if _is_dtype(d) else d for d in defaults]
+    if exclude_cols is not None:
+        excluded = {int(c) for c in exclude_cols}
+        select_cols = [c for c in range(len(defaults) + len(excluded)) if c not in excluded]
+    if select_cols is not None:
+        select_cols = [int(c) for c in select_cols]
+        if sorted(select_cols) != select_cols or len(set(select_cols)) != len(select_cols):
+            raise ValueError(f"CsvDataset: select_cols must be strictly increasing column indices, got "
+                             f"{select_cols}")
+        if len(select_cols) != len(defaults):
+            raise ValueError(f"CsvDataset: select_cols has {len(select_cols)} columns, record_defaults "
+                             f"{len(defaults)}; give one default per selected column")
+
+    def parse(line):
+        return tuple(decode_csv(line, defaults, field_delim, use_quote_delim, na_value, select_cols))
+    return _lines(filenames, header, "CsvDataset", compression_type).map(parse)
+
+
+def _is_dtype(d):
+    if isinstance(d, (type, np.dtype)):
+        return True
+    return isinstance(d, str) and d in ("int32", "int64", "float32", "float64", "string")
+
+
+def _files(file_pattern, where):
+    patterns = file_pattern if isinstance(file_pattern, (list, tuple)) else [file_pattern]
+    found = []
+    for p in patterns:
+        p = _text(p) if hasattr(p, "numpy") else str(p)
+        found += sorted(gfile.glob(p))
+    if not found:
+        raise ValueError(f"{where}: No files match `file_pattern` {file_pattern}.")
+    return found
+
+
+def _header(filename, field_delim, use_quote_delim):
+    with gfile.GFile(filename, "r") as f:
+        first = f.readline()
+    return next(_csv.reader([first.rstrip("\r\n")], delimiter=field_delim,
+                            quotechar='"' if use_quote_delim else None,
+                            quoting=_csv.QUOTE_MINIMAL if use_quote_delim else _csv.QUOTE_NONE), [])
+
+
+def _infer_types(filename, n_cols, header, field_delim, use_quote_delim, na_value, rows):
+    """The dtype of each column from the first ``rows`` records, as TF infers them: int32 when
+    every value is an integer that fits (int64 when one does not), else float32, else string."""
+    kinds = ["int32"] * n_cols
+    with gfile.GFile(filename, "r") as f:
+        reader = _csv.reader(f, delimiter=field_delim, quotechar='"' if use_quote_delim else None,
+                             quoting=_csv.QUOTE_MINIMAL if use_quote_delim else _csv.QUOTE_NONE)
+        if header:
+            next(reader, None)
+        for k, fields in enumerate(reader):
+            if k >= rows:
+                break
+            for c, field in enumerate(fields[:n_cols]):
+                if field == "" or field == na_value or kinds[c] == "string":
+                    continue
+                try:
+                    value = int(field)
+                    if kinds[c] == "int32" and not -2**31 <= value < 2**31:
+                        kinds[c] = "int64"
+                except ValueError:
+                    try:
+                        float(field)
+                        kinds[c] = "float32"
+                    except ValueError:
+                        kinds[c] = "string"
+    return [np.dtype(object) if k == "string" else np.dtype(k) for k in kinds]
+
+
+def make_csv_dataset(file_pattern, batch_size, column_names=None, column_defaults=None, label_name=None,
+                     select_columns=None, field_delim=",", use_quote_delim=True, na_value="", header=True,
+                     num_epochs=None, shuffle=True, shuffle_buffer_size=10000, shuffle_seed=None,
+                     prefetch_buffer_size=None, num_parallel_reads=None, sloppy=False,
+                     num_rows_for_inference=100, compression_type=None, ignore_errors=False,
+                     encoding="utf-8"):
+    """``tf.data.experimental.make_csv_dataset``: batches of ``(features, label)`` from CSV files.
+
+    ``features`` is an ordered dict ``{column name: tensor of batch_size values}`` in the files'
+    column order (``label_name``'s column taken out as ``label``; without ``label_name`` the
+    elements are the dicts alone). Names come from the first file's header unless
+    ``column_names`` gives them; types from ``column_defaults`` (values, or dtypes for required
+    columns) or, by default, inferred from the first ``num_rows_for_inference`` rows. The records
+    are shuffled (``shuffle_buffer_size``, ``shuffle_seed``) and repeated ``num_epochs`` times
+    (None: forever, with the last partial batch dropped)."""
+    where = "make_csv_dataset"
+    batch_size = argcheck.integer(batch_size, "batch_size", where)
+    files = _files(file_pattern, where)
+    if column_names is None:
+        if not header:
+            raise ValueError(f"{where}: column_names is required when the files have no header")
+        column_names = _header(files[0], field_delim, use_quote_delim)
+    column_names = list(column_names)
+    if len(set(column_names)) != len(column_names):
+        raise ValueError(f"{where}: column names must be unique, got {column_names}")
+    if select_columns is not None:
+        picked = [column_names.index(c) if isinstance(c, str) and c in column_names else c for c in select_columns]
+        bad = [c for c in picked if not isinstance(c, (int, np.integer)) or not 0 <= c < len(column_names)]
+        if bad:
+            raise ValueError(f"{where}: select_columns {list(select_columns)} name columns that are not "
+                             f"among {column_names}")
+        select_cols = sorted(int(c) for c in picked)
+    else:
+        select_cols = list(range(len(column_names)))
+    names = [column_names[c] for c in select_cols]
+    if label_name is not None and label_name not in names:
+        raise ValueError(f"{where}: label_name {label_name!r} is not a column: {names}")
+    if column_defaults is None:
+        types = _infer_types(files[0], len(column_names), header, field_delim, use_quote_delim, na_value,
+                             num_rows_for_inference)
+        defaults = [constant([], dtype="string" if types[c] == object else types[c]) for c in select_cols]
+    else:
+        column_defaults = list(column_defaults)
+        if len(column_defaults) == len(column_names) and len(select_cols) != len(column_names):
+            column_defaults = [column_defaults[c] for c in select_cols]
+        if len(column_defaults) != len(select_cols):
+            raise ValueError(f"{where}: column_defaults has {len(column_defaults)} entries for "
+                             f"{len(select_cols)} columns")
+        defaults = [constant([], dtype=d) if _is_dtype(d) else d for d in column_defaults]
+
+    ds = Dataset.from_tensor_slices(np.array([f.encode("utf-8") for f in files], dtype=object))
+    if shuffle and len(files) > 1:
+        ds = ds.shuffle(len(files), seed=shuffle_seed)
+    compression = compression_type
+    ds = _lines(ds, header, where, compression)
+    if num_epochs != 1:
+        if shuffle:
+            ds = ds.shuffle(shuffle_buffer_size, seed=shuffle_seed)
+        ds = ds.repeat(num_epochs)
+    elif shuffle:
+        ds = ds.shuffle(shuffle_buffer_size, seed=shuffle_seed)
+    ds = ds.batch(batch_size, drop_remainder=num_epochs is None)
+    select = None if len(select_cols) == len(column_names) else select_cols
+
+    def parse(lines):
+        values = decode_csv(lines, defaults, field_delim, use_quote_delim, na_value, select)
+        features = collections.OrderedDict(zip(names, values))
+        if label_name is None:
+            return features
+        label = features.pop(label_name)
+        return features, label
+    ds = ds.map(parse)
+    return ds.prefetch(AUTOTUNE if prefetch_buffer_size is None else prefetch_buffer_size)
+
+
+def Counter(start=0, step=1, dtype=np.int64, name=None):  # noqa: N802  (TF's name)
+    """``tf.data.experimental.Counter``: ``start, start + step, ...`` as scalars of ``dtype``,
+    without end."""
+    start = int(argcheck.integer(start, "start", "Counter"))
+    step = int(argcheck.integer(step, "step", "Counter"))
+    out = np.dtype(dtype)
+    return Dataset.from_tensors(np.int64(0)).repeat().enumerate().map(
+        lambda i, _: convert_to_tensor(np.asarray(start + int(i) * step, dtype=out)))
+
+
+def rejection_resample(dataset, class_func, target_dist, initial_dist=None, seed=None):
+    """``Dataset.rejection_resample``: ``(class, element)`` pairs whose classes follow
+    ``target_dist``, made by rejecting elements of over-represented classes.
+
+    ``class_func(element)`` gives an element's class (an integer in ``[0, len(target_dist))``).
+    An element of class ``c`` is kept with probability ``r_c / max(r)``, ``r = target / initial``;
+    ``initial_dist`` (the classes' frequencies in ``dataset``) is estimated from the elements
+    seen so far when not given."""
+    where = "rejection_resample"
+    target = np.asarray(target_dist.numpy() if hasattr(target_dist, "numpy") else target_dist, np.float64)
+    if target.ndim != 1 or target.size == 0 or (target < 0).any() or not np.isclose(target.sum(), 1.0):
+        raise ValueError(f"{where}: target_dist must be a probability vector, got {target.tolist()}")
+    known = None
+    if initial_dist is not None:
+        known = np.asarray(initial_dist.numpy() if hasattr(initial_dist, "numpy") else initial_dist, np.float64)
+        if known.shape != target.shape or (known < 0).any():
+            raise ValueError(f"{where}: initial_dist must be a probability vector as long as target_dist "
+                             f"({target.size}), got {known.tolist()}")
+    rng = np.random.default_rng(seed)
+    seen = np.zeros(target.size)
+
+    def with_class(*element):
+        element = element[0] if len(element) == 1 else element
+        value = class_func(*element) if isinstance(element, tuple) else class_func(element)
+        return convert_to_tensor(value), element
+
+    def accept(value, element):
+        c = int(value.numpy())
+        if not 0 <= c < target.size:
+            raise ValueError(f"{where}: class_func returned {c}, outside [0, {target.size})")
+        seen[c] += 1
+        initial = known if known is not None else seen / seen.sum()
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratio = np.where(initial > 0, target / initial, 0.0)
+        top = ratio.max()
+        return bool(top > 0 and rng.uniform() < ratio[c] / top)
+    return dataset.map(with_class).filter(accept)
