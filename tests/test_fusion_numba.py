@@ -328,3 +328,20 @@ def test_compiled_loops_are_kept_on_disk(tmp_path):
     sources = list((tmp_path / "workbench_fusion").glob("fused_*.py"))
     assert len(sources) == 1
     assert list(tmp_path.rglob("*.nbi")) and list(tmp_path.rglob("*.nbc"))
+
+
+@needs_numba
+def test_a_failing_compiled_kernel_falls_back_to_numpy(backend, monkeypatch):
+    backend("auto")
+    rng = np.random.default_rng(6)
+    x, y = wb.constant(rng.uniform(1, 2, 300)), wb.constant(rng.uniform(1, 2, 300))
+    traced = wb.function(_arith)
+    (kern,) = _settle(traced, x, y)
+    assert kern.backend == "numba"
+
+    def broken(compiled):
+        raise TypeError("no matching definition")
+
+    monkeypatch.setattr(kern, "_run_compiled", broken)
+    _same(_arith(x, y), traced(x, y))
+    assert kern.backend == "numpy" and "no matching definition" in kern.why

@@ -337,9 +337,9 @@ class NumbaKernel(_CpuKernel):
             try:
                 outs = self._run_compiled(st)
             except Exception as exc:  # noqa: BLE001 - e.g. arguments of a layout it was not built for
+                _CpuKernel.run(self)  # when this fails too, the error is not the loops': it propagates
                 self._stages, self.backend = None, "numpy"
                 self.why = f"the compiled kernel failed: {type(exc).__name__}: {exc}"
-                _CpuKernel.run(self)
                 return
             self._bind(outs)
             return
