@@ -81,8 +81,8 @@ def test_pure_program_is_captured_on_its_first_replay_then_launched(stand_in):
     for x in xs:
         _same(_w3(x), traced(x))
     program = traced.get_concrete_function(xs[0])
-    assert stand_in.captures == 1 and program.graph is not None and program.graph_why is None
-    assert program.graph.launches == 3  # once to check it (call 2), then calls 3 and 4
+    assert stand_in.captures == 1 and program.cuda_graph is not None and program.graph_why is None
+    assert program.cuda_graph.launches == 3  # once to check it (call 2), then calls 3 and 4
 
 
 @pytest.mark.parametrize("trouble, why", [("corrupt", "differ"), ("fail", "capture failed")])
@@ -94,7 +94,7 @@ def test_a_graph_that_disagrees_or_fails_is_not_used(stand_in, trouble, why):
         x = wb.constant(rng.standard_normal(100).astype(np.float32))
         _same(_w3(x), traced(x))
     program = traced.get_concrete_function(x)
-    assert program.graph is None and why in program.graph_why
+    assert program.cuda_graph is None and why in program.graph_why
 
 
 def test_a_moved_variable_buffer_means_a_new_capture(stand_in):
@@ -138,7 +138,7 @@ def test_cpu_programs_have_no_graph():
     x = wb.constant(np.ones(10, np.float32))
     traced(x), traced(x)
     program = traced.get_concrete_function(x)
-    assert program.graph is None
+    assert program.cuda_graph is None
 
 
 gpu = pytest.mark.skipif(os.environ.get("WORKBENCH_DEVICE", "").lower() != "gpu",
@@ -155,7 +155,7 @@ def test_gpu_graph_replays_equal_eager():
         x = wb.constant(cupy.asarray(rng.standard_normal((256, 100)).astype(np.float32)))
         _same(_w3(x), traced(x))
     program = traced.get_concrete_function(x)
-    assert program.graph is not None, program.graph_why
+    assert program.cuda_graph is not None, program.graph_why
 
 
 @gpu
@@ -174,7 +174,7 @@ def test_gpu_graph_follows_a_replaced_variable():
     x = wb.constant(cupy.asarray(rng.standard_normal(300).astype(np.float32)))
     for _ in range(3):
         _same(step(x), traced(x))
-    assert traced.get_concrete_function(x).graph is not None
+    assert traced.get_concrete_function(x).cuda_graph is not None
     w.assign(rng.standard_normal(300).astype(np.float32))
     w._data = w._data.copy()
     _same(step(x), traced(x))
@@ -189,6 +189,6 @@ def test_gpu_graphs_can_be_turned_off():
         traced = wb.function(_w3)
         x = wb.constant(cupy.ones(100, np.float32))
         traced(x), traced(x), traced(x)
-        assert traced.get_concrete_function(x).graph is None
+        assert traced.get_concrete_function(x).cuda_graph is None
     finally:
         cudagraph.set_enabled(True)

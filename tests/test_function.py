@@ -519,3 +519,19 @@ def test_recursion_on_the_same_signature_while_tracing_is_refused():
         traced.append(n)
         return on_python_values(n - 1) if n > 0 else 1
     assert int(on_python_values(3)) == 1 and traced == [3, 2, 1, 0]
+
+
+def test_concrete_function_graph_lists_its_steps_as_nodes():
+    w = wb.Variable(2.0, name="w")
+
+    @wb.function
+    def f(x):
+        return wb.matmul(x, x) * w
+
+    graph = f.get_concrete_function(wb.ones([2, 2])).graph
+    nodes = graph.as_graph_def().node
+    assert [(n.name, n.op, n.input) for n in nodes] == [
+        ("x", "Placeholder", []), ("matmul", "matmul", ["x", "x"]), ("w", "VarHandleOp", []),
+        ("multiply", "multiply", ["matmul", "w"]), ("Identity", "Identity", ["multiply"])]
+    assert graph.inputs == ["x"] and graph.outputs == ["Identity"]
+    assert 'op: "Placeholder"' in str(graph.as_graph_def())

@@ -38,6 +38,7 @@ import numpy as np
 
 from .. import core, nest
 from ..config import _EAGER, functions_run_eagerly, run_functions_eagerly  # noqa: F401 (re-exported)
+from .graphdef import FuncGraph
 from .program import Program
 from ..tensor_shape import TensorSpec
 from .signature import covers, describe, relax, signature, stand_in
@@ -397,6 +398,18 @@ class ConcreteFunction:
     @property
     def structured_outputs(self):
         return self._outputs
+
+    @property
+    def graph(self) -> FuncGraph:
+        """The latest program's steps as TF's graph (``as_graph_def().node``; see ``graphdef``)."""
+        if not self._programs:
+            raise AttributeError("ConcreteFunction.graph: nothing was traced yet")
+        pos, kw = self._inputs
+        params = self._function._params
+        pnames = [params[i].name if i < len(params) else f"args_{i}" for i in range(len(pos))]
+        named = (tuple(nest.map_structure(lambda _, n=n: n, v) for n, v in zip(pnames, pos)),
+                 {k: nest.map_structure(lambda _, k=k: k, v) for k, v in kw.items()})
+        return FuncGraph(self._function._name, self._latest or self._programs[-1], nest.flatten(named))
 
     @property
     def function_type(self) -> "FunctionType":

@@ -37,7 +37,7 @@ class Program:
         # variables still held when the function returns (persistent tapes): let go after a run
         self._held = [v for held in tracer.captures.values() for v in held.values()]
         self._captured = tracer.captured  # every variable a tape holds during a run
-        self.graph = None     # the CUDA graph replays launch (workbench.compiler.cudagraph), once captured
+        self.cuda_graph = None     # the CUDA graph replays launch (workbench.compiler.cudagraph), once captured
         self.graph_why = None  # why there is none, when capture was tried or ruled out
         self._steps = [step.compute for step in self.steps]  # what a replay calls
         if not self.eager:
@@ -93,8 +93,8 @@ class Program:
             arrays = self._graph_inputs(flat)
             if arrays is None:
                 return self._run_steps(flat)
-            if self.graph is not None and not self.graph.moved():
-                self.graph.launch(arrays)
+            if self.cuda_graph is not None and not self.cuda_graph.moved():
+                self.cuda_graph.launch(arrays)
                 try:
                     return self.outputs()
                 finally:
@@ -110,7 +110,7 @@ class Program:
                         a.shape == b.shape and a.dtype == b.dtype
                         and bool(backend.xp_of(a).array_equal(a, b, equal_nan=True))
                         for a, b in zip(got, want)):
-                    self.graph = graph
+                    self.cuda_graph = graph
                 else:
                     self.graph_why = "the captured graph's results differ from the steps'"
             return out
@@ -125,7 +125,7 @@ class Program:
 
     def _capture(self, arrays, results):
 
-        self.graph = None
+        self.cuda_graph = None
         graph = cudagraph.Graph(self._steps, [t for t in self._inputs if t is not None], results,
                                 self._variables)
         try:
