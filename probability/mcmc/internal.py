@@ -14,7 +14,7 @@ import warnings
 import numpy as np
 
 import workbench as wb
-from workbench import nest
+from workbench import backend, core, nest
 from workbench.core import Tensor
 
 from .. import internal as _pinternal
@@ -65,7 +65,10 @@ def call_fn_and_grads(fn, parts, owner="target_log_prob_fn", check=False):
         tape.watch(parts)
         value = call_fn(fn, parts)
     if not check:
-        return value, tape.gradient(value, parts, unconnected_gradients="zero")
+        # None for an unconnected part, then zeros: a wb.function trace plans this reverse
+        # walk once (it does not plan unconnected_gradients="zero")
+        grads = tape.gradient(value, parts)
+        return value, [wb.zeros_like(p) if g is None else g for p, g in zip(parts, grads)]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         grads = tape.gradient(value, parts)
@@ -186,5 +189,16 @@ def stack_structure(items):
         if not isinstance(leaf, Tensor):
             dtype = np.float32 if isinstance(leaf, float) else None
             column = [wb.convert_to_tensor(c, dtype=dtype) for c in column]
-        stacked.append(wb.stack(column, axis=0))
+        stacked.append(_stack(column))
     return nest.pack_sequence_as(first, stacked)
+
+
+def _stack(column):
+    """``wb.stack(column)``; straight on the arrays when no tape records (thousands of draws)."""
+    if core.tapes() or core.accumulators() or core.tracing() or len(column) < 2:
+        return wb.stack(column, axis=0)
+    first = column[0]
+    if any(t.shape != first.shape or t.dtype != first.dtype for t in column):
+        return wb.stack(column, axis=0)   # its error names the mismatch
+    arrays = [t._data for t in column]
+    return wb.convert_to_tensor(backend.xp_of(arrays[0]).stack(arrays))

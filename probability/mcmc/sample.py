@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import collections
 
+from workbench import core
+
 from . import internal
+from .stepper import Stepper
 
 __all__ = ["sample_chain", "StatesAndTrace", "CheckpointableStatesAndTrace"]
 
@@ -35,6 +38,13 @@ def sample_chain(num_results, current_state, previous_kernel_results=None, kerne
     final_kernel_results)`` with ``return_final_kernel_results=True``. The same
     ``seed`` gives the same chain (each step gets its own seed split from it).
 
+    The kernel's step is compiled once (``wb.function``) and replayed for every
+    step when its structure is fixed (HMC, random-walk Metropolis, step-size
+    adaptation); NUTS steps run eagerly. Inside a ``wb.function`` (TFP's notebooks
+    decorate their sampling with ``tf.function``) the whole chain is recorded as one
+    step of the program, which runs the chain this way at every call, rather than
+    as thousands of traced steps.
+
     >>> kernel = HamiltonianMonteCarlo(lambda x: -0.5 * x * x, step_size=0.5, num_leapfrog_steps=3)
     >>> samples, is_accepted = sample_chain(100, wb.zeros([4]), kernel=kernel, num_burnin_steps=50,
     ...     trace_fn=lambda _, kr: kr.is_accepted, seed=(1, 2))
@@ -50,17 +60,27 @@ def sample_chain(num_results, current_state, previous_kernel_results=None, kerne
         raise ValueError(f"sample_chain: num_results must be at least 1, got {num_results}")
     if num_burnin_steps < 0 or num_steps_between_results < 0:
         raise ValueError("sample_chain: num_burnin_steps and num_steps_between_results must be >= 0")
+    if core.tracing():
+        return _chain_step(num_results, current_state, previous_kernel_results, kernel, num_burnin_steps,
+                           num_steps_between_results, trace_fn, return_final_kernel_results, seed)
+    return _run_chain(num_results, current_state, previous_kernel_results, kernel, num_burnin_steps,
+                      num_steps_between_results, trace_fn, return_final_kernel_results, seed)
+
+
+def _run_chain(num_results, current_state, previous_kernel_results, kernel, num_burnin_steps,
+               num_steps_between_results, trace_fn, return_final_kernel_results, seed):
     state = internal.like_input(internal.float_parts(current_state, "sample_chain"), current_state)
     kernel_results = kernel.bootstrap_results(state) if previous_kernel_results is None \
         else previous_kernel_results
 
     total = num_burnin_steps + 1 + (num_results - 1) * (num_steps_between_results + 1)
     step_seeds = internal.seed_stream(seed, total, "sample_chain")
+    one_step = Stepper(kernel)
     states, traces = [], []
     step = 0
     for i in range(num_results):
         for _ in range((num_burnin_steps if i == 0 else num_steps_between_results) + 1):
-            state, kernel_results = kernel.one_step(state, kernel_results, seed=step_seeds[step])
+            state, kernel_results = one_step(state, kernel_results, step_seeds[step])
             step += 1
         states.append(internal.as_list(state))
         if trace_fn is not None:
@@ -73,3 +93,7 @@ def sample_chain(num_results, current_state, previous_kernel_results=None, kerne
     if return_final_kernel_results:
         return CheckpointableStatesAndTrace(all_states, trace, kernel_results)
     return StatesAndTrace(all_states, trace)
+
+
+# inside a wb.function trace: the chain is one step of the program (run again by every call)
+_chain_step = core.effect(_run_chain)

@@ -167,16 +167,18 @@ class SimpleStepSizeAdaptation(_StepSizeAdaptation):
         step_size = pkr.new_step_size
         inner = self._setter(pkr.inner_results, step_size)
         next_state, next_inner = self._inner_kernel.one_step(current_state, inner, seed=seed)
-        step = int(pkr.step)
-        if step < self._num_adaptation_steps:
+        if self._num_adaptation_steps:
+            # a tensor condition rather than a Python branch: the step compiles to one program
+            adapting = pkr.step < self._num_adaptation_steps
             log_accept = self._log_accept_prob(next_inner)
             parts = internal.float_parts(current_state, type(self).__name__)
             log_target = math.log(self._target_accept_prob)
             new_sizes = []
             for s in internal.as_list(step_size):
                 reduced = self._reduced(log_accept, parts, s)
-                new_sizes.append(wb.where(reduced > log_target, s * (1.0 + self._adaptation_rate),
-                                          s / (1.0 + self._adaptation_rate)))
+                adapted = wb.where(reduced > log_target, s * (1.0 + self._adaptation_rate),
+                                   s / (1.0 + self._adaptation_rate))
+                new_sizes.append(wb.where(adapting, adapted, s))
             step_size = internal.like_input(new_sizes, step_size)
         return next_state, pkr._replace(inner_results=next_inner, step=pkr.step + 1, new_step_size=step_size)
 
@@ -245,23 +247,31 @@ class DualAveragingStepSizeAdaptation(_StepSizeAdaptation):
         step_size = pkr.new_step_size
         inner = self._setter(pkr.inner_results, step_size)
         next_state, next_inner = self._inner_kernel.one_step(current_state, inner, seed=seed)
-        m = int(pkr.step) + 1
-        if m > self._num_adaptation_steps:
+        n = self._num_adaptation_steps
+        if not n:
             return next_state, pkr._replace(inner_results=next_inner, step=pkr.step + 1)
+        # the m-th step (from 1) adapts while m <= num_adaptation_steps; tensor conditions
+        # rather than Python branches, so that the step compiles to one program
+        m = pkr.step + 1
+        adapting = m <= n
         log_accept = self._log_accept_prob(next_inner)
         parts = internal.float_parts(current_state, type(self).__name__)
         gamma, t0, kappa = self._exploration_shrinkage, self._step_count_smoothing, self._decay_rate
-        weight = m ** -kappa
+        sizes = internal.as_list(step_size)
+        mf = wb.cast(m, sizes[0].dtype)
+        weight = mf ** -kappa
+        shrink = wb.sqrt(mf) / (gamma * (mf + t0))
         new_sizes, error_sums, log_avgs = [], [], []
-        for s, mu, err, log_avg in zip(internal.as_list(step_size), internal.as_list(pkr.shrinkage_target),
+        for s, mu, err, log_avg in zip(sizes, internal.as_list(pkr.shrinkage_target),
                                        internal.as_list(pkr.error_sum), internal.as_list(pkr.log_averaging_step)):
             accept = wb.exp(self._reduced(log_accept, parts, s))
-            err = err + (self._target_accept_prob - accept)
-            log_step = mu - err * (math.sqrt(m) / (gamma * (m + t0)))
-            log_avg = weight * log_step + (1.0 - weight) * log_avg
-            error_sums.append(err)
-            log_avgs.append(log_avg)
-            new_sizes.append(wb.exp(log_step) if m < self._num_adaptation_steps else wb.exp(log_avg))
+            new_err = err + (self._target_accept_prob - accept)
+            log_step = mu - new_err * shrink
+            new_log_avg = weight * log_step + (1.0 - weight) * log_avg
+            new_size = wb.where(m < n, wb.exp(log_step), wb.exp(new_log_avg))
+            error_sums.append(wb.where(adapting, new_err, err))
+            log_avgs.append(wb.where(adapting, new_log_avg, log_avg))
+            new_sizes.append(wb.where(adapting, new_size, s))
         return next_state, pkr._replace(
             inner_results=next_inner,
             error_sum=internal.like_input(error_sums, step_size),

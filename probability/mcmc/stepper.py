@@ -1,0 +1,69 @@
+"""A kernel's transition as a compiled program: ``one_step`` traced once by ``wb.function`` and
+replayed for every step of a chain.
+
+A replay runs each op's forward straight on the arrays (no dispatch, no tape bookkeeping,
+the reverse walk planned once), so a fixed-structure step (HMC, random-walk Metropolis,
+step-size adaptation, ``TransformedTransitionKernel`` around them) costs a fraction of an
+eager one, with the same numbers. The step's seed is an input tensor (an int64 pair read
+when the step's draws run), so one program serves every step. A step whose Python code
+reads computed values (NUTS decides its trajectory length from the data) cannot be
+replayed: it runs eagerly, as does every step while ``wb.config.run_functions_eagerly(True)``
+is set.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+
+import workbench as wb
+from workbench.compiler import RetracingWarning, UnreplayableWarning
+
+from .. import internal as _pinternal
+
+__all__ = ["Stepper"]
+
+# distinct traces (kernel-results structures) before a kernel's steps are run eagerly instead:
+# a kernel whose results carry changing Python values would otherwise trace every step
+_MAX_TRACES = 3
+
+
+class Stepper:
+    """Runs ``kernel.one_step`` for one chain: ``stepper(state, kernel_results, seed)``.
+
+    ``seed`` is what a kernel takes (an int pair or a ``LiveSeed``). The first call for a
+    results structure traces the step (its result is the eager result); later calls replay it.
+    A step that cannot be traced or replayed falls back to ``kernel.one_step`` for good.
+    """
+
+    def __init__(self, kernel):
+        self.kernel = kernel
+        self._program = wb.function(self._step, autograph=False)
+        self.eager = False   # True once the step has shown it cannot be replayed
+
+    def _step(self, state, kernel_results, seed):
+        return self.kernel.one_step(state, kernel_results, seed=_pinternal.LiveSeed(seed))
+
+    def __call__(self, state, kernel_results, seed):
+        if self.eager or wb.config.functions_run_eagerly():
+            return self.kernel.one_step(state, kernel_results, seed=seed)
+        pair = seed.current_pair() if isinstance(seed, _pinternal.LiveSeed) else _pinternal.sanitize_seed(seed)
+        seed_tensor = wb.constant(np.asarray(pair, dtype=np.int64))
+        traces = self._program.experimental_get_tracing_count()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UnreplayableWarning)
+            warnings.simplefilter("ignore", RetracingWarning)
+            try:
+                out = self._program(state, kernel_results, seed_tensor)
+            except Exception:
+                # a step that cannot be traced (say, Python code that needs plain int seeds)
+                # runs eagerly from now on; a genuine error raises again there
+                self.eager = True
+                return self.kernel.one_step(state, kernel_results, seed=seed)
+        now = self._program.experimental_get_tracing_count()
+        if now != traces:
+            concrete = self._program.get_concrete_function(state, kernel_results, seed_tensor)
+            if concrete.eager or now > _MAX_TRACES:
+                self.eager = True
+        return out
