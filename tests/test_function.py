@@ -535,3 +535,58 @@ def test_concrete_function_graph_lists_its_steps_as_nodes():
         ("multiply", "multiply", ["matmul", "w"]), ("Identity", "Identity", ["multiply"])]
     assert graph.inputs == ["x"] and graph.outputs == ["Identity"]
     assert 'op: "Placeholder"' in str(graph.as_graph_def())
+
+
+def test_trace_type_protocol_keys_traces_by_the_objects_trace_type():
+    traces = []
+
+    class KindType(wb.types.experimental.TraceType):
+        def __init__(self, obj):
+            self.kind, self.obj = type(obj), obj
+
+        def is_subtype_of(self, other):
+            return self == other
+
+        def most_specific_common_supertype(self, others):
+            return self if all(self == o for o in others) else None
+
+        def placeholder_value(self, placeholder_context=None):
+            return self.obj
+
+        def __eq__(self, other):
+            return type(other) is KindType and other.kind is self.kind
+
+        def __hash__(self):
+            return hash(self.kind)
+
+    class Fruit:
+        def __tf_tracing_type__(self, context):
+            return KindType(self)
+
+    class Apple(Fruit):
+        flavor = wb.constant([1, 2])
+
+    class Mango(Fruit):
+        flavor = wb.constant([3, 4])
+
+    @wb.function
+    def mix(a, b):
+        traces.append(1)
+        return a.flavor + b.flavor
+    for _ in range(3):
+        np.testing.assert_array_equal(mix(Apple(), Mango()).numpy(), [4, 6])
+    assert len(traces) == 1 and mix.experimental_get_tracing_count() == 1   # new objects, one trace
+    mix(Mango(), Mango())
+    assert mix.experimental_get_tracing_count() == 2
+
+
+def test_autograph_names_without_a_rewrite():
+    def f(x):
+        return x + 1
+    assert wb.autograph.to_code(f) == "def f(x):\n    return x + 1\n"
+    assert wb.autograph.to_code(wb.function(f)).startswith("def f(x):")
+    assert wb.autograph.to_graph(f) is f and wb.autograph.experimental.do_not_convert(f) is f
+    with pytest.raises(TypeError, match="entity must be a function"):
+        wb.autograph.to_code(3)
+    with pytest.raises(ValueError, match="level must be an int"):
+        wb.autograph.set_verbosity(-1)

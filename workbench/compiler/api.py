@@ -293,14 +293,14 @@ class Function:
         else:
             concrete = self._concrete.get(general)
         inputs, traced_flat = [], []
-        for leaf in flat:
+        for leaf, part in zip(flat, key[2:]):
             pair = stand_in(leaf)
             if pair is not None:
                 inputs.append(pair[1])
                 traced_flat.append(pair[0])
             else:
                 inputs.append(None)
-                traced_flat.append(leaf)
+                traced_flat.append(part[1].placeholder_value(None) if part[0] == "K" else leaf)
         targs, tkwargs = nest.pack_sequence_as((args, kwargs), traced_flat)
         tracer = Tracer([t for t in inputs if t is not None])
         prev = core.set_tracer(tracer)

@@ -50,6 +50,10 @@ def signature(args, kwargs, flat):
             parts.append(("C", type(leaf).__name__, d.shape, d.dtype.str, _device(d), leaf.structure_key()))
         elif leaf is None or isinstance(leaf, (bool, int, float, complex, str, bytes)):
             parts.append(("P", type(leaf).__name__, leaf))
+        elif hasattr(type(leaf), "__tf_tracing_type__"):
+            # an object that says what it traces as (TF's TraceType protocol): equal trace types
+            # share a trace, which sees the type's placeholder_value
+            parts.append(("K", leaf.__tf_tracing_type__(None)))
         else:  # modules, optimizers, functions …: by identity, as TF does
             parts.append(("O", type(leaf).__name__, id(leaf)))
     return tuple(parts)
@@ -79,6 +83,8 @@ def describe(key):
             shown.append("variable")
         elif part[0] == "P":
             shown.append(repr(part[2]))
+        elif part[0] == "K":
+            shown.append(type(part[1]).__name__)
         else:
             shown.append(part[1])
     return "(" + ", ".join(shown) + ")"
