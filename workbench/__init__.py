@@ -60,6 +60,8 @@ _LAZY = {
     "train": ("workbench.train", None),            # tf.train: checkpoints, readers, Example messages
     "Experiment": ("workbench.experiment", "Experiment"),
     "Module": ("workbench.module", "Module"),
+    "autograph": ("workbench.compiler.autograph", None),  # tf.autograph: nothing to rewrite here
+    "types": ("workbench.compiler.types", None),          # tf.types.experimental.TraceType, ...
     "losses": ("workbench.keras.losses", None),    # TF 2's tf.losses / tf.metrics: Keras'
     "metrics": ("workbench.keras.metrics", None),
     "enable_v2_behavior": ("workbench.compat", "enable_v2_behavior"),  # tf.compat.v2's: always on
