@@ -120,3 +120,15 @@ def test_pandas_columns_slice_as_tf(tmp_path):
     assert first["survived"].dtype == wb.int64 and int(first["survived"]) == 0
     assert first["sex"].dtype == wb.string and first["sex"].numpy() == b"male"
     assert first["fare"].dtype == wb.float64 and float(first["fare"]) == 7.25
+
+
+def test_dataset_repr_is_tfs():
+    # TF 2.21: <_TensorSliceDataset element_spec=TensorSpec(shape=(), dtype=tf.int32, name=None)>
+    assert repr(wb.data.Dataset.from_tensor_slices([8, 3, 0])) == \
+        f"<_TensorSliceDataset element_spec={wb.TensorSpec((), wb.int32)!r}>"
+    ds = wb.data.Dataset.range(100)
+    assert repr(wb.data.Dataset.zip((ds, ds)).batch(4)).startswith(
+        f"<_BatchDataset element_spec=({wb.TensorSpec((None,), wb.int64)!r}, ")
+    assert repr(ds.batch(7, drop_remainder=True)) == f"<_BatchDataset element_spec={wb.TensorSpec((7,), wb.int64)!r}>"
+    assert repr(next(iter(ds.window(5)))).startswith("<_VariantDataset element_spec=")
+    assert repr(ds.filter(lambda x: x < 0)) == "<_FilterDataset cardinality=unknown>"   # no element to read

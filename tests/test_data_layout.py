@@ -30,14 +30,16 @@ def transformations(cls=Dataset):
 
 def test_the_public_surface_of_wb_data():
     assert sorted(wb.data.__all__) == ["AUTOTUNE", "Dataset", "INFINITE_CARDINALITY", "Iterator", "Options",
-                                       "TFRecordDataset", "TextLineDataset", "UNKNOWN_CARDINALITY"]
+                                       "TFRecordDataset", "TextLineDataset", "UNKNOWN_CARDINALITY", "experimental"]
     assert (wb.data.AUTOTUNE, wb.data.INFINITE_CARDINALITY, wb.data.UNKNOWN_CARDINALITY) == (-1, -1, -2)
     methods = sorted(n for n in dir(Dataset) if not n.startswith("_"))
     assert methods == ["apply", "as_numpy_iterator", "batch", "bucket_by_sequence_length", "cache",
-                       "cardinality", "choose_from_datasets", "concatenate", "element_spec", "enumerate", "filter",
+                       "cardinality", "choose_from_datasets", "concatenate", "counter", "element_spec", "enumerate",
+                       "filter",
                        "flat_map", "from_generator", "from_tensor_slices", "from_tensors",
                        "get_single_element", "group_by_window", "interleave", "list_files", "load", "map",
-                       "options", "padded_batch", "prefetch", "ragged_batch", "range", "reduce", "repeat",
+                       "options", "padded_batch", "prefetch", "ragged_batch", "range", "reduce",
+                       "rejection_resample", "repeat",
                        "sample_from_datasets", "save", "scan", "shuffle", "skip", "take", "unbatch",
                        "window", "with_options", "zip"]
 

@@ -138,9 +138,16 @@ class Dataset(Trackable):
         return True
 
     def __repr__(self):
-        n = self._cardinality()
-        size = {INFINITE: "infinite", UNKNOWN: "unknown"}.get(n, str(n))
-        return f"<wb.data.{type(self).__name__.lstrip('_')} cardinality={size}>"
+        """TF's form, ``<_MapDataset element_spec=TensorSpec(...)>`` (the spec is read from the
+        first element; when there is none, or making it fails, the cardinality is shown)."""
+        name = _TF_NAMES.get(getattr(self, "_where", None)) or _TF_NAMES.get(type(self).__name__)
+        name = name or f"_{type(self).__name__.lstrip('_')}Dataset"
+        try:
+            return f"<{name} element_spec={self.element_spec!r}>"
+        except Exception:  # noqa: BLE001 -- a repr shows what it can
+            n = self._cardinality()
+            size = {INFINITE: "infinite", UNKNOWN: "unknown"}.get(n, str(n))
+            return f"<{name} cardinality={size}>"
 
     # -- sources --------------------------------------------------------------------
     @staticmethod
@@ -413,6 +420,22 @@ class Dataset(Trackable):
 
 INFINITE_CARDINALITY = INFINITE
 UNKNOWN_CARDINALITY = UNKNOWN
+
+# the names TF's datasets print under (``repr``), by transformation class
+_TF_NAMES = {
+    "TensorSlices": "_TensorSliceDataset", "FromTensors": "_TensorDataset", "Range": "_RangeDataset",
+    "Zip": "_ZipDataset", "Concatenate": "_ConcatenateDataset", "Map": "_MapDataset",
+    "Filter": "_FilterDataset", "Enumerate": "_ZipDataset", "Batch": "_BatchDataset",
+    "PaddedBatch": "_PaddedBatchDataset", "Shuffle": "_ShuffleDataset", "Repeat": "_RepeatDataset",
+    "Take": "_TakeDataset", "Skip": "_SkipDataset", "Prefetch": "_PrefetchDataset",
+    "Interleave": "_InterleaveDataset", "Unbatch": "_UnbatchDataset", "Window": "_WindowDataset",
+    "ListElements": "_VariantDataset", "FromGenerator": "_FlatMapDataset", "Cache": "CacheDataset",
+    "Scan": "_ScanDataset", "GroupByWindow": "_GroupByWindowDataset",
+    "SampleFromDatasets": "_DirectedInterleaveDataset", "ChooseFromDatasets": "_DirectedInterleaveDataset",
+    "WithOptions": "_OptionsDataset", "Load": "_LoadDataset", "TextLines": "TextLineDatasetV2",
+    "TFRecords": "TFRecordDatasetV2", "flat_map": "_FlatMapDataset", "TextLineDataset": "TextLineDatasetV2",
+    "TFRecordDataset": "TFRecordDatasetV2", "CsvDataset": "CsvDatasetV2",
+}
 
 
 # The transformations subclass Dataset, so they are imported once it exists (each of their
