@@ -110,6 +110,8 @@ def _scatter_tril(n):
 COORD_CASES = [
     ("CholeskyOuterProduct", lambda: tfb.CholeskyOuterProduct(), _tril_sampler(3), 2,
      _tril_coords(3), _scatter_tril(3), _tril_coords(3)),
+    ("CholeskyToInvCholesky", lambda: tfb.CholeskyToInvCholesky(), _tril_sampler(3), 2,
+     _tril_coords(3), _scatter_tril(3), _tril_coords(3)),
     ("CorrelationCholesky", lambda: tfb.CorrelationCholesky(), lambda r: r.normal(size=(4, 6)), 1,
      None, None, _strict_tril_coords(4)),
     ("IteratedSigmoidCentered", lambda: tfb.IteratedSigmoidCentered(), lambda r: r.normal(size=(4, 3)) * 2, 1,
@@ -213,6 +215,22 @@ def test_fldj_matches_coordinate_jacobian(name, make, sampler, ev, x_coords, x_p
     _, logdet = np.linalg.slogdet(jac)
     got = b.forward_log_det_jacobian(f64(x), event_ndims=ev).numpy()
     np.testing.assert_allclose(np.broadcast_to(got, (x.shape[0],)), logdet, rtol=1e-6, atol=1e-6)
+
+
+def test_cholesky_to_inv_cholesky_matches_numpy_and_is_an_involution():
+    rng = np.random.default_rng(7)
+    x = _tril_sampler(3)(rng)
+    b = tfb.CholeskyToInvCholesky()
+    y = b.forward(f64(x)).numpy()
+    want = np.linalg.cholesky(np.linalg.inv(x @ np.swapaxes(x, -1, -2)))
+    np.testing.assert_allclose(y, want, rtol=1e-10)
+    np.testing.assert_allclose(b.forward(f64(y)).numpy(), x, rtol=1e-10)
+    np.testing.assert_allclose(b.inverse(f64(y)).numpy(), x, rtol=1e-10)
+    # TFP's Covariance Estimation case study: the Wishart Cholesky factor to the inverse Wishart's
+    m = np.array([[1., 0.], [2., 8.]], dtype=np.float32)
+    got = b.forward(m).numpy()
+    assert got.dtype == np.float32
+    np.testing.assert_allclose(got, np.linalg.cholesky(np.linalg.inv(m @ m.T)), rtol=1e-5)
 
 
 def test_correlation_cholesky_gives_correlation_matrices():
