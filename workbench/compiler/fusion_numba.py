@@ -12,31 +12,36 @@ ones.
 Which backend runs the CPU groups is the ``WORKBENCH_FUSION`` setting (read at
 import, or ``fusion.set_cpu_backend``):
 
-- ``auto`` (the default): numba where it gives the NumPy kernel's results bit
-  for bit, the NumPy ufuncs elsewhere. A compiled loop performs ``+ - * /``,
-  negation, reciprocal, square and square root as single IEEE operations in the
-  same order as the ufuncs (``fastmath=False``: nothing reassociated, no
-  multiply and add contracted into one rounding), so a group made only of those
-  gets the same bits; a group with ``exp``, ``log``, ``tanh``, ``sin``... stays
-  on the NumPy kernel, because NumPy's vectorized versions of these and the C
-  library's (which the compiled loop calls) round differently in the last place
-  or two.
-- ``numba``: every CPU group is compiled, transcendental functions included.
-  Results then agree with eager to a few units in the last place per function
-  (on this project's machine: float32 ``tanh``, ``log`` within 3 ulp, ``exp``
-  within 2, ``sin``, ``cos`` within 1; ``expm1``, ``log1p``, ``sqrt`` and the
-  float64 functions but ``tanh`` identical); a kernel whose results differ from
-  the NumPy kernel's by more than ``TOLERANCE`` times the largest magnitude of an
-  output is not used.
+- ``auto`` (the default): compiled loops that give the NumPy kernel's results
+  bit for bit. A compiled loop performs ``+ - * /``, negation, reciprocal,
+  square and square root (``EXACT``) as single IEEE operations in the same order
+  as the ufuncs (``fastmath=False``: nothing reassociated, no multiply and add
+  contracted into one rounding), so a group made only of those is one loop with
+  the same bits. ``exp``, ``log``, ``tanh``, ``sin``... stay NumPy ufuncs: NumPy's
+  vectorized versions and the C library's (which a compiled loop would call)
+  round differently in the last place or two, and NumPy's are also faster on
+  large arrays. A group with them runs in stages over cache-sized blocks: a
+  compiled loop for every exact operation whose operands are ready, then the
+  functions whose operands are ready, and so on (``stages``).
+- ``numba``: as ``auto``, but a group of at most ``LOOP_ELEMENTS`` elements is
+  one loop with its functions too, where the cost of a call per function and
+  stage dominates. Its results then agree with eager to a few units in the last
+  place per function (on this project's machine, against NumPy 2.4 on AVX2:
+  float32 ``tanh`` and ``log`` within 3 ulp, ``exp`` within 2, ``sin`` and
+  ``cos`` within 1; ``expm1``, ``log1p`` and every float64 function but ``tanh``
+  identical); a loop whose results differ from the NumPy kernel's by more than
+  ``TOLERANCE`` eps times the largest magnitude of an output is not used.
 - ``numpy``: the NumPy kernel always. ``0``/``off`` turns fusion off.
 
 float16 groups always stay on the NumPy kernel.
 
 Compilation never holds up a call: a program's groups run on the NumPy kernel
 while their loops compile in a background thread, started by the first replay
-(the second call of a trace); the first call after a loop is ready runs both
-kernels, compares their results and, if they agree as above, uses the loop from
-then on (``kernel.backend``, ``kernel.why``). ``wait()`` waits for compilations
+(the second call of a trace: a function called once compiles nothing); the first
+call after the loops are ready runs both kernels, compares their results and, if
+they agree as above, uses the loops from then on (``kernel.backend``,
+``kernel.why``). A compiled kernel that fails to run (arguments of a layout it was
+not built for) gives way to the NumPy kernel for good. ``wait()`` waits for compilations
 in flight. Compiled loops are kept on disk (numba's ``cache=True``) with their
 generated source, keyed by the group's structure and dtype, under
 ``$NUMBA_CACHE_DIR/workbench_fusion`` when ``NUMBA_CACHE_DIR`` is set, else
@@ -85,7 +90,7 @@ _state = {"available": None}
 _pending: list = []          # compilations in flight (threads)
 _pending_lock = threading.Lock()
 _compile_lock = threading.Lock()  # one compilation at a time (they share the CPU with the program)
-_loaded: dict = {}           # source digest -> compiled function, in this process
+_loaded: dict = {}           # source digest -> its imported module, in this process
 
 
 def available() -> bool:
@@ -385,7 +390,9 @@ class NumbaKernel(_CpuKernel):
                         else:
                             sc, arrays = loops[s]
                             fn = getattr(module, f"stage{s}")
-                            fn.compile(_signature(dtype, len(sc), len(arrays)))
+                            if not fn.signatures:  # a module another group compiled already has it
+                                fn.compile(_signature(dtype, len(sc), len(arrays)))
+                                fn.disable_compile()  # other argument types: an error, not a compilation
                             compiled.append((fn, sc, arrays, None))
                 self._ready = compiled
             except Exception as exc:  # noqa: BLE001 - loops that cannot be built are not used
