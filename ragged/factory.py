@@ -37,6 +37,15 @@ def _scalar_depth(x, depth=0):
     return found
 
 
+def _max_depth(x):
+    """The nesting depth of ``x``, empty lists included (``[[[]], []]`` is 3 deep)."""
+    if not _is_seq(x):
+        return 0
+    if isinstance(x, (np.ndarray, Tensor)):
+        return x.ndim
+    return 1 + max((_max_depth(item) for item in x), default=0)
+
+
 def constant(pylist, dtype=None, ragged_rank=None, inner_shape=None, name=None, row_splits_dtype=np.int64):
     """A RaggedTensor from a nested Python list (TF's ``tf.ragged.constant``).
 
@@ -48,21 +57,40 @@ def constant(pylist, dtype=None, ragged_rank=None, inner_shape=None, name=None, 
     ``ragged_rank`` defaults to the scalar nesting depth minus one minus
     ``len(inner_shape)``; the dimensions below it must be uniform.
     """
-    if not _is_seq(pylist):
-        raise ValueError(f"ragged.constant: pylist must be a nested list, got {argcheck.describe(pylist)}")
-    depth = _scalar_depth(pylist)
-    inner = tuple(inner_shape) if inner_shape is not None else None
-    if ragged_rank is None:
-        if depth is None:
-            ragged_rank = 1 if inner is None else 1
-        else:
-            ragged_rank = depth - 1 - (len(inner) if inner is not None else 0)
-    ragged_rank = argcheck.integer(ragged_rank, "ragged_rank", "ragged.constant")
-    if depth is not None and ragged_rank >= depth:
-        raise ValueError(f"ragged.constant: ragged_rank={ragged_rank} must be less than the nesting "
-                         f"depth of the values ({depth})")
-    if ragged_rank < 1:
+    if isinstance(pylist, RaggedTensor):
+        raise TypeError("ragged.constant: pylist may not be a RaggedTensor")
+    inner = tuple(argcheck.shape(inner_shape, "inner_shape", "ragged.constant")) if inner_shape is not None else None
+    if ragged_rank is not None:
+        ragged_rank = argcheck.integer(ragged_rank, "ragged_rank", "ragged.constant")
+        if ragged_rank < 0:
+            raise ValueError(f"ragged.constant: ragged_rank must be non-negative, got {ragged_rank}")
+    if not _is_seq(pylist):   # a scalar: a dense scalar tensor, as TF
+        if ragged_rank or inner:
+            raise ValueError(f"ragged.constant: a scalar pylist ({pylist!r}) has no ragged_rank={ragged_rank} "
+                             f"or inner_shape={inner}")
         return wb.constant(pylist, dtype=dtype)
+    depth = _scalar_depth(pylist)
+    max_depth = _max_depth(pylist)
+    if depth is not None:
+        if max_depth > depth:
+            raise ValueError(f"ragged.constant: empty lists are nested deeper ({max_depth}) than the scalar "
+                             f"values ({depth})")
+        if ragged_rank is not None and ragged_rank >= depth:
+            raise ValueError(f"ragged.constant: ragged_rank={ragged_rank} must be less than the nesting "
+                             f"depth of the values ({depth})")
+    if inner is not None and ragged_rank is not None:
+        want = ragged_rank + len(inner) + 1
+        if (depth is not None and want != depth) or (depth is None and want < max_depth):
+            raise ValueError(f"ragged.constant: ragged_rank={ragged_rank} and inner_shape={inner} need values "
+                             f"nested {want} deep, got {depth if depth is not None else max_depth}")
+    # TF's rule: a dense tensor when there is no ragged dimension to make
+    if ragged_rank == 0 or (ragged_rank is None and (
+            max_depth < 2 or (inner is not None and max_depth - len(inner) < 2))):
+        out = wb.constant(pylist, dtype=dtype)
+        return out if inner is None or out.shape[1:] == inner else wb.reshape(out, (-1,) + inner)
+    if ragged_rank is None:
+        inner_rank = len(inner) if inner is not None else 0
+        ragged_rank = max(1, (max_depth if depth is None else depth - inner_rank) - 1)
     items = list(pylist) if not isinstance(pylist, Tensor) else list(pylist.numpy())
     lengths_per_level = []
     for level in builtins.range(ragged_rank):
@@ -92,7 +120,7 @@ def constant(pylist, dtype=None, ragged_rank=None, inner_shape=None, name=None, 
         if inner is not None and arr.shape[1:] != inner:
             raise ValueError(f"ragged.constant: inner_shape {inner} does not match the values' inner shape "
                              f"{arr.shape[1:]}")
-        if arr.dtype.kind in "fiub" and not isinstance(items[0], (np.ndarray, np.generic)):
+        if arr.dtype.kind in "iu" or (arr.dtype.kind in "fb" and not isinstance(items[0], (np.ndarray, np.generic))):
             flat = wb.constant(arr.tolist() if arr.dtype.kind != "b" else arr, dtype=dtype)
         else:
             flat = wb.constant(arr, dtype=dtype)

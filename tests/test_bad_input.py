@@ -202,8 +202,8 @@ CASES = [
      r"from_tensor: lengths must be integers"),
     ("ragged.constant-ragged_rank-float", lambda: ragged.constant([[1, 2], [3]], ragged_rank=1.5), TypeError,
      r"ragged.constant: ragged_rank must be an integer, got 1\.5"),
-    ("ragged.constant-scalar", lambda: ragged.constant(5), ValueError,
-     r"ragged.constant: pylist must be a nested list, got 5 \(int\)"),
+    ("ragged.constant-scalar", lambda: ragged.constant(5, ragged_rank=1), ValueError,   # TF: 5 alone is a scalar
+     r"ragged.constant: a scalar pylist \(5\) has no ragged_rank=1"),
     ("ragged-reduce_sum-axis-float", lambda: wb.reduce_sum(ragged.constant([[1.0, 2.0], [3.0]]), axis=1.5),
      TypeError, r"reduce_sum: axis .*1\.5 \(float\)"),
     ("ragged-to_tensor-shape-float", lambda: ragged.constant([[1.0, 2.0], [3.0]]).to_tensor(shape=(2.5, 2)),

@@ -61,6 +61,30 @@ class TestConstructors:
         assert ragged.constant([[[1, 2], [3]], [[4]]]).ragged_rank == 2
         assert ragged.constant([[1, 2]], dtype=wb.float64).dtype == wb.float64
 
+    def test_constant_nesting_as_tf(self):
+        # TF 2.21's results: empty lists count towards the depth, no ragged dimension gives a
+        # dense tensor, NumPy integers convert by value as in a Python list
+        deep = ragged.constant([[[]], []])
+        assert deep.ragged_rank == 2 and deep.shape == (2, None, None) and deep.dtype == np.float32
+        assert ragged.constant([[[]]]).shape == (1, None, None)
+        assert ragged.constant([[[], []], [[]]]).shape == (2, None, None)
+        empty = ragged.constant([])
+        assert not isinstance(empty, ragged.RaggedTensor) and empty.shape == (0,) and empty.dtype == np.float32
+        scalar = ragged.constant(5)
+        assert not isinstance(scalar, ragged.RaggedTensor) and scalar.shape == () and int(scalar) == 5
+        assert ragged.constant([[1, 2], [3, 4]], inner_shape=(2,)).shape == (2, 2)   # dense, as TF
+        assert ragged.constant([np.array([1, 2]), np.array([3])]).dtype == np.int32
+        assert ragged.constant([[np.int64(1)], []]).dtype == np.int32
+        assert ragged.constant([[np.int64(2 ** 40)], []]).dtype == np.int64
+        assert ragged.constant([[np.float64(1.0)], []]).dtype == np.float64
+        assert ragged.constant([[], []], ragged_rank=1, inner_shape=(3,)).shape == (2, None, 3)
+        with pytest.raises(ValueError, match="empty lists are nested deeper"):
+            ragged.constant([[1], [[]]])
+        with pytest.raises(ValueError, match="need values nested 3 deep, got 2"):
+            ragged.constant([[1, 2], [3]], ragged_rank=1, inner_shape=(2,))
+        with pytest.raises(ValueError, match="must be non-negative"):
+            ragged.constant([[1]], ragged_rank=-1)
+
     def test_constant_errors(self):
         with pytest.raises(ValueError, match="mixed types"):   # TF refuses too; NumPy would make strings
             ragged.constant([["one", "two"], [3, 4]])
