@@ -12,8 +12,11 @@ processes against 1.
 - **Data-parallel MLP step.** 784-512-512-10, global batch 256, SGD, the custom loop of TF's
   guide (``strategy.run`` + ``strategy.reduce`` inside ``wb.function``): one process holding
   the whole batch, against 2 processes of 128 each under ``MultiWorkerMirroredStrategy``.
-  Scaling efficiency = t(1 process) / (2 * t(2 processes)); the time spent in collectives is
-  measured inside the step (the gradient all-reduce and the loss reduce, waiting included).
+  Scaling efficiency = t(1 process) / (2 * t(2 processes)); the time spent waiting in
+  collectives is measured inside the step (the gradient all-reduce and the loss reduce). The
+  2-process step runs three ways, taking turns within each round: gradients summed in
+  ``apply_gradients`` after the backward pass, and summed bucket by bucket as the reverse walk
+  finishes each bucket, on a communication thread or as nonblocking ``Iallreduce``.
 
 One BLAS thread per process. Run from a checkout (it starts its own ``mpiexec -n 2``):
 
@@ -92,8 +95,14 @@ def bandwidth(rounds, quick):
     return out
 
 
-def mlp_step(strategy, batch, steps_per_round, rounds):
-    """Seconds per step (median over rounds) and seconds per step in collectives."""
+MODES = ("after the walk", "overlapped (thread)", "overlapped (Iallreduce)")
+
+
+def mlp_step(strategy, batch, steps_per_round, rounds, modes=MODES[:1]):
+    """Per mode: seconds per step (median over rounds) and seconds per step waiting in
+    collectives. The modes take turns within each round: gradients summed in
+    ``apply_gradients`` after the backward pass (no reducer), or bucket by bucket during it on
+    a communication thread or with ``Iallreduce``."""
     rank = strategy.cluster_resolver.task_id
     n = strategy.num_replicas_in_sync
     wb.random.set_seed(0)
@@ -106,45 +115,61 @@ def mlp_step(strategy, batch, steps_per_round, rounds):
         opt = wb.optimizers.SGD(0.01)
     waited = [0.0]
     coll = strategy._collectives
-    finish = coll._finish if hasattr(coll, "comm") else None
-    if finish is not None:
-        def timed_finish(handles, what):
-            t0 = time.perf_counter()
-            try:
-                return finish(handles, what)
-            finally:
-                waited[0] += time.perf_counter() - t0
-        coll._finish = timed_finish
+    reducer = strategy._reducer
+    multi = hasattr(coll, "comm")
+    if multi:
+        for name in ("_finish", "wait_buckets"):
+            def timed(*args, _fn=getattr(coll, name)):
+                t0 = time.perf_counter()
+                try:
+                    return _fn(*args)
+                finally:
+                    waited[0] += time.perf_counter() - t0
+            setattr(coll, name, timed)
 
-    @wb.function
-    def step(xb, yb):
-        def replica(xb, yb):
-            with wb.GradientTape() as tape:
-                per = wb.nn.sparse_softmax_cross_entropy_with_logits(yb, model(xb, training=True))
-                loss = wb.nn.compute_average_loss(per, global_batch_size=batch)
-            grads = tape.gradient(loss, model.trainable_variables)
-            opt.apply_gradients(zip(grads, model.trainable_variables))
-            return loss
-        return strategy.reduce("SUM", strategy.run(replica, args=(xb, yb)), axis=None)
+    def make_step():
+        @wb.function
+        def step(xb, yb):
+            def replica(xb, yb):
+                with wb.GradientTape() as tape:
+                    per = wb.nn.sparse_softmax_cross_entropy_with_logits(yb, model(xb, training=True))
+                    loss = wb.nn.compute_average_loss(per, global_batch_size=batch)
+                grads = tape.gradient(loss, model.trainable_variables)
+                opt.apply_gradients(zip(grads, model.trainable_variables))
+                return loss
+            return strategy.reduce("SUM", strategy.run(replica, args=(xb, yb)), axis=None)
+        return step
+
+    def use(mode):
+        strategy._reducer = None if mode == MODES[0] else reducer
+        if multi:
+            coll.overlap = "thread" if "thread" in mode else "nonblocking"
 
     xb, yb = wb.constant(x), wb.constant(y)
-    for _ in range(3):
-        step(xb, yb)
-    times, waits = [], []
-    for _ in range(rounds):
-        if finish is not None:
-            coll.barrier()
-        waited[0] = 0.0
-        t = _timed(lambda: step(xb, yb), steps_per_round)
-        times.append(t)
-        waits.append(waited[0] / steps_per_round)
-    return statistics.median(times), statistics.median(waits)
+    steps = {}
+    for mode in modes:   # each traced in its mode (the trace keeps the reducer's steps or not)
+        use(mode)
+        steps[mode] = make_step()
+        for _ in range(3):
+            steps[mode](xb, yb)
+    times = {m: [] for m in modes}
+    waits = {m: [] for m in modes}
+    for r in range(rounds):
+        for mode in modes[::1 if r % 2 == 0 else -1]:
+            use(mode)
+            if multi:
+                coll.barrier()
+            waited[0] = 0.0
+            times[mode].append(_timed(lambda: steps[mode](xb, yb), steps_per_round))
+            waits[mode].append(waited[0] / steps_per_round)
+    use(modes[-1])
+    return {m: (statistics.median(times[m]), statistics.median(waits[m])) for m in modes}
 
 
 def worker(args):
     strategy = wb.distribute.MultiWorkerMirroredStrategy()
     result = {"bandwidth": bandwidth(args.rounds, args.quick)}
-    result["mlp"] = mlp_step(strategy, args.batch, args.steps, args.rounds)
+    result["mlp"] = mlp_step(strategy, args.batch, args.steps, args.rounds, MODES)
     if strategy.cluster_resolver.task_id == 0:
         print("RESULT " + json.dumps(result), flush=True)
 
@@ -161,7 +186,8 @@ def main():
         args.rounds, args.steps, args.batch = 2, 2, 16
     if args.worker:
         return worker(args)
-    one = [mlp_step(wb.distribute.get_strategy(), args.batch, args.steps, 1)[0] for _ in range(args.rounds)]
+    one = [mlp_step(wb.distribute.get_strategy(), args.batch, args.steps, 1)[MODES[0]][0]
+           for _ in range(args.rounds)]
     argv = [sys.executable, "-m", "benchmarks.distributed_allreduce", "--worker", "--rounds", str(args.rounds),
             "--steps", str(args.steps), "--batch", str(args.batch)] + (["--quick"] if args.quick else [])
     job = subprocess.run(mpiexec_command(2, argv), capture_output=True, text=True, timeout=1800,
@@ -178,10 +204,11 @@ def main():
               f"out of place {oop * 1e3:7.2f} ms; workbench {ours * 1e3:7.2f} ms "
               f"({r['bytes'] / ours / 1e9:4.2f} GB/s): {ratio:.2f}x in place, {ratio_oop:.2f}x out of place")
     t1 = statistics.median(one)
-    t2, wait = result["mlp"]
-    print(f"MLP step, global batch {args.batch}: 1 process {t1 * 1e3:.2f} ms, 2 processes {t2 * 1e3:.2f} ms "
-          f"(speed-up {t1 / t2:.2f}x, scaling efficiency {t1 / (2 * t2):.0%}); in collectives "
-          f"{wait * 1e3:.2f} ms per step ({wait / t2:.0%})")
+    print(f"MLP step, global batch {args.batch}: 1 process {t1 * 1e3:.2f} ms; 2 processes, gradients summed")
+    for mode in MODES:
+        t2, wait = result["mlp"][mode]
+        print(f"  {mode:24s} {t2 * 1e3:6.2f} ms (speed-up {t1 / t2:.2f}x, scaling efficiency "
+              f"{t1 / (2 * t2):.0%}); waiting in collectives {wait * 1e3:.2f} ms per step ({wait / t2:.0%})")
 
 
 if __name__ == "__main__":

@@ -32,6 +32,9 @@ cotangent as rows (TF's ``IndexedSlices``); the array and tensor interpreters pr
 
 from __future__ import annotations
 
+import contextlib
+import threading
+
 import numpy as np
 
 from workbench import backend, core
@@ -41,7 +44,7 @@ from workbench.ops.rules import ARRAYS, TENSORS
 from workbench.ops.shape import concat, reshape
 from workbench.sparse import IndexedSlices
 
-__all__ = ["ArrayRules", "TensorRules", "reverse_walk"]
+__all__ = ["ArrayRules", "TensorRules", "listening", "reverse_walk"]
 
 
 @core.quiet   # no NumPy floating-point warnings from the rules (TF's gradients are silent)
@@ -55,11 +58,31 @@ def reverse_walk(records, ids, targets, seeds, sources, rules, lead=0, free=Fals
     (``ROW_GATHERS``) is kept as rows and handed out as ``IndexedSlices`` (TF's sparse
     gradient); summed with a dense cotangent it becomes dense.
     Returns ``rules.result(grads)``, ``grads`` mapping a tensor id to its gradient.
+
+    While a listener of :func:`listening` is active on this thread, a gradient walk (not a
+    jacobian's) tells it each source's gradient as soon as that gradient is final (see there).
     """
     grads = rules.seed([(t, s) for t, s in zip(targets, seeds) if t._tid and t._tid in ids])
     keep = {s._tid for s in sources}
+    listener = getattr(_listening, "current", None)
+    if listener is None or lead:
+        _walk(records, len(records), 0, grads, keep, ids, rules, lead, free, sparse)
+    else:
+        _walk_telling(listener, records, grads, keep, ids, sources, rules, free, sparse)
+    if not sparse:
+        return rules.result(grads)
+    slices = {tid: grads.pop(tid) for tid in [t for t, v in grads.items() if type(v) is _Rows]}
+    out = rules.result(grads)
+    for tid, rows in slices.items():
+        out[tid] = rules.slices(rows)
+    return out
+
+
+def _walk(records, hi, lo, grads, keep, ids, rules, lead, free, sparse):
+    """The walk over ``records[lo:hi]``, last first: each record's rule, its input cotangents
+    summed into ``grads``."""
     taken, rule, add = rules.taken, rules.rule, rules.add
-    for i in range(len(records) - 1, -1, -1):
+    for i in range(hi - 1, lo - 1, -1):
         if not grads:
             break
         rec = records[i]
@@ -90,13 +113,70 @@ def reverse_walk(records, ids, targets, seeds, sources, rules, lead=0, free=Fals
                         a._data.shape if op.broadcasts else None, lead)
         if free:
             records[i] = None
-    if not sparse:
-        return rules.result(grads)
-    slices = {tid: grads.pop(tid) for tid in [t for t, v in grads.items() if type(v) is _Rows]}
-    out = rules.result(grads)
-    for tid, rows in slices.items():
-        out[tid] = rules.slices(rows)
-    return out
+
+
+# -- telling a listener which gradients are final ---------------------------------------------
+
+_listening = threading.local()
+
+
+@contextlib.contextmanager
+def listening(listener):
+    """While the block runs on this thread, every gradient walk tells ``listener`` (None: no
+    one) when each source's gradient is final, so its user can start on it (a data-parallel
+    strategy starts summing it across processes) while the rest of the walk runs.
+
+    The walk calls ``listener(sources, order)`` once before it starts: ``sources`` is the
+    walk's list of source tensors, ``order`` their positions in the order their gradients
+    become final (a source's gradient is final once the walk has passed the earliest record
+    that reads it: last first use, first final; sources read nowhere first). It returns None
+    (not interested) or ``final(k, value)``, which the walk then calls once for each
+    position ``k`` of ``order``, in that order, as soon as ``sources[k]``'s gradient is
+    final: ``value`` is the gradient as the walk holds it (an array in a first-order walk, a
+    Tensor in one made of ops), None when nothing reached the source. A source whose gradient
+    is kept as rows (``sparse``) is not told. ``wb.function``'s planned walk calls the
+    listener once when traced and again at every replay, and ``final`` as steps."""
+    prev = getattr(_listening, "current", None)
+    _listening.current = listener
+    try:
+        yield listener
+    finally:
+        _listening.current = prev
+
+
+def _walk_telling(listener, records, grads, keep, ids, sources, rules, free, sparse):
+    """The walk in pieces: each piece ends at the first use of some sources, whose gradients
+    are then final and handed to ``listener``'s callback."""
+    tids = [s._tid for s in sources]
+    wanted = {t for t in tids if t}
+    first = {}
+    for i, rec in enumerate(records):
+        if len(first) == len(wanted):
+            break
+        if rec is not None:
+            for a in rec[1]:
+                t = a._tid
+                if t in wanted and t not in first:
+                    first[t] = i
+    end = len(records)
+    at = [first.get(t, end) for t in tids]
+    order = sorted(range(len(sources)), key=lambda k: (-at[k], k))
+    final = rules.listen(listener, sources, order)
+    if final is None:
+        _walk(records, end, 0, grads, keep, ids, rules, 0, free, sparse)
+        return
+    hi, j = end, 0
+    while j < len(order):
+        lo = at[order[j]]
+        _walk(records, hi, lo, grads, keep, ids, rules, 0, free, sparse)
+        hi = lo
+        while j < len(order) and at[order[j]] == lo:
+            k = order[j]
+            value = grads.get(tids[k]) if tids[k] else None
+            if type(value) is not _Rows:
+                final(k, value)
+            j += 1
+    _walk(records, hi, 0, grads, keep, ids, rules, 0, free, sparse)
 
 
 class _Rows:
@@ -168,6 +248,10 @@ class TensorRules:
 
     def result(self, grads):
         return grads
+
+    def listen(self, listener, sources, order):
+        """The callback the walk hands final gradients to (see :func:`listening`), or None."""
+        return listener(sources, order)
 
     def rows(self, g, indices):
         """``(values, indices)`` of a row gather's cotangent ``g`` (ops: higher order)."""
@@ -265,6 +349,8 @@ class ArrayRules:
     def result(self, grads):
         wrap = core.wrap
         return {tid: wrap(arr) for tid, arr in grads.items()}
+
+    listen = TensorRules.listen
 
     def rows(self, g, indices):
         """``(values, indices)`` arrays of a row gather's cotangent ``g``."""

@@ -194,3 +194,22 @@ class _PlannedRules(ArrayRules):
 
     def result(self, grads):
         return grads
+
+    def listen(self, listener, sources, order):
+        """Final gradients as steps: one that asks ``listener`` for this run's callback, and one
+        per source that hands it the source's slot. Steps with effects, kept in place, and not
+        run now: the tape's own walk already told the listener in this trace."""
+        if self.rows is not None or listener(sources, order) is None:
+            return None
+        box = [None]
+
+        def begin(sources=tuple(sources), order=tuple(order)):
+            box[0] = listener(list(sources), list(order))
+        self.steps.append(Step.of(begin, "gradient/listen", ()))
+
+        def final(k, slot):
+            def hand(k=k, slot=slot):
+                if box[0] is not None:   # None: the listener declined this run
+                    box[0](k, None if slot is None else slot._data)
+            self.steps.append(Step.of(hand, "gradient/final", () if slot is None else (slot,)))
+        return final

@@ -63,6 +63,19 @@ class Collectives:
                 offset += n
         return out
 
+    def start_bucket(self, flat):
+        """Start summing the 1-D array ``flat`` across ranks, in place; returns a handle for
+        :meth:`wait_buckets`. Every rank starts the same buckets in the same order. An engine
+        that cannot run it in the background (this default) sums it in :meth:`wait_buckets`."""
+        return flat
+
+    def wait_buckets(self, handles, what="all_reduce"):
+        """Wait until the buckets of ``handles`` (from :meth:`start_bucket`) hold their sums."""
+        if self.size == 1 or not handles:
+            return
+        self._begin()
+        self._finish([self._start_all_reduce(flat, flat) for flat in handles], what)
+
     def _buffer(self, index, n, like):
         """Fusion buffer ``index`` for ``n`` elements like ``like`` (kept between calls)."""
         pool = self.__dict__.setdefault("_pool", {})

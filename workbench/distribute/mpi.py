@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import atexit
 import os
+import queue
 import socket
 import sys
 import threading
@@ -80,13 +81,20 @@ class MPICollectives(Collectives):
         # where every rank runs, so a timeout can tell a rank that exited from one that hangs
         self.peers = self.comm.allgather((socket.gethostname(), os.getpid()))
         self._armed = None   # (deadline, what) while a blocking collective runs
+        self._bucket_armed = None   # the same for the communication thread's bucket sums
         self._watchdog = None
+        # the buckets summed during the backward pass travel on a communicator of their own, so
+        # they may be in flight while this thread runs other collectives
+        self._bucket_comm = self.comm.Dup()
+        self._sender = None   # the communication thread, started by the first bucket
         if MPI.Query_thread() == MPI.THREAD_MULTIPLE:
             self._fault_comm = self.comm.Dup()   # the timeout reports travel apart from the work
             self._watchdog = threading.Thread(target=self._watch, name="wb.distribute watchdog", daemon=True)
             self._watchdog.start()
+            self.overlap = "thread"
         else:
             self._fault_comm = self.comm
+            self.overlap = "nonblocking"
 
     # -- the deadline -----------------------------------------------------------------
     def _run(self, what, blocking, nonblocking):
@@ -104,7 +112,10 @@ class MPICollectives(Collectives):
             finally:
                 self._armed = None
             return
-        requests = nonblocking()
+        self._poll(nonblocking(), what, start)
+
+    def _poll(self, requests, what, start):
+        """Test ``requests`` until all complete; past the deadline, raise the timeout's error."""
         Testall = self._MPI.Request.Testall
         deadline = start + self.timeout
         spins, pause = 0, 0.0
@@ -123,11 +134,12 @@ class MPICollectives(Collectives):
         tick = min(1.0, self.timeout / 10)
         while True:
             time.sleep(tick)
-            armed = self._armed
-            if armed is not None and time.monotonic() > armed[0] and self._armed is armed:
-                message = self._diagnose(armed[1])
-                print(f"DeadlineExceededError: {message}", file=sys.stderr, flush=True)
-                self._abort()
+            for slot in ("_armed", "_bucket_armed"):
+                armed = getattr(self, slot)
+                if armed is not None and time.monotonic() > armed[0] and getattr(self, slot) is armed:
+                    message = self._diagnose(armed[1])
+                    print(f"DeadlineExceededError: {message}", file=sys.stderr, flush=True)
+                    self._abort()
 
     def _timed_out(self, what):
         message = self._diagnose(what)
@@ -184,6 +196,62 @@ class MPICollectives(Collectives):
             if host is not recv:
                 recv[...] = backend.move(host, backend.device_of(recv))
 
+    # -- buckets summed while the backward pass runs ------------------------------------------
+    def start_bucket(self, flat):
+        """Start the bucket's in-place sum: with ``overlap == "thread"`` (under
+        ``MPI_THREAD_MULTIPLE``) a communication thread runs MPI's blocking ``Allreduce`` on it
+        (MPI releases the GIL, so the backward pass goes on) under the watchdog's deadline;
+        with ``"nonblocking"`` an ``Iallreduce`` starts, which MPI advances whenever this
+        process enters it (each later bucket's start tests the earlier ones)."""
+        host = _host(flat)
+        if not host.flags.c_contiguous:
+            raise ValueError(f"MPICollectives.start_bucket: expected a contiguous 1-D buffer, got strides {host.strides}")
+        self._count += 1
+        if self.overlap == "thread":
+            job = _Bucket(flat, host, self._count)
+            if self._sender is None:
+                self._jobs = queue.SimpleQueue()
+                self._sender = threading.Thread(target=self._send, name="wb.distribute buckets", daemon=True)
+                self._sender.start()
+            self._jobs.put(job)
+            return job
+        MPI = self._MPI
+        job = _Bucket(flat, host, self._count)
+        job.request = self._bucket_comm.Iallreduce(MPI.IN_PLACE, host, op=MPI.SUM)
+        pending = self.__dict__.setdefault("_pending", [])
+        pending.append(job.request)
+        MPI.Request.Testall(pending)   # progress for the buckets in flight
+        return job
+
+    def _send(self):
+        MPI, comm = self._MPI, self._bucket_comm
+        while True:
+            job = self._jobs.get()
+            self._bucket_armed = (time.monotonic() + self.timeout, f"gradient bucket #{job.number}")
+            try:
+                comm.Allreduce(MPI.IN_PLACE, job.host, op=MPI.SUM)
+            except BaseException as exc:  # noqa: BLE001 - handed to the thread that waits
+                job.error = exc
+            finally:
+                self._bucket_armed = None
+                job.done.set()
+
+    def wait_buckets(self, handles, what="all_reduce"):
+        if not handles:
+            return
+        if self.overlap == "thread":
+            for job in handles:
+                job.done.wait()   # the watchdog ends the job past the deadline
+                if job.error is not None:
+                    raise job.error
+        else:
+            requests = [job.request for job in handles]
+            self._poll(requests, what, time.monotonic())
+            self._pending = [r for r in self._pending if all(r is not q for q in requests)]
+        for job in handles:
+            if job.host is not job.flat:
+                job.flat[...] = backend.move(job.host, backend.device_of(job.flat))
+
     def broadcast(self, array, root=0):
         host = _host(array)
         if not host.flags.c_contiguous:
@@ -221,6 +289,20 @@ class MPICollectives(Collectives):
     def barrier(self):
         comm = self.comm
         self._run("barrier", comm.Barrier, lambda: [comm.Ibarrier()])
+
+
+class _Bucket:
+    """A bucket in flight: its buffer, the host array MPI sums, and how it ends."""
+
+    __slots__ = ("flat", "host", "number", "done", "error", "request")
+
+    def __init__(self, flat, host, number):
+        self.flat = flat
+        self.host = host
+        self.number = number
+        self.done = threading.Event()
+        self.error = None
+        self.request = None
 
 
 def _host(array):

@@ -74,12 +74,24 @@ class NcclCollectives(Collectives):
                                             f"{self.rank} of {self.size} within {self.timeout:g} s")
             time.sleep(1e-5)
 
-    def all_reduce(self, arrays, what="all_reduce") -> list:
+    def all_reduce(self, arrays, what="all_reduce", reuse=False) -> list:
         if self.size == 1:
             return list(arrays)
         # the current stream must have written the gradients before NCCL's stream reads them
         self.stream.wait_event(self._cupy.cuda.get_current_stream().record())
-        return super().all_reduce(arrays, what)
+        return super().all_reduce(arrays, what, reuse)
+
+    def start_bucket(self, flat):
+        """Issue the bucket's ``allReduce`` on NCCL's stream now (after the current stream's
+        work, which wrote it): it runs while the backward pass goes on."""
+        self.stream.wait_event(self._cupy.cuda.get_current_stream().record())
+        self.comm.allReduce(_ptr(flat), _ptr(flat), flat.size, self._code(flat.dtype),
+                            self._nccl.NCCL_SUM, self.stream.ptr)
+        return flat
+
+    def wait_buckets(self, handles, what="all_reduce"):
+        if handles:
+            self._sync(what)
 
     def _begin(self):
         self._nccl.groupStart()

@@ -16,11 +16,14 @@ import threading
 
 import numpy as np
 
+from gradients.walk import listening
+
 from .. import backend, core, nest
 from ..core import Tensor, convert_to_tensor, wrap
 from ..errors import argcheck
 from .collectives import DEFAULT_BUCKET_BYTES, Collectives, LocalCollectives
 from .launch import process_count
+from .overlap import GradientReducer
 from .input import DistributedDataset, DistributedDatasetsFromFunction
 from .values import PerReplica, ReduceOp, as_reduce_op
 
@@ -136,6 +139,8 @@ class Strategy:
         self._local = threading.local()
         self.extended = StrategyExtended(self)
         self.cluster_resolver = cluster_resolver or ClusterResolver(collectives.rank, collectives.size)
+        # sums gradients bucket by bucket while tape.gradient walks back (inside run)
+        self._reducer = GradientReducer(collectives) if collectives.size > 1 else None
 
     # -- the replicas -------------------------------------------------------------------
     @property
@@ -170,7 +175,7 @@ class Strategy:
             raise TypeError(f"{type(self).__name__}.run: fn must be callable, got {argcheck.describe(fn)}")
         kwargs = kwargs or {}
         args, kwargs = nest.map_structure(_local_component, (tuple(args), dict(kwargs)))
-        with self.scope():
+        with self.scope(), listening(self._reducer) if self._reducer is not None else _nothing():
             prev = getattr(self._local, "replica", None)
             self._local.replica = ReplicaContext(self, self._first_local_replica)
             try:
@@ -248,9 +253,16 @@ class Strategy:
         return wrap(xp.ascontiguousarray(xp.moveaxis(self._collectives.all_gather(moved), 0, axis)))
 
     def all_reduce_gradients(self, arrays) -> list:
-        """The optimizer's hook: gradient arrays summed across replicas (fused buckets)."""
+        """The optimizer's hook: gradient arrays summed across replicas (fused buckets). Arrays
+        that ``tape.gradient`` handed out inside :meth:`run` are already being summed, bucket
+        by bucket, since the reverse walk finished each bucket: their sums are awaited."""
         if self.num_replicas_in_sync == 1:
             return list(arrays)
+        arrays = list(arrays)
+        if self._reducer is not None:
+            sums = self._reducer.take(arrays)
+            if sums is not None:
+                return sums
         return self._collectives.all_reduce(arrays, "gradient all_reduce", reuse=True)
 
     # -- input ----------------------------------------------------------------------------
@@ -285,6 +297,9 @@ class ValueContext:
     def __init__(self, replica_id_in_sync_group=0, num_replicas_in_sync=1):
         self.replica_id_in_sync_group = replica_id_in_sync_group
         self.num_replicas_in_sync = num_replicas_in_sync
+
+
+_nothing = contextlib.nullcontext
 
 
 def _local_component(value):
