@@ -64,7 +64,7 @@ def reverse_walk(records, ids, targets, seeds, sources, rules, lead=0, free=Fals
     """
     grads = rules.seed([(t, s) for t, s in zip(targets, seeds) if t._tid and t._tid in ids])
     keep = {s._tid for s in sources}
-    listener = getattr(_listening, "current", None)
+    listener = _listening.current
     if listener is None or lead:
         _walk(records, len(records), 0, grads, keep, ids, rules, lead, free, sparse)
     else:
@@ -117,7 +117,11 @@ def _walk(records, hi, lo, grads, keep, ids, rules, lead, free, sparse):
 
 # -- telling a listener which gradients are final ---------------------------------------------
 
-_listening = threading.local()
+class _Listening(threading.local):
+    current = None   # the listener of this thread
+
+
+_listening = _Listening()
 
 
 @contextlib.contextmanager
@@ -136,7 +140,7 @@ def listening(listener):
     Tensor in one made of ops), None when nothing reached the source. A source whose gradient
     is kept as rows (``sparse``) is not told. ``wb.function``'s planned walk calls the
     listener once when traced and again at every replay, and ``final`` as steps."""
-    prev = getattr(_listening, "current", None)
+    prev = _listening.current
     _listening.current = listener
     try:
         yield listener
