@@ -5,6 +5,7 @@ The expected orders of interleave, window, group_by_window, bucket_by_sequence_l
 choose_from_datasets and scan, and the cardinalities, are the ones TF 2.21 gives for the
 same pipelines."""
 
+import collections
 import os
 import threading
 import time
@@ -365,3 +366,22 @@ def test_restored_iterator_continues_exactly(tmp_path, name, k):
     fresh = iter(make())
     wb.Checkpoint(iterator=fresh).restore(prefix).assert_consumed()
     assert take(fresh, 10) == uninterrupted[k:]
+
+
+def test_unbatch_cuts_rows_as_asked_and_saves_the_rest(tmp_path):
+    ordered = collections.OrderedDict(a=np.arange(12).reshape(6, 2), b=np.arange(6.0))
+    row = next(iter(Dataset.from_tensors((ordered, np.arange(6))).unbatch()))
+    assert isinstance(row[0], collections.OrderedDict) and list(row[0]) == ["a", "b"]
+    ds = Dataset.from_tensors(({"a": np.arange(12).reshape(6, 2), "b": np.arange(6.0)}, np.arange(6)))
+    it = iter(ds.repeat(2).unbatch())
+    first = next(it)
+    assert first[0]["a"].numpy().tolist() == [0, 1] and int(first[1]) == 0
+    next(it)
+    ckpt = wb.Checkpoint(it=it)
+    path = ckpt.save(str(tmp_path / "ckpt"))
+    rest = [int(label) for _, label in it]
+    assert rest == [2, 3, 4, 5, 0, 1, 2, 3, 4, 5]
+    ckpt.restore(path)
+    assert [int(label) for _, label in it] == rest
+    with pytest.raises(ValueError, match="different sizes"):
+        next(iter(Dataset.from_tensors((np.arange(3), np.arange(4))).unbatch()))

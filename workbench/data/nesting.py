@@ -183,30 +183,48 @@ class _InterleaveIter(Step):
 # -- unbatch ----------------------------------------------------------------------------
 
 
-def _rows(leaf, where):
-    """The rows of one batched component."""
+def _size(leaf, where):
+    """The number of rows of one batched component."""
     if st.is_ragged(leaf):
-        out = []
-        for i in range(leaf.nrows_int()):
-            row = leaf[i]
-            out.append(row if st.is_ragged(row) else st.ragged_row(row._data.copy()))
-        return out
+        return leaf.nrows_int()
     if not isinstance(leaf, Tensor) or leaf.ndim == 0:
         raise ValueError(f"unbatch: every component must have a first dimension to split, got a "
                          f"scalar{where}")
-    return [wrap(leaf._data[i, ...].copy()) for i in range(leaf.shape[0])]
+    return leaf.shape[0]
+
+
+def _leaf_row(leaf, j):
+    if st.is_ragged(leaf):
+        row = leaf[j]
+        return row if st.is_ragged(row) else st.ragged_row(row._data.copy())
+    return wrap(leaf._data[j, ...].copy())
+
+
+def _row(element, j):
+    """Row ``j`` of a batched element, with the element's structure."""
+    if isinstance(element, dict):
+        return type(element)((k, _row(v, j)) for k, v in element.items())
+    if isinstance(element, tuple):
+        parts = [_row(v, j) for v in element]
+        return type(element)(*parts) if hasattr(element, "_fields") else tuple(parts)
+    if isinstance(element, list):
+        return [_row(v, j) for v in element]
+    return _leaf_row(element, j)
+
+
+def batch_size(element):
+    """The common size of dimension 0 of a batched element's components."""
+    flat = nest.flatten(element)
+    sizes = [_size(leaf, "" if len(flat) == 1 else f" in component {i}") for i, leaf in enumerate(flat)]
+    if len(set(sizes)) > 1:
+        raise ValueError(f"unbatch: the components of an element have different sizes in dimension 0: "
+                         f"{sizes}")
+    return sizes[0] if sizes else 0
 
 
 def split_rows(element):
     """The rows of a batched element, as elements."""
-    flat = nest.flatten(element)
-    rows = [_rows(leaf, "" if len(flat) == 1 else f" in component {i}") for i, leaf in enumerate(flat)]
-    sizes = {len(r) for r in rows}
-    if len(sizes) > 1:
-        raise ValueError(f"unbatch: the components of an element have different sizes in dimension 0: "
-                         f"{[len(r) for r in rows]}")
-    n = sizes.pop()
-    return [nest.pack_sequence_as(element, [r[j] for r in rows]) for j in range(n)]
+    return [_row(element, j) for j in range(batch_size(element))]
 
 
 class Unbatch(Dataset):
@@ -224,21 +242,32 @@ class Unbatch(Dataset):
 
 
 class _UnbatchIter(Step):
+    """Rows are cut from the current batch one at a time, as they are asked for (a filter after
+    ``unbatch`` often needs few of them)."""
+
     def __init__(self, node, state):
         self._node = node
+        self._batch, self._next, self._n = None, 0, 0
         if state is None:
             self._inner, self._rows = node._input._iter(None), []
         else:
             self._inner = node._input._iter(expect_kind(state, node)["inner"])
-            self._rows = list(state["rows"])
+            self._rows = list(state["rows"])    # restored rows, given before the next batch
 
     def __next__(self):
-        while not self._rows:
-            self._rows = split_rows(next(self._inner))
-        return self._rows.pop(0)
+        if self._rows:
+            return self._rows.pop(0)
+        while self._next >= self._n:
+            self._batch, self._next = None, 0
+            batch = next(self._inner)
+            self._n = batch_size(batch)
+            self._batch = batch
+        j, self._next = self._next, self._next + 1
+        return _row(self._batch, j)
 
     def state(self):
-        return self._tag(self._node, inner=self._inner.state(), rows=Elements(self._rows))
+        rest = [] if self._batch is None else [_row(self._batch, j) for j in range(self._next, self._n)]
+        return self._tag(self._node, inner=self._inner.state(), rows=Elements(self._rows + rest))
 
 
 # -- window -----------------------------------------------------------------------------

@@ -65,11 +65,13 @@ def decode_csv(records, record_defaults, field_delim=",", use_quote_delim=True, 
     if select_cols is not None and len(cols) != len(columns):
         raise ValueError(f"decode_csv: select_cols has {len(cols)} entries, record_defaults has {len(columns)}")
     out = [np.empty(arr.size, dtype=c[0]) for c in columns]
-    for r, rec in enumerate(arr.reshape(-1)):
-        text = rec.decode("utf-8") if isinstance(rec, bytes) else str(rec)
-        reader = _csv.reader([text], delimiter=field_delim, quotechar='"' if use_quote_delim else None,
-                             quoting=_csv.QUOTE_MINIMAL if use_quote_delim else _csv.QUOTE_NONE)
-        fields = next(reader, [""])
+    texts = [rec.decode("utf-8") if isinstance(rec, bytes) else str(rec) for rec in arr.reshape(-1)]
+    # one reader over every record (a record holds no line break, so each is one row)
+    reader = _csv.reader([t if t else '""' for t in texts] if use_quote_delim else texts,
+                         delimiter=field_delim, quotechar='"' if use_quote_delim else None,
+                         quoting=_csv.QUOTE_MINIMAL if use_quote_delim else _csv.QUOTE_NONE)
+    for r, (text, fields) in enumerate(zip(texts, reader)):
+        fields = fields or [""]
         if select_cols is None and len(fields) != len(columns):
             raise InvalidArgumentError(f"decode_csv: expect {len(columns)} fields but have {len(fields)} "
                                        f"in record {r}")
