@@ -345,3 +345,21 @@ def test_a_failing_compiled_kernel_falls_back_to_numpy(backend, monkeypatch):
     monkeypatch.setattr(kern, "_run_compiled", broken)
     _same(_arith(x, y), traced(x, y))
     assert kern.backend == "numpy" and "no matching definition" in kern.why
+
+
+@needs_numba
+def test_a_zero_d_argument_returned_as_an_output_is_not_a_constant(backend):
+    """An argument that is also an output looks like a constant to the plan: the compiled
+    kernel written with its first value gives way to the NumPy kernel when it changes."""
+    backend("auto")
+
+    def step(x, s):
+        return s, x * s + 1.0
+
+    traced = wb.function(step)
+    x = wb.constant(np.linspace(-1, 1, 50, dtype=np.float32))
+    kernels = _settle(traced, x, wb.constant(np.float32(2.0)))
+    for value in (3.0, -1.5):
+        s = wb.constant(np.float32(value))
+        _same(step(x, s), traced(x, s))
+    assert all(k.backend == "numpy" or float(np.float32(2.0)).hex() not in k.source for k in kernels)

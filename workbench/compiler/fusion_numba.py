@@ -54,6 +54,7 @@ from __future__ import annotations
 import atexit
 import hashlib
 import importlib.util
+import operator
 import os
 import sys
 import tempfile
@@ -339,6 +340,13 @@ class NumbaKernel(_CpuKernel):
     def run(self):
         st = self._stages
         if st is not None:
+            if tuple(map(_DATA, self._baked)) != self._baked_values:
+                # a value written into the source as a constant changed (an argument returned
+                # as an output looks like a constant to the plan): the NumPy kernel from now on
+                self._stages, self.backend = None, "numpy"
+                self.why = "a value taken for a constant changed between calls"
+                _CpuKernel.run(self)
+                return
             try:
                 outs = self._run_compiled(st)
             except Exception as exc:  # noqa: BLE001 - e.g. arguments of a layout it was not built for
@@ -365,6 +373,8 @@ class NumbaKernel(_CpuKernel):
         fixed = []
         for h, sc in zip(self.inputs, self.scalar):
             fixed.append(h._data.reshape(-1)[0] if sc and id(h) in self._fixed_ids else None)
+        self._baked = tuple(h for h, f in zip(self.inputs, fixed) if f is not None)
+        self._baked_values = tuple(map(_DATA, self._baked))
         plan = stages(self.compute, self.whole)
         layout = Layout(self.compute, self.inputs, self.out_refs, plan)
         self.source, calls = module_source(self.compute, self.inputs, self.out_refs, self.scalar,
@@ -455,6 +465,9 @@ class NumbaKernel(_CpuKernel):
             self._stages, self.backend, self.why = compiled, "numba", None
         else:
             self.why = why
+
+
+_DATA = operator.attrgetter("_data")
 
 
 def _contiguous(x, shape):
