@@ -26,12 +26,14 @@ KINDS = {
     "int": "iu",
     "bool": "b",
     "any": "fciub",
+    "string": "O",
 }
 
 
 def dtype_error(opname, what, dtype, accepted):
     want = {"fc": "floating or complex", "f": "floating", "fciu": "numeric (not bool)",
-            "iu": "integer", "b": "bool", "fciub": "any"}[accepted]
+            "iu": "integer", "b": "bool", "fciub": "any",
+            "O": "string"}[accepted]
     return TypeError(f"{opname}: {what} has dtype {dtype}, expected a {want} dtype")
 
 
@@ -116,8 +118,10 @@ def unary(name, fwd, vjp=None, jvp=None, *, dtypes="float", domain="real", publi
 
 
 def binary(name, fwd, vjp=None, jvp=None, *, dtypes="numeric", domain="real", public=None,
-           argnames=("x", "y"), **kw):
-    """Define a broadcasting elementwise op of two tensors and return its public function."""
+           argnames=("x", "y"), strings=None, **kw):
+    """Define a broadcasting elementwise op of two tensors and return its public function.
+    ``strings``: the public function string tensors go to instead (``add`` concatenates), reached
+    only where the dtype check fails, so numeric calls pay nothing for it."""
     op = defop(name, fwd, vjp, jvp, dtypes=dtypes, domain=domain, broadcasts=True, **kw)
     kinds = KINDS[dtypes]
     label = public or name
@@ -129,6 +133,8 @@ def binary(name, fwd, vjp=None, jvp=None, *, dtypes="numeric", domain="real", pu
         x, y = binary_arrays(x, y, label)
         a = x._data
         if a.dtype.kind not in kinds:
+            if strings is not None and a.dtype.kind == "O":
+                return strings(x, y)
             raise dtype_error(label, argnames[0], a.dtype, kinds)
         if warnings.filters is not _filters_seen[0]:
             core.silence_numpy_warnings()

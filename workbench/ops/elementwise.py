@@ -70,9 +70,17 @@ def _special(xp):
 # ---------------------------------------------------------------------------
 # arithmetic
 
+def _concat_strings(xp, a, b):
+    out = np.add(a, b)   # object arrays of bytes: elementwise concatenation (a scalar for 0-d)
+    return out if isinstance(out, np.ndarray) else np.array(out, dtype=object)
+
+
+# TF's add of two string tensors concatenates them (tf.strings.join without a separator)
+_string_add = binary("string_add", _concat_strings, dtypes="string", public="add")
+
 add = binary("add", ufunc2("add"),
              rule=lambda e, needs, g, ans, x, y: (g if needs[0] else None, g if needs[1] else None),
-             jvp=lambda ts, ans, x, y: _sum_tangents(*ts), dtypes="numeric")
+             jvp=lambda ts, ans, x, y: _sum_tangents(*ts), strings=_string_add)
 
 subtract = binary("subtract", ufunc2("subtract"),
                   rule=lambda e, needs, g, ans, x, y: (g if needs[0] else None,
