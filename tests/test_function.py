@@ -467,8 +467,8 @@ def test_concrete_function_binds_as_tf_does():
     np.testing.assert_array_equal(square(wb.constant([1.0, 2.0])).numpy(), [1.0, 4.0])  # any rank
     with pytest.raises(TypeError, match="do not fit its input signature"):
         square(wb.constant(10.0), b=3)
-    with pytest.raises(TypeError, match="do not fit"):
-        square(wb.constant(10))                               # another dtype
+    with pytest.raises(wb.errors.InvalidArgumentError, match="expected to be a float32 tensor"):
+        square(wb.constant(10))                               # another dtype: TF's kernel refuses it
 
     class Model:
         weight = 2.0
@@ -590,3 +590,17 @@ def test_autograph_names_without_a_rewrite():
         wb.autograph.to_code(3)
     with pytest.raises(ValueError, match="level must be an int"):
         wb.autograph.set_verbosity(-1)
+
+
+def test_string_tensors_add_and_a_concrete_function_refuses_another_dtype():
+    @wb.function
+    def double(a):
+        return a + a
+    strings = double.get_concrete_function(wb.TensorSpec(shape=[], dtype=wb.string))
+    assert strings(wb.constant("c")).numpy() == b"cc" and strings("b").numpy() == b"bb"
+    np.testing.assert_array_equal(wb.add(wb.constant(["a", "bc"]), wb.constant("x")).numpy(),
+                                  np.array([b"ax", b"bcx"], dtype=object))
+    with pytest.raises(wb.errors.InvalidArgumentError, match="expected to be a string tensor but is a int32"):
+        strings(wb.constant(1))
+    with pytest.raises(TypeError, match="same dtype"):
+        wb.constant("a") + wb.constant(1.0)

@@ -36,11 +36,11 @@ import warnings
 
 import numpy as np
 
-from .. import core, nest
+from .. import core, errors, nest
 from ..config import _EAGER, functions_run_eagerly, run_functions_eagerly  # noqa: F401 (re-exported)
 from .graphdef import FuncGraph
 from .program import Program
-from ..tensor_shape import TensorSpec
+from ..tensor_shape import TensorSpec, _dtype_name
 from .signature import covers, describe, relax, signature, stand_in
 from .trace import Tracer, tensor_leaves
 
@@ -445,6 +445,14 @@ class ConcreteFunction:
             key = signature(args, kwargs, nest.flatten((args, kwargs)))
             if covers(self._general, key):
                 return args, kwargs
+            values = dict(zip([p[0] for p in params], list(args))) | kwargs
+            for i, (name, _, spec) in enumerate(params):
+                value = values.get(name)
+                if isinstance(spec, TensorSpec) and isinstance(value, core.Tensor) and value.dtype != spec.dtype:
+                    # TF binds the tensors, then its kernel refuses the dtype
+                    raise errors.InvalidArgumentError(
+                        None, None, f"cannot compute {f._name} as input #{i}(zero-based) was expected to "
+                        f"be a {_dtype_name(spec.dtype)} tensor but is a {_dtype_name(value.dtype)} tensor")
         shown = ", ".join([_short(a) for a in args] + [f"{k}={_short(v)}" for k, v in kwargs.items()])
         raise TypeError(f"ConcreteFunction '{f._name}': the arguments ({shown}) do not fit its "
                         f"input signature ({self._describe_inputs()})")
@@ -465,6 +473,11 @@ class ConcreteFunction:
                 value = values[name]
                 if not _is_spec(spec) and not _same_value(value, spec):
                     return None
+                if isinstance(spec, TensorSpec) and not isinstance(value, core.Tensor):
+                    try:   # a Python value for a tensor parameter: converted as TF converts it
+                        value = core.convert_to_tensor(value, dtype=spec.dtype)
+                    except (TypeError, ValueError):
+                        return None
             elif _is_spec(spec):
                 return None   # a tensor argument is missing
             else:
