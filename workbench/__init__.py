@@ -65,6 +65,7 @@ _LAZY = {
     "losses": ("workbench.keras.losses", None),    # TF 2's tf.losses / tf.metrics: Keras'
     "metrics": ("workbench.keras.metrics", None),
     "enable_v2_behavior": ("workbench.compat", "enable_v2_behavior"),  # tf.compat.v2's: always on
+    "test": ("workbench.test", None),              # tf.test: TestCase, compute_gradient, gpu_device_name
 }
 
 
