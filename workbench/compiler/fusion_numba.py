@@ -463,6 +463,7 @@ class NumbaKernel(_CpuKernel):
         why = _disagreement(got, want, self.dtype, self.bitwise)
         if why is None:
             self._stages, self.backend, self.why = compiled, "numba", None
+            self._regs = {}  # the NumPy kernel's scratch blocks
         else:
             self.why = why
 
