@@ -166,9 +166,10 @@ def elementwise(fn, args, kwargs):
     Operands sharing the first ragged operand's partition (and dense operands that broadcast
     over its uniform inner dimensions or its rows) go straight to the flat values. Otherwise
     the operands are broadcast as TF broadcasts ragged shapes: dense operands get leading
-    1s and become ragged with uniform rows, and at every ragged level each operand's row
-    lengths (and the row counts) must be equal or 1; a length-1 row repeats to its partner's
-    length (``[[1], [2, 3]] + [[10, 20], [30, 40]]`` is ``[[11, 21], [32, 43]]``).
+    1s and become ragged with uniform rows; row counts must be equal or 1, and at every
+    ragged level the operands' row lengths must be equal, except that a uniform dimension of
+    size 1 repeats to its partner's lengths (``[[1], [2, 3]] + [[10], [20]]`` is
+    ``[[11], [22, 23]]``, while ``[[1], [2, 3]] + [[10, 20], [30, 40]]`` is refused, as in TF).
     """
     ref = next(a for a in args if isinstance(a, RaggedTensor))
     what = getattr(fn, "__name__", "op")
@@ -243,17 +244,19 @@ def _broadcast_partitions(ops, what):
     for level in range(ops[0].ragged_rank):
         level_parts = [r.partitions[level] for r in ops]
         lens = [p.row_lengths()[i] for p, i in zip(level_parts, idx)]
-        out = lens[0]
-        for ln in lens[1:]:
-            out = xp.where(out == 1, ln, out)
+        # TF's rule: only a uniform dimension of size 1 stretches; ragged row lengths must match
+        # exactly, even where a row happens to hold one value
+        stretches = [p.uniform_row_length() == 1 for p in level_parts]
+        fixed = [ln for ln, s in zip(lens, stretches) if not s]
+        out = fixed[0] if fixed else lens[0]
         for j, ln in enumerate(lens):
-            bad = (ln != out) & (ln != 1)
+            bad = (ln != out) & (not stretches[j])
             if bool(xp.any(bad)):
                 row = int(xp.argmax(bad))
                 raise wb.errors.InvalidArgumentError(  # TF's error for shapes that do not broadcast
                     f"{what}: ragged dimension {level + 1} does not broadcast: result row {row} "
-                    f"has length {int(out[row])} in one operand and {int(ln[row])} in another "
-                    "(lengths must be equal or 1)")
+                    f"has length {int(out[row])} in one operand and {int(ln[row])} in another (row "
+                    "lengths must be equal; only a uniform dimension of size 1 broadcasts)")
         uniform = [p.uniform_row_length() for p in level_parts]
         u = max(uniform) if all(v is not None for v in uniform) else None
         part = RowPartition.from_row_lengths(out.astype(np.int64), validate=False)
@@ -262,7 +265,7 @@ def _broadcast_partitions(ops, what):
         rowids, pos = part.value_rowids(), part.positions()
         new_idx = []
         for j, (p, i, ln) in enumerate(zip(level_parts, idx, lens)):
-            step = xp.where(ln[rowids] == 1, 0, pos)
+            step = 0 * pos if stretches[j] else pos
             new_idx.append(p.row_starts()[i][rowids] + step)
             identity[j] = identity[j] and bool(xp.all(ln == out)) and p.nvals() == part.nvals()
         idx = new_idx

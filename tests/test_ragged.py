@@ -276,8 +276,12 @@ class TestElementwise:
 
     def test_same_partition(self):
         assert (self.rt + self.rt).to_list() == [[2.0, 4.0], [], [6.0]]
-        # rows of length 1 broadcast (TF's ragged broadcasting); other lengths must match
-        assert (self.rt + ragged.constant([[1.0], [2.0], [3.0]])).to_list() == [[2.0, 3.0], [], [6.0]]
+        # a uniform dimension of size 1 broadcasts (TF's ragged broadcasting); ragged row
+        # lengths must match, even rows of one value (TF 2.21 raises there too)
+        ones = RaggedTensor.from_uniform_row_length(wb.constant([1.0, 2.0, 3.0]), 1)
+        assert (self.rt + ones).to_list() == [[2.0, 3.0], [], [6.0]]
+        with pytest.raises(wb.errors.InvalidArgumentError, match="does not broadcast"):
+            self.rt + ragged.constant([[1.0], [2.0], [3.0]])
         other = ragged.constant([[1.0, 2.0, 3.0], [], [3.0]])
         with pytest.raises(ValueError, match="does not broadcast"):
             self.rt + other
