@@ -604,3 +604,13 @@ def test_string_tensors_add_and_a_concrete_function_refuses_another_dtype():
         strings(wb.constant(1))
     with pytest.raises(TypeError, match="same dtype"):
         wb.constant("a") + wb.constant(1.0)
+
+
+def test_inference_fn_takes_the_flat_tensor_inputs():
+    @wb.function
+    def scale(x, k):
+        return x * k
+    atomic = scale.get_concrete_function(wb.constant([1.0, 2.0]), 3.0).inference_fn
+    np.testing.assert_array_equal(atomic(wb.constant([2.0, 4.0])).numpy(), [6.0, 12.0])
+    with pytest.raises(TypeError, match="expected 1 tensor inputs, got 2"):
+        atomic(wb.constant([1.0, 2.0]), wb.constant(3.0))

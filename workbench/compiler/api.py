@@ -400,6 +400,11 @@ class ConcreteFunction:
         return self._outputs
 
     @property
+    def inference_fn(self) -> "AtomicFunction":
+        """The function of the flat tensor inputs alone (TF's ``AtomicFunction``)."""
+        return AtomicFunction(self)
+
+    @property
     def graph(self) -> FuncGraph:
         """The latest program's steps as TF's graph (``as_graph_def().node``; see ``graphdef``)."""
         if not self._programs:
@@ -545,6 +550,30 @@ def _as_outputs(result):
         return result
     return nest.pack_sequence_as(result, [core.convert_to_tensor(v) if isinstance(v, _PYTHON_VALUES) else v
                                           for v in flat])
+
+
+class AtomicFunction:
+    """A concrete function called with its tensor inputs only, flat, in order (TF's
+    ``AtomicFunction``); the Python values it was traced with are fixed."""
+
+    def __init__(self, concrete):
+        self._concrete = concrete
+        self.name = concrete._function._name
+
+    def __call__(self, *tensors):
+        c = self._concrete
+        structure = (c._inputs[0], c._inputs[1])
+        leaves = nest.flatten(structure)
+        slots = [i for i, leaf in enumerate(leaves) if _is_spec(leaf)]
+        if len(tensors) != len(slots):
+            raise TypeError(f"AtomicFunction '{self.name}': expected {len(slots)} tensor inputs, got {len(tensors)}")
+        for i, t in zip(slots, tensors):
+            leaves[i] = t
+        args, kwargs = nest.pack_sequence_as(structure, leaves)
+        return c(*args, **kwargs)
+
+    def __repr__(self):
+        return f"<AtomicFunction {self.name}>"
 
 
 class FunctionType:
