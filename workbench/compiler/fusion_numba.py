@@ -403,7 +403,7 @@ class NumbaKernel(_CpuKernel):
                             if not fn.signatures:  # a module another group compiled already has it
                                 fn.compile(_signature(dtype, len(sc), len(arrays)))
                                 fn.disable_compile()  # other argument types: an error, not a compilation
-                            compiled.append((fn, sc, arrays, None))
+                            compiled.append((fn, _getter(sc), _getter(arrays), None))
                 self._ready = compiled
             except Exception as exc:  # noqa: BLE001 - loops that cannot be built are not used
                 self._failed = f"numba could not compile the loops: {type(exc).__name__}: {exc}"
@@ -440,7 +440,7 @@ class NumbaKernel(_CpuKernel):
                 if fn is None:
                     a(cur[b], cur[d])
                 else:
-                    fn(m, *[scal[k] for k in a], *[cur[k] for k in b])
+                    fn(m, *a(scal), *b(cur))
         return outs
 
     def _scratch(self, size):
@@ -469,6 +469,16 @@ class NumbaKernel(_CpuKernel):
 
 
 _DATA = operator.attrgetter("_data")
+
+
+def _getter(indices):
+    """``f(seq) -> tuple(seq[k] for k in indices)``, without a Python loop."""
+    if not indices:
+        return lambda seq: ()
+    if len(indices) == 1:
+        k = indices[0]
+        return lambda seq: (seq[k],)
+    return operator.itemgetter(*indices)
 
 
 def _contiguous(x, shape):
