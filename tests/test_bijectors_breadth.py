@@ -43,6 +43,7 @@ CASES = [
      lambda r: r.normal(size=(4, 3)), 1),
     ("WeibullCDF", lambda: tfb.WeibullCDF(scale=f64([1.0, 2.0, 0.5]), concentration=f64([0.7, 1.5, 3.0])),
      lambda r: r.uniform(0.1, 1.0, size=(4, 3)), 1),
+    ("RayleighCDF", lambda: tfb.RayleighCDF(scale=f64([1.0, 2.0, 0.5])), lambda r: r.uniform(0.1, 2.0, size=(4, 3)), 1),
     ("KumaraswamyCDF", lambda: tfb.KumaraswamyCDF(concentration1=f64([0.5, 2.0, 3.0]), concentration0=f64(1.7)),
      lambda r: r.uniform(0.05, 0.95, size=(4, 3)), 1),
     ("SinhArcsinh", lambda: tfb.SinhArcsinh(skewness=f64([0.5, -1.0, 0.0]), tailweight=f64([1.0, 0.5, 2.0])),
@@ -258,6 +259,11 @@ def test_cdf_bijectors_match_scipy():
                                st.gumbel_r(0.3, 2.0).cdf(x), rtol=1e-12)
     np.testing.assert_allclose(tfb.WeibullCDF(scale=f64(2.0), concentration=f64(1.5)).forward(f64(x)).numpy(),
                                st.weibull_min(1.5, scale=2.0).cdf(x), rtol=1e-12)
+    np.testing.assert_allclose(tfb.RayleighCDF(scale=f64(1.5)).forward(f64(x)).numpy(),
+                               st.rayleigh(scale=1.5).cdf(x), rtol=1e-12)
+    # the inverse of uniform draws is Rayleigh (TFP's 0.12 release notebook)
+    u = probability.distributions.Uniform(f64(0.), f64(1.)).sample(4000, seed=3)
+    assert st.kstest(tfb.RayleighCDF(f64(1.5)).inverse(u).numpy(), st.rayleigh(scale=1.5).cdf).pvalue > 1e-3
 
 
 def test_transformed_normal_through_cdf_bijectors():
