@@ -210,3 +210,16 @@ def test_multinomial_samples_sum_to_total_count_and_covariance():
     # a zero-probability class with count 0 adds nothing
     np.testing.assert_allclose(float(d[0].log_prob(c64([2.0, 0.0, 5.0]))),
                                st.multinomial(7, p[0]).logpmf([2, 0, 5]), rtol=1e-10)
+
+
+def test_negative_binomial_from_mean_dispersion():
+    # TFP's parameterization: dispersion = 1 / total_count, variance = mean + dispersion * mean**2
+    d = tfd.NegativeBinomial.experimental_from_mean_dispersion(c64([30.0, 2.0]), c64([0.01, 0.5]))
+    np.testing.assert_allclose(d.total_count.numpy(), [100.0, 2.0], rtol=1e-12)
+    np.testing.assert_allclose(d.mean().numpy(), [30.0, 2.0], rtol=1e-12)
+    np.testing.assert_allclose(d.variance().numpy(), [30.0 + 9.0, 2.0 + 2.0], rtol=1e-12)
+    k = np.array([25.0, 3.0])
+    r, m = np.array([100.0, 2.0]), np.array([30.0, 2.0])
+    np.testing.assert_allclose(d.log_prob(c64(k)).numpy(), st.nbinom(r, r / (r + m)).logpmf(k), rtol=1e-10)
+    f32 = tfd.NegativeBinomial.experimental_from_mean_dispersion(30., .01)
+    assert f32.dtype == np.float32 and f32.sample(3, seed=1).shape == (3,)

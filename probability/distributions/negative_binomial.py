@@ -40,6 +40,18 @@ class NegativeBinomial(LogitsProbs, Distribution):
         self._require_integer = bool(require_integer_total_count)
         super().__init__(dtype, NOT_REPARAMETERIZED, validate_args, allow_nan_stats, parameters, name)
 
+    @classmethod
+    def experimental_from_mean_dispersion(cls, mean, dispersion, **kwargs):
+        """The NegativeBinomial with this ``mean`` and ``dispersion = 1 / total_count`` (variance
+        ``mean + dispersion * mean**2``): ``total_count = 1 / dispersion``,
+        ``logits = log(mean * dispersion)``."""
+        dtype = internal.common_dtype([mean, dispersion])
+        mean = internal.as_param(mean, "mean", dtype, "NegativeBinomial.experimental_from_mean_dispersion")
+        dispersion = internal.as_param(dispersion, "dispersion", dtype,
+                                       "NegativeBinomial.experimental_from_mean_dispersion")
+        return cls(total_count=wb.math.reciprocal(wb.convert_to_tensor(dispersion)),
+                   logits=wb.math.log(mean * dispersion), **kwargs)
+
     @property
     def total_count(self):
         return self._total_count
