@@ -378,6 +378,65 @@ def _tile_within_rows(rt, multiples):
     return RaggedTensor(_take(values, src), new, _internal=True)
 
 
+# ---------------------------------------------------------------------------
+# expand_dims and squeeze
+
+
+def _insert_axis(axis, ndim, opname):
+    a = argcheck.integer(axis, "axis", opname)
+    if not -ndim - 1 <= a <= ndim:
+        raise ValueError(f"{opname}: axis={axis} is out of range for a result of rank {ndim + 1}")
+    return a % (ndim + 1)
+
+
+def expand_dims(input, axis, name=None):
+    """``input`` with a new dimension of size 1 at ``axis`` (TF's ``tf.expand_dims`` of a
+    RaggedTensor): at 0 one row holding everything, at a ragged position rows of one
+    element, among the inner dimensions a uniform 1.
+
+    >>> wb.expand_dims(ragged.constant([[1, 2], [3]]), 1).to_list()
+    [[[1, 2]], [[3]]]
+    """
+    a = _insert_axis(axis, input.ndim, "expand_dims")
+    if a == 0:
+        return RaggedTensor.from_uniform_row_length(input, input.nrows_int(), nrows=1)
+    if a == 1:
+        return RaggedTensor.from_uniform_row_length(input, 1, nrows=input.nrows_int())
+    if a <= input.ragged_rank:
+        return input.with_values(expand_dims(input.values, a - 1))
+    return input.with_flat_values(wb.expand_dims(input.flat_values, a - input.ragged_rank))
+
+
+def squeeze(input, axis=None, name=None):
+    """``input`` without the dimensions in ``axis``, each of size 1: an inner dimension, or a
+    ragged one whose rows all hold one element (TF's ``tf.squeeze`` of a RaggedTensor needs
+    ``axis``)."""
+    if axis is None:
+        raise ValueError("squeeze: a RaggedTensor needs axis (the dimensions of size 1 to remove)")
+    axes = sorted({argcheck.axis(a, input.ndim, "squeeze") for a in (axis if isinstance(axis, (list, tuple))
+                                                                      else [axis])}, reverse=True)
+    out = input
+    for a in axes:
+        out = _squeeze_one(out, a)
+    return out
+
+
+def _squeeze_one(rt, a):
+    if a == 0:
+        raise ValueError("squeeze: dimension 0 (the rows) of a RaggedTensor cannot be squeezed")
+    if a > rt.ragged_rank:
+        return rt.with_flat_values(wb.squeeze(rt.flat_values, [a - rt.ragged_rank]))
+    if a == 1:
+        lengths = rt._partition.row_lengths()
+        if rt._partition.uniform_row_length() != 1 and bool((lengths != 1).any()):
+            row = int(rt._partition.xp.argmax(lengths != 1))
+            raise wb.errors.InvalidArgumentError(
+                f"squeeze: dimension 1 of a RaggedTensor of shape {rt.shape} is not of size 1: row {row} "
+                f"has length {int(lengths[row])}")
+        return rt._values
+    return rt.with_values(_squeeze_one(rt._values, a - 1))
+
+
 def embedding_lookup(ids, params, max_norm=None, name=None):
     """``wb.nn.embedding_lookup`` with ragged ``ids``: the embeddings of the flat ids under the
     ids' row partitions (shape ``ids.shape + params.shape[1:]``)."""
@@ -388,7 +447,8 @@ def _register():
     for fn, handler in ((wb.concat, concat), (wb.stack, stack), (wb.gather, gather), (wb.tile, tile),
                         (wb.boolean_mask, boolean_mask), (wb.where, where), (wb.reverse, reverse),
                         (wb.nn.softmax, softmax), (wb.nn.log_softmax, log_softmax),
-                        (wb.nn.embedding_lookup, embedding_lookup)):
+                        (wb.nn.embedding_lookup, embedding_lookup), (wb.expand_dims, expand_dims),
+                        (wb.squeeze, squeeze)):
         core.register_dispatch(fn, handler)
 
 

@@ -477,12 +477,40 @@ class RaggedTensor(core.CompositeTensor):
         return RaggedTensor(values, self._partition.to(dev), _internal=True)
 
     def merge_dims(self, outer_axis, inner_axis):
-        """Merge dimensions ``outer_axis..inner_axis``; ``merge_dims(0, 1)`` gives the values."""
-        if (outer_axis, inner_axis) == (0, 1):
-            return self._values
-        if outer_axis == 0 and inner_axis == -1 or (outer_axis == 0 and inner_axis == self.ndim - 1):
-            return wb.reshape(self.flat_values, (-1,))
-        raise NotImplementedError("merge_dims supports (0, 1) and (0, -1)")
+        """Dimensions ``outer_axis..inner_axis`` merged into one (TF's ``merge_dims``):
+        ``merge_dims(0, 1)`` is the values, ``merge_dims(1, 2)`` joins each row's sublists.
+
+        >>> ragged.constant([[[1, 2], [3]], [[4]]]).merge_dims(1, 2).to_list()
+        [[1, 2, 3], [4]]
+        """
+        outer = argcheck.axis(outer_axis, self.ndim, "merge_dims", "outer_axis")
+        inner = argcheck.axis(inner_axis, self.ndim, "merge_dims", "inner_axis")
+        if outer > inner:
+            raise ValueError(f"merge_dims: outer_axis ({outer_axis}) must not come after inner_axis ({inner_axis})")
+        if outer == inner:
+            return self
+        if outer == 0:
+            return self.merge_dims(1, inner)._values if inner > 1 else self._values
+        if outer > 1:
+            values = self._values
+            merged = (values.merge_dims(outer - 1, inner - 1) if isinstance(values, RaggedTensor)
+                      else wb.reshape(values, tuple(values.shape[:outer - 1]) + (-1,) + tuple(values.shape[inner:])))
+            return RaggedTensor(merged, self._partition, _internal=True)
+        out = self
+        for _ in range(inner - outer):   # fold dimension 2 into dimension 1, one at a time
+            out = out._merge_rows_with_next()
+        return out
+
+    def _merge_rows_with_next(self):
+        """Dimensions 1 and 2 merged: each row's sublists joined end to end."""
+        values, splits = self._values, self._partition.row_splits()
+        if isinstance(values, RaggedTensor):
+            merged, new_splits = values._values, values._partition.row_splits()[splits]
+        else:
+            width = values.shape[1]
+            merged, new_splits = wb.reshape(values, (-1,) + tuple(values.shape[2:])), splits * width
+        part = RowPartition.from_row_splits(new_splits, validate=False).with_dtype(self.row_splits_dtype)
+        return RaggedTensor(merged, part, _internal=True)
 
     # -- composite protocol: gradients flow through flat_values ---------------
     def components(self):
@@ -588,6 +616,9 @@ def _install_operators():
         "__gt__": lambda a, b: wb.greater(a, b), "__ge__": lambda a, b: wb.greater_equal(a, b),
         "__and__": lambda a, b: wb.logical_and(a, b), "__or__": lambda a, b: wb.logical_or(a, b),
         "__invert__": lambda a: wb.logical_not(a), "__xor__": lambda a, b: wb.logical_xor(a, b),
+        # elementwise, as TF's RaggedTensor (and wb.Tensor): None compares unequal
+        "__eq__": lambda a, b: False if b is None else wb.equal(a, b),
+        "__ne__": lambda a, b: True if b is None else wb.not_equal(a, b),
     }
     for name, fn in ops.items():
         setattr(RaggedTensor, name, fn)

@@ -440,3 +440,65 @@ def test_to_sparse_and_from_sparse_gradients():
         st = wb.SparseTensor([[0, 0], [0, 1], [2, 0]], v, [3, 2])
         return _flat(RT.from_sparse(st) * RT.from_sparse(st))
     check_gradients(back, [np.array([0.5, -1.0, 2.0])], order=1)
+
+
+# ---------------------------------------------------------------------------
+# ==, expand_dims, squeeze, merge_dims, add_n, clip_by_value (outputs checked in TF 2.21)
+
+
+def test_equality_is_elementwise():
+    rt = ragged.constant([[3, 1], [], [5]])
+    assert (rt == rt).to_list() == [[True, True], [], [True]]
+    assert (rt != 1).to_list() == [[True, False], [], [True]]
+    assert (rt == None) is False and (rt != None) is True   # noqa: E711 - TF's rule for None
+
+
+def test_expand_dims_and_squeeze():
+    rt = ragged.constant([[3, 1, 4, 1], [], [5, 9, 2], [6], []])
+    assert wb.expand_dims(rt, 0).shape == (1, 5, None)
+    assert wb.expand_dims(rt, 0).to_list() == [rt.to_list()]
+    assert wb.expand_dims(rt, 1).shape == (5, 1, None)
+    assert wb.expand_dims(rt, 1).to_list() == [[r] for r in rt.to_list()]
+    assert wb.expand_dims(rt, -1).shape == (5, None, 1)
+    assert wb.expand_dims(rt, 2).to_list() == [[[v] for v in r] for r in rt.to_list()]
+    r3 = ragged.constant([[[1, 2], [3]], [], [[4, 5, 6], [], [7]]])
+    assert wb.expand_dims(r3, 2).shape == (3, None, 1, None) and wb.expand_dims(r3, -1).shape == (3, None, None, 1)
+    assert wb.expand_dims(r3, 2).to_list() == [[[[1, 2]], [[3]]], [], [[[4, 5, 6]], [[]], [[7]]]]
+    with pytest.raises(ValueError, match="out of range"):
+        wb.expand_dims(rt, 3)
+    assert wb.squeeze(ragged.constant([[[1], [2]], [[3]]]), axis=2).to_list() == [[1, 2], [3]]
+    assert wb.squeeze(ragged.constant([[[1], [2]], [[3]]], ragged_rank=1), axis=-1).to_list() == [[1, 2], [3]]
+    assert wb.squeeze(wb.expand_dims(rt, 1), axis=1).to_list() == rt.to_list()
+    with pytest.raises(wb.errors.InvalidArgumentError, match="row 0 has length 4"):
+        wb.squeeze(rt, axis=1)
+    with pytest.raises(ValueError, match="needs axis"):
+        wb.squeeze(rt)
+    check_gradients(lambda v: _flat(wb.squeeze(wb.expand_dims(_rt(v), 2), axis=2) * wb.expand_dims(_rt(v), 1)
+                                    .merge_dims(1, 2)), [np.arange(1.0, 8.0)], order=2)
+
+
+def test_merge_dims_matches_tf():
+    r3 = ragged.constant([[[1, 2], [3]], [], [[4, 5, 6], [], [7]]])
+    assert r3.merge_dims(0, 1).to_list() == [[1, 2], [3], [4, 5, 6], [], [7]]
+    assert r3.merge_dims(1, 2).to_list() == [[1, 2, 3], [], [4, 5, 6, 7]]
+    assert r3.merge_dims(0, -1).numpy().tolist() == [1, 2, 3, 4, 5, 6, 7]
+    uniform = ragged.constant([[[[1, 2], [3, 4]]], [[[5, 6], [7, 8]], [[9, 9], [0, 0]]]], ragged_rank=1)
+    assert uniform.merge_dims(2, 3).to_list() == [[[1, 2, 3, 4]], [[5, 6, 7, 8], [9, 9, 0, 0]]]
+    assert uniform.merge_dims(1, 3).to_list() == [[1, 2, 3, 4], [5, 6, 7, 8, 9, 9, 0, 0]]
+    r4 = ragged.constant([[[[1], [2, 3]], [[4]]], [[[5, 6]]]])
+    assert r4.merge_dims(1, 2).to_list() == [[[1], [2, 3], [4]], [[5, 6]]]
+    assert r4.merge_dims(2, 3).to_list() == [[[1, 2, 3], [4]], [[5, 6]]]
+    assert r4.merge_dims(1, 3).to_list() == [[1, 2, 3, 4], [5, 6]]
+    assert r4.merge_dims(0, 2).to_list() == [[1], [2, 3], [4], [5, 6]]
+    assert r3.with_row_splits_dtype(wb.int32).merge_dims(1, 2).row_splits_dtype == np.int32
+    with pytest.raises(ValueError, match="must not come after"):
+        r4.merge_dims(2, 1)
+    check_gradients(lambda v: _flat(RT.from_row_lengths(wb.reshape(v, (3, 2)), [2, 1]).merge_dims(1, 2) ** 2),
+                    [np.arange(1.0, 7.0)], order=2)
+
+
+def test_add_n_and_clip_by_value_keep_ragged():
+    rt = ragged.constant([[3, 1, 4, 1], [], [5, 9, 2], [6], []])
+    assert wb.add_n([rt, rt]).to_list() == [[6, 2, 8, 2], [], [10, 18, 4], [12], []]
+    assert wb.add_n([rt]) is rt
+    assert wb.clip_by_value(rt, 2, 5).to_list() == [[3, 2, 4, 2], [], [5, 5, 2], [5], []]

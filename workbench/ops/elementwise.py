@@ -435,7 +435,8 @@ def cast(x, dtype, name=None):
 def clip_by_value(t, clip_value_min, clip_value_max, name=None):
     """Clip ``t`` to ``[clip_value_min, clip_value_max]``. The gradient reaches ``t`` where it is
     inside the interval, boundaries included (TF's rule)."""
-    t = convert_to_tensor(t)
+    if isinstance(t, Tensor) or not getattr(t, "__wb_dispatch__", False):   # a RaggedTensor stays one
+        t = convert_to_tensor(t)
     return minimum(maximum(t, clip_value_min), clip_value_max)
 
 
@@ -460,7 +461,7 @@ def add_n(inputs, name=None):
     out = inputs[0]
     for t in inputs[1:]:
         out = add(out, t)
-    return out if isinstance(out, Tensor) else convert_to_tensor(out)
+    return out if isinstance(out, Tensor) or getattr(out, "__wb_dispatch__", False) else convert_to_tensor(out)
 
 
 del _define

@@ -118,6 +118,8 @@ def expand_dims(input, axis, name=None):
 
 def squeeze(input, axis=None, name=None):
     """Remove dimensions of size 1 (all of them, or those in ``axis``)."""
+    if not isinstance(input, Tensor) and getattr(input, "__wb_dispatch__", False):
+        return core.dispatch(squeeze, (input,), {"axis": axis})   # a RaggedTensor
     x = convert_to_tensor(input)
     if axis is None:
         shape = tuple(s for s in x.shape if s != 1)
