@@ -247,7 +247,14 @@ class Tracer(core.Listener):
         for t in tensor_leaves((args, kwargs)):
             self._resolve(t, getattr(fn, "__qualname__", "a stateful call"))
             self.pinned.add(id(t))
-        result = self._suspended(fn, *args, **kwargs)
+        watch = _CreationWatch()   # the call runs untraced; it may still build variables (slots)
+        core.set_tracer(watch)
+        try:
+            result = fn(*args, **kwargs)
+        finally:
+            core.set_tracer(self)
+        if watch.created:
+            self.created_variables = True
         for t in tensor_leaves((args, kwargs)):
             if isinstance(t, Variable):   # an update gave it a new buffer: later reads of it are its
                 self._refresh(t)          # value at that point of the replay, not constants
@@ -316,6 +323,32 @@ class Tracer(core.Listener):
         for o in outs:
             self._produced(o)
         return result
+
+
+class _CreationWatch(core.Listener):
+    """Stands in for the tracer while a stateful call runs outside the trace: records nothing,
+    and notes whether the call creates variables (an optimizer's slots), which TF allows on a
+    function's first trace only."""
+
+    kind = "tracer"
+
+    def __init__(self):
+        self.created = False
+
+    def on_variable(self, var):
+        self.created = True
+
+    def on_read(self, t):
+        pass
+
+    def on_wrap(self, t):
+        pass
+
+    def on_effect(self, fn, args, kwargs):
+        return fn(*args, **kwargs)
+
+    def on_draw(self, source, fn, inputs):
+        return core.wrap(fn(source(), *[t._data for t in inputs]))
 
 
 def _op_step(op, args, params, res):
