@@ -14,9 +14,11 @@ processes against 1.
   the whole batch, against 2 processes of 128 each under ``MultiWorkerMirroredStrategy``.
   Scaling efficiency = t(1 process) / (2 * t(2 processes)); the time spent waiting in
   collectives is measured inside the step (the gradient all-reduce and the loss reduce). The
-  2-process step runs three ways, taking turns within each round: gradients summed in
-  ``apply_gradients`` after the backward pass, and summed bucket by bucket as the reverse walk
-  finishes each bucket, on a communication thread or as nonblocking ``Iallreduce``.
+  2-process step runs several ways (``MODES``), taking turns within each round: gradients
+  summed in ``apply_gradients`` after the backward pass, or bucket by bucket as the reverse
+  walk finishes each bucket (on a communication thread, or as nonblocking ``Iallreduce``), in
+  16 MiB buckets (the default: the MLP's 2.6 MB are one bucket, which only the walk's end
+  completes) and in 1 MiB buckets (four, three of them before the first layer's gradients).
 
 One BLAS thread per process. Run from a checkout (it starts its own ``mpiexec -n 2``):
 
@@ -95,7 +97,13 @@ def bandwidth(rounds, quick):
     return out
 
 
-MODES = ("after the walk", "overlapped (thread)", "overlapped (Iallreduce)")
+MIB = 1 << 20
+# how the 2-process step sums its gradients: (name, during the walk?, MPI overlap mode, bucket bytes)
+MODES = (("after the walk, 16 MiB buckets", False, "thread", 16 * MIB),
+         ("overlapped, 16 MiB buckets", True, "thread", 16 * MIB),
+         ("after the walk, 1 MiB buckets", False, "thread", MIB),
+         ("overlapped, 1 MiB buckets", True, "thread", MIB),
+         ("overlapped, 1 MiB, Iallreduce", True, "nonblocking", MIB))
 
 
 def mlp_step(strategy, batch, steps_per_round, rounds, modes=MODES[:1]):
@@ -141,9 +149,10 @@ def mlp_step(strategy, batch, steps_per_round, rounds, modes=MODES[:1]):
         return step
 
     def use(mode):
-        strategy._reducer = None if mode == MODES[0] else reducer
+        _, during, overlap, bucket = mode
+        strategy._reducer = reducer if during else None
         if multi:
-            coll.overlap = "thread" if "thread" in mode else "nonblocking"
+            coll.overlap, coll.bucket_bytes = overlap, bucket
 
     xb, yb = wb.constant(x), wb.constant(y)
     steps = {}
@@ -162,8 +171,8 @@ def mlp_step(strategy, batch, steps_per_round, rounds, modes=MODES[:1]):
             waited[0] = 0.0
             times[mode].append(_timed(lambda: steps[mode](xb, yb), steps_per_round))
             waits[mode].append(waited[0] / steps_per_round)
-    use(modes[-1])
-    return {m: (statistics.median(times[m]), statistics.median(waits[m])) for m in modes}
+    use(MODES[0])
+    return {m[0]: (statistics.median(times[m]), statistics.median(waits[m])) for m in modes}
 
 
 def worker(args):
@@ -186,7 +195,7 @@ def main():
         args.rounds, args.steps, args.batch = 2, 2, 16
     if args.worker:
         return worker(args)
-    one = [mlp_step(wb.distribute.get_strategy(), args.batch, args.steps, 1)[MODES[0]][0]
+    one = [mlp_step(wb.distribute.get_strategy(), args.batch, args.steps, 1)[MODES[0][0]][0]
            for _ in range(args.rounds)]
     argv = [sys.executable, "-m", "benchmarks.distributed_allreduce", "--worker", "--rounds", str(args.rounds),
             "--steps", str(args.steps), "--batch", str(args.batch)] + (["--quick"] if args.quick else [])
@@ -205,9 +214,9 @@ def main():
               f"({r['bytes'] / ours / 1e9:4.2f} GB/s): {ratio:.2f}x in place, {ratio_oop:.2f}x out of place")
     t1 = statistics.median(one)
     print(f"MLP step, global batch {args.batch}: 1 process {t1 * 1e3:.2f} ms; 2 processes, gradients summed")
-    for mode in MODES:
+    for mode, *_ in MODES:
         t2, wait = result["mlp"][mode]
-        print(f"  {mode:24s} {t2 * 1e3:6.2f} ms (speed-up {t1 / t2:.2f}x, scaling efficiency "
+        print(f"  {mode:31s} {t2 * 1e3:6.2f} ms (speed-up {t1 / t2:.2f}x, scaling efficiency "
               f"{t1 / (2 * t2):.0%}); waiting in collectives {wait * 1e3:.2f} ms per step ({wait / t2:.0%})")
 
 

@@ -148,7 +148,7 @@ class TwinCollectives(Collectives):
         self.rank, self.size, self.bucket_bytes = 0, 2, bucket_bytes
         self.events = events
 
-    def start_bucket(self, flat):
+    def start_bucket(self, flat, last=False):
         self.events.append(("sent", flat.size))
         flat *= 2
         return flat

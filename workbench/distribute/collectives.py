@@ -63,10 +63,12 @@ class Collectives:
                 offset += n
         return out
 
-    def start_bucket(self, flat):
+    def start_bucket(self, flat, last=False):
         """Start summing the 1-D array ``flat`` across ranks, in place; returns a handle for
-        :meth:`wait_buckets`. Every rank starts the same buckets in the same order. An engine
-        that cannot run it in the background (this default) sums it in :meth:`wait_buckets`."""
+        :meth:`wait_buckets`. Every rank starts the same buckets in the same order. ``last``:
+        nothing is left to overlap it with (the walk has ended), so an engine may as well sum
+        it in :meth:`wait_buckets`, as one that cannot run it in the background (this
+        default) does with every bucket."""
         return flat
 
     def wait_buckets(self, handles, what="all_reduce"):

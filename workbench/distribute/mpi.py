@@ -87,6 +87,8 @@ class MPICollectives(Collectives):
         # they may be in flight while this thread runs other collectives
         self._bucket_comm = self.comm.Dup()
         self._sender = None   # the communication thread, started by the first bucket
+        self._last_queued = None   # the last bucket handed to it
+        self._deferred = []   # last buckets of walks, summed by the thread that waits for them
         if MPI.Query_thread() == MPI.THREAD_MULTIPLE:
             self._fault_comm = self.comm.Dup()   # the timeout reports travel apart from the work
             self._watchdog = threading.Thread(target=self._watch, name="wb.distribute watchdog", daemon=True)
@@ -197,23 +199,25 @@ class MPICollectives(Collectives):
                 recv[...] = backend.move(host, backend.device_of(recv))
 
     # -- buckets summed while the backward pass runs ------------------------------------------
-    def start_bucket(self, flat):
+    def start_bucket(self, flat, last=False):
         """Start the bucket's in-place sum: with ``overlap == "thread"`` (under
         ``MPI_THREAD_MULTIPLE``) a communication thread runs MPI's blocking ``Allreduce`` on it
-        (MPI releases the GIL, so the backward pass goes on) under the watchdog's deadline;
-        with ``"nonblocking"`` an ``Iallreduce`` starts, which MPI advances whenever this
-        process enters it (each later bucket's start tests the earlier ones)."""
+        (MPI releases the GIL, so the backward pass goes on) under the watchdog's deadline,
+        except the ``last`` bucket, which this thread sums in :meth:`wait_buckets` after the
+        others (no hand-over between threads when nothing is left to overlap); with
+        ``"nonblocking"`` an ``Iallreduce`` starts, which MPI advances whenever this process
+        enters it (each later bucket's start tests the earlier ones)."""
         host = _host(flat)
         if not host.flags.c_contiguous:
             raise ValueError(f"MPICollectives.start_bucket: expected a contiguous 1-D buffer, got strides {host.strides}")
         self._count += 1
         if self.overlap == "thread":
             job = _Bucket(flat, host, self._count)
-            if self._sender is None:
-                self._jobs = queue.SimpleQueue()
-                self._sender = threading.Thread(target=self._send, name="wb.distribute buckets", daemon=True)
-                self._sender.start()
-            self._jobs.put(job)
+            if last:
+                self._deferred.append(job)
+            else:
+                self._flush()
+                self._queue(job)
             return job
         MPI = self._MPI
         job = _Bucket(flat, host, self._count)
@@ -222,6 +226,21 @@ class MPICollectives(Collectives):
         pending.append(job.request)
         MPI.Request.Testall(pending)   # progress for the buckets in flight
         return job
+
+    def _queue(self, job):
+        if self._sender is None:
+            self._jobs = queue.SimpleQueue()
+            self._sender = threading.Thread(target=self._send, name="wb.distribute buckets", daemon=True)
+            self._sender.start()
+        self._jobs.put(job)
+        self._last_queued = job
+
+    def _flush(self):
+        """Deferred buckets go to the thread before any later one: one order on every rank, and
+        never two threads in the bucket communicator at once."""
+        for job in self._deferred:
+            self._queue(job)
+        self._deferred.clear()
 
     def _send(self):
         MPI, comm = self._MPI, self._bucket_comm
@@ -241,6 +260,8 @@ class MPICollectives(Collectives):
             return
         if self.overlap == "thread":
             for job in handles:
+                if job in self._deferred:
+                    self._run_deferred(job, what)
                 job.done.wait()   # the watchdog ends the job past the deadline
                 if job.error is not None:
                     raise job.error
@@ -251,6 +272,21 @@ class MPICollectives(Collectives):
         for job in handles:
             if job.host is not job.flat:
                 job.flat[...] = backend.move(job.host, backend.device_of(job.flat))
+
+    def _run_deferred(self, job, what):
+        """Sum the deferred buckets up to ``job`` here, once the thread has sent its own."""
+        if self._last_queued is not None:
+            self._last_queued.done.wait()
+        MPI, comm = self._MPI, self._bucket_comm
+        upto = self._deferred.index(job) + 1
+        for j in self._deferred[:upto]:
+            try:
+                self._run(what, lambda h=j.host: comm.Allreduce(MPI.IN_PLACE, h, op=MPI.SUM),
+                          lambda h=j.host: [comm.Iallreduce(MPI.IN_PLACE, h, op=MPI.SUM)])
+            except BaseException as exc:  # noqa: BLE001 - raised by whoever waits for it
+                j.error = exc
+            j.done.set()
+        del self._deferred[:upto]
 
     def broadcast(self, array, root=0):
         host = _host(array)

@@ -81,7 +81,7 @@ class NcclCollectives(Collectives):
         self.stream.wait_event(self._cupy.cuda.get_current_stream().record())
         return super().all_reduce(arrays, what, reuse)
 
-    def start_bucket(self, flat):
+    def start_bucket(self, flat, last=False):
         """Issue the bucket's ``allReduce`` on NCCL's stream now (after the current stream's
         work, which wrote it): it runs while the backward pass goes on."""
         self.stream.wait_event(self._cupy.cuda.get_current_stream().record())

@@ -52,10 +52,11 @@ class GradientReducer:
         for s in sources:
             if type(s) is not Variable or s._data.dtype.kind != "f" or not s._tid:
                 return None
-        key = tuple(sources[k]._tid for k in order)
+        size = self.collectives.bucket_bytes
+        key = (size,) + tuple(sources[k]._tid for k in order)
         plan = self._plans.get(key)
         if plan is None:
-            plan = self._plans[key] = _Plan(sources, order, self.collectives.bucket_bytes)
+            plan = self._plans[key] = _Plan(sources, order, size)
         if plan.unused:
             return None
         return _Launch(self, plan, sources).final
@@ -180,7 +181,8 @@ class _Launch:
         events = self.reducer.events
         if events is not None:
             events.append(("start", b))
-        self.handles.append((b, self.reducer.collectives.start_bucket(flat)))
+        last = b == len(plan.buckets) - 1
+        self.handles.append((b, self.reducer.collectives.start_bucket(flat, last)))
 
     def wait(self, what):
         if self.done:
