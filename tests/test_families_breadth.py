@@ -319,3 +319,13 @@ def test_horseshoe_samples_follow_the_density():
     inner = np.abs(x) < grid[-1]
     assert abs(np.mean(~inner) - tail) < 0.01
     assert st.kstest(x[inner], lambda v: (cdf(v) - 0.5 * tail) / (1 - tail)).pvalue > 1e-4
+
+
+def test_exp_gamma_draws_stay_finite_at_tiny_concentration():
+    # TFP's 0.12 release notebook: log(Gamma(.02) draws) underflows; ExpGamma draws on the log scale
+    d = probability.distributions.ExpGamma(wb.constant(0.02, dtype=np.float64), rate=wb.constant(1.0, dtype=np.float64))
+    y = d.sample(4000, seed=5).numpy()
+    assert np.all(np.isfinite(y)) and y.min() < -300      # far below where exp(y) underflows
+    assert st.kstest(y, st.loggamma(0.02).cdf).pvalue > 1e-3
+    y32 = probability.distributions.ExpGamma(0.02, 1.).sample(1000, seed=5).numpy()
+    assert y32.dtype == np.float32 and np.all(np.isfinite(y32))

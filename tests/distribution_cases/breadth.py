@@ -6,7 +6,7 @@ import scipy.integrate as si
 import scipy.special as sp
 import scipy.stats as st
 
-from probability.distributions import (LKJ, BetaBinomial, Horseshoe, WishartTriL, Chi, CholeskyLKJ, SinhArcsinh, MultivariateNormalDiagPlusLowRank, ExpRelaxedOneHotCategorical, RelaxedBernoulli,
+from probability.distributions import (ExpGamma, LKJ, BetaBinomial, Horseshoe, WishartTriL, Chi, CholeskyLKJ, SinhArcsinh, MultivariateNormalDiagPlusLowRank, ExpRelaxedOneHotCategorical, RelaxedBernoulli,
                                        RelaxedOneHotCategorical, VonMises, Chi2, GeneralizedNormal, Gumbel, HalfStudentT, InverseGaussian,
                                        TruncatedNormal, DirichletMultinomial, ZeroInflatedNegativeBinomial,
                                        Kumaraswamy, Logistic, Pareto, Weibull)
@@ -239,6 +239,15 @@ CASES = [
              checks=("log_prob", "cdf", "mean", "variance", "stddev", "entropy", "quantile",
                      "survival_function", "log_survival_function"),
              invalid={"concentration1": 0.0, "concentration0": 1.0}, rtol=1e-6),
+    DistCase("ExpGamma", ExpGamma, {"concentration": np.array([0.5, 2.0, 9.0]), "rate": np.array([1.0, 3.0, 0.5])},
+             points=np.array([-1.5, 0.3, 2.5]),
+             scipy=lambda concentration, rate: st.loggamma(concentration, loc=-np.log(rate)),
+             checks=("log_prob", "cdf", "mean", "variance", "stddev", "entropy", "quantile", "survival_function"),
+             invalid={"concentration": 0.0, "rate": 1.0}),
+    DistCase("ExpGamma log_rate", ExpGamma, {"concentration": np.array([0.7, 4.0]), "log_rate": np.array([0.5, -1.0])},
+             points=np.array([-2.0, 1.0]),
+             scipy=lambda concentration, log_rate: st.loggamma(concentration, loc=-log_rate),
+             checks=("log_prob", "cdf", "mean", "variance", "entropy", "quantile")),
     DistCase("Chi2", Chi2, {"df": np.array([0.7, 2.0, 9.0])}, points=np.array([0.3, 2.5, 12.0]),
              scipy=lambda df: st.chi2(df),
              checks=("log_prob", "cdf", "mean", "variance", "stddev", "entropy", "quantile", "survival_function"),
