@@ -78,6 +78,29 @@ def _expand_ellipsis(key, ndim):
     return key[:i] + (slice(None),) * max(fill, 0) + key[i + 1:]
 
 
+def _with_new_axes(rt, key):
+    """``rt[key]`` where ``key`` holds ``None`` (``wb.newaxis``): the key without them, then a
+    dimension of size 1 inserted at each of their places in the result (as TF)."""
+    plain = tuple(k for k in key if k is not None)
+    if sum(k is Ellipsis for k in plain) > 1:
+        raise IndexError("an index can have only one Ellipsis")
+    if Ellipsis in plain:   # the Ellipsis stands for the dimensions no other entry names
+        i = key.index(Ellipsis)
+        fill = (slice(None),) * max(rt.ndim - (len(plain) - 1), 0)
+        key, plain = key[:i] + fill + key[i + 1:], _expand_ellipsis(plain, rt.ndim)
+    axes, position = [], 0
+    for k in key:
+        if k is None:
+            axes.append(position)
+            position += 1
+        elif _int(k) is None:   # a slice keeps its dimension; an integer removes it
+            position += 1
+    out = _getitem(rt, plain)
+    for a in axes:
+        out = wb.expand_dims(out, a)
+    return out
+
+
 def getitem(rt, key):
     """``rt[key]``: ints and slices (any step, negative ones included) on the rows and on
     ragged and uniform dimensions. A ragged result keeps ``rt``'s ``row_splits_dtype``."""
@@ -89,7 +112,7 @@ def _getitem(rt, key):
     if not isinstance(key, tuple):
         key = (key,)
     if any(k is None for k in key):
-        raise IndexError("RaggedTensor indexing does not support None (new axes)")
+        return _with_new_axes(rt, key)
     key = _expand_ellipsis(key, rt.ndim)
     if len(key) > rt.ndim:
         raise IndexError(f"too many indices ({len(key)}) for a RaggedTensor of rank {rt.ndim}")

@@ -280,10 +280,34 @@ def _finite_or_zero(m):
     return wb.where(wb.is_finite(m), m, wb.zeros_like(m))
 
 
+def cumsum(x, axis=0, exclusive=False, reverse=False, name=None):
+    """``wb.math.cumsum`` of a RaggedTensor (TF's): along the innermost ragged dimension each
+    row sums on its own; along an inner uniform dimension the flat values do.
+
+    >>> wb.math.cumsum(ragged.constant([[3, 1, 4], [], [5, 9]]), axis=1).to_list()
+    [[3, 4, 8], [], [5, 14]]
+    """
+    from .ops import _dense_to_values, _values_to_dense  # circular import with ops
+    a = argcheck.axis(axis, x.ndim, "cumsum")
+    k = x.ragged_rank
+    if a > k:
+        return x.with_flat_values(wb.math.cumsum(x.flat_values, axis=a - k, exclusive=exclusive, reverse=reverse))
+    if a != k:
+        raise ValueError(f"cumsum: a RaggedTensor of shape {x.shape} sums along its innermost ragged dimension "
+                         f"({k}) or a uniform one after it, not axis={axis}")
+    # each row padded with zeros at its end, summed along the rows, and read back: padding adds
+    # nothing, whichever direction the sum runs
+    part = x.partitions[-1]
+    dense = _values_to_dense(x.flat_values, part)
+    summed = wb.math.cumsum(dense, axis=1, exclusive=exclusive, reverse=reverse)
+    return x.with_flat_values(_dense_to_values(summed, part))
+
+
 def _register():
     for name in ("reduce_sum", "reduce_prod", "reduce_max", "reduce_min", "reduce_mean",
                  "reduce_variance", "reduce_std", "reduce_all", "reduce_any", "reduce_logsumexp"):
         core.register_dispatch(getattr(wb, name), globals()[name])
+    core.register_dispatch(wb.math.cumsum, cumsum)
 
 
 _register()

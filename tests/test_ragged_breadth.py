@@ -502,3 +502,40 @@ def test_add_n_and_clip_by_value_keep_ragged():
     assert wb.add_n([rt, rt]).to_list() == [[6, 2, 8, 2], [], [10, 18, 4], [12], []]
     assert wb.add_n([rt]) is rt
     assert wb.clip_by_value(rt, 2, 5).to_list() == [[3, 2, 4, 2], [], [5, 5, 2], [5], []]
+
+
+def test_newaxis_indexing():
+    rt = ragged.constant([[3, 1, 4, 1], [], [5, 9, 2], [6], []])
+    assert rt[wb.newaxis].shape == (1, 5, None) and rt[wb.newaxis].to_list() == [rt.to_list()]
+    assert rt[:, wb.newaxis].to_list() == [[r] for r in rt.to_list()]
+    assert rt[..., wb.newaxis].to_list() == [[[v] for v in r] for r in rt.to_list()]
+    assert rt[1:3, wb.newaxis, :2].to_list() == [[[]], [[5, 9]]]
+    assert rt[2, wb.newaxis].numpy().tolist() == [[5, 9, 2]]
+    assert rt[:, wb.newaxis, wb.newaxis].shape == (5, 1, 1, None)
+
+
+def test_cumsum_along_rows():
+    # TF 2.21's results
+    rt = ragged.constant([[3, 1, 4, 1], [], [5, 9, 2], [6], []])
+    assert wb.math.cumsum(rt, axis=1).to_list() == [[3, 4, 8, 9], [], [5, 14, 16], [6], []]
+    assert wb.math.cumsum(rt, axis=-1, exclusive=True).to_list() == [[0, 3, 4, 8], [], [0, 5, 14], [0], []]
+    assert wb.math.cumsum(rt, axis=1, reverse=True).to_list() == [[9, 6, 5, 1], [], [16, 11, 2], [6], []]
+    r3 = ragged.constant([[[1, 2], [3]], [], [[4, 5, 6], [], [7]]])
+    assert wb.math.cumsum(r3, axis=2).to_list() == [[[1, 3], [3]], [], [[4, 9, 15], [], [7]]]
+    inner = ragged.constant([[[1, 2], [3, 4]], [[5, 6]]], ragged_rank=1)
+    assert wb.math.cumsum(inner, axis=2).to_list() == [[[1, 3], [3, 7]], [[5, 11]]]
+    with pytest.raises(ValueError, match="innermost ragged dimension"):
+        wb.math.cumsum(rt, axis=0)
+    check_gradients(lambda v: _flat(wb.math.cumsum(_rt(v), axis=1, reverse=True) ** 2), [np.arange(1.0, 8.0)],
+                    order=2)
+
+
+def test_unsorted_segment_ops_of_ragged_data_and_ids():
+    rt = ragged.constant([[3, 1, 4, 1], [], [5, 9, 2], [6], []])
+    ids = ragged.constant([[0, 1, 0, 1], [], [2, 2, 2], [0], []])
+    assert wb.math.unsorted_segment_sum(rt, ids, 3).numpy().tolist() == [13, 2, 16]   # TF 2.21
+    assert wb.math.unsorted_segment_max(rt, ids, 3).numpy().tolist() == [6, 1, 9]
+    with pytest.raises(wb.errors.InvalidArgumentError, match="same row partitions"):
+        wb.math.unsorted_segment_sum(rt, ragged.constant([[0, 1, 0], [1], [2, 2, 2], [0], []]), 3)
+    with pytest.raises(TypeError, match="both be RaggedTensors"):
+        wb.math.unsorted_segment_sum(rt, wb.constant([0, 1, 0, 1, 0]), 3)

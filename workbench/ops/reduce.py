@@ -302,6 +302,8 @@ _cumprod_op = defop("cumprod", _scan_fwd, vjp=_cumprod_vjp, jvp=_cumprod_jvp, do
 
 def _scan(op, kind):
     def fn(x, axis=0, exclusive=False, reverse=False, name=None):
+        if not isinstance(x, Tensor) and getattr(x, "__wb_dispatch__", False):   # a RaggedTensor
+            return core.dispatch(fn, (x,), {"axis": axis, "exclusive": exclusive, "reverse": reverse})
         x = convert_to_tensor(x)
         if x.ndim == 0:
             raise ValueError(f"{op.name}: x must have rank >= 1")

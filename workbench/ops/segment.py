@@ -21,7 +21,7 @@ import numpy as np
 
 from .. import core
 from ..errors import argcheck, InvalidArgumentError
-from ..core import apply, convert_to_tensor, defop
+from ..core import Tensor, apply, convert_to_tensor, defop
 from ._define import dtype_error
 from .indexing import _first_bad, _reshape, sum_rows_into, take_rows
 from .segment_kernels import lowest, highest, segment_count, segment_mean as _mean_kernel, segment_reduce
@@ -68,7 +68,24 @@ def _sorted_args(data, segment_ids, opname):
     return d, ids, int(a[-1]) + 1
 
 
+def _ragged_flat(data, segment_ids, opname):
+    """The flat values of ragged ``data`` and ``segment_ids`` with one row partition (TF's
+    ragged dispatch of the unsorted segment ops)."""
+    if not (hasattr(data, "nested_row_splits") and hasattr(segment_ids, "nested_row_splits")):
+        raise TypeError(f"{opname}: data and segment_ids must both be RaggedTensors (with the same row "
+                        f"partitions) or both dense, got {type(data).__name__} and {type(segment_ids).__name__}")
+    a = [np.asarray(s.numpy()) for s in data.nested_row_splits]
+    b = [np.asarray(s.numpy()) for s in segment_ids.nested_row_splits]
+    if len(a) != len(b) or not all(np.array_equal(x, y) for x, y in zip(a, b)):
+        raise InvalidArgumentError(f"{opname}: data (shape {tuple(data.shape)}) and segment_ids (shape "
+                                   f"{tuple(segment_ids.shape)}) must have the same row partitions")
+    return data.flat_values, segment_ids.flat_values
+
+
 def _unsorted_args(data, segment_ids, num_segments, opname):
+    if not isinstance(data, Tensor) and (getattr(data, "__wb_dispatch__", False)
+                                         or getattr(segment_ids, "__wb_dispatch__", False)):
+        data, segment_ids = _ragged_flat(data, segment_ids, opname)   # RaggedTensors
     d = _numeric(data, opname)
     ids = _int_ids(segment_ids, opname)
     nseg = argcheck.integer(num_segments, "num_segments", opname, minimum=0)
