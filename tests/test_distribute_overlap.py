@@ -312,9 +312,9 @@ LOOP = """
 """
 
 
-def run_job(tmp_path, mode, mpiexec=True):
+def run_job(tmp_path, mode, mpiexec=True, source=LOOP):
     script = tmp_path / "job.py"
-    script.write_text(textwrap.dedent(LOOP))
+    script.write_text(textwrap.dedent(source))
     argv = [sys.executable, str(script), str(tmp_path), mode]
     env = {**os.environ, "PYTHONPATH": ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""),
            "WORKBENCH_COLLECTIVE_TIMEOUT": "60"}
@@ -345,3 +345,65 @@ def test_overlapped_all_reduce_under_mpiexec_gives_the_one_process_weights(tmp_p
             step = events[a:b]
             assert step.index(("start", 0)) < step.index(("final", "dense/kernel")), step
             assert [e for e in step if e[0] == "start"] == [("start", i) for i in range(4)], step
+
+
+TWO_MODELS = """
+    import os, sys
+    import numpy as np
+    import workbench as wb
+
+    out, mode = sys.argv[1], sys.argv[2]
+    single = mode == "single"
+    if single:
+        strategy = wb.distribute.get_strategy()
+    else:
+        options = wb.distribute.experimental.CommunicationOptions(bytes_per_pack=512)
+        strategy = wb.distribute.MultiWorkerMirroredStrategy(communication_options=options)
+        strategy._collectives.overlap = mode
+    rank = strategy.cluster_resolver.task_id
+    wb.random.set_seed(0 if single else rank)
+    x = np.random.default_rng(0).normal(size=(16, 6)).astype("float32")
+    with strategy.scope():
+        gen = wb.keras.Sequential([wb.keras.Input((6,)), wb.keras.layers.Dense(12, activation="tanh"),
+                                   wb.keras.layers.Dense(6)])
+        disc = wb.keras.Sequential([wb.keras.Input((6,)), wb.keras.layers.Dense(10, activation="tanh"),
+                                    wb.keras.layers.Dense(1)])
+        gen_opt, disc_opt = wb.optimizers.Adam(0.01), wb.optimizers.SGD(0.05)
+    dist = strategy.experimental_distribute_dataset(wb.data.Dataset.from_tensor_slices(x).batch(8))
+
+    @wb.function
+    def train_step(xb):
+        def replica_step(xb):
+            with wb.GradientTape() as gen_tape, wb.GradientTape() as disc_tape:
+                fake = gen(xb, training=True)
+                real_score, fake_score = disc(xb, training=True), disc(fake, training=True)
+                disc_loss = wb.nn.compute_average_loss(wb.reduce_sum(wb.square(real_score - 1) + wb.square(fake_score), axis=1),
+                                                       global_batch_size=8)
+                gen_loss = wb.nn.compute_average_loss(wb.reduce_sum(wb.square(fake_score - 1), axis=1),
+                                                      global_batch_size=8)
+            gen_grads = gen_tape.gradient(gen_loss, gen.trainable_variables)
+            disc_grads = disc_tape.gradient(disc_loss, disc.trainable_variables)
+            # applied in the other order: the generator's buckets wait while the discriminator's run
+            disc_opt.apply_gradients(zip(disc_grads, disc.trainable_variables))
+            gen_opt.apply_gradients(zip(gen_grads, gen.trainable_variables))
+            return gen_loss
+        return strategy.reduce("SUM", strategy.run(replica_step, args=(xb,)), axis=None)
+
+    for epoch in range(3):
+        for xb in dist:
+            train_step(xb)
+    tag = "single" if single else f"{mode}{rank}"
+    np.savez(os.path.join(out, tag + ".npz"), *[v.numpy() for v in gen.trainable_variables + disc.trainable_variables])
+"""
+
+
+@needs_mpi
+@pytest.mark.slow
+def test_two_models_reduced_in_interleaved_walks_under_mpiexec(tmp_path):
+    run_job(tmp_path, "single", mpiexec=False, source=TWO_MODELS)
+    run_job(tmp_path, "thread", source=TWO_MODELS)
+    single = np.load(tmp_path / "single.npz")
+    for rank in (0, 1):
+        got = np.load(tmp_path / f"thread{rank}.npz")
+        for key in single.files:
+            np.testing.assert_allclose(got[key], single[key], rtol=2e-5, atol=2e-6)
