@@ -6,7 +6,7 @@ import scipy.special as sp
 import scipy.stats as st
 
 from probability.distributions import (Bernoulli, Binomial, Categorical, Geometric, Multinomial,
-                                       NegativeBinomial, OneHotCategorical, Poisson)
+                                       NegativeBinomial, OneHotCategorical, Poisson, Skellam)
 
 from . import DistCase
 
@@ -79,6 +79,14 @@ CASES = [
              ref={"log_prob": lambda p, x: np.sum(x * np.log(p["probs"]), -1), "entropy": _class_entropy},
              discrete=True, checks=("log_prob", "entropy"), sample_test="moments",
              invalid={"probs": [-0.1, 1.1]}),
+    DistCase("Skellam", Skellam, {"rate1": np.array([4.0, 0.5, 30.0]), "rate2": np.array([2.0, 3.0, 25.0])},
+             points=np.array([-3.0, 1.0, 7.0]), scipy=lambda rate1, rate2: st.skellam(rate1, rate2), discrete=True,
+             checks=("log_prob", "mean", "variance", "stddev"), sample_test="moments", grad_order=1,
+             invalid={"rate1": -1.0, "rate2": 1.0}),
+    DistCase("Skellam log rates", Skellam, {"log_rate1": np.array([1.0, -2.0]), "log_rate2": np.array([0.5, 0.0])},
+             points=np.array([0.0, -2.0]), scipy=lambda log_rate1, log_rate2: st.skellam(np.exp(log_rate1),
+                                                                                        np.exp(log_rate2)),
+             discrete=True, checks=("log_prob", "mean", "variance"), sample_test="moments", grad_order=1),
     DistCase("Poisson rate", Poisson, {"rate": np.array([0.5, 3.0, 20.0])},
              points=np.array([0.0, 2.0, 25.0]), scipy=lambda rate: st.poisson(rate), discrete=True,
              checks=_MOMENTS, sample_test="moments", invalid={"rate": -1.0}),
