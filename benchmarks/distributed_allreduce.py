@@ -163,16 +163,20 @@ def mlp_step(strategy, batch, steps_per_round, rounds, modes=MODES[:1]):
             steps[mode](xb, yb)
     times = {m: [] for m in modes}
     waits = {m: [] for m in modes}
+    sent = {m: [] for m in modes}
     for r in range(rounds):
         for mode in modes[::1 if r % 2 == 0 else -1]:
             use(mode)
             if multi:
                 coll.barrier()
+                before = coll.thread_seconds
             waited[0] = 0.0
             times[mode].append(_timed(lambda: steps[mode](xb, yb), steps_per_round))
             waits[mode].append(waited[0] / steps_per_round)
+            sent[mode].append((coll.thread_seconds - before) / steps_per_round if multi else 0.0)
     use(MODES[0])
-    return {m[0]: (statistics.median(times[m]), statistics.median(waits[m])) for m in modes}
+    return {m[0]: (statistics.median(times[m]), statistics.median(waits[m]), statistics.median(sent[m]))
+            for m in modes}
 
 
 def worker(args):
@@ -215,9 +219,10 @@ def main():
     t1 = statistics.median(one)
     print(f"MLP step, global batch {args.batch}: 1 process {t1 * 1e3:.2f} ms; 2 processes, gradients summed")
     for mode, *_ in MODES:
-        t2, wait = result["mlp"][mode]
+        t2, wait, sent = result["mlp"][mode]
         print(f"  {mode:31s} {t2 * 1e3:6.2f} ms (speed-up {t1 / t2:.2f}x, scaling efficiency "
-              f"{t1 / (2 * t2):.0%}); waiting in collectives {wait * 1e3:.2f} ms per step ({wait / t2:.0%})")
+              f"{t1 / (2 * t2):.0%}); waiting in collectives {wait * 1e3:.2f} ms per step ({wait / t2:.0%})"
+              + (f"; communication thread summing {sent * 1e3:.2f} ms per step" if sent else ""))
 
 
 if __name__ == "__main__":

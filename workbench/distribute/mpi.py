@@ -89,6 +89,7 @@ class MPICollectives(Collectives):
         self._sender = None   # the communication thread, started by the first bucket
         self._last_queued = None   # the last bucket handed to it
         self._deferred = []   # last buckets of walks, summed by the thread that waits for them
+        self.thread_seconds = 0.0   # time the communication thread has spent in its sums
         if MPI.Query_thread() == MPI.THREAD_MULTIPLE:
             self._fault_comm = self.comm.Dup()   # the timeout reports travel apart from the work
             self._watchdog = threading.Thread(target=self._watch, name="wb.distribute watchdog", daemon=True)
@@ -246,13 +247,15 @@ class MPICollectives(Collectives):
         MPI, comm = self._MPI, self._bucket_comm
         while True:
             job = self._jobs.get()
-            self._bucket_armed = (time.monotonic() + self.timeout, f"gradient bucket #{job.number}")
+            start = time.monotonic()
+            self._bucket_armed = (start + self.timeout, f"gradient bucket #{job.number}")
             try:
                 comm.Allreduce(MPI.IN_PLACE, job.host, op=MPI.SUM)
             except BaseException as exc:  # noqa: BLE001 - handed to the thread that waits
                 job.error = exc
             finally:
                 self._bucket_armed = None
+                self.thread_seconds += time.monotonic() - start
                 job.done.set()
 
     def wait_buckets(self, handles, what="all_reduce"):
