@@ -113,13 +113,20 @@ def _check_canonical(sp, opname):
 def to_dense(sp_input, default_value=None, validate_indices=True, name=None) -> Tensor:
     """The dense tensor: ``values`` at ``indices``, ``default_value`` (0) elsewhere. With
     ``validate_indices`` the indices must be in canonical order (``InvalidArgumentError``
-    otherwise); without, repeated indices add up."""
+    otherwise); without, any order is taken and of repeated indices the last value wins (TF)."""
     sp = _sparse(sp_input, "to_dense")
     keys = _check_canonical(sp, "to_dense") if validate_indices else _keys(sp.indices._data, sp.shape)
     n = _size(sp.shape)
     if sp.values._data.dtype.kind in "Ob":
         return _place(sp, keys, n, default_value)
-    flat = _sum_into(sp.values, keys, n, sp._static)
+    values = sp.values
+    if not validate_indices and keys.shape[0] > 1:
+        xp = values.xp
+        _, first_from_end = xp.unique(keys[::-1], return_index=True)
+        if first_from_end.shape[0] < keys.shape[0]:   # repeated indices: keep each one's last value
+            last = xp.sort(keys.shape[0] - 1 - first_from_end)
+            keys, values = keys[last], _take(values, last, sp._static)
+    flat = _sum_into(values, keys, n, sp._static)
     if default_value is not None:
         fill = np.asarray(default_value, dtype=sp.values._data.dtype)
         if fill.ndim:
@@ -260,8 +267,8 @@ def concat(axis, sp_inputs, expand_nonconcat_dims=False, name=None) -> SparseTen
 
 def add(a, b, threshold=0) -> "SparseTensor | Tensor":
     """``a + b``: two SparseTensors give a SparseTensor (the union of their entries, in
-    canonical order; an entry whose sum has magnitude below ``threshold`` is dropped); a
-    SparseTensor and a dense tensor give a dense tensor."""
+    canonical order; where both hold an entry and the sum's magnitude is below ``threshold``,
+    it is dropped, as TF); a SparseTensor and a dense tensor give a dense tensor."""
     a_sp, b_sp = isinstance(a, SparseTensor), isinstance(b, SparseTensor)
     if not (a_sp or b_sp):
         raise TypeError(f"sparse.add: at least one of a and b must be a SparseTensor, got "
@@ -272,7 +279,9 @@ def add(a, b, threshold=0) -> "SparseTensor | Tensor":
         if dense.shape != sp.shape:
             raise ValueError(f"sparse.add: the dense operand has shape {dense.shape}, the SparseTensor "
                              f"{list(sp.shape)}")
-        return to_dense(sp, validate_indices=False) + dense
+        # TF's sparse + dense adds every entry in, repeated indices included
+        return _dense_reshape(_sum_into(sp.values, _keys(sp.indices._data, sp.shape), _size(sp.shape),
+                                        sp._static), sp.shape) + dense
     if a.shape != b.shape:
         raise ValueError(f"sparse.add: the SparseTensors have shapes {list(a.shape)} and {list(b.shape)}")
     if a.dtype != b.dtype:
@@ -285,7 +294,11 @@ def add(a, b, threshold=0) -> "SparseTensor | Tensor":
                        static)
     if threshold:
         static = False   # which entries stay depends on the values
-        kept = xp.nonzero(~(xp.abs(summed._data) < np.asarray(threshold, summed._data.dtype)))[0]
+        # TF's rule: only a sum (an index both hold) can fall below the threshold; an entry of
+        # one operand alone is copied as it is
+        both = xp.bincount(inverse.reshape(-1), minlength=unique.shape[0]) > 1
+        small = xp.abs(summed._data) < np.asarray(threshold, summed._data.dtype)
+        kept = xp.nonzero(~(both & small))[0]
         if kept.shape[0] != unique.shape[0]:
             unique, summed = unique[kept], _take(summed, kept, static)
     return from_parts(_const(_unravel(unique, a.shape), static), summed, a.shape, static)

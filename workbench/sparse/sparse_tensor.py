@@ -8,6 +8,7 @@ from .. import backend, core
 from ..core import Tensor, convert_to_tensor
 from ..ops.indexing import take_rows
 from ..ops.shape import broadcast_to, reshape
+from ..tensor_shape import TensorShape
 
 __all__ = ["SparseTensor", "from_parts"]
 
@@ -84,10 +85,11 @@ class SparseTensor(core.CompositeTensor):
         return self._dense_shape
 
     @property
-    def shape(self) -> tuple:
+    def shape(self) -> TensorShape:
+        """The dense shape as a ``wb.TensorShape`` (a tuple of ints), as TF."""
         return self._shape
 
-    def get_shape(self) -> tuple:
+    def get_shape(self) -> TensorShape:
         return self._shape
 
     @property
@@ -184,4 +186,4 @@ def _shape_tuple(dense_shape) -> tuple:
                         f"{dense_shape!r}") from None
     if any(s < 0 for s in shape):
         raise ValueError(f"SparseTensor: dense_shape must be non-negative, got {list(shape)}")
-    return shape
+    return TensorShape(shape)
