@@ -13,6 +13,7 @@ import contextlib
 import functools
 import datetime
 import importlib
+import importlib.metadata
 import os
 import platform
 import sys
@@ -399,6 +400,7 @@ def machine_info(env: Env, names=COMPETITORS) -> dict:
     import workbench
     info["workbench"] = workbench.__version__
     info["workbench_commit"] = _git_commit(os.path.dirname(workbench.__file__))
+    info["fusion"] = _fusion_setting()
     if "torch" in names and importable("torch"):
         import torch
         if env.threads:
@@ -470,6 +472,17 @@ def format_table(records: list, machine: dict) -> str:
     return "\n".join(lines)
 
 
+def _fusion_setting() -> str:
+    """How wb.function runs its fused CPU groups here: ``off``, ``numpy`` or the setting with
+    numba's version."""
+    from workbench.compiler import fusion, fusion_numba
+    if not fusion.enabled():
+        return "off"
+    if fusion.cpu_backend() == "numpy" or not fusion_numba.available():
+        return "numpy"
+    return f"{fusion.cpu_backend()}, numba {importlib.metadata.version('numba')}"
+
+
 def format_machine(machine: dict) -> str:
     parts = [f"{machine['cpu']} ({machine['usable_cores']} of {machine['cores']} cores usable)",
              f"Python {machine['python']}", f"NumPy {machine['numpy']} ({machine['blas']})"]
@@ -483,4 +496,6 @@ def format_machine(machine: dict) -> str:
                  f"threads: {threads}" if isinstance(threads, str) else f"{threads} threads per library")
     if machine.get("workbench_commit"):
         parts.append(f"workbench at {machine['workbench_commit']}")
+    if machine.get("fusion"):
+        parts.append(f"CPU fusion {machine['fusion']}")
     return "; ".join(parts) + f"; {machine['date']}"
