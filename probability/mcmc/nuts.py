@@ -43,6 +43,11 @@ _End = collections.namedtuple("_End", ["state", "momentum", "grads"])
 # a candidate for the next state, per chain
 _Candidate = collections.namedtuple("_Candidate", ["state", "target_log_prob", "grads", "energy"])
 
+# what a subtree's leaves carry from one to the next
+_Leaves = collections.namedtuple(
+    "_Leaves", ["point", "proposal", "log_weight", "rho", "turning", "diverging", "sum_accept_prob", "num_leaves",
+                "previous"])
+
 _Subtree = collections.namedtuple(
     "_Subtree", ["end", "first_momentum", "proposal", "log_weight", "rho", "turning", "diverging",
                  "sum_accept_prob", "num_leaves"])
@@ -98,6 +103,10 @@ class NoUTurnSampler(TransitionKernel):
     >>> x1.shape, kr.leapfrogs_taken.shape
     ((4, 3), (4,))
     """
+
+    # the trajectory's length is decided in Python from the data: sample_chain runs the step
+    # eagerly rather than trying to compile it
+    _step_reads_values = True
 
     def __init__(self, target_log_prob_fn, step_size, max_tree_depth=10, max_energy_diff=1000.0,
                  unrolled_leapfrog_steps=1, parallel_iterations=10, experimental_shard_axis_names=None,
@@ -225,62 +234,75 @@ class NoUTurnSampler(TransitionKernel):
         Chains not ``active`` (and chains whose subtree has already turned or
         diverged) stay frozen. Within the subtree the proposal is drawn uniformly
         in proportion to the leaves' weights ``exp(energy0 - energy)``.
+
+        Each leaf is :meth:`_leaf`, a fixed computation given its kind (even or odd, how many
+        checkpoints it closes); only the decision to go on (is a chain still live?) reads data.
         """
-        point = origin
-        proposal = _Candidate(origin.state, wb.zeros_like(energy0), origin.grads, energy0)
-        log_weight = wb.zeros_like(energy0) - np.inf
-        rho = [wb.zeros_like(p) for p in origin.momentum]
-        turning = wb.zeros_like(active)
-        diverging = turning
-        sum_accept_prob = wb.zeros_like(energy0)
-        num_leaves = wb.zeros_like(energy0)
-        ckpt_momentum = [None] * max(depth, 1)
-        ckpt_rho = [None] * max(depth, 1)
-        ckpt_previous = [None] * max(depth, 1)
-        previous = origin.momentum
+        zeros = wb.zeros_like(energy0)
+        no = wb.zeros_like(active)
+        carry = _Leaves(point=origin, proposal=_Candidate(origin.state, zeros, origin.grads, energy0),
+                        log_weight=zeros - np.inf, rho=[wb.zeros_like(p) for p in origin.momentum],
+                        turning=no, diverging=no, sum_accept_prob=zeros, num_leaves=zeros,
+                        previous=origin.momentum)
+        # checkpoint slots (Phan et al., 2019): (momentum, rho, the momentum before) of an even leaf
+        checkpoints = [None] * max(depth, 1)
         for leaf in range(2 ** depth):
-            live = wb.logical_and(active, wb.logical_not(wb.logical_or(turning, diverging)))
-            if not bool(wb.reduce_any(live)):
-                break
-            state, momentum, tlp, grads = leapfrog(self.target_log_prob_fn, point.state, point.momentum,
-                                                   point.grads, eps, self.unrolled_leapfrog_steps)
-            energy = kinetic_energy(momentum, chain_ndims) - tlp
-            delta = wb.where(wb.math.is_nan(energy), np.inf, energy - energy0)
-            point = internal.choose(live, _End(state, momentum, grads), point)
-
-            leaf_log_weight = -delta
-            new_log_weight = _logaddexp(log_weight, leaf_log_weight)
-            take = wb.logical_and(live, log_u[leaf] < leaf_log_weight - new_log_weight)
-            proposal = internal.choose(take, _Candidate(state, tlp, grads, energy), proposal)
-            log_weight = wb.where(live, new_log_weight, log_weight)
-            rho = internal.choose(live, [r + p for r, p in zip(rho, momentum)], rho)
-            live_f = wb.cast(live, energy0.dtype)
-            sum_accept_prob = sum_accept_prob + live_f * wb.exp(wb.minimum(-delta, 0.0))
-            num_leaves = num_leaves + live_f
-            diverging = wb.logical_or(diverging, wb.logical_and(live, delta > self.max_energy_diff))
-
             lo, hi = _checkpoint_range(leaf)
-            if leaf % 2 == 0:
-                ckpt_momentum[hi], ckpt_rho[hi], ckpt_previous[hi] = momentum, rho, previous
-            else:
-                for k in range(hi, lo - 1, -1):
-                    turn = _is_turning(ckpt_momentum[k], momentum,
-                                       _span(rho, momentum, ckpt_rho[k], ckpt_momentum[k]), chain_ndims)
-                    if k < hi:
-                        # the two halves start at slots k and k + 1: check across their junction
-                        p_a, p_j, p_before_j = ckpt_momentum[k], ckpt_momentum[k + 1], ckpt_previous[k + 1]
-                        first_half = [rj - pj - ra + pa for rj, pj, ra, pa in
-                                      zip(ckpt_rho[k + 1], p_j, ckpt_rho[k], p_a)]
-                        second_half = _span(rho, momentum, ckpt_rho[k + 1], p_j)
-                        turn = wb.logical_or(turn, wb.logical_or(
-                            _is_turning(p_a, p_j, [r + p for r, p in zip(first_half, p_j)], chain_ndims),
-                            _is_turning(p_before_j, momentum, [r + p for r, p in zip(second_half, p_before_j)],
-                                        chain_ndims)))
-                    turning = wb.logical_or(turning, wb.logical_and(live, turn))
-            previous = momentum
-        first_momentum = ckpt_momentum[0] if ckpt_momentum[0] is not None else origin.momentum
-        return _Subtree(point, first_momentum, proposal, log_weight, rho, turning, diverging, sum_accept_prob,
-                        num_leaves)
+            even = leaf % 2 == 0
+            previous = carry.previous
+            carry, momentum, any_live = self._leaf(carry, active, eps, log_u[leaf], energy0,
+                                                   [] if even else checkpoints[lo:hi + 1], even, chain_ndims)
+            if even:
+                checkpoints[hi] = (momentum, carry.rho, previous)
+            if not bool(any_live):
+                break
+        first_momentum = checkpoints[0][0] if checkpoints[0] is not None else origin.momentum
+        return _Subtree(carry.point, first_momentum, carry.proposal, carry.log_weight, carry.rho, carry.turning,
+                        carry.diverging, carry.sum_accept_prob, carry.num_leaves)
+
+    def _leaf(self, carry, active, eps, log_u, energy0, checkpoints, even, chain_ndims):
+        """One leaf of a subtree: a leapfrog step for the live chains, the multinomial draw
+        among the leaves so far, and (for an odd leaf) the U-turn checks of the balanced
+        sub-subtrees it closes, which start at ``checkpoints``. Returns the new carry, the
+        leaf's momentum and whether any chain is still live."""
+        live = wb.logical_and(active, wb.logical_not(wb.logical_or(carry.turning, carry.diverging)))
+        point = carry.point
+        state, momentum, tlp, grads = leapfrog(self.target_log_prob_fn, point.state, point.momentum,
+                                               point.grads, eps, self.unrolled_leapfrog_steps)
+        energy = kinetic_energy(momentum, chain_ndims) - tlp
+        delta = wb.where(wb.math.is_nan(energy), np.inf, energy - energy0)
+        point = internal.choose(live, _End(state, momentum, grads), point)
+
+        leaf_log_weight = -delta
+        new_log_weight = _logaddexp(carry.log_weight, leaf_log_weight)
+        take = wb.logical_and(live, log_u < leaf_log_weight - new_log_weight)
+        proposal = internal.choose(take, _Candidate(state, tlp, grads, energy), carry.proposal)
+        log_weight = wb.where(live, new_log_weight, carry.log_weight)
+        rho = internal.choose(live, [r + p for r, p in zip(carry.rho, momentum)], carry.rho)
+        live_f = wb.cast(live, energy0.dtype)
+        sum_accept_prob = carry.sum_accept_prob + live_f * wb.exp(wb.minimum(-delta, 0.0))
+        num_leaves = carry.num_leaves + live_f
+        diverging = wb.logical_or(carry.diverging, wb.logical_and(live, delta > self.max_energy_diff))
+
+        turning = carry.turning
+        if not even:
+            last = len(checkpoints) - 1
+            for k in range(last, -1, -1):
+                p_k, rho_k, _ = checkpoints[k]
+                turn = _is_turning(p_k, momentum, _span(rho, momentum, rho_k, p_k), chain_ndims)
+                if k < last:
+                    # the two halves start at slots k and k + 1: check across their junction
+                    p_j, rho_j, p_before_j = checkpoints[k + 1]
+                    first_half = [rj - pj - ra + pa for rj, pj, ra, pa in zip(rho_j, p_j, rho_k, p_k)]
+                    second_half = _span(rho, momentum, rho_j, p_j)
+                    turn = wb.logical_or(turn, wb.logical_or(
+                        _is_turning(p_k, p_j, [r + p for r, p in zip(first_half, p_j)], chain_ndims),
+                        _is_turning(p_before_j, momentum, [r + p for r, p in zip(second_half, p_before_j)],
+                                    chain_ndims)))
+                turning = wb.logical_or(turning, wb.logical_and(live, turn))
+        carry = _Leaves(point, proposal, log_weight, rho, turning, diverging, sum_accept_prob, num_leaves, momentum)
+        still = wb.logical_and(active, wb.logical_not(wb.logical_or(turning, diverging)))
+        return carry, momentum, wb.reduce_any(still)
 
 
 def _span(rho, momentum, rho_at_start, momentum_at_start):

@@ -40,7 +40,9 @@ class Stepper:
     def __init__(self, kernel):
         self.kernel = kernel
         self._program = wb.function(self._step, autograph=False)
-        self.eager = False   # True once the step has shown it cannot be replayed
+        # True once the step has shown it cannot be replayed, or from the start for kernels
+        # that decide their work from the data (NUTS)
+        self.eager = _reads_values(kernel)
 
     def _step(self, state, kernel_results, seed):
         return self.kernel.one_step(state, kernel_results, seed=_pinternal.LiveSeed(seed))
@@ -67,3 +69,15 @@ class Stepper:
             if concrete.eager or now > _MAX_TRACES:
                 self.eager = True
         return out
+
+
+def _reads_values(kernel):
+    """Whether ``kernel`` or a kernel it wraps (``inner_kernel``) says its step reads computed
+    values in Python (``_step_reads_values``), so that a trace of the step cannot be replayed."""
+    seen = 0
+    while kernel is not None and seen < 32:
+        if getattr(kernel, "_step_reads_values", False):
+            return True
+        kernel = getattr(kernel, "inner_kernel", None)
+        seen += 1
+    return False
