@@ -13,11 +13,12 @@ from . import bijectors, distributions, math, mcmc, util, vi
 from . import optimizer, stats
 from . import glm
 from . import random
+from . import experimental
 from .distributions import RegisterKL, kl_divergence
 
 __version__ = "0.1.0"   # the project's (tfp.__version__ is read by TFP's notebooks)
 
-__all__ = ["bijectors", "distributions", "math", "mcmc", "util", "vi", "stats", "optimizer", "kl_divergence", "RegisterKL", "glm", "random",
+__all__ = ["bijectors", "distributions", "math", "mcmc", "util", "vi", "stats", "optimizer", "kl_divergence", "RegisterKL", "glm", "random", "experimental",
            "layers"]
 
 

@@ -1,0 +1,9 @@
+"""TFP's ``tfp.experimental``: the parts TFP's notebooks use. ``stats`` holds the streaming
+moments (``RunningCovariance``, ``RunningVariance``, ``RunningMean``); ``vi`` the surrogate
+posterior builders TFP kept there (``build_factored_surrogate_posterior``,
+``build_asvi_surrogate_posterior``, ``build_affine_surrogate_posterior``), which are
+``tfp.vi``'s."""
+
+from . import stats, vi
+
+__all__ = ["stats", "vi"]
