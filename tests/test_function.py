@@ -631,3 +631,24 @@ def test_an_optimizer_building_slots_on_a_later_trace_is_refused_as_in_tf():
     assert step.experimental_get_tracing_count() == 2   # the first call built the slots
     with pytest.raises(ValueError, match="singleton tf.Variables created on the first call"):
         step(wb.constant(1.0), wb.optimizers.Adam(0.001))   # a new trace that creates variables
+
+
+def test_a_decorated_method_has_a_function_per_instance():
+    class Step(wb.Module):
+        def __init__(self, optimizer):
+            super().__init__()
+            self.optimizer = optimizer
+
+        @wb.function
+        def __call__(self, w, x):
+            with wb.GradientTape() as tape:
+                loss = wb.reduce_sum(w * x)
+            self.optimizer.apply_gradients(zip(tape.gradient(loss, [w]), [w]))
+
+    w, x = wb.Variable(2.0), wb.constant(1.0)
+    a, b = Step(wb.optimizers.Adam(0.01)), Step(wb.optimizers.Adam(0.001))
+    a(w, x)
+    b(w, x)      # its own first call builds its optimizer's slots: allowed, as in TF
+    a(w, x)
+    assert a.__call__.experimental_get_tracing_count() == 2 and b.__call__.experimental_get_tracing_count() == 1
+    assert a.__call__._function is not b.__call__._function

@@ -33,6 +33,7 @@ from __future__ import annotations
 import functools
 import inspect
 import warnings
+import weakref
 
 import numpy as np
 
@@ -96,6 +97,7 @@ class Function:
         self._runs = 0               # runs of the Python body under a tracer
         self._warned_retrace = False
         self._tracing: set = set()   # signatures being traced now (a recursive call is refused)
+        self._instances = weakref.WeakKeyDictionary()  # a decorated method: instance -> its function
         self._relax = bool(reduce_retracing)
         self._params = _parameters(python_function)
         self._signature = None if input_signature is None else _input_signature(input_signature, self)
@@ -113,10 +115,20 @@ class Function:
         return self._traces
 
     def __get__(self, obj, objtype=None):
-        # a decorated method: bind the instance as the first argument (part of the signature)
+        # a decorated method: bind the instance as the first argument (part of the signature).
+        # Each instance has a function of its own, as in TF: its traces, its tracing count and
+        # its first call (where variables may be created) are its own
         if obj is None:
             return self
-        return _BoundFunction(self, obj)
+        try:
+            own = self._instances.get(obj)
+            if own is None:
+                own = self._instances[obj] = Function(self._fn, name=self._name,
+                                                      input_signature=self._signature,
+                                                      reduce_retracing=self._relax)
+        except TypeError:   # an instance that cannot be a weak key: the methods share a function
+            own = self
+        return _BoundFunction(own, obj)
 
     def _call_method(self, obj, *args, **kwargs):
         # the input_signature describes the arguments after the instance, as in TF
