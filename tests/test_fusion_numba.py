@@ -363,3 +363,20 @@ def test_a_zero_d_argument_returned_as_an_output_is_not_a_constant(backend):
         s = wb.constant(np.float32(value))
         _same(step(x, s), traced(x, s))
     assert all(k.backend == "numpy" or float(np.float32(2.0)).hex() not in k.source for k in kernels)
+
+
+@needs_numba
+def test_numba_that_cannot_be_imported_leaves_the_numpy_kernel(backend, monkeypatch):
+    backend("auto")
+
+    def unimportable(source):
+        raise ImportError("Numba needs NumPy 2.3 or less")
+
+    monkeypatch.setattr(fusion_numba, "_load", unimportable)
+    monkeypatch.setitem(fusion_numba._state, "available", True)
+    x = wb.constant(np.linspace(1, 2, 100))
+    traced = wb.function(_arith)
+    (kern,) = _settle(traced, x, x + 1)
+    assert kern.backend == "numpy" and "NumPy 2.3" in kern.why
+    assert not fusion_numba.available()  # later programs do not try again
+    _same(_arith(x, x + 1), traced(x, x + 1))

@@ -405,11 +405,15 @@ class NumbaKernel(_CpuKernel):
                                 fn.disable_compile()  # other argument types: an error, not a compilation
                             compiled.append((fn, _getter(sc), _getter(arrays), None))
                 self._ready = compiled
+            except ImportError as exc:  # numba is there but cannot be imported (e.g. a NumPy it does not support)
+                _state["available"] = False
+                self._failed = f"numba could not be imported: {exc}"
             except Exception as exc:  # noqa: BLE001 - loops that cannot be built are not used
                 self._failed = f"numba could not compile the loops: {type(exc).__name__}: {exc}"
             finally:
                 with _pending_lock:
-                    _pending.remove(thread)
+                    if thread in _pending:
+                        _pending.remove(thread)
 
         thread = threading.Thread(target=compile_, name="workbench-fusion-numba", daemon=True)
         with _pending_lock:
@@ -498,6 +502,17 @@ def _stop():
 
 
 atexit.register(_stop)
+
+
+def _after_fork():
+    """In a forked child no compilation is in flight (its thread stayed in the parent)."""
+    global _pending_lock, _compile_lock
+    _pending_lock, _compile_lock = threading.Lock(), threading.Lock()
+    _pending.clear()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork)
 
 
 def _signature(dtype, nscalars, narrays):
