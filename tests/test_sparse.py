@@ -329,3 +329,72 @@ def test_add_threshold_drops_small_sums_only():
     assert out.indices.numpy().tolist() == [[1, 1], [1, 2], [2, 1], [2, 3]]
     assert out.values.numpy().tolist() == [20.0, 2.0, 3.0, 30.0]
     assert wb.SparseTensor([[0]], [1.0], [3]).shape == wb.TensorShape([3])   # TF: a TensorShape
+
+
+# ---------------------------------------------------------------------------
+# maximum, minimum, softmax, fill_empty_rows, to_indicator, split, eye, reset_shape and the
+# sparse segment reductions: indices and values as TF 2.21 gives them
+
+A = ([[0, 0], [1, 2], [2, 1]], [1.0, 2.0, 3.0], [3, 4])
+B = ([[0, 0], [1, 1], [2, 3]], [10.0, 20.0, 30.0], [3, 4])
+
+
+def _parts(st):
+    return st.indices.numpy().tolist(), st.values.numpy().tolist(), st.dense_shape.numpy().tolist()
+
+
+def test_maximum_and_minimum_over_the_union():
+    a, b = wb.SparseTensor(*A), wb.SparseTensor(*B)
+    union = [[0, 0], [1, 1], [1, 2], [2, 1], [2, 3]]
+    assert _parts(wb.sparse.maximum(a, b)) == (union, [10.0, 20.0, 2.0, 3.0, 30.0], [3, 4])
+    assert _parts(wb.sparse.minimum(a, b)) == (union, [1.0, 0.0, 0.0, 0.0, 0.0], [3, 4])
+    neg = wb.SparseTensor([[0, 0], [1, 2]], [-1.0, -2.0], [3, 4])
+    assert _parts(wb.sparse.maximum(neg, b))[:2] == ([[0, 0], [1, 1], [1, 2], [2, 3]], [10.0, 20.0, 0.0, 30.0])
+    with pytest.raises(ValueError, match="must match"):
+        wb.sparse.maximum(a, wb.SparseTensor([[0]], [1.0], [3]))
+    check_gradients(lambda u, v: wb.sparse.maximum(wb.SparseTensor(A[0], u, A[2]), wb.SparseTensor(B[0], v, B[2])).values,
+                    [np.array([11.0, 2.0, 3.0]), np.array([10.0, 20.0, 30.0])], order=1)
+
+
+def test_softmax_of_each_rows_stored_values():
+    st = wb.SparseTensor([[0, 0], [0, 2], [1, 1], [2, 0], [2, 1]], [1.0, 2.0, 3.0, 0.5, 0.5], [3, 3])
+    out = wb.sparse.softmax(st)
+    assert out.indices.numpy().tolist() == st.indices.numpy().tolist()
+    np.testing.assert_allclose(out.values.numpy(), [0.26894143, 0.7310586, 1.0, 0.5, 0.5], rtol=1e-6)
+    check_gradients(lambda v: wb.sparse.softmax(wb.SparseTensor([[0, 0], [0, 2], [1, 1]], v, [2, 3])).values,
+                    [np.array([1.0, 2.0, 3.0])])
+
+
+def test_fill_empty_rows_and_to_indicator():
+    filled, empty = wb.sparse.fill_empty_rows(wb.SparseTensor([[0, 1], [2, 0]], [5, 6], [4, 2]), -1)
+    assert _parts(filled) == ([[0, 1], [1, 0], [2, 0], [3, 0]], [5, -1, 6, -1], [4, 2])
+    assert empty.numpy().tolist() == [False, True, False, True]
+    ind = wb.sparse.to_indicator(wb.SparseTensor([[0, 0], [0, 1], [1, 0]], [1, 3, 2], [2, 2]), 4)
+    assert ind.numpy().tolist() == [[False, True, False, True], [False, False, True, False]]
+    with pytest.raises(wb.errors.InvalidArgumentError, match=r"value 3 is not in \[0, vocab_size=3\)"):
+        wb.sparse.to_indicator(wb.SparseTensor([[0, 0], [0, 1], [1, 0]], [1, 3, 2], [2, 2]), 3)
+
+
+def test_split_eye_reset_shape():
+    st = wb.SparseTensor([[0, 0], [0, 4], [1, 2], [2, 3]], [1, 2, 3, 4], [3, 5])
+    assert [_parts(s) for s in wb.sparse.split(sp_input=st, num_split=2, axis=1)] == [
+        ([[0, 0], [1, 2]], [1, 3], [3, 3]), ([[0, 1], [2, 0]], [2, 4], [3, 2])]
+    assert [_parts(s) for s in wb.sparse.split(sp_input=st, num_split=3, axis=0)] == [
+        ([[0, 0], [0, 4]], [1, 2], [1, 5]), ([[0, 2]], [3], [1, 5]), ([[0, 3]], [4], [1, 5])]
+    assert _parts(wb.sparse.eye(2, 3, dtype=wb.int32)) == ([[0, 0], [1, 1]], [1, 1], [2, 3])
+    loose = wb.SparseTensor([[0, 1], [2, 0]], [1, 2], [5, 5])
+    assert _parts(wb.sparse.reset_shape(loose))[2] == [3, 2]
+    assert _parts(wb.sparse.reset_shape(loose, [6, 5]))[2] == [6, 5]
+    with pytest.raises(ValueError, match="no smaller than the current shape"):
+        wb.sparse.reset_shape(loose, [2, 2])
+
+
+def test_sparse_segment_reductions():
+    data = wb.constant([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]])
+    assert wb.sparse.segment_sum(data, [0, 2, 1], [0, 0, 2]).numpy().tolist() == [[6.0, 8.0], [0.0, 0.0], [3.0, 4.0]]
+    assert wb.sparse.segment_mean(data, [0, 2, 1], [0, 0, 2]).numpy().tolist() == [[3.0, 4.0], [0.0, 0.0], [3.0, 4.0]]
+    np.testing.assert_allclose(wb.sparse.segment_sqrt_n(data, [0, 2, 1], [0, 0, 2]).numpy(),
+                               [[4.2426405, 5.656854], [0.0, 0.0], [3.0, 4.0]], rtol=1e-6)
+    assert wb.sparse.segment_sum(data, [0, 2], [0, 0], num_segments=3).numpy().tolist() == [
+        [6.0, 8.0], [0.0, 0.0], [0.0, 0.0]]
+    check_gradients(lambda d: wb.sparse.segment_sqrt_n(d, [0, 2, 1], [0, 0, 2]), [np.arange(6.0).reshape(3, 2)])

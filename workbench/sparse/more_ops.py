@@ -1,0 +1,237 @@
+"""More of TF's ``wb.sparse`` ops: the union ops ``maximum`` / ``minimum``, row ops
+(``softmax``, ``fill_empty_rows``, ``to_indicator``), ``split``, ``eye``, ``reset_shape`` and
+the sparse segment reductions (``segment_sum`` / ``segment_mean`` / ``segment_sqrt_n``).
+
+As in ``ops``, indices are bookkeeping on the arrays and values move by gathers and segment
+sums, so every result is differentiable with respect to the values.
+
+>>> a = wb.SparseTensor([[0, 0], [1, 2]], [1.0, 2.0], [2, 3])
+>>> b = wb.SparseTensor([[0, 0], [1, 1]], [10.0, 20.0], [2, 3])
+>>> wb.sparse.to_dense(wb.sparse.maximum(a, b)).numpy().tolist()
+[[10.0, 0.0, 0.0], [0.0, 20.0, 2.0]]
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import backend, core
+from ..core import Tensor, convert_to_tensor
+from ..dtypes import as_dtype
+from ..errors import InvalidArgumentError, argcheck
+from ..ops.elementwise import divide, exp, maximum as _maximum, minimum as _minimum, ones_like, sqrt, subtract
+from ..ops.indexing import gather, take_rows
+from ..ops.segment import segment_sum as _segment_sum, unsorted_segment_max, unsorted_segment_sum
+from ..ops.shape import broadcast_to, concat, reshape
+from .ops import _const, _keys, _sparse, _sum_into, _take, _unravel, slice as _slice
+from .sparse_tensor import SparseTensor, from_parts
+
+__all__ = ["eye", "fill_empty_rows", "maximum", "minimum", "reset_shape", "segment_mean", "segment_sqrt_n",
+           "segment_sum", "softmax", "split", "to_indicator"]
+
+
+# ---------------------------------------------------------------------------
+# the union of two SparseTensors' entries
+
+
+def _union(a, b, opname, fn):
+    a, b = _sparse(a, opname, "sp_a"), _sparse(b, opname, "sp_b")
+    if a.shape != b.shape:
+        raise ValueError(f"sparse.{opname}: sp_a has shape {list(a.shape)}, sp_b {list(b.shape)}; they must match")
+    if a.dtype != b.dtype:
+        raise TypeError(f"sparse.{opname}: sp_a has dtype {a.dtype}, sp_b {b.dtype}; they must match")
+    xp = a.values.xp
+    ka, kb = _keys(a.indices._data, a.shape), _keys(b.indices._data, b.shape)
+    keys, inverse = xp.unique(xp.concatenate([ka, kb]), return_inverse=True)
+    inverse = inverse.reshape(-1)
+    n, static = keys.shape[0], a._static and b._static
+    # each operand over the union, its implicit zeros made explicit
+    va = _sum_into(a.values, inverse[:ka.shape[0]], n, static)
+    vb = _sum_into(b.values, inverse[ka.shape[0]:], n, static)
+    return from_parts(_const(_unravel(keys, a.shape), static), fn(va, vb), a.shape, static)
+
+
+def maximum(sp_a, sp_b, name=None) -> SparseTensor:
+    """The elementwise maximum of two SparseTensors of one shape, over the union of their
+    entries (an entry only one holds meets an implicit zero)."""
+    return _union(sp_a, sp_b, "maximum", _maximum)
+
+
+def minimum(sp_a, sp_b, name=None) -> SparseTensor:
+    """The elementwise minimum of two SparseTensors of one shape, over the union of their
+    entries (an entry only one holds meets an implicit zero)."""
+    return _union(sp_a, sp_b, "minimum", _minimum)
+
+
+# ---------------------------------------------------------------------------
+# row ops (a row: all indices but the last)
+
+
+def _rows(sp):
+    """For each entry, the index of its row among the rows that hold entries, and their count."""
+    xp = sp.values.xp
+    keys = _keys(sp.indices._data[:, :-1], sp.shape[:-1])
+    rows, inverse = xp.unique(keys, return_inverse=True)
+    return inverse.reshape(-1), rows.shape[0]
+
+
+def softmax(sp_input, name=None) -> SparseTensor:
+    """The softmax of each row's stored values (the last dimension; implicit zeros take no
+    part), in the same entries.
+
+    >>> st = wb.SparseTensor([[0, 0], [0, 2], [1, 1]], [1.0, 2.0, 3.0], [2, 3])
+    >>> wb.sparse.softmax(st).values.numpy().round(4).tolist()
+    [0.2689, 0.7311, 1.0]
+    """
+    sp = _sparse(sp_input, "softmax")
+    if sp.values._data.dtype.kind != "f":
+        raise TypeError(f"sparse.softmax: values must be floating point, got dtype {sp.values.dtype}")
+    if len(sp.shape) < 2:
+        raise ValueError(f"sparse.softmax: sp_input must have rank >= 2, got shape {list(sp.shape)}")
+    if sp.values.shape[0] == 0:
+        return sp
+    row, n = _rows(sp)
+    row_t = _const(row, sp._static)
+    top = unsorted_segment_max(sp.values, row_t, n)
+    e = exp(subtract(sp.values, gather(top, row_t)))
+    return sp.with_values(divide(e, gather(unsorted_segment_sum(e, row_t, n), row_t)))
+
+
+def fill_empty_rows(sp_input, default_value, name=None):
+    """``(filled, empty_row_indicator)``: ``sp_input`` with ``default_value`` at index
+    ``[r, 0, ...]`` of every row ``r`` (of dimension 0) that holds no entry, in canonical order;
+    and a bool vector marking those rows."""
+    sp = _sparse(sp_input, "fill_empty_rows")
+    if len(sp.shape) < 1:
+        raise ValueError("sparse.fill_empty_rows: sp_input must have rank >= 1")
+    xp = sp.values.xp
+    idx = sp.indices._data
+    nrows = sp.shape[0]
+    empty = xp.bincount(idx[:, 0], minlength=nrows)[:nrows] == 0 if idx.shape[0] else xp.ones(nrows, bool)
+    missing = xp.nonzero(empty)[0]
+    fill = xp.zeros((missing.shape[0], len(sp.shape)), np.int64)
+    fill[:, 0] = missing
+    default = convert_to_tensor(default_value, dtype=sp.dtype)
+    if default.ndim:
+        raise ValueError(f"sparse.fill_empty_rows: default_value must be a scalar, got shape {default.shape}")
+    both = xp.concatenate([idx, fill])
+    order = xp.argsort(_keys(both, sp.shape), kind="stable")
+    values = concat([sp.values, broadcast_to(default, (missing.shape[0],))], axis=0)
+    filled = from_parts(_const(both[order], sp._static), _take(values, order, sp._static), sp.shape, sp._static)
+    return filled, core.wrap(empty)
+
+
+def to_indicator(sp_input, vocab_size, name=None) -> Tensor:
+    """A dense bool tensor of shape ``dense_shape[:-1] + [vocab_size]``: True at
+    ``[..., v]`` for each stored (integer) value ``v`` of that row."""
+    sp = _sparse(sp_input, "to_indicator")
+    if sp.values._data.dtype.kind not in "iu":
+        raise TypeError(f"sparse.to_indicator: values must be integers, got dtype {sp.values.dtype}")
+    n = argcheck.integer(vocab_size, "vocab_size", "sparse.to_indicator", minimum=0)
+    xp = sp.values.xp
+    vals = sp.values._data.astype(np.int64)
+    if vals.size and (int(vals.min()) < 0 or int(vals.max()) >= n):
+        bad = backend.to_numpy(vals[(vals < 0) | (vals >= n)])[0]
+        raise InvalidArgumentError(f"sparse.to_indicator: value {bad} is not in [0, vocab_size={n})")
+    out = xp.zeros(tuple(sp.shape[:-1]) + (n,), bool)
+    out[tuple(sp.indices._data[:, :-1].T) + (vals,)] = True
+    return core.wrap(out)
+
+
+# ---------------------------------------------------------------------------
+# shape
+
+
+def split(sp_input=None, num_split=None, axis=None, name=None) -> list:
+    """``sp_input`` cut along ``axis`` into ``num_split`` SparseTensors; when the size does
+    not divide, the first ``size % num_split`` pieces are one longer (TF's rule)."""
+    sp = _sparse(sp_input, "split")
+    k = argcheck.integer(num_split, "num_split", "sparse.split", minimum=1)
+    rank = len(sp.shape)
+    a = argcheck.integer(axis, "axis", "sparse.split")
+    if not -rank <= a < rank:
+        raise ValueError(f"sparse.split: axis={axis} is out of range for rank {rank}")
+    a %= rank
+    size = sp.shape[a]
+    pieces, start = [], 0
+    for i in range(k):
+        length = size // k + (1 if i < size % k else 0)
+        begin = [0] * rank
+        begin[a] = start
+        extent = list(sp.shape)
+        extent[a] = length
+        pieces.append(_slice(sp, begin, extent))
+        start += length
+    return pieces
+
+
+def eye(num_rows, num_columns=None, dtype=np.float32, name=None) -> SparseTensor:
+    """The identity as a ``[num_rows, num_columns]`` SparseTensor (ones on the diagonal)."""
+    rows = argcheck.integer(num_rows, "num_rows", "sparse.eye", minimum=0)
+    cols = rows if num_columns is None else argcheck.integer(num_columns, "num_columns", "sparse.eye", minimum=0)
+    diag = np.arange(min(rows, cols), dtype=np.int64)
+    return SparseTensor(np.stack([diag, diag], axis=1), np.ones(diag.shape[0], as_dtype(dtype)), [rows, cols])
+
+
+def reset_shape(sp_input, new_shape=None) -> SparseTensor:
+    """The same entries with dense shape ``new_shape`` (no smaller than the current one in any
+    dimension), or by default the tightest shape that holds them (each largest index + 1)."""
+    sp = _sparse(sp_input, "reset_shape")
+    if new_shape is None:
+        idx = backend.to_numpy(sp.indices._data)
+        shape = (idx.max(axis=0) + 1).tolist() if idx.shape[0] else [0] * len(sp.shape)
+    else:
+        shape = [argcheck.integer(s, "new_shape", "sparse.reset_shape", minimum=0) for s in
+                 (new_shape.numpy().tolist() if isinstance(new_shape, Tensor) else list(new_shape))]
+        if len(shape) != len(sp.shape):
+            raise ValueError(f"sparse.reset_shape: new_shape {shape} must have rank {len(sp.shape)}, as sp_input")
+        if any(n < s for n, s in zip(shape, sp.shape)):
+            raise ValueError(f"sparse.reset_shape: new_shape {shape} must be no smaller than the current shape "
+                             f"{list(sp.shape)} in every dimension")
+    return from_parts(sp.indices, sp.values, tuple(shape), sp._static)
+
+
+# ---------------------------------------------------------------------------
+# sparse segment reductions: rows of a dense tensor picked by indices, reduced by segment
+
+
+def _picked(data, indices, segment_ids, opname):
+    d = convert_to_tensor(data)
+    idx = convert_to_tensor(indices)
+    ids = convert_to_tensor(segment_ids)
+    if idx.ndim != 1 or ids.shape != idx.shape:
+        raise ValueError(f"sparse.{opname}: indices and segment_ids must be vectors of one length, got shapes "
+                         f"{idx.shape} and {ids.shape}")
+    return take_rows(d, idx) if idx.shape[0] else gather(d, idx), ids
+
+
+def _segments(kind, data, indices, segment_ids, num_segments, opname):
+    rows, ids = _picked(data, indices, segment_ids, opname)
+    if num_segments is not None:
+        total = unsorted_segment_sum(rows, ids, num_segments)
+        counts = unsorted_segment_sum(ones_like(ids, dtype=rows.dtype), ids, num_segments) if kind != "sum" else None
+    else:
+        total = _segment_sum(rows, ids)
+        counts = _segment_sum(ones_like(ids, dtype=rows.dtype), ids) if kind != "sum" else None
+    if counts is None:
+        return total
+    counts = _maximum(counts, 1)   # an empty segment's total is 0, and stays 0
+    scale = counts if kind == "mean" else sqrt(counts)
+    return divide(total, reshape(scale, tuple(scale.shape) + (1,) * (total.ndim - 1)))
+
+
+def segment_sum(data, indices, segment_ids, num_segments=None, name=None) -> Tensor:
+    """The sums of ``data[indices]`` by ``segment_ids`` (sorted; ``num_segments`` rows when
+    given, else the largest id + 1), TF's ``tf.sparse.segment_sum``."""
+    return _segments("sum", data, indices, segment_ids, num_segments, "segment_sum")
+
+
+def segment_mean(data, indices, segment_ids, num_segments=None, name=None) -> Tensor:
+    """The means of ``data[indices]`` by ``segment_ids`` (0 for an empty segment)."""
+    return _segments("mean", data, indices, segment_ids, num_segments, "segment_mean")
+
+
+def segment_sqrt_n(data, indices, segment_ids, num_segments=None, name=None) -> Tensor:
+    """The sums of ``data[indices]`` by ``segment_ids``, each divided by the square root of
+    its segment's size (0 for an empty segment)."""
+    return _segments("sqrt_n", data, indices, segment_ids, num_segments, "segment_sqrt_n")
