@@ -4,6 +4,7 @@ gradients against finite differences (float64), the variational GP's bound."""
 
 import numpy as np
 import pytest
+import scipy.special as sp
 import scipy.stats as st
 
 import probability
@@ -42,6 +43,9 @@ KERNEL_CASES = [
      0.25 + 4.0 * np.sum((X1[:, None] - 0.3) * (X2[None] - 0.3), -1)),
     ("Polynomial", lambda: tfpk.Polynomial(f64(0.5), f64(2.0), f64(0.3), f64(3.0)),
      0.25 + 4.0 * np.sum((X1[:, None] - 0.3) * (X2[None] - 0.3), -1) ** 3),
+    ("GeneralizedMatern", lambda: tfpk.GeneralizedMatern(f64(1.3), f64(2.0), f64(0.5)),
+     4.0 * 2 ** (1 - 1.3) / sp.gamma(1.3) * (np.sqrt(2.6) * R / 0.5) ** 1.3 * sp.kv(1.3, np.sqrt(2.6) * R / 0.5)),
+    ("Parabolic", lambda: tfpk.Parabolic(f64(2.0), f64(2.5)), 0.75 * 2.0 * np.maximum(0., 1 - (R / 2.5) ** 2)),
     ("FeatureScaled", lambda: tfpk.FeatureScaled(tfpk.ExponentiatedQuadratic(f64(1.0), f64(1.0)),
                                                   scale_diag=f64([0.5, 2.0])),
      np.exp(-0.5 * np.sum((DIFF / np.array([0.5, 2.0])) ** 2, -1))),
@@ -55,6 +59,28 @@ def test_kernels_match_their_formulas(name, make, want):
     # apply on pairs is the diagonal of the matrix of the same points
     np.testing.assert_allclose(k.apply(f64(X1[:4]), f64(X2)).numpy(), np.diag(want[:4]), rtol=1e-10, atol=1e-12)
     assert k.batch_shape == () and k.feature_ndims == 1
+
+
+def test_generalized_matern_reduces_to_the_half_integer_materns_and_has_gradients():
+    # TFP's 0.12 release notebook: df = 1/2, 3/2, 5/2 against the closed forms, with a batch of df
+    gm = tfpk.GeneralizedMatern(df=f64([0.5, 1.5, 2.5]), length_scale=f64(1.0), amplitude=f64(0.5))
+    x = f64(np.linspace(-1.5, 1.5, 31)[:, None])
+    m = gm.matrix(f64([[0.]]), x).numpy()
+    assert m.shape == (3, 1, 31)
+    for i, k in enumerate([tfpk.MaternOneHalf(f64(0.5), f64(1.0)), tfpk.MaternThreeHalves(f64(0.5), f64(1.0)),
+                           tfpk.MaternFiveHalves(f64(0.5), f64(1.0))]):
+        np.testing.assert_allclose(m[i, 0], k.matrix(f64([[0.]]), x).numpy()[0], rtol=1e-10)
+    # the diagonal (distance 0) is amplitude**2, with finite gradients there
+    np.testing.assert_allclose(gm.apply(f64([0.2]), f64([0.2])).numpy(), 0.25)
+    check_gradients(lambda ls, amp: tfpk.GeneralizedMatern(f64(1.3), amp, ls).matrix(f64(X1), f64(X2)),
+                    [np.array(0.8), np.array(1.5)], order=1, modes=("rev",), atol=1e-6, rtol=1e-5)
+
+
+def test_parabolic_integrates_to_one_with_compact_support():
+    xs = np.linspace(-1.2, 1.2, 24001)
+    k = tfpk.Parabolic(f64(1.0), f64(1.0)).matrix(f64([[0.]]), f64(xs[:, None])).numpy()[0]
+    assert np.all(k[np.abs(xs) >= 1] == 0.)
+    np.testing.assert_allclose(np.trapezoid(k, xs), 1.0, rtol=1e-6)
 
 
 def test_sums_and_products_of_kernels():

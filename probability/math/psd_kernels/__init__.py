@@ -14,10 +14,13 @@ kernels too.
 from .exp_sin_squared import ExpSinSquared
 from .exponentiated_quadratic import ExponentiatedQuadratic
 from .feature_scaled import FeatureScaled
+from .generalized_matern import GeneralizedMatern
 from .matern import MaternFiveHalves, MaternOneHalf, MaternThreeHalves
+from .parabolic import Parabolic
 from .polynomial import Linear, Polynomial
 from .positive_semidefinite_kernel import PositiveSemidefiniteKernel
 from .rational_quadratic import RationalQuadratic
 
 __all__ = ["PositiveSemidefiniteKernel", "ExponentiatedQuadratic", "MaternOneHalf", "MaternThreeHalves",
-           "MaternFiveHalves", "RationalQuadratic", "ExpSinSquared", "Linear", "Polynomial", "FeatureScaled"]
+           "MaternFiveHalves", "RationalQuadratic", "ExpSinSquared", "Linear", "Polynomial", "FeatureScaled",
+           "GeneralizedMatern", "Parabolic"]
