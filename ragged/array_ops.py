@@ -19,7 +19,7 @@ from workbench.errors import argcheck
 from workbench.core import Tensor, convert_to_tensor
 
 from .indexing import _take, gather_rows
-from .ops import _check_partitions, elementwise
+from .ops import _check_partitions, _raise_ragged_rank, elementwise
 from .ragged_tensor import RaggedTensor
 from .reduce import _row_extreme, row_repeat, row_sum
 from .row_partition import RowPartition
@@ -222,8 +222,9 @@ def gather(params, indices, validate_indices=None, axis=None, batch_dims=0, name
 
 @_keeps_splits_dtype
 def boolean_mask(tensor, mask, axis=None, name=None):
-    """Keep the entries where ``mask`` is true. A mask with the data's ragged partition filters
-    values within rows; a dense ``[nrows]`` mask keeps whole rows."""
+    """Keep the entries where ``mask`` is true. A ragged mask partitioned as the data's first
+    dimensions filters its innermost dimension (``[[[1, 2], [3]]]`` masked by ``> 1`` is
+    ``[[[2], [3]]]``); a dense ``[nrows]`` mask keeps whole rows."""
     if axis not in (None, 0):
         raise NotImplementedError("boolean_mask on ragged tensors supports axis=0")
     if isinstance(mask, RaggedTensor):
@@ -231,15 +232,10 @@ def boolean_mask(tensor, mask, axis=None, name=None):
             raise TypeError(f"boolean_mask: mask must be bool, got {mask.dtype}")
         data = tensor if isinstance(tensor, RaggedTensor) else RaggedTensor.from_tensor(
             convert_to_tensor(tensor), lengths=mask.row_lengths())
-        if mask.ragged_rank != 1 or data.ragged_rank != 1:
-            raise NotImplementedError("boolean_mask with a ragged mask supports ragged_rank 1")
-        _check_partitions(data, mask, "boolean_mask")
-        keep = mask.flat_values._data
-        xp = mask._partition.xp
-        idx = xp.nonzero(keep)[0]
-        lengths = row_sum(core.wrap(keep.astype(np.int64)), mask._partition)._data
-        part = RowPartition.from_row_lengths(lengths.astype(np.int64), validate=False)
-        return RaggedTensor(_take(data._values, idx), part, _internal=True)
+        if mask.flat_values.ndim != 1:   # uniform mask dimensions: ragged ones of uniform rows
+            k = mask.ndim - 1
+            mask, data = _raise_ragged_rank(mask, k), _raise_ragged_rank(data, max(k, data.ragged_rank))
+        return _mask_innermost(data, mask)
     m = convert_to_tensor(mask)
     if m.dtype != np.bool_:
         raise TypeError(f"boolean_mask: mask must be bool, got {m.dtype}")
@@ -248,6 +244,21 @@ def boolean_mask(tensor, mask, axis=None, name=None):
                          f"[{tensor.nrows_int()}], got {m.shape}")
     xp = m.xp
     return gather_rows(tensor, xp.nonzero(m._data)[0].astype(np.int64))
+
+
+def _mask_innermost(data, mask):
+    """``data`` with the entries of its dimension ``mask.ragged_rank`` kept where the ragged
+    ``mask`` (partitioned as ``data`` down to there) is true; outer rows keep their counts."""
+    if not isinstance(data, RaggedTensor) or not data._partition.is_same(mask._partition):
+        raise ValueError(f"boolean_mask: the mask (shape {mask.shape}) must have the row partitions of the "
+                         f"data's first {mask.ndim} dimensions (data shape {getattr(data, 'shape', None)})")
+    if mask.ragged_rank > 1:
+        return RaggedTensor(_mask_innermost(data._values, mask._values), data._partition, _internal=True)
+    keep = mask.flat_values._data
+    idx = mask._partition.xp.nonzero(keep)[0]
+    lengths = row_sum(core.wrap(keep.astype(np.int64)), mask._partition)._data
+    part = RowPartition.from_row_lengths(lengths.astype(np.int64), validate=False)
+    return RaggedTensor(_take(data._values, idx), part, _internal=True)
 
 
 # ---------------------------------------------------------------------------

@@ -539,3 +539,21 @@ def test_unsorted_segment_ops_of_ragged_data_and_ids():
         wb.math.unsorted_segment_sum(rt, ragged.constant([[0, 1, 0], [1], [2, 2, 2], [0], []]), 3)
     with pytest.raises(TypeError, match="both be RaggedTensors"):
         wb.math.unsorted_segment_sum(rt, wb.constant([0, 1, 0, 1, 0]), 3)
+
+
+def test_boolean_mask_with_deeper_ragged_masks():
+    # TF 2.21's results
+    r3 = ragged.constant([[[1, 2], [3]], [], [[4, 5, 6], [], [7]]])
+    assert wb.ragged.boolean_mask(r3, r3 > 2).to_list() == [[[], [3]], [], [[4, 5, 6], [], [7]]]
+    rows = ragged.constant([[True, False], [], [False, True, True]])
+    assert wb.ragged.boolean_mask(r3, rows).to_list() == [[[1, 2]], [], [[], [7]]]
+    uniform = ragged.constant([[[1, 2], [3, 4]], [[5, 6]]], ragged_rank=1)
+    assert wb.ragged.boolean_mask(uniform, uniform > 2).to_list() == [[[], [3, 4]], [[5, 6]]]
+    assert wb.ragged.boolean_mask(uniform, ragged.constant([[True, False], [True]])).to_list() == [
+        [[1, 2]], [[5, 6]]]
+    with pytest.raises(ValueError, match="row partitions"):
+        wb.ragged.boolean_mask(r3, ragged.constant([[True], [], [False, True, True]]))
+    check_gradients(lambda v: _flat(wb.ragged.boolean_mask(RT.from_nested_row_lengths(v, [[2, 0, 1], [2, 1, 2]]),
+                                                           ragged.constant([[[True, False], [True]], [],
+                                                                            [[False, True]]]))),
+                    [np.arange(1.0, 6.0)], order=2)
