@@ -14,7 +14,7 @@ import functools
 import numpy as np
 
 import workbench as wb
-from workbench import core
+from workbench import backend, core
 from workbench.errors import argcheck
 from workbench.core import Tensor, convert_to_tensor
 
@@ -217,6 +217,55 @@ def gather(params, indices, validate_indices=None, axis=None, batch_dims=0, name
         rows = out.nrows_int()
         out = RaggedTensor(out, RowPartition.from_uniform_row_length(size, rows, rows // size if size else 0,
                                                                      xp=xp), _internal=True)
+    return out
+
+
+@_keeps_splits_dtype
+def gather_nd(params, indices, batch_dims=0, name=None):
+    """``params[indices[i]]`` for each index tuple (TF's ``tf.gather_nd`` of a RaggedTensor):
+    a full index gives a value, a shorter one a (ragged) slice.
+
+    >>> wb.gather_nd(ragged.constant([[3, 1, 4], [], [5, 9]]), [[2, 1], [0, 0]]).numpy()
+    array([9, 3], dtype=int32)
+    """
+    if batch_dims:
+        raise ValueError("gather_nd: a RaggedTensor takes batch_dims=0 only")
+    if isinstance(indices, RaggedTensor):
+        raise TypeError("gather_nd: the indices into a RaggedTensor must be dense")
+    idx = convert_to_tensor(indices)
+    if idx.dtype.kind not in "iu" or idx.ndim < 1:
+        raise TypeError(f"gather_nd: indices must be integers of rank >= 1, got dtype {idx.dtype}, shape {idx.shape}")
+    k = idx.shape[-1]
+    if not 1 <= k <= params.ndim:
+        raise ValueError(f"gather_nd: index tuples of length {k} do not fit a RaggedTensor of rank {params.ndim}")
+    xp = params._partition.xp
+    flat = backend.move(idx._data, params.device).reshape(-1, k).astype(np.int64)
+    lead = idx.shape[:-1]
+    n = params.nrows_int()
+    pos = flat[:, 0]
+    if pos.size and (int(pos.min()) < 0 or int(pos.max()) >= n):
+        raise wb.errors.InvalidArgumentError(f"gather_nd: a row index is out of range for {n} rows")
+    cur = params
+    for c in range(1, k):
+        if not isinstance(cur, RaggedTensor):   # the rest of the tuple picks into uniform dimensions
+            out = wb.gather_nd(cur, core.wrap(xp.concatenate([pos[:, None], flat[:, c:]], axis=1)))
+            return wb.reshape(out, tuple(lead) + tuple(out.shape[1:]))
+        j = flat[:, c]
+        length = cur._partition.row_lengths()[pos]
+        if bool(((j < 0) | (j >= length)).any()):
+            bad = int(((j < 0) | (j >= length)).argmax())
+            raise wb.errors.InvalidArgumentError(f"gather_nd: indices{[int(v) for v in flat[bad]]} is out of "
+                                                 f"range: that row has {int(length[bad])} entries")
+        pos = cur._partition.row_starts()[pos] + j
+        cur = cur._values
+    if not isinstance(cur, RaggedTensor):
+        out = _take(cur, pos)
+        return wb.reshape(out, tuple(lead) + tuple(out.shape[1:]))
+    out = gather_rows(cur, pos)
+    for size in reversed(lead[1:]):   # leading index dimensions: uniform rows, as gather's
+        rows = out.nrows_int()
+        out = RaggedTensor(out, RowPartition.from_uniform_row_length(size, rows, rows // size if size else 0, xp=xp),
+                           _internal=True)
     return out
 
 
@@ -459,7 +508,7 @@ def _register():
                         (wb.boolean_mask, boolean_mask), (wb.where, where), (wb.reverse, reverse),
                         (wb.nn.softmax, softmax), (wb.nn.log_softmax, log_softmax),
                         (wb.nn.embedding_lookup, embedding_lookup), (wb.expand_dims, expand_dims),
-                        (wb.squeeze, squeeze)):
+                        (wb.squeeze, squeeze), (wb.gather_nd, gather_nd)):
         core.register_dispatch(fn, handler)
 
 

@@ -557,3 +557,21 @@ def test_boolean_mask_with_deeper_ragged_masks():
                                                            ragged.constant([[[True, False], [True]], [],
                                                                             [[False, True]]]))),
                     [np.arange(1.0, 6.0)], order=2)
+
+
+def test_gather_nd_matches_tf():
+    rt = ragged.constant([[3, 1, 4, 1], [], [5, 9, 2], [6], []])
+    r3 = ragged.constant([[[1, 2], [3]], [], [[4, 5, 6], [], [7]]])
+    uniform = ragged.constant([[[1, 2], [3, 4]], [[5, 6]]], ragged_rank=1)
+    assert wb.gather_nd(rt, [[2, 1], [0, 0]]).numpy().tolist() == [9, 3]
+    assert wb.gather_nd(rt, [[2], [0]]).to_list() == [[5, 9, 2], [3, 1, 4, 1]]
+    assert wb.gather_nd(r3, [[2, 0]]).to_list() == [[4, 5, 6]]
+    assert wb.gather_nd(r3, [[2, 0, 1], [0, 1, 0]]).numpy().tolist() == [5, 3]
+    assert wb.gather_nd(r3, [[[2], [0]], [[1], [2]]]).to_list() == [
+        [[[4, 5, 6], [], [7]], [[1, 2], [3]]], [[], [[4, 5, 6], [], [7]]]]
+    assert wb.gather_nd(uniform, [[1, 0, 1], [0, 1, 0]]).numpy().tolist() == [6, 3]
+    assert wb.gather_nd(uniform, [[1, 0]]).numpy().tolist() == [[5, 6]]
+    assert wb.gather_nd(rt, [[[2, 1]], [[0, 0]]]).numpy().tolist() == [[9], [3]]
+    with pytest.raises(wb.errors.InvalidArgumentError, match="out of range"):
+        wb.gather_nd(rt, [[1, 0]])   # row 1 is empty
+    check_gradients(lambda v: wb.gather_nd(_rt(v), [[3, 1], [0, 2], [0, 2]]), [np.arange(1.0, 8.0)], order=2)

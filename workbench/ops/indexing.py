@@ -237,6 +237,8 @@ def gather_nd(params, indices, batch_dims=0, name=None):
     >>> wb.gather_nd(wb.constant([[1., 2.], [3., 4.]]), [[0, 1], [1, 0]]).numpy()
     array([2., 3.], dtype=float32)
     """
+    if not isinstance(params, Tensor) and getattr(params, "__wb_dispatch__", False):
+        return core.dispatch(gather_nd, (params, indices), {"batch_dims": batch_dims})   # a RaggedTensor
     p = convert_to_tensor(params)
     idx = _int_tensor(indices, "gather_nd", "indices")
     bd = argcheck.integer(batch_dims, "batch_dims", "gather_nd")
