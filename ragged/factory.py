@@ -52,7 +52,7 @@ def constant(pylist, dtype=None, ragged_rank=None, inner_shape=None, name=None, 
     >>> ragged.constant([[1, 2], [3]]).to_list()
     [[1, 2], [3]]
     >>> ragged.constant([[[1, 2]], [[3, 4], [5, 6]]], inner_shape=(2,)).shape
-    (2, None, 2)
+    TensorShape([2, None, 2])
 
     ``ragged_rank`` defaults to the scalar nesting depth minus one minus
     ``len(inner_shape)``; the dimensions below it must be uniform.

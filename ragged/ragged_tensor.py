@@ -2,7 +2,7 @@
 
 >>> rt = ragged.constant([[1.0, 2.0], [], [3.0]])
 >>> rt.shape
-(3, None)
+TensorShape([3, None])
 >>> rt.row_lengths().numpy()
 array([2, 0, 1])
 

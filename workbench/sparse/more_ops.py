@@ -80,7 +80,7 @@ def softmax(sp_input, name=None) -> SparseTensor:
     part), in the same entries.
 
     >>> st = wb.SparseTensor([[0, 0], [0, 2], [1, 1]], [1.0, 2.0, 3.0], [2, 3])
-    >>> wb.sparse.softmax(st).values.numpy().round(4).tolist()
+    >>> [round(float(v), 4) for v in wb.sparse.softmax(st).values.numpy()]
     [0.2689, 0.7311, 1.0]
     """
     sp = _sparse(sp_input, "softmax")
