@@ -66,7 +66,7 @@ def test_generator_from_seed_replays_and_advances():
     assert not np.array_equal(a1, a2)
     np.testing.assert_array_equal(a1, np_(g2.normal([3, 4])))
     np.testing.assert_array_equal(a2, np_(g2.normal([3, 4])))
-    assert np_(g1.state).tolist() == [2, 0, 1234]
+    assert np_(g1.state).tolist() == [1234 + 2 * 12 * 256, 0, 0]   # TF 2.21: 256 counter steps per value
     assert not np.array_equal(a1, np_(R.Generator.from_seed(1235).normal([3, 4])))
 
 
@@ -79,7 +79,7 @@ def test_generator_reset_from_seed_skip_and_copy():
     copy = R.Generator(copy_from=g)
     np.testing.assert_array_equal(np_(copy.uniform([5])), second)
     g.reset_from_seed(7)
-    g.skip(1)
+    g.skip(5)   # as drawing 5 values (TF 2.21's rng_skip)
     np.testing.assert_array_equal(np_(g.uniform([5])), second)
 
 
@@ -96,7 +96,7 @@ def test_generator_state_variable_can_be_assigned():
 def test_generator_counter_carries_into_high_word():
     g = R.Generator.from_key_counter(key=9, counter=[2**64 - 1, 0])
     g.normal([1])
-    assert np_(g.state).tolist() == [0, 1, 9]
+    assert np_(g.state).tolist() == [255, 1, 9]   # TF 2.21's state
 
 
 def test_generator_split_gives_independent_generators():
@@ -600,3 +600,53 @@ def test_categorical_in_blocks_keeps_the_distribution(monkeypatch):
     x = np_(R.Generator.from_seed(2).categorical(wb.constant(np.log(probs)[None]), 6000))
     assert x.shape == (1, 6000)
     assert stats.chisquare(np.bincount(x[0], minlength=3), probs * 6000).pvalue > P_MIN
+
+
+# -- TF's Philox stream: values and states pinned from TF 2.21 running the same calls --------
+
+
+def test_generator_gives_tfs_numbers_and_states():
+    g = R.Generator.from_seed(1)
+    assert np_(g.state).tolist() == [1, 0, 0]
+    np.testing.assert_array_equal(np_(g.normal([2, 3])), np.array(
+        [[0.43842274, -0.53439844, -0.07710262], [1.5658046, -0.1012345, -0.2744976]], np.float32))
+    assert np_(g.state).tolist() == [1 + 6 * 256, 0, 0]
+    g = R.Generator.from_seed(1)
+    assert [np_(c.state).tolist() for c in g.split(3)] == [
+        [0, 0, 6679402142117448868], [0, 0, 684265014234019051], [0, 0, 5892734326067077929]]
+    assert np_(g.state).tolist() == [769, 0, 0]
+    assert np_(R.Generator.from_seed(1).make_seeds(2)).tolist() == [
+        [6679402142117448868, 684265014234019051], [0, 0]]
+    assert np_(R.Generator.from_seed(1).uniform_full_int([3], wb.uint32)).tolist() == [
+        4175744164, 1555169499, 2980410603]
+    np.testing.assert_array_equal(np_(R.Generator.from_seed(5).normal([3], dtype=wb.float64)),
+                                  [0.2918555608356615, -1.0777684116588069, 0.27006875507966066])
+    assert np_(R.Generator.from_seed(1).uniform([3], minval=-4, maxval=9, dtype=wb.int32)).tolist() == [3, -4, -3]
+    assert np_(R.Generator.from_seed(-1).state).tolist() == [-1, -1, -1]
+    assert np_(R.Generator.from_seed([7]).state).tolist() == [0, 0, 7]
+
+
+def test_stateless_functions_give_tfs_numbers():
+    np.testing.assert_array_equal(np_(R.stateless_normal([2, 3], seed=[1, 2])), np.array(
+        [[0.5441101, 0.20738031, 0.07356432], [0.04643455, -1.3015898, -0.9538565]], np.float32))
+    np.testing.assert_array_equal(np_(R.stateless_uniform([3], seed=[1, 2])),
+                                  np.array([0.8440604, 0.19204533, 0.9962232], np.float32))
+    np.testing.assert_array_equal(np_(R.stateless_normal([3], seed=[1, 2], mean=2.0, stddev=3.0)),
+                                  np.array([3.6323304, 2.6221409, 2.2206929], np.float32))
+    assert np_(R.stateless_uniform([4], seed=[3, 4], minval=0, maxval=10, dtype=wb.int64)).tolist() == [5, 6, 1, 4]
+
+
+def test_tf_philox_matches_the_published_test_vectors():
+    # Salmon et al. (2011), Random123's kat_vectors for philox4x32_10
+    out = R.philox_blocks(np, 0, 0, 1)[0].tolist()
+    assert out == [0x6627E8D5, 0xE169C58D, 0xBC57AC4C, 0x9B00DBD8]
+    counter = 0x243F6A88 | 0x85A308D3 << 32 | 0x13198A2E << 64 | 0x03707344 << 96
+    out = R.philox_blocks(np, counter, 0xA4093822 | 0x299F31D0 << 32, 1)[0].tolist()
+    assert out == [0xD16CFE09, 0x94FDCCEB, 0x5001E420, 0x24126EA1]
+
+
+def test_a_long_draw_is_the_short_draws_laid_end_to_end():
+    # counter-based: the blocks of one long draw are those of consecutive short ones
+    long = R.philox_blocks(np, 2**64 - 3, 12345, 70000)
+    parts = np.concatenate([R.philox_blocks(np, 2**64 - 3 + 7000 * i, 12345, 7000) for i in range(10)])
+    np.testing.assert_array_equal(long, parts)

@@ -1,23 +1,30 @@
 """``wb.random``: seeded generators and stateless sampling, under TF 2's ``tf.random`` names.
 
-Every draw comes from a counter-based Philox stream keyed by a seed, so the
-numbers are a pure function of (seed, counter) on a given device:
+Every draw comes from TF's counter-based Philox-4x32-10 stream, so the numbers
+are a pure function of (key, counter), and the same as TF's where TF's kernels
+are followed:
 
-- **stateless** functions (``stateless_normal(shape, seed=[1, 2])``) key the
-  stream by the shape-[2] seed: the same seed always gives the same numbers;
-- a :class:`Generator` keys it by its own key and a counter that advances by
-  one on every call, so successive calls give fresh, independent numbers and
-  ``Generator.from_seed(s)`` replays them;
+- **stateless** functions (``stateless_normal(shape, seed=[1, 2])``) derive a key
+  and counter from the shape-[2] seed as TF does: the same seed always gives the
+  same numbers, and ``stateless_normal``/``stateless_uniform`` give TF 2.21's;
+- a :class:`Generator` holds TF's state ``[counter_low, counter_high, key]``
+  (``from_seed(1)`` is ``[1, 0, 0]``, as in TF) and advances the counter by 256
+  per element drawn, so ``normal``, ``uniform``, ``uniform_full_int``, ``split``
+  and ``make_seeds`` give TF's numbers and states; ``Generator.from_seed(s)``
+  replays them;
 - module functions (``wb.random.normal``) use the global generator, or, with
-  ``seed=``, TF's per-op-seed sequence (see :func:`set_seed`).
+  ``seed=``, TF's per-op-seed sequence (see :func:`set_seed`); TF's per-op kernels
+  are not followed, so their numbers differ from TF's.
 
-On the CPU a stream is ``numpy.random.Generator(numpy.random.Philox(key=...))``;
-on a GPU it is a CuPy ``RandomState`` with cuRAND's Philox, seeded from the same
-(key, counter), and samples are made directly on the default device. The two
-devices give different numbers for the same seed.
+Normal and uniform floats and integers use TF's conversions of the Philox words
+(``random_distributions.h``: Box-Muller on 32-bit uniforms, mantissa-filling for
+floats, modulo for integer ranges); the other distributions (truncated normal, gamma,
+Poisson, binomial, categorical) draw from the same stream with their own algorithms,
+so their numbers differ from TF's. The stream is computed with the array module of
+the default device, so a GPU gives the CPU's numbers.
 
->>> wb.random.stateless_normal([2], seed=[1, 2]).shape
-(2,)
+>>> wb.random.stateless_normal([2], seed=[1, 2]).numpy()
+array([0.5441101 , 0.20738031], dtype=float32)
 >>> g = wb.random.Generator.from_seed(7)
 >>> g.uniform([3], maxval=10, dtype=wb.int32).dtype
 dtype('int32')
@@ -30,16 +37,17 @@ respect to ``alpha``.
 
 from __future__ import annotations
 
+import ctypes
 import enum
 
 import numpy as np
 
-from . import backend, core
+from . import backend, core, dtypes
 from .errors import argcheck
 from .core import Tensor, convert_to_tensor
 from .ops.sampling import (
-    GENERATOR_STREAM, check_shape, sample_binomial, sample_categorical, sample_gamma, sample_normal,
-    sample_poisson, sample_truncated_normal, sample_uniform, stateless_stream, stream, StatelessSource,
+    _seed_pair, check_shape, draw, sample_binomial, sample_categorical, sample_gamma, sample_normal,
+    sample_poisson, sample_truncated_normal, sample_uniform,
 )
 from .ops.shape import getitem
 
@@ -76,6 +84,254 @@ def _check_alg(alg, what="alg"):
 
 
 # ---------------------------------------------------------------------------
+# TF's Philox-4x32-10 and its conversions to numbers (tensorflow/core/lib/random/
+# philox_random.h and random_distributions.h), computed with the array module ``xp``
+
+_M0, _M1 = 0xD2511F53, 0xCD9E8D57       # the round multipliers
+_W0, _W1 = 0x9E3779B9, 0xBB67AE85       # the key increments (Weyl sequence)
+_SEED_KEY = (0x3EC8F720, 0x02461E29)    # the key that scrambles a stateless seed
+_RESERVED = 256                          # counter steps a Generator reserves per element (TF's)
+
+
+_CHUNK = 32768   # blocks computed at a time: the round's arrays stay in the cache (3x faster)
+
+
+def philox_blocks(xp, counter, key, n):
+    """``n`` Philox-4x32-10 outputs, ``uint32[n, 4]``, for the 128-bit counters ``counter``,
+    ``counter + 1``, ... (a Python int) under the 64-bit ``key``."""
+    if n <= _CHUNK:
+        return _philox_chunk(xp, counter, key, n)
+    out = xp.empty((n, 4), dtype=np.uint32)
+    for first in range(0, n, _CHUNK):
+        m = min(_CHUNK, n - first)
+        out[first:first + m] = _philox_chunk(xp, counter + first, key, m)
+    return out
+
+
+def _philox_chunk(xp, counter, key, n):
+    # the 32-bit words are held in uint64 arrays, so each round's 32x32-bit products are exact
+    counter %= _U64 * _U64
+    start = np.uint64(counter % _U64)
+    lo = xp.arange(n, dtype=np.uint64)
+    lo += start
+    hi = (lo < start).astype(np.uint64)       # the carry into the high word
+    hi += np.uint64(counter >> 64)
+    mask, shift = np.uint64(0xFFFFFFFF), np.uint64(32)
+    c0, c1 = lo & mask, lo >> shift
+    c2, c3 = hi & mask, hi >> shift
+    del lo, hi
+    k0, k1 = key % _U64 & 0xFFFFFFFF, key % _U64 >> 32
+    m0, m1 = np.uint64(_M0), np.uint64(_M1)
+    for _ in range(10):
+        p0 = c0 * m0
+        p1 = c2 * m1
+        # (c0, c1, c2, c3) <- (hi(p1) ^ c1 ^ k0, lo(p1), hi(p0) ^ c3 ^ k1, lo(p0))
+        c1 ^= np.uint64(k0)
+        c1 ^= p1 >> shift
+        c3 ^= np.uint64(k1)
+        c3 ^= p0 >> shift
+        p1 &= mask
+        p0 &= mask
+        c0, c1, c2, c3 = c1, p1, c3, p0
+        k0, k1 = (k0 + _W0) & 0xFFFFFFFF, (k1 + _W1) & 0xFFFFFFFF
+    out = xp.empty((n, 4), dtype=np.uint32)
+    for j, c in enumerate((c0, c1, c2, c3)):
+        out[:, j] = c
+    return out
+
+
+def key_counter_from_seed(seed_pair):
+    """TF's key and counter of a stateless seed (two 64-bit words): the seed as a counter, run
+    once under a fixed key; two of the words are the key, two the counter's high half."""
+    s0, s1 = seed_pair
+    mix = [int(v) for v in philox_blocks(np, s0 % _U64 + (s1 % _U64 << 64), _SEED_KEY[0] | _SEED_KEY[1] << 32, 1)[0]]
+    return mix[0] | mix[1] << 32, (mix[2] | mix[3] << 32) << 64
+
+
+def _unit_float32(xp, bits):
+    """TF's Uint32ToFloat: 23 random mantissa bits as a float32 in [0, 1)."""
+    return (xp.uint32(127 << 23) | (bits & xp.uint32(0x7FFFFF))).view(np.float32) - np.float32(1.0)
+
+
+def _unit_float64(xp, hi_bits, lo_bits):
+    """TF's Uint64ToDouble: 52 random mantissa bits (20 of ``hi_bits``, all of ``lo_bits``)."""
+    man = ((hi_bits & xp.uint32(0xFFFFF)).astype(np.uint64) << np.uint64(32)) | lo_bits.astype(np.uint64)
+    return (np.uint64(1023 << 52) | man).view(np.float64) - 1.0
+
+
+def _libm():
+    """The C math library (loaded on first use), or None where it cannot be loaded."""
+    global _LIBM
+    if _LIBM is False:
+        import ctypes.util  # noqa: PLC0415  (only when the library is first asked for)
+        _LIBM = None
+        for name in ("libm.so.6", "libm.dylib", ctypes.util.find_library("m")):
+            try:
+                libm = ctypes.CDLL(name)
+                for fn in ("logf", "sinf", "cosf"):
+                    getattr(libm, fn).restype = ctypes.c_float
+                    getattr(libm, fn).argtypes = [ctypes.c_float]
+            except (OSError, AttributeError, TypeError):
+                continue
+            _LIBM = libm
+            break
+    return _LIBM
+
+
+_LIBM = False       # not loaded yet
+_LIBM_MAX = 16384   # float32 values per draw for which the C library is asked (about 3 us a call)
+
+
+def _float32_as_libm(xp, exact, args, name, band):
+    """``exact`` (float64 values of ``name`` at the float32 ``args``) rounded to float32 as the C
+    library's float function rounds them, which TF's kernel calls: its result differs from
+    correct rounding only for values near a rounding midpoint (more than ``band`` of a unit in
+    the last place from the float32 below), and those are asked of it directly (on the CPU,
+    for draws of up to ``_LIBM_MAX`` values)."""
+    out = exact.astype(np.float32)
+    libm = _libm() if xp is np and out.size <= _LIBM_MAX else None
+    if libm is None:
+        return out
+    ulp = np.abs(np.spacing(out)).astype(np.float64)
+    near = np.nonzero(np.abs(exact - out.astype(np.float64)) > band * ulp)[0]
+    fn = getattr(libm, name)
+    for i in near.tolist():
+        out[i] = fn(float(args[i]))
+    return out
+
+
+def _box_muller(xp, u1, u2, dtype):
+    """TF's BoxMullerFloat/Double: ``(sin, cos)(2 pi u2) * sqrt(-2 log u1)``, ``u1`` at least 1e-7
+    (float32: ``2 pi u2`` rounded from double, as C++ evaluates it; log, sin and cos as the C
+    library's ``logf``, ``sinf``, ``cosf``)."""
+    if np.dtype(dtype) == np.float64:
+        u1 = xp.maximum(u1, 1e-7)
+        r = xp.sqrt(-2.0 * xp.log(u1))
+        v = 2.0 * np.pi * u2
+        return xp.stack([xp.sin(v) * r, xp.cos(v) * r], axis=-1)
+    u1 = xp.maximum(u1, np.float32(1e-7))
+    if u1.size > _LIBM_MAX or xp is not np:
+        # large draws in float32 arithmetic, several times faster (about 1 value in 7 then
+        # differs from TF's in its last bit)
+        v = (2.0 * np.pi * u2.astype(np.float64)).astype(np.float32)
+        r = xp.sqrt(np.float32(-2.0) * xp.log(u1))
+        return xp.stack([xp.sin(v) * r, xp.cos(v) * r], axis=-1)
+    v = (2.0 * np.pi * u2.astype(np.float64)).astype(np.float32)
+    log = _float32_as_libm(xp, xp.log(u1.astype(np.float64)), u1, "logf", 0.15)
+    r = xp.sqrt((np.float32(-2.0) * log).astype(np.float64)).astype(np.float32)
+    v64 = v.astype(np.float64)
+    sin = _float32_as_libm(xp, xp.sin(v64), v, "sinf", 0.35)
+    cos = _float32_as_libm(xp, xp.cos(v64), v, "cosf", 0.35)
+    return xp.stack([sin * r, cos * r], axis=-1)
+
+
+class PhiloxStream:
+    """Numbers from TF's Philox stream at ``counter`` under ``key``, converted as TF's kernels do.
+
+    Each draw takes the next blocks of the stream (``normal``, ``uniform`` and ``integers`` as
+    TF's ``NormalDistribution``, ``UniformDistribution``; ``full_range_ints`` as
+    ``UniformFullIntDistribution``). ``on_first(n)`` is called with the number of values of
+    the first draw (a Generator advances its state by it); the other samplers (Poisson,
+    binomial, permutations) draw from a NumPy Philox generator keyed from the same place.
+    """
+
+    def __init__(self, key, counter, xp=None, on_first=None):
+        self._key, self._pos = key % _U64, counter
+        self._xp = backend.get_xp() if xp is None else xp
+        self._on_first = on_first
+
+    def _blocks(self, n_values, per_block):
+        if self._on_first is not None:
+            self._on_first(n_values)
+            self._on_first = None
+        n = -(-n_values // per_block)
+        with np.errstate(over="ignore"):
+            out = philox_blocks(self._xp, self._pos, self._key, n)
+        self._pos += n
+        return out
+
+    def normal(self, shape, dtype):
+        xp, n = self._xp, int(np.prod(shape, dtype=np.int64))
+        if np.dtype(dtype) == np.float64:
+            b = self._blocks(n, 2)
+            z = _box_muller(xp, _unit_float64(xp, b[:, 0], b[:, 1]), _unit_float64(xp, b[:, 2], b[:, 3]), np.float64)
+        else:
+            u = _unit_float32(xp, self._blocks(n, 4).reshape(-1, 2))
+            z = _box_muller(xp, u[:, 0], u[:, 1], np.float32).astype(dtype)
+        return z.reshape(-1)[:n].reshape(shape)
+
+    def uniform(self, shape, dtype):
+        xp, n = self._xp, int(np.prod(shape, dtype=np.int64))
+        if np.dtype(dtype) == np.float64:
+            b = self._blocks(n, 2).reshape(-1, 2)
+            u = _unit_float64(xp, b[:, 0], b[:, 1])
+        else:
+            u = _unit_float32(xp, self._blocks(n, 4).reshape(-1)).astype(dtype)
+        return u[:n].reshape(shape)
+
+    def _words64(self, n):
+        b = self._blocks(n, 2).reshape(-1, 2)
+        return (b[:, 0].astype(np.uint64) | (b[:, 1].astype(np.uint64) << np.uint64(32)))[:n]
+
+    def integers(self, low, high, shape, dtype):
+        """``low + bits % (high - low)``: 32 bits a value for 32-bit types, 64 for 64-bit ones."""
+        xp, n, dt = self._xp, int(np.prod(shape, dtype=np.int64)), np.dtype(dtype)
+        span = int(high) - int(low)
+        if dt.itemsize <= 4:
+            bits = self._blocks(n, 4).reshape(-1)[:n]
+            offset = (bits % np.uint32(span % 2 ** 32 or 2 ** 32)) if span < 2 ** 32 else bits
+        else:
+            bits = self._words64(n)
+            offset = bits % np.uint64(span) if span < _U64 else bits
+        with np.errstate(over="ignore"):
+            out = (offset.astype(np.uint64) + np.uint64(int(low) % _U64)).astype(dt)
+        return out.reshape(shape)
+
+    def full_range_ints(self, shape, dtype):
+        n, dt = int(np.prod(shape, dtype=np.int64)), np.dtype(dtype)
+        if dt.itemsize <= 4:
+            return self._blocks(n, 4).reshape(-1)[:n].astype(dt).reshape(shape)
+        return self._words64(n).view(dt).reshape(shape)
+
+    def _numpy(self, n):
+        if self._on_first is not None:
+            self._on_first(n)
+            self._on_first = None
+        g = np.random.Generator(np.random.Philox(
+            key=np.asarray([self._key, 0], np.uint64),
+            counter=np.asarray([self._pos % _U64, self._pos >> 64 & (_U64 - 1), 0, 1], np.uint64)))
+        self._pos += n
+        return g
+
+    def _to_device(self, arr):
+        return arr if self._xp is np else self._xp.asarray(arr)
+
+    def poisson(self, lam, shape):
+        return self._to_device(self._numpy(int(np.prod(shape, dtype=np.int64))).poisson(backend.to_numpy(lam), size=shape))
+
+    def binomial(self, n, p, shape):
+        g = self._numpy(int(np.prod(shape, dtype=np.int64)))
+        return self._to_device(g.binomial(backend.to_numpy(n), backend.to_numpy(p), size=shape))
+
+    def permutation(self, n):
+        return self._to_device(self._numpy(int(n)).permutation(int(n)))
+
+
+class _StatelessSource:
+    """The source of a stateless sampler: a fresh stream of ``seed`` on each call (a
+    ``wb.function`` replay reads the seed's value at that call)."""
+
+    __slots__ = ("seed",)
+
+    def __init__(self, seed):
+        self.seed = seed
+
+    def __call__(self):
+        key, counter = key_counter_from_seed(_seed_pair(self.seed))
+        return PhiloxStream(key, counter)
+
+
+# ---------------------------------------------------------------------------
 # Generator
 
 
@@ -83,8 +339,10 @@ class Generator:
     """A random number generator: an explicit object holding a Philox key and counter.
 
     ``state`` is an int64 Variable ``[counter_low, counter_high, key]`` (on the
-    CPU); every sampling call draws from the stream keyed by (key, counter)
-    and then advances the counter by one.
+    CPU), TF's layout; every sampling call draws from TF's Philox stream at (key,
+    counter) and then advances the counter by 256 per value drawn, as TF does, so a
+    seeded generator gives TF's numbers for ``normal``, ``uniform`` and
+    ``uniform_full_int`` (and TF's ``split``/``make_seeds``).
 
     >>> g = wb.random.Generator.from_seed(1234)
     >>> x = g.normal([2, 3])
@@ -108,14 +366,16 @@ class Generator:
     # -- construction -----------------------------------------------------
     @classmethod
     def from_seed(cls, seed, alg=None):
-        """A generator whose stream is a function of ``seed`` (an integer, or a list of them)."""
-        return cls(state=[0, 0, _key_from_seed(seed)], alg=alg)
+        """A generator whose stream is a function of ``seed``, with TF's state: an integer is cut
+        into 64-bit words from the counter on (``1`` gives ``[1, 0, 0]``); a list of integers
+        fills the state from its end (``[1]`` gives ``[0, 0, 1]``)."""
+        return cls(state=_state_from_seed(seed), alg=alg)
 
     @classmethod
     def from_non_deterministic_state(cls, alg=None):
-        """A generator keyed from operating-system entropy."""
-        key = int(np.random.SeedSequence().generate_state(1, np.uint64)[0])
-        return cls(state=[0, 0, key], alg=alg)
+        """A generator whose state is drawn from operating-system entropy."""
+        words = np.random.SeedSequence().generate_state(3, np.uint64)
+        return cls(state=[int(w) for w in words], alg=alg)
 
     @classmethod
     def from_key_counter(cls, key, counter, alg=None):
@@ -134,7 +394,7 @@ class Generator:
     @core.effect
     def reset_from_seed(self, seed):
         """Restart the stream as ``Generator.from_seed(seed)`` would."""
-        self.reset([0, 0, _key_from_seed(seed)])
+        self.reset(_state_from_seed(seed))
 
     @core.effect
     def reset_from_key_counter(self, key, counter):
@@ -156,8 +416,8 @@ class Generator:
 
     @core.effect
     def skip(self, delta):
-        """Advance the counter by ``delta`` calls."""
-        self._advance(int(delta))
+        """Advance the state as drawing ``delta`` values would (TF's ``skip``)."""
+        self._advance(int(delta) * _RESERVED)
 
     def _counter(self):
         s = self._state._data
@@ -170,11 +430,9 @@ class Generator:
         s[1] = np.uint64(c >> 64).view(np.int64)
 
     def _next_stream(self, xp=None):
-        """The stream for this call; advances the counter."""
-        c = self._counter()
+        """The stream for this call; its first draw advances the counter by 256 per value."""
         key = int(self._state._data[2]) % _U64
-        self._advance(1)
-        return stream((key, c % _U64), (0, 0, c >> 64, GENERATOR_STREAM), xp)
+        return PhiloxStream(key, self._counter(), xp, lambda n: self._advance(n * _RESERVED))
 
     # -- sampling ---------------------------------------------------------
     def normal(self, shape, mean=0.0, stddev=1.0, dtype=np.float32, name=None):
@@ -191,8 +449,13 @@ class Generator:
         return sample_uniform(self._next_stream, shape, minval, maxval, dtype, "Generator.uniform")
 
     def uniform_full_int(self, shape, dtype=np.uint64, name=None):
-        """Integers over the whole range of ``dtype``."""
-        return sample_uniform(self._next_stream, shape, None, None, dtype, "Generator.uniform_full_int")
+        """Integers over the whole range of ``dtype`` (int32, int64, uint32 or uint64)."""
+        dims = check_shape(shape, "Generator.uniform_full_int")
+        dt = dtypes.as_dtype(dtype)
+        if dt.name not in ("int32", "int64", "uint32", "uint64"):
+            raise TypeError(f"Generator.uniform_full_int: dtype must be int32, int64, uint32 or uint64, "
+                            f"got {dt}")
+        return draw(self._next_stream, lambda st: st.full_range_ints(dims, dt))
 
     def binomial(self, shape, counts, probs, dtype=np.int32, name=None):
         """Binomial counts of ``shape``; ``counts`` and ``probs`` broadcast to its rightmost dims."""
@@ -213,18 +476,15 @@ class Generator:
 
     @core.effect
     def make_seeds(self, count=1):
-        """``count`` seeds for stateless functions: an int64 tensor of shape ``[2, count]``.
-
-        Drawn on the CPU, so split generators are the same on every device.
-        """
-        seeds = self._next_stream(np).integers(np.iinfo(np.int64).min, np.iinfo(np.int64).max,
-                                               (2, int(count)), np.int64)
-        return core.wrap(core.to_array(seeds))
+        """``count`` seeds for stateless functions: an int64 tensor of shape ``[2, count]``,
+        ``count`` drawn keys over zeros (TF's)."""
+        keys = self._next_stream(np).full_range_ints((int(count),), np.int64)
+        return core.wrap(core.to_array(np.stack([keys, np.zeros_like(keys)])))
 
     def split(self, count=1):
-        """``count`` new generators with independent streams (advances this one)."""
-        keys = self._next_stream(np).integers(np.iinfo(np.int64).min, np.iinfo(np.int64).max,
-                                              (int(count),), np.int64)
+        """``count`` new generators, each keyed by a value drawn from this one (counters at 0,
+        as TF's)."""
+        keys = self._next_stream(np).full_range_ints((int(count),), np.int64)
         return [Generator(state=[0, 0, int(k)], alg=self._alg) for k in keys]
 
     def __repr__(self):
@@ -254,12 +514,19 @@ def _state_array(state):
     return np.asarray([v % _U64 for v in vals], np.uint64).view(np.int64)
 
 
-def _key_from_seed(seed):
+def _state_from_seed(seed):
+    """TF's ``create_rng_state``: an integer cut into 64-bit words (lowest first, then zeros); a
+    list or array of integers, its first three, padded with zeros on the left."""
     vals = _int_list(seed, "seed")
     if not isinstance(seed, (list, tuple, np.ndarray, Tensor)) or (
             isinstance(seed, (np.ndarray, Tensor)) and seed.ndim == 0):
-        return vals[0] % _U64
-    return int(np.random.SeedSequence([v % _U64 for v in vals]).generate_state(1, np.uint64)[0])
+        value, words = vals[0], []
+        for _ in range(3):     # Python's >> keeps a negative number's sign: -1 gives three -1 words
+            words.append(value & (_U64 - 1))
+            value >>= 64
+        return words
+    vals = vals[:3]
+    return [0] * (3 - len(vals)) + vals
 
 
 def _key_counter_state(key, counter):
@@ -347,14 +614,14 @@ def stateless_normal(shape, seed, mean=0.0, stddev=1.0, dtype=np.float32, name=N
     True
     """
     _check_alg(alg)
-    return sample_normal(StatelessSource(seed), shape, mean, stddev, dtype, "stateless_normal")
+    return sample_normal(_StatelessSource(seed), shape, mean, stddev, dtype, "stateless_normal")
 
 
 def stateless_truncated_normal(shape, seed, mean=0.0, stddev=1.0, dtype=np.float32, name=None,
                                alg="auto_select"):
     """Normal samples within two standard deviations of ``mean``, a function of ``seed``."""
     _check_alg(alg)
-    return sample_truncated_normal(StatelessSource(seed), shape, mean, stddev, dtype,
+    return sample_truncated_normal(_StatelessSource(seed), shape, mean, stddev, dtype,
                              "stateless_truncated_normal")
 
 
@@ -365,7 +632,14 @@ def stateless_uniform(shape, seed, minval=0, maxval=None, dtype=np.float32, name
     the full range of the dtype (TF's rule).
     """
     _check_alg(alg)
-    return sample_uniform(StatelessSource(seed), shape, minval, maxval, dtype, "stateless_uniform")
+    dt = dtypes.as_dtype(dtype)
+    if dt.kind in "iu" and minval is None and maxval is None:
+        dims = check_shape(shape, "stateless_uniform")
+        if dt.name not in ("int32", "int64", "uint32", "uint64"):
+            raise TypeError(f"stateless_uniform: dtype {dt} is not supported; expected int32, int64, "
+                            "uint32 or uint64 for the full range")
+        return draw(_StatelessSource(seed), lambda st: st.full_range_ints(dims, dt))
+    return sample_uniform(_StatelessSource(seed), shape, minval, maxval, dtype, "stateless_uniform")
 
 
 def stateless_gamma(shape, seed, alpha, beta=None, dtype=np.float32, name=None):
@@ -378,23 +652,23 @@ def stateless_gamma(shape, seed, alpha, beta=None, dtype=np.float32, name=None):
     >>> wb.random.stateless_gamma([10, 2], seed=[12, 34], alpha=[0.5, 1.5]).shape
     (10, 2)
     """
-    return sample_gamma(StatelessSource(seed), shape, alpha, beta, dtype, "stateless_gamma")
+    return sample_gamma(_StatelessSource(seed), shape, alpha, beta, dtype, "stateless_gamma")
 
 
 def stateless_poisson(shape, seed, lam, dtype=np.int32, name=None):
     """Poisson counts of ``shape`` (``lam`` broadcasts to its rightmost dims), a function of ``seed``."""
-    return sample_poisson(StatelessSource(seed), shape, lam, dtype, "stateless_poisson")
+    return sample_poisson(_StatelessSource(seed), shape, lam, dtype, "stateless_poisson")
 
 
 def stateless_binomial(shape, seed, counts, probs, output_dtype=np.int32, name=None, dtype=None):
     """Binomial counts of ``shape``, a function of ``seed`` (TF's argument is ``output_dtype``)."""
-    return sample_binomial(StatelessSource(seed), shape, counts, probs,
+    return sample_binomial(_StatelessSource(seed), shape, counts, probs,
                      output_dtype if dtype is None else dtype, "stateless_binomial")
 
 
 def stateless_categorical(logits, num_samples, seed, dtype=np.int64, name=None):
     """Class indices ``[batch_size, num_samples]`` drawn from ``softmax(logits)``, a function of ``seed``."""
-    return sample_categorical(StatelessSource(seed), logits, num_samples, dtype, "stateless_categorical")
+    return sample_categorical(_StatelessSource(seed), logits, num_samples, dtype, "stateless_categorical")
 
 
 # ---------------------------------------------------------------------------
