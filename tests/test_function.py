@@ -652,3 +652,22 @@ def test_a_decorated_method_has_a_function_per_instance():
     a(w, x)
     assert a.__call__.experimental_get_tracing_count() == 2 and b.__call__.experimental_get_tracing_count() == 1
     assert a.__call__._function is not b.__call__._function
+
+
+def test_a_returned_variable_gives_its_value_and_signatures_print_containers_as_tf():
+    v = wb.Variable(1)
+    bump = wb.function(lambda: v.assign_add(1))
+    first, second = bump(), bump()
+    assert type(first) is wb.Tensor and (int(first), int(second), int(v)) == (2, 3, 3)
+
+    @wb.function
+    def h(x, d, t):
+        return x
+    h([1, -1], {"a": 1, "b": wb.constant(1.0)}, (wb.constant([1.0]), 2))
+    text = h.pretty_printed_concrete_signatures()
+    assert "  x (POSITIONAL_OR_KEYWORD): List[Literal[1], Literal[-1]]" in text
+    assert "  d (POSITIONAL_OR_KEYWORD): Dict[['a', Literal[1]], ['b', TensorSpec(shape=(), dtype=wb.float32, " \
+           "name=None)]]" in text
+    assert "  t (POSITIONAL_OR_KEYWORD): Tuple[TensorSpec(shape=(1,), dtype=wb.float32, name=None), Literal[2]]" in text
+    assert "Output Type:\n  List[TensorSpec(shape=(), dtype=wb.int32, name=None), TensorSpec(shape=(), " \
+           "dtype=wb.int32, name=None)]" in text

@@ -37,7 +37,7 @@ import weakref
 
 import numpy as np
 
-from .. import core, errors, nest
+from .. import backend, core, errors, nest
 from ..config import _EAGER, functions_run_eagerly, run_functions_eagerly  # noqa: F401 (re-exported)
 from .graphdef import FuncGraph
 from .program import Program
@@ -323,7 +323,7 @@ class Function:
             self._tracing.discard(key)
             core.set_tracer(prev)
             tracer.let_go()
-        result = _as_outputs(result)
+        result = _as_outputs(result, variables=False)   # variables: read by each run's outputs
         self._runs += 1
         if concrete is None:
             self._traces += 1
@@ -342,7 +342,7 @@ class Function:
                 raise ValueError(f"wb.function '{self._name}': tf.function only supports singleton "
                                  "tf.Variables created on the first call. Make sure the tf.Variable "
                                  "is only created once or created outside tf.function.")
-            return result  # not kept: the next call traces again, with the variables built
+            return _as_outputs(result)  # not kept: the next call traces again, with the variables built
         program = Program(self._name, key, tracer, inputs, result)
         # the signature names objects by identity: keep them alive, so that no new object
         # can take an id a program was traced for
@@ -354,7 +354,7 @@ class Function:
         if program.eager:
             warnings.warn(f"wb.function '{self._name}' runs eagerly for the signature {describe(key)}: "
                           f"{program.why}", UnreplayableWarning, stacklevel=3)
-            return result
+            return _as_outputs(result)
         out = program.outputs()
         program.release()
         return out
@@ -398,7 +398,8 @@ class ConcreteFunction:
 
     def _add(self, program, result):
         self._programs.append(program)
-        out = nest.map_structure(lambda v: _spec(v, None), result)
+        out = nest.map_structure(lambda v: TensorSpec(v.shape, v.dtype) if isinstance(v, core.Variable)
+                                 else _spec(v, None), result)   # a variable returns its value
         self._outputs = out if self._outputs is None else _widen(self._outputs, out)
 
     @property
@@ -550,18 +551,27 @@ class ConcreteFunction:
 _PYTHON_VALUES = (bool, int, float, complex, str, bytes)
 
 
-def _as_outputs(result):
+def _as_outputs(result, variables=True):
     """The function's result as TF returns it: Python numbers, bools and strings become
-    tensors (``None`` and other objects stay what they are)."""
-    if result is None or isinstance(result, core.Tensor):
+    tensors, a variable its value (``None`` and other objects stay what they are)."""
+    if result is None or type(result) is core.Tensor:
         return result
     if isinstance(result, _PYTHON_VALUES):
         return core.convert_to_tensor(result)
+    kinds = _PYTHON_VALUES + (core.Variable,) if variables else _PYTHON_VALUES
+    if isinstance(result, core.Variable):
+        return _value_of(result) if variables else result
     flat = nest.flatten(result)
-    if not any(isinstance(v, _PYTHON_VALUES) for v in flat):
+    if not any(isinstance(v, kinds) for v in flat):
         return result
-    return nest.pack_sequence_as(result, [core.convert_to_tensor(v) if isinstance(v, _PYTHON_VALUES) else v
+    return nest.pack_sequence_as(result, [core.convert_to_tensor(v) if isinstance(v, _PYTHON_VALUES)
+                                          else _value_of(v) if isinstance(v, kinds) else v
                                           for v in flat])
+
+
+def _value_of(var):
+    """A variable's current value, as a tensor of its own (later assignments leave it be)."""
+    return core.wrap(backend.xp_of(var._data).array(var._data, copy=True))
 
 
 class AtomicFunction:
@@ -672,6 +682,14 @@ def _widen(a, b):
 
 
 def _show(value):
-    if isinstance(value, (list, tuple, dict)) or _is_spec(value):
+    """An input or output type as TF prints it: specs as they are, Python values as
+    ``Literal[v]``, containers as ``List[...]``, ``Tuple[...]``, ``Dict[['k', ...], ...]``."""
+    if _is_spec(value):
         return repr(value)
+    if isinstance(value, list):
+        return "List[" + ", ".join(_show(v) for v in value) + "]"
+    if isinstance(value, tuple):
+        return "Tuple[" + ", ".join(_show(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "Dict[" + ", ".join(f"[{k!r}, {_show(v)}]" for k, v in value.items()) + "]"
     return f"Literal[{value!r}]"

@@ -170,6 +170,8 @@ class Program:
         def fresh(leaf):
             if isinstance(leaf, Tensor) and not isinstance(leaf, Variable) and id(leaf) in dynamic:
                 return core.wrap(leaf._data)
+            if isinstance(leaf, Variable):   # a returned variable: its value now, as TF returns it
+                return core.wrap(backend.xp_of(leaf._data).array(leaf._data, copy=True))
             if isinstance(leaf, core.CompositeTensor):
                 parts = leaf.components()
                 if any(id(p) in dynamic for p in parts):
