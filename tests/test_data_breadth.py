@@ -385,3 +385,18 @@ def test_unbatch_cuts_rows_as_asked_and_saves_the_rest(tmp_path):
     assert [int(label) for _, label in it] == rest
     with pytest.raises(ValueError, match="different sizes"):
         next(iter(Dataset.from_tensors((np.arange(3), np.arange(4))).unbatch()))
+
+
+def test_from_generator_reports_its_declared_signature():
+    # TF 2.21: the declared shapes, None where open; the generator is not called
+    calls = []
+
+    def gen():
+        calls.append(1)
+        yield 0, np.zeros(3)
+    ds = Dataset.from_generator(gen, output_types=(wb.int32, wb.float32), output_shapes=((), (None,)))
+    assert ds.element_spec == (wb.TensorSpec((), wb.int32), wb.TensorSpec((None,), wb.float32))
+    assert Dataset.from_generator(gen, output_types=wb.int64).element_spec == wb.TensorSpec(None, wb.int64)
+    sig = {"a": wb.TensorSpec((), wb.string)}
+    assert Dataset.from_generator(gen, output_signature=sig).element_spec == sig
+    assert calls == []

@@ -16,9 +16,10 @@ import numpy as np
 
 import ragged
 
-from .. import nest
+from .. import dtypes, nest
 from ..core import Tensor, convert_to_tensor, wrap
 from ..errors import argcheck
+from ..tensor_shape import TensorSpec
 from . import structure as st
 from .dataset import UNKNOWN, Dataset
 from .iterator import Step, expect_kind
@@ -166,6 +167,16 @@ class FromGenerator(Dataset):
 
     def _element(self, value):
         return _match(self._specs, value, "from_generator")
+
+    @property
+    def element_spec(self):
+        """The declared signature, as TF reports it (``None`` for sizes, or ranks, left open),
+        read without calling the generator."""
+        def spec(s):
+            if isinstance(s, _RaggedSpec):
+                return s.spec
+            return TensorSpec(s.shape, dtypes.string if s.dtype == object else s.dtype)
+        return nest.map_structure(spec, self._specs)
 
     def _elem_iter(self, state=None):
         return _GeneratorIter(self, state)
