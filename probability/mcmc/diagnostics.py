@@ -135,8 +135,10 @@ def potential_scale_reduction(chains_states, independent_chain_ndims=1, split_ch
 
     R-hat near 1 says the chains agree; values well above 1 (say 1.05) say they have
     not mixed. ``split_chains=True`` treats each chain's first and second halves
-    as two chains (split R-hat, which also catches drifting chains; with an odd
-    number of draws the last one is dropped). Result shape: the state dims.
+    as two chains (split R-hat, which also catches drifting chains, and the way to
+    check a single chain, shape ``[num_draws, 1, ...]``; with an odd number of draws
+    the last one is dropped, and at least 4 draws are needed). Without it, one chain
+    gives NaN, as TFP's formula does. Result shape: the state dims.
 
     >>> x = wb.random.stateless_normal([500, 4, 2], seed=[3, 4])
     >>> potential_scale_reduction(x).shape
@@ -166,9 +168,12 @@ def _rhat_one(state, icn, split_chains):
         icn += 1
     n = state.shape[0]
     m = int(np.prod(state.shape[1:1 + icn]))
-    if n < 2 or m < 2:
-        raise ValueError(f"potential_scale_reduction: need at least 2 draws and 2 chains, got {n} draws "
-                         f"and {m} chains (shape {state.shape})")
+    if n < 2:
+        raise ValueError(f"potential_scale_reduction: need at least 2 draws, got {n} (shape {state.shape})")
+    if m < 2:
+        # one chain: no between-chain variance to compare with; TFP's formula gives NaN here
+        # (split_chains=True makes two chains of one)
+        return wb.fill(tuple(state.shape[1 + icn:]), wb.constant(np.nan, dtype=state.dtype))
     chain_axes = list(range(1, 1 + icn))
     chain_means = wb.reduce_mean(state, axis=0)
     b_div_n = wb.reduce_variance(chain_means, axis=[a - 1 for a in chain_axes]) * (m / (m - 1.0))
