@@ -348,3 +348,17 @@ def test_tf_ragged_module_is_wb_ragged():
     import ragged
     assert wb.ragged is ragged
     assert wb.ragged.constant([[1, 2], [3]]).row_lengths().numpy().tolist() == [2, 1]
+
+
+def test_tensor_shape_trace_type_methods():
+    # TF 2.21's TraceType answers
+    S = wb.TensorShape
+    a, b = S([2, None, 3]), S([None, 4, 3])
+    assert not a.is_subtype_of(b) and S([2, 4, 3]).is_subtype_of(b) and S([1]).is_subtype_of(S(None))
+    assert not S(None).is_subtype_of(S([1])) and not S([1]).is_subtype_of([1])
+    assert a.most_specific_common_supertype([b]) == S([None, None, 3])
+    assert S([2, 3]).most_specific_common_supertype([S([2, 4])]) == S([2, None])
+    assert S([1, 2]).most_specific_common_supertype([]) == S([1, 2])
+    assert S([1, 2]).most_specific_common_supertype([S(None)]).rank is None
+    assert S(None).most_specific_common_supertype([S([1])]).rank is None
+    assert S([1]).most_specific_common_supertype([[1]]) is None

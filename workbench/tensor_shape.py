@@ -172,6 +172,30 @@ class TensorShape(tuple):
             return unknown_shape()
         return TensorShape._known(tuple(self) + tuple(other))
 
+    # TF's TraceType protocol, as ``wb.function`` and TF 2.21 read shapes
+    def is_subtype_of(self, other) -> bool:
+        """Whether every tensor of this shape also has shape ``other`` (``other`` has None
+        or the same size in each dimension, or an unknown rank).
+
+        >>> wb.TensorShape([2, 4]).is_subtype_of(wb.TensorShape([None, 4]))
+        True
+        """
+        if not isinstance(other, TensorShape):   # TF: only a TensorShape can be a supertype
+            return False
+        if other.rank is None:
+            return True
+        return len(self) == len(other) and all(b is None or a == b for a, b in zip(self, other))
+
+    def most_specific_common_supertype(self, others):
+        """The most specific shape every one of ``self`` and ``others`` is a subtype of (None
+        where sizes differ; an unknown rank where ranks do); None when one is no TensorShape."""
+        if not all(isinstance(o, TensorShape) for o in others):
+            return None
+        if any(o.rank is None or len(o) != len(self) for o in others):
+            return unknown_shape()
+        return TensorShape._known(tuple(a if all(o[i] == a for o in others) else None
+                                        for i, a in enumerate(self)))
+
     def __add__(self, other):
         if type(other) is TensorShape:   # the common case inside the library: no checks needed
             return tuple.__new__(TensorShape, tuple.__add__(self, other))
@@ -294,6 +318,12 @@ class _UnknownRank(TensorShape):
     def concatenate(self, other):
         as_shape(other)
         return self
+
+    def is_subtype_of(self, other):
+        return isinstance(other, TensorShape) and other.rank is None
+
+    def most_specific_common_supertype(self, others):
+        return self if all(isinstance(o, TensorShape) for o in others) else None
 
     def with_rank(self, rank):
         return unknown_shape(rank)
