@@ -9,6 +9,7 @@ import pytest
 
 import workbench as wb
 from probability import bijectors as tfb
+from probability import distributions as tfd
 from probability import mcmc
 from probability.mcmc.stepper import Stepper
 from workbench.compiler import RetracingWarning, UnreplayableWarning
@@ -150,3 +151,20 @@ def test_rhat_of_a_single_chain_splits_it():
         mcmc.potential_scale_reduction(wb.constant(one[:3]), split_chains=True)
     with pytest.raises(ValueError, match="at least 2 draws"):
         mcmc.potential_scale_reduction(wb.constant(one[:1]))
+
+
+def test_windowed_adaptive_hmc_inside_a_function_matches_eager():
+    jd = tfd.JointDistributionNamed(dict(x=tfd.Normal(np.zeros(2), [1.0, 10.0])))
+
+    def run(seed):
+        draws, trace = mcmc.windowed_adaptive_hmc(40, jd, num_leapfrog_steps=3, n_chains=4,
+                                                  num_adaptation_steps=40, seed=seed)
+        return draws["x"], trace["step_size"]
+
+    traced = wb.function(run, autograph=False)
+    x, step_size = traced(wb.constant([2, 3]))
+    assert len(traced.get_concrete_function(wb.constant([2, 3])).ops) < 10
+    x_eager, step_eager = run((2, 3))
+    np.testing.assert_array_equal(x.numpy(), x_eager.numpy())
+    np.testing.assert_array_equal(step_size.numpy(), step_eager.numpy())
+    assert x.shape == (40, 4, 2) and not np.array_equal(traced(wb.constant([2, 4]))[0].numpy(), x.numpy())

@@ -9,6 +9,9 @@ has a fast window (step size only, dual averaging), slow windows that double in 
 the end of each, the per-coordinate variance of the draws sets the diagonal mass matrix,
 as Stan regularizes it), then a final fast window. A diagonal mass matrix ``M = 1 / s**2`` is
 the change of variables ``u = s * z`` sampled with unit mass.
+
+Each window's HMC step is compiled once and replayed (NUTS steps run eagerly); inside a
+``wb.function`` the whole run is one step of the program.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import collections
 import numpy as np
 
 import workbench as wb
+from workbench import core
 
 from .. import bijectors as tfb
 from .. import distributions as tfd
@@ -27,6 +31,7 @@ from .hmc import HamiltonianMonteCarlo
 from .nuts import NoUTurnSampler
 from .sample import CheckpointableStatesAndTrace, StatesAndTrace
 from .step_size_adaptation import DualAveragingStepSizeAdaptation
+from .stepper import Stepper
 
 __all__ = ["windowed_adaptive_nuts", "windowed_adaptive_hmc", "default_nuts_trace_fn", "default_hmc_trace_fn"]
 
@@ -147,9 +152,10 @@ def _windowed(kind, n_draws, joint_dist, n_chains, num_adaptation_steps, current
         adapting = update_mass is not None
         kernel = make_kernel(scales, step_size, length if adapting else 0)
         kr = kernel.bootstrap_results(z)
+        one_step = Stepper(kernel)   # HMC's step compiled once per window; NUTS runs eagerly
         kept = []
         for _ in range(length):
-            z, kr = kernel.one_step(z, kr, seed=step_seeds[step])
+            z, kr = one_step(z, kr, step_seeds[step])
             step += 1
             us = [zi * s for zi, s in zip(z, scales)]
             if adapting and update_mass:
@@ -174,6 +180,14 @@ def _windowed(kind, n_draws, joint_dist, n_chains, num_adaptation_steps, current
     if return_final_kernel_results:
         return CheckpointableStatesAndTrace(out, trace, kr)
     return StatesAndTrace(out, trace)
+
+
+# inside a wb.function trace: the whole warm-up and sampling is one step of the program
+_windowed_step = core.effect(_windowed)
+
+
+def _run(*args):
+    return (_windowed_step if core.tracing() else _windowed)(*args)
 
 
 def _like_model(joint_dist, free, parts):
@@ -203,7 +217,7 @@ def windowed_adaptive_nuts(n_draws, joint_dist, *, n_chains=64, num_adaptation_s
     """
     kwargs = dict(max_tree_depth=max_tree_depth, max_energy_diff=max_energy_diff,
                   unrolled_leapfrog_steps=unrolled_leapfrog_steps)
-    return _windowed("nuts", n_draws, joint_dist, n_chains, num_adaptation_steps, current_state, init_step_size,
+    return _run("nuts", n_draws, joint_dist, n_chains, num_adaptation_steps, current_state, init_step_size,
                      target_accept_prob, kwargs, trace_fn, return_final_kernel_results, discard_tuning, seed, pins)
 
 
@@ -213,5 +227,5 @@ def windowed_adaptive_hmc(n_draws, joint_dist, *, num_leapfrog_steps, n_chains=6
                           chain_axis_names=None, seed=None, **pins):
     """As :func:`windowed_adaptive_nuts` with ``num_leapfrog_steps`` steps of HMC per draw."""
     kwargs = dict(num_leapfrog_steps=num_leapfrog_steps)
-    return _windowed("hmc", n_draws, joint_dist, n_chains, num_adaptation_steps, current_state, init_step_size,
+    return _run("hmc", n_draws, joint_dist, n_chains, num_adaptation_steps, current_state, init_step_size,
                      target_accept_prob, kwargs, trace_fn, return_final_kernel_results, discard_tuning, seed, pins)
