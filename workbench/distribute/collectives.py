@@ -49,13 +49,17 @@ class Collectives:
             xp = backend.xp_of(parts[0])
             n = sum(p.size for p in parts)
             flat = self._buffer(b, n, parts[0]) if reuse else xp.empty(n, parts[0].dtype)
-            offset = 0
-            for p in parts:
-                flat[offset:offset + p.size] = p.reshape(-1)
-                offset += p.size
-            pending.append((indices, flat, self._start_all_reduce(flat, flat)))
-        self._finish([handle for _, _, handle in pending], what)
-        for indices, flat, _ in pending:
+            if len(parts) == 1:   # summed out of place from the array itself: no copy
+                send = xp.reshape(parts[0], (-1,))
+            else:
+                send, offset = flat, 0
+                for p in parts:
+                    flat[offset:offset + p.size] = p.reshape(-1)
+                    offset += p.size
+            # (send is held until the sums are done: a device engine reads it on its own stream)
+            pending.append((indices, flat, self._start_all_reduce(send, flat), send))
+        self._finish([handle for _, _, handle, _ in pending], what)
+        for indices, flat, _, _ in pending:
             offset = 0
             for i in indices:
                 n = arrays[i].size
@@ -63,20 +67,21 @@ class Collectives:
                 offset += n
         return out
 
-    def start_bucket(self, flat, last=False):
-        """Start summing the 1-D array ``flat`` across ranks, in place; returns a handle for
-        :meth:`wait_buckets`. Every rank starts the same buckets in the same order. ``last``:
-        nothing is left to overlap it with (the walk has ended), so an engine may as well sum
-        it in :meth:`wait_buckets`, as one that cannot run it in the background (this
-        default) does with every bucket."""
-        return flat
+    def start_bucket(self, flat, last=False, send=None):
+        """Start summing the 1-D array ``send`` (None: ``flat`` itself, in place) across ranks
+        into ``flat``; returns a handle for :meth:`wait_buckets`. Every rank starts the same
+        buckets in the same order. ``last``: nothing is left to overlap it with (the walk has
+        ended), so an engine may as well sum it in :meth:`wait_buckets`, as one that cannot run
+        it in the background (this default) does with every bucket."""
+        return flat, send
 
     def wait_buckets(self, handles, what="all_reduce"):
         """Wait until the buckets of ``handles`` (from :meth:`start_bucket`) hold their sums."""
         if self.size == 1 or not handles:
             return
         self._begin()
-        self._finish([self._start_all_reduce(flat, flat) for flat in handles], what)
+        self._finish([self._start_all_reduce(flat if send is None else send, flat) for flat, send in handles],
+                     what)
 
     def _buffer(self, index, n, like):
         """Fusion buffer ``index`` for ``n`` elements like ``like`` (kept between calls)."""
@@ -92,7 +97,7 @@ class Collectives:
 
     def _start_all_reduce(self, send, recv):
         """Start summing the 1-D buffer ``send`` across ranks into ``recv`` (the same buffer
-        for an in-place sum); returns a handle."""
+        for an in-place sum, else a separate one); returns a handle."""
         raise NotImplementedError
 
     def _finish(self, handles, what):

@@ -187,20 +187,20 @@ class MPICollectives(Collectives):
 
     # -- the collectives ------------------------------------------------------------------
     def _start_all_reduce(self, send, recv):
-        # the reduction runs in _finish, all buckets in one call (send is recv: in place)
-        return recv, _host(recv)
+        # the reduction runs in _finish, all buckets in one call
+        return recv, _host(recv), _source(send, recv)
 
     def _finish(self, handles, what):
         MPI, comm = self._MPI, self.comm
-        hosts = [host for _, host in handles]
-        self._run(what, lambda: [comm.Allreduce(MPI.IN_PLACE, h, op=MPI.SUM) for h in hosts],
-                  lambda: [comm.Iallreduce(MPI.IN_PLACE, h, op=MPI.SUM) for h in hosts])
-        for recv, host in handles:
+        pairs = [(MPI.IN_PLACE if send is None else send, host) for _, host, send in handles]
+        self._run(what, lambda: [comm.Allreduce(s, h, op=MPI.SUM) for s, h in pairs],
+                  lambda: [comm.Iallreduce(s, h, op=MPI.SUM) for s, h in pairs])
+        for recv, host, _ in handles:
             if host is not recv:
                 recv[...] = backend.move(host, backend.device_of(recv))
 
     # -- buckets summed while the backward pass runs ------------------------------------------
-    def start_bucket(self, flat, last=False):
+    def start_bucket(self, flat, last=False, send=None):
         """Start the bucket's in-place sum: with ``overlap == "thread"`` (under
         ``MPI_THREAD_MULTIPLE``) a communication thread runs MPI's blocking ``Allreduce`` on it
         (MPI releases the GIL, so the backward pass goes on) under the watchdog's deadline,
@@ -212,8 +212,9 @@ class MPICollectives(Collectives):
         if not host.flags.c_contiguous:
             raise ValueError(f"MPICollectives.start_bucket: expected a contiguous 1-D buffer, got strides {host.strides}")
         self._count += 1
+        source = self._MPI.IN_PLACE if send is None else _source(send, flat)
         if self.overlap == "thread":
-            job = _Bucket(flat, host, self._count)
+            job = _Bucket(flat, host, self._count, source)
             if last:
                 self._deferred.append(job)
             else:
@@ -221,8 +222,8 @@ class MPICollectives(Collectives):
                 self._queue(job)
             return job
         MPI = self._MPI
-        job = _Bucket(flat, host, self._count)
-        job.request = self._bucket_comm.Iallreduce(MPI.IN_PLACE, host, op=MPI.SUM)
+        job = _Bucket(flat, host, self._count, source)
+        job.request = self._bucket_comm.Iallreduce(source, host, op=MPI.SUM)
         pending = self.__dict__.setdefault("_pending", [])
         pending.append(job.request)
         MPI.Request.Testall(pending)   # progress for the buckets in flight
@@ -250,7 +251,7 @@ class MPICollectives(Collectives):
             start = time.monotonic()
             self._bucket_armed = (start + self.timeout, f"gradient bucket #{job.number}")
             try:
-                comm.Allreduce(MPI.IN_PLACE, job.host, op=MPI.SUM)
+                comm.Allreduce(job.send, job.host, op=MPI.SUM)
             except BaseException as exc:  # noqa: BLE001 - handed to the thread that waits
                 job.error = exc
             finally:
@@ -284,8 +285,8 @@ class MPICollectives(Collectives):
         upto = self._deferred.index(job) + 1
         for j in self._deferred[:upto]:
             try:
-                self._run(what, lambda h=j.host: comm.Allreduce(MPI.IN_PLACE, h, op=MPI.SUM),
-                          lambda h=j.host: [comm.Iallreduce(MPI.IN_PLACE, h, op=MPI.SUM)])
+                self._run(what, lambda j=j: comm.Allreduce(j.send, j.host, op=MPI.SUM),
+                          lambda j=j: [comm.Iallreduce(j.send, j.host, op=MPI.SUM)])
             except BaseException as exc:  # noqa: BLE001 - raised by whoever waits for it
                 j.error = exc
             j.done.set()
@@ -331,17 +332,28 @@ class MPICollectives(Collectives):
 
 
 class _Bucket:
-    """A bucket in flight: its buffer, the host array MPI sums, and how it ends."""
+    """A bucket in flight: its buffer, the host array MPI sums into, what it sums (the buffer
+    itself: ``MPI.IN_PLACE``) and how it ends."""
 
-    __slots__ = ("flat", "host", "number", "done", "error", "request")
+    __slots__ = ("flat", "host", "send", "number", "done", "error", "request")
 
-    def __init__(self, flat, host, number):
+    def __init__(self, flat, host, number, send):
         self.flat = flat
         self.host = host
+        self.send = send
         self.number = number
         self.done = threading.Event()
         self.error = None
         self.request = None
+
+
+def _source(send, recv):
+    """What MPI sums into ``recv``'s host array: None (in place) when ``send`` is ``recv``,
+    else a contiguous host array of ``send``."""
+    if send is recv:
+        return None
+    host = _host(send)
+    return host if host.flags.c_contiguous else np.ascontiguousarray(host)
 
 
 def _host(array):

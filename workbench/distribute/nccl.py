@@ -81,13 +81,14 @@ class NcclCollectives(Collectives):
         self.stream.wait_event(self._cupy.cuda.get_current_stream().record())
         return super().all_reduce(arrays, what, reuse)
 
-    def start_bucket(self, flat, last=False):
+    def start_bucket(self, flat, last=False, send=None):
         """Issue the bucket's ``allReduce`` on NCCL's stream now (after the current stream's
         work, which wrote it): it runs while the backward pass goes on."""
         self.stream.wait_event(self._cupy.cuda.get_current_stream().record())
-        self.comm.allReduce(_ptr(flat), _ptr(flat), flat.size, self._code(flat.dtype),
+        source = flat if send is None else self._cupy.ascontiguousarray(send)
+        self.comm.allReduce(_ptr(source), _ptr(flat), flat.size, self._code(flat.dtype),
                             self._nccl.NCCL_SUM, self.stream.ptr)
-        return flat
+        return flat, source   # source is held until the stream has read it
 
     def wait_buckets(self, handles, what="all_reduce"):
         if handles:

@@ -171,18 +171,23 @@ class _Launch:
         xp = backend.xp_of(first)
         n = sum(int(np.size(self.values[k])) for k in members)
         flat = plan.buffer(b, n, first)
-        offset = 0
-        for k in members:
-            v = self.values[k]
-            size = int(np.size(v))
-            flat[offset:offset + size] = xp.reshape(v, (-1,))
-            self.views[k] = flat[offset:offset + size].reshape(self.shapes[k])
-            offset += size
+        send = None
+        if len(members) == 1:   # summed out of place from the gradient itself: no copy
+            send = xp.reshape(first, (-1,))
+            self.views[members[0]] = flat.reshape(self.shapes[members[0]])
+        else:
+            offset = 0
+            for k in members:
+                v = self.values[k]
+                size = int(np.size(v))
+                flat[offset:offset + size] = xp.reshape(v, (-1,))
+                self.views[k] = flat[offset:offset + size].reshape(self.shapes[k])
+                offset += size
         events = self.reducer.events
         if events is not None:
             events.append(("start", b))
         last = b == len(plan.buckets) - 1
-        self.handles.append((b, self.reducer.collectives.start_bucket(flat, last)))
+        self.handles.append((b, self.reducer.collectives.start_bucket(flat, last, send)))
 
     def wait(self, what):
         if self.done:
