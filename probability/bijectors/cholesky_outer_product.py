@@ -4,6 +4,7 @@ import math
 
 import workbench as wb
 
+from .. import internal
 from .bijector import Bijector
 
 __all__ = ["CholeskyOuterProduct"]
@@ -25,8 +26,9 @@ class CholeskyOuterProduct(Bijector):
                          name=name)
 
     def _forward(self, x):
-        if self._validate_args and not bool(wb.reduce_all(wb.linalg.diag_part(x) > 0)):
-            raise ValueError("CholeskyOuterProduct.forward: `x` must have a positive diagonal")
+        if self._validate_args:
+            internal.assert_all(wb.linalg.diag_part(x) > 0, "CholeskyOuterProduct.forward: `x` must have a positive "
+                                "diagonal")
         lower = wb.linalg.band_part(x, -1, 0)
         return wb.matmul(lower, wb.linalg.matrix_transpose(lower))
 

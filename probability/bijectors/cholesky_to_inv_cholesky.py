@@ -4,6 +4,7 @@ import math
 
 import workbench as wb
 
+from .. import internal
 from .bijector import Bijector
 
 __all__ = ["CholeskyToInvCholesky"]
@@ -33,8 +34,9 @@ class CholeskyToInvCholesky(Bijector):
                          name=name)
 
     def _map(self, x):
-        if self._validate_args and not bool(wb.reduce_all(wb.linalg.diag_part(x) > 0)):
-            raise ValueError(f"{type(self).__name__}: the input must be lower triangular with a positive diagonal")
+        if self._validate_args:
+            internal.assert_all(wb.linalg.diag_part(x) > 0,
+                                f"{type(self).__name__}: the input must be lower triangular with a positive diagonal")
         lower = wb.linalg.band_part(x, -1, 0)
         n = x.shape[-1]
         eye = wb.eye(n, batch_shape=tuple(x.shape[:-2]), dtype=x.dtype)

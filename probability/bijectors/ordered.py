@@ -2,6 +2,7 @@
 
 import workbench as wb
 
+from .. import internal
 from .ascending import from_ascending, to_ascending
 from .bijector import Bijector
 
@@ -21,8 +22,9 @@ class Ordered(Bijector):
                          name=name)
 
     def _forward(self, x):
-        if self._validate_args and x.shape[-1] > 1 and not bool(wb.reduce_all(x[..., 1:] > x[..., :-1])):
-            raise ValueError("Ordered.forward: `x` must be strictly increasing along its last axis")
+        if self._validate_args and x.shape[-1] > 1:
+            internal.assert_all(x[..., 1:] > x[..., :-1],
+                                "Ordered.forward: `x` must be strictly increasing along its last axis")
         return from_ascending(x)
 
     def _inverse(self, y):

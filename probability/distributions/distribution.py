@@ -68,6 +68,33 @@ def _is_positive_definite(a):
     return bool(np.all(np.linalg.eigvalsh(a) > 0))
 
 
+def _symmetric_positive_definite(a):
+    if a.ndim < 2 or a.shape[-1] != a.shape[-2]:
+        return wb.constant(False)
+    at = wb.linalg.matrix_transpose(a)
+    symmetric = wb.math.abs(a - at) <= 1e-8 + 1e-5 * wb.math.abs(at)
+    return wb.reduce_all(symmetric) & wb.reduce_all(wb.linalg.eigvalsh(a) > 0)
+
+
+# the same constraints as ops on a tensor (a boolean tensor, all True when satisfied): inside a
+# wb.function, validate_args checks a computed parameter without reading it in Python
+TENSOR_CONSTRAINTS = {
+    "positive": lambda a: a > 0,
+    "nonnegative": lambda a: a >= 0,
+    "unit_interval": lambda a: (a >= 0) & (a <= 1),
+    "open_unit_interval": lambda a: (a > 0) & (a < 1),
+    "half_open_unit_interval": lambda a: (a > 0) & (a <= 1),
+    "nonzero": lambda a: wb.math.not_equal(a, 0),
+    "finite": lambda a: wb.math.is_finite(a),
+    "simplex": lambda a: wb.reduce_all(a >= 0) & wb.reduce_all(wb.math.abs(wb.reduce_sum(a, axis=-1) - 1) <= 1e-5),
+    "lower_triangular_positive_diag": lambda a: (wb.reduce_all(wb.linalg.diag_part(a) > 0)
+                                                 & wb.reduce_all(wb.math.equal(a, wb.linalg.band_part(a, -1, 0)))),
+    "nonnegative_integer": lambda a: (a >= 0) & wb.math.equal(a, wb.math.round(a)),
+    "positive_definite": _symmetric_positive_definite,
+    "binary": lambda a: wb.math.equal(a, 0) | wb.math.equal(a, 1),
+}
+
+
 # supports checked on log_prob's argument with validate_args=True
 SUPPORTS = {
     "real": None,
@@ -179,6 +206,11 @@ class Distribution:
             if value is None:
                 continue
             test, phrase = CONSTRAINTS[constraint]
+            if isinstance(value, Tensor) and not wb.executing_eagerly():
+                # inside a wb.function: checked by an op, so the function still replays
+                internal.assert_all(TENSOR_CONSTRAINTS[constraint](value),
+                                    f"{type(self).__name__}: argument `{pname}` must be {phrase}")
+                continue
             arr = np.asarray(value.numpy() if isinstance(value, Tensor) else value)
             if not test(arr):
                 raise ValueError(f"{type(self).__name__}: argument `{pname}` must be {phrase}, got {arr!r}")
@@ -188,6 +220,11 @@ class Distribution:
         if rule is None:
             return
         test, phrase = rule
+        if not wb.executing_eagerly():
+            internal.assert_all(TENSOR_CONSTRAINTS[self._support](x),
+                                f"{type(self).__name__}.{method}: the value must be {phrase} (the distribution's "
+                                "support)")
+            return
         if not test(x.numpy()):
             raise ValueError(f"{type(self).__name__}.{method}: the value must be {phrase} "
                              f"(the distribution's support), got {x.numpy()!r}")

@@ -138,6 +138,24 @@ def _split_pair(pair, n, salt):
 
 
 # ---------------------------------------------------------------------------
+# validate_args checks that stay inside a compiled wb.function
+
+
+def assert_all(condition, message):
+    """Raise ``InvalidArgumentError`` (a ``ValueError``) with ``message`` unless ``condition``
+    holds everywhere. A tensor condition is checked by an op (``check_numerics`` of a mask that
+    is NaN where the condition fails), not by reading its value in Python, so a ``wb.function``
+    that validates its arguments still replays, and the check runs on every call."""
+    if not isinstance(condition, Tensor):
+        if not np.all(condition):
+            raise wb.errors.InvalidArgumentError(None, None, message)
+        return
+    mask = wb.where(condition, wb.zeros(condition.shape, np.float32),
+                    wb.fill(condition.shape, np.float32(np.nan)))
+    wb.debugging.check_numerics(mask, message)
+
+
+# ---------------------------------------------------------------------------
 # x * log(y) forms whose derivative in x stays log(y) at x = 0 (TF's xlogy has 0 there, which
 # is wrong for densities like xlogy(concentration - 1, x) at concentration 1)
 
