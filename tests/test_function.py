@@ -1,5 +1,6 @@
 """wb.function: traced programs give the eager results, bit for bit."""
 
+import sys
 import warnings
 
 import numpy as np
@@ -671,3 +672,37 @@ def test_a_returned_variable_gives_its_value_and_signatures_print_containers_as_
     assert "  t (POSITIONAL_OR_KEYWORD): Tuple[TensorSpec(shape=(1,), dtype=wb.float32, name=None), Literal[2]]" in text
     assert "Output Type:\n  List[TensorSpec(shape=(), dtype=wb.int32, name=None), TensorSpec(shape=(), " \
            "dtype=wb.int32, name=None)]" in text
+
+
+def test_tracing_prints_symbolic_arguments_once_per_trace_as_tf(capsys):
+    @wb.function(input_signature=(wb.TensorSpec(shape=[None], dtype=wb.int32),))
+    def g(x):
+        print("Tracing with", x)
+        wb.print("Executing", output_stream=sys.stdout)
+        return x
+    for n in (3, 5, 7):
+        g(wb.range(n))
+    out = capsys.readouterr().out
+    # one trace (TF's), though each new length records a program; wb.print runs every call
+    assert out == 'Tracing with Tensor("x:0", shape=(None,), dtype=int32)\n' + "Executing\n" * 3
+
+    @wb.function
+    def k(pair):
+        print(pair, repr(pair[0]) == "<wb.Tensor 'pair:0' shape=() dtype=int32>")
+        return pair[0]
+    result = k([wb.constant(1), wb.constant(2.0)])
+    assert type(result) is wb.Tensor and int(result) == 1
+    assert capsys.readouterr().out == ("[<wb.Tensor 'pair:0' shape=() dtype=int32>, "
+                                       "<wb.Tensor 'pair_1:0' shape=() dtype=float32>] True\n")
+
+    @wb.function
+    def steps(n):
+        print("Tracing")
+        total = wb.constant(0)
+        for i in wb.range(n):      # a Python loop over a tensor: this signature runs eagerly
+            total += i
+        return total
+    with pytest.warns(UnreplayableWarning):
+        assert int(steps(wb.constant(4))) == 6
+    assert int(steps(wb.constant(5))) == 10
+    assert capsys.readouterr().out == "Tracing\n"

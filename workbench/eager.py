@@ -129,6 +129,8 @@ def _write(text, stream):
         with open(stream[len("file://"):], "a", encoding="utf-8") as f:
             f.write(text)
     elif hasattr(stream, "write"):
+        # a wb.function running its Python again silences Python's print, not wb.print
+        stream = getattr(stream, "unsilenced", stream)
         stream.write(text)
         if hasattr(stream, "flush"):
             stream.flush()

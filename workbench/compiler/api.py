@@ -30,8 +30,11 @@ tracing, and tensors created inside the function are valid only when returned.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import inspect
+import sys
+import threading
 import warnings
 import weakref
 
@@ -42,7 +45,8 @@ from ..config import _EAGER, functions_run_eagerly, run_functions_eagerly  # noq
 from .graphdef import FuncGraph
 from .program import Program
 from ..tensor_shape import TensorSpec, _dtype_name
-from .signature import covers, describe, relax, signature, stand_in
+from .signature import (Placeholder, covers, describe, placeholder, relax, release_placeholders, signature,
+                        stand_in)
 from .trace import Tracer, tensor_leaves
 
 __all__ = ["function", "Function", "ConcreteFunction", "run_functions_eagerly", "functions_run_eagerly",
@@ -72,8 +76,12 @@ def function(func=None, input_signature=None, autograph=True, jit_compile=None,
 
     A concrete function is a set of programs, one per concrete input shape (each program
     is specialized to its shapes): a new shape within a concrete function's specs records
-    a new program, which runs the Python body again (its Python side effects repeat), but
-    does not count as a trace. ``jit_compile`` is accepted for TF compatibility.
+    a new program, which runs the Python body again, but does not count as a trace. TF
+    would not run the body there, nor on the later calls of a signature that runs eagerly:
+    in those runs Python's ``print`` is silent (``wb.print`` is not); other Python side
+    effects do repeat. While traced, tensor arguments print as TF's symbolic tensors
+    (``Tensor("x:0", shape=(None,), dtype=int32)``). ``jit_compile`` is accepted for TF
+    compatibility.
     """
     relax = bool(reduce_retracing or experimental_relax_shapes)
 
@@ -169,7 +177,8 @@ class Function:
         if program is None:
             return self._trace(key, args, kwargs, flat)
         if program.eager:
-            return _as_outputs(self._fn(*args, **kwargs))
+            with _python_prints_silenced():   # the trace printed; a TF function does not again
+                return _as_outputs(self._fn(*args, **kwargs))
         return program.run(flat)
 
     def _check_recursion(self, args, kwargs):
@@ -298,6 +307,32 @@ class Function:
                     return None, wider
         return None, key
 
+    def _labels(self, args, kwargs, key, general):
+        """Per flattened argument: (its name as TF names a placeholder, ``x:0`` / ``x_1:0``; the
+        shape the trace serves)."""
+        names, used = [], {}
+        params = self._params
+        for i, a in enumerate(args):
+            p = params[i] if i < len(params) and params[i].kind is not params[i].VAR_POSITIONAL else None
+            names.extend([p.name if p else f"args_{i}"] * len(nest.flatten(a)))
+        for k in sorted(kwargs):
+            names.extend([k] * len(nest.flatten(kwargs[k])))
+        shapes = [part[1] if part[0] in "TA" else None for part in key[2:]]
+        if isinstance(general, tuple):
+            shapes = [g[1] if g[0] in "TA" else None for g in general[2:]]
+        elif self._signature is not None:
+            specs = [s.shape for s in nest.flatten(self._signature)]
+            slots = [i for i, part in enumerate(key[2:]) if part[0] in "TA"]
+            if len(specs) == len(slots):
+                for i, shape in zip(slots, specs):
+                    shapes[i] = None if shape.rank is None else tuple(shape)
+        out = []
+        for name, shape in zip(names, shapes):
+            n = used.get(name, 0)
+            used[name] = n + 1
+            out.append((f"{name}:0" if n == 0 else f"{name}_{n}:0", shape))
+        return out + [("x:0", None)] * (len(key) - 2 - len(out))
+
     def _trace(self, key, args, kwargs, flat, general=None):
         concrete, found = self._find(key)
         if general is None:
@@ -305,9 +340,14 @@ class Function:
         else:
             concrete = self._concrete.get(general)
         inputs, traced_flat = [], []
-        for leaf, part in zip(flat, key[2:]):
+        labels = self._labels(args, kwargs, key, general)
+        for leaf, part, label in zip(flat, key[2:], labels):
             pair = stand_in(leaf)
-            if pair is not None:
+            if pair is not None and pair[0] is pair[1]:   # a tensor: it prints as TF's symbolic one
+                t = placeholder(pair[0]._data, *label)
+                inputs.append(t)
+                traced_flat.append(t)
+            elif pair is not None:
                 inputs.append(pair[1])
                 traced_flat.append(pair[0])
             else:
@@ -317,12 +357,17 @@ class Function:
         tracer = Tracer([t for t in inputs if t is not None])
         prev = core.set_tracer(tracer)
         self._tracing.add(key)
+        # a new program for a concrete function TF traced already (a new shape its specs allow):
+        # TF would not run the Python body again, so its prints stay silent
+        quiet = _python_prints_silenced() if concrete is not None else contextlib.nullcontext()
         try:
-            result = self._fn(*targs, **tkwargs)
+            with quiet:
+                result = self._fn(*targs, **tkwargs)
         finally:
             self._tracing.discard(key)
             core.set_tracer(prev)
             tracer.let_go()
+            release_placeholders(inputs)
         result = _as_outputs(result, variables=False)   # variables: read by each run's outputs
         self._runs += 1
         if concrete is None:
@@ -548,6 +593,37 @@ class ConcreteFunction:
         return "ConcreteFunction " + self.pretty_printed_signature()
 
 
+class _SilentStdout:
+    """``sys.stdout`` while a function's Python body runs again where TF would not run it:
+    Python's ``print`` on this thread writes nothing; ``wb.print`` (which writes to
+    ``unsilenced``) and other threads write as usual."""
+
+    def __init__(self, real):
+        self.unsilenced = real
+        self._thread = threading.get_ident()
+
+    def write(self, text):
+        if threading.get_ident() != self._thread:
+            return self.unsilenced.write(text)
+        return len(text)
+
+    def flush(self):
+        self.unsilenced.flush()
+
+    def __getattr__(self, name):
+        return getattr(self.unsilenced, name)
+
+
+@contextlib.contextmanager
+def _python_prints_silenced():
+    real = sys.stdout
+    sys.stdout = _SilentStdout(real)
+    try:
+        yield
+    finally:
+        sys.stdout = real
+
+
 _PYTHON_VALUES = (bool, int, float, complex, str, bytes)
 
 
@@ -558,8 +634,8 @@ def _as_outputs(result, variables=True):
         return result
     if isinstance(result, _PYTHON_VALUES):
         return core.convert_to_tensor(result)
-    kinds = _PYTHON_VALUES + (core.Variable,) if variables else _PYTHON_VALUES
-    if isinstance(result, core.Variable):
+    kinds = _PYTHON_VALUES + (core.Variable, Placeholder) if variables else _PYTHON_VALUES
+    if isinstance(result, (core.Variable, Placeholder)):
         return _value_of(result) if variables else result
     flat = nest.flatten(result)
     if not any(isinstance(v, kinds) for v in flat):
@@ -570,7 +646,10 @@ def _as_outputs(result, variables=True):
 
 
 def _value_of(var):
-    """A variable's current value, as a tensor of its own (later assignments leave it be)."""
+    """A variable's current value, as a tensor of its own (later assignments leave it be); a
+    placeholder's value as a plain tensor."""
+    if isinstance(var, Placeholder):
+        return core.wrap(var._data)
     return core.wrap(backend.xp_of(var._data).array(var._data, copy=True))
 
 

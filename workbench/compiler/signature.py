@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import numpy as np
 
-from .. import backend, core
+from .. import backend, core, nest
 from ..core import Tensor, Variable
+from ..tensor_shape import _dtype_name
 
-__all__ = ["describe", "signature", "stand_in"]
+__all__ = ["Placeholder", "as_tensors", "describe", "placeholder", "release_placeholders", "signature",
+           "stand_in"]
 
 
 def stand_in(leaf):
@@ -25,6 +29,64 @@ def stand_in(leaf):
         t = core.wrap(leaf.components()[0]._data)
         return leaf.from_components([t]), t
     return None
+
+
+class Placeholder(Tensor):
+    """A tensor argument while its function's Python body runs under the tracer. It holds the
+    call's value (the trace runs on it), and prints as TF's symbolic tensor: its name (``x:0``)
+    and the shape the trace serves (``None`` where any size fits), not a value.
+
+    It has a Tensor's layout, so that library code that asks for exactly a Tensor (a planned
+    reverse walk) is handed one for the time it looks (:func:`as_tensors`), and the trace turns
+    it into a plain Tensor when it ends (:func:`release_placeholders`)."""
+
+    __slots__ = ()
+    _shown: dict = {}   # id(placeholder) -> (label, shape shown)
+
+    def _parts(self):
+        label, shape = self._shown[id(self)]
+        if shape is None:
+            return label, "<unknown>"
+        return label, "(" + ", ".join(map(str, shape)) + ("," if len(shape) == 1 else "") + ")"
+
+    def __str__(self):
+        label, shape = self._parts()
+        return f'Tensor("{label}", shape={shape}, dtype={_dtype_name(self.dtype)})'
+
+    def __repr__(self):
+        label, shape = self._parts()
+        return f"<wb.Tensor '{label}' shape={shape} dtype={_dtype_name(self.dtype)}>"
+
+
+def placeholder(data, label, shape):
+    """A :class:`Placeholder` around ``data``, named ``label`` (``x:0``), showing ``shape``
+    (a tuple with None for any size, or None for any rank)."""
+    t = Placeholder.__new__(Placeholder)
+    t._data = data
+    t._tid = 0
+    Placeholder._shown[id(t)] = (label, shape)
+    return t
+
+
+@contextlib.contextmanager
+def as_tensors(values):
+    """The placeholders among ``values`` (nested) are plain Tensors inside the block."""
+    found = [t for t in nest.flatten(values) if type(t) is Placeholder]
+    for t in found:
+        t.__class__ = Tensor
+    try:
+        yield
+    finally:
+        for t in found:
+            t.__class__ = Placeholder
+
+
+def release_placeholders(tensors):
+    """End of a trace: its placeholders become plain Tensors (replays bind them)."""
+    for t in tensors:
+        if type(t) is Placeholder:
+            t.__class__ = Tensor
+            Placeholder._shown.pop(id(t), None)
 
 
 def _one_component(leaf) -> bool:

@@ -11,6 +11,7 @@ from gradients.tape import GradientTape
 from .. import backend, core, nest
 from ..core import Tensor, Variable
 from .planned import try_compile_gradient, try_compile_jacobian
+from .signature import as_tensors
 from .step import Step
 
 __all__ = ["RELEASED", "OutOfScopeError", "Tracer", "tensor_leaves"]
@@ -290,7 +291,8 @@ class Tracer(core.Listener):
             self.captures.pop(id(tape), None)
         plan = {"_gradient": try_compile_gradient, "_jacobian": try_compile_jacobian}.get(method.__name__)
         if plan is not None:
-            compiled = self._suspended(plan, records, ids, args, kwargs, result)
+            with as_tensors((args, kwargs)):   # the planner takes exactly Tensors and Variables
+                compiled = self._suspended(plan, records, ids, args, kwargs, result)
             if compiled is not None:
                 steps, slots, ends, state = compiled
                 self.steps.extend(steps)
