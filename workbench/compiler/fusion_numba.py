@@ -199,16 +199,22 @@ class Layout:
 
 
 def module_source(compute, inputs, out_refs, scalar, fixed, dtype, plan, layout):
-    """The Python source of a group's compiled loops: ``stage<s>(n, <scalars>, <arrays>)``
-    per loop stage ``s``, over ``n`` elements. ``scalar[k]`` says that input ``k`` holds one
-    value (passed as a Python float); ``fixed[k]``, when not None, is the value of an input
-    that never changes (written into the source). Returns the source and, per loop stage, the
-    scalar inputs and the slots of the arrays it takes."""
+    """The Python source of a group's compiled loops: one function,
+    ``kernel(stage, n, <scalars>, <array inputs>, <outputs>[, R])``, whose loop stage ``stage``
+    runs over ``n`` elements (one function keeps compiling and loading from the cache to one
+    unit however many stages there are). ``scalar[k]`` says that input ``k`` holds one value
+    (passed as a Python float ``s<k>``); ``fixed[k]``, when not None, is the value of an input
+    that never changes (written into the source); other inputs are arrays ``x<k>``; outputs are
+    ``y<k>``, registers the rows of ``R``. Returns the source, the inputs passed as scalars and
+    those passed as arrays."""
     dt = np.dtype(dtype).name
+    ni, no = len(inputs), len(out_refs)
     head = ["import numpy as np", "import numba", "", f"T = np.{dt}", "ZERO = T(0)", "ONE = T(1)"]
     consts: dict = {}
     fixed_of = {id(h): fixed[k] for k, h in enumerate(inputs) if fixed[k] is not None}
-    scalar_of = {id(h): k for k, h in enumerate(inputs) if scalar[k] and fixed[k] is None}
+    scal_ks = [k for k in range(ni) if scalar[k] and fixed[k] is None]
+    arr_ks = [k for k in range(ni) if not scalar[k]]
+    scalar_of = {id(inputs[k]): k for k in scal_ks}
 
     def const(value):
         text = _literal(value, dtype)
@@ -217,52 +223,55 @@ def module_source(compute, inputs, out_refs, scalar, fixed, dtype, plan, layout)
             head.append(f"{consts[text]} = {text}")
         return consts[text]
 
-    funcs, calls = [], []
+    def element(slot):
+        if slot < ni:
+            return f"x{slot}[i]"
+        if slot < ni + no:
+            return f"y{slot - ni}[i]"
+        return f"R[{slot - ni - no}, i]"
+
+    body = []
+    first = True
     for s, (kind, what) in enumerate(plan):
         if kind != "loop":
             continue
-        local, scal, arrays, body, stores = {}, [], [], [], []
+        local, loads, ops, stores = {}, [], [], []
 
         def use(a):
             if isinstance(a, (int, float)):
                 return const(a)
             v = id(a)
-            if v in local:
-                return local[v]
-            if v in fixed_of:
-                local[v] = const(fixed_of[v])
-            elif v in scalar_of:
-                k = scalar_of[v]
-                scal.append(k)
-                local[v] = f"s{k}"
-            else:
-                p = f"p{len(arrays)}"
-                arrays.append(layout.slot[v])
-                local[v] = f"u{len(arrays) - 1}"
-                body.append(f"        {local[v]} = {p}[i]")
+            if v not in local:
+                if v in fixed_of:
+                    local[v] = const(fixed_of[v])
+                elif v in scalar_of:
+                    local[v] = f"s{scalar_of[v]}"
+                else:
+                    local[v] = f"u{len(loads)}"
+                    loads.append(f"            {local[v]} = {element(layout.slot[v])}")
             return local[v]
 
-        written = []
         for j in what:
             name, operands, result = compute[j]
             args = [use(a) for a in operands]
             local[id(result)] = f"v{j}"
-            body.append(f"        v{j} = {_EXPR[name].format(*args)}")
+            ops.append(f"            v{j} = {_EXPR[name].format(*args)}")
             if id(result) in layout.slot:
-                written.append((id(result), f"v{j}"))
-        for v, nm in written:
-            p = f"p{len(arrays)}"
-            arrays.append(layout.slot[v])
-            stores.append(f"        {p}[i] = {nm}")
-        params = [f"s{k}" for k in scal] + [f"p{q}" for q in range(len(arrays))]
-        funcs += ["", "",
-                  '@numba.njit(cache=True, fastmath=False, error_model="numpy", nogil=True, '
-                  'boundscheck=False)',
-                  f"def stage{s}(n, {', '.join(params)}):",
-                  *[f"    s{k} = T(s{k})" for k in scal],
-                  "    for i in range(n):", *body, *stores]
-        calls.append((s, tuple(scal), tuple(arrays)))
-    return "\n".join(head + funcs + [""]), calls
+                stores.append(f"            {element(layout.slot[id(result)])} = v{j}")
+        body += [f"    {'if' if first else 'elif'} stage == {s}:", "        for i in range(n):",
+                 *loads, *ops, *stores]
+        first = False
+    params = (["stage", "n"] + [f"s{k}" for k in scal_ks] + [f"x{k}" for k in arr_ks]
+              + [f"y{k}" for k in range(no)] + (["R"] if layout.nregs else []))
+    lines = head + [
+        "", "",
+        '@numba.njit(cache=True, fastmath=False, error_model="numpy", nogil=True, boundscheck=False)',
+        f"def kernel({', '.join(params)}):",
+        *[f"    s{k} = T(s{k})" for k in scal_ks],
+        *body,
+        "",
+    ]
+    return "\n".join(lines), scal_ks, arr_ks
 
 
 def _load(source):
@@ -377,34 +386,33 @@ class NumbaKernel(_CpuKernel):
         self._baked_values = tuple(map(_DATA, self._baked))
         plan = stages(self.compute, self.whole)
         layout = Layout(self.compute, self.inputs, self.out_refs, plan)
-        self.source, calls = module_source(self.compute, self.inputs, self.out_refs, self.scalar,
-                                           fixed, self.dtype, plan, layout)
+        self.source, scal_ks, arr_ks = module_source(self.compute, self.inputs, self.out_refs,
+                                                     self.scalar, fixed, self.dtype, plan, layout)
         self.nstages = len(plan)
         self._nregs = layout.nregs
+        self._scal_ks, self._arr_ks = scal_ks, arr_ks
         self.why = "compiling"
-        source, dtype = self.source, self.dtype
+        source, dtype, nregs = self.source, self.dtype, layout.nregs
+        nargs = len(arr_ks) + len(self.out_refs)
 
         def compile_():
             try:
                 with _compile_lock:
                     if _state.get("stopping"):
                         raise RuntimeError("the process is exiting")
-                    module = _load(source)
-                    compiled = []
-                    loops = {s: (sc, arrays) for s, sc, arrays in calls}
-                    for s, (kind, what) in enumerate(plan):
-                        if kind == "ufunc":
-                            name, (a,), _ = self.compute[what]
-                            compiled.append((None, array_function(name), layout.slot[id(a)],
-                                             layout.slot[id(self.compute[what][2])]))
-                        else:
-                            sc, arrays = loops[s]
-                            fn = getattr(module, f"stage{s}")
-                            if not fn.signatures:  # a module another group compiled already has it
-                                fn.compile(_signature(dtype, len(sc), len(arrays)))
-                                fn.disable_compile()  # other argument types: an error, not a compilation
-                            compiled.append((fn, _getter(sc), _getter(arrays), None))
-                self._ready = compiled
+                    fn = _load(source).kernel
+                    if not fn.signatures:  # a module another group compiled already has it
+                        fn.compile(_signature(dtype, len(scal_ks), nargs, nregs))
+                        fn.disable_compile()  # other argument types: an error, not a compilation
+                compiled = []
+                for s, (kind, what) in enumerate(plan):
+                    if kind == "ufunc":
+                        name, (a,), result = self.compute[what]
+                        compiled.append((array_function(name), layout.slot[id(a)],
+                                         layout.slot[id(result)]))
+                    else:
+                        compiled.append((None, s, None))
+                self._ready = (fn, compiled)
             except ImportError as exc:  # numba is there but cannot be imported (e.g. a NumPy it does not support)
                 _state["available"] = False
                 self._failed = f"numba could not be imported: {exc}"
@@ -423,35 +431,43 @@ class NumbaKernel(_CpuKernel):
     # -- running
 
     def _run_compiled(self, compiled):
+        fn, plan = compiled
         shape, dtype, n = self.shape, self.dtype, self.size
         outs = [hostcache.new(shape, dtype) for _ in self.out_refs]
         ins = [self._operand(h) for h in self.inputs]
-        scal = [float(d) if d.ndim == 0 else None for d in ins]
+        scal = tuple(float(ins[k]) for k in self._scal_ks)
         flat_in = [_contiguous(x, shape) for x in ins]
         flat_out = [o.reshape(-1) for o in outs]
+        arr_ks = self._arr_ks
         nregs = self._nregs
-        block = n if not nregs else self.block
-        regs = self._scratch(min(block, n)) if nregs else []
+        block = n if len(plan) == 1 else self.block  # one loop: no blocks to keep in cache
+        R, rows = self._scratch(min(block, n)) if nregs else (None, [])
         for lo in range(0, n, block):
             hi = min(lo + block, n)
             m = hi - lo
             if m == n:
-                cur = flat_in + flat_out + regs
+                xs, ys = [flat_in[k] for k in arr_ks], flat_out
             else:
-                cur = ([x if x.ndim == 0 else x[lo:hi] for x in flat_in] + [o[lo:hi] for o in flat_out]
-                       + (regs if m == len(regs[0]) else [r[:m] for r in regs]))
-            for fn, a, b, d in compiled:
-                if fn is None:
-                    a(cur[b], cur[d])
-                else:
-                    fn(m, *a(scal), *b(cur))
+                xs, ys = [flat_in[k][lo:hi] for k in arr_ks], [o[lo:hi] for o in flat_out]
+            args = (m, *scal, *xs, *ys, R) if nregs else (m, *scal, *xs, *ys)
+            cur = None
+            for f, a, d in plan:
+                if f is None:
+                    fn(a, *args)
+                    continue
+                if cur is None:  # the arrays of this block, for the functions left to NumPy
+                    cur = ([x if x.ndim == 0 or m == n else x[lo:hi] for x in flat_in] + list(ys)
+                           + (rows if not rows or m == len(rows[0]) else [r[:m] for r in rows]))
+                f(cur[a], cur[d])
         return outs
 
     def _scratch(self, size):
-        """The registers of the staged kernel, blocks of ``size`` kept between calls."""
+        """The registers of the staged kernel: a ``(registers, size)`` block kept between
+        calls, and its rows."""
         got = self._blocks.get(size)
         if got is None:
-            got = self._blocks[size] = [np.empty(size, self.dtype) for _ in range(self._nregs)]
+            R = np.empty((self._nregs, size), self.dtype)
+            got = self._blocks[size] = (R, list(R))
         return got
 
     def _adopt(self):
@@ -473,16 +489,6 @@ class NumbaKernel(_CpuKernel):
 
 
 _DATA = operator.attrgetter("_data")
-
-
-def _getter(indices):
-    """``f(seq) -> tuple(seq[k] for k in indices)``, without a Python loop."""
-    if not indices:
-        return lambda seq: ()
-    if len(indices) == 1:
-        k = indices[0]
-        return lambda seq: (seq[k],)
-    return operator.itemgetter(*indices)
 
 
 def _contiguous(x, shape):
@@ -515,10 +521,11 @@ if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_after_fork)
 
 
-def _signature(dtype, nscalars, narrays):
+def _signature(dtype, nscalars, narrays, nregs):
     import numba  # optional, and slow to import: only where loops are compiled
     t = numba.from_dtype(np.dtype(dtype))
-    return (numba.intp,) + (numba.float64,) * nscalars + (t[::1],) * narrays
+    return ((numba.intp, numba.intp) + (numba.float64,) * nscalars + (t[::1],) * narrays
+            + ((t[:, ::1],) if nregs else ()))
 
 
 def _disagreement(got, want, dtype, bitwise):
