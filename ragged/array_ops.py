@@ -438,6 +438,29 @@ def _tile_within_rows(rt, multiples):
     return RaggedTensor(_take(values, src), new, _internal=True)
 
 
+def stack_dynamic_partitions(data, partitions, num_partitions, name=None):
+    """Row ``i`` holds the entries (slices) of ``data`` whose partition is ``i``, in their order
+    (TF's ``tf.ragged.stack_dynamic_partitions``).
+
+    >>> ragged.stack_dynamic_partitions(wb.constant([1, 2, 3, 4, 5]), [1, 0, 1, 2, 0], 3).to_list()
+    [[2, 5], [1, 3], [4]]
+    """
+    d = convert_to_tensor(data)
+    p = convert_to_tensor(partitions)
+    n = argcheck.integer(num_partitions, "num_partitions", "stack_dynamic_partitions", minimum=0)
+    if p.dtype.kind not in "iu" or p.ndim != 1 or d.ndim == 0 or d.shape[0] != p.shape[0]:
+        raise ValueError(f"stack_dynamic_partitions: partitions must be an integer vector with one entry per "
+                         f"row of data (data shape {d.shape}), got dtype {p.dtype} and shape {p.shape}")
+    xp = d.xp
+    ids = backend.move(p._data, d.device).astype(np.int64)
+    if ids.size and (int(ids.min()) < 0 or int(ids.max()) >= n):
+        bad = int(ids[(ids < 0) | (ids >= n)][0])
+        raise wb.errors.InvalidArgumentError(f"stack_dynamic_partitions: partition {bad} is not in [0, {n})")
+    order = xp.argsort(ids, kind="stable")
+    counts = xp.bincount(ids, minlength=n)[:n].astype(np.int64)
+    return RaggedTensor(_take(d, order), RowPartition.from_row_lengths(counts, validate=False), _internal=True)
+
+
 # ---------------------------------------------------------------------------
 # expand_dims and squeeze
 

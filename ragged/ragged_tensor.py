@@ -381,7 +381,9 @@ class RaggedTensor(core.CompositeTensor):
         if shape is not None:
             shape = tuple(None if d == -1 else d
                           for d in argcheck.shape(shape, "shape", "RaggedTensor.to_tensor", unknown=True))
-        values = self._values.to_tensor(default_value) if isinstance(self._values, RaggedTensor) else self._values
+        inner = None if shape is None else (None,) + shape[2:]   # the values' own rows are not cropped
+        values = (self._values.to_tensor(default_value, shape=inner) if isinstance(self._values, RaggedTensor)
+                  else self._values)
         dense = _values_to_dense(values, self._partition, default_value, shape)
         return dense
 

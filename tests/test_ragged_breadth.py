@@ -575,3 +575,19 @@ def test_gather_nd_matches_tf():
     with pytest.raises(wb.errors.InvalidArgumentError, match="out of range"):
         wb.gather_nd(rt, [[1, 0]])   # row 1 is empty
     check_gradients(lambda v: wb.gather_nd(_rt(v), [[3, 1], [0, 2], [0, 2]]), [np.arange(1.0, 8.0)], order=2)
+
+
+def test_to_tensor_shape_crops_every_dimension_and_stack_dynamic_partitions():
+    # TF 2.21's results
+    r3 = ragged.constant([[[1, 2], [3]], [], [[4, 5, 6], [], [7]]])
+    assert r3.to_tensor(shape=[2, 2, 2]).numpy().tolist() == [[[1, 2], [3, 0]], [[0, 0], [0, 0]]]
+    assert r3.to_tensor(shape=[None, 1, 4], default_value=-1).numpy().tolist() == [
+        [[1, 2, -1, -1]], [[-1, -1, -1, -1]], [[4, 5, 6, -1]]]
+    check_gradients(lambda v: RT.from_nested_row_lengths(v, [[2, 0, 1], [2, 1, 2]]).to_tensor(shape=[2, 2, 1]),
+                    [np.arange(1.0, 6.0)], order=2)
+    parts = ragged.stack_dynamic_partitions(wb.constant([1, 2, 3, 4, 5]), wb.constant([1, 0, 1, 2, 0]), 3)
+    assert parts.to_list() == [[2, 5], [1, 3], [4]]
+    assert ragged.stack_dynamic_partitions(wb.constant([[1, 2], [3, 4]]), [1, 1], 3).to_list() == [
+        [], [[1, 2], [3, 4]], []]
+    with pytest.raises(wb.errors.InvalidArgumentError, match=r"partition 3 is not in \[0, 3\)"):
+        ragged.stack_dynamic_partitions(wb.constant([1, 2]), [0, 3], 3)
