@@ -484,3 +484,9 @@ def test_matvec_broadcasts_batches_and_transposes_with_gradients():
         wb.linalg.matvec(m, wb.constant(np.ones(4)))
     with pytest.raises(ValueError, match="matvec: a must have rank >= 2"):
         wb.linalg.matvec(w, w)
+
+
+def test_matmul_of_mismatched_shapes_raises_invalid_argument_as_tf():
+    # TF 2.21's eager matmul: InvalidArgumentError (wb's is also a ValueError)
+    with pytest.raises(wb.errors.InvalidArgumentError, match="matmul: inner dimensions differ"):
+        wb.matmul(wb.ones([1, 4]), wb.ones([3, 3]))

@@ -87,8 +87,8 @@ def _operands(opname, a, b, b_rank, transpose_a):
 def _check_product(opname, a, b, inner):
     """``a``'s last dimension meets ``b``'s dimension ``inner``; the batch dimensions broadcast."""
     ashape, bshape = a._data.shape, b._data.shape
-    if ashape[-1] != bshape[inner]:
-        raise ValueError(f"{opname}: inner dimensions differ: a has shape {a.shape} and b has shape "
+    if ashape[-1] != bshape[inner]:   # TF's kernel: InvalidArgumentError (a ValueError here too)
+        raise InvalidArgumentError(f"{opname}: inner dimensions differ: a has shape {a.shape} and b has shape "
                          f"{b.shape} (after transposes); a.shape[-1] must equal b.shape[{inner}]")
     abatch, bbatch = ashape[:-2], bshape[:inner]
     if abatch and bbatch:   # an empty batch broadcasts against anything
