@@ -29,3 +29,15 @@ def test_non_trainable_variables_are_in_variables_only():
     assert all(v is not frozen for v in d.trainable_variables)
     assert len(d.variables) == 2 and len(d.trainable_variables) == 1
     assert tfd.Normal(0., 1.).variables == ()
+
+
+def test_variables_are_the_same_on_every_call():
+    # regression: the walk once marked temporary lists by id, and a later temporary with a reused
+    # id hid a TransformedVariable's variable on the second call
+    d = tfd.MultivariateNormalTriL(
+        loc=tfp.util.TransformedVariable(wb.zeros([3, 4]), bijector=tfb.Pad(paddings=[(1, 0)], axis=-2), name="loc"),
+        scale_tril=tfp.util.TransformedVariable(wb.eye(4, batch_shape=[3]), bijector=tfb.FillScaleTriL(),
+                                                name="scale_tril"))
+    for _ in range(5):
+        assert sorted(v.name for v in d.trainable_variables) == ["loc/pretransformed_input",
+                                                                 "scale_tril/pretransformed_input"]

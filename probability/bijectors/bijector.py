@@ -369,7 +369,10 @@ def _variables(obj, seen):
         # distributions: their parameters
         yield from _variables(vars(obj), seen)
     elif hasattr(obj, "trainable_variables") and not isinstance(obj, type):
-        yield from _variables(list(getattr(obj, "variables", obj.trainable_variables)), seen)
+        # each variable on its own: a temporary list would be freed after the walk passes it, and
+        # a later temporary could reuse its id and be taken for seen
+        for v in getattr(obj, "variables", obj.trainable_variables):
+            yield from _variables(v, seen)
 
 
 __all__ = ["Bijector"]
