@@ -2,7 +2,8 @@
 
 A :class:`Collectives` object knows its ``rank`` and ``size`` and runs four collectives on
 host or device arrays: ``all_reduce`` (a list of arrays, summed elementwise across ranks, in
-fused buckets), ``broadcast``, ``all_gather`` and ``barrier``. :class:`LocalCollectives` is the
+fused buckets), ``broadcast``, ``all_gather`` and ``barrier``; ``start_bucket`` and
+``wait_buckets`` sum one bucket at a time in the background, while the backward pass runs. :class:`LocalCollectives` is the
 one-rank case; ``mpi.MPICollectives`` (mpi4py) and ``nccl.NcclCollectives`` (CuPy's NCCL
 bindings) are the engines. Tests replace an engine here and nowhere else.
 """

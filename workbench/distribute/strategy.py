@@ -6,6 +6,8 @@ created inside start from rank 0's values (broadcast), optimizers sum gradients 
 replicas in ``apply_gradients``, and ``wb.nn.compute_average_loss`` divides by the global
 batch. ``strategy.run`` calls the step function on the local replica; ``reduce``/``gather``
 combine its results across replicas (recorded as steps when traced by ``wb.function``).
+Inside ``run`` the gradient sums start during ``tape.gradient``'s reverse walk, bucket by
+bucket (``overlap.GradientReducer``), and ``apply_gradients`` waits for them.
 """
 
 from __future__ import annotations
