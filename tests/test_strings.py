@@ -225,3 +225,9 @@ def test_join_of_ragged_inputs():
         wb.strings.join([queries, padded])
     with pytest.raises(ValueError, match="must be scalars"):
         wb.strings.join([queries, ["a", "b"]])
+
+
+def test_as_string_of_ragged_values():
+    # TF 2.21: the flat values are formatted, the row partition kept
+    assert wb.strings.as_string(ragged.constant([[3, 1], [], [5]])).to_list() == [[b"3", b"1"], [], [b"5"]]
+    assert wb.strings.as_string(ragged.constant([[1.5], []]), precision=2).to_list() == [[b"1.50"], []]

@@ -226,7 +226,10 @@ def to_number(string_tensor, out_type="float32", name=None):
 def as_string(input, precision=-1, scientific=False, shortest=False, width=-1, fill="", name=None):  # noqa: A002
     """Each element as a string, by TF's printf rules: floats ``%f`` (6 digits, or ``precision``),
     ``%e`` when ``scientific``, ``%g`` when ``shortest``; integers ``%d``; bools ``true``/``false``;
-    ``width`` pads to that many characters with ``fill`` (``""`` or ``" "``: spaces, ``"0"``: zeros)."""
+    ``width`` pads to that many characters with ``fill`` (``""`` or ``" "``: spaces, ``"0"``: zeros).
+    A RaggedTensor maps its flat values."""
+    if _is_ragged(input):
+        return input.with_flat_values(as_string(input.flat_values, precision, scientific, shortest, width, fill))
     arr = _host(input)
     kind = arr.dtype.kind
     if scientific and shortest:
