@@ -53,6 +53,7 @@ __all__ = ["function", "Function", "ConcreteFunction", "run_functions_eagerly", 
            "RetracingWarning", "UnreplayableWarning"]
 
 RETRACE_WARNING_AT = 5  # traces of one function before retracing is reported (as TF does)
+TRACE_LOGS: list = []   # lists that collect the graph (graphdef.FuncGraph) of every new program
 
 
 class RetracingWarning(UserWarning):
@@ -396,6 +397,8 @@ class Function:
         if concrete is None:
             concrete = self._concrete[general] = ConcreteFunction(self, general, args, kwargs)
         concrete._add(program, result)
+        for log in TRACE_LOGS:   # wb.summary.trace_on: the graphs of new traces
+            log.append(concrete._graph_of(program))
         if program.eager:
             warnings.warn(f"wb.function '{self._name}' runs eagerly for the signature {describe(key)}: "
                           f"{program.why}", UnreplayableWarning, stacklevel=3)
@@ -467,12 +470,15 @@ class ConcreteFunction:
         """The latest program's steps as TF's graph (``as_graph_def().node``; see ``graphdef``)."""
         if not self._programs:
             raise AttributeError("ConcreteFunction.graph: nothing was traced yet")
+        return self._graph_of(self._latest or self._programs[-1])
+
+    def _graph_of(self, program) -> FuncGraph:
         pos, kw = self._inputs
         params = self._function._params
         pnames = [params[i].name if i < len(params) else f"args_{i}" for i in range(len(pos))]
         named = (tuple(nest.map_structure(lambda _, n=n: n, v) for n, v in zip(pnames, pos)),
                  {k: nest.map_structure(lambda _, k=k: k, v) for k, v in kw.items()})
-        return FuncGraph(self._function._name, self._latest or self._programs[-1], nest.flatten(named))
+        return FuncGraph(self._function._name, program, nest.flatten(named))
 
     @property
     def function_type(self) -> "FunctionType":

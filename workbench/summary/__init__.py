@@ -12,13 +12,15 @@ package's protos and plugin metadata, so the real TensorBoard reads them.
 ...     wb.summary.histogram("weights", wb.random.normal([1000]), step=99)
 >>> writer.close()                                                 # doctest: +SKIP
 
-Not provided: ``trace_on``/``trace_export`` (there is no op graph to trace) and
-name-scope prefixes on tags.
+``trace_on``/``trace_export`` write the graphs of the ``wb.function`` traces made in between
+(the steps a trace recorded, see ``workbench.summary.trace``). Not provided: name-scope
+prefixes on tags.
 """
 
 from . import experimental, hparams  # noqa: F401
 from .custom_scalars import custom_scalar_layout
 from .ops import audio, histogram, image, pr_curve, scalar, text
+from .trace import trace_export, trace_off, trace_on
 from .writer import (
     SummaryWriter, create_file_writer, create_noop_writer, flush, record_if, should_record_summaries, write,
 )
@@ -26,5 +28,5 @@ from .writer import (
 __all__ = [
     "SummaryWriter", "create_file_writer", "create_noop_writer", "flush", "record_if",
     "should_record_summaries", "write", "scalar", "histogram", "image", "text", "audio", "pr_curve",
-    "custom_scalar_layout", "experimental", "hparams",
+    "custom_scalar_layout", "experimental", "hparams", "trace_on", "trace_off", "trace_export",
 ]
