@@ -62,6 +62,7 @@ _LAZY = {
     "Module": ("workbench.module", "Module"),
     "autograph": ("workbench.compiler.autograph", None),  # tf.autograph: nothing to rewrite here
     "types": ("workbench.compiler.types", None),          # tf.types.experimental.TraceType, ...
+    "profiler": ("workbench.profiler", None),             # tf.profiler.experimental: Python's profiler
     "losses": ("workbench.keras.losses", None),    # TF 2's tf.losses / tf.metrics: Keras'
     "metrics": ("workbench.keras.metrics", None),
     "enable_v2_behavior": ("workbench.compat", "enable_v2_behavior"),  # tf.compat.v2's: always on
