@@ -391,6 +391,11 @@ class NumbaKernel(_CpuKernel):
         self.nstages = len(plan)
         self._nregs = layout.nregs
         self._scal_ks, self._arr_ks = scal_ks, arr_ks
+        # the inputs a call reads (those written into the source are not, unless a ufunc does)
+        ni = len(self.inputs)
+        self._live = sorted(set(scal_ks) | set(arr_ks) | {
+            layout.slot[id(self.compute[what][1][0])] for kind, what in plan if kind == "ufunc"
+            if layout.slot[id(self.compute[what][1][0])] < ni})
         self.why = "compiling"
         source, dtype, nregs = self.source, self.dtype, layout.nregs
         nargs = len(arr_ks) + len(self.out_refs)
@@ -413,7 +418,7 @@ class NumbaKernel(_CpuKernel):
                     else:
                         compiled.append((None, s, None))
                 self._ready = (fn, compiled)
-            except ImportError as exc:  # numba is there but cannot be imported (e.g. a NumPy it does not support)
+            except ImportError as exc:  # installed but not importable (a NumPy it does not support)
                 _state["available"] = False
                 self._failed = f"numba could not be imported: {exc}"
             except Exception as exc:  # noqa: BLE001 - loops that cannot be built are not used
@@ -434,9 +439,11 @@ class NumbaKernel(_CpuKernel):
         fn, plan = compiled
         shape, dtype, n = self.shape, self.dtype, self.size
         outs = [hostcache.new(shape, dtype) for _ in self.out_refs]
-        ins = [self._operand(h) for h in self.inputs]
-        scal = tuple(float(ins[k]) for k in self._scal_ks)
-        flat_in = [_contiguous(x, shape) for x in ins]
+        inputs = self.inputs
+        flat_in = [None] * len(inputs)
+        for k in self._live:
+            flat_in[k] = _contiguous(self._operand(inputs[k]), shape)
+        scal = tuple(float(flat_in[k]) for k in self._scal_ks)
         flat_out = [o.reshape(-1) for o in outs]
         arr_ks = self._arr_ks
         nregs = self._nregs
@@ -456,8 +463,8 @@ class NumbaKernel(_CpuKernel):
                     fn(a, *args)
                     continue
                 if cur is None:  # the arrays of this block, for the functions left to NumPy
-                    cur = ([x if x.ndim == 0 or m == n else x[lo:hi] for x in flat_in] + list(ys)
-                           + (rows if not rows or m == len(rows[0]) else [r[:m] for r in rows]))
+                    cur = ([x if x is None or x.ndim == 0 or m == n else x[lo:hi] for x in flat_in]
+                           + list(ys) + (rows if not rows or m == len(rows[0]) else [r[:m] for r in rows]))
                 f(cur[a], cur[d])
         return outs
 
