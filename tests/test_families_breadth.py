@@ -329,3 +329,28 @@ def test_exp_gamma_draws_stay_finite_at_tiny_concentration():
     assert st.kstest(y, st.loggamma(0.02).cdf).pvalue > 1e-3
     y32 = probability.distributions.ExpGamma(0.02, 1.).sample(1000, seed=5).numpy()
     assert y32.dtype == np.float32 and np.all(np.isfinite(y32))
+
+
+def test_von_mises_fisher_draws_match_scipy_and_kl_to_the_uniform():
+    tfd = probability.distributions
+    for d, k in [(2, 0.5), (3, 3.0), (5, 20.0), (10, 1e-3)]:
+        mu = np.zeros(d)
+        mu[1] = 1.0
+        x = tfd.VonMisesFisher(mu, np.array(k)).sample(4000, seed=d).numpy()
+        np.testing.assert_allclose(np.linalg.norm(x, axis=-1), 1.0, rtol=1e-12)
+        ref = st.vonmises_fisher(mu, k).rvs(4000, random_state=d) @ mu
+        assert st.ks_2samp(x @ mu, ref).pvalue > 1e-3, (d, k)
+    # an off-axis mean direction: the mean is A_d(k) mu
+    mu = np.array([0.6, 0.0, 0.8])
+    v = tfd.VonMisesFisher(mu, np.array(4.0))
+    x = v.sample(20000, seed=1).numpy()
+    np.testing.assert_allclose(x.mean(0), v.mean().numpy(), atol=0.01)
+    # TFP's 0.12 release notebook: KL to the uniform grows with concentration, 0 at concentration 0
+    vmf = tfd.VonMisesFisher(mu, np.array([0., .1, 1., 10.]))
+    kl = tfd.kl_divergence(vmf, tfd.SphericalUniform(3, dtype=np.float64)).numpy()
+    want = [np.log(4 * np.pi) - st.vonmises_fisher(mu, c).entropy() if c > 0 else 0.0 for c in [0., .1, 1., 10.]]
+    np.testing.assert_allclose(kl, want, rtol=1e-10, atol=1e-12)
+    assert np.all(np.diff(kl) > 0)
+    x = tfd.SphericalUniform(4, batch_shape=[2]).sample(3000, seed=2).numpy()
+    assert x.shape == (3000, 2, 4)
+    np.testing.assert_allclose(np.linalg.norm(x, axis=-1), 1.0, rtol=1e-5)

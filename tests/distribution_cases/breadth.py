@@ -6,7 +6,7 @@ import scipy.integrate as si
 import scipy.special as sp
 import scipy.stats as st
 
-from probability.distributions import (ExpGamma, LKJ, BetaBinomial, Horseshoe, WishartTriL, Chi, CholeskyLKJ, SinhArcsinh, MultivariateNormalDiagPlusLowRank, ExpRelaxedOneHotCategorical, RelaxedBernoulli,
+from probability.distributions import (ExpGamma, SphericalUniform, VonMisesFisher, LKJ, BetaBinomial, Horseshoe, WishartTriL, Chi, CholeskyLKJ, SinhArcsinh, MultivariateNormalDiagPlusLowRank, ExpRelaxedOneHotCategorical, RelaxedBernoulli,
                                        RelaxedOneHotCategorical, VonMises, Chi2, GeneralizedNormal, Gumbel, HalfStudentT, InverseGaussian,
                                        TruncatedNormal, DirichletMultinomial, ZeroInflatedNegativeBinomial,
                                        Kumaraswamy, Logistic, Pareto, Weibull)
@@ -214,6 +214,19 @@ def _horseshoe_log_prob(p, x):
     return np.vectorize(one)(x, p["scale"])
 
 
+
+_VMF_MU = np.array([[0.6, 0.8, 0.0], [0.0, 0.0, 1.0]])
+
+
+def _vmf_ref(method):
+    def ref(p, x):
+        out = []
+        for mu, k in zip(p["mean_direction"], np.broadcast_to(p["concentration"], (2,))):
+            frozen = st.vonmises_fisher(mu, k)
+            out.append(frozen.logpdf(x) if method == "log_prob" else frozen.entropy())
+        return np.array(out)
+    return ref
+
 CASES = [
     DistCase("Logistic", Logistic, {"loc": np.array([0.0, 1.5, -2.0]), "scale": np.array([1.0, 0.5, 3.0])},
              points=np.array([0.3, 9.0, -40.0]),
@@ -248,6 +261,15 @@ CASES = [
              points=np.array([-2.0, 1.0]),
              scipy=lambda concentration, log_rate: st.loggamma(concentration, loc=-log_rate),
              checks=("log_prob", "cdf", "mean", "variance", "entropy", "quantile")),
+    DistCase("VonMisesFisher", VonMisesFisher, {"mean_direction": _VMF_MU, "concentration": np.array([3.0, 0.4])},
+             points=np.array([0.0, 0.6, 0.8]), ref={m: _vmf_ref(m) for m in ("log_prob", "entropy")},
+             checks=("log_prob", "entropy"), sample_test=None, grad_order=1, grad_params=("concentration",),
+             invalid={"mean_direction": _VMF_MU[0], "concentration": -1.0}),
+    DistCase("SphericalUniform", SphericalUniform, {}, points=np.array([0.0, 0.6, 0.8]),
+             fixed={"dimension": 3, "batch_shape": [2], "dtype": np.float64},
+             ref={"log_prob": lambda p, x: np.full(2, -np.log(4 * np.pi)), "entropy": np.full(2, np.log(4 * np.pi)),
+                  "mean": np.zeros((2, 3))},
+             checks=("log_prob", "entropy", "mean"), sample_test=None),
     DistCase("Chi2", Chi2, {"df": np.array([0.7, 2.0, 9.0])}, points=np.array([0.3, 2.5, 12.0]),
              scipy=lambda df: st.chi2(df),
              checks=("log_prob", "cdf", "mean", "variance", "stddev", "entropy", "quantile", "survival_function"),
