@@ -196,19 +196,22 @@ class _Rows:
 
 def _take_cotangent(res, grads, keep, taken):
     """The cotangent of a record's result (a tuple for several results), taken out of ``grads``
-    unless it belongs to a source; None when nothing reached it."""
+    unless it belongs to a source; None when nothing reached it. A source's stays, but is
+    ``taken`` all the same: the rule may hand the very array on to an input, where it must not
+    be summed into in place."""
     if type(res) is tuple:
         g = tuple(grads.get(r._tid) for r in res)
         if all(x is None for x in g):
             return None
         for r in res:
-            if r._tid not in keep and r._tid in grads:
-                taken(grads.pop(r._tid))
+            if r._tid in grads:
+                taken(grads[r._tid] if r._tid in keep else grads.pop(r._tid))
         return g
     tid = res._tid
     g = grads.get(tid)
-    if g is not None and tid not in keep:
-        del grads[tid]
+    if g is not None:
+        if tid not in keep:
+            del grads[tid]
         taken(g)
     return g
 

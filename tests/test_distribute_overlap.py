@@ -83,6 +83,24 @@ def test_walk_tells_each_source_when_final_last_first_use_first():
         np.testing.assert_array_equal(g.numpy(), p.numpy())
 
 
+def test_a_watched_intermediate_keeps_its_own_gradient():
+    # identity hands its cotangent array on to x, which then gets 3 more: summed in place,
+    # that array was also the gradient of s (the tape returned 5 for s, and told 5)
+    x = wb.constant(np.ones(3, "float32"))
+    events = []
+    with wb.GradientTape() as tape:
+        tape.watch(x)
+        a = x * 3.0
+        s = wb.identity(x)
+        tape.watch(s)
+        y = wb.reduce_sum(s * s) + wb.reduce_sum(a)
+    with listening(Recorder(events)):
+        gx, gs = tape.gradient(y, [x, s])
+    np.testing.assert_array_equal(gs.numpy(), [2.0, 2.0, 2.0])
+    np.testing.assert_array_equal(gx.numpy(), [5.0, 5.0, 5.0])
+    np.testing.assert_array_equal(events[0][2], [2.0, 2.0, 2.0])
+
+
 def test_listener_not_interested_leaves_the_walk_as_it_was():
     w1, w2, b2, unused, x = three_layers()
     with wb.GradientTape(persistent=True) as tape:
