@@ -449,3 +449,12 @@ class TestSearchSorted:
     def test_shape_mismatch(self):
         with pytest.raises(ValueError, match="same rank"):
             wb.searchsorted(wb.zeros([2, 3]), wb.zeros([3, 1]))
+
+
+def test_an_index_out_of_range_is_tfs_invalid_argument_and_an_index_error():
+    for bad in (lambda: wb.gather(wb.constant([0.0]), [1]),
+                lambda: wb.gather_nd(wb.constant([[0.0]]), [[0, 3]])):
+        with pytest.raises(wb.errors.InvalidArgumentError, match=r"is not in \[0, 1\)"):
+            bad()
+        with pytest.raises(IndexError):
+            bad()

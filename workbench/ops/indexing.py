@@ -164,13 +164,18 @@ def _first_bad(bad):
     return tuple(int(i) for i in np.unravel_index(int(bad.reshape(-1).argmax()), bad.shape))
 
 
+class IndexOutOfRangeError(InvalidArgumentError, IndexError):
+    """An index outside its dimension: TF's kernels raise ``InvalidArgumentError``; it is an
+    ``IndexError`` too, as plain Python indexing would raise."""
+
+
 def _check_range(indices, n, opname, where):
     a = indices._data
     pos = _first_bad((a < 0) | (a >= n)) if a.size else None
     if pos is not None:
         val = int(a[pos])
         hint = " (negative indices are not supported, as in TF)" if val < 0 else ""
-        raise IndexError(f"{opname}: indices{list(pos)} = {val} is not in [0, {n}): "
+        raise IndexOutOfRangeError(f"{opname}: indices{list(pos)} = {val} is not in [0, {n}): "
                          f"{where} has size {n}{hint}")
 
 
@@ -184,7 +189,7 @@ def _flat_index(indices, dims, opname):
         pos = _first_bad((a < 0) | (a >= bound))
         if pos is not None:
             val = int(a[pos])
-            raise IndexError(f"{opname}: indices{list(pos)} = {val} is not in [0, {dims[pos[-1]]}) "
+            raise IndexOutOfRangeError(f"{opname}: indices{list(pos)} = {val} is not in [0, {dims[pos[-1]]}) "
                              f"(index component {pos[-1]} runs over a dimension of size {dims[pos[-1]]}; "
                              "negative indices are not supported)")
     strides = np.ones(k, dtype=np.int64)
