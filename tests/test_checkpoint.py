@@ -73,8 +73,9 @@ def test_paths_are_deterministic_and_deduplicated():
     m = Model()
     m.alias = m.kernel  # the same variable twice is saved once, under its first path
     ck = wb.Checkpoint(model=m)
-    assert list(ck.variables_by_path()) == ["model/_extra/scale", "model/alias", "model/layers/0",
-                                            "save_counter"]
+    assert list(ck.variables_by_path()) == ["model/_extra/scale", "model/alias", "model/layers/0"]
+    ck.save_counter   # in use from now on, as in TF
+    assert list(ck.variables_by_path())[-1] == "save_counter"
 
 
 def test_variables_by_path_is_preferred():
@@ -86,7 +87,7 @@ def test_variables_by_path_is_preferred():
         def variables_by_path(self):
             return {"dense/kernel": self.w}
     layer = Layer()
-    assert list(wb.Checkpoint(net=layer).variables_by_path()) == ["net/dense/kernel", "save_counter"]
+    assert list(wb.Checkpoint(net=layer).variables_by_path()) == ["net/dense/kernel"]
 
 
 def test_round_trip_into_fresh_object_bit_for_bit(tmp_path):
@@ -272,8 +273,8 @@ def test_a_variable_reached_by_two_paths_restores_by_either(tmp_path):
     assert repr(save.listed).startswith("ListWrapper([") and isinstance(save.mapped, dict)
     save_path = save.save(str(tmp_path / "list_example"))
     assert [k for k, _ in wb.train.list_variables(save_path)] == [
-        "listed/0/.ATTRIBUTES/VARIABLE_VALUE", "listed/1/.ATTRIBUTES/VARIABLE_VALUE",
-        "save_counter/.ATTRIBUTES/VARIABLE_VALUE"]
+        "_CHECKPOINTABLE_OBJECT_GRAPH", "listed/0/.ATTRIBUTES/VARIABLE_VALUE",
+        "listed/1/.ATTRIBUTES/VARIABLE_VALUE", "save_counter/.ATTRIBUTES/VARIABLE_VALUE"]
     restore = wb.train.Checkpoint()
     v2 = wb.Variable(0.0)
     restore.mapped = {"two": v2}
@@ -535,7 +536,9 @@ def test_a_variable_created_later_without_a_value_fails_the_assertions(tmp_path)
 def _victim(tmp_path):
     """A real checkpoint outside the managed folder, and the folder beside it."""
     victim = str(tmp_path / "victim")
-    wb.Checkpoint(model=Model()).write(victim)
+    ckpt = wb.Checkpoint(model=Model())
+    ckpt.save_counter   # saved with it, so that a restore consumes everything
+    ckpt.write(victim)
     folder = tmp_path / "ckpts"
     folder.mkdir()
     return victim, str(folder)
@@ -755,7 +758,11 @@ def test_train_namespace_reads_values_by_tf_keys(tmp_path):
     reader = wb.train.load_checkpoint(str(tmp_path / "ckpts"))   # a folder: its newest checkpoint
     key = "net/bias/.ATTRIBUTES/VARIABLE_VALUE"
     assert sorted(reader.get_variable_to_shape_map()) == [
-        key, "save_counter/.ATTRIBUTES/VARIABLE_VALUE", "step/.ATTRIBUTES/VARIABLE_VALUE"]
+        "_CHECKPOINTABLE_OBJECT_GRAPH", key, "save_counter/.ATTRIBUTES/VARIABLE_VALUE",
+        "step/.ATTRIBUTES/VARIABLE_VALUE"]
+    assert reader.get_variable_to_dtype_map()["_CHECKPOINTABLE_OBJECT_GRAPH"] == wb.string
+    graph = json.loads(reader.get_tensor("_CHECKPOINTABLE_OBJECT_GRAPH"))
+    assert graph["paths"] == ["net/bias", "save_counter", "step"]
     assert reader.get_variable_to_shape_map()[key] == [2]
     assert reader.get_variable_to_dtype_map()[key].name == "float32"
     np.testing.assert_array_equal(reader.get_tensor(key), [1.0, 2.0])
@@ -763,7 +770,8 @@ def test_train_namespace_reads_values_by_tf_keys(tmp_path):
     assert reader.get_tensor("save_counter") == 3 and reader.has_tensor(key)
     with pytest.raises(wb.errors.NotFoundError, match="Key net/kernel not found in checkpoint"):
         reader.get_tensor("net/kernel")
-    assert wb.train.list_variables(manager.latest_checkpoint)[0] == (key, [2])
+    assert wb.train.list_variables(manager.latest_checkpoint)[:2] == [("_CHECKPOINTABLE_OBJECT_GRAPH", []),
+                                                                      (key, [2])]
     with pytest.raises(ValueError, match="Couldn't find"):
         wb.train.load_checkpoint(str(tmp_path))
     with pytest.raises(wb.errors.NotFoundError, match="ckpt_dir_or_file"):
@@ -774,3 +782,20 @@ def test_train_namespace_has_tf_example_messages():
     ex = wb.train.Example(features=wb.train.Features(feature={
         "a": wb.train.Feature(int64_list=wb.train.Int64List(value=[1, 2]))}))
     assert wb.train.Example.FromString(ex.SerializeToString()).features.feature["a"].int64_list.value == [1, 2]
+
+
+def test_write_alone_does_not_save_the_counter(tmp_path):
+    # TF 2.21: the save counter exists once save, restore or reading it creates it
+    ckpt = wb.train.Checkpoint(w=wb.Variable([1.0]))
+    ckpt.write(str(tmp_path / "plain"))
+    assert wb.train.list_variables(str(tmp_path / "plain")) == [
+        ("_CHECKPOINTABLE_OBJECT_GRAPH", []), ("w/.ATTRIBUTES/VARIABLE_VALUE", [1])]
+    restored = wb.train.Checkpoint(w=wb.Variable([0.0]))
+    status = restored.restore(str(tmp_path / "plain"))
+    with pytest.raises(AssertionError, match="save_counter"):   # as TF: restore made a counter
+        status.assert_consumed()
+    assert restored.w.numpy().tolist() == [1.0]
+    restored.write(str(tmp_path / "again"))   # restore made the counter: it is saved now
+    assert "save_counter/.ATTRIBUTES/VARIABLE_VALUE" in dict(wb.train.list_variables(str(tmp_path / "again")))
+    with pytest.raises(AttributeError, match="save_counter"):
+        ckpt.save_counter = wb.Variable(np.int64(3))

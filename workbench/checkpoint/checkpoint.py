@@ -37,10 +37,10 @@ class Checkpoint(Trackable):
 
     def __init__(self, root=None, **kwargs):
         object.__setattr__(self, "_children", {})
-        object.__setattr__(self, "save_counter",
+        object.__setattr__(self, "_save_counter",
                            Variable(np.int64(0), trainable=False, name="save_counter"))
-        # held by another checkpoint, this one's save counter is saved only once it has been
-        # used (saved or restored itself), as TF creates it only then
+        # the save counter is part of the checkpoint once it has been used (read, or by save
+        # and restore), as TF creates it only then: ``write`` alone does not save it
         object.__setattr__(self, "_counter_used", False)
         object.__setattr__(self, "_pending_restores", {})
         if root is not None:
@@ -49,9 +49,12 @@ class Checkpoint(Trackable):
             setattr(self, name, obj)
 
     def __setattr__(self, name, value):
-        if name.startswith("_") or name == "save_counter":
+        if name.startswith("_"):
             object.__setattr__(self, name, value)
             return
+        if name == "save_counter":
+            raise AttributeError("Checkpoint: save_counter is kept by the checkpoint; assign to it "
+                                 "(ckpt.save_counter.assign(n)) instead of replacing it")
         if isinstance(value, (str, int, float, bool, type(None))):
             raise TypeError(f"Checkpoint: '{name}' must be a trackable object (variables, an optimizer, "
                             f"a module...), got {type(value).__name__}")
@@ -71,14 +74,22 @@ class Checkpoint(Trackable):
         """``{path: Variable}`` of everything this checkpoint saves (slots included)."""
         return dict(self._targets().variables)
 
+    @property
+    def save_counter(self) -> Variable:
+        """The number of ``save`` calls (an int64 Variable), saved with the checkpoint from its
+        first use on."""
+        object.__setattr__(self, "_counter_used", True)
+        return self._save_counter
+
     def _targets(self) -> Collected:
-        return Collected({**self._children, "save_counter": self.save_counter})
+        counter = {"save_counter": self._save_counter} if self._counter_used else {}
+        return Collected({**self._children, **counter})
 
     def _trackable_children(self):
         # held by another checkpoint: its objects, below its own path
         children = dict(self._children)
         if self._counter_used:
-            children["save_counter"] = self.save_counter
+            children["save_counter"] = self._save_counter
         return children
 
     # -- values waiting for objects attached later (TF's delayed restoration) ----
@@ -112,12 +123,11 @@ class Checkpoint(Trackable):
 
         In a job of several processes only rank 0 writes (its variables are the mirrored
         ones); the other ranks return the same prefix without writing."""
-        object.__setattr__(self, "_counter_used", True)
         if not is_chief():
             return os.fspath(file_prefix)
         c = self._targets()
         return write_checkpoint(file_prefix, c.saved(),
-                                {"save_counter": int(self.save_counter.numpy()), "aliases": c.aliases})
+                                {"save_counter": int(self._save_counter.numpy()), "aliases": c.aliases})
 
     def save(self, file_prefix, options=None):
         """Increment ``save_counter`` and write ``<file_prefix>-<save_counter>``; returns that path."""
@@ -151,4 +161,4 @@ class Checkpoint(Trackable):
         return restore(self, save_path)
 
     def __repr__(self):
-        return f"<wb.Checkpoint {sorted(self._children)} save_counter={int(self.save_counter.numpy())}>"
+        return f"<wb.Checkpoint {sorted(self._children)} save_counter={int(self._save_counter.numpy())}>"

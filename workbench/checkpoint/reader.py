@@ -3,9 +3,9 @@
 
 Keys are spelled as TF spells them: a variable saved at ``net/l1/bias`` is
 ``net/l1/bias/.ATTRIBUTES/VARIABLE_VALUE``, so code written against TF's checkpoints finds
-the same names; the bare path is accepted too. (TF also lists ``_CHECKPOINTABLE_OBJECT_GRAPH``,
-its serialized object graph; a workbench checkpoint has no such entry: its object graph is
-the paths themselves.)
+the same names; the bare path is accepted too. ``_CHECKPOINTABLE_OBJECT_GRAPH`` is there as
+in TF, a string scalar; it holds the workbench object graph as JSON (the saved paths, and the
+other paths of variables reached by several), not TF's protocol buffer.
 
 >>> reader = wb.train.load_checkpoint("runs/ckpts")      # a folder: its newest checkpoint
 >>> reader.get_variable_to_shape_map()
@@ -16,7 +16,10 @@ array([...], dtype=float32)
 
 from __future__ import annotations
 
+import json
 import os
+
+import numpy as np
 
 from .. import dtypes
 from ..errors import NotFoundError
@@ -26,6 +29,7 @@ from .manager import latest_checkpoint
 __all__ = ["CheckpointReader", "list_variables", "load_checkpoint"]
 
 VALUE_SUFFIX = "/.ATTRIBUTES/VARIABLE_VALUE"
+OBJECT_GRAPH_KEY = "_CHECKPOINTABLE_OBJECT_GRAPH"
 
 
 class CheckpointReader:
@@ -33,8 +37,10 @@ class CheckpointReader:
 
     def __init__(self, prefix):
         self._prefix = os.fspath(prefix)
-        _, arrays = read_checkpoint(self._prefix)
+        index, arrays = read_checkpoint(self._prefix)
         self._arrays = {path + VALUE_SUFFIX: arr for path, arr in arrays.items()}
+        graph = {"paths": sorted(arrays), "aliases": index.get("aliases") or {}}
+        self._arrays[OBJECT_GRAPH_KEY] = np.array(json.dumps(graph, sort_keys=True).encode("utf-8"), dtype=object)
 
     def _key(self, key):
         key = key.decode() if isinstance(key, bytes) else str(key)
@@ -52,7 +58,8 @@ class CheckpointReader:
         found = self._key(key)
         if found is None:
             raise NotFoundError(None, None, f"Key {key} not found in checkpoint")
-        return self._arrays[found].copy()
+        value = self._arrays[found]
+        return value.item() if value.dtype == object and value.ndim == 0 else value.copy()
 
     def get_variable_to_shape_map(self) -> dict:
         """``{key: shape as a list of ints}``."""
@@ -60,7 +67,7 @@ class CheckpointReader:
 
     def get_variable_to_dtype_map(self) -> dict:
         """``{key: dtype}`` (``.name`` gives 'float32', ...)."""
-        return {k: dtypes.as_dtype(a.dtype) for k, a in self._arrays.items()}
+        return {k: dtypes.string if a.dtype == object else dtypes.as_dtype(a.dtype) for k, a in self._arrays.items()}
 
     def __repr__(self):
         return f"<wb.train.CheckpointReader '{self._prefix}' ({len(self._arrays)} values)>"
