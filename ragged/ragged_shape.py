@@ -110,9 +110,9 @@ class DynamicRaggedShape:
                 if len(x) != nvals:
                     raise ValueError(f"DynamicRaggedShape.from_lengths: lengths[{i}] has {len(x)} row lengths, "
                                      f"but dimension {i - 1} has {nvals} rows in all")
-                part = RowPartition.from_row_lengths(np.asarray(x, dtype=np.int64).reshape(-1))
+                part = RowPartition.from_row_lengths(list(x))   # on the default device, as the values
             else:
-                part = RowPartition.from_uniform_row_length(x, nvals * x, nrows=nvals)
+                part = RowPartition.from_uniform_row_length(x, nvals * x, nrows=nvals, xp=backend.get_xp())
             partitions.append(part)
             nvals = part.nvals()
         return cls(partitions, [nvals] + list(lengths[k + 1:]), dtype=dtype)
