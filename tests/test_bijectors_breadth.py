@@ -323,6 +323,33 @@ def test_scale_matvec_lu_matches_scipy_lu():
 # structured bijectors
 
 
+def test_scale_matvec_linear_operator_block_matches_the_dense_block_matrix():
+    # TFP's 0.12 release notebook: [[1, 2, 3], [0, 1]] -> [[1, -2, 9], [5, 3]]
+    ops = [wb.linalg.LinearOperatorDiag(f64([1., -1., 3.])), wb.linalg.LinearOperatorFullMatrix(f64([[12., 5.], [-1., 3.]]))]
+    b = tfb.ScaleMatvecLinearOperatorBlock(wb.linalg.LinearOperatorBlockDiag(ops, is_non_singular=True))
+    y = b([f64([1., 2., 3.]), f64([0., 1.])])
+    assert [t.numpy().tolist() for t in y] == [[1., -2., 9.], [5., 3.]]
+    dense = np.zeros((5, 5))
+    dense[:3, :3] = np.diag([1., -1., 3.])
+    dense[3:, 3:] = [[12., 5.], [-1., 3.]]
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(4, 5))
+    parts = [f64(x[:, :3]), f64(x[:, 3:])]
+    for adjoint, m in ((False, dense), (True, dense.T)):
+        bb = tfb.ScaleMatvecLinearOperatorBlock(wb.linalg.LinearOperatorBlockDiag(ops), adjoint=adjoint)
+        out = np.concatenate([t.numpy() for t in bb.forward(parts)], axis=-1)
+        np.testing.assert_allclose(out, x @ m.T, rtol=1e-12)
+        back = np.concatenate([t.numpy() for t in bb.inverse(bb.forward(parts))], axis=-1)
+        np.testing.assert_allclose(back, x, rtol=1e-10)
+        ldj = bb.forward_log_det_jacobian(parts, event_ndims=[1, 1]).numpy()
+        np.testing.assert_allclose(ldj, np.full(4, np.log(abs(np.linalg.det(dense)))), rtol=1e-12)
+        np.testing.assert_allclose(bb.inverse_log_det_jacobian(parts, event_ndims=[1, 1]).numpy(), -ldj)
+    with pytest.raises(ValueError, match="list of 2 parts"):
+        b.forward(f64([1., 2., 3., 4., 5.]))
+    with pytest.raises(TypeError, match="LinearOperatorBlockDiag"):
+        tfb.ScaleMatvecLinearOperatorBlock(ops[0])
+
+
 def test_split_round_trip_shapes_and_zero_log_det():
     b = tfb.Split([1, -1, 2])
     x = f64(np.random.default_rng(0).normal(size=(4, 6)))
