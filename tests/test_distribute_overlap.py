@@ -361,6 +361,8 @@ LOOP = """
     losses = []
     for epoch in range(3):
         for xb, yb in dist:
+            if rank == 1 and len(losses) == 2 and os.environ.get("TEST_HANG"):
+                import time; time.sleep(60)
             losses.append(float(train_step(xb, yb)))
     tag = "single" if single else f"{mode}{rank}"
     np.savez(os.path.join(out, tag + ".npz"), *[v.numpy() for v in model.trainable_variables])
@@ -369,15 +371,16 @@ LOOP = """
 """
 
 
-def run_job(tmp_path, mode, mpiexec=True, source=LOOP):
+def run_job(tmp_path, mode, mpiexec=True, source=LOOP, env=None, ok=True):
     script = tmp_path / "job.py"
     script.write_text(textwrap.dedent(source))
     argv = [sys.executable, str(script), str(tmp_path), mode]
     env = {**os.environ, "PYTHONPATH": ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""),
-           "WORKBENCH_COLLECTIVE_TIMEOUT": "60"}
+           "WORKBENCH_COLLECTIVE_TIMEOUT": "60", **(env or {})}
     job = subprocess.run(mpiexec_command(2, argv) if mpiexec else argv, capture_output=True, text=True,
                          timeout=180, env=env, cwd=tmp_path)
-    assert job.returncode == 0, job.stdout + job.stderr
+    assert (job.returncode == 0) == ok, job.stdout + job.stderr
+    return job
 
 
 @needs_mpi
@@ -402,6 +405,15 @@ def test_overlapped_all_reduce_under_mpiexec_gives_the_one_process_weights(tmp_p
             step = events[a:b]
             assert step.index(("start", 0)) < step.index(("final", "dense/kernel")), step
             assert [e for e in step if e[0] == "start"] == [("start", i) for i in range(4)], step
+
+
+@needs_mpi
+@pytest.mark.slow
+def test_a_rank_that_hangs_while_buckets_are_in_flight_is_named(tmp_path):
+    job = run_job(tmp_path, "thread", env={"WORKBENCH_COLLECTIVE_TIMEOUT": "3", "TEST_HANG": "1"}, ok=False)
+    # rank 0's communication thread waits in a bucket's sum: the watchdog names rank 1 and ends the job
+    assert "DeadlineExceededError" in job.stderr and "gradient bucket #" in job.stderr, job.stderr
+    assert "did not complete on rank 0 of 2 within 3 s: rank 1 (pid" in job.stderr, job.stderr
 
 
 TWO_MODELS = """
