@@ -205,6 +205,26 @@ class TestScatter:
         assert wb.slice(t, [2, 3], [0, 0]).shape == (0, 0)
         check_gradients(lambda a: wb.slice(a, [1, 0], [1, 2]), [np.arange(6.).reshape(2, 3)], order=2)
 
+    def test_strided_slice_as_tf(self):
+        # outputs checked in TF 2.21
+        t = wb.constant(np.arange(24).reshape(2, 3, 4).astype(np.int32))
+        np.testing.assert_array_equal(wb.strided_slice(t, [0, 1, 0], [2, 3, 4], [1, 1, 2]).numpy(),
+                                      np.arange(24).reshape(2, 3, 4)[0:2, 1:3, 0:4:2])
+        np.testing.assert_array_equal(wb.strided_slice(t, [1, -1, 0], [2, -4, 4], [1, -1, 1]).numpy(),
+                                      [[[20, 21, 22, 23], [16, 17, 18, 19], [12, 13, 14, 15]]])
+        assert wb.strided_slice(t, [0, 0, 0], [0, 0, 0], [1, 1, 1], begin_mask=7, end_mask=7).shape == (2, 3, 4)
+        np.testing.assert_array_equal(
+            wb.strided_slice(t, [0, 1], [0, 2], shrink_axis_mask=2, begin_mask=1, end_mask=1).numpy(),
+            [[4, 5, 6, 7], [16, 17, 18, 19]])
+        assert wb.strided_slice(t, [0], [1], new_axis_mask=1).shape == (1, 2, 3, 4)
+        assert wb.strided_slice(t, [0, 0], [1, 1], ellipsis_mask=1).numpy().tolist() == [[[0], [4], [8]],
+                                                                                         [[12], [16], [20]]]
+        with pytest.raises(wb.errors.InvalidArgumentError, match="one length"):
+            wb.strided_slice(t, [0, 0], [1], [1])
+        with pytest.raises(wb.errors.InvalidArgumentError, match=r"strides\[0\] must be non-zero"):
+            wb.strided_slice(t, [0], [1], [0])
+        check_gradients(lambda a: wb.strided_slice(a, [1, 2], [-1, 0], [1, -1]), [np.arange(12.).reshape(3, 4)])
+
     def test_slice_errors_as_tf(self):
         t = wb.constant([[1, 2, 3], [4, 5, 6]])
         with pytest.raises(wb.errors.InvalidArgumentError, match=r"size\[1\] must be in \[0, 1\].*got 2"):

@@ -387,6 +387,45 @@ def tensor_scatter_nd_min(tensor, indices, updates, name=None):
     return _tensor_scatter_nd_extreme(tensor, indices, updates, "tensor_scatter_nd_min", "min")
 
 
+def strided_slice(input_, begin, end, strides=None, begin_mask=0, end_mask=0, ellipsis_mask=0, new_axis_mask=0,
+                  shrink_axis_mask=0, var=None, name=None):
+    """TF's ``tf.strided_slice``: ``input_[begin[0]:end[0]:strides[0], ...]``, bit ``i`` of each
+    mask making entry ``i`` open at its start / end, an ``...``, a new axis, or an integer index
+    (``begin[i]``, the dimension removed). ``x[...]`` is this with the masks Python's key implies.
+
+    >>> t = wb.constant([[1, 2, 3], [4, 5, 6]])
+    >>> wb.strided_slice(t, [0, 2], [2, 0], [1, -1]).numpy().tolist()
+    [[3, 2], [6, 5]]
+    """
+    b, e = _int_list(begin, "begin", "strided_slice"), _int_list(end, "end", "strided_slice")
+    st = [1] * len(b) if strides is None else _int_list(strides, "strides", "strided_slice")
+    if not len(b) == len(e) == len(st):
+        raise InvalidArgumentError(f"strided_slice: begin, end and strides must have one length, got "
+                                   f"{len(b)}, {len(e)} and {len(st)}")
+    masks = {}
+    for what, m in (("begin_mask", begin_mask), ("end_mask", end_mask), ("ellipsis_mask", ellipsis_mask),
+                    ("new_axis_mask", new_axis_mask), ("shrink_axis_mask", shrink_axis_mask)):
+        masks[what] = argcheck.integer(m, what, "strided_slice", minimum=0)
+    if bin(masks["ellipsis_mask"]).count("1") > 1:
+        raise InvalidArgumentError(f"strided_slice: ellipsis_mask={ellipsis_mask} sets more than one bit "
+                                   "(an index can have only one ...)")
+    key = []
+    for i, (lo, hi, step) in enumerate(zip(b, e, st)):
+        bit = 1 << i
+        if masks["ellipsis_mask"] & bit:
+            key.append(Ellipsis)
+        elif masks["new_axis_mask"] & bit:
+            key.append(None)
+        elif masks["shrink_axis_mask"] & bit:
+            key.append(lo)
+        else:
+            if step == 0:
+                raise InvalidArgumentError(f"strided_slice: strides[{i}] must be non-zero")
+            key.append(builtins.slice(None if masks["begin_mask"] & bit else lo,
+                                      None if masks["end_mask"] & bit else hi, step))
+    return getitem(convert_to_tensor(input_), tuple(key))
+
+
 def _int_list(value, what, opname):
     """A vector of integers (list, tuple, array or tensor) as a list of Python ints."""
     arr = np.asarray(value.numpy() if isinstance(value, Tensor) else value)
@@ -825,6 +864,7 @@ __all__ = [
     "searchsorted",
     "slice",
     "sort",
+    "strided_slice",
     "tensor_scatter_nd_add",
     "tensor_scatter_nd_max",
     "tensor_scatter_nd_min",
