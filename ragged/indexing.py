@@ -108,9 +108,20 @@ def getitem(rt, key):
     return out.with_row_splits_dtype(rt.row_splits_dtype) if isinstance(out, RaggedTensor) else out
 
 
+def _plain(k):
+    """A key entry with integer scalar tensors made Python ints (in slice bounds too), so that
+    the key's entries compare as Python objects (``Ellipsis in key``)."""
+    if isinstance(k, Tensor):
+        return _int(k)
+    if isinstance(k, slice) and any(isinstance(v, Tensor) for v in (k.start, k.stop, k.step)):
+        return slice(*(_int(v) if isinstance(v, Tensor) else v for v in (k.start, k.stop, k.step)))
+    return k
+
+
 def _getitem(rt, key):
     if not isinstance(key, tuple):
         key = (key,)
+    key = tuple(_plain(k) for k in key)
     if any(k is None for k in key):
         return _with_new_axes(rt, key)
     key = _expand_ellipsis(key, rt.ndim)

@@ -591,3 +591,15 @@ def test_to_tensor_shape_crops_every_dimension_and_stack_dynamic_partitions():
         [], [[1, 2], [3, 4]], []]
     with pytest.raises(wb.errors.InvalidArgumentError, match=r"partition 3 is not in \[0, 3\)"):
         ragged.stack_dynamic_partitions(wb.constant([1, 2]), [0, 3], 3)
+
+
+def test_indexing_with_scalar_tensors():
+    # TF 2.21 takes integer scalar tensors wherever an int goes, slice bounds included
+    rt = ragged.constant([[3, 1, 4, 1], [], [5, 9, 2], [6], []])
+    assert rt[wb.constant(2)].numpy().tolist() == [5, 9, 2]
+    assert rt[1:wb.constant(3)].to_list() == [[], [5, 9, 2]]
+    assert rt[:, wb.constant(1):].to_list() == [[1, 4, 1], [], [9, 2], [], []]
+    assert int(rt[wb.constant(0), wb.constant(-1)]) == 1
+    assert rt[..., wb.constant(0):1].to_list() == [[3], [], [5], [6], []]
+    with pytest.raises(TypeError, match="integer scalars"):
+        rt[wb.constant([1, 2])]
