@@ -110,3 +110,17 @@ def test_max_gradient_splits_ties():
         tape.watch(v)
         y = wb.reduce_max(RaggedTensor.from_row_lengths(v, [3, 1]), axis=1)
     assert tape.gradient(y, v).numpy().tolist() == [0.5, 0.5, 0.0, 1.0]
+
+
+def test_mean_of_an_empty_row_is_nan_without_a_warning():
+    # TF returns NaN silently; NumPy's mean warns "Mean of empty slice" from its own module
+    import warnings
+    rows = ragged.constant([[3.0, 1.0], []])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        out = wb.map_fn(lambda r: wb.reduce_mean(r), rows, fn_output_signature=wb.float32)
+        assert out.numpy()[0] == 2.0 and np.isnan(out.numpy()[1])
+        assert np.isnan(wb.reduce_mean(wb.zeros([0])).numpy())
+        assert wb.reduce_mean(wb.zeros([3, 0]), axis=1).shape == (3,)
+        assert np.isnan(wb.reduce_mean(wb.zeros([3, 0]), axis=1).numpy()).all()
+        assert wb.reduce_mean(wb.zeros([3, 0]), axis=0).shape == (0,)

@@ -87,6 +87,8 @@ def _count(x, axes):
 def _mean_fwd(xp, x, axis, keepdims):
     if x.dtype.kind in "iu":  # TF: integer mean stays integer (truncated)
         return (xp.sum(x, axis=axis, keepdims=keepdims) // max(_count(x, axis), 1)).astype(x.dtype)
+    if not x.size:   # NaN, as TF, without NumPy's "Mean of empty slice" warning
+        return xp.full(xp.sum(x, axis=axis, keepdims=keepdims).shape, np.nan, dtype=x.dtype)
     return xp.mean(x, axis=axis, keepdims=keepdims)
 
 
