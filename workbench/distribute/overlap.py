@@ -53,7 +53,7 @@ class GradientReducer:
             if type(s) is not Variable or s._data.dtype.kind != "f" or not s._tid:
                 return None
         size = self.collectives.bucket_bytes
-        key = (size,) + tuple(sources[k]._tid for k in order)
+        key = (size, tuple([s._tid for s in sources]), tuple(order))
         plan = self._plans.get(key)
         if plan is None:
             plan = self._plans[key] = _Plan(sources, order, size)
