@@ -132,3 +132,18 @@ def test_dataset_repr_is_tfs():
     assert repr(ds.batch(7, drop_remainder=True)) == f"<_BatchDataset element_spec={wb.TensorSpec((7,), wb.int64)!r}>"
     assert repr(next(iter(ds.window(5)))).startswith("<_VariantDataset element_spec=")
     assert repr(ds.filter(lambda x: x < 0)) == "<_FilterDataset cardinality=unknown>"   # no element to read
+
+
+def test_experimental_transformations_for_apply():
+    ds = wb.data.Dataset.range(6)
+    E = wb.data.experimental
+    assert [b.numpy().tolist() for b in ds.batch(4).apply(E.unbatch())] == [0, 1, 2, 3, 4, 5]
+    assert [(int(i), int(x)) for i, x in ds.take(2).apply(E.enumerate_dataset(start=3))] == [(3, 0), (4, 1)]
+    assert sorted(int(x) for x in ds.apply(E.shuffle_and_repeat(6, count=2, seed=1))) == sorted(list(range(6)) * 2)
+    assert [b.numpy().tolist() for b in ds.apply(E.map_and_batch(lambda x: x * 2, 4))] == [[0, 2, 4, 6], [8, 10]]
+    rows = wb.data.Dataset.from_tensor_slices(np.arange(6).reshape(3, 2)).apply(E.dense_to_ragged_batch(2))
+    assert [r.numpy().tolist() for r in rows] == [[[0, 1], [2, 3]], [[4, 5]]]   # uniform rows stay dense, as TF
+    assert int(E.cardinality(ds)) == 6
+    labels = wb.data.Dataset.from_tensor_slices(np.array([0, 0, 0, 1] * 50, np.int32))
+    pairs = list(labels.apply(E.rejection_resample(lambda x: x, [0.5, 0.5], [0.75, 0.25], seed=0)))
+    assert all(int(c) == int(x) for c, x in pairs) and 40 < len(pairs) < 140

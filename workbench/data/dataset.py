@@ -402,8 +402,8 @@ class Dataset(Trackable):
     def rejection_resample(self, class_func, target_dist, initial_dist=None, seed=None, name=None):
         """``(class, element)`` pairs whose classes (``class_func(element)``) follow ``target_dist``:
         elements of over-represented classes are dropped at random (see
-        ``wb.data.experimental.rejection_resample``)."""
-        return rejection_resample(self, class_func, target_dist, initial_dist, seed)
+        ``wb.data.experimental.resample``)."""
+        return resample(self, class_func, target_dist, initial_dist, seed)
 
     @staticmethod
     def counter(start=0, step=1, dtype=np.int64, name=None):
@@ -450,7 +450,7 @@ from .options import WithOptions, merged_options  # noqa: E402
 from .sampling import ChooseFromDatasets, SampleFromDatasets  # noqa: E402
 from .storage import Load, save  # noqa: E402
 from .elementwise import Enumerate, Filter, Map  # noqa: E402
-from .experimental import Counter, rejection_resample  # noqa: E402
+from .experimental import Counter, resample  # noqa: E402
 from .ordering import Repeat, Skip, Take  # noqa: E402
 from .prefetch import Prefetch  # noqa: E402
 from .shuffle import Shuffle  # noqa: E402

@@ -4,7 +4,9 @@
     make_csv_dataset      batches of ``{column: values}`` (and labels) read from CSV files, with
                           column types inferred from the first rows, shuffled and repeated
     Counter               start, start + step, ... without end
-    rejection_resample    ``Dataset.rejection_resample``: a class distribution resampled to a target
+    rejection_resample, dense_to_ragged_batch, unbatch, enumerate_dataset, shuffle_and_repeat,
+    map_and_batch         transformations for ``Dataset.apply`` (TF's older spellings of methods)
+    cardinality           ``dataset.cardinality()``
     AUTOTUNE, INFINITE_CARDINALITY, UNKNOWN_CARDINALITY, sample_from_datasets,
     choose_from_datasets  the ``Dataset`` names, under their experimental aliases
 
@@ -27,8 +29,9 @@ from .dataset import AUTOTUNE, INFINITE_CARDINALITY, UNKNOWN_CARDINALITY, Datase
 from .files import TextLines, _names, _text
 from .nesting import Interleave
 
-__all__ = ["AUTOTUNE", "INFINITE_CARDINALITY", "UNKNOWN_CARDINALITY", "Counter", "CsvDataset",
-           "choose_from_datasets", "make_csv_dataset", "rejection_resample", "sample_from_datasets"]
+__all__ = ["AUTOTUNE", "INFINITE_CARDINALITY", "UNKNOWN_CARDINALITY", "Counter", "CsvDataset", "cardinality",
+           "choose_from_datasets", "dense_to_ragged_batch", "enumerate_dataset", "make_csv_dataset",
+           "map_and_batch", "rejection_resample", "sample_from_datasets", "shuffle_and_repeat", "unbatch"]
 
 sample_from_datasets = Dataset.sample_from_datasets
 choose_from_datasets = Dataset.choose_from_datasets
@@ -216,7 +219,44 @@ def Counter(start=0, step=1, dtype=np.int64, name=None):  # noqa: N802  (TF's na
         lambda i, _: convert_to_tensor(np.asarray(start + int(i) * step, dtype=out)))
 
 
-def rejection_resample(dataset, class_func, target_dist, initial_dist=None, seed=None):
+def rejection_resample(class_func, target_dist, initial_dist=None, seed=None):
+    """TF's ``tf.data.experimental.rejection_resample``: the transformation, for ``Dataset.apply``,
+    that ``Dataset.rejection_resample`` makes (see :func:`resample`)."""
+    return lambda dataset: resample(dataset, class_func, target_dist, initial_dist, seed)
+
+
+def dense_to_ragged_batch(batch_size, drop_remainder=False, row_splits_dtype=np.int64):
+    """The transformation ``ds.ragged_batch(batch_size, ...)``, for ``Dataset.apply``."""
+    return lambda dataset: dataset.ragged_batch(batch_size, drop_remainder, row_splits_dtype)
+
+
+def unbatch():
+    """The transformation ``ds.unbatch()``, for ``Dataset.apply``."""
+    return lambda dataset: dataset.unbatch()
+
+
+def enumerate_dataset(start=0):
+    """The transformation ``ds.enumerate(start)``, for ``Dataset.apply``."""
+    return lambda dataset: dataset.enumerate(start)
+
+
+def shuffle_and_repeat(buffer_size, count=None, seed=None):
+    """The transformation ``ds.shuffle(buffer_size, seed).repeat(count)``, for ``Dataset.apply``."""
+    return lambda dataset: dataset.shuffle(buffer_size, seed=seed).repeat(count)
+
+
+def map_and_batch(map_func, batch_size, num_parallel_batches=None, drop_remainder=False,
+                  num_parallel_calls=None):
+    """The transformation ``ds.map(map_func).batch(batch_size, drop_remainder)``, for ``Dataset.apply``."""
+    return lambda dataset: dataset.map(map_func, num_parallel_calls).batch(batch_size, drop_remainder)
+
+
+def cardinality(dataset):
+    """``dataset.cardinality()``: an int64 scalar, ``INFINITE_CARDINALITY`` or ``UNKNOWN_CARDINALITY``."""
+    return dataset.cardinality()
+
+
+def resample(dataset, class_func, target_dist, initial_dist=None, seed=None):
     """``Dataset.rejection_resample``: ``(class, element)`` pairs whose classes follow
     ``target_dist``, made by rejecting elements of over-represented classes.
 
