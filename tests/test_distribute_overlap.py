@@ -231,6 +231,7 @@ def train(overlap, compiled, clip=False, steps=3):
         step(x, y)
         per_step.append(events[start:])
     train.out_of_place = strategy._collectives.out_of_place
+    train.ops = step.get_concrete_function(x, y).ops if compiled else ()
     return [v.numpy() for v in model.trainable_variables], per_step
 
 
@@ -240,6 +241,12 @@ def test_buckets_start_during_the_walk_and_give_the_same_weights(compiled):
     # a bucket of several gradients is copied into its fusion buffer; one of a single gradient
     # is summed out of place from the gradient itself
     assert train.out_of_place == [False, True, True, True] * 3
+    if compiled:   # the hand-overs are steps of the program, among the walk's, before the update
+        ops = list(train.ops)
+        finals = [i for i, name in enumerate(ops) if name == "gradient/final"]
+        assert len(finals) == 6 and ops.index("gradient/listen") < finals[0]
+        assert any(name.startswith("gradient/") and name != "gradient/final" for name in ops[finals[0]:finals[-1]])
+        assert finals[-1] < [i for i, name in enumerate(ops) if "apply_gradients" in name][0]
     reference, plain = train(False, compiled)
     for w, r in zip(weights, reference):
         np.testing.assert_array_equal(w, r)
