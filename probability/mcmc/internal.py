@@ -197,8 +197,8 @@ def _stack(column):
     """``wb.stack(column)``; straight on the arrays when no tape records (thousands of draws)."""
     if core.tapes() or core.accumulators() or core.tracing() or len(column) < 2:
         return wb.stack(column, axis=0)
-    first = column[0]
-    if any(t.shape != first.shape or t.dtype != first.dtype for t in column):
-        return wb.stack(column, axis=0)   # its error names the mismatch
     arrays = [t._data for t in column]
+    shape, dtype = arrays[0].shape, arrays[0].dtype
+    if any(a.shape != shape or a.dtype != dtype for a in arrays):
+        return wb.stack(column, axis=0)   # its error names the mismatch
     return wb.convert_to_tensor(backend.xp_of(arrays[0]).stack(arrays))
