@@ -706,3 +706,24 @@ def test_tracing_prints_symbolic_arguments_once_per_trace_as_tf(capsys):
         assert int(steps(wb.constant(4))) == 6
     assert int(steps(wb.constant(5))) == 10
     assert capsys.readouterr().out == "Tracing\n"
+
+
+def test_a_variable_created_on_every_call_raises_on_the_first_as_tf():
+    @wb.function
+    def f(x):
+        return wb.Variable(1.0) * x     # nothing keeps it: every trace would create one
+    with pytest.raises(ValueError, match="singleton tf.Variables created on the first call"):
+        f(1.0)
+
+    class Count(wb.Module):
+        def __init__(self):
+            super().__init__()
+            self.count = None
+
+        @wb.function
+        def __call__(self):
+            if self.count is None:      # kept by the module: created once
+                self.count = wb.Variable(0)
+            return self.count.assign_add(1)
+    c = Count()
+    assert [int(c()) for _ in range(3)] == [1, 2, 3]

@@ -381,14 +381,23 @@ class Function:
                           "fixed (pad or bucket variable-length batches), or use "
                           "reduce_retracing=True or an input_signature.", RetracingWarning,
                           stacklevel=3)
-        for t in tensor_leaves(result):
-            tracer._resolve(t, "the function's result")
+        for leaf in tensor_leaves(result):
+            tracer._resolve(leaf, "the function's result")
+        leaf = None
         if tracer.created_variables:
+            singleton = (f"wb.function '{self._name}': tf.function only supports singleton tf.Variables "
+                         "created on the first call. Make sure the tf.Variable is only created once or "
+                         "created outside tf.function.")
             if self._runs > 1:
-                raise ValueError(f"wb.function '{self._name}': tf.function only supports singleton "
-                                 "tf.Variables created on the first call. Make sure the tf.Variable "
-                                 "is only created once or created outside tf.function.")
-            return _as_outputs(result)  # not kept: the next call traces again, with the variables built
+                raise ValueError(singleton)
+            # not kept: the next call traces again, with the variables built. TF traces that
+            # second time at once, and raises if it creates variables again: so do we where
+            # nothing kept the variables this run created (no later run could find them)
+            created, result = tracer.created, _as_outputs(result)
+            del tracer, targs, tkwargs, traced_flat
+            if all(ref() is None for ref in created):
+                raise ValueError(singleton)
+            return result
         program = Program(self._name, key, tracer, inputs, result)
         # the signature names objects by identity: keep them alive, so that no new object
         # can take an id a program was traced for

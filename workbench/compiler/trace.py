@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import collections.abc
+import weakref
 
 import numpy as np
 
@@ -66,6 +67,7 @@ class Tracer(core.Listener):
         self.pinned: set = set()     # ids of tensors handed to stateful calls (never released)
         self.why = None              # why the trace cannot be replayed, if it cannot
         self.created_variables = False
+        self.created: list = []      # weak references to the variables the run created
         self.internal: dict = {}     # tensors library code wrapped around arrays during the trace
         self.captures: dict = {}     # id(tape) -> {tid: variable} whose buffers its records hold
         self.held: list = []         # variables held by persistent tapes until a replay ends
@@ -218,6 +220,7 @@ class Tracer(core.Listener):
         # variables are created on the first call (a layer's lazy build): that call runs
         # eagerly, and the next one traces the function with the variables in place
         self.created_variables = True
+        self.created.append(weakref.ref(var))
 
     def on_draw(self, source, fn, inputs):
         """A random draw: ``fn(source(), *arrays)``, run again (on a fresh stream) by every replay.
@@ -256,6 +259,7 @@ class Tracer(core.Listener):
             core.set_tracer(self)
         if watch.created:
             self.created_variables = True
+            self.created.extend(watch.created)
         for t in tensor_leaves((args, kwargs)):
             if isinstance(t, Variable):   # an update gave it a new buffer: later reads of it are its
                 self._refresh(t)          # value at that point of the replay, not constants
@@ -335,10 +339,10 @@ class _CreationWatch(core.Listener):
     kind = "tracer"
 
     def __init__(self):
-        self.created = False
+        self.created: list = []   # weak references to the variables the call created
 
     def on_variable(self, var):
-        self.created = True
+        self.created.append(weakref.ref(var))
 
     def on_read(self, t):
         pass
