@@ -17,6 +17,7 @@ family otherwise. Each parameter's number of event dimensions is declared in
 
 from __future__ import annotations
 
+import collections
 import html
 
 import numpy as np
@@ -107,8 +108,57 @@ SUPPORTS = {
 }
 
 
+class ParameterProperties(collections.namedtuple(
+        "ParameterProperties", ["event_ndims", "shape_fn", "default_constraining_bijector_fn", "is_preferred",
+                                "is_tensor", "specifies_shape"])):
+    """TFP's description of one parameter: its number of event dims, the shape of the parameter
+    for a given sample shape (``shape_fn``), a function making the bijector from unconstrained
+    reals onto its domain, and whether it is the preferred one of equivalent parameterizations."""
+
+    def __repr__(self):
+        return (f"ParameterProperties(event_ndims={self.event_ndims}, shape_fn={self.shape_fn!r}, "
+                f"default_constraining_bijector_fn={self.default_constraining_bijector_fn!r}, "
+                f"is_preferred={self.is_preferred})")
+
+
+def _identity_shape(sample_shape):
+    return sample_shape
+
+
+def _constraining_bijector_fn(constraint):
+    """A function making the bijector from the reals onto ``constraint``'s domain (TFP's defaults)."""
+    from .. import bijectors as tfb  # circular import: bijectors builds distributions in __call__
+    return {
+        "positive": tfb.Softplus, "nonnegative": tfb.Softplus, "unit_interval": tfb.Sigmoid,
+        "open_unit_interval": tfb.Sigmoid, "half_open_unit_interval": tfb.Sigmoid, "simplex": tfb.SoftmaxCentered,
+        "lower_triangular_positive_diag": tfb.FillScaleTriL,
+        "positive_definite": lambda: tfb.Chain([tfb.CholeskyOuterProduct(), tfb.FillScaleTriL()]),
+    }.get(constraint, tfb.Identity)
+
+
 class Distribution:
     """Base class of every distribution (see the module docstring)."""
+
+    @classmethod
+    def parameter_properties(cls, dtype=np.float32, num_classes=None):
+        """``{name: ParameterProperties}`` for the family's parameters, from their declared event
+        dims and domains. Of equivalent parameterizations the log or logits form is preferred
+        (``rate``/``log_rate``, ``probs``/``logits``), as in TFP. ``num_classes`` gives the size of
+        a vector parameter's last dim in ``shape_fn``."""
+        names = set(cls._param_event_ndims)
+        out = {}
+        for name, ev in cls._param_event_ndims.items():
+            preferred = not (f"log_{name}" in names or (name == "probs" and "logits" in names))
+            if ev and num_classes is not None:
+                def shape_fn(sample_shape, _k=int(num_classes)):
+                    return tuple(sample_shape) + (_k,)
+            else:
+                shape_fn = _identity_shape
+            out[name] = ParameterProperties(
+                event_ndims=ev, shape_fn=shape_fn,
+                default_constraining_bijector_fn=_constraining_bijector_fn(cls._param_constraints.get(name)),
+                is_preferred=preferred, is_tensor=True, specifies_shape=False)
+        return out
 
     _param_event_ndims: dict = {}
     _param_constraints: dict = {}
