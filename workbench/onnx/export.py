@@ -39,6 +39,7 @@ class ExportResult:
     outputs: list           # output names
     max_abs_diff: float | None  # onnxruntime against the workbench (None when not verified)
     model: object = None    # the onnx.ModelProto
+    variables: dict = None  # initializer name -> the wb.Variable whose value it holds
 
     def __repr__(self):
         diff = "not verified" if self.max_abs_diff is None else f"max abs difference {self.max_abs_diff:.3g}"
@@ -114,14 +115,14 @@ def export(fn_or_model, input_signature, path, opset=DEFAULT_OPSET, verify=True,
     second = _trace(fn, specs, TRACE_BATCHES[1], rng) if dynamic else None
     if second is not None:
         _match(first, second)
-    model, out_names = _build(first, second, specs, opset, output_names)
+    model, out_names, variables = _build(first, second, specs, opset, output_names)
     onnx.checker.check_model(model, full_check=True)
     diff = None
     if verify:
         diff = _verify(model, fn, specs, out_names, rng, dynamic, atol)
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
     onnx.save_model(model, path)
-    result = ExportResult(str(path), opset, [s.name for s in specs], out_names, diff, model)
+    result = ExportResult(str(path), opset, [s.name for s in specs], out_names, diff, model, variables)
     if verbose:
         print(f"Saved ONNX model at '{path}' (opset {opset}; inputs {result.inputs}, outputs "
               f"{result.outputs}" + ("" if diff is None else f"; onnxruntime max abs difference {diff:.3g}") + ")")
@@ -229,7 +230,7 @@ def _build(first, second, specs, opset, output_names):
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)],
                               producer_name="research-workbench")
     model.ir_version = min(model.ir_version, 9)  # what onnxruntime 1.17 reads
-    return model, names
+    return model, names, dict(g.variables)
 
 
 def _output_names(first, output_names):

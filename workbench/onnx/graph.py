@@ -9,7 +9,6 @@ dimension; everything else is fixed.
 from __future__ import annotations
 
 import numpy as np
-import onnx
 from onnx import TensorProto, helper, numpy_helper
 
 from ..core import Variable
@@ -39,6 +38,7 @@ class Graph:
         self.partner: dict = {}    # id(tensor in first) -> the same tensor in second
         self._used: set = set()
         self._consts: dict = {}    # id(constant or variable) -> initializer name
+        self.variables: dict = {}  # initializer name -> the wb.Variable it holds the value of
         self._batch = None
         self.record = None         # the record being translated (for errors)
         if second is not None:
@@ -101,7 +101,9 @@ class Graph:
     def _constant(self, t):
         arr = value_of(t)
         if isinstance(t, Variable):
-            return self.const(arr, t.name or "weight")
+            name = self.const(arr, t.name or "weight")
+            self.variables[name] = t
+            return name
         other = self.partner.get(id(t))
         if other is not None and tuple(other.shape) != arr.shape:
             # a constant whose shape follows the batch (an RNN's zero state): one value, expanded
