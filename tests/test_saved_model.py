@@ -163,3 +163,19 @@ def test_variable_values_are_read_without_pickle(tmp_path):
     with pytest.raises(ValueError, match="allow_pickle"):
         wb.saved_model.load(folder)
     assert os.path.exists(folder / "saved_model.json")
+
+
+def test_a_keras_model_saves_its_inference_call_and_serving_signature(tmp_path):
+    k = wb.keras
+    a, b = k.Input((3,), name="a"), k.Input((2,), name="b")
+    h = k.layers.Dense(4, activation="relu")(k.layers.Concatenate()([a, b]))
+    model = k.Model([a, b], k.layers.Dropout(0.5)(k.layers.Dense(2)(h)))
+    wb.saved_model.save(model, tmp_path / "keras")
+    loaded = wb.saved_model.load(tmp_path / "keras")
+    rng = np.random.default_rng(3)
+    xa, xb = rng.standard_normal((6, 3)).astype(np.float32), rng.standard_normal((6, 2)).astype(np.float32)
+    want = model([wb.constant(xa), wb.constant(xb)], training=False).numpy()   # no dropout when served
+    np.testing.assert_allclose(loaded(wb.constant(xa), wb.constant(xb)).numpy(), want, rtol=1e-5, atol=1e-6)
+    served = loaded.signatures["serving_default"](a=wb.constant(xa), b=wb.constant(xb))
+    np.testing.assert_allclose(served["output_0"].numpy(), want, rtol=1e-5, atol=1e-6)
+    assert len(loaded.trainable_variables) == len(model.trainable_variables)

@@ -77,6 +77,15 @@ def save(obj, export_dir, signatures=None, options=None):
                                     index, values) for k, (specs, values) in enumerate(_concrete_specs(fn))]
         if entries:
             functions[attr] = entries
+    served = _keras_inputs(obj)
+    if served is not None:
+        # a Keras model: its inference call as __call__ and, unless given, the serving signature
+        call, names, specs = served
+        functions.setdefault("__call__", []).append(
+            _export_concrete(wb_onnx, export_dir, "__call__", len(functions.get("__call__", [])), call, names,
+                             specs, index))
+        if signatures is None:
+            signatures = {"serving_default": served}
     sigs = {}
     for k, (name, call, names, specs) in enumerate(_signatures(signatures)):
         sigs[name] = _export_concrete(wb_onnx, export_dir, f"signature_{name}", k, call, names, specs, index)
@@ -183,6 +192,20 @@ def _python_spec(value):
     return TensorSpec(arr.shape, kinds[arr.dtype.kind])
 
 
+def _keras_inputs(obj):
+    """(inference call, input names, specs) of a built Keras model with known inputs, else None."""
+    inputs = getattr(obj, "inputs", None)
+    if not (isinstance(obj, Module) and callable(getattr(obj, "call", None)) and isinstance(inputs, list)
+            and inputs and all(hasattr(t, "shape") and hasattr(t, "dtype") for t in inputs)):
+        return None
+    names = [str(getattr(t, "name", None) or f"input_{i}") for i, t in enumerate(inputs)]
+    specs = [TensorSpec(tuple(t.shape), np.dtype(t.dtype)) for t in inputs]
+
+    def call(*xs):
+        return obj(xs[0] if len(xs) == 1 else list(xs), training=False)
+    return call, names, specs
+
+
 def _python_callable(fn):
     """The Python function behind a (bound) wb.function, taking the tensor arguments alone."""
     call = fn.python_function
@@ -201,6 +224,9 @@ def _signatures(signatures):
     for name, fn in signatures.items():
         if not isinstance(name, str) or not name:
             raise TypeError(f"wb.saved_model.save: signature names must be strings, got {name!r}")
+        if isinstance(fn, tuple):   # (call, names, specs) made here for a Keras model
+            out.append((name,) + fn)
+            continue
         if hasattr(fn, "structured_input_signature"):   # a concrete function
             pos, kw = fn.structured_input_signature
             head = [s for s in pos if not isinstance(s, TensorSpec)]
