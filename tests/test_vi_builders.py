@@ -333,3 +333,30 @@ def test_asvi_on_a_coroutine_with_sample_and_gamma_parts():
     assert q.log_prob(draw).shape == (6,)
     losses = _fit(lambda rate, waits: prior.log_prob([rate, waits]), q, 150, 0.05, seed=2)
     assert losses.numpy()[-20:].mean() < losses.numpy()[:20].mean()
+
+
+def test_affine_surrogate_takes_linear_operator_classes_as_tfp():
+    # TFP's operators list: one LinearOperator class per variable gives a block-diagonal scale
+    ops = [wb.linalg.LinearOperatorFullMatrix, wb.linalg.LinearOperatorDiag, wb.linalg.LinearOperatorScaledIdentity]
+    q = vi.build_affine_surrogate_posterior(event_shape=[[2], [3], [1]], operators=ops, dtype=np.float64, seed=1)
+    names = [v.name.split("/")[2] for v in q.trainable_variables[1:]]
+    assert names == ["scale_matrix", "scale_diag", "scale_multiplier"]
+    full, diag, mult = q.trainable_variables[1:]
+    full.assign(np.array([[1.0, 0.5], [-0.3, 2.0]]))                # a non-triangular block
+    loc = q.trainable_variables[0].numpy()
+    scale = np.zeros((6, 6))
+    scale[:2, :2] = full.numpy()
+    scale[2:5, 2:5] = np.diag(np.log1p(np.exp(diag.numpy())))
+    scale[5, 5] = np.log1p(np.exp(mult.numpy()))[0]
+    x = q.sample(5, seed=2)
+    flat = np.concatenate([t.numpy() for t in x], axis=-1)
+    want = stats.multivariate_normal(loc, scale @ scale.T).logpdf(flat)
+    np.testing.assert_allclose(q.log_prob(x).numpy(), want, rtol=1e-8)
+    # a fixed LinearOperator instance is a constant scale; nested lists name what is missing
+    fixed = wb.linalg.LinearOperatorDiag(wb.constant([2.0, 3.0], dtype=wb.float64))
+    q2 = vi.build_affine_surrogate_posterior(event_shape=[[2]], operators=[fixed], dtype=np.float64, seed=1)
+    assert len(q2.trainable_variables) == 1
+    with pytest.raises(NotImplementedError, match="LinearOperatorBlockLowerTriangular"):
+        vi.build_affine_surrogate_posterior(event_shape=[[2], [3]], operators=[[ops[1]], [ops[0], ops[1]]])
+    with pytest.raises(ValueError, match="LinearOperatorDiag"):
+        vi.build_affine_surrogate_posterior(event_shape=[[2]], operators=[wb.linalg.LinearOperatorKronecker])

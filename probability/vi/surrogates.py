@@ -38,6 +38,7 @@ from ..bijectors.fill_scale_tril import FillScaleTriL
 from ..bijectors.identity import Identity
 from ..bijectors.reshape import Reshape
 from ..bijectors.scale_matvec_diag import ScaleMatvecDiag
+from ..bijectors.scale_matvec_linear_operator import ScaleMatvecLinearOperator
 from ..bijectors.scale_matvec_tril import ScaleMatvecTriL
 from ..bijectors.shift import Shift
 from ..bijectors.sigmoid import Sigmoid
@@ -212,18 +213,52 @@ def build_factored_surrogate_posterior(event_shape=None, bijector=None, batch_sh
 
 # -- build_affine_surrogate_posterior ---------------------------------------------------------------
 
+_FULL, _SCALED_IDENTITY = object(), object()    # from the classes only: not strings users can pass
+
+
+def _operator_kind(op, where):
+    """'diag', 'tril' (also for their LinearOperator classes), ``_FULL`` or ``_SCALED_IDENTITY``
+    for TFP's ``operators`` entries; a LinearOperator instance stays (a fixed scale)."""
+    if isinstance(op, str):
+        return op    # 'diag' and 'tril' are TFP's strings; anything else is refused below
+    classes = {wb.linalg.LinearOperatorDiag: "diag", wb.linalg.LinearOperatorLowerTriangular: "tril",
+               wb.linalg.LinearOperatorFullMatrix: _FULL, wb.linalg.LinearOperatorScaledIdentity: _SCALED_IDENTITY}
+    if inspect.isclass(op) and op in classes:
+        return classes[op]
+    if isinstance(op, wb.linalg.LinearOperator):
+        return op
+    raise ValueError(f"{where}: an operator must be 'diag', 'tril', a LinearOperator instance or one of the classes "
+                     f"LinearOperatorDiag, LinearOperatorLowerTriangular, LinearOperatorFullMatrix, "
+                     f"LinearOperatorScaledIdentity; got {op!r}")
+
+
 def _scale_operator(kind, size, batch, dtype, label, where):
     """A trainable scale bijector on vectors of ``size`` (initial scale 1e-2 on the diagonal)."""
+    kind = _operator_kind(kind, where)
+    if isinstance(kind, wb.linalg.LinearOperator):
+        if kind.domain_dimension != size or kind.range_dimension != size:
+            raise ValueError(f"{where}: a LinearOperator for a block of {size} entries must be [{size}, {size}], "
+                             f"got shape {list(kind.shape)}")
+        return ScaleMatvecLinearOperator(kind)
     if kind == "diag":
         diag = TransformedVariable(wb.fill(batch + (size,), np.asarray(1e-2, dtype=dtype)), Softplus(),
                                    name=f"{label}/scale_diag")
         return _RebuiltBijector(lambda: ScaleMatvecDiag(wb.convert_to_tensor(diag)), diag, "scale_matvec_diag")
+    if kind is _SCALED_IDENTITY:
+        scalar = TransformedVariable(wb.fill(batch + (1,), np.asarray(1e-2, dtype=dtype)), Softplus(),
+                                     name=f"{label}/scale_multiplier")
+        return _RebuiltBijector(lambda: ScaleMatvecDiag(wb.convert_to_tensor(scalar) * wb.ones([size], dtype=dtype)),
+                                scalar, "scale_matvec_scaled_identity")
+    eye = wb.constant(np.broadcast_to(np.eye(size, dtype=dtype) * 1e-2, batch + (size, size)).copy())
     if kind == "tril":
-        eye = wb.constant(np.broadcast_to(np.eye(size, dtype=dtype) * 1e-2, batch + (size, size)).copy())
         tril = TransformedVariable(eye, FillScaleTriL(diag_bijector=Softplus(), diag_shift=None),
                                    name=f"{label}/scale_tril")
         return _RebuiltBijector(lambda: ScaleMatvecTriL(wb.convert_to_tensor(tril)), tril, "scale_matvec_tril")
-    raise ValueError(f"{where}: an operator must be 'diag' or 'tril', got {kind!r}")
+    if kind is _FULL:
+        full = wb.Variable(eye, name=f"{label}/scale_matrix")
+        return _RebuiltBijector(lambda: ScaleMatvecLinearOperator(wb.linalg.LinearOperatorFullMatrix(full)), full,
+                                "scale_matvec_full_matrix")
+    raise ValueError(f"{where}: an operator must be 'diag' or 'tril' (or a LinearOperator class), got {kind!r}")
 
 
 class _RebuiltBijector(Bijector):
@@ -255,8 +290,10 @@ def build_affine_surrogate_posterior(event_shape, operators="diag", bijector=Non
     reshaped and constrained by ``bijector``.
 
     ``operators``: 'diag' (mean field), 'tril' (full covariance: every variable correlated
-    with every other) or a flat list with one of 'diag'/'tril' per variable (a block-diagonal
-    scale; TFP's list takes LinearOperator classes, which this project does not have). ``loc``
+    with every other) or a flat list with one entry per variable (a block-diagonal scale), each
+    'diag', 'tril', a LinearOperator class as in TFP (``LinearOperatorDiag``,
+    ``LinearOperatorLowerTriangular``, ``LinearOperatorFullMatrix``,
+    ``LinearOperatorScaledIdentity``: trainable) or a LinearOperator instance (fixed). ``loc``
     is a ``wb.Variable`` started uniform in (-2, 2); the scale a ``TransformedVariable``
     (Softplus on the diagonal) started at ``1e-2 I``.
     """
@@ -273,6 +310,11 @@ def build_affine_surrogate_posterior(event_shape, operators="diag", bijector=Non
     if isinstance(operators, str):
         scale = _scale_operator(operators, n, batch, dtype, label, where)
     elif isinstance(operators, (list, tuple)):
+        if any(isinstance(op, (list, tuple)) for op in operators):
+            raise NotImplementedError(
+                f"{where}: a list of lists of `operators` (TFP's block lower-triangular scale) needs "
+                "wb.linalg.LinearOperatorBlockLowerTriangular, which the workbench does not have; give a flat list "
+                "(one operator per variable: a block-diagonal scale) or 'tril'")
         if len(operators) != len(sizes):
             raise ValueError(f"{where}: a list of `operators` needs one entry per variable ({len(sizes)}), "
                              f"got {len(operators)}")
@@ -280,7 +322,7 @@ def build_affine_surrogate_posterior(event_shape, operators="diag", bijector=Non
                   for i, (op, size) in enumerate(zip(operators, sizes))]
         scale = Blockwise(blocks, block_sizes=sizes)
     else:
-        raise TypeError(f"{where}: `operators` must be 'diag', 'tril' or a list of them, got "
+        raise TypeError(f"{where}: `operators` must be 'diag', 'tril' or a list of operators, got "
                         f"{type(operators).__name__}")
     (loc_seed,) = internal.split_seed(internal.sanitize_seed(seed), 1, salt="build_affine_surrogate_posterior")
     loc = wb.Variable(_uniform(batch + (n,), loc_seed, dtype), name=f"{label}/loc")
