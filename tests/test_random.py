@@ -650,3 +650,19 @@ def test_a_long_draw_is_the_short_draws_laid_end_to_end():
     long = R.philox_blocks(np, 2**64 - 3, 12345, 70000)
     parts = np.concatenate([R.philox_blocks(np, 2**64 - 3 + 7000 * i, 12345, 7000) for i in range(10)])
     np.testing.assert_array_equal(long, parts)
+
+
+def test_truncated_normal_gives_tfs_numbers():
+    # TF 2.21's TruncatedNormalDistribution: each group of 4 (float32) or 2 (float64) values reads
+    # its own stretch of the stream and keeps the Box-Muller values under 2 in absolute value
+    np.testing.assert_array_equal(np_(R.stateless_truncated_normal([5], seed=[1, 2])), np.array(
+        [0.5441101, 0.20738031, 0.07356432, 0.04643455, 0.16820592], np.float32))
+    g = R.Generator.from_seed(9)
+    first = np_(g.truncated_normal([5, 7], mean=1.0, stddev=2.0))
+    assert first.shape == (5, 7) and np.all(np.abs(first - 1.0) < 4.0)
+    assert np_(g.state).tolist() == [9 + 35 * 256, 0, 0]
+    wide = np_(R.stateless_truncated_normal([1000], seed=[3, 4], dtype=wb.float64))
+    assert wide.dtype == np.float64 and np.all(np.abs(wide) < 2.0)
+    # a draw is the same values whatever the size asked for (each group has its own stretch)
+    np.testing.assert_array_equal(np_(R.stateless_truncated_normal([10], seed=[7, 8]))[:8],
+                                  np_(R.stateless_truncated_normal([8], seed=[7, 8])))

@@ -6,21 +6,22 @@ are followed:
 
 - **stateless** functions (``stateless_normal(shape, seed=[1, 2])``) derive a key
   and counter from the shape-[2] seed as TF does: the same seed always gives the
-  same numbers, and ``stateless_normal``/``stateless_uniform`` give TF 2.21's;
+  same numbers, and ``stateless_normal``/``stateless_truncated_normal``/
+  ``stateless_uniform`` give TF 2.21's;
 - a :class:`Generator` holds TF's state ``[counter_low, counter_high, key]``
   (``from_seed(1)`` is ``[1, 0, 0]``, as in TF) and advances the counter by 256
-  per element drawn, so ``normal``, ``uniform``, ``uniform_full_int``, ``split``
-  and ``make_seeds`` give TF's numbers and states; ``Generator.from_seed(s)``
+  per element drawn, so ``normal``, ``truncated_normal``, ``uniform``,
+  ``uniform_full_int``, ``split`` and ``make_seeds`` give TF's numbers and states; ``Generator.from_seed(s)``
   replays them;
 - module functions (``wb.random.normal``) use the global generator, or, with
   ``seed=``, TF's per-op-seed sequence (see :func:`set_seed`); TF's per-op kernels
   are not followed, so their numbers differ from TF's.
 
-Normal and uniform floats and integers use TF's conversions of the Philox words
-(``random_distributions.h``: Box-Muller on 32-bit uniforms, mantissa-filling for
-floats, modulo for integer ranges); the other distributions (truncated normal, gamma,
-Poisson, binomial, categorical) draw from the same stream with their own algorithms,
-so their numbers differ from TF's. The stream is computed with the array module of
+Normal, truncated normal and uniform floats and integers use TF's conversions of the
+Philox words (``random_distributions.h``: Box-Muller on 32-bit uniforms, rejection
+outside two standard deviations, mantissa-filling for floats, modulo for integer
+ranges); the other distributions (gamma, Poisson, binomial, categorical) draw from the
+same stream with their own algorithms, so their numbers differ from TF's. The stream is computed with the array module of
 the default device, so a GPU gives the CPU's numbers.
 
 >>> wb.random.stateless_normal([2], seed=[1, 2]).numpy()
@@ -46,8 +47,8 @@ from . import backend, core, dtypes
 from .errors import argcheck
 from .core import Tensor, convert_to_tensor
 from .ops.sampling import (
-    _seed_pair, check_shape, draw, sample_binomial, sample_categorical, sample_gamma, sample_normal,
-    sample_poisson, sample_truncated_normal, sample_uniform,
+    _FLOATS, _loc_scale, _out_dtype, _seed_pair, check_shape, draw, sample_binomial, sample_categorical,
+    sample_gamma, sample_normal, sample_poisson, sample_uniform,
 )
 from .ops.shape import getitem
 
@@ -109,11 +110,27 @@ def philox_blocks(xp, counter, key, n):
 
 
 def _philox_chunk(xp, counter, key, n):
+    return _philox_rounds(xp, counter, xp.arange(n, dtype=np.uint64), key)
+
+
+def philox_at(xp, counter, offsets, key):
+    """Philox-4x32-10 outputs, ``uint32[len(offsets), 4]``, for the 128-bit counters
+    ``counter + offsets`` (``offsets`` a uint64 array) under the 64-bit ``key``."""
+    n = offsets.shape[0]
+    if n <= _CHUNK:
+        return _philox_rounds(xp, counter, offsets, key)
+    out = xp.empty((n, 4), dtype=np.uint32)
+    for first in range(0, n, _CHUNK):
+        out[first:first + _CHUNK] = _philox_rounds(xp, counter, offsets[first:first + _CHUNK], key)
+    return out
+
+
+def _philox_rounds(xp, counter, offsets, key):
     # the 32-bit words are held in uint64 arrays, so each round's 32x32-bit products are exact
     counter %= _U64 * _U64
+    n = offsets.shape[0]
     start = np.uint64(counter % _U64)
-    lo = xp.arange(n, dtype=np.uint64)
-    lo += start
+    lo = offsets + start
     hi = (lo < start).astype(np.uint64)       # the carry into the high word
     hi += np.uint64(counter >> 64)
     mask, shift = np.uint64(0xFFFFFFFF), np.uint64(32)
@@ -260,6 +277,48 @@ class PhiloxStream:
             z = _box_muller(xp, u[:, 0], u[:, 1], np.float32).astype(dtype)
         return z.reshape(-1)[:n].reshape(shape)
 
+    def truncated_normal(self, shape, dtype):
+        """TF's TruncatedNormalDistribution: each group of outputs (4 float32, 2 float64) reads
+        its own stretch of the stream (256 or 128 counters further on per group), takes
+        Box-Muller values in order and keeps those under 2 in absolute value until the group is
+        full."""
+        xp, n = self._xp, int(np.prod(shape, dtype=np.int64))
+        wide = np.dtype(dtype) == np.float64
+        per_group = 2 if wide else 4
+        groups = -(-n // per_group)
+        if self._on_first is not None:
+            self._on_first(n)
+            self._on_first = None
+        start, self._pos = self._pos, self._pos + groups * _RESERVED * per_group // 4
+        out = xp.empty((groups, per_group), dtype=np.float64 if wide else np.float32)
+        rows = xp.arange(groups, dtype=np.uint64)
+        drawn = 0                                   # blocks read so far by every open group
+        values = xp.empty((groups, 0), dtype=out.dtype)
+        while rows.shape[0]:
+            step = 2 if not drawn else 4            # two blocks fill a group almost always
+            offsets = (rows[:, None] * np.uint64(_RESERVED * per_group // 4)
+                       + xp.arange(drawn, drawn + step, dtype=np.uint64)[None, :]).reshape(-1)
+            with np.errstate(over="ignore"):
+                b = philox_at(xp, start, offsets, self._key).reshape(rows.shape[0], step * 4)
+            if wide:
+                b = b.reshape(-1, 4)
+                z = _box_muller(xp, _unit_float64(xp, b[:, 0], b[:, 1]), _unit_float64(xp, b[:, 2], b[:, 3]),
+                                np.float64)
+            else:
+                u = _unit_float32(xp, b.reshape(-1, 2))
+                z = _box_muller(xp, u[:, 0], u[:, 1], np.float32)
+            values = xp.concatenate([values, z.reshape(rows.shape[0], -1)], axis=1)
+            drawn += step
+            kept = (xp.abs(values) < 2.0).view(np.int8)
+            full = kept.sum(axis=1, dtype=np.int16) >= per_group
+            if bool(full.any()):
+                done = xp.nonzero(full)[0]
+                picked = xp.cumsum(kept[done], axis=1, dtype=np.int16) <= per_group
+                take = kept[done].view(bool) & picked
+                out[rows[done].astype(np.int64)] = values[done][take].reshape(-1, per_group)
+            rows, values = rows[~full], values[~full]
+        return out.reshape(-1)[:n].astype(dtype).reshape(shape)
+
     def uniform(self, shape, dtype):
         xp, n = self._xp, int(np.prod(shape, dtype=np.int64))
         if np.dtype(dtype) == np.float64:
@@ -315,6 +374,15 @@ class PhiloxStream:
 
     def permutation(self, n):
         return self._to_device(self._numpy(int(n)).permutation(int(n)))
+
+
+def _truncated_normal(source, shape, mean, stddev, dtype, opname):
+    """Normal samples within two standard deviations of ``mean``, drawn as TF's kernel draws them."""
+    dt = _out_dtype(dtype, _FLOATS, opname)
+    dims = check_shape(shape, opname)
+    wide = np.float64 if dt == np.float64 else np.float32
+    z = draw(source, lambda st: st.truncated_normal(dims, wide).astype(dt, copy=False))
+    return _loc_scale(z, mean, stddev, ("mean", "stddev"), opname)
 
 
 class _StatelessSource:
@@ -441,7 +509,7 @@ class Generator:
 
     def truncated_normal(self, shape, mean=0.0, stddev=1.0, dtype=np.float32, name=None):
         """Normal samples re-drawn until within two standard deviations of the mean."""
-        return sample_truncated_normal(self._next_stream, shape, mean, stddev, dtype, "Generator.truncated_normal")
+        return _truncated_normal(self._next_stream, shape, mean, stddev, dtype, "Generator.truncated_normal")
 
     def uniform(self, shape, minval=0, maxval=None, dtype=np.float32, name=None):
         """Uniform samples in ``[minval, maxval)`` (``maxval`` defaults to 1 for floats;
@@ -621,8 +689,7 @@ def stateless_truncated_normal(shape, seed, mean=0.0, stddev=1.0, dtype=np.float
                                alg="auto_select"):
     """Normal samples within two standard deviations of ``mean``, a function of ``seed``."""
     _check_alg(alg)
-    return sample_truncated_normal(_StatelessSource(seed), shape, mean, stddev, dtype,
-                             "stateless_truncated_normal")
+    return _truncated_normal(_StatelessSource(seed), shape, mean, stddev, dtype, "stateless_truncated_normal")
 
 
 def stateless_uniform(shape, seed, minval=0, maxval=None, dtype=np.float32, name=None, alg="auto_select"):
