@@ -182,3 +182,13 @@ def test_minimize_stops_on_a_convergence_criterion_and_pads_the_trace():
     assert 20 <= int(np.argmax(_np(rel) == _np(rel)[-1])) < stop
     with pytest.raises(ValueError, match="atol and rtol"):
         crit.LossNotDecreasing()
+
+
+def test_soft_threshold():
+    x = np.array([-3.0, -0.4, 0.0, 0.7, 2.5])
+    got = tfp.math.soft_threshold(wb.constant(x), 1.0).numpy()
+    np.testing.assert_array_equal(got, np.sign(x) * np.maximum(np.abs(x) - 1.0, 0.0))
+    assert got[1] == 0.0 and got[3] == 0.0                 # inside the threshold: exactly zero
+    # gradients away from the kinks at +-threshold, by finite differences in float64
+    check_gradients(lambda t: tfp.math.soft_threshold(t, 0.5), [np.array([-2.0, -0.2, 0.3, 1.7])],
+                    order=1, modes=("rev",), atol=1e-7, rtol=1e-6)

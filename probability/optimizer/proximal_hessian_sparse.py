@@ -14,13 +14,9 @@ import numpy as np
 import workbench as wb
 from workbench.core import Tensor
 
-__all__ = ["minimize", "minimize_one_step", "soft_threshold"]
+from ..math.generic import soft_threshold
 
-
-def soft_threshold(x, threshold):
-    """``sign(x) * max(|x| - threshold, 0)``, the proximity operator of ``threshold * |x|``."""
-    x = wb.convert_to_tensor(x)
-    return wb.math.sign(x) * wb.math.maximum(wb.math.abs(x) - threshold, 0.)
+__all__ = ["minimize", "minimize_one_step"]
 
 
 def _float(value, name, dtype):
