@@ -6,8 +6,9 @@
 array([6., 0., 4.], dtype=float32)
 """
 
-from .array_ops import (boolean_mask, concat, gather, log_softmax, reverse, row_splits_to_segment_ids,
-                        segment_ids_to_row_splits, softmax, stack, stack_dynamic_partitions, where)
+from .array_ops import (concat, gather, log_softmax, ragged_boolean_mask as boolean_mask, reverse,
+                        row_splits_to_segment_ids, segment_ids_to_row_splits, softmax, stack, stack_dynamic_partitions,
+                        where)
 from .factory import constant, range  # noqa: A004
 from .indexing import gather_rows
 from .ops import map_flat_values

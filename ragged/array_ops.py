@@ -92,7 +92,7 @@ def concat(values, axis, name=None):
     if any(v.ndim != rank for v in values):
         raise ValueError(f"concat: all inputs must have the same rank, got {[v.ndim for v in values]}")
     axis = argcheck.axis(axis, rank, "ragged.concat")
-    k = max(v.ragged_rank for v in values if isinstance(v, RaggedTensor))
+    k = max((v.ragged_rank for v in values if isinstance(v, RaggedTensor)), default=1)
     rts = [_as_ragged(v, k) for v in values]
     if len(rts) == 1:
         return rts[0]
@@ -163,7 +163,7 @@ def stack(values, axis=0, name=None):
     values = [v if isinstance(v, (RaggedTensor, Tensor)) else _convert_operand(v, ref) for v in values]
     rank = max(v.ndim for v in values)
     axis = argcheck.axis(axis, rank + 1, "ragged.stack")
-    k = max(v.ragged_rank for v in values if isinstance(v, RaggedTensor))
+    k = max((v.ragged_rank for v in values if isinstance(v, RaggedTensor)), default=1)   # all dense: rank 1
     rts = [_as_ragged(v, k) for v in values]
     xp = rts[0]._partition.xp
     if axis == 0:
@@ -293,6 +293,27 @@ def boolean_mask(tensor, mask, axis=None, name=None):
                          f"[{tensor.nrows_int()}], got {m.shape}")
     xp = m.xp
     return gather_rows(tensor, xp.nonzero(m._data)[0].astype(np.int64))
+
+
+def ragged_boolean_mask(data, mask, name=None):
+    """TF's ``tf.ragged.boolean_mask``: the entries of ``data`` where ``mask`` is true, the
+    mask's innermost dimension filtered. A dense mask of rank 1 keeps rows; a deeper dense
+    mask over dense data gives a RaggedTensor.
+
+    >>> ragged.boolean_mask(data=[[1, 2, 3], [4, 5, 6]], mask=[[True, False, True], [False, False, False]]).to_list()
+    [[1, 3], []]
+    """
+    if isinstance(data, RaggedTensor) or isinstance(mask, RaggedTensor):
+        return boolean_mask(data, mask)
+    d, m = convert_to_tensor(data), convert_to_tensor(mask)
+    if m.ndim <= 1:
+        return wb.boolean_mask(d, m)
+    if m.dtype != np.bool_:
+        raise TypeError(f"boolean_mask: mask must be bool, got {m.dtype}")
+    if d.shape[:m.ndim] != m.shape:
+        raise ValueError(f"boolean_mask: mask shape {m.shape} must be a prefix of data shape {d.shape}")
+    k = m.ndim - 1
+    return _mask_innermost(RaggedTensor.from_tensor(d, ragged_rank=k), RaggedTensor.from_tensor(m, ragged_rank=k))
 
 
 def _mask_innermost(data, mask):
@@ -461,6 +482,41 @@ def stack_dynamic_partitions(data, partitions, num_partitions, name=None):
     return RaggedTensor(_take(d, order), RowPartition.from_row_lengths(counts, validate=False), _internal=True)
 
 
+def split(value, num_or_size_splits, axis=0, num=None, name=None):
+    """``wb.split`` of a RaggedTensor (TF's): along the rows, or along a uniform inner
+    dimension (the flat values split); a ragged dimension has no one size to split.
+
+    >>> [r.to_list() for r in wb.split(ragged.constant([[1], [2, 3], [], [4]]), [1, 3])]
+    [[[1]], [[2, 3], [], [4]]]
+    """
+    a = argcheck.axis(axis, value.ndim, "split")
+    k = value.ragged_rank
+    if a > k:
+        parts = wb.split(value.flat_values, num_or_size_splits, axis=a - k)
+        return [value.with_flat_values(p) for p in parts]
+    if a != 0:
+        raise ValueError(f"split: dimension {a} of a RaggedTensor of shape {value.shape} is ragged; split along "
+                         "the rows (axis 0) or a uniform inner dimension")
+    n = value.nrows_int()
+    if isinstance(num_or_size_splits, (int, np.integer)):
+        parts = int(num_or_size_splits)
+        if parts <= 0 or n % parts:
+            raise wb.errors.InvalidArgumentError(f"split: num_or_size_splits={parts}: {n} rows cannot be split into "
+                                                 f"{parts} equal parts")
+        sizes = [n // parts] * parts
+    else:
+        sizes = list(argcheck.integers(num_or_size_splits, "num_or_size_splits", "split"))
+        if sizes.count(-1) == 1:
+            sizes[sizes.index(-1)] = n - (sum(sizes) + 1)
+        if sum(sizes) != n or any(s < 0 for s in sizes):
+            raise wb.errors.InvalidArgumentError(f"split: sizes {tuple(sizes)} do not add up to the {n} rows")
+    out, start = [], 0
+    for size in sizes:
+        out.append(value[start:start + size])
+        start += size
+    return out
+
+
 # ---------------------------------------------------------------------------
 # expand_dims and squeeze
 
@@ -531,7 +587,7 @@ def _register():
                         (wb.boolean_mask, boolean_mask), (wb.where, where), (wb.reverse, reverse),
                         (wb.nn.softmax, softmax), (wb.nn.log_softmax, log_softmax),
                         (wb.nn.embedding_lookup, embedding_lookup), (wb.expand_dims, expand_dims),
-                        (wb.squeeze, squeeze), (wb.gather_nd, gather_nd)):
+                        (wb.squeeze, squeeze), (wb.gather_nd, gather_nd), (wb.split, split)):
         core.register_dispatch(fn, handler)
 
 

@@ -605,6 +605,17 @@ def _on_device(index, values, what="index"):
     return backend.move(arr, dev) if backend.device_of(arr) != dev else arr
 
 
+def _compare(fn, a, b, otherwise):
+    """``==`` / ``!=`` as TF's RaggedTensor: elementwise, and a plain ``otherwise`` (False for
+    ``==``) when ``b`` is None or the shapes do not broadcast."""
+    if b is None:
+        return otherwise
+    try:
+        return fn(a, b)
+    except ValueError:   # InvalidArgumentError included: shapes that do not broadcast
+        return otherwise
+
+
 def _install_operators():
     ops = {
         "__add__": lambda a, b: wb.add(a, b), "__radd__": lambda a, b: wb.add(b, a),
@@ -618,9 +629,11 @@ def _install_operators():
         "__gt__": lambda a, b: wb.greater(a, b), "__ge__": lambda a, b: wb.greater_equal(a, b),
         "__and__": lambda a, b: wb.logical_and(a, b), "__or__": lambda a, b: wb.logical_or(a, b),
         "__invert__": lambda a: wb.logical_not(a), "__xor__": lambda a, b: wb.logical_xor(a, b),
-        # elementwise, as TF's RaggedTensor (and wb.Tensor): None compares unequal
-        "__eq__": lambda a, b: False if b is None else wb.equal(a, b),
-        "__ne__": lambda a, b: True if b is None else wb.not_equal(a, b),
+        "__rand__": lambda a, b: wb.logical_and(b, a), "__ror__": lambda a, b: wb.logical_or(b, a),
+        "__rxor__": lambda a, b: wb.logical_xor(b, a), "__rfloordiv__": lambda a, b: wb.floordiv(b, a),
+        "__rmod__": lambda a, b: wb.mod(b, a),
+        "__eq__": lambda a, b: _compare(wb.equal, a, b, False),
+        "__ne__": lambda a, b: _compare(wb.not_equal, a, b, True),
     }
     for name, fn in ops.items():
         setattr(RaggedTensor, name, fn)

@@ -603,3 +603,29 @@ def test_indexing_with_scalar_tensors():
     assert rt[..., wb.constant(0):1].to_list() == [[3], [], [5], [6], []]
     with pytest.raises(TypeError, match="integer scalars"):
         rt[wb.constant([1, 2])]
+
+
+def test_split_stack_boolean_mask_and_comparisons_as_tf_documents():
+    # examples of TF 2.21's ragged docstrings, outputs as TF gives them
+    rt = RT.from_row_lengths(wb.reshape(wb.range(24), [8, 3]), [2, 1, 3, 2])
+    assert [r.shape for r in wb.split(rt, 2)] == [(2, None, 3), (2, None, 3)]
+    assert [r.shape for r in wb.split(rt, [1, 2, 1])] == [(1, None, 3), (2, None, 3), (1, None, 3)]
+    assert wb.split(rt, [1, 2, 1])[1].to_list() == rt[1:3].to_list()
+    first, second = wb.split(rt, [1, 2], axis=2)
+    assert first.shape == (4, None, 1) and second.shape == (4, None, 2)
+    assert first.to_list() == [[[0], [3]], [[6]], [[9], [12], [15]], [[18], [21]]]
+    with pytest.raises(wb.errors.InvalidArgumentError, match="equal parts"):
+        wb.split(rt, 3)
+    with pytest.raises(ValueError, match="ragged"):
+        wb.split(rt, 2, axis=1)
+    stacked = ragged.stack([wb.constant([[1, 2, 3], [4, 5, 6]]), wb.constant([[5], [6], [7]])], axis=0)
+    assert stacked.to_list() == [[[1, 2, 3], [4, 5, 6]], [[5], [6], [7]]]
+    T, F = True, False
+    assert ragged.boolean_mask(data=[[1, 2, 3], [4, 5, 6], [7, 8, 9]],
+                               mask=[[T, F, T], [F, F, F], [T, F, F]]).to_list() == [[1, 3], [], [7]]
+    assert ragged.boolean_mask(data=[1, 2, 3], mask=[T, F, T]).numpy().tolist() == [1, 3]
+    assert ragged.boolean_mask(data=ragged.constant([[1, 2], [3]]), mask=[T, F]).to_list() == [[1, 2]]
+    rt1, rt3 = ragged.constant([[1, 2], [3]]), ragged.constant([[1], [2, 3]])
+    assert (rt1 == rt3) is False and (rt1 != rt3) is True   # shapes that do not broadcast: unequal
+    assert (True & (rt1 > 1)).to_list() == [[False, True], [True]]
+    assert (7 // rt1).to_list() == [[7, 3], [2]] and (7 % rt1).to_list() == [[0, 1], [1]]

@@ -266,6 +266,8 @@ _split_op = defop("split", _split_fwd, vjp=_split_vjp, jvp=_split_op_jvp, nout=-
 
 def split(value, num_or_size_splits, axis=0, num=None, name=None):
     """Split ``value`` along ``axis`` into equal parts (an int) or parts of the given sizes."""
+    if not isinstance(value, Tensor) and getattr(value, "__wb_dispatch__", False):   # a RaggedTensor
+        return core.dispatch(split, (value, num_or_size_splits), {"axis": axis, "num": num})
     x = convert_to_tensor(value)
     a = norm_axis(axis, x.ndim, "split")
     n = x.shape[a]
