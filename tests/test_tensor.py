@@ -256,10 +256,19 @@ class TestDevices:
             wb.Device("tpu")
 
     @pytest.mark.skipif(ON_GPU, reason="checks the error where there is no GPU")
-    def test_asking_for_a_missing_gpu_is_a_clear_error(self):
-        with pytest.raises(RuntimeError, match="GPU"):
-            with wb.device("gpu:0"):
-                wb.constant(1.0)
+    def test_a_missing_gpu_places_softly_on_the_cpu_or_is_a_clear_error(self):
+        assert wb.config.get_soft_device_placement() is True   # TF's default
+        with wb.device("GPU:0"):
+            assert wb.constant(1.0).device == "cpu"
+        wb.config.set_soft_device_placement(False)
+        try:
+            with pytest.raises(RuntimeError, match="GPU"):
+                with wb.device("gpu:0"):
+                    wb.constant(1.0)
+        finally:
+            wb.config.set_soft_device_placement(True)
+        with pytest.raises(TypeError, match="enabled must be a bool"):
+            wb.config.set_soft_device_placement("yes")
 
     def test_cpu_scope(self):
         with wb.device("cpu"):

@@ -145,15 +145,39 @@ def default_device() -> Device:
     return _resolve_process_default()
 
 
+_SOFT_PLACEMENT = {"on": True}
+
+
+def set_soft_device_placement(enabled):
+    """TF's soft placement (on by default): ``wb.device`` asking for a GPU this process does
+    not have places on the CPU instead of raising."""
+    if not isinstance(enabled, (bool, np.bool_)):
+        raise TypeError(f"set_soft_device_placement: enabled must be a bool, got {enabled!r}")
+    _SOFT_PLACEMENT["on"] = bool(enabled)
+
+
+def get_soft_device_placement() -> bool:
+    return _SOFT_PLACEMENT["on"]
+
+
 @contextlib.contextmanager
 def device(spec):
-    """Place new tensors on ``spec`` within the block: ``with wb.device("gpu:0"): ...``."""
+    """Place new tensors on ``spec`` within the block: ``with wb.device("gpu:0"): ...``.
+
+    A GPU that is not there (no CuPy, no CUDA device, an index past the last) places on the
+    CPU, as TF's soft placement does; with ``wb.config.set_soft_device_placement(False)`` it
+    is an error naming what is missing."""
     dev = Device(spec)
+    ctx = contextlib.nullcontext()
     if dev.kind == "gpu":
-        cp = _checked_cupy(dev)
-        ctx = cp.cuda.Device(dev.index)
-    else:
-        ctx = contextlib.nullcontext()
+        try:
+            cp = _checked_cupy(dev)
+        except RuntimeError:
+            if not _SOFT_PLACEMENT["on"]:
+                raise
+            dev = CPU
+        else:
+            ctx = cp.cuda.Device(dev.index)
     stack = getattr(_state, "stack", None)
     if stack is None:
         stack = _state.stack = []

@@ -36,7 +36,10 @@ def clear_host_cache():
 
 
 __all__ = ["run_functions_eagerly", "functions_run_eagerly", "set_host_cache_limit",
-           "host_cache_info", "clear_host_cache"]
+           "host_cache_info", "clear_host_cache", "set_soft_device_placement", "get_soft_device_placement"]
+
+set_soft_device_placement = backend.set_soft_device_placement
+get_soft_device_placement = backend.get_soft_device_placement
 
 
 PhysicalDevice = collections.namedtuple("PhysicalDevice", ["name", "device_type"])
