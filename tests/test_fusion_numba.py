@@ -369,7 +369,7 @@ def test_a_zero_d_argument_returned_as_an_output_is_not_a_constant(backend):
 def test_numba_that_cannot_be_imported_leaves_the_numpy_kernel(backend, monkeypatch):
     backend("auto")
 
-    def unimportable(source):
+    def unimportable(source, signature):
         raise ImportError("Numba needs NumPy 2.3 or less")
 
     monkeypatch.setattr(fusion_numba, "_load", unimportable)
@@ -397,3 +397,28 @@ def test_staged_groups_without_registers(backend, n):
     assert (kern.backend, kern.whole, kern._nregs) == ("numba", False, 0)
     x = wb.constant(rng.standard_normal(n).astype(np.float32))
     _same(step(x), traced(x))
+
+
+_EXITS = textwrap.dedent("""
+    import time
+    import numpy as np
+    import workbench as wb
+    from workbench.compiler import fusion_numba
+
+    def slow_child(*args, **kwargs):  # a compilation that takes long
+        time.sleep(60)
+
+    fusion_numba.subprocess.run = slow_child
+    f = wb.function(lambda x: x * 3.0 + x * x)
+    x = wb.constant(np.ones(10, np.float32))
+    f(x); f(x)  # the second call starts the compilation
+    print(time.time())
+""")
+
+
+@needs_numba
+def test_a_compilation_in_flight_does_not_hold_up_exit():
+    import time
+    r = subprocess.run([sys.executable, "-c", _EXITS], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert time.time() - float(r.stdout.split()[-1]) < 10  # an exit that waited would take 20 s

@@ -36,8 +36,11 @@ import, or ``fusion.set_cpu_backend``):
 float16 groups always stay on the NumPy kernel.
 
 Compilation never holds up a call: a program's groups run on the NumPy kernel
-while their loops compile in a background thread, started by the first replay
-(the second call of a trace: a function called once compiles nothing); the first
+while their loops compile in the background, started by the first replay (the
+second call of a trace: a function called once compiles nothing). A child process
+compiles into numba's disk cache, so that compiling holds neither this
+interpreter's lock nor its exit; a background thread then loads the machine code
+from the cache (at exit, a load in flight is waited for, a child is not); the first
 call after the loops are ready runs both kernels, compares their results and, if
 they agree as above, uses the loops from then on (``kernel.backend``,
 ``kernel.why``). A compiled kernel that fails to run (arguments of a layout it was
@@ -56,6 +59,7 @@ import hashlib
 import importlib.util
 import operator
 import os
+import subprocess
 import sys
 import tempfile
 import threading
@@ -86,12 +90,14 @@ _EXPR = {
 }
 
 _DTYPES = ("float32", "float64")
+_FORMAT = 2  # of the generated sources (part of their digest: a new format never meets old caches)
 
 _state = {"available": None}
 _pending: list = []          # compilations in flight (threads)
 _pending_lock = threading.Lock()
 _compile_lock = threading.Lock()  # one compilation at a time (they share the CPU with the program)
 _loaded: dict = {}           # source digest -> its imported module, in this process
+_loading: set = set()        # threads running numba in this process (loading from the cache)
 
 
 def available() -> bool:
@@ -209,7 +215,8 @@ def module_source(compute, inputs, out_refs, scalar, fixed, dtype, plan, layout)
     those passed as arrays."""
     dt = np.dtype(dtype).name
     ni, no = len(inputs), len(out_refs)
-    head = ["import numpy as np", "import numba", "", f"T = np.{dt}", "ZERO = T(0)", "ONE = T(1)"]
+    head = [f"# a fused group of a wb.function program (workbench.compiler.fusion_numba, format {_FORMAT})",
+            "import numpy as np", "import numba", "", f"T = np.{dt}", "ZERO = T(0)", "ONE = T(1)"]
     consts: dict = {}
     fixed_of = {id(h): fixed[k] for k, h in enumerate(inputs) if fixed[k] is not None}
     scal_ks = [k for k in range(ni) if scalar[k] and fixed[k] is None]
@@ -274,37 +281,68 @@ def module_source(compute, inputs, out_refs, scalar, fixed, dtype, plan, layout)
     return "\n".join(lines), scal_ks, arr_ks
 
 
-def _load(source):
-    """The module of a generated source: written once under ``cache_dir()`` (named by its
-    digest) and imported, so that numba keeps its machine code beside it."""
+# compiles a generated module's kernel for one signature in a child process, leaving the
+# machine code in numba's disk cache: argv = path, module name, signature
+_CHILD = """
+import importlib.util, sys
+path, name, sig = sys.argv[1:4]
+spec = importlib.util.spec_from_file_location(name, path)
+module = sys.modules[name] = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(module)
+module.kernel.compile(sig)
+"""
+
+
+def _load(source, signature):
+    """The compiled ``kernel`` of a generated source. The source is written once under
+    ``cache_dir()`` (named by its digest); a child process compiles it into numba's disk
+    cache (so that compiling holds neither this process's interpreter lock nor its exit);
+    this process then imports it and loads the machine code from the cache."""
     digest = hashlib.sha256(source.encode()).hexdigest()[:24]
     module = _loaded.get(digest)
-    if module is not None:
-        return module
-    folder = cache_dir()
-    try:
-        os.makedirs(folder, exist_ok=True)
-    except OSError:
-        folder = os.path.join(tempfile.gettempdir(), f"workbench-fusion-{os.getuid()}")
-        os.makedirs(folder, exist_ok=True)
-    path = os.path.join(folder, f"fused_{digest}.py")
-    try:
-        with open(path) as f:
-            same = f.read() == source
-    except OSError:
-        same = False
-    if not same:
-        tmp = f"{path}.{os.getpid()}.{threading.get_ident()}.tmp"
-        with open(tmp, "w") as f:
-            f.write(source)
-        os.replace(tmp, path)
-    name = f"workbench_fused_{digest}"
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    sys.modules[name] = module
-    _loaded[digest] = module
-    return module
+    if module is None:
+        folder = cache_dir()
+        try:
+            os.makedirs(folder, exist_ok=True)
+        except OSError:
+            folder = os.path.join(tempfile.gettempdir(), f"workbench-fusion-{os.getuid()}")
+            os.makedirs(folder, exist_ok=True)
+        path = os.path.join(folder, f"fused_{digest}.py")
+        try:
+            with open(path) as f:
+                same = f.read() == source
+        except OSError:
+            same = False
+        if not same:
+            tmp = f"{path}.{os.getpid()}.{threading.get_ident()}.tmp"
+            with open(tmp, "w") as f:
+                f.write(source)
+            os.replace(tmp, path)
+        name = f"workbench_fused_{digest}"
+        if sys.executable:
+            env = dict(os.environ)
+            env.setdefault("OPENBLAS_NUM_THREADS", "1")
+            child = subprocess.run([sys.executable, "-c", _CHILD, path, name, signature], env=env,
+                                   capture_output=True, text=True)
+            if child.returncode != 0:
+                lines = (child.stderr or "").strip().splitlines()
+                raise RuntimeError(lines[-1] if lines else f"exit status {child.returncode}")
+        if _state.get("stopping"):
+            raise RuntimeError("the process is exiting")
+        with _pending_lock:
+            _loading.add(threading.get_ident())
+        spec = importlib.util.spec_from_file_location(name, path)
+        module = sys.modules[name] = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        _loaded[digest] = module
+    else:
+        with _pending_lock:
+            _loading.add(threading.get_ident())
+    fn = module.kernel
+    if not fn.signatures:  # loaded from the cache the child filled (compiled here if it cannot be)
+        fn.compile(signature)
+        fn.disable_compile()  # other argument types: an error, not a compilation
+    return fn
 
 
 def wait(timeout=None):
@@ -405,10 +443,7 @@ class NumbaKernel(_CpuKernel):
                 with _compile_lock:
                     if _state.get("stopping"):
                         raise RuntimeError("the process is exiting")
-                    fn = _load(source).kernel
-                    if not fn.signatures:  # a module another group compiled already has it
-                        fn.compile(_signature(dtype, len(scal_ks), nargs, nregs))
-                        fn.disable_compile()  # other argument types: an error, not a compilation
+                    fn = _load(source, _signature(dtype, len(scal_ks), nargs, nregs))
                 compiled = []
                 for s, (kind, what) in enumerate(plan):
                     if kind == "ufunc":
@@ -425,6 +460,7 @@ class NumbaKernel(_CpuKernel):
                 self._failed = f"numba could not compile the loops: {type(exc).__name__}: {exc}"
             finally:
                 with _pending_lock:
+                    _loading.discard(threading.get_ident())
                     if thread in _pending:
                         _pending.remove(thread)
 
@@ -509,9 +545,14 @@ def _contiguous(x, shape):
 
 
 def _stop():
-    """At exit: start no more compilations, and let those in flight finish (briefly)."""
+    """At exit: start no more compilations, and let the loads in flight finish (numba's code
+    must not run while the interpreter and LLVM shut down); a child process still compiling
+    is left to finish and fill the cache."""
     _state["stopping"] = True
-    wait(timeout=20)
+    with _pending_lock:
+        threads = [t for t in _pending if t.ident in _loading]
+    for t in threads:
+        t.join(20)
 
 
 atexit.register(_stop)
@@ -522,6 +563,7 @@ def _after_fork():
     global _pending_lock, _compile_lock
     _pending_lock, _compile_lock = threading.Lock(), threading.Lock()
     _pending.clear()
+    _loading.clear()
 
 
 if hasattr(os, "register_at_fork"):
@@ -529,10 +571,10 @@ if hasattr(os, "register_at_fork"):
 
 
 def _signature(dtype, nscalars, narrays, nregs):
-    import numba  # optional, and slow to import: only where loops are compiled
-    t = numba.from_dtype(np.dtype(dtype))
-    return ((numba.intp, numba.intp) + (numba.float64,) * nscalars + (t[::1],) * narrays
-            + ((t[:, ::1],) if nregs else ()))
+    """numba's signature of a group's ``kernel``, as text."""
+    t = np.dtype(dtype).name
+    args = ["intp", "intp"] + ["float64"] * nscalars + [f"{t}[::1]"] * narrays
+    return f"({', '.join(args + ([f'{t}[:, ::1]'] if nregs else []))})"
 
 
 def _disagreement(got, want, dtype, bitwise):
