@@ -14,7 +14,7 @@ import pytest
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 SCRIPTS = sorted((ROOT / "tests" / "tfp_tutorials").glob("*.py"))
 # scripts that take more than about 10 s (thousands of MCMC steps)
-SLOW = {"eight_schools", "bayesian_switchpoint"}
+SLOW = {"eight_schools", "bayesian_switchpoint", "bayesian_gmm"}
 CASES = [pytest.param(p, id=p.stem, marks=[pytest.mark.slow] if p.stem in SLOW else []) for p in SCRIPTS]
 
 
