@@ -13,7 +13,7 @@ import importlib as _importlib
 from . import backend, dtypes, errors, nest, ops  # noqa: F401  (ops registers every op)
 from .backend import Device, device, default_device, list_devices  # noqa: F401
 from .core import OPS, Tensor, Variable, constant, convert_to_tensor  # noqa: F401
-from .tensor_shape import TensorShape, TensorSpec  # noqa: F401
+from .tensor_shape import TensorShape, TensorSpec, type_spec_from_value  # noqa: F401
 from .dtypes import (  # noqa: F401
     as_dtype, bool, complex64, complex128, double, float16, float32, float64, half,
     int8, int16, int32, int64, string, uint8, uint16, uint32, uint64,
