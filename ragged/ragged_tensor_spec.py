@@ -103,4 +103,5 @@ class RaggedTensorSpec:
         return (type(self), (self._shape, self._dtype, self._ragged_rank, self._row_splits_dtype))
 
     def __repr__(self):
-        return (f"RaggedTensorSpec({self._shape!r}, wb.{self._dtype.name}, {self._ragged_rank}, wb.{self._row_splits_dtype.name})")
+        dtype = "string" if self._dtype.kind == "O" else self._dtype.name   # wb.string: object arrays of bytes
+        return f"RaggedTensorSpec({self._shape!r}, wb.{dtype}, {self._ragged_rank}, wb.{self._row_splits_dtype.name})"

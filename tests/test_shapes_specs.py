@@ -372,3 +372,14 @@ def test_tensor_shape_trace_type_methods():
     assert S([1, 2]).most_specific_common_supertype([S(None)]).rank is None
     assert S(None).most_specific_common_supertype([S([1])]).rank is None
     assert S([1]).most_specific_common_supertype([[1]]) is None
+
+
+def test_type_spec_from_value():
+    # TF 2.21: a TensorSpec for tensors and Python data, a RaggedTensorSpec for ragged values
+    assert wb.type_spec_from_value(wb.constant([[1.0, 2.0]])) == wb.TensorSpec([1, 2], wb.float32)
+    assert wb.type_spec_from_value(3) == wb.TensorSpec([], wb.int32)
+    spec = wb.type_spec_from_value(ragged.constant([["a"], ["b", "c"]]))
+    assert spec == wb.RaggedTensorSpec([2, None], wb.string, 1, wb.int64)
+    assert repr(spec) == "RaggedTensorSpec(TensorShape([2, None]), wb.string, 1, wb.int64)"
+    with pytest.raises(TypeError, match="could not build a TypeSpec"):
+        wb.type_spec_from_value(wb.TensorSpec([1]))

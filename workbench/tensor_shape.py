@@ -15,7 +15,7 @@ import operator
 
 from .dtypes import as_dtype
 
-__all__ = ["TensorShape", "TensorSpec", "as_shape", "unknown_shape", "dimension_value"]
+__all__ = ["TensorShape", "TensorSpec", "as_shape", "unknown_shape", "dimension_value", "type_spec_from_value"]
 
 
 def _dim(d, where="TensorShape"):
@@ -491,3 +491,18 @@ def _spec_of(value):
     except (TypeError, ValueError):
         return None
     return TensorSpec(t.shape, t.dtype)
+
+
+def type_spec_from_value(value) -> "TensorSpec":
+    """The spec of ``value`` (TF's ``tf.type_spec_from_value``): a ``TensorSpec`` for tensors,
+    arrays and Python numbers, a ``RaggedTensorSpec`` for a RaggedTensor.
+
+    >>> wb.type_spec_from_value(wb.constant([[1.0, 2.0]]))
+    TensorSpec(shape=(1, 2), dtype=wb.float32, name=None)
+    """
+    spec = None if isinstance(value, TensorSpec) or hasattr(value, "_type_spec_key") else _spec_of(value)
+    if spec is None:
+        raise TypeError(f"type_spec_from_value: could not build a TypeSpec for {value!r} "
+                        f"({type(value).__name__}); expected a tensor, a RaggedTensor or data that converts to one")
+    return spec
+
