@@ -9,6 +9,7 @@ array([6., 0., 4.], dtype=float32)
 from .array_ops import (concat, gather, log_softmax, ragged_boolean_mask as boolean_mask, reverse,
                         row_splits_to_segment_ids, segment_ids_to_row_splits, softmax, stack, stack_dynamic_partitions,
                         where)
+from .cross import cross, cross_hashed
 from .factory import constant, range  # noqa: A004
 from .indexing import gather_rows
 from .ops import map_flat_values
@@ -23,4 +24,4 @@ _strings.register_ragged(RaggedTensor.from_nested_row_splits)   # wb.strings.spl
 
 __all__ = ["RaggedTensor", "RaggedTensorSpec", "RowPartition", "DynamicRaggedShape", "reverse", "constant", "range", "map_flat_values", "gather_rows",
            "concat", "stack", "gather", "boolean_mask", "where", "softmax", "log_softmax",
-           "segment_ids_to_row_splits", "row_splits_to_segment_ids", "stack_dynamic_partitions"]
+           "segment_ids_to_row_splits", "row_splits_to_segment_ids", "stack_dynamic_partitions", "cross", "cross_hashed"]

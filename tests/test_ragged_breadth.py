@@ -629,3 +629,19 @@ def test_split_stack_boolean_mask_and_comparisons_as_tf_documents():
     assert (rt1 == rt3) is False and (rt1 != rt3) is True   # shapes that do not broadcast: unequal
     assert (True & (rt1 > 1)).to_list() == [[False, True], [True]]
     assert (7 // rt1).to_list() == [[7, 3], [2]] and (7 % rt1).to_list() == [[0, 1], [1]]
+
+
+def test_ragged_cross_and_cross_hashed_as_tf():
+    # TF 2.21's values, its docstring examples included
+    abc = ragged.constant([["a"], ["b", "c"]])
+    de, fg = ragged.constant([["d"], ["e"]]), ragged.constant([["f"], ["g"]])
+    assert ragged.cross([abc, de, fg]).to_list() == [[b"a_X_d_X_f"], [b"b_X_e_X_g", b"c_X_e_X_g"]]
+    assert ragged.cross_hashed([abc, de, fg], num_buckets=100).to_list() == [[78], [66, 74]]
+    assert ragged.cross_hashed([abc, de], num_buckets=100, hash_key=7).to_list() == [[10], [23, 88]]
+    ints = ragged.constant([[1, 2], [3]], dtype=wb.int64)
+    assert ragged.cross([ints, ragged.constant([["c"], ["x"]])]).to_list() == [[b"1_X_c", b"2_X_c"], [b"3_X_x"]]
+    assert ragged.cross_hashed([ints, ragged.constant([["c"], ["x"]])], num_buckets=1000).to_list() == [[731, 182],
+                                                                                                         [419]]
+    assert ragged.cross([ragged.constant([["a", "b"], []]), ragged.constant([["c", "d"], ["x"]])]).to_list() == [
+        [b"a_X_c", b"a_X_d", b"b_X_c", b"b_X_d"], []]
+    assert ragged.cross([wb.constant([["a", "b"], ["c", "d"]])]).to_list() == [[b"a", b"b"], [b"c", b"d"]]

@@ -398,3 +398,18 @@ def test_sparse_segment_reductions():
     assert wb.sparse.segment_sum(data, [0, 2], [0, 0], num_segments=3).numpy().tolist() == [
         [6.0, 8.0], [0.0, 0.0], [0.0, 0.0]]
     check_gradients(lambda d: wb.sparse.segment_sqrt_n(d, [0, 2, 1], [0, 0, 2]), [np.arange(6.0).reshape(3, 2)])
+
+
+def test_cross_and_cross_hashed_as_tf():
+    # TF 2.21's values (FarmHash Fingerprint64 folded with TF's FingerprintCat64)
+    a = wb.SparseTensor([[0, 0], [1, 0], [1, 1]], ["a", "b", "c"], [2, 2])
+    b = wb.SparseTensor([[0, 0], [1, 0]], ["d", "e"], [2, 1])
+    out = wb.sparse.cross([a, b])
+    assert _parts(out) == ([[0, 0], [1, 0], [1, 1]], [b"a_X_d", b"b_X_e", b"c_X_e"], [2, 2])
+    assert wb.sparse.cross([a, b], separator="_Y_").values.numpy().tolist()[0] == b"a_Y_d"
+    hashed = wb.sparse.cross_hashed([wb.SparseTensor([[0, 0], [0, 1], [1, 0]], ["a", "b", "c"], [2, 2])])
+    assert hashed.values.numpy().tolist() == [3550520439517529108, 5701958020731327761, 5287514571041673476]
+    with pytest.raises(wb.errors.InvalidArgumentError, match="inputs\\[1\\] has 1 rows"):
+        wb.sparse.cross([a, wb.SparseTensor([[0, 0]], ["x"], [1, 1])])
+    with pytest.raises(TypeError, match="strings or integers"):
+        wb.sparse.cross([wb.SparseTensor([[0, 0]], [1.5], [1, 1])])

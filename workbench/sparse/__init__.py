@@ -2,6 +2,7 @@
 mostly-zero tensor) with its ops, and ``IndexedSlices`` (rows of a dense tensor, a gather's
 gradient)."""
 
+from .cross import cross, cross_hashed  # noqa: F401
 from .indexed_slices import IndexedSlices, convert_to_dense  # noqa: F401
 from .ops import (  # noqa: F401,A004
     add, concat, expand_dims, from_dense, map_values, reduce_max, reduce_sum, reduce_sum_sparse, reorder, reshape,
@@ -13,7 +14,7 @@ from .more_ops import (  # noqa: F401
 )
 from .sparse_tensor import SparseTensor  # noqa: F401
 
-__all__ = ["IndexedSlices", "SparseTensor", "add", "concat", "convert_to_dense", "expand_dims", "eye",
+__all__ = ["IndexedSlices", "SparseTensor", "add", "concat", "convert_to_dense", "cross", "cross_hashed", "expand_dims", "eye",
            "fill_empty_rows", "from_dense", "map_values", "maximum", "minimum", "reduce_max", "reduce_sum",
            "reduce_sum_sparse", "reorder", "reset_shape", "reshape", "retain", "segment_mean", "segment_sqrt_n",
            "segment_sum", "slice", "softmax", "sparse_dense_matmul", "split", "to_dense", "to_indicator", "transpose"]
