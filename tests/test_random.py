@@ -666,3 +666,19 @@ def test_truncated_normal_gives_tfs_numbers():
     # a draw is the same values whatever the size asked for (each group has its own stretch)
     np.testing.assert_array_equal(np_(R.stateless_truncated_normal([10], seed=[7, 8]))[:8],
                                   np_(R.stateless_truncated_normal([8], seed=[7, 8])))
+
+
+def test_large_draws_use_the_fast_generator_and_keep_tfs_state():
+    # more than TF_EXACT_MAX values: NumPy's Philox at the same place, same distribution
+    n = R.TF_EXACT_MAX + 1000
+    g = R.Generator.from_seed(3)
+    z = np_(g.normal([n]))
+    assert np_(g.state).tolist() == [3 + n * 256, 0, 0]
+    assert abs(z.mean()) < 6 / np.sqrt(n) and abs(z.std() - 1) < 6 / np.sqrt(2 * n)
+    np.testing.assert_array_equal(z, np_(R.Generator.from_seed(3).normal([n])))
+    t = np_(R.stateless_truncated_normal([n], seed=[1, 2]))
+    assert np.abs(t).max() < 2.0 and abs(t.std() - 0.8796) < 0.01
+    u = np_(R.stateless_uniform([n], seed=[1, 2], minval=-3, maxval=4, dtype=wb.int64))
+    assert u.min() == -3 and u.max() == 3
+    full = np_(R.Generator.from_seed(1).uniform_full_int([n], wb.uint32))
+    assert full.dtype == np.uint32 and full.max() > 2 ** 31
