@@ -727,3 +727,14 @@ def test_a_variable_created_on_every_call_raises_on_the_first_as_tf():
             return self.count.assign_add(1)
     c = Count()
     assert [int(c()) for _ in range(3)] == [1, 2, 3]
+
+
+def test_a_returned_variable_is_read_where_a_tape_sees_it():
+    v = wb.Variable(3.0)
+    g = wb.function(lambda: v)
+    with wb.GradientTape() as tape:
+        y = g() * 2.0
+    assert float(tape.gradient(y, v)) == 2.0
+    first = g()
+    v.assign_add(1.0)
+    assert float(first) == 3.0 and float(g()) == 4.0

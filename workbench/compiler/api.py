@@ -40,10 +40,11 @@ import weakref
 
 import numpy as np
 
-from .. import backend, core, errors, nest
+from .. import core, errors, nest
 from ..config import _EAGER, functions_run_eagerly, run_functions_eagerly  # noqa: F401 (re-exported)
 from .graphdef import FuncGraph
 from .program import Program
+from ..ops.shape import identity
 from ..tensor_shape import TensorSpec, _dtype_name
 from .signature import (Placeholder, covers, describe, placeholder, relax, release_placeholders, signature,
                         stand_in)
@@ -661,11 +662,12 @@ def _as_outputs(result, variables=True):
 
 
 def _value_of(var):
-    """A variable's current value, as a tensor of its own (later assignments leave it be); a
-    placeholder's value as a plain tensor."""
+    """A variable's current value, as a tensor of its own (later assignments leave it be),
+    read by an op so that a tape or an enclosing trace sees the read; a placeholder's value
+    as a plain tensor."""
     if isinstance(var, Placeholder):
         return core.wrap(var._data)
-    return core.wrap(backend.xp_of(var._data).array(var._data, copy=True))
+    return identity(var)
 
 
 class AtomicFunction:
