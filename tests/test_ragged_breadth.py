@@ -645,3 +645,13 @@ def test_ragged_cross_and_cross_hashed_as_tf():
     assert ragged.cross([ragged.constant([["a", "b"], []]), ragged.constant([["c", "d"], ["x"]])]).to_list() == [
         [b"a_X_c", b"a_X_d", b"b_X_c", b"b_X_d"], []]
     assert ragged.cross([wb.constant([["a", "b"], ["c", "d"]])]).to_list() == [[b"a", b"b"], [b"c", b"d"]]
+
+
+def test_equality_of_shapes_that_do_not_broadcast_is_false():
+    # TF 2.21: == / != of shapes that do not broadcast answer False / True (a scalar tensor
+    # for dense operands, a plain bool beside a RaggedTensor), as its ragged docstrings show
+    assert (wb.constant([1, 2]) == wb.constant([1, 2, 3])).numpy().item() is False
+    assert (wb.constant([1, 2]) != wb.constant([1, 2, 3])).numpy().item() is True
+    t, rt1 = wb.constant([[1, 2], [3, 4]]), ragged.constant([[1, 2], [3]])
+    assert (t == rt1) is False and (t != rt1) is True
+    assert (rt1 == t) is False

@@ -2,6 +2,7 @@
 
 import numpy as np
 
+from .. import core
 from ..core import Tensor
 from . import elementwise as ew
 from .shape import getitem
@@ -62,6 +63,8 @@ def _eq(a, b):
         if a._data.dtype.kind != "O":
             raise
         return _string_compare(a, b, "equal")   # string tensors (only reached on the error path)
+    except ValueError:
+        return _unequal_shapes(b, False)
 
 
 def _ne(a, b):
@@ -73,6 +76,14 @@ def _ne(a, b):
         if a._data.dtype.kind != "O":
             raise
         return _string_compare(a, b, "not_equal")
+    except ValueError:
+        return _unequal_shapes(b, True)
+
+
+def _unequal_shapes(b, answer):
+    """TF's ``==`` / ``!=`` of shapes that do not broadcast: a scalar False / True (a plain bool
+    against a RaggedTensor, as TF's ragged operators give); only reached on the error path."""
+    return answer if getattr(b, "__wb_dispatch__", False) else core.wrap_constant(np.asarray(answer))
 
 
 def _string_compare(a, b, how):
