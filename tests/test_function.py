@@ -687,6 +687,15 @@ def test_tracing_prints_symbolic_arguments_once_per_trace_as_tf(capsys):
     assert out == 'Tracing with Tensor("x:0", shape=(None,), dtype=int32)\n' + "Executing\n" * 3
 
     @wb.function
+    def formatted(x):
+        print(f"{x}")               # no read of the value: the function stays replayable
+        return x + 1
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        formatted(wb.constant(1.5))
+    assert capsys.readouterr().out == 'Tensor("x:0", shape=(), dtype=float32)\n'
+
+    @wb.function
     def k(pair):
         print(pair, repr(pair[0]) == "<wb.Tensor 'pair:0' shape=() dtype=int32>")
         return pair[0]

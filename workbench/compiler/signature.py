@@ -57,6 +57,11 @@ class Placeholder(Tensor):
         label, shape = self._parts()
         return f"<wb.Tensor '{label}' shape={shape} dtype={_dtype_name(self.dtype)}>"
 
+    def __format__(self, spec):
+        # f"{x}" shows the symbolic form without reading the value (which would make the
+        # trace depend on data); a format spec formats the value, as an eager tensor does
+        return str(self) if not spec else Tensor.__format__(self, spec)
+
 
 def placeholder(data, label, shape):
     """A :class:`Placeholder` around ``data``, named ``label`` (``x:0``), showing ``shape``
