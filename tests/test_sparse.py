@@ -413,3 +413,31 @@ def test_cross_and_cross_hashed_as_tf():
         wb.sparse.cross([a, wb.SparseTensor([[0, 0]], ["x"], [1, 1])])
     with pytest.raises(TypeError, match="strings or integers"):
         wb.sparse.cross([wb.SparseTensor([[0, 0]], [1.5], [1, 1])])
+
+
+def test_bincount_as_tf_documents():
+    # TF 2.21's docstring examples and outputs
+    data = wb.ragged.constant([[10, 20], [30, 20, 11, 101, 11, 10001]], dtype=wb.int64)
+    out = wb.sparse.bincount(data, axis=-1)
+    assert _parts(out) == ([[0, 10], [0, 20], [1, 11], [1, 20], [1, 30], [1, 101], [1, 10001]],
+                           [1, 1, 2, 1, 1, 1, 1], [2, 10002])
+    assert out.values.dtype == np.int64
+    capped = wb.sparse.bincount(data, axis=-1, minlength=500, maxlength=500)
+    assert _parts(capped)[2] == [2, 500] and [1, 10001] not in _parts(capped)[0]
+    assert _parts(wb.sparse.bincount(data, binary_output=True, axis=-1))[1] == [1] * 7
+    weights = wb.ragged.constant([[2, 0.25], [15, 0.5, 2, 17, 3, 0.9]])
+    np.testing.assert_allclose(wb.sparse.bincount(data, weights=weights, axis=-1).values.numpy(),
+                               [2.0, 0.25, 5.0, 0.5, 15.0, 17.0, 0.9], rtol=1e-6)
+    dense = np.array([[10, 20, 30, 20], [11, 101, 11, 10001]], dtype=np.int64)
+    assert _parts(wb.sparse.bincount(dense, axis=-1))[1] == [1, 2, 1, 2, 1, 1]
+    sp = wb.SparseTensor([[0, 3], [0, 7], [0, 8], [0, 11], [1, 9], [1, 11], [1, 18], [1, 27]],
+                         [10, 20, 30, 20, 11, 101, 11, 10001], [2, 30])
+    assert _parts(wb.sparse.bincount(sp, axis=-1))[:2] == ([[0, 10], [0, 20], [0, 30], [1, 11], [1, 101], [1, 10001]],
+                                                          [1, 2, 1, 2, 1, 1])
+    assert wb.sparse.bincount(sp, axis=-1).values.dtype == np.int32
+    flat = wb.sparse.bincount(wb.constant([1, 1, 4]))
+    assert _parts(flat) == ([[1], [4]], [2, 1], [5])
+    with pytest.raises(wb.errors.InvalidArgumentError, match="non-negative"):
+        wb.sparse.bincount(wb.constant([1, -1]))
+    check_gradients(lambda w: wb.sparse.bincount(wb.constant([[1, 3, 1], [2, 2, 0]]), weights=w, axis=-1).values,
+                    [np.array([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])])

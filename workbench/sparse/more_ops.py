@@ -26,7 +26,7 @@ from ..ops.shape import broadcast_to, concat, reshape
 from .ops import _const, _keys, _sparse, _sum_into, _take, _unravel, slice as _slice
 from .sparse_tensor import SparseTensor, from_parts
 
-__all__ = ["eye", "fill_empty_rows", "maximum", "minimum", "reset_shape", "segment_mean", "segment_sqrt_n",
+__all__ = ["bincount", "eye", "fill_empty_rows", "maximum", "minimum", "reset_shape", "segment_mean", "segment_sqrt_n",
            "segment_sum", "softmax", "split", "to_indicator"]
 
 
@@ -235,3 +235,75 @@ def segment_sqrt_n(data, indices, segment_ids, num_segments=None, name=None) -> 
     """The sums of ``data[indices]`` by ``segment_ids``, each divided by the square root of
     its segment's size (0 for an empty segment)."""
     return _segments("sqrt_n", data, indices, segment_ids, num_segments, "segment_sqrt_n")
+
+
+# ---------------------------------------------------------------------------
+# bincount
+
+
+def _flat_entries(x, what):
+    """``(row ids, values, nrows)`` of a dense, sparse or ragged input of rank 1 or 2 (row ids
+    None for rank 1)."""
+    if isinstance(x, SparseTensor):
+        rows = x.indices._data[:, 0] if len(x.shape) == 2 else None
+        return rows, x.values, (x.shape[0] if len(x.shape) == 2 else 1)
+    if hasattr(x, "nested_row_splits"):   # a RaggedTensor (the ragged package is a layer above)
+        if x.ragged_rank != 1 or x.flat_values.ndim != 1:
+            raise ValueError(f"sparse.bincount: {what} must be 2-D, got a RaggedTensor of shape {tuple(x.shape)}")
+        return x.value_rowids()._data, x.flat_values, x.nrows_int()
+    t = convert_to_tensor(x)
+    if t.ndim not in (1, 2):
+        raise ValueError(f"sparse.bincount: {what} must have rank 1 or 2, got shape {t.shape}")
+    if t.ndim == 1:
+        return None, t, 1
+    xp = t.xp
+    rows = xp.repeat(xp.arange(t.shape[0], dtype=np.int64), t.shape[1])
+    return rows, reshape(t, (-1,)), t.shape[0]
+
+
+def bincount(values, weights=None, axis=0, minlength=None, maxlength=None, binary_output=False,
+             name=None) -> SparseTensor:
+    """TF's ``tf.sparse.bincount``: how often each non-negative integer occurs in ``values``
+    (dense, sparse or ragged), as a SparseTensor; with ``axis=-1`` per row of a 2-D input.
+    ``weights`` (shaped as ``values``) are summed instead of counting; ``binary_output`` marks
+    presence with 1; the last dimension is ``max(values) + 1``, at least ``minlength`` and at
+    most ``maxlength`` (larger values are dropped).
+
+    >>> st = wb.sparse.bincount(wb.constant([[1, 3, 1], [2, 2, 0]]), axis=-1)
+    >>> st.indices.numpy().tolist(), st.values.numpy().tolist()
+    ([[0, 1], [0, 3], [1, 0], [1, 2]], [2, 1, 1, 2])
+    """
+    rows, vals, nrows = _flat_entries(values, "values")
+    if vals.dtype.kind not in "iu":
+        raise TypeError(f"sparse.bincount: values must be integers, got dtype {vals.dtype}")
+    a = 0 if axis is None else argcheck.integer(axis, "axis", "sparse.bincount")
+    if a not in (0, -1):
+        raise ValueError(f"sparse.bincount: axis must be 0 or -1, got {axis}")
+    per_row = a == -1 and rows is not None
+    xp = vals.xp
+    v = vals._data.astype(np.int64)
+    if v.size and int(v.min()) < 0:
+        raise InvalidArgumentError(f"sparse.bincount: values must be non-negative, got {int(v.min())}")
+    size = int(v.max()) + 1 if v.size else 0
+    if minlength is not None:
+        size = max(size, argcheck.integer(minlength, "minlength", "sparse.bincount", minimum=0))
+    if maxlength is not None:
+        size = min(size, argcheck.integer(maxlength, "maxlength", "sparse.bincount", minimum=0))
+    keep = xp.nonzero(v < size)[0]
+    keys = (rows[keep] * size if per_row else 0) + v[keep]
+    slots, inverse = xp.unique(keys, return_inverse=True)
+    inverse = inverse.reshape(-1)
+    if weights is not None:
+        w = _flat_entries(weights, "weights")[1]
+        if w.shape != vals.shape:
+            raise ValueError(f"sparse.bincount: weights must be shaped as values ({vals.shape[0]} entries), "
+                             f"got {w.shape[0]}")
+        counts = _sum_into(_take(w, keep, False), inverse, slots.shape[0], False)
+    else:
+        counts = core.wrap(xp.bincount(inverse, minlength=slots.shape[0]).astype(vals._data.dtype))
+    if binary_output:
+        counts = core.wrap(xp.ones(slots.shape[0], dtype=counts._data.dtype))
+    shape = (nrows, size) if per_row else (size,)
+    indices = xp.stack([slots // size, slots % size], axis=1) if per_row else slots[:, None]
+    return from_parts(_const(indices, False), counts, shape, False)
+
