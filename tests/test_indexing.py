@@ -195,6 +195,14 @@ class TestScatter:
         check_gradients(lambda a, b: wb.tensor_scatter_nd_min(a, [[1], [0], [1]], b),
                         [np.array([[1., 2.], [3., 4.]]), np.array([[0.5, 5.], [2.5, 0.], [9., 3.5]])], order=1)
 
+    def test_tensor_scatter_python_updates_take_the_tensor_dtype(self):
+        # TF's tensor_scatter_nd_update docstring: int lists scattered into float zeros
+        out = wb.tensor_scatter_nd_update(wb.zeros([5, 5]), [[[0, 0], [1, 1]], [[0, 4], [1, 3]]], [[1, 1], [1, 1]])
+        assert out.dtype == np.float32 and out.numpy()[0].tolist() == [1.0, 0.0, 0.0, 0.0, 1.0]
+        assert wb.tensor_scatter_nd_add(wb.zeros([3]), [[0], [2]], [1, 1]).numpy().tolist() == [1.0, 0.0, 1.0]
+        with pytest.raises(TypeError, match="updates has dtype int32, tensor has float32"):
+            wb.tensor_scatter_nd_update(wb.zeros([3]), [[0]], wb.constant([1]))   # tensors keep theirs
+
     def test_slice_tf_examples(self):
         t1 = wb.constant([0, 1, 2, 3, 4, 5, 6, 7])
         np.testing.assert_array_equal(wb.slice(t1, begin=[1], size=[3]).numpy(), [1, 2, 3])

@@ -266,9 +266,10 @@ def gather_nd(params, indices, batch_dims=0, name=None):
     return _reshape(apply(_gather_op, (p4, i2)), idx.shape[:-1] + p.shape[bd + k:])
 
 
-def _scatter_args(indices, updates, shape, opname):
+def _scatter_args(indices, updates, shape, opname, dtype=None):
     idx = _int_tensor(indices, opname, "indices")
-    u = convert_to_tensor(updates)
+    # Python data takes the tensor's dtype, as TF converts it (updates=[1, 1] into float zeros)
+    u = convert_to_tensor(updates, dtype_hint=dtype)
     if idx.ndim == 0:
         raise ValueError(f"{opname}: indices must have rank >= 1 (the last dimension holds index tuples)")
     k = idx.shape[-1]
@@ -306,14 +307,14 @@ def scatter_nd(indices, updates, shape, name=None):
 def tensor_scatter_nd_add(tensor, indices, updates, name=None):
     """``tensor`` with ``updates`` added at ``indices`` (repeated indices add up)."""
     t = convert_to_tensor(tensor)
-    idx, u, k, flat = _scatter_args(indices, updates, t.shape, "tensor_scatter_nd_add")
+    idx, u, k, flat = _scatter_args(indices, updates, t.shape, "tensor_scatter_nd_add", t.dtype)
     return t + _scatter_add(u, flat, t.shape, k)
 
 
 def tensor_scatter_nd_sub(tensor, indices, updates, name=None):
     """``tensor`` with ``updates`` subtracted at ``indices`` (repeated indices add up)."""
     t = convert_to_tensor(tensor)
-    idx, u, k, flat = _scatter_args(indices, updates, t.shape, "tensor_scatter_nd_sub")
+    idx, u, k, flat = _scatter_args(indices, updates, t.shape, "tensor_scatter_nd_sub", t.dtype)
     return t - _scatter_add(u, flat, t.shape, k)
 
 
@@ -327,7 +328,7 @@ def tensor_scatter_nd_update(tensor, indices, updates, name=None):
     array([6., 0., 5.], dtype=float32)
     """
     t = convert_to_tensor(tensor)
-    idx, u, k, flat = _scatter_args(indices, updates, t.shape, "tensor_scatter_nd_update")
+    idx, u, k, flat = _scatter_args(indices, updates, t.shape, "tensor_scatter_nd_update", t.dtype)
     if u.dtype != t.dtype:
         raise TypeError(f"tensor_scatter_nd_update: updates has dtype {u.dtype}, tensor has {t.dtype}")
     xp = t.xp
@@ -349,7 +350,7 @@ def tensor_scatter_nd_update(tensor, indices, updates, name=None):
 
 def _tensor_scatter_nd_extreme(tensor, indices, updates, opname, reduce_name):
     t = convert_to_tensor(tensor)
-    idx, u, k, flat = _scatter_args(indices, updates, t.shape, opname)
+    idx, u, k, flat = _scatter_args(indices, updates, t.shape, opname, t.dtype)
     if u.dtype != t.dtype:
         raise TypeError(f"{opname}: updates has dtype {u.dtype}, tensor has {t.dtype}")
     if u.dtype.kind not in "fiu":
