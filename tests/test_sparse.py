@@ -441,3 +441,15 @@ def test_bincount_as_tf_documents():
         wb.sparse.bincount(wb.constant([1, -1]))
     check_gradients(lambda w: wb.sparse.bincount(wb.constant([[1, 3, 1], [2, 2, 0]]), weights=w, axis=-1).values,
                     [np.array([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])])
+
+
+def test_set_shape_checks_compatibility():
+    # TF 2.21: a compatible shape changes nothing; an incompatible one is a ValueError
+    st = wb.SparseTensor([[0, 0]], [1.0], [3, 4])
+    st.set_shape([3, None])
+    st.set_shape(wb.TensorShape([3, 4]))
+    assert st.shape == (3, 4)
+    with pytest.raises(ValueError, match="not compatible"):
+        st.set_shape([2, 4])
+    with pytest.raises(ValueError, match="not compatible"):
+        st.set_shape([3])

@@ -8,7 +8,7 @@ from .. import backend, core
 from ..core import Tensor, convert_to_tensor
 from ..ops.indexing import take_rows
 from ..ops.shape import broadcast_to, reshape
-from ..tensor_shape import TensorShape
+from ..tensor_shape import TensorShape, as_shape
 
 __all__ = ["SparseTensor", "from_parts"]
 
@@ -91,6 +91,13 @@ class SparseTensor(core.CompositeTensor):
 
     def get_shape(self) -> TensorShape:
         return self._shape
+
+    def set_shape(self, shape) -> None:
+        """Check that the dense shape fits ``shape`` (None for any size), as TF's
+        ``SparseTensor.set_shape``; an eager value's shape is already known, so nothing changes."""
+        want = as_shape(shape)
+        if not self._shape.is_compatible_with(want):
+            raise ValueError(f"SparseTensor.set_shape: the dense shape {self._shape} is not compatible with {want}")
 
     @property
     def dtype(self):
