@@ -453,3 +453,12 @@ def test_gradients_at_concentration_one_are_exact():
     check_gradients(lambda c: tfd.Gamma(c, wb.constant(np.array([2.0, 2.0]))).log_prob(x),
                     [np.array([1.0, 1.0])], order=1, modes=("rev",))
     check_gradients(lambda c: tfd.Beta(c, c).log_prob(x), [np.array([1.0, 1.0])], order=1, modes=("rev",))
+
+
+def test_gamma_draws_that_underflow_become_the_smallest_normal_number():
+    # as tf.random.gamma (TF 2.21: 17788 of 100000 draws at alpha 0.02 are exactly float32 tiny, none 0)
+    tiny = np.finfo(np.float32).tiny
+    x = probability.distributions.Gamma(0.02, 1.0).sample(20000, seed=3).numpy()
+    assert x.min() == tiny and np.all(x > 0)
+    assert 0.1 < np.mean(x == tiny) < 0.25
+    assert np.all(np.isfinite(np.log(x)))

@@ -47,11 +47,15 @@ class Gamma(internal.RateParameterized, Distribution):
 
     def _sample_n(self, n, seed):
         shape = (n,) + self.batch_shape
+        # draws that underflow to 0 (concentrations near 0.02 and below) become the smallest normal
+        # number, as tf.random.gamma gives them: log(x) and 1/x stay finite
+        tiny = float(np.finfo(self.dtype).tiny)
         if self._rate is not None:
-            return wb.random.stateless_gamma(shape, seed=seed, alpha=self._concentration, beta=self._rate,
-                                             dtype=self.dtype)
+            g = wb.random.stateless_gamma(shape, seed=seed, alpha=self._concentration, beta=self._rate,
+                                          dtype=self.dtype)
+            return wb.maximum(g, tiny)
         g = wb.random.stateless_gamma(shape, seed=seed, alpha=self._concentration, dtype=self.dtype)
-        return g * wb.exp(-self._log_rate)
+        return wb.maximum(g * wb.exp(-self._log_rate), tiny)
 
     def _log_prob(self, x):
         c = self._concentration
