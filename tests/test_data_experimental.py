@@ -147,3 +147,16 @@ def test_experimental_transformations_for_apply():
     labels = wb.data.Dataset.from_tensor_slices(np.array([0, 0, 0, 1] * 50, np.int32))
     pairs = list(labels.apply(E.rejection_resample(lambda x: x, [0.5, 0.5], [0.75, 0.25], seed=0)))
     assert all(int(c) == int(x) for c, x in pairs) and 40 < len(pairs) < 140
+
+
+def test_make_csv_dataset_iterators_checkpoint_with_their_ordered_features(files, tmp_path):
+    ds = wb.data.experimental.make_csv_dataset(str(files / "train.csv"), batch_size=2, label_name="survived",
+                                               shuffle=True, shuffle_seed=3, num_epochs=2)
+    it = iter(ds)
+    next(it)
+    ckpt = wb.Checkpoint(it=it)
+    path = ckpt.save(str(tmp_path / "ckpt"))
+    rest = [(list(f), f["age"].numpy().tolist(), lab.numpy().tolist()) for f, lab in it]
+    ckpt.restore(path)
+    again = [(list(f), f["age"].numpy().tolist(), lab.numpy().tolist()) for f, lab in it]
+    assert again == rest and rest[0][0][:2] == ["sex", "age"]

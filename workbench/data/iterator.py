@@ -26,6 +26,7 @@ True
 
 from __future__ import annotations
 
+import collections
 import json
 
 import numpy as np
@@ -110,9 +111,14 @@ def _decode(node, pool):
 
 def _encode_element(x, pool, where):
     if isinstance(x, dict):
-        if type(x) is not dict or not all(isinstance(k, str) for k in x):
-            raise TypeError(f"{where}: elements that are {type(x).__name__}s with non-string keys "
-                            "cannot be saved in a checkpoint")
+        if type(x) not in (dict, collections.OrderedDict):
+            raise TypeError(f"{where}: elements that are {type(x).__name__}s cannot be saved in a "
+                            "checkpoint; use a dict")
+        if not all(isinstance(k, str) for k in x):
+            raise TypeError(f"{where}: elements that are dicts with non-string keys cannot be saved "
+                            "in a checkpoint")
+        if type(x) is collections.OrderedDict:   # make_csv_dataset's features: the order is kept
+            return {"odict": [[k, _encode_element(v, pool, where)] for k, v in x.items()]}
         return {"dict": {k: _encode_element(v, pool, where) for k, v in x.items()}}
     if isinstance(x, tuple):
         if hasattr(x, "_fields"):
@@ -148,6 +154,8 @@ def _on_device(arr):
 def _decode_element(node, pool):
     if "dict" in node:
         return {k: _decode_element(v, pool) for k, v in node["dict"].items()}
+    if "odict" in node:
+        return collections.OrderedDict((k, _decode_element(v, pool)) for k, v in node["odict"])
     if "tuple" in node:
         return tuple(_decode_element(v, pool) for v in node["tuple"])
     if "ragged" in node:
