@@ -168,3 +168,14 @@ def test_windowed_adaptive_hmc_inside_a_function_matches_eager():
     np.testing.assert_array_equal(x.numpy(), x_eager.numpy())
     np.testing.assert_array_equal(step_size.numpy(), step_eager.numpy())
     assert x.shape == (40, 4, 2) and not np.array_equal(traced(wb.constant([2, 4]))[0].numpy(), x.numpy())
+
+
+def test_a_kernel_keeps_its_programs_across_chains_and_shapes():
+    kernel = mcmc.HamiltonianMonteCarlo(_target, step_size=[0.3, 0.15], num_leapfrog_steps=2)
+    for chains in (4, 2, 4, 2):
+        mcmc.sample_chain(5, [wb.zeros([chains, 2]), wb.zeros([chains])], kernel=kernel, seed=(chains, 1),
+                          trace_fn=None)
+    stepper = Stepper.of(kernel)
+    assert stepper is kernel._stepper and not stepper.eager
+    # two traces per state shape (from the bootstrap results, then from a step's results)
+    assert stepper._program.experimental_get_tracing_count() == 4

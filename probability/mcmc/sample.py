@@ -75,7 +75,7 @@ def _run_chain(num_results, current_state, previous_kernel_results, kernel, num_
 
     total = num_burnin_steps + 1 + (num_results - 1) * (num_steps_between_results + 1)
     step_seeds = internal.seed_stream(seed, total, "sample_chain")
-    one_step = Stepper(kernel)
+    one_step = Stepper.of(kernel)
     states, traces = [], []
     step = 0
     for i in range(num_results):

@@ -24,9 +24,10 @@ from .. import internal as _pinternal
 
 __all__ = ["Stepper"]
 
-# distinct traces (kernel-results structures) before a kernel's steps are run eagerly instead:
-# a kernel whose results carry changing Python values would otherwise trace every step
-_MAX_TRACES = 3
+# calls in a row that trace before a kernel's steps run eagerly instead: a kernel whose results
+# carry changing Python values would otherwise trace every step (a new state shape or the
+# first steps from bootstrap results trace once or twice)
+_MAX_TRACES_IN_A_ROW = 3
 
 
 class Stepper:
@@ -37,12 +38,24 @@ class Stepper:
     A step that cannot be traced or replayed falls back to ``kernel.one_step`` for good.
     """
 
+    @classmethod
+    def of(cls, kernel):
+        """The kernel's stepper, kept on the kernel: a chain run again with the same kernel (a
+        ``wb.function`` replaying ``sample_chain``) replays the programs traced before."""
+        stepper = getattr(kernel, "__dict__", {}).get("_stepper")
+        if stepper is None:
+            stepper = cls(kernel)
+            if hasattr(kernel, "__dict__"):
+                kernel.__dict__["_stepper"] = stepper
+        return stepper
+
     def __init__(self, kernel):
         self.kernel = kernel
         self._program = wb.function(self._step, autograph=False)
         # True once the step has shown it cannot be replayed, or from the start for kernels
         # that decide their work from the data (NUTS)
         self.eager = _reads_values(kernel)
+        self._traced_in_a_row = 0
 
     def _step(self, state, kernel_results, seed):
         return self.kernel.one_step(state, kernel_results, seed=_pinternal.LiveSeed(seed))
@@ -63,11 +76,13 @@ class Stepper:
                 # runs eagerly from now on; a genuine error raises again there
                 self.eager = True
                 return self.kernel.one_step(state, kernel_results, seed=seed)
-        now = self._program.experimental_get_tracing_count()
-        if now != traces:
-            concrete = self._program.get_concrete_function(state, kernel_results, seed_tensor)
-            if concrete.eager or now > _MAX_TRACES:
-                self.eager = True
+        if self._program.experimental_get_tracing_count() == traces:
+            self._traced_in_a_row = 0
+            return out
+        self._traced_in_a_row += 1
+        concrete = self._program.get_concrete_function(state, kernel_results, seed_tensor)
+        if concrete.eager or self._traced_in_a_row >= _MAX_TRACES_IN_A_ROW:
+            self.eager = True
         return out
 
 

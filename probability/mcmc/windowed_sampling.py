@@ -152,7 +152,7 @@ def _windowed(kind, n_draws, joint_dist, n_chains, num_adaptation_steps, current
         adapting = update_mass is not None
         kernel = make_kernel(scales, step_size, length if adapting else 0)
         kr = kernel.bootstrap_results(z)
-        one_step = Stepper(kernel)   # HMC's step compiled once per window; NUTS runs eagerly
+        one_step = Stepper.of(kernel)   # HMC's step compiled once per window; NUTS runs eagerly
         kept = []
         for _ in range(length):
             z, kr = one_step(z, kr, step_seeds[step])
