@@ -179,3 +179,27 @@ def test_a_kernel_keeps_its_programs_across_chains_and_shapes():
     assert stepper is kernel._stepper and not stepper.eager
     # two traces per state shape (from the bootstrap results, then from a step's results)
     assert stepper._program.experimental_get_tracing_count() == 4
+
+
+def test_one_step_in_a_function_called_step_by_step_replays():
+    # the Linear Mixed Effects notebook's E-step: hmc.one_step in a tf.function, called from Python
+    hmc = mcmc.HamiltonianMonteCarlo(_target, step_size=[0.3, 0.15], num_leapfrog_steps=3)
+    state = _init("hmc")
+    kr = hmc.bootstrap_results(state)
+
+    @wb.function(autograph=False, jit_compile=True)
+    def one_e_step(current_state, kernel_results):
+        return hmc.one_step(current_state=current_state, previous_kernel_results=kernel_results)
+
+    accepted, ys = 0.0, []
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UnreplayableWarning)
+        for _ in range(150):
+            state, kr = one_e_step(state, kr)
+            accepted += float(np.mean(kr.is_accepted.numpy()))
+            ys.append(state[1].numpy())
+    assert one_e_step.experimental_get_tracing_count() <= 2
+    ys = np.array(ys[50:])
+    assert accepted / 150 > 0.7
+    assert abs(ys.mean() - 3.0) < 0.15 and abs(ys.std() - 0.5) < 0.12
+    assert len(set(ys[:, 0].tolist())) > 20   # fresh momentum at every call (seed None)
