@@ -159,10 +159,13 @@ class _Launch:
     def _start(self, b):
         plan = self.plan
         if not self.started:
-            self.started = True
             old = plan.live
             if old is not None and old is not self:   # the last walk's sums were never taken
                 self.reducer.retire(old, "gradient all_reduce (unused)")
+                # nor launched from now on, this walk's included: apply_gradients sums them
+                self.usable = [False] * len(self.usable)
+                return
+            self.started = True
             plan.live = self
         members = [k for k in plan.buckets[b] if self.values[k] is not None]
         if not members:

@@ -6,8 +6,9 @@ created inside start from rank 0's values (broadcast), optimizers sum gradients 
 replicas in ``apply_gradients``, and ``wb.nn.compute_average_loss`` divides by the global
 batch. ``strategy.run`` calls the step function on the local replica; ``reduce``/``gather``
 combine its results across replicas (recorded as steps when traced by ``wb.function``).
-Inside ``run`` the gradient sums start during ``tape.gradient``'s reverse walk, bucket by
-bucket (``overlap.GradientReducer``), and ``apply_gradients`` waits for them.
+Inside ``run`` (and ``Model.fit``'s train step) the gradient sums start during
+``tape.gradient``'s reverse walk, bucket by bucket (``overlap.GradientReducer``), and
+``apply_gradients`` waits for them.
 """
 
 from __future__ import annotations
@@ -144,6 +145,14 @@ class Strategy:
         # sums gradients bucket by bucket while tape.gradient walks back (inside run)
         self._reducer = GradientReducer(collectives) if collectives.size > 1 else None
 
+    @property
+    def gradient_reducer(self):
+        """The :class:`~.overlap.GradientReducer` that starts summing gradients across processes
+        while ``tape.gradient`` walks back, bucket by bucket (the listener :meth:`run` installs
+        with ``gradients.walk.listening``; ``Model.fit`` installs it around its train step);
+        None when there is nothing to sum (one replica)."""
+        return self._reducer
+
     # -- the replicas -------------------------------------------------------------------
     @property
     def num_replicas_in_sync(self) -> int:
@@ -177,7 +186,8 @@ class Strategy:
             raise TypeError(f"{type(self).__name__}.run: fn must be callable, got {argcheck.describe(fn)}")
         kwargs = kwargs or {}
         args, kwargs = nest.map_structure(_local_component, (tuple(args), dict(kwargs)))
-        with self.scope(), listening(self._reducer) if self._reducer is not None else _nothing():
+        reducer = self.gradient_reducer
+        with self.scope(), listening(reducer) if reducer is not None else _nothing():
             prev = getattr(self._local, "replica", None)
             self._local.replica = ReplicaContext(self, self._first_local_replica)
             try:

@@ -26,6 +26,7 @@ import numpy as np
 
 import ragged
 from gradients import GradientTape
+from gradients.walk import listening
 
 from .. import experiment, nest
 from .. import optimizers as optimizers_module
@@ -346,9 +347,24 @@ class Trainer:
         multi_step_on_data.step = getattr(one_step_on_data, "function", one_step_on_data)
         return multi_step_on_data
 
+    def _reducing(self, step):
+        """``step`` with its gradient walks listened to by the strategy's reducer (as inside
+        ``strategy.run``): with several replicas, each bucket of gradients starts summing across
+        processes as soon as the backward pass has made it final, and ``apply_gradients`` waits
+        for the sums instead of summing after the walk. Traced, the walk's plan keeps the
+        hand-overs as steps, so every replay overlaps too."""
+        def reducing_step(data):
+            strategy = self.distribute_strategy
+            reducer = strategy.gradient_reducer if strategy.num_replicas_in_sync > 1 else None
+            if reducer is None:
+                return step(data)
+            with listening(reducer):
+                return step(data)
+        return reducing_step
+
     def make_train_function(self, force=False):
         if self.train_function is None or force:
-            self.train_function = self._multi_step(self.train_step, "train_step")
+            self.train_function = self._multi_step(self._reducing(self.train_step), "train_step")
         return self.train_function
 
     def make_test_function(self, force=False):
