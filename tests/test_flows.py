@@ -64,7 +64,7 @@ def test_made_without_hidden_layers_and_kernel_gradients_stay_masked():
     with wb.GradientTape() as tape:
         out = made(x)
         loss = wb.reduce_sum(out ** 2)
-    (kernel,) = [v for v in made.trainable_variables if v.name.endswith("kernel")]
+    (kernel,) = [v for v in made.trainable_variables if v.path.endswith("kernel")]
     grad = tape.gradient(loss, kernel).numpy()
     # kernel [3, 6]: output column i*2+p may read input row j only for j < i
     forbidden = np.repeat(~(np.arange(3)[:, None] < np.arange(3)[None, :]), 2, axis=1)
@@ -277,7 +277,7 @@ def test_batch_norm_inverse_normalizes_with_the_batch_and_updates_moving_statist
     np.testing.assert_allclose(bn.forward(z).numpy(), expect, rtol=1e-12)
     np.testing.assert_allclose(bn.forward_log_det_jacobian(z, event_ndims=1).numpy(),
                                0.5 * np.log(mv + 1e-3).sum() - np.log([2.0, 0.5, 1.0]).sum(), rtol=1e-12)
-    assert {v.name.split("/")[-1] for v in bn.trainable_variables} == {"gamma", "beta"}
+    assert {v.path.split("/")[-1] for v in bn.trainable_variables} == {"gamma", "beta"}
 
 
 def test_batch_norm_in_inference_mode_is_an_affine_flow():

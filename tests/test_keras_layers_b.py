@@ -247,7 +247,7 @@ def test_simple_rnn_matches_its_equation():
     for t in range(5):
         h = np.tanh(x[:, t] @ k + b + h @ rk)
         np.testing.assert_allclose(out[:, t], h, rtol=1e-12)
-    assert [v.name for v in layer.weights] == ["srnn/simple_rnn_cell/kernel",
+    assert [v.path for v in layer.weights] == ["srnn/simple_rnn_cell/kernel",
                                                "srnn/simple_rnn_cell/recurrent_kernel",
                                                "srnn/simple_rnn_cell/bias"]
     config = layer.get_config()

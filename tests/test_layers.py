@@ -119,7 +119,7 @@ def test_batch_normalization_training_and_inference(rng):
     y_inf = bn(f64(x)).numpy()
     np.testing.assert_allclose(y_inf, (x - mm) / np.sqrt(mv + 1e-3), rtol=1e-10)
     np.testing.assert_array_equal(bn.moving_mean.numpy(), mm)          # no update at inference
-    assert [v.name.split("/")[-1] for v in bn.non_trainable_variables] == ["moving_mean", "moving_variance"]
+    assert [v.path.split("/")[-1] for v in bn.non_trainable_variables] == ["moving_mean", "moving_variance"]
     bn.trainable = False                                              # frozen: inference mode
     np.testing.assert_allclose(bn(f64(x), training=True).numpy(), y_inf, rtol=1e-10)
 

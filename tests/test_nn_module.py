@@ -33,8 +33,8 @@ def test_module_walks_attributes_lists_tuples_dicts_in_a_fixed_order():
     m = Holder()
     paths = m.variables_by_path()
     assert list(paths) == ["a/0", "a/1/0", "b", "c/x", "c/y", "child/w", "frozen"]
-    assert [v.name for v in m.variables] == ["a0", "a1", "b", "cx", "cy", "kid/w", "f"]
-    assert len(m.trainable_variables) == 6 and [v.name for v in m.non_trainable_variables] == ["f"]
+    assert [v.path for v in m.variables] == ["a0", "a1", "b", "cx", "cy", "kid/w", "f"]
+    assert len(m.trainable_variables) == 6 and [v.name for v in m.non_trainable_variables] == ["f:0"]
     assert [type(s).__name__ for s in m.submodules] == ["Child"]
     assert m.name == "holder" and m.child.name == "kid"
     # a second instance walks to the same paths: checkpoints can rely on them
@@ -46,7 +46,7 @@ def test_layer_builds_lazily_and_names_weights_in_its_scope():
     assert not d.built and d.variables == []
     d(wb.ones([2, 5]))
     assert d.built
-    assert [v.name for v in d.variables] == ["proj/kernel", "proj/bias"]
+    assert [v.name for v in d.variables] == ["proj/kernel:0", "proj/bias:0"]
     assert list(d.variables_by_path()) == ["kernel", "bias"]
     assert [v.shape for v in d.trainable_weights] == [(5, 3), (3,)]
 
@@ -62,7 +62,7 @@ def test_nested_layers_get_nested_names_and_paths():
 
     b = Block()
     b(wb.ones([1, 3]))
-    assert [v.name for v in b.variables] == ["block/inner/kernel", "block/inner/bias"]
+    assert [v.path for v in b.variables] == ["block/inner/kernel", "block/inner/bias"]
     assert list(b.variables_by_path()) == ["inner/kernel", "inner/bias"]
     assert b.layers == [b.inner]
 

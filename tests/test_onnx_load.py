@@ -266,6 +266,7 @@ def test_trainable_argument_and_repr(exported):
     first = m.trainable_variables[0].name
     only = wb.onnx.load(path, trainable=[first])
     assert [v.name for v in only.trainable_variables] == [first]
+    assert first.endswith(":0") and [v.path for v in only.trainable_variables] == [first[:-2]]
     assert "opset 17" in repr(m) and "inputs ['input_0']" in repr(m)
     assert m.input_signature[0].shape == (None, 6)
     with pytest.raises(ValueError, match=r"trainable names \['nope'\] are not initializers"):

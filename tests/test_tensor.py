@@ -186,11 +186,11 @@ class TestVariable:
         v.assign_add([1.0, 1.0])
         v.assign_sub(wb.constant([0.5, 0.5]))
         np.testing.assert_allclose(v.numpy(), [3.5, 4.5])
-        assert v._data is buf and v.name == "v" and v.trainable
+        assert v._data is buf and v.name == "v:0" and v.path == "v" and v.trainable
 
     def test_assign_checks_shape_and_dtype(self):
         v = wb.Variable([1.0, 2.0], name="w")
-        with pytest.raises(ValueError, match="'w'.*shape"):
+        with pytest.raises(ValueError, match="'w:0'.*shape"):
             v.assign([1.0, 2.0, 3.0])
         with pytest.raises(TypeError, match="float64"):
             v.assign(wb.constant(np.ones(2)))

@@ -377,7 +377,8 @@ class Tensor:
         # the value as it is now, without counting as a read (printing inside a wb.function
         # shows the traced values, as TF prints at trace time)
         arr = backend.to_numpy(self._data)
-        value = repr(arr[()]) if arr.dtype.kind == "O" and arr.ndim == 0 else np.array_repr(arr)
+        # a scalar shows its Python value as TF's (numpy=1.100000023841858), arrays NumPy's repr
+        value = repr(arr.item()) if arr.ndim == 0 else np.array_repr(arr)
         return f"{head}{where}, numpy={value}>"
 
     def __str__(self):
@@ -817,7 +818,8 @@ class Variable(Tensor):
         self._data = xp.array(arr, copy=True)
         self._tid = _next_id()
         self.trainable = bool(trainable)
-        self._name = _state.scope + name if name else f"Variable:{self._tid}"
+        # the scoped name without TF's output suffix: `name` adds ":0", `path` is this
+        self._name = _state.scope + name if name else "Variable"
         # True: assignments keep the shape; a TensorShape (the shape given, None dims
         # included): they must fit it; False (validate_shape=False): any shape
         self._shape_fixed = shape if shape is not None else bool(validate_shape)
@@ -844,6 +846,13 @@ class Variable(Tensor):
 
     @property
     def name(self) -> str:
+        """TF's name: the scoped name with the output suffix, ``'w:0'``, ``'dense/kernel:0'``;
+        unnamed variables are ``'Variable:0'`` (names need not be unique, as in TF)."""
+        return self._name + ":0"
+
+    @property
+    def path(self) -> str:
+        """The scoped name without TF's suffix, as Keras 3's ``variable.path``: ``'dense/kernel'``."""
         return self._name
 
     def _check_value(self, value, what):

@@ -214,8 +214,8 @@ class name_scope:  # noqa: N801  (TF's name)
 
     >>> with wb.name_scope("block") as scope:
     ...     v = wb.Variable(1.0, name="w")
-    >>> scope, v.name.split(":")[0]
-    ('block/', 'block/w')
+    >>> scope, v.name
+    ('block/', 'block/w:0')
     """
 
     def __init__(self, name):

@@ -14,7 +14,7 @@ order) and each object is reported once, at the first path that reaches it.
 ...         self.b = wb.Variable([0.0], name="b")
 >>> m = Affine()
 >>> [v.name for v in m.trainable_variables]
-['b', 'affine/w']
+['b:0', 'affine/w:0']
 >>> list(m.variables_by_path())
 ['b', 'w']
 """

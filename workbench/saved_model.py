@@ -101,7 +101,7 @@ def save(obj, export_dir, signatures=None, options=None):
     np.savez(os.path.join(export_dir, _VALUES), **values)
     manifest = {
         "format": FORMAT, "version": VERSION,
-        "variables": [{"path": path, "name": v._name, "trainable": bool(v.trainable)} for path, v in variables],
+        "variables": [{"path": path, "name": v.path, "trainable": bool(v.trainable)} for path, v in variables],
         "functions": functions, "signatures": sigs,
     }
     with open(os.path.join(export_dir, _MANIFEST), "w") as f:
@@ -119,7 +119,7 @@ def _variables(obj):
     found = getattr(obj, "variables", None)
     if found is None:
         return []
-    return [(v._name, v) for v in found]
+    return [(v.path, v) for v in found]
 
 
 def _functions(obj, prefix="", seen=None):
@@ -267,7 +267,7 @@ def _export_concrete(wb_onnx, export_dir, attr, k, call, names, specs, index, va
     bind = {}
     for init, v in result.variables.items():
         if id(v) not in index:
-            raise ValueError(f"wb.saved_model.save: function '{attr}' reads the variable '{v._name}', which "
+            raise ValueError(f"wb.saved_model.save: function '{attr}' reads the variable '{v.path}', which "
                              "is not reachable from the object being saved (make it an attribute)")
         bind[init] = index[id(v)]
     inputs = [{"name": s.name, "shape": list(s.shape), "dtype": s.dtype} for s in onnx_specs]

@@ -121,7 +121,7 @@ def compiled_model():
 
 model = compiled_model()
 model.fit(x_train, y_train, batch_size=32, epochs=1, validation_split=0.15)
-state = [v for v in model.non_trainable_variables if v.name.endswith("seed_generator_state")]
+state = [v for v in model.non_trainable_variables if v.path.endswith("seed_generator_state")]
 assert len(state) == 1 and int(state[0].numpy()[1]) > 0  # the dropout's seed advanced in every step
 
 train_dataset = tf.data.Dataset.from_tensor_slices((x_train, y_train)).batch(32).prefetch(tf.data.AUTOTUNE)

@@ -101,7 +101,7 @@ class Graph:
     def _constant(self, t):
         arr = value_of(t)
         if isinstance(t, Variable):
-            name = self.const(arr, t.name or "weight")
+            name = self.const(arr, t.path or "weight")
             self.variables[name] = t
             return name
         other = self.partner.get(id(t))

@@ -111,7 +111,9 @@ class OnnxModel(Module):
         stats = {n.input[i] for n in graph.node for i in _STATISTIC_INPUTS.get(n.op_type, ()) if i < len(n.input)}
         self.weights = {}
         self._constants = {}
-        names = None if trainable is None or isinstance(trainable, bool) else set(trainable)
+        # initializer names, or the variables' TF names ("dense/kernel:0")
+        names = None if trainable is None or isinstance(trainable, bool) else {
+            n[:-2] if isinstance(n, str) and n.endswith(":0") and n[:-2] in inits else n for n in trainable}
         if names is not None and not names <= set(inits):
             raise ValueError(f"wb.onnx.load: trainable names {sorted(names - set(inits))} are not initializers "
                              f"of the graph (it has {sorted(inits)[:20]})")

@@ -251,7 +251,7 @@ class Optimizer(Trackable):
             else:
                 init = self._slot_init(var, slot_name, xp)
             with _on_device(var):
-                slot = Variable(init, trainable=False, name=f"{var.name}/{slot_name}")
+                slot = Variable(init, trainable=False, name=f"{var.path}/{slot_name}")
             slots[slot_name] = slot
             self._slot_list.append((var, slot_name, slot))
         self._slots[ref] = slots
@@ -325,7 +325,7 @@ class Optimizer(Trackable):
             return False
         if id(var) in self._no_decay_ids:
             return False
-        return self._no_decay_pattern is None or self._no_decay_pattern.search(var.name) is None
+        return self._no_decay_pattern is None or self._no_decay_pattern.search(var.path) is None
 
     # -- applying gradients -------------------------------------------------------
     @core.effect

@@ -190,7 +190,7 @@ class TensorBoard(Callback):
 
     # -- weights and graph -----------------------------------------------------------------
     def _weight_tag(self, variable):
-        name = variable.name.replace(":", "_")
+        name = variable.path
         prefix = f"{getattr(self.model, 'name', '')}/"
         return name[len(prefix):] if name.startswith(prefix) else name
 
