@@ -379,7 +379,8 @@ class Tensor:
         arr = backend.to_numpy(self._data)
         # a scalar shows its Python value as TF's (numpy=1.100000023841858), arrays NumPy's repr
         value = repr(arr.item()) if arr.ndim == 0 else np.array_repr(arr)
-        return f"{head}{where}, numpy={value}>"
+        # TF starts a value of several lines on a line of its own
+        return f"{head}{where}, numpy={chr(10) if chr(10) in value else ''}{value}>"
 
     def __str__(self):
         # TF's: ``tf.Tensor([1 2], shape=(2,), dtype=int32)``; a variable prints as its repr
@@ -388,7 +389,7 @@ class Tensor:
         arr = backend.to_numpy(self._data)   # without counting as a read, as __repr__
         value = repr(arr[()]) if arr.dtype.kind == "O" and arr.ndim == 0 else str(arr)
         dtype = "string" if arr.dtype.kind == "O" else self.dtype
-        return f"wb.Tensor({value}, shape={self.shape}, dtype={dtype})"
+        return f"wb.Tensor({chr(10) if chr(10) in value else ''}{value}, shape={self.shape}, dtype={dtype})"
 
     def __format__(self, format_spec):
         # TF's rule: a scalar formats as its NumPy value (f"{loss:.3f}"); other shapes take
@@ -758,7 +759,11 @@ def _coerce(value, like, opname):
     t = type(value)
     if t is float or t is int or t is bool:
         # fast path: a NumPy scalar of the tensor's dtype (CuPy kernels take it as a scalar too)
-        if t is float and dt.kind not in "fc":
+        kind = dt.kind
+        if kind == "O":
+            raise TypeError(f"{opname}: a string tensor meets the {t.__name__} {value!r}; both operands "
+                            "must be strings (wb.strings.as_string converts numbers)")
+        if t is float and kind not in "fc":
             raise TypeError(f"{opname}: cannot convert {value!r} to a tensor of dtype {dt}: it is not an integer")
         try:
             return dt.type(value)
