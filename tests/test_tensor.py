@@ -311,3 +311,19 @@ def test_backend_repeat_on_gpu():
     counts = cp.asarray([2, 0, 3, 1])
     np.testing.assert_array_equal(cp.asnumpy(backend.repeat(a, counts, axis=0)),
                                   np.repeat(np.arange(8).reshape(4, 2), [2, 0, 3, 1], axis=0))
+
+
+def test_config_experimental_memory_growth_as_tf():
+    cpu = wb.config.experimental.list_physical_devices("CPU")[0]
+    assert wb.config.experimental.get_memory_growth(cpu) is False
+    wb.config.experimental.set_memory_growth(cpu, True)
+    try:
+        assert wb.config.experimental.get_memory_growth(cpu) is True
+    finally:
+        wb.config.experimental.set_memory_growth(cpu, False)
+    with pytest.raises(TypeError, match="PhysicalDevice"):
+        wb.config.experimental.set_memory_growth("/physical_device:CPU:0", True)
+    with pytest.raises(ValueError, match="not a device of this process"):
+        wb.config.experimental.set_memory_growth(wb.config.PhysicalDevice("/physical_device:GPU:7", "GPU"), True)
+    with pytest.raises(TypeError, match="enable must be a bool"):
+        wb.config.experimental.set_memory_growth(cpu, "yes")

@@ -73,3 +73,44 @@ def list_logical_devices(device_type=None):
 def get_visible_devices(device_type=None):
     """TF's ``tf.config.get_visible_devices``: every physical device is visible here."""
     return list_physical_devices(device_type)
+
+
+_MEMORY_GROWTH: dict = {}
+
+
+def _physical(device, where):
+    if not isinstance(device, PhysicalDevice):
+        raise TypeError(f"{where}: device must be a PhysicalDevice from list_physical_devices(), got {device!r}")
+    if device not in list_physical_devices():
+        raise ValueError(f"{where}: {device.name} is not a device of this process "
+                         f"({[d.name for d in list_physical_devices()]})")
+    return device
+
+
+def set_memory_growth(device, enable):
+    """TF's ``tf.config.experimental.set_memory_growth``. Memory here always grows as it is
+    needed (NumPy allocates per array; CuPy's memory pool grows by block and never reserves
+    the whole GPU), so this records the setting, which :func:`get_memory_growth` reports."""
+    _physical(device, "set_memory_growth")
+    if not isinstance(enable, bool):
+        raise TypeError(f"set_memory_growth: enable must be a bool, got {enable!r}")
+    _MEMORY_GROWTH[device.name] = enable
+
+
+def get_memory_growth(device):
+    """What :func:`set_memory_growth` recorded for ``device`` (False when never set, as TF)."""
+    return _MEMORY_GROWTH.get(_physical(device, "get_memory_growth").name, False)
+
+
+class experimental:
+    """TF's ``tf.config.experimental`` names that apply here."""
+
+    list_physical_devices = staticmethod(list_physical_devices)
+    list_logical_devices = staticmethod(list_logical_devices)
+    get_visible_devices = staticmethod(get_visible_devices)
+    set_memory_growth = staticmethod(set_memory_growth)
+    get_memory_growth = staticmethod(get_memory_growth)
+
+
+__all__ += ["set_memory_growth", "get_memory_growth", "experimental", "list_physical_devices",
+            "list_logical_devices", "get_visible_devices"]
