@@ -227,7 +227,7 @@ FIT = """
         strategy._reducer = reducer
         results[run] = {"weights": [v.numpy().tolist() for v in model.trainable_variables],
                         "loss": history.history["loss"], "events": [list(e) for e in events],
-                        "first": model.layers[0].kernel.name, "last": model.layers[-1].bias.name}
+                        "first": model.layers[0].kernel.path, "last": model.layers[-1].bias.path}
     with open(os.path.join(out, ("single" if single else f"{mode}{rank}") + ".json"), "w") as f:
         json.dump(results, f)
 """

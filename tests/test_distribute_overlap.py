@@ -40,7 +40,7 @@ class Recorder:
         self.walks = []
 
     def __call__(self, sources, order):
-        self.walks.append(([s.name if hasattr(s, "name") else s for s in sources], list(order)))
+        self.walks.append(([s.path if hasattr(s, "path") else s for s in sources], list(order)))
 
         def final(k, value):
             self.events.append(("final", k, value))

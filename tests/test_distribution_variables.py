@@ -16,7 +16,7 @@ def test_variables_of_nested_distributions():
     d = tfd.MixtureSameFamily(
         mixture_distribution=tfd.Categorical(logits=logits),
         components_distribution=tfd.Independent(tfd.Normal(loc=loc, scale=scale), 1))
-    names = [v.name for v in d.trainable_variables]
+    names = [v.path for v in d.trainable_variables]
     assert sorted(names) == ["loc", "logits", "scale/pretransformed_input"]
     assert len({id(v) for v in d.trainable_variables}) == 3
     np.testing.assert_array_equal(d.trainable_variables[names.index("scale/pretransformed_input")].numpy(), [0.])
@@ -39,5 +39,5 @@ def test_variables_are_the_same_on_every_call():
         scale_tril=tfp.util.TransformedVariable(wb.eye(4, batch_shape=[3]), bijector=tfb.FillScaleTriL(),
                                                 name="scale_tril"))
     for _ in range(5):
-        assert sorted(v.name for v in d.trainable_variables) == ["loc/pretransformed_input",
+        assert sorted(v.path for v in d.trainable_variables) == ["loc/pretransformed_input",
                                                                  "scale_tril/pretransformed_input"]

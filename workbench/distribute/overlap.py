@@ -108,7 +108,7 @@ class _Plan:
         for b, members in enumerate(self.buckets):
             for k in members:
                 self.bucket_of[k] = b
-        self.names = [getattr(s, "name", "?") for s in sources]
+        self.names = [getattr(s, "path", "?") for s in sources]
         self.buffers: dict = {}
         self.live = None
         self.unused = False
