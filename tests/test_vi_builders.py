@@ -339,7 +339,7 @@ def test_affine_surrogate_takes_linear_operator_classes_as_tfp():
     # TFP's operators list: one LinearOperator class per variable gives a block-diagonal scale
     ops = [wb.linalg.LinearOperatorFullMatrix, wb.linalg.LinearOperatorDiag, wb.linalg.LinearOperatorScaledIdentity]
     q = vi.build_affine_surrogate_posterior(event_shape=[[2], [3], [1]], operators=ops, dtype=np.float64, seed=1)
-    names = [v.name.split("/")[2] for v in q.trainable_variables[1:]]
+    names = [v.path.split("/")[2] for v in q.trainable_variables[1:]]
     assert names == ["scale_matrix", "scale_diag", "scale_multiplier"]
     full, diag, mult = q.trainable_variables[1:]
     full.assign(np.array([[1.0, 0.5], [-0.3, 2.0]]))                # a non-triangular block
