@@ -702,15 +702,20 @@ def set_seed(seed):
     """
     global _global_seed, _global_generator, _own_generator
     _global_seed = None if seed is None else argcheck.integer(seed, "seed", "set_seed")
-    fresh = Generator.from_seed(seed) if seed is not None else Generator.from_non_deterministic_state()
-    # the module's own generators are reseeded in place, so that wb.function programs
-    # (which hold the generator objects they drew from when traced) follow the new seed too
-    if _global_generator is not None and _global_generator is _own_generator:
-        _global_generator._state.assign(fresh._state._data)
+    if seed is not None:
+        state = _state_array(_state_from_seed(seed))
     else:
-        _global_generator = _own_generator = fresh
+        state = _state_array([int(w) for w in np.random.SeedSequence().generate_state(3, np.uint64)])
+    # the module's own generators are reseeded in place, so that wb.function programs
+    # (which hold the generator objects they drew from when traced) follow the new seed too;
+    # no variable is made here when there is one to reseed (set_seed inside a wb.function)
+    if _global_generator is not None and _global_generator is _own_generator:
+        _global_generator._state.assign(state)
+    else:
+        _global_generator = _own_generator = Generator(state=state)
+    base = _DEFAULT_GLOBAL_SEED if _global_seed is None else _global_seed
     for op_seed, gen in _op_generators.items():
-        gen._state.assign(_op_seed_generator(op_seed)._state._data)
+        gen._state.assign(_state_array(_state_from_seed([base % _U64, op_seed % _U64])))
 
 
 def _op_seed_generator(op_seed):
