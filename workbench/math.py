@@ -5,4 +5,5 @@ from .ops.elementwise import abs, add_n, pow, round  # noqa: F401
 from .ops.reduce import *  # noqa: F401,F403
 from .ops.segment import *  # noqa: F401,F403
 from .ops.indexing import top_k  # noqa: F401  (TF: tf.math.top_k)
+from .ops.nn import l2_normalize  # noqa: F401  (TF: tf.math.l2_normalize, tf.nn's too)
 from .ops.special import *  # noqa: F401,F403

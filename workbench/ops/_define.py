@@ -12,6 +12,7 @@ import warnings
 import numpy as np
 
 from .. import backend, core, hostcache
+from ..errors import InvalidArgumentError
 from ..core import Tensor, _wrap, binary_arrays, convert_to_tensor
 from .rules import tensor_vjp
 
@@ -158,6 +159,7 @@ def broadcast_error(opname, sa, sb, argnames=("x", "y")):
     try:
         np.broadcast_shapes(sa, sb)
     except ValueError:
-        return ValueError(f"{opname}: shapes {argnames[0]}={tuple(sa)} and {argnames[1]}={tuple(sb)} "
-                          "are not broadcast-compatible")
+        # TF's kernels raise InvalidArgumentError ("Incompatible shapes"); it is a ValueError too
+        return InvalidArgumentError(None, None, f"{opname}: shapes {argnames[0]}={tuple(sa)} and "
+                                    f"{argnames[1]}={tuple(sb)} are not broadcast-compatible")
     return ValueError(f"{opname}: failed on shapes {tuple(sa)} and {tuple(sb)}")
