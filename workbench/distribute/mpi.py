@@ -29,6 +29,7 @@ _MAX_NDIM = 8
 _FAULT_TAG = 0x7B1D  # the tag of the messages ranks exchange after a timeout
 _ABORT_CODE = 75  # the exit code of a job ended after a collective timed out
 _GRACE = 10.0  # seconds a rank that timed out listens for the others' reports
+_FORWARD_WAIT = 1.0  # seconds between writing the timeout's message and ending the job
 TIMEOUT_ENV = "WORKBENCH_COLLECTIVE_TIMEOUT"
 
 
@@ -183,6 +184,9 @@ class MPICollectives(Collectives):
 
     def _abort(self):
         sys.stderr.flush()
+        # mpiexec forwards a rank's output through a pipe it reads on its own schedule; Abort
+        # kills the job at once, so give it a moment to pass on the message just written
+        time.sleep(_FORWARD_WAIT)
         self._MPI.COMM_WORLD.Abort(_ABORT_CODE)
 
     # -- the collectives ------------------------------------------------------------------
