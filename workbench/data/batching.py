@@ -135,6 +135,9 @@ class PaddedBatch(Batch):
         for i, (shape, value) in enumerate(zip(shapes, values)):
             leaves = [f[i] for f in flats]
             where = "" if len(shapes) == 1 else f" in component {i}"
+            if any(st.is_sparse(x) for x in leaves):
+                raise TypeError(f"padded_batch: component {i} holds SparseTensors; padded_batch takes "
+                                "dense components (use batch, which batches SparseTensors)")
             if any(st.is_ragged(x) for x in leaves):
                 raise TypeError(f"padded_batch: component {i} holds RaggedTensors; use ragged_batch, "
                                 "or convert them with to_tensor() in a map first")
@@ -147,6 +150,9 @@ class PaddedBatch(Batch):
         out = []
         for i, (leaf, shape, value) in enumerate(zip(nest.flatten(batch), shapes, values)):
             where = "" if len(shapes) == 1 else f" in component {i}"
+            if st.is_sparse(leaf):
+                raise TypeError(f"padded_batch: component {i} holds SparseTensors; padded_batch takes "
+                                "dense components (use batch, which batches SparseTensors)")
             if st.is_ragged(leaf):
                 biggest = tuple(int(d) for d in leaf.bounding_shape().numpy()[1:])
                 target = st.resolve_shape(shape, biggest, where)

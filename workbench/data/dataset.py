@@ -101,7 +101,7 @@ class Dataset(Trackable):
     @property
     def element_spec(self):
         """The structure of an element with ``wb.TensorSpec`` leaves (``wb.RaggedTensorSpec``
-        for ragged ones), read from the first element. When the last transformation is a
+        for ragged ones, ``wb.SparseTensorSpec`` for sparse ones), read from the first element. When the last transformation is a
         ``batch``/``padded_batch`` that keeps a short last batch, the batch dimension is
         None, as in TF; other sizes are those of the first element."""
         try:
@@ -117,6 +117,8 @@ class Dataset(Trackable):
                 shape = (None,) + tuple(s.shape[1:])
                 if isinstance(s, TensorSpec):
                     return TensorSpec(shape, s.dtype)
+                if hasattr(s, "_with_shape"):    # a SparseTensorSpec
+                    return s._with_shape(shape)
                 return type(s)(shape, s.dtype, s.ragged_rank, s.row_splits_dtype)
             return s
         return nest.map_structure(spec, first)

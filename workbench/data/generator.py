@@ -19,6 +19,7 @@ import ragged
 from .. import dtypes, nest
 from ..core import Tensor, convert_to_tensor, wrap
 from ..errors import argcheck
+from ..sparse.sparse_tensor import SparseTensor, SparseTensorSpec
 from ..tensor_shape import TensorSpec
 from . import structure as st
 from .dataset import UNKNOWN, Dataset
@@ -43,6 +44,22 @@ class _RaggedSpec:
         if not self.spec.is_compatible_with(value):
             raise ValueError(f"{where}: the generator yielded a RaggedTensor of shape {value.shape}{path} "
                              f"that does not match {self.spec}")
+        return value
+
+
+class _SparseSpec:
+    """A ``wb.SparseTensorSpec``: the generator yields SparseTensors of its dtype and shape."""
+
+    def __init__(self, spec, where):
+        self.spec = spec
+
+    def check(self, value, where, path):
+        if not isinstance(value, SparseTensor):
+            raise TypeError(f"{where}: the generator yielded {argcheck.describe(value)}{path}, expected a "
+                            f"SparseTensor of {self.spec}")
+        if not self.spec.is_compatible_with(value):
+            raise ValueError(f"{where}: the generator yielded a SparseTensor of dense shape {value.shape} "
+                             f"and dtype {value.dtype}{path} that does not match {self.spec}")
         return value
 
 
@@ -100,6 +117,8 @@ def _specs(output_signature, output_types, output_shapes, where):
                                 f"and a dtype, got {argcheck.describe(s)}")
             if hasattr(s, "ragged_rank"):
                 return _RaggedSpec(s, where)
+            if isinstance(s, SparseTensorSpec):
+                return _SparseSpec(s, where)
             return _Spec(s.shape, s.dtype, where)
         return nest.map_structure(spec, output_signature)
     if output_types is None:
@@ -122,7 +141,7 @@ def _flat_shapes(shapes, types):
 
 def _match(specs, value, where, path=""):
     """``value`` in the structure of ``specs`` (lists count as tuples there), checked."""
-    if isinstance(specs, (_Spec, _RaggedSpec)):
+    if isinstance(specs, (_Spec, _RaggedSpec, _SparseSpec)):
         return specs.check(value, where, f" at {path}" if path else "")
     if isinstance(specs, dict):
         if not isinstance(value, dict) or set(value) != set(specs):
@@ -173,7 +192,7 @@ class FromGenerator(Dataset):
         """The declared signature, as TF reports it (``None`` for sizes, or ranks, left open),
         read without calling the generator."""
         def spec(s):
-            if isinstance(s, _RaggedSpec):
+            if isinstance(s, (_RaggedSpec, _SparseSpec)):
                 return s.spec
             return TensorSpec(s.shape, dtypes.string if s.dtype == object else s.dtype)
         return nest.map_structure(spec, self._specs)

@@ -36,6 +36,7 @@ from ragged import RaggedTensor
 from .. import backend
 from ..checkpoint.graph import Trackable
 from ..core import Tensor, wrap
+from ..sparse.sparse_tensor import from_parts
 from ..errors import OutOfRangeError
 from . import structure as st
 
@@ -125,6 +126,9 @@ def _encode_element(x, pool, where):
             raise TypeError(f"{where}: namedtuple elements ({type(x).__name__}) cannot be saved in a "
                             "checkpoint (only arrays and JSON are stored); use a tuple or a dict")
         return {"tuple": [_encode_element(v, pool, where) for v in x]}
+    if st.is_sparse(x):
+        return {"sparse": _encode_element(x.values, pool, where), "indices": pool.put(x.indices.numpy()),
+                "dense_shape": [int(d) for d in x.shape]}
     if st.is_ragged(x):
         return {"ragged": pool.put(x.flat_values.numpy()),
                 "splits": [pool.put(backend.to_numpy(s._data if isinstance(s, Tensor) else s))
@@ -158,6 +162,11 @@ def _decode_element(node, pool):
         return collections.OrderedDict((k, _decode_element(v, pool)) for k, v in node["odict"])
     if "tuple" in node:
         return tuple(_decode_element(v, pool) for v in node["tuple"])
+    if "sparse" in node:
+        values = _decode_element(node["sparse"], pool)
+        indices = pool.get(node["indices"])
+        return from_parts(wrap(indices if values._data.dtype == object else _on_device(indices)), values,
+                          tuple(node["dense_shape"]), True)
     if "ragged" in node:
         return RaggedTensor.from_nested_row_splits(
             wrap(_on_device(pool.get(node["ragged"]))),

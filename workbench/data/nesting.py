@@ -17,6 +17,7 @@ import os
 from .. import nest
 from ..core import Tensor, wrap
 from ..errors import argcheck
+from ..sparse import rows as sparse_rows
 from . import structure as st
 from .dataset import AUTOTUNE, INFINITE, UNKNOWN, Dataset
 from .iterator import Elements, Step, expect_kind
@@ -185,6 +186,8 @@ class _InterleaveIter(Step):
 
 def _size(leaf, where):
     """The number of rows of one batched component."""
+    if st.is_sparse(leaf) and len(leaf.shape):
+        return int(leaf.shape[0])
     if st.is_ragged(leaf):
         return leaf.nrows_int()
     if not isinstance(leaf, Tensor) or leaf.ndim == 0:
@@ -194,6 +197,8 @@ def _size(leaf, where):
 
 
 def _leaf_row(leaf, j):
+    if st.is_sparse(leaf):
+        return sparse_rows.row(leaf, j)
     if st.is_ragged(leaf):
         row = leaf[j]
         return row if st.is_ragged(row) else st.ragged_row(row._data.copy())

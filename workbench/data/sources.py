@@ -15,6 +15,7 @@ from ragged import gather_rows
 from .. import backend, nest
 from ..core import Tensor, convert_to_tensor, wrap
 from ..errors import argcheck
+from ..sparse import rows as sparse_rows
 from . import structure as st
 from .dataset import INFINITE, UNKNOWN, Dataset
 from .indices import RangeIndices
@@ -22,7 +23,8 @@ from .iterator import Step, expect_kind
 
 
 class ArraySource:
-    """Rows of arrays (on the default device) and RaggedTensors, gathered by index arrays."""
+    """Rows of arrays (on the default device), RaggedTensors and SparseTensors, gathered by index
+    arrays."""
 
     def __init__(self, structure, leaves, n):
         self.structure = structure
@@ -37,7 +39,9 @@ class ArraySource:
         """The batch of rows ``idx`` (int64 NumPy array): one vectorized take per component."""
         out = []
         for leaf in self.leaves:
-            if st.is_ragged(leaf):
+            if st.is_sparse(leaf):
+                out.append(sparse_rows.gather_rows(leaf, idx))
+            elif st.is_ragged(leaf):
                 out.append(gather_rows(leaf, self._device_index(idx, leaf.flat_values._data)))
             else:
                 xp = backend.xp_of(leaf)
@@ -47,7 +51,9 @@ class ArraySource:
     def element(self, i):
         out = []
         for leaf in self.leaves:
-            if st.is_ragged(leaf):
+            if st.is_sparse(leaf):
+                out.append(sparse_rows.row(leaf, i))
+            elif st.is_ragged(leaf):
                 row = leaf[i]
                 out.append(row if st.is_ragged(row) else st.ragged_row(row._data.copy()))
             else:
@@ -56,7 +62,8 @@ class ArraySource:
 
 
 class TensorSlices(Dataset):
-    """``Dataset.from_tensor_slices``: the rows of arrays, tensors and RaggedTensors."""
+    """``Dataset.from_tensor_slices``: the rows of arrays, tensors, RaggedTensors and SparseTensors
+    (a SparseTensor's rows are SparseTensors of its dense shape without the first dimension)."""
 
     def __init__(self, tensors):
         element = _slice_structure(tensors)
@@ -66,6 +73,13 @@ class TensorSlices(Dataset):
         dev = backend.default_device()
         leaves, sizes = [], []
         for i, leaf in enumerate(flat):
+            if st.is_sparse(leaf):
+                if len(leaf.shape) == 0:
+                    raise ValueError(f"from_tensor_slices: component {i} of tensors is a scalar "
+                                     "SparseTensor; every component needs a first dimension to slice")
+                leaves.append(sparse_rows.to_device(leaf, dev))
+                sizes.append(int(leaf.shape[0]))
+                continue
             if st.is_ragged(leaf):
                 leaves.append(leaf.to(dev))
                 sizes.append(leaf.nrows_int())
@@ -106,7 +120,7 @@ def _slice_structure(tensors, what="tensors"):
     if isinstance(tensors, tuple):
         parts = [_slice_structure(v, f"{what}[{i}]") for i, v in enumerate(tensors)]
         return type(tensors)(*parts) if hasattr(tensors, "_fields") else tuple(parts)
-    if isinstance(tensors, Tensor) or st.is_ragged(tensors):
+    if isinstance(tensors, Tensor) or st.is_composite(tensors):
         return tensors
     return st.to_tensor(tensors, what, "from_tensor_slices")
 

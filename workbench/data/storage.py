@@ -26,6 +26,7 @@ from ragged import RaggedTensor
 from .. import backend, nest
 from ..core import Tensor, wrap
 from ..errors import argcheck
+from ..sparse.sparse_tensor import from_parts
 from . import structure as st
 from .dataset import Dataset
 from .iterator import Step, expect_kind
@@ -35,14 +36,16 @@ SPEC_FILE = "dataset_spec.json"
 
 
 def _leaf_spec(x, where):
+    if st.is_sparse(x):
+        return {"sparse": _leaf_spec(x.values, where), "rank": len(x.shape)}
     if st.is_ragged(x):
-        return {"ragged": str(x.flat_values.dtype), "ragged_rank": int(x.ragged_rank)}
+        return {"ragged": np.dtype(x.flat_values.dtype).name, "ragged_rank": int(x.ragged_rank)}
     if isinstance(x, Tensor):
         if x.dtype == object:
             return {"string": True, "row": isinstance(x, st.RaggedRow)}
         if x.dtype.kind not in "biufc":
             raise TypeError(f"{where}: components of dtype {x.dtype} cannot be stored")
-        return {"tensor": str(x.dtype), "row": isinstance(x, st.RaggedRow)}
+        return {"tensor": np.dtype(x.dtype).name, "row": isinstance(x, st.RaggedRow)}
     raise TypeError(f"{where}: an element leaf of type {type(x).__name__} cannot be stored")
 
 
@@ -59,7 +62,11 @@ def _components(element):
     """The arrays of an element, in the order of its spec."""
     out = []
     for leaf in nest.flatten(element):
-        if st.is_ragged(leaf):
+        if st.is_sparse(leaf):
+            out.append(backend.to_numpy(leaf.values._data))
+            out.append(backend.to_numpy(leaf.indices._data))
+            out.append(np.asarray([int(d) for d in leaf.shape], np.int64))
+        elif st.is_ragged(leaf):
             out.append(backend.to_numpy(leaf.flat_values._data))
             out.extend(backend.to_numpy(s._data if isinstance(s, Tensor) else s)
                        for s in leaf.nested_row_splits)
@@ -76,6 +83,12 @@ def _rebuild(spec, parts):
     if "tuple" in spec:
         return tuple(_rebuild(v, parts) for v in spec["tuple"])
     xp = backend.get_xp()
+    if "sparse" in spec:
+        values = _rebuild(spec["sparse"], parts)
+        indices, shape = next(parts), next(parts)
+        if values._data.dtype != object:
+            indices = xp.asarray(indices)
+        return from_parts(wrap(indices), values, tuple(int(d) for d in shape), True)
     if "ragged" in spec:
         values = wrap(xp.asarray(next(parts)))
         splits = [wrap(xp.asarray(next(parts))) for _ in range(spec["ragged_rank"])]

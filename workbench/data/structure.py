@@ -1,4 +1,5 @@
-"""Elements of a dataset: nested tuples/dicts of Tensors and RaggedTensors, and how they batch.
+"""Elements of a dataset: nested tuples/dicts of Tensors, RaggedTensors and SparseTensors, and how
+they batch.
 
 Python lists are tensors, not structures (TF's rule): ``from_tensor_slices([1, 2])``
 has scalar elements. Everything here works on the raw arrays of the leaves, so
@@ -13,10 +14,21 @@ import numpy as np
 from .. import backend, core, nest
 from ..errors import argcheck
 from ..core import Tensor, convert_to_tensor, ragged_list_error, wrap
+from ..sparse import rows as sparse_rows
+from ..sparse.sparse_tensor import SparseTensor, SparseTensorValue
 from ragged import RaggedTensor
 
 
 def is_ragged(x) -> bool:
+    """A RaggedTensor (or another composite of rows); SparseTensors are not."""
+    return isinstance(x, core.CompositeTensor) and not isinstance(x, SparseTensor)
+
+
+def is_sparse(x) -> bool:
+    return isinstance(x, SparseTensor)
+
+
+def is_composite(x) -> bool:
     return isinstance(x, core.CompositeTensor)
 
 
@@ -45,9 +57,9 @@ def normalize(value, top=True, what="value", where=None):
         parts = [normalize(v, False, f"{what}[{i}]", where) for i, v in enumerate(value)]
         return type(value)(*parts) if hasattr(value, "_fields") else tuple(parts)
     if top and isinstance(value, list) and value and any(
-            isinstance(v, (Tensor, tuple, dict)) or is_ragged(v) for v in value):
+            isinstance(v, (Tensor, tuple, dict)) or is_composite(v) for v in value):
         return tuple(normalize(v, False, f"{what}[{i}]", where) for i, v in enumerate(value))
-    if isinstance(value, Tensor) or is_ragged(value):
+    if isinstance(value, Tensor) or is_composite(value):
         return value
     return to_tensor(value, what, where)
 
@@ -78,8 +90,11 @@ def unpack_call(fn, element):
 
 
 def to_numpy(element):
-    """NumPy leaves; scalars come out as NumPy scalars (``np.int64(3)``), as in TF."""
+    """NumPy leaves; scalars come out as NumPy scalars (``np.int64(3)``), as in TF; a SparseTensor
+    as a ``SparseTensorValue`` of NumPy arrays."""
     def leaf(x):
+        if is_sparse(x):
+            return SparseTensorValue(x.indices.numpy(), x.values.numpy(), x.dense_shape.numpy())
         arr = x.numpy()
         return arr[()] if isinstance(arr, np.ndarray) and arr.ndim == 0 else arr
     return nest.map_structure(leaf, element)
@@ -160,7 +175,11 @@ def batch_elements(elements, mode="dense"):
     for i in range(n):
         leaves = [f[i] for f in flats]
         where = _describe(i, n)
-        if is_ragged(leaves[0]):
+        if any(is_sparse(x) for x in leaves):
+            if not all(is_sparse(x) for x in leaves):
+                raise ValueError(f"batch: elements{where} mix SparseTensors and dense tensors")
+            out.append(sparse_rows.stack(leaves, where))
+        elif is_ragged(leaves[0]):
             if not all(is_ragged(x) for x in leaves):
                 raise ValueError(f"batch: elements{where} mix RaggedTensors and dense tensors")
             out.append(stack_ragged(leaves, where))

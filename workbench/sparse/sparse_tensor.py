@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import collections
+
 import numpy as np
 
 from .. import backend, core
 from ..core import Tensor, convert_to_tensor
 from ..ops.indexing import take_rows
 from ..ops.shape import broadcast_to, reshape
-from ..tensor_shape import TensorShape, as_shape
+from ..dtypes import as_dtype
+from ..tensor_shape import TensorShape, _dtype_name, as_shape
 
-__all__ = ["SparseTensor", "from_parts"]
+__all__ = ["SparseTensor", "SparseTensorSpec", "SparseTensorValue", "from_parts"]
+
+# TF's ``tf.compat.v1.SparseTensorValue``: a SparseTensor's parts as NumPy arrays (what
+# ``Dataset.as_numpy_iterator`` yields for a sparse component)
+SparseTensorValue = collections.namedtuple("SparseTensorValue", ["indices", "values", "dense_shape"])
 
 
 class SparseTensor(core.CompositeTensor):
@@ -116,6 +123,9 @@ class SparseTensor(core.CompositeTensor):
         return from_parts(self._indices, new_values, self._shape, self._static)
 
     # -- composite protocol -----------------------------------------------------------
+    def _spec(self) -> "SparseTensorSpec":
+        return SparseTensorSpec(self._shape, self.dtype)
+
     def components(self) -> list:
         return [self._values]
 
@@ -143,6 +153,103 @@ class SparseTensor(core.CompositeTensor):
         # TF's text: each part as str(tensor) prints it
         return (f"SparseTensor(indices={self._indices!s}, values={self._values!s}, "
                 f"dense_shape={self._dense_shape!s})")
+
+
+class SparseTensorSpec:
+    """SparseTensors of one dense shape (``None`` for unknown sizes, ``shape=None`` for any
+    rank) and dtype (TF's ``tf.SparseTensorSpec``): a ``Dataset.element_spec`` leaf for sparse
+    elements, and what ``wb.type_spec_from_value`` gives for a SparseTensor.
+
+    >>> spec = wb.SparseTensorSpec([None, 4], wb.int32)
+    >>> spec.is_compatible_with(wb.SparseTensor([[0, 1]], [7], [3, 4]))
+    True
+    >>> spec
+    SparseTensorSpec(TensorShape([None, 4]), wb.int32)
+    """
+
+    __slots__ = ("_shape", "_dtype")
+
+    def __init__(self, shape=None, dtype="float32"):
+        self._shape = as_shape(shape)
+        self._dtype = as_dtype(dtype)
+
+    @classmethod
+    def from_value(cls, value) -> "SparseTensorSpec":
+        """The spec of the SparseTensor ``value``."""
+        if not isinstance(value, SparseTensor):
+            raise TypeError(f"SparseTensorSpec.from_value: expected a SparseTensor, got {type(value).__name__}")
+        return value._spec()
+
+    @property
+    def shape(self) -> TensorShape:
+        return self._shape
+
+    @property
+    def dtype(self):
+        return self._dtype
+
+    @property
+    def value_type(self):
+        return SparseTensor
+
+    def _type_spec_key(self):
+        return (self._dtype,)
+
+    def _as_spec(self, value):
+        if isinstance(value, SparseTensor):
+            return value._spec()
+        return value if isinstance(value, SparseTensorSpec) else None
+
+    def is_compatible_with(self, spec_or_value) -> bool:
+        """Whether a SparseTensor (or a SparseTensorSpec) fits: the same dtype and a compatible
+        dense shape. Dense tensors and their specs do not."""
+        other = self._as_spec(spec_or_value)
+        return (other is not None and other._dtype == self._dtype
+                and self._shape.is_compatible_with(other._shape))
+
+    def is_subtype_of(self, other) -> bool:
+        """Whether every value of this spec is a value of ``other``."""
+        if not isinstance(other, SparseTensorSpec) or other._dtype != self._dtype:
+            return False
+        if other._shape.rank is None:
+            return True
+        return self._shape.rank == other._shape.rank and all(
+            b is None or a == b for a, b in zip(self._shape, other._shape))
+
+    def most_specific_common_supertype(self, others):
+        """The most specific spec that ``self`` and every one of ``others`` fit: sizes that
+        differ become None, a rank that differs unknown rank; None when a dtype differs or one
+        of ``others`` is not a SparseTensorSpec."""
+        shape = self._shape
+        for o in others:
+            if not isinstance(o, SparseTensorSpec) or o._dtype != self._dtype:
+                return None
+            shape = shape.most_specific_compatible_shape(o._shape)
+        return SparseTensorSpec(shape, self._dtype)
+
+    def most_specific_compatible_type(self, other) -> "SparseTensorSpec":
+        spec = self.most_specific_common_supertype([other])
+        if spec is None:
+            raise ValueError(f"No TypeSpec is compatible with both {self} and {other}")
+        return spec
+
+    def _with_shape(self, shape) -> "SparseTensorSpec":
+        return SparseTensorSpec(shape, self._dtype)
+
+    def __eq__(self, other):
+        return type(other) is type(self) and self._dtype == other._dtype and self._shape == other._shape
+
+    def __ne__(self, other):
+        return not self == other
+
+    def __hash__(self):
+        return hash((type(self), self._shape, self._dtype))
+
+    def __reduce__(self):
+        return (type(self), (self._shape, self._dtype))
+
+    def __repr__(self):
+        return f"SparseTensorSpec({self._shape!r}, wb.{_dtype_name(self._dtype)})"
 
 
 def _at_entries(sp, other, op):
