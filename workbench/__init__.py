@@ -36,7 +36,7 @@ from .eager import (  # noqa: F401,A004
 from .functional import map_fn, vectorized_map  # noqa: F401  (map_fn with ragged rows)
 from .tensor_array import TensorArray  # noqa: F401
 from . import sparse  # noqa: F401,E402
-from .sparse import IndexedSlices, SparseTensor  # noqa: F401,E402
+from .sparse import IndexedSlices, SparseTensor, SparseTensorSpec  # noqa: F401,E402
 from . import math  # noqa: F401,E402
 from .compiler import Function, function  # noqa: F401,E402
 
