@@ -293,3 +293,78 @@ def test_tf_guide_loop_with_iterator_regularization_and_keras_loss(tmp_path):
     for key in one:
         np.testing.assert_allclose(ranks[0][key], one[key], rtol=1e-4, atol=1e-5)
         np.testing.assert_array_equal(ranks[0][key], ranks[1][key])
+
+
+FIT_LOGS = """
+    import json, os, sys
+    import numpy as np
+    import workbench as wb
+
+    out = sys.argv[1]
+    single = len(sys.argv) > 2 and sys.argv[2] == "single"
+    strategy = wb.distribute.get_strategy() if single else wb.distribute.MultiWorkerMirroredStrategy()
+    rank = strategy.cluster_resolver.task_id
+    tag = "single" if single else f"logs{rank}"
+    x = np.random.default_rng(0).normal(size=(48, 4)).astype("float32")
+    y = (x @ np.array([[1.0], [-2.0], [0.5], [3.0]], "float32") > 0).astype("float32")
+    xv = np.random.default_rng(2).normal(size=(45, 4)).astype("float32")   # the last batch (13) splits 7 + 6
+    yv = (xv.sum(axis=1, keepdims=True) > 0).astype("float32")
+
+    class Batches(wb.keras.callbacks.Callback):
+        def __init__(self):
+            super().__init__()
+            self.train, self.test = [], []
+        def on_train_batch_end(self, batch, logs=None):
+            self.train.append(dict(logs))
+        def on_test_batch_end(self, batch, logs=None):
+            self.test.append(dict(logs))
+
+    def model():
+        wb.random.set_seed(3 if single else 3 + rank)   # the ranks start apart: rank 0's values are broadcast
+        with strategy.scope():
+            m = wb.keras.Sequential([wb.keras.Input((4,)), wb.keras.layers.Dense(8, activation="tanh"),
+                                     wb.keras.layers.Dense(1, activation="sigmoid")])
+            m.compile(optimizer=wb.optimizers.SGD(0.1), loss="binary_crossentropy",
+                      metrics=["accuracy", wb.keras.metrics.AUC(name="auc"), "mae"])
+        return m
+
+    seen = Batches()
+    with_batches = model().fit(x, y, batch_size=16, epochs=3, shuffle=False, verbose=0, callbacks=[seen],
+                               validation_data=(xv, yv))
+    m = model()
+    epochs_only = m.fit(x, y, batch_size=16, epochs=3, shuffle=False, verbose=0, validation_data=(xv, yv))
+    evaluated = m.evaluate(xv, yv, batch_size=16, verbose=0, return_dict=True)
+    listed = m.evaluate(xv, yv, batch_size=16, verbose=0)
+    on_batch = m.test_on_batch(xv[:13], yv[:13], return_dict=True)
+    with open(os.path.join(out, tag + ".json"), "w") as f:
+        json.dump({"history": with_batches.history, "epochs_only": epochs_only.history, "train": seen.train,
+                   "test": seen.test, "evaluate": evaluated, "listed": listed, "test_on_batch": on_batch}, f)
+"""
+
+
+def test_fit_and_evaluate_log_the_global_batch_on_every_worker(tmp_path):
+    job = run_job(tmp_path, FIT_LOGS)
+    assert job.returncode == 0, job.stderr
+    single = run_job(tmp_path, FIT_LOGS, "single", mpiexec=False)
+    assert single.returncode == 0, single.stderr
+    ranks = [json.loads((tmp_path / f"logs{r}.json").read_text()) for r in (0, 1)]
+    one = json.loads((tmp_path / "single.json").read_text())
+    assert ranks[0] == ranks[1]   # the same numbers on every worker (its own shard's would differ)
+    assert sorted(one["history"]) == ["accuracy", "auc", "loss", "mae", "val_accuracy", "val_auc", "val_loss",
+                                      "val_mae"]
+    assert len(ranks[0]["train"]) == len(one["train"]) == 9 and len(ranks[0]["test"]) == len(one["test"]) == 9
+
+    def close(a, b):
+        if isinstance(a, dict):
+            assert sorted(a) == sorted(b)
+            for k in a:
+                close(a[k], b[k])
+        elif isinstance(a, list):
+            assert len(a) == len(b)
+            for u, v in zip(a, b):
+                close(u, v)
+        else:
+            np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-6)
+    for key in one:
+        close(ranks[0][key], one[key])
+    assert one["history"] == one["epochs_only"]

@@ -277,6 +277,27 @@ class Strategy:
                 return sums
         return self._collectives.all_reduce(arrays, "gradient all_reduce", reuse=True)
 
+    @contextlib.contextmanager
+    def summed_state(self, variables):
+        """Inside, each of ``variables`` (a metric's state: totals, counts) holds its sum over the
+        workers; on leaving, every variable holds its own worker's value again. How ``Model.fit``
+        reads metrics under a strategy (TF sums a metric's state across replicas before
+        ``result()``): one fused all-reduce of every state variable per read. Every worker must
+        enter it with the same variables in the same order."""
+        variables = list(variables)
+        if self._num_workers == 1 or not variables:
+            yield variables
+            return
+        local = [backend.xp_of(v._data).array(v._data, copy=True) for v in variables]
+        sums = self._collectives.all_reduce(local, "metric state all_reduce")
+        try:
+            for v, total in zip(variables, sums):
+                v.assign(total)
+            yield variables
+        finally:
+            for v, mine in zip(variables, local):
+                v.assign(mine)
+
     # -- input ----------------------------------------------------------------------------
     def experimental_distribute_dataset(self, dataset, options=None):
         """``dataset`` (of global batches) as this worker's per-replica batches."""

@@ -296,8 +296,9 @@ class Trainer:
         return self.compute_metrics(x, y, y_pred, sample_weight=sample_weight)
 
     def test_step(self, data):
-        """Loss and metrics of one batch, without training."""
-        x, y, sample_weight = unpack_x_y_sample_weight(data)
+        """Loss and metrics of one batch, without training (under a strategy of several
+        replicas, of this replica's slice of the batch)."""
+        x, y, sample_weight = unpack_x_y_sample_weight(replica_batch(data, self.distribute_strategy))
         y_pred = self(x, training=False)
         loss = self.compute_loss(x=x, y=y, y_pred=y_pred, sample_weight=sample_weight, training=False)
         self._loss_tracker.update_state(loss, sample_weight=_batch_size(x))
@@ -434,6 +435,7 @@ class Trainer:
         callbacks = self._callback_list(callbacks, add_history=True, add_progbar=verbose != 0, verbose=verbose,
                                         epochs=epochs, steps=epoch_iterator.num_batches)
         self._add_experiment_logger(callbacks)
+        global_batch_logs = self._batch_logs_wanted(callbacks, ("on_train_batch_end", "on_batch_end"))
         self._eval_epoch_iterator = None
         self.stop_training = False
         train_function = self.make_train_function()
@@ -451,7 +453,7 @@ class Trainer:
                     callbacks.on_train_batch_begin(begin)
                     logs = train_function(batches)
                     steps += len(batches)
-                    callbacks.on_train_batch_end(end, logs)
+                    callbacks.on_train_batch_end(end, self._logs_across_workers(logs) if global_batch_logs else logs)
                     if self.stop_training:
                         break
                 if steps == 0:
@@ -483,11 +485,48 @@ class Trainer:
 
     def _metrics_result_or_logs(self, logs):
         """The metrics' values at the end of the epoch, or the last step's logs when a custom
-        ``train_step`` returns other keys."""
+        ``train_step`` returns other keys (over every worker under a strategy)."""
         if not isinstance(logs, dict):
             return {}
+        if self.distribute_strategy._num_workers > 1:
+            return self._logs_across_workers(logs)
         metric_logs = self.get_metrics_result()
         return _pythonify(metric_logs if set(_flat_keys(logs)) == set(metric_logs) else logs)
+
+    # -- logs under a strategy of several workers ----------------------------------------
+    def _logs_across_workers(self, logs):
+        """A step's ``logs`` as TF reports them under a strategy: the metrics' values with their
+        state (totals, counts) summed over the workers, so the loss is the mean over the global
+        batch and every worker logs the same numbers; other numbers a custom ``train_step``
+        returns are averaged over the workers. ``logs`` itself with one worker."""
+        strategy = self.distribute_strategy
+        if strategy._num_workers == 1 or not isinstance(logs, dict):
+            return logs
+        with strategy.summed_state(_metric_state(self.metrics)):
+            metric_logs = _pythonify(self.get_metrics_result())
+        logs = _pythonify(logs)
+        if set(logs) == set(metric_logs):
+            return metric_logs
+        others = sorted(k for k, v in logs.items() if k not in metric_logs and isinstance(v, float))
+        out = {k: metric_logs.get(k, v) for k, v in logs.items()}
+        if others:
+            sums = strategy._collectives.all_reduce([np.array([logs[k] for k in others], np.float64)],
+                                                    "custom train_step logs")[0]
+            out.update({k: float(v) / strategy._num_workers for k, v in zip(others, sums)})
+        return out
+
+    def _batch_logs_wanted(self, callbacks, hooks):
+        """Whether a callback of ``callbacks`` reads the logs of single batches (overrides one of
+        ``hooks``). Under a strategy of several workers the metrics are summed across them only
+        for a reader (else once per epoch); the workers agree on the answer, so they all take
+        part in the same all-reduces."""
+        strategy = self.distribute_strategy
+        if strategy._num_workers == 1:
+            return False
+        base = callbacks_module.Callback
+        wanted = any(getattr(type(cb), h, None) is not getattr(base, h) for cb in callbacks.callbacks for h in hooks)
+        votes = strategy._collectives.all_reduce([np.array([int(wanted)], np.int64)], "callbacks' batch logs")[0]
+        return bool(votes[0])
 
     def _add_experiment_logger(self, callbacks):
         run = experiment.active()
@@ -520,6 +559,7 @@ class Trainer:
                                            where=where)
         callbacks = self._callback_list(callbacks, add_progbar=verbose != 0, verbose=verbose, epochs=1,
                                         steps=epoch_iterator.num_batches)
+        global_batch_logs = self._batch_logs_wanted(callbacks, ("on_test_batch_end",))
         test_function = self.make_test_function()
         self.stop_evaluating = False
         callbacks.on_test_begin()
@@ -530,7 +570,7 @@ class Trainer:
             callbacks.on_test_batch_begin(begin)
             logs = test_function(batches)
             steps_run += len(batches)
-            callbacks.on_test_batch_end(end, logs)
+            callbacks.on_test_batch_end(end, self._logs_across_workers(logs) if global_batch_logs else logs)
             if self.stop_evaluating:
                 break
         if steps_run == 0:
@@ -593,7 +633,7 @@ class Trainer:
                                  "at the same time.")
         data = batch_tensors(x, y, sample_weight, class_weight, where)
         logs = self.make_train_function()([data])
-        logs = _pythonify(logs)
+        logs = _pythonify(self._logs_across_workers(logs))
         return logs if return_dict else self._flatten_metrics_in_order(logs)
 
     def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
@@ -601,7 +641,7 @@ class Trainer:
         where = "test_on_batch"
         self._assert_compile_called(where)
         data = batch_tensors(x, y, sample_weight, None, where)
-        logs = _pythonify(self.make_test_function()([data]))
+        logs = _pythonify(self._logs_across_workers(self.make_test_function()([data])))
         return logs if return_dict else self._flatten_metrics_in_order(logs)
 
     def predict_on_batch(self, x):
@@ -611,9 +651,26 @@ class Trainer:
         return nest.map_structure(lambda t: t.numpy() if isinstance(t, Tensor) else t, out)
 
 
+def _metric_state(metrics):
+    """The state Variables of ``metrics`` and the metrics they hold, each once, in a fixed order."""
+    out, seen = [], set()
+
+    def visit(metric):
+        for v in metric.variables if hasattr(metric, "variables") else ():
+            if id(v) not in seen:
+                seen.add(id(v))
+                out.append(v)
+        for sub in getattr(metric, "metrics", ()) or ():
+            if sub is not metric:
+                visit(sub)
+    for m in metrics:
+        visit(m)
+    return out
+
+
 def _batch_size(x):
     leaf = nest.flatten(x)[0]
-    if isinstance(leaf, CompositeTensor):
+    if isinstance(leaf, CompositeTensor) and hasattr(leaf, "nrows"):   # a SparseTensor has a shape
         return int(leaf.nrows())
     shape = getattr(leaf, "shape", None)
     return int(shape[0]) if shape else 1
