@@ -687,8 +687,7 @@ def test_input_shape_on_the_first_layer_builds_a_sequential():
     with_layer = keras.Sequential([keras.InputLayer(shape=(3,)), L.Dense(2)])
     assert with_layer.built and len(with_layer.layers) == 1 and with_layer.count_params() == 8
     assert keras.InputLayer(batch_shape=(4, 3)).output.shape == (4, 3)
-    with pytest.raises(ValueError, match="sparse=True is not supported"):
-        keras.InputLayer(shape=(3,), sparse=True)
+    assert keras.InputLayer(shape=(3,), sparse=True).output.sparse   # tests/test_keras_sparse_input.py
 
 
 def test_summary_is_keras_table():

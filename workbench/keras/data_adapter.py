@@ -28,6 +28,8 @@ import ragged
 from .. import nest
 from ..core import CompositeTensor, Tensor, convert_to_tensor
 from ..data import INFINITE_CARDINALITY, Dataset
+from ..sparse import rows as sparse_rows
+from ..sparse.sparse_tensor import SparseTensor
 from ..ops.indexing import gather
 from .py_dataset import PyDataset
 
@@ -98,6 +100,8 @@ def _as_array(x, where, name):
 
 
 def _num_rows(x):
+    if isinstance(x, SparseTensor):
+        return int(x.shape[0])
     if isinstance(x, CompositeTensor):
         return int(x.nrows())
     return int(x.shape[0])
@@ -126,6 +130,9 @@ def _numbers(v):
 
 def _take(x, index):
     """Rows of one leaf: ``index`` is a slice or an int64 index array."""
+    if isinstance(x, SparseTensor):    # rows of a sparse input (Keras' sparse=True inputs)
+        rows = np.arange(x.shape[0])[index] if isinstance(index, slice) else index
+        return sparse_rows.gather_rows(x, rows)
     if isinstance(index, slice):
         return x[index]
     if isinstance(x, CompositeTensor):

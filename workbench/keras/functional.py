@@ -33,6 +33,7 @@ from .layers.base import (Layer, _require_own_get_config, _training_stack, is_ra
 from ..ops.create import ones, zeros
 from ..core import convert_to_tensor
 from ..ops.elementwise import cast
+from ..sparse.sparse_tensor import SparseTensor
 import ragged
 from .serialization import custom_object_scope
 from .summary_table import print_summary
@@ -51,13 +52,14 @@ class SymbolicTensor:
     # a layer whose call takes ``mask`` is given one while its output shape is worked out
     mask_shapes = None
 
-    def __init__(self, shape, dtype, node=None, index=0, name=None, ragged=False):
+    def __init__(self, shape, dtype, node=None, index=0, name=None, ragged=False, sparse=False):
         self.shape = tuple(None if d is None else int(d) for d in shape)
         self.dtype = np.dtype(dtype)
         self.node = node
         self.index = index
         self.name = name
         self.ragged = bool(ragged)
+        self.sparse = bool(sparse)
 
     @property
     def ndim(self):
@@ -65,7 +67,7 @@ class SymbolicTensor:
 
     def __repr__(self):
         dims = ", ".join("None" if d is None else str(d) for d in self.shape)
-        kind = "RaggedSymbolicTensor" if self.ragged else "SymbolicTensor"
+        kind = "RaggedSymbolicTensor" if self.ragged else "SparseSymbolicTensor" if self.sparse else "SymbolicTensor"
         src = f" (created by layer '{self.node.layer.name}')" if self.node is not None else ""
         return f"<{kind} shape=({dims}) dtype={_dtype_name(self.dtype)}{src}>"
 
@@ -110,7 +112,8 @@ class InputLayer(Layer):
 
     ``shape`` excludes the batch axis (``batch_size`` gives it); ``batch_shape`` includes it.
     ``dtype``: any dtype ``wb.as_dtype`` reads, Keras' ``"string"`` (``wb.string``) included.
-    ``ragged=True`` describes a RaggedTensor batch. ``sparse``, ``input_tensor`` and
+    ``ragged=True`` describes a RaggedTensor batch, ``sparse=True`` a SparseTensor one (a model
+    casts a SparseTensor's values to the input's dtype, as Keras does). ``input_tensor`` and
     ``optional`` are Keras' and only their defaults are supported.
     """
 
@@ -126,10 +129,13 @@ class InputLayer(Layer):
             batch_shape = kwargs.pop("batch_input_shape") if batch_shape is None else batch_shape
         if kwargs:
             raise TypeError(f"InputLayer: unexpected argument(s) {', '.join(sorted(kwargs))}")
-        for arg, value, default in (("sparse", sparse, None), ("input_tensor", input_tensor, None),
-                                    ("optional", optional, False)):
-            if value is not default and not (arg == "sparse" and value is False):
+        for arg, value, default in (("input_tensor", input_tensor, None), ("optional", optional, False)):
+            if value is not default:
                 raise ValueError(f"InputLayer: {arg}={value!r} is not supported; leave it {default!r}")
+        if sparse not in (None, False, True):
+            raise TypeError(f"InputLayer: sparse must be a bool or None, got {sparse!r}")
+        if sparse and ragged:
+            raise ValueError("InputLayer: an input cannot be both sparse and ragged (sparse=True, ragged=True)")
         if batch_shape is not None:
             if shape is not None or batch_size is not None:
                 raise ValueError("InputLayer: give shape (and batch_size) or batch_shape, not both")
@@ -143,7 +149,7 @@ class InputLayer(Layer):
         dtype = np.dtype(np.float32) if dtype is None else _input_dtype(dtype)
         super().__init__(name=name or unique_layer_name("input"), dtype=dtype)
         self.built = True
-        output = SymbolicTensor(full, dtype, name=self.name, ragged=ragged)
+        output = SymbolicTensor(full, dtype, name=self.name, ragged=ragged, sparse=bool(sparse))
         output.node = self._first_call = Node(self, (), {}, output)
 
     def call(self, inputs):
@@ -151,12 +157,12 @@ class InputLayer(Layer):
 
     def get_config(self):
         return {"name": self.name, "batch_shape": list(self.output.shape), "dtype": _dtype_name(self.output.dtype),
-                "ragged": self.output.ragged}
+                "sparse": self.output.sparse, "ragged": self.output.ragged}
 
     @classmethod
     def from_config(cls, config):
         return cls(batch_shape=config["batch_shape"], dtype=config.get("dtype") or "float32",
-                   name=config.get("name"), ragged=config.get("ragged", False))
+                   name=config.get("name"), ragged=config.get("ragged", False), sparse=config.get("sparse", False))
 
 
 def _input_dtype(dtype):
@@ -171,10 +177,12 @@ def _dtype_name(dtype):
     return "string" if dtype == string else dtype.name
 
 
-def Input(shape=None, batch_size=None, name=None, dtype=None, ragged=False, batch_shape=None):  # noqa: N802
+def Input(shape=None, batch_size=None, name=None, dtype=None, ragged=False, batch_shape=None,  # noqa: N802
+          sparse=None):
     """A symbolic input of shape ``(batch_size,) + shape`` (None entries: any size).
 
-    ``ragged=True`` describes a RaggedTensor batch (e.g. ``shape=(None, 8)``).
+    ``ragged=True`` describes a RaggedTensor batch (e.g. ``shape=(None, 8)``), ``sparse=True`` a
+    SparseTensor batch (a ``Dense`` layer multiplies it sparse-dense).
     ``dtype`` defaults to float32; ``"string"`` takes text, as Keras' does:
 
     >>> wb.keras.Input(shape=(1,), dtype="string").dtype == wb.string
@@ -185,7 +193,7 @@ def Input(shape=None, batch_size=None, name=None, dtype=None, ragged=False, batc
     if batch_shape is not None:
         shape = batch_size = None
     return InputLayer(shape=shape, batch_size=batch_size, dtype=dtype, batch_shape=batch_shape, name=name,
-                      ragged=ragged).output
+                      ragged=ragged, sparse=sparse).output
 
 
 # ---------------------------------------------------------------------------
@@ -206,6 +214,9 @@ def _stand_in(spec, k):
         if spec.dtype == string:
             return convert_to_tensor(np.full(shape, b"", dtype=object))
         return zeros(shape, dtype=spec.dtype)
+    if spec.sparse:     # a SparseTensor with no entries
+        shape = tuple((k if i == 0 else inner_k) if d is None else d for i, d in enumerate(spec.shape))
+        return SparseTensor(np.zeros((0, len(shape)), np.int64), zeros((0,), dtype=spec.dtype), shape)
     if spec.ragged:
         nrows = k if spec.shape[0] is None else spec.shape[0]
         inner = tuple(inner_k if d is None else d for d in spec.shape[2:])
@@ -255,7 +266,8 @@ def symbolic_call(layer, args, kwargs):
             continue
         sa, sb = shape_of(a), shape_of(b)
         shape = tuple(x if x == y else None for x, y in zip(sa, sb))
-        outs.append(SymbolicTensor(shape, a.dtype, node, i, ragged=is_ragged(a)))
+        sparse = isinstance(a, SparseTensor)
+        outs.append(SymbolicTensor(shape, a.dtype, node, i, ragged=is_ragged(a) and not sparse, sparse=sparse))
     node.outputs = nest.pack_sequence_as(results[0], outs)
     if len(mask_shapes) == 2 and len(outs) == 1 and outs[0] is not None:
         outs[0].mask_shapes = mask_shapes
@@ -264,6 +276,21 @@ def symbolic_call(layer, args, kwargs):
     shapes = [o.shape for o in outs if o is not None]
     layer._symbolic_output_shape = shapes[0] if len(shapes) == 1 else shapes
     return node.outputs
+
+
+def _conform(spec, value):
+    """A SparseTensor, or any value given for a sparse Input, cast to the Input's dtype, as Keras
+    converts a model's inputs (the sparse_tensor guide feeds int32 values to a float32 input)."""
+    if not is_symbolic(spec) or spec.dtype.kind not in "biuf":
+        return value
+    if isinstance(value, SparseTensor):
+        if value.dtype != spec.dtype and value.dtype.kind in "biuf":
+            return value.with_values(cast(value.values, spec.dtype))
+        return value
+    if spec.sparse and not is_ragged(value):
+        value = convert_to_tensor(value)
+        return cast(value, spec.dtype) if value.dtype != spec.dtype and value.dtype.kind in "biuf" else value
+    return value
 
 
 def _topological_nodes(outputs):
@@ -472,7 +499,7 @@ class Model(Trainer, Layer):
             missing = sorted(set(spec) - set(inputs))
             if missing:
                 raise ValueError(f"Model '{self.name}': missing inputs {missing}")
-            return {id(spec[k]): inputs[k] for k in spec}
+            return {id(spec[k]): _conform(spec[k], inputs[k]) for k in spec}
         flat_spec = nest.flatten(spec)
         if isinstance(inputs, dict):
             names = {x.node.layer.name: x for x in flat_spec}
@@ -480,11 +507,11 @@ class Model(Trainer, Layer):
             if missing:
                 raise ValueError(f"Model '{self.name}': missing inputs {missing} (inputs are matched "
                                  "by the names of their wb.keras.Input)")
-            return {id(x): inputs[n] for n, x in names.items()}
+            return {id(x): _conform(x, inputs[n]) for n, x in names.items()}
         flat = nest.flatten(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
         if len(flat) != len(flat_spec):
             raise ValueError(f"Model '{self.name}' expects {len(flat_spec)} input(s), got {len(flat)}")
-        return {id(x): v for x, v in zip(flat_spec, flat)}
+        return {id(x): _conform(x, v) for x, v in zip(flat_spec, flat)}
 
     def call(self, inputs, training=None, mask=None):
         if self._nodes is None:

@@ -28,6 +28,7 @@ from ...core import Tensor, Variable, convert_to_tensor
 from .. import initializers, regularizers
 from ...module import Module, _snake_case, current_scope_name
 from ...ops.elementwise import cast
+from ...sparse.sparse_tensor import SparseTensor
 
 __all__ = ["InputSpec", "Layer"]
 
@@ -378,6 +379,10 @@ class Layer(Module):
         if isinstance(x, Tensor):
             if x.dtype.kind == "f" and x.dtype != self._dtype:
                 return cast(x, self._dtype)
+            return x
+        if isinstance(x, SparseTensor):
+            if x.dtype.kind == "f" and x.dtype != self._dtype:
+                return x.with_values(cast(x.values, self._dtype))
             return x
         if is_ragged(x):
             if x.dtype.kind == "f" and x.dtype != self._dtype:

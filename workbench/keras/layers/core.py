@@ -35,7 +35,10 @@ def _on_values(fn, x):
 class Dense(Layer):
     """``activation(inputs @ kernel + bias)`` on the last axis; kernel ``[in, units]``.
 
-    RaggedTensor inputs are transformed row-value by row-value (their flat values).
+    RaggedTensor inputs are transformed row-value by row-value (their flat values). A SparseTensor
+    input (``wb.keras.Input(..., sparse=True)``) is multiplied sparse-dense
+    (``wb.sparse.sparse_dense_matmul``, its leading dimensions flattened for rank > 2); the
+    output is dense, as in Keras.
     """
 
     def __init__(self, units, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
@@ -69,7 +72,21 @@ class Dense(Layer):
         return self.activation(y)
 
     def call(self, inputs):
+        if isinstance(inputs, wb.SparseTensor):
+            return self._sparse_dense(inputs)
         return _on_values(self._dense, inputs)
+
+    def _sparse_dense(self, x):
+        if x.dtype != self.kernel.dtype:
+            x = x.with_values(wb.cast(x.values, self.kernel.dtype))
+        lead = tuple(x.shape[:-1])
+        flat = x if len(lead) == 1 else wb.sparse.reshape(x, (int(np.prod(lead)), x.shape[-1]))
+        y = wb.sparse.sparse_dense_matmul(flat, self.kernel)
+        if len(lead) != 1:
+            y = wb.reshape(y, lead + (self.units,))
+        if self.use_bias:
+            y = y + self.bias
+        return self.activation(y)
 
     def get_config(self):
         return {**super().get_config(), "units": self.units,
