@@ -39,6 +39,7 @@ from .geometry import (
 )
 from .quality import image_gradients, psnr, sobel_edges, ssim, ssim_multiscale, total_variation
 from .sampling import ResizeMethod, crop_and_resize, resize, resize_with_pad, transform
+from ..io.images import decode_image, decode_jpeg, decode_png, encode_jpeg, encode_png  # noqa: F401 (tf.image's codecs)
 
 __all__ = [
     "ResizeMethod", "adjust_brightness", "adjust_contrast", "adjust_gamma", "adjust_hue", "adjust_saturation",

@@ -15,6 +15,7 @@ import numpy as np
 from .. import backend
 from ..core import Tensor, convert_to_tensor
 from ..dtypes import as_dtype
+from ..strings import compare as string_compare
 from ._define import binary, ufunc1, ufunc2, unary
 from .rules import TENSORS, multiply_no_nan_arrays
 
@@ -357,8 +358,10 @@ logical_not = unary("logical_not", lambda xp, x: xp.logical_not(x), dtypes="bool
 logical_and = binary("logical_and", lambda xp, x, y: xp.logical_and(x, y), dtypes="bool")
 logical_or = binary("logical_or", lambda xp, x, y: xp.logical_or(x, y), dtypes="bool")
 logical_xor = binary("logical_xor", lambda xp, x, y: xp.logical_xor(x, y), dtypes="bool")
-equal = binary("equal", lambda xp, x, y: xp.equal(x, y), dtypes="any")
-not_equal = binary("not_equal", lambda xp, x, y: xp.not_equal(x, y), dtypes="any")
+# string tensors compare as TF's Equal/NotEqual do on tf.string (reached only past the dtype check)
+equal = binary("equal", lambda xp, x, y: xp.equal(x, y), dtypes="any", strings=string_compare.equal)
+not_equal = binary("not_equal", lambda xp, x, y: xp.not_equal(x, y), dtypes="any",
+                   strings=string_compare.not_equal)
 less = binary("less", lambda xp, x, y: xp.less(x, y))
 less_equal = binary("less_equal", lambda xp, x, y: xp.less_equal(x, y))
 greater = binary("greater", lambda xp, x, y: xp.greater(x, y))
