@@ -46,8 +46,8 @@ from .graphdef import FuncGraph
 from .program import Program
 from ..ops.shape import identity
 from ..tensor_shape import TensorSpec, _dtype_name
-from .signature import (Placeholder, covers, describe, placeholder, relax, release_placeholders, signature,
-                        stand_in)
+from .signature import (Placeholder, covers, describe, placeholder, plain, relax, release_placeholders, repeats,
+                        signature, stand_in)
 from .trace import Tracer, tensor_leaves
 
 __all__ = ["function", "Function", "ConcreteFunction", "run_functions_eagerly", "functions_run_eagerly",
@@ -107,6 +107,9 @@ class Function:
         self._runs = 0               # runs of the Python body under a tracer
         self._warned_retrace = False
         self._tracing: set = set()   # signatures being traced now (a recursive call is refused)
+        # tensors the traces used as captured constants (id -> weak reference): passed as an
+        # argument, such a tensor is the argument too (a tape sees one tensor, as in eager mode)
+        self._captured: dict = {}
         self._instances = weakref.WeakKeyDictionary()  # a decorated method: instance -> its function
         self._relax = bool(reduce_retracing)
         self._params = _parameters(python_function)
@@ -174,7 +177,7 @@ class Function:
                 self._check_recursion(args, kwargs)
             return _as_outputs(self._fn(*args, **kwargs))
         flat = nest.flatten((args, kwargs))
-        key = signature(args, kwargs, flat)
+        key = signature(args, kwargs, flat, self._captured)
         program = self._programs.get(key)
         if program is None:
             return self._trace(key, args, kwargs, flat)
@@ -186,7 +189,7 @@ class Function:
     def _check_recursion(self, args, kwargs):
         """A call of this function while it is being traced for the same signature: TF traces
         it again, and again, without end (its trace of a tensor condition takes both branches)."""
-        key = signature(args, kwargs, nest.flatten((args, kwargs)))
+        key = plain(signature(args, kwargs, nest.flatten((args, kwargs))))
         if key in self._tracing:
             raise RecursionError(f"wb.function '{self._name}' calls itself with the signature "
                                  f"{describe(key)} while it is being traced for that signature: in TF "
@@ -208,22 +211,23 @@ class Function:
             args, kwargs = self._bind(args, kwargs, skip=len(head))
             args = head + tuple(args)
             flat = nest.flatten((args, kwargs))
-            key = signature(args, kwargs, flat)
         else:
             args, kwargs = self._positional(head + tuple(args), kwargs)
             specs = nest.flatten((args, kwargs))
             args, kwargs = nest.map_structure(_example, (args, kwargs))
             flat = nest.flatten((args, kwargs))
-            key = signature(args, kwargs, flat)
+            key = signature(args, kwargs, flat, self._captured)
             general = tuple(key[:2]) + tuple(
                 (part[0], None if spec.shape.rank is None else tuple(spec.shape)) + part[2:]
                 if isinstance(spec, TensorSpec) else part
                 for part, spec in zip(key[2:], specs))
         for _ in range(2):  # a first trace that creates variables is not kept: trace again
+            key = signature(args, kwargs, flat, self._captured)
             found = self._concrete.get(general) if general is not None else self._find(key)[0]
             if found is not None and key in self._programs:
                 break
             self._trace(key, args, kwargs, flat, general)
+        key = signature(args, kwargs, flat, self._captured)
         concrete = self._concrete[general] if general is not None else self._find(key)[0]
         concrete._latest = self._programs[key]
         return concrete
@@ -295,6 +299,7 @@ class Function:
     def _find(self, key):
         """(the concrete function this signature belongs to, or None; the generalized
         signature a new trace gets)."""
+        key = plain(key)
         if self._signature is not None:
             return self._concrete.get("input_signature"), "input_signature"
         if key in self._concrete:
@@ -343,10 +348,21 @@ class Function:
             concrete = self._concrete.get(general)
         inputs, traced_flat = [], []
         labels = self._labels(args, kwargs, key, general)
-        for leaf, part, label in zip(flat, key[2:], labels):
+        again = repeats(key)
+        for i, (leaf, part, label) in enumerate(zip(flat, key[2:], labels)):
+            if i in again:   # the same tensor passed again: the trace sees one tensor, as eager does
+                inputs.append(None)
+                traced_flat.append(traced_flat[again[i]])
+                continue
             pair = stand_in(leaf)
             if pair is not None and pair[0] is pair[1]:   # a tensor: it prints as TF's symbolic one
                 t = placeholder(pair[0]._data, *label)
+                if isinstance(leaf, core.Tensor):
+                    # the argument's identity on the tapes: where the function also captures the
+                    # argument, a tape sees one tensor, as in eager mode (see Tracer.arguments)
+                    if not leaf._tid:
+                        leaf._tid = core.new_id()
+                    t._tid = leaf._tid
                 inputs.append(t)
                 traced_flat.append(t)
             elif pair is not None:
@@ -357,6 +373,8 @@ class Function:
                 traced_flat.append(part[1].placeholder_value(None) if part[0] == "K" else leaf)
         targs, tkwargs = nest.pack_sequence_as((args, kwargs), traced_flat)
         tracer = Tracer([t for t in inputs if t is not None])
+        tracer.arguments = {id(leaf): leaf for leaf, t in zip(flat, inputs)
+                            if t is not None and isinstance(leaf, core.Tensor)}
         prev = core.set_tracer(tracer)
         self._tracing.add(key)
         # a new program for a concrete function TF traced already (a new shape its specs allow):
@@ -399,10 +417,19 @@ class Function:
             if all(ref() is None for ref in created):
                 raise ValueError(singleton)
             return result
+        if tracer.constants:
+            # the captured tensors a later call may pass as arguments; this program serves the
+            # calls whose arguments are these tensors where this call's are (its key says which)
+            for t in tracer.constants.values():
+                self._captured[id(t)] = weakref.ref(t, functools.partial(_forget, self._captured, id(t)))
+            key = signature(args, kwargs, flat, self._captured)
         program = Program(self._name, key, tracer, inputs, result)
         # the signature names objects by identity: keep them alive, so that no new object
         # can take an id a program was traced for
-        program._pinned = [leaf for leaf, t in zip(flat, inputs) if t is None]
+        program._pinned = [leaf for leaf, t in zip(flat, inputs)
+                           if t is None and not isinstance(leaf, (core.Tensor, core.CompositeTensor))]
+        program._pinned += [self._captured[m[2]]() for m in (key[-1][1] if plain(key) is not key else ())
+                            if len(m) == 3]
         self._programs[key] = program
         if concrete is None:
             concrete = self._concrete[general] = ConcreteFunction(self, general, args, kwargs)
@@ -521,7 +548,7 @@ class ConcreteFunction:
                     full = self._fill(params, (), given)
         if full is not None:
             args, kwargs = full
-            key = signature(args, kwargs, nest.flatten((args, kwargs)))
+            key = plain(signature(args, kwargs, nest.flatten((args, kwargs))))
             if covers(self._general, key):
                 return args, kwargs
             values = dict(zip([p[0] for p in params], list(args))) | kwargs
@@ -705,6 +732,12 @@ class FunctionType:
     def __repr__(self):
         inputs = ", ".join(f"{n}: {_show(s)}" for n, _, s in self.parameters)
         return f"({inputs}) -> {_show(self.output)}"
+
+
+def _forget(captured, key, ref):
+    """A captured tensor was freed: its id may name another object now."""
+    if captured.get(key) is ref:
+        del captured[key]
 
 
 def _same_value(a, b) -> bool:

@@ -8,7 +8,7 @@ from .. import backend, core, nest
 from ..core import Tensor, Variable
 from . import cudagraph, fusion
 from .signature import describe, signature
-from .trace import RELEASED, tensor_leaves
+from .trace import RELEASED, hold, tensor_leaves
 
 __all__ = ["Program"]
 
@@ -44,6 +44,9 @@ class Program:
             self._plan(tracer.var_values)
             tracer.var_values = {}
             self.graph_why = cudagraph.why_not(self.steps, self._held)
+            if tracer.external and self.graph_why is None:
+                self.graph_why = "it reads values another function's program computes at each call"
+            hold(tracer.produced + [t for t in inputs if t is not None])
             self._variables = list({id(h): h for step in self.steps for h in (step.reads or ())
                                     if isinstance(h, Variable)}.values())
 

@@ -10,8 +10,8 @@ from .. import backend, core, nest
 from ..core import Tensor, Variable
 from ..tensor_shape import _dtype_name
 
-__all__ = ["Placeholder", "as_tensors", "describe", "placeholder", "release_placeholders", "signature",
-           "stand_in"]
+__all__ = ["Placeholder", "as_tensors", "describe", "placeholder", "plain", "release_placeholders", "repeats",
+           "signature", "stand_in"]
 
 
 def stand_in(leaf):
@@ -100,21 +100,45 @@ def _one_component(leaf) -> bool:
     return isinstance(leaf, core.CompositeTensor) and len(leaf.components()) == 1
 
 
-def signature(args, kwargs, flat):
+def signature(args, kwargs, flat, captured=None):
     """A hashable key: the structure, then per leaf its shape/dtype/device (tensors), its
-    identity (variables, other objects) or its value (Python numbers, strings)."""
+    identity (variables, other objects) or its value (Python numbers, strings).
+
+    Where a tensor's identity changes what eager execution computes, a last part
+    ``("same", marks)`` says so (:func:`plain` drops it): a tensor passed again (``f(x, x)``,
+    where a tape sees one tensor, not two), and a tensor that a trace of the function used
+    as a captured constant (``captured``: id -> weak reference), passed as an argument."""
     parts = [_structure(args), _structure(kwargs)]
-    for leaf in flat:
+    seen = None
+    marks = None
+    for i, leaf in enumerate(flat):
         if isinstance(leaf, Variable):
             parts.append(("V", id(leaf)))
         elif isinstance(leaf, Tensor):
             d = leaf._data
             parts.append(("T", d.shape, d.dtype.str, _device(d)))
+            if seen is None:
+                seen = {id(leaf): i}
+            else:
+                first = seen.setdefault(id(leaf), i)
+                if first != i:
+                    marks = (marks or ()) + ((i, first),)
+                    continue
+            if captured:
+                ref = captured.get(id(leaf))
+                if ref is not None and ref() is leaf:
+                    marks = (marks or ()) + ((i, "captured", id(leaf)),)
         elif isinstance(leaf, np.ndarray) or backend.is_array(leaf):
             parts.append(("A", leaf.shape, leaf.dtype.str, _device(leaf)))
         elif _one_component(leaf):
             d = leaf.components()[0]._data
             parts.append(("C", type(leaf).__name__, d.shape, d.dtype.str, _device(d), leaf.structure_key()))
+            if seen is None:
+                seen = {id(leaf): i}
+            else:
+                first = seen.setdefault(id(leaf), i)
+                if first != i:
+                    marks = (marks or ()) + ((i, first),)
         elif leaf is None or isinstance(leaf, (bool, int, float, complex, str, bytes)):
             parts.append(("P", type(leaf).__name__, leaf))
         elif hasattr(type(leaf), "__tf_tracing_type__"):
@@ -123,7 +147,24 @@ def signature(args, kwargs, flat):
             parts.append(("K", leaf.__tf_tracing_type__(None)))
         else:  # modules, optimizers, functions …: by identity, as TF does
             parts.append(("O", type(leaf).__name__, id(leaf)))
+    if marks is not None:
+        parts.append(("same", marks))
     return tuple(parts)
+
+
+def plain(key):
+    """``key`` without its identity marks (what concrete functions are keyed by: a new pattern
+    of repeated or captured tensors records a new program, not a new trace)."""
+    if len(key) > 2 and key[-1][0] == "same":
+        return key[:-1]
+    return key
+
+
+def repeats(key) -> dict:
+    """{index of a leaf: index of the earlier leaf that is the same tensor}."""
+    if len(key) > 2 and key[-1][0] == "same":
+        return {m[0]: m[1] for m in key[-1][1] if len(m) == 2}
+    return {}
 
 
 def _structure(s):
@@ -140,7 +181,7 @@ def _device(arr):
 
 def describe(key):
     shown = []
-    for part in key[2:]:
+    for part in plain(key)[2:]:
         if part[0] in "TA":
             shape = "<unknown>" if part[1] is None else list(part[1])
             shown.append(f"tensor{shape}:{np.dtype(part[2]).name}")

@@ -15,7 +15,25 @@ from .planned import try_compile_gradient, try_compile_jacobian
 from .signature import as_tensors
 from .step import Step
 
-__all__ = ["RELEASED", "OutOfScopeError", "Tracer", "tensor_leaves"]
+__all__ = ["RELEASED", "OutOfScopeError", "Tracer", "hold", "tensor_leaves"]
+
+# id -> weak reference of every tensor a program's replay rebinds (its inputs and the values
+# it computes): a trace that meets one of another program's (a function traced while a replay
+# runs its stateful step, whose Python closes over the replay's values) reads it where its
+# step runs, never as a constant
+_HOLDERS: dict = {}
+
+
+def hold(tensors):
+    """Note ``tensors`` as holders a program's replays rebind."""
+    for t in tensors:
+        key = id(t)
+        _HOLDERS[key] = weakref.ref(t, lambda ref, key=key: _HOLDERS.get(key) is ref and _HOLDERS.pop(key))
+
+
+def _held_by_a_program(t) -> bool:
+    ref = _HOLDERS.get(id(t))
+    return ref is not None and ref() is t
 
 
 class OutOfScopeError(AttributeError, TypeError, RuntimeError):
@@ -77,6 +95,12 @@ class Tracer(core.Listener):
         # trace replace the buffer and these keep the values the ops saw
         self.var_values: dict = {}
         self.reads: dict = {}
+        self.external: list = []    # other programs' holders the trace reads (see ``hold``)
+        # id -> the tensors the call was given (their placeholders share their tape ids), and
+        # the tensors ops used as constants: the function's key marks a later argument that
+        # is one of those, so that its program sees one tensor where eager mode does
+        self.arguments: dict = {}
+        self.constants: dict = {}
         for t in inputs:
             self._mark(t)
 
@@ -110,6 +134,17 @@ class Tracer(core.Listener):
             self.keep.append(t)
             self.arrays[id(t._data)] = t
             return True
+        if _held_by_a_program(t):
+            # another program's value, rebound by each of its replays: read where the step
+            # runs (as a variable is), not folded into a constant
+            self._mark(t)
+            self.external.append(t)
+            return True
+        if id(t) in self.arguments:
+            # an argument the function also captures: a constant (a later call with another
+            # argument leaves it be), which this call's key names (see Function._trace)
+            self.constants[id(t)] = t
+            return False
         src = self.arrays.get(id(t._data))
         if src is not None:
             self._alias(t, src)
@@ -118,6 +153,8 @@ class Tracer(core.Listener):
             # library code computed this array outside any op: it may depend on the inputs
             self._unreplayable(f"a value computed outside the op graph reaches {what} "
                                f"(at {core.user_frame()})")
+        elif type(t) is Tensor:
+            self.constants[id(t)] = t
         return False  # a constant: computed at trace time, used as it is
 
     def _alias(self, t, src):
@@ -251,7 +288,9 @@ class Tracer(core.Listener):
         for t in tensor_leaves((args, kwargs)):
             self._resolve(t, getattr(fn, "__qualname__", "a stateful call"))
             self.pinned.add(id(t))
-        watch = _CreationWatch()   # the call runs untraced; it may still build variables (slots)
+        # the call runs untraced; it may still build variables (slots), and its ops may read
+        # values computed earlier in the trace (a closure's tensors), which a replay must keep
+        watch = _CreationWatch(self)
         core.set_tracer(watch)
         try:
             result = fn(*args, **kwargs)
@@ -270,7 +309,9 @@ class Tracer(core.Listener):
             if outs:
                 for o, n in zip(outs, [t for t in tensor_leaves(new) if not isinstance(t, Variable)]):
                     o._data = n._data
-        self._add(call, getattr(fn, "__qualname__", "call"), tensor_leaves((args, kwargs)), outs)
+        reads = {id(t): t for t in tensor_leaves((args, kwargs))}
+        reads.update(watch.reads)
+        self._add(call, getattr(fn, "__qualname__", "call"), list(reads.values()), outs)
         for o in outs:
             self._produced(o)
         return result
@@ -332,20 +373,41 @@ class Tracer(core.Listener):
 
 
 class _CreationWatch(core.Listener):
-    """Stands in for the tracer while a stateful call runs outside the trace: records nothing,
-    and notes whether the call creates variables (an optimizer's slots), which TF allows on a
-    function's first trace only."""
+    """Stands in for the tracer while a stateful call runs outside the trace: records no steps;
+    notes whether the call creates variables (an optimizer's slots), which TF allows on a
+    function's first trace only, and which of the trace's values the call's ops and Python
+    reads use (a closure over a tensor computed earlier in the function): the call's step
+    reads them, so a replay keeps them until it has run."""
 
     kind = "tracer"
 
-    def __init__(self):
+    def __init__(self, tracer=None):
         self.created: list = []   # weak references to the variables the call created
+        self.reads: dict = {}     # id -> the trace's holders (tensors, variables) the call read
+        self._tracer = tracer
+
+    def _note(self, t):
+        tracer = self._tracer
+        if tracer is None or not isinstance(t, Tensor):
+            return
+        if id(t) in tracer.dynamic:
+            self.reads[id(t)] = t
+            return
+        src = tracer.arrays.get(id(t._data))   # a new wrapper of a traced value
+        if src is not None:
+            self.reads[id(src)] = src
+
+    def on_op(self, op, args, params, res):
+        for a in args:
+            self._note(a)
+        for value in params.values():
+            self._note(value)
 
     def on_variable(self, var):
         self.created.append(weakref.ref(var))
 
     def on_read(self, t):
-        pass
+        self._note(t)
 
     def on_wrap(self, t):
         pass
@@ -354,6 +416,8 @@ class _CreationWatch(core.Listener):
         return fn(*args, **kwargs)
 
     def on_draw(self, source, fn, inputs):
+        for t in inputs:
+            self._note(t)
         return core.wrap(fn(source(), *[t._data for t in inputs]))
 
 
