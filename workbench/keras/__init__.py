@@ -21,9 +21,10 @@ from .. import optimizers  # noqa: F401
 from . import activations, backend, callbacks, initializers, layers, losses, metrics, models  # noqa: F401
 from . import regularizers, saving, utils  # noqa: F401
 from . import ops, random  # noqa: F401
+from . import preprocessing  # noqa: F401  (Keras' legacy ImageDataGenerator)
 from .functional import Input, InputLayer, Model, Sequential  # noqa: F401
 from .layers import Layer  # noqa: F401
 
 __all__ = ["Input", "InputLayer", "Layer", "Model", "Sequential", "activations", "backend", "callbacks", "initializers",
-           "layers", "losses", "metrics", "models", "ops", "optimizers", "random", "regularizers", "saving",
-           "utils"]
+           "layers", "losses", "metrics", "models", "ops", "optimizers", "preprocessing", "random", "regularizers",
+           "saving", "utils"]
