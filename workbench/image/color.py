@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import core
 from ..core import convert_to_tensor
 from ..dtypes import as_dtype
 from ..errors import argcheck
@@ -219,16 +220,33 @@ def adjust_brightness(image, delta):
     return _back(f + scalar_factor(delta, f), x.dtype)
 
 
+def _adjust_contrast_fwd(xp, x, factor):
+    mean = xp.mean(x, axis=(1, 2), keepdims=True)
+    return (x - mean) * factor + mean
+
+
+def _no_contrast_gradient(*args, **params):
+    raise LookupError("gradient registry has no entry for: AdjustContrastv2")
+
+
+# TF registers no gradient for its AdjustContrastv2 kernel: a gradient that has to flow through
+# the adjustment raises TF's LookupError when the tape reaches it (a result that only feeds
+# integer casts or nothing the target needs raises nothing). The record stays off the op table,
+# every entry of which is differentiable and gradient-checked.
+_ADJUST_CONTRAST = core.Op("AdjustContrastv2", _adjust_contrast_fwd, _no_contrast_gradient,
+                           _no_contrast_gradient, dtypes="float")
+
+
 def adjust_contrast(images, contrast_factor):
     """``(x - mean) * contrast_factor + mean`` with the mean of each image and channel over its
     pixels (TF's ``tf.image.adjust_contrast``); ``contrast_factor`` may be a scalar or broadcast
     against ``[batch, 1, 1, 1]`` (one factor per image). Integer images come back in their dtype
-    (saturated), as in TF."""
+    (saturated), as in TF. Not differentiable, as in TF: a gradient through it raises
+    ``LookupError``."""
     x, was_3d = images_arg(images, "wb.image.adjust_contrast")
     f = _to_float(x)
     factor = scalar_factor(contrast_factor, f)
-    mean = reduce_mean(f, axis=[1, 2], keepdims=True)
-    return restore(_back((f - mean) * factor + mean, x.dtype), was_3d)
+    return restore(_back(core.apply(_ADJUST_CONTRAST, (f, factor)), x.dtype), was_3d)
 
 
 def adjust_gamma(image, gamma=1, gain=1):

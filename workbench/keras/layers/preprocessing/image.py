@@ -341,7 +341,10 @@ class RandomContrast(_RandomLayer):
 
     def _augment(self, x):
         factor = self._uniform((x.shape[0], 1, 1, 1), 1.0 - self._range[0], 1.0 + self._range[1])
-        y = wb.image.adjust_contrast(x, wb.constant(factor.astype(x.dtype)))
+        # Keras 3 computes this with its own ops (differentiable), not with tf.image.adjust_contrast,
+        # which has no gradient in TF
+        mean = wb.reduce_mean(x, axis=[1, 2], keepdims=True)
+        y = (x - mean) * wb.constant(factor.astype(x.dtype)) + mean
         return wb.clip_by_value(y, self.value_range[0], self.value_range[1])
 
     def get_config(self):

@@ -1,0 +1,79 @@
+"""Values and messages that TF's guide notebooks print, pinned against TF 2.21.
+
+Each test names the guide cell it comes from; the expected strings are what TF 2.21 printed for
+the same code.
+"""
+
+import numpy as np
+import pytest
+
+import workbench as wb
+
+TF_NO_CONTRAST_GRADIENT = "gradient registry has no entry for: AdjustContrastv2"
+
+
+# -- autodiff guide, cell 29: tf.image.adjust_contrast has no gradient ------------------------------
+
+def test_adjust_contrast_gradient_raises_tfs_lookup_error():
+    image = wb.Variable([[[0.5, 0.0, 0.0]]])
+    delta = wb.Variable(0.1)
+    with wb.GradientTape() as tape:
+        new_image = wb.image.adjust_contrast(image, delta)
+    with pytest.raises(LookupError) as info:
+        tape.gradient(new_image, [image, delta])
+    assert f"{type(info.value).__name__}: {info.value}" == f"LookupError: {TF_NO_CONTRAST_GRADIENT}"
+
+
+@pytest.mark.parametrize("make", [
+    lambda x: wb.image.adjust_contrast(x, 2.0),
+    lambda x: wb.image.adjust_contrast(x[None], 2.0)[0],
+    lambda x: wb.image.random_contrast(x, 0.2, 0.5),
+    lambda x: wb.image.stateless_random_contrast(x, 0.2, 0.5, seed=(1, 2)),
+])
+def test_every_gradient_through_a_contrast_adjustment_raises(make):
+    image = wb.Variable(np.linspace(0.0, 1.0, 12).reshape(2, 2, 3), dtype=wb.float64)
+    with wb.GradientTape() as tape:
+        y = wb.reduce_sum(make(image)) + wb.reduce_sum(image)
+    with pytest.raises(LookupError, match=TF_NO_CONTRAST_GRADIENT):
+        tape.gradient(y, image)
+    with pytest.raises(LookupError, match=TF_NO_CONTRAST_GRADIENT):
+        with wb.GradientTape() as tape:
+            y = make(image)
+        tape.jacobian(y, image)
+    with pytest.raises(LookupError, match=TF_NO_CONTRAST_GRADIENT):
+        with wb.autodiff.ForwardAccumulator(image, wb.ones_like(image)) as acc:
+            acc.jvp(make(image))
+
+
+def test_a_contrast_adjustment_the_target_does_not_need_raises_nothing():
+    # as in TF: the tape raises only when the walk from the target reaches the adjustment
+    image = wb.Variable([[[0.5, 0.0, 0.0]]])
+    x = wb.Variable(2.0)
+    with wb.GradientTape() as tape:
+        y = x * 3.0
+        wb.image.adjust_contrast(image, 2.0)
+    assert tape.gradient(y, x).numpy() == 3.0
+    # an integer image's result is cast back to its dtype, which stops the gradient first
+    delta = wb.Variable(0.5)
+    with wb.GradientTape() as tape:
+        out = wb.image.adjust_contrast(wb.constant([[[[1, 2, 3]]]], dtype=wb.uint8), delta)
+    with pytest.warns(UserWarning):
+        assert tape.gradient(out, delta) is None
+
+
+def test_adjust_contrast_values_as_tf():
+    # TF 2.21: tf.image.adjust_contrast on these inputs
+    x = wb.constant([[[1., 2.], [3., 4.]], [[5., 6.], [7., 9.]]])
+    np.testing.assert_array_equal(wb.image.adjust_contrast(x, 2.0).numpy(),
+                                  [[[-2., -1.25], [2., 2.75]], [[6., 6.75], [10., 12.75]]])
+    u8 = wb.constant([[[[10, 20, 30]], [[40, 50, 60]]]], dtype=wb.uint8)
+    out = wb.image.adjust_contrast(u8, 1.5)
+    assert out.dtype == wb.uint8
+    np.testing.assert_array_equal(out.numpy(), [[[[2, 12, 22]], [[47, 57, 67]]]])
+
+    @wb.function
+    def adjust(images, factor):
+        return wb.image.adjust_contrast(images, factor)
+
+    np.testing.assert_array_equal(adjust(x, wb.constant(3.0)).numpy(),
+                                  [[[-5., -4.5], [1., 1.5]], [[7., 7.5], [13., 16.5]]])
