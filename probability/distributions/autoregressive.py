@@ -7,7 +7,7 @@ import numpy as np
 import workbench as wb
 
 from .. import internal
-from .distribution import Distribution
+from .distribution import Distribution, no_event_space_bijector
 
 __all__ = ["Autoregressive"]
 
@@ -33,6 +33,8 @@ class Autoregressive(Distribution):
     >>> d.num_steps, d.sample(4, seed=1).shape
     (2, TensorShape([4, 2]))
     """
+
+    _default_event_space_bijector = no_event_space_bijector
 
     def __init__(self, distribution_fn, sample0=None, num_steps=None, validate_args=False,
                  allow_nan_stats=True, name="Autoregressive"):

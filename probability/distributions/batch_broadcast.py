@@ -74,6 +74,9 @@ class BatchBroadcast(Distribution):
         x = wb.transpose(x, perm) if r else x
         return wb.reshape(x, (n,) + new + self.event_shape)
 
+    def _default_event_space_bijector(self):
+        return self._distribution.experimental_default_event_space_bijector()
+
     def _log_prob(self, x):
         lp = self._distribution.log_prob(x)
         shape = internal.broadcast_shapes(tuple(lp.shape), self._new_batch)

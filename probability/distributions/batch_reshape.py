@@ -7,7 +7,7 @@ import numpy as np
 import workbench as wb
 
 from .. import internal
-from .distribution import Distribution
+from .distribution import Distribution, no_event_space_bijector
 
 __all__ = ["BatchReshape"]
 
@@ -20,6 +20,8 @@ class BatchReshape(Distribution):
     >>> d.batch_shape
     (2, 3)
     """
+
+    _default_event_space_bijector = no_event_space_bijector
 
     def __init__(self, distribution, batch_shape, validate_args=False, allow_nan_stats=True, name=None):
         parameters = dict(locals())

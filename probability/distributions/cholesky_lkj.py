@@ -92,6 +92,10 @@ class CholeskyLKJ(Distribution):
     def _sample_n(self, n, seed):
         return sample_lkj_cholesky(n, self._dimension, self._concentration, seed, self.dtype)
 
+    def _default_event_space_bijector(self):
+        from .. import bijectors as tfb  # circular import: bijectors builds distributions in __call__
+        return tfb.CorrelationCholesky(validate_args=self._validate_args)
+
     def _log_prob(self, x):
         d = self._dimension
         c = self._concentration

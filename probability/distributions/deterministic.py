@@ -5,7 +5,7 @@ from __future__ import annotations
 import workbench as wb
 
 from .. import internal
-from .distribution import FULLY_REPARAMETERIZED, Distribution
+from .distribution import FULLY_REPARAMETERIZED, Distribution, no_event_space_bijector
 from .kullback_leibler import RegisterKL
 
 __all__ = ["Deterministic"]
@@ -27,6 +27,8 @@ class Deterministic(Distribution):
 
     _param_event_ndims = {"loc": 0, "atol": 0, "rtol": 0}
     _param_constraints = {"atol": "nonnegative", "rtol": "nonnegative"}
+
+    _default_event_space_bijector = no_event_space_bijector
 
     def __init__(self, loc, atol=None, rtol=None, validate_args=False, allow_nan_stats=True,
                  name="Deterministic"):

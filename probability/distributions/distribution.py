@@ -426,6 +426,30 @@ class Distribution:
     def _missing(self, method):
         return NotImplementedError(f"{type(self).__name__} does not implement {method}")
 
+    # -- the unconstrained space ---------------------------------------------------
+    def experimental_default_event_space_bijector(self, *args, **kwargs):
+        """A bijector from unconstrained reals onto the support of one event (TFP's name), for
+        samplers and surrogate posteriors that work in an unconstrained space; ``None`` for a
+        discrete family, which has no such space. ``Softplus`` for positive families,
+        ``Sigmoid`` for the unit interval, ``SoftmaxCentered`` for the simplex, ``Identity``
+        on the real line; families with a shifted or bounded support give their own.
+
+        >>> b = Gamma(2.0, 1.0).experimental_default_event_space_bijector()   # Softplus
+        >>> Gamma(2.0, 1.0).log_prob(b.forward(-3.0)) is finite
+        """
+        return self._default_event_space_bijector(*args, **kwargs)
+
+    def _default_event_space_bijector(self):
+        from .. import bijectors as tfb  # circular import: bijectors builds distributions in __call__
+        if np.dtype(self._dtype).kind != "f" or self._support in ("nonnegative_integer", "integer", "binary"):
+            return None
+        table = {"real": tfb.Identity, "positive": tfb.Softplus, "nonnegative": tfb.Softplus,
+                 "unit_interval": tfb.Sigmoid, "simplex": tfb.SoftmaxCentered}
+        if self._support not in table:
+            raise NotImplementedError(f"{type(self).__name__} has no default event space bijector for its support "
+                                      f"{self._support!r}")
+        return table[self._support](validate_args=self._validate_args)
+
     # -- structure ----------------------------------------------------------
     def copy(self, **override):
         """A new distribution of this family with some parameters replaced."""
@@ -459,6 +483,11 @@ class Distribution:
         return (f"<div><b>{type(self).__name__}</b> batch_shape={list(self.batch_shape)} "
                 f"event_shape={list(self.event_shape)} dtype={self._dtype}"
                 f"<table><tr><th>parameter</th><th>shape</th><th>value</th></tr>{''.join(rows)}</table></div>")
+
+
+def no_event_space_bijector(self, *args, **kwargs):
+    """``_default_event_space_bijector`` of a family whose support has no default bijector here."""
+    raise NotImplementedError(f"{type(self).__name__} has no default event space bijector")
 
 
 def _batch_key(slices, batch_ndims, event_ndims):

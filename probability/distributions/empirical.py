@@ -7,7 +7,7 @@ import numpy as np
 import workbench as wb
 from workbench.core import Tensor
 
-from .distribution import FULLY_REPARAMETERIZED, Distribution
+from .distribution import FULLY_REPARAMETERIZED, Distribution, no_event_space_bijector
 
 __all__ = ["Empirical"]
 
@@ -31,6 +31,8 @@ class Empirical(Distribution):
     """
 
     _param_constraints = {}
+
+    _default_event_space_bijector = no_event_space_bijector
 
     def __init__(self, samples, event_ndims=0, validate_args=False, allow_nan_stats=True, name="Empirical"):
         parameters = dict(locals())

@@ -31,6 +31,10 @@ class ExpRelaxedOneHotCategorical(LogitsProbs, Distribution):
     _param_constraints = {"temperature": "positive", "probs": "simplex"}
     _multiclass = True
 
+    def _default_event_space_bijector(self):
+        from .. import bijectors as tfb  # circular import: bijectors builds distributions in __call__
+        return tfb.Chain([tfb.Log(), tfb.SoftmaxCentered()], validate_args=self._validate_args)   # log-simplex
+
     def __init__(self, temperature, logits=None, probs=None, validate_args=False, allow_nan_stats=True,
                  name="ExpRelaxedOneHotCategorical"):
         parameters = dict(locals())

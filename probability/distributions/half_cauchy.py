@@ -43,6 +43,10 @@ class HalfCauchy(UndefinedMomentsMixin, LocScaleDistribution):
         u = wb.random.stateless_uniform((n,) + self.batch_shape, seed=seed, dtype=self.dtype)
         return self._quantile(u)
 
+    def _default_event_space_bijector(self):
+        from .. import bijectors as tfb  # circular import: bijectors builds distributions in __call__
+        return tfb.Softplus(low=self.loc, validate_args=self._validate_args)
+
     def _log_prob(self, x):
         lp = _LOG_2_OVER_PI - wb.log(self._scale) - log1psquare(self._safe_z(x))
         return wb.where(x < self._loc, float("-inf"), lp)

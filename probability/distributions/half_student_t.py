@@ -60,6 +60,10 @@ class HalfStudentT(Distribution):
         t = wb.reshape(standard.sample(n, seed=seed), (n,) + self.batch_shape)
         return self._loc + self._scale * wb.abs(t)
 
+    def _default_event_space_bijector(self):
+        from .. import bijectors as tfb  # circular import: bijectors builds distributions in __call__
+        return tfb.Softplus(low=self._loc, validate_args=self._validate_args)
+
     def _log_prob(self, x):
         lp = _LOG_2 + self._student_t().log_prob(wb.maximum(x, self._loc))
         return wb.where(x >= self._loc, lp, float("-inf"))

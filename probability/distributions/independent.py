@@ -76,6 +76,9 @@ class Independent(Distribution):
     def _sample_n(self, n, seed):
         return self._distribution.sample((n,), seed=seed)
 
+    def _default_event_space_bijector(self):
+        return self._distribution.experimental_default_event_space_bijector()
+
     def _log_prob(self, x):
         return self._sum_reinterpreted(self._distribution.log_prob(x))
 

@@ -89,8 +89,9 @@ class JointDistribution(Distribution):
                             "not a Distribution")
         return d
 
-    def _execute(self, sample_shape=(), seed=None, value=None):
-        """(distributions, values) in part order; ``value[i]`` (if not None) pins part ``i``."""
+    def _execute(self, sample_shape=(), seed=None, value=None, draw=None):
+        """(distributions, values) in part order; ``value[i]`` (if not None) pins part ``i``.
+        ``draw(i, distribution, value[i])``, if given, makes each part's value instead."""
         shape = internal.shape_tuple(sample_shape)
         n = len(self._parts)
         # one stream per part, split even for pinned parts, so pinning one part leaves the others' draws
@@ -99,7 +100,9 @@ class JointDistribution(Distribution):
         for i in range(n):
             d = self._make(i, values)
             pinned = None if value is None else value[i]
-            if pinned is None:
+            if draw is not None:
+                x = draw(i, d, pinned)
+            elif pinned is None:
                 root = not self._parts[i][2]
                 x = d.sample(shape if root else (), seed=seeds[i])
             else:
@@ -143,6 +146,37 @@ class JointDistribution(Distribution):
 
     def prob(self, *args, **kwargs):
         return wb.exp(self.log_prob(*args, **kwargs))
+
+    def experimental_pin(self, *args, **kwargs):
+        """This model with the named parts fixed (``JointDistributionPinned``): an unnormalized
+        density over the other parts, e.g. a posterior given observed data."""
+        from .joint_distribution_pinned import JointDistributionPinned  # circular: it imports this module
+        return JointDistributionPinned(self, *args, **kwargs)
+
+    def _default_event_space_bijector(self, *args, **kwargs):
+        """A ``JointMap`` of the parts' default bijectors, each made from the part's distribution
+        at the values at hand (see ``joint_distribution_bijector``); arguments pin parts first."""
+        if args or kwargs:
+            return self.experimental_pin(*args, **kwargs).experimental_default_event_space_bijector()
+        from .joint_distribution_bijector import JointDistributionDefaultBijector  # circular: via bijectors
+        return JointDistributionDefaultBijector(self)
+
+    def _part_event_ndims(self):
+        """Each part's number of event dimensions, in part order."""
+        return [len(d.event_shape) for d in self._single_sample_distributions()]
+
+    def _run_with(self, values, draw, sample_shape=()):
+        """Run the model once at ``values`` (None: made by ``draw(i, distribution, value)``); the
+        model broadcasts over ``sample_shape`` itself."""
+        return self._execute((), (0, 0), values, draw)
+
+    def _vectorizes(self, sample_shape):
+        """Whether one run of the model covers ``sample_shape`` draws (an AutoBatched model may not)."""
+        return True
+
+    def _draw_shapes(self):
+        """The full shape of one draw of each part (batch + event of the part)."""
+        return [d.batch_shape + d.event_shape for d in self._single_sample_distributions()]
 
     def resolve_graph(self):
         """``((name, (parent names...)), ...)`` in sampling order."""

@@ -2,9 +2,10 @@
 
 The model is written for one draw (no ``Root``, no ``[..., None]`` for sample dimensions);
 ``sample(sample_shape)`` draws ``sample_shape`` independent joint draws and ``log_prob``
-takes values with any leading sample dimensions, evaluating the model once per draw. Its
-result has shape ``sample_shape + batch_shape``, where ``batch_shape`` is the first
-``batch_ndims`` dimensions the parts share (``()`` by default: one number per draw).
+takes values with any leading sample dimensions. Its result has shape ``sample_shape +
+batch_shape``, where ``batch_shape`` is the first ``batch_ndims`` dimensions the parts share
+(``()`` by default: one number per draw). The model runs once over all draws when it
+broadcasts over them, else once per draw (see ``_AutoBatched``).
 
 >>> jd = JointDistributionSequentialAutoBatched([
 ...     Normal(0.0, 1.0),
@@ -24,52 +25,62 @@ import workbench as wb
 from .. import internal
 from .joint_distribution import JointDistributionNamed, JointDistributionSequential
 from .joint_distribution_coroutine import JointDistributionCoroutine
-from .joint_distribution_pinned import JointDistributionPinned
 
 __all__ = ["JointDistributionSequentialAutoBatched", "JointDistributionNamedAutoBatched",
            "JointDistributionCoroutineAutoBatched"]
 
 
+class _NotVectorizable(Exception):
+    """A part's distribution, run over all draws at once, lacks the draws' dimensions in front."""
+
+
 class _AutoBatched:
-    """Per-draw evaluation over a JointDistribution subclass (mixed in first)."""
+    """Evaluation over ``sample_shape`` draws for a JointDistribution subclass (mixed in first).
+
+    TFP vectorizes the one-draw model with ``vectorized_map``. Here the model is first run once
+    with every value carrying the draws' dimensions in front, which is right whenever the model
+    broadcasts (elementwise arithmetic, distributions' parameters): each part's distribution must
+    then have batch shape ``sample_shape + (one draw's batch shape)`` (or one draw's, for a part
+    that depends on nothing), and the first and the last draws' log-densities must match a run of
+    the model on that draw alone. A model that fails either check for a sample shape (it indexes
+    or reduces over leading dimensions) is run once per draw for that shape from then on.
+    """
+
+    _autobatched = True
 
     def _init_batch_ndims(self, batch_ndims):
         if int(batch_ndims) < 0:
             raise ValueError(f"{type(self).__name__}: batch_ndims must be >= 0, got {batch_ndims!r}")
         self._batch_ndims = int(batch_ndims)
-
-    def experimental_pin(self, *args, **kwargs):
-        """This model with the named parts fixed (``JointDistributionPinned``)."""
-        return JointDistributionPinned(self, *args, **kwargs)
+        self._vectorized = {}     # sample shape -> whether one run of the model covers it
 
     @property
     def batch_ndims(self):
         return self._batch_ndims
 
-    def _draw_shapes(self):
-        """The full shape of one draw of each part (batch + event of the part)."""
-        return [d.batch_shape + d.event_shape for d in self._single_sample_distributions()]
+    def _part_event_ndims(self):
+        return [len(s) - self._batch_ndims for s in self._draw_shapes()]
 
-    def _per_draw(self, flat, method):
-        """Values as ``(sample_shape, [[part values of draw k] for k])``."""
-        shapes = self._draw_shapes()
-        tensors = []
-        for i, (v, s) in enumerate(zip(flat, shapes)):
-            if v is None:
-                tensors.append(None)
-                continue
-            t = v if isinstance(v, wb.Tensor) else self._single_sample_distributions()[i]._value(v, method)
-            tensors.append(t)
+    def _as_tensors(self, flat, method):
+        singles = self._single_sample_distributions()
+        return [None if v is None else v if isinstance(v, wb.Tensor) else singles[i]._value(v, method)
+                for i, v in enumerate(flat)]
+
+    def _lead_shape(self, tensors):
+        """The sample shape the values carry in front of one draw's shape."""
         sample_shape = None
-        for t, s in zip(tensors, shapes):
+        for t, s in zip(tensors, self._draw_shapes()):
             if t is None:
                 continue
             lead = tuple(t.shape[:max(t.ndim - len(s), 0)])
             sample_shape = lead if sample_shape is None else internal.broadcast_shapes(sample_shape, lead)
-        sample_shape = tuple(sample_shape or ())
+        return tuple(sample_shape or ())
+
+    def _per_draw(self, tensors, sample_shape):
+        """``[[part values of draw k] for k]`` for values with ``sample_shape`` in front."""
         n = int(np.prod(sample_shape)) if sample_shape else 1
         draws = [[] for _ in range(n)]
-        for t, s in zip(tensors, shapes):
+        for t, s in zip(tensors, self._draw_shapes()):
             if t is None:
                 for k in range(n):
                     draws[k].append(None)
@@ -81,16 +92,102 @@ class _AutoBatched:
             t = wb.reshape(wb.broadcast_to(t, full) if t.shape != full else t, (n,) + full[len(sample_shape):])
             for k in range(n):
                 draws[k].append(t[k])
-        return sample_shape, draws
+        return draws
 
-    def _reduce_part(self, lp):
-        axes = list(range(self._batch_ndims, lp.ndim))
+    def _reduce_part(self, lp, lead=0):
+        axes = list(range(lead + self._batch_ndims, lp.ndim))
         return wb.reduce_sum(lp, axis=axes) if axes else lp
 
+    # -- one run over all draws -----------------------------------------------------------
+    def _vector_run(self, sample_shape, seed, tensors, draw=None):
+        """``(distributions, values)`` of one run of the model over ``sample_shape`` draws;
+        raises ``_NotVectorizable`` when a part's distribution lacks the draws' dimensions."""
+        singles = self._single_sample_distributions()
+        seeds = internal.split_seed(internal.sanitize_seed(seed), len(self._parts), salt="AutoBatched")
+        shapes = self._draw_shapes()
+
+        def part(i, d, pinned):
+            one = tuple(singles[i].batch_shape)
+            if tuple(d.event_shape) != tuple(singles[i].event_shape) or \
+                    tuple(d.batch_shape) not in (sample_shape + one, one):
+                raise _NotVectorizable(i)
+            if draw is not None:
+                return draw(i, d, pinned)
+            if pinned is not None:
+                full = sample_shape + tuple(shapes[i])
+                return pinned if tuple(pinned.shape) == full else wb.broadcast_to(pinned, full)
+            if tuple(d.batch_shape) == one and sample_shape:
+                return d.sample(sample_shape, seed=seeds[i])      # depends on no draw-dependent part
+            return d.sample((), seed=seeds[i])
+        return self._execute((), seed, tensors, draw=part)
+
+    def _vector_log_prob(self, sample_shape, dists, values):
+        parts = []
+        want = sample_shape + tuple(self.batch_shape)
+        for d, x in zip(dists, values):
+            lp = self._reduce_part(d.log_prob(x), len(sample_shape))
+            if tuple(lp.shape) != want:
+                try:
+                    lp = wb.broadcast_to(lp, want)
+                except ValueError:
+                    raise _NotVectorizable("log_prob") from None
+            parts.append(lp)
+        return parts
+
+    def _draws_agree(self, sample_shape, values, parts):
+        """Whether the first and last draws' log-densities from the one run match the model run
+        on each of those draws alone."""
+        n = int(np.prod(sample_shape))
+        draws = self._per_draw(values, sample_shape)
+        for k in sorted({0, n - 1}):
+            dists, vals = self._execute((), (0, 0), draws[k])
+            for d, x, lp in zip(dists, vals, parts):
+                want = self._reduce_part(d.log_prob(x)).numpy()
+                got = wb.reshape(lp, (n,) + tuple(lp.shape[len(sample_shape):]))[k].numpy()
+                if got.shape != want.shape or not np.allclose(got, want, rtol=1e-4, atol=1e-4, equal_nan=True):
+                    return False
+        return True
+
+    def _vectorizes(self, sample_shape):
+        sample_shape = tuple(sample_shape)
+        if not sample_shape:
+            return True
+        if sample_shape not in self._vectorized and wb.executing_eagerly():
+            self.sample(sample_shape, seed=(0, 0))     # decides, and remembers, for this shape
+        return self._vectorized.get(sample_shape, False)
+
+    def _try_vector(self, sample_shape, seed, tensors):
+        """``(values, log_prob parts)`` from one run, or None when the model needs a run per draw."""
+        if not sample_shape or self._vectorized.get(sample_shape) is False:
+            return None
+        known = self._vectorized.get(sample_shape)
+        if known is None and not wb.executing_eagerly():
+            return None                  # decided on eager values only
+        try:
+            dists, values = self._vector_run(sample_shape, seed, tensors)
+            parts = self._vector_log_prob(sample_shape, dists, values)
+        except (_NotVectorizable, ValueError):   # shapes that do not broadcast: the per-draw run decides
+            self._vectorized[sample_shape] = False
+            return None
+        if known is None:
+            known = self._draws_agree(sample_shape, values, parts)
+            self._vectorized[sample_shape] = known
+        return (values, parts) if known else None
+
+    def _run_with(self, values, draw, sample_shape=()):
+        if not sample_shape:
+            return self._execute((), (0, 0), values, draw)
+        return self._vector_run(tuple(sample_shape), (0, 0), values, draw)
+
+    # -- the public API ---------------------------------------------------------------------
     def _parts_log_prob(self, flat, method):
-        sample_shape, draws = self._per_draw(flat, method)
+        tensors = self._as_tensors(flat, method)
+        sample_shape = self._lead_shape(tensors)
+        got = self._try_vector(sample_shape, (0, 0), tensors)
+        if got is not None:
+            return got[1]
         per_draw = []
-        for values in draws:
+        for values in self._per_draw(tensors, sample_shape):
             dists, values = self._execute((), (0, 0), values)
             per_draw.append([self._reduce_part(d.log_prob(x)) for d, x in zip(dists, values)])
         if not sample_shape:
@@ -112,20 +209,19 @@ class _AutoBatched:
     def sample(self, sample_shape=(), seed=None, value=None, name=None, **kwargs):
         shape = internal.shape_tuple(sample_shape)
         pins = self._pins(value, kwargs)
+        tensors = self._as_tensors(pins, "sample") if pins is not None else [None] * len(self._parts)
+        pin_shape = self._lead_shape(tensors)
+        if pin_shape and not shape:
+            shape = pin_shape     # values drawn elsewhere (a surrogate's sample(50)) give their sample shape, as in TFP
+        if pin_shape and pin_shape != shape:
+            raise ValueError(f"{type(self).__name__}.sample: pinned values have sample shape {pin_shape}, "
+                             f"expected {shape} or none")
+        got = self._try_vector(shape, seed, tensors)
+        if got is not None:
+            return self._structure(got[0])
         n = int(np.prod(shape)) if shape else 1
         seeds = internal.split_seed(internal.sanitize_seed(seed), n, salt="AutoBatched")
-        if pins is not None and any(p is not None for p in pins):
-            pin_shape, pin_draws = self._per_draw(pins, "sample")
-            if pin_shape and not shape:
-                # values drawn elsewhere (a surrogate's sample(50)) give their sample shape, as in TFP
-                shape = pin_shape
-                n = int(np.prod(shape))
-                seeds = internal.split_seed(internal.sanitize_seed(seed), n, salt="AutoBatched")
-            if pin_shape and pin_shape != shape:
-                raise ValueError(f"{type(self).__name__}.sample: pinned values have sample shape {pin_shape}, "
-                                 f"expected {shape} or none")
-        else:
-            pin_shape, pin_draws = (), [pins]
+        pin_draws = self._per_draw(tensors, pin_shape)
         draws = []
         for k in range(n):
             draws.append(self._execute((), seeds[k], pin_draws[k if pin_shape else 0])[1])

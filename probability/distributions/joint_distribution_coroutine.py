@@ -24,7 +24,6 @@ import workbench as wb
 from .. import internal
 from .distribution import Distribution
 from .joint_distribution import JointDistribution, _explicit_name
-from .joint_distribution_pinned import JointDistributionPinned
 
 __all__ = ["JointDistributionCoroutine", "Root"]
 
@@ -62,12 +61,7 @@ class JointDistributionCoroutine(JointDistribution):
         super().__init__(model, validate_args, name)
         self._struct = collections.namedtuple("StructTuple", [p[0] for p in self._parts])
 
-    def experimental_pin(self, *args, **kwargs):
-        """This model with the named parts fixed (``JointDistributionPinned``): an unnormalized
-        density over the other parts, e.g. a posterior given observed data."""
-        return JointDistributionPinned(self, *args, **kwargs)
-
-    def _run(self, sample_shape, seed, value, num_parts):
+    def _run(self, sample_shape, seed, value, num_parts, draw=None):
         """Run the generator: ``(distributions, values)`` in yield order."""
         shape = internal.shape_tuple(sample_shape)
         seeds = internal.split_seed(internal.sanitize_seed(seed), num_parts, salt="JointDistribution")
@@ -83,7 +77,9 @@ class JointDistributionCoroutine(JointDistribution):
                                      "yielded when first run; the number of parts must not change")
                 d, root = _unwrap(yielded, where)
                 pinned = None if value is None else value[i]
-                if pinned is None:
+                if draw is not None:
+                    x = draw(i, d, pinned)
+                elif pinned is None:
                     x = d.sample(shape if root else (), seed=seeds[i])
                 else:
                     x = pinned if isinstance(pinned, wb.Tensor) else d._value(pinned, "sample")
@@ -123,8 +119,8 @@ class JointDistributionCoroutine(JointDistribution):
             seen.add(p[0])
         return [tuple(p) for p in parts]
 
-    def _execute(self, sample_shape=(), seed=None, value=None):
-        return self._run(sample_shape, seed, value, len(self._parts))
+    def _execute(self, sample_shape=(), seed=None, value=None, draw=None):
+        return self._run(sample_shape, seed, value, len(self._parts), draw)
 
     def _structure(self, flat):
         return self._struct(*flat)

@@ -78,6 +78,12 @@ class JointDistributionPinned:
         values = self._free_values(args, kwargs, "log_prob_parts")
         return self._distribution.log_prob_parts({**values, **self._pins})
 
+    def experimental_default_event_space_bijector(self):
+        """The free parts' default event space bijectors (a ``JointMap``), each made from its
+        part's distribution given the pins and the earlier parts' values."""
+        from .joint_distribution_bijector import JointDistributionDefaultBijector  # circular: via bijectors
+        return JointDistributionDefaultBijector(self._distribution, self._pins)
+
     def sample_unpinned(self, sample_shape=(), seed=None):
         """Free parts drawn from the model with the pins in place (a StructTuple of the free parts)."""
         draw = self._distribution.sample(sample_shape, seed=seed, **self._pins)

@@ -62,6 +62,12 @@ class LKJ(Distribution):
             return chol
         return wb.matmul(chol, wb.linalg.matrix_transpose(chol))
 
+    def _default_event_space_bijector(self):
+        from .. import bijectors as tfb  # circular import: bijectors builds distributions in __call__
+        if self._input_output_cholesky:
+            return tfb.CorrelationCholesky(validate_args=self._validate_args)
+        return tfb.Chain([tfb.CholeskyOuterProduct(), tfb.CorrelationCholesky()], validate_args=self._validate_args)
+
     def _log_prob(self, x):
         if self._input_output_cholesky:
             log_det = 2.0 * wb.reduce_sum(wb.log(wb.linalg.diag_part(x)), axis=-1)

@@ -74,6 +74,9 @@ class Masked(Distribution):
         safe = wb.broadcast_to(wb.cast(safe, x.dtype), full)
         return wb.where(wb.broadcast_to(self._event_mask(), full), x, safe)
 
+    def _default_event_space_bijector(self):
+        return self._distribution.experimental_default_event_space_bijector()
+
     def _log_prob(self, x):
         lp = self._distribution.log_prob(x)
         mask = self._validity_mask

@@ -5,7 +5,7 @@ from __future__ import annotations
 import workbench as wb
 
 from .. import internal
-from .distribution import NOT_REPARAMETERIZED, Distribution
+from .distribution import NOT_REPARAMETERIZED, Distribution, no_event_space_bijector
 from .mixture_same_family import (_check_categorical, mixture_mean, mixture_variance,
                                   select_components)
 
@@ -26,6 +26,8 @@ class Mixture(Distribution):
     >>> float(m.mean())
     1.5
     """
+
+    _default_event_space_bijector = no_event_space_bijector
 
     def __init__(self, cat, components, validate_args=False, allow_nan_stats=True, use_static_graph=False,
                  name="Mixture"):

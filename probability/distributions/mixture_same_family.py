@@ -7,7 +7,7 @@ import numpy as np
 import workbench as wb
 
 from .. import internal
-from .distribution import NOT_REPARAMETERIZED, Distribution, _batch_key
+from .distribution import NOT_REPARAMETERIZED, Distribution, _batch_key, no_event_space_bijector
 
 __all__ = ["MixtureSameFamily"]
 
@@ -27,6 +27,8 @@ class MixtureSameFamily(Distribution):
     >>> gm.batch_shape, gm.sample(4, seed=1).shape
     ((), (4,))
     """
+
+    _default_event_space_bijector = no_event_space_bijector
 
     def __init__(self, mixture_distribution, components_distribution, reparameterize=False,
                  validate_args=False, allow_nan_stats=True, name="MixtureSameFamily"):

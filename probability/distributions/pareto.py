@@ -52,6 +52,10 @@ class Pareto(Distribution):
     def _inside(self, x):
         return x >= self._scale
 
+    def _default_event_space_bijector(self):
+        from .. import bijectors as tfb  # circular import: bijectors builds distributions in __call__
+        return tfb.Softplus(low=self._scale, validate_args=self._validate_args)
+
     def _log_prob(self, x):
         a, s = self._concentration, self._scale
         xs = wb.maximum(x, s)

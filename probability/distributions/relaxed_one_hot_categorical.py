@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import workbench as wb
 
+from .distribution import Distribution
 from .exp_relaxed_one_hot_categorical import ExpRelaxedOneHotCategorical
 
 __all__ = ["RelaxedOneHotCategorical"]
@@ -23,6 +24,7 @@ class RelaxedOneHotCategorical(ExpRelaxedOneHotCategorical):
     """
 
     _support = "simplex"
+    _default_event_space_bijector = Distribution._default_event_space_bijector
 
     def __init__(self, temperature, logits=None, probs=None, validate_args=False, allow_nan_stats=True,
                  name="RelaxedOneHotCategorical"):

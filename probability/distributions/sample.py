@@ -62,6 +62,9 @@ class Sample(Distribution):
         x = self._distribution.sample((n,) + self._sample_shape, seed=seed)   # n, S, B, E
         return wb.transpose(x, self._perm(1, s, b)) if s and b else x
 
+    def _default_event_space_bijector(self):
+        return self._distribution.experimental_default_event_space_bijector()
+
     def _log_prob(self, x):
         s, b, e = len(self._sample_shape), len(self.batch_shape), len(self._distribution.event_shape)
         lead = x.ndim - s - b - e

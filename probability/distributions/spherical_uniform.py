@@ -9,7 +9,7 @@ import numpy as np
 import workbench as wb
 
 from .. import internal
-from .distribution import FULLY_REPARAMETERIZED, Distribution
+from .distribution import FULLY_REPARAMETERIZED, Distribution, no_event_space_bijector
 
 __all__ = ["SphericalUniform"]
 
@@ -27,6 +27,8 @@ class SphericalUniform(Distribution):
     >>> SphericalUniform(3).entropy().numpy()      # log(4 pi)
     2.5310242
     """
+
+    _default_event_space_bijector = no_event_space_bijector
 
     def __init__(self, dimension, batch_shape=(), dtype=np.float32, validate_args=False, allow_nan_stats=True,
                  name="SphericalUniform"):

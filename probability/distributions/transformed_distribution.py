@@ -89,6 +89,11 @@ class TransformedDistribution(Distribution):
         return self.sample((n,), seed=seed)
 
     # -- densities -----------------------------------------------------------
+    def _default_event_space_bijector(self):
+        from .. import bijectors as tfb  # circular import: bijectors builds distributions in __call__
+        inner = self._distribution.experimental_default_event_space_bijector()
+        return None if inner is None else tfb.Chain([self._bijector, inner], validate_args=self._validate_args)
+
     def _log_prob(self, y):
         x = self._bijector.inverse(y)
         ildj = self._bijector.inverse_log_det_jacobian(y, event_ndims=len(self.event_shape))

@@ -97,6 +97,10 @@ class TruncatedNormal(Distribution):
         x = wb.minimum(wb.maximum(x, self._low), self._high)
         return implicit_reparameterization(x, self._cdf, self._log_prob)
 
+    def _default_event_space_bijector(self):
+        from .. import bijectors as tfb  # circular import: bijectors builds distributions in __call__
+        return tfb.Sigmoid(low=self._low, high=self._high, validate_args=self._validate_args)
+
     def _log_prob(self, x):
         z = (x - self._loc) / self._scale
         lp = -0.5 * wb.square(z) - _HALF_LOG_2PI - wb.log(self._scale) - self._log_z()

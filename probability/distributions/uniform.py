@@ -54,6 +54,10 @@ class Uniform(Distribution):
         u = wb.random.stateless_uniform((n,) + self.batch_shape, seed=seed, dtype=self.dtype)
         return self._low + self.range() * u
 
+    def _default_event_space_bijector(self):
+        from .. import bijectors as tfb  # circular import: bijectors builds distributions in __call__
+        return tfb.Sigmoid(low=self._low, high=self._high, validate_args=self._validate_args)
+
     def _log_prob(self, x):
         inside = (x >= self._low) & (x <= self._high)
         return wb.where(inside, -wb.log(self.range()), float("-inf"))

@@ -84,6 +84,10 @@ class VonMises(Distribution):
     def concentration(self):
         return self._concentration
 
+    def _default_event_space_bijector(self):
+        from .. import bijectors as tfb  # circular import: bijectors builds distributions in __call__
+        return tfb.Sigmoid(low=-math.pi, high=math.pi, validate_args=self._validate_args)
+
     def _log_prob(self, x):
         c = self._concentration
         return c * wb.cos(x - self._loc) - _LOG_2PI - log_bessel_i0(c)

@@ -10,7 +10,7 @@ import workbench as wb
 
 from .. import internal
 from ..math.special import bessel_ive
-from .distribution import NOT_REPARAMETERIZED, Distribution
+from .distribution import NOT_REPARAMETERIZED, Distribution, no_event_space_bijector
 from .kullback_leibler import RegisterKL
 from .spherical_uniform import SphericalUniform, log_sphere_area
 
@@ -30,6 +30,8 @@ class VonMisesFisher(Distribution):
 
     _param_event_ndims = {"mean_direction": 1, "concentration": 0}
     _param_constraints = {"concentration": "nonnegative"}
+
+    _default_event_space_bijector = no_event_space_bijector
 
     def __init__(self, mean_direction, concentration, validate_args=False, allow_nan_stats=True,
                  name="VonMisesFisher"):

@@ -99,6 +99,12 @@ class WishartTriL(Distribution):
             multigamma = multigamma + wb.lgamma(0.5 * (df - j))
         return 0.5 * df * p * _LOG_2 + 0.5 * df * log_det_scale + multigamma
 
+    def _default_event_space_bijector(self):
+        from .. import bijectors as tfb  # circular import: bijectors builds distributions in __call__
+        if self._input_output_cholesky:
+            return tfb.FillScaleTriL(validate_args=self._validate_args)
+        return tfb.Chain([tfb.CholeskyOuterProduct(), tfb.FillScaleTriL()], validate_args=self._validate_args)
+
     def _log_prob(self, x):
         p = self._scale_tril.shape[-1]
         if self._input_output_cholesky:

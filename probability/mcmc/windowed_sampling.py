@@ -2,9 +2,10 @@
 step-size and diagonal mass-matrix adaptation in windows (TFP's ``tfp.experimental.mcmc``
 functions of the same names, as in Stan's warm-up).
 
-Every free part runs in an unconstrained space (a bijector chosen from the part's support:
-``Softplus`` for positive families, ``Sigmoid`` for the unit interval and ``Uniform``,
-``SoftmaxCentered`` for the simplex). Chains start uniformly in ``[-2, 2]`` there. Warm-up
+Every free part runs in an unconstrained space: the pinned model's
+``experimental_default_event_space_bijector()`` (each part's own, made from its distribution
+given the pins and the earlier parts, so ``Uniform(0, x)`` maps onto ``(0, x)``). Chains start
+uniformly in ``[-2, 2]`` there. Warm-up
 has a fast window (step size only, dual averaging), slow windows that double in length (at
 the end of each, the per-coordinate variance of the draws sets the diagonal mass matrix,
 as Stan regularizes it), then a final fast window. A diagonal mass matrix ``M = 1 / s**2`` is
@@ -36,24 +37,12 @@ from .stepper import Stepper
 __all__ = ["windowed_adaptive_nuts", "windowed_adaptive_hmc", "default_nuts_trace_fn", "default_hmc_trace_fn"]
 
 
-def default_event_space_bijector(d):
-    """A bijector from the real line (or R^k) onto the support of one part ``d``."""
-    if isinstance(d, (tfd.Independent, tfd.Sample)):
-        return default_event_space_bijector(d.distribution)
-    if isinstance(d, tfd.Uniform):
-        return tfb.Sigmoid(low=d.low, high=d.high)
-    if isinstance(d, tfd.HalfCauchy):
-        return tfb.Chain([tfb.Shift(d.loc), tfb.Softplus()])
-    support = getattr(type(d), "_support", "real")   # the family's declared support
-    if np.dtype(d.dtype).kind != "f" or support in ("nonnegative_integer", "binary"):
-        raise TypeError(f"windowed adaptive sampling: the part {d.name!r} ({type(d).__name__}) is discrete; "
-                        "pin it (a keyword argument) or marginalize it out")
-    table = {"real": tfb.Identity, "positive": tfb.Softplus, "nonnegative": tfb.Softplus,
-             "unit_interval": tfb.Sigmoid, "simplex": tfb.SoftmaxCentered}
-    if support not in table:
-        raise TypeError(f"windowed adaptive sampling: no unconstraining bijector for {type(d).__name__} "
-                        f"(support {support!r})")
-    return table[support]()
+def _check_continuous(dists, free, owner):
+    for k in free:
+        d = dists[k]
+        if np.dtype(d.dtype).kind != "f" or d.experimental_default_event_space_bijector() is None:
+            raise TypeError(f"{owner}: the part {k!r} ({type(d).__name__}) is discrete; pin it (a keyword "
+                            "argument) or marginalize it out")
 
 
 def default_nuts_trace_fn(state, bijector, is_adapting, pkr):
@@ -104,31 +93,34 @@ def _windowed(kind, n_draws, joint_dist, n_chains, num_adaptation_steps, current
     dists, _ = joint_dist.sample_distributions(seed=init_seed, **pins)
     by_name = lambda s: dict(s) if isinstance(s, dict) else dict(zip(names, s))  # noqa: E731
     draw, dists = by_name(draw), by_name(dists)
-    bijs = [default_event_space_bijector(dists[k]) for k in free]
+    _check_continuous(dists, free, owner)
+    # the free parts' default bijectors, each made from its part given the pins and earlier parts
+    bij = (joint_dist.experimental_pin(**pins) if pins else joint_dist).experimental_default_event_space_bijector()
+    flat = lambda out: [out[k] for k in free] if isinstance(out, dict) else list(out)  # noqa: E731
     if current_state is None:
         seeds = pinternal.split_seed(init_seed, len(free), salt="init")
         u0 = []
-        for k, b, s in zip(free, bijs, seeds):
-            shape = b.inverse(draw[k]).shape
-            u0.append(wb.random.stateless_uniform(shape, seed=s, minval=-2.0, maxval=2.0, dtype=draw[k].dtype))
+        for k, u, s in zip(free, flat(bij.inverse([draw[k] for k in free])), seeds):
+            u0.append(wb.random.stateless_uniform(u.shape, seed=s, minval=-2.0, maxval=2.0, dtype=draw[k].dtype))
     else:
         given = by_name(current_state) if isinstance(current_state, dict) or hasattr(current_state, "_fields") \
             else dict(zip(free, current_state))
-        u0 = [wb.identity(b.inverse(wb.convert_to_tensor(given[k]))) for k, b in zip(free, bijs)]
+        u0 = [wb.identity(u) for u in flat(bij.inverse([wb.convert_to_tensor(given[k]) for k in free]))]
     dtype = u0[0].dtype
     chain_ndims = 1
 
     def constrained(us):
-        return [b.forward(u) for b, u in zip(bijs, us)]
+        return flat(bij.forward(list(us)))
 
     def make_target(scales):
         def target(*zs):
             us = [z * s for z, s in zip(zs, scales)]
             xs = constrained(us)
             lp = joint_dist.log_prob(**dict(zip(free, xs)), **pins)
-            for b, u in zip(bijs, us):
-                lp = lp + b.forward_log_det_jacobian(u, event_ndims=u.ndim - chain_ndims)
-            return lp
+            ldj = bij.forward_log_det_jacobian(us)
+            if ldj.ndim > chain_ndims:      # a model's batch dims beyond the chains: one density per chain
+                ldj = wb.reduce_sum(ldj, axis=list(range(chain_ndims, ldj.ndim)))
+            return lp + ldj
         return target
 
     def make_kernel(scales, step_size, n_adapt):
@@ -162,7 +154,7 @@ def _windowed(kind, n_draws, joint_dist, n_chains, num_adaptation_steps, current
                 kept.append([u.numpy() for u in us])
             if not (adapting and discard_tuning):
                 states.append(constrained(us))
-                traces.append(trace_fn(states[-1], bijs, wb.constant(adapting), kr))
+                traces.append(trace_fn(states[-1], bij, wb.constant(adapting), kr))
         if adapting:
             step_size = kr.new_step_size
         if update_mass and len(kept) > 1:
