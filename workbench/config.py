@@ -66,8 +66,72 @@ def list_physical_devices(device_type=None):
 
 
 def list_logical_devices(device_type=None):
-    """As :func:`list_physical_devices`, named as ops are placed: ``/device:CPU:0``."""
-    return [LogicalDevice(f"/device:{k}:{i}", k) for k, i in _devices(device_type, "list_logical_devices")]
+    """As :func:`list_physical_devices`, named as ops are placed: ``/device:CPU:0``; the CPU is
+    ``CPU:0`` … ``CPU:N-1`` after :func:`set_logical_device_configuration` gave it N logical
+    devices. Listing them initializes the devices (the configuration is fixed from then on)."""
+    out = []
+    for k, i in _devices(device_type, "list_logical_devices"):
+        count = len(_LOGICAL.get(f"/physical_device:{k}:{i}") or [None]) if k == "CPU" else 1
+        out += [LogicalDevice(f"/device:{k}:{j}", k) for j in range(i, i + count)]
+    _INITIALIZED["on"] = True
+    return out
+
+
+class LogicalDeviceConfiguration(collections.namedtuple(
+        "LogicalDeviceConfiguration", ["memory_limit", "experimental_priority", "experimental_device_ordinal"])):
+    """One logical device to make of a physical device (TF's ``tf.config.LogicalDeviceConfiguration``).
+    The CPU may be split into several, for ``wb.distribute.MirroredStrategy(devices=["cpu:0",
+    "cpu:1"])``; ``memory_limit`` and the rest are recorded, not enforced (host memory is shared)."""
+
+    def __new__(cls, memory_limit=None, experimental_priority=None, experimental_device_ordinal=None):
+        return super().__new__(cls, memory_limit, experimental_priority, experimental_device_ordinal)
+
+
+VirtualDeviceConfiguration = LogicalDeviceConfiguration
+
+_LOGICAL: dict = {}                 # physical device name -> its list of LogicalDeviceConfiguration
+_INITIALIZED = {"on": False}        # set once the logical devices were listed or a strategy used them
+
+
+def set_logical_device_configuration(device, logical_devices):
+    """Split the physical ``device`` into the logical devices ``logical_devices`` (a list of
+    :class:`LogicalDeviceConfiguration`), as TF's ``tf.config.set_logical_device_configuration``:
+    three on the CPU give ``/device:CPU:0`` … ``/device:CPU:2``, each one replica of a
+    ``MirroredStrategy``. Only the CPU can be split here. Once the devices are initialized (listed
+    by :func:`list_logical_devices`, or used by a strategy) a different configuration raises
+    RuntimeError, as in TF."""
+    where = "set_logical_device_configuration"
+    device = _physical(device, where)
+    if logical_devices is not None:
+        if not isinstance(logical_devices, (list, tuple)) or not all(
+                isinstance(c, LogicalDeviceConfiguration) for c in logical_devices):
+            raise TypeError(f"{where}: logical_devices must be a list of tf.config.LogicalDeviceConfiguration, "
+                            f"got {logical_devices!r}")
+        logical_devices = list(logical_devices)
+    if device.device_type != "CPU":
+        raise ValueError(f"{where}: only the CPU can be split into logical devices here, got {device.name}")
+    if logical_devices == []:
+        raise ValueError(f"{where}: logical_devices must name at least one device, got []")
+    if _INITIALIZED["on"]:
+        if _LOGICAL.get(device.name) != logical_devices:
+            raise RuntimeError("Virtual devices cannot be modified after being initialized")
+        return
+    if logical_devices is None:
+        _LOGICAL.pop(device.name, None)
+    else:
+        _LOGICAL[device.name] = logical_devices
+
+
+def get_logical_device_configuration(device):
+    """The list of :class:`LogicalDeviceConfiguration` given to ``device``, or None."""
+    found = _LOGICAL.get(_physical(device, "get_logical_device_configuration").name)
+    return list(found) if found is not None else None
+
+
+def logical_cpu_count() -> int:
+    """How many logical CPU devices there are (1 unless the CPU was split); marks them initialized."""
+    _INITIALIZED["on"] = True
+    return len(_LOGICAL.get("/physical_device:CPU:0") or [None])
 
 
 def get_visible_devices(device_type=None):
@@ -110,7 +174,11 @@ class experimental:
     get_visible_devices = staticmethod(get_visible_devices)
     set_memory_growth = staticmethod(set_memory_growth)
     get_memory_growth = staticmethod(get_memory_growth)
+    set_virtual_device_configuration = staticmethod(set_logical_device_configuration)
+    get_virtual_device_configuration = staticmethod(get_logical_device_configuration)
+    VirtualDeviceConfiguration = LogicalDeviceConfiguration
 
 
 __all__ += ["set_memory_growth", "get_memory_growth", "experimental", "list_physical_devices",
-            "list_logical_devices", "get_visible_devices"]
+            "list_logical_devices", "get_visible_devices", "LogicalDeviceConfiguration",
+            "set_logical_device_configuration", "get_logical_device_configuration"]

@@ -45,6 +45,7 @@ from __future__ import annotations
 
 import ctypes
 import enum
+import weakref
 
 import numpy as np
 
@@ -488,6 +489,10 @@ class Generator:
             raise ValueError("Generator: give copy_from or state, or use Generator.from_seed / "
                              "Generator.from_non_deterministic_state")
         self._alg = _check_alg(alg)
+        # made inside a distribution strategy's scope (or run): each replica's draws use a key
+        # hashed with its replica id, as TF's generators do (``_replica_key``)
+        active = core.distribution()
+        self._strategy_ref = weakref.ref(active) if active is not None else None
         with backend.device("cpu"):
             self._state = core.Variable(_state_array(state), trainable=False, name="rng_state")
 
@@ -559,8 +564,27 @@ class Generator:
 
     def _next_stream(self, xp=None):
         """The stream for this call; its first draw advances the counter by 256 per value."""
-        key = int(self._state._data[2]) % _U64
+        key = self._replica_key(int(self._state._data[2]) % _U64)
         return PhiloxStream(key, self._counter(), xp, lambda n: self._advance(n * _RESERVED))
+
+    def _replica_key(self, key):
+        """``key`` as the replica running now uses it: for a generator made under a strategy and
+        drawn from inside its ``run``, TF's hash of the key with the replica id (one 64-bit
+        word of the Philox stream at counter ``[replica_id, 0]`` under ``key``), so every
+        replica has its own stream; ``key`` itself elsewhere (and for a generator made outside
+        any strategy, whose replicas draw from the one stream in turn)."""
+        strategy = self._strategy_ref() if self._strategy_ref is not None else None
+        if strategy is None:
+            return key
+        active = core.distribution()
+        if active is not None and active is not strategy:
+            raise RuntimeError(f"Mixing different tf.distribute.Strategy objects: {active!r} is not "
+                               f"{strategy!r} (this Generator was made under the second; use it "
+                               "under that strategy, or outside any)")
+        replica_id = strategy.current_replica_id()
+        if replica_id is None:
+            return key
+        return int(PhiloxStream(key, int(replica_id), np).full_range_ints((1,), np.uint64)[0])
 
     # -- sampling ---------------------------------------------------------
     def normal(self, shape, mean=0.0, stddev=1.0, dtype=np.float32, name=None):

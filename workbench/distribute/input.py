@@ -79,6 +79,12 @@ def replica_batch(element, strategy):
     """This worker's replica's slice of the global batch ``element`` under ``strategy`` (the
     batch itself with one replica): how ``Model.fit`` splits each batch among the workers."""
     n = strategy.num_replicas_in_sync
+    if strategy._num_local_replicas > 1:
+        raise NotImplementedError(
+            f"Model.fit/evaluate under a {type(strategy).__name__} of {strategy._num_local_replicas} logical "
+            "devices in one process is not supported (its replicas run one after another, so their "
+            "gradients cannot be summed); use MultiWorkerMirroredStrategy (one process per replica: "
+            "`workbench run SCRIPT --nproc N`)")
     return element if n == 1 else split_batch(element, n, strategy._first_local_replica)
 
 

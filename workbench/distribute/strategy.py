@@ -1,7 +1,8 @@
 """TF 2's distribution strategies over one :class:`~.collectives.Collectives` engine.
 
-A strategy holds this process's replica (one per process: the CPU or one GPU) and the
-collectives that join it to the others. ``strategy.scope()`` makes it current: variables
+A strategy holds this process's replica (one per process: the CPU or one GPU; or, for a
+``MirroredStrategy`` over logical CPU devices, one per device, run one after another) and the
+collectives that join it to the other processes. ``strategy.scope()`` makes it current: variables
 created inside start from rank 0's values (broadcast), optimizers sum gradients across
 replicas in ``apply_gradients``, and ``wb.nn.compute_average_loss`` divides by the global
 batch. ``strategy.run`` calls the step function on the local replica; ``reduce``/``gather``
@@ -16,12 +17,13 @@ from __future__ import annotations
 import contextlib
 import os
 import threading
+import weakref
 
 import numpy as np
 
 from gradients.walk import listening
 
-from .. import backend, core, nest
+from .. import backend, config, core, nest
 from ..core import Tensor, convert_to_tensor, wrap
 from ..errors import argcheck
 from .collectives import DEFAULT_BUCKET_BYTES, Collectives, LocalCollectives
@@ -99,7 +101,8 @@ class StrategyExtended:
 
     @property
     def worker_devices(self) -> tuple:
-        return (str(self._strategy._device),)
+        names = getattr(self._strategy, "_replica_devices", None)
+        return tuple(names) if names else (str(self._strategy._device),)
 
     parameter_devices = worker_devices
 
@@ -144,6 +147,7 @@ class Strategy:
         self.cluster_resolver = cluster_resolver or ClusterResolver(collectives.rank, collectives.size)
         # sums gradients bucket by bucket while tape.gradient walks back (inside run)
         self._reducer = GradientReducer(collectives) if collectives.size > 1 else None
+        self._mirrored = []   # weak references to the variables made in the scope (several local replicas)
 
     @property
     def gradient_reducer(self):
@@ -174,9 +178,28 @@ class Strategy:
         value replaces the others' (mirrored variables start equal)."""
         if self._num_workers > 1:
             self._collectives.broadcast(var._data, root=0)
+        if self._num_local_replicas > 1:
+            self._mirrored.append(weakref.ref(var))
+            made = getattr(self._local, "made", None)
+            if made is not None:   # inside run: the k-th variable each replica makes is one mirrored
+                r, firsts = made   # variable in TF, with replica 0's initial value
+                if r == 0:
+                    firsts.append(backend.xp_of(var._data).array(var._data, copy=True))
+                else:
+                    k = getattr(self._local, "made_count", 0)
+                    self._local.made_count = k + 1
+                    if k < len(firsts) and firsts[k].shape == var._data.shape:
+                        _copy_into(var, firsts[k])
 
     def in_cross_replica_context(self) -> bool:
         return getattr(self._local, "replica", None) is None
+
+    def current_replica_id(self):
+        """The id (in the sync group) of the replica running now inside :meth:`run`, or None in
+        the cross-replica context (how a ``wb.random.Generator`` made in the scope keys each
+        replica's stream apart)."""
+        replica = getattr(self._local, "replica", None)
+        return None if replica is None else replica._replica_id
 
     def run(self, fn, args=(), kwargs=None, options=None):
         """Call ``fn(*args, **kwargs)`` on the local replica, inside :meth:`scope` and a replica
@@ -185,6 +208,8 @@ class Strategy:
         if not callable(fn):
             raise TypeError(f"{type(self).__name__}.run: fn must be callable, got {argcheck.describe(fn)}")
         kwargs = kwargs or {}
+        if self._num_local_replicas > 1:
+            return self._run_replicas(fn, tuple(args), dict(kwargs))
         args, kwargs = nest.map_structure(_local_component, (tuple(args), dict(kwargs)))
         reducer = self.gradient_reducer
         with self.scope(), listening(reducer) if reducer is not None else _nothing():
@@ -194,6 +219,39 @@ class Strategy:
                 return fn(*args, **kwargs)
             finally:
                 self._local.replica = prev
+
+    def _run_replicas(self, fn, args, kwargs):
+        """``fn`` once per local replica, one after another, each in its replica context with
+        its component of per-replica arguments; a :class:`PerReplica` of the results (nest by
+        nest). The variables made in the scope are mirrored: every replica starts from the
+        values they had when ``run`` began, and afterwards they hold replica 0's (TF's primary
+        copy; replicas that update them alike, as a generator's state, leave them equal)."""
+        n = self._num_local_replicas
+        for leaf in nest.flatten((args, kwargs)):
+            if isinstance(leaf, PerReplica) and len(leaf.values) != n:
+                raise ValueError(f"{type(self).__name__}.run: a per-replica argument has {len(leaf.values)} "
+                                 f"components; the strategy has {n} replicas")
+        mirrored = [v for v in (r() for r in self._mirrored) if v is not None]
+        self._mirrored = [weakref.ref(v) for v in mirrored]
+        results, firsts = [], []
+        with self.scope():
+            prev = getattr(self._local, "replica", None)
+            prev_made = getattr(self._local, "made", None)
+            try:
+                _mirror_begin(mirrored)
+                for r in range(n):
+                    if r:
+                        _mirror_next(mirrored)
+                    _enter_replica(self, ReplicaContext(self, r))
+                    self._local.made, self._local.made_count = (r, firsts), 0
+                    a, k = nest.map_structure(lambda v, r=r: v.values[r] if isinstance(v, PerReplica) else v,
+                                              (args, kwargs))
+                    results.append(fn(*a, **k))
+                _mirror_end(mirrored)
+            finally:
+                _enter_replica(self, prev)
+                self._local.made = prev_made
+        return _regroup(results)
 
     def experimental_local_results(self, value) -> tuple:
         """The components of ``value`` held by this worker's replicas, as a tuple."""
@@ -228,9 +286,21 @@ class Strategy:
         count = sum(p.shape[axis] for p in parts)
         return self._mean_over(wrap(xp.asarray(sums)), wrap(xp.asarray(np.float64(count))))
 
+    def _refuse_in_replica(self, what, anywhere=False):
+        """Several local replicas run one after another, so none can wait for the others' values
+        inside :meth:`run`: a collective there is refused (outside ``run``, ``reduce`` and
+        ``gather`` combine the per-replica results); ``anywhere``: outside ``run`` too."""
+        if self._num_local_replicas > 1 and (anywhere or not self.in_cross_replica_context()):
+            raise NotImplementedError(
+                f"{type(self).__name__}: {what} inside run is not supported over {self._num_local_replicas} "
+                "logical devices of one process (their replicas run one after another); reduce or gather "
+                "run's per-replica results outside run, or use MultiWorkerMirroredStrategy (one process "
+                "per replica: `workbench run SCRIPT --nproc N`)")
+
     @core.effect
     def _all_reduce(self, tensor, op):
         """``tensor`` summed (or averaged) across workers: one step in a ``wb.function`` trace."""
+        self._refuse_in_replica(f"all_reduce ({op.name})")
         arr = tensor._data
         out = self._collectives.all_reduce([arr], f"reduce ({op.name})")[0]
         if op is ReduceOp.MEAN:
@@ -270,6 +340,7 @@ class Strategy:
         by bucket, since the reverse walk finished each bucket: their sums are awaited."""
         if self.num_replicas_in_sync == 1:
             return list(arrays)
+        self._refuse_in_replica("optimizer.apply_gradients (summing gradients across replicas)", anywhere=True)
         arrays = list(arrays)
         if self._reducer is not None:
             sums = self._reducer.take(arrays)
@@ -339,6 +410,58 @@ def _local_component(value):
     return value.values[0] if isinstance(value, PerReplica) else value
 
 
+def _regroup(results):
+    """Replicas' results as TF regroups them: one :class:`PerReplica` per leaf of their common
+    structure; a leaf that is the same object in every replica (None, a Python constant) stays
+    itself."""
+    def leaf(*values):
+        first = values[0]
+        return first if all(v is first for v in values) else PerReplica(values)
+    try:
+        return nest.map_structure(leaf, *results)
+    except (ValueError, TypeError):   # structures differ between replicas: one PerReplica of them
+        return PerReplica(results)
+
+
+# Mirrored variables over replicas that run one after another: steps of a wb.function trace
+# (core.effect), so a replay restores the starting values between replicas as the eager run does.
+_MIRROR = threading.local()
+
+
+@core.effect
+def _enter_replica(strategy, context):
+    """Make ``context`` (a ReplicaContext, or None: cross-replica) the strategy's current one."""
+    strategy._local.replica = context
+
+
+@core.effect
+def _mirror_begin(variables):
+    _MIRROR.start = [backend.xp_of(v._data).array(v._data, copy=True) for v in variables]
+    _MIRROR.first = None
+
+
+@core.effect
+def _mirror_next(variables):
+    if _MIRROR.first is None:   # replica 0's values: kept when the last replica is done
+        _MIRROR.first = [backend.xp_of(v._data).array(v._data, copy=True) for v in variables]
+    for v, start in zip(variables, _MIRROR.start):
+        _copy_into(v, start)
+
+
+@core.effect
+def _mirror_end(variables):
+    for v, first in zip(variables, _MIRROR.first or ()):
+        _copy_into(v, first)
+    _MIRROR.start = _MIRROR.first = None
+
+
+def _copy_into(var, array):
+    if var._data.shape == array.shape:
+        backend.xp_of(var._data).copyto(var._data, array)
+    else:
+        var.assign(array)
+
+
 def _divide(array, n):
     xp = backend.xp_of(array)
     if np.dtype(array.dtype).kind in "iub":
@@ -381,9 +504,18 @@ class MirroredStrategy(Strategy):
     """Synchronous training on the devices of one machine (TF's ``MirroredStrategy``).
 
     Without GPUs (or with ``devices=["cpu"]``) it is one CPU replica. With one GPU the replica
-    runs there and its collectives go through a one-rank NCCL communicator. Several devices in
-    one process are not run here: start one process per GPU with
-    :class:`MultiWorkerMirroredStrategy` (``workbench run SCRIPT --nproc N``) instead.
+    runs there and its collectives go through a one-rank NCCL communicator.
+
+    Several CPU devices (the logical devices of ``wb.config.set_logical_device_configuration``,
+    as in TF's guides: ``devices=["cpu:0", "cpu:1"]``) give one replica each in this process:
+    ``run`` calls ``fn`` once per replica, one after another, in its replica context, and
+    returns a :class:`PerReplica`; ``reduce`` and ``gather`` sum and concatenate the replicas'
+    results; variables made in the scope are mirrored (every replica starts from the same
+    values), and a ``wb.random.Generator`` made in the scope gives each replica its own stream.
+    Collectives inside ``run`` (``ReplicaContext.all_reduce``, summing gradients in
+    ``apply_gradients``) need the replicas to run side by side and are refused; train on
+    several processes with :class:`MultiWorkerMirroredStrategy` instead. Several GPUs in one
+    process are not run here either: start one process per GPU (``workbench run SCRIPT --nproc N``).
     """
 
     def __init__(self, devices=None, cross_device_ops=None):
@@ -392,9 +524,28 @@ class MirroredStrategy(Strategy):
             devices = [str(gpus[0])] if len(gpus) == 1 else ([str(d) for d in gpus] or ["cpu"])
         if isinstance(devices, str):
             devices = [devices]
+        if not isinstance(devices, (list, tuple)):
+            raise TypeError(f"MirroredStrategy: devices must be a list of device names, got "
+                            f"{argcheck.describe(devices)}")
+        names = [_tf_device_name(d, "MirroredStrategy") for d in devices]
+        if len(set(names)) != len(names):
+            raise ValueError(f"MirroredStrategy: No duplicates allowed in `devices` argument: {tuple(devices)}")
         devices = [_device_name(d, "MirroredStrategy") for d in devices]
         if not devices:
             raise ValueError("MirroredStrategy: devices must name at least one device, got []")
+        if len(devices) > 1 and all(backend.Device(d).kind == "cpu" for d in devices):
+            available = config.logical_cpu_count()
+            missing = [n for n in names if int(n.rsplit(":", 1)[1]) >= available]
+            if missing:
+                raise ValueError(f"MirroredStrategy: {missing} are not logical devices of this process "
+                                 f"(it has {available} CPU device(s)); make them first with "
+                                 "wb.config.set_logical_device_configuration(wb.config.list_physical_devices"
+                                 "('CPU')[0], [wb.config.LogicalDeviceConfiguration()] * N)")
+            super().__init__(LocalCollectives(), device="cpu")
+            self._num_local_replicas = len(devices)
+            self._first_local_replica = 0
+            self._replica_devices = ["/job:localhost/replica:0/task:0/device:" + n for n in names]
+            return
         if len(devices) > 1:
             raise ValueError(f"MirroredStrategy: {len(devices)} devices in one process ({devices}) are not "
                              "supported; run one process per GPU with MultiWorkerMirroredStrategy "
@@ -485,6 +636,16 @@ def _local_rank(mpi) -> int:
             return int(os.environ[key])
     hosts = [h for h, _ in mpi.peers]
     return hosts[:mpi.rank].count(hosts[mpi.rank])
+
+
+def _tf_device_name(spec, where):
+    """``spec`` as TF's canonical ``CPU:1`` / ``GPU:0`` (the index of a CPU kept)."""
+    if not isinstance(spec, str):
+        raise TypeError(f"{where}: a device must be a string such as 'cpu:0' or 'gpu:1', got {argcheck.describe(spec)}")
+    dev = _device_name(spec, where)
+    index = spec.strip().rsplit(":", 1)[-1]
+    index = int(index) if index.isdigit() else 0
+    return f"{backend.Device(dev).kind.upper()}:{index}"
 
 
 def _device_name(spec, where):

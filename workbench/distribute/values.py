@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import enum
 
+from ..core import CompositeTensor, Tensor
+
 
 class ReduceOp(enum.Enum):
     """How values of the replicas combine: ``SUM`` or ``MEAN``."""
@@ -29,16 +31,32 @@ def as_reduce_op(value, where) -> ReduceOp:
                      f"got {value!r}")
 
 
-class PerReplica:
+class PerReplica(CompositeTensor):
     """One value per local replica of a strategy (what ``strategy.run`` returns, and what a
     distributed dataset yields, when a process holds several replicas). ``values`` is the tuple
-    of components, in replica order."""
+    of components, in replica order. A composite value: ``wb.function`` binds its tensors, so a
+    traced ``strategy.run`` returns one."""
 
     __slots__ = ("values",)
 
     def __init__(self, values):
         self.values = tuple(values)
 
+    def components(self) -> list:
+        return [v for v in self.values if isinstance(v, Tensor)]
+
+    def from_components(self, parts):
+        parts = iter(parts)
+        return PerReplica([next(parts) if isinstance(v, Tensor) else v for v in self.values])
+
+    def structure_key(self):
+        return ("PerReplica", tuple((tuple(v.shape), str(v.dtype)) if isinstance(v, Tensor) else repr(v)
+                                    for v in self.values))
+
     def __repr__(self):
         body = ",\n".join(f"  {i}: {v!r}" for i, v in enumerate(self.values))
+        return f"PerReplica:{{\n{body}\n}}"
+
+    def __str__(self):
+        body = ",\n".join(f"  {i}: {str(v)}" for i, v in enumerate(self.values))
         return f"PerReplica:{{\n{body}\n}}"
