@@ -72,6 +72,18 @@ def _block(*blocks):
     return out
 
 
+def _block_tril(rows):
+    """The dense block lower-triangular matrix of ``rows`` (row i: i + 1 dense blocks), batch dims broadcast."""
+    sizes = [r[i].shape[-1] for i, r in enumerate(rows)]
+    batch = np.broadcast_shapes(*[b.shape[:-2] for r in rows for b in r])
+    out = np.zeros(batch + (sum(sizes), sum(sizes)))
+    starts = np.cumsum([0] + sizes)
+    for i, r in enumerate(rows):
+        for j, b in enumerate(r):
+            out[..., starts[i]:starts[i + 1], starts[j]:starts[j + 1]] = b
+    return out
+
+
 def _kron3(*ms):
     """np.kron over the last two dimensions, batch dimensions broadcast."""
     out = ms[0]
@@ -142,6 +154,20 @@ CASES = {
                 lambda m: np.swapaxes(m, -1, -2), {"solve"}),
     "Inversion": (lambda t: la.LinearOperatorLowerTriangular(t).inverse(), [TRIL],
                   lambda t: np.linalg.inv(np.tril(t)), {"solve"}),
+    "BlockLowerTriangular": (
+        lambda t, m, r: la.LinearOperatorBlockLowerTriangular([
+            [la.LinearOperatorLowerTriangular(t)],
+            [la.LinearOperatorFullMatrix(r), la.LinearOperatorFullMatrix(m)]]),
+        [TRIL, FULL4[:2, :2] + 2.0 * np.eye(2), RECT[0, :2, :3]],
+        lambda t, m, r: _block_tril([[np.tril(t)], [r, m]]), {"solve"}),
+    "BlockLowerTriangular 3x3 blocks": (
+        lambda d, m, t, r1, r2, r3: la.LinearOperatorBlockLowerTriangular([
+            [la.LinearOperatorDiag(d)],
+            [la.LinearOperatorFullMatrix(r1), la.LinearOperatorFullMatrix(m)],
+            [la.LinearOperatorFullMatrix(r2), la.LinearOperatorFullMatrix(r3), la.LinearOperatorLowerTriangular(t)]]),
+        [DIAG, FULL[0], TRIL4[1, :2, :2], RECT[1, :3, :3], RECT[0, :2, :3], RECT[1, :2, :3]],
+        lambda d, m, t, r1, r2, r3: _block_tril([[np.apply_along_axis(np.diag, -1, d)], [r1, m],
+                                                 [r2, r3, np.tril(t)]]), {"solve"}),
 }
 IDS = list(CASES)
 
@@ -339,7 +365,7 @@ def test_variables_are_read_at_each_use_and_tapes_see_them():
 
 # gradients of the structured paths against finite differences (float64)
 GRAD_CASES = ["Diag", "LowerTriangular", "ScaledIdentity", "LowRankUpdate SPD", "LowRankUpdate general",
-              "Composition", "BlockDiag", "Kronecker"]
+              "Composition", "BlockDiag", "Kronecker", "BlockLowerTriangular", "BlockLowerTriangular 3x3 blocks"]
 
 
 @pytest.mark.parametrize("name", GRAD_CASES)
@@ -587,3 +613,37 @@ def test_kronecker_determinant_sign_and_structured_results():
     assert isinstance(spd.cholesky(), la.LinearOperatorKronecker)
     with pytest.raises(ValueError, match="every factor has is_non_singular=True"):
         la.LinearOperatorKronecker([la.LinearOperatorIdentity(2)], is_non_singular=False)
+
+
+def test_block_lower_triangular_works_block_by_block(monkeypatch):
+    op, a, _ = _op("BlockLowerTriangular 3x3 blocks")
+    assert isinstance(op, la.LinearOperatorBlockLowerTriangular) and op.is_square
+    assert [len(row) for row in op.operators] == [1, 2, 3]
+
+    def no_dense(self):
+        raise AssertionError("built the dense matrix")
+    monkeypatch.setattr(la.LinearOperatorBlockLowerTriangular, "_to_dense", no_dense)
+    b = _rhs(op, 2)
+    close(op.solve(f64(b)), np.linalg.solve(a, b), rtol=1e-8)
+    close(op.solve(f64(b), adjoint=True), np.linalg.solve(np.swapaxes(a, -1, -2), b), rtol=1e-8)
+    close(op.log_abs_determinant(), np.linalg.slogdet(a)[1], rtol=1e-9)
+    close(op.matvec(f64(b[:, 0])), a @ b[:, 0])
+    # non-singular diagonal blocks make the whole non-singular
+    d = la.LinearOperatorDiag(f64([1.0, 2.0]), is_non_singular=True)
+    assert la.LinearOperatorBlockLowerTriangular([[d], [la.LinearOperatorFullMatrix(f64(np.ones((2, 2)))), d]]) \
+        .is_non_singular
+
+
+def test_block_lower_triangular_names_bad_arguments():
+    d2 = la.LinearOperatorDiag(f64([1.0, 2.0]))
+    d3 = la.LinearOperatorDiag(f64([1.0, 2.0, 3.0]))
+    with pytest.raises(TypeError, match="list of rows"):
+        la.LinearOperatorBlockLowerTriangular(d2)
+    with pytest.raises(ValueError, match=r"`operators\[1\]` must hold 2 operators"):
+        la.LinearOperatorBlockLowerTriangular([[d2], [d3]])
+    with pytest.raises(ValueError, match=r"`operators\[1\]\[0\]` must be \[3, 2\]"):
+        la.LinearOperatorBlockLowerTriangular([[d2], [la.LinearOperatorFullMatrix(f64(np.ones((2, 3)))), d3]])
+    with pytest.raises(ValueError, match="diagonal block `operators\\[0\\]\\[0\\]` must be square"):
+        la.LinearOperatorBlockLowerTriangular([[la.LinearOperatorFullMatrix(f64(np.ones((2, 3))))]])
+    with pytest.raises(TypeError, match="same dtype"):
+        la.LinearOperatorBlockLowerTriangular([[d2], [la.LinearOperatorFullMatrix(np.ones((3, 2), np.float32)), d3]])

@@ -24,6 +24,7 @@ can both use it.
 """
 
 from .base import LinearOperator
+from .block_lower_triangular import LinearOperatorBlockLowerTriangular
 from .combine import (LinearOperatorAdjoint, LinearOperatorBlockDiag, LinearOperatorComposition,
                       LinearOperatorInversion)
 from .dense import LinearOperatorFullMatrix, LinearOperatorLowerTriangular
@@ -35,6 +36,7 @@ __all__ = [
     "LinearOperator",
     "LinearOperatorAdjoint",
     "LinearOperatorBlockDiag",
+    "LinearOperatorBlockLowerTriangular",
     "LinearOperatorComposition",
     "LinearOperatorDiag",
     "LinearOperatorFullMatrix",
