@@ -356,7 +356,63 @@ def test_affine_surrogate_takes_linear_operator_classes_as_tfp():
     fixed = wb.linalg.LinearOperatorDiag(wb.constant([2.0, 3.0], dtype=wb.float64))
     q2 = vi.build_affine_surrogate_posterior(event_shape=[[2]], operators=[fixed], dtype=np.float64, seed=1)
     assert len(q2.trainable_variables) == 1
-    with pytest.raises(NotImplementedError, match="LinearOperatorBlockLowerTriangular"):
-        vi.build_affine_surrogate_posterior(event_shape=[[2], [3]], operators=[[ops[1]], [ops[0], ops[1]]])
     with pytest.raises(ValueError, match="LinearOperatorDiag"):
         vi.build_affine_surrogate_posterior(event_shape=[[2]], operators=[wb.linalg.LinearOperatorKronecker])
+
+
+def test_affine_surrogate_nested_operators_give_a_block_lower_triangular_scale():
+    # TFP's nested operators: row i holds the diagonal block of variable i and its couplings to the earlier ones
+    la = wb.linalg
+    ops = [[la.LinearOperatorDiag], [la.LinearOperatorFullMatrix, la.LinearOperatorLowerTriangular],
+           [None, la.LinearOperatorFullMatrix, "diag"]]
+    q = vi.build_affine_surrogate_posterior(event_shape=[[2], [3], [1]], operators=ops, dtype=np.float64, seed=4)
+    names = [v.path.split("/")[-1].split(":")[0] for v in q.trainable_variables]
+    assert len(q.trainable_variables) == 6 and names[0] == "loc"   # loc, 3 diagonal blocks, 2 couplings
+    loc = q.trainable_variables[0].numpy()
+    scale_op = [b for b in _bijectors_of(q) if isinstance(b, tfb.ScaleMatvecLinearOperator)][0].scale
+    assert isinstance(scale_op, la.LinearOperatorBlockLowerTriangular)
+    coupling = scale_op.operators[1][0]
+    np.testing.assert_array_equal(scale_op.operators[2][0].to_dense().numpy(), np.zeros((1, 2)))
+    assert 0 < np.abs(coupling.to_dense().numpy()).max() < 0.1          # Normal(0, 1e-2) start
+    for v in q.trainable_variables:                                     # move away from the start
+        if v.shape == (3, 2):
+            v.assign(np.arange(6.0).reshape(3, 2) / 10.0)
+    scale = scale_op.to_dense().numpy()
+    assert np.allclose(scale, np.tril(scale))
+    np.testing.assert_allclose(scale[2:5, :2], np.arange(6.0).reshape(3, 2) / 10.0)   # the coupling block
+    x = q.sample(5, seed=2)
+    flat = np.concatenate([t.numpy() for t in x], axis=-1)
+    want = stats.multivariate_normal(loc, scale @ scale.T).logpdf(flat)
+    np.testing.assert_allclose(q.log_prob(x).numpy(), want, rtol=1e-8)
+    with pytest.raises(ValueError, match=r"nested `operators\[1\]` must hold 2 entries"):
+        vi.build_affine_surrogate_posterior(event_shape=[[2], [3]], operators=[["diag"], ["diag"]])
+    with pytest.raises(ValueError, match="below the diagonal must be LinearOperatorFullMatrix"):
+        vi.build_affine_surrogate_posterior(event_shape=[[2], [3]], operators=[["diag"], ["diag", "diag"]])
+
+
+def _bijectors_of(q):
+    """Every bijector inside a surrogate (through chains and transformed distributions)."""
+    out, todo = [], [q]
+    while todo:
+        obj = todo.pop()
+        for v in vars(obj).values():
+            for w in (v if isinstance(v, (list, tuple)) else [v]):
+                if isinstance(w, tfb.Bijector):
+                    out.append(w)
+                    todo.append(w)
+                elif isinstance(w, tfd.Distribution):
+                    todo.append(w)
+    return out
+
+
+def test_affine_surrogate_block_lower_triangular_recovers_the_correlation_between_variables():
+    # two scalar variables correlated with each other: only the coupling block can express it
+    ops = [["diag"], [wb.linalg.LinearOperatorFullMatrix, "diag"]]
+    q = vi.build_affine_surrogate_posterior(event_shape=[[], []], operators=ops, seed=3)
+    assert len(_watched(lambda: q.log_prob(q.sample(seed=1)))) == 4     # loc, two diagonals, one coupling
+    target = lambda a, b: _log_gauss2(wb.stack([a, b], axis=-1))  # noqa: E731
+    _fit(target, q, 250, 0.05, seed=10)
+    _fit(target, q, 150, 0.01, seed=11)
+    x = np.stack([t.numpy() for t in q.sample(20000, seed=9)], axis=-1).astype(np.float64)
+    np.testing.assert_allclose(x.mean(0), _MEAN2, atol=0.05)
+    np.testing.assert_allclose(np.cov(x.T), _COV2, atol=0.03)

@@ -261,6 +261,76 @@ def _scale_operator(kind, size, batch, dtype, label, where):
     raise ValueError(f"{where}: an operator must be 'diag' or 'tril' (or a LinearOperator class), got {kind!r}")
 
 
+def _trainable_block(kind, rows, cols, batch, dtype, label, where, seed):
+    """One block of a block lower-triangular scale as a LinearOperator whose variables are read at
+    each use: diagonal blocks (``rows is None``) start at ``1e-2 I``, as the block-diagonal scale's;
+    blocks below the diagonal are ``LinearOperatorFullMatrix`` (TFP's: started from
+    ``Normal(0, 1e-2)``) or None (a zero block, not trained)."""
+    la = wb.linalg
+    if rows is not None:
+        if kind is None:
+            return la.LinearOperatorFullMatrix(wb.zeros(batch + (rows, cols), dtype=dtype))
+        kind = _operator_kind(kind, where)
+        if isinstance(kind, la.LinearOperator):
+            if (kind.range_dimension, kind.domain_dimension) != (rows, cols):
+                raise ValueError(f"{where}: the LinearOperator for an off-diagonal block must be [{rows}, {cols}], "
+                                 f"got shape {list(kind.shape)}")
+            return kind
+        if kind is not _FULL:
+            raise ValueError(f"{where}: a block below the diagonal must be LinearOperatorFullMatrix, a LinearOperator "
+                             f"instance or None (zeros), got {kind!r}")
+        start = wb.random.stateless_normal(batch + (rows, cols), seed=tuple(seed), stddev=1e-2, dtype=dtype)
+        return la.LinearOperatorFullMatrix(wb.Variable(start, name=f"{label}/full_matrix"))
+    size = cols
+    kind = _operator_kind(kind, where)
+    if isinstance(kind, la.LinearOperator):
+        if kind.domain_dimension != size or kind.range_dimension != size:
+            raise ValueError(f"{where}: a LinearOperator for a block of {size} entries must be [{size}, {size}], "
+                             f"got shape {list(kind.shape)}")
+        return kind
+    if kind == "diag":
+        diag = TransformedVariable(wb.fill(batch + (size,), np.asarray(1e-2, dtype=dtype)), Softplus(),
+                                   name=f"{label}/scale_diag")
+        return la.LinearOperatorDiag(diag, is_non_singular=True)
+    if kind is _SCALED_IDENTITY:
+        scalar = TransformedVariable(wb.fill(batch, np.asarray(1e-2, dtype=dtype)), Softplus(),
+                                     name=f"{label}/scale_multiplier")
+        return la.LinearOperatorScaledIdentity(size, scalar, is_non_singular=True)
+    eye = wb.constant(np.broadcast_to(np.eye(size, dtype=dtype) * 1e-2, batch + (size, size)).copy())
+    if kind == "tril":
+        tril = TransformedVariable(eye, FillScaleTriL(diag_bijector=Softplus(), diag_shift=None),
+                                   name=f"{label}/scale_tril")
+        return la.LinearOperatorLowerTriangular(tril, is_non_singular=True)
+    if kind is _FULL:
+        return la.LinearOperatorFullMatrix(wb.Variable(eye, name=f"{label}/scale_matrix"))
+    raise ValueError(f"{where}: an operator must be 'diag' or 'tril' (or a LinearOperator class), got {kind!r}")
+
+
+def _block_lower_triangular(operators, sizes, batch, dtype, label, where, seed):
+    """TFP's nested ``operators``: row ``i`` holds ``i + 1`` entries, ``operators[i][i]`` the
+    diagonal block of variable ``i`` and ``operators[i][j]`` (``j < i``) its coupling to variable
+    ``j``; a ``LinearOperatorBlockLowerTriangular`` scale."""
+    if len(operators) != len(sizes):
+        raise ValueError(f"{where}: nested `operators` need one row per variable ({len(sizes)}), got {len(operators)}")
+    seeds = internal.split_seed(internal.sanitize_seed(seed), max(sum(range(len(sizes))), 1), salt="blocks")
+    rows, k = [], 0
+    for i, row in enumerate(operators):
+        if not isinstance(row, (list, tuple)) or len(row) != i + 1:
+            got = len(row) if isinstance(row, (list, tuple)) else type(row).__name__
+            raise ValueError(f"{where}: nested `operators[{i}]` must hold {i + 1} entries (the blocks on and left of "
+                             f"the diagonal), got {got}")
+        blocks = []
+        for j, op in enumerate(row):
+            if j == i:
+                blocks.append(_trainable_block(op, None, sizes[i], batch, dtype, f"{label}/{i}", where, None))
+            else:
+                blocks.append(_trainable_block(op, sizes[i], sizes[j], batch, dtype, f"{label}/{i}_{j}", where,
+                                               seeds[k]))
+                k += 1
+        rows.append(blocks)
+    return wb.linalg.LinearOperatorBlockLowerTriangular(rows, is_non_singular=True)
+
+
 class _RebuiltBijector(Bijector):
     """A vector bijector rebuilt at every use from a ``TransformedVariable`` (the ScaleMatvec
     bijectors take Tensors, which would freeze the variable's value at construction)."""
@@ -293,7 +363,11 @@ def build_affine_surrogate_posterior(event_shape, operators="diag", bijector=Non
     with every other) or a flat list with one entry per variable (a block-diagonal scale), each
     'diag', 'tril', a LinearOperator class as in TFP (``LinearOperatorDiag``,
     ``LinearOperatorLowerTriangular``, ``LinearOperatorFullMatrix``,
-    ``LinearOperatorScaledIdentity``: trainable) or a LinearOperator instance (fixed). ``loc``
+    ``LinearOperatorScaledIdentity``: trainable) or a LinearOperator instance (fixed). A list of
+    rows (row ``i`` with ``i + 1`` entries) gives TFP's block lower-triangular scale
+    (``LinearOperatorBlockLowerTriangular``): the diagonal entries as above, the entries below it
+    ``LinearOperatorFullMatrix`` (trainable, started from ``Normal(0, 1e-2)``), None (zeros)
+    or an instance. ``loc``
     is a ``wb.Variable`` started uniform in (-2, 2); the scale a ``TransformedVariable``
     (Softplus on the diagonal) started at ``1e-2 I``.
     """
@@ -309,12 +383,9 @@ def build_affine_surrogate_posterior(event_shape, operators="diag", bijector=Non
     label = name or "build_affine_surrogate_posterior"
     if isinstance(operators, str):
         scale = _scale_operator(operators, n, batch, dtype, label, where)
+    elif isinstance(operators, (list, tuple)) and any(isinstance(op, (list, tuple)) for op in operators):
+        scale = ScaleMatvecLinearOperator(_block_lower_triangular(operators, sizes, batch, dtype, label, where, seed))
     elif isinstance(operators, (list, tuple)):
-        if any(isinstance(op, (list, tuple)) for op in operators):
-            raise NotImplementedError(
-                f"{where}: a list of lists of `operators` (TFP's block lower-triangular scale) needs "
-                "wb.linalg.LinearOperatorBlockLowerTriangular, which the workbench does not have; give a flat list "
-                "(one operator per variable: a block-diagonal scale) or 'tril'")
         if len(operators) != len(sizes):
             raise ValueError(f"{where}: a list of `operators` needs one entry per variable ({len(sizes)}), "
                              f"got {len(operators)}")
