@@ -405,6 +405,7 @@ def _bijectors_of(q):
     return out
 
 
+@pytest.mark.slow
 def test_affine_surrogate_block_lower_triangular_recovers_the_correlation_between_variables():
     # two scalar variables correlated with each other: only the coupling block can express it
     ops = [["diag"], [wb.linalg.LinearOperatorFullMatrix, "diag"]]
