@@ -221,3 +221,28 @@ def test_function_takes_sparse_arguments():
     a = wb.SparseTensor(indices=[[0, 3], [2, 4]], values=[15, 25], dense_shape=[3, 10])
     b = wb.sparse.to_dense(wb.sparse.transpose(a))
     np.testing.assert_array_equal(f(a, b).numpy(), [[225, 0, 0], [0, 0, 0], [0, 0, 625]])
+
+
+def test_sparse_batch_and_dense_to_sparse_batch():
+    ds = wb.data.Dataset.from_generator(lambda: iter([[1, 0, 3], [4, 5], [0, 7, 8, 9]]),
+                                        output_signature=wb.TensorSpec([None], wb.int32))
+    batched = ds.apply(wb.data.experimental.dense_to_sparse_batch(2, [6]))
+    assert batched.element_spec == wb.SparseTensorSpec([None, 6], wb.int32)
+    assert repr(batched).startswith("<_DenseToSparseBatchDataset element_spec=SparseTensorSpec(")
+    first, second = list(batched)
+    # every value of the elements, zeros included (TF's rule)
+    assert first.indices.numpy().tolist() == [[0, 0], [0, 1], [0, 2], [1, 0], [1, 1]]
+    assert first.values.numpy().tolist() == [1, 0, 3, 4, 5] and first.dense_shape.numpy().tolist() == [2, 6]
+    assert second.values.numpy().tolist() == [0, 7, 8, 9] and second.dense_shape.numpy().tolist() == [1, 6]
+    open_rows = ds.sparse_batch(2, [None])
+    assert open_rows.element_spec == wb.SparseTensorSpec([None, None], wb.int32)
+    assert [b.dense_shape.numpy().tolist() for b in open_rows] == [[2, 3], [1, 4]]
+    square = wb.data.Dataset.from_tensors(wb.constant([[1, 0], [0, 2]])).repeat(2)
+    (b,) = list(square.sparse_batch(2, [3, 2]))
+    assert b.dense_shape.numpy().tolist() == [2, 3, 2] and b.values.numpy().tolist() == [1, 0, 0, 2] * 2
+    with pytest.raises(wb.errors.DataLossError, match="larger than the row shape"):
+        list(ds.sparse_batch(2, [3]))
+    with pytest.raises(wb.errors.InvalidArgumentError, match="incompatible with the row shape"):
+        list(ds.sparse_batch(2, [3, 2]))
+    strings = next(iter(wb.data.Dataset.from_tensor_slices([["a", "b"], ["c", "d"]]).sparse_batch(2, [3])))
+    assert strings.values.numpy().tolist() == [b"a", b"b", b"c", b"d"]

@@ -1,4 +1,4 @@
-"""``batch``, ``ragged_batch`` and ``padded_batch``.
+"""``batch``, ``ragged_batch``, ``padded_batch`` and ``sparse_batch``.
 
 Over an indexable input a batch is ``batch_size`` indices gathered from the array
 source in one take per component; over elements it is ``batch_size`` elements
@@ -10,8 +10,10 @@ from __future__ import annotations
 import numpy as np
 
 from .. import backend, nest
-from ..core import wrap
-from ..errors import argcheck
+from ..core import Tensor, wrap
+from ..errors import DataLossError, InvalidArgumentError, argcheck
+from ..sparse.sparse_tensor import SparseTensorSpec, from_parts
+from ..tensor_shape import as_shape
 from . import structure as st
 from .dataset import Dataset
 from .indices import NO_INDICES
@@ -169,3 +171,53 @@ class PaddedBatch(Batch):
                     arr = full
                 out.append(wrap(arr))
         return nest.pack_sequence_as(batch, out)
+
+
+class SparseBatch(Batch):
+    """``Dataset.sparse_batch`` (``experimental.dense_to_sparse_batch``): elements of one rank, each
+    no larger than ``row_shape`` (None entries: the largest in the batch), batched into a
+    SparseTensor of dense shape ``[batch] + row_shape`` holding every value of every element (zeros
+    included), as TF does."""
+
+    def __init__(self, input_ds, batch_size, row_shape):
+        super().__init__(input_ds, batch_size, False, "sparse")
+        shape = as_shape(row_shape)
+        if shape.rank is None:
+            raise ValueError("sparse_batch: row_shape must have a known rank")
+        self._row_shape = tuple(shape)
+
+    def _elem_iter(self, state=None):
+        return _StackBatches(self, state)
+
+    def _from_elements(self, elements):
+        leaves = [nest.flatten(e) for e in elements]
+        if any(len(f) != 1 for f in leaves) or not isinstance(leaves[0][0], Tensor) or st.is_composite(leaves[0][0]):
+            raise TypeError(f"sparse_batch: the elements must be single dense tensors, got "
+                            f"{argcheck.describe(elements[0])}")
+        arrays = [backend.to_numpy(f[0]._data) for f in leaves]
+        rank = len(self._row_shape)
+        for a in arrays:
+            if a.ndim != rank:
+                raise InvalidArgumentError(f"sparse_batch: Input element had shape ({list(a.shape)}) that is "
+                                           f"incompatible with the row shape ({list(self._row_shape)})")
+            if any(want is not None and size > want for size, want in zip(a.shape, self._row_shape)):
+                # TF's kernel reports this one as a DataLossError
+                raise DataLossError(f"sparse_batch: Input element had shape ({list(a.shape)}) that is larger "
+                                    f"than the row shape ({list(self._row_shape)})")
+        row = tuple(max(a.shape[d] for a in arrays) if want is None else int(want)
+                    for d, want in enumerate(self._row_shape))
+        indices = [np.concatenate([np.full((a.size, 1), j, np.int64), np.argwhere(np.ones(a.shape, bool))], axis=1)
+                   for j, a in enumerate(arrays)]
+        values = np.concatenate([a.reshape(-1) for a in arrays])
+        dev = backend.default_device()
+        if values.dtype.kind != "O":
+            values = backend.move(values, dev)
+        idx = np.concatenate(indices).astype(np.int64) if indices else np.zeros((0, rank + 1), np.int64)
+        return from_parts(wrap(idx if values.dtype.kind == "O" else backend.move(idx, dev)), wrap(values),
+                          (len(arrays),) + row, True)
+
+    @property
+    def element_spec(self):
+        """TF's spec: ``SparseTensorSpec([None] + row_shape)`` of the elements' dtype."""
+        first = next(iter(self._input))
+        return SparseTensorSpec((None,) + self._row_shape, nest.flatten(first)[0].dtype)

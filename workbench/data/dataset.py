@@ -254,6 +254,18 @@ class Dataset(Trackable):
         Scalar components are stacked densely, as are components of an array source."""
         return Batch(self, batch_size, drop_remainder, "ragged")
 
+    def sparse_batch(self, batch_size, row_shape, name=None):
+        """Batch dense elements of one rank into SparseTensors of dense shape ``[batch] + row_shape``
+        holding every value of the elements (each no larger than ``row_shape``; None entries take
+        the largest size in the batch).
+
+        >>> ds = wb.data.Dataset.from_generator(lambda: iter([[1, 2, 3], [4, 5]]),
+        ...                                     output_signature=wb.TensorSpec([None], wb.int32))
+        >>> next(iter(ds.sparse_batch(2, [4]))).indices.numpy().tolist()
+        [[0, 0], [0, 1], [0, 2], [1, 0], [1, 1]]
+        """
+        return SparseBatch(self, batch_size, row_shape)
+
     def padded_batch(self, batch_size, padded_shapes=None, padding_values=None, drop_remainder=False,
                      name=None):
         """Batch elements of different shapes by padding each component to ``padded_shapes``
@@ -428,7 +440,7 @@ _TF_NAMES = {
     "TensorSlices": "_TensorSliceDataset", "FromTensors": "_TensorDataset", "Range": "_RangeDataset",
     "Zip": "_ZipDataset", "Concatenate": "_ConcatenateDataset", "Map": "_MapDataset",
     "Filter": "_FilterDataset", "Enumerate": "_ZipDataset", "Batch": "_BatchDataset",
-    "PaddedBatch": "_PaddedBatchDataset", "Shuffle": "_ShuffleDataset", "Repeat": "_RepeatDataset",
+    "PaddedBatch": "_PaddedBatchDataset", "SparseBatch": "_DenseToSparseBatchDataset", "Shuffle": "_ShuffleDataset", "Repeat": "_RepeatDataset",
     "Take": "_TakeDataset", "Skip": "_SkipDataset", "Prefetch": "_PrefetchDataset",
     "Interleave": "_InterleaveDataset", "Unbatch": "_UnbatchDataset", "Window": "_WindowDataset",
     "ListElements": "_VariantDataset", "FromGenerator": "_FlatMapDataset", "Cache": "CacheDataset",
@@ -442,7 +454,7 @@ _TF_NAMES = {
 
 # The transformations subclass Dataset, so they are imported once it exists (each of their
 # modules imports this one); the methods above use them only when called.
-from .batching import Batch, PaddedBatch  # noqa: E402
+from .batching import Batch, PaddedBatch, SparseBatch  # noqa: E402
 from .caching import Cache  # noqa: E402
 from .files import list_files  # noqa: E402
 from .generator import FromGenerator  # noqa: E402

@@ -30,8 +30,9 @@ from .files import TextLines, _names, _text
 from .nesting import Interleave
 
 __all__ = ["AUTOTUNE", "INFINITE_CARDINALITY", "UNKNOWN_CARDINALITY", "Counter", "CsvDataset", "cardinality",
-           "choose_from_datasets", "dense_to_ragged_batch", "enumerate_dataset", "make_csv_dataset",
-           "map_and_batch", "rejection_resample", "sample_from_datasets", "shuffle_and_repeat", "unbatch"]
+           "choose_from_datasets", "dense_to_ragged_batch", "dense_to_sparse_batch", "enumerate_dataset",
+           "make_csv_dataset", "map_and_batch", "rejection_resample", "sample_from_datasets", "shuffle_and_repeat",
+           "unbatch"]
 
 sample_from_datasets = Dataset.sample_from_datasets
 choose_from_datasets = Dataset.choose_from_datasets
@@ -228,6 +229,11 @@ def rejection_resample(class_func, target_dist, initial_dist=None, seed=None):
 def dense_to_ragged_batch(batch_size, drop_remainder=False, row_splits_dtype=np.int64):
     """The transformation ``ds.ragged_batch(batch_size, ...)``, for ``Dataset.apply``."""
     return lambda dataset: dataset.ragged_batch(batch_size, drop_remainder, row_splits_dtype)
+
+
+def dense_to_sparse_batch(batch_size, row_shape):
+    """The transformation ``ds.sparse_batch(batch_size, row_shape)``, for ``Dataset.apply``."""
+    return lambda dataset: dataset.sparse_batch(batch_size, row_shape)
 
 
 def unbatch():
