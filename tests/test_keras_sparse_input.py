@@ -105,3 +105,17 @@ def test_config_round_trip_keeps_sparse():
     again = wb.keras.Model.from_config(config)
     assert wb.nest.flatten(again.inputs)[0].sparse
     assert again(_guide_sparse()).shape == (6, 4)
+
+
+def test_batch_without_entries_gives_zero_kernel_gradient():
+    # a batch whose rows are all empty: the kernel's gradient is zeros (TF's), not missing
+    layer = wb.keras.layers.Dense(2)
+    empty = wb.SparseTensor(np.zeros((0, 2), np.int64), np.zeros(0, np.float32), [3, 4])
+    with wb.GradientTape() as tape:
+        y = wb.reduce_sum(layer(empty))
+    g_kernel, g_bias = tape.gradient(y, layer.trainable_variables)
+    np.testing.assert_array_equal(g_kernel.numpy(), np.zeros((4, 2)))
+    np.testing.assert_array_equal(g_bias.numpy(), [3.0, 3.0])
+    b = wb.constant([[np.inf, 1.0], [2.0, 3.0]])
+    np.testing.assert_array_equal(wb.sparse.sparse_dense_matmul(
+        wb.SparseTensor(np.zeros((0, 2), np.int64), np.zeros(0, np.float32), [3, 2]), b).numpy(), np.zeros((3, 2)))

@@ -12,7 +12,7 @@ import numpy as np
 from .. import backend, core
 from ..core import Tensor, convert_to_tensor
 from ..errors import InvalidArgumentError, argcheck
-from ..ops.elementwise import multiply, where
+from ..ops.elementwise import multiply, multiply_no_nan, where
 from ..ops.indexing import sum_rows_into, take_rows
 from ..ops.reduce import reduce_sum as _dense_reduce_sum
 from ..ops.segment import unsorted_segment_max
@@ -423,7 +423,9 @@ def sparse_dense_matmul(sp_a, b, adjoint_a=False, adjoint_b=False, name=None) ->
         raise ValueError(f"sparse.sparse_dense_matmul: op(sp_a) has shape {[m, k]}, op(b) has shape "
                          f"{list(rhs.shape)}: inner dimensions differ")
     if idx.shape[0] == 0:
-        return core.wrap_constant(dense.xp.zeros((m, rhs.shape[1]), dense._data.dtype))
+        # no entries: zeros, still connected to the dense operand (its gradient is zeros, as TF's)
+        zeros = core.wrap_constant(dense.xp.zeros((m, rhs.shape[1]), dense._data.dtype))
+        return zeros + multiply_no_nan(_dense_reduce_sum(rhs, axis=0, keepdims=True), zeros[:1])
     picked = _take(rhs, cols, sp._static)
     return _sum_into(multiply(picked, _dense_expand_dims(sp.values, -1)), rows, m, sp._static)
 
