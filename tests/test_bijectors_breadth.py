@@ -350,6 +350,25 @@ def test_scale_matvec_linear_operator_block_matches_the_dense_block_matrix():
         tfb.ScaleMatvecLinearOperatorBlock(ops[0])
 
 
+def test_scale_matvec_linear_operator_block_takes_a_block_lower_triangular_scale():
+    # TFP's other block scale: the second part also sees the first through the coupling block
+    diag, full = wb.linalg.LinearOperatorDiag(f64([1., -1., 3.])), wb.linalg.LinearOperatorFullMatrix(f64([[12., 5.], [-1., 3.]]))
+    coupling = wb.linalg.LinearOperatorFullMatrix(f64(np.arange(6.0).reshape(2, 3) / 4.0))
+    scale = wb.linalg.LinearOperatorBlockLowerTriangular([[diag], [coupling, full]])
+    dense = scale.to_dense().numpy()
+    x = np.random.default_rng(1).normal(size=(4, 5))
+    parts = [f64(x[:, :3]), f64(x[:, 3:])]
+    for adjoint, m in ((False, dense), (True, dense.T)):
+        b = tfb.ScaleMatvecLinearOperatorBlock(scale, adjoint=adjoint)
+        y = b.forward(parts)
+        assert [t.shape for t in y] == [(4, 3), (4, 2)]
+        np.testing.assert_allclose(np.concatenate([t.numpy() for t in y], axis=-1), x @ m.T, rtol=1e-12)
+        back = np.concatenate([t.numpy() for t in b.inverse(y)], axis=-1)
+        np.testing.assert_allclose(back, x, rtol=1e-10)
+        ldj = b.forward_log_det_jacobian(parts, event_ndims=[1, 1]).numpy()
+        np.testing.assert_allclose(ldj, np.full(4, np.log(abs(np.linalg.det(dense)))), rtol=1e-12)
+
+
 def test_split_round_trip_shapes_and_zero_log_det():
     b = tfb.Split([1, -1, 2])
     x = f64(np.random.default_rng(0).normal(size=(4, 6)))

@@ -7,6 +7,20 @@ from .bijector import Bijector
 __all__ = ["ScaleMatvecLinearOperator"]
 
 
+def check_scale(scale, owner, validate_args, kinds=None):
+    """``scale`` as a bijector's square, not-declared-singular LinearOperator (of ``kinds``)."""
+    kinds = kinds or (wb.linalg.LinearOperator,)
+    if not isinstance(scale, kinds):
+        want = " or ".join(f"wb.linalg.{k.__name__}" for k in kinds)
+        raise TypeError(f"{owner}: argument `scale` must be a {want}, got {type(scale).__name__}")
+    if scale.range_dimension != scale.domain_dimension:
+        raise ValueError(f"{owner}: argument `scale` must be square ([..., k, k]), got shape {list(scale.shape)}")
+    if validate_args and scale.is_non_singular is False:
+        raise ValueError(f"{owner}: argument `scale` is declared singular (is_non_singular=False); "
+                         "a bijector needs a non-singular scale")
+    return scale
+
+
 class ScaleMatvecLinearOperator(Bijector):
     """``y = scale.matvec(x)`` (``adjoint=True``: ``scale^H x``) on vectors, for a square
     ``wb.linalg.LinearOperator`` ``scale`` ``[..., k, k]``.
@@ -22,16 +36,7 @@ class ScaleMatvecLinearOperator(Bijector):
     def __init__(self, scale, adjoint=False, validate_args=False, parameters=None,
                  name="scale_matvec_linear_operator"):
         parameters = dict(locals()) if parameters is None else parameters
-        owner = "ScaleMatvecLinearOperator"
-        if not isinstance(scale, wb.linalg.LinearOperator):
-            raise TypeError(f"{owner}: argument `scale` must be a wb.linalg.LinearOperator, got "
-                            f"{type(scale).__name__}")
-        if scale.range_dimension != scale.domain_dimension:
-            raise ValueError(f"{owner}: argument `scale` must be square ([..., k, k]), got shape {list(scale.shape)}")
-        if validate_args and scale.is_non_singular is False:
-            raise ValueError(f"{owner}: argument `scale` is declared singular (is_non_singular=False); "
-                             "a bijector needs a non-singular scale")
-        self._scale = scale
+        self._scale = check_scale(scale, "ScaleMatvecLinearOperator", validate_args)
         self._adjoint = bool(adjoint)
         super().__init__(forward_min_event_ndims=1, is_constant_jacobian=True, validate_args=validate_args,
                          dtype=scale.dtype, parameters=parameters, name=name)

@@ -24,7 +24,6 @@ import numpy as np
 import workbench as wb
 from workbench import core
 
-from .. import bijectors as tfb
 from .. import distributions as tfd
 from .. import internal as pinternal
 from . import internal
