@@ -6,66 +6,14 @@ the walk, buckets started before the walk reached the first layer), and under ``
 (skipped without mpi4py or mpiexec) against one process training on the global batch."""
 
 import json
-import os
-import subprocess
-import sys
-import textwrap
 
 import numpy as np
 import pytest
 
 import workbench as wb
-from gradients import custom_gradient
-from workbench.distribute.collectives import Collectives
-from workbench.distribute.launch import find_mpiexec, mpiexec_command
+from tests.distribute_helpers import TwinCollectives, marked, needs_mpi, run_script
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 L = wb.keras.layers
-
-
-class TwinCollectives(Collectives):
-    """Rank 0 of 2 whose other rank holds the same values (a sum doubles); notes when buckets
-    start and are waited for, and every all_reduce summed after the walk."""
-
-    def __init__(self, events, bucket_bytes=64):
-        self.rank, self.size, self.bucket_bytes = 0, 2, bucket_bytes
-        self.events = events
-
-    def start_bucket(self, flat, last=False, send=None):
-        self.events.append(("sent", flat.size))
-        flat[...] = (flat if send is None else send) * 2
-        return flat
-
-    def wait_buckets(self, handles, what="all_reduce"):
-        self.events.append(("waited", len(handles)))
-
-    def _start_all_reduce(self, send, recv):
-        self.events.append(("all_reduce", send.size))
-        recv[...] = send * 2
-        return recv
-
-    def _finish(self, handles, what):
-        pass
-
-    def broadcast(self, array, root=0):
-        return array
-
-    def all_gather(self, array):
-        return np.concatenate([array, array])
-
-    def barrier(self):
-        pass
-
-
-def marked(events, label):
-    """The identity, whose gradient notes ``label`` in ``events`` when the walk reaches it."""
-    @custom_gradient
-    def mark(x):
-        def grad(dy):
-            events.append(("rule", label))
-            return dy
-        return wb.identity(x), grad
-    return mark
 
 
 class Net(wb.keras.Model):
@@ -185,14 +133,6 @@ def test_one_replica_fits_as_before():
     assert any(not np.array_equal(a, b) for a, b in zip(before, model.get_weights()))
 
 
-MPIEXEC = find_mpiexec()
-try:
-    import mpi4py  # noqa: F401
-except ImportError:
-    mpi4py = None
-needs_mpi = pytest.mark.skipif(mpi4py is None or MPIEXEC is None,
-                               reason="needs mpi4py and mpiexec: pip install 'research-workbench[distributed]'")
-
 FIT = """
     import json, os, sys
     import numpy as np
@@ -234,13 +174,7 @@ FIT = """
 
 
 def run_job(tmp_path, mode, mpiexec=True):
-    script = tmp_path / "job.py"
-    script.write_text(textwrap.dedent(FIT))
-    argv = [sys.executable, str(script), str(tmp_path), mode]
-    env = {**os.environ, "PYTHONPATH": ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""),
-           "WORKBENCH_COLLECTIVE_TIMEOUT": "60"}
-    job = subprocess.run(mpiexec_command(2, argv) if mpiexec else argv, capture_output=True, text=True,
-                         timeout=180, env=env, cwd=tmp_path)
+    job = run_script(tmp_path, FIT, mode, mpiexec=mpiexec)
     assert job.returncode == 0, job.stdout + job.stderr
     return json.loads((tmp_path / (mode + ".json" if not mpiexec else f"{mode}0.json")).read_text())
 

@@ -9,28 +9,14 @@ import sys
 import textwrap
 
 import numpy as np
-import pytest
 
-from workbench.distribute.launch import find_mpiexec, mpiexec_command
+from tests.distribute_helpers import ROOT, needs_mpi, run_script
 
-try:
-    import mpi4py  # noqa: F401
-except ImportError:
-    mpi4py = None
-
-MPIEXEC = find_mpiexec()
-pytestmark = pytest.mark.skipif(mpi4py is None or MPIEXEC is None,
-                                reason="needs mpi4py and mpiexec: pip install 'research-workbench[distributed]'")
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+pytestmark = needs_mpi
 
 
 def run_job(tmp_path, source, *args, nproc=2, timeout=120, mpiexec=True):
-    script = tmp_path / "job.py"
-    script.write_text(textwrap.dedent(source))
-    argv = [sys.executable, str(script), str(tmp_path), *args]
-    cmd = mpiexec_command(nproc, argv) if mpiexec else argv
-    env = {**os.environ, "PYTHONPATH": ROOT + os.pathsep + os.environ.get("PYTHONPATH", "")}
-    return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env, cwd=tmp_path)
+    return run_script(tmp_path, source, *args, mpiexec=mpiexec, nproc=nproc, timeout=timeout)
 
 
 CUSTOM_LOOP = """

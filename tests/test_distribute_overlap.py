@@ -4,32 +4,13 @@ collectives replaced at their seam, and jobs of ``mpiexec -n 2`` (skipped withou
 mpiexec) that give the one-process weights with buckets started before the walk ended."""
 
 import json
-import os
-import subprocess
-import sys
-import textwrap
 
 import numpy as np
 import pytest
 
 import workbench as wb
-from gradients import custom_gradient
 from gradients.walk import listening
-from workbench.distribute.collectives import Collectives
-from workbench.distribute.launch import find_mpiexec, mpiexec_command
-
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-
-
-def marked(events, label):
-    """The identity, whose gradient notes ``label`` in ``events`` when the walk reaches it."""
-    @custom_gradient
-    def mark(x):
-        def grad(dy):
-            events.append(("rule", label))
-            return dy
-        return wb.identity(x), grad
-    return mark
+from tests.distribute_helpers import TwinCollectives, marked, needs_mpi, run_script
 
 
 class Recorder:
@@ -156,42 +137,6 @@ def test_planned_walk_tells_the_listener_at_every_replay():
             assert events[[e[:2] for e in events].index(("final", k))][2] is got[k]._data
             np.testing.assert_array_equal(got[k].numpy(), traced[k].numpy())
     assert n_trace >= 4
-
-
-class TwinCollectives(Collectives):
-    """Rank 0 of 2 whose other rank holds the same values (a sum doubles); records when buckets
-    start and are waited for, and every deferred all_reduce."""
-
-    def __init__(self, events, bucket_bytes=64):
-        self.rank, self.size, self.bucket_bytes = 0, 2, bucket_bytes
-        self.events = events
-        self.out_of_place = []
-
-    def start_bucket(self, flat, last=False, send=None):
-        self.events.append(("sent", flat.size))
-        self.out_of_place.append(send is not None)
-        flat[...] = (flat if send is None else send) * 2
-        return flat
-
-    def wait_buckets(self, handles, what="all_reduce"):
-        self.events.append(("waited", len(handles)))
-
-    def _start_all_reduce(self, send, recv):
-        self.events.append(("all_reduce", send.size))
-        recv[...] = send * 2
-        return recv
-
-    def _finish(self, handles, what):
-        pass
-
-    def broadcast(self, array, root=0):
-        return array
-
-    def all_gather(self, array):
-        return np.concatenate([array, array])
-
-    def barrier(self):
-        pass
 
 
 def train(overlap, compiled, clip=False, steps=3):
@@ -322,14 +267,6 @@ def test_non_variable_sources_are_not_reduced_during_the_walk():
     assert events == []
 
 
-MPIEXEC = find_mpiexec()
-try:
-    import mpi4py  # noqa: F401
-except ImportError:
-    mpi4py = None
-needs_mpi = pytest.mark.skipif(mpi4py is None or MPIEXEC is None,
-                               reason="needs mpi4py and mpiexec: pip install 'research-workbench[distributed]'")
-
 LOOP = """
     import json, os, sys
     import numpy as np
@@ -379,13 +316,7 @@ LOOP = """
 
 
 def run_job(tmp_path, mode, mpiexec=True, source=LOOP, env=None, ok=True):
-    script = tmp_path / "job.py"
-    script.write_text(textwrap.dedent(source))
-    argv = [sys.executable, str(script), str(tmp_path), mode]
-    env = {**os.environ, "PYTHONPATH": ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""),
-           "WORKBENCH_COLLECTIVE_TIMEOUT": "60", **(env or {})}
-    job = subprocess.run(mpiexec_command(2, argv) if mpiexec else argv, capture_output=True, text=True,
-                         timeout=180, env=env, cwd=tmp_path)
+    job = run_script(tmp_path, source, mode, mpiexec=mpiexec, env=env)
     assert (job.returncode == 0) == ok, job.stdout + job.stderr
     return job
 

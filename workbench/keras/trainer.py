@@ -502,13 +502,15 @@ class Trainer:
         strategy = self.distribute_strategy
         if strategy._num_workers == 1 or not isinstance(logs, dict):
             return logs
+        local = _pythonify(self.get_metrics_result())
         with strategy.summed_state(_metric_state(self.metrics)):
             metric_logs = _pythonify(self.get_metrics_result())
         logs = _pythonify(logs)
-        if set(logs) == set(metric_logs):
-            return metric_logs
-        others = sorted(k for k, v in logs.items() if k not in metric_logs and isinstance(v, float))
-        out = {k: metric_logs.get(k, v) for k, v in logs.items()}
+        # a value is a metric's when it is that metric's local result (a custom train_step may
+        # return other numbers under the same names)
+        from_metric = {k for k, v in logs.items() if k in local and _same(local[k], v)}
+        others = sorted(k for k, v in logs.items() if k not in from_metric and isinstance(v, float))
+        out = {k: metric_logs[k] if k in from_metric else v for k, v in logs.items()}
         if others:
             sums = strategy._collectives.all_reduce([np.array([logs[k] for k in others], np.float64)],
                                                     "custom train_step logs")[0]
@@ -649,6 +651,14 @@ class Trainer:
         data = batch_tensors(x, None, None, None, "predict_on_batch")
         out = self.make_predict_function()([data])[0]
         return nest.map_structure(lambda t: t.numpy() if isinstance(t, Tensor) else t, out)
+
+
+def _same(a, b):
+    """Whether two logged values are the same number (NaN included)."""
+    try:
+        return a == b or (np.isnan(a) and np.isnan(b))
+    except TypeError:
+        return False
 
 
 def _metric_state(metrics):
