@@ -55,6 +55,8 @@ _LAZY = {
     "ragged": ("ragged", None),                     # tf.ragged (constant, range, stack, ...)
     "experimental": ("ragged.experimental", None),  # tf.experimental (DynamicRaggedShape, RowPartition)
     "autodiff": ("gradients", None),
+    "gradients": ("workbench.compiler.graph_gradients", "gradients"),   # graph mode: in a wb.function
+    "hessians": ("workbench.compiler.graph_gradients", "hessians"),
     "Checkpoint": ("workbench.checkpoint", "Checkpoint"),
     "CheckpointManager": ("workbench.checkpoint", "CheckpointManager"),
     "train": ("workbench.train", None),            # tf.train: checkpoints, readers, Example messages
