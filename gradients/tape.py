@@ -101,6 +101,7 @@ class GradientTape(core.Listener):
         self._recording = False
         self._used = False
         self._depth = 0
+        self._on_tensors = False   # walks always run on Tensors (see ``over``)
 
     # -- context ----------------------------------------------------------
     def __enter__(self):
@@ -238,7 +239,8 @@ class GradientTape(core.Listener):
 
     def _walks_raw(self):
         """Whether the reverse walk can run on raw arrays: nothing records or observes it."""
-        return not (core.observers() or any(t._recording for t in core.tapes() if t is not self)
+        return not (self._on_tensors or core.observers()
+                    or any(t._recording for t in core.tapes() if t is not self)
                     or any(a._active for a in core.accumulators()))
 
     # -- a read-only view, for what compiles a walk (wb.function) -----------
@@ -263,12 +265,15 @@ class GradientTape(core.Listener):
         return self._ids
 
     @classmethod
-    def over(cls, records, watched_ids):
+    def over(cls, records, watched_ids, tensors=False):
         """A new non-persistent tape holding ``records`` (as :attr:`records` gives them) and
-        watching ``watched_ids``: one more reverse walk over what another tape recorded."""
+        watching ``watched_ids``: one more reverse walk over what another tape recorded.
+        ``tensors``: its walks run their rules as ops on Tensors, always (so that whatever
+        listens, a ``wb.function`` trace, sees them, and they can be differentiated again)."""
         tape = cls(persistent=False, watch_accessed_variables=False)
         tape._records = list(records)
         tape._ids = set(watched_ids)
+        tape._on_tensors = bool(tensors)
         return tape
 
     def walks_first_order(self) -> bool:

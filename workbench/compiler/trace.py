@@ -96,6 +96,10 @@ class Tracer(core.Listener):
         self.var_values: dict = {}
         self.reads: dict = {}
         self.external: list = []    # other programs' holders the trace reads (see ``hold``)
+        # every differentiable op the trace saw, constants too, as a tape records it (the
+        # variables it read: (variable, the buffer it read) each, or None): wb.gradients
+        # differentiates through them (TF's graph-mode gradients; see ``graph_gradients``)
+        self.graph: list = []
         # id -> the tensors the call was given (their placeholders share their tape ids), and
         # the tensors ops used as constants: the function's key marks a later argument that
         # is one of those, so that its program sees one tensor where eager mode does
@@ -172,6 +176,7 @@ class Tracer(core.Listener):
         for var in self.reads.values():
             var._captures -= 1
         self.reads = {}
+        self.graph = []
 
     def _suspended(self, fn, *args, **kwargs):
         core.set_tracer(None)
@@ -191,6 +196,8 @@ class Tracer(core.Listener):
             if self._resolve(a, f"op '{op.name}'"):
                 dyn = True
         outs = res if type(res) is tuple else (res,)
+        if op.vjp is not None:
+            self.graph.append((op, args, params, res, None))
         if op.fwd is None:  # custom_gradient: its outputs are new wrappers of computed arrays
             for o in outs:
                 self._resolve(o)
@@ -203,12 +210,16 @@ class Tracer(core.Listener):
                 self._unreplayable(f"op '{op.name}' takes a computed value as a parameter "
                                    f"(at {core.user_frame()})")
         self._snapshots(res)
+        read = None
         for a in args:
             if isinstance(a, Variable):
                 if id(a) not in self.reads:
                     self.reads[id(a)] = a
                     a._captures += 1
                 self.var_values[(len(self.steps), id(a))] = a._data
+                read = (read or ()) + ((a, a._data),)
+        if read is not None and op.vjp is not None:
+            self.graph[-1] = (op, args, params, res, read)
         self._add(_op_step(op, args, params, res), op.name, args, outs, pure=True,
                   what=("op", op, args, params, res))
         for o in outs:
