@@ -202,3 +202,18 @@ def test_custom_loop_in_function_under_twin_strategy():
         assert total == pytest.approx(2 * before * 4 / 4)    # each replica's loss is sum / 4
         assert w.numpy()[0] == pytest.approx(before - 0.5 * 2 * (4 / 4))  # gradient summed twice
     assert s._collectives.buckets  # the collectives ran on every call
+
+
+def test_metric_state_aggregation_is_checked_and_one_worker_reads_its_own():
+    class Bad(wb.keras.metrics.Metric):
+        def __init__(self):
+            super().__init__()
+            self.add_variable((), aggregation="max")
+    with pytest.raises(ValueError, match=r"Bad.add_weight: aggregation must be one of \['sum', 'mean', "
+                                         r"'only_first_replica', 'none'\], got 'max'"):
+        Bad()
+    m = wb.keras.metrics.Mean()
+    m.update_state([1.0, 3.0])
+    assert [a for _, a in m.state_aggregations()] == ["sum", "sum"]
+    with wb.distribute.get_strategy().summed_state(m.variables):
+        assert float(m.result()) == 2.0

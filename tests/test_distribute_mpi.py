@@ -354,3 +354,43 @@ def test_fit_and_evaluate_log_the_global_batch_on_every_worker(tmp_path):
     for key in one:
         close(ranks[0][key], one[key])
     assert one["history"] == one["epochs_only"]
+
+
+SUMMED_STATE = """
+    import json, os, sys
+    import numpy as np
+    import workbench as wb
+
+    strategy = wb.distribute.MultiWorkerMirroredStrategy()
+    rank = strategy.cluster_resolver.task_id
+
+    class Custom(wb.keras.metrics.Metric):
+        def __init__(self):
+            super().__init__(name="custom")
+            self.total = self.add_variable((), aggregation="sum", name="total")
+            self.avg = self.add_variable((2,), aggregation="mean", name="avg")
+            self.chief = self.add_variable((), aggregation="only_first_replica", name="chief")
+            self.own = self.add_variable((), dtype="int64", aggregation="none", name="own")
+
+    m = Custom()
+    for v in m.variables:
+        v.assign(np.full(v.shape, rank + 1).astype(v.dtype))
+    from workbench.keras.trainer import _metric_state
+    variables, aggregations = _metric_state([m])
+    with strategy.summed_state(variables, aggregations):
+        inside = {v.name: v.numpy().tolist() for v in variables}
+    after = {v.name: v.numpy().tolist() for v in variables}
+    with open(os.path.join(sys.argv[1], f"state{rank}.json"), "w") as f:
+        json.dump({"inside": inside, "after": after, "aggregations": aggregations}, f)
+"""
+
+
+def test_metric_state_combines_across_workers_by_its_aggregation(tmp_path):
+    job = run_job(tmp_path, SUMMED_STATE)
+    assert job.returncode == 0, job.stderr
+    ranks = [json.loads((tmp_path / f"state{r}.json").read_text()) for r in (0, 1)]
+    for rank, got in enumerate(ranks):
+        assert got["inside"] == {"custom/total:0": 3.0, "custom/avg:0": [1.5, 1.5], "custom/chief:0": 1.0,
+                                 "custom/own:0": rank + 1}
+        assert got["after"] == {"custom/total:0": rank + 1.0, "custom/avg:0": [rank + 1.0] * 2,
+                                "custom/chief:0": rank + 1.0, "custom/own:0": rank + 1}

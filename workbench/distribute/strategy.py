@@ -349,24 +349,32 @@ class Strategy:
         return self._collectives.all_reduce(arrays, "gradient all_reduce", reuse=True)
 
     @contextlib.contextmanager
-    def summed_state(self, variables):
-        """Inside, each of ``variables`` (a metric's state: totals, counts) holds its sum over the
-        workers; on leaving, every variable holds its own worker's value again. How ``Model.fit``
-        reads metrics under a strategy (TF sums a metric's state across replicas before
-        ``result()``): one fused all-reduce of every state variable per read. Every worker must
-        enter it with the same variables in the same order."""
+    def summed_state(self, variables, aggregations=None):
+        """Inside, each of ``variables`` (a metric's state: totals, counts) holds its combination
+        over the workers; on leaving, every variable holds its own worker's value again. How
+        ``Model.fit`` reads metrics under a strategy (TF sums a metric's state across replicas
+        before ``result()``): one fused all-reduce of every state variable per read.
+        ``aggregations`` (one per variable; all ``"sum"`` when None): ``"sum"``, ``"mean"``,
+        ``"only_first_replica"`` (the chief's value) or ``"none"`` (left as it is). Every worker
+        must enter it with the same variables in the same order."""
         variables = list(variables)
-        if self._num_workers == 1 or not variables:
+        aggregations = list(aggregations) if aggregations is not None else ["sum"] * len(variables)
+        if len(aggregations) != len(variables):
+            raise ValueError(f"summed_state: {len(aggregations)} aggregations for {len(variables)} variables")
+        shared = [(v, a) for v, a in zip(variables, aggregations) if a != "none"]
+        if self._num_workers == 1 or not shared:
             yield variables
             return
-        local = [backend.xp_of(v._data).array(v._data, copy=True) for v in variables]
-        sums = self._collectives.all_reduce(local, "metric state all_reduce")
+        local = [backend.xp_of(v._data).array(v._data, copy=True) for v, _ in shared]
+        sends = [x if a != "only_first_replica" or self._worker_index == 0 else backend.xp_of(x).zeros_like(x)
+                 for x, (_, a) in zip(local, shared)]
+        sums = self._collectives.all_reduce(sends, "metric state all_reduce")
         try:
-            for v, total in zip(variables, sums):
-                v.assign(total)
+            for (v, a), total in zip(shared, sums):
+                v.assign(_divide(total, self._num_workers) if a == "mean" else total)
             yield variables
         finally:
-            for v, mine in zip(variables, local):
+            for (v, _), mine in zip(shared, local):
                 v.assign(mine)
 
     # -- input ----------------------------------------------------------------------------

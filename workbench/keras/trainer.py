@@ -503,7 +503,8 @@ class Trainer:
         if strategy._num_workers == 1 or not isinstance(logs, dict):
             return logs
         local = _pythonify(self.get_metrics_result())
-        with strategy.summed_state(_metric_state(self.metrics)):
+        variables, aggregations = _metric_state(self.metrics)
+        with strategy.summed_state(variables, aggregations):
             metric_logs = _pythonify(self.get_metrics_result())
         logs = _pythonify(logs)
         # a value is a metric's when it is that metric's local result (a custom train_step may
@@ -662,20 +663,23 @@ def _same(a, b):
 
 
 def _metric_state(metrics):
-    """The state Variables of ``metrics`` and the metrics they hold, each once, in a fixed order."""
-    out, seen = [], set()
+    """The state Variables of ``metrics`` and the metrics they hold, each once, in a fixed order,
+    and how each combines across workers (as its ``add_weight`` said; ``"sum"`` for others)."""
+    variables, aggregations, seen = [], [], set()
 
     def visit(metric):
+        said = {id(v): a for v, a in metric.state_aggregations()} if hasattr(metric, "state_aggregations") else {}
         for v in metric.variables if hasattr(metric, "variables") else ():
             if id(v) not in seen:
                 seen.add(id(v))
-                out.append(v)
+                variables.append(v)
+                aggregations.append(said.get(id(v), "sum"))
         for sub in getattr(metric, "metrics", ()) or ():
             if sub is not metric:
                 visit(sub)
     for m in metrics:
         visit(m)
-    return out
+    return variables, aggregations
 
 
 def _batch_size(x):

@@ -16,6 +16,10 @@ from ..losses import weights_like
 from ...module import Module, _snake_case
 
 
+# how a metric's state variable combines across workers (Keras 3's variable aggregations)
+AGGREGATIONS = ("sum", "mean", "only_first_replica", "none")
+
+
 class Metric(Module):
     """Base class: state Variables made with :meth:`add_weight`; subclasses implement
     ``update_state`` and ``result``."""
@@ -26,20 +30,29 @@ class Metric(Module):
         self._state = []
 
     def add_variable(self, shape, initializer="zeros", dtype=None, aggregation="sum", name=None):
-        """Keras 3's spelling of :meth:`add_weight` (``aggregation`` is accepted for
-        compatibility; states are summed across replicas by their owner)."""
-        return self.add_weight(name or f"variable_{len(self._state)}", shape, initializer, dtype)
+        """Keras 3's spelling of :meth:`add_weight`, with how the state combines across workers
+        when ``fit`` reads the metric under a strategy: ``"sum"`` (counts, totals), ``"mean"``,
+        ``"only_first_replica"`` (the chief's value) or ``"none"`` (each keeps its own)."""
+        return self.add_weight(name or f"variable_{len(self._state)}", shape, initializer, dtype, aggregation)
 
-    def add_weight(self, name, shape=(), initializer="zeros", dtype=None):
-        """A non-trainable state Variable, reset to ``initializer``'s value by ``reset_state``."""
+    def add_weight(self, name, shape=(), initializer="zeros", dtype=None, aggregation="sum"):
+        """A non-trainable state Variable, reset to ``initializer``'s value by ``reset_state``
+        (``aggregation``: as :meth:`add_variable`)."""
+        if aggregation not in AGGREGATIONS:
+            raise ValueError(f"{type(self).__name__}.add_weight: aggregation must be one of {list(AGGREGATIONS)}, "
+                             f"got {aggregation!r}")
         init = wb.keras.initializers.get(initializer)
         dtype = np.dtype(dtype or self.dtype)
         var = wb.Variable(init(tuple(shape), dtype=dtype), trainable=False, name=f"{self.name}/{name}")
-        self._state.append((var, init))
+        self._state.append((var, init, aggregation))
         return var
 
+    def state_aggregations(self) -> list:
+        """``(variable, aggregation)`` of every state variable made by :meth:`add_weight`."""
+        return [(var, aggregation) for var, _, aggregation in self._state]
+
     def reset_state(self):
-        for var, init in self._state:
+        for var, init, _ in self._state:
             var.assign(init(var.shape, dtype=var.dtype))
 
     def update_state(self, *args, **kwargs):
