@@ -77,3 +77,39 @@ def test_adjust_contrast_values_as_tf():
 
     np.testing.assert_array_equal(adjust(x, wb.constant(3.0)).numpy(),
                                   [[[-5., -4.5], [1., 1.5]], [[7., 7.5], [13., 16.5]]])
+
+
+# -- tensor guide, cell 31: a reshape that cannot be done ---------------------------------------------
+
+def _reshape_error(tensor, shape):
+    with pytest.raises(wb.errors.InvalidArgumentError) as info:
+        wb.reshape(tensor, shape)
+    assert isinstance(info.value, ValueError)   # what plain Python code would catch
+    return f"{type(info.value).__name__}: {info.value}"
+
+
+def _tf_text(message):
+    return ("InvalidArgumentError: {{function_node __wrapped__Reshape_device_/job:localhost/replica:0/task:0/"
+            f"device:CPU:0}}}} {message} [Op:Reshape]")
+
+
+@pytest.mark.parametrize("shape,message", [
+    ([7, -1], "Input to reshape is a tensor with 30 values, but the requested shape requires a multiple of 7"),
+    ([4, 8], "Input to reshape is a tensor with 30 values, but the requested shape has 32"),
+    ([-1, -1], "Only one input size may be -1, not both 0 and 1"),
+    ([0, -1], "Input to reshape is a tensor with 30 values, but the requested shape has 0"),
+])
+def test_reshape_errors_read_as_tfs(shape, message):
+    # TF 2.21's messages for tf.reshape(tf.range(30) as [3, 2, 5], shape)
+    rank_3_tensor = wb.reshape(wb.range(30), [3, 2, 5])
+    assert _reshape_error(rank_3_tensor, shape) == _tf_text(message)
+
+
+def test_reshape_infers_a_size_beside_zero_sizes_as_tf():
+    # TF's kernel leaves the input's zero sizes out of the count when the new shape has a zero size
+    assert wb.reshape(wb.zeros([0, 3]), [0, -1]).shape == (0, 3)
+    assert wb.reshape(wb.zeros([0, 3]), [-1, 0]).shape == (3, 0)
+    assert wb.reshape(wb.zeros([0, 3]), [2, -1]).shape == (2, 0)
+    assert wb.reshape(wb.zeros([4, 3]), [2, -1, 3]).shape == (2, 2, 3)
+    assert _reshape_error(wb.zeros([6]), [0, -1]) == _tf_text(
+        "Input to reshape is a tensor with 6 values, but the requested shape has 0")

@@ -12,7 +12,7 @@ import math
 import numpy as np
 
 from .. import backend, core
-from ..errors import argcheck
+from ..errors import InvalidArgumentError, argcheck, eager_op_message
 from ..core import Tensor, apply, convert_to_tensor, defop
 from ._define import defop as defrule
 
@@ -86,23 +86,29 @@ def reshape(tensor, shape, name=None):
     try:
         out_shape = _resolve_shape(x._data.shape, shape)
     except ValueError as exc:
-        raise ValueError(f"reshape: cannot reshape a tensor of shape {x.shape} "
-                         f"({x.size} elements) to {shape}: {exc}") from None
+        raise InvalidArgumentError(eager_op_message("Reshape", str(exc), x.device)) from None
     return apply(_reshape_op, (x,), {"shape": out_shape})
 
 
 def _resolve_shape(old, new):
-    size = math.prod(old)
+    """``new`` with its -1 size inferred, as TF's Reshape kernel does it, with its messages. A
+    zero size in ``new`` leaves the input's zero sizes out of the count the -1 is inferred
+    from, so ``[0, -1]`` of a ``[0, 3]`` tensor is ``[0, 3]``."""
     unknown = [i for i, s in enumerate(new) if s == -1]
     if len(unknown) > 1:
-        raise ValueError("only one dimension may be -1")
-    known = math.prod([s for s in new if s != -1])
+        raise ValueError(f"Only one input size may be -1, not both {unknown[0]} and {unknown[1]}")
+    size = math.prod(old)
     if unknown:
-        if known == 0 or size % known:
-            raise ValueError("the sizes do not divide")
-        new = tuple(size // known if s == -1 else s for s in new)
-    elif known != size:
-        raise ValueError("the sizes differ")
+        known = math.prod([s for s in new if s > 0])
+        zero_in_new = 0 in new
+        count = math.prod([s for s in old if s > 0 or not zero_in_new])
+        if not (zero_in_new and 0 in old) and count % known:
+            raise ValueError(f"Input to reshape is a tensor with {count} values, but the requested shape "
+                             f"requires a multiple of {known}")
+        new = tuple(count // known if s == -1 else s for s in new)
+    if math.prod(new) != size:
+        raise ValueError(f"Input to reshape is a tensor with {size} values, but the requested shape has "
+                         f"{math.prod(new)}")
     return tuple(new)
 
 
