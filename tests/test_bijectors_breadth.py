@@ -34,8 +34,36 @@ def _batchnorm():
     layer.moving_variance.assign(f64([4.0, 0.25, 1.0]))
     return tfb.BatchNormalization(layer, training=False)
 
+def _glow_nets():
+    """Small float64 coupling and exit networks (Keras' default initializers: not an identity)."""
+    keras = wb.keras
+
+    def net(shape):
+        return keras.Sequential([keras.layers.Input(shape=shape, dtype="float64"),
+                                 keras.layers.Conv2D(4, 3, padding="same", activation="tanh", dtype="float64"),
+                                 keras.layers.Conv2D(2 * shape[-1], 3, padding="same", dtype="float64")])
+
+    def exit_net(shape, output_chan):
+        return keras.Sequential([keras.layers.Input(shape=shape, dtype="float64"),
+                                 keras.layers.Conv2D(2 * output_chan, 3, padding="same", dtype="float64")])
+    return net, exit_net
+
+
+def _glow():
+    net, exit_net = _glow_nets()
+    return tfb.Glow(output_shape=(4, 4, 2), num_glow_blocks=2, num_steps_per_block=2, coupling_bijector_fn=net,
+                    exit_bijector_fn=exit_net, seed=1, dtype=np.float64)
+
+
 # name, factory, x sampler (rng -> float64 array of shape (batch,) + event), event_ndims of x
 CASES = [
+    ("Glow", _glow, lambda r: r.normal(size=(2, 32)), 1),
+    ("GlowBlock", lambda: tfb.GlowBlock((2, 2, 4), 2, _glow_nets()[0], dtype=np.float64),
+     lambda r: r.normal(size=(2, 2, 2, 4)), 3),
+    ("OneByOneConv", lambda: tfb.OneByOneConv(3, seed=2, dtype=np.float64), lambda r: r.normal(size=(4, 3)), 1),
+    ("ActivationNormalization", lambda: tfb.ActivationNormalization(3, dtype=np.float64),
+     lambda r: r.normal(size=(4, 3)) * 2.0 + 1.0, 1),
+    ("Expand", lambda: tfb.Expand((2, 2, 8)), lambda r: r.normal(size=(2, 2, 2, 8)), 3),
     ("Expm1", lambda: tfb.Expm1(), lambda r: r.normal(size=(4, 3)), 1),
     ("Log1p", lambda: tfb.Log1p(), lambda r: r.uniform(-0.9, 3, size=(4, 3)), 1),
     ("NormalCDF", lambda: tfb.NormalCDF(), lambda r: r.normal(size=(4, 3)), 1),
@@ -436,3 +464,57 @@ def test_restructure_moves_parts():
     assert [float(t) for t in out] == [2.0, 1.0]
     with pytest.raises(ValueError, match="same distinct tokens"):
         tfb.Restructure({"a": 0, "b": 0})
+
+
+# ---------------------------------------------------------------------------
+# Glow
+
+
+def test_glow_with_the_default_keras_networks_is_a_trainable_density_on_images():
+    tfd = probability.distributions
+    glow = tfb.Glow(output_shape=(8, 8, 3), num_glow_blocks=2, num_steps_per_block=2, seed=1)
+    assert glow.blockwise_splits == [[24, 0, 24], [6, 6, 0]]   # TFP's: half the channels exit after the first block
+    assert glow.inverse_event_shape((8, 8, 3)) == (192,) and glow.forward_event_shape((192,)) == (8, 8, 3)
+    px = tfd.TransformedDistribution(tfd.Sample(tfd.Normal(0.0, 1.0), [192]), glow)
+    images = wb.constant(np.random.default_rng(0).uniform(size=(4, 8, 8, 3)).astype(np.float32))
+    z = glow.inverse(images)
+    assert z.shape == (4, 192)
+    np.testing.assert_allclose(glow.forward(wb.constant(z.numpy())).numpy(), images.numpy(), atol=2e-5)
+    blocks, todo = [], list(glow.bijectors)
+    while todo:          # the GlowBlocks inside the chain (one per level, some behind a channel split)
+        b = todo.pop()
+        blocks += [b] if isinstance(b, tfb.GlowBlock) else []
+        todo += list(getattr(b, "_bijectors", [])) if not isinstance(b, tfb.GlowBlock) else []
+    assert len(blocks) == 2
+    assert [type(layer) for b in blocks for layer in b.coupling_layers] == [tfb.GlowDefaultNetwork] * 4
+    with wb.GradientTape() as tape:
+        nll = -wb.reduce_mean(px.log_prob(images))
+    variables = glow.trainable_variables
+    grads = tape.gradient(nll, variables)
+    assert len(variables) > 10 and all(g is not None for g in grads)
+    assert np.isfinite(nll.numpy())
+
+
+def test_actnorm_standardizes_the_first_batch_it_sees():
+    x = np.random.default_rng(1).normal(size=(500, 3)) * np.array([2.0, 0.5, 3.0]) + np.array([1.0, -2.0, 0.0])
+    an = tfb.ActivationNormalization(3, dtype=np.float64)
+    z = an.inverse(f64(x)).numpy()          # image-to-latent direction: standardized per channel
+    np.testing.assert_allclose(z.mean(0), 0.0, atol=1e-12)
+    np.testing.assert_allclose(z.std(0), 1.0, rtol=1e-6)
+    np.testing.assert_allclose(an.inverse_log_det_jacobian(f64(x), event_ndims=1).numpy(),
+                               -np.log(x.std(0)).sum(), rtol=1e-6)
+    z2 = an.inverse(f64(x + 5.0)).numpy()   # later batches use the same statistics
+    np.testing.assert_allclose(z2, z + 5.0 / x.std(0), rtol=1e-6)
+
+
+def test_one_by_one_conv_starts_as_a_rotation_and_glow_checks_its_arguments():
+    conv = tfb.OneByOneConv(4, seed=3, dtype=np.float64)
+    m = conv.forward(f64(np.eye(4))).numpy().T        # the matrix, column by column
+    np.testing.assert_allclose(m @ m.T, np.eye(4), atol=1e-12)
+    assert abs(float(conv.forward_log_det_jacobian(f64(np.ones(4)), event_ndims=1).numpy())) < 1e-12
+    with pytest.raises(ValueError, match=r"must be \[H, W, C\]"):
+        tfb.Glow(output_shape=(8, 8), num_glow_blocks=1)
+    with pytest.raises(ValueError, match="divide by 2\\*\\*num_glow_blocks"):
+        tfb.Glow(output_shape=(6, 8, 3), num_glow_blocks=2)
+    with pytest.raises(ValueError, match="one entry per block"):
+        tfb.Glow(output_shape=(8, 8, 3), num_glow_blocks=2, grab_after_block=[0.5])

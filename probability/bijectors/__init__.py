@@ -36,7 +36,11 @@ def __getattr__(name):
         from .masked_autoregressive import autoregressive_network_class  # lazy: see the comment above
         globals()[name] = autoregressive_network_class()
         return globals()[name]
+    if name in ("GlowDefaultNetwork", "GlowDefaultExitNetwork"):
+        from . import glow  # Keras models too, made on first use
+        globals()[name] = getattr(glow, name)
+        return globals()[name]
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-__all__.append("AutoregressiveNetwork")
+__all__.extend(["AutoregressiveNetwork", "GlowDefaultNetwork", "GlowDefaultExitNetwork"])
