@@ -307,6 +307,7 @@ def plan(steps, visible, var_values=None):
         start = end
     if not groups:
         return None
+    tails = _reduction_tails(groups, steps, info, order)
     readers: dict = {}
     for i, step in enumerate(steps):
         for h in step.reads or ():
@@ -322,7 +323,8 @@ def plan(steps, visible, var_values=None):
         try:
             values = {id(h): var_values[(i, id(h))] for i in members for h in steps[i].reads
                       if (i, id(h)) in (var_values or {})}
-            built[k] = _build(members, info, steps, readers, visible, unknown, label, values, fixed)
+            built[k] = _build(members, info, steps, readers, visible, unknown, label, values, fixed,
+                              tails.get(k))
         except _Reject as exc:
             rejected.append((label, str(exc)))
     new_steps, new_order = [], []
@@ -330,15 +332,23 @@ def plan(steps, visible, var_values=None):
         if isinstance(u, int):
             new_steps.append(steps[u])
             new_order.append((u,))
-        elif u[1] in built:
-            kern = built[u[1]]
-            new_steps.append(Step(kern.run, kern.name, tuple(kern.reads()),
-                                  tuple(h for h, _ in kern.binds), effect=False))
-            new_order.append(tuple(groups[u[1]]))
+            continue
+        k = u[1]
+        tail = tails.get(k)
+        if k in built:
+            kern = built[k]
+            taken = getattr(kern, "tail", None) is not None
+            writes = tuple(h for h, _ in kern.binds) + ((kern.tail.res,) if taken else ())
+            new_steps.append(Step(kern.run, kern.name, tuple(kern.reads()), writes, effect=False))
+            new_order.append(tuple(groups[k]) + ((tail,) if taken else ()))
         else:
-            for i in groups[u[1]]:
+            taken = False
+            for i in groups[k]:
                 new_steps.append(steps[i])
                 new_order.append((i,))
+        if tail is not None and not taken:  # the reduction runs as its own step, right after
+            new_steps.append(steps[tail])
+            new_order.append((tail,))
     return Plan(new_steps, new_order, [built[k] for k in sorted(built)], rejected)
 
 
@@ -346,9 +356,75 @@ class _Reject(Exception):
     pass
 
 
-def _build(members, info, steps, readers, visible, unknown, label, var_values, fixed=frozenset()):
-    """The kernel of one group, checked against the trace's values."""
-    member_set = set(members)
+# reductions a compiled CPU group can end with (``fusion_numba``): op name -> kind
+REDUCTIONS = {"reduce_sum": "sum", "reduce_mean": "mean", "reduce_max": "max"}
+
+
+def _reduction_tails(groups, steps, info, order):
+    """The reduction step that ends each group a compiled CPU kernel can accumulate:
+    ``{group: step}``. A reduction ends a group when it is ``reduce_sum``, ``reduce_mean`` or
+    ``reduce_max`` over all axes or the last one, of a value one of the group's steps writes,
+    in the same run of pure steps; each group takes one (the first). The steps taken are
+    removed from ``order`` (the kernel runs them)."""
+    if _ON["cpu"] not in ("auto", "numba"):
+        return {}
+    from . import fusion_numba  # circular import; numba itself is not imported
+    writer = {}
+    for k, members in enumerate(groups):
+        for i in members:
+            for h in steps[i].writes:
+                writer[id(h)] = (k, i)
+    in_group = {i for members in groups for i in members}
+    tails = {}
+    for i, step in enumerate(steps):
+        what = step.what
+        if (step.effect or i in in_group or what is None or what[0] != "op"
+                or what[1].name not in REDUCTIONS or type(what[4]) is tuple or len(what[2]) != 1):
+            continue
+        found = writer.get(id(what[2][0]))
+        if found is None or found[0] in tails:
+            continue
+        k, _ = found
+        shape, dtype, gpu = info[groups[k][0]][1]
+        first = min(groups[k])
+        if gpu or not fusion_numba.wanted((), dtype, _ON["cpu"]) or any(
+                steps[j].effect for j in range(first, i)):
+            continue
+        axis, ndim = what[3].get("axis"), len(shape)
+        res = getattr(what[4], "_data", None)
+        if (axis not in (tuple(range(ndim)), (ndim - 1,)) or getattr(res, "dtype", None) != np.dtype(dtype)
+                or what[2][0]._data.shape != shape):
+            continue
+        tails[k] = i
+    for i in tails.values():
+        order.remove(i)
+    return tails
+
+
+class Tail:
+    """A reduction that ends a fused group: ``kind`` (``"sum"``, ``"mean"`` or ``"max"``) of the
+    group's value ``src`` over all its axes (``rows`` 1) or its last one, into ``res``. The
+    NumPy kernel runs the op's own forward (``fwd``) on ``src``; a compiled one accumulates."""
+
+    def __init__(self, kind, src, res, fwd, params, shape):
+        self.kind, self.src, self.res, self.fwd, self.params = kind, src, res, fwd, params
+        size = int(np.prod(shape))
+        self.cols = size if len(params["axis"]) == len(shape) else shape[-1]
+        self.rows = size // self.cols
+        value = res._data
+        self.scalar = isinstance(value, np.generic)  # NumPy gives a scalar, not a 0-d array
+        self.shape = tuple(np.shape(value))
+
+    def reduce(self, src):
+        """The eager forward on the whole ``src``."""
+        return self.fwd(np, src, **self.params)
+
+
+def _build(members, info, steps, readers, visible, unknown, label, var_values, fixed=frozenset(),
+           tail=None):
+    """The kernel of one group, checked against the trace's values; ``tail``: the index of a
+    reduction step that ends it (``_reduction_tails``), which a compiled kernel may take."""
+    member_set = set(members) | ({tail} if tail is not None else set())
     shape, dtype, gpu = info[members[0]][1]
     dtype = np.dtype(dtype)
     rename: dict = {}
@@ -373,7 +449,16 @@ def _build(members, info, steps, readers, visible, unknown, label, var_values, f
     for h in written:
         if unknown or visible(h) or any(j not in member_set for j in readers.get(id(h), ())):
             needed.append(h)
-    if not needed:
+    tail_spec = None
+    if tail is not None:
+        _, op, (src,), params, res = steps[tail].what
+        src = resolve(src)
+        if id(src) in computed:
+            tail_spec = Tail(REDUCTIONS[op.name], src, res, op.fwd, params, shape)
+    if tail_spec is None and tail is not None:  # the reduction reads the group's value as a step
+        needed.extend(h for h in steps[tail].reads if id(h) in {id(w) for w in written}
+                      and not any(h is x for x in needed))
+    if not needed and tail_spec is None:
         raise _Reject("nothing outside the group reads its values")
     out_refs, binds = [], []
     for h in needed:
@@ -383,7 +468,7 @@ def _build(members, info, steps, readers, visible, unknown, label, var_values, f
                 out_refs.append(r)
         binds.append((h, r))
     # drop what no needed value depends on
-    live = {id(r) for r in out_refs}
+    live = {id(r) for r in out_refs} | ({id(tail_spec.src)} if tail_spec is not None else set())
     kept = []
     for name, operands, result in reversed(compute):
         if id(result) in live:
@@ -410,8 +495,10 @@ def _build(members, info, steps, readers, visible, unknown, label, var_values, f
     else:
         from . import fusion_numba  # imports this module (circular); numba itself only when compiling
         if fusion_numba.wanted(compute, dtype, _ON["cpu"]):
-            kern = fusion_numba.NumbaKernel(*args, fixed=fixed, setting=_ON["cpu"])
+            kern = fusion_numba.NumbaKernel(*args, fixed=fixed, setting=_ON["cpu"], tail=tail_spec)
         else:
+            if tail_spec is not None:
+                raise _Reject("a reduction ends the group, and numba does not run it")
             kern = _CpuKernel(*args)
     swapped = [(h, h._data) for h in inputs if id(h) in var_values]
     try:
@@ -499,6 +586,7 @@ class _CpuKernel(_Kernel):
     def __init__(self, *args):
         super().__init__(*args)
         ni, no = len(self.inputs), len(self.out_refs)
+        self._nout = no  # the arrays a run makes (a subclass may show fewer as ``out_refs``)
         index = {id(r): k for k, r in enumerate(self.inputs)}
         index.update({id(r): ni + k for k, r in enumerate(self.out_refs)})
         last = {}
@@ -547,7 +635,7 @@ class _CpuKernel(_Kernel):
 
     def run(self):
         shape, dtype, n = self.shape, self.dtype, self.size
-        outs = [hostcache.new(shape, dtype) for _ in self.out_refs]
+        outs = [hostcache.new(shape, dtype) for _ in range(self._nout)]
         ins = [self._operand(h) for h in self.inputs]
         prog = self._prog
         if n <= self.block:

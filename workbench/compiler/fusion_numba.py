@@ -173,12 +173,15 @@ class Layout:
     (inputs, outputs, then registers: scratch blocks reused once their value is dead);
     values made and used inside one loop live in machine registers and have no slot."""
 
-    def __init__(self, compute, inputs, out_refs, plan):
+    def __init__(self, compute, inputs, out_refs, plan, reduced=None):
         ni, no = len(inputs), len(out_refs)
         self.slot = {id(h): k for k, h in enumerate(inputs)}
         self.slot.update({id(r): ni + k for k, r in enumerate(out_refs)})
         stage_of, last = {}, {}
         for s, (kind, what) in enumerate(plan):
+            if kind == "reduce":  # reads ``reduced``, computed in an earlier stage
+                last[id(reduced)] = s
+                continue
             for j in (what if kind == "loop" else [what]):
                 name, operands, result = compute[j]
                 stage_of[id(result)] = s
@@ -194,7 +197,7 @@ class Layout:
             for item in [x for x in held if x[0] < s]:  # dead before this stage: reusable
                 held.remove(item)
                 free.append(item[1])
-            for j in (what if kind == "loop" else [what]):
+            for j in (what if kind == "loop" else [what] if kind == "ufunc" else []):
                 v = id(compute[j][2])
                 if v in crossing and v not in self.slot:
                     r = free.pop() if free else nregs
@@ -204,7 +207,7 @@ class Layout:
         self.nregs = nregs
 
 
-def module_source(compute, inputs, out_refs, scalar, fixed, dtype, plan, layout):
+def module_source(compute, inputs, out_refs, scalar, fixed, dtype, plan, layout, tail=None):
     """The Python source of a group's compiled loops: one function,
     ``kernel(stage, n, <scalars>, <array inputs>, <outputs>[, R])``, whose loop stage ``stage``
     runs over ``n`` elements (one function keeps compiling and loading from the cache to one
@@ -212,7 +215,15 @@ def module_source(compute, inputs, out_refs, scalar, fixed, dtype, plan, layout)
     (passed as a Python float ``s<k>``); ``fixed[k]``, when not None, is the value of an input
     that never changes (written into the source); other inputs are arrays ``x<k>``; outputs are
     ``y<k>``, registers the rows of ``R``. Returns the source, the inputs passed as scalars and
-    those passed as arrays."""
+    those passed as arrays.
+
+    With ``tail`` (a ``fusion.Tail``), the kernel also reduces the group's value ``tail.src``
+    and takes ``base, p0, p1, P, S, SP, Z`` after ``n``: the stage that reduces (the one loop
+    of a whole group, else a last ``("reduce", None)`` stage reading the value's slot) runs the
+    entries ``p0:p1`` of the reduction program ``P`` (``reduction_program``) over the block
+    starting at element ``base``; ``S`` holds a leaf's values (a whole group's loop) and the
+    stack of partial results (from ``STACK``, its top in ``SP[0]``) between calls; ``Z`` the
+    reduced rows. Sums add as NumPy's pairwise summation does, so that they are its bits."""
     dt = np.dtype(dtype).name
     ni, no = len(inputs), len(out_refs)
     head = [f"# a fused group of a wb.function program (workbench.compiler.fusion_numba, format {_FORMAT})",
@@ -230,16 +241,22 @@ def module_source(compute, inputs, out_refs, scalar, fixed, dtype, plan, layout)
             head.append(f"{consts[text]} = {text}")
         return consts[text]
 
-    def element(slot):
+    def element(slot, i="i"):
         if slot < ni:
-            return f"x{slot}[i]"
+            return f"x{slot}[{i}]"
         if slot < ni + no:
-            return f"y{slot - ni}[i]"
-        return f"R[{slot - ni - no}, i]"
+            return f"y{slot - ni}[{i}]"
+        return f"R[{slot - ni - no}, {i}]"
 
     body = []
     first = True
     for s, (kind, what) in enumerate(plan):
+        if kind == "reduce":
+            slot = layout.slot[id(tail.src)]
+            body += [f"    {'if' if first else 'elif'} stage == {s}:",
+                     *_reduction_loop(tail, dtype, lambda i: element(slot, i), [])]
+            first = False
+            continue
         if kind != "loop":
             continue
         local, loads, ops, stores = {}, [], [], []
@@ -265,10 +282,17 @@ def module_source(compute, inputs, out_refs, scalar, fixed, dtype, plan, layout)
             ops.append(f"            v{j} = {_EXPR[name].format(*args)}")
             if id(result) in layout.slot:
                 stores.append(f"            {element(layout.slot[id(result)])} = v{j}")
-        body += [f"    {'if' if first else 'elif'} stage == {s}:", "        for i in range(n):",
-                 *loads, *ops, *stores]
+        if tail is not None and plan[-1][0] != "reduce":  # a whole group: its one loop reduces too
+            each = ["        " + line for line in loads + ops + stores] + [
+                f"                    S[i - a] = {local[id(tail.src)]}"]
+            body += [f"    {'if' if first else 'elif'} stage == {s}:",
+                     *_reduction_loop(tail, dtype, lambda i: f"S[{i} - a]", each)]
+        else:
+            body += [f"    {'if' if first else 'elif'} stage == {s}:", "        for i in range(n):",
+                     *loads, *ops, *stores]
         first = False
-    params = (["stage", "n"] + [f"s{k}" for k in scal_ks] + [f"x{k}" for k in arr_ks]
+    params = (["stage", "n"] + (["base", "p0", "p1", "P", "S", "SP", "Z"] if tail is not None else [])
+              + [f"s{k}" for k in scal_ks] + [f"x{k}" for k in arr_ks]
               + [f"y{k}" for k in range(no)] + (["R"] if layout.nregs else []))
     lines = head + [
         "", "",
@@ -279,6 +303,102 @@ def module_source(compute, inputs, out_refs, scalar, fixed, dtype, plan, layout)
         "",
     ]
     return "\n".join(lines), scal_ks, arr_ks
+
+
+STACK = 128  # where the stack of partial results starts in a reducing kernel's ``S`` (a leaf's values before)
+_LEAF = 128   # NumPy's pairwise summation adds blocks of at most this many values with 8 accumulators
+
+
+def _reduction_loop(tail, dtype, elem, each):
+    """The lines of a reducing stage (see ``module_source``): ``elem(i)`` is element ``i``'s
+    value as source; ``each`` the lines that compute elements ``a..a+m`` of a leaf into
+    ``S`` first (a whole group's loop), when not empty."""
+    kind = tail.kind
+    lines = ["        sp = SP[0]", "        for p in range(p0, p1):", "            if P[p, 0] == 1:",
+             "                sp -= 1"]
+    if kind == "max":  # NumPy's maximum: the first operand unless the second is larger or NaN
+        lines += ["                u = S[sp]", "                if not (S[sp - 1] >= u or S[sp - 1] != S[sp - 1]):",
+                  "                    S[sp - 1] = u"]
+    else:
+        lines += ["                S[sp - 1] = S[sp - 1] + S[sp]"]
+    if kind == "sum":
+        final = "ZERO + S[sp]"  # NumPy starts the reduction from the identity
+    elif kind == "mean":  # NumPy's mean: the sum over the count, in float64
+        final = "T(np.float64(ZERO + S[sp]) / np.float64(P[p, 2]))"
+    else:
+        final = "S[sp]"
+    lines += ["            elif P[p, 0] == 2:", "                sp -= 1", f"                Z[P[p, 1]] = {final}",
+              "            else:", "                a = P[p, 1] - base", "                m = P[p, 2]"]
+    if each:
+        lines += ["                for i in range(a, a + m):", *each]
+    if kind == "max":
+        lines += [f"                acc = {elem('a')}", "                for i in range(a + 1, a + m):",
+                  f"                    u = {elem('i')}", "                    if not (acc >= u or acc != acc):",
+                  "                        acc = u"]
+    else:
+        adds = [f"r{j} = r{j} + {elem(f'i + {j}')}" for j in range(8)]
+        lines += ["                if m < 8:", "                    acc = ZERO",
+                  "                    for i in range(a, a + m):", f"                        acc = acc + {elem('i')}",
+                  "                else:",
+                  *[f"                    r{j} = {elem(f'a + {j}')}" for j in range(8)],
+                  "                    b = a + m - m % 8",
+                  "                    for i in range(a + 8, b, 8):",
+                  *[f"                        {line}" for line in adds],
+                  "                    acc = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))",
+                  "                    for i in range(b, a + m):", f"                        acc = acc + {elem('i')}"]
+    lines += ["                S[sp] = acc", "                sp += 1", "        SP[0] = sp"]
+    return lines
+
+
+def _pairwise(n):
+    """NumPy's pairwise summation of ``n`` values as a program (rows ``(1, 0, 0)``: add the two
+    partial results on top of the stack; ``(0, start, m)``: the leaf of ``m`` values from
+    ``start``, pushed), built once per length."""
+    got = _PAIRWISE.get(n)
+    if got is None:
+        if n <= _LEAF:
+            got = np.array([[0, 0, n]], dtype=np.intp)
+        else:
+            n2 = n // 2
+            n2 -= n2 % 8
+            right = _pairwise(n - n2).copy()
+            right[right[:, 0] == 0, 1] += n2
+            got = np.concatenate([_pairwise(n2), right, np.array([[1, 0, 0]], dtype=np.intp)])
+        _PAIRWISE[n] = got
+    return got
+
+
+_PAIRWISE: dict = {}
+
+
+def reduction_program(rows, cols):
+    """The program of a reduction of ``rows`` rows of ``cols`` values each (all the values: one
+    row): each row's pairwise summation, then ``(2, row, cols)``: pop its result into ``Z[row]``
+    (a mean divides by ``cols``)."""
+    one = _pairwise(cols)
+    parts = []
+    for row in range(rows):
+        part = one.copy()
+        part[part[:, 0] == 0, 1] += row * cols
+        parts += [part, np.array([[2, row, cols]], dtype=np.intp)]
+    return np.ascontiguousarray(np.concatenate(parts))
+
+
+def reduction_blocks(program, n, block):
+    """``[(lo, hi, p0, p1)]``: blocks of about ``block`` elements that end where a leaf ends, and
+    the program entries each runs (the last block runs those after the last leaf too)."""
+    leaf = np.flatnonzero(program[:, 0] == 0)
+    ends = program[leaf, 1] + program[leaf, 2]
+    out, lo, p0 = [], 0, 0
+    while lo < n:
+        k = int(np.searchsorted(ends, lo + block, side="left"))
+        if k >= len(leaf) - 1:
+            out.append((lo, n, p0, len(program)))
+            break
+        hi, p1 = int(ends[k]), int(leaf[k]) + 1
+        out.append((lo, hi, p0, p1))
+        lo, p0 = hi, p1
+    return out
 
 
 # compiles a generated module's kernel for one signature in a child process, leaving the
@@ -360,8 +480,19 @@ class NumbaKernel(_CpuKernel):
     ``EXACT`` stay NumPy ufuncs between loops); ``bitwise`` whether the compiled kernel's
     results are the NumPy kernel's bit for bit; ``why`` why it is not used, when it is not."""
 
-    def __init__(self, *args, fixed=(), setting="auto"):
+    def __init__(self, *args, fixed=(), setting="auto", tail=None):
+        out_refs = args[3]
+        # a value only the reduction reads is one more array of the NumPy kernel (which reduces
+        # it with the op's forward), and none of a compiled loop's (which accumulates it)
+        tail_only = tail is not None and not any(r is tail.src for r in out_refs)
+        if tail_only:
+            args = args[:3] + (list(out_refs) + [tail.src],) + args[4:]
         super().__init__(*args)
+        self._all_refs, self.out_refs = self.out_refs, out_refs
+        self.tail = tail  # a reduction that ends the group (fusion.Tail), or None
+        self._tail_only = tail_only
+        self._tail_slot = (None if tail is None else
+                           next(k for k, r in enumerate(self._all_refs) if r is tail.src))
         exact = all(name in EXACT for name, _, _ in self.compute)
         self.whole = exact or (setting == "numba" and self.size <= LOOP_ELEMENTS)
         self.bitwise = exact or not self.whole
@@ -379,7 +510,8 @@ class NumbaKernel(_CpuKernel):
             k = self._slot.get(id(r))
             if k is not None:
                 first.setdefault(k, h)
-        self._holder_of = [first[k] for k in range(len(self.out_refs))]
+        self._holder_of = [first.get(k) for k in range(len(self._all_refs))]
+        self._numpy_outs = None
 
     def __repr__(self):
         return super().__repr__()[:-1] + f", {self.backend}>"
@@ -395,13 +527,13 @@ class NumbaKernel(_CpuKernel):
                 _CpuKernel.run(self)
                 return
             try:
-                outs = self._run_compiled(st)
+                outs, reduced = self._run_compiled(st)
             except Exception as exc:  # noqa: BLE001 - e.g. arguments of a layout it was not built for
                 _CpuKernel.run(self)  # when this fails too, the error is not the loops': it propagates
                 self._stages, self.backend = None, "numpy"
                 self.why = f"the compiled kernel failed: {type(exc).__name__}: {exc}"
                 return
-            self._bind(outs)
+            self._bind(outs, reduced)
             return
         self._runs += 1
         if self._ready is not None:
@@ -423,9 +555,20 @@ class NumbaKernel(_CpuKernel):
         self._baked = tuple(h for h, f in zip(self.inputs, fixed) if f is not None)
         self._baked_values = tuple(map(_DATA, self._baked))
         plan = stages(self.compute, self.whole)
-        layout = Layout(self.compute, self.inputs, self.out_refs, plan)
-        self.source, scal_ks, arr_ks = module_source(self.compute, self.inputs, self.out_refs,
-                                                     self.scalar, fixed, self.dtype, plan, layout)
+        tail = self.tail
+        # the outputs a compiled loop writes (not a value only the reduction reads)
+        kept = [k for k in range(len(self._all_refs)) if not (self._tail_only and k == self._tail_slot)]
+        self._kept = kept
+        out_refs = [self._all_refs[k] for k in kept]
+        if tail is not None:
+            if not self.whole:
+                plan.append(("reduce", None))
+            self._program = reduction_program(tail.rows, tail.cols)
+            self._tail_blocks = (reduction_blocks(self._program, self.size, self.block) if not self.whole
+                                 else [(0, self.size, 0, len(self._program))])
+        layout = Layout(self.compute, self.inputs, out_refs, plan, tail.src if tail is not None else None)
+        self.source, scal_ks, arr_ks = module_source(self.compute, self.inputs, out_refs,
+                                                     self.scalar, fixed, self.dtype, plan, layout, tail)
         self.nstages = len(plan)
         self._nregs = layout.nregs
         self._scal_ks, self._arr_ks = scal_ks, arr_ks
@@ -436,17 +579,17 @@ class NumbaKernel(_CpuKernel):
             if layout.slot[id(self.compute[what][1][0])] < ni})
         self.why = "compiling"
         source, dtype, nregs = self.source, self.dtype, layout.nregs
-        nargs = len(arr_ks) + len(self.out_refs)
+        nargs = len(arr_ks) + len(out_refs)
 
         def compile_():
             try:
                 with _compile_lock:
                     if _state.get("stopping"):
                         raise RuntimeError("the process is exiting")
-                    fn = _load(source, _signature(dtype, len(scal_ks), nargs, nregs))
+                    fn = _load(source, _signature(dtype, len(scal_ks), nargs, nregs, tail is not None))
                 compiled = []
                 for s, (kind, what) in enumerate(plan):
-                    if kind == "ufunc":
+                    if kind == "ufunc":  # a reduce stage is a compiled one
                         name, (a,), result = self.compute[what]
                         compiled.append((array_function(name), layout.slot[id(a)],
                                          layout.slot[id(result)]))
@@ -472,27 +615,42 @@ class NumbaKernel(_CpuKernel):
     # -- running
 
     def _run_compiled(self, compiled):
+        """The compiled kernel's outputs (None for a value only the reduction reads) and the
+        reduction's result (None without one)."""
         fn, plan = compiled
         shape, dtype, n = self.shape, self.dtype, self.size
-        outs = [hostcache.new(shape, dtype) for _ in self.out_refs]
+        outs = [None] * len(self._all_refs)
+        for k in self._kept:
+            outs[k] = hostcache.new(shape, dtype)
         inputs = self.inputs
         flat_in = [None] * len(inputs)
         for k in self._live:
             flat_in[k] = _contiguous(self._operand(inputs[k]), shape)
         scal = tuple(float(flat_in[k]) for k in self._scal_ks)
-        flat_out = [o.reshape(-1) for o in outs]
+        flat_out = [outs[k].reshape(-1) for k in self._kept]
         arr_ks = self._arr_ks
         nregs = self._nregs
-        block = n if len(plan) == 1 else self.block  # one loop: no blocks to keep in cache
-        R, rows = self._scratch(min(block, n)) if nregs else (None, [])
-        for lo in range(0, n, block):
-            hi = min(lo + block, n)
+        tail = self.tail
+        if tail is not None:
+            blocks = self._tail_blocks
+            Z = np.empty(tail.rows, dtype)
+            S, SP = self._tail_scratch()
+            SP[0] = STACK
+            P = self._program
+            longest = max(hi - lo for lo, hi, _, _ in blocks)
+        else:
+            block = n if len(plan) == 1 else self.block  # one loop: no blocks to keep in cache
+            blocks = [(lo, min(lo + block, n), 0, 0) for lo in range(0, n, block)]
+            longest = min(block, n)
+        R, rows = self._scratch(longest) if nregs else (None, [])
+        for lo, hi, p0, p1 in blocks:
             m = hi - lo
             if m == n:
                 xs, ys = [flat_in[k] for k in arr_ks], flat_out
             else:
                 xs, ys = [flat_in[k][lo:hi] for k in arr_ks], [o[lo:hi] for o in flat_out]
-            args = (m, *scal, *xs, *ys, R) if nregs else (m, *scal, *xs, *ys)
+            head = (m, lo, p0, p1, P, S, SP, Z) if tail is not None else (m,)
+            args = (*head, *scal, *xs, *ys, R) if nregs else (*head, *scal, *xs, *ys)
             cur = None
             for f, a, d in plan:
                 if f is None:
@@ -502,7 +660,47 @@ class NumbaKernel(_CpuKernel):
                     cur = ([x if x is None or x.ndim == 0 or m == n else x[lo:hi] for x in flat_in]
                            + list(ys) + (rows if not rows or m == len(rows[0]) else [r[:m] for r in rows]))
                 f(cur[a], cur[d])
-        return outs
+        if tail is None:
+            return outs, None
+        return outs, (Z[0] if tail.scalar else Z.reshape(tail.shape))
+
+    def _tail_scratch(self):
+        """The reduction's leaf values and stack (``S``) and its stack pointer (``SP``), kept
+        between calls."""
+        got = self._blocks.get("tail")
+        if got is None:
+            got = self._blocks["tail"] = (np.empty(STACK + 128, self.dtype), np.zeros(1, np.intp))
+        return got
+
+    def _bind(self, outs, reduced=None):
+        """Give the holders their values; with a reduction, also its result (the eager forward
+        on the NumPy kernel's array when the compiled kernel did not compute it)."""
+        _CpuKernel._bind(self, outs)
+        tail = self.tail
+        if tail is not None:
+            if reduced is None:
+                self._numpy_outs = outs
+                reduced = tail.reduce(outs[self._tail_slot])
+            tail.res._data = reduced
+
+    def check(self):
+        """As the NumPy kernel's check, and the reduction's result must be the trace's too."""
+        tail = self.tail
+        if tail is None:
+            return _CpuKernel.check(self)
+        from .fusion import _Reject  # circular import
+        old = tail.res._data
+        try:
+            _CpuKernel.check(self)
+            new = tail.res._data
+            if (type(new) is not type(old) or np.shape(new) != np.shape(old)
+                    or not np.array_equal(new, old, equal_nan=True)):
+                raise _Reject(f"the fused reduction differs from the step's ({tail.res!r:.40})")
+        except Exception:
+            tail.res._data = old
+            raise
+        finally:
+            self._numpy_outs = None
 
     def _scratch(self, size):
         """The registers of the staged kernel: a ``(registers, size)`` block kept between
@@ -517,13 +715,22 @@ class NumbaKernel(_CpuKernel):
         """The first run with the loops ready: run both kernels; keep the loops if they agree."""
         compiled, self._ready = self._ready, None
         _CpuKernel.run(self)
-        want = [h._data for h in self._holder_of]
+        want = [h._data if h is not None else None for h in self._holder_of]
+        tail, numpy_outs, self._numpy_outs = self.tail, self._numpy_outs, None
         try:
-            got = self._run_compiled(compiled)
+            got, reduced = self._run_compiled(compiled)
         except Exception as exc:  # noqa: BLE001
             self.why = f"the compiled kernel failed: {type(exc).__name__}: {exc}"
             return
-        why = _disagreement(got, want, self.dtype, self.bitwise)
+        keep = [k for k in range(len(got)) if got[k] is not None and want[k] is not None]
+        why = _disagreement([got[k] for k in keep], [want[k] for k in keep], self.dtype, self.bitwise)
+        if why is None and tail is not None:
+            # a sum's rounding error scales with the sum of magnitudes, not with the result
+            src = numpy_outs[self._tail_slot]
+            scale = (None if tail.kind == "max" else
+                     float(np.sum(np.abs(src, dtype=np.float64))) / (tail.cols if tail.kind == "mean" else 1))
+            why = _disagreement([np.asarray(reduced)], [np.asarray(tail.res._data)], self.dtype,
+                                self.bitwise, scale, "the reduction")
         if why is None:
             self._stages, self.backend, self.why = compiled, "numba", None
             self._regs = {}  # the NumPy kernel's scratch blocks
@@ -570,28 +777,33 @@ if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_after_fork)
 
 
-def _signature(dtype, nscalars, narrays, nregs):
+def _signature(dtype, nscalars, narrays, nregs, tail=False):
     """numba's signature of a group's ``kernel``, as text."""
     t = np.dtype(dtype).name
-    args = ["intp", "intp"] + ["float64"] * nscalars + [f"{t}[::1]"] * narrays
+    args = (["intp", "intp"] + (["intp", "intp", "intp", "intp[:, ::1]", f"{t}[::1]", "intp[::1]", f"{t}[::1]"]
+                                if tail else [])
+            + ["float64"] * nscalars + [f"{t}[::1]"] * narrays)
     return f"({', '.join(args + ([f'{t}[:, ::1]'] if nregs else []))})"
 
 
-def _disagreement(got, want, dtype, bitwise):
-    """Why the loop's results ``got`` cannot stand for the NumPy kernel's ``want``, or None."""
+def _disagreement(got, want, dtype, bitwise, scale=None, what=None):
+    """Why the loop's results ``got`` cannot stand for the NumPy kernel's ``want``, or None
+    (``scale``: the magnitude errors are measured against, else the largest of each output)."""
     tol = TOLERANCE * float(np.finfo(dtype).eps)
     for k, (a, b) in enumerate(zip(got, want)):
         if np.array_equal(a, b, equal_nan=True):
             continue
+        name = what or f"output {k}"
         if bitwise:
-            return f"output {k} of the compiled loop differs from the NumPy kernel's"
+            return f"{name} of the compiled loop differs from the NumPy kernel's"
         finite = np.isfinite(b)
         if not np.array_equal(finite, np.isfinite(a)) or not np.array_equal(a[~finite], b[~finite],
                                                                             equal_nan=True):
-            return f"output {k} of the compiled loop differs from the NumPy kernel's where it is not finite"
-        scale = float(np.max(np.abs(b[finite]), initial=0.0))
+            return f"{name} of the compiled loop differs from the NumPy kernel's where it is not finite"
+        size = float(np.max(np.abs(b[finite]), initial=0.0)) if scale is None else scale
         err = float(np.max(np.abs(a[finite].astype(np.float64) - b[finite]), initial=0.0))
-        if err > tol * scale:
-            return (f"output {k} of the compiled loop differs from the NumPy kernel's by {err:.3g} "
-                    f"(more than {TOLERANCE} eps times its largest magnitude {scale:.3g})")
+        if err > tol * size:
+            return (f"{name} of the compiled loop differs from the NumPy kernel's by {err:.3g} "
+                    f"(more than {TOLERANCE} eps times {'its largest magnitude' if scale is None else 'the sum of the magnitudes'} "
+                    f"{size:.3g})")
     return None
