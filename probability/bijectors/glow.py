@@ -21,7 +21,6 @@ by the exit network); after the last level everything is flattened.
 from __future__ import annotations
 
 import numpy as np
-import scipy.linalg
 
 import workbench as wb
 
@@ -96,6 +95,7 @@ class ActivationNormalization(Bijector):
 
 def _lu_of_random_rotation(n, seed, dtype):
     """TF's packed LU (``A[perm] = L U``) of a random orthonormal ``n x n`` matrix."""
+    import scipy.linalg  # lazy: importing scipy.linalg costs more than the rest of the bijectors
     a = wb.random.stateless_uniform((n, n), seed=seed, dtype=np.float64).numpy()
     q = np.linalg.qr(a)[0]
     p, low, up = scipy.linalg.lu(q)          # q = p @ low @ up
