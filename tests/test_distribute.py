@@ -217,3 +217,25 @@ def test_metric_state_aggregation_is_checked_and_one_worker_reads_its_own():
     assert [a for _, a in m.state_aggregations()] == ["sum", "sum"]
     with wb.distribute.get_strategy().summed_state(m.variables):
         assert float(m.result()) == 2.0
+
+
+def test_fit_logs_under_workers_keep_a_custom_train_steps_own_numbers():
+    class Custom(wb.keras.Sequential):
+        def train_step(self, data):
+            x, y = data
+            with wb.GradientTape() as tape:
+                loss = wb.reduce_mean(wb.square(self(x, training=True) - y))
+            grads = tape.gradient(loss, self.trainable_variables)
+            self.optimizer.apply_gradients(zip(grads, self.trainable_variables))
+            return {"loss": wb.constant(7.0), "extra": 5.0}   # its own numbers, under a metric's name too
+
+    seen = []
+    strategy = twin_strategy()
+    with strategy.scope():
+        model = Custom([wb.keras.Input((2,)), wb.keras.layers.Dense(1)])
+        model.compile(optimizer="sgd", loss="mse")
+    x, y = np.ones((8, 2), "float32"), np.ones((8, 1), "float32")
+    log = wb.keras.callbacks.LambdaCallback(on_train_batch_end=lambda batch, logs: seen.append(dict(logs)))
+    model.fit(x, y, batch_size=4, epochs=1, verbose=0, callbacks=[log])
+    # averaged over the two workers (the twin holds the same): kept, not replaced by the unused tracker's 0
+    assert seen == [{"loss": 7.0, "extra": 5.0}] * 2

@@ -51,6 +51,7 @@ __all__ = ["Trainer"]
 TRAINER_ATTRIBUTES = frozenset({
     "optimizer", "loss", "history", "train_function", "test_function", "predict_function",
     "_compile_loss", "_compile_metrics", "_loss_tracker", "_compile_config", "_eval_epoch_iterator",
+    "_metric_state_cache",
 })
 
 
@@ -502,11 +503,21 @@ class Trainer:
         strategy = self.distribute_strategy
         if strategy._num_workers == 1 or not isinstance(logs, dict):
             return logs
-        local = _pythonify(self.get_metrics_result())
-        variables, aggregations = _metric_state(self.metrics)
+        logs = _pythonify(logs)
+        cls = type(self)
+        if all(getattr(cls, name) is getattr(Trainer, name)
+               for name in ("train_step", "test_step", "compute_metrics", "get_metrics_result")):
+            local = logs   # the library's steps log the metrics' results and nothing else
+        else:
+            local = _pythonify(self.get_metrics_result())
+        metrics = self.metrics
+        key = tuple((id(m), getattr(m, "built", True)) for m in metrics)
+        cached = getattr(self, "_metric_state_cache", None)
+        if cached is None or cached[0] != key:   # the walk costs more than the all-reduce: once per set
+            cached = self._metric_state_cache = (key, _metric_state(metrics))
+        variables, aggregations = cached[1]
         with strategy.summed_state(variables, aggregations):
             metric_logs = _pythonify(self.get_metrics_result())
-        logs = _pythonify(logs)
         # a value is a metric's when it is that metric's local result (a custom train_step may
         # return other numbers under the same names)
         from_metric = {k for k, v in logs.items() if k in local and _same(local[k], v)}
