@@ -30,7 +30,7 @@ import sys
 
 # Competitors in the order they are shown. "limit" is hand-written NumPy (CuPy on a GPU);
 # "workbench_fn" is workbench's step traced and replayed by ``wb.function``.
-COMPETITORS = ("workbench", "workbench_fn", "limit", "torch", "jax", "tensorflow")
+COMPETITORS = ("workbench", "workbench_fn", "limit", "torch", "jax", "tensorflow", "onnxruntime")
 
 # How tables show a competitor (the limit is shown as its array module).
 LABELS = {"workbench_fn": "workbench.function"}

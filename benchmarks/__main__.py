@@ -23,6 +23,8 @@ START, END = "<!-- results:start -->", "<!-- results:end -->"
 # they vary. Numbered workloads themselves are found by their file names.
 VARIANTS = {
     "W2b": "w2b_mlp_layers",
+    "W9b": "w9b_dense_embedding",
+    "W10b": "w10b_onnx_inference_one",
 }
 
 

@@ -26,7 +26,7 @@ import numpy as np
 
 from . import COMPETITORS, LABELS
 
-OPTIONAL = {"torch": "torch", "jax": "jax", "tensorflow": "tensorflow"}
+OPTIONAL = {"torch": "torch", "jax": "jax", "tensorflow": "tensorflow", "onnxruntime": "onnxruntime"}
 
 
 def _nothing():
@@ -413,6 +413,14 @@ def machine_info(env: Env, names=COMPETITORS) -> dict:
     if "tensorflow" in names and importable("tensorflow"):
         import tensorflow as tf
         info["tensorflow"] = tf.__version__
+    if "onnxruntime" in names and importable("onnxruntime"):
+        import onnxruntime
+        info["onnxruntime"] = onnxruntime.__version__
+    for lib in ("keras", "numba"):  # the W8 peer's Keras (on JAX) and the fusion's compiler
+        try:
+            info[lib] = importlib.metadata.version(lib)
+        except importlib.metadata.PackageNotFoundError:
+            pass
     if env.gpu:
         cp = env.xp
         info["cupy"] = cp.__version__
@@ -486,7 +494,7 @@ def _fusion_setting() -> str:
 def format_machine(machine: dict) -> str:
     parts = [f"{machine['cpu']} ({machine['usable_cores']} of {machine['cores']} cores usable)",
              f"Python {machine['python']}", f"NumPy {machine['numpy']} ({machine['blas']})"]
-    for lib in ("torch", "jax", "tensorflow", "cupy"):
+    for lib in ("torch", "jax", "keras", "tensorflow", "onnxruntime", "cupy"):
         if lib in machine:
             parts.append(f"{lib} {machine[lib]}")
     if "gpu" in machine:
