@@ -76,6 +76,9 @@ def test_mirrored_strategy_runs_one_replica_per_device(three_cpus):
     # a structure of results: one PerReplica per leaf; the same object in every replica stays itself
     out = s.run(lambda x: {"twice": x * 2.0, "none": None}, args=(wb.constant(3.0),))
     assert out["none"] is None and values(out["twice"]) == [6.0, 6.0, 6.0]
+    per = s.experimental_distribute_values_from_function(
+        lambda ctx: wb.constant(float(ctx.replica_id_in_sync_group * 10 + ctx.num_replicas_in_sync)))
+    assert values(per) == [3.0, 13.0, 23.0] and values(s.run(lambda v: v + 1.0, args=(per,))) == [4.0, 14.0, 24.0]
     assert wb.distribute.MirroredStrategy().num_replicas_in_sync == 1   # without devices: one replica
 
 
@@ -113,6 +116,8 @@ def test_collectives_inside_run_are_refused_with_the_reason(three_cpus):
         s.run(train)
     with pytest.raises(NotImplementedError, match="all_reduce \\(SUM\\) inside run"):
         s.run(lambda: wb.distribute.get_replica_context().all_reduce("SUM", wb.constant(1.0)))
+    with pytest.raises(NotImplementedError, match="merge_call inside run"):
+        s.run(lambda: wb.distribute.get_replica_context().merge_call(lambda strategy: None))
     np.testing.assert_array_equal(w.numpy(), [1.0, 2.0])
 
 
@@ -201,3 +206,17 @@ def test_fit_under_logical_devices_is_refused_with_the_reason(three_cpus):
         opt = wb.optimizers.SGD(0.1)
     with pytest.raises(NotImplementedError, match="apply_gradients .* is not supported over 2 logical devices"):
         opt.apply_gradients([(wb.constant([1.0]), w)])
+
+
+def test_module_generators_belong_to_no_strategy(three_cpus, monkeypatch):
+    import workbench.random as wr
+    monkeypatch.setattr(wr, "_global_generator", None)
+    monkeypatch.setattr(wr, "_own_generator", None)
+    s2 = wb.distribute.MirroredStrategy(devices=["cpu:0", "cpu:1"])
+    s3 = wb.distribute.MirroredStrategy(devices=["cpu:0", "cpu:1", "cpu:2"])
+    with s2.scope():
+        wb.random.normal([])            # the global generator is made here, first
+    with s3.scope():
+        wb.random.normal([])            # ... and serves every strategy
+        draws = values(s3.run(lambda: wb.random.normal([])))
+    assert len(set(draws)) == 3         # one stream, drawn in turn (not mirrored)

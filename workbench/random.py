@@ -703,8 +703,19 @@ def get_global_generator() -> Generator:
     """The generator module functions use; created from OS entropy on first use."""
     global _global_generator, _own_generator
     if _global_generator is None:
-        _global_generator = _own_generator = Generator.from_non_deterministic_state()
+        _global_generator = _own_generator = _unbound(Generator.from_non_deterministic_state)
     return _global_generator
+
+
+def _unbound(make):
+    """``make()`` (a module-level generator: the global one, an op seed's) outside any strategy
+    scope: it belongs to no strategy (made first inside one, it would be refused under any
+    other) and its state is not mirrored across replicas."""
+    prev = core.set_distribution(None)
+    try:
+        return make()
+    finally:
+        core.set_distribution(prev)
 
 
 def set_global_generator(generator):
@@ -736,7 +747,7 @@ def set_seed(seed):
     if _global_generator is not None and _global_generator is _own_generator:
         _global_generator._state.assign(state)
     else:
-        _global_generator = _own_generator = Generator(state=state)
+        _global_generator = _own_generator = _unbound(lambda: Generator(state=state))
     base = _DEFAULT_GLOBAL_SEED if _global_seed is None else _global_seed
     for op_seed, gen in _op_generators.items():
         gen._state.assign(_state_array(_state_from_seed([base % _U64, op_seed % _U64])))
@@ -745,7 +756,7 @@ def set_seed(seed):
 def _op_seed_generator(op_seed):
     """A new generator for the sequence of ``op_seed`` under the current global seed."""
     base = _DEFAULT_GLOBAL_SEED if _global_seed is None else _global_seed
-    return Generator.from_seed([base % _U64, op_seed % _U64])
+    return _unbound(lambda: Generator.from_seed([base % _U64, op_seed % _U64]))
 
 
 def op_generator(seed):

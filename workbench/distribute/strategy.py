@@ -128,6 +128,7 @@ class ReplicaContext:
         return nest.map_structure(lambda v: self.strategy._all_reduce(convert_to_tensor(v), op), value)
 
     def merge_call(self, merge_fn, args=(), kwargs=None):
+        self.strategy._refuse_in_replica("merge_call")
         return merge_fn(self.strategy, *args, **(kwargs or {}))
 
 
@@ -391,8 +392,13 @@ class Strategy:
         return DistributedDatasetsFromFunction(dataset_fn, self)
 
     def experimental_distribute_values_from_function(self, value_fn):
-        """``value_fn(ValueContext)`` for the local replica."""
-        return value_fn(ValueContext(self._first_local_replica, self.num_replicas_in_sync))
+        """``value_fn(ValueContext)`` for the local replica (a :class:`PerReplica` of one value per
+        replica when this process holds several)."""
+        n = self.num_replicas_in_sync
+        if self._num_local_replicas > 1:
+            return PerReplica([value_fn(ValueContext(self._first_local_replica + i, n))
+                               for i in range(self._num_local_replicas)])
+        return value_fn(ValueContext(self._first_local_replica, n))
 
     def barrier(self):
         """Wait until every worker reaches this point (with the collectives' deadline)."""
