@@ -217,10 +217,7 @@ class Function:
             args, kwargs = nest.map_structure(_example, (args, kwargs))
             flat = nest.flatten((args, kwargs))
             key = signature(args, kwargs, flat, self._captured)
-            general = tuple(key[:2]) + tuple(
-                (part[0], None if spec.shape.rank is None else tuple(spec.shape)) + part[2:]
-                if isinstance(spec, TensorSpec) else part
-                for part, spec in zip(key[2:], specs))
+            general = tuple(key[:2]) + tuple(_general_part(part, spec) for part, spec in zip(key[2:], specs))
         for _ in range(2):  # a first trace that creates variables is not kept: trace again
             key = signature(args, kwargs, flat, self._captured)
             found = self._concrete.get(general) if general is not None else self._find(key)[0]
@@ -790,11 +787,44 @@ def _example(spec):
             return core.convert_to_tensor(np.zeros((), spec.dtype))
         return core.convert_to_tensor(np.zeros(tuple(1 if d is None else d for d in spec.shape), spec.dtype))
     if _is_spec(spec):
-        raise TypeError(f"get_concrete_function: pass a ragged value rather than {spec!r}")
+        return _ragged_example(spec)
     return spec
 
 
+def _ragged_example(spec):
+    """A ragged value of ``spec`` (a ``RaggedTensorSpec``) to trace with: zeros, one row where
+    the number of rows is not known, rows of length 1 where their length is not known."""
+    rr = spec.ragged_rank
+    shape = spec.shape.as_list() if spec.shape.rank is not None else [None] * (rr + 1)
+    if rr < 1:
+        raise TypeError(f"get_concrete_function: {spec!r} has ragged_rank 0; pass a tensor or a TensorSpec")
+    rows = 1 if shape[0] is None else shape[0]
+    lengths = []
+    for d in shape[1:rr + 1]:
+        size = 1 if d is None else d
+        lengths.append(np.full(rows, size, dtype=np.dtype(spec.row_splits_dtype)))
+        rows *= size
+    inner = tuple(1 if d is None else d for d in shape[rr + 1:])
+    values = core.convert_to_tensor(np.zeros((rows,) + inner, np.dtype(spec.dtype)))
+    return spec.value_type.from_nested_row_lengths(values, lengths)
+
+
+def _general_part(part, spec):
+    """A get_concrete_function argument's part of the concrete function's signature: a
+    TensorSpec's shape (None where any size fits); a RaggedTensorSpec, or a ragged value's
+    spec, as it is (``signature.covers`` fits ragged arguments to it)."""
+    if isinstance(spec, TensorSpec):
+        return (part[0], None if spec.shape.rank is None else tuple(spec.shape)) + part[2:]
+    if part[0] == "C" and _is_spec(spec):
+        return ("S", spec)
+    if part[0] == "C" and hasattr(spec, "_spec"):
+        return ("S", spec._spec())
+    return part
+
+
 def _spec(leaf, part):
+    if part is not None and part[0] == "S":
+        return part[1]
     if isinstance(leaf, core.Tensor) and not isinstance(leaf, core.Variable):
         shape = part[1] if part is not None and part[0] in "TA" else leaf.shape
         return TensorSpec(shape, leaf.dtype)

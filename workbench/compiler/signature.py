@@ -132,7 +132,8 @@ def signature(args, kwargs, flat, captured=None):
             parts.append(("A", leaf.shape, leaf.dtype.str, _device(leaf)))
         elif _one_component(leaf):
             d = leaf.components()[0]._data
-            parts.append(("C", type(leaf).__name__, d.shape, d.dtype.str, _device(d), leaf.structure_key()))
+            parts.append(("C", type(leaf).__name__, d.shape, d.dtype.str, _device(d), leaf.structure_key(),
+                          _splits_dtype(leaf)))
             if seen is None:
                 seen = {id(leaf): i}
             else:
@@ -165,6 +166,32 @@ def repeats(key) -> dict:
     if len(key) > 2 and key[-1][0] == "same":
         return {m[0]: m[1] for m in key[-1][1] if len(m) == 2}
     return {}
+
+
+def _splits_dtype(leaf):
+    dtype = getattr(leaf, "row_splits_dtype", None)
+    return None if dtype is None else np.dtype(dtype).str
+
+
+def _composite_fits(spec, part) -> bool:
+    """Whether a composite argument's key part (``"C"``) fits ``spec`` (a ``RaggedTensorSpec``
+    a concrete function was asked for): its type, dtype, ragged rank, row-splits dtype and
+    shape (rows, and the uniform dimensions of its flat values)."""
+    _, typename, flat_shape, dtype, _, structure, splits = part
+    value_type = getattr(spec, "value_type", None)
+    if value_type is None or value_type.__name__ != typename or np.dtype(spec.dtype).str != dtype:
+        return False
+    rr = getattr(spec, "ragged_rank", None)
+    if rr != len(structure) or splits is None or np.dtype(spec.row_splits_dtype).str != splits:
+        return False
+    shape = spec.shape
+    if shape.rank is None:
+        return True
+    if shape.rank != rr + len(flat_shape):
+        return False
+    nrows = len(structure[0]) // np.dtype(splits).itemsize - 1
+    dims = [nrows] + [None] * rr + list(flat_shape[1:])
+    return all(a is None or b is None or a == b for a, b in zip(shape.as_list(), dims))
 
 
 def _structure(s):
@@ -216,6 +243,9 @@ def covers(general, key) -> bool:
             elif g[2:] != k[2:] or len(g[1]) != len(k[1]) or any(
                     a is not None and a != b for a, b in zip(g[1], k[1])):
                 return False
+        elif g[0] == "S" and k[0] == "C":   # a ragged spec a concrete function was asked for
+            if not _composite_fits(g[1], k):
+                return False
         elif g != k:
             return False
     return True
@@ -235,6 +265,8 @@ def relax(general, key):
             if g[1] is None or g[2:] != k[2:] or len(g[1]) != len(k[1]):
                 return None
             parts.append((g[0], tuple(a if a == b else None for a, b in zip(g[1], k[1]))) + g[2:])
+        elif g[0] == "S" and k[0] == "C" and _composite_fits(g[1], k):
+            parts.append(g)
         elif g != k:
             return None
         else:
