@@ -27,8 +27,9 @@ def test_every_workload_is_found():
     assert list(MODS) == sorted(MODS, key=lambda k: int(k[1:]))
     assert {"W1", "W2", "W3", "W4", "W7"} <= set(MODS)
     assert list(ALL)[list(ALL).index("W2") + 1] == "W2b"
-    # the rows of the other issues: sparse embedding (sparse and dense update), ONNX inference
-    assert {"W8", "W9", "W10"} <= set(MODS)
+    # the rows of the other issues: sparse embedding (sparse and dense update), ONNX inference,
+    # input pipeline
+    assert {"W8", "W9", "W10", "W11"} <= set(MODS)
     assert list(ALL)[list(ALL).index("W9") + 1] == "W9b" and list(ALL)[list(ALL).index("W10") + 1] == "W10b"
 
 
