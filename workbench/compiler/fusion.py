@@ -27,7 +27,8 @@ its operands depends on that group through a step outside it (which would make
 a cycle); the groups and the other steps are then ordered by their data
 dependences, each group at the earliest point its inputs allow. Stateful steps
 (variable updates, random draws, summaries) keep their places and bound the
-groups.
+groups. With numba (``fusion_numba``), a reduction of a group's value over all
+axes or the last one joins the group as its end (``Tail``).
 """
 
 from __future__ import annotations

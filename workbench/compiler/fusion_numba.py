@@ -35,6 +35,18 @@ import, or ``fusion.set_cpu_backend``):
 
 float16 groups always stay on the NumPy kernel.
 
+A ``reduce_sum``, ``reduce_mean`` or ``reduce_max`` over all axes or the last one, of a value
+the group computes, ends the group (one per group; ``fusion.Tail``): the group's loop
+accumulates it instead of writing the value out (the value is not stored at all when only
+the reduction reads it), a whole group's loop leaf by leaf, a staged group's in a last stage
+over each block (blocks end where leaves end, partial sums carried between them). Sums add
+in NumPy's pairwise order (``reduction_program``: leaves of at most 128 values with 8
+accumulators, halved at multiples of 8), so they are eager's bits in ``auto`` too; a mean
+divides that sum by the count in float64 as ``np.mean`` does; a maximum keeps NaN. Under
+``numba`` a whole loop's functions make its summands differ by a few ulp, and the reduction is
+compared with the NumPy kernel's to ``TOLERANCE`` eps times the sum of the magnitudes. The
+NumPy kernel runs the op's own forward on the value, as the step did.
+
 Compilation never holds up a call: a program's groups run on the NumPy kernel
 while their loops compile in the background, started by the first replay (the
 second call of a trace: a function called once compiles nothing). A child process
