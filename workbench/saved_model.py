@@ -32,6 +32,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import warnings
 
 import numpy as np
 
@@ -50,10 +51,14 @@ _SAFE = re.compile(r"[^A-Za-z0-9_.-]")
 
 
 class SaveOptions:
-    """Accepted for TF's signature; nothing in it changes what is written here."""
+    """Accepted for TF's signature; nothing in it changes what is written here. With
+    ``experimental_custom_gradients`` True (TF's default), saving a function that has a
+    custom gradient warns: the loaded function's gradient is its ops' gradient (TF keeps the
+    custom one); False says that is what is wanted."""
 
     def __init__(self, **kwargs):
         self.options = dict(kwargs)
+        self.experimental_custom_gradients = bool(kwargs.get("experimental_custom_gradients", True))
 
 
 class LoadOptions(SaveOptions):
@@ -71,12 +76,15 @@ def save(obj, export_dir, signatures=None, options=None):
     variables = _variables(obj)
     index = {id(v): i for i, (_, v) in enumerate(variables)}
     functions = {}
+    keep_custom = True if options is None else getattr(options, "experimental_custom_gradients", True)
     for attr, fn in _functions(obj):
         call = _python_callable(fn)
         entries = [_export_concrete(wb_onnx, export_dir, attr, k, call, _arg_names(fn, len(specs)), specs,
                                     index, values) for k, (specs, values) in enumerate(_concrete_specs(fn))]
         if entries:
             functions[attr] = entries
+            if keep_custom:
+                _warn_custom_gradients(attr, fn)
     served = _keras_inputs(obj)
     if served is not None:
         # a Keras model: its inference call as __call__ and, unless given, the serving signature
@@ -106,6 +114,17 @@ def save(obj, export_dir, signatures=None, options=None):
     }
     with open(os.path.join(export_dir, _MANIFEST), "w") as f:
         json.dump(manifest, f, indent=1)
+
+
+def _warn_custom_gradients(attr, fn):
+    names = {name.split(":", 1)[-1] for concrete in getattr(fn, "_concrete", {}).values()
+             for program in concrete._programs for name in getattr(program, "custom_gradients", ())}
+    if names:
+        warnings.warn(f"wb.saved_model.save: function '{attr}' has custom gradients ({', '.join(sorted(names))}), "
+                      "which are not saved: the functions are ONNX graphs, and the loaded function's gradient "
+                      "is the gradient of its ops (TF keeps the custom gradient). Pass "
+                      "options=wb.saved_model.SaveOptions(experimental_custom_gradients=False) to save it so "
+                      "knowingly", UserWarning, stacklevel=3)
 
 
 def _host(v):

@@ -23,6 +23,9 @@ class Program:
         self.eager = tracer.why is not None
         self.steps = tracer.steps  # the typed program (Step records), after fusion's regrouping
         self.fusion = None  # what fusion did to the steps (a Plan), if anything
+        # the custom gradients the function's ops have ("custom_gradient:<name>"): what a saved
+        # copy of the program (ONNX, which differentiates its ops) cannot keep
+        self.custom_gradients = tuple(dict.fromkeys(tracer.custom_gradients))
         self._inputs = inputs  # per flattened argument: the input tensor it binds, or None
         self._result = result
         self._lock = threading.Lock()

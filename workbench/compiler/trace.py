@@ -100,6 +100,7 @@ class Tracer(core.Listener):
         # variables it read: (variable, the buffer it read) each, or None): wb.gradients
         # differentiates through them (TF's graph-mode gradients; see ``graph_gradients``)
         self.graph: list = []
+        self.custom_gradients: list = []   # names of the custom_gradient ops the trace saw
         # id -> the tensors the call was given (their placeholders share their tape ids), and
         # the tensors ops used as constants: the function's key marks a later argument that
         # is one of those, so that its program sees one tensor where eager mode does
@@ -199,6 +200,7 @@ class Tracer(core.Listener):
         if op.vjp is not None:
             self.graph.append((op, args, params, res, None))
         if op.fwd is None:  # custom_gradient: its outputs are new wrappers of computed arrays
+            self.custom_gradients.append(op.name)
             for o in outs:
                 self._resolve(o)
             return
