@@ -169,3 +169,13 @@ def test_hessians_of_unconnected_ys_say_so():
     with pytest.raises(ValueError, match="does not depend on xs"), warnings.catch_warnings():
         warnings.simplefilter("ignore")
         f(wb.constant([1.0]), wb.constant([2.0]))
+
+
+def test_an_unconnected_source_is_reported_at_the_callers_line():
+    from workbench.errors import UnconnectedGradientWarning
+
+    f = wb.function(lambda x: wb.gradients(x * 2.0, [x, wb.constant(1.0)]))
+    with pytest.warns(UnconnectedGradientWarning, match="no recorded op connects it") as said:
+        g = f(wb.constant(3.0))
+    assert float(g[0]) == 2.0 and g[1] is None
+    assert said[0].filename == __file__

@@ -21,6 +21,8 @@ A function called while a tape watches, or run eagerly, runs its Python as eager
 
 from __future__ import annotations
 
+import warnings
+
 from gradients.tape import GradientTape, UnconnectedGradients
 
 from .. import core, nest
@@ -54,9 +56,14 @@ def gradients(ys, xs, grad_ys=None, name="gradients", gate_gradients=False, aggr
             raise ValueError(f"gradients: grad_ys has {len(grad_ys)} entries, ys has {len(flat_ys)}")
         grad_ys = [_ones_like(y) if g is None else g for y, g in zip(flat_ys, grad_ys)]
     stops = [] if stop_gradients is None else _tensors(stop_gradients, "stop_gradients")
-    tape = _tape(tracer, stops)
-    return list(tape.gradient(flat_ys, flat_xs, output_gradients=grad_ys,
-                              unconnected_gradients=unconnected_gradients))
+    tape = _tape(tracer, stops, flat_xs)
+    with warnings.catch_warnings(record=True) as said:
+        warnings.simplefilter("always")
+        out = list(tape.gradient(flat_ys, flat_xs, output_gradients=grad_ys,
+                                 unconnected_gradients=unconnected_gradients))
+    for w in said:   # the tape's warnings (unconnected sources), at the caller's line
+        warnings.warn(w.message, w.category, stacklevel=2)
+    return out
 
 
 def hessians(ys, xs, name="hessians", colocate_gradients_with_ops=False, gate_gradients=False,
@@ -72,7 +79,7 @@ def hessians(ys, xs, name="hessians", colocate_gradients_with_ops=False, gate_gr
         if g is None:
             raise ValueError(f"hessians: ys does not depend on xs[{i}] (shape {x.shape}), so it has no "
                              "hessian")
-        tape = _tape(tracer, [])
+        tape = _tape(tracer, [], [x])
         h = tape.jacobian(g, x, unconnected_gradients=UnconnectedGradients.ZERO)
         out.append(reshape(h, tuple(x.shape) + tuple(x.shape)))
     return out
@@ -109,11 +116,16 @@ def _sources(xs):
     return [v if isinstance(v, Tensor) else core.convert_to_tensor(v) for v in nest.flatten(xs)]
 
 
-def _tape(tracer, stops):
-    """A tape over the ops the trace saw so far, every floating tensor watched, and the ops
-    that computed ``stops`` left out."""
+def _tape(tracer, stops, sources):
+    """A tape over the ops the trace saw so far, every floating tensor (and ``sources``)
+    watched, and the ops that computed ``stops`` left out."""
     stopped = {id(t) for t in stops}
     records, ids = [], set()
+    for t in sources:
+        if _floating(t):
+            if not t._tid:
+                t._tid = core.new_id()
+            ids.add(t._tid)
     for op, args, params, res, read in tracer.graph:
         outs = res if type(res) is tuple else (res,)
         if stopped and any(id(o) in stopped for o in outs):
