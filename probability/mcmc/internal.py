@@ -112,9 +112,16 @@ def choose(is_accepted, accepted, rejected):
     """Select per chain between two structures (namedtuples, lists, tensors).
 
     Leaves that are the same object in both (a step size, a Python int) are kept;
-    Tensors are chosen with ``where`` after giving ``is_accepted`` trailing ones.
+    Tensors are chosen with ``where`` after giving ``is_accepted`` trailing ones. Run eagerly
+    with no tape watching, a mask that is the same for every chain picks a whole side (equal
+    shapes) without a ``where`` per leaf (NUTS chooses many structures per leaf, mostly with
+    every chain alive).
     """
-    return _choose(is_accepted, accepted, rejected, {})
+    masks = {}
+    if isinstance(is_accepted, Tensor) and not core.tracing() and not core.tapes() and not core.accumulators():
+        flags = np.asarray(is_accepted.numpy())
+        masks["all"] = True if flags.all() else False if not flags.any() else None
+    return _choose(is_accepted, accepted, rejected, masks)
 
 
 def _choose(is_accepted, accepted, rejected, masks):
@@ -129,6 +136,9 @@ def _choose(is_accepted, accepted, rejected, masks):
     if accepted.ndim < is_accepted.ndim:
         # not a per-chain value (e.g. a scalar that changed): keep the newer one
         return accepted
+    same = masks.get("all")
+    if same is not None and accepted.shape == rejected.shape and accepted.dtype == rejected.dtype:
+        return accepted if same else rejected
     mask = masks.get(accepted.ndim)
     if mask is None:
         # one reshaped mask per rank, shared by every leaf of that rank

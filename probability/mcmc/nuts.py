@@ -22,10 +22,13 @@ continue, so a step costs as many gradient evaluations as its longest chain
 from __future__ import annotations
 
 import collections
+import warnings
 
 import numpy as np
 
 import workbench as wb
+from workbench import core
+from workbench.compiler import RetracingWarning, UnreplayableWarning
 
 from . import internal
 from .hmc import kinetic_energy, leapfrog, step_size_parts
@@ -260,6 +263,32 @@ class NoUTurnSampler(TransitionKernel):
         return _Subtree(carry.point, first_momentum, carry.proposal, carry.log_weight, carry.rho, carry.turning,
                         carry.diverging, carry.sum_accept_prob, carry.num_leaves)
 
+    def _leapfrog(self, state, momentum, grads, eps):
+        return leapfrog(self.target_log_prob_fn, state, momentum, grads, eps, self.unrolled_leapfrog_steps)
+
+    def _integrate(self, state, momentum, grads, eps):
+        """The leaf's leapfrog steps. The tree around them reads values in Python and runs
+        eagerly, but the integrator has a fixed structure: outside a trace it runs as a
+        ``wb.function`` program, traced once per state structure and replayed at every leaf
+        (the target and its gradient without eager dispatch); a target that cannot be traced
+        runs eagerly from then on, as does every leaf while a tape or accumulator watches."""
+        program = self.__dict__.get("_leapfrog_program")
+        if program is False or wb.config.functions_run_eagerly() or core.tracing() or core.tapes() or core.accumulators():
+            return self._leapfrog(state, momentum, grads, eps)
+        if program is None:
+            program = self.__dict__["_leapfrog_program"] = wb.function(self._leapfrog, autograph=False)
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", UnreplayableWarning)
+                warnings.simplefilter("ignore", RetracingWarning)
+                out = program(list(state), list(momentum), list(grads), list(eps))
+        except Exception:
+            self.__dict__["_leapfrog_program"] = False
+            return self._leapfrog(state, momentum, grads, eps)
+        if program.experimental_get_tracing_count() > 3:      # a target that retraces: not worth a program
+            self.__dict__["_leapfrog_program"] = False
+        return list(out[0]), list(out[1]), out[2], list(out[3])
+
     def _leaf(self, carry, active, eps, log_u, energy0, checkpoints, even, chain_ndims):
         """One leaf of a subtree: a leapfrog step for the live chains, the multinomial draw
         among the leaves so far, and (for an odd leaf) the U-turn checks of the balanced
@@ -267,8 +296,7 @@ class NoUTurnSampler(TransitionKernel):
         leaf's momentum and whether any chain is still live."""
         live = wb.logical_and(active, wb.logical_not(wb.logical_or(carry.turning, carry.diverging)))
         point = carry.point
-        state, momentum, tlp, grads = leapfrog(self.target_log_prob_fn, point.state, point.momentum,
-                                               point.grads, eps, self.unrolled_leapfrog_steps)
+        state, momentum, tlp, grads = self._integrate(point.state, point.momentum, point.grads, eps)
         energy = kinetic_energy(momentum, chain_ndims) - tlp
         delta = wb.where(wb.math.is_nan(energy), np.inf, energy - energy0)
         point = internal.choose(live, _End(state, momentum, grads), point)
