@@ -456,8 +456,9 @@ def format_table(records: list, machine: dict) -> str:
                if any("median_s" in r["competitors"].get(n, {}) for r in records)]
     limit_label = "cupy" if machine.get("device") == "gpu" else "numpy"
     peers = [n for n in present if n not in ("workbench", "workbench_fn", "limit")]
-    # workbench.function against the limit and PyTorch only: the table stays readable
-    fn_ratios = (["workbench_fn/limit"] + [f"workbench_fn/{p}" for p in peers if p == "torch"]
+    # workbench.function against the limit, PyTorch and jax.jit only (the speed issue's
+    # check): the table stays readable
+    fn_ratios = (["workbench_fn/limit"] + [f"workbench_fn/{p}" for p in peers if p in ("torch", "jax")]
                  if "workbench_fn" in present else [])
     fn_label = LABELS["workbench_fn"]
     head = (["workload", "unit"]
