@@ -207,3 +207,16 @@ def test_auto_batched_vectorized_log_prob_has_gradients():
     g = tape.gradient(lp, x).numpy()
     xv, yv = draw.x.numpy(), draw.y.numpy()
     np.testing.assert_allclose(g, -xv + (yv - xv - 4.0), rtol=1e-5)
+
+
+def test_auto_batched_model_with_a_python_branch_on_a_value_runs_per_draw():
+    def model():
+        x = yield tfd.Normal(f64(0.0), 1.0, name="x")
+        scale = f64(1.0) if float(x) > 0 else f64(2.0)     # needs one value: fails over all draws at once
+        yield tfd.Normal(x, scale, name="y")
+    jd = tfd.JointDistributionCoroutineAutoBatched(model)
+    draw = jd.sample(6, seed=4)
+    assert jd._vectorized == {(6,): False} and draw.y.shape == (6,)
+    xs, ys = draw.x.numpy(), draw.y.numpy()
+    want = st.norm.logpdf(xs) + st.norm.logpdf(ys, xs, np.where(xs > 0, 1.0, 2.0))
+    np.testing.assert_allclose(jd.log_prob(draw).numpy(), want, rtol=1e-10)

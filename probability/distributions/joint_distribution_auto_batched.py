@@ -166,7 +166,8 @@ class _AutoBatched:
         try:
             dists, values = self._vector_run(sample_shape, seed, tensors)
             parts = self._vector_log_prob(sample_shape, dists, values)
-        except (_NotVectorizable, ValueError):   # shapes that do not broadcast: the per-draw run decides
+        except Exception:   # noqa: BLE001  shapes that do not broadcast, a Python branch on one value, ...:
+            # the per-draw run decides (and raises again any error the model has for one draw)
             self._vectorized[sample_shape] = False
             return None
         if known is None:
