@@ -110,7 +110,8 @@ def _contrast(image, lower, upper, seed, stateless, opname):
 
 
 def random_contrast(image, lower, upper, seed=None):
-    """``adjust_contrast`` by one factor drawn from ``[lower, upper)`` (TF's ``tf.image.random_contrast``)."""
+    """``adjust_contrast`` by one factor drawn from ``[lower, upper)`` (TF's ``tf.image.random_contrast``);
+    no gradient, as in TF."""
     return _contrast(image, lower, upper, seed, False, "wb.image.random_contrast")
 
 

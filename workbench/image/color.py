@@ -5,7 +5,7 @@ TF's conventions: floating images hold values in ``[0, 1]``, integer images the 
 their dtype (``[0, 255]`` for uint8); an adjustment of an integer image works on the image converted
 to float32 and converts the result back (saturating). Floating images keep their dtype (a float64
 pipeline stays float64; TF computes float64 in float32). Every adjustment is a composition of
-differentiable ops on the image.
+differentiable ops on the image, except ``adjust_contrast``, which has no gradient (as in TF).
 
 >>> gray = wb.image.rgb_to_grayscale(wb.constant([[[1.0, 0.0, 0.0]]]))
 >>> round(float(gray.numpy()[0, 0, 0]), 4)
