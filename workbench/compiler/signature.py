@@ -109,37 +109,27 @@ def signature(args, kwargs, flat, captured=None):
     where a tape sees one tensor, not two), and a tensor that a trace of the function used
     as a captured constant (``captured``: id -> weak reference), passed as an argument."""
     parts = [_structure(args), _structure(kwargs)]
-    seen = None
-    marks = None
-    for i, leaf in enumerate(flat):
+    held = None   # the tensor and composite leaves, whose identity may matter
+    for leaf in flat:
         if isinstance(leaf, Variable):
             parts.append(("V", id(leaf)))
         elif isinstance(leaf, Tensor):
             d = leaf._data
             parts.append(("T", d.shape, d.dtype.str, _device(d)))
-            if seen is None:
-                seen = {id(leaf): i}
+            if held is None:
+                held = [leaf]
             else:
-                first = seen.setdefault(id(leaf), i)
-                if first != i:
-                    marks = (marks or ()) + ((i, first),)
-                    continue
-            if captured:
-                ref = captured.get(id(leaf))
-                if ref is not None and ref() is leaf:
-                    marks = (marks or ()) + ((i, "captured", id(leaf)),)
+                held.append(leaf)
         elif isinstance(leaf, np.ndarray) or backend.is_array(leaf):
             parts.append(("A", leaf.shape, leaf.dtype.str, _device(leaf)))
         elif _one_component(leaf):
             d = leaf.components()[0]._data
             parts.append(("C", type(leaf).__name__, d.shape, d.dtype.str, _device(d), leaf.structure_key(),
                           _splits_dtype(leaf)))
-            if seen is None:
-                seen = {id(leaf): i}
+            if held is None:
+                held = [leaf]
             else:
-                first = seen.setdefault(id(leaf), i)
-                if first != i:
-                    marks = (marks or ()) + ((i, first),)
+                held.append(leaf)
         elif leaf is None or isinstance(leaf, (bool, int, float, complex, str, bytes)):
             parts.append(("P", type(leaf).__name__, leaf))
         elif hasattr(type(leaf), "__tf_tracing_type__"):
@@ -148,9 +138,28 @@ def signature(args, kwargs, flat, captured=None):
             parts.append(("K", leaf.__tf_tracing_type__(None)))
         else:  # modules, optimizers, functions …: by identity, as TF does
             parts.append(("O", type(leaf).__name__, id(leaf)))
-    if marks is not None:
-        parts.append(("same", marks))
+    if held is not None and (captured or (len(held) > 1 and len({id(t) for t in held}) < len(held))):
+        marks = _marks(flat, captured)
+        if marks:
+            parts.append(("same", marks))
     return tuple(parts)
+
+
+def _marks(flat, captured):
+    """(index, index of the earlier leaf that is the same tensor) for a tensor passed again;
+    (index, "captured", id) for a tensor a trace captured."""
+    seen, marks = {}, []
+    for i, leaf in enumerate(flat):
+        if not isinstance(leaf, (Tensor, core.CompositeTensor)) or isinstance(leaf, Variable):
+            continue
+        first = seen.setdefault(id(leaf), i)
+        if first != i:
+            marks.append((i, first))
+        elif captured and isinstance(leaf, Tensor):
+            ref = captured.get(id(leaf))
+            if ref is not None and ref() is leaf:
+                marks.append((i, "captured", id(leaf)))
+    return tuple(marks)
 
 
 def plain(key):
