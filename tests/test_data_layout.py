@@ -14,12 +14,13 @@ Dataset = wb.data.Dataset
 KINDS = {"Batch", "Concatenate", "Enumerate", "Filter", "FromTensors", "Map", "PaddedBatch",
          "Prefetch", "Range", "Repeat", "Shuffle", "Skip", "Take", "TensorSlices", "Zip",
          "Cache", "ChooseFromDatasets", "FromGenerator", "GroupByWindow", "Interleave", "ListElements",
-         "Load", "SampleFromDatasets", "Scan", "TFRecords", "TextLines", "Unbatch", "WithOptions", "Window"}
+         "Load", "SampleFromDatasets", "Scan", "SparseBatch", "TFRecords", "TextLines", "Unbatch", "WithOptions",
+         "Window"}
 
 # kinds of transformations the pipeline above does not use (tests/test_data_breadth.py saves them)
 NEW_KINDS = {"Cache", "ChooseFromDatasets", "FromGenerator", "GroupByWindow", "Interleave", "ListElements",
-             "Load", "SampleFromDatasets", "Scan", "TFRecords", "TextLines", "Unbatch", "WithOptions",
-             "Window"}
+             "Load", "SampleFromDatasets", "Scan", "SparseBatch", "TFRecords", "TextLines", "Unbatch",
+             "WithOptions", "Window"}
 
 
 def transformations(cls=Dataset):
@@ -40,7 +41,7 @@ def test_the_public_surface_of_wb_data():
                        "get_single_element", "group_by_window", "interleave", "list_files", "load", "map",
                        "options", "padded_batch", "prefetch", "ragged_batch", "range", "reduce",
                        "rejection_resample", "repeat",
-                       "sample_from_datasets", "save", "scan", "shuffle", "skip", "take", "unbatch",
+                       "sample_from_datasets", "save", "scan", "shuffle", "skip", "sparse_batch", "take", "unbatch",
                        "window", "with_options", "zip"]
 
 
