@@ -110,6 +110,7 @@ def signature(args, kwargs, flat, captured=None):
     as a captured constant (``captured``: id -> weak reference), passed as an argument."""
     parts = [_structure(args), _structure(kwargs)]
     held = None   # the tensor and composite leaves, whose identity may matter
+    hit = False   # a tensor a trace captured is an argument
     for leaf in flat:
         if isinstance(leaf, Variable):
             parts.append(("V", id(leaf)))
@@ -120,6 +121,8 @@ def signature(args, kwargs, flat, captured=None):
                 held = [leaf]
             else:
                 held.append(leaf)
+            if captured and id(leaf) in captured:
+                hit = True
         elif isinstance(leaf, np.ndarray) or backend.is_array(leaf):
             parts.append(("A", leaf.shape, leaf.dtype.str, _device(leaf)))
         elif _one_component(leaf):
@@ -138,7 +141,7 @@ def signature(args, kwargs, flat, captured=None):
             parts.append(("K", leaf.__tf_tracing_type__(None)))
         else:  # modules, optimizers, functions …: by identity, as TF does
             parts.append(("O", type(leaf).__name__, id(leaf)))
-    if held is not None and (captured or (len(held) > 1 and len({id(t) for t in held}) < len(held))):
+    if hit or held is not None and len(held) > 1 and len({id(t) for t in held}) < len(held):
         marks = _marks(flat, captured)
         if marks:
             parts.append(("same", marks))
