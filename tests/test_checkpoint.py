@@ -703,10 +703,14 @@ import workbench as wb
 folder, kills = sys.argv[1], int(sys.argv[2])
 rng = random.Random(0)
 most = 0
-for _ in range(kills):
+for i in range(kills):
+    # the first run is killed only after one save has finished (on a loaded machine a kill after
+    # a fixed delay can come before any save): the later kills must never lose it
+    done_r, done_w = os.pipe()
     pid = os.fork()
     if pid == 0:  # a training process that checkpoints as fast as it can, until it is killed
         try:
+            os.close(done_r)
             v = wb.Variable(np.zeros((512, 512), np.float64))
             ckpt = wb.Checkpoint(v=v)
             manager = wb.CheckpointManager(ckpt, folder, max_to_keep=2)
@@ -714,11 +718,16 @@ for _ in range(kills):
             while True:
                 v.assign(np.full((512, 512), float(ckpt.save_counter.numpy()) + 1.0))
                 manager.save()
+                os.write(done_w, b".")
         finally:
             os._exit(1)
+    os.close(done_w)
+    if i == 0:
+        os.read(done_r, 1)
     time.sleep(rng.uniform(0.02, 0.25))
     os.kill(pid, signal.SIGKILL)
     os.waitpid(pid, 0)
+    os.close(done_r)
     most = max(most, sum(f.endswith(".tmp") for f in os.listdir(folder)))
 print(most)
 """

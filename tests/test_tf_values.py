@@ -113,3 +113,28 @@ def test_reshape_infers_a_size_beside_zero_sizes_as_tf():
     assert wb.reshape(wb.zeros([4, 3]), [2, -1, 3]).shape == (2, 2, 3)
     assert _reshape_error(wb.zeros([6]), [0, -1]) == _tf_text(
         "Input to reshape is a tensor with 6 values, but the requested shape has 0")
+
+
+# -- variable guide, cell 3: tf.convert_to_tensor of a variable is a tensor ------------------------
+
+def test_convert_to_tensor_of_a_variable_is_a_tensor_read():
+    v = wb.Variable([[1.0, 2.0], [3.0, 4.0]])
+    t = wb.convert_to_tensor(v)
+    assert type(t) is wb.Tensor
+    assert str(t) == "wb.Tensor(\n[[1. 2.]\n [3. 4.]], shape=(2, 2), dtype=float32)"
+    v.assign_add([[1.0, 1.0], [1.0, 1.0]])
+    assert t.numpy().tolist() == [[1.0, 2.0], [3.0, 4.0]]   # a read: the value when it was made
+    with wb.GradientTape() as tape:
+        y = wb.reduce_sum(wb.convert_to_tensor(v) * 3.0)
+    assert tape.gradient(y, v).numpy().tolist() == [[3.0, 3.0], [3.0, 3.0]]
+    with pytest.raises(TypeError, match="dtype float32, but dtype int32 was requested"):
+        wb.convert_to_tensor(v, wb.int32)
+
+
+# -- variable guide, cell 4: assigning a value of another shape ------------------------------------
+
+def test_assign_of_another_shape_raises_tfs_message():
+    with pytest.raises(ValueError) as info:
+        wb.Variable([2.0, 3.0]).assign([1.0, 2.0, 3.0])
+    assert str(info.value) == ("Cannot assign value to variable ' Variable:0': Shape mismatch.The variable "
+                               "shape (2,), and the assigned value shape (3,) are incompatible.")

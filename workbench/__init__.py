@@ -12,15 +12,17 @@ import importlib as _importlib
 
 from . import backend, dtypes, errors, nest, ops  # noqa: F401  (ops registers every op)
 from .backend import Device, device, default_device, list_devices  # noqa: F401
-from .core import OPS, Tensor, Variable, constant, convert_to_tensor  # noqa: F401
+from .core import OPS, Tensor, Variable, constant  # noqa: F401
+from .core import convert_to_tensor_v2 as convert_to_tensor  # noqa: F401  (TF's: a variable gives a read)
 from .tensor_shape import TensorShape, TensorSpec, type_spec_from_value  # noqa: F401
 from .dtypes import (  # noqa: F401
-    as_dtype, bool, complex64, complex128, double, float16, float32, float64, half,
+    DType, as_dtype, bool, complex64, complex128, double, float16, float32, float64, half,
     int8, int16, int32, int64, string, uint8, uint16, uint32, uint64,
 )
 from .ops.create import eye, fill, from_dlpack, linspace, ones, range, rank, shape, size, zeros  # noqa: F401
 from .ops.elementwise import *  # noqa: F401,F403
 from .ops.elementwise import abs, add_n, cast, clip_by_value, ones_like, pow, round, where, zeros_like  # noqa: F401
+dtypes.cast, dtypes.saturate_cast = cast, saturate_cast   # TF's tf.dtypes.cast / saturate_cast
 from .ops.reduce import *  # noqa: F401,F403
 from .ops.shape import *  # noqa: F401,F403
 from .ops.shape import getitem, identity, stop_gradient  # noqa: F401

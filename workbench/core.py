@@ -26,7 +26,7 @@ import numpy as np
 from . import backend
 from .errors import argcheck
 from .backend import Device
-from .dtypes import as_dtype
+from .dtypes import DType, as_dtype, np_dtype, of_array
 from .tensor_shape import TensorShape
 
 _new = object.__new__
@@ -265,8 +265,8 @@ class Tensor:
                              f"{TensorShape(shape)}.")
 
     @property
-    def dtype(self) -> np.dtype:
-        return self._data.dtype
+    def dtype(self) -> DType:
+        return of_array(self._data.dtype)
 
     @property
     def ndim(self) -> int:
@@ -367,7 +367,7 @@ class Tensor:
 
     def __repr__(self):
         name = type(self).__name__
-        dtype = "string" if self._data.dtype.kind == "O" else self.dtype
+        dtype = self.dtype.name
         if name == "Variable":
             head = f"<wb.Variable '{self.name}' shape={self.shape} dtype={dtype}"
         else:
@@ -388,7 +388,7 @@ class Tensor:
             return repr(self)
         arr = backend.to_numpy(self._data)   # without counting as a read, as __repr__
         value = repr(arr[()]) if arr.dtype.kind == "O" and arr.ndim == 0 else str(arr)
-        dtype = "string" if arr.dtype.kind == "O" else self.dtype
+        dtype = self.dtype.name
         return f"wb.Tensor({chr(10) if chr(10) in value else ''}{value}, shape={self.shape}, dtype={dtype})"
 
     def __format__(self, format_spec):
@@ -406,7 +406,7 @@ class Tensor:
         arr = self.numpy()
         with np.printoptions(threshold=200, edgeitems=4, precision=4):
             body = html.escape(np.array2string(arr))
-        return (f"<div><b>{type(self).__name__}</b> shape={self.shape} dtype={self.dtype} "
+        return (f"<div><b>{type(self).__name__}</b> shape={self.shape} dtype={self.dtype.name} "
                 f"device={self.device}<pre>{body}</pre></div>")
 
 
@@ -464,7 +464,7 @@ _PY_DEFAULT = {"f": np.dtype("float32"), "i": np.dtype("int32"), "c": np.dtype("
 def _python_array(value, dtype, xp):
     """Convert Python numbers / nested lists to an array on ``xp``."""
     if dtype is not None:
-        dtype = np.dtype(dtype)
+        dtype = np_dtype(dtype)
         arr = _asarray(value)
         if dtype.kind == "O":
             return string_array(value)
@@ -538,8 +538,8 @@ def _short(value):
 
 def to_array(value, dtype=None, device=None):
     """The array behind ``value`` (Tensor, NumPy/CuPy array, DLPack object or Python data)."""
-    if dtype is not None and type(dtype) is not np.dtype:
-        dtype = as_dtype(dtype)
+    if dtype is not None:
+        dtype = np_dtype(dtype)
     if not isinstance(value, Tensor) and hasattr(type(value), "__wb_tensor__"):
         value = value.__wb_tensor__()
     if isinstance(value, Tensor):
@@ -701,6 +701,16 @@ def convert_to_tensor(value, dtype=None, dtype_hint=None, name=None) -> Tensor:
         except TypeError:
             pass
     return _wrap(to_array(value, dtype))
+
+
+def convert_to_tensor_v2(value, dtype=None, dtype_hint=None, name=None) -> Tensor:
+    """TF's public ``tf.convert_to_tensor``: as :func:`convert_to_tensor`, except that a Variable
+    gives a Tensor of its current value (a read, which tapes record, so gradients still reach the
+    variable), as in TF; the library's own ops take variables as they are."""
+    if isinstance(value, Variable):
+        convert_to_tensor(value, dtype)   # the dtype check
+        return value.read_value()
+    return convert_to_tensor(value, dtype, dtype_hint, name)
 
 
 def constant(value, dtype=None, shape=None, name=None) -> Tensor:
@@ -882,6 +892,10 @@ class Variable(Tensor):
                         return arr
                     raise ValueError(f"Variable '{self.name}'.assign: value has shape {arr.shape}, "
                                      f"which does not fit the variable's shape {fixed}")
+                if what == "assign":   # TF's words
+                    raise ValueError(f"Cannot assign value to variable ' {self.name}': Shape mismatch.The "
+                                     f"variable shape {self._data.shape}, and the assigned value shape "
+                                     f"{arr.shape} are incompatible.")
                 raise ValueError(f"Variable '{self.name}'.{what}: value has shape {arr.shape}, "
                                  f"the variable has shape {self._data.shape}")
         return arr

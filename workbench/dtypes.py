@@ -1,25 +1,196 @@
-"""Dtypes are NumPy dtypes, under TF's names (``wb.float32 == np.float32``)."""
+"""TF's dtypes: ``wb.float32`` and ``tensor.dtype`` are :class:`DType` objects.
+
+A ``DType`` is TF's (``print(x.dtype)`` shows ``<dtype: 'float32'>``, with ``name``,
+``is_floating``, ``as_numpy_dtype``, ``min``/``max``, ...) and is also a NumPy dtype for every
+purpose NumPy has: it compares equal to and hashes like ``np.dtype('float32')`` (so
+``x.dtype == np.float32`` and dictionaries keyed by NumPy dtypes work), and NumPy takes it
+wherever it takes a dtype (``np.zeros(3, wb.float32)``, ``arr.astype(x.dtype)``,
+``np.issubdtype(x.dtype, np.floating)``) through its ``dtype`` attribute. Arrays keep NumPy's
+own dtypes; only what workbench hands the user is a ``DType``.
+"""
 
 import builtins
 
 import numpy as np
 
-float16 = half = np.dtype("float16")
-float32 = np.dtype("float32")
-float64 = double = np.dtype("float64")
-int8 = np.dtype("int8")
-int16 = np.dtype("int16")
-int32 = np.dtype("int32")
-int64 = np.dtype("int64")
-uint8 = np.dtype("uint8")
-uint16 = np.dtype("uint16")
-uint32 = np.dtype("uint32")
-uint64 = np.dtype("uint64")
-bool = np.dtype("bool")  # noqa: A001 - TF's name
-complex64 = np.dtype("complex64")
-complex128 = np.dtype("complex128")
+# TF's DataType enum (types.proto), for ``as_datatype_enum``
+_ENUM = {"float32": 1, "float64": 2, "int32": 3, "uint8": 4, "int16": 5, "int8": 6, "string": 7,
+         "complex64": 8, "int64": 9, "bool": 10, "uint16": 17, "complex128": 18, "float16": 19,
+         "uint32": 22, "uint64": 23}
+
+
+class DType:
+    """A tensor's element type (TF's ``tf.dtypes.DType``), backed by a NumPy dtype."""
+
+    __slots__ = ("dtype", "name", "kind", "itemsize", "char", "type", "str", "_np")
+
+    def __init__(self, np_dtype: np.dtype, name: str):
+        # set through object.__setattr__: a DType is immutable, like NumPy's dtypes
+        for attr, value in (("dtype", np_dtype), ("_np", np_dtype), ("name", name),
+                            ("kind", np_dtype.kind), ("itemsize", np_dtype.itemsize),
+                            ("char", np_dtype.char), ("type", np_dtype.type), ("str", np_dtype.str)):
+            object.__setattr__(self, attr, value)
+
+    def __setattr__(self, attr, value):
+        raise AttributeError(f"DType objects are immutable; cannot set {attr!r}")
+
+    def __getattr__(self, attr):
+        # the rest of NumPy's dtype attributes (byteorder, fields, names, num, ...); TF's are below
+        if attr.startswith("__"):
+            raise AttributeError(attr)
+        return getattr(object.__getattribute__(self, "_np"), attr)
+
+    # -- NumPy's side ---------------------------------------------------------------------------
+
+    def __eq__(self, other):
+        if other.__class__ is DType:
+            return self._np == other._np
+        if isinstance(other, str):
+            d = _BY_NAME.get(other.removeprefix("tf.").removeprefix("wb."))
+            if d is None:
+                return False
+            return self._np == d._np
+        try:
+            return self._np == np.dtype(other)
+        except (TypeError, ValueError):
+            return NotImplemented
+
+    def __ne__(self, other):
+        eq = self.__eq__(other)
+        return eq if eq is NotImplemented else not eq
+
+    def __hash__(self):
+        return hash(self._np)
+
+    def __reduce__(self):
+        return (as_dtype, (self.name,))
+
+    def __str__(self):
+        return f"<dtype: {self.name!r}>"
+
+    def __repr__(self):
+        return f"wb.{self.name}"
+
+    def __format__(self, spec):
+        # f-strings (every error message in the library) name the dtype as NumPy's did: "float32"
+        return format(self.name, spec)
+
+    # -- TF's side ------------------------------------------------------------------------------
+
+    @property
+    def as_numpy_dtype(self):
+        """The NumPy scalar type (``np.float32``; ``object`` for ``wb.string``)."""
+        return object if self.kind == "O" else self._np.type
+
+    @property
+    def as_datatype_enum(self) -> int:
+        """TF's ``DataType`` enum value (``types.proto``)."""
+        return _ENUM[self.name]
+
+    @property
+    def base_dtype(self) -> "DType":
+        return self
+
+    @property
+    def real_dtype(self) -> "DType":
+        """``float32`` for ``complex64``, ``float64`` for ``complex128``, else the dtype itself."""
+        if self.kind == "c":
+            return as_dtype(np.dtype(f"f{self.itemsize // 2}"))
+        return self
+
+    @property
+    def is_bool(self) -> bool:
+        return self.kind == "b"
+
+    @property
+    def is_floating(self) -> bool:
+        return self.kind == "f"
+
+    @property
+    def is_complex(self) -> bool:
+        return self.kind == "c"
+
+    @property
+    def is_integer(self) -> bool:
+        return self.kind in "iu"
+
+    @property
+    def is_unsigned(self) -> bool:
+        return self.kind == "u"
+
+    @property
+    def is_quantized(self) -> bool:
+        return False
+
+    @property
+    def is_numpy_compatible(self) -> bool:
+        return True
+
+    @property
+    def size(self) -> int:
+        """Bytes per element (0 for ``wb.string``, as TF)."""
+        return 0 if self.kind == "O" else self.itemsize
+
+    @property
+    def min(self):
+        """The smallest value of the type (``-max`` for floats, as TF's ``tf.float32.min``)."""
+        return self._limit("min", "minimum")
+
+    @property
+    def max(self):
+        """The largest value of the type."""
+        return self._limit("max", "maximum")
+
+    @property
+    def limits(self):
+        """TF's image intensity limits ``(0, max)``: 1 for floats, the largest value for integers,
+        True for bool (TF's ``DType.limits`` with ``clip_negative=True``)."""
+        if self.kind == "b":
+            return (0, True)
+        if self.kind == "f":
+            return (0, 1)
+        if self.kind in "iu":
+            return (0, int(np.iinfo(self._np).max))
+        raise ValueError(f"{self!s} does not have defined limits.")
+
+    def _limit(self, which, word):
+        if self.kind in "iu":
+            return getattr(np.iinfo(self._np), which)
+        if self.kind == "f":
+            return getattr(np.finfo(self._np), which)
+        raise TypeError(f"Cannot find {word} value of {self!s} with type {self!s}.")
+
+    def is_compatible_with(self, other) -> bool:
+        """TF's: the same dtype (``other`` given as anything :func:`as_dtype` takes)."""
+        return self == as_dtype(other)
+
+
+_CACHE: dict = {}
+
+
+def _make(np_dtype: np.dtype) -> DType:
+    name = "string" if np_dtype.kind == "O" else np_dtype.name
+    d = DType(np_dtype, name)
+    _CACHE[np_dtype] = d
+    return d
+
+
+float16 = half = _make(np.dtype("float16"))
+float32 = _make(np.dtype("float32"))
+float64 = double = _make(np.dtype("float64"))
+int8 = _make(np.dtype("int8"))
+int16 = _make(np.dtype("int16"))
+int32 = _make(np.dtype("int32"))
+int64 = _make(np.dtype("int64"))
+uint8 = _make(np.dtype("uint8"))
+uint16 = _make(np.dtype("uint16"))
+uint32 = _make(np.dtype("uint32"))
+uint64 = _make(np.dtype("uint64"))
+bool = _make(np.dtype("bool"))  # noqa: A001 - TF's name
+complex64 = _make(np.dtype("complex64"))
+complex128 = _make(np.dtype("complex128"))
 # TF's tf.string: a tensor of byte strings is a NumPy object array of ``bytes``, kept on the host
-string = np.dtype(object)
+string = _make(np.dtype(object))
 
 _BY_NAME = {
     "float16": float16, "half": float16, "float32": float32, "float": float32,
@@ -30,13 +201,22 @@ _BY_NAME = {
 }
 
 
-def as_dtype(value) -> np.dtype:
-    """Turn ``wb.float32``, ``"float32"``, ``np.float32`` or ``float`` into a dtype."""
-    if isinstance(value, np.dtype):
+def of_array(np_dtype: np.dtype) -> DType:
+    """The :class:`DType` of a NumPy dtype (what ``tensor.dtype`` returns for its array)."""
+    d = _CACHE.get(np_dtype)
+    return d if d is not None else _make(np_dtype)
+
+
+def as_dtype(value) -> DType:
+    """Turn ``wb.float32``, ``"float32"``, ``np.float32``, ``np.dtype('float32')`` or ``float``
+    into a :class:`DType` (TF's ``tf.as_dtype``)."""
+    if value.__class__ is DType:
         return value
+    if isinstance(value, np.dtype):
+        return of_array(value)
     if isinstance(value, str):
         try:
-            return _BY_NAME[value.removeprefix("tf.")]
+            return _BY_NAME[value.removeprefix("tf.").removeprefix("wb.")]
         except KeyError:
             raise TypeError(f"dtype must be a dtype name such as 'float32', got {value!r}; "
                             f"the names are {sorted(_BY_NAME)}") from None
@@ -46,8 +226,20 @@ def as_dtype(value) -> np.dtype:
         return int32
     if value is builtins.bool:
         return bool
+    if value is builtins.complex:
+        return complex128
     try:
-        return np.dtype(value)
+        return of_array(np.dtype(value))
     except TypeError:
         raise TypeError(f"dtype must be a dtype such as wb.float32, 'float32' or np.float32, "
                         f"got {value!r} ({type(value).__name__})") from None
+
+
+def np_dtype(value) -> np.dtype:
+    """:func:`as_dtype`, as the NumPy dtype (for code that hands it to NumPy or CuPy)."""
+    if value.__class__ is DType:
+        return value._np
+    if value.__class__ is np.dtype or isinstance(value, np.dtype):
+        return value
+    return as_dtype(value)._np
+

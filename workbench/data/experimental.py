@@ -22,6 +22,7 @@ import csv as _csv
 import numpy as np
 
 from ..core import constant, convert_to_tensor
+from ..dtypes import DType
 from ..errors import argcheck
 from ..io import gfile
 from ..io.csv import decode_csv
@@ -83,7 +84,7 @@ def CsvDataset(filenames, record_defaults, compression_type=None, buffer_size=No
 
 
 def _is_dtype(d):
-    if isinstance(d, (type, np.dtype)):
+    if isinstance(d, (type, np.dtype, DType)):
         return True
     return isinstance(d, str) and d in ("int32", "int64", "float32", "float64", "string")
 

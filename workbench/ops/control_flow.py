@@ -17,7 +17,7 @@ import numpy as np
 
 from .. import core, nest
 from ..core import Tensor, Variable, convert_to_tensor
-from ..dtypes import as_dtype
+from ..dtypes import DType, np_dtype
 from .shape import identity, stack, stop_gradient, unstack
 
 # ---------------------------------------------------------------------------
@@ -328,14 +328,14 @@ def _stack_rows(rows, opname, paths):
 def _spec_dtype(spec, where):
     dtype = getattr(spec, "dtype", spec)
     try:
-        return as_dtype(dtype)
+        return np_dtype(dtype)
     except TypeError:
         raise TypeError(f"{where} must be a dtype or a spec with a dtype, got {spec!r}") from None
 
 
 def _spec_shape(spec):
     shape = getattr(spec, "shape", None)
-    if shape is None or isinstance(spec, np.dtype):
+    if shape is None or isinstance(spec, (np.dtype, DType)):
         return None
     dims = shape.as_list() if hasattr(shape, "as_list") else list(shape)
     return None if any(d is None for d in dims) else tuple(int(d) for d in dims)

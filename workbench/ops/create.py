@@ -7,7 +7,7 @@ import numpy as np
 from .. import backend, core
 from ..errors import argcheck
 from ..core import Tensor, convert_to_tensor
-from ..dtypes import as_dtype
+from ..dtypes import np_dtype
 from .shape import _shape_arg
 
 
@@ -23,13 +23,13 @@ def _ragged_shape(shape):
 def zeros(shape, dtype=np.float32, name=None):
     if _ragged_shape(shape):
         return core.dispatch(zeros, (shape,), {"dtype": dtype})
-    return core.wrap_constant(_xp().zeros(_shape_arg(shape, "shape", "zeros"), as_dtype(dtype)))
+    return core.wrap_constant(_xp().zeros(_shape_arg(shape, "shape", "zeros"), np_dtype(dtype)))
 
 
 def ones(shape, dtype=np.float32, name=None):
     if _ragged_shape(shape):
         return core.dispatch(ones, (shape,), {"dtype": dtype})
-    return core.wrap_constant(_xp().ones(_shape_arg(shape, "shape", "ones"), as_dtype(dtype)))
+    return core.wrap_constant(_xp().ones(_shape_arg(shape, "shape", "ones"), np_dtype(dtype)))
 
 
 def fill(dims, value, name=None):
@@ -46,7 +46,7 @@ def eye(num_rows, num_columns=None, batch_shape=None, dtype=np.float32, name=Non
     xp = _xp()
     rows = argcheck.integer(num_rows, "num_rows", "eye", minimum=0)
     cols = None if num_columns is None else argcheck.integer(num_columns, "num_columns", "eye", minimum=0)
-    m = xp.eye(rows, cols, dtype=as_dtype(dtype))
+    m = xp.eye(rows, cols, dtype=np_dtype(dtype))
     if batch_shape is not None:
         m = xp.broadcast_to(m, _shape_arg(batch_shape, "batch_shape", "eye") + m.shape).copy()
     return core.wrap_constant(m)
@@ -67,7 +67,7 @@ def range(start, limit=None, delta=1, dtype=None, name=None):  # noqa: A001 - TF
             dtype = np.float32
         else:
             dtype = np.int32
-    return core.wrap_constant(_xp().arange(vals[0], vals[1], vals[2], dtype=as_dtype(dtype)))
+    return core.wrap_constant(_xp().arange(vals[0], vals[1], vals[2], dtype=np_dtype(dtype)))
 
 
 def linspace(start, stop, num, axis=0, name=None):
@@ -84,13 +84,13 @@ def linspace(start, stop, num, axis=0, name=None):
 def shape(input, out_type=np.int32, name=None):
     """The shape of ``input`` as an integer tensor."""
     x = input if isinstance(input, Tensor) else convert_to_tensor(input)
-    return core.wrap_constant(np.asarray(x.shape, dtype=as_dtype(out_type)))
+    return core.wrap_constant(np.asarray(x.shape, dtype=np_dtype(out_type)))
 
 
 @core.dispatchable
 def size(input, out_type=np.int32, name=None):
     x = input if isinstance(input, Tensor) else convert_to_tensor(input)
-    return core.wrap_constant(np.asarray(x.size, dtype=as_dtype(out_type)))
+    return core.wrap_constant(np.asarray(x.size, dtype=np_dtype(out_type)))
 
 
 @core.dispatchable

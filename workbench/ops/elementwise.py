@@ -14,7 +14,7 @@ import numpy as np
 
 from .. import backend
 from ..core import Tensor, convert_to_tensor
-from ..dtypes import as_dtype
+from ..dtypes import np_dtype
 from ..strings import compare as string_compare
 from ._define import binary, ufunc1, ufunc2, unary
 from .rules import TENSORS, multiply_no_nan_arrays
@@ -429,10 +429,44 @@ _cast_op = _define.defop(
 def cast(x, dtype, name=None):
     """``x`` converted to ``dtype``. Gradients flow between floating dtypes only."""
     x = convert_to_tensor(x)
-    dtype = as_dtype(dtype)
+    dtype = np_dtype(dtype)
     if x._data.dtype == dtype:
         return x
     return core.apply(_cast_op, (x,), {"dtype": dtype})
+
+
+def saturate_cast(value, dtype, name=None):
+    """``value`` cast to ``dtype``, first clamped to the values ``dtype`` can hold (TF's
+    ``tf.dtypes.saturate_cast``: 300.0 -> 255 for uint8 instead of wrapping around). A complex
+    value going to a real dtype keeps its real part. Gradients flow as through the clamp."""
+    x = convert_to_tensor(value)
+    out = np_dtype(dtype)
+    src = x._data.dtype
+    if src.kind == "c" and out.kind != "c":
+        x = convert_to_tensor(x.numpy().real)   # TF's saturate_cast takes the real part
+        src = x._data.dtype
+    if out.kind in "biuf" and src.kind in "iuf" and out != src:
+        info = np.iinfo(out) if out.kind in "iu" else np.finfo(out)
+        lo, hi = _bound_in(src, info.min, -1), _bound_in(src, info.max, 1)
+        x = clip_by_value(x, lo, hi) if lo is not None else x
+    return cast(x, out)
+
+
+def _bound_in(src, bound, direction):
+    """``bound`` as a value of dtype ``src`` that does not overshoot it (float32 rounds int32's
+    max up to 2**31); None when ``src`` holds every value anyway."""
+    if src.kind in "iu":
+        sinfo = np.iinfo(src)
+        if sinfo.min >= int(bound) if direction < 0 else sinfo.max <= int(bound):
+            return None
+        return np.array(int(bound), dtype=src)[()]
+    sinfo = np.finfo(src)
+    if (float(sinfo.min) >= float(bound)) if direction < 0 else (float(sinfo.max) <= float(bound)):
+        return None
+    b = np.array(bound, dtype=src)[()]
+    if (float(b) > float(bound)) if direction > 0 else (float(b) < float(bound)):
+        b = np.nextafter(b, src.type(-direction * np.inf))
+    return b
 
 
 def clip_by_value(t, clip_value_min, clip_value_max, name=None):
@@ -447,14 +481,14 @@ def clip_by_value(t, clip_value_min, clip_value_max, name=None):
 def zeros_like(x, dtype=None, name=None):
     x = x if isinstance(x, Tensor) else convert_to_tensor(x)
     xp = x.xp
-    return core.wrap_constant(xp.zeros(x._data.shape, x._data.dtype if dtype is None else as_dtype(dtype)))
+    return core.wrap_constant(xp.zeros(x._data.shape, x._data.dtype if dtype is None else np_dtype(dtype)))
 
 
 @core.dispatchable
 def ones_like(x, dtype=None, name=None):
     x = x if isinstance(x, Tensor) else convert_to_tensor(x)
     xp = x.xp
-    return core.wrap_constant(xp.ones(x._data.shape, x._data.dtype if dtype is None else as_dtype(dtype)))
+    return core.wrap_constant(xp.ones(x._data.shape, x._data.dtype if dtype is None else np_dtype(dtype)))
 
 
 def add_n(inputs, name=None):
@@ -484,6 +518,7 @@ __all__ = [
     "bitwise_or",
     "cast",
     "ceil",
+    "saturate_cast",
     "clip_by_value",
     "cos",
     "cosh",

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..core import Tensor, convert_to_tensor
-from ..dtypes import as_dtype
+from ..dtypes import np_dtype
 from ..errors import InvalidArgumentError
 from .create import range as _range
 from .elementwise import cast, less
@@ -81,7 +81,7 @@ def sequence_mask(lengths, maxlen=None, dtype=np.bool_, name=None):
         raise TypeError(f"sequence_mask: maxlen must be an integer or None, got {maxlen!r}")
     if maxlen < 0:
         raise InvalidArgumentError(f"sequence_mask: maxlen must be non-negative, got {maxlen}")
-    dtype = as_dtype(dtype)
+    dtype = np_dtype(dtype)
     positions = _range(int(maxlen), dtype=lengths.dtype)
     mask = less(positions, expand_dims(lengths, -1))
     return mask if dtype == np.bool_ else cast(mask, dtype)

@@ -28,7 +28,7 @@ from ..core import Tensor, apply, convert_to_tensor, defop
 from .reduce import reduce_sum
 from .segment_kernels import segment_reduce
 from .shape import _lead, _reshape_op, _shape_arg, getitem, norm_axis, transpose
-from ..dtypes import as_dtype
+from ..dtypes import np_dtype
 
 
 def _prod(shape):
@@ -504,7 +504,7 @@ def one_hot(indices, depth, on_value=None, off_value=None, axis=None, dtype=None
     if len(given) == 2 and given[0].dtype != given[1].dtype:
         raise TypeError(f"one_hot: on_value has dtype {given[0].dtype}, off_value has {given[1].dtype}")
     if dtype is not None:
-        dt = as_dtype(dtype)
+        dt = np_dtype(dtype)
         for what, v in (("on_value", on_value), ("off_value", off_value)):
             if isinstance(v, Tensor) and v.dtype != dt:
                 raise TypeError(f"one_hot: {what} has dtype {v.dtype}, but dtype={dt}")
@@ -774,7 +774,7 @@ def top_k(input, k=1, sorted=True, index_type=np.int32, name=None):
         raise ValueError(f"top_k: k={k} must be in [0, {n}] (the last dimension of input {x.shape})")
     order = _argsort_last(x.xp, x._data, True, True)[..., :k]
     values = _gather(x, core.wrap(order), x.ndim - 1, x.ndim - 1)
-    return TopKV2(values, core.wrap(order.astype(as_dtype(index_type))))
+    return TopKV2(values, core.wrap(order.astype(np_dtype(index_type))))
 
 
 Unique = collections.namedtuple("Unique", ["y", "idx"])
@@ -785,7 +785,7 @@ def _unique_parts(x, out_idx, opname):
     t = convert_to_tensor(x)
     if t.ndim != 1:
         raise ValueError(f"{opname}: x must be a vector, got shape {t.shape}")
-    it = as_dtype(out_idx)
+    it = np_dtype(out_idx)
     if it.kind not in "iu":
         raise TypeError(f"{opname}: out_idx must be an integer dtype, got {it}")
     xp = t.xp
@@ -834,7 +834,7 @@ def searchsorted(sorted_sequence, values, side="left", out_type=np.int32, name=N
         raise ValueError(f"searchsorted: sorted_sequence {s.shape} and values {v.shape} must have the "
                          "same rank (>= 1) and the same dimensions except the last")
     xp = s.xp
-    it = as_dtype(out_type)
+    it = np_dtype(out_type)
     if s.ndim == 1:
         return core.wrap(xp.searchsorted(s._data, v._data, side=side).astype(it))
     # one search over all rows: replace values by their ranks among everything, then

@@ -12,7 +12,7 @@ import numpy as np
 from .. import backend, core
 from ..errors import argcheck
 from ..core import Tensor, apply, convert_to_tensor
-from ..dtypes import as_dtype
+from ..dtypes import np_dtype
 from ._define import KINDS, defop, dtype_error
 from .rules import TENSORS
 from .shape import _lead, broadcast_to, norm_axis, reshape, transpose
@@ -248,7 +248,7 @@ def _arg_fn(name, reducer):
         a = 0 if axis is None else norm_axis(axis, x.ndim, op.name)  # TF: axis defaults to 0
         if x.shape[a] == 0:
             raise ValueError(f"{op.name}: cannot reduce over axis {a} of size 0 (shape {x.shape})")
-        out_type = as_dtype(output_type)
+        out_type = np_dtype(output_type)
         if out_type not in (np.int32, np.int64):
             raise TypeError(f"{op.name}: output_type must be int32 or int64, got {out_type}")
         return apply(op, (x,), {"axis": a, "output_type": out_type})

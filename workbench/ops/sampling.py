@@ -15,7 +15,7 @@ import numpy as np
 from .. import backend, core, hostcache
 from ..errors import argcheck
 from ..core import Tensor, convert_to_tensor
-from ..dtypes import as_dtype
+from ..dtypes import np_dtype
 from . import elementwise as _ew
 from .random_gamma import standard_gamma
 from .shape import _shape_arg
@@ -189,7 +189,7 @@ _FLOATS = ("float16", "float32", "float64")
 
 
 def _out_dtype(dtype, allowed, opname):
-    dt = as_dtype(dtype)
+    dt = np_dtype(dtype)
     if dt.name not in allowed:
         raise TypeError(f"{opname}: dtype {dt} is not supported; expected one of {list(allowed)}")
     return dt
