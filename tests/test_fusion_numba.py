@@ -108,7 +108,7 @@ def test_functions_stay_ufuncs_between_loops_bit_for_bit(backend, dtype):
     traced = wb.function(_w3)
     (kern,) = _settle(traced, wb.constant(rng.standard_normal(3 * block + 17).astype(dtype)))
     assert (kern.backend, kern.whole, kern.bitwise, kern.why) == ("numba", False, True, None)
-    assert kern.nstages == 5 and kern.source.count("stage ==") == 3  # the last one sums
+    assert kern.nstages == 4 and kern.source.count("stage ==") == 2
     assert "np.tanh" not in kern.source and "np.exp" not in kern.source
     for _ in range(3):
         x = wb.constant(rng.standard_normal(3 * block + 17).astype(dtype))
@@ -463,9 +463,25 @@ def test_reductions_end_a_group_bit_for_bit(backend, dtype, name):
 
 
 @needs_numba
-def test_w3_sums_in_a_last_stage_over_blocks_bit_for_bit(backend):
-    """W3's ``reduce_sum`` of its forward value is the group's last stage: over blocks that end
-    where NumPy's pairwise leaves end, with the partial sums carried between blocks."""
+def test_a_staged_group_leaves_its_reduction_a_step(backend):
+    """By default only a group that is one loop takes its reduction: W3's staged group (tanh and
+    exp left to NumPy) runs, and ``reduce_sum`` stays a step after it."""
+    backend("auto")
+    rng = np.random.default_rng(16)
+    traced = wb.function(_w3)
+    (kern,) = _settle(traced, wb.constant(rng.standard_normal(5000).astype(np.float32)))
+    assert (kern.backend, kern.whole, kern.tail) == ("numba", False, None)
+    assert "reduce_sum" in traced.get_concrete_function(wb.constant(np.zeros(5000, np.float32))).ops
+    x = wb.constant(rng.standard_normal(5000).astype(np.float32))
+    _same(_w3(x), traced(x))
+
+
+@needs_numba
+def test_w3_sums_in_a_last_stage_over_blocks_bit_for_bit(backend, monkeypatch):
+    """With ``STAGED_REDUCTIONS``, W3's ``reduce_sum`` of its forward value is the group's last
+    stage: over blocks that end where NumPy's pairwise leaves end, with the partial sums
+    carried between blocks."""
+    monkeypatch.setattr(fusion_numba, "STAGED_REDUCTIONS", True)
     backend("auto")
     block = fusion.CHUNK_BYTES // 4
     rng = np.random.default_rng(12)

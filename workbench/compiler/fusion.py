@@ -425,7 +425,6 @@ def _build(members, info, steps, readers, visible, unknown, label, var_values, f
            tail=None):
     """The kernel of one group, checked against the trace's values; ``tail``: the index of a
     reduction step that ends it (``_reduction_tails``), which a compiled kernel may take."""
-    member_set = set(members) | ({tail} if tail is not None else set())
     shape, dtype, gpu = info[members[0]][1]
     dtype = np.dtype(dtype)
     rename: dict = {}
@@ -445,6 +444,11 @@ def _build(members, info, steps, readers, visible, unknown, label, var_values, f
             if not isinstance(result, _Temp):
                 written.append(result)
     computed = {id(r) for _, _, r in compute}
+    if tail is not None:
+        from . import fusion_numba  # circular import; numba itself is not imported
+        if not fusion_numba.takes_reduction(compute, int(np.prod(shape)), _ON["cpu"]):
+            tail = None  # it stays a step of its own, after the kernel
+    member_set = set(members) | ({tail} if tail is not None else set())
     # the values something outside the group reads
     needed = []
     for h in written:

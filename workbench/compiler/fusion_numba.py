@@ -36,10 +36,10 @@ import, or ``fusion.set_cpu_backend``):
 float16 groups always stay on the NumPy kernel.
 
 A ``reduce_sum``, ``reduce_mean`` or ``reduce_max`` over all axes or the last one, of a value
-the group computes, ends the group (one per group; ``fusion.Tail``): the group's loop
-accumulates it instead of writing the value out (the value is not stored at all when only
-the reduction reads it), a whole group's loop leaf by leaf, a staged group's in a last stage
-over each block (blocks end where leaves end, partial sums carried between them). Sums add
+the group computes, ends the group when the group is one loop (one per group; ``fusion.Tail``):
+the loop accumulates it leaf by leaf instead of writing the value out (the value is not stored
+at all when only the reduction reads it). With ``STAGED_REDUCTIONS`` a staged group's last
+stage sums over each block (blocks end where leaves end, partial sums carried between them). Sums add
 in NumPy's pairwise order (``reduction_program``: leaves of at most 128 values with 8
 accumulators, halved at multiples of 8), so they are eager's bits in ``auto`` too; a mean
 divides that sum by the count in float64 as ``np.mean`` does; a maximum keeps NaN. Under
@@ -123,6 +123,21 @@ def available() -> bool:
 
 
 LOOP_ELEMENTS = 4096  # under WORKBENCH_FUSION=numba, groups up to this size: one loop, functions included
+
+
+# a staged group (functions left to NumPy between loops) may end with a reduction too, summed in
+# a last stage over each block; off: on this project's machine it gained nothing on W3 (10M
+# values: 1.01x and 1.04x of the time without it under auto and numba, 21 alternating blocks)
+# and cost W1's 61-stage group 8% (every stage call passes the reduction's arguments)
+STAGED_REDUCTIONS = False
+
+
+def takes_reduction(compute, size, setting) -> bool:
+    """Whether a CPU group of ``compute`` over ``size`` elements ends with the reduction that
+    follows it (``fusion.Tail``): when it is one compiled loop (``NumbaKernel.whole``), or
+    staged with ``STAGED_REDUCTIONS``."""
+    exact = all(name in EXACT for name, _, _ in compute)
+    return exact or (setting == "numba" and size <= LOOP_ELEMENTS) or STAGED_REDUCTIONS
 
 
 def wanted(compute, dtype, setting) -> bool:
