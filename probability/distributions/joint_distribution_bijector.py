@@ -20,7 +20,7 @@ import collections
 import workbench as wb
 
 from .. import internal
-from ..bijectors import Identity, JointMap
+from ..bijectors import Bijector, Identity, JointMap
 from ..bijectors._structured import as_part
 
 __all__ = ["JointDistributionDefaultBijector"]
@@ -30,9 +30,9 @@ def _holds_tensors(value):
     """Whether a bijector's parameter holds a tensor (which may come from an earlier part)."""
     if isinstance(value, (list, tuple)):
         return any(_holds_tensors(v) for v in value)
-    if hasattr(value, "parameters") and hasattr(value, "forward"):
+    if isinstance(value, Bijector):
         return any(_holds_tensors(v) for v in value.parameters.values())
-    return value is not None and not isinstance(value, (bool, int, float, str))
+    return isinstance(value, wb.Tensor) or hasattr(type(value), "__wb_tensor__")
 
 
 def _part_bijector(d):
