@@ -1,7 +1,5 @@
 """Blockwise: different bijectors on consecutive blocks of a vector."""
 
-import numpy as np
-
 import workbench as wb
 
 from ._structured import StructuredBijector, as_part

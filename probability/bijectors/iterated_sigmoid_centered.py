@@ -1,7 +1,5 @@
 """IteratedSigmoidCentered: ``R^{K-1}`` to the ``K``-simplex by stick breaking."""
 
-import math
-
 import numpy as np
 
 import workbench as wb

@@ -1,7 +1,5 @@
 """JointMap: a structure of bijectors applied part by part to a structure of tensors."""
 
-import workbench as wb
-
 from ._structured import StructuredBijector, as_part, flatten, map_parts
 
 __all__ = ["JointMap"]
