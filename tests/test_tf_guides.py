@@ -46,7 +46,7 @@ def test_tf_guide_cells_run(script, tmp_path):
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),
                MPLBACKEND="Agg")
     proc = subprocess.run([sys.executable, __file__, str(script)], cwd=tmp_path, env=env, capture_output=True,
-                          text=True, timeout=240)
+                          text=True, timeout=900)
     assert proc.returncode == 0, proc.stderr[-4000:]
     failed = set(json.loads(proc.stdout.strip().splitlines()[-1]))
     known = set(KNOWN_FAILURES.get(script.stem, {}))
