@@ -257,9 +257,19 @@ def test_custom_objects_and_what_cannot_be_written():
     # a subclass with its own arguments must write get_config, as in Keras
     with pytest.raises(NotImplementedError, match="must override get_config"):
         Scale(2.0).get_config()
-    # lambdas and closures are code, not names
+    # a Lambda's Python lambda is written as Keras 3 writes it (bytecode), and never read back
+    config = through_json(wb.keras.layers.serialize(L.Lambda(lambda t: t * 2)))
+    dumped = config["config"]["function"]
+    assert dumped["class_name"] == "__lambda__" and dumped["config"]["defaults"] is None
+    assert isinstance(dumped["config"]["code"], str)
+    with pytest.raises(ValueError, match="holds Python bytecode .a lambda., which is never run"):
+        wb.keras.layers.deserialize(config)
+    # a lambda holding a tensor, or a closure given to another layer, cannot be written at all
+    captured = wb.ones([2])
+    with pytest.raises(ValueError, match="defaults or closure hold values"):
+        L.Lambda(lambda t, c=captured: t * c).get_config()
     with pytest.raises(ValueError, match="not lambdas"):
-        L.Lambda(lambda t: t * 2).get_config()
+        L.Dense(2, activation=lambda t: t * 2).get_config()
     with pytest.raises(ValueError, match="cannot hold"):
         inp = wb.keras.Input((2,))
         wb.keras.Model(inp, L.Add()([inp, wb.ones([1, 2])])).get_config()

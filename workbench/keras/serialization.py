@@ -19,9 +19,11 @@ config naming anything else fails before any object is built
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import functools
 import importlib
+import marshal
 import types
 
 __all__ = ["check_config", "custom_object_scope", "deserialize_function", "get_custom_objects",
@@ -132,6 +134,27 @@ def serialize_function(fn) -> dict:
     return {"class_name": "function", "config": qualname, "module": module}
 
 
+LAMBDA_REFUSED = ("the config holds Python bytecode (a lambda), which is never run here; rebuild the layer "
+                  "with a named function and pass that function in custom_objects (or register it with "
+                  "wb.keras.saving.register_keras_serializable)")
+
+
+def dump_lambda(fn) -> dict:
+    """Keras 3's ``{"class_name": "__lambda__", ...}`` for a Python lambda: its bytecode (base64 of
+    ``marshal``), defaults and closure values, so the file is what Keras writes. Loading never
+    runs it (see :func:`deserialize_function`). Raises ValueError when the defaults or closure
+    hold values a config cannot (tensors, objects)."""
+    def plain(v):
+        return v is None or isinstance(v, (bool, int, float, str)) or (
+            isinstance(v, (list, tuple)) and all(plain(x) for x in v))
+    closure = tuple(c.cell_contents for c in fn.__closure__) if fn.__closure__ else None
+    if not plain(fn.__defaults__) or not plain(closure):
+        raise ValueError(f"cannot serialize {fn!r}: the lambda's defaults or closure hold values a config "
+                         "cannot (use a module-level or registered function)")
+    code = codecs.encode(marshal.dumps(fn.__code__), "base64").decode("ascii")
+    return {"class_name": "__lambda__", "config": {"code": code, "defaults": fn.__defaults__, "closure": closure}}
+
+
 def _function_parts(config):
     """(name, module) of a function reference, checked to be strings."""
     if isinstance(config, str):
@@ -148,6 +171,8 @@ def _function_parts(config):
 def deserialize_function(config, custom_objects=None):
     """The function a :func:`serialize_function` config names: from ``custom_objects`` (and the
     enclosing :func:`custom_object_scope`), the registry, or the library's own tensor ops."""
+    if isinstance(config, dict) and config.get("class_name") == "__lambda__":
+        raise ValueError(LAMBDA_REFUSED)
     name, module = _function_parts(config)
     found = get_registered_object(name, custom_objects, lambda _: _builtin_functions().get((module, name)))
     if found is not None:
@@ -165,6 +190,8 @@ def check_config(config, lookups, custom_objects=None, where="config"):
     def visit(node, path):
         if isinstance(node, dict):
             name = node.get("class_name")
+            if name == "__lambda__":
+                raise ValueError(f"{where}: {path}: {LAMBDA_REFUSED}")
             if name == "function":
                 try:
                     deserialize_function(node, custom_objects)

@@ -9,6 +9,7 @@ Masking, with Keras' arguments and weight layouts (the merge layers live in ``me
 from __future__ import annotations
 
 import re
+import types
 
 import numpy as np
 
@@ -19,7 +20,7 @@ from ... import random as wb_random
 from .. import initializers, regularizers
 from ..activations import get as get_activation, serialize as serialize_activation
 from .base import InputSpec, Layer, is_ragged
-from ..serialization import serialize_function, deserialize_function
+from ..serialization import deserialize_function, dump_lambda, registered_name, serialize_function
 
 __all__ = ["Activation", "Dense", "Dropout", "EinsumDense", "Flatten", "Identity", "Lambda", "Masking",
            "Reshape"]
@@ -244,8 +245,12 @@ class Lambda(Layer):
         return self.function(inputs)
 
     def get_config(self):
-        """The function is recorded by name (module-level or registered functions only)."""
-        return {**super().get_config(), "function": serialize_function(self.function)}
+        """The function is recorded by name (module-level or registered functions); a Python lambda
+        as Keras 3 writes it (its bytecode), which loading refuses to run."""
+        fn = self.function
+        if isinstance(fn, types.LambdaType) and fn.__name__ == "<lambda>" and registered_name(fn) is None:
+            return {**super().get_config(), "function": dump_lambda(fn)}
+        return {**super().get_config(), "function": serialize_function(fn)}
 
     @classmethod
     def from_config(cls, config):

@@ -306,7 +306,8 @@ def _wrap(node):
 
 
 def _to_keras_value(value):
-    if isinstance(value, dict) and "class_name" in value and "config" in value and value["class_name"] != _TENSOR:
+    if (isinstance(value, dict) and "class_name" in value and "config" in value
+            and value["class_name"] not in (_TENSOR, "__lambda__")):   # Keras writes a lambda bare
         return _wrap(value)
     if isinstance(value, list):
         return [_to_keras_value(v) for v in value]
