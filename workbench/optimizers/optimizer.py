@@ -404,11 +404,12 @@ class Optimizer(Trackable):
         scalars = {}
         for g, var in zip(grads, variables):
             slots = self._slots[var.ref()]
-            key = (var.dtype, str(var.device))
+            data = var._data
+            key = (data.dtype, backend.device_of(data))
             hyper = scalars.get(key)
             if hyper is None:
                 hyper = scalars[key] = self._hyper(lr, step, var)
-            xp = backend.xp_of(var._data)
+            xp = backend.xp_of(data)
             w = _writable(var)
             if self._decays(var):
                 w -= w * (hyper["lr"] * var.dtype.type(self.weight_decay))
@@ -464,6 +465,13 @@ class Optimizer(Trackable):
         return {"lr": lr.astype(var.dtype), "t": (step + 1).astype(var.dtype)}
 
     def _check_pair(self, g, var):
+        if type(g) is Tensor and isinstance(var, Variable):
+            # the common case, checked on the arrays alone: a dense gradient of the variable's
+            # floating dtype and shape on its device (anything else takes the full checks below)
+            arr, data = g._data, var._data
+            if (arr.dtype == data.dtype and data.dtype.kind == "f" and arr.shape == data.shape
+                    and type(arr) is type(data) and backend.device_of(arr) == backend.device_of(data)):
+                return arr
         if not isinstance(var, Variable):
             raise TypeError(f"{self.name}.apply_gradients: expected a wb.Variable, got "
                             f"{type(var).__name__}")
@@ -511,7 +519,7 @@ class Optimizer(Trackable):
     def _scratch(self, w):
         """A work array shaped like ``w`` (same dtype and device), reused across variables and
         steps, so that updates can run in place instead of allocating temporaries."""
-        key = (w.shape, w.dtype, str(backend.device_of(w)))
+        key = (w.shape, w.dtype, backend.device_of(w))
         buf = self._scratch_buffers.get(key)
         if buf is None:
             buf = self._scratch_buffers[key] = backend.xp_of(w).empty_like(w)
