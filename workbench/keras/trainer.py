@@ -479,7 +479,8 @@ class Trainer:
                     break
         finally:
             self._eval_epoch_iterator = None
-        if epochs > initial_epoch:   # with use_ema, the weights become their moving averages (as Keras)
+        if epochs > initial_epoch and _finalizes(self.optimizer):
+            # with use_ema, the weights become their moving averages (as Keras)
             self.optimizer.finalize_variable_values(self.trainable_weights)
         callbacks.on_train_end(logs=training_logs)
         return self.history
@@ -691,6 +692,13 @@ def _metric_state(metrics):
     for m in metrics:
         visit(m)
     return variables, aggregations
+
+
+def _finalizes(optimizer):
+    """Whether ``optimizer.finalize_variable_values`` can change anything: the library's does
+    only with ``use_ema`` (so fit skips collecting the weights for it); another's may."""
+    own = type(optimizer).finalize_variable_values is optimizers_module.Optimizer.finalize_variable_values
+    return not own or bool(getattr(optimizer, "use_ema", False))
 
 
 def _batch_size(x):

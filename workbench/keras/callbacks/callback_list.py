@@ -43,6 +43,27 @@ def _plain(logs):
     return out
 
 
+# the hooks a batch hook of the base Callback passes its call on to
+_BATCH_HOOKS = {
+    "on_train_batch_begin": ("on_train_batch_begin", "on_batch_begin"),
+    "on_train_batch_end": ("on_train_batch_end", "on_batch_end"),
+}
+
+
+def _reads(callback, hook):
+    """Whether ``callback`` does anything on ``hook``: its class overrides the hook (or the
+    alias the base hook calls), or the instance has it as an attribute (``LambdaCallback``),
+    or its class looks its attributes up itself (``__getattribute__``)."""
+    cls = type(callback)
+    if cls.__getattribute__ is not object.__getattribute__:
+        return True
+    attrs = getattr(callback, "__dict__", None) or ()
+    for name in _BATCH_HOOKS.get(hook, (hook,)):
+        if name in attrs or getattr(cls, name) is not getattr(Callback, name):
+            return True
+    return False
+
+
 class CallbackList(Callback):
     """Wraps callbacks so that one call (``callbacks.on_epoch_end(epoch, logs)``) reaches all.
 
@@ -104,6 +125,19 @@ class CallbackList(Callback):
         for callback in self.callbacks:
             getattr(callback, hook)(*args)
 
+    def _call_batch(self, hook, batch, logs, plain):
+        """A batch hook, called on the callbacks that do something on it (the base hooks do
+        nothing), with the logs made floats (``plain``) only when one of them will read them:
+        these run once per step, so that a fit with no batch callbacks pays for neither."""
+        readers = [cb for cb in self.callbacks if _reads(cb, hook)]
+        if not readers:
+            return
+        logs = _dict(logs)
+        if plain:
+            logs = _plain(logs)
+        for callback in readers:
+            getattr(callback, hook)(batch, logs)
+
     def on_train_begin(self, logs=None):
         self._call("on_train_begin", _dict(logs))
 
@@ -129,25 +163,25 @@ class CallbackList(Callback):
         self._call("on_epoch_end", epoch, _dict(logs))
 
     def on_batch_begin(self, batch, logs=None):
-        self._call("on_batch_begin", batch, _dict(logs))
+        self._call_batch("on_batch_begin", batch, logs, plain=False)
 
     def on_batch_end(self, batch, logs=None):
-        self._call("on_batch_end", batch, _plain(_dict(logs)))
+        self._call_batch("on_batch_end", batch, logs, plain=True)
 
     def on_train_batch_begin(self, batch, logs=None):
-        self._call("on_train_batch_begin", batch, _dict(logs))
+        self._call_batch("on_train_batch_begin", batch, logs, plain=False)
 
     def on_train_batch_end(self, batch, logs=None):
-        self._call("on_train_batch_end", batch, _plain(_dict(logs)))
+        self._call_batch("on_train_batch_end", batch, logs, plain=True)
 
     def on_test_batch_begin(self, batch, logs=None):
-        self._call("on_test_batch_begin", batch, _dict(logs))
+        self._call_batch("on_test_batch_begin", batch, logs, plain=False)
 
     def on_test_batch_end(self, batch, logs=None):
-        self._call("on_test_batch_end", batch, _plain(_dict(logs)))
+        self._call_batch("on_test_batch_end", batch, logs, plain=True)
 
     def on_predict_batch_begin(self, batch, logs=None):
-        self._call("on_predict_batch_begin", batch, _dict(logs))
+        self._call_batch("on_predict_batch_begin", batch, logs, plain=False)
 
     def on_predict_batch_end(self, batch, logs=None):
         self._call("on_predict_batch_end", batch, _dict(logs))  # outputs stay arrays
