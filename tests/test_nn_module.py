@@ -120,7 +120,9 @@ def test_training_flag_is_passed_down_to_sublayers():
 
 def test_summary_and_html_list_layers_shapes_and_counts():
     model = wb.keras.Sequential([wb.keras.Input((4,)), L.Dense(3), L.BatchNormalization()])
-    text = model.summary(print_fn=None)
+    lines = []
+    model.summary(print_fn=lines.append)
+    text = lines[0]
     assert "(None, 3)" in text and "15" in text and "12" in text
     assert "Total params: 27" in text and "Non-trainable params: 6" in text
     html = model._repr_html_()

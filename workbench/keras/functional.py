@@ -147,7 +147,7 @@ class InputLayer(Layer):
                 shape = (shape,)
             full = (batch_size,) + tuple(shape)
         dtype = np.dtype(np.float32) if dtype is None else _input_dtype(dtype)
-        super().__init__(name=name or unique_layer_name("input"), dtype=dtype)
+        super().__init__(name=name or unique_layer_name("input_layer"), dtype=dtype)
         self.built = True
         output = SymbolicTensor(full, dtype, name=self.name, ragged=ragged, sparse=bool(sparse))
         output.node = self._first_call = Node(self, (), {}, output)
@@ -340,6 +340,10 @@ class Model(Trainer, Layer):
             outputs, args = args[0], args[1:]
         if args:
             raise TypeError(f"Model: unexpected positional arguments {args!r}")
+        if (type(self) is Model and kwargs.get("name") is None
+                and (inputs is not None or outputs is not None)):
+            # Keras 3 builds a ``Functional`` here, named after that class
+            kwargs["name"] = unique_layer_name("functional")
         super().__init__(**kwargs)
         self._nodes = None
         self._layer_list = None
@@ -407,8 +411,8 @@ class Model(Trainer, Layer):
         """Print Keras 3's table of the layers: name (type), output shape, parameter count
         (and, for a functional graph that is not a plain chain, what each layer reads),
         then the totals in parameters and bytes. ``print_fn`` receives the text (default:
-        ``print``); the text is also returned."""
-        return print_summary(self, line_length=line_length, positions=positions, print_fn=print_fn,
+        ``print``). Returns None, as Keras 3 does (pass ``print_fn`` to keep the text)."""
+        print_summary(self, line_length=line_length, positions=positions, print_fn=print_fn,
                              show_trainable=show_trainable, layer_range=layer_range)
 
     # -- files (Keras 3's Model methods; the formats are wb.keras.saving's) ----------------

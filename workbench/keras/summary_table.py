@@ -1,7 +1,7 @@
 """``Model.summary()``: Keras 3's table of layers, output shapes and parameter counts.
 
 >>> model = wb.keras.Sequential([wb.keras.Input((3,)), wb.keras.layers.Dense(4)], name="tiny")
->>> _ = model.summary()                                              # doctest: +NORMALIZE_WHITESPACE
+>>> model.summary()                                                  # doctest: +NORMALIZE_WHITESPACE
 Model: "tiny"
 ┏━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━┳━━━━━━━━━━━━━━━━━━━━━━━━┳━━━━━━━━━━━━━━━┓
 ┃ Layer (type)                    ┃ Output Shape           ┃       Param # ┃

@@ -25,7 +25,9 @@ import numpy as np
 
 from ... import core, nest
 from ...core import Tensor, Variable, convert_to_tensor
+from ...errors import OpError
 from .. import initializers, regularizers
+from ..random import SeedGenerator
 from ...module import Module, _snake_case, current_scope_name
 from ...ops.elementwise import cast
 from ...sparse.sparse_tensor import SparseTensor
@@ -209,6 +211,40 @@ class Layer(Module):
     def _own_entries(self):
         # weights first, in creation order (Keras' order: kernel before bias), then the rest
         return list(self._weight_list) + super()._own_entries()
+
+    # Keras 3 counts a layer's state from its own weights (made by add_weight), its seed
+    # generators' states and its sublayers' weights: a raw wb.Variable or wb.Module held in an
+    # attribute is not among them (a wb.train.Checkpoint, which walks every attribute, still
+    # saves it, as TF's does).
+    def _keras_variables(self):
+        """``(variable, trainable)`` for this layer's and its sublayers' weights and seed
+        generator states, in the order the attribute walk meets them; ``trainable`` is False
+        below a frozen layer."""
+        entries = [(obj, t) for _, obj, t in self._walk()
+                   if isinstance(obj, (Variable, Layer, SeedGenerator))]
+        owned = {id(v) for _, v in self._weight_list}
+        for obj, _ in entries:
+            if isinstance(obj, Layer):
+                owned.update(id(v) for _, v in obj._weight_list)
+            elif isinstance(obj, SeedGenerator):
+                owned.add(id(obj.state))
+        return [(obj, t) for obj, t in entries if isinstance(obj, Variable) and id(obj) in owned]
+
+    @property
+    def variables(self) -> list:
+        """The weights of this layer and its sublayers (made by :meth:`add_weight`) and the
+        states of their seed generators (``wb.keras.random.SeedGenerator``), each once. A
+        ``wb.Variable`` assigned to an attribute is not a weight, as in Keras 3."""
+        return [v for v, _ in self._keras_variables()]
+
+    @property
+    def trainable_variables(self) -> list:
+        """The trainable weights whose enclosing layers are all trainable."""
+        return [v for v, t in self._keras_variables() if t and v.trainable]
+
+    @property
+    def non_trainable_variables(self) -> list:
+        return [v for v, t in self._keras_variables() if not (t and v.trainable)]
 
     @property
     def weights(self):
@@ -421,6 +457,11 @@ class Layer(Module):
         try:
             with self.name_scope:
                 outputs = self.call(*args, **kwargs)
+        except Exception as e:
+            wrapped = _with_call_arguments(self, e, args, kwargs)
+            if wrapped is e:
+                raise
+            raise wrapped.with_traceback(e.__traceback__) from None
         finally:
             _training_stack.pop()
         if self.activity_regularizer is not None:
@@ -444,6 +485,90 @@ class Layer(Module):
     def __repr__(self):
         state = "built" if self.built else "not built"
         return f"<wb.keras.layers.{type(self).__name__} '{self.name}' ({state}, {self.count_params()} params)>"
+
+
+# -- Keras 3's account of a failed call -----------------------------------------------------
+
+# set on an exception once a layer's call has added its arguments to the message: the layer
+# that raised it (the innermost one) speaks, the layers around it pass it on as it is
+_CALL_INFO_ADDED = "_keras_call_info_injected"
+
+
+def _with_call_arguments(layer, error, args, kwargs):
+    """``error`` raised inside ``layer.call(*args, **kwargs)``, as Keras 3 re-raises it: an
+    exception of the same class whose message is ::
+
+        Exception encountered when calling <Class>.call().
+
+        <the original message, in bold>
+
+        Arguments received by <Class>.call():
+          • <parameter>=<value>
+          ...
+
+    (one line per parameter of ``call``, tensors as ``wb.Tensor(shape=..., dtype=...)``).
+    An exception that already carries this (raised by a nested layer) or whose arguments do not
+    bind to ``call``'s signature comes back unchanged. A class that cannot be made from one
+    message becomes ``RuntimeError``, as in Keras. The other attributes of the original are
+    copied over, and it stays reachable as ``__context__``."""
+    if getattr(error, _CALL_INFO_ADDED, False):
+        return error
+    try:
+        signature = inspect.signature(layer.call)
+        bound = signature.bind(*args, **kwargs).arguments
+    except (TypeError, ValueError):
+        return error
+    lines = []
+    for param in signature.parameters.values():
+        if param.name in bound:
+            value = _argument_text(bound[param.name])
+        else:
+            value = param.default   # Keras prints an unbound parameter's default with str()
+        lines.append(f"  \u2022 {param.name}={value}")
+    if not lines:
+        return error
+    if isinstance(error, OpError):
+        original = error.message
+    elif error.args:
+        original = error.args[0]
+    else:
+        original = ""
+    where = f"{type(layer).__name__}.call()"
+    message = (f"Exception encountered when calling {where}.\n\n\x1b[1m{original}\x1b[0m\n\n"
+               f"Arguments received by {where}:\n" + "\n".join(lines))
+    try:
+        if isinstance(error, OpError):
+            new = type(error)(error.node_def, error.op, message, error.error_code)
+        else:
+            new = type(error)(message)
+    except Exception:  # a class with its own constructor arguments
+        new = RuntimeError(message)
+    if type(new) is type(error):
+        for key, value in vars(error).items():
+            if key not in ("_message", "_node_def", "_op") and not key.startswith("__"):
+                try:
+                    setattr(new, key, value)
+                except AttributeError:
+                    pass
+    setattr(new, _CALL_INFO_ADDED, True)
+    return new
+
+
+def _argument_text(value):
+    """A call argument as Keras 3 shows it: a tensor by its shape and dtype, anything else by
+    ``repr``; lists, tuples and dicts keep their structure, holding those texts."""
+    if isinstance(value, (list, tuple)) and not _tensor_like(value):
+        items = [_argument_text(v) for v in value]
+        return items if isinstance(value, list) else tuple(items)
+    if isinstance(value, dict):
+        return {k: _argument_text(v) for k, v in value.items()}
+    if _tensor_like(value):
+        return f"wb.Tensor(shape={tuple(value.shape)}, dtype={np.dtype(value.dtype).name})"
+    return repr(value)
+
+
+def _tensor_like(value):
+    return isinstance(value, (Tensor, Variable, SparseTensor)) or is_ragged(value)
 
 
 _BASE_INIT_ARGS = {"self", "trainable", "name", "dtype", "activity_regularizer"}
