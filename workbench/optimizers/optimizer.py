@@ -470,7 +470,8 @@ class Optimizer(Trackable):
             # floating dtype and shape on its device (anything else takes the full checks below)
             arr, data = g._data, var._data
             if (arr.dtype == data.dtype and data.dtype.kind == "f" and arr.shape == data.shape
-                    and type(arr) is type(data) and backend.device_of(arr) == backend.device_of(data)):
+                    and type(arr) is type(data)
+                    and (type(arr) is np.ndarray or backend.device_of(arr) == backend.device_of(data))):
                 return arr
         if not isinstance(var, Variable):
             raise TypeError(f"{self.name}.apply_gradients: expected a wb.Variable, got "
