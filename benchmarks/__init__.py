@@ -13,7 +13,7 @@ name, so adding W5 means adding one file. A workload module defines:
 - ``RTOL``, ``ATOL``: how closely competitors' results must agree with the limit's;
 - ``make_inputs(cfg, rng)``: a dict of NumPy arrays that every competitor starts from;
 - ``build_<competitor>(inputs, cfg, env)`` for ``workbench``, ``limit`` and any of
-  ``workbench_fn``, ``torch``, ``jax``, ``tensorflow``: returns ``step()``, which runs one
+  ``workbench_fn``, ``torch``, ``jax``, ``tensorflow``, ``onnxruntime``: returns ``step()``, which runs one
   iteration and returns its results (a tuple of arrays or tensors). ``workbench_fn``
   is workbench's step under ``wb.function``: its ``step()`` calls a traced function
   (the first calls trace it; the harness's warm-up absorbs them, and a trace that

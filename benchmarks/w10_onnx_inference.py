@@ -10,7 +10,9 @@ W10b is batch 1. ``python -m benchmarks.onnx_inference`` measures both batches a
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import tempfile
 
 import numpy as np
@@ -74,6 +76,7 @@ def build_onnxruntime(inputs, cfg, env):
     import onnxruntime as ort  # a peer (the export extra), never required here
     model = _model(inputs)
     folder = tempfile.mkdtemp(prefix="w10_onnx_")
+    atexit.register(shutil.rmtree, folder, True)
     path = os.path.join(folder, "digits.onnx")
     model.export(path, format="onnx")
     options = ort.SessionOptions()
