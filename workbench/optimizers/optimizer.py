@@ -361,8 +361,7 @@ class Optimizer(Trackable):
             if getattr(strategy, "num_replicas_in_sync", 1) > 1:  # replicas' rows: summed densely
                 grads = [g.dense() if type(g) is SparseGradient else g for g in grads]
             grads = strategy.all_reduce_gradients(grads)
-        for var in variables:
-            self._ensure_slots(var)
+        slot_dicts = [self._ensure_slots(var) for var in variables]
         if self.loss_scale_factor is not None:
             grads = [g / g.dtype.type(self.loss_scale_factor) for g in grads]
         if self.gradient_accumulation_steps:
@@ -370,7 +369,7 @@ class Optimizer(Trackable):
         calls = int(self._iterations.numpy()) if (self.gradient_accumulation_steps
                                                   or self.ema_overwrite_frequency) else None
         if self._accumulate(grads, variables, calls):
-            self._update(grads, variables)
+            self._update(grads, variables, slot_dicts)
         if self.use_ema:
             self._update_averages(calls)
         self._iterations.assign_add(np.int64(1))
@@ -393,8 +392,9 @@ class Optimizer(Trackable):
                 acc += g
         return complete
 
-    def _update(self, grads, variables):
-        """Clip, decay and apply the optimizer's update to every variable."""
+    def _update(self, grads, variables, slot_dicts=None):
+        """Clip, decay and apply the optimizer's update to every variable (``slot_dicts``: each
+        variable's slots, as ``_ensure_slots`` gave them; looked up when not given)."""
         if self.clipvalue is not None or self.clipnorm is not None or self.global_clipnorm is not None:
             grads = [g.dense() if type(g) is SparseGradient else g for g in grads]
         grads = self._clip(grads)
@@ -402,8 +402,9 @@ class Optimizer(Trackable):
         lr = self._lr_array(step)
         self._prepare_step(step)
         scalars = {}
-        for g, var in zip(grads, variables):
-            slots = self._slots[var.ref()]
+        if slot_dicts is None:
+            slot_dicts = [self._slots[var.ref()] for var in variables]
+        for g, var, slots in zip(grads, variables, slot_dicts):
             data = var._data
             key = (data.dtype, backend.device_of(data))
             hyper = scalars.get(key)
