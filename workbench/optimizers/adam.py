@@ -52,7 +52,9 @@ class Adam(Optimizer):
     def _update_step(self, xp, w, g, slots, hyper, rows=None):
         """``rows``: ``(values, squares, indices)`` of a sparse gradient instead of ``g``
         (``g - m`` is then ``-m`` with the values added at their rows: the same numbers)."""
-        alpha = self._alpha(xp, w, hyper)
+        alpha = hyper.get("alpha")
+        if alpha is None:
+            alpha = self._alpha(xp, w, hyper)
         m, v = slots["m"], slots["v"]
         # in place through one scratch buffer: a temporary the size of a weight matrix per
         # arithmetic step costs more (allocation, page faults) than the arithmetic itself

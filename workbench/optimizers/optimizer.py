@@ -521,7 +521,7 @@ class Optimizer(Trackable):
     def _scratch(self, w):
         """A work array shaped like ``w`` (same dtype and device), reused across variables and
         steps, so that updates can run in place instead of allocating temporaries."""
-        key = (w.shape, w.dtype, backend.device_of(w))
+        key = (w.shape, w.dtype) if type(w) is np.ndarray else (w.shape, w.dtype, backend.device_of(w))
         buf = self._scratch_buffers.get(key)
         if buf is None:
             buf = self._scratch_buffers[key] = backend.xp_of(w).empty_like(w)
