@@ -319,3 +319,24 @@ def test_a_seed_generators_state_is_a_layer_variable():
     layer(wb.zeros([2]))
     assert [v.name.split("/")[-1] for v in layer.non_trainable_variables] == ["seed_generator_state:0"]
     assert layer.trainable_variables == [] and layer.variables[0] is layer.seed_generator.state
+
+
+def test_call_error_on_symbolic_inputs_says_the_output_could_not_be_inferred():
+    x = keras.Input(shape=(3,))
+    layer = Bad(name="bad_symbolic")
+    with pytest.raises(ValueError) as info:
+        layer(x)
+    assert type(info.value) is ValueError and type(info.value.__context__) is ValueError
+    assert str(info.value) == (
+        "Exception encountered when calling Bad.call().\n\n\x1b[1mCould not automatically infer the output "
+        "shape / dtype of 'bad_symbolic' (of type Bad). Either the `Bad.call()` method is incorrect, or you "
+        "need to implement the `Bad.compute_output_spec() / compute_output_shape()` method. Error "
+        "encountered:\n\nboom\x1b[0m\n\n"
+        "Arguments received by Bad.call():\n"
+        f"  • args=({repr(x)!r},)\n"
+        "  • kwargs={}")
+    # a layer inside a model called on symbolic inputs speaks for itself, once
+    inner = keras.Sequential([Bad()])
+    with pytest.raises(ValueError) as info:
+        inner(keras.Input(shape=(3,)))
+    assert str(info.value).count("Exception encountered") == 1

@@ -28,8 +28,8 @@ import numpy as np
 
 from .. import nest
 from ..dtypes import as_dtype, string
-from .layers.base import (Layer, _require_own_get_config, _training_stack, is_ragged, is_symbolic, shape_of,
-                          unique_layer_name)
+from .layers.base import (Layer, _require_own_get_config, _stand_in_calls, _training_stack, is_ragged,
+                          is_symbolic, shape_of, symbolic_call_error, unique_layer_name)
 from ..ops.create import ones, zeros
 from ..core import convert_to_tensor
 from ..ops.elementwise import cast
@@ -246,6 +246,7 @@ def symbolic_call(layer, args, kwargs):
         if give_mask:
             r_kwargs["mask"] = in_mask
         _training_stack.append(False)
+        _stand_in_calls.append(layer)
         try:
             results.append(layer(*r_args, **r_kwargs))
             if first is not None:
@@ -253,9 +254,12 @@ def symbolic_call(layer, args, kwargs):
                 if out_mask is not None and not isinstance(out_mask, (list, tuple)):
                     mask_shapes[k] = tuple(shape_of(out_mask))
         except Exception as exc:
-            raise type(exc)(f"while calling {type(layer).__name__} '{layer.name}' on symbolic inputs "
-                            f"{[s for s in nest.flatten(list(args)) if is_symbolic(s)]}: {exc}") from exc
+            wrapped = symbolic_call_error(layer, exc, args, kwargs)
+            if wrapped is exc:
+                raise
+            raise wrapped.with_traceback(exc.__traceback__) from None
         finally:
+            _stand_in_calls.pop()
             _training_stack.pop()
     flat1, flat2 = nest.flatten(results[0]), nest.flatten(results[1])
     node = Node(layer, tuple(args), kwargs, None)

@@ -458,6 +458,8 @@ class Layer(Module):
             with self.name_scope:
                 outputs = self.call(*args, **kwargs)
         except Exception as e:
+            if _stand_in_calls and _stand_in_calls[-1] is self:
+                raise   # a call on symbolic inputs: functional.symbolic_call says what failed
             wrapped = _with_call_arguments(self, e, args, kwargs)
             if wrapped is e:
                 raise
@@ -492,6 +494,8 @@ class Layer(Module):
 # set on an exception once a layer's call has added its arguments to the message: the layer
 # that raised it (the innermost one) speaks, the layers around it pass it on as it is
 _CALL_INFO_ADDED = "_keras_call_info_injected"
+# the layers whose call runs on stand-ins for symbolic inputs now (innermost last)
+_stand_in_calls: list = []
 
 
 def _with_call_arguments(layer, error, args, kwargs):
@@ -527,6 +531,29 @@ def _with_call_arguments(layer, error, args, kwargs):
         lines.append(f"  \u2022 {param.name}={value}")
     if not lines:
         return error
+    return _call_error(layer, error, lines)
+
+
+def symbolic_call_error(layer, error, args, kwargs):
+    """``error`` raised while ``layer`` was called on symbolic inputs (``args``, ``kwargs``), as
+    Keras 3 reports a call whose output it could not infer: the message above says the output
+    shape / dtype could not be inferred and holds the original one; the arguments are listed as
+    ``args=(...)`` and ``kwargs={...}``."""
+    if getattr(error, _CALL_INFO_ADDED, False):
+        return error
+    name = type(layer).__name__
+    text = (f"Could not automatically infer the output shape / dtype of '{layer.name}' (of type {name}). "
+            f"Either the `{name}.call()` method is incorrect, or you need to implement the "
+            f"`{name}.compute_output_spec() / compute_output_shape()` method. Error encountered:\n\n{error}")
+    inner = _remade(error, text)
+    lines = [f"  \u2022 args={tuple(_argument_text(a) for a in args)}",
+             f"  \u2022 kwargs={ {k: _argument_text(v) for k, v in kwargs.items()} }"]
+    return _call_error(layer, inner, lines, copy_from=error)
+
+
+def _call_error(layer, error, lines, copy_from=None):
+    """Keras 3's message around ``error``'s, ``lines`` listing the arguments; the attributes of
+    ``copy_from`` (default ``error``) are carried over to the new exception."""
     if isinstance(error, OpError):
         original = error.message
     elif error.args:
@@ -536,13 +563,8 @@ def _with_call_arguments(layer, error, args, kwargs):
     where = f"{type(layer).__name__}.call()"
     message = (f"Exception encountered when calling {where}.\n\n\x1b[1m{original}\x1b[0m\n\n"
                f"Arguments received by {where}:\n" + "\n".join(lines))
-    try:
-        if isinstance(error, OpError):
-            new = type(error)(error.node_def, error.op, message, error.error_code)
-        else:
-            new = type(error)(message)
-    except Exception:  # a class with its own constructor arguments
-        new = RuntimeError(message)
+    new = _remade(error, message)
+    error = error if copy_from is None else copy_from
     if type(new) is type(error):
         for key, value in vars(error).items():
             if key not in ("_message", "_node_def", "_op") and not key.startswith("__"):
@@ -552,6 +574,17 @@ def _with_call_arguments(layer, error, args, kwargs):
                     pass
     setattr(new, _CALL_INFO_ADDED, True)
     return new
+
+
+def _remade(error, message):
+    """An exception of ``error``'s class with ``message`` (``RuntimeError`` for a class that
+    cannot be made from one message, as in Keras)."""
+    try:
+        if isinstance(error, OpError):
+            return type(error)(error.node_def, error.op, message, error.error_code)
+        return type(error)(message)
+    except Exception:  # a class with its own constructor arguments
+        return RuntimeError(message)
 
 
 def _argument_text(value):
