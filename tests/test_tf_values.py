@@ -138,3 +138,25 @@ def test_assign_of_another_shape_raises_tfs_message():
         wb.Variable([2.0, 3.0]).assign([1.0, 2.0, 3.0])
     assert str(info.value) == ("Cannot assign value to variable ' Variable:0': Shape mismatch.The variable "
                                "shape (2,), and the assigned value shape (3,) are incompatible.")
+
+
+# -- basics guide, cells 34-35: a Lambda with a Python lambda, compiled with a loss function, saved --
+
+def test_model_with_a_python_lambda_and_a_loss_function_saves(tmp_path):
+    import json
+    import warnings
+    import zipfile
+    x = np.linspace(-2, 2, 40).astype(np.float32)
+    model = wb.keras.Sequential([wb.keras.layers.Lambda(lambda t: wb.stack([t, t ** 2], axis=1)),
+                                 wb.keras.layers.Dense(units=1)])
+    model.compile(loss=wb.keras.losses.MSE, optimizer=wb.keras.optimizers.SGD(learning_rate=0.01))
+    model.fit(x, x ** 2, epochs=1, batch_size=32, verbose=0)
+    path = str(tmp_path / "my_new_model.keras")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")     # the loss function is written (by name), not dropped
+        model.save(path)
+    config = json.loads(zipfile.ZipFile(path).read("config.json"))
+    assert config["compile_config"]["loss"] == "mean_squared_error"
+    assert config["config"]["layers"][0]["config"]["function"]["class_name"] == "__lambda__"
+    with pytest.raises(ValueError, match="Python bytecode"):
+        wb.keras.models.load_model(path, safe_mode=False)

@@ -417,16 +417,23 @@ def _plain(value):
 def _keras_loss(loss):
     if _plain(loss):
         return loss
+    if _named(loss):
+        return loss.__name__   # a library loss function (wb.keras.losses.MSE) by its name, which compile takes
     if isinstance(loss, losses.Loss):
         return {"module": "keras.losses", "class_name": type(loss).__name__, "config": loss.get_config(),
                 "registered_name": None}
-    if isinstance(loss, (list, tuple)) and all(_plain(v) or isinstance(v, losses.Loss) for v in loss):
+    if isinstance(loss, (list, tuple)) and all(_plain(v) or isinstance(v, losses.Loss) or _named(v) for v in loss):
         return [_keras_loss(v) for v in loss]
-    if isinstance(loss, dict) and all(_plain(v) or isinstance(v, losses.Loss) for v in loss.values()):
+    if isinstance(loss, dict) and all(_plain(v) or isinstance(v, losses.Loss) or _named(v) for v in loss.values()):
         return {k: _keras_loss(v) for k, v in loss.items()}
     warnings.warn(f"save_model: the loss {loss!r} is not written into the file (only names and "
                   "wb.keras.losses.Loss objects are); compile the loaded model again", stacklevel=4)
     return None
+
+
+def _named(loss):
+    name = getattr(loss, "__name__", None)
+    return bool(name) and getattr(losses, name, None) is loss
 
 
 def compile_config(model):
