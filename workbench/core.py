@@ -233,7 +233,7 @@ class Tensor:
 
     >>> x = wb.constant([[1.0, 2.0]])
     >>> x.shape, x.dtype
-    (TensorShape([1, 2]), dtype('float32'))
+    (TensorShape([1, 2]), wb.float32)
     """
 
     __slots__ = ("_data", "_tid", "__weakref__")
@@ -717,7 +717,7 @@ def constant(value, dtype=None, shape=None, name=None) -> Tensor:
     """A tensor holding ``value``; with ``shape``, a scalar is broadcast to it (TF's rule).
 
     >>> wb.constant(1.5).dtype        # Python floats are float32
-    dtype('float32')
+    wb.float32
     >>> wb.constant(0, shape=(2, 3)).shape
     TensorShape([2, 3])
     """

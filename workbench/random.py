@@ -33,7 +33,7 @@ normals in draws of more than 4,096 values may differ from TF's in the last bit
 array([0.5441101 , 0.20738031], dtype=float32)
 >>> g = wb.random.Generator.from_seed(7)
 >>> g.uniform([3], maxval=10, dtype=wb.int32).dtype
-dtype('int32')
+wb.int32
 
 Samples are constants for tapes, except that ``mean``/``stddev``,
 ``minval``/``maxval`` and gamma's ``beta`` enter through ordinary ops (as in

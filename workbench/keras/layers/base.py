@@ -12,7 +12,7 @@ call for a functional ``wb.keras.Model`` instead.
 ...         return inputs * self.w
 >>> layer = Scale()
 >>> layer(wb.ones([2, 3])).shape, layer.w.name
-((2, 3), 'scale/w:0')
+(TensorShape([2, 3]), 'scale/w:0')
 """
 
 from __future__ import annotations
