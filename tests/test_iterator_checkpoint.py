@@ -278,7 +278,7 @@ def test_a_module_holding_a_dataset_owns_nothing_in_it():
 
     holder = Holder()
     assert [v.name for v in holder.variables] == [holder.scale.name]
-    assert holder.submodules == []
+    assert holder.submodules == ()
 
 
 def test_a_dataset_beside_its_iterator(tmp_path):

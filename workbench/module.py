@@ -143,24 +143,24 @@ class Module(Trackable):
         return {path: obj for path, obj, _ in self._walk() if isinstance(obj, Variable)}
 
     @property
-    def variables(self) -> list:
-        """Every Variable of this module and its sub-modules, each once."""
-        return [obj for _, obj, _ in self._walk() if isinstance(obj, Variable)]
+    def variables(self) -> tuple:
+        """Every Variable of this module and its sub-modules, each once (a tuple, as TF's)."""
+        return tuple(obj for _, obj, _ in self._walk() if isinstance(obj, Variable))
 
     @property
-    def trainable_variables(self) -> list:
+    def trainable_variables(self) -> tuple:
         """Variables with ``trainable=True`` whose enclosing modules are all trainable."""
-        return [obj for _, obj, t in self._walk() if isinstance(obj, Variable) and t and obj.trainable]
+        return tuple(obj for _, obj, t in self._walk() if isinstance(obj, Variable) and t and obj.trainable)
 
     @property
-    def non_trainable_variables(self) -> list:
-        return [obj for _, obj, t in self._walk()
-                if isinstance(obj, Variable) and not (t and obj.trainable)]
+    def non_trainable_variables(self) -> tuple:
+        return tuple(obj for _, obj, t in self._walk()
+                     if isinstance(obj, Variable) and not (t and obj.trainable))
 
     @property
-    def submodules(self) -> list:
+    def submodules(self) -> tuple:
         """Every Module below this one (not itself), each once."""
-        return [obj for _, obj, _ in self._walk() if isinstance(obj, Module)]
+        return tuple(obj for _, obj, _ in self._walk() if isinstance(obj, Module))
 
     def _children(self) -> list:
         """``(path, module)`` for the modules directly below this one."""
@@ -246,8 +246,6 @@ class Module(Trackable):
                 f"<tbody>{body}</tbody></table>"
                 f"<p>Total params: {total:,} (trainable: {trainable:,}, non-trainable: {frozen:,})</p></div>")
 
-    def __repr__(self):
-        return f"<{type(self).__module__.split('.')[0]}.nn.{type(self).__name__} '{self.name}'>"
 
 
 def _shape_text(shape) -> str:

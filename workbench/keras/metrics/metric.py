@@ -47,6 +47,19 @@ class Metric(Module):
         self._state.append((var, init, aggregation))
         return var
 
+    # Keras 3's metrics list their variables (wb.Module's tuples are TF's)
+    @property
+    def variables(self) -> list:
+        return list(Module.variables.fget(self))
+
+    @property
+    def trainable_variables(self) -> list:
+        return list(Module.trainable_variables.fget(self))
+
+    @property
+    def non_trainable_variables(self) -> list:
+        return list(Module.non_trainable_variables.fget(self))
+
     def state_aggregations(self) -> list:
         """``(variable, aggregation)`` of every state variable made by :meth:`add_weight`."""
         return [(var, aggregation) for var, _, aggregation in self._state]
