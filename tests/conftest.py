@@ -16,6 +16,16 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip)
 
 
+@pytest.fixture(params=[True, False], ids=["fusion", "no-fusion"])
+def fused(request):
+    """Run the test with wb.function's CPU fusion on and off."""
+    from workbench.compiler import fusion
+    before = fusion.enabled()
+    fusion.set_enabled(request.param)
+    yield request.param
+    fusion.set_enabled(before)
+
+
 @pytest.fixture
 def rng():
     return np.random.default_rng(0)

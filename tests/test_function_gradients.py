@@ -9,19 +9,10 @@ import pytest
 
 import workbench as wb
 from gradients import numerical_jacobian
-from workbench.compiler import fusion
 
 pytestmark = pytest.mark.filterwarnings("error::workbench.compiler.UnreplayableWarning")
 
 EAGER = "tf.gradients is not supported when eager execution is enabled. Use tf.GradientTape instead."
-
-
-@pytest.fixture(params=[True, False], ids=["fusion", "no-fusion"])
-def fused(request):
-    before = fusion.enabled()
-    fusion.set_enabled(request.param)
-    yield request.param
-    fusion.set_enabled(before)
 
 
 def _f64(values):

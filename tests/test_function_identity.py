@@ -8,17 +8,8 @@ import pytest
 import workbench as wb
 from workbench import core
 from probability import mcmc
-from workbench.compiler import fusion
 
 pytestmark = pytest.mark.filterwarnings("error::workbench.compiler.UnreplayableWarning")
-
-
-@pytest.fixture(params=[True, False], ids=["fusion", "no-fusion"])
-def fused(request):
-    before = fusion.enabled()
-    fusion.set_enabled(request.param)
-    yield request.param
-    fusion.set_enabled(before)
 
 
 def _grads(a, b):
