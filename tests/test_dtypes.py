@@ -53,6 +53,7 @@ def test_equality_and_hash_as_numpy():
     assert d == np.float32 and np.float32 == d and d == np.dtype("float32") and np.dtype("float32") == d
     assert d == "float32" and d == "tf.float32" and d != "float64" and d != wb.float64
     assert not (d == 3) and not (d == None)  # noqa: E711
+    assert wb.float64 != None and not (wb.float64 == None)  # noqa: E711  (np.dtype(None) is float64)
     assert {np.dtype("float32"): "yes"}[d] == "yes" and {d: "yes"}[np.dtype("float32")] == "yes"
     assert d in (np.float64, np.float32) and d in {np.dtype("float32")}
     assert wb.as_dtype(np.float32) is wb.float32 and wb.as_dtype("double") is wb.float64

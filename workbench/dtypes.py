@@ -45,6 +45,8 @@ class DType:
     def __eq__(self, other):
         if other.__class__ is DType:
             return self._np == other._np
+        if other is None:
+            return False           # np.dtype(None) is float64
         if isinstance(other, str):
             d = _BY_NAME.get(other.removeprefix("tf.").removeprefix("wb."))
             if d is None:
