@@ -31,8 +31,7 @@ def _scalar_depth(x, depth=0):
         if d is None:
             continue
         if found is not None and d != found:
-            raise ValueError("ragged.constant: all scalar values must have the same nesting depth "
-                             f"(found depths {found} and {d})")
+            raise ValueError("all scalar values must have the same nesting depth")   # TF's text
         found = d
     return found
 
@@ -106,10 +105,12 @@ def constant(pylist, dtype=None, ragged_rank=None, inner_shape=None, name=None, 
         items = nxt
     if items:
         texts = {isinstance(v, (str, bytes)) for v in items if not isinstance(v, (np.ndarray, Tensor))}
-        if len(texts) > 1:
-            kinds = sorted({type(v).__name__ for v in items if not isinstance(v, (np.ndarray, Tensor))})
-            raise ValueError("ragged.constant: Can't convert Python sequence with mixed types to Tensor "
-                             f"(found {' and '.join(kinds)} values)")
+        if len(texts) > 1:   # TF's text and class
+            raise ValueError("Can't convert Python sequence with mixed types to Tensor.")
+        for v in items:
+            if v is None:   # TF's text and class
+                raise ValueError("Attempt to convert a value (None) with an unsupported type "
+                                 "(<class 'NoneType'>) to a Tensor.")
         try:
             arr = np.asarray([np.asarray(v) if isinstance(v, Tensor) else v for v in items])
         except ValueError:
