@@ -480,13 +480,55 @@ def test_matvec_broadcasts_batches_and_transposes_with_gradients():
     check_gradients(lambda a, b: wb.linalg.matvec(a, b, transpose_a=True), [m, v], order=2)
     w = wb.constant(r.standard_normal(5))
     check_gradients(lambda a, b: wb.linalg.matvec(a, b), [m, w], order=2)
-    with pytest.raises(ValueError, match=r"matvec: inner dimensions differ: a has shape \(3, 4, 5\) and b has shape \(4,\)"):
+    with pytest.raises(ValueError, match=r"Matrix size-incompatible: In\[0\]: \[3,4,5\], In\[1\]: \[4,1\]"):
         wb.linalg.matvec(m, wb.constant(np.ones(4)))
     with pytest.raises(ValueError, match="matvec: a must have rank >= 2"):
         wb.linalg.matvec(w, w)
 
 
-def test_matmul_of_mismatched_shapes_raises_invalid_argument_as_tf():
-    # TF 2.21's eager matmul: InvalidArgumentError (wb's is also a ValueError)
-    with pytest.raises(wb.errors.InvalidArgumentError, match="matmul: inner dimensions differ"):
-        wb.matmul(wb.ones([1, 4]), wb.ones([3, 3]))
+def _kernel_text(op_type, message):
+    return ("{{function_node __wrapped__" + op_type + "_device_/job:localhost/replica:0/task:0/device:CPU:0}} "
+            f"{message} [Op:{op_type}] name: ")
+
+
+@pytest.mark.parametrize("call,op_type,message", [
+    # TF 2.21's eager texts: MatMul for two matrices, BatchMatMulV2 otherwise; the shapes are the
+    # operands' before the transposes; matvec is a matmul of the vector with a last 1
+    (lambda: wb.matmul(wb.ones([1, 4]), wb.ones([3, 3])), "MatMul",
+     "Matrix size-incompatible: In[0]: [1,4], In[1]: [3,3]"),
+    (lambda: wb.ones([1, 4]) @ wb.ones([3, 3], dtype=wb.float32), "MatMul",
+     "Matrix size-incompatible: In[0]: [1,4], In[1]: [3,3]"),
+    (lambda: wb.matmul(wb.ones([4, 1]), wb.ones([3, 3]), transpose_a=True), "MatMul",
+     "Matrix size-incompatible: In[0]: [4,1], In[1]: [3,3]"),
+    (lambda: wb.matmul(wb.ones([1, 4]), wb.ones([3, 3]), transpose_b=True), "MatMul",
+     "Matrix size-incompatible: In[0]: [1,4], In[1]: [3,3]"),
+    (lambda: wb.matmul(wb.ones([2, 4, 1]), wb.ones([2, 3, 3]), adjoint_a=True), "BatchMatMulV2",
+     "Matrix size-incompatible: In[0]: [2,4,1], In[1]: [2,3,3]"),
+    (lambda: wb.matmul(wb.ones([5, 2, 1, 4]), wb.ones([3, 3])), "BatchMatMulV2",
+     "Matrix size-incompatible: In[0]: [5,2,1,4], In[1]: [3,3]"),
+    (lambda: wb.matmul(wb.ones([2, 1, 4]), wb.ones([4, 3, 3])), "BatchMatMulV2",
+     "In[0] and In[1] must have compatible batch dimensions: [2,1,4] vs. [4,3,3]"),
+    (lambda: wb.linalg.matvec(wb.ones([2, 4]), wb.ones([3])), "MatMul",
+     "Matrix size-incompatible: In[0]: [2,4], In[1]: [3,1]"),
+    (lambda: wb.linalg.matvec(wb.ones([5, 2, 4]), wb.ones([5, 3])), "BatchMatMulV2",
+     "Matrix size-incompatible: In[0]: [5,2,4], In[1]: [5,3,1]"),
+    (lambda: wb.linalg.matvec(wb.ones([2, 2, 4]), wb.ones([3, 4])), "BatchMatMulV2",
+     "In[0] and In[1] must have compatible batch dimensions: [2,2,4] vs. [3,4,1]"),
+])
+def test_matmul_of_mismatched_shapes_raises_tfs_invalid_argument(call, op_type, message):
+    with pytest.raises(wb.errors.InvalidArgumentError) as info:
+        call()
+    assert isinstance(info.value, ValueError)   # what plain Python code would catch
+    assert str(info.value) == _kernel_text(op_type, message)
+
+
+def test_matmul_checks_batches_of_the_untransposed_operands():
+    a, b = np.arange(12.0).reshape(2, 2, 3), np.arange(18.0).reshape(2, 3, 3)
+    np.testing.assert_allclose(wb.matmul(a, b, transpose_b=True).numpy(), a @ np.swapaxes(b, -1, -2))
+    np.testing.assert_allclose(wb.matmul(np.swapaxes(a, -1, -2), b[:, :2], transpose_a=True,
+                                         transpose_b=True).numpy(), a @ np.swapaxes(b[:, :2], -1, -2))
+
+
+def test_matmul_of_vectors_raises_invalid_argument_as_tf():
+    with pytest.raises(wb.errors.InvalidArgumentError, match="matmul: a must have rank >= 2 and b rank >= 2"):
+        wb.matmul(wb.ones([4]), wb.ones([4, 3]))

@@ -26,7 +26,7 @@ import numpy as np
 
 from .. import core
 from ..core import apply, binary_arrays, convert_to_tensor, defop
-from ..errors import InvalidArgumentError, argcheck
+from ..errors import InvalidArgumentError, argcheck, eager_op_message
 from ._define import bilinear_jvp, defop as defrule
 from .rules import ARRAYS
 from .einsum import einsum, tensordot  # noqa: F401  (exported in wb.linalg)
@@ -64,39 +64,56 @@ def matmul(a, b, transpose_a=False, transpose_b=False, adjoint_a=False, adjoint_
 
     ``a``: ``[..., m, k]``, ``b``: ``[..., k, n]`` (after the optional transposes) → ``[..., m, n]``.
     """
-    a, b = _operands("matmul", a, b, 2, transpose_a or adjoint_a)
-    if transpose_b or adjoint_b:
+    a, b = _operands("matmul", a, b, 2)
+    ta, tb = bool(transpose_a or adjoint_a), bool(transpose_b or adjoint_b)
+    _check_product("MatMul" if a.ndim == 2 and b.ndim == 2 else "BatchMatMulV2",
+                   a, b, ta, -1 if tb else -2, b._data.shape)
+    if ta:
+        a = matrix_transpose(a)
+    if tb:
         b = matrix_transpose(b)
-    _check_product("matmul", a, b, -2)
     return _matmul(a, b)
 
 
-def _operands(opname, a, b, b_rank, transpose_a):
-    """``a`` (rank >= 2, transposed if asked) and ``b`` (rank >= ``b_rank``) as tensors of one
-    non-bool dtype."""
+def _operands(opname, a, b, b_rank):
+    """``a`` (rank >= 2) and ``b`` (rank >= ``b_rank``) as tensors of one non-bool dtype."""
     a, b = binary_arrays(a, b, opname)
-    if a.ndim < 2 or b.ndim < b_rank:
+    if a.ndim < 2 or b.ndim < b_rank:   # TF's kernel: InvalidArgumentError (a ValueError here too)
         hint = "; use wb.linalg.matvec or wb.tensordot for vectors" if b_rank == 2 else ""
-        raise ValueError(f"{opname}: a must have rank >= 2 and b rank >= {b_rank}, got shapes "
-                         f"a={a.shape} and b={b.shape}{hint}")
+        raise InvalidArgumentError(f"{opname}: a must have rank >= 2 and b rank >= {b_rank}, got shapes "
+                                   f"a={a.shape} and b={b.shape}{hint}")
     if a.dtype.kind == "b":
         raise TypeError(f"{opname}: bool operands are not supported")
-    return (matrix_transpose(a) if transpose_a else a), b
+    return a, b
 
 
-def _check_product(opname, a, b, inner):
-    """``a``'s last dimension meets ``b``'s dimension ``inner``; the batch dimensions broadcast."""
+def _check_product(op_type, a, b, transpose_a, inner, in1_shape):
+    """``a``'s last dimension (its second last where ``transpose_a``) meets ``b``'s dimension
+    ``inner`` and the batch dimensions broadcast; else TF's eager kernel's InvalidArgumentError
+    (a ValueError here too) with its text. ``op_type``: TF's kernel ("MatMul", "BatchMatMulV2");
+    ``in1_shape``: ``b``'s shape as that kernel sees it (matvec's vector with a last 1), whose
+    last two dimensions are the matrix and the rest the batch."""
     ashape, bshape = a._data.shape, b._data.shape
-    if ashape[-1] != bshape[inner]:   # TF's kernel: InvalidArgumentError (a ValueError here too)
-        raise InvalidArgumentError(f"{opname}: inner dimensions differ: a has shape {a.shape} and b has shape "
-                         f"{b.shape} (after transposes); a.shape[-1] must equal b.shape[{inner}]")
-    abatch, bbatch = ashape[:-2], bshape[:inner]
-    if abatch and bbatch:   # an empty batch broadcasts against anything
+    abatch, bbatch = ashape[:-2], bshape[:len(in1_shape) - 2]
+    if abatch and bbatch and abatch != bbatch:   # an empty batch broadcasts against anything
         try:
             np.broadcast_shapes(abatch, bbatch)
         except ValueError:
-            raise ValueError(f"{opname}: batch dimensions {abatch} and {bbatch} "
-                             "do not broadcast") from None
+            raise InvalidArgumentError(_kernel_message(
+                op_type, a, "In[0] and In[1] must have compatible batch dimensions: "
+                f"{_dims(ashape)} vs. {_dims(in1_shape)}")) from None
+    if ashape[-2 if transpose_a else -1] != bshape[inner]:
+        raise InvalidArgumentError(_kernel_message(
+            op_type, a, f"Matrix size-incompatible: In[0]: {_dims(ashape)}, In[1]: {_dims(in1_shape)}"))
+
+
+def _dims(shape):
+    return "[" + ",".join(str(d) for d in shape) + "]"
+
+
+def _kernel_message(op_type, a, message):
+    # TF's matmul passes its (eager: empty) name scope to the kernel: the text ends in "name: "
+    return eager_op_message(op_type, message, a.device, name="")
 
 
 def _matvec_fwd(xp, a, b):
@@ -119,8 +136,13 @@ _matvec_op = defrule(
 
 def matvec(a, b, transpose_a=False, adjoint_a=False, name=None):
     """``a @ b`` for matrices ``a`` ``[..., m, n]`` and vectors ``b`` ``[..., n]``."""
-    a, b = _operands("matvec", a, b, 1, transpose_a or adjoint_a)
-    _check_product("matvec", a, b, -1)
+    a, b = _operands("matvec", a, b, 1)
+    ta = bool(transpose_a or adjoint_a)
+    # TF's matvec is a matmul of b with a last 1
+    _check_product("MatMul" if a.ndim == 2 and b.ndim == 1 else "BatchMatMulV2",
+                   a, b, ta, -1, b._data.shape + (1,))
+    if ta:
+        a = matrix_transpose(a)
     return _matvec(a, b)
 
 
