@@ -5,7 +5,8 @@
 Layout inside the ops is channels last (NWC, NHWC, NDHWC), filters ``[*ksize, in, out]``,
 as in TF; channels-first formats are served by transposing around them (``windows.py``).
 The convolution is im2col: a strided *view* of the padded input holding every window,
-copied once into a ``[N * prod(out), prod(ksize) * C]`` matrix, then one matmul. The way
+copied once into a ``[N * prod(out), prod(ksize) * C]`` matrix (one kernel tap at a time
+when there is a single input channel, see ``_im2col``), then one matmul. The way
 back (col2im) adds the columns into the input one kernel tap at a time: a Python loop
 over the ``prod(ksize)`` taps, each a vectorized add over all positions.
 
@@ -46,14 +47,45 @@ def _conv_fwd(xp, x, w, strides, dilations, pads, depthwise):
     ksize, (c, o) = w.shape[-nd - 2:-2], w.shape[-2:]
     n, sizes = x.shape[-nd - 2], x.shape[-nd - 1:-1]
     out = out_sizes(sizes, pads, ksize, strides, dilations)
-    xpad = pad(xp, x, pads)
     if depthwise:
-        return _depthwise_fwd(xp, xpad, w, strides, dilations, out)
-    view = windows(xp, xpad, ksize, strides, dilations, out)
+        return _depthwise_fwd(xp, pad(xp, x, pads), w, strides, dilations, out)
     kk = math.prod(ksize) * c
-    cols = view.reshape(x.shape[:-nd - 2] + (n * math.prod(out), kk))  # im2col: one copy
-    y = xp.matmul(cols, w.reshape(w.shape[:-nd - 2] + (kk, o)))
+    y = xp.matmul(_im2col(xp, x, ksize, strides, dilations, pads, out), w.reshape(w.shape[:-nd - 2] + (kk, o)))
     return y.reshape(y.shape[:-2] + (n,) + out + (o,))
+
+
+def _zero_padded(xp, x, pads):
+    """``x`` with zeros around its spatial dims, C-contiguous: a zeroed array and one copy,
+    several times faster than ``np.pad`` on small arrays."""
+    if not any(map(any, pads)):
+        return xp.ascontiguousarray(x)
+    nd = len(pads)
+    sizes = x.shape[-nd - 1:-1]
+    res = padded_zeros(xp, x.shape[:-nd - 1], sizes, pads, x.shape[-1], x.dtype)
+    crop(res, pads, sizes)[...] = x
+    return res
+
+
+def _im2col(xp, x, ksize, strides, dilations, pads, out):
+    """The ``[..., N * prod(out), prod(ksize) * C]`` matrix of every window of ``x``, a row per
+    output position, its columns in the filter's ``(*ksize, C)`` order.
+
+    Copied from the strided view of the windows, whose innermost contiguous run is a
+    window row (``kw * C`` values); with one input channel that run is a few values long and
+    the copy crawls, so there each kernel tap is copied on its own instead (one strided
+    copy per tap, a row of output positions at a time): the same matrix, 2-3x faster.
+    """
+    nd = len(ksize)
+    c = x.shape[-1]
+    xpad = _zero_padded(xp, x, pads)
+    rows = x.shape[-nd - 2] * math.prod(out)
+    if c == 1 and math.prod(ksize) > 1:
+        cols = xp.empty(xpad.shape[:-nd - 1] + out + (math.prod(ksize),), x.dtype)
+        for k, (_, where) in enumerate(taps(ksize, strides, dilations, out)):
+            cols[..., k] = xpad[where][..., 0]
+        return cols.reshape(x.shape[:-nd - 2] + (rows, cols.shape[-1]))
+    view = windows(xp, xpad, ksize, strides, dilations, out)
+    return view.reshape(x.shape[:-nd - 2] + (rows, math.prod(ksize) * c))   # one copy
 
 
 # Depthwise convolution has only M multiply-adds per input value and tap: one vectorized
@@ -101,17 +133,15 @@ def _backprop_filter_fwd(xp, x, dy, filter_sizes, strides, dilations, pads, dept
     ksize = filter_sizes[:nd]
     n, out, o = dy.shape[-nd - 2], dy.shape[-nd - 1:-1], dy.shape[-1]
     c = x.shape[-1]
-    xpad = pad(xp, x, pads)
     if depthwise:
+        xpad = pad(xp, x, pads)
         dyc = dy.reshape(dy.shape[:-1] + (c, o // c))
         summed = tuple(range(-nd - 3, -2))   # the batch and output positions of [..., N, *out, C, M]
         parts = [(xpad[where][..., None] * dyc).sum(axis=summed)
                  for _, where in taps(ksize, strides, dilations, out)]
         dw = xp.stack(parts, axis=-3)
         return dw.reshape(dw.shape[:-3] + ksize + dw.shape[-2:])
-    view = windows(xp, xpad, ksize, strides, dilations, out)
-    kk = math.prod(ksize) * c
-    cols = view.reshape(x.shape[:-nd - 2] + (n * math.prod(out), kk))
+    cols = _im2col(xp, x, ksize, strides, dilations, pads, out)
     dw = xp.matmul(xp.swapaxes(cols, -1, -2), dy.reshape(dy.shape[:-nd - 2] + (n * math.prod(out), o)))
     return dw.reshape(dw.shape[:-2] + ksize + (c, o))
 
