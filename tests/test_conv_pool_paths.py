@@ -156,3 +156,44 @@ def test_max_pool_propagates_nan():
     x[0, 1, 2, 1] = np.nan
     got = wb.nn.max_pool2d(wb.constant(x), 2, 2, "VALID").numpy()
     assert np.isnan(got[0, 0, 1, 1]) and np.isfinite(np.delete(got.ravel(), 3)).all()
+
+
+# ---------------------------------------------------------------------------
+# the geometry of a call is remembered for the next call with the same arguments
+
+
+@pytest.mark.parametrize("bad", [True, 1.0, (1, 1.0)])
+def test_remembered_geometry_does_not_hide_argument_errors(bad):
+    x, w = wb.ones((1, 5, 5, 2)), wb.ones((3, 3, 2, 4))
+    wb.nn.conv2d(x, w, 1, "SAME"), wb.nn.max_pool2d(x, 2, 1, "SAME")   # remembered with 1 and (1, 1)
+    wb.nn.conv2d(x, w, (1, 1), "SAME"), wb.nn.max_pool2d(x, 2, (1, 1), "SAME")
+    with pytest.raises(TypeError, match="conv2d: strides must be"):
+        wb.nn.conv2d(x, w, bad, "SAME")
+    with pytest.raises(TypeError, match="max_pool2d: strides must be"):
+        wb.nn.max_pool2d(x, 2, bad, "SAME")
+
+
+def test_remembered_geometry_is_per_shape_and_argument():
+    rng = np.random.default_rng(47)
+    w = rng.normal(size=(3, 3, 2, 4))
+    for shape in [(1, 5, 5, 2), (2, 7, 4, 2), (1, 5, 5, 2)]:
+        x = rng.normal(size=shape)
+        for strides, padding in [(1, "SAME"), (2, "SAME"), (1, "VALID"), ([1, 2], [[0, 0], [1, 0], [0, 2], [0, 0]])]:
+            pads = (((0, 0), (0, 0)) if padding == "VALID" else ((1, 0), (0, 2)) if isinstance(padding, list)
+                    else tuple(same_pads(n, 3, s) for n, s in zip(shape[1:3], (strides,) * 2)))
+            st = tuple(strides) if isinstance(strides, list) else (strides, strides)
+            got = wb.nn.conv2d(f64(x), f64(w), strides, padding)
+            assert_close(got, ref_conv(x, w, st, pads, (1, 1)), rtol=1e-12, atol=1e-12)
+            pooled = wb.nn.max_pool2d(f64(x), 3, strides, padding if isinstance(padding, str) else "VALID")
+            pp = pads if isinstance(padding, str) else ((0, 0), (0, 0))
+            if isinstance(padding, str) and padding == "SAME":
+                pp = tuple(same_pads(n, 3, s) for n, s in zip(shape[1:3], st))
+            assert np.array_equal(pooled.numpy(), ref_max_pool(x, (3, 3), st, pp))
+    with pytest.raises(ValueError, match="input has 3 channels"):
+        wb.nn.conv2d(f64(np.zeros((1, 5, 5, 3))), f64(w), 1, "SAME")
+
+
+def same_pads(n, k, s):
+    out = -(-n // s)
+    total = max((out - 1) * s + k - n, 0)
+    return (total // 2, total - total // 2)

@@ -207,13 +207,27 @@ _OPS = {nd: _define(nd) for nd in (1, 2, 3)}
 def _float_pair(a, b, names, opname):
     a = convert_to_tensor(a)
     b = convert_to_tensor(b, dtype_hint=a.dtype)
-    for t, nm in zip((a, b), names):
-        if t.dtype.kind != "f":
-            raise TypeError(f"{opname}: {nm} has dtype {t.dtype}, expected a floating dtype")
-    if a.dtype != b.dtype:
+    da, db = a._data.dtype, b._data.dtype
+    if da.kind != "f" or db.kind != "f":
+        t, nm = (a, names[0]) if da.kind != "f" else (b, names[1])
+        raise TypeError(f"{opname}: {nm} has dtype {t.dtype}, expected a floating dtype")
+    if da != db:
         raise TypeError(f"{opname}: {names[0]} has dtype {a.dtype} and {names[1]} has dtype {b.dtype}; "
                         "they must match (use wb.cast)")
     return a, b
+
+
+def _plain(value):
+    """Whether an argument is an int, a string, None or a tuple of ints: the forms whose
+    equality means the same geometry (a cache key; lists are not hashable, and 1.0 or True
+    equal 1 but are errors)."""
+    t = type(value)
+    return t is int or t is str or value is None or (t is tuple and all(type(v) is int for v in value))
+
+
+# geometry by (opname, nd, filter name, format, input and filter shapes, strides, padding,
+# dilations): a layer calls its convolution with the same arguments at every step
+_GEOMETRY: dict = {}
 
 
 def _conv_args(opname, nd, input, filters, strides, padding, data_format, dilations, fname="filters"):
@@ -221,6 +235,12 @@ def _conv_args(opname, nd, input, filters, strides, padding, data_format, dilati
     convolution with ``nd`` spatial dimensions."""
     fmt = _data_format(data_format, opname, nd)
     x, w = _float_pair(input, filters, ("input", fname), opname)
+    key = None
+    if _plain(strides) and _plain(padding) and _plain(dilations):
+        key = (opname, nd, fname, fmt, x._data.shape, w._data.shape, strides, padding, dilations)
+        geo = _GEOMETRY.get(key)
+        if geo is not None:
+            return to_channels_last(x, fmt, nd), w, fmt, dict(geo)
     if x.ndim < nd + 2 or w.ndim != nd + 2:
         raise ValueError(f"{opname}: input must have rank >= {nd + 2} and {fname} rank {nd + 2}, got shapes "
                          f"input={x.shape} and {fname}={w.shape}")
@@ -237,7 +257,10 @@ def _conv_args(opname, nd, input, filters, strides, padding, data_format, dilati
     if min(out) < 1:
         raise ValueError(f"{opname}: the filter window {ksize} (dilations {dl}) is larger than the "
                          f"padded input {sizes} with padding {padding!r}: the output would be empty")
-    return x, w, fmt, {"strides": st, "dilations": dl, "pads": pads}
+    geo = {"strides": st, "dilations": dl, "pads": pads}
+    if key is not None and len(_GEOMETRY) < 4096:
+        _GEOMETRY[key] = geo
+    return x, w, fmt, dict(geo)
 
 
 def _convolve(opname, nd, input, filters, strides, padding, data_format, dilations):

@@ -183,12 +183,30 @@ _OPS = {nd: _define(nd) for nd in (1, 2, 3)}
 # public functions
 
 
+# geometry by (opname, nd, dtype kinds, format, input shape, ksize, strides, padding): a
+# layer pools with the same arguments at every step
+_GEOMETRY: dict = {}
+
+
+def _plain(value):
+    """Whether an argument is an int, a string or a tuple of ints: the forms whose equality
+    means the same geometry (lists are not hashable; 2.0 or True equal ints but are errors)."""
+    t = type(value)
+    return t is int or t is str or (t is tuple and all(type(v) is int for v in value))
+
+
 def _pool_args(opname, nd, input, ksize, strides, padding, data_format, kinds):
     fmt = _data_format(data_format, opname, nd)
     x = convert_to_tensor(input)
-    if x.dtype.kind not in kinds:
+    if x._data.dtype.kind not in kinds:
         want = "floating" if kinds == "f" else "real (floating or integer)"
         raise TypeError(f"{opname}: input has dtype {x.dtype}, expected a {want} dtype")
+    key = None
+    if _plain(ksize) and _plain(strides) and _plain(padding):
+        key = (opname, nd, kinds, fmt, x._data.shape, ksize, strides, padding)
+        pp = _GEOMETRY.get(key)
+        if pp is not None:
+            return to_channels_last(x, fmt, nd), fmt, dict(pp)
     if x.ndim != nd + 2:
         raise ValueError(f"{opname}: input must have rank {nd + 2} ({fmt}), got shape {x.shape}")
     x = to_channels_last(x, fmt, nd)
@@ -204,7 +222,10 @@ def _pool_args(opname, nd, input, ksize, strides, padding, data_format, kinds):
     if min(out) < 1:
         raise ValueError(f"{opname}: the window {ks} is larger than the input's spatial size {sizes} "
                          f"with padding {padding!r}: the output would be empty")
-    return x, fmt, {"ksize": ks, "strides": st, "pads": pads}
+    pp = {"ksize": ks, "strides": st, "pads": pads}
+    if key is not None and len(_GEOMETRY) < 4096:
+        _GEOMETRY[key] = pp
+    return x, fmt, dict(pp)
 
 
 def _max_pool(opname, nd, input, ksize, strides, padding, data_format):
