@@ -23,7 +23,7 @@ import math
 import numpy as np
 
 from .. import core
-from ..errors import argcheck, InvalidArgumentError
+from ..errors import argcheck, InvalidArgumentError, eager_op_message
 from ..core import Tensor, apply, convert_to_tensor, defop
 from .reduce import reduce_sum
 from .segment_kernels import segment_reduce
@@ -164,39 +164,57 @@ def _first_bad(bad):
     return tuple(int(i) for i in np.unravel_index(int(bad.reshape(-1).argmax()), bad.shape))
 
 
-class IndexOutOfRangeError(InvalidArgumentError, IndexError):
-    """An index outside its dimension: TF's kernels raise ``InvalidArgumentError``; it is an
-    ``IndexError`` too, as plain Python indexing would raise."""
+def _kernel_name(name, *inputs):
+    """The ``name`` TF's eager error text ends with (``errors.eager_op_message``): TF's op
+    wrappers end it with ``" name: <name>"`` where the op's fast path raised, which takes
+    tensors, NumPy arrays and Python numbers; Python lists and tuples (and NumPy scalars) go
+    through the slower path, which adds nothing (None)."""
+    if any(isinstance(x, (list, tuple, np.generic)) for x in inputs):
+        return None
+    return "" if name is None else str(name)
 
 
-def _check_range(indices, n, opname, where):
+def _at(pos):
+    """TF's way to print a position in an indices tensor: ``[1,0]`` (nothing for a scalar)."""
+    return "[" + ",".join(str(i) for i in pos) + "]" if pos else ""
+
+
+def _dims(shape):
+    return "[" + ",".join(str(int(d)) for d in shape) + "]"
+
+
+def _check_range(indices, n, op_type, device, name):
+    """Every entry of ``indices`` lies in ``[0, n)``; else TF's kernel's InvalidArgumentError."""
     a = indices._data
     pos = _first_bad((a < 0) | (a >= n)) if a.size else None
     if pos is not None:
-        val = int(a[pos])
-        hint = " (negative indices are not supported, as in TF)" if val < 0 else ""
-        raise IndexOutOfRangeError(f"{opname}: indices{list(pos)} = {val} is not in [0, {n}): "
-                         f"{where} has size {n}{hint}")
+        raise InvalidArgumentError(eager_op_message(
+            op_type, f"indices{_at(pos)} = {int(a[pos])} is not in [0, {n})", device, name))
 
 
-def _flat_index(indices, dims, opname):
-    """Row-major flat positions ``indices.shape[:-1]`` of index tuples ``indices[..., k]`` into ``dims``."""
+def _first_bad_tuple(indices, dims):
+    """The position (over ``indices.shape[:-1]``) of the first index tuple ``indices[..., :]``
+    outside ``dims``, and that tuple; None when all lie inside."""
     a = indices._data
+    if not a.size:
+        return None
+    bound = indices.xp.asarray(np.asarray(dims, dtype=np.int64))
+    pos = _first_bad(((a < 0) | (a >= bound)).any(axis=-1))
+    if pos is None:
+        return None
+    return pos, [int(v) for v in a[pos]]
+
+
+def _flat_index(indices, dims):
+    """Row-major flat positions ``indices.shape[:-1]`` of the (valid) index tuples
+    ``indices[..., k]`` into ``dims``."""
     xp = indices.xp
     k = len(dims)
-    if a.size:
-        bound = xp.asarray(np.asarray(dims, dtype=np.int64))
-        pos = _first_bad((a < 0) | (a >= bound))
-        if pos is not None:
-            val = int(a[pos])
-            raise IndexOutOfRangeError(f"{opname}: indices{list(pos)} = {val} is not in [0, {dims[pos[-1]]}) "
-                             f"(index component {pos[-1]} runs over a dimension of size {dims[pos[-1]]}; "
-                             "negative indices are not supported)")
+    if k == 0:
+        return core.wrap_constant(xp.zeros(indices.shape[:-1], np.int64))
     strides = np.ones(k, dtype=np.int64)
     for j in range(k - 2, -1, -1):
         strides[j] = strides[j + 1] * dims[j + 1]
-    if k == 0:
-        return core.wrap_constant(xp.zeros(a.shape[:-1], np.int64))
     from .elementwise import cast, multiply  # circular import with elementwise
     return reduce_sum(multiply(cast(indices, np.int64), core.wrap_constant(xp.asarray(strides))), axis=-1)
 
@@ -216,22 +234,29 @@ def gather(params, indices, validate_indices=None, axis=None, batch_dims=0, name
     >>> wb.gather(wb.constant([10., 20., 30.]), [2, 0]).numpy()
     array([30., 10.], dtype=float32)
     """
+    # TF's errors: its kernel's InvalidArgumentError; out-of-range indices with its eager text
     p = convert_to_tensor(params)
     idx = _int_tensor(indices, "gather", "indices")
     bd = argcheck.integer(batch_dims, "batch_dims", "gather")
     if bd < 0:
         bd += idx.ndim
     if not 0 <= bd <= idx.ndim:
-        raise ValueError(f"gather: batch_dims={batch_dims} is out of range for indices of rank {idx.ndim}")
+        raise InvalidArgumentError(f"gather: batch_dims={batch_dims} is out of range for indices of rank "
+                                   f"{idx.ndim}")
+    if p.ndim == 0:
+        raise InvalidArgumentError("gather: params must have rank >= 1, got a scalar")
     a = bd if axis is None else argcheck.integer(axis, "axis", "gather")
     if a < 0:
         a += p.ndim
     if not bd <= a < p.ndim:
-        raise ValueError(f"gather: axis={axis} must be in [batch_dims={bd}, rank of params={p.ndim})")
+        raise InvalidArgumentError(f"gather: axis={axis} must be in [batch_dims={bd}, rank of params={p.ndim})")
     if p.shape[:bd] != idx.shape[:bd]:
-        raise ValueError(f"gather: the first batch_dims={bd} dimensions of params {p.shape} and "
-                         f"indices {idx.shape} must be equal")
-    _check_range(idx, p.shape[a], "gather", f"dimension {a} of params (shape {p.shape})")
+        raise InvalidArgumentError(f"gather: the first batch_dims={bd} dimensions of params {p.shape} and "
+                                   f"indices {idx.shape} must be equal")
+    # a variable's rows are TF's ResourceGather (its sparse_read); anything else is GatherV2
+    op_type = "ResourceGather" if isinstance(params, core.Variable) and a == 0 else "GatherV2"
+    _check_range(idx, p.shape[a], op_type, p.device,
+                 _kernel_name(name, params, indices, *(() if axis is None else (axis,))))
     return _gather(p, idx, a, bd)
 
 
@@ -244,29 +269,59 @@ def gather_nd(params, indices, batch_dims=0, name=None):
     """
     if not isinstance(params, Tensor) and getattr(params, "__wb_dispatch__", False):
         return core.dispatch(gather_nd, (params, indices), {"batch_dims": batch_dims})   # a RaggedTensor
+    # TF's errors: its kernel's InvalidArgumentError; index tuples out of range with its eager text
     p = convert_to_tensor(params)
     idx = _int_tensor(indices, "gather_nd", "indices")
     bd = argcheck.integer(batch_dims, "batch_dims", "gather_nd")
     if idx.ndim == 0:
-        raise ValueError("gather_nd: indices must have rank >= 1 (the last dimension holds index tuples)")
-    if not 0 <= bd < idx.ndim:
+        raise InvalidArgumentError("gather_nd: indices must have rank >= 1 (the last dimension holds index "
+                                   "tuples)")
+    if not 0 <= bd < idx.ndim:   # TF checks this in Python: a ValueError
         raise ValueError(f"gather_nd: batch_dims={batch_dims} must be in [0, rank of indices={idx.ndim})")
     k = idx.shape[-1]
     if bd + k > p.ndim:
-        raise ValueError(f"gather_nd: index tuples of length {k} (indices shape {idx.shape}) do not fit "
-                         f"params of shape {p.shape} after batch_dims={bd}")
+        raise InvalidArgumentError(f"gather_nd: index tuples of length {k} (indices shape {idx.shape}) do not "
+                                   f"fit params of shape {p.shape} after batch_dims={bd}")
     if p.shape[:bd] != idx.shape[:bd]:
-        raise ValueError(f"gather_nd: the first batch_dims={bd} dimensions of params {p.shape} and "
-                         f"indices {idx.shape} must be equal")
+        raise InvalidArgumentError(f"gather_nd: the first batch_dims={bd} dimensions of params {p.shape} and "
+                                   f"indices {idx.shape} must be equal")
     dims = p.shape[bd:bd + k]
-    flat = _flat_index(idx, dims, "gather_nd")
+    _check_gather_nd(p, idx, bd, dims, isinstance(params, core.Variable), name, params, indices)
+    flat = _flat_index(idx, dims)
     nb = _prod(p.shape[:bd])
     p4 = _reshape(p, (nb, 1, _prod(dims), _prod(p.shape[bd + k:])))
     i2 = _reshape(flat, (nb, _prod(idx.shape[bd:-1])))
     return _reshape(apply(_gather_op, (p4, i2)), idx.shape[:-1] + p.shape[bd + k:])
 
 
-def _scatter_args(indices, updates, shape, opname, dtype=None):
+def _check_gather_nd(p, idx, bd, dims, variable, name, params, indices):
+    """gather_nd's index tuples lie inside ``dims``; else TF's eager InvalidArgumentError. TF
+    gathers a variable with ResourceGatherNd; with ``batch_dims`` it gathers with GatherNd from
+    index tuples led by their batch position, which its text shows (at the position over the
+    flattened batch dimensions)."""
+    op_type = "GatherNd" if bd or not variable else "ResourceGatherNd"
+    kernel_name = "" if bd else _kernel_name(name, params, indices)
+    n_tuples = _prod(idx.shape[:-1])
+    if n_tuples and not p.size:
+        raise InvalidArgumentError(eager_op_message(
+            op_type, f"Requested more than 0 entries, but params is empty.  Params shape: {_dims(p.shape)}",
+            p.device, kernel_name))
+    found = _first_bad_tuple(idx, dims)
+    if found is None:
+        return
+    pos, tup = found
+    if bd:
+        batch = pos[:bd]
+        tup = list(batch) + tup
+        pos = (int(np.ravel_multi_index(batch, idx.shape[:bd])),) + pos[bd:]
+    raise InvalidArgumentError(eager_op_message(
+        op_type, f"indices{_at(pos)} = [{', '.join(str(v) for v in tup)}] does not index into param shape "
+        f"{_dims(p.shape)}, node name: {op_type}", p.device, kernel_name))
+
+
+def _scatter_args(indices, updates, shape, opname, dtype, kernel):
+    """Checked indices, updates, tuple length and flat positions. ``kernel``: TF's op type and
+    the name (``_kernel_name``) of its eager text for index tuples out of range."""
     idx = _int_tensor(indices, opname, "indices")
     # Python data takes the tensor's dtype, as TF converts it (updates=[1, 1] into float zeros)
     u = convert_to_tensor(updates, dtype_hint=dtype)
@@ -279,7 +334,13 @@ def _scatter_args(indices, updates, shape, opname, dtype=None):
     if u.shape != want:
         raise ValueError(f"{opname}: updates has shape {u.shape}, expected indices.shape[:-1] + "
                          f"shape[{k}:] = {want} (indices {idx.shape}, shape {tuple(shape)})")
-    return idx, u, k, _flat_index(idx, tuple(shape[:k]), opname)
+    found = _first_bad_tuple(idx, tuple(shape[:k]))
+    if found is not None:   # TF's kernel's InvalidArgumentError and text
+        pos, tup = found
+        raise InvalidArgumentError(eager_op_message(
+            kernel[0], f"indices{_at(pos)} = [{', '.join(str(v) for v in tup)}] does not index into shape "
+            f"{_dims(shape)}", u.device, kernel[1]))
+    return idx, u, k, _flat_index(idx, tuple(shape[:k]))
 
 
 def _scatter_add(u, flat, shape, k):
@@ -297,8 +358,9 @@ def scatter_nd(indices, updates, shape, name=None):
     >>> wb.scatter_nd([[1], [3], [1]], wb.constant([1., 2., 3.]), [4]).numpy()
     array([0., 4., 0., 2.], dtype=float32)
     """
+    kernel = ("ScatterNd", _kernel_name(name, indices, updates, shape))
     shape = _shape_arg(shape, "shape", "scatter_nd")
-    idx, u, k, flat = _scatter_args(indices, updates, shape, "scatter_nd")
+    idx, u, k, flat = _scatter_args(indices, updates, shape, "scatter_nd", None, kernel)
     if u.dtype.kind not in "fciu":
         raise TypeError(f"scatter_nd: updates must be numeric, got dtype {u.dtype}")
     return _scatter_add(u, flat, shape, k)
@@ -307,14 +369,16 @@ def scatter_nd(indices, updates, shape, name=None):
 def tensor_scatter_nd_add(tensor, indices, updates, name=None):
     """``tensor`` with ``updates`` added at ``indices`` (repeated indices add up)."""
     t = convert_to_tensor(tensor)
-    idx, u, k, flat = _scatter_args(indices, updates, t.shape, "tensor_scatter_nd_add", t.dtype)
+    idx, u, k, flat = _scatter_args(indices, updates, t.shape, "tensor_scatter_nd_add", t.dtype,
+                                    ("TensorScatterAdd", _kernel_name(name, tensor, indices, updates)))
     return t + _scatter_add(u, flat, t.shape, k)
 
 
 def tensor_scatter_nd_sub(tensor, indices, updates, name=None):
     """``tensor`` with ``updates`` subtracted at ``indices`` (repeated indices add up)."""
     t = convert_to_tensor(tensor)
-    idx, u, k, flat = _scatter_args(indices, updates, t.shape, "tensor_scatter_nd_sub", t.dtype)
+    idx, u, k, flat = _scatter_args(indices, updates, t.shape, "tensor_scatter_nd_sub", t.dtype,
+                                    ("TensorScatterSub", _kernel_name(name, tensor, indices, updates)))
     return t - _scatter_add(u, flat, t.shape, k)
 
 
@@ -328,7 +392,8 @@ def tensor_scatter_nd_update(tensor, indices, updates, name=None):
     array([6., 0., 5.], dtype=float32)
     """
     t = convert_to_tensor(tensor)
-    idx, u, k, flat = _scatter_args(indices, updates, t.shape, "tensor_scatter_nd_update", t.dtype)
+    idx, u, k, flat = _scatter_args(indices, updates, t.shape, "tensor_scatter_nd_update", t.dtype,
+                                    ("TensorScatterUpdate", _kernel_name(name, tensor, indices, updates)))
     if u.dtype != t.dtype:
         raise TypeError(f"tensor_scatter_nd_update: updates has dtype {u.dtype}, tensor has {t.dtype}")
     xp = t.xp
@@ -348,9 +413,10 @@ def tensor_scatter_nd_update(tensor, indices, updates, name=None):
     return where(hit, _scatter_add(rows, core.wrap(f1), t.shape, k), t)
 
 
-def _tensor_scatter_nd_extreme(tensor, indices, updates, opname, reduce_name):
+def _tensor_scatter_nd_extreme(tensor, indices, updates, opname, reduce_name, name):
     t = convert_to_tensor(tensor)
-    idx, u, k, flat = _scatter_args(indices, updates, t.shape, opname, t.dtype)
+    idx, u, k, flat = _scatter_args(indices, updates, t.shape, opname, t.dtype, (
+        f"TensorScatter{reduce_name.capitalize()}", _kernel_name(name, tensor, indices, updates)))
     if u.dtype != t.dtype:
         raise TypeError(f"{opname}: updates has dtype {u.dtype}, tensor has {t.dtype}")
     if u.dtype.kind not in "fiu":
@@ -379,13 +445,13 @@ def tensor_scatter_nd_max(tensor, indices, updates, name=None):
     >>> wb.tensor_scatter_nd_max(wb.constant([1, 5, 3]), [[0], [0], [1]], [4, 7, 2]).numpy()
     array([7, 5, 3], dtype=int32)
     """
-    return _tensor_scatter_nd_extreme(tensor, indices, updates, "tensor_scatter_nd_max", "max")
+    return _tensor_scatter_nd_extreme(tensor, indices, updates, "tensor_scatter_nd_max", "max", name)
 
 
 def tensor_scatter_nd_min(tensor, indices, updates, name=None):
     """``tensor`` where each slice at ``indices`` is the elementwise minimum of its value and
     the ``updates`` sent there (repeated indices all take part)."""
-    return _tensor_scatter_nd_extreme(tensor, indices, updates, "tensor_scatter_nd_min", "min")
+    return _tensor_scatter_nd_extreme(tensor, indices, updates, "tensor_scatter_nd_min", "min", name)
 
 
 def strided_slice(input_, begin, end, strides=None, begin_mask=0, end_mask=0, ellipsis_mask=0, new_axis_mask=0,
