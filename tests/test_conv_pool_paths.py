@@ -40,8 +40,10 @@ ONE_CHANNEL = [  # (spatial sizes, kernel, strides, dilations, pads)
 ]
 
 
+@pytest.mark.parametrize("rows", [0, 10 ** 9], ids=["by tap", "view"])
 @pytest.mark.parametrize("sizes,ksize,strides,dilations,pads", ONE_CHANNEL)
-def test_one_channel_convolution_matches_naive_reference(sizes, ksize, strides, dilations, pads):
+def test_one_channel_convolution_matches_naive_reference(sizes, ksize, strides, dilations, pads, rows, tap_rows):
+    tap_rows(rows)
     rng = np.random.default_rng(40)
     x = rng.normal(size=(3,) + sizes + (1,))
     w = rng.normal(size=ksize + (1, 4))
@@ -58,16 +60,43 @@ def _view_im2col(x, ksize, strides, dilations, pads, out):
     return view.reshape(x.shape[:-nd - 2] + (x.shape[-nd - 2] * int(np.prod(out)), -1))
 
 
+@pytest.fixture
+def tap_rows(monkeypatch):
+    """Sets from how many output positions a one-channel im2col goes tap by tap."""
+    def set_rows(rows):
+        monkeypatch.setattr(conv_ops, "TAP_BY_TAP_ROWS", rows)
+        conv_ops._im2col_plan.cache_clear()
+    yield set_rows
+    conv_ops._im2col_plan.cache_clear()
+
+
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("sizes,ksize,strides,dilations,pads", ONE_CHANNEL)
-def test_tap_by_tap_im2col_is_the_view_copy(sizes, ksize, strides, dilations, pads, dtype):
+def test_tap_by_tap_im2col_is_the_view_copy(sizes, ksize, strides, dilations, pads, dtype, tap_rows):
     # the same matrix (values and layout), so the matmul after it gives the same bits
     x = np.random.default_rng(41).normal(size=(2, 3) + sizes + (1,)).astype(dtype)
     out = out_sizes(sizes, pads, ksize, strides, dilations)
-    cols = conv_ops._im2col(np, x, ksize, strides, dilations, pads, out)
     want = _view_im2col(x, ksize, strides, dilations, pads, out)
-    assert cols.shape == want.shape and cols.dtype == want.dtype and cols.flags.c_contiguous
-    assert np.array_equal(cols, want)
+    for rows, by_tap in [(0, True), (10 ** 9, False)]:
+        tap_rows(rows)
+        plan = conv_ops._im2col_plan(x.shape, x.dtype.itemsize, ksize, strides, dilations, pads)
+        assert (plan.taps is not None) == by_tap
+        cols = conv_ops._im2col(np, x, plan)
+        assert cols.shape == want.shape and cols.dtype == want.dtype and cols.flags.c_contiguous
+        assert np.array_equal(cols, want)
+
+
+def test_im2col_goes_tap_by_tap_for_one_channel_and_many_positions():
+    plan = conv_ops._im2col_plan
+    assert plan((256, 8, 8, 1), 4, (3, 3), (1, 1), (1, 1), ((1, 1), (1, 1))).taps is not None
+    assert plan((1, 8, 8, 1), 4, (3, 3), (1, 1), (1, 1), ((1, 1), (1, 1))).taps is None
+    assert plan((256, 8, 8, 2), 4, (3, 3), (1, 1), (1, 1), ((1, 1), (1, 1))).taps is None
+
+
+def test_empty_batch_convolves_to_an_empty_batch():
+    for c in (1, 3):
+        y = wb.nn.conv2d(wb.zeros((0, 20, 20, c)), wb.ones((3, 3, c, 2)), 1, "SAME")
+        assert y.shape == (0, 20, 20, 2)
 
 
 def test_one_channel_convolution_extra_batch_dimensions():
@@ -79,8 +108,9 @@ def test_one_channel_convolution_extra_batch_dimensions():
 
 
 @pytest.mark.parametrize("padding,strides", [("SAME", 1), ("VALID", 2)])
-def test_one_channel_convolution_gradients(padding, strides):
+def test_one_channel_convolution_gradients(padding, strides, tap_rows):
     # both primitives of the gradient: the filter gradient builds its im2col tap by tap too
+    tap_rows(0)
     rng = np.random.default_rng(43)
     x, w = f64(rng.uniform(-1, 1, (2, 5, 4, 1))), f64(rng.uniform(-1, 1, (3, 2, 1, 2)))
     check_gradients(lambda a, b: wb.nn.conv2d(a, b, strides, padding), [x, w], order=2)

@@ -26,7 +26,11 @@ kernel tap instead of im2col): the rules, being the transposes of a bilinear map
 
 from __future__ import annotations
 
+import functools
 import math
+from typing import NamedTuple
+
+import numpy as np
 
 from ..core import apply, convert_to_tensor, defop
 from ._define import bilinear_jvp
@@ -35,7 +39,7 @@ from .pooling import (  # noqa: F401  (wb.nn's pooling ops are imported from her
 )
 from .windows import (
     col2im, crop, data_format as _data_format, from_channels_last, out_sizes, pad, pads_of,
-    padded_zeros, spatial, taps, to_channels_last, windows,
+    padded_zeros, spatial, taps, to_channels_last,
 )
 
 # ---------------------------------------------------------------------------
@@ -44,48 +48,82 @@ from .windows import (
 
 def _conv_fwd(xp, x, w, strides, dilations, pads, depthwise):
     nd = len(strides)
-    ksize, (c, o) = w.shape[-nd - 2:-2], w.shape[-2:]
-    n, sizes = x.shape[-nd - 2], x.shape[-nd - 1:-1]
-    out = out_sizes(sizes, pads, ksize, strides, dilations)
+    ksize, o = w.shape[-nd - 2:-2], w.shape[-1]
     if depthwise:
+        out = out_sizes(x.shape[-nd - 1:-1], pads, ksize, strides, dilations)
         return _depthwise_fwd(xp, pad(xp, x, pads), w, strides, dilations, out)
-    kk = math.prod(ksize) * c
-    y = xp.matmul(_im2col(xp, x, ksize, strides, dilations, pads, out), w.reshape(w.shape[:-nd - 2] + (kk, o)))
-    return y.reshape(y.shape[:-2] + (n,) + out + (o,))
+    plan = _im2col_plan(x.shape, x.dtype.itemsize, ksize, strides, dilations, pads)
+    y = xp.matmul(_im2col(xp, x, plan), w.reshape(w.shape[:-nd - 2] + (plan.cols[-1], o)))
+    return y.reshape(y.shape[:-2] + plan.n_out + (o,))
 
 
-def _zero_padded(xp, x, pads):
-    """``x`` with zeros around its spatial dims, C-contiguous: a zeroed array and one copy,
-    several times faster than ``np.pad`` on small arrays."""
-    if not any(map(any, pads)):
-        return xp.ascontiguousarray(x)
-    nd = len(pads)
-    sizes = x.shape[-nd - 1:-1]
-    res = padded_zeros(xp, x.shape[:-nd - 1], sizes, pads, x.shape[-1], x.dtype)
-    crop(res, pads, sizes)[...] = x
-    return res
+class _Im2col(NamedTuple):
+    """How ``_im2col`` copies an input of one shape: the geometry, computed once per shape."""
+
+    n_out: tuple        # the output's batch and spatial sizes: (N, *out)
+    padded: tuple       # the padded input's shape (None: no padding)
+    interior: tuple     # the padded input's index holding the input
+    cols: tuple         # the matrix's shape [..., N * prod(out), prod(ksize) * C]
+    taps: tuple         # by tap: the input index of each kernel tap (None: through the view)
+    by_tap: tuple       # by tap: the shape [..., N, *out, prod(ksize)] the taps are written to
+    view: tuple         # through the view: the shape [..., N, *out, *ksize, C] of the windows
+    steps: tuple        # through the view: its strides in bytes over the C-contiguous padded input
 
 
-def _im2col(xp, x, ksize, strides, dilations, pads, out):
+# one-channel inputs with at least this many output positions are copied tap by tap
+TAP_BY_TAP_ROWS = 512
+
+
+@functools.lru_cache(maxsize=512)
+def _im2col_plan(shape, itemsize, ksize, strides, dilations, pads):
+    nd = len(ksize)
+    lead, sizes, c = shape[:-nd - 1], shape[-nd - 1:-1], shape[-1]
+    out = out_sizes(sizes, pads, ksize, strides, dilations)
+    padded = interior = None
+    full = shape
+    if any(map(any, pads)):
+        full = padded = lead + tuple(n + a + b for n, (a, b) in zip(sizes, pads)) + (c,)
+        interior = (Ellipsis,) + tuple(slice(a, a + n) for n, (a, _) in zip(sizes, pads)) + (slice(None),)
+    k = math.prod(ksize)
+    rows = shape[-nd - 2] * math.prod(out)
+    cols = shape[:-nd - 2] + (rows, k * c)
+    if c == 1 and k > 1 and rows >= TAP_BY_TAP_ROWS:
+        where = tuple(wh[:-1] + (0,) for _, wh in taps(ksize, strides, dilations, out))
+        return _Im2col(shape[-nd - 2:-nd - 1] + out, padded, interior, cols, where, lead + out + (k,), None, None)
+    st = [itemsize]                     # the C-contiguous strides of the padded input
+    for dim in reversed(full[1:]):
+        st.insert(0, st[0] * dim)
+    sp = st[-nd - 1:-1]
+    steps = (tuple(st[:-nd - 1]) + tuple(a * b for a, b in zip(sp, strides))
+             + tuple(a * b for a, b in zip(sp, dilations)) + (itemsize,))
+    return _Im2col(shape[-nd - 2:-nd - 1] + out, padded, interior, cols, None, None, lead + out + ksize + (c,), steps)
+
+
+def _im2col(xp, x, plan):
     """The ``[..., N * prod(out), prod(ksize) * C]`` matrix of every window of ``x``, a row per
     output position, its columns in the filter's ``(*ksize, C)`` order.
 
     Copied from the strided view of the windows, whose innermost contiguous run is a
     window row (``kw * C`` values); with one input channel that run is a few values long and
-    the copy crawls, so there each kernel tap is copied on its own instead (one strided
-    copy per tap, a row of output positions at a time): the same matrix, 2-3x faster.
+    the copy crawls, so there, for more than a few rows, each kernel tap is copied on its own
+    instead (one strided copy per tap, a row of output positions at a time): the same
+    matrix, 2-3x faster at W10's batch of 256.
     """
-    nd = len(ksize)
-    c = x.shape[-1]
-    xpad = _zero_padded(xp, x, pads)
-    rows = x.shape[-nd - 2] * math.prod(out)
-    if c == 1 and math.prod(ksize) > 1:
-        cols = xp.empty(xpad.shape[:-nd - 1] + out + (math.prod(ksize),), x.dtype)
-        for k, (_, where) in enumerate(taps(ksize, strides, dilations, out)):
-            cols[..., k] = xpad[where][..., 0]
-        return cols.reshape(x.shape[:-nd - 2] + (rows, cols.shape[-1]))
-    view = windows(xp, xpad, ksize, strides, dilations, out)
-    return view.reshape(x.shape[:-nd - 2] + (rows, math.prod(ksize) * c))   # one copy
+    if plan.padded is None:   # zeros around the input: one zeroed array and one copy
+        xpad = xp.ascontiguousarray(x)
+    else:
+        xpad = xp.zeros(plan.padded, x.dtype)
+        xpad[plan.interior] = x
+    if plan.taps is not None:
+        cols = xp.empty(plan.by_tap, x.dtype)
+        for k, where in enumerate(plan.taps):
+            cols[..., k] = xpad[where]
+        return cols.reshape(plan.cols)
+    if xp is np:
+        view = np.ndarray(plan.view, xpad.dtype, xpad, 0, plan.steps)
+    else:
+        view = xp.lib.stride_tricks.as_strided(xpad, plan.view, plan.steps)
+    return view.reshape(plan.cols)   # one copy
 
 
 # Depthwise convolution has only M multiply-adds per input value and tap: one vectorized
@@ -141,7 +179,7 @@ def _backprop_filter_fwd(xp, x, dy, filter_sizes, strides, dilations, pads, dept
                  for _, where in taps(ksize, strides, dilations, out)]
         dw = xp.stack(parts, axis=-3)
         return dw.reshape(dw.shape[:-3] + ksize + dw.shape[-2:])
-    cols = _im2col(xp, x, ksize, strides, dilations, pads, out)
+    cols = _im2col(xp, x, _im2col_plan(x.shape, x.dtype.itemsize, ksize, strides, dilations, pads))
     dw = xp.matmul(xp.swapaxes(cols, -1, -2), dy.reshape(dy.shape[:-nd - 2] + (n * math.prod(out), o)))
     return dw.reshape(dw.shape[:-2] + ksize + (c, o))
 

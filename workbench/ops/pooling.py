@@ -8,6 +8,8 @@ window's maximum) and its transpose ``max_pool<n>d_grad_grad``, and ``avg_pool<n
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from ..core import apply, convert_to_tensor, defop
@@ -28,16 +30,13 @@ def _max_pool_fwd(xp, x, ksize, strides, pads):
     slices per dimension, over ever smaller arrays. A reduction over the strided view of
     every window was several times slower: its inner loops run over a handful of elements.
     The maximum is exact in any order, so the values are the same; NaN propagates."""
-    nd = len(ksize)
-    out = out_sizes(x.shape[-nd - 1:-1], pads, ksize, strides)
-    y = pad(xp, x, pads, _lowest(x.dtype))
-    fresh = y is not x
-    for d, (k, s, o) in enumerate(zip(ksize, strides, out)):
-        if k == 1 and s == 1:
-            continue
-        rest = (slice(None),) * (nd - d)   # the later spatial dims and the channels
-        slices = [(Ellipsis, slice(i, i + s * (o - 1) + 1, s)) + rest for i in range(k)]
-        if k == 1:
+    padded, interior, passes = _max_pool_plan(x.shape, ksize, strides, pads)
+    y, fresh = x, False
+    if padded is not None:   # padding never wins: the lowest value around the input
+        y, fresh = xp.full(padded, _lowest(x.dtype), x.dtype), True
+        y[interior] = x
+    for slices in passes:
+        if len(slices) == 1:   # a window of one, strided: a subsample
             y, fresh = y[slices[0]], False
             continue
         acc = xp.maximum(y[slices[0]], y[slices[1]])
@@ -45,6 +44,26 @@ def _max_pool_fwd(xp, x, ksize, strides, pads):
             xp.maximum(acc, y[where], out=acc)
         y, fresh = acc, True
     return y if fresh else xp.array(y)
+
+
+@functools.lru_cache(maxsize=512)
+def _max_pool_plan(shape, ksize, strides, pads):
+    """For an input of ``shape``: the padded shape and the input's place in it (None, None
+    without padding), and per pooled dimension the slices of its ``k`` window taps."""
+    nd = len(ksize)
+    sizes = shape[-nd - 1:-1]
+    out = out_sizes(sizes, pads, ksize, strides)
+    padded = interior = None
+    if any(map(any, pads)):
+        padded = shape[:-nd - 1] + tuple(n + a + b for n, (a, b) in zip(sizes, pads)) + shape[-1:]
+        interior = (Ellipsis,) + tuple(slice(a, a + n) for n, (a, _) in zip(sizes, pads)) + (slice(None),)
+    passes = []
+    for d, (k, s, o) in enumerate(zip(ksize, strides, out)):
+        if k == 1 and s == 1:
+            continue
+        rest = (slice(None),) * (nd - d)   # the later spatial dims and the channels
+        passes.append(tuple((Ellipsis, slice(i, i + s * (o - 1) + 1, s)) + rest for i in range(k)))
+    return padded, interior, tuple(passes)
 
 
 def _argmax_taps(xp, x, ksize, strides, pads, out):
