@@ -8,6 +8,7 @@ Masking, with Keras' arguments and weight layouts (the merge layers live in ``me
 
 from __future__ import annotations
 
+import math
 import re
 import types
 
@@ -187,12 +188,13 @@ class Reshape(Layer):
         self.target_shape = argcheck.shape(target_shape, "target_shape", "Reshape", unknown=True)
 
     def call(self, inputs):
-        size = int(np.prod(inputs.shape[1:]))
-        known = int(np.prod([d for d in self.target_shape if d != -1]))
+        shape = tuple(inputs.shape)
+        size = math.prod(shape[1:])
+        known = math.prod(d for d in self.target_shape if d != -1)
         if (-1 not in self.target_shape and known != size) or (known == 0 or size % known):
             raise ValueError(f"Reshape '{self.name}': cannot reshape inputs of shape {inputs.shape} "
                              f"to (batch,) + {self.target_shape}")
-        return wb.reshape(inputs, (inputs.shape[0],) + self.target_shape)
+        return wb.reshape(inputs, shape[:1] + self.target_shape)
 
     def get_config(self):
         return {**super().get_config(), "target_shape": list(self.target_shape)}
