@@ -42,12 +42,12 @@ import numpy as np
 
 from .. import core, errors, nest
 from ..config import _EAGER, functions_run_eagerly, run_functions_eagerly  # noqa: F401 (re-exported)
-from .graphdef import FuncGraph
+from .graphdef import FuncGraph, record
 from .program import Program
 from ..ops.shape import identity
-from ..tensor_shape import TensorSpec, _dtype_name
-from .signature import (Placeholder, covers, describe, placeholder, plain, relax, release_placeholders, repeats,
-                        signature, stand_in)
+from ..tensor_shape import TensorShape, TensorSpec, _dtype_name
+from .signature import (Placeholder, covers, describe, output_shapes, placeholder, plain, relax,
+                        release_placeholders, repeats, signature, stand_in)
 from .trace import Tracer, tensor_leaves
 
 __all__ = ["function", "Function", "ConcreteFunction", "run_functions_eagerly", "functions_run_eagerly",
@@ -226,7 +226,8 @@ class Function:
             self._trace(key, args, kwargs, flat, general)
         key = signature(args, kwargs, flat, self._captured)
         concrete = self._concrete[general] if general is not None else self._find(key)[0]
-        concrete._latest = self._programs[key]
+        program = self._programs[key]
+        concrete._latest = getattr(program, "_wrapped", program)
         return concrete
 
     def pretty_printed_concrete_signatures(self, verbose=True) -> str:
@@ -337,6 +338,24 @@ class Function:
             out.append((f"{name}:0" if n == 0 else f"{name}_{n}:0", shape))
         return out + [("x:0", None)] * (len(key) - 2 - len(out))
 
+    @staticmethod
+    def _open_shapes(tracer, inputs, labels, key, general):
+        """id(tensor) -> its symbolic shape (``signature.output_shapes``) where the concrete
+        function's inputs leave sizes open; None where every input's shape is fixed."""
+        known = {}
+        for i, t in enumerate(inputs):
+            if t is None:
+                continue
+            if key[2 + i][0] in "TA":
+                known[id(t)] = labels[i][1]
+            elif isinstance(general, tuple) and general[2 + i] == key[2 + i]:
+                known[id(t)] = tuple(t._data.shape)
+            else:   # a composite argument of a more general spec: its flat values' size is open
+                known[id(t)] = None
+        if all(s is not None and None not in s for s in known.values()):
+            return None
+        return output_shapes(tracer.events, known)
+
     def _trace(self, key, args, kwargs, flat, general=None):
         concrete, found = self._find(key)
         if general is None:
@@ -414,23 +433,29 @@ class Function:
             if all(ref() is None for ref in created):
                 raise ValueError(singleton)
             return result
-        if tracer.constants:
+        slots = tuple((i, leaf) for i, leaf in enumerate(flat) if isinstance(leaf, core.Variable))
+        # variable arguments the function also reaches another way (a closure, a global, an
+        # attribute of an argument): replays may not run on other variables in their place
+        shared = [v for v in _reached_variables(self._fn, flat, {id(v) for _, v in slots})] if slots else []
+        if tracer.constants or shared:
             # the captured tensors a later call may pass as arguments; this program serves the
             # calls whose arguments are these tensors where this call's are (its key says which)
-            for t in tracer.constants.values():
+            for t in list(tracer.constants.values()) + shared:
                 self._captured[id(t)] = weakref.ref(t, functools.partial(_forget, self._captured, id(t)))
             key = signature(args, kwargs, flat, self._captured)
         program = Program(self._name, key, tracer, inputs, result)
+        program.graph_nodes = record(tracer.events, inputs, tracer.arrays, result)
+        program.variable_arguments = frozenset(id(v) for _, v in slots)
         # the signature names objects by identity: keep them alive, so that no new object
         # can take an id a program was traced for
         program._pinned = [leaf for leaf, t in zip(flat, inputs)
                            if t is None and not isinstance(leaf, (core.Tensor, core.CompositeTensor))]
         program._pinned += [self._captured[m[2]]() for m in (key[-1][1] if plain(key) is not key else ())
                             if len(m) == 3]
-        self._programs[key] = program
+        self._programs[key] = _VariableArguments(program, slots) if slots else program
         if concrete is None:
             concrete = self._concrete[general] = ConcreteFunction(self, general, args, kwargs)
-        concrete._add(program, result)
+        concrete._add(program, result, self._open_shapes(tracer, inputs, labels, key, general))
         for log in TRACE_LOGS:   # wb.summary.trace_on: the graphs of new traces
             log.append(concrete._graph_of(program))
         if program.eager:
@@ -440,6 +465,95 @@ class Function:
         out = program.outputs()
         program.release()
         return out
+
+
+class _VariableArguments:
+    """A program whose variable arguments are keyed by their spec (see ``signature``): a call
+    with other variables of that spec runs the program on them. The steps hold the variables
+    the trace saw; for the call, each takes the buffer (and the count of tapes holding it) of
+    the variable passed in its place, and afterwards the variable passed takes the result
+    and the traced one its own state back (TF feeds variables to a concrete function as
+    resource inputs; this is that, for steps that close over the variables)."""
+
+    __slots__ = ("_wrapped", "_slots", "_lock")
+
+    def __init__(self, program, slots):
+        self._wrapped = program
+        self._slots = slots          # (flat index, the variable the trace saw there)
+        self._lock = threading.Lock()
+
+    def run(self, flat):
+        moved = [(t, flat[i]) for i, t in self._slots if flat[i] is not t]
+        if not moved:
+            return self._wrapped.run(flat)
+        with self._lock:
+            saved = [(t._data, t._captures) for t, _ in moved]
+            given = [(p._data, p._captures) for _, p in moved]
+            for (t, _), (d, c) in zip(moved, given):
+                t._data, t._captures = d, c
+            try:
+                return self._wrapped.run(flat)
+            finally:
+                after = [(t._data, t._captures) for t, _ in moved]
+                for (t, _), (d, c) in zip(moved, saved):
+                    t._data, t._captures = d, c
+                for (_, p), (d, c) in zip(moved, after):
+                    p._data, p._captures = d, c
+
+    def __getattr__(self, name):
+        return getattr(self._wrapped, name)
+
+    def __repr__(self):
+        return repr(self._wrapped)
+
+
+def _reached_variables(fn, flat, ids):
+    """The variables among ``ids`` that ``fn`` reaches other than as its arguments, as far as
+    one level shows: its closure, the globals its code names, its bound instance, and the
+    attributes (and list, tuple or dict items) of those and of its non-tensor arguments; a
+    module's ``variables`` all count."""
+    found, seen = {}, set()
+
+    def look(obj, depth):
+        if id(obj) in seen or obj is None or isinstance(obj, (bool, int, float, complex, str, bytes)):
+            return
+        seen.add(id(obj))
+        if isinstance(obj, core.Variable):
+            if id(obj) in ids:
+                found[id(obj)] = obj
+            return
+        if isinstance(obj, core.Tensor) or depth > 1:
+            return
+        if isinstance(obj, (list, tuple)):
+            items = obj
+        elif isinstance(obj, dict):
+            items = list(obj.values())
+        else:
+            items = list(getattr(obj, "__dict__", {}).values())
+            module_variables = getattr(type(obj), "variables", None)
+            if isinstance(module_variables, property):
+                try:
+                    items += list(obj.variables)
+                except Exception:  # noqa: BLE001 - a property that fails tells nothing
+                    pass
+        for item in items:
+            look(item, depth + 1)
+
+    base = inspect.unwrap(fn) if callable(fn) else fn
+    look(getattr(base, "__self__", None), 0)
+    for cell in getattr(base, "__closure__", None) or ():
+        try:
+            look(cell.cell_contents, 0)
+        except ValueError:   # an empty cell
+            pass
+    code, glob = getattr(base, "__code__", None), getattr(base, "__globals__", {})
+    for name in getattr(code, "co_names", ()):
+        if name in glob:
+            look(glob[name], 0)
+    for leaf in flat:
+        if not isinstance(leaf, core.Tensor):
+            look(leaf, 0)
+    return list(found.values())
 
 
 class _BoundFunction:
@@ -478,10 +592,19 @@ class ConcreteFunction:
             self._inputs = nest.pack_sequence_as((args, kwargs), specs)
             self._inputs = (tuple(self._inputs[0]), self._inputs[1])
 
-    def _add(self, program, result):
+    def _add(self, program, result, shapes=None):
+        """A new program; ``shapes``: the symbolic shapes of its values where the inputs leave
+        sizes open (``signature.output_shapes``), which the output specs take."""
         self._programs.append(program)
-        out = nest.map_structure(lambda v: TensorSpec(v.shape, v.dtype) if isinstance(v, core.Variable)
-                                 else _spec(v, None), result)   # a variable returns its value
+
+        def spec(v):
+            if isinstance(v, core.Variable):   # a variable returns its value
+                return TensorSpec(v.shape, v.dtype)
+            s = _spec(v, None)
+            if shapes is not None and isinstance(s, TensorSpec) and id(v) in shapes:
+                return TensorSpec(shapes[id(v)], s.dtype)
+            return s
+        out = nest.map_structure(spec, result)
         self._outputs = out if self._outputs is None else _widen(self._outputs, out)
 
     @property
@@ -612,7 +735,8 @@ class ConcreteFunction:
         lines = ["Input Parameters:"]
         lines += [f"  {n} ({kind}): {_show(s)}" for n, kind, s in self._parameters()]
         lines += ["Output Type:", f"  {_show(self._outputs)}", "Captures:"]
-        variables = {id(v): v for p in self._programs for v in getattr(p, "_variables", ())}
+        variables = {id(v): v for p in self._programs for v in getattr(p, "_variables", ())
+                     if id(v) not in getattr(p, "variable_arguments", ())}
         if variables:
             lines += [f"  {v.name}: TensorSpec(shape={v.shape}, dtype=wb.resource, name=None)"
                       for v in variables.values()]
@@ -760,7 +884,7 @@ def _parameters(fn):
 
 
 def _is_spec(s) -> bool:
-    return isinstance(s, TensorSpec) or hasattr(s, "ragged_rank") and hasattr(s, "is_compatible_with")
+    return isinstance(s, (TensorSpec, VariableSpec)) or hasattr(s, "ragged_rank") and hasattr(s, "is_compatible_with")
 
 
 def _input_signature(sig, function):
@@ -822,9 +946,37 @@ def _general_part(part, spec):
     return part
 
 
+class VariableSpec:
+    """How a concrete function sees a variable argument (TF's ``VariableSpec``): its shape,
+    dtype, ``trainable`` and alias number (which earlier variable argument it is, counted
+    from 0 in the order the arguments flatten)."""
+
+    __slots__ = ("shape", "dtype", "trainable", "alias_id")
+
+    def __init__(self, shape, dtype, trainable=True, alias_id=None):
+        self.shape = TensorShape(shape)
+        self.dtype = dtype
+        self.trainable = bool(trainable)
+        self.alias_id = alias_id
+
+    def __eq__(self, other):
+        return isinstance(other, VariableSpec) and (self.shape, self.dtype, self.trainable, self.alias_id) == (
+            other.shape, other.dtype, other.trainable, other.alias_id)
+
+    def __hash__(self):
+        return hash((VariableSpec, tuple(self.shape.as_list()) if self.shape.rank is not None else None,
+                     self.trainable, self.alias_id))
+
+    def __repr__(self):
+        return (f"VariableSpec(shape={self.shape}, dtype=wb.{_dtype_name(self.dtype)}, "
+                f"trainable={self.trainable}, alias_id={self.alias_id})")
+
+
 def _spec(leaf, part):
     if part is not None and part[0] == "S":
         return part[1]
+    if isinstance(leaf, core.Variable):
+        return VariableSpec(leaf.shape, leaf.dtype, leaf.trainable, part[4] if part is not None else None)
     if isinstance(leaf, core.Tensor) and not isinstance(leaf, core.Variable):
         shape = part[1] if part is not None and part[0] in "TA" else leaf.shape
         return TensorSpec(shape, leaf.dtype)

@@ -1,22 +1,32 @@
 """A traced program seen as TF's graph: ``concrete.graph.as_graph_def().node``.
 
-TF builds a graph and runs it; ``wb.function`` records the steps one eager run took (see
-``trace``). This module shows those steps in the shape of TF's ``GraphDef``, so that code that
-counts or lists a function's nodes runs: one ``Placeholder`` per tensor argument, one node
-per step (named after its op, numbered as TF numbers repeated names), one node per variable
-a step reads, and one ``Identity`` per returned tensor. Constants computed once at trace
-time are not nodes (TF would show them as ``Const``).
+TF builds a graph and runs it; ``wb.function`` records what one eager run did (see ``trace``).
+This module shows that record in the shape of TF's ``GraphDef``, so that code that counts or
+lists a function's nodes runs: one ``Placeholder`` per tensor argument, one node per op the
+trace ran (named after the op, numbered as TF numbers repeated names; ops on constants
+too, which the program computed once at trace time and does not replay, as TF keeps them in
+its graph), per random draw, stateful call and reverse walk, one ``Const`` per constant an op
+used, one ``VarHandleOp`` per variable, and one ``Identity`` per returned tensor.
+
+The nodes are ours, not TF's: an op here may be several TF nodes or several ops here one TF
+node (TF adds ``ReadVariableOp`` and ``NoOp`` nodes, writes a loop over a dataset as one
+``While`` node where the trace here unrolls it, and prunes unused nodes), so node counts
+match TF's for plain arithmetic and differ elsewhere.
 
 >>> f = wb.function(lambda x: wb.matmul(x, x) + 1.0)
 >>> [n.op for n in f.get_concrete_function(wb.ones([2, 2])).graph.as_graph_def().node]
-['Placeholder', 'matmul', 'add', 'Identity']
+['Placeholder', 'matmul', 'Const', 'add', 'Identity']
 """
 
 from __future__ import annotations
 
-from .. import core, nest
+from .. import core
+from .trace import tensor_leaves
 
-__all__ = ["FuncGraph", "GraphDef", "NodeDef"]
+__all__ = ["FuncGraph", "GraphDef", "NodeDef", "record"]
+
+# op records whose TF node has another name (string ``+`` is TF's ``add``)
+_TF_NAMES = {"string_add": "add"}
 
 
 class NodeDef:
@@ -52,35 +62,26 @@ class FuncGraph:
         self._names = parameter_names
 
     def as_graph_def(self) -> GraphDef:
-        nodes, names, used = [], {}, {}
+        nodes, used = [], {}
 
         def unique(base):
             n = used.get(base, 0)
             used[base] = n + 1
             return base if n == 0 else f"{base}_{n}"
 
-        program = self._program
         flat_names = self._names
-        for i, holder in enumerate(program._inputs):
-            if holder is not None:
-                name = unique(flat_names[i] if i < len(flat_names) else f"args_{i}")
-                names[id(holder)] = name
-                nodes.append(NodeDef(name, "Placeholder"))
-        for step in program.steps:
-            inputs = []
-            for h in step.reads or ():
-                if id(h) not in names and isinstance(h, core.Variable):
-                    names[id(h)] = unique(h.name.split(":")[0].replace("/", "_") or "Variable")
-                    nodes.append(NodeDef(names[id(h)], "VarHandleOp"))
-                if id(h) in names:
-                    inputs.append(names[id(h)])
-            name = unique(step.name)
-            nodes.append(NodeDef(name, step.name, inputs))
-            for k, h in enumerate(step.writes):
-                names[id(h)] = name if k == 0 else f"{name}:{k}"
-        for t in nest.flatten(program._result):
-            if isinstance(t, core.Tensor) and id(t) in names:
-                nodes.append(NodeDef(unique("Identity"), "Identity", [names[id(t)]]))
+        names = []
+        for kind, what, refs in self._program.graph_nodes:
+            inputs = [names[j] if k == 0 else f"{names[j]}:{k}" for j, k in refs]
+            if kind == "Placeholder":
+                name = unique(flat_names[what] if what < len(flat_names) else f"args_{what}")
+            elif kind == "VarHandleOp":
+                name = unique(what.name.split(":")[0].replace("/", "_") or "Variable")
+            else:
+                kind = _TF_NAMES.get(kind, kind)
+                name = unique(kind)
+            names.append(name)
+            nodes.append(NodeDef(name, kind, inputs))
         return GraphDef(nodes)
 
     @property
@@ -93,3 +94,39 @@ class FuncGraph:
 
     def __repr__(self):
         return f"FuncGraph(name={self.name})"
+
+
+def record(events, inputs, arrays, result) -> tuple:
+    """The nodes of a trace, as ``(kind, what, inputs)``: ``kind`` an op's name or
+    ``Placeholder`` (``what``: the flat argument's index), ``VarHandleOp`` (``what``: the
+    variable), ``Const`` or ``Identity``; ``inputs`` the ``(node index, output index)`` each
+    reads. ``events``: what the tracer saw run (``Tracer.events``); ``inputs``: the tensor each
+    flat argument binds, or None; ``arrays``: id(array) -> the traced value that holds it (a
+    new wrapper of a traced value reads that value); ``result``: the traced result."""
+    nodes, where = [], {}
+    for i, t in enumerate(inputs):
+        if t is not None:
+            where[id(t)] = (len(nodes), 0)
+            nodes.append(("Placeholder", i, ()))
+
+    def ref(t):
+        r = where.get(id(t))
+        if r is not None:
+            return r
+        if not isinstance(t, core.Variable):
+            src = arrays.get(id(getattr(t, "_data", None)))
+            if src is not None and src is not t:
+                r = where[id(t)] = ref(src)
+                return r
+        nodes.append(("VarHandleOp", t, ()) if isinstance(t, core.Variable) else ("Const", None, ()))
+        r = where[id(t)] = (len(nodes) - 1, 0)
+        return r
+
+    for name, args, outs, _ in events:
+        refs = tuple(ref(a) for a in args if isinstance(a, core.Tensor))
+        for k, o in enumerate(outs):
+            where[id(o)] = (len(nodes), k)
+        nodes.append((name, None, refs))
+    for leaf in tensor_leaves(result):
+        nodes.append(("Identity", None, (ref(leaf),)))
+    return tuple(nodes)

@@ -10,8 +10,8 @@ from .. import backend, core, nest
 from ..core import Tensor, Variable
 from ..tensor_shape import _dtype_name
 
-__all__ = ["Placeholder", "as_tensors", "describe", "placeholder", "plain", "release_placeholders", "repeats",
-           "signature", "stand_in"]
+__all__ = ["Placeholder", "as_tensors", "describe", "output_shapes", "placeholder", "plain", "release_placeholders",
+           "repeats", "signature", "stand_in"]
 
 
 def stand_in(leaf):
@@ -102,7 +102,15 @@ def _one_component(leaf) -> bool:
 
 def signature(args, kwargs, flat, captured=None):
     """A hashable key: the structure, then per leaf its shape/dtype/device (tensors), its
-    identity (variables, other objects) or its value (Python numbers, strings).
+    identity (modules and other objects) or its value (Python numbers, strings).
+
+    A variable is keyed as TF 2.21 keys it (its ``VariableSpec``): by its shape, dtype and
+    ``trainable``, and by which earlier variable argument it is (its alias number: ``f(v, v)``
+    and ``f(v, w)`` are two traces), not by its identity, so that one trace serves every
+    variable of that spec; a replay runs on the variables passed (see ``api``). Its name does
+    not count, as in TF; its device and, for a variable created with a ``shape`` or with
+    ``validate_shape=False``, that setting do (TF's would not retrace on a new size of a
+    variable of unknown shape; here the program is specialized to the size).
 
     Where a tensor's identity changes what eager execution computes, a last part
     ``("same", marks)`` says so (:func:`plain` drops it): a tensor passed again (``f(x, x)``,
@@ -111,9 +119,21 @@ def signature(args, kwargs, flat, captured=None):
     parts = [_structure(args), _structure(kwargs)]
     held = None   # the tensor and composite leaves, whose identity may matter
     hit = False   # a tensor a trace captured is an argument
+    aliases = None  # id(variable) -> its alias number
     for leaf in flat:
         if isinstance(leaf, Variable):
-            parts.append(("V", id(leaf)))
+            if aliases is None:
+                aliases = {}
+            d = leaf._data
+            part = ("V", d.shape, d.dtype.str, leaf.trainable, aliases.setdefault(id(leaf), len(aliases)))
+            fixed = leaf._shape_fixed
+            if fixed is not True:
+                part += (_device(d), str(fixed))
+            elif type(d) is not np.ndarray:
+                part += (_device(d),)
+            parts.append(part)
+            if captured and id(leaf) in captured:
+                hit = True
         elif isinstance(leaf, Tensor):
             d = leaf._data
             parts.append(("T", d.shape, d.dtype.str, _device(d)))
@@ -150,10 +170,16 @@ def signature(args, kwargs, flat, captured=None):
 
 def _marks(flat, captured):
     """(index, index of the earlier leaf that is the same tensor) for a tensor passed again;
-    (index, "captured", id) for a tensor a trace captured."""
+    (index, "captured", id) for a tensor a trace captured, or a variable argument the function
+    also reaches another way (see ``api.Function._trace``)."""
     seen, marks = {}, []
     for i, leaf in enumerate(flat):
-        if not isinstance(leaf, (Tensor, core.CompositeTensor)) or isinstance(leaf, Variable):
+        if isinstance(leaf, Variable):   # a variable the function also reaches another way
+            ref = captured.get(id(leaf)) if captured else None
+            if ref is not None and ref() is leaf:
+                marks.append((i, "captured", id(leaf)))
+            continue
+        if not isinstance(leaf, (Tensor, core.CompositeTensor)):
             continue
         first = seen.setdefault(id(leaf), i)
         if first != i:
@@ -284,3 +310,90 @@ def relax(general, key):
         else:
             parts.append(g)
     return tuple(parts)
+
+
+# -- output specs ----------------------------------------------------------------------
+# ops whose result has the broadcast shape of their tensor inputs (one input: its shape)
+_ELEMENTWISE = frozenset("""
+abs acos acosh add asin asinh atan atan2 atanh betainc betaincinv bitwise_and bitwise_or cast ceil cos
+cosh cumprod cumsum digamma divide divide_no_nan elu equal erf erfc erfinv exp expm1 floor floordiv
+gelu greater greater_equal identity igamma igammac igammacinv igammainv is_finite is_inf is_nan
+leaky_relu less less_equal lgamma log log1p log_ndtr log_sigmoid log_softmax logical_and logical_not
+logical_or logical_xor maximum minimum mod multiply multiply_no_nan ndtr ndtri negative not_equal
+polygamma pow reciprocal relu relu6 round rsqrt selu sigmoid sign sin sinh softmax softplus softsign
+sqrt square squared_difference stop_gradient string_add subtract tan tanh where xdivy xlog1py xlogy
+""".split())
+_REDUCTIONS = frozenset("reduce_all reduce_any reduce_logsumexp reduce_max reduce_mean reduce_min "
+                        "reduce_prod reduce_sum".split())
+
+
+def _broadcast(shapes):
+    """The broadcast of symbolic shapes (None: unknown rank; a None size: any size)."""
+    if any(s is None for s in shapes):
+        return None
+    out = []
+    for dims in zip(*[(1,) * (max(map(len, shapes)) - len(s)) + tuple(s) for s in shapes]):
+        known = {d for d in dims if d is not None and d != 1}
+        if len(known) == 1:
+            out.append(known.pop())   # (a size other than 1 decides; inputs that fit agree)
+        elif None in dims:
+            out.append(None)
+        else:
+            out.append(1)
+    return tuple(out)
+
+
+def _op_shape(name, shapes, params):
+    """The symbolic shape of an op's result from its inputs' symbolic shapes, or False where
+    the rules do not say."""
+    if name in _ELEMENTWISE:
+        return _broadcast(shapes)
+    if len(shapes) == 1 and shapes[0] is not None:
+        (s,) = shapes
+        if name in _REDUCTIONS and isinstance(params.get("axis"), tuple):
+            axes = {a % len(s) for a in params["axis"]} if s else set()
+            if params.get("keepdims"):
+                return tuple(1 if i in axes else d for i, d in enumerate(s))
+            return tuple(d for i, d in enumerate(s) if i not in axes)
+        if name == "transpose" and isinstance(params.get("perm"), tuple) and len(params["perm"]) == len(s):
+            return tuple(s[p] for p in params["perm"])
+    if name == "matmul" and len(shapes) == 2 and None not in shapes:
+        a, b = shapes
+        if len(a) >= 2 and len(b) >= 2:
+            batch = _broadcast([a[:-2], b[:-2]])
+            return batch + (a[-2], b[-1])
+    return False
+
+
+def output_shapes(events, known) -> dict:
+    """id(tensor) -> its symbolic shape (a tuple with None for a size the input specs leave
+    open; None for an unknown rank), for the tensors a trace's ``events`` compute
+    (``Tracer.events``), given ``known``: id(input tensor) -> its spec's shape.
+
+    The rule, which never claims what the specs do not guarantee: a value that no input
+    reaches has its traced shape; an input has its spec's; an op's result follows from its
+    inputs' for broadcasting elementwise ops, reductions, ``transpose`` and ``matmul`` (as
+    TF's shape inference: a None size carries, an unknown rank stays unknown, a size of 1
+    against None is None); any other op or step whose inputs are all fully known has its
+    traced shape, and otherwise unknown rank. Steps that name no inputs (reverse walks)
+    have unknown rank when any input is open. A value computed in Python from an argument's
+    ``.shape`` is a constant here (each new input shape records a new program, and the
+    concrete function's output spec widens to cover it)."""
+    shapes = dict(known)
+    open_input = any(s is None or None in s for s in known.values())
+
+    def shape_of(t):
+        if id(t) in shapes:
+            return shapes[id(t)]
+        return tuple(t._data.shape)   # a constant (or a variable): as traced
+
+    for name, args, outs, params in events:
+        ins = [shape_of(a) for a in args if isinstance(a, Tensor)]
+        if all(s is not None and None not in s for s in ins) and (ins or not open_input):
+            results = [tuple(o._data.shape) for o in outs]
+        else:
+            s = _op_shape(name, ins, params) if params is not None and len(outs) == 1 else False
+            results = [None] * len(outs) if s is False else [s]
+        for o, s in zip(outs, results):
+            shapes[id(o)] = s
+    return shapes

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import collections.abc
+import sys
 import weakref
 
 import numpy as np
@@ -41,10 +42,27 @@ class OutOfScopeError(AttributeError, TypeError, RuntimeError):
     ``AttributeError`` for ``.numpy()`` of such a tensor and ``TypeError`` for its use in an op)."""
 
 
-class _Released:
-    """The value of a traced intermediate after a replay: using it is a mistake."""
+def _from_numpy_method(frame) -> bool:
+    """Whether ``frame`` runs in ``Tensor.numpy`` (or a subclass's), a few callers up."""
+    for _ in range(4):
+        if frame is None:
+            return False
+        code = frame.f_code
+        if code.co_name == "numpy" and code.co_filename == core.__file__:
+            return True
+        frame = frame.f_back
+    return False
+
+
+class SymbolicTensor:
+    """The value of a traced intermediate after a replay: using it is a mistake. The class is
+    named as TF's symbolic tensor, so that Python's own messages (``float(x)``) read as TF's;
+    ``x.numpy()`` raises TF's ``AttributeError`` ("'SymbolicTensor' object has no attribute
+    'numpy'"), other uses our ``OutOfScopeError``."""
 
     def __array__(self, *args, **kwargs):
+        if _from_numpy_method(sys._getframe(1)):
+            raise OutOfScopeError("'SymbolicTensor' object has no attribute 'numpy'")
         self.__getattr__("value")
 
     def __getattr__(self, name):
@@ -55,7 +73,7 @@ class _Released:
                               "variables to access it")
 
 
-RELEASED = _Released()
+RELEASED = SymbolicTensor()
 
 
 def tensor_leaves(value):
@@ -106,6 +124,11 @@ class Tracer(core.Listener):
         # is one of those, so that its program sees one tensor where eager mode does
         self.arguments: dict = {}
         self.constants: dict = {}
+        # what ran, in order, as (name, input tensors, output tensors, an op's parameters or
+        # None): every op (those on constants too, which no step replays), draw, stateful
+        # call and reverse walk; the graph view (``graphdef``) shows these as nodes, and the
+        # output specs follow from them (``signature.output_shapes``)
+        self.events: list = []
         for t in inputs:
             self._mark(t)
 
@@ -197,6 +220,7 @@ class Tracer(core.Listener):
             if self._resolve(a, f"op '{op.name}'"):
                 dyn = True
         outs = res if type(res) is tuple else (res,)
+        self.events.append((op.name, args, outs, params))
         if op.vjp is not None:
             self.graph.append((op, args, params, res, None))
         if op.fwd is None:  # custom_gradient: its outputs are new wrappers of computed arrays
@@ -286,6 +310,7 @@ class Tracer(core.Listener):
         def draw(out=out, source=source, fn=fn, inputs=tuple(inputs)):
             out._data = fn(source(), *[t._data for t in inputs])
         self._add(draw, "random", list(inputs) + ([seed] if isinstance(seed, Tensor) else []), (out,))
+        self.events.append(("random", tuple(inputs), (out,), None))
         self._produced(out)
         return out
 
@@ -325,6 +350,7 @@ class Tracer(core.Listener):
         reads = {id(t): t for t in tensor_leaves((args, kwargs))}
         reads.update(watch.reads)
         self._add(call, getattr(fn, "__qualname__", "call"), list(reads.values()), outs)
+        self.events.append((getattr(fn, "__qualname__", "call"), tuple(reads.values()), tuple(outs), None))
         for o in outs:
             self._produced(o)
         return result
@@ -365,6 +391,7 @@ class Tracer(core.Listener):
                     for s, o in pairs:
                         o._data = s._data
                 self._add(end, "gradient/end", [s for s, _ in pairs], outs, pure=True)
+                self.events.append((method.__name__.lstrip("_"), (), tuple(outs), None))
                 for o in outs:
                     self._produced(o)
                 return result
@@ -380,6 +407,7 @@ class Tracer(core.Listener):
             for o, n in zip(outs, tensor_leaves(new)):
                 o._data = n._data
         self._add(walk, method.__name__.lstrip("_"), None, outs)
+        self.events.append((method.__name__.lstrip("_"), (), tuple(outs), None))
         for o in outs:
             self._produced(o)
         return result
