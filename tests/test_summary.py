@@ -706,7 +706,8 @@ def test_trace_export_writes_the_graphs_of_new_traces(tmp_path):
     acc = EventAccumulator(str(tmp_path))
     acc.Reload()
     assert [(n.name, n.op, list(n.input)) for n in acc.Graph().node] == [
-        ("f/x", "Placeholder", []), ("f/w", "VarHandleOp", []), ("f/matmul", "matmul", ["f/x", "f/w"]), ("f/add", "add", ["f/matmul"]),
+        ("f/x", "Placeholder", []), ("f/w", "VarHandleOp", []), ("f/matmul", "matmul", ["f/x", "f/w"]), ("f/Const", "Const", []),
+        ("f/add", "add", ["f/matmul", "f/Const"]),
         ("f/Identity", "Identity", ["f/add"])]
     from workbench.compiler import api
     assert api.TRACE_LOGS == []              # export ends the trace, as in TF
