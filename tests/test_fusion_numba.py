@@ -2,9 +2,10 @@
 
 Under the default setting (``auto``) a compiled group must give the eager results bit for
 bit: groups of exact arithmetic become one loop, and the functions of other groups stay
-NumPy ufuncs between compiled loops. Under ``numba`` a small group with transcendental
-functions becomes one loop calling the C library's functions, which may round differently
-in the last place or two: those results are checked to a tolerance. Without numba the
+NumPy ufuncs between compiled loops, except in a small group of many functions (W1's chain).
+There, and under ``numba`` in any small group with transcendental functions, the group is one
+loop calling the C library's functions, which may round differently in the last place or two:
+those results are checked to a tolerance. Without numba the
 NumPy kernel runs (the tests that need numba are skipped).
 """
 
@@ -194,6 +195,52 @@ def test_numba_setting_keeps_large_groups_with_functions_staged(backend):
     (kern,) = _settle(traced, x)
     assert (kern.backend, kern.whole, kern.bitwise) == ("numba", False, True)
     _same(_w3(x), traced(x))
+
+
+def _long_chain(x, w):
+    """W1's cycle five times: 15 functions forward and 5 cosines backward."""
+    with wb.GradientTape() as tape:
+        tape.watch([x, w])
+        y = x
+        for _ in range(5):
+            y = wb.tanh(wb.sin(wb.exp(wb.tanh(y * w + 0.02)) - 1.0) * 1.05 - 0.02) * w
+        loss = wb.reduce_sum(y)
+    return loss, tape.gradient(loss, [x, w])
+
+
+@needs_numba
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_auto_compiles_a_small_group_of_many_functions_into_one_loop(backend, dtype):
+    """Under ``auto`` a group of at most ``LOOP_ELEMENTS`` values with at least
+    ``AUTO_FUNCTIONS`` functions is one loop (its reduction too): the C library's functions
+    round differently from NumPy's, so its results agree with eager to a tolerance, not bit for bit."""
+    backend("auto")
+    rng = np.random.default_rng(17)
+
+    def draw(n=16):
+        return (wb.constant(rng.uniform(-0.5, 0.5, n).astype(dtype)),
+                wb.constant(rng.uniform(0.9, 1.1, n).astype(dtype)))
+
+    traced = wb.function(_long_chain)
+    (kern,) = _settle(traced, *draw())
+    assert sum(name not in fusion_numba.EXACT for name, _, _ in kern.compute) >= fusion_numba.AUTO_FUNCTIONS
+    assert (kern.backend, kern.whole, kern.bitwise, kern.why, kern.nstages) == ("numba", True, False, None, 1)
+    assert kern.tail is not None and "np.tanh" in kern.source and "np.cos" in kern.source
+    eps = np.finfo(dtype).eps
+    for _ in range(3):
+        x, w = draw()
+        for got, want in zip(_arrays(traced(x, w)), _arrays(_long_chain(x, w))):
+            assert got.dtype == want.dtype and got.shape == want.shape
+            np.testing.assert_allclose(got, want, rtol=0,
+                                       atol=fusion_numba.TOLERANCE * eps * np.abs(want).max())
+    # larger groups, and groups of fewer functions, keep NumPy's functions: eager's bits
+    traced = wb.function(_long_chain)
+    (kern,) = _settle(traced, *draw(fusion_numba.LOOP_ELEMENTS + 1))
+    assert (kern.backend, kern.whole, kern.bitwise) == ("numba", False, True)
+    x, w = draw(fusion_numba.LOOP_ELEMENTS + 1)
+    _same(_long_chain(x, w), traced(x, w))
+    assert not fusion_numba.whole_loop([("tanh", (), None)] * (fusion_numba.AUTO_FUNCTIONS - 1), 16, "auto")
+    assert fusion_numba.whole_loop([("tanh", (), None)] * (fusion_numba.AUTO_FUNCTIONS - 1), 16, "numba")
 
 
 @needs_numba

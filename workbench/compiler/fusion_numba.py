@@ -22,7 +22,11 @@ import, or ``fusion.set_cpu_backend``):
   round differently in the last place or two, and NumPy's are also faster on
   large arrays. A group with them runs in stages over cache-sized blocks: a
   compiled loop for every exact operation whose operands are ready, then the
-  functions whose operands are ready, and so on (``stages``).
+  functions whose operands are ready, and so on (``stages``). But a group of at
+  most ``LOOP_ELEMENTS`` elements with at least ``AUTO_FUNCTIONS`` functions is one
+  loop, functions included, as under ``numba`` (and to its tolerance): staged, each
+  of its functions would cost a ufunc call and a loop call (W1's 200-op chain on
+  16 values: 161 calls a step instead of one).
 - ``numba``: as ``auto``, but a group of at most ``LOOP_ELEMENTS`` elements is
   one loop with its functions too, where the cost of a call per function and
   stage dominates. Its results then agree with eager to a few units in the last
@@ -81,7 +85,7 @@ import numpy as np
 from .. import hostcache
 from .fusion import _CpuKernel, array_function
 
-__all__ = ["available", "wanted", "EXACT", "TOLERANCE", "LOOP_ELEMENTS", "cache_dir", "stages", "Layout",
+__all__ = ["available", "wanted", "EXACT", "TOLERANCE", "LOOP_ELEMENTS", "AUTO_FUNCTIONS", "whole_loop", "cache_dir", "stages", "Layout",
            "module_source", "NumbaKernel", "wait"]
 
 # operations a compiled loop performs exactly as the NumPy ufuncs do (same bits)
@@ -124,6 +128,23 @@ def available() -> bool:
 
 LOOP_ELEMENTS = 4096  # under WORKBENCH_FUSION=numba, groups up to this size: one loop, functions included
 
+# under WORKBENCH_FUSION=auto, a group of at most LOOP_ELEMENTS elements with at least this many
+# functions outside EXACT is one loop too (to TOLERANCE): staged, it would cost a ufunc call and
+# a loop call per function (W1's 200-op chain on 16 values: 61 loop calls and 100 ufunc calls
+# per step, against one call)
+AUTO_FUNCTIONS = 16
+
+
+def whole_loop(compute, size, setting) -> bool:
+    """Whether a CPU group of ``compute`` over ``size`` elements is one compiled loop, its
+    functions included, under ``setting`` (else its functions stay NumPy ufuncs between loops)."""
+    functions = sum(name not in EXACT for name, _, _ in compute)
+    if functions == 0:
+        return True
+    if size > LOOP_ELEMENTS:
+        return False
+    return setting == "numba" or (setting == "auto" and functions >= AUTO_FUNCTIONS)
+
 
 # a staged group (functions left to NumPy between loops) may end with a reduction too, summed in
 # a last stage over each block; off: on this project's machine it gained nothing on W3 (10M
@@ -136,8 +157,7 @@ def takes_reduction(compute, size, setting) -> bool:
     """Whether a CPU group of ``compute`` over ``size`` elements ends with the reduction that
     follows it (``fusion.Tail``): when it is one compiled loop (``NumbaKernel.whole``), or
     staged with ``STAGED_REDUCTIONS``."""
-    exact = all(name in EXACT for name, _, _ in compute)
-    return exact or (setting == "numba" and size <= LOOP_ELEMENTS) or STAGED_REDUCTIONS
+    return whole_loop(compute, size, setting) or STAGED_REDUCTIONS
 
 
 def wanted(compute, dtype, setting) -> bool:
@@ -521,7 +541,7 @@ class NumbaKernel(_CpuKernel):
         self._tail_slot = (None if tail is None else
                            next(k for k, r in enumerate(self._all_refs) if r is tail.src))
         exact = all(name in EXACT for name, _, _ in self.compute)
-        self.whole = exact or (setting == "numba" and self.size <= LOOP_ELEMENTS)
+        self.whole = whole_loop(self.compute, self.size, setting)
         self.bitwise = exact or not self.whole
         self.backend = "numpy"
         self.why = "not compiled yet"
