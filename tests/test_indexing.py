@@ -559,3 +559,45 @@ def test_bad_gather_arguments_raise_tfs_invalid_argument():
             bad()
     with pytest.raises(ValueError, match="batch_dims=2 must be in"):   # TF: a ValueError (a Python check)
         wb.gather_nd(_P, [[0]], batch_dims=2)
+
+
+# TF 2.21's eager texts of ``t[key]`` (its StridedSlice kernel) on a [2, 3] tensor
+@pytest.mark.parametrize("key, message", [
+    (5, "slice index 5 of dimension 0 out of bounds."),
+    (2, "slice index 2 of dimension 0 out of bounds."),
+    ((slice(None), 7), "slice index 7 of dimension 1 out of bounds."),
+    (-9, "slice index -7 of dimension 0 out of bounds."),           # TF adds the size first
+    (-3, "slice index -1 of dimension 0 out of bounds."),
+    ((0, -4), "slice index -1 of dimension 1 out of bounds."),
+    ((Ellipsis, 5), "slice index 5 of dimension 1 out of bounds."),
+    ((None, 5), "slice index 5 of dimension 0 out of bounds."),     # a new axis takes no input dimension
+    ((5, 7), "slice index 5 of dimension 0 out of bounds."),
+    ((slice(0, 1), 7), "slice index 7 of dimension 1 out of bounds."),
+    ((0, 0, 0), "Index out of range using input dim 2; input has only 2 dims"),
+    ((slice(None),) * 3, "Index out of range using input dim 2; input has only 2 dims"),
+    ((5, 0, 0), "Index out of range using input dim 2; input has only 2 dims"),   # checked first
+    ((Ellipsis, 0, 0, 0), "Index out of range using input dim 2; input has only 2 dims"),
+])
+def test_an_index_out_of_range_raises_tfs_strided_slice_error(key, message):
+    for t in (wb.constant(_P[:2, :3]), wb.Variable(_P[:2, :3]), wb.constant([["a", "b", "c"]] * 2)):
+        with pytest.raises(wb.errors.InvalidArgumentError) as info:
+            t[key]
+        assert type(info.value) is wb.errors.InvalidArgumentError
+        assert str(info.value) == _tf_text("StridedSlice", message, "strided_slice/")
+
+
+def test_strided_slice_errors_of_scalars_tensor_keys_and_what_stays_valid():
+    s = wb.constant(3.0)
+    for key in (0, slice(None), slice(0, 1)):
+        with pytest.raises(wb.errors.InvalidArgumentError) as info:
+            s[key]
+        assert str(info.value) == _tf_text("StridedSlice", "Attempting to slice scalar input.", "strided_slice/")
+    assert s[None].shape == (1,) and s[...].shape == ()
+    t = wb.constant(_P[:2, :3])
+    with pytest.raises(wb.errors.InvalidArgumentError, match=r"slice index -1 of dimension 0 out of bounds\."):
+        t[wb.constant(-3)]
+    with pytest.raises(wb.errors.InvalidArgumentError, match=r"slice index 0 of dimension 0 out of bounds\."):
+        wb.zeros([0, 3])[0]
+    assert t[5:9].shape == (0, 3) and t[-2, -3].numpy() == _P[0, 0] and t[1, 2].numpy() == _P[1, 2]
+    with pytest.raises(wb.errors.InvalidArgumentError, match="out of bounds for axis 0 with size 2"):
+        t[[0, 5]]   # an index array (beyond TF's keys): NumPy's text in TF's class

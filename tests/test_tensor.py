@@ -168,8 +168,8 @@ class TestTensor:
             np.testing.assert_array_equal(t[key].numpy(), a[key])
         np.testing.assert_array_equal(t[wb.constant([1, 1])].numpy(), a[[1, 1]])
 
-    def test_index_error_is_clear(self):
-        with pytest.raises(IndexError, match="shape"):
+    def test_index_error_is_tfs(self):
+        with pytest.raises(wb.errors.InvalidArgumentError, match="slice index 5 of dimension 0 out of bounds"):
             wb.ones((2, 3))[5]
 
     def test_repr(self):

@@ -428,14 +428,68 @@ def _normalize_key(key, x):
     return tuple(out)
 
 
+def _slice_error(x, message):
+    """TF's eager error for a bad ``x[...]``: its StridedSlice kernel's InvalidArgumentError, named
+    ``strided_slice/`` (the name scope ``Tensor.__getitem__`` opens)."""
+    return InvalidArgumentError(eager_op_message("StridedSlice", message, x.device, "strided_slice/"))
+
+
+def _check_key(x, key):
+    """The checks TF's StridedSlice makes of a normalized key, with its texts: no slicing of a
+    scalar, no more indexed dimensions than ``x`` has, and each integer index inside its
+    dimension (a negative one counts from the end; TF reports it after adding the size). An index
+    array takes one dimension (a boolean mask as many as it has); its entries are NumPy's to check."""
+    shape = x.shape
+    ndim = len(shape)
+    used = 0
+    for k in key:
+        if k is None or k is Ellipsis:
+            continue
+        used += k.ndim if getattr(k, "dtype", None) is not None and k.dtype == bool else 1
+    if used and not ndim:
+        raise _slice_error(x, "Attempting to slice scalar input.")
+    if used > ndim:
+        raise _slice_error(x, f"Index out of range using input dim {ndim}; input has only {ndim} dims")
+    dim = 0
+    for k in key:
+        if k is None:
+            continue
+        if k is Ellipsis:
+            dim = ndim - used
+            continue
+        if type(k) is int:
+            n = shape[dim]
+            if n is not None and not -n <= k < n:
+                raise _slice_error(x, f"slice index {k + n if k < 0 else k} of dimension {dim} out of bounds.")
+            used -= 1
+            dim += 1
+        elif type(k) is slice:
+            used -= 1
+            dim += 1
+        else:
+            step = k.ndim if k.dtype == bool else 1
+            used -= step
+            dim += step
+
+
 def getitem(x, key):
-    """NumPy-style indexing (basic and advanced); differentiable."""
+    """NumPy-style indexing (basic and advanced); differentiable.
+
+    An index out of range raises TF's ``InvalidArgumentError`` with TF's text:
+
+    >>> try:
+    ...     wb.constant([1., 2.])[5]
+    ... except wb.errors.InvalidArgumentError as e:
+    ...     print(e.message[e.message.index("}") + 3:])
+    slice index 5 of dimension 0 out of bounds. [Op:StridedSlice] name: strided_slice/
+    """
     x = convert_to_tensor(x)
     key = _normalize_key(key, x)
+    _check_key(x, key)
     try:
         return apply(_getitem_op, (x,), {"key": key})
-    except IndexError as exc:
-        raise IndexError(f"index {key!r} is invalid for a tensor of shape {x.shape}: {exc}") from None
+    except IndexError as exc:   # an index array out of range (TF takes none)
+        raise InvalidArgumentError(f"index {key!r} is invalid for a tensor of shape {x.shape}: {exc}") from None
 
 
 # ---------------------------------------------------------------------------
