@@ -31,7 +31,7 @@ from ..dtypes import as_dtype, string
 from .layers.base import (Layer, _require_own_get_config, _stand_in_calls, _training_stack, is_ragged,
                           is_symbolic, shape_of, symbolic_call_error, unique_layer_name)
 from ..ops.create import ones, zeros
-from ..core import convert_to_tensor
+from ..core import Tensor, convert_to_tensor
 from ..ops.elementwise import cast
 from ..sparse.sparse_tensor import SparseTensor
 import ragged
@@ -79,7 +79,7 @@ class SymbolicTensor:
 class Node:
     """One recorded layer call: the arguments (with symbolic leaves) and the outputs."""
 
-    __slots__ = ("layer", "args", "kwargs", "outputs", "inputs", "_mask_args")
+    __slots__ = ("layer", "args", "kwargs", "outputs", "inputs", "_mask_args", "single")
 
     def __init__(self, layer, args, kwargs, outputs):
         self.layer = layer
@@ -89,6 +89,9 @@ class Node:
         leaves = nest.flatten(list(args)) + nest.flatten(dict(kwargs))
         self.inputs = [x for x in leaves if is_symbolic(x)]
         self._mask_args = None
+        # the symbolic argument of a call on it alone (no other arguments), the common call,
+        # which Model.call makes without walking argument structures (None for other calls)
+        self.single = args[0] if len(args) == 1 and not kwargs and is_symbolic(args[0]) else None
 
     @property
     def mask_args(self):
@@ -532,15 +535,17 @@ class Model(Trainer, Layer):
             for x, m in zip(nest.flatten(self._inputs), flat_masks):
                 masks[id(x)] = m
         for node in self._nodes:
-            args = _replace(list(node.args), lambda s: values[id(s)])
-            kwargs = _replace(dict(node.kwargs), lambda s: values[id(s)])
-            first = nest.flatten(list(node.args))[0] if node.args else None
-            in_mask = masks.get(id(first)) if is_symbolic(first) else None
-            if in_mask is not None and "mask" not in kwargs and node.layer._call_accepts("mask"):
-                kwargs["mask"] = in_mask
-            if masks:
-                kwargs.update(_named_masks(node, masks, kwargs))
-            out = node.layer(*args, **kwargs)
+            if node.single is not None and not masks:   # layer(x), and no masks so far
+                args, in_mask = [values[id(node.single)]], None
+                out = node.layer(args[0])
+                if type(out) is Tensor and is_symbolic(node.outputs):
+                    values[id(node.outputs)] = out
+                    out_mask = node.layer.compute_mask(args[0], None)
+                    if out_mask is not None:
+                        masks[id(node.outputs)] = out_mask
+                    continue
+            else:
+                args, out, in_mask = self._call_node(node, values, masks)
             flat_sym = nest.flatten(node.outputs)
             flat_out = nest.flatten(out)
             out_mask = node.layer.compute_mask(args[0] if args else None, in_mask)
@@ -550,6 +555,20 @@ class Model(Trainer, Layer):
                     if out_mask is not None and len(flat_sym) == 1:
                         masks[id(s)] = out_mask
         return nest.map_structure(lambda s: values[id(s)], self._outputs)
+
+    @staticmethod
+    def _call_node(node, values, masks):
+        """Call ``node``'s layer on the values of its symbolic arguments, giving it the masks
+        they carry; returns the arguments, the outputs and the first argument's mask."""
+        args = _replace(list(node.args), lambda s: values[id(s)])
+        kwargs = _replace(dict(node.kwargs), lambda s: values[id(s)])
+        first = nest.flatten(list(node.args))[0] if node.args else None
+        in_mask = masks.get(id(first)) if is_symbolic(first) else None
+        if in_mask is not None and "mask" not in kwargs and node.layer._call_accepts("mask"):
+            kwargs["mask"] = in_mask
+        if masks:
+            kwargs.update(_named_masks(node, masks, kwargs))
+        return args, node.layer(*args, **kwargs), in_mask
 
     # -- configuration --------------------------------------------------------
     def get_config(self):
