@@ -198,8 +198,9 @@ def gather(params, indices, validate_indices=None, axis=None, batch_dims=0, name
     if axis not in (None, 0) or batch_dims:
         raise NotImplementedError("gather on a RaggedTensor supports axis=0 and batch_dims=0")
     if not isinstance(params, RaggedTensor):
-        # dense params, ragged indices: gather the flat indices, keep their partition
-        return indices.with_flat_values(wb.gather(params, indices.flat_values))
+        # dense params, ragged indices: gather the flat indices, keep their partition (TF's
+        # GatherV2 of a tensor, whose error text ends with " name: ")
+        return indices.with_flat_values(wb.gather(convert_to_tensor(params), indices.flat_values))
     if isinstance(indices, RaggedTensor):
         return indices.with_flat_values(gather(params, indices.flat_values)) if indices.ragged_rank == 1 \
             else indices.with_values(gather(params, indices.values))
@@ -207,10 +208,19 @@ def gather(params, indices, validate_indices=None, axis=None, batch_dims=0, name
     if idx.dtype.kind not in "iu":
         raise TypeError(f"gather: indices must be integers, got {idx.dtype}")
     n = params.nrows_int()
-    arr = idx._data.astype(np.int64).reshape(-1)
-    if arr.size and (int(arr.min()) < 0 or int(arr.max()) >= n):
-        bad = int(arr[(arr < 0) | (arr >= n)][0])
-        raise IndexError(f"gather: index {bad} is out of range for a RaggedTensor with {n} rows")
+    a = backend.to_numpy(idx._data).astype(np.int64)
+    bad = (a < 0) | (a >= n)
+    if bad.any():   # TF's RaggedGather kernel's error and text (its function names the ragged ranks)
+        pos = np.unravel_index(int(bad.reshape(-1).argmax()), a.shape)
+        at = "[" + ",".join(str(int(i)) for i in pos) + "]" if pos else ""
+        op = (f"RaggedGather_OUTPUT_RAGGED_RANK_{params.ragged_rank + idx.ndim - 1}"
+              f"_PARAMS_RAGGED_RANK_{params.ragged_rank}")
+        raise wb.errors.InvalidArgumentError(
+            wb.errors.eager_op_message(op, f"indices{at} = {int(a[pos])} is not in [0, {n})", params.device, "")
+            .replace("[Op:" + op + "]", "[Op:RaggedGather]"))
+    if idx.ndim == 0:   # one row: a tensor where params has ragged rank 1 (as TF)
+        return params[int(a)]
+    arr = a.reshape(-1)
     out = gather_rows(params, arr)
     xp = params._partition.xp
     for size in reversed(idx.shape[1:]):

@@ -44,8 +44,36 @@ def test_gather_rows_nested_and_ragged_indices():
     idx = ragged.constant([[0, 2], [1]])
     assert wb.gather(wb.constant([10, 20, 30]), idx).to_list() == [[10, 30], [20]]
     assert wb.gather(rt, idx).to_list() == [[[1, 2], [3, 4, 5]], [[]]]
-    with pytest.raises(IndexError, match="out of range"):
-        wb.gather(rt, [3])
+    assert wb.gather(rt, 2).numpy().tolist() == [3, 4, 5]   # one row: a tensor, as TF
+
+
+def _ragged_gather_text(out_rr, params_rr, message, op="RaggedGather"):
+    fn = f"{op}_OUTPUT_RAGGED_RANK_{out_rr}_PARAMS_RAGGED_RANK_{params_rr}" if op == "RaggedGather" else op
+    return (f"{{{{function_node __wrapped__{fn}_device_/job:localhost/replica:0/task:0/device:CPU:0}}}} "
+            f"{message} [Op:{op}] name: ")
+
+
+@pytest.mark.parametrize("call, text", [   # TF 2.21's eager texts
+    (lambda rt, rt3: wb.gather(rt, [3]), _ragged_gather_text(1, 1, "indices[0] = 3 is not in [0, 3)")),
+    (lambda rt, rt3: wb.gather(rt, wb.constant([0, -1])), _ragged_gather_text(1, 1, "indices[1] = -1 is not in [0, 3)")),
+    (lambda rt, rt3: wb.gather(rt, [[1, 2], [0, 3]]), _ragged_gather_text(2, 1, "indices[1,1] = 3 is not in [0, 3)")),
+    (lambda rt, rt3: wb.gather(rt, 3), _ragged_gather_text(0, 1, "indices = 3 is not in [0, 3)")),
+    (lambda rt, rt3: wb.gather(rt3, [5]), _ragged_gather_text(2, 2, "indices[0] = 5 is not in [0, 3)")),
+    (lambda rt, rt3: wb.gather(rt, ragged.constant([[0], [4, 1]])),
+     _ragged_gather_text(1, 1, "indices[1] = 4 is not in [0, 3)")),
+    (lambda rt, rt3: wb.gather(rt, ragged.constant([[[0], [1, 7]]])),
+     _ragged_gather_text(1, 1, "indices[2] = 7 is not in [0, 3)")),
+    (lambda rt, rt3: wb.gather(rt.with_row_splits_dtype(wb.int32), [3]),
+     _ragged_gather_text(1, 1, "indices[0] = 3 is not in [0, 3)")),
+    (lambda rt, rt3: wb.gather([10, 20, 30], ragged.constant([[0], [4]])),
+     _ragged_gather_text(0, 0, "indices[1] = 4 is not in [0, 3)", "GatherV2")),
+])
+def test_gather_out_of_range_raises_tfs_error_and_text(call, text):
+    rt = ragged.constant([[1, 2], [], [3, 4, 5]])
+    rt3 = ragged.constant([[[1], [2]], [], [[3], [4], [5]]])
+    with pytest.raises(wb.errors.InvalidArgumentError) as info:
+        call(rt, rt3)
+    assert str(info.value) == text
 
 
 def test_boolean_mask():
