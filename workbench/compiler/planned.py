@@ -43,7 +43,7 @@ def _compile_gradient(records, ids, args, kwargs, result):
         return None
     targets = nest.flatten(target)
     flat_sources = nest.flatten(sources)
-    if not all(type(t) in (Tensor, Variable) for t in targets + flat_sources):
+    if not all(map(_dense, targets + flat_sources)):
         return None
     rules = _PlannedRules()
     grads = reverse_walk(records, ids, targets, targets, flat_sources, rules)
@@ -65,13 +65,13 @@ def _compile_jacobian(records, ids, args, kwargs, result):
     Covers one chunk (``parallel_iterations`` None or at least the target's size) and
     sources the target reaches (None for the others, as the tape gives)."""
     target, sources, mode, parallel_iterations = args
-    if kwargs or str(getattr(mode, "value", mode)).lower() != "none" or type(target) not in (Tensor, Variable):
+    if kwargs or str(getattr(mode, "value", mode)).lower() != "none" or not _dense(target):
         return None
     m = target._data.size
     if parallel_iterations is not None and parallel_iterations < m:
         return None
     flat_sources = nest.flatten(sources)
-    if not all(type(t) in (Tensor, Variable) for t in flat_sources):
+    if not all(map(_dense, flat_sources)):
         return None
     rules = _PlannedRules(rows=m)
     grads = reverse_walk(records, ids, [target], [target], flat_sources, rules, lead=1)
@@ -89,6 +89,11 @@ def _compile_jacobian(records, ids, args, kwargs, result):
         rules._emit(reshape, "jacobian/reshape", [rows], [end])
         ends.append(end)
     return _checked(rules, ends, result)
+
+
+def _dense(t) -> bool:
+    """A plain tensor, or a variable of any class (a Keras variable too): one array each."""
+    return type(t) is Tensor or isinstance(t, Variable)
 
 
 def _checked(rules, ends, result):

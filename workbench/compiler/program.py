@@ -52,6 +52,12 @@ class Program:
             hold(tracer.produced + [t for t in inputs if t is not None])
             self._variables = list({id(h): h for step in self.steps for h in (step.reads or ())
                                     if isinstance(h, Variable)}.values())
+        # what a replay gives values to: the inputs and the holders the steps write (a value
+        # inside a fused group is never stored); the others keep the first release's RELEASED
+        written = {id(h) for step in self.steps for h in step.writes}
+        written.update(id(t) for t in inputs if t is not None)
+        self._rebound = [t for t in self._release if id(t) in written]
+        self._all_released = False
 
     @property
     def ops(self) -> tuple:
@@ -187,9 +193,11 @@ class Program:
         return nest.map_structure(fresh, self._result)
 
     def release(self):
-        """Drop the intermediates (memory is not held between calls)."""
-        for t in self._release:
+        """Drop the intermediates (memory is not held between calls): all of them the first
+        time, then those a replay gives values to."""
+        for t in self._rebound if self._all_released else self._release:
             t._data = RELEASED
+        self._all_released = True
         for t in self._returned:
             t._data = RELEASED
 
