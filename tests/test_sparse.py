@@ -48,8 +48,52 @@ def test_bad_input_is_named():
         wb.sparse.to_dense(wb.ones((2, 2)))
     with pytest.raises(TypeError, match="at least one of a and b"):
         wb.sparse.add(wb.ones((2, 2)), wb.ones((2, 2)))
-    with pytest.raises(ValueError, match="inner dimensions differ"):
+    with pytest.raises(InvalidArgumentError, match="inner dimension does not match: 4 vs. 3"):
         wb.sparse.sparse_dense_matmul(_st(), wb.ones((3, 2), dtype="float64"))
+
+
+def _matmul_text(message):
+    return ("{{function_node __wrapped__SparseTensorDenseMatMul_device_/job:localhost/replica:0/task:0/device:CPU:0}} "
+            f"{message} [Op:SparseTensorDenseMatMul] name: ")
+
+
+_SP23 = ([[0, 0], [1, 2]], [1.0, 2.0], [2, 3])
+
+
+@pytest.mark.parametrize("args, kwargs, text", [   # TF 2.21's eager texts
+    ((wb.ones([4, 2]),), {}, _matmul_text(
+        "Cannot multiply A and B because inner dimension does not match: 3 vs. 4.  Did you forget a transpose?  "
+        "Dimensions of A: [2, 3).  Dimensions of B: [4,2]")),
+    ((wb.ones([4, 2]),), {"adjoint_a": True}, _matmul_text(
+        "Cannot multiply A and B because inner dimension does not match: 2 vs. 4.  Did you forget a transpose?  "
+        "Dimensions of A: [2, 3).  Dimensions of B: [4,2]")),
+    ((wb.ones([2, 4]),), {"adjoint_b": True}, _matmul_text(
+        "Cannot multiply A and B because inner dimension does not match: 3 vs. 4.  Did you forget a transpose?  "
+        "Dimensions of A: [2, 3).  Dimensions of B: [2,4]")),
+    ((wb.ones([0, 2]),), {}, _matmul_text(
+        "Cannot multiply A and B because inner dimension does not match: 3 vs. 0.  Did you forget a transpose?  "
+        "Dimensions of A: [2, 3).  Dimensions of B: [0,2]")),
+    ((wb.ones([3]),), {}, _matmul_text("Tensor 'b' is not a matrix")),
+    ((wb.ones([3, 2], wb.float64),), {}, "cannot compute SparseTensorDenseMatMul as input #3(zero-based) was "
+     "expected to be a float tensor but is a double tensor [Op:SparseTensorDenseMatMul] name: "),
+    ((wb.ones([3, 2], wb.int32),), {}, "cannot compute SparseTensorDenseMatMul as input #3(zero-based) was "
+     "expected to be a float tensor but is a int32 tensor [Op:SparseTensorDenseMatMul] name: "),
+])
+def test_sparse_dense_matmul_errors_are_tfs(args, kwargs, text):
+    with pytest.raises(InvalidArgumentError) as info:
+        wb.sparse.sparse_dense_matmul(wb.SparseTensor(*_SP23), *args, **kwargs)
+    assert str(info.value) == text
+
+
+def test_dense_sparse_matmul_and_rank_errors_are_tfs():
+    with pytest.raises(InvalidArgumentError) as info:   # dense @ sparse: TF's adjointed product's text
+        wb.sparse.sparse_dense_matmul(wb.ones([2, 4]), wb.SparseTensor(*_SP23))
+    assert str(info.value) == _matmul_text(
+        "Cannot multiply A and B because inner dimension does not match: 2 vs. 4.  Did you forget a transpose?  "
+        "Dimensions of A: [2, 3).  Dimensions of B: [2,4]")
+    with pytest.raises(InvalidArgumentError) as info:
+        wb.sparse.sparse_dense_matmul(wb.SparseTensor([[0, 0, 0]], [1.0], [1, 2, 3]), wb.ones([3, 2]))
+    assert str(info.value) == _matmul_text("Tensor 'a_shape' must have 2 elements")
 
 
 def test_from_dense_and_to_dense():

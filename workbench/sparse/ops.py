@@ -11,7 +11,7 @@ import numpy as np
 
 from .. import backend, core
 from ..core import Tensor, convert_to_tensor
-from ..errors import InvalidArgumentError, argcheck
+from ..errors import InvalidArgumentError, argcheck, eager_op_message
 from ..ops.elementwise import multiply, multiply_no_nan, where
 from ..ops.indexing import sum_rows_into, take_rows
 from ..ops.reduce import reduce_sum as _dense_reduce_sum
@@ -399,6 +399,16 @@ def reduce_sum_sparse(sp_input, axis=None, keepdims=None, name=None) -> SparseTe
     return from_parts(_const(indices, sp._static), values, out_shape, sp._static)
 
 
+def _tf_type_name(dtype):
+    """TF's name of a dtype in its kernels' texts (``float`` for float32, ``double`` for float64)."""
+    name = getattr(dtype, "name", str(dtype))
+    return {"float32": "float", "float64": "double", "float16": "half"}.get(name, name)
+
+
+def _matmul_message(message, device):
+    return eager_op_message("SparseTensorDenseMatMul", message, device, "")
+
+
 def sparse_dense_matmul(sp_a, b, adjoint_a=False, adjoint_b=False, name=None) -> Tensor:
     """``op(sp_a) @ op(b)`` for a rank-2 SparseTensor and a dense matrix (either may be the
     sparse one), ``op`` the (conjugate) transpose where ``adjoint_*``; a dense result.
@@ -406,22 +416,29 @@ def sparse_dense_matmul(sp_a, b, adjoint_a=False, adjoint_b=False, name=None) ->
     if not isinstance(sp_a, SparseTensor) and isinstance(b, SparseTensor):
         # dense @ sparse = (sparse^T @ dense^T)^T
         return _dense_transpose(sparse_dense_matmul(b, sp_a, adjoint_a=not adjoint_b, adjoint_b=not adjoint_a))
+    # TF's errors: its SparseTensorDenseMatMul kernel's InvalidArgumentError with its eager texts
     sp = _sparse(sp_a, "sparse_dense_matmul", "sp_a")
-    if len(sp.shape) != 2:
-        raise ValueError(f"sparse.sparse_dense_matmul: sp_a must be a matrix, got dense_shape {list(sp.shape)}")
     dense = convert_to_tensor(b, dtype_hint=sp.dtype)
-    if dense.ndim != 2:
-        raise ValueError(f"sparse.sparse_dense_matmul: b must be a matrix, got shape {dense.shape}")
     if dense.dtype != sp.dtype:
-        raise TypeError(f"sparse.sparse_dense_matmul: sp_a has dtype {sp.dtype}, b has dtype {dense.dtype}")
+        raise InvalidArgumentError(
+            f"cannot compute SparseTensorDenseMatMul as input #3(zero-based) was expected to be a "
+            f"{_tf_type_name(sp.dtype)} tensor but is a {_tf_type_name(dense.dtype)} tensor "
+            "[Op:SparseTensorDenseMatMul] name: ")
+    if dense.ndim != 2:
+        raise InvalidArgumentError(_matmul_message("Tensor 'b' is not a matrix", dense.device))
+    if len(sp.shape) != 2:
+        raise InvalidArgumentError(_matmul_message("Tensor 'a_shape' must have 2 elements", dense.device))
     idx = sp.indices._data
     rows, cols = (idx[:, 1], idx[:, 0]) if adjoint_a else (idx[:, 0], idx[:, 1])
     m, k = (sp.shape[1], sp.shape[0]) if adjoint_a else sp.shape
+    inner = dense.shape[1] if adjoint_b else dense.shape[0]
+    if inner != k:   # TF's text, with its ')' closing A's dimensions
+        raise InvalidArgumentError(_matmul_message(
+            f"Cannot multiply A and B because inner dimension does not match: {k} vs. {inner}.  Did you forget "
+            f"a transpose?  Dimensions of A: [{sp.shape[0]}, {sp.shape[1]}).  Dimensions of B: "
+            f"[{dense.shape[0]},{dense.shape[1]}]", dense.device))
     # identity: the dense operand's cotangent is a dense tensor (as TF's), not gathered rows
     rhs = _dense_transpose(dense) if adjoint_b else identity(dense)
-    if rhs.shape[0] != k:
-        raise ValueError(f"sparse.sparse_dense_matmul: op(sp_a) has shape {[m, k]}, op(b) has shape "
-                         f"{list(rhs.shape)}: inner dimensions differ")
     if idx.shape[0] == 0:
         # no entries: zeros, still connected to the dense operand (its gradient is zeros, as TF's)
         zeros = core.wrap_constant(dense.xp.zeros((m, rhs.shape[1]), dense._data.dtype))
