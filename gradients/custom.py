@@ -22,7 +22,7 @@ class _VariableReads(core.Listener):
 
     def on_op(self, op, args, params, res):
         for a in args:
-            if type(a) is Variable and a.trainable and a._tid not in self.variables:
+            if isinstance(a, Variable) and a.trainable and a._tid not in self.variables:
                 self.variables[a._tid] = a
 
 

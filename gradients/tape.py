@@ -155,7 +155,7 @@ class GradientTape(core.Listener):
                     p._tid = core.new_id()
                 self._ids.add(p._tid)
                 if isinstance(p, Variable):
-                    self._watched_vars.setdefault(p._tid, p)
+                    self._watched_vars.setdefault(p._tid, getattr(p, "_parent", p))
 
     def watched_variables(self):
         """The variables watched by this tape, in the order they were first watched."""
@@ -172,18 +172,18 @@ class GradientTape(core.Listener):
         for a in args:
             tid = a._tid
             if tid:
-                if type(a) is Variable:
+                if isinstance(a, Variable):
                     variables = True
                     if (tid not in ids and self._watch_accessed and a.trainable
                             and a._data.dtype.kind == "f"):
                         ids.add(tid)
-                        self._watched_vars[tid] = a
+                        self._watched_vars[tid] = getattr(a, "_parent", a)  # an assign's result: its variable
                 if tid in ids:
                     hit = True
         if not hit or op.vjp is None:
             return
         if variables:
-            args = tuple([self._snapshot(a) if type(a) is Variable else a for a in args])
+            args = tuple([self._snapshot(a) if isinstance(a, Variable) else a for a in args])
         if type(res) is tuple:
             kept = False
             for r in res:

@@ -366,9 +366,8 @@ class Tensor:
         return iter(unstack(self))
 
     def __repr__(self):
-        name = type(self).__name__
         dtype = self.dtype.name
-        if name == "Variable":
+        if isinstance(self, Variable):
             head = f"<wb.Variable '{self.name}' shape={self.shape} dtype={dtype}"
         else:
             head = f"<wb.Tensor: shape={self.shape}, dtype={dtype}"
@@ -907,7 +906,7 @@ class Variable(Tensor):
             self._data = backend.xp_of(arr).array(arr, dtype=self._data.dtype, copy=True)
         else:
             backend.xp_of(self._data).copyto(self._data, arr)
-        return self
+        return _UnreadVariable(self) if read_value else None
 
     @effect
     def assign_add(self, delta, use_locking=False, name=None, read_value=True):
@@ -917,7 +916,7 @@ class Variable(Tensor):
             self._data = xp.add(self._data, arr, out=xp.empty_like(self._data))
         else:
             self._data += arr
-        return self
+        return _UnreadVariable(self) if read_value else None
 
     @effect
     def assign_sub(self, delta, use_locking=False, name=None, read_value=True):
@@ -927,7 +926,7 @@ class Variable(Tensor):
             self._data = xp.subtract(self._data, arr, out=xp.empty_like(self._data))
         else:
             self._data -= arr
-        return self
+        return _UnreadVariable(self) if read_value else None
 
     def numpy(self) -> np.ndarray:
         """A copy of the current value (the buffer changes on assignment)."""
@@ -952,6 +951,40 @@ class Variable(Tensor):
 
     def ref(self):
         return _Ref(self)
+
+
+def _delegate(slot):
+    return property(lambda self: getattr(self._parent, slot),
+                    lambda self, value: setattr(self._parent, slot, value))
+
+
+class _UnreadVariable(Variable):
+    """What ``assign``/``assign_add``/``assign_sub`` return, as TF's ``_UnreadVariable``: the
+    same variable (its buffer, identity on tapes, trainability: reads see the current value,
+    assignments through it update it) under TF's name ``'UnreadVariable'``, so that printing
+    the result of an assignment shows what TF shows."""
+
+    __slots__ = ("_parent",)
+
+    _data = _delegate("_data")
+    _tid = _delegate("_tid")
+    trainable = _delegate("trainable")
+    _shape_fixed = _delegate("_shape_fixed")
+    _captures = _delegate("_captures")
+
+    def __init__(self, parent):
+        self._parent = parent._parent if type(parent) is _UnreadVariable else parent
+
+    @property
+    def name(self) -> str:
+        return "UnreadVariable"
+
+    @property
+    def _name(self):
+        return self._parent._name
+
+    def ref(self):
+        return self._parent.ref()
 
 
 # ---------------------------------------------------------------------------

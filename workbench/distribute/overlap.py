@@ -50,7 +50,7 @@ class GradientReducer:
         is not one to reduce: some source is not a variable, or the variables' sums went
         unused before."""
         for s in sources:
-            if type(s) is not Variable or s._data.dtype.kind != "f" or not s._tid:
+            if not isinstance(s, Variable) or s._data.dtype.kind != "f" or not s._tid:
                 return None
         size = self.collectives.bucket_bytes
         key = (size, tuple([s._tid for s in sources]), tuple(order))

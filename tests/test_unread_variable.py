@@ -1,0 +1,62 @@
+"""What ``Variable.assign``/``assign_add``/``assign_sub`` return: TF's ``UnreadVariable``.
+
+Pinned against TF 2.21: the result prints as ``<tf.Variable 'UnreadVariable' ...>``, reads the
+variable's current value, assigns through to it, is the variable on tapes (watched_variables
+names the variable itself), and ``read_value=False`` returns None.
+"""
+
+import numpy as np
+import pytest
+
+import workbench as wb
+
+
+def test_assign_result_prints_as_tfs_unread_variable():
+    v = wb.Variable([1.0, 2.0, 3.0])
+    assert repr(v.assign([1.0, 2.0, 3.0])) == (
+        "<wb.Variable 'UnreadVariable' shape=(3,) dtype=float32, "
+        "numpy=array([1., 2., 3.], dtype=float32)>")
+    assert repr(v.assign_add([1.0, 1.0, 1.0])).startswith("<wb.Variable 'UnreadVariable' shape=(3,)")
+    assert "numpy=array([2., 3., 4.]" in repr(v.assign_sub([0.0, 0.0, 0.0]))
+    assert v.name == "Variable:0"
+
+
+def test_the_result_is_the_variable_live():
+    v = wb.Variable([1.0, 2.0, 3.0], name="w")
+    u = v.assign([4.0, 5.0, 6.0])
+    assert isinstance(u, wb.Variable) and u is not v
+    assert u.name == "UnreadVariable" and u.path == "w"
+    assert u.shape == (3,) and u.dtype == wb.float32 and u.trainable
+    v.assign_add([1.0, 1.0, 1.0])
+    np.testing.assert_array_equal(u.numpy(), [5.0, 6.0, 7.0])   # reads now, not at assign
+    u.assign_add([1.0, 1.0, 1.0]).assign_add([1.0, 1.0, 1.0])     # through to the variable
+    np.testing.assert_array_equal(v.numpy(), [7.0, 8.0, 9.0])
+    assert u.ref() == v.ref()
+
+
+@pytest.mark.parametrize("method", ["assign", "assign_add", "assign_sub"])
+def test_read_value_false_returns_none(method):
+    v = wb.Variable([1.0, 2.0])
+    assert getattr(v, method)([0.0, 0.0], read_value=False) is None
+    np.testing.assert_array_equal(v.numpy(), [0.0, 0.0] if method == "assign" else [1.0, 2.0])
+
+
+def test_a_read_through_the_result_is_a_read_of_the_variable_on_tapes():
+    v = wb.Variable([1.0, 2.0, 3.0])
+    with wb.GradientTape() as tape:
+        y = wb.reduce_sum(v.assign([1.0, 2.0, 3.0]) * 2.0)
+    np.testing.assert_array_equal(tape.gradient(y, v).numpy(), [2.0, 2.0, 2.0])
+    (watched,) = tape.watched_variables()
+    assert watched is v
+
+
+def test_a_function_returning_an_assignment_returns_the_value():
+    v = wb.Variable([1.0, 2.0, 3.0])
+
+    @wb.function
+    def grow():
+        return v.assign_add([1.0, 1.0, 1.0])
+
+    np.testing.assert_array_equal(np.asarray(grow()), [2.0, 3.0, 4.0])
+    np.testing.assert_array_equal(np.asarray(grow()), [3.0, 4.0, 5.0])
+    np.testing.assert_array_equal(v.numpy(), [3.0, 4.0, 5.0])
