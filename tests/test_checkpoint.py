@@ -437,10 +437,10 @@ def test_restore_into_unbuilt_model_waits_for_the_first_call(tmp_path):
     fresh, fresh_opt = _mlp(), wb.optimizers.Adam(0.01)
     assert fresh.variables == []  # nothing built yet
     status = wb.Checkpoint(model=fresh, optimizer=fresh_opt).restore(prefix)
-    assert status.pending == ["model/layers/0/bias", "model/layers/0/kernel",
-                              "model/layers/1/bias", "model/layers/1/kernel"]
+    assert status.pending == ["model/layers/0/_kernel", "model/layers/0/bias",
+                              "model/layers/1/_kernel", "model/layers/1/bias"]
     status.assert_existing_objects_matched()  # the unbuilt layers are no mismatch
-    with pytest.raises(AssertionError, match="model/layers/0/kernel"):
+    with pytest.raises(AssertionError, match="model/layers/0/_kernel"):
         status.assert_consumed()
     np.testing.assert_array_equal(fresh(x).numpy(), model(x).numpy())  # bit for bit
     assert status.pending == []
@@ -479,9 +479,9 @@ def test_leftover_value_is_reported_with_its_path(tmp_path):
     small = wb.keras.Sequential([wb.keras.layers.Dense(8), wb.keras.layers.Dense(8)])
     status = wb.Checkpoint(model=small).restore(prefix)
     small(x)
-    assert status.pending == ["model/layers/2/bias", "model/layers/2/kernel"]
+    assert status.pending == ["model/layers/2/_kernel", "model/layers/2/bias"]
     np.testing.assert_array_equal(small.layers[1].kernel.numpy(), big.layers[1].kernel.numpy())
-    with pytest.raises(AssertionError, match=r"model/layers/2/kernel"):
+    with pytest.raises(AssertionError, match=r"model/layers/2/_kernel"):
         status.assert_consumed()
     status.assert_existing_objects_matched()
     status.expect_partial()
@@ -495,7 +495,7 @@ def test_a_stale_value_under_a_built_model_is_unused_not_waiting(tmp_path):
     small = wb.keras.Sequential([wb.keras.layers.Dense(8)])
     small(x)
     status = wb.Checkpoint(model=small).restore(prefix)
-    assert sorted(status.unused) == ["model/layers/1/bias", "model/layers/1/kernel"]
+    assert sorted(status.unused) == ["model/layers/1/_kernel", "model/layers/1/bias"]
     assert status.pending == []
     assert not small.__dict__.get("_pending_restores")
     np.testing.assert_array_equal(small.layers[0].kernel.numpy(), big.layers[0].kernel.numpy())
@@ -509,7 +509,7 @@ def test_deferred_value_with_the_wrong_shape_names_its_path(tmp_path):
     prefix = wb.Checkpoint(model=model).save(str(tmp_path / "ckpt"))
     other = wb.keras.Sequential([wb.keras.layers.Dense(7, activation="relu"), wb.keras.layers.Dense(3)])
     status = wb.Checkpoint(model=other).restore(prefix)
-    with pytest.raises(ValueError, match=r"model/layers/0/kernel.*\(4, 8\).*\(4, 7\)"):
+    with pytest.raises(ValueError, match=r"model/layers/0/_kernel.*\(4, 8\).*\(4, 7\)"):
         other(x)
     status.expect_partial()
 
@@ -524,9 +524,9 @@ def test_a_variable_created_later_without_a_value_fails_the_assertions(tmp_path)
     status.assert_nontrivial_match()
     grown(x)
     np.testing.assert_array_equal(grown.layers[0].kernel.numpy(), small.layers[0].kernel.numpy())
-    with pytest.raises(AssertionError, match=r"\['model/layers/1/kernel', 'model/layers/1/bias'\]"):
+    with pytest.raises(AssertionError, match=r"\['model/layers/1/_kernel', 'model/layers/1/bias'\]"):
         status.assert_existing_objects_matched()
-    with pytest.raises(AssertionError, match="model/layers/1/kernel"):
+    with pytest.raises(AssertionError, match="model/layers/1/_kernel"):
         status.assert_consumed()
 
 

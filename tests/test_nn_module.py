@@ -46,8 +46,10 @@ def test_layer_builds_lazily_and_names_weights_in_its_scope():
     assert not d.built and d.variables == []
     d(wb.ones([2, 5]))
     assert d.built
-    assert [v.name for v in d.variables] == ["proj/kernel:0", "proj/bias:0"]
-    assert list(d.variables_by_path()) == ["kernel", "bias"]
+    # Keras 3's names: the short name, the path, and the attribute as the checkpoint key
+    assert [v.name for v in d.variables] == ["kernel", "bias"]
+    assert [v.path for v in d.variables] == ["proj/kernel", "proj/bias"]
+    assert list(d.variables_by_path()) == ["_kernel", "bias"]
     assert [v.shape for v in d.trainable_weights] == [(5, 3), (3,)]
 
 
@@ -63,7 +65,7 @@ def test_nested_layers_get_nested_names_and_paths():
     b = Block()
     b(wb.ones([1, 3]))
     assert [v.path for v in b.variables] == ["block/inner/kernel", "block/inner/bias"]
-    assert list(b.variables_by_path()) == ["inner/kernel", "inner/bias"]
+    assert list(b.variables_by_path()) == ["inner/_kernel", "inner/bias"]
     assert b.layers == [b.inner]
 
 
@@ -179,7 +181,7 @@ def test_functional_and_subclassed_models_agree_with_shared_weights():
     want = np.maximum(np.tanh(xn @ k[0][0] + k[0][1]) + xn @ k[1][0] + k[1][1], 0) @ k[2][0] + k[2][1]
     np.testing.assert_allclose(f(x).numpy(), want, rtol=1e-5, atol=1e-6)
     assert len(f.trainable_variables) == 6
-    assert list(f.variables_by_path())[:2] == ["layers/0/kernel", "layers/0/bias"]
+    assert list(f.variables_by_path())[:2] == ["layers/0/_kernel", "layers/0/bias"]
 
 
 def test_functional_model_with_dict_inputs_and_list_outputs():

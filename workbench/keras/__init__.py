@@ -7,8 +7,9 @@
 
 ``layers``, ``Model``, ``Sequential``, ``Input``, ``models``, ``losses``, ``metrics``,
 ``optimizers`` (``wb.optimizers``), ``callbacks``, ``initializers``, ``regularizers``,
-``activations``, ``backend``, ``utils``, ``saving``, ``ops`` (Keras 3's backend-agnostic ops) and ``random``
-(seeded random ops and ``SeedGenerator``). Models are ``wb.Module``s: their variables are found through
+``activations``, ``backend``, ``utils``, ``saving``, ``ops`` (Keras 3's backend-agnostic ops), ``random``
+(seeded random ops and ``SeedGenerator``) and ``Variable`` (Keras 3's variable, which ``add_weight`` makes).
+Models are ``wb.Module``s: their variables are found through
 their attributes and saved by ``wb.Checkpoint``. They train as in Keras 3:
 
 >>> model.compile(optimizer="adam", loss="mse", metrics=["mae"])
@@ -24,7 +25,8 @@ from . import ops, random  # noqa: F401
 from . import preprocessing  # noqa: F401  (Keras' legacy ImageDataGenerator)
 from .functional import Input, InputLayer, Model, Sequential  # noqa: F401
 from .layers import Layer  # noqa: F401
+from .variables import Variable  # noqa: F401
 
 __all__ = ["Input", "InputLayer", "Layer", "Model", "Sequential", "activations", "backend", "callbacks", "initializers",
            "layers", "losses", "metrics", "models", "ops", "optimizers", "preprocessing", "random", "regularizers",
-           "saving", "utils"]
+           "saving", "utils", "Variable"]

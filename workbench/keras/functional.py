@@ -494,6 +494,12 @@ class Model(Trainer, Layer):
                 return layer
         raise ValueError(f"no layer named {name!r}; layers: {[l.name for l in layers]}")
 
+    def __repr__(self):
+        # Keras 3 makes a Model built from inputs and outputs a `Functional`
+        if type(self) is Model and self._nodes is not None:
+            return f"<Functional name={self.name}, built={bool(self.built)}>"
+        return super().__repr__()
+
     def _own_entries(self):
         rest = super()._own_entries()
         if getattr(self, "_layer_list", None) is not None:
@@ -751,7 +757,8 @@ class Sequential(Model):
             self._input_tensor = self._symbolic_output = Input(batch_shape=shape, dtype=layer._dtype)
         self._layer_list.append(layer)
         if self._symbolic_output is not None:
-            self._symbolic_output = layer(self._symbolic_output)
+            with self.name_scope:   # Keras 3 builds the layers in the model's scope: 'sequential/dense/kernel'
+                self._symbolic_output = layer(self._symbolic_output)
             self._symbolic_output_shape = self._symbolic_output.shape
             self.built = True
 

@@ -11,12 +11,15 @@ call for a functional ``wb.keras.Model`` instead.
 ...     def call(self, inputs):
 ...         return inputs * self.w
 >>> layer = Scale()
->>> layer(wb.ones([2, 3])).shape, layer.w.name
-(TensorShape([2, 3]), 'scale/w:0')
+>>> layer(wb.ones([2, 3])).shape, layer.w.name, layer.w.path
+(TensorShape([2, 3]), 'w', 'scale/w')
+>>> layer
+<Scale name=scale, built=True>
 """
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import re
 import warnings
@@ -28,7 +31,8 @@ from ...core import Tensor, Variable, convert_to_tensor
 from ...errors import OpError
 from .. import initializers, regularizers
 from ..random import SeedGenerator
-from ...module import Module, _snake_case, current_scope_name
+from ..variables import Variable as KerasVariable
+from ...module import Module, _NameScope, _scope_stack, _snake_case
 from ...ops.elementwise import cast
 from ...sparse.sparse_tensor import SparseTensor
 
@@ -172,12 +176,14 @@ class Layer(Module):
 
     # -- weights --------------------------------------------------------------
     def add_weight(self, name=None, shape=(), dtype=None, initializer=None, regularizer=None,
-                   trainable=True, **kwargs):
-        """Create a Variable named ``"<scopes>/<layer>/<name>"`` and track it.
+                   trainable=True, autocast=True, aggregation="none", **kwargs):
+        """Create a ``wb.keras.Variable`` named ``name`` (its ``path`` ``"<layers>/<layer>/<name>"``)
+        and track it.
 
         ``initializer``: a name, an initializer or a callable ``(shape, dtype)``
         (default: glorot_uniform for floating weights, zeros otherwise).
         ``regularizer``: its penalty joins :attr:`losses` (evaluated when read).
+        ``autocast`` and ``aggregation`` are Keras 3's (see ``wb.keras.Variable``).
         """
         if kwargs:
             raise TypeError(f"add_weight: unexpected keyword argument(s) {sorted(kwargs)}")
@@ -189,28 +195,51 @@ class Layer(Module):
             initializer = "glorot_uniform" if dtype.kind == "f" else "zeros"
         init = initializers.get(initializer)
         shape = tuple(int(s) for s in shape)
-        value = init(shape, dtype=dtype)
-        value = convert_to_tensor(value)
-        if value.dtype != dtype:
-            value = value.numpy().astype(dtype)
-        var = Variable(value, trainable=trainable, name=self._weight_name(name))
+        # inside build/call the layer's own scope is active; otherwise enter it for the path
+        scopes = [] if _scope_stack and _scope_stack[-1] == self.name else [self.name_scope]
+        # a name with '/' ('dense_0/kernel') names a group in the path; the variable's name is the last part
+        group, _, short = name.rpartition("/")
+        if group:
+            scopes.append(_NameScope(group))
+        with contextlib.ExitStack() as stack:
+            for scope in scopes:
+                stack.enter_context(scope)
+            var = KerasVariable(init, shape=shape, dtype=dtype, trainable=trainable, autocast=autocast,
+                                aggregation=aggregation, name=short)
         self._weight_list.append((name, var))
         reg = regularizers.get(regularizer)
         if reg is not None:
+            var.regularizer = reg
             self._loss_fns.append(lambda: reg(var))
         return var
 
-    def _weight_name(self, name):
-        # Inside build/call the layer's own scope is active; otherwise add it.
-        from ...module import _scope_stack
-        if _scope_stack and _scope_stack[-1] == self.name:
-            return current_scope_name(name)
-        with self.name_scope:
-            return current_scope_name(name)
-
     def _own_entries(self):
-        # weights first, in creation order (Keras' order: kernel before bias), then the rest
-        return list(self._weight_list) + super()._own_entries()
+        # Weights first, in creation order (Keras' order: kernel before bias), each under the
+        # attribute that holds it (TF's checkpoint key: Keras 3's Dense keeps its kernel in
+        # `_kernel`), else under its weight name; then the other attributes. A weight held under
+        # another name is also reached by its weight name, so a checkpoint keyed that way (as
+        # earlier versions wrote them: 'dense/kernel') still restores it.
+        rest = super()._own_entries()
+        held = {}
+        for key, value in rest:
+            if isinstance(value, Variable):
+                held.setdefault(id(value), key)
+        weights = [(held.get(id(v), n), v) for n, v in self._weight_list]
+        first = {(key, id(v)) for key, v in weights}
+        renamed = [(n, v) for n, v in self._weight_list if held.get(id(v), n) != n]
+        return weights + [(k, v) for k, v in rest if (k, id(v)) not in first] + renamed
+
+    def _resolve_restores(self):
+        # a value waiting under a weight's name (a checkpoint keyed by 'kernel') goes to the
+        # attribute that holds that weight now ('_kernel')
+        pending = self.__dict__.get("_pending_restores")
+        if pending:
+            held = {id(v): k for k, v in vars(self).items() if isinstance(v, Variable)}
+            for name, var in self._weight_list:
+                key = held.get(id(var), name)
+                if key != name and name in pending and key not in pending:
+                    pending[key] = pending.pop(name)
+        super()._resolve_restores()
 
     # Keras 3 counts a layer's state from its own weights (made by add_weight), its seed
     # generators' states and its sublayers' weights: a raw wb.Variable or wb.Module held in an
@@ -485,8 +514,8 @@ class Layer(Module):
         return (None,) + tuple(shape[1:]) if shape else shape
 
     def __repr__(self):
-        state = "built" if self.built else "not built"
-        return f"<wb.keras.layers.{type(self).__name__} '{self.name}' ({state}, {self.count_params()} params)>"
+        # Keras 3's: <Dense name=dense, built=False>
+        return f"<{type(self).__name__} name={self.name}, built={bool(self.built)}>"
 
 
 # -- Keras 3's account of a failed call -----------------------------------------------------

@@ -13,7 +13,7 @@ import workbench as wb
 from workbench.errors import argcheck
 
 from .base import InputSpec, Layer
-from .core import _weight_args, get_activation, serialize_activation
+from .core import _built_weight, _weight_args, get_activation, serialize_activation
 
 __all__ = ["Conv1D", "Conv1DTranspose", "Conv2D", "Conv2DTranspose", "Conv3D", "Conv3DTranspose",
            "Convolution1D", "Convolution1DTranspose", "Convolution2D", "Convolution2DTranspose",
@@ -145,10 +145,16 @@ class _Conv(_BaseConv):
         if channels % self.groups:
             raise ValueError(f"{type(self).__name__} '{self.name}': the number of input channels ({channels}) "
                              f"must be divisible by groups ({self.groups})")
-        self.kernel = self.add_weight("kernel", self.kernel_size + (channels // self.groups, self.filters),
-                                      initializer=self.kernel_initializer, regularizer=self.kernel_regularizer)
+        self._kernel = self.add_weight("kernel", self.kernel_size + (channels // self.groups, self.filters),
+                                       initializer=self.kernel_initializer, regularizer=self.kernel_regularizer)
         self.bias = (self.add_weight("bias", (self.filters,), initializer=self.bias_initializer,
                                      regularizer=self.bias_regularizer) if self.use_bias else None)
+
+    # Keras 3's Conv1D/2D/3D keep the kernel in `_kernel` (TF checkpoints key it '.../_kernel/...');
+    # its transposed, depthwise and separable convolutions do not
+    @property
+    def kernel(self):
+        return _built_weight(self, "_kernel", "kernel")
 
     def _convolve(self, x, kernel):
         return _CONV_OPS[self.rank](x, kernel, self.strides, self._pads(), self._tf_format, self.dilation_rate)

@@ -27,6 +27,14 @@ __all__ = ["Activation", "Dense", "Dropout", "EinsumDense", "Flatten", "Identity
            "Reshape"]
 
 
+def _built_weight(layer, attr, name):
+    """The weight ``layer`` keeps in ``attr``; before ``build`` Keras 3's AttributeError."""
+    try:
+        return layer.__dict__[attr]
+    except KeyError:
+        raise AttributeError(f"You must build the layer before accessing `{name}`.") from None
+
+
 def _on_values(fn, x):
     """Apply ``fn`` to a dense tensor, or to the flat values of a RaggedTensor."""
     if is_ragged(x):
@@ -58,11 +66,16 @@ class Dense(Layer):
         if last is None:
             raise ValueError(f"Dense '{self.name}': the last dimension of the inputs must be known, "
                              f"got input shape {input_shape}")
-        self.kernel = self.add_weight("kernel", (last, self.units), initializer=self.kernel_initializer,
-                                      regularizer=self.kernel_regularizer)
+        self._kernel = self.add_weight("kernel", (last, self.units), initializer=self.kernel_initializer,
+                                       regularizer=self.kernel_regularizer)
         self.bias = (self.add_weight("bias", (self.units,), initializer=self.bias_initializer,
                                      regularizer=self.bias_regularizer) if self.use_bias else None)
         self.input_spec = InputSpec(min_ndim=2, axes={-1: last})
+
+    # Keras 3 keeps the kernel in `_kernel` (so TF checkpoints key it '.../_kernel/...')
+    @property
+    def kernel(self):
+        return _built_weight(self, "_kernel", "kernel")
 
     def _dense(self, x):
         if x.ndim == 2:
@@ -134,8 +147,8 @@ class EinsumDense(Layer):
         if missing:
             raise ValueError(f"EinsumDense '{self.name}': the size of kernel axes {missing} is unknown "
                              f"(input shape {input_shape}, output_shape {self.partial_output_shape})")
-        self.kernel = self.add_weight("kernel", [sizes[c] for c in ker], initializer=self.kernel_initializer,
-                                      regularizer=self.kernel_regularizer)
+        self._kernel = self.add_weight("kernel", [sizes[c] for c in ker], initializer=self.kernel_initializer,
+                                       regularizer=self.kernel_regularizer)
         self.bias = None
         if self.bias_axes:
             first = min(out.index(c) for c in self.bias_axes)
@@ -144,6 +157,11 @@ class EinsumDense(Layer):
                                         regularizer=self.bias_regularizer)
         self.input_spec = InputSpec(ndim=len(inp), axes={i: input_shape[i] for i, c in enumerate(inp)
                                                          if c in ker and input_shape[i] is not None})
+
+    # Keras 3 keeps the kernel in `_kernel` (so TF checkpoints key it '.../_kernel/...')
+    @property
+    def kernel(self):
+        return _built_weight(self, "_kernel", "kernel")
 
     def call(self, inputs):
         y = wb.einsum(self.equation, inputs, self.kernel)

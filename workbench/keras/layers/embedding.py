@@ -14,7 +14,7 @@ import workbench as wb
 from workbench.errors import argcheck
 
 from .base import Layer, is_ragged
-from .core import _weight_args
+from .core import _built_weight, _weight_args
 
 __all__ = ["Embedding"]
 
@@ -38,9 +38,14 @@ class Embedding(Layer):
         self.input_length = input_length
 
     def build(self, input_shape):
-        self.embeddings = self.add_weight("embeddings", (self.input_dim, self.output_dim),
-                                          initializer=self.embeddings_initializer,
-                                          regularizer=self.embeddings_regularizer)
+        self._embeddings = self.add_weight("embeddings", (self.input_dim, self.output_dim),
+                                           initializer=self.embeddings_initializer,
+                                           regularizer=self.embeddings_regularizer)
+
+    # Keras 3 keeps the table in `_embeddings` (so TF checkpoints key it '.../_embeddings/...')
+    @property
+    def embeddings(self):
+        return _built_weight(self, "_embeddings", "embeddings")
 
     def call(self, inputs):
         if is_ragged(inputs):
