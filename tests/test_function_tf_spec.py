@@ -222,3 +222,20 @@ def test_the_graph_counts_the_ops_on_constants_of_an_unrolled_python_loop():
         ("Const", "Const", []), ("abs", "abs", ["Const"]), ("Const_1", "Const", []),
         ("add", "add", ["Const_1", "abs"])]
     assert nodes[-1].op == "Identity" and nodes[-1].input == ["add_2"]
+
+
+def test_an_output_spec_never_claims_the_traced_size_of_an_open_dimension():
+    @wb.function
+    def g(x):
+        with wb.GradientTape() as tape:
+            tape.watch(x)
+            y = wb.reduce_sum(x * x)
+        return tape.gradient(y, x), y, x * 3.0, wb.ones([2]) * 2.0
+    grad, total, tripled, constant = g.get_concrete_function(wb.TensorSpec([None, 2])).structured_outputs
+    # TF says (None, 2) for the gradient; the reverse walk has no rule here, so its rank is
+    # left open rather than the traced (1, 2) claimed
+    assert grad.shape.rank is None
+    assert total.shape.as_list() == [] and tripled.shape.as_list() == [None, 2]
+    assert constant.shape.as_list() == [2]
+    got = g(wb.ones([5, 2]))
+    assert got[0].shape == (5, 2) and got[2].shape == (5, 2)

@@ -1,7 +1,8 @@
 """``wb.function``: trace a Python function once per input signature and replay it.
 
 The first call with a new signature (argument shapes, dtypes and devices, Python
-values, variables by identity) runs the function eagerly while a tracer watches:
+values, variables by shape, dtype and ``trainable`` as TF keys them, other objects by
+identity) runs the function eagerly while a tracer watches:
 every op, random draw, stateful call (variable assignment, optimizer step,
 summary write) and first-order reverse walk of a ``GradientTape`` becomes one
 step of a program. Later calls with the same signature replay the program: each
@@ -75,6 +76,12 @@ def function(func=None, input_signature=None, autograph=True, jit_compile=None,
     that does not fit raises ``TypeError``. ``reduce_retracing=True`` (or
     ``experimental_relax_shapes``) generalizes shapes: after a second shape at a position,
     the next trace has ``None`` where the sizes differ and serves them all.
+
+    A variable argument counts by its shape, dtype and ``trainable`` (TF's ``VariableSpec``),
+    not by its identity: one trace serves every variable of that spec, and each call reads
+    and updates the variables it is given. A variable the function also reaches another way
+    (a closure, a global, an attribute of an argument) gets a program of its own when passed,
+    so that the two stay apart where it is not passed.
 
     A concrete function is a set of programs, one per concrete input shape (each program
     is specialized to its shapes): a new shape within a concrete function's specs records
@@ -354,7 +361,7 @@ class Function:
                 known[id(t)] = None
         if all(s is not None and None not in s for s in known.values()):
             return None
-        return output_shapes(tracer.events, known)
+        return output_shapes(tracer.events, known, tracer.arrays)
 
     def _trace(self, key, args, kwargs, flat, general=None):
         concrete, found = self._find(key)

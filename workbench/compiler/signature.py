@@ -365,10 +365,12 @@ def _op_shape(name, shapes, params):
     return False
 
 
-def output_shapes(events, known) -> dict:
+def output_shapes(events, known, arrays=None) -> dict:
     """id(tensor) -> its symbolic shape (a tuple with None for a size the input specs leave
     open; None for an unknown rank), for the tensors a trace's ``events`` compute
-    (``Tracer.events``), given ``known``: id(input tensor) -> its spec's shape.
+    (``Tracer.events``), given ``known``: id(input tensor) -> its spec's shape, and ``arrays``:
+    id(array) -> the traced value holding it (a new wrapper of a traced value, such as a
+    tape's snapshot, has that value's shape).
 
     The rule, which never claims what the specs do not guarantee: a value that no input
     reaches has its traced shape; an input has its spec's; an op's result follows from its
@@ -385,6 +387,9 @@ def output_shapes(events, known) -> dict:
     def shape_of(t):
         if id(t) in shapes:
             return shapes[id(t)]
+        src = arrays.get(id(t._data)) if arrays else None
+        if src is not None and src is not t:
+            return shape_of(src)
         return tuple(t._data.shape)   # a constant (or a variable): as traced
 
     for name, args, outs, params in events:
