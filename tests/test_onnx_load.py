@@ -101,8 +101,8 @@ def test_round_trip_gives_the_same_outputs(name, exported):
     trainable = {v.name for v in loaded.trainable_variables}
     assert trainable and not any(n.endswith(("moving_mean", "moving_variance")) for n in trainable)
     if name == "conv_net_bn":
-        assert {v.name for v in loaded.non_trainable_variables} == {
-            v.name for v in model.non_trainable_variables}
+        assert {v.path for v in loaded.non_trainable_variables} == {
+            v.path for v in model.non_trainable_variables}
 
 
 def _loss(m, x):
@@ -150,11 +150,11 @@ def test_gradients_match_finite_differences_in_float64(name, exported):
     # and they are the original model's gradients (float32)
     with wb.GradientTape() as tape:
         ref = _loss(lambda t: model(t, training=False), wb.constant(x.astype(dtype)))
-    ref_grads = dict(zip([v.name for v in model.trainable_variables],
+    ref_grads = dict(zip([v.path for v in model.trainable_variables],
                          tape.gradient(ref, model.trainable_variables)))
     checked = 0
     for v, g in zip(weights, grads):
-        r = ref_grads.get(v.name)
+        r = ref_grads.get(v.path)
         if r is not None and r.shape == g.shape:  # convolution filters are stored transposed
             np.testing.assert_allclose(g.numpy(), r.numpy(), atol=2e-4, rtol=2e-3)
             checked += 1
