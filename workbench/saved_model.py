@@ -21,10 +21,19 @@ functions compute, as in TF. ``signatures`` (a function with an ``input_signatur
 concrete function, or a dict of them) are served by ``loaded.signatures[name](**inputs)``,
 which returns a dict of outputs (``output_0``, ... unless the function returns a dict).
 
+A ``RaggedTensor`` argument (a ``RaggedTensorSpec`` traced, of any ragged rank, int64 or
+int32 row splits) is saved as its components, as TF flattens it: the flat values (input
+``x``) and the row splits outermost first (``x_1``, ``x_2``, ...); a ragged result as its
+flat values and the row splits it kept from a ragged argument. The manifest says how to put
+them together, and the loaded function takes and returns RaggedTensors.
+
 Differences from TF, by design: the functions are stored as ONNX graphs (the open format
 this project exports to), so a function must be one that ``wb.onnx.export`` can write
-(tensor arguments only, a dynamic leading dimension at most); loading never runs code from
-the folder and never reads outside it.
+(tensors and ragged tensors, a dynamic leading dimension at most, besides a ragged
+argument's ragged dimensions); a ragged result must keep an argument's row partition (the
+graph computes values, not new partitions); ragged arguments that a function combines
+(``x + y``) must share their row partition at every call; signatures take tensors only.
+Loading never runs code from the folder and never reads outside it.
 """
 
 from __future__ import annotations
@@ -36,7 +45,7 @@ import warnings
 
 import numpy as np
 
-from . import backend, core, nest
+from . import backend, core, errors, nest
 from .tensor_shape import TensorSpec
 from .compiler import Function
 from .module import Module
@@ -44,7 +53,10 @@ from .module import Module
 __all__ = ["save", "load", "SaveOptions", "LoadOptions"]
 
 FORMAT = "workbench.saved_model"
-VERSION = 1
+# version 2 adds ragged arguments and results (written only where a function has them, so a
+# folder without them stays readable by a version-1 reader); both are read
+VERSION = 2
+_READS = (1, 2)
 _MANIFEST = "saved_model.json"
 _VALUES = "variables.npz"
 _SAFE = re.compile(r"[^A-Za-z0-9_.-]")
@@ -107,13 +119,19 @@ def save(obj, export_dir, signatures=None, options=None):
             raise TypeError(f"wb.saved_model.save: variable '{path}' holds strings, which are not saved here")
     os.makedirs(export_dir, exist_ok=True)
     np.savez(os.path.join(export_dir, _VALUES), **values)
+    ragged = any(_has_ragged(e) for entries in functions.values() for e in entries) or any(
+        _has_ragged(e) for e in sigs.values())
     manifest = {
-        "format": FORMAT, "version": VERSION,
+        "format": FORMAT, "version": VERSION if ragged else 1,
         "variables": [{"path": path, "name": v.path, "trainable": bool(v.trainable)} for path, v in variables],
         "functions": functions, "signatures": sigs,
     }
     with open(os.path.join(export_dir, _MANIFEST), "w") as f:
         json.dump(manifest, f, indent=1)
+
+
+def _has_ragged(entry):
+    return any("ragged_rank" in spec for spec in entry["inputs"]) or "ragged" in json.dumps(entry["structure"])
 
 
 def _warn_custom_gradients(attr, fn):
@@ -183,7 +201,7 @@ def _concrete_specs(fn):
             continue
         specs, values = [], []
         for leaf in leaves:
-            if isinstance(leaf, TensorSpec):
+            if isinstance(leaf, TensorSpec) or _is_ragged_spec(leaf):
                 specs.append(leaf)
                 values.append(None)
                 continue
@@ -195,6 +213,11 @@ def _concrete_specs(fn):
         else:
             out.append((specs, values))
     return out
+
+
+def _is_ragged_spec(spec):
+    from ragged import RaggedTensorSpec   # ragged sits below this module; imported when used
+    return isinstance(spec, RaggedTensorSpec)
 
 
 def _python_spec(value):
@@ -248,6 +271,10 @@ def _signatures(signatures):
             continue
         if hasattr(fn, "structured_input_signature"):   # a concrete function
             pos, kw = fn.structured_input_signature
+            if any(_is_ragged_spec(s) for s in list(pos) + list(kw.values())):
+                raise ValueError(f"wb.saved_model.save: signature {name!r} takes a RaggedTensor; signatures "
+                                 "take tensors only here (the function itself is saved with its ragged "
+                                 "concrete functions: call it on the loaded object)")
             head = [s for s in pos if not isinstance(s, TensorSpec)]
             specs = [s for s in pos if isinstance(s, TensorSpec)]
             if kw or any(not isinstance(s, TensorSpec) for s in pos[len(head):]):
@@ -257,6 +284,10 @@ def _signatures(signatures):
                         _arg_names(fn._function, len(specs)), specs))
             continue
         if isinstance(getattr(fn, "input_signature", None), (list, tuple)):
+            if any(_is_ragged_spec(s) for s in fn.input_signature):
+                raise ValueError(f"wb.saved_model.save: signature {name!r} takes a RaggedTensor; signatures "
+                                 "take tensors only here (the function itself is saved with its ragged "
+                                 "concrete functions: call it on the loaded object)")
             out.append((name, _python_callable(fn), _arg_names(fn, len(fn.input_signature)),
                         list(fn.input_signature)))
             continue
@@ -267,34 +298,198 @@ def _signatures(signatures):
 
 
 def _export_concrete(wb_onnx, export_dir, attr, k, call, names, specs, index, values=None):
-    onnx_specs = [wb_onnx.TensorSpec(tuple(s.shape.as_list()) if s.shape.rank is not None else (),
-                                     np.dtype(s.dtype).name, names[i]) for i, s in enumerate(specs)]
+    """One concrete function as an ONNX file, and its manifest entry. A ragged argument is its
+    components (flat values, then the row splits from the outermost dimension in) as graph
+    inputs; a ragged result is its flat values, and row splits that are one of the ragged
+    arguments' (the function keeps that partition), as graph outputs; the entry says how to
+    take arguments apart and put results together."""
     if any(s.shape.rank is None for s in specs):
         raise ValueError(f"wb.saved_model.save: function '{attr}' has an input of unknown rank; give it an "
                          "input_signature with a rank")
-
+    args, onnx_specs = [], []
+    for i, s in enumerate(specs):
+        shape = list(s.shape.as_list())
+        if _is_ragged_spec(s):
+            parts = _ragged_parts(attr, names[i], s)
+            args.append({"name": names[i], "shape": shape, "dtype": np.dtype(s.dtype).name,
+                         "ragged_rank": s.ragged_rank, "row_splits_dtype": np.dtype(s.row_splits_dtype).name,
+                         "components": [p.name for p in parts]})
+            onnx_specs += parts
+        else:
+            args.append({"name": names[i], "shape": shape, "dtype": np.dtype(s.dtype).name})
+            onnx_specs.append(wb_onnx.TensorSpec(tuple(shape), np.dtype(s.dtype), names[i]))
     structure = {}
 
     def flat(*xs):
-        out = call(*xs)
-        structure["value"] = _describe(out)
-        return nest.flatten(out)
+        arguments, splits = _assemble(args, xs)
+        leaves, structure["value"] = _flatten_result(attr, call(*arguments), splits)
+        return leaves
 
     relative = os.path.join("functions", f"{_SAFE.sub('_', attr)}_{k}.onnx")
     path = os.path.join(export_dir, relative)
-    result = wb_onnx.export(flat, onnx_specs, path)
+    ragged = [a["name"] for a in args if "ragged_rank" in a]
+    shared = None
+    try:
+        # each ragged argument its own row partitions; a function that combines them (x + y)
+        # needs them equal: traced again with one partition per shape, which calls must then share
+        result = wb_onnx.export(flat, onnx_specs, path,
+                                sample_inputs=(lambda batch, rng: _sample_args(args, onnx_specs, batch, rng,
+                                                                               False)) if ragged else None)
+    except ValueError:   # the export's error, or the function's own at the check's batch size
+        if len(ragged) < 2:
+            raise
+        result = wb_onnx.export(flat, onnx_specs, path,
+                                sample_inputs=lambda batch, rng: _sample_args(args, onnx_specs, batch, rng, True))
+        shared = _same_shape_groups(args)
     bind = {}
     for init, v in result.variables.items():
         if id(v) not in index:
             raise ValueError(f"wb.saved_model.save: function '{attr}' reads the variable '{v.path}', which "
                              "is not reachable from the object being saved (make it an attribute)")
         bind[init] = index[id(v)]
-    inputs = [{"name": s.name, "shape": list(s.shape), "dtype": s.dtype} for s in onnx_specs]
-    for spec, value in zip(inputs, values or [None] * len(inputs)):
+    for spec, value in zip(args, values or [None] * len(args)):
         if value is not None:
             spec["value"] = np.asarray(value).tolist()
-    return {"file": relative.replace(os.sep, "/"), "inputs": inputs,
-        "outputs": result.outputs, "structure": structure.get("value"), "variables": bind}
+    entry = {"file": relative.replace(os.sep, "/"), "inputs": args,
+             "outputs": result.outputs, "structure": structure.get("value"), "variables": bind}
+    if shared:
+        entry["same_row_splits"] = shared
+    return entry
+
+
+def _same_shape_groups(args):
+    """Positions (among ``args``) of the ragged arguments of one spec shape and ragged rank,
+    in groups of two or more: the arguments a function traced with shared partitions."""
+    groups = {}
+    for i, a in enumerate(args):
+        if "ragged_rank" in a:
+            groups.setdefault(json.dumps([a["shape"], a["ragged_rank"]]), []).append(i)
+    return [g for g in groups.values() if len(g) > 1]
+
+
+def _ragged_parts(attr, name, spec):
+    """The graph inputs of a ragged argument: ``name`` (its flat values) and ``name_1``, ... (its
+    row splits, outermost first), as TF names a ragged argument's components."""
+    from . import onnx as wb_onnx   # an optional extra: asked for only when saving
+    shape, k = spec.shape.as_list(), spec.ragged_rank
+    if k == 0:
+        raise ValueError(f"wb.saved_model.save: function '{attr}': argument '{name}' is a RaggedTensorSpec of "
+                         "ragged_rank 0; give it a TensorSpec")
+    if any(d is not None for d in shape[1:k + 1]):
+        raise ValueError(f"wb.saved_model.save: function '{attr}': argument '{name}' has spec {spec}; its "
+                         f"dimensions 1 to {k} must be ragged (None) to be saved")
+    if any(d is None for d in shape[k + 1:]):
+        raise ValueError(f"wb.saved_model.save: function '{attr}': argument '{name}' has spec {spec}; the "
+                         "dimensions inside its ragged ones must have known sizes to be saved")
+    splits = np.dtype(spec.row_splits_dtype)
+    parts = [wb_onnx.TensorSpec(tuple([None] + shape[k + 1:]), np.dtype(spec.dtype), name)]
+    for level in range(k):
+        rows = shape[0] if level == 0 else None
+        parts.append(wb_onnx.TensorSpec((None if rows is None else rows + 1,), splits, f"{name}_{level + 1}"))
+    return parts
+
+
+def _assemble(args, xs):
+    """The function's arguments from the graph inputs ``xs`` (ragged ones rebuilt from their
+    components), and the ragged ones' (row-splits input, row partition) pairs."""
+    out, splits, at = [], [], 0
+    for a in args:
+        if "ragged_rank" in a:
+            n = a["ragged_rank"]
+            rt = _ragged_from(xs[at], list(xs[at + 1:at + 1 + n]))
+            out.append(rt)
+            splits += list(zip(xs[at + 1:at + 1 + n], rt.partitions))
+            at += 1 + n
+        else:
+            out.append(xs[at])
+            at += 1
+    return out, splits
+
+
+def _ragged_from(flat_values, nested_row_splits):
+    from ragged import RaggedTensor   # ragged sits below this module; imported when used
+    return RaggedTensor.from_nested_row_splits(flat_values, nested_row_splits, validate=False)
+
+
+def _flatten_result(attr, out, splits_inputs):
+    """The result's tensors in order, and its nesting as plain data: leaf indices in lists,
+    tuples and dicts; a RaggedTensor as ``{"ragged": {"flat_values": i, "nested_row_splits":
+    [j, ...]}}``, each row splits being the input of the ragged argument whose partition the
+    result kept (the graph passes that input on): the same partition, else the same values."""
+    from ragged import RaggedTensor   # ragged imports workbench: imported when used
+    leaves = []
+
+    def leaf(t):
+        leaves.append(t)
+        return len(leaves) - 1
+
+    def same_splits(t, part):
+        for x, p in splits_inputs:
+            if p.row_splits() is part.row_splits() and np.dtype(x.dtype) == np.dtype(t.dtype):
+                return x
+        a = backend.to_numpy(t._data)
+        for x, _ in splits_inputs:
+            if np.dtype(x.dtype) == np.dtype(t.dtype) and np.array_equal(backend.to_numpy(x._data), a):
+                return x
+        raise ValueError(f"wb.saved_model.save: function '{attr}' returns a RaggedTensor whose row "
+                         "partition is none of its ragged arguments' partitions; a saved function returns "
+                         "ragged tensors that keep an argument's row partitions (computing on the values), "
+                         "as the graph cannot compute row partitions")
+
+    def go(x):
+        if isinstance(x, RaggedTensor):
+            fv = leaf(x.flat_values)
+            return {"ragged": {"flat_values": fv,
+                               "nested_row_splits": [leaf(same_splits(t, p))
+                                                     for t, p in zip(x.nested_row_splits, x.partitions)]}}
+        if isinstance(x, dict):
+            return {"dict": {str(k): go(x[k]) for k in sorted(x)}}
+        if isinstance(x, (list, tuple)):
+            return {"list" if isinstance(x, list) else "tuple": [go(e) for e in x]}
+        return leaf(x)
+    structure = go(out)
+    return leaves, structure
+
+
+def _sample_args(args, onnx_specs, batch, rng, shared):
+    """Arrays for the graph inputs at ``batch``: random values, and for each ragged argument row
+    splits that partition them (with ``shared``, the same splits for arguments of one shape)."""
+    from .onnx.export import _sample   # the export's own draws for dense inputs
+    arrays, at, drawn = [], 0, {}
+    for a in args:
+        if "ragged_rank" not in a:
+            arrays += _sample([onnx_specs[at]], batch, rng)
+            at += 1
+            continue
+        k = a["ragged_rank"]
+        values = _sample([onnx_specs[at]], batch, rng)[0]
+        splits_dtype = np.dtype(a["row_splits_dtype"])
+        splits = []
+        total = values.shape[0]
+        for level in reversed(range(k)):
+            fixed = onnx_specs[at + 1 + level].shape[0]
+            n = (fixed if fixed is not None else batch) - 1
+            splits.insert(0, _random_splits(n, total, None if shared else drawn).astype(splits_dtype))
+            total = n
+        arrays += [values] + splits
+        at += 1 + k
+    return arrays
+
+
+def _random_splits(nrows, total, drawn=None):
+    """Non-decreasing row splits from 0 to ``total`` for ``nrows`` rows, drawn from a generator
+    seeded by the two sizes: the same splits for the same sizes, or with ``drawn`` (the splits
+    drawn so far, by sizes) splits unlike those where there are others."""
+    rng = np.random.default_rng([nrows, total, 17])
+    seen = None if drawn is None else drawn.setdefault((nrows, total), [])
+    for _ in range(64):
+        inner = np.sort(rng.integers(0, total + 1, max(nrows - 1, 0)))
+        splits = np.concatenate([[0], inner, [total]]) if nrows else np.zeros(1, np.int64)
+        if seen is None or not any(np.array_equal(splits, other) for other in seen):
+            break
+    if seen is not None:
+        seen.append(splits)
+    return splits
 
 
 def _arg_names(fn, n):
@@ -305,19 +500,6 @@ def _arg_names(fn, n):
         name = names[i] if i < len(names) else f"args_{i}"
         out.append(name if name not in out else f"{name}_{i}")
     return out
-
-
-def _describe(out):
-    """The output's nesting as plain data: leaf indices in lists, tuples and dicts."""
-    counter = iter(range(1 << 30))
-
-    def go(x):
-        if isinstance(x, dict):
-            return {"dict": {str(k): go(x[k]) for k in sorted(x)}}
-        if isinstance(x, (list, tuple)):
-            return {"list" if isinstance(x, list) else "tuple": [go(e) for e in x]}
-        return next(counter)
-    return go(out)
 
 
 # -- loading -----------------------------------------------------------------------
@@ -346,14 +528,28 @@ class _LoadedFunction:
         for c in self._concretes:
             tensors = c.fit(args)
             if tensors is not None:
+                c.check(args)
                 return c(*tensors)
-        shown = ", ".join(f"{list(t.shape)} {np.dtype(t.dtype).name}" if isinstance(t, core.Tensor)
-                          else repr(t) for t in args)
+        shown = ", ".join(_shown(t) for t in args)
         offered = "; ".join(c.describe() for c in self._concretes)
         raise ValueError(f"{self.__name__}: no saved concrete function takes ({shown}); saved: {offered}")
 
     def __repr__(self):
         return f"<loaded function {self.__name__}: {len(self._concretes)} concrete function(s)>"
+
+
+def _shown(t):
+    if isinstance(t, core.Tensor):
+        return f"{list(t.shape)} {np.dtype(t.dtype).name}"
+    if _is_ragged(t):
+        return (f"RaggedTensor {t.shape.as_list()} {np.dtype(t.dtype).name} ragged_rank={t.ragged_rank} "
+                f"row_splits {np.dtype(t.row_splits_dtype).name}")
+    return repr(t)
+
+
+def _is_ragged(value):
+    from ragged import RaggedTensor   # ragged sits below this module; imported when used
+    return isinstance(value, RaggedTensor)
 
 
 class _LoadedConcrete:
@@ -362,6 +558,17 @@ class _LoadedConcrete:
         self._inputs = entry["inputs"]
         self._structure = entry["structure"]
         self._outputs = entry["outputs"]
+        self._same = entry.get("same_row_splits", [])
+        if not isinstance(self._same, list) or not all(
+                isinstance(g, list) and all(isinstance(i, int) and 0 <= i < len(self._inputs)
+                                            and "ragged_rank" in self._inputs[i] for i in g) for g in self._same):
+            raise ValueError(f"wb.saved_model.load: {entry['file']}: same_row_splits must list groups of "
+                             "ragged inputs' positions")
+        for spec in self._inputs:
+            if "ragged_rank" in spec and (not isinstance(spec["ragged_rank"], int) or spec["ragged_rank"] < 1
+                                          or len(spec.get("components", ())) != spec["ragged_rank"] + 1):
+                raise ValueError(f"wb.saved_model.load: {entry['file']}: ragged input {spec.get('name')!r} "
+                                 "is not described as this loader reads it")
 
     def fit(self, args):
         """The arguments as the graph's input tensors, or None where they do not fit."""
@@ -369,6 +576,14 @@ class _LoadedConcrete:
             return None
         out = []
         for a, spec in zip(args, self._inputs):
+            if "ragged_rank" in spec:
+                parts = _ragged_fit(a, spec)
+                if parts is None:
+                    return None
+                out += parts
+                continue
+            if _is_ragged(a):
+                return None
             if "value" in spec:   # traced for this Python value: only that value fits
                 if isinstance(a, core.Tensor) or not _python_equal(a, spec["value"]):
                     return None
@@ -386,8 +601,22 @@ class _LoadedConcrete:
             out.append(a)
         return out
 
+    def check(self, args):
+        """Ragged arguments the function combines must share their row partitions (TF's
+        kernels check that their splits are identical)."""
+        for group in self._same:
+            first = args[group[0]]
+            for i in group[1:]:
+                for a, b in zip(first.nested_row_splits, args[i].nested_row_splits):
+                    if a.shape != b.shape or not np.array_equal(a.numpy(), b.numpy()):
+                        raise errors.InvalidArgumentError(
+                            f"arguments '{self._inputs[group[0]]['name']}' and '{self._inputs[i]['name']}' "
+                            "must have identical ragged splits: the saved function combines them")
+
     def describe(self):
         return "(" + ", ".join(f"{s['name']}: {s['shape']} {s['dtype']}"
+                               + (f" ragged_rank={s['ragged_rank']} row_splits {s['row_splits_dtype']}"
+                                  if "ragged_rank" in s else "")
                                + (f" = {s['value']}" if "value" in s else "") for s in self._inputs) + ")"
 
     def __call__(self, *tensors):
@@ -409,6 +638,21 @@ class _LoadedConcrete:
         return {f"output_{i}": t for i, t in enumerate(flat)}
 
 
+def _ragged_fit(value, spec):
+    """A RaggedTensor's components (flat values, row splits outermost first) for a saved ragged
+    input, or None where it does not fit the spec (its ragged rank, dtypes and known sizes)."""
+    if not _is_ragged(value) or value.ragged_rank != spec["ragged_rank"]:
+        return None
+    if np.dtype(value.dtype) != np.dtype(spec["dtype"]) or \
+            np.dtype(value.row_splits_dtype) != np.dtype(spec["row_splits_dtype"]):
+        return None
+    shape = value.shape.as_list()
+    want = spec["shape"]
+    if len(shape) != len(want) or any(d is not None and d != s for d, s in zip(want, shape)):
+        return None
+    return [value.flat_values] + list(value.nested_row_splits)
+
+
 def _python_equal(value, saved):
     try:
         return _python_spec(value) is not None and np.array_equal(np.asarray(value), np.asarray(saved))
@@ -420,6 +664,8 @@ def _rebuild(structure, flat):
     if isinstance(structure, int):
         return flat[structure]
     (kind, inner), = structure.items()
+    if kind == "ragged":
+        return _ragged_from(flat[inner["flat_values"]], [flat[j] for j in inner["nested_row_splits"]])
     if kind == "dict":
         return {k: _rebuild(v, flat) for k, v in inner.items()}
     values = [_rebuild(v, flat) for v in inner]
@@ -444,9 +690,9 @@ def load(export_dir, tags=None, options=None):
         manifest = json.load(f)
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
         raise ValueError(f"wb.saved_model.load: {manifest_path} is not a {FORMAT} manifest")
-    if manifest.get("version") != VERSION:
+    if manifest.get("version") not in _READS:
         raise ValueError(f"wb.saved_model.load: {manifest_path} has version {manifest.get('version')!r}; "
-                         f"this workbench reads version {VERSION}")
+                         f"this workbench reads versions {', '.join(str(v) for v in _READS)}")
     from . import onnx as wb_onnx   # an optional extra: ask for it only when loading
     with np.load(os.path.join(export_dir, _VALUES), allow_pickle=False) as data:
         values = {k: data[k] for k in data.files}

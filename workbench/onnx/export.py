@@ -88,7 +88,7 @@ def _sample(specs, batch, rng):
 
 
 def export(fn_or_model, input_signature, path, opset=DEFAULT_OPSET, verify=True, output_names=None,
-           atol=1e-5, verbose=False) -> ExportResult:
+           atol=1e-5, verbose=False, sample_inputs=None) -> ExportResult:
     """Write ``fn_or_model`` (a ``wb.function``, a Keras model or any callable of tensors) as
     the ONNX model at ``path``.
 
@@ -104,22 +104,31 @@ def export(fn_or_model, input_signature, path, opset=DEFAULT_OPSET, verify=True,
     size that was not traced; integer inputs drawn from {0, 1}) and the result must match
     the function's own within ``atol * max(1, |reference|)``; the file is written only then.
     Returns an ``ExportResult`` with the maximum absolute difference.
+
+    ``sample_inputs``: for inputs whose values must agree with each other (a ragged tensor's
+    values and row splits), a function ``(batch, rng)`` giving one array per input, traced and
+    checked in place of the random draws; ``batch`` is the size of the dynamic dimension (None
+    when no dimension is dynamic) and ``rng`` a ``numpy.random.Generator``.
     """
     if not isinstance(opset, int) or opset not in OPSETS:
         raise ValueError(f"wb.onnx.export: opset must be an int from {OPSETS[0]} to {OPSETS[-1]}, got {opset!r}")
+    if sample_inputs is not None and not callable(sample_inputs):
+        raise TypeError(f"wb.onnx.export: sample_inputs must be a function (batch, rng) -> arrays, got "
+                        f"{type(sample_inputs).__name__}")
     specs = _specs(input_signature)
     fn = _inference_fn(fn_or_model)
     rng = np.random.default_rng(0)
     dynamic = any(s.shape and s.shape[0] is None for s in specs)
-    first = _trace(fn, specs, TRACE_BATCHES[0], rng)
-    second = _trace(fn, specs, TRACE_BATCHES[1], rng) if dynamic else None
+    draw = _sampler(specs, sample_inputs)
+    first = _trace(fn, specs, TRACE_BATCHES[0], rng, draw)
+    second = _trace(fn, specs, TRACE_BATCHES[1], rng, draw) if dynamic else None
     if second is not None:
         _match(first, second)
     model, out_names, variables = _build(first, second, specs, opset, output_names)
     onnx.checker.check_model(model, full_check=True)
     diff = None
     if verify:
-        diff = _verify(model, fn, specs, out_names, rng, dynamic, atol)
+        diff = _verify(model, fn, specs, out_names, rng, dynamic, atol, draw)
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
     onnx.save_model(model, path)
     result = ExportResult(str(path), opset, [s.name for s in specs], out_names, diff, model, variables)
@@ -129,9 +138,28 @@ def export(fn_or_model, input_signature, path, opset=DEFAULT_OPSET, verify=True,
     return result
 
 
-def _trace(fn, specs, batch, rng):
+def _sampler(specs, sample_inputs):
+    """``(batch, rng) -> arrays``: the random draws, or ``sample_inputs``' arrays checked
+    against the specs."""
+    if sample_inputs is None:
+        return lambda batch, rng: _sample(specs, batch, rng)
+
+    def draw(batch, rng):
+        arrays = [np.asarray(a) for a in sample_inputs(batch, rng)]
+        if len(arrays) != len(specs):
+            raise ValueError(f"wb.onnx.export: sample_inputs gave {len(arrays)} arrays for {len(specs)} inputs")
+        for s, a in zip(specs, arrays):
+            want = tuple(batch if d is None else d for d in s.shape)
+            if a.shape != want or a.dtype != s.dtype:
+                raise ValueError(f"wb.onnx.export: sample_inputs gave input '{s.name}' an array of shape "
+                                 f"{a.shape} and dtype {a.dtype}; its spec wants {want} {s.dtype}")
+        return arrays
+    return draw
+
+
+def _trace(fn, specs, batch, rng, draw):
     try:
-        return trace(fn, _sample(specs, batch, rng))
+        return trace(fn, draw(batch, rng))
     except ExportError:
         raise
     except Exception as exc:
@@ -247,14 +275,14 @@ def _output_names(first, output_names):
     return names
 
 
-def _verify(model, fn, specs, out_names, rng, dynamic, atol):
+def _verify(model, fn, specs, out_names, rng, dynamic, atol, draw):
     try:
         # onnxruntime is imported only when a check runs (onnx alone suffices to write the file)
         import onnxruntime as ort
     except ImportError as exc:
         raise ImportError("wb.onnx.export checks the graph with onnxruntime: pip install "
                           "'research-workbench[export]', or pass verify=False") from exc
-    arrays = _sample(specs, CHECK_BATCH if dynamic else None, rng)
+    arrays = draw(CHECK_BATCH if dynamic else None, rng)
     session = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
     got = session.run(out_names, {s.name: a for s, a in zip(specs, arrays)})
     want = [value_of(t) for t in nest.flatten(fn(*[core.wrap(core.to_array(a)) for a in arrays]))]
