@@ -422,3 +422,24 @@ def test_mlflow_models_serve_answers_on_loopback(mlflow_store, tmp_path):
     finally:
         os.killpg(server.pid, signal.SIGTERM)  # the server and the uvicorn worker it started
         server.wait(timeout=30)
+
+
+def test_sample_inputs_replace_the_random_draws_and_are_checked(tmp_path):
+    def gather_rows(x, ids):   # ids drawn here in range for every batch size
+        return wb.gather(x, ids)
+
+    seen = []
+
+    def sample(batch, rng):
+        seen.append(batch)
+        return [rng.standard_normal((batch, 3)).astype(np.float32), np.arange(batch)[::-1].astype(np.int64)]
+
+    specs = [TensorSpec((None, 3)), TensorSpec((None,), "int64", "ids")]
+    res = wb.onnx.export(gather_rows, specs, str(tmp_path / "g.onnx"), sample_inputs=sample)
+    assert seen == [2, 3, 5] and res.max_abs_diff == 0.0
+    with pytest.raises(TypeError, match="sample_inputs must be a function"):
+        wb.onnx.export(gather_rows, specs, str(tmp_path / "g.onnx"), sample_inputs=[1])
+    with pytest.raises(ExportError, match=r"sample_inputs gave input 'ids' an array of shape \(3,\) and dtype "
+                       r"int32; its spec wants \(2,\) int64"):
+        wb.onnx.export(gather_rows, specs, str(tmp_path / "g.onnx"),
+                       sample_inputs=lambda b, rng: [np.ones((b, 3), np.float32), np.zeros(3, np.int32)])
