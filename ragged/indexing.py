@@ -57,8 +57,11 @@ def _slice_rows(rt, s):
 
 def _row(rt, i):
     n = rt.nrows_int()
-    if not -n <= i < n:
-        raise IndexError(f"row index {i} is out of range for a RaggedTensor with {n} rows")
+    if i >= n:   # TF's check in Python: an IndexError, with its text
+        raise IndexError(f"Row key {i} out of bounds")
+    if i < -n:   # TF's row starts sliced at i: its StridedSlice kernel's error (i + n reported)
+        raise wb.errors.InvalidArgumentError(wb.errors.eager_op_message(
+            "StridedSlice", f"slice index {i + n} of dimension 0 out of bounds.", rt.device, "strided_slice/"))
     i %= n
     splits = rt._partition.row_splits()
     lo, hi = int(splits[i]), int(splits[i + 1])

@@ -250,8 +250,17 @@ class TestIndexing:
     def test_out_of_bounds(self):
         with pytest.raises(IndexError, match="row 1 has length 1"):
             self.rt[:, 1]
-        with pytest.raises(IndexError, match="out of range"):
+        with pytest.raises(IndexError, match="^Row key 3 out of bounds$"):   # TF's class and text
             self.rt[3]
+        with pytest.raises(IndexError, match="^Row key 3 out of bounds$"):
+            self.rt[wb.constant(3), 0]
+        with pytest.raises(wb.errors.InvalidArgumentError) as info:   # TF: its StridedSlice kernel's error
+            self.rt[-5]
+        assert str(info.value) == ("{{function_node __wrapped__StridedSlice_device_/job:localhost/replica:0/task:0/"
+                                   "device:CPU:0}} slice index -2 of dimension 0 out of bounds. [Op:StridedSlice] "
+                                   "name: strided_slice/")
+        with pytest.raises(wb.errors.InvalidArgumentError, match=r"slice index 5 of dimension 0 out of bounds\."):
+            self.rt[0, 5]   # inside a row: the row's own StridedSlice, as TF
 
     def test_inner_uniform_dims_and_ellipsis(self):
         rt = ragged.constant([[[1, 2], [3, 4]], [[5, 6]]], inner_shape=(2,))
