@@ -434,22 +434,38 @@ def _slice_error(x, message):
     return InvalidArgumentError(eager_op_message("StridedSlice", message, x.device, "strided_slice/"))
 
 
+def _index_dims(k):
+    """How many dimensions of the indexed tensor an index array (or a Python bool) takes."""
+    if type(k) is bool:
+        return 0
+    return k.ndim if k.dtype == bool else 1
+
+
 def _check_key(x, key):
     """The checks TF's StridedSlice makes of a normalized key, with its texts: no slicing of a
     scalar, no more indexed dimensions than ``x`` has, and each integer index inside its
     dimension (a negative one counts from the end; TF reports it after adding the size). An index
     array takes one dimension (a boolean mask as many as it has); its entries are NumPy's to check."""
-    shape = x.shape
+    shape = x._data.shape
     ndim = len(shape)
     used = 0
+    simple = True
     for k in key:
         if k is None or k is Ellipsis:
-            continue
-        used += k.ndim if getattr(k, "dtype", None) is not None and k.dtype == bool else 1
-    if used and not ndim:
-        raise _slice_error(x, "Attempting to slice scalar input.")
+            simple = False
+        elif type(k) is int or type(k) is slice:
+            used += 1
+        else:
+            simple = False
+            used += _index_dims(k)
     if used > ndim:
-        raise _slice_error(x, f"Index out of range using input dim {ndim}; input has only {ndim} dims")
+        raise _slice_error(x, "Attempting to slice scalar input." if not ndim else
+                           f"Index out of range using input dim {ndim}; input has only {ndim} dims")
+    if simple:   # ints and slices only: the i-th entry indexes dimension i
+        for dim, k in enumerate(key):
+            if type(k) is int and not -shape[dim] <= k < shape[dim]:
+                raise _slice_error(x, f"slice index {k + shape[dim] if k < 0 else k} of dimension {dim} out of bounds.")
+        return
     dim = 0
     for k in key:
         if k is None:
@@ -459,17 +475,15 @@ def _check_key(x, key):
             continue
         if type(k) is int:
             n = shape[dim]
-            if n is not None and not -n <= k < n:
+            if not -n <= k < n:
                 raise _slice_error(x, f"slice index {k + n if k < 0 else k} of dimension {dim} out of bounds.")
-            used -= 1
-            dim += 1
+            step = 1
         elif type(k) is slice:
-            used -= 1
-            dim += 1
+            step = 1
         else:
-            step = k.ndim if k.dtype == bool else 1
-            used -= step
-            dim += step
+            step = _index_dims(k)
+        used -= step
+        dim += step
 
 
 def getitem(x, key):
