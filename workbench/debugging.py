@@ -16,10 +16,13 @@ InvalidArgumentError: check_numerics: op 'log' produced NaN ...
 
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 
 from . import backend, core
 from .core import convert_to_tensor, defop
+from .dtypes import as_dtype
 from .errors import InvalidArgumentError
 
 # ---------------------------------------------------------------------------
@@ -202,11 +205,142 @@ def assert_near(x, y, rtol=None, atol=None, message=None, summarize=None, name=N
     return None
 
 
+
+def _compare(opname, x, y, ufunc, relation, message, summarize):
+    a, b = _pair(x, y, opname)
+    ok = np.broadcast_to(ufunc(a, b), np.broadcast_shapes(a.shape, b.shape))
+    if not bool(ok.all()):
+        idx = np.argwhere(~ok)
+        _fail(opname, message, f"x {relation} y fails at {len(idx)} position(s), first at index "
+              f"{tuple(int(i) for i in idx[0])}", a, b, summarize)
+    return None
+
+
+def assert_greater(x, y, message=None, summarize=None, name=None):
+    """Raise ``InvalidArgumentError`` unless ``x > y`` everywhere (broadcasting)."""
+    return _compare("assert_greater", x, y, np.greater, ">", message, summarize)
+
+
+def assert_greater_equal(x, y, message=None, summarize=None, name=None):
+    """Raise ``InvalidArgumentError`` unless ``x >= y`` everywhere (broadcasting)."""
+    return _compare("assert_greater_equal", x, y, np.greater_equal, ">=", message, summarize)
+
+
+def assert_less(x, y, message=None, summarize=None, name=None):
+    """Raise ``InvalidArgumentError`` unless ``x < y`` everywhere (broadcasting).
+
+    >>> wb.debugging.assert_less(wb.constant([1, 2]), 3)  # passes, returns None
+    """
+    return _compare("assert_less", x, y, np.less, "<", message, summarize)
+
+
+def assert_less_equal(x, y, message=None, summarize=None, name=None):
+    """Raise ``InvalidArgumentError`` unless ``x <= y`` everywhere (broadcasting)."""
+    return _compare("assert_less_equal", x, y, np.less_equal, "<=", message, summarize)
+
+
+def assert_none_equal(x, y, message=None, summarize=None, name=None):
+    """Raise ``InvalidArgumentError`` unless ``x != y`` everywhere (broadcasting)."""
+    return _compare("assert_none_equal", x, y, np.not_equal, "!=", message, summarize)
+
+
+def assert_type(tensor, tf_type, message=None, name=None):
+    """Raise ``TypeError`` unless ``tensor`` (a tensor, variable, sparse or ragged tensor) has
+    dtype ``tf_type``.
+
+    >>> wb.debugging.assert_type(wb.constant(1.0), wb.float32)
+    """
+    want = as_dtype(tf_type)
+    have = getattr(tensor, "dtype", None)
+    if have is None:
+        have = convert_to_tensor(tensor).dtype
+    if as_dtype(have) != want:
+        head = f"{message}: " if message else ""
+        raise TypeError(f"{head}tensor must be of type tf.{want.name}; got tf.{as_dtype(have).name}")
+    return None
+
+
+def assert_shapes(shapes, data=None, summarize=None, message=None, name=None):
+    """Check that tensors' shapes agree with symbolic ones: ``shapes`` pairs each tensor with a
+    tuple of dimension names (strings, the same name meaning the same size across tensors) or
+    sizes (ints); ``None`` or ``'.'`` accepts any size, and a leading ``'*'`` any number of
+    leading dimensions. Raise ``ValueError`` naming the first disagreement.
+
+    >>> x, y = wb.zeros([10, 3]), wb.ones([10, 7])
+    >>> wb.debugging.assert_shapes([(x, ("N", "Q")), (y, ("N", "D"))])
+    """
+    items = list(shapes.items()) if isinstance(shapes, dict) else list(shapes)
+    sizes = {}
+    head = f"{message}\n" if message else ""
+    for k, item in enumerate(items):
+        if not (isinstance(item, (list, tuple)) and len(item) == 2):
+            raise ValueError(f"assert_shapes: shapes[{k}] must be a (tensor, shape) pair, got {item!r}")
+        tensor, spec = item
+        shape = getattr(tensor, "shape", None)
+        shape = tuple(convert_to_tensor(tensor).shape) if shape is None else tuple(shape)
+        spec = tuple(spec)
+        variadic = bool(spec) and spec[0] == "*"
+        dims = spec[1:] if variadic else spec
+        if (len(shape) < len(dims)) if variadic else (len(shape) != len(dims)):
+            raise ValueError(f"{head}assert_shapes: tensor {k} must have rank "
+                             f"{'at least ' if variadic else ''}{len(dims)}, got shape {shape} "
+                             f"(expected {spec})")
+        got = shape[len(shape) - len(dims):]
+        for i, (d, s) in enumerate(zip(dims, got)):
+            if d is None or d == ".":
+                continue
+            if isinstance(d, str):
+                if d in sizes and s is not None and sizes[d] is not None and sizes[d] != s:
+                    raise ValueError(f"{head}assert_shapes: tensor {k} has shape {shape}, dimension "
+                                     f"{i} is {s} but {d!r} is {sizes[d]} elsewhere (expected {spec})")
+                sizes.setdefault(d, s)
+            elif s is not None and int(d) != s:
+                raise ValueError(f"{head}assert_shapes: tensor {k} has shape {shape}, dimension {i} "
+                                 f"is {s}, expected {int(d)} (expected {spec})")
+    return None
+
+
+# ---------------------------------------------------------------------------
+# device placement logging
+
+
+class _LogPlacement(core.Listener):
+    """Observer: print each op and the device of its result, as TF's placement log."""
+
+    def on_op(self, op, args, params, res):
+        first = res[0] if type(res) is tuple else res
+        device = getattr(first, "device", None) or "CPU:0"
+        print(f"Executing op {op.name} in device {device}", file=sys.stderr)
+
+
+_placement_logger = _LogPlacement()
+_logging_placement = False
+
+
+def set_log_device_placement(enabled):
+    """Log (to stderr) each op run and the device holding its result while ``enabled``."""
+    global _logging_placement
+    enabled = bool(enabled)
+    if enabled and not _logging_placement:
+        core.push("obs", _placement_logger)
+    elif not enabled and _logging_placement:
+        core.pop("obs", _placement_logger)
+    _logging_placement = enabled
+
+
 __all__ = [
     "assert_all_finite",
     "assert_equal",
+    "assert_greater",
+    "assert_greater_equal",
+    "assert_less",
+    "assert_less_equal",
     "assert_near",
+    "assert_none_equal",
+    "assert_shapes",
+    "assert_type",
     "check_numerics",
     "disable_check_numerics",
     "enable_check_numerics",
+    "set_log_device_placement",
 ]

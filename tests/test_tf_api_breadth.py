@@ -1,0 +1,322 @@
+"""TF API breadth: functions of tf, tf.math, tf.math.special, tf.nest and tf.debugging that
+TF's own docstring examples use, pinned to the values TF 2.21 gives for the same calls.
+(Gradients of the special functions: tests/op_cases/tf_extra.py.)"""
+
+import collections
+
+import numpy as np
+import pytest
+
+import workbench as wb
+from workbench.errors import InvalidArgumentError
+
+X = np.array([0.3, 1.7, 4.2])
+
+# TF 2.21, tf.math.special.<name>(X) in float64
+SPECIAL = {
+    "bessel_i0": [1.0226268793515971, 1.8639649620738397, 13.44245616329765],
+    "bessel_i0e": [0.7575806251825479, 0.3405156879824709, 0.20157738405263387],
+    "bessel_i1": [0.15169384000359282, 1.1963465656344818, 11.705620143051611],
+    "bessel_i1e": [0.11237756063983881, 0.21855280659849335, 0.17553252608646164],
+    "bessel_j0": [0.9776262465382962, 0.39798485944610945, -0.3765570543675676],
+    "bessel_j1": [0.148318816273104, 0.5777652315290233, -0.1386469421260462],
+    "bessel_y0": [-0.8072735778045196, 0.45202700018163466, -0.09375120131443421],
+    "bessel_y1": [-2.2931051383885293, -0.2847262450640684, 0.3680128078541756],
+    "bessel_k0": [1.3724600605442978, 0.16549631805699652, 0.00892745154154237],
+    "bessel_k0e": [1.8526273007720149, 0.9059181385685512, 0.595338988851112],
+    "bessel_k1": [3.055992033457325, 0.2093624882040826, 0.009938204735917083],
+    "bessel_k1e": [4.12515776224447, 1.1460392462302547, 0.6627424109718568],
+    "dawsn": [0.28263166502131193, 0.37255934897407883, 0.12276081600652292],
+    "expint": [-0.30266853926582604, 3.9209632013549047, 22.57740064778209],
+    "fresnel_cos": [0.2994009760520472, 0.32382687600390025, 0.5417192031634154],
+    "fresnel_sin": [0.014116998006576587, 0.5491959403215687, 0.5631988883966113],
+    "spence": [0.8893776242860388, -0.6051584023377057, -2.030415099021474],
+}
+
+
+@pytest.mark.parametrize("name", sorted(SPECIAL))
+def test_special_functions_match_tf(name):
+    out = getattr(wb.math.special, name)(wb.constant(X, wb.float64))
+    assert out.dtype == wb.float64
+    np.testing.assert_allclose(out.numpy(), SPECIAL[name], rtol=1e-12)
+    f32 = getattr(wb.math.special, name)(X.astype(np.float32))
+    assert f32.dtype == wb.float32
+    np.testing.assert_allclose(f32.numpy(), SPECIAL[name], rtol=2e-6)
+
+
+def test_special_gradient_matches_tf():
+    x = wb.constant([1.5, -0.5, 2.0])
+    with wb.GradientTape() as tape:
+        tape.watch(x)
+        y = wb.reduce_sum(wb.math.special.bessel_i1e(x) + wb.math.special.spence(wb.abs(x))
+                          + wb.math.special.bessel_k1e(wb.abs(x)))
+    np.testing.assert_allclose(tape.gradient(y, x).numpy(),
+                               [-1.3523838520050049, 5.81718635559082, -1.0323728322982788], rtol=1e-5)
+
+
+def test_bessel_i_at_math_level_and_erfcinv():
+    assert wb.math.bessel_i0 is wb.math.special.bessel_i0
+    np.testing.assert_allclose(wb.math.erfcinv(wb.constant([0.2, 1.0, 1.5], wb.float64)).numpy(),
+                               [0.9061938024368232, -0.0, -0.4769362762044699], rtol=1e-12)
+    out = wb.math.erfcinv([0.0, 2.0]).numpy()
+    assert out[0] == np.inf and out[1] == -np.inf
+    with pytest.raises(TypeError, match="dtype"):
+        wb.math.special.bessel_j0(wb.constant([1, 2]))
+
+
+def test_conj():
+    out = wb.math.conj(wb.constant(np.array([-2.25 + 4.75j, 3.25 + 5.75j])))
+    assert out.dtype == wb.complex128
+    np.testing.assert_array_equal(out.numpy(), [-2.25 - 4.75j, 3.25 - 5.75j])
+    real = wb.constant([-2.25, 3.25])
+    assert wb.math.conj(real) is real
+    with pytest.raises(TypeError, match="conj"):
+        wb.math.conj(wb.constant(["a"]))
+
+
+def test_bincount_matches_tf():
+    v = wb.constant([1, 1, 2, 3, 2, 4, 4, 5])
+    out = wb.math.bincount(v)
+    assert out.dtype == wb.int32 and out.numpy().tolist() == [0, 2, 2, 1, 2, 1]
+    w = wb.constant([1, 5, 0, 1, 0, 5, 4, 5])
+    assert wb.math.bincount(v, weights=w).numpy().tolist() == [0, 6, 0, 1, 9, 5]
+    rows = np.array([[1, 2, 3, 0], [0, 0, 1, 2]], np.int32)
+    assert wb.math.bincount(rows, axis=-1, minlength=5).numpy().tolist() == [[1, 1, 1, 1, 0], [2, 1, 1, 0, 0]]
+    assert wb.math.bincount(rows, axis=-1, binary_output=True).numpy().tolist() == [[1, 1, 1, 1], [1, 1, 1, 0]]
+    fw = wb.math.bincount([1, 1, 4], weights=[0.5, 1.5, 2.0], minlength=2)
+    assert fw.dtype == wb.float32 and fw.numpy().tolist() == [0.0, 2.0, 0.0, 0.0, 2.0]
+    assert wb.math.bincount([1, 1, 4, 7], maxlength=3).numpy().tolist() == [0, 2, 0]
+    with pytest.raises(InvalidArgumentError, match="negative"):
+        wb.math.bincount([1, -1])
+    with pytest.raises(TypeError, match="integer"):
+        wb.math.bincount([1.0])
+
+
+def test_polyval_in_top_k_and_monotonic_match_tf():
+    np.testing.assert_allclose(wb.math.polyval([1.0, 2.5, -4.2], wb.constant([5.0, -1.0])).numpy(),
+                               [33.29999923706055, -5.699999809265137])
+    out = wb.math.polyval([wb.Variable(2), wb.Variable(1), wb.Variable(0)], wb.constant(3))
+    assert out.dtype == wb.int32 and int(out) == 21
+    x = wb.constant(2.0)
+    with wb.GradientTape() as tape:
+        tape.watch(x)
+        y = wb.math.polyval([3.0, 0.0, 1.0], x)
+    assert float(tape.gradient(y, x)) == 12.0
+    with pytest.raises(ValueError, match="coeffs"):
+        wb.math.polyval(wb.constant([1.0]), 2.0)
+    pred = [[0.1, 0.5, 0.5, 0.2], [1.0, 2.0, 3.0, 0.0], [np.nan, 1.0, 2.0, 3.0]]
+    assert wb.math.in_top_k([2, 0, 1], pred, 2).numpy().tolist() == [True, False, False]
+    assert bool(wb.math.is_non_decreasing([[1, 2], [2, 3]]))
+    assert not bool(wb.math.is_strictly_increasing([[1, 2], [2, 3]]))
+    assert bool(wb.math.is_strictly_increasing([]))
+
+
+def test_scalar_mul_and_accumulate_n():
+    np.testing.assert_array_equal(wb.math.accumulate_n([wb.constant([1.0, 2.0]), wb.constant([3.0, 4.0])]).numpy(),
+                                  [4.0, 6.0])
+    with pytest.raises(ValueError, match="shape"):
+        wb.math.accumulate_n([wb.constant([1.0]), wb.constant([1.0, 2.0])])
+    np.testing.assert_array_equal(wb.scalar_mul(2.0, wb.constant([1.0, 3.0])).numpy(), [2.0, 6.0])
+    sl = wb.IndexedSlices(wb.constant([[1.0, 2.0]]), wb.constant([1]), wb.constant([3, 2]))
+    out = wb.math.scalar_mul(10.0, sl)
+    assert isinstance(out, wb.IndexedSlices)
+    np.testing.assert_array_equal(out.values.numpy(), [[10.0, 20.0]])
+    with pytest.raises(ValueError, match="scalar"):
+        wb.math.scalar_mul([1.0, 2.0], wb.constant([1.0, 2.0]))
+
+
+def test_histogram_fixed_width_matches_tf():
+    vals = [0.1, 0.9, 1.0, 2.5, -3, 99]
+    h = wb.histogram_fixed_width(vals, [0.0, 3.0], nbins=3)
+    assert h.dtype == wb.int32 and h.numpy().tolist() == [3, 1, 2]
+    assert wb.histogram_fixed_width_bins(vals, [0.0, 3.0], nbins=3).numpy().tolist() == [0, 0, 1, 2, 0, 2]
+    assert wb.histogram_fixed_width([-1.0, 0.0, 1.5, 2.0, 5.0, 15], [0.0, 5.0], nbins=5).numpy().tolist() == \
+        [2, 1, 1, 0, 2]
+    with pytest.raises(InvalidArgumentError, match="value_range"):
+        wb.histogram_fixed_width(vals, [3.0, 0.0])
+
+
+def test_bitcast_matches_tf():
+    assert wb.bitcast(wb.constant([1.0, -2.0]), wb.int32).numpy().tolist() == [1065353216, -1073741824]
+    assert wb.bitcast(wb.constant([[0, 0, 128, 63]], wb.uint8), wb.float32).numpy().tolist() == [1.0]
+    assert wb.bitcast(wb.constant([1, 2], wb.int64), wb.int16).numpy().tolist() == [[1, 0, 0, 0], [2, 0, 0, 0]]
+    out = wb.bitcast(wb.constant(0xffffffff, dtype=wb.uint32), wb.uint8)
+    assert out.shape == (4,) and out.numpy().tolist() == [255] * 4
+    with pytest.raises(InvalidArgumentError, match="Cannot bitcast from 1 to 18"):
+        wb.bitcast([1.0, 2.0, 3.0], wb.complex128)
+    with pytest.raises(TypeError, match="bitcast"):
+        wb.bitcast(wb.constant([True]), wb.uint8)
+
+
+def test_edit_distance_matches_tf():
+    h = wb.SparseTensor([[0, 0, 0], [0, 0, 1], [1, 0, 0]], ["a", "b", "c"], (2, 2, 2))
+    t = wb.SparseTensor([[0, 0, 0], [1, 0, 0], [1, 0, 1], [1, 1, 0]], ["a", "c", "d", "x"], (2, 2, 2))
+    assert wb.edit_distance(h, t).numpy().tolist() == [[1.0, 0.0], [0.5, 1.0]]
+    assert wb.edit_distance(h, t, normalize=False).numpy().tolist() == [[1.0, 0.0], [1.0, 1.0]]
+    h2 = wb.SparseTensor([[0, 0, 0], [1, 0, 0]], ["a", "b"], (2, 1, 1))
+    t2 = wb.SparseTensor([[0, 1, 0], [1, 0, 0], [1, 0, 1], [1, 1, 0]], ["a", "b", "c", "a"], (2, 2, 2))
+    out = wb.edit_distance(h2, t2)
+    assert out.dtype == wb.float32 and out.numpy().tolist() == [[np.inf, 1.0], [0.5, 1.0]]
+    with pytest.raises(TypeError, match="hypothesis must be a SparseTensor"):
+        wb.edit_distance(wb.constant([1]), t)
+
+
+def test_broadcast_shapes_match_tf():
+    out = wb.broadcast_dynamic_shape(wb.constant([4, 1], wb.int64), [3, 1, 5])
+    assert out.dtype == wb.int64 and out.numpy().tolist() == [3, 4, 5]
+    assert wb.broadcast_dynamic_shape((1, 2, 3), (5, 1, 3)).numpy().tolist() == [5, 2, 3]
+    assert wb.broadcast_static_shape(wb.TensorShape([None, 1, 3]), wb.TensorShape([4, 3])).as_list() == [None, 4, 3]
+    with pytest.raises(ValueError, match=r"Received: \(2,\) and \(3,\)"):
+        wb.broadcast_static_shape(wb.TensorShape([2]), wb.TensorShape([3]))
+    with pytest.raises(InvalidArgumentError, match=r"Incompatible shapes: \[2\] vs. \[3\]"):
+        wb.broadcast_dynamic_shape([2], [3])
+
+
+def test_ensure_shape_eager_and_in_function():
+    x = wb.constant([[1, 2, 3], [4, 5, 6]])
+    assert wb.ensure_shape(x, [None, 3]).shape == (2, 3)
+    with pytest.raises(InvalidArgumentError, match=r"Shape of tensor input \[3\] is not compatible with "
+                                                   r"expected shape \[5\]"):
+        wb.ensure_shape(wb.zeros([3]), [5])
+
+    @wb.function
+    def f(t):
+        return wb.ensure_shape(t, [None, 3]) * 2
+
+    cf = f.get_concrete_function(wb.TensorSpec([None, None]))
+    assert cf(wb.zeros([3, 3])).shape == (3, 3)
+    with pytest.raises(InvalidArgumentError, match=r"\[2,4\]"):
+        cf(wb.ones([2, 4]))
+    assert f(wb.ones([2, 3])).shape == (2, 3)
+    for _ in range(2):   # the trace and the replay both check
+        with pytest.raises(InvalidArgumentError):
+            f(wb.ones([2, 4]))
+
+
+def test_get_static_value():
+    assert wb.get_static_value(wb.constant(10)) == 10
+    assert wb.get_static_value(wb.add(wb.constant(10), wb.constant(20))) == 30
+    assert wb.get_static_value(wb.Variable(30)) is None
+    with pytest.raises(TypeError, match="get_static_value"):
+        wb.get_static_value(object())
+
+
+def test_initializers_match_tf():
+    v = wb.constant_initializer([1, 2, 3, 4])(shape=[2, 2], dtype=wb.int64)
+    assert v.dtype == wb.int64 and v.numpy().tolist() == [[1, 2], [3, 4]]
+    assert wb.constant_initializer(3)(shape=[2]).dtype == wb.int32
+    assert wb.constant_initializer(2.0)(shape=[2], dtype=wb.float32).numpy().tolist() == [2.0, 2.0]
+    with pytest.raises(TypeError, match=r"value has 8 elements, shape is \(3, 4\) with 12 elements"):
+        wb.constant_initializer(list(range(8)))(shape=[3, 4], dtype=wb.float32)
+    assert wb.ones_initializer()([2], wb.int32).numpy().tolist() == [1, 1]
+    assert wb.zeros_initializer()([2]).dtype == wb.float32
+    u = wb.random_uniform_initializer(-1.0, 1.0, seed=3)
+    a, b = u([1000]), u([1000])
+    assert a.dtype == wb.float32 and -1 <= a.numpy().min() and a.numpy().max() < 1
+    assert abs(float(wb.reduce_mean(a))) < 0.1 and not np.array_equal(a.numpy(), b.numpy())
+    assert np.array_equal(wb.random_uniform_initializer(-1.0, 1.0, seed=3)([1000]).numpy(), a.numpy())
+    n = wb.random_normal_initializer(1.0, 2.0, seed=1)([4000], wb.float64)
+    assert n.dtype == wb.float64 and abs(n.numpy().mean() - 1.0) < 0.15 and abs(n.numpy().std() - 2.0) < 0.15
+    with pytest.raises(ValueError, match="floating"):
+        wb.random_normal_initializer()([2], wb.int32)
+
+
+def test_enums():
+    assert wb.AggregationMethod.DEFAULT == wb.AggregationMethod.ADD_N
+    assert wb.VariableSynchronization.ON_READ.value == 3
+    assert wb.VariableAggregation.MEAN.value == 2
+
+
+# -- tf.nest ------------------------------------------------------------------------------------
+
+def test_nest_assert_same_structure_as_tf():
+    s1 = (((1, 2), 3), 4, (5, 6))
+    wb.nest.assert_same_structure(s1, ((("a", "b"), "c"), "d", ("e", "f")))
+    s3 = [(("a", "b"), "c"), "d", ["e", "f"]]
+    wb.nest.assert_same_structure(s1, s3, check_types=False)
+    with pytest.raises(TypeError, match="same sequence type"):
+        wb.nest.assert_same_structure(s1, s3)
+    bar, foo = collections.namedtuple("bar", "a b"), collections.namedtuple("foo", "a b")
+    wb.nest.assert_same_structure(bar(1, 2), foo(2, 3), check_types=False)
+    wb.nest.assert_same_structure(bar(1, 2), {"a": 1, "b": 2}, check_types=False)
+    with pytest.raises(TypeError):
+        wb.nest.assert_same_structure(bar(1, 2), foo(2, 3))
+    wb.nest.assert_same_structure({"a": 1, "b": 2, "c": 3}, {"c": 6, "b": 5, "a": 4})
+    with pytest.raises(ValueError, match="same set of keys"):
+        wb.nest.assert_same_structure({"a": 1}, {"b": 1})
+    with pytest.raises(ValueError, match="same nested structure"):
+        wb.nest.assert_same_structure([0, 1], np.array([0, 1]))
+    with pytest.raises(ValueError, match="number of elements"):
+        wb.nest.assert_same_structure([0, 1], [0])
+    wb.nest.assert_same_structure("abc", np.array([1, 2]))
+    r1 = wb.RaggedTensor.from_row_splits(values=[3, 1, 4, 1, 5, 9, 2, 6], row_splits=[0, 4, 4, 7, 8, 8])
+    r2 = wb.RaggedTensor.from_row_splits(values=[3, 1, 4], row_splits=[0, 3])
+    wb.nest.assert_same_structure(r1, r2, expand_composites=True)
+
+
+def test_nest_map_structure_and_composites_as_tf():
+    s1, s1_list = (((1, 2), 3), 4, (5, 6)), [[[1, 2], 3], 4, [5, 6]]
+    with pytest.raises(TypeError):
+        wb.nest.map_structure(lambda x, y: None, s1, s1_list)
+    assert wb.nest.map_structure(lambda x, y: None, s1, s1_list, check_types=False) == \
+        (((None, None), None), None, (None, None))
+    assert wb.nest.map_structure(lambda p: p * 2, [24, 76, "ab"]) == [48, 152, "abab"]
+    assert wb.nest.map_structure(lambda x, y: x + y, 3, 4) == 7
+    r = wb.ragged.constant([[1.0, 2.0], [3.0]])
+    structure = {"foo": r, "bar": wb.constant([[5.0]])}
+    flat = wb.nest.flatten(structure, expand_composites=True)
+    assert [t.numpy().tolist() for t in flat] == [[[5.0]], [1.0, 2.0, 3.0], [0, 2, 3]]
+    assert wb.nest.flatten(structure) == [structure["bar"], r]
+    back = wb.nest.pack_sequence_as(structure, flat, expand_composites=True)
+    assert back["foo"].to_list() == [[1.0, 2.0], [3.0]]
+    sp = wb.SparseTensor([[0, 1]], [7], [2, 2])
+    parts = wb.nest.flatten(sp, expand_composites=True)
+    assert len(parts) == 3
+    assert wb.sparse.to_dense(wb.nest.pack_sequence_as(sp, parts, expand_composites=True)).numpy().tolist() == \
+        [[0, 7], [0, 0]]
+    with pytest.raises(ValueError, match="Structure had 2 atoms"):
+        wb.nest.pack_sequence_as([1, 2], [1])
+    with pytest.raises(ValueError, match="Structure had 2 atoms"):
+        wb.nest.pack_sequence_as([1, 2], [1, 2, 3])
+
+
+# -- tf.debugging -------------------------------------------------------------------------------
+
+def test_ordering_assertions():
+    assert wb.debugging.assert_greater(wb.constant([3, 4]), 2) is None
+    assert wb.assert_less_equal(wb.constant([1, 2]), [1, 2]) is None
+    assert wb.debugging.assert_none_equal(wb.constant([1, 2]), [2, 1]) is None
+    with pytest.raises(InvalidArgumentError, match="Bad tensor size"):
+        wb.debugging.assert_greater(wb.size(wb.ones([2, 3])), 9, message="Bad tensor size")
+    with pytest.raises(InvalidArgumentError, match=r"x < y fails at 1 position\(s\), first at index \(1,\)"):
+        wb.assert_less(wb.constant([1, 5]), 3)
+    with pytest.raises(InvalidArgumentError):
+        wb.debugging.assert_greater_equal(wb.constant([1.0]), 2.0)
+
+
+def test_assert_type_and_shapes():
+    wb.debugging.assert_type(wb.Variable(1.0), tf_type=wb.float32)
+    wb.debugging.assert_type(wb.SparseTensor(indices=[[0, 0], [1, 2]], values=[1, 2], dense_shape=[3, 4]), wb.int32)
+    with pytest.raises(TypeError, match="tensor must be of type tf.bool; got tf.int32"):
+        wb.debugging.assert_type(wb.constant(21), wb.bool)
+    x, y = wb.zeros([10, 3]), wb.ones([10, 7])
+    wb.debugging.assert_shapes([(x, ("N", "Q")), (y, ("N", "D")), (wb.Variable([1.0, 2.0, 3.0]), ("Q",)),
+                                (1.0, ())])
+    wb.debugging.assert_shapes([(x, ("*", 3)), (y, (10, None))])
+    with pytest.raises(ValueError, match="'D' is 3"):
+        wb.debugging.assert_shapes([(x, ("N", "D")), (y, ("N", "D"))])
+    with pytest.raises(ValueError, match="rank"):
+        wb.debugging.assert_shapes([(x, ("N",))])
+    with pytest.raises(ValueError, match="expected 4"):
+        wb.debugging.assert_shapes([(x, ("N", 4))])
+
+
+def test_log_device_placement(capsys):
+    wb.debugging.set_log_device_placement(True)
+    try:
+        wb.constant([1.0]) + 1.0
+    finally:
+        wb.debugging.set_log_device_placement(False)
+    assert "Executing op add in device" in capsys.readouterr().err
+    wb.constant([1.0]) + 1.0
+    assert capsys.readouterr().err == ""

@@ -1,0 +1,709 @@
+"""TF API functions the topic modules do not hold: the special functions of ``tf.math.special``
+(Bessel, Dawson, exponential integral, Fresnel, Spence), ``erfcinv``, ``conj``, counting and
+ordering helpers of ``tf.math`` (``bincount``, ``polyval``, ``in_top_k``, ...) and a few
+top-level ones (``ensure_shape``, ``get_static_value``, ``bitcast``, ``histogram_fixed_width``,
+``edit_distance``, broadcast shapes, the TF-level initializers and enums).
+
+The special functions are ops with reverse and forward rules (TF's derivatives), so tapes,
+``wb.function`` and second derivatives see them.
+"""
+
+from __future__ import annotations
+
+import enum
+import math
+
+import numpy as np
+
+from .. import backend, core, dtypes as _dtypes
+from ..core import Tensor, apply, convert_to_tensor, defop
+from ..errors import InvalidArgumentError
+from ..tensor_shape import TensorShape
+from ._define import unary
+from .elementwise import add_n, cos, exp, log, sign, sin, where
+
+# ---------------------------------------------------------------------------
+# special functions: elementwise ops of one floating tensor
+
+
+def _sp(xp):
+    return backend.scipy_special(xp)
+
+
+def _scipy_fwd(fname):
+    def fwd(xp, x):
+        # scipy has no half-precision kernels: compute in float32 and round back
+        arg = x.astype(np.float32) if x.dtype == np.float16 else x
+        return getattr(_sp(xp), fname)(arg).astype(x.dtype, copy=False)
+    fwd.__name__ = fname
+    return fwd
+
+
+def _special(name, fname, deriv, domain="real", fwd=None):
+    """An op computing ``scipy.special.<fname>`` (or ``fwd``) whose derivative is ``deriv(x, ans)``
+    (Tensors)."""
+    return unary(name, fwd or _scipy_fwd(fname),
+                 vjp=lambda g, ans, x: (g * deriv(x, ans),),
+                 jvp=lambda ts, ans, x: ts[0] * deriv(x, ans), domain=domain)
+
+
+def _over_x(num, x, at_zero):
+    """``num / x``, with ``at_zero`` where ``x == 0`` (the limit of the whole derivative there)."""
+    zero = x == 0
+    safe = where(zero, 1.0, x)
+    return zero, num / safe
+
+
+def _d_i1(x, ans):
+    zero, q = _over_x(ans, x, 0.5)
+    return where(zero, 0.5, bessel_i0(x) - q)
+
+
+def _d_i1e(x, ans):
+    zero, q = _over_x(ans, x, 0.5)
+    return where(zero, 0.5, bessel_i0e(x) - ans * sign(x) - q)
+
+
+def _d_j1(x, ans):
+    zero, q = _over_x(ans, x, 0.5)
+    return where(zero, 0.5, bessel_j0(x) - q)
+
+
+bessel_i0 = _special("bessel_i0", "i0", lambda x, ans: bessel_i1(x))
+bessel_i0e = _special("bessel_i0e", "i0e", lambda x, ans: bessel_i1e(x) - sign(x) * ans)
+bessel_i1 = _special("bessel_i1", "i1", _d_i1)
+bessel_i1e = _special("bessel_i1e", "i1e", _d_i1e)
+bessel_j0 = _special("bessel_j0", "j0", lambda x, ans: -bessel_j1(x))
+bessel_j1 = _special("bessel_j1", "j1", _d_j1)
+bessel_y0 = _special("bessel_y0", "y0", lambda x, ans: -bessel_y1(x), domain="positive")
+bessel_y1 = _special("bessel_y1", "y1", lambda x, ans: bessel_y0(x) - ans / x, domain="positive")
+bessel_k0 = _special("bessel_k0", "k0", lambda x, ans: -bessel_k1(x), domain="positive")
+bessel_k0e = _special("bessel_k0e", "k0e", lambda x, ans: ans - bessel_k1e(x), domain="positive")
+bessel_k1 = _special("bessel_k1", "k1", lambda x, ans: -bessel_k0(x) - ans / x, domain="positive")
+bessel_k1e = _special("bessel_k1e", "k1e", lambda x, ans: ans - bessel_k0e(x) - ans / x,
+                      domain="positive")
+dawsn = _special("dawsn", "dawsn", lambda x, ans: 1.0 - 2.0 * x * ans)
+expint = _special("expint", "expi", lambda x, ans: exp(x) / x, domain="nonzero")
+
+
+def _fresnel_part(k):
+    def fwd(xp, x):
+        arg = x.astype(np.float32) if x.dtype == np.float16 else x
+        return _sp(xp).fresnel(arg)[k].astype(x.dtype, copy=False)   # scipy's is (S, C)
+    return fwd
+
+
+fresnel_cos = _special("fresnel_cos", "fresnel", lambda x, ans: cos(0.5 * math.pi * x * x),
+                       fwd=_fresnel_part(1))
+fresnel_sin = _special("fresnel_sin", "fresnel", lambda x, ans: sin(0.5 * math.pi * x * x),
+                       fwd=_fresnel_part(0))
+
+
+def _d_spence(x, ans):
+    one = x == 1
+    return where(one, -1.0, log(x) / (1.0 - where(one, 0.0, x)))
+
+
+spence = _special("spence", "spence", _d_spence, domain="positive")
+
+_SQRT_PI_2 = math.sqrt(math.pi) / 2.0
+erfcinv = unary("erfcinv",
+                lambda xp, x: (_sp(xp).ndtri(x * 0.5) * (-1.0 / math.sqrt(2.0))).astype(x.dtype, copy=False),
+                vjp=lambda g, ans, x: (g * (-_SQRT_PI_2) * exp(ans * ans),),
+                jvp=lambda ts, ans, x: ts[0] * (-_SQRT_PI_2) * exp(ans * ans))
+erfcinv.__doc__ = ("The inverse of the complementary error function (TF's ``tf.math.erfcinv``): "
+                   "``erfc(erfcinv(x)) == x`` for ``x`` in [0, 2].")
+
+for _fn, _what in [
+        (bessel_i0, "the modified Bessel function of the first kind of order 0"),
+        (bessel_i0e, "the exponentially scaled modified Bessel function of order 0, ``exp(-|x|) i0(x)``"),
+        (bessel_i1, "the modified Bessel function of the first kind of order 1"),
+        (bessel_i1e, "the exponentially scaled modified Bessel function of order 1, ``exp(-|x|) i1(x)``"),
+        (bessel_j0, "the Bessel function of the first kind of order 0"),
+        (bessel_j1, "the Bessel function of the first kind of order 1"),
+        (bessel_y0, "the Bessel function of the second kind of order 0"),
+        (bessel_y1, "the Bessel function of the second kind of order 1"),
+        (bessel_k0, "the modified Bessel function of the second kind of order 0"),
+        (bessel_k0e, "the exponentially scaled modified Bessel function of the second kind, ``exp(x) k0(x)``"),
+        (bessel_k1, "the modified Bessel function of the second kind of order 1"),
+        (bessel_k1e, "the exponentially scaled modified Bessel function of the second kind, ``exp(x) k1(x)``"),
+        (dawsn, "Dawson's integral ``exp(-x^2) * integral_0^x exp(t^2) dt``"),
+        (expint, "the exponential integral ``Ei(x)``"),
+        (fresnel_cos, "the Fresnel cosine integral ``integral_0^x cos(pi t^2 / 2) dt``"),
+        (fresnel_sin, "the Fresnel sine integral ``integral_0^x sin(pi t^2 / 2) dt``"),
+        (spence, "Spence's function (the dilogarithm) ``integral_1^x log(t) / (1 - t) dt``, for x >= 0")]:
+    _fn.__doc__ = f"Elementwise {_what} (TF's ``tf.math.special.{_fn.__name__}``)."
+
+SPECIAL_NAMES = ("bessel_i0", "bessel_i0e", "bessel_i1", "bessel_i1e", "bessel_j0", "bessel_j1",
+                 "bessel_k0", "bessel_k0e", "bessel_k1", "bessel_k1e", "bessel_y0", "bessel_y1",
+                 "dawsn", "expint", "fresnel_cos", "fresnel_sin", "spence")
+
+
+# ---------------------------------------------------------------------------
+# conj
+
+
+# no gradient rule: complex tensors are not differentiated here (a cast to complex is not
+# connected on the tapes either)
+_conj_op = defop("conj", lambda xp, x: xp.conj(x), dtypes="float")
+
+
+def conj(x, name=None):
+    """The complex conjugate of ``x``; a real tensor comes back unchanged (TF's ``tf.math.conj``).
+    Not differentiable for complex ``x``.
+
+    >>> wb.math.conj(wb.constant([1 + 2j])).numpy()
+    array([1.-2.j])
+    """
+    x = convert_to_tensor(x)
+    if x.dtype.kind == "c":
+        return apply(_conj_op, (x,))
+    if x.dtype.kind in "fiu":
+        return x
+    raise TypeError(f"conj: x has dtype {x.dtype}, expected a numeric dtype")
+
+
+# ---------------------------------------------------------------------------
+# tf.math helpers
+
+
+def _int_dtype(dtype, argname, opname):
+    d = _dtypes.as_dtype(dtype)
+    if np.dtype(_dtypes.np_dtype(d)).kind not in "iuf":
+        raise TypeError(f"{opname}: {argname} must be a numeric dtype, got {d}")
+    return d
+
+
+def bincount(arr, weights=None, minlength=None, maxlength=None, dtype=_dtypes.int32, name=None,
+             axis=None, binary_output=False):
+    """Counts of each value in the non-negative integer tensor ``arr`` (TF's ``tf.math.bincount``).
+
+    The output has ``max(max(arr) + 1, minlength)`` bins (at most ``maxlength``; larger values are
+    dropped). ``weights`` (same shape as ``arr``) sum instead of counting ones, and then give the
+    output dtype. ``axis=None`` counts over all of ``arr``; ``axis=-1`` counts each row of a
+    2-D ``arr`` separately. ``binary_output`` marks presence with 1.
+
+    >>> wb.math.bincount(wb.constant([1, 1, 2, 3, 2, 4, 4, 5])).numpy()
+    array([0, 2, 2, 1, 2, 1], dtype=int32)
+    """
+    a = convert_to_tensor(arr)
+    if a.dtype.kind not in "iu":
+        raise TypeError(f"bincount: arr has dtype {a.dtype}, expected an integer dtype")
+    values = np.asarray(a.numpy())
+    if values.size and values.min() < 0:
+        raise InvalidArgumentError(f"bincount: arr holds a negative value ({int(values.min())}); "
+                                   "values must be non-negative")
+    if axis not in (None, 0, -1):
+        raise ValueError(f"bincount: axis must be None, 0 or -1, got {axis!r}")
+    if axis in (None, 0) and values.ndim > 1:
+        values = values.reshape(-1)
+    w = None
+    if weights is not None:
+        if binary_output:
+            raise ValueError("bincount: arguments binary_output and weights are mutually exclusive")
+        wt = convert_to_tensor(weights)
+        w = np.asarray(wt.numpy())
+        if w.shape != a.shape:
+            raise ValueError(f"bincount: weights has shape {wt.shape}, expected arr's shape {a.shape}")
+        w = w.reshape(values.shape)
+        out_dtype = wt.dtype
+    else:
+        out_dtype = _int_dtype(dtype, "dtype", "bincount")
+    size = int(values.max()) + 1 if values.size else 0
+    if minlength is not None:
+        size = max(size, int(minlength))
+    if maxlength is not None:
+        size = min(size, int(maxlength))
+    np_out = np.dtype(_dtypes.np_dtype(out_dtype))
+    rows = values if values.ndim == 2 else values[None]
+    wrows = None if w is None else (w if w.ndim == 2 else w[None])
+    out = np.zeros((rows.shape[0], size), dtype=np_out)
+    for r in range(rows.shape[0]):
+        keep = rows[r] < size
+        idx = rows[r][keep]
+        if binary_output:
+            out[r, idx] = 1
+        else:
+            np.add.at(out[r], idx, 1 if wrows is None else wrows[r][keep].astype(np_out))
+    if values.ndim != 2:
+        out = out[0]
+    return convert_to_tensor(out)
+
+
+def polyval(coeffs, x, name=None):
+    """``coeffs[0] * x**(n-1) + ... + coeffs[n-1]`` by Horner's rule (TF's ``tf.math.polyval``);
+    ``coeffs`` is a list of tensors, each broadcasting with ``x``. Differentiable in both.
+
+    >>> wb.math.polyval([2, 1, 0], 3).numpy()
+    21
+    """
+    if isinstance(coeffs, Tensor) or not isinstance(coeffs, (list, tuple)):
+        raise ValueError(f"polyval: coeffs must be a list of tensors, got {type(coeffs).__name__}")
+    x = convert_to_tensor(x)
+    if not coeffs:
+        return core.convert_to_tensor(np.zeros(x.shape, dtype=_dtypes.np_dtype(x.dtype)))
+    p = convert_to_tensor(coeffs[0], dtype=x.dtype)
+    for c in coeffs[1:]:
+        p = p * x + convert_to_tensor(c, dtype=x.dtype)
+    return p
+
+
+def in_top_k(targets, predictions, k, name=None):
+    """Whether ``targets[i]`` is among the ``k`` largest of ``predictions[i]`` (TF's
+    ``tf.math.in_top_k``): ties at the k-th value count as in; a row holding a non-finite
+    prediction, or a target out of range, gives False.
+
+    >>> wb.math.in_top_k([0, 1], [[1.0, 3.0, 2.0], [0.0, 5.0, 1.0]], 2).numpy()
+    array([False,  True])
+    """
+    t = convert_to_tensor(targets)
+    p = convert_to_tensor(predictions)
+    if t.dtype.kind not in "iu":
+        raise TypeError(f"in_top_k: targets has dtype {t.dtype}, expected int32 or int64")
+    if p.ndim != 2:
+        raise ValueError(f"in_top_k: predictions must be a matrix, got shape {p.shape}")
+    if t.shape != (p.shape[0],):
+        raise ValueError(f"in_top_k: targets has shape {t.shape}, expected ({p.shape[0]},) to match "
+                         f"predictions of shape {p.shape}")
+    tv, pv, k = np.asarray(t.numpy()), np.asarray(p.numpy()), int(k)
+    out = np.zeros(tv.shape, dtype=bool)
+    for i, target in enumerate(tv):
+        row = pv[i]
+        if not (0 <= target < row.shape[0]) or not np.all(np.isfinite(row)):
+            continue
+        out[i] = int(np.sum(row > row[target])) < k
+    return convert_to_tensor(out)
+
+
+def scalar_mul(scalar, x, name=None):
+    """``scalar * x`` for a scalar ``scalar`` (TF's ``tf.math.scalar_mul``); an ``IndexedSlices``
+    ``x`` stays one, its values scaled."""
+    s = convert_to_tensor(scalar)
+    if s.ndim != 0:
+        raise ValueError(f"scalar_mul: scalar must be a 0-D tensor, got shape {s.shape}")
+    from ..sparse import IndexedSlices   # the sparse package imports the ops: import late
+    if isinstance(x, IndexedSlices):
+        return IndexedSlices(scalar_mul(s, x.values), x.indices, x.dense_shape)
+    x = convert_to_tensor(x)
+    return convert_to_tensor(scalar, dtype=x.dtype) * x
+
+
+def accumulate_n(inputs, shape=None, tensor_dtype=None, name=None):
+    """The elementwise sum of the tensors in ``inputs`` (TF's ``tf.math.accumulate_n``), which must
+    share one shape and dtype; ``shape`` and ``tensor_dtype`` are checked when given."""
+    if not isinstance(inputs, (list, tuple)) or not inputs:
+        raise ValueError(f"accumulate_n: inputs must be a non-empty list of tensors, got {inputs!r}")
+    ts = [convert_to_tensor(v) for v in inputs]
+    for t in ts[1:]:
+        if t.shape != ts[0].shape:
+            raise ValueError(f"accumulate_n: inputs must have one shape, got {ts[0].shape} and {t.shape}")
+        if t.dtype != ts[0].dtype:
+            raise TypeError(f"accumulate_n: inputs must have one dtype, got {ts[0].dtype} and {t.dtype}")
+    if shape is not None and not TensorShape(shape).is_compatible_with(ts[0].shape):
+        raise ValueError(f"accumulate_n: shape {TensorShape(shape)} does not match the inputs' "
+                         f"shape {ts[0].shape}")
+    if tensor_dtype is not None and _dtypes.as_dtype(tensor_dtype) != ts[0].dtype:
+        raise TypeError(f"accumulate_n: tensor_dtype {_dtypes.as_dtype(tensor_dtype)} does not match "
+                        f"the inputs' dtype {ts[0].dtype}")
+    return add_n(ts)
+
+
+def _monotone(x, opname, strict):
+    x = convert_to_tensor(x)
+    if x.dtype.kind not in "iuf":
+        raise TypeError(f"{opname}: x has dtype {x.dtype}, expected a real numeric dtype")
+    v = np.asarray(x.numpy()).reshape(-1)
+    d = np.diff(v)
+    return convert_to_tensor(np.bool_(np.all(d > 0) if strict else np.all(d >= 0)))
+
+
+def is_non_decreasing(x, name=None):
+    """Whether ``x``, flattened, never decreases (True for fewer than two entries)."""
+    return _monotone(x, "is_non_decreasing", False)
+
+
+def is_strictly_increasing(x, name=None):
+    """Whether ``x``, flattened, always increases (True for fewer than two entries)."""
+    return _monotone(x, "is_strictly_increasing", True)
+
+
+# ---------------------------------------------------------------------------
+# top-level helpers
+
+
+def _shape_text(dims):
+    return "[" + ",".join("?" if d is None else str(d) for d in dims) + "]"
+
+
+def _ensure_fwd(xp, x, shape):
+    have = x.shape
+    if core.tracing() and len(have) == len(shape):
+        # a trace from a TensorSpec runs on stand-ins of size 1 where the spec leaves a size
+        # open: such a size is checked by the replays, which run this forward on real values
+        have = tuple(None if h == 1 else h for h in have)
+    if not TensorShape(shape).is_compatible_with(TensorShape(have)):
+        raise InvalidArgumentError(None, None, f"Shape of tensor input {_shape_text(x.shape)} is not "
+                                   f"compatible with expected shape {_shape_text(shape)}.")
+    return x
+
+
+_ensure_op = defop("ensure_shape", _ensure_fwd,
+                   vjp=lambda g, ans, x, shape: (g,),
+                   jvp=lambda ts, ans, x, shape: ts[0], dtypes="any")
+
+
+def ensure_shape(x, shape, name=None):
+    """``x``, after checking its shape is compatible with ``shape`` (``None`` for an unknown
+    dimension; TF's ``InvalidArgumentError`` otherwise). Inside ``wb.function`` the check runs
+    on every call. The gradient passes through.
+
+    >>> wb.ensure_shape(wb.zeros([2, 3]), [None, 3]).shape
+    TensorShape([2, 3])
+    """
+    want = shape if isinstance(shape, TensorShape) else TensorShape(shape)
+    if want.rank is None:
+        return convert_to_tensor(x)
+    t = convert_to_tensor(x)
+    shown = getattr(t, "_shown", {}).get(id(t)) if core.tracing() else None
+    if shown is not None and shown[1] is not None and not want.is_compatible_with(TensorShape(shown[1])):
+        raise ValueError(f"ensure_shape: x has shape {TensorShape(shown[1])}, which is not "
+                         f"compatible with {want}")
+    return apply(_ensure_op, (t,), {"shape": tuple(want.as_list())})
+
+
+def get_static_value(tensor, partial=False):
+    """``tensor``'s value as a NumPy array when it is a constant (an eager tensor); None for a
+    variable, whose value can change."""
+    if isinstance(tensor, core.Variable):
+        return None
+    if isinstance(tensor, Tensor):
+        return tensor.numpy()
+    if isinstance(tensor, (np.ndarray, np.generic, int, float, bool, complex, list, tuple)):
+        return np.asarray(tensor)
+    raise TypeError(f"get_static_value: tensor must be a Tensor, got {type(tensor).__name__}")
+
+
+def _shape_values(s, argname, opname):
+    if isinstance(s, TensorShape):
+        return s
+    t = convert_to_tensor(s)
+    if t.ndim != 1 or t.dtype.kind not in "iu":
+        raise ValueError(f"{opname}: {argname} must be a 1-D integer shape, got {s!r}")
+    return [int(v) for v in t.numpy()]
+
+
+def _broadcast_dims(xs, ys, opname):
+    a, b = list(xs), list(ys)
+    n = max(len(a), len(b))
+    a, b = [1] * (n - len(a)) + a, [1] * (n - len(b)) + b
+    out = []
+    for da, db in zip(a, b):
+        if da == 1:
+            out.append(db)
+        elif db == 1 or da == db:
+            out.append(da)
+        elif da is None or db is None:
+            out.append(da if db is None else db)
+        else:
+            if opname == "broadcast_dynamic_shape":
+                raise InvalidArgumentError(None, None, f"Incompatible shapes: {_shape_text(xs)} vs. "
+                                           f"{_shape_text(ys)}")
+            raise ValueError("Incompatible shapes for broadcasting. Two shapes are compatible if for "
+                             "each dimension pair they are either equal or one of them is 1. Received: "
+                             f"{tuple(xs)} and {tuple(ys)}.")
+    return out
+
+
+def broadcast_dynamic_shape(shape_x, shape_y):
+    """The shape two shapes (1-D integer tensors or lists) broadcast to, as an int32 tensor
+    (int64 when an input is int64).
+
+    >>> wb.broadcast_dynamic_shape((1, 2, 3), (5, 1, 3)).numpy()
+    array([5, 2, 3], dtype=int32)
+    """
+    xs = _shape_values(shape_x, "shape_x", "broadcast_dynamic_shape")
+    ys = _shape_values(shape_y, "shape_y", "broadcast_dynamic_shape")
+    wide = any(isinstance(s, Tensor) and s.dtype == np.int64 for s in (shape_x, shape_y))
+    dims = _broadcast_dims(xs, ys, "broadcast_dynamic_shape")
+    return convert_to_tensor(np.array(dims, dtype=np.int64 if wide else np.int32))
+
+
+def broadcast_static_shape(shape_x, shape_y):
+    """The ``TensorShape`` two ``TensorShape``s broadcast to (``None`` for an unknown dimension);
+    ``ValueError`` when they cannot broadcast."""
+    for arg, v in (("shape_x", shape_x), ("shape_y", shape_y)):
+        if not isinstance(v, TensorShape):
+            raise TypeError(f"broadcast_static_shape: {arg} must be a TensorShape, got {type(v).__name__}")
+    if shape_x.rank is None or shape_y.rank is None:
+        return TensorShape(None)
+    return TensorShape(_broadcast_dims(shape_x.as_list(), shape_y.as_list(), "broadcast_static_shape"))
+
+
+_BITCAST_KINDS = "fiuc"
+
+
+def bitcast(input, type, name=None):
+    """The bytes of ``input`` read as dtype ``type`` without conversion (TF's ``tf.bitcast``):
+    a narrower ``type`` adds a last dimension of ``itemsize ratio``, a wider one consumes a last
+    dimension of that size. Little-endian byte order, as TF on every common machine.
+
+    >>> wb.bitcast(wb.constant(0xffffffff, dtype=wb.uint32), wb.uint8).numpy()
+    array([255, 255, 255, 255], dtype=uint8)
+    """
+    x = convert_to_tensor(input)
+    target = _dtypes.as_dtype(type)
+    src, dst = np.dtype(_dtypes.np_dtype(x.dtype)), np.dtype(_dtypes.np_dtype(target))
+    if src.kind not in _BITCAST_KINDS or dst.kind not in _BITCAST_KINDS:
+        raise TypeError(f"bitcast: cannot bitcast from {x.dtype} to {target}; both must be numeric "
+                        "(not bool or string)")
+    a = np.array(x.numpy(), order="C")
+    if src.itemsize == dst.itemsize:
+        out = a.view(dst)
+    elif src.itemsize > dst.itemsize:
+        out = a.reshape(a.shape + (1,)).view(dst)
+    else:
+        ratio = dst.itemsize // src.itemsize
+        if a.ndim == 0 or a.shape[-1] != ratio:
+            raise InvalidArgumentError(None, None, f"Cannot bitcast from {_dtypes.as_dtype(x.dtype).as_datatype_enum} "
+                                       f"to {target.as_datatype_enum}")
+        out = a.view(dst).reshape(a.shape[:-1])
+    return convert_to_tensor(np.array(out))
+
+
+def _hist_setup(values, value_range, nbins, opname):
+    v = convert_to_tensor(values)
+    if v.dtype.kind not in "iuf":
+        raise TypeError(f"{opname}: values has dtype {v.dtype}, expected a real numeric dtype")
+    r = convert_to_tensor(value_range, dtype=v.dtype)
+    if r.shape != (2,):
+        raise ValueError(f"{opname}: value_range must have shape (2,), got {r.shape}")
+    n = int(convert_to_tensor(nbins).numpy())
+    if n <= 0:
+        raise InvalidArgumentError(None, None, f"{opname}: nbins should be a positive number, but got '{n}'")
+    lo, hi = (float(u) for u in np.asarray(r.numpy()))
+    if not lo < hi:
+        raise InvalidArgumentError(None, None, f"{opname}: value_range should satisfy "
+                                   f"value_range[0] < value_range[1], but got '[{lo}, {hi}]'")
+    x = np.asarray(v.numpy()).astype(np.float64)
+    # TF: floor((x - lo) / (hi - lo) * nbins), clipped to the first and last bins
+    idx = np.floor((x - lo) / (hi - lo) * n)
+    idx = np.clip(np.nan_to_num(idx, nan=0.0), 0, n - 1).astype(np.int64)
+    return idx, n
+
+
+def histogram_fixed_width_bins(values, value_range, nbins=100, dtype=_dtypes.int32, name=None):
+    """The bin of each of ``values`` among ``nbins`` equal bins over ``value_range`` (values
+    below go to bin 0, above to the last), shaped as ``values``."""
+    idx, _ = _hist_setup(values, value_range, nbins, "histogram_fixed_width_bins")
+    d = _int_dtype(dtype, "dtype", "histogram_fixed_width_bins")
+    return convert_to_tensor(idx.astype(_dtypes.np_dtype(d)))
+
+
+def histogram_fixed_width(values, value_range, nbins=100, dtype=_dtypes.int32, name=None):
+    """Counts of ``values`` in ``nbins`` equal bins over ``value_range`` (values outside go to the
+    first or last bin).
+
+    >>> wb.histogram_fixed_width([-1.0, 0.0, 1.5, 2.0, 5.0, 15], [0.0, 5.0], nbins=5).numpy()
+    array([2, 1, 1, 0, 2], dtype=int32)
+    """
+    idx, n = _hist_setup(values, value_range, nbins, "histogram_fixed_width")
+    d = _int_dtype(dtype, "dtype", "histogram_fixed_width")
+    return convert_to_tensor(np.bincount(idx.reshape(-1), minlength=n).astype(_dtypes.np_dtype(d)))
+
+
+def _levenshtein(a, b):
+    prev = list(range(len(b) + 1))
+    for i, ai in enumerate(a, 1):
+        cur = [i]
+        for j, bj in enumerate(b, 1):
+            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ai != bj)))
+        prev = cur
+    return prev[-1]
+
+
+def edit_distance(hypothesis, truth, normalize=True, name="edit_distance"):
+    """The Levenshtein distance between the sequences of two ``SparseTensor``s of rank R (each
+    sequence runs along the last dimension), as a float32 tensor of rank R - 1 whose shape is the
+    larger of the two leading shapes. ``normalize`` divides by the truth's length (an empty truth
+    gives inf, or 0 when the hypothesis is empty too).
+
+    >>> h = wb.SparseTensor([[0, 0]], ["a"], [1, 1])
+    >>> t = wb.SparseTensor([[0, 0], [0, 1]], ["a", "b"], [1, 2])
+    >>> wb.edit_distance(h, t).numpy()
+    array([0.5], dtype=float32)
+    """
+    from ..sparse import SparseTensor   # the sparse package imports the ops: import late
+    for arg, v in (("hypothesis", hypothesis), ("truth", truth)):
+        if not isinstance(v, SparseTensor):
+            raise TypeError(f"edit_distance: {arg} must be a SparseTensor, got {type(v).__name__}")
+
+    def groups(st):
+        idx = np.asarray(st.indices.numpy())
+        vals = np.asarray(st.values.numpy())
+        out = {}
+        order = np.lexsort(idx.T[::-1]) if idx.size else np.arange(0)
+        for i in order:
+            out.setdefault(tuple(int(u) for u in idx[i, :-1]), []).append(vals[i])
+        return out, [int(u) for u in np.asarray(st.dense_shape.numpy())]
+
+    hg, hs = groups(hypothesis)
+    tg, ts = groups(truth)
+    if len(hs) != len(ts):
+        raise ValueError(f"edit_distance: hypothesis has rank {len(hs)} and truth rank {len(ts)}; "
+                         "they must match")
+    shape = [max(a, b) for a, b in zip(hs[:-1], ts[:-1])]
+    out = np.zeros(shape, dtype=np.float32)
+    for pos in np.ndindex(*shape):
+        h, t = hg.get(pos, []), tg.get(pos, [])
+        d = float(_levenshtein(h, t))
+        if normalize:
+            d = d / len(t) if t else (np.inf if h else 0.0)
+        out[pos] = d
+    return convert_to_tensor(out)
+
+
+# ---------------------------------------------------------------------------
+# TF-level initializers: called with (shape, dtype), as TF 2's tf.*_initializer
+
+
+class _Initializer:
+    def get_config(self):
+        return {}
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
+
+    def _dtype(self, dtype, kinds, what):
+        d = _dtypes.as_dtype(dtype)
+        if np.dtype(_dtypes.np_dtype(d)).kind not in kinds:
+            raise ValueError(f"{type(self).__name__}: expected {what} dtype, got {d}")
+        return d
+
+    @staticmethod
+    def _shape(shape):
+        return tuple(int(s) for s in TensorShape(shape).as_list())
+
+
+class zeros_initializer(_Initializer):
+    """Makes tensors of zeros: ``wb.zeros_initializer()(shape=[2], dtype=wb.float32)``."""
+
+    def __call__(self, shape, dtype=_dtypes.float32, **kwargs):
+        d = self._dtype(dtype, "fciub", "a numeric or bool")
+        return convert_to_tensor(np.zeros(self._shape(shape), dtype=_dtypes.np_dtype(d)))
+
+
+class ones_initializer(_Initializer):
+    """Makes tensors of ones: ``wb.ones_initializer()(shape=[2], dtype=wb.float32)``."""
+
+    def __call__(self, shape, dtype=_dtypes.float32, **kwargs):
+        d = self._dtype(dtype, "fciub", "a numeric or bool")
+        return convert_to_tensor(np.ones(self._shape(shape), dtype=_dtypes.np_dtype(d)))
+
+
+class constant_initializer(_Initializer):
+    """Makes tensors holding ``value``: a scalar fills any shape, a list or array must have as
+    many elements as the shape (TF's ``TypeError`` otherwise) and is reshaped to it."""
+
+    def __init__(self, value=0, support_partition=False):
+        if isinstance(value, Tensor):
+            value = value.numpy()
+        if not (np.isscalar(value) or isinstance(value, (list, tuple, np.ndarray))):
+            raise TypeError(f"constant_initializer: invalid type for value: {type(value).__name__} "
+                            "(expected a Python scalar, list or tuple of values, or a NumPy array)")
+        self.value = value
+        self.support_partition = support_partition
+
+    def __call__(self, shape, dtype=None, **kwargs):
+        shape = self._shape(shape)
+        v = np.asarray(self.value)
+        d = _dtypes.as_dtype(dtype) if dtype is not None else _dtypes.as_dtype(convert_to_tensor(self.value).dtype)
+        npd = _dtypes.np_dtype(d)
+        if v.ndim == 0:
+            return convert_to_tensor(np.full(shape, v, dtype=npd))
+        n = int(np.prod(shape))
+        if v.size != n:
+            raise TypeError(f"Eager execution of tf.constant with unsupported shape. Tensor of shape "
+                            f"{v.shape} (value has {v.size} elements, shape is {shape} with {n} "
+                            "elements)")
+        return convert_to_tensor(v.astype(npd).reshape(shape))
+
+    def get_config(self):
+        return {"value": self.value}
+
+
+class _RandomInitializer(_Initializer):
+    def __init__(self, seed):
+        self.seed = seed
+        self._calls = 0
+
+    def _generator(self):
+        from .. import random as wb_random   # wb.random imports the ops: import late
+        if self.seed is None:
+            return wb_random.get_global_generator()
+        self._calls += 1
+        return wb_random.Generator.from_seed(int(self.seed) * 1000003 + self._calls)
+
+
+class random_uniform_initializer(_RandomInitializer):
+    """Makes tensors of uniform samples in ``[minval, maxval)``; a ``seed`` makes the sequence of
+    tensors repeatable."""
+
+    def __init__(self, minval=-0.05, maxval=0.05, seed=None):
+        super().__init__(seed)
+        self.minval, self.maxval = minval, maxval
+
+    def __call__(self, shape, dtype=_dtypes.float32, **kwargs):
+        d = self._dtype(dtype, "fiu", "a floating or integer")
+        return self._generator().uniform(self._shape(shape), self.minval, self.maxval, dtype=d)
+
+    def get_config(self):
+        return {"minval": self.minval, "maxval": self.maxval, "seed": self.seed}
+
+
+class random_normal_initializer(_RandomInitializer):
+    """Makes tensors of normal samples with ``mean`` and ``stddev``; a ``seed`` makes the
+    sequence of tensors repeatable."""
+
+    def __init__(self, mean=0.0, stddev=0.05, seed=None):
+        super().__init__(seed)
+        self.mean, self.stddev = mean, stddev
+
+    def __call__(self, shape, dtype=_dtypes.float32, **kwargs):
+        d = self._dtype(dtype, "f", "a floating")
+        return self._generator().normal(self._shape(shape), self.mean, self.stddev, dtype=d)
+
+    def get_config(self):
+        return {"mean": self.mean, "stddev": self.stddev, "seed": self.seed}
+
+
+# ---------------------------------------------------------------------------
+# enums
+
+
+class AggregationMethod:
+    """How gradient terms are combined (TF's ``tf.AggregationMethod``); every method gives the
+    same sums here, so the choice only names TF's."""
+
+    ADD_N = 0
+    DEFAULT = ADD_N
+    EXPERIMENTAL_TREE = 1
+    EXPERIMENTAL_ACCUMULATE_N = 2
+
+
+class VariableSynchronization(enum.Enum):
+    """When a distributed variable is synced (TF's ``tf.VariableSynchronization``)."""
+
+    AUTO = 0
+    NONE = 1
+    ON_WRITE = 2
+    ON_READ = 3
+
+
+class VariableAggregation(enum.Enum):
+    """How a distributed variable's updates are combined (TF's ``tf.VariableAggregation``)."""
+
+    NONE = 0
+    SUM = 1
+    MEAN = 2
+    ONLY_FIRST_REPLICA = 3
