@@ -41,6 +41,15 @@ from . import sparse  # noqa: F401,E402
 from .sparse import IndexedSlices, SparseTensor, SparseTensorSpec  # noqa: F401,E402
 from . import math  # noqa: F401,E402
 from .compiler import Function, function  # noqa: F401,E402
+from .ops.tf_extra import (  # noqa: F401,E402  (TF's top-level helpers, initializers and enums)
+    AggregationMethod, VariableAggregation, VariableSynchronization, bitcast, broadcast_dynamic_shape,
+    broadcast_static_shape, constant_initializer, edit_distance, ensure_shape, get_static_value,
+    histogram_fixed_width, histogram_fixed_width_bins, ones_initializer, random_normal_initializer,
+    random_uniform_initializer, scalar_mul, zeros_initializer,
+)
+from .debugging import (  # noqa: F401,E402  (TF 2's top-level tf.assert_* names)
+    assert_equal, assert_greater, assert_greater_equal, assert_less, assert_less_equal, assert_none_equal,
+)
 
 newaxis = None  # TF's tf.newaxis: x[:, wb.newaxis] adds a dimension
 
