@@ -320,3 +320,22 @@ def test_log_device_placement(capsys):
     assert "Executing op add in device" in capsys.readouterr().err
     wb.constant([1.0]) + 1.0
     assert capsys.readouterr().err == ""
+
+
+# -- TensorArray --------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("compiled", [False, True])
+def test_tensor_array_write_of_a_variable_keeps_its_value_then(compiled):
+    # TF's tf.TensorArray docstring: [1, 2, 4, 7, 11], then [11, 12, 14, 17, 21] on a second call
+    v = wb.Variable(1)
+
+    def f(x):
+        ta = wb.TensorArray(wb.int32, size=0, dynamic_size=True)
+        for i in wb.range(x):
+            v.assign_add(i)
+            ta = ta.write(i, v)
+        return ta.stack()
+
+    g = wb.function(f) if compiled else f
+    assert g(5).numpy().tolist() == [1, 2, 4, 7, 11]
+    assert g(5).numpy().tolist() == [11, 12, 14, 17, 21]

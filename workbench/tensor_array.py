@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .core import Tensor, convert_to_tensor
+from .core import Tensor, Variable, convert_to_tensor
 from .dtypes import as_dtype
 from .errors import InvalidArgumentError, OutOfRangeError
 from .ops.create import zeros
@@ -154,6 +154,10 @@ class TensorArray:
                 raise OutOfRangeError(f"TensorArray.write: index {i} is past the end of a TensorArray "
                                       f"of size {len(self._items)} (dynamic_size=False)")
             self._items.extend([None] * (i + 1 - len(self._items)))
+        if isinstance(value, Variable):
+            # the element is the variable's value now (a read the tapes and wb.function see),
+            # not the variable, whose later assignments would show through
+            value = value.read_value()
         t = value if isinstance(value, Tensor) else convert_to_tensor(value, dtype_hint=self._dtype)
         if t.dtype != self._dtype:
             raise InvalidArgumentError(f"TensorArray.write: the TensorArray has dtype {self._dtype}, "
