@@ -180,13 +180,23 @@ def test_ragged_signatures_are_refused_and_dense_saves_stay_version_1(tmp_path):
     concrete = module.grow.get_concrete_function(ragged.RaggedTensorSpec([None, None], wb.float32))
     with pytest.raises(ValueError, match="signature 'serving_default' takes a RaggedTensor"):
         wb.saved_model.save(module, str(tmp_path / "a"), signatures=concrete)
-    dense = Grow(3.0)
+    class Keyed(wb.Module):
+        def __init__(self):
+            super().__init__()
+            self.v = wb.Variable(3.0)
+
+        @wb.function
+        def grow(self, x):
+            return {"ragged": x * self.v}   # a key named so is no ragged result
+
+    dense = Keyed()
     dense.grow.get_concrete_function(wb.TensorSpec([None], wb.float32))
     wb.saved_model.save(dense, str(tmp_path / "b"))
     path = tmp_path / "b" / "saved_model.json"
     manifest = json.loads(path.read_text())
     assert manifest["version"] == 1   # no ragged entries: what a version-1 reader reads
-    assert wb.saved_model.load(str(tmp_path / "b")).grow(wb.constant([1.0, 2.0])).numpy().tolist() == [3.0, 6.0]
+    got = wb.saved_model.load(str(tmp_path / "b")).grow(wb.constant([1.0, 2.0]))
+    assert got["ragged"].numpy().tolist() == [3.0, 6.0]
     manifest["version"] = 3
     path.write_text(json.dumps(manifest))
     with pytest.raises(ValueError, match="has version 3; this workbench reads versions 1, 2"):

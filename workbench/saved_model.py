@@ -131,7 +131,12 @@ def save(obj, export_dir, signatures=None, options=None):
 
 
 def _has_ragged(entry):
-    return any("ragged_rank" in spec for spec in entry["inputs"]) or "ragged" in json.dumps(entry["structure"])
+    def result(structure):
+        if not isinstance(structure, dict):
+            return False
+        (kind, inner), = structure.items()
+        return kind == "ragged" or any(result(v) for v in (inner.values() if kind == "dict" else inner))
+    return any("ragged_rank" in spec for spec in entry["inputs"]) or result(entry["structure"])
 
 
 def _warn_custom_gradients(attr, fn):
