@@ -220,7 +220,7 @@ def gather(params, indices, validate_indices=None, axis=None, batch_dims=0, name
             .replace("[Op:" + op + "]", "[Op:RaggedGather]"))
     if idx.ndim == 0:   # one row: a tensor where params has ragged rank 1 (as TF)
         return params[int(a)]
-    arr = a.reshape(-1)
+    arr = idx._data.astype(np.int64).reshape(-1)   # the indices on their own device (the check read a host copy)
     out = gather_rows(params, arr)
     xp = params._partition.xp
     for size in reversed(idx.shape[1:]):
