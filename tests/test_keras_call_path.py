@@ -99,3 +99,54 @@ def test_digits_models_functional_and_sequential_agree(kind):
     model = wb.keras.Model(inp, h)
     x = wb.constant(np.random.default_rng(10).random((5, 8, 8)).astype(np.float32))
     assert np.array_equal(model(x, training=False).numpy(), seq(x, training=False).numpy())
+
+
+# ---------------------------------------------------------------------------
+# Layer.__call__ on plain tensors: what the call does besides ``call``
+
+
+def test_plain_call_casts_floating_inputs_to_the_layer_dtype():
+    x64 = wb.constant(np.ones((3, 4)), dtype=wb.float64)
+    dense = L.Dense(2)                                  # dtype None: the first input's
+    assert dense(x64).dtype == wb.float64
+    assert dense(wb.ones((3, 4))).dtype == wb.float64   # later floating inputs are cast to it
+    assert L.Dense(2, dtype="float32")(x64).dtype == wb.float32
+    ints = L.Flatten(dtype="float32")(wb.constant(np.ones((2, 2, 2), np.int32)))
+    assert ints.dtype == wb.int32                       # integers are not cast
+
+
+def test_plain_call_checks_the_input_spec_with_its_message():
+    dense = L.Dense(2)
+    dense(wb.ones((2, 4)))
+    with pytest.raises(ValueError, match=r"Dense '.*': input 0 has shape \(2, 3\), but the layer expects "
+                                         r"size 4 in axis -1, got 3 \(the layer was built for input "
+                                         r"shape \(2, 4\)\)"):
+        dense(wb.ones((2, 3)))
+    conv = L.Conv2D(2, 3)
+    conv(wb.ones((1, 5, 5, 1)))
+    with pytest.raises(ValueError, match=r"input 0 has shape \(2, 5, 5\), but the layer expects rank 4 "):
+        conv(wb.ones((2, 5, 5)))
+
+
+def test_plain_call_keyword_inputs_training_and_bookkeeping():
+    wb.random.set_seed(11)
+    drop = L.Dropout(0.5)
+    x = wb.ones((4, 8))
+    assert np.array_equal(drop(inputs=x).numpy(), x.numpy())          # inputs as a keyword
+    assert not np.array_equal(drop(x, training=True).numpy(), x.numpy())
+    assert np.array_equal(drop(x, training=False).numpy(), x.numpy())
+    dense = L.Dense(3, activity_regularizer="l2")
+    dense(x)
+    first = [float(v) for v in dense.losses]
+    dense(2 * x)
+    assert len(dense.losses) == len(first) == 1 and float(dense.losses[0]) != first[0]  # the latest call's
+    assert dense._summary_output_shape() == (None, 3)
+
+
+def test_variable_and_structure_inputs_take_the_general_path():
+    dense = L.Dense(2, dtype="float32")
+    v = wb.Variable(np.ones((3, 4), np.float64))
+    assert dense(v).dtype == wb.float32                   # a variable is cast like a tensor
+    add = L.Add()
+    out = add([wb.ones((2, 2)), wb.constant(np.ones((2, 2)))])
+    assert out.dtype == wb.float32 and np.array_equal(out.numpy(), 2 * np.ones((2, 2)))
