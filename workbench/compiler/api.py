@@ -493,6 +493,12 @@ class _VariableArguments:
         moved = [(t, flat[i]) for i, t in self._slots if flat[i] is not t]
         if not moved:
             return self._wrapped.run(flat)
+        program = self._wrapped
+        if program.graph_why is None:
+            # a CUDA graph reads the buffers it was captured with: each call on other variables
+            # would capture it again, so this program runs step by step from now on
+            program.graph_why = "it runs on other variables than it was traced with"
+            program.cuda_graph = None
         with self._lock:
             saved = [(t._data, t._captures) for t, _ in moved]
             given = [(p._data, p._captures) for _, p in moved]
