@@ -339,3 +339,37 @@ def test_tensor_array_write_of_a_variable_keeps_its_value_then(compiled):
     g = wb.function(f) if compiled else f
     assert g(5).numpy().tolist() == [1, 2, 4, 7, 11]
     assert g(5).numpy().tolist() == [11, 12, 14, 17, 21]
+
+
+# -- tf.image colour adjustments: TF's kernels' arithmetic, to the last bit ---------------------
+
+_PIX = [[[0.2, 0.7, 0.4], [0.9, 0.1, 0.5]]]
+_GRID = [[[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], [[7.0, 8.0, 9.0], [10.0, 11.0, 12.0]]]
+
+
+def test_adjust_hue_matches_tf_exactly():
+    assert wb.image.adjust_hue(_GRID, 0.2).numpy().tolist() == \
+        [[[2.3999996185302734, 1.0, 3.0], [5.3999996185302734, 4.0, 6.0]], [[8.399999618530273, 7.0, 9.0],
+                                                                          [11.399999618530273, 10.0, 12.0]]]
+    assert wb.image.adjust_hue(_PIX, 0.37).numpy().tolist() == \
+        [[[0.5099999308586121, 0.20000000298023224, 0.699999988079071],
+          [0.3239997625350952, 0.8999999761581421, 0.10000000149011612]]]
+    assert wb.image.adjust_hue(_PIX, -0.8).numpy().tolist() == \
+        [[[0.20000000298023224, 0.40000003576278687, 0.699999988079071],
+          [0.8999999761581421, 0.6599998474121094, 0.10000000149011612]]]
+    ints = wb.constant([[[1, 2, 3], [4, 5, 6]], [[7, 8, 9], [10, 11, 12]]])
+    assert wb.image.adjust_hue(ints, 0.2).numpy().tolist() == [[[2, 1, 3], [5, 4, 6]], [[8, 7, 9], [11, 10, 12]]]
+    u8 = wb.constant([[[10, 200, 40], [90, 10, 50]]], wb.uint8)
+    assert wb.image.adjust_hue(u8, 0.3).numpy().tolist() == [[[10, 18, 200], [66, 90, 10]]]
+    grey = wb.image.adjust_hue(wb.constant([[[0.5, 0.5, 0.5]]], wb.float64), 0.4)
+    assert grey.dtype == wb.float64 and grey.numpy().tolist() == [[[0.5, 0.5, 0.5]]]
+
+
+def test_adjust_saturation_matches_tf_exactly():
+    assert wb.image.adjust_saturation(_GRID, 0.5).numpy().tolist() == \
+        [[[2.0, 2.5, 3.0], [5.0, 5.5, 6.0]], [[8.0, 8.5, 9.0], [11.0, 11.5, 12.0]]]
+    assert wb.image.adjust_saturation(_PIX, 1.7).numpy().tolist() == \
+        [[[0.0, 0.699999988079071, 0.28000006079673767], [0.8999999761581421, 0.0, 0.44999998807907104]]]
+    assert wb.image.adjust_saturation(_PIX, 0.3).numpy().tolist() == \
+        [[[0.5499999523162842, 0.6999999284744263, 0.60999995470047],
+          [0.8999999761581421, 0.6599999666213989, 0.7799999713897705]]]

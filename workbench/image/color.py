@@ -261,21 +261,69 @@ def adjust_gamma(image, gamma=1, gain=1):
     return _back(scalar_factor(gain, f) * f ** (g if g is not None else scalar_factor(gamma, f)), x.dtype)
 
 
+def _channels(f):
+    return f[..., 0], f[..., 1], f[..., 2]
+
+
+def _plus(t, offset):
+    """``t + offset`` for a double ``offset``, added in double and rounded once, as C++ does
+    for a float plus a double constant."""
+    if t.dtype == np.float64:
+        return t + offset
+    return cast(cast(t, np.float64) + offset, t.dtype)
+
+
+def _tf_rgb_to_hsv(f):
+    """TF's AdjustSaturation kernel's HSV (per pixel, in the image's float dtype): the maximum
+    channel decides the hue's sector, checked in the order red, green, blue."""
+    r, g, b = _channels(f)
+    v = maximum(r, maximum(g, b))
+    span = v - minimum(r, minimum(g, b))
+    s = where(v > 0, span / where(v > 0, v, 1.0), 0.0)
+    norm = 1.0 / (6.0 * where(span > 0, span, 1.0))
+    h = where(equal(r, v), norm * (g - b),
+              where(equal(g, v), _plus(norm * (b - r), 2.0 / 6.0), _plus(norm * (r - g), 4.0 / 6.0)))
+    h = where(span > 0, h, 0.0)
+    return where(h < 0, h + 1.0, h), s, v
+
+
+def _tf_hsv_to_rgb(h, s, v):
+    """TF's AdjustSaturation kernel's way back from HSV to RGB."""
+    c = s * v
+    m = v - c
+    dh = h * 6.0
+    sector = floordiv(dh, 1.0)
+    mod2 = dh - 2.0 * floordiv(dh, 2.0)
+    x = c * (1.0 - _abs(mod2 - 1.0))
+    zero = 0.0 * c
+
+    def pick(*per_sector):
+        out = zero
+        for k, val in enumerate(per_sector):
+            out = where(equal(sector, float(k)), val, out)
+        return out + m
+    return stack([pick(c, x, zero, zero, x, c), pick(x, c, c, x, zero, zero),
+                  pick(zero, zero, x, c, c, x)], axis=-1)
+
+
 def adjust_saturation(image, saturation_factor, name=None):
     """Scale the saturation of RGB images ``[..., 3]`` by ``saturation_factor`` (clipped to
-    ``[0, 1]`` in HSV; TF's ``tf.image.adjust_saturation``)."""
+    ``[0, 1]`` in HSV; TF's ``tf.image.adjust_saturation``, with its kernel's HSV formulas, so
+    the values round as TF's)."""
     opname = "wb.image.adjust_saturation"
     x = convert_to_tensor(image)
     last_dim(x, 3, opname, "image")
     f = _to_float(x)
-    hsv = rgb_to_hsv(f)
-    s = clip_by_value(hsv[..., 1] * scalar_factor(saturation_factor, f), 0.0, 1.0)
-    return _back(hsv_to_rgb(stack([hsv[..., 0], s, hsv[..., 2]], axis=-1)), x.dtype)
+    h, s, v = _tf_rgb_to_hsv(f)
+    s = clip_by_value(s * scalar_factor(saturation_factor, f), 0.0, 1.0)
+    return _back(_tf_hsv_to_rgb(h, s, v), x.dtype)
 
 
 def adjust_hue(image, delta, name=None):
     """Rotate the hue of RGB images ``[..., 3]`` by ``delta`` (a fraction of the colour circle,
-    in ``[-1, 1]``; TF's ``tf.image.adjust_hue``)."""
+    in ``[-1, 1]``; TF's ``tf.image.adjust_hue``). As TF's kernel, each pixel keeps its largest
+    and smallest channel values exactly: only the middle one is recomputed, and which channel
+    holds which changes with the hue."""
     opname = "wb.image.adjust_hue"
     x = convert_to_tensor(image)
     last_dim(x, 3, opname, "image")
@@ -283,9 +331,35 @@ def adjust_hue(image, delta, name=None):
     if d is not None and not -1.0 <= d <= 1.0:
         raise ValueError(f"{opname}: delta must be in the interval [-1, 1], got {d}")
     f = _to_float(x)
-    hsv = rgb_to_hsv(f)
-    h = mod(hsv[..., 0] + scalar_factor(delta, f), 1.0)
-    return _back(hsv_to_rgb(stack([h, hsv[..., 1], hsv[..., 2]], axis=-1)), x.dtype)
+    r, g, b = _channels(f)
+    # the hue's sector 0..5 and the max, middle and min channels, by TF's comparisons
+    rg, br, bg = r < g, b < r, b > g
+    gb, brr = b < g, b > r
+    vmax = where(rg, where(br, g, where(bg, b, g)), where(gb, r, where(brr, b, r)))
+    vmid = where(rg, where(br, r, where(bg, g, b)), where(gb, g, where(brr, r, b)))
+    vmin = where(rg, where(br, b, where(bg, r, r)), where(gb, b, where(brr, g, g)))
+    k = [np.asarray(i, dtype=f.dtype) for i in range(6)]
+    sector = where(rg, where(br, k[1], where(bg, k[3], k[2])), where(gb, k[0], where(brr, k[4], k[5])))
+    span = vmax - vmin
+    ratio = (vmid - vmin) / where(span > 0, span, 1.0)
+    even = equal(sector - 2.0 * floordiv(sector, 2.0), 0.0)
+    h = where(span > 0, sector + where(even, ratio, 1.0 - ratio), 0.0)
+    h = h + 6.0 * scalar_factor(delta, f)
+    h = where(h < 0, h + 6.0, h)
+    h = where(h >= 6.0, h - 6.0, h)
+    sector = floordiv(h, 1.0)
+    ratio = h - sector
+    even = equal(sector - 2.0 * floordiv(sector, 2.0), 0.0)
+    mid = vmin + where(even, ratio, 1.0 - ratio) * span
+
+    def pick(*per_sector):
+        out = per_sector[-1]
+        for k, val in enumerate(per_sector[:-1]):
+            out = where(equal(sector, float(k)), val, out)
+        return out
+    rgb = stack([pick(vmax, mid, vmin, vmin, mid, vmax), pick(mid, vmax, vmax, mid, vmin, vmin),
+                 pick(vmin, vmin, mid, vmax, vmax, mid)], axis=-1)
+    return _back(rgb, x.dtype)
 
 
 def per_image_standardization(image):
