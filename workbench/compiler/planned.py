@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from gradients.walk import ArrayRules, reverse_walk
+import numpy as np
+
+from gradients.walk import ArrayRules, _new_buffer, reverse_walk
 
 from .. import core, nest
 from ..core import Tensor, Variable
+from ..ops.rules import ARRAYS
 from .step import Step
 
 __all__ = ["try_compile_gradient", "try_compile_jacobian"]
@@ -175,6 +178,28 @@ class _PlannedRules(ArrayRules):
             in_grads = array_rule(index, op, garr, res, args, params, ids)
             for k, s in got:
                 s._data = in_grads[k]
+        array_fn = op.rule
+        if array_fn is not None and not multi and not params and len(args) == 2:
+            # the walk's common case with what it decides per record decided here, once
+            needs = tuple(a._tid in ids for a in args)
+
+            def rule(g=gin[0], res=res, a=args[0], b=args[1], got=tuple(got.items())):
+                for s in taken:
+                    owned.discard(id(s._data))
+                    pins.pop(id(s._data), None)
+                in_grads = array_fn(ARRAYS, needs, g._data, res._data, a._data, b._data)
+                for k, s in got:
+                    s._data = in_grads[k]
+        elif array_fn is not None and not multi and not params and len(args) == 1:
+            needs = (args[0]._tid in ids,)
+
+            def rule(g=gin[0], res=res, a=args[0], got=tuple(got.items())):
+                for s in taken:
+                    owned.discard(id(s._data))
+                    pins.pop(id(s._data), None)
+                in_grads = array_fn(ARRAYS, needs, g._data, res._data, a._data)
+                for k, s in got:
+                    s._data = in_grads[k]
         # a custom gradient's function may read any tensor of the forward pass
         self._emit(rule, f"gradient/{op.name}", None if op.fwd is None else
                    [s for s in gin if s is not None] + list(args) + (list(res) if multi else [res]),
@@ -194,6 +219,29 @@ class _PlannedRules(ArrayRules):
                 if id(box[0]) in owned:
                     pins[id(box[0])] = box[0]
             total._data = box[0]
+        if prev is None:
+            # the first addend (most sums: each source's only one) is the sum: the walk's own
+            # ``add`` only where it must reduce a broadcast; else its bookkeeping of buffers it
+            # may sum into in place later (a rule's new buffer is owned, unless it reached
+            # another place already)
+            rule_made = op.rule is not None
+
+            def acc(ga=ga, total=total, g=g):
+                x = ga._data
+                if x is not None:
+                    if shape is not None and x.shape[lead:] != shape:
+                        box = {0: None}
+                        array_add(box, 0, None, x, None if g is None else g._data, op, shape, lead)
+                        x = box[0]
+                    elif rule_made and (g is None or x is not g._data) and (
+                            x.base is None if type(x) is np.ndarray else _new_buffer(x)):
+                        if id(x) in owned:
+                            owned.discard(id(x))
+                        else:
+                            owned.add(id(x))
+                    if id(x) in owned:
+                        pins[id(x)] = x
+                total._data = x
         self._emit(acc, "gradient/sum", [s for s in (prev, ga, g) if s is not None], [total],
                    ("sum", prev, ga, total, shape))
 
