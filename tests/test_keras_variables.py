@@ -139,6 +139,17 @@ def test_add_weight_outside_build_and_with_a_group_in_its_name():
     assert r.regularizer is not None and float(layer.losses[0]) == pytest.approx(1.0)
 
 
+def test_a_layer_built_by_calling_build_is_not_built_again():
+    # Keras 3 runs build in the layer's scope and marks the layer built
+    d = L.Dense(2, name="direct")
+    d.build((None, 3))
+    assert d.built and d.kernel.path == "direct/kernel" and repr(d) == "<Dense name=direct, built=True>"
+    before = d.kernel.numpy()
+    assert d(wb.ones([1, 3])).shape == (1, 2)
+    np.testing.assert_array_equal(d.kernel.numpy(), before)
+    assert len(d.weights) == 2
+
+
 # -- layer reprs -----------------------------------------------------------------------------------
 
 def test_layer_and_model_reprs_are_keras_3s():

@@ -20,6 +20,7 @@ call for a functional ``wb.keras.Model`` instead.
 from __future__ import annotations
 
 import contextlib
+import functools
 import inspect
 import re
 import warnings
@@ -148,6 +149,12 @@ class Layer(Module):
                                  "_last_output_shape", "_symbolic_output_shape", "_build_input_shape",
                                  "_rng", "activity_regularizer", "_input_shape_arg", "_first_call"})
     _autocast = True
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        build = cls.__dict__.get("build")
+        if build is not None and not getattr(build, "_marks_built", False):
+            cls.build = _marking_built(build)
 
     def __init__(self, trainable=True, name=None, dtype=None, activity_regularizer=None, **kwargs):
         self._input_shape_arg = _input_shape_kwargs(type(self).__name__, kwargs)
@@ -634,6 +641,23 @@ def _tensor_like(value):
 
 
 _BASE_INIT_ARGS = {"self", "trainable", "name", "dtype", "activity_regularizer"}
+
+
+def _marking_built(build):
+    """``build`` as Keras 3 runs it: in the layer's name scope, and ``built`` afterwards, so a
+    layer built by calling ``layer.build(shape)`` is not built again by its first call."""
+    @functools.wraps(build)
+    def wrapper(self, *args, **kwargs):
+        if _scope_stack and _scope_stack[-1] == self.name:
+            build(self, *args, **kwargs)
+        else:
+            with self.name_scope:
+                build(self, *args, **kwargs)
+        if self._build_input_shape is None and args:
+            self._build_input_shape = args[0]
+        self.built = True
+    wrapper._marks_built = True
+    return wrapper
 
 
 def _input_shape_kwargs(where, kwargs):
