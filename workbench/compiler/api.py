@@ -443,7 +443,7 @@ class Function:
         slots = tuple((i, leaf) for i, leaf in enumerate(flat) if isinstance(leaf, core.Variable))
         # variable arguments the function also reaches another way (a closure, a global, an
         # attribute of an argument): replays may not run on other variables in their place
-        shared = [v for v in _reached_variables(self._fn, flat, {id(v) for _, v in slots})] if slots else []
+        shared = _reached_variables(self._fn, flat, {id(v) for _, v in slots}) if slots else []
         if tracer.constants or shared:
             # the captured tensors a later call may pass as arguments; this program serves the
             # calls whose arguments are these tensors where this call's are (its key says which)
@@ -491,9 +491,10 @@ class _VariableArguments:
 
     def run(self, flat):
         moved = [(t, flat[i]) for i, t in self._slots if flat[i] is not t]
-        if not moved:
-            return self._wrapped.run(flat)
         program = self._wrapped
+        if not moved:
+            with self._lock:   # (another thread's call may have lent the variables out)
+                return program.run(flat)
         if program.graph_why is None:
             # a CUDA graph reads the buffers it was captured with: each call on other variables
             # would capture it again, so this program runs step by step from now on
@@ -505,7 +506,7 @@ class _VariableArguments:
             for (t, _), (d, c) in zip(moved, given):
                 t._data, t._captures = d, c
             try:
-                return self._wrapped.run(flat)
+                return program.run(flat)
             finally:
                 after = [(t._data, t._captures) for t, _ in moved]
                 for (t, _), (d, c) in zip(moved, saved):
