@@ -417,3 +417,22 @@ def test_tensor_diag_part_matches_tf():
     assert wb.linalg.tensor_diag_part(wb.reshape(wb.range(16), [2, 2, 2, 2])).numpy().tolist() == [[0, 5], [10, 15]]
     with pytest.raises(ValueError, match="D1, ..., Dk"):
         wb.linalg.tensor_diag_part(wb.zeros([2, 3]))
+
+
+def test_module_with_name_scope():
+    seen = []
+
+    class MyModule(wb.Module):
+        @wb.Module.with_name_scope
+        def __call__(self, x):
+            seen.append(self.scoped_name("w"))
+            if not hasattr(self, "w"):
+                self.w = wb.Variable(wb.random.normal([x.shape[1], 3]))
+            return wb.matmul(x, self.w)
+
+    mod = MyModule()
+    assert mod(wb.ones([1, 2])).shape == (1, 3)
+    assert seen == ["my_module/w"] and wb.Module.scoped_name("w") == "w"
+    assert MyModule.__call__.__name__ == "__call__"
+    with pytest.raises(TypeError, match="expected a method"):
+        wb.Module.with_name_scope(3)

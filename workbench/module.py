@@ -21,6 +21,7 @@ order) and each object is reported once, at the first path that reaches it.
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 
@@ -103,6 +104,28 @@ class Module(Trackable):
         if scope is None:
             scope = self._name_scope = _NameScope(self.name)
         return scope
+
+    @classmethod
+    def with_name_scope(cls, method):
+        """Decorator (TF's ``tf.Module.with_name_scope``): ``method`` runs inside its module's
+        :attr:`name_scope`, so the weights it makes with :meth:`scoped_name` are named under the
+        module.
+
+        >>> class Scale(wb.Module):
+        ...     @wb.Module.with_name_scope
+        ...     def __call__(self, x):
+        ...         return x * 2.0
+        >>> float(Scale()(wb.constant(1.5)))
+        3.0
+        """
+        if not callable(method):
+            raise TypeError(f"Module.with_name_scope: expected a method, got {method!r}")
+
+        @functools.wraps(method)
+        def scoped(self, *args, **kwargs):
+            with self.name_scope:
+                return method(self, *args, **kwargs)
+        return scoped
 
     @staticmethod
     def scoped_name(name: str) -> str:
