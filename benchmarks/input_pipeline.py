@@ -5,8 +5,8 @@ The shipped digits (1,797 images, 8x8) are written as grey PNG files, one folder
 and read by the pipeline of ``workbench/examples/image_pipeline.py``:
 
     list_files -> read_file, decode_png, label from the folder name (map)
-               -> batch(64) -> random shift and contrast per image (map over batches)
-               -> prefetch(AUTOTUNE)
+               -> batch(64) -> to float32 in [0, 1] (map over batches)
+               -> random shift and contrast per image (map over batches) -> prefetch(AUTOTUNE)
 
 in five variants: without prefetch; with prefetch; with ``num_parallel_calls=AUTOTUNE`` for the
 decoding map and prefetch (tf.data's usual form); and with the decoded images cached in memory
@@ -94,8 +94,10 @@ def tf_dataset(tf, pattern, shuffle=True, augment=True, cache=False):
     stateless random stream, so other draws than workbench's)."""
     def load(path):
         label = tf.strings.to_number(tf.strings.split(path, os.sep)[-2], out_type=tf.int64)
-        image = tf.io.decode_png(tf.io.read_file(path), channels=1)
-        return tf.cast(image, tf.float32) / 255.0, label
+        return tf.io.decode_png(tf.io.read_file(path), channels=1), label
+
+    def to_unit_range(images, labels):
+        return tf.cast(images, tf.float32) / 255.0, labels
 
     def augment_batch(i, batch):
         images, labels = batch
@@ -109,7 +111,7 @@ def tf_dataset(tf, pattern, shuffle=True, augment=True, cache=False):
         ds = ds.cache()
         if shuffle:
             ds = ds.shuffle(int(files.cardinality()), seed=SEED)
-    ds = ds.batch(BATCH)
+    ds = ds.batch(BATCH).map(to_unit_range)
     if augment:
         ds = ds.enumerate().map(augment_batch, num_parallel_calls=tf.data.AUTOTUNE)
     return ds.prefetch(tf.data.AUTOTUNE)

@@ -6,7 +6,8 @@ grey PNG files, one folder per label (``<data_dir>/train/3/0042.png``, the layou
 ``fit`` on the pipeline
 
     list_files -> read_file, decode_png, label from the folder name (map)
-               -> batch -> augment each batch (random shift and contrast per image) -> prefetch
+               -> batch -> to float32 in [0, 1] (map over batches)
+               -> augment each batch (random shift and contrast per image) -> prefetch
 
 and validates each epoch on the validation files (no augmentation); about 96-98% validation
 accuracy after the 15 epochs. The files are read and decoded again every epoch, as a pipeline
@@ -70,11 +71,16 @@ def write_png_files(folder, images, labels):
 
 
 def load_example(path):
-    """``(image, label)`` from one file name (a string scalar): the PNG decoded to float32
-    ``[8, 8, 1]`` in [0, 1], and the label as int64, read from the name of the file's folder."""
+    """``(image, label)`` from one file name (a string scalar): the PNG decoded to ``uint8
+    [8, 8, 1]``, and the label as int64, read from the name of the file's folder."""
     label = wb.strings.to_number(wb.strings.split(path, os.sep)[-2], out_type=wb.int64)
-    image = wb.io.decode_png(wb.io.read_file(path), channels=1)
-    return wb.cast(image, wb.float32) / 255.0, label
+    return wb.io.decode_png(wb.io.read_file(path), channels=1), label
+
+
+def to_unit_range(images, labels):
+    """A batch of ``uint8`` images as float32 in [0, 1]: one conversion per batch rather than
+    one per image."""
+    return wb.cast(images, wb.float32) / 255.0, labels
 
 
 def augment_batch(images, seed, max_shift, contrast):
@@ -123,7 +129,7 @@ def make_dataset(pattern, batch_size, shuffle_seed=None, augment=None, parallel=
         ds = ds.cache()
         if shuffle:
             ds = ds.shuffle(int(files.cardinality()), seed=shuffle_seed)
-    ds = ds.batch(batch_size)
+    ds = ds.batch(batch_size).map(to_unit_range)
     if augment is not None:
         max_shift, contrast, seed = augment
         ds = ds.enumerate().map(

@@ -74,6 +74,7 @@ _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 _PNG_CHANNELS = {0: 1, 4: 2, 2: 3, 6: 4}   # colour type -> channels (8-bit samples)
 _SMALL_PNG = 1 << 16   # at most this many bytes of pixels are decoded here, and of them at
 _SLOW_FILTER = 256     # most this many in rows with the average or Paeth filter (a Python loop)
+_running_sum = np.add.accumulate   # in uint8, wrapping as PNG's sums do (np.cumsum would widen)
 
 
 def _small_png(data, channels):
@@ -135,7 +136,7 @@ def _unfilter(pixels, filters, bpp):
     sub = [r for r, f in enumerate(filters) if f == 1]
     if sub:   # a row's own running sums (per channel): the rows at once
         by_pixel = pixels.reshape(height, -1, bpp)
-        by_pixel[sub] = np.cumsum(by_pixel[sub], axis=1, dtype=np.uint8)
+        by_pixel[sub] = _running_sum(by_pixel[sub], 1)
     r = 0
     while r < height:
         f = filters[r]
@@ -143,7 +144,8 @@ def _unfilter(pixels, filters, bpp):
             first = max(r - 1, 0)
             while r + 1 < height and filters[r + 1] == 2:
                 r += 1
-            np.cumsum(pixels[first:r + 1], axis=0, dtype=np.uint8, out=pixels[first:r + 1])
+            block = pixels[first:r + 1]
+            _running_sum(block, 0, None, block)   # the same view in and out: no copy first
         elif f > 2:
             pixels[r] = _average_or_paeth(pixels[r].tolist(), pixels[r - 1].tolist() if r else None, f, bpp)
         r += 1
