@@ -227,14 +227,22 @@ class Layer(Module):
         # another name is also reached by its weight name, so a checkpoint keyed that way (as
         # earlier versions wrote them: 'dense/kernel') still restores it.
         rest = super()._own_entries()
-        held = {}
-        for key, value in rest:
-            if isinstance(value, Variable):
-                held.setdefault(id(value), key)
-        weights = [(held.get(id(v), n), v) for n, v in self._weight_list]
-        first = {(key, id(v)) for key, v in weights}
-        renamed = [(n, v) for n, v in self._weight_list if held.get(id(v), n) != n]
-        return weights + [(k, v) for k, v in rest if (k, id(v)) not in first] + renamed
+        if not self._weight_list:
+            return rest
+        d = self.__dict__
+        weights, renamed, keys = [], [], set()
+        for name, var in self._weight_list:
+            if d.get(name) is var:      # `self.bias = add_weight("bias", ...)`
+                key = name
+            elif d.get("_" + name) is var:      # Keras 3's `self._kernel`
+                key = "_" + name
+            else:
+                key = next((k for k, v in rest if v is var), name)
+            weights.append((key, var))
+            keys.add(key)
+            if key != name:
+                renamed.append((name, var))
+        return weights + [(k, v) for k, v in rest if k not in keys] + renamed
 
     def _resolve_restores(self):
         # a value waiting under a weight's name (a checkpoint keyed by 'kernel') goes to the
