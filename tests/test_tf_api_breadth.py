@@ -436,3 +436,108 @@ def test_module_with_name_scope():
     assert MyModule.__call__.__name__ == "__call__"
     with pytest.raises(TypeError, match="expected a method"):
         wb.Module.with_name_scope(3)
+
+
+# -- tf.random, tf.strings, tf.io, top-level helpers ---------------------------------------------
+
+def test_create_rng_state_matches_tf():
+    assert wb.random.create_rng_state(1234, "philox").numpy().tolist() == [1234, 0, 0]
+    assert wb.random.create_rng_state([12, 34], "threefry").numpy().tolist() == [12, 34]
+    assert wb.random.create_rng_state(-1, "philox").numpy().tolist() == [-1, -1, -1]
+    assert wb.random.create_rng_state([1, 2, 3, 4], "philox").numpy().tolist() == [1, 2, 3]
+    assert wb.random.create_rng_state([5], "auto_select").numpy().tolist() == [0, 0, 5]
+    assert wb.random.create_rng_state(2 ** 64 + 7, "philox").numpy().tolist() == [7, 1, 0]
+    assert wb.random.create_rng_state(3, wb.random.Algorithm.PHILOX).dtype == wb.int64
+    with pytest.raises(ValueError, match="alg"):
+        wb.random.create_rng_state(1, "mt19937")
+
+
+def test_unsorted_segment_join_matches_tf():
+    out = wb.strings.unsorted_segment_join(["this", "a", "test", "is"], [0, 1, 1, 0], 2, " ")
+    assert out.numpy().tolist() == [b"this is", b"a test"]
+    rows = [["Y", "q", "c"], ["Y", "6", "6"], ["p", "G", "a"]]
+    assert wb.strings.unsorted_segment_join(rows, [1, 0, 1], 2, separator=":").numpy().tolist() == \
+        [[b"Y", b"6", b"6"], [b"Y:p", b"q:G", b"c:a"]]
+    assert wb.strings.unsorted_segment_join(["a", "b", "c", "d"], [2, 1, 0, 2], 4, separator="-").numpy().tolist() == \
+        [b"c", b"b", b"a-d", b""]
+    assert wb.strings.unsorted_segment_join([["Y", "q"], ["Y", "6"], ["p", "G"]], [[1, 0], [0, 0], [1, 1]], 2) \
+        .numpy().tolist() == [b"qY6", b"YpG"]
+    with pytest.raises(InvalidArgumentError, match="not allowed to exceed num_segments"):
+        wb.strings.unsorted_segment_join(["a"], [5], 2)
+    with pytest.raises(InvalidArgumentError):
+        wb.strings.unsorted_segment_join(["a"], [-1], 2)
+
+
+# the bytes TF 2.21's tf.io.serialize_tensor gives
+_SERIALIZED = [
+    (lambda: wb.constant(1), b'\x08\x03\x12\x00"\x04\x01\x00\x00\x00'),
+    (lambda: wb.constant([[1, 2], [7, 8]]),
+     b'\x08\x03\x12\x08\x12\x02\x08\x02\x12\x02\x08\x02"\x10\x01\x00\x00\x00\x02\x00\x00\x00\x07\x00\x00\x00'
+     b'\x08\x00\x00\x00'),
+    (lambda: wb.constant([b"ab", b"c"]), b"\x08\x07\x12\x04\x12\x02\x08\x02B\x02abB\x01c"),
+    (lambda: wb.constant([1.5], wb.float64), b'\x08\x02\x12\x04\x12\x02\x08\x01"\x08\x00\x00\x00\x00\x00\x00\xf8?'),
+    (lambda: wb.constant(True), b'\x08\n\x12\x00"\x01\x01'),
+    (lambda: wb.zeros([0, 2]), b"\x08\x01\x12\x06\x12\x00\x12\x02\x08\x02"),
+]
+
+
+@pytest.mark.parametrize("k", range(len(_SERIALIZED)))
+def test_serialize_tensor_bytes_match_tf_and_parse_back(k):
+    make, want = _SERIALIZED[k]
+    t = make()
+    s = wb.io.serialize_tensor(t)
+    assert s.dtype == wb.string and s.shape == () and s.numpy() == want
+    back = wb.io.parse_tensor(s, t.dtype)
+    assert back.dtype == t.dtype and back.shape == t.shape
+    assert back.numpy().tolist() == t.numpy().tolist()
+
+
+def test_parse_tensor_reads_typed_value_fields_as_tf():
+    # TensorProtos from tf.make_tensor_proto (typed fields, a short list repeating its last value)
+    cases = [(b"\x08\x03\x12\x00:\x01\x05", wb.int32, 5),
+             (b"\x08\x01\x12\x04\x12\x02\x08\x03*\x04\x00\x00 @", wb.float32, [2.5, 2.5, 2.5]),
+             (b"\x08\t\x12\x00R\n\xf9\xff\xff\xff\xff\xff\xff\xff\xff\x01", wb.int64, -7),
+             (b"\x08\x08\x12\x00J\x08\x00\x00\x80?\x00\x00\x00@", wb.complex64, 1 + 2j),
+             (b"\x08\n\x12\x00Z\x01\x01", wb.bool, True),
+             (b"\x08\x06\x12\x04\x12\x02\x08\x02:\n\xfd\xff\xff\xff\xff\xff\xff\xff\xff\x01", wb.int8, [-3, -3]),
+             (b"\x08\x13\x12\x00j\x02\x80|", wb.float16, 1.5)]
+    for data, dtype, want in cases:
+        out = wb.io.parse_tensor(data, dtype)
+        assert out.dtype == dtype and out.numpy().tolist() == want
+    with pytest.raises(InvalidArgumentError, match=r"Type mismatch between parsed tensor \(int32\) and dtype "
+                                                   r"\(float\)"):
+        wb.io.parse_tensor(wb.io.serialize_tensor(wb.constant(1)), wb.float32)
+    with pytest.raises(InvalidArgumentError, match="truncated"):
+        wb.io.parse_tensor(b"\x08", wb.int32)
+
+
+def test_reverse_sequence_matches_tf():
+    seq_lengths = [7, 2, 3, 5]
+    x = [[1, 2, 3, 4, 5, 0, 0, 0], [1, 2, 0, 0, 0, 0, 0, 0], [1, 2, 3, 4, 0, 0, 0, 0], [1, 2, 3, 4, 5, 6, 7, 8]]
+    assert wb.reverse_sequence(x, seq_lengths, seq_axis=1, batch_axis=0).numpy().tolist() == \
+        [[0, 0, 5, 4, 3, 2, 1, 0], [2, 1, 0, 0, 0, 0, 0, 0], [3, 2, 1, 4, 0, 0, 0, 0], [5, 4, 3, 2, 1, 6, 7, 8]]
+    cube = np.arange(24).reshape(2, 3, 4)
+    assert wb.reverse_sequence(cube, [1, 2, 2, 0], seq_axis=0, batch_axis=2).numpy().tolist() == \
+        [[[0, 13, 14, 3], [4, 17, 18, 7], [8, 21, 22, 11]], [[12, 1, 2, 15], [16, 5, 6, 19], [20, 9, 10, 23]]]
+    with pytest.raises(InvalidArgumentError, match=r"seq_lens\(1\) > input.dims\(0\) \(3 vs. 2\)"):
+        wb.reverse_sequence(cube, [1, 3, 2, 0], seq_axis=0, batch_axis=2)
+    from gradients import check_gradients
+    check_gradients(lambda t: wb.reverse_sequence(t, [2, 3], seq_axis=1) * t,
+                    [wb.constant(np.arange(6.0).reshape(2, 3) + 0.5)], order=1)
+
+
+def test_shape_n_inside_function_and_logger():
+    shapes = wb.shape_n([wb.ones([1, 2]), wb.ones([2, 3])])
+    assert [s.numpy().tolist() for s in shapes] == [[1, 2], [2, 3]] and shapes[0].dtype == wb.int32
+    assert wb.shape_n([wb.ones([1])], out_type=wb.int64)[0].dtype == wb.int64
+    assert wb.inside_function() is False
+    seen = []
+
+    @wb.function
+    def f():
+        seen.append(wb.inside_function())
+        return wb.constant(1)
+
+    f()
+    assert seen == [True]
+    assert wb.get_logger().name == "workbench"

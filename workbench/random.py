@@ -59,7 +59,7 @@ from .ops.sampling import (
 from .ops.shape import getitem
 
 __all__ = [
-    "Algorithm", "Generator", "categorical", "gamma", "get_global_generator", "normal",
+    "Algorithm", "Generator", "categorical", "create_rng_state", "gamma", "get_global_generator", "normal",
     "poisson", "set_global_generator", "set_seed", "shuffle", "stateless_binomial",
     "stateless_categorical", "stateless_gamma", "stateless_normal", "stateless_poisson",
     "stateless_truncated_normal", "stateless_uniform", "truncated_normal", "uniform",
@@ -679,6 +679,35 @@ def _state_from_seed(seed):
         return words
     vals = vals[:3]
     return [0] * (3 - len(vals)) + vals
+
+
+def create_rng_state(seed, alg):
+    """TF's ``tf.random.create_rng_state``: the int64 state a ``Generator`` of algorithm ``alg``
+    starts from for ``seed`` (3 words for 'philox' and 'auto_select', 2 for 'threefry'): an
+    integer cut into 64-bit words, lowest first; a list, its first words, zero-padded on the left.
+
+    >>> wb.random.create_rng_state(1234, "philox").numpy()
+    array([1234,    0,    0])
+    """
+    if isinstance(alg, str) and alg.strip().upper() in Algorithm.__members__:
+        alg = Algorithm[alg.strip().upper()]
+    elif isinstance(alg, (int, np.integer)) and int(alg) in (1, 2, 3):
+        alg = Algorithm(int(alg))
+    if not isinstance(alg, Algorithm):
+        raise ValueError(f"create_rng_state: alg must be 'philox', 'threefry' or 'auto_select' (or "
+                         f"an Algorithm), got {alg!r}")
+    size = 2 if alg is Algorithm.THREEFRY else 3
+    vals = _int_list(seed, "seed")
+    if not isinstance(seed, (list, tuple, np.ndarray, Tensor)) or (
+            isinstance(seed, (np.ndarray, Tensor)) and seed.ndim == 0):
+        value, words = vals[0], []
+        for _ in range(size):
+            words.append(value & (_U64 - 1))
+            value >>= 64
+    else:
+        words = [v % _U64 for v in vals[:size]]
+        words = [0] * (size - len(words)) + words
+    return convert_to_tensor(np.asarray(words, np.uint64).view(np.int64))
 
 
 def _key_counter_state(key, counter):

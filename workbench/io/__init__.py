@@ -12,6 +12,7 @@
     encode_jpeg, decode_image             images through Pillow (``images.py``)
     decode_csv                            CSV records (``csv.py``)
     decode_raw                            string bytes read as numbers (``raw.py``)
+    serialize_tensor, parse_tensor        tensors as TF's TensorProto bytes (``tensor_proto.py``)
 
 String tensors are tensors of dtype ``object`` holding ``bytes``, as ``tf.string`` holds.
 """
@@ -25,14 +26,15 @@ from . import gfile
 from .csv import decode_csv
 from .images import decode_image, decode_jpeg, decode_png, encode_jpeg, encode_png
 from .raw import decode_raw
+from .tensor_proto import parse_tensor, serialize_tensor
 from .tfrecord import TFRecordOptions, TFRecordWriter
 
 __all__ = ["BytesList", "Example", "Feature", "FeatureList", "FeatureLists", "Features",
            "FixedLenFeature", "FixedLenSequenceFeature", "FloatList", "Int64List", "RaggedFeature",
            "SequenceExample", "TFRecordOptions", "TFRecordWriter", "VarLenFeature", "decode_csv",
            "decode_image", "decode_raw", "decode_jpeg", "decode_png", "encode_jpeg", "encode_png", "gfile",
-           "parse_example", "parse_single_example", "parse_single_sequence_example", "read_file",
-           "write_file"]
+           "parse_example", "parse_single_example", "parse_single_sequence_example", "parse_tensor",
+           "read_file", "serialize_tensor", "write_file"]
 
 # the protocol-buffer parts need the protobuf package; they load on first use
 _PROTO = {"BytesList": "example", "Example": "example", "Feature": "example", "FeatureList": "example",

@@ -11,6 +11,7 @@ The special functions are ops with reverse and forward rules (TF's derivatives),
 from __future__ import annotations
 
 import enum
+import logging
 import math
 
 import numpy as np
@@ -21,6 +22,8 @@ from ..errors import InvalidArgumentError
 from ..tensor_shape import TensorShape
 from ._define import unary
 from .elementwise import add_n, cos, exp, log, sign, sin, where
+from .indexing import gather
+from .shape import transpose
 
 # ---------------------------------------------------------------------------
 # special functions: elementwise ops of one floating tensor
@@ -560,6 +563,66 @@ def edit_distance(hypothesis, truth, normalize=True, name="edit_distance"):
             d = d / len(t) if t else (np.inf if h else 0.0)
         out[pos] = d
     return convert_to_tensor(out)
+
+
+def shape_n(input, out_type=_dtypes.int32, name=None):
+    """The shapes of the tensors in the list ``input``, each a 1-D ``out_type`` tensor."""
+    if not isinstance(input, (list, tuple)):
+        raise TypeError(f"shape_n: input must be a list of tensors, got {type(input).__name__}")
+    d = _dtypes.as_dtype(out_type)
+    if d not in (_dtypes.int32, _dtypes.int64):
+        raise TypeError(f"shape_n: out_type must be int32 or int64, got {d}")
+    return [convert_to_tensor(np.array(convert_to_tensor(t).shape, dtype=_dtypes.np_dtype(d)))
+            for t in input]
+
+
+def reverse_sequence(input, seq_lengths, seq_axis=None, batch_axis=None, name=None):
+    """Reverse the first ``seq_lengths[b]`` entries along ``seq_axis`` of each slice ``b`` along
+    ``batch_axis`` (default 0); the rest stay in place. Differentiable (a gather).
+
+    >>> wb.reverse_sequence([[1, 2, 3], [4, 5, 6]], [2, 3], seq_axis=1).numpy()
+    array([[2, 1, 3],
+           [6, 5, 4]], dtype=int32)
+    """
+    x = convert_to_tensor(input)
+    lengths = convert_to_tensor(seq_lengths)
+    if lengths.dtype.kind not in "iu" or lengths.ndim != 1:
+        raise ValueError(f"reverse_sequence: seq_lengths must be a 1-D integer tensor, got "
+                         f"{lengths.dtype} of shape {lengths.shape}")
+    if seq_axis is None:
+        raise ValueError("reverse_sequence: seq_axis is required")
+    batch_axis = 0 if batch_axis is None else int(batch_axis)
+    sa, ba = int(seq_axis) % max(x.ndim, 1), batch_axis % max(x.ndim, 1)
+    if x.ndim < 2 or sa == ba:
+        raise ValueError(f"reverse_sequence: seq_axis ({seq_axis}) and batch_axis ({batch_axis}) must "
+                         f"be different axes of input of shape {x.shape}")
+    n_batch, n_seq = x.shape[ba], x.shape[sa]
+    lv = np.asarray(lengths.numpy()).astype(np.int64)
+    if lv.shape[0] != n_batch:
+        raise InvalidArgumentError(None, None, f"Length of seq_lengths != input.dims({ba}), "
+                                   f"({lv.shape[0]} vs. {n_batch})")
+    if lv.size and (lv.max() > n_seq or lv.min() < 0):
+        bad = int(np.argmax((lv > n_seq) | (lv < 0)))
+        raise InvalidArgumentError(None, None, f"seq_lens({bad}) > input.dims({sa}) "
+                                   f"({int(lv[bad])} vs. {n_seq})")
+    j = np.arange(n_seq)[None, :]
+    idx = np.where(j < lv[:, None], lv[:, None] - 1 - j, j)
+    rest = [a for a in range(x.ndim) if a not in (ba, sa)]
+    perm = [ba, sa] + rest
+    moved = transpose(x, perm) if perm != list(range(x.ndim)) else x
+    out = gather(moved, idx, axis=1, batch_dims=1)
+    inverse = list(np.argsort(perm))
+    return transpose(out, inverse) if perm != list(range(x.ndim)) else out
+
+
+def inside_function():
+    """Whether this runs while a ``wb.function`` traces (TF's ``tf.inside_function``)."""
+    return core.tracing()
+
+
+def get_logger():
+    """The library's Python logger (``logging.getLogger('workbench')``; TF's ``tf.get_logger``)."""
+    return logging.getLogger("workbench")
 
 
 # ---------------------------------------------------------------------------

@@ -26,7 +26,7 @@ from .hashes import fingerprint64, siphash24
 __all__ = ["as_string", "bytes_split", "format", "join", "length", "lower", "ngrams", "reduce_join", "regex_full_match",
            "regex_replace", "split", "strip", "substr", "to_hash_bucket_fast", "to_hash_bucket_strong", "to_number",
            "unicode_decode", "unicode_decode_with_offsets", "unicode_encode", "unicode_script", "unicode_split",
-           "unicode_split_with_offsets", "unicode_transcode", "upper", "register_ragged"]
+           "unicode_split_with_offsets", "unicode_transcode", "unsorted_segment_join", "upper", "register_ragged"]
 
 # RaggedTensors are made by the ragged package, which this core module does not import: the
 # ragged package registers its ``from_nested_row_splits`` here when it is imported
@@ -311,6 +311,41 @@ def join(inputs, separator="", name=None):
     for idx in np.ndindex(out.shape):
         out[idx] = sep.join(p[idx] for p in parts)
     return wrap(out)
+
+
+def unsorted_segment_join(inputs, segment_ids, num_segments, separator="", name=None):
+    """Join the strings of ``inputs`` by ``segment_ids`` (shape a prefix of ``inputs.shape``) into
+    ``[num_segments] + inputs.shape[segment_ids.ndim:]``, in the order they appear, with
+    ``separator`` between them; a segment with no strings is empty (TF's
+    ``tf.strings.unsorted_segment_join``).
+
+    >>> wb.strings.unsorted_segment_join(["this", "a", "test", "is"], [0, 1, 1, 0], 2, " ").numpy()
+    array([b'this is', b'a test'], dtype=object)
+    """
+    fn = "unsorted_segment_join"
+    arr = _strings(inputs, "inputs", fn)
+    ids_t = convert_to_tensor(segment_ids)
+    if ids_t.dtype.kind not in "iu":
+        raise TypeError(f"{fn}: segment_ids must be integers, got dtype {ids_t.dtype}")
+    ids = np.asarray(ids_t.numpy())
+    n = int(convert_to_tensor(num_segments).numpy())
+    sep = _bytes(separator, "separator", fn)
+    if arr.shape[:ids.ndim] != ids.shape:
+        raise ValueError(f"{fn}: segment_ids shape {ids.shape} must be a prefix of inputs shape {arr.shape}")
+    if ids.size and (ids.min() < 0 or ids.max() >= n):
+        raise errors.InvalidArgumentError(None, None, "segment_ids are not allowed to exceed num_segments "
+                                          "or to have negative values.")
+    inner = arr.shape[ids.ndim:]
+    parts = [[[] for _ in range(int(np.prod(inner, dtype=np.int64)))] for _ in range(n)]
+    rows = arr.reshape((ids.size, -1))
+    for seg, row in zip(ids.reshape(-1), rows):
+        for k, v in enumerate(row):
+            parts[int(seg)][k].append(v)
+    out = np.empty((n, len(parts[0]) if n else 0), dtype=object)
+    for i in range(n):
+        for k, vals in enumerate(parts[i]):
+            out[i, k] = sep.join(vals)
+    return wrap(out.reshape((n,) + inner))
 
 
 def reduce_join(inputs, axis=None, keepdims=False, separator="", name=None):
