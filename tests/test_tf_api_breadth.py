@@ -541,3 +541,19 @@ def test_shape_n_inside_function_and_logger():
     f()
     assert seen == [True]
     assert wb.get_logger().name == "workbench"
+
+
+def test_random_split_and_fold_in_match_tf():
+    seeds = wb.random.split([1, 2], num=3)
+    assert seeds.dtype == wb.int32 and seeds.numpy().tolist() == \
+        [[1105988140, 1738052849], [-335576002, 370444179], [10670227, -246211131]]
+    np.testing.assert_allclose(wb.random.stateless_normal(shape=[3], seed=seeds[0, :]).numpy(),
+                               [-0.59835213, -0.9578608, 0.9002807], rtol=1e-6)
+    folded = wb.random.experimental.stateless_fold_in([1, 2], 3)
+    assert folded.numpy().tolist() == [1105988140, 3] and wb.random.fold_in([1, 2], 5).numpy().tolist() == \
+        [1105988140, 5]
+    np.testing.assert_allclose(wb.random.stateless_normal(shape=[3], seed=folded).numpy(),
+                               [0.03197195, 0.8979765, 0.13253039], rtol=1e-6)
+    assert wb.random.experimental.stateless_split is wb.random.split
+    with pytest.raises(ValueError, match="seed must be 2 integers"):
+        wb.random.split([1.0, 2.0])

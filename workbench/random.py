@@ -45,6 +45,7 @@ from __future__ import annotations
 
 import ctypes
 import enum
+import types
 import weakref
 
 import numpy as np
@@ -56,13 +57,13 @@ from .ops.sampling import (
     _FLOATS, _loc_scale, _out_dtype, _seed_pair, check_shape, draw, sample_binomial, sample_categorical,
     sample_gamma, sample_normal, sample_poisson, sample_uniform, stream,
 )
-from .ops.shape import getitem
+from .ops.shape import getitem, stack
 
 __all__ = [
-    "Algorithm", "Generator", "categorical", "create_rng_state", "gamma", "get_global_generator", "normal",
-    "poisson", "set_global_generator", "set_seed", "shuffle", "stateless_binomial",
+    "Algorithm", "Generator", "categorical", "create_rng_state", "experimental", "fold_in", "gamma",
+    "get_global_generator", "normal", "poisson", "set_global_generator", "set_seed", "shuffle", "stateless_binomial",
     "stateless_categorical", "stateless_gamma", "stateless_normal", "stateless_poisson",
-    "stateless_truncated_normal", "stateless_uniform", "truncated_normal", "uniform",
+    "split", "stateless_truncated_normal", "stateless_uniform", "truncated_normal", "uniform",
 ]
 
 _U64 = 2 ** 64
@@ -931,3 +932,42 @@ def shuffle(value, seed=None, name=None):
         raise ValueError("shuffle: value must have at least one dimension, got a scalar")
     perm = op_generator(seed)._next_stream().permutation(x.shape[0])
     return getitem(x, core.wrap(perm))
+
+
+def split(seed, num=2, alg="auto_select"):
+    """``num`` new stateless seeds from ``seed`` (shape ``[num, 2]``, the seed's integer dtype;
+    TF's ``tf.random.split``, also ``tf.random.experimental.stateless_split``): full-range
+    integers drawn with ``stateless_uniform``, so they equal TF's.
+
+    >>> wb.random.split([1, 2], num=1).numpy()
+    array([[1105988140, 1738052849]], dtype=int32)
+    """
+    s = convert_to_tensor(seed)
+    if s.dtype.kind not in "iu" or s.shape != (2,):
+        raise ValueError(f"split: seed must be 2 integers, got dtype {s.dtype} and shape {s.shape}")
+    n = int(num)
+    if n < 0:
+        raise ValueError(f"split: num must be non-negative, got {n}")
+    return stateless_uniform([n, 2], s, minval=None, maxval=None, dtype=s.dtype, alg=alg)
+
+
+def fold_in(seed, data, alg="auto_select"):
+    """A new stateless seed from ``seed`` and the integer ``data`` (TF's ``tf.random.fold_in``,
+    also ``tf.random.experimental.stateless_fold_in``): ``[a full-range integer drawn from seed,
+    data]`` in ``data``'s dtype.
+
+    >>> wb.random.fold_in([1, 2], 3).numpy()
+    array([1105988140,          3], dtype=int32)
+    """
+    d = convert_to_tensor(data)
+    if d.dtype.kind not in "iu" or d.ndim != 0:
+        raise ValueError(f"fold_in: data must be an integer scalar, got dtype {d.dtype} and shape {d.shape}")
+    first = stateless_uniform([], seed, minval=None, maxval=None, dtype=d.dtype, alg=alg)
+    return stack([first, d])
+
+
+# tf.random.experimental: the stateless seed helpers and the generator functions under TF's names
+experimental = types.SimpleNamespace(
+    Algorithm=Algorithm, Generator=Generator, create_rng_state=create_rng_state,
+    get_global_generator=get_global_generator, set_global_generator=set_global_generator,
+    stateless_fold_in=fold_in, stateless_split=split)
