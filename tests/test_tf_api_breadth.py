@@ -557,3 +557,21 @@ def test_random_split_and_fold_in_match_tf():
     assert wb.random.experimental.stateless_split is wb.random.split
     with pytest.raises(ValueError, match="seed must be 2 integers"):
         wb.random.split([1.0, 2.0])
+
+
+def test_draw_bounding_boxes_matches_tf():
+    boxes = np.array([[[0.1, 0.2, 0.8, 0.9], [0.5, -0.3, 1.4, 0.5], [0.9, 0.1, 0.2, 0.6]]], np.float32)
+    out = wb.image.draw_bounding_boxes(wb.zeros([1, 5, 6, 3]), boxes,
+                                       np.array([[1.0, 0.5, 0.25, 1.0], [0.0, 0.0, 1.0, 1.0]]))
+    assert out.numpy()[0, :, :, 0].tolist() == [[0, 1, 1, 1, 1, 0], [0, 1, 0, 0, 1, 0], [0, 0, 0, 0, 1, 0],
+                                                [0, 1, 0, 1, 1, 0], [0, 0, 0, 0, 0, 0]]
+    assert out.numpy()[0, :, :, 2].tolist() == [[0, 0.25, 0.25, 0.25, 0.25, 0], [0, 0.25, 0, 0, 0.25, 0],
+                                                [1, 1, 1, 0, 0.25, 0], [0, 0.25, 1, 0.25, 0.25, 0],
+                                                [0, 0, 1, 0, 0, 0]]
+    grey = wb.image.draw_bounding_boxes(wb.zeros([1, 4, 4, 1]), boxes, None)
+    assert grey.numpy()[0, :, :, 0].tolist() == [[1, 1, 1, 0], [1, 1, 1, 0], [1, 1, 1, 0], [1, 1, 0, 0]]
+    rgb = wb.image.draw_bounding_boxes(wb.zeros([1, 4, 5, 3]), boxes, None)
+    y, b_, k = [1, 1, 0], [0, 0, 1], [0, 0, 0]
+    assert rgb.numpy()[0].tolist() == [[y, y, y, y, k], [b_, b_, b_, y, k], [y, y, b_, y, k], [k, k, b_, k, k]]
+    with pytest.raises(ValueError, match="colors must have shape"):
+        wb.image.draw_bounding_boxes(wb.zeros([1, 3, 3, 3]), boxes, [[1.0, 0.0]])

@@ -26,7 +26,7 @@ from .augment import (
     stateless_random_saturation,
 )
 from .boxes import (
-    non_max_suppression, non_max_suppression_overlaps, non_max_suppression_padded, non_max_suppression_with_scores,
+    draw_bounding_boxes, non_max_suppression, non_max_suppression_overlaps, non_max_suppression_padded, non_max_suppression_with_scores,
 )
 from .color import (
     adjust_brightness, adjust_contrast, adjust_gamma, adjust_hue, adjust_saturation, convert_image_dtype,

@@ -20,7 +20,7 @@ import numpy as np
 from ..core import convert_to_tensor
 from ..errors import argcheck
 
-__all__ = ["non_max_suppression", "non_max_suppression_overlaps", "non_max_suppression_padded",
+__all__ = ["draw_bounding_boxes", "non_max_suppression", "non_max_suppression_overlaps", "non_max_suppression_padded",
            "non_max_suppression_with_scores"]
 
 
@@ -176,3 +176,66 @@ def non_max_suppression_padded(boxes, scores, max_output_size, iou_threshold=0.5
         return convert_to_tensor(picked[0]), convert_to_tensor(np.int32(valid[0]))
     return (convert_to_tensor(np.stack(picked).reshape(head + (size,)).astype(np.int32)),
             convert_to_tensor(np.asarray(valid, np.int32).reshape(head)))
+
+
+# TF's default box colours (DrawBoundingBoxes), RGBA
+_DEFAULT_COLORS = np.array([[1, 1, 0, 1], [0, 0, 1, 1], [1, 0, 0, 1], [0, 1, 0, 1], [0.5, 0, 0.5, 1],
+                            [0.5, 0.5, 0, 1], [0.5, 0, 0, 1], [0, 0, 0.5, 1], [0, 1, 1, 1], [1, 0, 1, 1]],
+                           np.float32)
+
+
+def draw_bounding_boxes(images, boxes, colors, name=None):
+    """Draw one-pixel box outlines on a batch of images ``[batch, height, width, depth]``
+    (TF's ``tf.image.draw_bounding_boxes``). ``boxes`` ``[batch, num_boxes, 4]`` hold
+    ``[y_min, x_min, y_max, x_max]`` in ``[0, 1]`` (scaled by ``height - 1`` and ``width - 1`` and
+    truncated, as TF); box ``i`` takes colour ``colors[i % len(colors)]`` (``colors`` ``[n, >=depth]``,
+    or None for TF's ten defaults; a one-channel image draws white). Sides outside the image
+    are not drawn; an inverted box is skipped. Not differentiable.
+
+    >>> out = wb.image.draw_bounding_boxes(wb.zeros([1, 3, 3, 1]), [[[0.0, 0.0, 1.0, 1.0]]], None)
+    >>> out.numpy()[0, :, :, 0]
+    array([[1., 1., 1.],
+           [1., 0., 1.],
+           [1., 1., 1.]], dtype=float32)
+    """
+    opname = "wb.image.draw_bounding_boxes"
+    x = convert_to_tensor(images)
+    if x.ndim != 4 or x.dtype.kind != "f":
+        raise ValueError(f"{opname}: images must be a floating 4-D tensor [batch, height, width, depth], "
+                         f"got {x.dtype} of shape {x.shape}")
+    _, b = _host(boxes, "boxes", opname)
+    n, height, width, depth = x.shape
+    if b.ndim != 3 or b.shape[0] != n or b.shape[2] != 4:
+        raise ValueError(f"{opname}: boxes must have shape [{n}, num_boxes, 4], got {b.shape}")
+    if colors is None or np.size(colors) == 0:
+        table = _DEFAULT_COLORS.copy()
+        if depth == 1:
+            table[:, 0] = 1.0
+    else:
+        _, table = _host(colors, "colors", opname)
+        if table.ndim != 2 or table.shape[1] < depth:
+            raise ValueError(f"{opname}: colors must have shape [num_colors, >= {depth}] (one value per "
+                             f"image channel), got {table.shape}")
+    canvas = np.array(x.numpy(), copy=True)
+    table = table[:, :depth].astype(canvas.dtype)
+    for i in range(n):
+        for k in range(b.shape[1]):
+            color = table[k % len(table)]
+            # TF: a float times (size - 1), truncated toward zero
+            r0, c0 = int(np.float32(b[i, k, 0]) * (height - 1)), int(np.float32(b[i, k, 1]) * (width - 1))
+            r1, c1 = int(np.float32(b[i, k, 2]) * (height - 1)), int(np.float32(b[i, k, 3]) * (width - 1))
+            if r0 > r1 or c0 > c1:
+                continue
+            if r1 < 0 or c1 < 0 or r0 >= height or c0 >= width:
+                continue
+            rr0, rr1 = max(r0, 0), min(r1, height - 1)
+            cc0, cc1 = max(c0, 0), min(c1, width - 1)
+            if r0 >= 0:
+                canvas[i, r0, cc0:cc1 + 1] = color
+            if r1 < height:
+                canvas[i, r1, cc0:cc1 + 1] = color
+            if c0 >= 0:
+                canvas[i, rr0:rr1 + 1, c0] = color
+            if c1 < width:
+                canvas[i, rr0:rr1 + 1, c1] = color
+    return convert_to_tensor(canvas)
