@@ -482,19 +482,23 @@ class _VariableArguments:
     and the traced one its own state back (TF feeds variables to a concrete function as
     resource inputs; this is that, for steps that close over the variables)."""
 
-    __slots__ = ("_wrapped", "_slots", "_lock")
+    __slots__ = ("_wrapped", "_slots", "_lock", "eager")
 
     def __init__(self, program, slots):
         self._wrapped = program
         self._slots = slots          # (flat index, the variable the trace saw there)
         self._lock = threading.Lock()
+        self.eager = program.eager   # read by every call: a slot, not a lookup on the program
 
     def run(self, flat):
-        moved = [(t, flat[i]) for i, t in self._slots if flat[i] is not t]
         program = self._wrapped
-        if not moved:
+        for i, t in self._slots:
+            if flat[i] is not t:
+                break
+        else:
             with self._lock:   # (another thread's call may have lent the variables out)
                 return program.run(flat)
+        moved = [(t, flat[i]) for i, t in self._slots if flat[i] is not t]
         if program.graph_why is None:
             # a CUDA graph reads the buffers it was captured with: each call on other variables
             # would capture it again, so this program runs step by step from now on
