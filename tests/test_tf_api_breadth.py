@@ -575,3 +575,38 @@ def test_draw_bounding_boxes_matches_tf():
     assert rgb.numpy()[0].tolist() == [[y, y, y, y, k], [b_, b_, b_, y, k], [y, y, b_, y, k], [k, k, b_, k, k]]
     with pytest.raises(ValueError, match="colors must have shape"):
         wb.image.draw_bounding_boxes(wb.zeros([1, 3, 3, 3]), boxes, [[1.0, 0.0]])
+
+
+_TRI = np.array([[[0.5, -1.0, 2.0, 9.0], [3.0, 2.5, -4.0, 1.5], [7.0, 1.0, 0.5, -2.0]]])
+_TRI_RHS = np.array([[[1.0, 2.0], [0.0, -1.0], [3.0, 0.5], [1.0, 1.0]]])
+
+
+def test_linear_operator_tridiag_matches_tf():
+    op = wb.linalg.LinearOperatorTridiag([[3.0, 4.0, 5.0], [1.0, -1.0, 2.0], [6.0, 7.0, 8.0]],
+                                         diagonals_format="sequence")
+    assert op.to_dense().numpy().tolist() == [[1, 3, 0], [7, -1, 4], [0, 8, 2]]
+    np.testing.assert_allclose(float(op.log_abs_determinant()), 4.3307333, rtol=1e-6)
+    op = wb.linalg.LinearOperatorTridiag(wb.constant(_TRI), diagonals_format="compact")
+    np.testing.assert_allclose(op.solve(wb.constant(_TRI_RHS)).numpy(), [[
+        [0.46808510638297873, 0.7553191489361701], [-0.8085106382978723, -0.5319148936170212],
+        [-1.5531914893617023, 0.42553191489361714], [-1.4042553191489364, 1.2340425531914896]]], rtol=1e-12)
+    np.testing.assert_allclose(op.matmul(wb.constant(_TRI_RHS), adjoint=True).numpy(),
+                               [[[3.0, 5.0], [2.0, -1.25], [-14.0, -3.0], [7.5, 2.5]]], rtol=1e-12)
+    np.testing.assert_allclose(op.log_abs_determinant().numpy(), [2.4638532405901676], rtol=1e-12)
+    assert op.diag_part().numpy().tolist() == [[3.0, 2.5, -4.0, 1.5]]
+    matrix = wb.linalg.LinearOperatorTridiag(wb.ones([3, 3]), diagonals_format="matrix")
+    assert matrix.to_dense().numpy().tolist() == [[1, 1, 0], [1, 1, 1], [0, 1, 1]]
+    batched = wb.linalg.LinearOperatorTridiag(wb.random.normal([2, 3, 3, 4]))
+    assert batched.solve(wb.random.normal([2, 1, 4, 2])).shape == (2, 3, 4, 2) and batched[1].shape == (3, 4, 4)
+    with pytest.raises(ValueError, match="diagonals_format"):
+        wb.linalg.LinearOperatorTridiag(_TRI, diagonals_format="banded")
+    with pytest.raises(ValueError, match=r"\[\.\.\., 3, N\]"):
+        wb.linalg.LinearOperatorTridiag(wb.ones([2, 4]))
+
+
+def test_linear_operator_tridiag_gradients():
+    from gradients import check_gradients
+    check_gradients(lambda d, r: wb.linalg.LinearOperatorTridiag(d).solve(r),
+                    [wb.constant(_TRI[0]), wb.constant(_TRI_RHS[0])], order=1)
+    check_gradients(lambda d: wb.linalg.LinearOperatorTridiag(d).log_abs_determinant(), [wb.constant(_TRI[0])],
+                    order=1)

@@ -31,6 +31,7 @@ from .dense import LinearOperatorFullMatrix, LinearOperatorLowerTriangular
 from .diag import LinearOperatorDiag, LinearOperatorIdentity, LinearOperatorScaledIdentity
 from .kronecker import LinearOperatorKronecker
 from .low_rank_update import LinearOperatorLowRankUpdate
+from .tridiag import LinearOperatorTridiag
 
 __all__ = [
     "LinearOperator",
@@ -46,4 +47,5 @@ __all__ = [
     "LinearOperatorLowRankUpdate",
     "LinearOperatorLowerTriangular",
     "LinearOperatorScaledIdentity",
+    "LinearOperatorTridiag",
 ]
