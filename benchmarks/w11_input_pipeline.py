@@ -2,9 +2,10 @@
 
 The digits (1,797 images, 8x8) written as grey PNG files, one folder per label, read by the
 pipeline of ``workbench/examples/image_pipeline.py`` without augmentation: ``list_files`` (sorted)
--> ``read_file`` + ``decode_png`` + the label from the folder name -> ``batch(64)`` ->
-``prefetch(AUTOTUNE)``; the time is one pass, the batches turned into NumPy. The limit is a
-hand-written loop: read each file, decode it with Pillow, stack batches in NumPy. The peer is
+-> ``read_file`` + ``decode_png`` + the label from the folder name -> ``batch(64)`` -> to float32
+in [0, 1] -> ``prefetch(AUTOTUNE)``; the time is one pass, the batches turned into NumPy. The
+limit is a hand-written loop: read each file, decode it with Pillow, stack batches in NumPy
+(``decode_png`` decodes such small plain PNGs itself, with zlib and NumPy). The peer is
 ``tf.data`` (the same files, ``tf.io.decode_png``, parallel map, prefetch) when TensorFlow can be
 imported; it cannot be installed beside PyTorch and JAX here, so its figure comes from a
 separate process (``python -m benchmarks --only W11`` in TensorFlow's environment).
@@ -27,11 +28,13 @@ TITLE = "input pipeline, PNG files"
 DESCRIPTION = (
     "One pass over the 1,797 digits written as 8x8 grey PNG files (one folder per label) by the "
     "pipeline of `workbench/examples/image_pipeline.py` without augmentation: `list_files` "
-    "(sorted) → `read_file` + `decode_png` + label from the folder name → `batch(64)` → "
-    "`prefetch(AUTOTUNE)`, each batch turned into NumPy. The limit is a hand-written loop (read "
-    "the bytes, decode with Pillow, stack each batch in NumPy); the `tensorflow` peer is `tf.data` "
-    "(`decode_png` in a parallel map, prefetch), run in its own process where TensorFlow cannot be "
-    "loaded beside the other peers. The compared results are the pass's images and labels.")
+    "(sorted) → `read_file` + `decode_png` + label from the folder name → `batch(64)` → float32 "
+    "in [0, 1] per batch → `prefetch(AUTOTUNE)`, each batch turned into NumPy. The limit is a "
+    "hand-written loop (read the bytes, decode with Pillow, stack each batch in NumPy; "
+    "`decode_png` decodes these small PNGs itself, with zlib and NumPy); the `tensorflow` peer "
+    "is `tf.data` (`decode_png` in a parallel map, prefetch), run in its own process where "
+    "TensorFlow cannot be loaded beside the other peers. The compared results are the pass's "
+    "images and labels.")
 
 CONFIGS = {"full": {"count": None, "batch": 64}, "quick": {"count": 128, "batch": 64}}
 UNIT = ("ms/pass", 1e3)
@@ -71,7 +74,7 @@ def build_workbench(inputs, cfg, env):
 
 
 def build_limit(inputs, cfg, env):
-    from PIL import Image  # the io extra: decode_png's own decoder
+    from PIL import Image  # the io extra: the usual decoder of a hand-written loop
     files = sorted(glob.glob(_pattern(inputs)))
     batch = cfg["batch"]
 

@@ -19,13 +19,15 @@ The augmentation works on whole batches: one ``wb.image.transform`` call shifts 
 its own draw (``wb.image.stateless_random_*`` draw one value for a whole batch, as TF's do, so
 per-image draws with them would need a map over single images, about 30 times slower here).
 
-Where the time goes, on a small CPU machine: the input is the slow half. Decoding one 8x8 PNG
-through Pillow costs about 80 us of Python, which holds the interpreter lock, so neither the
+Where the time goes, on a small CPU machine: the input is the slow half. Each file costs
+over 100 us of Python: reading it, decoding the PNG (``wb.io`` decodes small plain PNGs
+itself, at about a third of Pillow's cost for an 8x8 file) and the string ops that parse the
+label (about as much again as the decoding). Python holds the interpreter lock, so neither the
 prefetch thread nor ``-p parallel_decode=True`` (``num_parallel_calls=AUTOTUNE``: threads that
-take turns with the lock, and a hand-off per file) can run it beside the training step; the
-loop waits for input about half of the time. ``-p cache=True`` decodes once and keeps the
-images in memory (``Dataset.cache()``), and the wait falls to a few percent. Figures:
-``python -m benchmarks.input_pipeline`` and benchmarks/README.md.
+take turns with the lock) can run the decoding fully beside the training step; the parallel
+map overlaps the reads and gains a little. ``-p cache=True`` decodes once and keeps the uint8
+images in memory (``Dataset.cache()``), and the wait for input falls to a few percent.
+Figures: ``python -m benchmarks.input_pipeline`` and benchmarks/README.md.
 """
 
 from __future__ import annotations
@@ -51,7 +53,7 @@ PARAMS = {
     "validation_fraction": 0.2,
     "max_shift": 0.75,            # pixels: each training image moves by up to this much in x and in y
     "contrast": 0.2,              # each training image's contrast is scaled by 1 +- up to this much
-    "parallel_decode": False,     # decode with num_parallel_calls=AUTOTUNE (slower here: see below)
+    "parallel_decode": False,     # decode with num_parallel_calls=AUTOTUNE (see below)
     "cache": False,               # keep the decoded images in memory after the first epoch
     "prefetch": True,             # prepare the next batches on a background thread
     "seed": 0,
