@@ -610,3 +610,23 @@ def test_linear_operator_tridiag_gradients():
                     [wb.constant(_TRI[0]), wb.constant(_TRI_RHS[0])], order=1)
     check_gradients(lambda d: wb.linalg.LinearOperatorTridiag(d).log_abs_determinant(), [wb.constant(_TRI[0])],
                     order=1)
+
+
+def test_sparse_sampled_addmm_matches_tf():
+    idx, vals, shape = wb.sparse.sampled_addmm(
+        wb.constant([[0, 0], [1, 1]]), wb.constant([0.5, 0.3]), wb.constant([2, 2]),
+        wb.constant([1, 2, 3, 4, 5, 6], shape=[2, 3], dtype=wb.float32),
+        wb.constant([7, 8, 9, 10, 11, 12], shape=[3, 2], dtype=wb.float32), alpha=0.75, beta=0.25)
+    assert idx.numpy().tolist() == [[0, 0], [1, 1]] and shape.numpy().tolist() == [2, 2]
+    np.testing.assert_allclose(vals.numpy(), [43.625, 115.575], rtol=1e-6)
+    _, batched, _ = wb.sparse.sampled_addmm(
+        wb.constant([0, 1, 1, 0, 0, 0, 1, 0], shape=[2, 2, 2]), wb.constant([3, 5, 2, 7], shape=[2, 2], dtype=wb.float32),
+        wb.constant([2, 2]), wb.constant(np.arange(1, 13), shape=[2, 2, 3], dtype=wb.float32),
+        wb.constant(np.arange(13, 25), shape=[2, 3, 2], dtype=wb.float32), alpha=0.75, beta=0.25)
+    assert batched.numpy().tolist() == [[75.75, 173.0], [381.5, 524.5]]
+    from gradients import check_gradients
+    check_gradients(lambda v, a, b: wb.sparse.sampled_addmm([[0, 1], [1, 0]], v, [2, 2], a, b, alpha=0.5)[1],
+                    [wb.constant([1.0, 2.0], wb.float64), wb.constant(np.arange(6.0).reshape(2, 3)),
+                     wb.constant(np.arange(6.0).reshape(3, 2) - 2.0)], order=1)
+    with pytest.raises(ValueError, match="dense_shape"):
+        wb.sparse.sampled_addmm([[0, 0]], [1.0], [3, 3], wb.ones([2, 3]), wb.ones([3, 2]))

@@ -12,9 +12,10 @@ from .more_ops import (  # noqa: F401
     bincount, eye, fill_empty_rows, maximum, minimum, reset_shape, segment_mean, segment_sqrt_n, segment_sum, softmax, split,
     to_indicator,
 )
+from .sampled import sampled_addmm  # noqa: F401
 from .sparse_tensor import SparseTensor, SparseTensorSpec  # noqa: F401
 
 __all__ = ["IndexedSlices", "SparseTensor", "SparseTensorSpec", "add", "bincount", "concat", "convert_to_dense", "cross", "cross_hashed", "expand_dims", "eye",
            "fill_empty_rows", "from_dense", "map_values", "maximum", "minimum", "reduce_max", "reduce_sum",
-           "reduce_sum_sparse", "reorder", "reset_shape", "reshape", "retain", "segment_mean", "segment_sqrt_n",
-           "segment_sum", "slice", "softmax", "sparse_dense_matmul", "split", "to_dense", "to_indicator", "transpose"]
+           "reduce_sum_sparse", "reorder", "reset_shape", "reshape", "retain", "sampled_addmm", "segment_mean",
+           "segment_sqrt_n", "segment_sum", "slice", "softmax", "sparse_dense_matmul", "split", "to_dense", "to_indicator", "transpose"]
