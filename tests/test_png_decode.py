@@ -128,6 +128,10 @@ def test_other_pngs_are_decoded_by_pillow_as_before():
     Image.fromarray(rgb).convert("P").save(buf, "PNG")
     variants["palette"] = buf.getvalue()
     variants["transparency"] = png_bytes(rgb, [0] * 6, [_chunk(b"tRNS", b"\0\1\0\2\0\3")])
+    buf = io.BytesIO()
+    frames = [Image.fromarray(rgb), Image.fromarray(255 - rgb)]
+    frames[0].save(buf, "PNG", save_all=True, append_images=frames[1:])
+    variants["animated"] = buf.getvalue()
     variants["large"] = png_bytes(smooth_image(rng, 130, 170, 3), [2] * 130)
     variants["many average/Paeth rows"] = png_bytes(smooth_image(rng, 40, 20, 1), [3, 4] * 20)
     for name, png in variants.items():

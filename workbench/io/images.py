@@ -3,9 +3,9 @@ Pillow (``pip install pillow``; the ``io`` extra). ``channels``: 0 keeps the fil
 1 gray, 3 RGB, 4 RGBA (PNG). ``decode_png`` with ``dtype=uint16`` reads 16-bit PNGs.
 
 Small 8-bit PNGs whose channels are kept as they are (grey, grey + alpha, RGB, RGBA; not
-interlaced, no palette, no transparency chunk) are decoded here, with ``zlib`` and NumPy:
-for an 8x8 image Pillow's per-file work costs several times the decoding itself. The pixels
-are the same as Pillow's; every other file goes to Pillow.
+interlaced or animated, no palette, no transparency chunk) are decoded here, with ``zlib`` and
+NumPy: for an 8x8 image Pillow's per-file work costs several times the decoding itself. The
+pixels are the same as Pillow's; every other file goes to Pillow.
 """
 
 from __future__ import annotations
@@ -102,8 +102,8 @@ def _small_png(data, channels):
             header = unpack(">IIBBBBB", data, body)
         elif kind == b"IEND":
             break
-        elif kind == b"tRNS" or not kind[0] & 0x20:
-            return None   # transparency, or a critical chunk (PLTE, an unknown one)
+        elif kind in (b"tRNS", b"acTL") or not kind[0] & 0x20:
+            return None   # transparency, animation, or a critical chunk (PLTE, an unknown one)
         previous, pos = kind, stop + 4
     if header is None or not idat:
         return None
