@@ -209,8 +209,7 @@ def _long_chain(x, w):
 
 
 @needs_numba
-@pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_auto_compiles_a_small_group_of_many_functions_into_one_loop(backend, dtype):
+def test_auto_compiles_a_small_group_of_many_functions_into_one_loop(backend, dtype=np.float32):
     """Under ``auto`` a group of at most ``LOOP_ELEMENTS`` values with at least
     ``AUTO_FUNCTIONS`` functions is one loop (its reduction too): the C library's functions
     round differently from NumPy's, so its results agree with eager to a tolerance, not bit for bit."""
