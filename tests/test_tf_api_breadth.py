@@ -630,3 +630,25 @@ def test_sparse_sampled_addmm_matches_tf():
                      wb.constant(np.arange(6.0).reshape(3, 2) - 2.0)], order=1)
     with pytest.raises(ValueError, match="dense_shape"):
         wb.sparse.sampled_addmm([[0, 0]], [1.0], [3, 3], wb.ones([2, 3]), wb.ones([3, 2]))
+
+
+def test_stateless_parameterized_truncated_normal():
+    from scipy import stats
+    stddevs = wb.math.exp(wb.random.uniform(shape=[2, 3]))
+    y = wb.random.stateless_parameterized_truncated_normal(
+        shape=[10, 2, 3], seed=[7, 17], means=0.0, stddevs=stddevs, minvals=[-1.0, -2.0, -1000.0],
+        maxvals=[[10000.0], [1.0]])
+    assert y.shape == (10, 2, 3) and y.dtype == wb.float32
+    lo = np.broadcast_to([-1.0, -2.0, -1000.0], (10, 2, 3))
+    hi = np.broadcast_to([[10000.0], [1.0]], (10, 2, 3))
+    assert np.all((y.numpy() >= lo) & (y.numpy() <= hi))
+    draw = wb.random.stateless_parameterized_truncated_normal([4000], seed=[1, 2], means=1.0, stddevs=2.0,
+                                                             minvals=0.5, maxvals=6.0)
+    assert np.array_equal(draw.numpy(), wb.random.stateless_parameterized_truncated_normal(
+        [4000], seed=[1, 2], means=1.0, stddevs=2.0, minvals=0.5, maxvals=6.0).numpy())
+    dist = stats.truncnorm((0.5 - 1.0) / 2.0, (6.0 - 1.0) / 2.0, loc=1.0, scale=2.0)
+    assert stats.kstest(draw.numpy().astype(np.float64), dist.cdf).pvalue > 1e-3
+    tail = wb.random.stateless_parameterized_truncated_normal([1000], seed=[3, 4], minvals=8.0, maxvals=9.0)
+    assert np.all((tail.numpy() >= 8.0) & (tail.numpy() <= 9.0))
+    with pytest.raises(InvalidArgumentError, match="minvals"):
+        wb.random.stateless_parameterized_truncated_normal([2], seed=[1, 2], minvals=1.0, maxvals=0.0)

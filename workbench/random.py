@@ -51,7 +51,7 @@ import weakref
 import numpy as np
 
 from . import backend, core, dtypes
-from .errors import argcheck
+from .errors import InvalidArgumentError, argcheck
 from .core import Tensor, convert_to_tensor
 from .ops.sampling import (
     _FLOATS, _loc_scale, _out_dtype, _seed_pair, check_shape, draw, sample_binomial, sample_categorical,
@@ -63,7 +63,7 @@ __all__ = [
     "Algorithm", "Generator", "categorical", "create_rng_state", "experimental", "fold_in", "gamma",
     "get_global_generator", "normal", "poisson", "set_global_generator", "set_seed", "shuffle", "stateless_binomial",
     "stateless_categorical", "stateless_gamma", "stateless_normal", "stateless_poisson",
-    "split", "stateless_truncated_normal", "stateless_uniform", "truncated_normal", "uniform",
+    "split", "stateless_parameterized_truncated_normal", "stateless_truncated_normal", "stateless_uniform", "truncated_normal", "uniform",
 ]
 
 _U64 = 2 ** 64
@@ -971,3 +971,39 @@ experimental = types.SimpleNamespace(
     Algorithm=Algorithm, Generator=Generator, create_rng_state=create_rng_state,
     get_global_generator=get_global_generator, set_global_generator=set_global_generator,
     stateless_fold_in=fold_in, stateless_split=split)
+
+
+def stateless_parameterized_truncated_normal(shape, seed, means=0.0, stddevs=1.0, minvals=-2.0, maxvals=2.0,
+                                             name=None):
+    """Normal samples of ``shape`` with mean ``means`` and deviation ``stddevs``, truncated to
+    ``[minvals, maxvals]`` (each broadcasting to ``shape``), a function of ``seed`` (TF's
+    ``tf.random.stateless_parameterized_truncated_normal``).
+
+    Drawn by inverting the truncated CDF of a stateless uniform draw (scipy's ``truncnorm``,
+    accurate far into the tails), so the distribution is TF's but the numbers are not TF's
+    rejection sampler's. The dtype is ``means``' (float32 for Python numbers).
+
+    >>> y = wb.random.stateless_parameterized_truncated_normal([4], seed=[7, 17], minvals=0.0, maxvals=1.0)
+    >>> bool(wb.reduce_all((y >= 0.0) & (y <= 1.0)))
+    True
+    """
+    from scipy import stats   # scipy loads on first use (the rest of the module does not need it)
+    opname = "stateless_parameterized_truncated_normal"
+    dims = tuple(check_shape(shape, opname))
+    mean_t = convert_to_tensor(means)
+    dt = mean_t.dtype if mean_t.dtype.kind == "f" else dtypes.float32
+    params = []
+    for arg, value in (("means", mean_t), ("stddevs", stddevs), ("minvals", minvals), ("maxvals", maxvals)):
+        v = np.asarray(convert_to_tensor(value).numpy(), dtype=np.float64)
+        try:
+            params.append(np.broadcast_to(v, dims))
+        except ValueError:
+            raise ValueError(f"{opname}: {arg} of shape {v.shape} does not broadcast to shape {dims}") from None
+    mu, sd, lo, hi = params
+    if np.any(sd <= 0) or np.any(lo >= hi):
+        raise InvalidArgumentError(None, None, f"{opname}: stddevs must be positive and minvals "
+                                          "below maxvals everywhere")
+    u = np.asarray(stateless_uniform(dims, seed, dtype=np.float64).numpy())
+    z = stats.truncnorm.ppf(u, (lo - mu) / sd, (hi - mu) / sd)
+    x = np.clip(mu + sd * z, lo, hi)
+    return core.wrap(x.astype(dtypes.np_dtype(dt)))
