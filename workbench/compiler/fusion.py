@@ -14,8 +14,8 @@ backward together) and runs each group as one kernel:
   between calls; or, when numba is installed, loops compiled to machine code
   (``fusion_numba``; ``WORKBENCH_FUSION=auto|numba|numpy``, ``set_cpu_backend``).
 
-Results are the eager results bit for bit (but under ``WORKBENCH_FUSION=numba``,
-within a few ulp: see ``fusion_numba``): a kernel performs the same IEEE
+Results are the eager results bit for bit (but under ``WORKBENCH_FUSION=numba``, and in a
+small CPU group of many functions under ``auto``, within a few ulp: see ``fusion_numba``): a kernel performs the same IEEE
 operations in the same order on every element (on the GPU with ``__fmul_rn``
 and friends, so that the compiler cannot contract a multiply and an add into
 one rounding), and every group is checked against the trace's own values when
