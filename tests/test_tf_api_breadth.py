@@ -652,3 +652,31 @@ def test_stateless_parameterized_truncated_normal():
     assert np.all((tail.numpy() >= 8.0) & (tail.numpy() <= 9.0))
     with pytest.raises(InvalidArgumentError, match="minvals"):
         wb.random.stateless_parameterized_truncated_normal([2], seed=[1, 2], minvals=1.0, maxvals=0.0)
+
+
+@pytest.mark.parametrize("centered, normalized, offset, want", [
+    # TF 2.21, a 5x5 ramp, size (2, 3), noise='zero'
+    (False, False, [1, 1], [[6, 7, 8], [11, 12, 13]]),
+    (True, False, [0, 0], [[12, 13, 14], [17, 18, 19]]),
+    (True, False, [1, -1], [[16, 17, 18], [21, 22, 23]]),
+    (True, True, [0, 0], [[6, 7, 8], [11, 12, 13]]),
+    (True, True, [0.5, -0.5], [[10, 11, 12], [15, 16, 17]]),
+    (False, True, [0.5, 0.5], [[12, 13, 14], [17, 18, 19]]),
+    (False, False, [1.5, 2.5], [[7, 8, 9], [12, 13, 14]]),
+    (False, False, [-1, 4], [[0, 0, 0], [4, 0, 0]]),
+])
+def test_extract_glimpse_matches_tf(centered, normalized, offset, want):
+    x = np.arange(25, dtype=np.float32).reshape(1, 5, 5, 1)
+    out = wb.image.extract_glimpse(x, size=(2, 3), offsets=[offset], centered=centered, normalized=normalized,
+                                   noise="zero")
+    assert out.shape == (1, 2, 3, 1) and out.numpy()[0, :, :, 0].tolist() == want
+
+
+def test_extract_glimpse_noise_outside_the_image():
+    x = np.arange(25, dtype=np.float32).reshape(1, 5, 5, 1)
+    out = wb.image.extract_glimpse(x, size=(2, 3), offsets=[[-1, 4]], centered=False, normalized=False).numpy()
+    assert out[0, 1, 0, 0] == 4.0
+    outside = np.delete(out[0, :, :, 0].ravel(), 3)
+    assert np.all((outside >= 0) & (outside <= 24))
+    with pytest.raises(ValueError, match="noise"):
+        wb.image.extract_glimpse(x, size=(2, 2), offsets=[[0, 0]], noise="salt")

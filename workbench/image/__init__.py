@@ -37,13 +37,15 @@ from .geometry import (
     central_crop, crop_to_bounding_box, extract_patches, flip_left_right, flip_up_down, pad_to_bounding_box,
     resize_with_crop_or_pad, rot90, transpose,
 )
+from .glimpse import extract_glimpse
 from .quality import image_gradients, psnr, sobel_edges, ssim, ssim_multiscale, total_variation
 from .sampling import ResizeMethod, crop_and_resize, resize, resize_with_pad, transform
 from ..io.images import decode_image, decode_jpeg, decode_png, encode_jpeg, encode_png  # noqa: F401 (tf.image's codecs)
 
 __all__ = [
     "ResizeMethod", "adjust_brightness", "adjust_contrast", "adjust_gamma", "adjust_hue", "adjust_saturation",
-    "central_crop", "convert_image_dtype", "crop_and_resize", "crop_to_bounding_box", "extract_patches",
+    "central_crop", "convert_image_dtype", "crop_and_resize", "crop_to_bounding_box", "draw_bounding_boxes",
+    "extract_glimpse", "extract_patches",
     "flip_left_right", "flip_up_down", "grayscale_to_rgb", "hsv_to_rgb", "image_gradients",
     "non_max_suppression", "non_max_suppression_overlaps", "non_max_suppression_padded",
     "non_max_suppression_with_scores", "pad_to_bounding_box", "per_image_standardization", "psnr",
