@@ -378,8 +378,8 @@ SUMMED_STATE = """
     from workbench.keras.trainer import _metric_state
     variables, aggregations = _metric_state([m])
     with strategy.summed_state(variables, aggregations):
-        inside = {v.name: v.numpy().tolist() for v in variables}
-    after = {v.name: v.numpy().tolist() for v in variables}
+        inside = {v.path: v.numpy().tolist() for v in variables}
+    after = {v.path: v.numpy().tolist() for v in variables}
     with open(os.path.join(sys.argv[1], f"state{rank}.json"), "w") as f:
         json.dump({"inside": inside, "after": after, "aggregations": aggregations}, f)
 """
@@ -390,7 +390,7 @@ def test_metric_state_combines_across_workers_by_its_aggregation(tmp_path):
     assert job.returncode == 0, job.stderr
     ranks = [json.loads((tmp_path / f"state{r}.json").read_text()) for r in (0, 1)]
     for rank, got in enumerate(ranks):
-        assert got["inside"] == {"custom/total:0": 3.0, "custom/avg:0": [1.5, 1.5], "custom/chief:0": 1.0,
-                                 "custom/own:0": rank + 1}
-        assert got["after"] == {"custom/total:0": rank + 1.0, "custom/avg:0": [rank + 1.0] * 2,
-                                "custom/chief:0": rank + 1.0, "custom/own:0": rank + 1}
+        assert got["inside"] == {"custom/total": 3.0, "custom/avg": [1.5, 1.5], "custom/chief": 1.0,
+                                 "custom/own": rank + 1}
+        assert got["after"] == {"custom/total": rank + 1.0, "custom/avg": [rank + 1.0] * 2,
+                                "custom/chief": rank + 1.0, "custom/own": rank + 1}

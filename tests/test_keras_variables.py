@@ -273,3 +273,15 @@ def test_weights_files_round_trip_with_short_names(tmp_path):
     other.load_weights(str(tmp_path / "m.weights.h5"))
     for a, b in zip(model.weights, other.weights):
         np.testing.assert_array_equal(a.numpy(), b.numpy())
+
+
+def test_metric_state_variables_and_repr_are_keras_3s():
+    m = keras.metrics.Mean()
+    assert repr(m) == f"<Mean name={m.name}>"
+    assert sorted((v.name, v.path) for v in m.variables) == [("count", f"{m.name}/count"),
+                                                             ("total", f"{m.name}/total")]
+    assert all(isinstance(v, keras.Variable) and not v.trainable and v.aggregation == "sum" for v in m.variables)
+    m.update_state([1.0, 2.0])
+    assert float(m.result()) == 1.5
+    m.reset_state()
+    assert float(m.result()) == 0.0

@@ -13,7 +13,8 @@ import workbench as wb
 
 from .. import losses
 from ..losses import weights_like
-from ...module import Module, _snake_case
+from ...module import Module, _NameScope, _snake_case
+from ..variables import Variable as KerasVariable
 
 
 # how a metric's state variable combines across workers (Keras 3's variable aggregations)
@@ -36,14 +37,17 @@ class Metric(Module):
         return self.add_weight(name or f"variable_{len(self._state)}", shape, initializer, dtype, aggregation)
 
     def add_weight(self, name, shape=(), initializer="zeros", dtype=None, aggregation="sum"):
-        """A non-trainable state Variable, reset to ``initializer``'s value by ``reset_state``
+        """A non-trainable state ``wb.keras.Variable``, reset to ``initializer``'s value by ``reset_state``
         (``aggregation``: as :meth:`add_variable`)."""
         if aggregation not in AGGREGATIONS:
             raise ValueError(f"{type(self).__name__}.add_weight: aggregation must be one of {list(AGGREGATIONS)}, "
                              f"got {aggregation!r}")
         init = wb.keras.initializers.get(initializer)
         dtype = np.dtype(dtype or self.dtype)
-        var = wb.Variable(init(tuple(shape), dtype=dtype), trainable=False, name=f"{self.name}/{name}")
+        # Keras 3's metric variable: name 'total', path '<metric>/total'
+        with _NameScope(self.name):
+            var = KerasVariable(init, shape=tuple(shape), dtype=dtype, trainable=False, aggregation=aggregation,
+                                name=name)
         self._state.append((var, init, aggregation))
         return var
 
@@ -90,7 +94,8 @@ class Metric(Module):
         return cls(**config)
 
     def __repr__(self):
-        return f"<wb.keras.metrics.{type(self).__name__} '{self.name}'>"
+        # Keras 3's: <Mean name=mean>
+        return f"<{type(self).__name__} name={self.name}>"
 
 
 def to_float(x, dtype):
