@@ -680,3 +680,14 @@ def test_extract_glimpse_noise_outside_the_image():
     assert np.all((outside >= 0) & (outside <= 24))
     with pytest.raises(ValueError, match="noise"):
         wb.image.extract_glimpse(x, size=(2, 2), offsets=[[0, 0]], noise="salt")
+
+
+def test_to_hash_bucket_matches_tf():
+    words = ["Hello", "TensorFlow", "2.x", "", "abcdefghijklmnopq"]
+    out = wb.strings.to_hash_bucket(words, 3)
+    assert out.dtype == wb.int64 and out.numpy().tolist() == [2, 0, 1, 1, 2]
+    assert wb.strings.to_hash_bucket(words, 2 ** 62).numpy().tolist() == [
+        1802903312739808229, 4519201464338240520, 106544778936929492, 105434511174508091, 3675176827060214941]
+    assert wb.strings.to_hash_bucket(["héllo wörld ∑", b"\xff\x80\x01"], 1000003).numpy().tolist() == [702146, 551135]
+    with pytest.raises(ValueError, match="num_buckets"):
+        wb.strings.to_hash_bucket(["a"], 0)

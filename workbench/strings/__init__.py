@@ -21,10 +21,11 @@ import numpy as np
 from .. import core, errors
 from ..core import Tensor, convert_to_tensor, string_array, wrap, wrap_constant
 from . import scripts
-from .hashes import fingerprint64, siphash24
+from .hashes import fingerprint64, hash64, siphash24
 
 __all__ = ["as_string", "bytes_split", "format", "join", "length", "lower", "ngrams", "reduce_join", "regex_full_match",
-           "regex_replace", "split", "strip", "substr", "to_hash_bucket_fast", "to_hash_bucket_strong", "to_number",
+           "regex_replace", "split", "strip", "substr", "to_hash_bucket", "to_hash_bucket_fast",
+           "to_hash_bucket_strong", "to_number",
            "unicode_decode", "unicode_decode_with_offsets", "unicode_encode", "unicode_script", "unicode_split",
            "unicode_split_with_offsets", "unicode_transcode", "unsorted_segment_join", "upper", "register_ragged"]
 
@@ -268,6 +269,15 @@ def to_hash_bucket_fast(input, num_buckets, name=None):  # noqa: A002
         raise ValueError(f"to_hash_bucket_fast: num_buckets must be a positive integer, got {num_buckets!r}")
     n = int(num_buckets)
     return _map(input, "input", "to_hash_bucket_fast", lambda s: fingerprint64(s) % n, np.int64)
+
+
+def to_hash_bucket(string_tensor, num_buckets, name=None):
+    """Each string's bucket: TF's legacy ``Hash64`` modulo ``num_buckets`` (int64), as
+    ``tf.strings.to_hash_bucket`` (TF recommends ``to_hash_bucket_fast`` for new code)."""
+    if not isinstance(num_buckets, (int, np.integer)) or isinstance(num_buckets, bool) or num_buckets < 1:
+        raise ValueError(f"to_hash_bucket: num_buckets must be a positive integer, got {num_buckets!r}")
+    n = int(num_buckets)
+    return _map(string_tensor, "string_tensor", "to_hash_bucket", lambda s: hash64(s) % n, np.int64)
 
 
 def to_hash_bucket_strong(input, num_buckets, key, name=None):  # noqa: A002

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import struct
 
-__all__ = ["fingerprint64", "siphash24"]
+__all__ = ["fingerprint64", "hash64", "siphash24"]
 
 _M = (1 << 64) - 1
 _K0, _K1, _K2 = 0xc3a5c85c97cb3127, 0xb492b66fbe98f273, 0x9ae16a3b2f90404f
@@ -182,3 +182,21 @@ def siphash24(key, s: bytes) -> int:
     for _ in range(4):
         v0, v1, v2, v3 = _sipround(v0, v1, v2, v3)
     return v0 ^ v1 ^ v2 ^ v3
+
+
+def hash64(data: bytes, seed: int = 0xDECAFCAFFE) -> int:
+    """TF's legacy ``Hash64`` (tensorflow/core/lib/hash: MurmurHash64A with TF's default seed), the
+    hash of ``tf.strings.to_hash_bucket``."""
+    m, r = 0xC6A4A7935BD1E995, 47
+    n = len(data)
+    h = (seed ^ (n * m)) & _M
+    full = n - n % 8
+    for i in range(0, full, 8):
+        k = (int.from_bytes(data[i:i + 8], "little") * m) & _M
+        k = ((k ^ (k >> r)) * m) & _M
+        h = ((h ^ k) * m) & _M
+    if n % 8:
+        h = ((h ^ int.from_bytes(data[full:], "little")) * m) & _M
+    h ^= h >> r
+    h = (h * m) & _M
+    return h ^ (h >> r)
