@@ -691,3 +691,20 @@ def test_to_hash_bucket_matches_tf():
     assert wb.strings.to_hash_bucket(["héllo wörld ∑", b"\xff\x80\x01"], 1000003).numpy().tolist() == [702146, 551135]
     with pytest.raises(ValueError, match="num_buckets"):
         wb.strings.to_hash_bucket(["a"], 0)
+
+
+def test_tensor_array_clear_after_read_is_eager_only_as_tf():
+    ta = wb.TensorArray(wb.float32, size=2).write(0, 1.0)
+    ta.read(0)
+    with pytest.raises(InvalidArgumentError, match="already read"):
+        ta.read(0)
+
+    @wb.function
+    def fibonacci(n):
+        ta = wb.TensorArray(wb.float32, size=0, dynamic_size=True)
+        ta = ta.unstack([0.0, 1.0])
+        for i in range(2, n):
+            ta = ta.write(i, ta.read(i - 1) + ta.read(i - 2))
+        return ta.stack()
+
+    assert fibonacci(7).numpy().tolist() == [0, 1, 1, 2, 3, 5, 8]

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import core
 from .core import Tensor, Variable, convert_to_tensor
 from .dtypes import as_dtype
 from .errors import InvalidArgumentError, OutOfRangeError
@@ -130,7 +131,8 @@ class TensorArray:
         return item
 
     def read(self, index, name=None) -> Tensor:
-        """Element ``index``; with ``clear_after_read`` it can not be read again."""
+        """Element ``index``; with ``clear_after_read`` it can not be read again (outside
+        ``wb.function``, as in TF)."""
         i = _index(index, "read")
         if not 0 <= i < len(self._items):
             raise OutOfRangeError(f"TensorArray.read: index {i} is out of range for size {len(self._items)}")
@@ -139,7 +141,9 @@ class TensorArray:
                                        "(clear_after_read=True); create the TensorArray with "
                                        "clear_after_read=False to read it again")
         item = self._zero(i)
-        if self._clear_after_read:
+        # as TF: eager reads clear the element; inside wb.function (TF's graph TensorArray, a
+        # TensorList) clear_after_read is not enforced, so the docstring's fibonacci reads twice
+        if self._clear_after_read and not core.tracing():
             self._items[i] = None
             self._read.add(i)
         return item
