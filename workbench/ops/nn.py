@@ -289,17 +289,32 @@ def _labels_in_range(xp, ids, n):
     would cost a device sync)."""
     if xp is not np:
         return xp.clip(ids, 0, n - 1)
-    if ids.size and (ids.min() < 0 or ids.max() >= n):
+    # one reduction: as unsigned integers the negative labels are the largest
+    if ids.size and ids.view(_UNSIGNED[ids.dtype.itemsize]).max() >= n:
         bad = ids[(ids < 0) | (ids >= n)].flat[0]
         raise InvalidArgumentError(f"sparse_softmax_cross_entropy_with_logits: received a label value "
                                    f"of {bad} which is outside the valid range of [0, {n})")
     return ids
 
 
+_UNSIGNED = {1: np.uint8, 2: np.uint16, 4: np.uint32, 8: np.uint64}
+
+
 def _sparse_xent_fwd(xp, x, ids):
-    safe = _labels_in_range(xp, ids, x.shape[-1])
-    logp = _log_softmax_fwd(xp, x, -1)
-    return -xp.take_along_axis(logp, safe[..., None].astype(np.intp, copy=False), axis=-1)[..., 0]
+    """``logsumexp(x) - x[label]`` per row, both max-shifted (the negated log-softmax at the
+    label, to the bit: ``lse - s`` is ``-(s - lse)`` in IEEE arithmetic), the label's entry
+    picked by a flat index rather than a whole log-softmax and ``take_along_axis``."""
+    n = x.shape[-1]
+    safe = _labels_in_range(xp, ids, n)
+    if xp is np:
+        s = x - np.maximum.reduce(x, axis=-1, keepdims=True)
+        lse = np.log(np.add.reduce(np.exp(s), axis=-1))
+    else:
+        s = x - xp.max(x, axis=-1, keepdims=True)
+        lse = xp.log(xp.sum(xp.exp(s), axis=-1))
+    k = safe.size
+    picked = s.reshape(k, n)[xp.arange(k), safe.reshape(k)]
+    return lse - picked.reshape(safe.shape)
 
 
 def _onehot(labels, x):
