@@ -258,7 +258,7 @@ def test_a_module_mapped_over_a_dataset_is_saved_where_it_is_tracked(tmp_path):
     layer.build((None, 2))
     ds = Dataset.from_tensor_slices(np.ones((4, 2), np.float32)).map(layer).batch(2)
     prefix = wb.Checkpoint(data=ds, model=layer).save(str(tmp_path / "ckpt"))
-    assert saved_paths(prefix) == ["model/bias", "model/kernel", "save_counter"]
+    assert saved_paths(prefix) == ["model/_kernel", "model/bias", "save_counter"]   # Keras 3 keeps the kernel in _kernel
 
     other = wb.keras.layers.Dense(3)
     other.build((None, 2))

@@ -25,11 +25,12 @@ import random as py_random
 
 import numpy as np
 
-from .. import core
+from .variables import Variable as KerasVariable
 from .. import random as wb_random
 from ..core import convert_to_tensor
 from ..errors import argcheck
 from ..backend import device
+from ..module import _NameScope
 from ..ops.elementwise import cast, where, zeros_like
 from ..ops.indexing import argsort, gather
 
@@ -62,9 +63,10 @@ class SeedGenerator:
             raise ValueError(f"SeedGenerator: seed must be an integer or None, got {argcheck.describe(seed)}")
         self._initial_seed = int(seed)
         self.name = name or "seed_generator"
-        with device("cpu"):  # as wb.random keeps its generators' states
-            self.state = core.Variable(np.asarray([self._initial_seed & _MASK, 0], np.int64),
-                                       trainable=False, name="seed_generator_state")
+        # Keras 3's state variable: name 'seed_generator_state', path '<generator>/seed_generator_state'
+        with device("cpu"), _NameScope(self.name):  # on the CPU, as wb.random keeps its generators' states
+            self.state = KerasVariable(np.asarray([self._initial_seed & _MASK, 0], np.int64), trainable=False,
+                                       name="seed_generator_state")
 
     # checkpoints reach the state through this object (a module holding it owns the Variable)
     def _trackable_children(self):
