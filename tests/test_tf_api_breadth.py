@@ -708,3 +708,10 @@ def test_tensor_array_clear_after_read_is_eager_only_as_tf():
         return ta.stack()
 
     assert fibonacci(7).numpy().tolist() == [0, 1, 1, 2, 3, 5, 8]
+
+
+def test_resize_bilinear_float32_rounds_as_tf():
+    image = wb.constant(np.eye(5, dtype=np.int32))[wb.newaxis, ..., wb.newaxis]
+    assert wb.image.resize(image, [3, 5])[0, ..., 0].numpy().tolist() == [
+        [0.6666666865348816, 0.3333333134651184, 0.0, 0.0, 0.0], [0.0, 0.0, 1.0, 0.0, 0.0],
+        [0.0, 0.0, 0.0, 0.33333349227905273, 0.6666665077209473]]

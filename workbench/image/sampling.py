@@ -28,10 +28,12 @@ from .geometry import pad_to_bounding_box
 __all__ = ["ResizeMethod", "crop_and_resize", "resize", "resize_with_pad", "transform"]
 
 
-def _linear_taps(in_size, out_size):
-    """TF 2's half-pixel bilinear taps along one axis: ``(lower, upper, lerp)``."""
-    scale = in_size / out_size
-    pos = (np.arange(out_size) + 0.5) * scale - 0.5
+def _linear_taps(in_size, out_size, dtype=np.float64):
+    """TF 2's half-pixel bilinear taps along one axis: ``(lower, upper, lerp)``. In float32 the
+    source positions are computed in float32, as TF's kernel does, so the weights round as TF's."""
+    f = np.dtype(dtype).type if np.dtype(dtype) in (np.float32, np.float64) else np.float64
+    scale = f(in_size) / f(out_size)
+    pos = (np.arange(out_size, dtype=f) + f(0.5)) * scale - f(0.5)
     floor = np.floor(pos)
     lower = np.maximum(floor, 0).astype(np.int64)
     upper = np.minimum(np.ceil(pos), in_size - 1).astype(np.int64)
@@ -190,9 +192,9 @@ def resize(images, size, method="bilinear", preserve_aspect_ratio=False, antiali
     elif method == "bilinear" and not antialias:
         y = _floating(x)
         if new_w != w:
-            y = _lerp_axis(y, 2, *_linear_taps(w, new_w))
+            y = _lerp_axis(y, 2, *_linear_taps(w, new_w, y.dtype))
         if new_h != h:
-            y = _lerp_axis(y, 1, *_linear_taps(h, new_h))
+            y = _lerp_axis(y, 1, *_linear_taps(h, new_h, y.dtype))
     else:
         y = _floating(x)
         if method == "area":
