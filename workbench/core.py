@@ -872,6 +872,10 @@ class Variable(Tensor):
     def _check_value(self, value, what):
         if isinstance(value, Tensor):
             arr = value._data
+            data = self._data
+            if (type(arr) is np.ndarray and type(data) is np.ndarray and arr.shape == data.shape
+                    and arr.dtype == data.dtype):
+                return arr   # the common case (an update of the variable's shape, on the host)
             if arr.dtype != self._data.dtype:
                 raise TypeError(f"Variable '{self.name}'.{what}: value has dtype {arr.dtype}, "
                                 f"the variable has dtype {self._data.dtype}")
