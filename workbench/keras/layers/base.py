@@ -100,24 +100,28 @@ class InputSpec:
     def check(self, shape, layer, index=0):
         """Raise ``ValueError`` naming the layer, the input's shape and what was expected."""
         rank = len(shape)
-        head = f"{type(layer).__name__} '{layer.name}': input {index} has shape {_fmt(shape)}"
-        built = getattr(layer, "_build_input_shape", None)
-        tail = "" if built is None else f" (the layer was built for input shape {_fmt(built)})"
         if self.ndim is not None and rank != self.ndim:
-            raise ValueError(f"{head}, but the layer expects rank {self.ndim}{tail}")
+            self._fail(shape, layer, index, f"the layer expects rank {self.ndim}")
         if self.min_ndim is not None and rank < self.min_ndim:
-            raise ValueError(f"{head}, but the layer expects rank >= {self.min_ndim}{tail}")
+            self._fail(shape, layer, index, f"the layer expects rank >= {self.min_ndim}")
         if self.max_ndim is not None and rank > self.max_ndim:
-            raise ValueError(f"{head}, but the layer expects rank <= {self.max_ndim}{tail}")
+            self._fail(shape, layer, index, f"the layer expects rank <= {self.max_ndim}")
         for axis, size in self.axes.items():
             got = shape[axis] if -rank <= axis < rank else None
             if size is not None and got is not None and got != size:
-                raise ValueError(f"{head}, but the layer expects size {size} in axis {axis}, "
-                                 f"got {got}{tail}")
+                self._fail(shape, layer, index, f"the layer expects size {size} in axis {axis}, got {got}")
         if self.shape is not None:
-            for i, (want, got) in enumerate(zip(self.shape, shape)):
+            for want, got in zip(self.shape, shape):
                 if want is not None and got is not None and want != got:
-                    raise ValueError(f"{head}, but the layer expects shape {_fmt(self.shape)}{tail}")
+                    self._fail(shape, layer, index, f"the layer expects shape {_fmt(self.shape)}")
+
+    @staticmethod
+    def _fail(shape, layer, index, expected):
+        # the message is built only here: a layer checks its inputs at every call
+        head = f"{type(layer).__name__} '{layer.name}': input {index} has shape {_fmt(shape)}"
+        built = getattr(layer, "_build_input_shape", None)
+        tail = "" if built is None else f" (the layer was built for input shape {_fmt(built)})"
+        raise ValueError(f"{head}, but {expected}{tail}")
 
 
 def _fmt(shape):
@@ -443,6 +447,9 @@ class Layer(Module):
         spec = self.input_spec
         if spec is None:
             return
+        if type(inputs) is Tensor and type(spec) is InputSpec:   # one tensor, one spec: no walk
+            spec.check(inputs._data.shape, self, 0)
+            return
         specs = spec if isinstance(spec, (list, tuple)) else [spec]
         leaves = nest.flatten(inputs)
         for i, (s, x) in enumerate(zip(specs, leaves)):
@@ -474,18 +481,25 @@ class Layer(Module):
         return x
 
     def __call__(self, *args, **kwargs):
-        if _any_symbolic(args, kwargs):
+        # tensors as the positional arguments and flags (or None) as the keyword ones: the
+        # common call, which needs no walk of argument structures
+        plain = _plain_call(args, kwargs)
+        if not plain and _any_symbolic(args, kwargs):
             from ..functional import symbolic_call  # circular import with functional
             return symbolic_call(self, args, kwargs)
         if not args:
             if not kwargs:
                 raise TypeError(f"{type(self).__name__} '{self.name}' was called without inputs")
             first = next(iter(kwargs))
-            args = (kwargs.pop(first),)
-        inputs = args[0]
+            args, plain = (kwargs.pop(first),), False
         if self._dtype is None:
-            self._dtype = _floating_dtype(inputs)
-        args = tuple(self._cast_inputs(a) for a in args)
+            self._dtype = _floating_dtype(args[0])
+        if not plain:
+            args = tuple(self._cast_inputs(a) for a in args)
+        elif self._autocast and self._dtype.kind == "f":   # _cast_inputs, for tensors
+            dtype = self._dtype
+            args = tuple(cast(a, dtype) if a._data.dtype.kind == "f" and a._data.dtype != dtype else a
+                         for a in args)
         inputs = args[0]
         training = kwargs.pop("training", None)
         if training is None:
@@ -494,9 +508,11 @@ class Layer(Module):
             kwargs["training"] = training
         if "mask" in kwargs and not self._call_accepts("mask"):
             kwargs.pop("mask")
-        self._maybe_build(inputs)
+        if not self.built:
+            self._maybe_build(inputs)
         self._check_inputs(inputs)
-        self._call_losses = []
+        own = self.__dict__   # bookkeeping attributes that Module.__setattr__ would only pass on
+        own["_call_losses"] = []
         _training_stack.append(training)
         try:
             with self.name_scope:
@@ -515,7 +531,7 @@ class Layer(Module):
                 if isinstance(out, Tensor):
                     batch = cast(convert_to_tensor(out.shape[0] if out.ndim else 1), out.dtype)
                     self._call_losses.append(self.activity_regularizer(out) / batch)
-        self._last_output_shape = _shapes(outputs)
+        own["_last_output_shape"] = outputs._data.shape if type(outputs) is Tensor else _shapes(outputs)
         return outputs
 
     def _summary_output_shape(self):
@@ -725,6 +741,18 @@ def _floating_dtype(inputs):
         if isinstance(leaf, float):
             break
     return np.dtype(np.float32)
+
+
+def _plain_call(args, kwargs):
+    """Whether a call's positional arguments are all plain tensors (not variables, symbolic
+    tensors or structures) and its keyword arguments all None or bools."""
+    for a in args:
+        if type(a) is not Tensor:
+            return False
+    for v in kwargs.values():
+        if v is not None and type(v) is not bool:
+            return False
+    return True
 
 
 def _any_symbolic(args, kwargs):
