@@ -149,8 +149,12 @@ _transpose_op = defrule("transpose", lambda xp, x, perm: xp.transpose(x, perm), 
 
 
 def transpose(a, perm=None, conjugate=False, name=None):
-    """Permute dimensions (reverse them when ``perm`` is None)."""
+    """Permute dimensions (reverse them when ``perm`` is None); ``conjugate=True`` also
+    conjugates a complex tensor (TF's adjoint; a real tensor is only transposed)."""
     x = convert_to_tensor(a)
+    if conjugate and x.dtype.kind == "c":
+        from .tf_extra import conj  # circular import: tf_extra builds on this module
+        return conj(transpose(x, perm))
     if perm is None:
         perm = tuple(range(x.ndim - 1, -1, -1))
     else:

@@ -1,4 +1,4 @@
-"""What ``Variable.assign``/``assign_add``/``assign_sub`` return: TF's ``UnreadVariable``.
+"""TF 2.21 semantics of core calls: what assignments return (TF's UnreadVariable), transpose's conjugate.
 
 Pinned against TF 2.21: the result prints as ``<tf.Variable 'UnreadVariable' ...>``, reads the
 variable's current value, assigns through to it, is the variable on tapes (watched_variables
@@ -60,3 +60,14 @@ def test_a_function_returning_an_assignment_returns_the_value():
     np.testing.assert_array_equal(np.asarray(grow()), [2.0, 3.0, 4.0])
     np.testing.assert_array_equal(np.asarray(grow()), [3.0, 4.0, 5.0])
     np.testing.assert_array_equal(v.numpy(), [3.0, 4.0, 5.0])
+
+
+def test_transpose_conjugate_as_tf():
+    # TF 2.21: tf.transpose(x, conjugate=True) is the adjoint of a complex tensor
+    x = wb.constant(np.array([[1 + 1j, 2 + 2j, 3 + 3j], [4 + 4j, 5 + 5j, 6 + 6j]], np.complex64))
+    np.testing.assert_array_equal(wb.transpose(x, conjugate=True).numpy(),
+                                  [[1 - 1j, 4 - 4j], [2 - 2j, 5 - 5j], [3 - 3j, 6 - 6j]])
+    np.testing.assert_array_equal(wb.transpose(x, perm=[0, 1], conjugate=True).numpy(),
+                                  np.conj(x.numpy()))
+    real = wb.constant([[1.0, 2.0]])
+    np.testing.assert_array_equal(wb.transpose(real, conjugate=True).numpy(), [[1.0], [2.0]])
