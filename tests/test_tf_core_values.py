@@ -71,3 +71,13 @@ def test_transpose_conjugate_as_tf():
                                   np.conj(x.numpy()))
     real = wb.constant([[1.0, 2.0]])
     np.testing.assert_array_equal(wb.transpose(real, conjugate=True).numpy(), [[1.0], [2.0]])
+
+
+def test_as_dtype_takes_tfs_datatype_enum_numbers():
+    # TF 2.21: tf.as_dtype(1) is tf.float32, 18 complex128 (types.proto's DataType)
+    assert wb.as_dtype(1) == wb.float32 and wb.as_dtype(18) == wb.complex128
+    assert wb.as_dtype(np.int64(9)) == wb.int64 and wb.as_dtype(7) == wb.string
+    for d in (wb.float32, wb.int8, wb.uint16, wb.bool, wb.complex64, wb.float16):
+        assert wb.as_dtype(d.as_datatype_enum) == d
+    with pytest.raises(TypeError, match="99 is not a DataType enum value"):
+        wb.as_dtype(99)

@@ -209,9 +209,12 @@ def of_array(np_dtype: np.dtype) -> DType:
     return d if d is not None else _make(np_dtype)
 
 
+_BY_ENUM = {number: name for name, number in _ENUM.items()}
+
+
 def as_dtype(value) -> DType:
-    """Turn ``wb.float32``, ``"float32"``, ``np.float32``, ``np.dtype('float32')`` or ``float``
-    into a :class:`DType` (TF's ``tf.as_dtype``)."""
+    """Turn ``wb.float32``, ``"float32"``, ``np.float32``, ``np.dtype('float32')``, ``float`` or
+    TF's DataType enum number (``1``) into a :class:`DType` (TF's ``tf.as_dtype``)."""
     if value.__class__ is DType:
         return value
     if isinstance(value, np.dtype):
@@ -222,6 +225,12 @@ def as_dtype(value) -> DType:
         except KeyError:
             raise TypeError(f"dtype must be a dtype name such as 'float32', got {value!r}; "
                             f"the names are {sorted(_BY_NAME)}") from None
+    if isinstance(value, (builtins.int, np.integer)) and not isinstance(value, (builtins.bool, np.bool_)):
+        name = _BY_ENUM.get(int(value))   # TF's DataType enum number (as_datatype_enum)
+        if name is None:
+            raise TypeError(f"dtype: {value} is not a DataType enum value; the values are "
+                            f"{sorted(_BY_ENUM)}")
+        return _BY_NAME[name]
     if value is builtins.float:
         return float32
     if value is builtins.int:
@@ -241,7 +250,7 @@ def np_dtype(value) -> np.dtype:
     """:func:`as_dtype`, as the NumPy dtype (for code that hands it to NumPy or CuPy)."""
     if value.__class__ is DType:
         return value._np
-    if value.__class__ is np.dtype or isinstance(value, np.dtype):
+    if isinstance(value, np.dtype):
         return value
     return as_dtype(value)._np
 
