@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from gradients.walk import ArrayRules, _new_buffer, reverse_walk
+from gradients.walk import ArrayRules, reverse_walk
 
 from .. import core, nest
 from ..core import Tensor, Variable
@@ -92,6 +92,12 @@ def _compile_jacobian(records, ids, args, kwargs, result):
         rules._emit(reshape, "jacobian/reshape", [rows], [end])
         ends.append(end)
     return _checked(rules, ends, result)
+
+
+def _owns_memory(a) -> bool:
+    """Whether ``a`` is an array owning its memory (as the walk decides it: NumPy scalars are
+    immutable, so no)."""
+    return getattr(a, "base", 0) is None and not isinstance(a, np.generic)
 
 
 def _dense(t) -> bool:
@@ -234,7 +240,7 @@ class _PlannedRules(ArrayRules):
                         array_add(box, 0, None, x, None if g is None else g._data, op, shape, lead)
                         x = box[0]
                     elif rule_made and (g is None or x is not g._data) and (
-                            x.base is None if type(x) is np.ndarray else _new_buffer(x)):
+                            x.base is None if type(x) is np.ndarray else _owns_memory(x)):
                         if id(x) in owned:
                             owned.discard(id(x))
                         else:
