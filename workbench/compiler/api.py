@@ -756,7 +756,7 @@ class ConcreteFunction:
         variables = {id(v): v for p in self._programs for v in getattr(p, "_variables", ())
                      if id(v) not in getattr(p, "variable_arguments", ())}
         if variables:
-            lines += [f"  {v.name}: TensorSpec(shape={v.shape}, dtype=wb.resource, name=None)"
+            lines += [f"  {v.path}: TensorSpec(shape={v.shape}, dtype=wb.resource, name=None)"
                       for v in variables.values()]
         else:
             lines.append("  None")

@@ -76,7 +76,7 @@ class FuncGraph:
             if kind == "Placeholder":
                 name = unique(flat_names[what] if what < len(flat_names) else f"args_{what}")
             elif kind == "VarHandleOp":
-                name = unique(what.name.split(":")[0].replace("/", "_") or "Variable")
+                name = unique(what.path.replace("/", "_") or "Variable")
             else:
                 kind = _TF_NAMES.get(kind, kind)
                 name = unique(kind)
