@@ -158,3 +158,23 @@ def test_malformed_pngs_are_reported_as_before():
         wb.io.decode_png(data, channels=5)
     with pytest.raises(TypeError, match="contents must be a string scalar"):
         wb.io.decode_png(3)
+
+
+def test_a_small_header_over_a_huge_stream_is_never_inflated_here():
+    # 8x8 grey pixels promised, 50 MB of zeros behind them: the decoder here stops at the
+    # header's size and leaves the file to Pillow, without allocating the stream
+    import tracemalloc
+
+    def chunk(kind, data):
+        return (struct.pack(">I", len(data)) + kind + data
+                + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))
+    good = b"".join(b"\x00" + bytes(range(8)) for _ in range(8))
+    bomb = (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 8, 8, 8, 0, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(good + b"\0" * (50 << 20), 9)) + chunk(b"IEND", b""))
+    tracemalloc.start()
+    try:
+        tracemalloc.reset_peak()
+        assert images._small_png(bomb, 0) is None
+        assert tracemalloc.get_traced_memory()[1] < 5 << 20
+    finally:
+        tracemalloc.stop()

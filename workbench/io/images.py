@@ -113,12 +113,14 @@ def _small_png(data, channels):
             or channels not in (0, depth_channels) or width * height * depth_channels > _SMALL_PNG
             or not width or not height):
         return None
-    try:
-        raw = zlib.decompress(b"".join(idat))
+    row = width * depth_channels
+    expected = height * (row + 1)
+    try:   # never more than the header's size (a small header over a large stream goes to Pillow)
+        inflate = zlib.decompressobj()
+        raw = inflate.decompress(b"".join(idat), expected + 1)
     except zlib.error:
         return None
-    row = width * depth_channels
-    if len(raw) != height * (row + 1):
+    if len(raw) != expected or not inflate.eof:
         return None
     filters = raw[::row + 1]
     if max(filters) > 4 or (filters.count(3) + filters.count(4)) * row > _SLOW_FILTER:
