@@ -207,6 +207,7 @@ def to_number(string_tensor, out_type="float32", name=None):
     dt = np.dtype(out_type) if not isinstance(out_type, str) else np.dtype(out_type.removeprefix("tf."))
     if dt.kind not in "fi" or dt.itemsize < 4:
         raise TypeError(f"to_number: out_type must be float32, float64, int32 or int64, got {dt}")
+    low, high = (np.iinfo(dt).min, np.iinfo(dt).max) if dt.kind == "i" else (None, None)
 
     def parse(s):
         text = s.decode("utf-8", "replace").strip()
@@ -218,7 +219,7 @@ def to_number(string_tensor, out_type="float32", name=None):
             raise errors.InvalidArgumentError(
                 None, None, f"to_number: StringToNumberOp could not correctly convert string: "
                 f"{s.decode('utf-8', 'replace')}") from None
-        if not np.iinfo(dt).min <= value <= np.iinfo(dt).max:
+        if not low <= value <= high:
             raise errors.InvalidArgumentError(None, None, f"to_number: {text} does not fit in {dt}")
         return value
     return _map(string_tensor, "string_tensor", "to_number", parse, dt)
