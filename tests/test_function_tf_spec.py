@@ -239,3 +239,41 @@ def test_an_output_spec_never_claims_the_traced_size_of_an_open_dimension():
     assert constant.shape.as_list() == [2]
     got = g(wb.ones([5, 2]))
     assert got[0].shape == (5, 2) and got[2].shape == (5, 2)
+
+
+def test_a_variable_argument_also_reached_through_helpers_keeps_its_own_reads():
+    # one trace serves variables of one spec only where the function reads the variable it
+    # is given through its argument alone: reaching the traced variable another way (a
+    # helper's closure or global, a nested lambda, a module attribute) keeps calls apart
+    v1, v2 = wb.Variable(1.0), wb.Variable(2.0)
+
+    def helper():
+        return v1 * 10.0
+
+    class Holder(wb.Module):
+        def __init__(self):
+            super().__init__()
+            self.v = v1
+
+    holder = Holder()
+    nested = lambda: (lambda: v1 * 1000.0)()   # noqa: E731 - a lambda's own lambda
+
+    def outer():
+        def inner():
+            return holder.v * 100.0
+        return inner
+
+    cases = [(lambda v: v + helper(), 10.0), (lambda v: v + nested(), 1000.0),
+             (lambda v: v + outer()(), 100.0)]
+    for body, scale in cases:
+        f = wb.function(body)
+        assert float(f(v1)) == 1.0 + scale
+        assert float(f(v2)) == 2.0 + scale
+        assert float(f(v1)) == 1.0 + scale
+
+    @wb.function
+    def plain(v):
+        return v * 2.0
+
+    assert float(plain(v1)) == 2.0 and float(plain(v2)) == 4.0
+    assert plain.experimental_get_tracing_count() == 1

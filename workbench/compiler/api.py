@@ -36,6 +36,7 @@ import functools
 import inspect
 import sys
 import threading
+import types
 import warnings
 import weakref
 
@@ -525,25 +526,65 @@ class _VariableArguments:
         return repr(self._wrapped)
 
 
+_LIBRARIES = frozenset({"workbench", "gradients", "probability", "ragged", "numpy", "scipy",
+                        "builtins", "functools", "collections"})
+
+
 def _reached_variables(fn, flat, ids):
     """The variables among ``ids`` that ``fn`` reaches other than as its arguments, as far as
-    one level shows: its closure, the globals its code names, its bound instance, and the
-    attributes (and list, tuple or dict items) of those and of its non-tensor arguments; a
-    module's ``variables`` all count."""
+    a bounded walk shows: the functions it can call (its own closure, defaults, the globals its
+    code names, its bound instance, and so on through every function found there), and the
+    attributes (and list, tuple or dict items) of what those hold and of its non-tensor
+    arguments, three levels deep; a module's ``variables`` all count. A variable reached only
+    further away, or through a name computed at run time, is not seen."""
     found, seen = {}, set()
+    budget = [20_000]   # objects looked at: a walk of a large program stays bounded
+
+    def function_parts(obj):
+        """What a Python function can reach when it runs."""
+        base = inspect.unwrap(obj)
+        parts = [getattr(base, "__self__", None), getattr(base, "__defaults__", None),
+                 getattr(base, "__kwdefaults__", None), getattr(base, "python_function", None)]
+        if isinstance(base, functools.partial):
+            parts += [base.func, base.args, base.keywords]
+        for cell in getattr(base, "__closure__", None) or ():
+            try:
+                parts.append(cell.cell_contents)
+            except ValueError:   # an empty cell
+                pass
+        code, glob = getattr(base, "__code__", None), getattr(base, "__globals__", {})
+        codes = [code] if code is not None else []
+        while codes:   # its own code and the functions defined inside it name globals
+            code = codes.pop()
+            codes += [c for c in code.co_consts if isinstance(c, types.CodeType)]
+            parts += [glob[name] for name in code.co_names if name in glob]
+        func = getattr(base, "__func__", None)
+        if func is not None:
+            parts.append(func)
+        return parts
 
     def look(obj, depth):
-        if id(obj) in seen or obj is None or isinstance(obj, (bool, int, float, complex, str, bytes)):
+        if (id(obj) in seen or obj is None or budget[0] <= 0
+                or isinstance(obj, (bool, int, float, complex, str, bytes, type, types.ModuleType))):
             return
         seen.add(id(obj))
+        budget[0] -= 1
         if isinstance(obj, core.Variable):
             if id(obj) in ids:
                 found[id(obj)] = obj
             return
-        if isinstance(obj, core.Tensor) or depth > 1:
+        if isinstance(obj, core.Tensor):
             return
-        if isinstance(obj, (list, tuple)):
-            items = obj
+        if isinstance(obj, (types.FunctionType, types.MethodType, functools.partial)) or hasattr(obj, "python_function"):
+            if (getattr(obj, "__module__", None) or "").partition(".")[0] in _LIBRARIES:
+                return   # the library's own functions hold no user variables
+            for part in function_parts(obj):
+                look(part, 0)   # a function's reach starts afresh
+            return
+        if depth > 3:
+            return
+        if isinstance(obj, (list, tuple, set, frozenset)):
+            items = list(obj)
         elif isinstance(obj, dict):
             items = list(obj.values())
         else:
@@ -554,20 +595,13 @@ def _reached_variables(fn, flat, ids):
                     items += list(obj.variables)
                 except Exception:  # noqa: BLE001 - a property that fails tells nothing
                     pass
+            call = getattr(type(obj), "__call__", None)
+            if isinstance(call, types.FunctionType):
+                items.append(types.MethodType(call, obj))
         for item in items:
             look(item, depth + 1)
 
-    base = inspect.unwrap(fn) if callable(fn) else fn
-    look(getattr(base, "__self__", None), 0)
-    for cell in getattr(base, "__closure__", None) or ():
-        try:
-            look(cell.cell_contents, 0)
-        except ValueError:   # an empty cell
-            pass
-    code, glob = getattr(base, "__code__", None), getattr(base, "__globals__", {})
-    for name in getattr(code, "co_names", ()):
-        if name in glob:
-            look(glob[name], 0)
+    look(fn, 0)
     for leaf in flat:
         if not isinstance(leaf, core.Tensor):
             look(leaf, 0)
