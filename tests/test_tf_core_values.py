@@ -81,3 +81,18 @@ def test_as_dtype_takes_tfs_datatype_enum_numbers():
         assert wb.as_dtype(d.as_datatype_enum) == d
     with pytest.raises(TypeError, match="99 is not a DataType enum value"):
         wb.as_dtype(99)
+
+
+def test_sigmoid_cross_entropy_rounds_as_tfs_formula():
+    # TF 2.21: relu(x) - x z + log1p(exp(-|x|)) with where() for relu and -|x|
+    z = wb.constant([0.0, 1.0, 0.0, 1.0, 1.0, 0.0, 0.5])
+    x = wb.constant([0.0, 1.0, -2.0, 0.0, -1.0, 1.0, 0.0])
+    with wb.GradientTape() as tape:
+        tape.watch(x)
+        y = wb.nn.sigmoid_cross_entropy_with_logits(labels=z, logits=x)
+    np.testing.assert_array_equal(
+        y.numpy(), np.array([0.6931472, 0.3132617, 0.126928, 0.6931472, 1.3132617, 1.3132617,
+                             0.6931472], np.float32))
+    g = tape.gradient(y, x).numpy()
+    np.testing.assert_allclose(g[[0, 3, 6]], [0.5, -0.5, 0.0])   # sigmoid(0) - z at the kink
+    np.testing.assert_allclose(g, 1 / (1 + np.exp(-x.numpy())) - z.numpy(), rtol=1e-6, atol=1e-7)

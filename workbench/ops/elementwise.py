@@ -172,7 +172,8 @@ exp = _linear_unary("exp", ufunc1("exp"), lambda e, ans, x: ans)
 expm1 = _linear_unary("expm1", ufunc1("expm1"), lambda e, ans, x: e.add(ans, 1))
 log = unary("log", ufunc1("log"), rule=lambda e, needs, g, ans, x: (e.divide(g, x),),
             jvp=lambda ts, ans, x: ts[0] / x, domain="positive")
-log1p = unary("log1p", ufunc1("log1p"), rule=lambda e, needs, g, ans, x: (e.divide(g, e.add(x, 1)),),
+log1p = unary("log1p", ufunc1("log1p"),   # TF's gradient, g * reciprocal(1 + x), rounds as TF's
+              rule=lambda e, needs, g, ans, x: (e.multiply(g, e.reciprocal(e.add(x, 1))),),
               jvp=lambda ts, ans, x: ts[0] / (x + 1), domain="greater_than_minus_one")
 
 

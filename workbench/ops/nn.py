@@ -22,8 +22,8 @@ from ._define import defop, unary
 from .rules import TENSORS, softmax_arrays
 from .conv import avg_pool2d, conv2d, conv2d_transpose, depthwise_conv2d, max_pool2d
 from .elementwise import (
-    abs as _abs, add, cast, equal, erf, exp, greater, greater_equal, less, log, logical_and, maximum, ones_like, reciprocal,
-    rsqrt, sigmoid, softplus, sqrt, square, squared_difference, tanh, where,
+    abs as _abs, add, cast, equal, erf, exp, greater, greater_equal, less, log, log1p, logical_and, maximum, negative,
+    ones_like, reciprocal, rsqrt, sigmoid, softplus, sqrt, square, squared_difference, tanh, where, zeros_like,
 )
 from .reduce import _axes, reduce_mean, reduce_sum
 from .indexing import gather
@@ -260,7 +260,11 @@ def sigmoid_cross_entropy_with_logits(labels=None, logits=None, name=None):
     if labels is None or logits is None:
         raise ValueError("sigmoid_cross_entropy_with_logits: both labels and logits must be given")
     z, x = _labels_logits(labels, logits, "sigmoid_cross_entropy_with_logits")
-    return softplus(x) - x * z
+    # TF's ops in TF's order, so that values and gradients round as TF's
+    positive = greater_equal(x, 0)
+    relu_logits = where(positive, x, zeros_like(x))
+    neg_abs_logits = where(positive, negative(x), x)
+    return add(relu_logits - x * z, log1p(exp(neg_abs_logits)))
 
 
 def weighted_cross_entropy_with_logits(labels, logits, pos_weight, name=None):
