@@ -453,10 +453,10 @@ wrap_constant = _wrap
 
 
 # ---------------------------------------------------------------------------
-# Conversion rules (TF's): Python floats become float32, ints int32, arrays keep
-# their dtype; a Python number meeting a tensor takes the tensor's dtype.
+# Conversion rules (TF's): Python floats become float32, ints int32, complex numbers
+# complex128, arrays keep their dtype; a Python number meeting a tensor takes the tensor's dtype.
 
-_PY_DEFAULT = {"f": np.dtype("float32"), "i": np.dtype("int32"), "c": np.dtype("complex64"),
+_PY_DEFAULT = {"f": np.dtype("float32"), "i": np.dtype("int32"), "c": np.dtype("complex128"),
                "b": np.dtype("bool"), "u": np.dtype("int32")}
 
 
