@@ -15,12 +15,12 @@ KINDS = {"Batch", "Concatenate", "Enumerate", "Filter", "FromTensors", "Map", "P
          "Prefetch", "Range", "Repeat", "Shuffle", "Skip", "Take", "TensorSlices", "Zip",
          "Cache", "ChooseFromDatasets", "FromGenerator", "GroupByWindow", "Interleave", "ListElements",
          "Load", "SampleFromDatasets", "Scan", "SparseBatch", "TFRecords", "TextLines", "Unbatch", "WithOptions",
-         "Window"}
+         "Window", "Shard", "TakeWhile", "Unique", "Rebatch", "IgnoreErrors", "RandomSource"}
 
 # kinds of transformations the pipeline above does not use (tests/test_data_breadth.py saves them)
 NEW_KINDS = {"Cache", "ChooseFromDatasets", "FromGenerator", "GroupByWindow", "Interleave", "ListElements",
              "Load", "SampleFromDatasets", "Scan", "SparseBatch", "TFRecords", "TextLines", "Unbatch",
-             "WithOptions", "Window"}
+             "WithOptions", "Window", "Shard", "TakeWhile", "Unique", "Rebatch", "IgnoreErrors", "RandomSource"}
 
 
 def transformations(cls=Dataset):
@@ -38,11 +38,11 @@ def test_the_public_surface_of_wb_data():
                        "cardinality", "choose_from_datasets", "concatenate", "counter", "element_spec", "enumerate",
                        "filter",
                        "flat_map", "from_generator", "from_tensor_slices", "from_tensors",
-                       "get_single_element", "group_by_window", "interleave", "list_files", "load", "map",
-                       "options", "padded_batch", "prefetch", "ragged_batch", "range", "reduce",
+                       "get_single_element", "group_by_window", "ignore_errors", "interleave", "list_files", "load", "map",
+                       "options", "padded_batch", "prefetch", "ragged_batch", "random", "range", "rebatch", "reduce",
                        "rejection_resample", "repeat",
-                       "sample_from_datasets", "save", "scan", "shuffle", "skip", "sparse_batch", "take", "unbatch",
-                       "window", "with_options", "zip"]
+                       "sample_from_datasets", "save", "scan", "shard", "shuffle", "skip", "sparse_batch", "take",
+                       "take_while", "unbatch", "unique", "window", "with_options", "zip"]
 
 
 def test_each_transformation_has_its_own_state_kind():

@@ -22,6 +22,7 @@ The package, by transformation family (as tf.data's own source is laid out):
     batching     batch, ragged_batch, padded_batch
     shuffle      shuffle, and TF's shuffle buffer
     ordering     repeat, take, skip
+    selecting    shard, take_while, unique, ignore_errors, rebatch, Dataset.random
     prefetch     prefetch, and the background threads of prefetch and parallel map
     indices      index streams: pipelines over array sources run on int64 row indices
     iterator     ``iter(ds)``: the position of each transformation, saved in checkpoints

@@ -109,7 +109,8 @@ class Dataset(Trackable):
         except StopIteration:
             raise ValueError("element_spec: the dataset is empty, so its element structure is "
                              "not known here") from None
-        variable_batch = isinstance(self, Batch) and not self._drop
+        variable_batch = ((isinstance(self, Batch) and not self._drop)
+                          or (isinstance(self, Rebatch) and (not self._drop or len(self._sizes) > 1)))
 
         def spec(leaf):
             s = leaf._spec() if hasattr(leaf, "_spec") else TensorSpec.from_tensor(leaf)
@@ -171,6 +172,19 @@ class Dataset(Trackable):
     def range(*args, dtype=np.int64, name=None):
         """Like Python's ``range``: ``Dataset.range(5)``, ``Dataset.range(2, 10, 3)``."""
         return Range(*args, dtype=dtype)
+
+    @staticmethod
+    def random(seed=None, rerandomize_each_iteration=None, name=None):
+        """An endless stream of int64 scalars in ``[0, 2**32)``, drawn with NumPy's PCG64 from
+        ``seed`` (None: a seed drawn once for this dataset). The numbers are not TF's (TF uses
+        its own generator); with a seed they are reproducible here. Each pass (a ``repeat``, a
+        new ``iter``) draws the same numbers unless ``rerandomize_each_iteration``.
+
+        >>> ds = wb.data.Dataset.random(seed=4).take(3)
+        >>> [int(v) >= 0 for v in ds]
+        [True, True, True]
+        """
+        return RandomSource(seed, rerandomize_each_iteration)
 
     @staticmethod
     def zip(*datasets, name=None):
@@ -300,6 +314,58 @@ class Dataset(Trackable):
     def skip(self, count, name=None):
         """All but the first ``count`` elements (none when -1)."""
         return Skip(self, count)
+
+    def shard(self, num_shards, index, name=None):
+        """Every ``num_shards``-th element, starting with element ``index`` (``0 <= index <
+        num_shards``, else ``wb.errors.InvalidArgumentError``).
+
+        >>> [int(v) for v in wb.data.Dataset.range(10).shard(3, 1)]
+        [1, 4, 7]
+        """
+        return Shard(self, num_shards, index)
+
+    def take_while(self, predicate, name=None):
+        """The elements up to (not including) the first for which ``predicate`` (called like
+        ``map``, returning a bool scalar) is false.
+
+        >>> [int(v) for v in wb.data.Dataset.range(10).take_while(lambda x: x < 5)]
+        [0, 1, 2, 3, 4]
+        """
+        return TakeWhile(self, predicate)
+
+    def unique(self, name=None):
+        """The first occurrence of each element, in order; elements must be int32, int64 or
+        string scalars.
+
+        >>> [int(v) for v in wb.data.Dataset.from_tensor_slices([1, 37, 2, 37, 2, 1]).unique()]
+        [1, 37, 2]
+        """
+        return Unique(self)
+
+    def rebatch(self, batch_size, drop_remainder=False, name=None):
+        """The rows of the input batches regrouped into batches of ``batch_size`` rows, across
+        input batch boundaries; a list of sizes is used in turn, round and round. The last batch
+        is smaller unless ``drop_remainder``. Components must be dense.
+
+        >>> ds = wb.data.Dataset.range(8).batch(4)
+        >>> [b.numpy().tolist() for b in ds.rebatch(3)]
+        [[0, 1, 2], [3, 4, 5], [6, 7]]
+        >>> [b.numpy().tolist() for b in ds.rebatch([2, 1, 1])]
+        [[0, 1], [2], [3], [4, 5], [6], [7]]
+        """
+        return Rebatch(self, batch_size, drop_remainder)
+
+    def ignore_errors(self, log_warning=False, name=None):
+        """The input's elements, dropping each one whose computation raises an error (a
+        ``map`` function that fails, say); ``log_warning`` logs each dropped error on the
+        ``workbench.data`` logger.
+
+        >>> ds = wb.data.Dataset.from_tensor_slices([1., 2., 0., 4.])
+        >>> ds = ds.map(lambda x: wb.debugging.check_numerics(1. / x, "error"))
+        >>> [float(v) for v in ds.ignore_errors()]
+        [1.0, 0.5, 0.25]
+        """
+        return IgnoreErrors(self, log_warning)
 
     def enumerate(self, start=0, name=None):
         """Pairs ``(index, element)`` with an int64 index counting from ``start``."""
@@ -449,6 +515,8 @@ _TF_NAMES = {
     "WithOptions": "_OptionsDataset", "Load": "_LoadDataset", "TextLines": "TextLineDatasetV2",
     "TFRecords": "TFRecordDatasetV2", "flat_map": "_FlatMapDataset", "TextLineDataset": "TextLineDatasetV2",
     "TFRecordDataset": "TFRecordDatasetV2", "CsvDataset": "CsvDatasetV2",
+    "Shard": "_ShardDataset", "TakeWhile": "_TakeWhileDataset", "Unique": "_UniqueDataset",
+    "Rebatch": "_RebatchDataset", "IgnoreErrors": "_IgnoreErrorsDataset", "RandomSource": "_RandomDataset",
 }
 
 
@@ -467,5 +535,6 @@ from .elementwise import Enumerate, Filter, Map  # noqa: E402
 from .experimental import Counter, resample  # noqa: E402
 from .ordering import Repeat, Skip, Take  # noqa: E402
 from .prefetch import Prefetch  # noqa: E402
+from .selecting import IgnoreErrors, RandomSource, Rebatch, Shard, TakeWhile, Unique  # noqa: E402
 from .shuffle import Shuffle  # noqa: E402
 from .sources import Concatenate, FromTensors, Range, TensorSlices, Zip  # noqa: E402

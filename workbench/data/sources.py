@@ -248,6 +248,7 @@ class Concatenate(Dataset):
         if not isinstance(second, Dataset):
             raise TypeError(f"concatenate: dataset must be a Dataset, got {argcheck.describe(second)}")
         self._first, self._second = first, second
+        _check_compatible(first, second)
 
     def _elem_iter(self, state=None):
         return _ConcatenateIter(self, state)
@@ -259,6 +260,24 @@ class Concatenate(Dataset):
         if UNKNOWN in (a, b):
             return UNKNOWN
         return a + b
+
+
+def _check_compatible(first, second):
+    """TF's check that two datasets can be concatenated: the same structure and leaf dtypes
+    (shapes may differ). The specs are read from each dataset's first element; when either is
+    empty (or reading it fails) there is nothing to compare and no check is made."""
+    try:
+        a, b = first.element_spec, second.element_spec
+    except Exception:  # noqa: BLE001 -- an empty dataset has no element structure to compare
+        return
+    try:
+        nest.assert_same_structure(a, b)
+        same = all(type(x) is type(y) and x.dtype == y.dtype
+                   for x, y in zip(nest.flatten(a), nest.flatten(b)))
+    except (TypeError, ValueError):
+        same = False
+    if not same:
+        raise TypeError(f"Incompatible dataset elements:\n  {a!r} vs.   {b!r}")
 
 
 class _ConcatenateIter(Step):

@@ -1,0 +1,366 @@
+"""``shard``, ``take_while``, ``unique``, ``ignore_errors``, ``rebatch`` and ``Dataset.random``.
+
+Each is a transformation over elements; its iterator reports its position (``state()``) so
+an iterator holding one can be saved in a checkpoint and resumed.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+
+import numpy as np
+
+from .. import backend, nest
+from ..core import Tensor, convert_to_tensor, wrap
+from ..errors import InvalidArgumentError, argcheck
+from . import structure as st
+from .dataset import INFINITE, UNKNOWN, Dataset
+from .iterator import Elements, Step, expect_kind
+
+_log = logging.getLogger("workbench.data")
+
+
+def _bool_scalar(value, where):
+    arr = np.asarray(backend.to_numpy(value._data) if isinstance(value, Tensor) else value)
+    if arr.shape != () or arr.dtype != np.bool_:
+        raise TypeError(f"{where}: predicate must return a bool scalar, got dtype "
+                        f"{arr.dtype} and shape {arr.shape}")
+    return bool(arr)
+
+
+def _call(fn, element):
+    return fn(*element) if isinstance(element, tuple) else fn(element)
+
+
+class Shard(Dataset):
+    """``Dataset.shard``: every ``num_shards``-th element, starting at ``index``."""
+
+    def __init__(self, input_ds, num_shards, index):
+        self._input = input_ds
+        self._num = argcheck.integer(num_shards, "num_shards", "shard")
+        self._index = argcheck.integer(index, "index", "shard")
+        if self._num <= 0:
+            raise InvalidArgumentError(None, None, "shard: Number of shards must be greater than zero "
+                                       f"(currently num_shards = {self._num}).")
+        if not 0 <= self._index < self._num:
+            raise InvalidArgumentError(None, None, f"shard: Index must be between 0 and {self._num - 1} "
+                                       f"(currently index = {self._index}).")
+
+    def _elem_iter(self, state=None):
+        return _ShardIter(self, state)
+
+    def _cardinality(self):
+        n = self._input._cardinality()
+        if n < 0:
+            return n
+        return n // self._num + (self._index < n % self._num)
+
+
+class _ShardIter(Step):
+    def __init__(self, node, state):
+        self._node = node
+        if state is None:
+            self._seen, inner = 0, None
+        else:
+            self._seen, inner = int(expect_kind(state, node)["seen"]), state["inner"]
+        self._inner = node._input._iter(inner)
+
+    def __next__(self):
+        node = self._node
+        while True:
+            element = next(self._inner)
+            position, self._seen = self._seen, self._seen + 1
+            if position % node._num == node._index:
+                return element
+
+    def state(self):
+        return self._tag(self._node, seen=self._seen, inner=self._inner.state())
+
+
+class TakeWhile(Dataset):
+    """``Dataset.take_while``: elements up to the first for which ``predicate`` is false."""
+
+    def __init__(self, input_ds, predicate):
+        if not callable(predicate):
+            raise TypeError(f"take_while: predicate must be callable, got {argcheck.describe(predicate)}")
+        self._input, self._predicate = input_ds, predicate
+
+    def _elem_iter(self, state=None):
+        return _TakeWhileIter(self, state)
+
+    def _cardinality(self):
+        return UNKNOWN if self._input._cardinality() != 0 else 0
+
+
+class _TakeWhileIter(Step):
+    def __init__(self, node, state):
+        self._node = node
+        if state is None:
+            self._done, inner = False, None
+        else:
+            self._done, inner = bool(expect_kind(state, node)["done"]), state["inner"]
+        self._inner = node._input._iter(inner)
+
+    def __next__(self):
+        if self._done:
+            raise StopIteration
+        element = next(self._inner)
+        if _bool_scalar(_call(self._node._predicate, element), "take_while"):
+            return element
+        self._done = True
+        raise StopIteration
+
+    def state(self):
+        return self._tag(self._node, done=self._done, inner=self._inner.state())
+
+
+_UNIQUE_KINDS = "iu"   # integer dtypes; strings (object) are accepted separately
+
+
+class Unique(Dataset):
+    """``Dataset.unique``: the first occurrence of each element (int32/int64/string scalars)."""
+
+    def __init__(self, input_ds):
+        self._input = input_ds
+
+    def _elem_iter(self, state=None):
+        return _UniqueIter(self, state)
+
+    def _cardinality(self):
+        return UNKNOWN if self._input._cardinality() != 0 else 0
+
+
+def _unique_key(element):
+    if not isinstance(element, Tensor) or st.is_ragged(element) or st.is_sparse(element):
+        raise TypeError(f"unique: elements must be single tensors, got {argcheck.describe(element)}")
+    arr = backend.to_numpy(element._data)
+    if arr.dtype == object:
+        arr = np.asarray(arr)
+    elif arr.dtype.kind not in _UNIQUE_KINDS or arr.dtype.itemsize < 4:
+        raise TypeError(f"`tf.data.Dataset.unique` does not support type {element.dtype!s} -- only "
+                        "`tf.int32`, `tf.int64`, and `tf.string` are supported.")
+    if arr.ndim != 0:
+        raise TypeError(f"unique: elements must be scalars, got shape {tuple(arr.shape)}")
+    value = arr.item()
+    return (arr.dtype.kind, value.encode() if isinstance(value, str) else value)
+
+
+class _UniqueIter(Step):
+    def __init__(self, node, state):
+        self._node = node
+        if state is None:
+            self._kept, inner = Elements(), None
+        else:
+            self._kept, inner = Elements(expect_kind(state, node)["kept"]), state["inner"]
+        self._seen = {_unique_key(e) for e in self._kept}
+        self._inner = node._input._iter(inner)
+
+    def __next__(self):
+        while True:
+            element = next(self._inner)
+            key = _unique_key(element)
+            if key not in self._seen:
+                self._seen.add(key)
+                self._kept.append(element)
+                return element
+
+    def state(self):
+        return self._tag(self._node, kept=Elements(self._kept), inner=self._inner.state())
+
+
+class IgnoreErrors(Dataset):
+    """``Dataset.ignore_errors``: drop the elements whose computation raises an error."""
+
+    def __init__(self, input_ds, log_warning):
+        self._input, self._log = input_ds, bool(log_warning)
+
+    def _elem_iter(self, state=None):
+        return _IgnoreErrorsIter(self, state)
+
+    def _cardinality(self):
+        return UNKNOWN if self._input._cardinality() != 0 else 0
+
+
+class _IgnoreErrorsIter(Step):
+    # an input that keeps failing without moving on (a dead generator) would loop for ever
+    _MAX_IN_A_ROW = 1_000_000
+
+    def __init__(self, node, state):
+        self._node = node
+        self._inner = node._input._iter(None if state is None else expect_kind(state, node)["inner"])
+
+    def __next__(self):
+        for _ in range(self._MAX_IN_A_ROW):
+            try:
+                return next(self._inner)
+            except StopIteration:
+                raise
+            except Exception as exc:  # noqa: BLE001 -- TF drops every error the input raises
+                if self._node._log:
+                    _log.warning("ignore_errors: an element was dropped: %s: %s", type(exc).__name__, exc)
+        raise RuntimeError(f"ignore_errors: the input raised {self._MAX_IN_A_ROW} errors in a row "
+                           "without producing an element")
+
+    def state(self):
+        return self._tag(self._node, inner=self._inner.state())
+
+
+def _batch_sizes(batch_size):
+    if isinstance(batch_size, Tensor):
+        batch_size = backend.to_numpy(batch_size._data)
+    arr = np.asarray(batch_size)
+    if arr.size == 0:
+        raise ValueError("rebatch: batch_size must not be an empty list")
+    if arr.dtype.kind not in "iu" or arr.ndim > 1:
+        raise TypeError(f"rebatch: batch_size must be an int or a list of ints, got "
+                        f"{argcheck.describe(batch_size)}")
+    sizes = [int(v) for v in arr.reshape(-1)]
+    if any(s < 0 for s in sizes) or (arr.ndim == 0 and sizes[0] == 0) or not any(sizes):
+        raise ValueError(f"rebatch: batch_size must be positive (a list may hold zeros, not only "
+                         f"zeros), got {batch_size!r}")
+    return sizes
+
+
+class Rebatch(Dataset):
+    """``Dataset.rebatch``: the rows of the input batches, regrouped into batches of
+    ``batch_size`` (a list of sizes is used in turn, round and round)."""
+
+    def __init__(self, input_ds, batch_size, drop_remainder):
+        self._input = input_ds
+        self._sizes = _batch_sizes(batch_size)
+        self._drop = bool(drop_remainder)
+
+    def _elem_iter(self, state=None):
+        return _RebatchIter(self, state)
+
+    def _cardinality(self):
+        n = self._input._cardinality()
+        return n if n == INFINITE else UNKNOWN if n != 0 else 0
+
+
+def _slice_rows(element, start, stop):
+    return nest.map_structure(lambda leaf: wrap(leaf._data[start:stop]), element)
+
+
+def _concat_rows(parts):
+    xp = backend.get_xp()
+    flat = [nest.flatten(p) for p in parts]
+    leaves = [wrap(xp.concatenate([f[i]._data for f in flat], axis=0)) for i in range(len(flat[0]))]
+    return nest.pack_sequence_as(parts[0], leaves)
+
+
+class _RebatchIter(Step):
+    """Rows left over from the input batch being cut (``pending``, a list of row-slices of it)
+    and the place in the list of sizes."""
+
+    def __init__(self, node, state):
+        self._node = node
+        if state is None:
+            self._turn, self._pending, inner = 0, Elements(), None
+        else:
+            expect_kind(state, node)
+            self._turn, self._pending, inner = int(state["turn"]), Elements(state["pending"]), state["inner"]
+        self._inner = node._input._iter(inner)
+        self._ended = False
+
+    def _count(self, element):
+        leaves = nest.flatten(element)
+        if any(st.is_composite(leaf) for leaf in leaves):
+            raise TypeError("rebatch: ragged and sparse components are not supported here; only "
+                            "dense batches can be rebatched")
+        sizes = {int(leaf.shape[0]) if leaf.shape.rank else None for leaf in leaves}
+        if None in sizes:
+            raise ValueError("rebatch: the input elements must be batches (every component needs "
+                             "a batch dimension), got a scalar component")
+        if len(sizes) != 1:
+            raise ValueError(f"rebatch: the components of an input batch differ in size: {sorted(sizes)}")
+        return sizes.pop()
+
+    def __next__(self):
+        node = self._node
+        while True:
+            want = node._sizes[self._turn % len(node._sizes)]
+            have = sum(self._count(p) for p in self._pending)
+            while have < want and not self._ended:
+                try:
+                    element = next(self._inner)
+                except StopIteration:
+                    self._ended = True
+                    break
+                if self._count(element):
+                    self._pending.append(element)
+                    have += self._count(element)
+            if have == 0 and self._ended:
+                raise StopIteration
+            if have < want and (node._drop or want == 0):
+                self._pending = Elements()
+                raise StopIteration
+            take = min(want, have)
+            self._turn += 1
+            parts, left = [], take
+            while left:
+                head = self._pending[0]
+                n = self._count(head)
+                if n <= left:
+                    parts.append(self._pending.pop(0))
+                    left -= n
+                else:
+                    parts.append(_slice_rows(head, 0, left))
+                    self._pending[0] = _slice_rows(head, left, n)
+                    left = 0
+            if not parts:   # a size of zero in the list: an empty batch cut from the next rows
+                if not self._pending:
+                    continue
+                parts = [_slice_rows(self._pending[0], 0, 0)]
+            return parts[0] if len(parts) == 1 else _concat_rows(parts)
+
+    def state(self):
+        return self._tag(self._node, turn=self._turn, pending=Elements(self._pending),
+                         inner=self._inner.state())
+
+
+class RandomSource(Dataset):
+    """``Dataset.random``: an endless stream of int64 scalars drawn with NumPy's PCG64."""
+
+    _BLOCK = 1024
+
+    def __init__(self, seed, rerandomize_each_iteration):
+        if seed is None:
+            seed = secrets.randbits(62)
+        self._seed = argcheck.integer(seed, "seed", "Dataset.random", 0)
+        self._rerandomize = bool(rerandomize_each_iteration)
+        self._epoch = 0
+
+    def _elem_iter(self, state=None):
+        return _RandomIter(self, state)
+
+    def _cardinality(self):
+        return INFINITE
+
+
+class _RandomIter(Step):
+    def __init__(self, node, state):
+        self._node = node
+        if state is None:
+            epoch = node._epoch
+            if node._rerandomize:
+                node._epoch += 1
+            self._epoch, self._count = epoch, 0
+        else:
+            expect_kind(state, node)
+            self._epoch, self._count = int(state["epoch"]), int(state["count"])
+            node._epoch = max(node._epoch, self._epoch + node._rerandomize)
+        self._block, self._values = None, None
+
+    def __next__(self):
+        block, at = divmod(self._count, RandomSource._BLOCK)
+        if block != self._block:
+            rng = np.random.Generator(np.random.PCG64([self._node._seed, self._epoch, block]))
+            self._values = rng.integers(0, 2 ** 32, RandomSource._BLOCK, dtype=np.int64)
+            self._block = block
+        self._count += 1
+        return convert_to_tensor(self._values[at])
+
+    def state(self):
+        return self._tag(self._node, epoch=self._epoch, count=self._count)
