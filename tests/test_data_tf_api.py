@@ -160,3 +160,32 @@ def test_restored_iterator_continues_exactly(tmp_path, name, k):
     fresh = iter(make())
     wb.Checkpoint(iterator=fresh).restore(prefix).assert_consumed()
     assert take(fresh, 10) == uninterrupted[k:]
+
+
+def test_get_next_as_optional_matches_tf():
+    it = iter(Dataset.range(2))
+    opt = it.get_next_as_optional()
+    assert bool(opt.has_value()) is True and int(opt.get_value()) == 0
+    assert opt.element_spec == wb.TensorSpec((), wb.int64)
+    next(it)
+    opt = it.get_next_as_optional()
+    assert bool(opt.has_value()) is False
+    assert opt.element_spec == wb.TensorSpec((), wb.int64)
+    with pytest.raises(wb.errors.InvalidArgumentError, match="The given optional does not have a value"):
+        opt.get_value()
+    pair = iter(Dataset.from_tensor_slices(([1, 2], [3.0, 4.0]))).get_next_as_optional()
+    assert [v.numpy().tolist() for v in pair.get_value()] == [1, 3.0]
+
+
+def test_optional_from_value_and_empty():
+    Optional = wb.data.experimental.Optional
+    opt = Optional.from_value(42)
+    assert bool(opt.has_value()) and int(opt.get_value()) == 42
+    assert opt.element_spec == wb.TensorSpec((), wb.int32)
+    empty = Optional.empty(wb.TensorSpec([], wb.int32))
+    assert not bool(empty.has_value())
+    assert empty.element_spec == wb.TensorSpec((), wb.int32)
+    with pytest.raises(wb.errors.InvalidArgumentError):
+        empty.get_value()
+    with pytest.raises(TypeError, match="element_spec must be a structure of specs"):
+        Optional.empty(3)

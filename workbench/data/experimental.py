@@ -29,10 +29,11 @@ from ..io.csv import decode_csv
 from .dataset import AUTOTUNE, INFINITE_CARDINALITY, UNKNOWN_CARDINALITY, Dataset
 from .files import TextLines, _names, _text
 from .nesting import Interleave
+from .optional import Optional
 
 __all__ = ["AUTOTUNE", "INFINITE_CARDINALITY", "UNKNOWN_CARDINALITY", "Counter", "CsvDataset", "cardinality",
            "choose_from_datasets", "dense_to_ragged_batch", "dense_to_sparse_batch", "enumerate_dataset",
-           "make_csv_dataset", "map_and_batch", "rejection_resample", "sample_from_datasets", "shuffle_and_repeat",
+           "make_csv_dataset", "map_and_batch", "Optional", "rejection_resample", "sample_from_datasets", "shuffle_and_repeat",
            "unbatch"]
 
 sample_from_datasets = Dataset.sample_from_datasets

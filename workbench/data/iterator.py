@@ -39,6 +39,7 @@ from ..core import Tensor, wrap
 from ..sparse.sparse_tensor import from_parts
 from ..errors import OutOfRangeError
 from . import structure as st
+from .optional import Optional
 
 __all__ = ["Iterator"]
 
@@ -290,6 +291,23 @@ class Iterator(Trackable):
             return next(self._it)
         except StopIteration:
             raise OutOfRangeError("get_next: the iterator has no more elements (End of sequence)") from None
+
+    def get_next_as_optional(self):
+        """The next element as a ``wb.data.experimental.Optional``; at the end an empty one
+        whose ``element_spec`` is the dataset's (TF's ``Iterator.get_next_as_optional``)."""
+        try:
+            return Optional.from_value(next(self._it))
+        except StopIteration:
+            try:
+                spec = self._dataset.element_spec
+            except ValueError:     # an empty dataset: no structure is known
+                spec = ()
+            return Optional(None, spec, False)
+
+    @property
+    def element_spec(self):
+        """The structure of the dataset's elements (``Dataset.element_spec``)."""
+        return self._dataset.element_spec
 
     def _state(self) -> dict:
         """The position as a state tree (see the module docstring)."""
