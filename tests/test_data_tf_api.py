@@ -122,18 +122,37 @@ def test_random_is_seeded_and_endless():
 
 
 def test_concatenate_of_different_types_raises_tf_error():
+    # TF raises when the concatenation is built; element structures are read from elements
+    # here, so the error comes when the iteration reaches the second dataset
     a = Dataset.range(3)
+    both = a.concatenate(Dataset.range(3).map(lambda x: (x, x)))   # building runs nothing
+    it = iter(both)
+    assert [int(next(it)) for _ in range(3)] == [0, 1, 2]
     with pytest.raises(TypeError, match=r"Incompatible dataset elements:\n  TensorSpec\(shape=\(\), dtype=.*int64, "
                                         r"name=None\) vs\.   \(TensorSpec"):
-        a.concatenate(Dataset.range(3).map(lambda x: (x, x)))
+        next(it)
     with pytest.raises(TypeError, match="float32"):
-        a.concatenate(Dataset.from_tensor_slices([1.0, 2.0]))
+        values(a.concatenate(Dataset.from_tensor_slices([1.0, 2.0])))
     with pytest.raises(TypeError, match="Incompatible"):
-        Dataset.from_tensor_slices({"a": [1]}).concatenate(Dataset.from_tensor_slices({"b": [1]}))
+        values(Dataset.from_tensor_slices({"a": [1]}).concatenate(Dataset.from_tensor_slices({"b": [1]})))
     # shapes may differ, as in TF
     assert values(a.concatenate(Dataset.from_tensor_slices(np.int64([[1, 2]])))) == [0, 1, 2, [1, 2]]
     # an empty dataset has nothing to compare
     assert values(a.concatenate(Dataset.range(0))) == [0, 1, 2]
+    assert values(Dataset.range(0).concatenate(Dataset.from_tensor_slices([1.0]))) == [1.0]
+
+
+def test_building_a_concatenation_reads_no_element():
+    calls = []
+
+    def gen():
+        calls.append(1)
+        yield 1
+
+    both = Dataset.range(2).concatenate(
+        Dataset.from_generator(gen, output_signature=wb.TensorSpec((), wb.int64)))
+    assert calls == []
+    assert values(both) == [0, 1, 1] and calls == [1]
 
 
 PIPELINES = {

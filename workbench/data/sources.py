@@ -19,6 +19,7 @@ from ..sparse import rows as sparse_rows
 from . import structure as st
 from .dataset import INFINITE, UNKNOWN, Dataset
 from .indices import RangeIndices
+from ..tensor_shape import TensorSpec
 from .iterator import Step, expect_kind
 
 
@@ -248,7 +249,6 @@ class Concatenate(Dataset):
         if not isinstance(second, Dataset):
             raise TypeError(f"concatenate: dataset must be a Dataset, got {argcheck.describe(second)}")
         self._first, self._second = first, second
-        _check_compatible(first, second)
 
     def _elem_iter(self, state=None):
         return _ConcatenateIter(self, state)
@@ -262,14 +262,16 @@ class Concatenate(Dataset):
         return a + b
 
 
-def _check_compatible(first, second):
+def _element_spec(element):
+    return nest.map_structure(lambda leaf: leaf._spec() if hasattr(leaf, "_spec")
+                              else TensorSpec.from_tensor(leaf), element)
+
+
+def _check_compatible(a, b):
     """TF's check that two datasets can be concatenated: the same structure and leaf dtypes
-    (shapes may differ). The specs are read from each dataset's first element; when either is
-    empty (or reading it fails) there is nothing to compare and no check is made."""
-    try:
-        a, b = first.element_spec, second.element_spec
-    except Exception:  # noqa: BLE001 -- an empty dataset has no element structure to compare
-        return
+    (shapes may differ), on the specs of the elements each side produced first. TF checks when
+    the concatenation is built; here element structures are read from elements, so the check is
+    made when the iteration reaches the second dataset (building a concatenation runs nothing)."""
     try:
         nest.assert_same_structure(a, b)
         same = all(type(x) is type(y) and x.dtype == y.dtype
@@ -289,14 +291,24 @@ class _ConcatenateIter(Step):
             self._second = bool(expect_kind(state, node)["second"])
             self._inner = (node._second if self._second else node._first)._iter(state["inner"])
 
+    _first_spec = None
+
     def __next__(self):
         try:
-            return next(self._inner)
+            element = next(self._inner)
         except StopIteration:
             if self._second:
                 raise
+        else:
+            if not self._second and self._first_spec is None:
+                self._first_spec = _element_spec(element)
+            return element
         self._second, self._inner = True, self._node._second._iter(None)
-        return next(self._inner)
+        element = next(self._inner)
+        if self._first_spec is not None:
+            _check_compatible(self._first_spec, _element_spec(element))
+            self._first_spec = None
+        return element
 
     def state(self):
         return self._tag(self._node, second=self._second, inner=self._inner.state())
