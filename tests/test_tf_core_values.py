@@ -96,3 +96,10 @@ def test_sigmoid_cross_entropy_rounds_as_tfs_formula():
     g = tape.gradient(y, x).numpy()
     np.testing.assert_allclose(g[[0, 3, 6]], [0.5, -0.5, 0.0])   # sigmoid(0) - z at the kink
     np.testing.assert_allclose(g, 1 / (1 + np.exp(-x.numpy())) - z.numpy(), rtol=1e-6, atol=1e-7)
+
+
+def test_tf_experimental_names():
+    from workbench.data.optional import Optional
+    assert wb.experimental.Optional is Optional
+    assert bool(wb.experimental.Optional.from_value(wb.constant(3)).has_value())
+    assert wb.experimental.RowPartition.from_row_lengths([2, 1]).nrows() == 2

@@ -65,7 +65,7 @@ _LAZY = {
     "RaggedTensor": ("ragged", "RaggedTensor"),   # tf.RaggedTensor (isinstance, from_row_splits, ...)
     "RaggedTensorSpec": ("ragged", "RaggedTensorSpec"),
     "ragged": ("ragged", None),                     # tf.ragged (constant, range, stack, ...)
-    "experimental": ("ragged.experimental", None),  # tf.experimental (DynamicRaggedShape, RowPartition)
+    "experimental": ("workbench.experimental", None),  # tf.experimental (ragged shapes, Optional)
     "autodiff": ("gradients", None),
     "gradients": ("workbench.compiler.graph_gradients", "gradients"),   # graph mode: in a wb.function
     "hessians": ("workbench.compiler.graph_gradients", "hessians"),
