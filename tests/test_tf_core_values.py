@@ -103,3 +103,11 @@ def test_tf_experimental_names():
     assert wb.experimental.Optional is Optional
     assert bool(wb.experimental.Optional.from_value(wb.constant(3)).has_value())
     assert wb.experimental.RowPartition.from_row_lengths([2, 1]).nrows() == 2
+
+
+def test_an_unnamed_variable_takes_the_name_scope_as_tf():
+    # TF 2.21: tf.Variable(1.) inside tf.name_scope("s") is 's/Variable:0'
+    with wb.name_scope("s"):
+        assert wb.Variable(1.0).name == "s/Variable:0"
+        assert wb.Variable(1.0, name="w").name == "s/w:0"
+    assert wb.Variable(1.0).name == "Variable:0"

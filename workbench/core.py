@@ -833,7 +833,7 @@ class Variable(Tensor):
         self._tid = _next_id()
         self.trainable = bool(trainable)
         # the scoped name without TF's output suffix: `name` adds ":0", `path` is this
-        self._name = _state.scope + name if name else "Variable"
+        self._name = _state.scope + (name or "Variable")
         # True: assignments keep the shape; a TensorShape (the shape given, None dims
         # included): they must fit it; False (validate_shape=False): any shape
         self._shape_fixed = shape if shape is not None else bool(validate_shape)
