@@ -14,8 +14,8 @@ import numpy as np
 import pytest
 
 import workbench as wb
-from workbench import nest
 from workbench.core import wrap
+from tests.data_helpers import as_lists, assert_restores_exactly, take
 
 Dataset = wb.data.Dataset
 INF, UNK = wb.data.INFINITE_CARDINALITY, wb.data.UNKNOWN_CARDINALITY
@@ -25,18 +25,6 @@ def values(ds):
     return [np.asarray(v).tolist() for v in ds.as_numpy_iterator()]
 
 
-def as_lists(element):
-    return [np.asarray(leaf.numpy()).tolist() for leaf in nest.flatten(element)]
-
-
-def take(it, n):
-    out = []
-    for _ in range(n):
-        try:
-            out.append(as_lists(next(it)))
-        except StopIteration:
-            break
-    return out
 
 
 def card(ds):
@@ -357,15 +345,7 @@ def _lines(tmp):
                                   "cache-memory", "cache-file", "load", "text-lines"])
 @pytest.mark.parametrize("k", [0, 3, 8])
 def test_restored_iterator_continues_exactly(tmp_path, name, k):
-    make = _pipelines(tmp_path)[name]
-    uninterrupted = take(iter(make()), k + 10)
-    it = iter(make())
-    take(it, k)
-    prefix = wb.Checkpoint(iterator=it).save(str(tmp_path / "ckpt"))
-    assert take(it, 10) == uninterrupted[k:]
-    fresh = iter(make())
-    wb.Checkpoint(iterator=fresh).restore(prefix).assert_consumed()
-    assert take(fresh, 10) == uninterrupted[k:]
+    assert_restores_exactly(_pipelines(tmp_path)[name], k, tmp_path)
 
 
 def test_unbatch_cuts_rows_as_asked_and_saves_the_rest(tmp_path):

@@ -5,24 +5,13 @@ import numpy as np
 import pytest
 
 import workbench as wb
+from tests.data_helpers import assert_restores_exactly
 
 Dataset = wb.data.Dataset
 
 
 def values(ds):
     return [np.asarray(x).tolist() for x in ds.as_numpy_iterator()]
-
-
-def take(it, n):
-    out = []
-    for _ in range(n):
-        try:
-            element = next(it)
-        except StopIteration:
-            break
-        out.append(np.asarray(wb.nest.map_structure(lambda t: t.numpy(), element), dtype=object).tolist()
-                   if isinstance(element, tuple) else element.numpy().tolist())
-    return out
 
 
 def test_shard_matches_tf():
@@ -170,15 +159,7 @@ PIPELINES = {
 @pytest.mark.parametrize("name", sorted(PIPELINES))
 @pytest.mark.parametrize("k", [0, 3, 8])
 def test_restored_iterator_continues_exactly(tmp_path, name, k):
-    make = PIPELINES[name]
-    uninterrupted = take(iter(make()), k + 10)
-    it = iter(make())
-    take(it, k)
-    prefix = wb.Checkpoint(iterator=it).save(str(tmp_path / "ckpt"))
-    assert take(it, 10) == uninterrupted[k:]
-    fresh = iter(make())
-    wb.Checkpoint(iterator=fresh).restore(prefix).assert_consumed()
-    assert take(fresh, 10) == uninterrupted[k:]
+    assert_restores_exactly(PIPELINES[name], k, tmp_path)
 
 
 def test_get_next_as_optional_matches_tf():
