@@ -111,8 +111,9 @@ def test_random_is_seeded_and_endless():
 
 
 def test_concatenate_of_different_types_raises_tf_error():
-    # TF raises when the concatenation is built; element structures are read from elements
-    # here, so the error comes when the iteration reaches the second dataset
+    # TF raises when the concatenation is built; here that is so where both element structures
+    # are known without running anything (ranges, slices of dense tensors, zips of those), and
+    # otherwise the error comes when the iteration reaches the second dataset
     a = Dataset.range(3)
     both = a.concatenate(Dataset.range(3).map(lambda x: (x, x)))   # building runs nothing
     it = iter(both)
@@ -121,14 +122,25 @@ def test_concatenate_of_different_types_raises_tf_error():
                                         r"name=None\) vs\.   \(TensorSpec"):
         next(it)
     with pytest.raises(TypeError, match="float32"):
-        values(a.concatenate(Dataset.from_tensor_slices([1.0, 2.0])))
+        a.concatenate(Dataset.from_tensor_slices([1.0, 2.0]))
     with pytest.raises(TypeError, match="Incompatible"):
-        values(Dataset.from_tensor_slices({"a": [1]}).concatenate(Dataset.from_tensor_slices({"b": [1]})))
+        Dataset.from_tensor_slices({"a": [1]}).concatenate(Dataset.from_tensor_slices({"b": [1]}))
+    # TF's docstring cases, raised when built
+    b = Dataset.range(4, 8)
+    with pytest.raises(TypeError, match=r"TensorSpec\(shape=\(\), dtype=.*int64, name=None\) vs\.   \(TensorSpec"):
+        a.concatenate(Dataset.zip((a, b)))
+    with pytest.raises(TypeError, match="string"):
+        a.concatenate(Dataset.from_tensor_slices(["a", "b", "c"]))
+    with pytest.raises(TypeError, match="int32"):
+        a.concatenate(Dataset.from_tensors(3))
     # shapes may differ, as in TF
     assert values(a.concatenate(Dataset.from_tensor_slices(np.int64([[1, 2]])))) == [0, 1, 2, [1, 2]]
-    # an empty dataset has nothing to compare
     assert values(a.concatenate(Dataset.range(0))) == [0, 1, 2]
-    assert values(Dataset.range(0).concatenate(Dataset.from_tensor_slices([1.0]))) == [1.0]
+    # an empty range still has its type, as in TF
+    with pytest.raises(TypeError, match="float32"):
+        Dataset.range(0).concatenate(Dataset.from_tensor_slices([1.0]))
+    # an empty dataset of unknown structure has nothing to compare
+    assert values(Dataset.range(0).map(lambda x: x).concatenate(Dataset.from_tensor_slices([1.0]))) == [1.0]
 
 
 def test_building_a_concatenation_reads_no_element():
@@ -189,3 +201,14 @@ def test_optional_from_value_and_empty():
         empty.get_value()
     with pytest.raises(TypeError, match="element_spec must be a structure of specs"):
         Optional.empty(3)
+
+
+def test_range_output_type_matches_tf():
+    # TF 2.21's Dataset.range docstring
+    ds = Dataset.range(2, 5, output_type=wb.int32)
+    assert ds.element_spec == wb.TensorSpec((), wb.int32) and values(ds) == [2, 3, 4]
+    ds = Dataset.range(1, 5, 2, output_type=wb.float32)
+    assert ds.element_spec.dtype == wb.float32 and values(ds) == [1.0, 3.0]
+    assert Dataset.range(3).element_spec.dtype == wb.int64
+    with pytest.raises(TypeError, match=r"Dataset.range: output_type must be an integer or floating dtype, got wb.string"):
+        Dataset.range(3, output_type=wb.string)

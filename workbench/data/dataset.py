@@ -78,6 +78,11 @@ class Dataset(Trackable):
     def _cardinality(self) -> int:
         return UNKNOWN
 
+    def _known_spec(self):
+        """The element structure of ``wb.TensorSpec`` leaves when it is known without running
+        anything (a range, the slices of dense tensors, a zip of such), else None."""
+        return None
+
     # -- the checkpoint protocol: a Trackable with no children ------------------------
     # A dataset describes a pipeline; the position in it belongs to ``iter(ds)``. A checkpoint
     # saves nothing for a dataset and does not look inside it (a Module used as a map function
@@ -169,9 +174,15 @@ class Dataset(Trackable):
         return FromTensors(st.normalize(tensors, what="tensors", where="from_tensors"))
 
     @staticmethod
-    def range(*args, dtype=np.int64, name=None):
-        """Like Python's ``range``: ``Dataset.range(5)``, ``Dataset.range(2, 10, 3)``."""
-        return Range(*args, dtype=dtype)
+    def range(*args, output_type=np.int64, name=None, dtype=None):
+        """Like Python's ``range``: ``Dataset.range(5)``, ``Dataset.range(2, 10, 3)``; the
+        elements are int64 scalars, or ``output_type`` (``dtype`` is taken as another name for
+        it).
+
+        >>> [v.item() for v in wb.data.Dataset.range(1, 5, 2, output_type=wb.float32).as_numpy_iterator()]
+        [1.0, 3.0]
+        """
+        return Range(*args, dtype=output_type if dtype is None else dtype)
 
     @staticmethod
     def random(seed=None, rerandomize_each_iteration=None, name=None):

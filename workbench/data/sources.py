@@ -14,6 +14,7 @@ from ragged import gather_rows
 
 from .. import backend, nest
 from ..core import Tensor, convert_to_tensor, wrap
+from ..dtypes import np_dtype
 from ..errors import argcheck
 from ..sparse import rows as sparse_rows
 from . import structure as st
@@ -113,6 +114,9 @@ class TensorSlices(Dataset):
     def _cardinality(self):
         return self._array_source.n
 
+    def _known_spec(self):
+        return _dense_spec(self._array_source.structure, rows=True)
+
 
 def _slice_structure(tensors, what="tensors"):
     """The input of from_tensor_slices with leaves as Tensors/RaggedTensors (lists are tensors)."""
@@ -153,7 +157,14 @@ class Range(Dataset):
             raise ValueError("Dataset.range: step must not be 0")
         r = range(*r)
         self._range = r
-        self._range_source = _RangeSource(r.start, r.step, dtype)
+        try:
+            np_type = np_dtype(dtype)
+        except (TypeError, ValueError):
+            np_type = None
+        if np_type is None or np_type.kind not in "iuf":
+            raise TypeError(f"Dataset.range: output_type must be an integer or floating dtype, "
+                            f"got {dtype!r}")
+        self._range_source = _RangeSource(r.start, r.step, np_type)
 
     def _indexable(self):
         return True
@@ -163,6 +174,9 @@ class Range(Dataset):
 
     def _index_iter(self, state=None):
         return RangeIndices(self, len(self._range), state)
+
+    def _known_spec(self):
+        return TensorSpec((), self._range_source.dtype)
 
     def _cardinality(self):
         return len(self._range)
@@ -179,6 +193,9 @@ class FromTensors(Dataset):
 
     def _cardinality(self):
         return 1
+
+    def _known_spec(self):
+        return _dense_spec(self._element, rows=False)
 
 
 class _Once(Step):
@@ -220,6 +237,10 @@ class Zip(Dataset):
             return min(finite) if UNKNOWN not in ns or min(finite) == 0 else UNKNOWN
         return UNKNOWN if UNKNOWN in ns else INFINITE
 
+    def _known_spec(self):
+        specs = [d._known_spec() for d in self._inputs]
+        return None if any(s is None for s in specs) else nest.pack_sequence_as(self._structure, specs)
+
 
 class _ZipIter(Step):
     def __init__(self, node, state):
@@ -249,6 +270,9 @@ class Concatenate(Dataset):
         if not isinstance(second, Dataset):
             raise TypeError(f"concatenate: dataset must be a Dataset, got {argcheck.describe(second)}")
         self._first, self._second = first, second
+        a, b = first._known_spec(), second._known_spec()
+        if a is not None and b is not None:   # both known without running: TF's check, here
+            _check_compatible(a, b)
 
     def _elem_iter(self, state=None):
         return _ConcatenateIter(self, state)
@@ -260,6 +284,21 @@ class Concatenate(Dataset):
         if UNKNOWN in (a, b):
             return UNKNOWN
         return a + b
+
+
+def _dense_spec(structure, rows):
+    """The specs of a structure of dense tensors (of their rows with ``rows``), or None when a
+    leaf is ragged, sparse or not a tensor."""
+    specs = []
+    for leaf in nest.flatten(structure):
+        if isinstance(leaf, np.ndarray):     # string columns are kept as NumPy arrays
+            shape, dtype = leaf.shape, leaf.dtype
+        elif isinstance(leaf, Tensor):
+            shape, dtype = tuple(leaf.shape), leaf.dtype
+        else:
+            return None
+        specs.append(TensorSpec(shape[1:] if rows else shape, dtype))
+    return nest.pack_sequence_as(structure, specs)
 
 
 def _element_spec(element):
