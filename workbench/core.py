@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import html
 
+import enum
 import functools
 import itertools
 import os
@@ -801,6 +802,84 @@ def _coerce(value, like, opname):
 # Variable
 
 
+class VariableSynchronization(enum.Enum):
+    """When a distributed variable's copies are brought in line (TF's
+    ``tf.VariableSynchronization``): ``AUTO`` (the strategy's choice), ``NONE`` (a single
+    copy), ``ON_WRITE`` (on every update), ``ON_READ`` (when read across replicas; such
+    variables are not trainable unless ``trainable=True`` is given)."""
+
+    AUTO = 0
+    NONE = 1
+    ON_WRITE = 2
+    ON_READ = 3
+
+
+class _AggregationEq:
+    # TF's two aggregation enums (tf.VariableAggregation and tf.compat.v1's) compare equal
+    # member by member and hash as their values
+    def __hash__(self):
+        return hash(self.value)
+
+    def __eq__(self, other):
+        if self is other:
+            return True
+        if isinstance(other, (VariableAggregationV2, VariableAggregation)):
+            return int(self.value) == int(other.value)
+        return False
+
+
+class VariableAggregationV2(_AggregationEq, enum.Enum):
+    """How the updates of a distributed variable's replicas are combined (TF 2's
+    ``tf.VariableAggregation``): ``NONE``, ``SUM``, ``MEAN``, ``ONLY_FIRST_REPLICA``.
+    Its members equal the same members of :class:`VariableAggregation` (TF 1's enum)."""
+
+    NONE = 0
+    SUM = 1
+    MEAN = 2
+    ONLY_FIRST_REPLICA = 3
+
+    __hash__ = _AggregationEq.__hash__
+    __eq__ = _AggregationEq.__eq__
+
+
+class VariableAggregation(_AggregationEq, enum.Enum):
+    """TF 1's aggregation enum (``tf.compat.v1.VariableAggregation``): the members of
+    :class:`VariableAggregationV2` plus the alias ``ONLY_FIRST_TOWER``. A variable made
+    without ``aggregation`` reports this enum's ``NONE``, as in TF."""
+
+    NONE = 0
+    SUM = 1
+    MEAN = 2
+    ONLY_FIRST_REPLICA = 3
+    ONLY_FIRST_TOWER = 3
+
+    __hash__ = _AggregationEq.__hash__
+    __eq__ = _AggregationEq.__eq__
+
+
+def _variable_modes(synchronization, aggregation, trainable, name):
+    """TF's checks of a variable's synchronization, aggregation and trainable arguments:
+    the enums or their values; ``trainable=None`` means trainable unless ``ON_READ``."""
+    if aggregation is None:
+        aggregation = VariableAggregation.NONE
+    elif not isinstance(aggregation, (VariableAggregation, VariableAggregationV2)):
+        try:
+            aggregation = VariableAggregationV2(aggregation)
+        except (ValueError, TypeError):
+            raise ValueError(f"Invalid variable aggregation mode: {aggregation} for variable: {name}") from None
+    if synchronization is None:
+        synchronization = VariableSynchronization.AUTO
+    else:
+        try:
+            synchronization = VariableSynchronization(synchronization)
+        except (ValueError, TypeError):
+            raise ValueError(f"Invalid variable synchronization mode: {synchronization} for variable: "
+                             f"{name}") from None
+    if trainable is None:
+        trainable = synchronization != VariableSynchronization.ON_READ
+    return synchronization, aggregation, trainable
+
+
 class Variable(Tensor):
     """A mutable tensor for model state. Trainable variables are watched by tapes when read.
 
@@ -811,12 +890,16 @@ class Variable(Tensor):
     Assignments update the buffer in place, on its device.
     """
 
-    __slots__ = ("trainable", "_name", "_shape_fixed", "_captures")
+    __slots__ = ("trainable", "_name", "_shape_fixed", "_captures", "_sync", "_agg")
 
-    def __init__(self, initial_value=None, trainable=True, name=None, dtype=None, shape=None,
-                 validate_shape=True):
+    def __init__(self, initial_value=None, trainable=None, name=None, dtype=None, shape=None,
+                 validate_shape=True, synchronization=None, aggregation=None):
         if initial_value is None:
             raise ValueError("Variable: initial_value must be given")
+        synchronization, aggregation, trainable = _variable_modes(synchronization, aggregation, trainable, name)
+        if _state.distribution is not None and synchronization == VariableSynchronization.NONE:
+            raise ValueError("`NONE` variable synchronization mode is not supported with tf.distribute "
+                             f"strategy. Please change the `synchronization` for variable: {name}")
         if callable(initial_value):
             initial_value = initial_value()
         if shape is not None:
@@ -832,6 +915,8 @@ class Variable(Tensor):
         self._data = xp.array(arr, copy=True)
         self._tid = _next_id()
         self.trainable = bool(trainable)
+        self._sync = synchronization
+        self._agg = aggregation
         # the scoped name without TF's output suffix: `name` adds ":0", `path` is this
         self._name = _state.scope + (name or "Variable")
         # True: assignments keep the shape; a TensorShape (the shape given, None dims
@@ -857,6 +942,17 @@ class Variable(Tensor):
             except KeyError:
                 return _shape_of(shape)
         return fixed
+
+    @property
+    def synchronization(self) -> VariableSynchronization:
+        """When distributed copies are synced (``VariableSynchronization.AUTO`` unless given)."""
+        return self._sync
+
+    @property
+    def aggregation(self):
+        """How replicas' updates combine (TF 1's ``VariableAggregation.NONE`` unless given,
+        as TF reports it; equal to the same member of ``wb.VariableAggregation``)."""
+        return self._agg
 
     @property
     def name(self) -> str:
@@ -975,6 +1071,8 @@ class _UnreadVariable(Variable):
     trainable = _delegate("trainable")
     _shape_fixed = _delegate("_shape_fixed")
     _captures = _delegate("_captures")
+    _sync = _delegate("_sync")
+    _agg = _delegate("_agg")
 
     def __init__(self, parent):
         self._parent = parent._parent if type(parent) is _UnreadVariable else parent

@@ -10,7 +10,6 @@ The special functions are ops with reverse and forward rules (TF's derivatives),
 
 from __future__ import annotations
 
-import enum
 import logging
 import math
 
@@ -754,19 +753,6 @@ class AggregationMethod:
     EXPERIMENTAL_ACCUMULATE_N = 2
 
 
-class VariableSynchronization(enum.Enum):
-    """When a distributed variable is synced (TF's ``tf.VariableSynchronization``)."""
-
-    AUTO = 0
-    NONE = 1
-    ON_WRITE = 2
-    ON_READ = 3
-
-
-class VariableAggregation(enum.Enum):
-    """How a distributed variable's updates are combined (TF's ``tf.VariableAggregation``)."""
-
-    NONE = 0
-    SUM = 1
-    MEAN = 2
-    ONLY_FIRST_REPLICA = 3
+# the variable enums live in the core (wb.Variable takes them); kept importable from here
+VariableSynchronization = core.VariableSynchronization
+VariableAggregation = core.VariableAggregationV2
