@@ -89,6 +89,9 @@ def __getattr__(name):
         # wb.strings returns RaggedTensors, which the ragged package (registering itself with
         # wb.strings on import) makes
         _importlib.import_module("ragged")
+    if name == "io":   # wb.io's RaggedFeature results are RaggedTensors, which ragged makes
+        _importlib.import_module("workbench.io.composites").register_ragged(
+            _importlib.import_module("ragged").RaggedTensor)
     if name in _LAZY:
         mod, attr = _LAZY[name]
         module = _importlib.import_module(mod)
