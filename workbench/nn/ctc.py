@@ -302,7 +302,7 @@ def ctc_beam_search_decoder(inputs, sequence_length, beam_width=100, top_paths=1
     Returns ``(decoded, log_probabilities)``: a list of ``top_paths`` int64 SparseTensors
     ``[batch_size, longest]`` and a ``[batch_size, top_paths]`` tensor.
 
-    >>> decoded, logp = wb.nn.ctc_beam_search_decoder(wb.zeros([1, 1, 3]), [1], top_paths=2)
+    >>> decoded, logp = wb.nn.ctc_beam_search_decoder([[[2.0, 1.0, 0.0]]], [1], top_paths=2)
     >>> [wb.sparse.to_dense(d).numpy().tolist() for d in decoded]
     [[[0]], [[1]]]
     """
