@@ -45,8 +45,8 @@ from .options import Options
 from ..io.composites import register_ragged
 from ragged import RaggedTensor
 
-# parse_example's batched RaggedFeature results are RaggedTensors (wb.io cannot import ragged)
-register_ragged(lambda values, splits: RaggedTensor.from_row_splits(values, splits, validate=False))
+# parse_example's RaggedFeature results are RaggedTensors (wb.io cannot import ragged)
+register_ragged(RaggedTensor)
 
 __all__ = ["Dataset", "Iterator", "AUTOTUNE", "INFINITE_CARDINALITY", "UNKNOWN_CARDINALITY", "Options",
            "TextLineDataset", "TFRecordDataset", "experimental"]

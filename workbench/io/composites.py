@@ -2,17 +2,30 @@
 the ragged package's)."""
 
 # RaggedTensors are made by the ragged package, which this core package does not import: the
-# kit that uses both (wb.data) registers its constructor here (``register_ragged``).
-_ragged_from_row_splits = []
+# package face (``wb.io``) and the kit that uses both (wb.data) register it here (``register_ragged``).
+_ragged = {}
 
 
-def register_ragged(from_row_splits):
-    """Register ``from_row_splits(values, row_splits)`` for the batched ``RaggedFeature`` results."""
-    _ragged_from_row_splits[:] = [from_row_splits]
+def register_ragged(ragged_tensor_class):
+    """Register the RaggedTensor class whose ``from_row_splits`` and ``from_uniform_row_length``
+    build the ``RaggedFeature`` results."""
+    _ragged["from_row_splits"] = lambda values, splits: ragged_tensor_class.from_row_splits(
+        values, splits, validate=False)
+    _ragged["from_uniform_row_length"] = lambda values, length: ragged_tensor_class.from_uniform_row_length(
+        values, length, validate=False)
+
+
+def _constructor(kind, where):
+    if kind not in _ragged:
+        raise RuntimeError(f"{where}: this RaggedFeature result is a RaggedTensor, and the ragged package "
+                           "is not registered; reach wb.io as an attribute of workbench, or import workbench.data "
+                           "(either registers it) first")
+    return _ragged[kind]
 
 
 def ragged_from_row_splits(values, splits, where):
-    if not _ragged_from_row_splits:
-        raise RuntimeError(f"{where}: a batched RaggedFeature is a RaggedTensor, and the ragged package "
-                           "is not registered; import workbench.data (which registers it) first")
-    return _ragged_from_row_splits[0](values, splits)
+    return _constructor("from_row_splits", where)(values, splits)
+
+
+def ragged_from_uniform_row_length(values, length, where):
+    return _constructor("from_uniform_row_length", where)(values, length)

@@ -3,8 +3,9 @@ serialized ``tf.train.Example`` protos to tensors, with TF's feature configurati
 
     FixedLenFeature(shape, dtype, default_value)  a dense tensor of ``shape`` ([batch] + shape)
     VarLenFeature(dtype)                          a ``wb.SparseTensor`` (int64 indices, dense_shape)
-    RaggedFeature(dtype, value_key)               a 1-D tensor ([batch, None] RaggedTensor, once
-                                                  ``wb.data`` has registered the ragged package)
+    RaggedFeature(dtype, value_key, partitions)   a 1-D tensor, a RaggedTensor with partitions
+                                                  ([batch, None, ...] RaggedTensor in a batch), once
+                                                  ``wb.data`` has registered the ragged package
     FixedLenSequenceFeature(shape, dtype)         the frames of a SequenceExample's feature list
 
 dtypes: ``int64`` (int64_list), ``float32`` (float_list) and strings (``"string"``, ``bytes``
@@ -21,7 +22,7 @@ from ..core import convert_to_tensor, wrap
 from ..errors import InvalidArgumentError
 from ..sparse import SparseTensor
 from . import example as pb
-from .composites import ragged_from_row_splits as _ragged
+from .composites import ragged_from_row_splits as _ragged, ragged_from_uniform_row_length
 
 __all__ = ["FixedLenFeature", "FixedLenSequenceFeature", "RaggedFeature", "VarLenFeature",
            "parse_example", "parse_single_example", "parse_single_sequence_example"]
@@ -45,11 +46,46 @@ class FixedLenSequenceFeature(NamedTuple):
 
 
 class RaggedFeature(NamedTuple):
+    """A ragged feature: the values of ``value_key`` (default: the feature's own key), split
+    by ``partitions`` (outermost first; each a ``RaggedFeature.RowSplits``, ``RowLengths``,
+    ``RowStarts``, ``RowLimits`` or ``ValueRowIds`` naming an int64 feature, or
+    ``UniformRowLength(length)``). One Example gives a 1-D tensor (no partitions) or a
+    RaggedTensor of rank ``1 + len(partitions)``; a batch adds a ragged batch dimension."""
     dtype: object
     value_key: str | None = None
     partitions: tuple = ()
     row_splits_dtype: object = np.int32
     validate: bool = False
+
+
+class _RowSplits(NamedTuple):
+    key: str
+
+
+class _RowLengths(NamedTuple):
+    key: str
+
+
+class _RowStarts(NamedTuple):
+    key: str
+
+
+class _RowLimits(NamedTuple):
+    key: str
+
+
+class _ValueRowIds(NamedTuple):
+    key: str
+
+
+class _UniformRowLength(NamedTuple):
+    length: int
+
+
+for _part in (_RowSplits, _RowLengths, _RowStarts, _RowLimits, _ValueRowIds, _UniformRowLength):
+    _part.__name__ = _part.__qualname__ = _part.__name__[1:]
+    setattr(RaggedFeature, _part.__name__, _part)
+_PARTITIONS = (_RowSplits, _RowLengths, _RowStarts, _RowLimits, _ValueRowIds, _UniformRowLength)
 
 
 def _kind(dtype, where):
@@ -134,9 +170,113 @@ def _check_features(features, where):
         if not isinstance(spec, (FixedLenFeature, VarLenFeature, RaggedFeature)):
             raise TypeError(f"{where}: features[{k!r}] must be a FixedLenFeature, VarLenFeature or "
                             f"RaggedFeature, got {type(spec).__name__}")
-        if isinstance(spec, RaggedFeature) and spec.partitions:
-            raise ValueError(f"{where}: features[{k!r}]: RaggedFeature partitions are not supported "
-                             "(only the one ragged dimension of value_key's values)")
+        if isinstance(spec, RaggedFeature):
+            for part in spec.partitions:
+                if not isinstance(part, _PARTITIONS):
+                    raise TypeError(f"{where}: features[{k!r}]: a RaggedFeature partition must be a "
+                                    f"RaggedFeature.RowSplits, RowLengths, RowStarts, RowLimits, "
+                                    f"ValueRowIds or UniformRowLength, got {part!r}")
+                if isinstance(part, _UniformRowLength) and (
+                        not isinstance(part.length, (int, np.integer)) or part.length < 1):
+                    raise ValueError(f"{where}: features[{k!r}]: UniformRowLength's length must be a "
+                                     f"positive int, got {part.length!r}")
+
+
+def _partition_levels(features_msg, spec, nvals, key, where):
+    """The partitions of one Example's ragged feature, outermost first: ``("splits", int64
+    row splits)`` or ``("uniform", length)``, each checked against the size below it."""
+    levels = []
+    for part in reversed(spec.partitions):      # innermost first: each splits what is below it
+        if isinstance(part, _UniformRowLength):
+            n = int(part.length)
+            if nvals % n:
+                raise InvalidArgumentError(f"{where}: feature {key!r}: UniformRowLength({n}) does not "
+                                           f"divide the {nvals} rows below it")
+            levels.append(("uniform", n))
+            nvals //= n
+            continue
+        name = part.key
+        p = (_values(features_msg.feature[name], "int64_list", np.dtype(np.int64), name, where)
+             if name in features_msg.feature else np.zeros(0, np.int64))
+        kind = type(part).__name__
+        if kind == "RowSplits":
+            splits = p if len(p) else np.zeros(1, np.int64)
+        elif kind == "RowLengths":
+            splits = np.concatenate([[0], np.cumsum(p)]).astype(np.int64)
+        elif kind == "RowStarts":
+            splits = np.concatenate([p, [nvals]]).astype(np.int64)
+        elif kind == "RowLimits":
+            splits = np.concatenate([[0], p]).astype(np.int64)
+        else:   # ValueRowIds: as many rows as the largest id says
+            if len(p) != nvals or (len(p) and (p.min() < 0 or np.any(np.diff(p) < 0))):
+                raise InvalidArgumentError(f"{where}: feature {key!r}: the value_rowids in {name!r} "
+                                           f"must be {nvals} sorted non-negative ids, got {p.tolist()}")
+            counts = np.bincount(p, minlength=int(p.max()) + 1 if len(p) else 0)
+            splits = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+        if splits[0] != 0 or splits[-1] != nvals or np.any(np.diff(splits) < 0):
+            raise InvalidArgumentError(f"{where}: feature {key!r}: the {kind} partition {name!r} gives "
+                                       f"row splits {splits.tolist()}, which must rise from 0 to the "
+                                       f"{nvals} rows below it")
+        levels.append(("splits", splits))
+        nvals = len(splits) - 1
+    return levels[::-1], nvals
+
+
+def _build_ragged(values, levels, spec, where, outer_splits=None):
+    """``values`` with the partition ``levels`` (outermost first) applied, under a batch of
+    ``outer_splits`` when given; a uniform partition below every ragged one is a dense
+    dimension of the values, as in TF."""
+    split_type = np.dtype(getattr(spec.row_splits_dtype, "as_numpy_dtype", spec.row_splits_dtype))
+    values = _tensor(values)
+    inner = list(levels)
+    dense = []
+    while inner and inner[-1][0] == "uniform":
+        dense.insert(0, inner.pop()[1])
+    if dense:   # the innermost uniform partitions: dense dimensions of the values
+        arr = values.numpy()
+        values = _tensor(arr.reshape((-1,) + tuple(dense) + arr.shape[1:]))
+    rt = values
+    for kind, part in reversed(inner):
+        if kind == "uniform":
+            rt = ragged_from_uniform_row_length(rt, part, where)
+        else:
+            rt = _ragged(rt, convert_to_tensor(part.astype(split_type)), where)
+    if outer_splits is not None:
+        rt = _ragged(rt, convert_to_tensor(np.asarray(outer_splits).astype(split_type)), where)
+    return rt
+
+
+def _ragged_single(features_msg, spec, values, key, where):
+    levels, _ = _partition_levels(features_msg, spec, len(values), key, where)
+    return _build_ragged(values, levels, spec, where)
+
+
+def _ragged_batch(messages, spec, per_row_values, key, where):
+    """A batch's ragged feature: each Example's partitions, joined under a ragged batch
+    dimension."""
+    rows = [_partition_levels(m, spec, len(v), key, where) for m, v in zip(messages, per_row_values)]
+    depth = len(spec.partitions)
+    joined = []
+    for level in range(depth):
+        if isinstance(spec.partitions[level], _UniformRowLength):
+            joined.append(("uniform", int(spec.partitions[level].length)))
+            continue
+        parts, offset = [np.zeros(1, np.int64)], 0
+        for levels, _ in rows:
+            splits = levels[level][1]
+            parts.append(splits[1:] + offset)
+            offset += int(splits[-1])
+        joined.append(("splits", np.concatenate(parts)))
+    flat = np.concatenate(per_row_values) if per_row_values else np.zeros(0, _kind(spec.dtype, where)[1])
+    outer = np.concatenate([[0], np.cumsum([n for _, n in rows])]).astype(np.int64)
+    return _build_ragged(flat, joined, spec, where, outer_splits=outer)
+
+
+def _ordered(out, features):
+    """The results in TF's order: the sparse features, then the dense, then the ragged, each by
+    sorted key."""
+    group = {VarLenFeature: 0, FixedLenFeature: 1, RaggedFeature: 2}
+    return {k: out[k] for k in sorted(out, key=lambda k: (group[type(features[k])], k))}
 
 
 def _tensor(arr):
@@ -151,8 +291,13 @@ def parse_example(serialized, features, example_names=None, name=None):
     _check_features(features, where)
     if hasattr(serialized, "numpy"):
         serialized = serialized.numpy()
-    rows = [pb.Example() if s is None else _proto(s, pb.Example, where)
-            for s in np.asarray(serialized, dtype=object).reshape(-1)]
+    serialized = np.asarray(serialized, dtype=object)
+    if serialized.ndim == 0:     # one Example: its tensors without a batch dimension, as in TF
+        return parse_single_example(serialized.item(), features)
+    if serialized.ndim != 1:
+        raise ValueError(f"{where}: serialized must be a string scalar or vector, got shape "
+                         f"{serialized.shape}")
+    rows = [pb.Example() if s is None else _proto(s, pb.Example, where) for s in serialized]
     per_row = [_feature_values(r.features, features, where) for r in rows]
     out = {}
     for key, spec in features.items():
@@ -171,9 +316,8 @@ def parse_example(serialized, features, example_names=None, name=None):
             out[key] = SparseTensor(idx, _tensor(flat),
                                     [len(vals), int(lengths.max()) if len(lengths) else 0])
         else:
-            splits = np.concatenate([[0], np.cumsum(lengths)]).astype(np.dtype(spec.row_splits_dtype))
-            out[key] = _ragged(_tensor(flat), convert_to_tensor(splits), where)
-    return out
+            out[key] = _ragged_batch([r.features for r in rows], spec, vals, key, where)
+    return _ordered(out, features)
 
 
 def parse_single_example(serialized, features, example_names=None, name=None):
@@ -181,7 +325,8 @@ def parse_single_example(serialized, features, example_names=None, name=None):
     VarLen a 1-D ``wb.SparseTensor``, Ragged a 1-D tensor."""
     where = "parse_single_example"
     _check_features(features, where)
-    values = _feature_values(_proto(serialized, pb.Example, where).features, features, where)
+    msg = _proto(serialized, pb.Example, where).features
+    values = _feature_values(msg, features, where)
     out = {}
     for key, spec in features.items():
         v = values[key]
@@ -193,8 +338,8 @@ def parse_single_example(serialized, features, example_names=None, name=None):
         if isinstance(spec, VarLenFeature):
             out[key] = SparseTensor(np.arange(len(v), dtype=np.int64).reshape(-1, 1), _tensor(v), [len(v)])
         else:
-            out[key] = _tensor(v)
-    return out
+            out[key] = _ragged_single(msg, spec, v, key, where)
+    return _ordered(out, features)
 
 
 def parse_single_sequence_example(serialized, context_features=None, sequence_features=None,
