@@ -15,12 +15,14 @@ KINDS = {"Batch", "Concatenate", "Enumerate", "Filter", "FromTensors", "Map", "P
          "Prefetch", "Range", "Repeat", "Shuffle", "Skip", "Take", "TensorSlices", "Zip",
          "Cache", "ChooseFromDatasets", "FromGenerator", "GroupByWindow", "Interleave", "ListElements",
          "Load", "SampleFromDatasets", "Scan", "SparseBatch", "TFRecords", "TextLines", "Unbatch", "WithOptions",
-         "Window", "Shard", "TakeWhile", "Unique", "Rebatch", "IgnoreErrors", "RandomSource"}
+         "Window", "Shard", "TakeWhile", "Unique", "Rebatch", "IgnoreErrors", "RandomSource",
+         "FixedLengthRecords"}
 
 # kinds of transformations the pipeline above does not use (tests/test_data_breadth.py saves them)
 NEW_KINDS = {"Cache", "ChooseFromDatasets", "FromGenerator", "GroupByWindow", "Interleave", "ListElements",
              "Load", "SampleFromDatasets", "Scan", "SparseBatch", "TFRecords", "TextLines", "Unbatch",
-             "WithOptions", "Window", "Shard", "TakeWhile", "Unique", "Rebatch", "IgnoreErrors", "RandomSource"}
+             "WithOptions", "Window", "Shard", "TakeWhile", "Unique", "Rebatch", "IgnoreErrors", "RandomSource",
+             "FixedLengthRecords"}
 
 
 def transformations(cls=Dataset):
@@ -30,7 +32,8 @@ def transformations(cls=Dataset):
 
 
 def test_the_public_surface_of_wb_data():
-    assert sorted(wb.data.__all__) == ["AUTOTUNE", "Dataset", "INFINITE_CARDINALITY", "Iterator", "Options",
+    assert sorted(wb.data.__all__) == ["AUTOTUNE", "Dataset", "FixedLengthRecordDataset", "INFINITE_CARDINALITY",
+                                       "Iterator", "Options",
                                        "TFRecordDataset", "TextLineDataset", "UNKNOWN_CARDINALITY", "experimental"]
     assert (wb.data.AUTOTUNE, wb.data.INFINITE_CARDINALITY, wb.data.UNKNOWN_CARDINALITY) == (-1, -1, -2)
     methods = sorted(n for n in dir(Dataset) if not n.startswith("_"))

@@ -10,7 +10,8 @@ The package, by transformation family (as tf.data's own source is laid out):
                  protocol its transformations implement
     sources      from_tensor_slices, range, from_tensors; zip, concatenate
     generator    from_generator
-    files        TextLineDataset, TFRecordDataset, list_files (through ``wb.io``)
+    files        TextLineDataset, TFRecordDataset, FixedLengthRecordDataset, list_files
+                 (through ``wb.io``)
     experimental tf.data.experimental: CsvDataset, make_csv_dataset, Counter, rejection_resample
     storage      Dataset.save / load (a folder of JSON and .npy files)
     caching      cache, in memory or in files
@@ -38,7 +39,7 @@ checkpoint (``Batch``, ``Shuffle``, ...), so states saved before the split still
 """
 
 from .dataset import AUTOTUNE, INFINITE_CARDINALITY, UNKNOWN_CARDINALITY, Dataset
-from .files import TextLineDataset, TFRecordDataset
+from .files import FixedLengthRecordDataset, TextLineDataset, TFRecordDataset
 from . import experimental
 from .iterator import Iterator
 from .options import Options
@@ -49,4 +50,4 @@ from ragged import RaggedTensor
 register_ragged(RaggedTensor)
 
 __all__ = ["Dataset", "Iterator", "AUTOTUNE", "INFINITE_CARDINALITY", "UNKNOWN_CARDINALITY", "Options",
-           "TextLineDataset", "TFRecordDataset", "experimental"]
+           "FixedLengthRecordDataset", "TextLineDataset", "TFRecordDataset", "experimental"]

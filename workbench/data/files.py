@@ -1,4 +1,5 @@
-"""Datasets read from files: ``TextLineDataset``, ``TFRecordDataset`` and ``list_files``.
+"""Datasets read from files: ``TextLineDataset``, ``TFRecordDataset``,
+``FixedLengthRecordDataset`` and ``list_files``.
 
 File names may be a string, a list of strings, a string tensor or a dataset of strings;
 files are read one after another (``num_parallel_reads``: that many at once, interleaved
@@ -16,7 +17,7 @@ import numpy as np
 from ..core import wrap
 from ..errors import InvalidArgumentError, argcheck
 from ..io import gfile
-from ..io.tfrecord import check_compression, read_lines, read_records
+from ..io.tfrecord import check_compression, read_fixed_length_records, read_lines, read_records
 from .dataset import UNKNOWN, Dataset
 from .iterator import Step, expect_kind
 from .nesting import Interleave
@@ -101,13 +102,25 @@ class TFRecords(_FileReader):
         return read_records(self._file, self._compression, start, offset)
 
 
-def _reader_dataset(filenames, compression_type, num_parallel_reads, cls, where):
+class FixedLengthRecords(_FileReader):
+    """The fixed-length records of one file, between its header and footer."""
+
+    def __init__(self, filename, compression, record_bytes, header_bytes, footer_bytes):
+        super().__init__(filename, compression)
+        self._sizes = (record_bytes, header_bytes, footer_bytes)
+
+    def _items(self, start, offset):
+        return ((record, None) for record in read_fixed_length_records(
+            self._file, *self._sizes, compression_type=self._compression, start=start))
+
+
+def _reader_dataset(filenames, compression_type, num_parallel_reads, cls, where, *args):
     compression = check_compression(compression_type, where)
     names = _names(filenames, where)
     if num_parallel_reads is None:
-        return Interleave(names, lambda f: cls(f, compression), 1, 1, None, None, where)
+        return Interleave(names, lambda f: cls(f, compression, *args), 1, 1, None, None, where)
     n = argcheck.integer(num_parallel_reads, "num_parallel_reads", where)
-    return Interleave(names, lambda f: cls(f, compression), n, 1, n, None, where)
+    return Interleave(names, lambda f: cls(f, compression, *args), n, 1, n, None, where)
 
 
 def TextLineDataset(filenames, compression_type=None, buffer_size=None,  # noqa: N802  (TF's name)
@@ -122,6 +135,26 @@ def TFRecordDataset(filenames, compression_type=None, buffer_size=None,  # noqa:
     """``tf.data.TFRecordDataset``: the records of TFRecord files as string scalars (their
     checksums checked); ``compression_type`` None, "GZIP" or "ZLIB"."""
     return _reader_dataset(filenames, compression_type, num_parallel_reads, TFRecords, "TFRecordDataset")
+
+
+def FixedLengthRecordDataset(filenames, record_bytes, header_bytes=None,  # noqa: N802  (TF's name)
+                             footer_bytes=None, buffer_size=None, compression_type=None,
+                             num_parallel_reads=None, name=None):
+    """``tf.data.FixedLengthRecordDataset``: the ``record_bytes``-long records of files as
+    string scalars, each file's first ``header_bytes`` and last ``footer_bytes`` skipped;
+    ``compression_type`` None, "GZIP" or "ZLIB". A file whose body is not a whole number of
+    records raises TF's error when it is read."""
+    where = "FixedLengthRecordDataset"
+    record_bytes = argcheck.integer(record_bytes, "record_bytes", where)
+    header_bytes = 0 if header_bytes is None else argcheck.integer(header_bytes, "header_bytes", where)
+    footer_bytes = 0 if footer_bytes is None else argcheck.integer(footer_bytes, "footer_bytes", where)
+    if record_bytes <= 0:
+        raise InvalidArgumentError(f"{where}: `record_bytes` must be > 0, got {record_bytes}")
+    for what, value in (("header_bytes", header_bytes), ("footer_bytes", footer_bytes)):
+        if value < 0:
+            raise InvalidArgumentError(f"{where}: `{what}` must be >= 0, got {value}")
+    return _reader_dataset(filenames, compression_type, num_parallel_reads, FixedLengthRecords, where,
+                           record_bytes, header_bytes, footer_bytes)
 
 
 def list_files(file_pattern, shuffle, seed):

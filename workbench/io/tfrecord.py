@@ -14,8 +14,10 @@ import struct
 import zlib
 
 from . import gfile
+from ..errors import DataLossError, InvalidArgumentError
 
-__all__ = ["TFRecordOptions", "TFRecordWriter", "masked_crc32c", "read_lines", "read_records"]
+__all__ = ["TFRecordOptions", "TFRecordWriter", "masked_crc32c", "read_fixed_length_records", "read_lines",
+           "read_records"]
 
 try:
     import google_crc32c as _crc_lib
@@ -229,3 +231,49 @@ def read_lines(path, compression_type=None, start=0, chunk=1 << 16):
             n += 1
             if n > start:
                 yield rest[:-1] if rest.endswith(b"\r") else rest
+
+
+def read_fixed_length_records(path, record_bytes, header_bytes=0, footer_bytes=0, compression_type=None,
+                              start=0, chunk=1 << 16):
+    """Yield the ``record_bytes``-long records of a file between its ``header_bytes`` and its
+    ``footer_bytes`` (TF's FixedLengthRecordDataset), from record number ``start`` on. A body
+    that is not a whole number of records raises TF's error: InvalidArgumentError before the
+    first record of an uncompressed file, DataLossError at the end of a compressed one."""
+    kind = check_compression(compression_type, "FixedLengthRecordDataset")
+
+    def uneven(body, error):
+        return error(f"Excluding the header ({header_bytes} bytes) and footer ({footer_bytes} bytes), "
+                     f"input file \"{path}\" has body length {body} bytes, which is not an exact "
+                     f"multiple of the record length ({record_bytes} bytes).")
+
+    with gfile.GFile(path, "rb") as f:
+        if kind is None:     # the size is known: check it, then read from the record wanted
+            size = f.seek(0, 2)
+            body = size - header_bytes - footer_bytes
+            if body < 0:
+                raise InvalidArgumentError(f"input file \"{path}\" has {size} bytes, fewer than its "
+                                           f"header ({header_bytes} bytes) and footer ({footer_bytes} bytes)")
+            if body % record_bytes:
+                raise uneven(body, InvalidArgumentError)
+            f.seek(header_bytes + start * record_bytes)
+            for _ in range(start, body // record_bytes):
+                yield f.read(record_bytes)
+            return
+        stream = _Decompressor(f, kind)
+        header = stream.read(header_bytes)
+        if len(header) < header_bytes:
+            raise DataLossError(f"input file \"{path}\" has {len(header)} bytes, fewer than its header "
+                                f"({header_bytes} bytes)")
+        buf, n = b"", 0
+        while True:
+            data = stream.read(chunk)
+            buf += data
+            while len(buf) >= record_bytes + footer_bytes:   # a whole record, and the footer still after it
+                record, buf = buf[:record_bytes], buf[record_bytes:]
+                n += 1
+                if n > start:
+                    yield record
+            if not data:
+                break
+        if len(buf) != footer_bytes:
+            raise uneven(n * record_bytes + len(buf) - footer_bytes, DataLossError)
