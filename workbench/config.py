@@ -3,6 +3,7 @@
 import collections
 
 from . import backend, hostcache
+from .ops import blas as _blas
 
 _EAGER = {"on": False}
 
@@ -35,8 +36,25 @@ def clear_host_cache():
     hostcache.clear()
 
 
+def set_blas(name):
+    """Compute matrix products (``matmul`` and its gradients, float32 and float64 NumPy arrays)
+    with the BLAS ``name``: ``"numpy"`` (NumPy's own, the default), ``"mkl"`` (the ``mkl``
+    wheel), ``"blis"`` (the ``blis`` package) or ``"auto"`` (the fastest installed one, timed
+    once per machine on a training step's products and cached). Also set by the environment
+    variable ``WORKBENCH_BLAS`` when workbench is imported. ImportError when the backend is not
+    installed; see ``workbench.ops.blas``."""
+    _blas.set_blas(name)
+
+
+def get_blas() -> str:
+    """The BLAS matrix products use now: ``"numpy"``, ``"mkl"`` or ``"blis"`` (``"auto"``
+    resolved)."""
+    return _blas.get_blas()
+
+
 __all__ = ["run_functions_eagerly", "functions_run_eagerly", "set_host_cache_limit",
-           "host_cache_info", "clear_host_cache", "set_soft_device_placement", "get_soft_device_placement"]
+           "host_cache_info", "clear_host_cache", "set_soft_device_placement", "get_soft_device_placement",
+           "set_blas", "get_blas"]
 
 set_soft_device_placement = backend.set_soft_device_placement
 get_soft_device_placement = backend.get_soft_device_placement

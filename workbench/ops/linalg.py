@@ -29,6 +29,7 @@ from ..core import apply, binary_arrays, convert_to_tensor, defop
 from ..errors import InvalidArgumentError, argcheck, eager_op_message
 from ._define import bilinear_jvp, defop as defrule
 from .rules import ARRAYS
+from .blas import ACTIVE as _BLAS
 from .einsum import einsum, tensordot  # noqa: F401  (exported in wb.linalg)
 from .shape import reshape, transpose
 
@@ -46,7 +47,13 @@ def _mt(x):
     return matrix_transpose(x)
 
 
-_matmul_op = defrule("matmul", lambda xp, a, b: xp.matmul(a, b),
+def _matmul_fwd(xp, a, b):
+    # the BLAS chosen in ``blas`` (None, the default: the array module's own)
+    fn = _BLAS[0]
+    return xp.matmul(a, b) if fn is None or xp is not np else fn(a, b)
+
+
+_matmul_op = defrule("matmul", _matmul_fwd,
                    rule=lambda e, needs, g, ans, a, b: (
                        e.matmul(g, e.matrix_transpose(b)) if needs[0] else None,
                        e.matmul(e.matrix_transpose(a), g) if needs[1] else None),
