@@ -956,12 +956,21 @@ def _input_signature(sig, function):
     return tuple(sig)
 
 
+def _zeros(shape, dtype):
+    """Zeros of ``dtype``; for strings, empty byte strings (NumPy's object zeros are ints)."""
+    dt = np.dtype(dtype)
+    if dt == object:
+        return np.full(shape, b"", dtype=object)
+    return np.zeros(shape, dt)
+
+
 def _example(spec):
-    """A tensor of ``spec`` (zeros, size 1 where a dimension is None) to trace with."""
+    """A tensor of ``spec`` (zeros, or empty strings; size 1 where a dimension is None) to
+    trace with."""
     if isinstance(spec, TensorSpec):
         if spec.shape.rank is None:  # any rank: trace with a scalar
-            return core.convert_to_tensor(np.zeros((), spec.dtype))
-        return core.convert_to_tensor(np.zeros(tuple(1 if d is None else d for d in spec.shape), spec.dtype))
+            return core.convert_to_tensor(_zeros((), spec.dtype))
+        return core.convert_to_tensor(_zeros(tuple(1 if d is None else d for d in spec.shape), spec.dtype))
     if _is_spec(spec):
         return _ragged_example(spec)
     return spec
@@ -981,7 +990,7 @@ def _ragged_example(spec):
         lengths.append(np.full(rows, size, dtype=np.dtype(spec.row_splits_dtype)))
         rows *= size
     inner = tuple(1 if d is None else d for d in shape[rr + 1:])
-    values = core.convert_to_tensor(np.zeros((rows,) + inner, np.dtype(spec.dtype)))
+    values = core.convert_to_tensor(_zeros((rows,) + inner, spec.dtype))
     return spec.value_type.from_nested_row_lengths(values, lengths)
 
 

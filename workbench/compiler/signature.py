@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import contextlib
+import sys
 
 import numpy as np
 
 from .. import backend, core, nest
 from ..core import Tensor, Variable
-from ..tensor_shape import _dtype_name
+from ..tensor_shape import TensorShape, _dtype_name
 
 __all__ = ["Placeholder", "as_tensors", "describe", "output_shapes", "placeholder", "plain", "release_placeholders",
            "repeats", "signature", "stand_in"]
@@ -48,6 +49,32 @@ class Placeholder(Tensor):
         if shape is None:
             return label, "<unknown>"
         return label, "(" + ", ".join(map(str, shape)) + ("," if len(shape) == 1 else "") + ")"
+
+    # TF's static shape for the traced function's own code: ``x.shape`` is the shape the trace
+    # serves (None where the input signature or a relaxed trace leaves a size open), not the
+    # sizes of the value traced with. The library's own code, which computes with a tensor's
+    # sizes and whose program is recorded for the sizes traced, reads the value's shape.
+    def _static(self):
+        if sys._getframe(2).f_code.co_filename.startswith(core._OUR_ROOTS):
+            return None
+        shown = self._shown[id(self)][1]
+        return TensorShape(None if shown is None else list(shown))
+
+    @property
+    def shape(self):
+        static = self._static()
+        return Tensor.shape.fget(self) if static is None else static
+
+    def get_shape(self):
+        static = self._static()
+        return Tensor.shape.fget(self) if static is None else static
+
+    @property
+    def ndim(self):
+        static = self._static()
+        if static is None:
+            return self._data.ndim
+        return -1 if static.rank is None else static.rank   # TF's ndim of an unknown rank
 
     def __str__(self):
         label, shape = self._parts()
