@@ -1,5 +1,5 @@
-"""Cases for the ops of TF's tf.nn / tf.math breadth: the CTC loss (first order only: TF's
-loss has no second derivative)."""
+"""Cases for TF's tf.nn / tf.math breadth: the CTC loss (first order only: TF's loss has no
+second derivative), the approximate top-k and isotonic regression."""
 
 import numpy as np
 
@@ -14,6 +14,17 @@ def _ctc(x):
     return wb.nn.ctc_loss(_CTC_LABELS, x, [3, 1], [5, 3], blank_index=3)
 
 
+def _distinct(shape, seed):
+    # well-separated values: no selection or pooling changes within the finite differences
+    return np.random.default_rng(seed).permutation(int(np.prod(shape))).reshape(shape) * 0.3
+
+
 CASES = [
     Case("ctc_loss", _ctc, [uniform(-1, 1, (5, 2, 4), 1101)], order=1),
+    Case("approx_max_k", lambda x: wb.math.approx_max_k(x, 2, reduction_dimension=0).values,
+         [_distinct((3, 4), 1102)]),
+    Case("approx_min_k", lambda x: wb.math.approx_min_k(x, 3).values * x[:, :3],
+         [_distinct((2, 5), 1103)]),
+    Case("isotonic_regression", lambda x: wb.nn.isotonic_regression(x, axis=0).output ** 2,
+         [_distinct((5, 2), 1104)]),
 ]

@@ -10,6 +10,7 @@ cross-entropy), so their gradients come from the parts.
 
 from __future__ import annotations
 
+import collections
 import math
 
 import numpy as np
@@ -27,7 +28,8 @@ from .elementwise import (
 )
 from .reduce import _axes, reduce_mean, reduce_sum
 from .indexing import gather
-from .shape import concat, expand_dims, norm_axis, reshape
+from .segment import unsorted_segment_mean
+from .shape import concat, expand_dims, norm_axis, reshape, transpose
 
 # ---------------------------------------------------------------------------
 # activations: elementwise primitives with derivative ``d(ans, x)``
@@ -449,7 +451,7 @@ def embedding_lookup(params, ids, max_norm=None, name=None):
 
     >>> table = wb.constant([[0.0, 1.0], [2.0, 3.0], [4.0, 5.0]])
     >>> wb.nn.embedding_lookup(table, [[2, 0]]).shape
-    (1, 2, 2)
+    TensorShape([1, 2, 2])
     """
     if not isinstance(ids, Tensor) and getattr(ids, "__wb_dispatch__", False):
         return core.dispatch(embedding_lookup, (ids,), {"params": params, "max_norm": max_norm})   # ragged ids
@@ -475,7 +477,149 @@ def embedding_lookup(params, ids, max_norm=None, name=None):
     return out
 
 
+# ---------------------------------------------------------------------------
+# approximate top-k and isotonic regression
+
+
+ApproxTopK = collections.namedtuple("ApproxTopK", ["values", "indices"])
+IsotonicRegression = collections.namedtuple("IsotonicRegression", ["output", "segments"])
+
+
+def _approx_k(operand, k, reduction_dimension, recall_target, aggregate_to_topk, largest):
+    opname = "approx_max_k" if largest else "approx_min_k"
+    x = convert_to_tensor(operand)
+    if x.dtype.kind != "f":
+        raise TypeError(f"{opname}: operand must be floating, got dtype {x.dtype}")
+    if x.ndim == 0:
+        raise ValueError(f"{opname}: operand must have rank >= 1, got a scalar")
+    if not -x.ndim <= reduction_dimension < x.ndim:
+        raise ValueError(f"{opname}: reduction_dimension must be in [{-x.ndim}, {x.ndim - 1}] "
+                         f"for operand of shape {x.shape}, got {reduction_dimension}")
+    if not 0.0 < recall_target <= 1.0:
+        raise ValueError(f"{opname}: recall_target must be in (0, 1], got {recall_target}")
+    axis = reduction_dimension % x.ndim
+    n = x.shape[axis]
+    k = argcheck.integer(k, "k", opname)
+    if not 0 <= k <= n:
+        raise InvalidArgumentError(f"{opname}: k={k} must be in [0, {n}] (dimension "
+                                   f"{reduction_dimension} of operand {x.shape})")
+    perm = [d for d in range(x.ndim) if d != axis] + [axis]
+    back = list(np.argsort(perm))
+    moved = transpose(x, perm) if axis != x.ndim - 1 else x
+    data = moved._data
+    xp = moved.xp
+    # exact, stable selection: ties go to the lower index, as TF's CPU and XLA kernels do
+    order = xp.argsort(-data if largest else data, axis=-1, kind="stable")
+    if aggregate_to_topk:
+        order = order[..., :k]
+    idx = core.wrap(order.astype(np.int32))
+    values = gather(moved, idx, axis=-1, batch_dims=moved.ndim - 1)
+    if axis != x.ndim - 1:
+        values, idx = transpose(values, back), transpose(idx, back)
+    return ApproxTopK(values, idx)
+
+
+def approx_max_k(operand, k, reduction_dimension=-1, recall_target=0.95,
+                 reduction_input_size_override=-1, aggregate_to_topk=True, name=None):
+    """The ``k`` largest entries of ``operand`` along ``reduction_dimension``, largest first,
+    and their int32 indices (TF's ``tf.math.approx_max_k``, also ``tf.nn``'s).
+
+    TF approximates only on TPUs; on CPUs and GPUs it returns the exact top k, as this does
+    (ties: the lower index first). ``recall_target`` must be in (0, 1];
+    ``reduction_input_size_override`` only tunes TF's approximation. With
+    ``aggregate_to_topk=False`` the whole dimension comes back, sorted (TF's XLA CPU result).
+    The gradient flows to the selected entries.
+
+    >>> top = wb.math.approx_max_k([[3.0, 1.0, 4.0, 1.0, 5.0]], 2)
+    >>> top.values.numpy(), top.indices.numpy()
+    (array([[5., 4.]], dtype=float32), array([[4, 2]], dtype=int32))
+    """
+    return _approx_k(operand, k, reduction_dimension, recall_target, aggregate_to_topk, True)
+
+
+def approx_min_k(operand, k, reduction_dimension=-1, recall_target=0.95,
+                 reduction_input_size_override=-1, aggregate_to_topk=True, name=None):
+    """The ``k`` smallest entries of ``operand`` along ``reduction_dimension``, smallest first,
+    and their int32 indices (TF's ``tf.math.approx_min_k``; exact, as TF on CPUs and GPUs; see
+    :func:`approx_max_k`).
+
+    >>> wb.math.approx_min_k([[3.0, 1.0, 4.0, 1.0, 5.0]], 3)[1].numpy()
+    array([[1, 3, 0]], dtype=int32)
+    """
+    return _approx_k(operand, k, reduction_dimension, recall_target, aggregate_to_topk, False)
+
+
+def _pav_segments(rows, decreasing):
+    """Segment ids ``[R, N]`` of the pool-adjacent-violators solution of each row: adjacent
+    blocks are pooled while their means break the order (strictly: equal neighbours stay
+    apart, as in TF)."""
+    out = np.zeros(rows.shape, np.int32)
+    sign = 1.0 if decreasing else -1.0
+    for r, row in enumerate(rows * sign):
+        sums, counts = [], []
+        for v in row:
+            s, c = float(v), 1
+            while sums and s / c > sums[-1] / counts[-1]:
+                s += sums.pop()
+                c += counts.pop()
+            sums.append(s)
+            counts.append(c)
+        out[r] = np.repeat(np.arange(len(counts), dtype=np.int32), counts)
+    return out
+
+
+def isotonic_regression(inputs, decreasing=True, axis=-1):
+    """The least-squares fit of ``inputs`` that is non-increasing (``decreasing=True``) or
+    non-decreasing along ``axis`` (TF's ``tf.nn.isotonic_regression``).
+
+    Returns ``(output, segments)``: ``output`` the fit (floating: int8/int16 inputs give
+    float32, wider integers float64), ``segments`` int32 ids numbering the blocks of equal
+    output from 0 along ``axis``. Each output is the mean of its block, so the gradient is
+    the mean of the incoming gradient over each block (TF's definition).
+
+    >>> y, segments = wb.nn.isotonic_regression([[3.0, 1.0, 2.0], [1.0, 3.0, 4.0]], axis=1)
+    >>> y.numpy()
+    array([[3.       , 1.5      , 1.5      ],
+           [2.6666667, 2.6666667, 2.6666667]], dtype=float32)
+    >>> segments.numpy()
+    array([[0, 1, 1],
+           [0, 0, 0]], dtype=int32)
+    """
+    x = convert_to_tensor(inputs)
+    if x.dtype.kind in "iu":
+        x = cast(x, "float32" if x.dtype.itemsize <= 2 else "float64")
+    elif x.dtype.kind != "f":
+        raise TypeError(f"isotonic_regression: inputs must be real numbers, got dtype {x.dtype}")
+    if x.ndim == 0:
+        return IsotonicRegression(x, core.wrap(np.zeros((), np.int32)))
+    if not -x.ndim <= axis < x.ndim:
+        raise InvalidArgumentError(f"isotonic_regression: axis must be in [{-x.ndim}, {x.ndim}) "
+                                   f"for inputs of rank {x.ndim}, got {axis}")
+    axis = axis % x.ndim
+    perm = [d for d in range(x.ndim) if d != axis] + [axis]
+    moved = transpose(x, perm) if axis != x.ndim - 1 else x
+    n = moved.shape[-1]
+    if moved.size == 0:
+        return IsotonicRegression(x, core.wrap(np.zeros(x.shape, np.int32)))
+    rows = np.asarray(moved.numpy(), np.float64).reshape(-1, n)
+    seg = _pav_segments(rows, decreasing)
+    # one id per (row, block) for the pooled means
+    flat_ids = (seg + (np.arange(rows.shape[0], dtype=np.int32) * n)[:, None]).reshape(-1)
+    ids = core.wrap(flat_ids)
+    flat = reshape(moved, (-1,))
+    y = gather(unsorted_segment_mean(flat, ids, rows.shape[0] * n), ids)
+    y = reshape(y, moved.shape)
+    segments = core.wrap(seg.reshape(moved.shape))
+    if axis != x.ndim - 1:
+        back = list(np.argsort(perm))
+        y, segments = transpose(y, back), transpose(segments, back)
+    return IsotonicRegression(y, segments)
+
+
 __all__ = [
+    "approx_max_k",
+    "approx_min_k",
+    "isotonic_regression",
     "avg_pool2d",
     "batch_normalization",
     "bias_add",
