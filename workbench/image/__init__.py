@@ -6,6 +6,7 @@
 - pixel values (``color``): ``convert_image_dtype``, colour spaces, brightness, contrast, gamma,
   saturation, hue, ``per_image_standardization``;
 - augmentations (``augment``): ``random_*`` and ``stateless_random_*``;
+- JPEG artifacts (``jpeg``): ``adjust_jpeg_quality`` and its random forms, through Pillow;
 - measures and filters (``quality``): ``total_variation``, ``psnr``, ``ssim``, ``ssim_multiscale``,
   ``image_gradients``, ``sobel_edges``;
 - boxes (``boxes``): ``non_max_suppression`` and its ``_with_scores``, ``_overlaps``, ``_padded`` forms.
@@ -38,21 +39,23 @@ from .geometry import (
     resize_with_crop_or_pad, rot90, transpose,
 )
 from .glimpse import extract_glimpse
+from .jpeg import adjust_jpeg_quality, random_jpeg_quality, stateless_random_jpeg_quality
 from .quality import image_gradients, psnr, sobel_edges, ssim, ssim_multiscale, total_variation
 from .sampling import ResizeMethod, crop_and_resize, resize, resize_with_pad, transform
 from ..io.images import decode_image, decode_jpeg, decode_png, encode_jpeg, encode_png  # noqa: F401 (tf.image's codecs)
 
 __all__ = [
-    "ResizeMethod", "adjust_brightness", "adjust_contrast", "adjust_gamma", "adjust_hue", "adjust_saturation",
+    "ResizeMethod", "adjust_brightness", "adjust_contrast", "adjust_gamma", "adjust_hue", "adjust_jpeg_quality",
+    "adjust_saturation",
     "central_crop", "convert_image_dtype", "crop_and_resize", "crop_to_bounding_box", "draw_bounding_boxes",
     "extract_glimpse", "extract_patches",
     "flip_left_right", "flip_up_down", "grayscale_to_rgb", "hsv_to_rgb", "image_gradients",
     "non_max_suppression", "non_max_suppression_overlaps", "non_max_suppression_padded",
     "non_max_suppression_with_scores", "pad_to_bounding_box", "per_image_standardization", "psnr",
     "random_brightness", "random_contrast", "random_crop", "random_flip_left_right", "random_flip_up_down",
-    "random_hue", "random_saturation", "resize", "resize_with_crop_or_pad", "resize_with_pad",
+    "random_hue", "random_jpeg_quality", "random_saturation", "resize", "resize_with_crop_or_pad", "resize_with_pad",
     "rgb_to_grayscale", "rgb_to_hsv", "rgb_to_yiq", "rgb_to_yuv", "rot90", "sobel_edges", "ssim",
     "ssim_multiscale", "stateless_random_brightness", "stateless_random_contrast", "stateless_random_crop",
     "stateless_random_flip_left_right", "stateless_random_flip_up_down", "stateless_random_hue",
-    "stateless_random_saturation", "total_variation", "transform", "transpose", "yiq_to_rgb", "yuv_to_rgb",
+    "stateless_random_jpeg_quality", "stateless_random_saturation", "total_variation", "transform", "transpose", "yiq_to_rgb", "yuv_to_rgb",
 ]
