@@ -1,5 +1,6 @@
 """Cases for TF's tf.nn / tf.math breadth: the CTC loss (first order only: TF's loss has no
-second derivative), the approximate top-k and isotonic regression."""
+second derivative), the approximate top-k, isotonic regression and
+the sparse embedding lookup."""
 
 import numpy as np
 
@@ -19,6 +20,14 @@ def _distinct(shape, seed):
     return np.random.default_rng(seed).permutation(int(np.prod(shape))).reshape(shape) * 0.3
 
 
+_EMB_IDS = wb.SparseTensor([[0, 0], [0, 1], [1, 0], [2, 0]], [0, 2, 1, 2], [3, 2])
+
+
+def _emb_sparse(params, weights):
+    sp_w = wb.SparseTensor(_EMB_IDS.indices, weights, _EMB_IDS.dense_shape)
+    return wb.nn.embedding_lookup_sparse(params, _EMB_IDS, sp_w, combiner="sqrtn", max_norm=1.5)
+
+
 CASES = [
     Case("ctc_loss", _ctc, [uniform(-1, 1, (5, 2, 4), 1101)], order=1),
     Case("approx_max_k", lambda x: wb.math.approx_max_k(x, 2, reduction_dimension=0).values,
@@ -27,4 +36,6 @@ CASES = [
          [_distinct((2, 5), 1103)]),
     Case("isotonic_regression", lambda x: wb.nn.isotonic_regression(x, axis=0).output ** 2,
          [_distinct((5, 2), 1104)]),
+    Case("embedding_lookup_sparse", _emb_sparse,
+         [uniform(-1, 1, (3, 2), 1105), uniform(0.5, 2, (4,), 1106)]),
 ]

@@ -28,7 +28,7 @@ from .elementwise import (
 )
 from .reduce import _axes, reduce_mean, reduce_sum
 from .indexing import gather
-from .segment import unsorted_segment_mean
+from .segment import segment_mean, unsorted_segment_mean
 from .shape import concat, expand_dims, norm_axis, reshape, transpose
 
 # ---------------------------------------------------------------------------
@@ -616,6 +616,133 @@ def isotonic_regression(inputs, decreasing=True, axis=-1):
     return IsotonicRegression(y, segments)
 
 
+# ---------------------------------------------------------------------------
+# embedding lookup of sparse ids
+
+_COMBINERS = ("mean", "sqrtn", "sum")
+
+
+def _sparse_arg(x, what, opname):
+    from ..sparse.sparse_tensor import SparseTensor  # sparse imports the ops
+    if not isinstance(x, SparseTensor):
+        raise TypeError(f"{opname}: {what} must be a SparseTensor, got {type(x).__name__}")
+    return x
+
+
+def embedding_lookup_sparse(params, sp_ids, sp_weights, combiner=None, max_norm=None, name=None,
+                            allow_fast_lookup=False):
+    """Embeddings of the ids in each row of a SparseTensor, combined per row (TF 2's
+    ``tf.nn.embedding_lookup_sparse``).
+
+    ``sp_ids``: SparseTensor of int ids ``[N, ...]`` in canonical order; row ``i`` is every
+    entry whose first index is ``i``. ``sp_weights``: SparseTensor of float weights with the
+    same indices, or None (all weights 1). ``combiner``: "sum" (weighted sum), "mean" (the
+    weighted sum over the sum of weights; the default) or "sqrtn" (over the square root of
+    the sum of squared weights). ``max_norm``: each embedding is first clipped to this L2
+    norm. As in TF the result has ``max(row) + 1`` rows (a row without ids in the middle is
+    zeros); ``allow_fast_lookup`` gives the same values. Differentiable in ``params`` and in
+    the weights.
+
+    >>> params = wb.constant([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0], [7.0, 8.0]])
+    >>> ids = wb.SparseTensor([[0, 0], [0, 1], [1, 0], [2, 0]], [0, 1, 3, 2], [3, 2])
+    >>> wb.nn.embedding_lookup_sparse(params, ids, None, combiner="sum").numpy()
+    array([[4., 6.],
+           [7., 8.],
+           [5., 6.]], dtype=float32)
+    """
+    opname = "embedding_lookup_sparse"
+    if combiner is None:
+        combiner = "mean"
+    if combiner not in _COMBINERS:
+        raise ValueError(f"{opname}: combiner must be one of 'mean', 'sqrtn' or 'sum', got "
+                         f"{combiner!r}")
+    from .segment import segment_sum  # segment's users import nn
+    from .elementwise import divide_no_nan
+    sp_ids = _sparse_arg(sp_ids, "sp_ids", opname)
+    segments = sp_ids.indices[:, 0]
+    emb = embedding_lookup(params, sp_ids.values, max_norm=max_norm)
+    lead = (-1,) + (1,) * (emb.ndim - 1)
+    if sp_weights is None:
+        if combiner == "sum":
+            return segment_sum(emb, segments)
+        if combiner == "mean":
+            return segment_mean(emb, segments)
+        ones = ones_like(cast(sp_ids.values, emb.dtype))
+        return divide_no_nan(segment_sum(emb, segments), reshape(sqrt(segment_sum(ones, segments)), lead))
+    sp_weights = _sparse_arg(sp_weights, "sp_weights", opname)
+    w = sp_weights.values
+    if w.shape != sp_ids.values.shape:
+        raise ValueError(f"{opname}: sp_weights must have the indices of sp_ids, got "
+                         f"{w.shape[0]} weights for {sp_ids.values.shape[0]} ids")
+    if w.dtype != emb.dtype:
+        raise TypeError(f"{opname}: sp_weights has dtype {w.dtype}, expected params' {emb.dtype}")
+    total = segment_sum(emb * reshape(w, lead), segments)
+    if combiner == "sum":
+        return total
+    norm = segment_sum(w, segments) if combiner == "mean" else sqrt(segment_sum(w * w, segments))
+    return divide_no_nan(total, reshape(norm, lead))
+
+
+def safe_embedding_lookup_sparse(embedding_weights, sparse_ids, sparse_weights=None,
+                                 combiner="mean", default_id=None, max_norm=None, name=None,
+                                 allow_fast_lookup=False):
+    """:func:`embedding_lookup_sparse` that tolerates bad entries (TF 2's
+    ``tf.nn.safe_embedding_lookup_sparse``): ids below 0 and entries with a weight of 0 or
+    less are dropped; a row left without ids gets the embedding of ``default_id`` (zeros
+    when None). ``sparse_ids`` ``[d0, ..., dn-1, m]`` gives ``[d0, ..., dn-1, embedding]``:
+    every row is present.
+
+    >>> params = wb.constant([[1.0, 2.0], [3.0, 4.0]])
+    >>> ids = wb.SparseTensor([[0, 0], [0, 1], [2, 0]], [0, -1, 1], [3, 2])
+    >>> wb.nn.safe_embedding_lookup_sparse(params, ids).numpy()
+    array([[1., 2.],
+           [0., 0.],
+           [3., 4.]], dtype=float32)
+    """
+    from ..sparse.sparse_tensor import SparseTensor  # sparse imports the ops
+    opname = "safe_embedding_lookup_sparse"
+    sparse_ids = _sparse_arg(sparse_ids, "sparse_ids", opname)
+    shape = [int(d) for d in np.asarray(sparse_ids.dense_shape.numpy())]
+    if len(shape) < 2:
+        raise ValueError(f"{opname}: sparse_ids must have rank >= 2, got dense shape {shape}")
+    rows = int(np.prod(shape[:-1]))
+    idx = np.asarray(sparse_ids.indices.numpy())
+    row = np.ravel_multi_index(tuple(idx[:, :-1].T), shape[:-1]) if idx.size else \
+        np.zeros(0, np.int64)
+    ids = np.asarray(sparse_ids.values.numpy())
+    keep = ids >= 0
+    weights = None
+    if sparse_weights is not None:
+        sparse_weights = _sparse_arg(sparse_weights, "sparse_weights", opname)
+        weights = sparse_weights.values
+        keep &= np.asarray(weights.numpy()) > 0
+    empty = np.ones(rows, bool)
+    empty[row[keep]] = False
+    fill = np.flatnonzero(empty)
+    # the kept entries, then one entry (id default_id or 0, weight 1) per empty row, in order
+    new_row = np.concatenate([row[keep], fill]).astype(np.int64)
+    new_col = np.concatenate([idx[keep, -1] if idx.size else np.zeros(0, np.int64),
+                              np.zeros(fill.size, np.int64)]).astype(np.int64)
+    order = np.lexsort((new_col, new_row))
+    new_ids = np.concatenate([ids[keep], np.full(fill.size, 0 if default_id is None else default_id,
+                                                 ids.dtype)])[order]
+    new_idx = np.stack([new_row[order], new_col[order]], axis=1)
+    flat_shape = [rows, shape[-1]]
+    ids_2d = SparseTensor(new_idx, new_ids, flat_shape)
+    w_2d = None
+    if weights is not None:
+        w_all = concat([gather(weights, np.flatnonzero(keep)),
+                        convert_to_tensor(np.ones(fill.size, np.dtype(weights.dtype)))], 0)
+        w_2d = SparseTensor(new_idx, gather(w_all, order), flat_shape)
+    out = embedding_lookup_sparse(embedding_weights, ids_2d, w_2d, combiner=combiner,
+                                  max_norm=max_norm)
+    if default_id is None and fill.size:
+        mask = np.ones((rows,) + (1,) * (out.ndim - 1), bool)
+        mask[fill] = False
+        out = where(mask, out, zeros_like(out))
+    return reshape(out, tuple(shape[:-1]) + tuple(out.shape[1:]))
+
+
 __all__ = [
     "approx_max_k",
     "approx_min_k",
@@ -628,6 +755,7 @@ __all__ = [
     "depthwise_conv2d",
     "elu",
     "embedding_lookup",
+    "embedding_lookup_sparse",
     "gelu",
     "l2_normalize",
     "leaky_relu",
@@ -638,6 +766,7 @@ __all__ = [
     "normalize_moments",
     "relu",
     "relu6",
+    "safe_embedding_lookup_sparse",
     "selu",
     "sigmoid_cross_entropy_with_logits",
     "silu",
