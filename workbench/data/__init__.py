@@ -28,6 +28,7 @@ The package, by transformation family (as tf.data's own source is laid out):
     indices      index streams: pipelines over array sources run on int64 row indices
     iterator     ``iter(ds)``: the position of each transformation, saved in checkpoints
     structure    elements (nested tuples/dicts of tensors) and how they batch
+    specs        DatasetSpec, IteratorSpec, OptionalSpec (the types of datasets, iterators, optionals)
 
 Each transformation is a ``Dataset`` subclass in its family's module, and a method of
 ``Dataset`` only constructs it. The family modules import ``dataset`` (to subclass
@@ -43,6 +44,7 @@ from .files import FixedLengthRecordDataset, TextLineDataset, TFRecordDataset
 from . import experimental
 from .iterator import Iterator
 from .options import Options
+from .specs import DatasetSpec, IteratorSpec
 from ..io.composites import register_ragged
 from ragged import RaggedTensor
 
@@ -50,4 +52,5 @@ from ragged import RaggedTensor
 register_ragged(RaggedTensor)
 
 __all__ = ["Dataset", "Iterator", "AUTOTUNE", "INFINITE_CARDINALITY", "UNKNOWN_CARDINALITY", "Options",
-           "FixedLengthRecordDataset", "TextLineDataset", "TFRecordDataset", "experimental"]
+           "FixedLengthRecordDataset", "TextLineDataset", "TFRecordDataset", "experimental", "DatasetSpec",
+           "IteratorSpec"]
