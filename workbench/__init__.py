@@ -66,6 +66,7 @@ _LAZY = {
     "RaggedTensorSpec": ("ragged", "RaggedTensorSpec"),
     "ragged": ("ragged", None),                     # tf.ragged (constant, range, stack, ...)
     "experimental": ("workbench.experimental", None),  # tf.experimental (ragged shapes, Optional)
+    "OptionalSpec": ("workbench.data.specs", "OptionalSpec"),   # tf.OptionalSpec (an Optional's type)
     "autodiff": ("gradients", None),
     "gradients": ("workbench.compiler.graph_gradients", "gradients"),   # graph mode: in a wb.function
     "hessians": ("workbench.compiler.graph_gradients", "hessians"),
