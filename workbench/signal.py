@@ -11,7 +11,7 @@ tensors only, so gradients do not yet flow through the FFTs, ``stft`` or ``inver
 compositions of these and the library's other ops. Windows and the mel matrix are constants.
 
 >>> wb.signal.stft(wb.zeros([2, 1000]), frame_length=256, frame_step=128).shape
-(2, 6, 129)
+TensorShape([2, 6, 129])
 """
 
 from __future__ import annotations
@@ -25,12 +25,12 @@ from .core import apply, convert_to_tensor, defop
 from .errors import argcheck
 from .ops.elementwise import cast, multiply
 from .ops.linalg import matmul
-from .ops.shape import reshape
-from .ops.indexing import pad, roll
+from .ops.shape import concat, reshape
+from .ops.indexing import pad, reverse, roll
 
 __all__ = ["dct", "fft", "fft2d", "fftshift", "frame", "hamming_window", "hann_window", "idct", "ifft", "ifft2d",
-           "ifftshift", "inverse_stft", "inverse_stft_window_fn", "irfft", "irfft2d", "kaiser_window",
-           "linear_to_mel_weight_matrix", "mfccs_from_log_mel_spectrograms", "overlap_and_add", "rfft",
+           "ifftshift", "inverse_mdct", "inverse_stft", "inverse_stft_window_fn", "irfft", "irfft2d",
+           "kaiser_bessel_derived_window", "kaiser_window", "linear_to_mel_weight_matrix", "mdct", "mfccs_from_log_mel_spectrograms", "overlap_and_add", "rfft",
            "rfft2d", "stft", "vorbis_window"]
 
 _COMPLEX = {np.dtype(np.float32): np.complex64, np.dtype(np.float64): np.complex128}
@@ -592,3 +592,81 @@ def mfccs_from_log_mel_spectrograms(log_mel_spectrograms, name=None):
     num_mel_bins = x.shape[-1]
     out = dct(x, type=2)
     return multiply(out, cast(1.0 / math.sqrt(2.0 * num_mel_bins), out.dtype))
+
+
+def kaiser_bessel_derived_window(window_length, beta=12.0, dtype=np.float32, name=None):
+    """The Kaiser-Bessel-derived window (TF's ``tf.signal.kaiser_bessel_derived_window``):
+    the square root of the running sum of a Kaiser window of ``window_length // 2 + 1``
+    points over its total, mirrored; power-complementary, so an MDCT with it reconstructs."""
+    n, dt = _length_and_dtype(window_length, dtype, "kaiser_bessel_derived_window")
+    half = n // 2
+    k = np.kaiser(half + 1, float(beta))
+    cum = np.cumsum(k[:half]) / k.sum()
+    w = np.sqrt(np.concatenate([cum, cum[::-1]]))
+    return core.wrap_constant(np.asarray(w, dtype=dt))
+
+
+def _mdct_window(window_fn, length, dtype):
+    if window_fn is None:   # a rectangle scaled by 1/sqrt(2), as TF
+        return cast(1.0 / math.sqrt(2.0), dtype)
+    return cast(window_fn(length, dtype=dtype), dtype)
+
+
+def mdct(signals, frame_length, window_fn=vorbis_window, pad_end=False, norm=None, name=None):
+    """The modified discrete cosine transform of frames of ``signals`` (TF's ``tf.signal.mdct``).
+
+    ``signals``: ``[..., samples]`` float; frames of ``frame_length`` (a multiple of 4) samples
+    every ``frame_length // 2``, windowed by ``window_fn(frame_length, dtype=...)`` (None: a
+    rectangle scaled by ``1/sqrt(2)``), give ``[..., frames, frame_length // 2]`` coefficients:
+    the type-4 DCT of each folded frame (``norm="ortho"``: orthonormal). Differentiable.
+
+    >>> wb.signal.mdct(wb.ones([16]), 8).shape
+    TensorShape([3, 4])
+    """
+    x = convert_to_tensor(signals)
+    if x.ndim < 1 or x.dtype.kind != "f":
+        raise ValueError(f"mdct: signals must be a floating tensor of rank >= 1, got {x.dtype} "
+                         f"of shape {x.shape}")
+    frame_length = _positive_int(frame_length, "frame_length", "mdct")
+    if frame_length % 4:
+        raise ValueError(f"mdct: frame_length must be a multiple of 4, got {frame_length}")
+    if norm not in (None, "ortho"):
+        raise ValueError(f"mdct: norm must be None or 'ortho', got {norm!r}")
+    frames = frame(x, frame_length, frame_length // 2, pad_end=pad_end)
+    frames = multiply(frames, _mdct_window(window_fn, frame_length, frames.dtype))
+    q = frame_length // 4
+    a, b, c, d = (frames[..., i * q:(i + 1) * q] for i in range(4))
+    # fold the frame to half its length (time-domain aliasing), then a DCT-IV
+    folded = concat([-reverse(c, [-1]) - d, a - reverse(b, [-1])], axis=-1)
+    return dct(folded, type=4, norm=norm)
+
+
+def inverse_mdct(mdcts, window_fn=vorbis_window, norm=None, name=None):
+    """The inverse of :func:`mdct` (TF's ``tf.signal.inverse_mdct``): ``[..., frames, N]``
+    coefficients give ``[..., (frames - 1) * N + 2 N]`` samples by the DCT-IV (scaled by
+    ``1 / (2 N)``, or orthonormal with ``norm="ortho"``), unfolding, windowing and overlap-add.
+    With a power-complementary window (Vorbis, Kaiser-Bessel-derived, or None) it reconstructs
+    what ``mdct`` was given, except the first and last half frames.
+
+    >>> x = wb.random.stateless_normal([64], seed=[1, 2])
+    >>> padded = wb.pad(x, [[4, 4]])
+    >>> y = wb.signal.inverse_mdct(wb.signal.mdct(padded, 8))
+    >>> bool(np.allclose(y[4:68].numpy(), x.numpy(), atol=1e-5))
+    True
+    """
+    m = convert_to_tensor(mdcts)
+    if m.ndim < 2 or m.dtype.kind != "f":
+        raise ValueError(f"inverse_mdct: mdcts must be a floating tensor of rank >= 2 "
+                         f"([..., frames, frame_length // 2]), got {m.dtype} of shape {m.shape}")
+    if norm not in (None, "ortho"):
+        raise ValueError(f"inverse_mdct: norm must be None or 'ortho', got {norm!r}")
+    half = m.shape[-1]
+    if norm is None:
+        y = multiply(dct(m, type=4), cast(0.5 / half, m.dtype))
+    else:
+        y = dct(m, type=4, norm="ortho")
+    h = half // 2
+    first, second = y[..., :h], y[..., h:]
+    frames = concat([second, -reverse(second, [-1]), -reverse(first, [-1]), -first], axis=-1)
+    frames = multiply(frames, _mdct_window(window_fn, 2 * half, frames.dtype))
+    return overlap_and_add(frames, half)

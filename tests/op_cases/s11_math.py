@@ -1,6 +1,6 @@
 """Cases for TF's tf.nn / tf.math breadth: the CTC loss (first order only: TF's loss has no
-second derivative), the approximate top-k, isotonic regression and
-the sparse embedding lookup."""
+second derivative), the approximate top-k, isotonic regression, the
+sparse embedding lookup and the MDCT."""
 
 import numpy as np
 
@@ -38,4 +38,6 @@ CASES = [
          [_distinct((5, 2), 1104)]),
     Case("embedding_lookup_sparse", _emb_sparse,
          [uniform(-1, 1, (3, 2), 1105), uniform(0.5, 2, (4,), 1106)]),
+    Case("mdct", lambda x: wb.signal.inverse_mdct(wb.signal.mdct(x, 8, pad_end=True) ** 2),
+         [uniform(-1, 1, (2, 14), 1107)]),
 ]
