@@ -11,6 +11,9 @@ name, so adding W5 means adding one file. A workload module defines:
 - ``TARGET = (peer, max_ratio)``: workbench's median time over ``peer``'s
   (``"limit"`` or ``"torch"``) must be at most ``max_ratio``;
 - ``RTOL``, ``ATOL``: how closely competitors' results must agree with the limit's;
+- ``PROCESSES`` (optional, default 1): a workload of several processes (data-parallel) runs
+  in an ``mpiexec -n PROCESSES`` job of its own, every competitor's step in all of them at
+  once (``env.comm`` is the communicator; ``env.rank``/``env.size``);
 - ``make_inputs(cfg, rng)``: a dict of NumPy arrays that every competitor starts from;
 - ``build_<competitor>(inputs, cfg, env)`` for ``workbench``, ``limit`` and any of
   ``workbench_fn``, ``torch``, ``jax``, ``tensorflow``, ``onnxruntime``: returns ``step()``, which runs one
@@ -52,7 +55,7 @@ def workload_modules() -> dict:
     return mods
 
 
-_THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
+_THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "BLIS_NUM_THREADS",
                 "VECLIB_MAXIMUM_THREADS", "TF_NUM_INTRAOP_THREADS")
 
 

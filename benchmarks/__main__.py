@@ -11,6 +11,7 @@ import argparse
 import importlib
 import json
 import os
+import subprocess
 import sys
 
 from . import COMPETITORS, limit_threads, workload_modules
@@ -56,8 +57,12 @@ def parse_args(argv=None):
     p.add_argument("--threads", type=int, default=1,
                    help="threads per library (BLAS, PyTorch, JAX, TensorFlow); 0 keeps each "
                         "library's default (default 1: see the README's method)")
+    p.add_argument("--limit-blas", choices=("auto", "numpy", "mkl", "blis"),
+                   help="the BLAS of the limit's matrix products (default auto: the fastest "
+                        "installed one, measured once per machine; numpy with --quick)")
     p.add_argument("--update-readme", action="store_true",
                    help="write the table into benchmarks/README.md")
+    p.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     return p.parse_args(argv)
 
 
@@ -103,6 +108,58 @@ def update_readme(table: str, machine_line: str, settings: str, path: str = READ
         f.write(head + body + tail)
 
 
+RECORD = "RECORD "
+
+
+def _worker(args, mod, names, rounds, block_s) -> int:
+    """In each process of a workload's ``mpiexec`` job: check and time it; the first process
+    prints the record."""
+    from mpi4py import MPI
+
+    from . import harness
+    env = harness.Env("cpu", threads=args.threads, limit_blas=args.limit_blas or "numpy",
+                      comm=MPI.COMM_WORLD)
+    quiet = (lambda *a, **k: None) if env.rank else print
+    rec = harness.run_workload(mod, names, quick=args.quick, rounds=rounds, block_s=block_s,
+                               env=env, log=quiet)
+    if env.rank == 0:
+        print(RECORD + json.dumps(rec), flush=True)
+    return 0
+
+
+def run_in_processes(mod, names, args, rounds, block_s, env, harness) -> dict:
+    """Run the workload ``mod`` of ``mod.PROCESSES`` processes in an ``mpiexec`` job of its
+    own (the same settings, the limit on the same BLAS) and return its record; a record of
+    skipped competitors when the job cannot run here."""
+    why = None
+    if env.gpu:
+        why = "runs on CPUs only"
+    else:
+        try:
+            import mpi4py  # noqa: F401  (the job's processes need it)
+            from workbench.distribute.launch import mpiexec_command
+            cmd = mpiexec_command(mod.PROCESSES, [
+                sys.executable, "-m", "benchmarks", "--worker", "--only", mod.KEY,
+                "--rounds", str(rounds), "--block-ms", str(block_s * 1e3), "--threads", str(args.threads),
+                "--competitors", ",".join(names), "--limit-blas", env.limit_blas, "--json", ""]
+                + (["--quick"] if args.quick else []))
+        except (ImportError, FileNotFoundError) as exc:
+            why = f"needs mpi4py and mpiexec ({exc})"
+    if why is None:
+        job = subprocess.run(cmd, capture_output=True, text=True, timeout=3600,
+                             cwd=os.path.dirname(HERE))
+        lines = [ln for ln in job.stdout.splitlines() if ln.startswith(RECORD)]
+        if job.returncode == 0 and lines:
+            for ln in job.stdout.splitlines():
+                if ln.startswith(f"  {mod.KEY}:"):
+                    print(ln)
+            return json.loads(lines[0][len(RECORD):])
+        why = f"the {mod.PROCESSES}-process job failed: {(job.stderr or job.stdout).strip()[-2000:]}"
+    print(f"  {mod.KEY}: not run ({why})", file=sys.stderr)
+    cfg = mod.CONFIGS["quick" if args.quick else "full"]
+    return harness._record(mod, cfg, [], [], {n: why for n in names}, args.quick)
+
+
 def main(argv=None) -> int:
     args = parse_args(argv)
     if args.threads and not limit_threads(args.threads):
@@ -113,12 +170,18 @@ def main(argv=None) -> int:
     names = _competitors(args.competitors)
     rounds = args.rounds or (3 if args.quick else 15)
     block_s = (args.block_ms or (5.0 if args.quick else 100.0)) / 1e3
-    env = harness.Env(args.device or _default_device(), threads=args.threads)
+    if args.worker:
+        return _worker(args, mods[0], names, rounds, block_s)
+    env = harness.Env(args.device or _default_device(), threads=args.threads,
+                      limit_blas=args.limit_blas or ("numpy" if args.quick else "auto"))
     machine = harness.machine_info(env, names)
     print(f"Machine: {harness.format_machine(machine)}", flush=True)
     records = []
     for mod in mods:
         print(f"{mod.KEY} {mod.TITLE}: checking and timing ({rounds} rounds) …", flush=True)
+        if getattr(mod, "PROCESSES", 1) > 1:
+            records.append(run_in_processes(mod, names, args, rounds, block_s, env, harness))
+            continue
         records.append(harness.run_workload(mod, names, quick=args.quick, rounds=rounds,
                                             block_s=block_s, env=env))
     table = harness.format_table(records, machine)

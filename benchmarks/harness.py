@@ -37,19 +37,49 @@ class Env:
     """Where the competitors run: ``Env("cpu")`` or ``Env("gpu")``.
 
     ``xp`` is the limit's array module; ``torch_device`` and ``wb_device`` name
-    the same device for PyTorch and workbench.
+    the same device for PyTorch and workbench. ``matmul`` is the limit's matrix product:
+    on a CPU the fastest BLAS measured on this machine (``limit_blas``: ``"auto"`` picks it
+    with ``workbench.ops.blas``; ``"numpy"``, ``"mkl"``, ``"blis"`` name one), on a GPU
+    CuPy's. ``comm`` is the MPI communicator when the workload runs in several processes
+    (each competitor's step then runs in all of them at once); None in one process.
     """
 
-    def __init__(self, device: str = "cpu", threads: int = 0):
+    def __init__(self, device: str = "cpu", threads: int = 0, limit_blas: str = "numpy", comm=None):
         self.threads = threads  # 0: each library's default
         self.gpu = device.startswith("gpu")
         self.wb_device = "gpu:0" if self.gpu else "cpu"
         self.torch_device = "cuda" if self.gpu else "cpu"
+        self.comm = comm
+        self.blas_choice = None   # auto's measurements, when it measured
         if self.gpu:
             import cupy
             self.xp = cupy
+            self.limit_blas = "cupy"
+            self.matmul = cupy.matmul
         else:
             self.xp = np
+            from workbench.ops import blas
+            if limit_blas == "auto":
+                self.blas_choice = blas.choice()
+                limit_blas = self.blas_choice["choice"]
+            self.limit_blas = limit_blas
+            self.matmul = blas.matmul_function(limit_blas)
+
+    @property
+    def rank(self) -> int:
+        return 0 if self.comm is None else self.comm.rank
+
+    @property
+    def size(self) -> int:
+        return 1 if self.comm is None else self.comm.size
+
+    def agree_max(self, value):
+        """The largest of the processes' ``value`` (``value`` itself in one process): what the
+        processes of one workload decide together (block sizes, checks)."""
+        if self.comm is None:
+            return value
+        from mpi4py import MPI
+        return self.comm.allreduce(value, op=MPI.MAX)
 
     @property
     def limit_label(self) -> str:
@@ -61,7 +91,7 @@ class Env:
     def sync(self, name: str) -> Callable[[], None]:
         """A function that waits for ``name``'s queued device work (nothing to wait for on a CPU)."""
         if not self.gpu:
-            return _nothing
+            return _nothing if self.comm is None else self.comm.Barrier
         if name in ("workbench", "workbench_fn", "limit"):
             return self.xp.cuda.Device().synchronize
         if name == "torch":
@@ -158,11 +188,15 @@ def _time_block(comp: Competitor, n: int) -> float:
     return time.perf_counter() - t0
 
 
-def calibrate(comp: Competitor, block_s: float) -> int:
-    """The number of iterations that takes about ``block_s`` seconds (at least 1)."""
+def calibrate(comp: Competitor, block_s: float, agree=None) -> int:
+    """The number of iterations that takes about ``block_s`` seconds (at least 1); with
+    ``agree`` (``Env.agree_max``), the slowest process's time decides, so that all processes
+    of a workload run the same number."""
     n = 1
     while True:
         dt = _time_block(comp, n)
+        if agree is not None:
+            dt = agree(dt)
         if dt >= 0.5 * block_s or n >= 1 << 22:
             return max(1, round(n * block_s / dt)) if dt > 0 else n
         n = n * 2 if dt <= 0 else max(n * 2, int(n * 0.6 * block_s / dt))
@@ -275,12 +309,16 @@ def run_workload(mod, names=COMPETITORS, quick=False, rounds=15, block_s=0.1,
     for c in ran:
         c.check = (compare(first[c.name], reference, env, mod.RTOL, mod.ATOL)
                    if c.name != "limit" else {"ok": True, "max_error": 0.0})
+        if env.comm is not None and env.agree_max(not c.check["ok"]) and c.check["ok"]:
+            c.check = {"ok": False, "why": "another process's results disagree with the limit's"}
     # A second warm-up (caches, allocator pools, lazy compilation). A wb.function traced on
     # its first call replays on this one: compare the replay with the limit's second step.
     second = {}
     for c in [c for c in ran if c.check["ok"]]:
         if _warm_step(c, second) and c.name == "workbench_fn" and "limit" in second:
             replay = compare(second[c.name], second["limit"], env, mod.RTOL, mod.ATOL)
+            if env.comm is not None and env.agree_max(not replay["ok"]) and replay["ok"]:
+                replay = {"ok": False, "why": "another process's replay disagrees with the limit's"}
             c.check["replay"] = replay
             if not replay["ok"]:
                 c.check.update(ok=False, why=f"second call (replay): {replay['why']}")
@@ -295,7 +333,7 @@ def run_workload(mod, names=COMPETITORS, quick=False, rounds=15, block_s=0.1,
     timed = [c for c in comps if c.check["ok"]]
     for c in timed:
         with strict(c.name):
-            c.iterations = calibrate(c, block_s)
+            c.iterations = calibrate(c, block_s, env.agree_max if env.comm is not None else None)
     round_robin(timed, rounds)
     return _record(mod, cfg, comps, timed, skipped, quick)
 
@@ -396,7 +434,13 @@ def machine_info(env: Env, names=COMPETITORS) -> dict:
         "device": "gpu" if env.gpu else "cpu",
         "threads": env.threads or "library defaults",
         "blas_threads_env": os.environ.get("OPENBLAS_NUM_THREADS"),
+        "limit_blas": env.limit_blas,
     }
+    if env.blas_choice is not None:
+        info["limit_blas_times_s"] = env.blas_choice["times_s"]
+        info["limit_blas_refused"] = env.blas_choice["refused"]
+        from workbench.ops import blas
+        info["blas_libraries"] = {n: blas.version(n) for n in env.blas_choice["times_s"]}
     import workbench
     info["workbench"] = workbench.__version__
     info["workbench_commit"] = _git_commit(os.path.dirname(workbench.__file__))
@@ -507,4 +551,10 @@ def format_machine(machine: dict) -> str:
         parts.append(f"workbench at {machine['workbench_commit']}")
     if machine.get("fusion"):
         parts.append(f"CPU fusion {machine['fusion']}")
+    if machine.get("limit_blas"):
+        times = machine.get("limit_blas_times_s") or {}
+        libs = machine.get("blas_libraries") or {}
+        measured = ", ".join(f"{libs.get(n, n)} {t * 1e3:.1f} ms" for n, t in times.items())
+        parts.append(f"the limit's matmul: {machine['limit_blas']}"
+                     + (f" (fastest of {measured} for a training step's products)" if measured else ""))
     return "; ".join(parts) + f"; {machine['date']}"

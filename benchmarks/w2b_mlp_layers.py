@@ -84,7 +84,7 @@ def build_limit(inputs, cfg, env):
     t = [0]
 
     def step():
-        loss, grads = limit_loss_and_grads(xp, params, x, labels, rows, inv_batch)
+        loss, grads = limit_loss_and_grads(xp, params, x, labels, rows, inv_batch, env.matmul)
         t[0] += 1
         alpha = np.float32(lr * np.sqrt(1 - BETA_2 ** t[0]) / (1 - BETA_1 ** t[0]))
         for p, g, mo, ve, tmp in zip(params, grads, m_slots, v_slots, scratch):

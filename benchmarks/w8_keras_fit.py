@@ -154,7 +154,7 @@ def build_loop(inputs, cfg, env):
 
 def build_limit(inputs, cfg, env):
     """The epoch by hand: forward, backward and Adam in place, batch by batch."""
-    xp = env.xp
+    xp, mm = env.xp, env.matmul
     params = [xp.array(inputs[k]) for k in PARAMS]
     m_slots = [xp.zeros_like(p) for p in params]
     v_slots = [xp.zeros_like(p) for p in params]
@@ -170,11 +170,11 @@ def build_limit(inputs, cfg, env):
             xb, yb = x[i:i + batch], labels[i:i + batch]
             rows = xp.arange(len(xb))
             W1, b1, W2, b2, W3, b3 = params
-            z1 = xb @ W1 + b1
+            z1 = mm(xb, W1) + b1
             h1 = xp.maximum(z1, 0)
-            z2 = h1 @ W2 + b2
+            z2 = mm(h1, W2) + b2
             h2 = xp.maximum(z2, 0)
-            logits = h2 @ W3 + b3
+            logits = mm(h2, W3) + b3
             m = logits.max(axis=1, keepdims=True)
             e = xp.exp(logits - m)
             s = e.sum(axis=1, keepdims=True)
@@ -184,9 +184,9 @@ def build_limit(inputs, cfg, env):
             d3 = e / s
             d3[rows, yb] -= 1
             d3 *= np.float32(1.0 / len(xb))
-            d2 = (d3 @ W3.T) * (z2 > 0)
-            d1 = (d2 @ W2.T) * (z1 > 0)
-            grads = (xb.T @ d1, d1.sum(axis=0), h1.T @ d2, d2.sum(axis=0), h2.T @ d3, d3.sum(axis=0))
+            d2 = mm(d3, W3.T) * (z2 > 0)
+            d1 = mm(d2, W2.T) * (z1 > 0)
+            grads = (mm(xb.T, d1), d1.sum(axis=0), mm(h1.T, d2), d2.sum(axis=0), mm(h2.T, d3), d3.sum(axis=0))
             t[0] += 1
             alpha = np.float32(lr * np.sqrt(1 - BETA_2 ** t[0]) / (1 - BETA_1 ** t[0]))
             for p, g, mo, ve, tmp in zip(params, grads, m_slots, v_slots, scratch):

@@ -280,6 +280,8 @@ def test_auto_measures_once_and_caches_json(tmp_path, monkeypatch):
     wb.config.set_blas("numpy")
     wb.config.set_blas("auto")      # from the cache: not measured again
     assert runs == [INSTALLED] and wb.config.get_blas() == INSTALLED[-1]
+    got = blas.choice()
+    assert got["cached"] and got["choice"] == INSTALLED[-1] and got["times_s"] == fake["times"]
     # another thread setting is another machine
     monkeypatch.setenv("MKL_NUM_THREADS", "7")
     assert blas.fastest() == INSTALLED[-1] and len(runs) == 2

@@ -51,8 +51,8 @@ import numpy as np
 
 from . import rules
 
-__all__ = ["BACKENDS", "SETTINGS", "available", "cache_path", "fastest", "get_blas", "matmul",
-           "matmul_function", "set_blas"]
+__all__ = ["BACKENDS", "SETTINGS", "available", "cache_path", "choice", "fastest", "get_blas", "matmul",
+           "matmul_function", "set_blas", "version"]
 
 BACKENDS = ("numpy", "mkl", "blis")
 SETTINGS = BACKENDS + ("auto",)
@@ -291,6 +291,12 @@ def available() -> tuple:
     return tuple(out)
 
 
+def version(name) -> str:
+    """The backend ``name``'s library and version, e.g. ``"mkl 2026.2.1"``."""
+    _check_name(name, "version", BACKENDS)
+    return _backend(name, f"version({name!r})").version()
+
+
 def matmul_function(name):
     """A function ``(a, b) -> a @ b`` on NumPy arrays through the backend ``name``
     (``np.matmul`` itself for ``"numpy"``)."""
@@ -458,24 +464,44 @@ def _write_cache(path, entries):
         pass   # a read-only home: measured again next time
 
 
-def fastest(use_cache=True) -> str:
-    """The fastest installed backend on this machine for training's products (see the module's
-    ``auto``), from the cache when it holds this machine's entry, else measured (and cached)."""
+def choice(use_cache=True) -> dict:
+    """``auto``'s choice on this machine with what it rests on: ``{"choice": name, "times_s":
+    {name: seconds for the training products}, "refused": {name: why}, "measured": when,
+    "cached": whether it came from the cache}``; measured (and cached) when the cache holds no
+    entry for this machine."""
     names = available()
     key = machine_key(names)
     path = cache_path()
     if use_cache:
         entry = _read_cache(path).get(key)
         if isinstance(entry, dict) and entry.get("choice") in names:
-            return entry["choice"]
+            return {"choice": entry["choice"], "times_s": _times(entry.get("times_s")),
+                    "refused": _strings(entry.get("refused")), "measured": str(entry.get("measured", "")),
+                    "cached": True}
     got = measure(names)
-    choice = pick(got["times"])
+    entry = {"choice": pick(got["times"]), "times_s": got["times"], "refused": got["refused"],
+             "measured": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
     if use_cache:
         entries = _read_cache(path)
-        entries[key] = {"choice": choice, "times_s": got["times"], "refused": got["refused"],
-                        "measured": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
+        entries[key] = entry
         _write_cache(path, entries)
-    return choice
+    return dict(entry, cached=False)
+
+
+def _times(value):
+    if not isinstance(value, dict):
+        return {}
+    return {str(k): float(v) for k, v in value.items() if isinstance(v, (int, float))}
+
+
+def _strings(value):
+    return {str(k): str(v) for k, v in value.items()} if isinstance(value, dict) else {}
+
+
+def fastest(use_cache=True) -> str:
+    """The fastest installed backend on this machine for training's products (see the module's
+    ``auto`` and :func:`choice`)."""
+    return choice(use_cache)["choice"]
 
 
 # ---------------------------------------------------------------------------
