@@ -9,6 +9,7 @@
 - JPEG artifacts (``jpeg``): ``adjust_jpeg_quality`` and its random forms, through Pillow;
 - measures and filters (``quality``): ``total_variation``, ``psnr``, ``ssim``, ``ssim_multiscale``,
   ``image_gradients``, ``sobel_edges``;
+- random crops (``distort``): ``sample_distorted_bounding_box`` and its stateless form;
 - boxes (``boxes``): ``non_max_suppression`` and its ``_with_scores``, ``_overlaps``, ``_padded`` forms.
 
 Floating images hold values in ``[0, 1]``, integer images the range of their dtype (TF's
@@ -38,6 +39,7 @@ from .geometry import (
     central_crop, crop_to_bounding_box, extract_patches, flip_left_right, flip_up_down, pad_to_bounding_box,
     resize_with_crop_or_pad, rot90, transpose,
 )
+from .distort import sample_distorted_bounding_box, stateless_sample_distorted_bounding_box
 from .glimpse import extract_glimpse
 from .jpeg import adjust_jpeg_quality, random_jpeg_quality, stateless_random_jpeg_quality
 from .quality import image_gradients, psnr, sobel_edges, ssim, ssim_multiscale, total_variation
@@ -54,8 +56,9 @@ __all__ = [
     "non_max_suppression_with_scores", "pad_to_bounding_box", "per_image_standardization", "psnr",
     "random_brightness", "random_contrast", "random_crop", "random_flip_left_right", "random_flip_up_down",
     "random_hue", "random_jpeg_quality", "random_saturation", "resize", "resize_with_crop_or_pad", "resize_with_pad",
-    "rgb_to_grayscale", "rgb_to_hsv", "rgb_to_yiq", "rgb_to_yuv", "rot90", "sobel_edges", "ssim",
+    "rgb_to_grayscale", "rgb_to_hsv", "rgb_to_yiq", "rgb_to_yuv", "rot90", "sample_distorted_bounding_box",
+    "sobel_edges", "ssim",
     "ssim_multiscale", "stateless_random_brightness", "stateless_random_contrast", "stateless_random_crop",
     "stateless_random_flip_left_right", "stateless_random_flip_up_down", "stateless_random_hue",
-    "stateless_random_jpeg_quality", "stateless_random_saturation", "total_variation", "transform", "transpose", "yiq_to_rgb", "yuv_to_rgb",
+    "stateless_random_jpeg_quality", "stateless_random_saturation", "stateless_sample_distorted_bounding_box", "total_variation", "transform", "transpose", "yiq_to_rgb", "yuv_to_rgb",
 ]
