@@ -3,8 +3,13 @@
 What is saved: the variables reachable from the objects given to ``Checkpoint(...)``
 (see :mod:`.graph`: modules' variables at the paths ``variables_by_path`` gives them,
 optimizers' state, iterators' positions, and the variables of any object, list or dict,
-found through its attributes). Optimizer slot variables are saved under the path of the
-variable they belong to (``model/w/.OPTIMIZER_SLOT/optimizer/m``).
+found through its attributes). An optimizer's state has Keras 3's keys:
+``optimizer/_iterations``, ``optimizer/_learning_rate`` and ``optimizer/_variables/<i>`` (the
+slots, in ``optimizer.variables`` order); the variables it updates appear under
+``optimizer/_trainable_variables/<i>`` only when the model is not in the checkpoint (a
+variable is saved once, at its first path in sorted order). Checkpoints written before, with
+the slots under the path of their variable (``model/w/.OPTIMIZER_SLOT/optimizer/m``), still
+restore.
 """
 
 from __future__ import annotations

@@ -21,7 +21,6 @@ from __future__ import annotations
 import queue
 import threading
 import types
-import warnings
 from typing import NamedTuple
 
 import numpy as np
@@ -48,8 +47,10 @@ class Trackable:
         variable is created, then calls ``value.restore_into(variable)`` (deferred
         restoration of lazily built layers). ``built`` True means every variable exists.
     ``_slot_items()``, ``_active_slot_names()``, ``_defer_slot_restore(var, name, array)``
-        (optional, together) an optimizer's slot variables, saved under the path of the
-        variable they belong to, and their values restored before the slots exist.
+        (optional, together) an optimizer's slot variables, for the checkpoints written
+        before optimizers keyed them as Keras 3 does (``_variables/<i>``): there they were
+        saved under the path of the variable they belong to
+        (``<var path>/.OPTIMIZER_SLOT/<optimizer path>/<slot>``), which a restore still reads.
     ``_tracked_by_modules``
         whether a module holding this object owns its variables (modules and
         variable-like objects do; an optimizer, an iterator or a Checkpoint held by a
@@ -228,22 +229,17 @@ class Collected:
                 self.deferrable[path] = obj
         # {later path: first path} of the variables reached by more than one path
         self.aliases: dict = found
-        self.variables.update(self.slot_paths())
 
-    def slot_paths(self):
-        """``{path: slot Variable}`` for every slot whose variable is tracked."""
-        out, lost = {}, []
+    def legacy_slot_paths(self):
+        """``{path of a slot: the path checkpoints written before saved it under}``
+        (``<var path>/.OPTIMIZER_SLOT/<optimizer path>/<slot>``) for every slot whose variable
+        is tracked."""
+        out = {}
         for opt_path, opt in self.optimizers:
             for var, slot_name, slot in opt._slot_items():
-                var_path = self.path_of.get(id(var))
-                if var_path is None:
-                    lost.append(var.name)
-                    continue
-                out[f"{var_path}/{SLOT_MARK}/{opt_path}/{slot_name}"] = slot
-        if lost:
-            warnings.warn(f"checkpoint: optimizer slots of variables {lost} are not saved because those "
-                          "variables are not part of the checkpoint; add the model to the Checkpoint",
-                          UserWarning, stacklevel=5)
+                var_path, slot_path = self.path_of.get(id(var)), self.path_of.get(id(slot))
+                if var_path is not None and slot_path is not None:
+                    out[slot_path] = f"{var_path}/{SLOT_MARK}/{opt_path}/{slot_name}"
         return out
 
     def saved(self):

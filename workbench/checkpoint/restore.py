@@ -32,6 +32,8 @@ def restore(checkpoint, save_path):
     own_aliases = {}                             # {first path: [later paths]} in the objects
     for later, first in c.aliases.items():
         own_aliases.setdefault(first, []).append(later)
+    for slot_path, legacy in c.legacy_slot_paths().items():   # the slots' earlier keys
+        own_aliases.setdefault(slot_path, []).append(legacy)
 
     def saved_path(path):
         """The path in the checkpoint holding the value for the object at ``path``, or None."""
@@ -165,6 +167,8 @@ class LoadStatus:
         own = {}
         for later, first in c.aliases.items():
             own.setdefault(first, []).append(later)
+        for slot_path, legacy in c.legacy_slot_paths().items():
+            own.setdefault(slot_path, []).append(legacy)
         saved = lambda p: p in self._saved or self._aliases.get(p) in self._saved  # noqa: E731
         missing = [p for p in c.variables if not any(saved(q) for q in [p] + own.get(p, []))]
         missing += [p for p in c.stateful if not any(k.startswith(p + "/") for k in self._saved)]

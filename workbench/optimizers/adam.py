@@ -33,6 +33,10 @@ class Adam(Optimizer):
     def _update_slot_names(self):
         return ("m", "v", "vhat") if self.amsgrad else ("m", "v")
 
+    def _slot_groups(self):
+        # Keras 3 makes the momentums and velocities of all variables, then the velocity_hats
+        return (("m", "v"), ("vhat",)) if self.amsgrad else (("m", "v"),)
+
     def _alpha(self, xp, w, hyper):
         """``lr * sqrt(1 - beta_2**t) / (1 - beta_1**t)``, once per step and dtype (``hyper``
         is shared by the variables)."""

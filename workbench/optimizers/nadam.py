@@ -42,10 +42,8 @@ class Nadam(Optimizer):
     def variables_by_path(self):
         return {**super().variables_by_path(), "u_product": self._u_product}
 
-    @property
-    def variables(self):
-        base = super().variables
-        return base[:1] + [self._u_product] + base[1:]
+    def _trailing_variables(self):
+        return [self._u_product]   # Keras 3 makes it after the slots
 
     def _prepare_step(self, step):
         u = self._u_product

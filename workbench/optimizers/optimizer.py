@@ -116,6 +116,8 @@ class Optimizer(Trackable):
         self._set_learning_rate(learning_rate)
         self._slots: dict = {}          # var.ref() -> {slot name: Variable}
         self._slot_list: list = []      # (var, slot name, slot) in creation order
+        self._tracked: list = []        # the variables it has updated (or built), first met first
+        self._waiting: dict = {}        # (list name, index) -> checkpoint value for a state not made yet
         self._deferred: dict = {}       # (var.ref(), slot name) -> array restored before the slot existed
         self._no_decay_ids: set = set()
         self._no_decay_pattern = None
@@ -223,6 +225,8 @@ class Optimizer(Trackable):
         for var in var_list:
             self._ensure_slots(var)
         self._built_variables = var_list
+        if self._waiting:
+            self._restore_waiting()
 
     def apply(self, grads, trainable_variables=None):
         """Keras 3's form of :meth:`apply_gradients`: ``opt.apply(grads, variables)``; without
@@ -255,6 +259,7 @@ class Optimizer(Trackable):
             slots[slot_name] = slot
             self._slot_list.append((var, slot_name, slot))
         self._slots[ref] = slots
+        self._tracked.append(var)
         return slots
 
     def get_slot_names(self) -> list:
@@ -271,32 +276,88 @@ class Optimizer(Trackable):
             raise ValueError(f"{self.name}: no slot named {slot_name!r}; slots are {list(slots)}")
         return slots[slot_name]
 
+    def _slot_groups(self) -> tuple:
+        """The optimizer's own slots as Keras 3 makes them: groups of names, each group made
+        for every variable in turn (one group unless a subclass splits them)."""
+        names = self._update_slot_names()
+        return (names,) if names else ()
+
+    def _trailing_variables(self) -> list:
+        """Variables of the optimizer's own that Keras 3 makes after the slots (Nadam's
+        ``u_product``)."""
+        return []
+
     @property
     def variables(self) -> list:
-        """Every variable of the optimizer: ``iterations``, the learning rate (when it is a
-        Variable), then the slots in creation order."""
+        """Every variable of the optimizer in Keras 3's order: ``iterations``, the learning
+        rate (when it is a Variable), the slots (the moving averages of every variable, then
+        the gradient accumulators, then the optimizer's own slots group by group, each group
+        for every variable in the order they were first updated), then variables of the
+        optimizer's own made after them (Nadam's ``u_product``)."""
         out = [self._iterations]
         if self._learning_rate is not None:
             out.append(self._learning_rate)
-        return out + [slot for _, _, slot in self._slot_list]
+        groups = ((("average",) if self.use_ema else ()), (("gradient_accumulator",)
+                  if self.gradient_accumulation_steps else ())) + tuple(self._slot_groups())
+        for group in groups:
+            if not group:
+                continue
+            for var in self._tracked:
+                slots = self._slots[var.ref()]
+                out.extend(slots[name] for name in group if name in slots)
+        # like Keras 3, which makes them when it builds (at the first step)
+        return out + self._trailing_variables() if self._tracked else out
 
     # -- checkpoint protocol (Trackable) -------------------------------------------
     _tracked_by_modules = False   # a model holding its optimizer does not own its variables
 
     def _trackable_children(self):
-        return self.variables_by_path()
+        # Keras 3's keys: `_iterations`, `_learning_rate`, `_trainable_variables/<i>` (the
+        # variables it updates: saved there only when the model is not in the checkpoint) and
+        # `_variables/<i>` (every variable, in `variables` order: the slots and Nadam's
+        # u_product are saved there). The names this library used before (`iterations`,
+        # `learning_rate`, `u_product`) reach the same variables, so older checkpoints restore;
+        # their slots, saved under '<var>/.OPTIMIZER_SLOT/<optimizer>/<slot>', are read by the
+        # restore through `_slot_items` / `_defer_slot_restore`.
+        children = [("_iterations", self._iterations)]
+        if self._learning_rate is not None:
+            children.append(("_learning_rate", self._learning_rate))
+        variables = self.variables
+        children += [("_trainable_variables", list(self._tracked)), ("_variables", variables)]
+        listed = {id(v) for v in variables}
+        children += [(name, v) for name, v in self.variables_by_path().items() if id(v) in listed]
+        return children
 
     def variables_by_path(self) -> dict:
-        """``{path: Variable}`` of the optimizer's own state (``iterations``, ``learning_rate``).
-
-        Slot variables are saved by ``wb.Checkpoint`` under the path of the variable they
-        belong to (``<var path>/.OPTIMIZER_SLOT/<optimizer path>/<slot>``), so save the model
-        in the same checkpoint as its optimizer.
-        """
+        """``{name: Variable}`` of the optimizer's own state (``iterations``, ``learning_rate``),
+        as the earlier checkpoints of this library keyed them (and as Keras weights files
+        list them first)."""
         out = {"iterations": self._iterations}
         if self._learning_rate is not None:
             out["learning_rate"] = self._learning_rate
         return out
+
+    def _defer_restore(self, path, value):
+        """Hold the checkpoint value at ``_variables/<i>``, ``_trainable_variables/<i>`` or an
+        earlier key of a variable made at the first step (Nadam's ``u_product``) below this
+        optimizer until that variable is listed: the slots are made at the first step (or by
+        :meth:`build`), and take their values then (TF's deferred restoration). A value at a
+        path this optimizer never makes stays pending (``assert_consumed`` names it)."""
+        parts = path.split("/")
+        if len(parts) == 2 and parts[0] in ("_variables", "_trainable_variables") and parts[1].isdigit():
+            self._waiting[(parts[0], int(parts[1]))] = value
+        else:
+            self._waiting[("", path)] = value
+
+    def _restore_waiting(self):
+        lists = {"_variables": self.variables, "_trainable_variables": self._tracked}
+        own = self.variables_by_path()
+        for key in sorted(self._waiting, key=str):
+            name, index = key
+            if name and index < len(lists[name]):
+                self._waiting.pop(key).restore_into(lists[name][index])
+            elif not name and index in own and self._tracked:
+                self._waiting.pop(key).restore_into(own[index])
 
     def _slot_items(self):
         """``(var, slot name, slot Variable)`` for every slot, in creation order."""
@@ -306,8 +367,13 @@ class Optimizer(Trackable):
         return self._slots.get(var.ref(), {}).get(slot_name)
 
     def _defer_slot_restore(self, var, slot_name, array):
-        """Keep ``array`` as the value of slot ``slot_name`` of ``var`` until the slot is created."""
-        self._deferred[(var.ref(), slot_name)] = array
+        """Give slot ``slot_name`` of ``var`` the value ``array`` (an earlier checkpoint's key):
+        now if the slot exists, else when it is created."""
+        slot = self._slot_or_none(var, slot_name)
+        if slot is not None:
+            slot.assign(wrap(backend.move(array, var.device).astype(var.dtype, copy=False)))
+        else:
+            self._deferred[(var.ref(), slot_name)] = array
 
     # -- weight decay -------------------------------------------------------------
     def exclude_from_weight_decay(self, var_list=None, var_names=None):
@@ -362,6 +428,8 @@ class Optimizer(Trackable):
                 grads = [g.dense() if type(g) is SparseGradient else g for g in grads]
             grads = strategy.all_reduce_gradients(grads)
         slot_dicts = [self._ensure_slots(var) for var in variables]
+        if self._waiting:   # checkpoint values for the state just made (Keras 3 keys)
+            self._restore_waiting()
         if self.loss_scale_factor is not None:
             grads = [g / g.dtype.type(self.loss_scale_factor) for g in grads]
         if self.gradient_accumulation_steps:

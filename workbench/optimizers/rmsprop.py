@@ -43,6 +43,11 @@ class RMSprop(Optimizer):
             names += ("momentum",)
         return names
 
+    def _slot_groups(self):
+        # Keras 3's order: velocities (rms), momentums, then average gradients (mg)
+        names = self._update_slot_names()
+        return tuple((n,) for n in ("rms", "momentum", "mg") if n in names)
+
     def _update_step(self, xp, w, g, slots, hyper):
         rho = self.rho
         rms = slots["rms"]
