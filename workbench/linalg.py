@@ -10,6 +10,7 @@ from .ops.linear_operator import *  # noqa: F401,F403  (tf.linalg.LinearOperator
 import numpy as _np  # noqa: E402
 
 from .core import convert_to_tensor as _convert  # noqa: E402
+from .errors import InvalidArgumentError  # noqa: E402
 from .ops.elementwise import where as _where  # noqa: E402
 from .ops.indexing import gather as _gather  # noqa: E402
 from .ops.shape import reshape as _reshape  # noqa: E402
@@ -66,3 +67,177 @@ def tensor_diag_part(input, name=None):
                          f"{x.shape}")
     n = int(_np.prod(x.shape[:half]))
     return _reshape(diag_part(_reshape(x, (n, n))), tuple(x.shape[:half]))
+
+
+# ---------------------------------------------------------------------------
+# bands of diagonals: k = (low, high) with TF's alignment of the shorter diagonals
+
+from .ops import linalg as _ops_linalg  # noqa: E402
+
+_ALIGNS = ("LEFT_RIGHT", "RIGHT_LEFT", "LEFT_LEFT", "RIGHT_RIGHT")
+
+
+def _band(k, opname):
+    """``(low, high)`` from ``k`` (an integer or a pair), or None for a single diagonal."""
+    arr = _np.asarray(k.numpy() if hasattr(k, "numpy") else k)
+    if arr.dtype.kind not in "iu" or arr.ndim > 1 or arr.size not in (1, 2):
+        raise ValueError(f"{opname}: k must be an integer or a pair (low, high) of integers, "
+                         f"got {k!r}")
+    if arr.size == 1 or arr[0] == arr[1]:
+        return None, int(arr.reshape(-1)[0])
+    low, high = int(arr[0]), int(arr[1])
+    if low > high:
+        raise InvalidArgumentError(f"{opname}: k=(low, high) needs low <= high, got {low} > {high}")
+    return (low, high), None
+
+
+def _check_align(align, opname):
+    if align not in _ALIGNS:
+        raise ValueError(f"{opname}: align must be one of {', '.join(_ALIGNS)}, got {align!r}")
+
+
+def _band_layout(m, n, low, high, align):
+    """For a band of diagonals of an ``m x n`` matrix laid out as TF's ``[num_diags, max_len]``
+    (row ``r`` is diagonal ``high - r``; a short diagonal is padded on the side ``align``
+    says: its first word for diagonals >= 0, its second for those below): for each slot the
+    matrix row and column it holds, and whether it holds one."""
+    def length(d):
+        return max(0, min(m + min(d, 0), n - max(d, 0)))
+    max_len = max(length(d) for d in range(low, high + 1))
+    diags = _np.arange(high, low - 1, -1)[:, None]
+    slot = _np.arange(max_len)[None, :]
+    lens = _np.array([length(int(d)) for d in diags[:, 0]])[:, None]
+    sup, sub = align.split("_")
+    right = _np.where(diags >= 0, sup == "RIGHT", sub == "RIGHT")
+    pos = slot - _np.where(right, max_len - lens, 0)
+    valid = (pos >= 0) & (pos < lens)
+    rows = pos + _np.maximum(-diags, 0)
+    cols = pos + _np.maximum(diags, 0)
+    return max_len, _np.where(valid, rows, 0), _np.where(valid, cols, 0), valid
+
+
+def _check_band(m, n, low, high, opname):
+    for what, d in (("low", low), ("high", high)):
+        if (m or n) and not -m < d < n:
+            raise InvalidArgumentError(f"{opname}: k's {what} diagonal {d} is outside a matrix of "
+                                       f"shape {(m, n)} (it must be in ({-m}, {n}))")
+
+
+def diag_part(input, name=None, k=0, padding_value=0, align="RIGHT_LEFT"):
+    """Diagonals of each matrix (TF's ``tf.linalg.diag_part``): ``[..., M, N]`` gives
+    ``[..., L]`` for one diagonal ``k`` (0 main, > 0 above, < 0 below), or, for
+    ``k=(low, high)``, ``[..., high - low + 1, max_len]``: diagonal ``high`` first, the shorter
+    ones padded with ``padding_value`` where ``align`` says ("RIGHT_LEFT": superdiagonals to
+    the right, subdiagonals to the left). Differentiable.
+
+    >>> x = wb.reshape(wb.range(1, 13), [3, 4])
+    >>> wb.linalg.diag_part(x, k=(-1, 1)).numpy()
+    array([[ 2,  7, 12],
+           [ 1,  6, 11],
+           [ 5, 10,  0]], dtype=int32)
+    """
+    band, single = _band(k, "diag_part")
+    _check_align(align, "diag_part")
+    if band is None:
+        return _ops_linalg.diag_part(input, k=single)
+    x = _convert(input)
+    if x.ndim < 2:
+        raise ValueError(f"diag_part: input must have rank >= 2, got shape {x.shape}")
+    m, n = x.shape[-2:]
+    _check_band(m, n, band[0], band[1], "diag_part")
+    _, rows, cols, valid = _band_layout(m, n, band[0], band[1], align)
+    flat = _reshape(x, tuple(x.shape[:-2]) + (m * n,))
+    picked = _gather(flat, (rows * n + cols).reshape(-1), axis=-1)
+    picked = _reshape(picked, tuple(x.shape[:-2]) + rows.shape)
+    pad = _convert(padding_value, dtype=x.dtype)
+    return _where(_np.broadcast_to(valid, picked.shape), picked, pad)
+
+
+def _from_band(d, m, n, low, high, align, fill, opname):
+    """The ``m x n`` matrices whose band ``(low, high)`` is ``d`` ``[..., num_diags, max_len]``
+    (TF's layout) and ``fill`` (broadcast to ``[..., m, n]``) elsewhere."""
+    max_len, rows, cols, valid = _band_layout(m, n, low, high, align)
+    if d.shape[-2:] != (high - low + 1, max_len):
+        raise InvalidArgumentError(
+            f"{opname}: diagonal must have shape [..., {high - low + 1}, {max_len}] for k=({low}, "
+            f"{high}) of a {m}x{n} matrix, got {d.shape}")
+    # for each matrix entry, the slot of the band holding it (if any)
+    source = _np.full((m, n), -1, _np.int64)
+    r_idx, s_idx = _np.nonzero(valid)
+    source[rows[valid], cols[valid]] = r_idx * max_len + s_idx
+    inside = source >= 0
+    flat = _reshape(d, tuple(d.shape[:-2]) + (d.shape[-2] * max_len,))
+    spread = _reshape(_gather(flat, _np.where(inside, source, 0).reshape(-1), axis=-1),
+                      tuple(d.shape[:-2]) + (m, n))
+    return _where(_np.broadcast_to(inside, spread.shape), spread, fill)
+
+
+def diag(diagonal, name=None, k=0, num_rows=-1, num_cols=-1, padding_value=0, align="RIGHT_LEFT"):
+    """Matrices with ``diagonal`` on diagonal ``k`` (or, for ``k=(low, high)``, the band laid
+    out as :func:`diag_part` gives it) and ``padding_value`` elsewhere (TF's
+    ``tf.linalg.diag``). By default the matrices are the smallest square that fits;
+    ``num_rows`` / ``num_cols`` ask for another shape (the other side is then the smallest
+    that fits). Differentiable.
+
+    >>> wb.linalg.diag([[1, 2], [3, 4]], k=(0, 1)).numpy()
+    array([[3, 2],
+           [0, 4]], dtype=int32)
+    """
+    band, single = _band(k, "diag")
+    _check_align(align, "diag")
+    if band is None:
+        return _ops_linalg.diag(diagonal, k=single, num_rows=num_rows, num_cols=num_cols,
+                                padding_value=padding_value)
+    d = _convert(diagonal)
+    low, high = band
+    if d.ndim < 2 or d.shape[-2] != high - low + 1:
+        raise InvalidArgumentError(f"diag: for k=({low}, {high}) diagonal must have shape "
+                                   f"[..., {high - low + 1}, max_len], got {d.shape}")
+    max_len = d.shape[-1]
+    min_rows, min_cols = max_len - min(high, 0), max_len + max(low, 0)
+    rows, cols = int(num_rows), int(num_cols)
+    if rows < 0 and cols < 0:
+        rows = cols = max(min_rows, min_cols)
+    elif rows < 0:
+        rows = min_rows
+    elif cols < 0:
+        cols = min_cols
+    if rows < min_rows or cols < min_cols:
+        raise InvalidArgumentError(f"diag: a {rows}x{cols} matrix is too small for diagonals of "
+                                   f"length {max_len} at k=({low}, {high}) (it needs at least "
+                                   f"{min_rows}x{min_cols})")
+    if rows != min_rows and cols != min_cols:
+        raise InvalidArgumentError(f"diag: num_rows={rows} and num_cols={cols} do not match "
+                                   f"diagonals of length {max_len} at k=({low}, {high})")
+    fill = _convert(padding_value, dtype=d.dtype)
+    return _from_band(d, rows, cols, low, high, align, fill, "diag")
+
+
+def set_diag(input, diagonal, name=None, k=0, align="RIGHT_LEFT"):
+    """``input`` with diagonal ``k`` (or the band ``k=(low, high)``, laid out as
+    :func:`diag_part` gives it) replaced by ``diagonal`` (TF's ``tf.linalg.set_diag``).
+    Differentiable in both.
+
+    >>> wb.linalg.set_diag(wb.zeros([2, 3], wb.int32), [[7, 8], [1, 2]], k=(0, 1)).numpy()
+    array([[1, 7, 0],
+           [0, 2, 8]], dtype=int32)
+    """
+    band, single = _band(k, "set_diag")
+    _check_align(align, "set_diag")
+    if band is None:
+        return _ops_linalg.set_diag(input, diagonal, k=single)
+    x = _convert(input)
+    d = _convert(diagonal, dtype_hint=x.dtype)
+    if x.ndim < 2:
+        raise ValueError(f"set_diag: input must have rank >= 2, got shape {x.shape}")
+    if d.dtype != x.dtype:
+        raise TypeError(f"set_diag: diagonal has dtype {d.dtype} but input has dtype {x.dtype}")
+    m, n = x.shape[-2:]
+    _check_band(m, n, band[0], band[1], "set_diag")
+    return _from_band(d, m, n, band[0], band[1], align, x, "set_diag")
+
+
+# TF 1's names, kept in tf.compat.v1
+matrix_diag = diag
+matrix_diag_part = diag_part
+matrix_set_diag = set_diag

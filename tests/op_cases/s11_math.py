@@ -1,6 +1,7 @@
 """Cases for TF's tf.nn / tf.math breadth: the CTC loss (first order only: TF's loss has no
 second derivative), the approximate top-k, isotonic regression, the
-sparse embedding lookup and the MDCT."""
+sparse embedding lookup, the MDCT and bands of
+diagonals."""
 
 import numpy as np
 
@@ -40,4 +41,8 @@ CASES = [
          [uniform(-1, 1, (3, 2), 1105), uniform(0.5, 2, (4,), 1106)]),
     Case("mdct", lambda x: wb.signal.inverse_mdct(wb.signal.mdct(x, 8, pad_end=True) ** 2),
          [uniform(-1, 1, (2, 14), 1107)]),
+    Case("diag_band", lambda x, d: wb.linalg.diag(wb.linalg.diag_part(x, k=(-1, 2)) * d, k=(-1, 2),
+                                        num_cols=4)
+         + wb.linalg.set_diag(x, d, k=(-1, 2), align="LEFT_RIGHT"),
+         [uniform(-1, 1, (2, 3, 4), 1108), uniform(-1, 1, (2, 4, 3), 1109)]),
 ]
