@@ -39,13 +39,13 @@ def _map(msg, name, value_type):
     _field(msg, name, 1, _F.TYPE_MESSAGE, _F.LABEL_REPEATED, f".tensorflow.{msg.name}.{entry_name}")
 
 
-def _feature_file():
+def _feature_file(packed=True):
     fd = descriptor_pb2.FileDescriptorProto(name="tensorflow/core/example/feature.proto",
                                             package="tensorflow", syntax="proto3")
     for name, ftype in (("BytesList", _F.TYPE_BYTES), ("FloatList", _F.TYPE_FLOAT),
                         ("Int64List", _F.TYPE_INT64)):
         m = fd.message_type.add(name=name)
-        _field(m, "value", 1, ftype, _F.LABEL_REPEATED, packed=None if ftype == _F.TYPE_BYTES else True)
+        _field(m, "value", 1, ftype, _F.LABEL_REPEATED, packed=None if ftype == _F.TYPE_BYTES else packed)
     feature = fd.message_type.add(name="Feature")
     feature.oneof_decl.add(name="kind")
     for number, (name, kind) in enumerate((("bytes_list", "BytesList"), ("float_list", "FloatList"),
@@ -75,8 +75,16 @@ _pool.Add(_feature_file())
 _pool.Add(_example_file())
 
 
-def _cls(name):
-    return message_factory.GetMessageClass(_pool.FindMessageTypeByName(f"tensorflow.{name}"))
+def _cls(name, pool=_pool):
+    return message_factory.GetMessageClass(pool.FindMessageTypeByName(f"tensorflow.{name}"))
+
+
+# The same Example with its numbers written one by one rather than packed: the encoding TF's
+# decode_json_example writes (both read back the same)
+_unpacked_pool = descriptor_pool.DescriptorPool()
+_unpacked_pool.Add(_feature_file(packed=False))
+_unpacked_pool.Add(_example_file())
+UnpackedExample = _cls("Example", _unpacked_pool)
 
 
 BytesList = _cls("BytesList")

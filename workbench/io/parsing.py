@@ -24,7 +24,7 @@ from ..sparse import SparseTensor
 from . import example as pb
 from .composites import ragged_from_row_splits as _ragged, ragged_from_uniform_row_length
 
-__all__ = ["FixedLenFeature", "FixedLenSequenceFeature", "RaggedFeature", "VarLenFeature",
+__all__ = ["FixedLenFeature", "FixedLenSequenceFeature", "RaggedFeature", "VarLenFeature", "decode_json_example",
            "parse_example", "parse_single_example", "parse_single_sequence_example"]
 
 
@@ -378,3 +378,26 @@ def parse_single_sequence_example(serialized, context_features=None, sequence_fe
             raise TypeError(f"{where}: sequence_features[{key!r}] must be a FixedLenSequenceFeature or "
                             f"VarLenFeature, got {type(spec).__name__}")
     return context, sequences
+
+
+def decode_json_example(json_examples, name=None):
+    """``tf.train.Example`` protos written in JSON (protobuf's JSON mapping, as
+    ``google.protobuf.json_format.MessageToJson`` writes them), as serialized Examples: a
+    string tensor of the same shape."""
+    from google.protobuf import json_format  # noqa: PLC0415  (protobuf loads with the Example messages)
+    where = "decode_json_example"
+    if hasattr(json_examples, "numpy"):
+        json_examples = json_examples.numpy()
+    arr = np.asarray(json_examples, dtype=object)
+    out = np.empty(arr.shape, dtype=object)
+    for idx, text in np.ndenumerate(arr):
+        if isinstance(text, (bytes, bytearray)):
+            text = bytes(text).decode("utf-8")
+        if not isinstance(text, str):
+            raise TypeError(f"{where}: json_examples must hold strings, got {type(text).__name__}")
+        try:
+            msg = json_format.Parse(text, pb.UnpackedExample())   # TF writes the numbers unpacked
+        except json_format.ParseError as exc:
+            raise InvalidArgumentError(f"{where}: Error while parsing JSON: {exc}") from None
+        out[idx] = msg.SerializeToString()
+    return wrap(out)
