@@ -130,7 +130,8 @@ _GELU_A = 0.044715
 
 def _gelu_fwd(xp, x, approximate):
     if approximate:
-        out = 0.5 * x * (1 + xp.tanh(_GELU_C * (x + _GELU_A * x ** 3)))
+        # 0.5 (1 + tanh(z)) as sigmoid(2 z): no cancellation where tanh(z) is near -1
+        out = x / (1 + xp.exp(-2 * _GELU_C * (x + _GELU_A * x ** 3)))
     else:
         out = 0.5 * x * (1 + backend.scipy_special(xp).erf(x * _SQRT_HALF))
     return out.astype(x.dtype, copy=False)
@@ -138,8 +139,8 @@ def _gelu_fwd(xp, x, approximate):
 
 def _gelu_d(x, approximate):
     if approximate:
-        t = tanh(_GELU_C * (x + _GELU_A * x * x * x))
-        return 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * (_GELU_C * (1 + 3 * _GELU_A * x * x))
+        s = sigmoid(2 * _GELU_C * (x + _GELU_A * x * x * x))      # 0.5 (1 + tanh(z))
+        return s + 2 * x * s * (1 - s) * (_GELU_C * (1 + 3 * _GELU_A * x * x))
     # Phi(x) + x * phi(x)
     return 0.5 * (1 + erf(x * _SQRT_HALF)) + x * exp(-0.5 * x * x) * _INV_SQRT_2PI
 
