@@ -129,3 +129,95 @@ def test_concrete_function_of_a_string_spec_traces_with_strings():
                     ('Tensor("x:0", shape=(None,), dtype=string)', (None,))]
     ragged = s.get_concrete_function(wb.RaggedTensorSpec([None, None], wb.string))
     assert ragged(wb.ragged.constant([["abc"], ["de", "f"]])).to_list() == [[3], [2, 1]]
+
+
+def test_static_shapes_follow_ops_ensure_shape_and_set_shape_in_a_trace():
+    seen = {}
+
+    @wb.function
+    def f(a, b):
+        r = a @ b
+        seen["ops"] = (tuple(r.shape), tuple(wb.reduce_sum(r, axis=1).shape), tuple((a + 1.0).shape),
+                       tuple(wb.transpose(a).shape), tuple(wb.ensure_shape(a, [None, 3]).shape))
+        errors = []
+        for shape in ([5, 4], [None, 4, 1]):
+            with pytest.raises(ValueError) as e:
+                a.set_shape(shape)
+            errors.append(str(e.value))
+        seen["errors"] = errors
+        a.set_shape([2, None])
+        seen["set"] = (tuple(a.shape), tuple((a * 2.0).shape))
+        return r
+
+    c = f.get_concrete_function(wb.TensorSpec([None, 3]), wb.TensorSpec([3, 5]))
+    # TF 2.21's static shapes and graph-mode errors
+    assert seen["ops"] == ((None, 5), (None,), (None, 3), (3, None), (None, 3))
+    assert seen["errors"] == ["Dimension 1 in both shapes must be equal, but are 3 and 4. Shapes are [?,3] "
+                              "and [5,4].", "Shapes must be equal rank, but are 2 and 3"]
+    assert seen["set"] == ((2, 3), (2, 3))
+    np.testing.assert_array_equal(c(wb.ones([4, 3]), wb.ones([3, 5])).numpy(), np.full((4, 5), 3.0))
+    # the results are plain tensors again once the trace ends
+    out = f(wb.ones([2, 3]), wb.ones([3, 5]))
+    assert type(out) is wb.Tensor and out.shape == (2, 5)
+
+
+def test_ensure_shape_refines_a_traced_argument():
+    seen = []
+
+    @wb.function
+    def f(tensor):
+        seen.append(tuple(tensor.shape))
+        tensor = wb.ensure_shape(tensor, [None, 3])
+        seen.append(tuple(tensor.shape))
+        return tensor
+
+    cf = f.get_concrete_function(wb.TensorSpec([None, 3]))
+    cf(wb.zeros([3, 3]))
+    assert seen[:2] == [(None, 3), (None, 3)]
+    seen.clear()
+    f.get_concrete_function(wb.TensorSpec([None, None]))   # traced with a 1 x 1 stand-in
+    seen.clear()
+
+    @wb.function(input_signature=[wb.TensorSpec([2, None])])
+    def g(t):
+        seen.append(tuple(wb.ensure_shape(t, [None, 4]).shape))
+        return t
+
+    g(wb.zeros([2, 4]))
+    assert seen == [(2, 4)]
+
+
+def test_unstack_needs_a_known_size_in_a_trace():
+    @wb.function(input_signature=[wb.TensorSpec([None], wb.float32)])
+    def bad(t):
+        return wb.unstack(t)[0]
+
+    with pytest.raises(ValueError, match=r"Cannot infer argument `num` from shape \(None,\)"):
+        bad(wb.constant([1.0, 2.0, 3.0]))
+
+    @wb.function(input_signature=[wb.TensorSpec([None, 2], wb.float32)])
+    def good(t):
+        rows = [r for r in t]          # iteration unstacks the traced rows
+        return rows[0] + wb.unstack(t, num=3)[1]
+
+    np.testing.assert_array_equal(good(wb.ones([3, 2])).numpy(), [2.0, 2.0])
+
+
+def test_constant_of_a_tensor_is_that_tensor_and_keeps_gradients():
+    t = wb.constant([1.0, 2.0])
+    assert wb.constant(t) is t and wb.constant(t, dtype=wb.float32) is t
+    v = wb.Variable([0.0])
+    with wb.GradientTape() as g:
+        loss = wb.constant(v + v)
+    np.testing.assert_array_equal(g.gradient(loss, v).numpy(), [2.0])   # TF 2.21: [2.]
+    with wb.GradientTape() as g:
+        loss = wb.constant(v) * 3.0
+    with pytest.warns(Warning):
+        assert g.gradient(loss, v) is None   # TF 2.21: a constant of the variable's value
+    assert wb.constant(t, shape=[2, 1]).shape == (2, 1)
+
+
+def test_gather_of_one_string_gives_bytes():
+    params = wb.constant(["p0", "p1", "p2", "p3"])
+    assert repr(wb.gather(params, 3).numpy()) == "b'p3'"   # TF 2.21: b'p3'
+    assert wb.gather(params, [3, 0]).numpy().tolist() == [b"p3", b"p0"]

@@ -258,6 +258,11 @@ class Tensor:
         """``self.shape`` (TF's alias)."""
         return self.shape
 
+    def _static_shape(self) -> TensorShape:
+        """TF's static shape, for ops that refuse what it leaves open: the shape, except for
+        an argument of a function being traced (the shape its trace serves, None where open)."""
+        return self.shape
+
     def set_shape(self, shape) -> None:
         """Check that ``shape`` (None for unknown sizes) fits this tensor's shape, as TF does
         for a tensor whose shape is known; ``ValueError`` when it does not."""
@@ -364,7 +369,7 @@ class Tensor:
         if self._data.ndim == 0:
             raise TypeError("iteration over a scalar tensor")
         from .ops.shape import unstack  # circular import with shape
-        return iter(unstack(self))
+        return iter(unstack(self, num=self._data.shape[0]))
 
     def __repr__(self):
         dtype = self.dtype.name
@@ -721,6 +726,11 @@ def constant(value, dtype=None, shape=None, name=None) -> Tensor:
     >>> wb.constant(0, shape=(2, 3)).shape
     TensorShape([2, 3])
     """
+    if (shape is None and isinstance(value, Tensor) and not isinstance(value, Variable)
+            and (dtype is None or as_dtype(dtype) == value._data.dtype)):
+        # TF hands a tensor of the asked dtype back as it is (so tapes still see it); a
+        # variable gives a constant of its current value, which tapes do not record (as TF)
+        return value
     arr = to_array(value.numpy() if isinstance(value, Tensor) and dtype is not None else value, dtype)
     if shape is not None:
         shape = argcheck.shape(shape, "shape", "constant")

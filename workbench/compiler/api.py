@@ -412,6 +412,7 @@ class Function:
             core.set_tracer(prev)
             tracer.let_go()
             release_placeholders(inputs)
+            release_placeholders(tracer.derived)
         result = _as_outputs(result, variables=False)   # variables: read by each run's outputs
         self._runs += 1
         if concrete is None:

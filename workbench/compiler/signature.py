@@ -11,7 +11,7 @@ from .. import backend, core, nest
 from ..core import Tensor, Variable
 from ..tensor_shape import TensorShape, _dtype_name
 
-__all__ = ["Placeholder", "as_tensors", "describe", "output_shapes", "placeholder", "plain", "release_placeholders",
+__all__ = ["Placeholder", "as_tensors", "derive", "describe", "output_shapes", "placeholder", "plain", "release_placeholders",
            "repeats", "signature", "stand_in"]
 
 
@@ -39,7 +39,10 @@ class Placeholder(Tensor):
 
     It has a Tensor's layout, so that library code that asks for exactly a Tensor (a planned
     reverse walk) is handed one for the time it looks (:func:`as_tensors`), and the trace turns
-    it into a plain Tensor when it ends (:func:`release_placeholders`)."""
+    it into a plain Tensor when it ends (:func:`release_placeholders`).
+
+    An op's result that an argument's open sizes reach is one too, without a label (it prints
+    as any traced tensor does), so that its ``.shape`` is TF's static shape (:func:`derive`)."""
 
     __slots__ = ()
     _shown: dict = {}   # id(placeholder) -> (label, shape shown)
@@ -57,6 +60,9 @@ class Placeholder(Tensor):
     def _static(self):
         if sys._getframe(2).f_code.co_filename.startswith(core._OUR_ROOTS):
             return None
+        return self._static_shape()
+
+    def _static_shape(self):
         shown = self._shown[id(self)][1]
         return TensorShape(None if shown is None else list(shown))
 
@@ -76,17 +82,40 @@ class Placeholder(Tensor):
             return self._data.ndim
         return -1 if static.rank is None else static.rank   # TF's ndim of an unknown rank
 
+    def set_shape(self, shape):
+        """TF's ``set_shape`` in a graph: ``shape`` must be compatible with the static shape,
+        which it then refines (a promise about the values, not checked against them)."""
+        static, given = self._static_shape(), TensorShape(shape)
+        if static.rank is not None and given.rank is not None:
+            if static.rank != given.rank:   # TF's graph-mode words
+                raise ValueError(f"Shapes must be equal rank, but are {static.rank} and {given.rank}")
+            for i, (a, b) in enumerate(zip(static.as_list(), given.as_list())):
+                if a is not None and b is not None and a != b:
+                    def dims(s):
+                        return "[" + ",".join("?" if d is None else str(d) for d in s.as_list()) + "]"
+                    raise ValueError(f"Dimension {i} in both shapes must be equal, but are {a} and {b}. "
+                                     f"Shapes are {dims(static)} and {dims(given)}.")
+        merged = static.merge_with(given)
+        label = self._shown[id(self)][0]
+        Placeholder._shown[id(self)] = (label, None if merged.rank is None else tuple(merged.as_list()))
+
     def __str__(self):
         label, shape = self._parts()
+        if label is None:
+            return Tensor.__str__(self)
         return f'Tensor("{label}", shape={shape}, dtype={_dtype_name(self.dtype)})'
 
     def __repr__(self):
         label, shape = self._parts()
+        if label is None:
+            return Tensor.__repr__(self)
         return f"<wb.Tensor '{label}' shape={shape} dtype={_dtype_name(self.dtype)}>"
 
     def __format__(self, spec):
         # f"{x}" shows the symbolic form without reading the value (which would make the
         # trace depend on data); a format spec formats the value, as an eager tensor does
+        if self._shown[id(self)][0] is None:
+            return Tensor.__format__(self, spec)
         return str(self) if not spec else Tensor.__format__(self, spec)
 
 
@@ -111,6 +140,33 @@ def as_tensors(values):
     finally:
         for t in found:
             t.__class__ = Placeholder
+
+
+def derive(name, args, params, out) -> bool:
+    """While a trace runs: give ``out``, the one result of op ``name`` on ``args``, TF's
+    static shape where placeholders' open sizes reach it and the rules of :func:`_op_shape`
+    say what it is (it becomes an unlabelled :class:`Placeholder`); True when it did. Ops the
+    rules do not cover keep the traced sizes."""
+    if type(out) is not Tensor or params is None:
+        return False
+    ins, open_ = [], False
+    for a in args:
+        if not isinstance(a, Tensor):
+            continue
+        if type(a) is Placeholder:
+            shown = Placeholder._shown[id(a)][1]
+            open_ = open_ or shown is None or shown != a._data.shape
+            ins.append(shown)
+        else:
+            ins.append(tuple(a._data.shape))
+    if not open_:
+        return False
+    shape = _op_shape(name, ins, params)
+    if shape is False or shape == out._data.shape:
+        return False
+    out.__class__ = Placeholder
+    Placeholder._shown[id(out)] = (None, shape)
+    return True
 
 
 def release_placeholders(tensors):
@@ -384,6 +440,12 @@ def _op_shape(name, shapes, params):
             return tuple(d for i, d in enumerate(s) if i not in axes)
         if name == "transpose" and isinstance(params.get("perm"), tuple) and len(params["perm"]) == len(s):
             return tuple(s[p] for p in params["perm"])
+    if name == "ensure_shape" and len(shapes) == 1 and isinstance(params.get("shape"), tuple):
+        want = params["shape"]   # the checked shape refines the static one, as TF's EnsureShape
+        s = shapes[0]
+        if s is None or len(s) != len(want):
+            return want
+        return tuple(w if w is not None else d for d, w in zip(s, want))
     if name == "matmul" and len(shapes) == 2 and None not in shapes:
         a, b = shapes
         if len(a) >= 2 and len(b) >= 2:

@@ -13,7 +13,7 @@ from gradients.tape import GradientTape
 from .. import backend, core, nest
 from ..core import Tensor, Variable
 from .planned import try_compile_gradient, try_compile_jacobian
-from .signature import as_tensors
+from .signature import Placeholder, as_tensors, derive
 from .step import Step
 
 __all__ = ["RELEASED", "OutOfScopeError", "Tracer", "hold", "tensor_leaves"]
@@ -131,6 +131,11 @@ class Tracer(core.Listener):
         self.events: list = []
         for t in inputs:
             self._mark(t)
+        # an argument whose static shape leaves sizes open: ops' results that those reach get
+        # TF's static shape too (``signature.derive``), kept here to be released at the end
+        self.open_shapes = any(type(t) is Placeholder and Placeholder._shown[id(t)][1] != t._data.shape
+                               for t in inputs)
+        self.derived: list = []
 
     # -- bookkeeping ---------------------------------------------------------------
     def _mark(self, t):
@@ -221,6 +226,8 @@ class Tracer(core.Listener):
                 dyn = True
         outs = res if type(res) is tuple else (res,)
         self.events.append((op.name, args, outs, params))
+        if self.open_shapes and len(outs) == 1 and derive(op.name, args, params, outs[0]):
+            self.derived.append(outs[0])
         if op.vjp is not None:
             self.graph.append((op, args, params, res, None))
         if op.fwd is None:  # custom_gradient: its outputs are new wrappers of computed arrays

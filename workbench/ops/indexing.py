@@ -84,7 +84,10 @@ _gather_t_op = defop(
 
 
 def _take_rows_fwd(xp, params, indices):
-    return xp.take(params, indices, axis=0)
+    out = xp.take(params, indices, axis=0)
+    if params.dtype == object and not isinstance(out, xp.ndarray):
+        out = xp.asarray(out, dtype=object)   # one string picked: a 0-d array, not the bare bytes
+    return out
 
 
 def _take_rows_vjp(g, ans, params, indices):

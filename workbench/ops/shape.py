@@ -314,6 +314,10 @@ def unstack(value, num=None, axis=0, name=None):
     x = convert_to_tensor(value)
     a = norm_axis(axis, x.ndim, "unstack")
     n = x.shape[a]
+    if num is None:
+        static = x._static_shape()   # a traced argument's size may be open (None): TF's error
+        if static.rank is None or static[a] is None:
+            raise ValueError(f"Cannot infer argument `num` from shape {static}")
     if num is not None and num != n:
         raise ValueError(f"unstack: num={num} but dimension {a} has size {n}")
     parts = split(x, n, axis=a) if n > 1 else [x]
