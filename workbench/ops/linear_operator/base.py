@@ -255,6 +255,41 @@ class LinearOperator:
                              f"broadcast against the operator's batch shape {list(batch)}") from None
         return x
 
+    # -- block-wise arguments (block operators) ------------------------------
+    def _block_dims(self, range_side):
+        """The sizes of the blocks of the range (``range_side``) or the domain, for operators
+        made of blocks (None for the others): a list of that many tensors is then taken as
+        the argument split into those blocks, as in TF."""
+        return None
+
+    def _blockwise(self, x, method, argname, min_ndims, arg_dim, dims):
+        """``x`` as a list of block Tensors if it is one (a list or tuple with one tensor per
+        block, each with its block's size in dimension ``arg_dim``), else None."""
+        if dims is None or not isinstance(x, (list, tuple)) or len(x) != len(dims):
+            return None
+        parts = []
+        for i, b in enumerate(x):
+            if isinstance(b, LinearOperator):
+                return None
+            if not isinstance(b, Tensor):
+                try:
+                    arr = np.asarray(b)
+                except ValueError:
+                    return None
+                if arr.dtype == object:
+                    return None
+                b = convert_to_tensor(arr, dtype=self._dtype)
+            if b.ndim < min_ndims or b.shape[arg_dim] != dims[i]:
+                return None
+            parts.append(b)
+        return [self._arg(b, method, f"{argname}[{i}]", min_ndims) for i, b in enumerate(parts)]
+
+    def _matmul_blocks(self, blocks, adjoint=False):
+        raise NotImplementedError(f"{type(self).__name__} does not take block-wise arguments")
+
+    def _solve_blocks(self, blocks, adjoint=False):
+        raise NotImplementedError(f"{type(self).__name__} does not take block-wise arguments")
+
     def _check_dim(self, got, want, method, argname, axis):
         if got != want:
             raise ValueError(f"{type(self).__name__}.{method}: `{argname}` has {got} entries in "
@@ -286,6 +321,11 @@ class LinearOperator:
                                  f"dimension {right.range_dimension}, expected {left.domain_dimension}")
             from .combine import _matmul_operators  # circular import: combine's operators build on this class
             return _matmul_operators(left, right)
+        blocks = self._blockwise(x, "matmul", "x", 2, -1 if adjoint_arg else -2,
+                                 self._block_dims(range_side=bool(adjoint)))
+        if blocks is not None:
+            blocks = [_mt(b) for b in blocks] if adjoint_arg else blocks
+            return self._matmul_blocks(blocks, adjoint=bool(adjoint))
         x = self._arg(x, "matmul", "x", 2)
         want = self.range_dimension if adjoint else self.domain_dimension
         self._check_dim(x.shape[-1] if adjoint_arg else x.shape[-2], want, "matmul", "x",
@@ -297,6 +337,10 @@ class LinearOperator:
 
     def matvec(self, x, adjoint=False, name=None):
         """``A @ x`` (``adjoint``: ``A^H @ x``) for vectors ``x`` ``[..., N]`` -> ``[..., M]``."""
+        blocks = self._blockwise(x, "matvec", "x", 1, -1, self._block_dims(range_side=bool(adjoint)))
+        if blocks is not None:
+            out = self._matmul_blocks([expand_dims(b, -1) for b in blocks], adjoint=bool(adjoint))
+            return [squeeze(o, axis=-1) for o in out]
         x = self._arg(x, "matvec", "x", 1)
         self._check_dim(x.shape[-1], self.range_dimension if adjoint else self.domain_dimension,
                         "matvec", "x", -1)
@@ -349,6 +393,11 @@ class LinearOperator:
                                  f"dimension {right.range_dimension}, expected {left.range_dimension}")
             from .combine import _matmul_operators  # circular import: combine's operators build on this class
             return _matmul_operators(left.inverse(), right)
+        blocks = self._blockwise(rhs, "solve", "rhs", 2, -1 if adjoint_arg else -2,
+                                 self._block_dims(range_side=not adjoint))
+        if blocks is not None:
+            blocks = [_mt(b) for b in blocks] if adjoint_arg else blocks
+            return self._solve_blocks(blocks, adjoint=bool(adjoint))
         rhs = self._arg(rhs, "solve", "rhs", 2)
         want = self.domain_dimension if adjoint else self.range_dimension
         self._check_dim(rhs.shape[-1] if adjoint_arg else rhs.shape[-2], want, "solve", "rhs",
@@ -364,6 +413,10 @@ class LinearOperator:
     def solvevec(self, rhs, adjoint=False, name=None):
         """``x`` with ``A @ x = rhs`` for vectors ``rhs`` ``[..., M]``."""
         self._check_solvable()
+        blocks = self._blockwise(rhs, "solvevec", "rhs", 1, -1, self._block_dims(range_side=not adjoint))
+        if blocks is not None:
+            out = self._solve_blocks([expand_dims(b, -1) for b in blocks], adjoint=bool(adjoint))
+            return [squeeze(o, axis=-1) for o in out]
         rhs = self._arg(rhs, "solvevec", "rhs", 1)
         self._check_dim(rhs.shape[-1], self.domain_dimension if adjoint else self.range_dimension,
                         "solvevec", "rhs", -1)

@@ -17,7 +17,9 @@ class LinearOperatorBlockLowerTriangular(LinearOperator):
 
     Products sum each block row's products. Solves substitute block by block: forward
     (``x_i = A_ii^{-1} (b_i - sum_{j<i} A_ij x_j)``) and, for the adjoint, backward; only the
-    diagonal blocks are solved. ``log|det A|`` is the sum of the diagonal blocks'.
+    diagonal blocks are solved. ``log|det A|`` is the sum of the diagonal blocks'. As in TF,
+    ``matmul``/``matvec``/``solve``/``solvevec`` also take their argument as a list of blocks
+    (one tensor per block, batch shapes broadcasting) and then return a list of blocks.
 
     >>> a = wb.linalg.LinearOperatorDiag([2.0, 3.0])
     >>> b = wb.linalg.LinearOperatorFullMatrix([[1.0, 1.0]])
@@ -104,9 +106,15 @@ class LinearOperatorBlockLowerTriangular(LinearOperator):
     def _split(self, x):
         return split(x, self._sizes, axis=-2) if len(self._sizes) > 1 else [x]
 
+    def _block_dims(self, range_side):
+        return list(self._sizes)
+
     def _matmul(self, x, adjoint=False, adjoint_arg=False):
         x = _mt(x) if adjoint_arg else x
-        parts = self._split(x)
+        out = self._matmul_blocks(self._split(x), adjoint)
+        return _concat_batched(out, -2) if len(out) > 1 else out[0]
+
+    def _matmul_blocks(self, parts, adjoint=False):
         k = len(self._operators)
         out = []
         if not adjoint:
@@ -121,11 +129,14 @@ class LinearOperatorBlockLowerTriangular(LinearOperator):
                 for i in range(j + 1, k):
                     total = total + self._operators[i][j].matmul(parts[i], adjoint=True)
                 out.append(total)
-        return _concat_batched(out, -2) if len(out) > 1 else out[0]
+        return out
 
     def _solve(self, rhs, adjoint=False, adjoint_arg=False):
         rhs = _mt(rhs) if adjoint_arg else rhs
-        parts = self._split(rhs)
+        xs = self._solve_blocks(self._split(rhs), adjoint)
+        return _concat_batched(xs, -2) if len(xs) > 1 else xs[0]
+
+    def _solve_blocks(self, parts, adjoint=False):
         k = len(self._operators)
         xs = [None] * k
         order = range(k - 1, -1, -1) if adjoint else range(k)
@@ -138,7 +149,7 @@ class LinearOperatorBlockLowerTriangular(LinearOperator):
                 for j in range(i):
                     b = b - self._operators[i][j].matmul(xs[j])
             xs[i] = self._operators[i][i].solve(b, adjoint=adjoint)
-        return _concat_batched(xs, -2) if k > 1 else xs[0]
+        return xs
 
     def _to_dense(self):
         n = sum(self._sizes)

@@ -207,11 +207,22 @@ class LinearOperatorBlockDiag(LinearOperator):
     def _blocks_square(self):
         return all(op.is_square for op in self._operators)
 
+    def _block_dims(self, range_side):
+        return [op.range_dimension if range_side else op.domain_dimension for op in self._operators]
+
     def _matmul(self, x, adjoint=False, adjoint_arg=False):
         x = _mt(x) if adjoint_arg else x
         sizes = [op.range_dimension if adjoint else op.domain_dimension for op in self._operators]
         parts = split(x, sizes, axis=-2) if len(sizes) > 1 else [x]
-        return _concat_batched([op.matmul(p, adjoint=adjoint) for op, p in zip(self._operators, parts)], -2)
+        return _concat_batched(self._matmul_blocks(parts, adjoint), -2)
+
+    def _matmul_blocks(self, parts, adjoint=False):
+        return [op.matmul(p, adjoint=adjoint) for op, p in zip(self._operators, parts)]
+
+    def _solve_blocks(self, parts, adjoint=False):
+        if not self._blocks_square():
+            raise NotImplementedError("LinearOperatorBlockDiag: a block-wise solve needs square blocks")
+        return [op.solve(p, adjoint=adjoint) for op, p in zip(self._operators, parts)]
 
     def _to_dense(self):
         rows = []
