@@ -221,3 +221,41 @@ def test_gather_of_one_string_gives_bytes():
     params = wb.constant(["p0", "p1", "p2", "p3"])
     assert repr(wb.gather(params, 3).numpy()) == "b'p3'"   # TF 2.21: b'p3'
     assert wb.gather(params, [3, 0]).numpy().tolist() == [b"p3", b"p0"]
+
+
+# -- py_function / numpy_function -----------------------------------------------------------
+def test_numpy_function_passes_arrays_not_numpy_scalars(capsys):
+    seen = []
+
+    def func(x):
+        seen.append(x)
+        return np.sinh(x)
+
+    out = wb.numpy_function(func, [wb.constant(1.0)], wb.float32)
+    assert type(seen[0]) is np.ndarray and seen[0].shape == () and seen[0].dtype == np.float32
+    assert repr(seen[0]) == "array(1., dtype=float32)"   # TF 2.21 prints x=array(1., dtype=float32)
+    np.testing.assert_allclose(out.numpy(), np.sinh(np.float32(1.0)))
+
+
+def test_function_under_a_tape_prints_once_and_its_py_function_each_call(capsys):
+    @wb.py_function(Tout=wb.float32)
+    def square(x):
+        print("Running with eager execution.")
+        return x ** 2
+
+    @wb.function
+    def wrapper(x):
+        print("Tracing.")
+        return square(x)
+
+    x = wb.constant(1.0)
+    wrapper(x)
+    wrapper(x)
+    with wb.GradientTape() as t:
+        t.watch(x)
+        y = wrapper(x)
+    assert float(t.gradient(y, x)) == 2.0
+    # TF 2.21: the trace prints once; the py_function prints on every call
+    assert capsys.readouterr().out.split("\n") == [
+        "Tracing.", "Running with eager execution.", "Running with eager execution.",
+        "Running with eager execution.", ""]

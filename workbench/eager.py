@@ -344,8 +344,27 @@ def _count_error(where, fname, n, values):
     raise InvalidArgumentError(f"{where}: {fname} returned {got} value(s), but Tout names {n}")
 
 
+@contextlib.contextmanager
+def _prints_shown():
+    """``func`` of py_function/numpy_function prints on every call, as TF runs it on every
+    call, also where a ``wb.function`` runs its Python body again with the body's own prints
+    silenced (a ``sys.stdout`` that keeps the real one as ``unsilenced``)."""
+    out = sys.stdout
+    real = getattr(out, "unsilenced", None)
+    if real is None:
+        yield
+        return
+    sys.stdout = real
+    try:
+        yield
+    finally:
+        sys.stdout = out
+
+
 def _run_py(func, inputs, dtypes, single):
-    return _results(func(*inputs), dtypes, single, "py_function", func)
+    with _prints_shown():
+        value = func(*inputs)
+    return _results(value, dtypes, single, "py_function", func)
 
 
 def _py_op(func, dtypes, single):
@@ -429,8 +448,9 @@ def py_function(func=None, inp=None, Tout=None, name=None):
 
 @core.effect
 def _numpy_call(func, inputs, dtypes, single):
-    arrays = [t.numpy() for t in inputs]
-    value = func(*arrays)
+    arrays = [np.asarray(t.numpy()) for t in inputs]   # arrays, 0-d ones too (not NumPy scalars), as TF
+    with _prints_shown():
+        value = func(*arrays)
     return _results(value, dtypes, single, "numpy_function", func)
 
 

@@ -183,6 +183,10 @@ class Function:
             # enclosing trace or tape sees every op
             if self._tracing:
                 self._check_recursion(args, kwargs)
+            elif st.tracer is None and self._programs and signature(
+                    args, kwargs, nest.flatten((args, kwargs)), self._captured) in self._programs:
+                with _python_prints_silenced():   # traced for this signature already: TF's
+                    return _as_outputs(self._fn(*args, **kwargs))   # function prints no more
             return _as_outputs(self._fn(*args, **kwargs))
         flat = nest.flatten((args, kwargs))
         key = signature(args, kwargs, flat, self._captured)
