@@ -141,3 +141,18 @@ def test_beam_search_decoder_matches_tf():
     np.testing.assert_allclose(logp.numpy()[:, 2], [-2.386596, -2.1251369, -1.8986303], rtol=1e-5)
     with pytest.raises(ValueError, match="top_paths"):
         wb.nn.ctc_beam_search_decoder(x, FRAMES, beam_width=2, top_paths=3)
+
+
+def test_unique_labels_and_collapse_repeated_match_tf():
+    y, idx = wb.nn.ctc_unique_labels(np.array([[3, 1, 3, 2, 0], [2, 2, 2, 0, 0]], np.int32))
+    assert y.dtype == wb.int64 and idx.dtype == wb.int32
+    np.testing.assert_array_equal(y.numpy(), [[3, 1, 2, 0, 0], [2, 0, 0, 0, 0]])
+    np.testing.assert_array_equal(idx.numpy(), [[0, 1, 0, 2, 3], [0, 0, 0, 1, 1]])
+    out, n = wb.nn.collapse_repeated([[1, 1, 2, 2, 3], [4, 4, 4, 5, 5]], [4, 2])
+    np.testing.assert_array_equal(out.numpy(), [[1, 2], [4, 0]])
+    np.testing.assert_array_equal(n.numpy(), [2, 1])
+    # the unique labels are accepted (and change nothing) in ctc_loss
+    x = wb.constant(LOGITS)
+    np.testing.assert_allclose(
+        wb.nn.ctc_loss(LABELS, x, LABEL_LEN, FRAMES, unique=wb.nn.ctc_unique_labels(LABELS)).numpy(),
+        wb.nn.ctc_loss(LABELS, x, LABEL_LEN, FRAMES).numpy())

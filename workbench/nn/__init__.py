@@ -8,4 +8,6 @@ from ..ops.elementwise import log_sigmoid, sigmoid, softplus, tanh  # noqa: F401
 from ..ops.nn import *  # noqa: F401,F403
 from . import experimental  # noqa: F401,E402
 from ..ops.loss_scaling import compute_average_loss, scale_regularization_loss  # noqa: F401,E402
-from .ctc import ctc_beam_search_decoder, ctc_greedy_decoder, ctc_loss  # noqa: F401,E402
+from .ctc import (  # noqa: F401,E402
+    collapse_repeated, ctc_beam_search_decoder, ctc_greedy_decoder, ctc_loss, ctc_unique_labels,
+)

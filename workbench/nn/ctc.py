@@ -20,7 +20,8 @@ from ..ops.indexing import gather
 from ..ops.reduce import reduce_sum
 from ..ops.shape import reshape, transpose
 
-__all__ = ["ctc_loss", "ctc_greedy_decoder", "ctc_beam_search_decoder"]
+__all__ = ["collapse_repeated", "ctc_beam_search_decoder", "ctc_greedy_decoder", "ctc_loss",
+           "ctc_unique_labels"]
 
 
 def _shift(a, k, xp, fill):
@@ -346,3 +347,61 @@ def ctc_beam_search_decoder(inputs, sequence_length, beam_width=100, top_paths=1
             paths[p].append(list(prefix))
             scores[b, p] = lae(*probs)
     return [_sparse_rows(rows) for rows in paths], convert_to_tensor(scores)
+
+
+def _int_matrix(x, what, opname):
+    arr = np.asarray(x.numpy() if isinstance(x, Tensor) else x)
+    if arr.dtype.kind not in "iu" or arr.ndim != 2:
+        raise ValueError(f"{opname}: {what} must be an integer matrix [batch, max_length], got "
+                         f"{arr.dtype} of shape {arr.shape}")
+    return arr
+
+
+def ctc_unique_labels(labels, name=None):
+    """The distinct labels of each row, in order of first appearance and padded with 0, and
+    for each label the position of its value among them (TF's ``tf.nn.ctc_unique_labels``;
+    the padding counts as a label too). Returns ``[unique (int64), index (int32)]``, both
+    ``[batch, max_label_length]``.
+
+    >>> y, idx = wb.nn.ctc_unique_labels([[3, 1, 3, 2, 0]])
+    >>> y.numpy(), idx.numpy()
+    (array([[3, 1, 2, 0, 0]]), array([[0, 1, 0, 2, 3]], dtype=int32))
+    """
+    arr = _int_matrix(labels, "labels", "ctc_unique_labels")
+    unique = np.zeros(arr.shape, np.int64)
+    index = np.zeros(arr.shape, np.int32)
+    for b, row in enumerate(arr):
+        seen = {}
+        for i, v in enumerate(row.tolist()):
+            index[b, i] = seen.setdefault(v, len(seen))
+        unique[b, :len(seen)] = list(seen)
+    return [convert_to_tensor(unique), convert_to_tensor(index)]
+
+
+def collapse_repeated(labels, seq_length, name=None):
+    """Merge runs of a repeated label within the first ``seq_length`` of each row (TF's
+    ``tf.nn.collapse_repeated``). Returns ``(collapsed labels [batch, longest], padded with 0;
+    their lengths [batch] int32)``.
+
+    >>> out, n = wb.nn.collapse_repeated([[1, 1, 2, 2, 3], [4, 4, 4, 5, 5]], [5, 3])
+    >>> out.numpy(), n.numpy()
+    (array([[1, 2, 3],
+           [4, 0, 0]], dtype=int32), array([3, 1], dtype=int32))
+    """
+    arr = _int_matrix(labels, "labels", "collapse_repeated")
+    lengths = np.asarray(seq_length.numpy() if isinstance(seq_length, Tensor) else seq_length)
+    if lengths.dtype.kind not in "iu" or lengths.shape != arr.shape[:1]:
+        raise ValueError(f"collapse_repeated: seq_length must be an integer vector of shape "
+                         f"[{arr.shape[0]}], got {lengths.dtype} of shape {lengths.shape}")
+    if (lengths < 0).any() or (lengths > arr.shape[1]).any():
+        raise InvalidArgumentError(f"collapse_repeated: seq_length must be in [0, {arr.shape[1]}], "
+                                   f"got {lengths.tolist()}")
+    rows = []
+    for b, row in enumerate(arr):
+        kept = row[:lengths[b]]
+        rows.append(kept[np.concatenate([[True], kept[1:] != kept[:-1]])] if kept.size else kept)
+    new_len = np.array([len(r) for r in rows], np.int32)
+    out = np.zeros((arr.shape[0], int(new_len.max(initial=0))), arr.dtype)
+    for b, r in enumerate(rows):
+        out[b, :len(r)] = r
+    return convert_to_tensor(out), convert_to_tensor(new_len)
