@@ -350,7 +350,7 @@ def ctc_beam_search_decoder(inputs, sequence_length, beam_width=100, top_paths=1
 
 
 def _int_matrix(x, what, opname):
-    arr = np.asarray(x.numpy() if isinstance(x, Tensor) else x)
+    arr = np.asarray(convert_to_tensor(x).numpy())     # Python ints are int32, as in TF
     if arr.dtype.kind not in "iu" or arr.ndim != 2:
         raise ValueError(f"{opname}: {what} must be an integer matrix [batch, max_length], got "
                          f"{arr.dtype} of shape {arr.shape}")
