@@ -76,6 +76,7 @@ _LAZY = {
     "Experiment": ("workbench.experiment", "Experiment"),
     "Module": ("workbench.module", "Module"),
     "autograph": ("workbench.compiler.autograph", None),  # tf.autograph: nothing to rewrite here
+    "Graph": ("workbench.compiler.graphdef", "Graph"),    # tf.Graph: a concrete function's graph type
     "types": ("workbench.compiler.types", None),          # tf.types.experimental.TraceType, ...
     "profiler": ("workbench.profiler", None),             # tf.profiler.experimental: Python's profiler
     "losses": ("workbench.keras.losses", None),    # TF 2's tf.losses / tf.metrics: Keras'
