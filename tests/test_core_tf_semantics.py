@@ -259,3 +259,27 @@ def test_function_under_a_tape_prints_once_and_its_py_function_each_call(capsys)
     assert capsys.readouterr().out.split("\n") == [
         "Tracing.", "Running with eager execution.", "Running with eager execution.",
         "Running with eager execution.", ""]
+
+
+# -- wb.function: leaked tensors, graphs --------------------------------------------------------
+def test_a_leaked_traced_tensor_prints_and_refuses_its_value():
+    kept = []
+
+    @wb.function
+    def f(x):
+        y = x * 2
+        kept.append(y)     # TF: a symbolic tensor kept past the trace
+        return y + 1
+
+    f(wb.ones([2]))
+    f(wb.ones([2]))
+    assert repr(kept[0]) == str(kept[0]) == "<wb.Tensor: created inside a wb.function, out of scope>"
+    with pytest.raises(AttributeError, match="'SymbolicTensor' object has no attribute 'numpy'"):
+        kept[0].numpy()
+
+
+def test_concrete_function_graph_is_a_graph():
+    f = wb.function(lambda x: x + 1)
+    assert isinstance(f.get_concrete_function(1).graph, wb.Graph)   # TF 2.21: True
+    with pytest.raises(NotImplementedError, match="wb.function"):
+        wb.Graph().as_default()

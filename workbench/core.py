@@ -372,6 +372,9 @@ class Tensor:
         return iter(unstack(self, num=self._data.shape[0]))
 
     def __repr__(self):
+        if getattr(type(self._data), "out_of_scope", False):
+            # a traced intermediate kept after its wb.function returned (TF shows its graph name)
+            return "<wb.Tensor: created inside a wb.function, out of scope>"
         dtype = self.dtype.name
         if isinstance(self, Variable):
             head = f"<wb.Variable '{self.name}' shape={self.shape} dtype={dtype}"
@@ -389,7 +392,7 @@ class Tensor:
 
     def __str__(self):
         # TF's: ``tf.Tensor([1 2], shape=(2,), dtype=int32)``; a variable prints as its repr
-        if isinstance(self, Variable):
+        if isinstance(self, Variable) or getattr(type(self._data), "out_of_scope", False):
             return repr(self)
         arr = backend.to_numpy(self._data)   # without counting as a read, as __repr__
         value = repr(arr[()]) if arr.dtype.kind == "O" and arr.ndim == 0 else str(arr)

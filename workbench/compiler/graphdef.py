@@ -23,7 +23,7 @@ from __future__ import annotations
 from .. import core
 from .trace import tensor_leaves
 
-__all__ = ["FuncGraph", "GraphDef", "NodeDef", "record"]
+__all__ = ["FuncGraph", "Graph", "GraphDef", "NodeDef", "record"]
 
 # op records whose TF node has another name (string ``+`` is TF's ``add``)
 _TF_NAMES = {"string_add": "add"}
@@ -52,7 +52,17 @@ class GraphDef:
         return "\n".join(repr(n) for n in self.node)
 
 
-class FuncGraph:
+class Graph:
+    """TF's ``tf.Graph`` as far as this library has graphs: the type of a concrete function's
+    ``graph`` (:class:`FuncGraph`). TF 1's graph building (``Graph().as_default()`` with
+    placeholders and sessions) has no counterpart: ``wb.function`` traces Python into programs."""
+
+    def as_default(self):
+        raise NotImplementedError("Graph.as_default: TF 1's graph building (placeholders, sessions) is "
+                                  "not supported; trace a Python function with wb.function instead")
+
+
+class FuncGraph(Graph):
     """The graph of one concrete function (its latest program): ``name``, ``as_graph_def()``,
     ``inputs`` and ``outputs`` (node names)."""
 

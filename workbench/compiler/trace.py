@@ -58,7 +58,9 @@ class SymbolicTensor:
     """The value of a traced intermediate after a replay: using it is a mistake. The class is
     named as TF's symbolic tensor, so that Python's own messages (``float(x)``) read as TF's;
     ``x.numpy()`` raises TF's ``AttributeError`` ("'SymbolicTensor' object has no attribute
-    'numpy'"), other uses our ``OutOfScopeError``."""
+    'numpy'"), other uses our ``OutOfScopeError``; printing the tensor says what it is."""
+
+    out_of_scope = True   # what Tensor's repr looks for
 
     def __array__(self, *args, **kwargs):
         if _from_numpy_method(sys._getframe(1)):
