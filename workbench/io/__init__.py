@@ -9,6 +9,7 @@
     FixedLenFeature, VarLenFeature,
     RaggedFeature, FixedLenSequenceFeature  Examples to tensors (``parsing.py``)
     decode_json_example                   Examples in JSON to serialized Examples (``parsing.py``)
+    decode_proto                          fields of any protobuf messages as tensors (``proto.py``)
     decode_png, encode_png, decode_jpeg,
     encode_jpeg, decode_image             images through Pillow (``images.py``)
     decode_csv                            CSV records (``csv.py``)
@@ -33,6 +34,7 @@ from .tfrecord import TFRecordOptions, TFRecordWriter
 __all__ = ["BytesList", "Example", "Feature", "FeatureList", "FeatureLists", "Features",
            "FixedLenFeature", "FixedLenSequenceFeature", "FloatList", "Int64List", "RaggedFeature",
            "SequenceExample", "TFRecordOptions", "TFRecordWriter", "VarLenFeature", "decode_csv", "decode_json_example",
+           "decode_proto",
            "decode_image", "decode_raw", "decode_jpeg", "decode_png", "encode_jpeg", "encode_png", "gfile",
            "parse_example", "parse_single_example", "parse_single_sequence_example", "parse_tensor",
            "read_file", "serialize_tensor", "write_file"]
@@ -42,7 +44,7 @@ _PROTO = {"BytesList": "example", "Example": "example", "Feature": "example", "F
           "FeatureLists": "example", "Features": "example", "FloatList": "example", "Int64List": "example",
           "SequenceExample": "example", "FixedLenFeature": "parsing", "FixedLenSequenceFeature": "parsing",
           "RaggedFeature": "parsing", "VarLenFeature": "parsing", "parse_example": "parsing",
-          "decode_json_example": "parsing",
+          "decode_json_example": "parsing", "decode_proto": "proto",
           "parse_single_example": "parsing", "parse_single_sequence_example": "parsing"}
 
 
