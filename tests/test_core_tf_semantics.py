@@ -283,3 +283,34 @@ def test_concrete_function_graph_is_a_graph():
     assert isinstance(f.get_concrete_function(1).graph, wb.Graph)   # TF 2.21: True
     with pytest.raises(NotImplementedError, match="wb.function"):
         wb.Graph().as_default()
+
+
+# -- map_fn over SparseTensors ----------------------------------------------------------------
+def test_map_fn_over_sparse_rows_as_tf():
+    st = wb.sparse.SparseTensor([[0, 0], [2, 0], [2, 1]], [2, 3, 4], [4, 4])
+    out = wb.map_fn(wb.sparse.reduce_sum, st, fn_output_signature=wb.int32)
+    assert out.dtype == wb.int32 and out.numpy().tolist() == [2, 0, 7, 0]   # TF 2.21
+    same = wb.map_fn(lambda s: s, st)                                       # sparse in, sparse out
+    assert same.dense_shape.numpy().tolist() == [4, 4]
+    assert same.indices.numpy().tolist() == [[0, 0], [2, 0], [2, 1]] and same.values.numpy().tolist() == [2, 3, 4]
+
+
+def test_map_fn_to_sparse_results_takes_the_largest_shape():
+    out = wb.map_fn(wb.sparse.eye, wb.constant([2, 3]), fn_output_signature=wb.SparseTensorSpec(None, wb.float32))
+    # TF 2.21: dense_shape [2, 3, 3], indices [[0,0,0],[0,1,1],[1,0,0],[1,1,1],[1,2,2]]
+    assert out.dense_shape.numpy().tolist() == [2, 3, 3]
+    assert out.indices.numpy().tolist() == [[0, 0, 0], [0, 1, 1], [1, 0, 0], [1, 1, 1], [1, 2, 2]]
+    np.testing.assert_array_equal(wb.sparse.to_dense(out).numpy(), [np.eye(3) * [1, 1, 0], np.eye(3)])
+    with pytest.raises(ValueError, match="expects a SparseTensor"):
+        wb.map_fn(lambda n: wb.ones([n]), wb.constant([2, 3]), fn_output_signature=wb.SparseTensorSpec(None, wb.float32))
+
+
+def test_map_fn_over_sparse_rows_differentiates_the_values():
+    values = wb.constant([2.0, 3.0, 4.0], dtype=wb.float64)
+    with wb.GradientTape() as tape:
+        tape.watch(values)
+        st = wb.sparse.SparseTensor([[0, 0], [2, 0], [2, 1]], values, [3, 2])
+        rows = wb.map_fn(lambda s: wb.reduce_sum(s.values * s.values), st, fn_output_signature=wb.float64)
+        loss = wb.reduce_sum(rows * wb.constant([1.0, 2.0, 3.0], dtype=wb.float64))
+    # d/dv of sum_i w_row(i) v_i^2 = 2 w v: rows 0, 2, 2
+    np.testing.assert_allclose(tape.gradient(loss, values).numpy(), [4.0, 18.0, 24.0])

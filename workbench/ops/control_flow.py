@@ -18,7 +18,8 @@ import numpy as np
 from .. import core, nest
 from ..core import Tensor, Variable, convert_to_tensor
 from ..dtypes import DType, np_dtype
-from .shape import identity, stack, stop_gradient, unstack
+from .indexing import take_rows
+from .shape import concat, identity, stack, stop_gradient, unstack
 
 # ---------------------------------------------------------------------------
 # structure helpers
@@ -361,6 +362,10 @@ def map_fn(fn, elems, dtype=None, parallel_iterations=None, back_prop=True, swap
     if dtype is not None and fn_output_signature is not None:
         raise ValueError("map_fn: give fn_output_signature or its deprecated alias dtype, not both")
     signature = fn_output_signature if fn_output_signature is not None else dtype
+    from ..sparse.sparse_tensor import SparseTensor, SparseTensorSpec  # circular: sparse uses these ops
+    if (any(isinstance(leaf, SparseTensor) for leaf in nest.flatten(elems))
+            or any(isinstance(s, SparseTensorSpec) for s in nest.flatten(signature))):
+        return _map_sparse(fn, elems, signature, back_prop)
     flat_in, rows, n = _unstacked(elems, "map_fn")
     if signature is None:
         like, dtypes = elems, [t.dtype for t in flat_in]
@@ -382,6 +387,98 @@ def map_fn(fn, elems, dtype=None, parallel_iterations=None, back_prop=True, swap
     else:
         flat_out = _stack_rows(results, "map_fn", paths)
     return nest.pack_sequence_as(like, _block(flat_out, back_prop))
+
+
+def _sparse_rows(st, path):
+    """The rows of SparseTensor ``st`` along its first dimension, each a SparseTensor of one
+    rank less (its values gathered, so gradients reach ``st``'s)."""
+    from ..sparse.sparse_tensor import SparseTensor  # circular: sparse uses these ops
+    if len(st._shape) < 2:
+        raise ValueError(f"map_fn: {path} is a SparseTensor of rank {len(st._shape)}; map_fn over a "
+                         "SparseTensor needs rank >= 2 (each row is a SparseTensor)")
+    idx = np.asarray(st._indices.numpy())
+    rows = []
+    for i in range(st._shape[0]):
+        at = np.flatnonzero(idx[:, 0] == i)
+        values = take_rows(st._values, convert_to_tensor(at.astype(np.int64)))
+        rows.append(SparseTensor(idx[at, 1:], values, list(st._shape[1:])))
+    return rows
+
+
+def _stack_sparse(column, spec, path):
+    """SparseTensor results of each row stacked into one of one rank more, whose dense shape is
+    the largest of the rows' in each dimension (as TF's map_fn batches them)."""
+    from ..sparse.sparse_tensor import SparseTensor  # circular: sparse uses these ops
+    for i, st in enumerate(column):
+        if not isinstance(st, SparseTensor):
+            raise ValueError(f"map_fn: fn returned {type(st).__name__} for {path} at element {i}, but "
+                             f"fn_output_signature expects a SparseTensor ({spec!r})")
+        if st.dtype != spec.dtype:
+            raise TypeError(f"map_fn: fn returned dtype {st.dtype} for {path} at element {i}, expected "
+                            f"dtype {spec.dtype}")
+        if len(st._shape) != len(column[0]._shape):
+            raise ValueError(f"map_fn: fn returned SparseTensors of ranks {len(column[0]._shape)} and "
+                             f"{len(st._shape)} for {path}; their ranks must agree")
+    shape = [len(column)] + [max(st._shape[d] for st in column) for d in range(len(column[0]._shape))]
+    indices = [np.concatenate([np.full((st._values.shape[0], 1), i, np.int64),
+                               np.asarray(st._indices.numpy()).reshape(-1, len(st._shape))], axis=1)
+               for i, st in enumerate(column)]
+    return SparseTensor(np.concatenate(indices, axis=0), concat([st._values for st in column], 0), shape)
+
+
+def _map_sparse(fn, elems, signature, back_prop):
+    """map_fn where ``elems`` hold SparseTensors (fn gets each row as a SparseTensor) or
+    ``fn_output_signature`` asks for SparseTensors (``wb.SparseTensorSpec``)."""
+    from ..sparse.sparse_tensor import SparseTensor, SparseTensorSpec  # circular: sparse uses these ops
+    leaves, paths = nest.flatten(elems), _paths(elems, "elems")
+    if not leaves:
+        raise ValueError("map_fn: elems must contain at least one tensor")
+    columns = []
+    for leaf, path in zip(leaves, paths):
+        if isinstance(leaf, SparseTensor):
+            columns.append(_sparse_rows(leaf, path))
+            continue
+        t = _to_tensor(leaf, path)
+        if t.ndim == 0:
+            raise ValueError(f"map_fn: {path} is a scalar; elems must have a first dimension to iterate over")
+        columns.append(unstack(t, num=t.shape[0]))
+    n = len(columns[0])
+    for col, path in zip(columns, paths):
+        if len(col) != n:
+            raise ValueError(f"map_fn: all elems must have the same first dimension; {paths[0]} has {n}, "
+                             f"{path} has {len(col)}")
+    if n == 0:
+        raise ValueError("map_fn: elems has no rows; a map over SparseTensors needs at least one")
+    results = [fn(nest.pack_sequence_as(elems, [c[i] for c in columns])) for i in range(n)]
+    like = signature if signature is not None else elems
+    specs = nest.flatten(like)
+    out_paths = _paths(like, "output")
+    flat_results = []
+    for i, res in enumerate(results):
+        flat = nest.flatten(res)
+        if len(flat) != len(specs):
+            raise ValueError(f"map_fn: fn (element {i}) returned {len(flat)} values, but the output "
+                             f"structure {_describe(like)} has {len(specs)}; pass fn_output_signature "
+                             "when fn's output differs from elems in structure")
+        flat_results.append(flat)
+    out = []
+    for k, (spec, path) in enumerate(zip(specs, out_paths)):
+        column = [r[k] for r in flat_results]
+        if signature is None and isinstance(spec, SparseTensor):
+            spec = SparseTensorSpec(None, spec.dtype)
+        if isinstance(spec, SparseTensorSpec):
+            out.append(_stack_sparse(column, spec, path))
+            continue
+        want = spec.dtype if isinstance(spec, Tensor) else _spec_dtype(spec, "map_fn: fn_output_signature")
+        tensors = []
+        for i, v in enumerate(column):
+            t = _to_tensor(v, f"map_fn: fn (element {i}): {path}", dtype_hint=want)
+            if t.dtype != want:
+                raise TypeError(f"map_fn: fn (element {i}) returned dtype {t.dtype} for {path}, expected "
+                                f"dtype {want}")
+            tensors.append([t])
+        out.extend(_block(_stack_rows(tensors, "map_fn", [path]), back_prop))
+    return nest.pack_sequence_as(like, out)
 
 
 def _fold(fn, elems, initializer, reverse, keep_all, opname):
