@@ -2,6 +2,7 @@
 
     Checkpoint, CheckpointManager, latest_checkpoint   object-based checkpoints (``wb.checkpoint``)
     CheckpointOptions                                  accepted and ignored, as TF's defaults
+    TrackableView                                      the objects a checkpoint of a root saves
     load_checkpoint, list_variables, CheckpointReader  a checkpoint's values by key
     Example, Features, Feature, BytesList, FloatList,
     Int64List, SequenceExample, FeatureList(s)         TF's Example messages (``wb.io``)
@@ -17,7 +18,7 @@ from .checkpoint.reader import CheckpointReader, list_variables, load_checkpoint
 
 __all__ = ["BytesList", "Checkpoint", "CheckpointManager", "CheckpointOptions", "CheckpointReader",
            "Example", "Feature", "FeatureList", "FeatureLists", "Features", "FloatList", "Int64List",
-           "SequenceExample", "latest_checkpoint", "list_variables", "load_checkpoint"]
+           "SequenceExample", "TrackableView", "latest_checkpoint", "list_variables", "load_checkpoint"]
 
 _EXAMPLE = ("BytesList", "Example", "Feature", "FeatureList", "FeatureLists", "Features", "FloatList",
             "Int64List", "SequenceExample")
@@ -33,6 +34,53 @@ class CheckpointOptions:
         self.experimental_io_device = experimental_io_device
         self.enable_async = bool(enable_async or experimental_enable_async_checkpoint)
         self.experimental_skip_slot_variables = experimental_skip_slot_variables
+
+
+class TrackableView:
+    """TF's ``tf.train.TrackableView``: the graph of objects a checkpoint of ``root`` walks, each
+    object's children by name (a module's attributes, a list's items as "0", "1", ...). The
+    children come in the checkpoint's order (by name), where TF lists them as they were set.
+
+    >>> class Net(wb.Module):
+    ...     def __init__(self):
+    ...         super().__init__()
+    ...         self.w = wb.Variable(1.0)
+    ...         self.layers = [wb.Variable(2.0)]
+    >>> view = wb.train.TrackableView(Net())
+    >>> list(view.children(view.root))
+    ['layers', 'w']
+    >>> len(view.descendants())   # the Net, its list, and the two variables
+    4
+    """
+
+    def __init__(self, root):
+        self._root = root
+
+    @property
+    def root(self):
+        return self._root
+
+    @classmethod
+    def children(cls, obj, save_type="checkpoint", **kwargs):
+        """``{name: child}`` for the objects directly below ``obj``."""
+        if isinstance(obj, dict):
+            return {str(k): obj[k] for k in sorted(obj, key=str)}
+        if isinstance(obj, (list, tuple)):
+            return {str(i): v for i, v in enumerate(obj)}
+        found = obj._trackable_children() if hasattr(obj, "_trackable_children") else {}
+        return dict(found.items() if isinstance(found, dict) else found)
+
+    def descendants(self):
+        """The root and every object below it, each once, breadth first."""
+        seen, order, queue = {id(self._root)}, [self._root], [self._root]
+        while queue:
+            obj = queue.pop(0)
+            for child in self.children(obj).values():
+                if id(child) not in seen:
+                    seen.add(id(child))
+                    order.append(child)
+                    queue.append(child)
+        return order
 
 
 def __getattr__(name):
