@@ -91,7 +91,8 @@ def __getattr__(name):
         # wb.strings returns RaggedTensors, which the ragged package (registering itself with
         # wb.strings on import) makes
         _importlib.import_module("ragged")
-    if name == "io":   # wb.io's RaggedFeature results are RaggedTensors, which ragged makes
+    if name in ("io", "image"):   # wb.io's RaggedFeature results are RaggedTensors, which ragged
+        # makes (wb.image imports wb.io, which then is reached without this hook)
         _importlib.import_module("workbench.io.composites").register_ragged(
             _importlib.import_module("ragged").RaggedTensor)
     if name in _LAZY:
