@@ -124,3 +124,16 @@ def test_results_come_in_tf_order():
     assert list(wb.io.parse_example([ex], features)) == ["b", "a", "c"]
     dense = {k: wb.io.FixedLenFeature([], wb.int64) for k in "cab"}
     assert list(wb.io.parse_example([ex], dense)) == ["a", "b", "c"]
+
+
+def test_ragged_results_whatever_was_imported_first():
+    # wb.image imports wb.io as a submodule: the ragged constructor must be registered all the same
+    import subprocess
+    import sys
+    code = ("import workbench as wb; wb.image; R = wb.io.RaggedFeature\n"
+            "ex = wb.train.Example(features=wb.train.Features(feature={'v': wb.train.Feature("
+            "int64_list=wb.train.Int64List(value=[1, 2]))})).SerializeToString()\n"
+            "print(wb.io.parse_example([ex], {'v': R(wb.int64)})['v'].to_list())")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "[[1, 2]]"
