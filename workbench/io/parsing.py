@@ -286,7 +286,9 @@ def _tensor(arr):
 def parse_example(serialized, features, example_names=None, name=None):
     """A batch of serialized Examples (a 1-D string tensor, a list of bytes) to a dict of
     batched tensors: FixedLen ``[batch] + shape``, VarLen ``wb.SparseTensor`` of
-    ``[batch, longest]``, Ragged ``[batch, None]`` RaggedTensor."""
+    ``[batch, longest]``, Ragged ``[batch, None, ...]`` RaggedTensor (one more dimension a
+    partition). A string scalar is one Example: :func:`parse_single_example`'s tensors, as in
+    TF. The dict lists the sparse features, then the dense, then the ragged, each by key."""
     where = "parse_example"
     _check_features(features, where)
     if hasattr(serialized, "numpy"):
@@ -322,7 +324,7 @@ def parse_example(serialized, features, example_names=None, name=None):
 
 def parse_single_example(serialized, features, example_names=None, name=None):
     """One serialized Example (a string scalar) to a dict of tensors: FixedLen ``shape``,
-    VarLen a 1-D ``wb.SparseTensor``, Ragged a 1-D tensor."""
+    VarLen a 1-D ``wb.SparseTensor``, Ragged a 1-D tensor (a RaggedTensor with partitions)."""
     where = "parse_single_example"
     _check_features(features, where)
     msg = _proto(serialized, pb.Example, where).features
