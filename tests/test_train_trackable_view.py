@@ -27,3 +27,25 @@ def test_children_and_descendants_as_tf():
     assert sum(isinstance(d, wb.Variable) for d in descendants) == 8
     assert len({id(d) for d in descendants}) == 12
     assert list(wb.train.TrackableView.children(wb.train.Checkpoint(root))) == ["root"]
+
+
+def test_checkpoint_view(tmp_path):
+    root = SimpleModule(name="root")
+    root.leaf = SimpleModule(name="leaf")
+    path = wb.train.Checkpoint(root).save(str(tmp_path / "ckpt"))
+    view = wb.train.CheckpointView(path)
+    assert view.children(0) == {"root": 1, "save_counter": 2}
+    assert view.children(1) == {"a_var": 3, "b_var": 4, "leaf": 5, "vars": 6}
+    assert view.children(5) == {"a_var": 7, "b_var": 8, "vars": 9}
+    assert view.children(6) == {"0": 10, "1": 11} and view.children(11) == {}
+    assert view.descendants() == list(range(14))
+    # TF's match docstring: another module with a different leaf matches the shared names
+    root2 = SimpleModule(name="root")
+    root2.leaf2 = SimpleModule(name="leaf2")
+    ckpt2 = wb.train.Checkpoint(root2)
+    matched = view.match(ckpt2)
+    assert sorted(matched) == [0, 1, 3, 4, 6, 10, 11]
+    assert matched[1] is root2 and matched[3] is root2.a_var and matched[11] is root2.vars[1]
+    import pytest
+    with pytest.raises(ValueError, match=r"node_id must be an int in \[0, 14\), got 14"):
+        view.children(14)

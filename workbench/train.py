@@ -3,6 +3,7 @@
     Checkpoint, CheckpointManager, latest_checkpoint   object-based checkpoints (``wb.checkpoint``)
     CheckpointOptions                                  accepted and ignored, as TF's defaults
     TrackableView                                      the objects a checkpoint of a root saves
+    CheckpointView                                     the object graph a saved checkpoint holds
     load_checkpoint, list_variables, CheckpointReader  a checkpoint's values by key
     Example, Features, Feature, BytesList, FloatList,
     Int64List, SequenceExample, FeatureList(s)         TF's Example messages (``wb.io``)
@@ -16,7 +17,7 @@ from __future__ import annotations
 from .checkpoint import Checkpoint, CheckpointManager, latest_checkpoint
 from .checkpoint.reader import CheckpointReader, list_variables, load_checkpoint
 
-__all__ = ["BytesList", "Checkpoint", "CheckpointManager", "CheckpointOptions", "CheckpointReader",
+__all__ = ["BytesList", "Checkpoint", "CheckpointManager", "CheckpointOptions", "CheckpointReader", "CheckpointView",
            "Example", "Feature", "FeatureList", "FeatureLists", "Features", "FloatList", "Int64List",
            "SequenceExample", "TrackableView", "latest_checkpoint", "list_variables", "load_checkpoint"]
 
@@ -81,6 +82,68 @@ class TrackableView:
                     order.append(child)
                     queue.append(child)
         return order
+
+
+class CheckpointView:
+    """TF's ``tf.train.CheckpointView``: the object graph of a saved checkpoint, read from the
+    paths of its values. Node 0 is the checkpoint's root; the other nodes are numbered breadth
+    first, each node's children by name (TF numbers them in the order the objects were set,
+    so the ids can differ from TF's for the same objects). Slot variables are not nodes. A
+    ``Checkpoint(root)`` saves ``root`` as its child "root" (node 0 is the checkpoint, where
+    TF makes it ``root`` itself): match such a checkpoint with ``match(Checkpoint(other))``.
+
+    >>> ckpt = wb.train.Checkpoint(step=wb.Variable(1), net=wb.Module())
+    >>> ckpt.net.w = wb.Variable(2.0)
+    >>> view = wb.train.CheckpointView(ckpt.write("/tmp/wb_view_ckpt"))
+    >>> view.children(0)
+    {'net': 1, 'step': 2}
+    >>> view.children(1)
+    {'w': 3}
+    """
+
+    def __init__(self, save_path):
+        tree = {}
+        for key, _ in list_variables(save_path):
+            if key == "_CHECKPOINTABLE_OBJECT_GRAPH":   # TF's graph key, listed as TF lists it
+                continue
+            node = tree
+            for part in key.split("/"):
+                if part.startswith("."):     # .ATTRIBUTES/VARIABLE_VALUE, .OPTIMIZER_SLOT/...
+                    break
+                node = node.setdefault(part, {})
+        self._children = []
+        queue = [tree]
+        while queue:    # breadth first, by name
+            node = queue.pop(0)
+            ids = {}
+            for name in sorted(node):
+                ids[name] = len(self._children) + len(queue) + 1
+                queue.append(node[name])
+            self._children.append(ids)
+
+    def children(self, node_id):
+        """``{name: node_id}`` of the nodes directly below ``node_id``."""
+        if not isinstance(node_id, int) or not 0 <= node_id < len(self._children):
+            raise ValueError(f"CheckpointView.children: node_id must be an int in [0, {len(self._children)}), "
+                             f"got {node_id!r}")
+        return dict(self._children[node_id])
+
+    def descendants(self):
+        """Every node id, breadth first from the root (0)."""
+        return list(range(len(self._children)))
+
+    def match(self, obj):
+        """``{node_id: object}`` for the objects of ``obj``'s graph (as :class:`TrackableView`
+        sees it) at the checkpoint's nodes of the same names, from the root down."""
+        found, queue = {0: obj}, [(0, obj)]
+        while queue:
+            node_id, value = queue.pop(0)
+            below = TrackableView.children(value)
+            for name, child_id in self._children[node_id].items():
+                if name in below and child_id not in found:
+                    found[child_id] = below[name]
+                    queue.append((child_id, below[name]))
+        return dict(sorted(found.items()))
 
 
 def __getattr__(name):
