@@ -314,3 +314,19 @@ def test_map_fn_over_sparse_rows_differentiates_the_values():
         loss = wb.reduce_sum(rows * wb.constant([1.0, 2.0, 3.0], dtype=wb.float64))
     # d/dv of sum_i w_row(i) v_i^2 = 2 w v: rows 0, 2, 2
     np.testing.assert_allclose(tape.gradient(loss, values).numpy(), [4.0, 18.0, 24.0])
+
+
+def test_static_shapes_of_slices_concat_and_tile_in_a_trace():
+    seen = []
+
+    @wb.function
+    def f(x):
+        seen.append([tuple(t.shape) for t in (
+            x[:, 0], x[0], x[1:, :2], x[..., None], x[None, :, 1:], wb.concat([x, x], 0),
+            wb.concat([x, x], 1), wb.tile(x, [2, 1]), x[:, -1:])])
+        return x
+
+    f.get_concrete_function(wb.TensorSpec([None, 3]))
+    # TF 2.21's static shapes
+    assert seen[0] == [(None,), (3,), (None, 2), (None, 3, 1), (1, None, 2), (None, 3), (None, 6), (None, 3),
+                       (None, 1)]

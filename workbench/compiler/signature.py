@@ -426,6 +426,37 @@ def _broadcast(shapes):
     return tuple(out)
 
 
+def _merge(shapes):
+    """Shapes of one rank merged: a size any of them knows (they agree where the op ran)."""
+    return tuple(next((d for d in dims if d is not None), None) for dims in zip(*shapes))
+
+
+def _index_shape(shape, key):
+    """The static shape of ``x[key]`` for a key of ints, slices, None and Ellipsis (False for
+    other keys): an int drops its dimension, None adds one of size 1, a slice keeps an open
+    size open and cuts a known one."""
+    if any(not (k is None or k is Ellipsis or isinstance(k, (int, slice))) or isinstance(k, bool) for k in key):
+        return False
+    used = sum(1 for k in key if k is not None and k is not Ellipsis)
+    if used > len(shape) or sum(1 for k in key if k is Ellipsis) > 1:
+        return False
+    if Ellipsis in key:
+        at = key.index(Ellipsis)
+        key = key[:at] + (slice(None),) * (len(shape) - used) + key[at + 1:]
+    else:
+        key = key + (slice(None),) * (len(shape) - used)
+    out, dim = [], 0
+    for k in key:
+        if k is None:
+            out.append(1)
+            continue
+        d = shape[dim]
+        dim += 1
+        if isinstance(k, slice):
+            out.append(None if d is None else len(range(*k.indices(d))))
+    return tuple(out)
+
+
 def _op_shape(name, shapes, params):
     """The symbolic shape of an op's result from its inputs' symbolic shapes, or False where
     the rules do not say."""
@@ -446,6 +477,22 @@ def _op_shape(name, shapes, params):
         if s is None or len(s) != len(want):
             return want
         return tuple(w if w is not None else d for d, w in zip(s, want))
+    if name == "getitem" and len(shapes) == 1 and shapes[0] is not None and isinstance(params.get("key"), tuple):
+        return _index_shape(shapes[0], params["key"])
+    if name == "concat" and shapes and None not in shapes and isinstance(params.get("axis"), int):
+        rank = len(shapes[0])
+        if rank == 0 or any(len(s) != rank for s in shapes):
+            return False
+        a = params["axis"] % rank
+        out = list(_merge(shapes))
+        sizes = [s[a] for s in shapes]
+        out[a] = None if None in sizes else sum(sizes)
+        return tuple(out)
+    if name == "tile" and len(shapes) == 1 and shapes[0] is not None and isinstance(params.get("multiples"), tuple):
+        (s,), m = shapes, params["multiples"]
+        if len(m) != len(s):
+            return False
+        return tuple(None if d is None else d * k for d, k in zip(s, m))
     if name == "matmul" and len(shapes) == 2 and None not in shapes:
         a, b = shapes
         if len(a) >= 2 and len(b) >= 2:
