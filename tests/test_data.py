@@ -287,9 +287,16 @@ def test_prefetch_speeds_up_a_slow_producer():
         for _ in ds:
             time.sleep(0.03)
         return time.perf_counter() - start
-    serial = run(Dataset.range(10).map(slow))
-    overlapped = run(Dataset.range(10).map(slow).prefetch(2))
-    assert overlapped < 0.8 * serial
+    # about 0.55 with the overlap, 1.0 without; a loaded machine can stretch one pass (3 tries in
+    # 200 went over 0.8 at a load of 13 on 2 cores), so the best of three tries counts
+    ratios = []
+    for _ in range(3):
+        serial = run(Dataset.range(10).map(slow))
+        overlapped = run(Dataset.range(10).map(slow).prefetch(2))
+        ratios.append(overlapped / serial)
+        if ratios[-1] < 0.8:
+            break
+    assert min(ratios) < 0.8, ratios
 
 
 def test_prefetch_reraises_producer_errors():
