@@ -212,3 +212,12 @@ def test_range_output_type_matches_tf():
     assert Dataset.range(3).element_spec.dtype == wb.int64
     with pytest.raises(TypeError, match=r"Dataset.range: output_type must be an integer or floating dtype, got wb.string"):
         Dataset.range(3, output_type=wb.string)
+
+
+def test_concatenate_checks_through_element_preserving_transformations():
+    # TF checks every concatenation when it is built; here the structure is known through the
+    # transformations that pass elements on unchanged
+    a = Dataset.range(3).shuffle(3, seed=1).take(2).repeat(2).prefetch(1).cache().filter(lambda x: x > 0)
+    with pytest.raises(TypeError, match="float32"):
+        a.concatenate(Dataset.from_tensor_slices([1.0]).skip(1).shard(2, 0).unique())
+    assert sorted(values(Dataset.range(2).concatenate(Dataset.range(5, 7).take_while(lambda x: x < 6)))) == [0, 1, 5]

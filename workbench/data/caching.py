@@ -22,6 +22,8 @@ from .storage import SPEC_FILE, Load, ShardWriter, element_spec, remove
 class Cache(Dataset):
     """``Dataset.cache``."""
 
+    _same_elements = True
+
     def __init__(self, input_ds, filename):
         self._input = input_ds
         self._file = os.fspath(filename) if filename else None

@@ -78,10 +78,14 @@ class Dataset(Trackable):
     def _cardinality(self) -> int:
         return UNKNOWN
 
+    # a transformation that passes on (some of) its input's elements as they are
+    _same_elements = False
+
     def _known_spec(self):
         """The element structure of ``wb.TensorSpec`` leaves when it is known without running
-        anything (a range, the slices of dense tensors, a zip of such), else None."""
-        return None
+        anything (a range, the slices of dense tensors, a zip of such, and what passes their
+        elements on unchanged: take, skip, repeat, shuffle, filter, ...), else None."""
+        return self._input._known_spec() if self._same_elements else None
 
     # -- the checkpoint protocol: a Trackable with no children ------------------------
     # A dataset describes a pipeline; the position in it belongs to ``iter(ds)``. A checkpoint

@@ -89,6 +89,8 @@ class _MapIter(Step):
 class Filter(Dataset):
     """``Dataset.filter``."""
 
+    _same_elements = True
+
     def __init__(self, input_ds, predicate):
         if not callable(predicate):
             raise TypeError(f"filter: predicate must be callable, got {argcheck.describe(predicate)}")

@@ -122,6 +122,8 @@ def merged_options(ds):
 class WithOptions(Dataset):
     """``Dataset.with_options``: the input's elements, with options attached."""
 
+    _same_elements = True
+
     def __init__(self, input_ds, options):
         if not isinstance(options, Options):
             raise TypeError(f"with_options: options must be a wb.data.Options, got "

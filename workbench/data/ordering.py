@@ -14,6 +14,8 @@ from .iterator import Step, expect_kind
 class Repeat(Dataset):
     """``Dataset.repeat``."""
 
+    _same_elements = True
+
     def __init__(self, input_ds, count):
         self._input = input_ds
         self._count = -1 if count is None else argcheck.integer(count, "count", "repeat", -1)
@@ -80,6 +82,8 @@ class _RepeatIter(Step):
 
 class _Counted(Dataset):
     """take/skip: a count of elements from the front of the input."""
+
+    _same_elements = True
 
     _what = ""
 

@@ -223,6 +223,8 @@ class ParallelMapIterator:
 class Prefetch(Dataset):
     """``Dataset.prefetch``."""
 
+    _same_elements = True
+
     def __init__(self, input_ds, buffer_size):
         self._input = input_ds
         size = argcheck.integer(buffer_size, "buffer_size", "prefetch")

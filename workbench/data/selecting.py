@@ -36,6 +36,8 @@ def _call(fn, element):
 class Shard(Dataset):
     """``Dataset.shard``: every ``num_shards``-th element, starting at ``index``."""
 
+    _same_elements = True
+
     def __init__(self, input_ds, num_shards, index):
         self._input = input_ds
         self._num = argcheck.integer(num_shards, "num_shards", "shard")
@@ -81,6 +83,8 @@ class _ShardIter(Step):
 class TakeWhile(Dataset):
     """``Dataset.take_while``: elements up to the first for which ``predicate`` is false."""
 
+    _same_elements = True
+
     def __init__(self, input_ds, predicate):
         if not callable(predicate):
             raise TypeError(f"take_while: predicate must be callable, got {argcheck.describe(predicate)}")
@@ -120,6 +124,8 @@ _UNIQUE_KINDS = "iu"   # integer dtypes; strings (object) are accepted separatel
 
 class Unique(Dataset):
     """``Dataset.unique``: the first occurrence of each element (int32/int64/string scalars)."""
+
+    _same_elements = True
 
     def __init__(self, input_ds):
         self._input = input_ds
@@ -171,6 +177,8 @@ class _UniqueIter(Step):
 
 class IgnoreErrors(Dataset):
     """``Dataset.ignore_errors``: drop the elements whose computation raises an error."""
+
+    _same_elements = True
 
     def __init__(self, input_ds, log_warning):
         self._input, self._log = input_ds, bool(log_warning)

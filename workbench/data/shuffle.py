@@ -21,6 +21,8 @@ from .iterator import Elements, Step, expect_kind, restore_round
 class Shuffle(Dataset):
     """``Dataset.shuffle``: the seed, and the epoch each new pass draws its order from."""
 
+    _same_elements = True
+
     def __init__(self, input_ds, buffer_size, seed, reshuffle):
         self._input = input_ds
         self._buffer = argcheck.integer(buffer_size, "buffer_size", "shuffle")
