@@ -335,3 +335,48 @@ def test_auto_for_real(tmp_path, monkeypatch):
     assert entry["choice"] == chosen and set(entry["times_s"]) == set(INSTALLED) and entry["refused"] == {}
     a = np.random.default_rng(0).standard_normal((64, 32)).astype(np.float32)
     assert blas.agrees(wb.matmul(a, a.T).numpy(), a, a.T)
+
+
+@pytest.mark.parametrize("name", OPTIONAL)
+def test_benchmark_limit_on_another_blas(name):
+    """The benchmarks' limit computes its products with the BLAS the harness names (the
+    fastest measured, by default): W2's hand-written step agrees with itself on NumPy's."""
+    from benchmarks import harness, w2_mlp_step as w2
+    cfg = w2.CONFIGS["quick"]
+    inputs = w2.make_inputs(cfg, np.random.default_rng(0))
+    env = harness.Env("cpu", limit_blas=name)
+    assert env.limit_blas == name and env.matmul == blas.matmul_function(name)
+    got = w2.build_limit(inputs, cfg, env)()
+    want = w2.build_limit(inputs, cfg, harness.Env("cpu"))()
+    assert harness.compare(got, want, env, 1e-5, 1e-6)["ok"]
+
+
+def test_benchmark_env_auto_names_its_measurements(tmp_path, monkeypatch):
+    from benchmarks import harness
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.setattr(blas, "measure", lambda names=None, **kw: {"times": {"numpy": 0.01}, "refused": {}})
+    env = harness.Env("cpu", limit_blas="auto")
+    assert env.limit_blas == "numpy" and env.matmul is np.matmul
+    info = harness.machine_info(env, ["limit"])
+    assert info["limit_blas"] == "numpy" and info["limit_blas_times_s"] == {"numpy": 0.01}
+    assert "the limit's matmul: numpy (fastest of numpy " in harness.format_machine(info)
+
+
+@pytest.mark.slow
+def test_data_parallel_row_runs_in_two_processes(tmp_path):
+    """W12 (``PROCESSES = 2``) runs in an mpiexec job started by ``python -m benchmarks``; its
+    competitors agree across the two processes and its record comes back into the table."""
+    pytest.importorskip("mpi4py")
+    from workbench.distribute.launch import find_mpiexec
+    if find_mpiexec() is None:
+        pytest.skip("no mpiexec")
+    out = tmp_path / "r.json"
+    r = subprocess.run([sys.executable, "-m", "benchmarks", "--quick", "--only", "W12", "--rounds", "2",
+                        "--block-ms", "1", "--competitors", "workbench,workbench_fn,limit", "--json", str(out)],
+                       capture_output=True, text=True, cwd=REPO, timeout=300)
+    assert r.returncode == 0, r.stderr
+    rec = json.loads(out.read_text())["workloads"]["W12"]
+    assert set(rec["competitors"]) == {"limit", "workbench", "workbench_fn"}
+    for c in rec["competitors"].values():
+        assert c["check"]["ok"] and len(c["times_s"]) == 2
+    assert "| W12 data-parallel MLP step, 2 processes | ms/step |" in r.stdout

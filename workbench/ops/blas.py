@@ -26,7 +26,8 @@ the array module's own ``matmul``. The backends:
   measuring (the file is JSON, read with ``json`` and checked field by field; an unreadable or
   foreign entry is measured again).
 
-Choose with ``WORKBENCH_BLAS=numpy|mkl|blis|auto`` (read when workbench is imported) or
+Choose with ``WORKBENCH_BLAS=numpy|mkl|blis|auto`` (read when workbench is imported: ``auto``
+then measures during the first import on a machine, about two seconds) or
 ``wb.config.set_blas(name)``; ``wb.config.get_blas()`` names the backend in use ("auto"
 resolved). Naming a backend that is not installed raises ImportError naming the setting.
 A backend computes the same products as NumPy up to rounding: results may differ from
