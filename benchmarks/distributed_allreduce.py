@@ -20,6 +20,11 @@ processes against 1.
   16 MiB buckets (the default: the MLP's 2.6 MB are one bucket, which only the walk's end
   completes) and in 1 MiB buckets (four, three of them before the first layer's gradients).
 
+The data-parallel step also has its row in the main table (W12, ``benchmarks/w12_data_parallel.py``:
+the same MLP under ``python -m benchmarks``, against a hand-written step with one raw
+``Allreduce`` and PyTorch DDP); this module keeps the all-reduce alone, the 1-process baseline
+and the overlap modes.
+
 One BLAS thread per process. Run from a checkout (it starts its own ``mpiexec -n 2``):
 
     python -m benchmarks.distributed_allreduce            # 9 rounds
