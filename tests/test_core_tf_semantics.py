@@ -330,3 +330,19 @@ def test_static_shapes_of_slices_concat_and_tile_in_a_trace():
     # TF 2.21's static shapes
     assert seen[0] == [(None,), (3,), (None, 2), (None, 3, 1), (1, None, 2), (None, 3), (None, 6), (None, 3),
                        (None, 1)]
+
+
+def test_function_first_called_under_a_tape_prints_its_trace_once(capsys):
+    @wb.function
+    def f(x):
+        print("Tracing.")
+        return x * x
+
+    x = wb.constant(3.0)
+    for _ in range(3):
+        with wb.GradientTape() as t:
+            t.watch(x)
+            y = f(x)
+        assert float(t.gradient(y, x)) == 6.0
+    f(x)
+    assert capsys.readouterr().out == "Tracing.\n"   # TF 2.21 traces once

@@ -115,6 +115,7 @@ class Function:
         self._runs = 0               # runs of the Python body under a tracer
         self._warned_retrace = False
         self._tracing: set = set()   # signatures being traced now (a recursive call is refused)
+        self._ran_taped: set = set()   # signatures whose Python body ran under a tape (printed once)
         # tensors the traces used as captured constants (id -> weak reference): passed as an
         # argument, such a tensor is the argument too (a tape sees one tensor, as in eager mode)
         self._captured: dict = {}
@@ -183,10 +184,14 @@ class Function:
             # enclosing trace or tape sees every op
             if self._tracing:
                 self._check_recursion(args, kwargs)
-            elif st.tracer is None and self._programs and signature(
-                    args, kwargs, nest.flatten((args, kwargs)), self._captured) in self._programs:
-                with _python_prints_silenced():   # traced for this signature already: TF's
-                    return _as_outputs(self._fn(*args, **kwargs))   # function prints no more
+            elif st.tracer is None:
+                # watched by a tape: TF traces a signature once, so the body's prints show the
+                # first time this signature runs (traced, or run under a tape), not again
+                key = signature(args, kwargs, nest.flatten((args, kwargs)), self._captured)
+                if key in self._programs or key in self._ran_taped:
+                    with _python_prints_silenced():
+                        return _as_outputs(self._fn(*args, **kwargs))
+                self._ran_taped.add(key)
             return _as_outputs(self._fn(*args, **kwargs))
         flat = nest.flatten((args, kwargs))
         key = signature(args, kwargs, flat, self._captured)
@@ -407,7 +412,9 @@ class Function:
         self._tracing.add(key)
         # a new program for a concrete function TF traced already (a new shape its specs allow):
         # TF would not run the Python body again, so its prints stay silent
-        quiet = _python_prints_silenced() if concrete is not None else contextlib.nullcontext()
+        # (likewise after the body ran for this signature under a tape, which TF traced then)
+        quiet = (_python_prints_silenced() if concrete is not None or key in self._ran_taped
+                 else contextlib.nullcontext())
         try:
             with quiet:
                 result = self._fn(*targs, **tkwargs)
