@@ -241,3 +241,78 @@ def set_diag(input, diagonal, name=None, k=0, align="RIGHT_LEFT"):
 matrix_diag = diag
 matrix_diag_part = diag_part
 matrix_set_diag = set_diag
+
+
+# ---------------------------------------------------------------------------
+# more of tf.linalg
+
+from .ops.nn import l2_normalize  # noqa: E402,F401  (tf.linalg's too)
+from .ops.reduce import reduce_sum as _reduce_sum  # noqa: E402
+from .ops.shape import concat as _concat  # noqa: E402
+
+
+def normalize(tensor, ord="euclidean", axis=None, name=None):
+    """``(tensor / norm(tensor), norm(tensor))`` with the norm over ``axis`` kept as a size-1
+    dimension (TF's ``tf.linalg.normalize``; ``ord`` and ``axis`` as :func:`norm`).
+
+    >>> x, n = wb.linalg.normalize([[3.0, 4.0]], axis=1)
+    >>> x.numpy(), n.numpy()
+    (array([[0.6, 0.8]], dtype=float32), array([[5.]], dtype=float32))
+    """
+    x = _convert(tensor)
+    n = norm(x, ord=ord, axis=axis, keepdims=True)
+    return x / n, n
+
+
+def tensor_diag(diagonal, name=None):
+    """The tensor of shape ``[D1, ..., Dk, D1, ..., Dk]`` with ``diagonal`` ``[D1, ..., Dk]`` on
+    its diagonal and zeros elsewhere (TF's ``tf.linalg.tensor_diag``).
+
+    >>> wb.linalg.tensor_diag([1, 2]).numpy()
+    array([[1, 0],
+           [0, 2]], dtype=int32)
+    """
+    d = _convert(diagonal)
+    if d.ndim == 0:
+        raise ValueError("tensor_diag: diagonal must have rank >= 1, got a scalar")
+    return _reshape(diag(_reshape(d, (-1,))), tuple(d.shape) * 2)
+
+
+def cross(a, b, name=None):
+    """The cross product of 3-vectors along the last axis (TF's ``tf.linalg.cross``).
+    Differentiable.
+
+    >>> wb.linalg.cross([1.0, 0.0, 0.0], [0.0, 1.0, 0.0]).numpy()
+    array([0., 0., 1.], dtype=float32)
+    """
+    x = _convert(a)
+    y = _convert(b, dtype_hint=x.dtype)
+    if x.dtype != y.dtype:
+        raise TypeError(f"cross: a and b must have one dtype, got {x.dtype} and {y.dtype}")
+    if x.ndim < 1 or y.ndim < 1 or x.shape[-1] != 3 or y.shape[-1] != 3:
+        raise ValueError(f"cross: a and b must be 3-vectors along their last axis, got shapes "
+                         f"{x.shape} and {y.shape}")
+    parts = [x[..., 1:2] * y[..., 2:3] - x[..., 2:3] * y[..., 1:2],
+             x[..., 2:3] * y[..., 0:1] - x[..., 0:1] * y[..., 2:3],
+             x[..., 0:1] * y[..., 1:2] - x[..., 1:2] * y[..., 0:1]]
+    return _concat(parts, axis=-1)
+
+
+def matrix_rank(a, tol=None, validate_args=False, name=None):
+    """The rank of each matrix ``[..., M, N]``: its singular values above ``tol`` (by default
+    ``max(M, N) * eps * largest singular value``, as TF), int32 ``[...]``.
+
+    >>> wb.linalg.matrix_rank([[1.0, 2.0], [2.0, 4.0]]).numpy()
+    np.int32(1)
+    """
+    x = _convert(a)
+    if x.ndim < 2 or x.dtype.kind != "f":
+        raise ValueError(f"matrix_rank: a must be floating matrices [..., M, N], got {x.dtype} of "
+                         f"shape {x.shape}")
+    s = _np.linalg.svd(_np.asarray(x.numpy()), compute_uv=False)
+    if tol is None:
+        eps = _np.finfo(_np.dtype(x.dtype)).eps
+        cut = max(x.shape[-2:]) * eps * (s.max(axis=-1, keepdims=True) if s.size else 0.0)
+    else:
+        cut = _np.asarray(_convert(tol).numpy())[..., None]
+    return _convert(_np.asarray((s > cut).sum(axis=-1), _np.int32))

@@ -1,7 +1,7 @@
 """Cases for TF's tf.nn / tf.math breadth: the CTC loss (first order only: TF's loss has no
 second derivative), the approximate top-k, isotonic regression, the
-sparse embedding lookup, the MDCT and bands of
-diagonals."""
+sparse embedding lookup, the MDCT, bands of diagonals
+and more of tf.math / tf.nn / tf.linalg."""
 
 import numpy as np
 
@@ -45,4 +45,19 @@ CASES = [
                                         num_cols=4)
          + wb.linalg.set_diag(x, d, k=(-1, 2), align="LEFT_RIGHT"),
          [uniform(-1, 1, (2, 3, 4), 1108), uniform(-1, 1, (2, 4, 3), 1109)]),
+    Case("cumulative_logsumexp", lambda x: wb.math.cumulative_logsumexp(x, axis=1) * x,
+         [uniform(-2, 2, (2, 4), 1110)]),
+    Case("cumulative_logsumexp exclusive reverse",
+         lambda x: wb.math.cumulative_logsumexp(x, axis=0, exclusive=True, reverse=True)[:-1] ** 2,
+         [uniform(-2, 2, (3, 2), 1111)]),
+    Case("zeta in q", lambda q: wb.math.zeta(wb.constant([2.5, 3.0, 4.0], wb.float64), q),
+         [uniform(0.5, 2, (3,), 1112)]),
+    Case("lrn", lambda x: wb.nn.lrn(x, depth_radius=1, bias=1.0, alpha=0.5, beta=0.75),
+         [uniform(-1, 1, (1, 2, 2, 4), 1113)]),
+    Case("crelu and space_to_depth", lambda x: wb.nn.depth_to_space(
+        wb.nn.space_to_depth(wb.nn.crelu(x), 2) * 1.5, 2), [uniform(-1, 1, (1, 2, 2, 2), 1114)]),
+    Case("weighted_moments", lambda x, w: wb.nn.weighted_moments(x, [1], w)[1],
+         [uniform(-1, 1, (2, 3), 1115), uniform(0.5, 2, (2, 3), 1116)]),
+    Case("cross and normalize", lambda a, b: wb.linalg.normalize(wb.linalg.cross(a, b), axis=-1)[0],
+         [uniform(-1, 1, (2, 3), 1117), uniform(-1, 1, (2, 3), 1118)]),
 ]

@@ -11,3 +11,5 @@ from ..ops.loss_scaling import compute_average_loss, scale_regularization_loss  
 from .ctc import (  # noqa: F401,E402
     collapse_repeated, ctc_beam_search_decoder, ctc_greedy_decoder, ctc_loss, ctc_unique_labels,
 )
+from ..ops.indexing import top_k  # noqa: F401,E402  (tf.nn.top_k, tf.math's too)
+from ..ops.tf_extra import in_top_k, zero_fraction  # noqa: F401,E402  (tf.math's too)

@@ -23,11 +23,11 @@ from ._define import defop, unary
 from .rules import TENSORS, softmax_arrays
 from .conv import avg_pool2d, conv2d, conv2d_transpose, depthwise_conv2d, max_pool2d
 from .elementwise import (
-    abs as _abs, add, cast, equal, erf, exp, greater, greater_equal, less, log, log1p, logical_and, maximum, negative,
+    abs as _abs, add, add_n, divide_no_nan, cast, equal, erf, exp, greater, greater_equal, less, log, log1p, logical_and, maximum, negative,
     ones_like, reciprocal, rsqrt, sigmoid, softplus, sqrt, square, squared_difference, tanh, where, zeros_like,
 )
 from .reduce import _axes, reduce_mean, reduce_sum
-from .indexing import gather
+from .indexing import gather, pad
 from .segment import segment_mean, unsorted_segment_mean
 from .shape import concat, expand_dims, norm_axis, reshape, transpose
 
@@ -658,7 +658,6 @@ def embedding_lookup_sparse(params, sp_ids, sp_weights, combiner=None, max_norm=
         raise ValueError(f"{opname}: combiner must be one of 'mean', 'sqrtn' or 'sum', got "
                          f"{combiner!r}")
     from .segment import segment_sum  # segment's users import nn
-    from .elementwise import divide_no_nan
     sp_ids = _sparse_arg(sp_ids, "sp_ids", opname)
     segments = sp_ids.indices[:, 0]
     emb = embedding_lookup(params, sp_ids.values, max_norm=max_norm)
@@ -744,7 +743,178 @@ def safe_embedding_lookup_sparse(embedding_weights, sparse_ids, sparse_weights=N
     return reshape(out, tuple(shape[:-1]) + tuple(out.shape[1:]))
 
 
+# ---------------------------------------------------------------------------
+# more of tf.nn: losses, activations, statistics and rearrangements composed from ops
+
+
+def l2_loss(t, name=None):
+    """``sum(t ** 2) / 2`` (TF's ``tf.nn.l2_loss``).
+
+    >>> float(wb.nn.l2_loss([1.0, 2.0]))
+    2.5
+    """
+    x = _float_input(t, "t", "l2_loss")
+    return reduce_sum(square(x)) * 0.5
+
+
+def crelu(features, axis=-1, name=None):
+    """``concat([relu(x), relu(-x)], axis)`` (TF's ``tf.nn.crelu``): twice the size along ``axis``.
+
+    >>> wb.nn.crelu([[1.0, -2.0]]).numpy()
+    array([[1., 0., 0., 2.]], dtype=float32)
+    """
+    x = _float_input(features, "features", "crelu")
+    return concat([relu(x), relu(-x)], axis=axis)
+
+
+def _nhwc_image(input, opname):
+    x = convert_to_tensor(input)
+    if x.ndim != 4:
+        raise ValueError(f"{opname}: input must have rank 4 ([batch, height, width, depth]), got "
+                         f"shape {x.shape}")
+    return x
+
+
+def _block_size(block_size, opname):
+    b = argcheck.integer(block_size, "block_size", opname)
+    if b < 2:
+        raise ValueError(f"{opname}: block_size must be at least 2, got {b}")
+    return b
+
+
+def space_to_depth(input, block_size, data_format="NHWC", name=None):
+    """Move each ``block_size x block_size`` spatial block into the depth (TF's
+    ``tf.nn.space_to_depth``, NHWC): ``[b, h, w, c]`` gives ``[b, h/bs, w/bs, bs*bs*c]``.
+
+    >>> wb.nn.space_to_depth(wb.reshape(wb.range(4), [1, 2, 2, 1]), 2).numpy()
+    array([[[[0, 1, 2, 3]]]], dtype=int32)
+    """
+    if data_format != "NHWC":
+        raise ValueError(f"space_to_depth: only data_format='NHWC' is supported, got {data_format!r}")
+    x = _nhwc_image(input, "space_to_depth")
+    bs = _block_size(block_size, "space_to_depth")
+    b, h, w, c = x.shape
+    if h % bs or w % bs:
+        raise InvalidArgumentError(f"space_to_depth: height {h} and width {w} must be multiples of "
+                                   f"block_size {bs}")
+    y = reshape(x, (b, h // bs, bs, w // bs, bs, c))
+    return reshape(transpose(y, [0, 1, 3, 2, 4, 5]), (b, h // bs, w // bs, bs * bs * c))
+
+
+def depth_to_space(input, block_size, data_format="NHWC", name=None):
+    """The inverse of :func:`space_to_depth` (TF's ``tf.nn.depth_to_space``, NHWC):
+    ``[b, h, w, bs*bs*c]`` gives ``[b, h*bs, w*bs, c]``.
+
+    >>> wb.nn.depth_to_space(wb.reshape(wb.range(4), [1, 1, 1, 4]), 2)[0, :, :, 0].numpy()
+    array([[0, 1],
+           [2, 3]], dtype=int32)
+    """
+    if data_format != "NHWC":
+        raise ValueError(f"depth_to_space: only data_format='NHWC' is supported, got {data_format!r}")
+    x = _nhwc_image(input, "depth_to_space")
+    bs = _block_size(block_size, "depth_to_space")
+    b, h, w, c = x.shape
+    if c % (bs * bs):
+        raise InvalidArgumentError(f"depth_to_space: depth {c} must be a multiple of block_size^2 = "
+                                   f"{bs * bs}")
+    y = reshape(x, (b, h, w, bs, bs, c // (bs * bs)))
+    return reshape(transpose(y, [0, 1, 3, 2, 4, 5]), (b, h * bs, w * bs, c // (bs * bs)))
+
+
+def local_response_normalization(input, depth_radius=5, bias=1.0, alpha=1.0, beta=0.5, name=None):
+    """``x / (bias + alpha * s) ** beta`` with ``s`` the sum of squares over the
+    ``2 depth_radius + 1`` nearest channels (TF's ``tf.nn.local_response_normalization``,
+    also ``lrn``; ``[batch, height, width, depth]``). Differentiable.
+
+    >>> wb.nn.lrn(wb.ones([1, 1, 1, 3]), depth_radius=1, alpha=1.0, beta=1.0).numpy()
+    array([[[[0.33333334, 0.25      , 0.33333334]]]], dtype=float32)
+    """
+    x = _nhwc_image(input, "local_response_normalization")
+    if x.dtype.kind != "f":
+        raise TypeError(f"local_response_normalization: input has dtype {x.dtype}, expected floating")
+    r = argcheck.integer(depth_radius, "depth_radius", "local_response_normalization")
+    if r < 0:
+        raise ValueError(f"local_response_normalization: depth_radius must be >= 0, got {r}")
+    c = x.shape[-1]
+    sq = pad(square(x), [[0, 0], [0, 0], [0, 0], [r, r]])
+    total = add_n([sq[..., i:i + c] for i in range(2 * r + 1)]) if r else sq
+    return x * exp(-beta * log(bias + alpha * total))
+
+
+lrn = local_response_normalization
+
+
+def sufficient_statistics(x, axes, shift=None, keepdims=False, name=None):
+    """``(count, sum(x - shift), sum((x - shift) ** 2), shift)`` over ``axes`` (TF's
+    ``tf.nn.sufficient_statistics``; without ``shift`` the plain sums and ``None``). ``count``
+    is a scalar of ``x``'s dtype.
+
+    >>> c, m, v, _ = wb.nn.sufficient_statistics([[1.0, 2.0], [3.0, 6.0]], [0])
+    >>> float(c), m.numpy(), v.numpy()
+    (2.0, array([4., 8.], dtype=float32), array([10., 40.], dtype=float32))
+    """
+    x = _float_input(x, "x", "sufficient_statistics")
+    ax = _axes(axes, x.ndim, "sufficient_statistics", "axes")
+    count = convert_to_tensor(np.asarray(np.prod([x.shape[a] for a in ax]), np.dtype(x.dtype)))
+    if shift is not None:
+        shift = convert_to_tensor(shift, dtype=x.dtype)
+        x = x - shift
+    return (count, reduce_sum(x, axis=ax, keepdims=bool(keepdims)),
+            reduce_sum(square(x), axis=ax, keepdims=bool(keepdims)), shift)
+
+
+def weighted_moments(x, axes, frequency_weights, keepdims=False, name=None):
+    """The mean and variance of ``x`` over ``axes`` with each entry counted
+    ``frequency_weights`` times (broadcast against ``x``; TF's ``tf.nn.weighted_moments``).
+
+    >>> m, v = wb.nn.weighted_moments([1.0, 3.0], [0], [3.0, 1.0])
+    >>> float(m), float(v)
+    (1.5, 0.75)
+    """
+    x = _float_input(x, "x", "weighted_moments")
+    ax = _axes(axes, x.ndim, "weighted_moments", "axes")
+    w = convert_to_tensor(frequency_weights, dtype=x.dtype)
+    weight_sum = reduce_sum(w * ones_like(x), axis=ax, keepdims=True)
+    mean = divide_no_nan(reduce_sum(w * x, axis=ax, keepdims=True), weight_sum)
+    variance = divide_no_nan(reduce_sum(w * squared_difference(x, mean), axis=ax, keepdims=True),
+                             weight_sum)
+    if not keepdims:
+        mean, variance = reduce_sum(mean, axis=ax), reduce_sum(variance, axis=ax)
+    return mean, variance
+
+
+def atrous_conv2d(value, filters, rate, padding, name=None):
+    """2-D convolution with holes: ``conv2d`` with stride 1 and dilation ``rate`` (TF's
+    ``tf.nn.atrous_conv2d``).
+
+    >>> wb.nn.atrous_conv2d(wb.ones([1, 5, 5, 1]), wb.ones([2, 2, 1, 1]), 2, "VALID").shape
+    TensorShape([1, 3, 3, 1])
+    """
+    rate = argcheck.integer(rate, "rate", "atrous_conv2d")
+    if rate < 1:
+        raise ValueError(f"atrous_conv2d: rate must be >= 1, got {rate}")
+    return conv2d(value, filters, strides=1, padding=padding, dilations=rate)
+
+
+def batch_norm_with_global_normalization(input, mean, variance, beta, gamma, variance_epsilon,
+                                         scale_after_normalization, name=None):
+    """:func:`batch_normalization` with offset ``beta`` and, if ``scale_after_normalization``,
+    scale ``gamma`` (TF's ``tf.nn.batch_norm_with_global_normalization``)."""
+    return batch_normalization(input, mean, variance, beta,
+                               gamma if scale_after_normalization else None, variance_epsilon)
+
+
 __all__ = [
+    "weighted_moments",
+    "sufficient_statistics",
+    "space_to_depth",
+    "lrn",
+    "local_response_normalization",
+    "l2_loss",
+    "depth_to_space",
+    "crelu",
+    "batch_norm_with_global_normalization",
+    "atrous_conv2d",
     "approx_max_k",
     "approx_min_k",
     "isotonic_regression",

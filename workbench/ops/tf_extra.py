@@ -20,7 +20,10 @@ from ..core import Tensor, apply, convert_to_tensor, defop
 from ..errors import InvalidArgumentError
 from ..tensor_shape import TensorShape
 from ._define import unary
-from .elementwise import add_n, cos, exp, log, sign, sin, where
+from .elementwise import (
+    add_n, cast, cos, divide_no_nan, exp, log, maximum, sign, sin, where, zeros_like,
+)
+from .reduce import reduce_sum
 from .indexing import gather
 from .shape import transpose
 
@@ -237,7 +240,7 @@ def polyval(coeffs, x, name=None):
     ``coeffs`` is a list of tensors, each broadcasting with ``x``. Differentiable in both.
 
     >>> wb.math.polyval([2, 1, 0], 3).numpy()
-    21
+    np.int32(21)
     """
     if isinstance(coeffs, Tensor) or not isinstance(coeffs, (list, tuple)):
         raise ValueError(f"polyval: coeffs must be a list of tensors, got {type(coeffs).__name__}")
@@ -756,3 +759,258 @@ class AggregationMethod:
 # the variable enums live in the core (wb.Variable takes them); kept importable from here
 VariableSynchronization = core.VariableSynchronization
 VariableAggregation = core.VariableAggregationV2
+
+
+# ---------------------------------------------------------------------------
+# tf.math breadth: counting, complex parts, cumulative log-sum-exp, permutations, zeta
+
+
+def count_nonzero(input, axis=None, keepdims=None, dtype=np.int64, name=None):
+    """The number of entries of ``input`` that are not zero (for strings: not empty) over
+    ``axis`` (all by default), as ``dtype`` (TF's ``tf.math.count_nonzero``).
+
+    >>> wb.math.count_nonzero([[1.5, 0.0], [0.0, 3.0]]).numpy()
+    np.int64(2)
+    """
+    x = convert_to_tensor(input)
+    if x.dtype.kind == "O":
+        nonzero = convert_to_tensor(np.vectorize(lambda s: len(s) > 0, otypes=[bool])(x.numpy()))
+    else:
+        nonzero = convert_to_tensor(x.xp.not_equal(x._data, 0))
+    return cast(reduce_sum(cast(nonzero, np.int64), axis=axis, keepdims=bool(keepdims)), dtype)
+
+
+def _complex_part(x, opname):
+    x = convert_to_tensor(x)
+    if x.dtype.kind not in "fciu":
+        raise TypeError(f"{opname}: input has dtype {x.dtype}, expected a numeric dtype")
+    return x
+
+
+def real(input, name=None):
+    """The real part of ``input``; a real tensor comes back unchanged (TF's ``tf.math.real``).
+    Not differentiable for complex ``input`` (the tapes carry real tensors).
+
+    >>> wb.math.real(wb.constant([1 + 2j, -3 - 1j], wb.complex64)).numpy()
+    array([ 1., -3.], dtype=float32)
+    """
+    x = _complex_part(input, "real")
+    return core.wrap(x.xp.real(x._data).copy()) if x.dtype.kind == "c" else x
+
+
+def imag(input, name=None):
+    """The imaginary part of ``input``; zeros of its dtype for a real tensor (TF's
+    ``tf.math.imag``). Not differentiable for complex ``input``.
+
+    >>> wb.math.imag(wb.constant([1 + 2j, -3 - 1j], wb.complex64)).numpy()
+    array([ 2., -1.], dtype=float32)
+    """
+    x = _complex_part(input, "imag")
+    return core.wrap(x.xp.imag(x._data).copy()) if x.dtype.kind == "c" else zeros_like(x)
+
+
+def angle(input, name=None):
+    """The argument ``atan2(imag, real)`` of each entry (TF's ``tf.math.angle``): for a real
+    tensor ``pi`` where it is negative and 0 elsewhere. Not differentiable.
+
+    >>> wb.math.angle([-2.0, 0.0, 3.0]).numpy()
+    array([3.1415927, 0.       , 0.       ], dtype=float32)
+    """
+    x = _complex_part(input, "angle")
+    data = x.xp.angle(x._data)
+    return core.wrap(data.astype(_dtypes.np_dtype(x.dtype).type(0).real.dtype, copy=False))
+
+
+def reciprocal_no_nan(x, name=None):
+    """``1 / x``, with 0 where ``x`` is 0 (TF's ``tf.math.reciprocal_no_nan``). Differentiable.
+
+    >>> wb.math.reciprocal_no_nan([2.0, 0.0]).numpy()
+    array([0.5, 0. ], dtype=float32)
+    """
+    t = convert_to_tensor(x)
+    if t.dtype.kind not in "fc":
+        raise TypeError(f"reciprocal_no_nan: x has dtype {t.dtype}, expected a floating or complex "
+                        "dtype")
+    return divide_no_nan(convert_to_tensor(np.ones((), _dtypes.np_dtype(t.dtype))), t)
+
+
+def _clse_fwd(xp, x, axis, exclusive, reverse):
+    moved = xp.moveaxis(x, axis, 0)
+    if reverse:
+        moved = moved[::-1]
+    if xp is np:
+        acc = np.logaddexp.accumulate(moved, axis=0)
+    else:   # CuPy has no ufunc.accumulate: one logaddexp a step
+        acc = xp.empty_like(moved)
+        run = xp.full(moved.shape[1:], -np.inf, moved.dtype)
+        for i in range(moved.shape[0]):
+            run = xp.logaddexp(run, moved[i])
+            acc[i] = run
+    if exclusive:
+        acc = xp.concatenate([xp.full((1,) + acc.shape[1:], -np.inf, acc.dtype), acc[:-1]], axis=0)
+    if reverse:
+        acc = acc[::-1]
+    return xp.ascontiguousarray(xp.moveaxis(acc, 0, axis)).astype(x.dtype, copy=False)
+
+
+def _signed_logs(v):
+    """``log(max(v, 0))`` and ``log(max(-v, 0))``: ``-inf`` where that part is 0, through
+    ``where`` on both sides so that no derivative of log at 0 reaches a second derivative."""
+    out = []
+    for part in (v, -v):
+        positive = part > 0
+        out.append(where(positive, log(where(positive, part, 1.0)), -np.inf))
+    return out
+
+
+def _clse_vjp(g, ans, x, axis, exclusive, reverse):
+    # d out_j / d x_i = exp(x_i - out_j) over the i that out_j gathers: the gradient is the
+    # same scan run the other way over log(g) - out, split by sign so the logs exist
+    finite = core.wrap(ans.xp.isfinite(ans._data))
+    parts = []
+    for lg in _signed_logs(g):
+        arg = where(finite, lg - ans, -np.inf)
+        parts.append(exp(apply(_clse_op, (arg,), {"axis": axis, "exclusive": exclusive,
+                                                   "reverse": not reverse}) + x))
+    return (parts[0] - parts[1],)
+
+
+def _clse_jvp(ts, ans, x, axis, exclusive, reverse):
+    t = ts[0]
+    if t is None:
+        return None
+    finite = core.wrap(ans.xp.isfinite(ans._data))
+    parts = []
+    for lt in _signed_logs(t):
+        scan = apply(_clse_op, (lt + x,), {"axis": axis, "exclusive": exclusive, "reverse": reverse})
+        parts.append(where(finite, exp(scan - where(finite, ans, 0.0)), 0.0))
+    return parts[0] - parts[1]
+
+
+_clse_op = defop("cumulative_logsumexp", _clse_fwd, vjp=_clse_vjp, jvp=_clse_jvp, dtypes="real")
+
+
+def cumulative_logsumexp(x, axis=0, exclusive=False, reverse=False, name=None):
+    """``log(cumsum(exp(x)))`` along ``axis`` without overflow or underflow (TF's
+    ``tf.math.cumulative_logsumexp``; ``exclusive`` leaves each entry out of its own sum,
+    ``reverse`` sums from the end). Differentiable.
+
+    >>> wb.math.cumulative_logsumexp([-1000.0, 0.0, 1000.0]).numpy()
+    array([-1000.,     0.,  1000.], dtype=float32)
+    """
+    t = convert_to_tensor(x)
+    if t.dtype.kind != "f":
+        raise TypeError(f"cumulative_logsumexp: x has dtype {t.dtype}, expected a floating dtype")
+    if t.ndim == 0:
+        raise ValueError("cumulative_logsumexp: x must have rank >= 1, got a scalar")
+    axis = int(axis)
+    if not -t.ndim <= axis < t.ndim:
+        raise InvalidArgumentError(f"cumulative_logsumexp: axis {axis} is out of range for x of "
+                                   f"rank {t.ndim}")
+    # a negative axis stays right when cotangents carry leading batch dimensions
+    return apply(_clse_op, (t,), {"axis": axis % t.ndim - t.ndim, "exclusive": bool(exclusive),
+                                  "reverse": bool(reverse)})
+
+
+def invert_permutation(x, name=None):
+    """The inverse of the permutation ``x`` (a vector holding each of ``0..n-1`` once):
+    ``y[x[i]] = i`` (TF's ``tf.math.invert_permutation``).
+
+    >>> wb.math.invert_permutation([3, 4, 0, 2, 1]).numpy()
+    array([2, 4, 3, 0, 1], dtype=int32)
+    """
+    t = convert_to_tensor(x)
+    p = np.asarray(t.numpy())
+    if p.dtype.kind not in "iu" or p.ndim != 1:
+        raise ValueError(f"invert_permutation: x must be an integer vector, got {p.dtype} of shape "
+                         f"{p.shape}")
+    if not np.array_equal(np.sort(p), np.arange(p.size)):
+        raise InvalidArgumentError(f"invert_permutation: x must hold each of 0..{p.size - 1} once, "
+                                   f"got {p.tolist()}")
+    out = np.empty_like(p)
+    out[p] = np.arange(p.size, dtype=p.dtype)
+    return convert_to_tensor(out)
+
+
+def confusion_matrix(labels, predictions, num_classes=None, weights=None, dtype=np.int32, name=None):
+    """``[num_classes, num_classes]`` counts (or summed ``weights``) of each (label, prediction)
+    pair, labels along the rows (TF's ``tf.math.confusion_matrix``; ``num_classes`` defaults to
+    one more than the largest label or prediction).
+
+    >>> wb.math.confusion_matrix([1, 2, 4], [2, 2, 4]).numpy()[1:3]
+    array([[0, 0, 1, 0, 0],
+           [0, 0, 1, 0, 0]], dtype=int32)
+    """
+    lab = np.asarray(convert_to_tensor(labels).numpy()).reshape(-1)
+    pred = np.asarray(convert_to_tensor(predictions).numpy()).reshape(-1)
+    if lab.dtype.kind not in "iu" or pred.dtype.kind not in "iu":
+        raise TypeError(f"confusion_matrix: labels and predictions must be integers, got "
+                        f"{lab.dtype} and {pred.dtype}")
+    if lab.shape != pred.shape:
+        raise ValueError(f"confusion_matrix: labels and predictions must have the same number of "
+                         f"entries, got {lab.size} and {pred.size}")
+    if (lab < 0).any() or (pred < 0).any():
+        raise InvalidArgumentError("confusion_matrix: labels and predictions must be non-negative")
+    n = int(max(lab.max(initial=-1), pred.max(initial=-1)) + 1) if num_classes is None else int(num_classes)
+    if (lab >= n).any() or (pred >= n).any():
+        raise InvalidArgumentError(f"confusion_matrix: labels and predictions must be below "
+                                   f"num_classes={n}")
+    w = np.ones(lab.shape) if weights is None else np.asarray(convert_to_tensor(weights).numpy()).reshape(-1)
+    out = np.zeros((n, n), _dtypes.np_dtype(dtype))
+    np.add.at(out, (lab, pred), w.astype(out.dtype))
+    return convert_to_tensor(out)
+
+
+def zero_fraction(value, name=None):
+    """The fraction of the entries of ``value`` that are zero, float32 (TF's
+    ``tf.math.zero_fraction``, also ``tf.nn``'s).
+
+    >>> float(wb.math.zero_fraction([0, 1, 0, 0]))
+    0.75
+    """
+    x = convert_to_tensor(value)
+    zeros = int(np.count_nonzero(np.asarray(x.numpy()) == 0))
+    return convert_to_tensor(np.float32(zeros / x.size if x.size else np.nan))
+
+
+def nextafter(x1, x2, name=None):
+    """The next representable value after ``x1`` towards ``x2`` (TF's ``tf.math.nextafter``;
+    float32 or float64 of the same dtype). Not differentiable.
+
+    >>> wb.math.nextafter(wb.constant([1.0]), wb.constant([2.0])).numpy()
+    array([1.0000001], dtype=float32)
+    """
+    a, b = convert_to_tensor(x1), convert_to_tensor(x2)
+    if a.dtype != b.dtype or a.dtype not in (np.float32, np.float64):
+        raise TypeError(f"nextafter: x1 and x2 must both be float32 or both float64, got {a.dtype} "
+                        f"and {b.dtype}")
+    return core.wrap(a.xp.nextafter(a._data, b._data))
+
+
+def _zeta_vjp(g, ans, x, q):
+    # TF defines the derivative in q only: d/dq zeta(x, q) = -x zeta(x + 1, q)
+    return None, g * (-x) * zeta(x + 1.0, q)
+
+
+def _zeta_jvp(ts, ans, x, q):
+    if ts[0] is not None:
+        raise LookupError("zeta: no derivative with respect to x (TF defines it in q only)")
+    return None if ts[1] is None else ts[1] * (-x) * zeta(x + 1.0, q)
+
+
+_zeta_op = defop("zeta", lambda xp, x, q: _sp(xp).zeta(x, q).astype(x.dtype, copy=False),
+                 vjp=_zeta_vjp, jvp=_zeta_jvp, broadcasts=True, dtypes="real")
+
+
+def zeta(x, q, name=None):
+    """The Hurwitz zeta function ``sum_n (n + q)^(-x)`` (TF's ``tf.math.zeta``); differentiable
+    in ``q`` only, as in TF.
+
+    >>> wb.math.zeta([2.0], [1.0]).numpy()   # pi^2 / 6
+    array([1.644934], dtype=float32)
+    """
+    a = convert_to_tensor(x)
+    b = convert_to_tensor(q, dtype_hint=a.dtype)
+    if a.dtype.kind != "f" or b.dtype != a.dtype:
+        raise TypeError(f"zeta: x and q must be floating of one dtype, got {a.dtype} and {b.dtype}")
+    return apply(_zeta_op, (a, b))
