@@ -38,8 +38,8 @@ class MinimalRNNCell(L.Layer):
         self.state_size = units
 
     def build(self, input_shape):
-        self.kernel = self.add_weight("kernel", (input_shape[-1], self.units))
-        self.recurrent_kernel = self.add_weight("recurrent_kernel", (self.units, self.units))
+        self.kernel = self.add_weight(name="kernel", shape=(input_shape[-1], self.units))
+        self.recurrent_kernel = self.add_weight(name="recurrent_kernel", shape=(self.units, self.units))
 
     def call(self, inputs, states):
         h = wb.matmul(inputs, self.kernel) + wb.nn.tanh(wb.matmul(states[0], self.recurrent_kernel))
@@ -56,9 +56,9 @@ class TwoStateCell(L.Layer):
     output_size = 4
 
     def build(self, input_shape):
-        self.a = self.add_weight("a", (input_shape[-1], 2))
-        self.b = self.add_weight("b", (input_shape[-1], 3))
-        self.o = self.add_weight("o", (5, 4))
+        self.a = self.add_weight(name="a", shape=(input_shape[-1], 2))
+        self.b = self.add_weight(name="b", shape=(input_shape[-1], 3))
+        self.o = self.add_weight(name="o", shape=(5, 4))
 
     def call(self, inputs, states):
         s1 = wb.nn.tanh(wb.matmul(inputs, self.a) + states[0])

@@ -22,8 +22,8 @@ class FlexibleDense(keras.layers.Layer):
         self.out_features = out_features
 
     def build(self, input_shape):
-        self.w = self.add_weight("w", shape=(input_shape[-1], self.out_features))
-        self.b = self.add_weight("b", shape=(self.out_features,), initializer="zeros")
+        self.w = self.add_weight(name="w", shape=(input_shape[-1], self.out_features))
+        self.b = self.add_weight(name="b", shape=(self.out_features,), initializer="zeros")
 
     def call(self, inputs):
         return wb.matmul(inputs, self.w) + self.b
@@ -132,7 +132,7 @@ def test_call_error_shows_structures_and_unbound_defaults_as_keras_does():
 def test_op_error_keeps_its_class_fields_and_traceback():
     class Flexible(keras.layers.Layer):
         def build(self, input_shape):
-            self.w = self.add_weight("w", shape=(3, 3))
+            self.w = self.add_weight(name="w", shape=(3, 3))
 
         def call(self, inputs):
             return wb.matmul(inputs, self.w)
@@ -254,7 +254,7 @@ def test_raw_variables_in_a_layer_are_not_its_weights():
             self.module = wb.Module()
             self.module.v = wb.Variable(1.0)           # nor one held by a plain wb.Module
             self.dense = keras.layers.Dense(2)         # a sublayer's weights are
-            self.extra = self.add_weight("extra", shape=(), initializer="ones", trainable=False)
+            self.extra = self.add_weight(name="extra", shape=(), initializer="ones", trainable=False)
 
         def call(self, x):
             return self.dense(x) * self.scale

@@ -133,12 +133,12 @@ def test_keyed_by_path_two_layers_kernels_stay_apart(tmp_path):
 
 def test_add_weight_outside_build_and_with_a_group_in_its_name():
     layer = L.Layer(name="holder")
-    w = layer.add_weight("scale", shape=(2,), initializer="ones", aggregation="mean")
+    w = layer.add_weight(name="scale", shape=(2,), initializer="ones", aggregation="mean")
     assert (w.name, w.path, w.aggregation) == ("scale", "holder/scale", "mean")
-    g = layer.add_weight("dense_0/kernel", shape=(2, 2))
+    g = layer.add_weight(name="dense_0/kernel", shape=(2, 2))
     assert (g.name, g.path) == ("kernel", "holder/dense_0/kernel")
     assert [v.path for v in layer.weights] == ["holder/scale", "holder/dense_0/kernel"]
-    r = layer.add_weight("reg", shape=(2,), initializer="ones", regularizer=keras.regularizers.l2(0.5))
+    r = layer.add_weight(name="reg", shape=(2,), initializer="ones", regularizer=keras.regularizers.l2(0.5))
     assert r.regularizer is not None and float(layer.losses[0]) == pytest.approx(1.0)
 
 

@@ -6,7 +6,7 @@
 (4, 1)
 
 ``layers``, ``Model``, ``Sequential``, ``Input``, ``models``, ``losses``, ``metrics``,
-``optimizers`` (``wb.optimizers``), ``callbacks``, ``initializers``, ``regularizers``,
+``optimizers`` (``wb.optimizers``), ``callbacks``, ``initializers``, ``regularizers``, ``constraints``,
 ``activations``, ``backend``, ``utils``, ``saving``, ``ops`` (Keras 3's backend-agnostic ops), ``random``
 (seeded random ops and ``SeedGenerator``) and ``Variable`` (Keras 3's variable, which ``add_weight`` makes).
 Models are ``wb.Module``s: their variables are found through
@@ -19,7 +19,8 @@ their attributes and saved by ``wb.Checkpoint``. They train as in Keras 3:
 """
 
 from .. import optimizers  # noqa: F401
-from . import activations, backend, callbacks, initializers, layers, losses, metrics, models  # noqa: F401
+from . import activations, backend, callbacks, constraints, initializers, layers, losses, metrics  # noqa: F401
+from . import models  # noqa: F401
 from . import regularizers, saving, utils  # noqa: F401
 from . import ops, random  # noqa: F401
 from . import preprocessing  # noqa: F401  (Keras' legacy ImageDataGenerator)
@@ -27,6 +28,7 @@ from .functional import Input, InputLayer, Model, Sequential  # noqa: F401
 from .layers import Layer  # noqa: F401
 from .variables import Variable  # noqa: F401
 
-__all__ = ["Input", "InputLayer", "Layer", "Model", "Sequential", "activations", "backend", "callbacks", "initializers",
+__all__ = ["Input", "InputLayer", "Layer", "Model", "Sequential", "activations", "backend", "callbacks", "constraints",
+           "initializers",
            "layers", "losses", "metrics", "models", "ops", "optimizers", "preprocessing", "random", "regularizers",
            "saving", "utils", "Variable"]

@@ -10,7 +10,7 @@ replays the graph eagerly on real tensors.
 >>> y = wb.keras.layers.Add()([h, wb.keras.layers.Dense(8)(x)])     # a residual merge
 >>> model = wb.keras.Model(x, y)
 >>> model(wb.ones([2, 4])).shape
-(2, 8)
+TensorShape([2, 8])
 
 Subclassing works as in Keras: define ``call`` on a ``wb.keras.Model`` subclass.
 
@@ -28,8 +28,9 @@ import numpy as np
 
 from .. import nest
 from ..dtypes import as_dtype, string
-from .layers.base import (Layer, _require_own_get_config, _stand_in_calls, _training_stack, is_ragged,
-                          is_symbolic, shape_of, symbolic_call_error, unique_layer_name)
+from .layers.base import (Layer, _floating_dtype, _require_own_get_config, _shapes, _stand_in_calls,
+                          _training_stack, is_ragged, is_symbolic, shape_of, symbolic_call_error,
+                          unique_layer_name)
 from ..ops.create import ones, zeros
 from ..core import Tensor, convert_to_tensor
 from ..ops.elementwise import cast
@@ -285,6 +286,44 @@ def symbolic_call(layer, args, kwargs):
     return node.outputs
 
 
+def _batch_shape(shape):
+    """``shape`` (a tuple or list of ints and Nones, or a TensorShape) as a tuple; ``TypeError``
+    or ``ValueError`` for anything else (several shapes, a string, None)."""
+    if shape is None or isinstance(shape, (str, bytes, dict)):
+        raise TypeError(f"not a shape: {shape!r}")
+    dims = tuple(shape)
+    out = []
+    for d in dims:
+        if d is None:
+            out.append(None)
+        elif isinstance(d, (int, np.integer)) and not isinstance(d, bool) and d >= 0:
+            out.append(int(d))
+        else:
+            raise ValueError(f"not a shape: {shape!r}")
+    return tuple(out)
+
+
+def _inputs_for_shape(where, input_shape):
+    """Symbolic inputs for ``Model.build``: one ``Input`` for a shape, a list or a dict of them."""
+    try:
+        return Input(batch_shape=_batch_shape(input_shape))
+    except (TypeError, ValueError):
+        pass
+    try:
+        if isinstance(input_shape, dict):
+            return {k: Input(batch_shape=_batch_shape(v), name=str(k)) for k, v in input_shape.items()}
+        if isinstance(input_shape, (list, tuple)) and input_shape:
+            return [Input(batch_shape=_batch_shape(v)) for v in input_shape]
+    except (TypeError, ValueError):
+        pass
+    raise ValueError(f"Model '{where}'.build: input_shape must be a shape with its batch axis such as "
+                     f"(None, 3), a list of them or a dict of them, got {input_shape!r}")
+
+
+def _has_unbuilt_layers(model):
+    return any(isinstance(m, Layer) and not m.built for m in model.submodules)
+
+
 def _conform(spec, value):
     """A SparseTensor, or any value given for a sparse Input, cast to the Input's dtype, as Keras
     converts a model's inputs (the sparse_tensor guide feeds int32 values to a float32 input)."""
@@ -412,6 +451,61 @@ class Model(Trainer, Layer):
         if getattr(self, "_layer_list", None) is not None:
             return list(self._layer_list)
         return [m for _, m in self._children() if isinstance(m, Layer)]
+
+    def build(self, input_shape=None):
+        """Create the model's weights for inputs of ``input_shape`` without a call of your own.
+
+        ``input_shape``: one input's shape with its batch axis (``(None, 3)``), a list of them
+        for a call on a list of inputs, or a dict of them for a call on a dict. A subclassed
+        model is called once on symbolic inputs of that shape (its ``call`` runs on stand-in
+        zeros, with ``training=False``), which builds every layer it calls, so
+        :attr:`weights` and :meth:`summary` are complete afterwards. A functional model is built
+        already. Without a shape, or when ``call`` cannot run on such inputs (it takes other
+        arguments, say), the model is only marked built, with Keras 3's warning, and its layers
+        are built by the first real call.
+
+        (Keras 3.15 only marks a subclassed model built here, whatever the shape; tf.keras 2
+        built it by calling it on placeholders, as this does.)
+        """
+        self.built = True
+        if self._build_input_shape is None:
+            self._build_input_shape = input_shape
+        if self._nodes is not None or input_shape is None:
+            if self._nodes is None and _has_unbuilt_layers(self):
+                warnings.warn(f"`build()` was called on layer '{self.name}', however the layer does not have a "
+                              "`build()` method implemented and it looks like it has unbuilt state. This will "
+                              "cause the layer to be marked as built, despite not being actually built, which "
+                              "may cause failures down the line. Make sure to implement a proper `build()` "
+                              "method.", UserWarning, stacklevel=3)
+            return
+        inputs = _inputs_for_shape(self.name, input_shape)
+        had_first_call = "_first_call" in self.__dict__
+        try:
+            self(inputs)
+        except Exception as exc:  # noqa: BLE001 -- Keras 3 warns and leaves the building to the first call
+            warnings.warn(f"Layer '{self.name}' looks like it has unbuilt state, but Keras is not able to trace "
+                          "the layer `call()` in order to build it. You can implement a `def build(self, "
+                          "input_shape)` method on your layer. It should create all variables used by the "
+                          "layer (e.g. by calling `layer.build()` on all its children layers).\nException "
+                          f"encountered: ''{exc}''", UserWarning, stacklevel=3)
+        finally:
+            if not had_first_call:   # the stand-in call is no call in a graph (model.input stays unset)
+                self.__dict__.pop("_first_call", None)
+
+    # runs as it is (the call enters the model's name scope itself: 'm/dense/kernel')
+    build._marks_built = True
+
+    def _maybe_build(self, inputs):
+        if type(self).build in _BUILT_BY_THEIR_CALL:
+            # a model whose build is the library's is built by its first call (its layers build
+            # themselves); running `build` here would call it twice more on stand-ins
+            if self._dtype is None:
+                self._dtype = _floating_dtype(inputs)
+            self._build_input_shape = _shapes(inputs)
+            self.built = True
+            self.__dict__["_state_locked"] = True
+            return
+        super()._maybe_build(inputs)
 
     def summary(self, line_length=None, positions=None, print_fn=None, expand_nested=False,
                 show_trainable=False, layer_range=None):
@@ -728,7 +822,7 @@ class Sequential(Model):
 
     >>> model = wb.keras.Sequential([wb.keras.layers.Dense(4, activation="relu"), wb.keras.layers.Dense(1)])
     >>> model(wb.ones([3, 2])).shape
-    (3, 1)
+    TensorShape([3, 1])
     """
 
     def __init__(self, layers=None, name=None, trainable=True):
@@ -761,6 +855,31 @@ class Sequential(Model):
                 self._symbolic_output = layer(self._symbolic_output)
             self._symbolic_output_shape = self._symbolic_output.shape
             self.built = True
+
+    def build(self, input_shape=None):
+        """Build every layer for inputs of ``input_shape`` (one input's shape with its batch axis,
+        ``(None, 3)``): the model becomes a graph from a ``wb.keras.Input`` of that shape, as if
+        it had been given one (``input_shape``, ``output_shape`` and :meth:`summary` then know
+        their shapes). Keras 3's rules: anything but one shape builds nothing; a model without
+        layers, or one configured for another input shape, raises ``ValueError``."""
+        try:
+            shape = _batch_shape(input_shape)
+        except (TypeError, ValueError):
+            return   # Keras 3 builds a Sequential model only from the shape of one input
+        if not self._layer_list and self._input_tensor is None:
+            raise ValueError(f"Sequential model {self.name} cannot be built because it has no layers. Call "
+                             "`model.add(layer)`.")
+        if self._input_tensor is not None:
+            have = tuple(self._input_tensor.shape)
+            if have != shape:
+                raise ValueError(f"Sequential model '{self.name}' has already been configured to use input shape "
+                                 f"{have}. You cannot build it with input_shape {shape}")
+            return
+        inputs = x = Input(batch_shape=shape, dtype=self._layer_list[0]._dtype)
+        for layer in self._layer_list:
+            x = layer(x)
+        self._input_tensor, self._symbolic_output = inputs, x
+        self._symbolic_output_shape = x.shape
 
     # Keras: a Sequential model given its input shape is a graph, with inputs and outputs
     @property
@@ -839,3 +958,6 @@ class Sequential(Model):
             x = y
         return x
 
+
+# models whose `build` is the library's: their first call builds them (Layer._maybe_build)
+_BUILT_BY_THEIR_CALL = (Model.build, Sequential.build)

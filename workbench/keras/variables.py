@@ -59,7 +59,8 @@ class Variable(core.Variable):
     ``wb.Variable``'s.
     """
 
-    __slots__ = ("_short_name", "_autocast", "_aggregation", "_synchronization", "regularizer", "constraint")
+    __slots__ = ("_short_name", "_autocast", "_aggregation", "_synchronization", "regularizer", "constraint",
+                 "overwrite_with_gradient")
 
     def __init__(self, initializer, shape=None, dtype=None, trainable=True, autocast=True, aggregation="none",
                  synchronization="auto", name=None):
@@ -92,6 +93,7 @@ class Variable(core.Variable):
         self._synchronization = synchronization
         self.regularizer = None
         self.constraint = None
+        self.overwrite_with_gradient = False
 
     @staticmethod
     def _initial_value(initializer, shape, dtype, name):

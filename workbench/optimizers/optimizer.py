@@ -430,6 +430,8 @@ class Optimizer(Trackable):
         slot_dicts = [self._ensure_slots(var) for var in variables]
         if self._waiting:   # checkpoint values for the state just made (Keras 3 keys)
             self._restore_waiting()
+        if any(getattr(v, "overwrite_with_gradient", False) for v in variables):
+            grads, variables, slot_dicts = self._overwrite_with_gradients(grads, variables, slot_dicts)
         if self.loss_scale_factor is not None:
             grads = [g / g.dtype.type(self.loss_scale_factor) for g in grads]
         if self.gradient_accumulation_steps:
@@ -440,8 +442,25 @@ class Optimizer(Trackable):
             self._update(grads, variables, slot_dicts)
         if self.use_ema:
             self._update_averages(calls)
+        for var in variables:   # Keras 3 applies a weight's constraint after each update
+            constraint = getattr(var, "constraint", None)
+            if constraint is not None:
+                var.assign(constraint(var))
         self._iterations.assign_add(np.int64(1))
         return self._iterations
+
+    @staticmethod
+    def _overwrite_with_gradients(grads, variables, slot_dicts):
+        """Assign each variable made with ``overwrite_with_gradient=True`` its gradient (Keras 3's
+        rule for float8 scaling factors); the others go on to the update."""
+        kept = ([], [], [])
+        for g, var, slots in zip(grads, variables, slot_dicts):
+            if getattr(var, "overwrite_with_gradient", False):
+                var.assign(wrap(g.dense() if type(g) is SparseGradient else g))
+            else:
+                for out, item in zip(kept, (g, var, slots)):
+                    out.append(item)
+        return kept
 
     def _accumulate(self, grads, variables, calls):
         """With gradient accumulation: add ``grads`` to the accumulators and say whether this

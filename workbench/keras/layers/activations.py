@@ -109,7 +109,7 @@ class PReLU(Layer):
         if any(d is None for d in shape):
             raise ValueError(f"PReLU '{self.name}': every axis that is not shared must have a known size, "
                              f"got input shape {input_shape} and shared_axes {self.shared_axes}")
-        self.alpha = self.add_weight("alpha", shape, initializer=self.alpha_initializer,
+        self.alpha = self.add_weight(name="alpha", shape=shape, initializer=self.alpha_initializer,
                                      regularizer=self.alpha_regularizer)
         self.input_spec = InputSpec(ndim=len(input_shape),
                                     axes={i: input_shape[i] for i in range(1, len(input_shape))

@@ -196,8 +196,8 @@ class Attention(Layer):
 
     def build(self, input_shape):
         _check_attention_inputs(self, input_shape)
-        self.scale = self.add_weight("scale", (), initializer="ones") if self.use_scale else None
-        self.concat_score_weight = (self.add_weight("concat_score_weight", (), initializer="ones")
+        self.scale = self.add_weight(name="scale", shape=(), initializer="ones") if self.use_scale else None
+        self.concat_score_weight = (self.add_weight(name="concat_score_weight", shape=(), initializer="ones")
                                     if self.score_mode == "concat" else None)
 
     def _scores(self, query, key):
@@ -265,7 +265,8 @@ class AdditiveAttention(Attention):
     def build(self, input_shape):
         _check_attention_inputs(self, input_shape)
         dim = input_shape[2][-1] if len(input_shape) > 2 else input_shape[1][-1]
-        self.scale = self.add_weight("scale", (dim,), initializer="glorot_uniform") if self.use_scale else None
+        self.scale = (self.add_weight(name="scale", shape=(dim,), initializer="glorot_uniform")
+                      if self.use_scale else None)
         self.concat_score_weight = None
 
     def _scores(self, query, key):

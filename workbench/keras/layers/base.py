@@ -7,7 +7,7 @@ call for a functional ``wb.keras.Model`` instead.
 
 >>> class Scale(wb.keras.Layer):
 ...     def build(self, input_shape):
-...         self.w = self.add_weight("w", shape=(input_shape[-1],), initializer="ones")
+...         self.w = self.add_weight(name="w", shape=(input_shape[-1],), initializer="ones")
 ...     def call(self, inputs):
 ...         return inputs * self.w
 >>> layer = Scale()
@@ -22,6 +22,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import inspect
+import operator
 import re
 import warnings
 
@@ -30,7 +31,7 @@ import numpy as np
 from ... import core, nest
 from ...core import Tensor, Variable, convert_to_tensor
 from ...errors import OpError
-from .. import initializers, regularizers
+from .. import constraints, initializers, regularizers
 from ..random import SeedGenerator
 from ..variables import Variable as KerasVariable
 from ...module import Module, _NameScope, _scope_stack, _snake_case
@@ -124,6 +125,29 @@ class InputSpec:
         raise ValueError(f"{head}, but {expected}{tail}")
 
 
+def _weight_shape(where, shape):
+    """``shape`` of a new weight as a tuple of ints (None: a scalar)."""
+    if shape is None:
+        return ()
+    try:
+        dims = tuple(shape)
+    except TypeError:
+        raise ValueError(f"{where}: shape must be a tuple of ints, got {shape!r}") from None
+    if any(d is None for d in dims):
+        raise ValueError(f"{where}: shapes used to initialize variables must be fully-defined (no `None` "
+                         f"dimensions), got shape={shape!r}")
+    out = []
+    for d in dims:
+        try:
+            out.append(operator.index(d))
+        except TypeError:
+            try:   # a 0-d integer tensor, a Dimension
+                out.append(int(d))
+            except (TypeError, ValueError):
+                raise ValueError(f"{where}: shape must be a tuple of ints, got {shape!r}") from None
+    return tuple(out)
+
+
 def _fmt(shape):
     if shape is None:
         return "?"
@@ -186,38 +210,70 @@ class Layer(Module):
         return d if d is not None else np.dtype(np.float32)
 
     # -- weights --------------------------------------------------------------
-    def add_weight(self, name=None, shape=(), dtype=None, initializer=None, regularizer=None,
-                   trainable=True, autocast=True, aggregation="none", **kwargs):
-        """Create a ``wb.keras.Variable`` named ``name`` (its ``path`` ``"<layers>/<layer>/<name>"``)
-        and track it.
+    def add_weight(self, *args, shape=None, initializer=None, dtype=None, trainable=True, autocast=True,
+                   regularizer=None, constraint=None, aggregation="none", overwrite_with_gradient=False,
+                   name=None):
+        """Create a weight (a ``wb.keras.Variable``: its ``path`` is ``"<layers>/<layer>/<name>"``)
+        and track it: Keras 3's ``Layer.add_weight``.
 
-        ``initializer``: a name, an initializer or a callable ``(shape, dtype)``
-        (default: glorot_uniform for floating weights, zeros otherwise).
-        ``regularizer``: its penalty joins :attr:`losses` (evaluated when read).
-        ``autocast`` and ``aggregation`` are Keras 3's (see ``wb.keras.Variable``).
+        ``shape``: a tuple of ints (default ``()``). ``initializer``: a name, an initializer or a
+        callable ``(shape, dtype)`` (default glorot_uniform for floating weights, zeros otherwise).
+        ``dtype``: default the layer's. ``regularizer``: its penalty joins :attr:`losses`
+        (evaluated when read). ``constraint``: a ``wb.keras.constraints`` constraint, its name
+        (``"non_neg"``) or a callable, applied to the weight after each optimizer update
+        (``w.assign(constraint(w))``). ``aggregation`` and ``autocast`` are
+        Keras 3's (see ``wb.keras.Variable``). ``overwrite_with_gradient``: an optimizer assigns
+        the weight its gradient instead of updating it. ``name``: default ``'variable'``,
+        ``'variable_1'``, … (Keras 3 allows two weights of one name).
+
+        At most three positional arguments, in Keras 3's order ``(shape, initializer, dtype)``;
+        the Keras 2 order ``(name, shape, dtype)`` (a string first) is accepted too (Keras 3.15
+        refuses a positional name). A layer that is built takes no new weights: create them in
+        ``__init__`` or ``build``, as Keras 3 requires.
         """
-        if kwargs:
-            raise TypeError(f"add_weight: unexpected keyword argument(s) {sorted(kwargs)}")
-        name = name or f"weight_{len(self._weight_list)}"
-        if any(n == name for n, _ in self._weight_list):
-            raise ValueError(f"{type(self).__name__} '{self.name}': a weight named {name!r} already exists")
+        where = f"{type(self).__name__} '{self.name}'.add_weight"
+        if args:
+            if len(args) > 3:
+                raise TypeError(f"{where}: add_weight() takes at most 3 positional arguments but "
+                                f"{len(args)} were given (shape, initializer, dtype)")
+            order = ("name", "shape", "dtype") if isinstance(args[0], str) else ("shape", "initializer", "dtype")
+            given = {"name": name, "shape": shape, "initializer": initializer, "dtype": dtype}
+            for key, value in zip(order, args):
+                if given[key] is not None:
+                    raise ValueError(f"{where}: `{key}` was passed both positionally and as a keyword "
+                                     "argument")
+                given[key] = value
+            name, shape, initializer, dtype = given["name"], given["shape"], given["initializer"], given["dtype"]
+        if self.__dict__.get("_state_locked"):
+            raise ValueError(f"{where}: You cannot add new elements of state (variables or sub-layers) to a "
+                             "layer that is already built. All state must be created in the `__init__()` "
+                             "method or in the `build()` method.")
+        if name is not None and (not isinstance(name, str) or not name):
+            raise ValueError(f"{where}: name must be a non-empty string, got {name!r}")
+        shape = _weight_shape(where, shape)
         dtype = np.dtype(dtype) if dtype is not None else self.dtype
         if initializer is None:
             initializer = "glorot_uniform" if dtype.kind == "f" else "zeros"
         init = initializers.get(initializer)
-        shape = tuple(int(s) for s in shape)
+        try:
+            constraint = constraints.get(constraint)
+        except ValueError as exc:
+            raise ValueError(f"{where}: constraint must be a constraint (wb.keras.constraints), its name or a "
+                             f"callable of the weight, got {constraint!r}") from exc
         # inside build/call the layer's own scope is active; otherwise enter it for the path
         scopes = [] if _scope_stack and _scope_stack[-1] == self.name else [self.name_scope]
         # a name with '/' ('dense_0/kernel') names a group in the path; the variable's name is the last part
-        group, _, short = name.rpartition("/")
+        group, _, short = (name or "").rpartition("/")
         if group:
             scopes.append(_NameScope(group))
         with contextlib.ExitStack() as stack:
             for scope in scopes:
                 stack.enter_context(scope)
             var = KerasVariable(init, shape=shape, dtype=dtype, trainable=trainable, autocast=autocast,
-                                aggregation=aggregation, name=short)
-        self._weight_list.append((name, var))
+                                aggregation=aggregation, name=short or None)
+        var.constraint = constraint
+        var.overwrite_with_gradient = bool(overwrite_with_gradient)
+        self._weight_list.append((name or var.name, var))
         reg = regularizers.get(regularizer)
         if reg is not None:
             var.regularizer = reg
@@ -235,16 +291,23 @@ class Layer(Module):
             return rest
         d = self.__dict__
         weights, renamed, keys = [], [], set()
+        names = [name for name, _ in self._weight_list]
+        shared = set() if len(set(names)) == len(names) else {n for n in names if names.count(n) > 1}
         for name, var in self._weight_list:
-            if d.get(name) is var:      # `self.bias = add_weight("bias", ...)`
+            if d.get(name) is var:      # `self.bias = add_weight(name="bias", ...)`
                 key = name
             elif d.get("_" + name) is var:      # Keras 3's `self._kernel`
                 key = "_" + name
             else:
-                key = next((k for k, v in rest if v is var), name)
+                key = next((k for k, v in rest if v is var), None)
+                if key is None:   # held by no attribute: its name, numbered when taken (Keras 3
+                    key, n = name, 0   # allows two weights of one name)
+                    while key in keys:
+                        n += 1
+                        key = f"{name}_{n}"
             weights.append((key, var))
             keys.add(key)
-            if key != name:
+            if key != name and name not in shared:
                 renamed.append((name, var))
         return weights + [(k, v) for k, v in rest if k not in keys] + renamed
 
@@ -414,7 +477,9 @@ class Layer(Module):
 
     def build(self, input_shape):
         """Create weights for inputs of ``input_shape`` (a tuple, a list of them for several
-        inputs). Called once, before the first ``call``."""
+        inputs). Called once, before the first ``call``; the layer is ``built`` afterwards and
+        takes no new weights (Keras 3's rule)."""
+        self.built = True
 
     def call(self, inputs, *args, **kwargs):
         raise NotImplementedError(f"{type(self).__name__} must implement call(inputs, ...)")
@@ -442,6 +507,7 @@ class Layer(Module):
         with self.name_scope:
             self.build(shape)
         self.built = True
+        self.__dict__["_state_locked"] = True   # Keras 3: a built layer takes no new weights
 
     def _check_inputs(self, inputs):
         spec = self.input_spec
@@ -680,6 +746,7 @@ def _marking_built(build):
         if self._build_input_shape is None and args:
             self._build_input_shape = args[0]
         self.built = True
+        self.__dict__["_state_locked"] = True   # Keras 3: a built layer takes no new weights
     wrapper._marks_built = True
     return wrapper
 

@@ -145,9 +145,9 @@ class _Conv(_BaseConv):
         if channels % self.groups:
             raise ValueError(f"{type(self).__name__} '{self.name}': the number of input channels ({channels}) "
                              f"must be divisible by groups ({self.groups})")
-        self._kernel = self.add_weight("kernel", self.kernel_size + (channels // self.groups, self.filters),
+        self._kernel = self.add_weight(name="kernel", shape=self.kernel_size + (channels // self.groups, self.filters),
                                        initializer=self.kernel_initializer, regularizer=self.kernel_regularizer)
-        self.bias = (self.add_weight("bias", (self.filters,), initializer=self.bias_initializer,
+        self.bias = (self.add_weight(name="bias", shape=(self.filters,), initializer=self.bias_initializer,
                                      regularizer=self.bias_regularizer) if self.use_bias else None)
 
     # Keras 3's Conv1D/2D/3D keep the kernel in `_kernel` (TF checkpoints key it '.../_kernel/...');
@@ -232,9 +232,9 @@ class _ConvTranspose(_BaseConv):
 
     def build(self, input_shape):
         channels = self._input_channels(input_shape)
-        self.kernel = self.add_weight("kernel", self.kernel_size + (self.filters, channels),
+        self.kernel = self.add_weight(name="kernel", shape=self.kernel_size + (self.filters, channels),
                                       initializer=self.kernel_initializer, regularizer=self.kernel_regularizer)
-        self.bias = (self.add_weight("bias", (self.filters,), initializer=self.bias_initializer,
+        self.bias = (self.add_weight(name="bias", shape=(self.filters,), initializer=self.bias_initializer,
                                      regularizer=self.bias_regularizer) if self.use_bias else None)
 
     def call(self, inputs):
@@ -314,10 +314,11 @@ class _DepthwiseConv(_BaseConv):
 
     def build(self, input_shape):
         channels = self._input_channels(input_shape)
-        self.kernel = self.add_weight("kernel", self.kernel_size + (channels, self.depth_multiplier),
+        self.kernel = self.add_weight(name="kernel", shape=self.kernel_size + (channels, self.depth_multiplier),
                                       initializer=self.depthwise_initializer,
                                       regularizer=self.depthwise_regularizer)
-        self.bias = (self.add_weight("bias", (channels * self.depth_multiplier,), initializer=self.bias_initializer,
+        self.bias = (self.add_weight(name="bias", shape=(channels * self.depth_multiplier,),
+                                     initializer=self.bias_initializer,
                                      regularizer=self.bias_regularizer) if self.use_bias else None)
 
     def call(self, inputs):
@@ -387,7 +388,7 @@ class _SeparableConv(_BaseConv):
         self.pointwise_kernel = self.add_weight(
             "pointwise_kernel", (1,) * self.rank + (channels * self.depth_multiplier, self.filters),
             initializer=self.pointwise_initializer, regularizer=self.pointwise_regularizer)
-        self.bias = (self.add_weight("bias", (self.filters,), initializer=self.bias_initializer,
+        self.bias = (self.add_weight(name="bias", shape=(self.filters,), initializer=self.bias_initializer,
                                      regularizer=self.bias_regularizer) if self.use_bias else None)
 
     def call(self, inputs):

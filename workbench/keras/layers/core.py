@@ -66,9 +66,9 @@ class Dense(Layer):
         if last is None:
             raise ValueError(f"Dense '{self.name}': the last dimension of the inputs must be known, "
                              f"got input shape {input_shape}")
-        self._kernel = self.add_weight("kernel", (last, self.units), initializer=self.kernel_initializer,
+        self._kernel = self.add_weight(name="kernel", shape=(last, self.units), initializer=self.kernel_initializer,
                                        regularizer=self.kernel_regularizer)
-        self.bias = (self.add_weight("bias", (self.units,), initializer=self.bias_initializer,
+        self.bias = (self.add_weight(name="bias", shape=(self.units,), initializer=self.bias_initializer,
                                      regularizer=self.bias_regularizer) if self.use_bias else None)
         self.input_spec = InputSpec(min_ndim=2, axes={-1: last})
 
@@ -147,13 +147,14 @@ class EinsumDense(Layer):
         if missing:
             raise ValueError(f"EinsumDense '{self.name}': the size of kernel axes {missing} is unknown "
                              f"(input shape {input_shape}, output_shape {self.partial_output_shape})")
-        self._kernel = self.add_weight("kernel", [sizes[c] for c in ker], initializer=self.kernel_initializer,
+        self._kernel = self.add_weight(name="kernel", shape=[sizes[c] for c in ker],
+                                       initializer=self.kernel_initializer,
                                        regularizer=self.kernel_regularizer)
         self.bias = None
         if self.bias_axes:
             first = min(out.index(c) for c in self.bias_axes)
             shape = [sizes[c] if c in self.bias_axes else 1 for c in out[first:]]
-            self.bias = self.add_weight("bias", shape, initializer=self.bias_initializer,
+            self.bias = self.add_weight(name="bias", shape=shape, initializer=self.bias_initializer,
                                         regularizer=self.bias_regularizer)
         self.input_spec = InputSpec(ndim=len(inp), axes={i: input_shape[i] for i, c in enumerate(inp)
                                                          if c in ker and input_shape[i] is not None})

@@ -38,7 +38,7 @@ class Embedding(Layer):
         self.input_length = input_length
 
     def build(self, input_shape):
-        self._embeddings = self.add_weight("embeddings", (self.input_dim, self.output_dim),
+        self._embeddings = self.add_weight(name="embeddings", shape=(self.input_dim, self.output_dim),
                                            initializer=self.embeddings_initializer,
                                            regularizer=self.embeddings_regularizer)
 

@@ -72,9 +72,9 @@ class LayerNormalization(Layer):
     def build(self, input_shape):
         self._axes = _axes(self.axis, len(input_shape), f"LayerNormalization '{self.name}'")
         shape = _param_shape(input_shape, self._axes, f"LayerNormalization '{self.name}'")
-        self.gamma = (self.add_weight("gamma", shape, initializer=self.gamma_initializer,
+        self.gamma = (self.add_weight(name="gamma", shape=shape, initializer=self.gamma_initializer,
                                       regularizer=self.gamma_regularizer) if self.scale else None)
-        self.beta = (self.add_weight("beta", shape, initializer=self.beta_initializer,
+        self.beta = (self.add_weight(name="beta", shape=shape, initializer=self.beta_initializer,
                                      regularizer=self.beta_regularizer) if self.center else None)
         self.input_spec = InputSpec(ndim=len(input_shape), axes={a: input_shape[a] for a in self._axes})
 
@@ -123,13 +123,13 @@ class BatchNormalization(Layer):
         where = f"BatchNormalization '{self.name}'"
         self._axes = _axes(self.axis, len(input_shape), where)
         shape = _param_shape(input_shape, self._axes, where)
-        self.gamma = (self.add_weight("gamma", shape, initializer=self.gamma_initializer,
+        self.gamma = (self.add_weight(name="gamma", shape=shape, initializer=self.gamma_initializer,
                                       regularizer=self.gamma_regularizer) if self.scale else None)
-        self.beta = (self.add_weight("beta", shape, initializer=self.beta_initializer,
+        self.beta = (self.add_weight(name="beta", shape=shape, initializer=self.beta_initializer,
                                      regularizer=self.beta_regularizer) if self.center else None)
-        self.moving_mean = self.add_weight("moving_mean", shape, initializer=self.moving_mean_initializer,
+        self.moving_mean = self.add_weight(name="moving_mean", shape=shape, initializer=self.moving_mean_initializer,
                                            trainable=False)
-        self.moving_variance = self.add_weight("moving_variance", shape,
+        self.moving_variance = self.add_weight(name="moving_variance", shape=shape,
                                                initializer=self.moving_variance_initializer, trainable=False)
         self.input_spec = InputSpec(ndim=len(input_shape), axes={a: input_shape[a] for a in self._axes})
 
@@ -189,9 +189,9 @@ class GroupNormalization(Layer):
             raise ValueError(f"{where}: the number of channels ({dim}, axis {self.axis}) must be a multiple of "
                              f"groups, got groups={self.groups}")
         self._axes = [self._axis]
-        self.gamma = (self.add_weight("gamma", (dim,), initializer=self.gamma_initializer,
+        self.gamma = (self.add_weight(name="gamma", shape=(dim,), initializer=self.gamma_initializer,
                                       regularizer=self.gamma_regularizer) if self.scale else None)
-        self.beta = (self.add_weight("beta", (dim,), initializer=self.beta_initializer,
+        self.beta = (self.add_weight(name="beta", shape=(dim,), initializer=self.beta_initializer,
                                      regularizer=self.beta_regularizer) if self.center else None)
         self.input_spec = InputSpec(ndim=rank, axes={self._axis: dim})
 

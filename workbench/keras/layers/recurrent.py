@@ -210,12 +210,12 @@ class _Gated:
     def _build_gated(self, features):
         n = self._gates * self.units
         cfg = self._config
-        self.kernel = self.add_weight("kernel", (features, n), initializer=cfg["kernel_initializer"],
+        self.kernel = self.add_weight(name="kernel", shape=(features, n), initializer=cfg["kernel_initializer"],
                                       regularizer=cfg["kernel_regularizer"])
-        self.recurrent_kernel = self.add_weight("recurrent_kernel", (self.units, n),
+        self.recurrent_kernel = self.add_weight(name="recurrent_kernel", shape=(self.units, n),
                                                 initializer=cfg["recurrent_initializer"],
                                                 regularizer=cfg["recurrent_regularizer"])
-        self.bias = (self.add_weight("bias", self._bias_shape(), initializer=self._bias_initializer(),
+        self.bias = (self.add_weight(name="bias", shape=self._bias_shape(), initializer=self._bias_initializer(),
                                      regularizer=cfg["bias_regularizer"]) if self.use_bias else None)
 
     def _bias_shape(self):
@@ -685,7 +685,7 @@ class RNN(_RNN):
     ...         super().__init__(**kwargs)
     ...         self.units = self.state_size = units
     ...     def build(self, input_shape):
-    ...         self.kernel = self.add_weight("kernel", (input_shape[-1], self.units))
+    ...         self.kernel = self.add_weight(name="kernel", shape=(input_shape[-1], self.units))
     ...     def call(self, inputs, states):
     ...         h = wb.matmul(inputs, self.kernel) + states[0]
     ...         return h, [h]

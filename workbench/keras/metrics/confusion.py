@@ -68,10 +68,10 @@ class _Confusion(Metric):
         super().__init__(name, dtype)
         self._thresholds_np = np.asarray(thresholds, np.float32)
         k = self._thresholds_np.shape
-        self.true_positives = self.add_weight("true_positives", k)
-        self.false_positives = self.add_weight("false_positives", k)
-        self.true_negatives = self.add_weight("true_negatives", k)
-        self.false_negatives = self.add_weight("false_negatives", k)
+        self.true_positives = self.add_weight(name="true_positives", shape=k)
+        self.false_positives = self.add_weight(name="false_positives", shape=k)
+        self.true_negatives = self.add_weight(name="true_negatives", shape=k)
+        self.false_negatives = self.add_weight(name="false_negatives", shape=k)
 
     @property
     def thresholds(self):

@@ -44,10 +44,10 @@ class FBetaScore(Metric):
 
     def _build(self, classes):
         shape = () if self.average == "micro" else (classes,)
-        self.true_positives = self.add_weight("true_positives", shape)
-        self.false_positives = self.add_weight("false_positives", shape)
-        self.false_negatives = self.add_weight("false_negatives", shape)
-        self.intermediate_weights = self.add_weight("intermediate_weights", shape)
+        self.true_positives = self.add_weight(name="true_positives", shape=shape)
+        self.false_positives = self.add_weight(name="false_positives", shape=shape)
+        self.false_negatives = self.add_weight(name="false_negatives", shape=shape)
+        self.intermediate_weights = self.add_weight(name="intermediate_weights", shape=shape)
         self._classes = classes
 
     def update_state(self, y_true, y_pred, sample_weight=None):

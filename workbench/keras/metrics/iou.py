@@ -45,7 +45,7 @@ class IoU(Metric):
         self.target_class_ids = ids
         self.ignore_class, self.axis = ignore_class, axis
         self.sparse_y_true, self.sparse_y_pred = bool(sparse_y_true), bool(sparse_y_pred)
-        self.total_cm = self.add_weight("total_confusion_matrix", (self.num_classes, self.num_classes))
+        self.total_cm = self.add_weight(name="total_confusion_matrix", shape=(self.num_classes, self.num_classes))
 
     def update_state(self, y_true, y_pred, sample_weight=None):
         y_true, y_pred = wb.convert_to_tensor(y_true), wb.convert_to_tensor(y_pred)

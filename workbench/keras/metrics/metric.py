@@ -31,14 +31,33 @@ class Metric(Module):
         self._state = []
 
     def add_variable(self, shape, initializer="zeros", dtype=None, aggregation="sum", name=None):
-        """Keras 3's spelling of :meth:`add_weight`, with how the state combines across workers
+        """Keras 3's metric state variable, with how the state combines across workers
         when ``fit`` reads the metric under a strategy: ``"sum"`` (counts, totals), ``"mean"``,
         ``"only_first_replica"`` (the chief's value) or ``"none"`` (each keeps its own)."""
-        return self.add_weight(name or f"variable_{len(self._state)}", shape, initializer, dtype, aggregation)
+        return self.add_weight(shape=shape, initializer=initializer, dtype=dtype, aggregation=aggregation,
+                               name=name or f"variable_{len(self._state)}")
 
-    def add_weight(self, name, shape=(), initializer="zeros", dtype=None, aggregation="sum"):
-        """A non-trainable state ``wb.keras.Variable``, reset to ``initializer``'s value by ``reset_state``
-        (``aggregation``: as :meth:`add_variable`)."""
+    def add_weight(self, *args, shape=None, initializer=None, dtype=None, aggregation="sum", name=None):
+        """A non-trainable state ``wb.keras.Variable`` (Keras 3's ``Metric.add_weight(shape=(),
+        initializer=None, dtype=None, name=None)``; ``initializer`` default zeros), reset to
+        ``initializer``'s value by ``reset_state`` (``aggregation``: as :meth:`add_variable`).
+        Positional arguments: ``(shape, initializer, dtype)``, or the Keras 2 order ``(name,
+        shape, initializer, dtype)`` with a string first."""
+        where = f"{type(self).__name__}.add_weight"
+        if args:
+            order = (("name", "shape", "initializer", "dtype") if isinstance(args[0], str)
+                     else ("shape", "initializer", "dtype"))
+            if len(args) > len(order):
+                raise TypeError(f"{where}: takes at most {len(order)} positional arguments {order}, "
+                                f"got {len(args)}")
+            given = {"name": name, "shape": shape, "initializer": initializer, "dtype": dtype}
+            for key, value in zip(order, args):
+                if given[key] is not None:
+                    raise ValueError(f"{where}: `{key}` was passed both positionally and as a keyword argument")
+                given[key] = value
+            name, shape, initializer, dtype = given["name"], given["shape"], given["initializer"], given["dtype"]
+        shape = () if shape is None else shape
+        initializer = "zeros" if initializer is None else initializer
         if aggregation not in AGGREGATIONS:
             raise ValueError(f"{type(self).__name__}.add_weight: aggregation must be one of {list(AGGREGATIONS)}, "
                              f"got {aggregation!r}")
@@ -109,7 +128,7 @@ class Reduce(Metric):
 
     def __init__(self, name=None, dtype=None):
         super().__init__(name, dtype)
-        self.total = self.add_weight("total")
+        self.total = self.add_weight(name="total")
 
     def _weighted(self, values, sample_weight):
         values = to_float(values, self.dtype)
@@ -123,7 +142,7 @@ class Sum(Reduce):
     """The (weighted) sum of all values seen.
 
     >>> wb.keras.metrics.Sum()([1, 3, 5, 7]).numpy()
-    array(16., dtype=float32)
+    np.float32(16.0)
     """
 
     def update_state(self, values, sample_weight=None):
@@ -139,7 +158,7 @@ class Mean(Reduce):
 
     def __init__(self, name=None, dtype=None):
         super().__init__(name, dtype)
-        self.count = self.add_weight("count")
+        self.count = self.add_weight(name="count")
 
     def update_state(self, values, sample_weight=None):
         weighted, w = self._weighted(values, sample_weight)

@@ -57,14 +57,14 @@ class R2Score(Metric):
         if p is None or p < 0:
             raise ValueError(f"R2Score: num_regressors must be an integer >= 0, got {num_regressors!r}")
         self.class_aggregation, self.num_regressors = class_aggregation, p
-        self.num_samples = self.add_weight("num_samples")
+        self.num_samples = self.add_weight(name="num_samples")
         self.sum = self.squared_sum = self.total_mse = self.count = None   # built on the first batch
 
     def _build(self, outputs):
-        self.squared_sum = self.add_weight("squared_sum", (outputs,))
-        self.sum = self.add_weight("sum", (outputs,))
-        self.total_mse = self.add_weight("residual", (outputs,))
-        self.count = self.add_weight("count", (outputs,))
+        self.squared_sum = self.add_weight(name="squared_sum", shape=(outputs,))
+        self.sum = self.add_weight(name="sum", shape=(outputs,))
+        self.total_mse = self.add_weight(name="residual", shape=(outputs,))
+        self.count = self.add_weight(name="count", shape=(outputs,))
 
     def update_state(self, y_true, y_pred, sample_weight=None):
         y_true, y_pred = same_rank(to_float(y_true, self.dtype), to_float(y_pred, self.dtype))

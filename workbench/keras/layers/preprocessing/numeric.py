@@ -77,9 +77,10 @@ class Normalization(Layer):
             var = np.broadcast_to(np.asarray(self.input_variance, np.float64), self._stat_shape)
         else:
             mean, var = np.zeros(self._stat_shape), np.ones(self._stat_shape)
-        self.mean = self.add_weight("mean", self._stat_shape, initializer=_const(mean), trainable=False)
-        self.variance = self.add_weight("variance", self._stat_shape, initializer=_const(var), trainable=False)
-        self.count = self.add_weight("count", (), dtype=np.int64, initializer="zeros", trainable=False)
+        self.mean = self.add_weight(name="mean", shape=self._stat_shape, initializer=_const(mean), trainable=False)
+        self.variance = self.add_weight(name="variance", shape=self._stat_shape, initializer=_const(var),
+                                        trainable=False)
+        self.count = self.add_weight(name="count", shape=(), dtype=np.int64, initializer="zeros", trainable=False)
 
     def adapt(self, data):
         """Set ``mean`` and ``variance`` to the statistics of ``data`` (an array or tensor, or a
