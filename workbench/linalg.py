@@ -13,7 +13,7 @@ from .core import convert_to_tensor as _convert  # noqa: E402
 from .errors import InvalidArgumentError  # noqa: E402
 from .ops.elementwise import where as _where  # noqa: E402
 from .ops.indexing import gather as _gather  # noqa: E402
-from .ops.shape import reshape as _reshape  # noqa: E402
+from .ops.shape import broadcast_to as _broadcast, reshape as _reshape  # noqa: E402
 
 
 def banded_triangular_solve(bands, rhs, lower=True, adjoint=False, name=None):
@@ -316,3 +316,133 @@ def matrix_rank(a, tol=None, validate_args=False, name=None):
     else:
         cut = _np.asarray(_convert(tol).numpy())[..., None]
     return _convert(_np.asarray((s > cut).sum(axis=-1), _np.int32))
+
+
+# ---------------------------------------------------------------------------
+# LU factorization with partial pivoting
+
+import warnings  # noqa: E402
+from collections import namedtuple as _namedtuple  # noqa: E402
+
+from .dtypes import np_dtype  # noqa: E402
+from .ops._define import defop as _defop  # noqa: E402
+from .core import apply as _apply, wrap as _wrap  # noqa: E402
+
+
+def _lu_fwd(xp, a, index_dtype):
+    import scipy.linalg   # scipy loads on first use only
+    host = a if xp is _np else a.get()
+    m = host.shape[-1]
+    flat = host.reshape((-1, m, m))
+    packed = _np.empty_like(flat)
+    perms = _np.empty(flat.shape[:2], index_dtype)
+    with warnings.catch_warnings():   # a singular matrix factors as well; TF does not warn
+        warnings.simplefilter("ignore", scipy.linalg.LinAlgWarning)
+        for i, mat in enumerate(flat):
+            packed[i], piv = scipy.linalg.lu_factor(mat, check_finite=False)
+            perm = _np.arange(m)
+            for row, other in enumerate(piv):   # LAPACK's row swaps, in order
+                perm[row], perm[other] = perm[other], perm[row]
+            perms[i] = perm
+    packed, perms = packed.reshape(host.shape), perms.reshape(host.shape[:-1])
+    return (packed, perms) if xp is _np else (xp.asarray(packed), xp.asarray(perms))
+
+
+# not differentiable, as TF's Lu (it has no gradient); lu_solve and lu_reconstruct are, in
+# lower_upper and rhs
+_lu_op = _defop("lu", _lu_fwd, nout=2, dtypes="float")
+
+Lu = _namedtuple("Lu", ["lu", "p"])
+
+
+def lu(input, output_idx_type=_np.int32, name=None):
+    """The LU factorization with partial pivoting of each square matrix (TF's
+    ``tf.linalg.lu``): ``Lu(lu, p)`` with ``lu`` holding the unit lower-triangular ``L``
+    below its diagonal and ``U`` on and above it, and ``p`` ``[..., M]`` the row permutation:
+    ``L @ U == input[..., p, :]``. Not differentiable (as in TF).
+
+    >>> lu_, p = wb.linalg.lu([[1.0, 2.0], [3.0, 4.0]])
+    >>> lu_.numpy(), p.numpy()
+    (array([[3.        , 4.        ],
+           [0.33333334, 0.6666666 ]], dtype=float32), array([1, 0], dtype=int32))
+    """
+    x = _convert(input)
+    if x.ndim < 2 or x.shape[-1] != x.shape[-2] or x.dtype.kind not in "fc":
+        raise ValueError(f"lu: input must be square floating or complex matrices [..., M, M], got "
+                         f"{x.dtype} of shape {x.shape}")
+    index_dtype = np_dtype(output_idx_type)
+    if index_dtype not in (_np.int32, _np.int64):
+        raise TypeError(f"lu: output_idx_type must be int32 or int64, got {output_idx_type}")
+    return Lu(*_apply(_lu_op, (x,), {"index_dtype": index_dtype}))
+
+
+def _lu_parts(lower_upper, perm, opname):
+    a = _convert(lower_upper)
+    if a.ndim < 2 or a.shape[-1] != a.shape[-2]:
+        raise ValueError(f"{opname}: lower_upper must be square matrices [..., M, M], got shape "
+                         f"{a.shape}")
+    p = _np.asarray(_convert(perm).numpy())
+    if p.dtype.kind not in "iu" or p.shape[-1:] != a.shape[-1:]:
+        raise ValueError(f"{opname}: perm must be integers of shape [..., {a.shape[-1]}], got "
+                         f"{p.dtype} of shape {p.shape}")
+    m = a.shape[-1]
+    eye_m = _np.eye(m, dtype=bool)
+    lower = _where(_np.broadcast_to(eye_m, a.shape), _np.ones((), _np.dtype(a.dtype)),
+                   band_part(a, -1, 0))
+    upper = band_part(a, 0, -1)
+    return lower, upper, p
+
+
+def _rows(x, index):
+    """``x[..., index[...], :]`` (``index`` ``[..., M]``, broadcast against ``x``'s batch)."""
+    batch = _np.broadcast_shapes(tuple(x.shape[:-2]), index.shape[:-1])
+    x = _broadcast(x, batch + tuple(x.shape[-2:]))
+    index = _np.broadcast_to(index, batch + index.shape[-1:]).astype(_np.int64)
+    return _gather(x, index, axis=-2, batch_dims=len(batch))
+
+
+def lu_reconstruct(lower_upper, perm, validate_args=False, name=None):
+    """The matrices ``lu`` factors (TF's ``tf.linalg.lu_reconstruct``): ``P^T L U``.
+    Differentiable in ``lower_upper``.
+
+    >>> wb.linalg.lu_reconstruct(*wb.linalg.lu([[1.0, 2.0], [3.0, 4.0]])).numpy()
+    array([[1., 2.],
+           [3., 4.]], dtype=float32)
+    """
+    lower, upper, p = _lu_parts(lower_upper, perm, "lu_reconstruct")
+    return _rows(matmul(lower, upper), _np.argsort(p, axis=-1))
+
+
+def lu_solve(lower_upper, perm, rhs, validate_args=False, name=None):
+    """Solve ``A X = rhs`` given ``lu(A)`` (TF's ``tf.linalg.lu_solve``): two triangular solves
+    on the permuted ``rhs`` ``[..., M, K]``. Differentiable in ``lower_upper`` and ``rhs``.
+
+    >>> lu_, p = wb.linalg.lu([[1.0, 2.0], [3.0, 4.0]])
+    >>> wb.linalg.lu_solve(lu_, p, [[5.0], [6.0]]).numpy().round(4)
+    array([[-4. ],
+           [ 4.5]], dtype=float32)
+    """
+    lower, upper, p = _lu_parts(lower_upper, perm, "lu_solve")
+    b = _convert(rhs, dtype_hint=lower.dtype)
+    if b.ndim < 2 or b.shape[-2] != lower.shape[-1]:
+        raise ValueError(f"lu_solve: rhs must have shape [..., {lower.shape[-1]}, K], got {b.shape}")
+    permuted = _rows(b, p)
+    batch = tuple(permuted.shape[:-2])
+    lower = _broadcast(lower, _np.broadcast_shapes(batch, tuple(lower.shape[:-2])) + tuple(lower.shape[-2:]))
+    upper = _broadcast(upper, tuple(lower.shape))
+    permuted = _broadcast(permuted, tuple(lower.shape[:-2]) + tuple(permuted.shape[-2:]))
+    return triangular_solve(upper, triangular_solve(lower, permuted, lower=True), lower=False)
+
+
+def lu_matrix_inverse(lower_upper, perm, validate_args=False, name=None):
+    """The inverse of the matrices ``lu`` factors (TF's ``tf.linalg.lu_matrix_inverse``).
+    Differentiable in ``lower_upper``.
+
+    >>> wb.linalg.lu_matrix_inverse(*wb.linalg.lu([[2.0, 0.0], [0.0, 4.0]])).numpy()
+    array([[0.5 , 0.  ],
+           [0.  , 0.25]], dtype=float32)
+    """
+    a = _convert(lower_upper)
+    m = a.shape[-1]
+    identity = _np.broadcast_to(_np.eye(m, dtype=_np.dtype(a.dtype)), tuple(a.shape))
+    return lu_solve(a, perm, identity)

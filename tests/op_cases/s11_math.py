@@ -29,6 +29,9 @@ def _emb_sparse(params, weights):
     return wb.nn.embedding_lookup_sparse(params, _EMB_IDS, sp_w, combiner="sqrtn", max_norm=1.5)
 
 
+_LU_PERM = np.array([2, 0, 1], np.int32)
+
+
 CASES = [
     Case("ctc_loss", _ctc, [uniform(-1, 1, (5, 2, 4), 1101)], order=1),
     Case("approx_max_k", lambda x: wb.math.approx_max_k(x, 2, reduction_dimension=0).values,
@@ -60,4 +63,7 @@ CASES = [
          [uniform(-1, 1, (2, 3), 1115), uniform(0.5, 2, (2, 3), 1116)]),
     Case("cross and normalize", lambda a, b: wb.linalg.normalize(wb.linalg.cross(a, b), axis=-1)[0],
          [uniform(-1, 1, (2, 3), 1117), uniform(-1, 1, (2, 3), 1118)]),
+    Case("lu_solve and lu_reconstruct", lambda lu, b: wb.linalg.lu_solve(lu, _LU_PERM, b)
+         + wb.linalg.lu_reconstruct(lu, _LU_PERM)[..., :2],
+         [uniform(-1, 1, (3, 3), 1119) + 3 * np.eye(3), uniform(-1, 1, (3, 2), 1120)]),
 ]
