@@ -50,6 +50,10 @@ def _glow_nets():
 
 
 def _glow():
+    # seeded networks: with some unseeded draws the Jacobian's largest singular values reach 1e5 and
+    # the central differences behind test_fldj_matches_numerical_jacobian lose the 1e-6 tolerance
+    # (8 draws in 200 failed; the autodiff Jacobian matched in all of them, to 1e-8)
+    wb.random.set_seed(0)
     net, exit_net = _glow_nets()
     return tfb.Glow(output_shape=(4, 4, 2), num_glow_blocks=2, num_steps_per_block=2, coupling_bijector_fn=net,
                     exit_bijector_fn=exit_net, seed=1, dtype=np.float64)
