@@ -248,7 +248,8 @@ matrix_set_diag = set_diag
 
 from .ops.nn import l2_normalize  # noqa: E402,F401  (tf.linalg's too)
 from .ops.reduce import reduce_sum as _reduce_sum  # noqa: E402
-from .ops.shape import concat as _concat  # noqa: E402
+from .ops.shape import concat as _concat, stack as _stack  # noqa: E402
+from .ops.indexing import pad as _pad  # noqa: E402
 
 
 def normalize(tensor, ord="euclidean", axis=None, name=None):
@@ -446,3 +447,93 @@ def lu_matrix_inverse(lower_upper, perm, validate_args=False, name=None):
     m = a.shape[-1]
     identity = _np.broadcast_to(_np.eye(m, dtype=_np.dtype(a.dtype)), tuple(a.shape))
     return lu_solve(a, perm, identity)
+
+
+# ---------------------------------------------------------------------------
+# tridiagonal systems: through the dense matrix (O(M^2) memory; TF's kernels are O(M))
+
+
+def _tridiagonal_dense(diagonals, diagonals_format, opname, rhs_dtype=None):
+    if diagonals_format == "matrix":
+        a = _convert(diagonals)
+        if a.ndim < 2 or a.shape[-1] != a.shape[-2]:
+            raise ValueError(f"{opname}: diagonals in 'matrix' format must be [..., M, M], got "
+                             f"shape {a.shape}")
+        return band_part(a, 1, 1)
+    if diagonals_format == "sequence":
+        if not isinstance(diagonals, (list, tuple)) or len(diagonals) != 3:
+            raise ValueError(f"{opname}: diagonals in 'sequence' format must be a list of three "
+                             "tensors (superdiagonal, diagonal, subdiagonal)")
+        sup, main, sub = (_convert(d) for d in diagonals)
+        m = main.shape[-1]
+        # TF's sequence format: the off-diagonals have M entries (one ignored) or M - 1
+        sup = _pad(sup, [[0, 0]] * (sup.ndim - 1) + [[0, m - sup.shape[-1]]])
+        sub = _pad(sub, [[0, 0]] * (sub.ndim - 1) + [[m - sub.shape[-1], 0]])
+        batch = _np.broadcast_shapes(tuple(sup.shape[:-1]), tuple(main.shape[:-1]),
+                                     tuple(sub.shape[:-1]))
+        diagonals = _stack([_broadcast(d, batch + (m,)) for d in (sup, main, sub)], axis=-2)
+    elif diagonals_format != "compact":
+        raise ValueError(f"{opname}: diagonals_format must be 'compact', 'sequence' or 'matrix', "
+                         f"got {diagonals_format!r}")
+    d = _convert(diagonals)
+    if d.ndim < 2 or d.shape[-2] != 3:
+        raise ValueError(f"{opname}: diagonals in 'compact' format must be [..., 3, M], got shape "
+                         f"{d.shape}")
+    m = d.shape[-1]
+    # superdiagonal first, its last entry unused; subdiagonal last, its first entry unused
+    return diag(d, k=(-1, 1), num_rows=m, num_cols=m, align="LEFT_RIGHT")
+
+
+def tridiagonal_solve(diagonals, rhs, diagonals_format="compact", transpose_rhs=False,
+                      conjugate_rhs=False, name=None, partial_pivoting=True,
+                      perturb_singular=False):
+    """Solve ``A x = rhs`` for tridiagonal ``A`` (TF's ``tf.linalg.tridiagonal_solve``).
+
+    ``diagonals``: "compact" ``[..., 3, M]`` (superdiagonal, diagonal, subdiagonal; the
+    superdiagonal's last and the subdiagonal's first entries are ignored), "sequence" (a list
+    of the three) or "matrix" ``[..., M, M]``. ``rhs``: ``[..., M, K]`` or ``[..., M]``
+    (``transpose_rhs``: ``[..., K, M]``). Solved with pivoting through the dense matrix.
+    Differentiable in ``diagonals`` and ``rhs``.
+
+    >>> wb.linalg.tridiagonal_solve([[1.0, 1.0, 0.0], [2.0, 2.0, 2.0], [0.0, 1.0, 1.0]],
+    ...                             [[3.0], [4.0], [3.0]]).numpy().round(4)
+    array([[1.],
+           [1.],
+           [1.]], dtype=float32)
+    """
+    if perturb_singular:
+        raise NotImplementedError("tridiagonal_solve: perturb_singular=True is not supported")
+    a = _tridiagonal_dense(diagonals, diagonals_format, "tridiagonal_solve")
+    b = _convert(rhs, dtype_hint=a.dtype)
+    vector = b.ndim == a.ndim - 1
+    if vector:
+        b = b[..., None]
+    elif transpose_rhs:
+        b = matrix_transpose(b)
+    if conjugate_rhs and b.dtype.kind == "c":
+        from .ops.tf_extra import conj   # tf_extra is loaded by then; kept out of the module's imports
+        b = conj(b)
+    if b.shape[-2] != a.shape[-1]:
+        raise ValueError(f"tridiagonal_solve: rhs must have {a.shape[-1]} rows (the size of the "
+                         f"system), got shape {tuple(b.shape)}")
+    batch = _np.broadcast_shapes(tuple(a.shape[:-2]), tuple(b.shape[:-2]))
+    x = solve(_broadcast(a, batch + tuple(a.shape[-2:])), _broadcast(b, batch + tuple(b.shape[-2:])))
+    return x[..., 0] if vector else x
+
+
+def tridiagonal_matmul(diagonals, rhs, diagonals_format="compact", name=None):
+    """``A @ rhs`` for tridiagonal ``A`` given as in :func:`tridiagonal_solve` (TF's
+    ``tf.linalg.tridiagonal_matmul``; ``rhs`` ``[..., M, N]``). Differentiable.
+
+    >>> wb.linalg.tridiagonal_matmul([[1.0, 1.0, 0.0], [2.0, 2.0, 2.0], [0.0, 1.0, 1.0]],
+    ...                              [[1.0], [1.0], [1.0]]).numpy()
+    array([[3.],
+           [4.],
+           [3.]], dtype=float32)
+    """
+    a = _tridiagonal_dense(diagonals, diagonals_format, "tridiagonal_matmul")
+    b = _convert(rhs, dtype_hint=a.dtype)
+    if b.ndim < 2 or b.shape[-2] != a.shape[-1]:
+        raise ValueError(f"tridiagonal_matmul: rhs must have shape [..., {a.shape[-1]}, N], got "
+                         f"{tuple(b.shape)}")
+    return matmul(a, b)
