@@ -17,6 +17,9 @@ tfd = tfp.distributions
 tfk = tfp.math.psd_kernels
 
 np.random.seed(0)
+# not in the notebook: a fixed chain for the checks below (unseeded, the 30-step NUTS chain ended
+# with a median noise variance near 0.52, outside (0.03, 0.3), in 6 runs in 100)
+tf.random.set_seed(0)
 
 
 def sinusoid(x):
@@ -129,7 +132,8 @@ print("Inference ran in {:.2f}s.".format(time.time() - t0))
 (amplitude_samples, length_scale_samples, observation_noise_variance_samples) = samples
 assert amplitude_samples.shape == (num_results,)
 assert np.all(observation_noise_variance_samples.numpy() > 0)
-assert 0.03 < np.median(observation_noise_variance_samples.numpy()) < 0.3
+assert 0.03 < np.median(observation_noise_variance_samples.numpy()) < 0.3, \
+    np.median(observation_noise_variance_samples.numpy())
 
 batch_of_posterior_kernels = tfk.ExponentiatedQuadratic(amplitude_samples, length_scale_samples)
 batch_gprm = tfd.GaussianProcessRegressionModel(
