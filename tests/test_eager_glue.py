@@ -435,3 +435,48 @@ def test_py_function_and_numpy_function_as_decorators(capsys):
     np.testing.assert_array_equal(sort(wb.constant([3, 1, 2])).numpy(), [1, 2, 3])
     with pytest.raises(TypeError, match="must be callable"):
         wb.py_function(Tout=wb.float32)(3)
+
+
+def test_numpy_function_hands_values_over_as_tf_2_21():
+    # TF 2.21: eager calls get arrays (strings as object arrays of bytes); where TF runs a graph
+    # (a tf.function, a tf.data function) a 0-d value is a NumPy scalar, a string one bytes
+    seen = []
+
+    def keep(v):
+        seen.append(v)
+        return v
+
+    assert wb.numpy_function(keep, [wb.constant("ab")], wb.string).numpy() == b"ab"
+    assert isinstance(seen[-1], np.ndarray) and seen[-1].dtype == object and seen[-1][()] == b"ab"
+    wb.numpy_function(keep, [wb.constant(["ab", "c"])], wb.string)
+    assert seen[-1].dtype == object and seen[-1].tolist() == [b"ab", b"c"]
+    wb.numpy_function(keep, [wb.constant(3)], wb.int32)
+    assert isinstance(seen[-1], np.ndarray) and seen[-1].ndim == 0
+
+    ds = wb.data.Dataset.from_tensor_slices(["a", "bb"]).map(lambda s: wb.numpy_function(keep, [s], wb.string))
+    assert list(ds.as_numpy_iterator()) == [b"a", b"bb"]
+    assert seen[-2:] == [b"a", b"bb"] and type(seen[-1]) is bytes
+    ds = wb.data.Dataset.from_tensor_slices([1, 2]).map(lambda s: wb.numpy_function(keep, [s], wb.int32))
+    assert list(ds.as_numpy_iterator()) == [1, 2] and type(seen[-1]) is np.int32
+
+    f = wb.function(lambda x: wb.numpy_function(keep, [x], wb.int32))
+    for k in (3, 4):   # the trace and a replay
+        assert int(f(wb.constant(k))) == k and type(seen[-1]) is np.int32 and seen[-1] == k
+
+
+def test_numpy_function_takes_bytes_str_and_their_arrays_for_a_string_result():
+    one = wb.constant(1)
+    assert wb.numpy_function(lambda v: np.array([b"x", b"yy"]), [one], wb.string).numpy().tolist() == [b"x", b"yy"]
+    assert wb.numpy_function(lambda v: "str", [one], wb.string).numpy() == b"str"
+    assert wb.numpy_function(lambda v: b"x", [one], wb.string).numpy() == b"x"
+    with pytest.raises(errors.InvalidArgumentError, match="Tout"):
+        wb.numpy_function(lambda v: np.array([b"x"]), [one], wb.int32)
+
+
+def test_executing_eagerly_is_false_inside_dataset_functions():
+    # TF traces tf.data functions: tf.executing_eagerly() is False inside them
+    ds = wb.data.Dataset.range(2).map(lambda x: (x, wb.executing_eagerly()))
+    assert [bool(e) for _, e in ds.as_numpy_iterator()] == [False, False]
+    kept = wb.data.Dataset.range(4).filter(lambda x: not wb.executing_eagerly())
+    assert list(kept.as_numpy_iterator()) == [0, 1, 2, 3]
+    assert wb.executing_eagerly()

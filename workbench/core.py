@@ -14,6 +14,7 @@ from __future__ import annotations
 import html
 
 import enum
+import contextlib
 import functools
 import itertools
 import os
@@ -73,6 +74,7 @@ class _HookState(threading.local):
         self.tracer = None       # the wb.function trace being recorded on this thread, if any
         self.scope = ""          # the active name scope, "outer/inner/" (wb.name_scope)
         self.distribution = None  # the distribution strategy whose scope is entered (wb.distribute)
+        self.dataset_fns = 0     # tf.data functions running on this thread (TF traces them as graphs)
 
 
 _state = _HookState()
@@ -174,6 +176,23 @@ def tracing() -> bool:
     """Whether a ``wb.function`` trace is recording on this thread (``wb.executing_eagerly``
     is its negation)."""
     return _state.tracer is not None
+
+
+def graph_building() -> bool:
+    """Whether TF would be running graph code here: a ``wb.function`` trace, or a ``tf.data``
+    function (``map``, ``filter``, ``scan``...), which TF traces once and this library calls on
+    each element (:func:`dataset_function`)."""
+    return _state.tracer is not None or _state.dataset_fns > 0
+
+
+@contextlib.contextmanager
+def dataset_function():
+    """Run a ``tf.data`` user function: :func:`graph_building` is true inside it."""
+    _state.dataset_fns += 1
+    try:
+        yield
+    finally:
+        _state.dataset_fns -= 1
 
 
 def name_scope_prefix() -> str:

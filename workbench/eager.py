@@ -19,6 +19,7 @@ import sys
 import numpy as np
 
 from . import core, nest
+from . import dtypes as dtypes_
 from .core import Tensor, convert_to_tensor
 from .dtypes import as_dtype
 from .errors import InvalidArgumentError
@@ -171,10 +172,11 @@ def print(*inputs, output_stream=None, summarize=3, sep=" ", end="\n", name=None
 
 
 def executing_eagerly() -> bool:
-    """False while a ``wb.function`` is being traced, True otherwise (also when
+    """False while a ``wb.function`` is being traced and inside a ``tf.data`` function
+    (``Dataset.map``'s, ``filter``'s...: TF traces those), True otherwise (also when
     ``wb.config.run_functions_eagerly(True)`` runs functions as plain Python), as TF's
     ``tf.executing_eagerly``."""
-    return not core.tracing()
+    return not core.graph_building()
 
 
 @contextlib.contextmanager
@@ -324,6 +326,9 @@ def _results(value, dtypes, single, where, func):
     for i, (v, dt) in enumerate(zip(values, dtypes)):
         if isinstance(v, Tensor):
             t = v
+        elif dt == dtypes_.string and isinstance(v, (str, bytes, np.ndarray, np.generic)) \
+                and np.asarray(v).dtype.kind in "SUO":
+            t = convert_to_tensor(v, dtype=dt)   # bytes, str and arrays of them, as TF takes
         elif isinstance(v, np.ndarray) or isinstance(v, np.generic):
             t = core.wrap_constant(np.asarray(v))
         else:
@@ -446,9 +451,19 @@ def py_function(func=None, inp=None, Tout=None, name=None):
     return _py_traced(func, inputs, dtypes, single, op)
 
 
+def _numpy_value(t, graph):
+    """What ``func`` receives for ``t``, as TF hands it over: an array (object dtype of bytes for
+    strings); a 0-d value is a 0-d array in eager code and a NumPy scalar (``bytes`` for a string)
+    where TF runs a graph (a ``wb.function``, a ``tf.data`` function)."""
+    a = np.asarray(t.numpy())
+    if t.dtype == dtypes_.string and a.dtype.kind != "O":
+        a = a.astype(object)
+    return a[()] if graph and a.ndim == 0 else a
+
+
 @core.effect
-def _numpy_call(func, inputs, dtypes, single):
-    arrays = [np.asarray(t.numpy()) for t in inputs]   # arrays, 0-d ones too (not NumPy scalars), as TF
+def _numpy_call(func, inputs, dtypes, single, graph=False):
+    arrays = [_numpy_value(t, graph) for t in inputs]
     with _prints_shown():
         value = func(*arrays)
     return _results(value, dtypes, single, "numpy_function", func)
@@ -472,4 +487,4 @@ def numpy_function(func=None, inp=None, Tout=None, stateful=True, name=None):
         raise TypeError(f"numpy_function: func must be callable, got {type(func).__name__}")
     inputs = _inputs(inp, "numpy_function")
     dtypes, single = _tout(Tout, "numpy_function")
-    return _numpy_call(func, inputs, dtypes, single)
+    return _numpy_call(func, inputs, dtypes, single, core.graph_building())

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import nest
+from .. import core, nest
 from ..core import convert_to_tensor
 from ..errors import argcheck
 from . import structure as st
@@ -32,7 +32,8 @@ class Scan(Dataset):
     def _step(self, state, element):
         args = (state,) + (element if isinstance(element, tuple) and not hasattr(element, "_fields")
                            else (element,))
-        out = self._fn(*args)
+        with core.dataset_function():
+            out = self._fn(*args)
         if not isinstance(out, (tuple, list)) or len(out) != 2:
             raise TypeError(f"scan: scan_func must return a pair (new_state, output_element), got "
                             f"{argcheck.describe(out)}")

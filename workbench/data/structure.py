@@ -83,10 +83,12 @@ def to_tensor(value, what, where=None):
 
 
 def unpack_call(fn, element):
-    """Call ``fn`` with a tuple element unpacked as positional arguments (TF's map rule)."""
-    if isinstance(element, tuple) and not hasattr(element, "_fields"):
-        return fn(*element)
-    return fn(element)
+    """Call ``fn`` with a tuple element unpacked as positional arguments (TF's map rule), as a
+    tf.data function (``wb.executing_eagerly()`` is False inside it, as in TF's traced ones)."""
+    with core.dataset_function():
+        if isinstance(element, tuple) and not hasattr(element, "_fields"):
+            return fn(*element)
+        return fn(element)
 
 
 def to_numpy(element):
