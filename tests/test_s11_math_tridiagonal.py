@@ -14,7 +14,8 @@ FIXTURE = pathlib.Path(__file__).parent / "fixtures" / "s11_tridiagonal_tf221.np
 
 def _compute(tf):
     rng = np.random.default_rng(5)
-    d = rng.normal(size=(2, 3, 5)).astype(np.float32); d[:, 1] += 4
+    d = rng.normal(size=(2, 3, 5)).astype(np.float32)
+    d[:, 1] += 4
     rhs = rng.normal(size=(2, 5, 2)).astype(np.float32)
     out = {}
     C = tf.constant
@@ -35,8 +36,9 @@ def _compute(tf):
         t.watch([x, r])
         y = tf.reduce_sum(tf.linalg.tridiagonal_solve(x, r) * np.arange(10.).reshape(5, 2))
         z = tf.reduce_sum(tf.linalg.tridiagonal_matmul(x, r) * np.arange(10.).reshape(5, 2))
-    out["g_d"] = t.gradient(y, x).numpy(); out["g_r"] = t.gradient(y, r).numpy()
-    out["gm_d"] = t.gradient(z, x).numpy(); out["gm_r"] = t.gradient(z, r).numpy()    return out
+    out["g_d"], out["g_r"] = t.gradient(y, x).numpy(), t.gradient(y, r).numpy()
+    out["gm_d"], out["gm_r"] = t.gradient(z, x).numpy(), t.gradient(z, r).numpy()
+    return out
 
 
 def test_tridiagonal_ops_match_tf():
