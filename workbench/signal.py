@@ -28,10 +28,12 @@ from .ops.linalg import matmul
 from .ops.shape import concat, reshape
 from .ops.indexing import pad, reverse, roll
 
-__all__ = ["dct", "fft", "fft2d", "fftshift", "frame", "hamming_window", "hann_window", "idct", "ifft", "ifft2d",
-           "ifftshift", "inverse_mdct", "inverse_stft", "inverse_stft_window_fn", "irfft", "irfft2d",
-           "kaiser_bessel_derived_window", "kaiser_window", "linear_to_mel_weight_matrix", "mdct", "mfccs_from_log_mel_spectrograms", "overlap_and_add", "rfft",
-           "rfft2d", "stft", "vorbis_window"]
+__all__ = ["dct", "fft", "fft2d", "fft3d", "fftshift", "frame", "hamming_window", "hann_window",
+           "idct", "ifft", "ifft2d", "ifft3d", "ifftshift", "inverse_mdct", "inverse_stft",
+           "inverse_stft_window_fn", "irfft", "irfft2d", "irfft3d", "kaiser_bessel_derived_window",
+           "kaiser_window", "linear_to_mel_weight_matrix", "mdct",
+           "mfccs_from_log_mel_spectrograms", "overlap_and_add", "rfft", "rfft2d", "rfft3d",
+           "stft", "vorbis_window"]
 
 _COMPLEX = {np.dtype(np.float32): np.complex64, np.dtype(np.float64): np.complex128}
 _REAL = {np.dtype(np.complex64): np.float32, np.dtype(np.complex128): np.float64}
@@ -88,7 +90,7 @@ def _c2c_op(name, inverse, nd):
 # identity ``<A x, g> = <x, A* g>`` until complex gradients flow.
 ADJOINTS: dict = {}
 _C2C: dict = {}
-for _nd, _suffix in ((1, ""), (2, "2d")):
+for _nd, _suffix in ((1, ""), (2, "2d"), (3, "3d")):
     _C2C[(False, _nd)] = _c2c_op("fft" + _suffix, False, _nd)
     _C2C[(True, _nd)] = _c2c_op("ifft" + _suffix, True, _nd)
 
@@ -120,6 +122,16 @@ def fft2d(input, name=None):
 def ifft2d(input, name=None):
     """The inverse 2-D discrete Fourier transform over the two innermost axes."""
     return apply(_C2C[(True, 2)], (_complex_input(input, "ifft2d", 2),), {})
+
+
+def fft3d(input, name=None):
+    """The 3-D discrete Fourier transform over the three innermost axes of a complex tensor."""
+    return apply(_C2C[(False, 3)], (_complex_input(input, "fft3d", 3),), {})
+
+
+def ifft3d(input, name=None):
+    """The inverse 3-D discrete Fourier transform over the three innermost axes."""
+    return apply(_C2C[(True, 3)], (_complex_input(input, "ifft3d", 3),), {})
 
 
 # ---------------------------------------------------------------------------
@@ -245,6 +257,17 @@ def rfft2d(input, fft_length=None, name=None):
 def irfft2d(input, fft_length=None, name=None):
     """The inverse of ``rfft2d``: a real signal of shape ``fft_length`` over the two innermost axes."""
     return _irfft(input, fft_length, "irfft2d", 2)
+
+
+def rfft3d(input, fft_length=None, name=None):
+    """The 3-D DFT of a real signal over its three innermost axes (the innermost halved)."""
+    return _rfft(input, fft_length, "rfft3d", 3)
+
+
+def irfft3d(input, fft_length=None, name=None):
+    """The inverse of ``rfft3d``: a real signal of shape ``fft_length`` over the three innermost
+    axes."""
+    return _irfft(input, fft_length, "irfft3d", 3)
 
 
 def _shift_axes(x, axes, opname):
