@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from .. import backend, core
 from ..core import Tensor, convert_to_tensor
-from ..ops.indexing import sum_rows_into
+from ..ops.indexing import gather, sum_rows_into
 
 __all__ = ["IndexedSlices", "convert_to_dense"]
 
@@ -138,3 +140,19 @@ def convert_to_dense(slices: IndexedSlices) -> Tensor:
         return core.wrap_constant(values.xp.zeros(shape, values._data.dtype))
     return sum_rows_into(values, indices, shape[0])
 
+
+
+def mask(a, mask_indices, name=None):
+    """The rows of ``a`` (an IndexedSlices) whose index is not in ``mask_indices`` (TF's
+    ``tf.sparse.mask``); ``dense_shape`` is kept. Differentiable in ``a.values``.
+
+    >>> s = wb.IndexedSlices(wb.constant([[1.0], [2.0], [3.0]]), wb.constant([4, 7, 9]))
+    >>> wb.sparse.mask(s, [7]).indices.numpy()
+    array([4, 9], dtype=int32)
+    """
+    if not isinstance(a, IndexedSlices):
+        raise TypeError(f"mask: a must be an IndexedSlices, got {type(a).__name__}")
+    drop = np.asarray(convert_to_tensor(mask_indices).numpy()).reshape(-1)
+    idx = np.asarray(a.indices.numpy())
+    keep = np.flatnonzero(~np.isin(idx, drop))
+    return IndexedSlices(gather(a.values, keep), gather(a.indices, keep), a.dense_shape)
