@@ -28,6 +28,7 @@ from .elementwise import (
 )
 from .reduce import _axes, reduce_mean, reduce_sum
 from .indexing import gather, pad
+from .linalg import matmul
 from .segment import segment_mean, unsorted_segment_mean
 from .shape import concat, expand_dims, norm_axis, reshape, transpose
 
@@ -904,7 +905,134 @@ def batch_norm_with_global_normalization(input, mean, variance, beta, gamma, var
                                gamma if scale_after_normalization else None, variance_epsilon)
 
 
+# ---------------------------------------------------------------------------
+# sampled losses: NCE and sampled softmax
+
+_FLOAT_MAX = float(np.finfo(np.float32).max)
+
+
+def compute_accidental_hits(true_classes, sampled_candidates, num_true, seed=None, name=None):
+    """Where a sampled candidate is one of its row's true classes (TF's
+    ``tf.nn.compute_accidental_hits``): ``(indices, ids, weights)``, one entry per hit in row
+    order: the row (int32), the position among ``sampled_candidates`` (int64) and
+    ``-FLOAT_MAX`` (float32), to be added to those sampled logits.
+
+    >>> i, ids, w = wb.nn.compute_accidental_hits([[1, 2]], [2, 5], num_true=2)
+    >>> i.numpy(), ids.numpy()
+    (array([0], dtype=int32), array([0]))
+    """
+    true = np.asarray(convert_to_tensor(true_classes).numpy())
+    sampled = np.asarray(convert_to_tensor(sampled_candidates).numpy()).reshape(-1)
+    if true.ndim != 2 or true.shape[1] != num_true:
+        raise ValueError(f"compute_accidental_hits: true_classes must have shape [batch, {num_true}], "
+                         f"got {true.shape}")
+    hits = (sampled[None, :, None] == true[:, None, :]).any(axis=2)      # [batch, num_sampled]
+    rows, cols = np.nonzero(hits)
+    return (convert_to_tensor(rows.astype(np.int32)), convert_to_tensor(cols.astype(np.int64)),
+            convert_to_tensor(np.full(rows.shape, -_FLOAT_MAX, np.float32)))
+
+
+def _log_uniform_sample(true_classes, num_true, num_sampled, range_max, seed):
+    """TF's log-uniform (Zipfian) candidate sampler with ``unique=True``: ``num_sampled``
+    distinct classes, P(k) = log((k + 2) / (k + 1)) / log(range_max + 1), and the expected
+    counts of the true and sampled classes under the same number of tries."""
+    from .. import random as wb_random   # random builds on the ops
+    gen = wb_random.op_generator(seed)
+    if num_sampled > range_max:
+        raise ValueError(f"num_sampled={num_sampled} is more than num_classes={range_max} (the "
+                         "classes are sampled without repeats)")
+    log_range = math.log(range_max + 1)
+    seen, order, tries = set(), [], 0
+    while len(order) < num_sampled:
+        u = np.asarray(gen.uniform((2 * num_sampled,), dtype=np.float64).numpy())
+        for v in u:
+            k = min(int(math.exp(v * log_range)) - 1, range_max - 1)
+            tries += 1
+            if k not in seen:
+                seen.add(k)
+                order.append(k)
+                if len(order) == num_sampled:
+                    break
+
+    def expected(k):
+        p = (np.log(k + 2.0) - np.log(k + 1.0)) / log_range
+        return -np.expm1(tries * np.log1p(-p))
+    true = np.asarray(convert_to_tensor(true_classes).numpy())
+    sampled = np.asarray(order, np.int64)
+    return sampled, expected(true.astype(np.float64)), expected(sampled.astype(np.float64))
+
+
+def _sampled_logits(weights, biases, labels, inputs, num_sampled, num_classes, num_true,
+                    sampled_values, subtract_log_q, remove_accidental_hits, seed, opname):
+    x = _float_input(inputs, "inputs", opname)
+    lab = np.asarray(convert_to_tensor(labels).numpy())
+    if lab.dtype.kind not in "iu":
+        raise TypeError(f"{opname}: labels must be integers, got dtype {lab.dtype}")
+    lab = lab.reshape(-1, num_true).astype(np.int64)
+    if lab.shape[0] != x.shape[0]:
+        raise ValueError(f"{opname}: labels must have shape [{x.shape[0]}, {num_true}] for inputs of "
+                         f"shape {x.shape}, got {convert_to_tensor(labels).shape}")
+    if sampled_values is None:
+        sampled, true_expected, sampled_expected = _log_uniform_sample(
+            lab, num_true, num_sampled, num_classes, seed)
+    else:
+        sampled, true_expected, sampled_expected = sampled_values
+        sampled = np.asarray(convert_to_tensor(sampled).numpy()).astype(np.int64)
+    true_expected = cast(convert_to_tensor(true_expected), x.dtype)
+    sampled_expected = cast(convert_to_tensor(sampled_expected), x.dtype)
+    n_true = lab.size
+    ids = np.concatenate([lab.reshape(-1), sampled])
+    w = embedding_lookup(weights, ids)                                     # [n_true + S, dim]
+    b = embedding_lookup(biases, ids)
+    true_w = reshape(w[:n_true], (x.shape[0], num_true, x.shape[1]))
+    true_logits = reduce_sum(expand_dims(x, 1) * true_w, axis=-1) + reshape(b[:n_true], lab.shape)
+    sampled_logits = matmul(x, w[n_true:], transpose_b=True) + b[n_true:]
+    if remove_accidental_hits:
+        hits = (sampled[None, :, None] == lab[:, None, :]).any(axis=2)
+        sampled_logits = sampled_logits + convert_to_tensor(
+            np.where(hits, -_FLOAT_MAX, 0.0).astype(np.dtype(x.dtype)))
+    if subtract_log_q:
+        true_logits = true_logits - log(true_expected)
+        sampled_logits = sampled_logits - log(sampled_expected)
+    logits = concat([true_logits, sampled_logits], axis=1)
+    targets = concat([ones_like(true_logits) / float(num_true), zeros_like(sampled_logits)], axis=1)
+    return logits, targets
+
+
+def nce_loss(weights, biases, labels, inputs, num_sampled, num_classes, num_true=1,
+             sampled_values=None, remove_accidental_hits=False, name="nce_loss"):
+    """Noise-contrastive estimation loss (TF 2's ``tf.nn.nce_loss``), ``[batch]``: the sigmoid
+    cross-entropy of the true classes' logits against 1 / ``num_true`` and of
+    ``num_sampled`` sampled classes' logits against 0, each logit less the log of its
+    expected count. ``weights`` ``[num_classes, dim]`` (or a list of shards), ``biases``
+    ``[num_classes]``, ``labels`` ``[batch, num_true]``, ``inputs`` ``[batch, dim]``.
+    ``sampled_values`` = ``(sampled_candidates, true_expected_count, sampled_expected_count)``
+    (default: TF's log-uniform sampler without repeats). Differentiable in ``weights``,
+    ``biases`` and ``inputs``.
+    """
+    logits, targets = _sampled_logits(weights, biases, labels, inputs, num_sampled, num_classes,
+                                      num_true, sampled_values, True, remove_accidental_hits, None,
+                                      "nce_loss")
+    return reduce_sum(sigmoid_cross_entropy_with_logits(labels=targets, logits=logits), axis=1)
+
+
+def sampled_softmax_loss(weights, biases, labels, inputs, num_sampled, num_classes, num_true=1,
+                         sampled_values=None, remove_accidental_hits=True, seed=None,
+                         name="sampled_softmax_loss"):
+    """The softmax cross-entropy over the true classes and ``num_sampled`` sampled ones (TF 2's
+    ``tf.nn.sampled_softmax_loss``), ``[batch]``; arguments as :func:`nce_loss`. Sampled
+    classes that are true for a row are left out of its softmax (``remove_accidental_hits``).
+    """
+    logits, targets = _sampled_logits(weights, biases, labels, inputs, num_sampled, num_classes,
+                                      num_true, sampled_values, True, remove_accidental_hits, seed,
+                                      "sampled_softmax_loss")
+    return softmax_cross_entropy_with_logits(labels=targets, logits=logits)
+
+
 __all__ = [
+    "sampled_softmax_loss",
+    "nce_loss",
+    "compute_accidental_hits",
     "weighted_moments",
     "sufficient_statistics",
     "space_to_depth",
