@@ -13,6 +13,7 @@ import functools
 import numpy as np
 
 from ..core import apply, convert_to_tensor, defop
+from ..dtypes import np_dtype
 from ..errors import argcheck
 from .windows import (
     crop, data_format as _data_format, from_channels_last, out_sizes, pad, padded_zeros, pads_of,
@@ -334,7 +335,7 @@ def pool(input, window_shape, pooling_type, strides=None, padding="VALID", data_
     ``dilations`` of 1 are supported (dilated pooling raises a ``ValueError``).
 
     >>> wb.nn.pool(wb.ones((1, 6, 2)), [2], "AVG", strides=[2]).shape
-    (1, 3, 2)
+    TensorShape([1, 3, 2])
     """
     kind = str(pooling_type).upper()
     if kind not in ("MAX", "AVG"):
@@ -354,5 +355,44 @@ def pool(input, window_shape, pooling_type, strides=None, padding="VALID", data_
     return _avg_pool_public("pool", nd, x, window, strides, padding, data_format)
 
 
+def max_pool_with_argmax(input, ksize, strides, padding, data_format="NHWC", output_dtype=np.int64,
+                         include_batch_in_index=False, name=None):
+    """:func:`max_pool2d` and where each maximum is (TF's ``tf.nn.max_pool_with_argmax``, NHWC):
+    ``(output, argmax)`` with ``argmax`` the flat index ``(y * width + x) * channels + c`` of
+    the first maximum of each window in row-major order (plus ``b * height * width *
+    channels`` with ``include_batch_in_index``). The output is differentiable as
+    ``max_pool2d``'s; the indices are not.
+
+    >>> out, arg = wb.nn.max_pool_with_argmax(wb.reshape(wb.range(4.0), (1, 2, 2, 1)), 2, 2, "VALID")
+    >>> float(out[0, 0, 0, 0]), int(arg[0, 0, 0, 0])
+    (3.0, 3)
+    """
+    if data_format != "NHWC":
+        raise ValueError(f"max_pool_with_argmax: only data_format='NHWC' is supported, got "
+                         f"{data_format!r}")
+    index_dtype = np_dtype(output_dtype)
+    if index_dtype not in (np.int32, np.int64):
+        raise TypeError(f"max_pool_with_argmax: output_dtype must be int32 or int64, got {output_dtype}")
+    x, _, pp = _pool_args("max_pool_with_argmax", 2, input, ksize, strides, padding, data_format, "fiu")
+    output = apply(_OPS[2]["max"], (x,), dict(pp))
+    (kh, kw), (sh, sw), ((top, bottom), (left, right)) = pp["ksize"], pp["strides"], pp["pads"]
+    data = np.asarray(x.numpy())
+    b, h, w, c = data.shape
+    low = -np.inf if data.dtype.kind == "f" else np.iinfo(data.dtype).min
+    padded = np.pad(data.astype(np.float64), ((0, 0), (top, bottom), (left, right), (0, 0)),
+                    constant_values=low)
+    oh, ow = output.shape[1:3]
+    rows = (np.arange(oh) * sh)[:, None] + np.arange(kh)[None, :]          # [oh, kh]
+    cols = (np.arange(ow) * sw)[:, None] + np.arange(kw)[None, :]          # [ow, kw]
+    win = padded[:, rows[:, None, :, None], cols[None, :, None, :], :]     # [b, oh, ow, kh, kw, c]
+    best = win.reshape(b, oh, ow, kh * kw, c).argmax(axis=3)               # first maximum
+    wy = best // kw + (np.arange(oh) * sh)[None, :, None, None] - top
+    wx = best % kw + (np.arange(ow) * sw)[None, None, :, None] - left
+    flat = (wy * w + wx) * c + np.arange(c)
+    if include_batch_in_index:
+        flat = flat + (np.arange(b) * h * w * c)[:, None, None, None]
+    return output, convert_to_tensor(flat.astype(index_dtype))
+
+
 __all__ = ["avg_pool", "avg_pool1d", "avg_pool2d", "avg_pool3d", "max_pool", "max_pool1d",
-           "max_pool2d", "max_pool3d", "pool"]
+           "max_pool2d", "max_pool3d", "max_pool_with_argmax", "pool"]
