@@ -159,6 +159,7 @@ def test_op_seed_sequences_follow_tf():
 
 
 def test_global_generator_get_and_set():
+    R.set_seed(None)   # with no global seed, module functions without a seed draw from it
     g = R.Generator.from_seed(5)
     R.set_global_generator(g)
     assert R.get_global_generator() is g
@@ -175,7 +176,8 @@ def test_set_seed_leaves_a_user_generator_alone():
     R.set_seed(2)
     np.testing.assert_array_equal(g.state.numpy(), before)
     assert R.get_global_generator() is not g
-    np.testing.assert_array_equal(np_(R.normal([4])), np_(R.Generator.from_seed(2).normal([4])))
+    np.testing.assert_array_equal(np_(R.get_global_generator().normal([4])),
+                                  np_(R.Generator.from_seed(2).normal([4])))
 
 
 def test_set_seed_reaches_functions_traced_before_it():
@@ -694,6 +696,8 @@ def test_set_seed_inside_a_function_reseeds_without_making_variables():
         wb.random.set_seed(123)
         return wb.random.normal([2])
     first = f().numpy()
-    np.testing.assert_array_equal(f().numpy(), first)   # reseeded at each call
+    # as in TF, set_seed runs when the function is traced: later calls go on with the
+    # global seed's sequence (TF 2.21 gives two different pairs too)
+    assert not np.array_equal(f().numpy(), first)
     wb.random.set_seed(123)
     np.testing.assert_array_equal(wb.random.normal([2]).numpy(), first)

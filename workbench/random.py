@@ -13,14 +13,18 @@ are followed:
   per element drawn, so ``normal``, ``truncated_normal``, ``uniform``,
   ``uniform_full_int``, ``split`` and ``make_seeds`` give TF's numbers and states;
   ``Generator.from_seed(s)`` replays them;
-- module functions (``wb.random.normal``) use the global generator, or, with
-  ``seed=``, TF's per-op-seed sequence (see :func:`set_seed`); TF's per-op kernels
-  are not followed, so their numbers differ from TF's.
+- module functions (``wb.random.normal``, ``uniform``, ...) follow TF's eager rules for
+  op and global seeds and its cached kernels' streams (see :func:`set_seed`), so
+  ``uniform``, ``normal``, ``truncated_normal``, ``shuffle`` and ``categorical`` give
+  TF 2.21's numbers with ``seed=`` or after ``set_seed``, call after call; with
+  neither seed they draw from the global generator.
 
-Normal, truncated normal and uniform floats and integers use TF's conversions of the
-Philox words (``random_distributions.h``: Box-Muller on 32-bit uniforms, rejection
-outside two standard deviations, mantissa-filling for floats, modulo for integer
-ranges); the other distributions (gamma, Poisson, binomial, categorical) draw from the
+Normal, truncated normal and uniform floats (half precision too) and integers use TF's
+conversions of the Philox words (``random_distributions.h``: Box-Muller on 32-bit
+uniforms, rejection outside two standard deviations, mantissa-filling for floats, modulo
+for integer ranges); categorical draws and shuffles follow TF's CPU kernels (running sums
+searched with 52-bit uniforms; a Fisher-Yates shuffle on 32-bit words), so
+``stateless_categorical`` is TF's too. Gamma, Poisson and binomial samples draw from the
 same stream with their own algorithms, so their numbers differ from TF's. The stream
 is computed with the array module of the default device, so a GPU gives the CPU's
 numbers. A draw of more than ``TF_EXACT_MAX`` (65,536) values comes from NumPy's
@@ -45,6 +49,8 @@ from __future__ import annotations
 
 import ctypes
 import enum
+import math
+import random as pyrandom
 import types
 import weakref
 
@@ -55,9 +61,10 @@ from .errors import InvalidArgumentError, argcheck
 from .core import Tensor, convert_to_tensor
 from .ops.sampling import (
     _FLOATS, _loc_scale, _out_dtype, _seed_pair, check_shape, draw, sample_binomial, sample_categorical,
-    sample_gamma, sample_normal, sample_poisson, sample_uniform, stream,
+    sample_gamma, sample_gamma_tf, sample_normal, sample_poisson, sample_poisson_tf, sample_uniform, stream,
 )
-from .ops.shape import getitem, stack
+from .ops.indexing import gather
+from .ops.shape import stack
 
 __all__ = [
     "Algorithm", "Generator", "categorical", "create_rng_state", "experimental", "fold_in", "gamma",
@@ -199,6 +206,12 @@ def _unit_float32(xp, bits):
     return (xp.uint32(127 << 23) | (bits & xp.uint32(0x7FFFFF))).view(np.float32) - np.float32(1.0)
 
 
+def _unit_float16(xp, bits):
+    """TF's Uint16ToHalf: 10 random mantissa bits (the low ones of ``bits``) as a half in [0, 1)."""
+    man = (bits & xp.uint32(0x3FF)).astype(np.uint16)
+    return (xp.uint16(15 << 10) | man).view(np.float16) - np.float16(1.0)
+
+
 def _unit_float64(xp, hi_bits, lo_bits):
     """TF's Uint64ToDouble: 52 random mantissa bits (20 of ``hi_bits``, all of ``lo_bits``)."""
     man = ((hi_bits & xp.uint32(0xFFFFF)).astype(np.uint64) << np.uint64(32)) | lo_bits.astype(np.uint64)
@@ -233,6 +246,7 @@ _LIBM_MAX = 256
 # place of the stream: the same distributions, 5-30x faster than TF's Philox in NumPy arithmetic,
 # but not TF's numbers
 TF_EXACT_MAX = 4096
+_SHUFFLE_EXACT_MAX = 1 << 16     # TF's shuffle is a Python loop here: about 20 ms at this size
 
 
 def _float32_as_libm(xp, exact, args, name, band):
@@ -377,6 +391,8 @@ class PhiloxStream:
         if np.dtype(dtype) == np.float64:
             b = self._blocks(n, 2).reshape(-1, 2)
             u = _unit_float64(xp, b[:, 0], b[:, 1])
+        elif np.dtype(dtype) == np.float16:
+            u = _unit_float16(xp, self._blocks(n, 4).reshape(-1))
         else:
             u = _unit_float32(xp, self._blocks(n, 4).reshape(-1)).astype(dtype)
         return u[:n].reshape(shape)
@@ -430,12 +446,209 @@ class PhiloxStream:
     def poisson(self, lam, shape):
         return self._to_device(self._numpy(int(np.prod(shape, dtype=np.int64))).poisson(backend.to_numpy(lam), size=shape))
 
+    def poisson_tf(self, rate, num_samples):
+        """TF's RandomPoissonV2 kernel: output ``i`` (``[num_samples, rates]``, filled rate by
+        rate) reads its own stretch of the stream, 256 counters on; rates under 10 multiply
+        uniforms (two a block, used last first) until the product falls to ``exp(-rate)``
+        (Knuth), others take Hormann's transformed rejection; in float64 whatever the dtypes,
+        with the C library's ``exp``, ``log`` and ``lgamma``, as TF's."""
+        rate = backend.to_numpy(rate).reshape(-1)
+        n_rate, n = rate.shape[0], int(num_samples)
+        if self._on_first is not None:
+            self._on_first(n * n_rate)
+            self._on_first = None
+        T, wide = np.float64, True
+        exp, log, lgamma = _libm_functions(wide)
+        out = np.empty((n, n_rate), dtype=np.float64)
+        for r_idx in range(n_rate):
+            lam = T(rate[r_idx])
+            first = self._pos + _RESERVED * r_idx * n
+            if lam < T(10):
+                exp_neg = T(exp(float(-lam)))
+                for s_idx in range(n):
+                    draws = _Uniforms(self, first + _RESERVED * s_idx, wide)
+                    prod, x = T(1), 0
+                    while True:
+                        prod = prod * draws.next()
+                        if prod <= exp_neg:
+                            break
+                        x += 1
+                    out[s_idx, r_idx] = x
+                continue
+            log_rate = T(log(float(lam)))
+            b = T(0.931) + T(2.53) * np.sqrt(lam)
+            a = T(-0.059) + T(0.02483) * b
+            inv_alpha = T(1.1239) + T(1.1328) / (b - T(3.4))
+            v_r = T(0.9277) - T(3.6224) / (b - T(2))
+            for s_idx in range(n):
+                draws = _Uniforms(self, first + _RESERVED * s_idx, wide)
+                while True:
+                    u = draws.next() - T(0.5)
+                    v = draws.next()
+                    us = T(0.5) - abs(u)
+                    k = np.floor((T(2) * a / us + b) * u + lam + T(0.43))
+                    if us >= T(0.07) and v <= v_r:
+                        break
+                    if k < 0 or (us < T(0.013) and v > us):
+                        continue
+                    s = T(log(float(v * inv_alpha / (a / (us * us) + b))))
+                    t = -lam + k * log_rate - T(lgamma(float(k + T(1))))
+                    if s <= t:
+                        break
+                out[s_idx, r_idx] = k
+        self._pos += _RESERVED * n * n_rate
+        return self._to_device(out)
+
     def binomial(self, n, p, shape):
         g = self._numpy(int(np.prod(shape, dtype=np.int64)))
         return self._to_device(g.binomial(backend.to_numpy(n), backend.to_numpy(p), size=shape))
 
     def permutation(self, n):
         return self._to_device(self._numpy(int(n)).permutation(int(n)))
+
+    def shuffle_permutation(self, n):
+        """TF's RandomShuffle: a Fisher-Yates shuffle of ``range(n)`` that swaps place ``i`` with
+        ``i + w % (n - i)`` for the next 32-bit word ``w`` of the stream (``n - 1`` words;
+        ``n`` values at most 1 draw none). Shuffles of more than ``_SHUFFLE_EXACT_MAX`` values
+        use NumPy's Philox generator at the same place: not TF's order."""
+        n = int(n)
+        if n <= 1:
+            return self._to_device(np.arange(n))
+        if n - 1 > _SHUFFLE_EXACT_MAX:
+            return self._to_device(self._numpy(n - 1).permutation(n))
+        words = backend.to_numpy(self._blocks(n - 1, 4)).reshape(-1)[:n - 1].tolist()
+        perm = list(range(n))
+        for i, w in enumerate(words):
+            j = i + w % (n - i)
+            perm[i], perm[j] = perm[j], perm[i]
+        return self._to_device(np.asarray(perm, dtype=np.int64))
+
+    def gamma(self, alpha, num_samples, dtype):
+        """TF's RandomGamma kernel, in float64 whatever ``dtype``: output ``i`` (``[num_samples,
+        alphas]``, filled alpha by alpha) reads its own stretch of the stream, 256 counters on;
+        ``alpha == 1`` gives ``-log1p(-u)``, other values Marsaglia and Tsang's rejection on
+        normals and uniforms (two a block, used last first), times ``u ** (1 / alpha)`` for
+        ``alpha < 1``. ``log``, ``log1p`` and ``pow`` are the C library's, as TF's."""
+        alpha = backend.to_numpy(alpha).reshape(-1).astype(np.float64)
+        n_alpha, n = alpha.shape[0], int(num_samples)
+        if self._on_first is not None:
+            self._on_first(n * n_alpha)
+            self._on_first = None
+        out = np.empty((n, n_alpha), dtype=np.float64)
+        for a_idx, a in enumerate(alpha.tolist()):
+            first = self._pos + _RESERVED * a_idx * n
+            if a == 1.0:
+                for s_idx in range(n):
+                    out[s_idx, a_idx] = -math.log1p(-self._gamma_block(first + _RESERVED * s_idx, False)[-1])
+                continue
+            below = a < 1.0
+            d = a + (2.0 / 3 if below else -1.0 / 3)
+            c = 1.0 / 3 / math.sqrt(d)
+            for s_idx in range(n):
+                counter = first + _RESERVED * s_idx
+                norms, unis = [], []
+                while True:
+                    if not norms:
+                        norms = self._gamma_block(counter, True)
+                        counter += 1
+                    x = norms.pop()
+                    v = 1.0 + c * x
+                    if v <= 0.0:
+                        continue
+                    v = v * v * v
+                    if not unis:
+                        unis = self._gamma_block(counter, False)
+                        counter += 1
+                    u = unis.pop()
+                    if u < 1.0 - 0.0331 * (x * x) * (x * x) or math.log(u) < 0.5 * x * x + d * (1.0 - v + math.log(v)):
+                        res = d * v
+                        if below:
+                            if not unis:
+                                unis = self._gamma_block(counter, False)
+                                counter += 1
+                            res *= math.pow(unis.pop(), 1.0 / a)
+                        out[s_idx, a_idx] = res
+                        break
+        self._pos += _RESERVED * n * n_alpha
+        return self._to_device(out.astype(dtype))
+
+    def _gamma_block(self, counter, normal):
+        """The two float64 values of one Philox block, as TF's NormalDistribution (Box-Muller) or
+        UniformDistribution makes them, as Python floats."""
+        b = philox_blocks(np, counter, self._key, 1)
+        u1, u2 = _unit_float64(np, b[:, 0], b[:, 1]), _unit_float64(np, b[:, 2], b[:, 3])
+        vals = _box_muller(np, u1, u2, np.float64).reshape(-1) if normal else np.concatenate([u1, u2])
+        return vals.tolist()
+
+    def multinomial(self, logits, num_samples):
+        """TF's Multinomial kernel on the CPU: for each row of ``logits`` (``[batch, classes]``),
+        the running sum of ``exp(logit - max)`` over the finite logits in float64, and for each
+        sample the first class whose running sum exceeds ``u * total`` (``u`` a 52-bit double from
+        two words of the stream), the rows one after another. (TF's kernel splits rows over
+        threads when ``batch * 50 * (num_samples * log2(classes) + classes)`` exceeds 10,000, and
+        each thread then starts at its own place of the stream: there its numbers differ.)"""
+        xp = self._xp
+        batch, classes = logits.shape
+        n = int(num_samples)
+        if self._on_first is not None:          # TF reserves two words per sample, 4 samples a row
+            self._on_first(batch * (-(-n // 4) * 4) * 2)
+            self._on_first = None
+        if batch * n == 0:
+            return xp.zeros((batch, n), dtype=np.int64)
+        b = self._blocks(batch * n * 2, 4).reshape(-1, 2)[:batch * n]
+        u = _unit_float64(xp, b[:, 0], b[:, 1]).reshape(batch, n)
+        lg = logits.astype(np.float64)
+        finite = xp.isfinite(lg)
+        lowest = float(np.finfo(logits.dtype).min) if logits.dtype.kind == "f" else float(np.iinfo(logits.dtype).min)
+        top = xp.max(xp.where(finite, lg, lowest), axis=1, keepdims=True)
+        with np.errstate(over="ignore", invalid="ignore"):
+            cdf = xp.cumsum(xp.where(finite, xp.exp(lg - top), 0.0), axis=1)
+        find = u * cdf[:, -1:]
+        return xp.stack([xp.searchsorted(cdf[r], find[r], side="right") for r in range(batch)]).astype(np.int64)
+
+
+class _Uniforms:
+    """TF's UniformDistribution values of a stream from ``counter`` on, one at a time (four
+    float32 or two float64 values a block, each block used last value first)."""
+
+    __slots__ = ("_stream", "_counter", "_wide", "_left")
+
+    def __init__(self, stream, counter, wide):
+        self._stream, self._counter, self._wide, self._left = stream, counter, wide, []
+
+    def next(self):
+        if not self._left:
+            b = philox_blocks(np, self._counter, self._stream._key, 1)
+            self._counter += 1
+            if self._wide:
+                self._left = [_unit_float64(np, b[:, 0], b[:, 1])[0], _unit_float64(np, b[:, 2], b[:, 3])[0]]
+            else:
+                self._left = list(_unit_float32(np, b.reshape(-1)))
+        return self._left.pop()
+
+
+def _libm_functions(wide):
+    """``exp``, ``log`` and ``lgamma`` of the C library in float64 (``wide``) or float32."""
+    if wide in _LIBM_FUNCTIONS:
+        return _LIBM_FUNCTIONS[wide]
+    libm = _libm()
+    names = ("exp", "log", "lgamma") if wide else ("expf", "logf", "lgammaf")
+    if libm is None:
+        import scipy.special  # noqa: PLC0415  (only where the C library cannot be loaded)
+        t = np.float64 if wide else np.float32
+        return (lambda v: float(np.exp(t(v))), lambda v: float(np.log(t(v))),
+                lambda v: float(scipy.special.gammaln(t(v))))
+    out = []
+    for name in names:
+        fn = getattr(libm, name)
+        ctype = ctypes.c_double if wide else ctypes.c_float
+        fn.restype, fn.argtypes = ctype, [ctype]
+        out.append(fn)
+    _LIBM_FUNCTIONS[wide] = tuple(out)
+    return _LIBM_FUNCTIONS[wide]
+
+
+_LIBM_FUNCTIONS: dict = {}
 
 
 def _truncated_normal(source, shape, mean, stddev, dtype, opname):
@@ -726,7 +939,13 @@ def _key_counter_state(key, counter):
 _global_generator: Generator | None = None
 _own_generator: Generator | None = None  # the global generator when this module created it
 _global_seed: int | None = None
-_op_generators: dict = {}
+_MAXINT32 = 2 ** 31 - 1
+# TF's eager context: op seeds for ops without one while a global seed is set, a
+# ``random.Random(global_seed)`` sequence (``context.internal_operation_seed``)
+_op_seed_rng = pyrandom.Random(None)
+# TF's cached eager kernels of the stateful random ops: ``(kernel, dtype, seed, seed2)`` -> the
+# kernel's Philox counter (``set_seed`` clears them, as TF clears its kernel cache)
+_kernel_counters: dict = {}
 
 
 def get_global_generator() -> Generator:
@@ -757,47 +976,139 @@ def set_global_generator(generator):
 
 
 def set_seed(seed):
-    """TF's ``tf.random.set_seed``: reseed the global generator, and restart every op-seed sequence.
+    """TF's ``tf.random.set_seed``: reseed the global generator and restart every op seed's numbers.
 
-    After ``set_seed(s)``, module functions give the same sequence of numbers
-    again. A call with ``seed=k`` draws from a sequence determined by
-    ``(s, k)``: repeated calls give different numbers, and the sequence
-    restarts at the next ``set_seed``. A generator installed with
-    :func:`set_global_generator` is not reseeded: a new one takes its place.
+    Module functions (``wb.random.uniform``, ``normal``, ``truncated_normal``, ...)
+    follow TF's eager rules (``random_seed.get_seed``): an op ``seed`` with no global
+    seed runs under TF's default global seed 87654321; with a global seed ``s``, an
+    op without ``seed`` takes the next value of a ``random.Random(s)`` sequence as
+    its op seed. The pair ``(global, op)`` keys TF's Philox stream (key = the global
+    seed, counter = the op seed shifted 64 bits), one stream per op and dtype, which
+    advances by 256 counters per value drawn across calls; ``set_seed`` restarts them
+    all. Uniform, normal and truncated normal numbers are TF 2.21's; the other ops
+    keep TF's seed rules with their own algorithms. With neither seed, draws come
+    from the global generator. A generator installed with :func:`set_global_generator`
+    is not reseeded: a new one takes its place.
+
+    >>> wb.random.set_seed(5)
+    >>> wb.random.uniform([3], seed=5).numpy()
+    array([0.15474987, 0.85654056, 0.84221935], dtype=float32)
+    >>> wb.random.uniform([3]).numpy()
+    array([0.6263931, 0.5298432, 0.7584572], dtype=float32)
     """
-    global _global_seed, _global_generator, _own_generator
+    global _global_seed, _global_generator, _own_generator, _op_seed_rng
     _global_seed = None if seed is None else argcheck.integer(seed, "seed", "set_seed")
     if seed is not None:
         state = _state_array(_state_from_seed(seed))
     else:
         state = _state_array([int(w) for w in np.random.SeedSequence().generate_state(3, np.uint64)])
-    # the module's own generators are reseeded in place, so that wb.function programs
+    # the module's own generator is reseeded in place, so that wb.function programs
     # (which hold the generator objects they drew from when traced) follow the new seed too;
     # no variable is made here when there is one to reseed (set_seed inside a wb.function)
     if _global_generator is not None and _global_generator is _own_generator:
         _global_generator._state.assign(state)
     else:
         _global_generator = _own_generator = _unbound(lambda: Generator(state=state))
-    base = _DEFAULT_GLOBAL_SEED if _global_seed is None else _global_seed
-    for op_seed, gen in _op_generators.items():
-        gen._state.assign(_state_array(_state_from_seed([base % _U64, op_seed % _U64])))
+    _op_seed_rng = pyrandom.Random(_global_seed)
+    _kernel_counters.clear()
 
 
-def _op_seed_generator(op_seed):
-    """A new generator for the sequence of ``op_seed`` under the current global seed."""
-    base = _DEFAULT_GLOBAL_SEED if _global_seed is None else _global_seed
-    return _unbound(lambda: Generator.from_seed([base % _U64, op_seed % _U64]))
+def get_seed(op_seed):
+    """TF's ``random_seed.get_seed`` in eager mode: the ``(seed, seed2)`` an op runs with, or
+    None where neither a global nor an op seed is set. Each call without ``op_seed`` under a
+    global seed takes the next op seed of the global seed's sequence."""
+    if _global_seed is not None:
+        if op_seed is None:
+            op_seed = _op_seed_rng.randint(0, _MAXINT32)
+        seeds = (_global_seed % _MAXINT32, op_seed % _MAXINT32)
+    elif op_seed is not None:
+        seeds = (_DEFAULT_GLOBAL_SEED, op_seed % _MAXINT32)
+    else:
+        return None
+    return (0, _MAXINT32) if seeds == (0, 0) else seeds
+
+
+class _KernelSource:
+    """The source of a module function's draw: the stream of TF's cached kernel for ``kernel``
+    (an op and dtype) under this call's seeds, or the global generator's with neither seed.
+    The seeds are taken at each call, so a ``wb.function`` replay draws as the eager call does."""
+
+    __slots__ = ("kernel", "op_seed")
+
+    def __init__(self, kernel, op_seed):
+        self.kernel, self.op_seed = kernel, op_seed
+
+    def _counters(self, n):
+        """The Philox counters TF's kernel reserves for a draw of ``n`` values (words, for a
+        shuffle: ``ReserveSamples32``; ``ReserveRandomOutputs(n, 256)`` otherwise)."""
+        return -(-n // 4) if self.kernel[0] == "RandomShuffle" else n * _RESERVED
+
+    def __call__(self, xp=None):
+        seeds = get_seed(self.op_seed)
+        if seeds is None:
+            return get_global_generator()._next_stream(xp)
+        entry = (self.kernel,) + seeds
+        counter = _kernel_counters.get(entry, seeds[1] << 64)
+
+        def reserve(n, entry=entry, counter=counter):
+            _kernel_counters[entry] = (counter + self._counters(n)) % (_U64 * _U64)
+        return PhiloxStream(seeds[0], counter, xp, reserve)
+
+
+class _OpSeeded:
+    """The samplers of TF's stateful random ops under an op ``seed`` (None: the global seed's
+    sequence, or the global generator): what :func:`op_generator` returns."""
+
+    __slots__ = ("_seed",)
+
+    def __init__(self, seed):
+        self._seed = seed
+
+    def _source(self, op, dtype):
+        return _KernelSource((op, np.dtype(dtypes.np_dtype(dtype)).name), self._seed)
+
+    def normal(self, shape, mean=0.0, stddev=1.0, dtype=np.float32, name=None):
+        return sample_normal(self._source("RandomStandardNormal", dtype), shape, mean, stddev, dtype, "normal")
+
+    def truncated_normal(self, shape, mean=0.0, stddev=1.0, dtype=np.float32, name=None):
+        return _truncated_normal(self._source("TruncatedNormal", dtype), shape, mean, stddev, dtype,
+                                 "truncated_normal")
+
+    def uniform(self, shape, minval=0, maxval=None, dtype=np.float32, name=None):
+        dt = dtypes.as_dtype(dtype)
+        op = "RandomUniform" if dt.kind == "f" else (
+            "RandomUniformInt" if minval is not None or maxval is not None else "RandomUniformFullInt")
+        return sample_uniform(self._source(op, dtype), shape, minval, maxval, dtype, "uniform")
+
+    def gamma(self, shape, alpha, beta=None, dtype=np.float32, name=None):
+        """``shape`` is the whole output's (the samples' then the parameters' dimensions)."""
+        return sample_gamma_tf(self._source("RandomGamma", dtype), shape, alpha, beta, dtype, "gamma",
+                               TF_EXACT_MAX)
+
+    def poisson(self, shape, lam, dtype=np.float32, name=None):
+        """``shape`` is the whole output's (the samples' then ``lam``'s dimensions)."""
+        rate = lam.dtype.name if isinstance(lam, Tensor) else "float32"
+        kernel = ("RandomPoissonV2", f"{rate}->{np.dtype(dtypes.np_dtype(dtype)).name}")
+        return sample_poisson_tf(_KernelSource(kernel, self._seed), shape, lam, dtype, "poisson", TF_EXACT_MAX)
+
+    def categorical(self, logits, num_samples, dtype=None, name=None):
+        lg = convert_to_tensor(logits)
+        kernel = ("Multinomial", f"{lg.dtype.name}->{np.dtype(dtypes.np_dtype(dtype or np.int64)).name}")
+        return sample_categorical(_KernelSource(kernel, self._seed), lg, num_samples, dtype, "categorical")
+
+    def shuffle(self, x):
+        """``x`` with its first dimension permuted by TF's RandomShuffle kernel."""
+        n = x.shape[0]
+        perm = draw(_KernelSource(("RandomShuffle", x.dtype.name), self._seed), lambda st: st.shuffle_permutation(n))
+        return gather(x, perm)
 
 
 def op_generator(seed):
-    """The generator behind an op-level ``seed`` (None: the global generator)."""
-    if seed is None:
-        return get_global_generator()
-    op_seed = argcheck.integer(seed, "seed", "wb.random")
-    gen = _op_generators.get(op_seed)
-    if gen is None:
-        gen = _op_generators[op_seed] = _op_seed_generator(op_seed)
-    return gen
+    """The samplers behind an op-level ``seed`` (None: TF's global-seed rule), with the
+    methods of a :class:`Generator` that module functions use."""
+    if seed is not None:
+        seed = argcheck.integer(seed, "seed", "wb.random")
+    return _OpSeeded(seed)
 
 
 # ---------------------------------------------------------------------------
@@ -930,8 +1241,7 @@ def shuffle(value, seed=None, name=None):
     x = convert_to_tensor(value)
     if x.ndim == 0:
         raise ValueError("shuffle: value must have at least one dimension, got a scalar")
-    perm = op_generator(seed)._next_stream().permutation(x.shape[0])
-    return getitem(x, core.wrap(perm))
+    return op_generator(seed).shuffle(x)
 
 
 def split(seed, num=2, alg="auto_select"):

@@ -96,6 +96,30 @@ _gamma_op = defop("random_gamma", _gamma_fwd, vjp=_gamma_vjp, jvp=_gamma_jvp,
                   broadcasts=True, dtypes="real")
 
 
+def _drawn_fwd(xp, alpha, sample):
+    return sample.astype(alpha.dtype, copy=False)
+
+
+def _drawn_vjp(g, ans, alpha, sample):
+    return g * gamma_sample_dalpha(alpha, ans), None
+
+
+def _drawn_jvp(ts, ans, alpha, sample):
+    return None if ts[0] is None else ts[0] * gamma_sample_dalpha(alpha, ans)
+
+
+# Inputs: the concentration and standard gamma samples drawn for it (constants), as TF's
+# RandomGamma op: the samples, with the implicit-reparameterization gradient in alpha
+_drawn_op = defop("random_gamma_drawn", _drawn_fwd, vjp=_drawn_vjp, jvp=_drawn_jvp,
+                  broadcasts=True, dtypes="real")
+
+
+def drawn_gamma(alpha, sample):
+    """``sample`` (standard gamma samples of ``alpha``, which broadcasts to their shape) as
+    values differentiable in ``alpha`` by implicit reparameterization."""
+    return apply(_drawn_op, (alpha, sample))
+
+
 def standard_gamma(alpha, u):
     """Standard gamma samples of ``u``'s shape from uniforms ``u`` (float64, in (0, 1)).
 

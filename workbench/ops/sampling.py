@@ -17,8 +17,8 @@ from ..errors import argcheck
 from ..core import Tensor, convert_to_tensor
 from ..dtypes import np_dtype
 from . import elementwise as _ew
-from .random_gamma import standard_gamma
-from .shape import _shape_arg
+from .random_gamma import drawn_gamma, standard_gamma
+from .shape import _shape_arg, broadcast_to
 
 _U64 = 2 ** 64
 # The last Philox counter word separates the two families of streams, so a
@@ -41,6 +41,8 @@ class _NumpyStream:
             key=np.asarray(key, np.uint64), counter=np.asarray(counter, np.uint64)))
 
     def uniform(self, shape, dtype):
+        if np.dtype(dtype) == np.float16:
+            return _unit_half(self.integers(0, 1024, shape, np.int32))
         return self._g.random(shape, dtype=dtype)
 
     def normal(self, shape, dtype):
@@ -95,6 +97,11 @@ def _box_muller32(g, n):
     return out[:n] if n != 2 * m else out
 
 
+def _unit_half(mantissas):
+    """Halves in [0, 1) from 10-bit ``mantissas`` (TF's construction: ``1.m - 1``)."""
+    return (mantissas.astype(np.uint16) | np.uint16(15 << 10)).view(np.float16) - np.float16(1.0)
+
+
 class _CupyStream(_NumpyStream):
     """A stream on a GPU: cuRAND's Philox seeded by a hash of the same key and counter."""
 
@@ -105,6 +112,8 @@ class _CupyStream(_NumpyStream):
             method=cp.cuda.curand.CURAND_RNG_PSEUDO_PHILOX4_32_10)
 
     def uniform(self, shape, dtype):
+        if np.dtype(dtype) == np.float16:
+            return _unit_half(self.integers(0, 1024, shape, np.int32))
         return self._g.random_sample(shape, dtype=dtype)
 
     def normal(self, shape, dtype):
@@ -266,7 +275,9 @@ def sample_uniform(source, shape, minval, maxval, dtype, opname):
     dt = _out_dtype(dtype, _UNIFORM_DTYPES, opname)
     dims = check_shape(shape, opname)
     if dt.kind == "f":
-        u = draw(source, lambda st: st.uniform(dims, _draw_dtype(dt)).astype(dt, copy=False))
+        # half precision is drawn as halves (TF's 10 random mantissa bits), not rounded floats
+        u = draw(source, lambda st: st.uniform(dims, dt if dt == np.float16 else _draw_dtype(dt))
+                 .astype(dt, copy=False))
         lo = 0 if minval is None else minval
         hi = 1 if maxval is None else maxval
         if _is_number(lo, 0.0) and _is_number(hi, 1.0):
@@ -344,6 +355,31 @@ def sample_gamma(source, shape, alpha, beta, dtype, opname):
     return _ew.divide(x, b)
 
 
+def sample_gamma_tf(source, shape, alpha, beta, dtype, opname, exact_max):
+    """``tf.random.gamma``: samples of ``shape + broadcast(alpha, beta).shape`` from TF's
+    RandomGamma kernel (the stream's ``gamma``) for ``alpha`` broadcast against ``beta``, over
+    ``beta``, and at least the dtype's smallest normal number (TF's ``maximum``). Draws of more
+    than ``exact_max`` values come from :func:`sample_gamma` (by inversion: not TF's numbers)."""
+    dt = _out_dtype(dtype, _FLOATS, opname)
+    dims = check_shape(shape, opname)
+    a = _as_param(alpha, dt, "alpha", opname, dims)
+    b = None if beta is None else _as_param(beta, dt, "beta", opname, dims)
+    params = tuple(np.broadcast_shapes(a.shape, () if b is None else b.shape))
+    if int(np.prod(dims, dtype=np.int64)) > exact_max:
+        x = sample_gamma(source, dims, a, b, dt, opname)
+    else:
+        xp = backend.xp_of(a._data)
+        if bool(xp.any(~(a._data > 0))):
+            raise ValueError(f"{opname}: alpha must be positive")
+        a_full = a if a.shape == params else broadcast_to(a, params)
+        n = int(np.prod(dims[:len(dims) - len(params)], dtype=np.int64))
+        drawn = draw(source, lambda st, al: st.gamma(al, n, dt).astype(dt, copy=False).reshape(dims), a_full)
+        x = drawn_gamma(a_full, drawn)
+        if b is not None:
+            x = _ew.divide(x, b)
+    return _ew.maximum(x, core.wrap_constant(np.asarray(np.finfo(dt).tiny, dtype=dt)))
+
+
 _COUNT_DTYPES = _FLOATS + ("int32", "int64")
 _MAX_NOISE = 2 ** 22  # Gumbel noise values held at once by categorical sampling
 
@@ -358,6 +394,25 @@ def sample_poisson(source, shape, lam, dtype, opname):
         raise ValueError(f"{opname}: lam must be non-negative")
     return draw(source, lambda st, lam: st.poisson(xp.broadcast_to(lam.astype(np.float64), dims), dims)
                 .astype(dt), _input(lam, lam_a))
+
+
+def sample_poisson_tf(source, shape, lam, dtype, opname, exact_max):
+    """``tf.random.poisson``: counts of ``shape`` (the samples' then ``lam``'s dimensions) from
+    TF's RandomPoissonV2 kernel (the stream's ``poisson_tf``, in float64 as TF's). Draws of more than ``exact_max`` values come from
+    :func:`sample_poisson` (NumPy's sampler: not TF's numbers)."""
+    dt = _out_dtype(dtype, _COUNT_DTYPES, opname)
+    dims = check_shape(shape, opname)
+    if int(np.prod(dims, dtype=np.int64)) > exact_max:
+        return sample_poisson(source, dims, lam, dt, opname)
+    lam_t = lam if isinstance(lam, Tensor) else convert_to_tensor(lam, dtype_hint=np.float32)
+    if lam_t.dtype.kind not in "fiu":
+        raise TypeError(f"{opname}: lam must be a number or a real tensor, got {argcheck.describe(lam)}")
+    _check_fits(dims, lam_t.shape, "lam", opname)
+    xp = backend.xp_of(lam_t._data)
+    if bool(xp.any(~(lam_t._data >= 0))):
+        raise ValueError(f"{opname}: lam must be non-negative")
+    n = int(np.prod(dims[:len(dims) - lam_t.ndim], dtype=np.int64))
+    return draw(source, lambda st, rate: st.poisson_tf(rate, n).astype(dt).reshape(dims), lam_t)
 
 
 def sample_binomial(source, shape, counts, probs, dtype, opname):
@@ -390,6 +445,8 @@ def sample_categorical(source, logits, num_samples, dtype, opname):
         raise ValueError(f"{opname}: logits has no classes to sample from")
 
     def gumbel_max(st, logits):
+        if hasattr(st, "multinomial"):         # TF's kernel, on TF's Philox stream
+            return st.multinomial(logits, n).astype(dt)
         # argmax(logits + Gumbel noise) is a draw from softmax(logits); the noise is drawn
         # for a block of samples at a time so memory stays bounded for large class counts
         xp = backend.xp_of(logits)
