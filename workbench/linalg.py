@@ -537,3 +537,100 @@ def tridiagonal_matmul(diagonals, rhs, diagonals_format="compact", name=None):
         raise ValueError(f"tridiagonal_matmul: rhs must have shape [..., {a.shape[-1]}, N], got "
                          f"{tuple(b.shape)}")
     return matmul(a, b)
+
+
+# ---------------------------------------------------------------------------
+# matrix square root and logarithm
+
+
+def _sylvester(a, b, c):
+    """``Y`` with ``a @ Y + Y @ b == c`` (``[..., n, n]`` each), by one dense solve of the
+    ``n^2 x n^2`` Kronecker system: written with ops, so it differentiates again (its cost,
+    ``O(n^6)``, suits the gradients of small matrices)."""
+    n = a.shape[-1]
+    eye_n = _convert(_np.eye(n, dtype=_np.dtype(a.dtype)))
+    batch = tuple(a.shape[:-2])
+    # row-major vec: vec(a Y) = (a kron I) vec(Y), vec(Y b) = (I kron b^T) vec(Y)
+    k = (_reshape(a, batch + (n, 1, n, 1)) * _reshape(eye_n, (1, n, 1, n))
+         + _reshape(eye_n, (n, 1, n, 1)) * _reshape(matrix_transpose(b), batch + (1, n, 1, n)))
+    k = _reshape(k, batch + (n * n, n * n))
+    y = solve(k, _reshape(c, tuple(c.shape[:-2]) + (n * n, 1)))
+    return _reshape(y, tuple(c.shape[:-2]) + (n, n))
+
+
+def _sqrtm_fwd(xp, a):
+    import scipy.linalg   # scipy loads on first use only
+    host = a if xp is _np else a.get()
+    m = host.shape[-1]
+    flat = host.reshape((-1, m, m))
+    out = _np.empty_like(flat)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for i, mat in enumerate(flat):
+            try:
+                root = scipy.linalg.sqrtm(mat.astype(_np.float64) if mat.dtype.kind == "f" else mat)
+            except Exception:   # noqa: BLE001  (scipy raises for some singular matrices)
+                root = _np.full(mat.shape, _np.nan)
+            if mat.dtype.kind == "f" and _np.iscomplexobj(root):
+                # no real square root (a negative eigenvalue): TF returns NaNs
+                scale = max(_np.abs(root).max(initial=0.0), 1.0)
+                root = root.real if _np.abs(root.imag).max(initial=0.0) <= 1e-10 * scale \
+                    else _np.full(mat.shape, _np.nan)
+            out[i] = _np.asarray(root).astype(out.dtype, copy=False)
+    out = out.reshape(host.shape)
+    return out if xp is _np else xp.asarray(out)
+
+
+def _sqrtm_vjp(g, ans, a):
+    # dA = X dX + dX X, so the cotangent solves X^T G_A + G_A X^T = G
+    xt = matrix_transpose(ans)
+    batch = tuple(g.shape[:g.ndim - ans.ndim])
+    if batch:
+        xt = _broadcast(xt, batch + tuple(xt.shape))
+    return (_sylvester(xt, xt, g),)
+
+
+def _sqrtm_jvp(ts, ans, a):
+    return None if ts[0] is None else _sylvester(ans, ans, ts[0])
+
+
+_sqrtm_op = _defop("sqrtm", _sqrtm_fwd, vjp=_sqrtm_vjp, jvp=_sqrtm_jvp, dtypes="real")
+
+
+def sqrtm(input, name=None):
+    """The principal square root of each square matrix (TF's ``tf.linalg.sqrtm``): ``X`` with
+    ``X @ X == input``; NaNs for a real matrix without a real square root, as TF.
+    Differentiable (the gradient solves a Sylvester equation, densely: meant for small
+    matrices).
+
+    >>> wb.linalg.sqrtm([[4.0, 1.0], [0.0, 9.0]]).numpy()
+    array([[2. , 0.2],
+           [0. , 3. ]], dtype=float32)
+    """
+    x = _convert(input)
+    if x.ndim < 2 or x.shape[-1] != x.shape[-2] or x.dtype.kind != "f":
+        raise ValueError(f"sqrtm: input must be square floating matrices [..., M, M], got "
+                         f"{x.dtype} of shape {x.shape}")
+    return _apply(_sqrtm_op, (x,))
+
+
+def logm(input, name=None):
+    """The principal logarithm of each square complex matrix (TF's ``tf.linalg.logm``, which
+    takes complex64/complex128 only). Not differentiable (the tapes carry real tensors).
+
+    >>> wb.linalg.logm(wb.constant([[1.0 + 0j, 0.0], [0.0, 1.0]], wb.complex64)).numpy()
+    array([[0.+0.j, 0.+0.j],
+           [0.+0.j, 0.+0.j]], dtype=complex64)
+    """
+    import scipy.linalg   # scipy loads on first use only
+    x = _convert(input)
+    if x.ndim < 2 or x.shape[-1] != x.shape[-2] or x.dtype.kind != "c":
+        raise TypeError(f"logm: input must be square complex matrices [..., M, M] (complex64 or "
+                        f"complex128, as TF), got {x.dtype} of shape {x.shape}")
+    host = _np.asarray(x.numpy())
+    m = host.shape[-1]
+    flat = host.reshape((-1, m, m))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        out = _np.stack([scipy.linalg.logm(mat) for mat in flat]) if flat.size else flat.copy()
+    return _convert(out.astype(host.dtype).reshape(host.shape))

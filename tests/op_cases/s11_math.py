@@ -66,4 +66,5 @@ CASES = [
     Case("lu_solve and lu_reconstruct", lambda lu, b: wb.linalg.lu_solve(lu, _LU_PERM, b)
          + wb.linalg.lu_reconstruct(lu, _LU_PERM)[..., :2],
          [uniform(-1, 1, (3, 3), 1119) + 3 * np.eye(3), uniform(-1, 1, (3, 2), 1120)]),
+    Case("sqrtm", wb.linalg.sqrtm, [uniform(-0.3, 0.3, (2, 2, 2), 1121) + 2 * np.eye(2)]),
 ]
