@@ -346,3 +346,60 @@ def test_function_first_called_under_a_tape_prints_its_trace_once(capsys):
         assert float(t.gradient(y, x)) == 6.0
     f(x)
     assert capsys.readouterr().out == "Tracing.\n"   # TF 2.21 traces once
+
+
+# -- tf.Module.name_scope --------------------------------------------------------------------
+def test_module_name_scope_names_variables_as_tf():
+    class MLP(wb.Module):
+        def __init__(self):
+            super().__init__(name="mlp")
+            with self.name_scope:
+                self.b = wb.Variable(1.0, name="b")
+                self.c = wb.Variable(1.0)
+                with wb.name_scope("x"):
+                    self.d = wb.Variable(1.0, name="d")
+            self.e = wb.Variable(1.0, name="e")
+
+        @wb.Module.with_name_scope
+        def __call__(self):
+            self.f = wb.Variable(1.0, name="f")
+            return self.f
+
+    m = MLP()
+    m()
+    # TF 2.21's names
+    assert [v.name for v in (m.b, m.c, m.d, m.e, m.f)] == ["mlp/b:0", "mlp/Variable:0", "mlp/x/d:0", "e:0", "mlp/f:0"]
+    assert m.name_scope.name == "mlp/"
+    with m.name_scope as scope:
+        assert scope == "mlp/"
+
+    class Outer(wb.Module):
+        def __init__(self):
+            super().__init__()
+            with self.name_scope:
+                self.inner = MLP()
+
+    o = Outer()
+    assert [v.name for v in o.inner.variables] == ["outer/mlp/b:0", "outer/mlp/Variable:0", "outer/mlp/x/d:0",
+                                                    "outer/e:0"]
+    with wb.name_scope("top"):
+        m2 = MLP()
+    assert m2.b.name == "top/mlp/b:0" and m2.name_scope.name == "top/mlp/"
+    assert wb.Variable(1.0, name="w").name == "w:0"   # the scopes closed
+
+
+def test_module_scoped_name_is_not_prefixed_again():
+    class Kid(wb.Module):
+        def __init__(self):
+            super().__init__(name="kid")
+            with self.name_scope:
+                self.w = wb.Variable(1.0, name=self.scoped_name("w"))
+
+    assert Kid().w.name == "kid/w:0" and wb.Module.scoped_name("w") == "w"
+
+
+def test_keras_weights_keep_their_paths_inside_module_scopes():
+    m = wb.keras.Sequential([wb.keras.layers.Dense(2), wb.keras.layers.Dense(1)])
+    m.build((None, 3))
+    assert [v.path for v in m.variables][:2] == [f"{m.name}/{m.layers[0].name}/kernel", f"{m.name}/{m.layers[0].name}/bias"]
+    assert [v.name for v in m.variables] == ["kernel", "bias", "kernel", "bias"]

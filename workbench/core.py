@@ -208,6 +208,14 @@ def set_name_scope_prefix(prefix: str) -> str:
     return prev
 
 
+class ScopedName(str):
+    """A variable name that already carries its name scopes (``"outer/dense/kernel"``): a
+    Variable created with one takes it as it is instead of prefixing the current scope
+    (``wb.Module.scoped_name`` and Keras variables' paths make them)."""
+
+    __slots__ = ()
+
+
 def distribution():
     """The ``wb.distribute`` strategy whose scope (or ``run``) is active on this thread, or None:
     how core ops (``wb.nn.compute_average_loss``) read ``num_replicas_in_sync`` and how a new
@@ -950,7 +958,7 @@ class Variable(Tensor):
         self._sync = synchronization
         self._agg = aggregation
         # the scoped name without TF's output suffix: `name` adds ":0", `path` is this
-        self._name = _state.scope + (name or "Variable")
+        self._name = name if isinstance(name, ScopedName) else _state.scope + (name or "Variable")
         # True: assignments keep the shape; a TensorShape (the shape given, None dims
         # included): they must fit it; False (validate_shape=False): any shape
         self._shape_fixed = shape if shape is not None else bool(validate_shape)

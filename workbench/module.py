@@ -10,7 +10,7 @@ order) and each object is reported once, at the first path that reaches it.
 ...     def __init__(self):
 ...         super().__init__()
 ...         with self.name_scope:
-...             self.w = wb.Variable([[1.0], [2.0]], name=self.scoped_name("w"))
+...             self.w = wb.Variable([[1.0], [2.0]], name="w")
 ...         self.b = wb.Variable([0.0], name="b")
 >>> m = Affine()
 >>> [v.name for v in m.trainable_variables]
@@ -28,12 +28,13 @@ import re
 import numpy as np
 
 from .checkpoint.graph import Trackable, walk
+from . import core
 from .core import Variable
 
 __all__ = ["Module"]
 
-# The active name scopes (innermost last); variables created by layers inside
-# them are named "outer/inner/kernel", as TF names them.
+# The names of the modules whose name scopes are active (innermost last); Keras layers read it
+# to know whether their own scope is already open.
 _scope_stack: list = []
 
 
@@ -44,29 +45,41 @@ def _snake_case(name: str) -> str:
 
 
 class _NameScope:
-    """A re-entrant context that pushes ``name`` onto the scope stack."""
+    """A module's name scope, TF's ``tf.Module.name_scope``: a re-entrant context that opens the
+    name scope ``name`` inside the current one (``wb.name_scope``'s), so that variables created
+    in it are named ``"mlp/b:0"``; entering it gives the scope, ``"mlp/"``.
 
-    __slots__ = ("_name",)
+    The scope nests in the scopes open where it is entered (TF fixes a module's scope where the
+    module is made; the two agree for a module used where it was made or inside its parent)."""
+
+    __slots__ = ("_name", "_base", "_prev")
 
     def __init__(self, name):
         self._name = name
+        self._base = core.name_scope_prefix()   # the scope where it was made, for ``name``
+        self._prev: list = []
 
     def __enter__(self):
         _scope_stack.append(self._name)
-        return self._name
+        scope = core.name_scope_prefix() + self._name + "/"
+        self._prev.append(core.set_name_scope_prefix(scope))
+        return scope
 
     def __exit__(self, *exc):
+        core.set_name_scope_prefix(self._prev.pop())
         _scope_stack.pop()
         return False
 
     @property
-    def name(self):
-        return "/".join(_scope_stack + [self._name])
+    def name(self) -> str:
+        """The scope's name, as TF's: ``"mlp/"`` (inside the scopes open where it was made)."""
+        return self._base + self._name + "/"
 
 
 def current_scope_name(name: str) -> str:
-    """``name`` prefixed by the active scopes: ``"model/dense/kernel"``."""
-    return "/".join(_scope_stack + [name])
+    """``name`` in the active name scopes, ``"model/dense/kernel"`` (a :class:`core.ScopedName`:
+    a Variable created with it is named so, not prefixed again)."""
+    return core.ScopedName(core.name_scope_prefix() + name)
 
 
 class Module(Trackable):
@@ -98,8 +111,8 @@ class Module(Trackable):
 
     @property
     def name_scope(self):
-        """A context manager: variables named with :meth:`scoped_name` inside it get this
-        module's name as a prefix (layers do this for their weights)."""
+        """TF's ``tf.Module.name_scope``: a context manager opening this module's name scope;
+        variables created inside it are named under the module (``"mlp/b:0"``)."""
         scope = getattr(self, "_name_scope", None)
         if scope is None:
             scope = self._name_scope = _NameScope(self.name)
@@ -108,8 +121,7 @@ class Module(Trackable):
     @classmethod
     def with_name_scope(cls, method):
         """Decorator (TF's ``tf.Module.with_name_scope``): ``method`` runs inside its module's
-        :attr:`name_scope`, so the weights it makes with :meth:`scoped_name` are named under the
-        module.
+        :attr:`name_scope`, so the variables it makes are named under the module.
 
         >>> class Scale(wb.Module):
         ...     @wb.Module.with_name_scope
@@ -129,7 +141,8 @@ class Module(Trackable):
 
     @staticmethod
     def scoped_name(name: str) -> str:
-        """``name`` prefixed with the active name scopes."""
+        """``name`` prefixed with the active name scopes (``"my_module/w"`` inside a module's
+        :attr:`name_scope`); a Variable given it takes it as it is."""
         return current_scope_name(name)
 
     # -- the walk -------------------------------------------------------------
