@@ -215,6 +215,29 @@ def test_constraints_names_and_configs():
         C.MaxNorm("big")
 
 
+def test_dense_constraints_train_and_save(tmp_path):
+    model = keras.Sequential([keras.Input((3,)),
+                              L.Dense(2, kernel_constraint="non_neg", bias_constraint=keras.constraints.MaxNorm(0.5))])
+    dense = model.layers[0]
+    assert isinstance(dense.kernel.constraint, keras.constraints.NonNeg)
+    model.compile(optimizer=keras.optimizers.SGD(0.5), loss="mse")
+    x = np.array([[1.0, 2.0, 3.0], [-1.0, 0.5, 2.0]], np.float32)
+    model.fit(x, np.array([[-5.0, 9.0], [-4.0, 7.0]], np.float32), epochs=3, verbose=0)
+    assert dense.kernel.numpy().min() >= 0.0
+    assert np.linalg.norm(dense.bias.numpy()) <= 0.5 + 1e-6
+    config = dense.get_config()
+    assert config["kernel_constraint"] == {"class_name": "NonNeg", "config": {}}
+    assert config["bias_constraint"] == {"class_name": "MaxNorm", "config": {"max_value": 0.5, "axis": 0}}
+    assert L.Dense(2).get_config()["kernel_constraint"] is None
+    path = str(tmp_path / "m.keras")
+    model.save(path)
+    loaded = keras.models.load_model(path)
+    assert isinstance(loaded.layers[0].kernel.constraint, keras.constraints.NonNeg)
+    assert loaded.layers[0].bias_constraint.get_config() == {"max_value": 0.5, "axis": 0}
+    with pytest.raises(ValueError, match="kernel_constraint must be a constraint"):
+        L.Dense(2, kernel_constraint="nonneg")
+
+
 def test_overwrite_with_gradient():
     layer = Two()
     scale = layer.add_weight(shape=(2,), initializer="ones", overwrite_with_gradient=True)

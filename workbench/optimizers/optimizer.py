@@ -41,6 +41,19 @@ from . import schedules
 from .schedules import LearningRateSchedule
 
 
+_KERAS_WEIGHT_TYPES: dict = {}
+
+
+def _is_keras_weight(var) -> bool:
+    """Whether ``var`` is a Keras weight (``wb.keras.Variable``), which may carry a
+    ``constraint`` and ``overwrite_with_gradient`` (looked up once per class)."""
+    cls = type(var)
+    hit = _KERAS_WEIGHT_TYPES.get(cls)
+    if hit is None:
+        hit = _KERAS_WEIGHT_TYPES[cls] = hasattr(cls, "overwrite_with_gradient") and hasattr(cls, "constraint")
+    return hit
+
+
 def _learning_rate_number(value, where):
     """A constant learning rate as a float: a Python or NumPy number or a scalar tensor
     (a string, None or a list is refused, not parsed)."""
@@ -430,8 +443,10 @@ class Optimizer(Trackable):
         slot_dicts = [self._ensure_slots(var) for var in variables]
         if self._waiting:   # checkpoint values for the state just made (Keras 3 keys)
             self._restore_waiting()
-        if any(getattr(v, "overwrite_with_gradient", False) for v in variables):
+        keras_weights = [v for v in variables if _is_keras_weight(v)]   # constraints, overwriting
+        if keras_weights and any(v.overwrite_with_gradient for v in keras_weights):
             grads, variables, slot_dicts = self._overwrite_with_gradients(grads, variables, slot_dicts)
+            keras_weights = [v for v in keras_weights if not v.overwrite_with_gradient]
         if self.loss_scale_factor is not None:
             grads = [g / g.dtype.type(self.loss_scale_factor) for g in grads]
         if self.gradient_accumulation_steps:
@@ -442,10 +457,9 @@ class Optimizer(Trackable):
             self._update(grads, variables, slot_dicts)
         if self.use_ema:
             self._update_averages(calls)
-        for var in variables:   # Keras 3 applies a weight's constraint after each update
-            constraint = getattr(var, "constraint", None)
-            if constraint is not None:
-                var.assign(constraint(var))
+        for var in keras_weights:   # Keras 3 applies a weight's constraint after each update
+            if var.constraint is not None:
+                var.assign(var.constraint(var))
         self._iterations.assign_add(np.int64(1))
         return self._iterations
 

@@ -18,7 +18,7 @@ import workbench as wb
 
 from ...errors import argcheck
 from ... import random as wb_random
-from .. import initializers, regularizers
+from .. import constraints, initializers, regularizers
 from ..activations import get as get_activation, serialize as serialize_activation
 from .base import InputSpec, Layer, is_ragged
 from ..serialization import deserialize_function, dump_lambda, registered_name, serialize_function
@@ -52,13 +52,16 @@ class Dense(Layer):
     """
 
     def __init__(self, units, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
-                 bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None, **kwargs):
+                 bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None, kernel_constraint=None,
+                 bias_constraint=None, **kwargs):
         super().__init__(**kwargs)
         self.units = argcheck.integer(units, "units", "Dense", minimum=1)
         self.activation = get_activation(activation)
         self.use_bias = bool(use_bias)
         self.kernel_initializer, self.bias_initializer = kernel_initializer, bias_initializer
         self.kernel_regularizer, self.bias_regularizer = kernel_regularizer, bias_regularizer
+        self.kernel_constraint = _constraint(kernel_constraint, "kernel_constraint", "Dense")
+        self.bias_constraint = _constraint(bias_constraint, "bias_constraint", "Dense")
         self.supports_masking = True
 
     def build(self, input_shape):
@@ -67,9 +70,10 @@ class Dense(Layer):
             raise ValueError(f"Dense '{self.name}': the last dimension of the inputs must be known, "
                              f"got input shape {input_shape}")
         self._kernel = self.add_weight(name="kernel", shape=(last, self.units), initializer=self.kernel_initializer,
-                                       regularizer=self.kernel_regularizer)
+                                       regularizer=self.kernel_regularizer, constraint=self.kernel_constraint)
         self.bias = (self.add_weight(name="bias", shape=(self.units,), initializer=self.bias_initializer,
-                                     regularizer=self.bias_regularizer) if self.use_bias else None)
+                                     regularizer=self.bias_regularizer, constraint=self.bias_constraint)
+                     if self.use_bias else None)
         self.input_spec = InputSpec(min_ndim=2, axes={-1: last})
 
     # Keras 3 keeps the kernel in `_kernel` (so TF checkpoints key it '.../_kernel/...')
@@ -106,7 +110,9 @@ class Dense(Layer):
     def get_config(self):
         return {**super().get_config(), "units": self.units,
                 "activation": serialize_activation(self.activation), "use_bias": self.use_bias,
-                **_weight_args(self, "kernel", "bias")}
+                **_weight_args(self, "kernel", "bias"),
+                "kernel_constraint": constraints.serialize(self.kernel_constraint),
+                "bias_constraint": constraints.serialize(self.bias_constraint)}
 
 
 class EinsumDense(Layer):
@@ -311,6 +317,14 @@ class Masking(Layer):
 
     def get_config(self):
         return {**super().get_config(), "mask_value": self.mask_value}
+
+
+def _constraint(value, what, layer):
+    """``value`` as a constraint (``wb.keras.constraints``: a name, a config, a callable), or None."""
+    try:
+        return constraints.get(value)
+    except ValueError as exc:
+        raise ValueError(f"{layer}: {what} must be a constraint, its name or a callable, got {value!r}") from exc
 
 
 def _weight_args(layer, *weights, source=None):

@@ -15,7 +15,7 @@ any layer is built.
 
 from __future__ import annotations
 
-from .. import initializers, regularizers
+from .. import constraints, initializers, regularizers
 import numpy as np
 
 from ..serialization import Configurable, check_config, custom_object_scope, get_registered_object, registered_name
@@ -37,8 +37,8 @@ def _builtin_classes() -> dict:
 def check_known(config, where):
     """Every class and function a layer or model config names is known (see
     ``serialization.check_config``); raises ValueError before anything is built."""
-    check_config(config, (_builtin_classes().get, initializers.builtin_class, regularizers.builtin_class),
-                 where=where)
+    check_config(config, (_builtin_classes().get, initializers.builtin_class, regularizers.builtin_class,
+                          constraints.builtin_class), where=where)
 
 
 def class_name_of(layer) -> str:

@@ -23,7 +23,7 @@ import numpy as np
 
 from ... import nest, optimizers
 from ...optimizers import Optimizer, schedules
-from .. import initializers, layers, losses, regularizers
+from .. import constraints, initializers, layers, losses, regularizers
 from ..functional import Model, Sequential
 from ..layers import Layer
 from ..layers.saving import check_known, class_name_of
@@ -133,8 +133,8 @@ def _init_arguments(cls):
 
 
 def _known_class(name):
-    for lookup in (_layer_class, initializers.builtin_class, regularizers.builtin_class, _builtin_optimizers,
-                   _builtin_schedules, _builtin_losses):
+    for lookup in (_layer_class, initializers.builtin_class, regularizers.builtin_class, constraints.builtin_class,
+                   _builtin_optimizers, _builtin_schedules, _builtin_losses):
         cls = get_registered_object(name, builtins=lookup)
         if isinstance(cls, type):
             return cls
@@ -255,6 +255,7 @@ def _module_of(obj_or_cls, kind):
     if kind == "layer":
         return {"Sequential": "keras", "Functional": "keras.src.models.functional"}.get(obj_or_cls, "keras.layers")
     return {"initializer": "keras.initializers", "regularizer": "keras.regularizers",
+            "constraint": "keras.constraints",
             "optimizer": "keras.optimizers", "schedule": "keras.optimizers.schedules",
             "loss": "keras.losses"}[kind]
 
@@ -277,6 +278,8 @@ def _kind(class_name):
         return "initializer"
     if regularizers.builtin_class(class_name) is not None:
         return "regularizer"
+    if constraints.builtin_class(class_name) is not None:
+        return "constraint"
     return None
 
 
