@@ -109,10 +109,18 @@ def _builtin_functions() -> dict:
 
 @functools.cache
 def _builtin_names() -> dict:
-    """``{id(function): (public module, name)}``: the name a config records for a library op."""
+    """``{id(function): (public module, name)}``: the name a config records for a library op: the
+    first namespace that has it, or the one named like its defining module when it is in several
+    (``softmax``, defined in ``workbench.ops.nn``, is ``workbench.nn.softmax`` and also
+    ``workbench.math.softmax``)."""
     names = {}
     for (module, name), fn in _builtin_functions().items():
-        if module in _BUILTIN_NAMESPACES:
+        if module not in _BUILTIN_NAMESPACES:
+            continue
+        own = module.rpartition(".")[2] == fn.__module__.rpartition(".")[2]
+        if own and names.get(id(fn), ("",))[0].rpartition(".")[2] != module.rpartition(".")[2]:
+            names[id(fn)] = (module, name)
+        else:
             names.setdefault(id(fn), (module, name))
     return names
 
