@@ -31,6 +31,7 @@ from .dense import LinearOperatorFullMatrix, LinearOperatorLowerTriangular
 from .diag import LinearOperatorDiag, LinearOperatorIdentity, LinearOperatorScaledIdentity
 from .kronecker import LinearOperatorKronecker
 from .low_rank_update import LinearOperatorLowRankUpdate
+from .permutation import LinearOperatorPermutation
 from .tridiag import LinearOperatorTridiag
 
 __all__ = [
@@ -46,6 +47,7 @@ __all__ = [
     "LinearOperatorKronecker",
     "LinearOperatorLowRankUpdate",
     "LinearOperatorLowerTriangular",
+    "LinearOperatorPermutation",
     "LinearOperatorScaledIdentity",
     "LinearOperatorTridiag",
 ]
