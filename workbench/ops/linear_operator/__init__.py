@@ -33,6 +33,7 @@ from .kronecker import LinearOperatorKronecker
 from .low_rank_update import LinearOperatorLowRankUpdate
 from .permutation import LinearOperatorPermutation
 from .tridiag import LinearOperatorTridiag
+from .zeros import LinearOperatorZeros
 
 __all__ = [
     "LinearOperator",
@@ -50,4 +51,5 @@ __all__ = [
     "LinearOperatorPermutation",
     "LinearOperatorScaledIdentity",
     "LinearOperatorTridiag",
+    "LinearOperatorZeros",
 ]
