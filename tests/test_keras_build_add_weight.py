@@ -238,6 +238,26 @@ def test_dense_constraints_train_and_save(tmp_path):
         L.Dense(2, kernel_constraint="nonneg")
 
 
+@pytest.mark.parametrize("make, attr, weight", [
+    (lambda: L.Conv2D(2, 3, kernel_constraint="non_neg", bias_constraint="non_neg"), "kernel_constraint", "kernel"),
+    (lambda: L.Conv2DTranspose(2, 3, kernel_constraint="non_neg"), "kernel_constraint", "kernel"),
+    (lambda: L.DepthwiseConv2D(3, depthwise_constraint="non_neg"), "depthwise_constraint", "kernel"),
+    (lambda: L.SeparableConv2D(2, 3, pointwise_constraint="non_neg"), "pointwise_constraint", "pointwise_kernel"),
+    (lambda: L.PReLU(alpha_initializer="ones", alpha_constraint="non_neg"), "alpha_constraint", "alpha"),
+])
+def test_layer_constraints_reach_their_weights(make, attr, weight):
+    layer = make()
+    x = wb.constant(np.linspace(-1, 1, 2 * 5 * 5 * 3, dtype=np.float32).reshape(2, 5, 5, 3))
+    layer(x)
+    assert isinstance(getattr(layer, weight).constraint, keras.constraints.NonNeg)
+    assert layer.get_config()[attr] == {"class_name": "NonNeg", "config": {}}
+    clone = type(layer).from_config(layer.get_config())
+    assert isinstance(getattr(clone, attr), keras.constraints.NonNeg)
+    w = getattr(layer, weight)
+    wb.keras.optimizers.SGD(1.0).apply_gradients([(wb.ones_like(w) * 5.0, w)])
+    assert w.numpy().min() >= 0.0
+
+
 def test_overwrite_with_gradient():
     layer = Two()
     scale = layer.add_weight(shape=(2,), initializer="ones", overwrite_with_gradient=True)

@@ -444,7 +444,7 @@ def test_bad_arguments_name_the_argument():
     with pytest.raises(ValueError, match="dilation_rate"):
         L.Conv2D(2, 3, strides=2, dilation_rate=2)
     with pytest.raises(ValueError, match="kernel_constraint"):
-        L.Conv2D(2, 3, kernel_constraint="non_neg")
+        L.Conv2D(2, 3, kernel_constraint="nonneg")
     with pytest.raises(ValueError, match="pool_size"):
         L.MaxPooling3D((2, 2))
     with pytest.raises(TypeError, match="size"):

@@ -13,9 +13,9 @@ import numpy as np
 import workbench as wb
 from workbench.errors import argcheck
 
-from .. import initializers, regularizers
+from .. import constraints, initializers, regularizers
 from .base import InputSpec, Layer
-from .conv import _no_constraint
+from .core import _constraint
 
 __all__ = ["ELU", "LeakyReLU", "PReLU", "ReLU", "Softmax"]
 
@@ -91,7 +91,7 @@ class PReLU(Layer):
         super().__init__(**kwargs)
         self.alpha_initializer = alpha_initializer
         self.alpha_regularizer = alpha_regularizer
-        _no_constraint(alpha_constraint, "alpha_constraint", "PReLU")
+        self.alpha_constraint = _constraint(alpha_constraint, "alpha_constraint", "PReLU")
         if shared_axes is None:
             self.shared_axes = None
         else:
@@ -110,7 +110,7 @@ class PReLU(Layer):
             raise ValueError(f"PReLU '{self.name}': every axis that is not shared must have a known size, "
                              f"got input shape {input_shape} and shared_axes {self.shared_axes}")
         self.alpha = self.add_weight(name="alpha", shape=shape, initializer=self.alpha_initializer,
-                                     regularizer=self.alpha_regularizer)
+                                     regularizer=self.alpha_regularizer, constraint=self.alpha_constraint)
         self.input_spec = InputSpec(ndim=len(input_shape),
                                     axes={i: input_shape[i] for i in range(1, len(input_shape))
                                           if i not in (self.shared_axes or ())})
@@ -120,7 +120,8 @@ class PReLU(Layer):
 
     def get_config(self):
         return {**super().get_config(), "alpha_initializer": initializers.serialize(self.alpha_initializer),
-                "alpha_regularizer": regularizers.serialize(self.alpha_regularizer), "alpha_constraint": None,
+                "alpha_regularizer": regularizers.serialize(self.alpha_regularizer),
+                "alpha_constraint": constraints.serialize(self.alpha_constraint),
                 "shared_axes": None if self.shared_axes is None else list(self.shared_axes)}
 
 

@@ -12,8 +12,9 @@ from __future__ import annotations
 import workbench as wb
 from workbench.errors import argcheck
 
+from .. import constraints
 from .base import InputSpec, Layer
-from .core import _built_weight, _weight_args, get_activation, serialize_activation
+from .core import _built_weight, _constraint, _weight_args, get_activation, serialize_activation
 
 __all__ = ["Conv1D", "Conv1DTranspose", "Conv2D", "Conv2DTranspose", "Conv3D", "Conv3DTranspose",
            "Convolution1D", "Convolution1DTranspose", "Convolution2D", "Convolution2DTranspose",
@@ -52,12 +53,6 @@ def standardize_padding(padding, layer, allow_causal=False):
     return p
 
 
-def _no_constraint(value, what, layer):
-    if value is not None:
-        raise ValueError(f"{layer}: {what} is not supported (weight constraints are not implemented); "
-                         f"got {value!r}, expected None")
-
-
 class _BaseConv(Layer):
     """What every convolution layer shares: the arguments, the channel axis, bias and activation."""
 
@@ -81,8 +76,8 @@ class _BaseConv(Layer):
         self.use_bias = bool(use_bias)
         self.kernel_initializer, self.bias_initializer = kernel_initializer, bias_initializer
         self.kernel_regularizer, self.bias_regularizer = kernel_regularizer, bias_regularizer
-        _no_constraint(kernel_constraint, "kernel_constraint", name)
-        _no_constraint(bias_constraint, "bias_constraint", name)
+        self.kernel_constraint = _constraint(kernel_constraint, "kernel_constraint", name)
+        self.bias_constraint = _constraint(bias_constraint, "bias_constraint", name)
         if self.filters is not None and self.filters % self.groups:
             raise ValueError(f"{name}: filters ({self.filters}) must be divisible by groups ({self.groups})")
         if max(self.strides) > 1 and max(self.dilation_rate) > 1:
@@ -126,7 +121,9 @@ class _BaseConv(Layer):
                 "strides": list(self.strides), "padding": self.padding, "data_format": self.data_format,
                 "dilation_rate": list(self.dilation_rate), "groups": self.groups,
                 "activation": serialize_activation(self.activation), "use_bias": self.use_bias,
-                **_weight_args(self, "kernel", "bias"), "kernel_constraint": None, "bias_constraint": None}
+                **_weight_args(self, "kernel", "bias"),
+                "kernel_constraint": constraints.serialize(self.kernel_constraint),
+                "bias_constraint": constraints.serialize(self.bias_constraint)}
 
 
 _CONV_OPS = {1: wb.nn.conv1d, 2: wb.nn.conv2d, 3: wb.nn.conv3d}
@@ -146,9 +143,11 @@ class _Conv(_BaseConv):
             raise ValueError(f"{type(self).__name__} '{self.name}': the number of input channels ({channels}) "
                              f"must be divisible by groups ({self.groups})")
         self._kernel = self.add_weight(name="kernel", shape=self.kernel_size + (channels // self.groups, self.filters),
-                                       initializer=self.kernel_initializer, regularizer=self.kernel_regularizer)
+                                       initializer=self.kernel_initializer, regularizer=self.kernel_regularizer,
+                                       constraint=self.kernel_constraint)
         self.bias = (self.add_weight(name="bias", shape=(self.filters,), initializer=self.bias_initializer,
-                                     regularizer=self.bias_regularizer) if self.use_bias else None)
+                                     regularizer=self.bias_regularizer, constraint=self.bias_constraint)
+                     if self.use_bias else None)
 
     # Keras 3's Conv1D/2D/3D keep the kernel in `_kernel` (TF checkpoints key it '.../_kernel/...');
     # its transposed, depthwise and separable convolutions do not
@@ -233,9 +232,11 @@ class _ConvTranspose(_BaseConv):
     def build(self, input_shape):
         channels = self._input_channels(input_shape)
         self.kernel = self.add_weight(name="kernel", shape=self.kernel_size + (self.filters, channels),
-                                      initializer=self.kernel_initializer, regularizer=self.kernel_regularizer)
+                                      initializer=self.kernel_initializer, regularizer=self.kernel_regularizer,
+                                      constraint=self.kernel_constraint)
         self.bias = (self.add_weight(name="bias", shape=(self.filters,), initializer=self.bias_initializer,
-                                     regularizer=self.bias_regularizer) if self.use_bias else None)
+                                     regularizer=self.bias_regularizer, constraint=self.bias_constraint)
+                     if self.use_bias else None)
 
     def call(self, inputs):
         first = self.data_format == "channels_first"
@@ -310,16 +311,16 @@ class _DepthwiseConv(_BaseConv):
             raise ValueError(f"{name}: padding must be 'valid' or 'same', got {padding!r}")
         self.depth_multiplier = argcheck.integer(depth_multiplier, "depth_multiplier", name, minimum=1)
         self.depthwise_initializer, self.depthwise_regularizer = depthwise_initializer, depthwise_regularizer
-        _no_constraint(depthwise_constraint, "depthwise_constraint", name)
+        self.depthwise_constraint = _constraint(depthwise_constraint, "depthwise_constraint", name)
 
     def build(self, input_shape):
         channels = self._input_channels(input_shape)
         self.kernel = self.add_weight(name="kernel", shape=self.kernel_size + (channels, self.depth_multiplier),
                                       initializer=self.depthwise_initializer,
-                                      regularizer=self.depthwise_regularizer)
+                                      regularizer=self.depthwise_regularizer, constraint=self.depthwise_constraint)
         self.bias = (self.add_weight(name="bias", shape=(channels * self.depth_multiplier,),
-                                     initializer=self.bias_initializer,
-                                     regularizer=self.bias_regularizer) if self.use_bias else None)
+                                     initializer=self.bias_initializer, regularizer=self.bias_regularizer,
+                                     constraint=self.bias_constraint) if self.use_bias else None)
 
     def call(self, inputs):
         if self.rank == 2:
@@ -337,7 +338,8 @@ class _DepthwiseConv(_BaseConv):
         for key in ("filters", "groups", "kernel_initializer", "kernel_regularizer", "kernel_constraint"):
             del config[key]
         return {**config, "depth_multiplier": self.depth_multiplier,
-                **_weight_args(self, "depthwise"), "depthwise_constraint": None}
+                **_weight_args(self, "depthwise"),
+                "depthwise_constraint": constraints.serialize(self.depthwise_constraint)}
 
 
 class DepthwiseConv1D(_DepthwiseConv):
@@ -377,19 +379,22 @@ class _SeparableConv(_BaseConv):
         self.depth_multiplier = argcheck.integer(depth_multiplier, "depth_multiplier", name, minimum=1)
         self.depthwise_initializer, self.depthwise_regularizer = depthwise_initializer, depthwise_regularizer
         self.pointwise_initializer, self.pointwise_regularizer = pointwise_initializer, pointwise_regularizer
-        _no_constraint(depthwise_constraint, "depthwise_constraint", name)
-        _no_constraint(pointwise_constraint, "pointwise_constraint", name)
+        self.depthwise_constraint = _constraint(depthwise_constraint, "depthwise_constraint", name)
+        self.pointwise_constraint = _constraint(pointwise_constraint, "pointwise_constraint", name)
 
     def build(self, input_shape):
         channels = self._input_channels(input_shape)
         self.depthwise_kernel = self.add_weight(
-            "depthwise_kernel", self.kernel_size + (channels, self.depth_multiplier),
-            initializer=self.depthwise_initializer, regularizer=self.depthwise_regularizer)
+            name="depthwise_kernel", shape=self.kernel_size + (channels, self.depth_multiplier),
+            initializer=self.depthwise_initializer, regularizer=self.depthwise_regularizer,
+            constraint=self.depthwise_constraint)
         self.pointwise_kernel = self.add_weight(
-            "pointwise_kernel", (1,) * self.rank + (channels * self.depth_multiplier, self.filters),
-            initializer=self.pointwise_initializer, regularizer=self.pointwise_regularizer)
+            name="pointwise_kernel", shape=(1,) * self.rank + (channels * self.depth_multiplier, self.filters),
+            initializer=self.pointwise_initializer, regularizer=self.pointwise_regularizer,
+            constraint=self.pointwise_constraint)
         self.bias = (self.add_weight(name="bias", shape=(self.filters,), initializer=self.bias_initializer,
-                                     regularizer=self.bias_regularizer) if self.use_bias else None)
+                                     regularizer=self.bias_regularizer, constraint=self.bias_constraint)
+                     if self.use_bias else None)
 
     def call(self, inputs):
         if self.rank == 2:
@@ -409,7 +414,8 @@ class _SeparableConv(_BaseConv):
             del config[key]
         return {**config, "depth_multiplier": self.depth_multiplier,
                 **_weight_args(self, "depthwise", "pointwise"),
-                "depthwise_constraint": None, "pointwise_constraint": None}
+                "depthwise_constraint": constraints.serialize(self.depthwise_constraint),
+                "pointwise_constraint": constraints.serialize(self.pointwise_constraint)}
 
 
 class SeparableConv1D(_SeparableConv):
