@@ -67,6 +67,19 @@ def _chunk(parallel_iterations, rows, where):
     return n or rows
 
 
+def _plain(structure):
+    """The leaves of ``structure`` when it is a tensor or a plain list or tuple of tensors (the
+    usual targets and sources: flattened, and packed again, without ``nest``); else None."""
+    if isinstance(structure, Tensor):
+        return [structure]
+    if type(structure) is list or type(structure) is tuple:
+        for x in structure:
+            if not isinstance(x, Tensor):
+                return None
+        return list(structure)
+    return None
+
+
 def _expand(tensors):
     """Composite tensors (RaggedTensor) contribute their components (flat values)."""
     return [c for t in tensors for c in _components(t)]
@@ -167,12 +180,11 @@ class GradientTape(core.Listener):
         if not self._recording:
             return
         ids = self._ids
-        hit = False
-        variables = False
+        hit = variables = False
         for a in args:
             tid = a._tid
             if tid:
-                if isinstance(a, Variable):
+                if type(a) is not Tensor and isinstance(a, Variable):
                     variables = True
                     if (tid not in ids and self._watch_accessed and a.trainable
                             and a._data.dtype.kind == "f"):
@@ -182,8 +194,6 @@ class GradientTape(core.Listener):
                     hit = True
         if not hit or op.vjp is None:
             return
-        if variables:
-            args = tuple([self._snapshot(a) if isinstance(a, Variable) else a for a in args])
         if type(res) is tuple:
             kept = False
             for r in res:
@@ -197,21 +207,29 @@ class GradientTape(core.Listener):
         else:
             if res._data.dtype.kind != "f":
                 return
-            if not res._tid:
-                res._tid = core.new_id()
-            ids.add(res._tid)
+            tid = res._tid
+            if not tid:
+                tid = res._tid = core.new_id()
+            ids.add(tid)
+        if variables:
+            # the record keeps each variable's buffer as it is now, under the variable's id
+            # (a variable copies its buffer on its next write while a record holds it)
+            captured = self._captured
+            kept = []
+            for a in args:
+                if type(a) is not Tensor and isinstance(a, Variable):
+                    tid = a._tid
+                    if tid not in captured:
+                        captured[tid] = a
+                        a._captures += 1
+                    snap = core.wrap(a._data)
+                    snap._tid = tid
+                    a = snap
+                kept.append(a)
+            args = tuple(kept)
         if core.observers():
             self._frames[len(self._records)] = core.user_frame()
         self._records.append((op, args, params, res))
-
-    def _snapshot(self, v):
-        """A read of ``v`` as the record keeps it: the current buffer, under the variable's id."""
-        snap = core.wrap(v._data)
-        snap._tid = v._tid
-        if v._tid not in self._captured:
-            self._captured[v._tid] = v
-            v._captures += 1
-        return snap
 
     def _release(self):
         for v in self._captured.values():
@@ -273,6 +291,7 @@ class GradientTape(core.Listener):
         tape = cls(persistent=False, watch_accessed_variables=False)
         tape._records = list(records)
         tape._ids = set(watched_ids)
+        tape._ids.discard(0)   # 0: no id (a tensor no tape has seen)
         tape._on_tensors = bool(tensors)
         return tape
 
@@ -308,8 +327,11 @@ class GradientTape(core.Listener):
     def _gradient(self, target, sources, output_gradients, unconnected_gradients):
         self._check_usable("gradient")
         mode = _unconnected_mode(unconnected_gradients)
-        flat_targets = _expand(_leaf_tensors(target, "target")[1])
-        src_struct, flat_sources = _leaf_tensors(sources, "sources")
+        flat_targets = _plain(target)
+        if flat_targets is None:
+            flat_targets = _expand(_leaf_tensors(target, "target")[1])
+        plain_sources = _plain(sources)
+        flat_sources = plain_sources if plain_sources is not None else _leaf_tensors(sources, "sources")[1]
         if output_gradients is None:
             seeds = [_ones_like(t) for t in flat_targets]
         else:
@@ -323,11 +345,16 @@ class GradientTape(core.Listener):
                                      f"target[{i}] has shape {t.shape}")
                 if s.dtype != t.dtype:
                     seeds[i] = _cast(s, t.dtype)
-        src_parts = [_components(s) for s in flat_sources]
-        flat_parts = [p for parts in src_parts for p in parts]
-        # TF: a variable or tensor source read through a row gather (embedding lookups) gets
-        # IndexedSlices; a composite source's components stay dense
-        sparse = {s._tid for s in flat_sources if isinstance(s, Tensor) and s._tid}
+        if plain_sources is not None:   # tensors and variables only: no composite to split
+            src_parts = None
+            flat_parts = flat_sources
+            sparse = {s._tid for s in flat_sources if s._tid}
+        else:
+            src_parts = [_components(s) for s in flat_sources]
+            flat_parts = [p for parts in src_parts for p in parts]
+            # TF: a variable or tensor source read through a row gather (embedding lookups) gets
+            # IndexedSlices; a composite source's components stay dense
+            sparse = {s._tid for s in flat_sources if isinstance(s, Tensor) and s._tid}
         grads = self._backward(flat_targets, seeds, flat_parts, 0, free=not self._persistent,
                                sparse=sparse)
         self._finish()
@@ -335,16 +362,29 @@ class GradientTape(core.Listener):
         # (ones), whether or not the tape saw it read
         var_seeds = {id(t): s for t, s in zip(flat_targets, seeds) if isinstance(t, Variable)}
         out = []
-        for i, (src, parts) in enumerate(zip(flat_sources, src_parts)):
+        get = grads.get
+        for i, src in enumerate(flat_sources):
+            if src_parts is None:
+                g = get(src._tid) if src._tid else None
+                if g is not None:   # the common case: a gradient, which no seed replaces
+                    out.append(g)
+                    continue
+                parts = [src]
+            else:
+                parts = src_parts[i]
             if (id(src) in var_seeds and grads.get(src._tid) is None and src.dtype.kind == "f"):
                 out.append(var_seeds[id(src)])
                 continue
-            gs = [self._result(grads, p, i, mode, lead_shape=()) for p in parts]
+            gs = []
+            for p in parts:   # called from here, not a comprehension: the warning's stacklevel
+                gs.append(self._result(grads, p, i, mode, lead_shape=()))
             if isinstance(src, core.CompositeTensor):
                 out.append(None if any(g is None for g in gs) else src.from_components(gs))
             else:
                 out.append(gs[0])
-        return nest.pack_sequence_as(sources, [o for o in out])
+        if plain_sources is not None:
+            return out[0] if isinstance(sources, Tensor) else type(sources)(out)
+        return nest.pack_sequence_as(sources, out)
 
     def _result(self, grads, source, index, mode, lead_shape):
         g = grads.get(source._tid) if source._tid else None

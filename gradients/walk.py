@@ -66,10 +66,10 @@ def reverse_walk(records, ids, targets, seeds, sources, rules, lead=0, free=Fals
     keep = {s._tid for s in sources}
     listener = _listening.current
     if listener is None or lead:
-        _walk(records, len(records), 0, grads, keep, ids, rules, lead, free, sparse)
+        kept_rows = _walk(records, len(records), 0, grads, keep, ids, rules, lead, free, sparse)
     else:
-        _walk_telling(listener, records, grads, keep, ids, sources, rules, free, sparse)
-    if not sparse:
+        kept_rows = _walk_telling(listener, records, grads, keep, ids, sources, rules, free, sparse)
+    if not kept_rows:
         return rules.result(grads)
     slices = {tid: grads.pop(tid) for tid in [t for t, v in grads.items() if type(v) is _Rows]}
     out = rules.result(grads)
@@ -80,8 +80,20 @@ def reverse_walk(records, ids, targets, seeds, sources, rules, lead=0, free=Fals
 
 def _walk(records, hi, lo, grads, keep, ids, rules, lead, free, sparse):
     """The walk over ``records[lo:hi]``, last first: each record's rule, its input cotangents
-    summed into ``grads``."""
-    taken, rule, add = rules.taken, rules.rule, rules.add
+    summed into ``grads``. Returns whether it kept a cotangent as rows (``sparse``).
+
+    With :class:`ArrayRules` itself (not an interpreter that keeps steps) a record of one
+    result whose op has an array rule (most records) runs inline: its rule is called
+    directly, and an input's first cotangent goes straight into ``grads`` with the
+    bookkeeping ``ArrayRules.add`` would do (the same arrays, summed in the same order)."""
+    taken, rule_of, add = rules.taken, rules.rule, rules.add
+    direct = type(rules) is ArrayRules
+    if direct:
+        owned = rules.owned
+        discard = owned.discard
+    gathers = ROW_GATHERS if sparse else ()
+    get = grads.get
+    kept_rows = False
     for i in range(hi - 1, lo - 1, -1):
         if not grads:
             break
@@ -89,11 +101,59 @@ def _walk(records, hi, lo, grads, keep, ids, rules, lead, free, sparse):
         if rec is None:
             continue
         op, args, params, res = rec
+        rule = op.rule
+        if direct and rule is not None and type(res) is not tuple and op not in gathers:
+            tid = res._tid
+            g = get(tid)
+            if g is None:
+                continue
+            if tid not in keep:
+                del grads[tid]
+            discard(id(g))   # taken: no longer the walk's to sum into
+            n = len(args)
+            if n == 2:
+                a, b = args
+                needs = (a._tid in ids, b._tid in ids)
+                if params:
+                    in_grads = rule(ARRAYS, needs, g, res._data, a._data, b._data, **params)
+                else:
+                    in_grads = rule(ARRAYS, needs, g, res._data, a._data, b._data)
+            elif n == 1:
+                a = args[0]
+                needs = (a._tid in ids,)
+                if params:
+                    in_grads = rule(ARRAYS, needs, g, res._data, a._data, **params)
+                else:
+                    in_grads = rule(ARRAYS, needs, g, res._data, a._data)
+            else:
+                needs = tuple([a._tid in ids for a in args])
+                in_grads = rule(ARRAYS, needs, g, res._data, *[a._data for a in args], **params)
+            broadcasts = op.broadcasts
+            for a, need, ga in zip(args, needs, in_grads):
+                if not need or ga is None:
+                    continue
+                t = a._tid
+                prev = get(t)
+                if prev is None and (not broadcasts or ga.shape[lead:] == a._data.shape):
+                    grads[t] = ga
+                    if ga is not g and (ga.base is None if type(ga) is np.ndarray else _new_buffer(ga)):
+                        if id(ga) in owned:  # the same array reached two places: shared now
+                            discard(id(ga))
+                        else:
+                            owned.add(id(ga))
+                    continue
+                if type(prev) is _Rows:
+                    prev = grads[t] = rules.densify(prev)
+                add(grads, t, prev, ga, g, op, a._data.shape if broadcasts else None, lead)
+            if free:
+                records[i] = None
+            continue
         g = _take_cotangent(res, grads, keep, taken)
         if g is None:
             continue
-        if sparse and op in ROW_GATHERS and args[0]._tid in sparse:
+        if op in gathers and args[0]._tid in sparse:
             tid = args[0]._tid
+            kept_rows = True
             rows = _Rows(args[0]._data.shape, [rules.rows(g, args[1])])
             prev = grads.get(tid)
             if prev is None:
@@ -103,7 +163,7 @@ def _walk(records, hi, lo, grads, keep, ids, rules, lead, free, sparse):
             else:
                 add(grads, tid, prev, rules.densify(rows), g, op, None, lead)
         else:
-            in_grads = rule(i, op, g, res, args, params, ids)
+            in_grads = rule_of(i, op, g, res, args, params, ids)
             for a, ga in zip(args, in_grads):
                 if ga is not None and a._tid and a._tid in ids:
                     prev = grads.get(a._tid)
@@ -113,6 +173,7 @@ def _walk(records, hi, lo, grads, keep, ids, rules, lead, free, sparse):
                         a._data.shape if op.broadcasts else None, lead)
         if free:
             records[i] = None
+    return kept_rows
 
 
 # -- telling a listener which gradients are final ---------------------------------------------
@@ -167,12 +228,12 @@ def _walk_telling(listener, records, grads, keep, ids, sources, rules, free, spa
     order = sorted(range(len(sources)), key=lambda k: (-at[k], k))
     final = rules.listen(listener, sources, order)
     if final is None:
-        _walk(records, end, 0, grads, keep, ids, rules, 0, free, sparse)
-        return
+        return _walk(records, end, 0, grads, keep, ids, rules, 0, free, sparse)
     hi, j = end, 0
+    kept_rows = False
     while j < len(order):
         lo = at[order[j]]
-        _walk(records, hi, lo, grads, keep, ids, rules, 0, free, sparse)
+        kept_rows |= _walk(records, hi, lo, grads, keep, ids, rules, 0, free, sparse)
         hi = lo
         while j < len(order) and at[order[j]] == lo:
             k = order[j]
@@ -180,7 +241,7 @@ def _walk_telling(listener, records, grads, keep, ids, sources, rules, free, spa
             if type(value) is not _Rows:
                 final(k, value)
             j += 1
-    _walk(records, hi, 0, grads, keep, ids, rules, 0, free, sparse)
+    return _walk(records, hi, 0, grads, keep, ids, rules, 0, free, sparse) or kept_rows
 
 
 class _Rows:
