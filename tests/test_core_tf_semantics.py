@@ -403,3 +403,47 @@ def test_keras_weights_keep_their_paths_inside_module_scopes():
     m.build((None, 3))
     assert [v.path for v in m.variables][:2] == [f"{m.name}/{m.layers[0].name}/kernel", f"{m.name}/{m.layers[0].name}/bias"]
     assert [v.name for v in m.variables] == ["kernel", "bias", "kernel", "bias"]
+
+
+# -- small ones: Tensor.device, IndexedSlices' repr, strategies' synchronization, compat.v1 -------
+def test_tensor_device_is_tfs_string_and_still_a_device():
+    from workbench.backend import Device
+    t = wb.constant([1.0])
+    assert t.device == "/job:localhost/replica:0/task:0/device:CPU:0"   # TF 2.21's
+    assert repr(t.device) == "'/job:localhost/replica:0/task:0/device:CPU:0'" and isinstance(t.device, str)
+    assert wb.Variable(1.0).device == "/job:localhost/replica:0/task:0/device:CPU:0"
+    # the library's uses: a Device's kind and index, equal to it and to the names of it
+    assert t.device.kind == "cpu" and t.device.index == 0 and t.device.xp is np
+    assert t.device == Device("cpu") and Device("cpu") == t.device and t.device == "cpu"
+    assert t.device != "gpu:0" and t.device != "elsewhere" and hash(t.device) == hash(Device("cpu"))
+    assert wb.constant(1.0) + wb.constant(2.0) == 3.0 and (t * 2).device == t.device
+
+
+def test_indexed_slices_repr_is_the_default_object_repr_as_tf():
+    s = wb.IndexedSlices(wb.constant([1.0]), wb.constant([0]), wb.constant([3]))
+    assert repr(s).startswith("<workbench.sparse.indexed_slices.IndexedSlices object at 0x")
+    assert str(s) == ("IndexedSlices(indices=wb.Tensor([0], shape=(1,), dtype=int32), values=wb.Tensor([1.], "
+                      "shape=(1,), dtype=float32), dense_shape=wb.Tensor([3], shape=(1,), dtype=int32))")
+
+
+def test_mirroring_strategies_make_variables_sync_on_write_as_tf():
+    from workbench.distribute.collectives import LocalCollectives
+    sync = wb.VariableSynchronization
+    cases = [(wb.distribute.MirroredStrategy(), sync.ON_WRITE), (wb.distribute.OneDeviceStrategy("/cpu:0"), sync.AUTO),
+             (wb.distribute.get_strategy(), sync.AUTO),
+             (wb.distribute.MultiWorkerMirroredStrategy(collectives=LocalCollectives()), sync.ON_WRITE)]
+    for strategy, want in cases:   # TF 2.21's reports
+        with strategy.scope():
+            v = wb.Variable(1.0)
+            r = wb.Variable(1.0, synchronization=sync.ON_READ, aggregation=wb.VariableAggregation.SUM)
+        assert v.synchronization is want and v.aggregation == wb.VariableAggregation.NONE
+        assert r.synchronization is sync.ON_READ
+    assert wb.Variable(1.0).synchronization is sync.AUTO
+
+
+def test_compat_v1_variable_aggregation_is_tf1s_enum():
+    from workbench import core
+    agg = wb.compat.v1.VariableAggregation
+    assert agg is core.VariableAggregation and agg is not wb.VariableAggregation
+    assert agg.ONLY_FIRST_TOWER is agg.ONLY_FIRST_REPLICA and agg.SUM == wb.VariableAggregation.SUM
+    assert [m.name for m in agg] == ["NONE", "SUM", "MEAN", "ONLY_FIRST_REPLICA"]

@@ -55,7 +55,7 @@ def test_one_device_and_mirrored_on_cpu():
         with s.scope():
             assert wb.distribute.get_strategy() is s and wb.distribute.in_cross_replica_context()
             v = wb.Variable([1.0, 2.0])
-        assert str(v.device) == "cpu"
+        assert v.device == "cpu" and str(v.device) == "/job:localhost/replica:0/task:0/device:CPU:0"
         assert s.experimental_local_results(wb.constant(1.0))[0].numpy() == 1.0
     assert wb.distribute.get_strategy() is not s
     with pytest.raises(ValueError, match="2 devices in one process"):

@@ -17,6 +17,7 @@ from __future__ import annotations
 import sys
 import types
 
+from .core import VariableAggregation
 from .eager import executing_eagerly, numpy_function
 from .tensor_shape import TensorShape, dimension_value
 
@@ -97,6 +98,7 @@ v1.disable_eager_execution = _refuse("disable_eager_execution")
 v1.disable_v2_behavior = _refuse("disable_v2_behavior")
 v1.dimension_value = dimension_value
 v1.dimension_at_index = dimension_at_index
+v1.VariableAggregation = VariableAggregation   # TF 1's enum (with ONLY_FIRST_TOWER), not wb.VariableAggregation
 sys.modules[v1.__name__] = v1
 
 

@@ -208,6 +208,51 @@ def set_name_scope_prefix(prefix: str) -> str:
     return prev
 
 
+class DeviceName(str):
+    """A tensor's device as TF names it, ``'/job:localhost/replica:0/task:0/device:CPU:0'``,
+    that serves too where the library takes a ``workbench.backend.Device``: it has ``kind``
+    (``"cpu"``, ``"gpu"``), ``index`` and ``xp``, and equals the Device and the strings that
+    name it (``"cpu"``, ``"/GPU:0"``)."""
+
+    _cache: dict = {}
+
+    @classmethod
+    def of(cls, device: Device) -> "DeviceName":
+        key = (device.kind, device.index)
+        name = cls._cache.get(key)
+        if name is None:
+            kind = "CPU" if device.kind == "cpu" else "GPU"
+            name = cls._cache[key] = cls(f"/job:localhost/replica:0/task:0/device:{kind}:{device.index}")
+        return name
+
+    @property
+    def kind(self) -> str:
+        return "gpu" if "device:GPU" in self else "cpu"
+
+    @property
+    def index(self) -> int:
+        return int(self.rsplit(":", 1)[1])
+
+    @property
+    def xp(self):
+        return Device(self).xp
+
+    def __eq__(self, other):
+        if isinstance(other, (Device, str)) and not str.__eq__(self, other):
+            try:
+                return Device(self) == Device(other)
+            except (TypeError, ValueError):
+                return False
+        return str.__eq__(self, other)
+
+    def __ne__(self, other):
+        eq = self.__eq__(other)
+        return eq if eq is NotImplemented else not eq
+
+    def __hash__(self):   # as the Device's, which it equals
+        return hash(Device(self))
+
+
 class ScopedName(str):
     """A variable name that already carries its name scopes (``"outer/dense/kernel"``): a
     Variable created with one takes it as it is instead of prefixing the current scope
@@ -310,8 +355,10 @@ class Tensor:
         return int(self._data.size)
 
     @property
-    def device(self) -> Device:
-        return backend.device_of(self._data)
+    def device(self) -> "DeviceName":
+        """TF's device string, ``'/job:localhost/replica:0/task:0/device:CPU:0'`` (also usable
+        as the ``workbench.backend.Device`` holding the values: :class:`DeviceName`)."""
+        return DeviceName.of(backend.device_of(self._data))
 
     @property
     def xp(self):

@@ -136,6 +136,10 @@ class Strategy:
     """The base of the strategies: one replica in this process, joined to the other processes'
     replicas by ``collectives``, placed on ``device``."""
 
+    # what a variable made in the scope without ``synchronization`` reports: TF's mirroring
+    # strategies sync on write; the others keep AUTO
+    _auto_synchronization = None
+
     def __init__(self, collectives: Collectives, device=None, cluster_resolver=None):
         self._collectives = collectives
         self._device = backend.Device(device) if device is not None else backend.default_device()
@@ -176,7 +180,11 @@ class Strategy:
 
     def on_variable_created(self, var):
         """Called by the core for every Variable made under :meth:`scope`: rank 0's initial
-        value replaces the others' (mirrored variables start equal)."""
+        value replaces the others' (mirrored variables start equal). A variable left to
+        ``VariableSynchronization.AUTO`` reports the strategy's choice (TF's mirroring
+        strategies: ``ON_WRITE``)."""
+        if self._auto_synchronization is not None and var._sync == core.VariableSynchronization.AUTO:
+            var._sync = self._auto_synchronization
         if self._num_workers > 1:
             self._collectives.broadcast(var._data, root=0)
         if self._num_local_replicas > 1:
@@ -532,6 +540,8 @@ class MirroredStrategy(Strategy):
     process are not run here either: start one process per GPU (``workbench run SCRIPT --nproc N``).
     """
 
+    _auto_synchronization = core.VariableSynchronization.ON_WRITE
+
     def __init__(self, devices=None, cross_device_ops=None):
         if devices is None:
             gpus = [d for d in backend.list_devices() if d.kind == "gpu"]
@@ -587,6 +597,8 @@ class MultiWorkerMirroredStrategy(Strategy):
             ``"NCCL"`` or ``"RING"``).
         collectives: a :class:`~.collectives.Collectives` to use instead of the MPI/NCCL ones.
     """
+
+    _auto_synchronization = core.VariableSynchronization.ON_WRITE
 
     def __init__(self, cluster_resolver=None, communication_options=None, collectives=None):
         options = communication_options or CommunicationOptions()

@@ -124,9 +124,11 @@ class IndexedSlices(core.CompositeTensor):
     def __truediv__(self, other):
         return convert_to_dense(self) / other
 
-    def __repr__(self):
-        shape = "" if self._dense_shape is None else f", dense_shape={self._dense_shape}"
-        return f"IndexedSlices(indices={self._indices}, values={self._values}{shape})"
+    def __str__(self):
+        shape = "" if self._dense_shape is None else f", dense_shape={self._dense_shape!s}"
+        return f"IndexedSlices(indices={self._indices!s}, values={self._values!s}{shape})"
+
+    # repr: Python's default object repr, as TF's
 
 
 def convert_to_dense(slices: IndexedSlices) -> Tensor:
