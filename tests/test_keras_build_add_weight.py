@@ -244,6 +244,9 @@ def test_dense_constraints_train_and_save(tmp_path):
     (lambda: L.DepthwiseConv2D(3, depthwise_constraint="non_neg"), "depthwise_constraint", "kernel"),
     (lambda: L.SeparableConv2D(2, 3, pointwise_constraint="non_neg"), "pointwise_constraint", "pointwise_kernel"),
     (lambda: L.PReLU(alpha_initializer="ones", alpha_constraint="non_neg"), "alpha_constraint", "alpha"),
+    (lambda: L.LayerNormalization(gamma_constraint="non_neg"), "gamma_constraint", "gamma"),
+    (lambda: L.BatchNormalization(beta_constraint="non_neg"), "beta_constraint", "beta"),
+    (lambda: L.GroupNormalization(groups=3, gamma_constraint="non_neg"), "gamma_constraint", "gamma"),
 ])
 def test_layer_constraints_reach_their_weights(make, attr, weight):
     layer = make()
@@ -256,6 +259,14 @@ def test_layer_constraints_reach_their_weights(make, attr, weight):
     w = getattr(layer, weight)
     wb.keras.optimizers.SGD(1.0).apply_gradients([(wb.ones_like(w) * 5.0, w)])
     assert w.numpy().min() >= 0.0
+
+
+def test_embedding_constraint():
+    layer = L.Embedding(5, 3, embeddings_constraint="unit_norm")
+    layer(wb.constant([[1, 2]]))
+    assert isinstance(layer.embeddings.constraint, keras.constraints.UnitNorm)
+    assert layer.get_config()["embeddings_constraint"] == {"class_name": "UnitNorm", "config": {"axis": 0}}
+    assert L.Embedding(5, 3).get_config()["embeddings_constraint"] is None
 
 
 def test_overwrite_with_gradient():

@@ -327,6 +327,11 @@ def _constraint(value, what, layer):
         raise ValueError(f"{layer}: {what} must be a constraint, its name or a callable, got {value!r}") from exc
 
 
+def _constraint_args(layer, *weights):
+    """The serialized ``<w>_constraint`` arguments of ``layer``."""
+    return {f"{w}_constraint": constraints.serialize(getattr(layer, f"{w}_constraint")) for w in weights}
+
+
 def _weight_args(layer, *weights, source=None):
     """The serialized ``<w>_initializer``/``<w>_regularizer`` arguments of ``layer``, read from
     the mapping ``source`` when given, else from the layer's attributes."""

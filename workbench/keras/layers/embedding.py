@@ -14,7 +14,7 @@ import workbench as wb
 from workbench.errors import argcheck
 
 from .base import Layer, is_ragged
-from .core import _built_weight, _weight_args
+from .core import _built_weight, _constraint, _constraint_args, _weight_args
 
 __all__ = ["Embedding"]
 
@@ -27,20 +27,23 @@ class Embedding(Layer):
     """
 
     def __init__(self, input_dim, output_dim, embeddings_initializer="uniform",
-                 embeddings_regularizer=None, mask_zero=False, input_length=None, **kwargs):
+                 embeddings_regularizer=None, embeddings_constraint=None, mask_zero=False, input_length=None,
+                 **kwargs):
         kwargs.setdefault("dtype", "float32")
         super().__init__(**kwargs)
         self.input_dim = argcheck.integer(input_dim, "input_dim", "Embedding", minimum=1)
         self.output_dim = argcheck.integer(output_dim, "output_dim", "Embedding", minimum=1)
         self.embeddings_initializer = embeddings_initializer
         self.embeddings_regularizer = embeddings_regularizer
+        self.embeddings_constraint = _constraint(embeddings_constraint, "embeddings_constraint", "Embedding")
         self.mask_zero = bool(mask_zero)
         self.input_length = input_length
 
     def build(self, input_shape):
         self._embeddings = self.add_weight(name="embeddings", shape=(self.input_dim, self.output_dim),
                                            initializer=self.embeddings_initializer,
-                                           regularizer=self.embeddings_regularizer)
+                                           regularizer=self.embeddings_regularizer,
+                                           constraint=self.embeddings_constraint)
 
     # Keras 3 keeps the table in `_embeddings` (so TF checkpoints key it '.../_embeddings/...')
     @property
@@ -59,7 +62,7 @@ class Embedding(Layer):
 
     def get_config(self):
         return {**super().get_config(), "input_dim": self.input_dim, "output_dim": self.output_dim,
-                **_weight_args(self, "embeddings"),
+                **_weight_args(self, "embeddings"), **_constraint_args(self, "embeddings"),
                 "mask_zero": self.mask_zero, "input_length": self.input_length}
 
     def compute_mask(self, inputs, mask=None):

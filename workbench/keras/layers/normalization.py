@@ -14,7 +14,7 @@ from workbench.errors import argcheck
 
 from .. import initializers
 from .base import InputSpec, Layer
-from .core import _weight_args
+from .core import _constraint, _constraint_args, _weight_args
 
 __all__ = ["BatchNormalization", "GroupNormalization", "LayerNormalization", "UnitNormalization"]
 
@@ -60,22 +60,27 @@ class LayerNormalization(Layer):
     then ``* gamma + beta`` (``scale``/``center``); gamma and beta have the shape of those axes."""
 
     def __init__(self, axis=-1, epsilon=1e-3, center=True, scale=True, beta_initializer="zeros",
-                 gamma_initializer="ones", beta_regularizer=None, gamma_regularizer=None, **kwargs):
+                 gamma_initializer="ones", beta_regularizer=None, gamma_regularizer=None, beta_constraint=None,
+                 gamma_constraint=None, **kwargs):
         super().__init__(**kwargs)
         argcheck.integers(axis, "axis", "LayerNormalization")
         self.axis, self.center, self.scale = axis, bool(center), bool(scale)
         self.epsilon = argcheck.number(epsilon, "epsilon", "LayerNormalization")
         self.beta_initializer, self.gamma_initializer = beta_initializer, gamma_initializer
         self.beta_regularizer, self.gamma_regularizer = beta_regularizer, gamma_regularizer
+        self.beta_constraint = _constraint(beta_constraint, "beta_constraint", type(self).__name__)
+        self.gamma_constraint = _constraint(gamma_constraint, "gamma_constraint", type(self).__name__)
         self.supports_masking = True
 
     def build(self, input_shape):
         self._axes = _axes(self.axis, len(input_shape), f"LayerNormalization '{self.name}'")
         shape = _param_shape(input_shape, self._axes, f"LayerNormalization '{self.name}'")
         self.gamma = (self.add_weight(name="gamma", shape=shape, initializer=self.gamma_initializer,
-                                      regularizer=self.gamma_regularizer) if self.scale else None)
+                                      regularizer=self.gamma_regularizer, constraint=self.gamma_constraint)
+                      if self.scale else None)
         self.beta = (self.add_weight(name="beta", shape=shape, initializer=self.beta_initializer,
-                                     regularizer=self.beta_regularizer) if self.center else None)
+                                     regularizer=self.beta_regularizer, constraint=self.beta_constraint)
+                     if self.center else None)
         self.input_spec = InputSpec(ndim=len(input_shape), axes={a: input_shape[a] for a in self._axes})
 
     def call(self, inputs):
@@ -84,7 +89,8 @@ class LayerNormalization(Layer):
         return _normalize(self, inputs, mean, var, rank)
 
     def get_config(self):
-        return {**super().get_config(), **_norm_args(self), **_weight_args(self, "beta", "gamma")}
+        return {**super().get_config(), **_norm_args(self), **_weight_args(self, "beta", "gamma"),
+                **_constraint_args(self, "beta", "gamma")}
 
 
 def _norm_args(layer):
@@ -106,7 +112,7 @@ class BatchNormalization(Layer):
     def __init__(self, axis=-1, momentum=0.99, epsilon=1e-3, center=True, scale=True,
                  beta_initializer="zeros", gamma_initializer="ones", moving_mean_initializer="zeros",
                  moving_variance_initializer="ones", beta_regularizer=None, gamma_regularizer=None,
-                 **kwargs):
+                 beta_constraint=None, gamma_constraint=None, **kwargs):
         super().__init__(**kwargs)
         argcheck.integers(axis, "axis", "BatchNormalization")
         self.axis = axis
@@ -117,6 +123,8 @@ class BatchNormalization(Layer):
         self.moving_mean_initializer = moving_mean_initializer
         self.moving_variance_initializer = moving_variance_initializer
         self.beta_regularizer, self.gamma_regularizer = beta_regularizer, gamma_regularizer
+        self.beta_constraint = _constraint(beta_constraint, "beta_constraint", type(self).__name__)
+        self.gamma_constraint = _constraint(gamma_constraint, "gamma_constraint", type(self).__name__)
         self.supports_masking = True
 
     def build(self, input_shape):
@@ -124,9 +132,11 @@ class BatchNormalization(Layer):
         self._axes = _axes(self.axis, len(input_shape), where)
         shape = _param_shape(input_shape, self._axes, where)
         self.gamma = (self.add_weight(name="gamma", shape=shape, initializer=self.gamma_initializer,
-                                      regularizer=self.gamma_regularizer) if self.scale else None)
+                                      regularizer=self.gamma_regularizer, constraint=self.gamma_constraint)
+                      if self.scale else None)
         self.beta = (self.add_weight(name="beta", shape=shape, initializer=self.beta_initializer,
-                                     regularizer=self.beta_regularizer) if self.center else None)
+                                     regularizer=self.beta_regularizer, constraint=self.beta_constraint)
+                     if self.center else None)
         self.moving_mean = self.add_weight(name="moving_mean", shape=shape, initializer=self.moving_mean_initializer,
                                            trainable=False)
         self.moving_variance = self.add_weight(name="moving_variance", shape=shape,
@@ -150,7 +160,7 @@ class BatchNormalization(Layer):
 
     def get_config(self):
         return {**super().get_config(), **_norm_args(self), "momentum": self.momentum,
-                **_weight_args(self, "beta", "gamma"),
+                **_weight_args(self, "beta", "gamma"), **_constraint_args(self, "beta", "gamma"),
                 "moving_mean_initializer": initializers.serialize(self.moving_mean_initializer),
                 "moving_variance_initializer": initializers.serialize(self.moving_variance_initializer)}
 
@@ -168,7 +178,8 @@ class GroupNormalization(Layer):
     """
 
     def __init__(self, groups=32, axis=-1, epsilon=1e-3, center=True, scale=True, beta_initializer="zeros",
-                 gamma_initializer="ones", beta_regularizer=None, gamma_regularizer=None, **kwargs):
+                 gamma_initializer="ones", beta_regularizer=None, gamma_regularizer=None, beta_constraint=None,
+                 gamma_constraint=None, **kwargs):
         super().__init__(**kwargs)
         self.groups = argcheck.integer(groups, "groups", "GroupNormalization", minimum=1)
         self.axis = argcheck.integer(axis, "axis", "GroupNormalization")
@@ -176,6 +187,8 @@ class GroupNormalization(Layer):
         self.center, self.scale = bool(center), bool(scale)
         self.beta_initializer, self.gamma_initializer = beta_initializer, gamma_initializer
         self.beta_regularizer, self.gamma_regularizer = beta_regularizer, gamma_regularizer
+        self.beta_constraint = _constraint(beta_constraint, "beta_constraint", type(self).__name__)
+        self.gamma_constraint = _constraint(gamma_constraint, "gamma_constraint", type(self).__name__)
         self.supports_masking = True
 
     def build(self, input_shape):
@@ -190,9 +203,11 @@ class GroupNormalization(Layer):
                              f"groups, got groups={self.groups}")
         self._axes = [self._axis]
         self.gamma = (self.add_weight(name="gamma", shape=(dim,), initializer=self.gamma_initializer,
-                                      regularizer=self.gamma_regularizer) if self.scale else None)
+                                      regularizer=self.gamma_regularizer, constraint=self.gamma_constraint)
+                      if self.scale else None)
         self.beta = (self.add_weight(name="beta", shape=(dim,), initializer=self.beta_initializer,
-                                     regularizer=self.beta_regularizer) if self.center else None)
+                                     regularizer=self.beta_regularizer, constraint=self.beta_constraint)
+                     if self.center else None)
         self.input_spec = InputSpec(ndim=rank, axes={self._axis: dim})
 
     def call(self, inputs):
@@ -210,7 +225,8 @@ class GroupNormalization(Layer):
 
     def get_config(self):
         return {**super().get_config(), "groups": self.groups, "axis": self.axis, "epsilon": self.epsilon,
-                "center": self.center, "scale": self.scale, **_weight_args(self, "beta", "gamma")}
+                "center": self.center, "scale": self.scale, **_weight_args(self, "beta", "gamma"),
+                **_constraint_args(self, "beta", "gamma")}
 
 
 class UnitNormalization(Layer):
