@@ -77,11 +77,13 @@ class _PairCache:
 
 def as_bijector_param(value, name, owner):
     """A parameter: Python numbers stay Python floats (they take the dtype of the input they meet,
-    as TF's weak typing does); arrays and lists become Tensors; Variables and tensor-likes
+    as TF's weak typing does); NumPy floats, arrays and lists become Tensors; Variables and tensor-likes
     (``DeferredTensor``: recomputed at each use) stay as they are."""
     if value is None or isinstance(value, Tensor) or internal.is_tensor_like(value):
         return value
-    if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool):
+    if isinstance(value, np.floating):   # a NumPy float carries its dtype (TFP: Scale(np.float64(2.)) is float64)
+        return wb.constant(value)
+    if isinstance(value, (int, float, np.integer)) and not isinstance(value, bool):
         return float(value)
     dtype = internal.common_dtype([np.asarray(value)] if isinstance(value, np.ndarray) else [])
     return internal.as_param(value, name, dtype, owner)
@@ -175,10 +177,11 @@ class Bijector:
 
     def forward_event_shape(self, input_shape):
         """The event shape of ``forward(x)`` for an ``x`` event of ``input_shape``."""
-        return tuple(self._forward_event_shape(internal.shape_tuple(input_shape, "input_shape")))
+        return wb.TensorShape(self._forward_event_shape(internal.shape_tuple(input_shape, "input_shape")))
 
     def inverse_event_shape(self, output_shape):
-        return tuple(self._inverse_event_shape(internal.shape_tuple(output_shape, "output_shape")))
+        """The event shape of ``inverse(y)`` for a ``y`` event of ``output_shape`` (a ``wb.TensorShape``)."""
+        return wb.TensorShape(self._inverse_event_shape(internal.shape_tuple(output_shape, "output_shape")))
 
     def forward_event_shape_tensor(self, input_shape):
         return wb.constant(np.asarray(self.forward_event_shape(input_shape), dtype=np.int32))
@@ -202,7 +205,7 @@ class Bijector:
             p = getattr(self, pname, None)
             if isinstance(p, Tensor):
                 shapes.append(p.shape[:max(p.ndim - nd - extra, 0)])
-        return internal.broadcast_shapes(*shapes) if shapes else ()
+        return wb.TensorShape(internal.broadcast_shapes(*shapes) if shapes else ())
 
     # -- conversion and checks ----------------------------------------------
     def _convert(self, value, method):
@@ -215,7 +218,9 @@ class Bijector:
             return value
         if self._dtype is not None:
             return wb.constant(np.asarray(value), dtype=self._dtype)
-        return wb.constant(np.asarray(value) if isinstance(value, (list, tuple)) else value)
+        # TF's conversion rules for Python values (float -> float32, int -> int32), as TFP;
+        # a NumPy array keeps its dtype
+        return wb.convert_to_tensor(value)
 
     def _check_rank(self, t, min_ndims, method, what):
         if t.ndim < min_ndims:

@@ -12,11 +12,20 @@ import workbench as wb
 from .. import internal
 
 
-def as_index_points(x, kernel, owner, what="index_points"):
-    """Index points as a Tensor of the kernel's dtype, with at least one example dimension."""
+def process_dtype(kernel, *values):
+    """The dtype of a process: the kernel's, or for a kernel without parameters (dtype None) the
+    floating dtype of the index points and other arguments (TFP's common dtype), else float32."""
+    if kernel.dtype is not None:
+        return np.dtype(kernel.dtype)
+    return internal.common_dtype([v for v in values if v is not None], np.float32)
+
+
+def as_index_points(x, kernel, owner, what="index_points", dtype=None):
+    """Index points as a Tensor of the process's ``dtype`` (default the kernel's), with at least
+    one example dimension."""
     if x is None:
         return None
-    dtype = kernel.dtype or np.float32
+    dtype = np.dtype(dtype or kernel.dtype or np.float32)
     t = x if isinstance(x, wb.Tensor) else wb.constant(np.asarray(x) if isinstance(x, (list, tuple)) else x,
                                                        dtype=dtype)
     if t.dtype != dtype:

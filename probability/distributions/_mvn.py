@@ -54,7 +54,10 @@ class MultivariateNormal(Distribution):
                 - 0.5 * self._k * _LOG_TWO_PI)
 
     def _mean(self):
-        return wb.zeros(self.batch_shape + (self._k,), dtype=self.dtype) if self._loc is None else self._loc
+        shape = tuple(self.batch_shape) + (self._k,)
+        if self._loc is None:
+            return wb.zeros(shape, dtype=self.dtype)
+        return self._loc if tuple(self._loc.shape) == shape else wb.broadcast_to(self._loc, shape)
 
     def _mode(self):
         return self._mean()

@@ -27,7 +27,7 @@ class BatchBroadcast(Distribution):
             raise TypeError(f"BatchBroadcast: `distribution` must be a Distribution, got {type(distribution).__name__}")
         if (with_shape is None) == (to_shape is None):
             raise ValueError("BatchBroadcast: give exactly one of `with_shape` and `to_shape`")
-        batch = distribution.batch_shape
+        batch = tuple(distribution.batch_shape)
         if with_shape is not None:
             new = internal.broadcast_shapes(batch, internal.shape_tuple(with_shape, "BatchBroadcast: `with_shape`"))
         else:

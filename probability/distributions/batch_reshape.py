@@ -28,7 +28,7 @@ class BatchReshape(Distribution):
         if not isinstance(distribution, Distribution):
             raise TypeError(f"BatchReshape: `distribution` must be a Distribution, got {type(distribution).__name__}")
         shape = list(internal.shape_tuple(batch_shape, "BatchReshape: `batch_shape`"))
-        size = int(np.prod(distribution.batch_shape)) if distribution.batch_shape else 1
+        size = int(np.prod(tuple(distribution.batch_shape), dtype=np.int64))
         if shape.count(-1) > 1 or any(s < -1 for s in shape):
             raise ValueError(f"BatchReshape: `batch_shape` {shape} may hold one -1 and otherwise non-negative sizes")
         if -1 in shape:

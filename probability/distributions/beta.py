@@ -38,6 +38,32 @@ class Beta(Distribution):
         self._force_probs_to_zero_outside_support = bool(force_probs_to_zero_outside_support)
         super().__init__(dtype, FULLY_REPARAMETERIZED, validate_args, allow_nan_stats, parameters, name)
 
+    @classmethod
+    def experimental_from_mean_concentration(cls, mean, total_concentration, **kwargs):
+        """The Beta with this ``mean`` and ``total_concentration = concentration1 + concentration0``
+        (> 0): ``concentration1 = mean * total``, ``concentration0 = (1 - mean) * total``. The
+        concentrations are ``DeferredTensor``s of ``mean``, so a Variable ``mean`` stays trainable.
+        ``kwargs`` go to ``__init__`` (``validate_args``, ``name``, ...)."""
+        from ..util.deferred_tensor import DeferredTensor  # util imports the bijectors, which import this package
+        owner = f"{cls.__name__}.experimental_from_mean_concentration"
+        dtype = internal.common_dtype([mean, total_concentration])
+        total = internal.as_param(total_concentration, "total_concentration", dtype, owner)
+        mean = internal.as_param(mean, "mean", dtype, owner)
+        return cls(concentration1=DeferredTensor(mean, lambda m: m * total),
+                   concentration0=DeferredTensor(mean, lambda m: (1.0 - m) * total), **kwargs)
+
+    @classmethod
+    def experimental_from_mean_variance(cls, mean, variance, **kwargs):
+        """The Beta with this ``mean`` and ``variance`` (which must be below ``mean * (1 - mean)``):
+        ``total_concentration = mean * (1 - mean) / variance - 1``."""
+        from ..util.deferred_tensor import DeferredTensor  # util imports the bijectors, which import this package
+        owner = f"{cls.__name__}.experimental_from_mean_variance"
+        dtype = internal.common_dtype([mean, variance])
+        variance = internal.as_param(variance, "variance", dtype, owner)
+        mean = internal.as_param(mean, "mean", dtype, owner)
+        total = DeferredTensor(mean, lambda m: m * (1.0 - m) / variance - 1.0)
+        return cls.experimental_from_mean_concentration(mean=mean, total_concentration=total, **kwargs)
+
     @property
     def concentration1(self):
         return self._concentration1

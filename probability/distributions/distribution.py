@@ -216,12 +216,15 @@ class Distribution:
         return self._allow_nan_stats
 
     @property
-    def batch_shape(self) -> tuple:
-        return tuple(self._batch_shape())
+    def batch_shape(self):
+        """The shape of the batch of independent distributions, a ``wb.TensorShape`` as in TFP
+        (it compares equal to tuples; an empty shape is still truthy, so test ``len``)."""
+        return wb.TensorShape(self._batch_shape())
 
     @property
-    def event_shape(self) -> tuple:
-        return tuple(self._event_shape())
+    def event_shape(self):
+        """The shape of one draw, a ``wb.TensorShape``."""
+        return wb.TensorShape(self._event_shape())
 
     def batch_shape_tensor(self):
         return wb.constant(np.asarray(self.batch_shape, dtype=np.int32))
@@ -402,7 +405,8 @@ class Distribution:
     def entropy(self, name=None):
         if not hasattr(self, "_entropy"):
             raise self._missing("entropy")
-        return wb.broadcast_to(self._entropy(), self.batch_shape) if self.batch_shape else self._entropy()
+        batch = tuple(self._batch_shape())
+        return wb.broadcast_to(self._entropy(), batch) if batch else self._entropy()
 
     def kl_divergence(self, other, name=None):
         """``KL(self || other)``, from the registry (``probability.kl_divergence``)."""
@@ -461,7 +465,7 @@ class Distribution:
         """Slice the batch dimensions: ``d[1:]``, ``d[..., 0]``."""
         if not isinstance(slices, tuple):
             slices = (slices,)
-        batch = self.batch_shape
+        batch = tuple(self.batch_shape)
         new = {}
         for k, t in self._params_tensors().items():
             nd = self._param_event_ndims[k]

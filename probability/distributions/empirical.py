@@ -73,7 +73,7 @@ class Empirical(Distribution):
         return list(range(-self._event_ndims, 0))
 
     def _sample_n(self, n, seed):
-        batch = self.batch_shape
+        batch = tuple(self.batch_shape)
         idx = wb.random.stateless_uniform((n,) + batch, seed=seed, minval=0, maxval=self.num_samples,
                                           dtype=np.int32)
         nb = len(batch)

@@ -41,6 +41,19 @@ class Gamma(internal.RateParameterized, Distribution):
         self._force_probs_to_zero_outside_support = bool(force_probs_to_zero_outside_support)
         super().__init__(dtype, FULLY_REPARAMETERIZED, validate_args, allow_nan_stats, parameters, name)
 
+    @classmethod
+    def experimental_from_mean_variance(cls, mean, variance, **kwargs):
+        """The Gamma with this ``mean`` and ``variance`` (both > 0): ``rate = mean / variance``,
+        ``concentration = mean * rate``, as ``DeferredTensor``s of ``mean`` (a Variable ``mean``
+        stays trainable). ``kwargs`` go to ``__init__``."""
+        from ..util.deferred_tensor import DeferredTensor  # util imports the bijectors, which import this package
+        owner = f"{cls.__name__}.experimental_from_mean_variance"
+        dtype = internal.common_dtype([mean, variance])
+        mean = internal.as_param(mean, "mean", dtype, owner)
+        variance = internal.as_param(variance, "variance", dtype, owner)
+        rate = DeferredTensor(mean, lambda m: m / variance)
+        return cls(concentration=DeferredTensor(mean, lambda m: m * rate), rate=rate, **kwargs)
+
     @property
     def concentration(self):
         return self._concentration

@@ -42,13 +42,18 @@ class GaussianProcess(Distribution):
         if mean_fn is not None and not callable(mean_fn):
             raise TypeError(f"{owner}: `mean_fn` must be callable, got {type(mean_fn).__name__}")
         self._kernel = kernel
-        self._gp_dtype = np.dtype(kernel.dtype or np.float32)
-        self._index_points = _gp.as_index_points(index_points, kernel, owner)
+        self._gp_dtype = _gp.process_dtype(kernel, index_points, observation_noise_variance,
+                                           *self._dtype_arguments())
+        self._index_points = _gp.as_index_points(index_points, kernel, owner, dtype=self._gp_dtype)
         self._mean_fn = mean_fn
         self._observation_noise_variance = internal.as_param(observation_noise_variance, "observation_noise_variance",
                                                              self._gp_dtype, owner)
         self._jitter = float(jitter)
         self._cholesky_fn = cholesky_fn
+
+    def _dtype_arguments(self):
+        """Further arguments whose floating dtype fixes the process's when the kernel has none."""
+        return ()
 
     # -- properties ---------------------------------------------------------------
     @property
@@ -103,7 +108,7 @@ class GaussianProcess(Distribution):
         return _gp.mvn_log_prob(x, self._loc(), self._chol())
 
     def _sample_n(self, n, seed):
-        batch = self.batch_shape
+        batch = tuple(self.batch_shape)
         return _gp.mvn_sample(n, self._loc(), _gp.broadcast_batch(self._chol(), batch, 2), batch, seed,
                               self._gp_dtype)
 

@@ -35,10 +35,12 @@ class GaussianProcessRegressionModel(GaussianProcess):
             raise ValueError(f"{owner}: give both `observation_index_points` and `observations`, or neither")
         noise = observation_noise_variance
         pred = noise if predictive_noise_variance is None else predictive_noise_variance
+        self._dtype_args = (observation_index_points, observations, noise)
         super().__init__(kernel, index_points, mean_fn, pred, None, cholesky_fn, jitter, validate_args,
                          allow_nan_stats, parameters, name)
         self._obs_noise = internal.as_param(noise, "observation_noise_variance", self._gp_dtype, owner)
-        self._obs_points = _gp.as_index_points(observation_index_points, kernel, owner, "observation_index_points")
+        self._obs_points = _gp.as_index_points(observation_index_points, kernel, owner, "observation_index_points",
+                                               self._gp_dtype)
         self._observations = None if observations is None else internal.as_param(
             observations, "observations", self._gp_dtype, owner)
         if self._observations is not None:
@@ -46,6 +48,9 @@ class GaussianProcessRegressionModel(GaussianProcess):
             if self._observations.ndim < 1 or self._observations.shape[-1] != n:
                 raise ValueError(f"{owner}: `observations` has shape {self._observations.shape}; expected [..., {n}] "
                                  f"(one per observation index point, shape {self._obs_points.shape})")
+
+    def _dtype_arguments(self):
+        return self._dtype_args
 
     @property
     def observation_index_points(self):

@@ -46,7 +46,7 @@ class Independent(Distribution):
 
     # -- shapes --------------------------------------------------------------
     def _split(self):
-        batch = self._distribution.batch_shape
+        batch = tuple(self._distribution.batch_shape)
         return len(batch) - self._reinterpreted_batch_ndims
 
     def _batch_shape(self):

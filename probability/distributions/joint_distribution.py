@@ -11,6 +11,7 @@ it through their parameters (so ``sample(5)`` gives 5 joint draws, not 5 x 5).
 
 from __future__ import annotations
 
+import collections
 import inspect
 
 import numpy as np
@@ -261,7 +262,15 @@ class JointDistributionSequential(JointDistribution):
     (4,)
     """
 
-    def __init__(self, model, validate_args=False, name=None):
+    def __new__(cls, model=None, batch_ndims=None, *args, **kwargs):
+        # TFP's rule: a batch_ndims makes the auto-batched joint distribution with that many batch dims
+        if cls is JointDistributionSequential and batch_ndims is not None:
+            from .joint_distribution_auto_batched import JointDistributionSequentialAutoBatched  # it subclasses this
+            return object.__new__(JointDistributionSequentialAutoBatched)
+        return object.__new__(cls)
+
+    def __init__(self, model, batch_ndims=None, use_vectorized_map=False, validate_args=False,
+                 experimental_use_kahan_sum=False, name=None):
         super().__init__(list(model), validate_args, name)
 
     def _build_parts(self, model):
@@ -314,6 +323,34 @@ class JointDistributionSequential(JointDistribution):
         return list(value)
 
 
+def _tfp_key_order(deps):
+    """The order of the keys in the dicts a JointDistributionNamed returns, as TFP's: parts by
+    decreasing depth (the longest chain of dependencies below them), then decreasing name, each
+    after its own dependencies (visited the same way)."""
+    depth = {}
+
+    def find_depth(k):
+        if k not in depth:
+            depth[k] = 1 + max([find_depth(d) for d in deps[k]], default=-1)
+        return depth[k]
+
+    for k in deps:
+        find_depth(k)
+    out, seen = [], set()
+
+    def visit(k):
+        if k in seen:
+            return
+        seen.add(k)
+        for d in sorted(deps[k], key=lambda d: (depth[d], d), reverse=True):
+            visit(d)
+        out.append(k)
+
+    for k in sorted(deps, key=lambda k: (depth[k], k), reverse=True):
+        visit(k)
+    return out
+
+
 class JointDistributionNamed(JointDistribution):
     """A joint distribution from a dict: each value is a Distribution or a callable whose argument
     names are the names of the parts it depends on.
@@ -326,10 +363,18 @@ class JointDistributionNamed(JointDistribution):
     >>> jd.log_prob(draw)                             # or jd.log_prob(scale=..., y=...)
     """
 
-    def __init__(self, model, validate_args=False, name=None):
+    def __new__(cls, model=None, batch_ndims=None, *args, **kwargs):
+        if cls is JointDistributionNamed and batch_ndims is not None:   # as JointDistributionSequential
+            from .joint_distribution_auto_batched import JointDistributionNamedAutoBatched  # it subclasses this
+            return object.__new__(JointDistributionNamedAutoBatched)
+        return object.__new__(cls)
+
+    def __init__(self, model, batch_ndims=None, use_vectorized_map=False, validate_args=False,
+                 experimental_use_kahan_sum=False, name=None):
         if not isinstance(model, dict):
             raise TypeError(f"JointDistributionNamed: `model` must be a dict, got {type(model).__name__}")
-        super().__init__(dict(model), validate_args, name)
+        super().__init__(collections.OrderedDict(model) if isinstance(model, collections.OrderedDict) else dict(model),
+                         validate_args, name)
 
     def _build_parts(self, model):
         deps = {}
@@ -358,11 +403,12 @@ class JointDistributionNamed(JointDistribution):
             order.append(ready[0])
             done.add(ready[0])
         index = {k: i for i, k in enumerate(order)}
+        self._key_order = list(model) if isinstance(model, collections.OrderedDict) else _tfp_key_order(deps)
         return [(k, model[k], [index[d] for d in deps[k]], "named") for k in order]
 
     def _structure(self, flat):
         by_name = {p[0]: v for p, v in zip(self._parts, flat)}
-        return {k: by_name[k] for k in self._model}
+        return {k: by_name[k] for k in self._key_order}
 
     def _flatten(self, value, method, allow_missing=False):
         if not isinstance(value, dict):

@@ -246,11 +246,11 @@ class _AutoBatched:
         out = shapes[0][:self._batch_ndims]
         for s in shapes[1:]:
             out = internal.broadcast_shapes(out, s[:self._batch_ndims])
-        return tuple(out)
+        return wb.TensorShape(out)
 
     @property
     def event_shape(self):
-        return self._structure([s[self._batch_ndims:] for s in self._draw_shapes()])
+        return self._structure([wb.TensorShape(s[self._batch_ndims:]) for s in self._draw_shapes()])
 
     def is_scalar_batch(self):
         return self.batch_shape == ()
@@ -265,7 +265,7 @@ class JointDistributionSequentialAutoBatched(_AutoBatched, JointDistributionSequ
     def __init__(self, model, batch_ndims=0, use_vectorized_map=True, validate_args=False,
                  experimental_use_kahan_sum=False, name=None):
         self._init_batch_ndims(batch_ndims)
-        super().__init__(model, validate_args, name)
+        super().__init__(model, validate_args=validate_args, name=name)
 
 
 class JointDistributionNamedAutoBatched(_AutoBatched, JointDistributionNamed):
@@ -274,7 +274,7 @@ class JointDistributionNamedAutoBatched(_AutoBatched, JointDistributionNamed):
     def __init__(self, model, batch_ndims=0, use_vectorized_map=True, validate_args=False,
                  experimental_use_kahan_sum=False, name=None):
         self._init_batch_ndims(batch_ndims)
-        super().__init__(model, validate_args, name)
+        super().__init__(model, validate_args=validate_args, name=name)
 
 
 class JointDistributionCoroutineAutoBatched(_AutoBatched, JointDistributionCoroutine):

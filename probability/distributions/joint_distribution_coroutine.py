@@ -53,6 +53,13 @@ class JointDistributionCoroutine(JointDistribution):
 
     Root = Root
 
+    def __new__(cls, model=None, sample_dtype=None, batch_ndims=None, *args, **kwargs):
+        # TFP's rule: a batch_ndims makes the auto-batched joint distribution with that many batch dims
+        if cls is JointDistributionCoroutine and batch_ndims is not None:
+            from .joint_distribution_auto_batched import JointDistributionCoroutineAutoBatched  # it subclasses this
+            return object.__new__(JointDistributionCoroutineAutoBatched)
+        return object.__new__(cls)
+
     def __init__(self, model, sample_dtype=None, batch_ndims=None, use_vectorized_map=False,
                  validate_args=False, experimental_use_kahan_sum=False, name=None):
         if not callable(model):

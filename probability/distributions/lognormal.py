@@ -6,6 +6,7 @@ import math
 
 import workbench as wb
 
+from .. import internal
 from ._loc_scale import LocScaleDistribution
 from .kullback_leibler import RegisterKL
 from .normal import _kl_normal_normal
@@ -30,6 +31,20 @@ class LogNormal(LocScaleDistribution):
 
     def __init__(self, loc, scale, validate_args=False, allow_nan_stats=True, name="LogNormal"):
         super().__init__(loc, scale, validate_args, allow_nan_stats, name)
+
+    @classmethod
+    def experimental_from_mean_variance(cls, mean, variance, **kwargs):
+        """The LogNormal with this ``mean`` and ``variance`` (both > 0):
+        ``scale = sqrt(log1p(variance / mean**2))``, ``loc = log(mean) - scale**2 / 2``, as
+        ``DeferredTensor``s of ``mean``. ``kwargs`` go to ``__init__``."""
+        from ..util.deferred_tensor import DeferredTensor  # util imports the bijectors, which import this package
+        owner = f"{cls.__name__}.experimental_from_mean_variance"
+        dtype = internal.common_dtype([mean, variance])
+        mean = internal.as_param(mean, "mean", dtype, owner)
+        variance = internal.as_param(variance, "variance", dtype, owner)
+        scale = DeferredTensor(mean, lambda m: wb.sqrt(wb.math.log1p(variance / m ** 2)))
+        loc = DeferredTensor(mean, lambda m: wb.math.log(m) - scale ** 2 / 2.0)
+        return cls(loc=loc, scale=scale, **kwargs)
 
     def _log_x(self, x):
         # log x, with x <= 0 sent to -inf (density and CDF 0) without NaN gradients

@@ -38,7 +38,7 @@ class MixtureSameFamily(Distribution):
                                       "are NOT_REPARAMETERIZED")
         mix, comp = mixture_distribution, components_distribution
         _check_categorical(mix, "MixtureSameFamily", "mixture_distribution")
-        if not isinstance(comp, Distribution) or not comp.batch_shape:
+        if not isinstance(comp, Distribution) or not len(comp.batch_shape):
             raise ValueError("MixtureSameFamily: `components_distribution` must be a distribution whose "
                              "batch shape ends in the number of components")
         k = mix._num_categories()
@@ -94,7 +94,7 @@ class MixtureSameFamily(Distribution):
         return wb.reduce_logsumexp(lc + self._log_weights(), axis=-1)
 
     def _scalar_event(self, method):
-        if self.event_shape:
+        if len(self.event_shape):
             raise NotImplementedError(f"MixtureSameFamily.{method} needs scalar events, the event shape "
                                       f"is {list(self.event_shape)}")
 

@@ -63,10 +63,13 @@ class MultivariateNormalDiag(MultivariateNormal):
 
 
 def _event_size(vectors, owner):
-    """The common last dimension of the given ``[..., k]`` parameters."""
+    """The common last dimension of the given ``[..., k]`` parameters. ``loc`` broadcasts against
+    the scale (a scalar, or a last dimension of 1, takes the scale's event size), as in TFP."""
     sizes = {name: t.shape[-1] for name, t in vectors.items() if t is not None and t.ndim >= 1}
+    if sizes.get("loc") == 1 and len(sizes) > 1:
+        del sizes["loc"]
     for name, t in vectors.items():
-        if t is not None and t.ndim < 1:
+        if t is not None and t.ndim < 1 and (name != "loc" or not sizes):
             raise ValueError(f"{owner}: `{name}` needs a last dimension (the event), got a scalar")
     if len(set(sizes.values())) > 1:
         raise ValueError(f"{owner}: event sizes differ: " + ", ".join(f"`{n}` has {k}" for n, k in sizes.items()))

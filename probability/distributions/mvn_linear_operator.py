@@ -133,7 +133,7 @@ class MultivariateNormalLinearOperator(MultivariateNormal):
     def __getitem__(self, slices):
         if not isinstance(slices, tuple):
             slices = (slices,)
-        batch = self.batch_shape
+        batch = tuple(self.batch_shape)
         new = {"scale": slice_scale(self._scale, slices, batch)}
         if self._loc is not None:
             loc = wb.broadcast_to(self._loc, batch + (self._k,))

@@ -73,7 +73,7 @@ class MultivariateStudentTLinearOperator(Distribution):
 
     def _sample_n(self, n, seed):
         normal_seed, gamma_seed = internal.split_seed(seed, 2, salt="multivariate_student_t")
-        batch = self.batch_shape
+        batch = tuple(self.batch_shape)
         z = wb.random.stateless_normal((n,) + batch + (self._k,), seed=normal_seed, dtype=self.dtype)
         half_df = 0.5 * self._df
         # 1 / sqrt(w) with w = G / (df / 2), G ~ Gamma(df / 2): in log space
@@ -133,7 +133,7 @@ class MultivariateStudentTLinearOperator(Distribution):
     def __getitem__(self, slices):
         if not isinstance(slices, tuple):
             slices = (slices,)
-        batch = self.batch_shape
+        batch = tuple(self.batch_shape)
         df = wb.broadcast_to(self._df, batch)[_batch_key(slices, len(batch), 0)]
         loc = wb.broadcast_to(self._loc, batch + (self._k,))[_batch_key(slices, len(batch), 1)]
         return self.copy(df=df, loc=loc, scale=slice_scale(self._scale, slices, batch))

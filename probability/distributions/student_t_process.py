@@ -59,7 +59,7 @@ class StudentTProcess(GaussianProcess):
                 - 0.5 * (df + n) * wb.log1p(b / (df - 2.0)))
 
     def _sample_n(self, n, seed):
-        batch = self.batch_shape
+        batch = tuple(self.batch_shape)
         normal_seed, chi2_seed = internal.split_seed(seed, 2, salt="StudentTProcess")
         z = _gp.mvn_sample(n, wb.zeros_like(self._loc()), _gp.broadcast_batch(self._chol(), batch, 2), batch,
                            normal_seed, self._gp_dtype)

@@ -33,13 +33,6 @@ class TransformedDistribution(Distribution):
                             f"{type(distribution).__name__}")
         if not isinstance(bijector, Bijector):
             raise TypeError(f"TransformedDistribution: `bijector` must be a Bijector, got {type(bijector).__name__}")
-        base_ndims = len(distribution.event_shape)
-        if base_ndims < bijector.forward_min_event_ndims:
-            raise ValueError(
-                f"TransformedDistribution: bijector {bijector.name} acts on events of at least "
-                f"{bijector.forward_min_event_ndims} dims, but `distribution` has event_shape "
-                f"{list(distribution.event_shape)}; wrap it in Independent(distribution, "
-                f"reinterpreted_batch_ndims={bijector.forward_min_event_ndims - base_ndims}) first")
         self._distribution = distribution
         self._bijector = bijector
         super().__init__(distribution.dtype, distribution.reparameterization_type, validate_args,
@@ -61,18 +54,29 @@ class TransformedDistribution(Distribution):
     def _base_event_ndims(self):
         return len(self._distribution.event_shape)
 
+    def _check_event_ndims(self, method):
+        """A bijector acting on more event dims than the base distribution has can be attached (TFP
+        builds it) but gives no density or draws: raised here, when one is asked for."""
+        base_ndims, need = self._base_event_ndims(), self._bijector.forward_min_event_ndims
+        if base_ndims < need:
+            raise ValueError(
+                f"TransformedDistribution.{method}: bijector {self._bijector.name} acts on events of at least "
+                f"{need} dims, but `distribution` has event_shape {list(self._distribution.event_shape)}; "
+                f"wrap it in Independent(distribution, reinterpreted_batch_ndims={need - base_ndims}) first")
+
     def _event_shape(self):
         return self._bijector.forward_event_shape(self._distribution.event_shape)
 
     def _batch_shape(self):
-        return internal.broadcast_shapes(self._distribution.batch_shape,
-                                         self._bijector.experimental_batch_shape(self._base_event_ndims()))
+        ev = max(self._base_event_ndims(), self._bijector.forward_min_event_ndims)
+        return internal.broadcast_shapes(self._distribution.batch_shape, self._bijector.experimental_batch_shape(ev))
 
     def _value_dtype(self):
         return self._distribution._value_dtype()
 
     # -- sampling: keep the bijector's output object, so log_prob(sample) finds its base draw ----
     def sample(self, sample_shape=(), seed=None, name=None):
+        self._check_event_ndims("sample")
         shape = internal.shape_tuple(sample_shape)
         batch, base_batch = self.batch_shape, self._distribution.batch_shape
         lead = len(batch) - len(base_batch)
@@ -95,6 +99,7 @@ class TransformedDistribution(Distribution):
         return None if inner is None else tfb.Chain([self._bijector, inner], validate_args=self._validate_args)
 
     def _log_prob(self, y):
+        self._check_event_ndims("log_prob")
         x = self._bijector.inverse(y)
         ildj = self._bijector.inverse_log_det_jacobian(y, event_ndims=len(self.event_shape))
         return self._distribution.log_prob(x) + ildj
@@ -150,11 +155,13 @@ class TransformedDistribution(Distribution):
                 f"Jacobian); bijector {self._bijector.name} ({type(self._bijector).__name__}) is not affine")
 
     def _mean(self):
+        self._check_event_ndims("mean")
         self._require_affine("mean")
         return self._bijector.forward(self._distribution.mean())
 
     def _entropy(self):
         # H[f(X)] = H[X] + log|det J_f|, and the log-det is the same everywhere
+        self._check_event_ndims("entropy")
         self._require_affine("entropy")
         base = self._distribution
         x = wb.zeros(base.batch_shape + base.event_shape, dtype=base.dtype)

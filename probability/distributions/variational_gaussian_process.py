@@ -36,10 +36,13 @@ class VariationalGaussianProcess(GaussianProcess):
         owner = "VariationalGaussianProcess"
         noise = 0.0 if observation_noise_variance is None else observation_noise_variance
         pred = noise if predictive_noise_variance is None else predictive_noise_variance
+        self._dtype_args = (inducing_index_points, variational_inducing_observations_loc,
+                            variational_inducing_observations_scale, noise)
         super().__init__(kernel, index_points, mean_fn, pred, None, None, jitter, validate_args, allow_nan_stats,
                          parameters, name)
         self._obs_noise = internal.as_param(noise, "observation_noise_variance", self._gp_dtype, owner)
-        self._inducing = _gp.as_index_points(inducing_index_points, kernel, owner, "inducing_index_points")
+        self._inducing = _gp.as_index_points(inducing_index_points, kernel, owner, "inducing_index_points",
+                                              self._gp_dtype)
         self._q_loc = internal.as_param(variational_inducing_observations_loc, "variational_inducing_observations_loc",
                                         self._gp_dtype, owner)
         self._q_scale = internal.as_param(variational_inducing_observations_scale,
@@ -51,6 +54,9 @@ class VariationalGaussianProcess(GaussianProcess):
         if self._q_scale.ndim < 2 or tuple(self._q_scale.shape[-2:]) != (m, m):
             raise ValueError(f"{owner}: `variational_inducing_observations_scale` has shape {self._q_scale.shape}; "
                              f"expected [..., {m}, {m}]")
+
+    def _dtype_arguments(self):
+        return self._dtype_args
 
     @property
     def inducing_index_points(self):
@@ -138,7 +144,8 @@ class VariationalGaussianProcess(GaussianProcess):
         """
         owner = "VariationalGaussianProcess.variational_loss"
         x = self._points() if observation_index_points is None else \
-            _gp.as_index_points(observation_index_points, self._kernel, owner, "observation_index_points")
+            _gp.as_index_points(observation_index_points, self._kernel, owner, "observation_index_points",
+                                self._gp_dtype)
         y = internal.as_param(observations, "observations", self._gp_dtype, owner)
         n = _gp.num_points(x, self._kernel)
         if y.ndim < 1 or y.shape[-1] != n:

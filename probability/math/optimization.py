@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import collections
+import inspect
 
 import workbench as wb
 
@@ -21,8 +22,9 @@ def value_and_gradient(f, *args, output_gradients=None, use_gradient_tape=False,
     """``(f(*args), d f / d args)``; the gradients have the structure of ``args``.
 
     A single list or tuple argument is unpacked (``f(*args[0])``) when ``auto_unpack_single_arg``,
-    and its gradients come back as a list. With ``has_aux=True``, ``f`` returns ``(y, aux)`` and the
-    result is ``((y, aux), grads)``. ``output_gradients`` weights ``y`` as in ``tape.gradient``.
+    and its gradients come back as a list. An ``f`` taking no arguments is called as ``f()`` (it
+    reads the tensors of ``args`` itself, as in TFP's "argless ``f``"). With ``has_aux=True``,
+    ``f`` returns ``(y, aux)`` and the result is ``((y, aux), grads)``. ``output_gradients`` weights ``y`` as in ``tape.gradient``.
 
     >>> y, g = value_and_gradient(lambda x: x * x, wb.constant(3.0))   # 9.0, 6.0
     """
@@ -31,9 +33,10 @@ def value_and_gradient(f, *args, output_gradients=None, use_gradient_tape=False,
     unpacked = auto_unpack_single_arg and len(args) == 1 and isinstance(args[0], (list, tuple))
     xs = list(args[0]) if unpacked else list(args)
     xs = [x if isinstance(x, wb.Variable) else wb.convert_to_tensor(x) for x in xs]
+    argless = _takes_no_arguments(f)
     with wb.GradientTape(watch_accessed_variables=False) as tape:
         tape.watch(xs)
-        out = f(*xs, **kwargs)
+        out = f(**kwargs) if argless else f(*xs, **kwargs)   # an argless f reads the given tensors itself
         y, aux = out if has_aux else (out, None)
     grads = tape.gradient(y, xs, output_gradients=output_gradients)
     if unpacked:
@@ -43,6 +46,15 @@ def value_and_gradient(f, *args, output_gradients=None, use_gradient_tape=False,
     else:
         grads = tuple(grads)
     return ((y, aux) if has_aux else y), grads
+
+
+def _takes_no_arguments(f):
+    """Whether ``f`` takes no positional arguments (TFP's "argless ``f``" case)."""
+    try:
+        params = inspect.signature(f).parameters.values()
+    except (TypeError, ValueError):   # a builtin without a signature: called with the arguments
+        return False
+    return not any(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD, p.VAR_POSITIONAL) for p in params)
 
 
 def _trace_loss(traceable_quantities):

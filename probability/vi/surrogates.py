@@ -180,7 +180,7 @@ def build_factored_surrogate_posterior(event_shape=None, bijector=None, batch_sh
     label = name or "build_factored_surrogate_posterior"
     parts = []
     for i, (shape, b, cls, s) in enumerate(zip(shapes, bijectors, classes, seeds)):
-        base_shape = b.inverse_event_shape(shape) if b is not None else shape
+        base_shape = tuple(b.inverse_event_shape(shape)) if b is not None else tuple(shape)
         pnames = [p for p in getattr(cls, "_param_event_ndims", {}) if p in ("loc", "scale", "df", "concentration",
                                                                              "rate", "concentration0",
                                                                              "concentration1")]

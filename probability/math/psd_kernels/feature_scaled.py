@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import workbench as wb
+
 from ... import internal
 from .positive_semidefinite_kernel import PositiveSemidefiniteKernel
 
@@ -45,7 +47,7 @@ class FeatureScaled(PositiveSemidefiniteKernel):
 
     @property
     def batch_shape(self):
-        return internal.broadcast_shapes(super().batch_shape, self._kernel.batch_shape)
+        return wb.TensorShape(internal.broadcast_shapes(super().batch_shape, self._kernel.batch_shape))
 
     def _apply(self, x1, x2, example_ndims):
         scale = self._param("scale_diag", example_ndims)

@@ -35,11 +35,13 @@ class PositiveSemidefiniteKernel:
         self._parameters = params
 
     def _init_params(self, values, dtype_hint=np.float32, positive=()):
-        """Convert the parameters (None stays None) to one floating dtype."""
-        dtype = internal.common_dtype([v for v in values.values() if v is not None], dtype_hint)
+        """Convert the parameters (None stays None) to one floating dtype. A kernel given no
+        parameters has no dtype (None, as TFP's): it computes in its inputs' floating dtype."""
+        given = [v for v in values.values() if v is not None]
+        dtype = internal.common_dtype(given, dtype_hint or np.float32)
         self._params = {k: None if v is None else internal.as_param(v, k, dtype, type(self).__name__)
                         for k, v in values.items()}
-        self._dtype = dtype
+        self._dtype = dtype if given else None
         if self._validate_args:
             for k in positive:
                 v = self._params.get(k)
@@ -77,7 +79,7 @@ class PositiveSemidefiniteKernel:
             nd = self._param_feature_ndims.get(k, 0)
             shape = tuple(v.shape)
             shapes.append(shape[:len(shape) - nd] if nd else shape)
-        return internal.broadcast_shapes(*shapes) if shapes else ()
+        return wb.TensorShape(internal.broadcast_shapes(*shapes) if shapes else ())
 
     def batch_shape_tensor(self):
         return wb.constant(np.asarray(self.batch_shape, dtype=np.int32))
@@ -95,9 +97,13 @@ class PositiveSemidefiniteKernel:
 
     # -- evaluation -----------------------------------------------------------------
     def _input(self, x, what):
-        dtype = self._dtype or np.float32
-        t = x if isinstance(x, wb.Tensor) else wb.constant(np.asarray(x) if isinstance(x, (list, tuple)) else x,
-                                                           dtype=dtype)
+        if self._dtype is None:   # no parameters: a floating input keeps its dtype, Python floats are float32
+            t = wb.convert_to_tensor(x)
+            dtype = t.dtype if t.dtype.kind == "f" else np.dtype(np.float32)
+        else:
+            dtype = self._dtype
+            t = x if isinstance(x, wb.Tensor) else wb.constant(np.asarray(x) if isinstance(x, (list, tuple)) else x,
+                                                               dtype=dtype)
         if t.dtype != dtype:
             if t.dtype.kind in "iu":
                 t = wb.cast(t, dtype)
@@ -173,7 +179,7 @@ class _CombinedKernel(PositiveSemidefiniteKernel):
 
     @property
     def batch_shape(self):
-        return internal.broadcast_shapes(*[k.batch_shape for k in self._kernels])
+        return wb.TensorShape(internal.broadcast_shapes(*[k.batch_shape for k in self._kernels]))
 
 
 class _SumKernel(_CombinedKernel):
