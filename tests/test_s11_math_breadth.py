@@ -123,3 +123,13 @@ def test_bad_arguments():
         wb.nn.space_to_depth(wb.zeros([1, 3, 4, 1]), 2)
     with pytest.raises(ValueError, match="3-vectors"):
         wb.linalg.cross([1.0, 2.0], [3.0, 4.0])
+
+
+def test_sobol_sample_matches_tf():
+    # TF 2.21: tf.math.sobol_sample(40, 100, skip=7, dtype=tf.float64)
+    want = np.load(pathlib.Path(__file__).parent / "fixtures" / "s11_sobol_tf221.npy")
+    got = wb.math.sobol_sample(40, 100, skip=7, dtype=wb.float64).numpy()
+    np.testing.assert_array_equal(got, want)
+    np.testing.assert_array_equal(wb.math.sobol_sample(3, 2).numpy(), [[0.5] * 3, [0.75, 0.25, 0.25]])
+    with pytest.raises(wb.errors.InvalidArgumentError, match="dim"):
+        wb.math.sobol_sample(0, 3)

@@ -13,7 +13,7 @@ from .ops.tf_extra import (  # noqa: F401  (TF's tf.math names; the Bessel i-fun
 )
 from .ops.tf_extra import (  # noqa: F401  (more of tf.math)
     angle, confusion_matrix, count_nonzero, cumulative_logsumexp, imag, invert_permutation,
-    nextafter, real, reciprocal_no_nan, zero_fraction, zeta,
+    nextafter, real, reciprocal_no_nan, sobol_sample, zero_fraction, zeta,
 )
 from .ops.nn import log_softmax, softmax, softsign  # noqa: F401  (tf.math's, tf.nn's too)
 from .core import convert_to_tensor as _convert  # noqa: E402

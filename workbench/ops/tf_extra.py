@@ -11,6 +11,7 @@ The special functions are ops with reverse and forward rules (TF's derivatives),
 from __future__ import annotations
 
 import logging
+import warnings
 import math
 
 import numpy as np
@@ -1014,3 +1015,33 @@ def zeta(x, q, name=None):
     if a.dtype.kind != "f" or b.dtype != a.dtype:
         raise TypeError(f"zeta: x and q must be floating of one dtype, got {a.dtype} and {b.dtype}")
     return apply(_zeta_op, (a, b))
+
+
+def sobol_sample(dim, num_results, skip=0, dtype=np.float32, name=None):
+    """``[num_results, dim]`` points of the (unscrambled) Sobol sequence in ``[0, 1)^dim``,
+    starting after its first ``skip + 1`` points (TF's ``tf.math.sobol_sample``, which leaves
+    out the all-zero first point; Joe and Kuo's direction numbers, through SciPy's
+    ``scipy.stats.qmc.Sobol``).
+
+    >>> wb.math.sobol_sample(2, 3).numpy()
+    array([[0.5 , 0.5 ],
+           [0.75, 0.25],
+           [0.25, 0.75]], dtype=float32)
+    """
+    from scipy.stats import qmc   # scipy.stats loads on first use only
+    dim = int(dim)
+    num_results, skip = int(num_results), int(skip)
+    if dim < 1:
+        raise InvalidArgumentError(f"sobol_sample: dim must be at least 1, got {dim}")
+    if num_results < 0 or skip < 0:
+        raise InvalidArgumentError(f"sobol_sample: num_results and skip must be non-negative, got "
+                                   f"{num_results} and {skip}")
+    dt = _dtypes.np_dtype(dtype)
+    if dt not in (np.float32, np.float64):
+        raise TypeError(f"sobol_sample: dtype must be float32 or float64, got {dtype}")
+    engine = qmc.Sobol(dim, scramble=False)
+    engine.fast_forward(skip + 1)
+    with warnings.catch_warnings():   # SciPy's note on sample sizes that are not powers of 2
+        warnings.simplefilter("ignore")
+        points = engine.random(num_results) if num_results else np.zeros((0, dim))
+    return convert_to_tensor(points.astype(dt))
