@@ -133,3 +133,15 @@ def test_sobol_sample_matches_tf():
     np.testing.assert_array_equal(wb.math.sobol_sample(3, 2).numpy(), [[0.5] * 3, [0.75, 0.25, 0.25]])
     with pytest.raises(wb.errors.InvalidArgumentError, match="dim"):
         wb.math.sobol_sample(0, 3)
+
+
+def test_atrous_conv2d_transpose_matches_tf():
+    # TF 2.21's outputs for these inputs: tests/fixtures/s11_atrous_transpose_tf221.npz
+    want = np.load(pathlib.Path(__file__).parent / "fixtures" / "s11_atrous_transpose_tf221.npz")
+    rng = np.random.default_rng(9)
+    x = rng.normal(size=(2, 4, 4, 3)).astype(np.float32)
+    w = rng.normal(size=(3, 3, 2, 3)).astype(np.float32)
+    same = wb.nn.atrous_conv2d_transpose(x, w, [2, 4, 4, 2], 2, "SAME").numpy()
+    valid = wb.nn.atrous_conv2d_transpose(x, w, [2, 8, 8, 2], 2, "VALID").numpy()
+    np.testing.assert_allclose(same, want["same"], rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(valid, want["valid"], rtol=1e-4, atol=1e-5)

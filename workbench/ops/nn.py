@@ -897,6 +897,15 @@ def atrous_conv2d(value, filters, rate, padding, name=None):
     return conv2d(value, filters, strides=1, padding=padding, dilations=rate)
 
 
+def atrous_conv2d_transpose(value, filters, output_shape, rate, padding, name=None):
+    """The transpose of :func:`atrous_conv2d`: ``conv2d_transpose`` with stride 1 and dilation
+    ``rate`` (TF's ``tf.nn.atrous_conv2d_transpose``; ``filters`` ``[h, w, out, in]``)."""
+    rate = argcheck.integer(rate, "rate", "atrous_conv2d_transpose")
+    if rate < 1:
+        raise ValueError(f"atrous_conv2d_transpose: rate must be >= 1, got {rate}")
+    return conv2d_transpose(value, filters, output_shape, strides=1, padding=padding, dilations=rate)
+
+
 def batch_norm_with_global_normalization(input, mean, variance, beta, gamma, variance_epsilon,
                                          scale_after_normalization, name=None):
     """:func:`batch_normalization` with offset ``beta`` and, if ``scale_after_normalization``,
@@ -1030,6 +1039,7 @@ def sampled_softmax_loss(weights, biases, labels, inputs, num_sampled, num_class
 
 
 __all__ = [
+    "atrous_conv2d_transpose",
     "sampled_softmax_loss",
     "nce_loss",
     "compute_accidental_hits",
