@@ -30,22 +30,38 @@ def value_and_gradient(f, *args, output_gradients=None, use_gradient_tape=False,
     """
     if not callable(f):
         raise TypeError(f"value_and_gradient: f must be callable, got {type(f).__name__}")
-    unpacked = auto_unpack_single_arg and len(args) == 1 and isinstance(args[0], (list, tuple))
-    xs = list(args[0]) if unpacked else list(args)
+    one_sequence = len(args) == 1 and isinstance(args[0], (list, tuple))
+    unpacked = auto_unpack_single_arg and one_sequence
+    packed = one_sequence and not unpacked   # f gets the sequence (of tensors) as its one argument
+    xs = list(args[0]) if one_sequence else list(args)
     xs = [x if isinstance(x, wb.Variable) else wb.convert_to_tensor(x) for x in xs]
     argless = _takes_no_arguments(f)
     with wb.GradientTape(watch_accessed_variables=False) as tape:
         tape.watch(xs)
-        out = f(**kwargs) if argless else f(*xs, **kwargs)   # an argless f reads the given tensors itself
+        if argless:   # an argless f reads the given tensors itself
+            out = f(**kwargs)
+        elif packed:
+            out = f(_pack(xs, type(args[0])), **kwargs)
+        else:
+            out = f(*xs, **kwargs)
         y, aux = out if has_aux else (out, None)
     grads = tape.gradient(y, xs, output_gradients=output_gradients)
-    if unpacked:
+    if one_sequence:   # the gradients have the structure of the sequence
         grads = type(args[0])(grads) if isinstance(args[0], tuple) else list(grads)
     elif len(args) == 1:
         grads = grads[0]
     else:
         grads = tuple(grads)
     return ((y, aux) if has_aux else y), grads
+
+
+def _pack(xs, kind):
+    """The one argument of ``f`` for a sequence argument that is not unpacked: TFP passes the
+    sequence, whose ops pack it into one tensor. Tensors of one shape are stacked here (ops on a
+    Python list of Tensors do not reach the tape), so the gradient reaches each entry."""
+    if len({tuple(x.shape) for x in xs}) == 1 and len({x.dtype for x in xs}) == 1:
+        return wb.stack(xs)
+    return kind(xs)
 
 
 def _takes_no_arguments(f):
