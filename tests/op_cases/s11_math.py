@@ -67,4 +67,8 @@ CASES = [
          + wb.linalg.lu_reconstruct(lu, _LU_PERM)[..., :2],
          [uniform(-1, 1, (3, 3), 1119) + 3 * np.eye(3), uniform(-1, 1, (3, 2), 1120)]),
     Case("sqrtm", wb.linalg.sqrtm, [uniform(-0.3, 0.3, (2, 2, 2), 1121) + 2 * np.eye(2)]),
+    Case("dilation2d and erosion2d", lambda x, f: wb.nn.dilation2d(x, f, [1, 1, 1, 1], "SAME", "NHWC",
+                                                                   [1, 1, 1, 1])
+         + wb.nn.erosion2d(x, f, [1, 2, 2, 1], "SAME", "NHWC", [1, 1, 1, 1])[:, :1, :1],
+         [_distinct((1, 3, 3, 1), 1122), _distinct((2, 2, 1), 1123) * 0.1]),
 ]

@@ -26,11 +26,12 @@ from .elementwise import (
     abs as _abs, add, add_n, divide_no_nan, cast, equal, erf, exp, greater, greater_equal, less, log, log1p, logical_and, maximum, negative,
     ones_like, reciprocal, rsqrt, sigmoid, softplus, sqrt, square, squared_difference, tanh, where, zeros_like,
 )
-from .reduce import _axes, reduce_mean, reduce_sum
+from .reduce import _axes, reduce_max, reduce_mean, reduce_min, reduce_sum
 from .indexing import gather, pad
 from .linalg import matmul
 from .segment import segment_mean, unsorted_segment_mean
-from .shape import concat, expand_dims, norm_axis, reshape, transpose
+from .shape import concat, expand_dims, norm_axis, reshape, stack, transpose
+from .windows import out_size, pads_of
 
 # ---------------------------------------------------------------------------
 # activations: elementwise primitives with derivative ``d(ans, x)``
@@ -1038,7 +1039,84 @@ def sampled_softmax_loss(weights, biases, labels, inputs, num_sampled, num_class
     return softmax_cross_entropy_with_logits(labels=targets, logits=logits)
 
 
+# ---------------------------------------------------------------------------
+# grayscale morphology
+
+
+def _four(value, what, opname):
+    vals = argcheck.integers(value, what, opname)
+    if len(vals) != 4 or vals[0] != 1 or vals[3] != 1 or min(vals) < 1:
+        raise ValueError(f"{opname}: {what} must be 4 positive ints [1, h, w, 1], got {value!r}")
+    return int(vals[1]), int(vals[2])
+
+
+def _dilate(x, filters, strides, padding, dilations, opname, erode=False):
+    """``max over (dy, dx) of x[b, y s + dy r, x s + dx r, c] + filters[dy, dx, c]`` (with
+    ``erode``: the min of ``x[...] - filters[dy, dx, c]``), the input padded by -inf (+inf):
+    composed from slices, so differentiable like ``reduce_max``."""
+    f = convert_to_tensor(filters, dtype=x.dtype)
+    if x.ndim != 4 or f.ndim != 3 or f.shape[-1] != x.shape[-1]:
+        raise ValueError(f"{opname}: input must be [batch, height, width, depth] and filters "
+                         f"[height, width, depth] with the same depth, got {x.shape} and {f.shape}")
+    st = _four(strides, "strides", opname)
+    rt = _four(dilations if dilations is not None else [1, 1, 1, 1], "dilations", opname)
+    ks = tuple(f.shape[:2])
+    (top, bottom), (left, right) = pads_of(padding, tuple(x.shape[1:3]), ks, st, rt, "NHWC", opname,
+                                           explicit=False)
+    oh = out_size(x.shape[1], (top, bottom), ks[0], st[0], rt[0])
+    ow = out_size(x.shape[2], (left, right), ks[1], st[1], rt[1])
+    if oh < 1 or ow < 1:
+        raise ValueError(f"{opname}: the filter {ks} (dilated by {rt}) is larger than the input "
+                         f"{tuple(x.shape[1:3])} with padding {padding!r}")
+    xp_ = pad(x, [[0, 0], [top, bottom], [left, right], [0, 0]],
+              constant_values=np.inf if erode else -np.inf)
+    parts = []
+    for dy in range(ks[0]):
+        for dx in range(ks[1]):
+            y0, x0 = dy * rt[0], dx * rt[1]
+            window = xp_[:, y0:y0 + (oh - 1) * st[0] + 1:st[0], x0:x0 + (ow - 1) * st[1] + 1:st[1], :]
+            parts.append(window - f[dy, dx] if erode else window + f[dy, dx])
+    return (reduce_min if erode else reduce_max)(stack(parts, axis=0), axis=0)
+
+
+def dilation2d(input, filters, strides, padding, data_format="NHWC", dilations=None, name=None):
+    """Grayscale dilation (TF's ``tf.nn.dilation2d``): ``out[b, y, x, c] = max over (dy, dx) of
+    input[b, y s + dy r, x s + dx r, c] + filters[dy, dx, c]``, with ``strides`` and
+    ``dilations`` as ``[1, s, s, 1]`` lists and ``"SAME"``/``"VALID"`` padding (padding never
+    wins). Differentiable (where a window ties, the gradient is shared, as ``reduce_max``'s;
+    TF gives it to the first maximum).
+
+    >>> wb.nn.dilation2d(wb.reshape(wb.range(4.0), (1, 2, 2, 1)), wb.zeros([2, 2, 1]),
+    ...                  [1, 1, 1, 1], "VALID", dilations=[1, 1, 1, 1])[0, :, :, 0].numpy()
+    array([[3.]], dtype=float32)
+    """
+    if data_format != "NHWC":
+        raise ValueError(f"dilation2d: only data_format='NHWC' is supported, got {data_format!r}")
+    x = _float_input(input, "input", "dilation2d")
+    return _dilate(x, filters, strides, padding, dilations, "dilation2d")
+
+
+def erosion2d(value, filters, strides, padding, data_format="NHWC", dilations=None, name=None):
+    """Grayscale erosion (TF's ``tf.nn.erosion2d``): ``min over (dy, dx) of value[b, y s - dy r,
+    x s - dx r, c] - filters[dy, dx, c]`` (indices counted as TF does), which is
+    ``-dilation2d(-value, filters reflected)``.
+
+    >>> wb.nn.erosion2d(wb.reshape(wb.range(4.0), (1, 2, 2, 1)), wb.zeros([2, 2, 1]),
+    ...                 [1, 1, 1, 1], "VALID", dilations=[1, 1, 1, 1])[0, :, :, 0].numpy()
+    array([[0.]], dtype=float32)
+    """
+    if data_format != "NHWC":
+        raise ValueError(f"erosion2d: only data_format='NHWC' is supported, got {data_format!r}")
+    x = _float_input(value, "value", "erosion2d")
+    f = convert_to_tensor(filters, dtype=x.dtype)
+    if f.ndim != 3:
+        raise ValueError(f"erosion2d: filters must be [height, width, depth], got {f.shape}")
+    return _dilate(x, f[::-1, ::-1], strides, padding, dilations, "erosion2d", erode=True)
+
+
 __all__ = [
+    "erosion2d",
+    "dilation2d",
     "atrous_conv2d_transpose",
     "sampled_softmax_loss",
     "nce_loss",
