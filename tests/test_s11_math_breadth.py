@@ -145,3 +145,19 @@ def test_atrous_conv2d_transpose_matches_tf():
     valid = wb.nn.atrous_conv2d_transpose(x, w, [2, 8, 8, 2], 2, "VALID").numpy()
     np.testing.assert_allclose(same, want["same"], rtol=1e-4, atol=1e-5)
     np.testing.assert_allclose(valid, want["valid"], rtol=1e-4, atol=1e-5)
+
+
+def test_space_to_batch_matches_tf():
+    want = np.load(pathlib.Path(__file__).parent / "fixtures" / "s11_space_to_batch_tf221.npy")
+    x = np.arange(2 * 4 * 6 * 3).reshape(2, 4, 6, 3).astype(np.float32)
+    np.testing.assert_array_equal(wb.nn.space_to_batch(x, [2, 3], [[0, 0], [1, 2]]).numpy(), want)
+    np.testing.assert_array_equal(
+        wb.nn.space_to_batch(np.arange(8).reshape(1, 8, 1), [4], [[1, 3]]).numpy()[..., 0],
+        [[0, 3, 7], [0, 4, 0], [1, 5, 0], [2, 6, 0]])
+    with pytest.raises(wb.errors.InvalidArgumentError, match="multiple"):
+        wb.nn.space_to_batch(x, [3, 3], [[0, 0], [0, 0]])
+    xt = wb.constant(x.astype(np.float64))
+    with GradientTape() as tape:
+        tape.watch(xt)
+        y = wb.reduce_sum(wb.nn.space_to_batch(xt, [2, 3], [[0, 0], [1, 2]]) ** 2)
+    np.testing.assert_allclose(tape.gradient(y, xt).numpy(), 2 * x)

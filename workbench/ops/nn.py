@@ -1114,7 +1114,43 @@ def erosion2d(value, filters, strides, padding, data_format="NHWC", dilations=No
     return _dilate(x, f[::-1, ::-1], strides, padding, dilations, "erosion2d", erode=True)
 
 
+def space_to_batch(input, block_shape, paddings, name=None):
+    """Move blocks of the spatial dimensions into the batch (TF 2's ``tf.nn.space_to_batch``,
+    its ``space_to_batch_nd``): ``input`` ``[batch] + spatial (M dims) + rest`` is padded by
+    ``paddings`` ``[M, 2]``, each spatial dimension split into ``size / block`` and ``block``,
+    and the block offsets moved in front of the batch: ``[batch * prod(block_shape)] +
+    [padded / block] + rest``. Differentiable.
+
+    >>> wb.nn.space_to_batch(wb.reshape(wb.range(4), (1, 4, 1)), [2], [[0, 0]])[..., 0].numpy()
+    array([[0, 2],
+           [1, 3]], dtype=int32)
+    """
+    x = convert_to_tensor(input)
+    block = [int(b) for b in np.asarray(convert_to_tensor(block_shape).numpy()).reshape(-1)]
+    pads = np.asarray(convert_to_tensor(paddings).numpy()).reshape(-1, 2).astype(int)
+    m = len(block)
+    if m < 1 or min(block) < 1 or pads.shape[0] != m or (pads < 0).any() or x.ndim < m + 1:
+        raise ValueError(f"space_to_batch: block_shape must be M >= 1 positive ints and paddings "
+                         f"[M, 2] non-negative pairs for input of rank > M, got {block}, "
+                         f"{pads.tolist()} and input shape {x.shape}")
+    padded = [x.shape[1 + i] + pads[i, 0] + pads[i, 1] for i in range(m)]
+    for i, (n, b) in enumerate(zip(padded, block)):
+        if n % b:
+            raise InvalidArgumentError(f"space_to_batch: padded size {n} of spatial dimension {i} "
+                                       f"is not a multiple of its block size {b}")
+    y = pad(x, [[0, 0]] + pads.tolist() + [[0, 0]] * (x.ndim - 1 - m))
+    rest = tuple(x.shape[1 + m:])
+    split = (x.shape[0],) + tuple(v for n, b in zip(padded, block) for v in (n // b, b)) + rest
+    y = reshape(y, split)
+    # [batch, n1, b1, n2, b2, ..., rest] -> [b1, b2, ..., batch, n1, n2, ..., rest]
+    perm = ([2 + 2 * i for i in range(m)] + [0] + [1 + 2 * i for i in range(m)]
+            + list(range(1 + 2 * m, 1 + 2 * m + len(rest))))
+    y = transpose(y, perm)
+    return reshape(y, (x.shape[0] * int(np.prod(block)),) + tuple(n // b for n, b in zip(padded, block)) + rest)
+
+
 __all__ = [
+    "space_to_batch",
     "erosion2d",
     "dilation2d",
     "atrous_conv2d_transpose",
