@@ -447,3 +447,54 @@ def test_compat_v1_variable_aggregation_is_tf1s_enum():
     assert agg is core.VariableAggregation and agg is not wb.VariableAggregation
     assert agg.ONLY_FIRST_TOWER is agg.ONLY_FIRST_REPLICA and agg.SUM == wb.VariableAggregation.SUM
     assert [m.name for m in agg] == ["NONE", "SUM", "MEAN", "ONLY_FIRST_REPLICA"]
+
+
+# -- static shapes of shape ops in a trace with open sizes -------------------------------------
+def test_static_shapes_of_reshape_expand_squeeze_stack_gather_and_masks_in_a_trace():
+    cases = [
+        ("reshape1", lambda x, i, m: wb.reshape(x, [-1]), [None]),
+        ("reshape2", lambda x, i, m: wb.reshape(x, [-1, 3]), [None, 3]),
+        ("reshape3", lambda x, i, m: wb.reshape(x, [3, -1]), [3, None]),
+        ("expand0", lambda x, i, m: wb.expand_dims(x, 0), [1, None, 3]),
+        ("expandm1", lambda x, i, m: wb.expand_dims(x, -1), [None, 3, 1]),
+        ("expand1", lambda x, i, m: wb.expand_dims(x, 1), [None, 1, 3]),
+        ("squeeze", lambda x, i, m: wb.squeeze(x[:, :1], 1), [None]),
+        ("squeezeall", lambda x, i, m: wb.squeeze(wb.expand_dims(x, 0)), None),
+        ("stack0", lambda x, i, m: wb.stack([x, x]), [2, None, 3]),
+        ("stack1", lambda x, i, m: wb.stack([x, x], axis=1), [None, 2, 3]),
+        ("stack_m1", lambda x, i, m: wb.stack([x, x], -1), [None, 3, 2]),
+        ("unstack_ax1", lambda x, i, m: wb.unstack(x, axis=1)[0], [None]),
+        ("gather0", lambda x, i, m: wb.gather(x, [0, 0]), [2, 3]),
+        ("gather1", lambda x, i, m: wb.gather(x, [0, 1], axis=1), [None, 2]),
+        ("gather_i", lambda x, i, m: wb.gather(x, i), [None, 3]),
+        ("gather_i1", lambda x, i, m: wb.gather(x, i, axis=1), [None, None]),
+        ("bmask", lambda x, i, m: wb.boolean_mask(x, m), [None, 3]),
+        ("bmask_row", lambda x, i, m: wb.boolean_mask(x[:, 0], m), [None]),
+        ("sort", lambda x, i, m: wb.sort(x), [None, 3]),
+        ("top", lambda x, i, m: wb.math.top_k(x, 2).values, [None, 2]),
+    ]
+    specs = (wb.TensorSpec([None, 3]), wb.TensorSpec([None], wb.int32), wb.TensorSpec([None], wb.bool))
+    for name, fn, want in cases:   # TF 2.21's shapes, in the trace and in the output spec
+        seen = []
+
+        def g(x, i, m, fn=fn):
+            out = fn(x, i, m)
+            seen.append(out.shape.as_list() if out.shape.rank is not None else None)
+            return out
+
+        cf = wb.function(g).get_concrete_function(*specs)
+        out = cf.structured_outputs.shape
+        assert seen == [want], name
+        assert (out.as_list() if out.rank is not None else None) == want, name
+
+
+def test_shape_ops_with_open_sizes_still_compute_and_keep_eager_shapes():
+    @wb.function(input_signature=[wb.TensorSpec([None, 3])])
+    def f(x):
+        y = wb.stack([wb.reshape(x, [-1]), wb.reshape(x, [-1])])
+        return wb.gather(wb.squeeze(wb.expand_dims(x, 0), 0), [1, 0]), y
+
+    a, b = f(wb.constant(np.arange(6.0).reshape(2, 3), wb.float32))
+    np.testing.assert_array_equal(a.numpy(), [[3, 4, 5], [0, 1, 2]])
+    assert a.shape == (2, 3) and b.shape == (2, 6)
+    assert wb.reshape(wb.ones([2, 3]), [-1]).shape == (6,)   # eager: no hints left behind

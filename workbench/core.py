@@ -75,6 +75,7 @@ class _HookState(threading.local):
         self.scope = ""          # the active name scope, "outer/inner/" (wb.name_scope)
         self.distribution = None  # the distribution strategy whose scope is entered (wb.distribute)
         self.dataset_fns = 0     # tf.data functions running on this thread (TF traces them as graphs)
+        self.shape_hint = None   # (op name, static shape) for the next op a trace records (static_shape_hint)
 
 
 _state = _HookState()
@@ -200,6 +201,28 @@ def name_scope_prefix() -> str:
     return _state.scope
 
 
+def open_shapes_traced() -> bool:
+    """True while a ``wb.function`` trace whose arguments leave sizes open (an input signature
+    with None) records ops: ops whose static shape their arguments' traced shapes do not say
+    then tell it with :func:`static_shape_hint`."""
+    tracer = _state.tracer
+    return tracer is not None and getattr(tracer, "open_shapes", False)
+
+
+def static_shape_hint(op_name: str, shape) -> None:
+    """TF's static shape (a tuple, None for an open size; None for an unknown rank) of the
+    result of the next op, named ``op_name``, that the current trace records: the op's
+    parameters are the traced sizes, this is what TF's shape inference says of them."""
+    _state.shape_hint = (op_name, shape)
+
+
+def take_static_shape_hint(op_name: str):
+    """The hint :func:`static_shape_hint` left for an op named ``op_name`` (False if none);
+    any hint is used up."""
+    hint, _state.shape_hint = _state.shape_hint, None
+    return hint[1] if hint is not None and hint[0] == op_name else False
+
+
 def set_name_scope_prefix(prefix: str) -> str:
     """Make ``prefix`` (``""`` or a name ending in ``/``) the current thread's name scope;
     returns the previous one. ``wb.name_scope`` enters and leaves scopes with it."""
@@ -238,12 +261,14 @@ class DeviceName(str):
         return Device(self).xp
 
     def __eq__(self, other):
-        if isinstance(other, (Device, str)) and not str.__eq__(self, other):
+        if isinstance(other, str) and str.__eq__(self, other):
+            return True
+        if isinstance(other, (Device, str)):
             try:
                 return Device(self) == Device(other)
             except (TypeError, ValueError):
                 return False
-        return str.__eq__(self, other)
+        return NotImplemented
 
     def __ne__(self, other):
         eq = self.__eq__(other)

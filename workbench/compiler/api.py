@@ -371,7 +371,7 @@ class Function:
                 known[id(t)] = None
         if all(s is not None and None not in s for s in known.values()):
             return None
-        return output_shapes(tracer.events, known, tracer.arrays)
+        return output_shapes(tracer.events, known, tracer.arrays, tracer.static)
 
     def _trace(self, key, args, kwargs, flat, general=None):
         concrete, found = self._find(key)

@@ -142,13 +142,20 @@ def as_tensors(values):
             t.__class__ = Placeholder
 
 
-def derive(name, args, params, out) -> bool:
+def derive(name, args, params, out, hint=False):
     """While a trace runs: give ``out``, the one result of op ``name`` on ``args``, TF's
     static shape where placeholders' open sizes reach it and the rules of :func:`_op_shape`
-    say what it is (it becomes an unlabelled :class:`Placeholder`); True when it did. Ops the
-    rules do not cover keep the traced sizes."""
+    (or ``hint``, what the op said with ``core.static_shape_hint``) say what it is (it becomes
+    an unlabelled :class:`Placeholder`); that shape when it did, else False. Ops the rules do
+    not cover keep the traced sizes."""
     if type(out) is not Tensor or params is None:
         return False
+    if hint is not False:
+        if hint is not None and tuple(hint) == out._data.shape:
+            return False
+        out.__class__ = Placeholder
+        Placeholder._shown[id(out)] = (None, None if hint is None else tuple(hint))
+        return Placeholder._shown[id(out)][1]
     ins, open_ = [], False
     for a in args:
         if not isinstance(a, Tensor):
@@ -166,7 +173,7 @@ def derive(name, args, params, out) -> bool:
         return False
     out.__class__ = Placeholder
     Placeholder._shown[id(out)] = (None, shape)
-    return True
+    return shape
 
 
 def release_placeholders(tensors):
@@ -501,7 +508,7 @@ def _op_shape(name, shapes, params):
     return False
 
 
-def output_shapes(events, known, arrays=None) -> dict:
+def output_shapes(events, known, arrays=None, static=None) -> dict:
     """id(tensor) -> its symbolic shape (a tuple with None for a size the input specs leave
     open; None for an unknown rank), for the tensors a trace's ``events`` compute
     (``Tracer.events``), given ``known``: id(input tensor) -> its spec's shape, and ``arrays``:
@@ -516,7 +523,8 @@ def output_shapes(events, known, arrays=None) -> dict:
     traced shape, and otherwise unknown rank. Steps that name no inputs (reverse walks)
     have unknown rank when any input is open. A value computed in Python from an argument's
     ``.shape`` is a constant here (each new input shape records a new program, and the
-    concrete function's output spec widens to cover it)."""
+    concrete function's output spec widens to cover it). ``static``: id(op result) -> the
+    static shape the trace gave it (``Tracer.static``), which wins."""
     shapes = dict(known)
     open_input = any(s is None or None in s for s in known.values())
 
@@ -536,5 +544,5 @@ def output_shapes(events, known, arrays=None) -> dict:
             s = _op_shape(name, ins, params) if params is not None and len(outs) == 1 else False
             results = [None] * len(outs) if s is False else [s]
         for o, s in zip(outs, results):
-            shapes[id(o)] = s
+            shapes[id(o)] = static[id(o)] if static and id(o) in static else s
     return shapes

@@ -138,6 +138,7 @@ class Tracer(core.Listener):
         self.open_shapes = any(type(t) is Placeholder and Placeholder._shown[id(t)][1] != t._data.shape
                                for t in inputs)
         self.derived: list = []
+        self.static: dict = {}   # id(derived result) -> its static shape, for the output specs
 
     # -- bookkeeping ---------------------------------------------------------------
     def _mark(self, t):
@@ -228,8 +229,14 @@ class Tracer(core.Listener):
                 dyn = True
         outs = res if type(res) is tuple else (res,)
         self.events.append((op.name, args, outs, params))
-        if self.open_shapes and len(outs) == 1 and derive(op.name, args, params, outs[0]):
-            self.derived.append(outs[0])
+        if self.open_shapes and len(outs) == 1:
+            hint = core.take_static_shape_hint(op.name)
+            shape = derive(op.name, args, params, outs[0], hint)
+            if shape is not False:
+                self.derived.append(outs[0])
+                self.static[id(outs[0])] = shape
+            elif hint is not False:   # the traced sizes are TF's static ones: the output specs say so
+                self.static[id(outs[0])] = None if hint is None else tuple(hint)
         if op.vjp is not None:
             self.graph.append((op, args, params, res, None))
         if op.fwd is None:  # custom_gradient: its outputs are new wrappers of computed arrays

@@ -117,16 +117,34 @@ def _on_device(x, arr):
     return core.wrap(x.xp.asarray(arr))
 
 
-def _gather(params, indices, axis, batch_dims=0):
-    """Gather along ``axis`` with checked integer ``indices`` (a Tensor on params' device)."""
+def _static_dims(t):
+    """``t``'s static shape as a tuple (None for open sizes), or None for an unknown rank."""
+    s = t._static_shape()
+    return None if s.rank is None else tuple(s.as_list())
+
+
+def _gather(params, indices, axis, batch_dims=0, static=False):
+    """Gather along ``axis`` with checked integer ``indices`` (a Tensor on params' device).
+    ``static``: the result's static shape in a trace with open sizes, where the caller knows
+    it (default: TF's rule from params' and indices' static shapes)."""
+    traced = core.open_shapes_traced()
+    if traced and static is False:
+        ps, ids = _static_dims(params), _static_dims(indices)
+        static = None if ps is None or ids is None else ps[:axis] + ids[batch_dims:] + ps[axis + 1:]
     if axis == 0 and batch_dims == 0:
+        if traced:
+            core.static_shape_hint(_take_rows_op.name, static)
         return apply(_take_rows_op, (params, indices))
     shape = params.shape
     nb = _prod(shape[:batch_dims])
     out_shape = shape[:axis] + indices.shape[batch_dims:] + shape[axis + 1:]
     p4 = _reshape(params, (nb, _prod(shape[batch_dims:axis]), shape[axis], _prod(shape[axis + 1:])))
     i2 = _reshape(indices, (nb, _prod(indices.shape[batch_dims:])))
-    return _reshape(apply(_gather_op, (p4, i2)), out_shape)
+    out = apply(_gather_op, (p4, i2))
+    if traced:   # the last op carries the static shape (a reshape, even to the same sizes)
+        core.static_shape_hint(_reshape_op.name, static)
+        return apply(_reshape_op, (out,), {"shape": out_shape})
+    return _reshape(out, out_shape)
 
 
 def take_rows(x, ids, axis=0):
@@ -554,6 +572,9 @@ def boolean_mask(tensor, mask, axis=None, name=None):
                          f"at axis {axis if axis is not None else 0}")
     flat = _reshape(t, t.shape[:a] + (_prod(m.shape),) + t.shape[a + k:])
     keep = t.xp.flatnonzero(m._data)
+    if core.open_shapes_traced():   # TF: the masked dims become one open size
+        ts = _static_dims(t)
+        return _gather(flat, core.wrap(keep), a, static=None if ts is None else ts[:a] + (None,) + ts[a + k:])
     return _gather(flat, core.wrap(keep), a)
 
 

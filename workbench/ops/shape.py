@@ -87,7 +87,27 @@ def reshape(tensor, shape, name=None):
         out_shape = _resolve_shape(x._data.shape, shape)
     except ValueError as exc:
         raise InvalidArgumentError(eager_op_message("Reshape", str(exc), x.device)) from None
+    if core.open_shapes_traced():
+        _hint_static("reshape", x, lambda s: _reshape_static(s, shape))
     return apply(_reshape_op, (x,), {"shape": out_shape})
+
+
+def _hint_static(op_name, x, rule):
+    """In a trace whose arguments leave sizes open: tell it the static shape ``rule(static)`` of
+    the next ``op_name`` result, from ``x``'s static shape (a tuple with None, or None for an
+    unknown rank), where that differs from the traced sizes."""
+    static = x._static_shape()
+    dims = None if static.rank is None else tuple(static.as_list())
+    if dims != x._data.shape:
+        core.static_shape_hint(op_name, rule(dims))
+
+
+def _reshape_static(static, shape):
+    """TF's static shape of a reshape of a tensor of static shape ``static`` to ``shape``: the
+    -1 size is open unless every input size is known."""
+    if static is not None and None not in static:
+        return _resolve_shape(static, shape)
+    return tuple(None if d == -1 else d for d in shape)
 
 
 def _resolve_shape(old, new):
@@ -119,7 +139,19 @@ def expand_dims(input, axis, name=None):
     nd = x.ndim + 1
     a = norm_axis(axis, nd, "expand_dims")
     shape = x._data.shape   # a plain tuple: cheaper to slice than a TensorShape
+    if core.open_shapes_traced():
+        return _reshape_hinted(x, shape[:a] + (1,) + shape[a:],
+                               lambda s: None if s is None else s[:a] + (1,) + s[a:])
     return reshape(x, shape[:a] + (1,) + shape[a:])
+
+
+def _reshape_hinted(x, shape, rule):
+    """``reshape(x, shape)`` (sizes as traced) in a trace with open sizes, whose static shape
+    is ``rule(x's static shape)``, as TF's shape inference of the op that asked for it."""
+    if shape == x._data.shape:
+        return x
+    _hint_static("reshape", x, rule)
+    return apply(_reshape_op, (x,), {"shape": tuple(shape)})
 
 
 def squeeze(input, axis=None, name=None):
@@ -135,6 +167,13 @@ def squeeze(input, axis=None, name=None):
             if x.shape[a] != 1:
                 raise ValueError(f"squeeze: cannot squeeze axis {a} of shape {x.shape}: its size is not 1")
         shape = tuple(s for i, s in enumerate(x.shape) if i not in axes)
+    if core.open_shapes_traced():
+        def rule(static):
+            # TF: without axis, an open size may be 1, so the rank is unknown
+            if static is None or axis is None:
+                return None if static is None or None in static else tuple(d for d in static if d != 1)
+            return tuple(d for i, d in enumerate(static) if i not in axes)
+        return _reshape_hinted(x, shape, rule)
     return reshape(x, shape)
 
 
@@ -323,6 +362,15 @@ def unstack(value, num=None, axis=0, name=None):
     parts = split(x, n, axis=a) if n > 1 else [x]
     if n == 0:
         return []
+    if core.open_shapes_traced():
+        static = x._static_shape()
+        dims = None if static.rank is None else tuple(d for i, d in enumerate(static.as_list()) if i != a)
+        if dims is not None and dims != x._data.shape[:a] + x._data.shape[a + 1:]:
+            out = []
+            for p in parts:   # each part: x's static shape without the axis
+                core.static_shape_hint("reshape", dims)
+                out.append(apply(_reshape_op, (p,), {"shape": p._data.shape[:a] + p._data.shape[a + 1:]}))
+            return out
     return [squeeze(p, axis=a) for p in parts]
 
 
