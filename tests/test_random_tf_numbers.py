@@ -282,3 +282,13 @@ def test_poisson_is_tfs():
     assert sorted(seen) == sorted(TF_POISSON)
     big = R.poisson([5000], 4.0, seed=1).numpy()          # past the exact size: NumPy's sampler
     assert big.shape == (5000,) and abs(big.mean() - 4.0) < 0.2
+
+
+def test_kernels_remembered_are_bounded(monkeypatch):
+    monkeypatch.setattr(R, "_MAX_KERNELS", 8)
+    R.set_seed(11)
+    for _ in range(20):
+        R.uniform([1])
+    assert len(R._kernel_counters) == 8
+    R.set_seed(None)
+    assert not R._kernel_counters

@@ -15,22 +15,24 @@ are followed:
   ``Generator.from_seed(s)`` replays them;
 - module functions (``wb.random.normal``, ``uniform``, ...) follow TF's eager rules for
   op and global seeds and its cached kernels' streams (see :func:`set_seed`), so
-  ``uniform``, ``normal``, ``truncated_normal``, ``shuffle`` and ``categorical`` give
-  TF 2.21's numbers with ``seed=`` or after ``set_seed``, call after call; with
-  neither seed they draw from the global generator.
+  ``uniform``, ``normal``, ``truncated_normal``, ``shuffle``, ``categorical``, ``gamma``
+  and ``poisson`` give TF 2.21's numbers with ``seed=`` or after ``set_seed``, call
+  after call; with neither seed they draw from the global generator.
 
 Normal, truncated normal and uniform floats (half precision too) and integers use TF's
 conversions of the Philox words (``random_distributions.h``: Box-Muller on 32-bit
 uniforms, rejection outside two standard deviations, mantissa-filling for floats, modulo
 for integer ranges); categorical draws and shuffles follow TF's CPU kernels (running sums
 searched with 52-bit uniforms; a Fisher-Yates shuffle on 32-bit words), so
-``stateless_categorical`` is TF's too. Gamma, Poisson and binomial samples draw from the
-same stream with their own algorithms, so their numbers differ from TF's. The stream
+``stateless_categorical`` is TF's too, and so do the module's ``gamma`` (Marsaglia and
+Tsang) and ``poisson`` (Knuth; Hormann). The stateless and Generator gamma, Poisson and
+binomial samplers draw from the same stream with their own algorithms (gamma by
+inversion), so their numbers differ from TF's. The stream
 is computed with the array module of the default device, so a GPU gives the CPU's
-numbers. A draw of more than ``TF_EXACT_MAX`` (65,536) values comes from NumPy's
+numbers. A draw of more than ``TF_EXACT_MAX`` (4,096) values comes from NumPy's
 (CuPy's) own Philox generator at the same place of the stream, 20-30x faster than
 TF's Philox in NumPy arithmetic: the same distributions, not TF's numbers. Float32
-normals in draws of more than 4,096 values may differ from TF's in the last bit
+normals in draws of more than 256 values may differ from TF's in the last bit
 (about 1 value in 60).
 
 >>> wb.random.stateless_normal([2], seed=[1, 2]).numpy()
@@ -946,6 +948,10 @@ _op_seed_rng = pyrandom.Random(None)
 # TF's cached eager kernels of the stateful random ops: ``(kernel, dtype, seed, seed2)`` -> the
 # kernel's Philox counter (``set_seed`` clears them, as TF clears its kernel cache)
 _kernel_counters: dict = {}
+# kernels remembered at most: with a global seed and no op seed every call makes a new one, as in
+# TF (whose cache keeps them all); one forgotten here differs from TF's only if its pair of seeds
+# comes again
+_MAX_KERNELS = 1 << 16
 
 
 def get_global_generator() -> Generator:
@@ -1052,6 +1058,8 @@ class _KernelSource:
 
         def reserve(n, entry=entry, counter=counter):
             _kernel_counters[entry] = (counter + self._counters(n)) % (_U64 * _U64)
+            if len(_kernel_counters) > _MAX_KERNELS:   # the oldest goes (a fresh op seed each call)
+                del _kernel_counters[next(iter(_kernel_counters))]
         return PhiloxStream(seeds[0], counter, xp, reserve)
 
 
