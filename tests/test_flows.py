@@ -227,6 +227,9 @@ def _banana(n, seed):
 
 def test_maf_density_fit_improves_the_log_likelihood():
     # TFP's documented example: MADE(params=2) inside a MAF on the "banana" data
+    # seeded weights: the starting log-likelihood follows the random network (-5.2 to -16.7 a point in
+    # 25 unseeded draws, the gain over it as low as 0.62 of the 1.0 checked); seed 0 is a typical draw
+    wb.random.set_seed(0)
     data = wb.constant(_banana(512, 0))
     held_out = wb.constant(_banana(512, 1))
     # right-to-left: p(x2) p(x1 | x2), both Gaussian here, so one affine MAF can fit the data exactly
