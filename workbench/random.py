@@ -31,7 +31,8 @@ inversion), so their numbers differ from TF's. The stream
 is computed with the array module of the default device, so a GPU gives the CPU's
 numbers. A draw of more than ``TF_EXACT_MAX`` (4,096) values comes from NumPy's
 (CuPy's) own Philox generator at the same place of the stream, 20-30x faster than
-TF's Philox in NumPy arithmetic: the same distributions, not TF's numbers. Float32
+TF's Philox in NumPy arithmetic: the same distributions, not TF's numbers (the module's
+``gamma`` and ``poisson`` give TF's numbers at every size: their kernels run on arrays). Float32
 normals in draws of more than 256 values may differ from TF's in the last bit
 (about 1 value in 60).
 
@@ -248,6 +249,7 @@ _LIBM_MAX = 256
 # place of the stream: the same distributions, 5-30x faster than TF's Philox in NumPy arithmetic,
 # but not TF's numbers
 TF_EXACT_MAX = 4096
+_KERNEL_CHUNK = 1 << 16          # outputs of TF's gamma/Poisson kernels computed at a time
 _SHUFFLE_EXACT_MAX = 1 << 16     # TF's shuffle is a Python loop here: about 20 ms at this size
 
 
@@ -452,54 +454,87 @@ class PhiloxStream:
         """TF's RandomPoissonV2 kernel: output ``i`` (``[num_samples, rates]``, filled rate by
         rate) reads its own stretch of the stream, 256 counters on; rates under 10 multiply
         uniforms (two a block, used last first) until the product falls to ``exp(-rate)``
-        (Knuth), others take Hormann's transformed rejection; in float64 whatever the dtypes,
-        with the C library's ``exp``, ``log`` and ``lgamma``, as TF's."""
-        rate = backend.to_numpy(rate).reshape(-1)
+        (Knuth), others take Hormann's transformed rejection (two uniforms a try, one block);
+        in float64 whatever the dtypes, with the C library's ``exp``, ``log`` and ``lgamma``, as
+        TF's. Every output's uniforms are drawn at once, try by try, for the outputs still open."""
+        rate = backend.to_numpy(rate).reshape(-1).astype(np.float64)
         n_rate, n = rate.shape[0], int(num_samples)
         if self._on_first is not None:
             self._on_first(n * n_rate)
             self._on_first = None
-        T, wide = np.float64, True
-        exp, log, lgamma = _libm_functions(wide)
-        out = np.empty((n, n_rate), dtype=np.float64)
-        for r_idx in range(n_rate):
-            lam = T(rate[r_idx])
-            first = self._pos + _RESERVED * r_idx * n
-            if lam < T(10):
-                exp_neg = T(exp(float(-lam)))
-                for s_idx in range(n):
-                    draws = _Uniforms(self, first + _RESERVED * s_idx, wide)
-                    prod, x = T(1), 0
-                    while True:
-                        prod = prod * draws.next()
-                        if prod <= exp_neg:
-                            break
-                        x += 1
-                    out[s_idx, r_idx] = x
-                continue
-            log_rate = T(log(float(lam)))
-            b = T(0.931) + T(2.53) * np.sqrt(lam)
-            a = T(-0.059) + T(0.02483) * b
-            inv_alpha = T(1.1239) + T(1.1328) / (b - T(3.4))
-            v_r = T(0.9277) - T(3.6224) / (b - T(2))
-            for s_idx in range(n):
-                draws = _Uniforms(self, first + _RESERVED * s_idx, wide)
-                while True:
-                    u = draws.next() - T(0.5)
-                    v = draws.next()
-                    us = T(0.5) - abs(u)
-                    k = np.floor((T(2) * a / us + b) * u + lam + T(0.43))
-                    if us >= T(0.07) and v <= v_r:
-                        break
-                    if k < 0 or (us < T(0.013) and v > us):
-                        continue
-                    s = T(log(float(v * inv_alpha / (a / (us * us) + b))))
-                    t = -lam + k * log_rate - T(lgamma(float(k + T(1))))
-                    if s <= t:
-                        break
-                out[s_idx, r_idx] = k
+        exp, log, lgamma = (np.frompyfunc(f, 1, 1) for f in _libm_functions(True))
+        lam = np.repeat(rate, n)                 # output i = r_idx * n + s_idx, at counter 256 i on
+        out = np.empty(lam.shape[0], dtype=np.float64)
+        for first in range(0, lam.shape[0], _KERNEL_CHUNK):
+            part = slice(first, first + _KERNEL_CHUNK)
+            idx = np.arange(first, min(first + _KERNEL_CHUNK, lam.shape[0]), dtype=np.uint64)
+            small = lam[part] < 10.0
+            out[part][small] = self._knuth(lam[part][small], idx[small], exp)
+            out[part][~small] = self._hormann(lam[part][~small], idx[~small], log, lgamma)
         self._pos += _RESERVED * n * n_rate
-        return self._to_device(out)
+        return self._to_device(out.reshape(n_rate, n).T)
+
+    def _uniform_pairs(self, counters):
+        """TF's two float64 uniforms of the block at each of ``counters`` (offsets from here)."""
+        with np.errstate(over="ignore"):
+            b = philox_at(np, self._pos, counters, self._key)
+        return _unit_float64(np, b[:, 0], b[:, 1]), _unit_float64(np, b[:, 2], b[:, 3])
+
+    def _knuth(self, lam, idx, exp):
+        """Knuth's counts for ``lam`` (each under 10) at the outputs ``idx``: every open output
+        takes one uniform a step, the same one of the same block, so the steps go in lockstep."""
+        out = np.zeros(lam.shape[0], dtype=np.float64)
+        if not lam.shape[0]:
+            return out
+        exp_neg = exp(-lam).astype(np.float64)
+        prod = np.ones(lam.shape[0], dtype=np.float64)
+        rows = np.arange(lam.shape[0])
+        step = 0
+        while rows.shape[0]:
+            if step % 2 == 0:
+                pair = self._uniform_pairs(idx[rows] * np.uint64(_RESERVED) + np.uint64(step // 2))
+            u = pair[1 - step % 2]               # the block's last value first
+            prod[rows] = prod[rows] * u
+            done = prod[rows] <= exp_neg[rows]
+            out[rows[done]] = step
+            rows = rows[~done]
+            if step % 2 == 0:
+                pair = (pair[0][~done], pair[1][~done])
+            step += 1
+        return out
+
+    def _hormann(self, lam, idx, log, lgamma):
+        """Hormann's transformed rejection for ``lam`` (each at least 10) at the outputs ``idx``:
+        try ``t`` of every open output reads its block ``t`` (``u`` the last value, ``v`` the
+        first)."""
+        out = np.empty(lam.shape[0], dtype=np.float64)
+        if not lam.shape[0]:
+            return out
+        log_rate = log(lam).astype(np.float64)
+        b = 0.931 + 2.53 * np.sqrt(lam)
+        a = -0.059 + 0.02483 * b
+        inv_alpha = 1.1239 + 1.1328 / (b - 3.4)
+        v_r = 0.9277 - 3.6224 / (b - 2.0)
+        rows = np.arange(lam.shape[0])
+        t = 0
+        while rows.shape[0]:
+            v, u = self._uniform_pairs(idx[rows] * np.uint64(_RESERVED) + np.uint64(t))
+            u = u - 0.5
+            lr, ar, br = lam[rows], a[rows], b[rows]
+            us = 0.5 - np.abs(u)
+            k = np.floor((2.0 * ar / us + br) * u + lr + 0.43)
+            done = (us >= 0.07) & (v <= v_r[rows])
+            test = np.nonzero(~done & ~((k < 0) | ((us < 0.013) & (v > us))))[0]
+            if test.shape[0]:
+                ut, bt = us[test], br[test]
+                s = log(v[test] * inv_alpha[rows[test]] / (ar[test] / (ut * ut) + bt)).astype(np.float64)
+                kt = k[test]
+                tt = -lr[test] + kt * log_rate[rows[test]] - lgamma(kt + 1.0).astype(np.float64)
+                done[test] = s <= tt
+            out[rows[done]] = k[done]
+            rows = rows[~done]
+            t += 1
+        return out
 
     def binomial(self, n, p, shape):
         g = self._numpy(int(np.prod(shape, dtype=np.int64)))
@@ -529,58 +564,89 @@ class PhiloxStream:
         """TF's RandomGamma kernel, in float64 whatever ``dtype``: output ``i`` (``[num_samples,
         alphas]``, filled alpha by alpha) reads its own stretch of the stream, 256 counters on;
         ``alpha == 1`` gives ``-log1p(-u)``, other values Marsaglia and Tsang's rejection on
-        normals and uniforms (two a block, used last first), times ``u ** (1 / alpha)`` for
-        ``alpha < 1``. ``log``, ``log1p`` and ``pow`` are the C library's, as TF's."""
+        normals and uniforms (two a block, used last first, the blocks taken in turn as each
+        kind runs out), times ``u ** (1 / alpha)`` for ``alpha < 1``. ``log``, ``log1p`` and
+        ``pow`` are the C library's, as TF's. Every output's first try is drawn at once; later
+        tries go over the outputs still open."""
         alpha = backend.to_numpy(alpha).reshape(-1).astype(np.float64)
         n_alpha, n = alpha.shape[0], int(num_samples)
         if self._on_first is not None:
             self._on_first(n * n_alpha)
             self._on_first = None
-        out = np.empty((n, n_alpha), dtype=np.float64)
-        for a_idx, a in enumerate(alpha.tolist()):
-            first = self._pos + _RESERVED * a_idx * n
-            if a == 1.0:
-                for s_idx in range(n):
-                    out[s_idx, a_idx] = -math.log1p(-self._gamma_block(first + _RESERVED * s_idx, False)[-1])
-                continue
-            below = a < 1.0
-            d = a + (2.0 / 3 if below else -1.0 / 3)
-            c = 1.0 / 3 / math.sqrt(d)
-            for s_idx in range(n):
-                counter = first + _RESERVED * s_idx
-                norms, unis = [], []
-                while True:
-                    if not norms:
-                        norms = self._gamma_block(counter, True)
-                        counter += 1
-                    x = norms.pop()
-                    v = 1.0 + c * x
-                    if v <= 0.0:
-                        continue
-                    v = v * v * v
-                    if not unis:
-                        unis = self._gamma_block(counter, False)
-                        counter += 1
-                    u = unis.pop()
-                    if u < 1.0 - 0.0331 * (x * x) * (x * x) or math.log(u) < 0.5 * x * x + d * (1.0 - v + math.log(v)):
-                        res = d * v
-                        if below:
-                            if not unis:
-                                unis = self._gamma_block(counter, False)
-                                counter += 1
-                            res *= math.pow(unis.pop(), 1.0 / a)
-                        out[s_idx, a_idx] = res
-                        break
+        flat = np.repeat(alpha, n)               # output i = a_idx * n + s_idx, at counter 256 i on
+        out = np.empty(flat.shape[0], dtype=np.float64)
+        for first in range(0, flat.shape[0], _KERNEL_CHUNK):
+            a = flat[first:first + _KERNEL_CHUNK]
+            ctr = np.arange(first, first + a.shape[0], dtype=np.uint64) * np.uint64(_RESERVED)
+            res = out[first:first + a.shape[0]]
+            one = a == 1.0
+            if one.any():
+                res[one] = -_libm_ufunc("log1p")(-self._uniform_pairs(ctr[one])[1])
+            rest = np.nonzero(~one)[0]
+            if rest.shape[0]:
+                res[rest] = self._marsaglia_tsang(a[rest], ctr[rest])
         self._pos += _RESERVED * n * n_alpha
-        return self._to_device(out.astype(dtype))
+        return self._to_device(out.reshape(n_alpha, n).T.astype(dtype))
 
-    def _gamma_block(self, counter, normal):
-        """The two float64 values of one Philox block, as TF's NormalDistribution (Box-Muller) or
-        UniformDistribution makes them, as Python floats."""
-        b = philox_blocks(np, counter, self._key, 1)
-        u1, u2 = _unit_float64(np, b[:, 0], b[:, 1]), _unit_float64(np, b[:, 2], b[:, 3])
-        vals = _box_muller(np, u1, u2, np.float64).reshape(-1) if normal else np.concatenate([u1, u2])
-        return vals.tolist()
+    def _marsaglia_tsang(self, alpha, ctr):
+        """Marsaglia and Tsang's samples for ``alpha`` (none 1) whose blocks start at the counter
+        offsets ``ctr``: each output keeps its next counter and the value left of its last
+        normal and uniform blocks, and every loop is one try of every open output."""
+        m = alpha.shape[0]
+        below = alpha < 1.0
+        d = alpha + np.where(below, 2.0 / 3, -1.0 / 3)
+        c = 1.0 / 3 / np.sqrt(d)
+        ctr = ctr.copy()
+        n_left, n_val = np.zeros(m, dtype=bool), np.empty(m)     # a normal left of the last block
+        u_left, u_val = np.zeros(m, dtype=bool), np.empty(m)     # a uniform left
+        out = np.empty(m)
+        log = np.frompyfunc(math.log, 1, 1)
+
+        def uniforms(rows):
+            """The next uniform of each of ``rows``: the one left, else a new block's last."""
+            u = u_val[rows]
+            fresh = rows[~u_left[rows]]
+            if fresh.shape[0]:
+                first_val, last_val = self._uniform_pairs(ctr[fresh])
+                ctr[fresh] += np.uint64(1)
+                u[~u_left[rows]] = last_val
+                u_val[fresh] = first_val
+            u_left[rows] = ~u_left[rows]
+            return u
+
+        rows = np.arange(m)
+        while rows.shape[0]:
+            x = n_val[rows]
+            fresh = rows[~n_left[rows]]
+            if fresh.shape[0]:
+                with np.errstate(over="ignore"):
+                    b = philox_at(np, self._pos, ctr[fresh], self._key)
+                z = _box_muller(np, _unit_float64(np, b[:, 0], b[:, 1]), _unit_float64(np, b[:, 2], b[:, 3]),
+                                np.float64)
+                ctr[fresh] += np.uint64(1)
+                x[~n_left[rows]] = z[:, 1]
+                n_val[fresh] = z[:, 0]
+            n_left[rows] = ~n_left[rows]
+            v = 1.0 + c[rows] * x
+            pos = v > 0.0
+            tried, x, v = rows[pos], x[pos], v[pos]
+            v = v * v * v
+            u = uniforms(tried)
+            ok = u < 1.0 - 0.0331 * (x * x) * (x * x)
+            test = np.nonzero(~ok)[0]
+            if test.shape[0]:
+                dt, vt, xt = d[tried[test]], v[test], x[test]
+                ok[test] = (log(u[test]).astype(np.float64)
+                            < 0.5 * xt * xt + dt * (1.0 - vt + log(vt).astype(np.float64)))
+            done, res = tried[ok], d[tried[ok]] * v[ok]
+            small = below[done]
+            if small.any():
+                res[small] = res[small] * _libm_ufunc("pow")(uniforms(done[small]), 1.0 / alpha[done[small]])
+            out[done] = res
+            still = np.ones(m, dtype=bool)
+            still[done] = False
+            rows = rows[still[rows]]
+        return out
 
     def multinomial(self, logits, num_samples):
         """TF's Multinomial kernel on the CPU: for each row of ``logits`` (``[batch, classes]``),
@@ -609,26 +675,6 @@ class PhiloxStream:
         return xp.stack([xp.searchsorted(cdf[r], find[r], side="right") for r in range(batch)]).astype(np.int64)
 
 
-class _Uniforms:
-    """TF's UniformDistribution values of a stream from ``counter`` on, one at a time (four
-    float32 or two float64 values a block, each block used last value first)."""
-
-    __slots__ = ("_stream", "_counter", "_wide", "_left")
-
-    def __init__(self, stream, counter, wide):
-        self._stream, self._counter, self._wide, self._left = stream, counter, wide, []
-
-    def next(self):
-        if not self._left:
-            b = philox_blocks(np, self._counter, self._stream._key, 1)
-            self._counter += 1
-            if self._wide:
-                self._left = [_unit_float64(np, b[:, 0], b[:, 1])[0], _unit_float64(np, b[:, 2], b[:, 3])[0]]
-            else:
-                self._left = list(_unit_float32(np, b.reshape(-1)))
-        return self._left.pop()
-
-
 def _libm_functions(wide):
     """``exp``, ``log`` and ``lgamma`` of the C library in float64 (``wide``) or float32."""
     if wide in _LIBM_FUNCTIONS:
@@ -651,6 +697,23 @@ def _libm_functions(wide):
 
 
 _LIBM_FUNCTIONS: dict = {}
+
+
+def _libm_ufunc(name):
+    """``math``'s ``log1p`` or ``pow`` (the C library's) over arrays: NumPy's ufunc where it gives
+    the same bits on a fixed probe of 65,536 inputs (NumPy's SIMD loops may round otherwise on
+    some processors), else the ``math`` function value by value."""
+    if name not in _LIBM_UFUNCS:
+        fn, uf, arity = {"log1p": (math.log1p, np.log1p, 1), "pow": (math.pow, np.power, 2)}[name]
+        rng = np.random.Generator(np.random.Philox(12345))
+        probe = [-rng.random(1 << 16)] if arity == 1 else [rng.random(1 << 16), 1.0 / rng.uniform(1e-3, 1.0, 1 << 16)]
+        scalar = np.frompyfunc(fn, arity, 1)
+        same = np.array_equal(uf(*probe), scalar(*probe).astype(np.float64))
+        _LIBM_UFUNCS[name] = uf if same else (lambda *args: scalar(*args).astype(np.float64))
+    return _LIBM_UFUNCS[name]
+
+
+_LIBM_UFUNCS: dict = {}
 
 
 def _truncated_normal(source, shape, mean, stddev, dtype, opname):
@@ -1091,13 +1154,13 @@ class _OpSeeded:
     def gamma(self, shape, alpha, beta=None, dtype=np.float32, name=None):
         """``shape`` is the whole output's (the samples' then the parameters' dimensions)."""
         return sample_gamma_tf(self._source("RandomGamma", dtype), shape, alpha, beta, dtype, "gamma",
-                               TF_EXACT_MAX)
+                               math.inf)      # TF's kernel at every size
 
     def poisson(self, shape, lam, dtype=np.float32, name=None):
         """``shape`` is the whole output's (the samples' then ``lam``'s dimensions)."""
         rate = lam.dtype.name if isinstance(lam, Tensor) else "float32"
         kernel = ("RandomPoissonV2", f"{rate}->{np.dtype(dtypes.np_dtype(dtype)).name}")
-        return sample_poisson_tf(_KernelSource(kernel, self._seed), shape, lam, dtype, "poisson", TF_EXACT_MAX)
+        return sample_poisson_tf(_KernelSource(kernel, self._seed), shape, lam, dtype, "poisson", math.inf)
 
     def categorical(self, logits, num_samples, dtype=None, name=None):
         lg = convert_to_tensor(logits)
