@@ -108,3 +108,33 @@ def test_gradient_is_mask_over_keep_probability():
 def test_gradient_check_with_fixed_seed():
     check_gradients(lambda x: wb.nn.stateless_dropout(x * x, 0.3, seed=[2, 3], noise_shape=[3, 1]),
                     [wb.constant(np.random.default_rng(2).uniform(-1, 1, (3, 4)))], order=2)
+
+
+# TF 2.21: tf.random.set_seed(5); tf.nn.dropout(ones(12, dtype), 0.5, seed=3), then
+# tf.nn.dropout(..., 0.3) unseeded, and stateless_dropout(..., 0.5, seed=[1, 2]): kept positions
+_TF_DROPOUT_KEPT = {
+    "float16": ([1, 1, 0, 1, 1, 0, 1, 1, 0, 1, 0, 0],
+                [1, 1, 0, 1, 1, 0, 1, 1, 1, 1, 1, 0],
+                [1, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 0]),
+    "float32": ([0, 1, 1, 0, 0, 1, 1, 1, 1, 1, 1, 1],
+                [1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0],
+                [1, 0, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0]),
+    "float64": ([0, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 1],
+                [0, 0, 1, 1, 0, 0, 0, 1, 1, 1, 1, 1],
+                [1, 1, 0, 1, 1, 1, 1, 0, 1, 1, 1, 0]),
+}
+
+
+@pytest.mark.parametrize("dtype", sorted(_TF_DROPOUT_KEPT))
+def test_dropout_draws_its_uniforms_in_x_dtype_as_tf(dtype):
+    seeded, unseeded, stateless = _TF_DROPOUT_KEPT[dtype]
+    x = wb.ones([12], dtype=dtype)
+    wb.random.set_seed(5)
+    a = wb.nn.dropout(x, 0.5, seed=3).numpy()
+    b = wb.nn.dropout(x, 0.3).numpy()
+    c = wb.nn.experimental.stateless_dropout(x, 0.5, seed=[1, 2]).numpy()
+    assert a.dtype == np.dtype(dtype)
+    assert (a != 0).astype(int).tolist() == seeded and set(a[a != 0].tolist()) == {2.0}
+    assert (b != 0).astype(int).tolist() == unseeded
+    assert np.allclose(b[b != 0], 1 / 0.7, rtol=2e-3)
+    assert (c != 0).astype(int).tolist() == stateless

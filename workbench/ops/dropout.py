@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import core
+from .. import core, dtypes
 from ..errors import argcheck
 from .. import random as wb_random
 from ..core import Tensor, convert_to_tensor
@@ -78,7 +78,7 @@ def dropout(x, rate, noise_shape=None, seed=None, name=None):
     if r == 0.0:
         return x
     dims = _noise_shape(x, noise_shape, "dropout")
-    u = wb_random.op_generator(seed).uniform(dims, dtype=np.float32)
+    u = wb_random.op_generator(seed).uniform(dims, dtype=dtypes.np_dtype(x.dtype))   # in x.dtype, as TF
     return _apply_mask(x, r, u)
 
 
@@ -95,5 +95,5 @@ def stateless_dropout(x, rate, seed, rng_alg=None, noise_shape=None, name=None):
     if r == 0.0:
         return x
     dims = _noise_shape(x, noise_shape, "stateless_dropout")
-    u = wb_random.stateless_uniform(dims, seed, dtype=np.float32, alg=rng_alg or "auto_select")
+    u = wb_random.stateless_uniform(dims, seed, dtype=dtypes.np_dtype(x.dtype), alg=rng_alg or "auto_select")
     return _apply_mask(x, r, u)
