@@ -36,7 +36,7 @@ def test_sequential_passes_earlier_values_most_recent_first():
     parts = jd.log_prob_parts([a, b, c])
     assert isinstance(parts, list) and len(parts) == 3
     np.testing.assert_allclose(sum(float(p) for p in parts), want, rtol=1e-12)
-    assert jd.resolve_graph() == (("a", ()), ("b", ("a",)), ("var2", ("b", "a")))
+    assert jd.resolve_graph() == (("a", ()), ("b", ("a",)), ("x", ("b", "a")))
 
 
 def test_sample_shape_applies_once():

@@ -125,9 +125,9 @@ def test_named_and_coroutine_models_keep_their_structure():
 def test_pinned_models_transform_the_free_parts_only():
     jd = _dependent_model()
     obs = f64([0.2, 0.3, 0.5])
-    assert [name for name, _ in jd.resolve_graph()] == ["s", "u", "var2"]
-    b = jd.experimental_pin(var2=obs).experimental_default_event_space_bijector()
-    same = jd.experimental_default_event_space_bijector(var2=obs)
+    assert [name for name, _ in jd.resolve_graph()] == ["s", "u", "x"]
+    b = jd.experimental_pin(x=obs).experimental_default_event_space_bijector()
+    same = jd.experimental_default_event_space_bijector(x=obs)
     y = b.forward([f64(0.0), f64(0.0)])
     assert y._fields == ("s", "u") and same.forward([f64(0.0), f64(0.0)])._fields == ("s", "u")
     np.testing.assert_allclose(y.u.numpy(), np.log(2.0) / 2)

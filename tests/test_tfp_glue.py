@@ -288,7 +288,7 @@ def test_experimental_pin_conditions_on_observed_parts():
     parts = pinned.log_prob_parts(scale=f64(1.3), loc=f64(0.2))
     np.testing.assert_allclose(sum(float(p) for p in parts), float(want), rtol=1e-12)
     seq = tfd.JointDistributionPinned(tfd.JointDistributionSequentialAutoBatched(
-        [tfd.Normal(f64(0.0), 1.0), lambda mu: tfd.Normal(mu, f64(np.ones(3)))]), var1=y)
+        [tfd.Normal(f64(0.0), 1.0), lambda mu: tfd.Normal(mu, f64(np.ones(3)))]), x=y)
     np.testing.assert_allclose(float(seq.unnormalized_log_prob(f64(0.4))),
                                st.norm(0, 1).logpdf(0.4) + st.norm(0.4, 1).logpdf(y.numpy()).sum(), rtol=1e-12)
     with pytest.raises(ValueError, match="not parts of the model"):

@@ -279,3 +279,17 @@ def test_transpose_matches_tfp():
     base = tfd.Sample(tfd.Normal(0.0, 1.0), [2, 3])
     np.testing.assert_allclose(d.log_prob(xs).numpy(), base.log_prob(np.swapaxes(xs.numpy(), -1, -2)).numpy(),
                                rtol=1e-6)
+
+
+def test_joint_distribution_sequential_names_unnamed_parts_as_tfp():
+    n = lambda: tfd.Normal(0.0, 1.0)  # noqa: E731
+    assert tfd.JointDistributionSequential([n(), n(), n()]).resolve_graph() == (("x2", ()), ("x1", ()), ("x", ()))
+    jd = tfd.JointDistributionSequential([n(), lambda a: n(), n(), lambda b, c: n()])
+    assert jd.resolve_graph() == (("a", ()), ("c", ("a",)), ("b", ()), ("x", ("b", "c")))
+    named = tfd.JointDistributionSequential([tfd.Normal(0.0, 1.0, name="x"), n(), n()])
+    assert [k for k, _ in named.resolve_graph()] == ["x", "x2", "x1"]
+    jd = tfd.JointDistributionSequential([tfd.Normal(0.0, 1.0), lambda z: tfd.Normal(z, 1.0)])
+    z, x = sample = jd.sample(seed=2)
+    lp = jd.log_prob(sample)
+    for other in (jd.log_prob(value=sample), jd.log_prob(z, x), jd.log_prob(z=z, x=x)):
+        np.testing.assert_allclose(other.numpy(), lp.numpy())

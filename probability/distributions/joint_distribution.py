@@ -290,18 +290,26 @@ class JointDistributionSequential(JointDistribution):
                                 "not a Distribution or a callable")
             name = _explicit_name(maker) if isinstance(maker, Distribution) else None
             parts.append([name, maker, parents, "positional"])
-        # names: the distribution's own, else the argument name a later part uses for it, else var<i>
+        # names: the distribution's own, else the argument name a later part uses for it, else (below) x, x1, ...
         for i, maker in enumerate(model):
             if callable(maker) and not isinstance(maker, Distribution):
                 arg_names, _ = _required_positional(maker, "")
                 for j, arg in zip(parts[i][2], arg_names):
                     if parts[j][0] is None:
                         parts[j][0] = arg
-        seen = set()
+        # the rest, last first, as TFP names them: x, x1, x2, ... (skipping names in use)
+        seen, unnamed = set(), []
         for i, p in enumerate(parts):
             if p[0] is None or p[0] in seen:
-                p[0] = f"var{i}"
-            seen.add(p[0])
+                unnamed.append(i)
+            else:
+                seen.add(p[0])
+        k = 0
+        for i in reversed(unnamed):
+            while ("x" if k == 0 else f"x{k}") in seen:
+                k += 1
+            parts[i][0] = "x" if k == 0 else f"x{k}"
+            seen.add(parts[i][0])
         return [tuple(p) for p in parts]
 
     def _structure(self, flat):
