@@ -498,3 +498,57 @@ def test_shape_ops_with_open_sizes_still_compute_and_keep_eager_shapes():
     np.testing.assert_array_equal(a.numpy(), [[3, 4, 5], [0, 1, 2]])
     assert a.shape == (2, 3) and b.shape == (2, 6)
     assert wb.reshape(wb.ones([2, 3]), [-1]).shape == (6,)   # eager: no hints left behind
+
+
+# -- what TF refuses in a graph ------------------------------------------------------------------
+def test_unpacking_a_traced_tensor_raises_tfs_error():
+    def unpack(t):
+        a, b, c = t
+        return a
+
+    def unpack_rest(t):
+        a, *rest = t
+        return a
+
+    for fn in (unpack, unpack_rest):
+        for spec in (wb.TensorSpec([3]), wb.TensorSpec([None])):   # TF 2.21 refuses both
+            with pytest.raises(wb.errors.OperatorNotAllowedInGraphError,
+                               match=r"^Iterating over a symbolic `tf.Tensor` is not allowed"):
+                wb.function(fn, input_signature=[spec]).get_concrete_function()
+    assert issubclass(wb.errors.OperatorNotAllowedInGraphError, TypeError)
+    assert float(unpack(wb.constant([1.0, 2.0, 3.0]))) == 1.0   # eagerly: fine, as TF
+
+
+def test_bool_of_a_traced_tensor_raises_where_tf_does():
+    def explicit(t):
+        return bool(t)
+
+    with pytest.raises(wb.errors.OperatorNotAllowedInGraphError,
+                       match=r"^Using a symbolic `tf.Tensor` as a Python `bool` is not allowed"):
+        wb.function(explicit, input_signature=[wb.TensorSpec([])]).get_concrete_function()
+
+    # what AutoGraph converts in TF still works: a Python if on a tensor, a for loop over one
+    @wb.function
+    def branch(t):
+        if t > 0:
+            return t
+        return -t
+
+    @wb.function
+    def loop(t):
+        s = 0.0
+        for r in t:
+            s += r
+        return s
+
+    assert float(branch(wb.constant(-2.0))) == 2.0 and float(branch(wb.constant(3.0))) == 3.0
+    assert float(loop(wb.constant([1.0, 2.0]))) == 3.0
+    # a tensor captured from outside is an eager tensor, which TF lets Python unpack
+    c = wb.constant([1.0, 2.0])
+
+    @wb.function
+    def captured(t):
+        a, b = c
+        return t + a + b
+
+    assert float(captured(wb.constant(1.0))) == 4.0

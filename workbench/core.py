@@ -15,6 +15,7 @@ import html
 
 import enum
 import contextlib
+import dis
 import functools
 import itertools
 import os
@@ -26,7 +27,7 @@ import warnings
 import numpy as np
 
 from . import backend
-from .errors import argcheck
+from .errors import OperatorNotAllowedInGraphError, argcheck
 from .backend import Device
 from .dtypes import DType, as_dtype, np_dtype, of_array
 from .tensor_shape import TensorShape
@@ -301,6 +302,34 @@ def set_distribution(strategy):
     return prev
 
 
+_UNPACKS = frozenset(dis.opmap[n] for n in ("UNPACK_SEQUENCE", "UNPACK_EX"))
+_CALLS = frozenset(dis.opmap[n] for n in ("CALL", "CALL_FUNCTION", "CALL_FUNCTION_EX", "PRECALL")
+                   if n in dis.opmap)
+_GRAPH_REFUSALS = {
+    "iter": ("Iterating over a symbolic `tf.Tensor` is not allowed. Inside a wb.function, unpack it with "
+             "wb.unstack(t, num=...) or loop over it with a Python for loop."),
+    "bool": ("Using a symbolic `tf.Tensor` as a Python `bool` is not allowed. Inside a wb.function, "
+             "branch on it with a Python if (or wb.cond) rather than calling bool() on it."),
+}
+
+
+def _refuse_in_graph(t, what, opcodes):
+    """TF's ``OperatorNotAllowedInGraphError`` for what TF refuses in a graph even with
+    AutoGraph: the user's code (not the library's) unpacking a tensor of the trace (``a, b = t``)
+    or calling ``bool(t)`` on one, told by the instruction that asked (``opcodes``). A ``for``
+    loop and ``if t:`` are what AutoGraph converts, which the trace serves as it does."""
+    frame = sys._getframe(2)
+    if frame.f_code.co_filename.startswith(_OUR_ROOTS):
+        return
+    code = frame.f_code.co_code
+    if not (0 <= frame.f_lasti < len(code) and code[frame.f_lasti] in opcodes):
+        return
+    tracer = _state.tracer
+    symbolic = getattr(tracer, "symbolic", None)
+    if symbolic is not None and symbolic(t):
+        raise OperatorNotAllowedInGraphError(_GRAPH_REFUSALS[what])
+
+
 def _read(t):
     """A Python read of ``t``'s value: a trace cannot replay code that branches on it."""
     tracer = _state.tracer
@@ -438,6 +467,7 @@ class Tensor:
                 f"the truth value of a tensor with shape {self.shape} is ambiguous; "
                 "use wb.reduce_any or wb.reduce_all")
         if _state.tracer is not None:
+            _refuse_in_graph(self, "bool", _CALLS)
             _read(self)
         return bool(self._data)
 
@@ -467,6 +497,8 @@ class Tensor:
     def __iter__(self):
         if self._data.ndim == 0:
             raise TypeError("iteration over a scalar tensor")
+        if _state.tracer is not None:
+            _refuse_in_graph(self, "iter", _UNPACKS)
         from .ops.shape import unstack  # circular import with shape
         return iter(unstack(self, num=self._data.shape[0]))
 

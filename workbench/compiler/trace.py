@@ -160,6 +160,11 @@ class Tracer(core.Listener):
     def on_wrap(self, t):
         self.internal[id(t)] = t
 
+    def symbolic(self, t) -> bool:
+        """Whether ``t`` is a tensor of the graph TF would build: one the inputs or variables
+        reach, or one made during the trace (not a tensor captured from outside)."""
+        return id(t) in self.dynamic or id(t) in self.internal
+
     def _resolve(self, t, what="an op") -> bool:
         """Whether ``t`` changes between calls; a new wrapper of a dynamic array (a tape's
         snapshot, custom_gradient's outputs) gets a step that binds it."""

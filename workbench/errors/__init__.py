@@ -172,6 +172,12 @@ class DataLossError(OpError):
     error_code = DATA_LOSS
 
 
+class OperatorNotAllowedInGraphError(TypeError):
+    """A Python operation on a tensor that a graph cannot run (TF's error of that name): inside a
+    ``wb.function`` trace, unpacking a tensor (``a, b = t``) or ``bool(t)`` called on it, which
+    TF refuses even with AutoGraph (a ``for`` loop over a tensor and ``if t:`` are fine)."""
+
+
 _BY_CODE = {cls.error_code: cls for cls in (
     CancelledError, UnknownError, InvalidArgumentError, DeadlineExceededError, NotFoundError,
     AlreadyExistsError, PermissionDeniedError, ResourceExhaustedError, FailedPreconditionError,
