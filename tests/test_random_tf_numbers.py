@@ -5,7 +5,11 @@ order (``_script``): TF's eager rule for seeds, its cached kernels' Philox strea
 across calls, restarted by ``set_seed``) and its conversions of the Philox words.
 """
 
+import math
+
 import numpy as np
+import pytest
+from scipy import stats
 
 import workbench as wb
 from workbench.ops.random_gamma import gamma_sample_dalpha
@@ -243,7 +247,7 @@ def test_gamma_keeps_its_shape_and_gradients():
     dalpha = gamma_sample_dalpha(wb.broadcast_to(alpha, [4, 3]), wb.constant(s)).numpy()
     np.testing.assert_allclose(ga.numpy(), (dalpha / beta.numpy()).sum(axis=0), rtol=1e-10)
     np.testing.assert_allclose(gb.numpy(), (-s / beta.numpy() ** 2).sum(axis=0), rtol=1e-10)
-    big = R.gamma([5000], 3.0, seed=1).numpy()          # past the exact size: by inversion
+    big = R.gamma([5000], 3.0, seed=1).numpy()          # TF's kernel at every size
     assert big.shape == (5000,) and abs(big.mean() - 3.0) < 0.15
 
 
@@ -280,7 +284,7 @@ def test_poisson_is_tfs():
         assert [float(v) for v in t.numpy().ravel()] == want, name
     _poissons(rec)
     assert sorted(seen) == sorted(TF_POISSON)
-    big = R.poisson([5000], 4.0, seed=1).numpy()          # past the exact size: NumPy's sampler
+    big = R.poisson([5000], 4.0, seed=1).numpy()          # TF's kernel at every size
     assert big.shape == (5000,) and abs(big.mean() - 4.0) < 0.2
 
 
@@ -292,3 +296,154 @@ def test_kernels_remembered_are_bounded(monkeypatch):
     assert len(R._kernel_counters) == 8
     R.set_seed(None)
     assert not R._kernel_counters
+
+
+# The kernels one output at a time, as TF's C++ runs them: the reference for the array versions
+def _scalar_block(key, counter, normal):
+    b = R.philox_blocks(np, counter, key, 1)
+    u1, u2 = R._unit_float64(np, b[:, 0], b[:, 1]), R._unit_float64(np, b[:, 2], b[:, 3])
+    return (R._box_muller(np, u1, u2, np.float64).reshape(-1) if normal else np.concatenate([u1, u2])).tolist()
+
+
+def _scalar_gamma(key, pos, alpha, n):
+    out = np.empty((n, len(alpha)))
+    for a_idx, a in enumerate(alpha):
+        for s_idx in range(n):
+            counter = pos + 256 * (a_idx * n + s_idx)
+            if a == 1.0:
+                out[s_idx, a_idx] = -math.log1p(-_scalar_block(key, counter, False)[-1])
+                continue
+            d = a + (2.0 / 3 if a < 1.0 else -1.0 / 3)
+            c = 1.0 / 3 / math.sqrt(d)
+            norms, unis = [], []
+            while True:
+                if not norms:
+                    norms, counter = _scalar_block(key, counter, True), counter + 1
+                x = norms.pop()
+                v = 1.0 + c * x
+                if v <= 0.0:
+                    continue
+                v = v * v * v
+                if not unis:
+                    unis, counter = _scalar_block(key, counter, False), counter + 1
+                u = unis.pop()
+                if u < 1.0 - 0.0331 * (x * x) * (x * x) or math.log(u) < 0.5 * x * x + d * (1.0 - v + math.log(v)):
+                    res = d * v
+                    if a < 1.0:
+                        if not unis:
+                            unis, counter = _scalar_block(key, counter, False), counter + 1
+                        res *= math.pow(unis.pop(), 1.0 / a)
+                    out[s_idx, a_idx] = res
+                    break
+    return out
+
+
+def _scalar_poisson(key, pos, rates, n):
+    exp, log, lgamma = R._libm_functions(True)
+    T = np.float64
+    out = np.empty((n, len(rates)))
+    for r_idx, lam in enumerate(rates):
+        lam = T(lam)
+        for s_idx in range(n):
+            counter, left = pos + 256 * (r_idx * n + s_idx), []
+
+            def uniform():
+                nonlocal counter, left
+                if not left:
+                    left, counter = _scalar_block(key, counter, False), counter + 1
+                return left.pop()
+            if lam < 10:
+                exp_neg, prod, x = T(exp(float(-lam))), T(1), 0
+                while True:
+                    prod = prod * uniform()
+                    if prod <= exp_neg:
+                        break
+                    x += 1
+                out[s_idx, r_idx] = x
+                continue
+            log_rate = T(log(float(lam)))
+            b = T(0.931) + T(2.53) * np.sqrt(lam)
+            a = T(-0.059) + T(0.02483) * b
+            inv_alpha = T(1.1239) + T(1.1328) / (b - T(3.4))
+            v_r = T(0.9277) - T(3.6224) / (b - T(2))
+            while True:
+                u = uniform() - T(0.5)
+                v = uniform()
+                us = T(0.5) - abs(u)
+                k = np.floor((T(2) * a / us + b) * u + lam + T(0.43))
+                if us >= T(0.07) and v <= v_r:
+                    break
+                if k < 0 or (us < T(0.013) and v > us):
+                    continue
+                s = T(log(float(v * inv_alpha / (a / (us * us) + b))))
+                t = -lam + k * log_rate - T(lgamma(float(k + T(1))))
+                if s <= t:
+                    break
+            out[s_idx, r_idx] = k
+    return out
+
+
+KEY, POS = 0x0123456789ABCDEF, (5 << 64) + 12345      # a counter whose low word carries
+
+
+def test_gamma_on_arrays_is_the_scalar_kernel():
+    alpha = [0.01, 0.3, 0.999, 1.0, 1.5, 2.0, 7.0, 300.0]
+    n = 400
+    got = R.PhiloxStream(KEY, POS, xp=np).gamma(np.array(alpha), n, np.float64)
+    want = _scalar_gamma(KEY % 2 ** 64, POS, alpha, n)
+    assert got.shape == (n, len(alpha))
+    np.testing.assert_array_equal(got, want)
+
+
+def test_poisson_on_arrays_is_the_scalar_kernel():
+    rates = [0.0, 0.5, 3.0, 9.99, 10.0, 12.5, 40.0, 1000.0]
+    n = 400
+    got = R.PhiloxStream(KEY, POS, xp=np).poisson_tf(np.array(rates), n)
+    want = _scalar_poisson(KEY % 2 ** 64, POS, rates, n)
+    assert got.shape == (n, len(rates))
+    np.testing.assert_array_equal(got, want)
+    assert np.all(got[:, 0] == 0)
+
+
+def test_gamma_and_poisson_are_tfs_at_every_size():
+    # each output has its own stretch of the stream (256 counters, samples of the first parameter
+    # first): a large draw starts with a small one's values
+    for draw in (lambda n: R.gamma([n], 0.5, seed=1), lambda n: R.gamma([n], 2.5, seed=1),
+                 lambda n: R.poisson([n], 2.0, seed=1), lambda n: R.poisson([n], [30.0, 4.0], seed=1)[:, 0]):
+        R.set_seed(4)
+        small = draw(7).numpy()
+        R.set_seed(4)
+        large = draw(30000).numpy()
+        np.testing.assert_array_equal(large[:7], small)
+    R.set_seed(None)
+
+
+@pytest.mark.parametrize("alpha", [0.2, 1.0, 2.0, 9.0])
+def test_large_gamma_draw_distribution(alpha):
+    x = R.gamma([100000], alpha, beta=2.0, dtype=wb.float64, seed=11).numpy()
+    assert np.all(x > 0)
+    assert stats.kstest(x, stats.gamma(alpha, scale=0.5).cdf).pvalue > 1e-3
+
+
+@pytest.mark.parametrize("lam", [0.7, 6.0, 10.0, 75.0])
+def test_large_poisson_draw_distribution(lam):
+    n = 100000
+    x = R.poisson([n], lam, dtype=wb.float64, seed=12).numpy()
+    k = np.arange(0, int(lam + 8 * np.sqrt(lam) + 8))
+    observed = np.array([(x == v).sum() for v in k])
+    expected = stats.poisson(lam).pmf(k) * n
+    keep = expected > 5
+    observed, expected = observed[keep], expected[keep]
+    expected *= observed.sum() / expected.sum()
+    assert stats.chisquare(observed, expected).pvalue > 1e-3
+    assert abs(x.mean() - lam) < 5 * np.sqrt(lam / n)
+
+
+def test_gamma_value_by_value_libm_path_gives_the_same_numbers(monkeypatch):
+    # where NumPy's log1p or pow rounds unlike the C library, math's run value by value
+    alpha = np.array([0.3, 1.0, 4.0])
+    want = R.PhiloxStream(KEY, POS, xp=np).gamma(alpha, 300, np.float64)
+    monkeypatch.setattr(R, "_LIBM_UFUNCS", {
+        "log1p": lambda x: np.frompyfunc(math.log1p, 1, 1)(x).astype(np.float64),
+        "pow": lambda x, y: np.frompyfunc(math.pow, 2, 1)(x, y).astype(np.float64)})
+    np.testing.assert_array_equal(R.PhiloxStream(KEY, POS, xp=np).gamma(alpha, 300, np.float64), want)
