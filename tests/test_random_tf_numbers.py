@@ -447,3 +447,18 @@ def test_gamma_value_by_value_libm_path_gives_the_same_numbers(monkeypatch):
         "log1p": lambda x: np.frompyfunc(math.log1p, 1, 1)(x).astype(np.float64),
         "pow": lambda x, y: np.frompyfunc(math.pow, 2, 1)(x, y).astype(np.float64)})
     np.testing.assert_array_equal(R.PhiloxStream(KEY, POS, xp=np).gamma(alpha, 300, np.float64), want)
+
+
+def test_large_gamma_and_poisson_draws_are_tfs():
+    # printed by TF 2.21: values at these places of gamma([100000], 2.0, seed=1) and
+    # poisson([100000], 3.0, seed=1) (first calls of their kernels), and each whole draw's sum
+    places = [0, 4095, 4096, 4097, 65535, 65536, 99999]
+    R.set_seed(None)
+    g = R.gamma([100000], 2.0, seed=1).numpy()
+    assert [float(g[i]) for i in places] == [1.2512218952178955, 5.83174991607666, 0.9320433139801025,
+                                              2.8990044593811035, 1.4444365501403809, 0.686195433139801,
+                                              1.962908148765564]
+    assert math.fsum(g.astype(np.float64).tolist()) == 200923.08020875463
+    p = R.poisson([100000], 3.0, seed=1).numpy()
+    assert [float(p[i]) for i in places] == [5.0, 0.0, 4.0, 5.0, 6.0, 4.0, 5.0]
+    assert math.fsum(p.astype(np.float64).tolist()) == 300088.0
