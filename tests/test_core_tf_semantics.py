@@ -472,6 +472,9 @@ def test_static_shapes_of_reshape_expand_squeeze_stack_gather_and_masks_in_a_tra
         ("bmask_row", lambda x, i, m: wb.boolean_mask(x[:, 0], m), [None]),
         ("sort", lambda x, i, m: wb.sort(x), [None, 3]),
         ("top", lambda x, i, m: wb.math.top_k(x, 2).values, [None, 2]),
+        ("pad", lambda x, i, m: wb.pad(x, [[1, 1], [0, 2]]), [None, 5]),
+        ("onehot", lambda x, i, m: wb.one_hot(i, 4), [None, 4]),
+        ("onehot0", lambda x, i, m: wb.one_hot(i, 4, axis=0), [4, None]),
     ]
     specs = (wb.TensorSpec([None, 3]), wb.TensorSpec([None], wb.int32), wb.TensorSpec([None], wb.bool))
     for name, fn, want in cases:   # TF 2.21's shapes, in the trace and in the output spec

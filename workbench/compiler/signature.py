@@ -500,6 +500,18 @@ def _op_shape(name, shapes, params):
         if len(m) != len(s):
             return False
         return tuple(None if d is None else d * k for d, k in zip(s, m))
+    if name == "pad" and shapes and shapes[0] is not None and isinstance(params.get("paddings"), tuple):
+        s, pads = shapes[0], params["paddings"]
+        if len(pads) != len(s):
+            return False
+        return tuple(None if d is None else d + lo + hi for d, (lo, hi) in zip(s, pads))
+    if name == "one_hot" and shapes and isinstance(params.get("depth"), int):
+        s = shapes[0]
+        if s is None:
+            return None
+        a = params.get("axis", -1)
+        a = len(s) if a == -1 else a
+        return s[:a] + (params["depth"],) + s[a:]
     if name == "matmul" and len(shapes) == 2 and None not in shapes:
         a, b = shapes
         if len(a) >= 2 and len(b) >= 2:
