@@ -486,7 +486,7 @@ class PhiloxStream:
         out = np.zeros(lam.shape[0], dtype=np.float64)
         if not lam.shape[0]:
             return out
-        exp_neg = exp(-lam).astype(np.float64)
+        exp_neg = _per_value(exp, -lam)
         prod = np.ones(lam.shape[0], dtype=np.float64)
         rows = np.arange(lam.shape[0])
         step = 0
@@ -510,7 +510,7 @@ class PhiloxStream:
         out = np.empty(lam.shape[0], dtype=np.float64)
         if not lam.shape[0]:
             return out
-        log_rate = log(lam).astype(np.float64)
+        log_rate = _per_value(log, lam)
         b = 0.931 + 2.53 * np.sqrt(lam)
         a = -0.059 + 0.02483 * b
         inv_alpha = 1.1239 + 1.1328 / (b - 3.4)
@@ -697,6 +697,13 @@ def _libm_functions(wide):
 
 
 _LIBM_FUNCTIONS: dict = {}
+
+
+def _per_value(fn, x):
+    """``fn`` (a function of one float, over an object array) at ``x``, called once per distinct
+    value (the rates repeat once per sample)."""
+    values, where = np.unique(x, return_inverse=True)
+    return fn(values).astype(np.float64)[where.reshape(x.shape)]
 
 
 def _libm_ufunc(name):
