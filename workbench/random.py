@@ -407,7 +407,7 @@ class PhiloxStream:
 
     def integers(self, low, high, shape, dtype):
         """``low + bits % (high - low)``: 32 bits a value for 32-bit types, 64 for 64-bit ones."""
-        xp, n, dt = self._xp, int(np.prod(shape, dtype=np.int64)), np.dtype(dtype)
+        n, dt = int(np.prod(shape, dtype=np.int64)), np.dtype(dtype)
         if n > TF_EXACT_MAX:
             return self._fast(n).integers(low, high, shape, dtype)
         span = int(high) - int(low)
@@ -1160,14 +1160,13 @@ class _OpSeeded:
 
     def gamma(self, shape, alpha, beta=None, dtype=np.float32, name=None):
         """``shape`` is the whole output's (the samples' then the parameters' dimensions)."""
-        return sample_gamma_tf(self._source("RandomGamma", dtype), shape, alpha, beta, dtype, "gamma",
-                               math.inf)      # TF's kernel at every size
+        return sample_gamma_tf(self._source("RandomGamma", dtype), shape, alpha, beta, dtype, "gamma")
 
     def poisson(self, shape, lam, dtype=np.float32, name=None):
         """``shape`` is the whole output's (the samples' then ``lam``'s dimensions)."""
         rate = lam.dtype.name if isinstance(lam, Tensor) else "float32"
         kernel = ("RandomPoissonV2", f"{rate}->{np.dtype(dtypes.np_dtype(dtype)).name}")
-        return sample_poisson_tf(_KernelSource(kernel, self._seed), shape, lam, dtype, "poisson", math.inf)
+        return sample_poisson_tf(_KernelSource(kernel, self._seed), shape, lam, dtype, "poisson")
 
     def categorical(self, logits, num_samples, dtype=None, name=None):
         lg = convert_to_tensor(logits)

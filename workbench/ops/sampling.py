@@ -355,28 +355,24 @@ def sample_gamma(source, shape, alpha, beta, dtype, opname):
     return _ew.divide(x, b)
 
 
-def sample_gamma_tf(source, shape, alpha, beta, dtype, opname, exact_max):
+def sample_gamma_tf(source, shape, alpha, beta, dtype, opname):
     """``tf.random.gamma``: samples of ``shape + broadcast(alpha, beta).shape`` from TF's
     RandomGamma kernel (the stream's ``gamma``) for ``alpha`` broadcast against ``beta``, over
-    ``beta``, and at least the dtype's smallest normal number (TF's ``maximum``). Draws of more
-    than ``exact_max`` values come from :func:`sample_gamma` (by inversion: not TF's numbers)."""
+    ``beta``, and at least the dtype's smallest normal number (TF's ``maximum``)."""
     dt = _out_dtype(dtype, _FLOATS, opname)
     dims = check_shape(shape, opname)
     a = _as_param(alpha, dt, "alpha", opname, dims)
     b = None if beta is None else _as_param(beta, dt, "beta", opname, dims)
     params = tuple(np.broadcast_shapes(a.shape, () if b is None else b.shape))
-    if int(np.prod(dims, dtype=np.int64)) > exact_max:
-        x = sample_gamma(source, dims, a, b, dt, opname)
-    else:
-        xp = backend.xp_of(a._data)
-        if bool(xp.any(~(a._data > 0))):
-            raise ValueError(f"{opname}: alpha must be positive")
-        a_full = a if a.shape == params else broadcast_to(a, params)
-        n = int(np.prod(dims[:len(dims) - len(params)], dtype=np.int64))
-        drawn = draw(source, lambda st, al: st.gamma(al, n, dt).astype(dt, copy=False).reshape(dims), a_full)
-        x = drawn_gamma(a_full, drawn)
-        if b is not None:
-            x = _ew.divide(x, b)
+    xp = backend.xp_of(a._data)
+    if bool(xp.any(~(a._data > 0))):
+        raise ValueError(f"{opname}: alpha must be positive")
+    a_full = a if a.shape == params else broadcast_to(a, params)
+    n = int(np.prod(dims[:len(dims) - len(params)], dtype=np.int64))
+    drawn = draw(source, lambda st, al: st.gamma(al, n, dt).astype(dt, copy=False).reshape(dims), a_full)
+    x = drawn_gamma(a_full, drawn)
+    if b is not None:
+        x = _ew.divide(x, b)
     return _ew.maximum(x, core.wrap_constant(np.asarray(np.finfo(dt).tiny, dtype=dt)))
 
 
@@ -396,14 +392,11 @@ def sample_poisson(source, shape, lam, dtype, opname):
                 .astype(dt), _input(lam, lam_a))
 
 
-def sample_poisson_tf(source, shape, lam, dtype, opname, exact_max):
+def sample_poisson_tf(source, shape, lam, dtype, opname):
     """``tf.random.poisson``: counts of ``shape`` (the samples' then ``lam``'s dimensions) from
-    TF's RandomPoissonV2 kernel (the stream's ``poisson_tf``, in float64 as TF's). Draws of more than ``exact_max`` values come from
-    :func:`sample_poisson` (NumPy's sampler: not TF's numbers)."""
+    TF's RandomPoissonV2 kernel (the stream's ``poisson_tf``, in float64 as TF's)."""
     dt = _out_dtype(dtype, _COUNT_DTYPES, opname)
     dims = check_shape(shape, opname)
-    if int(np.prod(dims, dtype=np.int64)) > exact_max:
-        return sample_poisson(source, dims, lam, dt, opname)
     lam_t = lam if isinstance(lam, Tensor) else convert_to_tensor(lam, dtype_hint=np.float32)
     if lam_t.dtype.kind not in "fiu":
         raise TypeError(f"{opname}: lam must be a number or a real tensor, got {argcheck.describe(lam)}")
