@@ -76,6 +76,19 @@ class SymbolicTensor:
         raise TypeError("a symbolic tensor has no value: it only describes a layer's output. "
                         "Use it as an input of other layers, then build a wb.keras.Model")
 
+    def __wb_tensor__(self):
+        # the conversion hook of the library's ops (wb.shape, wb.matmul, ...): as Keras 3's
+        # KerasTensor refuses TF's ops, with its ValueError and advice
+        raise ValueError(
+            "A SymbolicTensor cannot be used as input to a workbench function (wb.shape, wb.matmul, "
+            "...). A SymbolicTensor is a symbolic placeholder for a shape and dtype, used when "
+            "constructing Keras Functional models. You can only use it as input to a Keras layer "
+            "(from wb.keras.layers). You are likely doing something like:\n\n"
+            "```\nx = Input(...)\n...\nwb_fn(x)  # Invalid.\n```\n\n"
+            "What you should do instead is wrap `wb_fn` in a layer:\n\n"
+            "```\nclass MyLayer(Layer):\n    def call(self, x):\n        return wb_fn(x)\n\n"
+            "x = MyLayer()(x)\n```\n")
+
 
 class Node:
     """One recorded layer call: the arguments (with symbolic leaves) and the outputs."""

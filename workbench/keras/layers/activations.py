@@ -65,6 +65,7 @@ class ReLU(Layer):
 class LeakyReLU(Layer):
     """``x`` for ``x >= 0``, ``negative_slope * x`` below (Keras 3's argument; the Keras 2 name
     ``alpha`` is accepted with a warning)."""
+    _promote_int_inputs = True   # Keras 3's ops give a floating result for integer inputs here
 
     def __init__(self, negative_slope=0.3, **kwargs):
         if "alpha" in kwargs:

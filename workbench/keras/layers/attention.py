@@ -46,6 +46,7 @@ class MultiHeadAttention(Layer):
     kernel ``[num_heads, value_dim, dim]`` with bias ``[dim]``.
     ``dropout`` applies to the attention probabilities while training.
     """
+    _promote_int_inputs = True   # Keras 3's ops give a floating result for integer inputs here
 
     def __init__(self, num_heads, key_dim, value_dim=None, dropout=0.0, use_bias=True, output_shape=None,
                  kernel_initializer="glorot_uniform", bias_initializer="zeros", kernel_regularizer=None,

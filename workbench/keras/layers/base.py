@@ -170,13 +170,18 @@ class Layer(Module):
     Subclasses override ``build(input_shape)`` (create weights with
     :meth:`add_weight`) and ``call(inputs, training=None, mask=None)``.
     ``dtype=None`` takes the floating dtype of the first input (float32 for
-    integer inputs); later floating inputs are cast to it, as Keras does.
+    integer inputs); later floating inputs are cast to it, as Keras does (Keras 3's autocast:
+    integer and boolean inputs are left as they are). Layers whose Keras 3 ops promote an
+    integer or boolean input to their floating weights' dtype (``Dense``, the normalizations,
+    the recurrent layers, ...) set ``_promote_int_inputs``: such inputs are cast to the layer's
+    dtype on the way in, where TF's ops would refuse the mix.
     """
 
     _MODULE_IGNORED = frozenset({"_weight_list", "_loss_fns", "_call_losses", "input_spec",
                                  "_last_output_shape", "_symbolic_output_shape", "_build_input_shape",
                                  "_rng", "activity_regularizer", "_input_shape_arg", "_first_call"})
     _autocast = True
+    _promote_int_inputs = False
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -528,17 +533,21 @@ class Layer(Module):
             return x
         return nest.map_structure(self._cast_leaf, x) if isinstance(x, (list, tuple, dict)) else self._cast_leaf(x)
 
+    def _casts(self, dtype):
+        """Whether an input of ``dtype`` is cast to the layer's: a floating one of another
+        width, and an integer or boolean one where the layer promotes them."""
+        kind = dtype.kind
+        if kind == "f":
+            return dtype != self._dtype
+        return self._promote_int_inputs and kind in "iub"
+
     def _cast_leaf(self, x):
         if isinstance(x, Tensor):
-            if x.dtype.kind == "f" and x.dtype != self._dtype:
-                return cast(x, self._dtype)
-            return x
+            return cast(x, self._dtype) if self._casts(x._data.dtype) else x
         if isinstance(x, SparseTensor):
-            if x.dtype.kind == "f" and x.dtype != self._dtype:
-                return x.with_values(cast(x.values, self._dtype))
-            return x
+            return x.with_values(cast(x.values, self._dtype)) if self._casts(x.dtype) else x
         if is_ragged(x):
-            if x.dtype.kind == "f" and x.dtype != self._dtype:
+            if self._casts(x.dtype):
                 return x.with_flat_values(cast(x.flat_values, self._dtype))
             return x
         if isinstance(x, (np.ndarray, float, list)) or type(x).__module__.startswith("cupy"):
@@ -563,9 +572,8 @@ class Layer(Module):
         if not plain:
             args = tuple(self._cast_inputs(a) for a in args)
         elif self._autocast and self._dtype.kind == "f":   # _cast_inputs, for tensors
-            dtype = self._dtype
-            args = tuple(cast(a, dtype) if a._data.dtype.kind == "f" and a._data.dtype != dtype else a
-                         for a in args)
+            dtype, casts = self._dtype, self._casts
+            args = tuple(cast(a, dtype) if casts(a._data.dtype) else a for a in args)
         inputs = args[0]
         training = kwargs.pop("training", None)
         if training is None:

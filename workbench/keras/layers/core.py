@@ -50,6 +50,7 @@ class Dense(Layer):
     (``wb.sparse.sparse_dense_matmul``, its leading dimensions flattened for rank > 2); the
     output is dense, as in Keras.
     """
+    _promote_int_inputs = True   # Keras 3's ops give a floating result for integer inputs here
 
     def __init__(self, units, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
                  bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None, kernel_constraint=None,
@@ -122,6 +123,7 @@ class EinsumDense(Layer):
     ``output_shape`` gives the output's sizes without the batch dimension (None
     entries copy the input); ``bias_axes`` names the output letters that get a bias.
     """
+    _promote_int_inputs = True   # Keras 3's ops give a floating result for integer inputs here
 
     def __init__(self, equation, output_shape, activation=None, bias_axes=None,
                  kernel_initializer="glorot_uniform", bias_initializer="zeros",

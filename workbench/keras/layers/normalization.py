@@ -58,6 +58,7 @@ def _broadcast(param, axes, rank):
 class LayerNormalization(Layer):
     """Normalize each example over ``axis`` (default the last): ``(x - mean) / sqrt(var + epsilon)``,
     then ``* gamma + beta`` (``scale``/``center``); gamma and beta have the shape of those axes."""
+    _promote_int_inputs = True   # Keras 3's ops give a floating result for integer inputs here
 
     def __init__(self, axis=-1, epsilon=1e-3, center=True, scale=True, beta_initializer="zeros",
                  gamma_initializer="ones", beta_regularizer=None, gamma_regularizer=None, beta_constraint=None,
@@ -108,6 +109,7 @@ class BatchNormalization(Layer):
     layer is frozen, ``trainable=False``, as in Keras) it uses the moving statistics
     and updates nothing.
     """
+    _promote_int_inputs = True   # Keras 3's ops give a floating result for integer inputs here
 
     def __init__(self, axis=-1, momentum=0.99, epsilon=1e-3, center=True, scale=True,
                  beta_initializer="zeros", gamma_initializer="ones", moving_mean_initializer="zeros",
@@ -176,6 +178,7 @@ class GroupNormalization(Layer):
     >>> gn(wb.ones([3, 5, 4])).shape
     (3, 5, 4)
     """
+    _promote_int_inputs = True   # Keras 3's ops give a floating result for integer inputs here
 
     def __init__(self, groups=32, axis=-1, epsilon=1e-3, center=True, scale=True, beta_initializer="zeros",
                  gamma_initializer="ones", beta_regularizer=None, gamma_regularizer=None, beta_constraint=None,

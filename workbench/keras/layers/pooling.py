@@ -121,6 +121,7 @@ class _GlobalPooling(Layer):
 class GlobalAveragePooling1D(_GlobalPooling):
     """Mean over the steps of ``[batch, steps, channels]``; with a ``mask`` ``[batch, steps]``, over
     the unmasked steps only (as Keras does)."""
+    _promote_int_inputs = True   # Keras 3's ops give a floating result for integer inputs here
 
     rank, _reduce = 1, staticmethod(wb.reduce_mean)
 
@@ -142,12 +143,14 @@ class GlobalAveragePooling1D(_GlobalPooling):
 
 class GlobalAveragePooling2D(_GlobalPooling):
     """Mean over height and width: ``[batch, h, w, c] -> [batch, c]``."""
+    _promote_int_inputs = True   # Keras 3's ops give a floating result for integer inputs here
 
     rank, _reduce = 2, staticmethod(wb.reduce_mean)
 
 
 class GlobalAveragePooling3D(_GlobalPooling):
     """Mean over depth, height and width."""
+    _promote_int_inputs = True   # Keras 3's ops give a floating result for integer inputs here
 
     rank, _reduce = 3, staticmethod(wb.reduce_mean)
 

@@ -249,6 +249,7 @@ class _RNN(Layer):
 
     ``zero_output_for_mask``: a masked step outputs zeros (else the previous output).
     """
+    _promote_int_inputs = True   # Keras 3's ops give a floating result for integer inputs here
 
     zero_output_for_mask = True
     _output_is_state0 = True     # the step's output is its first state (h): nothing else to carry
@@ -474,6 +475,7 @@ class _Cell(_Gated, Layer):
     Called on its own, a cell draws fresh dropout masks at every call; inside ``RNN`` the
     masks are drawn once per sequence and reused at every step, as in Keras.
     """
+    _promote_int_inputs = True   # Keras 3's ops give a floating result for integer inputs here
 
     def __init__(self, units, activation, recurrent_activation, use_bias, kernel_initializer,
                  recurrent_initializer, bias_initializer, kernel_regularizer, recurrent_regularizer,
