@@ -293,3 +293,21 @@ def test_joint_distribution_sequential_names_unnamed_parts_as_tfp():
     lp = jd.log_prob(sample)
     for other in (jd.log_prob(value=sample), jd.log_prob(z, x), jd.log_prob(z=z, x=x)):
         np.testing.assert_allclose(other.numpy(), lp.numpy())
+
+
+def test_joint_distribution_calling_styles_and_parts_methods():
+    jd = tfd.JointDistributionSequential([tfd.Normal(0.0, 1.0), lambda z: tfd.Normal(z, 1.0)], validate_args=True)
+    z, x = sample = jd.sample(seed=2)
+    lp = jd.log_prob(sample).numpy()
+    for other in (jd.log_prob(z, x=x), jd.log_prob(*sample), jd.unnormalized_log_prob(sample)):
+        np.testing.assert_allclose(other.numpy(), lp, rtol=1e-6)
+    np.testing.assert_allclose(jd.prob(z, x=x).numpy(), np.exp(lp), rtol=1e-6)
+    np.testing.assert_allclose([p.numpy() for p in jd.prob_parts(sample)],
+                               np.exp([p.numpy() for p in jd.log_prob_parts(sample)]), rtol=1e-6)
+    assert [p.numpy() for p in jd.unnormalized_log_prob_parts(sample)] == \
+        [p.numpy() for p in jd.log_prob_parts(sample)]
+    with pytest.raises(ValueError, match="once each"):
+        jd.log_prob(z, z=z)
+    trivial = tfd.JointDistributionSequential([tfd.Exponential(1.0)])
+    np.testing.assert_allclose(trivial.log_prob(4.0).numpy(), -4.0)         # TFP: one part takes its value alone
+    np.testing.assert_allclose(trivial.log_prob([4.0]).numpy(), -4.0)

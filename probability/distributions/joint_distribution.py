@@ -148,6 +148,19 @@ class JointDistribution(Distribution):
     def prob(self, *args, **kwargs):
         return wb.exp(self.log_prob(*args, **kwargs))
 
+    def prob_parts(self, value, name=None):
+        """``exp`` of each of ``log_prob_parts(value)``, in the model's structure."""
+        parts = self.log_prob_parts(value)
+        return type(parts)({k: wb.exp(v) for k, v in parts.items()}) if isinstance(parts, dict) else \
+            self._structure([wb.exp(v) for v in parts])
+
+    def unnormalized_log_prob(self, *args, **kwargs):
+        """The log density up to a constant: here (normalized parts) ``log_prob``, as TFP."""
+        return self.log_prob(*args, **kwargs)
+
+    def unnormalized_log_prob_parts(self, value, name=None):
+        return self.log_prob_parts(value)
+
     def experimental_pin(self, *args, **kwargs):
         """This model with the named parts fixed (``JointDistributionPinned``): an unnormalized
         density over the other parts, e.g. a posterior given observed data."""
@@ -188,9 +201,15 @@ class JointDistribution(Distribution):
         if "value" in kwargs:
             return self._flatten(kwargs.pop("value"), method)
         if len(args) == 1 and not kwargs:
+            if len(names) == 1 and not isinstance(args[0], (list, tuple, dict)):
+                return [args[0]]   # one part: its value alone, as TFP takes it
             return self._flatten(args[0], method)
-        if args and kwargs:
-            raise ValueError(f"{type(self).__name__}.{method}: give the values by position or by name, not both")
+        if args and kwargs:   # TFP: the first parts by position, the others by name
+            twice = sorted(set(names[:len(args)]) & set(kwargs))
+            if len(args) > len(names) or twice:
+                raise ValueError(f"{type(self).__name__}.{method}: {len(args)} values by position and {sorted(kwargs)} "
+                                 f"by name do not match the parts {names} once each")
+            kwargs = {**dict(zip(names, args)), **kwargs}
         if kwargs:
             unknown = sorted(set(kwargs) - set(names))
             if unknown:
