@@ -128,3 +128,16 @@ def test_symbolic_tensor_refuses_the_librarys_ops(op):
     x = wb.keras.Input(shape=(3,))
     with pytest.raises(ValueError, match="A SymbolicTensor cannot be used as input to a workbench function"):
         op(x)
+
+
+@pytest.mark.parametrize("mask_value,mask", [(0.0, [True, False, True]), (0, [True, False, True]),
+                                             (0.5, [True, True, True]), (3, [True, True, True]),
+                                             (1e12, [True, True, True])])
+def test_masking_integer_inputs(mask_value, mask):
+    # Keras 3: the input stays int32; a fractional mask_value equals no integer
+    x = np.array([[[1, 2], [0, 0], [3, 0]]], "int32")
+    layer = L.Masking(mask_value)
+    y = layer(x)
+    assert y.dtype == wb.int32
+    np.testing.assert_array_equal(y.numpy(), x * np.array(mask)[None, :, None])
+    np.testing.assert_array_equal(layer.compute_mask(wb.constant(x)).numpy(), [mask])

@@ -16,6 +16,7 @@ import numpy as np
 
 import workbench as wb
 
+from ... import dtypes
 from ...errors import argcheck
 from ... import random as wb_random
 from .. import constraints, initializers, regularizers
@@ -310,11 +311,23 @@ class Masking(Layer):
         self.mask_value = argcheck.number(mask_value, "mask_value", "Masking")
         self.supports_masking = True
 
+    def _differs(self, inputs):
+        """Where ``inputs`` differ from ``mask_value``; integer inputs are compared with it as
+        Keras 3 compares them (a fractional ``mask_value`` equals no integer)."""
+        inputs = wb.convert_to_tensor(inputs)
+        if inputs.dtype.kind in "iu":
+            value = float(self.mask_value)
+            limits = np.iinfo(dtypes.np_dtype(inputs.dtype))
+            if not value.is_integer() or not limits.min <= value <= limits.max:
+                return wb.ones_like(inputs, dtype=wb.bool)
+            return wb.not_equal(inputs, int(value))
+        return wb.not_equal(inputs, self.mask_value)
+
     def compute_mask(self, inputs, mask=None):
-        return wb.reduce_any(wb.not_equal(inputs, self.mask_value), axis=-1)
+        return wb.reduce_any(self._differs(inputs), axis=-1)
 
     def call(self, inputs):
-        keep = wb.reduce_any(wb.not_equal(inputs, self.mask_value), axis=-1, keepdims=True)
+        keep = wb.reduce_any(self._differs(inputs), axis=-1, keepdims=True)
         return inputs * wb.cast(keep, inputs.dtype)
 
     def get_config(self):
