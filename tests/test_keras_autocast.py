@@ -141,3 +141,11 @@ def test_masking_integer_inputs(mask_value, mask):
     assert y.dtype == wb.int32
     np.testing.assert_array_equal(y.numpy(), x * np.array(mask)[None, :, None])
     np.testing.assert_array_equal(layer.compute_mask(wb.constant(x)).numpy(), [mask])
+
+
+@pytest.mark.parametrize("dtype", ["int32", "int64", "float32", "float64"])
+def test_discretization_gives_int32_bucket_indices(dtype):
+    # Keras 3: output_mode="int" gives int32 whatever the input's dtype
+    y = L.Discretization(bin_boundaries=[0.5, 1.5])(np.array([[0, 1, 2]], dtype))
+    assert y.dtype == wb.int32
+    np.testing.assert_array_equal(y.numpy(), [[0, 1, 2]])

@@ -176,7 +176,7 @@ class Discretization(Layer):
     ``num_bins`` with :meth:`adapt` takes the boundaries at the ``1/num_bins, 2/num_bins, …``
     quantiles of the data, estimated from a compressed summary as Keras does (``epsilon`` sets
     its resolution), so the boundaries are Keras'. ``output_mode``:
-    ``"int"`` (bucket indices, int64), ``"one_hot"``, ``"multi_hot"`` or ``"count"``.
+    ``"int"`` (bucket indices, int32), ``"one_hot"``, ``"multi_hot"`` or ``"count"``.
 
     >>> layer = wb.keras.layers.Discretization(bin_boundaries=[0.0, 1.0, 2.0])
     >>> layer(wb.constant([[-1.5, 1.0, 3.4, 0.5]])).numpy().tolist()
@@ -228,7 +228,8 @@ class Discretization(Layer):
             raise ValueError(f"Discretization '{self.name}': call adapt(data) first (num_bins was given, "
                              "so the boundaries come from data)")
         x = host(inputs)
-        idx = np.searchsorted(np.asarray(self.bin_boundaries), x, side="right").astype(np.int64)
+        # bucket indices are int32, Keras 3's output dtype for output_mode="int"
+        idx = np.searchsorted(np.asarray(self.bin_boundaries), x, side="right").astype(np.int32)
         depth = len(self.bin_boundaries) + 1
         out = encode(idx, depth, self.output_mode, self.dtype, f"Discretization '{self.name}'")
         return to_tensor(out, inputs)
