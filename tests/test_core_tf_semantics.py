@@ -555,3 +555,32 @@ def test_bool_of_a_traced_tensor_raises_where_tf_does():
         return t + a + b
 
     assert float(captured(wb.constant(1.0))) == 4.0
+
+
+def test_a_list_holding_tensors_is_packed_so_gradients_reach_them():
+    # TF 2.21 autopacks: tf.math.log([a, b]) and convert_to_tensor([[a, 1.], [2., b]]) stack the
+    # tensors with an op the tape records (gradients 0.5, 1/3 and 2, 2); Python numbers take the
+    # tensors' dtype
+    from gradients import GradientTape
+    a, b = wb.constant(2.0), wb.constant(3.0)
+    with GradientTape() as tape:
+        tape.watch([a, b])
+        y = wb.reduce_sum(wb.math.log([a, b]))
+    assert [float(g) for g in tape.gradient(y, [a, b])] == pytest.approx([0.5, 1 / 3])
+    with GradientTape() as tape:
+        tape.watch([a, b])
+        packed = wb.convert_to_tensor([[a, 1.0], [2.0, b]])
+        y = wb.reduce_sum(packed * 2.0)
+    assert packed.dtype == wb.float32 and packed.numpy().tolist() == [[2.0, 1.0], [2.0, 3.0]]
+    assert [float(g) for g in tape.gradient(y, [a, b])] == [2.0, 2.0]
+    v = wb.Variable(1.0)
+    with GradientTape() as tape:
+        y = wb.reduce_sum(wb.convert_to_tensor([v, 2.0 * v]) * 2.0)
+    assert float(tape.gradient(y, v)) == 6.0
+    # a wb.function sees the packed tensors as inputs of an op, so each call gets its own values
+    f = wb.function(lambda x: wb.math.log([x, 2.0 * x]))
+    assert f(wb.constant(1.0)).numpy() == pytest.approx([0.0, np.log(2.0)])
+    assert f(wb.constant(3.0)).numpy() == pytest.approx([np.log(3.0), np.log(6.0)])
+    with pytest.raises(wb.errors.InvalidArgumentError, match=r"input #1\(zero-based\) was expected to be a "
+                       r"float tensor but is a int32 tensor \[Op:Pack\]"):
+        wb.convert_to_tensor([a, wb.constant(1, dtype=wb.int32)])

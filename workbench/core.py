@@ -27,7 +27,7 @@ import warnings
 import numpy as np
 
 from . import backend
-from .errors import OperatorNotAllowedInGraphError, argcheck
+from .errors import InvalidArgumentError, OperatorNotAllowedInGraphError, argcheck
 from .backend import Device
 from .dtypes import DType, as_dtype, np_dtype, of_array
 from .tensor_shape import TensorShape
@@ -834,12 +834,59 @@ def convert_to_tensor(value, dtype=None, dtype_hint=None, name=None) -> Tensor:
             raise TypeError(f"convert_to_tensor: tensor has dtype {value.dtype}, but dtype "
                             f"{as_dtype(dtype)} was requested; use wb.cast to change it")
         return value
+    if type(value) in (list, tuple) and _holds_tensor(value):
+        return _autopack(value, dtype)
     if dtype is None and dtype_hint is not None and not isinstance(value, np.ndarray):
         try:
             return _wrap(to_array(value, dtype_hint))
         except TypeError:
             pass
     return _wrap(to_array(value, dtype))
+
+
+def _holds_tensor(value) -> bool:
+    for x in value:
+        if isinstance(x, Tensor) or (type(x) in (list, tuple) and _holds_tensor(x)):
+            return True
+    return False
+
+
+def _first_tensor_dtype(value):
+    for x in value:
+        if isinstance(x, Tensor):
+            return x.dtype
+        if type(x) in (list, tuple):
+            found = _first_tensor_dtype(x)
+            if found is not None:
+                return found
+    return None
+
+
+_TF_TYPE_NAME = {"float32": "float", "float64": "double", "float16": "half"}   # TF's DataTypeString
+
+
+def _autopack(value, dtype):
+    """TF's autopacking: a (nested) list holding tensors becomes their stack, an op that tapes
+    record, so gradients reach the tensors (and traces see them); Python numbers in it take the
+    tensors' dtype."""
+    from .ops.shape import stack   # ops build on core: reached at call time
+    dtype = _first_tensor_dtype(value) if dtype is None else as_dtype(dtype)
+
+    def pack(v):
+        if type(v) in (list, tuple):
+            if not v:
+                raise ValueError("convert_to_tensor: a list holding tensors has an empty list inside, "
+                                 "which cannot be stacked with them")
+            parts = [pack(x) for x in v]
+            for i, t in enumerate(parts):
+                if t.dtype != dtype:
+                    raise InvalidArgumentError(
+                        f"cannot compute Pack as input #{i}(zero-based) was expected to be a "
+                        f"{_TF_TYPE_NAME.get(dtype.name, dtype.name)} tensor but is a "
+                        f"{_TF_TYPE_NAME.get(t.dtype.name, t.dtype.name)} tensor [Op:Pack] name: packed")
+            return stack(parts)
+        return v if isinstance(v, Tensor) else convert_to_tensor(v, dtype)
+    return pack(value)
 
 
 def convert_to_tensor_v2(value, dtype=None, dtype_hint=None, name=None) -> Tensor:
