@@ -1,8 +1,8 @@
 """More of TF's tf.math / tf.nn / tf.linalg names (count_nonzero, real/imag/angle,
 cumulative_logsumexp, confusion_matrix, zeta, crelu, space_to_depth, lrn, moments helpers,
 atrous_conv2d, normalize, cross, matrix_rank, ...) against TF 2.21's outputs for the same inputs
-(tests/fixtures/s11_breadth_tf221.npz, written by ``_compute`` run with TF; an ``_ERR`` entry
-would hold an error TF raised). Gradients: tests/op_cases/s11_math.py."""
+(tests/fixtures/tf221_breadth.npz, written by ``_compute`` run with TF; an ``_ERR`` entry
+would hold an error TF raised). Gradients: tests/op_cases/tf_math_breadth.py."""
 
 import pathlib
 
@@ -12,7 +12,7 @@ import pytest
 import workbench as wb
 from gradients import GradientTape
 
-FIXTURE = pathlib.Path(__file__).parent / "fixtures" / "s11_breadth_tf221.npz"
+FIXTURE = pathlib.Path(__file__).parent / "fixtures" / "tf221_breadth.npz"
 
 
 def _compute(tf):
@@ -127,7 +127,7 @@ def test_bad_arguments():
 
 def test_sobol_sample_matches_tf():
     # TF 2.21: tf.math.sobol_sample(40, 100, skip=7, dtype=tf.float64)
-    want = np.load(pathlib.Path(__file__).parent / "fixtures" / "s11_sobol_tf221.npy")
+    want = np.load(pathlib.Path(__file__).parent / "fixtures" / "tf221_sobol.npy")
     got = wb.math.sobol_sample(40, 100, skip=7, dtype=wb.float64).numpy()
     np.testing.assert_array_equal(got, want)
     np.testing.assert_array_equal(wb.math.sobol_sample(3, 2).numpy(), [[0.5] * 3, [0.75, 0.25, 0.25]])
@@ -136,8 +136,8 @@ def test_sobol_sample_matches_tf():
 
 
 def test_atrous_conv2d_transpose_matches_tf():
-    # TF 2.21's outputs for these inputs: tests/fixtures/s11_atrous_transpose_tf221.npz
-    want = np.load(pathlib.Path(__file__).parent / "fixtures" / "s11_atrous_transpose_tf221.npz")
+    # TF 2.21's outputs for these inputs: tests/fixtures/tf221_atrous_transpose.npz
+    want = np.load(pathlib.Path(__file__).parent / "fixtures" / "tf221_atrous_transpose.npz")
     rng = np.random.default_rng(9)
     x = rng.normal(size=(2, 4, 4, 3)).astype(np.float32)
     w = rng.normal(size=(3, 3, 2, 3)).astype(np.float32)
@@ -148,7 +148,7 @@ def test_atrous_conv2d_transpose_matches_tf():
 
 
 def test_space_to_batch_matches_tf():
-    want = np.load(pathlib.Path(__file__).parent / "fixtures" / "s11_space_to_batch_tf221.npy")
+    want = np.load(pathlib.Path(__file__).parent / "fixtures" / "tf221_space_to_batch.npy")
     x = np.arange(2 * 4 * 6 * 3).reshape(2, 4, 6, 3).astype(np.float32)
     np.testing.assert_array_equal(wb.nn.space_to_batch(x, [2, 3], [[0, 0], [1, 2]]).numpy(), want)
     np.testing.assert_array_equal(

@@ -1,5 +1,5 @@
 """``wb.nn.nce_loss``, ``sampled_softmax_loss`` and ``compute_accidental_hits`` against TF 2.21's
-outputs and gradients, with the sampled classes given (tests/fixtures/s11_sampled_losses_tf221.npz,
+outputs and gradients, with the sampled classes given (tests/fixtures/tf221_sampled_losses.npz,
 written by ``_compute`` run with TF); the built-in log-uniform sampler by its properties."""
 
 import pathlib
@@ -8,8 +8,9 @@ import numpy as np
 import pytest
 
 import workbench as wb
+from tests.tf_fixtures import assert_matches_fixture
 
-FIXTURE = pathlib.Path(__file__).parent / "fixtures" / "s11_sampled_losses_tf221.npz"
+FIXTURE = pathlib.Path(__file__).parent / "fixtures" / "tf221_sampled_losses.npz"
 
 
 def _compute(tf):
@@ -52,12 +53,7 @@ def _compute(tf):
 
 
 def test_sampled_losses_match_tf():
-    want = np.load(FIXTURE)
-    got = _compute(wb)
-    assert sorted(got) == sorted(want.files)
-    for key in want.files:
-        assert (got[key].dtype, got[key].shape) == (want[key].dtype, want[key].shape), key
-        np.testing.assert_allclose(got[key], want[key], rtol=1e-4, atol=1e-5, err_msg=key)
+    assert_matches_fixture(_compute(wb), FIXTURE)
 
 
 def test_the_sampler_draws_distinct_classes_with_their_expected_counts():

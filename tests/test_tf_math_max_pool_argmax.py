@@ -1,5 +1,5 @@
 """``wb.nn.max_pool_with_argmax`` against TF 2.21's outputs and indices for the same inputs (ties
-included: the input holds small integers), tests/fixtures/s11_max_pool_argmax_tf221.npz."""
+included: the input holds small integers), tests/fixtures/tf221_max_pool_argmax.npz."""
 
 import pathlib
 
@@ -8,8 +8,9 @@ import pytest
 
 import workbench as wb
 from gradients import GradientTape
+from tests.tf_fixtures import assert_matches_fixture
 
-FIXTURE = pathlib.Path(__file__).parent / "fixtures" / "s11_max_pool_argmax_tf221.npz"
+FIXTURE = pathlib.Path(__file__).parent / "fixtures" / "tf221_max_pool_argmax.npz"
 
 
 def _compute(tf):
@@ -26,12 +27,7 @@ def _compute(tf):
 
 
 def test_matches_tf():
-    want = np.load(FIXTURE)
-    got = _compute(wb)
-    assert sorted(got) == sorted(want.files)
-    for key in want.files:
-        assert (got[key].dtype, got[key].shape) == (want[key].dtype, want[key].shape), key
-        np.testing.assert_array_equal(got[key], want[key], err_msg=key)
+    assert_matches_fixture(_compute(wb), FIXTURE, exact=True)
 
 
 def test_output_gradient_and_bad_arguments():

@@ -1,6 +1,6 @@
 """``approx_max_k`` / ``approx_min_k`` and ``isotonic_regression`` against TF 2.21's values
 (the approximate top-k with TF's XLA CPU kernel, which is exact). Gradients against finite
-differences: tests/op_cases/s11_math.py."""
+differences: tests/op_cases/tf_math_breadth.py."""
 
 import numpy as np
 import pytest

@@ -1,6 +1,6 @@
 """``wb.linalg.tridiagonal_solve`` and ``tridiagonal_matmul`` (compact, sequence and matrix
 formats) against TF 2.21's outputs and gradients for the same inputs
-(tests/fixtures/s11_tridiagonal_tf221.npz, written by ``_compute`` run with TF)."""
+(tests/fixtures/tf221_tridiagonal.npz, written by ``_compute`` run with TF)."""
 
 import pathlib
 
@@ -8,8 +8,9 @@ import numpy as np
 import pytest
 
 import workbench as wb
+from tests.tf_fixtures import assert_matches_fixture
 
-FIXTURE = pathlib.Path(__file__).parent / "fixtures" / "s11_tridiagonal_tf221.npz"
+FIXTURE = pathlib.Path(__file__).parent / "fixtures" / "tf221_tridiagonal.npz"
 
 
 def _compute(tf):
@@ -42,12 +43,7 @@ def _compute(tf):
 
 
 def test_tridiagonal_ops_match_tf():
-    want = np.load(FIXTURE)
-    got = _compute(wb)
-    assert sorted(got) == sorted(want.files)
-    for key in want.files:
-        assert (got[key].dtype, got[key].shape) == (want[key].dtype, want[key].shape), key
-        np.testing.assert_allclose(got[key], want[key], rtol=1e-4, atol=1e-5, err_msg=key)
+    assert_matches_fixture(_compute(wb), FIXTURE)
 
 
 def test_bad_arguments():

@@ -1,5 +1,5 @@
 """``wb.linalg.sqrtm`` and ``logm`` against TF 2.21's values and gradient (computed with TF on the
-same inputs); the gradient against finite differences in tests/op_cases/s11_math.py."""
+same inputs); the gradient against finite differences in tests/op_cases/tf_math_breadth.py."""
 
 import numpy as np
 import pytest

@@ -1,5 +1,5 @@
 """``wb.linalg.diag_part`` / ``diag`` / ``set_diag`` with a band of diagonals ``k=(low, high)``
-and TF's ``align``, against TF 2.21's values. Gradients: tests/op_cases/s11_math.py."""
+and TF's ``align``, against TF 2.21's values. Gradients: tests/op_cases/tf_math_breadth.py."""
 
 import numpy as np
 import pytest

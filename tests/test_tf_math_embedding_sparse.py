@@ -1,5 +1,5 @@
 """``embedding_lookup_sparse`` and ``safe_embedding_lookup_sparse`` against TF 2.21's values.
-The gradient is checked against finite differences in tests/op_cases/s11_math.py."""
+The gradient is checked against finite differences in tests/op_cases/tf_math_breadth.py."""
 
 import numpy as np
 import pytest

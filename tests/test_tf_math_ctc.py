@@ -1,6 +1,6 @@
 """CTC loss and decoders against TF 2.21's values (``tf.nn.ctc_loss``, ``ctc_greedy_decoder``,
 ``ctc_beam_search_decoder``, computed with TF on the same inputs). The loss's gradient is
-checked against finite differences in tests/op_cases/s11_math.py."""
+checked against finite differences in tests/op_cases/tf_math_breadth.py."""
 
 import numpy as np
 import pytest

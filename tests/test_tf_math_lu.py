@@ -1,5 +1,5 @@
 """``wb.linalg.lu``, ``lu_solve``, ``lu_reconstruct`` and ``lu_matrix_inverse`` against TF 2.21's
-outputs and gradients for the same inputs (tests/fixtures/s11_lu_tf221.npz, written by
+outputs and gradients for the same inputs (tests/fixtures/tf221_lu.npz, written by
 ``_compute`` run with TF). ``lu`` itself has no gradient, as in TF."""
 
 import pathlib
@@ -8,8 +8,9 @@ import numpy as np
 import pytest
 
 import workbench as wb
+from tests.tf_fixtures import assert_matches_fixture
 
-FIXTURE = pathlib.Path(__file__).parent / "fixtures" / "s11_lu_tf221.npz"
+FIXTURE = pathlib.Path(__file__).parent / "fixtures" / "tf221_lu.npz"
 
 
 def _compute(tf):
@@ -37,12 +38,7 @@ def _compute(tf):
 
 
 def test_lu_family_matches_tf():
-    want = np.load(FIXTURE)
-    got = _compute(wb)
-    assert sorted(got) == sorted(want.files)
-    for key in want.files:
-        assert (got[key].dtype, got[key].shape) == (want[key].dtype, want[key].shape), key
-        np.testing.assert_allclose(got[key], want[key], rtol=1e-4, atol=1e-5, err_msg=key)
+    assert_matches_fixture(_compute(wb), FIXTURE)
 
 
 def test_lu_of_a_singular_matrix_and_bad_arguments():

@@ -1,6 +1,6 @@
 """``wb.signal.mdct`` / ``inverse_mdct`` / ``kaiser_bessel_derived_window`` against TF 2.21's
-outputs for the same inputs (tests/fixtures/s11_mdct_tf221.npz, written by TF 2.21 from the
-script in this file's ``_compute``). Gradients: tests/op_cases/s11_math.py."""
+outputs for the same inputs (tests/fixtures/tf221_mdct.npz, written by TF 2.21 from the
+script in this file's ``_compute``). Gradients: tests/op_cases/tf_math_breadth.py."""
 
 import pathlib
 
@@ -8,8 +8,9 @@ import numpy as np
 import pytest
 
 import workbench as wb
+from tests.tf_fixtures import assert_matches_fixture
 
-FIXTURE = pathlib.Path(__file__).parent / "fixtures" / "s11_mdct_tf221.npz"
+FIXTURE = pathlib.Path(__file__).parent / "fixtures" / "tf221_mdct.npz"
 
 
 def _compute(tf):
@@ -30,12 +31,7 @@ def _compute(tf):
 
 
 def test_mdct_matches_tf():
-    want = np.load(FIXTURE)
-    got = _compute(wb)
-    assert set(got) == set(want.files)
-    for key in want.files:
-        assert got[key].dtype == want[key].dtype and got[key].shape == want[key].shape, key
-        np.testing.assert_allclose(got[key], want[key], rtol=1e-5, atol=2e-6, err_msg=key)
+    assert_matches_fixture(_compute(wb), FIXTURE, rtol=1e-5, atol=2e-6)
 
 
 @pytest.mark.parametrize("window_fn", [wb.signal.vorbis_window,
