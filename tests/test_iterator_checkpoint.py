@@ -8,24 +8,10 @@ import pytest
 
 import workbench as wb
 from gradients import GradientTape
-from workbench import nest
 from workbench.checkpoint import format as ckpt_format
+from tests.data_helpers import take
 
 Dataset = wb.data.Dataset
-
-
-def as_lists(element):
-    return [np.asarray(leaf.numpy()).tolist() for leaf in nest.flatten(element)]
-
-
-def take(it, n):
-    out = []
-    for _ in range(n):
-        try:
-            out.append(as_lists(next(it)))
-        except StopIteration:
-            break
-    return out
 
 
 PIPELINES = {
