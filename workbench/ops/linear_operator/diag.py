@@ -120,6 +120,18 @@ def _num_rows(num_rows, owner):
     return int(arr)
 
 
+def _batch_shape_arg(batch_shape, owner):
+    """``batch_shape`` (None, or a list / 1-D tensor of non-negative ints) as a tuple or None."""
+    if batch_shape is None:
+        return None
+    value = batch_shape.numpy() if isinstance(batch_shape, Tensor) else batch_shape
+    arr = np.asarray(value)
+    if arr.ndim != 1 or (arr.size and arr.dtype.kind not in "iu") or np.any(arr < 0):
+        raise ValueError(f"{owner}: argument `batch_shape` must be a list of non-negative ints, "
+                         f"got {batch_shape!r}")
+    return tuple(int(b) for b in arr)
+
+
 class LinearOperatorIdentity(LinearOperator):
     """``A = I``: ``num_rows x num_rows`` identity matrices, optionally a batch of them.
 
@@ -137,13 +149,7 @@ class LinearOperatorIdentity(LinearOperator):
         parameters = dict(locals())
         owner = "LinearOperatorIdentity"
         self._num_rows = _num_rows(num_rows, owner)
-        if batch_shape is not None:
-            value = batch_shape.numpy() if isinstance(batch_shape, Tensor) else batch_shape
-            arr = np.asarray(value)
-            if arr.ndim != 1 or (arr.size and arr.dtype.kind not in "iu") or np.any(arr < 0):
-                raise ValueError(f"{owner}: argument `batch_shape` must be a list of non-negative ints, "
-                                 f"got {batch_shape!r}")
-            batch_shape = tuple(int(b) for b in arr)
+        batch_shape = _batch_shape_arg(batch_shape, owner)
         self._batch_shape_arg = batch_shape
         parameters["batch_shape"] = batch_shape
         dtype = np.dtype(np.float32 if dtype is None else dtype)

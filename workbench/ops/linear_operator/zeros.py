@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from ...core import Tensor
 from ..create import zeros
 from ..shape import broadcast_to
 from .base import _FLOATS, LinearOperator, _broadcast_shapes, _mt
-from .diag import _num_rows
+from .diag import _batch_shape_arg, _num_rows
 
 
 class LinearOperatorZeros(LinearOperator):
@@ -29,13 +28,7 @@ class LinearOperatorZeros(LinearOperator):
         owner = "LinearOperatorZeros"
         self._rows = _num_rows(num_rows, owner)
         self._cols = self._rows if num_columns is None else _num_rows(num_columns, owner)
-        if batch_shape is not None:
-            value = batch_shape.numpy() if isinstance(batch_shape, Tensor) else batch_shape
-            arr = np.asarray(value)
-            if arr.ndim != 1 or (arr.size and arr.dtype.kind not in "iu") or np.any(arr < 0):
-                raise ValueError(f"{owner}: argument `batch_shape` must be a list of non-negative ints, "
-                                 f"got {batch_shape!r}")
-            batch_shape = tuple(int(b) for b in arr)
+        batch_shape = _batch_shape_arg(batch_shape, owner)
         self._batch = batch_shape or ()
         parameters["batch_shape"] = batch_shape
         dt = np.dtype(np.float32 if dtype is None else dtype)
