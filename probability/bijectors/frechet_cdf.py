@@ -1,0 +1,68 @@
+"""FrechetCDF: the Frechet CDF, from ``(loc, inf)`` to ``(0, 1)``."""
+
+import workbench as wb
+
+from ._param_checks import check_positive
+from .bijector import Bijector, as_bijector_param, like
+
+__all__ = ["FrechetCDF"]
+
+
+class FrechetCDF(Bijector):
+    """``y = exp(-z**(-concentration))`` with ``z = (x - loc) / scale > 0``;
+    ``x = loc + scale * (-log y)**(-1 / concentration)``;
+    ``log|dy/dx| = log(concentration / scale) - (1 + concentration) log z - z**(-concentration)``.
+
+    >>> FrechetCDF(loc=0.0, scale=1.0, concentration=2.0).forward(wb.constant(1.0)).numpy()   # exp(-1)
+    0.36787945
+    """
+
+    _param_event_ndims = {"loc": 0, "scale": 0, "concentration": 0}
+
+    def __init__(self, loc=0.0, scale=1.0, concentration=1.0, validate_args=False, name="frechet_cdf"):
+        parameters = dict(locals())
+        self._loc = as_bijector_param(loc, "loc", "FrechetCDF")
+        self._scale = as_bijector_param(scale, "scale", "FrechetCDF")
+        self._concentration = as_bijector_param(concentration, "concentration", "FrechetCDF")
+        dtype = next((p.dtype for p in (self._loc, self._scale, self._concentration)
+                      if isinstance(p, wb.Tensor)), None)
+        super().__init__(forward_min_event_ndims=0, validate_args=validate_args, dtype=dtype,
+                         parameters=parameters, name=name)
+        if validate_args:
+            check_positive("FrechetCDF", scale=self._scale, concentration=self._concentration)
+
+    @property
+    def loc(self):
+        return self._loc
+
+    @property
+    def scale(self):
+        return self._scale
+
+    @property
+    def concentration(self):
+        return self._concentration
+
+    def _log_z(self, x):
+        return wb.log((x - like(self._loc, x)) / like(self._scale, x))
+
+    def _forward(self, x):
+        return wb.exp(-wb.exp(-like(self._concentration, x) * self._log_z(x)))
+
+    def _inverse(self, y):
+        k = like(self._concentration, y)
+        return like(self._loc, y) + like(self._scale, y) * wb.exp(-wb.log(-wb.log(y)) / k)
+
+    def _forward_log_det_jacobian(self, x):
+        k = like(self._concentration, x)
+        log_z = self._log_z(x)
+        return wb.log(k) - wb.log(like(self._scale, x)) - (1.0 + k) * log_z - wb.exp(-k * log_z)
+
+    def _inverse_log_det_jacobian(self, y):
+        # t = -log y = z**(-k): dx/dy = scale / k * t**(-1 - 1 / k) / y
+        k = like(self._concentration, y)
+        t = -wb.log(y)
+        return wb.log(like(self._scale, y) / k) - (1.0 + 1.0 / k) * wb.log(t) + t
+
+    def _is_increasing(self):
+        return True

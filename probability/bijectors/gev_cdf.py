@@ -1,0 +1,82 @@
+"""GeneralizedExtremeValueCDF: the GEV CDF, from the GEV support to ``(0, 1)``."""
+
+import workbench as wb
+
+from ._param_checks import check_positive
+from .bijector import Bijector, as_bijector_param, like
+
+__all__ = ["GeneralizedExtremeValueCDF"]
+
+
+def gev_t(z, conc):
+    """``t(z) = (1 + conc z)**(-1 / conc)``, ``exp(-z)`` where ``conc == 0``; the GEV CDF is ``exp(-t)``."""
+    zero = wb.math.equal(conc, 0.0)
+    safe = wb.where(zero, wb.ones_like(conc), conc)
+    return wb.where(zero, wb.exp(-z), wb.exp(-wb.log1p(z * safe) / safe))
+
+
+def gev_z(t, conc):
+    """The inverse of ``gev_t``: ``z = expm1(-conc log t) / conc``, ``-log t`` where ``conc == 0``."""
+    zero = wb.math.equal(conc, 0.0)
+    safe = wb.where(zero, wb.ones_like(conc), conc)
+    log_t = wb.log(t)
+    return wb.where(zero, -log_t, wb.expm1(-log_t * safe) / safe)
+
+
+class GeneralizedExtremeValueCDF(Bijector):
+    """``y = exp(-t)`` with ``t = (1 + concentration * z)**(-1 / concentration)``
+    (``exp(-z)`` for ``concentration == 0``), ``z = (x - loc) / scale``, on ``1 + concentration * z > 0``;
+    ``log|dy/dx| = (1 + concentration) log t - t - log(scale)``.
+
+    >>> GeneralizedExtremeValueCDF().forward(wb.constant(0.0)).numpy()   # the Gumbel CDF: exp(-1)
+    0.36787945
+    """
+
+    _param_event_ndims = {"loc": 0, "scale": 0, "concentration": 0}
+
+    def __init__(self, loc=0.0, scale=1.0, concentration=0, validate_args=False,
+                 name="generalizedextremevalue_cdf"):
+        parameters = dict(locals())
+        owner = "GeneralizedExtremeValueCDF"
+        self._loc = as_bijector_param(loc, "loc", owner)
+        self._scale = as_bijector_param(scale, "scale", owner)
+        self._concentration = as_bijector_param(concentration, "concentration", owner)
+        dtype = next((p.dtype for p in (self._loc, self._scale, self._concentration)
+                      if isinstance(p, wb.Tensor)), None)
+        super().__init__(forward_min_event_ndims=0, validate_args=validate_args, dtype=dtype,
+                         parameters=parameters, name=name)
+        if validate_args:
+            check_positive(owner, scale=self._scale)
+
+    @property
+    def loc(self):
+        return self._loc
+
+    @property
+    def scale(self):
+        return self._scale
+
+    @property
+    def concentration(self):
+        return self._concentration
+
+    def _t(self, x):
+        z = (x - like(self._loc, x)) / like(self._scale, x)
+        return gev_t(z, like(self._concentration, x))
+
+    def _forward(self, x):
+        return wb.exp(-self._t(x))
+
+    def _inverse(self, y):
+        return like(self._loc, y) + like(self._scale, y) * gev_z(-wb.log(y), like(self._concentration, y))
+
+    def _forward_log_det_jacobian(self, x):
+        t = self._t(x)
+        return (1.0 + like(self._concentration, x)) * wb.log(t) - t - wb.log(like(self._scale, x))
+
+    def _inverse_log_det_jacobian(self, y):
+        t = -wb.log(y)
+        return wb.log(like(self._scale, y)) - (1.0 + like(self._concentration, y)) * wb.log(t) + t
+
+    def _is_increasing(self):
+        return True
