@@ -1,0 +1,89 @@
+"""Structured and time-series families (HiddenMarkovModel, ...): references by brute-force
+enumeration of the hidden paths, or from the equivalent dense multivariate normal, in NumPy."""
+
+import itertools
+
+import numpy as np
+import scipy.stats as st
+from scipy.special import log_softmax, logsumexp
+
+import workbench as wb
+from probability.distributions import Categorical, HiddenMarkovModel, Normal, Poisson
+
+from .glue import BuiltCase
+
+# -- HiddenMarkovModel: two batch members, three states, four steps, Normal observations
+HMM_PARAMS = {"initial_logits": np.array([[0.4, -0.2, -1.0], [0.0, 0.3, -0.5]]),
+              "transition_logits": np.array([[1.2, 0.1, -0.6], [-0.4, 1.5, 0.0], [0.2, 0.2, 0.7]]),
+              "loc": np.array([-1.0, 0.5, 2.0]), "scale": np.array([0.5, 1.0, 0.8])}
+HMM_X = np.array([[0.1, -0.9, 2.2, 1.0], [1.5, 0.3, -0.4, 2.5]])
+
+
+def _hmm(initial_logits, transition_logits, loc, scale):
+    return HiddenMarkovModel(Categorical(logits=initial_logits), Categorical(logits=transition_logits),
+                             Normal(loc, scale), num_steps=4)
+
+
+def _paths(num_states, num_steps):
+    return list(itertools.product(range(num_states), repeat=num_steps))
+
+
+def _hmm_path_log_probs(p):
+    """``log p(path)`` for every path and batch member: ``[paths, batch]``, and the paths."""
+    li, lt = log_softmax(p["initial_logits"], -1), log_softmax(p["transition_logits"], -1)
+    paths = _paths(li.shape[-1], HMM_X.shape[-1])
+    out = [li[:, z[0]] + sum(lt[z[t - 1], z[t]] for t in range(1, len(z))) for z in paths]
+    return np.array(out), paths
+
+
+def _hmm_log_prob(p, x):
+    lp, paths = _hmm_path_log_probs(p)
+    obs = st.norm(p["loc"], p["scale"])
+    per_path = [lp[i] + sum(obs.logpdf(x[..., t, None])[..., z[t]] for t in range(len(z)))
+                for i, z in enumerate(paths)]
+    return logsumexp(np.array(per_path), axis=0)
+
+
+def _hmm_moment(which):
+    def ref(p, x):
+        lp, paths = _hmm_path_log_probs(p)
+        w = np.exp(lp)                                          # [paths, batch]
+        loc, var = p["loc"], np.square(p["scale"])
+        m = np.array([[loc[z[t]] for t in range(len(z))] for z in paths])         # [paths, T]
+        v = np.array([[var[z[t]] for t in range(len(z))] for z in paths])
+        mean = np.einsum("pb,pt->bt", w, m)
+        if which == "mean":
+            return mean
+        return np.einsum("pb,pt->bt", w, v + m ** 2) - mean ** 2
+    return ref
+
+
+# -- a discrete HiddenMarkovModel: time-varying Poisson rates, two states, three steps
+POISSON_RATES = np.array([[1.0, 5.0], [2.0, 8.0], [0.5, 3.0]])
+POISSON_X = np.array([0.0, 6.0, 3.0])
+
+
+def _poisson_hmm(transition_logits):
+    return HiddenMarkovModel(Categorical(logits=wb.constant(np.zeros(2))), Categorical(logits=transition_logits),
+                             Poisson(rate=wb.constant(POISSON_RATES)), num_steps=3,
+                             time_varying_observation_distribution=True)
+
+
+def _poisson_hmm_log_prob(p, x):
+    lt = log_softmax(p["transition_logits"], -1)
+    out = []
+    for z in _paths(2, 3):
+        out.append(np.log(0.5) + sum(lt[z[t - 1], z[t]] for t in (1, 2))
+                   + sum(st.poisson(POISSON_RATES[t, z[t]]).logpmf(x[t]) for t in range(3)))
+    return logsumexp(out)
+
+
+CASES = [
+    BuiltCase("HiddenMarkovModel Normal", HiddenMarkovModel, HMM_PARAMS, points=HMM_X, build=_hmm,
+              ref={"log_prob": _hmm_log_prob, "mean": _hmm_moment("mean"), "variance": _hmm_moment("variance")},
+              checks=("log_prob", "mean", "variance"), sample_test="moments", grad_order=1),
+    BuiltCase("HiddenMarkovModel time-varying Poisson", HiddenMarkovModel,
+              {"transition_logits": np.array([[1.5, -0.5], [-1.0, 0.8]])}, points=POISSON_X, build=_poisson_hmm,
+              ref={"log_prob": _poisson_hmm_log_prob}, checks=("log_prob",), sample_test=None, discrete=True,
+              grad_order=1),
+]

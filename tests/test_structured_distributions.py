@@ -1,0 +1,144 @@
+"""Structured and time-series distributions: HiddenMarkovModel against brute-force enumeration
+of the hidden paths and against TFP 0.25's values (pinned below)."""
+
+import itertools
+
+import numpy as np
+import pytest
+import scipy.stats as st
+
+import probability.distributions as tfd
+import workbench as wb
+
+
+def f64(v):
+    return wb.constant(np.asarray(v, dtype=np.float64))
+
+
+# -- HiddenMarkovModel -------------------------------------------------------------------
+
+P0 = np.array([[0.6, 0.3, 0.1], [0.2, 0.5, 0.3]])
+P_TV = np.array([[[0.7, 0.2, 0.1], [0.1, 0.8, 0.1], [0.3, 0.3, 0.4]],
+                 [[0.5, 0.25, 0.25], [0.2, 0.2, 0.6], [0.1, 0.1, 0.8]],
+                 [[0.3, 0.4, 0.3], [0.6, 0.2, 0.2], [0.25, 0.25, 0.5]]])
+LOC, SCALE = np.array([-1.0, 0.5, 2.0]), np.array([0.5, 1.0, 0.8])
+X = np.array([[0.1, -0.9, 2.2, 1.0], [1.5, 0.3, -0.4, 2.5]])
+MASK = np.array([False, True, False, False])
+
+
+def _tv_hmm(**kw):
+    return tfd.HiddenMarkovModel(tfd.Categorical(probs=f64(P0)), tfd.Categorical(probs=f64(P_TV)),
+                                 tfd.Normal(f64(LOC), f64(SCALE)), num_steps=4,
+                                 time_varying_transition_distribution=True, **kw)
+
+
+def _brute_force(p0, trans, x, mask=None):
+    """log p(x), the Viterbi path and the posterior marginals, by enumerating every path."""
+    k, t = len(p0), len(x)
+    total, best, marg = -np.inf, None, np.zeros((t, k))
+    logs = []
+    for z in itertools.product(range(k), repeat=t):
+        lp = np.log(p0[z[0]]) + sum(np.log(trans[i - 1][z[i - 1], z[i]]) for i in range(1, t))
+        lp += sum(st.norm(LOC[z[i]], SCALE[z[i]]).logpdf(x[i]) for i in range(t) if mask is None or not mask[i])
+        logs.append((lp, z))
+        total = np.logaddexp(total, lp)
+        if best is None or lp > best[0]:
+            best = (lp, z)
+    for lp, z in logs:
+        for i in range(t):
+            marg[i, z[i]] += np.exp(lp - total)
+    return total, np.array(best[1]), marg
+
+
+@pytest.mark.parametrize("mask", [None, MASK])
+def test_hmm_time_varying_transitions_match_enumeration(mask):
+    hmm = _tv_hmm()
+    lp = hmm.log_prob(f64(X), mask=mask).numpy()
+    mode = hmm.posterior_mode(f64(X), mask=mask).numpy()
+    marg = hmm.posterior_marginals(f64(X), mask=mask).probs_parameter().numpy()
+    for b in range(2):
+        want_lp, want_mode, want_marg = _brute_force(P0[b], P_TV, X[b], mask)
+        np.testing.assert_allclose(lp[b], want_lp, rtol=1e-12)
+        np.testing.assert_array_equal(mode[b], want_mode)
+        np.testing.assert_allclose(marg[b], want_marg, rtol=1e-9, atol=1e-15)
+
+
+def test_hmm_matches_tfp_values():
+    # TFP 0.25, the same model (float64)
+    hmm = _tv_hmm()
+    np.testing.assert_allclose(hmm.log_prob(f64(X)).numpy(), [-6.331939900758371, -6.949842742387089], rtol=1e-12)
+    np.testing.assert_allclose(hmm.log_prob(f64(X), mask=MASK).numpy(), [-4.780593933287721, -5.401468343738417],
+                               rtol=1e-12)
+    mode = hmm.posterior_mode(f64(X))
+    assert mode.dtype == wb.int64
+    np.testing.assert_array_equal(mode.numpy(), [[1, 1, 2, 2], [1, 1, 0, 2]])
+    np.testing.assert_allclose(hmm.posterior_marginals(f64(X), mask=MASK).probs_parameter().numpy()[1],
+                               [[3.7560051394190291e-06, 4.7979493056641359e-01, 5.2020131342844711e-01],
+                                [3.7571588200575107e-01, 5.0113220224746358e-01, 1.2315191574678525e-01],
+                                [7.1481084802305650e-01, 2.4718441520278334e-01, 3.8004736774160171e-02],
+                                [5.7062877931686994e-11, 1.3781408102243592e-01, 8.6218591892050134e-01]],
+                               rtol=1e-9)
+    np.testing.assert_allclose(hmm.mean().numpy(), [[-0.25, -0.025, 0.6905, 0.54515], [0.65, 0.365, 0.9125, 0.5855]],
+                               rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(hmm.variance().numpy(), [[1.5265, 1.690075, 2.32582975, 2.2088064775],
+                                                        [1.8445, 1.760875, 2.24794375, 2.22420475]], rtol=1e-12)
+    prior = hmm.prior_marginals()
+    assert prior.batch_shape == (2, 4)
+    np.testing.assert_allclose(prior.probs_parameter().numpy()[0],
+                               [[0.6, 0.3, 0.1], [0.48, 0.39, 0.13], [0.331, 0.211, 0.458],
+                                [0.3404, 0.2891, 0.3705]], rtol=1e-12)
+
+
+def test_hmm_time_varying_poisson_observations_match_tfp():
+    rates = f64([[1.0, 5.0], [2.0, 8.0], [0.5, 3.0]])
+    hmm = tfd.HiddenMarkovModel(tfd.Categorical(probs=f64([0.5, 0.5])),
+                                tfd.Categorical(probs=f64([[0.9, 0.1], [0.2, 0.8]])), tfd.Poisson(rate=rates),
+                                num_steps=3, time_varying_observation_distribution=True)
+    y = f64([0.0, 6.0, 3.0])
+    np.testing.assert_allclose(hmm.log_prob(y).numpy(), -7.531904768060155, rtol=1e-12)
+    np.testing.assert_array_equal(hmm.posterior_mode(y).numpy(), [0, 1, 1])
+    np.testing.assert_allclose(hmm.mean().numpy(), [3.0, 4.7, 1.5375], rtol=1e-12)
+    np.testing.assert_allclose(hmm.variance().numpy(), [7.0, 13.61, 3.05484375], rtol=1e-12)
+    np.testing.assert_allclose(hmm.posterior_marginals(y).probs_parameter().numpy(),
+                               [[0.8878016653558615, 0.11219833464413853], [0.12607285909038524, 0.8739271409096149],
+                                [0.05459933828013918, 0.9454006617198609]], rtol=1e-10)
+    assert hmm.experimental_default_event_space_bijector() is None
+
+
+def test_hmm_mask_in_the_constructor_and_sample_shapes():
+    hmm = _tv_hmm(mask=MASK)
+    np.testing.assert_allclose(hmm.log_prob(f64(X)).numpy(), [-4.780593933287721, -5.401468343738417], rtol=1e-12)
+    x = hmm.sample((5, 3), seed=2)
+    assert x.shape == (5, 3, 2, 4) and hmm.log_prob(x).shape == (5, 3, 2)
+    assert hmm.posterior_marginals(x).batch_shape == (5, 3, 2, 4)
+    np.testing.assert_allclose(hmm[1:].log_prob(f64(X[1:])).numpy(), [-5.401468343738417], rtol=1e-12)
+
+
+def test_hmm_draws_follow_the_chain():
+    # two sticky states with far-apart observations: the draws' state switches match the transition matrix
+    hmm = tfd.HiddenMarkovModel(tfd.Categorical(probs=f64([1.0, 0.0])),
+                                tfd.Categorical(probs=f64([[0.9, 0.1], [0.3, 0.7]])),
+                                tfd.Normal(f64([0.0, 100.0]), f64(1.0)), num_steps=6)
+    z = (hmm.sample(4000, seed=3).numpy() > 50).astype(int)
+    assert np.all(z[:, 0] == 0)
+    prev, nxt = z[:, :-1].ravel(), z[:, 1:].ravel()
+    assert abs(np.mean(nxt[prev == 0]) - 0.1) < 0.015
+    assert abs(np.mean(nxt[prev == 1]) - 0.7) < 0.03
+
+
+def test_hmm_bad_arguments_name_the_argument():
+    init, obs = tfd.Categorical(probs=f64([0.5, 0.5])), tfd.Normal(f64([0.0, 1.0]), f64(1.0))
+    trans = tfd.Categorical(probs=f64([[0.9, 0.1], [0.3, 0.7]]))
+    with pytest.raises(ValueError, match="num_steps"):
+        tfd.HiddenMarkovModel(init, trans, obs, num_steps=0)
+    with pytest.raises(ValueError, match="transition_distribution"):
+        tfd.HiddenMarkovModel(init, tfd.Categorical(probs=f64([0.5, 0.5])), obs, num_steps=3)
+    with pytest.raises(ValueError, match="observation_distribution"):
+        tfd.HiddenMarkovModel(init, trans, tfd.Normal(f64([0.0, 1.0, 2.0]), f64(1.0)), num_steps=3)
+    with pytest.raises(TypeError, match="initial_distribution"):
+        tfd.HiddenMarkovModel(obs, trans, obs, num_steps=3)
+    hmm = tfd.HiddenMarkovModel(init, trans, obs, num_steps=3)
+    with pytest.raises(ValueError, match=r"\[\.\.\., 3\]"):
+        hmm.log_prob(f64([0.0, 1.0]))
+    with pytest.raises(ValueError, match="mask"):
+        hmm.log_prob(f64([0.0, 1.0, 2.0]), mask=[True, False])
