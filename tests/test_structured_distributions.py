@@ -142,3 +142,66 @@ def test_hmm_bad_arguments_name_the_argument():
         hmm.log_prob(f64([0.0, 1.0]))
     with pytest.raises(ValueError, match="mask"):
         hmm.log_prob(f64([0.0, 1.0, 2.0]), mask=[True, False])
+
+
+# -- MarkovChain -------------------------------------------------------------------------
+
+
+def test_markov_chain_time_varying_transition_matches_tfp():
+    # TFP's docstring example: the step index gathers a scale; log_prob passes all steps at once
+    scales = f64([0.5, 0.3, 0.2])
+
+    def transition_fn(t, x):
+        return tfd.Normal(x, wb.reshape(wb.gather(scales, t), [-1] + [1] * (x.ndim - 1)))
+    walk = tfd.MarkovChain(tfd.Normal(f64([-10.0, 0.0, 10.0]), f64(1.0)), transition_fn, num_steps=4)
+    x = f64([[-9.5, -9.0, -9.2, -9.1], [0.2, 0.0, 0.3, 0.1], [10.0, 10.5, 10.2, 10.4]])
+    np.testing.assert_allclose(walk.log_prob(x).numpy(), [-1.14141846, -1.26919624, -1.66919624], rtol=1e-8)
+    assert walk.sample(5, seed=(1, 2)).shape == (5, 3, 4)
+    kahan = tfd.MarkovChain(walk.initial_state_prior, transition_fn, num_steps=4, experimental_use_kahan_sum=True)
+    np.testing.assert_allclose(kahan.log_prob(x).numpy(), walk.log_prob(x).numpy(), rtol=1e-14)
+
+
+def test_markov_chain_draws_have_the_walk_statistics():
+    walk = tfd.MarkovChain(tfd.Normal(f64(1.0), f64(0.5)), lambda _, x: tfd.Normal(x + 1.0, f64(0.7)), num_steps=5)
+    x = walk.sample(20000, seed=4).numpy()
+    t = np.arange(5)
+    np.testing.assert_allclose(x.mean(0), 1.0 + t, atol=0.05)
+    np.testing.assert_allclose(x.var(0), 0.25 + 0.49 * t, rtol=0.05)
+    np.testing.assert_allclose(np.corrcoef(np.diff(x, axis=1).T), np.eye(4), atol=0.03)
+
+
+def test_markov_chain_event_space_bijectors_match_tfp():
+    # the prior's and the transitions' Softplus is shared (TFP gives Softplus too)
+    chain = tfd.MarkovChain(tfd.Gamma(f64(3.0), f64(1.5)), lambda _, x: tfd.Gamma(f64(3.0), 2.0 / x), num_steps=3)
+    b = chain.experimental_default_event_space_bijector()
+    np.testing.assert_allclose(b.forward(f64([[0.3, -1.2, 2.0], [-0.5, 0.1, 0.7]])).numpy(),
+                               [[0.85435524, 0.26328247, 2.12692801], [0.47407698, 0.74439666, 1.10318605]],
+                               rtol=1e-7)
+    # a support that depends on the previous state: step by step, Uniform(0, x[t-1])
+    chain = tfd.MarkovChain(tfd.Uniform(f64(0.0), f64(1.0)), lambda _, x: tfd.Uniform(f64(0.0), x), num_steps=3)
+    b = chain.experimental_default_event_space_bijector()
+    u = np.array([[0.3, -1.2, 2.0], [1.0, 0.5, -0.4]])
+    y = b.forward(f64(u))
+    np.testing.assert_allclose(y.numpy()[0], [0.57444252, 0.13296921, 0.11711889], rtol=1e-7)
+    assert np.all(np.isfinite(chain.log_prob(y).numpy()))
+    np.testing.assert_allclose(b.inverse(f64(y.numpy())).numpy(), u, rtol=1e-10)
+    # the log-determinant against the Jacobian by central differences
+    h = 1e-6
+    for row in range(2):
+        jac = np.stack([(b.forward(f64(u[row] + h * e)).numpy() - b.forward(f64(u[row] - h * e)).numpy()) / (2 * h)
+                        for e in np.eye(3)], axis=1)
+        np.testing.assert_allclose(b.forward_log_det_jacobian(f64(u[row]), event_ndims=1).numpy(),
+                                   np.linalg.slogdet(jac)[1], rtol=1e-6)
+
+
+def test_markov_chain_bad_arguments_name_the_argument():
+    prior = tfd.Normal(f64(0.0), f64(1.0))
+    with pytest.raises(ValueError, match="num_steps"):
+        tfd.MarkovChain(prior, lambda _, x: tfd.Normal(x, 1.0), num_steps=-1)
+    with pytest.raises(TypeError, match="transition_fn"):
+        tfd.MarkovChain(prior, None, num_steps=3)
+    with pytest.raises(TypeError, match="initial_state_prior"):
+        tfd.MarkovChain(0.0, lambda _, x: x, num_steps=3)
+    walk = tfd.MarkovChain(prior, lambda _, x: tfd.Normal(x, f64(1.0)), num_steps=3)
+    with pytest.raises(ValueError, match=r"\[\.\.\., 3\]"):
+        walk.log_prob(f64([0.0, 1.0]))

@@ -8,7 +8,7 @@ import scipy.stats as st
 from scipy.special import log_softmax, logsumexp
 
 import workbench as wb
-from probability.distributions import Categorical, HiddenMarkovModel, Normal, Poisson
+from probability.distributions import Categorical, Gamma, HiddenMarkovModel, MarkovChain, Normal, Poisson
 
 from .glue import BuiltCase
 
@@ -78,7 +78,37 @@ def _poisson_hmm_log_prob(p, x):
     return logsumexp(out)
 
 
+# -- MarkovChain: a batch of two Gaussian random walks, and a chain of Gamma draws (rate 2 / previous)
+WALK_PARAMS = {"loc": np.array([-1.0, 2.0]), "scale": np.array([1.0, 0.5]), "step_scale": np.array(0.7)}
+WALK_X = np.array([[0.1, 0.5, -0.2, 0.3], [2.0, 1.5, 1.0, 1.2]])
+GAMMA_X = np.array([1.5, 0.8, 2.6])
+
+
+def _walk(loc, scale, step_scale):
+    return MarkovChain(Normal(loc, scale), lambda _, x: Normal(x, step_scale), num_steps=4)
+
+
+def _walk_log_prob(p, x):
+    return (st.norm(p["loc"], p["scale"]).logpdf(x[..., 0])
+            + st.norm(0.0, p["step_scale"]).logpdf(np.diff(x, axis=-1)).sum(-1))
+
+
+def _gamma_chain(concentration, rate):
+    return MarkovChain(Gamma(concentration, rate), lambda _, x: Gamma(concentration, 2.0 / x), num_steps=3)
+
+
+def _gamma_chain_log_prob(p, x):
+    a = p["concentration"]
+    return (st.gamma(a, scale=1 / p["rate"]).logpdf(x[..., 0])
+            + sum(st.gamma(a, scale=x[..., t - 1] / 2.0).logpdf(x[..., t]) for t in (1, 2)))
+
+
 CASES = [
+    BuiltCase("MarkovChain Gaussian walk", MarkovChain, WALK_PARAMS, points=WALK_X, build=_walk,
+              ref={"log_prob": _walk_log_prob}, checks=("log_prob",), sample_test=None),
+    BuiltCase("MarkovChain Gamma", MarkovChain, {"concentration": np.array(3.0), "rate": np.array(1.5)},
+              points=GAMMA_X, build=_gamma_chain, ref={"log_prob": _gamma_chain_log_prob}, checks=("log_prob",),
+              sample_test=None, grad_order=1),
     BuiltCase("HiddenMarkovModel Normal", HiddenMarkovModel, HMM_PARAMS, points=HMM_X, build=_hmm,
               ref={"log_prob": _hmm_log_prob, "mean": _hmm_moment("mean"), "variance": _hmm_moment("variance")},
               checks=("log_prob", "mean", "variance"), sample_test="moments", grad_order=1),
