@@ -43,13 +43,17 @@ def _take(values, idx):
 def _slice_rows(rt, s):
     n = rt.nrows_int()
     start, stop, step = s.indices(n)
+    width = rt._partition.uniform_row_length()   # rows of one length keep it (TF's shape)
     if step != 1:
         xp = rt._partition.xp
-        return gather_rows(rt, xp.arange(start, stop, step, dtype=np.int64))
+        out = gather_rows(rt, xp.arange(start, stop, step, dtype=np.int64))
+        if width is not None:
+            out = RaggedTensor(out._values, RowPartition(out._partition.row_splits(), width), _internal=True)
+        return out
     stop = max(stop, start)
     splits = rt._partition.row_splits()
     lo, hi = int(splits[start]), int(splits[stop])
-    new = RowPartition(splits[start:stop + 1] - lo)
+    new = RowPartition(splits[start:stop + 1] - lo, width)
     values = rt._values
     sub = _slice_rows(values, slice(lo, hi)) if isinstance(values, RaggedTensor) else wb.getitem(values, slice(lo, hi))
     return RaggedTensor(sub, new, _internal=True)
@@ -122,6 +126,8 @@ def _plain(k):
 
 
 def _getitem(rt, key):
+    if isinstance(key, list):   # TF reads a list key as a tuple of indices
+        key = tuple(key)
     if not isinstance(key, tuple):
         key = (key,)
     key = tuple(_plain(k) for k in key)
@@ -159,12 +165,13 @@ def _inner(rt, rest):
         return rt.with_values(wb.getitem(values, (slice(None),) + tuple(more)))
     j = _int(k)
     if j is not None:
-        lengths = part.row_lengths()
-        need = j + 1 if j >= 0 else -j
-        if lengths.size and bool(xp.any(lengths < need)):
-            bad = int(xp.argmax(lengths < need))
-            raise IndexError(f"index {j} is out of bounds in dimension 1: row {bad} has length "
-                             f"{int(lengths[bad])}")
+        width = part.uniform_row_length()
+        if width is None:   # TF picks one entry per row only from uniform dimensions
+            raise ValueError("Cannot index into an inner ragged dimension.")
+        if not -width <= j < width and part.nrows():
+            raise wb.errors.InvalidArgumentError(
+                None, None, f"Index out of bounds when indexing into a ragged tensor: index {j} in a "
+                f"dimension of size {width}")
         idx = (part.row_starts() + j) if j >= 0 else (part.row_limits() + j)
         picked = _take(values, idx)
         if not more:
@@ -187,6 +194,9 @@ def _inner(rt, rest):
         span = abs(step)
         count = xp.maximum(((hi - lo) * (1 if step > 0 else -1) + span - 1) // span, 0)
         new = RowPartition.from_row_lengths(count.astype(np.int64), validate=False)
+        width = part.uniform_row_length()
+        if width is not None:   # a slice of a uniform dimension stays uniform (as TF's shape)
+            new = RowPartition(new.row_splits(), uniform_row_length=len(range(*k.indices(width))))
         idx = backend.repeat(starts + lo, count) + new.positions() * step
         sub = RaggedTensor(_take(values, idx), new, _internal=True)
         return _inner(sub, (slice(None),) + tuple(more)) if more else sub

@@ -59,21 +59,21 @@ class RaggedTensor(core.CompositeTensor):
         """Rows ``values[row_splits[i]:row_splits[i+1]]``."""
         values, nvals = cls._prepare_values(values)
         part = RowPartition.from_row_splits(_on_device(row_splits, values, "from_row_splits: row_splits"), nvals, validate)
-        return cls._build(values, part, index_dtype(row_splits))
+        return cls._build(values, part, _partition_dtype(row_splits, values))
 
     @classmethod
     def from_row_lengths(cls, values, row_lengths, name=None, validate=True):
         """Rows of the given lengths, taken in order from ``values``."""
         values, nvals = cls._prepare_values(values)
         part = RowPartition.from_row_lengths(_on_device(row_lengths, values, "from_row_lengths: row_lengths"), nvals, validate)
-        return cls._build(values, part, index_dtype(row_lengths))
+        return cls._build(values, part, _partition_dtype(row_lengths, values))
 
     @classmethod
     def from_value_rowids(cls, values, value_rowids, nrows=None, name=None, validate=True):
         """Row ``i`` holds the values whose ``value_rowids`` is ``i`` (ids sorted)."""
         values, nvals = cls._prepare_values(values)
         part = RowPartition.from_value_rowids(_on_device(value_rowids, values, "from_value_rowids: value_rowids"), nrows, nvals, validate)
-        return cls._build(values, part, index_dtype(value_rowids))
+        return cls._build(values, part, _partition_dtype(value_rowids, values))
 
     @classmethod
     def from_row_starts(cls, values, row_starts, name=None, validate=True):
@@ -81,7 +81,7 @@ class RaggedTensor(core.CompositeTensor):
         starts = _on_device(row_starts, values, "from_row_starts: row_starts")
         xp = backend.xp_of(starts)
         splits = xp.concatenate([starts, xp.asarray([nvals], np.int64)])
-        return cls._build(values, RowPartition.from_row_splits(splits, nvals, validate), index_dtype(row_starts))
+        return cls._build(values, RowPartition.from_row_splits(splits, nvals, validate), _partition_dtype(row_starts, values))
 
     @classmethod
     def from_row_limits(cls, values, row_limits, name=None, validate=True):
@@ -89,7 +89,7 @@ class RaggedTensor(core.CompositeTensor):
         limits = _on_device(row_limits, values, "from_row_limits: row_limits")
         xp = backend.xp_of(limits)
         splits = xp.concatenate([xp.zeros(1, np.int64), limits])
-        return cls._build(values, RowPartition.from_row_splits(splits, nvals, validate), index_dtype(row_limits))
+        return cls._build(values, RowPartition.from_row_splits(splits, nvals, validate), _partition_dtype(row_limits, values))
 
     @classmethod
     def from_uniform_row_length(cls, values, uniform_row_length, nrows=None, validate=True, name=None):
@@ -114,8 +114,7 @@ class RaggedTensor(core.CompositeTensor):
 
     @classmethod
     def from_nested_row_splits(cls, flat_values, nested_row_splits, name=None, validate=True):
-        if isinstance(nested_row_splits, (Tensor, np.ndarray)) or not nested_row_splits:
-            raise ValueError("nested_row_splits must be a non-empty list of row_splits vectors")
+        _check_nested(nested_row_splits, "nested_row_splits")
         result = flat_values
         for splits in reversed(list(nested_row_splits)):
             result = cls.from_row_splits(result, splits, validate=validate)
@@ -123,8 +122,7 @@ class RaggedTensor(core.CompositeTensor):
 
     @classmethod
     def from_nested_row_lengths(cls, flat_values, nested_row_lengths, name=None, validate=True):
-        if isinstance(nested_row_lengths, (Tensor, np.ndarray)) or not nested_row_lengths:
-            raise ValueError("nested_row_lengths must be a non-empty list of row_lengths vectors")
+        _check_nested(nested_row_lengths, "nested_row_lengths")
         result = flat_values
         for lengths in reversed(list(nested_row_lengths)):
             result = cls.from_row_lengths(result, lengths, validate=validate)
@@ -133,6 +131,7 @@ class RaggedTensor(core.CompositeTensor):
     @classmethod
     def from_nested_value_rowids(cls, flat_values, nested_value_rowids, nested_nrows=None, name=None,
                                  validate=True):
+        _check_nested(nested_value_rowids, "nested_value_rowids")
         ids = list(nested_value_rowids)
         nrows = list(nested_nrows) if nested_nrows is not None else [None] * len(ids)
         result = flat_values
@@ -158,6 +157,8 @@ class RaggedTensor(core.CompositeTensor):
         rs_dtype = splits_dtype(row_splits_dtype, "from_tensor: row_splits_dtype")
         if lengths is not None and padding is not None:
             raise ValueError("from_tensor: give lengths or padding, not both")
+        if not isinstance(ragged_rank, (int, np.integer)) or isinstance(ragged_rank, bool) or ragged_rank < 1:
+            raise ValueError(f"Argument `ragged_rank` must be greater than 0. Received {ragged_rank}.")
         if _is_nested_lengths(lengths):
             if ragged_rank not in (1, len(lengths)):
                 raise ValueError(f"from_tensor: {len(lengths)} nested row lengths need ragged_rank "
@@ -208,6 +209,9 @@ class RaggedTensor(core.CompositeTensor):
         nrows, ncols = t.shape[0], t.shape[1]
         if padding is not None:
             pad = convert_to_tensor(padding, dtype=t.dtype)
+            if tuple(pad.shape) != tuple(t.shape[2:]):
+                raise ValueError(f"from_tensor: padding must have shape {_shape_str(t.shape[2:])} (the "
+                                 f"tensor's dimensions after the ragged one), got {_shape_str(pad.shape)}")
             is_pad = t._data == pad._data
             if is_pad.ndim > 2:
                 is_pad = is_pad.reshape(nrows, ncols, -1).all(axis=2)
@@ -219,10 +223,7 @@ class RaggedTensor(core.CompositeTensor):
             lens = _on_device(lengths, t, "from_tensor: lengths")
             if lens.shape != (nrows,):
                 raise ValueError(f"from_tensor: lengths must have shape ({nrows},), got {lens.shape}")
-            lens = xp.maximum(lens, 0)
-            if lens.size and bool(xp.any(lens > ncols)):
-                raise ValueError(f"from_tensor: lengths must be at most {ncols} (the row size), got "
-                                 f"{int(lens.max())}")
+            lens = xp.clip(lens, 0, ncols)   # as TF: longer lengths keep the whole row
         else:
             return cls.from_uniform_row_length(wb.reshape(t, (-1,) + t.shape[2:]), ncols, nrows=nrows)
         part = RowPartition.from_row_lengths(lens.astype(np.int64), validate=False)
@@ -321,17 +322,17 @@ class RaggedTensor(core.CompositeTensor):
 
     def row_lengths(self, axis=1, name=None):
         """Lengths of the rows of ragged dimension ``axis`` (a RaggedTensor for ``axis > 1``)."""
+        axis = argcheck.axis(axis, self.ndim, "row_lengths", "axis")
+        if axis == 0:
+            return self.nrows()
         if axis == 1:
             return _encoding(self._partition.row_lengths(), self._partition)
-        if axis < 1 or axis > self.ragged_rank:
-            if axis > self.ragged_rank and axis < self.ndim:
-                lengths = self.flat_values.xp.full(self._inner_rows(axis), self.shape[axis], self.row_splits_dtype)
-                return core.wrap(lengths)
-            raise ValueError(f"row_lengths: axis {axis} is out of range for a RaggedTensor of rank {self.ndim}")
+        if axis > self.ragged_rank:   # a uniform inner dimension: its size at every position
+            flat = self.flat_values
+            lead = tuple(flat.shape[:axis - self.ragged_rank])
+            return self.with_flat_values(core.wrap(flat.xp.full(lead, flat.shape[axis - self.ragged_rank],
+                                                                self.row_splits_dtype)))
         return self.with_values(self._values.row_lengths(axis - 1))
-
-    def _inner_rows(self, axis):
-        return self.flat_values.shape[0]
 
     def nested_row_lengths(self, name=None):
         return tuple(_encoding(p.row_lengths(), p) for p in self.partitions)
@@ -542,7 +543,7 @@ class RaggedTensor(core.CompositeTensor):
         return (self[i] for i in range(self._partition.nrows()))
 
     def __bool__(self):
-        raise ValueError("the truth value of a RaggedTensor is ambiguous")
+        raise TypeError("RaggedTensor may not be used as a boolean.")
 
     def __repr__(self):
         # TF's text: the rows through NumPy's printer with comma separators, so long values wrap
@@ -582,11 +583,26 @@ def _format_rows(x):
     return str(x)
 
 
+def _check_nested(nested, what):
+    """TF's check on the nested factories' partition argument: a list or tuple of vectors (an
+    empty one gives the flat values back unchanged)."""
+    if not isinstance(nested, (list, tuple)):
+        raise TypeError(f"Argument `{what}` must be a list of Tensors. Received {argcheck.describe(nested)}.")
+
+
 def _is_nested_lengths(lengths):
     """Whether ``lengths`` is a list of row-length vectors rather than one vector."""
     return (isinstance(lengths, (list, tuple)) and len(lengths) > 0
             and isinstance(lengths[0], (list, tuple, np.ndarray, Tensor))
             and np.ndim(lengths[0] if not isinstance(lengths[0], Tensor) else lengths[0].numpy()) == 1)
+
+
+def _partition_dtype(index, values):
+    """The dtype a new partition reports: the index's own (int32 or int64), or for a Python
+    list the ragged values' row-partition dtype (TF converts lists with that dtype as a hint)."""
+    if isinstance(index, (list, tuple)) and isinstance(values, RaggedTensor):
+        return values.row_splits_dtype
+    return index_dtype(index)
 
 
 def _encoding(arr, part):

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from workbench import backend
-from workbench.errors import argcheck
+from workbench.errors import InvalidArgumentError, argcheck
 from workbench.core import Tensor
 
 
@@ -42,13 +42,13 @@ class RowPartition:
             if splits.shape[0] == 0:
                 raise ValueError("row_splits must have at least one element (it starts with 0)")
             if int(splits[0]) != 0:
-                raise ValueError(f"row_splits must start with 0, got {int(splits[0])}")
+                raise _invalid(f"row_splits must start with 0, got {int(splits[0])}")
             if splits.shape[0] > 1 and bool(xp.any(splits[1:] < splits[:-1])):
                 bad = int(xp.argmax(splits[1:] < splits[:-1]))
-                raise ValueError(f"row_splits must be non-decreasing, but row_splits[{bad + 1}] = "
+                raise _invalid(f"row_splits must be non-decreasing, but row_splits[{bad + 1}] = "
                                  f"{int(splits[bad + 1])} < row_splits[{bad}] = {int(splits[bad])}")
             if nvals is not None and int(splits[-1]) != nvals:
-                raise ValueError(f"the last row split ({int(splits[-1])}) must equal the number of "
+                raise _invalid(f"the last row split ({int(splits[-1])}) must equal the number of "
                                  f"values ({nvals})")
         return cls(splits)
 
@@ -61,12 +61,12 @@ class RowPartition:
                 raise ValueError(f"row_lengths must be a vector, got shape {lengths.shape}")
             if lengths.size and bool(xp.any(lengths < 0)):
                 bad = int(xp.argmax(lengths < 0))
-                raise ValueError(f"row_lengths must be non-negative, got row_lengths[{bad}] = {int(lengths[bad])}")
+                raise _invalid(f"row_lengths must be non-negative, got row_lengths[{bad}] = {int(lengths[bad])}")
         splits = xp.empty(lengths.shape[0] + 1, np.int64)
         splits[0] = 0
         xp.cumsum(lengths, out=splits[1:])
         if validate and nvals is not None and int(splits[-1]) != nvals:
-            raise ValueError(f"row_lengths add up to {int(splits[-1])}, but there are {nvals} values")
+            raise _invalid(f"row_lengths add up to {int(splits[-1])}, but there are {nvals} values")
         part = cls(splits)
         part._lengths = lengths
         return part
@@ -82,10 +82,10 @@ class RowPartition:
                 raise ValueError(f"value_rowids has {rowids.shape[0]} entries, but there are {nvals} values")
             if rowids.size:
                 if int(rowids[0]) < 0:
-                    raise ValueError(f"value_rowids must be non-negative, got {int(rowids[0])}")
+                    raise _invalid(f"value_rowids must be non-negative, got {int(rowids[0])}")
                 if bool(xp.any(rowids[1:] < rowids[:-1])):
                     bad = int(xp.argmax(rowids[1:] < rowids[:-1]))
-                    raise ValueError(f"value_rowids must be sorted, but value_rowids[{bad + 1}] < "
+                    raise _invalid(f"value_rowids must be sorted, but value_rowids[{bad + 1}] < "
                                      f"value_rowids[{bad}]")
         if nrows is None:
             nrows = int(rowids[-1]) + 1 if rowids.size else 0
@@ -103,11 +103,15 @@ class RowPartition:
         if nrows is not None:
             nrows = argcheck.integer(nrows, "nrows", "from_uniform_row_length", 0)
         if nrows is None:
-            if length == 0:
-                raise ValueError("nrows must be given when uniform_row_length is 0")
-            if nvals % length:
+            if length == 0:   # as TF: no rows, which holds only when there are no values
+                if nvals:
+                    raise ValueError(f"nrows must be given when uniform_row_length is 0 and there are "
+                                     f"{nvals} values")
+                nrows = 0
+            elif nvals % length:
                 raise ValueError(f"{nvals} values cannot be split into rows of length {length}")
-            nrows = nvals // length
+            else:
+                nrows = nvals // length
         if validate and nrows * length != nvals:
             raise ValueError(f"nrows ({nrows}) * uniform_row_length ({length}) must equal the number "
                              f"of values ({nvals})")
@@ -191,6 +195,12 @@ class RowPartition:
         out = RowPartition(self._splits, self._uniform, dtype)
         out._lengths, out._rowids, out._positions, out._nvals = self._lengths, self._rowids, self._positions, self._nvals
         return out
+
+
+def _invalid(message):
+    """TF's error for row partition values that fail validation (found when the values are
+    read, so an ``InvalidArgumentError``, which is also a ``ValueError``)."""
+    return InvalidArgumentError(None, None, message)
 
 
 def splits_dtype(dtype, what):

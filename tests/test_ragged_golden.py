@@ -1,0 +1,126 @@
+"""Ragged tensors against TF 2.21: values, structure, dtypes and error classes that TF 2.21 gave
+for the same calls (pinned as literals; each case names what it pins)."""
+
+import numpy as np
+import pytest
+
+import ragged
+import workbench as wb
+
+RT = wb.RaggedTensor
+InvalidArgumentError = wb.errors.InvalidArgumentError
+
+
+def _same(rt, rows, shape, splits_dtype=np.int64):
+    assert rt.to_list() == rows
+    assert tuple(rt.shape) == shape
+    assert rt.row_splits.dtype == splits_dtype
+
+
+# ---------------------------------------------------------------------------
+# factories
+
+
+@pytest.mark.parametrize("build", [
+    lambda: RT.from_row_splits([1, 2, 3], [0, 2, 1, 3]),
+    lambda: RT.from_row_splits([1, 2, 3], [1, 3]),
+    lambda: RT.from_row_splits([1, 2, 3], [0, 2]),
+    lambda: RT.from_row_lengths([1, 2, 3], [4, -1]),
+    lambda: RT.from_row_lengths([1, 2, 3], [1, 1]),
+    lambda: RT.from_row_starts([1, 2, 3], [1, 2]),
+    lambda: RT.from_row_starts([1, 2, 3], [0, 2, 1]),
+    lambda: RT.from_row_limits([1, 2, 3], [1, 2]),
+    lambda: RT.from_value_rowids([3, 1, 4, 1], [0, 2, 1, 2]),
+    lambda: RT.from_value_rowids([3, 1], [-1, 0]),
+])
+def test_invalid_partition_values_are_invalid_argument_errors(build):
+    # TF 2.21: InvalidArgumentError ("Arguments to from_row_splits do not form a valid RaggedTensor")
+    with pytest.raises(InvalidArgumentError):
+        build()
+
+
+def test_list_partition_takes_the_ragged_values_dtype():
+    inner = RT.from_row_splits([1, 2, 3], wb.constant([0, 1, 3], wb.int32))
+    rt = RT.from_row_splits(inner, [0, 1, 2])
+    _same(rt, [[[1]], [[2, 3]]], (2, None, None), np.int32)   # TF 2.21: row_splits int32
+    assert RT.from_row_lengths(inner, [2]).row_splits.dtype == np.int32
+
+
+def test_uniform_row_length_zero_without_nrows():
+    rt = RT.from_uniform_row_length(wb.constant([], wb.int32), 0)
+    _same(rt, [], (0, 0))   # TF 2.21: <tf.RaggedTensor []>, shape (0, 0)
+    with pytest.raises(ValueError):
+        RT.from_uniform_row_length(wb.constant([1, 2]), 0)
+
+
+def test_nested_factories_take_lists():
+    assert RT.from_nested_row_splits([1, 2], []) == [1, 2]   # TF 2.21: the flat values back
+    with pytest.raises(TypeError, match="must be a list of Tensors"):
+        RT.from_nested_row_splits([1, 2], wb.constant([0, 2]))
+    with pytest.raises(TypeError, match="must be a list of Tensors"):
+        RT.from_nested_row_lengths([1, 2], wb.constant([2]))
+
+
+def test_from_tensor_lengths_past_the_row_keep_the_row():
+    rt = RT.from_tensor([[1, 2, 0], [3, 0, 0]], lengths=[5, 1])
+    _same(rt, [[1, 2, 0], [3]], (2, None))   # TF 2.21
+
+
+def test_from_tensor_checks():
+    with pytest.raises(ValueError, match="ragged_rank` must be greater than 0"):   # TF 2.21's text
+        RT.from_tensor([[1, 2]], ragged_rank=0)
+    dense = [[[1, 0], [0, 0]], [[2, 3], [4, 0]]]
+    with pytest.raises(ValueError):   # TF 2.21: "Shapes () and (2,) are incompatible"
+        RT.from_tensor(dense, padding=0)
+    _same(RT.from_tensor(dense, padding=[0, 0]), [[[1, 0]], [[2, 3], [4, 0]]], (2, None, 2))
+
+
+# ---------------------------------------------------------------------------
+# accessors and Python protocol
+
+
+def test_row_lengths_axes():
+    rt = ragged.constant([[[1, 2], [3]], [], [[4, 5, 6], [], [7]]])
+    n = rt.row_lengths(axis=0)
+    assert n.numpy() == 3 and n.dtype == np.int64 and n.shape == ()   # TF 2.21: nrows
+    _same(rt.row_lengths(axis=-1), [[2, 1], [], [3, 0, 1]], (3, None))
+    uniform = RT.from_tensor(wb.zeros([2, 3, 4]), ragged_rank=1)
+    lengths = uniform.row_lengths(axis=2)
+    assert isinstance(lengths, RT)   # TF 2.21: <tf.RaggedTensor [[4, 4, 4], [4, 4, 4]]>, shape (2, 3)
+    _same(lengths, [[4, 4, 4], [4, 4, 4]], (2, 3))
+    assert lengths.dtype == np.int64
+
+
+def test_bool_is_a_type_error():
+    with pytest.raises(TypeError, match="^RaggedTensor may not be used as a boolean.$"):   # TF 2.21
+        bool(ragged.constant([[1]]))
+
+
+# ---------------------------------------------------------------------------
+# indexing
+
+
+def test_index_into_ragged_dimension_is_a_value_error():
+    rt = ragged.constant([[3, 1, 4, 1], [], [5, 9, 2], [6], []])
+    for key in [(slice(None), 0), (slice(None), -1), (Ellipsis, 0), (slice(1, 3), 0)]:
+        with pytest.raises(ValueError, match="^Cannot index into an inner ragged dimension.$"):   # TF 2.21
+            rt[key]
+    nested = ragged.constant([[[1, 2], [3]], [], [[4, 5, 6], [], [7]]])
+    with pytest.raises(ValueError, match="inner ragged dimension"):
+        nested[:, :, 0]
+    inner = ragged.constant([[[1, 2], [3, 4]], [[5, 6]], []], ragged_rank=1)
+    _same(inner[:, :, 1], [[2, 4], [6], []], (3, None))   # a uniform inner dimension takes one
+
+
+def test_index_uniform_row_length_dimension():
+    rt = RT.from_tensor([[1, 2, 3], [4, 5, 6]])
+    assert rt[:, 1].numpy().tolist() == [2, 5]   # TF 2.21
+    _same(rt[:, 1:], [[2, 3], [5, 6]], (2, 2))   # TF 2.21: the slice keeps shape (2, 2)
+    assert rt[::-1].shape == (2, 3) and rt[:1].shape == (1, 3)
+    with pytest.raises(InvalidArgumentError):   # TF 2.21: "Index out of bounds when indexing ..."
+        rt[:, 5]
+
+
+def test_list_key_is_a_tuple_of_indices():
+    rt = ragged.constant([[3, 1, 4, 1], [], [5, 9, 2], [6], []])
+    assert rt[[0, 1]].numpy() == 1   # TF 2.21: rt[[0, 1]] is rt[0, 1]
