@@ -1,0 +1,123 @@
+"""Generic-test cases for the second batch of TFP scalar families (references from scipy.stats,
+or reference distributions built here from SciPy's densities where SciPy has no such family)."""
+
+import numpy as np
+import scipy.special as sp
+import scipy.stats as st
+
+from probability.distributions import (ExpInverseGamma, ExponentiallyModifiedGaussian, SigmoidBeta, TwoPieceNormal,
+                                       TwoPieceStudentT)
+
+from . import DistCase
+
+# the methods TFP has for each family (it raises NotImplementedError for the rest)
+TAILS = ("log_prob", "cdf", "log_cdf", "survival_function", "log_survival_function")
+
+
+class _ExpInverseGamma(st.rv_continuous):
+    """``log(scale) - L`` for SciPy's ``loggamma`` ``L`` (the log of a standard Gamma draw)."""
+
+    def _pdf(self, y, c, s):
+        return st.loggamma.pdf(np.log(s) - y, c)
+
+    def _cdf(self, y, c, s):
+        return st.loggamma.sf(np.log(s) - y, c)
+
+    def _sf(self, y, c, s):
+        return st.loggamma.cdf(np.log(s) - y, c)
+
+    def _ppf(self, q, c, s):
+        return np.log(s) - st.loggamma.isf(q, c)
+
+
+_EXP_INVERSE_GAMMA = _ExpInverseGamma(name="exp_inverse_gamma")
+
+
+class _TwoPiece(st.rv_continuous):
+    """Fernandez and Steel's two-piece form of a symmetric SciPy family ``base`` (standardized):
+    ``base`` stretched by ``1 / skewness`` left of 0 and by ``skewness`` right of it."""
+
+    base = None
+
+    def _pdf(self, x, skew, *shape):
+        k = 2 * skew / (1 + skew ** 2)
+        return np.where(x < 0, k * self.base.pdf(x * skew, *shape), k * self.base.pdf(x / skew, *shape))
+
+    def _cdf(self, x, skew, *shape):
+        left = 2 / (1 + skew ** 2) * self.base.cdf(x * skew, *shape)
+        right = 1 - 2 * skew ** 2 / (1 + skew ** 2) * self.base.sf(x / skew, *shape)
+        return np.where(x < 0, left, right)
+
+    def _argcheck(self, skew, *shape):
+        return (skew > 0) & np.all([np.asarray(s) > 0 for s in shape], axis=0)
+
+
+class _TwoPieceNormal(_TwoPiece):
+    base = st.norm
+
+
+class _TwoPieceT(_TwoPiece):
+    base = st.t
+
+
+_TWO_PIECE_NORMAL = _TwoPieceNormal(name="two_piece_normal", shapes="skew")
+_TWO_PIECE_T = _TwoPieceT(name="two_piece_t", shapes="skew, df")
+
+
+class _SigmoidBeta(st.rv_continuous):
+    """``logit(B)`` for SciPy's ``beta`` ``B``."""
+
+    def _pdf(self, x, a, b):
+        u = sp.expit(x)
+        return st.beta.pdf(u, a, b) * u * (1 - u)
+
+    def _cdf(self, x, a, b):
+        return st.beta.cdf(sp.expit(x), a, b)
+
+    def _sf(self, x, a, b):
+        return st.beta.sf(sp.expit(x), a, b)
+
+
+_SIGMOID_BETA = _SigmoidBeta(name="sigmoid_beta")
+
+CASES = [
+    DistCase("ExpInverseGamma", ExpInverseGamma,
+             {"concentration": np.array([0.5, 2.0, 9.0]), "scale": np.array([1.0, 3.0, 0.5])},
+             points=np.array([-1.5, 0.3, 2.5]),
+             scipy=lambda concentration, scale: _EXP_INVERSE_GAMMA(concentration, scale),
+             checks=TAILS + ("mean", "variance", "stddev", "quantile"),
+             invalid={"concentration": 0.0, "scale": 1.0}),
+    DistCase("ExpInverseGamma log_scale", ExpInverseGamma,
+             {"concentration": np.array([0.7, 4.0]), "log_scale": np.array([0.5, -1.0])},
+             points=np.array([-0.4, 1.2]),
+             scipy=lambda concentration, log_scale: _EXP_INVERSE_GAMMA(concentration, np.exp(log_scale)),
+             checks=TAILS + ("mean", "variance", "quantile"),
+             invalid={"concentration": -1.0, "log_scale": np.inf}),
+    DistCase("ExponentiallyModifiedGaussian", ExponentiallyModifiedGaussian,
+             {"loc": np.array([0.0, 1.5, -2.0]), "scale": np.array([1.0, 0.5, 3.0]), "rate": np.array([0.7, 4.0, 2.0])},
+             points=np.array([0.3, 9.0, -6.0]),
+             scipy=lambda loc, scale, rate: st.exponnorm(1.0 / (scale * rate), loc=loc, scale=scale),
+             checks=TAILS + ("mean", "variance", "stddev"),
+             invalid={"loc": 0.0, "scale": 1.0, "rate": -1.0}),
+    DistCase("TwoPieceNormal", TwoPieceNormal,
+             {"loc": np.array([0.0, 1.5, -2.0]), "scale": np.array([1.0, 0.5, 3.0]),
+              "skewness": np.array([0.7, 1.0, 2.5])},
+             points=np.array([0.3, 0.2, -8.0]),
+             scipy=lambda loc, scale, skewness: _TWO_PIECE_NORMAL(skewness, loc=loc, scale=scale),
+             checks=TAILS + ("mean", "variance", "stddev", "quantile"),
+             invalid={"loc": 0.0, "scale": 1.0, "skewness": 0.0}),
+    DistCase("TwoPieceStudentT", TwoPieceStudentT,
+             {"df": np.array([3.0, 7.5, 25.0]), "loc": np.array([0.0, 1.5, -2.0]), "scale": np.array([1.0, 0.5, 3.0]),
+              "skewness": np.array([0.7, 1.0, 2.5])},
+             points=np.array([0.3, 0.2, -8.0]),
+             scipy=lambda df, loc, scale, skewness: _TWO_PIECE_T(skewness, df, loc=loc, scale=scale),
+             checks=TAILS + ("mean", "variance", "stddev", "quantile"),
+             invalid={"df": -1.0, "loc": 0.0, "scale": 1.0, "skewness": 1.0}),
+    DistCase("SigmoidBeta", SigmoidBeta,
+             {"concentration1": np.array([0.5, 2.0, 9.0]), "concentration0": np.array([0.7, 3.0, 1.2])},
+             points=np.array([-1.5, 0.3, 4.0]),
+             scipy=lambda concentration1, concentration0: _SIGMOID_BETA(concentration1, concentration0),
+             ref={"mode": lambda p, x: np.log(p["concentration1"] / p["concentration0"])},
+             checks=TAILS + ("quantile", "mode"),
+             invalid={"concentration1": 0.0, "concentration0": 1.0}),
+]
