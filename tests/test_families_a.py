@@ -98,3 +98,66 @@ def test_tfp_default_dtypes_and_names():
     assert tfd.GeneralizedPareto(1.0, 2.0, 0.5).name == "GeneralizedPareto"
     assert tfd.GeneralizedExtremeValue(0.0, 1.0, 0.1).name == "GeneralizedExtremeValue"
     assert tfd.Moyal(0.0, 1.0).name == "Moyal"
+
+
+# -- JohnsonSU, Triangular, TruncatedCauchy, DoublesidedMaxwell --------------------------------------
+
+def test_methods_tfp_does_not_implement():
+    cases = [(tfd.JohnsonSU(0.0, 1.0, 0.0, 1.0), ("mode", "entropy")),
+             (tfd.Triangular(), ("mode",)),
+             (tfd.TruncatedCauchy(0.0, 1.0, -1.0, 1.0), ("entropy",)),
+             (tfd.DoublesidedMaxwell(0.0, 1.0), ("mode", "entropy"))]
+    for d, methods in cases:
+        for m in methods:
+            with pytest.raises(NotImplementedError, match=type(d).__name__):
+                getattr(d, m)()
+    with pytest.raises(NotImplementedError, match="Triangular"):
+        tfd.Triangular().quantile(0.3)
+    for m in ("cdf", "survival_function", "log_cdf"):
+        with pytest.raises(NotImplementedError, match="DoublesidedMaxwell"):
+            getattr(tfd.DoublesidedMaxwell(0.0, 1.0), m)(0.5)
+
+
+def test_triangular_peak_at_an_end():
+    # TFP 0.25 gives NaN at x = low = peak; the density there is its limit 2 / (high - low)
+    d = tfd.Triangular(f64(0.0), f64(2.0), f64([0.0, 2.0]))
+    np.testing.assert_allclose(d.prob(f64([0.0, 2.0])).numpy(), [1.0, 1.0])
+    np.testing.assert_allclose(d.prob(f64([0.5, 0.5])).numpy(), [0.75, 0.25])
+    np.testing.assert_allclose(d.cdf(f64([0.5, 0.5])).numpy(), st.triang([0.0, 1.0], 0.0, 2.0).cdf(0.5))
+    x = d.sample(2000, seed=3).numpy()
+    assert np.all((x >= 0) & (x <= 2))
+    with pytest.raises(ValueError, match="`peak`"):
+        tfd.Triangular(f64(0.0), f64(2.0), f64(3.0), validate_args=True)
+
+
+def test_truncated_cauchy_matches_tfp_moments_and_outside_values():
+    d = tfd.TruncatedCauchy(f64([0.0, 1.5, -2.0]), f64([1.0, 0.5, 3.0]), f64([-1.0, 2.0, -10.0]),
+                            f64([1.0, 6.0, -1.0]))
+    # printed by TFP 0.25
+    np.testing.assert_allclose(d.mean().numpy(), [0.0, 2.8759251270815653, -3.944098168298665], atol=1e-12, rtol=1e-12)
+    np.testing.assert_allclose(d.variance().numpy(), [0.2732395447351627, 0.8209305977002974, 4.824093456689046],
+                               rtol=1e-12)
+    np.testing.assert_allclose(d.mode().numpy(), [0.0, 2.0, -2.0])
+    np.testing.assert_allclose(d.quantile(f64(0.3)).numpy(), [-0.3249197, 2.25823055, -4.80541461], rtol=1e-7)
+    x = f64([-2.0, 7.0, 0.0])   # below, above, above
+    assert np.all(np.isneginf(d.log_prob(x).numpy()))
+    np.testing.assert_array_equal(d.cdf(x).numpy(), [0.0, 1.0, 1.0])
+    np.testing.assert_array_equal(d.survival_function(x).numpy(), [1.0, 0.0, 0.0])
+    # far in a tail the normalizer keeps its digits: atan(b) - atan(a) for a = 1e6, b = 2e6
+    far = tfd.TruncatedCauchy(f64(0.0), f64(1.0), f64(1e6), f64(2e6))
+    np.testing.assert_allclose(far.log_prob(f64(1.5e6)).numpy(),
+                               -np.log1p(1.5e6 ** 2) - np.log(np.arctan(1e6 / (1 + 2e12))), rtol=1e-12)
+    assert d.reparameterization_type is tfd.NOT_REPARAMETERIZED
+
+
+def test_doublesided_maxwell_samples_are_maxwell_in_absolute_value():
+    d = tfd.DoublesidedMaxwell(f64(1.0), f64(2.0))
+    x = d.sample(4000, seed=5).numpy()
+    assert st.kstest(np.abs(x - 1.0) / 2.0, st.maxwell.cdf).pvalue > 1e-3
+    assert 0.45 < np.mean(x > 1.0) < 0.55
+
+
+def test_tfp_names_of_batch_b():
+    assert tfd.JohnsonSU(0.0, 1.0, 0.0, 1.0).name == "JohnsonSU"
+    assert tfd.DoublesidedMaxwell(0.0, 1.0).name == "doublesided_maxwell"
+    assert tfd.Triangular().dtype == np.float32 and tfd.Triangular().batch_shape == ()

@@ -20,6 +20,47 @@ def _gev_mode(p):
     return p["loc"] + p["scale"] * ((1 + c) ** (-c) - 1) / c
 
 
+
+class _TruncatedCauchy(st.rv_continuous):
+    """Reference truncated standard Cauchy on [a, b] from SciPy's Cauchy (moments by SciPy's quadrature)."""
+
+    def _argcheck(self, a, b):
+        return a < b
+
+    def _get_support(self, a, b):
+        return a, b
+
+    def _pdf(self, x, a, b):
+        return st.cauchy.pdf(x) / (st.cauchy.cdf(b) - st.cauchy.cdf(a))
+
+    def _cdf(self, x, a, b):
+        return (st.cauchy.cdf(x) - st.cauchy.cdf(a)) / (st.cauchy.cdf(b) - st.cauchy.cdf(a))
+
+    def _ppf(self, q, a, b):
+        return st.cauchy.ppf(st.cauchy.cdf(a) + q * (st.cauchy.cdf(b) - st.cauchy.cdf(a)))
+
+
+_TRUNC_CAUCHY = _TruncatedCauchy(name="truncated_cauchy")
+
+
+def _truncated_cauchy(loc, scale, low, high):
+    return _TRUNC_CAUCHY((low - loc) / scale, (high - loc) / scale, loc=loc, scale=scale)
+
+
+
+class _DoublesidedMaxwell(st.rv_continuous):
+    """Reference double-sided Maxwell: half SciPy's Maxwell density at |x|."""
+
+    def _pdf(self, x):
+        return 0.5 * st.maxwell.pdf(np.abs(x))
+
+    def _cdf(self, x):
+        return 0.5 + 0.5 * np.sign(x) * st.maxwell.cdf(np.abs(x))
+
+
+_DS_MAXWELL = _DoublesidedMaxwell(name="doublesided_maxwell")
+
+
 CASES = [
     DistCase("GeneralizedPareto", tfd.GeneralizedPareto,
              {"loc": np.array([0.0, 1.5, -2.0]), "scale": np.array([1.0, 0.5, 3.0]),
@@ -38,4 +79,31 @@ CASES = [
              points=np.array([0.3, 4.0, -5.0]),
              scipy=lambda loc, scale: st.moyal(loc, scale), checks=ALL_TAILS,
              invalid={"loc": 0.0, "scale": 0.0}),
+    DistCase("JohnsonSU", tfd.JohnsonSU,
+             {"skewness": np.array([0.0, 1.0, -2.0]), "tailweight": np.array([1.0, 2.5, 0.8]),
+              "loc": np.array([0.0, 1.5, -2.0]), "scale": np.array([1.0, 0.5, 3.0])},
+             points=np.array([0.3, 4.0, -5.0]),
+             scipy=lambda skewness, tailweight, loc, scale: st.johnsonsu(skewness, tailweight, loc, scale),
+             checks=ALL_TAILS[:5] + ALL_TAILS[6:],
+             invalid={"skewness": 0.0, "tailweight": -1.0, "loc": 0.0, "scale": 1.0}),
+    DistCase("Triangular", tfd.Triangular,
+             {"low": np.array([0.0, -1.5, 2.0]), "high": np.array([1.0, 0.5, 7.0]), "peak": np.array([0.5, 0.2, 3.0])},
+             points=np.array([0.3, 0.4, 6.0]),
+             scipy=lambda low, high, peak: st.triang((peak - low) / (high - low), low, high - low),
+             checks=("log_prob", "cdf", "mean", "variance", "stddev", "entropy", "log_cdf", "survival_function",
+                     "log_survival_function"),
+             invalid={"low": 0.0, "high": 1.0, "peak": 1.5}),
+    DistCase("TruncatedCauchy", tfd.TruncatedCauchy,
+             {"loc": np.array([0.0, 1.5, -2.0]), "scale": np.array([1.0, 0.5, 3.0]),
+              "low": np.array([-1.0, 2.0, -10.0]), "high": np.array([1.0, 6.0, -1.0])},
+             points=np.array([0.3, 2.5, -4.0]),
+             scipy=_truncated_cauchy, checks=ALL_TAILS[:5] + ALL_TAILS[6:] + ("mode",),
+             ref={"mode": lambda p, x: np.clip(p["loc"], p["low"], p["high"])},
+             invalid={"loc": 0.0, "scale": 1.0, "low": 1.0, "high": 1.0}),
+    DistCase("DoublesidedMaxwell", tfd.DoublesidedMaxwell,
+             {"loc": np.array([0.0, 1.5, -2.0]), "scale": np.array([1.0, 0.5, 3.0])},
+             points=np.array([0.3, 2.5, -4.0]),
+             scipy=lambda loc, scale: _DS_MAXWELL(loc=loc, scale=scale),
+             checks=("log_prob", "mean", "variance", "stddev"),
+             invalid={"loc": 0.0, "scale": -1.0}),
 ]
