@@ -18,7 +18,8 @@ def f64(v):
 
 
 # families whose support has no default bijector here (spheres, sample sets, point masses, ...)
-NO_BIJECTOR = {"SphericalUniform", "VonMisesFisher", "Empirical", "Deterministic",
+NO_BIJECTOR = {"SphericalUniform", "VonMisesFisher", "PowerSpherical", "Empirical", "Deterministic",
+               "VectorDeterministic",
                "Autoregressive", "BatchReshape", "Mixture", "MixtureSameFamily"}
 
 
