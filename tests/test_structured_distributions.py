@@ -205,3 +205,156 @@ def test_markov_chain_bad_arguments_name_the_argument():
     walk = tfd.MarkovChain(prior, lambda _, x: tfd.Normal(x, f64(1.0)), num_steps=3)
     with pytest.raises(ValueError, match=r"\[\.\.\., 3\]"):
         walk.log_prob(f64([0.0, 1.0]))
+
+
+# -- LinearGaussianStateSpaceModel ---------------------------------------------------------
+
+def _time_varying_ssm(**kw):
+    # TFP 0.25 gave the values pinned below for this model (the transition matrix a callable of t)
+    def transition_matrix(t):
+        t = float(t.numpy())
+        return wb.linalg.LinearOperatorFullMatrix(f64([[1.0, 0.1 * (t + 1)], [0.0, 0.9]]))
+    return tfd.LinearGaussianStateSpaceModel(
+        num_timesteps=4, transition_matrix=transition_matrix,
+        transition_noise=tfd.MultivariateNormalDiag(loc=f64([0.05, 0.0]), scale_diag=f64([0.3, 0.1])),
+        observation_matrix=wb.linalg.LinearOperatorFullMatrix(f64([[1.0, 0.5]])),
+        observation_noise=tfd.MultivariateNormalDiag(loc=f64([0.2]), scale_diag=f64([0.5])),
+        initial_state_prior=tfd.MultivariateNormalDiag(loc=f64([[0.0, 1.0], [1.0, -1.0]]), scale_diag=f64([1.0, 2.0])),
+        initial_step=3, **kw)
+
+
+SSM_X = np.array([[[0.5], [1.1], [2.0], [2.2]], [[1.0], [0.4], [-0.3], [0.1]]])
+SSM_MASK = np.array([False, True, False, False])
+
+
+def test_ssm_filter_and_smoother_match_tfp():
+    m = _time_varying_ssm()
+    assert m.batch_shape == (2,) and m.event_shape == (4, 1)
+    np.testing.assert_allclose(m.log_prob(f64(SSM_X)).numpy(), [-4.192123838751329, -4.5808112028277925], rtol=1e-12)
+    np.testing.assert_allclose(m.log_prob(f64(SSM_X), mask=SSM_MASK).numpy(), [-3.741129786994669, -4.126588730506079],
+                               rtol=1e-12)
+    r = m.forward_filter(f64(SSM_X), mask=SSM_MASK)
+    np.testing.assert_allclose(r.log_likelihoods.numpy()[1], [-1.344403641312837, 0.0, -1.4737954026140458,
+                                                              -1.3083896865791953], rtol=1e-12)
+    np.testing.assert_allclose(r.filtered_means.numpy()[1],
+                               [[1.1333333333333333, -0.7333333333333333], [0.89, -0.66],
+                                [0.1652049293366136, -1.1510208404585123], [-0.0211991991778385, -0.6663072829413204]],
+                               rtol=1e-12)
+    np.testing.assert_allclose(r.filtered_covs.numpy()[1, 2], [[1.5422854999393210e-01, -3.4905396012841886e-02],
+                                                               [-3.4905396012841858e-02, 4.1238203462009471e-01]],
+                               rtol=1e-12)
+    np.testing.assert_allclose(r.predicted_means.numpy()[1, 3], [-0.4376142972367628, -0.5996765546471884], rtol=1e-12)
+    np.testing.assert_allclose(r.predicted_covs.numpy()[1, 1], [[0.8325, 0.8145], [0.8145, 1.4761]], rtol=1e-12)
+    np.testing.assert_allclose(r.observation_means.numpy()[1, :, 0], [0.7, 0.76, 0.513, -0.7933669531448244],
+                               rtol=1e-12)
+    np.testing.assert_allclose(r.observation_covs.numpy()[1, :, 0, 0], [2.25, 0.9925, 2.266025, 0.8780784115356186],
+                               rtol=1e-12)
+    means, covs = m.posterior_marginals(f64(SSM_X), mask=SSM_MASK)
+    np.testing.assert_allclose(means.numpy()[1], [[1.0831943250639013, -0.9229464299077802],
+                                                  [0.7073228419961444, -0.8315998523998744],
+                                                  [0.2848300046915623, -0.7459937108381004],
+                                                  [-0.0211991991778385, -0.6663072829413204]], rtol=1e-12)
+    np.testing.assert_allclose(covs.numpy()[1, 0], [[0.3478192159069645, -0.2834300958627838],
+                                                    [-0.2834300958627838, 0.3627336420793836]], rtol=1e-12)
+    obs_means, obs_covs = m.latents_to_observations(means, covs)
+    assert obs_covs.shape == (2, 4, 1, 1)
+    np.testing.assert_allclose(obs_means.numpy()[1, :, 0], [0.8217211101100113, 0.4915229157962072,
+                                                            0.1118331492725121, -0.1543528406484987], rtol=1e-12)
+    np.testing.assert_allclose(m.mean().numpy()[:, :, 0], [[0.7, 1.1, 1.555, 2.0505], [0.7, 0.4, 0.045, -0.3505]],
+                               rtol=1e-12)
+    np.testing.assert_allclose(m.variance().numpy()[0, :, 0], [2.25, 4.2325, 7.741625, 13.12120625], rtol=1e-12)
+    # the model's own mask is the default
+    np.testing.assert_allclose(_time_varying_ssm(mask=SSM_MASK).log_prob(f64(SSM_X)).numpy(),
+                               [-3.741129786994669, -4.126588730506079], rtol=1e-12)
+
+
+def test_ssm_result_shapes_follow_tfp():
+    m = _time_varying_ssm()
+    last = m.forward_filter(f64(SSM_X), final_step_only=True)
+    assert [tuple(v.shape) for v in last] == [(2,), (2, 2), (2, 2, 2), (2, 2), (2, 2, 2), (2, 1), (2, 1, 1)]
+    np.testing.assert_allclose(last.log_likelihoods.numpy(), [-4.192123838751329, -4.5808112028277925], rtol=1e-12)
+    r = m.forward_filter(wb.stack([f64(SSM_X)] * 5))
+    assert [tuple(v.shape) for v in r] == [(5, 2, 4), (5, 2, 4, 2), (2, 4, 2, 2), (5, 2, 4, 2), (2, 4, 2, 2),
+                                           (5, 2, 4, 1), (2, 4, 1, 1)]
+    assert m.posterior_sample(f64(SSM_X), sample_shape=[3], seed=(1, 2)).shape == (3, 2, 4, 2)
+    assert m.sample(3, seed=1).shape == (3, 2, 4, 1)
+    with pytest.raises(NotImplementedError, match="covariance"):
+        m.covariance()
+    with pytest.raises(NotImplementedError, match="entropy"):
+        m.entropy()
+
+
+def _dense_posterior(m, x):
+    """The posterior of the latents from the joint Gaussian of (z, x): means ``[T, l]`` and the
+    block-diagonal covariances ``[T, l, l]``, for the time-invariant model of _small_ssm."""
+    a, q, c, r = _SMALL
+    t_steps, l = 3, 2
+    covs = [np.diag([1.0, 0.49])]
+    for _ in range(t_steps - 1):
+        covs.append(a @ covs[-1] @ a.T + q)
+    zz = np.zeros((t_steps * l, t_steps * l))
+    for t in range(t_steps):
+        for s in range(t + 1):
+            block = np.linalg.matrix_power(a, t - s) @ covs[s]
+            zz[t * l:(t + 1) * l, s * l:(s + 1) * l] = block
+            zz[s * l:(s + 1) * l, t * l:(t + 1) * l] = block.T
+    big_c = np.kron(np.eye(t_steps), c)
+    xx = big_c @ zz @ big_c.T + np.kron(np.eye(t_steps), r)
+    zx = zz @ big_c.T
+    mean = zx @ np.linalg.solve(xx, x.ravel())
+    cov = zz - zx @ np.linalg.solve(xx, zx.T)
+    return mean.reshape(t_steps, l), np.stack([cov[t * l:(t + 1) * l, t * l:(t + 1) * l] for t in range(t_steps)])
+
+
+_SMALL = (np.array([[0.9, 0.2], [-0.1, 0.8]]), np.diag([0.09, 0.04]), np.array([[1.0, 0.5]]), np.array([[0.25]]))
+
+
+def _small_ssm():
+    a, q, c, r = _SMALL
+    return tfd.LinearGaussianStateSpaceModel(
+        num_timesteps=3, transition_matrix=f64(a), transition_noise=tfd.MultivariateNormalTriL(
+            scale_tril=f64(np.linalg.cholesky(q))),
+        observation_matrix=f64(c), observation_noise=tfd.MultivariateNormalDiag(scale_diag=f64([0.5])),
+        initial_state_prior=tfd.MultivariateNormalDiag(scale_diag=f64([1.0, 0.7])))
+
+
+def test_ssm_posterior_matches_dense_gaussian_conditioning():
+    m, x = _small_ssm(), np.array([[0.4], [-0.8], [1.3]])
+    want_mean, want_cov = _dense_posterior(m, x)
+    means, covs = m.posterior_marginals(f64(x))
+    np.testing.assert_allclose(means.numpy(), want_mean, rtol=1e-10, atol=1e-13)
+    np.testing.assert_allclose(covs.numpy(), want_cov, rtol=1e-10, atol=1e-13)
+    draws = m.posterior_sample(f64(x), sample_shape=20000, seed=5).numpy()
+    assert draws.shape == (20000, 3, 2)
+    np.testing.assert_allclose(draws.mean(0), want_mean, atol=0.02)
+    for t in range(3):
+        np.testing.assert_allclose(np.cov(draws[:, t].T), want_cov[t], atol=0.02)
+
+
+def test_ssm_masked_log_prob_is_the_marginal_of_the_kept_steps():
+    m, x = _small_ssm(), np.array([[0.4], [-0.8], [1.3]])
+    a, q, c, r = _SMALL
+    from tests.distribution_cases.structured import ssm_dense_moments
+    mean, cov = ssm_dense_moments(a, np.zeros(2), q, c, np.zeros(1), r, np.zeros(2), np.diag([1.0, 0.49]), 3)
+    keep = [0, 2]
+    want = st.multivariate_normal(mean[keep], cov[np.ix_(keep, keep)]).logpdf(x.ravel()[keep])
+    np.testing.assert_allclose(m.log_prob(f64(x), mask=[False, True, False]).numpy(), want, rtol=1e-12)
+
+
+def test_ssm_bad_arguments_name_the_argument():
+    prior = tfd.MultivariateNormalDiag(scale_diag=f64([1.0, 1.0]))
+    noise2, noise1 = tfd.MultivariateNormalDiag(scale_diag=f64([1.0, 1.0])), tfd.MultivariateNormalDiag(
+        scale_diag=f64([1.0]))
+    args = dict(num_timesteps=3, transition_matrix=f64(np.eye(2)), transition_noise=noise2,
+                observation_matrix=f64([[1.0, 0.0]]), observation_noise=noise1, initial_state_prior=prior)
+    with pytest.raises(ValueError, match="transition_matrix"):
+        tfd.LinearGaussianStateSpaceModel(**{**args, "transition_matrix": f64(np.eye(3))})
+    with pytest.raises(ValueError, match="observation_noise"):
+        tfd.LinearGaussianStateSpaceModel(**{**args, "observation_noise": noise2})
+    with pytest.raises(ValueError, match="num_timesteps"):
+        tfd.LinearGaussianStateSpaceModel(**{**args, "num_timesteps": 0})
+    m = tfd.LinearGaussianStateSpaceModel(**args)
+    with pytest.raises(ValueError, match=r"\[\.\.\., 3, 1\]"):
+        m.log_prob(f64(np.zeros((3, 2))))
+    with pytest.raises(NotImplementedError, match="slicing"):
+        m[0]

@@ -8,7 +8,8 @@ import scipy.stats as st
 from scipy.special import log_softmax, logsumexp
 
 import workbench as wb
-from probability.distributions import Categorical, Gamma, HiddenMarkovModel, MarkovChain, Normal, Poisson
+from probability.distributions import (Categorical, Gamma, HiddenMarkovModel, LinearGaussianStateSpaceModel,
+                                       MarkovChain, MultivariateNormalDiag, Normal, Poisson)
 
 from .glue import BuiltCase
 
@@ -103,7 +104,61 @@ def _gamma_chain_log_prob(p, x):
             + sum(st.gamma(a, scale=x[..., t - 1] / 2.0).logpdf(x[..., t]) for t in (1, 2)))
 
 
+# -- LinearGaussianStateSpaceModel: two latents, two observations, three steps; the reference is the
+# dense multivariate normal of the whole flattened series
+SSM_PARAMS = {"transition_matrix": np.array([[0.9, 0.2], [-0.1, 0.8]]), "transition_scale": np.array([0.3, 0.2]),
+              "observation_scale": np.array([0.5, 0.4]), "prior_scale": np.array([1.0, 0.7])}
+SSM_C = np.array([[1.0, 0.5], [0.0, 1.0]])
+SSM_PRIOR_LOC, SSM_DRIFT, SSM_OBS_LOC = np.array([0.5, -0.3]), np.array([0.1, 0.0]), np.array([0.0, 0.2])
+SSM_X = np.array([[0.3, -0.5], [1.0, 0.2], [0.6, 0.9]])
+
+
+def _ssm(transition_matrix, transition_scale, observation_scale, prior_scale):
+    return LinearGaussianStateSpaceModel(
+        num_timesteps=3, transition_matrix=transition_matrix,
+        transition_noise=MultivariateNormalDiag(wb.constant(SSM_DRIFT), transition_scale),
+        observation_matrix=wb.constant(SSM_C),
+        observation_noise=MultivariateNormalDiag(wb.constant(SSM_OBS_LOC), observation_scale),
+        initial_state_prior=MultivariateNormalDiag(wb.constant(SSM_PRIOR_LOC), prior_scale))
+
+
+def ssm_dense_moments(a, q_loc, q_cov, c, r_loc, r_cov, m0, p0, num_steps):
+    """Mean ``[T * o]`` and covariance ``[T * o, T * o]`` of the flattened observations."""
+    l = len(m0)
+    means, covs = [m0], [p0]
+    for _ in range(num_steps - 1):
+        means.append(a @ means[-1] + q_loc)
+        covs.append(a @ covs[-1] @ a.T + q_cov)
+    cross = np.zeros((num_steps * l, num_steps * l))
+    for t in range(num_steps):
+        for s in range(t + 1):
+            block = np.linalg.matrix_power(a, t - s) @ covs[s]          # Cov(z[t], z[s])
+            cross[t * l:(t + 1) * l, s * l:(s + 1) * l] = block
+            cross[s * l:(s + 1) * l, t * l:(t + 1) * l] = block.T
+    big_c = np.kron(np.eye(num_steps), c)
+    mean = np.concatenate([c @ m + r_loc for m in means])
+    return mean, big_c @ cross @ big_c.T + np.kron(np.eye(num_steps), r_cov)
+
+
+def _ssm_moments(p):
+    return ssm_dense_moments(p["transition_matrix"], SSM_DRIFT, np.diag(p["transition_scale"] ** 2), SSM_C,
+                             SSM_OBS_LOC, np.diag(p["observation_scale"] ** 2), SSM_PRIOR_LOC,
+                             np.diag(p["prior_scale"] ** 2), 3)
+
+
+def _ssm_ref(method):
+    def ref(p, x):
+        mean, cov = _ssm_moments(p)
+        if method == "log_prob":
+            return st.multivariate_normal(mean, cov).logpdf(np.reshape(x, x.shape[:-2] + (-1,)))
+        return (mean if method == "mean" else np.diag(cov)).reshape(3, 2)
+    return ref
+
+
 CASES = [
+    BuiltCase("LinearGaussianStateSpaceModel", LinearGaussianStateSpaceModel, SSM_PARAMS, points=SSM_X, build=_ssm,
+              ref={m: _ssm_ref(m) for m in ("log_prob", "mean", "variance")}, checks=("log_prob", "mean", "variance"),
+              sample_test="moments", grad_order=1, rtol=1e-9),
     BuiltCase("MarkovChain Gaussian walk", MarkovChain, WALK_PARAMS, points=WALK_X, build=_walk,
               ref={"log_prob": _walk_log_prob}, checks=("log_prob",), sample_test=None),
     BuiltCase("MarkovChain Gamma", MarkovChain, {"concentration": np.array(3.0), "rate": np.array(1.5)},

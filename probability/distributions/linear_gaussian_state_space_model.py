@@ -1,0 +1,355 @@
+"""LinearGaussianStateSpaceModel: a linear Gaussian latent chain observed through linear maps with
+Gaussian noise (the Kalman filter's model)."""
+
+from __future__ import annotations
+
+import collections
+import math
+
+import numpy as np
+
+import workbench as wb
+
+from .. import internal
+from .distribution import FULLY_REPARAMETERIZED, Distribution
+
+__all__ = ["LinearGaussianStateSpaceModel"]
+
+_LOG_TWO_PI = math.log(2.0 * math.pi)
+
+FilterResults = collections.namedtuple("FilterResults", [
+    "log_likelihoods", "filtered_means", "filtered_covs", "predicted_means", "predicted_covs", "observation_means",
+    "observation_covs"])
+
+
+class LinearGaussianStateSpaceModel(Distribution):
+    """``z[0] ~ initial_state_prior``, ``z[t+1] = A[t] z[t] + transition_noise[t]``,
+    ``x[t] = C[t] z[t] + observation_noise[t]``, for ``num_timesteps`` steps.
+
+    ``transition_matrix`` (``A``, ``[latent_size, latent_size]``) and ``observation_matrix``
+    (``C``, ``[observation_size, latent_size]``) are Tensors, LinearOperators, or callables of the
+    step ``t`` (``initial_step`` plus the index; ``A(t)`` maps step ``t`` to ``t + 1``) returning
+    either; the noises are multivariate normals (their ``loc`` is a drift) or callables of ``t``
+    returning one. Event shape ``[num_timesteps, observation_size]``. ``log_prob`` runs the Kalman
+    filter; ``mask`` (``[..., num_timesteps]``, True: the step's observation is missing) applies to
+    ``log_prob``, ``forward_filter``, ``posterior_marginals`` and ``posterior_sample``.
+
+    >>> model = LinearGaussianStateSpaceModel(
+    ...     num_timesteps=50, transition_matrix=wb.eye(2), transition_noise=MultivariateNormalDiag(scale_diag=[.1, .1]),
+    ...     observation_matrix=wb.ones([1, 2]), observation_noise=MultivariateNormalDiag(scale_diag=[1.]),
+    ...     initial_state_prior=MultivariateNormalDiag(scale_diag=[1., 1.]))
+    >>> model.event_shape
+    (50, 1)
+    """
+
+    def __init__(self, num_timesteps, transition_matrix, transition_noise, observation_matrix, observation_noise,
+                 initial_state_prior, initial_step=0, mask=None, experimental_parallelize=False, validate_args=False,
+                 allow_nan_stats=True, name="LinearGaussianStateSpaceModel"):
+        parameters = dict(locals())
+        owner = "LinearGaussianStateSpaceModel"
+        self._num_timesteps = _static_int(num_timesteps, "num_timesteps", minimum=1)
+        self._initial_step = _static_int(initial_step, "initial_step")
+        if not isinstance(initial_state_prior, Distribution) or len(initial_state_prior.event_shape) != 1:
+            raise TypeError(f"{owner}: `initial_state_prior` must be a multivariate normal with event shape "
+                            f"[latent_size], got {initial_state_prior!r}")
+        self._initial_state_prior = initial_state_prior
+        self._transition_matrix, self._transition_noise = transition_matrix, transition_noise
+        self._observation_matrix, self._observation_noise = observation_matrix, observation_noise
+        self._experimental_parallelize = bool(experimental_parallelize)
+        dtype = initial_state_prior.dtype
+        self._latent_size = int(initial_state_prior.event_shape[0])
+        t0 = self._initial_step
+        a, c = self._matrix("transition_matrix", t0, dtype), self._matrix("observation_matrix", t0, dtype)
+        q, r = self._noise("transition_noise", t0), self._noise("observation_noise", t0)
+        l = self._latent_size
+        if tuple(a.shape[-2:]) != (l, l):
+            raise ValueError(f"{owner}: `transition_matrix` has shape {list(a.shape)}; expected [..., {l}, {l}] "
+                             f"(initial_state_prior's latent size is {l})")
+        if c.shape[-1] != l:
+            raise ValueError(f"{owner}: `observation_matrix` has shape {list(c.shape)}; expected [..., "
+                             f"observation_size, {l}]")
+        self._observation_size = int(c.shape[-2])
+        for d, arg, size in ((q, "transition_noise", l), (r, "observation_noise", self._observation_size)):
+            if tuple(d.event_shape) != (size,):
+                raise ValueError(f"{owner}: `{arg}` has event shape {list(d.event_shape)}; expected [{size}]")
+            if d.dtype != dtype:
+                raise TypeError(f"{owner}: `{arg}` has dtype {d.dtype}, initial_state_prior has {dtype}")
+        self._batch = internal.broadcast_shapes(tuple(initial_state_prior.batch_shape), tuple(a.shape[:-2]),
+                                                tuple(c.shape[:-2]), tuple(q.batch_shape), tuple(r.batch_shape))
+        self._mask = None if mask is None else self._as_mask(mask)
+        super().__init__(dtype, FULLY_REPARAMETERIZED, validate_args, allow_nan_stats, parameters, name)
+
+    # -- properties -------------------------------------------------------------------
+    @property
+    def num_timesteps(self):
+        return self._num_timesteps
+
+    @property
+    def transition_matrix(self):
+        return self._transition_matrix
+
+    @property
+    def transition_noise(self):
+        return self._transition_noise
+
+    @property
+    def observation_matrix(self):
+        return self._observation_matrix
+
+    @property
+    def observation_noise(self):
+        return self._observation_noise
+
+    @property
+    def initial_state_prior(self):
+        return self._initial_state_prior
+
+    @property
+    def initial_step(self):
+        return self._initial_step
+
+    @property
+    def mask(self):
+        return self._mask
+
+    @property
+    def experimental_parallelize(self):
+        return self._experimental_parallelize
+
+    def latent_size_tensor(self):
+        return wb.constant(self._latent_size, dtype=wb.int32)
+
+    def observation_size_tensor(self):
+        return wb.constant(self._observation_size, dtype=wb.int32)
+
+    def _batch_shape(self):
+        return self._batch
+
+    def _event_shape(self):
+        return (self._num_timesteps, self._observation_size)
+
+    def _default_event_space_bijector(self):
+        from .. import bijectors as tfb  # circular import: bijectors builds distributions in __call__
+        return tfb.Identity(validate_args=self._validate_args)
+
+    # -- the model at step t ---------------------------------------------------------------
+    def _matrix(self, which, t, dtype=None):
+        m = getattr(self, "_" + which)
+        if callable(m) and not isinstance(m, (wb.Tensor, wb.linalg.LinearOperator)):
+            m = m(wb.constant(t, dtype=wb.int32))
+        if isinstance(m, wb.linalg.LinearOperator):
+            m = m.to_dense()
+        m = internal.as_param(m, which, dtype or self.dtype, "LinearGaussianStateSpaceModel")
+        if m.ndim < 2:
+            raise ValueError(f"LinearGaussianStateSpaceModel: `{which}` has shape {list(m.shape)}; expected a matrix")
+        return m
+
+    def _noise(self, which, t):
+        d = getattr(self, "_" + which)
+        if not isinstance(d, Distribution) and callable(d):
+            d = d(wb.constant(t, dtype=wb.int32))
+        if not isinstance(d, Distribution) or len(d.event_shape) != 1:
+            raise TypeError(f"LinearGaussianStateSpaceModel: `{which}` must be a multivariate normal (or a callable "
+                            f"of the step returning one), got {d!r}")
+        return d
+
+    def _step(self, t):
+        """``(A, transition noise, C, observation noise)`` at index ``t`` (time ``initial_step + t``)."""
+        s = self._initial_step + t
+        return (self._matrix("transition_matrix", s), self._noise("transition_noise", s),
+                self._matrix("observation_matrix", s), self._noise("observation_noise", s))
+
+    def _as_mask(self, mask):
+        m = mask if isinstance(mask, wb.Tensor) else wb.constant(np.asarray(mask))
+        if m.dtype != wb.bool:
+            raise TypeError(f"LinearGaussianStateSpaceModel: `mask` must be boolean, got dtype {m.dtype}")
+        if m.ndim < 1 or m.shape[-1] != self._num_timesteps:
+            raise ValueError(f"LinearGaussianStateSpaceModel: `mask` has shape {list(m.shape)}; its last dimension "
+                             f"must be num_timesteps={self._num_timesteps}")
+        return m
+
+    def _check_x(self, x, method):
+        x = self._value(x, method)
+        if x.ndim < 2 or tuple(x.shape[-2:]) != self.event_shape:
+            raise ValueError(f"LinearGaussianStateSpaceModel.{method}: `x` has shape {list(x.shape)}; expected "
+                             f"[..., {self._num_timesteps}, {self._observation_size}] (num_timesteps, "
+                             f"observation_size)")
+        return x
+
+    # -- the Kalman filter and smoother ---------------------------------------------------------
+    def forward_filter(self, x, mask=None, final_step_only=False):
+        """Kalman filter over ``x``: a ``FilterResults`` of per-step ``log_likelihoods``
+        (``log p(x[t] | x[:t])``), ``filtered_means``/``covs`` (``p(z[t] | x[:t+1])``),
+        ``predicted_means``/``covs`` (``p(z[t+1] | x[:t+1])``) and ``observation_means``/``covs``
+        (``p(x[t] | x[:t])``). The covariances do not depend on ``x`` and have no sample dims.
+        ``final_step_only``: only the last step's values, the log-likelihood summed."""
+        x = self._check_x(x, "forward_filter")
+        mask = self._mask if mask is None else self._as_mask(mask)
+        prior = self._initial_state_prior
+        # the means follow x's sample and batch dims, the covariances only the mask's
+        cov_batch = internal.broadcast_shapes(self._batch, tuple(mask.shape[:-1]) if mask is not None else ())
+        mean = _full(prior.mean(), internal.broadcast_shapes(tuple(x.shape[:-2]), cov_batch), 1)
+        cov = _full(prior.covariance(), cov_batch, 2)
+        out = {k: [] for k in FilterResults._fields}
+        for t in range(self._num_timesteps):
+            a, q, c, r = self._step(t)
+            obs_mean = _matvec(c, mean) + r.mean()
+            obs_cov = _sandwich(c, cov) + r.covariance()
+            chol = wb.linalg.cholesky(_symmetrize(obs_cov))
+            resid = x[..., t, :] - obs_mean
+            white = wb.linalg.triangular_solve(chol, resid[..., None], lower=True)[..., 0]
+            log_lik = (-0.5 * wb.reduce_sum(wb.square(white), axis=-1)
+                       - wb.reduce_sum(wb.log(wb.linalg.diag_part(chol)), axis=-1)
+                       - 0.5 * self._observation_size * _LOG_TWO_PI)
+            # gain K = P C^T S^-1, from K^T = S^-1 C P (S symmetric)
+            gain_t = wb.linalg.cholesky_solve(chol, wb.matmul(c, cov))
+            f_mean = mean + wb.matmul(gain_t, resid[..., None], transpose_a=True)[..., 0]
+            f_cov = _symmetrize(cov - wb.matmul(gain_t, wb.matmul(obs_cov, gain_t), transpose_a=True))
+            if mask is not None:
+                m = mask[..., t]
+                log_lik = wb.where(m, wb.zeros_like(log_lik), log_lik)
+                f_mean = wb.where(m[..., None], mean, f_mean)
+                f_cov = wb.where(m[..., None, None], cov, f_cov)
+            mean, cov = _matvec(a, f_mean) + q.mean(), _sandwich(a, f_cov) + q.covariance()
+            for k, v in zip(FilterResults._fields, (log_lik, f_mean, f_cov, mean, cov, obs_mean, obs_cov)):
+                out[k].append(v)
+        if final_step_only:
+            lls = out["log_likelihoods"]
+            total = lls[0]
+            for v in lls[1:]:
+                total = total + v
+            return FilterResults(total, *(out[k][-1] for k in FilterResults._fields[1:]))
+        return FilterResults(wb.stack(out["log_likelihoods"], axis=-1), wb.stack(out["filtered_means"], axis=-2),
+                             wb.stack(out["filtered_covs"], axis=-3), wb.stack(out["predicted_means"], axis=-2),
+                             wb.stack(out["predicted_covs"], axis=-3), wb.stack(out["observation_means"], axis=-2),
+                             wb.stack(out["observation_covs"], axis=-3))
+
+    def backward_smoothing_pass(self, filtered_means, filtered_covs, predicted_means, predicted_covs):
+        """Rauch-Tung-Striebel smoother: ``(smoothed_means, smoothed_covs)`` of ``p(z[t] | x)`` from
+        ``forward_filter``'s results."""
+        t_last = self._num_timesteps - 1
+        s_mean, s_cov = filtered_means[..., t_last, :], filtered_covs[..., t_last, :, :]
+        means, covs = [s_mean], [s_cov]
+        for t in range(t_last - 1, -1, -1):
+            a = self._step(t)[0]
+            f_mean, f_cov = filtered_means[..., t, :], filtered_covs[..., t, :, :]
+            p_mean, p_cov = predicted_means[..., t, :], predicted_covs[..., t, :, :]
+            # J = F A^T P^-1, from J^T = P^-1 A F (P, F symmetric)
+            j_t = wb.linalg.cholesky_solve(wb.linalg.cholesky(_symmetrize(p_cov)), wb.matmul(a, f_cov))
+            s_mean = f_mean + wb.matmul(j_t, (s_mean - p_mean)[..., None], transpose_a=True)[..., 0]
+            s_cov = _symmetrize(f_cov + wb.matmul(j_t, wb.matmul(s_cov - p_cov, j_t), transpose_a=True))
+            means.append(s_mean)
+            covs.append(s_cov)
+        return wb.stack(means[::-1], axis=-2), wb.stack(covs[::-1], axis=-3)
+
+    def posterior_marginals(self, x, mask=None):
+        """``(smoothed_means, smoothed_covs)`` of ``p(z[t] | x)``: the filter, then the smoother."""
+        r = self.forward_filter(x, mask=mask)
+        return self.backward_smoothing_pass(r.filtered_means, r.filtered_covs, r.predicted_means, r.predicted_covs)
+
+    def posterior_sample(self, x, sample_shape=(), mask=None, seed=None, name=None):
+        """Latent paths drawn from ``p(z | x)``, shape ``sample_shape + batch + [num_timesteps,
+        latent_size]`` (Durbin and Koopman's simulation smoother: a prior draw ``(z+, x+)`` moved by
+        the smoothed means, ``z+ - E[z | x+] + E[z | x]``)."""
+        x = self._check_x(x, "posterior_sample")
+        shape = internal.shape_tuple(sample_shape)
+        n = int(np.prod(shape)) if shape else 1
+        z_prior, x_prior = self._joint_sample(n, internal.sanitize_seed(seed))
+        smoothed = self.posterior_marginals(x, mask=mask)[0]
+        smoothed_prior = self.posterior_marginals(x_prior, mask=mask)[0]
+        z = z_prior - smoothed_prior + smoothed
+        return wb.reshape(z, shape + tuple(z.shape[1:]))
+
+    def latents_to_observations(self, latent_means, latent_covs):
+        """Push latent moments (``[..., num_timesteps, latent_size]`` and ``[..., num_timesteps,
+        latent_size, latent_size]``) through the observation model: ``(observation_means,
+        observation_covs)``."""
+        means, covs = [], []
+        for t in range(self._num_timesteps):
+            _, _, c, r = self._step(t)
+            means.append(_matvec(c, latent_means[..., t, :]) + r.mean())
+            covs.append(_sandwich(c, latent_covs[..., t, :, :]) + r.covariance())
+        return wb.stack(means, axis=-2), wb.stack(covs, axis=-3)
+
+    # -- density, draws and moments ------------------------------------------------------------
+    def log_prob(self, value, mask=None, name=None):
+        """``log p(x)``, the sum of the filter's one-step log-likelihoods (masked steps add 0)."""
+        return wb.reduce_sum(self.forward_filter(value, mask=mask).log_likelihoods, axis=-1)
+
+    def prob(self, value, mask=None, name=None):
+        return wb.exp(self.log_prob(value, mask=mask))
+
+    def _log_prob(self, x):
+        return self.log_prob(x)
+
+    def _joint_sample(self, n, seed):
+        """``n`` draws of the latents and the observations: ``[n] + batch + [T, latent_size]`` and
+        ``[n] + batch + [T, observation_size]``."""
+        seeds = internal.split_seed(seed, 2 * self._num_timesteps, salt="LinearGaussianStateSpaceModel")
+        z = _full(self._noise_draws(self._initial_state_prior, n, seeds[0]), (n,) + self._batch, 1)
+        latents, observations = [], []
+        for t in range(self._num_timesteps):
+            a, q, c, r = self._step(t)
+            latents.append(z)
+            observations.append(_matvec(c, z) + self._noise_draws(r, n, seeds[2 * t + 1]))
+            if t + 1 < self._num_timesteps:
+                z = _matvec(a, z) + self._noise_draws(q, n, seeds[2 * t + 2])
+        return wb.stack(latents, axis=-2), _full(wb.stack(observations, axis=-2), (n,) + self._batch, 2)
+
+    def _noise_draws(self, d, n, seed):
+        """``n`` draws of ``d``, their batch dims aligned on the right with the model's."""
+        draws = d.sample(n, seed=seed)                                  # [n] + d's batch + [size]
+        pad = len(self._batch) - (draws.ndim - 2)
+        return wb.reshape(draws, draws.shape[:1] + (1,) * pad + draws.shape[1:]) if pad > 0 else draws
+
+    def _sample_n(self, n, seed):
+        return self._joint_sample(n, seed)[1]
+
+    def _prior_moments(self):
+        """Prior means and covariances of the observations: ``batch + [T, o]``, ``batch + [T, o, o]``."""
+        prior = self._initial_state_prior
+        mean, cov = _full(prior.mean(), self._batch, 1), _full(prior.covariance(), self._batch, 2)
+        means, covs = [], []
+        for t in range(self._num_timesteps):
+            a, q, c, r = self._step(t)
+            means.append(_matvec(c, mean) + r.mean())
+            covs.append(_sandwich(c, cov) + r.covariance())
+            mean, cov = _matvec(a, mean) + q.mean(), _sandwich(a, cov) + q.covariance()
+        return wb.stack(means, axis=-2), wb.stack(covs, axis=-3)
+
+    def _mean(self):
+        return self._prior_moments()[0]
+
+    def _variance(self):
+        return wb.linalg.diag_part(self._prior_moments()[1])
+
+    def __getitem__(self, slices):
+        raise NotImplementedError("LinearGaussianStateSpaceModel does not support batch slicing; build the model "
+                                  "from sliced parameters")
+
+
+def _static_int(value, what, minimum=0):
+    arr = np.asarray(value.numpy() if isinstance(value, wb.Tensor) else value)
+    if arr.ndim != 0 or arr.dtype.kind not in "iu" or int(arr) < minimum:
+        raise ValueError(f"LinearGaussianStateSpaceModel: `{what}` must be an integer >= {minimum}, got {value!r}")
+    return int(arr)
+
+
+def _full(t, batch, event_ndims):
+    """``t`` broadcast to ``batch`` + its event dims."""
+    shape = internal.broadcast_shapes(tuple(t.shape[:t.ndim - event_ndims]), tuple(batch))
+    shape += tuple(t.shape[t.ndim - event_ndims:])
+    return t if tuple(t.shape) == shape else wb.broadcast_to(t, shape)
+
+
+def _matvec(m, v):
+    return wb.matmul(m, v[..., None])[..., 0]
+
+
+def _sandwich(m, cov):
+    """``m cov m^T``."""
+    return wb.matmul(m, wb.matmul(cov, m, transpose_b=True))
+
+
+def _symmetrize(m):
+    return 0.5 * (m + wb.linalg.matrix_transpose(m))
