@@ -111,8 +111,10 @@ def concat(values, axis, name=None):
 
 def _concat_inner(rts, axis):
     for r in rts[1:]:
-        if r.nrows_int() != rts[0].nrows_int():
-            raise ValueError(f"concat: axis {axis} needs inputs with the same number of rows")
+        if not r._partition.is_same(rts[0]._partition):   # TF's RaggedTensor concat check and text
+            raise wb.errors.InvalidArgumentError(
+                None, None, f"Inputs must have identical ragged splits (concat along axis {axis} keeps the "
+                "outer dimensions, which must be split alike)")
     return concat([r._values for r in rts], axis - 1)
 
 
@@ -132,7 +134,9 @@ def _concat_within_rows(rts):
     n = rts[0].nrows_int()
     for r in rts[1:]:
         if r.nrows_int() != n:
-            raise ValueError(f"concat along axis 1: inputs have {n} and {r.nrows_int()} rows; they must match")
+            raise wb.errors.InvalidArgumentError(   # TF 2.21: its shape assertion's error
+                None, None, f"Input tensors have incompatible shapes: concat along axis 1: inputs have {n} and "
+                f"{r.nrows_int()} rows; they must match")
     xp = rts[0]._partition.xp
     lengths = [r._partition.row_lengths() for r in rts]
     total = sum(lengths[1:], lengths[0])
@@ -163,6 +167,13 @@ def stack(values, axis=0, name=None):
     values = [v if isinstance(v, (RaggedTensor, Tensor)) else _convert_operand(v, ref) for v in values]
     rank = max(v.ndim for v in values)
     axis = argcheck.axis(axis, rank + 1, "ragged.stack")
+    if ref is None and rank == 1 and axis == 0:
+        # dense vectors: one row each, row lengths from their shapes (int32, as TF's tf.shape)
+        lengths = wb.constant([v.shape[0] for v in values], dtype=wb.int32)
+        return RaggedTensor.from_row_lengths(wb.concat(values, axis=0), lengths)
+    if axis >= 2:   # a new inner dimension: each input expanded there, then joined along it
+        return concat([expand_dims(v if isinstance(v, RaggedTensor) else _as_ragged(v, 1), axis) for v in values],
+                      axis)
     k = max((v.ragged_rank for v in values if isinstance(v, RaggedTensor)), default=1)   # all dense: rank 1
     rts = [_as_ragged(v, k) for v in values]
     xp = rts[0]._partition.xp
@@ -180,8 +191,9 @@ def stack(values, axis=0, name=None):
         m = len(rts)
         order = (xp.arange(m, dtype=np.int64)[None, :] * n + xp.arange(n, dtype=np.int64)[:, None]).reshape(-1)
         rows = gather_rows(joined, order)
-        return RaggedTensor(rows, RowPartition.from_uniform_row_length(m, n * m, n, xp=xp), _internal=True)
-    raise NotImplementedError(f"stack of ragged tensors along axis {axis}; use axis 0 or 1")
+        # TF's shape: the new dimension counts as ragged ([nrows, None, ...])
+        return RaggedTensor(rows, RowPartition.from_row_lengths(xp.full(n, m, np.int64), validate=False),
+                            _internal=True)
 
 
 # ---------------------------------------------------------------------------
@@ -195,8 +207,12 @@ def gather(params, indices, validate_indices=None, axis=None, batch_dims=0, name
     Dense ``indices`` of shape ``[a, b]`` give ``[a, b, ...]`` (the extra dims uniform);
     ragged ``indices`` give a result with their row partition on top.
     """
-    if axis not in (None, 0) or batch_dims:
-        raise NotImplementedError("gather on a RaggedTensor supports axis=0 and batch_dims=0")
+    axis = batch_dims if axis is None else axis
+    if (axis, batch_dims) in ((1, 0), (1, 1)) and isinstance(params, RaggedTensor):
+        return _gather_in_rows(params, indices, batch_dims)
+    if axis != 0 or batch_dims:
+        raise NotImplementedError("gather on a RaggedTensor supports axis=0, axis=1 and batch_dims=1 "
+                                  f"(of ragged params), got axis={axis}, batch_dims={batch_dims}")
     if not isinstance(params, RaggedTensor):
         # dense params, ragged indices: gather the flat indices, keep their partition (TF's
         # GatherV2 of a tensor, whose error text ends with " name: ")
@@ -223,11 +239,68 @@ def gather(params, indices, validate_indices=None, axis=None, batch_dims=0, name
     arr = idx._data.astype(np.int64).reshape(-1)   # the indices on their own device (the check read a host copy)
     out = gather_rows(params, arr)
     xp = params._partition.xp
-    for size in reversed(idx.shape[1:]):
+    for size in reversed(idx.shape[1:]):   # the indices' inner dimensions (ragged in TF's shape)
         rows = out.nrows_int()
-        out = RaggedTensor(out, RowPartition.from_uniform_row_length(size, rows, rows // size if size else 0,
-                                                                     xp=xp), _internal=True)
+        count = rows // size if size else 0
+        out = RaggedTensor(out, RowPartition.from_row_lengths(xp.full(count, size, np.int64), validate=False),
+                           _internal=True)
     return out
+
+
+def _gather_in_rows(params, indices, batch_dims):
+    """``params[i][indices[i]]`` for each row ``i`` (``batch_dims=1``), or ``params[i][indices]``
+    (``axis=1``): TF's batched gather of a RaggedTensor, dense when the indices are dense and
+    ``params`` has ragged rank 1."""
+    xp = params._partition.xp
+    n = params.nrows_int()
+    if isinstance(indices, RaggedTensor):
+        if not batch_dims or indices.flat_values.ndim != 1:
+            raise NotImplementedError("gather with ragged indices into the rows of a RaggedTensor takes "
+                                      "batch_dims=1 and indices with no uniform inner dimensions")
+        if indices.nrows_int() != n:
+            raise wb.errors.InvalidArgumentError(
+                None, None, f"gather: batch_dims=1 needs one row of indices per row of params: "
+                f"{indices.nrows_int()} rows of indices, {n} of params")
+        parts = indices.partitions
+        rowids = parts[-1].value_rowids()   # the params row of each index: its outermost row
+        for p in reversed(parts[:-1]):
+            rowids = p.value_rowids()[rowids]
+        picked = _pick(params, backend.move(rowids, params.device), indices.flat_values)
+        for p in reversed(parts):
+            picked = RaggedTensor(picked, p, _internal=True)
+        return picked
+    idx = convert_to_tensor(indices)
+    if idx.dtype.kind not in "iu":
+        raise TypeError(f"gather: indices must be integers, got {idx.dtype}")
+    if batch_dims and (idx.ndim == 0 or idx.shape[0] != n):
+        raise ValueError(f"gather: batch_dims=1 needs indices with {n} rows (one per row of params), got "
+                         f"shape {idx.shape}")
+    shape = tuple(idx.shape) if batch_dims else (n,) + tuple(idx.shape)
+    lead = xp.arange(n, dtype=np.int64).reshape((n,) + (1,) * (len(shape) - 1))
+    rowids = xp.broadcast_to(lead, shape).reshape(-1)
+    within = xp.broadcast_to(backend.move(idx._data, params.device).astype(np.int64), shape).reshape(-1)
+    picked = _pick(params, rowids, core.wrap(within))
+    if not isinstance(picked, RaggedTensor):
+        return wb.reshape(picked, shape + tuple(picked.shape[1:]))
+    for size in reversed(shape[1:]):
+        count = picked.nrows_int() // size if size else 0
+        picked = RaggedTensor(picked, RowPartition.from_row_lengths(xp.full(count, size, np.int64), validate=False),
+                              _internal=True)
+    return picked
+
+
+def _pick(params, rowids, within):
+    """The entries ``params[rowids[j]][within[j]]`` (one per j), checked against each row's length."""
+    part = params._partition
+    w = backend.move(within._data, params.device).astype(np.int64).reshape(-1)
+    lengths = part.row_lengths()[rowids]
+    bad = (w < 0) | (w >= lengths)
+    if bool(bad.any()):
+        j = int(part.xp.argmax(bad))
+        raise wb.errors.InvalidArgumentError(
+            None, None, f"gather: index {int(w[j])} is not in [0, {int(lengths[j])}) (the length of params row "
+            f"{int(rowids[j])})")
+    return _take(params._values, part.row_starts()[rowids] + w)
 
 
 @_keeps_splits_dtype
@@ -476,6 +549,9 @@ def stack_dynamic_partitions(data, partitions, num_partitions, name=None):
     >>> ragged.stack_dynamic_partitions(wb.constant([1, 2, 3, 4, 5]), [1, 0, 1, 2, 0], 3).to_list()
     [[2, 5], [1, 3], [4]]
     """
+    if isinstance(data, RaggedTensor):   # its rows are the entries; the result keeps its splits dtype
+        rows = stack_dynamic_partitions(wb.range(data.nrows_int()), partitions, num_partitions)
+        return rows.with_values(gather(data, rows.values)).with_row_splits_dtype(data.row_splits_dtype)
     d = convert_to_tensor(data)
     p = convert_to_tensor(partitions)
     n = argcheck.integer(num_partitions, "num_partitions", "stack_dynamic_partitions", minimum=0)
@@ -489,7 +565,8 @@ def stack_dynamic_partitions(data, partitions, num_partitions, name=None):
         raise wb.errors.InvalidArgumentError(f"stack_dynamic_partitions: partition {bad} is not in [0, {n})")
     order = xp.argsort(ids, kind="stable")
     counts = xp.bincount(ids, minlength=n)[:n].astype(np.int64)
-    return RaggedTensor(_take(d, order), RowPartition.from_row_lengths(counts, validate=False), _internal=True)
+    part = RowPartition.from_row_lengths(counts, validate=False).with_dtype(p.dtype)   # TF: the partitions' dtype
+    return RaggedTensor(_take(d, order), part, _internal=True)
 
 
 def split(value, num_or_size_splits, axis=0, num=None, name=None):

