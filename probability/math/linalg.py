@@ -1,4 +1,5 @@
-"""``fill_triangular`` and its inverse with TFP's packing order (``tfp.math``)."""
+"""``fill_triangular`` and its inverse with TFP's packing order (``tfp.math``); the LU helpers
+``lu_solve``, ``lu_matrix_inverse``, ``lu_reconstruct``."""
 
 from __future__ import annotations
 
@@ -8,7 +9,12 @@ import numpy as np
 
 import workbench as wb
 
-__all__ = ["fill_triangular", "fill_triangular_inverse"]
+__all__ = ["fill_triangular", "fill_triangular_inverse", "lu_solve", "lu_matrix_inverse", "lu_reconstruct"]
+
+# TFP exports TF's LU helpers under the same names and arguments (lower_upper, perm, rhs)
+lu_solve = wb.linalg.lu_solve
+lu_matrix_inverse = wb.linalg.lu_matrix_inverse
+lu_reconstruct = wb.linalg.lu_reconstruct
 
 
 def _side(m, opname):
