@@ -1,5 +1,6 @@
-"""OrderedLogistic, StoppingRatioLogistic, ...: what the generic cases do not cover (class tables,
-far tails, KL, sample frequencies, validate_args on values), against TFP 0.25's values pinned here."""
+"""OrderedLogistic, StoppingRatioLogistic, PlackettLuce, FlatDirichlet, VectorDeterministic,
+PowerSpherical, ...: what the generic cases do not cover (class tables, far tails, KL, sample
+frequencies and moments, validate_args on values), against TFP 0.25's values pinned here."""
 
 import numpy as np
 import pytest
@@ -7,8 +8,8 @@ import scipy.stats as st
 
 import probability as tfp
 import workbench as wb
-from tests.distribution_cases.multivariate_b import (ORD_CUTPOINTS, ORD_LOC, ORDERED_LOGISTIC_CLP,
-                                                     STOPPING_RATIO_CLP)
+from tests.distribution_cases.multivariate_b import (ORD_CUTPOINTS, ORD_LOC, ORDERED_LOGISTIC_CLP, PL_SCORES,
+                                                     PS_CONCENTRATION, PS_MU, STOPPING_RATIO_CLP)
 
 tfd = tfp.distributions
 
@@ -116,3 +117,146 @@ def test_ordinal_parameters_and_validation():
     with pytest.raises(ValueError, match="do not broadcast"):
         tfd.OrderedLogistic([[0.0, 1.0]] * 3, [0.0, 1.0])
     assert tfd.OrderedLogistic([0.0], 0.0, dtype=np.float64).sample(1, seed=1).dtype == np.float64
+
+
+# -- PlackettLuce ------------------------------------------------------------------------------
+
+def test_plackett_luce_mode_and_support():
+    d = tfd.PlackettLuce(f64(PL_SCORES))
+    np.testing.assert_array_equal(d.mode().numpy(), [[2, 1, 3, 0], [0, 2, 3, 1]])   # TFP 0.25
+    assert d.mode().dtype == np.int32 and d.sample(1, seed=1).dtype == np.int32
+    assert d.batch_shape == (2,) and d.event_shape == (4,)
+    # a permutation broadcast against the batch, and TFP's 0/0 and 0 * log(0) with a zero score
+    np.testing.assert_allclose(d.log_prob([2, 1, 0, 3]).numpy()[0], -3.3075553749005495, rtol=1e-12)
+    lp = tfd.PlackettLuce(f64([0.0, 2.0, 1.0])).log_prob([[1, 2, 0], [0, 1, 2]]).numpy()
+    assert np.isnan(lp[0]) and lp[1] == -np.inf
+    with pytest.raises(ValueError, match="permutation"):
+        tfd.PlackettLuce(f64(PL_SCORES), validate_args=True).log_prob([0, 1, 1, 2])
+    with pytest.raises(ValueError, match="`scores`"):
+        tfd.PlackettLuce(1.0)
+    with pytest.raises(NotImplementedError, match="PlackettLuce"):
+        d.entropy()
+    assert d.experimental_default_event_space_bijector() is None
+
+
+def test_plackett_luce_sample_frequencies():
+    scores = np.array([0.5, 2.0, 1.0])
+    d = tfd.PlackettLuce(f64(scores))
+    n = 20000
+    x = d.sample(n, seed=4).numpy()
+    assert np.all(np.sort(x, -1) == np.arange(3))
+    # every one of the 6 permutations against its probability
+    perms = np.array([[0, 1, 2], [0, 2, 1], [1, 0, 2], [1, 2, 0], [2, 0, 1], [2, 1, 0]])
+    want = np.exp(d.log_prob(perms).numpy())
+    np.testing.assert_allclose(want.sum(), 1.0, rtol=1e-12)
+    counts = [(x == p).all(-1).sum() for p in perms]
+    assert st.chisquare(counts, n * want).pvalue > 1e-4
+
+
+# -- FlatDirichlet -----------------------------------------------------------------------------
+
+def test_flat_dirichlet_is_the_flat_dirichlet():
+    d = tfd.FlatDirichlet([2, 3], dtype=np.float64)
+    assert d.batch_shape == (2,) and d.event_shape == (3,) and d.dtype == np.float64
+    assert d.concentration_shape == (2, 3)
+    np.testing.assert_array_equal(d.concentration.numpy(), np.ones((2, 3)))
+    assert d.parameters["concentration_shape"] == [2, 3]
+    kl = tfp.kl_divergence(d, tfd.Dirichlet(f64([1.0, 2.0, 3.0]))).numpy()
+    np.testing.assert_allclose(kl, 1.0988026, rtol=1e-6)   # TFP 0.25
+    x = f64([[0.2, 0.3, 0.5], [0.5, 0.6, -0.1], [0.2, 0.2, 0.2]])
+    np.testing.assert_allclose(d.log_prob(x[:, None]).numpy(), np.full((3, 2), np.log(2.0)))
+    forced = tfd.FlatDirichlet([2, 3], dtype=np.float64, force_probs_to_zero_outside_support=True)
+    np.testing.assert_allclose(forced.log_prob(x[:, None]).numpy(), [[np.log(2.0)] * 2, [-np.inf] * 2,
+                                                                     [-np.inf] * 2], rtol=1e-15)
+    assert d[1:].batch_shape == (1,) and d[0].batch_shape == () and d[0].event_shape == (3,)
+    assert np.all(np.isnan(d.mode().numpy()))
+    with pytest.raises(ValueError, match="`concentration_shape`"):
+        tfd.FlatDirichlet([])
+
+
+def test_flat_dirichlet_samples_are_uniform_on_the_simplex():
+    x = tfd.FlatDirichlet([4], dtype=np.float64).sample(5000, seed=6).numpy()
+    np.testing.assert_allclose(x.sum(-1), 1.0, rtol=1e-12)
+    assert np.all(x >= 0)
+    for j in range(4):   # each coordinate of a flat Dirichlet on 4 classes is Beta(1, 3)
+        assert st.kstest(x[:, j], st.beta(1, 3).cdf).pvalue > 1e-4
+
+
+# -- VectorDeterministic -----------------------------------------------------------------------
+
+def test_vector_deterministic_tolerances_and_kl():
+    d = tfd.VectorDeterministic(f64([[0.0, 1.0], [2.0, 3.0]]), atol=f64([0.1, 0.0]))
+    np.testing.assert_array_equal(d.log_prob(f64([[0.05, 1.0], [2.0, 3.01]])).numpy(), [0.0, -np.inf])
+    np.testing.assert_array_equal(d.prob(f64([[0.05, 1.0], [2.0, 3.01]])).numpy(), [1.0, 0.0])
+    d = tfd.VectorDeterministic(f64([1.0, -2.0]), rtol=0.1)
+    np.testing.assert_array_equal(d.log_prob(f64([[1.09, -2.19], [1.11, -2.0]])).numpy(), [0.0, -np.inf])
+    kl = tfp.kl_divergence(tfd.VectorDeterministic([0.0, 1.0]), tfd.MultivariateNormalDiag([0.0, 0.0], [1.0, 2.0]))
+    np.testing.assert_allclose(kl.numpy(), 2.6560242, rtol=1e-6)   # TFP 0.25
+    assert tfp.kl_divergence(tfd.VectorDeterministic([0.0, 1.0]), tfd.VectorDeterministic([0.0, 1.1])).numpy() \
+        == np.inf
+    for method in ("cdf", "covariance"):
+        with pytest.raises(NotImplementedError, match="VectorDeterministic"):
+            getattr(d, method)(f64([1.0, -2.0])) if method == "cdf" else d.covariance()
+    with pytest.raises(ValueError, match="`loc` must be at least rank 1"):
+        tfd.VectorDeterministic(0.0)
+
+
+# -- PowerSpherical ----------------------------------------------------------------------------
+
+def test_power_spherical_kl_as_tfp():
+    d = tfd.PowerSpherical(f64(PS_MU), f64(PS_CONCENTRATION))
+    kl = tfp.kl_divergence(d, tfd.SphericalUniform(3, dtype=np.float64)).numpy()
+    np.testing.assert_allclose(kl, [[0.31629073187415591] * 2, [0.0] * 2, [1.2044415416798375] * 2],
+                               rtol=1e-12, atol=1e-14)
+    kl = tfp.kl_divergence(d, tfd.VonMisesFisher(f64([0.0, 0.0, 1.0]), f64(2.0))).numpy()
+    np.testing.assert_allclose(kl, [[0.9115109239283785, 0.22579663821409268], [0.595220192054223] * 2,
+                                    [1.7996617337340601, 0.5552172892896157]], rtol=1e-10)
+    with pytest.raises(ValueError, match="event shapes"):
+        tfp.kl_divergence(d, tfd.SphericalUniform(4, dtype=np.float64))
+
+
+def test_power_spherical_other_dimensions_as_tfp():
+    d = tfd.PowerSpherical(f64([0.0, 1.0]), f64(2.0))
+    np.testing.assert_allclose(d.log_prob(f64([0.6, 0.8])).numpy(), -1.0677688447132714, rtol=1e-12)
+    np.testing.assert_allclose(d.entropy().numpy(), 1.2963032023040668, rtol=1e-12)
+    np.testing.assert_allclose(d.covariance().numpy(), [[0.4166666666666667, 0.0], [0.0, 0.1388888888888889]],
+                               rtol=1e-12)
+    assert d.log_prob(f64([0.0, -1.0])).numpy() == -np.inf
+    # concentration 0 is uniform on the circle, also at -mean_direction
+    np.testing.assert_allclose(tfd.PowerSpherical(f64([0.0, 1.0]), f64(0.0)).log_prob(f64([0.0, -1.0])).numpy(),
+                               -np.log(2 * np.pi), rtol=1e-12)
+    d = tfd.PowerSpherical(f64([0.0, 0.0, 0.0, 0.0, 1.0]), f64(3.0))
+    np.testing.assert_allclose(d.log_prob(f64([0.0, 0.6, 0.0, 0.0, 0.8])).numpy(), -1.976932659249905, rtol=1e-12)
+    np.testing.assert_allclose(d.entropy().numpy(), 2.760851112276426, rtol=1e-12)
+    for method in ("variance", "mode"):
+        with pytest.raises(NotImplementedError, match="PowerSpherical"):
+            getattr(d, method)()
+
+
+def test_power_spherical_sample_moments():
+    d = tfd.PowerSpherical(f64(PS_MU), f64(PS_CONCENTRATION))
+    n = 20000
+    x = d.sample(n, seed=8).numpy()
+    np.testing.assert_allclose(np.linalg.norm(x, axis=-1), 1.0, rtol=1e-12)
+    mean, cov = d.mean().numpy(), d.covariance().numpy()
+    se = np.sqrt(np.diagonal(cov, axis1=-2, axis2=-1) / n)
+    assert np.all(np.abs(x.mean(0) - mean) <= 5 * se + 1e-12)
+    xc = x - mean
+    emp = np.einsum("nbci,nbcj->bcij", xc, xc) / n
+    np.testing.assert_allclose(emp, cov, atol=0.012)
+    # t = mu^T x is 2 Beta(a, b) - 1: a KS test per member
+    t = np.sum(x * PS_MU, axis=-1)
+    for i, k in enumerate(PS_CONCENTRATION[:, 0]):
+        for j in range(2):
+            assert st.kstest((t[:, i, j] + 1) / 2, st.beta(1.0 + k, 1.0).cdf).pvalue > 1e-4
+
+
+def test_power_spherical_validation():
+    with pytest.raises(ValueError, match="`mean_direction` must be unit-length"):
+        tfd.PowerSpherical(f64([1.0, 1.0]), f64(1.0), validate_args=True)
+    with pytest.raises(ValueError, match="`concentration` must be non-negative"):
+        tfd.PowerSpherical(f64([1.0, 0.0]), f64(-1.0), validate_args=True)
+    with pytest.raises(ValueError, match="d >= 2"):
+        tfd.PowerSpherical(f64([1.0]), f64(1.0))
+    with pytest.raises(ValueError, match="unit-length"):
+        tfd.PowerSpherical(f64([1.0, 0.0]), f64(1.0), validate_args=True).log_prob(f64([1.0, 1.0]))

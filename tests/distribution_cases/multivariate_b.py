@@ -1,11 +1,14 @@
-"""Ordinal and multivariate families (second group): OrderedLogistic, StoppingRatioLogistic, ...
+"""Ordinal and multivariate families (second group): OrderedLogistic, StoppingRatioLogistic,
+PlackettLuce, FlatDirichlet, VectorDeterministic, PowerSpherical, ...
 
-SciPy has none of the ordinal families: their references are TFP 0.25's values (printed by TFP
-0.25 in float64, pinned here as literals)."""
+Where SciPy has the family (the flat Dirichlet) it is the reference; elsewhere the references are
+TFP 0.25's values (printed by TFP 0.25 in float64, pinned here as literals)."""
 
 import numpy as np
+import scipy.stats as st
 
-from probability.distributions import OrderedLogistic, StoppingRatioLogistic
+from probability.distributions import (FlatDirichlet, OrderedLogistic, PlackettLuce, PowerSpherical,
+                                       StoppingRatioLogistic, VectorDeterministic)
 
 from . import DistCase
 
@@ -40,6 +43,38 @@ def _pick(table):
     return ref
 
 
+PL_SCORES = np.array([[0.1, 2.3, 5.0, 1.0], [4.2, 0.5, 3.1, 0.7]])
+PL_POINTS = np.array([[[2, 1, 0, 3], [1, 0, 2, 3]], [[3, 2, 1, 0], [0, 1, 2, 3]]], dtype=float)
+
+PS_MU = np.array([[0.0, 1.0, 0.0], [0.6, 0.0, 0.8]])
+PS_CONCENTRATION = np.array([[1.5], [0.0], [7.0]])
+PS_POINTS = np.array([[0.0, 0.0, 1.0], [0.48, 0.6, 0.64]])
+# TFP 0.25: PowerSpherical(PS_MU, PS_CONCENTRATION) (batch [3, 2])
+PS_LOG_PROB = np.array([[-2.6544542859350537, -1.7727742885818751], [-2.5310242469692907, -2.5310242469692907],
+                        [-5.303612969209071, -1.1891063148942376]])
+PS_ENTROPY = np.array([[2.2147335150951353] * 2, [2.5310242469692907] * 2, [1.3265827052894537] * 2])
+
+
+def _ps_mean(params, x):
+    # TFP 0.25's means: E[t] = k / (d - 1 + k) along mean_direction (3/7, 0, 7/9)
+    mean_t = np.array([0.42857142857142855, 0.0, 0.7777777777777778])[:, None, None]
+    return mean_t * PS_MU
+
+
+def _ps_covariance(params, x):
+    # TFP 0.25's covariance entries: along mu (var t) and across it (E[1 - t^2] / 2)
+    along = np.array([0.18140589569160998, 1 / 3, 0.03950617283950617])[:, None, None, None]
+    across = np.array([0.31746031746031744, 1 / 3, 0.17777777777777778])[:, None, None, None]
+    outer = PS_MU[..., :, None] * PS_MU[..., None, :]
+    return along * outer + across * (np.eye(3) - outer)
+
+
+def _flat_dirichlet(method):
+    frozen = st.dirichlet(np.ones(3))
+    value = {"mean": frozen.mean(), "variance": frozen.var(), "entropy": frozen.entropy()}
+    return lambda params, x: np.broadcast_to(value[method], (2,) + np.shape(value[method]))
+
+
 CASES = [
     DistCase("OrderedLogistic", OrderedLogistic, {"cutpoints": ORD_CUTPOINTS, "loc": ORD_LOC},
              points=ORD_POINTS,
@@ -67,4 +102,25 @@ CASES = [
                                    [0.39846428492940117, 0.6390626891158195]])},
              checks=("log_prob", "cdf"), discrete=True, sample_test=None,
              invalid={"cutpoints": [[0.0, 1.0], [2.0, 1.0]], "loc": 0.0}),
+    DistCase("PlackettLuce", PlackettLuce, {"scores": PL_SCORES}, points=PL_POINTS,
+             # TFP 0.25's log_prob at PL_POINTS
+             ref={"log_prob": np.array([[-3.3075553749005495, -3.681169315687969],
+                                        [-2.5628334080440878, -3.0603427967076495]])},
+             checks=("log_prob",), discrete=True, sample_test=None, invalid={"scores": [1.0, -1.0]}),
+    DistCase("FlatDirichlet", FlatDirichlet, {}, fixed={"concentration_shape": [2, 3], "dtype": np.float64},
+             points=np.array([[0.2, 0.3, 0.5], [0.1, 0.1, 0.8]]),
+             ref={"log_prob": lambda p, x: np.log([2.0, 2.0]),
+                  **{m: _flat_dirichlet(m) for m in ("mean", "variance", "entropy")}},
+             checks=("log_prob", "mean", "variance", "entropy"), sample_test="moments"),
+    DistCase("VectorDeterministic", VectorDeterministic, {"loc": np.array([[0.0, 1.0], [2.0, 3.0]])},
+             fixed={"atol": 0.1}, points=np.array([[0.05, 1.0], [2.0, 3.01]]),
+             ref={"log_prob": np.zeros(2), "mean": np.array([[0.0, 1.0], [2.0, 3.0]]), "variance": np.zeros((2, 2)),
+                  "stddev": np.zeros((2, 2)), "entropy": np.zeros(2)},
+             checks=("log_prob", "mean", "variance", "stddev", "entropy"), sample_test="moments",
+             seed_dependent=False, invalid={"loc": [0.0], "rtol": -1.0}),
+    DistCase("PowerSpherical", PowerSpherical, {"mean_direction": PS_MU, "concentration": PS_CONCENTRATION},
+             points=PS_POINTS,
+             ref={"log_prob": PS_LOG_PROB, "entropy": PS_ENTROPY, "mean": _ps_mean, "covariance": _ps_covariance},
+             checks=("log_prob", "entropy", "mean", "covariance"), sample_test=None,
+             invalid={"mean_direction": [1.0, 0.0], "concentration": -1.0}),
 ]

@@ -1,0 +1,168 @@
+"""The Power Spherical distribution on the unit sphere (De Cao and Aziz, 2020)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+import workbench as wb
+from workbench.core import Tensor
+
+from .. import internal
+from .distribution import FULLY_REPARAMETERIZED, Distribution, no_event_space_bijector
+from .gamma import log_standard_gamma
+from .kullback_leibler import RegisterKL
+from .spherical_uniform import SphericalUniform, log_sphere_area
+from .von_mises_fisher import VonMisesFisher
+
+__all__ = ["PowerSpherical"]
+
+
+class PowerSpherical(Distribution):
+    """``PowerSpherical(mean_direction, concentration)`` on the unit sphere in ``d`` dims
+    (``mean_direction`` ``[..., d]``, a unit vector, ``d >= 2``; ``concentration`` ``k >= 0``):
+
+    ``pdf(x) = (1 + mu^T x)^k / N``, ``log N = (a + b) log 2 + b log pi + lgamma(a) - lgamma(a + b)``
+    with ``b = (d - 1) / 2``, ``a = b + k``; ``k = 0`` is the uniform distribution on the sphere.
+
+    ``t = mu^T x`` is ``2 Beta(a, b) - 1``: draws take ``t`` from Beta draws made of Gamma draws (so
+    samples are reparameterized in both parameters), a uniform direction orthogonal to the first axis,
+    and a Householder reflection of the first axis onto ``mean_direction``. The mean is
+    ``E[t] mu``; the covariance ``Var(t) mu mu^T + (1 - E[t^2]) / (d - 1) (I - mu mu^T)``.
+    As TFP, no mode or variance.
+
+    >>> d = PowerSpherical([0., 1., 0.], concentration=1.5)
+    >>> [round(float(v), 4) for v in d.mean().numpy()]
+    [0.0, 0.4286, 0.0]
+    """
+
+    _param_event_ndims = {"mean_direction": 1, "concentration": 0}
+    _param_constraints = {"concentration": "nonnegative"}
+
+    _default_event_space_bijector = no_event_space_bijector
+
+    def __init__(self, mean_direction, concentration, validate_args=False, allow_nan_stats=True,
+                 name="PowerSpherical"):
+        parameters = dict(locals())
+        owner = "PowerSpherical"
+        dtype = internal.common_dtype([mean_direction, concentration])
+        self._mean_direction = internal.as_param(mean_direction, "mean_direction", dtype, owner)
+        self._concentration = internal.as_param(concentration, "concentration", dtype, owner)
+        mu = self._mean_direction
+        if mu.ndim < 1 or mu.shape[-1] < 2:
+            raise ValueError(f"PowerSpherical: argument `mean_direction` must be [..., d] with d >= 2, got shape "
+                             f"{list(mu.shape)}")
+        super().__init__(dtype, FULLY_REPARAMETERIZED, validate_args, allow_nan_stats, parameters, name)
+        self._batch_shape()   # the parameters must broadcast: fail here, naming their shapes
+        if validate_args:
+            norm = wb.linalg.norm(wb.convert_to_tensor(mu), axis=-1)
+            internal.assert_all(wb.math.abs(norm - 1.0) < 1e-5,
+                                "PowerSpherical: argument `mean_direction` must be unit-length")
+
+    @property
+    def mean_direction(self):
+        return self._mean_direction
+
+    @property
+    def concentration(self):
+        return self._concentration
+
+    def _dim(self):
+        return int(self._mean_direction.shape[-1])
+
+    def _event_shape(self):
+        return (self._dim(),)
+
+    def _value(self, x, method):
+        x = super()._value(x, method)
+        if self._validate_args:
+            internal.assert_all(wb.math.abs(wb.linalg.norm(x, axis=-1) - 1.0) < 1e-5,
+                                f"PowerSpherical.{method}: the value must be unit-length (a point on the sphere)")
+        return x
+
+    def _beta_params(self):
+        """``(a, b)`` of ``(1 + t) / 2 ~ Beta(a, b)``: ``b = (d - 1) / 2``, ``a = b + k``."""
+        b = 0.5 * (self._dim() - 1)
+        return wb.convert_to_tensor(self._concentration) + b, b
+
+    def _log_normalization(self):
+        a, b = self._beta_params()
+        return (a + b) * math.log(2.0) + b * math.log(math.pi) + wb.lgamma(a) - wb.lgamma(a + b)
+
+    def _log_prob(self, x):
+        dot = wb.reduce_sum(x * self._mean_direction, axis=-1)
+        # k log(1 + mu^T x), 0 at k = 0 even at x = -mu
+        return internal.xlog1py(wb.convert_to_tensor(self._concentration), dot) - self._log_normalization()
+
+    def _t_moments(self):
+        """``E[t]`` and ``Var(t)`` of ``t = mu^T x``."""
+        a, b = self._beta_params()
+        s = a + b
+        return (a - b) / s, 4.0 * a * b / (s * s * (s + 1.0))
+
+    def _mean(self):
+        mean_t, _ = self._t_moments()
+        return wb.expand_dims(mean_t, -1) * self._mean_direction
+
+    def _covariance(self):
+        mean_t, var_t = self._t_moments()
+        d = self._dim()
+        mu = self._mean_direction
+        outer = wb.expand_dims(mu, -1) * wb.expand_dims(mu, -2)
+        across = (1.0 - var_t - mean_t * mean_t) / (d - 1.0)   # E[1 - t^2] / (d - 1)
+        cov = (wb.expand_dims(wb.expand_dims(var_t, -1), -1) * outer
+               + wb.expand_dims(wb.expand_dims(across, -1), -1) * (wb.eye(d, dtype=self.dtype) - outer))
+        return wb.broadcast_to(cov, tuple(self.batch_shape) + (d, d))
+
+    def _entropy(self):
+        a, b = self._beta_params()
+        k = wb.convert_to_tensor(self._concentration)
+        # E[log(1 + t)] = log 2 + E[log Beta(a, b)] = log 2 + digamma(a) - digamma(a + b)
+        h = self._log_normalization() - k * (math.log(2.0) + wb.digamma(a) - wb.digamma(a + b))
+        return h * wb.ones(self.batch_shape, dtype=self.dtype)
+
+    def _sample_n(self, n, seed):
+        d = self._dim()
+        batch = tuple(self.batch_shape)
+        a_seed, b_seed, v_seed = internal.split_seed(seed, 3, salt="power_spherical")
+        a, b = self._beta_params()
+        a = wb.broadcast_to(a, batch)
+        # t = 2 z - 1 with z = G_a / (G_a + G_b) = sigmoid(2 w), so t = tanh(w) and sqrt(1 - t^2) = 1 / cosh(w)
+        w = 0.5 * (log_standard_gamma((n,) + batch, a_seed, a)
+                   - log_standard_gamma((n,) + batch, b_seed, wb.fill(batch, np.asarray(b, dtype=self.dtype))))
+        t = wb.math.tanh(w)
+        v = wb.random.stateless_normal((n,) + batch + (d - 1,), seed=v_seed, dtype=self.dtype)
+        v = v / wb.linalg.norm(v, axis=-1, keepdims=True)
+        y = wb.concat([wb.expand_dims(t, -1), wb.expand_dims(1.0 / wb.math.cosh(w), -1) * v], axis=-1)
+        return self._reflect(y)
+
+    def _reflect(self, y):
+        """The Householder reflection taking the first axis to ``mean_direction``."""
+        mu = wb.convert_to_tensor(self._mean_direction)
+        u = wb.one_hot(0, self._dim(), dtype=self.dtype) - mu
+        norm = wb.linalg.norm(u, axis=-1, keepdims=True)
+        safe = wb.where(norm > 1e-12, norm, wb.ones_like(norm))
+        u = wb.where(norm > 1e-12, u / safe, wb.zeros_like(u))
+        return y - 2.0 * wb.reduce_sum(y * u, axis=-1, keepdims=True) * u
+
+
+def _check_dims(a, b, what):
+    if a.event_shape != b.event_shape:
+        raise ValueError(f"kl_divergence(PowerSpherical, {what}): event shapes {list(a.event_shape)} and "
+                         f"{list(b.event_shape)} differ")
+
+
+@RegisterKL(PowerSpherical, SphericalUniform)
+def _kl_power_spherical_spherical_uniform(a, b, name=None):
+    _check_dims(a, b, "SphericalUniform")
+    # E_a[log a] - log(1 / area)
+    return log_sphere_area(a.event_shape[0]) - a.entropy()
+
+
+@RegisterKL(PowerSpherical, VonMisesFisher)
+def _kl_power_spherical_von_mises_fisher(a, b, name=None):
+    _check_dims(a, b, "VonMisesFisher")
+    # -H(a) - E_a[log b(x)], with log b(x) = k_b mu_b^T x - log N_b linear in x
+    cross = wb.convert_to_tensor(b.concentration) * wb.reduce_sum(b.mean_direction * a.mean(), axis=-1)
+    return b._log_normalization() - cross - a.entropy()
