@@ -161,3 +161,35 @@ def test_tfp_names_of_batch_b():
     assert tfd.JohnsonSU(0.0, 1.0, 0.0, 1.0).name == "JohnsonSU"
     assert tfd.DoublesidedMaxwell(0.0, 1.0).name == "doublesided_maxwell"
     assert tfd.Triangular().dtype == np.float32 and tfd.Triangular().batch_shape == ()
+
+
+# -- PERT, LogLogistic -------------------------------------------------------------------------------
+
+def test_pert_matches_tfp():
+    d = tfd.PERT(f64([0.0, -1.5]), f64([0.5, 0.0]), f64([2.0, 0.5]), temperature=f64([4.0, 2.0]))
+    # printed by TFP 0.25
+    np.testing.assert_allclose(d.mean().numpy(), [0.6666666666666666, -0.25], rtol=1e-12)
+    np.testing.assert_allclose(d.variance().numpy(), [0.126984126984127, 0.1875], rtol=1e-12)
+    np.testing.assert_allclose(d.entropy().numpy(), [0.33074824033928685, 0.5045437330760126], rtol=1e-12)
+    np.testing.assert_allclose(d.quantile(f64(0.3)).numpy(), [0.4360538315264494, -0.48100517514331753], rtol=1e-10)
+    x = f64([-1.0, 3.0])
+    assert np.all(np.isneginf(d.log_prob(x).numpy()))
+    np.testing.assert_array_equal(d.cdf(x).numpy(), [0.0, 1.0])
+    assert not d.allow_nan_stats and tfd.PERT(0.0, 0.5, 1.0).parameters["temperature"] == 4.0
+    with pytest.raises(ValueError, match="`high`"):
+        tfd.PERT(f64(0.0), f64(3.0), f64(2.0), validate_args=True)
+
+
+def test_log_logistic_matches_tfp_and_undefined_moments():
+    d = tfd.LogLogistic(f64([0.0, 1.5, -2.0]), f64([0.3, 0.6, 1.5]))
+    # printed by TFP 0.25
+    np.testing.assert_allclose(d.mean().numpy(), [1.16496662323528, 8.882526675004591, np.nan], rtol=1e-12)
+    np.testing.assert_allclose(d.variance().numpy(), [0.6248123662642637, np.nan, np.nan], rtol=1e-12)
+    np.testing.assert_allclose(d.mode().numpy(), [0.8305129454423401, 1.9507684723504426, 0.0], rtol=1e-12)
+    np.testing.assert_allclose(d.entropy().numpy(), [0.7960271956740639, 2.9891743762340095, 0.4054651081081644],
+                               rtol=1e-12)
+    with pytest.raises(ValueError, match="mean"):
+        tfd.LogLogistic(f64(0.0), f64(1.5), allow_nan_stats=False).mean()
+    x = f64([-1.0, 0.0, 0.0])
+    assert np.all(np.isneginf(d.log_prob(x).numpy()))
+    np.testing.assert_array_equal(d.cdf(x).numpy(), [0.0, 0.0, 0.0])

@@ -61,6 +61,12 @@ class _DoublesidedMaxwell(st.rv_continuous):
 _DS_MAXWELL = _DoublesidedMaxwell(name="doublesided_maxwell")
 
 
+
+def _pert(low, peak, high, temperature):
+    width = high - low
+    return st.beta(1 + temperature * (peak - low) / width, 1 + temperature * (high - peak) / width, low, width)
+
+
 CASES = [
     DistCase("GeneralizedPareto", tfd.GeneralizedPareto,
              {"loc": np.array([0.0, 1.5, -2.0]), "scale": np.array([1.0, 0.5, 3.0]),
@@ -106,4 +112,15 @@ CASES = [
              scipy=lambda loc, scale: _DS_MAXWELL(loc=loc, scale=scale),
              checks=("log_prob", "mean", "variance", "stddev"),
              invalid={"loc": 0.0, "scale": -1.0}),
+    DistCase("PERT", tfd.PERT,
+             {"low": np.array([0.0, -1.5, 2.0]), "peak": np.array([0.5, 0.0, 6.5]), "high": np.array([2.0, 0.5, 7.0]),
+              "temperature": np.array([4.0, 2.0, 7.5])},
+             points=np.array([0.3, 0.4, 6.0]),
+             scipy=_pert, checks=ALL_TAILS + ("mode",), ref={"mode": lambda p, x: p["peak"]},
+             invalid={"low": 0.0, "peak": 1.5, "high": 1.0, "temperature": 4.0}),
+    DistCase("LogLogistic", tfd.LogLogistic, {"loc": np.array([0.0, 1.5, -2.0]), "scale": np.array([0.3, 0.45, 0.2])},
+             points=np.array([0.3, 4.0, 0.2]),
+             scipy=lambda loc, scale: st.fisk(1.0 / scale, scale=np.exp(loc)), checks=ALL_TAILS + ("mode",),
+             ref={"mode": lambda p, x: np.exp(p["loc"]) * ((1 - p["scale"]) / (1 + p["scale"])) ** p["scale"]},
+             invalid={"loc": 0.0, "scale": 0.0}),
 ]
