@@ -143,3 +143,80 @@ def test_sigmoid_beta_small_concentrations_sample_finite_values():
 def test_python_floats_make_float32_families(make):
     d = make()
     assert d.dtype == np.float32 and d.sample(3, seed=1).dtype == np.float32
+
+
+def test_bates_matches_tfp():
+    d = tfd.Bates(f64([1.0, 3.0, 10.0]), f64(-1.0), f64([1.0, 2.0, 3.0]))
+    x = f64([0.3, 0.5, 1.2])
+    _close(d.log_prob(x), [-0.69314718, -0.28768207, -0.06827241])
+    _close(d.cdf(x), [0.65, 0.5, 0.70548132])
+    _close(d.log_survival_function(x), [-1.04982212, -0.69314718, -1.22241285])
+    _close(d.variance(), [0.33333333, 0.25, 0.13333333])
+    _close(d.mode(), [0.0, 0.5, 1.0])
+    outside = f64([-2.0, 1.5, 3.0])
+    _close(d.log_prob(outside), [-np.inf, -2.07944154, -np.inf])
+    _close(d.cdf(outside), [0.0, 0.97916667, 1.0])
+    _close(d.survival_function(outside), [1.0, 0.02083333, 0.0])
+    assert d.reparameterization_type is tfd.NOT_REPARAMETERIZED
+    _missing(d, "entropy")
+    with pytest.raises(NotImplementedError, match="quantile"):
+        d.quantile(0.3)
+
+
+def test_bates_bijector_maps_into_low_high_and_checks_arguments():
+    d = tfd.Bates(f64(4.0), f64(-1.0), f64(3.0))
+    y = d.experimental_default_event_space_bijector().forward(f64([-100.0, 0.0, 100.0])).numpy()
+    np.testing.assert_allclose(y, [-1.0, 1.0, 3.0])
+    with pytest.raises(ValueError, match="`total_count`"):
+        tfd.Bates(f64(0.0), validate_args=True)
+    with pytest.raises(ValueError, match="`low`"):
+        tfd.Bates(f64(2.0), f64(1.0), f64(0.0), validate_args=True)
+
+
+def test_gamma_gamma_log_prob_matches_tfp_and_variance_is_the_distributions():
+    d = tfd.GammaGamma(f64([3.0, 1.5]), f64([2.5, 3.0]), f64([2.0, 0.7]))
+    _close(d.log_prob(f64([0.3, 2.2])), [-2.27609392, -3.58562284])
+    _close(d.mean(), [4.0, 0.525])
+    # TFP 0.25 gives [32., 0.275625] (Var(E[X | b]) alone); the variance adds E[Var(X | b)]
+    _close(d.variance(), [48.0, 0.643125])
+    x = tfd.GammaGamma(f64(1.5), f64(5.0), f64(0.7)).sample(400_000, seed=2).numpy()
+    np.testing.assert_allclose(x.var(), 0.08421875, rtol=0.05)     # TFP: 0.02296875
+    _missing(d, "mode", "entropy")
+    with pytest.raises(NotImplementedError, match="cdf"):
+        d.cdf(1.0)
+    assert d.experimental_default_event_space_bijector().__class__.__name__ == "Exp"
+
+
+def test_gamma_gamma_undefined_moments():
+    d = tfd.GammaGamma(f64(3.0), f64([0.5, 1.5, 3.0]), f64(2.0))
+    _close(d.mean(), [np.nan, 12.0, 3.0])
+    assert np.isnan(d.variance().numpy()[:2]).all()
+    with pytest.raises(ValueError, match="mixing_concentration <= 2"):
+        tfd.GammaGamma(f64(3.0), f64([1.5, 3.0]), f64(2.0), allow_nan_stats=False).variance()
+
+
+def test_probit_bernoulli_matches_tfp():
+    d = tfd.ProbitBernoulli(probits=f64([-0.3, 1.2]))
+    assert d.dtype == np.int32 and d.sample(3, seed=1).dtype == np.int32
+    _close(d.log_prob(f64([0.0, 1.0])), [-0.4814102, -0.12224638])
+    _close(d.mean(), [0.38208857, 0.8849303])
+    _close(d.variance(), [0.2360969, 0.10182866])
+    _close(d.entropy(), [0.6650773, 0.3569852])
+    np.testing.assert_array_equal(d.mode().numpy(), [0, 1])
+    b = tfd.ProbitBernoulli(probs=f64([0.2, 0.9]))
+    # ndtri(probs) in float64 (TFP 0.25 prints 1.2815511 for ndtri(0.9): float32 digits)
+    _close(b.probits_parameter(), [-0.8416212335729143, 1.2815515655446004])
+    _close(tfp.kl_divergence(d, b), [0.08775344, 0.00120926], rtol=1e-5)
+    assert d.experimental_default_event_space_bijector() is None
+    for m in ("cdf", "quantile"):
+        with pytest.raises(NotImplementedError, match=m):
+            getattr(d, m)(wb.constant(0.5, dtype=wb.float64))
+    with pytest.raises(ValueError, match="`probits` and `probs`"):
+        tfd.ProbitBernoulli()
+
+
+def test_probit_bernoulli_far_tails():
+    d = tfd.ProbitBernoulli(probits=[-40.0, 40.0])
+    lp = d.log_prob([1.0, 1.0]).numpy()
+    assert np.isfinite(lp[0]) and lp[0] < -800 and lp[1] == 0.0
+    np.testing.assert_array_equal(d.log_prob([0.0, 0.0]).numpy()[0], 0.0)

@@ -5,8 +5,8 @@ import numpy as np
 import scipy.special as sp
 import scipy.stats as st
 
-from probability.distributions import (ExpInverseGamma, ExponentiallyModifiedGaussian, SigmoidBeta, TwoPieceNormal,
-                                       TwoPieceStudentT)
+from probability.distributions import (Bates, ExpInverseGamma, ExponentiallyModifiedGaussian, GammaGamma,
+                                       ProbitBernoulli, SigmoidBeta, TwoPieceNormal, TwoPieceStudentT)
 
 from . import DistCase
 
@@ -120,4 +120,28 @@ CASES = [
              ref={"mode": lambda p, x: np.log(p["concentration1"] / p["concentration0"])},
              checks=TAILS + ("quantile", "mode"),
              invalid={"concentration1": 0.0, "concentration0": 1.0}),
+    DistCase("Bates", Bates,
+             {"total_count": np.array([1.0, 3.0, 10.0, 24.0]), "low": np.array([-1.0, 0.0, 2.0, -3.0]),
+              "high": np.array([1.0, 2.0, 3.0, 4.0])},
+             points=np.array([0.3, 1.7, 2.1, -1.9]),
+             scipy=lambda total_count, low, high: st.irwinhall(total_count, loc=low, scale=(high - low) / total_count),
+             checks=TAILS + ("mean", "variance", "stddev"), grad_params=("low", "high"),
+             invalid={"total_count": 2.5, "low": 0.0, "high": 1.0}),
+    DistCase("GammaGamma", GammaGamma,
+             {"concentration": np.array([3.0, 1.5, 0.7]), "mixing_concentration": np.array([2.5, 5.0, 9.0]),
+              "mixing_rate": np.array([2.0, 0.7, 3.0])},
+             points=np.array([0.3, 2.2, 0.05]),
+             scipy=lambda concentration, mixing_concentration, mixing_rate: st.betaprime(
+                 concentration, mixing_concentration, scale=mixing_rate),
+             checks=("log_prob", "mean", "variance", "stddev"),
+             invalid={"concentration": 1.0, "mixing_concentration": 0.0, "mixing_rate": 1.0}),
+    DistCase("ProbitBernoulli", ProbitBernoulli, {"probits": np.array([-0.3, 1.2, -2.5])},
+             points=np.array([0.0, 1.0, 1.0]),
+             scipy=lambda probits: st.bernoulli(sp.ndtr(probits)), discrete=True,
+             checks=("log_prob", "mean", "variance", "stddev", "entropy"), sample_test="moments"),
+    DistCase("ProbitBernoulli probs", ProbitBernoulli, {"probs": np.array([0.2, 0.9, 0.5])},
+             points=np.array([1.0, 0.0, 1.0]),
+             scipy=lambda probs: st.bernoulli(probs), discrete=True,
+             checks=("log_prob", "mean", "variance", "stddev", "entropy"), sample_test="moments",
+             invalid={"probs": 1.5}),
 ]
