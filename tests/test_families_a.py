@@ -193,3 +193,41 @@ def test_log_logistic_matches_tfp_and_undefined_moments():
     x = f64([-1.0, 0.0, 0.0])
     assert np.all(np.isneginf(d.log_prob(x).numpy()))
     np.testing.assert_array_equal(d.cdf(x).numpy(), [0.0, 0.0, 0.0])
+
+
+# -- LogitNormal ---------------------------------------------------------------------------------------
+
+def test_logit_normal_approximate_moments():
+    d = tfd.LogitNormal(f64([0.0, 1.5, -2.0]), f64([1.0, 0.5, 3.0]))
+    # TFP 0.25's Gauss-Hermite values (gauss_hermite_scale_limit=10., degree 20)
+    np.testing.assert_allclose(d.mean_approx().numpy(), [0.5000000000000001, 0.8063092794229075, 0.28243654172871857],
+                               rtol=1e-12)
+    np.testing.assert_allclose(d.variance_approx().numpy(),
+                               [0.04337903698621874, 0.005877289133209732, 0.10591439182654955], rtol=1e-10)
+    # TFP's default probit-mixture approximation is within 3e-3 of these
+    np.testing.assert_allclose(d.variance_approx().numpy(), [0.04337866656462375, 0.0058778777720909225,
+                                                             0.10565614247828088], rtol=3e-3)
+    np.testing.assert_allclose(d.stddev_approx().numpy(), np.sqrt(d.variance_approx().numpy()))
+    # against adaptive quadrature of the density
+    import scipy.integrate as si
+    import scipy.special as sp
+    m = si.quad(lambda x: sp.expit(x) * st.norm(1.5, 0.5).pdf(x), -np.inf, np.inf)[0]
+    np.testing.assert_allclose(d.mean_approx().numpy()[1], m, rtol=1e-10)
+    for method in ("mean", "variance", "mode", "entropy"):
+        with pytest.raises(NotImplementedError, match="LogitNormal"):
+            getattr(d, method)()
+
+
+def test_logit_normal_kl_outside_values_and_arguments():
+    a = tfd.LogitNormal(f64([0.0, 1.5, -2.0]), f64([1.0, 0.5, 3.0]))
+    b = tfd.LogitNormal(f64([0.5, 1.0, 0.0]), f64([2.0, 0.7, 1.0]))
+    np.testing.assert_allclose(probability.kl_divergence(a, b).numpy(),
+                               [0.3493971805599453, 0.3466763182538659, 4.901387711331891], rtol=1e-12)   # TFP 0.25
+    y = f64([0.0, 1.0, 1.5])
+    assert np.all(np.isneginf(a.log_prob(y).numpy()))
+    np.testing.assert_array_equal(a.cdf(y).numpy(), [0.0, 1.0, 1.0])
+    with pytest.raises(ValueError, match="`num_probit_terms_approx`"):
+        tfd.LogitNormal(0.0, 1.0, num_probit_terms_approx=9)
+    c = a.copy(gauss_hermite_degree=10)
+    assert c.gauss_hermite_degree == 10 and c.num_probit_terms_approx == 2
+    assert isinstance(a.distribution, tfd.Normal)

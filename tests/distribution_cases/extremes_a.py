@@ -67,6 +67,26 @@ def _pert(low, peak, high, temperature):
     return st.beta(1 + temperature * (peak - low) / width, 1 + temperature * (high - peak) / width, low, width)
 
 
+
+class _LogitNormal(st.rv_continuous):
+    """Reference logit-normal from SciPy's Normal: the density of sigmoid(N(m, s))."""
+
+    def _argcheck(self, m, s):
+        return s > 0
+
+    def _pdf(self, y, m, s):
+        return st.norm(m, s).pdf(sp.logit(y)) / (y * (1 - y))
+
+    def _cdf(self, y, m, s):
+        return st.norm(m, s).cdf(sp.logit(y))
+
+    def _ppf(self, q, m, s):
+        return sp.expit(st.norm(m, s).ppf(q))
+
+
+_LOGIT_NORMAL = _LogitNormal(a=0.0, b=1.0, name="logit_normal")
+
+
 CASES = [
     DistCase("GeneralizedPareto", tfd.GeneralizedPareto,
              {"loc": np.array([0.0, 1.5, -2.0]), "scale": np.array([1.0, 0.5, 3.0]),
@@ -123,4 +143,9 @@ CASES = [
              scipy=lambda loc, scale: st.fisk(1.0 / scale, scale=np.exp(loc)), checks=ALL_TAILS + ("mode",),
              ref={"mode": lambda p, x: np.exp(p["loc"]) * ((1 - p["scale"]) / (1 + p["scale"])) ** p["scale"]},
              invalid={"loc": 0.0, "scale": 0.0}),
+    DistCase("LogitNormal", tfd.LogitNormal, {"loc": np.array([0.0, 1.5, -2.0]), "scale": np.array([1.0, 0.5, 3.0])},
+             points=np.array([0.3, 0.9, 0.01]),
+             scipy=lambda loc, scale: _LOGIT_NORMAL(loc, scale),
+             checks=("log_prob", "cdf", "quantile", "log_cdf", "survival_function", "log_survival_function"),
+             invalid={"loc": 0.0, "scale": -1.0}),
 ]
