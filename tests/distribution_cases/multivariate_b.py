@@ -7,10 +7,11 @@ TFP 0.25's values (printed by TFP 0.25 in float64, pinned here as literals)."""
 import numpy as np
 import scipy.stats as st
 
-from probability.distributions import (FlatDirichlet, OrderedLogistic, PlackettLuce, PowerSpherical,
-                                       StoppingRatioLogistic, VectorDeterministic)
+from probability.distributions import (FlatDirichlet, MultivariateNormalDiagPlusLowRankCovariance, OrderedLogistic,
+                                       PlackettLuce, PowerSpherical, StoppingRatioLogistic, VectorDeterministic)
 
 from . import DistCase
+from .multivariate import _mvn_refs
 
 # shared ordinal parameters: batch [3, 2], K = 3 cutpoints (4 classes)
 ORD_CUTPOINTS = np.array([[-1.0, 0.5, 2.0], [-0.3, 0.0, 0.9]])
@@ -69,6 +70,11 @@ def _ps_covariance(params, x):
     return along * outer + across * (np.eye(3) - outer)
 
 
+def _diag_plus_low_rank_cov(params):
+    u = params["cov_perturb_factor"]
+    return np.apply_along_axis(np.diag, -1, params["cov_diag_factor"]) + u @ np.swapaxes(u, -1, -2)
+
+
 def _flat_dirichlet(method):
     frozen = st.dirichlet(np.ones(3))
     value = {"mean": frozen.mean(), "variance": frozen.var(), "entropy": frozen.entropy()}
@@ -123,4 +129,16 @@ CASES = [
              ref={"log_prob": PS_LOG_PROB, "entropy": PS_ENTROPY, "mean": _ps_mean, "covariance": _ps_covariance},
              checks=("log_prob", "entropy", "mean", "covariance"), sample_test=None,
              invalid={"mean_direction": [1.0, 0.0], "concentration": -1.0}),
+    DistCase("MultivariateNormalDiagPlusLowRankCovariance", MultivariateNormalDiagPlusLowRankCovariance,
+             {"loc": np.array([[1.0, 2.0, 0.0], [0.0, -1.0, 3.0]]), "cov_diag_factor": np.array([1.0, 2.0, 0.5]),
+              "cov_perturb_factor": np.array([[1.0, 0.0], [0.5, 1.0], [0.0, -1.0]])},
+             points=np.array([[0.5, 1.0, 1.0], [1.0, -2.0, 2.5]]), ref=_mvn_refs(_diag_plus_low_rank_cov),
+             checks=("log_prob", "mean", "variance", "covariance", "entropy"), sample_test="moments",
+             invalid={"cov_diag_factor": [1.0, -1.0], "cov_perturb_factor": [[1.0], [0.0]]}),
+    DistCase("MultivariateNormalDiagPlusLowRankCovariance no loc, batched factor",
+             MultivariateNormalDiagPlusLowRankCovariance,
+             {"cov_diag_factor": np.array([[0.3, 1.0], [2.0, 0.7]]),
+              "cov_perturb_factor": np.array([[[1.0, 0.2, -0.5], [0.3, 0.4, 0.1]], [[0.0, 1.0, 0.0], [1.0, 0.0, 2.0]]])},
+             points=np.array([0.4, -1.1]), ref=_mvn_refs(_diag_plus_low_rank_cov),
+             checks=("log_prob", "mean", "variance", "covariance", "entropy"), sample_test="moments"),
 ]
