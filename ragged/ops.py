@@ -181,15 +181,30 @@ def elementwise(fn, args, kwargs):
         flat = [_flat_operand(ref, a, what) for a in args]
     except ValueError:
         return _broadcast_elementwise(fn, args, kwargs, what)
-    return ref.with_flat_values(fn(*flat, **kwargs))
+    return ref.with_flat_values(_call(fn, flat, kwargs, ref.dtype))
+
+
+def _call(fn, flat, kwargs, dtype):
+    """``fn(*flat, **kwargs)``; operands of another dtype than the ragged values' (a float for
+    integer values included) are TF's InvalidArgumentError here, as TF's ragged dispatch
+    converts each operand on its own and its kernel refuses the mix."""
+    try:
+        return fn(*flat, **kwargs)
+    except TypeError as exc:
+        mixed = any((isinstance(a, core.Tensor) and a.dtype != dtype)
+                    or (isinstance(a, (float, complex)) and dtype.kind in "iub") for a in flat)
+        if mixed:
+            raise wb.errors.InvalidArgumentError(None, None, str(exc)) from exc
+        raise
 
 
 def _broadcast_elementwise(fn, args, kwargs, what):
     ragged = [a for a in args if isinstance(a, RaggedTensor)]
     rank = ragged[0].ndim
     if any(r.ndim != rank for r in ragged):
-        raise ValueError(f"{what}: ragged operands of shapes {[_shape(r) for r in ragged]} have different "
-                         "ranks; broadcasting between ragged tensors needs one rank")
+        raise wb.errors.InvalidArgumentError(   # TF 2.21: its shape assertion's error
+            None, None, f"{what}: ragged operands of shapes {[_shape(r) for r in ragged]} have different "
+            "ranks; broadcasting between ragged tensors needs one rank")
     k = max(r.ragged_rank for r in ragged)
     dtype = ragged[0].row_splits_dtype
     ops, slots = [], []
@@ -212,7 +227,7 @@ def _broadcast_elementwise(fn, args, kwargs, what):
     flats = [wb.gather(r.flat_values, core.wrap(i)) if i is not None else r.flat_values
              for r, i in zip(ops, idx)]
     flat_args = [a if s is None else flats[s] for a, s in zip(args, slots)]
-    result = fn(*flat_args, **kwargs)
+    result = _call(fn, flat_args, kwargs, ragged[0].dtype)
     for part in reversed(parts):
         result = RaggedTensor(result, part, _internal=True)
     return result.with_row_splits_dtype(dtype)

@@ -163,7 +163,21 @@ def _axes(rt, axis, opname):
     return sorted(set(out))
 
 
-def _reduce(kind, rt, axis, keepdims):
+def _check_numeric(rt, opname):
+    """TF's kernels sum, multiply and compare numbers only: bool and string values are its
+    InvalidArgumentError (reduce_all and reduce_any take bools)."""
+    kind = rt.dtype.kind
+    if kind in "bOSU":
+        name = "bool" if kind == "b" else "string"
+        raise wb.errors.InvalidArgumentError(
+            None, None, f"{opname}: Value for attr 'T' of {name} is not in the list of allowed values: float, "
+            "double, int32, uint8, int16, int8, int64, bfloat16, uint16, half, uint32, uint64 (and complex for "
+            "sum and prod)")
+
+
+def _reduce(kind, rt, axis, keepdims, check=True):
+    if check:
+        _check_numeric(rt, f"reduce_{kind}")
     if axis is None:
         dense = {"sum": wb.reduce_sum, "prod": wb.reduce_prod, "max": wb.reduce_max,
                  "min": wb.reduce_min}[kind]
@@ -212,6 +226,7 @@ def _ones_like_ragged(rt):
 
 def reduce_mean(input_tensor, axis=None, keepdims=False, name=None):
     """Mean over ``axis``; NaN for empty rows (TF: the sum divided by a count of 0)."""
+    _check_numeric(input_tensor, "reduce_mean")
     total = _reduce("sum", input_tensor, axis, keepdims)
     count = _reduce("sum", _ones_like_ragged(input_tensor), axis, keepdims)
     if isinstance(total, RaggedTensor):
@@ -236,12 +251,12 @@ def reduce_std(input_tensor, axis=None, keepdims=False, name=None):
 
 
 def reduce_all(input_tensor, axis=None, keepdims=False, name=None):
-    out = _reduce("prod", wb.cast(input_tensor, np.int32), axis, keepdims)
+    out = _reduce("prod", wb.cast(input_tensor, np.int32), axis, keepdims, check=False)
     return wb.cast(out, np.bool_)
 
 
 def reduce_any(input_tensor, axis=None, keepdims=False, name=None):
-    out = _reduce("sum", wb.cast(input_tensor, np.int32), axis, keepdims)
+    out = _reduce("sum", wb.cast(input_tensor, np.int32), axis, keepdims, check=False)
     return wb.cast(out, np.bool_)
 
 
@@ -250,6 +265,8 @@ def reduce_logsumexp(input_tensor, axis=None, keepdims=False, name=None):
     -inf for empty rows. Supports all axes at once, the ragged axis and axis 0 of a
     ragged_rank-1 tensor, and the uniform inner axes."""
     rt = input_tensor
+    if axis is not None and len(_axes(rt, axis, "reduce_logsumexp")) == rt.ndim:
+        axis = None   # every axis: the flat values' logsumexp (TF's value)
     if axis is None:
         out = wb.reduce_logsumexp(rt.flat_values)
         return wb.reshape(out, (1,) * rt.ndim) if keepdims else out

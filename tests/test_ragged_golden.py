@@ -187,3 +187,51 @@ def test_stack_dynamic_partitions_splits_dtype():
 def test_range_zero_delta_is_invalid_argument():
     with pytest.raises(InvalidArgumentError, match="Requires delta != 0"):   # TF 2.21's text
         ragged.range([3], [5], [0])
+
+
+# ---------------------------------------------------------------------------
+# elementwise ops and reductions
+
+
+def test_elementwise_dtype_mix_is_invalid_argument():
+    ri = ragged.constant([[1, 2], [3]])
+    # TF 2.21: "cannot compute AddV2 as input #1(zero-based) was expected to be a int32 tensor but is a float
+    # tensor" (an InvalidArgumentError) for each of these
+    for f in [lambda: ri + 1.5, lambda: ri + 1.0, lambda: 1.5 + ri, lambda: ri + wb.constant(1, wb.int64),
+              lambda: ri * [[1.5], [2.0]], lambda: wb.maximum(ri, 1.5), lambda: ri < 1.5,
+              lambda: ri + ragged.constant([[1.0, 2.0], [3.0]])]:
+        with pytest.raises(InvalidArgumentError):
+            f()
+    assert (ri + True).to_list() == [[2, 3], [4]]   # TF 2.21: int32
+    rf = ragged.constant([[1.0, 2.0], [3.0]])
+    assert (rf + 1).to_list() == [[2.0, 3.0], [4.0]] and (rf + 1).dtype == wb.float32
+
+
+def test_elementwise_rank_mismatch_is_invalid_argument():
+    rt = ragged.constant([[[1, 2], [3]], [], [[4, 5, 6], [], [7]]])
+    with pytest.raises(InvalidArgumentError):   # TF 2.21: "Condition x == y did not hold."
+        rt + ragged.constant([[1, 2], [], [3, 4, 5]])
+
+
+@pytest.mark.parametrize("name", ["reduce_sum", "reduce_prod", "reduce_max", "reduce_min", "reduce_mean"])
+def test_reductions_refuse_bool_and_string(name):
+    for rt in [ragged.constant([[True, False], []]), ragged.constant([["a", "b"], []])]:
+        for axis in [1, None]:
+            # TF 2.21: "Value for attr 'T' of bool is not in the list of allowed values: ..."
+            with pytest.raises(InvalidArgumentError, match="Value for attr 'T' of (bool|string)"):
+                getattr(wb, name)(rt, axis=axis)
+
+
+def test_reduce_all_any_of_bools_and_ints():
+    rb = ragged.constant([[True, False], []])
+    assert wb.reduce_all(rb, axis=1).numpy().tolist() == [False, True]   # TF 2.21
+    assert wb.reduce_any(rb, axis=1).numpy().tolist() == [True, False]
+    assert wb.reduce_all(ragged.constant([[1, 2], [3]]), axis=1).numpy().tolist() == [True, True]
+
+
+def test_reduce_logsumexp_over_every_axis():
+    rt = ragged.constant([[1.0, 2.0, 3.0], [], [4.0, 5.0], [6.0]])
+    out = wb.reduce_logsumexp(rt, axis=[0, 1])
+    assert out.shape == () and abs(float(out) - 6.456193447113037) < 1e-6   # TF 2.21
+    keep = wb.reduce_logsumexp(ragged.constant([[1.0, 2.0], [3.0]]), axis=[0, 1], keepdims=True)
+    assert keep.shape == (1, 1) and np.allclose(keep.numpy(), [[3.4076059]])   # TF 2.21
