@@ -231,3 +231,39 @@ def test_logit_normal_kl_outside_values_and_arguments():
     c = a.copy(gauss_hermite_degree=10)
     assert c.gauss_hermite_degree == 10 and c.num_probit_terms_approx == 2
     assert isinstance(a.distribution, tfd.Normal)
+
+
+# -- NoncentralChi2 ------------------------------------------------------------------------------------
+
+def test_noncentral_chi2_matches_tfp():
+    d = tfd.NoncentralChi2(f64([0.7, 3.0, 12.0]), f64([2.0, 0.5, 30.0]))
+    x = f64([0.3, 2.5, 60.0])
+    # printed by TFP 0.25
+    np.testing.assert_allclose(d.log_prob(x).numpy(), [-1.1710435056892512, -1.7605101407950265, -4.621541536441034],
+                               rtol=1e-10)
+    np.testing.assert_allclose(d.cdf(x).numpy(), [0.2269624852001259, 0.45397375055555655, 0.9232695767002919],
+                               rtol=1e-10)
+    np.testing.assert_allclose(d.survival_function(x).numpy(), [0.773037514799874, 0.5460262494444434,
+                                                                0.07673042329970814], rtol=1e-10)
+    np.testing.assert_allclose(d.quantile(f64(0.3)).numpy(), [0.5760445776056707, 1.6748010968239975,
+                                                              35.06557441165244], rtol=1e-9)
+    # at 0: infinite for df < 2, exp(-nc / 2) / 2 for df = 2, 0 above
+    np.testing.assert_allclose(d.log_prob(f64([0.0, 0.0, -1.0])).numpy(), [np.inf, -np.inf, -np.inf])
+    np.testing.assert_allclose(tfd.NoncentralChi2(f64(2.0), f64(1.0)).log_prob(f64(0.0)).numpy(), -1.1931471805599454)
+
+
+def test_noncentral_chi2_limits_and_extremes():
+    # zero noncentrality is the central chi-square; a large one keeps its digits (SciPy's ncx2)
+    d = tfd.NoncentralChi2(f64([3.0, 5.0, 50.0]), f64([0.0, 1e4, 200.0]))
+    x = np.array([1.5, 1.1e4, 100.0])
+    want = [st.chi2(3.0).logpdf(1.5), st.ncx2(5.0, 1e4).logpdf(1.1e4), st.ncx2(50.0, 200.0).logpdf(100.0)]
+    np.testing.assert_allclose(d.log_prob(f64(x)).numpy(), want, rtol=1e-9)
+    want = [st.chi2(3.0).cdf(1.5), st.ncx2(5.0, 1e4).cdf(1.1e4), st.ncx2(50.0, 200.0).cdf(100.0)]
+    np.testing.assert_allclose(d.cdf(f64(x)).numpy(), want, rtol=1e-8)
+    np.testing.assert_allclose(d.quantile(f64(0.01)).numpy(),
+                               [st.chi2(3.0).ppf(0.01), st.ncx2(5.0, 1e4).ppf(0.01), st.ncx2(50.0, 200.0).ppf(0.01)],
+                               rtol=1e-9)
+    assert d.reparameterization_type is tfd.NOT_REPARAMETERIZED
+    for method in ("mode", "entropy"):
+        with pytest.raises(NotImplementedError, match="NoncentralChi2"):
+            getattr(d, method)()

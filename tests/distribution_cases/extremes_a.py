@@ -148,4 +148,11 @@ CASES = [
              scipy=lambda loc, scale: _LOGIT_NORMAL(loc, scale),
              checks=("log_prob", "cdf", "quantile", "log_cdf", "survival_function", "log_survival_function"),
              invalid={"loc": 0.0, "scale": -1.0}),
+    DistCase("NoncentralChi2", tfd.NoncentralChi2,
+             {"df": np.array([0.7, 3.0, 12.0, 4.0]), "noncentrality": np.array([2.0, 0.5, 30.0, 400.0])},
+             points=np.array([0.3, 2.5, 60.0, 350.0]),
+             scipy=lambda df, noncentrality: st.ncx2(df, noncentrality),
+             checks=("log_prob", "cdf", "mean", "variance", "stddev", "quantile", "log_cdf", "survival_function",
+                     "log_survival_function"),
+             invalid={"df": 0.0, "noncentrality": 1.0}, rtol=1e-6),
 ]
