@@ -220,3 +220,60 @@ def test_probit_bernoulli_far_tails():
     lp = d.log_prob([1.0, 1.0]).numpy()
     assert np.isfinite(lp[0]) and lp[0] < -800 and lp[1] == 0.0
     np.testing.assert_array_equal(d.log_prob([0.0, 0.0]).numpy()[0], 0.0)
+
+
+def test_zipf_matches_tfp():
+    d = tfd.Zipf(f64([1.5, 3.0, 6.0]))
+    assert d.dtype == np.int32 and not d.allow_nan_stats
+    x = f64([1.0, 2.0, 7.0])
+    _close(d.log_prob(x), [-0.9602599, -2.26347572, -11.69265528])
+    _close(d.cdf(x), [0.38279338, 0.93589579, 0.99999189])
+    _close(d.survival_function(x), [6.17206616e-01, 6.41042058e-02, 8.10534520e-06])
+    _close(d.log_survival_function(x), [-0.48255144, -2.7472453, -11.72298681])
+    np.testing.assert_array_equal(d.mode().numpy(), [1, 1, 1])
+    _missing(d, "entropy")
+    assert d.experimental_default_event_space_bijector() is None
+
+
+def test_zipf_values_are_converted_to_its_dtype_as_in_tfp():
+    d = tfd.Zipf(f64([1.5, 3.0]))       # int32: 2.5 -> 2, -1.5 -> -1, 0.7 -> 0
+    _close(d.log_prob(f64([2.5, 2.5])), [-1.99998067, -2.26347572])
+    _close(d.log_prob(f64([-1.5, 0.7])), [-np.inf, -np.inf])
+    _close(d.cdf(f64([-1.5, 3.7])), [0.0, 0.96670718])
+    d = tfd.Zipf(f64([1.5, 3.0]), dtype=np.float64)
+    _close(d.log_prob(f64([2.5, 2.5])), [-2.334696, -2.93290637])
+    _close(d.cdf(f64([2.5, 2.5])), [0.55948231, 0.95499213])
+    d = tfd.Zipf(f64([1.5, 3.0]), dtype=np.float64, force_probs_to_zero_outside_support=True)
+    _close(d.log_prob(f64([2.5, 2.5])), [-np.inf, -np.inf])
+    _close(d.cdf(f64([2.5, 2.5])), [0.51813128, 0.93589579])
+
+
+def test_zipf_moments_where_they_do_not_exist():
+    d = tfd.Zipf(f64([1.5, 2.5, 3.0, 3.5]))
+    _close(d.mean(), [np.nan, 1.94737247, 1.36843278, 1.19059815])
+    # TFP 0.25: [nan, nan, inf, 0.9010141]; for 2 < power < 3 the variance is infinite
+    _close(d.variance(), [np.nan, np.inf, np.inf, 0.9010141])
+
+
+def test_zipf_log_prob_gradient_in_power():
+    import scipy.special as sp
+    p = wb.Variable(f64([1.5, 4.0]))
+    with wb.GradientTape() as tape:
+        lp = tfd.Zipf(p).log_prob(f64([3.0, 1.0]))
+    g = tape.gradient(lp, p).numpy()
+    h = 1e-6
+    pn = np.array([1.5, 4.0])
+    fd = -np.log([3.0, 1.0]) - (np.log(sp.zeta(pn + h)) - np.log(sp.zeta(pn - h))) / (2 * h)
+    np.testing.assert_allclose(g, fd, rtol=1e-6)
+
+
+def test_zipf_heavy_tailed_draws_match_the_pmf():
+    d = tfd.Zipf(f64(1.5))
+    x = d.sample(20000, seed=4).numpy()
+    assert x.dtype == np.int32 and x.min() >= 1
+    ks = np.arange(1, 6)
+    freq = np.array([(x == k).mean() for k in ks])
+    pmf = np.exp(d.log_prob(f64(ks)).numpy())
+    assert np.all(np.abs(freq - pmf) <= 4 * np.sqrt(pmf * (1 - pmf) / x.size)), (freq, pmf)
+    tail = (x > 100).mean()
+    np.testing.assert_allclose(tail, d.survival_function(f64(100.0)).numpy(), rtol=0.15)

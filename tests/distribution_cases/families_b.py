@@ -6,7 +6,7 @@ import scipy.special as sp
 import scipy.stats as st
 
 from probability.distributions import (Bates, ExpInverseGamma, ExponentiallyModifiedGaussian, GammaGamma,
-                                       ProbitBernoulli, SigmoidBeta, TwoPieceNormal, TwoPieceStudentT)
+                                       ProbitBernoulli, SigmoidBeta, TwoPieceNormal, TwoPieceStudentT, Zipf)
 
 from . import DistCase
 
@@ -144,4 +144,9 @@ CASES = [
              scipy=lambda probs: st.bernoulli(probs), discrete=True,
              checks=("log_prob", "mean", "variance", "stddev", "entropy"), sample_test="moments",
              invalid={"probs": 1.5}),
+    DistCase("Zipf", Zipf, {"power": np.array([3.5, 5.0, 8.0])},
+             points=np.array([1.0, 2.0, 7.0]),
+             scipy=lambda power: st.zipf(power), discrete=True,
+             checks=("log_prob", "cdf", "survival_function", "log_survival_function", "mean", "variance", "stddev"),
+             sample_test="moments", invalid={"power": 0.5}),
 ]
