@@ -358,3 +358,89 @@ def test_ssm_bad_arguments_name_the_argument():
         m.log_prob(f64(np.zeros((3, 2))))
     with pytest.raises(NotImplementedError, match="slicing"):
         m[0]
+
+
+# -- Blockwise and BatchConcat -------------------------------------------------------------------
+
+def test_blockwise_matches_tfp():
+    d = tfd.Blockwise([tfd.Independent(tfd.Gamma(f64([2.0, 3.0]), f64(1.0)), 1), tfd.Normal(f64(0.5), f64(2.0)),
+                       tfd.MultivariateNormalDiag(f64([1.0, 2.0]), f64([0.5, 0.3]))])
+    assert d.event_shape == (5,) and d.batch_shape == () and d.dtype == np.float64
+    np.testing.assert_allclose(d.log_prob(f64([1.0, 2.0, 0.3, 1.1, 2.2])).numpy(), -4.106917836950359, rtol=1e-12)
+    np.testing.assert_allclose(d.entropy().numpy(), 6.477636970552624, rtol=1e-12)
+    np.testing.assert_allclose(d.mean().numpy(), [2.0, 3.0, 0.5, 1.0, 2.0])
+    with pytest.raises(NotImplementedError, match="Blockwise"):
+        d.variance()
+    # a joint distribution's parts in tf.nest order (sorted keys: a, b, c), TFP 0.25's value
+    joint = tfd.JointDistributionNamed(dict(b=tfd.Normal(f64(0.0), f64(1.0)), a=tfd.Exponential(f64(2.0)),
+                                            c=lambda a: tfd.Independent(tfd.Normal(f64([0.0, 1.0]) * a[..., None], f64(1.0)), 1)))
+    d = tfd.Blockwise(joint)
+    assert d.event_shape == (4,)
+    np.testing.assert_allclose(d.log_prob(f64([0.7, -0.3, 0.4, 1.5])).numpy(), -3.908668419054073, rtol=1e-12)
+    x = d.sample([3, 2], seed=4)
+    assert x.shape == (3, 2, 4) and np.all(x.numpy()[..., 0] > 0)
+
+
+def test_blockwise_draws_dtype_override_kl_and_slicing():
+    parts = [tfd.Normal(f64([0.0, 5.0]), f64(1.0)), tfd.Independent(tfd.Exponential(f64([[1.0, 4.0], [2.0, 0.5]])), 1)]
+    d = tfd.Blockwise(parts)
+    assert d.batch_shape == (2,) and d.event_shape == (3,)
+    x = d.sample(20000, seed=6).numpy()
+    np.testing.assert_allclose(x.mean(0), [[0.0, 1.0, 0.25], [5.0, 0.5, 2.0]], atol=0.05)
+    np.testing.assert_allclose(d[1:].log_prob(f64(x[:5, 1:])).numpy(), d.log_prob(f64(x[:5])).numpy()[:, 1:],
+                               rtol=1e-12)
+    other = tfd.Blockwise([tfd.Normal(f64([1.0, 5.0]), f64(2.0)), parts[1]])
+    import probability
+    want = probability.kl_divergence(parts[0], tfd.Normal(f64([1.0, 5.0]), f64(2.0))).numpy()
+    np.testing.assert_allclose(probability.kl_divergence(d, other).numpy(), want, rtol=1e-12)
+    cast = tfd.Blockwise([tfd.Normal(f64(0.0), f64(1.0)), tfd.Poisson(rate=f64(3.0))], dtype_override=np.float32)
+    y = cast.sample(4, seed=1)
+    assert y.dtype == wb.float32 and np.all(y.numpy()[:, 1] == np.round(y.numpy()[:, 1]))
+    np.testing.assert_allclose(cast.log_prob(wb.constant([[0.5, 2.0]], dtype=wb.float32)).numpy(),
+                               st.norm.logpdf(0.5) + st.poisson(3.0).logpmf(2), rtol=1e-6)
+    with pytest.raises(ValueError, match="batch_shape"):
+        tfd.Blockwise([tfd.Normal(f64([0.0, 1.0]), f64(1.0)), tfd.Normal(f64(0.0), f64(1.0))])
+    with pytest.raises(TypeError, match="dtype"):
+        tfd.Blockwise([tfd.Normal(f64(0.0), f64(1.0)), tfd.Normal(0.0, 1.0)])
+    with pytest.raises(ValueError, match="last dimension must be 3"):
+        d.log_prob(f64([0.0, 1.0]))
+
+
+def test_batch_concat_matches_tfp_and_slices_across_parts():
+    c = tfd.BatchConcat([tfd.Normal(f64(np.zeros([1, 3])), f64(1.0)), tfd.Normal(f64(np.ones([2, 1])), f64(2.0))],
+                        axis=1)
+    assert c.batch_shape == (2, 4) and c.event_shape == ()
+    x = np.arange(8.0).reshape(2, 4)
+    full = c.log_prob(f64(x)).numpy()
+    np.testing.assert_allclose(full, [[-0.91893853, -1.41893853, -2.91893853, -2.11208571],
+                                      [-8.91893853, -13.41893853, -18.91893853, -6.11208571]], rtol=1e-8)
+    np.testing.assert_allclose(c.mean().numpy(), [[0.0, 0.0, 0.0, 1.0]] * 2)
+    for key in [(slice(None), slice(2, None)), (0,), (slice(None), 3), (slice(None), slice(None, None, -1)),
+                (Ellipsis, slice(2, 4)), (1, slice(0, 4, 2))]:
+        np.testing.assert_allclose(c[key].log_prob(f64(x[key])).numpy(), full[key], rtol=1e-12, err_msg=str(key))
+    assert c.sample(3, seed=1).shape == (3, 2, 4)
+    assert c.experimental_default_event_space_bijector() is not None
+    # vector events: MVN parts concatenated along the batch, covariances too
+    mvn = tfd.BatchConcat([tfd.MultivariateNormalDiag(f64([[0.0, 1.0]]), f64([1.0, 2.0])),
+                           tfd.MultivariateNormalDiag(f64([[2.0, 3.0], [4.0, 5.0]]), f64([0.5, 0.5]))], axis=0)
+    assert mvn.batch_shape == (3,) and mvn.event_shape == (2,)
+    np.testing.assert_allclose(mvn.covariance().numpy()[:, [0, 1], [0, 1]], [[1.0, 4.0], [0.25, 0.25], [0.25, 0.25]])
+    np.testing.assert_allclose(mvn.log_prob(f64([0.0, 1.0])).numpy(),
+                               [st.multivariate_normal([0.0, 1.0], np.diag([1.0, 4.0])).logpdf([0.0, 1.0]),
+                                st.multivariate_normal([2.0, 3.0], 0.25 * np.eye(2)).logpdf([0.0, 1.0]),
+                                st.multivariate_normal([4.0, 5.0], 0.25 * np.eye(2)).logpdf([0.0, 1.0])], rtol=1e-12)
+
+
+def test_batch_concat_bad_arguments_name_the_argument():
+    a, b = tfd.Normal(f64(np.zeros([2, 3])), f64(1.0)), tfd.Normal(f64(np.zeros([3, 1])), f64(1.0))
+    with pytest.raises(ValueError, match="do not broadcast"):
+        tfd.BatchConcat([a, b], axis=1)
+    with pytest.raises(ValueError, match="`axis`"):
+        tfd.BatchConcat([a, a], axis=-1)
+    with pytest.raises(ValueError, match="event_shape"):
+        tfd.BatchConcat([a, tfd.MultivariateNormalDiag(f64(np.zeros([2, 1, 2])), f64([1.0, 1.0]))], axis=1)
+    with pytest.raises(ValueError, match="rank"):
+        tfd.BatchConcat([a, tfd.Normal(f64(np.zeros([3])), f64(1.0))], axis=0)
+    mixed = tfd.BatchConcat([tfd.Gamma(f64([1.0]), f64(1.0)), tfd.Normal(f64([0.0]), f64(1.0))], axis=0)
+    with pytest.raises(NotImplementedError, match="BatchConcat"):
+        mixed.experimental_default_event_space_bijector()

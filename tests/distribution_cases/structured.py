@@ -8,8 +8,9 @@ import scipy.stats as st
 from scipy.special import log_softmax, logsumexp
 
 import workbench as wb
-from probability.distributions import (Categorical, Gamma, HiddenMarkovModel, LinearGaussianStateSpaceModel,
-                                       MarkovChain, MultivariateNormalDiag, Normal, Poisson)
+from probability.distributions import (BatchConcat, Blockwise, Categorical, Gamma, HiddenMarkovModel, Independent,
+                                       LinearGaussianStateSpaceModel, MarkovChain, MultivariateNormalDiag, Normal,
+                                       Poisson)
 
 from .glue import BuiltCase
 
@@ -155,7 +156,74 @@ def _ssm_ref(method):
     return ref
 
 
+# -- Blockwise: a Gamma pair, a scalar Normal and a diagonal MVN as one vector of 5
+BLOCK_PARAMS = {"concentration": np.array([2.0, 3.0]), "loc": np.array(0.5), "mvn_loc": np.array([1.0, 2.0])}
+BLOCK_X = np.array([[1.0, 2.0, 0.3, 1.1, 2.2], [0.4, 3.5, -1.0, 0.7, 1.9]])
+MVN_SCALE = np.array([0.5, 0.3])
+
+
+def _blockwise(concentration, loc, mvn_loc):
+    return Blockwise([Independent(Gamma(concentration, wb.constant(1.0, dtype=wb.float64)), 1),
+                      Normal(loc, wb.constant(2.0, dtype=wb.float64)),
+                      MultivariateNormalDiag(mvn_loc, wb.constant(MVN_SCALE))])
+
+
+def _blockwise_ref(method):
+    def ref(p, x):
+        g, n, m = st.gamma(p["concentration"]), st.norm(p["loc"], 2.0), st.norm(p["mvn_loc"], MVN_SCALE)
+        if method == "log_prob":
+            return g.logpdf(x[..., :2]).sum(-1) + n.logpdf(x[..., 2]) + m.logpdf(x[..., 3:]).sum(-1)
+        if method == "mean":
+            return np.concatenate([g.mean(), [n.mean()], m.mean()])
+        return g.entropy().sum() + n.entropy() + m.entropy().sum()
+    return ref
+
+
+# -- BatchConcat: Normal batches [2, 3] and [1, 1] along axis 1; Gamma batches [1] and [2] along axis 0
+CONCAT_PARAMS = {"loc1": np.array([[0.0, 1.0, -1.0], [0.5, 0.2, 2.0]]), "scale1": np.array([1.0, 0.5, 2.0]),
+                 "loc2": np.array([[3.0]]), "scale2": np.array([[1.5]])}
+CONCAT_X = np.array([[0.3, 1.2, -2.0, 2.5], [1.0, 0.0, 1.1, 4.0]])
+
+
+def _concat_normals(loc1, scale1, loc2, scale2):
+    return BatchConcat([Normal(loc1, scale1), Normal(loc2, scale2)], axis=1)
+
+
+def _concat_normals_ref(method):
+    def ref(p, x):
+        loc = np.concatenate([p["loc1"], np.broadcast_to(p["loc2"], (2, 1))], axis=1)
+        scale = np.concatenate([np.broadcast_to(p["scale1"], (2, 3)), np.broadcast_to(p["scale2"], (2, 1))], axis=1)
+        f = st.norm(loc, scale)
+        return {"log_prob": lambda: f.logpdf(x), "cdf": lambda: f.cdf(x), "mean": f.mean, "variance": f.var,
+                "stddev": f.std, "entropy": f.entropy}[method]()
+    return ref
+
+
+def _concat_gammas(concentration1, concentration2):
+    one = wb.constant(1.0, dtype=wb.float64)
+    return BatchConcat([Gamma(concentration1, one), Gamma(concentration2, one)], axis=0)
+
+
+def _concat_gammas_ref(method):
+    def ref(p, x):
+        f = st.gamma(np.concatenate([p["concentration1"], p["concentration2"]]))
+        return {"log_prob": lambda: f.logpdf(x), "cdf": lambda: f.cdf(x), "mean": f.mean, "variance": f.var,
+                "entropy": f.entropy}[method]()
+    return ref
+
+
 CASES = [
+    BuiltCase("Blockwise", Blockwise, BLOCK_PARAMS, points=BLOCK_X, build=_blockwise,
+              ref={m: _blockwise_ref(m) for m in ("log_prob", "mean", "entropy")},
+              checks=("log_prob", "mean", "entropy"), sample_test=None),
+    BuiltCase("BatchConcat Normal", BatchConcat, CONCAT_PARAMS, points=CONCAT_X, build=_concat_normals,
+              ref={m: _concat_normals_ref(m) for m in ("log_prob", "cdf", "mean", "variance", "stddev", "entropy")},
+              checks=("log_prob", "cdf", "mean", "variance", "stddev", "entropy"), sample_test="moments"),
+    BuiltCase("BatchConcat Gamma", BatchConcat,
+              {"concentration1": np.array([2.0]), "concentration2": np.array([0.7, 4.0])},
+              points=np.array([1.5, 0.2, 3.0]), build=_concat_gammas,
+              ref={m: _concat_gammas_ref(m) for m in ("log_prob", "cdf", "mean", "variance", "entropy")},
+              checks=("log_prob", "cdf", "mean", "variance", "entropy"), sample_test="moments", grad_order=1),
     BuiltCase("LinearGaussianStateSpaceModel", LinearGaussianStateSpaceModel, SSM_PARAMS, points=SSM_X, build=_ssm,
               ref={m: _ssm_ref(m) for m in ("log_prob", "mean", "variance")}, checks=("log_prob", "mean", "variance"),
               sample_test="moments", grad_order=1, rtol=1e-9),
