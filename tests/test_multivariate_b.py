@@ -294,3 +294,70 @@ def test_diag_plus_low_rank_covariance_samples_and_arguments():
         tfd.MultivariateNormalDiagPlusLowRankCovariance([0.0], [1.0])
     with pytest.raises(ValueError, match="event sizes differ"):
         tfd.MultivariateNormalDiagPlusLowRankCovariance([0.0, 1.0], [1.0, 1.0, 1.0], [[1.0], [1.0], [1.0]])
+
+
+# -- MatrixNormalLinearOperator / MatrixTLinearOperator ------------------------------------------
+
+LA = wb.linalg
+ROW = np.array([[1.0, 0.0], [0.5, 2.0]])
+COL = np.array([[1.0, 0.0, 0.0], [0.3, 0.7, 0.0], [-0.2, 0.1, 1.5]])
+LOC23 = np.array([[1.0, 2.0, 0.0], [0.0, -1.0, 3.0]])
+X23 = np.array([[0.5, 1.0, 1.0], [0.2, 0.0, 2.0]])
+
+
+def _matrix_scales(row=ROW, col=COL):
+    return LA.LinearOperatorLowerTriangular(f64(row)), LA.LinearOperatorLowerTriangular(f64(col))
+
+
+def test_matrix_normal_as_tfp_and_as_the_normal_of_vec():
+    d = tfd.MatrixNormalLinearOperator(f64(LOC23), *_matrix_scales())
+    np.testing.assert_allclose(d.log_prob(f64(X23)).numpy(), -9.428483539768276, rtol=1e-12)   # TFP 0.25
+    np.testing.assert_allclose(d.entropy().numpy(), 10.690653069246736, rtol=1e-12)
+    np.testing.assert_allclose(d.stddev().numpy(), [[1.0, 0.76157731, 1.51657509], [2.06155281, 1.57003185,
+                                                                                    3.12649964]], rtol=1e-8)
+    with pytest.raises(NotImplementedError, match="MatrixNormalLinearOperator"):
+        d.covariance()
+    # KL between matrix normals is the KL between the normals of vec(X) = X^T.flatten()
+    row2, col2 = np.array([[0.7, 0.0], [-0.4, 1.2]]), np.diag([0.5, 1.0, 2.0])
+    loc2 = np.array([[0.0, 1.0, 1.0], [2.0, 0.0, 0.5]])
+    e = tfd.MatrixNormalLinearOperator(f64(loc2), *_matrix_scales(row2, col2))
+
+    def vec_normal(loc, row, col):
+        return tfd.MultivariateNormalFullCovariance(f64(loc.T.ravel()), f64(np.kron(col @ col.T, row @ row.T)))
+    want = tfp.kl_divergence(vec_normal(LOC23, ROW, COL), vec_normal(loc2, row2, col2)).numpy()
+    np.testing.assert_allclose(tfp.kl_divergence(d, e).numpy(), want, rtol=1e-10)
+    np.testing.assert_allclose(tfp.kl_divergence(d, d).numpy(), 0.0, atol=1e-12)
+    x = d.sample(40000, seed=12).numpy()
+    vec = np.swapaxes(x, -1, -2).reshape(len(x), -1)
+    cov = np.kron(COL @ COL.T, ROW @ ROW.T)
+    se = np.sqrt((np.outer(np.diag(cov), np.diag(cov)) + cov ** 2) / len(x))   # of a normal sample covariance
+    assert np.all(np.abs(np.cov(vec.T) - cov) <= 5 * se)
+
+
+def test_matrix_t_as_tfp():
+    d = tfd.MatrixTLinearOperator(f64([0.8, 1.5, 5.0]), f64(LOC23), *_matrix_scales())
+    # TFP 0.25
+    np.testing.assert_allclose(d.log_prob(f64(X23)).numpy(), [-10.34481027, -10.04067137, -9.66907815], rtol=1e-8)
+    np.testing.assert_allclose(d.entropy().numpy(), [16.99136873, 14.05056573, 11.76004496], rtol=1e-8)
+    np.testing.assert_allclose(d.mean().numpy(), np.broadcast_to(LOC23, (3, 2, 3)))   # loc even for df <= 1
+    var = d.variance().numpy()
+    assert np.all(np.isnan(var[0])) and np.all(np.isinf(var[1]))
+    np.testing.assert_allclose(var[2], [[1.66666667, 0.96666667, 3.83333333], [7.08333333, 4.10833333, 16.29166667]],
+                               rtol=1e-8)
+    with pytest.raises(ValueError, match="variance"):
+        tfd.MatrixTLinearOperator(f64(0.8), f64(LOC23), *_matrix_scales(), allow_nan_stats=False).variance()
+    with pytest.raises(NotImplementedError, match="MatrixTLinearOperator"):
+        d.covariance()
+    assert d[1:].batch_shape == (2,) and d[1:].df.numpy().tolist() == [1.5, 5.0]
+
+
+def test_matrix_families_check_their_arguments():
+    row, col = _matrix_scales()
+    with pytest.raises(ValueError, match=r"`loc` must be \[..., n, p\] with n = 2"):
+        tfd.MatrixNormalLinearOperator(f64(np.zeros((3, 3))), row, col)
+    with pytest.raises(TypeError, match="`scale_row` must be a wb.linalg.LinearOperator"):
+        tfd.MatrixNormalLinearOperator(f64(LOC23), f64(ROW), col)
+    with pytest.raises(ValueError, match="`df` must be positive"):
+        tfd.MatrixTLinearOperator(f64(0.0), f64(LOC23), row, col, validate_args=True)
+    with pytest.raises(ValueError, match="do not broadcast"):
+        tfd.MatrixTLinearOperator(f64([1.0, 2.0, 3.0]), f64(np.zeros((2, 2, 3))), row, col)

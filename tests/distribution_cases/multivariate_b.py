@@ -7,11 +7,16 @@ TFP 0.25's values (printed by TFP 0.25 in float64, pinned here as literals)."""
 import numpy as np
 import scipy.stats as st
 
-from probability.distributions import (FlatDirichlet, MultivariateNormalDiagPlusLowRankCovariance, OrderedLogistic,
-                                       PlackettLuce, PowerSpherical, StoppingRatioLogistic, VectorDeterministic)
+import workbench as wb
+from probability.distributions import (FlatDirichlet, MatrixNormalLinearOperator, MatrixTLinearOperator,
+                                       MultivariateNormalDiagPlusLowRankCovariance, OrderedLogistic, PlackettLuce,
+                                       PowerSpherical, StoppingRatioLogistic, VectorDeterministic)
 
 from . import DistCase
+from .glue import BuiltCase
 from .multivariate import _mvn_refs
+
+la = wb.linalg
 
 # shared ordinal parameters: batch [3, 2], K = 3 cutpoints (4 classes)
 ORD_CUTPOINTS = np.array([[-1.0, 0.5, 2.0], [-0.3, 0.0, 0.9]])
@@ -81,6 +86,49 @@ def _flat_dirichlet(method):
     return lambda params, x: np.broadcast_to(value[method], (2,) + np.shape(value[method]))
 
 
+# matrix families: loc [2, 2, 3] (batch [2]), a lower-triangular row scale and a diagonal column scale
+MAT_LOC = np.array([[[1.0, 2.0, 0.0], [0.0, -1.0, 3.0]], [[0.5, 0.0, 0.0], [1.0, 1.0, -2.0]]])
+MAT_ROW = np.array([[1.0, 0.0], [0.5, 2.0]])
+MAT_COL = np.array([1.0, 0.7, 1.5])
+MAT_POINTS = np.array([[0.5, 1.0, 1.0], [0.2, 0.0, 2.0]])
+
+
+def _matrix_normal(loc, row_tril, col_diag):
+    return MatrixNormalLinearOperator(loc, la.LinearOperatorLowerTriangular(row_tril), la.LinearOperatorDiag(col_diag))
+
+
+def _matrix_t(df, loc, row_tril, col_diag):
+    return MatrixTLinearOperator(df, loc, la.LinearOperatorLowerTriangular(row_tril), la.LinearOperatorDiag(col_diag))
+
+
+def _matrix_ref(method):
+    """scipy.stats.matrix_normal (no ``df``) or multivariate_t of ``vec(X) = X^T.flatten()`` with shape
+    ``kron(B B^T, A A^T)`` (TFP's matrix t), batch member by batch member."""
+    def ref(params, x):
+        a = np.tril(params["row_tril"])
+        u, v = a @ a.T, np.diag(np.square(params["col_diag"]))
+        df = params.get("df", np.array(np.inf))
+        loc = params["loc"]
+        batch = np.broadcast_shapes(loc.shape[:-2], np.shape(df))
+        loc = np.broadcast_to(loc, batch + loc.shape[-2:]).reshape((-1,) + loc.shape[-2:])
+        df = np.broadcast_to(df, batch).reshape(-1)
+        out = []
+        for m, nu in zip(loc, df):
+            var = np.outer(np.diag(u), np.diag(v))
+            if np.isinf(nu):
+                f = st.matrix_normal(m, u, v)
+                val = {"log_prob": lambda: f.logpdf(x), "entropy": f.entropy, "mean": lambda: m,
+                       "variance": lambda: var}[method]()
+            else:
+                f = st.multivariate_t(m.T.ravel(), np.kron(v, u), df=nu)
+                factor = nu / (nu - 2) if nu > 2 else (np.inf if nu > 1 else np.nan)
+                val = {"log_prob": lambda: f.logpdf(x.T.ravel()), "entropy": f.entropy, "mean": lambda: m,
+                       "variance": lambda: factor * var}[method]()
+            out.append(val)
+        return np.asarray(out).reshape(batch + np.shape(out[0]))
+    return ref
+
+
 CASES = [
     DistCase("OrderedLogistic", OrderedLogistic, {"cutpoints": ORD_CUTPOINTS, "loc": ORD_LOC},
              points=ORD_POINTS,
@@ -141,4 +189,19 @@ CASES = [
               "cov_perturb_factor": np.array([[[1.0, 0.2, -0.5], [0.3, 0.4, 0.1]], [[0.0, 1.0, 0.0], [1.0, 0.0, 2.0]]])},
              points=np.array([0.4, -1.1]), ref=_mvn_refs(_diag_plus_low_rank_cov),
              checks=("log_prob", "mean", "variance", "covariance", "entropy"), sample_test="moments"),
+    BuiltCase("MatrixNormalLinearOperator", MatrixNormalLinearOperator,
+              {"loc": MAT_LOC, "row_tril": MAT_ROW, "col_diag": MAT_COL}, points=MAT_POINTS,
+              ref={m: _matrix_ref(m) for m in ("log_prob", "entropy", "mean", "variance")},
+              checks=("log_prob", "entropy", "mean", "variance"), sample_test="moments", build=_matrix_normal),
+    BuiltCase("MatrixTLinearOperator", MatrixTLinearOperator,
+              {"df": np.array([4.5, 9.0]), "loc": MAT_LOC, "row_tril": MAT_ROW, "col_diag": MAT_COL}, points=MAT_POINTS,
+              ref={m: _matrix_ref(m) for m in ("log_prob", "entropy", "mean", "variance")},
+              checks=("log_prob", "entropy", "mean", "variance"), sample_test="moments", build=_matrix_t,
+              invalid={"df": -1.0, "loc": np.zeros((2, 3))},
+              fixed={"scale_row": la.LinearOperatorIdentity(2, dtype=np.float64),
+                     "scale_column": la.LinearOperatorIdentity(3, dtype=np.float64)}),
+    BuiltCase("MatrixTLinearOperator small df", MatrixTLinearOperator,
+              {"df": np.array([[0.8], [1.5], [3.0]]), "loc": MAT_LOC[0], "row_tril": MAT_ROW, "col_diag": MAT_COL},
+              points=MAT_POINTS, ref={m: _matrix_ref(m) for m in ("log_prob", "entropy", "mean", "variance")},
+              checks=("log_prob", "entropy", "mean", "variance"), sample_test=None, build=_matrix_t),
 ]
