@@ -1,4 +1,4 @@
-"""``percentile``, ``quantiles``, ``histogram`` and ``find_bins`` (``tfp.stats``)."""
+"""``percentile``, ``quantiles``, ``histogram``, ``find_bins`` and ``count_integers`` (``tfp.stats``)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import numpy as np
 
 import workbench as wb
 
-__all__ = ["percentile", "quantiles", "histogram", "find_bins"]
+__all__ = ["percentile", "quantiles", "histogram", "find_bins", "count_integers"]
 
 _INTERPOLATIONS = ("nearest", "linear", "lower", "higher", "midpoint")
 
@@ -172,3 +172,37 @@ def histogram(x, edges, axis=None, extend_lower_interval=False, extend_upper_int
         counts[j] = np.bincount(idx[j][valid[j]], weights=w[j][valid[j]], minlength=nb)
     counts = np.moveaxis(counts, -1, 0)
     return wb.cast(wb.constant(counts), out_dtype if dtype is None else dtype)
+
+
+def count_integers(arr, weights=None, minlength=None, maxlength=None, axis=None, dtype=wb.int32, name=None):
+    """Counts of each value ``0..K-1`` in the non-negative integer ``arr`` (sums of ``weights`` where
+    given), reducing over ``axis`` (all axes for None): shape ``[K] + arr.shape[kept axes]``.
+
+    ``K`` is ``max(arr) + 1``, raised to ``minlength`` and capped at ``maxlength`` (values at or past
+    it are skipped). With ``axis`` given, an unset ``minlength``/``maxlength`` defaults to
+    ``max(arr) + 1``, as in TFP."""
+    arr = wb.convert_to_tensor(arr)
+    if arr.dtype.is_floating or arr.dtype == wb.bool:
+        raise TypeError(f"count_integers: arr has dtype {arr.dtype}, expected an integer dtype")
+    values = np.asarray(wb.backend.to_numpy(arr._data))
+    if values.size and values.min() < 0:
+        raise ValueError(f"count_integers: arr holds negative values (min {values.min()}), expected values >= 0")
+    top = int(values.max()) + 1 if values.size else 0
+    axes = _axes("count_integers", axis, arr.ndim)
+    kept = [a for a in range(arr.ndim) if a not in axes]
+    if axis is None or not kept:
+        length = max(top, int(minlength) if minlength is not None else 0)
+        if maxlength is not None:
+            length = min(length, int(maxlength))
+    else:
+        lo = int(minlength) if minlength is not None else top
+        hi = int(maxlength) if maxlength is not None else top
+        length = min(hi, max(lo, top))
+    out_dtype = wb.as_dtype(dtype) if weights is None else wb.convert_to_tensor(weights).dtype
+    w = (wb.ones(list(arr.shape), dtype=out_dtype) if weights is None
+         else wb.broadcast_to(wb.convert_to_tensor(weights, dtype=out_dtype), list(arr.shape)))
+    onehot = wb.one_hot(arr, length, dtype=out_dtype)             # values >= length give zero rows
+    counts = wb.reduce_sum(onehot * wb.expand_dims(w, -1), axis=axes)       # [kept..., K]
+    if not kept:
+        return counts
+    return wb.transpose(counts, [counts.ndim - 1] + list(range(counts.ndim - 1)))

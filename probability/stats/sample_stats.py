@@ -1,5 +1,5 @@
 """Sample statistics (``tfp.stats``): ``covariance``, ``correlation``, ``cholesky_covariance``,
-``auto_correlation``, ``variance``, ``stddev``."""
+``auto_correlation``, ``variance``, ``stddev``, ``log_average_probs``."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ import workbench as wb
 
 from .quantiles import _axes
 
-__all__ = ["covariance", "correlation", "cholesky_covariance", "auto_correlation", "variance", "stddev"]
+__all__ = ["covariance", "correlation", "cholesky_covariance", "auto_correlation", "variance", "stddev",
+           "log_average_probs"]
 
 
 def _event_axis(opname, event_axis, sample_axes, ndim):
@@ -129,3 +130,26 @@ def variance(x, sample_axis=0, keepdims=False, name=None):
 def stddev(x, sample_axis=0, keepdims=False, name=None):
     """The square root of ``variance``."""
     return wb.sqrt(variance(x, sample_axis=sample_axis, keepdims=keepdims))
+
+
+def log_average_probs(logits, sample_axis=0, event_axis=None, keepdims=False, validate_args=False, name=None):
+    """``log(mean(probs))`` over ``sample_axis`` (all axes but ``event_axis`` for None), the probs being
+    ``sigmoid(logits)`` without ``event_axis`` and ``softmax(logits, event_axis)`` with it; computed
+    in log space."""
+    logits = wb.convert_to_tensor(logits)
+    if not logits.dtype.is_floating:
+        logits = wb.cast(logits, wb.float32)
+    ndim = logits.ndim
+    if event_axis is None:
+        log_probs = -wb.math.softplus(-logits)
+        sample_axes = _axes("log_average_probs", sample_axis, ndim)
+    else:
+        event_axes = _axes("log_average_probs", event_axis, ndim)
+        sample_axes = ([a for a in range(ndim) if a not in event_axes] if sample_axis is None
+                       else _axes("log_average_probs", sample_axis, ndim))
+        if set(sample_axes) & set(event_axes):
+            raise ValueError(f"log_average_probs: sample_axis {sample_axis} and event_axis {event_axis} "
+                             "must be distinct")
+        log_probs = logits - wb.reduce_logsumexp(logits, axis=event_axes, keepdims=True)
+    n = int(np.prod([logits.shape[a] for a in sample_axes])) if sample_axes else 1
+    return wb.reduce_logsumexp(log_probs, axis=sample_axes, keepdims=keepdims) - float(np.log(n))
