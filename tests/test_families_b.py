@@ -277,3 +277,41 @@ def test_zipf_heavy_tailed_draws_match_the_pmf():
     assert np.all(np.abs(freq - pmf) <= 4 * np.sqrt(pmf * (1 - pmf) / x.size)), (freq, pmf)
     tail = (x > 100).mean()
     np.testing.assert_allclose(tail, d.survival_function(f64(100.0)).numpy(), rtol=0.15)
+
+
+def test_finite_discrete_matches_tfp():
+    d = tfd.FiniteDiscrete(f64([-1.0, 0.5, 2.0, 3.0]), probs=f64([[0.1, 0.2, 0.3, 0.4], [0.25, 0.25, 0.25, 0.25]]))
+    # within 10 eps of an outcome counts as the outcome; 1e-9 away does not
+    _close(d.log_prob(f64([0.5 + 1e-15, 3.0])), [-1.60943791, -1.38629436])
+    _close(d.log_prob(f64([0.5 + 1e-9, -7.0])), [-np.inf, -np.inf])
+    _close(d.cdf(f64([-1.0 + 1e-12, 2.0 - 1e-12])), [0.1, 0.5])
+    _close(d.mode(), [3.0, -1.0])
+    _close(d.entropy(), [1.27985423, 1.38629436])
+    assert d.experimental_default_event_space_bijector() is None
+    with pytest.raises(NotImplementedError, match="quantile"):
+        d.quantile(f64(0.5))
+
+
+def test_finite_discrete_integer_outcomes():
+    d = tfd.FiniteDiscrete(np.int32([1, 3, 7]), logits=f64([0.0, 1.0, -1.0]))
+    assert d.dtype == np.int32 and d.sample(4, seed=1).dtype == np.int32
+    _close(d.log_prob(np.int32([3, 2, 7])), [-0.40760596, -np.inf, -2.40760596])
+    _close(d.cdf(np.int32([2, 7, 0])), [0.24472847, 1.0, 0.0])
+    _close(d.mean(), 2.87066535)       # float64, the logits' dtype
+    _close(d.variance(), 2.4026756)
+    assert d.mode().numpy() == 3 and d.mode().dtype == np.int32
+    assert set(np.unique(d.sample(200, seed=2).numpy())) <= {1, 3, 7}
+
+
+def test_finite_discrete_dtypes_and_argument_errors():
+    assert tfd.FiniteDiscrete([1.0, 2.0], probs=[0.5, 0.5]).dtype == np.float32
+    assert tfd.FiniteDiscrete(f64([1.0, 2.0]), probs=[0.5, 0.5]).dtype == np.float64
+    assert tfd.FiniteDiscrete([1, 2], probs=[0.5, 0.5]).dtype == np.int32
+    with pytest.raises(ValueError, match="`outcomes` must be a 1-D"):
+        tfd.FiniteDiscrete([[1.0, 2.0]], probs=[0.5, 0.5])
+    with pytest.raises(ValueError, match="3 classes.*`outcomes` has 2"):
+        tfd.FiniteDiscrete([1.0, 2.0], probs=[0.2, 0.3, 0.5])
+    with pytest.raises(ValueError, match="`outcomes` must be in strictly ascending order"):
+        tfd.FiniteDiscrete([2.0, 1.0], probs=[0.5, 0.5], validate_args=True)
+    with pytest.raises(ValueError, match="`logits` and `probs`"):
+        tfd.FiniteDiscrete([1.0, 2.0])

@@ -5,7 +5,7 @@ import numpy as np
 import scipy.special as sp
 import scipy.stats as st
 
-from probability.distributions import (Bates, ExpInverseGamma, ExponentiallyModifiedGaussian, GammaGamma,
+from probability.distributions import (Bates, ExpInverseGamma, ExponentiallyModifiedGaussian, FiniteDiscrete, GammaGamma,
                                        ProbitBernoulli, SigmoidBeta, TwoPieceNormal, TwoPieceStudentT, Zipf)
 
 from . import DistCase
@@ -80,6 +80,23 @@ class _SigmoidBeta(st.rv_continuous):
 
 _SIGMOID_BETA = _SigmoidBeta(name="sigmoid_beta")
 
+_OUTCOMES = np.array([-1.0, 0.5, 2.0, 3.0])
+_FD_PROBS = np.array([[0.1, 0.2, 0.3, 0.4], [0.25, 0.25, 0.25, 0.25], [0.7, 0.1, 0.1, 0.1]])
+
+
+def _finite_discrete(method):
+    """SciPy's rv_discrete over the outcomes, one batch member (row of probs) at a time."""
+    def ref(p, x):
+        out = []
+        for j, probs in enumerate(p["probs"]):
+            r = st.rv_discrete(values=(_OUTCOMES, probs))
+            at = np.broadcast_to(x, (len(p["probs"]),))[j]
+            out.append({"log_prob": lambda: r.logpmf(at), "cdf": lambda: r.cdf(at), "survival_function": lambda: r.sf(at),
+                        "mean": r.mean, "variance": r.var, "entropy": r.entropy}[method]())
+        return np.array(out)
+    return ref
+
+
 CASES = [
     DistCase("ExpInverseGamma", ExpInverseGamma,
              {"concentration": np.array([0.5, 2.0, 9.0]), "scale": np.array([1.0, 3.0, 0.5])},
@@ -149,4 +166,9 @@ CASES = [
              scipy=lambda power: st.zipf(power), discrete=True,
              checks=("log_prob", "cdf", "survival_function", "log_survival_function", "mean", "variance", "stddev"),
              sample_test="moments", invalid={"power": 0.5}),
+    DistCase("FiniteDiscrete", FiniteDiscrete, {"probs": _FD_PROBS}, fixed={"outcomes": _OUTCOMES},
+             points=np.array([0.5, 3.0, -1.0]),
+             ref={m: _finite_discrete(m) for m in ("log_prob", "cdf", "survival_function", "mean", "variance", "entropy")},
+             discrete=True, checks=("log_prob", "cdf", "survival_function", "mean", "variance", "entropy"),
+             sample_test="moments", invalid={"probs": [0.5, 0.6, 0.1, 0.1]}),
 ]
