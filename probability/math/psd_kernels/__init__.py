@@ -11,16 +11,26 @@ kernels too.
 (3, 4)
 """
 
+from .change_point import ChangePoint
+from .constant import Constant
 from .exp_sin_squared import ExpSinSquared
+from .exponential_curve import ExponentialCurve
 from .exponentiated_quadratic import ExponentiatedQuadratic
 from .feature_scaled import FeatureScaled
+from .feature_transformed import FeatureTransformed
+from .gamma_exponential import GammaExponential
 from .generalized_matern import GeneralizedMatern
+from .kumaraswamy_transformed import KumaraswamyTransformed
 from .matern import MaternFiveHalves, MaternOneHalf, MaternThreeHalves
 from .parabolic import Parabolic
+from .pointwise_exponential import PointwiseExponential
 from .polynomial import Linear, Polynomial
 from .positive_semidefinite_kernel import PositiveSemidefiniteKernel
 from .rational_quadratic import RationalQuadratic
+from .schur_complement import SchurComplement
+from .spectral_mixture import SpectralMixture
 
 __all__ = ["PositiveSemidefiniteKernel", "ExponentiatedQuadratic", "MaternOneHalf", "MaternThreeHalves",
            "MaternFiveHalves", "RationalQuadratic", "ExpSinSquared", "Linear", "Polynomial", "FeatureScaled",
-           "GeneralizedMatern", "Parabolic"]
+           "GeneralizedMatern", "Parabolic", "Constant", "ChangePoint", "ExponentialCurve", "FeatureTransformed",
+           "GammaExponential", "KumaraswamyTransformed", "PointwiseExponential", "SchurComplement", "SpectralMixture"]
