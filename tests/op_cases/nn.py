@@ -59,8 +59,9 @@ CASES = [
     Case("log_poisson_loss full",
          lambda c: wb.nn.log_poisson_loss(wb.constant([[0.0, 1.0, 2.0, 5.0], [3.0, 0.5, 1.0, 4.0]],
                                                       wb.float64), c, compute_full_loss=True), [L]),
-    Case("moments", lambda x: wb.nn.moments(x, axes=[0, 2]), [uniform(-1, 1, (2, 3, 2), 42)]),
-    Case("moments keepdims", lambda x: wb.nn.moments(x, axes=[1], keepdims=True)[1], [A]),
+    # first order only: as TF, the variance's gradient stops at the mean (test_tf_gradient_golden.py)
+    Case("moments", lambda x: wb.nn.moments(x, axes=[0, 2]), [uniform(-1, 1, (2, 3, 2), 42)], order=1),
+    Case("moments keepdims", lambda x: wb.nn.moments(x, axes=[1], keepdims=True)[1], [A], order=1),
     Case("normalize_moments", lambda s, ss: wb.nn.normalize_moments(4.0, s, ss, shift=0.5),
          [uniform(-1, 1, (3,), 43), uniform(1, 2, (3,), 44)]),
     Case("batch_normalization",

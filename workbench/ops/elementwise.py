@@ -170,8 +170,10 @@ rsqrt = _guarded_unary("rsqrt", lambda xp, x: 1 / xp.sqrt(x),
                       domain="positive")
 exp = _linear_unary("exp", ufunc1("exp"), lambda e, ans, x: ans)
 expm1 = _linear_unary("expm1", ufunc1("expm1"), lambda e, ans, x: e.add(ans, 1))
-log = unary("log", ufunc1("log"), rule=lambda e, needs, g, ans, x: (e.divide(g, x),),
-            jvp=lambda ts, ans, x: ts[0] / x, domain="positive")
+# TF's gradient, g * reciprocal(x): reciprocal's guarded rule keeps a masked log's second
+# derivative finite at 0
+log = unary("log", ufunc1("log"), rule=lambda e, needs, g, ans, x: (e.multiply(g, e.reciprocal(x)),),
+            jvp=lambda ts, ans, x: ts[0] * reciprocal(x), domain="positive")
 log1p = unary("log1p", ufunc1("log1p"),   # TF's gradient, g * reciprocal(1 + x), rounds as TF's
               rule=lambda e, needs, g, ans, x: (e.multiply(g, e.reciprocal(e.add(x, 1))),),
               jvp=lambda ts, ans, x: ts[0] / (x + 1), domain="greater_than_minus_one")
@@ -227,6 +229,8 @@ atan2 = _linear_binary("atan2", lambda xp, y, x: xp.arctan2(y, x),
 
 
 def _sigmoid_fwd(xp, x):
+    if x.dtype.kind == "c":
+        return 1 / (1 + xp.exp(-x))
     # exp of a non-positive number only: no overflow for large |x|
     e = xp.exp(-xp.abs(x))
     return xp.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
@@ -318,7 +322,12 @@ divide_no_nan = _linear_binary("divide_no_nan", _div_no_nan_fwd,
                                dtypes="float", domain="nonzero_y")
 div_no_nan = divide_no_nan
 
-squared_difference = _linear_binary("squared_difference", lambda xp, x, y: xp.square(x - y),
+def _squared_difference_fwd(xp, x, y):
+    d = x - y
+    return d * xp.conj(d) if d.dtype.kind == "c" else xp.square(d)   # TF: |x - y|^2 for complex
+
+
+squared_difference = _linear_binary("squared_difference", _squared_difference_fwd,
                                     lambda e, ans, x, y: e.multiply(e.subtract(x, y), 2),
                                     lambda e, ans, x, y: e.multiply(e.subtract(y, x), 2))
 

@@ -123,15 +123,17 @@ def _static_dims(t):
     return None if s.rank is None else tuple(s.as_list())
 
 
-def _gather(params, indices, axis, batch_dims=0, static=False):
+def _gather(params, indices, axis, batch_dims=0, static=False, dense=False):
     """Gather along ``axis`` with checked integer ``indices`` (a Tensor on params' device).
     ``static``: the result's static shape in a trace with open sizes, where the caller knows
-    it (default: TF's rule from params' and indices' static shapes)."""
+    it (default: TF's rule from params' and indices' static shapes). ``dense``: params' cotangent
+    is a dense tensor even for rows along axis 0 (ops whose TF gradient is dense: roll, pad,
+    repeat, sort, boolean_mask)."""
     traced = core.open_shapes_traced()
     if traced and static is False:
         ps, ids = _static_dims(params), _static_dims(indices)
         static = None if ps is None or ids is None else ps[:axis] + ids[batch_dims:] + ps[axis + 1:]
-    if axis == 0 and batch_dims == 0:
+    if axis == 0 and batch_dims == 0 and not dense:
         if traced:
             core.static_shape_hint(_take_rows_op.name, static)
         return apply(_take_rows_op, (params, indices))
@@ -309,6 +311,8 @@ def gather_nd(params, indices, batch_dims=0, name=None):
     dims = p.shape[bd:bd + k]
     _check_gather_nd(p, idx, bd, dims, isinstance(params, core.Variable), name, params, indices)
     flat = _flat_index(idx, dims)
+    if not bd and idx.ndim == 2 and k == 1:   # rows: TF's gradient is IndexedSlices here
+        return _gather(p, _reshape(idx, (idx.shape[0],)), 0)
     nb = _prod(p.shape[:bd])
     p4 = _reshape(p, (nb, 1, _prod(dims), _prod(p.shape[bd + k:])))
     i2 = _reshape(flat, (nb, _prod(idx.shape[bd:-1])))
@@ -406,8 +410,8 @@ def tensor_scatter_nd_sub(tensor, indices, updates, name=None):
 def tensor_scatter_nd_update(tensor, indices, updates, name=None):
     """``tensor`` with the slices at ``indices`` replaced by ``updates``.
 
-    Of repeated indices, the last update wins (TF's CPU order); the others get
-    no gradient, since they do not reach the result.
+    Of repeated indices, the last update wins (TF's CPU order); as in TF, every update
+    (repeated ones too) gets its slot's gradient.
 
     >>> wb.tensor_scatter_nd_update(wb.zeros([3]), [[2], [0]], wb.constant([5., 6.])).numpy()
     array([6., 0., 5.], dtype=float32)
@@ -419,19 +423,50 @@ def tensor_scatter_nd_update(tensor, indices, updates, name=None):
         raise TypeError(f"tensor_scatter_nd_update: updates has dtype {u.dtype}, tensor has {t.dtype}")
     xp = t.xp
     f1 = flat._data.reshape(-1)
-    n_rows, n_slots = f1.shape[0], _prod(t.shape[:k])
-    rows = _reshape(u, (n_rows,) + t.shape[k:])
-    if n_rows:
-        _, first_in_reversed = xp.unique(f1[::-1], return_index=True)
-        if first_in_reversed.shape[0] < n_rows:  # repeated indices: keep each one's last update
-            last = xp.sort(n_rows - 1 - first_in_reversed)
-            rows = _gather(rows, core.wrap(last), 0)
-            f1 = f1[last]
-    hit = xp.zeros(n_slots, bool)
-    hit[f1] = True
-    hit = core.wrap(hit.reshape(t.shape[:k] + (1,) * (t.ndim - k)))
-    from .elementwise import where  # circular import with elementwise
-    return where(hit, _scatter_add(rows, core.wrap(f1), t.shape, k), t)
+    rows = _reshape(u, (f1.shape[0],) + t.shape[k:])
+    if not f1.shape[0]:
+        return t
+    _, first_in_reversed = xp.unique(f1[::-1], return_index=True)
+    last = xp.sort(f1.shape[0] - 1 - first_in_reversed)   # of repeated indices, the last update wins
+    return apply(_scatter_update_op, (t, rows, core.wrap(f1), core.wrap(last)))
+
+
+def _scatter_update_fwd(xp, t, rows, f1, last):
+    out = t.reshape((-1,) + rows.shape[1:]).copy()
+    out[f1[last]] = rows[last]
+    return out.reshape(t.shape)
+
+
+def _slot_hit(t, rows, f1):
+    """Which of ``t``'s slots (leading dims, ones for the rest) an update lands in."""
+    k = t.ndim - (rows.ndim - 1)
+    hit = f1.xp.zeros(_prod(t.shape[:k]), bool)
+    hit[f1._data] = True
+    return core.wrap(hit.reshape(t.shape[:k] + (1,) * (t.ndim - k))), k
+
+
+def _scatter_update_vjp(g, ans, t, rows, f1, last):
+    """TF's TensorScatterUpdate gradient: ``tensor`` gets ``g`` with the updated slots zeroed,
+    every update (repeated ones too) its slot's ``g``."""
+    from .elementwise import where, zeros_like   # circular import with elementwise
+    hit, k = _slot_hit(t, rows, f1)
+    lead = g.shape[:g.ndim - ans.ndim]
+    g_rows = _gather(_reshape(g, lead + (_prod(t.shape[:k]),) + t.shape[k:]), f1, len(lead), dense=True)
+    return where(hit, zeros_like(g), g), _reshape(g_rows, lead + rows.shape), None, None
+
+
+def _scatter_update_jvp(ts, ans, t, rows, f1, last):
+    """The transpose of the gradient (TF's forward mode): repeated updates' tangents add up."""
+    from .elementwise import where, zeros_like   # circular import with elementwise
+    hit, k = _slot_hit(t, rows, f1)
+    tt = zeros_like(ans) if ts[0] is None else ts[0]
+    if ts[1] is None:
+        return where(hit, zeros_like(tt), tt)
+    return where(hit, _scatter_add(ts[1], f1, t.shape, k), tt)
+
+
+_scatter_update_op = defop("tensor_scatter_update", _scatter_update_fwd, vjp=_scatter_update_vjp,
+                           jvp=_scatter_update_jvp, dtypes="any")
 
 
 def _tensor_scatter_nd_extreme(tensor, indices, updates, opname, reduce_name, name):
@@ -451,7 +486,7 @@ def _tensor_scatter_nd_extreme(tensor, indices, updates, opname, reduce_name, na
     rows = _reshape(u, (f1.shape[0],) + t.shape[k:])
     met = getattr(segment, f"unsorted_segment_{reduce_name}")(rows, core.wrap(inverse.reshape(-1)),
                                                               slots.shape[0])
-    current = _gather(_reshape(t, (_prod(t.shape[:k]),) + t.shape[k:]), core.wrap(slots), 0)
+    current = _gather(_reshape(t, (_prod(t.shape[:k]),) + t.shape[k:]), core.wrap(slots), 0, dense=True)
     new = getattr(elementwise, f"{reduce_name}imum")(current, met)
     hit = t.xp.zeros(_prod(t.shape[:k]), bool)
     hit[slots] = True
@@ -574,8 +609,9 @@ def boolean_mask(tensor, mask, axis=None, name=None):
     keep = t.xp.flatnonzero(m._data)
     if core.open_shapes_traced():   # TF: the masked dims become one open size
         ts = _static_dims(t)
-        return _gather(flat, core.wrap(keep), a, static=None if ts is None else ts[:a] + (None,) + ts[a + k:])
-    return _gather(flat, core.wrap(keep), a)
+        return _gather(flat, core.wrap(keep), a, static=None if ts is None else ts[:a] + (None,) + ts[a + k:],
+                       dense=True)
+    return _gather(flat, core.wrap(keep), a, dense=True)
 
 
 def one_hot(indices, depth, on_value=None, off_value=None, axis=None, dtype=None, name=None):
@@ -708,7 +744,7 @@ def pad(tensor, paddings, mode="CONSTANT", constant_values=0, name=None):
                              f"must be at most {limit}")
         # the padded axis is a gather of the original at mirrored positions
         idx = np.pad(np.arange(n), (lo, hi), mode=mode.lower())
-        x = _gather(x, _on_device(x, idx), axis)
+        x = _gather(x, _on_device(x, idx), axis, dense=True)
     return x
 
 
@@ -755,7 +791,7 @@ def roll(input, shift, axis, name=None):
     for a, s in sorted(total.items()):
         n = x.shape[a]
         if n and s % n:
-            x = _gather(x, _on_device(x, (np.arange(n) - s) % n), a)
+            x = _gather(x, _on_device(x, (np.arange(n) - s) % n), a, dense=True)
     return x
 
 
@@ -781,7 +817,7 @@ def repeat(input, repeats, axis=None, name=None):
         raise ValueError(f"repeat: repeats has {r.size} entries, but axis {a} has size {n}")
     if (r < 0).any():
         raise ValueError(f"repeat: repeats must be non-negative, got {r.tolist()}")
-    return _gather(x, _on_device(x, np.repeat(np.arange(n), r)), a)
+    return _gather(x, _on_device(x, np.repeat(np.arange(n), r)), a, dense=True)
 
 
 # ---------------------------------------------------------------------------
@@ -825,7 +861,7 @@ def sort(values, axis=-1, direction="ASCENDING", name=None):
     """
     x = convert_to_tensor(values)
     xt, order, perm = _sorted_along(x, axis, _direction(direction, "sort"), True, "sort")
-    out = _gather(xt, order, xt.ndim - 1, xt.ndim - 1)
+    out = _gather(xt, order, xt.ndim - 1, xt.ndim - 1, dense=True)
     return out if perm is None else transpose(out, np.argsort(perm).tolist())
 
 
@@ -863,7 +899,7 @@ def top_k(input, k=1, sorted=True, index_type=np.int32, name=None):
     if not 0 <= k <= n:
         raise ValueError(f"top_k: k={k} must be in [0, {n}] (the last dimension of input {x.shape})")
     order = _argsort_last(x.xp, x._data, True, True)[..., :k]
-    values = _gather(x, core.wrap(order), x.ndim - 1, x.ndim - 1)
+    values = _gather(x, core.wrap(order), x.ndim - 1, x.ndim - 1, dense=True)
     return TopKV2(values, core.wrap(order.astype(np_dtype(index_type))))
 
 

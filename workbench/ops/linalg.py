@@ -76,10 +76,18 @@ def matmul(a, b, transpose_a=False, transpose_b=False, adjoint_a=False, adjoint_
     _check_product("MatMul" if a.ndim == 2 and b.ndim == 2 else "BatchMatMulV2",
                    a, b, ta, -1 if tb else -2, b._data.shape)
     if ta:
-        a = matrix_transpose(a)
+        a = _conj_if(matrix_transpose(a), adjoint_a)
     if tb:
-        b = matrix_transpose(b)
+        b = _conj_if(matrix_transpose(b), adjoint_b)
     return _matmul(a, b)
+
+
+def _conj_if(x, conjugate):
+    """``x``, conjugated where ``conjugate`` and ``x`` is complex (an adjoint's conjugation)."""
+    if conjugate and x.dtype.kind == "c":
+        from .tf_extra import conj   # circular import with tf_extra
+        return conj(x)
+    return x
 
 
 def _operands(opname, a, b, b_rank):
@@ -149,16 +157,14 @@ def matvec(a, b, transpose_a=False, adjoint_a=False, name=None):
     _check_product("MatMul" if a.ndim == 2 and b.ndim == 1 else "BatchMatMulV2",
                    a, b, ta, -1, b._data.shape + (1,))
     if ta:
-        a = matrix_transpose(a)
+        a = _conj_if(matrix_transpose(a), adjoint_a)
     return _matvec(a, b)
 
 
 def adjoint(matrix, name=None):
     """The conjugate transpose of the last two dimensions (the transpose, for real matrices)."""
     x = convert_to_tensor(matrix)
-    if x.dtype.kind == "c":
-        raise TypeError("adjoint: complex matrices are not supported yet (no conjugation op)")
-    return matrix_transpose(x)
+    return _conj_if(matrix_transpose(x), True)
 
 
 # ---------------------------------------------------------------------------

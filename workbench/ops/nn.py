@@ -30,7 +30,7 @@ from .reduce import _axes, reduce_max, reduce_mean, reduce_min, reduce_sum
 from .indexing import gather, pad
 from .linalg import matmul
 from .segment import segment_mean, unsorted_segment_mean
-from .shape import concat, expand_dims, norm_axis, reshape, stack, transpose
+from .shape import concat, expand_dims, norm_axis, reshape, stack, stop_gradient, transpose
 from .windows import out_size, pads_of
 
 # ---------------------------------------------------------------------------
@@ -394,7 +394,9 @@ def moments(x, axes, shift=None, keepdims=False, name=None):
     ax = _axes(axes, x.ndim, "moments", "axes")
     y = cast(x, np.float32) if x.dtype == np.float16 else x  # TF: float16 moments in float32
     mean = reduce_mean(y, axis=ax, keepdims=True)
-    variance = reduce_mean(squared_difference(y, mean), axis=ax, keepdims=keepdims)
+    # TF: the variance's gradient does not flow through the mean (the same first derivative,
+    # not the same second)
+    variance = reduce_mean(squared_difference(y, stop_gradient(mean)), axis=ax, keepdims=keepdims)
     if not keepdims:
         mean = reshape(mean, variance.shape)
     return cast(mean, x.dtype), cast(variance, x.dtype)

@@ -286,17 +286,20 @@ def _cumsum_vjp(g, ans, x, axis, exclusive, reverse, kind):
 
 
 def _cumprod_vjp(g, ans, x, axis, exclusive, reverse, kind):
-    # TF's rule: divides by x, so it is NaN where x is zero (as in TF)
+    # TF's rule: divides by x with div_no_nan, so it is 0 (not the true value) where x is zero
+    from .elementwise import divide_no_nan   # circular import with elementwise
     lead = _lead(g, ans)
-    return (cumsum(ans * g, axis=axis + lead, exclusive=exclusive, reverse=not reverse) / x,)
+    return (divide_no_nan(cumsum(ans * g, axis=axis + lead, exclusive=exclusive, reverse=not reverse), x),)
 
 
 _cumsum_op = defop("cumsum", _scan_fwd, vjp=_cumsum_vjp,
                    jvp=lambda ts, ans, x, axis, exclusive, reverse, kind: cumsum(
                        ts[0], axis=axis, exclusive=exclusive, reverse=reverse))
 def _cumprod_jvp(ts, ans, x, axis, exclusive, reverse, kind):
-    # d cumprod(x) = cumprod(x) * cumsum(t / x), with the same exclusive/reverse flags
-    return ans * cumsum(ts[0] / x, axis=axis, exclusive=exclusive, reverse=reverse)
+    # d cumprod(x) = cumprod(x) * cumsum(t / x), with the same exclusive/reverse flags (the
+    # transpose of the gradient: t / x is div_no_nan there too)
+    from .elementwise import divide_no_nan   # circular import with elementwise
+    return ans * cumsum(divide_no_nan(ts[0], x), axis=axis, exclusive=exclusive, reverse=reverse)
 
 
 _cumprod_op = defop("cumprod", _scan_fwd, vjp=_cumprod_vjp, jvp=_cumprod_jvp, domain="nonzero")
@@ -322,6 +325,15 @@ cumsum = _scan(_cumsum_op, "sum")
 cumprod = _scan(_cumprod_op, "prod")
 
 
+def _abs_squared(x):
+    """``x * conj(x)`` (TF's euclidean norm: complex-valued for complex ``x``)."""
+    from .elementwise import multiply, square   # circular import with elementwise
+    if x.dtype.kind == "c":
+        from .tf_extra import conj
+        return multiply(x, conj(x))
+    return square(x)
+
+
 def norm(tensor, ord="euclidean", axis=None, keepdims=None, name=None):
     """Vector p-norms, and the Frobenius, 1 and inf norms of matrices (``axis`` a pair)."""
     from .elementwise import abs as _abs, pow as _pow, sqrt, square  # circular import with elementwise
@@ -330,14 +342,14 @@ def norm(tensor, ord="euclidean", axis=None, keepdims=None, name=None):
     if isinstance(axis, (list, tuple)) and len(axis) == 2:
         a0, a1 = (norm_axis(a, x.ndim, "norm") for a in axis)
         if ord in ("euclidean", "fro"):
-            return sqrt(reduce_sum(square(x), axis=(a0, a1), keepdims=keep))
+            return sqrt(reduce_sum(_abs_squared(x), axis=(a0, a1), keepdims=keep))
         if ord == 1:
             return reduce_max(reduce_sum(_abs(x), axis=a0, keepdims=True), axis=(a0, a1), keepdims=keep)
         if ord == np.inf:
             return reduce_max(reduce_sum(_abs(x), axis=a1, keepdims=True), axis=(a0, a1), keepdims=keep)
         raise ValueError(f"norm: matrix ord must be 'fro', 'euclidean', 1 or inf, got {ord!r}")
     if ord in ("euclidean", 2, 2.0):
-        return sqrt(reduce_sum(square(x), axis=axis, keepdims=keep))
+        return sqrt(reduce_sum(_abs_squared(x), axis=axis, keepdims=keep))
     if ord == 1:
         return reduce_sum(_abs(x), axis=axis, keepdims=keep)
     if ord == np.inf:

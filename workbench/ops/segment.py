@@ -23,7 +23,7 @@ from .. import core
 from ..errors import argcheck, InvalidArgumentError
 from ..core import Tensor, apply, convert_to_tensor, defop
 from ._define import dtype_error
-from .indexing import _first_bad, _reshape, sum_rows_into, take_rows
+from .indexing import _first_bad, _gather, _reshape, sum_rows_into, take_rows
 from .segment_kernels import lowest, highest, segment_count, segment_mean as _mean_kernel, segment_reduce
 from .shape import _lead
 
@@ -102,7 +102,7 @@ def _unsorted_args(data, segment_ids, num_segments, opname):
                                    f"[0, num_segments={nseg})")
     if n and bool((a < 0).any()):  # TF drops rows with negative ids
         keep = ids.xp.flatnonzero(a >= 0)
-        d = take_rows(d, core.wrap(keep))
+        d = _gather(d, core.wrap(keep), 0, dense=True)   # TF's gradient here is dense
         a = a[keep]
     return d, core.wrap(a), nseg
 

@@ -1,0 +1,150 @@
+"""Gradients that follow TF 2.21's rules where they are not the plain derivative, or where TF's
+result has a particular type (IndexedSlices or dense, None or zeros); each value printed by
+TF 2.21 (``tf.GradientTape`` / ``tf.autodiff.ForwardAccumulator``, float64 unless said)."""
+
+import numpy as np
+import pytest
+
+import workbench as wb
+
+F64 = wb.float64
+
+
+def c64(v):
+    return wb.constant(v, dtype=F64)
+
+
+def ramp_like(y):
+    """Output gradients 1, 2, 3, ... in y's shape (a non-uniform seed)."""
+    return wb.reshape(wb.range(1, wb.size(y) + 1, dtype=y.dtype), wb.shape(y))
+
+
+def grad_and_second(f, x, w1, w2=None):
+    """f's gradient seeded with w1, and the gradient of sum(gradient * w2)."""
+    x = c64(x)
+    with wb.GradientTape() as outer:
+        outer.watch(x)
+        with wb.GradientTape() as inner:
+            inner.watch(x)
+            y = f(x)
+        g = inner.gradient(y, x, output_gradients=c64(w1))
+        s = wb.reduce_sum(g * c64(w2 if w2 is not None else np.ones(x.shape)))
+    return g, outer.gradient(s, x)
+
+
+# ---------------------------------------------------------------------------
+# IndexedSlices or dense: TF's type for each op
+
+X23 = [[1., 2., 3.], [4., 5., 6.]]
+
+
+@pytest.mark.parametrize("name,f,want", [
+    ("roll", lambda x: wb.roll(x, 1, 0), [[4., 5., 6.], [1., 2., 3.]]),
+    ("pad REFLECT", lambda x: wb.pad(x, [[1, 1], [0, 0]], "REFLECT"), [[14., 16., 18.], [8., 10., 12.]]),
+    ("repeat", lambda x: wb.repeat(x, [2, 1], axis=0), [[5., 7., 9.], [7., 8., 9.]]),
+    ("boolean_mask", lambda x: wb.boolean_mask(x, [True, False]), [[1., 2., 3.], [0., 0., 0.]]),
+    ("sort", lambda x: wb.sort(x[0]), [[1., 2., 3.], [0., 0., 0.]]),
+    ("unsorted_segment_sum, a dropped id", lambda x: wb.math.unsorted_segment_sum(x, [1, -1], 2),
+     [[4., 5., 6.], [0., 0., 0.]]),
+])
+def test_ops_built_on_row_gathers_give_dense_gradients(name, f, want):
+    # TF 2.21: Roll, MirrorPad, ... have dense gradients (rows gathered from x here, but the
+    # IndexedSlices of a gather belong to tf.gather alone)
+    x = c64(X23)
+    with wb.GradientTape() as tape:
+        tape.watch(x)
+        y = f(x)
+    g = tape.gradient(y, x, output_gradients=ramp_like(y))
+    assert not isinstance(g, wb.IndexedSlices), name
+    np.testing.assert_allclose(g.numpy(), want)
+
+
+def test_gather_nd_of_rows_gives_indexed_slices():
+    # TF 2.21's GatherNd gradient: IndexedSlices when indices is [N, 1], indices in their dtype
+    x = c64(X23)
+    with wb.GradientTape() as tape:
+        tape.watch(x)
+        y = wb.gather_nd(x, [[1], [1]])
+    g = tape.gradient(y, x, output_gradients=ramp_like(y))
+    assert isinstance(g, wb.IndexedSlices)
+    assert g.indices.dtype == wb.int32
+    np.testing.assert_allclose(wb.convert_to_tensor(g).numpy(), [[0., 0., 0.], [5., 7., 9.]])
+    with wb.GradientTape() as tape:   # tuples of two: dense
+        tape.watch(x)
+        y = wb.gather_nd(x, [[1, 0], [0, 2]])
+    assert not isinstance(tape.gradient(y, x), wb.IndexedSlices)
+
+
+def test_tensor_scatter_nd_update_repeated_indices_jvp():
+    # TF 2.21: the forward-mode transpose of the gradient, repeated updates' tangents added
+    t, u = c64([1., 2., 3., 4.]), c64([10., 20., 30.])
+    with wb.autodiff.ForwardAccumulator([t, u], [c64([1., 1., 1., 1.]), c64([1., 2., 4.])]) as acc:
+        y = wb.tensor_scatter_nd_update(t, [[1], [3], [1]], u)
+    np.testing.assert_allclose(y.numpy(), [1., 30., 3., 20.])
+    np.testing.assert_allclose(acc.jvp(y).numpy(), [1., 5., 1., 2.])
+
+
+# ---------------------------------------------------------------------------
+# rules that are TF's, not the derivative
+
+
+def test_cumprod_gradient_divides_with_div_no_nan():
+    # TF 2.21 _CumprodGrad: div_no_nan(cumsum(prod * g, reverse), x): 0 where x is 0
+    g, gg = grad_and_second(wb.math.cumprod, [2., 0., 3., 4.], np.ones(4), [1., 2., 3., 4.])
+    np.testing.assert_array_equal(g.numpy(), [1., 0., 0., 0.])
+    np.testing.assert_array_equal(gg.numpy(), [0., 0., 0., 0.])
+    x = c64([2., 0., 3., 4.])
+    with wb.autodiff.ForwardAccumulator(x, c64([1., 1., 1., 1.])) as acc:
+        y = wb.math.cumprod(x, exclusive=True)
+    np.testing.assert_array_equal(acc.jvp(y).numpy(), [0., 1., 0., 0.])
+
+
+def test_reduce_prod_with_zeros_second_order():
+    g, gg = grad_and_second(lambda x: wb.reduce_prod(x, axis=1), [[0., 2., 3.], [0., 0., 2.]],
+                            np.ones(2), [[1., 2., 3.], [4., 5., 6.]])
+    np.testing.assert_array_equal(g.numpy(), [[6., 0., 0.], [0., 0., 0.]])
+    np.testing.assert_array_equal(gg.numpy(), [[0., 3., 2.], [0., 0., 0.]])   # TF 2.21
+
+
+def test_moments_variance_gradient_stops_at_the_mean():
+    # TF 2.21: variance = mean(squared_difference(x, stop_gradient(mean))): the same gradient,
+    # a different second derivative
+    g, gg = grad_and_second(lambda x: wb.nn.moments(x, axes=[0])[1], [[1., 2.], [4., 3.], [0., 5.]],
+                            np.ones(2), [[1., 2.], [3., 4.], [5., 6.]])
+    np.testing.assert_allclose(g.numpy(), [[-0.4444444444444445, -0.888888888888889],
+                                           [1.5555555555555554, -0.22222222222222232],
+                                           [-1.1111111111111112, 1.111111111111111]], rtol=1e-14)
+    np.testing.assert_allclose(gg.numpy(), [[0.6666666666666666, 1.3333333333333333],
+                                            [2.0, 2.6666666666666665],
+                                            [3.333333333333333, 4.0]], rtol=1e-14)
+
+
+def test_masked_log_second_derivative_is_finite():
+    # TF 2.21 _LogGrad: g * reciprocal(x); reciprocal's guarded gradient makes the masked
+    # point's second derivative 0 (its first is NaN, 0 * inf, in TF too)
+    g, gg = grad_and_second(lambda x: wb.where(x > 0, wb.math.log(x), x), [-1., 0., 4.], np.ones(3))
+    np.testing.assert_array_equal(g.numpy(), [1., np.nan, 0.25])
+    np.testing.assert_array_equal(gg.numpy(), [0., 0., -0.0625])
+
+
+# ---------------------------------------------------------------------------
+# complex forwards the gradients build on
+
+
+def test_complex_forwards_match_tf():
+    z = wb.constant([1 + 2j, -0.5 + 0.25j], dtype=wb.complex128)
+    w = wb.constant([0.5 - 1j, 2 + 1j], dtype=wb.complex128)
+    np.testing.assert_allclose(wb.sigmoid(z).numpy(), [1.0214153641721806 + 0.40343870608154253j,
+                                                      0.3757248355800388 + 0.05900296431450803j])
+    sq = wb.math.squared_difference(z, w)   # TF: (x - y) * conj(x - y)
+    np.testing.assert_allclose(sq.numpy(), [9.25, 6.8125])
+    assert sq.dtype == wb.complex128
+    np.testing.assert_allclose(wb.norm(z).numpy(), 2.3048861143232218)
+    np.testing.assert_allclose(wb.norm(wb.reshape(wb.concat([z, w], 0), [2, 2]), axis=[0, 1]).numpy(),
+                               3.400367627183861)
+    a = wb.constant([[1 + 1j, 2 - 1j], [0.5j, 3]], dtype=wb.complex128)
+    b = wb.constant([[2 - 1j, 1], [1j, -1 + 1j]], dtype=wb.complex128)
+    np.testing.assert_allclose(wb.matmul(a, b, adjoint_a=True).numpy(), [[1.5 - 3j, 1.5 - 0.5j], [5 + 3j, -1 + 4j]])
+    np.testing.assert_allclose(wb.matmul(a, b, adjoint_b=True).numpy(),
+                               [[3 + 2j, -2 - 2j], [2.5 + 1j, -2.5 - 3j]])
+    np.testing.assert_allclose(wb.linalg.adjoint(a).numpy(), [[1 - 1j, -0.5j], [2 + 1j, 3]])
