@@ -155,4 +155,16 @@ CASES = [
              checks=("log_prob", "cdf", "mean", "variance", "stddev", "quantile", "log_cdf", "survival_function",
                      "log_survival_function"),
              invalid={"df": 0.0, "noncentrality": 1.0}, rtol=1e-6),
+    DistCase("NormalInverseGaussian", tfd.NormalInverseGaussian,
+             {"loc": np.array([0.0, 1.5, -2.0]), "scale": np.array([1.0, 0.5, 3.0]),
+              "tailweight": np.array([1.0, 2.5, 0.8]), "skewness": np.array([0.0, 1.0, -0.6])},
+             points=np.array([0.3, 4.0, -5.0]),
+             scipy=lambda loc, scale, tailweight, skewness: st.norminvgauss(tailweight * scale, skewness * scale,
+                                                                           loc, scale),
+             checks=("log_prob", "mean", "variance", "stddev"),
+             # the inverse Gaussian draw is not F^-1(u) at fixed noise: finite differences of samples do
+             # not follow its implicit gradient (tested in expectation, and log_prob's gradients in all
+             # parameters, in tests/test_families_a.py)
+             grad_params=("loc",),
+             invalid={"loc": 0.0, "scale": 1.0, "tailweight": 1.0, "skewness": 1.5}),
 ]
