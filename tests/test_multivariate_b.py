@@ -361,3 +361,45 @@ def test_matrix_families_check_their_arguments():
         tfd.MatrixTLinearOperator(f64(0.0), f64(LOC23), row, col, validate_args=True)
     with pytest.raises(ValueError, match="do not broadcast"):
         tfd.MatrixTLinearOperator(f64([1.0, 2.0, 3.0]), f64(np.zeros((2, 2, 3))), row, col)
+
+
+# -- WishartLinearOperator ---------------------------------------------------------------------
+
+def test_wishart_linear_operator_as_tfp():
+    from tests.distribution_cases.multivariate_b import WISHART_F, WISHART_X
+    scale = LA.LinearOperatorFullMatrix(f64(WISHART_F))
+    x = WISHART_X[0]
+    for io in (False, True):
+        d = tfd.WishartLinearOperator(f64([3.5, 6.0]), scale, input_output_cholesky=io)
+        value = np.linalg.cholesky(x) if io else x
+        # TFP 0.25
+        np.testing.assert_allclose(d.log_prob(f64(value)).numpy(), [-10.30954309, -12.76182092], rtol=1e-8)
+        np.testing.assert_allclose(d.entropy().numpy(), [13.42219769, 16.34715492], rtol=1e-8)
+        mode = d.mode().numpy()
+        assert np.all(np.isnan(mode[0]))   # df < k + 1
+        if io:   # sqrt(df) scale and sqrt(df - k - 1) scale, as TFP (not the Cholesky factor of a full scale)
+            np.testing.assert_allclose(d.mean().numpy()[1], np.sqrt(6.0) * WISHART_F, rtol=1e-12)
+            np.testing.assert_allclose(mode[1], np.sqrt(2.0) * WISHART_F, rtol=1e-12)
+        else:
+            np.testing.assert_allclose(mode[1], 2.0 * WISHART_F @ WISHART_F.T, rtol=1e-12)
+    d = tfd.WishartLinearOperator(f64(4.0), scale)
+    np.testing.assert_allclose(d.mean_log_det().numpy(), 3.232536321301965, rtol=1e-12)
+    np.testing.assert_allclose(d.log_normalization().numpy(), 8.297267945391761, rtol=1e-12)
+    np.testing.assert_allclose(d.scale_matrix().numpy(), WISHART_F @ WISHART_F.T, rtol=1e-12)
+    with pytest.raises(ValueError, match=r"`df` \(degrees of freedom\) cannot be less than the dimension"):
+        tfd.WishartLinearOperator(f64(2.5), scale)
+    with pytest.raises(NotImplementedError):
+        tfp.kl_divergence(d, d)
+
+
+def test_wishart_linear_operator_cholesky_samples():
+    tril = np.array([[1.0, 0.0], [0.5, 2.0]])
+    d = tfd.WishartLinearOperator(f64(5.0), LA.LinearOperatorLowerTriangular(f64(tril)), input_output_cholesky=True)
+    chol = d.sample(20000, seed=13).numpy()
+    np.testing.assert_array_equal(np.triu(chol, 1), 0.0)
+    assert np.all(np.diagonal(chol, axis1=-2, axis2=-1) > 0)
+    x = chol @ np.swapaxes(chol, -1, -2)
+    full = tfd.WishartLinearOperator(f64(5.0), LA.LinearOperatorLowerTriangular(f64(tril)))
+    mean, var = full.mean().numpy(), full.variance().numpy()
+    assert np.all(np.abs(x.mean(0) - mean) <= 5 * np.sqrt(var / len(x)))
+    np.testing.assert_allclose(d.log_prob(f64(chol[:3])).numpy(), full.log_prob(f64(x[:3])).numpy(), rtol=1e-10)

@@ -10,7 +10,8 @@ import scipy.stats as st
 import workbench as wb
 from probability.distributions import (FlatDirichlet, MatrixNormalLinearOperator, MatrixTLinearOperator,
                                        MultivariateNormalDiagPlusLowRankCovariance, OrderedLogistic, PlackettLuce,
-                                       PowerSpherical, StoppingRatioLogistic, VectorDeterministic)
+                                       PowerSpherical, StoppingRatioLogistic, VectorDeterministic,
+                                       WishartLinearOperator)
 
 from . import DistCase
 from .glue import BuiltCase
@@ -129,6 +130,29 @@ def _matrix_ref(method):
     return ref
 
 
+# Wishart: a full (not triangular) scale factor F, S = F F^T
+WISHART_F = np.array([[1.2, 0.4, -0.3], [-0.5, 0.9, 0.2], [0.3, 0.1, 1.4]])
+WISHART_X = np.array([[[2.0, 0.3, 0.1], [0.3, 1.5, -0.2], [0.1, -0.2, 3.0]],
+                      [[1.0, -0.4, 0.0], [-0.4, 0.8, 0.1], [0.0, 0.1, 0.5]]])
+
+
+def _wishart(df, matrix):
+    return WishartLinearOperator(df, la.LinearOperatorFullMatrix(matrix))
+
+
+def _wishart_ref(method):
+    def ref(params, x):
+        f, df = params["matrix"], params["df"]
+        s = f @ f.T
+        out = []
+        for i, nu in enumerate(df):
+            w = st.wishart(nu, s)
+            out.append({"log_prob": lambda: w.logpdf(x[i]), "entropy": w.entropy, "mean": w.mean,
+                        "variance": w.var}[method]())
+        return np.asarray(out)
+    return ref
+
+
 CASES = [
     DistCase("OrderedLogistic", OrderedLogistic, {"cutpoints": ORD_CUTPOINTS, "loc": ORD_LOC},
              points=ORD_POINTS,
@@ -204,4 +228,8 @@ CASES = [
               {"df": np.array([[0.8], [1.5], [3.0]]), "loc": MAT_LOC[0], "row_tril": MAT_ROW, "col_diag": MAT_COL},
               points=MAT_POINTS, ref={m: _matrix_ref(m) for m in ("log_prob", "entropy", "mean", "variance")},
               checks=("log_prob", "entropy", "mean", "variance"), sample_test=None, build=_matrix_t),
+    BuiltCase("WishartLinearOperator", WishartLinearOperator, {"df": np.array([3.5, 6.0]), "matrix": WISHART_F},
+              points=WISHART_X, ref={m: _wishart_ref(m) for m in ("log_prob", "entropy", "mean", "variance")},
+              checks=("log_prob", "entropy", "mean", "variance"), sample_test="moments", build=_wishart,
+              invalid={"df": 2.5}, fixed={"scale": la.LinearOperatorIdentity(3, dtype=np.float64)}),
 ]
