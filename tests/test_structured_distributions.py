@@ -444,3 +444,66 @@ def test_batch_concat_bad_arguments_name_the_argument():
     mixed = tfd.BatchConcat([tfd.Gamma(f64([1.0]), f64(1.0)), tfd.Normal(f64([0.0]), f64(1.0))], axis=0)
     with pytest.raises(NotImplementedError, match="BatchConcat"):
         mixed.experimental_default_event_space_bijector()
+
+
+# -- StudentTProcessRegressionModel -------------------------------------------------------------
+
+from probability.math import psd_kernels as tfpk  # noqa: E402
+
+STP_X = np.array([[0.0], [0.3], [0.5], [1.1], [1.6]])
+STP_Y = np.array([0.2, -0.4, 0.1, 1.0, 0.7])
+STP_OX, STP_OY = np.array([[0.1], [0.4], [0.9], [1.3]]), np.array([0.5, -0.2, 0.8, 1.1])
+
+
+def _stprm(amplitude=1.3, **kw):
+    kw.setdefault("observation_index_points", f64(STP_OX))
+    kw.setdefault("observations", f64(STP_OY))
+    return tfd.StudentTProcessRegressionModel(f64(5.0), tfpk.ExponentiatedQuadratic(f64(amplitude), f64(0.6)),
+                                              index_points=f64(STP_X), observation_noise_variance=f64(0.2), **kw)
+
+
+def test_stprm_matches_tfp():
+    # TFP 0.25's values for the same models
+    m = _stprm()
+    assert float(m.df) == 9.0
+    np.testing.assert_allclose(m.log_prob(f64(STP_Y)).numpy(), -1.9380320487728326, rtol=1e-12)
+    np.testing.assert_allclose(m.mean().numpy(), [0.31145257, 0.14589667, 0.18175697, 0.89860889, 0.91981375],
+                               rtol=1e-7)
+    np.testing.assert_allclose(m.variance().numpy(), [0.34913713, 0.27207694, 0.2865418, 0.28066946, 0.53127282],
+                               rtol=1e-7)
+    np.testing.assert_allclose(m.covariance().numpy()[0], [3.49137130e-01, 4.88206744e-02, 1.91728270e-04,
+                                                           -5.41436873e-03, 7.45716009e-03], rtol=1e-7)
+    # a mean function and its own predictive noise
+    m = _stprm(predictive_noise_variance=f64(0.05), mean_fn=lambda x: 0.3 * x[..., 0])
+    np.testing.assert_allclose(m.log_prob(f64(STP_Y)).numpy(), -1.8499083909438987, rtol=1e-12)
+    np.testing.assert_allclose(m.mean().numpy(), [0.28981968, 0.15390904, 0.19071529, 0.90213447, 1.09155466],
+                               rtol=1e-7)
+    np.testing.assert_allclose(m.variance().numpy(), [0.19913713, 0.12207694, 0.1365418, 0.13066946, 0.38127282],
+                               rtol=1e-7)
+    # no observations: the prior process
+    m = _stprm(observation_index_points=None, observations=None)
+    assert float(m.df) == 5.0
+    np.testing.assert_allclose(m.log_prob(f64(STP_Y)).numpy(), -4.835747911872435, rtol=1e-12)
+    # a batch of kernels
+    m = _stprm(amplitude=[1.3, 0.8])
+    assert m.batch_shape == (2,) and m.reparameterization_type is tfd.FULLY_REPARAMETERIZED
+    np.testing.assert_allclose(m.log_prob(f64(STP_Y)).numpy(), [-1.93803205, -2.00754934], rtol=1e-8)
+    np.testing.assert_allclose(m.variance().numpy()[1], [0.32781196, 0.27614169, 0.28233188, 0.28412797, 0.42493763],
+                               rtol=1e-7)
+    # TFP gives 4.18800715; ours is SciPy's multivariate t entropy with the same jittered scale (4.18800484)
+    np.testing.assert_allclose(m.entropy().numpy()[0], 4.18800715, rtol=1e-6)
+
+
+def test_stprm_marginal_draws_and_other_index_points():
+    m = _stprm()
+    marginal = m.get_marginal_distribution()
+    np.testing.assert_allclose(marginal.log_prob(f64(STP_Y)).numpy(), m.log_prob(f64(STP_Y)).numpy(), rtol=1e-12)
+    np.testing.assert_allclose(m.mean(index_points=f64(STP_X[:2])).numpy(), m.mean().numpy()[:2], rtol=1e-12)
+    x = m.sample(20000, seed=8).numpy()
+    np.testing.assert_allclose(x.mean(0), m.mean().numpy(), atol=0.03)
+    np.testing.assert_allclose(x.var(0), m.variance().numpy(), rtol=0.08)
+    with pytest.raises(ValueError, match="`df`"):
+        tfd.StudentTProcessRegressionModel(f64(1.5), tfpk.ExponentiatedQuadratic(f64(1.0), f64(1.0)),
+                                           index_points=f64(STP_X), validate_args=True)
+    with pytest.raises(ValueError, match="observation_index_points"):
+        _stprm(observation_index_points=None)

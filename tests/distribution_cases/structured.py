@@ -10,9 +10,10 @@ from scipy.special import log_softmax, logsumexp
 import workbench as wb
 from probability.distributions import (BatchConcat, Blockwise, Categorical, Gamma, HiddenMarkovModel, Independent,
                                        LinearGaussianStateSpaceModel, MarkovChain, MultivariateNormalDiag, Normal,
-                                       Poisson)
+                                       Poisson, StudentTProcessRegressionModel)
+from probability.math import psd_kernels as tfpk
 
-from .glue import BuiltCase
+from .glue import GP_PARAMS, GP_X, GP_Y, OBS_X, OBS_Y, BuiltCase, _eq, _mvn_refs
 
 # -- HiddenMarkovModel: two batch members, three states, four steps, Normal observations
 HMM_PARAMS = {"initial_logits": np.array([[0.4, -0.2, -1.0], [0.0, 0.3, -0.5]]),
@@ -212,7 +213,38 @@ def _concat_gammas_ref(method):
     return ref
 
 
+# -- StudentTProcessRegressionModel: df 5 and four observations, so the predictive has df 9
+def _stprm_moments(p):
+    a, l, s2 = p["amplitude"], p["length_scale"], p["observation_noise_variance"]
+    k_oo = _eq(OBS_X, OBS_X, a, l) + (s2 + 1e-6) * np.eye(len(OBS_X))
+    k_xo = _eq(GP_X, OBS_X, a, l)
+    b = OBS_Y @ np.linalg.solve(k_oo, OBS_Y)
+    scale = (5.0 + b - 2.0) / (5.0 + len(OBS_Y) - 2.0)
+    schur = _eq(GP_X, GP_X, a, l) - k_xo @ np.linalg.solve(k_oo, k_xo.T)
+    return k_xo @ np.linalg.solve(k_oo, OBS_Y), scale * schur + s2 * np.eye(len(GP_X))
+
+
+def _stprm(amplitude, length_scale, observation_noise_variance):
+    return StudentTProcessRegressionModel(
+        wb.constant(5.0, dtype=wb.float64), tfpk.ExponentiatedQuadratic(amplitude, length_scale),
+        index_points=wb.constant(GP_X), observation_index_points=wb.constant(OBS_X), observations=wb.constant(OBS_Y),
+        observation_noise_variance=observation_noise_variance)
+
+
+def _stprm_refs():
+    refs = _mvn_refs(_stprm_moments, student_df=9.0)
+
+    def entropy(p, x):
+        mean, cov = _stprm_moments(p)
+        return st.multivariate_t(mean, (cov + 1e-6 * np.eye(len(mean))) * 7.0 / 9.0, df=9.0).entropy()
+    refs["entropy"] = entropy
+    return refs
+
+
 CASES = [
+    BuiltCase("StudentTProcessRegressionModel", StudentTProcessRegressionModel, GP_PARAMS, points=GP_Y, build=_stprm,
+              ref=_stprm_refs(), checks=("log_prob", "mean", "variance", "covariance", "entropy"),
+              sample_test="moments", grad_order=1, rtol=1e-7),
     BuiltCase("Blockwise", Blockwise, BLOCK_PARAMS, points=BLOCK_X, build=_blockwise,
               ref={m: _blockwise_ref(m) for m in ("log_prob", "mean", "entropy")},
               checks=("log_prob", "mean", "entropy"), sample_test=None),
