@@ -69,7 +69,8 @@ def _values_to_dense(values, part, default_value=None, shape=None):
     if shape is not None:
         shape = tuple(shape)
         if len(shape) != 2 + len(inner):
-            raise ValueError(f"to_tensor: shape {shape} must have rank {2 + len(inner)}")
+            raise wb.errors.InvalidArgumentError(   # TF 2.21: its RaggedTensorToTensor kernel's error
+                None, None, f"to_tensor: shape {shape} must have rank {2 + len(inner)} (the ragged tensor's)")
         nrows = nrows if shape[0] is None else int(shape[0])
         width = width if shape[1] is None else int(shape[1])
         for i, (want, have) in enumerate(zip(shape[2:], inner)):
@@ -201,6 +202,13 @@ def _call(fn, flat, kwargs, dtype):
 def _broadcast_elementwise(fn, args, kwargs, what):
     ragged = [a for a in args if isinstance(a, RaggedTensor)]
     rank = ragged[0].ndim
+    dense_rank = max((np.ndim(a) if not isinstance(a, core.Tensor) else a.ndim for a in args
+                      if not isinstance(a, RaggedTensor)), default=0)
+    if dense_rank > rank and all(r.ndim == rank for r in ragged):
+        # a dense operand of higher rank: the ragged ones get leading dimensions of size 1 (TF)
+        args = [_lift(a, dense_rank - rank) if isinstance(a, RaggedTensor) else a for a in args]
+        ragged = [a for a in args if isinstance(a, RaggedTensor)]
+        rank = dense_rank
     if any(r.ndim != rank for r in ragged):
         raise wb.errors.InvalidArgumentError(   # TF 2.21: its shape assertion's error
             None, None, f"{what}: ragged operands of shapes {[_shape(r) for r in ragged]} have different "
@@ -231,6 +239,13 @@ def _broadcast_elementwise(fn, args, kwargs, what):
     for part in reversed(parts):
         result = RaggedTensor(result, part, _internal=True)
     return result.with_row_splits_dtype(dtype)
+
+
+def _lift(rt, n):
+    """``rt`` under ``n`` new leading dimensions of size 1."""
+    for _ in range(n):
+        rt = RaggedTensor.from_uniform_row_length(rt, rt.nrows_int(), nrows=1)
+    return rt
 
 
 def _raise_ragged_rank(rt, k):

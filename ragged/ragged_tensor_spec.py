@@ -23,7 +23,7 @@ class RaggedTensorSpec:
     """Ragged tensors of one shape (``None`` for ragged or unknown sizes), dtype,
     ``ragged_rank`` (default: rank - 1) and ``row_splits_dtype`` (int64 or int32)."""
 
-    __slots__ = ("_shape", "_dtype", "_ragged_rank", "_row_splits_dtype")
+    __slots__ = ("_shape", "_dtype", "_ragged_rank", "_row_splits_dtype", "_flat_values_spec")
 
     def __init__(self, shape=None, dtype="float32", ragged_rank=None, row_splits_dtype=np.int64,
                  flat_values_spec=None):
@@ -41,6 +41,7 @@ class RaggedTensorSpec:
             raise ValueError(f"RaggedTensorSpec: ragged_rank must be at least 0 and less than the "
                              f"rank ({rank}), got {ragged_rank}")
         self._ragged_rank = int(ragged_rank)
+        self._flat_values_spec = flat_values_spec
 
     @classmethod
     def from_value(cls, value) -> "RaggedTensorSpec":
@@ -52,12 +53,13 @@ class RaggedTensorSpec:
     shape = property(lambda self: self._shape)
     dtype = property(lambda self: self._dtype)
     ragged_rank = property(lambda self: self._ragged_rank)
-    row_splits_dtype = property(lambda self: self._row_splits_dtype)
+    row_splits_dtype = property(lambda self: as_dtype(self._row_splits_dtype))
     value_type = property(lambda self: RaggedTensor)
 
     @property
     def flat_values_spec(self):
-        return None
+        """The ``TensorSpec`` given for the flat values, else None."""
+        return self._flat_values_spec
 
     def _type_spec_key(self):
         return (self._dtype, self._ragged_rank, self._row_splits_dtype)
@@ -100,8 +102,11 @@ class RaggedTensorSpec:
         return hash((type(self), self._shape) + self._type_spec_key())
 
     def __reduce__(self):
-        return (type(self), (self._shape, self._dtype, self._ragged_rank, self._row_splits_dtype))
+        return (type(self), (self._shape, self._dtype, self._ragged_rank, self._row_splits_dtype,
+                             self._flat_values_spec))
 
     def __repr__(self):
         dtype = "string" if self._dtype.kind == "O" else self._dtype.name   # wb.string: object arrays of bytes
-        return f"RaggedTensorSpec({self._shape!r}, wb.{dtype}, {self._ragged_rank}, wb.{self._row_splits_dtype.name})"
+        flat = "" if self._flat_values_spec is None else f", {self._flat_values_spec!r}"
+        return (f"RaggedTensorSpec({self._shape!r}, wb.{dtype}, {self._ragged_rank}, "
+                f"wb.{self._row_splits_dtype.name}{flat})")

@@ -235,3 +235,39 @@ def test_reduce_logsumexp_over_every_axis():
     assert out.shape == () and abs(float(out) - 6.456193447113037) < 1e-6   # TF 2.21
     keep = wb.reduce_logsumexp(ragged.constant([[1.0, 2.0], [3.0]]), axis=[0, 1], keepdims=True)
     assert keep.shape == (1, 1) and np.allclose(keep.numpy(), [[3.4076059]])   # TF 2.21
+
+
+def test_dense_operand_of_higher_rank_broadcasts():
+    rt = ragged.constant([[1, 2], [3]])
+    out = rt + wb.constant([[[1], [2]]])
+    _same(out, [[[2, 3], [5]]], (1, 2, None))   # TF 2.21: ragged_rank 2, shape (1, 2, None)
+    assert out.ragged_rank == 2
+    _same(rt + [[[1], [2]], [[3], [4]]], [[[2, 3], [5]], [[4, 5], [7]]], (2, 2, None))
+
+
+def test_to_tensor_shape_of_another_rank():
+    with pytest.raises(InvalidArgumentError):   # TF 2.21: "rt_input.shape and shape=[3] are incompatible"
+        ragged.constant([[3, 1, 4, 1], [], [5, 9, 2], [6], []]).to_tensor(shape=[3])
+
+
+# ---------------------------------------------------------------------------
+# RaggedTensorSpec and map_fn
+
+
+def test_spec_row_splits_dtype_and_flat_values_spec():
+    spec = wb.RaggedTensorSpec([2, None, 3], wb.float32, 1)
+    assert isinstance(spec.row_splits_dtype, type(wb.int64)) and spec.row_splits_dtype == wb.int64   # a DType
+    assert spec.flat_values_spec is None
+    flat = wb.TensorSpec([None, 3], wb.float32)
+    spec = wb.RaggedTensorSpec([2, None, 3], wb.float32, 1, flat_values_spec=flat)
+    assert spec.flat_values_spec is flat
+    # TF 2.21: RaggedTensorSpec(TensorShape([2, None, 3]), tf.float32, 1, tf.int64,
+    #          TensorSpec(shape=(None, 3), dtype=tf.float32, name=None))
+    assert repr(spec) == ("RaggedTensorSpec(TensorShape([2, None, 3]), wb.float32, 1, wb.int64, "
+                          "TensorSpec(shape=(None, 3), dtype=wb.float32, name=None))")
+
+
+def test_map_fn_ragged_result_takes_the_spec_splits_dtype():
+    out = wb.map_fn(lambda x: wb.range(x), wb.constant([3, 0, 2]),
+                    fn_output_signature=wb.RaggedTensorSpec(shape=[None], dtype=wb.int32, row_splits_dtype=wb.int32))
+    _same(out, [[0, 1, 2], [], [0, 1]], (3, None), np.int32)   # TF 2.21
