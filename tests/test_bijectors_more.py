@@ -420,5 +420,9 @@ def test_composition_walks_its_subclass_order():
     assert _Reversed([tfb.Scale(f64([1.0, 2.0])), tfb.Exp()]).experimental_batch_shape() == (2,)
     with pytest.raises(TypeError, match="not a Bijector"):
         _Reversed([tfb.Exp(), "exp"])
+    # Chain is a Composition, as in TFP, and its walk applies the last bijector first
+    chain = tfb.Chain([tfb.Shift(1.0), tfb.Scale(2.0)])
+    assert isinstance(chain, tfb.Composition)
+    assert float(chain._walk_forward(lambda b, v: b.forward(v), wb.constant(1.0))) == 3.0
     with pytest.raises(NotImplementedError, match="_walk_forward"):
         tfb.Composition([tfb.Exp()], name="c", parameters={})

@@ -4,11 +4,12 @@ import workbench as wb
 
 from .. import internal
 from .bijector import Bijector
+from .composition import Composition, min_event_ndims
 
 __all__ = ["Chain"]
 
 
-class Chain(Bijector):
+class Chain(Composition):
     """``Chain([f, g]).forward(x) == f.forward(g.forward(x))`` (the last bijector acts first).
 
     Log-determinants add up; each part sees the number of event dims its input has
@@ -24,18 +25,25 @@ class Chain(Bijector):
         for i, b in enumerate(bijectors):
             if not isinstance(b, Bijector):
                 raise TypeError(f"Chain: bijectors[{i}] is a {type(b).__name__}, not a Bijector")
-        self._bijectors = bijectors
-        fmin, imin = _min_event_ndims(bijectors)
-        dtype = next((b.dtype for b in bijectors if b.dtype is not None), None)
+        fmin, imin = min_event_ndims(bijectors[::-1])
         if name is None:
             name = "chain_of_" + "_of_".join(b.name for b in bijectors) if bijectors else "identity"
-        super().__init__(forward_min_event_ndims=fmin, inverse_min_event_ndims=imin,
-                         is_constant_jacobian=all(b.is_constant_jacobian for b in bijectors),
-                         validate_args=validate_args, dtype=dtype, parameters=parameters, name=name)
+        super().__init__(bijectors, name=name, parameters=parameters, forward_min_event_ndims=fmin,
+                         inverse_min_event_ndims=imin, validate_args=validate_args)
 
     @property
     def bijectors(self):
         return list(self._bijectors)
+
+    def _walk_forward(self, step_fn, x, **kwargs):
+        for b in reversed(self._bijectors):
+            x = step_fn(b, x)
+        return x
+
+    def _walk_inverse(self, step_fn, y, **kwargs):
+        for b in self._bijectors:
+            y = step_fn(b, y)
+        return y
 
     def _forward(self, x):
         for b in reversed(self._bijectors):
@@ -92,16 +100,3 @@ class Chain(Bijector):
                 result = wb.logical_not(wb.logical_xor(wb.convert_to_tensor(result), wb.convert_to_tensor(inc)))
         return result
 
-
-def _min_event_ndims(bijectors):
-    """The chain's (forward, inverse) min event ndims: the fewest input dims every part can act on."""
-    fwd, delta = 0, 0
-    for b in reversed(bijectors):          # in application order, forward
-        fwd = max(fwd, b.forward_min_event_ndims - delta)
-        delta += b.inverse_min_event_ndims - b.forward_min_event_ndims
-    inv, back = 0, 0
-    for b in bijectors:                    # in application order, inverse
-        inv = max(inv, b.inverse_min_event_ndims - back)
-        back += b.forward_min_event_ndims - b.inverse_min_event_ndims
-    fwd = max(fwd, inv - delta)
-    return fwd, fwd + delta

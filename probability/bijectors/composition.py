@@ -4,7 +4,6 @@ import workbench as wb
 
 from .. import internal
 from .bijector import Bijector
-from .chain import _min_event_ndims
 
 __all__ = ["Composition"]
 
@@ -49,7 +48,7 @@ class Composition(Bijector):
         if forward_min_event_ndims is None and inverse_min_event_ndims is None:
             order = []
             self._walk_forward(lambda b, v, **kw: order.append(b), None)
-            forward_min_event_ndims, inverse_min_event_ndims = _min_event_ndims(order[::-1])
+            forward_min_event_ndims, inverse_min_event_ndims = min_event_ndims(order)
         dtype = kwargs.pop("dtype", None) or next((b.dtype for b in bijectors if b.dtype is not None), None)
         is_constant = kwargs.pop("is_constant_jacobian", all(b.is_constant_jacobian for b in bijectors))
         if kwargs:
@@ -124,3 +123,18 @@ class Composition(Bijector):
                 result[0] = wb.logical_not(wb.logical_xor(wb.convert_to_tensor(result[0]), wb.convert_to_tensor(inc)))
         self._walk_forward(step, None)
         return result[0]
+
+
+def min_event_ndims(bijectors):
+    """(forward, inverse) min event ndims of ``bijectors`` applied one after another, in that order
+    (forward): the fewest input dims every part can act on."""
+    fwd, delta = 0, 0
+    for b in bijectors:                    # forward
+        fwd = max(fwd, b.forward_min_event_ndims - delta)
+        delta += b.inverse_min_event_ndims - b.forward_min_event_ndims
+    inv, back = 0, 0
+    for b in reversed(bijectors):          # inverse
+        inv = max(inv, b.inverse_min_event_ndims - back)
+        back += b.forward_min_event_ndims - b.inverse_min_event_ndims
+    fwd = max(fwd, inv - delta)
+    return fwd, fwd + delta
