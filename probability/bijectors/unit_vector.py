@@ -18,7 +18,7 @@ class UnitVector(Bijector):
     ``n log(2 / (1 + |x|**2)) = n log(1 - y[-1])``.
 
     >>> UnitVector().inverse(wb.constant([0.6, 0.0, 0.8])).numpy()
-    array([3., 0.], dtype=float32)
+    array([3.0000002, 0.       ], dtype=float32)
     """
 
     def __init__(self, validate_args=False, name="unit_vector"):
