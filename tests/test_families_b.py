@@ -315,3 +315,66 @@ def test_finite_discrete_dtypes_and_argument_errors():
         tfd.FiniteDiscrete([2.0, 1.0], probs=[0.5, 0.5], validate_args=True)
     with pytest.raises(ValueError, match="`logits` and `probs`"):
         tfd.FiniteDiscrete([1.0, 2.0])
+
+
+def _quantized(low=f64(-1.0), high=f64(3.0)):
+    return tfd.QuantizedDistribution(tfd.Normal(f64([0.3, 1.2]), f64([1.0, 2.5])), low=low, high=high)
+
+
+def test_quantized_distribution_matches_tfp():
+    d = _quantized()
+    _close(d.log_prob(f64([0.0, 3.0])), [-1.25425576, -0.98220576])
+    _close(d.log_prob(f64([[-1.0], [0.5]])), [[-2.33510328, -1.66373754], [-1.25425576, -2.07001379]])
+    _close(d.cdf(f64([[-1.0], [-2.0], [0.5], [4.0], [2.5]])),
+           [[0.09680048, 0.18942965], [0.0, 0.0], [0.38208858, 0.3156137], [1.0, 1.0], [0.95543454, 0.62551583]])
+    _close(d.log_survival_function(f64([0.0, 3.0])), [-0.48141016, -np.inf])
+    assert d.dtype == np.float64 and d.reparameterization_type is tfd.NOT_REPARAMETERIZED
+    assert d.experimental_default_event_space_bijector() is None
+    _missing(d, "mean", "variance", "mode", "entropy")
+
+
+def test_quantized_distribution_where_tfp_differs():
+    d = _quantized()
+    # outside [low, high] the mass is 0 (TFP 0.25: NaN)
+    _close(d.log_prob(f64([[-2.0], [4.0]])), [[-np.inf, -np.inf], [-np.inf, -np.inf]])
+    # P(Y > y) = P(Y > floor(y)) = 1 - cdf(y) (TFP 0.25 uses ceil(y) here: 0.24196365 and 0 below)
+    y = f64([[0.5], [2.5]])
+    _close(d.survival_function(y), 1.0 - d.cdf(y).numpy())
+
+
+def test_quantized_distribution_far_tails_match_tfp():
+    d = tfd.QuantizedDistribution(tfd.Normal(f64([0.3, 1.2]), f64([1.0, 2.5])))
+    _close(d.log_prob(f64([[-40.0], [40.0]])), [[-816.66090479, -139.52117162], [-753.42044472, -117.9486117]])
+    _close(d.log_survival_function(f64([[40.0]])), [[-792.645923, -124.100377]])
+
+
+def test_quantized_distribution_draws_match_its_mass():
+    d = _quantized()
+    x = d.sample(20000, seed=5).numpy()
+    assert x.shape == (20000, 2) and set(np.unique(x)) <= {-1.0, 0.0, 1.0, 2.0, 3.0}
+    ks = f64([-1.0, 0.0, 1.0, 2.0, 3.0])
+    pmf = np.exp(d.log_prob(ks[:, None]).numpy())
+    np.testing.assert_allclose(pmf.sum(0), 1.0, rtol=1e-12)
+    freq = np.stack([(x == k).mean(0) for k in ks])
+    assert np.all(np.abs(freq - pmf) <= 4 * np.sqrt(pmf * (1 - pmf) / 20000)), (freq, pmf)
+
+
+def test_quantized_distribution_log_prob_gradients_reach_the_base_parameters():
+    from gradients import check_gradients
+
+    def f(loc, scale):
+        d = tfd.QuantizedDistribution(tfd.Normal(loc, scale), low=f64(-1.0), high=f64(3.0))
+        return d.log_prob(f64([-1.0, 1.0, 3.0]))
+    check_gradients(f, [f64([0.3, 1.2, -2.0]), f64([1.0, 2.5, 0.5])], order=1, modes=("rev",), jacobian=False,
+                    atol=1e-6, rtol=1e-5)
+
+
+def test_quantized_distribution_of_a_discrete_base_and_argument_errors():
+    d = tfd.QuantizedDistribution(tfd.Poisson(f64(2.0)), low=f64(0.0))
+    _close(d.log_prob(f64([0.0, 1.0])), [-2.0, -1.30685282])
+    with pytest.raises(ValueError, match="`low` must be less than `high`"):
+        _quantized(low=f64(3.0), high=f64(1.0)).copy(validate_args=True)
+    with pytest.raises(ValueError, match="`high` must be a whole number"):
+        tfd.QuantizedDistribution(tfd.Normal(f64(0.0), f64(1.0)), high=f64(2.5), validate_args=True)
+    with pytest.raises(TypeError, match="`distribution`"):
+        tfd.QuantizedDistribution(3.0)

@@ -6,7 +6,8 @@ import scipy.special as sp
 import scipy.stats as st
 
 from probability.distributions import (Bates, ExpInverseGamma, ExponentiallyModifiedGaussian, FiniteDiscrete, GammaGamma,
-                                       ProbitBernoulli, SigmoidBeta, TwoPieceNormal, TwoPieceStudentT, Zipf)
+                                       Normal, ProbitBernoulli, QuantizedDistribution, SigmoidBeta, TwoPieceNormal,
+                                       TwoPieceStudentT, Zipf)
 
 from . import DistCase
 
@@ -97,6 +98,24 @@ def _finite_discrete(method):
     return ref
 
 
+_QN_LOC, _QN_SCALE = np.array([0.3, 1.2, -2.0]), np.array([1.0, 2.5, 0.5])
+
+
+def _quantized_normal(method):
+    """``ceil(X)`` clipped to ``[low, high]`` for SciPy's normal ``X``, from its CDF."""
+    def ref(p, x):
+        base = st.norm(_QN_LOC, _QN_SCALE)
+        low, high = p["low"], p["high"]
+        j = np.floor(x)
+        if method == "log_prob":
+            mass = np.where(j == low, base.cdf(low), np.where(j == high, base.sf(high - 1),
+                                                               base.cdf(j) - base.cdf(j - 1)))
+            return np.log(np.where((j < low) | (j > high), 0.0, mass))
+        cdf = np.where(j < low, 0.0, np.where(j >= high, 1.0, base.cdf(j)))
+        return cdf if method == "cdf" else 1.0 - cdf
+    return ref
+
+
 CASES = [
     DistCase("ExpInverseGamma", ExpInverseGamma,
              {"concentration": np.array([0.5, 2.0, 9.0]), "scale": np.array([1.0, 3.0, 0.5])},
@@ -171,4 +190,10 @@ CASES = [
              ref={m: _finite_discrete(m) for m in ("log_prob", "cdf", "survival_function", "mean", "variance", "entropy")},
              discrete=True, checks=("log_prob", "cdf", "survival_function", "mean", "variance", "entropy"),
              sample_test="moments", invalid={"probs": [0.5, 0.6, 0.1, 0.1]}),
+    DistCase("QuantizedDistribution", QuantizedDistribution, {"low": np.array(-1.0), "high": np.array(3.0)},
+             fixed={"distribution": Normal(_QN_LOC, _QN_SCALE)},
+             points=np.array([-1.0, 1.0, 3.0]),
+             ref={m: _quantized_normal(m) for m in ("log_prob", "cdf", "survival_function")},
+             discrete=True, checks=("log_prob", "cdf", "survival_function"), grad_params=(), sample_test=None,
+             invalid={"low": 3.0, "high": 1.0}),
 ]
