@@ -507,3 +507,55 @@ def test_stprm_marginal_draws_and_other_index_points():
                                            index_points=f64(STP_X), validate_args=True)
     with pytest.raises(ValueError, match="observation_index_points"):
         _stprm(observation_index_points=None)
+
+
+# -- conjugate normal updates -----------------------------------------------------------------
+
+CONJ_L0 = np.array([[1.0, 0.0], [0.3, 0.8]])
+CONJ_X = np.array([[1.0, 0.5], [0.2, 1.0], [1.0, -1.0]])
+CONJ_LY = np.array([[0.5, 0.0, 0.0], [0.1, 0.4, 0.0], [0.0, 0.2, 0.6]])
+CONJ_Y, CONJ_M0 = np.array([0.3, 1.2, -0.5]), np.array([0.1, -0.2])
+
+
+def test_mvn_conjugate_linear_update_matches_tfp_and_gaussian_conditioning():
+    mean, prec = tfd.mvn_conjugate_linear_update(f64(CONJ_L0), f64(CONJ_X), f64(CONJ_LY), f64(CONJ_Y),
+                                                 prior_mean=f64(CONJ_M0))
+    assert isinstance(prec, wb.linalg.LinearOperator)
+    # TFP 0.25
+    np.testing.assert_allclose(mean.numpy(), [0.06279299, 0.82579891], rtol=1e-7)
+    np.testing.assert_allclose(prec.to_dense().numpy(), [[7.91840278, -2.49652778], [-2.49652778, 13.46527778]],
+                               rtol=1e-8)
+    # the joint Gaussian of (latent, observation), conditioned on the observation
+    p0, r = CONJ_L0 @ CONJ_L0.T, CONJ_LY @ CONJ_LY.T
+    gain = p0 @ CONJ_X.T @ np.linalg.inv(CONJ_X @ p0 @ CONJ_X.T + r)
+    np.testing.assert_allclose(mean.numpy(), CONJ_M0 + gain @ (CONJ_Y - CONJ_X @ CONJ_M0), rtol=1e-12)
+    np.testing.assert_allclose(np.linalg.inv(prec.to_dense().numpy()), p0 - gain @ CONJ_X @ p0, rtol=1e-12)
+    # LinearOperator scales and a batch of observations (TFP 0.25's values)
+    mean, prec = tfd.mvn_conjugate_linear_update(wb.linalg.LinearOperatorDiag(f64([1.0, 2.0])), f64(CONJ_X),
+                                                 wb.linalg.LinearOperatorScaledIdentity(3, f64(0.5)),
+                                                 f64(np.stack([CONJ_Y, 2 * CONJ_Y])))
+    np.testing.assert_allclose(mean.numpy(), [[0.12438468, 0.81613639], [0.24876936, 1.63227278]], rtol=1e-7)
+    np.testing.assert_allclose(prec.to_dense().numpy(), [[9.16, -1.2], [-1.2, 9.25]], rtol=1e-12)
+    with pytest.raises(ValueError, match="do not line up"):
+        tfd.mvn_conjugate_linear_update(f64(CONJ_L0), f64(CONJ_X.T), f64(CONJ_LY), f64(CONJ_Y))
+
+
+def test_normal_conjugates_known_scale_match_tfp_and_the_mvn_update():
+    prior = tfd.Normal(f64([0.0, 1.0]), f64(2.0))
+    post = tfd.normal_conjugates_known_scale_posterior(prior, f64(0.5), f64([3.0, 4.0]), 5)
+    pred = tfd.normal_conjugates_known_scale_predictive(prior, f64(0.5), f64([3.0, 4.0]), 5)
+    assert isinstance(post, tfd.Normal) and isinstance(pred, tfd.Normal)
+    np.testing.assert_allclose(post.loc.numpy(), [0.59259259, 0.80246914], rtol=1e-7)
+    np.testing.assert_allclose(post.scale.numpy(), 0.2222222222222222, rtol=1e-12)
+    np.testing.assert_allclose(pred.loc.numpy(), [0.59259259, 0.80246914], rtol=1e-7)
+    np.testing.assert_allclose(pred.scale.numpy(), 0.5471587667664503, rtol=1e-12)
+    # n observations of loc: the linear update with a column of ones gives the same posterior
+    obs = np.array([0.2, 1.1, 0.4, 0.9, 0.4])     # sum 3.0
+    mean, prec = tfd.mvn_conjugate_linear_update(f64([[2.0]]), f64(np.ones((5, 1))), f64(0.5 * np.eye(5)), f64(obs),
+                                                 prior_mean=f64([0.0]))
+    np.testing.assert_allclose(mean.numpy()[0], post.loc.numpy()[0], rtol=1e-12)
+    np.testing.assert_allclose(1 / prec.to_dense().numpy()[0, 0], post.scale.numpy() ** 2, rtol=1e-12)
+    with pytest.raises(TypeError, match="`prior` must be a Normal"):
+        tfd.normal_conjugates_known_scale_posterior(tfd.Laplace(f64(0.0), f64(1.0)), f64(0.5), f64(1.0), 2)
+    with pytest.raises(TypeError, match="`s`"):
+        tfd.normal_conjugates_known_scale_predictive(prior, f64(0.5), wb.constant([1.0, 2.0]), 2)
