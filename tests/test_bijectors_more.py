@@ -349,11 +349,16 @@ def test_rational_quadratic_spline_knots_slopes_and_tails():
     outside = f64([-3.0, -1.0 - 1e-9, 1.0 + 1e-9, 7.0])
     np.testing.assert_array_equal(b.forward(outside).numpy(), outside.numpy())
     np.testing.assert_array_equal(b.forward_log_det_jacobian(outside).numpy(), 0.0)
-    # a one-entry knot_slopes broadcasts over the interior knots (as TFP documents)
+    # a scalar or one-entry knot_slopes broadcasts over the interior knots, as TFP documents (TFP 0.25
+    # itself fails to broadcast them)
     x = f64(np.linspace(-1.2, 1.2, 9))
-    one = tfb.RationalQuadraticSpline(f64(w), f64(h), f64([1.5])).forward(x).numpy()
     full = tfb.RationalQuadraticSpline(f64(w), f64(h), f64(np.full(4, 1.5))).forward(x).numpy()
-    np.testing.assert_allclose(one, full, rtol=1e-14)
+    for slopes in (f64([1.5]), f64(1.5)):
+        np.testing.assert_allclose(tfb.RationalQuadraticSpline(f64(w), f64(h), slopes).forward(x).numpy(), full,
+                                   rtol=1e-14)
+    # slopes of 1 everywhere with equal widths and heights: the identity
+    same = tfb.RationalQuadraticSpline(f64(w), f64(w), 1.0)
+    np.testing.assert_allclose(same.forward(x).numpy(), x.numpy(), rtol=1e-14)
     assert tfb.RationalQuadraticSpline(f64(_W), f64(_H), f64(_S)).experimental_batch_shape() == (3,)
     with pytest.raises(ValueError, match="`knot_slopes`"):
         tfb.RationalQuadraticSpline(f64(w), f64(h), f64(s[:2]))

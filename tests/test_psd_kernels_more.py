@@ -201,3 +201,19 @@ def test_bad_arguments_are_named():
         tfpk.SpectralMixture(f64([0.0]), f64([1.0]), f64([[1.0]]))
     with pytest.raises(ValueError, match="`concentration1`"):
         tfpk.KumaraswamyTransformed(eq, f64([0.0, 1.0]), f64(1.0), validate_args=True)
+
+
+def test_schur_complement_kernel_gives_the_gprm_covariance_and_drives_a_gp():
+    tfd = __import__("probability").distributions
+    kernel = tfpk.MaternThreeHalves(f64([0.8, 1.6]), f64(0.5))
+    obs = np.array([[-0.5], [0.1], [0.7], [1.2]])
+    new = np.linspace(-1.0, 1.5, 5)[:, None]
+    noise = 0.05
+    sc = tfpk.SchurComplement(kernel, f64(obs), diag_shift=f64(noise), cholesky_fn=wb.linalg.cholesky)
+    assert sc.batch_shape == (2,)
+    gprm = tfd.GaussianProcessRegressionModel(kernel, f64(new), f64(obs), f64(np.zeros(4)),
+                                              observation_noise_variance=f64(noise), predictive_noise_variance=f64(0.0), jitter=0.0)
+    np.testing.assert_allclose(sc.matrix(f64(new), f64(new)).numpy(), gprm.covariance().numpy(), rtol=1e-10, atol=1e-12)
+    gp = tfd.GaussianProcess(sc, index_points=f64(new), jitter=1e-8)
+    draws = gp.sample(2, seed=3)
+    assert draws.shape == (2, 2, 5) and np.all(np.isfinite(gp.log_prob(draws).numpy()))

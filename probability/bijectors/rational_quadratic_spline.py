@@ -15,7 +15,7 @@ class RationalQuadraticSpline(Bijector):
 
     ``bin_widths`` and ``bin_heights`` (shape ``batch + [K]``, positive, each summing to the same
     ``range_max - range_min``) place the knots ``range_min + [0, cumsum(...)]``; ``knot_slopes``
-    (``batch + [K - 1]``, or ``[1]`` to broadcast; positive) are the derivatives at the interior
+    (``batch + [K - 1]``, or a scalar or ``[1]`` to broadcast; positive) are the derivatives at the interior
     knots, and the two end knots have slope 1. In a bin of width ``w``, height ``h``, slope
     ``s = h / w``, end slopes ``d0, d1`` and ``t = (x - x_k) / w``:
     ``y = y_k + h (s t**2 + d0 t (1 - t)) / (s + (d0 + d1 - 2 s) t (1 - t))`` (Durkan et al. 2019);
@@ -35,14 +35,14 @@ class RationalQuadraticSpline(Bijector):
         self._bin_heights = internal.as_param(bin_heights, "bin_heights", dtype, owner)
         self._knot_slopes = internal.as_param(knot_slopes, "knot_slopes", dtype, owner)
         self._range_min = internal.as_param(range_min, "range_min", dtype, owner)
-        for pname in ("bin_widths", "bin_heights", "knot_slopes"):
+        for pname in ("bin_widths", "bin_heights"):
             if getattr(self, "_" + pname).ndim < 1:
                 raise ValueError(f"{owner}: argument `{pname}` must have at least one dim (the bins), got a scalar")
         k = self._bin_widths.shape[-1]
         if self._bin_heights.shape[-1] not in (k, 1) and k != 1:
             raise ValueError(f"{owner}: `bin_heights` has {self._bin_heights.shape[-1]} bins, `bin_widths` has {k}")
         k = max(k, self._bin_heights.shape[-1])
-        if self._knot_slopes.shape[-1] not in (k - 1, 1):
+        if self._knot_slopes.ndim and self._knot_slopes.shape[-1] not in (k - 1, 1):
             raise ValueError(f"{owner}: `knot_slopes` must have {k - 1} entries (one per interior knot) or 1, "
                              f"got {self._knot_slopes.shape[-1]}")
         if self._range_min.ndim != 0:
