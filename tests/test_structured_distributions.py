@@ -357,7 +357,24 @@ def test_ssm_bad_arguments_name_the_argument():
     with pytest.raises(ValueError, match=r"\[\.\.\., 3, 1\]"):
         m.log_prob(f64(np.zeros((3, 2))))
     with pytest.raises(NotImplementedError, match="slicing"):
-        m[0]
+        _time_varying_ssm()[0]
+
+
+def test_ssm_batch_slicing():
+    a = np.array([[[0.9, 0.2], [-0.1, 0.8]], [[1.0, 0.0], [0.5, 0.5]], [[0.7, 0.1], [0.0, 1.1]]])
+    m = tfd.LinearGaussianStateSpaceModel(
+        num_timesteps=3, transition_matrix=f64(a),
+        transition_noise=tfd.MultivariateNormalDiag(scale_diag=f64([0.3, 0.2])),
+        observation_matrix=wb.linalg.LinearOperatorFullMatrix(f64([[1.0, 0.5]])),
+        observation_noise=tfd.MultivariateNormalDiag(loc=f64([[0.0], [0.2], [-0.1]]), scale_diag=f64([0.5])),
+        initial_state_prior=tfd.MultivariateNormalDiag(scale_diag=f64([1.0, 0.7])), mask=[False, False, True])
+    assert m.batch_shape == (3,)
+    x = m.sample(2, seed=1)
+    full = m.log_prob(x).numpy()
+    for key in [slice(1, None), 2, slice(None, None, -1)]:
+        sub = m[key]
+        np.testing.assert_allclose(sub.log_prob(x[:, key]).numpy(), full[:, key], rtol=1e-12)
+    assert m[1:].mask.shape == (2, 3)
 
 
 # -- Blockwise and BatchConcat -------------------------------------------------------------------

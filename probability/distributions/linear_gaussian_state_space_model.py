@@ -11,7 +11,8 @@ import numpy as np
 import workbench as wb
 
 from .. import internal
-from .distribution import FULLY_REPARAMETERIZED, Distribution
+from .distribution import FULLY_REPARAMETERIZED, Distribution, _batch_key
+from .mixture_same_family import _broadcast_batch
 
 __all__ = ["LinearGaussianStateSpaceModel"]
 
@@ -324,8 +325,24 @@ class LinearGaussianStateSpaceModel(Distribution):
         return wb.linalg.diag_part(self._prior_moments()[1])
 
     def __getitem__(self, slices):
-        raise NotImplementedError("LinearGaussianStateSpaceModel does not support batch slicing; build the model "
-                                  "from sliced parameters")
+        """Slice the batch dimensions of the matrices, the noises, the prior and the mask (a model
+        with callables of ``t`` cannot be sliced)."""
+        pieces = (self._transition_matrix, self._transition_noise, self._observation_matrix, self._observation_noise)
+        if any(callable(p) and not isinstance(p, (wb.Tensor, wb.linalg.LinearOperator, Distribution)) for p in pieces):
+            raise NotImplementedError("LinearGaussianStateSpaceModel: batch slicing needs Tensor or LinearOperator "
+                                      "matrices and distribution noises, not callables of the step")
+        batch = self._batch
+        key = _batch_key(slices if isinstance(slices, tuple) else (slices,), len(batch), 0)
+
+        def matrix(which):
+            m = self._matrix(which, self._initial_step)
+            return wb.broadcast_to(m, batch + tuple(m.shape[-2:]))[key + (slice(None), slice(None))]
+        new = dict(transition_matrix=matrix("transition_matrix"), observation_matrix=matrix("observation_matrix"))
+        for which in ("transition_noise", "observation_noise", "initial_state_prior"):
+            new[which] = _broadcast_batch(getattr(self, "_" + which), batch)[key]
+        if self._mask is not None:
+            new["mask"] = wb.broadcast_to(self._mask, batch + (self._num_timesteps,))[key + (slice(None),)]
+        return self.copy(**new)
 
 
 def _static_int(value, what, minimum=0):
