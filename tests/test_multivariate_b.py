@@ -403,3 +403,51 @@ def test_wishart_linear_operator_cholesky_samples():
     mean, var = full.mean().numpy(), full.variance().numpy()
     assert np.all(np.abs(x.mean(0) - mean) <= 5 * np.sqrt(var / len(x)))
     np.testing.assert_allclose(d.log_prob(f64(chol[:3])).numpy(), full.log_prob(f64(x[:3])).numpy(), rtol=1e-10)
+
+
+# -- DeterminantalPointProcess -----------------------------------------------------------------
+
+def _subsets(n):
+    return np.array([[(i >> j) & 1 for j in range(n)] for i in range(2 ** n)])
+
+
+def test_dpp_is_normalized_and_matches_tfp_marginals():
+    from tests.distribution_cases.multivariate_b import DPP_L, DPP_POINTS, _dpp_params
+    params = _dpp_params()
+    d = tfd.DeterminantalPointProcess(f64(params["eigenvalues"]), f64(params["eigenvectors"]))
+    probs = np.exp(d.log_prob(_subsets(4)[:, None]).numpy())
+    np.testing.assert_allclose(probs.sum(0), 1.0, rtol=1e-12)
+    # TFP 0.25's marginal_log_prob
+    np.testing.assert_allclose(d.marginal_log_prob(DPP_POINTS).numpy(),
+                               [[-1.15921491, -0.70412355], [0.0, 0.0], [-2.31866926, -1.3688166],
+                                [-0.43434944, -0.25225527]], rtol=1e-8, atol=1e-12)
+    # marginal_log_prob(S) sums the probabilities of the supersets of S
+    subsets = _subsets(4)
+    for s in DPP_POINTS[:, 0]:
+        supersets = np.all(subsets >= s, axis=-1)
+        np.testing.assert_allclose(np.exp(d.marginal_log_prob(s).numpy()), probs[supersets].sum(0), rtol=1e-10)
+    ell = DPP_L
+    np.testing.assert_allclose(d.l_ensemble_matrix().numpy()[0], ell, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(d.marginal_kernel().numpy()[0], ell @ np.linalg.inv(np.eye(4) + ell), rtol=1e-10,
+                               atol=1e-12)
+    assert d.sample(1, seed=1).dtype == np.int32 and d.experimental_default_event_space_bijector() is None
+    for method in ("mean", "entropy"):
+        with pytest.raises(NotImplementedError, match="DeterminantalPointProcess"):
+            getattr(d, method)()
+
+
+def test_dpp_sample_frequencies():
+    from tests.distribution_cases.multivariate_b import DPP_L
+    lam, u = np.linalg.eigh(DPP_L[:3, :3])
+    d = tfd.DeterminantalPointProcess(f64(lam), f64(u))
+    n = 6000
+    x = d.sample(n, seed=14).numpy()
+    assert set(np.unique(x)) <= {0, 1}
+    subsets = _subsets(3)
+    want = np.exp(d.log_prob(subsets).numpy())
+    counts = [(x == s).all(-1).sum() for s in subsets]
+    assert st.chisquare(counts, n * want).pvalue > 1e-4
+    with pytest.raises(ValueError, match="multi-hot"):
+        tfd.DeterminantalPointProcess(f64(lam), f64(u), validate_args=True).log_prob([2, 0, 0])
+    with pytest.raises(ValueError, match=r"`eigenvectors` must be \[..., n, n\] with n = 3"):
+        tfd.DeterminantalPointProcess(f64(lam), f64(np.eye(2)))

@@ -8,7 +8,7 @@ import numpy as np
 import scipy.stats as st
 
 import workbench as wb
-from probability.distributions import (FlatDirichlet, MatrixNormalLinearOperator, MatrixTLinearOperator,
+from probability.distributions import (DeterminantalPointProcess, FlatDirichlet, MatrixNormalLinearOperator, MatrixTLinearOperator,
                                        MultivariateNormalDiagPlusLowRankCovariance, OrderedLogistic, PlackettLuce,
                                        PowerSpherical, StoppingRatioLogistic, VectorDeterministic,
                                        WishartLinearOperator)
@@ -153,6 +153,30 @@ def _wishart_ref(method):
     return ref
 
 
+# DPP: L = A A^T + I/2 for A ~ N(0, 1) [4, 4] (numpy seed 1); batch [2]: eigenvalues and twice them
+DPP_L = np.array([[3.10189224e+00, -2.55091394e-01, -3.35406167e-01, -1.32805753e+00],
+                  [-2.55091394e-01, 2.14493653e+00, 7.63804425e-01, -1.32595986e-01],
+                  [-3.35406167e-01, 7.63804425e-01, 1.01912987e+00, -2.71385093e-03],
+                  [-1.32805753e+00, -1.32595986e-01, -2.71385093e-03, 1.65996009e+00]])
+DPP_POINTS = np.array([[[1, 0, 1, 0]], [[0, 0, 0, 0]], [[1, 1, 1, 1]], [[0, 1, 0, 0]]], dtype=float)
+
+
+def _dpp_params():
+    lam, u = np.linalg.eigh(DPP_L)
+    return {"eigenvalues": np.stack([lam, 2 * lam]), "eigenvectors": u}
+
+
+def _dpp_log_prob(params, x):
+    """``log det(L_S) - log det(I + L)`` by NumPy, member by member."""
+    lam, u = params["eigenvalues"], params["eigenvectors"]
+    out = np.zeros(np.broadcast_shapes(x.shape[:-1], lam.shape[:-1]))
+    for idx in np.ndindex(out.shape):
+        ell = (u * lam[idx[-1]]) @ u.T
+        s = np.broadcast_to(x, out.shape + x.shape[-1:])[idx].astype(bool)
+        out[idx] = np.linalg.slogdet(ell[np.ix_(s, s)])[1] - np.sum(np.log1p(lam[idx[-1]]))
+    return out
+
+
 CASES = [
     DistCase("OrderedLogistic", OrderedLogistic, {"cutpoints": ORD_CUTPOINTS, "loc": ORD_LOC},
              points=ORD_POINTS,
@@ -232,4 +256,12 @@ CASES = [
               points=WISHART_X, ref={m: _wishart_ref(m) for m in ("log_prob", "entropy", "mean", "variance")},
               checks=("log_prob", "entropy", "mean", "variance"), sample_test="moments", build=_wishart,
               invalid={"df": 2.5}, fixed={"scale": la.LinearOperatorIdentity(3, dtype=np.float64)}),
+    DistCase("DeterminantalPointProcess", DeterminantalPointProcess, _dpp_params(), points=DPP_POINTS,
+             # TFP 0.25's values, and the same by NumPy determinants of the submatrices
+             ref={"log_prob": np.array([[-2.82814355, -3.26458525], [-3.94286989, -5.76560595],
+                                        [-2.31866926, -1.3688166], [-3.17975993, -4.30934881]])},
+             checks=("log_prob",), discrete=True, sample_test=None, rtol=1e-8,
+             invalid={"eigenvalues": [1.0, -1.0], "eigenvectors": np.eye(2)}),
+    DistCase("DeterminantalPointProcess vs NumPy", DeterminantalPointProcess, _dpp_params(), points=DPP_POINTS,
+             ref={"log_prob": _dpp_log_prob}, checks=("log_prob",), discrete=True, sample_test=None),
 ]
