@@ -102,6 +102,10 @@ class TransformedDistribution(Distribution):
         self._check_event_ndims("log_prob")
         x = self._bijector.inverse(y)
         ildj = self._bijector.inverse_log_det_jacobian(y, event_ndims=len(self.event_shape))
+        if not getattr(self._bijector, "_is_injective", True):
+            # a many-to-one bijector (AbsoluteValue) gives every preimage: their densities add up
+            return wb.reduce_logsumexp(wb.stack([self._distribution.log_prob(xk) + lk for xk, lk in zip(x, ildj)]),
+                                       axis=0)
         return self._distribution.log_prob(x) + ildj
 
     def _direction(self, method):
