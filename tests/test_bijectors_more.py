@@ -260,6 +260,18 @@ def test_absolute_value_gives_both_preimages():
         tfb.AbsoluteValue(validate_args=True).inverse(f64([1.0, -1.0]))
 
 
+def test_absolute_value_of_a_normal_is_the_folded_normal():
+    import scipy.stats as st   # the folded normal as a reference (symmetric in the sign of the mean)
+    tfd = probability.distributions
+    d = tfb.AbsoluteValue()(tfd.Normal(f64([0.3, -1.0]), f64([1.2, 0.5])))
+    y = np.array([[0.1, 0.4], [2.0, 1.1], [0.0, 3.0]])
+    want = st.foldnorm(c=np.array([0.3, 1.0]) / np.array([1.2, 0.5]), scale=np.array([1.2, 0.5])).logpdf(np.abs(y))
+    np.testing.assert_allclose(d.log_prob(f64(y)).numpy(), want, rtol=1e-12)
+    np.testing.assert_array_equal(d.sample(5, seed=1).numpy() >= 0, True)
+    with pytest.raises(NotImplementedError, match="monotone"):
+        d.cdf(f64(y))
+
+
 def test_softfloor_tends_to_floor_and_to_the_identity():
     x = f64([-1.7, 0.3, 2.1, 3.2, 5.5])
     np.testing.assert_allclose(tfb.Softfloor(f64(1e-3)).forward(x).numpy(), np.floor(x.numpy()), atol=1e-12)
