@@ -9,6 +9,7 @@ only shrinks."""
 
 import ast
 import json
+import linecache
 import os
 import pathlib
 import subprocess
@@ -27,14 +28,20 @@ KNOWN_FAILURES = {
 
 
 def run_cells(path):
-    """Run the script's cells in one namespace; return the indices of the cells that raised."""
+    """Run the script's cells in one namespace; return the indices of the cells that raised.
+
+    Each cell's source is kept in ``linecache`` under a file name of its own, as Jupyter's kernel
+    keeps it, so that code reading a function's source (``inspect.getsource``, AutoGraph's
+    ``to_code``) finds it as it does in a notebook."""
     cells = [c for c in path.read_text().split("\n# %%\n")[1:]]
     namespace = {"__name__": "__main__"}
     failed = []
     for i, source in enumerate(cells):
+        filename = f"<{path.stem} cell {i}>"
+        linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
         tree = ast.parse(source)
         try:
-            exec(compile(tree, f"<cell {i}>", "exec"), namespace)
+            exec(compile(tree, filename, "exec"), namespace)
         except Exception as e:  # noqa: BLE001 -- a notebook goes on after a failing cell
             print(f"cell {i}: {type(e).__name__}: {e}", file=sys.stderr)
             failed.append(i)
