@@ -9,7 +9,9 @@ import pathlib
 import numpy as np
 import pytest
 
+import probability
 import workbench as wb
+from gradients import check_gradients
 from probability.math import psd_kernels as tfpk
 from tests.tf_fixtures import assert_matches_fixture
 
@@ -165,7 +167,6 @@ def test_schur_complement_is_the_gp_posterior_covariance():
 ], ids=["GammaExponential", "ExponentialCurve", "KumaraswamyTransformed", "ChangePoint", "SpectralMixture",
         "SchurComplement", "PointwiseExponential"])
 def test_gradients_match_finite_differences(make):
-    from gradients import check_gradients   # the package's finite-difference checker
     check_gradients(lambda p: make(p).matrix(f64(X1), f64(X1)), [np.array(0.8)], order=1, modes=("rev",),
                     atol=1e-6, rtol=1e-5)
 
@@ -204,7 +205,7 @@ def test_bad_arguments_are_named():
 
 
 def test_schur_complement_kernel_gives_the_gprm_covariance_and_drives_a_gp():
-    tfd = __import__("probability").distributions
+    tfd = probability.distributions
     kernel = tfpk.MaternThreeHalves(f64([0.8, 1.6]), f64(0.5))
     obs = np.array([[-0.5], [0.1], [0.7], [1.2]])
     new = np.linspace(-1.0, 1.5, 5)[:, None]
