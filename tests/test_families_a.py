@@ -319,3 +319,65 @@ def test_normal_inverse_gaussian_matches_tfp():
     for method in ("cdf", "quantile"):
         with pytest.raises(NotImplementedError, match="NormalInverseGaussian"):
             getattr(d, method)(f64(0.3))
+
+
+# -- ContinuousBernoulli -------------------------------------------------------------------------------
+
+def test_continuous_bernoulli_matches_tfp():
+    a = tfd.ContinuousBernoulli(logits=f64([-3.0, 0.005, 0.7, 8.0]), dtype=np.float64)
+    b = tfd.ContinuousBernoulli(logits=f64([1.0, -0.5, 0.7, 2.0]), dtype=np.float64)
+    # printed by TFP 0.25 (float64)
+    np.testing.assert_allclose(probability.kl_divergence(a, b).numpy(),
+                               [0.5672557768554197, 0.010604425905300086, 0.0, 0.4932298733641529], rtol=1e-10)
+    want = {"mean": [0.28093763684207734, 0.5004166664930555, 0.5578624350630348, 0.8753355752008409],
+            "variance": [0.055970105609051336, 0.08333322916677, 0.08133069557133465, 0.015289312188443335],
+            "entropy": [-0.3068685590845788, -1.0416660155554425e-06, -0.020169763413777186, -1.082461662194639],
+            "mode": [0.0, 1.0, 1.0, 1.0]}
+    for m, v in want.items():
+        np.testing.assert_allclose(getattr(a, m)().numpy(), v, rtol=1e-8, err_msg=m)
+    x = f64([0.3, 0.5, 0.95, 0.9])
+    want = {"log_prob": [0.24968146961081084, -1.0416664497636674e-06, 0.2946660588696528, 1.2797770605879122],
+            "cdf": [0.6245235362563352, 0.4993750003255208, 0.9316774341284187, 0.449144172573758],
+            "survival_function": [0.3754764637436648, 0.5006249996744792, 0.06832256587158123, 0.5508558274262421]}
+    for m, v in want.items():
+        np.testing.assert_allclose(getattr(a, m)(x).numpy(), v, rtol=1e-8, err_msg=m)
+    np.testing.assert_allclose(a.quantile(f64(0.3)).numpy(),
+                               [0.11185402740763739, 0.30052534971496003, 0.37933277232915896, 0.8496012044524812],
+                               rtol=1e-10)
+
+
+def _cb_exact(l, x):
+    """mean, variance, log_prob(x), cdf(x), entropy of ContinuousBernoulli(logits=l) in 60-digit decimals."""
+    from decimal import Decimal, getcontext
+    getcontext().prec = 60
+    l, x = Decimal(float(l)), Decimal(float(x))
+    em1 = l.exp() - 1
+    mean = 1 / (1 - (-l).exp()) - 1 / l
+    sinh = ((l / 2).exp() - (-l / 2).exp()) / 2
+    log_base = (l / em1).ln()
+    return [float(v) for v in (mean, 1 / l ** 2 - 1 / (4 * sinh ** 2), x * l + log_base, ((x * l).exp() - 1) / em1,
+                               -(l * mean + log_base))]
+
+
+@pytest.mark.parametrize("l", [-300.0, -20.0, -0.06, -0.02, -3e-3, -1e-6, 1e-9, 2e-5, 8e-3, 0.011, 0.049, 0.7, 35.0])
+def test_continuous_bernoulli_precision_near_half_and_in_the_tails(l):
+    d = tfd.ContinuousBernoulli(logits=f64(l), dtype=np.float64)
+    x = f64(0.37)
+    got = [d.mean(), d.variance(), d.log_prob(x), d.cdf(x), d.entropy()]
+    for name, g, w, tol in zip(("mean", "variance", "log_prob", "cdf", "entropy"), got, _cb_exact(l, 0.37),
+                               (1e-13, 1e-11, 1e-12, 1e-13, 1e-10)):
+        np.testing.assert_allclose(g.numpy(), w, rtol=tol, err_msg=name)
+
+
+def test_continuous_bernoulli_dtypes_and_arguments():
+    d = tfd.ContinuousBernoulli(logits=f64([-1.0, 2.0]))   # TFP: dtype (of samples and mode) float32
+    assert d.dtype == np.float32 and d.sample(3, seed=1).dtype == np.float32 and d.mode().dtype == np.float32
+    assert d.mean().dtype == np.float64
+    np.testing.assert_allclose(d.log_prob(np.float32([0.25, 0.75])).numpy(),
+                               d.log_prob(f64([0.25, 0.75])).numpy(), rtol=1e-7)
+    with pytest.raises(ValueError, match="exactly one"):
+        tfd.ContinuousBernoulli()
+    p = tfd.ContinuousBernoulli(probs=f64(0.5), dtype=np.float64)
+    np.testing.assert_allclose([p.mean().numpy(), p.variance().numpy(), p.log_prob(f64(0.9)).numpy()],
+                               [0.5, 1.0 / 12.0, 0.0], atol=1e-15)
+    assert np.isneginf(p.log_prob(f64(1.5)).numpy())

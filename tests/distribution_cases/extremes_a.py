@@ -87,6 +87,31 @@ class _LogitNormal(st.rv_continuous):
 _LOGIT_NORMAL = _LogitNormal(a=0.0, b=1.0, name="logit_normal")
 
 
+
+class _ContinuousBernoulli(st.rv_continuous):
+    """Reference continuous Bernoulli from its density ``l exp(l x) / expm1(l)`` (exact rationals of
+    exponentials evaluated by NumPy; 1 at l = 0); SciPy integrates the moments."""
+
+    def _argcheck(self, l):
+        return np.isfinite(l)
+
+    def _pdf(self, x, l):
+        l = np.asarray(l, dtype=float)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.where(l == 0, 1.0, l * np.exp(l * x) / np.expm1(l))
+
+    def _cdf(self, x, l):
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.where(np.asarray(l) == 0, x, np.expm1(l * x) / np.expm1(l))
+
+
+_CB = _ContinuousBernoulli(a=0.0, b=1.0, name="continuous_bernoulli")
+
+
+def _cb_ppf(p, l):
+    return np.log1p(p * np.expm1(l)) / l
+
+
 CASES = [
     DistCase("GeneralizedPareto", tfd.GeneralizedPareto,
              {"loc": np.array([0.0, 1.5, -2.0]), "scale": np.array([1.0, 0.5, 3.0]),
@@ -167,4 +192,16 @@ CASES = [
              # parameters, in tests/test_families_a.py)
              grad_params=("loc",),
              invalid={"loc": 0.0, "scale": 1.0, "tailweight": 1.0, "skewness": 1.5}),
+    DistCase("ContinuousBernoulli logits", tfd.ContinuousBernoulli, {"logits": np.array([-3.0, 0.005, 0.7, 8.0])},
+             points=np.array([0.3, 0.5, 0.95, 0.9]), fixed={"dtype": np.float64},
+             scipy=lambda logits: _CB(logits), checks=ALL_TAILS + ("mode",),
+             ref={"mode": lambda p, x: (p["logits"] > 0).astype(float), "quantile": lambda p, x: _cb_ppf(0.3, p["logits"]),
+                  "entropy": lambda p, x: np.vectorize(lambda l: _CB(l).expect(lambda t: -_CB(l).logpdf(t)))(
+                      p["logits"])},
+             invalid={"probs": 1.5}),
+    DistCase("ContinuousBernoulli probs", tfd.ContinuousBernoulli, {"probs": np.array([0.2, 0.5, 0.9])},
+             points=np.array([0.3, 0.6, 0.95]), fixed={"dtype": np.float64},
+             scipy=lambda probs: _CB(sp.logit(probs)),
+             checks=("log_prob", "cdf", "mean", "variance", "survival_function", "quantile"),
+             ref={"quantile": lambda p, x: _cb_ppf(0.3, sp.logit(p["probs"]))}),
 ]
