@@ -372,6 +372,7 @@ def test_rational_quadratic_spline_knots_slopes_and_tails():
     same = tfb.RationalQuadraticSpline(f64(w), f64(w), 1.0)
     np.testing.assert_allclose(same.forward(x).numpy(), x.numpy(), rtol=1e-14)
     assert tfb.RationalQuadraticSpline(f64(_W), f64(_H), f64(_S)).experimental_batch_shape() == (3,)
+    assert b.name == "RationalQuadraticSpline"   # TFP's default name, unlike its neighbours' snake case
     with pytest.raises(ValueError, match="`knot_slopes`"):
         tfb.RationalQuadraticSpline(f64(w), f64(h), f64(s[:2]))
     with pytest.raises(ValueError, match="`bin_widths`"):

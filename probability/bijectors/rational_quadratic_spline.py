@@ -48,7 +48,7 @@ class RationalQuadraticSpline(Bijector):
         if self._range_min.ndim != 0:
             raise ValueError(f"{owner}: argument `range_min` must be a scalar, got shape {tuple(self._range_min.shape)}")
         super().__init__(forward_min_event_ndims=0, validate_args=validate_args, dtype=dtype, parameters=parameters,
-                         name=name or "rational_quadratic_spline")
+                         name=name or "RationalQuadraticSpline")
         if validate_args:
             for pname in ("bin_widths", "bin_heights", "knot_slopes"):
                 v = wb.convert_to_tensor(getattr(self, "_" + pname)).numpy()
