@@ -109,7 +109,9 @@ _CB = _ContinuousBernoulli(a=0.0, b=1.0, name="continuous_bernoulli")
 
 
 def _cb_ppf(p, l):
-    return np.log1p(p * np.expm1(l)) / l
+    l = np.asarray(l, dtype=float)
+    safe = np.where(l == 0, 1.0, l)
+    return np.where(l == 0, p, np.log1p(p * np.expm1(safe)) / safe)   # uniform at l = 0
 
 
 CASES = [
