@@ -451,3 +451,51 @@ def test_dpp_sample_frequencies():
         tfd.DeterminantalPointProcess(f64(lam), f64(u), validate_args=True).log_prob([2, 0, 0])
     with pytest.raises(ValueError, match=r"`eigenvectors` must be \[..., n, n\] with n = 3"):
         tfd.DeterminantalPointProcess(f64(lam), f64(np.eye(2)))
+
+
+# -- PoissonLogNormalQuadratureCompound ----------------------------------------------------------
+
+def test_quadrature_schemes_as_tfp():
+    loc, scale = f64([0.0, -0.5, 1.2]), f64(1.0)
+    grid, probs = tfd.quadrature_scheme_lognormal_quantiles(loc, scale, 6)
+    np.testing.assert_allclose(grid.numpy()[0], [0.41297122, 0.61827701, 0.86356887, 1.18762763, 1.66914318,
+                                                 2.5611638], rtol=1e-8)   # TFP 0.25
+    np.testing.assert_allclose(probs.numpy(), np.full(6, 1 / 6), rtol=1e-12)
+    grid, probs = tfd.quadrature_scheme_lognormal_gauss_hermite(loc, scale, 6)
+    np.testing.assert_allclose(grid.numpy()[2], [-2.12425743, -0.68917588, 0.58329341, 1.81670659, 3.08917588,
+                                                 4.52425743], rtol=1e-8)
+    np.testing.assert_allclose(probs.numpy(), [0.00255578, 0.08861575, 0.40882847, 0.40882847, 0.08861575,
+                                               0.00255578], rtol=1e-5)
+
+
+def test_poisson_lognormal_compound_approaches_the_integral():
+    import scipy.integrate as si
+    d = tfd.PoissonLogNormalQuadratureCompound(f64(0.3), f64(0.5), quadrature_size=40,
+                                               quadrature_fn=tfd.quadrature_scheme_lognormal_gauss_hermite)
+    for k in (0, 2, 5):
+        want = si.quad(lambda z: st.norm.pdf(z) * st.poisson.pmf(k, np.exp(0.3 + 0.5 * z)), -12, 12)[0]
+        np.testing.assert_allclose(np.exp(d.log_prob(f64(float(k))).numpy()), want, rtol=1e-8)
+    np.testing.assert_allclose(d.mean().numpy(), np.exp(0.3 + 0.125), rtol=1e-10)
+
+
+def test_poisson_lognormal_compound_values_and_samples():
+    d = tfd.PoissonLogNormalQuadratureCompound(f64([0.0, -0.5, 1.2]), f64([[1.0], [0.3]]), quadrature_size=6)
+    lp = d.log_prob(f64([[[1.5]], [[-1.0]]])).numpy()
+    np.testing.assert_allclose(lp[0, 0], [-1.71857047, -1.39456638, -3.90199676], rtol=1e-8)   # TFP 0.25
+    assert np.all(lp[1] == -np.inf)
+    for method in ("cdf", "mode", "entropy"):
+        with pytest.raises(NotImplementedError, match="PoissonLogNormalQuadratureCompound"):
+            d.cdf(f64(1.0)) if method == "cdf" else getattr(d, method)()
+    assert d.experimental_default_event_space_bijector() is None
+    poisson, mixture = d.poisson_and_mixture_distributions()
+    assert poisson.batch_shape == (2, 3, 6) and mixture.batch_shape == () and mixture.num_categories() == 6
+    small = tfd.PoissonLogNormalQuadratureCompound(f64(0.2), f64(0.6), quadrature_size=5)
+    n = 20000
+    x = small.sample(n, seed=15).numpy()
+    assert x.dtype == np.float64 and np.all(x == np.round(x))
+    k = np.arange(8.0)
+    want = np.exp(small.log_prob(f64(k)).numpy())
+    counts = np.array([(x == v).sum() for v in k] + [(x >= 8).sum()])
+    assert st.chisquare(counts, n * np.append(want, 1 - want.sum())).pvalue > 1e-4
+    with pytest.raises(ValueError, match="`quadrature_size`"):
+        tfd.PoissonLogNormalQuadratureCompound(0.0, 1.0, quadrature_size=0)

@@ -10,7 +10,8 @@ import scipy.stats as st
 import workbench as wb
 from probability.distributions import (DeterminantalPointProcess, FlatDirichlet, MatrixNormalLinearOperator, MatrixTLinearOperator,
                                        MultivariateNormalDiagPlusLowRankCovariance, OrderedLogistic, PlackettLuce,
-                                       PowerSpherical, StoppingRatioLogistic, VectorDeterministic,
+                                       PoissonLogNormalQuadratureCompound, PowerSpherical,
+                                       quadrature_scheme_lognormal_gauss_hermite, StoppingRatioLogistic, VectorDeterministic,
                                        WishartLinearOperator)
 
 from . import DistCase
@@ -177,6 +178,23 @@ def _dpp_log_prob(params, x):
     return out
 
 
+PLN_LOC = np.array([0.0, -0.5, 1.2])
+PLN_SCALE = np.array([[1.0], [0.3]])
+PLN_POINTS = np.array([[[0.0]], [[3.0]]])
+# TFP 0.25, quadrature_size=6, at PLN_POINTS: log_prob, mean, variance with each quadrature scheme
+PLN_QUANTILES = {
+    "log_prob": np.array([[[-2.45942778, -1.90193038, -5.71042515], [-2.68996616, -1.84464124, -14.35741909]],
+                          [[-1.95833777, -1.8658543, -3.25750425], [-1.55235722, -1.79729322, -8.54278548]]]),
+    "mean": np.array([[4.5460717, 2.32715793, 877.89045697], [2.81710595, 1.86644187, 35.59201651]]),
+    "variance": np.array([[2.02129990e+01, 3.70589554e+00, 3.29453851e+06],
+                          [3.09942519e+00, 1.91141627e+00, 5.48471235e+02]])}
+PLN_GAUSS_HERMITE = {
+    "log_prob": np.array([[[-0.96448704, -0.66837998, -2.08018981], [-0.99911558, -0.61657272, -3.03870247]],
+                          [[-2.52603423, -2.9871847, -2.30007451], [-2.67860773, -3.6877079, -1.63772135]]]),
+    "mean": np.array([[1.64871937, 0.99999885, 5.47394107], [1.04602786, 0.63444797, 3.4729348]]),
+    "variance": np.array([[6.30357723, 2.71242536, 56.78526038], [1.14907094, 0.6723554, 4.6087968]])}
+
+
 CASES = [
     DistCase("OrderedLogistic", OrderedLogistic, {"cutpoints": ORD_CUTPOINTS, "loc": ORD_LOC},
              points=ORD_POINTS,
@@ -264,4 +282,14 @@ CASES = [
              invalid={"eigenvalues": [1.0, -1.0], "eigenvectors": np.eye(2)}),
     DistCase("DeterminantalPointProcess vs NumPy", DeterminantalPointProcess, _dpp_params(), points=DPP_POINTS,
              ref={"log_prob": _dpp_log_prob}, checks=("log_prob",), discrete=True, sample_test=None),
+    DistCase("PoissonLogNormalQuadratureCompound", PoissonLogNormalQuadratureCompound,
+             {"loc": PLN_LOC, "scale": PLN_SCALE}, fixed={"quadrature_size": 6}, points=PLN_POINTS,
+             ref={**PLN_QUANTILES, "stddev": np.sqrt(PLN_QUANTILES["variance"])},
+             checks=("log_prob", "mean", "variance", "stddev"), discrete=True, sample_test="moments", rtol=1e-8,
+             invalid={"loc": 0.0, "scale": -1.0}),
+    DistCase("PoissonLogNormalQuadratureCompound Gauss-Hermite", PoissonLogNormalQuadratureCompound,
+             {"loc": PLN_LOC, "scale": PLN_SCALE},
+             fixed={"quadrature_size": 6, "quadrature_fn": quadrature_scheme_lognormal_gauss_hermite},
+             points=PLN_POINTS, ref=PLN_GAUSS_HERMITE, checks=("log_prob", "mean", "variance"), discrete=True,
+             sample_test="moments", rtol=1e-8),
 ]
