@@ -378,3 +378,61 @@ def test_quantized_distribution_of_a_discrete_base_and_argument_errors():
         tfd.QuantizedDistribution(tfd.Normal(f64(0.0), f64(1.0)), high=f64(2.5), validate_args=True)
     with pytest.raises(TypeError, match="`distribution`"):
         tfd.QuantizedDistribution(3.0)
+
+
+def test_inflated_matches_tfp():
+    d = tfd.Inflated(tfd.Poisson(f64([2.0, 0.5])), inflated_loc_probs=f64([0.3, 0.3]))
+    x = f64([0.0, 2.0])
+    _close(d.log_prob(x), [-0.92954139, -2.93611649])
+    _close(d.cdf(x), [0.3947347, 0.98992863])
+    _close(d.log_survival_function(x), [-0.5020884, -4.59805808])
+    _close(d.mean(), [1.4, 0.35])
+    _close(d.variance(), [2.24, 0.4025])
+    assert isinstance(d, tfd.Mixture) and d.num_components == 2
+    assert d.experimental_default_event_space_bijector() is None
+    _missing(d, "mode", "entropy")
+
+
+def test_inflated_continuous_base_is_censored_as_in_tfp():
+    import scipy.stats as st
+    d = tfd.Inflated(tfd.Normal(f64([2.0, 0.5]), f64(1.0)), inflated_loc_probs=f64([0.3, 0.3]),
+                     inflated_loc_atol=f64(0.1))
+    x = f64([0.05, 2.0])
+    _close(d.log_prob(x), [-1.2039728, -2.40061348])     # log pi within atol of 0; else log(1 - pi) + log p
+    _close(d.cdf(x), [0.31791164, 0.95323496])
+    _close(d.mean(), [1.4, 0.35])
+    _close(d.variance(), [1.54, 0.7525])
+    np.testing.assert_allclose(d.log_prob(f64([[0.5], [-3.0]])).numpy(),
+                               np.log(0.7) + st.norm([2.0, 0.5], 1.0).logpdf([[0.5], [-3.0]]), rtol=1e-12)
+    assert d.experimental_default_event_space_bijector() is None
+    # the base density at a safe point inside the tolerance: finite gradients there
+    p = wb.Variable(f64(0.3))
+    loc = wb.Variable(f64(2.0))
+    with wb.GradientTape() as tape:
+        lp = wb.reduce_sum(tfd.Inflated(tfd.Normal(loc, f64(1.0)), inflated_loc_probs=p).log_prob(f64([0.0, 1.0])))
+    gp, gl = tape.gradient(lp, [p, loc])
+    np.testing.assert_allclose(gp.numpy(), 1 / 0.3 - 1 / 0.7)
+    np.testing.assert_allclose(gl.numpy(), 1.0 - 2.0)      # d/dloc of log N(1; loc, 1) only
+
+
+def test_inflated_logits_are_the_point_masses_log_odds():
+    # pi = sigmoid(inflated_loc_logits), the docstring's log-odds and this project's
+    # ZeroInflatedNegativeBinomial; TFP 0.25 builds Categorical(logits=[l, -l]), i.e. pi = sigmoid(2 l)
+    l = f64([0.3, -1.0])
+    d = tfd.Inflated(tfd.Poisson(f64([2.0, 0.5])), inflated_loc_logits=l, inflated_loc=f64(2.0))
+    pi = 1 / (1 + np.exp(-l))
+    _close(d.mean(), pi * 2.0 + (1 - pi) * np.array([2.0, 0.5]), rtol=1e-12)
+    import scipy.stats as st
+    want = np.log(pi * np.array([0.0, 1.0]) + (1 - pi) * st.poisson([2.0, 0.5]).pmf([0.0, 2.0]))
+    _close(d.log_prob(f64([0.0, 2.0])), want, rtol=1e-12)
+    with pytest.raises(ValueError, match="`inflated_loc_logits` and `inflated_loc_probs`"):
+        tfd.Inflated(tfd.Poisson(f64(1.0)))
+
+
+def test_inflated_batch_slicing_and_samples():
+    d = tfd.Inflated(tfd.Poisson(f64([2.0, 0.5, 7.0])), inflated_loc_probs=f64(0.4))
+    sub = d[1:]
+    assert sub.batch_shape == (2,)
+    _close(sub.log_prob(f64([0.0, 3.0])), d.log_prob(f64([0.0, 0.0, 3.0])).numpy()[1:])
+    x = d.sample(20000, seed=6).numpy()
+    np.testing.assert_allclose((x == 0).mean(0), np.exp(d.log_prob(f64(0.0)).numpy()), atol=0.015)

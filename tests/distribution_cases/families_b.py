@@ -6,7 +6,7 @@ import scipy.special as sp
 import scipy.stats as st
 
 from probability.distributions import (Bates, ExpInverseGamma, ExponentiallyModifiedGaussian, FiniteDiscrete, GammaGamma,
-                                       Normal, ProbitBernoulli, QuantizedDistribution, SigmoidBeta, TwoPieceNormal,
+                                       Inflated, Normal, Poisson, ProbitBernoulli, QuantizedDistribution, SigmoidBeta, TwoPieceNormal,
                                        TwoPieceStudentT, Zipf)
 
 from . import DistCase
@@ -116,6 +116,20 @@ def _quantized_normal(method):
     return ref
 
 
+_INF_RATE, _INF_LOC, _INF_SCALE = np.array([2.0, 0.5, 7.0]), np.array([2.0, 0.5, -1.0]), np.array([1.0, 0.3, 2.0])
+
+
+def _inflated_poisson(method):
+    """A point mass at 0 with weight ``pi`` and SciPy's Poisson."""
+    def ref(p, x):
+        pi, base = p["inflated_loc_probs"], st.poisson(_INF_RATE)
+        return {"log_prob": lambda: np.log(pi * (x == 0) + (1 - pi) * base.pmf(x)),
+                "cdf": lambda: pi * (x >= 0) + (1 - pi) * base.cdf(x),
+                "mean": lambda: (1 - pi) * base.mean(),
+                "variance": lambda: (1 - pi) * (base.var() + base.mean() ** 2) - ((1 - pi) * base.mean()) ** 2}[method]()
+    return ref
+
+
 CASES = [
     DistCase("ExpInverseGamma", ExpInverseGamma,
              {"concentration": np.array([0.5, 2.0, 9.0]), "scale": np.array([1.0, 3.0, 0.5])},
@@ -196,4 +210,9 @@ CASES = [
              ref={m: _quantized_normal(m) for m in ("log_prob", "cdf", "survival_function")},
              discrete=True, checks=("log_prob", "cdf", "survival_function"), grad_params=(), sample_test=None,
              invalid={"low": 3.0, "high": 1.0}),
+    DistCase("Inflated Poisson", Inflated, {"inflated_loc_probs": np.array([0.3, 0.05, 0.6])},
+             fixed={"distribution": Poisson(_INF_RATE)}, points=np.array([0.0, 1.0, 0.0]),
+             ref={m: _inflated_poisson(m) for m in ("log_prob", "cdf", "mean", "variance")},
+             discrete=True, checks=("log_prob", "cdf", "mean", "variance"), sample_test="moments",
+             invalid={"inflated_loc_probs": 1.5}),
 ]
