@@ -125,6 +125,7 @@ _check_op = defop(
     dtypes="float")
 
 
+@core.dispatchable   # a RaggedTensor takes it over (ragged registers the handler)
 def check_numerics(tensor, message, name=None):
     """``tensor`` unchanged, after checking it holds no NaN or Inf (else
     ``InvalidArgumentError`` with ``message``). Its gradient is checked the same way.

@@ -61,6 +61,7 @@ def _checked_x(x, opname):
     return x
 
 
+@core.dispatchable   # a RaggedTensor takes it over (ragged registers the handler)
 def dropout(x, rate, noise_shape=None, seed=None, name=None):
     """Zero each element of ``x`` with probability ``rate`` and scale the rest by ``1 / (1 - rate)``.
 

@@ -445,6 +445,7 @@ def cast(x, dtype, name=None):
     return core.apply(_cast_op, (x,), {"dtype": dtype})
 
 
+@core.dispatchable   # a RaggedTensor takes it over (ragged registers the handler)
 def saturate_cast(value, dtype, name=None):
     """``value`` cast to ``dtype``, first clamped to the values ``dtype`` can hold (TF's
     ``tf.dtypes.saturate_cast``: 300.0 -> 255 for uint8 instead of wrapping around). A complex

@@ -614,6 +614,7 @@ def boolean_mask(tensor, mask, axis=None, name=None):
     return _gather(flat, core.wrap(keep), a, dense=True)
 
 
+@core.dispatchable   # a RaggedTensor takes it over (ragged registers the handler)
 def one_hot(indices, depth, on_value=None, off_value=None, axis=None, dtype=None, name=None):
     """One-hot encoding: a new dimension of size ``depth`` at ``axis`` (default last), holding
     ``on_value`` (1) at each index and ``off_value`` (0) elsewhere. Indices outside

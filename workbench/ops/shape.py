@@ -77,8 +77,9 @@ _reshape_op = defrule(
 
 def reshape(tensor, shape, name=None):
     """``tensor`` with a new shape of the same size (one dimension may be -1)."""
-    if not isinstance(shape, (list, tuple)) and getattr(shape, "__wb_dispatch__", False):
-        return core.dispatch(reshape, (tensor, shape))   # a DynamicRaggedShape: a ragged result
+    if (not isinstance(shape, (list, tuple)) and getattr(shape, "__wb_dispatch__", False)) or (
+            not isinstance(tensor, Tensor) and getattr(tensor, "__wb_dispatch__", False)):
+        return core.dispatch(reshape, (tensor, shape))   # a DynamicRaggedShape or a RaggedTensor
     x = convert_to_tensor(tensor)
     shape = _shape_arg(shape, "shape", "reshape", unknown=True)
     if shape == x._data.shape:
@@ -216,6 +217,8 @@ _broadcast_op = defrule(
 
 def broadcast_to(input, shape, name=None):
     """``input`` broadcast to ``shape`` (NumPy's rules)."""
+    if not isinstance(shape, (list, tuple)) and getattr(shape, "__wb_dispatch__", False):
+        return core.dispatch(broadcast_to, (input, shape))   # a DynamicRaggedShape: a ragged result
     x = convert_to_tensor(input)
     shape = _shape_arg(shape, "shape", "broadcast_to")
     have = x._data.shape

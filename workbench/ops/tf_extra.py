@@ -154,6 +154,7 @@ SPECIAL_NAMES = ("bessel_i0", "bessel_i0e", "bessel_i1", "bessel_i1e", "bessel_j
 _conj_op = defop("conj", lambda xp, x: xp.conj(x), dtypes="float")
 
 
+@core.dispatchable   # a RaggedTensor takes it over (ragged registers the handler)
 def conj(x, name=None):
     """The complex conjugate of ``x``; a real tensor comes back unchanged (TF's ``tf.math.conj``).
     Not differentiable for complex ``x``.
@@ -281,6 +282,7 @@ def in_top_k(targets, predictions, k, name=None):
     return convert_to_tensor(out)
 
 
+@core.dispatchable   # a RaggedTensor takes it over (ragged registers the handler)
 def scalar_mul(scalar, x, name=None):
     """``scalar * x`` for a scalar ``scalar`` (TF's ``tf.math.scalar_mul``); an ``IndexedSlices``
     ``x`` stays one, its values scaled."""
@@ -448,6 +450,7 @@ def broadcast_static_shape(shape_x, shape_y):
 _BITCAST_KINDS = "fiuc"
 
 
+@core.dispatchable   # a RaggedTensor takes it over (ragged registers the handler)
 def bitcast(input, type, name=None):
     """The bytes of ``input`` read as dtype ``type`` without conversion (TF's ``tf.bitcast``):
     a narrower ``type`` adds a last dimension of ``itemsize ratio``, a wider one consumes a last
@@ -788,6 +791,7 @@ def _complex_part(x, opname):
     return x
 
 
+@core.dispatchable   # a RaggedTensor takes it over (ragged registers the handler)
 def real(input, name=None):
     """The real part of ``input``; a real tensor comes back unchanged (TF's ``tf.math.real``).
     Not differentiable for complex ``input`` (the tapes carry real tensors).
@@ -799,6 +803,7 @@ def real(input, name=None):
     return core.wrap(x.xp.real(x._data).copy()) if x.dtype.kind == "c" else x
 
 
+@core.dispatchable   # a RaggedTensor takes it over (ragged registers the handler)
 def imag(input, name=None):
     """The imaginary part of ``input``; zeros of its dtype for a real tensor (TF's
     ``tf.math.imag``). Not differentiable for complex ``input``.
@@ -810,6 +815,7 @@ def imag(input, name=None):
     return core.wrap(x.xp.imag(x._data).copy()) if x.dtype.kind == "c" else zeros_like(x)
 
 
+@core.dispatchable   # a RaggedTensor takes it over (ragged registers the handler)
 def angle(input, name=None):
     """The argument ``atan2(imag, real)`` of each entry (TF's ``tf.math.angle``): for a real
     tensor ``pi`` where it is negative and 0 elsewhere. Not differentiable.
@@ -822,6 +828,7 @@ def angle(input, name=None):
     return core.wrap(data.astype(_dtypes.np_dtype(x.dtype).type(0).real.dtype, copy=False))
 
 
+@core.dispatchable   # a RaggedTensor takes it over (ragged registers the handler)
 def reciprocal_no_nan(x, name=None):
     """``1 / x``, with 0 where ``x`` is 0 (TF's ``tf.math.reciprocal_no_nan``). Differentiable.
 
@@ -974,6 +981,7 @@ def zero_fraction(value, name=None):
     return convert_to_tensor(np.float32(zeros / x.size if x.size else np.nan))
 
 
+@core.dispatchable   # a RaggedTensor takes it over (ragged registers the handler)
 def nextafter(x1, x2, name=None):
     """The next representable value after ``x1`` towards ``x2`` (TF's ``tf.math.nextafter``;
     float32 or float64 of the same dtype). Not differentiable.
@@ -1003,6 +1011,7 @@ _zeta_op = defop("zeta", lambda xp, x, q: _sp(xp).zeta(x, q).astype(x.dtype, cop
                  vjp=_zeta_vjp, jvp=_zeta_jvp, broadcasts=True, dtypes="real")
 
 
+@core.dispatchable   # a RaggedTensor takes it over (ragged registers the handler)
 def zeta(x, q, name=None):
     """The Hurwitz zeta function ``sum_n (n + q)^(-x)`` (TF's ``tf.math.zeta``); differentiable
     in ``q`` only, as in TF.
