@@ -21,7 +21,8 @@ class NoncentralChi2(Distribution):
 
     Densities and CDFs are the Poisson(``noncentrality / 2``) mixture of central chi-squares with
     ``df + 2 j`` degrees of freedom, summed in log space over a window of ``j`` around the largest
-    terms (differentiable in both parameters); ``quantile`` bisects the CDF. Samples are
+    terms (differentiable in both parameters); ``quantile`` bisects the CDF and finishes with Newton
+    steps, which give it its derivatives. Samples are
     ``2 Gamma(df / 2 + N)`` with ``N ~ Poisson(noncentrality / 2)`` (not reparameterized, as TFP). As
     TFP, there is no mode and no entropy.
 
@@ -110,15 +111,24 @@ class NoncentralChi2(Distribution):
         return wb.log(self._survival_function(x))
 
     def _quantile(self, p):
-        p = wb.stop_gradient(p + wb.zeros(self.batch_shape, dtype=self.dtype))
-        lo = wb.zeros_like(p)
+        p = p + wb.zeros(self.batch_shape, dtype=self.dtype)
+        target = wb.stop_gradient(p)
+        lo = wb.zeros_like(target)
         mean, sd = wb.stop_gradient(self._mean()), wb.stop_gradient(wb.sqrt(self._variance()))
-        hi = wb.ones_like(p) * (mean + 40.0 * sd + 50.0)
+        hi = wb.ones_like(target) * (mean + 40.0 * sd + 50.0)
         for _ in range(100 if self.dtype == np.float64 else 60):
             mid = 0.5 * (lo + hi)
-            below = self._cdf(mid) < p
+            below = self._cdf(mid) < target
             lo, hi = wb.where(below, mid, lo), wb.where(below, hi, mid)
-        return 0.5 * (lo + hi)
+        x0 = 0.5 * (lo + hi)
+        # two Newton steps, from the bisection's point (held fixed) and then from the first step's
+        # (on the tape): the value stays put and the derivatives in p and the parameters are the
+        # inverse function's, to second order
+        inside = (x0 > 0) & (target > 0) & (target < 1)
+        x = wb.where(inside, x0, wb.ones_like(x0))
+        for _ in range(2):
+            x = x + (p - self._cdf(x)) / wb.exp(self._log_prob(x))
+        return wb.where(inside, x, x0)
 
     def _mean(self):
         return self._df + self._noncentrality
