@@ -341,5 +341,36 @@ core.register_dispatch(wb.ones_like, lambda x, dtype=None, name=None: x.with_fla
 core.register_dispatch(wb.identity, lambda x, name=None: x.with_flat_values(wb.identity(x.flat_values)))
 core.register_dispatch(wb.stop_gradient, lambda x, name=None: x.with_flat_values(wb.stop_gradient(x.flat_values)))
 
+
+
+def _on_flat_values(fn):
+    """A handler applying ``fn`` to the flat values of its first argument, a RaggedTensor, with
+    the other arguments as given (TF's dispatch of value-wise ops that take parameters)."""
+    return lambda x, *args, **kwargs: x.with_flat_values(fn(x.flat_values, *args, **kwargs))
+
+
+def _one_hot(indices, depth, on_value=None, off_value=None, axis=None, dtype=None, name=None):
+    """``wb.one_hot`` of ragged indices: a new uniform innermost dimension of size ``depth``
+    (``axis`` -1 or past the ragged dimensions, as TF)."""
+    k = indices.ragged_rank
+    if axis is not None and axis != -1 and axis <= k:
+        raise ValueError(f"one_hot: axis={axis} must be -1 or greater than the ragged rank ({k}) of the indices")
+    inner = None if axis is None or axis == -1 else axis - k
+    return indices.with_flat_values(wb.one_hot(indices.flat_values, depth, on_value=on_value, off_value=off_value,
+                                               axis=inner, dtype=dtype))
+
+
+def _elementwise_handler(fn):
+    return lambda *args, **kwargs: elementwise(fn, args, kwargs)
+
+
+for _fn in (wb.nn.dropout, wb.saturate_cast, wb.bitcast, wb.math.real, wb.math.imag, wb.math.conj,
+            wb.math.angle, wb.math.reciprocal_no_nan, wb.debugging.check_numerics):
+    core.register_dispatch(_fn, _on_flat_values(_fn))
+for _fn in (wb.math.nextafter, wb.math.zeta, wb.math.scalar_mul):
+    core.register_dispatch(_fn, _elementwise_handler(_fn))
+core.register_dispatch(wb.one_hot, _one_hot)
+del _fn
+
 __all__ = ["map_flat_values"]
 del Tensor

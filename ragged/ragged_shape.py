@@ -244,10 +244,29 @@ def fill(dims, value, name=None):
 
 
 def reshape(tensor, shape, name=None):
-    """``wb.reshape`` to a DynamicRaggedShape: the values of ``tensor`` (dense or ragged) in
-    row-major order, laid out in ``shape``."""
+    """``wb.reshape`` to a DynamicRaggedShape, or of a RaggedTensor: the values of ``tensor``
+    (dense or ragged) in row-major order, laid out in ``shape`` (a dense shape gives a dense
+    result, as TF)."""
     values = tensor.flat_values if isinstance(tensor, RaggedTensor) else core.convert_to_tensor(tensor)
+    if not isinstance(shape, DynamicRaggedShape):
+        return wb.reshape(values, shape)
     return shape._to_ragged(wb.reshape(values, shape._inner))
+
+
+def broadcast_to(input, shape, name=None):
+    """``wb.broadcast_to`` a DynamicRaggedShape: ``input`` (a scalar, a dense or a ragged
+    tensor) repeated by the ragged broadcasting rules, a RaggedTensor of that shape (TF's)."""
+    from .ops import elementwise   # ops imports ragged_tensor, which this module's callers load first
+    target = shape._to_ragged(wb.zeros(shape._inner, np.int8))
+    if isinstance(input, RaggedTensor) and input.row_splits_dtype != target.row_splits_dtype:
+        raise ValueError(f"Cannot coerce row_splits.dtype: broadcast_to a shape with {target.row_splits_dtype} row "
+                         f"partitions, got a RaggedTensor with {input.row_splits_dtype} ones (TF's check)")
+    value = input if isinstance(input, RaggedTensor) else core.convert_to_tensor(input)
+
+    def broadcast_to(v, like):   # named for elementwise's error messages
+        return wb.broadcast_to(v, like.shape)
+
+    return elementwise(broadcast_to, (value, target), {})
 
 
 def shape(input, out_type=np.int32, name=None):
@@ -267,7 +286,7 @@ def rank(input, name=None):
 
 
 for _fn, _handler in ((wb.shape, shape), (wb.size, size), (wb.rank, rank), (wb.zeros, zeros),
-                      (wb.ones, ones), (wb.fill, fill), (wb.reshape, reshape)):
+                      (wb.ones, ones), (wb.fill, fill), (wb.reshape, reshape), (wb.broadcast_to, broadcast_to)):
     core.register_dispatch(_fn, _handler)
 del _fn, _handler
 

@@ -271,3 +271,51 @@ def test_map_fn_ragged_result_takes_the_spec_splits_dtype():
     out = wb.map_fn(lambda x: wb.range(x), wb.constant([3, 0, 2]),
                     fn_output_signature=wb.RaggedTensorSpec(shape=[None], dtype=wb.int32, row_splits_dtype=wb.int32))
     _same(out, [[0, 1, 2], [], [0, 1]], (3, None), np.int32)   # TF 2.21
+
+
+# ---------------------------------------------------------------------------
+# ops TF dispatches to the flat values
+
+
+DIGITS = [[3, 1, 4, 1], [], [5, 9, 2], [6], []]
+VALS = [[0.5, 1.5, -2.0], [], [4.0, 0.25], [6.0]]
+
+
+def test_one_hot_of_ragged_indices():
+    rt = ragged.constant(DIGITS)
+    out = wb.one_hot(rt, 3, axis=-1, on_value=5, off_value=0)
+    # TF 2.21: shape (5, None, 3), int32
+    _same(out, [[[0, 0, 0], [0, 5, 0], [0, 0, 0], [0, 5, 0]], [], [[0, 0, 0], [0, 0, 0], [0, 0, 5]], [[0, 0, 0]], []],
+          (5, None, 3))
+    assert out.dtype == wb.int32
+    assert wb.one_hot(rt, 10).shape == (5, None, 10) and wb.one_hot(rt, 10).dtype == wb.float32
+
+
+def test_value_wise_ops_keep_the_partition():
+    rt = ragged.constant(DIGITS)
+    sat = wb.saturate_cast(rt * 100, wb.int8)
+    assert sat.to_list() == [[127, 100, 127, 100], [], [127, 127, 127], [127], []] and sat.dtype == wb.int8   # TF 2.21
+    bits = wb.bitcast(rt, wb.float32)
+    assert np.allclose(bits.flat_values.numpy(), np.array([3, 1, 4, 1, 5, 9, 2, 6], np.int32).view(np.float32))
+    rf = ragged.constant(VALS)
+    assert np.allclose(wb.math.reciprocal_no_nan(rf).flat_values.numpy(),
+                       [2.0, 0.6666666865348816, -0.5, 0.25, 4.0, 0.1666666716337204])   # TF 2.21
+    assert np.allclose(wb.math.angle(rf).flat_values.numpy(), [0, 0, 3.1415927410125732, 0, 0, 0])
+    assert wb.math.scalar_mul(2.0, rf).to_list() == [[1.0, 3.0, -4.0], [], [8.0, 0.5], [12.0]]
+    after = wb.math.nextafter(wb.abs(rf) + 0.5, 2.0)
+    assert after.flat_values.numpy().tolist() == np.float32(
+        [1.0000001192092896, 2.0, 2.499999761581421, 4.499999523162842, 0.7500000596046448,
+         6.499999523162842]).tolist()   # TF 2.21
+    assert wb.nn.dropout(rf, 0.0).to_list() == VALS
+    assert wb.debugging.check_numerics(rf, "msg").to_list() == VALS
+
+
+def test_reshape_and_broadcast_to():
+    rt = ragged.constant(DIGITS)
+    out = wb.reshape(rt, [2, 4])
+    assert isinstance(out, wb.Tensor) and out.numpy().tolist() == [[3, 1, 4, 1], [5, 9, 2, 6]]   # TF 2.21
+    assert wb.reshape(rt, [-1]).numpy().tolist() == [3, 1, 4, 1, 5, 9, 2, 6]
+    ones = wb.broadcast_to(wb.constant(1), wb.shape(rt))
+    _same(ones, [[1, 1, 1, 1], [], [1, 1, 1], [1], []], (5, None), np.int32)   # TF 2.21: int32 splits of tf.shape
+    with pytest.raises(ValueError, match="Cannot coerce row_splits.dtype"):   # TF 2.21's text
+        wb.broadcast_to(rt, wb.shape(rt))
