@@ -17,7 +17,7 @@ from workbench.core import Tensor
 
 from . import internal
 
-__all__ = ["rademacher", "sanitize_seed", "spherical_uniform", "split_seed"]
+__all__ = ["rademacher", "rayleigh", "sanitize_seed", "spherical_uniform", "split_seed"]
 
 
 def _as_int32_pair(pair):
@@ -70,3 +70,22 @@ def spherical_uniform(shape, dimension, dtype=np.float32, seed=None, name=None):
         raise ValueError(f"spherical_uniform: `dimension` must be >= 1, got {dimension!r}")
     z = wb.random.stateless_normal(shape + (int(dimension),), seed=internal.sanitize_seed(seed), dtype=dtype)
     return z / wb.linalg.norm(z, axis=-1, keepdims=True)
+
+
+def rayleigh(shape, scale=None, dtype=np.float32, seed=None, name=None):
+    """Rayleigh draws ``scale * sqrt(-2 log U)``, ``U`` uniform on ``(0, 1)``; ``shape`` is broadcast
+    with ``scale``'s shape, so every scale gets its own draw (TFP's numbers for a seed pair).
+
+    >>> rayleigh([3], scale=2., seed=(1, 2)).numpy()
+    array([1.1645813 , 3.6332066 , 0.17398709], dtype=float32)
+    """
+    shape = internal.shape_tuple(shape, "shape")
+    dtype = wb.as_dtype(dtype)
+    if not dtype.is_floating:
+        raise TypeError(f"rayleigh: dtype must be floating, got {dtype}")
+    if scale is not None:
+        scale = wb.convert_to_tensor(scale, dtype=dtype)
+        shape = tuple(np.broadcast_shapes(shape, tuple(scale.shape)))
+    u = wb.random.stateless_uniform(shape, seed=internal.sanitize_seed(seed), dtype=dtype)
+    x = wb.sqrt(-2.0 * wb.math.log(u))
+    return x if scale is None else x * scale

@@ -1,5 +1,15 @@
-"""Utilities with TFP's names: ``DeferredTensor`` and ``TransformedVariable`` (``tfp.util``)."""
+"""Utilities with TFP's names (``tfp.util``): ``DeferredTensor``, ``TransformedVariable``,
+``SeedStream`` and ``ParameterProperties`` (the distributions' parameter descriptions)."""
 
 from .deferred_tensor import DeferredTensor, TransformedVariable
+from .seed_stream import SeedStream
 
-__all__ = ["DeferredTensor", "TransformedVariable"]
+__all__ = ["DeferredTensor", "TransformedVariable", "SeedStream", "ParameterProperties"]
+
+
+def __getattr__(name):
+    # looked up on first use: distributions imports bijectors, which import this package
+    if name == "ParameterProperties":
+        from ..distributions.distribution import ParameterProperties
+        return ParameterProperties
+    raise AttributeError(f"module 'probability.util' has no attribute {name!r}")

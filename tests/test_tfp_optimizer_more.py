@@ -1,0 +1,167 @@
+"""probability.optimizer breadth: nelder_mead_one_step (TFP 0.25's simplices), differential
+evolution, the SGLD and variational SGD optimizers; also tfp.random.rayleigh and
+tfp.util.SeedStream / ParameterProperties (TFP's numbers)."""
+
+import numpy as np
+import pytest
+import scipy.stats as ss
+
+import workbench as wb
+import probability as tfp
+
+opt = tfp.optimizer
+
+
+def _np(t):
+    return np.asarray(t.numpy() if hasattr(t, "numpy") else t)
+
+
+_COEFFS = dict(reflection=1.0, expansion=2.0, contraction=0.5, shrinkage=0.5)
+
+
+def test_nelder_mead_one_step_pinned_to_tfp():
+    f = lambda x: wb.reduce_sum((x - np.array([1.0, 2.0])) ** 2, axis=-1)
+    s = np.array([[0.0, 0.0], [1.0, 0.0], [0.0, 1.0]])
+    conv, s1, v1, n = opt.nelder_mead_one_step(s, f(s), objective_function=f, batch_evaluate_objective=True,
+                                               dim=2, func_tolerance=1e-8, position_tolerance=1e-8, **_COEFFS)
+    assert not bool(_np(conv)) and int(_np(n)) == 2
+    np.testing.assert_allclose(_np(s1), [[1.5, 1.5], [1.0, 0.0], [0.0, 1.0]])       # expanded in place
+    np.testing.assert_allclose(_np(v1), [0.5, 4.0, 2.0])
+    _, s2, v2, n = opt.nelder_mead_one_step(s1, v1, objective_function=f, batch_evaluate_objective=True, **_COEFFS)
+    np.testing.assert_allclose(_np(s2), [[1.5, 1.5], [0.5, 2.5], [0.0, 1.0]])       # reflected
+    assert int(_np(n)) == 1
+    # 25 steps on a Rosenbrock valley (reflections, contractions, shrinks): TFP 0.25's simplex
+    g = lambda x: (1 - x[..., 0]) ** 2 + 10 * (x[..., 1] - x[..., 0] ** 2) ** 2
+    s = np.array([[-1.0, 1.0], [-0.5, 1.2], [-1.1, 0.4]])
+    v, evaluations = g(s), 0
+    for _ in range(25):
+        conv, s, v, n = opt.nelder_mead_one_step(s, v, objective_function=g, batch_evaluate_objective=True,
+                                                 func_tolerance=1e-3, position_tolerance=1e-8, **_COEFFS)
+        evaluations += int(_np(n))
+        assert not bool(_np(conv))
+    np.testing.assert_allclose(_np(s), [[0.3596729623153785, 0.057081716880202985],
+                                        [0.3116467647254449, 0.04696808010339794],
+                                        [0.30482307858764945, 0.09107916578650539]], rtol=1e-12)
+    np.testing.assert_allclose(_np(v), [0.4622669246782094, 0.49898604456747037, 0.483304732425723], rtol=1e-12)
+    assert evaluations == 48
+
+
+def test_nelder_mead_one_step_converged_and_errors():
+    f = lambda x: wb.reduce_sum(x * x)
+    s = np.array([[0.0, 0.0], [1e-9, 0.0], [0.0, 1e-9]])
+    values = np.array([0.0, 1e-18, 1e-18])
+    conv, s1, _, n = opt.nelder_mead_one_step(s, values, objective_function=f, func_tolerance=1e-12)
+    assert bool(_np(conv)) and int(_np(n)) == 0
+    np.testing.assert_array_equal(_np(s1), s)
+    with pytest.raises(ValueError, match="vertices"):
+        opt.nelder_mead_one_step(s[:2], values[:2], objective_function=f, dim=2)
+
+
+def test_differential_evolution_minimizes():
+    r = opt.differential_evolution_minimize(lambda x: wb.reduce_sum((x - 3.0) ** 2, axis=-1),
+                                            initial_position=wb.constant([0.0, 0.0]), seed=1)
+    assert bool(_np(r.converged)) and not bool(_np(r.failed))
+    np.testing.assert_allclose(_np(r.position), [3.0, 3.0], atol=1e-4)
+    assert _np(r.final_population).shape == (50, 2)
+    np.testing.assert_array_equal(_np(r.initial_population[0])[0], [0.0, 0.0])   # the start is a member
+    rosen = lambda a, b: (1 - a) ** 2 + 100 * (b - a * a) ** 2
+    r = opt.differential_evolution_minimize(rosen, initial_position=[wb.constant(0.0, wb.float64)] * 2,
+                                            population_size=40, max_iterations=400, seed=(3, 4))
+    np.testing.assert_allclose([float(_np(p)) for p in r.position], [1.0, 1.0], atol=1e-4)
+    # the same seed gives the same run
+    again = opt.differential_evolution_minimize(rosen, initial_position=[wb.constant(0.0, wb.float64)] * 2,
+                                                population_size=40, max_iterations=400, seed=(3, 4))
+    assert int(_np(again.num_iterations)) == int(_np(r.num_iterations))
+    with pytest.raises(ValueError, match="exactly one"):
+        opt.differential_evolution_minimize(rosen)
+
+
+def test_differential_evolution_one_step_never_worsens_a_member():
+    rng = np.random.RandomState(0)
+    pop = rng.standard_normal((20, 3))
+    f = lambda x: wb.reduce_sum(x * x, axis=-1)
+    values = _np(f(pop))
+    nxt, nxt_values = opt.differential_evolution_one_step(f, wb.constant(pop), seed=(5, 6))
+    assert np.all(_np(nxt_values) <= values)
+    np.testing.assert_allclose(_np(nxt_values), np.sum(_np(nxt) ** 2, axis=-1), rtol=1e-12)
+    changed = np.any(_np(nxt) != pop, axis=1)
+    assert changed.any() and np.all(_np(nxt_values)[changed] < values[changed])
+    with pytest.raises(ValueError, match="at least 4"):
+        opt.differential_evolution_one_step(f, wb.constant(pop[:3]))
+
+
+def test_sgld_samples_the_posterior():
+    wb.random.set_seed(0)
+    n = 100.0
+    v = wb.Variable(np.zeros(20, np.float32))
+    sgld = opt.StochasticGradientLangevinDynamics(learning_rate=1e-4, data_size=n, burnin=50,
+                                                  preconditioner_decay_rate=0.99)
+    samples = []
+    for i in range(1500):
+        with wb.GradientTape() as tape:
+            loss = 0.5 * wb.reduce_sum((v - 1.0) ** 2)           # per-point loss: posterior N(1, 1/n)
+        sgld.apply_gradients([(tape.gradient(loss, v), v)])
+        if i == 40:
+            # before `burnin` steps there is no noise: every coordinate moved alike
+            assert np.ptp(_np(v)) < 1e-6
+        if i > 300:
+            samples.append(_np(v).copy())
+    s = np.array(samples)
+    assert abs(s.mean() - 1.0) < 0.01
+    np.testing.assert_allclose(s.var(0).mean(), 1 / n, rtol=0.2)
+    with pytest.raises(ValueError, match="burnin"):
+        opt.StochasticGradientLangevinDynamics(0.1, burnin=-1)
+
+
+def _vsgd_reference(grads, batch_size, total, decay, burnin, max_lr, burnin_lr, w0):
+    w, first, second = w0.copy(), np.zeros_like(w0), np.zeros_like(w0)
+    for step, g in enumerate(grads):
+        if step < 1:
+            first = g.copy()
+        else:
+            d = g - first
+            first += (1 - decay) * d
+            second += (1 - decay) * (decay * d * d - second)
+        rate = 2 * batch_size / (total * np.clip(second, 1e-12, 1e12) * batch_size)
+        w -= g * np.clip(rate, 0, burnin_lr if step < burnin else max_lr)
+    return w
+
+
+def test_variational_sgd_follows_its_update_rule_and_converges():
+    rng = np.random.RandomState(0)
+    noise = rng.standard_normal((200, 2)) * 0.3
+    v = wb.Variable(np.array([5.0, -3.0]))
+    vsgd = opt.VariationalSGD(batch_size=10, total_num_examples=1000, burnin=5, max_learning_rate=0.5)
+    grads = []
+    for k in range(200):
+        with wb.GradientTape() as tape:
+            loss = 0.5 * wb.reduce_sum((v - 1.0 + noise[k]) ** 2)
+        g = tape.gradient(loss, v)
+        grads.append(_np(g).copy())
+        vsgd.apply_gradients([(g, v)])
+    want = _vsgd_reference(grads, 10, 1000, 0.95, 5, 0.5, 1e-6, np.array([5.0, -3.0]))
+    np.testing.assert_allclose(_np(v), want, rtol=1e-10)
+    assert np.all(np.abs(_np(v) - 1.0) < 0.6)
+
+
+def test_rayleigh_draws_are_tfps_and_rayleigh_distributed():
+    np.testing.assert_allclose(_np(tfp.random.rayleigh([3], scale=2.0, seed=(1, 2))),
+                               [1.164581298828125, 3.633206605911255, 0.17398709058761597], rtol=1e-6)
+    np.testing.assert_allclose(_np(tfp.random.rayleigh([2, 2], seed=(5, 6), dtype=wb.float64)),
+                               [[2.1646653566173217, 1.493512121109746], [1.6704510339959815, 1.3404336578057778]],
+                               rtol=1e-12)
+    assert _np(tfp.random.rayleigh([4, 1], scale=[1.0, 3.0], seed=(1, 1))).shape == (4, 2)
+    x = _np(tfp.random.rayleigh([20000], scale=1.5, seed=(7, 8), dtype=wb.float64))
+    assert ss.kstest(x, ss.rayleigh(scale=1.5).cdf).pvalue > 0.01
+
+
+def test_seed_stream_gives_tfps_seeds():
+    s = tfp.util.SeedStream(42, salt="abc")
+    assert s() == int("4983240068931614777322170211209366978998921622192421699210915554208474594277556017372697810"
+                      "380608213482465089044288313145799595444752774122022618080636565")
+    assert s() == int("9974896461625833554275013386991820490619333181813774736788890291027004773434673218104148697"
+                      "255678644951121535641031469969054834199911845798921121562984904")
+    child = tfp.util.SeedStream(s, salt="x")
+    assert child.original_seed == 42 and child.salt == "x"
+    assert tfp.util.SeedStream(None, salt="a")() is None
+    assert tfp.util.ParameterProperties is tfp.distributions.Normal.parameter_properties()["loc"].__class__
