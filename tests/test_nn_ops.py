@@ -36,7 +36,8 @@ ACTIVATIONS = {
     "relu6": (wb.nn.relu6, lambda x: np.clip(x, 0, 6)),
     "elu": (wb.nn.elu, lambda x: np.where(x > 0, x, np.expm1(x))),
     "selu": (wb.nn.selu, lambda x: SELU_SCALE * np.where(x > 0, x, SELU_ALPHA * np.expm1(x))),
-    "leaky_relu": (wb.nn.leaky_relu, lambda x: np.where(x > 0, x, 0.2 * x)),
+    # TF 2.21: alpha is a float32 attribute, for float64 features too
+    "leaky_relu": (wb.nn.leaky_relu, lambda x: np.where(x > 0, x, float(np.float32(0.2)) * x)),
     "gelu": (wb.nn.gelu, lambda x: x * scipy.stats.norm.cdf(x)),
     "gelu approximate": (lambda x: wb.nn.gelu(x, approximate=True),
                          lambda x: 0.5 * x * (1 + np.tanh(np.sqrt(2 / np.pi) * (x + 0.044715 * x ** 3)))),

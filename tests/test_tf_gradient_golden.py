@@ -148,3 +148,34 @@ def test_complex_forwards_match_tf():
     np.testing.assert_allclose(wb.matmul(a, b, adjoint_b=True).numpy(),
                                [[3 + 2j, -2 - 2j], [2.5 + 1j, -2.5 - 3j]])
     np.testing.assert_allclose(wb.linalg.adjoint(a).numpy(), [[1 - 1j, -0.5j], [2 + 1j, 3]])
+
+
+# ---------------------------------------------------------------------------
+# second derivatives through kinks: TF's ReluGrad, Relu6Grad, LeakyReluGrad and MaxPoolGrad give
+# their features zeros (not None)
+
+
+@pytest.mark.parametrize("f,first", [
+    (wb.nn.relu, [0., 0., 1., 1.]),
+    (wb.nn.relu6, [0., 0., 1., 0.]),
+    (lambda v: wb.nn.leaky_relu(v, 0.3), [0.30000001192092896, 0.30000001192092896, 1., 1.]),
+])
+def test_kinked_activations_second_derivative_is_zeros(f, first):
+    g, gg = grad_and_second(f, [-1., 0., 2., 6.5], np.ones(4))
+    np.testing.assert_array_equal(g.numpy(), first)   # TF 2.21 (leaky's alpha a float32 attribute)
+    assert gg is not None
+    np.testing.assert_array_equal(gg.numpy(), np.zeros(4))
+
+
+def test_leaky_relu_alpha_is_float32_as_tf():
+    y = wb.nn.leaky_relu(c64([-1.0]), 0.2)
+    np.testing.assert_array_equal(y.numpy(), [-0.20000000298023224])   # TF 2.21
+
+
+def test_max_pool_second_derivative_is_zeros():
+    x = np.arange(16.).reshape(1, 4, 4, 1) % 5
+    g, gg = grad_and_second(lambda v: wb.nn.max_pool2d(v, 2, 2, "VALID"), x, np.ones((1, 2, 2, 1)))
+    np.testing.assert_array_equal(g.numpy().ravel(), [0., 0., 0., 1., 1., 0., 0., 0.,
+                                                      0., 1., 0., 0., 0., 0., 1., 0.])
+    assert gg is not None
+    np.testing.assert_array_equal(gg.numpy(), np.zeros_like(x))

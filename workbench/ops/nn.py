@@ -20,7 +20,7 @@ from ..errors import argcheck
 from ..core import Tensor, apply, convert_to_tensor
 from ..errors import InvalidArgumentError
 from ._define import defop, unary
-from .rules import TENSORS, softmax_arrays
+from .rules import ARRAYS, TENSORS, softmax_arrays
 from .conv import avg_pool2d, conv2d, conv2d_transpose, depthwise_conv2d, max_pool2d
 from .elementwise import (
     abs as _abs, add, add_n, divide_no_nan, cast, equal, erf, exp, greater, greater_equal, less, log, log1p, logical_and, maximum, negative,
@@ -49,12 +49,53 @@ def _same_dtype(xp_result, x):
     return xp_result.astype(x.dtype, copy=False)
 
 
+def _slope(e, x, kind, alpha):
+    """The derivative of relu, relu6 or leaky_relu at ``x`` (0 at the kinks, as TF)."""
+    if kind == "relu":
+        return e.mask(e.greater(x, 0), x.dtype)
+    if kind == "relu6":
+        return e.mask(e.logical_and(e.greater(x, 0), e.less(x, 6)), x.dtype)
+    return _leaky_d(e, x, alpha)
+
+
+def _leaky_d(e, x, alpha):
+    """1 where ``x > 0``, else ``alpha``."""
+    return e.add(e.multiply(e.cast(e.greater(x, 0), x.dtype), 1 - alpha), alpha)
+
+
+def _activation_grad_arrays(g, x, kind, alpha=0.0):
+    return ARRAYS.multiply(g, _slope(ARRAYS, x, kind, alpha))
+
+
+# TF's ReluGrad, Relu6Grad and LeakyReluGrad as one op: the gradient of relu, relu6 and leaky_relu,
+# so that (as in TF) its own gradient with respect to the features is zeros, not None
+_activation_grad_op = defop(
+    "activation_grad", lambda xp, g, x, kind, alpha: _activation_grad_arrays(g, x, kind, alpha),
+    rule=lambda e, needs, gg, ans, g, x, kind, alpha: (
+        e.activation_grad(gg, x, kind=kind, alpha=alpha) if needs[0] else None,
+        e.zeros_like(gg) if needs[1] else None),
+    jvp=lambda ts, ans, g, x, kind, alpha: None if ts[0] is None else activation_grad(ts[0], x, kind, alpha),
+    broadcasts=True, dtypes="numeric", domain="nonzero")
+ARRAYS.activation_grad = _activation_grad_arrays   # first-order walks: the arrays, no op record
+
+
+def activation_grad(g, x, kind, alpha=0.0):
+    """``g`` times the derivative of relu (``kind='relu'``), relu6 or leaky_relu at ``x``."""
+    return apply(_activation_grad_op, (g, x), {"kind": kind, "alpha": alpha})
+
+
+def _kinked(name, fwd, kind, dtypes, domain):
+    return unary(name, fwd,
+                 rule=lambda e, needs, g, ans, x: (e.activation_grad(g, x, kind=kind, alpha=0.0),),
+                 jvp=lambda ts, ans, x: ts[0] * _slope(TENSORS, x, kind, 0.0),
+                 dtypes=dtypes, domain=domain)
+
+
 # TF's convention: the derivative of relu at 0 is 0
-_relu = _activation("relu", lambda xp, x: xp.maximum(x, 0).astype(x.dtype, copy=False),
-                    lambda e, ans, x: e.mask(e.greater(x, 0), x.dtype), dtypes="numeric", domain="nonzero")
-_relu6 = _activation("relu6", lambda xp, x: xp.clip(x, 0, 6).astype(x.dtype, copy=False),
-                     lambda e, ans, x: e.mask(e.logical_and(e.greater(x, 0), e.less(x, 6)), x.dtype),
-                     dtypes="numeric", domain="relu6")
+_relu = _kinked("relu", lambda xp, x: xp.maximum(x, 0).astype(x.dtype, copy=False), "relu",
+                dtypes="numeric", domain="nonzero")
+_relu6 = _kinked("relu6", lambda xp, x: xp.clip(x, 0, 6).astype(x.dtype, copy=False), "relu6",
+                 dtypes="numeric", domain="relu6")
 # TF's EluGrad reads the output: g * (ans + 1) where ans < 0
 _elu = _activation("elu", lambda xp, x: xp.where(x > 0, x, xp.expm1(xp.minimum(x, 0))),
                    lambda e, ans, x: e.where(e.less(ans, 0), e.add(ans, 1), e.ones_like(ans)))
@@ -107,13 +148,8 @@ def _leaky_fwd(xp, x, alpha):
     return xp.where(x > 0, x, x * alpha).astype(x.dtype, copy=False)
 
 
-def _leaky_d(e, x, alpha):
-    """1 where ``x > 0``, else ``alpha``."""
-    return e.add(e.multiply(e.cast(e.greater(x, 0), x.dtype), 1 - alpha), alpha)
-
-
 _leaky_op = defop("leaky_relu", _leaky_fwd,
-                  rule=lambda e, needs, g, ans, x, alpha: (e.multiply(g, _leaky_d(e, x, alpha)),),
+                  rule=lambda e, needs, g, ans, x, alpha: (e.activation_grad(g, x, kind="leaky", alpha=alpha),),
                   jvp=lambda ts, ans, x, alpha: ts[0] * _leaky_d(TENSORS, x, alpha),
                   dtypes="float", domain="nonzero")
 
@@ -121,7 +157,9 @@ _leaky_op = defop("leaky_relu", _leaky_fwd,
 def leaky_relu(features, alpha=0.2, name=None):
     """``features`` where positive, ``alpha * features`` elsewhere (slope ``alpha`` at 0, as TF)."""
     x = _float_input(features, "features", "leaky_relu")
-    return apply(_leaky_op, (x,), {"alpha": argcheck.number(alpha, "alpha", "leaky_relu")})
+    # TF's alpha is a float32 attribute: 0.2 is 0.20000000298023224 for float64 features too
+    alpha = float(np.float32(argcheck.number(alpha, "alpha", "leaky_relu")))
+    return apply(_leaky_op, (x,), {"alpha": alpha})
 
 
 _SQRT_HALF = math.sqrt(0.5)

@@ -142,6 +142,12 @@ def _avg_pool_grad_fwd(xp, g, input_hw, ksize, strides, pads):
 # op records, one set per number of spatial dimensions
 
 
+def _zeros_for(x, h, ans):
+    """Zeros for ``x``'s cotangent, with ``h``'s leading (jacobian) dimensions."""
+    from .create import zeros   # circular import with create
+    return zeros(h.shape[:h.ndim - ans.ndim] + x.shape, dtype=x.dtype)
+
+
 def _max_pool_grad(x, g, **pp):
     return apply(_OPS[len(pp["ksize"])]["max_grad"], (x, g), pp)
 
@@ -165,7 +171,8 @@ def _linear_in_second(fn):
 
 def _define(nd):
     # The location of each maximum is locally constant in x, so the pooling gradients have
-    # zero derivative with respect to x (as TF's MaxPoolGrad), and are linear in their second input.
+    # zero derivative with respect to x (as TF's MaxPoolGrad: zeros, not None), and are linear in
+    # their second input.
     ops = {}
     ops["max"] = defop(
         f"max_pool{nd}d", _max_pool_fwd,
@@ -174,12 +181,12 @@ def _define(nd):
         dtypes="numeric", domain="ties")
     ops["max_grad"] = defop(
         f"max_pool{nd}d_grad", _max_pool_grad_fwd,
-        vjp=lambda h, ans, x, g, **pp: (None, _max_pool_grad_grad(x, h, **pp)),
+        vjp=lambda h, ans, x, g, **pp: (_zeros_for(x, h, ans), _max_pool_grad_grad(x, h, **pp)),
         jvp=_linear_in_second(_max_pool_grad),
         broadcasts=True, dtypes="float", domain="ties")
     ops["max_grad_grad"] = defop(
         f"max_pool{nd}d_grad_grad", _max_pool_grad_grad_fwd,
-        vjp=lambda h, ans, x, hh, **pp: (None, _max_pool_grad(x, h, **pp)),
+        vjp=lambda h, ans, x, hh, **pp: (_zeros_for(x, h, ans), _max_pool_grad(x, h, **pp)),
         jvp=_linear_in_second(_max_pool_grad_grad),
         broadcasts=True, dtypes="float", domain="ties")
     # average pooling is linear: its gradient and the gradient's gradient are each other

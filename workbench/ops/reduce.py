@@ -329,7 +329,7 @@ def _abs_squared(x):
     """``x * conj(x)`` (TF's euclidean norm: complex-valued for complex ``x``)."""
     from .elementwise import multiply, square   # circular import with elementwise
     if x.dtype.kind == "c":
-        from .tf_extra import conj
+        from .tf_extra import conj   # circular import with tf_extra
         return multiply(x, conj(x))
     return square(x)
 
