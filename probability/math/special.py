@@ -154,8 +154,10 @@ def _lambertw(z):
     w = _scipy_call("lambertw", z)
 
     def grad(dy):
-        # W'(z) = 1 / (exp(W) (1 + W)), finite at z = 0
-        return dy / (wb.exp(w) * (1.0 + w))
+        # W'(z) = 1 / (exp(W) (1 + W)), finite at z = 0; W taken again through _lambertw so that a
+        # tape around this backward pass sees it (second derivatives: W'' = -W'^2 (2 + W) / (1 + W))
+        w_again = _lambertw(z)
+        return dy / (wb.exp(w_again) * (1.0 + w_again))
     return w, grad
 
 
