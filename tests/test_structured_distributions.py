@@ -576,3 +576,43 @@ def test_normal_conjugates_known_scale_match_tfp_and_the_mvn_update():
         tfd.normal_conjugates_known_scale_posterior(tfd.Laplace(f64(0.0), f64(1.0)), f64(0.5), f64(1.0), 2)
     with pytest.raises(TypeError, match="`s`"):
         tfd.normal_conjugates_known_scale_predictive(prior, f64(0.5), wb.constant([1.0, 2.0]), 2)
+
+
+def _ar2_transition(_, previous_state):
+    # TFP's docstring example: a second-order autoregression with drifting coefficients and scale
+    return tfd.JointDistributionNamedAutoBatched(
+        batch_ndims=previous_state["log_scale"].ndim,
+        model={
+            "coefs": tfd.Normal(loc=previous_state["coefs"], scale=f64(0.01)),
+            "log_scale": tfd.Normal(loc=previous_state["log_scale"], scale=f64(0.01)),
+            "level": lambda coefs, log_scale: tfd.Normal(
+                loc=coefs[..., 0] * previous_state["level"] + coefs[..., 1] * previous_state["previous_level"],
+                scale=wb.exp(log_scale)),
+            "previous_level": tfd.Deterministic(previous_state["level"])})
+
+
+def test_markov_chain_with_a_joint_state_matches_tfp():
+    process = tfd.MarkovChain(
+        initial_state_prior=_ar2_transition(0, {"coefs": f64([0.7, -0.2]), "log_scale": f64(-1.0), "level": f64(0.0),
+                                                "previous_level": f64(0.0)}),
+        transition_fn=_ar2_transition, num_steps=6)
+    assert {k: tuple(v) for k, v in process.event_shape.items()} == {
+        "coefs": (6, 2), "log_scale": (6,), "level": (6,), "previous_level": (6,)}
+    x = process.sample(5, seed=1)
+    assert {k: tuple(v.shape) for k, v in x.items()} == {
+        "coefs": (5, 6, 2), "log_scale": (5, 6), "level": (5, 6), "previous_level": (5, 6)}
+    np.testing.assert_array_equal(x["previous_level"].numpy()[:, 1:], x["level"].numpy()[:, :-1])
+    assert process.log_prob(x).shape == (5,)
+    assert "coefs" in repr(process)
+    # two paths drawn by the same model, and TFP 0.25's log_prob of them
+    level = np.array([[-0.15760135, -0.17645545, 0.20752021, 0.71819609, 1.1769477, 1.42168422],
+                      [0.05646149, -0.05220418, 0.13117315, 0.55037494, 0.90158793, 1.42373841]])
+    coefs = np.array([[[0.70002614, -0.18979954], [0.71748162, -0.18705381], [0.71688297, -0.18233871],
+                       [0.71258053, -0.18119495], [0.72037794, -0.18157857], [0.71889025, -0.18234075]],
+                      [[0.70335389, -0.17651413], [0.70551665, -0.17041436], [0.72423261, -0.15700579],
+                       [0.73266602, -0.15159542], [0.74814232, -0.13363439], [0.74240001, -0.13278578]]])
+    log_scale = np.array([[-0.97915239, -0.96005361, -0.96187979, -0.94937663, -0.94602757, -0.95718636],
+                          [-1.01462324, -1.01365619, -1.02044208, -1.0033969, -1.00038551, -1.00975104]])
+    value = {"coefs": f64(coefs), "log_scale": f64(log_scale), "level": f64(level),
+             "previous_level": f64(np.concatenate([np.zeros((2, 1)), level[:, :-1]], axis=1))}
+    np.testing.assert_allclose(process.log_prob(value).numpy(), [53.81237643, 50.0666644], rtol=1e-9)

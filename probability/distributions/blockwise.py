@@ -10,6 +10,7 @@ from .. import internal
 from .distribution import NOT_REPARAMETERIZED, Distribution, _batch_key
 from .joint_distribution import JointDistribution
 from .kullback_leibler import RegisterKL, kl_divergence
+from .markov_chain import _flatten, _unflatten
 
 __all__ = ["Blockwise"]
 
@@ -155,25 +156,6 @@ class Blockwise(Distribution):
         if self._joint is not None:
             raise NotImplementedError("Blockwise of a JointDistribution does not support batch slicing")
         return self.copy(distributions=[d[key] for d in self._distributions])
-
-
-def _flatten(structure):
-    """``tf.nest.flatten`` order: dicts by sorted key, sequences (and named tuples) in order."""
-    if isinstance(structure, dict):
-        return [structure[k] for k in sorted(structure)]
-    if isinstance(structure, (list, tuple)) and not isinstance(structure, wb.TensorShape):
-        return list(structure)
-    return [structure]
-
-
-def _unflatten(structure, parts):
-    if isinstance(structure, dict):
-        return dict(zip(sorted(structure), parts))
-    if isinstance(structure, tuple) and hasattr(structure, "_fields"):
-        return type(structure)(*parts)
-    if isinstance(structure, (list, tuple)) and not isinstance(structure, wb.TensorShape):
-        return type(structure)(parts)
-    return parts[0]
 
 
 @RegisterKL(Blockwise, Blockwise)

@@ -9,6 +9,7 @@ import workbench as wb
 from .. import internal
 from ..bijectors.bijector import Bijector
 from .distribution import Distribution, _batch_key
+from .joint_distribution import JointDistribution
 
 __all__ = ["MarkovChain"]
 
@@ -21,6 +22,9 @@ class MarkovChain(Distribution):
     event shape). ``transition_fn(previous_step, previous_state)`` returns a distribution like
     the prior; ``log_prob`` calls it once for all steps with the steps as a leftmost dimension of
     ``previous_state`` (and ``previous_step = range(num_steps - 1)``), draws call it step by step.
+    A ``JointDistribution`` prior makes the state a structure (list, dict, named tuple): each
+    part gets its own ``num_steps`` axis, and ``batch_shape``, ``event_shape`` and ``dtype`` are
+    structures like the prior's.
 
     >>> walk = MarkovChain(Normal(0.0, 1.0), lambda _, x: Normal(x, 1.0), num_steps=100)
     >>> walk.event_shape, walk.sample(5, seed=1).shape
@@ -44,7 +48,9 @@ class MarkovChain(Distribution):
         self._transition_fn = transition_fn
         self._num_steps = int(steps)
         self._experimental_use_kahan_sum = bool(experimental_use_kahan_sum)
-        super().__init__(initial_state_prior.dtype, initial_state_prior.reparameterization_type, validate_args,
+        self._structured = isinstance(initial_state_prior, JointDistribution)
+        dtype = _flatten(initial_state_prior.dtype)[0] if self._structured else initial_state_prior.dtype
+        super().__init__(dtype, initial_state_prior.reparameterization_type, validate_args,
                          initial_state_prior.allow_nan_stats, parameters, name)
 
     @property
@@ -59,11 +65,38 @@ class MarkovChain(Distribution):
     def num_steps(self):
         return self._num_steps
 
+    # -- shapes (structures like the prior's for a joint prior) --------------------------------
+    @property
+    def dtype(self):
+        return self._initial_state_prior.dtype if self._structured else self._dtype
+
+    @property
+    def batch_shape(self):
+        return self._initial_state_prior.batch_shape if self._structured else super().batch_shape
+
+    @property
+    def event_shape(self):
+        if not self._structured:
+            return super().event_shape
+        prior_events = self._initial_state_prior.event_shape
+        return _unflatten(prior_events, [wb.TensorShape((self._num_steps,) + tuple(e))
+                                         for e in _flatten(prior_events)])
+
+    def __repr__(self):
+        if not self._structured:
+            return super().__repr__()
+        shapes = _unflatten(self._initial_state_prior.dtype, [list(e) for e in _flatten(self.event_shape)])
+        return (f"<probability.distributions.MarkovChain '{self._name}' batch_shape={self.batch_shape} "
+                f"event_shape={shapes}>")
+
     def _batch_shape(self):
         return tuple(self._initial_state_prior.batch_shape)
 
     def _event_shape(self):
         return (self._num_steps,) + tuple(self._initial_state_prior.event_shape)
+
+    def _part_event_ndims(self):
+        return [len(e) for e in _flatten(self._initial_state_prior.event_shape)]
 
     def _value_dtype(self):
         return self._initial_state_prior._value_dtype()
@@ -76,14 +109,37 @@ class MarkovChain(Distribution):
                              f"{list(self._initial_state_prior.event_shape)} (num_steps, then the prior's event shape)")
         return axis
 
+    def log_prob(self, value, name=None):
+        if not self._structured:
+            return super().log_prob(value)
+        prior = self._initial_state_prior
+        parts = [internal.as_param(v, "value", np.dtype(d), "MarkovChain.log_prob")
+                 for v, d in zip(_flatten(value), _flatten(prior.dtype))]
+        moved = []
+        for part, ev in zip(parts, self._part_event_ndims()):
+            axis = part.ndim - ev - 1
+            if axis < 0 or part.shape[axis] != self._num_steps:
+                raise ValueError(f"MarkovChain.log_prob: a part of the value has shape {list(part.shape)}; expected "
+                                 f"[..., {self._num_steps}] + its event shape (num_steps, then the prior's)")
+            moved.append(wb.transpose(part, [axis] + [i for i in range(part.ndim) if i != axis]))
+        structure = prior.dtype
+        return self._chain_log_prob(lambda index: _unflatten(structure, [m[index] for m in moved]))
+
+    def prob(self, value, name=None):
+        return wb.exp(self.log_prob(value))
+
     def _log_prob(self, x):
         axis = self._step_axis(x)
         xt = wb.transpose(x, [axis] + [i for i in range(x.ndim) if i != axis])      # steps leftmost
-        lp = self._initial_state_prior.log_prob(xt[0])
+        return self._chain_log_prob(lambda index: xt[index])
+
+    def _chain_log_prob(self, states):
+        """``states(index)``: the state(s) with the steps leftmost, indexed along the steps."""
+        lp = self._initial_state_prior.log_prob(states(0))
         if self._num_steps == 1:
             return lp
         steps = wb.range(self._num_steps - 1, dtype=wb.int32)
-        trans = self._transition_fn(steps, xt[:-1]).log_prob(xt[1:])
+        trans = self._transition_fn(steps, states(slice(None, -1))).log_prob(states(slice(1, None)))
         if self._experimental_use_kahan_sum:
             # compensated summation over the steps (accurate sums of many float32 terms)
             total, comp = wb.zeros_like(trans[0]), wb.zeros_like(trans[0])
@@ -95,16 +151,35 @@ class MarkovChain(Distribution):
             return lp + total
         return lp + wb.reduce_sum(trans, axis=0)
 
-    def _sample_n(self, n, seed):
+    def sample(self, sample_shape=(), seed=None, name=None):
+        if not self._structured:
+            return super().sample(sample_shape, seed=seed)
+        states = self._draw_states(internal.shape_tuple(sample_shape), internal.sanitize_seed(seed))
+        structure = self._initial_state_prior.dtype
+        parts = []
+        for j, ev in enumerate(self._part_event_ndims()):
+            steps = [_flatten(s)[j] for s in states]
+            parts.append(wb.stack(steps, axis=steps[0].ndim - ev))
+        return _unflatten(structure, parts)
+
+    def _draw_states(self, sample_shape, seed):
+        """The states of each step: the prior's draws of ``sample_shape``, then the transitions'."""
         prior_seed, *step_seeds = internal.split_seed(seed, self._num_steps, salt="MarkovChain")
-        state = self._initial_state_prior.sample(n, seed=prior_seed)
+        state = self._initial_state_prior.sample(sample_shape, seed=prior_seed)
         states = [state]
         for t in range(1, self._num_steps):
             state = self._transition_fn(wb.constant(t - 1, dtype=wb.int32), state).sample(seed=step_seeds[t - 1])
             states.append(state)
-        return wb.stack(states, axis=state.ndim - len(self._initial_state_prior.event_shape))
+        return states
+
+    def _sample_n(self, n, seed):
+        states = self._draw_states((n,), seed)
+        return wb.stack(states, axis=states[-1].ndim - len(self._initial_state_prior.event_shape))
 
     def _default_event_space_bijector(self):
+        if self._structured:
+            raise NotImplementedError("MarkovChain with a joint-distribution state has no default event space "
+                                      "bijector here")
         prior = self._initial_state_prior
         first = prior.experimental_default_event_space_bijector()
         if first is None:
@@ -116,8 +191,30 @@ class MarkovChain(Distribution):
 
     def __getitem__(self, slices):
         """Slice the batch dimensions of the prior (``transition_fn`` must follow the state's batch)."""
+        if self._structured:
+            raise NotImplementedError("MarkovChain with a joint-distribution state does not support batch slicing")
         key = _batch_key(slices if isinstance(slices, tuple) else (slices,), len(self.batch_shape), 0)
         return self.copy(initial_state_prior=self._initial_state_prior[key])
+
+
+def _flatten(structure):
+    """The top-level parts of a joint distribution's structure, in ``tf.nest`` order (dicts by sorted key)."""
+    if isinstance(structure, dict):
+        return [structure[k] for k in sorted(structure)]
+    if isinstance(structure, (list, tuple)) and not isinstance(structure, wb.TensorShape):
+        return list(structure)
+    return [structure]
+
+
+def _unflatten(structure, parts):
+    """``parts`` in the shape of ``structure`` (the inverse of :func:`_flatten`)."""
+    if isinstance(structure, dict):
+        return dict(zip(sorted(structure), parts))
+    if isinstance(structure, tuple) and hasattr(structure, "_fields"):
+        return type(structure)(*parts)
+    if isinstance(structure, (list, tuple)) and not isinstance(structure, wb.TensorShape):
+        return type(structure)(parts)
+    return parts[0]
 
 
 def _same_bijector(a, b):
