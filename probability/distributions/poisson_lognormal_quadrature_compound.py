@@ -8,7 +8,7 @@ import workbench as wb
 
 from .. import internal
 from ..math.special import ndtri
-from .categorical import _sample_indices
+from .categorical import Categorical, _sample_indices
 from .distribution import NOT_REPARAMETERIZED, Distribution, _batch_key
 from .poisson import Poisson
 
@@ -99,7 +99,6 @@ class PoissonLogNormalQuadratureCompound(Distribution):
 
     def poisson_and_mixture_distributions(self):
         """``(Poisson(log_rate=grid), Categorical(logits=log(probs)))``, the parts of the mixture."""
-        from .categorical import Categorical
         grid, probs = self._grid()
         return Poisson(log_rate=grid), Categorical(logits=wb.log(probs))
 

@@ -7,7 +7,6 @@ import math
 import numpy as np
 
 import workbench as wb
-from workbench.core import Tensor
 
 from .. import internal
 from .distribution import FULLY_REPARAMETERIZED, Distribution, no_event_space_bijector

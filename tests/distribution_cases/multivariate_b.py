@@ -1,18 +1,21 @@
 """Ordinal and multivariate families (second group): OrderedLogistic, StoppingRatioLogistic,
-PlackettLuce, FlatDirichlet, VectorDeterministic, PowerSpherical, ...
+PlackettLuce, FlatDirichlet, VectorDeterministic, PowerSpherical,
+MultivariateNormalDiagPlusLowRankCovariance, MatrixNormalLinearOperator, MatrixTLinearOperator,
+WishartLinearOperator, DeterminantalPointProcess, PoissonLogNormalQuadratureCompound.
 
-Where SciPy has the family (the flat Dirichlet) it is the reference; elsewhere the references are
-TFP 0.25's values (printed by TFP 0.25 in float64, pinned here as literals)."""
+Where SciPy has the family (dirichlet, multivariate_normal, matrix_normal, multivariate_t of vec(X),
+wishart) it is the reference; elsewhere the references are TFP 0.25's values (printed by TFP 0.25 in
+float64, pinned here as literals)."""
 
 import numpy as np
 import scipy.stats as st
 
 import workbench as wb
-from probability.distributions import (DeterminantalPointProcess, FlatDirichlet, MatrixNormalLinearOperator, MatrixTLinearOperator,
-                                       MultivariateNormalDiagPlusLowRankCovariance, OrderedLogistic, PlackettLuce,
-                                       PoissonLogNormalQuadratureCompound, PowerSpherical,
-                                       quadrature_scheme_lognormal_gauss_hermite, StoppingRatioLogistic, VectorDeterministic,
-                                       WishartLinearOperator)
+from probability.distributions import (DeterminantalPointProcess, FlatDirichlet, MatrixNormalLinearOperator,
+                                       MatrixTLinearOperator, MultivariateNormalDiagPlusLowRankCovariance,
+                                       OrderedLogistic, PlackettLuce, PoissonLogNormalQuadratureCompound,
+                                       PowerSpherical, StoppingRatioLogistic, VectorDeterministic,
+                                       WishartLinearOperator, quadrature_scheme_lognormal_gauss_hermite)
 
 from . import DistCase
 from .glue import BuiltCase
@@ -252,7 +255,8 @@ CASES = [
     DistCase("MultivariateNormalDiagPlusLowRankCovariance no loc, batched factor",
              MultivariateNormalDiagPlusLowRankCovariance,
              {"cov_diag_factor": np.array([[0.3, 1.0], [2.0, 0.7]]),
-              "cov_perturb_factor": np.array([[[1.0, 0.2, -0.5], [0.3, 0.4, 0.1]], [[0.0, 1.0, 0.0], [1.0, 0.0, 2.0]]])},
+              "cov_perturb_factor": np.array([[[1.0, 0.2, -0.5], [0.3, 0.4, 0.1]],
+                                              [[0.0, 1.0, 0.0], [1.0, 0.0, 2.0]]])},
              points=np.array([0.4, -1.1]), ref=_mvn_refs(_diag_plus_low_rank_cov),
              checks=("log_prob", "mean", "variance", "covariance", "entropy"), sample_test="moments"),
     BuiltCase("MatrixNormalLinearOperator", MatrixNormalLinearOperator,
