@@ -48,7 +48,7 @@ def _broadcast(*ts):
 
 @wb.custom_gradient
 def _erfcx(x):
-    from scipy import special
+    special = wb.backend.scipy_special(np)
     (xh,) = _host(x)
     ans = _back(x, special.erfcx(xh))
 
@@ -132,7 +132,7 @@ def _debye_log_kv(v, z):
 
 
 def _log_ive_host(v, z):
-    from scipy import special
+    special = wb.backend.scipy_special(np)
     v, z = np.broadcast_arrays(v, z)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         direct = np.log(special.ive(v, z))
@@ -142,7 +142,7 @@ def _log_ive_host(v, z):
 
 
 def _log_kve_host(v, z):
-    from scipy import special
+    special = wb.backend.scipy_special(np)
     v, z = np.broadcast_arrays(np.abs(v), z)      # K_{-v} = K_v
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         direct = np.log(special.kve(v, z))
@@ -154,7 +154,7 @@ def _log_kve_host(v, z):
 def _iv_ratio_host(v, z):
     """``I_v(z) / I_{v-1}(z)``: the ratio of ``ive`` where that is representable, else the backward
     continued fraction ``r_v = 1 / (2 v / z + r_{v+1})`` started far enough up."""
-    from scipy import special
+    special = wb.backend.scipy_special(np)
     v, z = np.broadcast_arrays(v, z)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore"):
         num, den = special.ive(v, z), special.ive(v - 1.0, z)

@@ -7,6 +7,8 @@ import numpy as np
 
 import workbench as wb
 
+from .quantiles import quantiles
+
 __all__ = ["expected_calibration_error", "expected_calibration_error_quantiles", "brier_score",
            "brier_decomposition"]
 
@@ -117,7 +119,6 @@ def expected_calibration_error_quantiles(hit, pred_log_prob, num_buckets=20, axi
     bucket)``: per-bucket statistics have the bucket axis first; ``bucket_pred_log_prob`` are the
     ``num_buckets + 1`` edges in log space; ``bucket`` the bucket of each prediction (the last edge
     belongs to the last bucket)."""
-    from .quantiles import quantiles
     plp = wb.convert_to_tensor(pred_log_prob)
     if not plp.dtype.is_floating:
         plp = wb.cast(plp, wb.float32)

@@ -8,8 +8,8 @@ __all__ = ["DeferredTensor", "TransformedVariable", "SeedStream", "ParameterProp
 
 
 def __getattr__(name):
-    # looked up on first use: distributions imports bijectors, which import this package
     if name == "ParameterProperties":
+        # imported on first use: distributions imports bijectors, which import this package
         from ..distributions.distribution import ParameterProperties
         return ParameterProperties
     raise AttributeError(f"module 'probability.util' has no attribute {name!r}")
