@@ -5,14 +5,9 @@ import numpy as np
 import workbench as wb
 
 
-def _value(p):
-    return np.asarray(p.numpy() if isinstance(p, wb.Tensor) else wb.convert_to_tensor(p).numpy()
-                      if not isinstance(p, (int, float)) else p)
-
-
 def check_positive(owner, **params):
     """Raise a ValueError naming the first parameter that is not positive everywhere."""
     for pname, p in params.items():
-        v = _value(p)
+        v = np.asarray(p if isinstance(p, (int, float)) else wb.convert_to_tensor(p).numpy())
         if not np.all(v > 0):
             raise ValueError(f"{owner}: argument `{pname}` must be positive, got {v!r}")

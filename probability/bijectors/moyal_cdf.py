@@ -18,7 +18,7 @@ class MoyalCDF(Bijector):
     ``log|dy/dx| = -(z + exp(-z) + log(2 pi)) / 2 - log(scale)``.
 
     >>> MoyalCDF().forward(wb.constant(0.0)).numpy()   # erfc(1 / sqrt(2))
-    0.31731051
+    0.3173105
     """
 
     _param_event_ndims = {"loc": 0, "scale": 0}
