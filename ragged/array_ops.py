@@ -22,7 +22,7 @@ from .indexing import _take, gather_rows
 from .ops import _check_partitions, _raise_ragged_rank, elementwise
 from .ragged_tensor import RaggedTensor
 from .reduce import _row_extreme, row_repeat, row_sum
-from .row_partition import RowPartition
+from .row_partition import RowPartition, index_dtype
 
 def _keeps_splits_dtype(fn):
     """``fn``'s ragged result reports the ``row_splits_dtype`` of its ragged inputs, which must
@@ -46,8 +46,11 @@ def _keeps_splits_dtype(fn):
 # segment ids <-> row splits
 
 
-def segment_ids_to_row_splits(segment_ids, num_segments=None, out_type=np.int64, name=None):
-    """Row splits of sorted segment ids: ``[0, 0, 1, 3] -> [0, 2, 3, 3, 4]``."""
+def segment_ids_to_row_splits(segment_ids, num_segments=None, out_type=None, name=None):
+    """Row splits of sorted segment ids: ``[0, 0, 1, 3] -> [0, 2, 3, 3, 4]`` (``out_type``:
+    by default int32 for int32 tensor ids, else int64, as TF)."""
+    if out_type is None:
+        out_type = index_dtype(segment_ids)
     ids = convert_to_tensor(segment_ids)
     xp = ids.xp
     arr = ids._data.astype(np.int64)
@@ -60,10 +63,11 @@ def segment_ids_to_row_splits(segment_ids, num_segments=None, out_type=np.int64,
 
 def row_splits_to_segment_ids(splits, name=None, out_type=None):
     """The row id of each value: ``[0, 2, 3, 3, 4] -> [0, 0, 1, 3]``."""
+    if out_type is None:   # TF: the splits' dtype (a Python list's is int64)
+        out_type = index_dtype(splits)
     s = convert_to_tensor(splits)
     part = RowPartition.from_row_splits(s._data)
-    out = part.value_rowids()
-    return core.wrap(out if out_type is None else out.astype(out_type))
+    return core.wrap(part.value_rowids().astype(out_type))
 
 
 # ---------------------------------------------------------------------------
@@ -106,7 +110,8 @@ def concat(values, axis, name=None):
             _check_partitions(ref, r, "concat")
         flat = wb.concat([r.flat_values for r in rts], axis=axis - ref.ragged_rank)
         return ref.with_flat_values(flat)
-    return RaggedTensor(_concat_inner(rts, axis), rts[0]._partition, _internal=True)
+    # the outer partition as splits alone: a uniform row length is not kept (TF's shape)
+    return RaggedTensor(_concat_inner(rts, axis), RowPartition(rts[0]._partition.row_splits()), _internal=True)
 
 
 def _concat_inner(rts, axis):
@@ -644,6 +649,9 @@ def squeeze(input, axis=None, name=None):
     out = input
     for a in axes:
         out = _squeeze_one(out, a)
+    if isinstance(out, RaggedTensor):   # TF rebuilds the result from its row splits: no uniform lengths
+        out = RaggedTensor.from_nested_row_splits(out.flat_values, [p.row_splits() for p in out.partitions],
+                                                  validate=False).with_row_splits_dtype(out.row_splits_dtype)
     return out
 
 

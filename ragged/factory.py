@@ -121,7 +121,7 @@ def constant(pylist, dtype=None, ragged_rank=None, inner_shape=None, name=None, 
         if inner is not None and arr.shape[1:] != inner:
             raise ValueError(f"ragged.constant: inner_shape {inner} does not match the values' inner shape "
                              f"{arr.shape[1:]}")
-        if arr.dtype.kind in "iu" or (arr.dtype.kind in "fb" and not isinstance(items[0], (np.ndarray, np.generic))):
+        if arr.dtype.kind in "iuUS" or (arr.dtype.kind in "fb" and not isinstance(items[0], (np.ndarray, np.generic))):
             flat = wb.constant(arr.tolist() if arr.dtype.kind != "b" else arr, dtype=dtype)
         else:
             flat = wb.constant(arr, dtype=dtype)

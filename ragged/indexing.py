@@ -42,6 +42,8 @@ def _take(values, idx):
 
 def _slice_rows(rt, s):
     n = rt.nrows_int()
+    if s.step is not None and _int(s.step) == 0:   # TF 2.21: StridedSlice's error class
+        raise wb.errors.InvalidArgumentError(None, None, "slice step must be a nonzero integer, got 0")
     start, stop, step = s.indices(n)
     width = rt._partition.uniform_row_length()   # rows of one length keep it (TF's shape)
     if step != 1:
@@ -134,8 +136,9 @@ def _getitem(rt, key):
     if any(k is None for k in key):
         return _with_new_axes(rt, key)
     key = _expand_ellipsis(key, rt.ndim)
-    if len(key) > rt.ndim:
-        raise IndexError(f"too many indices ({len(key)}) for a RaggedTensor of rank {rt.ndim}")
+    if len(key) > rt.ndim:   # TF 2.21: its StridedSlice kernel's error class
+        raise wb.errors.InvalidArgumentError(
+            None, None, f"Index out of range: too many indices ({len(key)}) for a RaggedTensor of rank {rt.ndim}")
     if not key:
         return rt
     first, rest = key[0], key[1:]
@@ -174,6 +177,11 @@ def _inner(rt, rest):
                 f"dimension of size {width}")
         idx = (part.row_starts() + j) if j >= 0 else (part.row_limits() + j)
         picked = _take(values, idx)
+        if isinstance(picked, RaggedTensor) and values._partition.uniform_row_length() is not None:
+            # one row of a uniform dimension each: the rows keep their length (TF's shape)
+            picked = RaggedTensor(picked._values, RowPartition(picked._partition.row_splits(),
+                                                               values._partition.uniform_row_length()),
+                                  _internal=True)
         if not more:
             return picked
         if isinstance(picked, RaggedTensor):
@@ -181,8 +189,8 @@ def _inner(rt, rest):
         return wb.getitem(picked, (slice(None),) + tuple(more))
     if isinstance(k, slice):
         step = 1 if k.step is None else _int(k.step)
-        if step is None or step == 0:
-            raise ValueError(f"slice step must be a nonzero integer, got {k.step!r}")
+        if step is None or step == 0:   # TF 2.21: StridedSlice's "strides[i] must be non-zero"
+            raise wb.errors.InvalidArgumentError(None, None, f"slice step must be a nonzero integer, got {k.step!r}")
         starts, lengths = part.row_starts(), part.row_lengths()
         if step > 0:
             lo = _bound(k.start, 0, lengths, xp)

@@ -299,7 +299,8 @@ def _finite_or_zero(m):
 
 def cumsum(x, axis=0, exclusive=False, reverse=False, name=None):
     """``wb.math.cumsum`` of a RaggedTensor (TF's): along the innermost ragged dimension each
-    row sums on its own; along an inner uniform dimension the flat values do.
+    row sums on its own; along an inner uniform dimension the flat values do; along an outer
+    axis the entries at one position sum (the zero-padded tensor's sums, read back).
 
     >>> wb.math.cumsum(ragged.constant([[3, 1, 4], [], [5, 9]]), axis=1).to_list()
     [[3, 4, 8], [], [5, 14]]
@@ -309,9 +310,10 @@ def cumsum(x, axis=0, exclusive=False, reverse=False, name=None):
     k = x.ragged_rank
     if a > k:
         return x.with_flat_values(wb.math.cumsum(x.flat_values, axis=a - k, exclusive=exclusive, reverse=reverse))
-    if a != k:
-        raise ValueError(f"cumsum: a RaggedTensor of shape {x.shape} sums along its innermost ragged dimension "
-                         f"({k}) or a uniform one after it, not axis={axis}")
+    if a != k:   # an outer axis: TF sums the zero-padded dense tensor and reads the values back
+        summed = wb.math.cumsum(x.to_tensor(), axis=a, exclusive=exclusive, reverse=reverse)
+        return RaggedTensor.from_tensor(summed, lengths=list(x.nested_row_lengths())).with_row_splits_dtype(
+            x.row_splits_dtype)
     # each row padded with zeros at its end, summed along the rows, and read back: padding adds
     # nothing, whichever direction the sum runs
     part = x.partitions[-1]

@@ -319,3 +319,61 @@ def test_reshape_and_broadcast_to():
     _same(ones, [[1, 1, 1, 1], [], [1, 1, 1], [1], []], (5, None), np.int32)   # TF 2.21: int32 splits of tf.shape
     with pytest.raises(ValueError, match="Cannot coerce row_splits.dtype"):   # TF 2.21's text
         wb.broadcast_to(rt, wb.shape(rt))
+
+
+# ---------------------------------------------------------------------------
+# uniform row lengths, cumsum, segment ids, constant
+
+
+def _uniform_rr2():
+    return RT.from_tensor(wb.reshape(wb.range(24), [2, 3, 4]), ragged_rank=2)
+
+
+def test_uniform_rows_through_index_concat_squeeze():
+    rt = _uniform_rr2()
+    _same(rt[:, 1], [[4, 5, 6, 7], [16, 17, 18, 19]], (2, 4))   # TF 2.21: shape (2, 4)
+    assert wb.concat([rt, rt], axis=2).shape == (2, None, None)   # TF 2.21: the 3 is not kept
+    assert wb.concat([rt, rt], axis=1).shape == (2, None, None)   # TF 2.21
+    sq = wb.squeeze(RT.from_tensor(wb.reshape(wb.range(6), [2, 1, 3]), ragged_rank=2), axis=1)
+    _same(sq, [[0, 1, 2], [3, 4, 5]], (2, None))   # TF 2.21: shape (2, None)
+
+
+def test_cumsum_along_outer_axes():
+    rt = ragged.constant(DIGITS)
+    assert wb.math.cumsum(rt, axis=0).to_list() == [[3, 1, 4, 1], [], [8, 10, 6], [14], []]   # TF 2.21
+    assert wb.math.cumsum(rt, axis=0, exclusive=True).to_list() == [[0, 0, 0, 0], [], [3, 1, 4], [8], []]
+    assert wb.math.cumsum(rt, axis=0, reverse=True).to_list() == [[14, 10, 6, 1], [], [11, 9, 2], [6], []]
+    nested = ragged.constant([[[1, 2], [3]], [], [[4, 5, 6], [], [7]]])
+    assert wb.math.cumsum(nested, axis=0).to_list() == [[[1, 2], [3]], [], [[5, 7, 6], [], [7]]]
+    assert wb.math.cumsum(nested, axis=1).to_list() == [[[1, 2], [4]], [], [[4, 5, 6], [], [11]]]
+    inner = ragged.constant([[[1, 2], [3, 4]], [[5, 6]]], ragged_rank=1)
+    assert wb.math.cumsum(inner, axis=0).to_list() == [[[1, 2], [3, 4]], [[6, 8]]]
+
+
+def test_cumsum_along_rows_gradient():
+    from gradients import check_gradients
+
+    def f(v):
+        return wb.math.cumsum(RT.from_row_lengths(v, [2, 0, 3, 1]), axis=0).flat_values * np.arange(1.0, 7.0)
+    check_gradients(f, [np.linspace(0.5, 1.5, 6)], order=1)
+
+
+def test_segment_id_conversions_keep_int32():
+    out = ragged.segment_ids_to_row_splits(wb.constant([0, 0, 1], wb.int32))
+    assert out.numpy().tolist() == [0, 2, 3] and out.dtype == wb.int32   # TF 2.21
+    assert ragged.segment_ids_to_row_splits([0, 0, 1]).dtype == wb.int64
+    ids = ragged.row_splits_to_segment_ids(wb.constant([0, 2, 3], wb.int32))
+    assert ids.numpy().tolist() == [0, 0, 1] and ids.dtype == wb.int32   # TF 2.21
+    assert ragged.row_splits_to_segment_ids([0, 2, 3]).dtype == wb.int64
+
+
+def test_constant_strings_with_a_numeric_dtype():
+    with pytest.raises(TypeError):   # TF 2.21: "Cannot convert ['a', 'b'] to EagerTensor of dtype int32"
+        ragged.constant([["a"], ["b"]], dtype=wb.int32)
+
+
+def test_index_errors_are_invalid_argument():
+    rt = ragged.constant(DIGITS)
+    for f in [lambda: rt[::0], lambda: rt[:, ::0], lambda: rt[1:, 0:1, 0]]:
+        with pytest.raises(InvalidArgumentError):   # TF 2.21: its StridedSlice kernel's errors
+            f()
