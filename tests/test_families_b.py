@@ -436,3 +436,63 @@ def test_inflated_batch_slicing_and_samples():
     _close(sub.log_prob(f64([0.0, 3.0])), d.log_prob(f64([0.0, 0.0, 3.0])).numpy()[1:])
     x = d.sample(20000, seed=6).numpy()
     np.testing.assert_allclose((x == 0).mean(0), np.exp(d.log_prob(f64(0.0)).numpy()), atol=0.015)
+
+
+def test_lambertw_tail_bijector_matches_tfp():
+    b = tfp.bijectors.LambertWTail(f64(0.3), f64(2.0), f64([0.0, 0.1, 0.5]))
+    x = f64([4.0, -1.0, 10.0])
+    _close(b.forward(x), [4.0, -1.02775463, 3473.21954])
+    _close(b.inverse(x), [4.0, -0.97389503, 4.14682344])
+    _close(b.forward_log_det_jacobian(x, event_ndims=0), [0.0, 0.06250684, 8.42703824])
+    _close(b.inverse_log_det_jacobian(x, event_ndims=0), [0.0, -0.06005395, -1.97211165])
+    np.testing.assert_allclose(b.inverse(b.forward(x)).numpy(), x, rtol=1e-12)
+    assert b._is_increasing() and b.forward_min_event_ndims == 0
+    with pytest.raises(ValueError, match="`tailweight` must be non-negative"):
+        tfp.bijectors.LambertWTail(0.0, 1.0, f64(-0.5), validate_args=True)
+
+
+def test_lambertw_tail_log_dets_and_second_derivatives():
+    from gradients import check_gradients
+    b = tfp.bijectors.LambertWTail(f64(0.3), f64(2.0), f64(0.4))
+    y = f64([-30.0, -1.0, 0.3, 2.0, 500.0])
+    # the inverse's log-derivative against central differences of the inverse
+    h = 1e-6
+    fd = (b.inverse(y + h).numpy() - b.inverse(y - h).numpy()) / (2 * h)
+    np.testing.assert_allclose(b.inverse_log_det_jacobian(y, event_ndims=0).numpy(), np.log(fd), rtol=1e-6, atol=1e-9)
+    # through W (probability.math.lambertw) to second order, in y and in the tail weight
+    check_gradients(lambda t, d: tfp.bijectors.LambertWTail(f64(0.3), f64(2.0), d).inverse_log_det_jacobian(
+        t, event_ndims=0), [f64([-1.0, 0.3, 2.0]), f64(0.4)], order=2, modes=("rev",), jacobian=False,
+        atol=1e-6, rtol=1e-5)
+
+
+def test_lambertw_normal_matches_tfp():
+    d = tfd.LambertWNormal(f64([0.5, -1.0]), f64([1.3, 0.7]), f64([0.2, 0.0]))
+    x = f64([0.3, 2.2])
+    _close(d.log_prob(x), [-1.20013764, -11.01124318])
+    _close(d.cdf(x), [0.43900824, 0.99999758])
+    _close(d.log_survival_function(x), [-0.57804906, -12.93089542])
+    _close(d.quantile(f64(0.3)), [-0.20072785, -1.36708036])
+    _close(d.variance(), [3.63630103, 0.49])
+    _close(d.mode(), [0.5, -1.0])
+    _missing(d, "entropy")
+    assert d.experimental_default_event_space_bijector().__class__.__name__ == "Identity"
+    d = tfd.LambertWNormal(f64([0.5, -1.0]), f64([1.3, 0.7]), f64([0.6, 0.45]))
+    _close(d.mean(), [0.5, -1.0])
+    _close(d.variance(), [np.inf, 15.49516053])
+    _close(tfd.LambertWNormal(f64(0.0), f64(1.0), f64([0.5, 1.5])).mean(), [0.0, np.nan])
+    assert float(tfd.LambertWNormal(f64(0.5), f64(1.3)).tailweight) == 0.0
+
+
+def test_lambertw_distribution_matches_tfp():
+    d = tfd.LambertWDistribution(tfd.StudentT(f64(5.0), f64(0.3), f64(2.0)), shift=f64(0.3), scale=f64(2.0),
+                                 tailweight=f64([0.1, 0.3]))
+    x = f64([4.0, -1.0])
+    _close(d.log_prob(x), [-3.29512787, -2.04382333])
+    _close(d.cdf(x), [0.91713238, 0.28296445])
+    _close(d.log_survival_function(x), [-2.49051094, -0.33262986])
+    _close(d.quantile(f64(0.3)), [-0.83650499, -0.87263564])
+    assert isinstance(d, tfd.TransformedDistribution)
+    _missing(d, "mean", "variance", "mode", "entropy")
+    sub = d[1:]
+    assert sub.batch_shape == (1,)
+    _close(sub.log_prob(x[1:]), [-2.04382333])

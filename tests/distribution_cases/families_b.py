@@ -6,7 +6,7 @@ import scipy.special as sp
 import scipy.stats as st
 
 from probability.distributions import (Bates, ExpInverseGamma, ExponentiallyModifiedGaussian, FiniteDiscrete, GammaGamma,
-                                       Inflated, Normal, Poisson, ProbitBernoulli, QuantizedDistribution, SigmoidBeta, TwoPieceNormal,
+                                       Inflated, LambertWDistribution, LambertWNormal, Normal, StudentT, Poisson, ProbitBernoulli, QuantizedDistribution, SigmoidBeta, TwoPieceNormal,
                                        TwoPieceStudentT, Zipf)
 
 from . import DistCase
@@ -130,6 +130,41 @@ def _inflated_poisson(method):
     return ref
 
 
+class _LambertW(st.rv_continuous):
+    """Goerg's heavy-tail Lambert W x F for a standardized SciPy family ``base``: the CDF is
+    ``base.cdf(u)`` with ``u = sign(z) sqrt(W(delta z**2) / delta)`` (SciPy's ``lambertw``)."""
+
+    base = None
+
+    @staticmethod
+    def _u(z, delta):
+        w = np.real(sp.lambertw(delta * z * z))
+        return np.where(delta > 0, np.sign(z) * np.sqrt(w / np.where(delta > 0, delta, 1.0)), z)
+
+    def _cdf(self, z, delta, *shape):
+        return self.base.cdf(self._u(z, delta), *shape)
+
+    def _pdf(self, z, delta, *shape):
+        u = self._u(z, delta)
+        return self.base.pdf(u, *shape) / (np.exp(0.5 * delta * u * u) * (1 + delta * u * u))
+
+    def _argcheck(self, delta, *shape):
+        return (delta >= 0) & np.all([np.asarray(s) > 0 for s in shape], axis=0)
+
+
+class _LambertWNormal(_LambertW):
+    base = st.norm
+
+
+class _LambertWT(_LambertW):
+    base = st.t
+
+
+_LAMBERTW_NORMAL = _LambertWNormal(name="lambertw_normal", shapes="delta")
+_LAMBERTW_T = _LambertWT(name="lambertw_t", shapes="delta, df")
+_LWT_DF, _LWT_SHIFT, _LWT_SCALE = np.array([5.0, 3.0, 30.0]), np.array([0.3, -1.0, 2.0]), np.array([2.0, 0.5, 1.0])
+
+
 CASES = [
     DistCase("ExpInverseGamma", ExpInverseGamma,
              {"concentration": np.array([0.5, 2.0, 9.0]), "scale": np.array([1.0, 3.0, 0.5])},
@@ -215,4 +250,17 @@ CASES = [
              ref={m: _inflated_poisson(m) for m in ("log_prob", "cdf", "mean", "variance")},
              discrete=True, checks=("log_prob", "cdf", "mean", "variance"), sample_test="moments",
              invalid={"inflated_loc_probs": 1.5}),
+    DistCase("LambertWNormal", LambertWNormal,
+             {"loc": np.array([0.5, -1.0, 2.0]), "scale": np.array([1.3, 0.7, 2.0]), "tailweight": np.array([0.2, 0.0, 0.05])},
+             points=np.array([0.3, 2.2, -4.0]),
+             scipy=lambda loc, scale, tailweight: _LAMBERTW_NORMAL(tailweight, loc=loc, scale=scale),
+             checks=TAILS + ("mean", "variance", "stddev", "quantile"),
+             invalid={"loc": 0.0, "scale": 1.0, "tailweight": -0.1}),
+    DistCase("LambertWDistribution", LambertWDistribution,
+             {"shift": _LWT_SHIFT, "scale": _LWT_SCALE, "tailweight": np.array([0.1, 0.3, 0.0])},
+             fixed={"distribution": StudentT(_LWT_DF, _LWT_SHIFT, _LWT_SCALE)},
+             points=np.array([4.0, -1.5, 2.5]),
+             scipy=lambda shift, scale, tailweight: _LAMBERTW_T(tailweight, _LWT_DF, loc=shift, scale=scale),
+             checks=TAILS + ("quantile",), sample_test=None,
+             invalid={"shift": 0.0, "scale": -1.0, "tailweight": 0.1}),
 ]
