@@ -386,3 +386,47 @@ def test_sparse_or_dense_products_and_dense_to_sparse():
     assert _np(tfm.dense_to_sparse(x, ignore_value=2.0).values).tolist() == [0, 0, 1, 0, 3]
     st = tfm.dense_to_sparse(wb.constant([["a", ""], ["", "b"]]))
     np.testing.assert_array_equal(_np(st.indices), [[0, 0], [1, 1]])
+
+
+# --- minimize_stateless, hypergeometric ------------------------------------------------------
+
+class _FunctionalSGD:
+    """An optax-style transformation: updates are ``-0.1 * grads``; the state counts steps."""
+
+    def init(self, params):
+        return wb.constant(0)
+
+    def update(self, grads, state, params=None):
+        return wb.nest.map_structure(lambda g: -0.1 * g, grads), state + 1
+
+
+def test_minimize_stateless_pinned_to_tfp():
+    final, (loss, params, step, converged) = tfm.minimize_stateless(
+        lambda x, y: (x - 2.0) ** 2 + (y + 1.0) ** 2, init=(wb.constant(0.0), wb.constant(0.0)), num_steps=5,
+        optimizer=_FunctionalSGD(), trace_fn=lambda t: (t.loss, t.parameters, t.step, t.has_converged))
+    np.testing.assert_allclose([float(_np(f)) for f in final], [1.34464, -0.67232], rtol=1e-6)
+    np.testing.assert_allclose(_np(loss), [5.0, 3.2, 2.048, 1.31072, 0.83886063], rtol=1e-6)
+    np.testing.assert_allclose(_np(params[0]), [0.4, 0.72, 0.976, 1.1808, 1.34464], rtol=1e-6)
+    assert _np(step).tolist() == [0, 1, 2, 3, 4] and not _np(converged).any()
+    final, losses = tfm.minimize_stateless(lambda x: wb.reduce_sum((x - 2.0) ** 2), init=wb.constant([0.0, 1.0]),
+                                           num_steps=3, optimizer=_FunctionalSGD())
+    np.testing.assert_allclose(_np(final), [0.976, 1.488], rtol=1e-6)
+    np.testing.assert_allclose(_np(losses), [5.0, 3.2, 2.048], rtol=1e-6)
+    final, losses = tfm.minimize_stateless(
+        lambda x: (x - 2.0) ** 2, init=(wb.constant(0.0),), num_steps=50, optimizer=_FunctionalSGD(),
+        convergence_criterion=tfp.optimizer.convergence_criteria.LossNotDecreasing(atol=0.01),
+        return_full_length_trace=False)
+    assert _np(losses).shape == (40,)                                  # TFP 0.25 stops there too
+    np.testing.assert_allclose(float(_np(final[0])), 1.9997341632843018, rtol=1e-6)
+    with pytest.raises(TypeError, match="optax"):
+        tfm.minimize_stateless(lambda x: x, (wb.constant(0.0),), 3, wb.optimizers.SGD())
+
+
+def test_hyp2f1_small_argument_matches_scipy_and_differentiates_in_z():
+    h = tfm.hypergeometric.hyp2f1_small_argument
+    a, b, c = np.array([0.5, 2.0, -1.5]), np.array([1.5, -1.0, 0.3]), np.array([3.0, 0.7, 2.5])
+    z = np.array([0.9, -0.8, 0.35])
+    np.testing.assert_allclose(_np(h(a, b, c, z)), sp.hyp2f1(a, b, c, z), rtol=1e-12)
+    np.testing.assert_allclose(float(_np(h(1.0, 1.0, 2.0, -0.5))), math.log(1.5) / 0.5, rtol=1e-6)
+    check_gradients(lambda t: h(wb.constant(a), wb.constant(b), wb.constant(c), t), [z * 0.9], order=2,
+                    modes=("rev",))

@@ -1,4 +1,4 @@
-"""``value_and_gradient`` and ``minimize``: TFP's tape helpers (``tfp.math``)."""
+"""``value_and_gradient``, ``minimize`` and ``minimize_stateless``: TFP's tape helpers (``tfp.math``)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import workbench as wb
 from .. import internal
 from ..mcmc.internal import stack_structure
 
-__all__ = ["value_and_gradient", "minimize", "MinimizeTraceableQuantities"]
+__all__ = ["value_and_gradient", "minimize", "minimize_stateless", "MinimizeTraceableQuantities"]
 
 MinimizeTraceableQuantities = collections.namedtuple(
     "MinimizeTraceableQuantities", ["loss", "gradients", "parameters", "step", "has_converged",
@@ -137,3 +137,64 @@ def minimize(loss_fn, num_steps, optimizer, convergence_criterion=None, batch_co
     if return_full_length_trace and len(traces) < num_steps:
         traces += [traces[-1]] * (num_steps - len(traces))
     return stack_structure(traces)
+
+
+def minimize_stateless(loss_fn, init, num_steps, optimizer, convergence_criterion=None,
+                       batch_convergence_reduce_fn=None, trace_fn=_trace_loss, return_full_length_trace=True,
+                       jit_compile=False, seed=None, name="minimize_stateless"):
+    """Minimize ``loss_fn(*init)`` with a pure functional ``optimizer`` (an object with
+    ``state = optimizer.init(params)`` and ``updates, state = optimizer.update(grads, state, params)``,
+    as optax's transformations): ``num_steps`` times, the updates are added to the parameters.
+
+    ``init`` is a tuple of parameters (each a tensor or nested structure), or one tensor passed as
+    the only argument. With a ``seed``, ``loss_fn`` gets ``seed=`` a fresh stateless seed each step.
+    ``trace_fn`` sees ``MinimizeTraceableQuantities`` with the loss and gradients at the step's
+    starting parameters, the updated parameters and the 0-based ``step``. A ``convergence_criterion``
+    is bootstrapped after the first step and consulted after each later one, as in ``minimize``.
+    Returns ``(final_parameters, trace)``.
+
+    >>> class SGD:
+    ...     def init(self, params): return ()
+    ...     def update(self, grads, state, params=None): return [-0.1 * g for g in grads], state
+    >>> (x,), losses = minimize_stateless(lambda x: (x - 2.) ** 2, (wb.constant(0.),), 100, SGD())
+    """
+    if not callable(loss_fn):
+        raise TypeError(f"minimize_stateless: loss_fn must be callable, got {type(loss_fn).__name__}")
+    if not (hasattr(optimizer, "init") and hasattr(optimizer, "update")):
+        raise TypeError("minimize_stateless: optimizer needs init(params) and update(grads, state, params) "
+                        f"methods (an optax-style transformation), got {type(optimizer).__name__}")
+    num_steps = int(num_steps)
+    if num_steps < 1:
+        raise ValueError(f"minimize_stateless: num_steps must be at least 1, got {num_steps}")
+    as_tuple = isinstance(init, (tuple, list))
+    params = tuple(init) if as_tuple else (init,)
+    params = wb.nest.map_structure(wb.convert_to_tensor, params)
+    reduce_fn = wb.reduce_all if batch_convergence_reduce_fn is None else batch_convergence_reduce_fn
+    seeds = None if seed is None else internal.split_seed(internal.sanitize_seed(seed), num_steps,
+                                                         salt="minimize_stateless")
+    opt_state = optimizer.init(params)
+    traces, crit_state = [], None
+    for step in range(num_steps):
+        flat = wb.nest.flatten(params)
+        with wb.GradientTape(watch_accessed_variables=False) as tape:
+            tape.watch(flat)
+            packed = wb.nest.pack_sequence_as(params, flat)
+            loss = loss_fn(*packed) if seeds is None else loss_fn(*packed, seed=seeds[step])
+        grads = wb.nest.pack_sequence_as(params, tape.gradient(loss, flat))
+        updates, opt_state = optimizer.update(grads, opt_state, params)
+        params = wb.nest.map_structure(lambda p, u: p + wb.convert_to_tensor(u, dtype=p.dtype), params,
+                                       wb.nest.pack_sequence_as(params, wb.nest.flatten(updates)))
+        has_converged = wb.constant(False)
+        if convergence_criterion is not None:
+            if step == 0:
+                crit_state = convergence_criterion.bootstrap(loss, grads, params)
+            else:
+                has_converged, crit_state = convergence_criterion.one_step(wb.constant(step), loss, grads, params,
+                                                                           crit_state)
+        traces.append(trace_fn(MinimizeTraceableQuantities(loss, grads, params if as_tuple else params[0],
+                                                           wb.constant(step), has_converged, crit_state)))
+        if convergence_criterion is not None and step > 0 and bool(reduce_fn(has_converged)):
+            break
+    if return_full_length_trace and len(traces) < num_steps:
+        traces += [traces[-1]] * (num_steps - len(traces))
+    return (params if as_tuple else params[0]), stack_structure(traces)
