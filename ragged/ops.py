@@ -282,11 +282,12 @@ def _broadcast_partitions(ops, what):
         for j, ln in enumerate(lens):
             bad = (ln != out) & (not stretches[j])
             if bool(xp.any(bad)):
-                row = int(xp.argmax(bad))
-                raise wb.errors.InvalidArgumentError(  # TF's error for shapes that do not broadcast
-                    f"{what}: ragged dimension {level + 1} does not broadcast: result row {row} "
-                    f"has length {int(out[row])} in one operand and {int(ln[row])} in another (row "
-                    "lengths must be equal; only a uniform dimension of size 1 broadcasts)")
+                first = stretches.index(False)
+                # TF's words (its assert_equal on the two row_splits): x is the uniform (dense)
+                # operand's partition where one is uniform, else the earlier operand's
+                x, y = (j, first) if level_parts[j].uniform_row_length() is not None else (first, j)
+                raise wb.errors.InvalidArgumentError(_splits_differ(
+                    *(np.concatenate([[0], np.cumsum(wb.backend.to_numpy(lens[k]))]) for k in (x, y))))
         uniform = [p.uniform_row_length() for p in level_parts]
         u = max(uniform) if all(v is not None for v in uniform) else None
         part = RowPartition.from_row_lengths(out.astype(np.int64), validate=False)
@@ -301,6 +302,14 @@ def _broadcast_partitions(ops, what):
         idx = new_idx
         parts.append(part)
     return parts, [None if same else i for same, i in zip(identity, idx)]
+
+
+def _splits_differ(x, y):
+    """TF's message for two row_splits that differ (``tf.debugging.assert_equal``'s)."""
+    where = np.flatnonzero(x != y)[:3]
+    return (f"Condition x == y did not hold.\nIndices of first {len(where)} different values:\n"
+            f"{where[:, None]}\nCorresponding x values:\n{x[where]}\nCorresponding y values:\n{y[where]}\n"
+            f"First 3 elements of x:\n{x[:3]}\nFirst 3 elements of y:\n{y[:3]}")
 
 
 def map_flat_values(op, *args, **kwargs):
