@@ -190,8 +190,10 @@ def stack(values, axis=0, name=None):
     if axis == 1:
         n = rts[0].nrows_int()
         for r in rts[1:]:
-            if r.nrows_int() != n:
-                raise ValueError("stack along axis 1: inputs must have the same number of rows")
+            if r.nrows_int() != n:   # TF 2.21: its shape assertion's error class
+                raise wb.errors.InvalidArgumentError(
+                    None, None, "Input tensors have incompatible shapes: stack along axis 1 needs inputs with the "
+                    "same number of rows")
         joined = _concat_rows(rts)
         m = len(rts)
         order = (xp.arange(m, dtype=np.int64)[None, :] * n + xp.arange(n, dtype=np.int64)[:, None]).reshape(-1)
@@ -227,7 +229,9 @@ def gather(params, indices, validate_indices=None, axis=None, batch_dims=0, name
             else indices.with_values(gather(params, indices.values))
     idx = convert_to_tensor(indices)
     if idx.dtype.kind not in "iu":
-        raise TypeError(f"gather: indices must be integers, got {idx.dtype}")
+        raise wb.errors.InvalidArgumentError(   # TF 2.21's class and words
+            None, None, f"gather: Value for attr 'Tindices' of {idx.dtype} is not in the list of allowed values: "
+            "int32, int64")
     n = params.nrows_int()
     a = backend.to_numpy(idx._data).astype(np.int64)
     bad = (a < 0) | (a >= n)
@@ -276,7 +280,9 @@ def _gather_in_rows(params, indices, batch_dims):
         return picked
     idx = convert_to_tensor(indices)
     if idx.dtype.kind not in "iu":
-        raise TypeError(f"gather: indices must be integers, got {idx.dtype}")
+        raise wb.errors.InvalidArgumentError(   # TF 2.21's class and words
+            None, None, f"gather: Value for attr 'Tindices' of {idx.dtype} is not in the list of allowed values: "
+            "int32, int64")
     if batch_dims and (idx.ndim == 0 or idx.shape[0] != n):
         raise ValueError(f"gather: batch_dims=1 needs indices with {n} rows (one per row of params), got "
                          f"shape {idx.shape}")
@@ -376,9 +382,9 @@ def boolean_mask(tensor, mask, axis=None, name=None):
     m = convert_to_tensor(mask)
     if m.dtype != np.bool_:
         raise TypeError(f"boolean_mask: mask must be bool, got {m.dtype}")
-    if m.ndim != 1 or m.shape[0] != tensor.nrows_int():
-        raise ValueError(f"boolean_mask: a dense mask for a RaggedTensor must have shape "
-                         f"[{tensor.nrows_int()}], got {m.shape}")
+    if m.ndim != 1 or m.shape[0] != tensor.nrows_int():   # TF 2.21: its shape check's InvalidArgumentError
+        raise wb.errors.InvalidArgumentError(None, None, f"boolean_mask: a dense mask for a RaggedTensor must have "
+                                             f"shape [{tensor.nrows_int()}], got {m.shape}")
     xp = m.xp
     return gather_rows(tensor, xp.nonzero(m._data)[0].astype(np.int64))
 
@@ -391,6 +397,9 @@ def ragged_boolean_mask(data, mask, name=None):
     >>> ragged.boolean_mask(data=[[1, 2, 3], [4, 5, 6]], mask=[[True, False, True], [False, False, False]]).to_list()
     [[1, 3], []]
     """
+    if isinstance(mask, (RaggedTensor, Tensor)) and mask.dtype != np.bool_:   # TF 2.21's class and words
+        raise ValueError(f"Tensor conversion requested dtype bool for {type(mask).__name__} with dtype "
+                         f"{mask.dtype}: boolean_mask's mask must be bool")
     if isinstance(data, RaggedTensor) or isinstance(mask, RaggedTensor):
         return boolean_mask(data, mask)
     d, m = convert_to_tensor(data), convert_to_tensor(mask)
@@ -519,6 +528,9 @@ def tile(input, multiples, name=None):
     [[1, 2, 1, 2], [3, 3], [1, 2, 1, 2], [3, 3]]
     """
     m = multiples.numpy().tolist() if isinstance(multiples, Tensor) else list(multiples)
+    if len(m) == input.ndim and any(isinstance(v, (int, np.integer)) and v < 0 for v in m):
+        raise wb.errors.InvalidArgumentError(   # TF 2.21's class and first words
+            None, None, f"Input argument 'repeats' must be non-negative: tile multiples {m}")
     if len(m) != input.ndim or not all(isinstance(v, (int, np.integer)) and v >= 0 for v in m):
         raise ValueError(f"tile: multiples must be {input.ndim} non-negative integers (one per dimension "
                          f"of the input, shape {input.shape}), got {multiples!r}")
@@ -656,8 +668,9 @@ def squeeze(input, axis=None, name=None):
 
 
 def _squeeze_one(rt, a):
-    if a == 0:
-        raise ValueError("squeeze: dimension 0 (the rows) of a RaggedTensor cannot be squeezed")
+    if a == 0:   # TF 2.21: its assertion's error class
+        raise wb.errors.InvalidArgumentError(
+            None, None, "squeeze: the given axis (axis = 0) is not squeezable! (the rows of a RaggedTensor)")
     if a > rt.ragged_rank:
         return rt.with_flat_values(wb.squeeze(rt.flat_values, [a - rt.ragged_rank]))
     if a == 1:

@@ -38,9 +38,11 @@ class RaggedTensor(core.CompositeTensor):
     __array_priority__ = 110
     __hash__ = None
 
-    def __init__(self, values, partition, _internal=False):
-        if not _internal:
-            raise TypeError("build RaggedTensors with ragged.constant or RaggedTensor.from_* methods")
+    def __init__(self, values, row_partition=None, _internal=False):
+        if not _internal:   # TF 2.21's class and text
+            raise ValueError("RaggedTensor constructor is private; please use one of the factory methods "
+                             "instead (e.g., RaggedTensor.from_row_lengths())")
+        partition = row_partition
         self._values = values
         self._partition = partition
 
@@ -221,7 +223,7 @@ class RaggedTensor(core.CompositeTensor):
             lens = (keep * idx).max(axis=1) if ncols else xp.zeros(nrows, np.int64)
         elif lengths is not None:
             lens = _on_device(lengths, t, "from_tensor: lengths")
-            if lens.shape != (nrows,):
+            if lens.shape != (nrows,):   # TF 2.21: a ValueError ("Shapes (2, 2) and (2, 1) are incompatible")
                 raise ValueError(f"from_tensor: lengths must have shape ({nrows},), got {lens.shape}")
             lens = xp.clip(lens, 0, ncols)   # as TF: longer lengths keep the whole row
         else:
@@ -358,6 +360,8 @@ class RaggedTensor(core.CompositeTensor):
 
     def with_values(self, new_values):
         new_values = new_values if isinstance(new_values, RaggedTensor) else convert_to_tensor(new_values)
+        if new_values.ndim == 0:   # TF 2.21: "Shape () must have rank at least 1"
+            raise ValueError("with_values: new values must have rank at least 1, got a scalar")
         n = new_values.nrows_int() if isinstance(new_values, RaggedTensor) else new_values.shape[0]
         if n != self._partition.nvals():
             raise ValueError(f"with_values: new values have {n} rows, expected {self._partition.nvals()}")

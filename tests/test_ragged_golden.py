@@ -377,3 +377,26 @@ def test_index_errors_are_invalid_argument():
     for f in [lambda: rt[::0], lambda: rt[:, ::0], lambda: rt[1:, 0:1, 0]]:
         with pytest.raises(InvalidArgumentError):   # TF 2.21: its StridedSlice kernel's errors
             f()
+
+
+def test_error_classes_of_array_ops():
+    rt = ragged.constant(DIGITS)
+    with pytest.raises(InvalidArgumentError):   # TF 2.21: "Input tensors at index 0 (=x) and 1 (=y) have ..."
+        wb.stack([rt, ragged.constant([[1]])], axis=1)
+    with pytest.raises(InvalidArgumentError, match="'repeats' must be non-negative"):   # TF 2.21's words
+        wb.tile(rt, [1, -1])
+    with pytest.raises(InvalidArgumentError, match="not squeezable"):   # TF 2.21's words
+        wb.squeeze(rt, axis=0)
+    with pytest.raises(InvalidArgumentError, match="Tindices"):   # TF 2.21's words
+        wb.gather(rt, [0.5])
+    with pytest.raises(ValueError, match="Tensor conversion requested dtype bool"):   # TF 2.21's words
+        ragged.boolean_mask(rt, wb.ones_like(rt))
+    with pytest.raises(InvalidArgumentError):   # TF 2.21: "Incompatible shapes: [2] vs. [6]"
+        wb.boolean_mask(rt, [[True]])
+    with pytest.raises(ValueError):   # TF 2.21: "Shape () must have rank at least 1"
+        rt.with_values(5)
+
+
+def test_constructor_is_private():
+    with pytest.raises(ValueError, match="^RaggedTensor constructor is private"):   # TF 2.21's text
+        RT(values=[1], row_partition=None)
