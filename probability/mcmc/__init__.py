@@ -26,13 +26,16 @@ from .random_walk_metropolis import *  # noqa: F401,F403
 from .replica_exchange_mc import *  # noqa: F401,F403
 from .sample import *  # noqa: F401,F403
 from .slice_sampler import *  # noqa: F401,F403
+from .swap_proposals import *  # noqa: F401,F403
 from .step_size_adaptation import *  # noqa: F401,F403
 from .transformed_kernel import *  # noqa: F401,F403
 from .windowed_sampling import *  # noqa: F401,F403
-from . import annealed_importance, diagnostics, halton, hmc, langevin, metropolis_hastings, nuts, random_walk_metropolis, \
-    replica_exchange_mc, sample, slice_sampler, step_size_adaptation, transformed_kernel, windowed_sampling  # noqa: F401
+from . import annealed_importance, diagnostics, halton, hmc, langevin, metropolis_hastings, nuts, \
+    random_walk_metropolis, replica_exchange_mc, sample, slice_sampler, step_size_adaptation, swap_proposals, \
+    transformed_kernel, windowed_sampling  # noqa: F401
 
 __all__ = (["TransitionKernel"] + annealed_importance.__all__ + halton.__all__ + slice_sampler.__all__
-           + diagnostics.__all__ + hmc.__all__ + langevin.__all__ + metropolis_hastings.__all__
-           + nuts.__all__ + random_walk_metropolis.__all__ + replica_exchange_mc.__all__ + sample.__all__
-           + step_size_adaptation.__all__ + transformed_kernel.__all__ + windowed_sampling.__all__)
+           + swap_proposals.__all__ + diagnostics.__all__ + hmc.__all__ + langevin.__all__
+           + metropolis_hastings.__all__ + nuts.__all__ + random_walk_metropolis.__all__
+           + replica_exchange_mc.__all__ + sample.__all__ + step_size_adaptation.__all__
+           + transformed_kernel.__all__ + windowed_sampling.__all__)
