@@ -499,3 +499,21 @@ def test_poisson_lognormal_compound_values_and_samples():
     assert st.chisquare(counts, n * np.append(want, 1 - want.sum())).pvalue > 1e-4
     with pytest.raises(ValueError, match="`quadrature_size`"):
         tfd.PoissonLogNormalQuadratureCompound(0.0, 1.0, quadrature_size=0)
+
+
+def test_ordinal_validation_inside_a_function_replays():
+    import warnings
+
+    @wb.function
+    def f(c, l, x):
+        return tfd.OrderedLogistic(c, l, validate_args=True).log_prob(x)
+
+    c, l = f64([-1.0, 0.5, 2.0]), f64([0.3, -0.7])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")   # a function that reads values in Python warns that it runs eagerly
+        np.testing.assert_allclose(f(c, l, f64([1.0, 2.0])).numpy(), [-1.0916297821400378, -1.7808084880400754],
+                                   rtol=1e-12)
+        with pytest.raises(ValueError, match=r"integers in \[0, 3\]"):
+            f(c, l, f64([1.0, 5.0]))
+        with pytest.raises(ValueError, match="`cutpoints` must be non-decreasing"):
+            f(f64([1.0, 0.5, 2.0]), l, f64([1.0, 2.0]))
