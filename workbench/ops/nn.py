@@ -154,6 +154,7 @@ _leaky_op = defop("leaky_relu", _leaky_fwd,
                   dtypes="float", domain="nonzero")
 
 
+@core.dispatchable   # a RaggedTensor takes it over (ragged registers the handler)
 def leaky_relu(features, alpha=0.2, name=None):
     """``features`` where positive, ``alpha * features`` elsewhere (slope ``alpha`` at 0, as TF)."""
     x = _float_input(features, "features", "leaky_relu")
@@ -191,6 +192,7 @@ _gelu_op = defop("gelu", _gelu_fwd,
                  dtypes="float", domain="real")
 
 
+@core.dispatchable   # a RaggedTensor takes it over (ragged registers the handler)
 def gelu(features, approximate=False, name=None):
     """Gaussian error linear unit: ``x * Phi(x)`` with the normal CDF ``Phi`` (exact, via erf),
     or with ``approximate=True`` the tanh form ``0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))``."""
@@ -198,6 +200,7 @@ def gelu(features, approximate=False, name=None):
     return apply(_gelu_op, (x,), {"approximate": argcheck.flag(approximate, "approximate", "gelu")})
 
 
+@core.dispatchable   # a RaggedTensor takes it over (ragged registers the handler)
 def silu(features, beta=1.0, name=None):
     """``features * sigmoid(beta * features)`` (also called swish)."""
     x = _float_input(features, "features", "silu")
