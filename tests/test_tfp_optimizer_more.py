@@ -165,3 +165,19 @@ def test_seed_stream_gives_tfps_seeds():
     assert child.original_seed == 42 and child.salt == "x"
     assert tfp.util.SeedStream(None, salt="a")() is None
     assert tfp.util.ParameterProperties is tfp.distributions.Normal.parameter_properties()["loc"].__class__
+
+
+def test_batched_component_properties_and_tfp_module_names():
+    props = tfp.util.BatchedComponentProperties(event_ndims=1)
+    assert isinstance(props, tfp.util.ParameterProperties)
+    assert props.event_ndims == 1 and props.is_tensor is False and props.default_constraining_bijector_fn is None
+    with pytest.raises(NotImplementedError, match="shape_fn"):
+        props.shape_fn([2])
+    assert tfp.mcmc.simple_step_size_adaptation.SimpleStepSizeAdaptation is tfp.mcmc.SimpleStepSizeAdaptation
+    assert tfp.mcmc.dual_averaging_step_size_adaptation.DualAveragingStepSizeAdaptation is \
+        tfp.mcmc.DualAveragingStepSizeAdaptation
+    assert tfp.mcmc.diagnostic.effective_sample_size is tfp.mcmc.effective_sample_size
+    assert tfp.mcmc.slice_sampler_kernel.SliceSampler is tfp.mcmc.SliceSampler
+    assert tfp.mcmc.sample_halton_sequence_lib.sample_halton_sequence is tfp.mcmc.sample_halton_sequence
+    assert tfp.mcmc.sample_annealed_importance.sample_annealed_importance_chain is \
+        tfp.mcmc.sample_annealed_importance_chain

@@ -34,6 +34,13 @@ from . import annealed_importance, diagnostics, halton, hmc, langevin, metropoli
     random_walk_metropolis, replica_exchange_mc, sample, slice_sampler, step_size_adaptation, swap_proposals, \
     transformed_kernel, windowed_sampling  # noqa: F401
 
+# TFP's module names for the same modules (tfp.mcmc.simple_step_size_adaptation.SimpleStepSizeAdaptation, ...)
+simple_step_size_adaptation = dual_averaging_step_size_adaptation = step_size_adaptation
+diagnostic = diagnostics
+sample_halton_sequence_lib = halton
+slice_sampler_kernel = slice_sampler
+sample_annealed_importance = annealed_importance
+
 __all__ = (["TransitionKernel"] + annealed_importance.__all__ + halton.__all__ + slice_sampler.__all__
            + swap_proposals.__all__ + diagnostics.__all__ + hmc.__all__ + langevin.__all__
            + metropolis_hastings.__all__ + nuts.__all__ + random_walk_metropolis.__all__
