@@ -201,19 +201,21 @@ def error_code_from_exception_type(cls):
     return cls.error_code
 
 
-def eager_op_message(op_type, message, device=None, name=None):
+def eager_op_message(op_type, message, device=None, name=None, kernel=None):
     """``message`` worded as TF 2 words the error of an eager op's kernel: TF runs each eager op
     as a one-op function, whose name and device lead the text, and names the op's type at the
     end. ``device``: the device the op ran on (a ``workbench.backend.Device``; None: the CPU).
     ``name``: None for the ops TF calls without a name; a string (``""`` eagerly, where TF's name
     scopes are empty) for those called with one, whose text TF ends with ``" name: "`` and it.
+    ``kernel``: the name of the kernel's function where it is not ``op_type`` (TF's x86 CPU
+    builds run float32 products as oneDNN ops, ``_MklMatMul``).
 
     >>> eager_op_message("Reshape", "Input to reshape is a tensor with 6 values, but the requested shape has 4")[:62]
     '{{function_node __wrapped__Reshape_device_/job:localhost/repli'
     """
     kind = "GPU" if getattr(device, "kind", "cpu") == "gpu" else "CPU"
     index = getattr(device, "index", 0) if kind == "GPU" else 0
-    return (f"{{{{function_node __wrapped__{op_type}_device_/job:localhost/replica:0/task:0/device:{kind}:{index}}}}} "
+    return (f"{{{{function_node __wrapped__{kernel or op_type}_device_/job:localhost/replica:0/task:0/device:{kind}:{index}}}}} "
             f"{message} [Op:{op_type}]" + ("" if name is None else f" name: {name}"))
 
 

@@ -22,6 +22,8 @@ from __future__ import annotations
 
 import contextlib
 
+import platform
+
 import numpy as np
 
 from .. import core
@@ -74,7 +76,7 @@ def matmul(a, b, transpose_a=False, transpose_b=False, adjoint_a=False, adjoint_
     a, b = _operands("matmul", a, b, 2)
     ta, tb = bool(transpose_a or adjoint_a), bool(transpose_b or adjoint_b)
     _check_product("MatMul" if a.ndim == 2 and b.ndim == 2 else "BatchMatMulV2",
-                   a, b, ta, -1 if tb else -2, b._data.shape)
+                   a, b, ta, -1 if tb else -2, b._data.shape, tb)
     if ta:
         a = _conj_if(matrix_transpose(a), adjoint_a)
     if tb:
@@ -102,7 +104,7 @@ def _operands(opname, a, b, b_rank):
     return a, b
 
 
-def _check_product(op_type, a, b, transpose_a, inner, in1_shape):
+def _check_product(op_type, a, b, transpose_a, inner, in1_shape, transpose_b=False):
     """``a``'s last dimension (its second last where ``transpose_a``) meets ``b``'s dimension
     ``inner`` and the batch dimensions broadcast; else TF's eager kernel's InvalidArgumentError
     (a ValueError here too) with its text. ``op_type``: TF's kernel ("MatMul", "BatchMatMulV2");
@@ -118,8 +120,10 @@ def _check_product(op_type, a, b, transpose_a, inner, in1_shape):
                 op_type, a, "In[0] and In[1] must have compatible batch dimensions: "
                 f"{_dims(ashape)} vs. {_dims(in1_shape)}")) from None
     if ashape[-2 if transpose_a else -1] != bshape[inner]:
-        raise InvalidArgumentError(_kernel_message(
-            op_type, a, f"Matrix size-incompatible: In[0]: {_dims(ashape)}, In[1]: {_dims(in1_shape)}"))
+        message = f"Matrix size-incompatible: In[0]: {_dims(ashape)}, In[1]: {_dims(in1_shape)}"
+        if op_type == "BatchMatMulV2" and _onednn(a):   # oneDNN's kernel adds its adj_x adj_y flags
+            message += f" {int(transpose_a)} {int(transpose_b)}"
+        raise InvalidArgumentError(_kernel_message(op_type, a, message))
 
 
 def _dims(shape):
@@ -127,8 +131,16 @@ def _dims(shape):
 
 
 def _kernel_message(op_type, a, message):
-    # TF's matmul passes its (eager: empty) name scope to the kernel: the text ends in "name: "
-    return eager_op_message(op_type, message, a.device, name="")
+    # TF's matmul passes its (eager: empty) name scope to the kernel: the text ends in "name: ".
+    # TF's x86 CPU builds run float32, float16 and bfloat16 products through oneDNN, whose kernels are
+    # named "_Mkl<op>" ("__wrapped____MklMatMul_device_..."); other dtypes and GPUs keep the op's name
+    return eager_op_message(op_type, message, a.device, name="", kernel=f"__Mkl{op_type}" if _onednn(a) else None)
+
+
+def _onednn(a):
+    """Whether TF's x86 CPU build runs a product of ``a``'s dtype through oneDNN."""
+    return (getattr(a.device, "kind", "cpu") == "cpu" and a._data.dtype.name in ("float32", "float16", "bfloat16")
+            and platform.machine().lower() in ("x86_64", "amd64"))
 
 
 def _matvec_fwd(xp, a, b):
