@@ -400,3 +400,16 @@ def test_error_classes_of_array_ops():
 def test_constructor_is_private():
     with pytest.raises(ValueError, match="^RaggedTensor constructor is private"):   # TF 2.21's text
         RT(values=[1], row_partition=None)
+
+
+def test_activations_of_ragged_values():
+    rf = ragged.constant(VALS)
+    cases = [(wb.nn.gelu, [0.3457312285900116, 1.3997892141342163, -0.0455002635717392, 3.999873399734497,
+                           0.14967657625675201, 6.0]),
+             (wb.nn.silu, [0.3112296760082245, 1.2263617515563965, -0.23840583860874176, 3.9280550479888916,
+                           0.140544131398201, 5.985164165496826]),
+             (wb.nn.leaky_relu, [0.5, 1.5, -0.4000000059604645, 4.0, 0.25, 6.0])]
+    for fn, want in cases:   # TF 2.21's values
+        out = fn(rf)
+        assert isinstance(out, RT) and out.row_splits.numpy().tolist() == [0, 3, 3, 5, 6]
+        assert np.allclose(out.flat_values.numpy(), want, rtol=1e-6, atol=1e-7)
