@@ -358,9 +358,9 @@ class GradientTape(core.Listener):
         grads = self._backward(flat_targets, seeds, flat_parts, 0, free=not self._persistent,
                                sparse=sparse)
         self._finish()
-        # TF: a variable that is both target and source has the target's seed as its gradient
-        # (ones), whether or not the tape saw it read
-        var_seeds = {id(t): s for t, s in zip(flat_targets, seeds) if isinstance(t, Variable)}
+        # TF: a tensor or variable that is both target and source has the target's seed as its
+        # gradient (ones), whether or not the tape watched it
+        var_seeds = {id(t): s for t, s in zip(flat_targets, seeds) if isinstance(t, (Variable, Tensor))}
         out = []
         get = grads.get
         for i, src in enumerate(flat_sources):
@@ -392,6 +392,9 @@ class GradientTape(core.Listener):
             return g
         if source._data.dtype.kind != "f":
             if mode is UnconnectedGradients.ZERO:
+                if source._data.dtype.kind in "iub":   # TF: zeros of the source's dtype
+                    return core.wrap_constant(source.xp.zeros(tuple(lead_shape) + source.shape,
+                                                              source._data.dtype))
                 return None
             warnings.warn(f"gradient: sources[{index}] has dtype {source.dtype}; only real floating "
                           "tensors carry gradients (integer, bool and complex do not), so None is "
@@ -420,7 +423,16 @@ class GradientTape(core.Listener):
         the jacobian. ``parallel_iterations`` bounds how many rows are computed
         at once (memory); by default all of them.
         """
+        if not experimental_use_pfor:
+            self._check_loop("jacobian with eager execution enabled and with ")
         return self._jacobian(target, sources, unconnected_gradients, parallel_iterations)
+
+    def _check_loop(self, what):
+        """TF's error for the loop (``experimental_use_pfor=False``) on a tape that is not
+        persistent, in eager code: its loop calls the tape once per row."""
+        if not self._persistent and not core.tracing():
+            raise RuntimeError("GradientTape must be created with persistent=True to compute the "
+                               f"{what} experimental_use_pfor set to False.")
 
     @core.effect
     def _jacobian(self, target, sources, unconnected_gradients, parallel_iterations):
@@ -465,6 +477,8 @@ class GradientTape(core.Listener):
         Assumes row ``i`` of ``target`` depends only on row ``i`` of ``source`` (not checked,
         as in TF).
         """
+        if not experimental_use_pfor:
+            self._check_loop("batch_jacobian with eager execution enabled and  with")
         return self._batch_jacobian(target, source, unconnected_gradients, parallel_iterations)
 
     @core.effect

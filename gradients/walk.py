@@ -159,7 +159,9 @@ def _walk(records, hi, lo, grads, keep, ids, rules, lead, free, sparse):
             if prev is None:
                 grads[tid] = rows
             elif type(prev) is _Rows:
-                prev.pieces.extend(rows.pieces)
+                # the walk meets the gathers last first: in front, so the rows come in the order
+                # the gathers were made (TF's order for a sum of them: y = f(gather(v, a)) + g(gather(v, b)))
+                prev.pieces[:0] = rows.pieces
             else:
                 add(grads, tid, prev, rules.densify(rows), g, op, None, lead)
         else:

@@ -179,3 +179,75 @@ def test_max_pool_second_derivative_is_zeros():
                                                       0., 1., 0., 0., 0., 0., 1., 0.])
     assert gg is not None
     np.testing.assert_array_equal(gg.numpy(), np.zeros_like(x))
+
+
+# ---------------------------------------------------------------------------
+# the tape
+
+
+def test_rows_of_several_gathers_come_in_the_order_the_gathers_were_made():
+    v = wb.Variable([[1., 2.], [3., 4.], [5., 6.]], dtype=F64)
+    with wb.GradientTape() as tape:
+        y = wb.reduce_sum(wb.gather(v, [2, 0])) + wb.reduce_sum(wb.gather(v, [1]) * 2.0)
+    g = tape.gradient(y, v)
+    assert isinstance(g, wb.IndexedSlices)   # TF 2.21: indices [2, 0, 1]
+    np.testing.assert_array_equal(g.indices.numpy(), [2, 0, 1])
+    np.testing.assert_array_equal(g.values.numpy(), [[1., 1.], [1., 1.], [2., 2.]])
+    x = c64([[1., 2.], [3., 4.]])
+    with wb.GradientTape() as tape:
+        tape.watch(x)
+        y = wb.add_n([wb.gather(x, [1]), wb.gather(x, [0])])
+    np.testing.assert_array_equal(tape.gradient(y, x).indices.numpy(), [1, 0])   # TF 2.21
+
+
+def test_zero_unconnected_gradient_of_an_integer_source_is_integer_zeros():
+    x = wb.constant([1, 2], dtype=wb.int32)
+    with wb.GradientTape() as tape:
+        tape.watch(x)
+        y = wb.cast(x, F64) * 2.0
+    g = tape.gradient(y, x, unconnected_gradients=wb.UnconnectedGradients.ZERO)
+    assert g.dtype == wb.int32   # TF 2.21: zeros_like(source)
+    np.testing.assert_array_equal(g.numpy(), [0, 0])
+
+
+def test_sign_has_no_tangent():
+    x = c64([1.5, -2.])
+    with wb.autodiff.ForwardAccumulator(x, c64([1., 1.])) as acc:
+        y = wb.sign(x)
+    assert acc.jvp(y) is None   # TF 2.21
+    np.testing.assert_array_equal(acc.jvp(y, unconnected_gradients=wb.UnconnectedGradients.ZERO).numpy(),
+                                  [0., 0.])
+
+
+@pytest.mark.parametrize("method,what", [
+    ("jacobian", "jacobian with eager execution enabled and with  experimental_use_pfor"),
+    ("batch_jacobian", "batch_jacobian with eager execution enabled and  with experimental_use_pfor"),
+])
+def test_jacobian_loop_needs_a_persistent_tape(method, what):
+    x = c64([[1., 2.], [3., 4.]])
+    with wb.GradientTape() as tape:
+        tape.watch(x)
+        y = x * x
+    with pytest.raises(RuntimeError, match="GradientTape must be created with persistent=True to compute "
+                                           f"the {what}"):
+        getattr(tape, method)(y, x, experimental_use_pfor=False)
+    with wb.GradientTape(persistent=True) as tape:
+        tape.watch(x)
+        y = x * x
+    np.testing.assert_array_equal(tape.batch_jacobian(y, x, experimental_use_pfor=False).numpy(),
+                                  [[[2., 0.], [0., 4.]], [[6., 0.], [0., 8.]]])
+
+
+def test_tensor_scatter_nd_max_shares_the_gradient_among_ties():
+    x, u = c64([3., 1.]), c64([3., 0.5])
+    with wb.GradientTape() as tape:
+        tape.watch([x, u])
+        y = wb.tensor_scatter_nd_max(x, [[0], [1]], u)
+    gx, gu = tape.gradient(y, [x, u])
+    np.testing.assert_array_equal(gx.numpy(), [0.5, 1.])   # TF 2.21
+    np.testing.assert_array_equal(gu.numpy(), [0.5, 0.])
+
+
+def test_max_pool_with_argmax_result_is_named():
+    r = wb.nn.max_pool_with_argmax(wb.reshape(wb.range(4.0), (1, 2, 2, 1)), 2, 2, "VALID")
+    assert r.output.numpy().ravel().tolist() == [3.0] and r.argmax.numpy().ravel().tolist() == [3]

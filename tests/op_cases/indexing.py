@@ -28,6 +28,12 @@ CASES = [
     # derivative (tests/test_indexing.py pins it)
     Case("tensor_scatter_nd_update", lambda t, u: wb.tensor_scatter_nd_update(t, [[2], [0], [1]], u) ** 2,
          [M, uniform(-1, 1, (3, 4), 27)]),
+    # repeated indices meet (max) the tensor's entry and each other; no ties at these values
+    Case("tensor_scatter_nd_max", lambda t, u: wb.tensor_scatter_nd_max(t, [[2], [0], [2]], u) ** 2,
+         [M, uniform(-1, 1, (3, 4), 30)]),
+    Case("tensor_scatter_nd_min 2-d index tuples",
+         lambda t, u: wb.tensor_scatter_nd_min(t, [[0, 1], [2, 3], [0, 1]], u) * t,
+         [M, uniform(-1, 1, (3,), 31)]),
     Case("tensor_scatter_nd_add", lambda t, u: wb.tensor_scatter_nd_add(t, [[2, 1], [2, 1]], u) * t,
          [M, uniform(-1, 1, (2,), 28)]),
     Case("tensor_scatter_nd_sub", lambda t, u: wb.tensor_scatter_nd_sub(t, [[1]], u) ** 2,

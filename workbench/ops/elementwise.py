@@ -158,9 +158,10 @@ reciprocal = _guarded_unary("reciprocal", ufunc1("reciprocal"),
 abs = _linear_unary("abs", lambda xp, x: xp.abs(x), lambda e, ans, x: e.sign(x),  # noqa: A001
                     dtypes="numeric", domain="nonzero")
 
-# TF's Sign gradient is zero everywhere
+# TF's Sign gradient is zero everywhere; its tangent None (the gradient does not depend on the
+# incoming one, so TF's forward mode, the gradient's transpose, finds no connection)
 sign = unary("sign", lambda xp, x: xp.sign(x),
-             vjp=lambda g, ans, x: (g * 0,), jvp=lambda ts, ans, x: ts[0] * 0,
+             vjp=lambda g, ans, x: (g * 0,), jvp=lambda ts, ans, x: None,
              dtypes="numeric", domain="nonzero")
 
 square = _linear_unary("square", ufunc1("square"), lambda e, ans, x: e.multiply(x, 2), dtypes="numeric")

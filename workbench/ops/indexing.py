@@ -480,18 +480,58 @@ def _tensor_scatter_nd_extreme(tensor, indices, updates, opname, reduce_name, na
     f1 = flat._data.reshape(-1)
     if not f1.shape[0]:
         return t
-    from . import elementwise, segment  # circular imports with both
-    # repeated indices: their updates meet first (a segment max/min), then the tensor's entry
-    slots, inverse = t.xp.unique(f1, return_inverse=True)
     rows = _reshape(u, (f1.shape[0],) + t.shape[k:])
-    met = getattr(segment, f"unsorted_segment_{reduce_name}")(rows, core.wrap(inverse.reshape(-1)),
-                                                              slots.shape[0])
-    current = _gather(_reshape(t, (_prod(t.shape[:k]),) + t.shape[k:]), core.wrap(slots), 0, dense=True)
-    new = getattr(elementwise, f"{reduce_name}imum")(current, met)
-    hit = t.xp.zeros(_prod(t.shape[:k]), bool)
-    hit[slots] = True
-    hit = core.wrap(hit.reshape(t.shape[:k] + (1,) * (t.ndim - k)))
-    return elementwise.where(hit, _scatter_add(new, core.wrap(slots), t.shape, k), t)
+    return apply(_scatter_extreme_op, (t, rows, core.wrap(f1)), {"kind": reduce_name})
+
+
+def _scatter_extreme_fwd(xp, t, rows, f1, kind):
+    """``t``'s slots at ``f1`` met (max or min) with every update that lands there."""
+    inner = rows.shape[1:]
+    flat_t = t.reshape((-1, _prod(inner)))
+    met = segment_reduce(xp, kind, rows.reshape(rows.shape[0], _prod(inner)), f1, flat_t.shape[0])
+    hit = xp.zeros((flat_t.shape[0], 1), bool)
+    hit[f1] = True
+    both = xp.maximum(flat_t, met) if kind == "max" else xp.minimum(flat_t, met)
+    return xp.where(hit, both, flat_t).reshape(t.shape)
+
+
+def _extreme_indicators(t, rows, f1, ans):
+    """TF's tie rule for TensorScatterMax/Min: 1 where ``t`` (``x``) or an update (``y``) equals
+    the result at its slot, and how many do there (``count`` >= 1)."""
+    xp, dt = t.xp, t._data.dtype
+    inner = rows.shape[1:]
+    flat_ans = ans._data.reshape((-1,) + inner)
+    x_ind = (t._data == ans._data).astype(dt)
+    y_ind = (rows._data == flat_ans[f1._data]).astype(dt)
+    ys = segment_reduce(xp, "sum", y_ind.reshape(y_ind.shape[0], _prod(inner)), f1._data, flat_ans.shape[0])
+    count = x_ind + ys.reshape(t.shape)
+    return core.wrap(x_ind), core.wrap(y_ind), core.wrap(count)
+
+
+def _scatter_extreme_vjp(g, ans, t, rows, f1, kind):
+    """TF's gradient: ``g`` shared equally among ``tensor``'s entry and the updates that tie for
+    each result."""
+    from .elementwise import divide, multiply   # circular import with elementwise
+    x_ind, y_ind, count = _extreme_indicators(t, rows, f1, ans)
+    lead = g.shape[:g.ndim - ans.ndim]
+    k = t.ndim - (rows.ndim - 1)
+    share = _reshape(divide(g, count), lead + (_prod(t.shape[:k]),) + t.shape[k:])
+    g_rows = multiply(_reshape(_gather(share, f1, len(lead), dense=True), lead + rows.shape), y_ind)
+    return divide(multiply(g, x_ind), count), g_rows, None
+
+
+def _scatter_extreme_jvp(ts, ans, t, rows, f1, kind):
+    """The transpose of the gradient (TF's forward mode)."""
+    from .elementwise import divide, multiply, zeros_like   # circular import with elementwise
+    x_ind, y_ind, count = _extreme_indicators(t, rows, f1, ans)
+    out = zeros_like(ans) if ts[0] is None else multiply(ts[0], x_ind)
+    if ts[1] is not None:
+        out = out + _scatter_add(multiply(ts[1], y_ind), f1, t.shape, t.ndim - (rows.ndim - 1))
+    return divide(out, count)
+
+
+_scatter_extreme_op = defop("tensor_scatter_extreme", _scatter_extreme_fwd, vjp=_scatter_extreme_vjp,
+                            jvp=_scatter_extreme_jvp, dtypes="numeric")
 
 
 def tensor_scatter_nd_max(tensor, indices, updates, name=None):

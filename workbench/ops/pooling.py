@@ -8,6 +8,7 @@ window's maximum) and its transpose ``max_pool<n>d_grad_grad``, and ``avg_pool<n
 
 from __future__ import annotations
 
+import collections
 import functools
 
 import numpy as np
@@ -398,7 +399,11 @@ def max_pool_with_argmax(input, ksize, strides, padding, data_format="NHWC", out
     flat = (wy * w + wx) * c + np.arange(c)
     if include_batch_in_index:
         flat = flat + (np.arange(b) * h * w * c)[:, None, None, None]
-    return output, convert_to_tensor(flat.astype(index_dtype))
+    return MaxPoolWithArgmax(output, convert_to_tensor(flat.astype(index_dtype)))
+
+
+# TF's result: a namedtuple (output, argmax)
+MaxPoolWithArgmax = collections.namedtuple("MaxPoolWithArgmax", ["output", "argmax"])
 
 
 __all__ = ["avg_pool", "avg_pool1d", "avg_pool2d", "avg_pool3d", "max_pool", "max_pool1d",
