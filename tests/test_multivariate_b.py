@@ -517,3 +517,24 @@ def test_ordinal_validation_inside_a_function_replays():
             f(c, l, f64([1.0, 5.0]))
         with pytest.raises(ValueError, match="`cutpoints` must be non-decreasing"):
             f(f64([1.0, 0.5, 2.0]), l, f64([1.0, 2.0]))
+
+
+def test_permutation_and_subset_validation_inside_a_function_replays():
+    import warnings
+
+    @wb.function
+    def f(scores, perm, lam, subset):
+        return (tfd.PlackettLuce(scores, validate_args=True).log_prob(perm)
+                + tfd.DeterminantalPointProcess(lam, f64(np.eye(3)), validate_args=True).log_prob(subset))
+
+    scores, lam = f64([0.5, 2.0, 1.0]), f64([1.0, 2.0, 0.5])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        want = (tfd.PlackettLuce(scores).log_prob([2, 0, 1]).numpy()
+                + tfd.DeterminantalPointProcess(lam, f64(np.eye(3))).log_prob([1, 0, 1]).numpy())
+        np.testing.assert_allclose(f(scores, wb.constant([2, 0, 1]), lam, wb.constant([1, 0, 1])).numpy(), want,
+                                   rtol=1e-12)
+        with pytest.raises(ValueError, match="permutation"):
+            f(scores, wb.constant([2, 2, 1]), lam, wb.constant([1, 0, 1]))
+        with pytest.raises(ValueError, match="multi-hot"):
+            f(scores, wb.constant([2, 0, 1]), lam, wb.constant([1, 0, 2]))

@@ -104,10 +104,15 @@ class DeterminantalPointProcess(Distribution):
 
     def _value(self, x, method):
         if self._validate_args:
-            arr = np.asarray(x.numpy() if isinstance(x, Tensor) else x)
-            if not np.all((arr == 0) | (arr == 1)):
-                raise ValueError(f"DeterminantalPointProcess.{method}: the value must be a multi-hot vector of 0s "
-                                 f"and 1s (the items in the subset), got {arr!r}")
+            message = (f"DeterminantalPointProcess.{method}: the value must be a multi-hot vector of 0s and 1s "
+                       "(the items in the subset)")
+            if isinstance(x, Tensor) and not wb.executing_eagerly():
+                # inside a wb.function: checked by an op, so the function still replays
+                internal.assert_all(wb.math.equal(x, 0) | wb.math.equal(x, 1), message)
+            else:
+                arr = np.asarray(x.numpy() if isinstance(x, Tensor) else x)
+                if not np.all((arr == 0) | (arr == 1)):
+                    raise ValueError(f"{message}, got {arr!r}")
         return super()._value(x, method)
 
     def _log_prob(self, x):

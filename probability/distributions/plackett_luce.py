@@ -66,12 +66,20 @@ class PlackettLuce(Distribution):
 
     def _value(self, x, method):
         if self._validate_args:
-            arr = np.asarray(x.numpy() if isinstance(x, Tensor) else x)
             k = self._size()
-            if arr.ndim < 1 or arr.shape[-1] != k or not np.all(np.sort(arr, axis=-1) == np.arange(k)):
-                raise ValueError(f"PlackettLuce.{method}: the value must be a permutation of {{0, ..., {k - 1}}} "
-                                 f"along its last dimension (k = {k}, the size of the last dimension of `scores`), "
-                                 f"got {arr!r}")
+            message = (f"PlackettLuce.{method}: the value must be a permutation of {{0, ..., {k - 1}}} along its last "
+                       f"dimension (k = {k}, the size of the last dimension of `scores`)")
+            if isinstance(x, Tensor) and not wb.executing_eagerly() and x.ndim >= 1 and x.shape[-1] == k:
+                # inside a wb.function: checked by an op, so the function still replays
+                # every item exactly once: the one-hot rows sum to ones (an index outside [0, k) adds nothing)
+                xf = wb.cast(x, wb.float64)
+                counts = wb.reduce_sum(wb.one_hot(wb.cast(x, np.int32), k, dtype=np.float64), axis=-2)
+                internal.assert_all(wb.reduce_all(wb.math.equal(xf, wb.math.floor(xf)))
+                                    & wb.reduce_all(wb.math.equal(counts, 1.0)), message)
+            else:
+                arr = np.asarray(x.numpy() if isinstance(x, Tensor) else x)
+                if arr.ndim < 1 or arr.shape[-1] != k or not np.all(np.sort(arr, axis=-1) == np.arange(k)):
+                    raise ValueError(f"{message}, got {arr!r}")
         return super()._value(x, method)
 
     def _log_prob(self, x):
