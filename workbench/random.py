@@ -780,7 +780,7 @@ class Generator:
         active = core.distribution()
         self._strategy_ref = weakref.ref(active) if active is not None else None
         with backend.device("cpu"):
-            self._state = core.Variable(_state_array(state), trainable=False, name="rng_state")
+            self._state = core.Variable(_state_array(state), trainable=False, name="StateVar")
 
     # -- construction -----------------------------------------------------
     @classmethod
