@@ -78,8 +78,11 @@ def map_fn(fn, elems, dtype=None, parallel_iterations=None, back_prop=True, swap
     for k, spec in enumerate(specs):
         column = [_as_value(r[k], spec, k, i) for i, r in enumerate(flat_results)]
         value = _combine(column, spec, ragged_in)
-        if _is_ragged(value) and not isinstance(spec, type) and getattr(spec, "row_splits_dtype", None) is not None:
-            value = value.with_row_splits_dtype(spec.row_splits_dtype)   # the spec's, as TF
+        splits = None if isinstance(spec, type) else getattr(spec, "row_splits_dtype", None)
+        if splits is None and signature is None:   # TF: the elems' structure is the signature
+            splits = next((x.row_splits_dtype for x in flat_in if _is_ragged(x)), None)
+        if _is_ragged(value) and splits is not None:
+            value = value.with_row_splits_dtype(splits)   # the signature's, as TF
         out.append(value)
     return nest.pack_sequence_as(like if signature is not None else results[0], out)
 
