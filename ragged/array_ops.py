@@ -382,9 +382,12 @@ def boolean_mask(tensor, mask, axis=None, name=None):
     m = convert_to_tensor(mask)
     if m.dtype != np.bool_:
         raise TypeError(f"boolean_mask: mask must be bool, got {m.dtype}")
-    if m.ndim != 1 or m.shape[0] != tensor.nrows_int():   # TF 2.21: its shape check's InvalidArgumentError
-        raise wb.errors.InvalidArgumentError(None, None, f"boolean_mask: a dense mask for a RaggedTensor must have "
-                                             f"shape [{tensor.nrows_int()}], got {m.shape}")
+    if m.ndim != 1 or m.shape[0] != tensor.nrows_int():
+        # TF 2.21: a vector of another length is its static shape check's ValueError, another rank
+        # its kernel's InvalidArgumentError
+        error = ValueError if m.ndim == 1 else functools.partial(wb.errors.InvalidArgumentError, None, None)
+        raise error(f"boolean_mask: a dense mask for a RaggedTensor must have shape [{tensor.nrows_int()}], "
+                    f"got {m.shape}")
     xp = m.xp
     return gather_rows(tensor, xp.nonzero(m._data)[0].astype(np.int64))
 

@@ -323,6 +323,9 @@ def map_flat_values(op, *args, **kwargs):
     if not ragged:
         return op(*args, **kwargs)
     ref = ragged[0]
+    if len({r.row_splits_dtype for r in ragged}) > 1:   # TF 2.21's class and text
+        raise ValueError("Input RaggedTensors have mismatched row partition dtypes; use "
+                         "RaggedTensor.with_row_splits_dtype() to convert them to compatible dtypes.")
     for r in ragged[1:]:
         _check_partitions(ref, r, "map_flat_values")
     swap = lambda a: a.flat_values if isinstance(a, RaggedTensor) else a  # noqa: E731

@@ -188,7 +188,7 @@ def _reduce(kind, rt, axis, keepdims, check=True):
         result = _reduce_axis(kind, result, a)
         if keepdims:
             result = _expand(result, a)
-    return result
+    return result.with_row_splits_dtype(rt.row_splits_dtype) if isinstance(result, RaggedTensor) else result
 
 
 def _expand(x, axis):

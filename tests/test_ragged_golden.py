@@ -413,3 +413,23 @@ def test_activations_of_ragged_values():
         out = fn(rf)
         assert isinstance(out, RT) and out.row_splits.numpy().tolist() == [0, 3, 3, 5, 6]
         assert np.allclose(out.flat_values.numpy(), want, rtol=1e-6, atol=1e-7)
+
+
+# ---------------------------------------------------------------------------
+# int32 row partitions
+
+
+def test_int32_partitions_through_reductions_and_map_fn():
+    rt = ragged.constant([[[1, 2], [3]], [], [[4, 5, 6], [], [7]]], row_splits_dtype=wb.int32)
+    for axis, rows in [(2, [[3, 3], [], [15, 0, 7]]), (1, [[4, 2], [], [11, 5, 6]]), (0, [[5, 7, 6], [3], [7]])]:
+        _same(wb.reduce_sum(rt, axis=axis), rows, (3, None), np.int32)   # TF 2.21: int32 row splits kept
+    rf = ragged.constant([[1.0, 2.0, 3.0], [], [4.0, 5.0], [6.0]], row_splits_dtype=wb.int32)
+    _same(wb.map_fn(lambda r: r * 2.0, rf), [[2.0, 4.0, 6.0], [], [8.0, 10.0], [12.0]], (4, None), np.int32)
+    with pytest.raises(ValueError, match="mismatched row partition dtypes"):   # TF 2.21's text
+        ragged.map_flat_values(wb.add, rf, ragged.constant([[1.0, 2.0, 3.0], [], [4.0, 5.0], [6.0]]))
+
+
+def test_boolean_mask_vector_of_another_length():
+    with pytest.raises(ValueError) as info:   # TF 2.21: "Shapes (5,) and (2,) are incompatible", a ValueError
+        ragged.boolean_mask(ragged.constant(DIGITS), [True, False])
+    assert not isinstance(info.value, InvalidArgumentError)
