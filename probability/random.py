@@ -77,7 +77,7 @@ def rayleigh(shape, scale=None, dtype=np.float32, seed=None, name=None):
     with ``scale``'s shape, so every scale gets its own draw (TFP's numbers for a seed pair).
 
     >>> rayleigh([3], scale=2., seed=(1, 2)).numpy()
-    array([1.1645813 , 3.6332066 , 0.17398709], dtype=float32)
+    array([1.1645813, 3.6332066, 0.1739871], dtype=float32)
     """
     shape = internal.shape_tuple(shape, "shape")
     dtype = wb.as_dtype(dtype)
