@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from workbench.core import Tensor
 from workbench.dtypes import as_dtype
 from workbench.tensor_shape import as_shape
 
@@ -68,6 +69,9 @@ class RaggedTensorSpec:
         """Whether a ragged tensor (or spec) fits: the same dtype, ragged rank and row-splits
         dtype, and a compatible shape."""
         other = spec_or_value
+        dense = isinstance(other, Tensor) or (type(other).__name__ == "TensorSpec" and hasattr(other, "shape"))
+        if self._ragged_rank == 0 and dense:   # TF: a ragged_rank-0 spec takes dense tensors and their specs
+            return as_dtype(other.dtype) == self._dtype and self._shape.is_compatible_with(as_shape(other.shape))
         if isinstance(other, RaggedTensor):
             other = RaggedTensorSpec.from_value(other)
         if not isinstance(other, RaggedTensorSpec):

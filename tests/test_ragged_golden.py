@@ -433,3 +433,13 @@ def test_boolean_mask_vector_of_another_length():
     with pytest.raises(ValueError) as info:   # TF 2.21: "Shapes (5,) and (2,) are incompatible", a ValueError
         ragged.boolean_mask(ragged.constant(DIGITS), [True, False])
     assert not isinstance(info.value, InvalidArgumentError)
+
+
+def test_ragged_rank_0_spec_takes_dense_values():
+    spec = wb.RaggedTensorSpec([None, 2], wb.int32, ragged_rank=0)
+    # TF 2.21: True, False, False, False, True
+    assert spec.is_compatible_with(wb.constant([[1, 2]]))
+    assert not spec.is_compatible_with(wb.constant([[1.0, 2.0]]))
+    assert not spec.is_compatible_with(wb.constant([[1, 2, 3]]))
+    assert not spec.is_compatible_with(ragged.constant([[1, 2]]))
+    assert spec.is_compatible_with(wb.TensorSpec([None, 2], wb.int32))
