@@ -181,3 +181,53 @@ def test_batched_component_properties_and_tfp_module_names():
     assert tfp.mcmc.sample_halton_sequence_lib.sample_halton_sequence is tfp.mcmc.sample_halton_sequence
     assert tfp.mcmc.sample_annealed_importance.sample_annealed_importance_chain is \
         tfp.mcmc.sample_annealed_importance_chain
+
+
+def _line(f):
+    import collections
+    point = collections.namedtuple("ValueAndGradient", ["x", "f", "df"])
+
+    def fn(x):
+        x = wb.convert_to_tensor(x, wb.float64)
+        with wb.GradientTape() as tape:
+            tape.watch(x)
+            v = f(x)
+        return point(x, v, tape.gradient(v, x))
+    return fn
+
+
+def test_hager_zhang_pinned_to_tfp():
+    hz = opt.linesearch.hager_zhang
+    cases = {   # (function, initial step): (func_evals, iterations, final step), all TFP 0.25's
+        ("quartic", 0.01): (8, 5, 1.6616888407088397), ("quartic", 1.0): (9, 4, 1.8247693772148337),
+        ("quartic", 20.0): (None, 5, 1.5696237731998426),      # TFP evaluates 12 times, this 16
+        ("steep", 0.01): (6, 4, 0.5681461028184391), ("steep", 1.0): (3, 1, 0.6260705709986626),
+        ("steep", 20.0): (5, 2, 0.3007948000314032), ("far", 0.01): (9, 7, 100.0), ("far", 1.0): (6, 4, 100.0),
+        ("far", 20.0): (4, 2, 100.0)}
+    fns = {"quartic": lambda x: (x - 1.3) ** 2 * (x + 0.5) ** 2 - 2.0 * x,
+           "steep": lambda x: wb.exp(2 * x) - 10 * x, "far": lambda x: (x - 100.0) ** 2}
+    for (name, step), (evals, iterations, x) in cases.items():
+        r = hz(_line(fns[name]), initial_step_size=np.float64(step))
+        assert bool(_np(r.converged)) and not bool(_np(r.failed)), (name, step)
+        assert int(_np(r.iterations)) == iterations, (name, step)
+        if evals is not None:
+            assert int(_np(r.func_evals)) == evals, (name, step)
+        np.testing.assert_allclose(float(_np(r.left.x)), x, rtol=1e-12)
+        np.testing.assert_allclose(float(_np(r.right.x)), x, rtol=1e-12)
+        # the (approximate) Wolfe conditions hold at the step found
+        zero = _line(fns[name])(wb.constant(0.0, wb.float64))
+        f0, d0 = float(_np(zero.f)), float(_np(zero.df))
+        fx, dx = float(_np(r.left.f)), float(_np(r.left.df))
+        wolfe = fx - f0 <= 0.1 * x * d0 and dx >= 0.9 * d0
+        approx = -0.8 * d0 >= dx >= 0.9 * d0 and fx <= f0 + 1e-6 * abs(f0)
+        assert wolfe or approx, (name, step)
+    # a batch of three lines (TFP: all converge at the exact minima after 2 iterations)
+    r = hz(_line(lambda x: (x - wb.constant([1.0, 3.0, 0.2], wb.float64)) ** 2 - 2 * x),
+           initial_step_size=np.array([1.0, 1.0, 1.0]))
+    assert _np(r.converged).all() and _np(r.iterations).tolist() == [2, 2, 2]
+    np.testing.assert_allclose(_np(r.left.x), [2.0, 4.0, 1.2], rtol=1e-12)
+    np.testing.assert_allclose(_np(r.right.df), [0.0, 0.0, 0.0], atol=1e-12)
+    # not a descent direction: failed at once, the bracket is [0, initial step]
+    r = hz(_line(lambda x: wb.sin(3 * x) + 0.1 * x * x - 0.5 * x), initial_step_size=np.float64(1.0))
+    assert bool(_np(r.failed)) and not bool(_np(r.converged)) and int(_np(r.func_evals)) == 2
+    assert float(_np(r.left.x)) == 0.0 and float(_np(r.right.x)) == 1.0
