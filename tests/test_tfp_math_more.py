@@ -29,7 +29,8 @@ def test_elementary_functions_match_numpy_and_differentiate():
     np.testing.assert_allclose(_np(tfm.log_cosh(x[1:-1])), np.log(np.cosh(x[1:-1])), rtol=1e-14, atol=1e-300)
     np.testing.assert_allclose(_np(tfm.log_cosh(np.array([1e200]))), [1e200 - math.log(2)], rtol=1e-14)
     small = np.array([1e-12, -0.5, 3.0, 1e-300])
-    np.testing.assert_allclose(_np(tfm.sqrt1pm1(small)), [5e-13 - 1.25e-25, math.sqrt(0.5) - 1, 1.0, 5e-301], rtol=1e-14)
+    np.testing.assert_allclose(_np(tfm.sqrt1pm1(small)), [5e-13 - 1.25e-25, math.sqrt(0.5) - 1, 1.0, 5e-301],
+                               rtol=1e-14)
     a = np.array([3.0, -3.0, 0.5, 1e10])
     b = np.array([-2.0, 2.0, 0.25, -1e10])
     np.testing.assert_allclose(_np(tfm.atan_difference(a, b)), np.arctan(a) - np.arctan(b), rtol=1e-9)
@@ -162,7 +163,8 @@ def test_reduce_kahan_sum_keeps_the_lost_digits():
     x = np.random.RandomState(0).standard_normal((3, 1001)).astype(np.float32) * 1e3
     k = tfm.reduce_kahan_sum(x, axis=1)
     exact = np.array([math.fsum(map(float, row)) for row in x])
-    assert np.all(np.abs(_np(k.total).astype(np.float64) - _np(k.correction) - exact) < 1e-3 * np.abs(x.sum(1) - exact).max())
+    compensated = _np(k.total).astype(np.float64) - _np(k.correction)
+    assert np.all(np.abs(compensated - exact) < 1e-3 * np.abs(x.sum(1) - exact).max())
     k = tfm.reduce_kahan_sum(x, keepdims=True)
     assert _np(k.total).shape == (1, 1)
     np.testing.assert_allclose(float(_np(k.total)[0, 0]), math.fsum(map(float, x.ravel())), rtol=1e-7)

@@ -90,7 +90,8 @@ def test_count_integers_pinned_to_tfp():
 def test_cumulative_and_windowed_moments_pinned_to_tfp():
     x = np.array([[1.0, 2.0], [3.0, 5.0], [2.0, -1.0], [0.0, 4.0]])
     np.testing.assert_allclose(_np(st.cumulative_variance(x)),
-                               [[0.0, 0.0], [1.0, 2.25], [0.6666666666666666, 6.0], [1.25, 5.25]], rtol=1e-12, atol=1e-14)
+                               [[0.0, 0.0], [1.0, 2.25], [0.6666666666666666, 6.0], [1.25, 5.25]],
+                               rtol=1e-12, atol=1e-14)
     w = np.arange(10.0) ** 2
     np.testing.assert_allclose(_np(st.windowed_mean(w)),
                                [0.0, 1.0, 2.5, 6.5, 9.666666666666666, 16.666666666666668, 21.5, 31.5, 38.0, 51.0],

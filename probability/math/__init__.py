@@ -25,7 +25,8 @@ from .special_scaled import (bessel_iv_ratio, betainc, betaincinv, dawsn, erfcx,
                              lambertw_winitzki_approx, log_bessel_ive, log_bessel_kve, log_gamma_correction,
                              log_gamma_difference, logerfc, logerfcx)
 
-__all__ = ["psd_kernels", "hypergeometric", "fill_triangular", "fill_triangular_inverse", "value_and_gradient", "minimize",
+__all__ = ["psd_kernels", "hypergeometric", "fill_triangular", "fill_triangular_inverse", "value_and_gradient",
+           "minimize",
            "MinimizeTraceableQuantities", "bessel_ive", "bessel_kve", "erfcinv", "lambertw", "lbeta", "log1mexp",
            "log_add_exp", "log_ndtr", "log_sub_exp", "ndtri", "owens_t", "softplus_inverse",
            "reduce_logmeanexp", "reduce_weighted_logsumexp", "log_combinations", "soft_threshold",

@@ -15,7 +15,8 @@ from .quasi_newton import converged_all, converged_any
 from .sgld import StochasticGradientLangevinDynamics
 from .variational_sgd import VariationalSGD
 
-__all__ = ["convergence_criteria", "linesearch", "bfgs_minimize", "lbfgs_minimize", "nelder_mead_minimize", "BfgsOptimizerResults",
+__all__ = ["convergence_criteria", "linesearch", "bfgs_minimize", "lbfgs_minimize", "nelder_mead_minimize",
+           "BfgsOptimizerResults",
            "LBfgsOptimizerResults", "NelderMeadOptimizerResults", "converged_all", "converged_any",
            "proximal_hessian_sparse_minimize", "proximal_hessian_sparse_one_step", "nelder_mead_one_step",
            "differential_evolution_minimize", "differential_evolution_one_step",

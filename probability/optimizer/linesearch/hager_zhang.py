@@ -182,7 +182,8 @@ def hager_zhang(value_and_gradients_function, initial_step_size=None, value_at_i
             else np.asarray(wb.convert_to_tensor(converged).numpy(), bool).reshape(-1))
 
     def point(full, i):
-        return _Point(float(np.asarray(full.x.numpy()).reshape(-1)[i]), float(np.asarray(full.f.numpy()).reshape(-1)[i]),
+        return _Point(float(np.asarray(full.x.numpy()).reshape(-1)[i]),
+                      float(np.asarray(full.f.numpy()).reshape(-1)[i]),
                       float(np.asarray(full.df.numpy()).reshape(-1)[i]), full, i)
 
     out = []
