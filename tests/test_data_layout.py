@@ -16,13 +16,14 @@ KINDS = {"Batch", "Concatenate", "Enumerate", "Filter", "FromTensors", "Map", "P
          "Cache", "ChooseFromDatasets", "FromGenerator", "GroupByWindow", "Interleave", "ListElements",
          "Load", "SampleFromDatasets", "Scan", "SparseBatch", "TFRecords", "TextLines", "Unbatch", "WithOptions",
          "Window", "Shard", "TakeWhile", "Unique", "Rebatch", "IgnoreErrors", "RandomSource",
-         "FixedLengthRecords"}
+         "FixedLengthRecords", "AssertCardinality", "GroupByReducer"}
 
-# kinds of transformations the pipeline above does not use (tests/test_data_breadth.py saves them)
+# kinds of transformations the pipeline above does not use (tests/test_data_breadth.py and
+# tests/test_data_experimental_more.py save them)
 NEW_KINDS = {"Cache", "ChooseFromDatasets", "FromGenerator", "GroupByWindow", "Interleave", "ListElements",
              "Load", "SampleFromDatasets", "Scan", "SparseBatch", "TFRecords", "TextLines", "Unbatch",
              "WithOptions", "Window", "Shard", "TakeWhile", "Unique", "Rebatch", "IgnoreErrors", "RandomSource",
-             "FixedLengthRecords"}
+             "FixedLengthRecords", "AssertCardinality", "GroupByReducer"}
 
 
 def transformations(cls=Dataset):

@@ -7,6 +7,11 @@
     rejection_resample, dense_to_ragged_batch, unbatch, enumerate_dataset, shuffle_and_repeat,
     map_and_batch         transformations for ``Dataset.apply`` (TF's older spellings of methods)
     cardinality           ``dataset.cardinality()``
+    assert_cardinality, group_by_reducer (Reducer), pad_to_cardinality, from_list, at,
+    get_structure, get_single_element, get_next_as_optional, copy_to_device,
+    prefetch_to_device, parse_example_dataset, TFRecordWriter, SqlDataset, RandomDataset, and
+    the experimental spellings of Dataset methods (scan, take_while, unique, group_by_window,
+    bucket_by_sequence_length, ignore_errors, parallel_interleave, save, load)
     AUTOTUNE, INFINITE_CARDINALITY, UNKNOWN_CARDINALITY, sample_from_datasets,
     choose_from_datasets  the ``Dataset`` names, under their experimental aliases
 
@@ -18,23 +23,34 @@ from __future__ import annotations
 
 import collections
 import csv as _csv
+import os
+import sqlite3
 
 import numpy as np
 
+from .. import backend, nest
 from ..core import constant, convert_to_tensor
 from ..dtypes import DType
-from ..errors import argcheck
-from ..io import gfile
+from ..errors import NotFoundError, OutOfRangeError, argcheck, eager_op_message
+from ..io import TFRecordOptions, gfile, parse_example
+from ..io import TFRecordWriter as TFRecordWriterIO
 from ..io.csv import decode_csv
+from ..ops.shape import identity
+from ..tensor_shape import TensorSpec
 from .dataset import AUTOTUNE, INFINITE_CARDINALITY, UNKNOWN_CARDINALITY, Dataset
 from .files import TextLines, _names, _text
 from .nesting import Interleave
 from .optional import Optional
+from .reducing import AssertCardinality, GroupByReducer, Reducer, padded_to_cardinality
 
 __all__ = ["AUTOTUNE", "INFINITE_CARDINALITY", "UNKNOWN_CARDINALITY", "Counter", "CsvDataset", "cardinality",
            "choose_from_datasets", "dense_to_ragged_batch", "dense_to_sparse_batch", "enumerate_dataset",
            "make_csv_dataset", "map_and_batch", "Optional", "rejection_resample", "sample_from_datasets", "shuffle_and_repeat",
-           "unbatch"]
+           "unbatch", "assert_cardinality", "at", "bucket_by_sequence_length", "copy_to_device", "from_list",
+           "get_next_as_optional", "get_single_element", "get_structure", "group_by_reducer", "group_by_window",
+           "ignore_errors", "load", "pad_to_cardinality", "parallel_interleave", "parse_example_dataset",
+           "prefetch_to_device", "RandomDataset", "Reducer", "save", "scan", "SqlDataset", "take_while",
+           "TFRecordWriter", "unique"]
 
 sample_from_datasets = Dataset.sample_from_datasets
 choose_from_datasets = Dataset.choose_from_datasets
@@ -301,3 +317,194 @@ def resample(dataset, class_func, target_dist, initial_dist=None, seed=None):
         top = ratio.max()
         return bool(top > 0 and rng.uniform() < ratio[c] / top)
     return dataset.map(with_class).filter(accept)
+
+
+def assert_cardinality(expected_cardinality):
+    """The transformation, for ``Dataset.apply``, whose dataset reports ``expected_cardinality``
+    and raises ``FailedPreconditionError`` while iterating once the input has more elements, or
+    ends with fewer (TF's words)."""
+    return lambda dataset: AssertCardinality(dataset, expected_cardinality)
+
+
+def group_by_reducer(key_func, reducer):
+    """The transformation, for ``Dataset.apply``, that reduces the elements of each key of
+    ``key_func`` (an int64 scalar) with ``reducer`` (a :class:`Reducer`) and emits each key's
+    finalized state once the input ends, in ascending key order."""
+    return lambda dataset: GroupByReducer(dataset, key_func, reducer)
+
+
+def pad_to_cardinality(cardinality, mask_key="valid"):
+    """The transformation, for ``Dataset.apply``, that adds ``mask_key: True`` to each element
+    (a dict) and then elements of zeros with ``mask_key: False`` up to ``cardinality`` elements."""
+    return lambda dataset: padded_to_cardinality(dataset, cardinality, mask_key)
+
+
+def at(dataset, index):
+    """The element of ``dataset`` at ``index``; ``OutOfRangeError`` (TF's words) past its end."""
+    i = argcheck.integer(index.numpy() if hasattr(index, "numpy") else index, "index", "at", 0)
+    for k, element in enumerate(dataset):
+        if k == i:
+            return element
+    n = int(dataset.cardinality())
+    raise OutOfRangeError(eager_op_message("GetElementAtIndex", f"Index out of range [0, {max(n, 0)}):{i}",
+                                           name="", kernel="GetElementAtIndex_output_types_1"))
+
+
+def from_list(elements, name=None):
+    """A dataset of the items of the list ``elements`` in order, each converted as
+    ``from_tensors`` converts its value; items must share one structure and dtypes (sizes that
+    differ between items are None in ``element_spec``, as TF's)."""
+    if not isinstance(elements, (list, tuple)) or len(elements) == 0:
+        raise ValueError(f"from_list: elements must be a non-empty list, got {elements!r}")
+    parts = [Dataset.from_tensors(e) for e in elements]
+    out = parts[0]
+    for p in parts[1:]:
+        out = out.concatenate(p)
+    return out
+
+
+def get_structure(dataset_or_iterator):
+    """The element structure (``element_spec``) of a dataset or of an iterator over one."""
+    spec = getattr(dataset_or_iterator, "element_spec", None)
+    if spec is None:
+        raise TypeError(f"get_structure: expected a Dataset or an Iterator, got "
+                        f"{type(dataset_or_iterator).__name__}")
+    return spec
+
+
+def get_single_element(dataset):
+    """``dataset.get_single_element()``."""
+    return dataset.get_single_element()
+
+
+def get_next_as_optional(iterator):
+    """``iterator.get_next_as_optional()``."""
+    return iterator.get_next_as_optional()
+
+
+def _on_device(device):
+
+    def place(*element):
+        with backend.device(device):
+            out = tuple(nest.map_structure(identity, part) for part in element)
+        return out[0] if len(out) == 1 else out
+    return place
+
+
+def copy_to_device(target_device, source_device="/cpu:0"):
+    """The transformation, for ``Dataset.apply``, that places each element on ``target_device``."""
+    return lambda dataset: dataset.map(_on_device(target_device))
+
+
+def prefetch_to_device(device, buffer_size=None):
+    """The transformation, for ``Dataset.apply``, that places each element on ``device`` and
+    prefetches ``buffer_size`` of them (AUTOTUNE when None)."""
+    return lambda dataset: dataset.map(_on_device(device)).prefetch(AUTOTUNE if buffer_size is None else buffer_size)
+
+
+def scan(initial_state, scan_func):
+    """The transformation ``ds.scan(initial_state, scan_func)``, for ``Dataset.apply``."""
+    return lambda dataset: dataset.scan(initial_state, scan_func)
+
+
+def take_while(predicate):
+    """The transformation ``ds.take_while(predicate)``, for ``Dataset.apply``."""
+    return lambda dataset: dataset.take_while(predicate)
+
+
+def unique():
+    """The transformation ``ds.unique()``, for ``Dataset.apply``."""
+    return lambda dataset: dataset.unique()
+
+
+def ignore_errors(log_warning=False):
+    """The transformation ``ds.ignore_errors(log_warning)``, for ``Dataset.apply``."""
+    return lambda dataset: dataset.ignore_errors(log_warning)
+
+
+def group_by_window(key_func, reduce_func, window_size=None, window_size_func=None):
+    """The transformation ``ds.group_by_window(...)``, for ``Dataset.apply``."""
+    return lambda dataset: dataset.group_by_window(key_func, reduce_func, window_size, window_size_func)
+
+
+def bucket_by_sequence_length(element_length_func, bucket_boundaries, bucket_batch_sizes, padded_shapes=None,
+                              padding_values=None, pad_to_bucket_boundary=False, no_padding=False,
+                              drop_remainder=False):
+    """The transformation ``ds.bucket_by_sequence_length(...)``, for ``Dataset.apply``."""
+    return lambda dataset: dataset.bucket_by_sequence_length(
+        element_length_func, bucket_boundaries, bucket_batch_sizes, padded_shapes, padding_values,
+        pad_to_bucket_boundary, no_padding, drop_remainder)
+
+
+def parallel_interleave(map_func, cycle_length, block_length=1, sloppy=False, buffer_output_elements=None,
+                        prefetch_input_elements=None):
+    """The transformation ``ds.interleave(map_func, cycle_length, block_length)``, for
+    ``Dataset.apply`` (``sloppy`` order is TF's permission to reorder; the order here is the
+    deterministic one)."""
+    return lambda dataset: dataset.interleave(map_func, cycle_length, block_length)
+
+
+def parse_example_dataset(features, num_parallel_calls=1, deterministic=None):
+    """The transformation, for ``Dataset.apply``, that parses batches (vectors) of serialized
+    ``tf.train.Example`` protos with ``wb.io.parse_example(serialized, features)``."""
+    return lambda dataset: dataset.map(lambda serialized: parse_example(serialized, features))
+
+
+def save(dataset, path, compression=None, shard_func=None, checkpoint_args=None):
+    """``dataset.save(path, ...)``."""
+    return dataset.save(path, compression, shard_func, checkpoint_args)
+
+
+def load(path, element_spec=None, compression=None, reader_func=None):
+    """``Dataset.load(path, ...)``."""
+    return Dataset.load(path, element_spec, compression, reader_func)
+
+
+def RandomDataset(seed=None, name=None):  # noqa: N802  (TF's name)
+    """``Dataset.random(seed)``."""
+    return Dataset.random(seed)
+
+
+class TFRecordWriter:
+    """TF's ``tf.data.experimental.TFRecordWriter``: ``write(dataset)`` writes a dataset of
+    scalar strings to the TFRecord file ``filename`` (``compression_type``: None, "" or "GZIP")."""
+
+    def __init__(self, filename, compression_type=None, name=None):
+        self._filename = str(filename)
+        self._compression = compression_type
+
+    def write(self, dataset):
+        spec = dataset.element_spec
+        if getattr(spec, "dtype", None) is None or spec.dtype.name != "string" or spec.shape.rank != 0:
+            raise TypeError(f"TFRecordWriter.write: the dataset's elements must be scalar strings, got {spec}")
+        with TFRecordWriterIO(self._filename, TFRecordOptions(compression_type=self._compression or "")) as writer:
+            for record in dataset:
+                writer.write(record.numpy())
+
+
+def SqlDataset(driver_name, data_source_name, query, output_types):  # noqa: N802  (TF's name)
+    """TF's ``SqlDataset``: the rows ``query`` selects from the SQLite database file
+    ``data_source_name`` (``driver_name`` "sqlite", TF's only driver), as tuples of scalars of
+    ``output_types`` (one per column). The query is read-only (``mode=ro``)."""
+    if driver_name != "sqlite":
+        raise ValueError(f"SqlDataset: driver_name must be 'sqlite', got {driver_name!r}")
+    types = output_types if isinstance(output_types, (list, tuple)) else (output_types,)
+    dtypes = [DType(t) if not isinstance(t, DType) else t for t in types]
+    path = os.fspath(data_source_name)
+    if not os.path.isfile(path):
+        raise NotFoundError(f"SqlDataset: no SQLite database at {path!r}")
+
+    def rows():
+        con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            for row in con.execute(query):
+                if len(row) != len(dtypes):
+                    raise ValueError(f"SqlDataset: the query gives {len(row)} columns, output_types has "
+                                     f"{len(dtypes)}")
+                yield tuple(np.asarray(v.encode() if isinstance(v, str) and d.name == "string" else v,
+                                       dtype=object if d.name == "string" else d.as_numpy_dtype)
+                            for v, d in zip(row, dtypes))
+        finally:
+            con.close()
+    signature = tuple(TensorSpec((), d) for d in dtypes)
+    return Dataset.from_generator(rows, output_signature=signature if len(signature) > 1 else signature[0])
