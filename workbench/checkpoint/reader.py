@@ -38,7 +38,8 @@ class CheckpointReader:
     def __init__(self, prefix):
         self._prefix = os.fspath(prefix)
         index, arrays = read_checkpoint(self._prefix)
-        self._arrays = {path + VALUE_SUFFIX: arr for path, arr in arrays.items()}
+        # an object's own saved attributes (a table's ``.ATTRIBUTES/table-keys``) are keyed as TF
+        self._arrays = {path if "/.ATTRIBUTES/" in path else path + VALUE_SUFFIX: arr for path, arr in arrays.items()}
         graph = {"paths": sorted(arrays), "aliases": index.get("aliases") or {}}
         self._arrays[OBJECT_GRAPH_KEY] = np.array(json.dumps(graph, sort_keys=True).encode("utf-8"), dtype=object)
 
