@@ -182,13 +182,29 @@ def _reduce(kind, rt, axis, keepdims, check=True):
         dense = {"sum": wb.reduce_sum, "prod": wb.reduce_prod, "max": wb.reduce_max,
                  "min": wb.reduce_min}[kind]
         out = dense(rt.flat_values)
-        return wb.reshape(out, (1,) * rt.ndim) if keepdims else out
+        return wb.reshape(out, _kept_all(rt)) if keepdims else out
     result = rt
     for a in reversed(_axes(rt, axis, f"reduce_{kind}")):  # innermost first, so outer axis numbers stay valid
         result = _reduce_axis(kind, result, a)
         if keepdims:
             result = _expand(result, a)
     return result.with_row_splits_dtype(rt.row_splits_dtype) if isinstance(result, RaggedTensor) else result
+
+
+def _kept_all(rt):
+    """The shape of a keepdims reduction over every axis: TF 2.21's ragged reductions give one
+    size-1 dimension more per uniform inner dimension than the rank (``[1, 1, 1, 1]`` for a
+    ``[3, None, 2]`` input)."""
+    return (1,) * (rt.ndim + rt.flat_values.ndim - 1)
+
+
+def _splits_only(rt):
+    """``rt`` with its partitions as row splits alone (no uniform row lengths), as TF's results
+    that it builds from splits report their shapes."""
+    if not isinstance(rt, RaggedTensor):
+        return rt
+    return RaggedTensor.from_nested_row_splits(rt.flat_values, [p.row_splits() for p in rt.partitions],
+                                               validate=False).with_row_splits_dtype(rt.row_splits_dtype)
 
 
 def _expand(x, axis):
@@ -229,8 +245,8 @@ def reduce_mean(input_tensor, axis=None, keepdims=False, name=None):
     _check_numeric(input_tensor, "reduce_mean")
     total = _reduce("sum", input_tensor, axis, keepdims)
     count = _reduce("sum", _ones_like_ragged(input_tensor), axis, keepdims)
-    if isinstance(total, RaggedTensor):
-        return total.with_flat_values(_div(total.flat_values, count.flat_values))
+    if isinstance(total, RaggedTensor):   # TF's quotient of two ragged tensors: no uniform row lengths
+        return _splits_only(total.with_flat_values(_div(total.flat_values, count.flat_values)))
     return _div(total, count)
 
 
@@ -262,23 +278,22 @@ def reduce_any(input_tensor, axis=None, keepdims=False, name=None):
 
 def reduce_logsumexp(input_tensor, axis=None, keepdims=False, name=None):
     """``log(sum(exp(x)))`` over ``axis``, shifted by the (constant) maximum for stability;
-    -inf for empty rows. Supports all axes at once, the ragged axis and axis 0 of a
-    ragged_rank-1 tensor, and the uniform inner axes."""
+    -inf for empty rows. All axes at once, the ragged axis and axis 0 of a ragged_rank-1
+    tensor, and the uniform inner axes are computed directly; other axes follow TF's own
+    algorithm (``_logsumexp_as_tf``), values and errors alike."""
     rt = input_tensor
-    if axis is not None and len(_axes(rt, axis, "reduce_logsumexp")) == rt.ndim:
-        axis = None   # every axis: the flat values' logsumexp (TF's value)
-    if axis is None:
-        out = wb.reduce_logsumexp(rt.flat_values)
-        return wb.reshape(out, (1,) * rt.ndim) if keepdims else out
-    axes = _axes(rt, axis, "reduce_logsumexp")
+    axes = None if axis is None else _axes(rt, axis, "reduce_logsumexp")
+    if axes is None or len(axes) == rt.ndim:   # every axis: the flat values' logsumexp (TF's value)
+        if keepdims:   # TF's algorithm gives the kept shape (one dimension more for axis=None)
+            return _logsumexp_as_tf(rt, axes, True)
+        return wb.reduce_logsumexp(rt.flat_values)
     k = rt.ragged_rank
     if all(a > k for a in axes):
         out = rt.with_flat_values(wb.reduce_logsumexp(rt.flat_values, axis=[a - k for a in axes],
                                                       keepdims=keepdims))
         return out
     if len(axes) != 1 or k != 1:
-        raise NotImplementedError(f"reduce_logsumexp over axes {axes} of a RaggedTensor with ragged_rank {k}; "
-                                  "reduce one ragged axis of a ragged_rank-1 tensor, or inner axes")
+        return _logsumexp_as_tf(rt, axes, keepdims)
     part, v = rt._partition, rt._values
     if axes[0] == 1:
         m = _finite_or_zero(wb.stop_gradient(_row_extreme(v, part, "max")))
@@ -291,6 +306,23 @@ def reduce_logsumexp(input_tensor, axis=None, keepdims=False, name=None):
     with np.errstate(divide="ignore"):
         out = wb.log(total) + m
     return _expand(out, axes[0]) if keepdims else out
+
+
+def _logsumexp_as_tf(rt, axes, keepdims):
+    """TF 2.21's reduce_logsumexp, which has no ragged kernel: the maximum over ``axes`` (kept),
+    subtracted with ragged broadcasting. It works where that maximum is dense; a ragged one is
+    TF's ValueError, a maximum that does not broadcast back its InvalidArgumentError."""
+    raw_max = _reduce("max", rt, axes, True)
+    if isinstance(raw_max, RaggedTensor):
+        raise ValueError(f"reduce_logsumexp over axes {axes} of a RaggedTensor of shape {rt.shape}: TF computes "
+                         "the maximum over those axes as a dense tensor, and here it is ragged (TF 2.21: "
+                         "\"TypeError: object of type 'RaggedTensor' has no len()\")")
+    my_max = wb.stop_gradient(_finite_or_zero(raw_max))
+    with np.errstate(divide="ignore"):
+        result = wb.log(_reduce("sum", wb.exp(rt - my_max), axes, keepdims))
+    if not keepdims and not isinstance(result, RaggedTensor):
+        my_max = wb.reshape(my_max, result.shape)
+    return result + my_max
 
 
 def _finite_or_zero(m):

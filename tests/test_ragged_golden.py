@@ -443,3 +443,35 @@ def test_ragged_rank_0_spec_takes_dense_values():
     assert not spec.is_compatible_with(wb.constant([[1, 2, 3]]))
     assert not spec.is_compatible_with(ragged.constant([[1, 2]]))
     assert spec.is_compatible_with(wb.TensorSpec([None, 2], wb.int32))
+
+
+def _ri():
+    return ragged.constant([[[1.0, 2.0], [3.0, 4.0]], [], [[5.0, 6.0]]], ragged_rank=1)
+
+
+def test_mean_drops_uniform_row_lengths():
+    ru = RT.from_tensor(wb.reshape(wb.range(12.0), [2, 3, 2]), ragged_rank=2)
+    _same(wb.reduce_mean(ru, axis=2), [[0.5, 2.5, 4.5], [6.5, 8.5, 10.5]], (2, None))   # TF 2.21: (2, None)
+    assert wb.reduce_sum(ru, axis=2).shape == (2, 3)   # TF 2.21: a sum keeps it
+    r2 = ragged.constant([[[1.0, 2.0], [3.0]], [], [[4.0], [5.0, 6.0], []]])
+    _same(wb.reduce_mean(r2, axis=0, keepdims=True), [[[2.5, 2.0], [4.0, 6.0], []]], (1, None, None))
+
+
+def test_keepdims_over_every_axis():
+    out = wb.reduce_sum(_ri(), keepdims=True)
+    assert out.shape == (1, 1, 1, 1) and float(out.numpy().ravel()[0]) == 21.0   # TF 2.21: rank 4 for axis=None
+    assert wb.reduce_sum(_ri(), axis=[0, 1, 2], keepdims=True).shape == (1, 1, 1)   # TF 2.21: rank 3
+    lse = wb.reduce_logsumexp(_ri(), keepdims=True)
+    assert lse.shape == (1, 1, 1, 1, 1) and np.isclose(float(lse.numpy().ravel()[0]), 6.456193447113037)   # TF 2.21
+    assert wb.reduce_logsumexp(_ri(), axis=[0, 1, 2], keepdims=True).shape == (1, 1, 1)
+
+
+def test_logsumexp_as_tf_computes_it():
+    r2 = ragged.constant([[[1.0, 2.0], [3.0]], [], [[4.0], [5.0, 6.0], []]])
+    out = wb.reduce_logsumexp(r2, axis=[1, 2])   # TF 2.21: a dense maximum, so a value
+    assert np.allclose(out.numpy(), [3.4076058864593506, -np.inf, 6.40760612487793], rtol=1e-6)
+    assert np.allclose(wb.reduce_logsumexp(_ri(), axis=[0, 1]).numpy(), [5.1429314613342285, 6.1429314613342285])
+    with pytest.raises(ValueError):   # TF 2.21: "TypeError: object of type 'RaggedTensor' has no len()"
+        wb.reduce_logsumexp(r2, axis=1)
+    with pytest.raises(InvalidArgumentError):   # TF 2.21: "Condition x == y did not hold."
+        wb.reduce_logsumexp(r2, axis=[0, 2])
