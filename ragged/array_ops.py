@@ -21,7 +21,7 @@ from workbench.core import Tensor, convert_to_tensor
 from .indexing import _take, gather_rows
 from .ops import _check_partitions, _raise_ragged_rank, elementwise
 from .ragged_tensor import RaggedTensor
-from .reduce import _row_extreme, row_repeat, row_sum
+from .reduce import _row_extreme, _splits_only, row_repeat, row_sum
 from .row_partition import RowPartition, index_dtype
 
 def _keeps_splits_dtype(fn):
@@ -109,7 +109,7 @@ def concat(values, axis, name=None):
         for r in rts[1:]:
             _check_partitions(ref, r, "concat")
         flat = wb.concat([r.flat_values for r in rts], axis=axis - ref.ragged_rank)
-        return ref.with_flat_values(flat)
+        return _splits_only(ref.with_flat_values(flat))   # TF's shape: no uniform row lengths
     # the outer partition as splits alone: a uniform row length is not kept (TF's shape)
     return RaggedTensor(_concat_inner(rts, axis), RowPartition(rts[0]._partition.row_splits()), _internal=True)
 
@@ -378,7 +378,7 @@ def boolean_mask(tensor, mask, axis=None, name=None):
         if mask.flat_values.ndim != 1:   # uniform mask dimensions: ragged ones of uniform rows
             k = mask.ndim - 1
             mask, data = _raise_ragged_rank(mask, k), _raise_ragged_rank(data, max(k, data.ragged_rank))
-        return _mask_innermost(data, mask)
+        return _splits_only(_mask_innermost(data, mask))   # TF's shape: no uniform row lengths
     m = convert_to_tensor(mask)
     if m.dtype != np.bool_:
         raise TypeError(f"boolean_mask: mask must be bool, got {m.dtype}")
@@ -389,7 +389,7 @@ def boolean_mask(tensor, mask, axis=None, name=None):
         raise error(f"boolean_mask: a dense mask for a RaggedTensor must have shape [{tensor.nrows_int()}], "
                     f"got {m.shape}")
     xp = m.xp
-    return gather_rows(tensor, xp.nonzero(m._data)[0].astype(np.int64))
+    return _splits_only(gather_rows(tensor, xp.nonzero(m._data)[0].astype(np.int64)))
 
 
 def ragged_boolean_mask(data, mask, name=None):
@@ -538,10 +538,10 @@ def tile(input, multiples, name=None):
         raise ValueError(f"tile: multiples must be {input.ndim} non-negative integers (one per dimension "
                          f"of the input, shape {input.shape}), got {multiples!r}")
     out = _tile_within_rows(input, [int(v) for v in m[1:]])
-    if m[0] == 1:
-        return out
-    xp = out._partition.xp
-    return gather_rows(out, xp.tile(xp.arange(out.nrows_int(), dtype=np.int64), int(m[0])))
+    if m[0] != 1:
+        xp = out._partition.xp
+        out = gather_rows(out, xp.tile(xp.arange(out.nrows_int(), dtype=np.int64), int(m[0])))
+    return _splits_only(out)   # TF's shape: no uniform row lengths
 
 
 def _tile_within_rows(rt, multiples):
@@ -664,10 +664,7 @@ def squeeze(input, axis=None, name=None):
     out = input
     for a in axes:
         out = _squeeze_one(out, a)
-    if isinstance(out, RaggedTensor):   # TF rebuilds the result from its row splits: no uniform lengths
-        out = RaggedTensor.from_nested_row_splits(out.flat_values, [p.row_splits() for p in out.partitions],
-                                                  validate=False).with_row_splits_dtype(out.row_splits_dtype)
-    return out
+    return _splits_only(out)   # TF rebuilds the result from its row splits: no uniform lengths
 
 
 def _squeeze_one(rt, a):

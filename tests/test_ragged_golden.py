@@ -475,3 +475,17 @@ def test_logsumexp_as_tf_computes_it():
         wb.reduce_logsumexp(r2, axis=1)
     with pytest.raises(InvalidArgumentError):   # TF 2.21: "Condition x == y did not hold."
         wb.reduce_logsumexp(r2, axis=[0, 2])
+
+
+def test_results_built_from_splits_have_no_uniform_lengths():
+    ru = RT.from_tensor(wb.reshape(wb.range(12), [2, 3, 2]), ragged_rank=2)
+    ru1 = RT.from_tensor(wb.reshape(wb.range(12), [2, 3, 2]), ragged_rank=1)
+    # TF 2.21's shapes
+    assert wb.stack([ru, ru], axis=-1).shape == (2, None, None, 2)
+    assert wb.tile(ru, [1, 1, 2]).shape == (2, None, None)
+    assert wb.tile(ru1, [1, 1, 2]).shape == (2, None, 4)
+    assert ragged.boolean_mask(ru, ru > 2).shape == (2, None, None)
+    assert ragged.boolean_mask(ru1, ru1 > 2).shape == (2, None, None)
+    assert wb.concat([ru1, ru1], axis=2).shape == (2, None, 4)
+    assert wb.stack([ru1, ru1], axis=2).shape == (2, None, 2, 2)
+    assert wb.reverse(ru, [0]).shape == (2, 3, None) and wb.expand_dims(ru, 1).shape == (2, 1, 3, 2)
