@@ -210,6 +210,28 @@ def open_shapes_traced() -> bool:
     return tracer is not None and getattr(tracer, "open_shapes", False)
 
 
+def static_value(value):
+    """While a ``wb.function`` trace runs: what TF's shape inference knows of ``value``, a
+    shape argument (a list of ints and scalar tensors, or an integer tensor), as a tuple with
+    None for an entry the trace's arguments decide (an argument, a size it leaves open), or
+    None for a scalar it does not know; False outside a trace (everything is known)."""
+    tracer = _state.tracer
+    known = getattr(tracer, "static_value", None)
+    return False if known is None else known(value)
+
+
+def static_result(t, shape, value=None):
+    """While a ``wb.function`` trace runs: ``t``, a result computed outside the op table (or
+    by several ops), has TF's static shape ``shape`` (a tuple with None for a size the data
+    or the arguments decide; None for an unknown rank); ``value``: what TF knows of its value,
+    for a shape tensor (see :func:`static_value`). Returns ``t``."""
+    tracer = _state.tracer
+    on_static = getattr(tracer, "on_static", None)
+    if on_static is not None:
+        on_static(t, shape, value)
+    return t
+
+
 def static_shape_hint(op_name: str, shape) -> None:
     """TF's static shape (a tuple, None for an open size; None for an unknown rank) of the
     result of the next op, named ``op_name``, that the current trace records: the op's
