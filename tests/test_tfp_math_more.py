@@ -432,3 +432,66 @@ def test_hyp2f1_small_argument_matches_scipy_and_differentiates_in_z():
     np.testing.assert_allclose(float(_np(h(1.0, 1.0, 2.0, -0.5))), math.log(1.5) / 0.5, rtol=1e-6)
     check_gradients(lambda t: h(wb.constant(a), wb.constant(b), wb.constant(c), t), [z * 0.9], order=2,
                     modes=("rev",))
+
+
+# --- ode.DormandPrince ------------------------------------------------------------------------
+
+def test_dormand_prince_float32_pinned_to_tfp():
+    ode = tfm.ode
+    r = ode.DormandPrince().solve(lambda t, y: -y, 0.0, wb.constant([1.0, 2.0]), solution_times=[0.5, 1.0, 2.0])
+    np.testing.assert_allclose(_np(r.states), [[0.6058663129806519, 1.2117326259613037],
+                                               [0.3681834936141968, 0.7363669872283936],
+                                               [0.1356109231710434, 0.2712218463420868]], rtol=1e-5)
+    assert int(_np(r.diagnostics.num_ode_fn_evaluations)) == 30 and int(_np(r.diagnostics.status)) == 0
+    r = ode.DormandPrince().solve(lambda t, y: -y, 0.0, wb.constant([1.0, 2.0]),
+                                  solution_times=ode.ChosenBySolver(2.0))
+    np.testing.assert_allclose(_np(r.times), [0.0, 1e-3, 1.1e-2, 0.111, 1.111, 2.0], rtol=1e-6)
+    np.testing.assert_allclose(_np(r.states)[:, 0], [1.0, 0.9990005, 0.9890603, 0.89493877, 0.32963598,
+                                                     0.13561092], rtol=2e-5)
+    f = lambda t, y: wb.stack([y[1], -wb.sin(y[0]) - 0.1 * y[1] + 0.3 * wb.cos(t)])
+    r = ode.DormandPrince(rtol=1e-5, atol=1e-7).solve(f, 0.0, wb.constant([1.0, 0.0]),
+                                                      solution_times=np.linspace(0.0, 10.0, 6).astype(np.float32))
+    np.testing.assert_allclose(_np(r.states), [[1.0, 0.0], [0.04390280693769455, -0.8174610137939453],
+                                               [-1.0880495309829712, -0.05283750593662262],
+                                               [0.18710720539093018, 1.1076154708862305],
+                                               [1.3860846757888794, -0.22187019884586334],
+                                               [-0.7173510193824768, -1.3296144008636475]], rtol=2e-5, atol=2e-5)
+    assert int(_np(r.diagnostics.num_ode_fn_evaluations)) == 246
+
+
+def test_dormand_prince_float64_accuracy_structures_and_gradients():
+    from scipy.integrate import solve_ivp
+    ode = tfm.ode
+
+    def pendulum(t, y):
+        return [y[1], -wb.sin(y[0]) - 0.1 * y[1] + 0.3 * wb.cos(t)]
+
+    times = np.linspace(0.0, 10.0, 6)
+    r = ode.DormandPrince(rtol=1e-9, atol=1e-11).solve(
+        pendulum, 0.0, [wb.constant(1.0, wb.float64), wb.constant(0.0, wb.float64)], solution_times=times)
+    ref = solve_ivp(lambda t, y: [y[1], -np.sin(y[0]) - 0.1 * y[1] + 0.3 * np.cos(t)], (0, 10), [1.0, 0.0],
+                    t_eval=times, rtol=1e-12, atol=1e-13, method="DOP853")
+    assert isinstance(r.states, list) and _np(r.states[0]).shape == (6,)
+    np.testing.assert_allclose(np.stack([_np(s) for s in r.states]), ref.y, atol=1e-7)
+    # dy/dt = -k y with k passed as a constant: values and gradients against the closed form
+    y0 = wb.constant([1.0, 2.0], wb.float64)
+    k = wb.constant(0.7, wb.float64)
+    with wb.GradientTape() as tape:
+        tape.watch([y0, k])
+        r = ode.DormandPrince(rtol=1e-8, atol=1e-10).solve(lambda t, y, k: -k * y, 0.0, y0, solution_times=[1.5],
+                                                           constants={"k": k})
+        total = wb.reduce_sum(r.states)
+    np.testing.assert_allclose(_np(r.states)[0], np.array([1.0, 2.0]) * math.exp(-1.05), rtol=1e-8)
+    d_y0, d_k = tape.gradient(total, [y0, k])
+    np.testing.assert_allclose(_np(d_y0), [math.exp(-1.05)] * 2, rtol=1e-7)
+    np.testing.assert_allclose(float(_np(d_k)), -1.5 * 3.0 * math.exp(-1.05), rtol=1e-7)
+    # continuing from the internal state gives the same answer as one solve
+    first = ode.DormandPrince().solve(lambda t, y: -y, 0.0, y0, solution_times=[1.0])
+    more = ode.DormandPrince().solve(lambda t, y: -y, 1.0, y0, solution_times=[2.0],
+                                     previous_solver_internal_state=first.solver_internal_state)
+    whole = ode.DormandPrince().solve(lambda t, y: -y, 0.0, y0, solution_times=[1.0, 2.0])
+    np.testing.assert_allclose(_np(more.states)[0], _np(whole.states)[1], rtol=1e-12)
+    with pytest.raises(wb.errors.InvalidArgumentError, match="max_num_steps"):
+        ode.DormandPrince(max_num_steps=3).solve(lambda t, y: -y, 0.0, y0, solution_times=[5.0])
+    with pytest.raises(ValueError, match="non-decreasing"):
+        ode.DormandPrince().solve(lambda t, y: -y, 0.0, y0, solution_times=[2.0, 1.0])

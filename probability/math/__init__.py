@@ -2,7 +2,7 @@
 packing, log-space reductions, ``value_and_gradient`` and ``minimize``, root finding, interpolation,
 Cholesky helpers, and positive-semidefinite kernels."""
 
-from . import hypergeometric, psd_kernels
+from . import hypergeometric, ode, psd_kernels
 from .cholesky import (cholesky_concat, cholesky_update, gram_schmidt, hpsd_logdet, hpsd_quadratic_form_solve,
                        hpsd_quadratic_form_solvevec, hpsd_solve, hpsd_solvevec, low_rank_cholesky,
                        pivoted_cholesky)
@@ -25,7 +25,7 @@ from .special_scaled import (bessel_iv_ratio, betainc, betaincinv, dawsn, erfcx,
                              lambertw_winitzki_approx, log_bessel_ive, log_bessel_kve, log_gamma_correction,
                              log_gamma_difference, logerfc, logerfcx)
 
-__all__ = ["psd_kernels", "hypergeometric", "fill_triangular", "fill_triangular_inverse", "value_and_gradient",
+__all__ = ["psd_kernels", "hypergeometric", "ode", "fill_triangular", "fill_triangular_inverse", "value_and_gradient",
            "minimize",
            "MinimizeTraceableQuantities", "bessel_ive", "bessel_kve", "erfcinv", "lambertw", "lbeta", "log1mexp",
            "log_add_exp", "log_ndtr", "log_sub_exp", "ndtri", "owens_t", "softplus_inverse",
