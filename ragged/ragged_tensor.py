@@ -136,6 +136,9 @@ class RaggedTensor(core.CompositeTensor):
         _check_nested(nested_value_rowids, "nested_value_rowids")
         ids = list(nested_value_rowids)
         nrows = list(nested_nrows) if nested_nrows is not None else [None] * len(ids)
+        if len(nrows) != len(ids):   # TF 2.21's text
+            raise ValueError(f"Argument `nested_nrows` must have the same length as argument `nested_value_rowids`. "
+                             f"len(nested_nrows) = {len(nrows)} vs. len(nested_values_rowids) = {len(ids)}.")
         result = flat_values
         for rowids, n in zip(reversed(ids), reversed(nrows)):
             result = cls.from_value_rowids(result, rowids, n, validate=validate)
@@ -198,6 +201,11 @@ class RaggedTensor(core.CompositeTensor):
             part = RowPartition.from_row_lengths(lens.astype(np.int64), validate=False)
             idx = idx[part.value_rowids()] * size + part.positions()
             parts.append(part)
+        # TF's check: the tensor is exactly the bounding box of the rows the lengths describe
+        bounding = (t.shape[0],) + tuple(p.max_row_length() for p in parts) + tuple(t.shape[k + 1:])
+        if bounding != tuple(t.shape):
+            raise ValueError(f"Shapes {_shape_str(t.shape)} and {_shape_str(bounding)} are incompatible: "
+                             "from_tensor's nested lengths must describe rows as long as the tensor's dimensions")
         flat = wb.reshape(t, (-1,) + t.shape[k + 1:])
         result = wb.gather(flat, core.wrap(idx))
         for part in reversed(parts):

@@ -36,9 +36,9 @@ class RowPartition:
     def from_row_splits(cls, row_splits, nvals=None, validate=True):
         xp = backend.xp_of(row_splits)
         splits = _as_index(row_splits, "row_splits")
+        if splits.ndim != 1:   # a static check in TF: made with validate=False too
+            raise ValueError(f"row_splits must be a vector, got shape {splits.shape}")
         if validate:
-            if splits.ndim != 1:
-                raise ValueError(f"row_splits must be a vector, got shape {splits.shape}")
             if splits.shape[0] == 0:
                 raise ValueError("row_splits must have at least one element (it starts with 0)")
             if int(splits[0]) != 0:
@@ -231,6 +231,9 @@ def _as_index(value, what):
             arr = backend.move(arr, backend.default_device())
     if not hasattr(arr, "dtype"):
         arr = np.asarray(arr)
+    if arr.dtype.kind in "iu" and arr.dtype not in (np.dtype(np.int32), np.dtype(np.int64)) and \
+            not isinstance(value, (list, tuple, int, np.integer)):   # TF 2.21's class and words
+        raise ValueError(f"{what} must have dtype int32 or int64, got {argcheck.describe(value)} of dtype {arr.dtype}")
     if arr.dtype.kind not in "iu":
         if arr.size == 0 and arr.dtype.kind == "f":  # [] converts to float64
             return arr.astype(np.int64)

@@ -74,9 +74,11 @@ def test_from_tensor_ragged_rank_2_with_lengths_and_padding():
 
 def test_from_tensor_with_nested_lengths():
     t = wb.reshape(wb.range(24.0), (2, 3, 4))
-    rt = RT.from_tensor(t, lengths=([1, 2], [1, 2, 3]))
+    rt = RT.from_tensor(t, lengths=([1, 3], [1, 2, 3, 4]))
     assert rt.shape == (2, None, None)
-    assert rt.to_list() == [[[0.0]], [[12.0, 13.0], [16.0, 17.0, 18.0]]]
+    assert rt.to_list() == [[[0.0]], [[12.0, 13.0], [16.0, 17.0, 18.0], [20.0, 21.0, 22.0, 23.0]]]
+    with pytest.raises(ValueError, match=r"Shapes \(2, 3, 4\) and \(2, 2, 3\) are incompatible"):   # TF 2.21
+        RT.from_tensor(t, lengths=([1, 2], [1, 2, 3]))
     with pytest.raises(ValueError, match="must be in"):
         RT.from_tensor(t, lengths=([1, 4], [1, 2, 3, 0, 0]))
     with pytest.raises(ValueError, match="need ragged_rank 2"):
@@ -86,7 +88,7 @@ def test_from_tensor_with_nested_lengths():
 def test_from_tensor_gradients():
     check_gradients(lambda t: _flat(RT.from_tensor(t, lengths=[1, 2, 3, 4, 0, 2], ragged_rank=2)),
                     [np.arange(24.0).reshape(2, 3, 4)], order=1)
-    check_gradients(lambda t: _flat(RT.from_tensor(t, lengths=([1, 2], [1, 2, 3]))),
+    check_gradients(lambda t: _flat(RT.from_tensor(t, lengths=([1, 3], [1, 2, 3, 4]))),
                     [np.arange(24.0).reshape(2, 3, 4)], order=1)
 
 

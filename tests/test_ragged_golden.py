@@ -489,3 +489,17 @@ def test_results_built_from_splits_have_no_uniform_lengths():
     assert wb.concat([ru1, ru1], axis=2).shape == (2, None, 4)
     assert wb.stack([ru1, ru1], axis=2).shape == (2, None, 2, 2)
     assert wb.reverse(ru, [0]).shape == (2, 3, None) and wb.expand_dims(ru, 1).shape == (2, 1, 3, 2)
+
+
+def test_factory_argument_checks():
+    with pytest.raises(ValueError, match="must have dtype int32 or int64"):   # TF 2.21's words
+        RT.from_row_splits([1, 2, 3, 4, 5, 6], wb.constant([0, 6], wb.uint8))
+    with pytest.raises(ValueError):   # TF 2.21: "Shape (1, 2) must have rank 1", validate=False too
+        RT.from_row_splits([1, 2, 3, 4, 5, 6], [[0, 6]], validate=False)
+    with pytest.raises(ValueError, match="`nested_nrows` must have the same length"):   # TF 2.21's text
+        RT.from_nested_value_rowids([1, 2, 3, 4], [[0, 2], [0, 0, 1, 1]], [4])
+    t = wb.reshape(wb.range(24.0), (2, 3, 4))
+    with pytest.raises(ValueError, match=r"Shapes \(2, 3, 4\) and \(2, 2, 3\) are incompatible"):   # TF 2.21
+        RT.from_tensor(t, lengths=([2, 1], [1, 0, 3]))
+    assert RT.from_tensor(t, lengths=([1, 3], [1, 2, 3, 4])).to_list() == [
+        [[0.0]], [[12.0, 13.0], [16.0, 17.0, 18.0], [20.0, 21.0, 22.0, 23.0]]]   # TF 2.21
