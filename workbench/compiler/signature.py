@@ -476,8 +476,12 @@ def _op_shape(name, shapes, params):
             if params.get("keepdims"):
                 return tuple(1 if i in axes else d for i, d in enumerate(s))
             return tuple(d for i, d in enumerate(s) if i not in axes)
+        if name in ("argmax", "argmin") and isinstance(params.get("axis"), int):
+            return s[:params["axis"]] + s[params["axis"] + 1:]
         if name == "transpose" and isinstance(params.get("perm"), tuple) and len(params["perm"]) == len(s):
             return tuple(s[p] for p in params["perm"])
+    if name in ("argmax", "argmin") and shapes == [None]:
+        return None
     if name == "ensure_shape" and len(shapes) == 1 and isinstance(params.get("shape"), tuple):
         want = params["shape"]   # the checked shape refines the static one, as TF's EnsureShape
         s = shapes[0]

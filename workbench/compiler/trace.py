@@ -16,7 +16,7 @@ from .planned import try_compile_gradient, try_compile_jacobian
 from .signature import Placeholder, as_tensors, derive
 from .step import Step
 
-__all__ = ["RELEASED", "OutOfScopeError", "Tracer", "hold", "tensor_leaves"]
+__all__ = ["RELEASED", "KernelError", "OutOfScopeError", "Tracer", "hold", "tensor_leaves"]
 
 # id -> weak reference of every tensor a program's replay rebinds (its inputs and the values
 # it computes): a trace that meets one of another program's (a function traced while a replay
@@ -78,6 +78,28 @@ class SymbolicTensor:
 RELEASED = SymbolicTensor()
 
 
+class KernelError:
+    """The value of an op whose kernel raised a data-dependent error (an ``OpError``: an index
+    out of range …) while a trace ran. TF prunes the ops whose results nothing uses, so such
+    an error raises only where the value is used: by a later op, ``.numpy()``, a variable
+    assignment, the function's results. A trace that ends without using it drops the error,
+    and the op is not in the program (its replays skip it)."""
+
+    __slots__ = ("error",)
+    kernel_error = True
+
+    def __init__(self, error):
+        self.error = error
+
+    def __array__(self, *args, **kwargs):
+        raise self.error
+
+    def __getattr__(self, name):
+        if name.startswith("__"):
+            raise AttributeError(name)
+        raise self.error
+
+
 def tensor_leaves(value):
     """The tensors in a nested result (a RaggedTensor contributes its flat values)."""
     out = []
@@ -87,6 +109,11 @@ def tensor_leaves(value):
         elif isinstance(leaf, core.CompositeTensor):
             out.extend(leaf.components())
     return out
+
+
+_VALUE_ARITHMETIC = {"add": lambda a, b: a + b, "subtract": lambda a, b: a - b,
+                     "multiply": lambda a, b: a * b, "floordiv": lambda a, b: a // b if b else None}
+_VALUE_OPS = frozenset(("getitem", "identity", "cast", "reshape", "expand_dims", "concat") + tuple(_VALUE_ARITHMETIC))
 
 
 class Tracer(core.Listener):
@@ -139,6 +166,10 @@ class Tracer(core.Listener):
                                for t in inputs)
         self.derived: list = []
         self.static: dict = {}   # id(derived result) -> its static shape, for the output specs
+        # id(shape tensor) -> (it, what TF's shape inference knows of its value: a tuple with
+        # None for an entry the arguments decide, or an int or None for a scalar): the shape
+        # of an argument with open sizes (wb.shape(x)), and what ops compute from it
+        self.values: dict = {}
 
     # -- bookkeeping ---------------------------------------------------------------
     def _mark(self, t):
@@ -222,9 +253,92 @@ class Tracer(core.Listener):
         finally:
             core.set_tracer(self)
 
+    def defer(self, error):
+        """A tensor standing for the result of an op whose kernel raised ``error`` (see
+        :class:`KernelError`); the core's op wrappers hand it to the function's code."""
+        t = Tensor.__new__(Tensor)
+        t._data = KernelError(error)
+        t._tid = 0
+        return t
+
     def _unreplayable(self, why):
         if self.why is None:
             self.why = why
+
+    # -- TF's static shapes of values the data decides (see signature.derive) --------------
+    def on_static(self, t, shape, value=None):
+        """``t`` has TF's static shape ``shape`` (and, for a shape tensor, ``value``: see
+        :meth:`static_value`); an argument keeps its own."""
+        if value is not None:
+            self.values[id(t)] = (t, value)
+        if shape is False or type(t) not in (Tensor, Placeholder):
+            return
+        if type(t) is Placeholder and Placeholder._shown[id(t)][0] is not None:
+            return
+        shape = None if shape is None else tuple(shape)
+        if type(t) is Tensor:
+            if shape == t._data.shape:
+                return
+            t.__class__ = Placeholder
+            self.derived.append(t)
+        Placeholder._shown[id(t)] = (None, shape)
+        self.static[id(t)] = shape
+        self.open_shapes = True   # what it reaches gets TF's static shape too
+
+    def static_value(self, value):
+        """What TF's shape inference knows of a shape argument's value (``core.static_value``):
+        a tuple, None for each entry that an argument decides (a computed tensor's entries, a
+        size an argument leaves open); for a scalar tensor, its int or None."""
+        if isinstance(value, Tensor):
+            return self._value_of(value)
+        if isinstance(value, (list, tuple)):
+            return tuple(self._value_of(v) if isinstance(v, Tensor) else
+                         int(v) if isinstance(v, (int, np.integer)) else v for v in value)
+        return self._value_of(core.convert_to_tensor(value))
+
+    def _value_of(self, t):
+        known = self.values.get(id(t))
+        if known is not None and known[0] is t:
+            return known[1]
+        d = t._data
+        if id(t) in self.dynamic or id(d) in self.arrays or isinstance(t, Variable):
+            return None if d.ndim == 0 else (None,) * d.shape[0] if d.ndim == 1 else None
+        v = backend.to_numpy(d) if type(d) is not np.ndarray else d
+        if v.dtype.kind not in "iuf" or v.ndim > 1:
+            return None
+        return v.item() if v.ndim == 0 else tuple(v.tolist())
+
+    def _propagate_value(self, name, args, params, outs):
+        """The known entries of a shape tensor through the ops that slice, join and scale it."""
+        d = outs[0]._data
+        if len(outs) != 1 or d.ndim > 1 or d.size > 64 or d.dtype.kind not in "iu":
+            return
+        if not any(id(a) in self.values or id(a) in self.dynamic for a in args):
+            return   # a constant: its value is known
+        vals = [self._value_of(a) for a in args if isinstance(a, Tensor)]
+        out = None if d.ndim == 0 else (None,) * d.shape[0] if d.ndim == 1 else None   # unless a rule says
+        if name in ("getitem", "identity", "cast") and len(vals) == 1 and isinstance(vals[0], tuple):
+            key = params.get("key", (slice(None),)) if name == "getitem" else (slice(None),)
+            if len(key) == 1 and isinstance(key[0], (int, slice)) and not isinstance(key[0], bool):
+                out = vals[0][key[0]]
+        elif name in ("reshape", "expand_dims") and len(vals) == 1 and outs[0]._data.ndim == 1:
+            v = vals[0]
+            out = (v,) if not isinstance(v, tuple) else v
+        elif name == "concat" and all(isinstance(v, tuple) for v in vals):
+            out = sum(vals, ())
+        elif name in _VALUE_ARITHMETIC and len(vals) == 2 and (d.ndim == 0 or not any(
+                id(a) in self.values for a in args)):   # TF evaluates scalars, not partial vectors
+            a, b = vals
+            n = max(len(v) if isinstance(v, tuple) else 0 for v in vals)
+            if isinstance(a, tuple) or isinstance(b, tuple):
+                a = a if isinstance(a, tuple) else (a,) * n
+                b = b if isinstance(b, tuple) else (b,) * n
+                if len(a) == len(b):
+                    f = _VALUE_ARITHMETIC[name]
+                    out = tuple(None if x is None or y is None else f(x, y) for x, y in zip(a, b))
+            else:
+                out = None if a is None or b is None else _VALUE_ARITHMETIC[name](a, b)
+        self.values[id(outs[0])] = (outs[0], out)
 
     # -- what the core reports ---------------------------------------------------------
     def on_op(self, op, args, params, res):
@@ -234,14 +348,20 @@ class Tracer(core.Listener):
                 dyn = True
         outs = res if type(res) is tuple else (res,)
         self.events.append((op.name, args, outs, params))
-        if self.open_shapes and len(outs) == 1:
-            hint = core.take_static_shape_hint(op.name)
+        hint = core.take_static_shape_hint(op.name)
+        if len(outs) == 1 and (self.open_shapes or hint is not False):
             shape = derive(op.name, args, params, outs[0], hint)
             if shape is not False:
                 self.derived.append(outs[0])
                 self.static[id(outs[0])] = shape
+                self.open_shapes = True   # what it reaches gets TF's static shape too
             elif hint is not False:   # the traced sizes are TF's static ones: the output specs say so
                 self.static[id(outs[0])] = None if hint is None else tuple(hint)
+        elif type(hint) is list and len(hint) == len(outs):   # one static shape per result
+            for o, shape in zip(outs, hint):
+                self.on_static(o, shape)
+        if op.name in _VALUE_OPS:
+            self._propagate_value(op.name, args, params, outs)
         if op.vjp is not None:
             self.graph.append((op, args, params, res, None))
         if op.fwd is None:  # custom_gradient: its outputs are new wrappers of computed arrays

@@ -177,6 +177,7 @@ def resize(images, size, method="bilinear", preserve_aspect_ratio=False, antiali
     """
     opname = "wb.image.resize"
     x, was_3d = _images(images, opname)
+    known = core.static_value(size)   # in a trace: the sizes TF's shape inference knows
     new_h, new_w = _size_arg(size, opname)
     if method not in _METHODS:
         raise ValueError(f"{opname}: method must be 'bilinear' or 'nearest' (or 'bicubic', 'area', 'lanczos3', "
@@ -208,6 +209,11 @@ def resize(images, size, method="bilinear", preserve_aspect_ratio=False, antiali
             kernel = "triangle" if method == "bilinear" else method
             taps_w, taps_h = _kernel_taps(w, new_w, kernel, antialias), _kernel_taps(h, new_h, kernel, antialias)
         y = _taps_axis(_taps_axis(y, 2, *taps_w), 1, *taps_h)
+    if known:
+        static = x._static_shape().as_list()
+        if None in known or preserve_aspect_ratio and None in static[1:3]:
+            static[1:3] = [None, None] if preserve_aspect_ratio else known
+            core.static_result(y, static)
     return y[0] if was_3d else y
 
 

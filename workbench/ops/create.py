@@ -23,13 +23,15 @@ def _ragged_shape(shape):
 def zeros(shape, dtype=np.float32, name=None):
     if _ragged_shape(shape):
         return core.dispatch(zeros, (shape,), {"dtype": dtype})
-    return core.wrap_constant(_xp().zeros(_shape_arg(shape, "shape", "zeros"), np_dtype(dtype)))
+    out = core.wrap_constant(_xp().zeros(_shape_arg(shape, "shape", "zeros"), np_dtype(dtype)))
+    return core.static_result(out, core.static_value(shape))
 
 
 def ones(shape, dtype=np.float32, name=None):
     if _ragged_shape(shape):
         return core.dispatch(ones, (shape,), {"dtype": dtype})
-    return core.wrap_constant(_xp().ones(_shape_arg(shape, "shape", "ones"), np_dtype(dtype)))
+    out = core.wrap_constant(_xp().ones(_shape_arg(shape, "shape", "ones"), np_dtype(dtype)))
+    return core.static_result(out, core.static_value(shape))
 
 
 def fill(dims, value, name=None):
@@ -39,7 +41,8 @@ def fill(dims, value, name=None):
     v = convert_to_tensor(value)
     if v.ndim != 0:
         raise ValueError(f"fill: value must be a scalar, got shape {v.shape}")
-    return core.wrap_constant(_xp().full(_shape_arg(dims, "dims", "fill"), v.numpy(), v.dtype))
+    out = core.wrap_constant(_xp().full(_shape_arg(dims, "dims", "fill"), v.numpy(), v.dtype))
+    return core.static_result(out, core.static_value(dims))
 
 
 def eye(num_rows, num_columns=None, batch_shape=None, dtype=np.float32, name=None):
@@ -56,6 +59,7 @@ def range(start, limit=None, delta=1, dtype=None, name=None):  # noqa: A001 - TF
     """``[start, limit)`` in steps of ``delta``; ``range(n)`` counts from 0 (TF's ``tf.range``)."""
     if limit is None:
         start, limit = 0, start
+    known = core.static_value([start, limit, delta])   # in a trace: a bound an argument decides
     vals = [float(v) if isinstance(v, Tensor) and v.dtype.kind == "f" else
             (int(v) if isinstance(v, Tensor) else v) for v in (start, limit, delta)]
     for v, what in zip(vals, ("start", "limit", "delta")):
@@ -67,7 +71,8 @@ def range(start, limit=None, delta=1, dtype=None, name=None):  # noqa: A001 - TF
             dtype = np.float32
         else:
             dtype = np.int32
-    return core.wrap_constant(_xp().arange(vals[0], vals[1], vals[2], dtype=np_dtype(dtype)))
+    out = core.wrap_constant(_xp().arange(vals[0], vals[1], vals[2], dtype=np_dtype(dtype)))
+    return core.static_result(out, (None,)) if known and None in known else out
 
 
 def linspace(start, stop, num, axis=0, name=None):
@@ -84,7 +89,11 @@ def linspace(start, stop, num, axis=0, name=None):
 def shape(input, out_type=np.int32, name=None):
     """The shape of ``input`` as an integer tensor."""
     x = input if isinstance(input, Tensor) else convert_to_tensor(input)
-    return core.wrap_constant(np.asarray(x.shape, dtype=np_dtype(out_type)))
+    out = core.wrap_constant(np.asarray(x.shape, dtype=np_dtype(out_type)))
+    static = x._static_shape()   # in a trace: a size an argument leaves open is not known
+    if static.rank is not None and static.as_list() != list(x.shape):
+        core.static_result(out, False, tuple(static.as_list()))
+    return out
 
 
 @core.dispatchable

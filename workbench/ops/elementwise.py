@@ -409,7 +409,8 @@ def where(condition, x=None, y=None, name=None):
     if x is None and y is None:
         c = convert_to_tensor(condition)
         xp = c.xp
-        return core.wrap(xp.stack(xp.nonzero(c._data), axis=-1).astype(np.int64))
+        out = core.wrap(xp.stack(xp.nonzero(c._data), axis=-1).astype(np.int64))
+        return core.static_result(out, (None, c._static_shape().rank))   # in a trace, TF's count is open
     if x is None or y is None:
         raise ValueError("where: x and y must both be given, or neither")
     c = convert_to_tensor(condition)

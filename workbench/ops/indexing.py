@@ -647,11 +647,9 @@ def boolean_mask(tensor, mask, axis=None, name=None):
                          f"at axis {axis if axis is not None else 0}")
     flat = _reshape(t, t.shape[:a] + (_prod(m.shape),) + t.shape[a + k:])
     keep = t.xp.flatnonzero(m._data)
-    if core.open_shapes_traced():   # TF: the masked dims become one open size
-        ts = _static_dims(t)
-        return _gather(flat, core.wrap(keep), a, static=None if ts is None else ts[:a] + (None,) + ts[a + k:],
-                       dense=True)
-    return _gather(flat, core.wrap(keep), a, dense=True)
+    out = _gather(flat, core.wrap(keep), a, dense=True)
+    ts = _static_dims(t)   # in a trace, TF's masked dims are one open size
+    return core.static_result(out, None if ts is None else ts[:a] + (None,) + ts[a + k:])
 
 
 @core.dispatchable   # a RaggedTensor takes it over (ragged registers the handler)
@@ -976,12 +974,13 @@ def unique(x, out_idx=np.int32, name=None):
     array([1, 2, 4, 7, 8], dtype=int32)
     """
     y, idx, _ = _unique_parts(x, out_idx, "unique")
-    return Unique(y, idx)
+    return Unique(core.static_result(y, (None,)), idx)
 
 
 def unique_with_counts(x, out_idx=np.int32, name=None):
     """As :func:`unique`, plus how often each distinct value occurs: ``UniqueWithCounts(y, idx, count)``."""
-    return UniqueWithCounts(*_unique_parts(x, out_idx, "unique_with_counts"))
+    y, idx, count = _unique_parts(x, out_idx, "unique_with_counts")
+    return UniqueWithCounts(core.static_result(y, (None,)), idx, core.static_result(count, (None,)))
 
 
 def searchsorted(sorted_sequence, values, side="left", out_type=np.int32, name=None):

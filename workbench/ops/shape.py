@@ -14,6 +14,7 @@ import numpy as np
 from .. import backend, core
 from ..errors import InvalidArgumentError, argcheck, eager_op_message
 from ..core import Tensor, apply, convert_to_tensor, defop
+from ..tensor_shape import TensorShape
 from ._define import defop as defrule
 
 
@@ -81,6 +82,7 @@ def reshape(tensor, shape, name=None):
             not isinstance(tensor, Tensor) and getattr(tensor, "__wb_dispatch__", False)):
         return core.dispatch(reshape, (tensor, shape))   # a DynamicRaggedShape or a RaggedTensor
     x = convert_to_tensor(tensor)
+    known = core.static_value(shape)   # in a trace: None for a size the arguments decide
     shape = _shape_arg(shape, "shape", "reshape", unknown=True)
     if shape == x._data.shape:
         return x
@@ -88,7 +90,9 @@ def reshape(tensor, shape, name=None):
         out_shape = _resolve_shape(x._data.shape, shape)
     except ValueError as exc:
         raise InvalidArgumentError(eager_op_message("Reshape", str(exc), x.device)) from None
-    if core.open_shapes_traced():
+    if known and None in known:
+        core.static_shape_hint("reshape", _reshape_static(x._static_shape(), known))
+    elif core.open_shapes_traced():
         _hint_static("reshape", x, lambda s: _reshape_static(s, shape))
     return apply(_reshape_op, (x,), {"shape": out_shape})
 
@@ -104,11 +108,19 @@ def _hint_static(op_name, x, rule):
 
 
 def _reshape_static(static, shape):
-    """TF's static shape of a reshape of a tensor of static shape ``static`` to ``shape``: the
-    -1 size is open unless every input size is known."""
-    if static is not None and None not in static:
-        return _resolve_shape(static, shape)
-    return tuple(None if d == -1 else d for d in shape)
+    """TF's static shape of a reshape of a tensor of static shape ``static`` (a TensorShape or
+    tuple) to ``shape`` (None for a size a trace's arguments decide): the one open or -1 size
+    is known where every input size is, else open."""
+    if isinstance(static, TensorShape):
+        static = None if static.rank is None else tuple(static.as_list())
+    open_ = [i for i, d in enumerate(shape) if d is None or d == -1]
+    if static is not None and None not in static and len(open_) <= 1:
+        if None not in shape:
+            return _resolve_shape(static, shape)
+        rest = math.prod(d for d in shape if d is not None)
+        if rest and math.prod(static) % rest == 0:
+            return tuple(math.prod(static) // rest if d is None else d for d in shape)
+    return tuple(None if d is None or d == -1 else d for d in shape)
 
 
 def _resolve_shape(old, new):
@@ -220,6 +232,7 @@ def broadcast_to(input, shape, name=None):
     if not isinstance(shape, (list, tuple)) and getattr(shape, "__wb_dispatch__", False):
         return core.dispatch(broadcast_to, (input, shape))   # a DynamicRaggedShape: a ragged result
     x = convert_to_tensor(input)
+    static = core.static_value(shape)   # in a trace: the sizes the arguments leave open
     shape = _shape_arg(shape, "shape", "broadcast_to")
     have = x._data.shape
     if shape == have:
@@ -227,7 +240,7 @@ def broadcast_to(input, shape, name=None):
     # NumPy's rule, one way: every size of ``have`` (aligned at the end) is 1 or ``shape``'s
     if len(have) > len(shape) or any(h != 1 and h != s for h, s in zip(have[::-1], shape[::-1])):
         raise ValueError(f"broadcast_to: cannot broadcast shape {x.shape} to {shape}")
-    return apply(_broadcast_op, (x,), {"shape": shape})
+    return core.static_result(apply(_broadcast_op, (x,), {"shape": shape}), static)
 
 
 # ---------------------------------------------------------------------------
@@ -323,21 +336,30 @@ def split(value, num_or_size_splits, axis=0, num=None, name=None):
     x = convert_to_tensor(value)
     a = norm_axis(axis, x.ndim, "split")
     n = x.shape[a]
+    open_ = ()   # the parts whose size along the axis an open size decides (in a trace)
     if isinstance(num_or_size_splits, (int, np.integer)):
         k = int(num_or_size_splits)
         if k <= 0 or n % k:
             raise ValueError(f"split: num_or_size_splits={k}: dimension {a} of size {n} cannot be split "
                              f"into {k} equal parts")
         sizes = (n // k,) * k
+        open_ = range(k)
     else:
         sizes = list(argcheck.integers(num_or_size_splits, "num_or_size_splits", "split"))
         if sizes.count(-1) == 1:
+            open_ = (sizes.index(-1),)
             sizes[sizes.index(-1)] = n - (sum(sizes) + 1)
         if sum(sizes) != n or any(s < 0 for s in sizes):
             raise ValueError(f"split: sizes {tuple(sizes)} do not add up to dimension {a} of size {n}")
         sizes = tuple(sizes)
     if len(sizes) == 1:
         return [x]
+    if core.open_shapes_traced():   # TF's static shapes of the parts
+        static = x._static_shape()
+        dims = None if static.rank is None else static.as_list()
+        core.static_shape_hint("split", [None if dims is None else tuple(
+            dims[:a] + [None if dims[a] is None and i in open_ else s] + dims[a + 1:])
+            for i, s in enumerate(sizes)])
     return list(_apply_multi(_split_op, (x,), {"sizes": sizes, "axis": a}))
 
 

@@ -1,0 +1,139 @@
+"""wb.function traces as TF 2.21's graphs: the static shapes TF's shape inference gives values
+the data decides (tf.where, boolean_mask, unique, a range to a traced bound, shapes built from
+an argument's open sizes), and ops whose results nothing uses, which TF prunes (their kernel
+errors never raise). The expected shapes were read from TF 2.21 (``x.shape`` printed inside a
+tf.function)."""
+
+import numpy as np
+import pytest
+
+import workbench as wb
+
+S = wb.TensorSpec
+X = np.array([[1.0, -2.0, 3.0], [4.0, 5.0, -6.0]], np.float32)
+
+
+def _static(fn, spec, *args):
+    """The static shapes (tuples with None; None for an unknown rank) of ``fn``'s results as
+    the traced function sees them, and its results."""
+    seen = []
+
+    @wb.function(input_signature=spec)
+    def f(*a):
+        r = fn(*a)
+        seen.append([None if t.shape.rank is None else tuple(t.shape.as_list())
+                     for t in (r if isinstance(r, (list, tuple)) else [r])])
+        return r
+    out = f(*args)
+    return seen[0], out
+
+
+# (name, function, input signature, arguments, TF 2.21's static shapes)
+CASES = [
+    ("where", lambda x: wb.where(x > 0), [S([2, 3])], (X,), [(None, 2)]),
+    ("where_open", lambda x: wb.where(x > 0), [S([None, 3])], (X,), [(None, 2)]),
+    ("where_unknown_rank", lambda x: wb.where(x > 0), [S(None)], (X,), [(None, None)]),
+    ("where_3_args", lambda x: wb.where(x > 0, x, 0.0), [S([2, 3])], (X,), [(2, 3)]),
+    ("boolean_mask", lambda x: wb.boolean_mask(x, x[:, 0] > 0), [S([2, 3])], (X,), [(None, 3)]),
+    ("boolean_mask_2d", lambda x: wb.boolean_mask(x, x > 0), [S([2, 3])], (X,), [(None,)]),
+    ("boolean_mask_axis", lambda x: wb.boolean_mask(x, x[0] > 0, axis=1), [S([2, 3])], (X,), [(2, None)]),
+    ("boolean_mask_const", lambda x: wb.boolean_mask(x, [True, False]), [S([2, 3])], (X,), [(None, 3)]),
+    ("boolean_mask_open", lambda x: wb.boolean_mask(x, x > 0), [S([None, None])], (X,), [(None,)]),
+    ("unique", lambda v: wb.unique(v), [S([5], wb.int32)], (np.array([1, 2, 2, 3, 1], np.int32),),
+     [(None,), (5,)]),
+    ("unique_with_counts", lambda v: wb.unique_with_counts(v), [S([5], wb.int32)],
+     (np.array([1, 2, 2, 3, 1], np.int32),), [(None,), (5,), (None,)]),
+    ("range_traced", lambda n: wb.range(n), [S([], wb.int32)], (np.int32(4),), [(None,)]),
+    ("range_traced_start", lambda n: wb.range(n, 10), [S([], wb.int32)], (np.int32(2),), [(None,)]),
+    ("range_traced_float", lambda n: wb.range(n), [S([], wb.float32)], (np.float32(2),), [(None,)]),
+    ("range_python", lambda x: wb.range(4), [S([2, 3])], (X,), [(4,)]),
+    ("range_open_size", lambda x: wb.range(wb.shape(x)[0]), [S([None, 3])], (X,), [(None,)]),
+    ("range_known_size", lambda x: wb.range(wb.shape(x)[0]), [S([2, 3])], (X,), [(2,)]),
+    ("zeros_shape_open", lambda x: wb.zeros(wb.shape(x)), [S([None, 3])], (X,), [(None, 3)]),
+    ("zeros_shape_known", lambda x: wb.zeros(wb.shape(x)), [S([2, 3])], (X,), [(2, 3)]),
+    ("ones_shape_open", lambda x: wb.ones(wb.shape(x)), [S([None, 3])], (X,), [(None, 3)]),
+    ("fill_shape_open", lambda x: wb.fill(wb.shape(x), 1.0), [S([None, 3])], (X,), [(None, 3)]),
+    ("broadcast_to_open", lambda x: wb.broadcast_to(wb.constant(1.0), wb.shape(x)), [S([None, 3])], (X,),
+     [(None, 3)]),
+    ("broadcast_to_itself", lambda x: wb.broadcast_to(x, wb.shape(x)), [S([None, 3])], (X,), [(None, 3)]),
+    ("reshape_to_open", lambda x: wb.reshape(wb.range(6.0), wb.shape(x)), [S([None, 3])], (X,), [(2, 3)]),
+    ("reshape_minus_one", lambda x: wb.reshape(x, [-1, wb.shape(x)[0]]), [S([None, 3])], (X,), [(None, None)]),
+    ("zeros_traced_n", lambda n: wb.zeros([n, 3]), [S([], wb.int32)], (np.int32(2),), [(None, 3)]),
+    ("zeros_stacked_n", lambda n: wb.zeros(wb.stack([n, 3])), [S([], wb.int32)], (np.int32(2),), [(None, 3)]),
+    ("fill_traced_n", lambda n: wb.fill([n, 2], 1.0), [S([], wb.int32)], (np.int32(2),), [(None, 2)]),
+    ("shape_item", lambda x: wb.shape(x)[0], [S([None, 3])], (X,), [()]),
+    ("shape_slice", lambda x: wb.shape(x)[1:], [S([None, 3])], (X,), [(1,)]),
+    ("zeros_known_slice", lambda x: wb.zeros(wb.shape(x)[1:]), [S([None, 3])], (X,), [(3,)]),
+    ("zeros_open_slice", lambda x: wb.zeros(wb.shape(x)[:1]), [S([None, 3])], (X,), [(None,)]),
+    ("zeros_open_item", lambda x: wb.zeros([wb.shape(x)[0], 4]), [S([None, 3])], (X,), [(None, 4)]),
+    ("zeros_items_swapped", lambda x: wb.zeros([wb.shape(x)[1], wb.shape(x)[0] * 2]), [S([None, 3])], (X,),
+     [(3, None)]),
+    ("zeros_stacked_items", lambda x: wb.zeros(wb.stack([wb.shape(x)[1], wb.shape(x)[0]])), [S([None, 3])],
+     (X,), [(3, None)]),
+    ("zeros_concat", lambda x: wb.zeros(wb.concat([wb.shape(x), [2]], 0)), [S([None, 3])], (X,),
+     [(None, 3, 2)]),
+    ("zeros_known_item_scaled", lambda x: wb.zeros([wb.shape(x)[1] * 2]), [S([None, 3])], (X,), [(6,)]),
+    # TF evaluates a scalar computed from known sizes, not a vector computed from a partial shape
+    ("zeros_shape_plus_0", lambda x: wb.zeros(wb.shape(x) + 0), [S([None, 3])], (X,), [(None, None)]),
+    ("zeros_slice_scaled", lambda x: wb.zeros(wb.shape(x)[1:] * 2), [S([None, 3])], (X,), [(None,)]),
+    ("ones_cast_shape", lambda x: wb.ones(wb.cast(wb.shape(x), wb.int64)), [S([None, 3])], (X,), [(None, 3)]),
+    ("argmax", lambda x: wb.argmax(x, 1), [S([2, 3])], (X,), [(2,)]),
+    ("argmax_open", lambda x: wb.argmax(x, 1), [S([None, 3])], (X,), [(None,)]),
+    ("argmax_open_axis0", lambda x: wb.argmax(x, 0), [S([None, 3])], (X,), [(3,)]),
+    ("argmin_open", lambda x: wb.argmin(x), [S([None, 3])], (X,), [(3,)]),
+    ("argmax_unknown_rank", lambda x: wb.argmax(x, 1), [S(None)], (X,), [None]),
+    ("gather_traced_indices", lambda x, i: wb.gather(x, i), [S([2, 3]), S([None], wb.int32)],
+     (X, np.array([1, 0, 1], np.int32)), [(None, 3)]),
+    ("gather_traced_indices_axis1", lambda x, i: wb.gather(x, i, axis=1), [S([2, 3]), S([None], wb.int32)],
+     (X, np.array([1, 0, 1], np.int32)), [(2, None)]),
+    ("gather_where", lambda x: wb.gather(x, wb.where(x[:, 0] > 0)[:, 0]), [S([2, 3])], (X,), [(None, 3)]),
+    ("resize_traced_size", lambda x, s: wb.image.resize(x, s), [S([1, 4, 4, 1]), S([2], wb.int32)],
+     (np.ones([1, 4, 4, 1], np.float32), np.array([2, 3], np.int32)), [(1, None, None, 1)]),
+    ("resize_open_size", lambda x: wb.image.resize(x, wb.shape(x)[1:3] * 2), [S([1, None, 4, 1])],
+     (np.ones([1, 4, 4, 1], np.float32),), [(1, None, None, 1)]),
+    ("resize_known_size", lambda x: wb.image.resize(x, wb.shape(x)[1:3] * 2), [S([1, 4, 4, 1])],
+     (np.ones([1, 4, 4, 1], np.float32),), [(1, 8, 8, 1)]),
+    ("split_open", lambda x: wb.split(x, 2, axis=0), [S([None, 3])], (X,), [(None, 3), (None, 3)]),
+    ("split_open_other_axis", lambda x: wb.split(x, 3, axis=1), [S([None, 3])], (X,),
+     [(None, 1), (None, 1), (None, 1)]),
+    ("split_sizes_other_axis", lambda x: wb.split(x, [1, 2], axis=1), [S([None, 3])], (X,),
+     [(None, 1), (None, 2)]),
+    ("split_sizes_open_axis", lambda x: wb.split(x, [1, 1], axis=0), [S([None, 3])], (X,), [(1, 3), (1, 3)]),
+    ("split_sizes_minus_one", lambda x: wb.split(x, [1, -1], axis=0), [S([None, 3])], (X,),
+     [(1, 3), (None, 3)]),
+    ("unstack_open", lambda x: wb.unstack(x, axis=1), [S([None, 3])], (X,), [(None,), (None,), (None,)]),
+    ("unstack_known", lambda x: wb.unstack(x, num=2), [S([None, 3])], (X,), [(3,), (3,)]),
+]
+
+
+@pytest.mark.parametrize("fn, spec, args, expected", [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+def test_static_shape_in_a_trace_is_tf_s(fn, spec, args, expected):
+    shapes, out = _static(fn, spec, *args)
+    assert shapes == expected
+    eager = fn(*[wb.constant(a) for a in args])   # the values are the eager ones
+    for o, e in zip(out if isinstance(out, (list, tuple)) else [out],
+                    eager if isinstance(eager, (list, tuple)) else [eager]):
+        np.testing.assert_array_equal(np.asarray(o), np.asarray(e))
+
+
+def test_a_shape_built_from_open_sizes_replays_at_new_sizes():
+    @wb.function(input_signature=[S([None, 3])])
+    def f(x):
+        z = wb.zeros(wb.shape(x)) + x
+        assert z.shape.as_list() == [None, 3]
+        return z
+    np.testing.assert_array_equal(f(X).numpy(), X)
+    y = np.arange(12, dtype=np.float32).reshape(4, 3)
+    np.testing.assert_array_equal(f(y).numpy(), y)
+
+
+def test_an_op_on_a_value_the_data_sizes_keeps_the_open_size():
+    # TF: tf.where's count is open, and so is what it reaches
+    @wb.function(input_signature=[S([2, 3])])
+    def f(x):
+        idx = wb.where(x > 0)
+        y = wb.cast(idx, wb.float32) * 2.0
+        assert y.shape.as_list() == [None, 2]
+        assert wb.reduce_sum(y, axis=1).shape.as_list() == [None]
+        return y
+    np.testing.assert_array_equal(f(X).numpy(), 2.0 * np.argwhere(X > 0))
