@@ -191,7 +191,7 @@ class RaggedTensor(core.CompositeTensor):
         xp = t.xp
         parts, idx = [], xp.arange(t.shape[0], dtype=np.int64)
         for level, lens in enumerate(nested):
-            lens = _on_device(lens, t, f"from_tensor: lengths[{level}]")
+            lens = _on_device(lens, t, f"from_tensor: lengths[{level}]", TypeError)   # TF: a TypeError here
             size = t.shape[level + 1]
             if lens.shape != idx.shape:
                 raise ValueError(f"from_tensor: lengths[{level}] must have shape {idx.shape}, got {lens.shape}")
@@ -230,7 +230,7 @@ class RaggedTensor(core.CompositeTensor):
             idx = xp.arange(1, ncols + 1, dtype=np.int64)
             lens = (keep * idx).max(axis=1) if ncols else xp.zeros(nrows, np.int64)
         elif lengths is not None:
-            lens = _on_device(lengths, t, "from_tensor: lengths")
+            lens = _on_device(lengths, t, "from_tensor: lengths", TypeError)   # TF: a TypeError here
             if lens.shape != (nrows,):   # TF 2.21: a ValueError ("Shapes (2, 2) and (2, 1) are incompatible")
                 raise ValueError(f"from_tensor: lengths must have shape ({nrows},), got {lens.shape}")
             lens = xp.clip(lens, 0, ncols)   # as TF: longer lengths keep the whole row
@@ -622,13 +622,14 @@ def _encoding(arr, part):
     return core.wrap(arr.astype(part.dtype, copy=False))
 
 
-def _index_array(value, what="index"):
-    return _as_index(value, what)
+def _index_array(value, what="index", error=ValueError):
+    return _as_index(value, what, error)
 
 
-def _on_device(index, values, what="index"):
-    """Index data (lists, arrays, tensors) on the values' device, as int64."""
-    arr = _index_array(index, what)
+def _on_device(index, values, what="index", error=ValueError):
+    """Index data (lists, arrays, tensors) on the values' device, as int64 (other dtypes are
+    ``error``)."""
+    arr = _index_array(index, what, error)
     dev = values.device if isinstance(values, (Tensor, RaggedTensor)) else backend.default_device()
     return backend.move(arr, dev) if backend.device_of(arr) != dev else arr
 

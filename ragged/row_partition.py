@@ -99,6 +99,10 @@ class RowPartition:
 
     @classmethod
     def from_uniform_row_length(cls, uniform_row_length, nvals, nrows=None, validate=True, xp=np):
+        kind = getattr(getattr(uniform_row_length, "dtype", None), "kind", None)
+        if isinstance(uniform_row_length, float) or kind == "f":   # TF 2.21: "UniformRowLength must have dtype ..."
+            raise ValueError(f"from_uniform_row_length: uniform_row_length must be a non-negative integer, got "
+                             f"{argcheck.describe(uniform_row_length)} (TF: int32 or int64)")
         length = argcheck.integer(uniform_row_length, "uniform_row_length", "from_uniform_row_length", 0)
         if nrows is not None:
             nrows = argcheck.integer(nrows, "nrows", "from_uniform_row_length", 0)
@@ -221,9 +225,10 @@ def index_dtype(value):
     return np.dtype(np.int32) if dt is not None and np.dtype(dt) == np.int32 else np.dtype(np.int64)
 
 
-def _as_index(value, what):
+def _as_index(value, what, error=ValueError):
     """``value`` (a list, array or tensor of integers) as an int64 array; floats, bools and
-    strings are refused, not truncated (TF: row partitions are int32 or int64)."""
+    strings are refused with ``error``, not truncated (TF: row partitions are int32 or int64,
+    and a partition of another dtype is its ValueError)."""
     arr = value._data if isinstance(value, Tensor) else value
     if isinstance(arr, (list, tuple, int, np.integer)):
         arr = np.asarray(arr)
@@ -240,5 +245,5 @@ def _as_index(value, what):
         given = argcheck.describe(value)
         if not hasattr(value, "dtype"):
             given += f", of dtype {arr.dtype}"
-        raise TypeError(f"{what} must be integers (int32 or int64), got {given}")
+        raise error(f"{what} must be integers (int32 or int64), got {given}")
     return arr.astype(np.int64, copy=False)

@@ -503,3 +503,21 @@ def test_factory_argument_checks():
         RT.from_tensor(t, lengths=([2, 1], [1, 0, 3]))
     assert RT.from_tensor(t, lengths=([1, 3], [1, 2, 3, 4])).to_list() == [
         [[0.0]], [[12.0, 13.0], [16.0, 17.0, 18.0], [20.0, 21.0, 22.0, 23.0]]]   # TF 2.21
+
+
+@pytest.mark.parametrize("build", [
+    lambda: RT.from_row_splits([1.0, 2.0, 3.0], [0.0, 1.0, 3.0]),
+    lambda: RT.from_row_splits([1.0, 2.0, 3.0], ["0", "1", "3"]),
+    lambda: RT.from_row_splits([1.0, 2.0, 3.0], wb.constant([0.0, 1.0, 3.0])),
+    lambda: RT.from_row_lengths([1.0, 2.0, 3.0], [1.5, 1.5]),
+    lambda: RT.from_value_rowids([1.0, 2.0, 3.0], [0.0, 1, 1]),
+    lambda: RT.from_uniform_row_length([1.0, 2.0, 3.0], 1.5),
+])
+def test_partitions_of_other_dtypes_are_value_errors(build):
+    with pytest.raises(ValueError):   # TF 2.21: "row_splits must have dtype int32 or int64" (a ValueError)
+        build()
+
+
+def test_from_tensor_float_lengths_is_a_type_error():
+    with pytest.raises(TypeError):   # TF 2.21: "Argument `tensor` (name: lengths) must be of type integer."
+        RT.from_tensor([[1.0, 2.0], [3.0, 4.0]], lengths=[1.5, 2])
