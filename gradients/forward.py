@@ -41,9 +41,9 @@ class ForwardAccumulator(core.Listener):
             if t.dtype != p.dtype:
                 raise TypeError(f"ForwardAccumulator: tangents[{i}] has dtype {t.dtype}, "
                                 f"primals[{i}] has dtype {p.dtype}")
-            if p._data.dtype.kind != "f":
+            if p._data.dtype.kind not in "fc":
                 raise TypeError(f"ForwardAccumulator: primals[{i}] has dtype {p.dtype}; "
-                                "only real floating tensors have tangents")
+                                "only floating and complex tensors have tangents")
             if not p._tid:
                 p._tid = core.new_id()
             self._tangents[p._tid] = t
@@ -84,7 +84,7 @@ class ForwardAccumulator(core.Listener):
             self._store(res, out)
 
     def _store(self, r, t):
-        if t is None or r._data.dtype.kind != "f":
+        if t is None or r._data.dtype.kind not in "fc":
             return
         if t._data.shape != r._data.shape:
             t = broadcast_to(t, r._data.shape)

@@ -115,6 +115,7 @@ class GradientTape(core.Listener):
         self._used = False
         self._depth = 0
         self._on_tensors = False   # walks always run on Tensors (see ``over``)
+        self._complex = False      # a complex tensor is watched or recorded: the walk conjugates
 
     # -- context ----------------------------------------------------------
     def __enter__(self):
@@ -159,14 +160,15 @@ class GradientTape(core.Listener):
             else:
                 raise TypeError(f"watch: expected tensors or variables, got {type(t).__name__} at position {i}")
             for p in parts:
-                if p._data.dtype.kind != "f":
+                if p._data.dtype.kind not in "fc":
                     warnings.warn(f"watch: tensor of dtype {p.dtype} (shape {p.shape}) cannot carry "
-                                  "gradients; only real floating dtypes can be watched",
+                                  "gradients; only floating and complex dtypes can be watched",
                                   UnconnectedGradientWarning, stacklevel=2)
                     continue
                 if not p._tid:
                     p._tid = core.new_id()
                 self._ids.add(p._tid)
+                self._complex = self._complex or p._data.dtype.kind == "c"
                 if isinstance(p, Variable):
                     self._watched_vars.setdefault(p._tid, getattr(p, "_parent", p))
 
@@ -187,9 +189,10 @@ class GradientTape(core.Listener):
                 if type(a) is not Tensor and isinstance(a, Variable):
                     variables = True
                     if (tid not in ids and self._watch_accessed and a.trainable
-                            and a._data.dtype.kind == "f"):
+                            and a._data.dtype.kind in "fc"):
                         ids.add(tid)
                         self._watched_vars[tid] = getattr(a, "_parent", a)  # an assign's result: its variable
+                        self._complex = self._complex or a._data.dtype.kind == "c"
                 if tid in ids:
                     hit = True
         if not hit or op.vjp is None:
@@ -197,7 +200,9 @@ class GradientTape(core.Listener):
         if type(res) is tuple:
             kept = False
             for r in res:
-                if r._data.dtype.kind == "f":
+                kind = r._data.dtype.kind
+                if kind == "f" or kind == "c":
+                    self._complex = self._complex or kind == "c"
                     if not r._tid:
                         r._tid = core.new_id()
                     ids.add(r._tid)
@@ -205,8 +210,11 @@ class GradientTape(core.Listener):
             if not kept:
                 return
         else:
-            if res._data.dtype.kind != "f":
-                return
+            kind = res._data.dtype.kind
+            if kind != "f":
+                if kind != "c":
+                    return
+                self._complex = True   # the walk conjugates (TF's convention for complex gradients)
             tid = res._tid
             if not tid:
                 tid = res._tid = core.new_id()
@@ -251,7 +259,8 @@ class GradientTape(core.Listener):
         was_recording = self._recording
         self._recording = False
         try:
-            return reverse_walk(self._records, self._ids, targets, seeds, sources, rules, lead, free, sparse)
+            return reverse_walk(self._records, self._ids, targets, seeds, sources, rules, lead, free, sparse,
+                                conjugate=self._complex)
         finally:
             self._recording = was_recording
 
@@ -372,7 +381,7 @@ class GradientTape(core.Listener):
                 parts = [src]
             else:
                 parts = src_parts[i]
-            if (id(src) in var_seeds and grads.get(src._tid) is None and src.dtype.kind == "f"):
+            if (id(src) in var_seeds and grads.get(src._tid) is None and src.dtype.kind in "fc"):
                 out.append(var_seeds[id(src)])
                 continue
             gs = []
@@ -390,14 +399,14 @@ class GradientTape(core.Listener):
         g = grads.get(source._tid) if source._tid else None
         if g is not None:
             return g
-        if source._data.dtype.kind != "f":
+        if source._data.dtype.kind not in "fc":
             if mode is UnconnectedGradients.ZERO:
                 if source._data.dtype.kind in "iub":   # TF: zeros of the source's dtype
                     return core.wrap_constant(source.xp.zeros(tuple(lead_shape) + source.shape,
                                                               source._data.dtype))
                 return None
-            warnings.warn(f"gradient: sources[{index}] has dtype {source.dtype}; only real floating "
-                          "tensors carry gradients (integer, bool and complex do not), so None is "
+            warnings.warn(f"gradient: sources[{index}] has dtype {source.dtype}; only floating and "
+                          "complex tensors carry gradients (integer and bool do not), so None is "
                           "returned", UnconnectedGradientWarning, stacklevel=5)
             return None
         if mode is UnconnectedGradients.ZERO:

@@ -48,7 +48,8 @@ __all__ = ["ArrayRules", "TensorRules", "listening", "reverse_walk"]
 
 
 @core.quiet   # no NumPy floating-point warnings from the rules (TF's gradients are silent)
-def reverse_walk(records, ids, targets, seeds, sources, rules, lead=0, free=False, sparse=()):
+def reverse_walk(records, ids, targets, seeds, sources, rules, lead=0, free=False, sparse=(),
+                 conjugate=False):
     """Propagate ``seeds`` (cotangents of ``targets``) back through ``records`` to ``sources``.
 
     ``ids``: the ids of the tensors the tape watches (only they receive cotangents);
@@ -58,10 +59,13 @@ def reverse_walk(records, ids, targets, seeds, sources, rules, lead=0, free=Fals
     (``ROW_GATHERS``) is kept as rows and handed out as ``IndexedSlices`` (TF's sparse
     gradient); summed with a dense cotangent it becomes dense.
     Returns ``rules.result(grads)``, ``grads`` mapping a tensor id to its gradient.
+    ``conjugate``: complex tensors take part (see :class:`_Conjugating`).
 
     While a listener of :func:`listening` is active on this thread, a gradient walk (not a
     jacobian's) tells it each source's gradient as soon as that gradient is final (see there).
     """
+    if conjugate:
+        rules = _Conjugating(rules)
     grads = rules.seed([(t, s) for t, s in zip(targets, seeds) if t._tid and t._tid in ids])
     keep = {s._tid for s in sources}
     listener = _listening.current
@@ -176,6 +180,51 @@ def _walk(records, hi, lo, grads, keep, ids, rules, lead, free, sparse):
         if free:
             records[i] = None
     return kept_rows
+
+
+# -- complex tensors ----------------------------------------------------------------------------
+
+# ops whose rules give TF's complex gradients as written (not holomorphic, or real in and out)
+# (TF's xlogy, xdivy, xlog1py and cumprod rules do not conjugate; the FFTs' rules are adjoints)
+COMPLEX_AS_WRITTEN = frozenset({"real", "imag", "angle", "conj", "complex", "abs", "cast",
+                                "squared_difference", "sign", "xlogy", "xdivy", "xlog1py", "cumprod",
+                                "fft", "ifft", "fft2d", "ifft2d", "fft3d", "ifft3d",
+                                "rfft", "rfft_adjoint", "irfft", "irfft_adjoint"})
+
+
+class _Conjugating:
+    """An interpreter's rules in TF's convention for complex values: a holomorphic op's rule,
+    written as ``g * f'(z)`` (the transpose), gives ``conj(rule(conj(g)))`` = ``g * conj(f'(z))``
+    where its result or an input is complex; real records and the ops of
+    ``COMPLEX_AS_WRITTEN`` run as they are. Not the inline path of :func:`_walk` (this is not an
+    ``ArrayRules``): every record goes through ``rule``."""
+
+    def __init__(self, inner):
+        self.inner = inner
+
+    def __getattr__(self, name):
+        return getattr(self.inner, name)
+
+    def rule(self, index, op, g, res, args, params, ids):
+        rule = self.inner.rule
+        if op.name in COMPLEX_AS_WRITTEN or not (
+                any(r._data.dtype.kind == "c" for r in (res if type(res) is tuple else (res,)))
+                or any(a._data.dtype.kind == "c" for a in args)):
+            return rule(index, op, g, res, args, params, ids)
+        g = tuple(_conj(x) for x in g) if type(g) is tuple else _conj(g)
+        return [_conj(x) for x in rule(index, op, g, res, args, params, ids)]
+
+
+def _conj(x):
+    """The conjugate of a cotangent (an array or a Tensor), None as None."""
+    if x is None:
+        return x
+    if isinstance(x, core.Tensor):
+        if x._data.dtype.kind != "c":
+            return x
+        from workbench.ops.tf_extra import conj   # the op (differentiable), for the walk on Tensors
+        return conj(x)
+    return backend.xp_of(x).conj(x) if x.dtype.kind == "c" else x
 
 
 # -- telling a listener which gradients are final ---------------------------------------------

@@ -397,15 +397,17 @@ def test_jacobian_of_a_variable():
     assert_close(g.jacobian(y, v), np.diag([2.0, 4.0, 6.0]))
 
 
-def test_complex_sources_have_no_gradient_and_say_so():
-    # complex rules (conjugation conventions) are not implemented: refuse rather than be wrong
+def test_complex_sources_get_tfs_conjugate_gradient():
+    # TF's convention: for holomorphic f the gradient is conj(f'(z)) times the incoming one
     z = wb.constant(np.array([1 + 2j], dtype=np.complex128))
     with GradientTape() as g:
-        with pytest.warns(UserWarning, match="real floating"):
-            g.watch(z)
+        g.watch(z)
         y = z * z
-    with pytest.warns(UserWarning, match="complex"):
-        assert g.gradient(y, z) is None
+    np.testing.assert_allclose(g.gradient(y, z).numpy(), [2 - 4j])
+    s = wb.constant(np.array([1], dtype=np.int32))
+    with GradientTape() as g:
+        with pytest.warns(UserWarning, match="floating and complex"):
+            g.watch(s)
 
 
 def test_tapes_are_per_thread():

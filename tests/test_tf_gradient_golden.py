@@ -251,3 +251,85 @@ def test_tensor_scatter_nd_max_shares_the_gradient_among_ties():
 def test_max_pool_with_argmax_result_is_named():
     r = wb.nn.max_pool_with_argmax(wb.reshape(wb.range(4.0), (1, 2, 2, 1)), 2, 2, "VALID")
     assert r.output.numpy().ravel().tolist() == [3.0] and r.argmax.numpy().ravel().tolist() == [3]
+
+
+# ---------------------------------------------------------------------------
+# complex gradients: TF's convention (conj(f'(z)) times the incoming gradient for holomorphic f;
+# abs, real, imag, angle, complex and cast by TF's own rules)
+
+Z = [3 + 4j, 1 - 1j, 0j]
+W = [0.5 - 1j, 2 + 1j, 1 + 1j]
+
+
+def cgrad(f, *xs, dtype=wb.complex128):
+    xs = [wb.constant(x, dtype=dtype) for x in xs]
+    with wb.GradientTape() as tape:
+        tape.watch(xs)
+        y = f(*xs)
+    return [None if g is None else g.numpy() for g in tape.gradient(y, xs)]
+
+
+@pytest.mark.parametrize("name,f,args,want", [
+    ("abs", lambda z: wb.reduce_sum(wb.abs(z)), [Z], [[0.6 + 0.8j, 0.707106781187 - 0.707106781187j, 0]]),
+    ("multiply", lambda z, w: z * w, [Z, W], [[0.5 + 1j, 2 - 1j, 1 - 1j], [3 - 4j, 1 + 1j, 0]]),
+    ("exp", wb.exp, [Z], [[-13.128783081462 + 15.200784463068j, 1.468693939916 + 2.287355287179j, 1]]),
+    ("real of a square", lambda z: wb.math.real(z * z), [Z], [[6 - 8j, 2 + 2j, 0]]),
+    ("imag", wb.math.imag, [Z], [[1j, 1j, 1j]]),
+    ("angle", wb.math.angle, [Z[:2]], [[-0.16 + 0.12j, 0.5 + 0.5j]]),
+    ("conj", lambda z: wb.math.conj(z) * wb.constant(W, dtype=wb.complex128), [Z], [[0.5 - 1j, 2 + 1j, 1 + 1j]]),
+    ("sqrt", wb.sqrt, [Z[:2]], [[0.2 + 0.1j, 0.388443493508 - 0.160898563226j]]),
+    ("pow in the exponent", lambda y: wb.pow(wb.constant(Z[:2], dtype=wb.complex128), y), [W[:2]],
+     [[8.525590920858 + 6.126277441363j, -2.723952584865 + 2.60012843031j]]),
+    ("xlogy (TF does not conjugate)", wb.math.xlogy, [Z[:2], W[:2]],
+     [[0.111571775657 - 1.107148717794j, 0.804718956217 + 0.463647609001j], [-2 + 4j, 0.2 - 0.6j]]),
+    ("cumprod (TF does not conjugate)", wb.math.cumprod, [Z[:2]], [[2 - 1j, 3 + 4j]]),
+])
+def test_complex_gradients_match_tf(name, f, args, want):
+    for got, w in zip(cgrad(f, *args), want):   # TF 2.21
+        np.testing.assert_allclose(got, w, rtol=1e-11, atol=1e-12)
+
+
+def test_complex_and_cast_connect_real_tensors():
+    a, b = [1., 2.], [3., -4.]
+    ga, gb = cgrad(lambda a, b: wb.abs(wb.complex(a, b)) ** 2 + wb.math.real(wb.complex(a, b) * wb.complex(b, a)),
+                   a, b, dtype=F64)
+    np.testing.assert_allclose(ga, [2., 4.])   # TF 2.21
+    np.testing.assert_allclose(gb, [6., -8.])
+    (g,) = cgrad(lambda a: wb.math.imag(wb.cast(a, wb.complex128) * wb.constant(W[:2], dtype=wb.complex128)),
+                 a, dtype=F64)
+    np.testing.assert_allclose(g, [-1., 1.])
+    m = wb.constant([[1 + 1j, 2 - 1j], [0.5j, 3]], dtype=wb.complex128)
+    (g,) = cgrad(lambda m: wb.matmul(m, m, adjoint_a=True), m.numpy())
+    np.testing.assert_allclose(g, [[6, 6], [6 + 1j, 6 + 1j]])
+
+
+def test_complex_variable_and_forward_mode():
+    v = wb.Variable([1 + 1j, 2 - 1j], dtype=wb.complex128)
+    with wb.GradientTape() as tape:
+        y = wb.reduce_sum(wb.math.real(v * wb.math.conj(v)))
+    np.testing.assert_allclose(tape.gradient(y, v).numpy(), [2 + 2j, 4 - 2j])   # TF 2.21
+    x = wb.constant([1 + 0.5j, -1j], dtype=wb.complex128)
+    with wb.autodiff.ForwardAccumulator(x, wb.constant([1 + 0.5j, -1j], dtype=wb.complex128)) as acc:
+        y = wb.exp(x) * x
+        r = wb.abs(x)
+    np.testing.assert_allclose(acc.jvp(y).numpy(), [2.219833684648 + 5.858899123391j,
+                                                    -1.381773290676 + 0.30116867894j], rtol=1e-11)
+    np.testing.assert_allclose(acc.jvp(r).numpy(), [1.11803398875, 1.0], rtol=1e-11)
+
+
+# TF 2.21
+FFT_ABS_WANT = [1.316227766016838, 1.9486832980505138, 0.683772233983162, 0.05131670194948623]
+FFT_REAL_WANT = [4.0, -4.0, 4.0, 0.0]
+
+
+def test_fft_gradients_match_tf():
+    x = c64([1., 2., 0., -1.])
+    with wb.GradientTape() as tape:
+        tape.watch(x)
+        y = wb.reduce_sum(wb.abs(wb.signal.rfft(x)))
+    np.testing.assert_allclose(tape.gradient(y, x).numpy(), FFT_ABS_WANT, rtol=1e-12)
+    with wb.GradientTape() as tape:
+        tape.watch(x)
+        z = wb.signal.fft(wb.cast(x, wb.complex128)) * wb.constant([1, 2j, 3, 4j], dtype=wb.complex128)
+        y = wb.reduce_sum(wb.math.real(z))
+    np.testing.assert_allclose(tape.gradient(y, x).numpy(), FFT_REAL_WANT, rtol=1e-12)

@@ -79,15 +79,15 @@ def _c2c_op(name, inverse, nd):
         out = apply(other, (g,), {})
         return (multiply(out, cast(1.0 / scale(x) if inverse else scale(x), out.dtype)),)
 
-    op = defop(name, _c2c_fwd(inverse, nd), dtypes="float")
+    op = defop(name, _c2c_fwd(inverse, nd), vjp=vjp, jvp=lambda ts, ans, x: apply(op, (ts[0],), {}),
+               dtypes="float")
     ADJOINTS[name] = vjp
     return op
 
 
-# The reverse rules of the FFT ops (written with ops, each FFT's adjoint). The tape and the
-# forward accumulator carry real floating tensors only, so these are not yet the ops' ``vjp``:
-# gradients stop at a complex tensor. They are kept here and tested by the dot-product
-# identity ``<A x, g> = <x, A* g>`` until complex gradients flow.
+# The reverse rules of the FFT ops (written with ops, each FFT's adjoint: TF's gradients, which
+# the reverse walk takes as written, see gradients.walk.COMPLEX_AS_WRITTEN), tested by the
+# dot-product identity ``<A x, g> = <x, A* g>`` too.
 ADJOINTS: dict = {}
 _C2C: dict = {}
 for _nd, _suffix in ((1, ""), (2, "2d"), (3, "3d")):
@@ -202,10 +202,12 @@ def _linear_jvp(op_of):
     return jvp
 
 
-_rfft_op = defop("rfft", _rfft_fwd, dtypes="real")
-_rfft_adjoint_op = defop("rfft_adjoint", _rfft_adjoint_fwd, dtypes="float")
-_irfft_op = defop("irfft", _irfft_fwd, dtypes="float")
-_irfft_adjoint_op = defop("irfft_adjoint", _irfft_adjoint_fwd, dtypes="real")
+_rfft_op = defop("rfft", _rfft_fwd, vjp=_rfft_vjp, jvp=_linear_jvp(lambda: _rfft_op), dtypes="real")
+_rfft_adjoint_op = defop("rfft_adjoint", _rfft_adjoint_fwd, vjp=_rfft_adjoint_vjp,
+                         jvp=_linear_jvp(lambda: _rfft_adjoint_op), dtypes="float")
+_irfft_op = defop("irfft", _irfft_fwd, vjp=_irfft_vjp, jvp=_linear_jvp(lambda: _irfft_op), dtypes="float")
+_irfft_adjoint_op = defop("irfft_adjoint", _irfft_adjoint_fwd, vjp=_irfft_adjoint_vjp,
+                          jvp=_linear_jvp(lambda: _irfft_adjoint_op), dtypes="real")
 ADJOINTS.update(rfft=_rfft_vjp, rfft_adjoint=_rfft_adjoint_vjp, irfft=_irfft_vjp, irfft_adjoint=_irfft_adjoint_vjp)
 
 

@@ -1,6 +1,7 @@
-"""Cases for wb.signal's real-valued ops: frame and overlap_and_add (each the other's rule),
-the shifts, the DCT and MFCCs. The FFTs' complex results do not carry gradients (the tape
-tracks real floating tensors only); their adjoints are tested in tests/test_signal.py."""
+"""Cases for wb.signal's ops: frame and overlap_and_add (each the other's rule), the shifts,
+the DCT and MFCCs, and the FFTs through real functions of real inputs (their complex values in
+between: TF's conjugate convention must chain to the true derivative); their adjoints are also
+tested in tests/test_signal.py."""
 
 import workbench as wb
 
@@ -20,4 +21,16 @@ CASES = [
     Case("signal.mfccs", lambda x: S.mfccs_from_log_mel_spectrograms(x) ** 2, [MEL]),
     Case("signal.dct type 1 and idct type 4", lambda x: S.dct(x, type=1) * S.idct(x, type=4, norm="ortho"), [MEL]),
     Case("signal.dct type 3 ortho, n", lambda x: S.dct(x, type=3, n=8, norm="ortho") ** 2, [MEL]),
+    Case("signal.fft/ifft", lambda a, b: wb.math.real(S.fft(wb.complex(a, b)) * S.ifft(wb.complex(b, a))),
+         [X, uniform(-1, 1, (2, 10), 66)]),
+    Case("signal.fft2d/ifft2d", lambda a, b: wb.abs(S.fft2d(wb.complex(a, b))) + wb.math.imag(S.ifft2d(wb.complex(b, a))),
+         [MEL, uniform(-1, 1, (3, 6), 67)]),
+    Case("signal.fft3d/ifft3d", lambda a, b: wb.math.real(S.fft3d(wb.complex(a, b)) * S.ifft3d(wb.complex(a, a))),
+         [uniform(-1, 1, (2, 2, 3), 68), uniform(-1, 1, (2, 2, 3), 69)]),
+    Case("signal.rfft/irfft", lambda x: S.irfft(S.rfft(x) * S.rfft(x))
+         + wb.reduce_sum(wb.math.imag(S.rfft(x, [7])) ** 2, axis=-1, keepdims=True), [X]),
+    Case("signal.rfft/irfft odd and padded lengths",
+         lambda x: S.irfft(S.rfft(x, [12]), [9]) ** 2, [X]),
+    Case("signal.rfft2d/irfft2d", lambda x: S.irfft2d(S.rfft2d(x) ** 2)
+         + wb.reduce_sum(wb.abs(S.rfft2d(x, [4, 4])) ** 2), [MEL]),
 ]

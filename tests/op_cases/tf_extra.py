@@ -37,3 +37,19 @@ CASES += [
     Case("erfcinv", wb.math.erfcinv, [uniform(0.1, 1.9, (5,), 74)]),
     Case("ensure_shape", lambda x: wb.ensure_shape(x, [None, 3]) ** 2, [uniform(-1, 1, (2, 3), 76)]),
 ]
+
+
+def _through_complex(a, b):
+    """A real function of real inputs through complex values: its derivative is the true one
+    whatever the conjugation convention, as long as the chain of complex rules is consistent."""
+    z = wb.complex(a, b)
+    w = z * wb.math.conj(z * z) + wb.exp(z) / (z + 2.0)
+    return wb.math.real(w) * 0.5 + wb.math.imag(w * z) + wb.math.angle(w) + wb.abs(w * 1j)
+
+
+CASES += [
+    Case("complex, real, imag, conj, angle, abs through complex values", _through_complex,
+         [uniform(0.5, 1.5, (4,), 77), uniform(-1, 1, (4,), 78)]),
+    Case("complex parts broadcast", lambda a, b: wb.math.real(wb.complex(a, b) ** 2),
+         [uniform(0.5, 1.5, (3, 1), 79), uniform(-1, 1, (1, 2), 80)]),
+]

@@ -155,8 +155,27 @@ neg = negative
 reciprocal = _guarded_unary("reciprocal", ufunc1("reciprocal"),
                            lambda e, ans, x: e.multiply(e.negative(ans), ans), domain="nonzero")
 
-abs = _linear_unary("abs", lambda xp, x: xp.abs(x), lambda e, ans, x: e.sign(x),  # noqa: A001
-                    dtypes="numeric", domain="nonzero")
+def _abs_rule(e, needs, g, ans, x):
+    # complex x: TF's _ComplexAbsGrad, div_no_nan(complex(g, 0) * x, complex(|x|, 0))
+    if x.dtype.kind == "c":
+        return (e.divide_no_nan(e.multiply(e.cast(g, x.dtype), x), e.cast(ans, x.dtype)),)
+    return (e.multiply(g, e.sign(x)),)
+
+
+abs = unary("abs", lambda xp, x: xp.abs(x), rule=_abs_rule,  # noqa: A001
+            jvp=lambda ts, ans, x: (divide_no_nan(_real(ts[0] * _conj(x)), ans) if x.dtype.kind == "c"
+                                    else ts[0] * sign(x)),
+            dtypes="numeric", domain="nonzero")
+
+
+def _real(x):
+    from .tf_extra import real   # circular import with tf_extra
+    return real(x)
+
+
+def _conj(x):
+    from .tf_extra import conj   # circular import with tf_extra
+    return conj(x)
 
 # TF's Sign gradient is zero everywhere; its tangent None (the gradient does not depend on the
 # incoming one, so TF's forward mode, the gradient's transpose, finds no connection)
@@ -187,8 +206,9 @@ def _pow_fwd(xp, x, y):
 
 
 def _pow_dy(e, ans, x, y):
-    # TF's rule: log(x) taken as 0 where x <= 0, so the y-gradient is finite there
-    positive = e.greater(x, 0)
+    # TF's rule: log(x) taken as 0 where x <= 0 (complex x: where x == 0), so the y-gradient is
+    # finite there
+    positive = e.not_equal(x, 0) if x.dtype.kind == "c" else e.greater(x, 0)
     safe = e.where(positive, x, e.ones_like(x))
     return e.multiply(ans, e.where(positive, e.log(safe), e.zeros_like(x)))
 
@@ -425,6 +445,8 @@ def where(condition, x=None, y=None, name=None):
 
 
 def _cast_fwd(xp, x, dtype):
+    if x.dtype.kind == "c" and dtype.kind != "c":
+        x = x.real   # TF keeps the real part (NumPy would warn)
     if x.dtype.kind in "fc" and dtype.kind in "iu":
         return x.astype(dtype)  # TF truncates toward zero, as astype does
     return x.astype(dtype)

@@ -224,6 +224,8 @@ def _mask(condition, dtype):
 
 
 def _cast(x, dtype):
+    if x.dtype.kind == "c" and np.dtype(dtype).kind != "c":
+        x = x.real   # a complex cotangent to a real input: its real part (TF's cast), no warning
     return x.astype(dtype)
 
 

@@ -10,6 +10,7 @@ The special functions are ops with reverse and forward rules (TF's derivatives),
 
 from __future__ import annotations
 
+import builtins
 import logging
 import warnings
 import math
@@ -22,7 +23,8 @@ from ..errors import InvalidArgumentError
 from ..tensor_shape import TensorShape
 from ._define import unary
 from .elementwise import (
-    add_n, cast, cos, divide_no_nan, exp, log, maximum, sign, sin, where, zeros_like,
+    add_n, cast, cos, divide_no_nan, exp, log, maximum, multiply, negative, reciprocal, sign, sin, where,
+    zeros_like,
 )
 from .reduce import reduce_sum
 from .indexing import gather
@@ -149,15 +151,70 @@ SPECIAL_NAMES = ("bessel_i0", "bessel_i0e", "bessel_i1", "bessel_i1e", "bessel_j
 # conj
 
 
-# no gradient rule: complex tensors are not differentiated here (a cast to complex is not
-# connected on the tapes either)
-_conj_op = defop("conj", lambda xp, x: xp.conj(x), dtypes="float")
+# complex gradients follow TF's convention (the walk conjugates holomorphic ops' rules; these
+# rules are TF's as written: see gradients.walk.COMPLEX_AS_WRITTEN)
+_conj_op = defop("conj", lambda xp, x: xp.conj(x),
+                 vjp=lambda g, ans, x: (conj(g),), jvp=lambda ts, ans, x: conj(ts[0]), dtypes="float")
+
+
+def _real_dtype(dtype):
+    return np.dtype(dtype).type(0).real.dtype
+
+
+def _as_complex(g, dtype):
+    """Real ``g`` as the complex ``dtype`` (imaginary part 0)."""
+    return cast(g, dtype)
+
+
+_real_op = defop("real", lambda xp, x: xp.real(x).copy(),
+                 vjp=lambda g, ans, x: (_as_complex(g, x._data.dtype),),   # TF: complex(g, 0)
+                 jvp=lambda ts, ans, x: real(ts[0]), dtypes="float")
+_imag_op = defop("imag", lambda xp, x: xp.imag(x).copy(),
+                 vjp=lambda g, ans, x: (multiply(_as_complex(g, x._data.dtype), 1j),),   # complex(0, g)
+                 jvp=lambda ts, ans, x: imag(ts[0]), dtypes="float")
+
+
+def _angle_vjp(g, ans, x):
+    # TF's _AngleGrad: -complex(g, 0) / complex(imag(x), real(x))
+    swapped = _complex_of(imag(x), real(x))
+    return (negative(_as_complex(g, x._data.dtype)) * reciprocal(swapped),)
+
+
+_angle_op = defop("angle", lambda xp, x: xp.angle(x), vjp=_angle_vjp,
+                  jvp=lambda ts, ans, x: imag(ts[0] / x), dtypes="float")   # d angle = Im(dz / z)
+
+
+def _complex_of(re, im):
+    return apply(_complex_op, (re, im))
+
+
+_complex_op = defop("complex", lambda xp, re, im: (re + 1j * im).astype(
+                        np.complex128 if re.dtype == np.float64 else np.complex64, copy=False),
+                    vjp=lambda g, ans, re, im: (real(g), imag(g)),   # TF's _ComplexGrad
+                    jvp=lambda ts, ans, re, im: _complex_of(
+                        zeros_like(re) if ts[0] is None else ts[0], zeros_like(im) if ts[1] is None else ts[1]),
+                    broadcasts=True, dtypes="real")
+
+
+def complex(real, imag, name=None):   # noqa: A001 - TF's name
+    """``real + 1j * imag`` (TF's ``tf.complex``): float32 parts give complex64, float64 parts
+    complex128; differentiable in both parts."""
+    re, im = convert_to_tensor(real), convert_to_tensor(imag)
+    if re.dtype != im.dtype:
+        raise TypeError(f"complex: real has dtype {re.dtype}, imag has {im.dtype}; they must be the same")
+    if re._data.dtype not in (np.float32, np.float64):
+        raise TypeError(f"complex: real and imag must be float32 or float64, got {re.dtype}")
+    try:
+        np.broadcast_shapes(re.shape, im.shape)
+    except ValueError:
+        raise ValueError(f"complex: shapes real={re.shape} and imag={im.shape} are not broadcast-compatible") from None
+    return _complex_of(re, im)
 
 
 @core.dispatchable   # a RaggedTensor takes it over (ragged registers the handler)
 def conj(x, name=None):
     """The complex conjugate of ``x``; a real tensor comes back unchanged (TF's ``tf.math.conj``).
-    Not differentiable for complex ``x``.
+    Differentiable (TF's gradient: the conjugate of the incoming one).
 
     >>> wb.math.conj(wb.constant([1 + 2j])).numpy()
     array([1.-2.j])
@@ -386,7 +443,7 @@ def get_static_value(tensor, partial=False):
         return None
     if isinstance(tensor, Tensor):
         return tensor.numpy()
-    if isinstance(tensor, (np.ndarray, np.generic, int, float, bool, complex, list, tuple)):
+    if isinstance(tensor, (np.ndarray, np.generic, int, float, bool, builtins.complex, list, tuple)):
         return np.asarray(tensor)
     raise TypeError(f"get_static_value: tensor must be a Tensor, got {type(tensor).__name__}")
 
@@ -794,36 +851,39 @@ def _complex_part(x, opname):
 @core.dispatchable   # a RaggedTensor takes it over (ragged registers the handler)
 def real(input, name=None):
     """The real part of ``input``; a real tensor comes back unchanged (TF's ``tf.math.real``).
-    Not differentiable for complex ``input`` (the tapes carry real tensors).
+    Differentiable (TF's gradient: ``complex(g, 0)``).
 
     >>> wb.math.real(wb.constant([1 + 2j, -3 - 1j], wb.complex64)).numpy()
     array([ 1., -3.], dtype=float32)
     """
     x = _complex_part(input, "real")
-    return core.wrap(x.xp.real(x._data).copy()) if x.dtype.kind == "c" else x
+    return apply(_real_op, (x,)) if x.dtype.kind == "c" else x
 
 
 @core.dispatchable   # a RaggedTensor takes it over (ragged registers the handler)
 def imag(input, name=None):
     """The imaginary part of ``input``; zeros of its dtype for a real tensor (TF's
-    ``tf.math.imag``). Not differentiable for complex ``input``.
+    ``tf.math.imag``). Differentiable (TF's gradient: ``complex(0, g)``).
 
     >>> wb.math.imag(wb.constant([1 + 2j, -3 - 1j], wb.complex64)).numpy()
     array([ 2., -1.], dtype=float32)
     """
     x = _complex_part(input, "imag")
-    return core.wrap(x.xp.imag(x._data).copy()) if x.dtype.kind == "c" else zeros_like(x)
+    return apply(_imag_op, (x,)) if x.dtype.kind == "c" else zeros_like(x)
 
 
 @core.dispatchable   # a RaggedTensor takes it over (ragged registers the handler)
 def angle(input, name=None):
     """The argument ``atan2(imag, real)`` of each entry (TF's ``tf.math.angle``): for a real
-    tensor ``pi`` where it is negative and 0 elsewhere. Not differentiable.
+    tensor ``pi`` where it is negative and 0 elsewhere. Differentiable for complex ``input``
+    (TF's gradient).
 
     >>> wb.math.angle([-2.0, 0.0, 3.0]).numpy()
     array([3.1415927, 0.       , 0.       ], dtype=float32)
     """
     x = _complex_part(input, "angle")
+    if x.dtype.kind == "c":
+        return apply(_angle_op, (x,))
     data = x.xp.angle(x._data)
     return core.wrap(data.astype(_dtypes.np_dtype(x.dtype).type(0).real.dtype, copy=False))
 
