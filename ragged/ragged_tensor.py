@@ -52,8 +52,8 @@ class RaggedTensor(core.CompositeTensor):
         if isinstance(values, RaggedTensor):
             return values, values.nrows_int()
         v = convert_to_tensor(values)
-        if v.ndim == 0:
-            raise ValueError("values must have rank >= 1, got a scalar")
+        if v.ndim == 0:   # TF 2.21: its StridedSlice kernel's error class
+            raise wb.errors.InvalidArgumentError(None, None, "values must have rank >= 1, got a scalar")
         return v, v.shape[0]
 
     @classmethod
@@ -74,6 +74,7 @@ class RaggedTensor(core.CompositeTensor):
     def from_value_rowids(cls, values, value_rowids, nrows=None, name=None, validate=True):
         """Row ``i`` holds the values whose ``value_rowids`` is ``i`` (ids sorted)."""
         values, nvals = cls._prepare_values(values)
+        _same_index_dtype(nrows, value_rowids, "nrows")
         part = RowPartition.from_value_rowids(_on_device(value_rowids, values, "from_value_rowids: value_rowids"), nrows, nvals, validate)
         return cls._build(values, part, _partition_dtype(value_rowids, values))
 
@@ -99,6 +100,8 @@ class RaggedTensor(core.CompositeTensor):
         is 0). ``values`` may be ragged: ``from_uniform_row_length(rt, 2)`` groups its rows in
         pairs, giving shape ``[nrows, 2, None, ...]``."""
         values, nvals = cls._prepare_values(values)
+        if isinstance(values, RaggedTensor):
+            _same_index_dtype(uniform_row_length, values.row_splits, "uniform_row_length")
         xp = values.flat_values.xp if isinstance(values, RaggedTensor) else values.xp
         part = RowPartition.from_uniform_row_length(uniform_row_length, nvals, nrows, validate, xp)
         dtype = values.row_splits_dtype if isinstance(values, RaggedTensor) else index_dtype(uniform_row_length)
@@ -607,6 +610,16 @@ def _is_nested_lengths(lengths):
     return (isinstance(lengths, (list, tuple)) and len(lengths) > 0
             and isinstance(lengths[0], (list, tuple, np.ndarray, Tensor))
             and np.ndim(lengths[0] if not isinstance(lengths[0], Tensor) else lengths[0].numpy()) == 1)
+
+
+def _same_index_dtype(value, like, what):
+    """TF converts ``value`` (a count) to the row partition's dtype: a tensor of the other
+    integer dtype is its ValueError."""
+    have, want = getattr(value, "dtype", None), getattr(like, "dtype", None)
+    if isinstance(value, Tensor) and have != want and want is not None and {np.dtype(have), np.dtype(want)} == {
+            np.dtype(np.int32), np.dtype(np.int64)}:
+        raise ValueError(f"{what}: Tensor conversion requested dtype {np.dtype(want)} for Tensor with dtype "
+                         f"{np.dtype(have)} (the row partition's dtype)")
 
 
 def _partition_dtype(index, values):

@@ -521,3 +521,16 @@ def test_partitions_of_other_dtypes_are_value_errors(build):
 def test_from_tensor_float_lengths_is_a_type_error():
     with pytest.raises(TypeError):   # TF 2.21: "Argument `tensor` (name: lengths) must be of type integer."
         RT.from_tensor([[1.0, 2.0], [3.0, 4.0]], lengths=[1.5, 2])
+
+
+def test_counts_of_the_other_index_dtype():
+    ids32 = wb.constant([0, 0, 0, 1, 1, 1], wb.int32)
+    with pytest.raises(ValueError, match="requested dtype int32"):   # TF 2.21's words
+        RT.from_value_rowids([1, 2, 3, 4, 5, 6], ids32, nrows=wb.constant(4, wb.int64))
+    _same(RT.from_value_rowids([1, 2, 3, 4, 5, 6], ids32, nrows=wb.constant(4, wb.int32)),
+          [[1, 2, 3], [4, 5, 6], [], []], (4, None), np.int32)
+    inner = ragged.constant([[1], [2], [3], [4]], row_splits_dtype=wb.int32)
+    with pytest.raises(ValueError, match="requested dtype int32"):
+        RT.from_uniform_row_length(inner, wb.constant(2, wb.int64))
+    with pytest.raises(InvalidArgumentError):   # TF 2.21: its StridedSlice error for scalar values
+        RT.from_row_splits(5, [0, 1])
