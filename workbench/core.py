@@ -27,7 +27,7 @@ import warnings
 import numpy as np
 
 from . import backend
-from .errors import InvalidArgumentError, OperatorNotAllowedInGraphError, argcheck
+from .errors import InvalidArgumentError, OperatorNotAllowedInGraphError, OpError, argcheck
 from .backend import Device
 from .dtypes import DType, as_dtype, np_dtype, of_array
 from .tensor_shape import TensorShape
@@ -839,8 +839,24 @@ def dispatchable(fn):
                 if handler is None:
                     raise TypeError(f"{fn.__name__} does not support {type(a).__name__} arguments")
                 return handler(*args, **kwargs)
-        return fn(*args, **kwargs)
+        try:
+            return fn(*args, **kwargs)
+        except OpError as exc:
+            # in a wb.function's trace, a kernel's error of an op the function's own code calls
+            # raises where its result is used (TF prunes the ops nothing uses); ops TF runs
+            # anyway (checks, as its automatic control dependencies do) raise at once
+            defer = getattr(_state.tracer, "defer", None)
+            if defer is None or fn.__name__ in _RUN_UNUSED or sys._getframe(1).f_code.co_filename.startswith(
+                    _OUR_ROOTS):
+                raise
+            deferred = defer(exc)
+            if deferred is None:   # a use of an earlier op's deferred error
+                raise
+            return deferred
     return wrapper
+
+
+_RUN_UNUSED = frozenset(["check_numerics"])   # stateful in TF: they run though nothing uses them
 
 
 def convert_to_tensor(value, dtype=None, dtype_hint=None, name=None) -> Tensor:
