@@ -137,3 +137,82 @@ def test_an_op_on_a_value_the_data_sizes_keeps_the_open_size():
         assert wb.reduce_sum(y, axis=1).shape.as_list() == [None]
         return y
     np.testing.assert_array_equal(f(X).numpy(), 2.0 * np.argwhere(X > 0))
+
+
+# -- ops whose results nothing uses (TF prunes them from the graph) -------------------------
+def test_an_unused_op_s_kernel_error_does_not_raise_and_replays_skip_it():
+    # TF's "Introduction to graphs" guide: eager raises, the tf.function returns x
+    calls = []
+
+    @wb.function
+    def f(x):
+        calls.append(1)
+        wb.gather(x, [1])   # unused
+        return x * 2.0
+    with pytest.raises(wb.errors.InvalidArgumentError):
+        wb.gather(wb.constant([0.0]), [1])
+    np.testing.assert_array_equal(f(wb.constant([0.0])).numpy(), [0.0])
+    np.testing.assert_array_equal(f(wb.constant([3.0])).numpy(), [6.0])   # TF: [6.]
+    assert len(calls) == 1 and f.get_concrete_function(wb.constant([0.0])).ops == ("multiply",)
+    np.testing.assert_array_equal(f(wb.constant([3.0, 4.0])).numpy(), [6.0, 8.0])
+
+
+def _gather_then(use):
+    @wb.function
+    def f(x):
+        y = wb.gather(x, [1])
+        return use(x, y)
+    return f
+
+
+@pytest.mark.parametrize("use", [
+    lambda x, y: y,                              # a result of the function
+    lambda x, y: y + x,                          # a later op
+    lambda x, y: wb.concat([x, y], 0),           # a later op (one that could defer its own errors)
+    lambda x, y: (y.numpy(), x)[1],              # its value read
+    lambda x, y: (wb.print(y), x)[1],            # printed
+], ids=["returned", "added", "concat", "numpy", "printed"])
+def test_a_used_result_raises_the_kernel_error(use):
+    with pytest.raises(wb.errors.InvalidArgumentError, match=r"indices\[0\] = 1 is not in \[0, 1\)"):
+        _gather_then(use)(wb.constant([0.0]))
+
+
+def test_assigning_the_result_to_a_variable_raises_the_kernel_error():
+    v = wb.Variable([5.0])
+
+    @wb.function
+    def f(x):
+        v.assign(wb.gather(x, [1]))
+        return x
+    with pytest.raises(wb.errors.InvalidArgumentError):
+        f(wb.constant([0.0]))
+    np.testing.assert_array_equal(v.numpy(), [5.0])
+
+
+def test_a_control_dependency_on_the_result_does_not_raise_as_in_tf():
+    # TF 2.21 returns [0.] here (the dependency does not make the pruned gather run)
+    @wb.function
+    def f(x):
+        y = wb.gather(x, [1])
+        with wb.control_dependencies([y]):
+            return wb.identity(x)
+    np.testing.assert_array_equal(f(wb.constant([0.0])).numpy(), [0.0])
+
+
+def test_a_check_runs_though_nothing_uses_it_as_in_tf():
+    # TF runs check_numerics (stateful: its automatic control dependencies) and raises
+    @wb.function
+    def f(x):
+        wb.debugging.check_numerics(x / 0.0, "boom")
+        return x
+    with pytest.raises(wb.errors.InvalidArgumentError, match="boom"):
+        f(wb.constant([0.0]))
+
+
+def test_bad_arguments_still_raise_while_tracing():
+    @wb.function
+    def f(x):
+        wb.gather(x, [[0.5]])   # not integer indices: TF's TypeError when the graph is built
+        return x
+    with pytest.raises(TypeError):
+        f(wb.constant([0.0]))

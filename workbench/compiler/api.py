@@ -50,7 +50,7 @@ from ..ops.shape import identity
 from ..tensor_shape import TensorShape, TensorSpec, _dtype_name
 from .signature import (Placeholder, covers, describe, output_shapes, placeholder, plain, relax,
                         release_placeholders, repeats, signature, stand_in)
-from .trace import Tracer, tensor_leaves
+from .trace import KernelError, Tracer, tensor_leaves
 
 __all__ = ["function", "Function", "ConcreteFunction", "run_functions_eagerly", "functions_run_eagerly",
            "RetracingWarning", "UnreplayableWarning"]
@@ -424,6 +424,9 @@ class Function:
             tracer.let_go()
             release_placeholders(inputs)
             release_placeholders(tracer.derived)
+        for leaf in tensor_leaves(result):   # a result an op's kernel error stands for raises it
+            if type(leaf._data) is KernelError:
+                raise leaf._data.error
         result = _as_outputs(result, variables=False)   # variables: read by each run's outputs
         self._runs += 1
         if concrete is None:

@@ -170,6 +170,7 @@ class Tracer(core.Listener):
         # None for an entry the arguments decide, or an int or None for a scalar): the shape
         # of an argument with open sizes (wb.shape(x)), and what ops compute from it
         self.values: dict = {}
+        self.deferred: list = []   # the kernel errors of ops whose results raise them where used
 
     # -- bookkeeping ---------------------------------------------------------------
     def _mark(self, t):
@@ -255,7 +256,11 @@ class Tracer(core.Listener):
 
     def defer(self, error):
         """A tensor standing for the result of an op whose kernel raised ``error`` (see
-        :class:`KernelError`); the core's op wrappers hand it to the function's code."""
+        :class:`KernelError`), which the core's op wrappers hand to the function's code; None
+        where ``error`` is an earlier op's, raised by a use of its result."""
+        if any(e is error for e in self.deferred):
+            return None
+        self.deferred.append(error)
         t = Tensor.__new__(Tensor)
         t._data = KernelError(error)
         t._tid = 0
