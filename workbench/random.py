@@ -67,7 +67,7 @@ from .ops.sampling import (
     sample_gamma, sample_gamma_tf, sample_normal, sample_poisson, sample_poisson_tf, sample_uniform, stream,
 )
 from .ops.indexing import gather
-from .ops.shape import stack
+from .ops.shape import concat, stack
 
 __all__ = [
     "Algorithm", "Generator", "categorical", "create_rng_state", "experimental", "fold_in", "gamma",
@@ -1394,3 +1394,155 @@ def stateless_parameterized_truncated_normal(shape, seed, means=0.0, stddevs=1.0
     z = stats.truncnorm.ppf(u, (lo - mu) / sd, (hi - mu) / sd)
     x = np.clip(mu + sd * z, lo, hi)
     return core.wrap(x.astype(dtypes.np_dtype(dt)))
+
+
+# ---------------------------------------------------------------------------
+# tf.random.experimental.index_shuffle: TF's RandomIndexShuffle kernel, a cycle-walking
+# permutation (Black and Rogaway) whose block cipher is Simon (Beaulieu et al., 2013) reduced
+# to 4 rounds, on a block of 2W bits: the smallest even number of bits that holds max_index
+# (as ceil(log2(max_index)) in doubles), at least 16. The key is three 32-bit words: a fixed
+# first word (TF's Python wrapper prepends it to the [2] seed), then the seed's low words.
+
+_INDEX_SHUFFLE_PAD = 498247692     # the word TF's index_shuffle puts before the seed
+_INDEX_SHUFFLE_ROUNDS = 4
+_SIMON_C = 0xFFFFFFFC
+_SIMON_Z = 0x7369F885192C0EF5
+_INDEX_DTYPES = ("int32", "uint32", "int64", "uint64")
+
+
+def _simon_round_keys(key, half):
+    """The round keys of Simon with ``half``-bit words (TF's key schedule, any word size)."""
+    mask = (1 << half) - 1
+
+    def rotr(x, r):
+        return ((x >> r) | (x << (half - r))) & mask
+    keys, z = [k & mask for k in key], _SIMON_Z & mask
+    for i in range(3, _INDEX_SHUFFLE_ROUNDS):
+        keys.append((_SIMON_C & mask) ^ (z & 1) ^ keys[i - 3] ^ rotr(keys[i - 1], 3) ^ rotr(keys[i - 1], 4))
+        z >>= 1
+    return keys
+
+
+def _simon_encrypt(values, round_keys, half):
+    """One Simon encryption of each 2*half-bit block of ``values`` (uint64 array)."""
+    mask = np.uint64((1 << half) - 1)
+    h = np.uint64(half)
+
+    def rotl(x, r):
+        return ((x << np.uint64(r)) | (x >> (h - np.uint64(r)))) & mask
+
+    def f(x):
+        return (rotl(x, 1) & rotl(x, 8)) ^ rotl(x, 2)
+    left, right = (values >> h) & mask, values & mask
+    for i in range(0, len(round_keys), 2):
+        left = left ^ f(right) ^ np.uint64(round_keys[i])
+        right = right ^ f(left) ^ np.uint64(round_keys[i + 1])
+    return (left << h) | right
+
+
+def _index_shuffle_one(index, key, max_index):
+    """The positions of ``index`` (uint64 array) in the permutation of ``[0, max_index]``."""
+    if max_index == 0:
+        return np.zeros_like(index)
+    bits = int(np.ceil(np.log2(np.float64(max_index))))
+    bits = max(bits + bits % 2, 16)
+    half = min(bits, 64) // 2
+    round_keys = _simon_round_keys(key, half)
+    out = _simon_encrypt(index, round_keys, half)
+    over = out > np.uint64(max_index)
+    while over.any():   # cycle walking: encrypt again until the value falls in range
+        out[over] = _simon_encrypt(out[over], round_keys, half)
+        over = out > np.uint64(max_index)
+    return out
+
+
+def _index_shuffle_fwd(xp, index, seed, max_index):
+    index, seed, max_index = (backend.to_numpy(a) for a in (index, seed, max_index))
+    n = max(index.size, max_index.size, seed.size // 3)
+    if not (index.ndim == 0 or (index.ndim == 1 and index.shape[0] == n)):
+        raise InvalidArgumentError(None, None, "Index bust be a scalar or vector.")   # TF's words
+    if not ((seed.ndim == 1 and seed.shape[0] == 3) or (seed.ndim == 2 and seed.shape == (n, 3))):
+        raise InvalidArgumentError(None, None, f"Seed must be a vector of size [3] or a matrix of size [{n}, 3] "
+                                               f"but got [{','.join(str(d) for d in seed.shape)}].")
+    if not (max_index.ndim == 0 or (max_index.ndim == 1 and max_index.shape[0] == n)):
+        raise InvalidArgumentError(None, None, "Maxval must be a scalar or a vector of the same size as index "
+                                               f"but got [{','.join(str(d) for d in max_index.shape)}]")
+    idx = np.broadcast_to(index, (n,)).astype(np.int64 if index.dtype.kind == "i" else np.uint64)
+    top = np.broadcast_to(max_index, (n,)).astype(idx.dtype)
+    if idx.dtype.kind == "i" and (idx < 0).any():
+        raise InvalidArgumentError(None, None, f"index must be >= 0 but was {int(idx[idx < 0][0])}")
+    if (top < idx).any():
+        i = int(np.argmax(top < idx))
+        raise InvalidArgumentError(None, None, f"max_index must be >= index, but {int(top[i])} < {int(idx[i])}")
+    words = (seed.reshape(-1, 3).astype(np.int64 if seed.dtype.kind == "i" else np.uint64)
+             .astype(np.uint64) & np.uint64(0xFFFFFFFF))
+    words = np.broadcast_to(words, (n, 3))
+    out = np.empty(n, dtype=np.uint64)
+    groups: dict = {}
+    for i in range(n):   # one cipher per (key, max_index): the usual call has a single group
+        groups.setdefault((tuple(int(w) for w in words[i]), int(top[i])), []).append(i)
+    for (key, top_i), rows in groups.items():
+        out[rows] = _index_shuffle_one(idx[rows].astype(np.uint64), list(key), top_i)
+    shape = () if index.ndim == 0 and seed.ndim == 1 and max_index.ndim == 0 else (n,)
+    return out.astype(index.dtype).reshape(shape)
+
+
+def _tf_type_name(dtype) -> str:
+    """TF's DataTypeString of ``dtype`` (the name its kernels' messages use)."""
+    return {"float32": "float", "float64": "double", "float16": "half"}.get(dtype.name, dtype.name)
+
+
+_INDEX_SHUFFLE_OP = core.defop("random_index_shuffle", _index_shuffle_fwd, dtypes="integer")
+
+
+def index_shuffle(index, seed, max_index):
+    """The position of ``index`` in a pseudorandom permutation of ``[0, max_index]`` fixed by
+    ``seed`` (shape [2]); TF's ``tf.random.experimental.index_shuffle``, with TF's numbers.
+    ``index`` and ``max_index`` are scalars or vectors of one integer dtype (int32, uint32,
+    int64, uint64); the result has ``index``'s dtype.
+
+    >>> wb.random.experimental.index_shuffle(wb.range(4), seed=[5, 9], max_index=3).numpy()
+    array([2, 0, 1, 3], dtype=int32)
+    """
+    index = convert_to_tensor(index)
+    if index.dtype.name not in _INDEX_DTYPES:
+        raise InvalidArgumentError(None, None, f"Value for attr 'dtype' of {_tf_type_name(index.dtype)} is not in "
+                                               f"the list of allowed values: {', '.join(_INDEX_DTYPES)}")
+    if isinstance(max_index, Tensor):
+        if max_index.dtype != index.dtype:
+            raise InvalidArgumentError(None, None, f"index_shuffle: max_index must have index's dtype "
+                                                   f"{index.dtype.name}, got {max_index.dtype.name}")
+    else:
+        max_index = convert_to_tensor(max_index, dtype=index.dtype)
+    seed = convert_to_tensor(seed)
+    if seed.dtype.name not in _INDEX_DTYPES:
+        raise InvalidArgumentError(None, None, f"Value for attr 'Tseed' of {_tf_type_name(seed.dtype)} is not in "
+                                               f"the list of allowed values: {', '.join(_INDEX_DTYPES)}")
+    # TF's wrapper prepends one word along the seed's first dimension (for a [n, 2] seed that
+    # adds a row, which the kernel then rejects, as TF 2.21 does)
+    pad = np.full((1,) + tuple(seed.shape[1:]), _INDEX_SHUFFLE_PAD, dtype=dtypes.np_dtype(seed.dtype))
+    seed = concat([core.wrap_constant(pad), seed], axis=0)
+    return core.apply(_INDEX_SHUFFLE_OP, (index, seed, max_index))
+
+
+def stateless_shuffle(value, seed, alg="auto_select", name=None):
+    """``value`` with its first dimension permuted as a function of ``seed`` (shape [2]);
+    TF's ``tf.random.experimental.stateless_shuffle``, with TF's order (its Fisher-Yates
+    shuffle on the Philox stream of the seed) for up to 65537 rows.
+
+    >>> wb.random.experimental.stateless_shuffle(wb.constant([[1, 2], [3, 4], [5, 6]]), seed=[8, 9]).numpy()
+    array([[5, 6],
+           [1, 2],
+           [3, 4]], dtype=int32)
+    """
+    _check_alg(alg)
+    x = convert_to_tensor(value)
+    if x.ndim == 0:
+        raise ValueError("stateless_shuffle: value must have at least one dimension, got a scalar")
+    n = x.shape[0]
+    perm = draw(_StatelessSource(seed), lambda st: st.shuffle_permutation(n))
+    return gather(x, perm)
+
+
+experimental.index_shuffle = index_shuffle
+experimental.stateless_shuffle = stateless_shuffle

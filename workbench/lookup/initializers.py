@@ -74,13 +74,17 @@ class TextFileInitializer:
             if not isinstance(index, (int, np.integer)) or index < TextFileIndex.WHOLE_LINE:
                 raise ValueError(f"`{arg}` must be >= -2, received {index!r}")
         if key_index == TextFileIndex.LINE_NUMBER and self._key_dtype not in (dtypes.int64, dtypes.int32):
-            raise ValueError(f"`key_dtype` must be int64 if `key_index` is -1, received: <dtype: '{self._key_dtype.name}'>")
+            raise ValueError(f"`key_dtype` must be int64 if `key_index` is -1, "
+                             f"received: <dtype: '{self._key_dtype.name}'>")
         if key_index == TextFileIndex.WHOLE_LINE and self._key_dtype != dtypes.string:
-            raise ValueError(f"`key_dtype` must be string if `key_index` is -2, received: <dtype: '{self._key_dtype.name}'>")
+            raise ValueError(f"`key_dtype` must be string if `key_index` is -2, "
+                             f"received: <dtype: '{self._key_dtype.name}'>")
         if value_index == TextFileIndex.LINE_NUMBER and self._value_dtype != dtypes.int64:
-            raise ValueError(f"`value_dtype` must be int64 if `value_index` is -1, received: <dtype: '{self._value_dtype.name}'>")
+            raise ValueError(f"`value_dtype` must be int64 if `value_index` is -1, "
+                             f"received: <dtype: '{self._value_dtype.name}'>")
         if value_index == TextFileIndex.WHOLE_LINE and self._value_dtype != dtypes.string:
-            raise ValueError(f"`value_dtype` must be string if `value_index` is -2, received: <dtype: '{self._value_dtype.name}'>")
+            raise ValueError(f"`value_dtype` must be string if `value_index` is -2, "
+                             f"received: <dtype: '{self._value_dtype.name}'>")
         if vocab_size is not None and vocab_size <= 0:
             raise ValueError(f"`vocab_size` must be > 0, received {vocab_size}")
         self._key_index, self._value_index = int(key_index), int(value_index)

@@ -213,7 +213,8 @@ class StaticVocabularyTable(_Table):
                 or num_oov_buckets <= 0:
             raise ValueError("`num_oov_buckets` must be > 0; use StaticHashTable.")
         if initializer is not None and initializer.value_dtype != dtypes.int64:
-            raise TypeError(f"Invalid `value_dtype`, expected {_shown(dtypes.int64)} but got {_shown(initializer.value_dtype)}.")
+            raise TypeError(f"Invalid `value_dtype`, expected {_shown(dtypes.int64)} but got "
+                            f"{_shown(initializer.value_dtype)}.")
         if initializer is None and lookup_key_dtype is None:
             raise ValueError("StaticVocabularyTable: without an initializer, lookup_key_dtype is required")
         key_dtype = dtypes.as_dtype(lookup_key_dtype) if lookup_key_dtype is not None else initializer.key_dtype
