@@ -495,3 +495,55 @@ def test_dormand_prince_float64_accuracy_structures_and_gradients():
         ode.DormandPrince(max_num_steps=3).solve(lambda t, y: -y, 0.0, y0, solution_times=[5.0])
     with pytest.raises(ValueError, match="non-decreasing"):
         ode.DormandPrince().solve(lambda t, y: -y, 0.0, y0, solution_times=[2.0, 1.0])
+
+
+def test_bdf_solves_stiff_problems():
+    from scipy.integrate import solve_ivp
+    ode = tfm.ode
+
+    def rober(t, y):
+        return wb.stack([-0.04 * y[0] + 1e4 * y[1] * y[2], 0.04 * y[0] - 1e4 * y[1] * y[2] - 3e7 * y[1] ** 2,
+                         3e7 * y[1] ** 2])
+
+    times = [1e-2, 1.0, 100.0, 1e4]
+    r = ode.BDF().solve(rober, 0.0, wb.constant([1.0, 0.0, 0.0], wb.float64), solution_times=times)
+    ref = solve_ivp(lambda t, y: [-0.04 * y[0] + 1e4 * y[1] * y[2], 0.04 * y[0] - 1e4 * y[1] * y[2] - 3e7 * y[1] ** 2,
+                                  3e7 * y[1] ** 2], (0, 1e4), [1, 0, 0], method="Radau", rtol=1e-10, atol=1e-14,
+                    t_eval=times)
+    np.testing.assert_allclose(_np(r.states), ref.y.T, rtol=5e-3, atol=1e-6)
+    np.testing.assert_allclose(_np(r.times), times)
+    # TFP 0.25's answer at t = 1e4 (rtol 1e-3): both within the tolerance of the reference
+    np.testing.assert_allclose(_np(r.states)[-1, 0], 0.10719344699183796, rtol=5e-3)
+    tight = ode.BDF(rtol=1e-7, atol=1e-12).solve(rober, 0.0, wb.constant([1.0, 0.0, 0.0], wb.float64),
+                                                 solution_times=times)
+    np.testing.assert_allclose(_np(tight.states), ref.y.T, rtol=2e-5, atol=1e-10)
+    # a stiff linear problem with a closed form: y' = -1000 (y - cos t)
+    lam = 1000.0
+
+    def exact(t):
+        return (lam ** 2 * np.cos(t) + lam * np.sin(t)) / (lam ** 2 + 1) - lam ** 2 / (lam ** 2 + 1) * np.exp(-lam * t)
+
+    r = ode.BDF(rtol=1e-6, atol=1e-9).solve(lambda t, y: -lam * (y - wb.cos(t)), 0.0,
+                                            wb.constant([0.0], wb.float64), solution_times=[0.5, 1.0, 3.0])
+    np.testing.assert_allclose(_np(r.states)[:, 0], exact(np.array([0.5, 1.0, 3.0])), rtol=1e-5)
+    assert int(_np(r.diagnostics.num_ode_fn_evaluations)) < 2000       # an explicit method needs ~10^4
+    # a list state with a given Jacobian, ChosenBySolver, continuing from the internal state
+    jac_calls = []
+
+    def jacobian(t, y):
+        jac_calls.append(t)
+        return wb.constant([[-2.0, 1.0], [1.0, -2.0]], wb.float64)
+
+    r = ode.BDF().solve(lambda t, y: [-2.0 * y[0] + y[1], y[0] - 2.0 * y[1]], 0.0,
+                        [wb.constant(1.0, wb.float64), wb.constant(0.0, wb.float64)],
+                        solution_times=ode.ChosenBySolver(1.0), jacobian_fn=jacobian)
+    assert jac_calls and float(_np(r.times)[-1]) == 1.0 and _np(r.times)[0] > 0.0
+    want = 0.5 * np.array([np.exp(-1.0) + np.exp(-3.0), np.exp(-1.0) - np.exp(-3.0)])
+    np.testing.assert_allclose([float(_np(p)[-1]) for p in r.states], want, rtol=5e-3)
+    later = ode.BDF().solve(lambda t, y: [-2.0 * y[0] + y[1], y[0] - 2.0 * y[1]], 1.0,
+                            r.solver_internal_state.current_state,
+                            solution_times=[2.0], previous_solver_internal_state=r.solver_internal_state)
+    want = 0.5 * np.array([np.exp(-2.0) + np.exp(-6.0), np.exp(-2.0) - np.exp(-6.0)])
+    np.testing.assert_allclose([float(_np(p)[0]) for p in later.states], want, rtol=5e-3)
+    with pytest.raises(wb.errors.InvalidArgumentError, match="max_num_steps"):
+        ode.BDF(max_num_steps=2).solve(rober, 0.0, wb.constant([1.0, 0.0, 0.0], wb.float64), solution_times=[1e4])

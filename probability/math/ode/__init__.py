@@ -1,7 +1,8 @@
-"""Initial-value problems with ``tfp.math.ode``'s API: the ``DormandPrince`` solver, ``Results``,
-``ChosenBySolver`` and ``Diagnostics``. (TFP's stiff ``BDF`` solver is not provided.)"""
+"""Initial-value problems with ``tfp.math.ode``'s API: the ``DormandPrince`` and (stiff) ``BDF``
+solvers, ``Results``, ``ChosenBySolver`` and ``Diagnostics``."""
 
+from .bdf import BDF
 from .base import ChosenBySolver, Diagnostics, Results, Solver
 from .dormand_prince import DormandPrince
 
-__all__ = ["DormandPrince", "Solver", "Results", "ChosenBySolver", "Diagnostics"]
+__all__ = ["BDF", "DormandPrince", "Solver", "Results", "ChosenBySolver", "Diagnostics"]
