@@ -168,6 +168,12 @@ def test_reduce_kahan_sum_keeps_the_lost_digits():
     k = tfm.reduce_kahan_sum(x, keepdims=True)
     assert _np(k.total).shape == (1, 1)
     np.testing.assert_allclose(float(_np(k.total)[0, 0]), math.fsum(map(float, x.ravel())), rtol=1e-7)
+    v = wb.constant(x[:, :5].astype(np.float64))
+    with wb.GradientTape() as tape:
+        tape.watch(v)
+        weighted = wb.reduce_sum(tfm.reduce_kahan_sum(v * v, axis=0).total * wb.constant([1.0, 2.0, 3.0, 4.0, 5.0],
+                                                                                        wb.float64))
+    np.testing.assert_allclose(_np(tape.gradient(weighted, v)), 2 * x[:, :5] * np.arange(1.0, 6.0), rtol=1e-12)
 
 
 def test_scan_associative_matches_a_sequential_scan():

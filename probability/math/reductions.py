@@ -90,7 +90,8 @@ def _combine(xp, t1, c1, t2, c2):
 
 def reduce_kahan_sum(input_tensor, axis=None, keepdims=False, name=None):
     """Compensated summation over ``axis``, pairwise in a tree of compensated sums; returns
-    ``Kahan(total, correction)`` with the sum ``total - correction`` (not differentiable).
+    ``Kahan(total, correction)`` with the sum ``total - correction``. The total differentiates as
+    a sum (the correction does not).
 
     >>> reduce_kahan_sum(wb.constant([1e8, 1., -1e8, 3.])).total.numpy()
     4.0
@@ -117,4 +118,13 @@ def reduce_kahan_sum(input_tensor, axis=None, keepdims=False, name=None):
     if keepdims:
         shape = [1 if a in axes else x.shape[a] for a in range(x.ndim)]
         total, comp = total.reshape(shape), comp.reshape(shape)
-    return Kahan(wb.convert_to_tensor(xp.asarray(total)), wb.convert_to_tensor(xp.asarray(comp)))
+    total_t = wb.convert_to_tensor(xp.asarray(total))
+    kept_shape = [1 if a in axes else x.shape[a] for a in range(x.ndim)]
+
+    @wb.custom_gradient
+    def _total(t):
+        def grad(dy):
+            # the total is a sum: every element gets the incoming gradient
+            return wb.broadcast_to(wb.reshape(dy, kept_shape), list(x.shape))
+        return total_t, grad
+    return Kahan(_total(x), wb.convert_to_tensor(xp.asarray(comp)))
