@@ -30,6 +30,7 @@ class ForwardAccumulator(core.Listener):
         if len(flat_p) != len(flat_t):
             raise ValueError(f"ForwardAccumulator: {len(flat_p)} primals but {len(flat_t)} tangents")
         self._tangents: dict[int, Tensor] = {}
+        self._held: dict[int, Tensor] = {}   # the tangents of integer primals
         for i, (p, t) in enumerate(zip(flat_p, flat_t)):
             if not isinstance(p, Tensor):
                 raise TypeError(f"ForwardAccumulator: primals[{i}] must be a tensor or variable, "
@@ -41,11 +42,12 @@ class ForwardAccumulator(core.Listener):
             if t.dtype != p.dtype:
                 raise TypeError(f"ForwardAccumulator: tangents[{i}] has dtype {t.dtype}, "
                                 f"primals[{i}] has dtype {p.dtype}")
-            if p._data.dtype.kind not in "fc":
-                raise TypeError(f"ForwardAccumulator: primals[{i}] has dtype {p.dtype}; "
-                                "only floating and complex tensors have tangents")
             if not p._tid:
                 p._tid = core.new_id()
+            if p._data.dtype.kind not in "fc":
+                # TF: an integer primal's tangent is its own jvp, but reaches no op
+                self._held[p._tid] = t
+                continue
             self._tangents[p._tid] = t
         self._active = False
 
@@ -100,7 +102,11 @@ class ForwardAccumulator(core.Listener):
             if isinstance(p, core.CompositeTensor):
                 parts = [one(c) for c in p.components()]
                 return p.from_components(parts) if all(x is not None for x in parts) else None
-            t = self._tangents.get(p._tid) if p._tid else None
+            t = None
+            if p._tid:
+                t = self._tangents.get(p._tid)
+                if t is None:
+                    t = self._held.get(p._tid)
             if t is None and mode is UnconnectedGradients.ZERO:
                 t = core.wrap_constant(p.xp.zeros(p.shape, p.dtype))
             return t

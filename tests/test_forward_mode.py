@@ -74,9 +74,14 @@ def test_tangent_must_match_primal():
         ForwardAccumulator(x, wb.constant(np.array([1.0, 2.0])))
     with pytest.raises(ValueError, match="tangents"):
         ForwardAccumulator([x, x], [wb.constant([1.0, 2.0])])
-    # an integer primal has no tangent (TF is silent; refusing it loudly is our choice)
-    with pytest.raises(TypeError, match="floating"):
-        ForwardAccumulator(wb.constant([1, 2]), wb.constant([1, 1]))
+    # TF 2.21: an integer primal's tangent is its own jvp but reaches no op
+    a, b = wb.constant([1, 2]), wb.constant([1.0, 2.0], dtype=wb.float64)
+    with ForwardAccumulator([a, b], [wb.constant([1, 1]), wb.constant([3.0, 4.0], dtype=wb.float64)]) as acc:
+        y = wb.cast(a, wb.float64) * b
+        z = a + 1
+    np.testing.assert_array_equal(acc.jvp(y).numpy(), [3.0, 8.0])
+    assert acc.jvp(z) is None
+    np.testing.assert_array_equal(acc.jvp(a).numpy(), [1, 1])
 
 
 def test_hessian_vector_product_forward_over_backward():

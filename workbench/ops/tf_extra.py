@@ -1062,9 +1062,11 @@ def _zeta_vjp(g, ans, x, q):
 
 
 def _zeta_jvp(ts, ans, x, q):
-    if ts[0] is not None:
-        raise LookupError("zeta: no derivative with respect to x (TF defines it in q only)")
-    return None if ts[1] is None else ts[1] * (-x) * zeta(x + 1.0, q)
+    # TF's forward mode (the transpose of the gradient): x's tangent counts as 0, and the
+    # result is connected (zeros) even with x's alone
+    if ts[1] is None:
+        return zeros_like(ans)
+    return ts[1] * (-x) * zeta(x + 1.0, q)
 
 
 _zeta_op = defop("zeta", lambda xp, x, q: _sp(xp).zeta(x, q).astype(x.dtype, copy=False),
