@@ -39,6 +39,17 @@ def _required_positional(fn, where):
     return names, varargs
 
 
+def _shape_tensors(shapes):
+    """A TensorShape, or a list / dict / StructTuple of them, as int32 tensors in that structure."""
+    if isinstance(shapes, wb.TensorShape):
+        return wb.constant(np.asarray(shapes.as_list(), dtype=np.int32).reshape(-1))
+    if isinstance(shapes, dict):
+        return type(shapes)((k, _shape_tensors(v)) for k, v in shapes.items())
+    if hasattr(shapes, "_fields"):
+        return type(shapes)(*[_shape_tensors(v) for v in shapes])
+    return [_shape_tensors(v) for v in shapes]
+
+
 def _explicit_name(d):
     """The name the user gave a distribution, or None for the family's default."""
     name = d.parameters.get("name") if isinstance(d, Distribution) else None
@@ -247,6 +258,14 @@ class JointDistribution(Distribution):
     @property
     def reparameterization_type(self):
         return self._structure([d.reparameterization_type for d in self._single_sample_distributions()])
+
+    def batch_shape_tensor(self):
+        """``batch_shape`` as int32 tensors, in the same structure."""
+        return _shape_tensors(self.batch_shape)
+
+    def event_shape_tensor(self):
+        """``event_shape`` as int32 tensors, one per part."""
+        return _shape_tensors(self.event_shape)
 
     def is_scalar_event(self):
         return self._structure([d.event_shape == () for d in self._single_sample_distributions()])

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import collections
 
+import workbench as wb
+
 from .joint_distribution import JointDistribution
 
 __all__ = ["JointDistributionPinned"]
@@ -45,6 +47,40 @@ class JointDistributionPinned:
     @property
     def pins(self):
         return dict(self._pins)
+
+    @property
+    def name(self):
+        return "Pinned" + self._distribution.name
+
+    def _select_free(self, whole):
+        """The free parts of one of the model's structures (list, dict or StructTuple), in the same kind
+        of structure; an auto-batched model's single batch shape is passed through."""
+        if isinstance(whole, (wb.TensorShape, wb.Tensor)):
+            return whole
+        if isinstance(whole, dict):
+            return {k: v for k, v in whole.items() if k in self._free}
+        if hasattr(whole, "_fields"):
+            return self._struct(*[getattr(whole, k) for k in self._free])
+        names = [name for name, _ in self._distribution.resolve_graph()]
+        return [v for k, v in zip(names, whole) if k not in self._pins]
+
+    @property
+    def dtype(self):
+        return self._select_free(self._distribution.dtype)
+
+    @property
+    def batch_shape(self):
+        return self._select_free(self._distribution.batch_shape)
+
+    @property
+    def event_shape(self):
+        return self._select_free(self._distribution.event_shape)
+
+    def batch_shape_tensor(self):
+        return self._select_free(self._distribution.batch_shape_tensor())
+
+    def event_shape_tensor(self):
+        return self._select_free(self._distribution.event_shape_tensor())
 
     def _free_values(self, args, kwargs, method):
         if kwargs and args:
