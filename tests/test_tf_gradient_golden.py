@@ -339,7 +339,7 @@ def test_zeta_tangent_in_x_counts_as_zero():
     x, q = c64([1., 2.]), c64([2., 3.])
     with wb.autodiff.ForwardAccumulator([x, q], [c64([1., 1.]), c64([3., 4.])]) as acc:
         y = wb.math.zeta(x + 1, q)
-    np.testing.assert_allclose(acc.jvp(y).numpy(), [-1.21234142, -0.2378788], rtol=1e-8)   # TF 2.21
+    np.testing.assert_allclose(acc.jvp(y).numpy(), [-1.21234142, -0.2378788], rtol=5e-8)   # TF 2.21 (as printed)
     with wb.autodiff.ForwardAccumulator(x, c64([1., 1.])) as acc:
         y = wb.math.zeta(x + 1, q)
     np.testing.assert_array_equal(acc.jvp(y).numpy(), [0., 0.])   # TF 2.21: zeros, not None
