@@ -496,3 +496,44 @@ def test_lambertw_distribution_matches_tfp():
     sub = d[1:]
     assert sub.batch_shape == (1,)
     _close(sub.log_prob(x[1:]), [-2.04382333])
+
+
+def test_beta_quotient_matches_tfp():
+    d = tfd.BetaQuotient(f64([3.0, 1.5]), f64([0.5, 2.0]), f64(2.0), f64([1.2, 4.0]))
+    w = f64([[1.0], [1e-8], [1e6], [0.3], [2.2]])
+    _close(d.log_prob(w), [[0.06119382, -0.85275171], [-37.97474014, -9.43448343], [-40.74768665, -39.88588583],
+                           [-3.4016107, -0.97695234], [-1.77370907, -1.78564991]])
+    _close(d.mean(), [1.88571429, 2.14285714])
+    assert d.experimental_default_event_space_bijector().__class__.__name__ == "Exp"
+    _missing(d, "variance", "mode", "entropy")
+    with pytest.raises(NotImplementedError, match="cdf"):
+        d.cdf(f64(1.0))
+
+
+def test_beta_quotient_outside_and_at_one():
+    # TFP 0.25 gives NaN below 0 and at w = 1 when b0 + b1 <= 1; the density there is 0 and infinite
+    d = tfd.BetaQuotient(f64(0.3), f64(0.4), f64(0.5), f64(0.2))
+    _close(d.log_prob(f64([-1.0, 0.0, 1.0, 0.5])), [-np.inf, -np.inf, np.inf, -0.97768555])
+
+
+def test_beta_quotient_small_concentrations_against_scipy_hyp2f1():
+    import scipy.special as sp
+    a0, b0, a1, b1 = 0.05, 0.6, 0.08, 0.7
+    w = np.array([1e-6, 0.2, 0.9, 1.3, 50.0])
+    norm = -sp.betaln(a0, b0) - sp.betaln(a1, b1)
+    want = np.where(w <= 1, norm + sp.betaln(a0 + a1, b1) + (a0 - 1) * np.log(w)
+                    + np.log(sp.hyp2f1(a0 + a1, 1 - b0, a0 + a1 + b1, np.minimum(w, 1))),
+                    norm + sp.betaln(a0 + a1, b0) - (a1 + 1) * np.log(w)
+                    + np.log(sp.hyp2f1(a0 + a1, 1 - b1, a0 + a1 + b0, 1 / np.maximum(w, 1))))
+    got = tfd.BetaQuotient(f64(a0), f64(b0), f64(a1), f64(b1)).log_prob(f64(w)).numpy()
+    np.testing.assert_allclose(got, want, rtol=1e-8)
+
+
+def test_beta_quotient_draws_are_ratios_of_betas():
+    import scipy.stats as st
+    d = tfd.BetaQuotient(f64([3.0, 0.4]), f64([0.5, 0.7]), f64([2.0, 6.0]), f64([1.2, 0.45]))
+    x = d.sample(4000, seed=8).numpy()
+    rng = np.random.default_rng(0)
+    ref = rng.beta([3.0, 0.4], [0.5, 0.7], size=(4000, 2)) / rng.beta([2.0, 6.0], [1.2, 0.45], size=(4000, 2))
+    for j in range(2):
+        assert st.ks_2samp(x[:, j], ref[:, j]).pvalue > 1e-3

@@ -5,7 +5,7 @@ import numpy as np
 import scipy.special as sp
 import scipy.stats as st
 
-from probability.distributions import (Bates, ExpInverseGamma, ExponentiallyModifiedGaussian, FiniteDiscrete, GammaGamma,
+from probability.distributions import (Bates, BetaQuotient, ExpInverseGamma, ExponentiallyModifiedGaussian, FiniteDiscrete, GammaGamma,
                                        Inflated, LambertWDistribution, LambertWNormal, Normal, StudentT, Poisson, ProbitBernoulli, QuantizedDistribution, SigmoidBeta, TwoPieceNormal,
                                        TwoPieceStudentT, Zipf)
 
@@ -165,6 +165,21 @@ _LAMBERTW_T = _LambertWT(name="lambertw_t", shapes="delta, df")
 _LWT_DF, _LWT_SHIFT, _LWT_SCALE = np.array([5.0, 3.0, 30.0]), np.array([0.3, -1.0, 2.0]), np.array([2.0, 0.5, 1.0])
 
 
+class _BetaQuotient(st.rv_continuous):
+    """``X / Y`` for independent SciPy betas, from Pham-Gia's density with SciPy's ``hyp2f1``."""
+
+    def _pdf(self, w, a0, b0, a1, b1):
+        norm = -sp.betaln(a0, b0) - sp.betaln(a1, b1)
+        wl = np.minimum(w, 1.0)
+        wh = np.maximum(w, 1.0)
+        lo = np.exp(norm + sp.betaln(a0 + a1, b1) + (a0 - 1) * np.log(wl)) * sp.hyp2f1(a0 + a1, 1 - b0, a0 + a1 + b1, wl)
+        hi = np.exp(norm + sp.betaln(a0 + a1, b0) - (a1 + 1) * np.log(wh)) * sp.hyp2f1(a0 + a1, 1 - b1, a0 + a1 + b0, 1 / wh)
+        return np.where(w <= 1, lo, hi)
+
+
+_BETA_QUOTIENT = _BetaQuotient(a=0.0, name="beta_quotient")
+
+
 CASES = [
     DistCase("ExpInverseGamma", ExpInverseGamma,
              {"concentration": np.array([0.5, 2.0, 9.0]), "scale": np.array([1.0, 3.0, 0.5])},
@@ -263,4 +278,18 @@ CASES = [
              scipy=lambda shift, scale, tailweight: _LAMBERTW_T(tailweight, _LWT_DF, loc=shift, scale=scale),
              checks=TAILS + ("quantile",), sample_test=None,
              invalid={"shift": 0.0, "scale": -1.0, "tailweight": 0.1}),
+    DistCase("BetaQuotient", BetaQuotient,
+             {"concentration1_numerator": np.array([3.0, 1.5, 0.4]), "concentration0_numerator": np.array([0.5, 2.0, 0.7]),
+              "concentration1_denominator": np.array([2.0, 4.0, 6.0]), "concentration0_denominator": np.array([1.2, 4.0, 0.45])},
+             points=np.array([0.3, 2.2, 0.999]),
+             scipy=lambda concentration1_numerator, concentration0_numerator, concentration1_denominator,
+             concentration0_denominator: _BETA_QUOTIENT(concentration1_numerator, concentration0_numerator,
+                                                        concentration1_denominator, concentration0_denominator),
+             # E[X] E[1 / Y], the second as a ratio of beta functions
+             ref={"mean": lambda p, x: (st.beta(p["concentration1_numerator"], p["concentration0_numerator"]).mean()
+                                        * np.exp(sp.betaln(p["concentration1_denominator"] - 1, p["concentration0_denominator"])
+                                                 - sp.betaln(p["concentration1_denominator"], p["concentration0_denominator"])))},
+             checks=("log_prob", "mean"), sample_test=None, rtol=1e-8,
+             invalid={"concentration1_numerator": 1.0, "concentration0_numerator": 0.0,
+                      "concentration1_denominator": 1.0, "concentration0_denominator": 1.0}),
 ]
