@@ -24,10 +24,14 @@ def _components(x):
         return [x.flat_values, *x.nested_row_splits]
     if _is_sparse(x):
         return [x.indices, x.values, x.dense_shape]
+    if getattr(x, "__wb_extension__", False):   # an ExtensionType: every tensor of its fields
+        return x._type_spec._to_components(x)
     return None
 
 
 def _from_components(like, parts):
+    if getattr(like, "__wb_extension__", False):
+        return like._wb_rebuild(parts)
     if _is_ragged(like):
         return type(like).from_nested_row_splits(parts[0], parts[1:], validate=False)
     return type(like)(parts[0], parts[1], parts[2])
@@ -123,6 +127,8 @@ def _compare(a, b, check_types, expand, path):
               f"{a!r}\n\nSecond structure: {b!r}")
     if (ka == "leaf") != (kb == "leaf"):
         raise ValueError(differ)
+    if ka == "composite" and getattr(a, "__wb_extension__", False) and type(a) is not type(b):
+        raise ValueError(differ)   # two ExtensionTypes: TF's ValueError, not its TypeError
     if check_types and type(a) is not type(b):
         if not (isinstance(a, dict) and isinstance(b, dict)):
             raise TypeError(f"The two structures don't have the same sequence type. Input structure "
