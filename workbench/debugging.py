@@ -169,6 +169,7 @@ def _fail(opname, message, what, a, b, summarize):
         f"y (shape {b.shape}) = {np.array2string(b.ravel()[:n])}{' ...' if b.size > n else ''}")
 
 
+@core.dispatchable   # user types take it over (wb.experimental.dispatch_for_binary_elementwise_assert_apis)
 def assert_equal(x, y, message=None, summarize=None, name=None):
     """Raise ``InvalidArgumentError`` unless ``x == y`` everywhere (broadcasting).
 
@@ -184,6 +185,7 @@ def assert_equal(x, y, message=None, summarize=None, name=None):
     return None
 
 
+@core.dispatchable   # user types take it over (wb.experimental.dispatch_for_binary_elementwise_assert_apis)
 def assert_near(x, y, rtol=None, atol=None, message=None, summarize=None, name=None):
     """Raise ``InvalidArgumentError`` unless ``|x - y| <= atol + rtol * |y|`` everywhere.
 
@@ -217,16 +219,19 @@ def _compare(opname, x, y, ufunc, relation, message, summarize):
     return None
 
 
+@core.dispatchable   # user types take it over (wb.experimental.dispatch_for_binary_elementwise_assert_apis)
 def assert_greater(x, y, message=None, summarize=None, name=None):
     """Raise ``InvalidArgumentError`` unless ``x > y`` everywhere (broadcasting)."""
     return _compare("assert_greater", x, y, np.greater, ">", message, summarize)
 
 
+@core.dispatchable   # user types take it over (wb.experimental.dispatch_for_binary_elementwise_assert_apis)
 def assert_greater_equal(x, y, message=None, summarize=None, name=None):
     """Raise ``InvalidArgumentError`` unless ``x >= y`` everywhere (broadcasting)."""
     return _compare("assert_greater_equal", x, y, np.greater_equal, ">=", message, summarize)
 
 
+@core.dispatchable   # user types take it over (wb.experimental.dispatch_for_binary_elementwise_assert_apis)
 def assert_less(x, y, message=None, summarize=None, name=None):
     """Raise ``InvalidArgumentError`` unless ``x < y`` everywhere (broadcasting).
 
@@ -235,11 +240,13 @@ def assert_less(x, y, message=None, summarize=None, name=None):
     return _compare("assert_less", x, y, np.less, "<", message, summarize)
 
 
+@core.dispatchable   # user types take it over (wb.experimental.dispatch_for_binary_elementwise_assert_apis)
 def assert_less_equal(x, y, message=None, summarize=None, name=None):
     """Raise ``InvalidArgumentError`` unless ``x <= y`` everywhere (broadcasting)."""
     return _compare("assert_less_equal", x, y, np.less_equal, "<=", message, summarize)
 
 
+@core.dispatchable   # user types take it over (wb.experimental.dispatch_for_binary_elementwise_assert_apis)
 def assert_none_equal(x, y, message=None, summarize=None, name=None):
     """Raise ``InvalidArgumentError`` unless ``x != y`` everywhere (broadcasting)."""
     return _compare("assert_none_equal", x, y, np.not_equal, "!=", message, summarize)
