@@ -12,7 +12,7 @@ from workbench.errors import argcheck
 from workbench.core import Tensor
 
 from .ragged_tensor import RaggedTensor
-from .row_partition import RowPartition
+from .row_partition import RowPartition, splits_dtype
 
 
 def _is_seq(x):
@@ -105,8 +105,14 @@ def constant(pylist, dtype=None, ragged_rank=None, inner_shape=None, name=None, 
         items = nxt
     if items:
         texts = {isinstance(v, (str, bytes)) for v in items if not isinstance(v, (np.ndarray, Tensor))}
-        if len(texts) > 1:   # TF's text and class
+        bools = {isinstance(v, (bool, np.bool_)) for v in items
+                 if isinstance(v, (bool, int, float, np.generic)) and not isinstance(v, (str, bytes))}
+        # TF's text and class; TF reads the dtype off the first value, so numbers after a bool
+        # are refused while a bool after a number counts as one
+        if len(texts) > 1 or (len(bools) > 1 and isinstance(items[0], (bool, np.bool_))):
             raise ValueError("Can't convert Python sequence with mixed types to Tensor.")
+        if bools == {False} and dtype is not None and np.dtype(getattr(dtype, "as_numpy_dtype", dtype)) == np.bool_:
+            raise TypeError(f"Cannot convert {items!r} to EagerTensor of dtype bool")   # TF 2.21's class and text
         for v in items:
             if v is None:   # TF's text and class
                 raise ValueError("Attempt to convert a value (None) with an unsupported type "
@@ -137,6 +143,7 @@ def constant(pylist, dtype=None, ragged_rank=None, inner_shape=None, name=None, 
 
 def range(starts, limits=None, deltas=1, dtype=None, name=None, row_splits_dtype=np.int64):  # noqa: A001
     """Row ``i`` is ``range(starts[i], limits[i], deltas[i])`` (TF's ``tf.ragged.range``); vectorized."""
+    splits_dtype(row_splits_dtype, "ragged.range: row_splits_dtype", wb.errors.InvalidArgumentError)   # TF's class
     if limits is None:
         starts, limits = 0, starts
     s = wb.convert_to_tensor(starts)

@@ -162,7 +162,7 @@ class RaggedTensor(core.CompositeTensor):
         ``row_splits_dtype``. Differentiable with respect to ``tensor``.
         """
         t = convert_to_tensor(tensor)
-        rs_dtype = splits_dtype(row_splits_dtype, "from_tensor: row_splits_dtype")
+        rs_dtype = splits_dtype(row_splits_dtype, "from_tensor: row_splits_dtype", wb.errors.InvalidArgumentError)
         if lengths is not None and padding is not None:
             raise ValueError("from_tensor: give lengths or padding, not both")
         if not isinstance(ragged_rank, (int, np.integer)) or isinstance(ragged_rank, bool) or ragged_rank < 1:

@@ -207,14 +207,16 @@ def _invalid(message):
     return InvalidArgumentError(None, None, message)
 
 
-def splits_dtype(dtype, what):
-    """``dtype`` as int32 or int64, or a clear error (TF's row partitions are one of the two)."""
+def splits_dtype(dtype, what, error=ValueError):
+    """``dtype`` as int32 or int64, or a clear ``error`` (TF's row partitions are one of the two;
+    TF's kernels that take the dtype as an attribute raise InvalidArgumentError)."""
     try:
         d = np.dtype(getattr(dtype, "as_numpy_dtype", dtype))
     except TypeError:
         d = None
     if d not in (np.dtype(np.int32), np.dtype(np.int64)):
-        raise ValueError(f"{what} must be int32 or int64, got {dtype!r}")
+        message = f"{what} must be int32 or int64, got {dtype!r}"
+        raise _invalid(message) if error is InvalidArgumentError else error(message)
     return d
 
 

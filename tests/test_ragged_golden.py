@@ -534,3 +534,24 @@ def test_counts_of_the_other_index_dtype():
         RT.from_uniform_row_length(inner, wb.constant(2, wb.int64))
     with pytest.raises(InvalidArgumentError):   # TF 2.21: its StridedSlice error for scalar values
         RT.from_row_splits(5, [0, 1])
+
+
+def test_constant_mixed_bools_and_numbers():
+    # TF 2.21 reads the dtype off the first value: numbers after a bool are refused, a bool after a number is one
+    for rows in [[[True, 1.5]], [[True, False], [1]], [[True], [2.5]]]:
+        with pytest.raises(ValueError, match="^Can't convert Python sequence with mixed types to Tensor.$"):
+            ragged.constant(rows)
+    assert ragged.constant([[1, True]]).to_list() == [[1, 1]]
+    out = ragged.constant([[1, 2.5], [True]])
+    assert out.to_list() == [[1.0, 2.5], [1.0]] and out.dtype == wb.float32
+    with pytest.raises(TypeError, match="dtype bool"):   # TF 2.21: "Cannot convert [1, 0, 1] to EagerTensor of dtype bool"
+        ragged.constant([[1, 0], [1]], dtype=wb.bool)
+
+
+def test_row_splits_dtype_of_kernels_is_invalid_argument():
+    for f in [lambda: RT.from_tensor([[1, 2], [3, 0]], padding=0, row_splits_dtype="float32"),
+              lambda: ragged.range([2, 1], row_splits_dtype=wb.uint8)]:
+        with pytest.raises(InvalidArgumentError):   # TF 2.21: "Value for attr 'Tsplits' of float is not in ..."
+            f()
+    with pytest.raises(ValueError):
+        ragged.constant([[1, 2], [3]], row_splits_dtype="float32")
