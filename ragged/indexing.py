@@ -132,6 +132,8 @@ def _getitem(rt, key):
         key = tuple(key)
     if not isinstance(key, tuple):
         key = (key,)
+    if any(isinstance(k, (bool, np.bool_)) or (isinstance(k, Tensor) and k.dtype.kind == "b") for k in key):
+        raise ValueError("mask cannot be scalar.")   # TF 2.21: a bool index is a (scalar) boolean mask
     key = tuple(_plain(k) for k in key)
     if any(k is None for k in key):
         return _with_new_axes(rt, key)

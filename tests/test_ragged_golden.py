@@ -555,3 +555,10 @@ def test_row_splits_dtype_of_kernels_is_invalid_argument():
             f()
     with pytest.raises(ValueError):
         ragged.constant([[1, 2], [3]], row_splits_dtype="float32")
+
+
+def test_bool_index_is_a_scalar_mask():
+    rt = ragged.constant([[1, 2, 3], [], [4, 5], [6]])
+    for key in [True, wb.constant(True), [True, False]]:
+        with pytest.raises(ValueError, match="^mask cannot be scalar.$"):   # TF 2.21's text
+            rt[key]
