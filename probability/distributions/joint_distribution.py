@@ -39,6 +39,13 @@ def _required_positional(fn, where):
     return names, varargs
 
 
+def _takes_var_keyword(fn):
+    try:
+        return any(p.kind is p.VAR_KEYWORD for p in inspect.signature(fn).parameters.values())
+    except (TypeError, ValueError):
+        return False
+
+
 def _shape_tensors(shapes):
     """A TensorShape, or a list / dict / StructTuple of them, as int32 tensors in that structure."""
     if isinstance(shapes, wb.TensorShape):
@@ -435,6 +442,8 @@ class JointDistributionNamed(JointDistribution):
                 if unknown:
                     raise ValueError(f"JointDistributionNamed: model['{key}'] depends on {unknown}, which are not "
                                      f"parts of the model {list(model)}")
+                if not names and _takes_var_keyword(maker):   # `lambda **kw`: every part before it (as TFP)
+                    names = list(model)[:list(model).index(key)]
                 deps[key] = names
             else:
                 raise TypeError(f"JointDistributionNamed: model['{key}'] is a {type(maker).__name__}, "
