@@ -13,7 +13,7 @@ from workbench.errors import argcheck, UnconnectedGradientWarning
 from workbench.core import Tensor, Variable, convert_to_tensor
 
 from .walk import ArrayRules, TensorRules, reverse_walk
-from workbench.ops.shape import concat, reshape, transpose
+from workbench.ops.shape import _identity_op, concat, reshape, transpose
 from workbench.ops.elementwise import cast
 
 
@@ -116,6 +116,7 @@ class GradientTape(core.Listener):
         self._depth = 0
         self._on_tensors = False   # walks always run on Tensors (see ``over``)
         self._complex = False      # a complex tensor is watched or recorded: the walk conjugates
+        self._aliases: dict[int, int] = {}   # identity (read_value) results: their input's id
 
     # -- context ----------------------------------------------------------
     def __enter__(self):
@@ -146,6 +147,7 @@ class GradientTape(core.Listener):
         self._release()
         self._ids.clear()
         self._records.clear()
+        self._aliases.clear()
         self._frames.clear()
         self._watched_vars.clear()
         self._used = False
@@ -219,6 +221,8 @@ class GradientTape(core.Listener):
             if not tid:
                 tid = res._tid = core.new_id()
             ids.add(tid)
+            if op is _identity_op:
+                self._aliases[tid] = args[0]._tid
         if variables:
             # the record keeps each variable's buffer as it is now, under the variable's id
             # (a variable copies its buffer on its next write while a record holds it)
@@ -364,6 +368,12 @@ class GradientTape(core.Listener):
             # TF: a variable or tensor source read through a row gather (embedding lookups) gets
             # IndexedSlices; a composite source's components stay dense
             sparse = {s._tid for s in flat_sources if isinstance(s, Tensor) and s._tid}
+        if sparse and self._aliases:
+            # TF: rows gathered from an identity of a source (v.read_value(), tf.identity(v))
+            # pass through it, IndexedSlices still
+            for out, src in self._aliases.items():
+                if src in sparse:
+                    sparse.add(out)
         grads = self._backward(flat_targets, seeds, flat_parts, 0, free=not self._persistent,
                                sparse=sparse)
         self._finish()

@@ -41,10 +41,12 @@ from workbench import backend, core
 from workbench.ops import segment_kernels
 from workbench.ops.indexing import ROW_GATHERS, sum_rows_into
 from workbench.ops.rules import ARRAYS, TENSORS
-from workbench.ops.shape import concat, reshape
+from workbench.ops.shape import _identity_op, concat, reshape
 from workbench.sparse import IndexedSlices
 
 __all__ = ["ArrayRules", "TensorRules", "listening", "reverse_walk"]
+
+_ROWS_OR_IDENTITY = ROW_GATHERS | {_identity_op}   # records the inline path leaves to the full one
 
 
 @core.quiet   # no NumPy floating-point warnings from the rules (TF's gradients are silent)
@@ -96,6 +98,7 @@ def _walk(records, hi, lo, grads, keep, ids, rules, lead, free, sparse):
         owned = rules.owned
         discard = owned.discard
     gathers = ROW_GATHERS if sparse else ()
+    inline_not = _ROWS_OR_IDENTITY if sparse else ()
     get = grads.get
     kept_rows = False
     for i in range(hi - 1, lo - 1, -1):
@@ -106,7 +109,7 @@ def _walk(records, hi, lo, grads, keep, ids, rules, lead, free, sparse):
             continue
         op, args, params, res = rec
         rule = op.rule
-        if direct and rule is not None and type(res) is not tuple and op not in gathers:
+        if direct and rule is not None and type(res) is not tuple and op not in inline_not:
             tid = res._tid
             g = get(tid)
             if g is None:
@@ -154,6 +157,18 @@ def _walk(records, hi, lo, grads, keep, ids, rules, lead, free, sparse):
             continue
         g = _take_cotangent(res, grads, keep, taken)
         if g is None:
+            continue
+        if type(g) is _Rows:   # an identity of a source (in ``sparse``): the rows pass through
+            tid = args[0]._tid
+            prev = grads.get(tid)
+            if prev is None:
+                grads[tid] = g
+            elif type(prev) is _Rows:
+                prev.pieces[:0] = g.pieces
+            else:
+                add(grads, tid, prev, rules.densify(g), None, op, None, lead)
+            if free:
+                records[i] = None
             continue
         if op in gathers and args[0]._tid in sparse:
             tid = args[0]._tid

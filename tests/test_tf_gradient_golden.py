@@ -343,3 +343,20 @@ def test_zeta_tangent_in_x_counts_as_zero():
     with wb.autodiff.ForwardAccumulator(x, c64([1., 1.])) as acc:
         y = wb.math.zeta(x + 1, q)
     np.testing.assert_array_equal(acc.jvp(y).numpy(), [0., 0.])   # TF 2.21: zeros, not None
+
+
+@pytest.mark.parametrize("read", [wb.identity, lambda v: v.read_value()])
+def test_rows_gathered_from_an_identity_of_a_variable_stay_indexed_slices(read):
+    v = wb.Variable([[1., 2.], [3., 4.], [5., 6.]])
+    with wb.GradientTape() as tape:
+        y = wb.gather(read(v), [1]) * 3.0
+    g = tape.gradient(y, v)
+    assert isinstance(g, wb.IndexedSlices)   # TF 2.21: IndexedSlices through Identity/ReadVariableOp
+    np.testing.assert_array_equal(g.indices.numpy(), [1])
+    np.testing.assert_array_equal(g.values.numpy(), [[3., 3.]])
+    with wb.GradientTape() as tape:
+        r = read(v)
+        y = wb.reduce_sum(wb.gather(r, [1])) + wb.reduce_sum(r)
+    g = tape.gradient(y, v)   # a dense use as well: dense
+    assert not isinstance(g, wb.IndexedSlices)
+    np.testing.assert_array_equal(g.numpy(), [[1., 1.], [2., 2.], [1., 1.]])
