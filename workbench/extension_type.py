@@ -240,6 +240,146 @@ def _rebuild(value, it, differentiable):
     return value
 
 
+def _has_tensors(value) -> bool:
+    out = []
+    _leaves(value, out, differentiable=False)
+    return bool(out)
+
+
+def slice_structure(tensors):
+    """``(structure, rebuild)``: ``tensors`` with each ExtensionType replaced by a tuple of its
+    tensor fields (what ``Dataset.from_tensor_slices`` slices), and the function (for
+    ``Dataset.map``) that puts the ExtensionTypes back around an element."""
+    def expand(v):
+        if isinstance(v, ExtensionType):
+            return tuple(expand(x) for x in v._wb_tensor_fields())
+        if isinstance(v, dict):
+            return {k: expand(x) for k, x in v.items()}
+        if type(v) is tuple:
+            return tuple(expand(x) for x in v)
+        return v
+
+    def restore(like, part):
+        if isinstance(like, ExtensionType):
+            return like._wb_with_tensor_fields([restore(x, p) for x, p in zip(like._wb_tensor_fields(), part)])
+        if isinstance(like, dict):
+            return {k: restore(x, part[k]) for k, x in like.items()}
+        if type(like) is tuple:
+            return tuple(restore(x, p) for x, p in zip(like, part))
+        return part
+
+    expanded = expand(tensors)
+
+    def rebuild(*element):   # map passes a tuple element as positional arguments
+        return restore(tensors, element if type(expanded) is tuple else element[0])
+    return expanded, rebuild
+
+
+# -- wb.function: an ExtensionType argument is traced as its tensors ---------------------------
+
+defined = False   # whether any ExtensionType class exists (wb.function looks only then)
+
+
+class _Static:
+    """The part of an ExtensionType argument that is not tensors (its type, other fields, which
+    fields hold tensors): a ``wb.function`` signature keys by it (TF's TraceType protocol) and
+    the traced function sees it unchanged."""
+
+    __slots__ = ("like", "key")
+
+    def __init__(self, like):
+        self.like = like
+        self.key = (type(like), tuple((f.name, _has_tensors(like.__dict__[f.name]) or _hashable(like.__dict__[f.name]))
+                                      for f in type(like)._wb_fields))
+
+    def __tf_tracing_type__(self, context):
+        return self
+
+    def placeholder_value(self, placeholder_context=None):
+        return self
+
+    def __eq__(self, other):
+        return type(other) is _Static and other.key == self.key
+
+    def __hash__(self):
+        return hash(self.key)
+
+    def __repr__(self):
+        return f"{type(self.like).__name__}.Spec"
+
+
+class Expanded(typing.NamedTuple):
+    """An ExtensionType argument as ``wb.function`` binds it: its static part and its tensors."""
+    static: _Static
+    parts: tuple
+
+
+def _expand(v):
+    if isinstance(v, ExtensionType):
+        return Expanded(_Static(v), tuple(_expand(x) for x in v._wb_tensor_fields()))
+    if isinstance(v, dict):
+        return {k: _expand(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple)) and not hasattr(v, "_fields"):
+        return type(v)(_expand(x) for x in v)
+    return v
+
+
+def _restore(v):
+    if type(v) is Expanded:
+        return v.static.like._wb_with_tensor_fields([_restore(x) for x in v.parts])
+    if isinstance(v, dict):
+        return {k: _restore(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple)) and not hasattr(v, "_fields"):
+        return type(v)(_restore(x) for x in v)
+    return v
+
+
+def expand_arguments(args, kwargs):
+    """``(args, kwargs)`` with each ExtensionType as an ``Expanded`` (tensors bound one by one)."""
+    return _expand(tuple(args)), _expand(dict(kwargs))
+
+
+def call(fn, args, kwargs):
+    """``fn`` called with the ExtensionTypes that ``expand_arguments`` took apart put back."""
+    if any(type(a) is Expanded or isinstance(a, (list, tuple, dict)) for a in (*args, *kwargs.values())):
+        args, kwargs = _restore(tuple(args)), _restore(dict(kwargs))
+    return fn(*args, **kwargs)
+
+
+def flat_specs(signature) -> list:
+    """The leaves of an input signature with each ExtensionType spec as the specs of its tensor
+    fields, in the order ``expand_arguments`` binds the tensors."""
+    from . import nest
+    out = []
+    for s in nest.flatten(signature):
+        if isinstance(s, ExtensionTypeSpec):
+            out.extend(flat_specs([v for _, v in s._field_values() if _has_specs(v)]))
+        else:
+            out.append(s)
+    return out
+
+
+def _has_specs(v) -> bool:
+    if isinstance(v, (tuple, ImmutableDict)):
+        return any(_has_specs(x) for x in (v.values() if isinstance(v, ImmutableDict) else v))
+    return hasattr(v, "is_compatible_with") and not isinstance(v, TensorShape)
+
+
+def has_extension_types(structure) -> bool:
+    from . import nest
+    return any(isinstance(v, ExtensionType) for v in nest.flatten(structure))
+
+
+def batch(leaves, batch_elements, mode):
+    """ExtensionTypes of one type batched field by field (``Dataset.batch``): each tensor field
+    stacks as ``batch_elements`` stacks tensors; other fields are the first element's."""
+    first = leaves[0]
+    if any(type(x) is not type(first) for x in leaves):
+        raise ValueError(f"batch: elements mix {type(first).__name__} and other values")
+    fields = batch_elements([x._wb_tensor_fields() for x in leaves], mode)
+    return first._wb_with_tensor_fields(list(fields))
+
+
 def _hashable(v):
     if isinstance(v, collections.abc.Mapping):
         return ("mapping", tuple(sorted((repr(k), _hashable(x)) for k, x in v.items())))
@@ -321,7 +461,7 @@ class ExtensionTypeSpec:
         return out
 
     def _from_components(self, components):
-        return _rebuild(_example_of(self), iter(components), differentiable=False)
+        return _rebuild(example_of(self), iter(components), differentiable=False)
 
 
 def _compatible(a, b) -> bool:
@@ -334,18 +474,18 @@ def _compatible(a, b) -> bool:
     return _hashable(a) == _hashable(b)
 
 
-def _example_of(spec):
+def example_of(spec):
     """A value of ``spec`` (zeros; size 1 where a dimension is open), to rebuild parts into."""
     if isinstance(spec, TensorSpec):
         shape = () if spec.shape.rank is None else tuple(1 if d is None else d for d in spec.shape)
         return core.wrap(np.zeros(shape, spec.dtype.as_numpy_dtype))
     if isinstance(spec, ExtensionTypeSpec):
-        fields = {k: _example_of(v) for k, v in spec._field_values()}
+        fields = {k: example_of(v) for k, v in spec._field_values()}
         return spec.value_type._wb_from_fields(fields)
     if isinstance(spec, tuple):
-        return tuple(_example_of(v) for v in spec)
+        return tuple(example_of(v) for v in spec)
     if isinstance(spec, ImmutableDict):
-        return ImmutableDict({k: _example_of(v) for k, v in spec.items()})
+        return ImmutableDict({k: example_of(v) for k, v in spec.items()})
     return spec
 
 
@@ -393,6 +533,9 @@ class ExtensionType(core.CompositeTensor):
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
+        if cls.__module__ != __name__:
+            global defined
+            defined = True
         cls._wb_fields = _fields_of(cls)
         cls._wb_signature = inspect.Signature([
             inspect.Parameter(f.name, inspect.Parameter.POSITIONAL_OR_KEYWORD, default=f.default)
@@ -481,6 +624,18 @@ class ExtensionType(core.CompositeTensor):
     def structure_key(self):
         return (type(self), self._type_spec)
 
+    def _wb_tensor_fields(self):
+        """The fields that hold tensors (the ones ``tf.data`` slices and batches), as a tuple."""
+        return tuple(self.__dict__[f.name] for f in type(self)._wb_fields if _has_tensors(self.__dict__[f.name]))
+
+    def _wb_with_tensor_fields(self, parts):
+        fields, it = dict(self.__dict__), iter(parts)
+        fields.pop("_wb_building", None)
+        for f in type(self)._wb_fields:
+            if _has_tensors(self.__dict__[f.name]):
+                fields[f.name] = next(it)
+        return type(self)._wb_from_fields(fields)
+
     def _wb_rebuild(self, parts):
         """This value with every tensor of its fields (``nest``'s expanded view) from ``parts``."""
         return _rebuild(self, iter(parts), differentiable=False)
@@ -514,6 +669,10 @@ def _wrap_init(user_init):
 class _BatchableSpec(ExtensionTypeSpec):
     def _batch(self, batch_size):
         return type(self)(**{k: _map_specs(v, lambda s: TensorSpec([batch_size, *s.shape], s.dtype))
+                             for k, v in self._field_values()})
+
+    def _with_unknown_batch(self):
+        return type(self)(**{k: _map_specs(v, lambda s: TensorSpec([None, *list(s.shape)[1:]], s.dtype))
                              for k, v in self._field_values()})
 
     def _unbatch(self):
