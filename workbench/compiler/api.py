@@ -42,7 +42,7 @@ import weakref
 
 import numpy as np
 
-from .. import core, errors, nest
+from .. import core, errors, extension_type, nest
 from ..config import _EAGER, functions_run_eagerly, run_functions_eagerly  # noqa: F401 (re-exported)
 from .graphdef import FuncGraph, record
 from .program import Program
@@ -194,13 +194,16 @@ class Function:
                 self._ran_taped.add(key)
             return _as_outputs(self._fn(*args, **kwargs))
         flat = nest.flatten((args, kwargs))
+        if extension_type.defined and any(isinstance(v, extension_type.ExtensionType) for v in flat):
+            args, kwargs = extension_type.expand_arguments(args, kwargs)   # bound tensor by tensor
+            flat = nest.flatten((args, kwargs))
         key = signature(args, kwargs, flat, self._captured)
         program = self._programs.get(key)
         if program is None:
             return self._trace(key, args, kwargs, flat)
         if program.eager:
             with _python_prints_silenced():   # the trace printed; a TF function does not again
-                return _as_outputs(self._fn(*args, **kwargs))
+                return _as_outputs(extension_type.call(self._fn, args, kwargs))
         return program.run(flat)
 
     def _check_recursion(self, args, kwargs):
@@ -343,7 +346,7 @@ class Function:
         if isinstance(general, tuple):
             shapes = [g[1] if g[0] in "TA" else None for g in general[2:]]
         elif self._signature is not None:
-            specs = [s.shape for s in nest.flatten(self._signature)]
+            specs = [s.shape for s in extension_type.flat_specs(self._signature)]
             slots = [i for i, part in enumerate(key[2:]) if part[0] in "TA"]
             if len(specs) == len(slots):
                 for i, shape in zip(slots, specs):
@@ -417,7 +420,7 @@ class Function:
                  else contextlib.nullcontext())
         try:
             with quiet:
-                result = self._fn(*targs, **tkwargs)
+                result = extension_type.call(self._fn, targs, tkwargs)
         finally:
             self._tracing.discard(key)
             core.set_tracer(prev)
@@ -951,7 +954,8 @@ def _parameters(fn):
 
 
 def _is_spec(s) -> bool:
-    return isinstance(s, (TensorSpec, VariableSpec)) or hasattr(s, "ragged_rank") and hasattr(s, "is_compatible_with")
+    return isinstance(s, (TensorSpec, VariableSpec, extension_type.ExtensionTypeSpec)) or hasattr(
+        s, "ragged_rank") and hasattr(s, "is_compatible_with")
 
 
 def _input_signature(sig, function):
@@ -986,6 +990,8 @@ def _example(spec):
         if spec.shape.rank is None:  # any rank: trace with a scalar
             return core.convert_to_tensor(_zeros((), spec.dtype))
         return core.convert_to_tensor(_zeros(tuple(1 if d is None else d for d in spec.shape), spec.dtype))
+    if isinstance(spec, extension_type.ExtensionTypeSpec):
+        return extension_type.example_of(spec)
     if _is_spec(spec):
         return _ragged_example(spec)
     return spec
