@@ -123,6 +123,8 @@ class Dataset(Trackable):
 
         def spec(leaf):
             s = leaf._spec() if hasattr(leaf, "_spec") else TensorSpec.from_tensor(leaf)
+            if variable_batch and hasattr(s, "_with_unknown_batch"):   # an ExtensionType's spec
+                return s._with_unknown_batch()
             if variable_batch and s.shape.rank:
                 shape = (None,) + tuple(s.shape[1:])
                 if isinstance(s, TensorSpec):
@@ -170,6 +172,10 @@ class Dataset(Trackable):
         >>> list(wb.data.Dataset.from_tensor_slices([1, 2, 3]).as_numpy_iterator())
         [1, 2, 3]
         """
+        from .. import extension_type
+        if extension_type.has_extension_types(tensors):   # sliced along their tensor fields
+            expanded, rebuild = extension_type.slice_structure(tensors)
+            return TensorSlices(expanded).map(rebuild)
         return TensorSlices(tensors)
 
     @staticmethod

@@ -177,6 +177,10 @@ def batch_elements(elements, mode="dense"):
     for i in range(n):
         leaves = [f[i] for f in flats]
         where = _describe(i, n)
+        if getattr(leaves[0], "__wb_extension__", False):   # an ExtensionType: field by field
+            from .. import extension_type
+            out.append(extension_type.batch(leaves, batch_elements, mode))
+            continue
         if any(is_sparse(x) for x in leaves):
             if not all(is_sparse(x) for x in leaves):
                 raise ValueError(f"batch: elements{where} mix SparseTensors and dense tensors")
