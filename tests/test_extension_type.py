@@ -205,6 +205,73 @@ def test_wb_function_traces_once_per_spec():
     np.testing.assert_allclose(tape.gradient(y, x).numpy(), [6., 6.])
 
 
+def test_wb_function_binds_each_tensor_field():
+    traces = []
+
+    @wb.function
+    def masked_sum(m):
+        traces.append(1)
+        return wb.reduce_sum(wb.where(m.mask, m.values, 0.))
+
+    @wb.function
+    def doubled(m):
+        return MaskedTensor(m.values * 2, m.mask)
+
+    assert masked_sum(MaskedTensor([1., 2.], [True, False])).numpy() == 1.0
+    assert masked_sum(MaskedTensor([3., 4.], [True, True])).numpy() == 7.0   # a replay, new values
+    assert len(traces) == 1
+    assert masked_sum(MaskedTensor([3., 4., 5.], [True, True, False])).numpy() == 7.0
+    assert len(traces) == 2
+    doubled(MaskedTensor([1., 2.], [True, False]))
+    out = doubled(MaskedTensor([5., 7.], [False, True]))
+    assert isinstance(out, MaskedTensor) and out.values.numpy().tolist() == [10., 14.]
+    assert out.mask.numpy().tolist() == [False, True]
+
+    class Scaled(ExtensionType):
+        v: wb.Tensor
+        k: int
+
+    @wb.function
+    def scaled(p):
+        traces.append(1)
+        return p.v * p.k
+    assert [scaled(Scaled([1.], 2)).numpy()[0], scaled(Scaled([1.], 3)).numpy()[0],
+            scaled(Scaled([2.], 3)).numpy()[0]] == [2., 3., 6.]
+    assert len(traces) == 4   # a Python field is part of the trace's key, as in TF
+
+
+def test_spec_as_input_signature():
+    spec = MaskedTensor.Spec(values=wb.TensorSpec([None], wb.int32), mask=wb.TensorSpec([None], wb.bool))
+
+    @wb.function(input_signature=[spec])
+    def f(x):
+        return wb.reduce_sum(x.values)
+    assert f(MaskedTensor([1, 2, 3], [True, False, True])).numpy() == 6   # TF 2.21's
+    assert f(MaskedTensor([1, 2], [True, True])).numpy() == 3
+    assert "x (POSITIONAL_OR_KEYWORD): MaskedTensor.Spec(values=TensorSpec(shape=(None,)" in str(
+        f.get_concrete_function())
+    with pytest.raises(TypeError, match="^Binding inputs to wb.function `f` failed"):
+        f(MaskedTensor([1.], [True]))
+
+
+def test_datasets_of_batchable_extension_types():
+    class B(wb.experimental.BatchableExtensionType):
+        v: wb.Tensor
+
+    value = B(wb.constant([[1, 2], [3, 4]]))
+    ds = wb.data.Dataset.from_tensors(value)
+    assert repr(ds.element_spec) == "B.Spec(v=TensorSpec(shape=(2, 2), dtype=wb.int32, name=None))"
+    assert [b.v.numpy().tolist() for b in ds] == [[[1, 2], [3, 4]]]
+    ds = wb.data.Dataset.from_tensor_slices(value)
+    assert repr(ds.element_spec) == "B.Spec(v=TensorSpec(shape=(2,), dtype=wb.int32, name=None))"
+    assert [b.v.numpy().tolist() for b in ds] == [[1, 2], [3, 4]]
+    batched = ds.batch(2)
+    assert repr(batched.element_spec) == "B.Spec(v=TensorSpec(shape=(None, 2), dtype=wb.int32, name=None))"
+    assert [b.v.numpy().tolist() for b in batched] == [[[1, 2], [3, 4]]]
+    pairs = list(wb.data.Dataset.from_tensor_slices({"a": value, "b": [5, 6]}))
+    assert [(e["a"].v.numpy().tolist(), int(e["b"])) for e in pairs] == [([1, 2], 5), ([3, 4], 6)]
+
+
 def test_batchable_spec_batches_and_unbatches():
     class B(wb.experimental.BatchableExtensionType):
         v: wb.Tensor
