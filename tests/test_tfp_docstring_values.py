@@ -122,3 +122,38 @@ def test_make_trainable_stateless_init_and_apply():
     np.testing.assert_allclose(d.scale.numpy(), np.log1p(np.exp(raw.scale.numpy())), rtol=1e-6)
     with pytest.raises(ValueError, match="initial_parameters"):
         tfp.experimental.util.make_trainable(tfd.Normal, initial_parameters={"rate": 1.0})
+
+
+def test_mixture_and_independent_layers_match_tfp():
+    # tfp.layers.MixtureNormal / MixtureLogistic / MixtureSameFamily's docstrings: params_size(5, [1]) == 15;
+    # the distributions for fixed params, TFP 0.25's log_prob and mean
+    tfpl = tfp.layers
+    assert tfpl.MixtureNormal.params_size(5, [1]) == 15 and tfpl.MixtureLogistic.params_size(5, [1]) == 15
+    assert tfpl.MixtureSameFamily.params_size(5, tfpl.IndependentNormal.params_size([1])) == 15
+    assert tfpl.IndependentPoisson.params_size([2, 3]) == 6 and tfpl.IndependentLogistic.params_size([2, 3]) == 12
+    p = np.linspace(-1.0, 1.2, 30).reshape(2, 15).astype(np.float32)
+    x = np.array([[0.3], [-0.5]], np.float32)
+    want = {"normal": [-1.015692949295044, -1.69241201877594], "logistic": [-1.1812679767608643, -1.8691409826278687]}
+    for layer, key in [(tfpl.MixtureNormal(5, [1]), "normal"), (tfpl.MixtureLogistic(5, [1]), "logistic"),
+                       (tfpl.MixtureSameFamily(5, tfpl.IndependentNormal([1])), "normal")]:
+        d = layer(p)
+        assert d.batch_shape == (2,) and d.event_shape == (1,)
+        np.testing.assert_allclose(d.log_prob(x).numpy(), want[key], rtol=2e-6)
+        np.testing.assert_allclose(d.mean().numpy().ravel(), [-0.294278, 0.843653], rtol=2e-6)
+    q = np.linspace(-1, 1, 12).reshape(2, 6).astype(np.float32)
+    d = tfpl.IndependentPoisson([2, 3])(q)
+    assert d.event_shape == (2, 3)
+    counts = np.arange(12).reshape(2, 2, 3).astype(np.float32) % 4
+    np.testing.assert_allclose(d.log_prob(counts).numpy(), [-9.677820205688477, -9.555509567260742], rtol=1e-6)
+    d = tfpl.IndependentLogistic([3])(q)
+    np.testing.assert_allclose(d.log_prob(np.ones((2, 3), np.float32)).numpy(),
+                               [-8.358920097351074, -4.973239898681641], rtol=1e-6)
+    with pytest.raises(ValueError, match="num_components"):
+        tfpl.MixtureNormal(5, [1])(np.zeros((2, 14), np.float32))
+    # as IndependentPoisson's docstring builds it: a Dense layer then the distribution layer
+    model = wb.keras.Sequential([wb.keras.layers.Dense(tfpl.IndependentPoisson.params_size(1)),
+                                 tfpl.IndependentPoisson(1)])
+    out = model(np.ones((4, 3), np.float32))
+    assert out.batch_shape == (4,) and out.event_shape == (1,)
+    config = tfpl.MixtureNormal(5, [2]).get_config()
+    assert config["num_components"] == 5 and config["event_shape"] == [2]

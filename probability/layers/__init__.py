@@ -9,7 +9,8 @@
 >>> model.compile(optimizer="adam", loss=lambda y, rv_y: -rv_y.log_prob(y))
 
 Distribution layers (``DistributionLambda``, ``IndependentNormal``, ``IndependentBernoulli``,
-``MultivariateNormalTriL``, ``OneHotCategorical``, ``CategoricalMixtureOfOneHotCategorical``)
+``IndependentLogistic``, ``IndependentPoisson``, ``MultivariateNormalTriL``, ``OneHotCategorical``,
+``CategoricalMixtureOfOneHotCategorical``, ``MixtureSameFamily``, ``MixtureNormal``, ``MixtureLogistic``)
 return a distribution that acts as a tensor for the layers after it; ``KLDivergenceAddLoss`` and
 ``KLDivergenceRegularizer`` add a KL penalty; ``DenseVariational`` (user-made posterior and
 prior, with ``VariableLayer``), ``DenseReparameterization``, ``DenseLocalReparameterization`` and
@@ -23,11 +24,13 @@ from .dense_variational_v2 import DenseVariational
 from .distribution_layer import (CategoricalMixtureOfOneHotCategorical, DistributionLambda,
                                  IndependentBernoulli, IndependentNormal, KLDivergenceAddLoss,
                                  KLDivergenceRegularizer, MultivariateNormalTriL, OneHotCategorical)
+from .mixture_layers import (IndependentLogistic, IndependentPoisson, MixtureLogistic, MixtureNormal,
+                             MixtureSameFamily)
 from .util import default_loc_scale_fn, default_mean_field_normal_fn, default_multivariate_normal_fn
 from .variable_input import VariableLayer
 
 __all__ = ["CategoricalMixtureOfOneHotCategorical", "DenseFlipout", "DenseLocalReparameterization",
            "DenseReparameterization", "DenseVariational", "DistributionLambda", "IndependentBernoulli",
-           "IndependentNormal", "KLDivergenceAddLoss", "KLDivergenceRegularizer", "MultivariateNormalTriL",
-           "OneHotCategorical", "VariableLayer", "default_loc_scale_fn", "default_mean_field_normal_fn",
+           "IndependentLogistic", "IndependentNormal", "IndependentPoisson", "KLDivergenceAddLoss", "KLDivergenceRegularizer", "MixtureLogistic", "MixtureNormal",
+           "MixtureSameFamily", "MultivariateNormalTriL", "OneHotCategorical", "VariableLayer", "default_loc_scale_fn", "default_mean_field_normal_fn",
            "default_multivariate_normal_fn", "util"]
