@@ -360,3 +360,19 @@ def test_rows_gathered_from_an_identity_of_a_variable_stay_indexed_slices(read):
     g = tape.gradient(y, v)   # a dense use as well: dense
     assert not isinstance(g, wb.IndexedSlices)
     np.testing.assert_array_equal(g.numpy(), [[1., 1.], [2., 2.], [1., 1.]])
+
+
+def test_matrix_two_norm_is_the_largest_singular_value():
+    x = c64([[1., 2., 0.], [0.5, -1., 3.], [2., 1., 1.]])
+    with wb.GradientTape() as tape:
+        tape.watch(x)
+        y = wb.norm(x, ord=2, axis=[0, 1])
+    np.testing.assert_allclose(y.numpy(), 3.4436770939388737, rtol=1e-14)   # TF 2.21
+    np.testing.assert_allclose(tape.gradient(y, x).numpy(), [
+        [0.0513307807065892, -0.0036782503151695125, 0.1006041385581373],
+        [0.38655547921012356, -0.027699711433623684, 0.7576171734685956],
+        [0.23297663071055513, -0.0166945905272044, 0.4566151715242457]], rtol=1e-10, atol=1e-14)
+    x3 = wb.reshape(wb.range(12, dtype=F64), [2, 3, 2])
+    np.testing.assert_allclose(wb.norm(x3, ord=2, axis=[1, 2]).numpy(), [7.386482129909312, 21.235507496687678])
+    np.testing.assert_allclose(wb.norm(x3, ord=2, axis=[0, 2], keepdims=True).numpy(),
+                               [[[9.250910101827149], [12.560725391999933], [16.18216682904437]]])

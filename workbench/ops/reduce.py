@@ -347,7 +347,19 @@ def norm(tensor, ord="euclidean", axis=None, keepdims=None, name=None):
             return reduce_max(reduce_sum(_abs(x), axis=a0, keepdims=True), axis=(a0, a1), keepdims=keep)
         if ord == np.inf:
             return reduce_max(reduce_sum(_abs(x), axis=a1, keepdims=True), axis=(a0, a1), keepdims=keep)
-        raise ValueError(f"norm: matrix ord must be 'fro', 'euclidean', 1 or inf, got {ord!r}")
+        if ord in (2, 2.0):   # TF: the largest singular value, the pair of axes moved last
+            from .decompositions import svd   # circular import with decompositions
+            from .shape import expand_dims, transpose
+            if a0 == a1:
+                raise ValueError(f"norm: axis {axis} names one dimension twice")
+            rest = [i for i in range(x.ndim) if i not in (a0, a1)]
+            s = svd(transpose(x, rest + [a0, a1]), compute_uv=False)
+            out = reduce_max(s, axis=-1)
+            if keep:
+                for a in sorted((a0, a1)):
+                    out = expand_dims(out, a)
+            return out
+        raise ValueError(f"norm: matrix ord must be 'fro', 'euclidean', 1, 2 or inf, got {ord!r}")
     if ord in ("euclidean", 2, 2.0):
         return sqrt(reduce_sum(_abs_squared(x), axis=axis, keepdims=keep))
     if ord == 1:
