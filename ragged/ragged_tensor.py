@@ -551,8 +551,11 @@ class RaggedTensor(core.CompositeTensor):
         from .indexing import getitem  # circular import with indexing
         return getitem(self, key)
 
-    def __len__(self):
-        return self._partition.nrows()
+    # no __len__, as TF's (len() is a TypeError; nrows() gives the count), and no dense array:
+    # converting to one is TF's ValueError
+    def __array__(self, dtype=None, copy=None):
+        raise ValueError("TypeError: object of type 'RaggedTensor' has no len() (a RaggedTensor does not "
+                         "convert to a dense tensor or array; use to_tensor() or numpy())")
 
     def __iter__(self):
         return (self[i] for i in range(self._partition.nrows()))

@@ -562,3 +562,14 @@ def test_bool_index_is_a_scalar_mask():
     for key in [True, wb.constant(True), [True, False]]:
         with pytest.raises(ValueError, match="^mask cannot be scalar.$"):   # TF 2.21's text
             rt[key]
+
+
+def test_no_len_and_no_dense_conversion():
+    rt = ragged.constant([[1, 2], [3]])
+    with pytest.raises(TypeError):   # TF 2.21: "object of type 'RaggedTensor' has no len()"
+        len(rt)
+    with pytest.raises(ValueError, match="has no len"):   # TF 2.21: "TypeError: object of type 'RaggedTensor' has no len()"
+        wb.convert_to_tensor(rt)
+    with pytest.raises(ValueError):
+        np.asarray(rt)
+    assert [r.numpy().tolist() for r in rt] == [[1, 2], [3]] and int(rt.nrows()) == 2
