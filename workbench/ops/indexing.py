@@ -939,7 +939,8 @@ def top_k(input, k=1, sorted=True, index_type=np.int32, name=None):
         raise ValueError(f"top_k: k={k} must be in [0, {n}] (the last dimension of input {x.shape})")
     order = _argsort_last(x.xp, x._data, True, True)[..., :k]
     values = _gather(x, core.wrap(order), x.ndim - 1, x.ndim - 1, dense=True)
-    return TopKV2(values, core.wrap(order.astype(np_dtype(index_type))))
+    indices = core.wrap(order.astype(np_dtype(index_type)))
+    return TopKV2(values, core.static_result(indices, _static_dims(values)))   # in a trace: as values'
 
 
 Unique = collections.namedtuple("Unique", ["y", "idx"])
