@@ -103,6 +103,7 @@ CASES = [
      [(1, 3), (None, 3)]),
     ("unstack_open", lambda x: wb.unstack(x, axis=1), [S([None, 3])], (X,), [(None,), (None,), (None,)]),
     ("unstack_known", lambda x: wb.unstack(x, num=2), [S([None, 3])], (X,), [(3,), (3,)]),
+    ("top_k_open", lambda x: wb.math.top_k(x, 2), [S([None, 3])], (X,), [(None, 2), (None, 2)]),
 ]
 
 
@@ -216,3 +217,18 @@ def test_bad_arguments_still_raise_while_tracing():
         return x
     with pytest.raises(TypeError):
         f(wb.constant([0.0]))
+
+
+def test_replays_skip_ops_whose_results_nothing_uses():
+    @wb.function
+    def f(x, v):
+        wb.gather(x, [1])          # unused: TF prunes it
+        _ = wb.exp(x) + 1.0        # unused
+        v.assign_add(x)            # an effect: runs
+        return x * 2.0
+    v = wb.Variable([0.0, 0.0])
+    np.testing.assert_array_equal(f(wb.constant([1.0, 2.0]), v).numpy(), [2.0, 4.0])
+    np.testing.assert_array_equal(f(wb.constant([3.0, 4.0]), v).numpy(), [6.0, 8.0])
+    np.testing.assert_array_equal(v.numpy(), [4.0, 6.0])   # the trace's run and one replay
+    ops = f.get_concrete_function(wb.constant([1.0, 2.0]), v).ops
+    assert "gather_rows" not in ops and "exp" not in ops and "multiply" in ops

@@ -44,6 +44,7 @@ class Program:
         self.graph_why = None  # why there is none, when capture was tried or ruled out
         self._steps = [step.compute for step in self.steps]  # what a replay calls
         if not self.eager:
+            self._prune({id(t) for t in tensor_leaves(result)} | tracer.pinned)
             self._plan(tracer.var_values)
             tracer.var_values = {}
             self.graph_why = cudagraph.why_not(self.steps, self._held)
@@ -63,6 +64,23 @@ class Program:
     def ops(self) -> tuple:
         """What each step is: op names, ``gradient/...`` for the reverse walk, ``fused(...)``."""
         return tuple(step.name for step in self.steps)
+
+    def _prune(self, live):
+        """TF's pruning of a graph: drop the op steps whose values no later step reads and the
+        function does not return (``live``: ids of the values that are). Other steps (effects,
+        bindings, reverse walks, whose bookkeeping must run) are kept, as is everything where
+        a step reads values it does not name."""
+        if any(step.reads is None for step in self.steps):
+            return
+        kept = []
+        for step in reversed(self.steps):
+            if (step.effect or step.what is None or step.what[0] != "op"
+                    or any(id(h) in live for h in step.writes)):
+                kept.append(step)
+                live.update(id(h) for h in step.reads)
+        if len(kept) < len(self.steps):
+            self.steps = kept[::-1]
+            self._steps = [step.compute for step in self.steps]
 
     def _plan(self, var_values):
         """Fuse elementwise steps (``fusion``), and let go of each large intermediate after the
