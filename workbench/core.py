@@ -846,8 +846,7 @@ def dispatchable(fn):
             # raises where its result is used (TF prunes the ops nothing uses); ops TF runs
             # anyway (checks, as its automatic control dependencies do) raise at once
             defer = getattr(_state.tracer, "defer", None)
-            if defer is None or fn.__name__ in _RUN_UNUSED or sys._getframe(1).f_code.co_filename.startswith(
-                    _OUR_ROOTS):
+            if defer is None or _runs_unused(fn) or sys._getframe(1).f_code.co_filename.startswith(_OUR_ROOTS):
                 raise
             deferred = defer(exc)
             if deferred is None:   # a use of an earlier op's deferred error
@@ -856,7 +855,10 @@ def dispatchable(fn):
     return wrapper
 
 
-_RUN_UNUSED = frozenset(["check_numerics"])   # stateful in TF: they run though nothing uses them
+def _runs_unused(fn) -> bool:
+    """Whether TF runs ``fn``'s op though nothing uses its result: the checks (asserts,
+    check_numerics: stateful ops, which its automatic control dependencies keep)."""
+    return fn.__module__ == "workbench.debugging" or fn.__name__.lower().startswith("assert")
 
 
 def convert_to_tensor(value, dtype=None, dtype_hint=None, name=None) -> Tensor:
