@@ -200,11 +200,16 @@ def test_a_control_dependency_on_the_result_does_not_raise_as_in_tf():
     np.testing.assert_array_equal(f(wb.constant([0.0])).numpy(), [0.0])
 
 
-def test_a_check_runs_though_nothing_uses_it_as_in_tf():
-    # TF runs check_numerics (stateful: its automatic control dependencies) and raises
+@pytest.mark.parametrize("check", [
+    lambda x: wb.debugging.check_numerics(x / 0.0, "boom"),
+    lambda x: wb.debugging.assert_equal(x, x + 1.0, message="boom"),
+    lambda x: wb.debugging.assert_less(x, x, message="boom"),
+], ids=["check_numerics", "assert_equal", "assert_less"])
+def test_a_check_runs_though_nothing_uses_it_as_in_tf(check):
+    # TF runs checks (stateful: its automatic control dependencies) and raises
     @wb.function
     def f(x):
-        wb.debugging.check_numerics(x / 0.0, "boom")
+        check(x)
         return x
     with pytest.raises(wb.errors.InvalidArgumentError, match="boom"):
         f(wb.constant([0.0]))
