@@ -38,7 +38,7 @@ class JointDistributionPinned:
         self._distribution = distribution
         self._pins = dict(pins)
         self._free = [k for k in names if k not in pins]
-        self._struct = collections.namedtuple("StructTuple", self._free)
+        self._struct = collections.namedtuple("StructTuple", self._free, rename=True)   # names may not be identifiers
 
     @property
     def distribution(self):
@@ -121,9 +121,12 @@ class JointDistributionPinned:
         return JointDistributionDefaultBijector(self._distribution, self._pins)
 
     def sample_unpinned(self, sample_shape=(), seed=None):
-        """Free parts drawn from the model with the pins in place (a StructTuple of the free parts)."""
+        """Free parts drawn from the model with the pins in place (a dict of them for a named model, a
+        StructTuple otherwise)."""
         draw = self._distribution.sample(sample_shape, seed=seed, **self._pins)
-        draw = dict(draw) if isinstance(draw, dict) else dict(zip(
+        if isinstance(draw, dict):   # a named model's free parts stay a dict (as TFP 0.25)
+            return type(draw)((k, draw[k]) for k in self._free)
+        draw = dict(zip(
             [n for n, _ in self._distribution.resolve_graph()], draw))
         return self._struct(*[draw[k] for k in self._free])
 
