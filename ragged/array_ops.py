@@ -484,15 +484,21 @@ def _normalizer(logits, axis, log):
     rt = logits
     axis = -1 if axis is None else int(axis)
     nd = rt.ndim
+    if not -nd <= axis < nd:   # TF 2.21's text
+        raise ValueError(f"axis={axis} out of bounds: expected {-nd}<=axis<{nd}")
     a = axis % nd
     if a > rt.ragged_rank:
         inner = a - rt.ragged_rank
         fn = wb.nn.log_softmax if log else wb.nn.softmax
         return rt.with_flat_values(fn(rt.flat_values, axis=inner))
     if a != rt.ragged_rank or rt.flat_values.ndim != 1:
-        raise NotImplementedError(f"softmax over axis {axis} of a RaggedTensor of shape {rt.shape}: "
-                                  "supported over the innermost ragged axis (with no uniform inner "
-                                  "dimensions) or over uniform inner axes")
+        if log:   # TF 2.21 has no ragged log_softmax: its conversion's ValueError
+            raise ValueError(f"log_softmax over axis {axis} of a RaggedTensor of shape {rt.shape}: computed over "
+                             "the innermost ragged axis or uniform inner axes (TF 2.21 refuses ragged log_softmax)")
+        # TF 2.21's ragged softmax: exp over the sum of exps along the axis, kept and broadcast
+        # back (its values where that broadcasts, its InvalidArgumentError where not)
+        e = wb.exp(rt)
+        return e / wb.reduce_sum(e, axis=a, keepdims=True)
     inner_rt = rt
     while isinstance(inner_rt._values, RaggedTensor):
         inner_rt = inner_rt._values

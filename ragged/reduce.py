@@ -266,12 +266,20 @@ def reduce_std(input_tensor, axis=None, keepdims=False, name=None):
     return wb.sqrt(reduce_variance(input_tensor, axis, keepdims))
 
 
+def _check_castable(rt, opname):
+    """TF's reduce_all/any cast their input to bool: strings are its Cast UnimplementedError."""
+    if rt.dtype.kind in "OSU":
+        raise wb.errors.UnimplementedError(None, None, f"{opname}: Cast string to bool is not supported")
+
+
 def reduce_all(input_tensor, axis=None, keepdims=False, name=None):
+    _check_castable(input_tensor, "reduce_all")
     out = _reduce("prod", wb.cast(input_tensor, np.int32), axis, keepdims, check=False)
     return wb.cast(out, np.bool_)
 
 
 def reduce_any(input_tensor, axis=None, keepdims=False, name=None):
+    _check_castable(input_tensor, "reduce_any")
     out = _reduce("sum", wb.cast(input_tensor, np.int32), axis, keepdims, check=False)
     return wb.cast(out, np.bool_)
 

@@ -573,3 +573,22 @@ def test_no_len_and_no_dense_conversion():
     with pytest.raises(ValueError):
         np.asarray(rt)
     assert [r.numpy().tolist() for r in rt] == [[1, 2], [3]] and int(rt.nrows()) == 2
+
+
+def test_softmax_over_other_axes_as_tf():
+    ri = _ri()
+    out = wb.nn.softmax(ri, axis=1)   # TF 2.21: exp over the kept sum of exps, broadcast back
+    assert out.shape == (3, None, 2)
+    assert np.allclose(out.flat_values.numpy(), [[0.11920291930437088] * 2, [0.8807970285415649] * 2, [1.0, 1.0]])
+    r2b = ragged.constant([[[1.0, 2.0], [3.0, 4.0]], [[5.0, 6.0]]])
+    assert np.allclose(wb.nn.softmax(r2b, axis=1).flat_values.numpy(),
+                       [0.11920291930437088, 0.11920291930437088, 0.8807970285415649, 0.8807970285415649, 1.0, 1.0])
+    with pytest.raises(InvalidArgumentError):   # TF 2.21: "Condition x == y did not hold."
+        wb.nn.softmax(ragged.constant([[1.0, 2.0, 3.0], [], [4.0, 5.0]]), axis=0)
+    with pytest.raises(ValueError, match=r"axis=2 out of bounds: expected -2<=axis<2"):   # TF 2.21's text
+        wb.nn.softmax(ragged.constant([[1.0, 2.0, 3.0], [], [4.0, 5.0]]), axis=2)
+
+
+def test_reduce_all_of_strings_is_unimplemented():
+    with pytest.raises(wb.errors.UnimplementedError):   # TF 2.21: "Cast string to bool is not supported"
+        wb.reduce_all(ragged.constant([["a", "b"], []]), axis=1)
