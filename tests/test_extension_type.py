@@ -393,10 +393,24 @@ def test_unary_elementwise_apis(registered):
     np.testing.assert_allclose(wb.math.exp(mt).values.numpy(), [2.7182817, 0.13533528, 20.085537], rtol=1e-6)
     assert wb.cast(mt, wb.int32).values.numpy().tolist() == [1, -2, 3]
     assert wb.zeros_like(mt).values.numpy().tolist() == [0., 0., 0.]
+    assert wb.nn.relu(mt).values.numpy().tolist() == [1., 0., 3.]
+    np.testing.assert_allclose(wb.nn.elu(mt).values.numpy(), [1., -0.86466473, 3.], rtol=1e-6)
     for api in (wb.math.square, wb.math.negative, wb.math.sigmoid, wb.math.sign, wb.math.floor, wb.math.tanh):
         out = api(mt)
         assert isinstance(out, MaskedTensor)
         np.testing.assert_allclose(out.values.numpy(), api(mt.values).numpy())
+
+
+def test_ragged_elementwise_ops_work_again_after_unregistering():
+    @wb.experimental.dispatch_for_unary_elementwise_apis(MaskedTensor)
+    def masked_unary(api_func, x):
+        return MaskedTensor(api_func(x.values), x.mask)
+    r = wb.ragged.constant([[1., -1.], [2.]])
+    assert wb.nn.relu(r).to_list() == [[1.0, 0.0], [2.0]]   # the ragged handler still serves ragged values
+    wb.experimental.unregister_dispatch_for(masked_unary)
+    assert wb.nn.relu(r).to_list() == [[1.0, 0.0], [2.0]] and wb.abs(r).to_list() == [[1.0, 1.0], [2.0]]
+    with pytest.raises(ValueError, match="^Attempt to convert a value"):
+        wb.nn.relu(_mt())
 
 
 def test_binary_elementwise_and_assert_apis(registered):

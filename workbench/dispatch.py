@@ -88,10 +88,28 @@ def _apis(names):
     return out
 
 
+# public functions that hand their tensor, unchanged and first, to one elementwise op: their
+# dispatch happens in that op
+_THROUGH = {"nn.relu": "_relu", "nn.relu6": "_relu6", "nn.elu": "_elu", "nn.selu": "_selu",
+            "nn.softsign": "_softsign"}
+
+
+def _entry(api):
+    """The function whose dispatch serves ``api`` (``api`` itself, or the op it hands its tensor
+    to); None when composite arguments never reach dispatch."""
+    if (getattr(api, "__code__", None) is _DISPATCHABLE_CODE or getattr(api, "elementwise", False)
+            or api in core.DISPATCH or api in _BUILT_IN):
+        return api
+    from .ops import nn
+    for name, inner in _THROUGH.items():
+        if _resolve(name) is api:
+            return getattr(nn, inner)
+    return None
+
+
 def supports_dispatch(api) -> bool:
     """Whether ``api`` hands composite arguments to dispatch (so that user targets can serve it)."""
-    return (getattr(api, "__code__", None) is _DISPATCHABLE_CODE or getattr(api, "elementwise", False)
-            or api in core.DISPATCH)
+    return _entry(api) is not None
 
 
 def _type_check(tp):
@@ -133,10 +151,11 @@ def _serve(api, args, kwargs):
 def _install(api):
     """Let ``api``'s dispatch consult the user targets before its built-in handler (a
     RaggedTensor's), which is put back when the last target goes."""
-    if api in _BUILT_IN:
+    entry = _entry(api)
+    if entry in _BUILT_IN:
         return
-    built_in = core.DISPATCH.get(api)
-    _BUILT_IN[api] = built_in
+    built_in = core.DISPATCH.get(entry)
+    _BUILT_IN[entry] = built_in
 
     def handler(*args, **kwargs):
         out = _serve(api, args, kwargs)
@@ -150,18 +169,19 @@ def _install(api):
             return built_in(*args, **kwargs)
         for a in args:
             generic = getattr(type(a), "__wb_elementwise__", None)
-            if generic is not None and getattr(api, "elementwise", False):
-                return generic(api, args, kwargs)
+            if generic is not None and getattr(entry, "elementwise", False):
+                return generic(entry, args, kwargs)
         raise TypeError(f"{api.__name__} does not support {type(args[0]).__name__} arguments")
-    core.DISPATCH[api] = handler
+    core.DISPATCH[entry] = handler
 
 
 def _uninstall(api):
-    built_in = _BUILT_IN.pop(api, None)
+    entry = _entry(api)
+    built_in = _BUILT_IN.pop(entry, None)
     if built_in is None:
-        core.DISPATCH.pop(api, None)
+        core.DISPATCH.pop(entry, None)
     else:
-        core.DISPATCH[api] = built_in
+        core.DISPATCH[entry] = built_in
 
 
 def _not_convertible(v):
@@ -227,7 +247,7 @@ def _bind_other(api, x_names, args, kwargs):
     return values, tensor_api
 
 
-def _elementwise(names, types, handler, kind):
+def _elementwise(names, types, handler):
     apis = _apis(names)
     for api in apis:
         params = list(inspect.signature(api).parameters)
@@ -249,19 +269,19 @@ def dispatch_for_unary_elementwise_apis(x_type):
     """Decorator: ``handler(api_func, x)`` serves every unary elementwise API (TF's list:
     ``wb.math.abs``, ``wb.exp``, ``wb.nn.relu``, ``wb.cast`` ...) when ``x`` is an ``x_type``;
     ``api_func`` is the API with its other arguments bound."""
-    return lambda handler: _elementwise(UNARY_ELEMENTWISE_APIS, (x_type,), handler, "unary")
+    return lambda handler: _elementwise(UNARY_ELEMENTWISE_APIS, (x_type,), handler)
 
 
 def dispatch_for_binary_elementwise_apis(x_type, y_type):
     """Decorator: ``handler(api_func, x, y)`` serves every binary elementwise API (TF's list:
     ``wb.math.add``, ``wb.maximum`` ...) when ``x`` and ``y`` fit ``x_type`` and ``y_type``."""
-    return lambda handler: _elementwise(BINARY_ELEMENTWISE_APIS, (x_type, y_type), handler, "binary")
+    return lambda handler: _elementwise(BINARY_ELEMENTWISE_APIS, (x_type, y_type), handler)
 
 
 def dispatch_for_binary_elementwise_assert_apis(x_type, y_type):
     """Decorator: ``handler(assert_func, x, y)`` serves the elementwise assertions
     (``wb.debugging.assert_equal`` ...) when ``x`` and ``y`` fit ``x_type`` and ``y_type``."""
-    return lambda handler: _elementwise(BINARY_ELEMENTWISE_ASSERT_APIS, (x_type, y_type), handler, "assert")
+    return lambda handler: _elementwise(BINARY_ELEMENTWISE_ASSERT_APIS, (x_type, y_type), handler)
 
 
 def unregister_dispatch_for(dispatch_target):
