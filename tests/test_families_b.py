@@ -415,12 +415,18 @@ def test_inflated_continuous_base_is_censored_as_in_tfp():
     np.testing.assert_allclose(gl.numpy(), 1.0 - 2.0)      # d/dloc of log N(1; loc, 1) only
 
 
-def test_inflated_logits_are_the_point_masses_log_odds():
-    # pi = sigmoid(inflated_loc_logits), the docstring's log-odds and this project's
-    # ZeroInflatedNegativeBinomial; TFP 0.25 builds Categorical(logits=[l, -l]), i.e. pi = sigmoid(2 l)
+def test_inflated_logits_give_tfps_gate():
+    # TFP 0.25 builds Categorical(logits=[l, -l]), so pi = sigmoid(2 l) (its docstring's "log-odds"
+    # would say sigmoid(l)); TFP's values: Inflated(Poisson(2.), inflated_loc_logits=0.5).prob(0.)
+    # = 0.7674558, ZeroInflatedNegativeBinomial(3., logits=0.2, inflated_loc_logits=0.5).prob(0.)
+    # = 0.75559306
+    assert np.isclose(np.exp(tfd.Inflated(tfd.Poisson(2.0), inflated_loc_logits=0.5).log_prob(0.0).numpy()),
+                      0.7674558, rtol=1e-6)
+    zinb = tfd.ZeroInflatedNegativeBinomial(total_count=3.0, logits=0.2, inflated_loc_logits=0.5)
+    assert np.isclose(np.exp(zinb.log_prob(0.0).numpy()), 0.75559306, rtol=1e-6)
     l = f64([0.3, -1.0])
     d = tfd.Inflated(tfd.Poisson(f64([2.0, 0.5])), inflated_loc_logits=l, inflated_loc=f64(2.0))
-    pi = 1 / (1 + np.exp(-l))
+    pi = 1 / (1 + np.exp(-2.0 * l))
     _close(d.mean(), pi * 2.0 + (1 - pi) * np.array([2.0, 0.5]), rtol=1e-12)
     import scipy.stats as st
     want = np.log(pi * np.array([0.0, 1.0]) + (1 - pi) * st.poisson([2.0, 0.5]).pmf([0.0, 2.0]))

@@ -25,7 +25,8 @@ def _is_discrete(distribution):
 class Inflated(Mixture):
     """``Inflated(distribution, inflated_loc_logits=None, inflated_loc_probs=None, inflated_loc=0.,
     inflated_loc_atol=None, inflated_loc_rtol=None)``: ``inflated_loc`` with probability ``pi``
-    (``inflated_loc_probs``, or ``sigmoid(inflated_loc_logits)``), else a draw of ``distribution``.
+    (``inflated_loc_probs``, or ``sigmoid(2 * inflated_loc_logits)``: TFP 0.25's categorical logits
+    ``[l, -l]``, not the ``sigmoid(l)`` its docstring's "log-odds" suggests), else a draw of ``distribution``.
 
     A ``Mixture`` of ``Deterministic(inflated_loc, atol, rtol)`` and ``distribution`` (``cat``,
     ``components``, ``cdf``, ``mean`` and ``variance`` are the mixture's). For a discrete
@@ -67,7 +68,8 @@ class Inflated(Mixture):
             cat = Categorical(probs=wb.stack([p, 1.0 - p], axis=-1))
         else:
             logits = self._inflated_loc_logits
-            cat = Categorical(logits=wb.stack([logits, wb.zeros_like(logits)], axis=-1))
+            # TFP's categorical logits [l, -l]: the inflated point's probability is sigmoid(2 l)
+            cat = Categorical(logits=wb.stack([logits, -logits], axis=-1))
         super().__init__(cat, [self._deterministic, distribution], validate_args, allow_nan_stats, name=name)
         self._parameters = {k: v for k, v in parameters.items() if k not in ("self", "__class__")}
 
@@ -93,8 +95,8 @@ class Inflated(Mixture):
     def _log_pi(self):
         """``(log pi, log(1 - pi))``."""
         if self._inflated_loc_logits is not None:
-            l = self._inflated_loc_logits
-            return wb.math.log_sigmoid(l), wb.math.log_sigmoid(-l)
+            l2 = 2.0 * self._inflated_loc_logits
+            return wb.math.log_sigmoid(l2), wb.math.log_sigmoid(-l2)
         p = self._inflated_loc_probs
         return wb.log(p), wb.log1p(-p)
 

@@ -13,7 +13,8 @@ __all__ = ["ZeroInflatedNegativeBinomial"]
 
 class ZeroInflatedNegativeBinomial(Distribution):
     """``ZeroInflatedNegativeBinomial(inflated_loc_logits=None, inflated_loc_probs=None, total_count, logits=None,
-    probs=None)``: 0 with probability ``pi`` (give ``inflated_loc_logits`` or ``inflated_loc_probs``),
+    probs=None)``: 0 with probability ``pi`` (``inflated_loc_probs``, or ``sigmoid(2 * inflated_loc_logits)``
+    as TFP 0.25 computes it),
     else a ``NegativeBinomial(total_count, logits / probs)`` count.
 
     ``P(0) = pi + (1 - pi) NB(0)`` and ``P(k) = (1 - pi) NB(k)`` for ``k > 0``; samples are not
@@ -76,15 +77,15 @@ class ZeroInflatedNegativeBinomial(Distribution):
 
     def _log_pi(self):
         """``(log pi, log(1 - pi))``."""
-        if self._inflated_loc_logits is not None:
-            return (wb.math.log_sigmoid(self._inflated_loc_logits),
-                    wb.math.log_sigmoid(-self._inflated_loc_logits))
+        if self._inflated_loc_logits is not None:   # TFP's Inflated: pi = sigmoid(2 l)
+            return (wb.math.log_sigmoid(2.0 * self._inflated_loc_logits),
+                    wb.math.log_sigmoid(-2.0 * self._inflated_loc_logits))
         p = self._inflated_loc_probs
         return wb.log(p), wb.log1p(-p)
 
     def _pi(self):
         if self._inflated_loc_logits is not None:
-            return wb.sigmoid(self._inflated_loc_logits)
+            return wb.sigmoid(2.0 * self._inflated_loc_logits)
         return self._inflated_loc_probs
 
     def _sample_n(self, n, seed):

@@ -70,21 +70,26 @@ def _truncnorm(loc, scale, low, high):
     return st.truncnorm((low - loc) / scale, (high - loc) / scale, loc=loc, scale=scale)
 
 
+def _zinb_pi(p):
+    # TFP 0.25 builds the gate as Categorical(logits=[l, -l]): pi = sigmoid(2 l)
+    return sp.expit(2.0 * p["inflated_loc_logits"]) if "inflated_loc_logits" in p else p["inflated_loc_probs"]
+
+
 def _zinb_pmf(p, x):
-    pi = sp.expit(p["inflated_loc_logits"]) if "inflated_loc_logits" in p else p["inflated_loc_probs"]
+    pi = _zinb_pi(p)
     nb = st.nbinom(p["total_count"], 1 - p["probs"])
     return np.log(np.where(x == 0, pi, 0.0) + (1 - pi) * nb.pmf(x))
 
 
 def _zinb_moments(p, x):
-    pi = sp.expit(p["inflated_loc_logits"]) if "inflated_loc_logits" in p else p["inflated_loc_probs"]
+    pi = _zinb_pi(p)
     nb = st.nbinom(p["total_count"], 1 - p["probs"])
     mean = (1 - pi) * nb.mean()
     return mean, (1 - pi) * (nb.var() + nb.mean() ** 2) - mean ** 2
 
 
 def _zinb_cdf(p, x):
-    pi = sp.expit(p["inflated_loc_logits"]) if "inflated_loc_logits" in p else p["inflated_loc_probs"]
+    pi = _zinb_pi(p)
     return pi + (1 - pi) * st.nbinom(p["total_count"], 1 - p["probs"]).cdf(x)
 
 
