@@ -107,6 +107,38 @@ def test_constructor_errors_as_tf(call, error, text):
     assert str(info.value).splitlines()[0] == text   # (pytest adds lines to an assert's message)
 
 
+class ShapeAndType(ExtensionType):
+    shape: wb.TensorShape
+    dtype: wb.DType
+
+
+class Tensors(ExtensionType):
+    xs: typing.Tuple[wb.Tensor, ...]
+    u: typing.Union[int, wb.Tensor] = 1
+
+
+@pytest.mark.parametrize("call, text", [
+    (lambda: M(object()), "v: expected a Tensor, got 'object'"),
+    (lambda: M([[1], [2, 3]]), "v: expected a Tensor, got 'list'"),
+    (lambda: ShapeAndType("x", wb.int32), "shape: expected 'wb.TensorShape', got 'str'"),
+    (lambda: ShapeAndType([1, None], "foo"), "dtype: expected 'wb.DType', got 'str'"),
+    (lambda: Tensors(3), "xs: expected tuple, got 'int'"),
+])
+def test_more_conversion_errors_as_tf(call, text):
+    with pytest.raises(TypeError) as info:
+        call()
+    assert str(info.value) == text
+
+
+def test_shapes_dtypes_tuples_and_unions_convert_as_tf():
+    assert repr(ShapeAndType([1, None], "float32")) == "ShapeAndType(shape=TensorShape([1, None]), dtype=wb.float32)"
+    assert repr(ShapeAndType(None, wb.int32)) == "ShapeAndType(shape=TensorShape(None), dtype=wb.int32)"
+    t = Tensors([1, [2, 3]])
+    assert repr(t) == ("Tensors(xs=(<wb.Tensor: shape=(), dtype=int32, numpy=1>, <wb.Tensor: shape=(2,), "
+                       "dtype=int32, numpy=array([2, 3], dtype=int32)>), u=1)")
+    assert repr(Tensors((1,), u=2.5).u) == "<wb.Tensor: shape=(), dtype=float32, numpy=2.5>"
+
+
 def test_class_definition_errors_as_tf():
     with pytest.raises(TypeError, match="^In field 'x': Unsupported type annotation 'list'$"):
         type("Z", (ExtensionType,), {"__annotations__": {"x": list}})

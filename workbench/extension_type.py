@@ -136,7 +136,7 @@ def _convert(value, tp, path, spec):
         try:
             return convert_to_tensor(value)
         except (TypeError, ValueError):
-            raise TypeError(f"{path}: expected 'wb.Tensor', got {got!r}") from None
+            raise TypeError(f"{path}: expected a Tensor, got {got!r}") from None
     if tp is TensorShape:
         if isinstance(value, TensorShape):
             return value
