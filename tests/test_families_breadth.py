@@ -354,3 +354,10 @@ def test_von_mises_fisher_draws_match_scipy_and_kl_to_the_uniform():
     x = tfd.SphericalUniform(4, batch_shape=[2]).sample(3000, seed=2).numpy()
     assert x.shape == (3000, 2, 4)
     np.testing.assert_allclose(np.linalg.norm(x, axis=-1), 1.0, rtol=1e-5)
+
+
+def test_exp_gamma_needs_exactly_one_rate_as_tfp():
+    # TFP 0.25: ValueError('Exactly one of `rate` and `log_rate` must be specified.') for neither and both
+    for kwargs in ({}, {"rate": 1.0, "log_rate": 0.0}):
+        with pytest.raises(ValueError, match="Exactly one of `rate` and `log_rate` must be specified"):
+            probability.distributions.ExpGamma(1.0, **kwargs)

@@ -30,10 +30,8 @@ class ExpGamma(internal.RateParameterized, Distribution):
     def __init__(self, concentration, rate=None, log_rate=None, validate_args=False, allow_nan_stats=True,
                  name="ExpGamma"):
         parameters = dict(locals())
-        if rate is not None and log_rate is not None:
-            raise ValueError("ExpGamma: give at most one of `rate` and `log_rate`")
-        if rate is None and log_rate is None:
-            log_rate = 0.0   # TFP's default: the log of a standard Gamma
+        if (rate is None) == (log_rate is None):   # TFP's words
+            raise ValueError("Exactly one of `rate` and `log_rate` must be specified.")
         dtype = internal.common_dtype([concentration, rate, log_rate])
         owner = type(self).__name__
         self._concentration = internal.as_param(concentration, "concentration", dtype, owner)
