@@ -842,17 +842,36 @@ def dispatchable(fn):
         try:
             return fn(*args, **kwargs)
         except OpError as exc:
-            # in a wb.function's trace, a kernel's error of an op the function's own code calls
-            # raises where its result is used (TF prunes the ops nothing uses); ops TF runs
-            # anyway (checks, as its automatic control dependencies do) raise at once
-            defer = getattr(_state.tracer, "defer", None)
-            if defer is None or _runs_unused(fn) or sys._getframe(1).f_code.co_filename.startswith(_OUR_ROOTS):
-                raise
-            deferred = defer(exc)
-            if deferred is None:   # a use of an earlier op's deferred error
-                raise
-            return deferred
+            return _deferred(fn, exc, sys._getframe(1))
     return wrapper
+
+
+def deferrable(fn):
+    """An op whose kernel errors (``OpError``: an index out of range …) wait, in a
+    ``wb.function``'s trace, for a use of its result, as in TF's pruned graphs (ops of the
+    table of composite types get this from :func:`dispatchable`)."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except OpError as exc:
+            return _deferred(fn, exc, sys._getframe(1))
+    return wrapper
+
+
+def _deferred(fn, exc, caller):
+    """In a wb.function's trace, the result of an op the function's own code calls (from
+    ``caller``) whose kernel raised ``exc``: a tensor that raises it where it is used (TF
+    prunes the ops nothing uses). Elsewhere, for a use of an earlier such result, and for
+    the checks TF runs anyway (its automatic control dependencies), ``exc`` raises now."""
+    defer = getattr(_state.tracer, "defer", None)
+    if defer is None or _runs_unused(fn) or caller.f_code.co_filename.startswith(_OUR_ROOTS):
+        raise exc
+    deferred = defer(exc)
+    if deferred is None:
+        raise exc
+    return deferred
 
 
 def _runs_unused(fn) -> bool:
