@@ -149,12 +149,13 @@ def _gather(params, indices, axis, batch_dims=0, static=False, dense=False):
     return _reshape(out, out_shape)
 
 
-def take_rows(x, ids, axis=0):
+def take_rows(x, ids, axis=0, dense=False):
     """``x`` gathered along ``axis`` by the valid int ``ids`` (a Tensor): no checks, differentiable.
+    ``dense``: ``x``'s cotangent is dense even for a source (not IndexedSlices).
 
     The building block for segment and ragged gradients.
     """
-    return _gather(x, ids, axis)
+    return _gather(x, ids, axis, dense=dense)
 
 
 def sum_rows_into(data, ids, num_segments, sorted_ids=False):
@@ -283,6 +284,7 @@ def gather(params, indices, validate_indices=None, axis=None, batch_dims=0, name
     return _gather(p, idx, a, bd)
 
 
+@core.deferrable
 def gather_nd(params, indices, batch_dims=0, name=None):
     """Slices of ``params`` at index tuples: ``indices[..., k]`` picks into the ``k`` dims
     after the first ``batch_dims``. Result shape ``indices.shape[:-1] + params.shape[batch_dims+k:]``.
@@ -376,6 +378,7 @@ def _scatter_add(u, flat, shape, k):
     return _reshape(out, tuple(shape))
 
 
+@core.deferrable
 def scatter_nd(indices, updates, shape, name=None):
     """A tensor of ``shape``, zero except at ``indices``, where ``updates`` are added
     (repeated indices add up).
@@ -391,6 +394,7 @@ def scatter_nd(indices, updates, shape, name=None):
     return _scatter_add(u, flat, shape, k)
 
 
+@core.deferrable
 def tensor_scatter_nd_add(tensor, indices, updates, name=None):
     """``tensor`` with ``updates`` added at ``indices`` (repeated indices add up)."""
     t = convert_to_tensor(tensor)
@@ -399,6 +403,7 @@ def tensor_scatter_nd_add(tensor, indices, updates, name=None):
     return t + _scatter_add(u, flat, t.shape, k)
 
 
+@core.deferrable
 def tensor_scatter_nd_sub(tensor, indices, updates, name=None):
     """``tensor`` with ``updates`` subtracted at ``indices`` (repeated indices add up)."""
     t = convert_to_tensor(tensor)
@@ -407,6 +412,7 @@ def tensor_scatter_nd_sub(tensor, indices, updates, name=None):
     return t - _scatter_add(u, flat, t.shape, k)
 
 
+@core.deferrable
 def tensor_scatter_nd_update(tensor, indices, updates, name=None):
     """``tensor`` with the slices at ``indices`` replaced by ``updates``.
 
@@ -534,6 +540,7 @@ _scatter_extreme_op = defop("tensor_scatter_extreme", _scatter_extreme_fwd, vjp=
                             jvp=_scatter_extreme_jvp, dtypes="numeric")
 
 
+@core.deferrable
 def tensor_scatter_nd_max(tensor, indices, updates, name=None):
     """``tensor`` where each slice at ``indices`` is the elementwise maximum of its value and
     the ``updates`` sent there (repeated indices all take part).
@@ -544,6 +551,7 @@ def tensor_scatter_nd_max(tensor, indices, updates, name=None):
     return _tensor_scatter_nd_extreme(tensor, indices, updates, "tensor_scatter_nd_max", "max", name)
 
 
+@core.deferrable
 def tensor_scatter_nd_min(tensor, indices, updates, name=None):
     """``tensor`` where each slice at ``indices`` is the elementwise minimum of its value and
     the ``updates`` sent there (repeated indices all take part)."""

@@ -503,6 +503,7 @@ def solve(matrix, rhs, adjoint=False, name=None):
     return apply(_solve_op, (a, b), {"adjoint": argcheck.flag(adjoint, "adjoint", "solve")})
 
 
+@core.deferrable
 def inv(input, adjoint=False, name=None):
     """The inverse of each matrix in ``input`` ``[..., M, M]`` (of its transpose with ``adjoint``)."""
     a = _float_matrix(input, "inv")
@@ -597,6 +598,7 @@ _cholesky_op = defop("cholesky", _cholesky_fwd, vjp=_cholesky_vjp, jvp=_cholesky
                      dtypes="real", domain="spd")
 
 
+@core.deferrable
 def cholesky(input, name=None):
     """The lower-triangular ``L`` with ``L @ L^T = input`` for symmetric positive definite
     ``input`` ``[..., M, M]``; only the lower triangle of ``input`` is read.

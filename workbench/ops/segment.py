@@ -263,6 +263,7 @@ def segment_min(data, segment_ids, name=None):
     return _extreme(_min_op, "min", d, ids, n, True, 0)
 
 
+@core.deferrable
 def unsorted_segment_sum(data, segment_ids, num_segments, name=None):
     """Sum of the entries of ``data`` by ``segment_ids`` (shape a prefix of ``data.shape``), into
     ``[num_segments] + data.shape[segment_ids.ndim:]``; negative ids are dropped.
@@ -276,18 +277,21 @@ def unsorted_segment_sum(data, segment_ids, num_segments, name=None):
     return _sum(d, ids, n, False)
 
 
+@core.deferrable
 def unsorted_segment_mean(data, segment_ids, num_segments, name=None):
     """Mean by segment (0 for empty segments); negative ids are dropped."""
     d, ids, n = _unsorted_args(data, segment_ids, num_segments, "unsorted_segment_mean")
     return _mean(d, ids, n, False)
 
 
+@core.deferrable
 def unsorted_segment_prod(data, segment_ids, num_segments, name=None):
     """Product by segment (1 for empty segments); negative ids are dropped."""
     d, ids, n = _unsorted_args(data, segment_ids, num_segments, "unsorted_segment_prod")
     return _prod(d, ids, n, False)
 
 
+@core.deferrable
 def unsorted_segment_max(data, segment_ids, num_segments, name=None):
     """Maximum by segment; empty segments hold the dtype's lowest value (TF's
     ``numeric_limits<T>::lowest()``, a finite number for floats); negative ids are dropped."""
@@ -295,6 +299,7 @@ def unsorted_segment_max(data, segment_ids, num_segments, name=None):
     return _extreme(_max_op, "max", d, ids, n, False, lowest(d.dtype))
 
 
+@core.deferrable
 def unsorted_segment_min(data, segment_ids, num_segments, name=None):
     """Minimum by segment; empty segments hold the dtype's largest value; negative ids are dropped."""
     d, ids, n = _unsorted_args(data, segment_ids, num_segments, "unsorted_segment_min")
