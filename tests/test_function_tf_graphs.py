@@ -158,6 +158,29 @@ def test_an_unused_op_s_kernel_error_does_not_raise_and_replays_skip_it():
     np.testing.assert_array_equal(f(wb.constant([3.0, 4.0])).numpy(), [6.0, 8.0])
 
 
+@pytest.mark.parametrize("body", [
+    lambda x: wb.gather_nd(x, [[3]]),
+    lambda x: wb.tensor_scatter_nd_update(x, [[3]], [1.0]),
+    lambda x: wb.scatter_nd([[3]], [1.0], [1]),
+    lambda x: wb.math.unsorted_segment_sum(x, [3], 2),
+    lambda x: wb.math.bincount([-1]),
+    lambda x: wb.linalg.cholesky(wb.constant([[-1.0]])),
+    lambda x: wb.linalg.inv(wb.zeros([2, 2])),
+    lambda x: wb.gather(x[None], [4], axis=1),
+    lambda x: wb.gather(wb.ones([2, 2]), [[5], [0]], batch_dims=1),
+], ids=["gather_nd", "tensor_scatter_nd_update", "scatter_nd", "unsorted_segment_sum", "bincount",
+        "cholesky", "inv", "gather_axis1", "gather_batch_dims"])
+def test_unused_ops_kernel_errors_do_not_raise(body):
+    # TF 2.21 runs each of these functions without error; eagerly each raises
+    @wb.function
+    def f(x):
+        body(x)
+        return x
+    with pytest.raises(wb.errors.InvalidArgumentError):
+        body(wb.constant([0.0]))
+    np.testing.assert_array_equal(f(wb.constant([0.0])).numpy(), [0.0])
+
+
 def _gather_then(use):
     @wb.function
     def f(x):
