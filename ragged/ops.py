@@ -74,8 +74,9 @@ def _values_to_dense(values, part, default_value=None, shape=None):
         nrows = nrows if shape[0] is None else int(shape[0])
         width = width if shape[1] is None else int(shape[1])
         for i, (want, have) in enumerate(zip(shape[2:], inner)):
-            if want is not None and int(want) != have:
-                raise ValueError(f"to_tensor: shape[{i + 2}] = {want}, but the uniform dimension is {have}")
+            if want is not None and int(want) != have:   # TF 2.21: its RaggedTensorToTensor kernel's error
+                raise wb.errors.InvalidArgumentError(
+                    None, None, f"to_tensor: shape[{i + 2}] = {want}, but the uniform dimension is {have}")
         keep = (rowids < nrows) & (pos < width)
         if not bool(keep.all()):
             idx = values.xp.nonzero(keep)[0]

@@ -394,6 +394,10 @@ class RaggedTensor(core.CompositeTensor):
         """A dense tensor, padded with ``default_value`` (zero by default) to the bounding shape,
         or cropped/padded to ``shape`` (None entries keep the bounding size)."""
         from .ops import _values_to_dense  # circular import with ops
+        if isinstance(shape, (list, tuple)) and any(isinstance(d, (int, np.integer)) and d < 0 for d in shape):
+            # TF 2.21's class and words: None keeps a bounding size, a negative size is refused
+            raise ValueError(f"to_tensor: Dimension {min(d for d in shape if d is not None)} must be >= 0 "
+                             f"(shape={list(shape)}; None keeps the bounding size)")
         if shape is not None:
             shape = tuple(None if d == -1 else d
                           for d in argcheck.shape(shape, "shape", "RaggedTensor.to_tensor", unknown=True))

@@ -592,3 +592,12 @@ def test_softmax_over_other_axes_as_tf():
 def test_reduce_all_of_strings_is_unimplemented():
     with pytest.raises(wb.errors.UnimplementedError):   # TF 2.21: "Cast string to bool is not supported"
         wb.reduce_all(ragged.constant([["a", "b"], []]), axis=1)
+
+
+def test_to_tensor_shape_checks():
+    rt = ragged.constant([[1, 2, 3], [], [4, 5]])
+    with pytest.raises(ValueError, match="Dimension -1 must be >= 0"):   # TF 2.21's words
+        rt.to_tensor(shape=[-1, 5])
+    assert rt.to_tensor(shape=[None, 5]).shape == (3, 5)
+    with pytest.raises(InvalidArgumentError):   # TF 2.21: "rt_input.shape and shape=[3,2,3] are incompatible"
+        _ri().to_tensor(shape=[3, 2, 3])
