@@ -437,13 +437,13 @@ def sparse_dense_matmul(sp_a, b, adjoint_a=False, adjoint_b=False, name=None) ->
             f"Cannot multiply A and B because inner dimension does not match: {k} vs. {inner}.  Did you forget "
             f"a transpose?  Dimensions of A: [{sp.shape[0]}, {sp.shape[1]}).  Dimensions of B: "
             f"[{dense.shape[0]},{dense.shape[1]}]", dense.device))
-    # identity: the dense operand's cotangent is a dense tensor (as TF's), not gathered rows
-    rhs = _dense_transpose(dense) if adjoint_b else identity(dense)
+    # the dense operand's cotangent is a dense tensor (as TF's), not gathered rows
+    rhs = _dense_transpose(dense) if adjoint_b else dense
     if idx.shape[0] == 0:
         # no entries: zeros, still connected to the dense operand (its gradient is zeros, as TF's)
         zeros = core.wrap_constant(dense.xp.zeros((m, rhs.shape[1]), dense._data.dtype))
         return zeros + multiply_no_nan(_dense_reduce_sum(rhs, axis=0, keepdims=True), zeros[:1])
-    picked = _take(rhs, cols, sp._static)
+    picked = take_rows(rhs, _const(cols, sp._static), dense=True)
     return _sum_into(multiply(picked, _dense_expand_dims(sp.values, -1)), rows, m, sp._static)
 
 
