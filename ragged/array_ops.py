@@ -443,12 +443,20 @@ def where(condition, x=None, y=None, name=None):
         return _true_coordinates(condition)
     if (x is None) != (y is None):
         raise ValueError("where: give both x and y, or neither")
-    ref = next(a for a in (condition, x, y) if isinstance(a, RaggedTensor))
+    ragged = [a for a in (condition, x, y) if isinstance(a, RaggedTensor)]
+    cond = condition._values if isinstance(condition, RaggedTensor) else convert_to_tensor(condition)
+    while isinstance(cond, RaggedTensor):
+        cond = cond._values
+    if cond.dtype.kind != "b":   # TF 2.21: its SelectV2 kernel's error
+        raise wb.errors.InvalidArgumentError(None, None, f"where: condition must be bool, got {cond.dtype}")
 
     def pick(c, a, b):
         return wb.where(c, a, b)
     pick.__name__ = "where"
-    return elementwise(pick, (condition, x, y), {}) if ref is not None else None
+    out = elementwise(pick, (condition, x, y), {})
+    if isinstance(out, RaggedTensor) and out.ndim > max(r.ndim for r in ragged):
+        out = _splits_only(out)   # TF's shape: dimensions a denser operand adds carry no uniform lengths
+    return out
 
 
 def _true_coordinates(condition):

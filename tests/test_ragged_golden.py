@@ -601,3 +601,12 @@ def test_to_tensor_shape_checks():
     assert rt.to_tensor(shape=[None, 5]).shape == (3, 5)
     with pytest.raises(InvalidArgumentError):   # TF 2.21: "rt_input.shape and shape=[3,2,3] are incompatible"
         _ri().to_tensor(shape=[3, 2, 3])
+
+
+def test_where_checks_and_shapes():
+    cond = ragged.constant([[True, False, True], [], [False, True]])
+    x = ragged.constant([[1, 2, 3], [], [4, 5]])
+    out = wb.where(cond, x, wb.constant([[[10]]]))
+    _same(out, [[[1, 10, 3], [], [10, 5]]], (1, None, None))   # TF 2.21: (1, None, None)
+    with pytest.raises(InvalidArgumentError):   # TF 2.21: "cannot compute SelectV2 ... expected to be a bool tensor"
+        wb.where(x, x, x)
