@@ -253,3 +253,19 @@ def test_methods_take_other_index_points():
     marginal = gp.get_marginal_distribution(f64(OBS_X))
     np.testing.assert_allclose(float(marginal.log_prob(f64(OBS_Y))),
                                float(gp.log_prob(f64(OBS_Y), index_points=f64(OBS_X))), rtol=1e-10)
+
+
+def test_student_t_process_marginal_and_entropy_as_tfp():
+    # TFP 0.25: FULLY_REPARAMETERIZED; the marginal is a MultivariateStudentTLinearOperator with scale
+    # cholesky(K (df - 2) / df + jitter I); entropy 4.160078673251425 for this process
+    k = tfpk.ExponentiatedQuadratic(f64(1.2), f64(0.7))
+    d = tfd.StudentTProcess(df=f64(5.0), kernel=k, index_points=f64([[0.0], [0.5], [1.3]]),
+                            observation_noise_variance=f64(0.1))
+    assert d.reparameterization_type == tfd.FULLY_REPARAMETERIZED
+    np.testing.assert_allclose(d.entropy().numpy(), 4.160078673251425, rtol=1e-12)
+    m = d.get_marginal_distribution()
+    assert type(m).__name__ == "MultivariateStudentTLinearOperator" and float(m.df.numpy()) == 5.0
+    np.testing.assert_allclose(m.scale.to_dense().numpy(), [[0.96124971, 0.0, 0.0], [0.69644707, 0.66254244, 0.0],
+                                                            [0.160229, 0.51027356, 0.79871682]], rtol=1e-7)
+    np.testing.assert_allclose(m.log_prob(f64([0.1, 0.2, -0.3])).numpy(), -2.1946646110021235, rtol=1e-12)
+    np.testing.assert_allclose(d.log_prob(f64([0.1, 0.2, -0.3])).numpy(), -2.194663506335803, rtol=1e-12)

@@ -8,9 +8,10 @@ import workbench as wb
 
 from .. import internal
 from . import _gp
-from .distribution import NOT_REPARAMETERIZED
+from .distribution import FULLY_REPARAMETERIZED
 from .gamma import Gamma
 from .gaussian_process import GaussianProcess
+from .mvst_linear_operator import MultivariateStudentTLinearOperator
 
 __all__ = ["StudentTProcess"]
 
@@ -25,7 +26,7 @@ class StudentTProcess(GaussianProcess):
                    - log|L| - (df + n) / 2 * log1p(b / (df - 2)),   b = |L^-1 (y - m)|^2
 
     with ``L`` the Cholesky factor of ``K + jitter * I``. Draws are ``m + sqrt((df - 2) / g) L z``
-    with ``g ~ Chi2(df)``.
+    with ``g ~ Chi2(df)`` (reparameterized, as TFP's).
     """
 
     def __init__(self, df, kernel, index_points=None, mean_fn=None, observation_noise_variance=0.0,
@@ -34,7 +35,7 @@ class StudentTProcess(GaussianProcess):
         parameters = dict(locals())
         self._init_gp(kernel, index_points, mean_fn, observation_noise_variance, cholesky_fn, jitter)
         self._df = internal.as_param(df, "df", self._gp_dtype, "StudentTProcess")
-        super(GaussianProcess, self).__init__(self._gp_dtype, NOT_REPARAMETERIZED, validate_args, allow_nan_stats,
+        super(GaussianProcess, self).__init__(self._gp_dtype, FULLY_REPARAMETERIZED, validate_args, allow_nan_stats,
                                               parameters, name)
         if validate_args and not bool(wb.reduce_all(wb.convert_to_tensor(self._df) > 2.0)):
             raise ValueError(f"StudentTProcess: argument `df` must be greater than 2, got {self._df.numpy()!r}")
@@ -67,8 +68,21 @@ class StudentTProcess(GaussianProcess):
         g = Gamma(0.5 * df, wb.constant(0.5, dtype=self._gp_dtype)).sample(n, seed=chi2_seed)
         return self._loc() + z * wb.expand_dims(wb.sqrt((df - 2.0) / g), -1)
 
+    def get_marginal_distribution(self, index_points=None):
+        """The multivariate Student-t at these index points (TFP's
+        ``MultivariateStudentTLinearOperator``, scale ``cholesky(K * (df - 2) / df)``)."""
+        tp = self if index_points is None else self.copy(index_points=index_points)
+        df = tp._df
+        ratio = wb.reshape((df - 2.0) / df, tuple(df.shape) + (1, 1))
+        # TFP adds the jitter to the scaled covariance
+        cov = _gp.add_diagonal(tp._cov() * ratio, tp._jitter)
+        chol = tp._cholesky_fn(cov) if tp._cholesky_fn is not None else wb.linalg.cholesky(cov)
+        scale = wb.linalg.LinearOperatorLowerTriangular(chol)
+        return MultivariateStudentTLinearOperator(df, tp._loc(), scale, validate_args=self.validate_args,
+                                                  allow_nan_stats=self.allow_nan_stats)
+
     def _entropy(self):
-        raise NotImplementedError("StudentTProcess does not implement entropy")
+        return self.get_marginal_distribution().entropy()
 
     def _variance(self):
         return self._undefined(self._marginal_variance(), _gp.per_point(self._df) <= 2.0, "variance")
