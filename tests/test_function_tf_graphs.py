@@ -260,3 +260,13 @@ def test_replays_skip_ops_whose_results_nothing_uses():
     np.testing.assert_array_equal(v.numpy(), [4.0, 6.0])   # the trace's run and one replay
     ops = f.get_concrete_function(wb.constant([1.0, 2.0]), v).ops
     assert "gather_rows" not in ops and "exp" not in ops and "multiply" in ops
+
+
+def test_concrete_function_output_specs_have_the_static_shapes():
+    # TF 2.21's structured_outputs shapes
+    def body(x):
+        return wb.where(x > 0), wb.zeros(wb.shape(x)), wb.argmax(x, 1), wb.boolean_mask(x, x > 0)
+    known = wb.function(body, input_signature=[S([2, 3])]).get_concrete_function()
+    assert [tuple(s.shape.as_list()) for s in known.structured_outputs] == [(None, 2), (2, 3), (2,), (None,)]
+    open_ = wb.function(body, input_signature=[S([None, 3])]).get_concrete_function()
+    assert [tuple(s.shape.as_list()) for s in open_.structured_outputs] == [(None, 2), (None, 3), (None,), (None,)]

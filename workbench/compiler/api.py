@@ -372,7 +372,7 @@ class Function:
                 known[id(t)] = tuple(t._data.shape)
             else:   # a composite argument of a more general spec: its flat values' size is open
                 known[id(t)] = None
-        if all(s is not None and None not in s for s in known.values()):
+        if not tracer.static and all(s is not None and None not in s for s in known.values()):
             return None
         return output_shapes(tracer.events, known, tracer.arrays, tracer.static)
 

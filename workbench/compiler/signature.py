@@ -542,6 +542,8 @@ def output_shapes(events, known, arrays=None, static=None) -> dict:
     concrete function's output spec widens to cover it). ``static``: id(op result) -> the
     static shape the trace gave it (``Tracer.static``), which wins."""
     shapes = dict(known)
+    if static:   # results made outside the op table (tf.where's indices …) have theirs too
+        shapes.update(static)
     open_input = any(s is None or None in s for s in known.values())
 
     def shape_of(t):
