@@ -508,3 +508,7 @@ def SqlDataset(driver_name, data_source_name, query, output_types):  # noqa: N80
             con.close()
     signature = tuple(TensorSpec((), d) for d in dtypes)
     return Dataset.from_generator(rows, output_signature=signature if len(signature) > 1 else signature[0])
+
+
+# tables filled from datasets: wb.lookup's tables (TF exports these here)
+from ..lookup.datasets import index_table_from_dataset, table_from_dataset  # noqa: E402,F401
