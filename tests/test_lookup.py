@@ -215,3 +215,31 @@ def test_dense_hash_table_checkpoint(tmp_path):
 
 def test_wb_lookup_is_exported():
     assert wb.lookup is lookup
+
+
+def test_table_from_dataset_as_tf():
+    ds = wb.data.Dataset.from_tensor_slices((["a", "b", "c"], wb.constant([10, 20, 30], wb.int64)))
+    table = wb.data.experimental.table_from_dataset(ds, default_value=-1)
+    assert table.lookup(wb.constant(["b", "z"])).numpy().tolist() == [20, -1] and table.size().numpy() == 3
+    buckets = wb.data.experimental.table_from_dataset(ds, num_oov_buckets=3)
+    assert buckets.lookup(wb.constant(["b", "z", "king"])).numpy().tolist() == [20, 4, 4]   # TF 2.21
+    assert buckets.size().numpy() == 6
+    assert wb.data.experimental.table_from_dataset(ds, default_value=-1, vocab_size=2).size().numpy() == 2
+    with pytest.raises(FailedPreconditionError, match="Input dataset was expected to contain 4 elements but "
+                                                      "contained only 3 elements."):
+        wb.data.experimental.table_from_dataset(ds, default_value=-1, vocab_size=4)
+    twice = wb.data.Dataset.from_tensor_slices((["a", "a"], wb.constant([1, 2], wb.int64)))
+    with pytest.raises(FailedPreconditionError, match="Key a has 1 and trying to add value 2"):
+        wb.data.experimental.table_from_dataset(twice, default_value=-1)
+    rows = wb.data.Dataset.from_tensor_slices(([["a"], ["b"]], wb.constant([[1], [2]], wb.int64)))
+    with pytest.raises(ValueError, match="produces non-scalar key Tensors of rank 1"):
+        wb.data.experimental.table_from_dataset(rows, default_value=-1)
+
+
+def test_index_table_from_dataset_as_tf():
+    ds = wb.data.Dataset.from_tensor_slices(["x", "y", "z"])
+    table = wb.data.experimental.index_table_from_dataset(ds, num_oov_buckets=2)
+    assert table.lookup(wb.constant(["y", "q", "king"])).numpy().tolist() == [1, 4, 3] and table.size().numpy() == 5
+    plain = wb.data.experimental.index_table_from_dataset(ds)
+    assert plain.lookup(wb.constant(["y", "q"])).numpy().tolist() == [1, -1]
+    assert wb.data.experimental.index_table_from_dataset(ds, vocab_size=2).size().numpy() == 2
