@@ -75,14 +75,23 @@ def row_splits_to_segment_ids(splits, name=None, out_type=None):
 
 
 def _as_ragged(x, ragged_rank):
-    if isinstance(x, RaggedTensor):
-        return x
+    if isinstance(x, RaggedTensor):   # a lower ragged rank raised with ragged rows of uniform length
+        return _raise_ragged_rank(x, ragged_rank)
     t = convert_to_tensor(x)
     return RaggedTensor.from_tensor(t, ragged_rank=ragged_rank)
 
 
 def _convert_operand(value, ref):
     return convert_to_tensor(value, dtype_hint=None if ref is None else ref.dtype)
+
+
+def _check_dtypes(values):
+    """TF 2.21's ConcatV2 error for inputs of different dtypes (an InvalidArgumentError)."""
+    for i, v in enumerate(values[1:], 1):
+        if v.dtype != values[0].dtype:
+            raise wb.errors.InvalidArgumentError(
+                None, None, f"cannot compute ConcatV2 as input #{i}(zero-based) was expected to be a "
+                f"{values[0].dtype} tensor but is a {v.dtype} tensor")
 
 
 @_keeps_splits_dtype
@@ -92,6 +101,7 @@ def concat(values, axis, name=None):
     ref = next((v for v in values if isinstance(v, RaggedTensor)), None)
     # Python lists and arrays convert to dense tensors (as TF: a ragged list is refused)
     values = [v if isinstance(v, (RaggedTensor, Tensor)) else _convert_operand(v, ref) for v in values]
+    _check_dtypes(values)
     rank = max(v.ndim for v in values)
     if any(v.ndim != rank for v in values):
         raise ValueError(f"concat: all inputs must have the same rank, got {[v.ndim for v in values]}")
@@ -170,8 +180,11 @@ def stack(values, axis=0, name=None):
     ref = next((v for v in values if isinstance(v, RaggedTensor)), None)
     # Python lists and arrays convert to dense tensors (as TF: a ragged list is refused)
     values = [v if isinstance(v, (RaggedTensor, Tensor)) else _convert_operand(v, ref) for v in values]
+    _check_dtypes(values)
     rank = max(v.ndim for v in values)
     axis = argcheck.axis(axis, rank + 1, "ragged.stack")
+    if ref is None and (axis > 0 or rank == 0):   # TF: dense inputs stack densely except along a new axis 0
+        return wb.stack(values, axis=axis)
     if ref is None and rank == 1 and axis == 0:
         # dense vectors: one row each, row lengths from their shapes (int32, as TF's tf.shape)
         lengths = wb.constant([v.shape[0] for v in values], dtype=wb.int32)

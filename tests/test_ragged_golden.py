@@ -610,3 +610,23 @@ def test_where_checks_and_shapes():
     _same(out, [[[1, 10, 3], [], [10, 5]]], (1, None, None))   # TF 2.21: (1, None, None)
     with pytest.raises(InvalidArgumentError):   # TF 2.21: "cannot compute SelectV2 ... expected to be a bool tensor"
         wb.where(x, x, x)
+
+
+def test_concat_and_stack_of_mixed_ragged_ranks_and_dtypes():
+    r2 = ragged.constant([[[1], [2, 3]], [[4]]])
+    ri = ragged.constant([[[1, 2]], [[3, 4], [5, 6]]], ragged_rank=1)
+    _same(wb.concat([r2, ri], axis=0), [[[1], [2, 3]], [[4]], [[1, 2]], [[3, 4], [5, 6]]], (4, None, None))   # TF 2.21
+    _same(wb.concat([r2, ri], axis=1), [[[1], [2, 3], [1, 2]], [[4], [3, 4], [5, 6]]], (2, None, None))
+    assert wb.stack([r2, ri], axis=1).to_list() == [[[[1], [2, 3]], [[1, 2]]], [[[4]], [[3, 4], [5, 6]]]]
+    for f in (wb.concat, wb.stack):
+        with pytest.raises(InvalidArgumentError, match="cannot compute ConcatV2"):   # TF 2.21's words
+            f([ragged.constant([[1]]), ragged.constant([[1.0]])], axis=0)
+
+
+def test_ragged_stack_of_dense_inputs():
+    c = wb.constant
+    out = ragged.stack([c([1, 2]), c([3, 4])], axis=1)   # TF 2.21: a dense stack off axis 0
+    assert isinstance(out, wb.Tensor) and out.numpy().tolist() == [[1, 3], [2, 4]]
+    assert ragged.stack([c(1), c(2)]).numpy().tolist() == [1, 2]
+    _same(ragged.stack([c([1, 2]), c([3, 4])]), [[1, 2], [3, 4]], (2, None), np.int32)
+    _same(ragged.stack([c([[1, 2]]), c([[3, 4]])]), [[[1, 2]], [[3, 4]]], (2, None, None))
