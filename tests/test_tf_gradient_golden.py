@@ -376,3 +376,17 @@ def test_matrix_two_norm_is_the_largest_singular_value():
     np.testing.assert_allclose(wb.norm(x3, ord=2, axis=[1, 2]).numpy(), [7.386482129909312, 21.235507496687678])
     np.testing.assert_allclose(wb.norm(x3, ord=2, axis=[0, 2], keepdims=True).numpy(),
                                [[[9.250910101827149], [12.560725391999933], [16.18216682904437]]])
+
+
+def test_fill_and_linspace_carry_gradients():
+    a, b = c64([0., 1.]), c64([1., 3.])
+    with wb.GradientTape(persistent=True) as tape:
+        tape.watch([a, b])
+        y = wb.linspace(a, b, 4, axis=1)
+        w = wb.fill([2, 3], a[1])
+    np.testing.assert_array_equal(y.numpy(), [[0.0, 0.3333333333333333, 0.6666666666666666, 1.0],
+                                              [1.0, 1.6666666666666665, 2.333333333333333, 3.0]])
+    ga, gb = tape.gradient(y, [a, b], output_gradients=c64([[1., 2., 3., 4.], [5., 6., 7., 8.]]))
+    np.testing.assert_array_equal(ga.numpy(), [3.3333333333333335, 11.333333333333332])   # TF 2.21
+    np.testing.assert_array_equal(gb.numpy(), [6.666666666666666, 14.666666666666668])
+    np.testing.assert_array_equal(tape.gradient(w, a).numpy(), [0., 6.])

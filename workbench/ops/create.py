@@ -41,6 +41,9 @@ def fill(dims, value, name=None):
     v = convert_to_tensor(value)
     if v.ndim != 0:
         raise ValueError(f"fill: value must be a scalar, got shape {v.shape}")
+    if v._tid and v.dtype.kind in "fc":   # a value a tape or accumulator follows: TF's gradient, a sum
+        from .shape import broadcast_to   # circular import with shape
+        return broadcast_to(v, _shape_arg(dims, "dims", "fill"))
     out = core.wrap_constant(_xp().full(_shape_arg(dims, "dims", "fill"), v.numpy(), v.dtype))
     return core.static_result(out, core.static_value(dims))
 
@@ -81,8 +84,25 @@ def linspace(start, stop, num, axis=0, name=None):
     xp = s.xp
     num = argcheck.integer(num, "num", "linspace", minimum=0)
     axis = argcheck.axis(axis, s.ndim + 1, "linspace")
+    if (s._tid or e._tid) and s.dtype.kind == "f":
+        return _linspace_tf(s, e, num, axis)
     out = xp.linspace(s._data, e._data, num, axis=axis).astype(s.dtype if s.dtype.kind == "f" else np.float32)
     return core.wrap_constant(out)
+
+
+def _linspace_tf(s, e, num, axis):
+    """TF's linspace from ops (differentiable in start and stop): start, start + i * delta for
+    0 < i < num - 1, stop, with delta = (stop - start) / max(num - 1, 1)."""
+    from .shape import concat, expand_dims   # circular import with shape
+    from .elementwise import add, divide, multiply, subtract
+    es, ee = expand_dims(s, axis), expand_dims(e, axis)
+    if num <= 1:
+        return es if num == 1 else es[(slice(None),) * axis + (slice(0, 0),)]
+    delta = divide(subtract(ee, es), core.wrap_constant(np.asarray(num - 1, s._data.dtype)))
+    shape = [1] * (s.ndim + 1)
+    shape[axis] = num - 2
+    steps = core.wrap_constant(np.arange(1, num - 1, dtype=s._data.dtype).reshape(shape))
+    return concat([es, add(es, multiply(steps, delta)), ee], axis=axis)
 
 
 @core.dispatchable
