@@ -337,14 +337,17 @@ def gather_nd(params, indices, batch_dims=0, name=None):
     """
     if batch_dims:
         raise ValueError("gather_nd: a RaggedTensor takes batch_dims=0 only")
-    if isinstance(indices, RaggedTensor):
-        raise TypeError("gather_nd: the indices into a RaggedTensor must be dense")
+    if isinstance(indices, RaggedTensor):   # TF 2.21's class and text
+        raise ValueError("The innermost dimension of indices may not be ragged (gather_nd into a RaggedTensor takes "
+                         "dense indices here)")
     idx = convert_to_tensor(indices)
     if idx.dtype.kind not in "iu" or idx.ndim < 1:
         raise TypeError(f"gather_nd: indices must be integers of rank >= 1, got dtype {idx.dtype}, shape {idx.shape}")
     k = idx.shape[-1]
     if not 1 <= k <= params.ndim:
-        raise ValueError(f"gather_nd: index tuples of length {k} do not fit a RaggedTensor of rank {params.ndim}")
+        raise wb.errors.InvalidArgumentError(   # TF 2.21: its GatherNd kernel's error
+            None, None, f"gather_nd: index innermost dimension length must be <= params rank: index tuples of "
+            f"length {k} do not fit a RaggedTensor of rank {params.ndim}")
     xp = params._partition.xp
     flat = backend.move(idx._data, params.device).reshape(-1, k).astype(np.int64)
     lead = idx.shape[:-1]

@@ -630,3 +630,11 @@ def test_ragged_stack_of_dense_inputs():
     assert ragged.stack([c(1), c(2)]).numpy().tolist() == [1, 2]
     _same(ragged.stack([c([1, 2]), c([3, 4])]), [[1, 2], [3, 4]], (2, None), np.int32)
     _same(ragged.stack([c([[1, 2]]), c([[3, 4]])]), [[[1, 2]], [[3, 4]]], (2, None, None))
+
+
+def test_gather_nd_argument_errors():
+    rt = ragged.constant([[1, 2, 3], [], [4, 5], [6]])
+    with pytest.raises(InvalidArgumentError):   # TF 2.21: "index innermost dimension length must be <= params rank"
+        wb.gather_nd(rt, [[0, 0, 0]])
+    with pytest.raises(ValueError, match="The innermost dimension of indices may not be ragged"):   # TF 2.21's text
+        wb.gather_nd(rt, ragged.constant([[[0], [1]], [[2]]]))
