@@ -1,0 +1,28 @@
+"""Structural time series with TensorFlow Probability's API (``tfp.sts``): components that build
+linear Gaussian state space models, their priors, fitting (variational and HMC), forecasts and
+decompositions.
+
+>>> import numpy as np
+>>> from probability import sts
+>>> y = np.sin(np.arange(40.) / 3.) + np.arange(40.) / 10.
+>>> model = sts.Sum([sts.LocalLinearTrend(observed_time_series=y, name="trend")], observed_time_series=y)
+>>> [p.name for p in model.parameters]
+['observation_noise_scale', 'trend_level_scale', 'trend_slope_scale']
+"""
+
+from .structural_time_series import Parameter, StructuralTimeSeries
+from .util import MaskedTimeSeries
+from .local_level import LocalLevel, LocalLevelStateSpaceModel
+from .local_linear_trend import LocalLinearTrend, LocalLinearTrendStateSpaceModel
+from .semilocal_linear_trend import SemiLocalLinearTrend, SemiLocalLinearTrendStateSpaceModel
+from .seasonal import ConstrainedSeasonalStateSpaceModel, Seasonal, SeasonalStateSpaceModel
+from .smooth_seasonal import SmoothSeasonal, SmoothSeasonalStateSpaceModel
+from .autoregressive import Autoregressive, AutoregressiveStateSpaceModel
+from .regression import LinearRegression
+from .sum import AdditiveStateSpaceModel, Sum
+
+__all__ = ["Parameter", "StructuralTimeSeries", "MaskedTimeSeries", "LocalLevel", "LocalLevelStateSpaceModel",
+           "LocalLinearTrend", "LocalLinearTrendStateSpaceModel", "AdditiveStateSpaceModel", "Sum",
+           "SemiLocalLinearTrend", "SemiLocalLinearTrendStateSpaceModel", "Seasonal", "SeasonalStateSpaceModel",
+           "ConstrainedSeasonalStateSpaceModel", "SmoothSeasonal", "SmoothSeasonalStateSpaceModel", "Autoregressive",
+           "AutoregressiveStateSpaceModel", "LinearRegression"]
