@@ -14,6 +14,7 @@ from . import optimizer, stats
 from . import glm
 from . import random
 from . import experimental
+from . import sts
 from .distributions import RegisterKL, kl_divergence
 
 __version__ = "0.1.0"   # the project's (tfp.__version__ is read by TFP's notebooks)
