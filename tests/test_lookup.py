@@ -243,3 +243,18 @@ def test_index_table_from_dataset_as_tf():
     plain = wb.data.experimental.index_table_from_dataset(ds)
     assert plain.lookup(wb.constant(["y", "q"])).numpy().tolist() == [1, -1]
     assert wb.data.experimental.index_table_from_dataset(ds, vocab_size=2).size().numpy() == 2
+
+
+def test_insert_and_lookup_inside_one_function():
+    table = lookup.experimental.MutableHashTable(wb.string, wb.int64, -1)
+
+    @wb.function
+    def add(k, v):
+        table.insert(k, v)
+        return table.lookup(k), table.size()
+
+    for i, key in enumerate(["a", "b", "c"], start=1):
+        found, size = add(wb.constant([key]), wb.constant([i], wb.int64))
+        assert found.numpy().tolist() == [i] and int(size) == i   # each replay inserts again
+    keys, values = table.export()
+    assert keys.numpy().tolist() == [b"a", b"b", b"c"] and values.numpy().tolist() == [1, 2, 3]
