@@ -18,13 +18,17 @@ from __future__ import annotations
 
 import collections.abc
 import inspect
+import sys
 import typing
 
 import numpy as np
 
-from . import backend, core
+from ragged import RaggedTensor
+
+from . import backend, core, nest
 from .core import Tensor, convert_to_tensor
 from .dtypes import DType, as_dtype
+from .sparse.sparse_tensor import SparseTensor
 from .tensor_shape import TensorShape, TensorSpec
 
 __all__ = ["BatchableExtensionType", "ExtensionType", "ExtensionTypeSpec", "ImmutableDict"]
@@ -57,8 +61,6 @@ class ImmutableDict(collections.abc.Mapping):
 
 
 def _composite_types():
-    from ragged import RaggedTensor
-    from .sparse.sparse_tensor import SparseTensor
     return (RaggedTensor, SparseTensor)
 
 
@@ -209,7 +211,6 @@ def _leaves(value, out, differentiable):
         if differentiable:
             out.extend(value.components())
         else:
-            from . import nest
             out.extend(nest.flatten(value, expand_composites=True))
     elif isinstance(value, tuple):
         for v in value:
@@ -229,7 +230,6 @@ def _rebuild(value, it, differentiable):
     if isinstance(value, core.CompositeTensor):
         if differentiable:
             return value.from_components([next(it) for _ in value.components()])
-        from . import nest
         n = len(nest.flatten(value, expand_composites=True))
         return nest.pack_sequence_as(value, [next(it) for _ in range(n)], expand_composites=True)
     if isinstance(value, tuple):
@@ -276,8 +276,6 @@ def slice_structure(tensors):
 
 
 # -- wb.function: an ExtensionType argument is traced as its tensors ---------------------------
-
-defined = False   # whether any ExtensionType class exists (wb.function looks only then)
 
 
 class _Static:
@@ -339,17 +337,27 @@ def expand_arguments(args, kwargs):
     return _expand(tuple(args)), _expand(dict(kwargs))
 
 
-def call(fn, args, kwargs):
-    """``fn`` called with the ExtensionTypes that ``expand_arguments`` took apart put back."""
+def restore(args, kwargs):
+    """``(args, kwargs)`` with the ExtensionTypes that ``expand_arguments`` took apart put back."""
     if any(type(a) is Expanded or isinstance(a, (list, tuple, dict)) for a in (*args, *kwargs.values())):
-        args, kwargs = _restore(tuple(args)), _restore(dict(kwargs))
-    return fn(*args, **kwargs)
+        return _restore(tuple(args)), _restore(dict(kwargs))
+    return args, kwargs
+
+
+def takes(flat) -> bool:
+    """Whether the flat arguments of a ``wb.function`` call hold an ExtensionType."""
+    return any(isinstance(v, ExtensionType) for v in flat)
+
+
+def _install_in_function():
+    # wb.function (a lower layer) binds ExtensionType arguments through this module
+    from .compiler import api   # (the compiler loads after the classes users define depend on this module)
+    api.ARGUMENTS.expander = sys.modules[__name__]
 
 
 def flat_specs(signature) -> list:
     """The leaves of an input signature with each ExtensionType spec as the specs of its tensor
     fields, in the order ``expand_arguments`` binds the tensors."""
-    from . import nest
     out = []
     for s in nest.flatten(signature):
         if isinstance(s, ExtensionTypeSpec):
@@ -366,7 +374,6 @@ def _has_specs(v) -> bool:
 
 
 def has_extension_types(structure) -> bool:
-    from . import nest
     return any(isinstance(v, ExtensionType) for v in nest.flatten(structure))
 
 
@@ -408,6 +415,7 @@ class ExtensionTypeSpec:
     """
 
     value_type = None
+    _wb_expanded_spec = True   # wb.function binds a value of this spec tensor by tensor
 
     def __init__(self, *args, **kwargs):
         cls = self.value_type
@@ -534,8 +542,7 @@ class ExtensionType(core.CompositeTensor):
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         if cls.__module__ != __name__:
-            global defined
-            defined = True
+            _install_in_function()
         cls._wb_fields = _fields_of(cls)
         cls._wb_signature = inspect.Signature([
             inspect.Parameter(f.name, inspect.Parameter.POSITIONAL_OR_KEYWORD, default=f.default)

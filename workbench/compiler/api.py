@@ -42,7 +42,7 @@ import weakref
 
 import numpy as np
 
-from .. import core, errors, extension_type, nest
+from .. import core, errors, nest
 from ..config import _EAGER, functions_run_eagerly, run_functions_eagerly  # noqa: F401 (re-exported)
 from .graphdef import FuncGraph, record
 from .program import Program
@@ -55,6 +55,23 @@ from .trace import KernelError, Tracer, tensor_leaves
 __all__ = ["function", "Function", "ConcreteFunction", "run_functions_eagerly", "functions_run_eagerly",
            "RetracingWarning", "UnreplayableWarning"]
 
+class _Arguments:
+    """Where a kit module that binds a kind of argument tensor by tensor (``ExtensionType``)
+    installs itself: ``expander`` offers ``takes(flat)``, ``expand_arguments(args, kwargs)``,
+    ``restore(args, kwargs)``, ``flat_specs(signature)`` and ``example_of(spec)``."""
+
+    expander = None
+
+    def call(self, fn, args, kwargs):
+        if self.expander is not None:
+            args, kwargs = self.expander.restore(args, kwargs)
+        return fn(*args, **kwargs)
+
+    def flat_specs(self, signature):
+        return nest.flatten(signature) if self.expander is None else self.expander.flat_specs(signature)
+
+
+ARGUMENTS = _Arguments()
 RETRACE_WARNING_AT = 5  # traces of one function before retracing is reported (as TF does)
 TRACE_LOGS: list = []   # lists that collect the graph (graphdef.FuncGraph) of every new program
 
@@ -194,8 +211,8 @@ class Function:
                 self._ran_taped.add(key)
             return _as_outputs(self._fn(*args, **kwargs))
         flat = nest.flatten((args, kwargs))
-        if extension_type.defined and any(isinstance(v, extension_type.ExtensionType) for v in flat):
-            args, kwargs = extension_type.expand_arguments(args, kwargs)   # bound tensor by tensor
+        if ARGUMENTS.expander is not None and ARGUMENTS.expander.takes(flat):
+            args, kwargs = ARGUMENTS.expander.expand_arguments(args, kwargs)   # bound tensor by tensor
             flat = nest.flatten((args, kwargs))
         key = signature(args, kwargs, flat, self._captured)
         program = self._programs.get(key)
@@ -203,7 +220,7 @@ class Function:
             return self._trace(key, args, kwargs, flat)
         if program.eager:
             with _python_prints_silenced():   # the trace printed; a TF function does not again
-                return _as_outputs(extension_type.call(self._fn, args, kwargs))
+                return _as_outputs(ARGUMENTS.call(self._fn, args, kwargs))
         return program.run(flat)
 
     def _check_recursion(self, args, kwargs):
@@ -346,7 +363,7 @@ class Function:
         if isinstance(general, tuple):
             shapes = [g[1] if g[0] in "TA" else None for g in general[2:]]
         elif self._signature is not None:
-            specs = [s.shape for s in extension_type.flat_specs(self._signature)]
+            specs = [s.shape for s in ARGUMENTS.flat_specs(self._signature)]
             slots = [i for i, part in enumerate(key[2:]) if part[0] in "TA"]
             if len(specs) == len(slots):
                 for i, shape in zip(slots, specs):
@@ -420,7 +437,7 @@ class Function:
                  else contextlib.nullcontext())
         try:
             with quiet:
-                result = extension_type.call(self._fn, targs, tkwargs)
+                result = ARGUMENTS.call(self._fn, targs, tkwargs)
         finally:
             self._tracing.discard(key)
             core.set_tracer(prev)
@@ -954,8 +971,8 @@ def _parameters(fn):
 
 
 def _is_spec(s) -> bool:
-    return isinstance(s, (TensorSpec, VariableSpec, extension_type.ExtensionTypeSpec)) or hasattr(
-        s, "ragged_rank") and hasattr(s, "is_compatible_with")
+    return isinstance(s, (TensorSpec, VariableSpec)) or hasattr(s, "ragged_rank") and hasattr(
+        s, "is_compatible_with") or hasattr(s, "_wb_expanded_spec")
 
 
 def _input_signature(sig, function):
@@ -990,8 +1007,8 @@ def _example(spec):
         if spec.shape.rank is None:  # any rank: trace with a scalar
             return core.convert_to_tensor(_zeros((), spec.dtype))
         return core.convert_to_tensor(_zeros(tuple(1 if d is None else d for d in spec.shape), spec.dtype))
-    if isinstance(spec, extension_type.ExtensionTypeSpec):
-        return extension_type.example_of(spec)
+    if hasattr(spec, "_wb_expanded_spec"):   # an ExtensionType's spec
+        return ARGUMENTS.expander.example_of(spec)
     if _is_spec(spec):
         return _ragged_example(spec)
     return spec
