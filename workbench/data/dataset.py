@@ -24,7 +24,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..checkpoint.graph import Trackable
-from .. import nest
+from .. import extension_type, nest
 from ..core import Tensor, convert_to_tensor
 from ..tensor_shape import TensorSpec
 from . import structure as st
@@ -172,7 +172,6 @@ class Dataset(Trackable):
         >>> list(wb.data.Dataset.from_tensor_slices([1, 2, 3]).as_numpy_iterator())
         [1, 2, 3]
         """
-        from .. import extension_type
         if extension_type.has_extension_types(tensors):   # sliced along their tensor fields
             expanded, rebuild = extension_type.slice_structure(tensors)
             return TensorSlices(expanded).map(rebuild)

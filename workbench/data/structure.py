@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import backend, core, nest
+from .. import backend, core, extension_type, nest
 from ..errors import argcheck
 from ..core import Tensor, convert_to_tensor, ragged_list_error, wrap
 from ..sparse import rows as sparse_rows
@@ -178,7 +178,6 @@ def batch_elements(elements, mode="dense"):
         leaves = [f[i] for f in flats]
         where = _describe(i, n)
         if getattr(leaves[0], "__wb_extension__", False):   # an ExtensionType: field by field
-            from .. import extension_type
             out.append(extension_type.batch(leaves, batch_elements, mode))
             continue
         if any(is_sparse(x) for x in leaves):
