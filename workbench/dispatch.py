@@ -20,6 +20,7 @@ import inspect
 import typing
 
 from . import core
+from .ops import nn
 
 __all__ = ["dispatch_for_api", "dispatch_for_binary_elementwise_apis",
            "dispatch_for_binary_elementwise_assert_apis", "dispatch_for_unary_elementwise_apis",
@@ -70,7 +71,7 @@ _BUILT_IN: dict = {}   # api -> the handler dispatch had before user targets (No
 
 
 def _resolve(name):
-    import workbench as wb
+    import workbench as wb   # (circular: the package imports this module)
     obj = wb
     for part in name.split("."):
         obj = getattr(obj, part, None)
@@ -100,7 +101,6 @@ def _entry(api):
     if (getattr(api, "__code__", None) is _DISPATCHABLE_CODE or getattr(api, "elementwise", False)
             or api in core.DISPATCH or api in _BUILT_IN):
         return api
-    from .ops import nn
     for name, inner in _THROUGH.items():
         if _resolve(name) is api:
             return getattr(nn, inner)

@@ -15,10 +15,12 @@ from __future__ import annotations
 
 import numpy as np
 
+import ragged as wb_ragged
 from ragged import RaggedTensor, RowPartition
 
 from . import core
 from .core import Tensor, convert_to_tensor
+from .ops.shape import reshape
 from .tensor_shape import TensorShape
 
 __all__ = ["StructuredTensor"]
@@ -309,7 +311,6 @@ def _column(values):
     if isinstance(values, (list, tuple)) and values and _holds_dicts(values):
         return _from_pyval(values)
     if isinstance(values, (list, tuple)) and any(isinstance(v, (list, tuple)) for v in values):
-        from . import ragged as wb_ragged
         return wb_ragged.constant(values)
     if isinstance(values, (list, tuple)) and not values:
         return convert_to_tensor(np.zeros((0,), np.float32))
@@ -328,7 +329,6 @@ def _merge(value, outer, inner):
     if isinstance(value, RaggedTensor):
         return value.merge_dims(outer, inner)
     dims = list(value.shape)
-    from .ops.shape import reshape
     return reshape(value, dims[:outer] + [-1] + dims[inner + 1:])
 
 
