@@ -86,7 +86,6 @@ class KernelError:
     and the op is not in the program (its replays skip it)."""
 
     __slots__ = ("error",)
-    kernel_error = True
 
     def __init__(self, error):
         self.error = error
@@ -113,7 +112,8 @@ def tensor_leaves(value):
 
 _VALUE_ARITHMETIC = {"add": lambda a, b: a + b, "subtract": lambda a, b: a - b,
                      "multiply": lambda a, b: a * b, "floordiv": lambda a, b: a // b if b else None}
-_VALUE_OPS = frozenset(("getitem", "identity", "cast", "reshape", "expand_dims", "concat") + tuple(_VALUE_ARITHMETIC))
+# the ops whose results' values TF's shape inference follows (Tracer._propagate_value)
+_VALUE_OPS = frozenset(("getitem", "identity", "cast", "reshape", "expand_dims", "concat", *_VALUE_ARITHMETIC))
 
 
 class Tracer(core.Listener):
@@ -315,8 +315,10 @@ class Tracer(core.Listener):
 
     def _propagate_value(self, name, args, params, outs):
         """The known entries of a shape tensor through the ops that slice, join and scale it."""
+        if len(outs) != 1:
+            return
         d = outs[0]._data
-        if len(outs) != 1 or d.ndim > 1 or d.size > 64 or d.dtype.kind not in "iu":
+        if d.ndim > 1 or d.size > 64 or d.dtype.kind not in "iu":
             return
         if not any(id(a) in self.values or id(a) in self.dynamic for a in args):
             return   # a constant: its value is known
@@ -326,7 +328,7 @@ class Tracer(core.Listener):
             key = params.get("key", (slice(None),)) if name == "getitem" else (slice(None),)
             if len(key) == 1 and isinstance(key[0], (int, slice)) and not isinstance(key[0], bool):
                 out = vals[0][key[0]]
-        elif name in ("reshape", "expand_dims") and len(vals) == 1 and outs[0]._data.ndim == 1:
+        elif name in ("reshape", "expand_dims") and len(vals) == 1 and d.ndim == 1:
             v = vals[0]
             out = (v,) if not isinstance(v, tuple) else v
         elif name == "concat" and all(isinstance(v, tuple) for v in vals):
