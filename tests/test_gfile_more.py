@@ -24,7 +24,7 @@ def test_gfile_write_read_semantics(tmp_path):
     assert f.size() == 18
     assert f.seek(0) is None and f.read() == "hello\nworld\nbytes\n"
     f.seek(0)
-    assert list(f) == ["hello\n", "world\n", "bytes\n"]
+    assert f.next() == "hello\n" and list(f) == ["world\n", "bytes\n"]
     assert f.mode == "r" and f.name == path
     f.close()
     with G.GFile(path, "rb") as f:

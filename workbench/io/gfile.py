@@ -138,6 +138,8 @@ class GFile:
             raise StopIteration
         return line
 
+    next = __next__   # TF's GFile.next
+
     def seek(self, offset=None, whence=0, position=None):
         """Move to ``offset`` (TF's older ``position`` too); returns None."""
         self._open().seek(position if offset is None else offset, whence)
