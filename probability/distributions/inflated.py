@@ -8,7 +8,9 @@ from .. import internal
 from .categorical import Categorical
 from .deterministic import Deterministic
 from .distribution import Distribution
+from .finite_discrete import FiniteDiscrete
 from .mixture import Mixture
+from .quantized_distribution import QuantizedDistribution
 
 __all__ = ["Inflated"]
 
@@ -16,8 +18,6 @@ _DISCRETE_SUPPORTS = {"nonnegative_integer", "integer", "binary", "permutation"}
 
 
 def _is_discrete(distribution):
-    from .finite_discrete import FiniteDiscrete   # modules of this package; imported late to keep load order free
-    from .quantized_distribution import QuantizedDistribution
     return (distribution.dtype.kind in "iub" or getattr(distribution, "_support", None) in _DISCRETE_SUPPORTS
             or isinstance(distribution, (FiniteDiscrete, QuantizedDistribution)))
 

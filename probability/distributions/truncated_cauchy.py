@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import numpy as np
-
 import workbench as wb
 
-from .. import internal
-from .distribution import NOT_REPARAMETERIZED, Distribution
+from ._truncated import TruncatedLocScale
+from .distribution import NOT_REPARAMETERIZED
 
 __all__ = ["TruncatedCauchy"]
 
@@ -20,7 +18,7 @@ def _atan_diff(b, a):
     return wb.where(same_side, wb.math.atan((b - a) / safe_d), wb.math.atan(b) - wb.math.atan(a))
 
 
-class TruncatedCauchy(Distribution):
+class TruncatedCauchy(TruncatedLocScale):
     """``TruncatedCauchy(loc, scale, low, high)``: the Cauchy density restricted to ``[low, high]`` and
     renormalized: ``1 / (scale (1 + z**2) (atan(b) - atan(a)))`` with ``z = (x - loc) / scale`` and
     ``a``, ``b`` the standardized bounds.
@@ -33,39 +31,11 @@ class TruncatedCauchy(Distribution):
     ((2,), (3, 2))
     """
 
-    _param_event_ndims = {"loc": 0, "scale": 0, "low": 0, "high": 0}
-    _param_constraints = {"scale": "positive"}
+    _reparameterization = NOT_REPARAMETERIZED
 
     def __init__(self, loc, scale, low, high, validate_args=False, allow_nan_stats=True, name="TruncatedCauchy"):
         parameters = dict(locals())
-        dtype = internal.common_dtype([loc, scale, low, high])
-        self._loc = internal.as_param(loc, "loc", dtype, "TruncatedCauchy")
-        self._scale = internal.as_param(scale, "scale", dtype, "TruncatedCauchy")
-        self._low = internal.as_param(low, "low", dtype, "TruncatedCauchy")
-        self._high = internal.as_param(high, "high", dtype, "TruncatedCauchy")
-        super().__init__(dtype, NOT_REPARAMETERIZED, validate_args, allow_nan_stats, parameters, name)
-
-    def _check_parameters(self):
-        super()._check_parameters()
-        low, high = np.asarray(self._low.numpy()), np.asarray(self._high.numpy())
-        if not np.all(low < high):
-            raise ValueError(f"TruncatedCauchy: argument `low` must be below `high`, got low={low!r}, high={high!r}")
-
-    @property
-    def loc(self):
-        return self._loc
-
-    @property
-    def scale(self):
-        return self._scale
-
-    @property
-    def low(self):
-        return self._low
-
-    @property
-    def high(self):
-        return self._high
+        self._init_truncated(loc, scale, low, high, validate_args, allow_nan_stats, parameters, name)
 
     def _bounds(self):
         """The standardized bounds and the normalizer ``atan(b) - atan(a)``."""

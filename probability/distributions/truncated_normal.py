@@ -9,7 +9,8 @@ import numpy as np
 import workbench as wb
 
 from .. import internal
-from .distribution import FULLY_REPARAMETERIZED, Distribution
+from ._truncated import TruncatedLocScale
+from .distribution import FULLY_REPARAMETERIZED
 
 __all__ = ["TruncatedNormal"]
 
@@ -35,7 +36,7 @@ def implicit_reparameterization(x, cdf, log_prob):
     return x0 - (f - wb.stop_gradient(f)) / density
 
 
-class TruncatedNormal(Distribution):
+class TruncatedNormal(TruncatedLocScale):
     """``TruncatedNormal(loc, scale, low, high)``: the ``Normal(loc, scale)`` density renormalized on
     ``[low, high]`` (``log_prob`` is ``-inf`` outside).
 
@@ -47,39 +48,11 @@ class TruncatedNormal(Distribution):
     ((2,), (2, 2))
     """
 
-    _param_event_ndims = {"loc": 0, "scale": 0, "low": 0, "high": 0}
-    _param_constraints = {"scale": "positive"}
+    _reparameterization = FULLY_REPARAMETERIZED
 
     def __init__(self, loc, scale, low, high, validate_args=False, allow_nan_stats=True, name="TruncatedNormal"):
         parameters = dict(locals())
-        dtype = internal.common_dtype([loc, scale, low, high])
-        self._loc = internal.as_param(loc, "loc", dtype, "TruncatedNormal")
-        self._scale = internal.as_param(scale, "scale", dtype, "TruncatedNormal")
-        self._low = internal.as_param(low, "low", dtype, "TruncatedNormal")
-        self._high = internal.as_param(high, "high", dtype, "TruncatedNormal")
-        super().__init__(dtype, FULLY_REPARAMETERIZED, validate_args, allow_nan_stats, parameters, name)
-
-    def _check_parameters(self):
-        super()._check_parameters()
-        low, high = np.asarray(self._low.numpy()), np.asarray(self._high.numpy())
-        if not np.all(low < high):
-            raise ValueError(f"TruncatedNormal: argument `low` must be below `high`, got low={low!r}, high={high!r}")
-
-    @property
-    def loc(self):
-        return self._loc
-
-    @property
-    def scale(self):
-        return self._scale
-
-    @property
-    def low(self):
-        return self._low
-
-    @property
-    def high(self):
-        return self._high
+        self._init_truncated(loc, scale, low, high, validate_args, allow_nan_stats, parameters, name)
 
     def _bounds(self):
         return (self._low - self._loc) / self._scale, (self._high - self._loc) / self._scale
