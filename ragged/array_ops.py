@@ -498,9 +498,7 @@ def reverse(tensor, axis, name=None):
     dimension reverses within every row (``[[1, 2], [3]] -> [[2, 1], [3]]`` for axis 1)."""
     raw = [axis] if isinstance(axis, (int, np.integer)) else list(np.asarray(
         axis.numpy() if isinstance(axis, Tensor) else axis).reshape(-1))
-    axes = [argcheck.axis(int(a), tensor.ndim, "reverse") for a in raw]
-    if len(set(axes)) != len(axes):
-        raise ValueError(f"reverse: axis {axis} names a dimension twice")
+    axes = {argcheck.axis(int(a), tensor.ndim, "reverse") for a in raw}   # TF 2.21: a repeated axis reverses once
     return tensor[tuple(slice(None, None, -1) if i in axes else slice(None) for i in range(tensor.ndim))]
 
 
@@ -561,7 +559,13 @@ def tile(input, multiples, name=None):
     [[1, 2, 1, 2], [3, 3], [1, 2, 1, 2], [3, 3]]
     """
     m = multiples.numpy().tolist() if isinstance(multiples, Tensor) else list(multiples)
-    if len(m) == input.ndim and any(isinstance(v, (int, np.integer)) and v < 0 for v in m):
+    if len(m) != input.ndim:   # TF 2.21's classes: its Tile kernel's error, or an IndexError for too few
+        message = f"tile: multiples has {len(m)} entries for a RaggedTensor of rank {input.ndim} ({input.shape})"
+        # too few for the ragged dimensions: TF's IndexError; otherwise its dense Tile's error
+        if len(m) <= input.ragged_rank:
+            raise IndexError(message)
+        raise wb.errors.InvalidArgumentError(None, None, message)
+    if any(isinstance(v, (int, np.integer)) and v < 0 for v in m):
         raise wb.errors.InvalidArgumentError(   # TF 2.21's class and first words
             None, None, f"Input argument 'repeats' must be non-negative: tile multiples {m}")
     if len(m) != input.ndim or not all(isinstance(v, (int, np.integer)) and v >= 0 for v in m):
@@ -702,6 +706,10 @@ def _squeeze_one(rt, a):
         raise wb.errors.InvalidArgumentError(
             None, None, "squeeze: the given axis (axis = 0) is not squeezable! (the rows of a RaggedTensor)")
     if a > rt.ragged_rank:
+        size = rt.flat_values.shape[a - rt.ragged_rank]
+        if size != 1:   # TF 2.21: its Squeeze kernel's error
+            raise wb.errors.InvalidArgumentError(
+                None, None, f"squeeze: Can not squeeze dim[{a}], expected a dimension of 1, got {size}")
         return rt.with_flat_values(wb.squeeze(rt.flat_values, [a - rt.ragged_rank]))
     if a == 1:
         lengths = rt._partition.row_lengths()

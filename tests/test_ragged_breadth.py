@@ -240,7 +240,7 @@ def test_tile_matches_tf():
     assert wb.tile(deep, [2, 2, 2]).to_list() == want * 2
     assert wb.tile(digits, wb.constant([1, 0])).to_list() == [[], [], [], [], []]
     assert wb.tile(digits.with_row_splits_dtype(wb.int32), [1, 2]).row_splits_dtype == np.int32
-    with pytest.raises(ValueError, match="multiples must be 2 non-negative integers"):
+    with pytest.raises(ValueError, match="multiples has 3 entries"):   # TF 2.21: its Tile kernel's InvalidArgumentError
         wb.tile(digits, [1, 2, 3])
     check_gradients(lambda v: _flat(wb.tile(RT.from_row_lengths(v, [2, 0, 1]), [2, 3])), [np.arange(1.0, 4.0)],
                     order=2)
@@ -253,8 +253,7 @@ def test_reverse():
     assert wb.reverse(rt, [-1, 0]).to_list() == [r[::-1] for r in ROWS[::-1]]
     deep = ragged.constant([[[1.0, 2.0], [3.0]], [[4.0, 5.0, 6.0]]])
     assert wb.reverse(deep, [2]).to_list() == [[[2.0, 1.0], [3.0]], [[6.0, 5.0, 4.0]]]
-    with pytest.raises(ValueError, match="twice"):
-        wb.reverse(rt, [1, -1])
+    assert wb.reverse(rt, [1, -1]).to_list() == wb.reverse(rt, [1]).to_list()   # TF 2.21: reversed once
     check_gradients(lambda v: _flat(wb.reverse(_rt(v), [0, 1]) * wb.reverse(wb.reverse(_rt(v), [0]), [1])),
                     [np.arange(1.0, 8.0)], order=1)
 

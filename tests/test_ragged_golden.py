@@ -638,3 +638,16 @@ def test_gather_nd_argument_errors():
         wb.gather_nd(rt, [[0, 0, 0]])
     with pytest.raises(ValueError, match="The innermost dimension of indices may not be ragged"):   # TF 2.21's text
         wb.gather_nd(rt, ragged.constant([[[0], [1]], [[2]]]))
+
+
+def test_tile_reverse_squeeze_argument_errors():
+    r1, r2 = ragged.constant([[1, 2, 3], [], [4, 5]]), ragged.constant([[[1], [2, 3]], [], [[4]]])
+    ri = ragged.constant([[[1, 2]], [], [[3, 4], [5, 6]]], ragged_rank=1)
+    with pytest.raises(IndexError):   # TF 2.21: "index 2 is out of bounds for axis 0 with size 2"
+        wb.tile(r2, [1, 1])
+    for rt, m in [(ri, [1, 1]), (r1, [1, 1, 2])]:
+        with pytest.raises(InvalidArgumentError):   # TF 2.21: "Expected multiples argument to be a vector of length"
+            wb.tile(rt, m)
+    assert wb.reverse(r1, [0, 0]).to_list() == [[4, 5], [], [1, 2, 3]]   # TF 2.21: a repeated axis reverses once
+    with pytest.raises(InvalidArgumentError, match="Can not squeeze dim"):   # TF 2.21's words
+        wb.squeeze(wb.expand_dims(ri, -1), axis=2)
