@@ -258,3 +258,16 @@ def test_insert_and_lookup_inside_one_function():
         assert found.numpy().tolist() == [i] and int(size) == i   # each replay inserts again
     keys, values = table.export()
     assert keys.numpy().tolist() == [b"a", b"b", b"c"] and values.numpy().tolist() == [1, 2, 3]
+
+
+def test_static_vocabulary_table_key_dtypes_as_tf():
+    with pytest.raises(TypeError, match=r"Invalid `key_dtype`, expected one of \(tf.int64, tf.string\), but got "
+                                        r"<dtype: 'int32'>\."):
+        lookup.StaticVocabularyTable(_kv([1, 2], wb.constant([0, 1], wb.int64)), 2)
+    table = lookup.StaticVocabularyTable(_kv(wb.constant([1, 2], wb.int64), wb.constant([0, 1], wb.int64)), 2,
+                                         lookup_key_dtype=wb.int32)
+    assert table.key_dtype == wb.int32 and table.size().numpy() == 4
+    assert table.lookup(wb.constant([1, 7], wb.int32)).numpy().tolist() == [0, 2]   # TF 2.21
+    buckets_only = lookup.StaticVocabularyTable(None, 3, lookup_key_dtype=wb.string)
+    assert buckets_only.size().numpy() == 3
+    assert buckets_only.lookup(wb.constant(["a", "king"])).numpy().tolist() == [0, 1]   # TF 2.21

@@ -217,9 +217,11 @@ class StaticVocabularyTable(_Table):
                             f"{_shown(initializer.value_dtype)}.")
         if initializer is None and lookup_key_dtype is None:
             raise ValueError("StaticVocabularyTable: without an initializer, lookup_key_dtype is required")
+        if initializer is not None and initializer.key_dtype not in (dtypes.int64, dtypes.string):
+            raise TypeError(f"Invalid `key_dtype`, expected one of (tf.int64, tf.string), but got "
+                            f"{_shown(initializer.key_dtype)}.")
+        # lookup_key_dtype int32 looks int32 keys up in an int64 table (TF's)
         key_dtype = dtypes.as_dtype(lookup_key_dtype) if lookup_key_dtype is not None else initializer.key_dtype
-        if key_dtype not in (dtypes.string, dtypes.int64, dtypes.int32):
-            raise TypeError(f"Invalid `key_dtype`, expected one of string, int64, int32, but got {_shown(key_dtype)}.")
         super().__init__(key_dtype, dtypes.int64, -1, name)
         self._num_oov_buckets = int(num_oov_buckets)
         self._table = None if initializer is None else StaticHashTable(initializer, -1)
