@@ -77,6 +77,7 @@ class _HookState(threading.local):
         self.distribution = None  # the distribution strategy whose scope is entered (wb.distribute)
         self.dataset_fns = 0     # tf.data functions running on this thread (TF traces them as graphs)
         self.shape_hint = None   # (op name, static shape) for the next op a trace records (static_shape_hint)
+        self.deferrals = None    # outside a trace, a wb.function's run whose kernel errors wait for a use
 
 
 _state = _HookState()
@@ -865,7 +866,7 @@ def _deferred(fn, exc, caller):
     ``caller``) whose kernel raised ``exc``: a tensor that raises it where it is used (TF
     prunes the ops nothing uses). Elsewhere, for a use of an earlier such result, and for
     the checks TF runs anyway (its automatic control dependencies), ``exc`` raises now."""
-    defer = getattr(_state.tracer, "defer", None)
+    defer = getattr(_state.tracer or _state.deferrals, "defer", None)
     if defer is None or _runs_unused(fn) or caller.f_code.co_filename.startswith(_OUR_ROOTS):
         raise exc
     deferred = defer(exc)
