@@ -270,3 +270,25 @@ def test_concrete_function_output_specs_have_the_static_shapes():
     assert [tuple(s.shape.as_list()) for s in known.structured_outputs] == [(None, 2), (2, 3), (2,), (None,)]
     open_ = wb.function(body, input_signature=[S([None, 3])]).get_concrete_function()
     assert [tuple(s.shape.as_list()) for s in open_.structured_outputs] == [(None, 2), (None, 3), (None,), (None,)]
+
+
+def test_a_function_that_runs_eagerly_drops_unused_kernel_errors_on_every_call():
+    from workbench.compiler import UnreplayableWarning
+
+    def body(x):
+        wb.gather(x, [1])             # unused
+        n = wb.where(x > -1.0)        # computed outside the op table: the function runs eagerly
+        return x + wb.cast(wb.reduce_sum(n), wb.float32)
+    f = wb.function(body)
+    with pytest.warns(UnreplayableWarning):
+        np.testing.assert_array_equal(f(wb.constant([0.0])).numpy(), [0.0])
+    np.testing.assert_array_equal(f(wb.constant([1.0])).numpy(), [1.0])   # an eager run, as TF's graph
+
+    @wb.function
+    def g(x):
+        y = wb.gather(x, [1])
+        wb.where(x > -1.0)
+        return y
+    for value in ([0.0], [1.0]):
+        with pytest.raises(wb.errors.InvalidArgumentError):
+            g(wb.constant(value))

@@ -50,7 +50,7 @@ from ..ops.shape import identity
 from ..tensor_shape import TensorShape, TensorSpec, _dtype_name
 from .signature import (Placeholder, covers, describe, output_shapes, placeholder, plain, relax,
                         release_placeholders, repeats, signature, stand_in)
-from .trace import KernelError, Tracer, tensor_leaves
+from .trace import Deferrals, Tracer, raise_kernel_errors, tensor_leaves
 
 __all__ = ["function", "Function", "ConcreteFunction", "run_functions_eagerly", "functions_run_eagerly",
            "RetracingWarning", "UnreplayableWarning"]
@@ -219,8 +219,10 @@ class Function:
         if program is None:
             return self._trace(key, args, kwargs, flat)
         if program.eager:
-            with _python_prints_silenced():   # the trace printed; a TF function does not again
-                return _as_outputs(ARGUMENTS.call(self._fn, args, kwargs))
+            with _python_prints_silenced(), Deferrals():   # the trace printed; a TF function does not again
+                result = ARGUMENTS.call(self._fn, args, kwargs)
+            raise_kernel_errors(result)
+            return _as_outputs(result)
         return program.run(flat)
 
     def _check_recursion(self, args, kwargs):
@@ -444,9 +446,7 @@ class Function:
             tracer.let_go()
             release_placeholders(inputs)
             release_placeholders(tracer.derived)
-        for leaf in tensor_leaves(result):   # a result an op's kernel error stands for raises it
-            if type(leaf._data) is KernelError:
-                raise leaf._data.error
+        raise_kernel_errors(result)   # a result an op's kernel error stands for raises it
         result = _as_outputs(result, variables=False)   # variables: read by each run's outputs
         self._runs += 1
         if concrete is None:

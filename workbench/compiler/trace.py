@@ -16,7 +16,8 @@ from .planned import try_compile_gradient, try_compile_jacobian
 from .signature import Placeholder, as_tensors, derive
 from .step import Step
 
-__all__ = ["RELEASED", "KernelError", "OutOfScopeError", "Tracer", "hold", "tensor_leaves"]
+__all__ = ["RELEASED", "Deferrals", "KernelError", "OutOfScopeError", "Tracer", "hold", "raise_kernel_errors",
+           "tensor_leaves"]
 
 # id -> weak reference of every tensor a program's replay rebinds (its inputs and the values
 # it computes): a trace that meets one of another program's (a function traced while a replay
@@ -97,6 +98,41 @@ class KernelError:
         if name.startswith("__"):
             raise AttributeError(name)
         raise self.error
+
+
+def _defer(deferred, error):
+    if any(e is error for e in deferred):
+        return None
+    deferred.append(error)
+    t = Tensor.__new__(Tensor)
+    t._data = KernelError(error)
+    t._tid = 0
+    return t
+
+
+class Deferrals:
+    """A run of a function that runs eagerly (it cannot be replayed) as a TF function would
+    run its graph: an unused op's kernel error does not raise (``core._state.deferrals``)."""
+
+    def __init__(self):
+        self.deferred: list = []
+
+    def defer(self, error):
+        return _defer(self.deferred, error)
+
+    def __enter__(self):
+        self._prev, core._state.deferrals = core._state.deferrals, self
+        return self
+
+    def __exit__(self, *exc):
+        core._state.deferrals = self._prev
+
+
+def raise_kernel_errors(result):
+    """Raise the kernel error a result of the function stands for, if one does."""
+    for leaf in tensor_leaves(result):
+        if type(leaf._data) is KernelError:
+            raise leaf._data.error
 
 
 def tensor_leaves(value):
@@ -258,13 +294,7 @@ class Tracer(core.Listener):
         """A tensor standing for the result of an op whose kernel raised ``error`` (see
         :class:`KernelError`), which the core's op wrappers hand to the function's code; None
         where ``error`` is an earlier op's, raised by a use of its result."""
-        if any(e is error for e in self.deferred):
-            return None
-        self.deferred.append(error)
-        t = Tensor.__new__(Tensor)
-        t._data = KernelError(error)
-        t._tid = 0
-        return t
+        return _defer(self.deferred, error)
 
     def _unreplayable(self, why):
         if self.why is None:
