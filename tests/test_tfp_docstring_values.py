@@ -157,3 +157,24 @@ def test_mixture_and_independent_layers_match_tfp():
     assert out.batch_shape == (4,) and out.event_shape == (1,)
     config = tfpl.MixtureNormal(5, [2]).get_config()
     assert config["num_components"] == 5 and config["event_shape"] == [2]
+
+
+def test_vectorized_map_needs_batch_ndims():
+    # tfp.distributions.JointDistributionNamed's docstring builds this model; TFP 0.25 refuses it
+    message = "use_vectorized_map=True` is unsupported when `batch_ndims is None"
+    with pytest.raises(ValueError, match=message):
+        tfd.JointDistributionSequential([tfd.Normal(0.0, wb.ones([3])), tfd.Normal(0.0, 1.0),
+                                         lambda y, x: tfd.Normal(x[:2] + y, 1.0)], use_vectorized_map=True)
+    with pytest.raises(ValueError, match=message):
+        tfd.JointDistributionNamed(dict(a=tfd.Normal(0.0, 1.0)), use_vectorized_map=True)
+    with pytest.raises(ValueError, match=message):
+        tfd.JointDistributionCoroutine(lambda: (yield tfd.JointDistributionCoroutine.Root(tfd.Normal(0.0, 1.0))),
+                                       use_vectorized_map=True)
+    with pytest.raises(ValueError, match=message):
+        tfd.JointDistributionSequentialAutoBatched([tfd.Normal(0.0, 1.0)], batch_ndims=None)
+    # with a batch_ndims it is the auto-batched model, as in TFP
+    jd = tfd.JointDistributionSequential([tfd.Normal(0.0, 1.0)], use_vectorized_map=True, batch_ndims=0)
+    assert jd.batch_shape == ()
+    def model():
+        yield tfd.Normal(0.0, wb.ones([2]))
+    assert tuple(tfd.JointDistributionCoroutineAutoBatched(model).event_shape) == (wb.TensorShape([2]),)

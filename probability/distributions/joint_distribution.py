@@ -57,6 +57,13 @@ def _shape_tensors(shapes):
     return [_shape_tensors(v) for v in shapes]
 
 
+def _check_vectorized_map(batch_ndims, use_vectorized_map):
+    """TFP's rule: vectorizing the model over draws needs a known number of batch dims."""
+    if use_vectorized_map and batch_ndims is None:
+        raise ValueError("Autovectorization with `use_vectorized_map=True` is unsupported when `batch_ndims is "
+                         "None`. Please specify an integer number of batch dimensions.")
+
+
 def _explicit_name(d):
     """The name the user gave a distribution, or None for the family's default."""
     name = d.parameters.get("name") if isinstance(d, Distribution) else None
@@ -316,6 +323,7 @@ class JointDistributionSequential(JointDistribution):
 
     def __init__(self, model, batch_ndims=None, use_vectorized_map=False, validate_args=False,
                  experimental_use_kahan_sum=False, name=None):
+        _check_vectorized_map(batch_ndims, use_vectorized_map)
         super().__init__(list(model), validate_args, name)
 
     def _build_parts(self, model):
@@ -424,6 +432,7 @@ class JointDistributionNamed(JointDistribution):
 
     def __init__(self, model, batch_ndims=None, use_vectorized_map=False, validate_args=False,
                  experimental_use_kahan_sum=False, name=None):
+        _check_vectorized_map(batch_ndims, use_vectorized_map)
         if not isinstance(model, dict):
             raise TypeError(f"JointDistributionNamed: `model` must be a dict, got {type(model).__name__}")
         super().__init__(collections.OrderedDict(model) if isinstance(model, collections.OrderedDict) else dict(model),

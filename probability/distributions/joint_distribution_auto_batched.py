@@ -23,7 +23,7 @@ import numpy as np
 import workbench as wb
 
 from .. import internal
-from .joint_distribution import JointDistributionNamed, JointDistributionSequential
+from .joint_distribution import JointDistributionNamed, JointDistributionSequential, _check_vectorized_map
 from .joint_distribution_coroutine import JointDistributionCoroutine
 
 __all__ = ["JointDistributionSequentialAutoBatched", "JointDistributionNamedAutoBatched",
@@ -48,7 +48,11 @@ class _AutoBatched:
 
     _autobatched = True
 
-    def _init_batch_ndims(self, batch_ndims):
+    def _init_batch_ndims(self, batch_ndims, use_vectorized_map):
+        _check_vectorized_map(batch_ndims, use_vectorized_map)
+        if batch_ndims is None:
+            raise ValueError(f"{type(self).__name__}: batch_ndims=None (batch dims found from the parts) is not "
+                             "supported; give an integer")
         if int(batch_ndims) < 0:
             raise ValueError(f"{type(self).__name__}: batch_ndims must be >= 0, got {batch_ndims!r}")
         self._batch_ndims = int(batch_ndims)
@@ -264,7 +268,7 @@ class JointDistributionSequentialAutoBatched(_AutoBatched, JointDistributionSequ
 
     def __init__(self, model, batch_ndims=0, use_vectorized_map=True, validate_args=False,
                  experimental_use_kahan_sum=False, name=None):
-        self._init_batch_ndims(batch_ndims)
+        self._init_batch_ndims(batch_ndims, use_vectorized_map)
         super().__init__(model, validate_args=validate_args, name=name)
 
 
@@ -273,7 +277,7 @@ class JointDistributionNamedAutoBatched(_AutoBatched, JointDistributionNamed):
 
     def __init__(self, model, batch_ndims=0, use_vectorized_map=True, validate_args=False,
                  experimental_use_kahan_sum=False, name=None):
-        self._init_batch_ndims(batch_ndims)
+        self._init_batch_ndims(batch_ndims, use_vectorized_map)
         super().__init__(model, validate_args=validate_args, name=name)
 
 
@@ -283,6 +287,5 @@ class JointDistributionCoroutineAutoBatched(_AutoBatched, JointDistributionCorou
 
     def __init__(self, model, sample_dtype=None, batch_ndims=0, use_vectorized_map=True, validate_args=False,
                  experimental_use_kahan_sum=False, name=None):
-        self._init_batch_ndims(batch_ndims)
-        super().__init__(model, sample_dtype, None, use_vectorized_map, validate_args,
-                         experimental_use_kahan_sum, name)
+        self._init_batch_ndims(batch_ndims, use_vectorized_map)
+        super().__init__(model, sample_dtype, None, False, validate_args, experimental_use_kahan_sum, name)

@@ -23,7 +23,7 @@ import workbench as wb
 
 from .. import internal
 from .distribution import Distribution
-from .joint_distribution import JointDistribution, _explicit_name
+from .joint_distribution import JointDistribution, _check_vectorized_map, _explicit_name
 
 __all__ = ["JointDistributionCoroutine", "Root"]
 
@@ -62,6 +62,7 @@ class JointDistributionCoroutine(JointDistribution):
 
     def __init__(self, model, sample_dtype=None, batch_ndims=None, use_vectorized_map=False,
                  validate_args=False, experimental_use_kahan_sum=False, name=None):
+        _check_vectorized_map(batch_ndims, use_vectorized_map)
         if not callable(model):
             raise TypeError(f"JointDistributionCoroutine: `model` must be a generator function, got "
                             f"{type(model).__name__}")
