@@ -110,9 +110,10 @@ def shape(input, out_type=np.int32, name=None):
     """The shape of ``input`` as an integer tensor."""
     x = input if isinstance(input, Tensor) else convert_to_tensor(input)
     out = core.wrap_constant(np.asarray(x.shape, dtype=np_dtype(out_type)))
-    static = x._static_shape()   # in a trace: a size an argument leaves open is not known
-    if static.rank is not None and static.as_list() != list(x.shape):
-        core.static_result(out, False, tuple(static.as_list()))
+    if core.tracing():   # a size an argument leaves open is not known to TF's shape inference
+        static = x._static_shape()
+        if static.rank is not None and static.as_list() != list(x.shape):
+            core.static_result(out, False, tuple(static.as_list()))
     return out
 
 

@@ -430,7 +430,9 @@ def where(condition, x=None, y=None, name=None):
         c = convert_to_tensor(condition)
         xp = c.xp
         out = core.wrap(xp.stack(xp.nonzero(c._data), axis=-1).astype(np.int64))
-        return core.static_result(out, (None, c._static_shape().rank))   # in a trace, TF's count is open
+        if core.tracing():   # TF's count is open
+            core.static_result(out, (None, c._static_shape().rank))
+        return out
     if x is None or y is None:
         raise ValueError("where: x and y must both be given, or neither")
     c = convert_to_tensor(condition)

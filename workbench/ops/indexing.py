@@ -656,8 +656,10 @@ def boolean_mask(tensor, mask, axis=None, name=None):
     flat = _reshape(t, t.shape[:a] + (_prod(m.shape),) + t.shape[a + k:])
     keep = t.xp.flatnonzero(m._data)
     out = _gather(flat, core.wrap(keep), a, dense=True)
-    ts = _static_dims(t)   # in a trace, TF's masked dims are one open size
-    return core.static_result(out, None if ts is None else ts[:a] + (None,) + ts[a + k:])
+    if core.tracing():   # TF's masked dims are one open size
+        ts = _static_dims(t)
+        core.static_result(out, None if ts is None else ts[:a] + (None,) + ts[a + k:])
+    return out
 
 
 @core.dispatchable   # a RaggedTensor takes it over (ragged registers the handler)
@@ -948,7 +950,9 @@ def top_k(input, k=1, sorted=True, index_type=np.int32, name=None):
     order = _argsort_last(x.xp, x._data, True, True)[..., :k]
     values = _gather(x, core.wrap(order), x.ndim - 1, x.ndim - 1, dense=True)
     indices = core.wrap(order.astype(np_dtype(index_type)))
-    return TopKV2(values, core.static_result(indices, _static_dims(values)))   # in a trace: as values'
+    if core.tracing():   # the static shape of values
+        core.static_result(indices, _static_dims(values))
+    return TopKV2(values, indices)
 
 
 Unique = collections.namedtuple("Unique", ["y", "idx"])
