@@ -3,6 +3,8 @@
     KeyValueTensorInitializer, TextFileInitializer, TextFileIndex   what fills a static table
     StaticHashTable, StaticVocabularyTable                          tables filled once
     experimental.MutableHashTable, experimental.DenseHashTable      tables that change
+    datasets.table_from_dataset, index_table_from_dataset          tables from datasets (exported by
+                                                                    wb.data.experimental, as TF)
 
 >>> table = wb.lookup.StaticHashTable(
 ...     wb.lookup.KeyValueTensorInitializer(["a", "b"], wb.constant([0, 1], wb.int64)), -1)
