@@ -287,8 +287,7 @@ class _Static:
 
     def __init__(self, like):
         self.like = like
-        self.key = (type(like), tuple((f.name, _has_tensors(like.__dict__[f.name]) or _hashable(like.__dict__[f.name]))
-                                      for f in type(like)._wb_fields))
+        self.key = like._wb_static_key()
 
     def __tf_tracing_type__(self, context):
         return self
@@ -313,7 +312,7 @@ class Expanded(typing.NamedTuple):
 
 
 def _expand(v):
-    if isinstance(v, ExtensionType):
+    if isinstance(v, _BOUND_BY_PARTS):
         return Expanded(_Static(v), tuple(_expand(x) for x in v._wb_tensor_fields()))
     if isinstance(v, dict):
         return {k: _expand(x) for k, x in v.items()}
@@ -345,8 +344,19 @@ def restore(args, kwargs):
 
 
 def takes(flat) -> bool:
-    """Whether the flat arguments of a ``wb.function`` call hold an ExtensionType."""
-    return any(isinstance(v, ExtensionType) for v in flat)
+    """Whether the flat arguments of a ``wb.function`` call hold an ExtensionType (or another
+    type bound by parts)."""
+    return any(isinstance(v, _BOUND_BY_PARTS) for v in flat)
+
+
+def bind_by_parts(cls):
+    """Have ``wb.function`` bind values of ``cls`` tensor by tensor, as ExtensionTypes: ``cls``
+    offers ``_wb_static_key()`` (what else keys a trace), ``_wb_tensor_fields()`` and
+    ``_wb_with_tensor_fields(parts)``."""
+    global _BOUND_BY_PARTS
+    if cls not in _BOUND_BY_PARTS:
+        _BOUND_BY_PARTS = (*_BOUND_BY_PARTS, cls)
+    _install_in_function()
 
 
 def _install_in_function():
@@ -631,6 +641,10 @@ class ExtensionType(core.CompositeTensor):
     def structure_key(self):
         return (type(self), self._type_spec)
 
+    def _wb_static_key(self):
+        return (type(self), tuple((f.name, _has_tensors(self.__dict__[f.name]) or _hashable(self.__dict__[f.name]))
+                                  for f in type(self)._wb_fields))
+
     def _wb_tensor_fields(self):
         """The fields that hold tensors (the ones ``tf.data`` slices and batches), as a tuple."""
         return tuple(self.__dict__[f.name] for f in type(self)._wb_fields if _has_tensors(self.__dict__[f.name]))
@@ -642,6 +656,12 @@ class ExtensionType(core.CompositeTensor):
             if _has_tensors(self.__dict__[f.name]):
                 fields[f.name] = next(it)
         return type(self)._wb_from_fields(fields)
+
+    def _wb_nest_components(self):
+        """Every tensor of the fields (``nest``'s expanded view, TF's order)."""
+        out = []
+        _leaves(self, out, differentiable=False)
+        return out
 
     def _wb_rebuild(self, parts):
         """This value with every tensor of its fields (``nest``'s expanded view) from ``parts``."""
@@ -705,3 +725,5 @@ def _map_specs(v, fn):
         return ImmutableDict({k: _map_specs(x, fn) for k, x in v.items()})
     return v
 
+
+_BOUND_BY_PARTS = (ExtensionType,)   # the types wb.function binds tensor by tensor

@@ -24,13 +24,13 @@ def _components(x):
         return [x.flat_values, *x.nested_row_splits]
     if _is_sparse(x):
         return [x.indices, x.values, x.dense_shape]
-    if getattr(x, "__wb_extension__", False):   # an ExtensionType: every tensor of its fields
-        return x._type_spec._to_components(x)
+    if hasattr(type(x), "_wb_nest_components"):   # an ExtensionType, a StructuredTensor
+        return x._wb_nest_components()
     return None
 
 
 def _from_components(like, parts):
-    if getattr(like, "__wb_extension__", False):
+    if hasattr(type(like), "_wb_nest_components"):
         return like._wb_rebuild(parts)
     if _is_ragged(like):
         return type(like).from_nested_row_splits(parts[0], parts[1:], validate=False)
