@@ -145,3 +145,40 @@ def test_partition_outer_dimension_and_merge_dims():
     assert pairs.field_value("b").to_list() == [[[1, 2]], [[3]]]
     with pytest.raises(ValueError):
         s.partition_outer_dimension(RP.from_row_lengths([2, 1]))   # 3 values for 6 rows
+
+
+def test_nest_expands_as_tf():
+    s = ST.from_pyval([{"b": 1, "a": [1, 2]}, {"b": 2, "a": [3]}])
+    # TF 2.21: the fields' tensors by field name, then the flat size, then each partition's splits
+    assert [t.numpy().tolist() for t in wb.nest.flatten(s, expand_composites=True)] == [[1, 2, 3], [0, 2, 3],
+                                                                                       [1, 2], [2]]
+    s3 = ST.from_pyval([[{"a": 1}, {"a": 2}], [{"a": 3}]])
+    assert [t.numpy().tolist() for t in wb.nest.flatten(s3, expand_composites=True)] == [[1, 2, 3], [0, 2, 3],
+                                                                                        [3], [0, 2, 3]]
+    assert wb.nest.flatten(s) == [s]
+    same = wb.nest.map_structure(lambda t: t, s, expand_composites=True)
+    assert isinstance(same, ST) and same.to_pyval() == s.to_pyval()
+
+
+def test_wb_function_binds_the_fields():
+    traces = []
+
+    @wb.function
+    def doubled(x):
+        traces.append(1)
+        return x.field_value("b") * 2
+
+    @wb.function
+    def updated(x):
+        return x.with_updates({"b": x.field_value("b") * 10})
+
+    s = ST.from_pyval([{"b": 1, "a": [1, 2]}, {"b": 2, "a": [3]}])
+    other = ST.from_pyval([{"b": 5, "a": [1, 2]}, {"b": 7, "a": [3]}])
+    assert doubled(s).numpy().tolist() == [2, 4] and doubled(other).numpy().tolist() == [10, 14]
+    assert len(traces) == 1
+    assert updated(s).to_pyval() == [{"b": 10, "a": [1, 2]}, {"b": 20, "a": [3]}]
+    assert updated(other).to_pyval() == [{"b": 50, "a": [1, 2]}, {"b": 70, "a": [3]}]
+    x = wb.Variable([1., 2.])
+    with wb.GradientTape() as tape:
+        y = wb.reduce_sum(ST.from_fields({"v": x * 3.}, shape=[2]).field_value("v") ** 2)
+    np.testing.assert_allclose(tape.gradient(y, x).numpy(), [18., 36.])

@@ -18,7 +18,7 @@ import numpy as np
 import ragged as wb_ragged
 from ragged import RaggedTensor, RowPartition
 
-from . import core
+from . import backend, core, extension_type, nest
 from .core import Tensor, convert_to_tensor
 from .ops.shape import reshape
 from .tensor_shape import TensorShape
@@ -55,10 +55,11 @@ def _partitions_of(v, count):
     return ()
 
 
-class StructuredTensor:
+class StructuredTensor(core.CompositeTensor):
     """A tensor of records with named fields; see the module's docstring."""
 
     __slots__ = ("_fields", "_shape", "_row_partitions", "_nrows")
+    _bound = False   # whether wb.function binds StructuredTensors field by field yet
 
     def __init__(self, fields, shape, row_partitions=(), nrows=None):
         # internal: use from_fields / from_pyval
@@ -66,6 +67,53 @@ class StructuredTensor:
         self._shape = TensorShape(shape)
         self._row_partitions = tuple(row_partitions)
         self._nrows = nrows
+        if not StructuredTensor._bound:
+            StructuredTensor._bound = True
+            extension_type.bind_by_parts(StructuredTensor)
+
+    # -- composite protocol: tapes, nest and wb.function see the fields' tensors --------
+    def components(self) -> list:
+        return [t for k in sorted(self._fields) for t in _components(self._fields[k])]
+
+    def from_components(self, parts):
+        it = iter(parts)
+        fields = {}
+        for k in sorted(self._fields):
+            v = self._fields[k]
+            fields[k] = _with_components(v, it)
+        return self._wb_with_tensor_fields([fields[k] for k in self._fields])
+
+    def structure_key(self):
+        return self._wb_static_key()
+
+    def _wb_static_key(self):
+        splits = None if self._fields else tuple(backend.to_numpy(p.row_splits()).tobytes()
+                                                 for p in self._row_partitions)
+        return (StructuredTensor, tuple(self._fields), tuple(self._shape.as_list()), splits)
+
+    def _wb_tensor_fields(self):
+        return tuple(self._fields.values())
+
+    def _wb_with_tensor_fields(self, parts):
+        fields = dict(zip(self._fields, parts))
+        return StructuredTensor.from_fields(fields, self._shape, row_partitions=None if fields else self._row_partitions)
+
+    def _wb_nest_components(self):
+        """TF's expanded view: each field's tensors (fields by name), the flat size, then the
+        row splits of each row partition."""
+        out = [t for k in sorted(self._fields) for t in nest.flatten(self._fields[k], expand_composites=True)]
+        inner = self._shape[0] if not self._row_partitions else int(self._row_partitions[-1].nvals())
+        out.append(convert_to_tensor(np.asarray([0 if inner is None else inner], np.int64)))
+        out.extend(convert_to_tensor(np.asarray(p.row_splits(), np.int64)) for p in self._row_partitions)
+        return out
+
+    def _wb_rebuild(self, parts):
+        it = iter(parts)
+        fields = {}
+        for k in sorted(self._fields):
+            n = len(nest.flatten(self._fields[k], expand_composites=True))
+            fields[k] = nest.pack_sequence_as(self._fields[k], [next(it) for _ in range(n)], expand_composites=True)
+        return self._wb_with_tensor_fields([fields[k] for k in self._fields])
 
     # -- factories -----------------------------------------------------------------------
     @classmethod
@@ -315,6 +363,16 @@ def _column(values):
     if isinstance(values, (list, tuple)) and not values:
         return convert_to_tensor(np.zeros((0,), np.float32))
     return convert_to_tensor(values)
+
+
+def _components(v):
+    return [v] if isinstance(v, Tensor) else v.components()
+
+
+def _with_components(v, it):
+    if isinstance(v, Tensor):
+        return next(it)
+    return v.from_components([next(it) for _ in v.components()])
 
 
 def _partition(value, row_partition):
