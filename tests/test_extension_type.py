@@ -272,6 +272,28 @@ def test_wb_function_binds_each_tensor_field():
     assert len(traces) == 4   # a Python field is part of the trace's key, as in TF
 
 
+def test_wb_function_binds_tensors_in_mapping_and_tuple_fields():
+    class D(ExtensionType):
+        m: typing.Mapping[str, wb.Tensor]
+        t: typing.Tuple[int, wb.Tensor]
+
+    @wb.function
+    def f(d):
+        return d.m["a"] * d.t[0] + d.t[1]
+
+    @wb.function
+    def same(d):
+        return d
+    assert f(D({"a": [1.]}, (2, [1.]))).numpy().tolist() == [3.]
+    assert f(D({"a": [3.]}, (2, [1.]))).numpy().tolist() == [7.]
+    assert f(D({"a": [3.]}, (5, [0.]))).numpy().tolist() == [15.]
+    assert f.experimental_get_tracing_count() == 2   # the int in the tuple keys the trace
+    same(D({"a": [1.]}, (2, [1.])))
+    out = same(D({"a": [7.]}, (2, [1.])))
+    assert repr(out.m).startswith("ImmutableDict(")
+    assert out.m["a"].numpy().tolist() == [7.]
+
+
 def test_spec_as_input_signature():
     spec = MaskedTensor.Spec(values=wb.TensorSpec([None], wb.int32), mask=wb.TensorSpec([None], wb.bool))
 

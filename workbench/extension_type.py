@@ -314,7 +314,7 @@ class Expanded(typing.NamedTuple):
 def _expand(v):
     if isinstance(v, _BOUND_BY_PARTS):
         return Expanded(_Static(v), tuple(_expand(x) for x in v._wb_tensor_fields()))
-    if isinstance(v, dict):
+    if isinstance(v, (dict, ImmutableDict)):
         return {k: _expand(x) for k, x in v.items()}
     if isinstance(v, (list, tuple)) and not hasattr(v, "_fields"):
         return type(v)(_expand(x) for x in v)
@@ -653,8 +653,10 @@ class ExtensionType(core.CompositeTensor):
         fields, it = dict(self.__dict__), iter(parts)
         fields.pop("_wb_building", None)
         for f in type(self)._wb_fields:
-            if _has_tensors(self.__dict__[f.name]):
-                fields[f.name] = next(it)
+            old = self.__dict__[f.name]
+            if _has_tensors(old):
+                new = next(it)
+                fields[f.name] = ImmutableDict(new) if isinstance(old, ImmutableDict) else new
         return type(self)._wb_from_fields(fields)
 
     def _wb_nest_components(self):
