@@ -2,8 +2,8 @@
 
 import workbench as wb
 
-from ._param_checks import check_positive
-from .bijector import Bijector, as_bijector_param, like
+from ._param_checks import init_scalar_bijector, param_property
+from .bijector import Bijector, like
 
 __all__ = ["FrechetCDF"]
 
@@ -21,27 +21,12 @@ class FrechetCDF(Bijector):
 
     def __init__(self, loc=0.0, scale=1.0, concentration=1.0, validate_args=False, name="frechet_cdf"):
         parameters = dict(locals())
-        self._loc = as_bijector_param(loc, "loc", "FrechetCDF")
-        self._scale = as_bijector_param(scale, "scale", "FrechetCDF")
-        self._concentration = as_bijector_param(concentration, "concentration", "FrechetCDF")
-        dtype = next((p.dtype for p in (self._loc, self._scale, self._concentration)
-                      if isinstance(p, wb.Tensor)), None)
-        super().__init__(forward_min_event_ndims=0, validate_args=validate_args, dtype=dtype,
-                         parameters=parameters, name=name)
-        if validate_args:
-            check_positive("FrechetCDF", scale=self._scale, concentration=self._concentration)
+        init_scalar_bijector(self, "FrechetCDF", {"loc": loc, "scale": scale, "concentration": concentration},
+                             validate_args, parameters, name, positive=("scale", "concentration"))
 
-    @property
-    def loc(self):
-        return self._loc
-
-    @property
-    def scale(self):
-        return self._scale
-
-    @property
-    def concentration(self):
-        return self._concentration
+    loc = param_property("loc")
+    scale = param_property("scale")
+    concentration = param_property("concentration")
 
     def _log_z(self, x):
         return wb.log((x - like(self._loc, x)) / like(self._scale, x))

@@ -2,8 +2,8 @@
 
 import workbench as wb
 
-from ._param_checks import check_positive
-from .bijector import Bijector, as_bijector_param, like
+from ._param_checks import init_scalar_bijector, param_property
+from .bijector import Bijector, like
 
 __all__ = ["GeneralizedPareto"]
 
@@ -21,28 +21,12 @@ class GeneralizedPareto(Bijector):
 
     def __init__(self, loc, scale, concentration, validate_args=False, name="generalized_pareto"):
         parameters = dict(locals())
-        owner = "GeneralizedPareto"
-        self._loc = as_bijector_param(loc, "loc", owner)
-        self._scale = as_bijector_param(scale, "scale", owner)
-        self._concentration = as_bijector_param(concentration, "concentration", owner)
-        dtype = next((p.dtype for p in (self._loc, self._scale, self._concentration)
-                      if isinstance(p, wb.Tensor)), None)
-        super().__init__(forward_min_event_ndims=0, validate_args=validate_args, dtype=dtype,
-                         parameters=parameters, name=name)
-        if validate_args:
-            check_positive(owner, scale=self._scale)
+        init_scalar_bijector(self, "GeneralizedPareto", {"loc": loc, "scale": scale, "concentration": concentration},
+                             validate_args, parameters, name, positive=("scale",))
 
-    @property
-    def loc(self):
-        return self._loc
-
-    @property
-    def scale(self):
-        return self._scale
-
-    @property
-    def concentration(self):
-        return self._concentration
+    loc = param_property("loc")
+    scale = param_property("scale")
+    concentration = param_property("concentration")
 
     def _width(self, x):
         """(bounded, width): where the support is bounded, and its width there (1 elsewhere)."""

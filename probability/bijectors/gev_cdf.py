@@ -2,8 +2,8 @@
 
 import workbench as wb
 
-from ._param_checks import check_positive
-from .bijector import Bijector, as_bijector_param, like
+from ._param_checks import init_scalar_bijector, param_property
+from .bijector import Bijector, like
 
 __all__ = ["GeneralizedExtremeValueCDF"]
 
@@ -37,28 +37,12 @@ class GeneralizedExtremeValueCDF(Bijector):
     def __init__(self, loc=0.0, scale=1.0, concentration=0, validate_args=False,
                  name="generalizedextremevalue_cdf"):
         parameters = dict(locals())
-        owner = "GeneralizedExtremeValueCDF"
-        self._loc = as_bijector_param(loc, "loc", owner)
-        self._scale = as_bijector_param(scale, "scale", owner)
-        self._concentration = as_bijector_param(concentration, "concentration", owner)
-        dtype = next((p.dtype for p in (self._loc, self._scale, self._concentration)
-                      if isinstance(p, wb.Tensor)), None)
-        super().__init__(forward_min_event_ndims=0, validate_args=validate_args, dtype=dtype,
-                         parameters=parameters, name=name)
-        if validate_args:
-            check_positive(owner, scale=self._scale)
+        init_scalar_bijector(self, "GeneralizedExtremeValueCDF", {"loc": loc, "scale": scale, "concentration": concentration},
+                             validate_args, parameters, name, positive=("scale",))
 
-    @property
-    def loc(self):
-        return self._loc
-
-    @property
-    def scale(self):
-        return self._scale
-
-    @property
-    def concentration(self):
-        return self._concentration
+    loc = param_property("loc")
+    scale = param_property("scale")
+    concentration = param_property("concentration")
 
     def _t(self, x):
         z = (x - like(self._loc, x)) / like(self._scale, x)

@@ -4,8 +4,8 @@ import numpy as np
 
 import workbench as wb
 
-from ._param_checks import check_positive
-from .bijector import Bijector, as_bijector_param, like
+from ._param_checks import init_scalar_bijector, param_property
+from .bijector import Bijector, like
 
 __all__ = ["MoyalCDF"]
 
@@ -25,21 +25,11 @@ class MoyalCDF(Bijector):
 
     def __init__(self, loc=0.0, scale=1.0, validate_args=False, name="moyal_cdf"):
         parameters = dict(locals())
-        self._loc = as_bijector_param(loc, "loc", "MoyalCDF")
-        self._scale = as_bijector_param(scale, "scale", "MoyalCDF")
-        dtype = next((p.dtype for p in (self._loc, self._scale) if isinstance(p, wb.Tensor)), None)
-        super().__init__(forward_min_event_ndims=0, validate_args=validate_args, dtype=dtype,
-                         parameters=parameters, name=name)
-        if validate_args:
-            check_positive("MoyalCDF", scale=self._scale)
+        init_scalar_bijector(self, "MoyalCDF", {"loc": loc, "scale": scale},
+                             validate_args, parameters, name, positive=("scale",))
 
-    @property
-    def loc(self):
-        return self._loc
-
-    @property
-    def scale(self):
-        return self._scale
+    loc = param_property("loc")
+    scale = param_property("scale")
 
     def _z(self, x):
         return (x - like(self._loc, x)) / like(self._scale, x)

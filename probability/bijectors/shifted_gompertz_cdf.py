@@ -3,8 +3,8 @@
 import workbench as wb
 
 from .. import math as tfp_math
-from ._param_checks import check_positive
-from .bijector import Bijector, as_bijector_param, like
+from ._param_checks import init_scalar_bijector, param_property
+from .bijector import Bijector, like
 
 __all__ = ["ShiftedGompertzCDF"]
 
@@ -23,21 +23,11 @@ class ShiftedGompertzCDF(Bijector):
 
     def __init__(self, concentration, rate, validate_args=False, name="shifted_gompertz_cdf"):
         parameters = dict(locals())
-        self._concentration = as_bijector_param(concentration, "concentration", "ShiftedGompertzCDF")
-        self._rate = as_bijector_param(rate, "rate", "ShiftedGompertzCDF")
-        dtype = next((p.dtype for p in (self._concentration, self._rate) if isinstance(p, wb.Tensor)), None)
-        super().__init__(forward_min_event_ndims=0, validate_args=validate_args, dtype=dtype,
-                         parameters=parameters, name=name)
-        if validate_args:
-            check_positive("ShiftedGompertzCDF", concentration=self._concentration, rate=self._rate)
+        init_scalar_bijector(self, "ShiftedGompertzCDF", {"concentration": concentration, "rate": rate}, validate_args,
+                             parameters, name, positive=("concentration", "rate"))
 
-    @property
-    def concentration(self):
-        return self._concentration
-
-    @property
-    def rate(self):
-        return self._rate
+    concentration = param_property("concentration")
+    rate = param_property("rate")
 
     def _forward(self, x):
         c, r = like(self._concentration, x), like(self._rate, x)
