@@ -21,8 +21,8 @@ class GeneralizedPareto(Bijector):
 
     def __init__(self, loc, scale, concentration, validate_args=False, name="generalized_pareto"):
         parameters = dict(locals())
-        init_scalar_bijector(self, "GeneralizedPareto", {"loc": loc, "scale": scale, "concentration": concentration},
-                             validate_args, parameters, name, positive=("scale",))
+        init_scalar_bijector(self, "GeneralizedPareto", {"loc": loc, "scale": scale,
+                             "concentration": concentration}, validate_args, parameters, name, positive=("scale",))
 
     loc = param_property("loc")
     scale = param_property("scale")

@@ -37,8 +37,8 @@ class GeneralizedExtremeValueCDF(Bijector):
     def __init__(self, loc=0.0, scale=1.0, concentration=0, validate_args=False,
                  name="generalizedextremevalue_cdf"):
         parameters = dict(locals())
-        init_scalar_bijector(self, "GeneralizedExtremeValueCDF", {"loc": loc, "scale": scale, "concentration": concentration},
-                             validate_args, parameters, name, positive=("scale",))
+        init_scalar_bijector(self, "GeneralizedExtremeValueCDF", {"loc": loc, "scale": scale,
+                             "concentration": concentration}, validate_args, parameters, name, positive=("scale",))
 
     loc = param_property("loc")
     scale = param_property("scale")
