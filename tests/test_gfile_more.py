@@ -132,3 +132,17 @@ def test_memory_urls():
         G.GFile(root + "/none").read()
     assert "memory" in G.get_registered_schemes()
     G.rmtree(root)
+
+
+def test_matching_files_as_tf(tmp_path):
+    # TF 2.21: one sorted string vector over every pattern; no match is an empty vector
+    for n in ["b.txt", "a.txt", "c.csv"]:
+        (tmp_path / n).write_text("x")
+    base = str(tmp_path)
+    got = wb.io.matching_files(f"{base}/*.txt")
+    assert got.dtype == wb.string and got.numpy().tolist() == [f"{base}/a.txt".encode(), f"{base}/b.txt".encode()]
+    both = wb.io.matching_files([f"{base}/*.txt", f"{base}/*.csv"]).numpy().tolist()
+    assert both == [f"{base}/{n}".encode() for n in ["a.txt", "b.txt", "c.csv"]]
+    assert wb.io.matching_files(f"{base}/*.zzz").shape == (0,)
+    with pytest.raises(TypeError, match="pattern must be a string"):
+        wb.io.matching_files(3)

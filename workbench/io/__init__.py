@@ -36,8 +36,8 @@ __all__ = ["BytesList", "Example", "Feature", "FeatureList", "FeatureLists", "Fe
            "SequenceExample", "TFRecordOptions", "TFRecordWriter", "VarLenFeature", "decode_csv", "decode_json_example",
            "decode_proto",
            "decode_image", "decode_raw", "decode_jpeg", "decode_png", "encode_jpeg", "encode_png", "gfile",
-           "parse_example", "parse_single_example", "parse_single_sequence_example", "parse_tensor",
-           "read_file", "serialize_tensor", "write_file"]
+           "matching_files", "parse_example", "parse_single_example", "parse_single_sequence_example",
+           "parse_tensor", "read_file", "serialize_tensor", "write_file"]
 
 # the protocol-buffer parts need the protobuf package; they load on first use
 _PROTO = {"BytesList": "example", "Example": "example", "Feature": "example", "FeatureList": "example",
@@ -55,6 +55,22 @@ def __getattr__(name):
         globals()[name] = value
         return value
     raise AttributeError(f"module 'workbench.io' has no attribute {name!r}")
+
+
+def matching_files(pattern, name=None):
+    """TF's ``tf.io.matching_files``: the file names matching ``pattern`` (a glob, or a list or
+    string tensor of globs), as one sorted string vector.
+
+    >>> wb.io.matching_files("/data/*.txt")        # [b'/data/a.txt', b'/data/b.txt']
+    """
+    value = pattern.numpy() if hasattr(pattern, "numpy") else pattern
+    patterns = np.asarray(value, dtype=object).reshape(-1).tolist()
+    if not patterns or not all(isinstance(p, (str, bytes)) for p in patterns):
+        raise TypeError(f"wb.io.matching_files: pattern must be a string or strings, got {pattern!r}")
+    names = set()
+    for p in patterns:
+        names.update(gfile.glob(p.decode() if isinstance(p, bytes) else p))
+    return wrap(np.array([n.encode() for n in sorted(names)], dtype=object).reshape(-1))
 
 
 def read_file(filename, name=None):
