@@ -11,12 +11,9 @@ from hypothesis import strategies as hst
 
 import probability
 import workbench as wb
+from tests.bijector_helpers import assert_fldj_matches, autodiff_jacobian, f64, fresh
 
 tfb = probability.bijectors
-
-
-def f64(a):
-    return wb.constant(np.asarray(a, dtype=np.float64))
 
 
 def _tril(rng, n):
@@ -69,11 +66,6 @@ CASES = [
 IDS = [c[0] for c in CASES]
 
 
-def _fresh(t):
-    """The same values in a new tensor object (bypasses the cache)."""
-    return wb.constant(t.numpy())
-
-
 @pytest.mark.parametrize("name,make,sampler,ev", CASES, ids=IDS)
 def test_round_trip(name, make, sampler, ev):
     b = make()
@@ -81,7 +73,7 @@ def test_round_trip(name, make, sampler, ev):
     y = b.forward(x)
     assert y.shape[:1] == x.shape[:1]
     assert tuple(y.shape[1:]) == b.forward_event_shape(x.shape[1:])
-    np.testing.assert_allclose(b.inverse(_fresh(y)).numpy(), x.numpy(), rtol=1e-9, atol=1e-9)
+    np.testing.assert_allclose(b.inverse(fresh(y)).numpy(), x.numpy(), rtol=1e-9, atol=1e-9)
     assert b.inverse_event_shape(y.shape[1:]) == tuple(x.shape[1:])
 
 
@@ -89,15 +81,8 @@ def test_round_trip(name, make, sampler, ev):
 def test_fldj_matches_autodiff_jacobian(name, make, sampler, ev):
     b = make()
     x = f64(sampler(np.random.default_rng(3)))
-    batch = x.shape[0]
-    with wb.GradientTape() as tape:
-        tape.watch(x)
-        y = wb.reshape(b.forward(x), (batch, -1))
-    jac = tape.batch_jacobian(y, x).numpy().reshape(batch, y.shape[1], -1)
-    # log sqrt(det(J^T J)): log|det J| for square maps, the volume factor for maps onto a surface
-    _, logdet = np.linalg.slogdet(np.einsum("bki,bkj->bij", jac, jac))
-    got = b.forward_log_det_jacobian(x, event_ndims=ev).numpy()
-    np.testing.assert_allclose(np.broadcast_to(got, (batch,)), 0.5 * logdet, rtol=1e-7, atol=1e-8)
+    # the volume factor covers maps onto a surface as well as square maps
+    assert_fldj_matches(b, x, ev, autodiff_jacobian(b, x), rtol=1e-7, atol=1e-8)
 
 
 @pytest.mark.parametrize("name,make,sampler,ev", CASES, ids=IDS)
@@ -108,7 +93,7 @@ def test_fldj_is_minus_ildj_of_forward(name, make, sampler, ev):
     y = b.forward(x)
     ey = b.forward_event_ndims(ev)
     # computed from y's values (no cache) and from the cached pair
-    np.testing.assert_allclose(-b.inverse_log_det_jacobian(_fresh(y), event_ndims=ey).numpy(), fldj.numpy(),
+    np.testing.assert_allclose(-b.inverse_log_det_jacobian(fresh(y), event_ndims=ey).numpy(), fldj.numpy(),
                                rtol=1e-8, atol=1e-9)
     np.testing.assert_allclose(-b.inverse_log_det_jacobian(y, event_ndims=ey).numpy(), fldj.numpy(),
                                rtol=1e-12, atol=1e-12)
@@ -161,7 +146,7 @@ def test_cache_keeps_sigmoid_ildj_exact_at_saturation():
     np.testing.assert_allclose(ildj, -fldj, rtol=1e-6)
     assert b.inverse(y) is x
     with np.errstate(divide="ignore"):     # from y alone: log1p(-1)
-        assert not np.isfinite(b.inverse_log_det_jacobian(_fresh(y)).numpy()[0])
+        assert not np.isfinite(b.inverse_log_det_jacobian(fresh(y)).numpy()[0])
 
 
 def test_cache_entries_die_with_their_tensors():
@@ -234,7 +219,7 @@ def test_elementwise_properties(name):
         # log-det formulas keep: compare where it is accurate (extremes: test_stable_log_dets_at_extremes)
         ok = np.abs(dydx) > 1e-6
         np.testing.assert_allclose(fldj[ok], np.log(np.abs(dydx[ok])), rtol=1e-7, atol=1e-7)
-        y_new = _fresh(y)
+        y_new = fresh(y)
         if np.all(np.isfinite(y_new.numpy())):
             np.testing.assert_allclose(b.inverse(y_new).numpy()[ok], np.asarray(values)[ok], rtol=1e-6, atol=1e-6)
             ildj = np.broadcast_to(b.inverse_log_det_jacobian(y_new).numpy(), x.shape)

@@ -6,13 +6,9 @@ import pytest
 
 import probability
 import workbench as wb
+from tests.bijector_helpers import assert_fldj_matches, autodiff_jacobian, f64, fresh, numerical_jacobian
 
 tfb = probability.bijectors
-
-
-def f64(a):
-    return wb.constant(np.asarray(a, dtype=np.float64))
-
 
 _LU = np.array([[2.0, 0.5, -1.0], [0.3, -1.5, 0.7], [-0.4, 0.2, 0.8]])
 
@@ -154,24 +150,6 @@ ALL = CASES + [c[:4] for c in COORD_CASES]
 ALL_IDS = [c[0] for c in ALL]
 
 
-def _fresh(t):
-    """The same values in a new tensor object (bypasses the bijector's cache)."""
-    return wb.constant(t.numpy())
-
-
-def _numerical_jacobian(b, x, eps=1e-6):
-    """Central differences of forward, per batch member: shape (batch, out_size, in_size)."""
-    xs = x.reshape(x.shape[0], -1)
-    cols = []
-    for j in range(xs.shape[1]):
-        e = np.zeros_like(xs)
-        e[:, j] = eps
-        up = b.forward(f64((xs + e).reshape(x.shape))).numpy().reshape(x.shape[0], -1)
-        down = b.forward(f64((xs - e).reshape(x.shape))).numpy().reshape(x.shape[0], -1)
-        cols.append((up - down) / (2 * eps))
-    return np.stack(cols, axis=-1)
-
-
 @pytest.mark.parametrize("name,make,sampler,ev", ALL, ids=ALL_IDS)
 def test_round_trip_and_event_shapes(name, make, sampler, ev):
     b = make()
@@ -179,32 +157,22 @@ def test_round_trip_and_event_shapes(name, make, sampler, ev):
     y = b.forward(x)
     assert tuple(y.shape[1:]) == b.forward_event_shape(x.shape[1:])
     assert b.inverse_event_shape(y.shape[1:]) == tuple(x.shape[1:])
-    np.testing.assert_allclose(b.inverse(_fresh(y)).numpy(), x.numpy(), rtol=1e-9, atol=1e-9)
+    np.testing.assert_allclose(b.inverse(fresh(y)).numpy(), x.numpy(), rtol=1e-9, atol=1e-9)
 
 
 @pytest.mark.parametrize("name,make,sampler,ev", CASES, ids=IDS)
-def test_fldj_matches_numerical_jacobian(name, make, sampler, ev):
+def test_fldj_matchesnumerical_jacobian(name, make, sampler, ev):
     b = make()
     x = sampler(np.random.default_rng(3))
-    jac = _numerical_jacobian(b, x)
-    # log sqrt(det(J^T J)): log|det J| for square maps, the volume factor for embeddings (Pad)
-    _, logdet = np.linalg.slogdet(np.einsum("bki,bkj->bij", jac, jac))
-    got = b.forward_log_det_jacobian(f64(x), event_ndims=ev).numpy()
-    np.testing.assert_allclose(np.broadcast_to(got, (x.shape[0],)), 0.5 * logdet, rtol=1e-6, atol=1e-6)
+    # the volume factor covers embeddings (Pad) as well as square maps
+    assert_fldj_matches(b, x, ev, numerical_jacobian(b, x), rtol=1e-6, atol=1e-6)
 
 
 @pytest.mark.parametrize("name,make,sampler,ev", CASES, ids=IDS)
 def test_fldj_matches_autodiff_jacobian(name, make, sampler, ev):
     b = make()
     x = f64(sampler(np.random.default_rng(6)))
-    batch = x.shape[0]
-    with wb.GradientTape() as tape:
-        tape.watch(x)
-        y = wb.reshape(b.forward(x), (batch, -1))
-    jac = tape.batch_jacobian(y, x).numpy().reshape(batch, y.shape[1], -1)
-    _, logdet = np.linalg.slogdet(np.einsum("bki,bkj->bij", jac, jac))
-    got = b.forward_log_det_jacobian(x, event_ndims=ev).numpy()
-    np.testing.assert_allclose(np.broadcast_to(got, (batch,)), 0.5 * logdet, rtol=1e-8, atol=1e-9)
+    assert_fldj_matches(b, x, ev, autodiff_jacobian(b, x), rtol=1e-8, atol=1e-9)
 
 
 @pytest.mark.parametrize("name,make,sampler,ev", ALL, ids=ALL_IDS)
@@ -214,7 +182,7 @@ def test_fldj_is_minus_ildj(name, make, sampler, ev):
     fldj = b.forward_log_det_jacobian(x, event_ndims=ev)
     y = b.forward(x)
     ey = b.forward_event_ndims(ev)
-    np.testing.assert_allclose(-b.inverse_log_det_jacobian(_fresh(y), event_ndims=ey).numpy(), fldj.numpy(),
+    np.testing.assert_allclose(-b.inverse_log_det_jacobian(fresh(y), event_ndims=ey).numpy(), fldj.numpy(),
                                rtol=1e-8, atol=1e-9)
 
 
@@ -234,20 +202,8 @@ def test_event_ndims_reduction(name, make, sampler, ev):
 def test_fldj_matches_coordinate_jacobian(name, make, sampler, ev, x_coords, x_put, y_coords):
     b = make()
     x = sampler(np.random.default_rng(8))
-    flat = x.reshape(x.shape[0], -1) if x_coords is None else x_coords(x)
-    rebuild = (lambda v: v.reshape(x.shape)) if x_put is None else (lambda v: x_put(x, v))
-    eps = 1e-6
-    cols = []
-    for j in range(flat.shape[1]):
-        e = np.zeros_like(flat)
-        e[:, j] = eps
-        up = y_coords(b.forward(f64(rebuild(flat + e))).numpy())
-        down = y_coords(b.forward(f64(rebuild(flat - e))).numpy())
-        cols.append((up - down) / (2 * eps))
-    jac = np.stack(cols, axis=-1)
-    _, logdet = np.linalg.slogdet(jac)
-    got = b.forward_log_det_jacobian(f64(x), event_ndims=ev).numpy()
-    np.testing.assert_allclose(np.broadcast_to(got, (x.shape[0],)), logdet, rtol=1e-6, atol=1e-6)
+    jac = numerical_jacobian(b, x, x_coords=x_coords, x_put=x_put, y_coords=y_coords)
+    assert_fldj_matches(b, x, ev, jac, rtol=1e-6, atol=1e-6)
 
 
 def test_cholesky_to_inv_cholesky_matches_numpy_and_is_an_involution():
@@ -424,7 +380,7 @@ def test_blockwise_matches_numerical_jacobian_and_changes_sizes():
     np.testing.assert_allclose(y.numpy(), np.concatenate([np.exp(x[:, :1]), 1 / (1 + np.exp(-x[:, 1:3])),
                                                           2 * x[:, 3:]], -1), rtol=1e-12)
     np.testing.assert_allclose(b.inverse(y).numpy(), x, rtol=1e-10)
-    _, logdet = np.linalg.slogdet(_numerical_jacobian(b, x))
+    _, logdet = np.linalg.slogdet(numerical_jacobian(b, x))
     np.testing.assert_allclose(b.forward_log_det_jacobian(f64(x), event_ndims=1).numpy(), logdet, rtol=1e-6)
     np.testing.assert_allclose(b.inverse_log_det_jacobian(y, event_ndims=1).numpy(), -logdet, rtol=1e-6)
     grow = tfb.Blockwise([tfb.Identity(), tfb.SoftmaxCentered()], block_sizes=[2, 2])

@@ -12,14 +12,11 @@ import pytest
 
 import probability
 import workbench as wb
+from tests.bijector_helpers import assert_fldj_matches, autodiff_jacobian, f64, fresh, numerical_jacobian
 from tests.tf_fixtures import assert_matches_fixture
 
 tfb = probability.bijectors
 FIXTURE = pathlib.Path(__file__).parent / "fixtures" / "tfp025_bijectors_more.npz"
-
-
-def f64(a):
-    return wb.constant(np.asarray(a, dtype=np.float64))
 
 
 def _spline_params(rng, batch=(3,), bins=5, total=2.0):
@@ -156,32 +153,11 @@ ALL = CASES + [("MatrixInverseTriL", tfb.MatrixInverseTriL, _tril_sample, 2)]
 ALL_IDS = [c[0] for c in ALL]
 
 
-def _fresh(t):
-    """The same values in a new tensor object (bypasses the bijector's cache)."""
-    return wb.constant(t.numpy())
-
-
-def _numerical_jacobian(b, x, coords=None, eps=1e-6):
-    """Central differences of ``forward`` per batch member: (batch, out_size, in_size). ``coords``
-    reads a structured output's free entries and perturbs only those of the input."""
-    if coords is None:
-        flat, rebuild, read = x.reshape(x.shape[0], -1), (lambda v: v.reshape(x.shape)), \
-            (lambda a: a.reshape(x.shape[0], -1))
-    else:
-        rows, cols = np.tril_indices(x.shape[-1])
-
-        def rebuild(v):
-            m = np.zeros_like(x)
-            m[..., rows, cols] = v
-            return m
-        flat, read = coords(x), coords
-    out = []
-    for j in range(flat.shape[1]):
-        e = np.zeros_like(flat)
-        e[:, j] = eps
-        out.append((read(b.forward(f64(rebuild(flat + e))).numpy()) - read(b.forward(f64(rebuild(flat - e))).numpy()))
-                   / (2 * eps))
-    return np.stack(out, axis=-1)
+def _put_tril(base, v):
+    rows, cols = np.tril_indices(base.shape[-1])
+    m = np.zeros_like(base)
+    m[..., rows, cols] = v
+    return m
 
 
 @pytest.mark.parametrize("name,make,sampler,ev", ALL, ids=ALL_IDS)
@@ -191,7 +167,7 @@ def test_round_trip_and_event_shapes(name, make, sampler, ev):
     y = b.forward(x)
     assert tuple(y.shape[1:]) == b.forward_event_shape(x.shape[1:])
     assert b.inverse_event_shape(y.shape[1:]) == tuple(x.shape[1:])
-    np.testing.assert_allclose(b.inverse(_fresh(y)).numpy(), x.numpy(), rtol=1e-9, atol=1e-9)
+    np.testing.assert_allclose(b.inverse(fresh(y)).numpy(), x.numpy(), rtol=1e-9, atol=1e-9)
     assert b.inverse(y) is x
 
 
@@ -199,26 +175,19 @@ def test_round_trip_and_event_shapes(name, make, sampler, ev):
 def test_fldj_matches_numerical_jacobian(name, make, sampler, ev):
     b = make()
     x = sampler(np.random.default_rng(3))
-    coords = _tril_coords if name == "MatrixInverseTriL" else None
-    jac = _numerical_jacobian(b, x, coords)
-    # log sqrt(det(J^T J)): log|det J| for square maps, the volume factor for embeddings (UnitVector)
-    _, logdet = np.linalg.slogdet(np.einsum("bki,bkj->bij", jac, jac))
-    got = b.forward_log_det_jacobian(f64(x), event_ndims=ev).numpy()
-    np.testing.assert_allclose(np.broadcast_to(got, (x.shape[0],)), 0.5 * logdet, rtol=1e-6, atol=1e-6)
+    if name == "MatrixInverseTriL":
+        jac = numerical_jacobian(b, x, x_coords=_tril_coords, x_put=_put_tril, y_coords=_tril_coords)
+    else:
+        jac = numerical_jacobian(b, x)
+    # the volume factor covers embeddings (UnitVector) as well as square maps
+    assert_fldj_matches(b, x, ev, jac, rtol=1e-6, atol=1e-6)
 
 
 @pytest.mark.parametrize("name,make,sampler,ev", CASES, ids=IDS)
 def test_fldj_matches_autodiff_jacobian(name, make, sampler, ev):
     b = make()
     x = f64(sampler(np.random.default_rng(6)))
-    batch = x.shape[0]
-    with wb.GradientTape() as tape:
-        tape.watch(x)
-        y = wb.reshape(b.forward(x), (batch, -1))
-    jac = tape.batch_jacobian(y, x).numpy().reshape(batch, y.shape[1], -1)
-    _, logdet = np.linalg.slogdet(np.einsum("bki,bkj->bij", jac, jac))
-    got = b.forward_log_det_jacobian(x, event_ndims=ev).numpy()
-    np.testing.assert_allclose(np.broadcast_to(got, (batch,)), 0.5 * logdet, rtol=1e-8, atol=1e-9)
+    assert_fldj_matches(b, x, ev, autodiff_jacobian(b, x), rtol=1e-8, atol=1e-9)
 
 
 @pytest.mark.parametrize("name,make,sampler,ev", ALL, ids=ALL_IDS)
@@ -228,7 +197,7 @@ def test_fldj_is_minus_ildj(name, make, sampler, ev):
     fldj = b.forward_log_det_jacobian(x, event_ndims=ev)
     y = b.forward(x)
     ey = b.forward_event_ndims(ev)
-    np.testing.assert_allclose(-b.inverse_log_det_jacobian(_fresh(y), event_ndims=ey).numpy(),
+    np.testing.assert_allclose(-b.inverse_log_det_jacobian(fresh(y), event_ndims=ey).numpy(),
                                np.broadcast_to(fldj.numpy(), (x.shape[0],)), rtol=1e-8, atol=1e-9)
 
 
