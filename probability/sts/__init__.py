@@ -20,9 +20,15 @@ from .smooth_seasonal import SmoothSeasonal, SmoothSeasonalStateSpaceModel
 from .autoregressive import Autoregressive, AutoregressiveStateSpaceModel
 from .regression import LinearRegression
 from .sum import AdditiveStateSpaceModel, Sum
+from .fitting import build_factored_surrogate_posterior, fit_with_hmc, sample_uniform_initial_state
+from .forecast import forecast, impute_missing_values, one_step_predictive
+from .decomposition import decompose_by_component, decompose_forecast_by_component
 
 __all__ = ["Parameter", "StructuralTimeSeries", "MaskedTimeSeries", "LocalLevel", "LocalLevelStateSpaceModel",
            "LocalLinearTrend", "LocalLinearTrendStateSpaceModel", "AdditiveStateSpaceModel", "Sum",
            "SemiLocalLinearTrend", "SemiLocalLinearTrendStateSpaceModel", "Seasonal", "SeasonalStateSpaceModel",
            "ConstrainedSeasonalStateSpaceModel", "SmoothSeasonal", "SmoothSeasonalStateSpaceModel", "Autoregressive",
-           "AutoregressiveStateSpaceModel", "LinearRegression"]
+           "AutoregressiveStateSpaceModel", "LinearRegression",
+           "build_factored_surrogate_posterior", "fit_with_hmc", "sample_uniform_initial_state", "forecast",
+           "impute_missing_values", "one_step_predictive", "decompose_by_component",
+           "decompose_forecast_by_component"]

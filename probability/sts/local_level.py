@@ -65,5 +65,6 @@ class LocalLevel(StructuralTimeSeries):
 
     def _make_state_space_model(self, num_timesteps, param_map, initial_state_prior=None, **kwargs):
         kwargs.update(param_map)
-        return LocalLevelStateSpaceModel(num_timesteps, initial_state_prior=initial_state_prior or self._initial_state_prior,
+        return LocalLevelStateSpaceModel(num_timesteps,
+                                         initial_state_prior=initial_state_prior or self._initial_state_prior,
                                          **kwargs)

@@ -68,8 +68,10 @@ class LocalLinearTrend(StructuralTimeSeries):
             initial_slope_prior = tfd.Normal(loc=wb.zeros_like(stddev), scale=stddev, name="initial_slope_prior")
         self._initial_state_prior = _stacked_prior(initial_level_prior, initial_slope_prior)
         bij = _common.scaled_softplus(stddev, dtype)
-        super().__init__([Parameter("level_scale", level_scale_prior, bij), Parameter("slope_scale", slope_scale_prior, bij)],
-                         latent_size=2, init_parameters=init_parameters, name=_common.scope_name(name, "LocalLinearTrend"))
+        super().__init__([Parameter("level_scale", level_scale_prior, bij),
+                          Parameter("slope_scale", slope_scale_prior, bij)],
+                         latent_size=2, init_parameters=init_parameters,
+                         name=_common.scope_name(name, "LocalLinearTrend"))
 
     @property
     def initial_state_prior(self):

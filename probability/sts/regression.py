@@ -33,15 +33,17 @@ class LinearRegression(StructuralTimeSeries):
         num_features = int(dm.shape[-1])
         dtype = dm.dtype
         if weights_prior is None:
-            weights_prior = tfd.StudentT(df=wb.constant(5., dtype=dtype), loc=wb.zeros(tuple(dm.shape[:-2]), dtype=dtype),
+            weights_prior = tfd.StudentT(df=wb.constant(5., dtype=dtype),
+                                         loc=wb.zeros(tuple(dm.shape[:-2]), dtype=dtype),
                                          scale=wb.constant(10., dtype=dtype))
         if len(weights_prior.event_shape) == 0:
             weights_prior = tfd.Sample(weights_prior, sample_shape=[num_features])
         if weights_prior.dtype != dtype:
             raise TypeError(f"LinearRegression: `weights_prior` has dtype {weights_prior.dtype}, design_matrix {dtype}")
         self._design_matrix = dm
-        super().__init__([Parameter("weights", weights_prior, weights_prior.experimental_default_event_space_bijector())],
-                         latent_size=0, init_parameters=init_parameters, name=_common.scope_name(name, "LinearRegression"))
+        bijector = weights_prior.experimental_default_event_space_bijector()
+        super().__init__([Parameter("weights", weights_prior, bijector)], latent_size=0,
+                         init_parameters=init_parameters, name=_common.scope_name(name, "LinearRegression"))
 
     @property
     def design_matrix(self):

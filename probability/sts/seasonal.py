@@ -58,6 +58,7 @@ class SeasonalStateSpaceModel(_common.ComponentStateSpaceModel):
         self._drift_scale = _common.as_tensor(drift_scale, dtype, "drift_scale")
         self._observation_noise_scale = _common.as_tensor(observation_noise_scale, dtype, "observation_noise_scale")
         n, last = self._num_seasons, _is_last_day_of_season(self._num_steps_per_season)
+        self._last = last
         perm, eye = wb.constant(_permutation(n), dtype=dtype), wb.eye(n, dtype=dtype)
         ds = self._drift_scale
         drift = wb.stack([wb.zeros_like(ds)] * (n - 1) + [ds], axis=-1)
@@ -68,6 +69,9 @@ class SeasonalStateSpaceModel(_common.ComponentStateSpaceModel):
                          initial_state_prior=initial_state_prior, name=name or "SeasonalStateSpaceModel",
                          **linear_gaussian_ssm_kwargs)
         self._set_parameters(parameters)
+
+    def _step_key(self, which, t):
+        return self._last(t) if which.startswith("transition") else 0
 
     num_seasons = property(lambda self: self._num_seasons)
     num_steps_per_season = property(lambda self: self._num_steps_per_season)
@@ -88,7 +92,7 @@ class ConstrainedSeasonalStateSpaceModel(_common.ComponentStateSpaceModel):
         self._num_steps_per_season = _steps_per_season(num_steps_per_season, n)
         self._drift_scale = ds = _common.as_tensor(drift_scale, dtype, "drift_scale")
         self._observation_noise_scale = _common.as_tensor(observation_noise_scale, dtype, "observation_noise_scale")
-        last = _is_last_day_of_season(self._num_steps_per_season)
+        last = self._last = _is_last_day_of_season(self._num_steps_per_season)
         to_res, to_eff = build_effects_to_residuals_matrix(n, dtype)
         perm = wb.matmul(to_res, wb.matmul(wb.constant(_permutation(n), dtype=dtype), to_eff))
         eye = wb.eye(n - 1, dtype=dtype)
@@ -103,6 +107,9 @@ class ConstrainedSeasonalStateSpaceModel(_common.ComponentStateSpaceModel):
                          initial_state_prior=initial_state_prior, name=name or "ConstrainedSeasonalStateSpaceModel",
                          **linear_gaussian_ssm_kwargs)
         self._set_parameters(parameters)
+
+    def _step_key(self, which, t):
+        return self._last(t) if which.startswith("transition") else 0
 
     num_seasons = property(lambda self: self._num_seasons)
     num_steps_per_season = property(lambda self: self._num_steps_per_season)

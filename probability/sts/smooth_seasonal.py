@@ -42,7 +42,8 @@ class SmoothSeasonalStateSpaceModel(_common.ComponentStateSpaceModel):
             blocks.append(wb.constant([[c, s], [-s, c]], dtype=dtype))
         k = len(mult)
         super().__init__(num_timesteps=num_timesteps, transition_matrix=util.block_diag(blocks),
-                         transition_noise=_common.mvn_diag(self._drift_scale[..., None] * wb.ones([2 * k], dtype=dtype)),
+                         transition_noise=_common.mvn_diag(self._drift_scale[..., None]
+                                                           * wb.ones([2 * k], dtype=dtype)),
                          observation_matrix=wb.constant(np.tile([[1., 0.]], [1, k]), dtype=dtype),
                          observation_noise=_common.mvn_diag(self._observation_noise_scale[..., None]),
                          initial_state_prior=initial_state_prior, name=name or "SmoothSeasonalStateSpaceModel",

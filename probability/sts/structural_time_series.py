@@ -114,15 +114,6 @@ class StructuralTimeSeries:
     def _make_state_space_model(self, num_timesteps, param_map, initial_state_prior=None, **kwargs):
         raise NotImplementedError(f"{type(self).__name__} does not build a state space model")
 
-    def _param_tensors(self, param_map, dtype):
-        out = {}
-        for p in self._parameters:
-            if p.name not in param_map:
-                raise KeyError(f"{self.name}: no value for parameter {p.name!r}")
-            v = param_map[p.name]
-            out[p.name] = v if isinstance(v, wb.Tensor) and v.dtype == dtype else wb.cast(wb.convert_to_tensor(v), dtype)
-        return out
-
     def _joint_prior_distribution(self):
         model = collections.OrderedDict((p.name, _with_default_bijector(p.prior, p.bijector)) for p in self._parameters)
         return tfd.JointDistributionNamedAutoBatched(model, batch_ndims=len(self.batch_shape), use_vectorized_map=False)

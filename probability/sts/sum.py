@@ -36,21 +36,19 @@ class AdditiveStateSpaceModel(_common.ComponentStateSpaceModel):
                                          _common.as_tensor(observation_noise_scale, dtype, "observation_noise_scale"))
         if initial_state_prior is None:
             initial_state_prior = util.factored_joint_mvn([c.initial_state_prior for c in component_ssms])
-        # the components' own steps count from their initial_step; this model's step t is theirs too
-        offset = [c.initial_step - initial_step for c in component_ssms]
+        # the components share this model's steps; pieces are built once per distinct combination of
+        # the components' step keys (a static component has one key, a seasonal one two)
+        cache = {}
 
-        def transition_matrix(t):
-            return util.block_diag([c._matrix("transition_matrix", int(t) + o) for c, o in zip(component_ssms, offset)])
-
-        def transition_noise(t):
-            return util.factored_joint_mvn([c._noise("transition_noise", int(t) + o) for c, o in zip(component_ssms, offset)])
-
-        def observation_matrix(t):
-            return wb.concat(_broadcast_rows([c._matrix("observation_matrix", int(t) + o)
-                                              for c, o in zip(component_ssms, offset)]), axis=-1)
+        def piece(which, t):
+            t = int(t)
+            keys = tuple(_step_key(c, which, t) for c in component_ssms)
+            if (which, keys) not in cache:
+                cache[(which, keys)] = build[which](t)
+            return cache[(which, keys)]
 
         def observation_noise(t):
-            noises = [c._noise("observation_noise", int(t) + o) for c, o in zip(component_ssms, offset)]
+            noises = [c._noise("observation_noise", t) for c in component_ssms]
             loc = self._constant_offset
             var = wb.zeros_like(self._constant_offset) if self._observation_noise_scale is None else \
                 wb.square(self._observation_noise_scale)[..., None]
@@ -59,9 +57,29 @@ class AdditiveStateSpaceModel(_common.ComponentStateSpaceModel):
                 var = var + wb.linalg.diag_part(d.covariance())
             return tfd.MultivariateNormalDiag(loc=loc, scale_diag=wb.sqrt(var))
 
+        build = {
+            "transition_matrix": lambda t: util.block_diag([c._matrix("transition_matrix", t) for c in component_ssms]),
+            "transition_noise": lambda t: util.factored_joint_mvn([c._noise("transition_noise", t)
+                                                                   for c in component_ssms]),
+            "observation_matrix": lambda t: wb.concat(_broadcast_rows([c._matrix("observation_matrix", t)
+                                                                       for c in component_ssms]), axis=-1),
+            "observation_noise": observation_noise}
+
+        def transition_matrix(t):
+            return piece("transition_matrix", t)
+
+        def transition_noise(t):
+            return piece("transition_noise", t)
+
+        def observation_matrix(t):
+            return piece("observation_matrix", t)
+
+        def observation_noise_at(t):
+            return piece("observation_noise", t)
+
         super().__init__(num_timesteps=num_timesteps, transition_matrix=transition_matrix,
                          transition_noise=transition_noise, observation_matrix=observation_matrix,
-                         observation_noise=observation_noise, initial_state_prior=initial_state_prior,
+                         observation_noise=observation_noise_at, initial_state_prior=initial_state_prior,
                          initial_step=initial_step, validate_args=validate_args, allow_nan_stats=allow_nan_stats,
                          name=name or "AdditiveStateSpaceModel", **linear_gaussian_ssm_kwargs)
         self._set_parameters(parameters)
@@ -77,6 +95,15 @@ class AdditiveStateSpaceModel(_common.ComponentStateSpaceModel):
     @property
     def observation_noise_scale(self):
         return self._observation_noise_scale
+
+
+def _step_key(ssm, which, t):
+    """A key equal at two steps where ``ssm``'s ``which`` piece is the same."""
+    if hasattr(ssm, "_step_key"):
+        return ssm._step_key(which, t)
+    piece = getattr(ssm, "_" + which)
+    static = isinstance(piece, (wb.Tensor, wb.linalg.LinearOperator, tfd.Distribution)) or not callable(piece)
+    return 0 if static else t
 
 
 def _broadcast_rows(mats):

@@ -137,4 +137,5 @@ def factored_joint_mvn(dists):
     for s in scales:
         batch = _bshape(batch, tuple(s.shape[:-2]))
     loc = wb.concat([wb.broadcast_to(l, batch + tuple(l.shape[-1:])) for l in locs], axis=-1)
-    return tfd.MultivariateNormalTriL(loc=loc, scale_tril=wb.broadcast_to(block_diag(scales), batch + (loc.shape[-1],) * 2))
+    scale = wb.broadcast_to(block_diag(scales), batch + (loc.shape[-1],) * 2)
+    return tfd.MultivariateNormalTriL(loc=loc, scale_tril=scale)

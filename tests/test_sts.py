@@ -1,0 +1,144 @@
+"""probability.sts inference: forecasts, one-step predictions, imputation and decompositions pinned
+to TFP 0.25 (tests/fixtures/sts_tfp025_forecast.npz, from tfp.sts in float64 at fixed parameter
+draws), surrogate posteriors, HMC, and a short run of TFP's "Structural Time Series modeling"
+tutorial flow."""
+
+import os
+
+import numpy as np
+import pytest
+
+import workbench as wb
+from probability import sts, vi
+
+_FIXTURE = os.path.join(os.path.dirname(__file__), "fixtures", "sts_tfp025_forecast.npz")
+
+
+def _data():
+    t = np.arange(36.)
+    y = 10. + 0.3 * t + 2. * np.sin(2 * np.pi * t / 4.) + 0.2 * np.cos(2.3 * t)
+    ym = y.copy()
+    ym[[5, 17, 18]] = np.nan
+    params = [np.array([0.2, 0.3, 0.25]), np.array([0.1, 0.05, 0.2]), np.array([0.02, 0.03, 0.01]),
+              np.array([0.1, 0.2, 0.15])]
+    return y, ym, params
+
+
+def _model(y):
+    trend = sts.LocalLinearTrend(observed_time_series=y, name="trend")
+    season = sts.Seasonal(num_seasons=4, observed_time_series=y, name="season")
+    return sts.Sum([trend, season], observed_time_series=y)
+
+
+def test_forecast_and_predictive_distributions_match_tfp():
+    want = np.load(_FIXTURE)
+    y, ym, params = _data()
+    model = _model(y)
+    f = sts.forecast(model, ym, params, num_steps_forecast=6)
+    assert f.event_shape == (6, 1) and f.batch_shape == ()
+    np.testing.assert_allclose(f.mean().numpy()[..., 0], want["fc_mean"], rtol=1e-10)
+    np.testing.assert_allclose(f.stddev().numpy()[..., 0], want["fc_std"], rtol=1e-10)
+    np.testing.assert_allclose(float(f.log_prob(np.linspace(20, 22, 6)[:, None])), want["fc_lp"], rtol=1e-10)
+    f0 = sts.forecast(model, ym, params, num_steps_forecast=6, include_observation_noise=False)
+    np.testing.assert_allclose(f0.stddev().numpy()[..., 0], want["fc0_std"], rtol=1e-10)
+    o = sts.one_step_predictive(model, ym, params)
+    assert o.event_shape == (36,)
+    np.testing.assert_allclose(o.mean().numpy(), want["osp_mean"], rtol=1e-10)
+    np.testing.assert_allclose(o.stddev().numpy(), want["osp_std"], rtol=1e-10)
+    assert sts.one_step_predictive(model, ym, params, timesteps_are_event_shape=False).batch_shape == (36,)
+    i = sts.impute_missing_values(model, ym, params)
+    np.testing.assert_allclose(i.mean().numpy(), want["imp_mean"], rtol=1e-10)
+    np.testing.assert_allclose(i.stddev().numpy(), want["imp_std"], rtol=1e-10)
+    # the same missing steps given as a MaskedTimeSeries
+    masked = sts.MaskedTimeSeries(np.nan_to_num(ym, nan=-50.), np.isnan(ym))
+    np.testing.assert_allclose(sts.impute_missing_values(model, masked, params).mean().numpy(), want["imp_mean"],
+                               rtol=1e-10)
+
+
+def test_decompositions_match_tfp_and_add_up():
+    want = np.load(_FIXTURE)
+    y, ym, params = _data()
+    model = _model(y)
+    parts = sts.decompose_by_component(model, ym, params)
+    assert list(parts) == model.components
+    for (component, d), (mean, std) in zip(parts.items(), want["dec"]):
+        assert d.batch_shape == (36,)
+        # TFP's smoother differs from ours in float64 rounding at ~1e-8
+        np.testing.assert_allclose(d.mean().numpy(), mean, rtol=1e-7, atol=1e-7)
+        np.testing.assert_allclose(d.stddev().numpy(), std, rtol=1e-7, atol=1e-7)
+    # components plus the constant offset are the imputed signal
+    total = sum(d.mean().numpy() for d in parts.values()) + model.constant_offset.numpy()
+    imputed = sts.impute_missing_values(model, ym, params).mean().numpy()
+    np.testing.assert_allclose(total, imputed, rtol=1e-9)
+    f = sts.forecast(model, ym, params, num_steps_forecast=6)
+    fparts = sts.decompose_forecast_by_component(model, f, params)
+    for d, (mean, std) in zip(fparts.values(), want["decf"]):
+        assert d.batch_shape == (6,)
+        np.testing.assert_allclose(d.mean().numpy(), mean, rtol=1e-7, atol=1e-7)
+        np.testing.assert_allclose(d.stddev().numpy(), std, rtol=1e-7, atol=1e-7)
+    ftotal = sum(d.mean().numpy() for d in fparts.values()) + model.constant_offset.numpy()
+    np.testing.assert_allclose(ftotal, f.mean().numpy()[..., 0], rtol=1e-9)
+
+
+def test_surrogate_posterior_and_uniform_initial_state():
+    y, _, _ = _data()
+    model = _model(y)
+    q = sts.build_factored_surrogate_posterior(model, batch_shape=[2], seed=1)
+    draw = q.sample(seed=2)
+    assert list(draw) == [p.name for p in model.parameters]
+    assert all(v.shape == (2,) and v.dtype == wb.float64 for v in draw.values())
+    assert all((v.numpy() > 0).all() for v in draw.values())          # every parameter here is a scale
+    assert np.isfinite(model.joint_distribution(y).log_prob(draw).numpy()).all()
+    p = model.parameters[0]
+    stddev = float(np.std(y))
+    s = sts.sample_uniform_initial_state(p, init_sample_shape=[500], seed=3).numpy()
+    soft = lambda u: np.log1p(np.exp(u))  # noqa: E731
+    assert s.shape == (500,) and (s > stddev * soft(-2.)).all() and (s < stddev * soft(2.)).all()
+    u = sts.sample_uniform_initial_state(p, return_constrained=False, init_sample_shape=[500], seed=3).numpy()
+    assert (np.abs(u) < 2.).all() and u.std() > 0.9                     # uniform on (-2, 2): stddev 1.15
+
+
+def test_fit_with_hmc_draws_the_parameters():
+    rng = np.random.default_rng(1)
+    y = np.cumsum(0.3 * rng.standard_normal(12)) + 0.1 * rng.standard_normal(12)
+    model = sts.Sum([sts.LocalLevel(observed_time_series=y)], observed_time_series=y)
+    samples, results = sts.fit_with_hmc(model, y, num_results=5, num_warmup_steps=4, num_leapfrog_steps=2,
+                                        num_variational_steps=5, seed=3)
+    assert [s.shape for s in samples] == [(5,), (5,)]
+    assert all((s.numpy() > 0).all() and np.isfinite(s.numpy()).all() for s in samples)
+    again, _ = sts.fit_with_hmc(model, y, num_results=5, num_warmup_steps=4, num_leapfrog_steps=2,
+                                num_variational_steps=5, seed=3)
+    np.testing.assert_array_equal(samples[0].numpy(), again[0].numpy())
+
+
+@pytest.mark.slow
+def test_tutorial_flow_co2_like_series():
+    # TFP's "Structural Time Series modeling" tutorial, shortened: a trend plus a 12-month season
+    rng = np.random.default_rng(0)
+    t = np.arange(60.)
+
+    def signal(t):
+        return 315. + 0.1 * t + 0.001 * t ** 2 + 3. * np.sin(2 * np.pi * t / 12.)
+
+    y = (signal(t) + 0.2 * rng.standard_normal(60)).astype(np.float32)
+    trend = sts.LocalLinearTrend(observed_time_series=y)
+    seasonal = sts.Seasonal(num_seasons=12, observed_time_series=y)
+    model = sts.Sum([trend, seasonal], observed_time_series=y)
+    surrogate = sts.build_factored_surrogate_posterior(model=model, seed=1)
+    losses = vi.fit_surrogate_posterior(target_log_prob_fn=model.joint_distribution(observed_time_series=y).log_prob,
+                                        surrogate_posterior=surrogate,
+                                        optimizer=wb.optimizers.Adam(learning_rate=0.1), num_steps=200, seed=2)
+    losses = losses.numpy()
+    assert np.isfinite(losses).all() and losses[-20:].mean() < losses[:20].mean() - 50.
+    q_samples = surrogate.sample(20, seed=3)
+    fc = sts.forecast(model, observed_time_series=y, parameter_samples=q_samples, num_steps_forecast=12)
+    mean, std = fc.mean().numpy()[..., 0], fc.stddev().numpy()[..., 0]
+    draws = fc.sample(5, seed=4).numpy()
+    assert mean.shape == std.shape == (12,) and draws.shape == (5, 12, 1) and mean.dtype == np.float32
+    future = signal(np.arange(60., 72.))
+    assert (np.abs(mean - future) < 3. * std + 0.5).all()               # the continuation lies inside the band
+    assert (std > 0).all() and std[-1] > std[0]                          # uncertainty grows with the horizon
+    parts = sts.decompose_by_component(model, y, q_samples)
+    assert [d.batch_shape for d in parts.values()] == [(60,), (60,)]
+    season_mean = parts[seasonal].mean().numpy()
+    assert np.corrcoef(season_mean, 3. * np.sin(2 * np.pi * t / 12.))[0, 1] > 0.95
