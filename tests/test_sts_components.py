@@ -169,3 +169,34 @@ def test_bad_arguments_are_named():
         sts.Autoregressive(order=3, coefficients_prior=tfd.MultivariateNormalDiag(scale_diag=[1., 1.]))
     with pytest.raises(ValueError, match="neither summand"):
         sts.LocalLevel() + sts.LocalLevel(name="b")
+
+
+def test_every_component_in_one_sum_matches_tfp_and_differentiates():
+    t = np.arange(24.)
+    y = np.sin(t / 2) + 0.1 * t
+    y[[3, 9]] = np.nan
+    x = np.stack([np.cos(t / 3), t / 24], -1)
+    model = sts.Sum([sts.LocalLinearTrend(observed_time_series=y),
+                     sts.Seasonal(num_seasons=3, num_steps_per_season=2, observed_time_series=y),
+                     sts.Autoregressive(order=2, observed_time_series=y), sts.LinearRegression(x),
+                     sts.SemiLocalLinearTrend(observed_time_series=y),
+                     sts.SmoothSeasonal(period=5., frequency_multipliers=[1.], observed_time_series=y)],
+                    observed_time_series=y)
+    assert model.latent_size == 2 + 2 + 2 + 0 + 2 + 2
+    values = [0.3, 0.2, 0.1, 0.15, np.array([0.4, -0.1]), 0.2, np.array([0.5, -0.3]), 0.1, 0.05, 0.08, 0.3, 0.2]
+    log_joint = model.joint_log_prob(y)
+    tensors = [wb.constant(np.asarray(v, np.float64)) for v in values]
+    with wb.GradientTape() as tape:
+        tape.watch(tensors)
+        lp = log_joint(*tensors)
+    np.testing.assert_allclose(float(lp), -44.74531909885353, rtol=1e-10)     # TFP 0.25
+    grads = tape.gradient(lp, tensors)
+    eps = 1e-6
+    for i, v in enumerate(values):
+        v = np.asarray(v, np.float64)
+        for j in np.ndindex(v.shape):
+            up, down = ([np.array(u, np.float64) for u in values] for _ in range(2))
+            up[i][j] += eps
+            down[i][j] -= eps
+            fd = (float(log_joint(*up)) - float(log_joint(*down))) / (2 * eps)
+            np.testing.assert_allclose(grads[i].numpy()[j], fd, rtol=1e-6, atol=1e-6)
