@@ -200,3 +200,24 @@ def test_every_component_in_one_sum_matches_tfp_and_differentiates():
             down[i][j] -= eps
             fd = (float(log_joint(*up)) - float(log_joint(*down))) / (2 * eps)
             np.testing.assert_allclose(grads[i].numpy()[j], fd, rtol=1e-6, atol=1e-6)
+
+
+def test_sparse_linear_regression_matches_tfp():
+    t = np.arange(20.)
+    y = np.sin(t / 3.) + 0.05 * t
+    x = np.stack([np.cos(t / 4.), np.linspace(-1, 1, 20), np.sin(t)], -1)
+    component = sts.SparseLinearRegression(design_matrix=x, weights_prior_scale=0.2, name="s")
+    model = sts.Sum([component], observed_time_series=y)
+    assert [p.name for p in model.parameters] == [
+        "observation_noise_scale", "s/_global_scale_variance", "s/_global_scale_noncentered",
+        "s/_local_scale_variances", "s/_local_scales_noncentered", "s/_weights_noncentered"]
+    values = [np.asarray(v, np.float64) for v in (0.3, 0.7, 1.2, [0.5, 2., 1.], [0.3, 0.8, 1.5], [1., -2., 0.5])]
+    weights = component.params_to_weights(*[wb.constant(v) for v in values[1:]]).numpy()
+    # TFP 0.25
+    np.testing.assert_allclose(weights, [0.04259577443831724, -0.45435492734205063, 0.1505988047761336], rtol=1e-12)
+    np.testing.assert_allclose(float(model.joint_log_prob(y)(*values)), -41.472581992885864, rtol=1e-10)
+    # the same weights through LinearRegression give the same likelihood
+    plain = sts.Sum([sts.LinearRegression(design_matrix=x, name="r")], observed_time_series=y)
+    ssm_a = model.make_state_space_model(20, values)
+    ssm_b = plain.make_state_space_model(20, [values[0], weights])
+    np.testing.assert_allclose(float(ssm_a.log_prob(y[:, None])), float(ssm_b.log_prob(y[:, None])), rtol=1e-12)

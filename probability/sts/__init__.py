@@ -18,7 +18,7 @@ from .semilocal_linear_trend import SemiLocalLinearTrend, SemiLocalLinearTrendSt
 from .seasonal import ConstrainedSeasonalStateSpaceModel, Seasonal, SeasonalStateSpaceModel
 from .smooth_seasonal import SmoothSeasonal, SmoothSeasonalStateSpaceModel
 from .autoregressive import Autoregressive, AutoregressiveStateSpaceModel
-from .regression import LinearRegression
+from .regression import LinearRegression, SparseLinearRegression
 from .sum import AdditiveStateSpaceModel, Sum
 from .fitting import build_factored_surrogate_posterior, fit_with_hmc, sample_uniform_initial_state
 from .forecast import forecast, impute_missing_values, one_step_predictive
@@ -28,7 +28,7 @@ __all__ = ["Parameter", "StructuralTimeSeries", "MaskedTimeSeries", "LocalLevel"
            "LocalLinearTrend", "LocalLinearTrendStateSpaceModel", "AdditiveStateSpaceModel", "Sum",
            "SemiLocalLinearTrend", "SemiLocalLinearTrendStateSpaceModel", "Seasonal", "SeasonalStateSpaceModel",
            "ConstrainedSeasonalStateSpaceModel", "SmoothSeasonal", "SmoothSeasonalStateSpaceModel", "Autoregressive",
-           "AutoregressiveStateSpaceModel", "LinearRegression",
+           "AutoregressiveStateSpaceModel", "LinearRegression", "SparseLinearRegression",
            "build_factored_surrogate_posterior", "fit_with_hmc", "sample_uniform_initial_state", "forecast",
            "impute_missing_values", "one_step_predictive", "decompose_by_component",
            "decompose_forecast_by_component"]
