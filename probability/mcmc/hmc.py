@@ -7,6 +7,7 @@ import collections
 import workbench as wb
 
 from . import internal
+from ._params import parameter
 from .kernel import TransitionKernel
 from .metropolis_hastings import MetropolisHastings
 
@@ -66,21 +67,10 @@ class UncalibratedHamiltonianMonteCarlo(TransitionKernel):
                                 state_gradients_are_stopped=state_gradients_are_stopped,
                                 store_parameters_in_results=store_parameters_in_results, name=name)
 
-    @property
-    def target_log_prob_fn(self):
-        return self._parameters["target_log_prob_fn"]
-
-    @property
-    def step_size(self):
-        return self._parameters["step_size"]
-
-    @property
-    def num_leapfrog_steps(self):
-        return int(self._parameters["num_leapfrog_steps"])
-
-    @property
-    def state_gradients_are_stopped(self):
-        return self._parameters["state_gradients_are_stopped"]
+    target_log_prob_fn = parameter("target_log_prob_fn")
+    step_size = parameter("step_size")
+    num_leapfrog_steps = parameter("num_leapfrog_steps", int)
+    state_gradients_are_stopped = parameter("state_gradients_are_stopped")
 
     @property
     def is_calibrated(self):
@@ -147,17 +137,9 @@ class HamiltonianMonteCarlo(TransitionKernel):
             target_log_prob_fn, step_size, num_leapfrog_steps, state_gradients_are_stopped,
             store_parameters_in_results, name))
 
-    @property
-    def target_log_prob_fn(self):
-        return self._parameters["target_log_prob_fn"]
-
-    @property
-    def step_size(self):
-        return self._parameters["step_size"]
-
-    @property
-    def num_leapfrog_steps(self):
-        return int(self._parameters["num_leapfrog_steps"])
+    target_log_prob_fn = parameter("target_log_prob_fn")
+    step_size = parameter("step_size")
+    num_leapfrog_steps = parameter("num_leapfrog_steps", int)
 
     @property
     def is_calibrated(self):

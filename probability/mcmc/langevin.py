@@ -7,6 +7,7 @@ import collections
 import workbench as wb
 
 from . import internal
+from ._params import parameter
 from .hmc import step_size_parts
 from .kernel import TransitionKernel
 from .metropolis_hastings import MetropolisHastings
@@ -38,17 +39,9 @@ class UncalibratedLangevin(TransitionKernel):
                                 volatility_fn=volatility_fn, parallel_iterations=parallel_iterations,
                                 compute_acceptance=compute_acceptance, name=name)
 
-    @property
-    def target_log_prob_fn(self):
-        return self._parameters["target_log_prob_fn"]
-
-    @property
-    def step_size(self):
-        return self._parameters["step_size"]
-
-    @property
-    def volatility_fn(self):
-        return self._parameters["volatility_fn"]
+    target_log_prob_fn = parameter("target_log_prob_fn")
+    step_size = parameter("step_size")
+    volatility_fn = parameter("volatility_fn")
 
     @property
     def is_calibrated(self):
@@ -128,17 +121,9 @@ class MetropolisAdjustedLangevinAlgorithm(TransitionKernel):
         self._impl = MetropolisHastings(UncalibratedLangevin(target_log_prob_fn, step_size, volatility_fn,
                                                              parallel_iterations, name=name))
 
-    @property
-    def target_log_prob_fn(self):
-        return self._parameters["target_log_prob_fn"]
-
-    @property
-    def step_size(self):
-        return self._parameters["step_size"]
-
-    @property
-    def volatility_fn(self):
-        return self._parameters["volatility_fn"]
+    target_log_prob_fn = parameter("target_log_prob_fn")
+    step_size = parameter("step_size")
+    volatility_fn = parameter("volatility_fn")
 
     @property
     def is_calibrated(self):

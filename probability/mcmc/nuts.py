@@ -31,6 +31,7 @@ from workbench import core
 from workbench.compiler import RetracingWarning, UnreplayableWarning
 
 from . import internal
+from ._params import parameter
 from .hmc import kinetic_energy, leapfrog, step_size_parts
 from .kernel import TransitionKernel
 
@@ -125,25 +126,11 @@ class NoUTurnSampler(TransitionKernel):
                                 parallel_iterations=parallel_iterations,
                                 experimental_shard_axis_names=experimental_shard_axis_names, name=name)
 
-    @property
-    def target_log_prob_fn(self):
-        return self._parameters["target_log_prob_fn"]
-
-    @property
-    def step_size(self):
-        return self._parameters["step_size"]
-
-    @property
-    def max_tree_depth(self):
-        return int(self._parameters["max_tree_depth"])
-
-    @property
-    def max_energy_diff(self):
-        return float(self._parameters["max_energy_diff"])
-
-    @property
-    def unrolled_leapfrog_steps(self):
-        return int(self._parameters["unrolled_leapfrog_steps"])
+    target_log_prob_fn = parameter("target_log_prob_fn")
+    step_size = parameter("step_size")
+    max_tree_depth = parameter("max_tree_depth", int)
+    max_energy_diff = parameter("max_energy_diff", float)
+    unrolled_leapfrog_steps = parameter("unrolled_leapfrog_steps", int)
 
     @property
     def is_calibrated(self):

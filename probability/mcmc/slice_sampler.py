@@ -10,6 +10,7 @@ import numpy as np
 import workbench as wb
 
 from . import internal
+from ._params import parameter
 from .kernel import TransitionKernel
 
 __all__ = ["SliceSampler", "SliceSamplerKernelResults"]
@@ -51,17 +52,9 @@ class SliceSampler(TransitionKernel):
         if int(max_doublings) < 0:
             raise ValueError(f"SliceSampler: max_doublings must be >= 0, got {max_doublings}")
 
-    @property
-    def target_log_prob_fn(self):
-        return self._parameters["target_log_prob_fn"]
-
-    @property
-    def step_size(self):
-        return self._parameters["step_size"]
-
-    @property
-    def max_doublings(self):
-        return int(self._parameters["max_doublings"])
+    target_log_prob_fn = parameter("target_log_prob_fn")
+    step_size = parameter("step_size")
+    max_doublings = parameter("max_doublings", int)
 
     @property
     def is_calibrated(self):
