@@ -5,13 +5,13 @@ from __future__ import annotations
 import workbench as wb
 
 from .. import internal
-from .distribution import FULLY_REPARAMETERIZED, Distribution, no_event_space_bijector
-from .kullback_leibler import RegisterKL
+from .deterministic import _BaseDeterministic
+from .distribution import FULLY_REPARAMETERIZED
 
 __all__ = ["VectorDeterministic"]
 
 
-class VectorDeterministic(Distribution):
+class VectorDeterministic(_BaseDeterministic):
     """``VectorDeterministic(loc, atol=None, rtol=None)``: a constant random vector equal to ``loc``
     ``[..., k]`` (event shape ``[k]``).
 
@@ -25,9 +25,6 @@ class VectorDeterministic(Distribution):
     """
 
     _param_event_ndims = {"loc": 1, "atol": 1, "rtol": 1}
-    _param_constraints = {"atol": "nonnegative", "rtol": "nonnegative"}
-
-    _default_event_space_bijector = no_event_space_bijector
 
     def __init__(self, loc, atol=None, rtol=None, validate_args=False, allow_nan_stats=True,
                  name="VectorDeterministic"):
@@ -48,23 +45,8 @@ class VectorDeterministic(Distribution):
         t = internal.as_param(0.0 if value is None else value, name, dtype, "VectorDeterministic")
         return wb.reshape(t, (1,)) if t.ndim == 0 else t   # a scalar tolerance applies to every coordinate
 
-    @property
-    def loc(self):
-        return self._loc
-
-    @property
-    def atol(self):
-        return self._atol
-
-    @property
-    def rtol(self):
-        return self._rtol
-
     def _event_shape(self):
         return (int(self._loc.shape[-1]),)
-
-    def _slack(self):
-        return self._atol + self._rtol * wb.abs(self._loc)
 
     def _sample_n(self, n, seed):
         full = self._loc + wb.zeros_like(self._slack())
@@ -72,24 +54,3 @@ class VectorDeterministic(Distribution):
 
     def _prob(self, x):
         return wb.cast(wb.reduce_all(wb.abs(x - self._loc) <= self._slack(), axis=-1), self.dtype)
-
-    def _log_prob(self, x):
-        inside = self._prob(x)
-        return wb.where(inside > 0, wb.zeros_like(inside), wb.zeros_like(inside) + float("-inf"))
-
-    def _mean(self):
-        return self._loc
-
-    def _mode(self):
-        return self._loc
-
-    def _variance(self):
-        return wb.zeros_like(self._loc)
-
-    def _entropy(self):
-        return wb.zeros(self.batch_shape, dtype=self.dtype)
-
-
-@RegisterKL(VectorDeterministic, Distribution)
-def _kl_vector_deterministic_distribution(a, b, name=None):
-    return -b.log_prob(a.loc)
