@@ -178,3 +178,20 @@ def test_vectorized_map_needs_batch_ndims():
     def model():
         yield tfd.Normal(0.0, wb.ones([2]))
     assert tuple(tfd.JointDistributionCoroutineAutoBatched(model).event_shape) == (wb.TensorShape([2]),)
+
+
+def test_real_nvp_with_no_masked_units():
+    # tfp.bijectors.RationalQuadraticSpline's docstring stacks RealNVP(5 * i, ...) from i = 0; TFP 0.25 values
+    def fn(x0, n):
+        s = wb.reduce_sum(x0, axis=-1, keepdims=True)
+        return s + 0.5 * wb.ones([n]), 0.1 * s + 0.2 * wb.ones([n])
+    x = np.arange(6, dtype=np.float32).reshape(2, 3) / 4
+    for b in (tfp.bijectors.RealNVP(num_masked=0, shift_and_log_scale_fn=fn),
+              tfp.bijectors.RealNVP(fraction_masked=0.0, shift_and_log_scale_fn=fn)):
+        np.testing.assert_allclose(b.forward(x).numpy(), [[0.5, 0.805350661277771, 1.110701322555542],
+                                                          [1.4160521030426025, 1.7214027643203735, 2.0267534255981445]],
+                                   rtol=1e-6)
+        np.testing.assert_allclose(b.forward_log_det_jacobian(x, event_ndims=1).numpy(), [0.6, 0.6], rtol=1e-6)
+        np.testing.assert_allclose(b.inverse(b.forward(x)).numpy(), x, atol=1e-6)
+    with pytest.raises(ValueError, match="num_masked"):        # all masked: TFP refuses it too
+        tfp.bijectors.RealNVP(num_masked=3, shift_and_log_scale_fn=fn).forward(x)

@@ -52,10 +52,10 @@ class RealNVP(Bijector):
     def _masked_count(self, depth):
         """Signed number of masked units: positive counts from the left, negative from the right."""
         d = self._num_masked if self._num_masked is not None else int(round(self._fraction_masked * depth))
-        if not 1 <= abs(d) <= depth - 1:
+        if abs(d) >= depth:   # none masked is allowed, as in TFP: the coupling sees an empty input
             what = "num_masked" if self._num_masked is not None else "fraction_masked"
-            raise ValueError(f"RealNVP: `{what}` leaves {abs(d)} of the event's {depth} units masked; "
-                             "it must mask at least one and leave at least one")
+            raise ValueError(f"RealNVP: `{what}` masks {abs(d)} of the event's {depth} units; it must leave "
+                             "at least one unmasked")
         return d
 
     def _split(self, t):
