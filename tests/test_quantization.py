@@ -207,3 +207,60 @@ def test_quantize_and_dequantize_errors_as_tf():
         q.quantize_and_dequantize_v2(wb.ones([2, 3]), [-1., 0., 0.], [1., 1., 1.], axis=1, range_given=True)
     with pytest.raises(TypeError, match="input has dtype int32, expected float32 or float64"):
         q.quantize_and_dequantize_v2(wb.constant([1, 2]), 0, 3)
+
+
+# -- quantize / dequantize ----------------------------------------------------------------------
+
+QTYPES = ["qint8", "quint8", "qint16", "quint16", "qint32"]
+RANGES = [(-1., 2.), (0.5, 2.), (-3., -1.), (0., 0.), (-1.234, 5.678), (-1e-3, 1e-3)]
+XS = X[:120] * np.float32(0.7)
+
+
+def _combos(mode):
+    rounds = ["HALF_AWAY_FROM_ZERO", "HALF_TO_EVEN"] if mode == "SCALED" else ["HALF_AWAY_FROM_ZERO"]
+    return [(t, r, rm, nr) for t in QTYPES for r in RANGES for rm in rounds for nr in (False, True)]
+
+
+@pytest.mark.parametrize("mode", ["MIN_COMBINED", "MIN_FIRST", "SCALED"])
+def test_quantize_is_tfs_bit_for_bit_and_dequantize_inverts_it_as_tf(mode):
+    for n, (t, (lo, hi), rm, nr) in enumerate(_combos(mode)):
+        r = q.quantize(XS, lo, hi, t, mode=mode, round_mode=rm, narrow_range=nr)
+        assert type(r).__name__ == "QuantizeV2" and r.output.dtype == np.dtype(q._QTYPES[t])
+        np.testing.assert_array_equal(r.output.numpy().astype(np.int64), F[f"qz_{mode}_out"][n], err_msg=str(n))
+        assert r.output_min.numpy() == F[f"qz_{mode}_min"][n] and r.output_max.numpy() == F[f"qz_{mode}_max"][n]
+        back = q.dequantize(r.output, r.output_min, r.output_max, mode=mode, narrow_range=nr).numpy()
+        want = F[f"qz_{mode}_dq"][n]
+        if mode == "MIN_FIRST":
+            # TF's float32 evaluation order differs in the last bit; within 2 ulps of the range
+            bound = 2 * np.finfo(np.float32).eps * max(abs(want.min()), abs(want.max()), abs(r.output_min.numpy()))
+            np.testing.assert_allclose(back, want, rtol=0, atol=bound, err_msg=str(n))
+        else:
+            same(back, want)
+
+
+def test_quantize_per_axis_and_ensure_minimum_range():
+    xa = X[:24].reshape(4, 6)
+    for mode in ("MIN_COMBINED", "SCALED"):
+        r = q.quantize(xa, [-1., -2., 0., -5.], [1., 3., 0.5, -4.], wb.int8, mode=mode, axis=0)
+        np.testing.assert_array_equal(r.output.numpy(), F[f"qz_axis_{mode}"])
+        same(r.output_min.numpy(), F[f"qz_axis_{mode}_min"])
+        same(r.output_max.numpy(), F[f"qz_axis_{mode}_max"])
+        same(q.dequantize(r.output, r.output_min, r.output_max, mode=mode, axis=0).numpy(),
+             F[f"qz_axis_{mode}_dq"])
+    got = q.quantize(XS, -0.1, 0.1, "quint8", ensure_minimum_range=0.5).output.numpy()
+    np.testing.assert_array_equal(got, F["qz_ensure"])
+
+
+def test_quantize_errors_as_tf():
+    with pytest.raises(InvalidArgumentError, match="Round mode 'HALF_TO_EVEN' only supported for mode 'SCALED'"):
+        q.quantize(XS, -1., 1., "qint8", round_mode="HALF_TO_EVEN")
+    with pytest.raises(ValueError, match="mode must be one of MIN_COMBINED, MIN_FIRST, SCALED, got 'X'"):
+        q.quantize(XS, -1., 1., "qint8", mode="X")
+    with pytest.raises(TypeError, match="T must be one of qint8"):
+        q.quantize(XS, -1., 1., wb.float32)
+    with pytest.raises(InvalidArgumentError, match="input_max_range must be larger than input_min_range"):
+        q.quantize(XS, 1., -1., "qint8")
+    with pytest.raises(InvalidArgumentError, match=r"min_range must have shape \[4\]"):
+        q.quantize(X[:24].reshape(4, 6), [-1., 0.], [1., 1.], "qint8", axis=0)
+    with pytest.raises(TypeError, match="dequantize: input must be a quantized"):
+        q.dequantize(wb.constant([1.0]), -1., 1.)

@@ -9,8 +9,10 @@ incoming gradient passes where the input lies in the (nudged) range and is zero 
 above the range. Two ops carry this (``fake_quant``, ``quantize_and_dequantize``), so tapes,
 forward mode and ``wb.function`` see them.
 
-TF's quantized dtypes (``qint8``, ``quint8``, ``qint16``, ``quint16``, ``qint32``) are their
-plain integer dtypes here.
+``quantize`` and ``dequantize`` follow TF's QuantizeV2 / Dequantize kernels (modes
+MIN_COMBINED, MIN_FIRST, SCALED); TF's quantized dtypes (``qint8``, ``quint8``, ``qint16``,
+``quint16``, ``qint32``) are their plain integer dtypes here, and may be named by those strings.
+MIN_FIRST dequantization agrees with TF to 2 float32 ulps of the range, not bit for bit.
 
 >>> import workbench as wb
 >>> wb.quantization.fake_quant_with_min_max_args([-7.0, 0.5, 3.3], min=-6.0, max=6.0).numpy()
@@ -319,10 +321,11 @@ def _qdq_args(input, input_min, input_max, signed_input, num_bits, range_given, 
         if not isinstance(axis, (int, np.integer)) or isinstance(axis, bool):
             raise TypeError(f"{opname}: axis must be an int or None, got {axis!r}")
         if not -x.ndim <= axis < x.ndim:
-            raise InvalidArgumentError(None, None, f"{opname}: axis {axis} is out of range for an input of rank {x.ndim}")
+            raise InvalidArgumentError(None, None, f"{opname}: axis {axis} is out of range for an input of "
+                                       f"rank {x.ndim}")
         axis = int(axis) % x.ndim
     if range_given:
-        # TF 2.21's kernel asks for scalar ranges whenever the range is given (per axis too)
+        # TF 2.21 refuses a given range per axis (a vector: "must be a scalar", a scalar: "must be rank 1")
         for what, t in (("input_min", lo), ("input_max", hi)):
             if t.ndim != 0:
                 raise InvalidArgumentError(None, None, f"{opname}: {what} must be a scalar when range_given, "
@@ -331,7 +334,8 @@ def _qdq_args(input, input_min, input_max, signed_input, num_bits, range_given, 
             raise InvalidArgumentError(None, None, f"{opname}: input_min must be a scalar. (TF 2.21 refuses a "
                                        f"given range per axis)")
         if not lo._data <= hi._data:
-            raise InvalidArgumentError(None, None, f"{opname}: Invalid range: input_min {lo._data} > input_max {hi._data}")
+            raise InvalidArgumentError(None, None, f"{opname}: Invalid range: input_min {lo._data} > "
+                                       f"input_max {hi._data}")
     elif axis is not None:
         for what, t in (("input_min", lo), ("input_max", hi)):
             if t.shape != (x.shape[axis],):
@@ -363,3 +367,160 @@ def quantize_and_dequantize(input, input_min, input_max, signed_input=True, num_
     x, lo, hi, params = _qdq_args(input, input_min, input_max, signed_input, num_bits, range_given, round_mode,
                                   narrow_range, axis, "quantize_and_dequantize")
     return apply(_qdq_pass_op, (x, lo, hi), params)
+
+
+# ---------------------------------------------------------------------------
+# quantize / dequantize (TF's QuantizeV2 and Dequantize kernels)
+
+# TF's quantized dtypes, held here as their plain integer dtypes
+_QTYPES = {"qint8": np.int8, "quint8": np.uint8, "qint16": np.int16, "quint16": np.uint16, "qint32": np.int32}
+_MODES = ("MIN_COMBINED", "MIN_FIRST", "SCALED")
+
+QuantizeV2 = collections.namedtuple("QuantizeV2", ["output", "output_min", "output_max"])
+
+
+def _qtype(T, opname, what="T"):
+    name = T if isinstance(T, str) else getattr(T, "name", None)
+    if name in _QTYPES:
+        return np.dtype(_QTYPES[name])
+    try:
+        d = np.dtype(_dtypes.as_dtype(T).as_numpy_dtype)
+    except (TypeError, ValueError, AttributeError):
+        d = None
+    if d is None or d.type not in _QTYPES.values():
+        raise TypeError(f"{opname}: {what} must be one of qint8, quint8, qint16, quint16, qint32 (here int8, "
+                        f"uint8, int16, uint16, int32), got {T!r}")
+    return d
+
+
+def _ranges(min_range, max_range, axis, x, opname):
+    lo = convert_to_tensor(min_range, dtype=_dtypes.float32)._data
+    hi = convert_to_tensor(max_range, dtype=_dtypes.float32)._data
+    if axis is None:
+        if lo.ndim or hi.ndim:
+            raise InvalidArgumentError(None, None, f"{opname}: min_range and max_range must be scalars without "
+                                       f"an axis, got shapes {tuple(lo.shape)} and {tuple(hi.shape)}")
+        return lo, hi, None
+    if not isinstance(axis, (int, np.integer)) or isinstance(axis, bool):
+        raise TypeError(f"{opname}: axis must be an int or None, got {axis!r}")
+    if not -x.ndim <= axis < x.ndim:
+        raise InvalidArgumentError(None, None, f"{opname}: axis {axis} is out of range for an input of rank {x.ndim}")
+    axis = int(axis) % x.ndim
+    depth = x.shape[axis]
+    for what, r in (("min_range", lo), ("max_range", hi)):
+        if r.shape != (depth,):
+            raise InvalidArgumentError(None, None, f"{opname}: {what} must have shape [{depth}] (the size of "
+                                       f"axis {axis}), got {tuple(r.shape)}")
+    shape = [1] * x.ndim
+    shape[axis] = depth
+    return lo.reshape(shape), hi.reshape(shape), axis
+
+
+def quantize(input, min_range, max_range, T, mode="MIN_COMBINED", round_mode="HALF_AWAY_FROM_ZERO",   # noqa: A002
+             name=None, narrow_range=False, axis=None, ensure_minimum_range=0.01):
+    """Quantize float32 ``input`` on ``[min_range, max_range]`` (per slice along ``axis``) to the
+    integer dtype ``T`` (TF's ``QuantizeV2``): ``MIN_COMBINED`` maps the range onto all of
+    ``T``'s values, ``MIN_FIRST`` rounds the offset from the rounded minimum, ``SCALED`` scales
+    symmetrically around 0. The range is widened to hold 0 and to at least
+    ``ensure_minimum_range * max(1, |min|, |max|)``. Returns ``(output, output_min,
+    output_max)``, the range the output stands for. Not differentiable (as TF)."""
+    opname = "quantize"
+    x = convert_to_tensor(input, dtype_hint=_dtypes.float32)
+    if x._data.dtype != np.float32:
+        raise TypeError(f"{opname}: input must be float32, got {x.dtype}")
+    qd = _qtype(T, opname)
+    if mode not in _MODES:
+        raise ValueError(f"{opname}: mode must be one of {', '.join(_MODES)}, got {mode!r}")
+    if round_mode not in ("HALF_AWAY_FROM_ZERO", "HALF_TO_EVEN"):
+        raise ValueError(f"{opname}: round_mode must be 'HALF_AWAY_FROM_ZERO' or 'HALF_TO_EVEN', got {round_mode!r}")
+    if round_mode == "HALF_TO_EVEN" and mode != "SCALED":
+        raise InvalidArgumentError(None, None, f"{opname}: Round mode 'HALF_TO_EVEN' only supported for mode "
+                                   f"'SCALED', but mode is '{mode}'.")
+    lo_in, hi_in, axis = _ranges(min_range, max_range, axis, x, opname)
+    if np.any(lo_in > hi_in):
+        raise InvalidArgumentError(None, None, f"{opname}: input_max_range must be larger than input_min_range, got "
+                                   f"min_range {lo_in.ravel().tolist()} and max_range {hi_in.ravel().tolist()}")
+    a = x._data
+    f32 = _F32
+    info = np.iinfo(qd)
+    with np.errstate(all="ignore"):
+        lo = np.minimum(f32(0), lo_in)
+        eps = np.maximum(f32(1), np.maximum(np.abs(lo_in), np.abs(hi_in))) * f32(ensure_minimum_range)
+        hi = np.maximum(f32(0), np.maximum(hi_in, lo + eps))
+        if mode == "MIN_COMBINED":
+            scale = ((float(info.max) - float(info.min)) / (hi - lo).astype(np.float64)).astype(f32)
+            shifted = (np.maximum(np.minimum(a, hi), lo) - lo) * scale
+            if info.min < 0:
+                half = f32((float(info.max) - float(info.min) + 1) / 2)
+                out = _round_half_away(np, shifted - half)
+            else:
+                out = np.trunc(shifted + f32(0.5))
+        elif mode == "MIN_FIRST":
+            steps = float(1 << (8 * qd.itemsize))
+            span = (hi.astype(np.float64) - lo.astype(np.float64)) * (steps / (steps - 1.0))
+            rscale = (steps / span).astype(f32)
+            # TF folds the constant part first: round(x * s) - (round(min * s) - lowest)
+            out = _round_half_away(np, a * rscale) - (_round_half_away(np, lo * rscale) - f32(info.min))
+            top = f32(info.max)
+            if float(top) > info.max:   # int32's highest is not a float32: the float32 below it
+                top = np.nextafter(top, f32(0))
+            out = np.minimum(np.maximum(out, f32(info.min)), top)
+        else:
+            qmin, qmax = info.min + (1 if narrow_range else 0), info.max
+            from_min = np.where(qmin * lo > 0, f32(qmin) / lo, f32(np.finfo(f32).max))
+            from_max = np.where(qmax * hi > 0, f32(qmax) / hi, f32(np.finfo(f32).max))
+            scale = np.minimum(from_min, from_max)
+            lo, hi = _flush(f32(qmin) / scale), _flush(f32(qmax) / scale)   # TF flushes subnormals
+            y = np.maximum(np.minimum(a, hi), lo) * scale
+            out = np.rint(y) if round_mode == "HALF_TO_EVEN" else _round_half_away(np, y)
+        out = out.astype(np.int64).astype(qd)
+    shape = () if axis is None else (a.shape[axis],)
+    return QuantizeV2(core.wrap(out), core.wrap(np.asarray(lo, f32).reshape(shape)),
+                      core.wrap(np.asarray(hi, f32).reshape(shape)))
+
+
+def dequantize(input, min_range, max_range, mode="MIN_COMBINED", name=None, axis=None,   # noqa: A002
+               narrow_range=False, dtype=_dtypes.float32):
+    """The float values (``dtype``: float32) that the quantized ``input`` stands for on
+    ``[min_range, max_range]`` (TF's ``Dequantize``; ``mode`` and ``narrow_range`` as in
+    ``quantize``)."""
+    opname = "dequantize"
+    x = convert_to_tensor(input)
+    qd = x._data.dtype
+    if qd.type not in _QTYPES.values():
+        raise TypeError(f"{opname}: input must be a quantized (int8, uint8, int16, uint16, int32) tensor, "
+                        f"got {x.dtype}")
+    if mode not in _MODES:
+        raise ValueError(f"{opname}: mode must be one of {', '.join(_MODES)}, got {mode!r}")
+    out_dtype = _dtypes.as_dtype(dtype)
+    if out_dtype not in (_dtypes.float32,):
+        raise TypeError(f"{opname}: dtype must be float32, got {out_dtype}")
+    lo, hi, axis = _ranges(min_range, max_range, axis, x, opname)
+    a = x._data
+    f32 = _F32
+    info = np.iinfo(qd)
+    with np.errstate(all="ignore"):
+        if mode == "MIN_COMBINED":
+            scale = (hi - lo) / (f32(info.max) - f32(info.min))
+            half = f32((float(info.max) - float(info.min) + 1) / 2) if info.min < 0 else f32(0)
+            out = (a.astype(f32) + half) * scale + lo
+        elif mode == "MIN_FIRST":
+            steps = float(1 << (8 * qd.itemsize))
+            span = (hi.astype(np.float64) - lo.astype(np.float64)) * (steps / (steps - 1.0))
+            rscale = (span / steps).astype(f32)
+            lo_rounded = _round_half_away(np, lo / rscale) * rscale
+            out = (a.astype(f32) - f32(info.min)) * rscale + lo_rounded
+            out = np.where(lo == hi, lo, out)
+        else:
+            qmin, qmax = info.min + (1 if narrow_range else 0), info.max
+            if info.min == 0:
+                scale = _flush(hi / f32(qmax))
+            else:
+                scale = _flush(np.maximum(lo / f32(qmin), hi / f32(qmax)))
+            out = a.astype(f32) * scale
+    return core.wrap(_flush(np.asarray(out, f32)))
+
+
+def _flush(v):
+    """Subnormal float32 values as 0: TF's CPU kernels run with denormals flushed."""
+    return np.where(np.abs(v) < np.finfo(_F32).tiny, _F32(0), v).astype(_F32, copy=False)
