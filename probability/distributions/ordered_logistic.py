@@ -19,7 +19,8 @@ __all__ = ["OrderedLogistic"]
 
 class OrderedCutpoints(Distribution):
     """What OrderedLogistic and StoppingRatioLogistic share: ``cutpoints`` ``[..., K]`` (non-decreasing)
-    and ``loc`` ``[...]`` giving ``K + 1`` classes; a subclass defines ``categorical_log_probs``.
+    and ``loc`` ``[...]`` giving ``K + 1`` classes; a subclass defines ``categorical_log_probs`` and
+    ``_tail_inside`` (``P(X > k)`` or ``P(X <= k)``, or their logs, at classes ``k`` in ``[0, K - 1]``).
 
     ``log_prob(x)`` casts ``x`` to ``dtype`` (a float is truncated toward zero, as TFP) and is
     ``-inf`` outside ``[0, K]``; with ``validate_args=True`` such a value raises ``ValueError``.
@@ -113,6 +114,29 @@ class OrderedCutpoints(Distribution):
         inside = wb.minimum(wb.maximum(x, wb.zeros_like(x)), wb.zeros_like(x) + (self._num_categories() - 2))
         return xf, inside
 
+    def _tail(self, x, upper, log):
+        """``P(X > x)`` (``upper``) or ``P(X <= x)``, or their logs, at integer ``x``: the subclass's
+        ``_tail_inside`` at ``x`` clamped into ``[0, K - 1]``, the limits below 0 and from ``K`` on."""
+        xf, inside = self._value_classes(x)
+        got = self._tail_inside(inside, upper, log)
+        below, above = (1.0, 0.0) if upper else (0.0, 1.0)
+        if log:
+            below, above = np.log(below), np.log(above)
+        got = wb.where(xf < 0, wb.zeros_like(got) + below, got)
+        return wb.where(xf >= self._num_categories() - 1, wb.zeros_like(got) + above, got)
+
+    def _cdf(self, x):
+        return self._tail(x, False, False)
+
+    def _log_cdf(self, x):
+        return self._tail(x, False, True)
+
+    def _survival_function(self, x):
+        return self._tail(x, True, False)
+
+    def _log_survival_function(self, x):
+        return self._tail(x, True, True)
+
 
 class OrderedLogistic(OrderedCutpoints):
     """``OrderedLogistic(cutpoints, loc, dtype=int32)``: the class ``k`` in ``{0, ..., K}`` into which a
@@ -142,29 +166,10 @@ class OrderedLogistic(OrderedCutpoints):
         middle = log_sub_exp(upper[..., :-1], upper[..., 1:])
         return wb.concat([first, middle, last], axis=-1)
 
-    def _tail(self, x, upper, log):
-        """``P(X > x)`` (``upper``) or ``P(X <= x)``, or their logs, at integer ``x``."""
-        xf, inside = self._value_classes(x)
+    def _tail_inside(self, inside, upper, log):
         z = self._latent()
         table = wb.math.log_sigmoid(z if upper else -z) if log else wb.sigmoid(z if upper else -z)
-        got = _gather_classes(table, inside, 0.0)
-        below, above = (1.0, 0.0) if upper else (0.0, 1.0)
-        if log:
-            below, above = np.log(below), np.log(above)
-        got = wb.where(xf < 0, wb.zeros_like(got) + below, got)
-        return wb.where(xf >= self._num_categories() - 1, wb.zeros_like(got) + above, got)
-
-    def _cdf(self, x):
-        return self._tail(x, False, False)
-
-    def _log_cdf(self, x):
-        return self._tail(x, False, True)
-
-    def _survival_function(self, x):
-        return self._tail(x, True, False)
-
-    def _log_survival_function(self, x):
-        return self._tail(x, True, True)
+        return _gather_classes(table, inside, 0.0)
 
     def _entropy(self):
         logp = self.categorical_log_probs()

@@ -47,30 +47,11 @@ class StoppingRatioLogistic(OrderedCutpoints):
         """``log P(X > k)`` for ``k = 0..K-1``: the sum of the first ``k + 1`` log-continue terms."""
         return wb.cumsum(self._log_continue(), axis=-1)
 
-    def _tail(self, x, upper, log):
-        xf, inside = self._value_classes(x)
+    def _tail_inside(self, inside, upper, log):
         log_sf = _gather_classes(self._log_sf_table(), inside, 0.0)
         if upper:
-            got = log_sf if log else wb.exp(log_sf)
-        else:
-            got = wb.math.log1mexp(log_sf) if log else -wb.math.expm1(log_sf)
-        below, above = (1.0, 0.0) if upper else (0.0, 1.0)
-        if log:
-            below, above = np.log(below), np.log(above)
-        got = wb.where(xf < 0, wb.zeros_like(got) + below, got)
-        return wb.where(xf >= self._num_categories() - 1, wb.zeros_like(got) + above, got)
-
-    def _cdf(self, x):
-        return self._tail(x, False, False)
-
-    def _log_cdf(self, x):
-        return self._tail(x, False, True)
-
-    def _survival_function(self, x):
-        return self._tail(x, True, False)
-
-    def _log_survival_function(self, x):
-        return self._tail(x, True, True)
+            return log_sf if log else wb.exp(log_sf)
+        return wb.math.log1mexp(log_sf) if log else -wb.math.expm1(log_sf)
 
 
 @RegisterKL(StoppingRatioLogistic, StoppingRatioLogistic)
