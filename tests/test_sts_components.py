@@ -221,3 +221,52 @@ def test_sparse_linear_regression_matches_tfp():
     ssm_a = model.make_state_space_model(20, values)
     ssm_b = plain.make_state_space_model(20, [values[0], weights])
     np.testing.assert_allclose(float(ssm_a.log_prob(y[:, None])), float(ssm_b.log_prob(y[:, None])), rtol=1e-12)
+
+
+@pytest.mark.parametrize("kwargs,values,want", [
+    # TFP 0.25: parameter names, latent size, joint log density (full series, then 3 steps missing),
+    # the initial state prior's stddevs
+    (dict(ar_order=2, ma_order=1, integration_degree=1), (0.3, [0.5, -0.2], [0.4], 0.2),
+     (["observation_noise_scale", "a/_ar_coefficients", "a/_ma_coefficients", "a/_level_scale"], 3,
+      -72.54339580203606, -72.31972209629653, [0.8949932482, 0.0, 0.0])),
+    (dict(ar_order=1, ma_order=2, level_drift_prior="normal"), (0.3, [0.6], [0.3, -0.2], 0.1, 0.2),
+     (["observation_noise_scale", "a/_ar_coefficients", "a/_ma_coefficients", "a/_level_drift", "a/_level_scale"], 3,
+      -135.23298796257342, -120.25065484910925, [5.7208962446, 0.0, 0.0])),
+    (dict(ar_order=0, ma_order=1, integration_degree=2), (0.3, [0.5], 0.2),
+     (["observation_noise_scale", "a/_ma_coefficients", "a/_level_scale"], 4,
+      -76.05371852758279, -76.0491569193929, [1.0200782297, 0.0, 0.0, 0.0])),
+])
+def test_arima_matches_tfp(kwargs, values, want):
+    t = np.arange(25.)
+    y = np.cumsum(np.sin(t / 3.) + 0.1) + 0.2 * np.cos(2.1 * t)
+    ym = y.copy()
+    ym[[2, 7, 8]] = np.nan
+    if kwargs.get("level_drift_prior") == "normal":
+        kwargs = dict(kwargs, level_drift_prior=tfd.Normal(np.float64(0.), np.float64(1.)))
+    component = sts.AutoregressiveIntegratedMovingAverage(observed_time_series=y, name="a", **kwargs)
+    model = sts.Sum([component], observed_time_series=y)
+    values = [np.asarray(v, np.float64) for v in values]
+    names, latent, lp, lp_missing, init_std = want
+    assert [p.name for p in model.parameters] == names and component.latent_size == latent
+    np.testing.assert_allclose(float(model.joint_log_prob(y)(*values)), lp, rtol=1e-10)
+    np.testing.assert_allclose(float(model.joint_log_prob(ym)(*values)), lp_missing, rtol=1e-10)
+    np.testing.assert_allclose(component.initial_state_prior.stddev().numpy(), init_std, atol=1e-9)
+
+
+def test_arima_integrated_once_is_the_cumulative_sum_of_arma():
+    # ARIMA(1, 1, 0): y[t] = s0 + z[0] + ... + z[t] with z an AR(1) path, so log p(y) = log p(z)
+    rng = np.random.default_rng(4)
+    z = 0.3 * rng.standard_normal(16)
+    y = 2. + np.cumsum(z)
+    prior = tfd.MultivariateNormalDiag(loc=wb.constant([0., 2.], dtype=wb.float64),
+                                       scale_diag=wb.constant([1., 1e-9], dtype=wb.float64))
+    arima = sts.AutoregressiveIntegratedMovingAverage(ar_order=1, ma_order=0, integration_degree=1,
+                                                      initial_state_prior=prior)
+    ssm = arima.make_state_space_model(16, [np.array([0.5]), 0.4])
+    assert isinstance(ssm, sts.IntegratedStateSpaceModel) and ssm.original_ssm.order == 1
+    var = [1.]
+    for _ in range(15):
+        var.append(0.25 * var[-1] + 0.16)
+    cov = np.array([[0.5 ** abs(i - j) * var[min(i, j)] for j in range(16)] for i in range(16)])
+    want = st.multivariate_normal(np.zeros(16), cov).logpdf(z)
+    np.testing.assert_allclose(float(ssm.log_prob(y[:, None])), want, rtol=1e-7)

@@ -18,6 +18,9 @@ from .semilocal_linear_trend import SemiLocalLinearTrend, SemiLocalLinearTrendSt
 from .seasonal import ConstrainedSeasonalStateSpaceModel, Seasonal, SeasonalStateSpaceModel
 from .smooth_seasonal import SmoothSeasonal, SmoothSeasonalStateSpaceModel
 from .autoregressive import Autoregressive, AutoregressiveStateSpaceModel
+from .autoregressive_integrated_moving_average import (AutoregressiveIntegratedMovingAverage,
+                                                    AutoregressiveMovingAverageStateSpaceModel,
+                                                    IntegratedStateSpaceModel)
 from .regression import LinearRegression, SparseLinearRegression
 from .sum import AdditiveStateSpaceModel, Sum
 from .fitting import build_factored_surrogate_posterior, fit_with_hmc, sample_uniform_initial_state
@@ -29,6 +32,8 @@ __all__ = ["Parameter", "StructuralTimeSeries", "MaskedTimeSeries", "LocalLevel"
            "SemiLocalLinearTrend", "SemiLocalLinearTrendStateSpaceModel", "Seasonal", "SeasonalStateSpaceModel",
            "ConstrainedSeasonalStateSpaceModel", "SmoothSeasonal", "SmoothSeasonalStateSpaceModel", "Autoregressive",
            "AutoregressiveStateSpaceModel", "LinearRegression", "SparseLinearRegression",
+           "AutoregressiveIntegratedMovingAverage", "AutoregressiveMovingAverageStateSpaceModel",
+           "IntegratedStateSpaceModel",
            "build_factored_surrogate_posterior", "fit_with_hmc", "sample_uniform_initial_state", "forecast",
            "impute_missing_values", "one_step_predictive", "decompose_by_component",
            "decompose_forecast_by_component"]
