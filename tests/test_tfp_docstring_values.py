@@ -195,3 +195,24 @@ def test_real_nvp_with_no_masked_units():
         np.testing.assert_allclose(b.inverse(b.forward(x)).numpy(), x, atol=1e-6)
     with pytest.raises(ValueError, match="num_masked"):        # all masked: TFP refuses it too
         tfp.bijectors.RealNVP(num_masked=3, shift_and_log_scale_fn=fn).forward(x)
+
+
+def test_blockwise_initializer_fills_blocks_of_the_last_dimension():
+    # tfp.layers.VariableLayer's docstring: loc block zeros, scale block softplus^-1(1) = 0.541325
+    init = tfp.layers.BlockwiseInitializer(["zeros", wb.keras.initializers.Constant(np.log(np.expm1(1.0)))],
+                                           sizes=[1, 1])
+    value = init([3, 4, 2], dtype=np.float64).numpy()
+    assert value.shape == (3, 4, 2) and value.dtype == np.float64
+    np.testing.assert_array_equal(value[..., 0], 0.0)
+    np.testing.assert_allclose(value[..., 1], 0.541324854612918, rtol=1e-12)
+    layer = tfp.layers.VariableLayer(shape=[3, 4, 2], dtype=np.float64, initializer=init)
+    d = tfp.layers.DistributionLambda(lambda t: tfd.Independent(
+        tfd.Normal(loc=t[..., 0], scale=wb.math.softplus(t[..., 1])), reinterpreted_batch_ndims=1))(layer(0.0))
+    assert d.batch_shape == (3,) and d.event_shape == (4,)
+    np.testing.assert_allclose(d.mean().numpy(), np.zeros((3, 4)))
+    np.testing.assert_allclose(d.variance().numpy(), np.ones((3, 4)), rtol=1e-12)
+    config = init.get_config()
+    again = tfp.layers.BlockwiseInitializer.from_config(config)
+    np.testing.assert_array_equal(again([2, 2]).numpy(), init([2, 2]).numpy())
+    with pytest.raises(ValueError, match="sum\\(sizes\\)"):
+        init([3, 3])

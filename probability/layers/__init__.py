@@ -15,7 +15,8 @@ return a distribution that acts as a tensor for the layers after it; ``KLDiverge
 ``KLDivergenceRegularizer`` add a KL penalty; ``DenseVariational`` (user-made posterior and
 prior, with ``VariableLayer``), ``DenseReparameterization``, ``DenseLocalReparameterization`` and
 ``DenseFlipout`` are Bayesian dense layers; ``default_mean_field_normal_fn`` and
-``default_multivariate_normal_fn`` build their default posterior and prior.
+``default_multivariate_normal_fn`` build their default posterior and prior;
+``BlockwiseInitializer`` initializes blocks of the last dimension differently.
 """
 
 from . import util
@@ -24,12 +25,13 @@ from .dense_variational_v2 import DenseVariational
 from .distribution_layer import (CategoricalMixtureOfOneHotCategorical, DistributionLambda,
                                  IndependentBernoulli, IndependentNormal, KLDivergenceAddLoss,
                                  KLDivergenceRegularizer, MultivariateNormalTriL, OneHotCategorical)
+from .initializers import BlockwiseInitializer
 from .mixture_layers import (IndependentLogistic, IndependentPoisson, MixtureLogistic, MixtureNormal,
                              MixtureSameFamily)
 from .util import default_loc_scale_fn, default_mean_field_normal_fn, default_multivariate_normal_fn
 from .variable_input import VariableLayer
 
-__all__ = ["CategoricalMixtureOfOneHotCategorical", "DenseFlipout", "DenseLocalReparameterization",
+__all__ = ["BlockwiseInitializer", "CategoricalMixtureOfOneHotCategorical", "DenseFlipout", "DenseLocalReparameterization",
            "DenseReparameterization", "DenseVariational", "DistributionLambda", "IndependentBernoulli",
            "IndependentLogistic", "IndependentNormal", "IndependentPoisson", "KLDivergenceAddLoss", "KLDivergenceRegularizer", "MixtureLogistic", "MixtureNormal",
            "MixtureSameFamily", "MultivariateNormalTriL", "OneHotCategorical", "VariableLayer", "default_loc_scale_fn", "default_mean_field_normal_fn",
