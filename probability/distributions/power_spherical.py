@@ -9,16 +9,16 @@ import numpy as np
 import workbench as wb
 
 from .. import internal
-from .distribution import FULLY_REPARAMETERIZED, Distribution, no_event_space_bijector
+from .distribution import FULLY_REPARAMETERIZED
 from .gamma import log_standard_gamma
 from .kullback_leibler import RegisterKL
 from .spherical_uniform import SphericalUniform, log_sphere_area
-from .von_mises_fisher import VonMisesFisher
+from .von_mises_fisher import VonMisesFisher, _OnSphere
 
 __all__ = ["PowerSpherical"]
 
 
-class PowerSpherical(Distribution):
+class PowerSpherical(_OnSphere):
     """``PowerSpherical(mean_direction, concentration)`` on the unit sphere in ``d`` dims
     (``mean_direction`` ``[..., d]``, a unit vector, ``d >= 2``; ``concentration`` ``k >= 0``):
 
@@ -36,42 +36,11 @@ class PowerSpherical(Distribution):
     [0.0, 0.4286, 0.0]
     """
 
-    _param_event_ndims = {"mean_direction": 1, "concentration": 0}
-    _param_constraints = {"concentration": "nonnegative"}
-
-    _default_event_space_bijector = no_event_space_bijector
-
     def __init__(self, mean_direction, concentration, validate_args=False, allow_nan_stats=True,
                  name="PowerSpherical"):
         parameters = dict(locals())
-        owner = "PowerSpherical"
-        dtype = internal.common_dtype([mean_direction, concentration])
-        self._mean_direction = internal.as_param(mean_direction, "mean_direction", dtype, owner)
-        self._concentration = internal.as_param(concentration, "concentration", dtype, owner)
-        mu = self._mean_direction
-        if mu.ndim < 1 or mu.shape[-1] < 2:
-            raise ValueError(f"PowerSpherical: argument `mean_direction` must be [..., d] with d >= 2, got shape "
-                             f"{list(mu.shape)}")
-        super().__init__(dtype, FULLY_REPARAMETERIZED, validate_args, allow_nan_stats, parameters, name)
-        self._batch_shape()   # the parameters must broadcast: fail here, naming their shapes
-        if validate_args:
-            norm = wb.linalg.norm(wb.convert_to_tensor(mu), axis=-1)
-            internal.assert_all(wb.math.abs(norm - 1.0) < 1e-5,
-                                "PowerSpherical: argument `mean_direction` must be unit-length")
-
-    @property
-    def mean_direction(self):
-        return self._mean_direction
-
-    @property
-    def concentration(self):
-        return self._concentration
-
-    def _dim(self):
-        return int(self._mean_direction.shape[-1])
-
-    def _event_shape(self):
-        return (self._dim(),)
+        self._init_direction(mean_direction, concentration, FULLY_REPARAMETERIZED, validate_args, allow_nan_stats,
+                             parameters, name)
 
     def _value(self, x, method):
         x = super()._value(x, method)
@@ -135,15 +104,6 @@ class PowerSpherical(Distribution):
         v = v / wb.linalg.norm(v, axis=-1, keepdims=True)
         y = wb.concat([wb.expand_dims(t, -1), wb.expand_dims(1.0 / wb.math.cosh(w), -1) * v], axis=-1)
         return self._reflect(y)
-
-    def _reflect(self, y):
-        """The Householder reflection taking the first axis to ``mean_direction``."""
-        mu = wb.convert_to_tensor(self._mean_direction)
-        u = wb.one_hot(0, self._dim(), dtype=self.dtype) - mu
-        norm = wb.linalg.norm(u, axis=-1, keepdims=True)
-        safe = wb.where(norm > 1e-12, norm, wb.ones_like(norm))
-        u = wb.where(norm > 1e-12, u / safe, wb.zeros_like(u))
-        return y - 2.0 * wb.reduce_sum(y * u, axis=-1, keepdims=True) * u
 
 
 def _check_dims(a, b, what):

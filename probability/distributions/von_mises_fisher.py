@@ -17,36 +17,32 @@ from .spherical_uniform import SphericalUniform, log_sphere_area
 __all__ = ["VonMisesFisher"]
 
 
-class VonMisesFisher(Distribution):
-    """``VonMisesFisher(mean_direction, concentration)`` on the unit sphere in ``d`` dims
-    (``mean_direction`` is ``[..., d]``, a unit vector): density ``C_d(k) exp(k mu^T x)`` with
-    ``log C_d(k) = (d/2 - 1) log k - (d/2) log(2 pi) - log I_{d/2-1}(k)``; at ``k = 0`` the uniform
-    density on the sphere. Draws use Wood's (1994) rejection sampler for ``w = mu^T x`` and a
-    Householder reflection taking the first axis to ``mean_direction``.
-
-    >>> VonMisesFisher([0., 0., 1.], concentration=2.).sample(3, seed=1).shape
-    (3, 3)
-    """
+class _OnSphere(Distribution):
+    """What VonMisesFisher and PowerSpherical share: ``mean_direction`` ``[..., d]`` (a unit vector,
+    ``d >= 2``) and a non-negative ``concentration``, event shape ``[d]``, and the Householder
+    reflection that carries the first axis onto ``mean_direction``."""
 
     _param_event_ndims = {"mean_direction": 1, "concentration": 0}
     _param_constraints = {"concentration": "nonnegative"}
 
     _default_event_space_bijector = no_event_space_bijector
 
-    def __init__(self, mean_direction, concentration, validate_args=False, allow_nan_stats=True,
-                 name="VonMisesFisher"):
-        parameters = dict(locals())
+    def _init_direction(self, mean_direction, concentration, reparameterization_type, validate_args,
+                        allow_nan_stats, parameters, name):
+        owner = type(self).__name__
         dtype = internal.common_dtype([mean_direction, concentration])
-        self._mean_direction = internal.as_param(mean_direction, "mean_direction", dtype, "VonMisesFisher")
-        self._concentration = internal.as_param(concentration, "concentration", dtype, "VonMisesFisher")
+        self._mean_direction = internal.as_param(mean_direction, "mean_direction", dtype, owner)
+        self._concentration = internal.as_param(concentration, "concentration", dtype, owner)
         mu = self._mean_direction
         if mu.ndim < 1 or mu.shape[-1] < 2:
-            raise ValueError(f"VonMisesFisher: `mean_direction` must be [..., d] with d >= 2, got shape "
-                             f"{tuple(mu.shape)}")
-        super().__init__(dtype, NOT_REPARAMETERIZED, validate_args, allow_nan_stats, parameters, name)
+            raise ValueError(f"{owner}: argument `mean_direction` must be [..., d] with d >= 2, got shape "
+                             f"{list(mu.shape)}")
+        super().__init__(dtype, reparameterization_type, validate_args, allow_nan_stats, parameters, name)
+        self._batch_shape()   # the parameters must broadcast: fail here, naming their shapes
         if validate_args:
-            internal.assert_all(wb.math.abs(wb.linalg.norm(wb.convert_to_tensor(mu), axis=-1) - 1.0) < 1e-5,
-                                "VonMisesFisher: `mean_direction` must be a unit vector")
+            norm = wb.linalg.norm(wb.convert_to_tensor(mu), axis=-1)
+            internal.assert_all(wb.math.abs(norm - 1.0) < 1e-5,
+                                f"{owner}: argument `mean_direction` must be unit-length")
 
     @property
     def mean_direction(self):
@@ -61,6 +57,33 @@ class VonMisesFisher(Distribution):
 
     def _event_shape(self):
         return (self._dim(),)
+
+    def _reflect(self, y):
+        """The Householder reflection taking the first axis to ``mean_direction``."""
+        mu = wb.convert_to_tensor(self._mean_direction)
+        u = wb.one_hot(0, self._dim(), dtype=self.dtype) - mu
+        norm = wb.linalg.norm(u, axis=-1, keepdims=True)
+        safe = wb.where(norm > 1e-12, norm, wb.ones_like(norm))
+        u = wb.where(norm > 1e-12, u / safe, wb.zeros_like(u))
+        return y - 2.0 * wb.reduce_sum(y * u, axis=-1, keepdims=True) * u
+
+
+class VonMisesFisher(_OnSphere):
+    """``VonMisesFisher(mean_direction, concentration)`` on the unit sphere in ``d`` dims
+    (``mean_direction`` is ``[..., d]``, a unit vector): density ``C_d(k) exp(k mu^T x)`` with
+    ``log C_d(k) = (d/2 - 1) log k - (d/2) log(2 pi) - log I_{d/2-1}(k)``; at ``k = 0`` the uniform
+    density on the sphere. Draws use Wood's (1994) rejection sampler for ``w = mu^T x`` and a
+    Householder reflection taking the first axis to ``mean_direction``.
+
+    >>> VonMisesFisher([0., 0., 1.], concentration=2.).sample(3, seed=1).shape
+    (3, 3)
+    """
+
+    def __init__(self, mean_direction, concentration, validate_args=False, allow_nan_stats=True,
+                 name="VonMisesFisher"):
+        parameters = dict(locals())
+        self._init_direction(mean_direction, concentration, NOT_REPARAMETERIZED, validate_args, allow_nan_stats,
+                             parameters, name)
 
     def _log_normalization(self):
         """``-log C_d(k)``: the log of the normalizing integral, finite at ``k = 0``."""
@@ -106,7 +129,7 @@ class VonMisesFisher(Distribution):
         v = wb.random.stateless_normal(shape + (d - 1,), seed=v_seed, dtype=self.dtype)
         v = v / wb.linalg.norm(v, axis=-1, keepdims=True)
         x = wb.concat([w_t[..., None], wb.math.sqrt(wb.math.maximum(1.0 - w_t ** 2, 0.0))[..., None] * v], axis=-1)
-        return self._rotate(x)
+        return self._reflect(x)
 
     def _sample_w(self, k, d, seed, shape):
         """``w = mu^T x`` by Wood's rejection sampler, in float64, rounds until every draw is accepted."""
@@ -135,15 +158,6 @@ class VonMisesFisher(Distribution):
                 break
         # k = 0: w is the first coordinate of a uniform point, which Wood's sampler gives as b -> 1
         return np.clip(w, -1.0, 1.0)
-
-    def _rotate(self, x):
-        """The Householder reflection mapping the first axis to ``mean_direction``."""
-        mu = wb.convert_to_tensor(self._mean_direction)
-        e1 = wb.one_hot(0, self._dim(), dtype=self.dtype)
-        u = e1 - mu
-        norm = wb.linalg.norm(u, axis=-1, keepdims=True)
-        u = wb.where(norm > 1e-12, u / wb.where(norm > 1e-12, norm, wb.ones_like(norm)), wb.zeros_like(u))
-        return x - 2.0 * wb.reduce_sum(x * u, axis=-1, keepdims=True) * u
 
 
 @RegisterKL(VonMisesFisher, SphericalUniform)
