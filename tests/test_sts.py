@@ -142,3 +142,41 @@ def test_tutorial_flow_co2_like_series():
     assert [d.batch_shape for d in parts.values()] == [(60,), (60,)]
     season_mean = parts[seasonal].mean().numpy()
     assert np.corrcoef(season_mean, 3. * np.sin(2 * np.pi * t / 12.))[0, 1] > 0.95
+
+
+def test_regularize_series_matches_tfp():
+    pd = pytest.importorskip("pandas")
+    idx = pd.to_datetime
+    cases = {   # input, then TFP 0.25's frequency and values (NaN for the added steps)
+        "hourly gaps": (pd.Series([1., 2., 3., 4.], index=idx(["2020-01-01 00:00", "2020-01-01 02:00",
+                                                              "2020-01-01 03:00", "2020-01-01 07:00"])),
+                        "<DateOffset: hours=1>", [1., np.nan, 2., 3., np.nan, np.nan, np.nan, 4.]),
+        "month end": (pd.Series([1., 2., 3.], index=idx(["2020-01-31", "2020-02-29", "2020-04-30"])),
+                      "<MonthEnd>", [1., 2., np.nan, 3.]),
+        "month start": (pd.Series([1., 2., 3.], index=idx(["2020-01-01", "2020-02-01", "2020-05-01"])),
+                        "<DateOffset: months=1>", [1., 2., np.nan, np.nan, 3.]),
+        "weekly": (pd.Series([1., 2., 3.], index=idx(["2020-01-01", "2020-01-15", "2020-01-22"])),
+                   "<DateOffset: weeks=1>", [1., np.nan, 2., 3.]),
+        "repeated stamps sum": (pd.Series([1., 2., 5., 3.], index=idx(["2020-01-01", "2020-01-03", "2020-01-03",
+                                                                        "2020-01-07"])),
+                                "<DateOffset: days=2>", [1., 7., np.nan, 3.]),
+        "frame": (pd.DataFrame({"a": [1., 2., 3.], "b": [4., 5., 6.]},
+                               index=idx(["2020-01-01 00:00", "2020-01-01 00:30", "2020-01-01 02:00"])),
+                  "<DateOffset: minutes=30>", [1., 4., 2., 5., np.nan, np.nan, np.nan, np.nan, 3., 6.]),
+    }
+    for name, (series, freq, values) in cases.items():
+        out = sts.regularize_series(series)
+        assert str(out.index.freq) == freq, name
+        np.testing.assert_array_equal(np.asarray(out.values).ravel(), values)
+    hourly = cases["hourly gaps"][0]
+    with pytest.raises(ValueError, match="maximum series length"):
+        sts.regularize_series(hourly, max_series_length=5)
+    with pytest.raises(ValueError, match="4 out of 8"):
+        sts.regularize_series(hourly, err_missing_tolerance=sts.MissingValuesTolerance(0.3, 1., 1., 100, 100))
+    with pytest.warns(UserWarning, match="4 out of 8"):
+        sts.regularize_series(hourly, warn_missing_tolerance=sts.MissingValuesTolerance(0.3, 1., 1., 100, 100))
+    with pytest.raises(TypeError, match="pandas"):
+        sts.regularize_series(np.ones(3))
+    # a regularized series is accepted as observed_time_series (NaN steps are missing)
+    model = sts.LocalLevel(observed_time_series=sts.regularize_series(hourly))
+    assert np.isfinite(float(model.joint_log_prob(sts.regularize_series(hourly))(0.5)))

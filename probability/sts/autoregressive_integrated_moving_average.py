@@ -53,7 +53,8 @@ class AutoregressiveMovingAverageStateSpaceModel(_common.ComponentStateSpaceMode
         latent_drift = drift / wb.where(wb.equal(drift, 0.), wb.ones_like(ma_factor), ma_factor)
         noise = tfd.MultivariateNormalDiag(loc=_pad(latent_drift[..., None], order - 1),
                                            scale_diag=_pad(self._level_scale[..., None], order - 1))
-        super().__init__(num_timesteps=num_timesteps, transition_matrix=make_ar_transition_matrix(self._ar_coefficients),
+        super().__init__(num_timesteps=num_timesteps,
+                         transition_matrix=make_ar_transition_matrix(self._ar_coefficients),
                          transition_noise=noise, observation_matrix=make_ma_observation_matrix(self._ma_coefficients),
                          observation_noise=_common.mvn_diag(self._observation_noise_scale[..., None]),
                          initial_state_prior=initial_state_prior, name=name or "ARMAStateSpaceModel",
@@ -197,7 +198,8 @@ class AutoregressiveIntegratedMovingAverage(StructuralTimeSeries):
             if remaining == 0:
                 return prior
             size = self.latent_size - remaining
-            return tfd.MultivariateNormalDiag(loc=wb.zeros([size], dtype=dtype), scale_diag=wb.ones([size], dtype=dtype))
+            return tfd.MultivariateNormalDiag(loc=wb.zeros([size], dtype=dtype),
+                                              scale_diag=wb.ones([size], dtype=dtype))
 
         arma = dict(kwargs, **(param_map or {}))
         arma.setdefault("ar_coefficients", wb.zeros([0], dtype=dtype))
