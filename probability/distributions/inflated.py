@@ -5,6 +5,7 @@ from __future__ import annotations
 import workbench as wb
 
 from .. import internal
+from ._slicing import as_slices, sliced_base
 from .categorical import Categorical
 from .deterministic import Deterministic
 from .distribution import Distribution
@@ -112,17 +113,12 @@ class Inflated(Mixture):
         return wb.exp(self._log_cdf(x))
 
     def __getitem__(self, slices):
-        if not isinstance(slices, tuple):
-            slices = (slices,)
-        from .batch_broadcast import BatchBroadcast  # a module of this package that imports the base class
+        slices = as_slices(slices)
         batch = tuple(self.batch_shape)
-        d = self._distribution
-        if tuple(d.batch_shape) != batch:
-            d = BatchBroadcast(d, to_shape=batch)
 
         def cut(t):
             return None if t is None else wb.broadcast_to(t, batch)[slices]
-        return Inflated(d[slices], cut(self._inflated_loc_logits), cut(self._inflated_loc_probs),
+        return Inflated(sliced_base(self._distribution, batch, slices), cut(self._inflated_loc_logits), cut(self._inflated_loc_probs),
                         cut(self._inflated_loc), self._parameters.get("inflated_loc_atol"),
                         self._parameters.get("inflated_loc_rtol"), self._validate_args, self._allow_nan_stats,
                         self._name)

@@ -6,6 +6,7 @@ import workbench as wb
 
 from .. import internal
 from ..bijectors.lambertw_tail import LambertWTail
+from ._slicing import as_slices, sliced_base
 from .transformed_distribution import TransformedDistribution
 
 __all__ = ["LambertWDistribution"]
@@ -65,17 +66,12 @@ class LambertWDistribution(TransformedDistribution):
         raise NotImplementedError(f"{type(self).__name__} does not implement entropy (LambertWTail is not affine)")
 
     def _sliced_parameters(self, slices):
-        from .batch_broadcast import BatchBroadcast  # a module of this package that imports the base class
         batch = tuple(self.batch_shape)
-        d = self._distribution
-        if tuple(d.batch_shape) != batch:
-            d = BatchBroadcast(d, to_shape=batch)
         cut = {k: wb.broadcast_to(getattr(self, "_" + k), batch)[slices] for k in ("shift", "scale", "tailweight")}
-        return d[slices], cut
+        return sliced_base(self._distribution, batch, slices), cut
 
     def __getitem__(self, slices):
-        if not isinstance(slices, tuple):
-            slices = (slices,)
+        slices = as_slices(slices)
         d, cut = self._sliced_parameters(slices)
         return LambertWDistribution(d, **cut, validate_args=self._validate_args,
                                     allow_nan_stats=self._allow_nan_stats, name=self._name)

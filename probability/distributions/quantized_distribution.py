@@ -7,6 +7,7 @@ import math
 import workbench as wb
 
 from .. import internal
+from ._slicing import as_slices, sliced_base
 from .distribution import NOT_REPARAMETERIZED, Distribution
 
 __all__ = ["QuantizedDistribution"]
@@ -72,17 +73,12 @@ class QuantizedDistribution(Distribution):
         return None   # integer-valued
 
     def __getitem__(self, slices):
-        if not isinstance(slices, tuple):
-            slices = (slices,)
-        from .batch_broadcast import BatchBroadcast  # a module of this package that imports the base class
+        slices = as_slices(slices)
         batch = tuple(self.batch_shape)
-        d = self._distribution
-        if tuple(d.batch_shape) != batch:
-            d = BatchBroadcast(d, to_shape=batch)
 
         def cut(t):
             return t if t is None or t.ndim == 0 else wb.broadcast_to(t, batch)[slices]
-        return QuantizedDistribution(d[slices], cut(self._low), cut(self._high), self._validate_args, self._name)
+        return QuantizedDistribution(sliced_base(self._distribution, batch, slices), cut(self._low), cut(self._high), self._validate_args, self._name)
 
     def _sample_n(self, n, seed):
         y = wb.math.ceil(self._distribution.sample(n, seed=seed))
