@@ -106,6 +106,74 @@ class StrategyExtended:
 
     parameter_devices = worker_devices
 
+    @property
+    def experimental_require_static_shapes(self) -> bool:
+        """False: replicas may see batches of different shapes (TF: True only for TPUs)."""
+        return False
+
+    def variable_created_in_scope(self, v) -> bool:
+        """Whether variable ``v`` was created under this strategy's ``scope()`` (for the default
+        strategy: under no strategy's scope), as TF's."""
+        if not isinstance(v, core.Variable):
+            raise TypeError(f"variable_created_in_scope: v must be a variable, got {argcheck.describe(v)}")
+        entry = _CREATED_BY.get(id(v))
+        maker = entry[1]() if entry is not None and entry[0]() is v else None
+        if isinstance(self._strategy, _DefaultStrategy):
+            return maker is None
+        return maker is self._strategy
+
+    def value_container(self, value):
+        """The container of ``value``: ``value`` itself (a variable here holds its replicas)."""
+        return value
+
+    @contextlib.contextmanager
+    def colocate_vars_with(self, colocate_with_variable):
+        """Place the variables created inside beside ``colocate_with_variable`` (TF's); needs this
+        strategy's scope. Each variable here lives on the strategy's one device already."""
+        if not isinstance(colocate_with_variable, core.Variable):
+            raise TypeError(f"colocate_vars_with: colocate_with_variable must be a variable, got "
+                            f"{argcheck.describe(colocate_with_variable)}")
+        if not isinstance(self._strategy, _DefaultStrategy) and core.distribution() is not self._strategy:
+            raise RuntimeError(f'colocate_vars_with: need to be inside "with strategy.scope()" for {self._strategy!r}')
+        yield
+
+    def update(self, var, fn, args=(), kwargs=None, group=True):
+        """``fn(var, *args, **kwargs)`` in the cross-replica context (TF's): an update of a
+        mirrored variable. ``group=False`` gives the per-device results as a tuple (the
+        default strategy: the result itself)."""
+        if not callable(fn):
+            raise TypeError(f"update: fn must be callable, got {fn!r}")
+        with self._strategy.scope():
+            result = fn(var, *tuple(args), **(kwargs or {}))
+        if group or isinstance(self._strategy, _DefaultStrategy):
+            return result
+        return (result,)
+
+    def reduce_to(self, reduce_op, value, destinations, options=None):
+        """``value`` combined across replicas (``SUM`` or ``MEAN``) for ``destinations``. A value
+        that is not per-replica is the same on every replica: ``MEAN`` returns it, and ``SUM``
+        is refused over several replicas, as TF."""
+        op = as_reduce_op(reduce_op, "reduce_to")
+        if not isinstance(value, PerReplica):
+            if op is ReduceOp.MEAN or self._strategy.num_replicas_in_sync == 1:
+                return convert_to_tensor(value)
+            raise ValueError(f"reduce_to: a value that is not per-replica ({argcheck.describe(value)}) cannot "
+                             f"be reduced with {op.name} over {self._strategy.num_replicas_in_sync} replicas")
+        return self._strategy.reduce(op, value, axis=None)
+
+    def batch_reduce_to(self, reduce_op, value_destination_pairs, options=None):
+        """``reduce_to`` for each ``(value, destinations)`` pair; a list."""
+        return [self.reduce_to(reduce_op, value, dest, options) for value, dest in value_destination_pairs]
+
+
+# id(variable) -> (weak reference to it, weak reference to the strategy whose scope made it)
+_CREATED_BY: dict = {}
+
+
+def _record_creation(var, strategy):
+    key = id(var)
+    _CREATED_BY[key] = (weakref.ref(var, lambda _, k=key: _CREATED_BY.pop(k, None)), weakref.ref(strategy))
+
 
 class ReplicaContext:
     """The context of one replica inside ``strategy.run`` (TF's ``tf.distribute.ReplicaContext``)."""
@@ -183,6 +251,7 @@ class Strategy:
         value replaces the others' (mirrored variables start equal). A variable left to
         ``VariableSynchronization.AUTO`` reports the strategy's choice (TF's mirroring
         strategies: ``ON_WRITE``)."""
+        _record_creation(var, self)
         if self._auto_synchronization is not None and var._sync == core.VariableSynchronization.AUTO:
             var._sync = self._auto_synchronization
         if self._num_workers > 1:
