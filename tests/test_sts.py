@@ -180,3 +180,38 @@ def test_regularize_series_matches_tfp():
     # a regularized series is accepted as observed_time_series (NaN steps are missing)
     model = sts.LocalLevel(observed_time_series=sts.regularize_series(hourly))
     assert np.isfinite(float(model.joint_log_prob(sts.regularize_series(hourly))(0.5)))
+
+
+def test_batch_of_series_forecast_and_decomposition_match_tfp():
+    t = np.arange(20.)
+    y = np.stack([5. + 0.3 * t + np.sin(2 * np.pi * t / 4.), 2. - 0.1 * t + 0.5 * np.cos(2 * np.pi * t / 4.)])
+    y[1, 7] = np.nan
+    model = sts.Sum([sts.LocalLinearTrend(observed_time_series=y, name="trend"),
+                     sts.Seasonal(num_seasons=4, observed_time_series=y, name="season"),
+                     sts.Autoregressive(order=2, observed_time_series=y, name="ar")], observed_time_series=y)
+    assert model.batch_shape == (2,)
+    draws = np.array([1., 1.1, 1.2])
+    params = [np.full([3, 2], 0.2), np.full([3, 2], 0.1), np.full([3, 2], 0.05), np.full([3, 2], 0.1),
+              np.tile([0.5, -0.2], [3, 2, 1]) * np.array([1., 0.5, 1.2])[:, None, None], np.full([3, 2], 0.3)]
+    params = [p * draws.reshape([3] + [1] * (p.ndim - 1)) for p in params]
+    f = sts.forecast(model, y, params, num_steps_forecast=5)
+    assert f.batch_shape == (2,) and f.event_shape == (5, 1)
+    # TFP 0.25, rounded to 8 (decomposition: 6) digits
+    np.testing.assert_allclose(f.mean().numpy()[..., 0], [
+        [11.00724988, 12.28455014, 11.59334833, 10.90369267, 12.20803375],
+        [0.48102494, -0.08737696, -0.69033053, -0.30508758, 0.0779188]], atol=1e-8)
+    np.testing.assert_allclose(f.stddev().numpy()[..., 0], [
+        [0.60234843, 0.74091912, 0.83159327, 0.90713399, 1.06927399],
+        [0.60780024, 0.74443854, 0.83466835, 0.90713, 1.07415586]], atol=1e-8)
+    parts = sts.decompose_by_component(model, y, params)
+    want = [[[-2.863185, -2.568656, -2.267476], [0.960904, 0.872176, 0.775237]],
+            [[0.021738, 0.974988, -0.006394], [0.460895, 0.025658, -0.482989]],
+            [[-0.025356, 0.064933, 0.026714], [0.068783, -0.059796, -0.033363]]]
+    for d, w in zip(parts.values(), want):
+        assert d.batch_shape == (2, 20)
+        np.testing.assert_allclose(d.mean().numpy()[:, :3], w, atol=1e-6)
+    np.testing.assert_allclose(sts.one_step_predictive(model, y, params).stddev().numpy()[:, :4], [
+        [7.6923553, 5.96562155, 6.20567619, 6.33842635], [3.64118301, 2.81254312, 2.8825198, 2.94254144]], atol=1e-8)
+    fparts = sts.decompose_forecast_by_component(model, f, params)
+    total = sum(d.mean().numpy() for d in fparts.values()) + model.constant_offset.numpy()
+    np.testing.assert_allclose(total, f.mean().numpy()[..., 0], rtol=1e-9)

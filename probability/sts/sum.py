@@ -171,7 +171,20 @@ class Sum(StructuralTimeSeries):
     def _make_state_space_model(self, num_timesteps, param_map, initial_state_prior=None, constant_offset=None,
                                 **kwargs):
         noise_scale = param_map[self.parameters[0].name]
-        ssms = self.make_component_state_space_models(num_timesteps, param_map, **kwargs)
+        if initial_state_prior is None:
+            ssms = self.make_component_state_space_models(num_timesteps, param_map, **kwargs)
+        else:
+            # the joint prior replaces the components' own: theirs only give sizes (their batch
+            # shapes need not match parameters with extra batch dims, as in a forecast)
+            dtype = initial_state_prior.dtype
+            values = [param_map[p.name] for p in self.parameters][1:]
+            ssms = []
+            for c in self._components:
+                n = len(c.parameters)
+                placeholder = tfd.MultivariateNormalDiag(scale_diag=wb.ones([c.latent_size], dtype=dtype))
+                ssms.append(c.make_state_space_model(num_timesteps, param_vals=values[:n],
+                                                     initial_state_prior=placeholder, **kwargs))
+                values = values[n:]
         return AdditiveStateSpaceModel(ssms, constant_offset=self._constant_offset if constant_offset is None
                                        else constant_offset, observation_noise_scale=noise_scale,
                                        initial_state_prior=initial_state_prior, **kwargs)
