@@ -7,12 +7,13 @@ import numpy as np
 import workbench as wb
 
 from .. import internal
-from .distribution import NOT_REPARAMETERIZED, Distribution
+from .distribution import NOT_REPARAMETERIZED
+from .uniform import Interval
 
 __all__ = ["Bates"]
 
 
-class Bates(Distribution):
+class Bates(Interval):
     """``Bates(total_count, low=0., high=1.)``: the mean of ``n = total_count`` uniform draws on
     ``[low, high]``. On the unit interval, with ``y = n u``,
 
@@ -47,28 +48,13 @@ class Bates(Distribution):
         n = np.asarray(self._total_count.numpy())
         if not np.all((n >= 1) & (n == np.round(n))):
             raise ValueError(f"Bates: argument `total_count` must be a positive integer, got {n!r}")
-        if not bool(wb.reduce_all(self._low < self._high)):
-            raise ValueError(f"Bates: argument `low` must be less than `high`, got low={self._low.numpy()!r}, "
-                             f"high={self._high.numpy()!r}")
 
     @property
     def total_count(self):
         return self._total_count
 
-    @property
-    def low(self):
-        return self._low
-
-    @property
-    def high(self):
-        return self._high
-
     def _max_count(self):
         return int(np.max(wb.convert_to_tensor(self._total_count).numpy()))
-
-    def _default_event_space_bijector(self):
-        from .. import bijectors as tfb  # circular import: bijectors builds distributions in __call__
-        return tfb.Sigmoid(low=self._low, high=self._high, validate_args=self._validate_args)
 
     def _sample_n(self, n, seed):
         k_max = self._max_count()

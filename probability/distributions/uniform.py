@@ -13,7 +13,30 @@ from .kullback_leibler import RegisterKL
 __all__ = ["Uniform"]
 
 
-class Uniform(Distribution):
+class Interval(Distribution):
+    """What Uniform and Bates share: ``low < high`` (checked with ``validate_args``), their
+    properties, and ``Sigmoid(low, high)`` onto the support."""
+
+    def _check_parameters(self):
+        super()._check_parameters()
+        if not bool(wb.reduce_all(self._low < self._high)):
+            raise ValueError(f"{type(self).__name__}: argument `low` must be less than `high`, got "
+                             f"low={self._low.numpy()!r}, high={self._high.numpy()!r}")
+
+    @property
+    def low(self):
+        return self._low
+
+    @property
+    def high(self):
+        return self._high
+
+    def _default_event_space_bijector(self):
+        from .. import bijectors as tfb  # circular import: bijectors builds distributions in __call__
+        return tfb.Sigmoid(low=self._low, high=self._high, validate_args=self._validate_args)
+
+
+class Uniform(Interval):
     """``Uniform(low=0., high=1.)``: density ``1 / (high - low)`` on ``[low, high]``, 0 elsewhere
     (``log_prob`` is ``-inf`` outside; both ends count as inside, as in TFP).
 
@@ -32,20 +55,6 @@ class Uniform(Distribution):
         self._high = internal.as_param(high, "high", dtype, "Uniform")
         super().__init__(dtype, FULLY_REPARAMETERIZED, validate_args, allow_nan_stats, parameters, name)
 
-    def _check_parameters(self):
-        super()._check_parameters()
-        if not bool(wb.reduce_all(self._low < self._high)):
-            raise ValueError(f"Uniform: argument `low` must be less than `high`, got low={self._low.numpy()!r}, "
-                             f"high={self._high.numpy()!r}")
-
-    @property
-    def low(self):
-        return self._low
-
-    @property
-    def high(self):
-        return self._high
-
     def range(self, name=None):
         """``high - low``."""
         return self._high - self._low
@@ -53,10 +62,6 @@ class Uniform(Distribution):
     def _sample_n(self, n, seed):
         u = wb.random.stateless_uniform((n,) + self.batch_shape, seed=seed, dtype=self.dtype)
         return self._low + self.range() * u
-
-    def _default_event_space_bijector(self):
-        from .. import bijectors as tfb  # circular import: bijectors builds distributions in __call__
-        return tfb.Sigmoid(low=self._low, high=self._high, validate_args=self._validate_args)
 
     def _log_prob(self, x):
         inside = (x >= self._low) & (x <= self._high)
