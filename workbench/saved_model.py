@@ -759,3 +759,6 @@ def _set_path(root, path, value):
         object.__setattr__(node, "_call", value)
     else:
         setattr(node, parts[-1], value)
+
+
+from . import saved_model_experimental as experimental  # noqa: E402,F401  (tf.saved_model.experimental)
