@@ -113,3 +113,48 @@ def test_strategy_extended_update_reduce_to_and_the_rest_as_tf():
         with s.extended.colocate_vars_with(v1):
             v4 = wb.Variable(1.)
     assert s.extended.variable_created_in_scope(v4)
+
+
+# -- tf.saved_model.experimental fingerprints -----------------------------------------------------
+
+class _Scale(wb.Module):
+    def __init__(self):
+        super().__init__()
+        self.w = wb.Variable(3.0)
+
+    @wb.function(input_signature=[wb.TensorSpec([None], wb.float32)])
+    def __call__(self, x):
+        return x * self.w
+
+
+def test_read_fingerprint_of_a_saved_model(tmp_path):
+    pytest.importorskip("onnx")
+    m = _Scale()
+    wb.saved_model.save(m, tmp_path / "a")
+    wb.saved_model.save(m, tmp_path / "b")
+    m.w.assign(4.0)
+    wb.saved_model.save(m, tmp_path / "c")
+    read = wb.saved_model.experimental.read_fingerprint
+    a, b, c = read(tmp_path / "a"), read(str(tmp_path / "b")), read(tmp_path / "c")
+    assert isinstance(a, wb.saved_model.experimental.Fingerprint)
+    assert a == b and a != c and a.version == 1
+    fields = ("saved_model_checksum", "graph_def_program_hash", "signature_def_hash", "saved_object_graph_hash",
+              "checkpoint_hash")
+    assert all(isinstance(getattr(a, f), int) and 0 <= getattr(a, f) < 2 ** 64 for f in fields)
+    # a new value for the variable: only the checkpoint's hash and the whole folder's checksum change
+    changed = [f for f in fields if getattr(a, f) != getattr(c, f)]
+    assert changed == ["saved_model_checksum", "checkpoint_hash"]
+    assert a.singleprint() == (f"{a.graph_def_program_hash}/{a.signature_def_hash}/"
+                               f"{a.saved_object_graph_hash}/{a.checkpoint_hash}")
+    assert str(a).startswith("SavedModel Fingerprint\n  saved_model_checksum: ")
+    # the loaded model still serves (read_fingerprint leaves the folder as it was)
+    np.testing.assert_array_equal(wb.saved_model.load(tmp_path / "c")(wb.constant([1.0, 2.0])).numpy(), [4.0, 8.0])
+
+
+def test_fingerprint_errors_as_tf(tmp_path):
+    with pytest.raises(FileNotFoundError, match="SavedModel Fingerprint Error: Could not find fingerprint"):
+        wb.saved_model.experimental.read_fingerprint(tmp_path)
+    with pytest.raises(ValueError, match="must be ints"):
+        wb.saved_model.experimental.Fingerprint().singleprint()
+    with pytest.raises(TypeError, match="export_dir must be a path"):
+        wb.saved_model.experimental.read_fingerprint(3)
