@@ -216,3 +216,27 @@ def test_blockwise_initializer_fills_blocks_of_the_last_dimension():
     np.testing.assert_array_equal(again([2, 2]).numpy(), init([2, 2]).numpy())
     with pytest.raises(ValueError, match="sum\\(sizes\\)"):
         init([3, 3])
+
+
+def test_pinned_default_bijector_keeps_the_model_structure():
+    # tfp.experimental.distributions.JointDistributionPinned's docstring: bij.inverse_event_shape(pinned.event_shape)
+    jd = tfd.JointDistributionSequential([tfd.Gamma(1.0, 1.0), tfd.Normal(0.0, 1.0),
+                                          lambda b, a: tfd.Normal(a + b, 1.0)])
+    pinned = jd.experimental_pin(x=1.0)
+    bij = pinned.experimental_default_event_space_bijector()
+    y = bij.forward([0.5, 0.2])
+    assert isinstance(y, list)
+    np.testing.assert_allclose([t.numpy() for t in y], [0.9740769863128662, 0.2], rtol=1e-6)
+    assert bij.inverse_event_shape(pinned.event_shape) == [wb.TensorShape([]), wb.TensorShape([])]
+    named = tfd.JointDistributionNamed(dict(a=tfd.Gamma(1.0, 1.0), c=tfd.Normal(0.0, 1.0),
+                                            b=lambda a, c: tfd.Normal(a + c, 1.0)))
+    pinned = named.experimental_pin(b=1.0)
+    bij = pinned.experimental_default_event_space_bijector()
+    assert bij.inverse_event_shape(pinned.event_shape) == {"c": wb.TensorShape([]), "a": wb.TensorShape([])}
+    np.testing.assert_allclose(bij.forward(dict(a=0.5, c=0.2))["a"].numpy(), 0.9740769863128662, rtol=1e-6)
+
+    def model():
+        a = yield tfd.JointDistributionCoroutine.Root(tfd.Gamma(1.0, 1.0, name="a"))
+        yield tfd.Normal(a, 1.0, name="z")
+    pinned = tfd.JointDistributionCoroutine(model).experimental_pin(z=1.0)
+    assert pinned.experimental_default_event_space_bijector().forward([0.5])._fields == ("a",)

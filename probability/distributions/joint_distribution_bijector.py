@@ -46,7 +46,8 @@ class JointDistributionDefaultBijector(JointMap):
     of the bijector's input and output.
 
     Values are structured as the model's (a list, a dict or a StructTuple; a pinned model's
-    free parts as a StructTuple, a dict or a list in model order). ``forward_log_det_jacobian``
+    free parts in the same kind of structure, as TFP; a StructTuple, a dict or a list in model
+    order is accepted). ``forward_log_det_jacobian``
     sums each part's over its event dimensions (the part's ``event_shape``; for an AutoBatched
     model every dimension after its ``batch_ndims``), one number per batch member and draw.
     """
@@ -95,7 +96,13 @@ class JointDistributionDefaultBijector(JointMap):
 
     def _restructure(self, flat_free):
         if self._pinned_model:
-            return collections.namedtuple("StructTuple", self._free_names)(*flat_free)
+            # TFP: the free parts in the model's kind of structure (dict, StructTuple or list)
+            whole = self._jd._structure(list(range(len(self._jd._parts))))
+            if isinstance(whole, dict):
+                return dict(zip(self._free_names, flat_free))
+            if hasattr(whole, "_fields"):
+                return collections.namedtuple("StructTuple", self._free_names)(*flat_free)
+            return list(flat_free)
         if self._by_name():
             return dict(zip(self._free_names, flat_free))
         return self._jd._structure(flat_free)
