@@ -2,7 +2,8 @@
 
 import workbench as wb
 
-from .bijector import Bijector, as_bijector_param, like
+from ._param_checks import init_scalar_bijector, param_property
+from .bijector import Bijector, like
 
 __all__ = ["LambertWTail"]
 
@@ -23,31 +24,16 @@ class LambertWTail(Bijector):
 
     def __init__(self, shift, scale, tailweight, validate_args=False, name="lambertw_tail"):
         parameters = dict(locals())
-        self._shift = as_bijector_param(shift, "shift", "LambertWTail")
-        self._scale = as_bijector_param(scale, "scale", "LambertWTail")
-        self._tailweight = as_bijector_param(tailweight, "tailweight", "LambertWTail")
-        params = (self._shift, self._scale, self._tailweight)
-        dtype = next((p.dtype for p in params if isinstance(p, wb.Tensor)), None)
-        super().__init__(forward_min_event_ndims=0, validate_args=validate_args, dtype=dtype,
-                         parameters=parameters, name=name)
+        init_scalar_bijector(self, "LambertWTail", {"shift": shift, "scale": scale, "tailweight": tailweight},
+                             validate_args, parameters, name, positive=("scale",))
         if validate_args:
-            for pname, p, ok, phrase in (("scale", self._scale, lambda v: v > 0, "positive"),
-                                         ("tailweight", self._tailweight, lambda v: v >= 0, "non-negative")):
-                v = p.numpy() if isinstance(p, wb.Tensor) else p
-                if not ((ok(v)).all() if hasattr(v, "all") else ok(v)):
-                    raise ValueError(f"LambertWTail: argument `{pname}` must be {phrase}, got {v!r}")
+            v = self._tailweight.numpy() if isinstance(self._tailweight, wb.Tensor) else self._tailweight
+            if not ((v >= 0).all() if hasattr(v, "all") else v >= 0):
+                raise ValueError(f"LambertWTail: argument `tailweight` must be non-negative, got {v!r}")
 
-    @property
-    def shift(self):
-        return self._shift
-
-    @property
-    def scale(self):
-        return self._scale
-
-    @property
-    def tailweight(self):
-        return self._tailweight
+    shift = param_property("shift")
+    scale = param_property("scale")
+    tailweight = param_property("tailweight")
 
     def _forward(self, x):
         shift, scale, delta = like(self._shift, x), like(self._scale, x), like(self._tailweight, x)

@@ -2,7 +2,8 @@
 
 import workbench as wb
 
-from .bijector import Bijector, as_bijector_param, like
+from ._param_checks import init_scalar_bijector, param_property
+from .bijector import Bijector, like
 
 __all__ = ["Power"]
 
@@ -18,17 +19,12 @@ class Power(Bijector):
 
     def __init__(self, power, validate_args=False, name="power"):
         parameters = dict(locals())
-        self._power = as_bijector_param(power, "power", "Power")
+        init_scalar_bijector(self, "Power", {"power": power}, validate_args, parameters, name)
         p = self._power.numpy() if isinstance(self._power, wb.Tensor) else self._power
         if (p == 0).any() if hasattr(p, "any") else p == 0:
             raise ValueError("Power: argument `power` must be non-zero (power 0 is not invertible; use Exp)")
-        super().__init__(forward_min_event_ndims=0, validate_args=validate_args,
-                         dtype=self._power.dtype if isinstance(self._power, wb.Tensor) else None,
-                         parameters=parameters, name=name)
 
-    @property
-    def power(self):
-        return self._power
+    power = param_property("power")
 
     def _forward(self, x):
         return wb.pow(x, like(self._power, x))

@@ -4,7 +4,8 @@ import numpy as np
 
 import workbench as wb
 
-from .bijector import Bijector, as_bijector_param, like
+from ._param_checks import init_scalar_bijector, param_property
+from .bijector import Bijector, like
 
 __all__ = ["PowerTransform"]
 
@@ -22,17 +23,12 @@ class PowerTransform(Bijector):
 
     def __init__(self, power=0.0, validate_args=False, parameters=None, name="power_transform"):
         parameters = dict(locals()) if parameters is None else parameters
-        self._power = as_bijector_param(power, "power", "PowerTransform")
+        init_scalar_bijector(self, "PowerTransform", {"power": power}, validate_args, parameters, name)
         p = self._power.numpy() if isinstance(self._power, wb.Tensor) else self._power
         if np.any(np.asarray(p) < 0):
             raise ValueError(f"PowerTransform: argument `power` must be non-negative, got {p!r}")
-        super().__init__(forward_min_event_ndims=0, validate_args=validate_args,
-                         dtype=self._power.dtype if isinstance(self._power, wb.Tensor) else None,
-                         parameters=parameters, name=name)
 
-    @property
-    def power(self):
-        return self._power
+    power = param_property("power")
 
     def _zero(self, t):
         """(c as a tensor with zeros replaced by 1, mask of the zero powers) or None for a Python 0."""
