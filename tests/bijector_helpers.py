@@ -1,7 +1,9 @@
-"""What the bijector tests share: float64 tensors, a copy that misses the bijector's cache, and the
-Jacobians (central differences and the tape's) that a forward log-det is checked against."""
+"""What the bijector tests share: float64 tensors, a copy that misses the bijector's cache, the
+Jacobians (central differences and the tape's) that a forward log-det is checked against, and the
+round-trip, forward/inverse log-det and event_ndims checks every bijector case runs."""
 
 import numpy as np
+import pytest
 
 import workbench as wb
 
@@ -56,3 +58,33 @@ def assert_fldj_matches(b, x, event_ndims, jac, rtol, atol):
     x = f64(x) if isinstance(x, np.ndarray) else x
     got = b.forward_log_det_jacobian(x, event_ndims=event_ndims).numpy()
     np.testing.assert_allclose(np.broadcast_to(got, (jac.shape[0],)), log_volume(jac), rtol=rtol, atol=atol)
+
+
+def assert_round_trip(b, x):
+    """``inverse(forward(x))`` gives x back from a copy of y (no cache), with matching event shapes."""
+    y = b.forward(x)
+    assert y.shape[:1] == x.shape[:1]
+    assert tuple(y.shape[1:]) == b.forward_event_shape(x.shape[1:])
+    assert b.inverse_event_shape(y.shape[1:]) == tuple(x.shape[1:])
+    np.testing.assert_allclose(b.inverse(fresh(y)).numpy(), x.numpy(), rtol=1e-9, atol=1e-9)
+    return y
+
+
+def assert_fldj_is_minus_ildj(b, x, event_ndims):
+    """``forward_log_det_jacobian(x) == -inverse_log_det_jacobian(y)``, y's values in a new tensor."""
+    fldj = b.forward_log_det_jacobian(x, event_ndims=event_ndims)
+    y = b.forward(x)
+    ey = b.forward_event_ndims(event_ndims)
+    np.testing.assert_allclose(-b.inverse_log_det_jacobian(fresh(y), event_ndims=ey).numpy(),
+                               np.broadcast_to(fldj.numpy(), (x.shape[0],)), rtol=1e-8, atol=1e-9)
+    return fldj, y, ey
+
+
+def assert_event_ndims_reduction(b, x2, event_ndims, rtol=1e-10, atol=1e-12):
+    """For x2 of shape (batch, 2, event...), the log-det over ``event_ndims + 1`` dims is the sum of the
+    two over ``event_ndims``, and fewer than ``forward_min_event_ndims`` is refused."""
+    inner = b.forward_log_det_jacobian(x2, event_ndims=event_ndims).numpy()
+    outer = b.forward_log_det_jacobian(x2, event_ndims=event_ndims + 1).numpy()
+    np.testing.assert_allclose(outer, np.broadcast_to(inner, (x2.shape[0], 2)).sum(-1), rtol=rtol, atol=atol)
+    with pytest.raises(ValueError, match="event_ndims"):
+        b.forward_log_det_jacobian(x2, event_ndims=b.forward_min_event_ndims - 1)
