@@ -215,3 +215,22 @@ def test_batch_of_series_forecast_and_decomposition_match_tfp():
     fparts = sts.decompose_forecast_by_component(model, f, params)
     total = sum(d.mean().numpy() for d in fparts.values()) + model.constant_offset.numpy()
     np.testing.assert_allclose(total, f.mean().numpy()[..., 0], rtol=1e-9)
+
+
+def test_forecast_of_a_single_component_and_copy_match_tfp():
+    t = np.arange(15.)
+    y = np.sin(t / 2.) + 0.2 * t
+    level = sts.LocalLevel(observed_time_series=y)
+    f = sts.forecast(level, y, [np.array([0.3, 0.4])], num_steps_forecast=3)
+    # TFP 0.25: no observation noise outside a Sum
+    np.testing.assert_allclose(f.mean().numpy()[..., 0], [3.4569866] * 3, atol=1e-7)
+    np.testing.assert_allclose(f.stddev().numpy()[..., 0], [0.35355339, 0.5, 0.61237244], atol=1e-8)
+    ar = sts.Autoregressive(order=1, observed_time_series=y)
+    f = sts.forecast(ar, y, [np.array([[0.7], [0.5]]), np.array([0.3, 0.4])], num_steps_forecast=3)
+    np.testing.assert_allclose(f.mean().numpy()[..., 0], [2.07419196, 1.27908504, 0.80893486], atol=1e-8)
+    np.testing.assert_allclose(f.stddev().numpy()[..., 0], [0.49447706, 0.58235804, 0.56994863], atol=1e-8)
+    renamed = ar.copy(name="renamed")
+    assert renamed.name == "renamed/" and renamed.order == 1
+    assert sorted(ar.init_parameters) == ["coefficient_constraining_bijector", "coefficients_prior",
+                                          "initial_state_prior", "level_scale_prior", "name", "observed_time_series",
+                                          "order"]
