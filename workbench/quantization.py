@@ -12,7 +12,7 @@ forward mode and ``wb.function`` see them.
 ``quantize`` and ``dequantize`` follow TF's QuantizeV2 / Dequantize kernels (modes
 MIN_COMBINED, MIN_FIRST, SCALED); TF's quantized dtypes (``qint8``, ``quint8``, ``qint16``,
 ``quint16``, ``qint32``) are their plain integer dtypes here, and may be named by those strings.
-MIN_FIRST dequantization agrees with TF to 2 float32 ulps of the range, not bit for bit.
+``quantized_concat`` requantizes its inputs into one range as TF's kernel does.
 
 >>> import workbench as wb
 >>> wb.quantization.fake_quant_with_min_max_args([-7.0, 0.5, 3.3], min=-6.0, max=6.0).numpy()
@@ -456,15 +456,7 @@ def quantize(input, min_range, max_range, T, mode="MIN_COMBINED", round_mode="HA
             else:
                 out = np.trunc(shifted + f32(0.5))
         elif mode == "MIN_FIRST":
-            steps = float(1 << (8 * qd.itemsize))
-            span = (hi.astype(np.float64) - lo.astype(np.float64)) * (steps / (steps - 1.0))
-            rscale = (steps / span).astype(f32)
-            # TF folds the constant part first: round(x * s) - (round(min * s) - lowest)
-            out = _round_half_away(np, a * rscale) - (_round_half_away(np, lo * rscale) - f32(info.min))
-            top = f32(info.max)
-            if float(top) > info.max:   # int32's highest is not a float32: the float32 below it
-                top = np.nextafter(top, f32(0))
-            out = np.minimum(np.maximum(out, f32(info.min)), top)
+            out = _float_to_quantized(a, lo, hi, qd)
         else:
             qmin, qmax = info.min + (1 if narrow_range else 0), info.max
             from_min = np.where(qmin * lo > 0, f32(qmin) / lo, f32(np.finfo(f32).max))
@@ -505,12 +497,7 @@ def dequantize(input, min_range, max_range, mode="MIN_COMBINED", name=None, axis
             half = f32((float(info.max) - float(info.min) + 1) / 2) if info.min < 0 else f32(0)
             out = (a.astype(f32) + half) * scale + lo
         elif mode == "MIN_FIRST":
-            steps = float(1 << (8 * qd.itemsize))
-            span = (hi.astype(np.float64) - lo.astype(np.float64)) * (steps / (steps - 1.0))
-            rscale = (span / steps).astype(f32)
-            lo_rounded = _round_half_away(np, lo / rscale) * rscale
-            out = (a.astype(f32) - f32(info.min)) * rscale + lo_rounded
-            out = np.where(lo == hi, lo, out)
+            out = _quantized_to_float(a, lo, hi)
         else:
             qmin, qmax = info.min + (1 if narrow_range else 0), info.max
             if info.min == 0:
@@ -524,3 +511,88 @@ def dequantize(input, min_range, max_range, mode="MIN_COMBINED", name=None, axis
 def _flush(v):
     """Subnormal float32 values as 0: TF's CPU kernels run with denormals flushed."""
     return np.where(np.abs(v) < np.finfo(_F32).tiny, _F32(0), v).astype(_F32, copy=False)
+
+
+# ---------------------------------------------------------------------------
+# quantized_concat (TF's QuantizedConcat: quint8 and qint32, as TF's CPU kernels)
+
+QuantizedConcat = collections.namedtuple("QuantizedConcat", ["output", "output_min", "output_max"])
+
+
+def _steps(dtype):
+    return float(1 << (8 * np.dtype(dtype).itemsize))
+
+
+def _quantized_to_float(q, lo, hi):
+    """TF's Eigen dequantization (QuantizedToFloatStruct), in float32 as TF: level ``q`` of the
+    range ``[lo, hi]`` (scalars or arrays broadcasting against ``q``), the minimum rounded to a
+    whole number of steps."""
+    info = np.iinfo(q.dtype)
+    lo, hi = np.asarray(lo, _F32), np.asarray(hi, _F32)
+    with np.errstate(all="ignore"):
+        scale = ((hi - lo).astype(np.float64) / (_steps(q.dtype) - 1.0)).astype(_F32)
+        lo_rounded = np.where(hi == lo, lo, _round_half_away(np, lo / scale) * scale)
+        return (lo_rounded - _F32(info.min) * scale) + q.astype(_F32) * scale
+
+
+def _float_to_quantized(v, lo, hi, dtype):
+    """TF's Eigen quantization (FloatToQuantizedStruct), in float32 as TF, clamped to the
+    levels of ``dtype`` (int32's highest float32 is the one below 2**31)."""
+    info = np.iinfo(dtype)
+    lo, hi = np.asarray(lo, _F32), np.asarray(hi, _F32)
+    with np.errstate(all="ignore"):
+        scale = np.where(hi == lo, _F32(0),
+                         ((_steps(dtype) - 1.0) / (hi - lo).astype(np.float64)).astype(_F32)).astype(_F32)
+        lo_scaled = _round_half_away(np, lo * scale)
+        out = _round_half_away(np, v * scale) - (lo_scaled - _F32(info.min))
+    low = max(_F32(info.min), _F32(-2.147483648e9))
+    high = min(_F32(info.max), _F32(2.147483520e9))
+    return np.minimum(np.maximum(out, low), high)
+
+
+def quantized_concat(concat_dim, values, input_mins, input_maxes, name=None):
+    """Concatenate quantized tensors (``quint8`` or ``qint32``, as TF's CPU kernels) along
+    ``concat_dim`` (TF's ``QuantizedConcat``): the output range spans every input's (widened
+    to hold 0; symmetric for signed types) and each input whose range differs is requantized
+    into it. Returns ``(output, output_min, output_max)``."""
+    opname = "quantized_concat"
+    tensors = [convert_to_tensor(v) for v in values]
+    if not tensors:
+        raise ValueError(f"{opname}: values must hold at least one tensor")
+    qd = tensors[0]._data.dtype
+    if qd not in (np.dtype(np.uint8), np.dtype(np.int32)):
+        raise TypeError(f"{opname}: values must be quint8 (uint8) or qint32 (int32) tensors, got {qd}")
+    if any(t._data.dtype != qd for t in tensors):
+        raise TypeError(f"{opname}: values must share one dtype, got {[str(t.dtype) for t in tensors]}")
+    mins = [convert_to_tensor(m, dtype=_dtypes.float32)._data for m in input_mins]
+    maxes = [convert_to_tensor(m, dtype=_dtypes.float32)._data for m in input_maxes]
+    if len(mins) != len(tensors) or len(maxes) != len(tensors):
+        raise InvalidArgumentError(None, None, f"{opname}: {len(tensors)} values need as many input_mins and "
+                                   f"input_maxes, got {len(mins)} and {len(maxes)}")
+    if any(m.ndim for m in mins + maxes):
+        raise InvalidArgumentError(None, None, f"{opname}: input_mins and input_maxes must hold scalars")
+    dim = convert_to_tensor(concat_dim)._data
+    if dim.ndim or dim.dtype.kind not in "iu":
+        raise InvalidArgumentError(None, None, f"{opname}: concat_dim must be a scalar integer, got {concat_dim!r}")
+    rank = tensors[0].ndim
+    axis = int(dim)
+    if not -rank <= axis < rank:
+        raise InvalidArgumentError(None, None, f"{opname}: concat_dim {axis} is out of range for values of rank {rank}")
+    out_min = min(_F32(0), min(_F32(m) for m in mins))
+    out_max = max(_F32(m) for m in maxes)
+    if qd.kind == "i":   # symmetric around 0
+        largest = max(abs(out_min), abs(out_max))
+        out_min, out_max = -largest, largest
+    parts = []
+    for t, lo, hi in zip(tensors, mins, maxes):
+        a = t.numpy()
+        if _F32(lo) == out_min and _F32(hi) == out_max:
+            parts.append(a)
+        else:
+            parts.append(_float_to_quantized(_quantized_to_float(a, lo, hi), out_min, out_max, qd).astype(qd))
+    try:
+        out = np.concatenate(parts, axis=axis)
+    except ValueError as exc:
+        raise InvalidArgumentError(None, None, f"{opname}: the values' shapes {[tuple(t.shape) for t in tensors]} "
+                                   f"differ outside concat_dim {axis}") from exc
+    return QuantizedConcat(core.wrap(out), core.wrap(np.asarray(out_min, _F32)), core.wrap(np.asarray(out_max, _F32)))
