@@ -270,3 +270,20 @@ def test_arima_integrated_once_is_the_cumulative_sum_of_arma():
     cov = np.array([[0.5 ** abs(i - j) * var[min(i, j)] for j in range(16)] for i in range(16)])
     want = st.multivariate_normal(np.zeros(16), cov).logpdf(z)
     np.testing.assert_allclose(float(ssm.log_prob(y[:, None])), want, rtol=1e-7)
+
+
+def test_prior_sample_shapes_and_first_step():
+    y = _series()
+    model = sts.Sum([sts.LocalLinearTrend(observed_time_series=y), sts.Seasonal(num_seasons=3, observed_time_series=y)],
+                    observed_time_series=y)
+    traj, params = model.prior_sample(8, params_sample_shape=[4], trajectories_sample_shape=[2], seed=1)
+    assert traj.shape == (2, 4, 8, 1) and [p.shape for p in params] == [(4,)] * 4
+    np.testing.assert_array_equal(traj.numpy(), model.prior_sample(8, params_sample_shape=[4],
+                                                                   trajectories_sample_shape=[2], seed=1)[0].numpy())
+    # a lone LocalLevel starts at its initial level prior, whatever the level scale drawn
+    level = sts.LocalLevel(observed_time_series=y)
+    first = level.prior_sample(3, trajectories_sample_shape=[4000], seed=2)[0].numpy()[:, 0, 0]
+    prior = level.initial_state_prior
+    loc, scale = float(prior.mean().numpy()[0]), float(prior.stddev().numpy()[0])
+    assert abs(first.mean() - loc) < 4 * scale / np.sqrt(4000)
+    assert abs(first.std() / scale - 1) < 0.06

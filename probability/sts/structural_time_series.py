@@ -150,6 +150,17 @@ class StructuralTimeSeries:
             return jd.experimental_pin(observed_time_series=x)
         return jd
 
+    def prior_sample(self, num_timesteps, initial_step=0, params_sample_shape=(), trajectories_sample_shape=(),
+                     seed=None):
+        """``(trajectories, param_samples)``: parameters drawn from their priors (shape
+        ``params_sample_shape + batch_shape``), then series drawn from the model at those values
+        (``trajectories_sample_shape + params_sample_shape + batch_shape + [num_timesteps, 1]``)."""
+        from .. import internal
+        param_seed, trajectory_seed = internal.split_seed(internal.sanitize_seed(seed), 2, salt="prior_sample")
+        params = self._joint_prior_distribution().sample(params_sample_shape, seed=param_seed)
+        ssm = self.make_state_space_model(num_timesteps=num_timesteps, param_vals=params, initial_step=initial_step)
+        return ssm.sample(trajectories_sample_shape, seed=trajectory_seed), [params[p.name] for p in self._parameters]
+
     def joint_log_prob(self, observed_time_series):
         """``log_joint_fn(*param_vals)``: the parameters' prior log density plus the series' log
         likelihood (summed over any sample dims of the series beyond the parameters')."""
