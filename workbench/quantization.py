@@ -25,7 +25,7 @@ import collections
 
 import numpy as np
 
-from . import core, dtypes as _dtypes
+from . import backend, core, dtypes as _dtypes
 from .core import apply, convert_to_tensor, defop
 from .errors import InvalidArgumentError
 from .ops.elementwise import multiply
@@ -394,8 +394,8 @@ def _qtype(T, opname, what="T"):
 
 
 def _ranges(min_range, max_range, axis, x, opname):
-    lo = convert_to_tensor(min_range, dtype=_dtypes.float32)._data
-    hi = convert_to_tensor(max_range, dtype=_dtypes.float32)._data
+    lo = backend.to_numpy(convert_to_tensor(min_range, dtype=_dtypes.float32)._data)
+    hi = backend.to_numpy(convert_to_tensor(max_range, dtype=_dtypes.float32)._data)
     if axis is None:
         if lo.ndim or hi.ndim:
             raise InvalidArgumentError(None, None, f"{opname}: min_range and max_range must be scalars without "
@@ -440,7 +440,8 @@ def quantize(input, min_range, max_range, T, mode="MIN_COMBINED", round_mode="HA
     if np.any(lo_in > hi_in):
         raise InvalidArgumentError(None, None, f"{opname}: input_max_range must be larger than input_min_range, got "
                                    f"min_range {lo_in.ravel().tolist()} and max_range {hi_in.ravel().tolist()}")
-    a = x._data
+    # computed on the host (the kernels' scalar arithmetic), the results placed where input is
+    dev, a = backend.device_of(x._data), backend.to_numpy(x._data)
     f32 = _F32
     info = np.iinfo(qd)
     with np.errstate(all="ignore"):
@@ -467,8 +468,8 @@ def quantize(input, min_range, max_range, T, mode="MIN_COMBINED", round_mode="HA
             out = np.rint(y) if round_mode == "HALF_TO_EVEN" else _round_half_away(np, y)
         out = out.astype(np.int64).astype(qd)
     shape = () if axis is None else (a.shape[axis],)
-    return QuantizeV2(core.wrap(out), core.wrap(np.asarray(lo, f32).reshape(shape)),
-                      core.wrap(np.asarray(hi, f32).reshape(shape)))
+    return QuantizeV2(*[core.wrap(backend.move(v, dev)) for v in (
+        out, np.asarray(lo, f32).reshape(shape), np.asarray(hi, f32).reshape(shape))])
 
 
 def dequantize(input, min_range, max_range, mode="MIN_COMBINED", name=None, axis=None,   # noqa: A002
@@ -488,7 +489,7 @@ def dequantize(input, min_range, max_range, mode="MIN_COMBINED", name=None, axis
     if out_dtype not in (_dtypes.float32,):
         raise TypeError(f"{opname}: dtype must be float32, got {out_dtype}")
     lo, hi, axis = _ranges(min_range, max_range, axis, x, opname)
-    a = x._data
+    dev, a = backend.device_of(x._data), backend.to_numpy(x._data)   # on the host, as quantize
     f32 = _F32
     info = np.iinfo(qd)
     with np.errstate(all="ignore"):
@@ -505,7 +506,7 @@ def dequantize(input, min_range, max_range, mode="MIN_COMBINED", name=None, axis
             else:
                 scale = _flush(np.maximum(lo / f32(qmin), hi / f32(qmax)))
             out = a.astype(f32) * scale
-    return core.wrap(_flush(np.asarray(out, f32)))
+    return core.wrap(backend.move(_flush(np.asarray(out, f32)), dev))
 
 
 def _flush(v):
@@ -564,14 +565,14 @@ def quantized_concat(concat_dim, values, input_mins, input_maxes, name=None):
         raise TypeError(f"{opname}: values must be quint8 (uint8) or qint32 (int32) tensors, got {qd}")
     if any(t._data.dtype != qd for t in tensors):
         raise TypeError(f"{opname}: values must share one dtype, got {[str(t.dtype) for t in tensors]}")
-    mins = [convert_to_tensor(m, dtype=_dtypes.float32)._data for m in input_mins]
-    maxes = [convert_to_tensor(m, dtype=_dtypes.float32)._data for m in input_maxes]
+    mins = [convert_to_tensor(m, dtype=_dtypes.float32).numpy() for m in input_mins]
+    maxes = [convert_to_tensor(m, dtype=_dtypes.float32).numpy() for m in input_maxes]
     if len(mins) != len(tensors) or len(maxes) != len(tensors):
         raise InvalidArgumentError(None, None, f"{opname}: {len(tensors)} values need as many input_mins and "
                                    f"input_maxes, got {len(mins)} and {len(maxes)}")
     if any(m.ndim for m in mins + maxes):
         raise InvalidArgumentError(None, None, f"{opname}: input_mins and input_maxes must hold scalars")
-    dim = convert_to_tensor(concat_dim)._data
+    dim = convert_to_tensor(concat_dim).numpy()
     if dim.ndim or dim.dtype.kind not in "iu":
         raise InvalidArgumentError(None, None, f"{opname}: concat_dim must be a scalar integer, got {concat_dim!r}")
     rank = tensors[0].ndim
@@ -595,4 +596,6 @@ def quantized_concat(concat_dim, values, input_mins, input_maxes, name=None):
     except ValueError as exc:
         raise InvalidArgumentError(None, None, f"{opname}: the values' shapes {[tuple(t.shape) for t in tensors]} "
                                    f"differ outside concat_dim {axis}") from exc
-    return QuantizedConcat(core.wrap(out), core.wrap(np.asarray(out_min, _F32)), core.wrap(np.asarray(out_max, _F32)))
+    dev = backend.device_of(tensors[0]._data)   # computed on the host, placed where the values are
+    return QuantizedConcat(*[core.wrap(backend.move(v, dev)) for v in (
+        out, np.asarray(out_min, _F32), np.asarray(out_max, _F32))])
