@@ -201,6 +201,10 @@ def test_quantize_and_dequantize_errors_as_tf():
         q.quantize_and_dequantize_v2(x, -1., 2., num_bits=0)
     with pytest.raises(InvalidArgumentError, match="Invalid range: input_min 2.0 > input_max 1.0"):
         q.quantize_and_dequantize_v2(x, 2., 1., range_given=True)
+    f = wb.function(lambda t, a, b: q.quantize_and_dequantize_v2(t, a, b, range_given=True))
+    f(wb.constant(x), wb.constant(-1.), wb.constant(2.))
+    with pytest.raises(InvalidArgumentError, match="Invalid range"):   # checked at each call, as TF's kernel
+        f(wb.constant(x), wb.constant(2.), wb.constant(1.))
     with pytest.raises(ValueError, match="round_mode must be 'HALF_TO_EVEN' or 'HALF_UP', got 'X'"):
         q.quantize_and_dequantize_v2(x, -1., 2., round_mode="X")
     with pytest.raises(InvalidArgumentError, match="input_min must be a scalar"):   # as TF 2.21

@@ -243,10 +243,9 @@ def _qdq_fwd(xp, x, lo, hi, signed_input, num_bits, range_given, round_mode, nar
             return x.copy()
         axes = tuple(k for k in range(x.ndim) if k != axis)
         lo, hi = x.min(axis=axes, keepdims=True), x.max(axis=axes, keepdims=True)
-    elif axis is not None:
-        shape = [1] * x.ndim
-        shape[axis] = -1
-        lo, hi = lo.reshape(shape), hi.reshape(shape)
+    elif bool(lo > hi):   # checked here, so a wb.function's replay checks each call's range too
+        raise InvalidArgumentError(None, None, f"quantize_and_dequantize: Invalid range: input_min {lo} > "
+                                   f"input_max {hi}")
     if signed_input:
         min_q, max_q = t(-(1 << (num_bits - 1)) + (1 if narrow_range else 0)), t((1 << (num_bits - 1)) - 1)
     else:
@@ -333,9 +332,6 @@ def _qdq_args(input, input_min, input_max, signed_input, num_bits, range_given, 
         if axis is not None:
             raise InvalidArgumentError(None, None, f"{opname}: input_min must be a scalar. (TF 2.21 refuses a "
                                        f"given range per axis)")
-        if not lo._data <= hi._data:
-            raise InvalidArgumentError(None, None, f"{opname}: Invalid range: input_min {lo._data} > "
-                                       f"input_max {hi._data}")
     elif axis is not None:
         for what, t in (("input_min", lo), ("input_max", hi)):
             if t.shape != (x.shape[axis],):
