@@ -35,6 +35,13 @@ def _holds_tensors(value):
     return isinstance(value, wb.Tensor) or hasattr(type(value), "__wb_tensor__")
 
 
+def _as_value(value, dtype):
+    """A part's value as a tensor; Python numbers and lists take the part's dtype, as TF converts them."""
+    if isinstance(value, (bool, int, float, list, tuple)):
+        return as_part(value, dtype=dtype)
+    return as_part(value)
+
+
 def _part_bijector(d):
     b = d.experimental_default_event_space_bijector()
     return Identity() if b is None else b
@@ -134,16 +141,21 @@ class JointDistributionDefaultBijector(JointMap):
             shape = tuple(self._broadcast(shape, lead))
         return shape
 
+    def _part_dtypes(self):
+        return [d.dtype for d in self._jd._single_sample_distributions()]
+
     @staticmethod
     def _broadcast(a, b):
         return internal.broadcast_shapes(a, b)
 
     def _run(self, value, direction, event_ndims=None):
         """``(outputs, log_det)``: ``value`` (free parts) mapped ``forward`` or ``inverse``."""
-        given = [as_part(v) for v in self._free_flat(value, "x" if direction == "forward" else "y")]
+        dtypes = self._part_dtypes()
+        given = [_as_value(v, dtypes[i]) for i, v in zip(self._free, self._free_flat(
+            value, "x" if direction == "forward" else "y"))]
         defaults = self._x_event_ndims if direction == "forward" else [self._event_ndims[i] for i in self._free]
         evs = self._event_ndims_flat(event_ndims, defaults)
-        pinned = [None if v is None else as_part(v) for v in self._pinned]
+        pinned = [None if v is None else _as_value(v, dt) for v, dt in zip(self._pinned, dtypes)]
         if self._static:
             return self._apply(self._static_bijectors(), given, direction, evs)
         shape = self._sample_shape(given, direction)
