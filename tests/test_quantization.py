@@ -249,6 +249,15 @@ def test_quantize_per_axis_and_ensure_minimum_range():
     np.testing.assert_array_equal(got, F["qz_ensure"])
 
 
+def test_quantize_and_dequantize_replay_in_a_function():
+    f = wb.function(lambda t, a, b: q.dequantize(*q.quantize(t, a, b, "qint8")))
+    for k, (lo, hi) in enumerate([(-1., 2.), (-2., 3.), (-0.5, 0.5)]):
+        x = wb.constant(XS * (k + 1))
+        same(f(x, wb.constant(lo), wb.constant(hi)).numpy(), q.dequantize(*q.quantize(x, lo, hi, "qint8")).numpy())
+    with pytest.raises(InvalidArgumentError, match="input_max_range must be larger"):
+        f(wb.constant(XS), wb.constant(2.), wb.constant(1.))
+
+
 def test_quantize_errors_as_tf():
     with pytest.raises(InvalidArgumentError, match="Round mode 'HALF_TO_EVEN' only supported for mode 'SCALED'"):
         q.quantize(XS, -1., 1., "qint8", round_mode="HALF_TO_EVEN")

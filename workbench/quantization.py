@@ -390,8 +390,9 @@ def _qtype(T, opname, what="T"):
 
 
 def _ranges(min_range, max_range, axis, x, opname):
-    lo = backend.to_numpy(convert_to_tensor(min_range, dtype=_dtypes.float32)._data)
-    hi = backend.to_numpy(convert_to_tensor(max_range, dtype=_dtypes.float32)._data)
+    """The range tensors (float32) checked against ``x`` and ``axis``; and ``axis`` made positive."""
+    lo = convert_to_tensor(min_range, dtype=_dtypes.float32)
+    hi = convert_to_tensor(max_range, dtype=_dtypes.float32)
     if axis is None:
         if lo.ndim or hi.ndim:
             raise InvalidArgumentError(None, None, f"{opname}: min_range and max_range must be scalars without "
@@ -404,40 +405,30 @@ def _ranges(min_range, max_range, axis, x, opname):
     axis = int(axis) % x.ndim
     depth = x.shape[axis]
     for what, r in (("min_range", lo), ("max_range", hi)):
-        if r.shape != (depth,):
+        if tuple(r.shape) != (depth,):
             raise InvalidArgumentError(None, None, f"{opname}: {what} must have shape [{depth}] (the size of "
                                        f"axis {axis}), got {tuple(r.shape)}")
-    shape = [1] * x.ndim
-    shape[axis] = depth
-    return lo.reshape(shape), hi.reshape(shape), axis
+    return lo, hi, axis
 
 
-def quantize(input, min_range, max_range, T, mode="MIN_COMBINED", round_mode="HALF_AWAY_FROM_ZERO",   # noqa: A002
-             name=None, narrow_range=False, axis=None, ensure_minimum_range=0.01):
-    """Quantize float32 ``input`` on ``[min_range, max_range]`` (per slice along ``axis``) to the
-    integer dtype ``T`` (TF's ``QuantizeV2``): ``MIN_COMBINED`` maps the range onto all of
-    ``T``'s values, ``MIN_FIRST`` rounds the offset from the rounded minimum, ``SCALED`` scales
-    symmetrically around 0. The range is widened to hold 0 and to at least
-    ``ensure_minimum_range * max(1, |min|, |max|)``. Returns ``(output, output_min,
-    output_max)``, the range the output stands for. Not differentiable (as TF)."""
-    opname = "quantize"
-    x = convert_to_tensor(input, dtype_hint=_dtypes.float32)
-    if x._data.dtype != np.float32:
-        raise TypeError(f"{opname}: input must be float32, got {x.dtype}")
-    qd = _qtype(T, opname)
-    if mode not in _MODES:
-        raise ValueError(f"{opname}: mode must be one of {', '.join(_MODES)}, got {mode!r}")
-    if round_mode not in ("HALF_AWAY_FROM_ZERO", "HALF_TO_EVEN"):
-        raise ValueError(f"{opname}: round_mode must be 'HALF_AWAY_FROM_ZERO' or 'HALF_TO_EVEN', got {round_mode!r}")
-    if round_mode == "HALF_TO_EVEN" and mode != "SCALED":
-        raise InvalidArgumentError(None, None, f"{opname}: Round mode 'HALF_TO_EVEN' only supported for mode "
-                                   f"'SCALED', but mode is '{mode}'.")
-    lo_in, hi_in, axis = _ranges(min_range, max_range, axis, x, opname)
-    if np.any(lo_in > hi_in):
-        raise InvalidArgumentError(None, None, f"{opname}: input_max_range must be larger than input_min_range, got "
-                                   f"min_range {lo_in.ravel().tolist()} and max_range {hi_in.ravel().tolist()}")
-    # computed on the host (the kernels' scalar arithmetic), the results placed where input is
-    dev, a = backend.device_of(x._data), backend.to_numpy(x._data)
+def _on_host(a, lo, hi, axis):
+    """``a``, ``lo`` and ``hi`` as host arrays, the ranges shaped to broadcast along ``axis``;
+    the kernels' arithmetic runs on the host and the results go back to ``a``'s device."""
+    a, lo, hi = backend.to_numpy(a), backend.to_numpy(lo), backend.to_numpy(hi)
+    if axis is not None:
+        shape = [1] * a.ndim
+        shape[axis] = -1
+        lo, hi = lo.reshape(shape), hi.reshape(shape)
+    return a, lo, hi
+
+
+def _quantize_fwd(xp, a, lo_in, hi_in, T, mode, round_mode, narrow_range, axis, ensure_minimum_range):
+    dev = backend.device_of(a)
+    a, lo_in, hi_in = _on_host(a, lo_in, hi_in, axis)
+    if np.any(lo_in > hi_in):   # checked here, so a wb.function's replay checks each call's range too
+        raise InvalidArgumentError(None, None, f"quantize: input_max_range must be larger than input_min_range, "
+                                   f"got min_range {lo_in.ravel().tolist()} and max_range {hi_in.ravel().tolist()}")
+    qd = np.dtype(T)
     f32 = _F32
     info = np.iinfo(qd)
     with np.errstate(all="ignore"):
@@ -464,8 +455,62 @@ def quantize(input, min_range, max_range, T, mode="MIN_COMBINED", round_mode="HA
             out = np.rint(y) if round_mode == "HALF_TO_EVEN" else _round_half_away(np, y)
         out = out.astype(np.int64).astype(qd)
     shape = () if axis is None else (a.shape[axis],)
-    return QuantizeV2(*[core.wrap(backend.move(v, dev)) for v in (
-        out, np.asarray(lo, f32).reshape(shape), np.asarray(hi, f32).reshape(shape))])
+    return tuple(backend.move(v, dev) for v in (
+        out, np.asarray(lo, f32).reshape(shape), np.asarray(hi, f32).reshape(shape)))
+
+
+_quantize_op = defop("quantize_v2", _quantize_fwd, nout=3, dtypes="real")
+
+
+def quantize(input, min_range, max_range, T, mode="MIN_COMBINED", round_mode="HALF_AWAY_FROM_ZERO",   # noqa: A002
+             name=None, narrow_range=False, axis=None, ensure_minimum_range=0.01):
+    """Quantize float32 ``input`` on ``[min_range, max_range]`` (per slice along ``axis``) to the
+    integer dtype ``T`` (TF's ``QuantizeV2``): ``MIN_COMBINED`` maps the range onto all of
+    ``T``'s values, ``MIN_FIRST`` rounds the offset from the rounded minimum, ``SCALED`` scales
+    symmetrically around 0. The range is widened to hold 0 and to at least
+    ``ensure_minimum_range * max(1, |min|, |max|)``. Returns ``(output, output_min,
+    output_max)``, the range the output stands for. Not differentiable (as TF)."""
+    opname = "quantize"
+    x = convert_to_tensor(input, dtype_hint=_dtypes.float32)
+    if x._data.dtype != np.float32:
+        raise TypeError(f"{opname}: input must be float32, got {x.dtype}")
+    qd = _qtype(T, opname)
+    if mode not in _MODES:
+        raise ValueError(f"{opname}: mode must be one of {', '.join(_MODES)}, got {mode!r}")
+    if round_mode not in ("HALF_AWAY_FROM_ZERO", "HALF_TO_EVEN"):
+        raise ValueError(f"{opname}: round_mode must be 'HALF_AWAY_FROM_ZERO' or 'HALF_TO_EVEN', got {round_mode!r}")
+    if round_mode == "HALF_TO_EVEN" and mode != "SCALED":
+        raise InvalidArgumentError(None, None, f"{opname}: Round mode 'HALF_TO_EVEN' only supported for mode "
+                                   f"'SCALED', but mode is '{mode}'.")
+    lo, hi, axis = _ranges(min_range, max_range, axis, x, opname)
+    params = {"T": qd.name, "mode": mode, "round_mode": round_mode, "narrow_range": bool(narrow_range),
+              "axis": axis, "ensure_minimum_range": float(ensure_minimum_range)}
+    return QuantizeV2(*apply(_quantize_op, (x, lo, hi), params))
+
+
+def _dequantize_fwd(xp, a, lo, hi, mode, narrow_range, axis):
+    dev = backend.device_of(a)
+    a, lo, hi = _on_host(a, lo, hi, axis)
+    f32 = _F32
+    info = np.iinfo(a.dtype)
+    with np.errstate(all="ignore"):
+        if mode == "MIN_COMBINED":
+            scale = (hi - lo) / (f32(info.max) - f32(info.min))
+            half = f32((float(info.max) - float(info.min) + 1) / 2) if info.min < 0 else f32(0)
+            out = (a.astype(f32) + half) * scale + lo
+        elif mode == "MIN_FIRST":
+            out = _quantized_to_float(a, lo, hi)
+        else:
+            qmin, qmax = info.min + (1 if narrow_range else 0), info.max
+            if info.min == 0:
+                scale = _flush(hi / f32(qmax))
+            else:
+                scale = _flush(np.maximum(lo / f32(qmin), hi / f32(qmax)))
+            out = a.astype(f32) * scale
+    return backend.move(_flush(np.asarray(out, f32)), dev)
+
+
+_dequantize_op = defop("dequantize", _dequantize_fwd, dtypes="int")
 
 
 def dequantize(input, min_range, max_range, mode="MIN_COMBINED", name=None, axis=None,   # noqa: A002
@@ -485,24 +530,7 @@ def dequantize(input, min_range, max_range, mode="MIN_COMBINED", name=None, axis
     if out_dtype not in (_dtypes.float32,):
         raise TypeError(f"{opname}: dtype must be float32, got {out_dtype}")
     lo, hi, axis = _ranges(min_range, max_range, axis, x, opname)
-    dev, a = backend.device_of(x._data), backend.to_numpy(x._data)   # on the host, as quantize
-    f32 = _F32
-    info = np.iinfo(qd)
-    with np.errstate(all="ignore"):
-        if mode == "MIN_COMBINED":
-            scale = (hi - lo) / (f32(info.max) - f32(info.min))
-            half = f32((float(info.max) - float(info.min) + 1) / 2) if info.min < 0 else f32(0)
-            out = (a.astype(f32) + half) * scale + lo
-        elif mode == "MIN_FIRST":
-            out = _quantized_to_float(a, lo, hi)
-        else:
-            qmin, qmax = info.min + (1 if narrow_range else 0), info.max
-            if info.min == 0:
-                scale = _flush(hi / f32(qmax))
-            else:
-                scale = _flush(np.maximum(lo / f32(qmin), hi / f32(qmax)))
-            out = a.astype(f32) * scale
-    return core.wrap(backend.move(_flush(np.asarray(out, f32)), dev))
+    return apply(_dequantize_op, (x, lo, hi), {"mode": mode, "narrow_range": bool(narrow_range), "axis": axis})
 
 
 def _flush(v):
