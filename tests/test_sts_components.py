@@ -287,3 +287,25 @@ def test_prior_sample_shapes_and_first_step():
     loc, scale = float(prior.mean().numpy()[0]), float(prior.stddev().numpy()[0])
     assert abs(first.mean() - loc) < 4 * scale / np.sqrt(4000)
     assert abs(first.std() / scale - 1) < 0.06
+
+
+def test_dynamic_linear_regression_matches_tfp():
+    t = np.arange(20.)
+    x = np.stack([np.cos(t / 4.), np.linspace(-1, 1, 20)], -1)
+    y = x @ np.array([1., -2.]) + 0.3 * np.sin(t)
+    ym = y.copy()
+    ym[[3, 4]] = np.nan
+    component = sts.DynamicLinearRegression(design_matrix=x, observed_time_series=y, name="d")
+    assert component.latent_size == 2 and component.initial_state_prior.stddev().numpy().tolist() == [10., 10.]
+    model = sts.Sum([component, sts.LocalLevel(observed_time_series=y, name="l")], observed_time_series=y)
+    assert [p.name for p in model.parameters] == ["observation_noise_scale", "d/_drift_scale", "l/_level_scale"]
+    values = [np.float64(0.2), np.float64(0.1), np.float64(0.05)]
+    # TFP 0.25
+    np.testing.assert_allclose(float(model.joint_log_prob(y)(*values)), -10.044163282448297, rtol=1e-10)
+    np.testing.assert_allclose(float(model.joint_log_prob(ym)(*values)), -10.489524209197247, rtol=1e-10)
+    # with no drift the weights are static: the same as LinearRegression under a Normal(0, 10) prior's mean
+    ssm = component.make_state_space_model(20, [0.], initial_state_prior=tfd.MultivariateNormalDiag(
+        loc=wb.constant([1., -2.], dtype=wb.float64), scale_diag=wb.constant([1e-9, 1e-9], dtype=wb.float64)),
+        observation_noise_scale=0.3)
+    want = st.norm(x @ np.array([1., -2.]), 0.3).logpdf(y).sum()
+    np.testing.assert_allclose(float(ssm.log_prob(y[:, None])), want, rtol=1e-8)

@@ -22,6 +22,7 @@ from .autoregressive import Autoregressive, AutoregressiveStateSpaceModel
 from .autoregressive_integrated_moving_average import (AutoregressiveIntegratedMovingAverage,
                                                     AutoregressiveMovingAverageStateSpaceModel,
                                                     IntegratedStateSpaceModel)
+from .dynamic_regression import DynamicLinearRegression, DynamicLinearRegressionStateSpaceModel
 from .regression import LinearRegression, SparseLinearRegression
 from .sum import AdditiveStateSpaceModel, Sum
 from .fitting import build_factored_surrogate_posterior, fit_with_hmc, sample_uniform_initial_state
@@ -35,7 +36,7 @@ __all__ = ["Parameter", "StructuralTimeSeries", "MaskedTimeSeries", "LocalLevel"
            "ConstrainedSeasonalStateSpaceModel", "SmoothSeasonal", "SmoothSeasonalStateSpaceModel", "Autoregressive",
            "AutoregressiveStateSpaceModel", "LinearRegression", "SparseLinearRegression",
            "AutoregressiveIntegratedMovingAverage", "AutoregressiveMovingAverageStateSpaceModel",
-           "IntegratedStateSpaceModel",
+           "IntegratedStateSpaceModel", "DynamicLinearRegression", "DynamicLinearRegressionStateSpaceModel",
            "build_factored_surrogate_posterior", "fit_with_hmc", "sample_uniform_initial_state", "forecast",
            "impute_missing_values", "one_step_predictive", "decompose_by_component",
            "decompose_forecast_by_component", "MissingValuesTolerance", "regularize_series"]
