@@ -303,7 +303,7 @@ def test_dynamic_linear_regression_matches_tfp():
     # TFP 0.25
     np.testing.assert_allclose(float(model.joint_log_prob(y)(*values)), -10.044163282448297, rtol=1e-10)
     np.testing.assert_allclose(float(model.joint_log_prob(ym)(*values)), -10.489524209197247, rtol=1e-10)
-    # with no drift the weights are static: the same as LinearRegression under a Normal(0, 10) prior's mean
+    # no drift and a point-mass start: the series is Normal around design_matrix @ weights
     ssm = component.make_state_space_model(20, [0.], initial_state_prior=tfd.MultivariateNormalDiag(
         loc=wb.constant([1., -2.], dtype=wb.float64), scale_diag=wb.constant([1e-9, 1e-9], dtype=wb.float64)),
         observation_noise_scale=0.3)
