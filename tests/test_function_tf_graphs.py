@@ -292,3 +292,15 @@ def test_a_function_that_runs_eagerly_drops_unused_kernel_errors_on_every_call()
     for value in ([0.0], [1.0]):
         with pytest.raises(wb.errors.InvalidArgumentError):
             g(wb.constant(value))
+
+
+def test_an_unused_check_numerics_still_checks_on_every_replay():
+    # TF 2.21 keeps CheckNumerics in the graph though nothing reads it: the second call raises
+    @wb.function
+    def f(x):
+        wb.debugging.check_numerics(x, "bad")
+        return x * 2
+
+    assert f(wb.constant([1.0])).numpy().tolist() == [2.0]
+    with pytest.raises(wb.errors.InvalidArgumentError, match="bad"):
+        f(wb.constant([np.nan]))

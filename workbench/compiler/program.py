@@ -13,6 +13,11 @@ from .trace import RELEASED, hold, tensor_leaves
 __all__ = ["Program"]
 
 
+# ops whose purpose is the error they raise: kept when nothing reads their value (a validation
+# that checks a mask with check_numerics must run on every replay)
+_CHECKS = frozenset({"check_numerics"})
+
+
 class Program:
     """One trace of a ``wb.function``: its steps, inputs and outputs."""
 
@@ -74,7 +79,7 @@ class Program:
             return
         kept = []
         for step in reversed(self.steps):
-            if (step.effect or step.what is None or step.what[0] != "op"
+            if (step.effect or step.what is None or step.what[0] != "op" or step.what[1].name in _CHECKS
                     or any(id(h) in live for h in step.writes)):
                 kept.append(step)
                 live.update(id(h) for h in step.reads)
