@@ -24,7 +24,7 @@ _VALID_DTYPES = (np.float16, np.float32, np.float64, np.int32, np.int64)
 
 
 def _check(series):
-    import pandas as pd
+    import pandas as pd  # optional dependency, needed only here
     if not isinstance(series, (pd.Series, pd.DataFrame)):
         raise TypeError(f"regularize_series: expected a pandas Series or DataFrame, got {type(series).__name__}")
     if series.empty:
@@ -42,7 +42,7 @@ def _infer_frequency(index):
     """The coarsest regular step that contains every timestamp: whole years or months when the
     smallest gap is that long and such a grid holds them all, else the gcd of the gaps in the
     smallest unit the smallest gap uses (weeks for whole weeks)."""
-    import pandas as pd
+    import pandas as pd  # optional dependency, needed only here
     gaps = pd.Series(index).diff()[1:]
     smallest = gaps.min()
     parts = pd.Series([smallest]).dt.components.iloc[0]
@@ -77,7 +77,7 @@ def regularize_series(series, frequency=None, warn_missing_tolerance=None, err_m
     ``frequency`` (inferred when None), values at repeated timestamps summed and the new steps
     NaN. ``max_series_length`` bounds the regular series' length; the tolerances warn or raise
     when too many values are missing."""
-    import pandas as pd
+    import pandas as pd  # optional dependency, needed only here
     _check(series)
     series = series.groupby(by=lambda x: x).agg(lambda x: np.sum(x.values))
     if not frequency:

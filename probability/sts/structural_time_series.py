@@ -11,6 +11,7 @@ import numpy as np
 import workbench as wb
 
 from .. import distributions as tfd
+from .. import internal
 from . import util
 
 __all__ = ["Parameter", "StructuralTimeSeries"]
@@ -76,7 +77,7 @@ class StructuralTimeSeries:
         return type(self)(**dict(self.init_parameters, **override_parameters_kwargs))
 
     def __add__(self, other):
-        from .sum import Sum
+        from .sum import Sum  # circular: sum.py subclasses StructuralTimeSeries
         if isinstance(self, Sum):
             kwargs = dict(self.init_parameters)
         elif isinstance(other, Sum):
@@ -155,7 +156,6 @@ class StructuralTimeSeries:
         """``(trajectories, param_samples)``: parameters drawn from their priors (shape
         ``params_sample_shape + batch_shape``), then series drawn from the model at those values
         (``trajectories_sample_shape + params_sample_shape + batch_shape + [num_timesteps, 1]``)."""
-        from .. import internal
         param_seed, trajectory_seed = internal.split_seed(internal.sanitize_seed(seed), 2, salt="prior_sample")
         params = self._joint_prior_distribution().sample(params_sample_shape, seed=param_seed)
         ssm = self.make_state_space_model(num_timesteps=num_timesteps, param_vals=params, initial_step=initial_step)
