@@ -309,3 +309,20 @@ def test_dynamic_linear_regression_matches_tfp():
         observation_noise_scale=0.3)
     want = st.norm(x @ np.array([1., -2.]), 0.3).logpdf(y).sum()
     np.testing.assert_allclose(float(ssm.log_prob(y[:, None])), want, rtol=1e-8)
+
+
+def test_joint_distribution_samples_and_several_trajectories():
+    y = np.sin(np.arange(12.) / 2.)
+    model = sts.Sum([sts.LocalLevel(observed_time_series=y, name="lvl")], observed_time_series=y)
+    jd = model.joint_distribution(num_timesteps=12)
+    draw = jd.sample(3, seed=1)
+    assert {k: tuple(v.shape) for k, v in draw.items()} == {
+        "observation_noise_scale": (3,), "lvl/_level_scale": (3,), "observed_time_series": (3, 12, 1)}
+    assert jd.log_prob(draw).shape == (3,)
+    # two series of one (unbatched) model: their log likelihoods add
+    two = np.stack([y, y + 0.1])
+    params = {"observation_noise_scale": 0.3, "lvl/_level_scale": 0.2}
+    each = [float(model.joint_distribution(s).log_prob(params)) for s in two]
+    prior = float(model.parameters[0].prior.log_prob(0.3) + model.parameters[1].prior.log_prob(0.2))
+    np.testing.assert_allclose(float(model.joint_distribution(two).log_prob(params)), sum(each) - prior, rtol=1e-12)
+    np.testing.assert_allclose(float(model.joint_log_prob(two)(0.3, 0.2)), sum(each) - prior, rtol=1e-12)
