@@ -13,7 +13,7 @@ from workbench.errors import argcheck, UnconnectedGradientWarning
 from workbench.core import Tensor, Variable, convert_to_tensor
 
 from .walk import ArrayRules, TensorRules, reverse_walk
-from workbench.ops.shape import _identity_op, concat, reshape, transpose
+from workbench.ops.shape import IDENTITY_OP, concat, reshape, transpose
 from workbench.ops.elementwise import cast
 
 
@@ -221,7 +221,7 @@ class GradientTape(core.Listener):
             if not tid:
                 tid = res._tid = core.new_id()
             ids.add(tid)
-            if op is _identity_op:
+            if op is IDENTITY_OP:
                 self._aliases[tid] = args[0]._tid
         if variables:
             # the record keeps each variable's buffer as it is now, under the variable's id

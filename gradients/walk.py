@@ -41,12 +41,12 @@ from workbench import backend, core
 from workbench.ops import segment_kernels
 from workbench.ops.indexing import ROW_GATHERS, sum_rows_into
 from workbench.ops.rules import ARRAYS, TENSORS
-from workbench.ops.shape import _identity_op, concat, reshape
+from workbench.ops.shape import IDENTITY_OP, concat, reshape
 from workbench.sparse import IndexedSlices
 
 __all__ = ["ArrayRules", "TensorRules", "listening", "reverse_walk"]
 
-_ROWS_OR_IDENTITY = ROW_GATHERS | {_identity_op}   # records the inline path leaves to the full one
+_ROWS_OR_IDENTITY = ROW_GATHERS | {IDENTITY_OP}   # records the inline path leaves to the full one
 
 
 @core.quiet   # no NumPy floating-point warnings from the rules (TF's gradients are silent)

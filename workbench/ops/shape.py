@@ -43,6 +43,7 @@ _identity_op = defrule("identity", lambda xp, x, copy=False: x.copy() if copy el
                        rule=lambda e, needs, g, ans, x, copy=False: (g,),
                        jvp=lambda ts, ans, x, copy=False: ts[0], dtypes="any")
 _COPY = {"copy": True}
+IDENTITY_OP = _identity_op   # the reverse walk passes IndexedSlices through it, as TF's Identity gradient
 
 
 @core.dispatchable
