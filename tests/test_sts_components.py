@@ -326,3 +326,20 @@ def test_joint_distribution_samples_and_several_trajectories():
     prior = float(model.parameters[0].prior.log_prob(0.3) + model.parameters[1].prior.log_prob(0.2))
     np.testing.assert_allclose(float(model.joint_distribution(two).log_prob(params)), sum(each) - prior, rtol=1e-12)
     np.testing.assert_allclose(float(model.joint_log_prob(two)(0.3, 0.2)), sum(each) - prior, rtol=1e-12)
+
+
+@pytest.mark.parametrize("constrain,want_lp,want_cov", [
+    # TFP 0.25
+    (True, -104.5031330916839, [[0.9166666667, -1.0833333333], [-1.0833333333, 1.9166666667]]),
+    (False, -77.13924266239235, [[1., 0., 0.], [0., 4., 0.], [0., 0., 0.25]]),
+])
+def test_seasonal_cycles_of_season_lengths_and_joint_effect_prior_match_tfp(constrain, want_lp, want_cov):
+    t = np.arange(30.)
+    y = np.sin(2 * np.pi * t / 7.) + 0.05 * t
+    prior = tfd.MultivariateNormalDiag(loc=np.array([0.1, -0.2, 0.3]), scale_diag=np.array([1., 2., 0.5]))
+    component = sts.Seasonal(num_seasons=3, num_steps_per_season=np.array([[2, 3, 2], [3, 2, 2]]),
+                             initial_effect_prior=prior, constrain_mean_effect_to_zero=constrain,
+                             observed_time_series=y, name="s")
+    model = sts.Sum([component], observed_time_series=y)
+    np.testing.assert_allclose(float(model.joint_log_prob(y)(np.float64(0.2), np.float64(0.15))), want_lp, rtol=1e-10)
+    np.testing.assert_allclose(component.initial_state_prior.covariance().numpy(), want_cov, atol=1e-9)
