@@ -343,3 +343,16 @@ def test_seasonal_cycles_of_season_lengths_and_joint_effect_prior_match_tfp(cons
     model = sts.Sum([component], observed_time_series=y)
     np.testing.assert_allclose(float(model.joint_log_prob(y)(np.float64(0.2), np.float64(0.15))), want_lp, rtol=1e-10)
     np.testing.assert_allclose(component.initial_state_prior.covariance().numpy(), want_cov, atol=1e-9)
+
+
+def test_observed_series_forms_and_bad_series():
+    y = _series()
+    x, mask = sts.util.canonicalize_observed_time_series_with_mask(y)
+    assert x.shape == (30, 1) and x.dtype == wb.float64 and mask is None
+    x, _ = sts.util.canonicalize_observed_time_series_with_mask(np.arange(5))
+    assert x.shape == (5, 1) and x.dtype == wb.float32
+    assert sts.util.canonicalize_observed_time_series_with_mask(y[:, None])[0].shape == (30, 1)
+    with pytest.raises(TypeError, match="observed_time_series"):
+        sts.LocalLevel(observed_time_series=["a", "b"])
+    with pytest.raises(ValueError, match="is_missing"):
+        sts.util.canonicalize_observed_time_series_with_mask(sts.MaskedTimeSeries(y, np.zeros(4, bool)))

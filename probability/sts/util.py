@@ -34,9 +34,13 @@ def canonicalize_observed_time_series_with_mask(maybe_masked_observed_time_serie
         s, is_missing = s.time_series, s.is_missing
     elif hasattr(s, "index") and hasattr(s, "to_numpy"):           # pandas Series / DataFrame
         s = np.squeeze(np.transpose(s.to_numpy()))
-    x = s if isinstance(s, wb.Tensor) else wb.constant(np.asarray(s) if not isinstance(s, float) else s)
-    if x.dtype not in (wb.float32, wb.float64):
-        x = wb.cast(x, wb.float32)
+    if not isinstance(s, wb.Tensor):
+        arr = np.asarray(s)
+        if arr.dtype.kind not in "biuf":
+            raise TypeError(f"observed_time_series must be a numeric series, got {type(s).__name__} of dtype "
+                            f"{arr.dtype}")
+        s = wb.constant(arr if arr.dtype.kind == "f" else arr.astype(np.float32))
+    x = s if s.dtype in (wb.float32, wb.float64) else wb.cast(s, wb.float32)
     if x.ndim == 0:
         raise ValueError(f"observed_time_series must have a time dimension, got a scalar {s!r}")
     if x.ndim == 1 or x.shape[-1] != 1:
