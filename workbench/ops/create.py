@@ -94,7 +94,7 @@ def _linspace_tf(s, e, num, axis):
     """TF's linspace from ops (differentiable in start and stop): start, start + i * delta for
     0 < i < num - 1, stop, with delta = (stop - start) / max(num - 1, 1)."""
     from .shape import concat, expand_dims   # circular import with shape
-    from .elementwise import add, divide, multiply, subtract
+    from .elementwise import add, divide, multiply, subtract   # circular import with elementwise
     es, ee = expand_dims(s, axis), expand_dims(e, axis)
     if num <= 1:
         return es if num == 1 else es[(slice(None),) * axis + (slice(0, 0),)]

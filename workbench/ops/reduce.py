@@ -15,7 +15,7 @@ from ..core import Tensor, apply, convert_to_tensor
 from ..dtypes import np_dtype
 from ._define import KINDS, defop, dtype_error
 from .rules import TENSORS
-from .shape import _lead, broadcast_to, norm_axis, reshape, transpose
+from .shape import _lead, broadcast_to, expand_dims, norm_axis, reshape, transpose
 
 
 def _axes(axis, ndim, opname, what="axis"):
@@ -336,7 +336,7 @@ def _abs_squared(x):
 
 def norm(tensor, ord="euclidean", axis=None, keepdims=None, name=None):
     """Vector p-norms, and the Frobenius, 1 and inf norms of matrices (``axis`` a pair)."""
-    from .elementwise import abs as _abs, pow as _pow, sqrt, square  # circular import with elementwise
+    from .elementwise import abs as _abs, pow as _pow, sqrt  # circular import with elementwise
     x = convert_to_tensor(tensor)
     keep = argcheck.flag(keepdims, "keepdims", "norm")
     if isinstance(axis, (list, tuple)) and len(axis) == 2:
@@ -349,7 +349,6 @@ def norm(tensor, ord="euclidean", axis=None, keepdims=None, name=None):
             return reduce_max(reduce_sum(_abs(x), axis=a1, keepdims=True), axis=(a0, a1), keepdims=keep)
         if ord in (2, 2.0):   # TF: the largest singular value, the pair of axes moved last
             from .decompositions import svd   # circular import with decompositions
-            from .shape import expand_dims, transpose
             if a0 == a1:
                 raise ValueError(f"norm: axis {axis} names one dimension twice")
             rest = [i for i in range(x.ndim) if i not in (a0, a1)]
