@@ -248,7 +248,8 @@ def read_fixed_length_records(path, record_bytes, header_bytes=0, footer_bytes=0
 
     with gfile.GFile(path, "rb") as f:
         if kind is None:     # the size is known: check it, then read from the record wanted
-            size = f.seek(0, 2)
+            f.seek(0, 2)
+            size = f.tell()
             body = size - header_bytes - footer_bytes
             if body < 0:
                 raise InvalidArgumentError(f"input file \"{path}\" has {size} bytes, fewer than its "
