@@ -383,3 +383,21 @@ def test_type_spec_from_value():
     assert repr(spec) == "RaggedTensorSpec(TensorShape([2, None]), wb.string, 1, wb.int64)"
     with pytest.raises(TypeError, match="could not build a TypeSpec"):
         wb.type_spec_from_value(wb.TensorSpec([1]))
+
+
+def test_a_tensor_shape_converts_as_tfs():
+    # TF 2.21: int32 sizes (int64 when a size needs it or when asked), even for the empty shape;
+    # a partially known shape and a float dtype are refused with these words
+    assert wb.convert_to_tensor(wb.TensorShape([])).dtype == wb.int32
+    assert wb.convert_to_tensor(wb.TensorShape([])).shape == (0,)
+    t = wb.convert_to_tensor(wb.TensorShape([2, 3]))
+    assert t.dtype == wb.int32 and t.numpy().tolist() == [2, 3]
+    assert wb.convert_to_tensor(wb.TensorShape([2 ** 40])).dtype == wb.int64
+    assert wb.convert_to_tensor(wb.TensorShape([2, 3]), dtype=wb.int64).dtype == wb.int64
+    assert wb.concat([[4], wb.TensorShape([2, 3])], 0).numpy().tolist() == [4, 2, 3]
+    with pytest.raises(ValueError, match=r"^Cannot convert a partially known TensorShape \(None, 3\) to a Tensor\.$"):
+        wb.convert_to_tensor(wb.TensorShape([None, 3]))
+    with pytest.raises(TypeError) as e:
+        wb.convert_to_tensor(wb.TensorShape([2, 3]), dtype=wb.float32)
+    assert str(e.value) == ("Cannot convert TensorShape (2, 3) to dtype <dtype: 'float32'>. Allowed dtypes are "
+                            "tf.int32 and tf.int64.")

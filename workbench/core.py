@@ -726,6 +726,8 @@ def to_array(value, dtype=None, device=None):
         if dtype is not None:
             arr = arr.astype(dtype, copy=False)
         return backend.move(arr, dev)
+    if type(value) is TensorShape:
+        return to_array(_shape_array(value, dtype), None, device)
     if isinstance(value, (list, tuple)) and any(isinstance(v, Tensor) for v in _flat(value)):
         arr = _asarray([np.asarray(v) for v in value], value) if value else np.asarray(value)
         return to_array(arr, dtype, device)
@@ -902,6 +904,27 @@ def convert_to_tensor(value, dtype=None, dtype_hint=None, name=None) -> Tensor:
         except TypeError:
             pass
     return _wrap(to_array(value, dtype))
+
+
+def _shape_array(shape, dtype):
+    """TF's conversion of a TensorShape: its sizes as int32 (int64 when a size needs it, or when
+    asked); a shape with an unknown size or rank does not convert."""
+    if shape.rank is None or None in shape.as_list():
+        raise ValueError(f"Cannot convert a partially known TensorShape {_dims_text(shape)} to a Tensor.")
+    dims = shape.as_list()
+    want = np.dtype(np.int64 if any(d >= 2**31 for d in dims) else np.int32) if dtype is None else np.dtype(dtype)
+    if want not in (np.dtype(np.int32), np.dtype(np.int64)):
+        raise TypeError(f"Cannot convert TensorShape {_dims_text(shape)} to dtype {as_dtype(want)!s}. "
+                        "Allowed dtypes are tf.int32 and tf.int64.")
+    return np.array(dims, dtype=want)
+
+
+def _dims_text(shape):
+    """A shape as TF writes it in these messages: ``(None, 3)``, ``(2,)``, ``<unknown>``."""
+    if shape.rank is None:
+        return "<unknown>"
+    dims = shape.as_list()
+    return "(" + ", ".join(str(d) for d in dims) + ("," if len(dims) == 1 else "") + ")"
 
 
 def _holds_tensor(value) -> bool:
