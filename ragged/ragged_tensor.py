@@ -34,6 +34,8 @@ class RaggedTensor(core.CompositeTensor):
     Build one with :func:`ragged.constant` or the ``from_*`` class methods.
     """
 
+    _is_tensor_like = True   # wb.is_tensor is True for it, as TF's
+
     __slots__ = ("_values", "_partition", "__weakref__")
     __array_priority__ = 110
     __hash__ = None

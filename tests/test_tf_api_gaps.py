@@ -158,3 +158,14 @@ def test_fingerprint_errors_as_tf(tmp_path):
         wb.saved_model.experimental.Fingerprint().singleprint()
     with pytest.raises(TypeError, match="export_dir must be a path"):
         wb.saved_model.experimental.read_fingerprint(3)
+
+
+def test_is_tensor_as_tf():
+    # TF 2.21: tensors, variables and the tensor-like composites; not arrays, Python values or datasets
+    import ragged
+    yes = [wb.constant(1), wb.Variable(1.0), ragged.constant([[1], [2, 3]]), wb.sparse.from_dense([[1, 0]]),
+           wb.IndexedSlices(wb.constant([1.0]), wb.constant([0]))]
+    no = [np.ones(2), 3, [1], wb.TensorShape([1]), wb.data.Dataset.range(2),
+          wb.experimental.StructuredTensor.from_pyval({"a": 1})]
+    assert [wb.is_tensor(v) for v in yes] == [True] * len(yes)
+    assert [wb.is_tensor(v) for v in no] == [False] * len(no)

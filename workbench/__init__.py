@@ -47,7 +47,9 @@ from .ops.tf_extra import (  # noqa: F401,E402  (TF's top-level helpers, initial
     histogram_fixed_width, histogram_fixed_width_bins, ones_initializer, random_normal_initializer,
     random_uniform_initializer, scalar_mul, zeros_initializer,
 )
-from .ops.tf_extra import complex, get_logger, inside_function, reverse_sequence, shape_n  # noqa: F401,E402,A004
+from .ops.tf_extra import (  # noqa: F401,E402,A004
+    complex, get_logger, inside_function, is_tensor, reverse_sequence, shape_n,
+)
 from .debugging import (  # noqa: F401,E402  (TF 2's top-level tf.assert_* names)
     assert_equal, assert_greater, assert_greater_equal, assert_less, assert_less_equal, assert_none_equal,
 )

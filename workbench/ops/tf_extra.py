@@ -437,6 +437,13 @@ def ensure_shape(x, shape, name=None):
     return apply(_ensure_op, (t,), {"shape": tuple(want.as_list())})
 
 
+def is_tensor(x):
+    """TF's ``tf.is_tensor``: True for a Tensor or Variable and for the tensor-like composites
+    (RaggedTensor, SparseTensor, IndexedSlices); False for NumPy arrays, Python values, datasets,
+    ExtensionType values and StructuredTensors (as in TF 2.21)."""
+    return isinstance(x, Tensor) or bool(getattr(type(x), "_is_tensor_like", False))
+
+
 def get_static_value(tensor, partial=False):
     """``tensor``'s value as a NumPy array when it is a constant (an eager tensor); None for a
     variable, whose value can change."""

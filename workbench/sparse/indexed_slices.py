@@ -25,6 +25,8 @@ class IndexedSlices(core.CompositeTensor):
            [1., 2.]], dtype=float32)
     """
 
+    _is_tensor_like = True   # wb.is_tensor is True for it, as TF's
+
     __slots__ = ("_values", "_indices", "_dense_shape")
     __wb_dispatch__ = False  # every op takes it as its dense value (convert_to_tensor)
 

@@ -35,6 +35,8 @@ class SparseTensor(core.CompositeTensor):
     array([0., 0., 2., 0.], dtype=float32)
     """
 
+    _is_tensor_like = True   # wb.is_tensor is True for it, as TF's
+
     __slots__ = ("_indices", "_values", "_dense_shape", "_shape", "_static")
 
     def __init__(self, indices, values, dense_shape):
