@@ -114,6 +114,33 @@ def test_search_values_reach_the_command_line_as_python_values():
 
 
 # -- sweeps on one local Ray instance ------------------------------------------------------------
+def test_a_trial_that_finished_before_asha_s_stop_reached_it_counts_as_finished(capsys):
+    """Tune reads a trial's results behind its script: a stop decided at an early step can arrive
+    after the script has logged its last point and ended its run FINISHED. Only runs that ended
+    otherwise are tagged as stopped early."""
+    from types import SimpleNamespace
+
+    class Client:
+        tags = {}
+
+        def get_run(self, run_id):
+            return SimpleNamespace(info=SimpleNamespace(status={"a": "FINISHED", "b": "KILLED"}[run_id]))
+
+        def set_tag(self, run_id, key, value):
+            self.tags[run_id, key] = value
+
+    records = {i: sweep_ray._Trial(i, {"x": float(i)}, "", run_id=run, stopped=f"ASHA at step {i}",
+                                   stop={"loss": float(i), "step": 2 * i})
+               for i, run in ((1, "a"), (2, "b"))}
+    sweep = sweep_ray._Sweep(2, records, "", {}, "loss", "min", None, Client())
+    sweep_ray._settle_stopped(sweep)
+    assert (records[1].stopped, records[1].returncode) == ("", 0)
+    assert records[2].stopped == "ASHA at step 2" and records[2].returncode is None
+    assert Client.tags == {("b", sweep_ray.STOPPED_TAG): "by ASHA at step 4: loss=2.0 was below the rung's "
+                                                          "cutoff (min is best)"}
+    assert "trial 1/2 had finished before ASHA's stop reached it: counted as finished" in capsys.readouterr().out
+
+
 @pytest.fixture(scope="module")
 def ray_address():
     if not all(HAVE.values()):

@@ -102,6 +102,7 @@ class _Trial:
     returncode: int | None = None
     run_id: str | None = None
     stopped: str = ""      # why a scheduler stopped it early (the Ray backend's ASHA)
+    stop: dict | None = None   # the result ASHA stopped it at
 
 
 def _format_params(params):

@@ -394,15 +394,8 @@ class _Sweep:
             print(f"{label} FAILED in {record.seconds:.1f} s: {_format_params(record.params)}{where}\n  {error}",
                   flush=True)
         elif stop is not None:
-            value = stop.get(self.metric)
-            record.stopped = f"ASHA at step {stop.get('step')} ({self.metric}={value:.6g})"
-            if record.run_id:
-                try:
-                    self.client.set_tag(record.run_id, STOPPED_TAG,
-                                        f"by ASHA at step {stop.get('step')}: {self.metric}={value!r} was below "
-                                        f"the rung's cutoff ({self.mode} is best)")
-                except Exception as exc:   # the sweep goes on; the table on its run says it too
-                    print(f"  could not tag run {record.run_id} as stopped early: {exc}", file=sys.stderr)
+            record.stopped = f"ASHA at step {stop.get('step')} ({self.metric}={stop.get(self.metric):.6g})"
+            record.stop = stop   # its run is tagged once it has ended (_settle_stopped)
             print(f"{label} stopped early by {record.stopped} in {record.seconds:.1f} s: "
                   f"{_format_params(record.params)}{where}", flush=True)
         elif "exit_status" in result:
@@ -537,6 +530,7 @@ def sweep_on_ray(args, target):
                 tuner.fit()
             finally:
                 _wait_for_runs(sweep)
+                _settle_stopped(sweep)
                 ordered = [sweep.records[i] for i in sorted(sweep.records)]
                 _log_trials(parent, ordered)
                 best = _best(sweep, ordered)
@@ -584,3 +578,26 @@ def _wait_for_runs(sweep, timeout=30.0):
             return
         if pending:
             time.sleep(0.5)
+
+
+def _settle_stopped(sweep):
+    """Tag the runs of the trials ASHA stopped, once they have ended. A trial whose script logged its
+    last point and ended before the stop reached it (Tune reads results behind the script) ended
+    its run as FINISHED: it counts as finished, untagged."""
+    for record in sweep.records.values():
+        stop = record.stop
+        if stop is None or not record.run_id or record.run_id.startswith("offline-"):
+            continue
+        try:
+            status = sweep.client.get_run(record.run_id).info.status
+            if status == "FINISHED":
+                record.stopped, record.returncode = "", 0
+                print(f"trial {record.index}/{sweep.total} had finished before ASHA's stop reached it: "
+                      f"counted as finished", flush=True)
+                continue
+            value = stop.get(sweep.metric)
+            sweep.client.set_tag(record.run_id, STOPPED_TAG,
+                                 f"by ASHA at step {stop.get('step')}: {sweep.metric}={value!r} was below "
+                                 f"the rung's cutoff ({sweep.mode} is best)")
+        except Exception as exc:   # the sweep goes on; the table on its run says it too
+            print(f"  could not tag run {record.run_id} as stopped early: {exc}", file=sys.stderr)
