@@ -767,21 +767,21 @@ class constant_initializer(_Initializer):
 
 
 class _RandomInitializer(_Initializer):
+    # TF's: without a seed each call is a new draw of the global-seed stream (tf.random.*);
+    # with a seed every call is the same stateless draw under the seed ``[seed, 0]``.
     def __init__(self, seed):
         self.seed = seed
-        self._calls = 0
 
-    def _generator(self):
+    def _draw(self, kind, shape, a, b, dtype):
         from .. import random as wb_random   # wb.random imports the ops: import late
         if self.seed is None:
-            return wb_random.get_global_generator()
-        self._calls += 1
-        return wb_random.Generator.from_seed(int(self.seed) * 1000003 + self._calls)
+            return getattr(wb_random, kind)(shape, a, b, dtype=dtype)
+        return getattr(wb_random, "stateless_" + kind)(shape, [int(self.seed), 0], a, b, dtype=dtype)
 
 
 class random_uniform_initializer(_RandomInitializer):
-    """Makes tensors of uniform samples in ``[minval, maxval)``; a ``seed`` makes the sequence of
-    tensors repeatable."""
+    """Makes tensors of uniform samples in ``[minval, maxval)``; with a ``seed`` every call
+    gives the same tensor (TF's)."""
 
     def __init__(self, minval=-0.05, maxval=0.05, seed=None):
         super().__init__(seed)
@@ -789,15 +789,15 @@ class random_uniform_initializer(_RandomInitializer):
 
     def __call__(self, shape, dtype=_dtypes.float32, **kwargs):
         d = self._dtype(dtype, "fiu", "a floating or integer")
-        return self._generator().uniform(self._shape(shape), self.minval, self.maxval, dtype=d)
+        return self._draw("uniform", self._shape(shape), self.minval, self.maxval, d)
 
     def get_config(self):
         return {"minval": self.minval, "maxval": self.maxval, "seed": self.seed}
 
 
 class random_normal_initializer(_RandomInitializer):
-    """Makes tensors of normal samples with ``mean`` and ``stddev``; a ``seed`` makes the
-    sequence of tensors repeatable."""
+    """Makes tensors of normal samples with ``mean`` and ``stddev``; with a ``seed`` every call
+    gives the same tensor (TF's)."""
 
     def __init__(self, mean=0.0, stddev=0.05, seed=None):
         super().__init__(seed)
@@ -805,7 +805,7 @@ class random_normal_initializer(_RandomInitializer):
 
     def __call__(self, shape, dtype=_dtypes.float32, **kwargs):
         d = self._dtype(dtype, "f", "a floating")
-        return self._generator().normal(self._shape(shape), self.mean, self.stddev, dtype=d)
+        return self._draw("normal", self._shape(shape), self.mean, self.stddev, d)
 
     def get_config(self):
         return {"mean": self.mean, "stddev": self.stddev, "seed": self.seed}

@@ -1,0 +1,33 @@
+"""TF API docstring examples whose values or behaviour differed here, pinned with TF 2.21's
+outputs."""
+import numpy as np
+
+import workbench as wb
+
+
+def test_seeded_initializers_repeat_tf_stateless_draw():
+    # TF: a seeded initializer is stateless under [seed, 0], the same tensor on every call
+    u = wb.random_uniform_initializer(-1.0, 1.0, seed=3)
+    want = [-0.6081743, 0.8786905, 0.0645504, 0.68208265]
+    np.testing.assert_allclose(u([4]).numpy(), want, rtol=1e-6)
+    np.testing.assert_allclose(u([4]).numpy(), want, rtol=1e-6)
+    np.testing.assert_allclose(wb.random_normal_initializer(1.0, 2.0, seed=1)([3], wb.float64).numpy(),
+                               [-4.064173331, 2.72784474, -4.41165761], rtol=1e-8)
+    np.testing.assert_allclose(wb.random_normal_initializer(1.0, 2.0, seed=0)([3]).numpy(),
+                               [-2.394068, 0.037246585, -0.32447386], rtol=1e-6)
+    assert wb.random_uniform_initializer(0, 10, seed=1)([5], wb.int32).numpy().tolist() == [9, 4, 0, 6, 1]
+
+
+def test_unseeded_initializers_follow_global_seed_stream():
+    # TF: without a seed the initializer is tf.random.uniform/normal (op seeds from the global seed)
+    wb.random.set_seed(7)
+    np.testing.assert_allclose(wb.random_uniform_initializer(-1.0, 1.0)([3]).numpy(),
+                               [0.66890764, -0.5332668, 0.7593038], rtol=1e-6)
+    np.testing.assert_allclose(wb.random_normal_initializer()([3]).numpy(),
+                               [-0.11366656, -0.08296052, -0.01316784], rtol=1e-5)
+    assert wb.random_uniform_initializer(0, 10)([5], wb.int64).numpy().tolist() == [2, 3, 9, 4, 6]
+    # the docstring of tf.random_normal_initializer, after tf.random.set_seed(5)
+    wb.random.set_seed(5)
+    init = wb.random_normal_initializer(mean=1., stddev=2.)
+    np.testing.assert_allclose(init(shape=[3], dtype=wb.float32).numpy(),
+                               [0.63938665, -0.90057254, 0.920719], rtol=1e-6)
