@@ -1,6 +1,7 @@
 """TF API docstring examples whose values or behaviour differed here, pinned with TF 2.21's
 outputs."""
 import numpy as np
+import pytest
 
 import workbench as wb
 
@@ -31,3 +32,42 @@ def test_unseeded_initializers_follow_global_seed_stream():
     init = wb.random_normal_initializer(mean=1., stddev=2.)
     np.testing.assert_allclose(init(shape=[3], dtype=wb.float32).numpy(),
                                [0.63938665, -0.90057254, 0.920719], rtol=1e-6)
+
+
+def test_eager_numpy_function_is_tf_eager_path(capsys):
+    # TF 2.21 eager: func(*[np.array(x) for x in inp]); results flattened, convert_to_tensor'd,
+    # Tout unchecked; one result comes back alone
+    @wb.numpy_function(Tout=wb.float32)
+    def my_numpy_func(x):
+        print(f"x={x!r}")
+        return np.sinh(x)
+
+    out = my_numpy_func(1.0)
+    assert capsys.readouterr().out == "x=array(1.)\n"
+    assert out.dtype == wb.float64 and repr(out.numpy()) == "np.float64(1.1752011936438014)"
+    v = wb.Variable(2.0)
+    assert wb.numpy_function(lambda a: a.astype(np.float64), [v], Tout=wb.float32).dtype == wb.float64
+    assert wb.numpy_function(lambda a: a, [1.0], Tout=[wb.float64]).dtype == wb.float64
+    parts = wb.numpy_function(lambda a: (a, [1, 2]), [1.0], Tout=[wb.float64, wb.int32])
+    assert [(p.dtype, p.numpy().tolist()) for p in parts] == [(wb.float64, 1.0), (wb.int32, 1), (wb.int32, 2)]
+    assert wb.numpy_function(lambda a: None, [1.0], Tout=[]) is None
+    assert wb.numpy_function(lambda a: 3.0, [[1, 2]], Tout=wb.float64).dtype == wb.float32
+    assert wb.numpy_function(lambda a: {"x": a}, [1], Tout=wb.float64).dtype == wb.int64
+    assert wb.numpy_function(lambda a: a, ["ab"], Tout=wb.string).numpy() == b"ab"
+
+    # a decorated numpy function called inside a graph's numpy function runs eagerly (TF's)
+    @wb.function(input_signature=[wb.TensorSpec(None, wb.float32)])
+    def tf_function(x):
+        return wb.numpy_function(my_numpy_func, [x], wb.float32)
+
+    assert float(tf_function(wb.constant(1.))) == np.float32(np.sinh(1.0))
+    assert capsys.readouterr().out == "x=array(1., dtype=float32)\n"
+
+
+def test_numpy_function_argument_errors_as_tf():
+    with pytest.raises(TypeError, match="missing argument `inp`"):
+        wb.numpy_function(np.sinh, Tout=wb.float32)
+    with pytest.raises(TypeError, match="don't set `inp`"):
+        wb.numpy_function(Tout=wb.float32, inp=[1.0])
+    with pytest.raises(TypeError, match="'Tout'"):
+        wb.numpy_function(np.sinh, [1.0])

@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import sys
+import threading
 
 import numpy as np
 
@@ -367,7 +368,7 @@ def _prints_shown():
 
 
 def _run_py(func, inputs, dtypes, single):
-    with _prints_shown():
+    with _prints_shown(), _python_body():
         value = func(*inputs)
     return _results(value, dtypes, single, "py_function", func)
 
@@ -464,9 +465,36 @@ def _numpy_value(t, graph):
 @core.effect
 def _numpy_call(func, inputs, dtypes, single, graph=False):
     arrays = [_numpy_value(t, graph) for t in inputs]
-    with _prints_shown():
+    with _prints_shown(), _python_body():
         value = func(*arrays)
     return _results(value, dtypes, single, "numpy_function", func)
+
+
+_bodies = threading.local()   # .depth: py/numpy function bodies running on this thread
+
+
+@contextlib.contextmanager
+def _python_body():
+    """TF runs the body of a py/numpy function eagerly, also inside a graph: a
+    ``numpy_function`` called there takes the eager path."""
+    _bodies.depth = getattr(_bodies, "depth", 0) + 1
+    try:
+        yield
+    finally:
+        _bodies.depth -= 1
+
+
+def _numpy_eager(func, inp):
+    """TF's eager ``tf.numpy_function``: ``func`` gets ``np.array`` of each input (a Python
+    float is a float64 array); its result is flattened and each value converted as
+    ``convert_to_tensor`` does, whatever ``Tout`` says; one value comes back alone."""
+    if not isinstance(inp, (list, tuple)):
+        inp = [inp]
+    arrays = [_numpy_value(x, False) if isinstance(x, Tensor) else np.array(x) for x in inp]
+    with _prints_shown(), _python_body():
+        value = func(*arrays)
+    out = [None if v is None else convert_to_tensor(v) for v in nest.flatten(value)]
+    return out[0] if len(out) == 1 else out
 
 
 def numpy_function(func=None, inp=None, Tout=None, stateful=True, name=None):
@@ -476,15 +504,27 @@ def numpy_function(func=None, inp=None, Tout=None, stateful=True, name=None):
     values) of the dtypes ``Tout`` (see :func:`py_function`); an array of another dtype is an
     ``InvalidArgumentError``, as in TF, while a Python number or list converts to its
     ``Tout``. Inside a ``wb.function`` every call of the compiled function calls ``func``
-    again, ``stateful`` or not (a replay never skips it).
+    again, ``stateful`` or not (a replay never skips it). Called eagerly it does what TF's
+    eager path does: ``func`` gets ``np.array(x)`` of each input and its results become
+    tensors of their own dtypes, ``Tout`` unchecked.
 
     >>> wb.numpy_function(np.sort, [wb.constant([3, 1, 2])], Tout=wb.int32).numpy()
     array([1, 2, 3], dtype=int32)
     """
+    if Tout is None:
+        raise TypeError("numpy_function: missing required argument 'Tout' (as a decorator, set it "
+                        "by name: @numpy_function(Tout=...))")
     if func is None:   # @wb.numpy_function(Tout=...)
+        if inp is not None:
+            raise TypeError("numpy_function: don't set `inp` when using it as a decorator (func=None)")
         return _decorator(numpy_function, "numpy_function", Tout, stateful=stateful)
     if not callable(func):
         raise TypeError(f"numpy_function: func must be callable, got {type(func).__name__}")
-    inputs = _inputs(inp, "numpy_function")
+    if inp is None:
+        raise TypeError("numpy_function: missing argument `inp`, the list of arguments to func "
+                        "(only as a decorator, func=None, does it go without)")
     dtypes, single = _tout(Tout, "numpy_function")
+    if not core.graph_building() or getattr(_bodies, "depth", 0):
+        return _numpy_eager(func, inp)
+    inputs = _inputs(inp, "numpy_function")
     return _numpy_call(func, inputs, dtypes, single, core.graph_building())
