@@ -46,6 +46,7 @@ from .. import core, errors, nest
 from ..config import _EAGER, functions_run_eagerly, run_functions_eagerly  # noqa: F401 (re-exported)
 from .graphdef import FuncGraph, record
 from .program import Program
+from . import staged  # noqa: F401 (installs the tracing of wb.cond and wb.while_loop)
 from ..ops.shape import identity
 from ..tensor_shape import TensorShape, TensorSpec, _dtype_name
 from .signature import (Placeholder, covers, describe, output_shapes, placeholder, plain, relax,

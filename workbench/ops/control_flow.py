@@ -6,6 +6,10 @@ of them: gradients (any order, both modes) flow through control flow with no
 rules of its own. What this module adds is TF's argument handling and clear
 errors when a branch or loop body returns the wrong structure, dtype or shape.
 
+Inside a ``wb.function`` trace, the compiler stages a ``cond`` on a computed predicate and
+every ``while_loop`` as one step that chooses on each replay (``STAGING``; see
+``workbench.compiler.staged``).
+
 Structures follow ``tf.nest`` (lists, tuples, namedtuples, dicts). As in TF's
 eager loops, a list and a tuple count as the same structure, so a body may
 return a tuple for list ``loop_vars``.
@@ -20,6 +24,18 @@ from ..core import Tensor, Variable, convert_to_tensor
 from ..dtypes import DType, np_dtype
 from .indexing import take_rows
 from .shape import concat, identity, stack, stop_gradient, unstack
+
+
+class _Staging:
+    """Where ``wb.function``'s compiler installs the tracing of ``cond`` and ``while_loop``
+    (the core cannot import it): each takes the current tracer first and returns
+    NotImplemented where the eager run is the program's."""
+
+    cond = None
+    while_loop = None
+
+
+STAGING = _Staging()
 
 # ---------------------------------------------------------------------------
 # structure helpers
@@ -145,6 +161,14 @@ def _truth(value, what):
     return bool(value._data)
 
 
+def _truth_checked(value, what):
+    """``value`` (a tensor) checked as ``_truth`` checks it, without reading it."""
+    if value.dtype != np.bool_:
+        raise TypeError(f"{what} must be a scalar bool tensor, got dtype {value.dtype}")
+    if value.ndim != 0:
+        raise ValueError(f"{what} must be a scalar bool tensor, got shape {value.shape}")
+
+
 def _require_callable(fn, what):
     if not callable(fn):
         raise TypeError(f"{what} must be callable, got {type(fn).__name__}")
@@ -173,6 +197,12 @@ def cond(pred, true_fn=None, false_fn=None, name=None):
     """
     _require_callable(true_fn, "cond: true_fn")
     _require_callable(false_fn, "cond: false_fn")
+    tracer = core._state.tracer
+    if tracer is not None and STAGING.cond is not None and isinstance(pred, Tensor):
+        _truth_checked(pred, "cond: pred")
+        out = STAGING.cond(tracer, pred, true_fn, false_fn)
+        if out is not NotImplemented:
+            return out
     return true_fn() if _truth(pred, "cond: pred") else false_fn()
 
 
@@ -273,6 +303,18 @@ def while_loop(cond, body, loop_vars, shape_invariants=None, parallel_iterations
         maximum_iterations = int(maximum_iterations)
         if maximum_iterations < 0:
             raise ValueError(f"while_loop: maximum_iterations must be >= 0, got {maximum_iterations}")
+    tracer = core._state.tracer
+    if tracer is not None and STAGING.while_loop is not None:
+        def conform(out):
+            if len(flat) == 1 and not isinstance(out, (list, tuple, dict)) and not isinstance(structure, dict):
+                out = [out]
+            return _conform(out, structure, [t.dtype for t in flat], paths, "while_loop: body", shapes,
+                            shape_hint="; pass shape_invariants (None for a dimension that may "
+                                       "change) to allow other shapes")
+        staged = STAGING.while_loop(tracer, cond, body, structure, flat, conform, maximum_iterations)
+        if staged is not NotImplemented:
+            flat = _block(staged, back_prop)
+            return flat[0] if single else nest.pack_sequence_as(structure, flat)
     current = nest.pack_sequence_as(structure, flat)
     step = 0
     while maximum_iterations is None or step < maximum_iterations:

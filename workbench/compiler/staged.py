@@ -1,0 +1,260 @@
+"""``wb.cond`` and ``wb.while_loop`` inside a ``wb.function`` trace: one step that chooses.
+
+The tracer records the ops one eager run takes, so a branch or a loop count read from a
+tensor would be fixed by the trace. Here, while a trace runs, ``cond`` records both
+branches (as TF traces both) and ``while_loop`` records ``cond`` and ``body`` once each, as
+lists of steps; the program gets one step that evaluates the predicate on each replay and
+runs the chosen steps (or the body's steps while the predicate holds). The trace still
+returns the eager values: the taken branch, the first iteration, run for real; the other
+branch (or the body of a loop that does not start) is traced "dry": its stateful calls run,
+and the variables they were given get their values back afterwards; its ``wb.print`` calls
+print only on replays.
+
+A trace that records a tape (a ``GradientTape`` or ``ForwardAccumulator`` active inside the
+function) through such control flow runs eagerly instead (the tape's reverse walk over a
+program's records is straight-line).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+
+from .. import backend, core, nest
+from ..core import Tensor, Variable
+from ..ops import control_flow
+from .trace import Tracer, tensor_leaves
+
+__all__ = ["install"]
+
+
+def _watched():
+    return any(getattr(t, "recording", True) for t in core.tapes()) or bool(core._state.accumulators)
+
+
+def _fresh(data):
+    """A new traced value holding ``data`` (a view: the tracer keys values by their array)."""
+    t = Tensor.__new__(Tensor)
+    t._data = data.view() if hasattr(data, "view") else data
+    t._tid = 0
+    return t
+
+
+def _is_print(fn):
+    return getattr(fn, "__qualname__", "") == "_print_now" and getattr(fn, "__module__", "") == "workbench.eager"
+
+
+class _Recording:
+    """Steps recorded into a list of their own; ``dry``: the code runs only to be traced."""
+
+    def __init__(self, tracer, dry):
+        self.tracer, self.dry = tracer, dry
+        self.steps: list = []
+        self._saved: dict = {}
+
+    def __enter__(self):
+        tr = self.tracer
+        self._outer, self._var_values = tr.steps, dict(tr.var_values)
+        tr.steps = self.steps
+        if self.dry:
+            self._had = "on_effect" in tr.__dict__
+            self._prev = tr.on_effect
+            tr.on_effect = self._dry_effect
+        return self
+
+    def _dry_effect(self, fn, args, kwargs):
+        if _is_print(fn):   # recorded for the replays; not printed by this dry run
+            fn = _FromSecondCall(fn)
+        else:
+            for v in tensor_leaves((args, kwargs)):
+                if isinstance(v, Variable) and id(v) not in self._saved:
+                    xp = backend.xp_of(v._data)
+                    self._saved[id(v)] = (v, v._data, xp.array(v._data, copy=True))
+        return self._prev(fn, args, kwargs)
+
+    def __exit__(self, *exc):
+        tr = self.tracer
+        tr.steps = self._outer
+        tr.var_values = self._var_values   # positions in the outer program only (fusion reads them)
+        if self.dry:
+            if self._had:
+                tr.on_effect = self._prev
+            else:
+                del tr.on_effect
+            for v, buf, value in self._saved.values():
+                if buf.shape == value.shape:
+                    backend.xp_of(buf).copyto(buf, value)
+                v._data = buf if buf.shape == value.shape else value
+                tr._refresh(v)
+        return False
+
+    def calls(self):
+        return [s.compute for s in self.steps]
+
+
+class _FromSecondCall:
+    """``fn`` that does nothing on its first call (the dry trace) and runs on later ones."""
+
+    def __init__(self, fn):
+        functools.update_wrapper(self, fn)
+        self._fn, self._first = fn, True
+
+    def __call__(self, *args, **kwargs):
+        if self._first:
+            self._first = False
+            return None
+        return self._fn(*args, **kwargs)
+
+
+def _outer_reads(recordings, extra):
+    """The holders the recorded steps read that they do not write (None where a step's reads
+    are not known), and every holder they write."""
+    reads, writes, written = {id(t): t for t in extra}, {}, set()
+    for rec in recordings:
+        for step in rec.steps:
+            if step.reads is None:
+                reads = None
+            elif reads is not None:
+                for h in step.reads:
+                    if id(h) not in written:
+                        reads[id(h)] = h
+            for h in step.writes:
+                written.add(id(h))
+                writes[id(h)] = h
+    return (None if reads is None else list(reads.values())), list(writes.values())
+
+
+def _truth(data):
+    return bool(data) if not hasattr(data, "get") else bool(data.get())   # a CuPy scalar: one read
+
+
+def _leaves(value, where):
+    """``value``'s leaves as tensors (None stays None)."""
+    return [None if v is None else control_flow._to_tensor(v, where) for v in nest.flatten(value)]
+
+
+def stage_cond(tracer, pred, true_fn, false_fn):
+    if not isinstance(tracer, Tracer) or not tracer._resolve(pred, "wb.cond"):
+        return NotImplemented   # a predicate fixed for every call: the eager choice is the program's
+    if _watched():
+        tracer._unreplayable(f"a tape records through wb.cond on a computed predicate (at "
+                             f"{core.user_frame()}); the function runs eagerly")
+        return NotImplemented
+    take = _truth(pred._data)
+    with _Recording(tracer, dry=not take) as t_rec:
+        t_out = true_fn()
+        t_flat = _leaves(t_out, "cond: true_fn's result")
+    with _Recording(tracer, dry=take) as f_rec:
+        f_out = false_fn()
+        f_flat = _leaves(f_out, "cond: false_fn's result")
+    if control_flow._signature(t_out) != control_flow._signature(f_out) or len(t_flat) != len(f_flat):
+        raise ValueError("cond: true_fn and false_fn must return the same structure; true_fn returned "
+                         f"{control_flow._describe(t_out)}, false_fn {control_flow._describe(f_out)}")
+    for i, (a, b) in enumerate(zip(t_flat, f_flat)):
+        if (a is None) != (b is None):
+            raise ValueError(f"cond: output {i} is None in one branch only")
+        if a is not None and a.dtype != b.dtype:
+            raise TypeError(f"cond: output {i} has dtype {a.dtype} in true_fn, but dtype {b.dtype} in "
+                            "false_fn; the branches must return the same dtypes")
+    chosen = t_flat if take else f_flat
+    outs = [None if c is None else _fresh(c._data) for c in chosen]
+    pairs_t = [(o, s) for o, s in zip(outs, t_flat) if o is not None]
+    pairs_f = [(o, s) for o, s in zip(outs, f_flat) if o is not None]
+    t_calls, f_calls = t_rec.calls(), f_rec.calls()
+
+    def run(pred=pred):
+        if _truth(pred._data):
+            calls, pairs = t_calls, pairs_t
+        else:
+            calls, pairs = f_calls, pairs_f
+        for c in calls:
+            c()
+        for o, s in pairs:
+            o._data = s._data
+    produced = [o for o in outs if o is not None]
+    reads, writes = _outer_reads([t_rec, f_rec], [pred] + [s for _, s in pairs_t + pairs_f])
+    tracer._add(run, "cond", reads, writes + produced)
+    tracer.events.append(("cond", tuple(r for r in (reads or [pred]) if isinstance(r, Tensor)),
+                          tuple(produced), None))
+    for o in produced:
+        tracer._produced(o)
+    like = t_out if take else f_out
+    return nest.pack_sequence_as(like, outs) if nest.is_nested(like) else outs[0]
+
+
+def stage_while(tracer, cond, body, structure, flat, conform, maximum_iterations):
+    """``flat``: the initial values (tensors); ``conform(out)``: the body's result checked and
+    flattened; returns the final values, flat, or NotImplemented (run eagerly)."""
+    if not isinstance(tracer, Tracer):
+        return NotImplemented
+    if _watched():
+        tracer._unreplayable(f"a tape records through wb.while_loop (at {core.user_frame()}); the "
+                             "function runs eagerly")
+        return NotImplemented
+    for t in flat:
+        tracer._resolve(t, "wb.while_loop")
+    loop = [_fresh(t._data) for t in flat]
+    for v in loop:
+        tracer._produced(v)
+
+    def pack(values):
+        return nest.pack_sequence_as(structure, values)
+    with _Recording(tracer, dry=False) as c_rec:
+        pred = cond(*pack(loop))
+        if not isinstance(pred, (bool, Tensor)) and type(pred).__name__ != "bool_":
+            raise TypeError(f"while_loop: cond must return a bool or a scalar bool tensor, got "
+                            f"{type(pred).__name__}")
+        pred = control_flow._to_tensor(pred, "while_loop: cond's result")
+        control_flow._truth(pred, "while_loop: the value returned by cond")   # checks dtype and rank
+    first = _truth(pred._data) and (maximum_iterations is None or maximum_iterations > 0)
+    with _Recording(tracer, dry=not first) as b_rec:
+        new = conform(body(*pack(loop)))
+    c_calls, b_calls = c_rec.calls(), b_rec.calls()
+    limit = maximum_iterations
+
+    def iterate(n):
+        while limit is None or n < limit:
+            for c in c_calls:
+                c()
+            if not _truth(pred._data):
+                break
+            for c in b_calls:
+                c()
+            values = [t._data for t in new]
+            for v, d in zip(loop, values):
+                v._data = d
+            n += 1
+    outs = [_fresh(t._data) for t in flat]
+    inits = list(flat)
+
+    def run():
+        for v, t in zip(loop, inits):
+            v._data = t._data
+        iterate(0)
+        for o, v in zip(outs, loop):
+            o._data = v._data
+    # the trace's own values: the first iteration ran (or not) while it was traced
+    if first:
+        values = [t._data for t in new]
+        for v, d in zip(loop, values):
+            v._data = d
+        iterate(1)
+    else:
+        for v, t in zip(loop, inits):
+            v._data = t._data
+    for o, v in zip(outs, loop):
+        o._data = v._data.view() if hasattr(v._data, "view") else v._data
+    reads, writes = _outer_reads([c_rec, b_rec], inits + [pred] + new)
+    tracer._add(run, "while_loop", reads, writes + loop + outs)
+    tracer.events.append(("while_loop", tuple(inits), tuple(outs), None))
+    for o in outs:
+        tracer._produced(o)
+    return outs
+
+
+def install():
+    control_flow.STAGING.cond = stage_cond
+    control_flow.STAGING.while_loop = stage_while
+
+
+install()
