@@ -71,3 +71,19 @@ def test_numpy_function_argument_errors_as_tf():
         wb.numpy_function(Tout=wb.float32, inp=[1.0])
     with pytest.raises(TypeError, match="'Tout'"):
         wb.numpy_function(np.sinh, [1.0])
+
+
+def test_python_function_bodies_execute_eagerly():
+    # TF 2.21: tf.executing_eagerly() is True inside a py/numpy function, also in a tf.function
+    assert bool(wb.numpy_function(lambda: wb.executing_eagerly(), [], Tout=wb.bool))
+    f = wb.function(lambda x: wb.numpy_function(lambda a: np.array(wb.executing_eagerly()), [x], Tout=wb.bool))
+    assert bool(f(1.0)) and bool(f(2.0))
+    g = wb.function(lambda x: wb.py_function(lambda a: wb.executing_eagerly(), [x], Tout=wb.bool))
+    assert bool(g(1.0))
+    assert not wb.function(lambda: wb.executing_eagerly())()
+
+
+def test_sync_devices_eager_only():
+    assert wb.test.experimental.sync_devices() is None
+    with pytest.raises(RuntimeError, match="Eager mode"):
+        wb.function(lambda: wb.test.experimental.sync_devices())()

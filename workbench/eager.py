@@ -176,8 +176,8 @@ def executing_eagerly() -> bool:
     """False while a ``wb.function`` is being traced and inside a ``tf.data`` function
     (``Dataset.map``'s, ``filter``'s...: TF traces those), True otherwise (also when
     ``wb.config.run_functions_eagerly(True)`` runs functions as plain Python), as TF's
-    ``tf.executing_eagerly``."""
-    return not core.graph_building()
+    ``tf.executing_eagerly``. The body of a py/numpy function runs eagerly, as in TF."""
+    return not core.graph_building() or getattr(_bodies, "depth", 0) > 0
 
 
 @contextlib.contextmanager

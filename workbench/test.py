@@ -16,6 +16,7 @@ import os
 import random
 import re
 import tempfile
+import types
 import unittest
 
 import numpy as np
@@ -25,11 +26,13 @@ from gradients import GradientTape, UnconnectedGradients
 from . import backend, config
 from . import random as wb_random
 from .core import Tensor, constant
+from .eager import executing_eagerly
 from .errors import InvalidArgumentError, OpError
 from .ops.shape import reshape
 
 __all__ = ["TestCase", "main", "compute_gradient", "gpu_device_name", "is_gpu_available", "is_built_with_cuda",
-           "is_built_with_gpu_support", "is_built_with_rocm", "is_built_with_xla", "is_cpu_target_available"]
+           "is_built_with_gpu_support", "is_built_with_rocm", "is_built_with_xla", "is_cpu_target_available",
+           "experimental"]
 
 DEFAULT_GRAPH_SEED = 87654321   # TF's TestCase seeds every test with this
 
@@ -76,6 +79,21 @@ def is_cpu_target_available(cpu):
     machine = platform.machine().lower()
     aliases = {"x86": ("x86_64", "amd64", "i386", "i686"), "aarch64": ("aarch64", "arm64")}
     return machine in aliases.get(str(cpu).lower(), (str(cpu).lower(),))
+
+
+def sync_devices():
+    """Block until the work queued on every GPU has finished (TF's
+    ``tf.test.experimental.sync_devices``; NumPy work is done when its call returns). Eager
+    code only, as TF's."""
+    if not executing_eagerly():
+        raise RuntimeError("sync_devices() must only be called in Eager mode, outside tf.functions")
+    cp = backend._cupy
+    if cp is not None:
+        for i in range(cp.cuda.runtime.getDeviceCount()):
+            cp.cuda.Device(i).synchronize()
+
+
+experimental = types.SimpleNamespace(sync_devices=sync_devices)   # tf.test.experimental
 
 
 def main(argv=None):
