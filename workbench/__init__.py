@@ -30,6 +30,8 @@ from .ops.linalg import einsum, matmul, matvec, tensordot  # noqa: F401
 from .ops.indexing import *  # noqa: F401,F403
 from .ops.control_flow import *  # noqa: F401,F403
 from .ops.clip import clip_by_global_norm, clip_by_norm  # noqa: F401
+from .ops.partition import dynamic_partition, dynamic_stitch  # noqa: F401
+from .ops.truncate import truncatediv, truncatemod  # noqa: F401
 from .ops.grids import meshgrid, sequence_mask  # noqa: F401
 from .eager import (  # noqa: F401,A004
     control_dependencies, executing_eagerly, group, init_scope, name_scope, numpy_function, print,
@@ -105,7 +107,7 @@ def __getattr__(name):
         return value
     if name in ("strings", "linalg", "nn", "random", "debugging", "signal", "image", "io", "summary",
                 "optimizers", "data", "checkpoint", "tracking", "config", "keras", "onnx", "distribute",
-                "compat", "saved_model", "lookup", "queue", "quantization"):
+                "compat", "saved_model", "lookup", "queue", "quantization", "bitwise"):
         module = _importlib.import_module(f"workbench.{name}")
         globals()[name] = module
         return module

@@ -1,0 +1,212 @@
+"""TF 2.21 ops pinned against TF 2.21's results: dynamic_partition / dynamic_stitch, truncatediv /
+truncatemod, Variable.sparse_read, sort / argsort as graph ops, and dispatch of keyword
+arguments. Gradients of the partition ops are checked against finite differences in
+tests/op_cases/partition.py."""
+
+import warnings
+
+import numpy as np
+import pytest
+
+import workbench as wb
+from workbench.compiler import UnreplayableWarning
+
+IAE = wb.errors.InvalidArgumentError
+D4 = [[1., 2.], [3., 4.], [5., 6.], [7., 8.]]
+
+
+def _lists(ts):
+    return [t.numpy().tolist() for t in ts]
+
+
+@pytest.fixture
+def replay_only():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UnreplayableWarning)
+        yield
+
+
+# -- dynamic_partition / dynamic_stitch ------------------------------------------------------
+
+def test_dynamic_partition_values_as_tf():
+    d = wb.constant(D4)
+    assert _lists(wb.dynamic_partition(d, [0, 1, 0, 2], 3)) == [[[1, 2], [5, 6]], [[3, 4]], [[7, 8]]]
+    parts = wb.dynamic_partition(d, [0, 1, 0, 1], 3)   # an empty partition keeps the inner shape
+    assert _lists(parts) == [[[1, 2], [5, 6]], [[3, 4], [7, 8]], []] and parts[2].shape == (0, 2)
+    assert _lists(wb.dynamic_partition(d, [[0, 1], [0, 1], [1, 1], [0, 0]], 2)) == [[1, 3, 7, 8], [2, 4, 5, 6]]
+    parts = wb.dynamic_partition(10., 1, 2)
+    assert _lists(parts) == [[], [10.0]] and parts[0].dtype == wb.float32
+    assert _lists(wb.dynamic_partition(wb.constant(["a", "b"]), [1, 0], 2)) == [[b"b"], [b"a"]]
+
+
+def test_dynamic_partition_errors_as_tf():
+    d = wb.constant(D4)
+    with pytest.raises(IAE, match=r"^partitions\[1\] = 3 is not in \[0, 3\)"):
+        wb.dynamic_partition(d, [0, 3, 0, 1], 3)
+    with pytest.raises(IAE, match=r"^partitions\[1\] = -1 is not in \[0, 3\)"):
+        wb.dynamic_partition(d, [0, -1, 0, 1], 3)
+    with pytest.raises(IAE, match=r"^partitions\[2,1\] = 5 is not in \[0, 2\)"):
+        wb.dynamic_partition(d, [[0, 1], [0, 1], [1, 5], [0, 0]], 2)
+    with pytest.raises(IAE, match=r"^data.shape must start with partitions.shape, got data.shape = \[4,2\], "
+                                  r"partitions.shape = \[3\]"):
+        wb.dynamic_partition(d, [0, 1, 0], 3)
+    with pytest.raises(IAE, match="^Value for attr 'num_partitions' of 0 must be at least minimum 1"):
+        wb.dynamic_partition(d, [0, 1, 0, 1], 0)
+    with pytest.raises(TypeError, match=r"^Cannot convert \[0.0, 1.0, 0.0, 1.0\] to EagerTensor of dtype int32"):
+        wb.dynamic_partition(d, [0., 1., 0., 1.], 2)
+    with pytest.raises(IAE, match=r"^cannot compute DynamicPartition as input #1\(zero-based\) was expected to be "
+                                  "a int32 tensor but is a int64 tensor"):
+        wb.dynamic_partition(d, wb.constant([0, 1, 0, 1], wb.int64), 2)
+
+
+def test_dynamic_stitch_values_as_tf():
+    out = wb.dynamic_stitch([[0, 2], [1, 3]], [[1., 2.], [3., 4.]])
+    np.testing.assert_array_equal(out.numpy(), np.float32([1, 3, 2, 4]))
+    # TF's docstring example: indices of any rank, each a prefix of its data's shape
+    out = wb.dynamic_stitch([6, [4, 1], [[5, 2], [0, 3]]],
+                            [[61., 62.], [[41., 42.], [11., 12.]], [[[51., 52.], [21., 22.]], [[1., 2.], [31., 32.]]]])
+    np.testing.assert_array_equal(out.numpy(), [[1, 2], [11, 12], [21, 22], [31, 32], [41, 42], [51, 52], [61, 62]])
+    # rows no index names are zeros; where indices repeat, the later value wins
+    np.testing.assert_array_equal(wb.dynamic_stitch([[0, 1], [1, 3]], [[1., 2.], [3., 4.]]).numpy(), [1, 3, 0, 4])
+    np.testing.assert_array_equal(wb.dynamic_stitch([[0, 2], [1, 0]], [[1., 2.], [3., 4.]]).numpy(), [4, 3, 2])
+    np.testing.assert_array_equal(wb.dynamic_stitch([[0, 3]], [[1., 2.]]).numpy(), [1, 0, 0, 2])
+    out = wb.dynamic_stitch([[]], [wb.zeros([0, 2])])
+    assert out.shape == (0, 2) and out.dtype == wb.float32
+    out = wb.dynamic_stitch([[0, 1]], [[1, 2]])
+    assert out.dtype == wb.int32 and out.numpy().tolist() == [1, 2]
+    from workbench.ops.partition import parallel_dynamic_stitch
+    np.testing.assert_array_equal(parallel_dynamic_stitch([[0, 2], [1, 0]], [[1., 2.], [3., 4.]]).numpy(), [4, 3, 2])
+
+
+def test_dynamic_stitch_errors_as_tf():
+    with pytest.raises(IAE, match=r"^indices\[1\] is out of range"):
+        wb.dynamic_stitch([[0, -1]], [[1., 2.]])
+    with pytest.raises(IAE, match=r"^data\[0\].shape = \[3\] does not start with indices\[0\].shape = \[2\]"):
+        wb.dynamic_stitch([[0, 1]], [[1., 2., 3.]])
+    with pytest.raises(ValueError, match=r"^List argument 'data' to 'dynamic_stitch' Op with length 1 must match "
+                                         "length 2 of argument 'indices'."):
+        wb.dynamic_stitch([[0, 1], [2]], [[1., 2.]])
+    with pytest.raises(ValueError, match="int32"):   # TF: a ValueError (int64 indices are refused)
+        wb.dynamic_stitch([wb.constant([0, 1], wb.int64)], [[1., 2.]])
+    with pytest.raises(IAE, match=r"^Need data\[0\].shape\[2:\] = data\[1\].shape\[1:\], got data\[0\].shape = "
+                                  r"\[1,2,2\], data\[1\].shape = \[1,3\], indices\[0\].shape = \[1,2\], "
+                                  r"indices\[1\].shape = \[1\]"):
+        wb.dynamic_stitch([[[0, 1]], [2]], [[[[1, 2], [3, 4]]], [[3, 4, 5]]])
+
+
+def test_partition_and_stitch_gradients_as_tf():
+    x = wb.constant([[1., 2.], [3., 4.], [5., 6.]], wb.float64)
+    with wb.GradientTape(persistent=True) as tape:
+        tape.watch(x)
+        p = wb.dynamic_partition(x, [1, 0, 1], 3)
+        loss = wb.reduce_sum(p[0] * 2.) + wb.reduce_sum(p[1] * 3.)
+    np.testing.assert_array_equal(tape.gradient(loss, x).numpy(), [[3, 3], [2, 2], [3, 3]])
+    np.testing.assert_array_equal(tape.gradient(p[2], x).numpy(), np.zeros((3, 2)))   # TF: zeros, not None
+    # stitch: each entry gets the merged cotangent at its index, even where a later entry won (TF)
+    a, b = wb.constant([1., 2.], wb.float64), wb.constant([3., 4.], wb.float64)
+    with wb.GradientTape() as tape:
+        tape.watch([a, b])
+        m = wb.dynamic_stitch([[0, 2], [1, 0]], [a, b])
+        loss = wb.reduce_sum(m * wb.constant([1., 10., 100.], wb.float64))
+    ga, gb = tape.gradient(loss, [a, b])
+    np.testing.assert_array_equal(ga.numpy(), [1, 100])
+    np.testing.assert_array_equal(gb.numpy(), [10, 1])
+
+
+def test_partition_and_stitch_replay_in_a_function(replay_only):
+    @wb.function
+    def f(x, p):
+        parts = wb.dynamic_partition(x, p, 2)
+        where = wb.dynamic_partition(wb.range(4), p, 2)
+        return wb.dynamic_stitch(where, [parts[0] * 10., parts[1]])
+
+    for p in ([0, 1, 1, 0], [1, 1, 1, 0], [1, 1, 1, 1]):
+        x = wb.constant([1., 2., 3., 4.])
+        want = np.where(np.array(p) == 0, 10., 1.) * x.numpy()
+        np.testing.assert_array_equal(f(x, wb.constant(p)).numpy(), want)
+    assert f.experimental_get_tracing_count() == 1
+    with pytest.raises(IAE, match=r"partitions\[3\] = 2 is not in \[0, 2\)"):
+        f(wb.constant([1., 2., 3., 4.]), wb.constant([1, 1, 1, 2]))
+
+
+# -- truncatediv / truncatemod --------------------------------------------------------------
+
+@pytest.mark.parametrize("dtype", [wb.int32, wb.int64, wb.float32, wb.float64], ids=str)
+def test_truncate_div_and_mod_round_toward_zero(dtype):
+    x, y = wb.constant([7, -7, 7, -7, 5], dtype), wb.constant([2, 2, -2, -2, 3], dtype)
+    q, r = wb.truncatediv(x, y), wb.truncatemod(x, y)
+    assert q.dtype == dtype and r.dtype == dtype
+    np.testing.assert_array_equal(q.numpy(), [3, -3, -3, 3, 1])   # TF 2.21
+    np.testing.assert_array_equal(r.numpy(), [1, -1, 1, -1, 2])
+
+
+def test_truncate_div_and_mod_values_as_tf():
+    for dt in (wb.int8, wb.int16, wb.float16):
+        np.testing.assert_array_equal(wb.truncatediv(wb.constant([7, -7, 7, -7, 5], dt),
+                                                     wb.constant([2, 2, -2, -2, 3], dt)).numpy(), [3, -3, -3, 3, 1])
+    for dt in (wb.uint8, wb.uint32):
+        np.testing.assert_array_equal(wb.truncatediv(wb.constant([7, 9, 200], dt), wb.constant([2, 4, 7], dt)).numpy(),
+                                      [3, 2, 28])
+    # the most negative int32 over -1 wraps (TF); floats: inf and nan, no error
+    assert wb.truncatediv(wb.constant([-2 ** 31]), wb.constant([-1])).numpy().tolist() == [-2 ** 31]
+    assert wb.truncatemod(wb.constant([-2 ** 31]), wb.constant([-1])).numpy().tolist() == [0]
+    np.testing.assert_array_equal(wb.truncatediv(wb.constant([1., -2., 0.]), wb.constant([0., 0., 0.])).numpy(),
+                                  [np.inf, -np.inf, np.nan])
+    np.testing.assert_array_equal(wb.truncatemod(wb.constant([1., -2., 0.]), wb.constant([0., 0., 0.])).numpy(),
+                                  [np.nan] * 3)
+    np.testing.assert_array_equal(wb.truncatemod(wb.constant([5.5, -5.5, np.inf, 3.]),
+                                                 wb.constant([2., 2., 2., np.inf])).numpy(), [1.5, -1.5, np.nan, 3.])
+    np.testing.assert_array_equal(wb.truncatediv(wb.constant([5.5, -5.5]), 2.).numpy(), [2., -2.])
+    np.testing.assert_array_equal(wb.truncatediv(wb.constant([[7], [8]]), wb.constant([2, 3])).numpy(),
+                                  [[3, 2], [4, 2]])
+    out = wb.truncatediv(7, 2)
+    assert out.dtype == wb.int32 and int(out) == 3
+
+
+def test_truncate_div_and_mod_errors_as_tf():
+    msg = r"integer division by zero \(TF: Unexpected error in binary operator"
+    for fn in (wb.truncatediv, wb.truncatemod):
+        for dt in (wb.int32, wb.int64):
+            with pytest.raises(wb.errors.InternalError, match=msg):
+                fn(wb.constant([1, 2], dt), wb.constant([1, 0], dt))
+    with pytest.raises(wb.errors.InternalError, match=msg):
+        wb.truncatediv(wb.constant([1, 2], wb.uint8), wb.constant([1, 0], wb.uint8))
+    with pytest.raises(IAE, match="^Value for attr 'T' of int8 is not in the list of allowed values: int32, int64, "
+                                  r"bfloat16, half, float, double \[Op:TruncateMod\]"):
+        wb.truncatemod(wb.constant([1], wb.int8), wb.constant([1], wb.int8))
+    with pytest.raises(IAE, match="^Value for attr 'T' of bool is not in the list of allowed values: bfloat16, half"):
+        wb.truncatediv(wb.constant([True]), wb.constant([True]))
+    with pytest.raises(wb.errors.NotFoundError, match=r"TruncateMod\[T=DT_HALF\]"):
+        wb.truncatemod(wb.constant([1.], wb.float16), wb.constant([1.], wb.float16))
+    with pytest.raises(wb.errors.NotFoundError, match=r"TruncateDiv\[T=DT_COMPLEX128\]"):
+        wb.truncatediv(wb.constant([1 + 2j]), wb.constant([1 + 1j]))
+    with pytest.raises(TypeError, match="cannot convert 2.5"):   # TF: TypeError too
+        wb.truncatediv(wb.constant([7, 8]), 2.5)
+    with pytest.raises(TypeError, match="same dtype"):   # TF: InvalidArgumentError (int32 vs int64)
+        wb.truncatediv(wb.constant([7, 8]), wb.constant([2, 3], wb.int64))
+
+
+def test_truncate_gradients_as_tf():
+    x, y = wb.constant([7.5, -7.5], wb.float64), wb.constant([2., 2.], wb.float64)
+    with wb.GradientTape(persistent=True) as tape:
+        tape.watch([x, y])
+        q = wb.truncatediv(x, y)
+        r = wb.truncatemod(x, y)
+    with pytest.warns(wb.errors.UnconnectedGradientWarning):
+        assert tape.gradient(q, [x, y]) == [None, None]   # TF: NotDifferentiable
+    with pytest.raises(LookupError, match="^gradient registry has no entry for: TruncateMod$"):
+        tape.gradient(r, x)
+
+
+def test_truncate_ops_replay_in_a_function(replay_only):
+    @wb.function
+    def f(x, y):
+        return wb.truncatediv(x, y), wb.truncatemod(x, y)
+
+    for a, b in (([7, -7], [2, 2]), ([9, -9], [-4, 4])):
+        q, r = f(wb.constant(a), wb.constant(b))
+        np.testing.assert_array_equal(q.numpy(), np.trunc(np.divide(a, b)))
+        np.testing.assert_array_equal(r.numpy(), np.fmod(a, b))
+    assert f.experimental_get_tracing_count() == 1
+    with pytest.raises(wb.errors.InternalError, match="division by zero"):
+        f(wb.constant([1, 2]), wb.constant([0, 1]))
