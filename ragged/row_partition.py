@@ -124,6 +124,12 @@ class RowPartition:
             splits = xp.zeros(nrows + 1, np.int64)
         return cls(splits, uniform_row_length=length)
 
+    def __repr__(self):
+        # TF's form: wb.RowPartition(row_splits=[0 2 2 5]), nrows and the length when uniform
+        if self._uniform is not None:
+            return f"wb.RowPartition(nrows={self._nrows}, uniform_row_length={int(self._uniform)})"
+        return f"wb.RowPartition(row_splits={backend.to_numpy(self._splits)})"
+
     # -- encodings ----------------------------------------------------------
     @property
     def xp(self):

@@ -87,3 +87,53 @@ def test_sync_devices_eager_only():
     assert wb.test.experimental.sync_devices() is None
     with pytest.raises(RuntimeError, match="Eager mode"):
         wb.function(lambda: wb.test.experimental.sync_devices())()
+
+
+ST = wb.experimental.StructuredTensor
+
+
+def test_structured_tensor_indexing_with_field_names():
+    s1 = ST.from_pyval({"age": 82, "nicknames": ["Bob", "Bobby"], "sub": {"x": [1, 2, 3]}})
+    assert int(s1["age"]) == 82 and s1["age"].dtype == wb.int32
+    assert s1["nicknames"].numpy().tolist() == [b"Bob", b"Bobby"]
+    assert s1["nicknames", 1].numpy() == b"Bobby" and int(s1["sub", "x", 2]) == 3
+    assert s1[()] is s1 and int(s1[:]["age"]) == 82
+    s2 = ST.from_pyval([{"age": 12, "nicknames": ["Josaphine"]}, {"age": 82, "nicknames": ["Bob", "Bobby"]}])
+    assert int(s2[0]["age"]) == 12 and int(s2[wb.constant(1)]["age"]) == 82
+    assert s2[1, "nicknames"].numpy().tolist() == [b"Bob", b"Bobby"]
+    assert s2[:, "age"].numpy().tolist() == [12, 82]
+    s3 = ST.from_pyval([[{"a": 1}, {"a": 2}], [{"a": 3}]])
+    assert int(s3[0, 1]["a"]) == 2 and int(s3[1, 0, "a"]) == 3
+    with pytest.raises(ValueError, match=r"^Key for indexing a StructuredTensor must be a string or a full slice \(':'\)$"):
+        s1[0]
+    with pytest.raises(ValueError, match="^Key for indexing a StructuredTensor must be a string$"):
+        s2[0, 1]
+
+
+def test_structured_tensor_promote_merges_dims_as_tf():
+    d = [{"docs": [{"tokens": [1, 2]}, {"tokens": [3]}]}, {"docs": [{"tokens": [7]}]}]
+    st2 = ST.from_pyval(d).promote(("docs", "tokens"), "docs_tokens")
+    t = st2[0]["docs_tokens"]
+    assert isinstance(t, wb.Tensor) and t.shape == (3,) and t.numpy().tolist() == [1, 2, 3]
+    assert st2[1]["docs_tokens"].numpy().tolist() == [7]
+    assert st2.to_pyval()[0]["docs_tokens"] == [1, 2, 3]
+    s = ST.from_pyval([{"a": [{"b": [[1, 2], [3]]}]}, {"a": [{"b": [[4]]}, {"b": []}]}])
+    assert s.promote(("a", "b"), "ab").field_value("ab").to_list() == [[[1, 2], [3]], [[4]]]
+    s = ST.from_pyval([{"a": {"b": [1, 2]}}, {"a": {"b": [3]}}])
+    assert s.promote(("a", "b"), "ab").field_value("ab").to_list() == [[1, 2], [3]]
+    s = ST.from_pyval({"x": [{"docs": [{"t": [1]}, {"t": [2, 3]}]}, {"docs": []}]})
+    assert s.promote(("x", "docs", "t"), "dt").field_value(("x", "dt")).to_list() == [[1, 2, 3], []]
+    with pytest.raises(ValueError, match="^source_path must have length at least two$"):
+        ST.from_pyval([{"a": 1}]).promote(("a",), "b")
+    with pytest.raises(ValueError, match="^new_name is not a string$"):
+        ST.from_pyval([{"a": {"b": 1}}]).promote(("a", "b"), 3)
+
+
+def test_row_partition_repr_as_tf():
+    x = {"a": 1, "b": ["foo", "bar", "baz"]}
+    parts = ST.from_pyval([[[x, x], [x]], [[x, x]], [[x, x], [x]]]).row_partitions
+    assert repr(parts) == ("(wb.RowPartition(row_splits=[0 2 3 5]), "
+                           "wb.RowPartition(row_splits=[0 2 3 5 7 8]))")
+    RP = wb.experimental.RowPartition
+    assert repr(RP.from_uniform_row_length(2, 6)) == "wb.RowPartition(nrows=3, uniform_row_length=2)"
+    assert str(RP.from_value_rowids([0, 0, 2])) == "wb.RowPartition(row_splits=[0 2 2 3])"

@@ -246,11 +246,29 @@ class StructuredTensor(core.CompositeTensor):
                                             row_partitions=self._row_partitions)
 
     def promote(self, source_path, new_name):
-        """A copy with the field at ``source_path`` (a path through nested StructuredTensors)
-        also held as the field ``new_name`` of this one."""
+        """A copy with the field at ``source_path`` (a path of at least two names through nested
+        StructuredTensors) also held as the field ``new_name`` of its grandparent, the
+        dimensions between the grandparent's and the parent's merged (TF's).
+
+        >>> st = wb.experimental.StructuredTensor.from_pyval(
+        ...     [{"docs": [{"tokens": [1, 2]}, {"tokens": [3]}]}, {"docs": [{"tokens": [7]}]}])
+        >>> st.promote(("docs", "tokens"), "docs_tokens").field_value("docs_tokens")
+        <wb.RaggedTensor [[1, 2, 3], [7]]>
+        """
+        if not isinstance(new_name, str):
+            raise ValueError("new_name is not a string")
         if not isinstance(source_path, (list, tuple)):
             raise ValueError("source_path must be a list or tuple")
-        return self.with_updates({new_name: self.field_value(source_path)})
+        if len(source_path) < 2:
+            raise ValueError("source_path must have length at least two")
+        source_path = tuple(source_path)
+        grandparent = source_path[:-2]
+        value = self.field_value(source_path)
+        outer = self.field_value(grandparent).rank if grandparent else self.rank
+        inner = min(self.field_value(source_path[:-1]).rank, _shape_of(value).rank - 1)
+        if inner > outer:
+            value = _merge(value, outer, inner)
+        return self.with_updates({grandparent + (new_name,): value})
 
     def partition_outer_dimension(self, row_partition):
         """A StructuredTensor of rank ``rank + 1`` whose outer rows are ``row_partition``'s
@@ -290,8 +308,30 @@ class StructuredTensor(core.CompositeTensor):
 
     # -- indexing and text -------------------------------------------------------------
     def __getitem__(self, key):
+        """TF's indexing: a scalar record takes a field name (or ``:``), then indexes that
+        field with the rest of the key; a tensor of records takes one index or slice per
+        dimension, and a field name after them (``people[3, "names", 0]``)."""
+        key = tuple(key) if isinstance(key, list) else key if isinstance(key, tuple) else (key,)
+        if not key:
+            return self
         if self.rank == 0:
-            raise ValueError("Key for indexing a StructuredTensor must be a string or a full slice (':')")
+            first, rest = key[0], key[1:]
+            if isinstance(first, slice) and (first.start, first.stop, first.step) == (None, None, None):
+                return StructuredTensor.from_fields({k: _index(v, rest) for k, v in self._fields.items()},
+                                                    self._shape)
+            if not isinstance(first, (str, bytes)):
+                raise ValueError("Key for indexing a StructuredTensor must be a string or a full slice (':')")
+            return _index(self._fields[first], rest)
+        if len(key) > self.rank:
+            name = key[self.rank]
+            if not isinstance(name, (str, bytes)):
+                raise ValueError("Key for indexing a StructuredTensor must be a string")
+            return _index(self._fields[name], key[:self.rank] + key[self.rank + 1:])
+        if len(key) > 1:
+            return self._index_dims(key)
+        key = key[0]
+        if isinstance(key, Tensor) and key.shape.rank == 0 and key.dtype.kind in "iu":
+            key = int(key.numpy())
         if isinstance(key, (int, np.integer)):
             fields = {k: v[int(key)] for k, v in self._fields.items()}
             return StructuredTensor.from_fields(fields, _item_shape(self, int(key)))
@@ -301,6 +341,21 @@ class StructuredTensor(core.CompositeTensor):
             return StructuredTensor.from_fields(fields, [n, *list(self._shape)[1:]], nrows=n)
         raise TypeError("Only integers, slices (`:`), ellipsis (`...`), tf.newaxis (`None`) and scalar "
                         f"tf.int32/tf.int64 tensors are valid indices, got {key!r}")
+
+    def _index_dims(self, key):
+        """Several dimensions indexed at once: each field indexed with ``key``; an integer drops
+        its dimension, a partial slice makes it unknown (TF's)."""
+        fields = {k: v[key] for k, v in self._fields.items()}
+        dims = list(self._shape)
+        for d, k in enumerate(key):
+            if isinstance(k, slice):
+                if (k.start, k.stop, k.step) != (None, None, None):
+                    dims[d] = None
+            elif isinstance(k, (int, np.integer, Tensor)):
+                dims[d] = -1
+            else:
+                raise ValueError(f"Slicing not supported for {k!r}")
+        return StructuredTensor.from_fields(fields, [d for d in dims if d != -1])
 
     def to_pyval(self):
         """The value as nested Python dicts and lists (a scalar record's scalars as NumPy scalars)."""
@@ -396,6 +451,11 @@ def _merged_partition(parts):
     for p in parts[1:]:
         splits = np.asarray(p.row_splits())[splits]
     return RowPartition.from_row_splits(splits)
+
+
+def _index(value, key):
+    """``value[key]``, where an empty key is the value itself."""
+    return value[key] if key else value
 
 
 def _item_shape(st, index):
