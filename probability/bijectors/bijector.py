@@ -30,7 +30,7 @@ import workbench as wb
 from workbench import core
 from workbench.core import Tensor
 
-from .. import internal
+from .. import _printing, internal
 
 
 def _snake(name):
@@ -127,7 +127,7 @@ class Bijector:
         params.pop("self", None)
         params.pop("__class__", None)
         self._parameters = params
-        self._name = name or _snake(type(self).__name__)
+        self._name = _printing.instance_name(name, _snake(type(self).__name__))
         self._from_x = _PairCache()   # x -> y
         self._from_y = _PairCache()   # y -> x
 
@@ -333,10 +333,10 @@ class Bijector:
         return self.forward(value)
 
     def __repr__(self):
-        return (f"<probability.bijectors.{type(self).__name__} '{self._name}' "
-                f"batch_shape={list(self.experimental_batch_shape())} "
-                f"forward_min_event_ndims={self._forward_min_event_ndims} "
-                f"inverse_min_event_ndims={self._inverse_min_event_ndims} dtype={self._dtype}>")
+        return _printing.bijector_repr(self)
+
+    def __str__(self):
+        return _printing.bijector_str(self)
 
 
 def _reduce(ldj, t, min_event_ndims, event_ndims):

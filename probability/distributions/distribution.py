@@ -25,7 +25,7 @@ import numpy as np
 import workbench as wb
 from workbench.core import Tensor
 
-from .. import internal
+from .. import _printing, internal
 from .kullback_leibler import kl_divergence
 
 
@@ -174,7 +174,7 @@ class Distribution:
         params.pop("self", None)
         params.pop("__class__", None)
         self._parameters = params
-        self._name = name or type(self).__name__
+        self._name = _printing.instance_name(name, type(self).__name__)
         if self._validate_args:
             self._check_parameters()
 
@@ -475,8 +475,10 @@ class Distribution:
         return self.copy(**new)
 
     def __repr__(self):
-        return (f"<probability.distributions.{type(self).__name__} '{self._name}' "
-                f"batch_shape={list(self.batch_shape)} event_shape={list(self.event_shape)} dtype={self._dtype}>")
+        return _printing.distribution_repr(self)
+
+    def __str__(self):
+        return _printing.distribution_str(self)
 
     def _repr_html_(self):
         rows = []

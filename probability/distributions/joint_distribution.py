@@ -293,12 +293,6 @@ class JointDistribution(Distribution):
     def __getitem__(self, slices):
         raise NotImplementedError(f"{type(self).__name__} does not support batch slicing")
 
-    def __repr__(self):
-        parts = ", ".join(f"{name}: {type(d).__name__} batch_shape={list(d.batch_shape)} "
-                          f"event_shape={list(d.event_shape)}"
-                          for (name, *_), d in zip(self._parts, self._single_sample_distributions()))
-        return f"<probability.distributions.{type(self).__name__} '{self._name}' [{parts}]>"
-
 
 class JointDistributionSequential(JointDistribution):
     """A joint distribution from a list: each entry is a Distribution or a callable of the
