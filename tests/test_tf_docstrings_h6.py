@@ -137,3 +137,9 @@ def test_row_partition_repr_as_tf():
     RP = wb.experimental.RowPartition
     assert repr(RP.from_uniform_row_length(2, 6)) == "wb.RowPartition(nrows=3, uniform_row_length=2)"
     assert str(RP.from_value_rowids([0, 0, 2])) == "wb.RowPartition(row_splits=[0 2 2 3])"
+
+
+def test_string_table_default_is_bytes():
+    init = wb.lookup.KeyValueTensorInitializer(wb.constant([1, 2], wb.int64), ["a", "b"])
+    out = wb.lookup.StaticHashTable(init, "").lookup(wb.constant([1, 3], wb.int64)).numpy()
+    assert out.tolist() == [b"a", b""] and type(out[1]) is bytes   # TF 2.21: [b'a', b'']

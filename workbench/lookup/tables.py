@@ -113,7 +113,7 @@ class _Table:
         """The values of ``keys`` (an array) from the entries; ``miss(key)`` (or the default) for
         the others."""
         out = np.empty(keys.shape + self._value_shape, dtype=_np_dtype(self._value_dtype))
-        default = np.asarray(self._default.numpy())
+        default = self._default.numpy()   # bytes for a string scalar: an element of ``out``
         get = self._entries.get
         flat_out = out.reshape((-1,) + self._value_shape)
         for i, k in enumerate(keys.reshape(-1)):
