@@ -143,3 +143,18 @@ def test_string_table_default_is_bytes():
     init = wb.lookup.KeyValueTensorInitializer(wb.constant([1, 2], wb.int64), ["a", "b"])
     out = wb.lookup.StaticHashTable(init, "").lookup(wb.constant([1, 3], wb.int64)).numpy()
     assert out.tolist() == [b"a", b""] and type(out[1]) is bytes   # TF 2.21: [b'a', b'']
+
+
+def test_dataset_initializer_fills_tables():
+    keys = wb.data.Dataset.range(100)
+    values = wb.data.Dataset.range(100).map(lambda x: wb.strings.as_string(x * 2))
+    init = wb.data.experimental.DatasetInitializer(wb.data.Dataset.zip((keys, values)))
+    assert (init.key_dtype, init.value_dtype) == (wb.int64, wb.string)
+    table = wb.lookup.StaticHashTable(init, "")
+    assert table.lookup(wb.constant([0, 1, 2, 200], dtype=wb.int64)).numpy().tolist() == [b"0", b"2", b"4", b""]
+    assert int(table.size()) == 100
+    vocab = wb.lookup.StaticVocabularyTable(
+        wb.data.experimental.DatasetInitializer(wb.data.Dataset.zip((values, keys))), 1)
+    assert vocab.lookup(wb.constant(["4", "x"])).numpy().tolist() == [2, 100]
+    with pytest.raises(ValueError, match="non-scalar key Tensors of rank 1"):
+        wb.data.experimental.DatasetInitializer(wb.data.Dataset.from_tensor_slices(([[1]], [[2]])))

@@ -43,7 +43,8 @@ from .nesting import Interleave
 from .optional import Optional
 from .reducing import AssertCardinality, GroupByReducer, Reducer, padded_to_cardinality
 
-__all__ = ["AUTOTUNE", "INFINITE_CARDINALITY", "UNKNOWN_CARDINALITY", "Counter", "CsvDataset", "cardinality",
+__all__ = ["AUTOTUNE", "INFINITE_CARDINALITY", "UNKNOWN_CARDINALITY", "Counter", "CsvDataset", "DatasetInitializer",
+           "cardinality",
            "choose_from_datasets", "dense_to_ragged_batch", "dense_to_sparse_batch", "enumerate_dataset",
            "make_csv_dataset", "map_and_batch", "Optional", "rejection_resample", "sample_from_datasets", "shuffle_and_repeat",
            "unbatch", "assert_cardinality", "at", "bucket_by_sequence_length", "copy_to_device", "from_list",
@@ -511,4 +512,4 @@ def SqlDataset(driver_name, data_source_name, query, output_types):  # noqa: N80
 
 
 # tables filled from datasets: wb.lookup's tables (TF exports these here)
-from ..lookup.datasets import index_table_from_dataset, table_from_dataset  # noqa: E402,F401
+from ..lookup.datasets import DatasetInitializer, index_table_from_dataset, table_from_dataset  # noqa: E402,F401

@@ -8,7 +8,7 @@ import numpy as np
 from .. import core, dtypes, errors
 from .tables import StaticHashTable, StaticVocabularyTable
 
-__all__ = ["index_table_from_dataset", "table_from_dataset"]
+__all__ = ["DatasetInitializer", "index_table_from_dataset", "table_from_dataset"]
 
 
 class _DatasetInitializer:
@@ -43,6 +43,20 @@ class _DatasetInitializer:
         def array(items, dtype):
             return np.array(items, dtype=object if dtype == dtypes.string else dtype.as_numpy_dtype).reshape(-1)
         return array(keys, self.key_dtype), array(values, self.value_dtype)
+
+
+class DatasetInitializer(_DatasetInitializer):
+    """A table initializer from a dataset of scalar ``(key, value)`` pairs (TF's
+    ``tf.data.experimental.DatasetInitializer``).
+
+    >>> pairs = wb.data.Dataset.zip((wb.data.Dataset.range(3), wb.data.Dataset.range(3).map(lambda x: x * 2)))
+    >>> wb.lookup.StaticHashTable(wb.data.experimental.DatasetInitializer(pairs), -1).lookup(
+    ...     wb.constant([2, 5], wb.int64)).numpy()
+    array([ 4, -1])
+    """
+
+    def __init__(self, dataset):
+        super().__init__(dataset)
 
 
 def table_from_dataset(dataset=None, num_oov_buckets=0, vocab_size=None, default_value=None, hasher_spec=None,
