@@ -9,8 +9,10 @@ import math
 import numpy as np
 
 import workbench as wb
+from workbench import core
 
 from .. import internal
+from . import _kalman
 from .distribution import FULLY_REPARAMETERIZED, Distribution, _batch_key
 from .mixture_same_family import _broadcast_batch
 
@@ -135,9 +137,15 @@ class LinearGaussianStateSpaceModel(Distribution):
 
     # -- the model at step t ---------------------------------------------------------------
     def _matrix(self, which, t, dtype=None):
+        return self._as_matrix(self._raw_matrix(which, t), which, dtype)
+
+    def _raw_matrix(self, which, t):
         m = getattr(self, "_" + which)
         if callable(m) and not isinstance(m, (wb.Tensor, wb.linalg.LinearOperator)):
             m = m(wb.constant(t, dtype=wb.int32))
+        return m
+
+    def _as_matrix(self, m, which, dtype=None):
         if isinstance(m, wb.linalg.LinearOperator):
             m = m.to_dense()
         m = internal.as_param(m, which, dtype or self.dtype, "LinearGaussianStateSpaceModel")
@@ -187,43 +195,54 @@ class LinearGaussianStateSpaceModel(Distribution):
         x = self._check_x(x, "forward_filter")
         mask = self._mask if mask is None else self._as_mask(mask)
         prior = self._initial_state_prior
-        # the means follow x's sample and batch dims, the covariances only the mask's
-        cov_batch = internal.broadcast_shapes(self._batch, tuple(mask.shape[:-1]) if mask is not None else ())
-        mean = _full(prior.mean(), internal.broadcast_shapes(tuple(x.shape[:-2]), cov_batch), 1)
-        cov = _full(prior.covariance(), cov_batch, 2)
-        out = {k: [] for k in FilterResults._fields}
-        for t in range(self._num_timesteps):
-            a, q, c, r = self._step(t)
-            obs_mean = _matvec(c, mean) + r.mean()
-            obs_cov = _sandwich(c, cov) + r.covariance()
-            chol = wb.linalg.cholesky(_symmetrize(obs_cov))
-            resid = x[..., t, :] - obs_mean
-            white = wb.linalg.triangular_solve(chol, resid[..., None], lower=True)[..., 0]
-            log_lik = (-0.5 * wb.reduce_sum(wb.square(white), axis=-1)
-                       - wb.reduce_sum(wb.log(wb.linalg.diag_part(chol)), axis=-1)
-                       - 0.5 * self._observation_size * _LOG_TWO_PI)
-            # gain K = P C^T S^-1, from K^T = S^-1 C P (S symmetric)
-            gain_t = wb.linalg.cholesky_solve(chol, wb.matmul(c, cov))
-            f_mean = mean + wb.matmul(gain_t, resid[..., None], transpose_a=True)[..., 0]
-            f_cov = _symmetrize(cov - wb.matmul(gain_t, wb.matmul(obs_cov, gain_t), transpose_a=True))
-            if mask is not None:
-                m = mask[..., t]
-                log_lik = wb.where(m, wb.zeros_like(log_lik), log_lik)
-                f_mean = wb.where(m[..., None], mean, f_mean)
-                f_cov = wb.where(m[..., None, None], cov, f_cov)
-            mean, cov = _matvec(a, f_mean) + q.mean(), _sandwich(a, f_cov) + q.covariance()
-            for k, v in zip(FilterResults._fields, (log_lik, f_mean, f_cov, mean, cov, obs_mean, obs_cov)):
-                out[k].append(v)
+        (a, b, q, c, d, r), index = self._stacked_steps()
+        # the means follow x's sample and batch dims, the covariances only the model's and the mask's
+        cov_batch = internal.broadcast_shapes(self._batch, tuple(mask.shape[:-1]) if mask is not None else (),
+                                              *(tuple(z.shape[1:z.ndim - n]) for z, n in ((a, 2), (q, 2), (c, 2),
+                                                                                        (r, 2))))
+        mean_batch = internal.broadcast_shapes(tuple(x.shape[:-2]), cov_batch,
+                                               *(tuple(z.shape[1:-1]) for z in (b, d)))
+        m0, p0 = prior.mean(), prior.covariance()
+        keep = None
+        if mask is not None:
+            keep = wb.broadcast_to(wb.cast(wb.logical_not(mask), self.dtype), cov_batch + (self._num_timesteps,))
+        args = (x, m0, p0, a, b, q, c, d, r)
+        if core.tracing():
+            results = _filter_taped(args, keep, index, mean_batch, cov_batch)
+        else:
+            results = _filter_fast(args, keep, index, mean_batch, cov_batch)
         if final_step_only:
-            lls = out["log_likelihoods"]
-            total = lls[0]
-            for v in lls[1:]:
-                total = total + v
-            return FilterResults(total, *(out[k][-1] for k in FilterResults._fields[1:]))
-        return FilterResults(wb.stack(out["log_likelihoods"], axis=-1), wb.stack(out["filtered_means"], axis=-2),
-                             wb.stack(out["filtered_covs"], axis=-3), wb.stack(out["predicted_means"], axis=-2),
-                             wb.stack(out["predicted_covs"], axis=-3), wb.stack(out["observation_means"], axis=-2),
-                             wb.stack(out["observation_covs"], axis=-3))
+            return FilterResults(wb.reduce_sum(results[0], axis=-1), results[1][..., -1, :],
+                                 results[2][..., -1, :, :], results[3][..., -1, :], results[4][..., -1, :, :],
+                                 results[5][..., -1, :], results[6][..., -1, :, :])
+        return FilterResults(*results)
+
+    def _stacked_steps(self):
+        """The model's pieces over the steps, each distinct value once: ``((A, transition noise
+        means, their covariances, C, observation noise means, their covariances), (index per step
+        of A, of the transition noise, of C, of the observation noise))``, each a Tensor with a
+        leading axis of the distinct values."""
+        stacks, index = [], []
+        for which, noise in (("transition_matrix", False), ("transition_noise", True),
+                             ("observation_matrix", False), ("observation_noise", True)):
+            piece = getattr(self, "_" + which)
+            static = (isinstance(piece, (wb.Tensor, wb.linalg.LinearOperator, Distribution)) or not callable(piece))
+            values, keys, idx = [], {}, []
+            for t in range(1 if static else self._num_timesteps):
+                s = self._initial_step + t
+                v = self._noise(which, s) if noise else self._raw_matrix(which, s)
+                if id(v) not in keys:
+                    keys[id(v)] = len(values)
+                    values.append(v)       # held, so that no later value reuses its id
+                idx.append(keys[id(v)])
+            idx = idx * self._num_timesteps if static else idx
+            if noise:
+                stacks += [_stack_distinct([v.mean() for v in values], 1),
+                           _stack_distinct([v.covariance() for v in values], 2)]
+            else:
+                stacks.append(_stack_distinct([self._as_matrix(v, which, self.dtype) for v in values], 2))
+            index.append(np.asarray(idx, dtype=np.intp))
+        return tuple(stacks), tuple(index)
 
     def backward_smoothing_pass(self, filtered_means, filtered_covs, predicted_means, predicted_covs):
         """Rauch-Tung-Striebel smoother: ``(smoothed_means, smoothed_covs)`` of ``p(z[t] | x)`` from
@@ -370,3 +389,77 @@ def _sandwich(m, cov):
 
 def _symmetrize(m):
     return 0.5 * (m + wb.linalg.matrix_transpose(m))
+
+
+def _stack_distinct(values, event_ndims):
+    """The distinct values of a step piece on a new leading axis, broadcast to one shape."""
+    shapes = [tuple(v.shape) for v in values]
+    batch = internal.broadcast_shapes(*(sh[:len(sh) - event_ndims] for sh in shapes))
+    values = [_full(v, batch, event_ndims) for v in values]
+    return values[0][None] if len(values) == 1 else wb.stack(values, axis=0)
+
+
+def _filter_fast(args, keep, index, mean_batch, cov_batch):
+    """The filter on raw arrays, its gradient by :func:`_kalman.filter_backward`; a gradient taken
+    while a tape or accumulator is active (higher order, forward mode) runs the filter again on
+    the tape instead."""
+    ia, iq, ic, ir = index
+
+    @wb.custom_gradient
+    def kalman_filter(*tensors):
+        xp = tensors[0].xp
+        raw = [t._data for t in tensors]
+        keep_raw = None if keep is None else keep._data
+        outs, saved = _kalman.filter_forward(xp, *raw[:1], keep_raw, *raw[1:], ia, iq, ic, ir, mean_batch, cov_batch)
+
+        def grad(*dys):
+            if core.tapes() or core.accumulators():
+                with wb.GradientTape() as tape:
+                    tape.watch(list(tensors))
+                    again = _filter_taped(tensors, keep, index, mean_batch, cov_batch)
+                return tape.gradient(list(again), list(tensors), output_gradients=list(dys),
+                                     unconnected_gradients="zero")
+            gs = _kalman.filter_backward(xp, [dy._data for dy in dys], saved, *raw, ia, iq, ic, ir, mean_batch,
+                                         cov_batch)
+            return [core.wrap(g) for g in gs]
+
+        return tuple(core.wrap(o) for o in outs), grad
+
+    return kalman_filter(*args)
+
+
+def _filter_taped(args, keep, index, mean_batch, cov_batch):
+    """The filter with workbench ops, one step at a time (on the tape: any order of gradient)."""
+    x, m0, p0, a, b, q, c, d, r = args
+    ia, iq, ic, ir = index
+    o = x.shape[-1]
+    mean, cov = _full(m0, mean_batch, 1), _full(p0, cov_batch, 2)
+    out = [[] for _ in FilterResults._fields]
+    for t in range(x.shape[-2]):
+        at, bt, qt, ct, dt, rt = a[int(ia[t])], b[int(iq[t])], q[int(iq[t])], c[int(ic[t])], d[int(ir[t])], \
+            r[int(ir[t])]
+        obs_mean = _matvec(ct, mean) + dt
+        u = wb.matmul(ct, cov)
+        obs_cov = _symmetrize(wb.matmul(u, ct, transpose_b=True) + rt)
+        chol = wb.linalg.cholesky(obs_cov)
+        resid = x[..., t, :] - obs_mean
+        if keep is not None:
+            kt = keep[..., t]
+            resid = wb.where(kt[..., None] > 0, resid, wb.zeros_like(resid))
+        white = wb.linalg.triangular_solve(chol, resid[..., None], lower=True)[..., 0]
+        log_lik = (-0.5 * wb.reduce_sum(wb.square(white), axis=-1)
+                   - wb.reduce_sum(wb.log(wb.linalg.diag_part(chol)), axis=-1) - 0.5 * o * _LOG_TWO_PI)
+        # gain K = P C^T S^-1, from K^T = S^-1 C P (S symmetric)
+        gain_t = wb.linalg.cholesky_solve(chol, u)
+        update = wb.matmul(gain_t, u, transpose_a=True)
+        if keep is not None:
+            log_lik = log_lik * kt
+            update = update * kt[..., None, None]
+        f_mean = mean + wb.matmul(gain_t, resid[..., None], transpose_a=True)[..., 0]
+        f_cov = _symmetrize(cov - update)
+        mean, cov = _matvec(at, f_mean) + bt, wb.matmul(at, wb.matmul(f_cov, at, transpose_b=True)) + qt
+        for k, v in enumerate((log_lik, f_mean, f_cov, mean, cov, obs_mean, obs_cov)):
+            out[k].append(v)
+    return (wb.stack(out[0], axis=-1), wb.stack(out[1], axis=-2), wb.stack(out[2], axis=-3),
+            wb.stack(out[3], axis=-2), wb.stack(out[4], axis=-3), wb.stack(out[5], axis=-2),
+            wb.stack(out[6], axis=-3))
