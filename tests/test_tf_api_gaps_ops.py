@@ -210,3 +210,86 @@ def test_truncate_ops_replay_in_a_function(replay_only):
     assert f.experimental_get_tracing_count() == 1
     with pytest.raises(wb.errors.InternalError, match="division by zero"):
         f(wb.constant([1, 2]), wb.constant([0, 1]))
+
+
+# -- sort / argsort: ops of the graph ---------------------------------------------------------
+
+def test_sort_and_argsort_values_as_tf():
+    # TF 2.21 (ties keep their index order in both directions, whatever `stable` says)
+    cases = [(wb.constant([3, 1, 255, 0], wb.uint8), [0, 1, 3, 255], [255, 3, 1, 0], [3, 1, 0, 2], [2, 0, 1, 3]),
+             (wb.constant([3, -2 ** 31, 2 ** 31 - 1, 0]), [-2 ** 31, 0, 3, 2 ** 31 - 1], [2 ** 31 - 1, 3, 0, -2 ** 31],
+              [1, 3, 0, 2], [2, 0, 3, 1]),
+             (wb.constant([2., 1., 2., 1., 2.]), [1, 1, 2, 2, 2], [2, 2, 2, 1, 1], [1, 3, 0, 2, 4], [0, 2, 4, 1, 3])]
+    for x, up, down, arg_up, arg_down in cases:
+        assert wb.sort(x).dtype == x.dtype
+        assert wb.sort(x).numpy().tolist() == up
+        assert wb.sort(x, direction="DESCENDING").numpy().tolist() == down
+        for stable in (False, True):
+            out = wb.argsort(x, stable=stable)
+            assert out.dtype == wb.int32 and out.numpy().tolist() == arg_up
+            assert wb.argsort(x, direction="DESCENDING", stable=stable).numpy().tolist() == arg_down
+    m = wb.constant([[3., 1.], [2., 5.]])
+    for axis in (0, -2, wb.constant(0)):
+        assert wb.sort(m, axis=axis).numpy().tolist() == [[2, 1], [3, 5]]
+        assert wb.argsort(m, axis=axis).numpy().tolist() == [[1, 0], [0, 1]]
+    assert wb.sort(wb.zeros([2, 0])).shape == (2, 0) and wb.argsort(wb.zeros([2, 0])).dtype == wb.int32
+    assert wb.argsort([3, 1, 2]).numpy().tolist() == [1, 2, 0]
+
+
+def test_sort_and_argsort_errors_as_tf():
+    for fn in (wb.sort, wb.argsort):
+        with pytest.raises(ValueError, match=r"^Argument `direction` should be one of ASCENDING, DESCENDING. "
+                                             "Received: direction=descending$"):
+            fn(wb.constant([3., 1.]), direction="descending")
+        for bad, name in (([True, False], "bool"), (["b", "a"], "string"), ([1 + 1j], "complex128")):
+            with pytest.raises(IAE, match=f"^Value for attr 'T' of {name} is not in the list of allowed values: "
+                                          "float, double, int32"):
+                fn(wb.constant(bad))
+        with pytest.raises(IAE, match="rank >= 1"):   # TF: InvalidArgumentError (a strided slice's)
+            fn(wb.constant(3.))
+        for axis in (2, -3):
+            with pytest.raises(IAE, match=f"axis {axis} is out of range for values of rank 2"):
+                fn(wb.constant([[3., 1.], [2., 5.]]), axis=axis)
+        with pytest.raises(TypeError, match="axis must be an integer, got 0.5"):
+            fn(wb.constant([[3., 1.], [2., 5.]]), axis=0.5)
+
+
+def test_sort_gradient_as_tf():
+    x = wb.constant([[3., 1., 2.], [2., 5., 2.]], wb.float64)
+    w = wb.constant([[1., 2., 3.], [4., 5., 6.]], wb.float64)
+    with wb.GradientTape(persistent=True) as tape:
+        tape.watch(x)
+        up0 = wb.sort(x, axis=0) * w
+        down = wb.sort(x, direction="DESCENDING") * w   # the tie (2., 2.) keeps index order
+        order = wb.cast(wb.argsort(x), wb.float64)
+    np.testing.assert_array_equal(tape.gradient(up0, x).numpy(), [[4, 2, 3], [1, 5, 6]])   # TF 2.21
+    np.testing.assert_array_equal(tape.gradient(down, x).numpy(), [[1, 3, 2], [5, 4, 6]])
+    with pytest.warns(wb.errors.UnconnectedGradientWarning):
+        assert tape.gradient(order, x) is None
+
+
+def test_sort_argsort_and_top_k_replay_in_a_function(replay_only):
+    @wb.function
+    def f(x):
+        return (wb.sort(x), wb.argsort(x, axis=0, direction="DESCENDING"), wb.math.top_k(x, 2).indices,
+                wb.math.top_k(x, 1, index_type=wb.int64).values)
+
+    for v in ([[3., 1., 2.], [0., 5., 2.]], [[9., 1., 2.], [0., -5., 2.]]):
+        got = f(wb.constant(v))
+        a = np.array(v, np.float32)
+        np.testing.assert_array_equal(got[0].numpy(), np.sort(a))
+        np.testing.assert_array_equal(got[1].numpy(), np.argsort(-a, axis=0, kind="stable"))
+        np.testing.assert_array_equal(got[2].numpy(), np.argsort(-a, kind="stable")[:, :2])
+        np.testing.assert_array_equal(got[3].numpy(), a.max(axis=1, keepdims=True))
+    assert f.experimental_get_tracing_count() == 1
+
+    @wb.function
+    def g(x):
+        with wb.GradientTape() as tape:
+            tape.watch(x)
+            y = wb.reduce_sum(wb.sort(x) * wb.constant([1., 2., 3.]))
+        return tape.gradient(y, x)
+
+    np.testing.assert_array_equal(g(wb.constant([3., 1., 2.])).numpy(), [3, 1, 2])
+    np.testing.assert_array_equal(g(wb.constant([1., 3., 2.])).numpy(), [1, 3, 2])
+    assert g.experimental_get_tracing_count() == 1

@@ -873,60 +873,79 @@ def repeat(input, repeats, axis=None, name=None):
 # sorting
 
 
-def _argsort_last(xp, a, descending, stable):
+def _argsort_last(xp, a, descending):
+    """The stable sort order along the last axis (TF's sorts keep equal values in index order,
+    in either direction)."""
     if not descending:
-        return xp.argsort(a, axis=-1, kind="stable") if (stable and xp is np) else xp.argsort(a, axis=-1)
+        return xp.argsort(a, axis=-1, kind="stable") if xp is np else xp.argsort(a, axis=-1)
     # descending, ties in index order: sort the reversed array ascending (stably) and map back
     n = a.shape[-1]
     r = xp.argsort(a[..., ::-1], axis=-1, kind="stable") if xp is np else xp.argsort(a[..., ::-1], axis=-1)
     return (n - 1 - r)[..., ::-1]
 
 
-def _direction(direction, opname):
-    d = str(direction).upper()
-    if d not in ("ASCENDING", "DESCENDING"):
-        raise ValueError(f"{opname}: direction must be 'ASCENDING' or 'DESCENDING', got {direction!r}")
-    return d == "DESCENDING"
+# the sort order as an op of the graph (a wb.function replays it); its int32 result carries no
+# gradient, the sorted values' gradient is their gather's
+_argsort_op = defop("argsort", lambda xp, x, descending: _argsort_last(xp, x, descending).astype(np.int32),
+                    dtypes="real")
+
+# TF's TopKV2, which its sorts run on
+_SORT_DTYPES = "float, double, int32, uint8, int16, int8, int64, bfloat16, uint16, half, uint32, uint64"
+_TF_DTYPE_NAMES = {"float16": "half", "float32": "float", "float64": "double", "object": "string"}
 
 
-def _sorted_along(x, axis, descending, stable, opname):
-    """(values moved so ``axis`` is last, sort order along it)."""
+def _direction(direction):
+    if direction not in ("ASCENDING", "DESCENDING"):   # TF's text (case matters)
+        raise ValueError(f"Argument `direction` should be one of ASCENDING, DESCENDING. Received: "
+                         f"direction={direction}")
+    return direction == "DESCENDING"
+
+
+def _sort_order(values, axis, direction, opname):
+    """(values with ``axis`` moved last, their stable sort order along it (int32), the
+    permutation that moved it or None); TF's errors."""
+    descending = _direction(direction)
+    x = convert_to_tensor(values)
+    if x.dtype.kind not in "iuf":
+        dt = str(x._data.dtype)
+        raise InvalidArgumentError(None, None, f"Value for attr 'T' of {_TF_DTYPE_NAMES.get(dt, dt)} is not in the "
+                                   f"list of allowed values: {_SORT_DTYPES} [Op:TopKV2] ({opname})")
     if x.ndim == 0:
-        raise ValueError(f"{opname}: values must have rank >= 1")
-    a = norm_axis(axis, x.ndim, opname)
+        raise InvalidArgumentError(None, None, f"{opname}: values must have rank >= 1, got a scalar")
+    a = argcheck.as_int(axis) if type(axis) is not int else axis
+    if a is None:
+        raise TypeError(f"{opname}: axis must be an integer, got {axis!r}")
+    if not -x.ndim <= a < x.ndim:
+        raise InvalidArgumentError(None, None, f"{opname}: axis {a} is out of range for values of rank {x.ndim}")
+    a %= x.ndim
     perm = None
     if a != x.ndim - 1:
         perm = [i for i in range(x.ndim) if i != a] + [a]
         x = transpose(x, perm)
-    order = _argsort_last(x.xp, x._data, descending, stable)
-    return x, core.wrap(order), perm
+    return x, apply(_argsort_op, (x,), {"descending": descending}), perm
 
 
 def sort(values, axis=-1, direction="ASCENDING", name=None):
-    """``values`` sorted along ``axis``; differentiable (the gradient follows the entries).
+    """``values`` sorted along ``axis``; differentiable (the gradient follows the entries;
+    equal values keep their order, as TF's).
 
     >>> wb.sort(wb.constant([3., 1., 2.]), direction="DESCENDING").numpy()
     array([3., 2., 1.], dtype=float32)
     """
-    x = convert_to_tensor(values)
-    xt, order, perm = _sorted_along(x, axis, _direction(direction, "sort"), True, "sort")
+    xt, order, perm = _sort_order(values, axis, direction, "sort")
     out = _gather(xt, order, xt.ndim - 1, xt.ndim - 1, dense=True)
     return out if perm is None else transpose(out, np.argsort(perm).tolist())
 
 
 def argsort(values, axis=-1, direction="ASCENDING", stable=False, name=None):
-    """Indices (int32) that sort ``values`` along ``axis``. With ``stable=True`` equal
-    values keep their order (in either direction).
+    """Indices (int32) that sort ``values`` along ``axis``. Equal values keep their order in
+    either direction whatever ``stable`` says (TF's sort is always stable).
 
     >>> wb.argsort(wb.constant([1, 10, 26, 2])).numpy()
     array([0, 3, 1, 2], dtype=int32)
     """
-    x = convert_to_tensor(values)
-    xt, order, perm = _sorted_along(x, axis, _direction(direction, "argsort"), stable, "argsort")
-    out = order._data.astype(np.int32)
-    if perm is not None:
-        out = x.xp.transpose(out, np.argsort(perm).tolist())
-    return core.wrap(out)
+    _, order, perm = _sort_order(values, axis, direction, "argsort")
+    return order if perm is None else transpose(order, np.argsort(perm).tolist())
 
 
 TopKV2 = collections.namedtuple("TopKV2", ["values", "indices"])
@@ -947,9 +966,16 @@ def top_k(input, k=1, sorted=True, index_type=np.int32, name=None):
     n = x.shape[-1]
     if not 0 <= k <= n:
         raise ValueError(f"top_k: k={k} must be in [0, {n}] (the last dimension of input {x.shape})")
-    order = _argsort_last(x.xp, x._data, True, True)[..., :k]
-    values = _gather(x, core.wrap(order), x.ndim - 1, x.ndim - 1, dense=True)
-    indices = core.wrap(order.astype(np_dtype(index_type)))
+    order = apply(_argsort_op, (x,), {"descending": True})
+    if k < n:
+        order = getitem(order, (Ellipsis, builtins.slice(0, k)))
+    values = _gather(x, order, x.ndim - 1, x.ndim - 1, dense=True)
+    it = np_dtype(index_type)
+    if it == np.int32:
+        indices = order
+    else:
+        from .elementwise import cast  # circular import with elementwise
+        indices = cast(order, it)
     if core.tracing():   # the static shape of values
         core.static_result(indices, _static_dims(values))
     return TopKV2(values, indices)
