@@ -158,3 +158,23 @@ def test_dataset_initializer_fills_tables():
     assert vocab.lookup(wb.constant(["4", "x"])).numpy().tolist() == [2, 100]
     with pytest.raises(ValueError, match="non-scalar key Tensors of rank 1"):
         wb.data.experimental.DatasetInitializer(wb.data.Dataset.from_tensor_slices(([[1]], [[2]])))
+
+
+def test_map_fn_over_batchable_extension_types():
+    class Vehicle(wb.experimental.BatchableExtensionType):
+        top_speed: wb.Tensor
+        mpg: wb.Tensor
+
+    class Plain(wb.experimental.ExtensionType):
+        v: wb.Tensor
+
+    batch = Vehicle([120, 150, 80], [30, 40, 12])
+    out = wb.map_fn(lambda vehicle: vehicle.top_speed * vehicle.mpg, batch, fn_output_signature=wb.int32)
+    assert out.dtype == wb.int32 and out.numpy().tolist() == [3600, 6000, 960]   # TF 2.21
+    out = wb.map_fn(lambda a: a[0].top_speed + a[1], (batch, wb.constant([1, 2, 3])), fn_output_signature=wb.int32)
+    assert out.numpy().tolist() == [121, 152, 83]
+    assert wb.map_fn(lambda a: a["v"].mpg, {"v": batch}, fn_output_signature=wb.int32).numpy().tolist() == [30, 40, 12]
+    same = wb.map_fn(lambda v: v, batch)
+    assert isinstance(same, Vehicle) and same.mpg.numpy().tolist() == [30, 40, 12]
+    with pytest.raises(TypeError, match="map_fn can not consume Plain.Spec"):
+        wb.map_fn(lambda v: v.v, Plain([1, 2]), fn_output_signature=wb.int32)

@@ -54,6 +54,8 @@ def map_fn(fn, elems, dtype=None, parallel_iterations=None, back_prop=True, swap
     if dtype is not None and fn_output_signature is not None:
         raise ValueError("map_fn: give fn_output_signature or its deprecated alias dtype, not both")
     signature = fn_output_signature if fn_output_signature is not None else dtype
+    if any(getattr(v, "__wb_extension__", False) for v in nest.flatten(elems)):
+        return _map_extension_types(fn, elems, signature, parallel_iterations, back_prop, swap_memory, infer_shape)
     flat_in = nest.flatten(elems)
     ragged_in = any(_is_ragged(x) for x in flat_in)
     ragged_out = any(_is_ragged_spec(s) for s in nest.flatten(signature)) if signature is not None else False
@@ -85,6 +87,32 @@ def map_fn(fn, elems, dtype=None, parallel_iterations=None, back_prop=True, swap
             value = value.with_row_splits_dtype(splits)   # the signature's, as TF
         out.append(value)
     return nest.pack_sequence_as(like if signature is not None else results[0], out)
+
+
+def _map_extension_types(fn, elems, signature, parallel_iterations, back_prop, swap_memory, infer_shape):
+    """TF's map_fn over BatchableExtensionTypes: ``fn`` gets each element's values (the tensor
+    fields' rows); ExtensionType results are batched field by field."""
+    from . import extension_type   # imports ragged, which needs wb complete: import when one is met
+    for v in nest.flatten(elems):
+        if isinstance(v, extension_type.ExtensionType) and not getattr(type(v), "_wb_batchable", False):
+            raise TypeError(f"map_fn can not consume {v._type_spec} inputs: got {v!r}")
+    expanded, rebuild = extension_type.slice_structure(elems)
+    results = {}
+
+    def row_fn(elem):
+        out = fn(rebuild(*elem) if type(expanded) is tuple else rebuild(elem))
+        if not extension_type.has_extension_types(out):
+            return out
+        out_expanded, out_rebuild = extension_type.slice_structure(out)
+        results.setdefault("rebuild", (out_rebuild, type(out_expanded) is tuple))
+        return out_expanded
+
+    mapped = map_fn(row_fn, expanded, parallel_iterations=parallel_iterations, back_prop=back_prop,
+                    swap_memory=swap_memory, infer_shape=infer_shape, fn_output_signature=signature)
+    if "rebuild" not in results:
+        return mapped
+    out_rebuild, spread = results["rebuild"]
+    return out_rebuild(*mapped) if spread else out_rebuild(mapped)
 
 
 def _rows(flat_in, elems):
