@@ -1323,6 +1323,12 @@ class Variable(Tensor):
     def value(self) -> Tensor:
         return self.read_value()
 
+    def sparse_read(self, indices, name=None) -> Tensor:
+        """The variable's rows at ``indices`` (TF's ``sparse_read``, a ResourceGather: its
+        gradient for the variable is an IndexedSlices)."""
+        from .ops.indexing import gather  # circular import with indexing
+        return gather(self, indices)
+
     def ref(self):
         return _Ref(self)
 
