@@ -293,3 +293,47 @@ def test_sort_argsort_and_top_k_replay_in_a_function(replay_only):
     np.testing.assert_array_equal(g(wb.constant([3., 1., 2.])).numpy(), [3, 1, 2])
     np.testing.assert_array_equal(g(wb.constant([1., 3., 2.])).numpy(), [1, 3, 2])
     assert g.experimental_get_tracing_count() == 1
+
+
+# -- Variable.sparse_read ---------------------------------------------------------------------
+
+def test_sparse_read_values_gradient_and_errors_as_tf():
+    v = wb.Variable([[1., 2.], [3., 4.], [5., 6.]])
+    np.testing.assert_array_equal(v.sparse_read([2, 0, 2]).numpy(), [[5, 6], [1, 2], [5, 6]])
+    np.testing.assert_array_equal(v.sparse_read([[2], [0]]).numpy(), [[[5, 6]], [[1, 2]]])
+    np.testing.assert_array_equal(v.sparse_read(1).numpy(), [3, 4])
+    np.testing.assert_array_equal(v.sparse_read(wb.constant([1], wb.int64)).numpy(), [[3, 4]])
+    assert wb.Variable([1, 2, 3]).sparse_read([2]).numpy().tolist() == [3]
+    # TF 2.21: the gradient is an IndexedSlices of the rows read, int32 indices
+    with wb.GradientTape() as tape:
+        y = v.sparse_read([2, 0, 2]) * wb.constant([[1.], [2.], [3.]])
+    g = tape.gradient(y, v)
+    assert isinstance(g, wb.IndexedSlices) and g.indices.dtype == wb.int32
+    assert g.values.numpy().tolist() == [[1, 1], [2, 2], [3, 3]] and g.indices.numpy().tolist() == [2, 0, 2]
+    assert g.dense_shape.numpy().tolist() == [3, 2]
+    with wb.GradientTape() as tape:
+        y = v.sparse_read([[2], [0]])
+    g = tape.gradient(y, v)
+    assert g.values.numpy().tolist() == [[1, 1], [1, 1]] and g.indices.numpy().tolist() == [2, 0]
+    for bad in ([3], [-1]):
+        with pytest.raises(IAE, match=rf"indices\[0\] = {bad[0]} is not in \[0, 3\) \[Op:ResourceGather\]"):
+            v.sparse_read(bad)
+    with pytest.raises(IAE, match="rank >= 1"):   # TF: "params must be at least 1 dimensional"
+        wb.Variable(3.).sparse_read([0])
+
+
+def test_sparse_read_in_a_function(replay_only):
+    v = wb.Variable([[1., 2.], [3., 4.], [5., 6.]])
+
+    @wb.function
+    def f(i):
+        with wb.GradientTape() as tape:
+            y = wb.reduce_sum(v.sparse_read(i))
+        return y, wb.convert_to_tensor(tape.gradient(y, v))
+
+    y, g = f(wb.constant([2, 0]))
+    assert float(y) == 14.0 and g.numpy().tolist() == [[1, 1], [0, 0], [1, 1]]
+    v.assign([[0., 0.], [1., 1.], [2., 2.]])
+    y, g = f(wb.constant([1, 1]))
+    assert float(y) == 4.0 and g.numpy().tolist() == [[0, 0], [2, 2], [0, 0]]
+    assert f.experimental_get_tracing_count() == 1
