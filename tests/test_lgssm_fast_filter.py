@@ -132,3 +132,42 @@ def test_local_level_log_prob_gradient_per_dtype(dtype):
         tfd.MultivariateNormalDiag(scale_diag=np.array([1.0]))).log_prob(np.linspace(0., 1., 7)[:, None]))
     np.testing.assert_allclose(float(g), (lp_at(0.3 + e) - lp_at(0.3 - e)) / (2 * e), rtol=1e-4 if dtype == np.float32
                                else 1e-7)
+
+
+_WS = [np.random.default_rng(10 + k).normal(size=s) for k, s in enumerate([(3, 2, 5, 3), (2, 5, 3, 3)])]
+
+
+def _smoothed(theta, x):
+    means, covs = _model(theta).posterior_marginals(x)
+    return wb.reduce_sum(means * f64(_WS[0])) + wb.reduce_sum(covs * f64(_WS[1]))
+
+
+def _smoothed_gradient(theta, x):
+    theta, x = f64(theta), f64(x)
+    with wb.GradientTape() as tape:
+        tape.watch([theta, x])
+        y = _smoothed(theta, x)
+    return tape.gradient(y, [theta, x])
+
+
+def test_fast_smoother_matches_the_taped_smoother_and_finite_differences(monkeypatch):
+    fast = _model(f64(THETA)).posterior_marginals(f64(X))
+    g_theta, g_x = _smoothed_gradient(THETA, X)
+    eps = 1e-6
+    num = [(float(_smoothed(f64(THETA + eps * e), f64(X))) - float(_smoothed(f64(THETA - eps * e), f64(X))))
+           / (2 * eps) for e in np.eye(len(THETA))]
+    np.testing.assert_allclose(g_theta.numpy(), num, rtol=1e-6, atol=1e-6)
+    monkeypatch.setattr(lgssm, "_smoother_fast", lgssm._smoother_taped)
+    monkeypatch.setattr(lgssm, "_filter_fast", lgssm._filter_taped)
+    slow = _model(f64(THETA)).posterior_marginals(f64(X))
+    for a, b in zip(fast, slow):
+        assert a.shape == b.shape
+        np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-11, atol=1e-12)
+    t_theta, t_x = _smoothed_gradient(THETA, X)
+    np.testing.assert_allclose(g_theta.numpy(), t_theta.numpy(), rtol=1e-9)
+    np.testing.assert_allclose(g_x.numpy(), t_x.numpy(), rtol=1e-9, atol=1e-11)
+
+
+def test_smoother_second_order_runs_on_the_tape():
+    gradients.check_gradients(lambda th: _smoothed(th, f64(X)), [THETA], order=2, modes=("rev",), rtol=1e-5,
+                              atol=1e-6)

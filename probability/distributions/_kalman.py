@@ -160,3 +160,66 @@ def filter_backward(xp, grads, saved, x, m0, p0, a, b, q, c, d, r, ia, iq, ic, i
     stacks = (a, b, q, c, d, r)
     return (unbroadcast(g_x, x.shape), g_m0, g_p0) + tuple(unbroadcast(g, z.shape, lead=1)
                                                           for g, z in zip(acc, stacks))
+
+
+def smoother_forward(xp, f_means, f_covs, p_means, p_covs, a, ia, mean_batch, cov_batch):
+    """The Rauch-Tung-Striebel pass over the filter's results (``[..., T, l]`` means, ``[..., T,
+    l, l]`` covariances; ``a``/``ia`` as in :func:`filter_forward`): ``((smoothed_means,
+    smoothed_covs), saved)``."""
+    num_steps, l = f_means.shape[-2], f_means.shape[-1]
+    dtype = f_means.dtype
+    means = xp.empty(mean_batch + (num_steps, l), dtype)
+    covs = xp.empty(cov_batch + (num_steps, l, l), dtype)
+    s_mean = xp.broadcast_to(f_means[..., -1, :], mean_batch + (l,))
+    s_cov = xp.broadcast_to(f_covs[..., -1, :, :], cov_batch + (l, l))
+    means[..., -1, :], covs[..., -1, :, :] = s_mean, s_cov
+    saved = [None] * num_steps
+    for t in range(num_steps - 2, -1, -1):
+        at, f_cov = a[ia[t]], f_covs[..., t, :, :]
+        p_inv = xp.linalg.inv(_sym(p_covs[..., t, :, :]))
+        gain = f_cov @ _t(at) @ p_inv                      # J = F A^T P^-1
+        dm = s_mean - p_means[..., t, :]
+        dc = s_cov - p_covs[..., t, :, :]
+        saved[t] = (at, f_cov, p_inv, gain, dm, dc)
+        s_mean = f_means[..., t, :] + _mv(gain, dm)
+        s_cov = _sym(f_cov + gain @ dc @ _t(gain))
+        means[..., t, :], covs[..., t, :, :] = s_mean, s_cov
+    return (means, covs), saved
+
+
+def smoother_backward(xp, grads, saved, f_means, f_covs, p_means, p_covs, a, ia, mean_batch, cov_batch):
+    """The reverse-mode rule of :func:`smoother_forward`: gradients of ``(f_means, f_covs,
+    p_means, p_covs, a)``."""
+    num_steps, l = f_means.shape[-2], f_means.shape[-1]
+    dtype = f_means.dtype
+    g_means, g_covs = grads
+    g_covs = _sym(g_covs)
+    l_l = cov_batch + (l, l)
+    g_fm = xp.zeros(mean_batch + (num_steps, l), dtype)
+    g_pm = xp.zeros(mean_batch + (num_steps, l), dtype)
+    g_fc = xp.zeros(cov_batch + (num_steps, l, l), dtype)
+    g_pc = xp.zeros(cov_batch + (num_steps, l, l), dtype)
+    g_a = xp.zeros((len(a),) + l_l, dtype)
+    g_m = xp.zeros(mean_batch + (l,), dtype)      # of the smoothed values at the step being undone
+    g_c = xp.zeros(l_l, dtype)
+    for t in range(num_steps - 1):
+        at, f_cov, p_inv, gain, dm, dc = saved[t]
+        g_m = g_m + g_means[..., t, :]
+        g_c = g_c + g_covs[..., t, :, :]
+        # s_mean = f_mean + J dm, s_cov = F + J dc J^T
+        g_fm[..., t, :] += g_m
+        g_fc[..., t, :, :] += g_c
+        g_gain = unbroadcast(_outer(g_m, dm), l_l) + 2. * (g_c @ gain @ dc)
+        g_dm = _mv(_t(gain), g_m)
+        g_dc = _t(gain) @ g_c @ gain
+        g_pm[..., t, :] -= g_dm
+        g_pc[..., t, :, :] -= g_dc
+        # J = F A^T P^-1
+        g_fc[..., t, :, :] += _sym(g_gain @ p_inv @ at)
+        g_a[ia[t]] += p_inv @ _t(g_gain) @ f_cov
+        g_pc[..., t, :, :] -= _sym(p_inv @ at @ f_cov @ g_gain @ p_inv)
+        g_m, g_c = g_dm, g_dc
+    g_fm[..., -1, :] += g_m + g_means[..., -1, :]
+    g_fc[..., -1, :, :] += g_c + g_covs[..., -1, :, :]
+    return (unbroadcast(g_fm, f_means.shape), unbroadcast(g_fc, f_covs.shape), unbroadcast(g_pm, p_means.shape),
+            unbroadcast(g_pc, p_covs.shape), unbroadcast(g_a, a.shape, lead=1))

@@ -223,44 +223,45 @@ class LinearGaussianStateSpaceModel(Distribution):
         of A, of the transition noise, of C, of the observation noise))``, each a Tensor with a
         leading axis of the distinct values."""
         stacks, index = [], []
-        for which, noise in (("transition_matrix", False), ("transition_noise", True),
-                             ("observation_matrix", False), ("observation_noise", True)):
-            piece = getattr(self, "_" + which)
-            static = (isinstance(piece, (wb.Tensor, wb.linalg.LinearOperator, Distribution)) or not callable(piece))
-            values, keys, idx = [], {}, []
-            for t in range(1 if static else self._num_timesteps):
-                s = self._initial_step + t
-                v = self._noise(which, s) if noise else self._raw_matrix(which, s)
-                if id(v) not in keys:
-                    keys[id(v)] = len(values)
-                    values.append(v)       # held, so that no later value reuses its id
-                idx.append(keys[id(v)])
-            idx = idx * self._num_timesteps if static else idx
-            if noise:
+        for which in ("transition_matrix", "transition_noise", "observation_matrix", "observation_noise"):
+            values, idx = self._distinct(which)
+            if which.endswith("noise"):
                 stacks += [_stack_distinct([v.mean() for v in values], 1),
                            _stack_distinct([v.covariance() for v in values], 2)]
             else:
                 stacks.append(_stack_distinct([self._as_matrix(v, which, self.dtype) for v in values], 2))
-            index.append(np.asarray(idx, dtype=np.intp))
+            index.append(idx)
         return tuple(stacks), tuple(index)
+
+    def _distinct(self, which):
+        """The distinct values of the piece ``which`` over the steps (matrices as given, noises as
+        distributions), and per step the index of the one in force."""
+        piece = getattr(self, "_" + which)
+        static = isinstance(piece, (wb.Tensor, wb.linalg.LinearOperator, Distribution)) or not callable(piece)
+        values, keys, idx = [], {}, []
+        for t in range(1 if static else self._num_timesteps):
+            s = self._initial_step + t
+            v = self._noise(which, s) if which.endswith("noise") else self._raw_matrix(which, s)
+            if id(v) not in keys:
+                keys[id(v)] = len(values)
+                values.append(v)       # held, so that no later value reuses its id
+            idx.append(keys[id(v)])
+        return values, np.asarray(idx * self._num_timesteps if static else idx, dtype=np.intp)
 
     def backward_smoothing_pass(self, filtered_means, filtered_covs, predicted_means, predicted_covs):
         """Rauch-Tung-Striebel smoother: ``(smoothed_means, smoothed_covs)`` of ``p(z[t] | x)`` from
         ``forward_filter``'s results."""
-        t_last = self._num_timesteps - 1
-        s_mean, s_cov = filtered_means[..., t_last, :], filtered_covs[..., t_last, :, :]
-        means, covs = [s_mean], [s_cov]
-        for t in range(t_last - 1, -1, -1):
-            a = self._step(t)[0]
-            f_mean, f_cov = filtered_means[..., t, :], filtered_covs[..., t, :, :]
-            p_mean, p_cov = predicted_means[..., t, :], predicted_covs[..., t, :, :]
-            # J = F A^T P^-1, from J^T = P^-1 A F (P, F symmetric)
-            j_t = wb.linalg.cholesky_solve(wb.linalg.cholesky(_symmetrize(p_cov)), wb.matmul(a, f_cov))
-            s_mean = f_mean + wb.matmul(j_t, (s_mean - p_mean)[..., None], transpose_a=True)[..., 0]
-            s_cov = _symmetrize(f_cov + wb.matmul(j_t, wb.matmul(s_cov - p_cov, j_t), transpose_a=True))
-            means.append(s_mean)
-            covs.append(s_cov)
-        return wb.stack(means[::-1], axis=-2), wb.stack(covs[::-1], axis=-3)
+        args = [internal.as_param(v, name, self.dtype, "LinearGaussianStateSpaceModel.backward_smoothing_pass")
+                for v, name in ((filtered_means, "filtered_means"), (filtered_covs, "filtered_covs"),
+                                (predicted_means, "predicted_means"), (predicted_covs, "predicted_covs"))]
+        args = [wb.convert_to_tensor(v) for v in args]
+        values, ia = self._distinct("transition_matrix")
+        a = _stack_distinct([self._as_matrix(v, "transition_matrix", self.dtype) for v in values], 2)
+        fm, fc, pm, pc = args
+        cov_batch = internal.broadcast_shapes(tuple(fc.shape[:-3]), tuple(pc.shape[:-3]), tuple(a.shape[1:-2]))
+        mean_batch = internal.broadcast_shapes(tuple(fm.shape[:-2]), tuple(pm.shape[:-2]), cov_batch)
+        smooth = _smoother_taped if core.tracing() else _smoother_fast
+        return smooth(args + [a], ia, mean_batch, cov_batch)
 
     def posterior_marginals(self, x, mask=None):
         """``(smoothed_means, smoothed_covs)`` of ``p(z[t] | x)``: the filter, then the smoother."""
@@ -412,7 +413,7 @@ def _filter_fast(args, keep, index, mean_batch, cov_batch):
         keep_raw = None if keep is None else keep._data
         outs, saved = _kalman.filter_forward(xp, *raw[:1], keep_raw, *raw[1:], ia, iq, ic, ir, mean_batch, cov_batch)
 
-        def grad(*dys):
+        def grad_one(dys):
             if core.tapes() or core.accumulators():
                 with wb.GradientTape() as tape:
                     tape.watch(list(tensors))
@@ -423,9 +424,23 @@ def _filter_fast(args, keep, index, mean_batch, cov_batch):
                                          cov_batch)
             return [core.wrap(g) for g in gs]
 
+        def grad(*dys):
+            return _per_cotangent(grad_one, dys, outs)
+
         return tuple(core.wrap(o) for o in outs), grad
 
     return kalman_filter(*args)
+
+
+def _per_cotangent(grad_one, dys, outs):
+    """``grad_one(dys)``, or, for a batch of cotangents on a leading axis (a jacobian; an unused
+    output's zero cotangent comes without it), ``grad_one`` of each row, stacked."""
+    batched = [dy.ndim > o.ndim for dy, o in zip(dys, outs)]
+    if not any(batched):
+        return grad_one(dys)
+    n = next(dy.shape[0] for dy, b in zip(dys, batched) if b)
+    rows = [grad_one([dy[i] if b else dy for dy, b in zip(dys, batched)]) for i in range(n)]
+    return [None if rows[0][k] is None else wb.stack([r[k] for r in rows]) for k in range(len(rows[0]))]
 
 
 def _filter_taped(args, keep, index, mean_batch, cov_batch):
@@ -463,3 +478,51 @@ def _filter_taped(args, keep, index, mean_batch, cov_batch):
     return (wb.stack(out[0], axis=-1), wb.stack(out[1], axis=-2), wb.stack(out[2], axis=-3),
             wb.stack(out[3], axis=-2), wb.stack(out[4], axis=-3), wb.stack(out[5], axis=-2),
             wb.stack(out[6], axis=-3))
+
+
+def _smoother_fast(args, ia, mean_batch, cov_batch):
+    """The smoother on raw arrays, its gradient by :func:`_kalman.smoother_backward` (on the tape
+    while a tape or accumulator is active, as :func:`_filter_fast`)."""
+
+    @wb.custom_gradient
+    def rts_smoother(*tensors):
+        xp = tensors[0].xp
+        raw = [t._data for t in tensors]
+        outs, saved = _kalman.smoother_forward(xp, *raw, ia, mean_batch, cov_batch)
+
+        def grad_one(dys):
+            if core.tapes() or core.accumulators():
+                with wb.GradientTape() as tape:
+                    tape.watch(list(tensors))
+                    again = _smoother_taped(tensors, ia, mean_batch, cov_batch)
+                return tape.gradient(list(again), list(tensors), output_gradients=list(dys),
+                                     unconnected_gradients="zero")
+            gs = _kalman.smoother_backward(xp, [dy._data for dy in dys], saved, *raw, ia, mean_batch, cov_batch)
+            return [core.wrap(g) for g in gs]
+
+        def grad(*dys):
+            return _per_cotangent(grad_one, dys, outs)
+
+        return tuple(core.wrap(o) for o in outs), grad
+
+    return rts_smoother(*args)
+
+
+def _smoother_taped(args, ia, mean_batch, cov_batch):
+    """The smoother with workbench ops, one step at a time."""
+    filtered_means, filtered_covs, predicted_means, predicted_covs, a = args
+    t_last = filtered_means.shape[-2] - 1
+    s_mean = _full(filtered_means[..., t_last, :], mean_batch, 1)
+    s_cov = _full(filtered_covs[..., t_last, :, :], cov_batch, 2)
+    means, covs = [s_mean], [s_cov]
+    for t in range(t_last - 1, -1, -1):
+        at = a[int(ia[t])]
+        f_mean, f_cov = filtered_means[..., t, :], filtered_covs[..., t, :, :]
+        p_mean, p_cov = predicted_means[..., t, :], predicted_covs[..., t, :, :]
+        # J = F A^T P^-1, from J^T = P^-1 A F (P, F symmetric)
+        j_t = wb.linalg.cholesky_solve(wb.linalg.cholesky(_symmetrize(p_cov)), wb.matmul(at, f_cov))
+        s_mean = f_mean + wb.matmul(j_t, (s_mean - p_mean)[..., None], transpose_a=True)[..., 0]
+        s_cov = _symmetrize(f_cov + wb.matmul(j_t, wb.matmul(s_cov - p_cov, j_t), transpose_a=True))
+        means.append(s_mean)
+        covs.append(s_cov)
+    return wb.stack(means[::-1], axis=-2), wb.stack(covs[::-1], axis=-3)
