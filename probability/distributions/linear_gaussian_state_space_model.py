@@ -285,12 +285,10 @@ class LinearGaussianStateSpaceModel(Distribution):
         """Push latent moments (``[..., num_timesteps, latent_size]`` and ``[..., num_timesteps,
         latent_size, latent_size]``) through the observation model: ``(observation_means,
         observation_covs)``."""
-        means, covs = [], []
-        for t in range(self._num_timesteps):
-            _, _, c, r = self._step(t)
-            means.append(_matvec(c, latent_means[..., t, :]) + r.mean())
-            covs.append(_sandwich(c, latent_covs[..., t, :, :]) + r.covariance())
-        return wb.stack(means, axis=-2), wb.stack(covs, axis=-3)
+        (_, _, _, c, d, r), (_, _, ic, ir) = self._stacked_steps()
+        c, d, r = _steps_last(c, ic, 2), _steps_last(d, ir, 1), _steps_last(r, ir, 2)
+        means = _matvec(c, latent_means) + d
+        return means, _sandwich(c, latent_covs) + r
 
     # -- density, draws and moments ------------------------------------------------------------
     def log_prob(self, value, mask=None, name=None):
@@ -327,16 +325,11 @@ class LinearGaussianStateSpaceModel(Distribution):
         return self._joint_sample(n, seed)[1]
 
     def _prior_moments(self):
-        """Prior means and covariances of the observations: ``batch + [T, o]``, ``batch + [T, o, o]``."""
-        prior = self._initial_state_prior
-        mean, cov = _full(prior.mean(), self._batch, 1), _full(prior.covariance(), self._batch, 2)
-        means, covs = [], []
-        for t in range(self._num_timesteps):
-            a, q, c, r = self._step(t)
-            means.append(_matvec(c, mean) + r.mean())
-            covs.append(_sandwich(c, cov) + r.covariance())
-            mean, cov = _matvec(a, mean) + q.mean(), _sandwich(a, cov) + q.covariance()
-        return wb.stack(means, axis=-2), wb.stack(covs, axis=-3)
+        """Prior means and covariances of the observations: ``batch + [T, o]``, ``batch + [T, o, o]``
+        (the filter's one-step predictions with every observation masked)."""
+        x = wb.zeros(self._batch + self.event_shape, dtype=self.dtype)
+        r = self.forward_filter(x, mask=wb.ones([self._num_timesteps], dtype=wb.bool))
+        return r.observation_means, r.observation_covs
 
     def _mean(self):
         return self._prior_moments()[0]
@@ -398,6 +391,13 @@ def _stack_distinct(values, event_ndims):
     batch = internal.broadcast_shapes(*(sh[:len(sh) - event_ndims] for sh in shapes))
     values = [_full(v, batch, event_ndims) for v in values]
     return values[0][None] if len(values) == 1 else wb.stack(values, axis=0)
+
+
+def _steps_last(stack, index, event_ndims):
+    """A step piece at every step, the steps' axis just before the event dims."""
+    steps = wb.gather(stack, wb.constant(index.astype(np.int32)))
+    perm = list(range(1, steps.ndim - event_ndims)) + [0] + list(range(steps.ndim - event_ndims, steps.ndim))
+    return wb.transpose(steps, perm)
 
 
 def _filter_fast(args, keep, index, mean_batch, cov_batch):
