@@ -178,3 +178,44 @@ def test_map_fn_over_batchable_extension_types():
     assert isinstance(same, Vehicle) and same.mpg.numpy().tolist() == [30, 40, 12]
     with pytest.raises(TypeError, match="map_fn can not consume Plain.Spec"):
         wb.map_fn(lambda v: v.v, Plain([1, 2]), fn_output_signature=wb.int32)
+
+
+@pytest.mark.parametrize("op, want, empty", [
+    ("SegmentMaxV2", [[4, 3, 3, 4], [5, 6, 7, 8]], -2147483648),
+    ("SegmentMinV2", [[1, 2, 2, 1], [5, 6, 7, 8]], 2147483647),
+    ("SegmentProdV2", [[4, 6, 6, 4], [5, 6, 7, 8]], 1),
+    ("SegmentSumV2", [[5, 5, 5, 5], [5, 6, 7, 8]], 0)])
+def test_raw_segment_v2_ops_as_tf_xla(op, want, empty):
+    # TF 2.21 runs these under jit_compile=True only; its values
+    c = wb.constant([[1, 2, 3, 4], [4, 3, 2, 1], [5, 6, 7, 8]])
+    f = getattr(wb.raw_ops, op)
+    test = wb.function(lambda c: f(data=c, segment_ids=wb.constant([0, 0, 1]), num_segments=2), jit_compile=True)
+    out = test(c)
+    assert out.dtype == wb.int32 and out.numpy().tolist() == want
+    gaps = f(data=c, segment_ids=wb.constant([0, 0, 2]), num_segments=4).numpy().tolist()
+    assert gaps == [want[0], [empty] * 4, want[1], [empty] * 4]
+    assert f(data=c, segment_ids=wb.constant([0, 0, 1]), num_segments=1).numpy().tolist() == [want[0]]
+    with pytest.raises(TypeError, match=f"^{op} only takes keyword args"):
+        f(c, [0, 0, 1], 2)
+
+
+def test_raw_segment_v2_float_identities():
+    d, ids = wb.constant([1.5, 2.5, -1.]), wb.constant([0, 0, 2], wb.int64)
+    n = wb.constant(4, wb.int64)
+    np.testing.assert_array_equal(wb.raw_ops.SegmentMaxV2(data=d, segment_ids=ids, num_segments=n).numpy(),
+                                  np.float32([2.5, -3.4028235e+38, -1.0, -3.4028235e+38]))
+    np.testing.assert_array_equal(wb.raw_ops.SegmentProdV2(data=d, segment_ids=ids, num_segments=n).numpy(),
+                                  np.float32([3.75, 1., -1., 1.]))
+
+
+def test_raw_complex_abs_as_tf():
+    out = wb.raw_ops.ComplexAbs(x=wb.complex(3.0, 4.0), Tout=wb.dtypes.float32, name=None)
+    assert out.dtype == wb.float32 and float(out) == 5.0
+    out = wb.raw_ops.ComplexAbs(x=wb.constant([3 + 4j, 1j], wb.complex128), Tout=wb.float64)
+    assert out.dtype == wb.float64 and out.numpy().tolist() == [5.0, 1.0]
+    with pytest.raises(wb.errors.InvalidArgumentError, match="have: complex128->float32 expected: complex128->float64"):
+        wb.raw_ops.ComplexAbs(x=wb.constant([1j], wb.complex128))
+    with pytest.raises(wb.errors.InvalidArgumentError, match="attr 'T' of float32 is not in the list"):
+        wb.raw_ops.ComplexAbs(x=wb.constant(1.0))
+    with pytest.raises(TypeError, match=r"possible keys: \['x', 'Tout', 'name'\]"):
+        wb.raw_ops.ComplexAbs(wb.complex(3.0, 4.0))

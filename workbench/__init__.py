@@ -107,7 +107,7 @@ def __getattr__(name):
         return value
     if name in ("strings", "linalg", "nn", "random", "debugging", "signal", "image", "io", "summary",
                 "optimizers", "data", "checkpoint", "tracking", "config", "keras", "onnx", "distribute",
-                "compat", "saved_model", "lookup", "queue", "quantization", "bitwise"):
+                "compat", "saved_model", "lookup", "queue", "quantization", "bitwise", "raw_ops"):
         module = _importlib.import_module(f"workbench.{name}")
         globals()[name] = module
         return module
