@@ -93,10 +93,9 @@ def save(obj, export_dir, signatures=None, options=None):
         call = _python_callable(fn)
         entries = [_export_concrete(wb_onnx, export_dir, attr, k, call, _arg_names(fn, len(specs)), specs,
                                     index, values) for k, (specs, values) in enumerate(_concrete_specs(fn))]
-        if entries:
-            functions[attr] = entries
-            if keep_custom:
-                _warn_custom_gradients(attr, fn)
+        functions[attr] = entries   # none for a function never traced: TF saves it all the same
+        if entries and keep_custom:
+            _warn_custom_gradients(attr, fn)
     served = _keras_inputs(obj)
     if served is not None:
         # a Keras model: its inference call as __call__ and, unless given, the serving signature
@@ -109,10 +108,6 @@ def save(obj, export_dir, signatures=None, options=None):
     sigs = {}
     for k, (name, call, names, specs) in enumerate(_signatures(signatures)):
         sigs[name] = _export_concrete(wb_onnx, export_dir, f"signature_{name}", k, call, names, specs, index)
-    if not functions and not sigs and not variables:
-        raise ValueError(f"wb.saved_model.save: {type(obj).__name__} has no variables and no traced "
-                         "wb.function: nothing to save (call its functions once, or give them an "
-                         "input_signature)")
     values = {f"v{i}": _host(v) for i, (_, v) in enumerate(variables)}
     for i, (path, v) in enumerate(variables):
         if values[f"v{i}"].dtype.kind == "O":
@@ -528,6 +523,9 @@ class _LoadedFunction:
         self._concretes = concretes
 
     def __call__(self, *args, **kwargs):
+        if not self._concretes:
+            raise ValueError(f"{self.__name__}: Found zero restored functions for caller function (it was "
+                             "never traced before saving: call it once, or give it an input_signature)")
         if kwargs:
             raise TypeError(f"{self.__name__}: a loaded function takes its tensor inputs by position")
         for c in self._concretes:
