@@ -68,15 +68,18 @@ def filter_forward(xp, x, keep, m0, p0, a, b, q, c, d, r, ia, iq, ic, ir, mean_b
         obs_mean = _mv(ct, m) + dt
         u = ct @ p                                        # C P
         s = _sym(u @ _t(ct) + rt)
-        chol = xp.linalg.cholesky(s)
-        s_inv = xp.linalg.inv(s)
+        if o == 1:   # one observation per step (the common case): no factorization
+            s_inv = 1. / s
+            log_det = xp.log(s[..., 0, 0])
+        else:
+            s_inv = xp.linalg.inv(s)
+            log_det = 2. * xp.log(xp.diagonal(xp.linalg.cholesky(s), axis1=-2, axis2=-1)).sum(axis=-1)
         e = x[..., t, :] - obs_mean
         kt = None
         if keep is not None:
             kt = keep[..., t]
             e = xp.where(kt[..., None] > 0, e, 0.)       # a masked step's value may be nan
         v = _mv(s_inv, e)
-        log_det = 2. * xp.log(xp.diagonal(chol, axis1=-2, axis2=-1)).sum(axis=-1)
         ll = -0.5 * (e * v).sum(axis=-1) - 0.5 * log_det - 0.5 * o * _LOG_TWO_PI
         update = _t(u) @ s_inv @ u
         if kt is not None:
