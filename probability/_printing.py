@@ -1,6 +1,7 @@
 """TFP's text for distributions and bijectors: instance names as TFP makes them, ``str()`` and
-``repr()`` in TFP's words (``tfp.distributions.Normal("Normal", batch_shape=[2], ...)``), so
-that a notebook prints what it prints under TFP."""
+``repr()`` in TFP's words with the package's own name (``probability.distributions.Normal("Normal",
+batch_shape=[2], ...)``, as tensors print ``wb.Tensor``), so a notebook prints what it prints
+under TFP."""
 
 from __future__ import annotations
 
@@ -67,13 +68,13 @@ def dtype_text(dtype):
 
 
 def distribution_str(d):
-    return (f'tfp.distributions.{type(d).__name__}("{d.name or "<unknown>"}", '
+    return (f'probability.distributions.{type(d).__name__}("{d.name or "<unknown>"}", '
             f"batch_shape={shape_text(d.batch_shape)}, event_shape={shape_text(d.event_shape)}, "
             f"dtype={dtype_text(d.dtype)})")
 
 
 def distribution_repr(d):
-    return (f"<tfp.distributions.{type(d).__name__} '{d.name or '<unknown>'}' "
+    return (f"<probability.distributions.{type(d).__name__} '{d.name or '<unknown>'}' "
             f"batch_shape={shape_text(d.batch_shape)} event_shape={shape_text(d.event_shape)} "
             f"dtype={dtype_text(d.dtype)}>")
 
@@ -99,7 +100,7 @@ def _type_text(b):
 
 def bijector_str(b):
     batch = _bijector_batch(b)
-    text = f'tfp.bijectors.{type(b).__name__}("{b.name or "<unknown>"}"'
+    text = f'probability.bijectors.{type(b).__name__}("{b.name or "<unknown>"}"'
     if batch != "?":
         text += f", batch_shape={batch}"
     fwd, inv = b.forward_min_event_ndims, b.inverse_min_event_ndims
@@ -119,7 +120,7 @@ def bijector_str(b):
 
 
 def bijector_repr(b):
-    text = (f"<tfp.bijectors.{type(b).__name__} '{b.name or '<unknown>'}' batch_shape={_bijector_batch(b)} "
+    text = (f"<probability.bijectors.{type(b).__name__} '{b.name or '<unknown>'}' batch_shape={_bijector_batch(b)} "
             f"forward_min_event_ndims={_ndims_text(b.forward_min_event_ndims)} "
             f"inverse_min_event_ndims={_ndims_text(b.inverse_min_event_ndims)} "
             f"dtype_x={dtype_text(b.dtype)} dtype_y={dtype_text(b.dtype)}")

@@ -12,7 +12,7 @@ import warnings
 import numpy as np
 
 from .. import backend, core, hostcache
-from ..errors import InvalidArgumentError
+from ..errors import InvalidArgumentError, eager_op_message
 from ..core import Tensor, _wrap, binary_arrays, convert_to_tensor
 from .rules import tensor_vjp
 
@@ -142,7 +142,7 @@ def binary(name, fwd, vjp=None, jvp=None, *, dtypes="numeric", domain="real", pu
         try:
             out = fwd(np if backend._cupy is None else backend.xp_for(a, y._data), a, y._data)
         except ValueError as exc:
-            raise broadcast_error(label, a.shape, y._data.shape, argnames) from exc
+            raise broadcast_error(label, a.shape, y._data.shape, argnames, x.device) from exc
         out = _wrap(out)
         if core._slow:
             core.after_op(op, (x, y), _NO_PARAMS, out)
@@ -155,10 +155,27 @@ def binary(name, fwd, vjp=None, jvp=None, *, dtypes="numeric", domain="real", pu
     return fn
 
 
-def broadcast_error(opname, sa, sb, argnames=("x", "y")):
+# the TF kernels of the broadcasting binary ops: their errors name them ("[Op:AddV2]")
+_TF_OP_TYPES = {
+    "add": "AddV2", "subtract": "Sub", "multiply": "Mul", "divide": "RealDiv", "floordiv": "FloorDiv",
+    "mod": "FloorMod", "pow": "Pow", "maximum": "Maximum", "minimum": "Minimum", "atan2": "Atan2",
+    "squared_difference": "SquaredDifference", "xlogy": "Xlogy", "xlog1py": "Xlog1py", "xdivy": "Xdivy",
+    "divide_no_nan": "DivNoNan", "multiply_no_nan": "MulNoNan", "polygamma": "Polygamma",
+    "equal": "Equal", "not_equal": "NotEqual", "less": "Less", "less_equal": "LessEqual", "greater": "Greater",
+    "greater_equal": "GreaterEqual", "logical_and": "LogicalAnd", "logical_or": "LogicalOr"}
+
+
+def broadcast_error(opname, sa, sb, argnames=("x", "y"), device=None):
+    """The error of a binary op whose operands' shapes do not broadcast: TF's kernel's words
+    ("Incompatible shapes: [5,3] vs. [7] [Op:Mul]") for the ops TF runs as one kernel."""
     try:
         np.broadcast_shapes(sa, sb)
     except ValueError:
+        op_type = _TF_OP_TYPES.get(opname)
+        if op_type is not None:
+            dims = ("[" + ",".join(str(d) for d in s) + "]" for s in (sa, sb))
+            return InvalidArgumentError(None, None, eager_op_message(
+                op_type, "Incompatible shapes: {} vs. {}".format(*dims), device, name=""))
         # TF's kernels raise InvalidArgumentError ("Incompatible shapes"); it is a ValueError too
         return InvalidArgumentError(None, None, f"{opname}: shapes {argnames[0]}={tuple(sa)} and "
                                     f"{argnames[1]}={tuple(sb)} are not broadcast-compatible")
