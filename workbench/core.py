@@ -810,10 +810,10 @@ def register_dispatch(fn, handler):
 
 
 def dispatch(fn, args, kwargs=None):
-    """The handler's result when ``args`` hold a dispatching type, else ``NotImplemented``."""
-    for a in args:
-        if getattr(a, "__wb_dispatch__", False) or (
-                isinstance(a, (list, tuple)) and any(getattr(v, "__wb_dispatch__", False) for v in a)):
+    """The handler's result when ``args`` or ``kwargs``' values hold a dispatching type, else
+    ``NotImplemented``."""
+    for a in (*args, *kwargs.values()) if kwargs else args:
+        if _composite(a):
             handler = DISPATCH.get(fn)
             if handler is None and getattr(fn, "elementwise", False):
                 generic = getattr(type(a), "__wb_elementwise__", None)
@@ -826,9 +826,26 @@ def dispatch(fn, args, kwargs=None):
     return NotImplemented
 
 
+_PLAIN = frozenset({Tensor, int, float, bool, str, type(None)})   # never composite: skipped fast
+
+
+def _composite(a) -> bool:
+    """Whether ``a`` (or an element of a list or tuple ``a``) is a dispatching type."""
+    return bool(getattr(a, "__wb_dispatch__", False) or (
+        isinstance(a, (list, tuple)) and a and any(getattr(v, "__wb_dispatch__", False) for v in a)))
+
+
+def _dispatch_to(wrapper, fn, a, args, kwargs):
+    handler = DISPATCH.get(wrapper)
+    if handler is None:
+        raise TypeError(f"{fn.__name__} does not support {type(a).__name__} arguments")
+    return handler(*args, **kwargs)
+
+
 def dispatchable(fn):
-    """Let composite types take over ``fn`` when its first argument (or an element of a
-    first-argument list) is one of them; Tensors go straight through."""
+    """Let composite types take over ``fn`` when an argument, positional or keyword (or an
+    element of a list argument), is one of them (TF's dispatch sees both); Tensors go straight
+    through."""
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
@@ -838,10 +855,11 @@ def dispatchable(fn):
             if getattr(a, "__wb_dispatch__", False) or (
                     isinstance(a, (list, tuple)) and a
                     and any(getattr(v, "__wb_dispatch__", False) for v in a)):
-                handler = DISPATCH.get(wrapper)
-                if handler is None:
-                    raise TypeError(f"{fn.__name__} does not support {type(a).__name__} arguments")
-                return handler(*args, **kwargs)
+                return _dispatch_to(wrapper, fn, a, args, kwargs)
+        if kwargs:
+            for a in kwargs.values():
+                if type(a) not in _PLAIN and _composite(a):
+                    return _dispatch_to(wrapper, fn, a, args, kwargs)
         try:
             return fn(*args, **kwargs)
         except OpError as exc:
