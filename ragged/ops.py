@@ -351,8 +351,11 @@ core.register_dispatch(wb.zeros_like, lambda x, dtype=None, name=None: x.with_fl
     wb.zeros_like(x.flat_values, dtype)))
 core.register_dispatch(wb.ones_like, lambda x, dtype=None, name=None: x.with_flat_values(
     wb.ones_like(x.flat_values, dtype)))
-core.register_dispatch(wb.identity, lambda x, name=None: x.with_flat_values(wb.identity(x.flat_values)))
-core.register_dispatch(wb.stop_gradient, lambda x, name=None: x.with_flat_values(wb.stop_gradient(x.flat_values)))
+# (parameter names as the APIs': a keyword call dispatches too)
+core.register_dispatch(wb.identity, lambda input, name=None: input.with_flat_values(  # noqa: A006
+    wb.identity(input.flat_values)))
+core.register_dispatch(wb.stop_gradient, lambda input, name=None: input.with_flat_values(  # noqa: A006
+    wb.stop_gradient(input.flat_values)))
 
 
 
