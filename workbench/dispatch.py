@@ -161,17 +161,19 @@ def _install(api):
         out = _serve(api, args, kwargs)
         if out is not NotImplemented:
             return out
-        for a in (*args, *kwargs.values()):
+        values = (*args, *kwargs.values())
+        for a in values:
             for v in (a if isinstance(a, (list, tuple)) else (a,)):
                 if getattr(v, "__wb_extension__", False):
                     _not_convertible(v)
         if built_in is not None:
             return built_in(*args, **kwargs)
-        for a in args:
+        for a in values:
             generic = getattr(type(a), "__wb_elementwise__", None)
             if generic is not None and getattr(entry, "elementwise", False):
                 return generic(entry, args, kwargs)
-        raise TypeError(f"{api.__name__} does not support {type(args[0]).__name__} arguments")
+        composite = next((a for a in values if core._composite(a)), values[0] if values else None)
+        raise TypeError(f"{api.__name__} does not support {type(composite).__name__} arguments")
     core.DISPATCH[entry] = handler
 
 
