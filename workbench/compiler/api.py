@@ -86,7 +86,8 @@ class UnreplayableWarning(UserWarning):
 
 
 def function(func=None, input_signature=None, autograph=True, jit_compile=None,
-             reduce_retracing=False, experimental_relax_shapes=None, name=None):
+             reduce_retracing=False, experimental_relax_shapes=None, name=None,
+             experimental_autograph_options=None):
     """Trace ``func`` once per input signature and replay it (TF 2's ``tf.function``).
 
     Use as ``@wb.function`` or ``wb.function(f)``. ``input_signature`` (a list of
@@ -114,18 +115,22 @@ def function(func=None, input_signature=None, autograph=True, jit_compile=None,
     relax = bool(reduce_retracing or experimental_relax_shapes)
 
     def make(f):
-        return Function(f, name=name, input_signature=input_signature, reduce_retracing=relax)
+        return Function(f, name=name, input_signature=input_signature, reduce_retracing=relax,
+                        autograph=autograph)
     return make if func is None else make(func)
 
 
 class Function:
     """A traced function: ``__call__`` replays the trace for the arguments' signature."""
 
-    def __init__(self, python_function, name=None, input_signature=None, reduce_retracing=False):
+    def __init__(self, python_function, name=None, input_signature=None, reduce_retracing=False,
+                 autograph=True):
         if not callable(python_function):
             raise TypeError(f"wb.function: expected a callable, got {type(python_function).__name__}")
         functools.update_wrapper(self, python_function)
         self._fn = python_function
+        self._autograph = bool(autograph)
+        self._converted = None   # what traces run: the AutoGraph conversion of _fn (see _body)
         self._name = name or getattr(python_function, "__name__", "function")
         self._programs: dict = {}    # concrete signature -> Program
         self._concrete: dict = {}    # generalized signature -> ConcreteFunction
@@ -147,6 +152,17 @@ class Function:
         return self._fn
 
     @property
+    def _body(self):
+        """The Python code a trace runs: with ``autograph``, ``_fn`` with its control flow on
+        tensors converted (``workbench.compiler.autograph``); ``_fn`` where it cannot be."""
+        if self._converted is None:
+            self._converted = self._fn
+            if self._autograph:
+                from .autograph import converted_call   # the conversion, loaded when first used
+                self._converted = converted_call(self._fn)
+        return self._converted
+
+    @property
     def input_signature(self):
         return self._signature
 
@@ -165,7 +181,8 @@ class Function:
             if own is None:
                 own = self._instances[obj] = Function(self._fn, name=self._name,
                                                       input_signature=self._signature,
-                                                      reduce_retracing=self._relax)
+                                                      reduce_retracing=self._relax,
+                                                      autograph=self._autograph)
         except TypeError:   # an instance that cannot be a weak key: the methods share a function
             own = self
         return _BoundFunction(own, obj)
@@ -208,9 +225,9 @@ class Function:
                 key = signature(args, kwargs, nest.flatten((args, kwargs)), self._captured)
                 if key in self._programs or key in self._ran_taped:
                     with _python_prints_silenced():
-                        return _as_outputs(self._fn(*args, **kwargs))
+                        return _as_outputs(self._body(*args, **kwargs))
                 self._ran_taped.add(key)
-            return _as_outputs(self._fn(*args, **kwargs))
+            return _as_outputs(self._body(*args, **kwargs))
         flat = nest.flatten((args, kwargs))
         if ARGUMENTS.expander is not None and ARGUMENTS.expander.takes(flat):
             args, kwargs = ARGUMENTS.expander.expand_arguments(args, kwargs)   # bound tensor by tensor
@@ -221,7 +238,7 @@ class Function:
             return self._trace(key, args, kwargs, flat)
         if program.eager:
             with _python_prints_silenced(), Deferrals():   # the trace printed; a TF function does not again
-                result = ARGUMENTS.call(self._fn, args, kwargs)
+                result = ARGUMENTS.call(self._body, args, kwargs)
             raise_kernel_errors(result)
             return _as_outputs(result)
         return program.run(flat)
@@ -440,7 +457,7 @@ class Function:
                  else contextlib.nullcontext())
         try:
             with quiet:
-                result = ARGUMENTS.call(self._fn, targs, tkwargs)
+                result = ARGUMENTS.call(self._body, targs, tkwargs)
         finally:
             self._tracing.discard(key)
             core.set_tracer(prev)

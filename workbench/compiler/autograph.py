@@ -1,35 +1,990 @@
-"""``wb.autograph``: TF's ``tf.autograph`` names, for a tracer that does not rewrite Python.
+"""``wb.autograph``: TF's AutoGraph, which rewrites a function's Python control flow so that
+``if``/``while``/``for`` on tensors become ``wb.cond``/``wb.while_loop``.
 
-TF's AutoGraph rewrites a function's source so that ``if``/``while``/``for`` on tensors
-become graph control flow. ``wb.function`` needs no rewrite: it records the ops one eager run
-of the unchanged code takes, and runs the function eagerly for a signature whose Python
-control flow reads tensor values (see ``workbench.compiler.api``). So here:
+``wb.function`` (``autograph=True``, the default) runs the converted source of its function
+(and of the user functions it calls). The conversion is an ``ast`` rewrite of the source:
 
-- ``to_code(f)`` is the source that runs: ``f``'s own (TF returns the rewritten source);
-- ``to_graph(f)`` is ``f`` itself, which ``wb.function`` traces as it is;
-- ``do_not_convert`` and ``experimental.do_not_convert`` return the function unchanged (there
-  is nothing to turn off); ``set_verbosity`` keeps the level (``get_verbosity``); ``trace``
-  prints its arguments, as TF's does in eager code.
+- ``if``, ``while``, ``for`` bodies become local functions of the variables they assign; a
+  runtime helper chooses when it runs: a tensor condition (or a tensor to iterate over,
+  ``wb.range(n)`` included) gives ``wb.cond``/``wb.while_loop``, anything else plain Python;
+- ``break``, ``continue`` and a ``return`` inside an ``if`` become flags and branches;
+- ``and``/``or``/``not`` on tensors become lazy ``wb.cond``/``wb.logical_not``; ``range`` of
+  tensors ``wb.range``. Python's ``print`` stays Python's (it prints while tracing, symbolic
+  tensors and all, as in TF); ``wb.print`` prints on every run.
+
+A loop variable is a variable the body assigns that is defined before the loop; one defined
+only inside is local to the body (TF's "'x' must be defined before the loop" where it is
+used after). A variable of a tensor ``if`` must be defined in both branches where it is used
+after (TF's "'y' must also be initialized in the else branch"). A loop whose body changes a
+non-tensor object (a list, a ``TensorArray``) runs in Python, and its function eagerly (with
+an ``UnreplayableWarning`` that says why). A loop with a ``return`` inside stays Python.
+Line numbers are the user's: errors point at the original lines.
 
 >>> def f(x):
-...     return x + 1
->>> print(wb.autograph.to_code(f))
-def f(x):
-    return x + 1
-<BLANKLINE>
+...     if x > 0:
+...         x = x * 2
+...     return x
+>>> g = wb.autograph.to_graph(f)
+>>> float(g(wb.constant(3.0))), float(g(wb.constant(-1.0)))
+(6.0, -1.0)
 """
 
 from __future__ import annotations
 
+import ast
+import builtins
+import copy
 import enum
 import inspect
+import os
+import sys
+import sysconfig
 import textwrap
 import types
+
+import numpy as np
+
+from .. import core, nest
+from ..core import Tensor, Variable
+from ..ops import control_flow
 
 __all__ = ["to_code", "to_graph", "do_not_convert", "set_verbosity", "get_verbosity", "trace",
            "experimental"]
 
 _VERBOSITY = [0]
+
+
+# =============================================================================================
+# the runtime the converted code calls (``ag__``)
+
+
+class Undefined:
+    """The value of a variable not assigned yet where converted control flow passes it on."""
+
+    __slots__ = ("name",)
+
+    def __init__(self, name):
+        self.name = name
+
+    def __repr__(self):
+        return f"<undefined '{self.name}'>"
+
+    def _raise(self, *args, **kwargs):
+        raise UnboundLocalError(f"local variable '{self.name}' referenced before assignment")
+
+    __getattr__ = __bool__ = __call__ = __iter__ = __len__ = __index__ = __float__ = __int__ = _raise
+    __add__ = __radd__ = __sub__ = __rsub__ = __mul__ = __rmul__ = __truediv__ = __getitem__ = _raise
+
+
+def ld(scope, names):
+    """The current values of ``names`` in ``scope`` (a ``locals()``), Undefined where unset."""
+    return tuple(scope[n] if n in scope else Undefined(n) for n in names)
+
+
+def _is_tensor(v):
+    return isinstance(v, Tensor)
+
+
+_TENSOR_LIKE = (Tensor, bool, int, float, complex, str, bytes, np.ndarray, np.generic)
+
+
+def _tensor_like(v):
+    """Whether ``v`` (maybe nested) converts to tensors as a loop or branch value."""
+    if isinstance(v, Variable):
+        return False
+    if isinstance(v, (list, tuple, dict)):
+        leaves = nest.flatten(v)
+        return bool(leaves) and all(isinstance(x, _TENSOR_LIKE) and not isinstance(x, Variable) for x in leaves)
+    return isinstance(v, _TENSOR_LIKE)
+
+
+def _as_tensors(v, where):
+    return nest.map_structure(lambda x: control_flow._to_tensor(x, where), v)
+
+
+def _dtype_name(t):
+    return getattr(t.dtype, "name", str(t.dtype))
+
+
+class _LoopChangedObject(Exception):
+    """A tensor loop's body changed a variable that holds a non-tensor object."""
+
+    def __init__(self, name, value, state, ran):
+        super().__init__(name)
+        self.name, self.value, self.state, self.ran = name, value, state, ran
+
+
+# -- if -------------------------------------------------------------------------------------
+
+def if_stmt(test, body, orelse, init, names):
+    """``if test:`` with ``body(*init)``/``orelse(*init)`` returning the values of ``names``
+    (or, with ``names`` None, the function's return value)."""
+    if not _is_tensor(test):
+        return body(*init) if test else orelse(*init)
+    raw = {}
+
+    def branch(key, fn):
+        def run():
+            out = fn(*init)
+            raw[key] = out
+            if names is None:
+                if out is None:
+                    return None
+                return _as_tensors(out, f"the {key} branch's return value")
+            if key == "else" and "main" in raw:
+                _check_branches(raw["main"], out, names)
+            return tuple(_as_tensors(v, f"'{n}' in the {key} branch") if _tensor_like(v) else None
+                         for v, n in zip(out, names))
+        return run
+    result = control_flow.cond(test, branch("main", body), branch("else", orelse))
+    if names is None:
+        return result
+    taken = [raw[k] for k in ("main", "else") if k in raw]
+    return tuple(r if r is not None else taken[0][i] for i, r in enumerate(result))
+
+
+def _check_branches(main, other, names):
+    for n, a, b in zip(names, main, other):
+        if isinstance(a, Undefined) and isinstance(b, Undefined):
+            continue
+        if isinstance(a, Undefined) or isinstance(b, Undefined):
+            raise ValueError(f"'{n}' must also be initialized in the "
+                             f"{'main' if isinstance(a, Undefined) else 'else'} branch")
+        if a is None or b is None:
+            if a is b:
+                continue
+            raise ValueError(f"'{n}' is None at the end of the {'main' if a is None else 'else'} branch.")
+        if _tensor_like(a) and _tensor_like(b):
+            ta, tb = nest.flatten(_as_tensors(a, n)), nest.flatten(_as_tensors(b, n))
+            if len(ta) != len(tb):
+                raise ValueError(f"'{n}' must have the same nested structure in the main and else "
+                                 "branches")
+            for x, y in zip(ta, tb):
+                if x.dtype != y.dtype:
+                    raise TypeError(f"'{n}' has dtype {_dtype_name(x)} in the main branch, but dtype "
+                                    f"{_dtype_name(y)} in the else branch")
+        elif a is not b:
+            raise ValueError(f"'{n}' must be a tensor (or a Python number) in both branches of an "
+                             f"`if` on a tensor, or the same object; got {type(a).__name__} in the main "
+                             f"branch and {type(b).__name__} in the else branch")
+
+
+# -- while, for -----------------------------------------------------------------------------
+
+def _mutable(v):
+    """A container the body may change in place (a list, a dict, a set, a TensorArray), which
+    a staged loop would change once, while it is traced."""
+    if isinstance(v, (list, dict, set, bytearray)):
+        return True
+    return type(v).__name__ == "TensorArray" and hasattr(v, "write") and hasattr(v, "stack")
+
+
+def _carry_plan(init, names, live, what):
+    """Which state slots a tensor loop carries: (indices carried, their initial tensors);
+    ``_LoopChangedObject`` for a slot only a Python loop can carry."""
+    carried, values = [], []
+    for i, (v, n) in enumerate(zip(init, names)):
+        if _mutable(v) and not _tensor_like(v):
+            raise _LoopChangedObject(n, v, init, False)
+        if isinstance(v, Undefined) or v is None:
+            if n in live:
+                raise ValueError(f"'{n}' must be defined before the loop" if v is not None
+                                 else f"'{n}' is not allowed to be None before the loop")
+            continue
+        if _tensor_like(v):
+            carried.append(i)
+            values.append(_as_tensors(v, f"'{n}' before the loop"))
+    return carried, values
+
+
+def _conform(out, init, names, carried, entry, state_of, ran):
+    """The carried values after one iteration, checked as TF checks them."""
+    for i, (v, n) in enumerate(zip(out, names)):
+        if i in carried or isinstance(init[i], Undefined) or init[i] is None:
+            continue
+        if v is not init[i]:
+            raise _LoopChangedObject(n, init[i], state_of(out), ran)
+    new = []
+    for i, e in zip(carried, entry):
+        n, v = names[i], out[i]
+        if isinstance(v, Undefined) or v is None:
+            raise ValueError(f"'{n}' is {'None' if v is None else 'undefined'} after one iteration "
+                             "of the loop")
+        if not _tensor_like(v):
+            raise TypeError(f"'{n}' is a tensor before the loop, but a {type(v).__name__} after one "
+                            "iteration")
+        v = _as_tensors(v, f"'{n}' after one iteration")
+        fe, fv = nest.flatten(e), nest.flatten(v)
+        if len(fe) != len(fv):   # a list that grows: only a Python loop can carry it
+            raise _LoopChangedObject(n, out[i], state_of(out), ran)
+        for a, b in zip(fe, fv):
+            if a.dtype != b.dtype:
+                raise TypeError(f"'{n}' has dtype {_dtype_name(a)} before the loop, but dtype "
+                                f"{_dtype_name(b)} after one iteration")
+            if tuple(a.shape) != tuple(b.shape):
+                raise ValueError(f"'{n}' has shape {tuple(a.shape)} before the loop, but shape "
+                                 f"{tuple(b.shape)} after one iteration. Use "
+                                 "wb.autograph.experimental.set_loop_options to set shape invariants.")
+        new.append(v)
+    return new
+
+
+def _fill(init, carried, values):
+    state = list(init)
+    for i, v in zip(carried, values):
+        state[i] = v
+    return state
+
+
+def _python_loop_reason(stop):
+    tracer = core._state.tracer
+    if tracer is not None and hasattr(tracer, "_unreplayable"):
+        tracer._unreplayable(f"a loop on a tensor changes '{stop.name}', a {type(stop.value).__name__} "
+                             "(not a tensor), which wb.while_loop cannot carry: the loop runs in Python "
+                             f"(at {core.user_frame()})")
+
+
+def while_stmt(test, body, init, names, live):
+    """``while test(*state): state = body(*state)``, over the variables ``names``."""
+    first = test(*init)
+    if not _is_tensor(first):
+        return _python_while(first, test, body, init)
+    try:
+        carried, entry = _carry_plan(init, names, live, "while")
+    except _LoopChangedObject as stop:
+        _python_loop_reason(stop)
+        return _python_while(first, test, body, init)
+    seen = {}
+
+    def cond(*values):
+        pred = test(*_fill(init, carried, values))
+        seen["pred"] = pred
+        return pred
+
+    def step(*values):
+        ran = bool(control_flow._truth(seen["pred"], "the loop condition")) if _is_tensor(seen["pred"]) \
+            else bool(seen["pred"])
+        out = body(*_fill(init, carried, values))
+        return _conform(out, init, names, carried, entry, lambda o: o, ran)
+    if not carried:   # a loop of effects only: carry a counter
+        return _while_effects(cond, step, init)
+    try:
+        final = control_flow.while_loop(cond, step, entry)
+    except _LoopChangedObject as stop:
+        _python_loop_reason(stop)
+        state = stop.state if stop.ran else init
+        return _python_while(test(*state), test, body, state)
+    return tuple(_fill(init, carried, final))
+
+
+def _while_effects(cond, step, init):
+    def c(k):
+        return cond()
+
+    def b(k):
+        step()
+        return k + 1
+    control_flow.while_loop(c, b, [control_flow._to_tensor(0, "counter")])
+    return tuple(init)
+
+
+def _python_while(pred, test, body, state):
+    while pred:
+        state = body(*state)
+        pred = test(*state)
+    return state
+
+
+class _TensorRange:
+    """``range``/``wb.range`` with tensor bounds as the iterable of a ``for``: the loop counts
+    without making the range (TF's converted ``for i in tf.range(n)``)."""
+
+    def __init__(self, make, args, kwargs):
+        self.make, self.args, self.kwargs = make, args, kwargs
+
+    def bounds(self):
+        args = list(self.args)
+        start, limit = (0, args[0]) if len(args) == 1 else (args[0], args[1])
+        delta = args[2] if len(args) > 2 else self.kwargs.get("delta", 1)
+        if "limit" in self.kwargs:
+            start, limit = args[0] if args else self.kwargs.get("start", 0), self.kwargs["limit"]
+        dtype = self.kwargs.get("dtype")
+        values = [control_flow._to_tensor(v, "range") for v in (start, limit, delta)]
+        if dtype is None:
+            floats = [t for t in values if t.dtype.kind == "f"]
+            dtype = floats[0].dtype if floats else values[0].dtype
+        cast = _ops().cast
+        return [cast(t, dtype) for t in values]
+
+    def materialize(self):
+        return self.make(*self.args, **self.kwargs)
+
+
+def range_iter(make, *args, **kwargs):
+    """The iterable of ``for ... in range(...)``/``wb.range(...)``: a counting loop where a
+    bound is a tensor, else the range itself."""
+    from ..ops.create import range as wb_range
+    if (make is builtins.range or make is wb_range) and any(
+            _is_tensor(a) for a in list(args) + list(kwargs.values())):
+        return _TensorRange(wb_range, args, kwargs)
+    return make(*args, **kwargs)
+
+
+def for_stmt(iterable, extra_test, body, init, names, live):
+    """``for target in iterable: state = body(item, *state)`` (``extra_test(*state)``, when
+    given, ends the loop when false: a ``break``)."""
+    if isinstance(iterable, _TensorRange):
+        return _range_for(iterable, extra_test, body, init, names, live)
+    if not _is_tensor(iterable):
+        return _python_for(iter(iterable), extra_test, body, init)
+    if iterable.ndim == 0:
+        raise TypeError("Tensor objects are only iterable when eager execution is enabled, or when "
+                        "they have at least one dimension: cannot iterate over a scalar tensor")
+    from ..ops.indexing import gather
+    from ..ops.create import shape as shape_of
+    n = shape_of(iterable)[0]
+    try:
+        carried, entry = _carry_plan(init, names, live, "for")
+    except _LoopChangedObject as stop:
+        _python_loop_reason(stop)
+        return _python_for(iter(iterable), extra_test, body, init)
+    seen = {}
+
+    def cond(i, *values):
+        more = i < n
+        if extra_test is not None:
+            go = extra_test(*_fill(init, carried, values))
+            if _is_tensor(go):
+                more = _ops().logical_and(more, go)
+            elif not go:
+                more = control_flow._to_tensor(False, "the loop condition")
+        seen["pred"] = more
+        return more
+
+    def step(i, *values):
+        ran = bool(control_flow._truth(seen["pred"], "the loop condition"))
+        out = body(gather(iterable, i), *_fill(init, carried, values))
+        return [i + 1] + _conform(out, init, names, carried, entry, lambda o: o, ran)
+    try:
+        final = control_flow.while_loop(cond, step, [control_flow._to_tensor(0, "index")] + entry)
+    except _LoopChangedObject as stop:
+        _python_loop_reason(stop)
+        # the loop goes on in Python from where the staged one stopped
+        start = 1 if stop.ran else 0
+        state = stop.state if stop.ran else init
+        return _python_for(iter(iterable[start:]), extra_test, body, state)
+    return tuple(_fill(init, carried, final[1:]))
+
+
+def _range_for(rng, extra_test, body, init, names, live):
+    """``for i in range(start, limit, delta)`` with tensor bounds, as a ``wb.while_loop``."""
+    start, limit, delta = rng.bounds()
+    try:
+        carried, entry = _carry_plan(init, names, live, "for")
+    except _LoopChangedObject as stop:
+        _python_loop_reason(stop)
+        return _python_for(iter(rng.materialize()), extra_test, body, init)
+    ops = _ops()
+    up = delta > 0
+    seen = {}
+
+    def cond(i, *values):
+        more = ops.logical_or(ops.logical_and(up, i < limit),
+                              ops.logical_and(ops.logical_not(up), i > limit))
+        if extra_test is not None:
+            go = extra_test(*_fill(init, carried, values))
+            if _is_tensor(go):
+                more = ops.logical_and(more, go)
+            elif not go:
+                more = control_flow._to_tensor(False, "the loop condition")
+        seen["pred"] = more
+        return more
+
+    def step(i, *values):
+        ran = bool(control_flow._truth(seen["pred"], "the loop condition"))
+        out = body(i, *_fill(init, carried, values))
+        return [i + delta] + _conform(out, init, names, carried, entry, lambda o: o, ran)
+    try:
+        final = control_flow.while_loop(cond, step, [start] + entry)
+    except _LoopChangedObject as stop:
+        _python_loop_reason(stop)
+        items = iter(rng.materialize())
+        if stop.ran:
+            next(items)
+        return _python_for(items, extra_test, body, stop.state if stop.ran else init)
+    return tuple(_fill(init, carried, final[1:]))
+
+
+def _python_for(it, extra_test, body, state):
+    for item in it:
+        if extra_test is not None and not extra_test(*state):
+            break
+        state = body(item, *state)
+    return state
+
+
+# -- operators ------------------------------------------------------------------------------
+
+def and_(*fns):
+    """``a and b and ...`` (each operand a thunk): lazy ``wb.cond`` from a tensor on."""
+    value = fns[0]()
+    for k in range(1, len(fns)):
+        if _is_tensor(value):
+            rest = fns[k:]
+            return control_flow.cond(value, lambda: _bool_tensor(and_(*rest)), lambda: value)
+        if not value:
+            return value
+        value = fns[k]()
+    return value
+
+
+def or_(*fns):
+    """``a or b or ...`` (each operand a thunk): lazy ``wb.cond`` from a tensor on."""
+    value = fns[0]()
+    for k in range(1, len(fns)):
+        if _is_tensor(value):
+            rest = fns[k:]
+            return control_flow.cond(value, lambda: value, lambda: _bool_tensor(or_(*rest)))
+        if value:
+            return value
+        value = fns[k]()
+    return value
+
+
+def not_(value):
+    if _is_tensor(value):
+        return _ops().logical_not(value)
+    return not value
+
+
+def _ops():
+    from ..ops import elementwise
+    return elementwise
+
+
+def _bool_tensor(v):
+    t = control_flow._to_tensor(v, "an operand of and/or")
+    if t.dtype != np.bool_:
+        raise TypeError(f"and/or on tensors needs bool operands, got dtype {_dtype_name(t)}")
+    return t
+
+
+# -- calls ----------------------------------------------------------------------------------
+
+_SKIP_PACKAGES = frozenset({"workbench", "gradients", "probability", "ragged", "numpy", "scipy",
+                            "builtins", "functools", "collections", "abc", "typing", "contextlib"})
+# the project's own packages and the installed libraries: their code runs as it is
+_LIBRARY_DIRS = tuple({sysconfig.get_paths()[k] for k in ("stdlib", "platstdlib", "purelib", "platlib")}
+                      | {os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(__file__))), p) + os.sep
+                         for p in ("workbench", "gradients", "probability", "ragged")})
+_CACHE: dict = {}   # code object -> the converted code (None: not convertible)
+
+
+def _convertible(fn):
+    if type(fn) is not types.FunctionType or fn.__name__ == "<lambda>":
+        return False
+    if getattr(fn, "__wb_do_not_convert__", False) or hasattr(fn, "__wrapped__"):
+        return False   # a decorator's wrapper (its source is not the code that runs)
+    if (fn.__module__ or "").partition(".")[0] in _SKIP_PACKAGES:
+        return False
+    filename = fn.__code__.co_filename
+    return not filename.startswith(_LIBRARY_DIRS)
+
+
+def converted_call(fn):
+    """``fn`` as converted code where it is a user function (``fn`` itself otherwise)."""
+    if type(fn) is types.MethodType:
+        inner = converted_call(fn.__func__)
+        return fn if inner is fn.__func__ else types.MethodType(inner, fn.__self__)
+    if not _convertible(fn):
+        return fn
+    out = convert(fn, strict=False)
+    return fn if out is None else out
+
+
+def range_(*args):
+    """``range`` (``wb.range`` where an argument is a tensor, as TF's converted ``range``)."""
+    if any(_is_tensor(a) for a in args):
+        from ..ops.create import range as wb_range
+        return wb_range(*args)
+    return builtins.range(*args)
+
+
+# =============================================================================================
+# the conversion
+
+
+_PREFIX = "ag__"
+
+
+def _assigned(stmts):
+    """Names the statements bind (not inside nested functions, classes or comprehensions,
+    whose own names count)."""
+    out = []
+
+    def visit(node):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
+            out.append(node.id)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            out.append(node.name)
+            for d in getattr(node, "decorator_list", []):
+                visit(d)
+            return
+        elif isinstance(node, (ast.Lambda, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
+            return
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            out.extend((a.asname or a.name).partition(".")[0] for a in node.names)
+        elif isinstance(node, ast.ExceptHandler) and node.name:
+            out.append(node.name)
+        elif isinstance(node, ast.NamedExpr):
+            out.append(node.target.id)
+        for child in ast.iter_child_nodes(node):
+            visit(child)
+    for s in stmts:
+        visit(s)
+    return list(dict.fromkeys(n for n in out if not n.startswith(_PREFIX + "fn_")))
+
+
+def _contains(stmts, kinds, into_loops=False):
+    """Whether ``kinds`` occur in the statements (not in nested functions; in nested loops
+    only with ``into_loops``)."""
+    def visit(node):
+        if isinstance(node, kinds):
+            return True
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+            return False
+        if not into_loops and isinstance(node, (ast.While, ast.For, ast.AsyncFor)):
+            return any(visit(n) for n in node.orelse)
+        return any(visit(c) for c in ast.iter_child_nodes(node))
+    return any(visit(s) for s in stmts)
+
+
+def _name(id_, store=False):
+    return ast.Name(id=id_, ctx=ast.Store() if store else ast.Load())
+
+
+def _ag(attr):
+    return ast.Attribute(value=_name("ag__"), attr=attr, ctx=ast.Load())
+
+
+def _strs(names):
+    return ast.Tuple(elts=[ast.Constant(n) for n in names], ctx=ast.Load())
+
+
+def _located(nodes, like):
+    """Generated ``nodes`` placed on ``like``'s first line (errors point at the user's line)."""
+    for n in nodes:
+        for sub in ast.walk(n):
+            if "lineno" in sub._attributes and getattr(sub, "lineno", None) is None:
+                sub.lineno = sub.end_lineno = like.lineno
+                sub.col_offset = sub.end_col_offset = like.col_offset
+    return nodes
+
+
+class _Converter(ast.NodeTransformer):
+    """Rewrites one function's body (and its nested functions')."""
+
+    def __init__(self):
+        self.count = 0
+        self.scopes = []   # per function being converted: (global names, nonlocal names, loads)
+
+    def fresh(self, kind):
+        self.count += 1
+        return f"{_PREFIX}{kind}_{self.count}"
+
+    # -- functions ------------------------------------------------------------------------
+    def convert_function(self, node):
+        declared_global, declared_nonlocal = set(), set()
+        for sub in ast.walk(node):
+            if isinstance(sub, ast.Global):
+                declared_global.update(sub.names)
+            elif isinstance(sub, ast.Nonlocal):
+                declared_nonlocal.update(sub.names)
+        node.body = _fold_returns(node.body, self)
+        node.body = _lower_jumps(node.body, self)
+        loads = [(sub.lineno, sub.col_offset, sub.id) for sub in ast.walk(node)
+                 if isinstance(sub, ast.Name) and isinstance(sub.ctx, ast.Load) and hasattr(sub, "lineno")]
+        self.scopes.append((declared_global, declared_nonlocal, loads, []))
+        try:
+            node.body = self._block(node.body)
+        finally:
+            self.scopes.pop()
+        return node
+
+    def visit_FunctionDef(self, node):
+        node.decorator_list = [self.visit(d) for d in node.decorator_list]
+        return self.convert_function(node)
+
+    def visit_AsyncFunctionDef(self, node):
+        return node   # left as it is
+
+    def visit_ClassDef(self, node):
+        return node
+
+    def visit_Lambda(self, node):
+        node.body = self.visit(node.body)
+        return node
+
+    def _block(self, stmts):
+        out = []
+        for s in stmts:
+            r = self.visit(s)
+            if r is None:
+                continue
+            out.extend(r if isinstance(r, list) else [r])
+        return out or [ast.Pass()]
+
+    # -- liveness --------------------------------------------------------------------------
+    def _live_after(self, node):
+        """Names read after ``node`` in the function, or anywhere in a loop around it."""
+        _, _, loads, loops = self.scopes[-1]
+        end = (node.end_lineno, node.end_col_offset)
+        live = {n for line, col, n in loads if (line, col) > end}
+        for lo, hi in loops:
+            live.update(n for line, col, n in loads if lo <= (line, col) <= hi)
+        return live
+
+    def _declarations(self, names):
+        glob, nonloc = self.scopes[-1][0], self.scopes[-1][1]
+        out = []
+        g = sorted(glob & names)
+        n = sorted(nonloc & names)
+        if g:
+            out.append(ast.Global(names=g))
+        if n:
+            out.append(ast.Nonlocal(names=n))
+        return out
+
+    def _state_names(self, stmts):
+        glob, nonloc = self.scopes[-1][0], self.scopes[-1][1]
+        return [n for n in _assigned(stmts) if n not in glob and n not in nonloc]
+
+    def _def(self, name, params, body, like, all_assigned):
+        fn = ast.FunctionDef(name=name, args=ast.arguments(
+            posonlyargs=[], args=[ast.arg(arg=p) for p in params], vararg=None, kwonlyargs=[],
+            kw_defaults=[], kwarg=None, defaults=[]),
+            body=self._declarations(set(all_assigned)) + body, decorator_list=[], returns=None,
+            type_params=[])
+        return _located([fn], like)[0]
+
+    # -- if ---------------------------------------------------------------------------------
+    def visit_If(self, node):
+        returns = _ends_in_return(node.body) and _ends_in_return(node.orelse or [])
+        if not returns and _contains([node], (ast.Return,), into_loops=True):
+            self.generic_visit(node)   # a return inside a loop that stays Python: a Python `if`
+            return node
+        node.test = self.visit(node.test)
+        body, orelse = self._block(node.body), self._block(node.orelse)
+        state = self._state_names(node.body + node.orelse)
+        live = self._live_after(node)
+        outs = [n for n in state if n in live]
+        t_name, f_name = self.fresh("fn_if_true"), self.fresh("fn_if_false")
+        ret = [] if returns else [ast.Return(value=ast.Tuple(elts=[_name(n) for n in outs], ctx=ast.Load()))]
+        defs = [self._def(t_name, state, body + ret, node, state),
+                self._def(f_name, state, orelse + ret, node, state)]
+        call = ast.Call(func=_ag("if_stmt"), args=[
+            node.test, _name(t_name), _name(f_name),
+            ast.Call(func=_ag("ld"), args=[ast.Call(func=_name("locals"), args=[], keywords=[]),
+                                           _strs(state)], keywords=[]),
+            ast.Constant(None) if returns else _strs(outs)], keywords=[])
+        if returns:
+            stmt = ast.Return(value=call)
+        elif outs:
+            stmt = ast.Assign(targets=[ast.Tuple(elts=[_name(n, True) for n in outs], ctx=ast.Store())],
+                              value=call)
+        else:
+            stmt = ast.Expr(value=call)
+        return _located(defs + [stmt], node)
+
+    # -- loops ------------------------------------------------------------------------------
+    def _loop(self, node):
+        if _contains(node.body, (ast.Return,), into_loops=True) or _contains(
+                node.body, (ast.Break, ast.Continue)) or getattr(node, "type_comment", None):
+            # a return inside a loop (or a jump the lowering left): the loop stays Python
+            self.generic_visit(node)
+            return None
+        self.scopes[-1][3].append(((node.lineno, node.col_offset), (node.end_lineno, node.end_col_offset)))
+        try:
+            body = self._block(node.body)
+        finally:
+            self.scopes[-1][3].pop()
+        return body
+
+    def visit_While(self, node):
+        node.test = self.visit(node.test)
+        body = self._loop(node)
+        if body is None:
+            return node
+        state = self._state_names(node.body)
+        live = sorted(self._live_after(node))
+        test_name, body_name = self.fresh("fn_loop_test"), self.fresh("fn_loop_body")
+        ret = ast.Return(value=ast.Tuple(elts=[_name(n) for n in state], ctx=ast.Load()))
+        defs = [self._def(test_name, state, [ast.Return(value=node.test)], node, []),
+                self._def(body_name, state, body + [ret], node, state)]
+        call = ast.Call(func=_ag("while_stmt"), args=[
+            _name(test_name), _name(body_name),
+            ast.Call(func=_ag("ld"), args=[ast.Call(func=_name("locals"), args=[], keywords=[]),
+                                           _strs(state)], keywords=[]),
+            _strs(state), _strs(live)], keywords=[])
+        stmts = defs + [self._assign_state(state, call)]
+        stmts += self._block(node.orelse) if node.orelse else []
+        return _located(stmts, node)
+
+    def visit_For(self, node):
+        it = node.iter
+        if (isinstance(it, ast.Call) and not any(isinstance(a, ast.Starred) for a in it.args)
+                and ((isinstance(it.func, ast.Name) and it.func.id == "range")
+                     or (isinstance(it.func, ast.Attribute) and it.func.attr == "range"))):
+            # range(n) / wb.range(n) with a tensor bound: a counting loop, not a made range
+            it.args = [self.visit(a) for a in it.args]
+            it.keywords = [self.visit(k) for k in it.keywords]
+            node.iter = _located([ast.Call(func=_ag("range_iter"), args=[it.func] + it.args,
+                                           keywords=it.keywords)], it)[0]
+        else:
+            node.iter = self.visit(node.iter)
+        extra = getattr(node, "ag_extra_test", None)
+        body = self._loop(node)
+        if body is None:
+            return node
+        state = self._state_names([ast.Assign(targets=[node.target], value=ast.Constant(0))] + node.body)
+        live = sorted(self._live_after(node))
+        body_name = self.fresh("fn_loop_body")
+        item = self.fresh("item")
+        unpack = ast.Assign(targets=[node.target], value=_name(item))
+        ret = ast.Return(value=ast.Tuple(elts=[_name(n) for n in state], ctx=ast.Load()))
+        defs = [self._def(body_name, [item] + state, [unpack] + body + [ret], node, state)]
+        extra_arg = ast.Constant(None)
+        if extra is not None:
+            test_name = self.fresh("fn_extra_test")
+            defs.append(self._def(test_name, state, [ast.Return(value=self.visit(extra))], node, []))
+            extra_arg = _name(test_name)
+        call = ast.Call(func=_ag("for_stmt"), args=[
+            node.iter, extra_arg, _name(body_name),
+            ast.Call(func=_ag("ld"), args=[ast.Call(func=_name("locals"), args=[], keywords=[]),
+                                           _strs(state)], keywords=[]),
+            _strs(state), _strs(live)], keywords=[])
+        stmts = defs + [self._assign_state(state, call)]
+        stmts += self._block(node.orelse) if node.orelse else []
+        return _located(stmts, node)
+
+    @staticmethod
+    def _assign_state(state, call):
+        if not state:
+            return ast.Expr(value=call)
+        return ast.Assign(targets=[ast.Tuple(elts=[_name(n, True) for n in state], ctx=ast.Store())],
+                          value=call)
+
+    # -- expressions ------------------------------------------------------------------------
+    def visit_BoolOp(self, node):
+        self.generic_visit(node)
+        thunks = [ast.Lambda(args=ast.arguments(posonlyargs=[], args=[], vararg=None, kwonlyargs=[],
+                                                kw_defaults=[], kwarg=None, defaults=[]), body=v)
+                  for v in node.values]
+        call = ast.Call(func=_ag("and_" if isinstance(node.op, ast.And) else "or_"), args=thunks,
+                        keywords=[])
+        return _located([call], node)[0]
+
+    def visit_UnaryOp(self, node):
+        self.generic_visit(node)
+        if isinstance(node.op, ast.Not):
+            return _located([ast.Call(func=_ag("not_"), args=[node.operand], keywords=[])], node)[0]
+        return node
+
+    def visit_Call(self, node):
+        self.generic_visit(node)
+        f = node.func
+        if isinstance(f, ast.Name) and f.id == "range":
+            node.func = _located([_ag(f.id + "_")], f)[0]
+        elif isinstance(f, ast.Name) and f.id in ("super", "locals", "globals", "vars", "eval", "exec"):
+            pass
+        elif not (isinstance(f, ast.Attribute) and isinstance(f.value, ast.Name) and f.value.id == "ag__"):
+            node.func = _located([ast.Call(func=_ag("converted_call"), args=[f], keywords=[])], f)[0]
+        return node
+
+
+def _ends_in_return(stmts):
+    """Whether every path through ``stmts`` ends in a ``return`` (after ``_fold_returns``)."""
+    if not stmts:
+        return False
+    last = stmts[-1]
+    if isinstance(last, ast.Return):
+        return True
+    if isinstance(last, ast.If):
+        return _ends_in_return(last.body) and _ends_in_return(last.orelse)
+    return False
+
+
+def _fold_returns(stmts, conv):
+    """Move what follows an ``if`` that returns into both its branches, so that each path
+    ends in one ``return`` (TF's conversion of early returns, for returns outside loops)."""
+    out = []
+    for i, s in enumerate(stmts):
+        if isinstance(s, ast.If) and _contains([s], (ast.Return,)):
+            rest = stmts[i + 1:]
+            s.body = _fold_returns(s.body + copy.deepcopy(rest), conv)
+            s.orelse = _fold_returns((s.orelse or []) + copy.deepcopy(rest), conv)
+            for branch in (s.body, s.orelse):
+                if not _ends_in_return(branch):
+                    branch.append(_located([ast.Return(value=ast.Constant(None))], s)[0])
+            out.append(s)
+            return out
+        out.append(s)
+    return out
+
+
+def _lower_jumps(stmts, conv):
+    """``break`` and ``continue`` of the loops in ``stmts`` as flags and guards."""
+    out = []
+    for s in stmts:
+        if isinstance(s, (ast.While, ast.For)):
+            s.body = _lower_jumps(s.body, conv)   # inner loops first
+            if _contains(s.body, (ast.Return,), into_loops=True):
+                out.append(s)   # a loop with a return stays Python, jumps and all
+                continue
+            if _contains(s.body, (ast.Continue,)):
+                flag = conv.fresh("continue")
+                s.body = _located([ast.Assign(targets=[_name(flag, True)], value=ast.Constant(False))],
+                                  s.body[0]) + _guard(s.body, flag, ast.Continue)
+            if _contains(s.body, (ast.Break,)):
+                flag = conv.fresh("break")
+                s.body = _guard(s.body, flag, ast.Break)
+                not_broken = _located([ast.UnaryOp(op=ast.Not(), operand=_name(flag))], s)[0]
+                if isinstance(s, ast.While):
+                    s.test = _located([ast.BoolOp(op=ast.And(), values=[not_broken, s.test])], s)[0]
+                else:
+                    s.ag_extra_test = not_broken
+                if s.orelse:
+                    s.orelse = _located([ast.If(test=copy.deepcopy(not_broken), body=s.orelse, orelse=[])], s)
+                out.extend(_located([ast.Assign(targets=[_name(flag, True)], value=ast.Constant(False))], s))
+            out.append(s)
+        elif isinstance(s, (ast.If, ast.With, ast.Try)):
+            for field in ("body", "orelse", "finalbody"):
+                if getattr(s, field, None):
+                    setattr(s, field, _lower_jumps(getattr(s, field), conv))
+            out.append(s)
+        else:
+            out.append(s)
+    return out
+
+
+def _guard(stmts, flag, kind):
+    """``stmts`` with each ``kind`` jump (of this loop) set ``flag`` instead, and what follows
+    a statement that may set it run only while it is not set."""
+    out = []
+    for i, s in enumerate(stmts):
+        if isinstance(s, kind):
+            out.extend(_located([ast.Assign(targets=[_name(flag, True)], value=ast.Constant(True))], s))
+            return out   # the rest of the block never runs
+        if isinstance(s, (ast.If, ast.With, ast.Try)) and _contains([s], (kind,)):
+            for field in ("body", "orelse", "finalbody"):
+                if getattr(s, field, None):
+                    setattr(s, field, _guard(getattr(s, field), flag, kind))
+            out.append(s)
+            rest = stmts[i + 1:]
+            if rest:
+                test = _located([ast.UnaryOp(op=ast.Not(), operand=_name(flag))], rest[0])[0]
+                guard = ast.If(test=test, body=_guard(rest, flag, kind), orelse=[])
+                guard.lineno, guard.col_offset = rest[0].lineno, rest[0].col_offset
+                guard.end_lineno, guard.end_col_offset = rest[-1].end_lineno, rest[-1].end_col_offset
+                out.append(guard)
+            return out
+        out.append(s)
+    return out
+
+
+class ConversionError(Exception):
+    """The source of a function could not be converted."""
+
+
+def _source_tree(fn):
+    try:
+        lines, first = inspect.getsourcelines(fn)
+    except (OSError, TypeError) as e:
+        raise ConversionError(f"the source of {fn!r} is not available: {e}") from None
+    source = textwrap.dedent("".join(lines))
+    try:
+        tree = ast.parse(source)
+    except SyntaxError as e:
+        raise ConversionError(f"the source of {fn!r} does not parse on its own: {e}") from None
+    node = tree.body[0] if tree.body else None
+    if not isinstance(node, ast.FunctionDef) or node.name != fn.__name__:
+        raise ConversionError(f"the source of {fn!r} is not one function definition")
+    ast.increment_lineno(tree, first - 1)
+    return node
+
+
+def _converted_node(fn):
+    node = _source_tree(fn)
+    node.decorator_list = []
+    if any(isinstance(n, (ast.Yield, ast.YieldFrom, ast.Await)) for n in ast.walk(node)):
+        raise ConversionError(f"{fn!r} is a generator; generators run as they are")
+    return _Converter().convert_function(node)
+
+
+def convert(fn, strict=True):
+    """``fn`` with its control flow converted (a new function with ``fn``'s globals, closure
+    and defaults); None where it cannot be converted and ``strict`` is False."""
+    code = fn.__code__
+    entry = _CACHE.get(code, False)
+    if entry is False:
+        try:
+            entry = _compile(fn)
+        except ConversionError:
+            if strict:
+                raise
+            entry = None
+        _CACHE[code] = entry
+    if entry is None:
+        if strict:
+            raise ConversionError(f"{fn!r} cannot be converted")
+        return None
+    inner, freevars = entry
+    cells = dict(zip(code.co_freevars, fn.__closure__ or ()))
+    closure = tuple(cells[n] if n in cells else types.CellType(_RUNTIME) for n in inner.co_freevars)
+    new = types.FunctionType(inner, fn.__globals__, fn.__name__, fn.__defaults__, closure)
+    new.__kwdefaults__ = fn.__kwdefaults__
+    new.__dict__.update(fn.__dict__)
+    new.__wrapped__ = fn
+    new.__qualname__ = fn.__qualname__
+    new.__module__ = fn.__module__
+    new.__doc__ = fn.__doc__
+    new.__wb_converted__ = True
+    return new
+
+
+def _compile(fn):
+    if getattr(fn, "__wb_converted__", False):
+        return fn.__code__, ()
+    node = _converted_node(fn)
+    # named apart inside the factory: the function's own name in its body stays a global
+    # (or the closure cell it was), as in the original
+    node.name = "ag__converted"
+    freevars = [n for n in fn.__code__.co_freevars if n != "ag__"]
+    factory = ast.FunctionDef(
+        name="ag__factory", args=ast.arguments(posonlyargs=[], args=[ast.arg(arg=n) for n in freevars + ["ag__"]],
+                                               vararg=None, kwonlyargs=[], kw_defaults=[], kwarg=None,
+                                               defaults=[]),
+        body=[node, ast.Return(value=_name(node.name))], decorator_list=[], returns=None, type_params=[])
+    factory.lineno = factory.end_lineno = node.lineno
+    factory.col_offset = factory.end_col_offset = 0
+    module = ast.Module(body=[factory], type_ignores=[])
+    ast.fix_missing_locations(module)
+    try:
+        code = compile(module, fn.__code__.co_filename, "exec")
+    except (SyntaxError, ValueError, TypeError) as e:
+        raise ConversionError(f"the converted source of {fn!r} does not compile: {e}") from None
+    factory_code = next(c for c in code.co_consts if isinstance(c, types.CodeType))
+    inner = next(c for c in factory_code.co_consts if isinstance(c, types.CodeType) and c.co_name == node.name)
+    return inner.replace(co_name=fn.__name__, co_qualname=fn.__qualname__), freevars
+
+
+_RUNTIME = types.SimpleNamespace(
+    if_stmt=if_stmt, while_stmt=while_stmt, for_stmt=for_stmt, ld=ld, and_=and_, or_=or_, not_=not_,
+    range_=range_, range_iter=range_iter, converted_call=converted_call, Undefined=Undefined)
+
+
+# =============================================================================================
+# TF's tf.autograph API
 
 
 def _callable(entity, where):
@@ -40,28 +995,41 @@ def _callable(entity, where):
 
 
 def to_code(entity, recursive=True, experimental_optional_features=None) -> str:
-    """The source code that runs for ``entity`` (its own source, dedented; a ``wb.function``'s
-    Python function). ``OSError`` where Python cannot find the source (a lambda typed at a
-    prompt, a built-in)."""
+    """The converted source of ``entity`` (a function, a method, a ``wb.function``'s Python
+    function), as ``wb.function`` runs it. ``OSError`` where Python cannot find the source."""
     fn = _callable(entity, "to_code")
+    fn = getattr(fn, "__func__", fn)
     try:
-        source = inspect.getsource(fn)
-    except (OSError, TypeError) as e:
-        raise OSError(f"autograph.to_code: the source of {entity!r} is not available: {e}") from None
-    return textwrap.dedent(source)
+        node = _converted_node(fn)
+    except ConversionError as e:
+        raise OSError(f"autograph.to_code: {e}") from None
+    return ast.unparse(ast.fix_missing_locations(node)) + "\n"
 
 
 def to_graph(entity, recursive=True, experimental_optional_features=None):
-    """``entity`` as ``wb.function`` traces it: unchanged (its Python function, for a
-    ``wb.function``)."""
-    return _callable(entity, "to_graph")
+    """``entity`` with its Python control flow converted (a function or a bound method)."""
+    fn = _callable(entity, "to_graph")
+    if isinstance(fn, types.MethodType):
+        return types.MethodType(to_graph(fn.__func__), fn.__self__)
+    if type(fn) is not types.FunctionType:
+        return fn
+    try:
+        return convert(fn)
+    except ConversionError as e:
+        raise ValueError(f"autograph.to_graph: {e}") from None
 
 
 def do_not_convert(func=None):
-    """``func`` unchanged (as a decorator too): ``wb.function`` never rewrites code."""
+    """``func`` marked so that AutoGraph runs it as it is (also as a decorator)."""
     if func is None:
         return do_not_convert
-    return _callable(func, "do_not_convert")
+    fn = _callable(func, "do_not_convert")
+    target = getattr(fn, "__func__", fn)
+    try:
+        target.__wb_do_not_convert__ = True
+    except (AttributeError, TypeError):
+        pass
+    return fn
 
 
 def set_verbosity(level, alsologtostdout=False):
@@ -81,7 +1049,7 @@ def trace(*args):
 
 
 class Feature(enum.Enum):
-    """TF's optional AutoGraph features (accepted, nothing to switch here)."""
+    """TF's optional AutoGraph features (accepted; the conversion here has one set)."""
 
     ALL = "ALL"
     AUTO_CONTROL_DEPS = "AUTO_CONTROL_DEPS"
@@ -94,7 +1062,8 @@ class Feature(enum.Enum):
 
 def set_loop_options(parallel_iterations=None, swap_memory=None, maximum_iterations=None,
                      shape_invariants=None):
-    """TF's loop hints for AutoGraph's ``while_loop``; Python loops run as they are here."""
+    """TF's loop hints for AutoGraph's ``while_loop``; accepted, and not used here (a loop
+    variable keeps its shape)."""
 
 
 experimental = types.SimpleNamespace(do_not_convert=do_not_convert, Feature=Feature,

@@ -41,6 +41,7 @@ def _fresh(data):
 
 
 def _is_print(fn):
+    """A call that only prints (``wb.print``)."""
     return getattr(fn, "__qualname__", "") == "_print_now" and getattr(fn, "__module__", "") == "workbench.eager"
 
 
@@ -238,7 +239,7 @@ def stage_while(tracer, cond, body, structure, flat, conform, maximum_iterations
         values = [t._data for t in new]
         for v, d in zip(loop, values):
             v._data = d
-        iterate(1)
+        tracer._suspended(iterate, 1)   # the recorded steps (their effects read values freely)
     else:
         for v, t in zip(loop, inits):
             v._data = t._data
