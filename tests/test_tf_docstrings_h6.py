@@ -219,3 +219,29 @@ def test_raw_complex_abs_as_tf():
         wb.raw_ops.ComplexAbs(x=wb.constant(1.0))
     with pytest.raises(TypeError, match=r"possible keys: \['x', 'Tout', 'name'\]"):
         wb.raw_ops.ComplexAbs(wb.complex(3.0, 4.0))
+
+
+@pytest.mark.parametrize("make, dtype, values", [
+    (lambda: wb.range(wb.constant(3, wb.int64)), "int64", [0, 1, 2]),
+    (lambda: wb.range(3), "int32", [0, 1, 2]),
+    (lambda: wb.range(3.0), "float32", [0.0, 1.0, 2.0]),
+    (lambda: wb.range(np.int64(3)), "int64", [0, 1, 2]),
+    (lambda: wb.range(wb.constant(1, wb.int64), 5), "int64", [1, 2, 3, 4]),
+    (lambda: wb.range(0, 5, wb.constant(2, wb.int64)), "int64", [0, 2, 4]),
+    (lambda: wb.range(wb.constant(1, wb.int64), 5.0), "float32", [1.0, 2.0, 3.0, 4.0]),
+    (lambda: wb.range(wb.constant(5, wb.float64)), "float64", [0.0, 1.0, 2.0, 3.0, 4.0]),
+    (lambda: wb.range(np.float64(3)), "float64", [0.0, 1.0, 2.0]),
+    (lambda: wb.range(wb.constant(1.0, wb.float16), 3), "float16", [1.0, 2.0]),
+    (lambda: wb.range(3, dtype=wb.int64), "int64", [0, 1, 2]),
+    (lambda: wb.range(wb.constant(3, wb.int64), dtype=wb.int32), "int32", [0, 1, 2])])
+def test_range_infers_dtype_from_its_arguments_as_tf(make, dtype, values):
+    out = make()   # TF 2.21: the last of int32, int64, float16, float32, float64 among the arguments
+    assert out.dtype.name == dtype and out.numpy().tolist() == values
+
+
+def test_range_of_other_dtypes_needs_dtype():
+    with pytest.raises(TypeError, match="range: limit has dtype int16"):
+        wb.range(wb.constant(5, wb.int16))
+    assert wb.range(wb.constant(5, wb.int16), dtype=wb.int32).numpy().tolist() == [0, 1, 2, 3, 4]
+    spec = wb.function(lambda x: wb.range(x)).get_concrete_function(wb.TensorSpec([], wb.int64)).structured_outputs
+    assert spec.dtype == wb.int64 and tuple(spec.shape) == (None,)

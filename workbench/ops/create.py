@@ -70,12 +70,34 @@ def range(start, limit=None, delta=1, dtype=None, name=None):  # noqa: A001 - TF
     if vals[2] == 0:
         raise ValueError("range: delta must not be zero")
     if dtype is None:
-        if any(isinstance(v, float) for v in vals):
-            dtype = np.float32
-        else:
-            dtype = np.int32
+        dtype = max((_range_dtype(v, what) for v, what in zip((start, limit, delta), ("start", "limit", "delta"))),
+                    key=_RANGE_DTYPES.index)
     out = core.wrap_constant(_xp().arange(vals[0], vals[1], vals[2], dtype=np_dtype(dtype)))
     return core.static_result(out, (None,)) if known and None in known else out
+
+
+# TF's order for the dtype range infers from its arguments: the last one present wins
+# (TF's has bfloat16 between float16 and float32; there is no bfloat16 here)
+_RANGE_DTYPES = [np.dtype(np.int32), np.dtype(np.int64), np.dtype(np.float16), np.dtype(np.float32),
+                 np.dtype(np.float64)]
+
+
+def _range_dtype(v, what):
+    """The dtype TF's range reads from one argument: a tensor's or NumPy value's own, a Python
+    int's int32 (int64 past int32), a Python float's float32."""
+    if isinstance(v, (Tensor, np.ndarray, np.generic)):
+        d = np.dtype(v.dtype)
+    elif isinstance(v, float):
+        d = np.dtype(np.float32)
+    elif isinstance(v, int) and not isinstance(v, bool):
+        d = np.dtype(np.int32) if -2**31 <= v < 2**31 else np.dtype(np.int64)
+    else:
+        d = None
+    if d not in _RANGE_DTYPES:
+        raise TypeError(f"range: {what} has dtype {d if d is not None else type(v).__name__}; without dtype= "
+                        "the result's dtype is inferred only from int32, int64, float16, float32 and "
+                        "float64 values")
+    return d
 
 
 def linspace(start, stop, num, axis=0, name=None):
