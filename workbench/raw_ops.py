@@ -19,8 +19,11 @@ from .errors import InvalidArgumentError
 from .ops.elementwise import abs as _abs
 from .ops.elementwise import cast, less, ones_like, where
 from .ops.segment import unsorted_segment_max, unsorted_segment_min, unsorted_segment_prod, unsorted_segment_sum
+from .ops import bitwise as _bitwise, partition as _partition, truncate as _truncate
 
-__all__ = ["ComplexAbs", "SegmentMaxV2", "SegmentMinV2", "SegmentProdV2", "SegmentSumV2"]
+__all__ = ["BitwiseAnd", "BitwiseOr", "BitwiseXor", "ComplexAbs", "DynamicPartition", "DynamicStitch", "Invert",
+           "LeftShift", "ParallelDynamicStitch", "RightShift", "SegmentMaxV2", "SegmentMinV2", "SegmentProdV2",
+           "SegmentSumV2", "TruncateDiv", "TruncateMod"]
 
 
 def _keywords_only(fn):
@@ -69,3 +72,17 @@ SegmentMaxV2 = _segment_v2(unsorted_segment_max, "SegmentMaxV2")
 SegmentMinV2 = _segment_v2(unsorted_segment_min, "SegmentMinV2")
 SegmentProdV2 = _segment_v2(unsorted_segment_prod, "SegmentProdV2")
 SegmentSumV2 = _segment_v2(unsorted_segment_sum, "SegmentSumV2")
+
+
+# the kernels under wb.bitwise, wb.truncatediv / truncatemod and wb.dynamic_partition / dynamic_stitch
+BitwiseAnd = _keywords_only(_bitwise.bitwise_and)
+BitwiseOr = _keywords_only(_bitwise.bitwise_or)
+BitwiseXor = _keywords_only(_bitwise.bitwise_xor)
+Invert = _keywords_only(_bitwise.invert)
+LeftShift = _keywords_only(_bitwise.left_shift)
+RightShift = _keywords_only(_bitwise.right_shift)
+TruncateDiv = _keywords_only(_truncate.truncatediv)
+TruncateMod = _keywords_only(_truncate.truncatemod)
+DynamicPartition = _keywords_only(_partition.dynamic_partition)
+DynamicStitch = _keywords_only(_partition.dynamic_stitch)
+ParallelDynamicStitch = _keywords_only(_partition.parallel_dynamic_stitch)
