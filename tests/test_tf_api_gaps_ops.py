@@ -385,3 +385,21 @@ def test_keyword_arguments_dispatch_to_ragged_handlers():
     assert wb.where(condition=rt > 1.5, x=rt, y=rt * 0).to_list() == [[0., 2.], [3.]]
     assert wb.identity(input=rt).to_list() == wb.stop_gradient(input=rt).to_list() == [[1., 2.], [3.]]
     assert wb.add(x=rt, y=rt).to_list() == [[2., 4.], [6.]]
+
+
+def test_raw_ops_entries_as_tf():
+    R = wb.raw_ops
+    # TF 2.21: keyword arguments only, with TF's text
+    with pytest.raises(TypeError, match=r"^bitwise_and only takes keyword args \(possible keys: \['x', 'y', 'name'\]\)"
+                                        r". Please pass these args as kwargs instead.$"):
+        R.BitwiseAnd(wb.constant([1]), wb.constant([1]))
+    assert R.TruncateMod(x=wb.constant([7, -7]), y=2).numpy().tolist() == [1, -1]
+    assert R.TruncateDiv(x=wb.constant([7, -7]), y=2).numpy().tolist() == [3, -3]
+    assert _lists(R.DynamicPartition(data=[1., 2., 3.], partitions=[0, 1, 0], num_partitions=2)) == [[1, 3], [2]]
+    assert R.ParallelDynamicStitch(indices=[[0, 2], [1]], data=[[1., 3.], [2.]]).numpy().tolist() == [1, 2, 3]
+    assert R.DynamicStitch(indices=[[0, 2], [1]], data=[[1., 3.], [2.]]).numpy().tolist() == [1, 2, 3]
+    x, y = wb.constant([12, 5], wb.int8), wb.constant([10, 1], wb.int8)
+    for name, want in (("BitwiseAnd", [8, 1]), ("BitwiseOr", [14, 5]), ("BitwiseXor", [6, 4]),
+                       ("LeftShift", [0, 10]), ("RightShift", [0, 2])):
+        assert getattr(R, name)(x=x, y=y).numpy().tolist() == want
+    assert R.Invert(x=x).numpy().tolist() == [-13, -6]
