@@ -18,6 +18,11 @@ def lower_snake(name):
     return _CAMEL.sub(r"_\1", name).lower() if name else ""
 
 
+def strip_invalid(name):
+    """Each run of characters other than letters, digits and ``_`` as one ``_``, no ``_`` at the ends."""
+    return _INVALID.sub("_", name).strip("_") if name else ""
+
+
 def instance_name(name, default):
     """The name TFP gives an instance built with ``name``: the last part of a ``/`` path, each
     run of characters other than letters, digits and ``_`` made one ``_``, leading and trailing

@@ -52,3 +52,13 @@ def test_bijector_str_and_repr():
     assert str(tfb.Invert(tfb.Exp())) == 'probability.bijectors.Invert("invert_exp", batch_shape=[], min_event_ndims=0, bijector=Exp)'
     assert str(tfb.Chain([tfb.Exp(), tfb.Shift(1.)])) == (
         'probability.bijectors.Chain("chain_of_exp_of_shift", batch_shape=[], min_event_ndims=0, bijectors=[Exp, Shift])')
+
+
+def test_deferred_tensor_and_transformed_variable_repr():
+    v = tfp.util.TransformedVariable([[1.], [2.]], tfb.Softplus())
+    assert repr(v) == ('<TransformedVariable: name=softplus, dtype=float32, shape=[2, 1], fn="softplus", numpy=\n'
+                       'array([[1.],\n       [2.]], dtype=float32)>')
+    assert repr(tfp.util.TransformedVariable(1., tfb.Exp(), name="scale")) == (
+        '<TransformedVariable: name=scale, dtype=float32, shape=[], fn="exp", numpy=1.0>')
+    assert repr(tfp.util.DeferredTensor(wb.Variable(2.), wb.math.square)) == (
+        "<DeferredTensor: name=square_variable_0, dtype=float32, shape=[], fn=square, numpy=4.0>")

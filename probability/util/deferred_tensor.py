@@ -15,6 +15,7 @@ import numpy as np
 import workbench as wb
 from workbench.core import Tensor
 
+from .. import _printing
 from ..bijectors.bijector import Bijector, _variables
 
 __all__ = ["DeferredTensor", "TransformedVariable"]
@@ -48,7 +49,7 @@ class DeferredTensor:
         self._dtype = None if dtype is None else np.dtype(dtype)
         self._shape = None if shape is None else tuple(int(s) for s in shape)
         self._also_track = also_track
-        self._name = name or f"{type(self).__name__}"
+        self._name = _default_name(name, transform_fn, pretransformed_input)
 
     # -- the value -------------------------------------------------------
     def __wb_tensor__(self):
@@ -123,16 +124,30 @@ class DeferredTensor:
         return tuple(v for v in self.variables if v.trainable)
 
     def __repr__(self):
-        pre = self._pretransformed_input
-        pre_name = getattr(pre, "name", type(pre).__name__)
+        # TFP's text: <TransformedVariable: name=softplus, dtype=float32, shape=[2, 1], fn="softplus", numpy=...>
         fn = self._transform_fn
-        fn_name = getattr(fn, "name", getattr(fn, "__name__", type(fn).__name__))
+        fn_name = f'"{fn.name}"' if isinstance(fn, Bijector) else getattr(fn, "__name__", type(fn).__name__)
         try:
-            value = np.array_repr(self.numpy())
+            value = self.numpy()
+            value = repr(value) if value.shape else str(value)
+            value = "\n" + value if "\n" in value else value
         except Exception as exc:  # a repr must not raise (a broken transform shows its error)
-            value = f"<error: {exc}>"
-        return (f"<{type(self).__name__}: name={self._name}, dtype={self.dtype}, shape={self.shape}, "
-                f"fn={fn_name!r}, pretransformed_input={pre_name!r}, numpy={value}>")
+            value = str(exc)
+        shape = "[" + ", ".join(str(d) for d in self.shape) + "]"
+        return (f"<{type(self).__name__}: name={self._name}, dtype={np.dtype(self.dtype).name}, shape={shape}, "
+                f"fn={fn_name}, numpy={value}>")
+
+
+def _default_name(name, transform_fn, pretransformed_input):
+    """TFP's name: the one given, else the bijector's, else ``<fn>_<input's name>`` in lower snake
+    case (``square_variable_0``), with characters other than letters, digits and ``_`` as ``_``."""
+    if not name:
+        name = getattr(transform_fn, "name", None) if isinstance(transform_fn, Bijector) else None
+    if not name:
+        raw = "_".join([getattr(transform_fn, "__name__", type(transform_fn).__name__),
+                        getattr(pretransformed_input, "name", "") or ""])
+        name = _printing.lower_snake(_printing.strip_invalid(raw))
+    return _printing.instance_name(name, name)
 
 
 def _delegate(method):
@@ -179,7 +194,7 @@ class TransformedVariable(DeferredTensor):
         if callable(initial_value):
             initial_value = initial_value()
         initial = wb.convert_to_tensor(initial_value, dtype=dtype)
-        name = name or "TransformedVariable"
+        name = _printing.instance_name(name, bijector.name) if name else bijector.name
         variable = wb.Variable(bijector.inverse(initial), name=f"{name}/pretransformed_input", **kwargs)
         super().__init__(variable, bijector, dtype=initial.dtype, shape=initial.shape, name=name)
 
