@@ -245,3 +245,24 @@ def test_range_of_other_dtypes_needs_dtype():
     assert wb.range(wb.constant(5, wb.int16), dtype=wb.int32).numpy().tolist() == [0, 1, 2, 3, 4]
     spec = wb.function(lambda x: wb.range(x)).get_concrete_function(wb.TensorSpec([], wb.int64)).structured_outputs
     assert spec.dtype == wb.int64 and tuple(spec.shape) == (None,)
+
+
+def test_checkpoint_view_diff_as_tf(tmp_path):
+    class M(wb.Module):
+        def __init__(self):
+            super().__init__()
+            self.a = wb.Variable(1.0)
+            self.b = wb.Variable(2.0)
+
+    root = M()
+    root.leaf = M()
+    view = wb.train.CheckpointView(wb.train.Checkpoint(net=root).write(str(tmp_path / "ck")))
+    other = M()
+    other.leaf2 = M()
+    ckpt = wb.train.Checkpoint(net=other)
+    overlapping, only_in_checkpoint, only_in_trackable = view.diff(ckpt)
+    assert overlapping == view.match(ckpt)
+    assert {id(v) for v in overlapping.values()} == {id(ckpt), id(other), id(other.a), id(other.b)}
+    # TF 2.21: root.leaf and its two variables are only in the checkpoint, other.leaf2's only in the object
+    assert len(only_in_checkpoint) == 3 and not set(only_in_checkpoint) & set(overlapping)
+    assert {id(t) for t in only_in_trackable} == {id(other.leaf2), id(other.leaf2.a), id(other.leaf2.b)}

@@ -145,6 +145,16 @@ class CheckpointView:
                     queue.append((child_id, below[name]))
         return dict(sorted(found.items()))
 
+    def diff(self, obj):
+        """``(overlapping, only_in_checkpoint, only_in_trackable)``: :meth:`match`'s
+        ``{node_id: object}``, the node ids nothing of ``obj`` matched, and the objects of
+        ``obj``'s graph (breadth first) that match no node (TF's ``CheckpointView.diff``)."""
+        overlapping = self.match(obj)
+        matched = {id(v) for v in overlapping.values()}
+        only_in_checkpoint = [n for n in self.descendants() if n not in overlapping]
+        only_in_trackable = [t for t in TrackableView(obj).descendants() if id(t) not in matched]
+        return overlapping, only_in_checkpoint, only_in_trackable
+
 
 def __getattr__(name):
     if name in _EXAMPLE:   # the protobuf messages load on first use
