@@ -18,8 +18,9 @@ class PERT(Distribution):
     ``a = 1 + temperature * (peak - low) / (high - low)`` and ``b = 1 + temperature * (high - peak) / (high - low)``;
     the mode is ``peak``.
 
-    ``log_prob`` is ``-inf`` outside ``[low, high]``. Samples are the Beta's (implicitly
-    reparameterized). As TFP, ``allow_nan_stats`` defaults to False.
+    As TFP's, ``log_prob`` is ``-inf`` (``prob`` 0) at ``low`` and ``high`` and nan outside ``[low,
+    high]`` (with ``validate_args`` a value outside is an error); the cdf is 0 below, 1 above.
+    Samples are the Beta's (implicitly reparameterized). As TFP, ``allow_nan_stats`` defaults to False.
 
     >>> d = PERT(low=0.0, peak=[0.3, 0.5], high=1.0)
     >>> d.batch_shape, d.sample(3, seed=1).shape
@@ -79,7 +80,17 @@ class PERT(Distribution):
     def _log_prob(self, x):
         u, outside = self._unit(x)
         lp = self._beta()._log_prob(u) - wb.log(self._high - self._low)
-        return wb.where(outside, float("-inf"), lp)
+        return wb.where(outside, float("nan"), lp)
+
+    def _check_support(self, x, method):
+        checks = ((x >= self._low, "greater than or equal to `low`", self._low),
+                  (x <= self._high, "less than or equal to `high`", self._high))
+        for ok, phrase, bound in checks:
+            if not wb.executing_eagerly():
+                internal.assert_all(ok, f"PERT.{method}: Sample must be {phrase}.")
+            elif not np.all(ok.numpy()):
+                raise wb.errors.InvalidArgumentError(
+                    None, None, f"PERT.{method}: Sample must be {phrase} ({bound.numpy()!r}), got {x.numpy()!r}")
 
     def _cdf(self, x):
         return self._beta()._cdf(self._unit(x)[0])
