@@ -4,7 +4,7 @@ import numpy as np
 
 from .. import core
 from ..core import Tensor
-from . import elementwise as ew
+from . import bitwise, elementwise as ew
 from .shape import getitem
 
 
@@ -39,12 +39,13 @@ def _install():
     T.__neg__ = ew.negative
     T.__pos__ = lambda a: a
     T.__abs__ = ew.abs
-    T.__invert__ = lambda a: ew.logical_not(a) if a.dtype.kind == "b" else _bitwise_not(a)
+    T.__invert__ = lambda a: ew.logical_not(a) if a.dtype.kind == "b" else bitwise.invert(a)
     T.__and__ = lambda a, b: ew.logical_and(a, b) if a.dtype.kind == "b" else ew.bitwise_and(a, b)
     T.__rand__ = lambda a, b: T.__and__(a, b)
     T.__or__ = lambda a, b: ew.logical_or(a, b) if a.dtype.kind == "b" else ew.bitwise_or(a, b)
     T.__ror__ = lambda a, b: T.__or__(a, b)
-    T.__xor__ = ew.logical_xor
+    T.__xor__ = lambda a, b: ew.logical_xor(a, b) if a.dtype.kind == "b" else bitwise.bitwise_xor(a, b)
+    T.__rxor__ = lambda a, b: T.__xor__(a, b)
     T.__eq__ = _eq
     T.__ne__ = _ne
     T.__lt__ = ew.less
@@ -101,11 +102,6 @@ def _string_compare(a, b, how):
     except ValueError:
         raise ValueError(f"{how}: shapes {a._data.shape} and {other.shape} do not broadcast") from None
     return wrap(np.asarray(out, dtype=bool))
-
-
-def _bitwise_not(a):
-    from ..core import wrap  # circular import with core
-    return wrap(a.xp.invert(a._data))
 
 
 _install()
