@@ -184,6 +184,10 @@ def test_truncate_div_and_mod_errors_as_tf():
         wb.truncatediv(wb.constant([7, 8]), 2.5)
     with pytest.raises(TypeError, match="same dtype"):   # TF: InvalidArgumentError (int32 vs int64)
         wb.truncatediv(wb.constant([7, 8]), wb.constant([2, 3], wb.int64))
+    for fn, op in ((wb.truncatediv, "TruncateDiv"), (wb.truncatemod, "TruncateMod")):
+        with pytest.raises(IAE, match=rf"^\{{\{{function_node __wrapped__{op}_device_.*\}}\}} Incompatible shapes: "
+                                      rf"\[1,2\] vs. \[3\] \[Op:{op}\]$"):
+            fn([[1, 2]], [3, 1, 2])
 
 
 def test_truncate_gradients_as_tf():

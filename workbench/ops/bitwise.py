@@ -12,13 +12,14 @@ array([   4, -128], dtype=int8)
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 from .. import backend, core
 from ..core import Tensor, _wrap, binary_arrays, convert_to_tensor
-from ..errors import InvalidArgumentError
+from ..errors import InvalidArgumentError, eager_op_message
 from . import elementwise as _ew
-from ._define import broadcast_error
 
 __all__ = ["bitwise_and", "bitwise_or", "bitwise_xor", "invert", "left_shift", "right_shift"]
 
@@ -39,7 +40,10 @@ def _clamped(xp, y, dtype):
     return xp.clip(y, 0, dtype.itemsize * 8 - 1).astype(dtype, copy=False)
 
 
-def _binary(op, public, tf_name):
+def kernel_binary(op, public, tf_name, check_dtype):
+    """The public function of a broadcasting binary op that TF runs as the kernel ``tf_name``:
+    ``check_dtype(array)`` raises TF's error for a dtype it does not take; shapes that do not
+    broadcast raise TF's kernel text."""
     fwd = op.fwd
 
     def fn(x, y, name=None):
@@ -48,20 +52,33 @@ def _binary(op, public, tf_name):
             return core.dispatch(fn, (x, y))
         x, y = binary_arrays(x, y, public)
         a, b = x._data, y._data
-        if a.dtype.kind not in "iu":
-            raise _dtype_error(tf_name, a.dtype)
+        check_dtype(a)
+        if warnings.filters is not core._filters_seen[0]:
+            core.silence_numpy_warnings()
         try:
             out = _wrap(fwd(np if backend._cupy is None else backend.xp_for(a, b), a, b))
         except ValueError as exc:
-            raise broadcast_error(public, a.shape, b.shape) from exc
+            if isinstance(exc, InvalidArgumentError):
+                raise
+            shapes = ("[" + ",".join(str(d) for d in s) + "]" for s in (a.shape, b.shape))
+            raise InvalidArgumentError(None, None, eager_op_message(
+                tf_name, "Incompatible shapes: {} vs. {}".format(*shapes), x.device)) from exc
         if core._slow:
             core.after_op(op, (x, y), core._NO_PARAMS, out)
         return out
 
     fn.__name__ = fn.__qualname__ = public
-    fn.__doc__ = f"Elementwise, broadcasting ``{public}(x, y)`` of integer tensors (TF's ``tf.bitwise.{public}``)."
     fn.op = op
     fn.elementwise = True
+    return fn
+
+
+def _binary(op, public, tf_name):
+    def check(a):
+        if a.dtype.kind not in "iu":
+            raise _dtype_error(tf_name, a.dtype)
+    fn = kernel_binary(op, public, tf_name, check)
+    fn.__doc__ = f"Elementwise, broadcasting ``{public}(x, y)`` of integer tensors (TF's ``tf.bitwise.{public}``)."
     return fn
 
 

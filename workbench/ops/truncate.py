@@ -14,14 +14,11 @@ array([ 1, -1], dtype=int32)
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 
-from .. import backend, core
-from ..core import Tensor, _wrap, binary_arrays
+from .. import core
 from ..errors import InternalError, InvalidArgumentError, NotFoundError
-from ._define import broadcast_error
+from .bitwise import kernel_binary
 
 __all__ = ["truncatediv", "truncatemod"]
 
@@ -79,29 +76,7 @@ def _dtype_check(a, tf_name, allowed, kernels):
 
 
 def _binary(op, public, tf_name, allowed, kernels):
-    fwd = op.fwd
-
-    def fn(x, y, name=None):
-        if not (isinstance(x, Tensor) and isinstance(y, Tensor)) and (
-                getattr(x, "__wb_dispatch__", False) or getattr(y, "__wb_dispatch__", False)):
-            return core.dispatch(fn, (x, y))
-        x, y = binary_arrays(x, y, public)
-        a, b = x._data, y._data
-        _dtype_check(a, tf_name, allowed, kernels)
-        if warnings.filters is not core._filters_seen[0]:
-            core.silence_numpy_warnings()
-        try:
-            out = _wrap(fwd(np if backend._cupy is None else backend.xp_for(a, b), a, b))
-        except ValueError as exc:
-            raise broadcast_error(public, a.shape, b.shape) from exc
-        if core._slow:
-            core.after_op(op, (x, y), core._NO_PARAMS, out)
-        return out
-
-    fn.__name__ = fn.__qualname__ = public
-    fn.op = op
-    fn.elementwise = True
-    return fn
+    return kernel_binary(op, public, tf_name, lambda a: _dtype_check(a, tf_name, allowed, kernels))
 
 
 truncatediv = _binary(_truncatediv_op, "truncatediv", "TruncateDiv", _DIV_ALLOWED, "fiu")
