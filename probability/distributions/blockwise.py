@@ -21,8 +21,9 @@ class Blockwise(Distribution):
 
     ``distributions``: a list of distributions with one batch shape, or one ``JointDistribution``
     (its parts in ``tf.nest`` order: list order, sorted dict keys). The parts share a dtype unless
-    ``dtype_override`` casts the draws (``log_prob`` casts each block back). ``log_prob`` and
-    ``entropy`` are the parts' sums, ``mean`` the concatenated means.
+    ``dtype_override`` casts the draws (``log_prob`` casts each block back, and each part's
+    log-density to ``dtype_override``, as TFP). ``log_prob`` and ``entropy`` are the parts' sums,
+    ``mean`` the concatenated means.
 
     >>> d = Blockwise([Independent(Normal(wb.zeros(4), 1.0), 1), MultivariateNormalTriL(scale_tril=wb.eye(2))])
     >>> d.event_shape, d.sample([2, 1], seed=1).shape
@@ -111,9 +112,13 @@ class Blockwise(Distribution):
             return self._joint.log_prob(_unflatten(self._structure, parts))
         total = None
         for d, part in zip(self._distributions, parts):
-            lp = d.log_prob(part)
+            lp = self._in_dtype(d.log_prob(part))
             total = lp if total is None else total + lp
         return total
+
+    def _in_dtype(self, t):
+        """A part's value in the distribution's dtype (as TFP, ``dtype_override`` rules the sums)."""
+        return t if t.dtype == self.dtype else wb.cast(t, self.dtype)
 
     def _sample_n(self, n, seed):
         if self._joint is not None:
@@ -131,7 +136,8 @@ class Blockwise(Distribution):
             return self._joint.entropy()
         total = None
         for d in self._distributions:
-            total = d.entropy() if total is None else total + d.entropy()
+            h = self._in_dtype(d.entropy())
+            total = h if total is None else total + h
         return total
 
     def _default_event_space_bijector(self):
