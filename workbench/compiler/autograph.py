@@ -44,7 +44,7 @@ import types
 
 import numpy as np
 
-from .. import core, nest
+from .. import backend, core, errors, nest
 from ..core import Tensor, Variable
 from ..ops import control_flow
 
@@ -182,19 +182,68 @@ def _mutable(v):
 def _carry_plan(init, names, live, what):
     """Which state slots a tensor loop carries: (indices carried, their initial tensors);
     ``_LoopChangedObject`` for a slot only a Python loop can carry."""
-    carried, values = [], []
+    carried, values, pending = [], [], []
     for i, (v, n) in enumerate(zip(init, names)):
         if _mutable(v) and not _tensor_like(v):
             raise _LoopChangedObject(n, v, init, False)
+        if v is None and n in live:
+            raise ValueError(f"'{n}' is not allowed to be None before the loop")
+        if isinstance(v, Undefined) and n in live:
+            pending.append(i)   # defined by the body, read after the loop (see _placeholders)
+            continue
         if isinstance(v, Undefined) or v is None:
-            if n in live:
-                raise ValueError(f"'{n}' must be defined before the loop" if v is not None
-                                 else f"'{n}' is not allowed to be None before the loop")
             continue
         if _tensor_like(v):
             carried.append(i)
             values.append(_as_tensors(v, f"'{n}' before the loop"))
-    return carried, values
+    return carried, values, pending
+
+
+def _tracing():
+    tracer = core._state.tracer
+    return tracer is not None and hasattr(tracer, "_unreplayable")
+
+
+def _placeholders(run_body, pending, names):
+    """Zeros of the dtype and shape one iteration gives each variable in ``pending`` (defined
+    in the body, read after the loop), found by tracing the body once more without effects:
+    TF's loop carries them from the first iteration on."""
+    from . import staged
+    from .api import _python_prints_silenced
+    tracer = core._state.tracer
+    with staged._Recording(tracer, dry=True), _python_prints_silenced():
+        out = run_body()
+    zeros = {}
+    for i in pending:
+        v = out[i]
+        if isinstance(v, Undefined) or not _tensor_like(v):
+            raise ValueError(f"'{names[i]}' must be defined before the loop")
+        zeros[i] = nest.map_structure(
+            lambda t: core.wrap_constant(backend.xp_of(t._data).zeros(t._data.shape, t._data.dtype)),
+            _as_tensors(v, f"'{names[i]}'"))
+    return zeros
+
+
+def _require_iterations(count, names):
+    if int(count._data) == 0:
+        raise errors.InvalidArgumentError(
+            f"assertion failed: [loop must iterate at least once to initialize {', '.join(names)}]")
+
+
+_require_iterations_step = core.effect(_require_iterations)
+
+
+def _with_pending(cond, step, carried, entry, pending, zeros):
+    """The loop's functions and initial values with the pending variables carried too, and
+    an iteration count last (for TF's check that the loop ran)."""
+    carried, entry = carried + pending, entry + [zeros[i] for i in pending]
+
+    def c(*values):
+        return cond(*values[:-1])
+
+    def b(*values):
+        return list(step(*values[:-1])) + [values[-1] + 1]
+    return c, b, carried, entry + [control_flow._to_tensor(0, "count")]
 
 
 def _conform(out, init, names, carried, entry, state_of, ran):
@@ -244,48 +293,57 @@ def _python_loop_reason(stop):
                              f"(at {core.user_frame()})")
 
 
+def _tensor_loop(pred_of, run_body, head, init, names, live, restart):
+    """A loop on tensors as one ``wb.while_loop``: ``head`` the loop's own tensors (a ``for``'s
+    index), ``pred_of(head, state)`` its condition, ``run_body(head, state)`` -> (the next
+    head, the state after one iteration); ``restart(stop)`` runs it in Python instead (from
+    where ``stop``, a _LoopChangedObject or None, left it)."""
+    try:
+        carried, entry, pending = _carry_plan(init, names, live, "loop")
+    except _LoopChangedObject as stop:
+        _python_loop_reason(stop)
+        return restart(None)
+    if pending:
+        if not _tracing():   # eager: Python's loop defines them as it goes
+            return restart(None)
+        zeros = _placeholders(lambda: run_body(head, init)[1], pending, names)
+        carried, entry = carried + pending, entry + [zeros[i] for i in pending]
+    nh, nc = len(head), len(carried)
+    seen = {}
+
+    def cond(*values):
+        pred = pred_of(values[:nh], _fill(init, carried, values[nh:nh + nc]))
+        seen["pred"] = pred
+        return pred
+
+    def step(*values):
+        pred = seen["pred"]
+        ran = bool(control_flow._truth(pred, "the loop condition")) if _is_tensor(pred) else bool(pred)
+        new_head, out = run_body(values[:nh], _fill(init, carried, values[nh:nh + nc]))
+        new = _conform(out, init, names, carried, entry, lambda o: o, ran)
+        return list(new_head) + new + [values[-1] + 1]
+    loop_vars = list(head) + entry + [control_flow._to_tensor(0, "the iteration count")]
+    try:
+        final = control_flow.while_loop(cond, step, loop_vars)
+    except _LoopChangedObject as stop:
+        _python_loop_reason(stop)
+        return restart(stop)
+    if pending:
+        _require_iterations_step(final[-1], [names[i] for i in pending])
+    return tuple(_fill(init, carried, final[nh:nh + nc]))
+
+
 def while_stmt(test, body, init, names, live):
     """``while test(*state): state = body(*state)``, over the variables ``names``."""
     first = test(*init)
     if not _is_tensor(first):
         return _python_while(first, test, body, init)
-    try:
-        carried, entry = _carry_plan(init, names, live, "while")
-    except _LoopChangedObject as stop:
-        _python_loop_reason(stop)
-        return _python_while(first, test, body, init)
-    seen = {}
 
-    def cond(*values):
-        pred = test(*_fill(init, carried, values))
-        seen["pred"] = pred
-        return pred
-
-    def step(*values):
-        ran = bool(control_flow._truth(seen["pred"], "the loop condition")) if _is_tensor(seen["pred"]) \
-            else bool(seen["pred"])
-        out = body(*_fill(init, carried, values))
-        return _conform(out, init, names, carried, entry, lambda o: o, ran)
-    if not carried:   # a loop of effects only: carry a counter
-        return _while_effects(cond, step, init)
-    try:
-        final = control_flow.while_loop(cond, step, entry)
-    except _LoopChangedObject as stop:
-        _python_loop_reason(stop)
-        state = stop.state if stop.ran else init
+    def restart(stop):
+        state = stop.state if stop is not None and stop.ran else init
         return _python_while(test(*state), test, body, state)
-    return tuple(_fill(init, carried, final))
-
-
-def _while_effects(cond, step, init):
-    def c(k):
-        return cond()
-
-    def b(k):
-        step()
-        return k + 1
-    control_flow.while_loop(c, b, [control_flow._to_tensor(0, "counter")])
-    return tuple(init)
+    return _tensor_loop(lambda head, state: test(*state), lambda head, state: ((), body(*state)),
+                        [], init, names, live, restart)
 
 
 def _python_while(pred, test, body, state):
@@ -330,6 +388,15 @@ def range_iter(make, *args, **kwargs):
     return make(*args, **kwargs)
 
 
+def _more(more, extra_test, state):
+    if extra_test is None:
+        return more
+    go = extra_test(*state)
+    if _is_tensor(go):
+        return _ops().logical_and(more, go)
+    return more if go else control_flow._to_tensor(False, "the loop condition")
+
+
 def for_stmt(iterable, extra_test, body, init, names, live):
     """``for target in iterable: state = body(item, *state)`` (``extra_test(*state)``, when
     given, ends the loop when false: a ``break``)."""
@@ -340,79 +407,39 @@ def for_stmt(iterable, extra_test, body, init, names, live):
     if iterable.ndim == 0:
         raise TypeError("Tensor objects are only iterable when eager execution is enabled, or when "
                         "they have at least one dimension: cannot iterate over a scalar tensor")
-    from ..ops.indexing import gather
     from ..ops.create import shape as shape_of
+    from ..ops.indexing import gather
     n = shape_of(iterable)[0]
-    try:
-        carried, entry = _carry_plan(init, names, live, "for")
-    except _LoopChangedObject as stop:
-        _python_loop_reason(stop)
-        return _python_for(iter(iterable), extra_test, body, init)
-    seen = {}
 
-    def cond(i, *values):
-        more = i < n
-        if extra_test is not None:
-            go = extra_test(*_fill(init, carried, values))
-            if _is_tensor(go):
-                more = _ops().logical_and(more, go)
-            elif not go:
-                more = control_flow._to_tensor(False, "the loop condition")
-        seen["pred"] = more
-        return more
-
-    def step(i, *values):
-        ran = bool(control_flow._truth(seen["pred"], "the loop condition"))
-        out = body(gather(iterable, i), *_fill(init, carried, values))
-        return [i + 1] + _conform(out, init, names, carried, entry, lambda o: o, ran)
-    try:
-        final = control_flow.while_loop(cond, step, [control_flow._to_tensor(0, "index")] + entry)
-    except _LoopChangedObject as stop:
-        _python_loop_reason(stop)
+    def restart(stop):
         # the loop goes on in Python from where the staged one stopped
-        start = 1 if stop.ran else 0
-        state = stop.state if stop.ran else init
-        return _python_for(iter(iterable[start:]), extra_test, body, state)
-    return tuple(_fill(init, carried, final[1:]))
+        ran = stop is not None and stop.ran
+        return _python_for(iter(iterable[1:] if ran else iterable), extra_test, body,
+                           stop.state if ran else init)
+    return _tensor_loop(lambda head, state: _more(head[0] < n, extra_test, state),
+                        lambda head, state: ((head[0] + 1,), body(gather(iterable, head[0]), *state)),
+                        [control_flow._to_tensor(0, "the index")], init, names, live, restart)
 
 
 def _range_for(rng, extra_test, body, init, names, live):
     """``for i in range(start, limit, delta)`` with tensor bounds, as a ``wb.while_loop``."""
     start, limit, delta = rng.bounds()
-    try:
-        carried, entry = _carry_plan(init, names, live, "for")
-    except _LoopChangedObject as stop:
-        _python_loop_reason(stop)
-        return _python_for(iter(rng.materialize()), extra_test, body, init)
     ops = _ops()
     up = delta > 0
-    seen = {}
 
-    def cond(i, *values):
-        more = ops.logical_or(ops.logical_and(up, i < limit),
-                              ops.logical_and(ops.logical_not(up), i > limit))
-        if extra_test is not None:
-            go = extra_test(*_fill(init, carried, values))
-            if _is_tensor(go):
-                more = ops.logical_and(more, go)
-            elif not go:
-                more = control_flow._to_tensor(False, "the loop condition")
-        seen["pred"] = more
-        return more
+    def pred_of(head, state):
+        i = head[0]
+        more = ops.logical_or(ops.logical_and(up, i < limit), ops.logical_and(ops.logical_not(up), i > limit))
+        return _more(more, extra_test, state)
 
-    def step(i, *values):
-        ran = bool(control_flow._truth(seen["pred"], "the loop condition"))
-        out = body(i, *_fill(init, carried, values))
-        return [i + delta] + _conform(out, init, names, carried, entry, lambda o: o, ran)
-    try:
-        final = control_flow.while_loop(cond, step, [start] + entry)
-    except _LoopChangedObject as stop:
-        _python_loop_reason(stop)
+    def restart(stop):
         items = iter(rng.materialize())
-        if stop.ran:
+        ran = stop is not None and stop.ran
+        if ran:
             next(items)
-        return _python_for(items, extra_test, body, stop.state if stop.ran else init)
-    return tuple(_fill(init, carried, final[1:]))
+        return _python_for(items, extra_test, body, stop.state if ran else init)
+    return _tensor_loop(pred_of, lambda head, state: ((head[0] + delta,), body(head[0], *state)),
+                        [start], init, names, live, restart)
 
 
 def _python_for(it, extra_test, body, state):
