@@ -407,3 +407,18 @@ def test_raw_ops_entries_as_tf():
                        ("LeftShift", [0, 10]), ("RightShift", [0, 2])):
         assert getattr(R, name)(x=x, y=y).numpy().tolist() == want
     assert R.Invert(x=x).numpy().tolist() == [-13, -6]
+
+
+def test_static_shapes_under_an_input_signature_as_tf():
+    @wb.function(input_signature=[wb.TensorSpec([None, 3], wb.int32), wb.TensorSpec([None, 3], wb.float32),
+                                  wb.TensorSpec([3], wb.int32), wb.TensorSpec(None, wb.int32)])
+    def f(x, v, r, u):
+        return (wb.bitwise.left_shift(x, 1), wb.truncatediv(x, r + 1), wb.sort(v), wb.argsort(v),
+                wb.argsort(v, axis=0), ~x, wb.bitwise.bitwise_and(u, x), wb.math.top_k(v, 2).indices,
+                wb.truncatemod(wb.expand_dims(r, 1), x[:, 0] + 1), wb.dynamic_partition(v, x[:, 0], 2)[1],
+                wb.dynamic_stitch([x[:, 0]], [v]))
+
+    # TF 2.21's static shapes of the same function
+    assert [str(o.shape) for o in f.get_concrete_function().structured_outputs] == [
+        "(None, 3)", "(None, 3)", "(None, 3)", "(None, 3)", "(None, 3)", "(None, 3)", "<unknown>", "(None, 2)",
+        "(3, None)", "(None, 3)", "(None, 3)"]

@@ -64,6 +64,8 @@ def kernel_binary(op, public, tf_name, check_dtype):
             raise InvalidArgumentError(None, None, eager_op_message(
                 tf_name, "Incompatible shapes: {} vs. {}".format(*shapes), x.device)) from exc
         if core._slow:
+            if core.open_shapes_traced():
+                core.static_shape_hint(op.name, _broadcast_static(x._static_shape(), y._static_shape()))
             core.after_op(op, (x, y), core._NO_PARAMS, out)
         return out
 
@@ -71,6 +73,17 @@ def kernel_binary(op, public, tf_name, check_dtype):
     fn.op = op
     fn.elementwise = True
     return fn
+
+
+def _broadcast_static(a, b):
+    """TF's static broadcast shape of two static shapes (None: an unknown rank; None sizes
+    open)."""
+    if a.rank is None or b.rank is None:
+        return None
+    a, b = a.as_list(), b.as_list()
+    n = max(len(a), len(b))
+    a, b = [1] * (n - len(a)) + a, [1] * (n - len(b)) + b
+    return tuple(q if p == 1 else p if q == 1 else p if q is None else q for p, q in zip(a, b))
 
 
 def _binary(op, public, tf_name):
@@ -111,6 +124,9 @@ def invert(x, name=None):
         raise _dtype_error("Invert", d.dtype)
     out = _wrap(_invert_op.fwd(np if backend._cupy is None else backend.xp_of(d), d))
     if core._slow:
+        if core.open_shapes_traced():
+            s = x._static_shape()
+            core.static_shape_hint(_invert_op.name, None if s.rank is None else tuple(s.as_list()))
         core.after_op(_invert_op, (x,), core._NO_PARAMS, out)
     return out
 

@@ -922,6 +922,8 @@ def _sort_order(values, axis, direction, opname):
     if a != x.ndim - 1:
         perm = [i for i in range(x.ndim) if i != a] + [a]
         x = transpose(x, perm)
+    if core.open_shapes_traced():
+        core.static_shape_hint(_argsort_op.name, _static_dims(x))
     return x, apply(_argsort_op, (x,), {"descending": descending}), perm
 
 
@@ -966,6 +968,8 @@ def top_k(input, k=1, sorted=True, index_type=np.int32, name=None):
     n = x.shape[-1]
     if not 0 <= k <= n:
         raise ValueError(f"top_k: k={k} must be in [0, {n}] (the last dimension of input {x.shape})")
+    if core.open_shapes_traced():
+        core.static_shape_hint(_argsort_op.name, _static_dims(x))
     order = apply(_argsort_op, (x,), {"descending": True})
     if k < n:
         order = getitem(order, (Ellipsis, builtins.slice(0, k)))
