@@ -1,6 +1,8 @@
 """PERT at and beyond its support's ends, Blockwise with mixed dtypes, and HiddenMarkovModel's
 posteriors, each pinned to TFP 0.25."""
 
+import os
+
 import numpy as np
 import pytest
 
@@ -72,3 +74,54 @@ def test_blockwise_dtype_override_vector_and_count_parts_match_tfp():
     np.testing.assert_allclose(lp.numpy(), [-3.463799476623535], rtol=1e-6)
     assert d.mean().dtype == wb.float32
     np.testing.assert_allclose(d.mean().numpy(), [0., 0., 3.])
+
+
+# -- HiddenMarkovModel -------------------------------------------------------------------------------
+
+_HMM = os.path.join(os.path.dirname(__file__), "fixtures", "hmm_tfp025_posteriors.npz")
+
+
+def _hmm_cases(w):
+    """The models the fixture was made with (TFP 0.25, float64): name -> (model, mask or None)."""
+    k, t = 3, 5
+    init, trans, trans_tv, loc_tv = w["in_init"], w["in_trans"], w["in_trans_tv"], w["in_loc_tv"]
+    loc, scale = f64([-1., 0.5, 2.]), f64([0.5, 1., 0.8])
+    mask = w["in_mask"]
+    cat = lambda **kw: tfd.Categorical(**{n: f64(v) for n, v in kw.items()})  # noqa: E731
+    hmm = tfd.HiddenMarkovModel
+    return {
+        "tv_mask": (hmm(cat(logits=init), cat(logits=trans_tv), tfd.Normal(f64(loc_tv), scale), num_steps=t,
+                        time_varying_transition_distribution=True, time_varying_observation_distribution=True), mask),
+        "tv_trans_ctor_mask": (hmm(cat(logits=init), cat(logits=trans_tv), tfd.Normal(loc, scale), num_steps=t,
+                                   time_varying_transition_distribution=True, mask=mask), None),
+        "mvn_obs_mask": (hmm(cat(logits=init), cat(logits=trans), tfd.MultivariateNormalDiag(
+            f64(w["in_mvn_loc"]), f64(np.ones((k, 2)) * 0.7)), num_steps=t), mask),
+        "sparse": (hmm(cat(probs=[1 / 3] * 3), cat(probs=[[0.5, 0.5, 0.], [0., 0.6, 0.4], [0.3, 0., 0.7]]),
+                       tfd.Normal(loc, scale), num_steps=t), None),
+        "impossible": (hmm(cat(probs=[0.5, 0.5]), cat(probs=[[0.9, 0.1], [0.1, 0.9]]),
+                           tfd.Uniform(f64([0., 1.]), f64([1., 2.])), num_steps=3), None),
+        "all_masked": (hmm(cat(logits=init), cat(logits=trans), tfd.Normal(loc, scale), num_steps=t), np.ones(t, bool)),
+        "one_step": (hmm(cat(logits=init), cat(logits=trans), tfd.Normal(loc, scale), num_steps=1), None),
+        "cat_obs": (hmm(cat(logits=init), cat(logits=trans_tv), cat(logits=w["in_cat_logits"]), num_steps=t,
+                        time_varying_transition_distribution=True, time_varying_observation_distribution=True), None),
+        "pois_tv_obs": (hmm(cat(logits=init[0]), cat(logits=trans), tfd.Poisson(rate=f64(loc_tv ** 2 + 0.5)),
+                            num_steps=t, time_varying_observation_distribution=True), None),
+        "tie": (hmm(cat(probs=[0.5, 0.5]), cat(probs=[[0.5, 0.5], [0.5, 0.5]]), tfd.Normal(f64([0., 0.]), f64([1., 1.])),
+                    num_steps=t), None),
+    }
+
+
+@pytest.mark.parametrize("name", ["tv_mask", "tv_trans_ctor_mask", "mvn_obs_mask", "sparse", "impossible",
+                                  "all_masked", "one_step", "cat_obs", "pois_tv_obs", "tie"])
+def test_hmm_posteriors_match_tfp(name):
+    w = np.load(_HMM)
+    model, mask = _hmm_cases(w)[name]
+    x = w[name + "__x"]
+    x = wb.constant(x.astype(np.int32)) if x.dtype.kind == "i" else f64(x)
+    kw = {} if mask is None else {"mask": mask}
+    np.testing.assert_allclose(model.log_prob(x, **kw).numpy(), w[name + "__log_prob"], rtol=1e-11, atol=1e-13)
+    np.testing.assert_allclose(model.posterior_marginals(x, **kw).probs_parameter().numpy(), w[name + "__marg"],
+                               rtol=1e-9, atol=1e-13)
+    mode = model.posterior_mode(x, **kw)
+    assert mode.dtype == w[name + "__mode"].dtype
+    np.testing.assert_array_equal(mode.numpy(), w[name + "__mode"])
