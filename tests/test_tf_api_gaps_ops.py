@@ -422,3 +422,13 @@ def test_static_shapes_under_an_input_signature_as_tf():
     assert [str(o.shape) for o in f.get_concrete_function().structured_outputs] == [
         "(None, 3)", "(None, 3)", "(None, 3)", "(None, 3)", "(None, 3)", "(None, 3)", "<unknown>", "(None, 2)",
         "(3, None)", "(None, 3)", "(None, 3)"]
+
+
+def test_new_elementwise_ops_take_ragged_tensors_as_tf():
+    import ragged
+    rt = ragged.constant([[1, 2], [3]])
+    # TF 2.21
+    assert wb.bitwise.bitwise_and(rt, rt).to_list() == [[1, 2], [3]]
+    assert wb.bitwise.invert(rt).to_list() == [[-2, -3], [-4]]
+    assert wb.truncatediv(rt, 2).to_list() == [[0, 1], [1]]
+    assert wb.truncatemod(x=rt, y=2).to_list() == [[1, 0], [1]]
