@@ -171,3 +171,13 @@ def test_fast_smoother_matches_the_taped_smoother_and_finite_differences(monkeyp
 def test_smoother_second_order_runs_on_the_tape():
     gradients.check_gradients(lambda th: _smoothed(th, f64(X)), [THETA], order=2, modes=("rev",), rtol=1e-5,
                               atol=1e-6)
+
+
+def test_singular_observation_covariance_is_an_invalid_argument():
+    # no noise anywhere: the first step's observation covariance is zero
+    eye = f64(np.eye(2))
+    m = tfd.LinearGaussianStateSpaceModel(
+        3, eye, tfd.MultivariateNormalDiag(scale_diag=f64([0.1, 0.1])), eye,
+        tfd.MultivariateNormalDiag(scale_diag=f64([0., 0.])), tfd.MultivariateNormalDiag(scale_diag=f64([0., 0.])))
+    with pytest.raises(wb.errors.InvalidArgumentError, match="forward_filter: an observation covariance"):
+        m.log_prob(f64(np.zeros((3, 2))))

@@ -4,6 +4,7 @@ Gaussian noise (the Kalman filter's model)."""
 from __future__ import annotations
 
 import collections
+import contextlib
 import math
 
 import numpy as np
@@ -411,7 +412,9 @@ def _filter_fast(args, keep, index, mean_batch, cov_batch):
         xp = tensors[0].xp
         raw = [t._data for t in tensors]
         keep_raw = None if keep is None else keep._data
-        outs, saved = _kalman.filter_forward(xp, *raw[:1], keep_raw, *raw[1:], ia, iq, ic, ir, mean_batch, cov_batch)
+        with _raw_errors("forward_filter", "an observation covariance"):
+            outs, saved = _kalman.filter_forward(xp, *raw[:1], keep_raw, *raw[1:], ia, iq, ic, ir, mean_batch,
+                                                 cov_batch)
 
         def grad_one(dys):
             if core.tapes() or core.accumulators():
@@ -420,8 +423,9 @@ def _filter_fast(args, keep, index, mean_batch, cov_batch):
                     again = _filter_taped(tensors, keep, index, mean_batch, cov_batch)
                 return tape.gradient(list(again), list(tensors), output_gradients=list(dys),
                                      unconnected_gradients="zero")
-            gs = _kalman.filter_backward(xp, [dy._data for dy in dys], saved, *raw, ia, iq, ic, ir, mean_batch,
-                                         cov_batch)
+            with _raw_errors("forward_filter", "an observation covariance"):
+                gs = _kalman.filter_backward(xp, [dy._data for dy in dys], saved, *raw, ia, iq, ic, ir, mean_batch,
+                                             cov_batch)
             return [core.wrap(g) for g in gs]
 
         def grad(*dys):
@@ -430,6 +434,18 @@ def _filter_fast(args, keep, index, mean_batch, cov_batch):
         return tuple(core.wrap(o) for o in outs), grad
 
     return kalman_filter(*args)
+
+
+@contextlib.contextmanager
+def _raw_errors(method, what):
+    """NumPy's floating point warnings off (as workbench ops have them), and its linear algebra
+    errors as TF's ``InvalidArgumentError``."""
+    try:
+        with np.errstate(all="ignore"):
+            yield
+    except np.linalg.LinAlgError as e:
+        raise wb.errors.InvalidArgumentError(
+            None, None, f"LinearGaussianStateSpaceModel.{method}: {what} is not positive definite ({e})") from None
 
 
 def _per_cotangent(grad_one, dys, outs):
@@ -488,7 +504,8 @@ def _smoother_fast(args, ia, mean_batch, cov_batch):
     def rts_smoother(*tensors):
         xp = tensors[0].xp
         raw = [t._data for t in tensors]
-        outs, saved = _kalman.smoother_forward(xp, *raw, ia, mean_batch, cov_batch)
+        with _raw_errors("backward_smoothing_pass", "a predicted covariance"):
+            outs, saved = _kalman.smoother_forward(xp, *raw, ia, mean_batch, cov_batch)
 
         def grad_one(dys):
             if core.tapes() or core.accumulators():
@@ -497,7 +514,9 @@ def _smoother_fast(args, ia, mean_batch, cov_batch):
                     again = _smoother_taped(tensors, ia, mean_batch, cov_batch)
                 return tape.gradient(list(again), list(tensors), output_gradients=list(dys),
                                      unconnected_gradients="zero")
-            gs = _kalman.smoother_backward(xp, [dy._data for dy in dys], saved, *raw, ia, mean_batch, cov_batch)
+            with _raw_errors("backward_smoothing_pass", "a predicted covariance"):
+                gs = _kalman.smoother_backward(xp, [dy._data for dy in dys], saved, *raw, ia, mean_batch,
+                                               cov_batch)
             return [core.wrap(g) for g in gs]
 
         def grad(*dys):
