@@ -422,3 +422,44 @@ def test_to_code_and_to_graph():
     assert wb.autograph.to_code(wb.function(f)) == code
     with pytest.raises(TypeError, match="entity must be a function"):
         wb.autograph.to_code(3)
+
+
+def test_set_loop_options_shape_invariants_and_maximum_iterations():
+    @wb.function
+    def grow(x):
+        s = wb.constant([1.0])
+        while x > 0:
+            wb.autograph.experimental.set_loop_options(shape_invariants=[(s, wb.TensorShape([None]))])
+            s = wb.concat([s, s], 0)
+            x -= 1
+        return s
+    out = _replays(grow, (wb.constant(2),), (wb.constant(3),))
+    assert out[0].numpy().tolist() == [1.0] * 4 and out[1].shape == (8,)
+
+    @wb.function
+    def capped(n):
+        s = 0
+        for i in wb.range(n):
+            wb.autograph.experimental.set_loop_options(maximum_iterations=3)
+            s += i
+        return s
+    assert [int(v) for v in _replays(capped, (wb.constant(10),), (wb.constant(2),))] == [3, 1]
+
+    @wb.function
+    def bad(x):
+        s = wb.constant([[1.0]])
+        while x > 0:
+            wb.autograph.experimental.set_loop_options(shape_invariants=[(s, wb.TensorShape([None, 1]))])
+            s = wb.concat([s, s], 1)
+            x -= 1
+        return s
+    with pytest.raises(ValueError, match=r"^'s' has shape \(1, 2\) after one iteration, which does not "
+                                         r"conform with the shape invariant \(None, 1\)\.$"):
+        bad(wb.constant(2))
+
+
+def test_conditional_expression_on_a_tensor():
+    @wb.function
+    def ie(x):
+        return x * 2 if x > 0 else -x
+    assert [float(v) for v in _replays(ie, (wb.constant(3.0),), (wb.constant(-5.0),))] == [6.0, 5.0]

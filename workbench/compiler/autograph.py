@@ -143,6 +143,14 @@ def if_stmt(test, body, orelse, init, names):
     return tuple(r if r is not None else taken[0][i] for i, r in enumerate(result))
 
 
+def if_exp(test, body, orelse):
+    """``body() if test else orelse()``: ``wb.cond`` for a tensor ``test``."""
+    if not _is_tensor(test):
+        return body() if test else orelse()
+    return control_flow.cond(test, lambda: _as_tensors(body(), "the `if` expression's value"),
+                             lambda: _as_tensors(orelse(), "the `else` expression's value"))
+
+
 def _check_branches(main, other, names):
     for n, a, b in zip(names, main, other):
         if isinstance(a, Undefined) and isinstance(b, Undefined):
@@ -246,8 +254,13 @@ def _with_pending(cond, step, carried, entry, pending, zeros):
     return c, b, carried, entry + [control_flow._to_tensor(0, "count")]
 
 
-def _conform(out, init, names, carried, entry, state_of, ran):
-    """The carried values after one iteration, checked as TF checks them."""
+def _compatible(shape, invariant):
+    return len(shape) == len(invariant) and all(d is None or d == s for s, d in zip(shape, invariant))
+
+
+def _conform(out, init, names, carried, entry, state_of, ran, invariants=None):
+    """The carried values after one iteration, checked as TF checks them (``invariants``:
+    id(initial tensor) -> the shape set_loop_options gave it)."""
     for i, (v, n) in enumerate(zip(out, names)):
         if i in carried or isinstance(init[i], Undefined) or init[i] is None:
             continue
@@ -270,12 +283,49 @@ def _conform(out, init, names, carried, entry, state_of, ran):
             if a.dtype != b.dtype:
                 raise TypeError(f"'{n}' has dtype {_dtype_name(a)} before the loop, but dtype "
                                 f"{_dtype_name(b)} after one iteration")
-            if tuple(a.shape) != tuple(b.shape):
+            inv = invariants.get(id(a)) if invariants else None
+            if inv is not None:
+                if not _compatible(tuple(b.shape), inv):
+                    raise ValueError(f"'{n}' has shape {tuple(b.shape)} after one iteration, which does "
+                                     f"not conform with the shape invariant {_shape_text(inv)}.")
+            elif tuple(a.shape) != tuple(b.shape):
                 raise ValueError(f"'{n}' has shape {tuple(a.shape)} before the loop, but shape "
                                  f"{tuple(b.shape)} after one iteration. Use "
                                  "wb.autograph.experimental.set_loop_options to set shape invariants.")
         new.append(v)
     return new
+
+
+def _shape_text(shape):
+    return "(" + ", ".join("None" if d is None else str(d) for d in shape) + ("," if len(shape) == 1 else "") + ")"
+
+
+def _loop_options(opts, init, loop_vars):
+    """(maximum_iterations, shape_invariants for ``loop_vars``, id -> invariant) from the
+    loop's ``set_loop_options`` call (``opts(*init)``), TF's loop hints."""
+    given = opts(*init) if opts is not None else None
+    if not given:
+        return None, None, None
+    pairs = given.get("shape_invariants") or []
+    invariants = {}
+    for pair in pairs:
+        if not (isinstance(pair, (list, tuple)) and len(pair) == 2 and _is_tensor(pair[0])):
+            raise ValueError("set_loop_options: shape_invariants must be a list of (tensor, shape) "
+                             f"pairs, got {pair!r}")
+        t, shape = pair
+        dims = shape.as_list() if hasattr(shape, "as_list") else shape
+        dims = tuple(None if d is None else int(d) for d in dims)
+        if not _compatible(tuple(t.shape), dims):
+            raise ValueError(f"'{_name_of(t, init)}' has shape {tuple(t.shape)} before the loop, which does "
+                             f"not conform with the shape invariant {_shape_text(dims)}.")
+        invariants[id(t)] = dims
+    shapes = [nest.map_structure(lambda t: invariants.get(id(t), tuple(t.shape)), v) for v in loop_vars]
+    limit = given.get("maximum_iterations")
+    return limit, (shapes if invariants else None), invariants
+
+
+def _name_of(t, init):
+    return next((f"loop variable {i}" for i, v in enumerate(init) if v is t), "a loop variable")
 
 
 def _fill(init, carried, values):
@@ -293,7 +343,7 @@ def _python_loop_reason(stop):
                              f"(at {core.user_frame()})")
 
 
-def _tensor_loop(pred_of, run_body, head, init, names, live, restart):
+def _tensor_loop(pred_of, run_body, head, init, names, live, restart, opts=None):
     """A loop on tensors as one ``wb.while_loop``: ``head`` the loop's own tensors (a ``for``'s
     index), ``pred_of(head, state)`` its condition, ``run_body(head, state)`` -> (the next
     head, the state after one iteration); ``restart(stop)`` runs it in Python instead (from
@@ -320,11 +370,13 @@ def _tensor_loop(pred_of, run_body, head, init, names, live, restart):
         pred = seen["pred"]
         ran = bool(control_flow._truth(pred, "the loop condition")) if _is_tensor(pred) else bool(pred)
         new_head, out = run_body(values[:nh], _fill(init, carried, values[nh:nh + nc]))
-        new = _conform(out, init, names, carried, entry, lambda o: o, ran)
+        new = _conform(out, init, names, carried, entry, lambda o: o, ran, invariants)
         return list(new_head) + new + [values[-1] + 1]
     loop_vars = list(head) + entry + [control_flow._to_tensor(0, "the iteration count")]
+    limit, shapes, invariants = _loop_options(opts, init, loop_vars)
     try:
-        final = control_flow.while_loop(cond, step, loop_vars)
+        final = control_flow.while_loop(cond, step, loop_vars, shape_invariants=shapes,
+                                         maximum_iterations=limit)
     except _LoopChangedObject as stop:
         _python_loop_reason(stop)
         return restart(stop)
@@ -333,7 +385,7 @@ def _tensor_loop(pred_of, run_body, head, init, names, live, restart):
     return tuple(_fill(init, carried, final[nh:nh + nc]))
 
 
-def while_stmt(test, body, init, names, live):
+def while_stmt(test, body, init, names, live, opts=None):
     """``while test(*state): state = body(*state)``, over the variables ``names``."""
     first = test(*init)
     if not _is_tensor(first):
@@ -343,7 +395,7 @@ def while_stmt(test, body, init, names, live):
         state = stop.state if stop is not None and stop.ran else init
         return _python_while(test(*state), test, body, state)
     return _tensor_loop(lambda head, state: test(*state), lambda head, state: ((), body(*state)),
-                        [], init, names, live, restart)
+                        [], init, names, live, restart, opts)
 
 
 def _python_while(pred, test, body, state):
@@ -397,11 +449,11 @@ def _more(more, extra_test, state):
     return more if go else control_flow._to_tensor(False, "the loop condition")
 
 
-def for_stmt(iterable, extra_test, body, init, names, live):
+def for_stmt(iterable, extra_test, body, init, names, live, opts=None):
     """``for target in iterable: state = body(item, *state)`` (``extra_test(*state)``, when
     given, ends the loop when false: a ``break``)."""
     if isinstance(iterable, _TensorRange):
-        return _range_for(iterable, extra_test, body, init, names, live)
+        return _range_for(iterable, extra_test, body, init, names, live, opts)
     if not _is_tensor(iterable):
         return _python_for(iter(iterable), extra_test, body, init)
     if iterable.ndim == 0:
@@ -418,10 +470,10 @@ def for_stmt(iterable, extra_test, body, init, names, live):
                            stop.state if ran else init)
     return _tensor_loop(lambda head, state: _more(head[0] < n, extra_test, state),
                         lambda head, state: ((head[0] + 1,), body(gather(iterable, head[0]), *state)),
-                        [control_flow._to_tensor(0, "the index")], init, names, live, restart)
+                        [control_flow._to_tensor(0, "the index")], init, names, live, restart, opts)
 
 
-def _range_for(rng, extra_test, body, init, names, live):
+def _range_for(rng, extra_test, body, init, names, live, opts=None):
     """``for i in range(start, limit, delta)`` with tensor bounds, as a ``wb.while_loop``."""
     start, limit, delta = rng.bounds()
     ops = _ops()
@@ -439,7 +491,7 @@ def _range_for(rng, extra_test, body, init, names, live):
             next(items)
         return _python_for(items, extra_test, body, stop.state if ran else init)
     return _tensor_loop(pred_of, lambda head, state: ((head[0] + delta,), body(head[0], *state)),
-                        [start], init, names, live, restart)
+                        [start], init, names, live, restart, opts)
 
 
 def _python_for(it, extra_test, body, state):
@@ -550,7 +602,7 @@ def _assigned(stmts):
     out = []
 
     def visit(node):
-        if isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
             out.append(node.id)
         elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             out.append(node.name)
@@ -724,6 +776,23 @@ class _Converter(ast.NodeTransformer):
         return _located(defs + [stmt], node)
 
     # -- loops ------------------------------------------------------------------------------
+    def _options(self, node, state):
+        """The loop's leading ``set_loop_options(...)`` calls, taken out of its body, as a
+        function of the state that returns the options (None when there are none)."""
+        calls = []
+        while node.body and isinstance(node.body[0], ast.Expr) and isinstance(node.body[0].value, ast.Call):
+            f = node.body[0].value.func
+            name = f.attr if isinstance(f, ast.Attribute) else getattr(f, "id", None)
+            if name != "set_loop_options":
+                break
+            calls.append(node.body.pop(0).value)
+        if not node.body:
+            node.body = [ast.Pass()]
+        if not calls:
+            return None, []
+        fn = self.fresh("fn_loop_options")
+        return fn, [self._def(fn, state, [ast.Return(value=self.visit(calls[-1]))], node, [])]
+
     def _loop(self, node):
         if _contains(node.body, (ast.Return,), into_loops=True) or _contains(
                 node.body, (ast.Break, ast.Continue)) or getattr(node, "type_comment", None):
@@ -739,6 +808,7 @@ class _Converter(ast.NodeTransformer):
 
     def visit_While(self, node):
         node.test = self.visit(node.test)
+        options, option_defs = self._options(node, self._state_names(node.body))
         body = self._loop(node)
         if body is None:
             return node
@@ -752,10 +822,14 @@ class _Converter(ast.NodeTransformer):
             _name(test_name), _name(body_name),
             ast.Call(func=_ag("ld"), args=[ast.Call(func=_name("locals"), args=[], keywords=[]),
                                            _strs(state)], keywords=[]),
-            _strs(state), _strs(live)], keywords=[])
-        stmts = defs + [self._assign_state(state, call)]
+            _strs(state), _strs(live)], keywords=self._options_keyword(options))
+        stmts = option_defs + defs + [self._assign_state(state, call)]
         stmts += self._block(node.orelse) if node.orelse else []
         return _located(stmts, node)
+
+    @staticmethod
+    def _options_keyword(options):
+        return [ast.keyword(arg="opts", value=_name(options))] if options else []
 
     def visit_For(self, node):
         it = node.iter
@@ -770,10 +844,12 @@ class _Converter(ast.NodeTransformer):
         else:
             node.iter = self.visit(node.iter)
         extra = getattr(node, "ag_extra_test", None)
+        target = [ast.Assign(targets=[node.target], value=ast.Constant(0))]
+        options, option_defs = self._options(node, self._state_names(target + node.body))
         body = self._loop(node)
         if body is None:
             return node
-        state = self._state_names([ast.Assign(targets=[node.target], value=ast.Constant(0))] + node.body)
+        state = self._state_names(target + node.body)
         live = sorted(self._live_after(node))
         body_name = self.fresh("fn_loop_body")
         item = self.fresh("item")
@@ -789,8 +865,8 @@ class _Converter(ast.NodeTransformer):
             node.iter, extra_arg, _name(body_name),
             ast.Call(func=_ag("ld"), args=[ast.Call(func=_name("locals"), args=[], keywords=[]),
                                            _strs(state)], keywords=[]),
-            _strs(state), _strs(live)], keywords=[])
-        stmts = defs + [self._assign_state(state, call)]
+            _strs(state), _strs(live)], keywords=self._options_keyword(options))
+        stmts = option_defs + defs + [self._assign_state(state, call)]
         stmts += self._block(node.orelse) if node.orelse else []
         return _located(stmts, node)
 
@@ -810,6 +886,13 @@ class _Converter(ast.NodeTransformer):
         call = ast.Call(func=_ag("and_" if isinstance(node.op, ast.And) else "or_"), args=thunks,
                         keywords=[])
         return _located([call], node)[0]
+
+    def visit_IfExp(self, node):
+        self.generic_visit(node)
+        thunks = [ast.Lambda(args=ast.arguments(posonlyargs=[], args=[], vararg=None, kwonlyargs=[],
+                                                kw_defaults=[], kwarg=None, defaults=[]), body=v)
+                  for v in (node.body, node.orelse)]
+        return _located([ast.Call(func=_ag("if_exp"), args=[node.test] + thunks, keywords=[])], node)[0]
 
     def visit_UnaryOp(self, node):
         self.generic_visit(node)
@@ -1006,7 +1089,7 @@ def _compile(fn):
 
 
 _RUNTIME = types.SimpleNamespace(
-    if_stmt=if_stmt, while_stmt=while_stmt, for_stmt=for_stmt, ld=ld, and_=and_, or_=or_, not_=not_,
+    if_stmt=if_stmt, if_exp=if_exp, while_stmt=while_stmt, for_stmt=for_stmt, ld=ld, and_=and_, or_=or_, not_=not_,
     range_=range_, range_iter=range_iter, converted_call=converted_call, Undefined=Undefined)
 
 
@@ -1089,8 +1172,13 @@ class Feature(enum.Enum):
 
 def set_loop_options(parallel_iterations=None, swap_memory=None, maximum_iterations=None,
                      shape_invariants=None):
-    """TF's loop hints for AutoGraph's ``while_loop``; accepted, and not used here (a loop
-    variable keeps its shape)."""
+    """TF's loop hints, as the first statement of a loop's body in converted code: a loop on
+    tensors gets ``maximum_iterations`` and ``shape_invariants`` (a list of (loop variable,
+    shape) pairs, None for a size that may change); a Python loop ignores them. Returns the
+    options given."""
+    return {k: v for k, v in (("parallel_iterations", parallel_iterations), ("swap_memory", swap_memory),
+                              ("maximum_iterations", maximum_iterations),
+                              ("shape_invariants", shape_invariants)) if v is not None}
 
 
 experimental = types.SimpleNamespace(do_not_convert=do_not_convert, Feature=Feature,

@@ -192,7 +192,7 @@ def cond(pred, true_fn=None, false_fn=None, name=None):
     runs (eagerly), so only it is recorded by tapes.
 
     >>> x = wb.constant(2.0)
-    >>> wb.cond(x > 1.0, lambda: x * x, lambda: -x).numpy()
+    >>> float(wb.cond(x > 1.0, lambda: x * x, lambda: -x))
     4.0
     """
     _require_callable(true_fn, "cond: true_fn")
@@ -575,7 +575,7 @@ def foldl(fn, elems, initializer=None, parallel_iterations=10, back_prop=True, s
           name=None):
     """The final accumulator of ``acc = fn(acc, x)`` over ``elems`` from first to last.
 
-    >>> wb.foldl(lambda a, x: a * x, wb.constant([1.0, 2.0, 3.0, 4.0])).numpy()
+    >>> float(wb.foldl(lambda a, x: a * x, wb.constant([1.0, 2.0, 3.0, 4.0])))
     24.0
     """
     flat, like = _fold(fn, elems, initializer, False, False, "foldl")
@@ -586,7 +586,7 @@ def foldr(fn, elems, initializer=None, parallel_iterations=10, back_prop=True, s
           name=None):
     """The final accumulator of ``acc = fn(acc, x)`` over ``elems`` from last to first.
 
-    >>> wb.foldr(lambda a, x: a - x, wb.constant([1.0, 2.0, 10.0])).numpy()
+    >>> float(wb.foldr(lambda a, x: a - x, wb.constant([1.0, 2.0, 10.0])))
     7.0
     """
     flat, like = _fold(fn, elems, initializer, True, False, "foldr")
