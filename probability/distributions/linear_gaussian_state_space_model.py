@@ -10,7 +10,7 @@ import math
 import numpy as np
 
 import workbench as wb
-from workbench import core
+from workbench import backend, core
 
 from .. import internal
 from . import _kalman
@@ -143,7 +143,7 @@ class LinearGaussianStateSpaceModel(Distribution):
     def _raw_matrix(self, which, t):
         m = getattr(self, "_" + which)
         if callable(m) and not isinstance(m, (wb.Tensor, wb.linalg.LinearOperator)):
-            m = m(wb.constant(t, dtype=wb.int32))
+            m = m(_step_tensor(t))
         return m
 
     def _as_matrix(self, m, which, dtype=None):
@@ -157,7 +157,7 @@ class LinearGaussianStateSpaceModel(Distribution):
     def _noise(self, which, t):
         d = getattr(self, "_" + which)
         if not isinstance(d, Distribution) and callable(d):
-            d = d(wb.constant(t, dtype=wb.int32))
+            d = d(_step_tensor(t))
         if not isinstance(d, Distribution) or len(d.event_shape) != 1:
             raise TypeError(f"LinearGaussianStateSpaceModel: `{which}` must be a multivariate normal (or a callable "
                             f"of the step returning one), got {d!r}")
@@ -357,6 +357,21 @@ class LinearGaussianStateSpaceModel(Distribution):
         if self._mask is not None:
             new["mask"] = wb.broadcast_to(self._mask, batch + (self._num_timesteps,))[key + (slice(None),)]
         return self.copy(**new)
+
+
+_STEP_TENSORS = {}
+
+
+def _step_tensor(t):
+    """The int32 step ``t`` handed to callables of the step (tensors are immutable: each is made
+    once per device)."""
+    key = (t, backend.default_device())
+    step = _STEP_TENSORS.get(key)
+    if step is None:
+        if len(_STEP_TENSORS) > 100_000:
+            _STEP_TENSORS.clear()
+        step = _STEP_TENSORS[key] = wb.constant(t, dtype=wb.int32)
+    return step
 
 
 def _static_int(value, what, minimum=0):
