@@ -187,7 +187,10 @@ def make_dense_autoregressive_masks(params, event_size, hidden_units, input_orde
     the last of shape ``[last_hidden, event_size * params]`` (output ``i * params + p`` belongs to
     input ``i``). A hidden unit of degree ``k`` sees inputs of degree ``<= k``; an output of
     degree ``d`` sees hidden units of degree ``< d``."""
-    rng = np.random.default_rng(None if seed is None else internal.sanitize_seed(seed))
+    if seed is None or isinstance(seed, (int, np.integer)):
+        rng = np.random.default_rng(None if seed is None else (int(seed), 0))
+    else:   # a stateless pair (its words as unsigned ints)
+        rng = np.random.default_rng([int(v) & 0xFFFFFFFF for v in internal.sanitize_seed(seed).numpy()])
     order = _input_order(event_size, input_order, rng)
     degrees = _degrees(event_size, list(hidden_units), order, hidden_degrees, rng)
     masks = [(inp[:, None] <= out).astype(np.float64) for inp, out in zip(degrees[:-1], degrees[1:])]

@@ -15,6 +15,7 @@ import workbench as wb
 
 from .distribution import FULLY_REPARAMETERIZED, Distribution
 from .kullback_leibler import RegisterKL
+from ..internal import samplers
 
 _LOG_TWO_PI = math.log(2.0 * math.pi)
 
@@ -43,8 +44,10 @@ class MultivariateNormal(Distribution):
     def _log_abs_det_scale(self):
         return wb.reduce_sum(wb.log(wb.abs(self._scale_diag_part())), axis=-1)
 
+    _sample_n_takes_any_seed = True  # an int seed: the stateful normal op, as TFP's
+
     def _sample_n(self, n, seed):
-        eps = wb.random.stateless_normal((n,) + self.batch_shape + (self._k,), seed=seed, dtype=self.dtype)
+        eps = samplers.normal((n,) + self.batch_shape + (self._k,), seed=seed, dtype=self.dtype)
         x = self._scale_matvec(eps)
         return x if self._loc is None else x + self._loc
 

@@ -6,7 +6,7 @@ import workbench as wb
 
 from .. import internal
 from .distribution import FULLY_REPARAMETERIZED, Distribution
-from .gamma import log_standard_gamma
+from .gamma import random_gamma
 from .kullback_leibler import RegisterKL
 
 __all__ = ["Beta"]
@@ -80,11 +80,14 @@ class Beta(Distribution):
     def force_probs_to_zero_outside_support(self):
         return self._force_probs_to_zero_outside_support
 
+    _sample_n_takes_any_seed = True
+
     def _sample_n(self, n, seed):
         seed1, seed0 = internal.split_seed(seed, 2, salt="beta")
-        shape = (n,) + self.batch_shape
-        log_g1 = log_standard_gamma(shape, seed1, self._concentration1)
-        log_g0 = log_standard_gamma(shape, seed0, self._concentration0)
+        c1 = wb.broadcast_to(self._concentration1, self.batch_shape)
+        c0 = wb.broadcast_to(self._concentration0, self.batch_shape)
+        log_g1 = random_gamma((n,), c1, seed=seed1, log_space=True)
+        log_g0 = random_gamma((n,), c0, seed=seed0, log_space=True)
         return wb.sigmoid(log_g1 - log_g0)
 
     def _log_prob(self, x):

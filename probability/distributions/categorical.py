@@ -11,6 +11,7 @@ from ..internal import mul_no_nan
 from ._logits_probs import LogitsProbs
 from .distribution import NOT_REPARAMETERIZED, Distribution
 from .kullback_leibler import RegisterKL
+from ..internal import samplers
 
 __all__ = ["Categorical"]
 
@@ -60,6 +61,8 @@ class Categorical(LogitsProbs, Distribution):
                                  f"[0, {k}), got {arr!r}")
         return super()._value(x, method)
 
+    _sample_n_takes_any_seed = True
+
     def _sample_n(self, n, seed):
         return _sample_indices(self.logits_parameter(), n, seed, self.dtype)
 
@@ -92,7 +95,11 @@ def _sample_indices(logits, n, seed, dtype):
     """``n`` class indices per batch member: ``[n] + logits.shape[:-1]``."""
     batch, k = tuple(logits.shape[:-1]), logits.shape[-1]
     flat = wb.reshape(logits, (-1, k))
-    draws = wb.random.stateless_categorical(flat, n, seed=seed, dtype=np.int64)   # [B, n]
+    # an int or None seed draws from the stateful op itself, as TFP's Categorical
+    if samplers.is_stateful_seed(seed):
+        draws = wb.random.categorical(flat, n, dtype=np.int64, seed=seed)   # [B, n]
+    else:
+        draws = samplers.categorical(flat, n, dtype=np.int64, seed=seed)
     return wb.cast(wb.reshape(wb.transpose(draws), (n,) + batch), dtype)
 
 

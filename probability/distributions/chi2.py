@@ -5,7 +5,7 @@ from __future__ import annotations
 import workbench as wb
 
 from .. import internal
-from .gamma import Gamma
+from .gamma import Gamma, random_gamma
 
 __all__ = ["Chi2"]
 
@@ -23,6 +23,10 @@ class Chi2(Gamma):
 
     _param_event_ndims = {"df": 0}
     _param_constraints = {"df": "positive"}
+
+    def _sample_n(self, n, seed):
+        # TFP's Chi2 draws without Gamma's salt
+        return random_gamma((n,), self._concentration, rate=self._rate, seed=seed)
 
     def __init__(self, df, validate_args=False, allow_nan_stats=True, name="Chi2"):
         parameters = dict(locals())

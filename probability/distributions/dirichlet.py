@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import numpy as np
 
 import workbench as wb
 
@@ -10,6 +9,7 @@ from .. import internal
 from ..internal import xlogy
 from .distribution import FULLY_REPARAMETERIZED, Distribution
 from .kullback_leibler import RegisterKL
+from .gamma import random_gamma
 
 __all__ = ["Dirichlet"]
 
@@ -49,15 +49,12 @@ class Dirichlet(Distribution):
     def _total(self):
         return wb.reduce_sum(self._concentration, axis=-1, keepdims=True)
 
+    _sample_n_takes_any_seed = True
+
     def _sample_n(self, n, seed):
-        s_gamma, s_uniform = internal.split_seed(seed, 2, salt="Dirichlet")
-        shape = (n,) + self.batch_shape + self.event_shape
-        a = wb.broadcast_to(self._concentration, self.batch_shape + self.event_shape)
-        # G(a) = G(a + 1) * U**(1/a): the boosted draw keeps tiny concentrations representable
-        g = wb.random.stateless_gamma(shape, seed=s_gamma, alpha=a + 1.0, dtype=self.dtype)
-        u = wb.random.stateless_uniform(shape, seed=s_uniform, dtype=self.dtype)
-        u = wb.maximum(u, wb.zeros_like(u) + np.finfo(self.dtype).tiny)
-        return wb.nn.softmax(wb.log(g) + wb.log(u) / a, axis=-1)
+        # log-space draws keep tiny concentrations representable
+        log_g = random_gamma((n,), self._concentration, seed=seed, log_space=True)
+        return wb.exp(log_g - wb.reduce_logsumexp(log_g, axis=-1, keepdims=True))
 
     def _log_prob(self, x):
         a = self._concentration

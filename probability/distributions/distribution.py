@@ -304,13 +304,19 @@ class Distribution:
     def sample(self, sample_shape=(), seed=None, name=None):
         """Draws of shape ``sample_shape + batch_shape + event_shape``.
 
-        ``seed``: None (fresh draws), an int or a stateless pair (the same seed gives the
-        same draws on a device), or a ``wb.random.Generator``.
+        ``seed`` (TFP's rules): a stateless pair gives the same draws every time; None or an
+        int draws a pair from TF's stateful sequence (reproducible after
+        ``wb.random.set_seed``); a ``wb.random.Generator`` gives its next pair.
         """
         shape = internal.shape_tuple(sample_shape)
         n = int(np.prod(shape)) if shape else 1
-        draws = self._sample_n(n, internal.sanitize_seed(seed))
+        draws = self._sample_n(n, seed if self._sample_n_takes_any_seed else internal.sanitize_seed(seed))
         return wb.reshape(draws, shape + tuple(draws.shape[1:]))
+
+    # True where ``_sample_n`` follows TFP's seed flow itself (``internal.samplers``: an int
+    # seed salted before its stateful draw, Normal's stateful op); the others get the seed
+    # sanitized to a stateless pair first
+    _sample_n_takes_any_seed = False
 
     def _sample_n(self, n, seed):
         raise NotImplementedError(f"{type(self).__name__} does not implement sample")

@@ -8,6 +8,7 @@ import workbench as wb
 
 from .. import internal
 from .gamma import Gamma
+from ..internal import samplers
 
 __all__ = ["Exponential"]
 
@@ -42,8 +43,8 @@ class Exponential(Gamma):
 
     def _sample_n(self, n, seed):
         # inversion of the CDF; the smallest normal number keeps -log(u) finite
-        u = wb.random.stateless_uniform((n,) + self.batch_shape, seed=seed,
-                                        minval=float(np.finfo(self.dtype).tiny), maxval=1.0, dtype=self.dtype)
+        u = samplers.uniform((n,) + self.batch_shape, seed=seed,
+                             minval=float(np.finfo(self.dtype).tiny), maxval=1.0, dtype=self.dtype)
         return -wb.log(u) / self._rate
 
     def _log_prob(self, x):

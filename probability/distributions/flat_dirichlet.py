@@ -10,6 +10,7 @@ import workbench as wb
 
 from .. import internal
 from .dirichlet import Dirichlet
+from ..internal import samplers
 
 __all__ = ["FlatDirichlet"]
 
@@ -81,7 +82,7 @@ class FlatDirichlet(Dirichlet):
     def _sample_n(self, n, seed):
         k = self._concentration_shape[-1]
         batch = self._concentration_shape[:-1]
-        u = wb.sort(wb.random.stateless_uniform((n,) + batch + (k - 1,), seed=seed, dtype=self.dtype), axis=-1)
+        u = wb.sort(samplers.uniform((n,) + batch + (k - 1,), minval=0.0, maxval=1.0, seed=seed, dtype=self.dtype), axis=-1)
         edges = wb.concat([wb.zeros((n,) + batch + (1,), dtype=self.dtype), u,
                            wb.ones((n,) + batch + (1,), dtype=self.dtype)], axis=-1)
         return edges[..., 1:] - edges[..., :-1]

@@ -7,6 +7,7 @@ import numpy as np
 import workbench as wb
 
 from .. import internal
+from ..internal import samplers
 from .distribution import FULLY_REPARAMETERIZED, Distribution
 from .kullback_leibler import RegisterKL
 
@@ -58,17 +59,11 @@ class Gamma(internal.RateParameterized, Distribution):
     def concentration(self):
         return self._concentration
 
+    _sample_n_takes_any_seed = True
+
     def _sample_n(self, n, seed):
-        shape = (n,) + self.batch_shape
-        # draws that underflow to 0 (concentrations near 0.02 and below) become the smallest normal
-        # number, as tf.random.gamma gives them: log(x) and 1/x stay finite
-        tiny = float(np.finfo(self.dtype).tiny)
-        if self._rate is not None:
-            g = wb.random.stateless_gamma(shape, seed=seed, alpha=self._concentration, beta=self._rate,
-                                          dtype=self.dtype)
-            return wb.maximum(g, tiny)
-        g = wb.random.stateless_gamma(shape, seed=seed, alpha=self._concentration, dtype=self.dtype)
-        return wb.maximum(g * wb.exp(-self._log_rate), tiny)
+        seed = samplers.sanitize_seed(seed, salt="gamma")
+        return random_gamma((n,), self._concentration, rate=self._rate, log_rate=self._log_rate, seed=seed)
 
     def _log_prob(self, x):
         c = self._concentration
@@ -108,6 +103,48 @@ class Gamma(internal.RateParameterized, Distribution):
     def _entropy(self):
         c = self._concentration
         return c - self.log_rate_parameter() + wb.lgamma(c) + (1.0 - c) * wb.digamma(c)
+
+
+def random_gamma(shape, concentration, rate=None, log_rate=None, seed=None, log_space=False):
+    """Gamma draws of shape ``shape + broadcast(concentration, rate or log_rate).shape``, as TFP
+    draws them on a CPU (its seed flow and TF's ``stateless_gamma`` numbers); the log of the draws
+    when ``log_space`` (for concentrations below 1, ``log G(c + 1) + log(U) / c``, which stays
+    finite where the draw underflows). Reparameterized in every parameter; NaN for a negative
+    or NaN parameter, ``inf`` for a zero rate."""
+    if rate is not None and log_rate is not None:
+        raise ValueError("random_gamma: at most one of `rate` and `log_rate` may be given")
+    dtype = concentration.dtype
+    params = [tuple(concentration.shape)] + [tuple(p.shape) for p in (rate, log_rate) if p is not None]
+    full = internal.shape_tuple(shape, "shape") + internal.broadcast_shapes(*params)
+    seed = samplers.sanitize_seed(seed, salt="random_gamma")
+    bad_conc = (concentration < 0.0) | wb.math.is_nan(concentration)
+    safe_conc = wb.where(bad_conc, wb.constant(100.0, dtype=dtype), concentration)
+    if rate is None:
+        if log_rate is None:
+            rate, log_rate = wb.ones([], dtype), wb.zeros([], dtype)
+        else:
+            rate = wb.exp(log_rate)
+    bad_rate = (rate <= 0.0) | wb.math.is_nan(rate)
+    if log_space:
+        orig_conc = safe_conc
+        safe_conc = wb.where(orig_conc < 1.0, orig_conc + 1.0, orig_conc)
+        seed, fix_seed = samplers.split_seed(seed)
+        log_rate = wb.log(rate) if log_rate is None else log_rate
+        rate = wb.ones_like(log_rate)
+    safe_rate = wb.where(bad_rate, wb.constant(100.0, dtype=dtype), rate)
+    draws = samplers.gamma(full[:len(full) - len(internal.broadcast_shapes(safe_conc.shape, safe_rate.shape))],
+                           safe_conc, safe_rate, dtype=dtype, seed=seed)
+    if log_space:
+        u = samplers.uniform(full, dtype=dtype, seed=fix_seed)
+        one = wb.ones_like(orig_conc)
+        fix = wb.where(orig_conc < 1.0, wb.log1p(-u) / wb.where(orig_conc < 1.0, orig_conc, one),
+                       wb.zeros([], dtype))
+        draws = wb.log(draws) + (fix - log_rate)
+        infinite = log_rate <= -np.inf
+    else:
+        infinite = wb.equal(rate, 0.0)
+    nan, inf = wb.constant(np.nan, dtype=dtype), wb.constant(np.inf, dtype=dtype)
+    return wb.where(infinite, inf, wb.where(bad_rate | bad_conc, nan, draws))
 
 
 def log_standard_gamma(shape, seed, alpha):

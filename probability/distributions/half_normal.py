@@ -9,6 +9,7 @@ import workbench as wb
 from .. import internal
 from .distribution import FULLY_REPARAMETERIZED, Distribution
 from .kullback_leibler import RegisterKL
+from ..internal import samplers
 
 __all__ = ["HalfNormal"]
 
@@ -39,9 +40,11 @@ class HalfNormal(Distribution):
     def scale(self):
         return self._scale
 
+    _sample_n_takes_any_seed = True
+
     def _sample_n(self, n, seed):
-        eps = wb.random.stateless_normal((n,) + self.batch_shape, seed=seed, dtype=self.dtype)
-        return wb.abs(eps) * self._scale
+        eps = samplers.normal((n,) + self.batch_shape, seed=seed, dtype=self.dtype)
+        return wb.abs(eps * self._scale)
 
     def _log_prob(self, x):
         z = x / self._scale

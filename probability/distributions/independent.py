@@ -73,6 +73,8 @@ class Independent(Distribution):
         # the base's sample, unchanged (a transformed base keeps its bijector cache link)
         return self._distribution.sample(sample_shape, seed=seed)
 
+    _sample_n_takes_any_seed = True
+
     def _sample_n(self, n, seed):
         return self._distribution.sample((n,), seed=seed)
 

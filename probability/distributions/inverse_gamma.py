@@ -6,7 +6,7 @@ import workbench as wb
 
 from .. import internal
 from .distribution import FULLY_REPARAMETERIZED, Distribution
-from .gamma import log_standard_gamma
+from .gamma import random_gamma
 
 __all__ = ["InverseGamma"]
 
@@ -43,10 +43,11 @@ class InverseGamma(Distribution):
     def scale(self):
         return self._scale
 
+    _sample_n_takes_any_seed = True
+
     def _sample_n(self, n, seed):
         # scale / G computed in log space: a Gamma draw that underflows gives inf, not a NaN
-        log_g = log_standard_gamma((n,) + self.batch_shape, seed, self._concentration)
-        return wb.exp(wb.log(self._scale) - log_g)
+        return wb.exp(-random_gamma((n,), self._concentration, rate=self._scale, seed=seed, log_space=True))
 
     def _log_prob(self, x):
         c = self._concentration

@@ -8,6 +8,7 @@ import workbench as wb
 
 from .. import internal
 from .distribution import FULLY_REPARAMETERIZED, Distribution
+from ..internal import samplers
 
 __all__ = ["JohnsonSU"]
 
@@ -60,8 +61,10 @@ class JohnsonSU(Distribution):
     def _from_normal(self, z):
         return self._loc + self._scale * wb.math.sinh((z - self._skewness) / self._tailweight)
 
+    _sample_n_takes_any_seed = True  # an int seed: the stateful normal op, as TFP's
+
     def _sample_n(self, n, seed):
-        z = wb.random.stateless_normal((n,) + self.batch_shape, seed=seed, dtype=self.dtype)
+        z = samplers.normal((n,) + self.batch_shape, seed=seed, dtype=self.dtype)
         return self._from_normal(z)
 
     def _log_prob(self, x):

@@ -20,6 +20,7 @@ import workbench as wb
 
 from .. import internal
 from .distribution import Distribution
+from ..internal import samplers
 
 __all__ = ["JointDistribution", "JointDistributionSequential", "JointDistributionNamed"]
 
@@ -76,6 +77,17 @@ def _explicit_name(d):
     return None if name == default else name
 
 
+
+def _part_seeds(seed, n):
+    """TFP's seeds for ``n`` parts: the seed salted with "JointDistribution", then split in two
+    once per part (the first half is the part's, the second carries on), pinned parts too."""
+    seed = samplers.sanitize_seed(seed, salt="JointDistribution")
+    seeds = []
+    for _ in range(n):
+        part, seed = samplers.split_seed(seed)
+        seeds.append(part)
+    return seeds
+
 class JointDistribution(Distribution):
     """Shared engine: an ordered list of parts ``(name, maker, parents)``; ``maker`` is a
     Distribution or a callable of the parents' values."""
@@ -121,7 +133,7 @@ class JointDistribution(Distribution):
         shape = internal.shape_tuple(sample_shape)
         n = len(self._parts)
         # one stream per part, split even for pinned parts, so pinning one part leaves the others' draws
-        seeds = internal.split_seed(internal.sanitize_seed(seed), n, salt="JointDistribution")
+        seeds = _part_seeds(seed, n)
         dists, values = [], []
         for i in range(n):
             d = self._make(i, values)

@@ -11,6 +11,7 @@ import workbench as wb
 from ._loc_scale import LocScaleDistribution
 from .kullback_leibler import RegisterKL, kl_divergence
 from .normal import Normal
+from ..internal import samplers
 
 __all__ = ["LogitNormal"]
 
@@ -64,8 +65,10 @@ class LogitNormal(LocScaleDistribution):
     def gauss_hermite_degree(self):
         return self._gauss_hermite_degree
 
+    _sample_n_takes_any_seed = True  # an int seed: the stateful normal op, as TFP's
+
     def _sample_n(self, n, seed):
-        eps = wb.random.stateless_normal((n,) + self.batch_shape, seed=seed, dtype=self.dtype)
+        eps = samplers.normal((n,) + self.batch_shape, seed=seed, dtype=self.dtype)
         return wb.sigmoid(self._loc + self._scale * eps)
 
     def _logit(self, y):

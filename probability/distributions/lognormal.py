@@ -10,6 +10,7 @@ from .. import internal
 from ._loc_scale import LocScaleDistribution
 from .kullback_leibler import RegisterKL
 from .normal import _kl_normal_normal
+from ..internal import samplers
 
 __all__ = ["LogNormal"]
 
@@ -51,9 +52,11 @@ class LogNormal(LocScaleDistribution):
         positive = x > 0
         return positive, wb.log(wb.where(positive, x, 1.0))
 
+    _sample_n_takes_any_seed = True
+
     def _sample_n(self, n, seed):
-        eps = wb.random.stateless_normal((n,) + self.batch_shape, seed=seed, dtype=self.dtype)
-        return wb.exp(self._loc + self._scale * eps)
+        eps = samplers.normal((n,) + self.batch_shape, seed=seed, dtype=self.dtype)
+        return wb.exp(eps * self._scale + self._loc)
 
     def _log_prob(self, x):
         positive, log_x = self._log_x(x)

@@ -78,8 +78,10 @@ class MixtureSameFamily(Distribution):
         lp = self._components_distribution.log_prob(wb.expand_dims(x, -1 - e))   # ... + [K]
         return wb.reduce_logsumexp(lp + self._log_weights(), axis=-1)
 
+    _sample_n_takes_any_seed = True
+
     def _sample_n(self, n, seed):
-        s_mix, s_comp = internal.split_seed(seed, 2, salt="MixtureSameFamily")
+        s_comp, s_mix = internal.split_seed(seed, 2, salt="MixtureSameFamily")
         idx = self._mixture_distribution.sample(n, seed=s_mix)                   # [n] + mixture batch
         xs = self._components_distribution.sample(n, seed=s_comp)                # [n] + B + [K] + E
         return select_components(xs, idx, len(self.event_shape))

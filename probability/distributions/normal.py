@@ -8,6 +8,7 @@ import workbench as wb
 
 from ._loc_scale import LocScaleDistribution
 from .kullback_leibler import RegisterKL
+from ..internal import samplers
 
 _HALF_LOG_TWO_PI = 0.5 * math.log(2.0 * math.pi)
 
@@ -25,9 +26,11 @@ class Normal(LocScaleDistribution):
     def __init__(self, loc, scale, validate_args=False, allow_nan_stats=True, name="Normal"):
         super().__init__(loc, scale, validate_args, allow_nan_stats, name)
 
+    _sample_n_takes_any_seed = True
+
     def _sample_n(self, n, seed):
-        eps = wb.random.stateless_normal((n,) + self.batch_shape, seed=seed, dtype=self.dtype)
-        return self._loc + self._scale * eps
+        eps = samplers.normal((n,) + self.batch_shape, seed=seed, dtype=self.dtype)
+        return eps * self._scale + self._loc
 
     def _log_prob(self, x):
         # the scalar terms are added together first: one pass less over x, forward and backward

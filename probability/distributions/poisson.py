@@ -7,6 +7,7 @@ import workbench as wb
 from .. import internal
 from ..internal import xlogy
 from .distribution import NOT_REPARAMETERIZED, Distribution
+from ..internal import samplers
 
 __all__ = ["Poisson"]
 
@@ -42,9 +43,11 @@ class Poisson(internal.RateParameterized, Distribution):
         self._force_probs_to_zero_outside_support = bool(force_probs_to_zero_outside_support)
         super().__init__(dtype, NOT_REPARAMETERIZED, validate_args, allow_nan_stats, parameters, name)
 
+    _sample_n_takes_any_seed = True
+
     def _sample_n(self, n, seed):
         rate = wb.broadcast_to(self.rate_parameter(), self.batch_shape)
-        return wb.random.stateless_poisson((n,) + self.batch_shape, seed=seed, lam=rate, dtype=self.dtype)
+        return samplers.poisson((n,), rate, dtype=self.dtype, seed=samplers.sanitize_seed(seed))
 
     def _x_log_rate(self, x):
         if self._log_rate is not None:

@@ -57,6 +57,8 @@ class Sample(Distribution):
         return (list(range(lead)) + list(range(lead + first, lead + first + second))
                 + list(range(lead, lead + first)) + list(range(lead + first + second, lead + first + second + e)))
 
+    _sample_n_takes_any_seed = True
+
     def _sample_n(self, n, seed):
         s, b = len(self._sample_shape), len(self.batch_shape)
         x = self._distribution.sample((n,) + self._sample_shape, seed=seed)   # n, S, B, E

@@ -9,7 +9,8 @@ import workbench as wb
 from .. import internal
 from .cauchy import log1psquare
 from .distribution import FULLY_REPARAMETERIZED, Distribution
-from .gamma import log_standard_gamma
+from .gamma import random_gamma
+from ..internal import samplers
 
 __all__ = ["StudentT"]
 
@@ -80,14 +81,15 @@ class StudentT(Distribution):
     def scale(self):
         return self._scale
 
+    _sample_n_takes_any_seed = True
+
     def _sample_n(self, n, seed):
         normal_seed, gamma_seed = internal.split_seed(seed, 2, salt="student_t")
         shape = (n,) + self.batch_shape
-        z = wb.random.stateless_normal(shape, seed=normal_seed, dtype=self.dtype)
-        half_df = 0.5 * self._df
-        # chi2(df) / df = G / (df / 2) with G ~ Gamma(df / 2): divide in log space
-        log_g = log_standard_gamma(shape, gamma_seed, half_df)
-        return self._loc + self._scale * z * wb.exp(-0.5 * (log_g - wb.log(half_df)))
+        z = samplers.normal(shape, seed=normal_seed, dtype=self.dtype)
+        df = self._df * wb.ones(self.batch_shape, dtype=self.dtype)
+        g = random_gamma((n,), 0.5 * df, rate=wb.constant(0.5, dtype=self.dtype), seed=gamma_seed)
+        return z * wb.math.rsqrt(g / df) * self._scale + self._loc
 
     def _log_normalization(self):
         # log(scale) + log(df)/2 + lbeta(1/2, df/2), with the lgamma difference computed stably

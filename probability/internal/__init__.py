@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import functools
-
 import numpy as np
 
 import workbench as wb
@@ -66,75 +64,9 @@ def broadcast_shapes(*shapes):
 
 
 # ---------------------------------------------------------------------------
-# seeds: every sampler takes a stateless pair, derived from what the user passed
+# seeds: TFP's flow (see ``samplers``): stateless int32 pairs, stateful draws for int/None seeds
 
-
-class LiveSeed:
-    """A stateless seed drawn from a generator (``seed=None`` or a ``Generator``), and the
-    seeds split from it. It stays a tensor until a sampler reads it, so that a
-    ``wb.function`` replay draws a fresh seed (the draw and the split run again)."""
-
-    __slots__ = ("tensor", "path")
-
-    def __init__(self, tensor, path=()):
-        self.tensor = tensor  # int64 [2], from Generator.make_seeds
-        self.path = path      # the split_seed steps from it: (n, salt, index), ...
-
-    def current_pair(self):
-        pair = tuple(int(v) for v in wb.backend.to_numpy(self.tensor._data).tolist())
-        for n, salt, index in self.path:
-            pair = _split_pair(pair, n, salt)[index]  # cached: a chain's seeds share one split
-        return pair
-
-    def split(self, n, salt):
-        return [LiveSeed(self.tensor, self.path + ((n, salt, i),)) for i in range(n)]
-
-    def __iter__(self):  # Python code using the numbers: a read of the seed's value
-        wb.core._read(self.tensor)
-        return iter(self.current_pair())
-
-    def __repr__(self):
-        return f"LiveSeed{self.current_pair()}"
-
-
-def sanitize_seed(seed):
-    """A stateless seed: ``(int, int)`` from an int or a pair; a ``LiveSeed`` from None (the
-    global generator) or a ``wb.random.Generator``."""
-    if isinstance(seed, LiveSeed):
-        return seed
-    if seed is None:
-        return LiveSeed(wb.random.get_global_generator().make_seeds(1)[:, 0])
-    if isinstance(seed, wb.random.Generator):
-        return LiveSeed(seed.make_seeds(1)[:, 0])
-    if isinstance(seed, Tensor):
-        seed = seed.numpy()
-    arr = np.asarray(seed)
-    if arr.ndim == 0:
-        if arr.dtype.kind not in "iu":
-            raise TypeError(f"seed must be an integer, a pair of integers or a Generator, got {seed!r}")
-        return int(arr), 0
-    if arr.shape != (2,) or arr.dtype.kind not in "iu":
-        raise ValueError(f"a stateless seed must be a pair of integers, got {seed!r}")
-    return int(arr[0]), int(arr[1])
-
-
-def split_seed(seed, n=2, salt=""):
-    """``n`` independent seed pairs derived deterministically from ``seed``."""
-    seed = sanitize_seed(seed)
-    if isinstance(seed, LiveSeed):
-        return seed.split(n, salt)
-    return list(_split_pair(seed, n, salt))
-
-
-@functools.lru_cache(maxsize=64)
-def _split_pair(pair, n, salt):
-    """``n`` pairs from ``pair`` (a function of its value, so a replay that draws a new
-    parent seed gets new pairs)."""
-    a, b = pair
-    key = [a & 0xFFFFFFFF, (a >> 32) & 0xFFFFFFFF, b & 0xFFFFFFFF, (b >> 32) & 0xFFFFFFFF]
-    key += [ord(c) for c in salt]
-    state = np.random.SeedSequence(key).generate_state(2 * n, dtype=np.uint32).astype(np.int64)
-    return tuple((int(state[2 * i]), int(state[2 * i + 1])) for i in range(n))
+from .samplers import fold_in, is_stateful_seed, sanitize_seed, split_seed, zeros_seed  # noqa: E402
 
 
 # ---------------------------------------------------------------------------

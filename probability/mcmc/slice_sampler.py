@@ -24,8 +24,7 @@ _MAX_SHRINKS = 200
 
 def _seed_tensor(seed):
     """The step's seed pair as an int64 tensor, for the results (as TFP keeps it)."""
-    pair = seed.current_pair() if hasattr(seed, "current_pair") else seed
-    return wb.constant(np.asarray(pair, dtype=np.int64).reshape(-1)[:2])
+    return wb.cast(internal._pinternal.sanitize_seed(seed), wb.int64)
 
 
 class SliceSampler(TransitionKernel):

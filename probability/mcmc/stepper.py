@@ -4,7 +4,7 @@ replayed for every step of a chain.
 A replay runs each op's forward straight on the arrays (no dispatch, no tape bookkeeping,
 the reverse walk planned once), so a fixed-structure step (HMC, random-walk Metropolis,
 step-size adaptation, ``TransformedTransitionKernel`` around them) costs a fraction of an
-eager one, with the same numbers. The step's seed is an input tensor (an int64 pair read
+eager one, with the same numbers. The step's seed is an input tensor (an int32 pair read
 when the step's draws run), so one program serves every step. A step whose Python code
 reads computed values (NUTS decides its trajectory length from the data) cannot be
 replayed: it runs eagerly, as does every step while ``wb.config.run_functions_eagerly(True)``
@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import warnings
 
-import numpy as np
 
 import workbench as wb
 from workbench.compiler import RetracingWarning, UnreplayableWarning
@@ -33,7 +32,7 @@ _MAX_TRACES_IN_A_ROW = 3
 class Stepper:
     """Runs ``kernel.one_step`` for one chain: ``stepper(state, kernel_results, seed)``.
 
-    ``seed`` is what a kernel takes (an int pair or a ``LiveSeed``). The first call for a
+    ``seed`` is what a kernel takes (an int, a pair or a seed tensor). The first call for a
     results structure traces the step (its result is the eager result); later calls replay it.
     A step that cannot be traced or replayed falls back to ``kernel.one_step`` for good.
     """
@@ -58,13 +57,12 @@ class Stepper:
         self._traced_in_a_row = 0
 
     def _step(self, state, kernel_results, seed):
-        return self.kernel.one_step(state, kernel_results, seed=_pinternal.LiveSeed(seed))
+        return self.kernel.one_step(state, kernel_results, seed=seed)
 
     def __call__(self, state, kernel_results, seed):
         if self.eager or wb.config.functions_run_eagerly():
             return self.kernel.one_step(state, kernel_results, seed=seed)
-        pair = seed.current_pair() if isinstance(seed, _pinternal.LiveSeed) else _pinternal.sanitize_seed(seed)
-        seed_tensor = wb.constant(np.asarray(pair, dtype=np.int64))
+        seed_tensor = _pinternal.sanitize_seed(seed)
         traces = self._program.experimental_get_tracing_count()
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UnreplayableWarning)

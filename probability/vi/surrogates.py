@@ -129,7 +129,7 @@ def _check_bijector(b, what, where):
 
 def _uniform(shape, seed, dtype):
     """TFP's default initial unconstrained value: uniform in (-2, 2)."""
-    return wb.random.stateless_uniform(shape, seed=tuple(seed), minval=-2.0, maxval=2.0, dtype=dtype)
+    return wb.random.stateless_uniform(shape, seed=seed, minval=-2.0, maxval=2.0, dtype=dtype)
 
 
 # -- build_factored_surrogate_posterior ------------------------------------------------------------
@@ -279,7 +279,7 @@ def _trainable_block(kind, rows, cols, batch, dtype, label, where, seed):
         if kind is not _FULL:
             raise ValueError(f"{where}: a block below the diagonal must be LinearOperatorFullMatrix, a LinearOperator "
                              f"instance or None (zeros), got {kind!r}")
-        start = wb.random.stateless_normal(batch + (rows, cols), seed=tuple(seed), stddev=1e-2, dtype=dtype)
+        start = wb.random.stateless_normal(batch + (rows, cols), seed=seed, stddev=1e-2, dtype=dtype)
         return la.LinearOperatorFullMatrix(wb.Variable(start, name=f"{label}/full_matrix"))
     size = cols
     kind = _operator_kind(kind, where)
