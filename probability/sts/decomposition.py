@@ -45,17 +45,10 @@ def decompose_by_component(model, observed_time_series, parameter_samples):
 
 def _latent_prior_moments(ssm):
     """Prior means and covariances of the latent states: ``batch + [T, latent]``, ``batch + [T,
-    latent, latent]``."""
-    prior = ssm.initial_state_prior
-    mean, cov = prior.mean(), prior.covariance()
-    means, covs = [], []
-    for t in range(ssm.num_timesteps):
-        a, q, _, _ = ssm._step(t)
-        means.append(mean)
-        covs.append(cov)
-        mean = wb.matmul(a, mean[..., None])[..., 0] + q.mean()
-        cov = wb.matmul(a, wb.matmul(cov, a, transpose_b=True)) + q.covariance()
-    return wb.stack(means, axis=-2), wb.stack(covs, axis=-3)
+    latent, latent]`` (the filter's, with every observation masked)."""
+    x = wb.zeros(tuple(ssm.batch_shape) + tuple(ssm.event_shape), dtype=ssm.dtype)
+    r = ssm.forward_filter(x, mask=wb.ones([ssm.num_timesteps], dtype=wb.bool))
+    return r.filtered_means, r.filtered_covs
 
 
 def decompose_forecast_by_component(model, forecast_dist, parameter_samples):
