@@ -266,3 +266,22 @@ def test_checkpoint_view_diff_as_tf(tmp_path):
     # TF 2.21: root.leaf and its two variables are only in the checkpoint, other.leaf2's only in the object
     assert len(only_in_checkpoint) == 3 and not set(only_in_checkpoint) & set(overlapping)
     assert {id(t) for t in only_in_trackable} == {id(other.leaf2), id(other.leaf2.a), id(other.leaf2.b)}
+
+
+def test_trackable_view_children_in_tf_order():
+    class Net(wb.Module):
+        def __init__(self):
+            super().__init__()
+            self.w = wb.Variable(1.0)
+            self.layers = [wb.Variable(2.0)]
+            self.b = wb.Variable(3.0)
+            self.d = {"z": wb.Variable(1.0), "a": wb.Variable(2.0)}
+
+    n = Net()
+    view = wb.train.TrackableView(n)
+    # TF 2.21: a module's attributes as set, a dict's keys in order, a Checkpoint's keywords by name
+    assert list(view.children(view.root)) == ["w", "layers", "b", "d"]
+    assert list(view.children(n.d)) == ["z", "a"]
+    assert len(view.descendants()) == 8
+    ck = wb.train.Checkpoint(zz=wb.Variable(1.0), aa=n)
+    assert list(wb.train.TrackableView(ck).children(ck)) == ["aa", "zz"]

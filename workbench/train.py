@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from .checkpoint import Checkpoint, CheckpointManager, latest_checkpoint
 from .checkpoint.reader import CheckpointReader, list_variables, load_checkpoint
+from .module import Module
 
 __all__ = ["BytesList", "Checkpoint", "CheckpointManager", "CheckpointOptions", "CheckpointReader", "CheckpointView",
            "Example", "Feature", "FeatureList", "FeatureLists", "Features", "FloatList", "Int64List",
@@ -39,8 +40,9 @@ class CheckpointOptions:
 
 class TrackableView:
     """TF's ``tf.train.TrackableView``: the graph of objects a checkpoint of ``root`` walks, each
-    object's children by name (a module's attributes, a list's items as "0", "1", ...). The
-    children come in the checkpoint's order (by name), where TF lists them as they were set.
+    object's children by name (a module's attributes, a list's items as "0", "1", ...), in TF's
+    order: a module's as they were set, a dict's in its order, a Checkpoint's keyword
+    arguments by name.
 
     >>> class Net(wb.Module):
     ...     def __init__(self):
@@ -49,7 +51,7 @@ class TrackableView:
     ...         self.layers = [wb.Variable(2.0)]
     >>> view = wb.train.TrackableView(Net())
     >>> list(view.children(view.root))
-    ['layers', 'w']
+    ['w', 'layers']
     >>> len(view.descendants())   # the Net, its list, and the two variables
     4
     """
@@ -65,11 +67,15 @@ class TrackableView:
     def children(cls, obj, save_type="checkpoint", **kwargs):
         """``{name: child}`` for the objects directly below ``obj``."""
         if isinstance(obj, dict):
-            return {str(k): obj[k] for k in sorted(obj, key=str)}
+            return {str(k): v for k, v in obj.items()}
         if isinstance(obj, (list, tuple)):
             return {str(i): v for i, v in enumerate(obj)}
         found = obj._trackable_children() if hasattr(obj, "_trackable_children") else {}
-        return dict(found.items() if isinstance(found, dict) else found)
+        found = dict(found.items() if isinstance(found, dict) else found)
+        if isinstance(obj, Module) and type(obj)._trackable_children is Module._trackable_children:
+            set_at = {k: i for i, k in enumerate(vars(obj))}   # a module's attributes as they were set
+            found = dict(sorted(found.items(), key=lambda item: set_at.get(item[0], len(set_at))))
+        return found
 
     def descendants(self):
         """The root and every object below it, each once, breadth first."""

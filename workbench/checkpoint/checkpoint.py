@@ -50,7 +50,7 @@ class Checkpoint(Trackable):
         object.__setattr__(self, "_pending_restores", {})
         if root is not None:
             self._children["root"] = root
-        for name, obj in kwargs.items():
+        for name, obj in sorted(kwargs.items()):   # TF attaches them by name
             setattr(self, name, obj)
 
     def __setattr__(self, name, value):
