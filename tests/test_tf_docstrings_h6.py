@@ -158,6 +158,8 @@ def test_dataset_initializer_fills_tables():
     assert vocab.lookup(wb.constant(["4", "x"])).numpy().tolist() == [2, 100]
     with pytest.raises(ValueError, match="non-scalar key Tensors of rank 1"):
         wb.data.experimental.DatasetInitializer(wb.data.Dataset.from_tensor_slices(([[1]], [[2]])))
+    with pytest.raises(TypeError, match=r"^DatasetInitializer: the dataset must give \(key, value\) pairs"):
+        wb.data.experimental.DatasetInitializer(wb.data.Dataset.range(3))
 
 
 def test_map_fn_over_batchable_extension_types():

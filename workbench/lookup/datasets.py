@@ -15,11 +15,10 @@ class _DatasetInitializer:
     """Keys and values from a dataset of scalar ``(key, value)`` pairs (TF's
     ``DatasetInitializer``), read when a table is built from it."""
 
-    def __init__(self, dataset, vocab_size=None):
+    def __init__(self, dataset, vocab_size=None, where="table_from_dataset"):
         spec = dataset.element_spec
         if not isinstance(spec, tuple) or len(spec) != 2:
-            raise TypeError(f"table_from_dataset: the dataset must give (key, value) pairs, got elements of "
-                            f"{spec!r}")
+            raise TypeError(f"{where}: the dataset must give (key, value) pairs, got elements of {spec!r}")
         for what, s in zip(("key", "value"), spec):
             if s.shape.rank not in (None, 0):
                 raise ValueError(f"Datasets used to initialize lookup tables must produce elements in the form "
@@ -56,7 +55,7 @@ class DatasetInitializer(_DatasetInitializer):
     """
 
     def __init__(self, dataset):
-        super().__init__(dataset)
+        super().__init__(dataset, where="DatasetInitializer")
 
 
 def table_from_dataset(dataset=None, num_oov_buckets=0, vocab_size=None, default_value=None, hasher_spec=None,
