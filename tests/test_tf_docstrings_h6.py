@@ -19,16 +19,22 @@ def test_seeded_initializers_repeat_tf_stateless_draw():
     assert wb.random_uniform_initializer(0, 10, seed=1)([5], wb.int32).numpy().tolist() == [9, 4, 0, 6, 1]
 
 
-def test_unseeded_initializers_follow_global_seed_stream():
+@pytest.fixture
+def global_seed():
+    yield wb.random.set_seed
+    wb.random.set_seed(None)   # later tests draw unseeded again
+
+
+def test_unseeded_initializers_follow_global_seed_stream(global_seed):
     # TF: without a seed the initializer is tf.random.uniform/normal (op seeds from the global seed)
-    wb.random.set_seed(7)
+    global_seed(7)
     np.testing.assert_allclose(wb.random_uniform_initializer(-1.0, 1.0)([3]).numpy(),
                                [0.66890764, -0.5332668, 0.7593038], rtol=1e-6)
     np.testing.assert_allclose(wb.random_normal_initializer()([3]).numpy(),
                                [-0.11366656, -0.08296052, -0.01316784], rtol=1e-5)
     assert wb.random_uniform_initializer(0, 10)([5], wb.int64).numpy().tolist() == [2, 3, 9, 4, 6]
     # the docstring of tf.random_normal_initializer, after tf.random.set_seed(5)
-    wb.random.set_seed(5)
+    global_seed(5)
     init = wb.random_normal_initializer(mean=1., stddev=2.)
     np.testing.assert_allclose(init(shape=[3], dtype=wb.float32).numpy(),
                                [0.63938665, -0.90057254, 0.920719], rtol=1e-6)
