@@ -2,6 +2,8 @@
 reverse rule against the filter run op by op on the tape and against finite differences, with
 time-varying pieces, a batch, sample dims, two observations per step and a mask."""
 
+import os
+
 import numpy as np
 import pytest
 
@@ -181,3 +183,39 @@ def test_singular_observation_covariance_is_an_invalid_argument():
         tfd.MultivariateNormalDiag(scale_diag=f64([0., 0.])), tfd.MultivariateNormalDiag(scale_diag=f64([0., 0.])))
     with pytest.raises(wb.errors.InvalidArgumentError, match="forward_filter: an observation covariance"):
         m.log_prob(f64(np.zeros((3, 2))))
+
+
+def test_filter_smoother_and_gradient_match_tfp():
+    # TFP 0.25 (tests/fixtures/lgssm_tfp025_filter.npz): A and the transition noise change with the
+    # step, two observations per step, batch 2, sample dims 4, a mask in the constructor
+    w = np.load(os.path.join(os.path.dirname(__file__), "fixtures", "lgssm_tfp025_filter.npz"))
+
+    def model(th):
+        def transition_matrix(t):
+            return wb.linalg.LinearOperatorFullMatrix(f64(w["in_a0"]) + wb.cast(t, wb.float64) * 0.05 * f64(w["in_a1"]))
+
+        def transition_noise(t):
+            return tfd.MultivariateNormalDiag(loc=f64([0.1, 0., -0.1]), scale_diag=wb.stack(
+                [th[0], th[1], f64(0.2)]) * (1. + 0.1 * wb.cast(t, wb.float64)))
+        return tfd.LinearGaussianStateSpaceModel(
+            6, transition_matrix, transition_noise, f64(w["in_c"]),
+            tfd.MultivariateNormalDiag(loc=f64([0.2, 0.]), scale_diag=wb.stack([th[2], f64(0.4)])),
+            tfd.MultivariateNormalDiag(loc=f64([[0., 1., 0.5], [1., -1., 0.]]), scale_diag=f64([1., 2., 0.5])),
+            initial_step=2, mask=w["in_mask"])
+
+    th, x = f64(w["in_theta"]), f64(w["in_x"])
+    with wb.GradientTape() as tape:
+        tape.watch(th)
+        m = model(th)
+        lp = m.log_prob(x)
+        total = wb.reduce_sum(lp)
+    np.testing.assert_allclose(lp.numpy(), w["lp"], rtol=1e-12)
+    np.testing.assert_allclose(tape.gradient(total, th).numpy(), w["g"], rtol=1e-11)
+    r = m.forward_filter(x)
+    for name, v in zip(r._fields, r):
+        np.testing.assert_allclose(v.numpy(), w["ff_" + name], rtol=1e-9, atol=1e-12, err_msg=name)
+    means, covs = m.posterior_marginals(x)
+    np.testing.assert_allclose(means.numpy(), w["pm_mean"], rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(covs.numpy(), w["pm_cov"], rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(m.mean().numpy(), w["mean"], rtol=1e-12)
+    np.testing.assert_allclose(m.variance().numpy(), w["var"], rtol=1e-12)
