@@ -106,8 +106,8 @@ def _hmm_cases(w):
                         time_varying_transition_distribution=True, time_varying_observation_distribution=True), None),
         "pois_tv_obs": (hmm(cat(logits=init[0]), cat(logits=trans), tfd.Poisson(rate=f64(loc_tv ** 2 + 0.5)),
                             num_steps=t, time_varying_observation_distribution=True), None),
-        "tie": (hmm(cat(probs=[0.5, 0.5]), cat(probs=[[0.5, 0.5], [0.5, 0.5]]), tfd.Normal(f64([0., 0.]), f64([1., 1.])),
-                    num_steps=t), None),
+        "tie": (hmm(cat(probs=[0.5, 0.5]), cat(probs=[[0.5, 0.5], [0.5, 0.5]]),
+                    tfd.Normal(f64([0., 0.]), f64([1., 1.])), num_steps=t), None),
     }
 
 
