@@ -112,6 +112,17 @@ def test_traced_function_uses_the_taped_filter():
     np.testing.assert_allclose(fn(f64(THETA + 0.01)).numpy(), _model(f64(THETA + 0.01)).log_prob(f64(X)).numpy(),
                                rtol=1e-12)
 
+    @wb.function
+    def value_and_gradient(th):
+        with wb.GradientTape() as tape:
+            tape.watch(th)
+            y = _all_outputs(th, f64(X))
+        return y, tape.gradient(y, th)
+
+    y, g = value_and_gradient(f64(THETA))
+    np.testing.assert_allclose(float(y), float(_all_outputs(f64(THETA), f64(X))), rtol=1e-12)
+    np.testing.assert_allclose(g.numpy(), _gradient(THETA, X)[0].numpy(), rtol=1e-10)
+
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_local_level_log_prob_gradient_per_dtype(dtype):
