@@ -463,3 +463,67 @@ def test_conditional_expression_on_a_tensor():
     def ie(x):
         return x * 2 if x > 0 else -x
     assert [float(v) for v in _replays(ie, (wb.constant(3.0),), (wb.constant(-5.0),))] == [6.0, 5.0]
+
+
+# -- composite values in wb.while_loop / wb.cond -------------------------------------------
+
+def test_while_loop_carries_ragged_sparse_and_tensor_arrays_eagerly():
+    import ragged
+    rt = ragged.constant([[1., 2.], [3.]])
+    out = wb.while_loop(lambda i, r: i < 3, lambda i, r: (i + 1, r * 2.0), [0, rt])
+    assert out[1].to_list() == [[8.0, 16.0], [24.0]]
+    st = wb.sparse.SparseTensor([[0, 0]], [1.0], [2, 2])
+    out = wb.while_loop(lambda i, s: i < 3, lambda i, s: (i + 1, s * 2.0), [0, st])
+    assert out[1].values.numpy().tolist() == [8.0]
+    ta = wb.TensorArray(wb.float32, size=3)
+    out = wb.while_loop(lambda i, t: i < 3, lambda i, t: (i + 1, t.write(i, wb.cast(i, wb.float32))), [0, ta])
+    assert out[1].stack().numpy().tolist() == [0.0, 1.0, 2.0]
+    with pytest.raises(TypeError, match=r"returned Tensor .* expected RaggedTensor of dtype float32"):
+        wb.while_loop(lambda i, r: i < 3, lambda i, r: (i + 1, r.flat_values), [0, rt])
+
+
+def test_traced_loops_and_conds_carry_ragged_values():
+    import ragged
+    rt = ragged.constant([[1., 2.], [3.]])
+
+    @wb.function
+    def loop(r, n):
+        return wb.while_loop(lambda i, r: i < n, lambda i, r: (i + 1, r * 2.0), [0, r])[1]
+    got = _replays(loop, (rt, wb.constant(2)), (rt, wb.constant(3)))
+    assert [g.to_list() for g in got] == [[[4.0, 8.0], [12.0]], [[8.0, 16.0], [24.0]]]
+
+    @wb.function
+    def choose(r, x):
+        return wb.cond(x > 0, lambda: r * 2.0, lambda: r - 1.0)
+    got = _replays(choose, (rt, wb.constant(1.0)), (rt, wb.constant(-1.0)))
+    assert [g.to_list() for g in got] == [[[2.0, 4.0], [6.0]], [[0.0, 1.0], [2.0]]]
+
+    @wb.function
+    def converted(r, n):
+        i = 0
+        while i < n:
+            r = r * 2.0
+            i += 1
+        return r
+    assert _replays(converted, (rt, wb.constant(3)))[0].to_list() == [[8.0, 16.0], [24.0]]
+
+
+def test_traced_loops_that_cannot_be_staged_run_eagerly_and_say_why():
+    import ragged
+    rt = ragged.constant([[1., 2.], [3.]])
+
+    @wb.function
+    def grow(r, n):      # the row partition changes in the loop
+        return wb.while_loop(lambda i, r: i < n, lambda i, r: (i + 1, ragged.concat([r, r], axis=0)),
+                             [0, r])[1]
+    with pytest.warns(UnreplayableWarning, match="RaggedTensor that wb.while_loop carries changes its structure"):
+        assert int(grow(rt, wb.constant(2)).nrows()) == 8
+
+    @wb.function
+    def fill(n):
+        ta = wb.TensorArray(wb.float32, size=0, dynamic_size=True)
+        body = lambda i, t: (i + 1, t.write(i, wb.cast(i, wb.float32)))  # noqa: E731
+        return wb.while_loop(lambda i, t: i < n, body, [0, ta])[1].stack()
+    with pytest.warns(UnreplayableWarning, match="wb.while_loop carries a TensorArray"):
+        assert fill(wb.constant(3)).numpy().tolist() == [0.0, 1.0, 2.0]
+    assert fill(wb.constant(4)).numpy().tolist() == [0.0, 1.0, 2.0, 3.0]

@@ -89,17 +89,20 @@ _TENSOR_LIKE = (Tensor, bool, int, float, complex, str, bytes, np.ndarray, np.ge
 
 
 def _tensor_like(v):
-    """Whether ``v`` (maybe nested) converts to tensors as a loop or branch value."""
+    """Whether ``v`` (maybe nested) converts to tensors (or is a composite tensor: ragged,
+    sparse) as a loop or branch value."""
+    kinds = _TENSOR_LIKE + (core.CompositeTensor,)
     if isinstance(v, Variable):
         return False
     if isinstance(v, (list, tuple, dict)):
         leaves = nest.flatten(v)
-        return bool(leaves) and all(isinstance(x, _TENSOR_LIKE) and not isinstance(x, Variable) for x in leaves)
-    return isinstance(v, _TENSOR_LIKE)
+        return bool(leaves) and all(isinstance(x, kinds) and not isinstance(x, Variable) for x in leaves)
+    return isinstance(v, kinds)
 
 
 def _as_tensors(v, where):
-    return nest.map_structure(lambda x: control_flow._to_tensor(x, where), v)
+    return nest.map_structure(
+        lambda x: x if isinstance(x, core.CompositeTensor) else control_flow._to_tensor(x, where), v)
 
 
 def _dtype_name(t):

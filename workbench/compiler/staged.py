@@ -130,8 +130,10 @@ def _truth(data):
 
 
 def _leaves(value, where):
-    """``value``'s leaves as tensors (None stays None)."""
-    return [None if v is None else control_flow._to_tensor(v, where) for v in nest.flatten(value)]
+    """``value``'s leaves as tensors (None stays None, composite values and TensorArrays as
+    they are)."""
+    return [v if v is None or control_flow._is_composite(v) else control_flow._to_tensor(v, where)
+            for v in nest.flatten(value)]
 
 
 def stage_cond(tracer, pred, true_fn, false_fn):
@@ -151,16 +153,33 @@ def stage_cond(tracer, pred, true_fn, false_fn):
     if control_flow._signature(t_out) != control_flow._signature(f_out) or len(t_flat) != len(f_flat):
         raise ValueError("cond: true_fn and false_fn must return the same structure; true_fn returned "
                          f"{control_flow._describe(t_out)}, false_fn {control_flow._describe(f_out)}")
+    layout, t_comps, f_comps = [], [], []
     for i, (a, b) in enumerate(zip(t_flat, f_flat)):
         if (a is None) != (b is None):
             raise ValueError(f"cond: output {i} is None in one branch only")
         if a is not None and a.dtype != b.dtype:
             raise TypeError(f"cond: output {i} has dtype {a.dtype} in true_fn, but dtype {b.dtype} in "
                             "false_fn; the branches must return the same dtypes")
-    chosen = t_flat if take else f_flat
-    outs = [None if c is None else _fresh(c._data) for c in chosen]
-    pairs_t = [(o, s) for o, s in zip(outs, t_flat) if o is not None]
-    pairs_f = [(o, s) for o, s in zip(outs, f_flat) if o is not None]
+        if a is None:
+            layout.append("none")
+        elif isinstance(a, Tensor) and isinstance(b, Tensor):
+            layout.append(None)
+            t_comps.append(a)
+            f_comps.append(b)
+        elif (isinstance(a, core.CompositeTensor) and type(a) is type(b) and _same_structure(a, b)):
+            ta, fb = list(a.components()), list(b.components())
+            layout.append((a if take else b, len(ta)))
+            t_comps.extend(ta)
+            f_comps.extend(fb)
+        else:   # values a traced cond cannot choose between (other structures, TensorArrays)
+            tracer._unreplayable(f"the branches of wb.cond return {type(a).__name__} values a traced "
+                                 f"cond cannot choose between (at {core.user_frame()}); the function "
+                                 "runs eagerly")
+            return t_out if take else f_out
+    chosen = t_comps if take else f_comps
+    outs = [_fresh(c._data) for c in chosen]
+    pairs_t = list(zip(outs, t_comps))
+    pairs_f = list(zip(outs, f_comps))
     t_calls, f_calls = t_rec.calls(), f_rec.calls()
 
     def run(pred=pred):
@@ -172,34 +191,91 @@ def stage_cond(tracer, pred, true_fn, false_fn):
             c()
         for o, s in pairs:
             o._data = s._data
-    produced = [o for o in outs if o is not None]
+    produced = outs
     reads, writes = _outer_reads([t_rec, f_rec], [pred] + [s for _, s in pairs_t + pairs_f])
     tracer._add(run, "cond", reads, writes + produced)
     tracer.events.append(("cond", tuple(r for r in (reads or [pred]) if isinstance(r, Tensor)),
                           tuple(produced), None))
     for o in produced:
         tracer._produced(o)
+    leaves, k = [], 0
+    for item in layout:
+        if item == "none":
+            leaves.append(None)
+        elif item is None:
+            leaves.append(outs[k])
+            k += 1
+        else:
+            like, n = item
+            leaves.append(like.from_components(outs[k:k + n]))
+            k += n
     like = t_out if take else f_out
-    return nest.pack_sequence_as(like, outs) if nest.is_nested(like) else outs[0]
+    return nest.pack_sequence_as(like, leaves) if nest.is_nested(like) else leaves[0]
+
+
+def _components(flat):
+    """The tensors that hold ``flat``'s values (a composite value's components), and per leaf
+    None (a tensor) or the composite value and its number of components; None where a leaf
+    is neither (a TensorArray)."""
+    comps, layout = [], []
+    for t in flat:
+        if isinstance(t, Tensor):
+            comps.append(t)
+            layout.append(None)
+        elif isinstance(t, core.CompositeTensor):
+            parts = list(t.components())
+            comps.extend(parts)
+            layout.append((t, len(parts)))
+        else:
+            return None, None
+    return comps, layout
+
+
+def _rebuild(layout, comps):
+    out, k = [], 0
+    for item in layout:
+        if item is None:
+            out.append(comps[k])
+            k += 1
+        else:
+            like, n = item
+            out.append(like.from_components(list(comps[k:k + n])))
+            k += n
+    return out
+
+
+def _same_structure(a, b):
+    try:
+        return bool(a.structure_key() == b.structure_key())
+    except Exception:  # noqa: BLE001 - a key that does not compare: not provably the same
+        return False
 
 
 def stage_while(tracer, cond, body, structure, flat, conform, maximum_iterations):
-    """``flat``: the initial values (tensors); ``conform(out)``: the body's result checked and
-    flattened; returns the final values, flat, or NotImplemented (run eagerly)."""
+    """``flat``: the initial values (tensors, composite values); ``conform(out)``: the body's
+    result checked and flattened; returns the final values, flat, or NotImplemented (run
+    eagerly). A composite value is carried as its components, and must keep its structure
+    (a RaggedTensor its row partition) from one iteration to the next."""
     if not isinstance(tracer, Tracer):
         return NotImplemented
     if _watched():
         tracer._unreplayable(f"a tape records through wb.while_loop (at {core.user_frame()}); the "
                              "function runs eagerly")
         return NotImplemented
-    for t in flat:
+    init_comps, layout = _components(flat)
+    if init_comps is None:
+        kind = next(type(t).__name__ for t in flat if not isinstance(t, (Tensor, core.CompositeTensor)))
+        tracer._unreplayable(f"wb.while_loop carries a {kind} (at {core.user_frame()}), which a traced "
+                             "loop cannot; the function runs eagerly")
+        return NotImplemented
+    for t in init_comps:
         tracer._resolve(t, "wb.while_loop")
-    loop = [_fresh(t._data) for t in flat]
+    loop = [_fresh(t._data) for t in init_comps]
     for v in loop:
         tracer._produced(v)
 
-    def pack(values):
-        return nest.pack_sequence_as(structure, values)
+    def pack(comps):
+        return nest.pack_sequence_as(structure, _rebuild(layout, comps))
     with _Recording(tracer, dry=False) as c_rec:
         pred = cond(*pack(loop))
         if not isinstance(pred, (bool, Tensor)) and type(pred).__name__ != "bool_":
@@ -209,9 +285,24 @@ def stage_while(tracer, cond, body, structure, flat, conform, maximum_iterations
         control_flow._truth(pred, "while_loop: the value returned by cond")   # checks dtype and rank
     first = _truth(pred._data) and (maximum_iterations is None or maximum_iterations > 0)
     with _Recording(tracer, dry=not first) as b_rec:
-        new = conform(body(*pack(loop)))
-    c_calls, b_calls = c_rec.calls(), b_rec.calls()
+        new_flat = conform(body(*pack(loop)))
     limit = maximum_iterations
+    changed = [item[0] for item, v in zip(layout, new_flat) if item is not None and not _same_structure(item[0], v)]
+    if changed:
+        if not first:   # the loop does not start: its values are the initial ones
+            return list(flat)
+        tracer._unreplayable(f"a {type(changed[0]).__name__} that wb.while_loop carries changes its "
+                             f"structure in the loop (at {core.user_frame()}); the function runs eagerly")
+        current, n = new_flat, 1
+        while limit is None or n < limit:
+            if not control_flow._truth(cond(*nest.pack_sequence_as(structure, current)),
+                                       "while_loop: the value returned by cond"):
+                break
+            current = conform(body(*nest.pack_sequence_as(structure, current)))
+            n += 1
+        return current
+    new, _ = _components(new_flat)
+    c_calls, b_calls = c_rec.calls(), b_rec.calls()
 
     def iterate(n):
         while limit is None or n < limit:
@@ -225,8 +316,8 @@ def stage_while(tracer, cond, body, structure, flat, conform, maximum_iterations
             for v, d in zip(loop, values):
                 v._data = d
             n += 1
-    outs = [_fresh(t._data) for t in flat]
-    inits = list(flat)
+    outs = [_fresh(t._data) for t in init_comps]
+    inits = list(init_comps)
 
     def run():
         for v, t in zip(loop, inits):
@@ -250,7 +341,7 @@ def stage_while(tracer, cond, body, structure, flat, conform, maximum_iterations
     tracer.events.append(("while_loop", tuple(inits), tuple(outs), None))
     for o in outs:
         tracer._produced(o)
-    return outs
+    return _rebuild(layout, outs)
 
 
 def install():

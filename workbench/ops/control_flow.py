@@ -81,10 +81,19 @@ def _to_tensor(value, where, dtype_hint=None):
         raise TypeError(f"{where}: {exc}") from None
 
 
-def _tensors(structure, prefix):
-    """The leaves of ``structure`` as tensors, with their paths."""
+def _is_composite(value):
+    """A loop value that is not one tensor: a CompositeTensor (RaggedTensor, SparseTensor …)
+    or a TensorArray (its ``write`` returns the next one)."""
+    return isinstance(value, core.CompositeTensor) or (
+        type(value).__name__ == "TensorArray" and hasattr(value, "write") and hasattr(value, "stack"))
+
+
+def _tensors(structure, prefix, composites=False):
+    """The leaves of ``structure`` as tensors (composite values kept, with ``composites``),
+    with their paths."""
     paths = _paths(structure, prefix)
-    return [_to_tensor(v, p) for v, p in zip(nest.flatten(structure), paths)], paths
+    return [v if composites and _is_composite(v) else _to_tensor(v, p)
+            for v, p in zip(nest.flatten(structure), paths)], paths
 
 
 def _conform(result, like, dtypes, paths, what, shapes=None, hint="", shape_hint=""):
@@ -96,6 +105,12 @@ def _conform(result, like, dtypes, paths, what, shapes=None, hint="", shape_hint
     flat = nest.flatten(result)
     out = []
     for i, (v, dtype, path) in enumerate(zip(flat, dtypes, paths)):
+        if isinstance(dtype, _Kind):   # a composite value: the same kind and dtype
+            if type(v) is not dtype.cls or getattr(v, "dtype", None) != dtype.dtype:
+                raise TypeError(f"{what} returned {_kind_text(v)} for {path}, expected "
+                                f"{dtype.cls.__name__} of dtype {dtype.dtype}")
+            out.append(v)
+            continue
         t = _to_tensor(v, f"{what}: {path}", dtype_hint=dtype)
         if t.dtype != dtype:
             raise TypeError(f"{what} returned dtype {t.dtype} for {path}, expected dtype {dtype}"
@@ -105,6 +120,22 @@ def _conform(result, like, dtypes, paths, what, shapes=None, hint="", shape_hint
                              f"{_shape_str(shapes[i])}{shape_hint}")
         out.append(t)
     return out
+
+
+class _Kind:
+    """What a composite loop value must stay: its class and dtype."""
+
+    def __init__(self, value):
+        self.cls, self.dtype = type(value), getattr(value, "dtype", None)
+
+
+def _kind_text(v):
+    return f"{type(v).__name__} of dtype {getattr(v, 'dtype', None)}"
+
+
+def _kinds(flat):
+    """Per leaf: its dtype (a tensor) or its _Kind (a composite value)."""
+    return [_Kind(t) if _is_composite(t) else t.dtype for t in flat]
 
 
 def _compatible(shape, invariant):
@@ -178,7 +209,7 @@ def _block(flat, back_prop):
     """``back_prop=False`` (deprecated in TF in favour of stop_gradient): cut the gradient."""
     if back_prop or not core._slow:
         return flat
-    return [stop_gradient(t) for t in flat]
+    return [t if _is_composite(t) else stop_gradient(t) for t in flat]
 
 
 # ---------------------------------------------------------------------------
@@ -288,13 +319,14 @@ def while_loop(cond, body, loop_vars, shape_invariants=None, parallel_iterations
     structure = [loop_vars] if single else loop_vars
     if isinstance(structure, (list, tuple)) and not structure:
         raise ValueError("while_loop: loop_vars must not be empty")
-    flat, paths = _tensors(structure, "loop_vars")
+    flat, paths = _tensors(structure, "loop_vars", composites=True)
     if single:
         paths = ["loop_vars"]
     if shape_invariants is None:
-        shapes = [t.shape for t in flat]
+        shapes = [None if _is_composite(t) else t.shape for t in flat]
     else:
         shapes = _flatten_shapes([shape_invariants] if single else shape_invariants, structure, "loop_vars")
+        shapes = [None if _is_composite(t) else s for t, s in zip(flat, shapes)]
         for t, s, p in zip(flat, shapes, paths):
             if not _compatible(t.shape, s):
                 raise ValueError(f"while_loop: {p} has shape {t.shape}, which does not match its "
@@ -303,12 +335,13 @@ def while_loop(cond, body, loop_vars, shape_invariants=None, parallel_iterations
         maximum_iterations = int(maximum_iterations)
         if maximum_iterations < 0:
             raise ValueError(f"while_loop: maximum_iterations must be >= 0, got {maximum_iterations}")
+    kinds = _kinds(flat)
     tracer = core._state.tracer
     if tracer is not None and STAGING.while_loop is not None:
         def conform(out):
             if len(flat) == 1 and not isinstance(out, (list, tuple, dict)) and not isinstance(structure, dict):
                 out = [out]
-            return _conform(out, structure, [t.dtype for t in flat], paths, "while_loop: body", shapes,
+            return _conform(out, structure, kinds, paths, "while_loop: body", shapes,
                             shape_hint="; pass shape_invariants (None for a dimension that may "
                                        "change) to allow other shapes")
         staged = STAGING.while_loop(tracer, cond, body, structure, flat, conform, maximum_iterations)
@@ -323,7 +356,7 @@ def while_loop(cond, body, loop_vars, shape_invariants=None, parallel_iterations
         out = body(*current)
         if len(flat) == 1 and not isinstance(out, (list, tuple, dict)) and not isinstance(structure, dict):
             out = [out]  # a lone tensor for a one-element loop_vars, as TF accepts
-        flat = _conform(out, structure, [t.dtype for t in flat], paths, "while_loop: body", shapes,
+        flat = _conform(out, structure, kinds, paths, "while_loop: body", shapes,
                         shape_hint="; pass shape_invariants (None for a dimension that may change) "
                                    "to allow other shapes")
         current = nest.pack_sequence_as(structure, flat)
