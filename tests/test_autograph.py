@@ -527,3 +527,31 @@ def test_traced_loops_that_cannot_be_staged_run_eagerly_and_say_why():
     with pytest.warns(UnreplayableWarning, match="wb.while_loop carries a TensorArray"):
         assert fill(wb.constant(3)).numpy().tolist() == [0.0, 1.0, 2.0]
     assert fill(wb.constant(4)).numpy().tolist() == [0.0, 1.0, 2.0, 3.0]
+
+
+_CACHED = None
+
+
+def test_global_and_nonlocal_names_assigned_in_converted_branches():
+    # TF's guide (random_numbers.ipynb): a global created on the first call inside an `if`
+    @wb.function
+    def make():
+        global _CACHED
+        if _CACHED is None:
+            _CACHED = wb.Variable(5.0)
+        return _CACHED * 2.0
+    assert float(make()) == 10.0 and float(make()) == 10.0 and isinstance(_CACHED, wb.Variable)
+
+    def counter():
+        calls = 0
+
+        def bump(x):
+            nonlocal calls
+            if x > 0:
+                calls += 1
+            return x
+        return bump, lambda: calls
+    bump, seen = counter()
+    wb.autograph.to_graph(bump)(1.0)
+    wb.autograph.to_graph(bump)(-1.0)
+    assert seen() == 1

@@ -762,8 +762,9 @@ class _Converter(ast.NodeTransformer):
         outs = [n for n in state if n in live]
         t_name, f_name = self.fresh("fn_if_true"), self.fresh("fn_if_false")
         ret = [] if returns else [ast.Return(value=ast.Tuple(elts=[_name(n) for n in outs], ctx=ast.Load()))]
-        defs = [self._def(t_name, state, body + ret, node, state),
-                self._def(f_name, state, orelse + ret, node, state)]
+        declared = _assigned(node.body + node.orelse)   # globals and nonlocals too
+        defs = [self._def(t_name, state, body + ret, node, declared),
+                self._def(f_name, state, orelse + ret, node, declared)]
         call = ast.Call(func=_ag("if_stmt"), args=[
             node.test, _name(t_name), _name(f_name),
             ast.Call(func=_ag("ld"), args=[ast.Call(func=_name("locals"), args=[], keywords=[]),
@@ -820,7 +821,7 @@ class _Converter(ast.NodeTransformer):
         test_name, body_name = self.fresh("fn_loop_test"), self.fresh("fn_loop_body")
         ret = ast.Return(value=ast.Tuple(elts=[_name(n) for n in state], ctx=ast.Load()))
         defs = [self._def(test_name, state, [ast.Return(value=node.test)], node, []),
-                self._def(body_name, state, body + [ret], node, state)]
+                self._def(body_name, state, body + [ret], node, _assigned(node.body))]
         call = ast.Call(func=_ag("while_stmt"), args=[
             _name(test_name), _name(body_name),
             ast.Call(func=_ag("ld"), args=[ast.Call(func=_name("locals"), args=[], keywords=[]),
@@ -858,7 +859,7 @@ class _Converter(ast.NodeTransformer):
         item = self.fresh("item")
         unpack = ast.Assign(targets=[node.target], value=_name(item))
         ret = ast.Return(value=ast.Tuple(elts=[_name(n) for n in state], ctx=ast.Load()))
-        defs = [self._def(body_name, [item] + state, [unpack] + body + [ret], node, state)]
+        defs = [self._def(body_name, [item] + state, [unpack] + body + [ret], node, _assigned(target + node.body))]
         extra_arg = ast.Constant(None)
         if extra is not None:
             test_name = self.fresh("fn_extra_test")
