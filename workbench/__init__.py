@@ -79,7 +79,7 @@ _LAZY = {
     "train": ("workbench.train", None),            # tf.train: checkpoints, readers, Example messages
     "Experiment": ("workbench.experiment", "Experiment"),
     "Module": ("workbench.module", "Module"),
-    "autograph": ("workbench.compiler.autograph", None),  # tf.autograph: nothing to rewrite here
+    "autograph": ("workbench.compiler.autograph", None),  # tf.autograph: the conversion wb.function runs
     "Graph": ("workbench.compiler.graphdef", "Graph"),    # tf.Graph: a concrete function's graph type
     "types": ("workbench.compiler.types", None),          # tf.types.experimental.TraceType, ...
     "profiler": ("workbench.profiler", None),             # tf.profiler.experimental: Python's profiler
