@@ -12,9 +12,12 @@ kept; stateful calls run again; ops on constants were computed once, at trace
 time. Results are the eager results, bit for bit (the same forward functions run
 on the same arrays in the same order).
 
-What cannot be replayed is run eagerly instead, with one warning that names the
-line: a Python read of a computed value (``float(loss)``, ``if x > 0:``,
-``x.numpy()``), which makes the program depend on data. As in TF, Python side
+With ``autograph=True`` (the default, as in TF) the function runs as AutoGraph converts it
+(``workbench.compiler.autograph``): ``if``/``while``/``for`` on tensors become ``wb.cond`` and
+``wb.while_loop``, which a program replays as steps that choose on each call. What cannot be
+replayed is run eagerly instead, with one warning that names the line: a Python read of a
+computed value (``float(loss)``, ``x.numpy()``, ``if x > 0:`` with ``autograph=False``),
+which makes the program depend on data. As in TF, Python side
 effects in the function (printing, appending to a list) happen only while
 tracing, and tensors created inside the function are valid only when returned.
 
@@ -95,7 +98,9 @@ def function(func=None, input_signature=None, autograph=True, jit_compile=None,
     serve every argument the specs allow (``None`` dimensions match any size); an argument
     that does not fit raises ``TypeError``. ``reduce_retracing=True`` (or
     ``experimental_relax_shapes``) generalizes shapes: after a second shape at a position,
-    the next trace has ``None`` where the sizes differ and serves them all.
+    the next trace has ``None`` where the sizes differ and serves them all. ``autograph``
+    (default True) converts Python control flow on tensors into ``wb.cond``/``wb.while_loop``
+    (see ``wb.autograph``); ``experimental_autograph_options`` is accepted for TF compatibility.
 
     A variable argument counts by its shape, dtype and ``trainable`` (TF's ``VariableSpec``),
     not by its identity: one trace serves every variable of that spec, and each call reads
