@@ -279,8 +279,8 @@ def test_prior_sample_shapes_and_first_step():
     # a seed pair is stateless: two draws agree (an int seed is stateful, as in TFP)
     traj, params = model.prior_sample(8, params_sample_shape=[4], trajectories_sample_shape=[2], seed=(1, 2))
     assert traj.shape == (2, 4, 8, 1) and [p.shape for p in params] == [(4,)] * 4
-    np.testing.assert_array_equal(traj.numpy(), model.prior_sample(8, params_sample_shape=[4],
-                                                                   trajectories_sample_shape=[2], seed=(1, 2))[0].numpy())
+    again = model.prior_sample(8, params_sample_shape=[4], trajectories_sample_shape=[2], seed=(1, 2))[0]
+    np.testing.assert_array_equal(traj.numpy(), again.numpy())
     # a lone LocalLevel starts at its initial level prior, whatever the level scale drawn
     level = sts.LocalLevel(observed_time_series=y)
     first = level.prior_sample(3, trajectories_sample_shape=[4000], seed=2)[0].numpy()[:, 0, 0]
