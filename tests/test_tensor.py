@@ -116,7 +116,8 @@ class TestDtypeRules:
         assert wb.cast(x, "float64").dtype == wb.float64
 
     def test_broadcast_error_names_shapes(self):
-        with pytest.raises(ValueError, match=r"\(2, 3\).*\(4,\)"):
+        # TF's kernel text; InvalidArgumentError is a ValueError too
+        with pytest.raises(ValueError, match=r"Incompatible shapes: \[2,3\] vs. \[4\] \[Op:AddV2\]"):
             wb.ones((2, 3)) + wb.ones((4,))
 
 
