@@ -18,16 +18,17 @@ from .adamw import AdamW
 from .ftrl import Ftrl
 from .lazy_adam import LazyAdam
 from .lion import Lion
+from .loss_scale_optimizer import LossScaleOptimizer
 from .nadam import Nadam
 from .optimizer import Optimizer
 from .rmsprop import RMSprop
 from .sgd import SGD
 
 __all__ = ["Optimizer", "SGD", "Adam", "AdamW", "Adamax", "Nadam", "RMSprop", "Adagrad", "Adadelta", "Ftrl",
-           "LazyAdam", "Lion", "schedules", "deserialize", "get", "serialize"]
+           "LazyAdam", "Lion", "LossScaleOptimizer", "schedules", "deserialize", "get", "serialize"]
 
 _BY_NAME = {cls.__name__.lower(): cls for cls in (SGD, Adam, AdamW, Adamax, Nadam, RMSprop, Adagrad, Adadelta,
-                                                  Ftrl, Lion, LazyAdam)}
+                                                  Ftrl, Lion, LazyAdam, LossScaleOptimizer)}
 
 
 def serialize(optimizer) -> dict:
