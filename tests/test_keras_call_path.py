@@ -107,10 +107,11 @@ def test_digits_models_functional_and_sequential_agree(kind):
 
 def test_plain_call_casts_floating_inputs_to_the_layer_dtype():
     x64 = wb.constant(np.ones((3, 4)), dtype=wb.float64)
-    dense = L.Dense(2)                                  # dtype None: the first input's
-    assert dense(x64).dtype == wb.float64
-    assert dense(wb.ones((3, 4))).dtype == wb.float64   # later floating inputs are cast to it
-    assert L.Dense(2, dtype="float32")(x64).dtype == wb.float32
+    dense = L.Dense(2)                                  # dtype None: the global policy, float32
+    assert dense(x64).dtype == wb.float32               # (Keras 3 casts the input to it)
+    dense64 = L.Dense(2, dtype="float64")
+    assert dense64(x64).dtype == wb.float64
+    assert dense64(wb.ones((3, 4))).dtype == wb.float64   # float32 inputs are cast to float64
     ints = L.Flatten(dtype="float32")(wb.constant(np.ones((2, 2, 2), np.int32)))
     assert ints.dtype == wb.int32                       # integers are not cast
 

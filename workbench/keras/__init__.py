@@ -7,8 +7,9 @@
 
 ``layers``, ``Model``, ``Sequential``, ``Input``, ``models``, ``losses``, ``metrics``,
 ``optimizers`` (``wb.optimizers``), ``callbacks``, ``initializers``, ``regularizers``, ``constraints``,
-``activations``, ``backend``, ``utils``, ``saving``, ``ops`` (Keras 3's backend-agnostic ops), ``random``
-(seeded random ops and ``SeedGenerator``) and ``Variable`` (Keras 3's variable, which ``add_weight`` makes).
+``activations``, ``backend``, ``config`` (``floatx``, the global dtype policy), ``mixed_precision``
+and ``DTypePolicy`` (dtype policies), ``utils``, ``saving``, ``ops`` (Keras 3's backend-agnostic ops),
+``random`` (seeded random ops and ``SeedGenerator``) and ``Variable`` (Keras 3's variable, which ``add_weight`` makes).
 Models are ``wb.Module``s: their variables are found through
 their attributes and saved by ``wb.Checkpoint``. They train as in Keras 3:
 
@@ -23,12 +24,14 @@ from . import activations, backend, callbacks, constraints, initializers, layers
 from . import models  # noqa: F401
 from . import regularizers, saving, utils  # noqa: F401
 from . import ops, random  # noqa: F401
+from . import config, dtype_policies, mixed_precision  # noqa: F401
+from .dtype_policies import DTypePolicy, FloatDTypePolicy  # noqa: F401
 from . import preprocessing  # noqa: F401  (Keras' legacy ImageDataGenerator)
 from .functional import Input, InputLayer, Model, Sequential  # noqa: F401
 from .layers import Layer  # noqa: F401
 from .variables import Variable  # noqa: F401
 
-__all__ = ["Input", "InputLayer", "Layer", "Model", "Sequential", "activations", "backend", "callbacks", "constraints",
-           "initializers",
+__all__ = ["DTypePolicy", "FloatDTypePolicy", "Input", "InputLayer", "Layer", "Model", "Sequential", "activations",
+           "backend", "callbacks", "config", "constraints", "dtype_policies", "initializers", "mixed_precision",
            "layers", "losses", "metrics", "models", "ops", "optimizers", "preprocessing", "random", "regularizers",
            "saving", "utils", "Variable"]

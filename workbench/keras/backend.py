@@ -1,16 +1,13 @@
-"""``keras.backend``: the global settings Keras 3 code reads (``floatx``, ``epsilon``,
-``image_data_format``, ``backend``) and ``clear_session``."""
+"""``keras.backend``: the global settings Keras 3 code reads (``floatx``, ``set_floatx``,
+``epsilon``, ``image_data_format``, ``backend``) and ``clear_session``."""
 
 from __future__ import annotations
 
+from . import dtype_policies as _dtype_policies
+from .dtype_policies import floatx, set_floatx
 from .layers import base as _base
 
-__all__ = ["backend", "clear_session", "epsilon", "floatx", "image_data_format"]
-
-
-def floatx() -> str:
-    """The default float dtype of weights and inputs: ``"float32"``."""
-    return "float32"
+__all__ = ["backend", "clear_session", "epsilon", "floatx", "image_data_format", "set_floatx"]
 
 
 def epsilon() -> float:
@@ -29,5 +26,7 @@ def backend() -> str:
 
 
 def clear_session(free_memory=True):
-    """Start layer names afresh (``dense``, ``dense_1``... again), as Keras' ``clear_session``."""
+    """Start layer names afresh (``dense``, ``dense_1``... again) and let the global dtype policy
+    follow ``floatx()`` again, as Keras 3's ``clear_session`` resets its global state."""
     _base._name_counts.clear()
+    _dtype_policies.reset()

@@ -16,7 +16,9 @@ from __future__ import annotations
 import numpy as np
 
 from .. import nest
+from ..core import Tensor
 from ..ops.elementwise import cast
+from .dtype_policies import floatx
 from . import losses as losses_module
 from . import metrics as metrics_module
 
@@ -215,6 +217,7 @@ class CompileLoss:
             if entry is None:
                 continue
             loss, weight, _ = entry
+            yp = _in_floatx(yp)
             value = loss(yt, yp, sample_weight=sw)
             if value.dtype.kind != "f":
                 value = cast(value, np.float32)
@@ -224,6 +227,16 @@ class CompileLoss:
                 value = value * weight
             total = value if total is None else total + value
         return total
+
+
+def _in_floatx(y_pred):
+    """A floating output in ``floatx()`` (float32): Keras 3 computes the compiled losses in it,
+    so a float16 output of a mixed-precision model is scored in float32 (a float64 one too)."""
+    if isinstance(y_pred, Tensor):
+        dtype = y_pred._data.dtype
+        if dtype.kind == "f" and dtype != np.dtype(floatx()):
+            return cast(y_pred, floatx())
+    return y_pred
 
 
 class _MetricsList:

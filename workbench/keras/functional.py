@@ -27,8 +27,9 @@ import warnings
 import numpy as np
 
 from .. import nest
+from . import dtype_policies
 from ..dtypes import as_dtype, string
-from .layers.base import (Layer, _floating_dtype, _require_own_get_config, _shapes, _stand_in_calls,
+from .layers.base import (Layer, _require_own_get_config, _shapes, _stand_in_calls,
                           _training_stack, is_ragged, is_symbolic, shape_of, symbolic_call_error,
                           unique_layer_name)
 from ..ops.create import ones, zeros
@@ -163,7 +164,7 @@ class InputLayer(Layer):
             if isinstance(shape, (int, np.integer)):
                 shape = (shape,)
             full = (batch_size,) + tuple(shape)
-        dtype = np.dtype(np.float32) if dtype is None else _input_dtype(dtype)
+        dtype = np.dtype(dtype_policies.floatx()) if dtype is None else _input_dtype(dtype)
         super().__init__(name=name or unique_layer_name("input_layer"), dtype=dtype)
         self.built = True
         output = SymbolicTensor(full, dtype, name=self.name, ragged=ragged, sparse=bool(sparse))
@@ -512,8 +513,6 @@ class Model(Trainer, Layer):
         if type(self).build in _BUILT_BY_THEIR_CALL:
             # a model whose build is the library's is built by its first call (its layers build
             # themselves); running `build` here would call it twice more on stand-ins
-            if self._dtype is None:
-                self._dtype = _floating_dtype(inputs)
             self._build_input_shape = _shapes(inputs)
             self.built = True
             self.__dict__["_state_locked"] = True
@@ -861,7 +860,7 @@ class Sequential(Model):
         shape = getattr(layer, "_input_shape_arg", None)
         if shape is not None and not self._layer_list and self._input_tensor is None:
             # Keras: a first layer given input_shape builds the model, as an Input would
-            self._input_tensor = self._symbolic_output = Input(batch_shape=shape, dtype=layer._dtype)
+            self._input_tensor = self._symbolic_output = Input(batch_shape=shape)
         self._layer_list.append(layer)
         if self._symbolic_output is not None:
             with self.name_scope:   # Keras 3 builds the layers in the model's scope: 'sequential/dense/kernel'
@@ -888,7 +887,7 @@ class Sequential(Model):
                 raise ValueError(f"Sequential model '{self.name}' has already been configured to use input shape "
                                  f"{have}. You cannot build it with input_shape {shape}")
             return
-        inputs = x = Input(batch_shape=shape, dtype=self._layer_list[0]._dtype)
+        inputs = x = Input(batch_shape=shape, dtype=self._layer_list[0].compute_dtype)
         for layer in self._layer_list:
             x = layer(x)
         self._input_tensor, self._symbolic_output = inputs, x

@@ -21,6 +21,7 @@ import numpy as np
 from .. import core, random as wb_random
 from ..ops import create
 from .serialization import Configurable, deserialize_object, serialize_object
+from .dtype_policies import floatx
 
 __all__ = [
     "Constant", "GlorotNormal", "GlorotUniform", "HeNormal", "HeUniform", "Identity", "Initializer",
@@ -43,7 +44,7 @@ def _shape(shape):
 
 
 def _float_dtype(dtype, who):
-    dt = np.dtype(dtype if dtype is not None else np.float32)
+    dt = np.dtype(dtype if dtype is not None else floatx())
     if dt.kind != "f":
         raise TypeError(f"{who}: expected a floating dtype, got {dt}")
     return dt
@@ -90,12 +91,12 @@ class _Random(Initializer):
 
 class Zeros(Initializer):
     def __call__(self, shape, dtype=None, **kwargs):
-        return create.zeros(_shape(shape), dtype=np.dtype(dtype or np.float32))
+        return create.zeros(_shape(shape), dtype=np.dtype(dtype or floatx()))
 
 
 class Ones(Initializer):
     def __call__(self, shape, dtype=None, **kwargs):
-        return create.ones(_shape(shape), dtype=np.dtype(dtype or np.float32))
+        return create.ones(_shape(shape), dtype=np.dtype(dtype or floatx()))
 
 
 class Constant(Initializer):
@@ -107,7 +108,7 @@ class Constant(Initializer):
     def __call__(self, shape, dtype=None, **kwargs):
         shape = _shape(shape)
         arr = np.asarray(self.value.numpy() if isinstance(self.value, core.Tensor) else self.value,
-                         dtype=np.dtype(dtype or np.float32))
+                         dtype=np.dtype(dtype or floatx()))
         if arr.shape != shape:
             try:
                 arr = np.broadcast_to(arr, shape)
@@ -289,7 +290,7 @@ class Identity(Initializer):
         shape = _shape(shape)
         if len(shape) != 2:
             raise ValueError(f"Identity: the shape must be 2-D, got {shape}")
-        return core.constant(self.gain * np.eye(*shape, dtype=np.dtype(dtype or np.float32)))
+        return core.constant(self.gain * np.eye(*shape, dtype=np.dtype(dtype or floatx())))
 
     def get_config(self):
         return {"gain": self.gain}

@@ -134,15 +134,20 @@ class Trainer:
         the accuracy that fits the targets), functions or Metrics, or per output a list of
         lists or a dict. ``run_eagerly``: run steps without ``wb.function``.
         ``steps_per_execution``: batches per call of the train function (callbacks see the
-        last step of each group; each batch is still one traced step). ``jit_compile`` and
-        ``auto_scale_loss`` are accepted for Keras compatibility: steps are traced by
-        ``wb.function`` unless run eagerly, and there is no mixed-precision loss scaling.
+        last step of each group; each batch is still one traced step). ``jit_compile`` is
+        accepted for Keras compatibility: steps are traced by ``wb.function`` unless run
+        eagerly. ``auto_scale_loss``: a model whose dtype policy is ``"mixed_float16"`` gets its
+        optimizer wrapped in a ``LossScaleOptimizer`` (dynamic loss scaling), as in Keras 3.
         """
         where = "compile"
         if optimizer is None:
             raise ValueError(f"{where}: optimizer must be an optimizer or its name (e.g. 'adam'), got None")
         self._distribute_strategy = get_strategy()   # fit trains data-parallel under it
         self.optimizer = optimizers_module.get(optimizer)
+        if (auto_scale_loss and getattr(self, "dtype_policy", None) is not None
+                and self.dtype_policy.name == "mixed_float16"
+                and not isinstance(self.optimizer, optimizers_module.LossScaleOptimizer)):
+            self.optimizer = optimizers_module.LossScaleOptimizer(self.optimizer, name="loss_scale_optimizer")
         if jit_compile not in ("auto", True, False):
             raise ValueError(f"{where}: jit_compile must be 'auto', True or False, got {jit_compile!r}")
         if jit_compile is True and run_eagerly:
@@ -285,7 +290,7 @@ class Trainer:
             y_pred = self(x, training=True)
             loss = self.compute_loss(x=x, y=y, y_pred=y_pred, sample_weight=sample_weight, training=True)
             self._loss_tracker.update_state(loss, sample_weight=_batch_size(x))
-            loss = self.optimizer.scale_loss(loss)   # apply_gradients divides the factor out again
+            loss = self.optimizer.scale_loss(loss)   # apply_gradients divides the scale out again
             if strategy.num_replicas_in_sync > 1:
                 loss = loss / strategy.num_replicas_in_sync
         variables = self.trainable_weights

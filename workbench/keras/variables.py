@@ -25,7 +25,7 @@ import numpy as np
 from .. import backend, core, dtypes
 from ..core import Tensor, convert_to_tensor
 from ..module import current_scope_name
-from . import initializers
+from . import dtype_policies, initializers
 
 __all__ = ["Variable"]
 
@@ -46,13 +46,16 @@ class Variable(core.Variable):
 
     ``initializer``: an initial value (array, list, number, tensor) or an initializer (a name
     such as ``"zeros"``, an initializer object or a callable ``(shape, dtype)``), which then
-    needs ``shape``. ``dtype``: default the value's dtype, or float32 for an initializer.
+    needs ``shape``. ``dtype``: default the value's dtype, or ``floatx()`` (float32) for an
+    initializer.
     ``name`` (no ``/``; default ``'variable'``, ``'variable_1'``, ...) is the short name;
     ``path`` adds the layers whose build or call is running (``'dense/kernel'``).
     ``autocast``, ``aggregation`` (``'none'``, ``'mean'``, ``'sum'``,
     ``'only_first_replica'``) and ``synchronization`` (``'none'``, ``'on_read'``,
-    ``'on_write'``, ``'auto'``) are kept and reported as Keras does; this library has no
-    mixed-precision scope, so ``autocast`` changes no computation.
+    ``'on_write'``, ``'auto'``) are kept and reported as Keras does. ``autocast``: inside the
+    ``call`` of a layer with a mixed dtype policy (``"mixed_float16"``) the layer's floating
+    weights read as its compute dtype (float16), as Keras' AutoCastVariable does; False keeps
+    them in their own dtype (the normalization layers' weights).
 
     ``value`` is the current value as a tensor (a property, as in Keras 3; a tape records
     the read); ``assign``, ``assign_add``, ``assign_sub`` and ``numpy()`` are
@@ -102,7 +105,7 @@ class Variable(core.Variable):
             if shape is None:
                 raise ValueError(f"Variable '{name}': an initializer ({initializer!r}) needs the argument "
                                  "shape, got shape=None")
-            dtype = dtype if dtype is not None else np.dtype(np.float32)
+            dtype = dtype if dtype is not None else np.dtype(dtype_policies.floatx())
             value = init(shape, dtype=dtype)
         else:
             if initializer is None:

@@ -28,10 +28,10 @@ import warnings
 
 import numpy as np
 
-from ... import core, nest
+from ... import core, dtypes, nest
 from ...core import Tensor, Variable, convert_to_tensor
 from ...errors import OpError
-from .. import constraints, initializers, regularizers
+from .. import constraints, dtype_policies, initializers, regularizers
 from ..random import SeedGenerator
 from ..variables import Variable as KerasVariable
 from ...module import Module, _NameScope, _scope_stack, _snake_case
@@ -169,17 +169,25 @@ class Layer(Module):
 
     Subclasses override ``build(input_shape)`` (create weights with
     :meth:`add_weight`) and ``call(inputs, training=None, mask=None)``.
-    ``dtype=None`` takes the floating dtype of the first input (float32 for
-    integer inputs); later floating inputs are cast to it, as Keras does (Keras 3's autocast:
-    integer and boolean inputs are left as they are). Layers whose Keras 3 ops promote an
-    integer or boolean input to their floating weights' dtype (``Dense``, the normalizations,
-    the recurrent layers, ...) set ``_promote_int_inputs``: such inputs are cast to the layer's
-    dtype on the way in, where TF's ops would refuse the mix.
+
+    ``dtype``: the layer's dtype policy (``wb.keras.DTypePolicy``, its name such as
+    ``"float64"`` or ``"mixed_float16"``, or a dtype); None takes the global policy
+    (``"float32"`` unless ``keras.config.set_dtype_policy`` or
+    ``keras.mixed_precision.set_global_policy`` set another). Weights are created in the
+    policy's ``variable_dtype``; floating inputs (in every positional and keyword argument,
+    nested too) are cast to its ``compute_dtype`` on the way in, as Keras 3's autocast does;
+    integer and boolean inputs are left as they are. Under a mixed policy the layer's own
+    floating weights (``autocast=True``, held in its attributes) read as the compute dtype
+    inside ``call``, the cast being recorded, so gradients reach the float32 weights. Layers
+    whose Keras 3 ops promote an integer or boolean input to their floating weights' dtype
+    (``Dense``, the normalizations, the recurrent layers, ...) set ``_promote_int_inputs``:
+    such inputs are cast to the compute dtype on the way in, where TF's ops would refuse the mix.
     """
 
     _MODULE_IGNORED = frozenset({"_weight_list", "_loss_fns", "_call_losses", "input_spec",
                                  "_last_output_shape", "_symbolic_output_shape", "_build_input_shape",
-                                 "_rng", "activity_regularizer", "_input_shape_arg", "_first_call"})
+                                 "_rng", "activity_regularizer", "_input_shape_arg", "_first_call",
+                                 "_dtype_policy", "_compute_np", "_autocast_held"})
     _autocast = True
     _promote_int_inputs = False
 
@@ -189,7 +197,7 @@ class Layer(Module):
         if build is not None and not getattr(build, "_marks_built", False):
             cls.build = _marking_built(build)
 
-    def __init__(self, trainable=True, name=None, dtype=None, activity_regularizer=None, **kwargs):
+    def __init__(self, trainable=True, name=None, dtype=None, activity_regularizer=None, autocast=True, **kwargs):
         self._input_shape_arg = _input_shape_kwargs(type(self).__name__, kwargs)
         if kwargs:
             raise TypeError(f"{type(self).__name__}: unexpected keyword argument(s) {sorted(kwargs)}")
@@ -197,7 +205,9 @@ class Layer(Module):
         super().__init__(name if name else unique_layer_name(base))
         self.trainable = bool(trainable)
         self.built = False
-        self._dtype = None if dtype is None else np.dtype(dtype)
+        self.dtype_policy = dtype
+        if not autocast:   # Keras 3's switch: no input casting, no autocast reads of weights
+            self._autocast = False
         self._weight_list = []      # (name, Variable) in creation order
         self._loss_fns = []         # regularization losses, evaluated when .losses is read
         self._call_losses = []      # losses added during the latest call
@@ -210,9 +220,55 @@ class Layer(Module):
 
     # -- dtype ----------------------------------------------------------------
     @property
+    def dtype_policy(self):
+        """The layer's ``wb.keras.DTypePolicy``."""
+        return self.__dict__["_dtype_policy"]
+
+    @dtype_policy.setter
+    def dtype_policy(self, value):
+        policy = dtype_policies.get(value)
+        own = self.__dict__
+        own["_dtype_policy"] = policy
+        own["_compute_np"] = dtypes.np_dtype(policy.compute_dtype)
+
+    @property
     def dtype(self):
-        d = getattr(self, "_dtype", None)
-        return d if d is not None else np.dtype(np.float32)
+        """The dtype of the layer's weights (the policy's ``variable_dtype``), as a NumPy dtype."""
+        return dtypes.np_dtype(self.dtype_policy.variable_dtype)
+
+    @property
+    def compute_dtype(self) -> str:
+        """The dtype of the layer's computations and outputs (the policy's), as Keras 3 names it."""
+        return self.dtype_policy.compute_dtype
+
+    @property
+    def variable_dtype(self) -> str:
+        """The dtype of the layer's weights (the policy's), as Keras 3 names it."""
+        return self.dtype_policy.variable_dtype
+
+    @property
+    def input_dtype(self) -> str:
+        """The dtype floating inputs are cast to: the compute dtype."""
+        return self.compute_dtype
+
+    @property
+    def autocast(self) -> bool:
+        """Whether floating inputs are cast to the compute dtype and, under a mixed policy,
+        weights read in it inside ``call`` (Keras 3's ``autocast`` argument)."""
+        return self._autocast
+
+    @autocast.setter
+    def autocast(self, value):
+        self._autocast = bool(value)
+
+    @property
+    def _dtype(self):
+        # the weights' NumPy dtype (the name that earlier code of this library used)
+        return self.dtype
+
+    @_dtype.setter
+    def _dtype(self, value):
+        self.dtype_policy = value
 
     # -- weights --------------------------------------------------------------
     def add_weight(self, *args, shape=None, initializer=None, dtype=None, trainable=True, autocast=True,
@@ -448,8 +504,7 @@ class Layer(Module):
         (calling ``super().get_config()`` and adding them), as in Keras.
         """
         _require_own_get_config(self, Layer)
-        config = {"name": self.name, "trainable": self.trainable,
-                  "dtype": None if self._dtype is None else self._dtype.name}
+        config = {"name": self.name, "trainable": self.trainable, "dtype": self.dtype_policy.name}
         if self.activity_regularizer is not None:
             config["activity_regularizer"] = regularizers.serialize(self.activity_regularizer)
         return config
@@ -505,8 +560,6 @@ class Layer(Module):
     def _maybe_build(self, inputs):
         if self.built:
             return
-        if self._dtype is None:
-            self._dtype = _floating_dtype(inputs)
         shape = _shapes(inputs)
         self._build_input_shape = shape
         with self.name_scope:
@@ -528,31 +581,44 @@ class Layer(Module):
             if s is not None and shape is not None:
                 s.check(shape, self, i)
 
+    def _autocasts(self):
+        return self._autocast and self._compute_np.kind == "f"
+
     def _cast_inputs(self, x):
-        if not self._autocast or self._dtype is None or self._dtype.kind != "f":
+        if not self._autocasts():
             return x
         return nest.map_structure(self._cast_leaf, x) if isinstance(x, (list, tuple, dict)) else self._cast_leaf(x)
 
     def _casts(self, dtype):
-        """Whether an input of ``dtype`` is cast to the layer's: a floating one of another
+        """Whether an input of ``dtype`` is cast to the compute dtype: a floating one of another
         width, and an integer or boolean one where the layer promotes them."""
         kind = dtype.kind
         if kind == "f":
-            return dtype != self._dtype
+            return dtype != self._compute_np
         return self._promote_int_inputs and kind in "iub"
 
     def _cast_leaf(self, x):
+        compute = self._compute_np
         if isinstance(x, Tensor):
-            return cast(x, self._dtype) if self._casts(x._data.dtype) else x
+            return cast(x, compute) if self._casts(x._data.dtype) else x
         if isinstance(x, SparseTensor):
-            return x.with_values(cast(x.values, self._dtype)) if self._casts(x.dtype) else x
+            return x.with_values(cast(x.values, compute)) if self._casts(x.dtype) else x
         if is_ragged(x):
             if self._casts(x.dtype):
-                return x.with_flat_values(cast(x.flat_values, self._dtype))
+                return x.with_flat_values(cast(x.flat_values, compute))
             return x
         if isinstance(x, (np.ndarray, float, list)) or type(x).__module__.startswith("cupy"):
             t = convert_to_tensor(x)
             return self._cast_leaf(t)
+        return x
+
+    def _cast_floating(self, x):
+        """A floating tensor or NumPy array of a keyword argument in the compute dtype; anything
+        else as it is (Keras 3 converts only arrays and tensors there)."""
+        if isinstance(x, np.ndarray) and x.dtype.kind == "f":
+            x = convert_to_tensor(x)
+        if isinstance(x, Tensor) and x._data.dtype.kind == "f" and x._data.dtype != self._compute_np:
+            return cast(x, self._compute_np)
         return x
 
     def __call__(self, *args, **kwargs):
@@ -567,12 +633,13 @@ class Layer(Module):
                 raise TypeError(f"{type(self).__name__} '{self.name}' was called without inputs")
             first = next(iter(kwargs))
             args, plain = (kwargs.pop(first),), False
-        if self._dtype is None:
-            self._dtype = _floating_dtype(args[0])
         if not plain:
             args = tuple(self._cast_inputs(a) for a in args)
-        elif self._autocast and self._dtype.kind == "f":   # _cast_inputs, for tensors
-            dtype, casts = self._dtype, self._casts
+            if kwargs and self._autocasts():   # Keras 3 casts floating keyword tensors too
+                kwargs = {k: nest.map_structure(self._cast_floating, v) if isinstance(v, (list, tuple, dict))
+                          else self._cast_floating(v) for k, v in kwargs.items()}
+        elif self._autocasts():   # _cast_inputs, for tensors
+            dtype, casts = self._compute_np, self._casts
             args = tuple(cast(a, dtype) if casts(a._data.dtype) else a for a in args)
         inputs = args[0]
         training = kwargs.pop("training", None)
@@ -590,7 +657,12 @@ class Layer(Module):
         _training_stack.append(training)
         try:
             with self.name_scope:
-                outputs = self.call(*args, **kwargs)
+                scope = _autocast_scope_of(self)
+                if scope is _KEEP:
+                    outputs = self.call(*args, **kwargs)
+                else:
+                    with _autocast_reads(self, scope):
+                        outputs = self.call(*args, **kwargs)
         except Exception as e:
             if _stand_in_calls and _stand_in_calls[-1] is self:
                 raise   # a call on symbolic inputs: functional.symbolic_call says what failed
@@ -738,7 +810,7 @@ def _tensor_like(value):
     return isinstance(value, (Tensor, Variable, SparseTensor)) or is_ragged(value)
 
 
-_BASE_INIT_ARGS = {"self", "trainable", "name", "dtype", "activity_regularizer"}
+_BASE_INIT_ARGS = {"self", "trainable", "name", "dtype", "activity_regularizer", "autocast"}
 
 
 def _marking_built(build):
@@ -808,14 +880,66 @@ def _require_own_get_config(layer, base):
                                   "so it must override get_config() (return super().get_config() plus them)")
 
 
-def _floating_dtype(inputs):
-    for leaf in nest.flatten(inputs):
-        dt = getattr(leaf, "dtype", None)
-        if dt is not None and np.dtype(dt).kind == "f":
-            return np.dtype(dt)
-        if isinstance(leaf, float):
-            break
-    return np.dtype(np.float32)
+# -- Keras' autocast scope ------------------------------------------------------------------
+# The dtypes that the enclosing layer calls read autocast weights in (innermost last; None: as
+# they are). Keras 3 opens such a scope for a mixed-policy layer's call; inside it, every
+# floating weight made with autocast=True (its own or a sublayer's) reads as the compute dtype,
+# and a sublayer called there opens a scope of its own compute dtype.
+_autocast_stack: list = []
+_KEEP = object()
+
+
+def _autocast_scope_of(layer):
+    """The dtype that ``layer``'s call reads autocast weights in (None: as they are), or
+    ``_KEEP`` when its call leaves the reads as they are (Keras 3's rule)."""
+    policy = layer.__dict__["_dtype_policy"]
+    compute = layer._compute_np
+    if _autocast_stack:   # (the same dtype again too: a sublayer built inside the scope joins it)
+        if not layer._autocast or compute.kind != "f":
+            return None
+        return compute
+    if policy.is_mixed and layer._autocast:
+        return compute
+    return _KEEP
+
+
+def _held_weights(layer):
+    """``(attribute, variable)`` for the layer's own autocast floating weights that its
+    attributes hold (cached once the layer is built)."""
+    own = layer.__dict__
+    held = own.get("_autocast_held")
+    if held is not None:
+        return held
+    weights = {id(v): v for _, v in layer._weight_list
+               if isinstance(v, KerasVariable) and v.autocast and v.dtype.kind == "f"}
+    held = [(k, weights[id(v)]) for k, v in own.items() if id(v) in weights] if weights else []
+    if layer.built:
+        own["_autocast_held"] = held
+    return held
+
+
+@contextlib.contextmanager
+def _autocast_reads(layer, dtype):
+    """Inside ``layer``'s call: the autocast weights of ``layer`` and its sublayers read as
+    ``dtype`` (None: as they are), as Keras' AutoCastVariable does. The attributes that hold
+    them hold the cast value meanwhile; the cast is an op, so tapes see the read and the
+    gradient reaches the variable in its own dtype. A weight held only inside a list or dict
+    is not cast."""
+    saved = []
+    for each in [layer] + [m for m in layer.submodules if isinstance(m, Layer)]:
+        own = each.__dict__
+        for key, var in _held_weights(each):
+            current = own.get(key)
+            want = var if dtype is None or var._data.dtype == dtype else cast(var, dtype)
+            saved.append((own, key, current))
+            own[key] = want
+    _autocast_stack.append(dtype)
+    try:
+        yield
+    finally:
+        _autocast_stack.pop()
+        for own, key, value in reversed(saved):
+            own[key] = value
 
 
 def _plain_call(args, kwargs):

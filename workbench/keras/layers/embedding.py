@@ -29,7 +29,6 @@ class Embedding(Layer):
     def __init__(self, input_dim, output_dim, embeddings_initializer="uniform",
                  embeddings_regularizer=None, embeddings_constraint=None, mask_zero=False, input_length=None,
                  **kwargs):
-        kwargs.setdefault("dtype", "float32")
         super().__init__(**kwargs)
         self.input_dim = argcheck.integer(input_dim, "input_dim", "Embedding", minimum=1)
         self.output_dim = argcheck.integer(output_dim, "output_dim", "Embedding", minimum=1)

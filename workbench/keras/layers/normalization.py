@@ -41,18 +41,31 @@ def _normalize(layer, inputs, mean, var, rank):
     where the layer has them."""
     y = (inputs - mean) * wb.math.rsqrt(var + layer.epsilon)
     if layer.scale:
-        y = y * _broadcast(layer.gamma, layer._axes, rank)
+        y = y * _broadcast(layer.gamma, layer._axes, rank, y.dtype)
     if layer.center:
-        y = y + _broadcast(layer.beta, layer._axes, rank)
+        y = y + _broadcast(layer.beta, layer._axes, rank, y.dtype)
     return y
 
 
-def _broadcast(param, axes, rank):
-    """Reshape a parameter of shape ``[input_shape[a] for a in axes]`` to broadcast against the input."""
+def _broadcast(param, axes, rank, dtype=None):
+    """Reshape a parameter of shape ``[input_shape[a] for a in axes]`` to broadcast against the
+    input (cast to ``dtype`` when given)."""
     shape = [1] * rank
     for i, a in enumerate(axes):
         shape[a] = param.shape[i]
+    if dtype is not None and param.dtype != dtype:
+        param = wb.cast(param, dtype)
     return wb.reshape(param, shape)
+
+
+# Keras 3 normalizes float16 inputs in float32 (their statistics overflow float16 easily) and
+# gives the result in the layer's compute dtype; its weights are made with autocast=False.
+def _upcast(inputs):
+    return wb.cast(inputs, "float32") if inputs.dtype == wb.float16 else inputs
+
+
+def _in_compute_dtype(layer, y):
+    return y if y.dtype == layer.compute_dtype else wb.cast(y, layer.compute_dtype)
 
 
 class LayerNormalization(Layer):
@@ -77,17 +90,20 @@ class LayerNormalization(Layer):
         self._axes = _axes(self.axis, len(input_shape), f"LayerNormalization '{self.name}'")
         shape = _param_shape(input_shape, self._axes, f"LayerNormalization '{self.name}'")
         self.gamma = (self.add_weight(name="gamma", shape=shape, initializer=self.gamma_initializer,
-                                      regularizer=self.gamma_regularizer, constraint=self.gamma_constraint)
+                                      regularizer=self.gamma_regularizer, constraint=self.gamma_constraint,
+                                      autocast=False)
                       if self.scale else None)
         self.beta = (self.add_weight(name="beta", shape=shape, initializer=self.beta_initializer,
-                                     regularizer=self.beta_regularizer, constraint=self.beta_constraint)
+                                     regularizer=self.beta_regularizer, constraint=self.beta_constraint,
+                                     autocast=False)
                      if self.center else None)
         self.input_spec = InputSpec(ndim=len(input_shape), axes={a: input_shape[a] for a in self._axes})
 
     def call(self, inputs):
         rank = inputs.ndim
+        inputs = _upcast(inputs)
         mean, var = wb.nn.moments(inputs, axes=self._axes, keepdims=True)
-        return _normalize(self, inputs, mean, var, rank)
+        return _in_compute_dtype(self, _normalize(self, inputs, mean, var, rank))
 
     def get_config(self):
         return {**super().get_config(), **_norm_args(self), **_weight_args(self, "beta", "gamma"),
@@ -134,31 +150,37 @@ class BatchNormalization(Layer):
         self._axes = _axes(self.axis, len(input_shape), where)
         shape = _param_shape(input_shape, self._axes, where)
         self.gamma = (self.add_weight(name="gamma", shape=shape, initializer=self.gamma_initializer,
-                                      regularizer=self.gamma_regularizer, constraint=self.gamma_constraint)
+                                      regularizer=self.gamma_regularizer, constraint=self.gamma_constraint,
+                                      autocast=False)
                       if self.scale else None)
         self.beta = (self.add_weight(name="beta", shape=shape, initializer=self.beta_initializer,
-                                     regularizer=self.beta_regularizer, constraint=self.beta_constraint)
+                                     regularizer=self.beta_regularizer, constraint=self.beta_constraint,
+                                     autocast=False)
                      if self.center else None)
         self.moving_mean = self.add_weight(name="moving_mean", shape=shape, initializer=self.moving_mean_initializer,
-                                           trainable=False)
+                                           trainable=False, autocast=False)
         self.moving_variance = self.add_weight(name="moving_variance", shape=shape,
-                                               initializer=self.moving_variance_initializer, trainable=False)
+                                               initializer=self.moving_variance_initializer, trainable=False,
+                                               autocast=False)
         self.input_spec = InputSpec(ndim=len(input_shape), axes={a: input_shape[a] for a in self._axes})
 
     def call(self, inputs, training=None):
         rank = inputs.ndim
+        inputs = _upcast(inputs)
         reduce_axes = [a for a in range(rank) if a not in self._axes]
         if training and self.trainable:
             mean, var = wb.nn.moments(inputs, axes=reduce_axes, keepdims=True)
             m = self.momentum
-            shape = self.moving_mean.shape
-            self.moving_mean.assign(self.moving_mean * m + wb.reshape(wb.stop_gradient(mean), shape) * (1 - m))
-            self.moving_variance.assign(self.moving_variance * m
-                                        + wb.reshape(wb.stop_gradient(var), shape) * (1 - m))
+            shape, kept = self.moving_mean.shape, self.moving_mean.dtype
+            batch_mean, batch_var = (wb.reshape(wb.stop_gradient(t), shape) for t in (mean, var))
+            if batch_mean.dtype != kept:
+                batch_mean, batch_var = wb.cast(batch_mean, kept), wb.cast(batch_var, kept)
+            self.moving_mean.assign(self.moving_mean * m + batch_mean * (1 - m))
+            self.moving_variance.assign(self.moving_variance * m + batch_var * (1 - m))
         else:
-            mean = _broadcast(self.moving_mean, self._axes, rank)
-            var = _broadcast(self.moving_variance, self._axes, rank)
-        return _normalize(self, inputs, mean, var, rank)
+            mean = _broadcast(self.moving_mean, self._axes, rank, inputs.dtype)
+            var = _broadcast(self.moving_variance, self._axes, rank, inputs.dtype)
+        return _in_compute_dtype(self, _normalize(self, inputs, mean, var, rank))
 
     def get_config(self):
         return {**super().get_config(), **_norm_args(self), "momentum": self.momentum,
@@ -206,25 +228,28 @@ class GroupNormalization(Layer):
                              f"groups, got groups={self.groups}")
         self._axes = [self._axis]
         self.gamma = (self.add_weight(name="gamma", shape=(dim,), initializer=self.gamma_initializer,
-                                      regularizer=self.gamma_regularizer, constraint=self.gamma_constraint)
+                                      regularizer=self.gamma_regularizer, constraint=self.gamma_constraint,
+                                      autocast=False)
                       if self.scale else None)
         self.beta = (self.add_weight(name="beta", shape=(dim,), initializer=self.beta_initializer,
-                                     regularizer=self.beta_regularizer, constraint=self.beta_constraint)
+                                     regularizer=self.beta_regularizer, constraint=self.beta_constraint,
+                                     autocast=False)
                      if self.center else None)
         self.input_spec = InputSpec(ndim=rank, axes={self._axis: dim})
 
     def call(self, inputs):
         shape = list(inputs.shape)
+        inputs = _upcast(inputs)
         a, dim = self._axis, inputs.shape[self._axis]
         grouped = wb.reshape(inputs, shape[:a] + [self.groups, dim // self.groups] + shape[a + 1:])
         reduce = [i for i in range(1, grouped.ndim) if i != a]
         mean, var = wb.nn.moments(grouped, axes=reduce, keepdims=True)
         y = wb.reshape((grouped - mean) * wb.math.rsqrt(var + self.epsilon), shape)
         if self.scale:
-            y = y * _broadcast(self.gamma, self._axes, len(shape))
+            y = y * _broadcast(self.gamma, self._axes, len(shape), y.dtype)
         if self.center:
-            y = y + _broadcast(self.beta, self._axes, len(shape))
-        return y
+            y = y + _broadcast(self.beta, self._axes, len(shape), y.dtype)
+        return _in_compute_dtype(self, y)
 
     def get_config(self):
         return {**super().get_config(), "groups": self.groups, "axis": self.axis, "epsilon": self.epsilon,

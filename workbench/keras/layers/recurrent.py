@@ -495,7 +495,7 @@ class _Cell(_Gated, Layer):
         return self.units
 
     def get_initial_state(self, batch_size=None):
-        return [wb.zeros((batch_size, self.units), dtype=self.dtype) for _ in range(self._num_states)]
+        return [wb.zeros((batch_size, self.units), dtype=self.compute_dtype) for _ in range(self._num_states)]
 
     def build(self, input_shape):
         if len(input_shape) != 2 or input_shape[-1] is None:
@@ -598,11 +598,10 @@ def _cell_output_size(cell):
 
 
 def _build_cell(cell, step_shape, dtype):
-    """Build ``cell`` for one step's input shape, inside the calling layer's name scope."""
+    """Build ``cell`` for one step's input shape, inside the calling layer's name scope (the
+    cell keeps its own dtype policy, as in Keras 3; ``dtype`` is unused)."""
     if not isinstance(cell, Layer) or cell.built:
         return
-    if cell._dtype is None:
-        cell._dtype = dtype
     cell._build_input_shape = step_shape
     with cell.name_scope:
         cell.build(step_shape)
@@ -631,8 +630,9 @@ class StackedRNNCells(Layer):
         return _cell_output_size(self.cells[-1])
 
     def get_initial_state(self, batch_size=None):
-        return [[wb.zeros((batch_size, w), dtype=self.dtype) for w in _state_widths(c)]
-                if not isinstance(c.state_size, int) else wb.zeros((batch_size, c.state_size), dtype=self.dtype)
+        return [[wb.zeros((batch_size, w), dtype=self.compute_dtype) for w in _state_widths(c)]
+                if not isinstance(c.state_size, int) else wb.zeros((batch_size, c.state_size),
+                                                                   dtype=self.compute_dtype)
                 for c in self.cells]
 
     def build(self, input_shape):

@@ -15,6 +15,7 @@ from .. import losses
 from ..losses import weights_like
 from ...module import Module, _NameScope, _snake_case
 from ..variables import Variable as KerasVariable
+from ..dtype_policies import floatx
 
 
 # how a metric's state variable combines across workers (Keras 3's variable aggregations)
@@ -27,7 +28,7 @@ class Metric(Module):
 
     def __init__(self, name=None, dtype=None):
         super().__init__(name or _snake_case(type(self).__name__))
-        self.dtype = np.dtype(dtype or np.float32)
+        self.dtype = np.dtype(dtype or floatx())
         self._state = []
 
     def add_variable(self, shape, initializer="zeros", dtype=None, aggregation="sum", name=None):

@@ -24,6 +24,7 @@ import numpy as np
 from ... import nest, optimizers
 from ...optimizers import Optimizer, schedules
 from .. import constraints, initializers, layers, losses, regularizers
+from ..dtype_policies import DTypePolicy
 from ..functional import Model, Sequential
 from ..layers import Layer
 from ..layers.saving import check_known, class_name_of
@@ -112,10 +113,10 @@ def _policy_dtype(node, where):
     if name is None:
         return None
     try:
-        return np.dtype(name).name
-    except TypeError:
+        return DTypePolicy(name).name
+    except (TypeError, ValueError):
         raise ValueError(f"load_model: {where}: the dtype policy {name!r} is not supported "
-                         "(give each layer one dtype such as 'float32')") from None
+                         "(a dtype such as 'float32', or 'mixed_float16')") from None
 
 
 def _init_arguments(cls):

@@ -44,7 +44,7 @@ class CategoryEncoding(Layer):
             raise ValueError(f"CategoryEncoding '{self.name}': count_weights needs output_mode='count', got "
                              f"{self.output_mode!r}")
         ids = _integers(inputs, f"CategoryEncoding '{self.name}'")
-        out = encode(ids, self.num_tokens, self.output_mode, self.dtype, f"CategoryEncoding '{self.name}'",
+        out = encode(ids, self.num_tokens, self.output_mode, self.compute_dtype, f"CategoryEncoding '{self.name}'",
                      count_weights)
         return to_tensor(out, inputs)
 
@@ -113,7 +113,7 @@ class Hashing(Layer):
             codes = codes + 1 if self.num_bins > 1 else codes
             codes[np.array([_same(v, self.mask_value) for v in uniq], dtype=bool)] = 0
         out = codes[inverse.reshape(x.shape)] if uniq.size else np.zeros(x.shape, np.int64)
-        out = encode(out, self.num_bins, self.output_mode, self.dtype, f"Hashing '{self.name}'")
+        out = encode(out, self.num_bins, self.output_mode, self.compute_dtype, f"Hashing '{self.name}'")
         return to_tensor(out, inputs)
 
     def get_config(self):
@@ -272,7 +272,8 @@ class IntegerLookup(Layer):
         else:
             out = np.where(found, out, mask_base + np.mod(x, self.num_oov_indices))
         if self.mask_token is None:
-            return to_tensor(encode(out.astype(np.int64), self._depth(), self.output_mode, self.dtype, where), inputs)
+            return to_tensor(encode(out.astype(np.int64), self._depth(), self.output_mode, self.compute_dtype, where),
+                             inputs)
         masked = x == self.mask_token
         if self.output_mode == "int":
             return to_tensor(np.where(masked, 0, out).astype(np.int64), inputs)
@@ -280,13 +281,13 @@ class IntegerLookup(Layer):
         out = np.where(masked, 0, out).astype(np.int64)
         weights = np.where(masked, 0.0, 1.0)
         if self.output_mode == "one_hot":
-            encoded = encode(out, self._depth(), "one_hot", self.dtype, where)
+            encoded = encode(out, self._depth(), "one_hot", self.compute_dtype, where)
             keep = weights[..., 0:1] if weights.ndim > 1 and weights.shape[-1] == 1 else weights[..., None]
-            return to_tensor((encoded * keep).astype(self.dtype), inputs)
+            return to_tensor((encoded * keep).astype(self.compute_dtype), inputs)
         encoded = encode(out, self._depth(), "count", np.float64, where, count_weights=weights)
         if self.output_mode == "multi_hot":
             encoded = encoded > 0
-        return to_tensor(encoded.astype(self.dtype), inputs)
+        return to_tensor(encoded.astype(self.compute_dtype), inputs)
 
     def _depth(self):
         return self.max_tokens if self.pad_to_max_tokens else self.vocabulary_size()

@@ -53,8 +53,8 @@ class _ImageLayer(Layer):
             x = x[None]
         if self.data_format == "channels_first":
             x = wb.transpose(x, [0, 2, 3, 1])
-        if x.dtype != self.dtype:
-            x = wb.cast(x, self.dtype)
+        if x.dtype != self.compute_dtype:
+            x = wb.cast(x, self.compute_dtype)
 
         def restore(y):
             if self.data_format == "channels_first":

@@ -118,8 +118,8 @@ class Normalization(Layer):
 
     def call(self, inputs):
         x = wb.convert_to_tensor(inputs)
-        if x.dtype != self.dtype:
-            x = wb.cast(x, self.dtype)
+        if x.dtype != self.compute_dtype:
+            x = wb.cast(x, self.compute_dtype)
         mean = wb.reshape(self.mean, self._broadcast_shape)
         std = wb.maximum(wb.sqrt(wb.reshape(self.variance, self._broadcast_shape)), _EPSILON)
         if self.invert:
@@ -150,10 +150,10 @@ class Rescaling(Layer):
 
     def call(self, inputs):
         x = wb.convert_to_tensor(inputs)
-        if x.dtype != self.dtype:
-            x = wb.cast(x, self.dtype)
-        scale = wb.constant(np.asarray(self.scale, dtype=self.dtype))
-        offset = wb.constant(np.asarray(self.offset, dtype=self.dtype))
+        if x.dtype != self.compute_dtype:
+            x = wb.cast(x, self.compute_dtype)
+        scale = wb.constant(np.asarray(self.scale, dtype=self.compute_dtype))
+        offset = wb.constant(np.asarray(self.offset, dtype=self.compute_dtype))
         return x * scale + offset
 
     def get_config(self):
@@ -231,7 +231,7 @@ class Discretization(Layer):
         # bucket indices are int32, Keras 3's output dtype for output_mode="int"
         idx = np.searchsorted(np.asarray(self.bin_boundaries), x, side="right").astype(np.int32)
         depth = len(self.bin_boundaries) + 1
-        out = encode(idx, depth, self.output_mode, self.dtype, f"Discretization '{self.name}'")
+        out = encode(idx, depth, self.output_mode, self.compute_dtype, f"Discretization '{self.name}'")
         return to_tensor(out, inputs)
 
     def get_config(self):

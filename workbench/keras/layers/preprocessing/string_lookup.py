@@ -172,17 +172,17 @@ class StringLookup(Layer):
                 out[pos] = mask_base + (fingerprint64(t) % self.num_oov_indices if self.num_oov_indices > 1 else 0)
         depth = self.max_tokens if self.pad_to_max_tokens else self.vocabulary_size()
         if self.output_mode == "int" or self.mask_token is None:
-            return to_tensor(encode(out, depth, self.output_mode, self.dtype, where))
+            return to_tensor(encode(out, depth, self.output_mode, self.compute_dtype, where))
         # other modes drop mask tokens: they add nothing to the encoding
         weights = np.where(masked, 0.0, 1.0)
         if self.output_mode == "one_hot":
-            encoded = encode(out, depth, "one_hot", self.dtype, where)
+            encoded = encode(out, depth, "one_hot", self.compute_dtype, where)
             keep = weights[..., 0:1] if weights.ndim > 1 and weights.shape[-1] == 1 else weights[..., None]
-            return to_tensor((encoded * keep).astype(self.dtype))
+            return to_tensor((encoded * keep).astype(self.compute_dtype))
         encoded = encode(out, depth, "count", np.float64, where, count_weights=weights)
         if self.output_mode == "multi_hot":
             encoded = encoded > 0
-        return to_tensor(encoded.astype(self.dtype))
+        return to_tensor(encoded.astype(self.compute_dtype))
 
     def get_config(self):
         def text(t):
