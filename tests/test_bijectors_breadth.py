@@ -15,9 +15,9 @@ _LU = np.array([[2.0, 0.5, -1.0], [0.3, -1.5, 0.7], [-0.4, 0.2, 0.8]])
 
 
 def _maf(**kw):
-    """A MAF on a small MADE (tanh, float64 once called): every output a nonlinear function of the
-    earlier inputs."""
-    made = tfb.AutoregressiveNetwork(params=2, hidden_units=[6], activation="tanh", **kw)
+    """A MAF on a small MADE (tanh, float64): every output a nonlinear function of the earlier
+    inputs."""
+    made = tfb.AutoregressiveNetwork(params=2, hidden_units=[6], activation="tanh", dtype="float64", **kw)
     return tfb.MaskedAutoregressiveFlow(made)
 
 

@@ -14,6 +14,17 @@ from probability import distributions as tfd
 tfb = probability.bijectors
 
 
+@pytest.fixture
+def float64_layers():
+    """For flows checked in float64: Keras layers made without a dtype (the MADE networks,
+    BatchNormalization) take a float64 global policy (Keras 3's default is float32, which
+    casts float64 inputs down, as TFP's layers do under Keras)."""
+    before = wb.keras.config.dtype_policy()
+    wb.keras.config.set_dtype_policy("float64")
+    yield
+    wb.keras.config.set_dtype_policy(before)
+
+
 def f64(a):
     return wb.constant(np.asarray(a, dtype=np.float64))
 
@@ -139,6 +150,7 @@ def _made(**kw):
     return tfb.AutoregressiveNetwork(params=2, hidden_units=[10, 10], activation="tanh", **kw)
 
 
+@pytest.mark.usefixtures("float64_layers")
 def test_maf_round_trip_and_log_det_against_the_jacobian():
     maf = tfb.MaskedAutoregressiveFlow(shift_and_log_scale_fn=_made())
     x = f64(np.random.default_rng(4).normal(size=(6, 4)))
@@ -167,6 +179,7 @@ def test_maf_round_trip_and_log_det_against_the_jacobian():
     np.testing.assert_allclose(unrolled.forward(f64(xs)).numpy(), y.numpy(), rtol=1e-12)
 
 
+@pytest.mark.usefixtures("float64_layers")
 def test_maf_with_a_pair_a_bijector_fn_and_event_ndims_2():
     # shift only: volume preserving
     made = tfb.AutoregressiveNetwork(params=1, hidden_units=[8], activation="tanh")
@@ -189,6 +202,7 @@ def test_maf_with_a_pair_a_bijector_fn_and_event_ndims_2():
     assert maf3.forward_log_det_jacobian(x, event_ndims=2).shape == (2,)
 
 
+@pytest.mark.usefixtures("float64_layers")
 def test_conditional_maf_passes_the_condition_to_the_network():
     made = tfb.AutoregressiveNetwork(params=2, event_shape=3, conditional=True, conditional_event_shape=2,
                                      hidden_units=[8], activation="tanh")
@@ -259,6 +273,7 @@ def test_maf_density_fit_improves_the_log_likelihood():
 
 # -- BatchNormalization ----------------------------------------------------------------------------
 
+@pytest.mark.usefixtures("float64_layers")
 def test_batch_norm_inverse_normalizes_with_the_batch_and_updates_moving_statistics():
     rng = np.random.default_rng(9)
     y = f64(rng.normal(size=(200, 3)) * [1.0, 2.0, 3.0] + [0.0, 1.0, -1.0])
@@ -283,6 +298,7 @@ def test_batch_norm_inverse_normalizes_with_the_batch_and_updates_moving_statist
     assert {v.path.split("/")[-1] for v in bn.trainable_variables} == {"gamma", "beta"}
 
 
+@pytest.mark.usefixtures("float64_layers")
 def test_batch_norm_in_inference_mode_is_an_affine_flow():
     layer = wb.keras.layers.BatchNormalization()
     bn = tfb.BatchNormalization(layer, training=False)

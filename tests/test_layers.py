@@ -8,6 +8,16 @@ import workbench as wb
 from workbench.keras import layers as L
 
 
+@pytest.fixture(autouse=True)
+def _float64_layers():
+    """The layers here are checked against float64 references and finite differences: those
+    made without a dtype take a float64 global policy (Keras 3's default is float32)."""
+    before = wb.keras.config.dtype_policy()
+    wb.keras.config.set_dtype_policy("float64")
+    yield
+    wb.keras.config.set_dtype_policy(before)
+
+
 def f64(a):
     return wb.constant(np.asarray(a, dtype=np.float64))
 
@@ -33,7 +43,7 @@ def test_dense_matches_numpy_on_2d_3d_and_ragged_inputs(rng):
 
 
 def test_dense_autocasts_floating_inputs_and_rejects_wrong_width():
-    d = L.Dense(2)
+    d = L.Dense(2, dtype="float32")
     d(wb.ones([1, 3]))
     assert d(f64(np.ones((1, 3)))).dtype == np.float32
     with pytest.raises(ValueError, match="expects size 3 in axis -1"):

@@ -32,7 +32,8 @@ def posterior_mean_field(kernel_size, bias_size=0, dtype=None):
     return wb.keras.Sequential([
         tfpl.VariableLayer(2 * n, dtype=dtype),
         tfpl.DistributionLambda(lambda t: tfd.Independent(
-            tfd.Normal(loc=t[..., :n], scale=1e-5 + wb.nn.softplus(c + t[..., n:])), reinterpreted_batch_ndims=1)),
+            tfd.Normal(loc=t[..., :n], scale=1e-5 + wb.nn.softplus(c + t[..., n:])), reinterpreted_batch_ndims=1),
+            dtype=dtype),   # as in TFP with Keras: a layer without a dtype would cast to float32
     ])
 
 
@@ -40,7 +41,8 @@ def prior_trainable(kernel_size, bias_size=0, dtype=None):
     n = kernel_size + bias_size
     return wb.keras.Sequential([
         tfpl.VariableLayer(n, dtype=dtype),
-        tfpl.DistributionLambda(lambda t: tfd.Independent(tfd.Normal(loc=t, scale=1.0), reinterpreted_batch_ndims=1)),
+        tfpl.DistributionLambda(lambda t: tfd.Independent(tfd.Normal(loc=t, scale=1.0), reinterpreted_batch_ndims=1),
+                                dtype=dtype),
     ])
 
 
