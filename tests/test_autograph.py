@@ -555,3 +555,14 @@ def test_global_and_nonlocal_names_assigned_in_converted_branches():
     wb.autograph.to_graph(bump)(1.0)
     wb.autograph.to_graph(bump)(-1.0)
     assert seen() == 1
+
+
+def test_a_name_a_python_branch_leaves_unassigned_raises_when_returned():
+    @wb.function
+    def f(x, flag):
+        if flag:
+            y = x
+        return y
+    assert float(f(wb.constant(1.0), True)) == 1.0
+    with pytest.raises(UnboundLocalError, match="'y' referenced before assignment"):
+        f(wb.constant(1.0), False)

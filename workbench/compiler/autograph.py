@@ -146,6 +146,14 @@ def if_stmt(test, body, orelse, init, names):
     return tuple(r if r is not None else taken[0][i] for i, r in enumerate(result))
 
 
+def retval(value):
+    """``value`` (a returned name or tuple), which must not be an unassigned variable."""
+    for v in (value if type(value) is tuple else (value,)):
+        if isinstance(v, Undefined):
+            v._raise()
+    return value
+
+
 def if_exp(test, body, orelse):
     """``body() if test else orelse()``: ``wb.cond`` for a tensor ``test``."""
     if not _is_tensor(test):
@@ -891,6 +899,14 @@ class _Converter(ast.NodeTransformer):
                         keywords=[])
         return _located([call], node)[0]
 
+    def visit_Return(self, node):
+        # a returned name that converted control flow left unassigned raises as Python would
+        self.generic_visit(node)
+        v = node.value
+        if isinstance(v, ast.Name) or (isinstance(v, ast.Tuple) and any(isinstance(e, ast.Name) for e in v.elts)):
+            node.value = _located([ast.Call(func=_ag("retval"), args=[v], keywords=[])], v)[0]
+        return node
+
     def visit_IfExp(self, node):
         self.generic_visit(node)
         thunks = [ast.Lambda(args=ast.arguments(posonlyargs=[], args=[], vararg=None, kwonlyargs=[],
@@ -1093,7 +1109,7 @@ def _compile(fn):
 
 
 _RUNTIME = types.SimpleNamespace(
-    if_stmt=if_stmt, if_exp=if_exp, while_stmt=while_stmt, for_stmt=for_stmt, ld=ld, and_=and_, or_=or_, not_=not_,
+    if_stmt=if_stmt, if_exp=if_exp, retval=retval, while_stmt=while_stmt, for_stmt=for_stmt, ld=ld, and_=and_, or_=or_, not_=not_,
     range_=range_, range_iter=range_iter, converted_call=converted_call, Undefined=Undefined)
 
 
