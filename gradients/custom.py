@@ -82,13 +82,21 @@ def _record_custom(name, inputs, variables, outputs, grad_fn):
     def vjp(g, ans, *args):
         gs = list(g) if multi else [g]
         outs = list(ans) if multi else [ans]
-        gs = [core.wrap_constant(o.xp.zeros(o.shape, o.dtype)) if x is None else x for x, o in zip(gs, outs)]
-        lead = gs[0].ndim - outs[0].ndim
+        # a cotangent batch (jacobians) has leading dims before the output's: read them from a
+        # cotangent that is given (an unused output's is None), and give the zeros the same
+        given = [(x, o) for x, o in zip(gs, outs) if x is not None]
+        lead = given[0][0].ndim - given[0][1].ndim if given else 0
+        batch = tuple(given[0][0].shape[:lead]) if given else ()
+        gs = [core.wrap_constant(o.xp.zeros(batch + tuple(o.shape), o.dtype)) if x is None else x
+              for x, o in zip(gs, outs)]
+        return by_cotangent(gs, lead)
+
+    def by_cotangent(gs, lead):
         if lead == 0:
             return call_grad(gs)
-        # a cotangent batch (jacobians): the user's function sees one cotangent at a time
-        from workbench.ops.shape import stack
-        rows = [call_grad([x[i] for x in gs]) for i in range(gs[0].shape[0])]
+        # the user's function sees one cotangent at a time
+        from workbench.ops.shape import stack  # gradients sits below the op modules (layering)
+        rows = [by_cotangent([x[i] for x in gs], lead - 1) for i in range(gs[0].shape[0])]
         return tuple(None if rows[0][k] is None else stack([r[k] for r in rows])
                      for k in range(len(rows[0])))
 

@@ -255,3 +255,23 @@ def test_python_number_arguments_are_inputs_as_in_tf():
         tape.watch(x)
         y = wb.reduce_sum(clip_gradient_by_norm(x, 1.0) * 10.0)
     np.testing.assert_allclose(tape.gradient(y, x).numpy(), [1 / np.sqrt(2), 1 / np.sqrt(2)], rtol=1e-6)
+
+
+def test_jacobian_through_an_output_that_is_not_the_first():
+    """The jacobian's cotangents come one row at a time also when the first output is unused
+    (its cotangent is None, so the batch is read from another output's)."""
+    seen = []
+
+    @wb.custom_gradient
+    def f(x):
+        def grad(dy1, dy2):
+            seen.append((tuple(dy1.shape), tuple(dy2.shape)))
+            return dy1 * 2.0 + dy2 * 3.0
+        return (x * 2.0, x * 3.0), grad
+
+    x = wb.constant([1., 2.])
+    with wb.GradientTape(persistent=True) as tape:
+        tape.watch(x)
+        _, b = f(x)
+    np.testing.assert_array_equal(tape.jacobian(b, x).numpy(), 3.0 * np.eye(2))
+    assert set(seen) == {((2,), (2,))}
