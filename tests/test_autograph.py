@@ -566,3 +566,20 @@ def test_a_name_a_python_branch_leaves_unassigned_raises_when_returned():
     assert float(f(wb.constant(1.0), True)) == 1.0
     with pytest.raises(UnboundLocalError, match="'y' referenced before assignment"):
         f(wb.constant(1.0), False)
+
+
+def test_a_long_loop_with_a_branch_traces_and_replays():
+    # regression: the trace's own iterations once left freed arrays whose ids the tracer
+    # still knew (a later lookup went round in circles)
+    def f(x, n):
+        s = wb.zeros_like(x)
+        i = wb.constant(0)
+        while i < n:
+            if wb.reduce_sum(s) > 1e6:
+                s = s * 0.5
+            s = s + x * wb.cast(i, wb.float32)
+            i += 1
+        return s
+    x = wb.ones([64])
+    got = _replays(wb.function(f), (x, wb.constant(200)), (x, wb.constant(50)))
+    assert [float(wb.reduce_sum(g)) for g in got] == [float(wb.reduce_sum(f(x, wb.constant(k)))) for k in (200, 50)]

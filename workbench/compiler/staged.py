@@ -325,18 +325,25 @@ def stage_while(tracer, cond, body, structure, flat, conform, maximum_iterations
         iterate(0)
         for o, v in zip(outs, loop):
             o._data = v._data
+    reads, writes = _outer_reads([c_rec, b_rec], inits + [pred] + new)
     # the trace's own values: the first iteration ran (or not) while it was traced
     if first:
         values = [t._data for t in new]
         for v, d in zip(loop, values):
             v._data = d
+        # the holders get their traced arrays back afterwards: the tracer knows values by
+        # their arrays, and those must stay alive (an array freed here could lend its id)
+        traced = [(h, h._data) for h in writes + loop]
         tracer._suspended(iterate, 1)   # the recorded steps (their effects read values freely)
+        final = [v._data for v in loop]
+        for h, d in traced:
+            h._data = d
     else:
-        for v, t in zip(loop, inits):
-            v._data = t._data
-    for o, v in zip(outs, loop):
-        o._data = v._data.view() if hasattr(v._data, "view") else v._data
-    reads, writes = _outer_reads([c_rec, b_rec], inits + [pred] + new)
+        final = [t._data for t in inits]
+        for v, d in zip(loop, final):
+            v._data = d
+    for o, d in zip(outs, final):
+        o._data = d.view() if hasattr(d, "view") else d
     tracer._add(run, "while_loop", reads, writes + loop + outs)
     tracer.events.append(("while_loop", tuple(inits), tuple(outs), None))
     for o in outs:
