@@ -583,3 +583,18 @@ def test_a_long_loop_with_a_branch_traces_and_replays():
     x = wb.ones([64])
     got = _replays(wb.function(f), (x, wb.constant(200)), (x, wb.constant(50)))
     assert [float(wb.reduce_sum(g)) for g in got] == [float(wb.reduce_sum(f(x, wb.constant(k)))) for k in (200, 50)]
+
+
+def test_try_except_inside_a_converted_branch():
+    @wb.function
+    def f(x):
+        if x > 0:
+            try:
+                y = x * 2.0
+                raise KeyError("k")
+            except KeyError as e:
+                y = y + float(len(str(e)))
+        else:
+            y = x
+        return y
+    assert [float(v) for v in _replays(f, (wb.constant(1.0),), (wb.constant(-1.0),))] == [5.0, -1.0]

@@ -609,7 +609,7 @@ _PREFIX = "ag__"
 
 def _assigned(stmts):
     """Names the statements bind (not inside nested functions, classes or comprehensions,
-    whose own names count)."""
+    whose own names count; not an ``except ... as e`` name, which Python unbinds)."""
     out = []
 
     def visit(node):
@@ -624,8 +624,6 @@ def _assigned(stmts):
             return
         elif isinstance(node, (ast.Import, ast.ImportFrom)):
             out.extend((a.asname or a.name).partition(".")[0] for a in node.names)
-        elif isinstance(node, ast.ExceptHandler) and node.name:
-            out.append(node.name)
         elif isinstance(node, ast.NamedExpr):
             out.append(node.target.id)
         for child in ast.iter_child_nodes(node):
