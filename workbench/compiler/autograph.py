@@ -8,17 +8,23 @@
   runtime helper chooses when it runs: a tensor condition (or a tensor to iterate over,
   ``wb.range(n)`` included) gives ``wb.cond``/``wb.while_loop``, anything else plain Python;
 - ``break``, ``continue`` and a ``return`` inside an ``if`` become flags and branches;
-- ``and``/``or``/``not`` on tensors become lazy ``wb.cond``/``wb.logical_not``; ``range`` of
-  tensors ``wb.range``. Python's ``print`` stays Python's (it prints while tracing, symbolic
-  tensors and all, as in TF); ``wb.print`` prints on every run.
+- ``and``/``or``/``not`` and ``a if t else b`` on tensors become lazy ``wb.cond`` (or
+  ``wb.logical_not``); ``for i in range(n)``/``wb.range(n)`` with a tensor ``n`` counts
+  without making the range; ``set_loop_options`` at the top of a loop body gives its
+  ``shape_invariants`` and ``maximum_iterations``. Python's ``print`` stays Python's (it
+  prints while tracing, symbolic tensors and all, as in TF); ``wb.print`` prints on every run.
 
-A loop variable is a variable the body assigns that is defined before the loop; one defined
-only inside is local to the body (TF's "'x' must be defined before the loop" where it is
-used after). A variable of a tensor ``if`` must be defined in both branches where it is used
-after (TF's "'y' must also be initialized in the else branch"). A loop whose body changes a
-non-tensor object (a list, a ``TensorArray``) runs in Python, and its function eagerly (with
-an ``UnreplayableWarning`` that says why). A loop with a ``return`` inside stays Python.
-Line numbers are the user's: errors point at the original lines.
+A loop variable is a variable the body assigns; one undefined before the loop is local to
+the body, or, where it is read after the loop, carried from the first iteration (TF's "loop
+must iterate at least once to initialize x" when there is none). A variable of a tensor
+``if`` read after it must be set in both branches (TF's "'y' must also be initialized in the
+else branch"), with one dtype (TF's "'y' has dtype float32 in the main branch, but dtype
+int32 in the else branch"); a loop variable keeps its dtype and shape. A loop whose body
+changes a non-tensor object (a list, a ``TensorArray``) runs in Python, and its function
+eagerly (an ``UnreplayableWarning`` says why); a loop with a ``return`` inside, and an
+``if`` that returns inside such a loop, stay Python. Conversion keeps the user's line
+numbers, so errors point at the original lines. Not converted: lambdas, generators,
+decorated wrappers, and the project's and installed libraries' own code.
 
 >>> def f(x):
 ...     if x > 0:
