@@ -347,10 +347,10 @@ def _ragged_cast(x, dtype, name=None):
 
 
 core.register_dispatch(wb.cast, _ragged_cast)
-core.register_dispatch(wb.zeros_like, lambda x, dtype=None, name=None: x.with_flat_values(
-    wb.zeros_like(x.flat_values, dtype)))
-core.register_dispatch(wb.ones_like, lambda x, dtype=None, name=None: x.with_flat_values(
-    wb.ones_like(x.flat_values, dtype)))
+core.register_dispatch(wb.zeros_like, lambda input, dtype=None, name=None: input.with_flat_values(  # noqa: A002
+    wb.zeros_like(input.flat_values, dtype)))
+core.register_dispatch(wb.ones_like, lambda input, dtype=None, name=None: input.with_flat_values(  # noqa: A002
+    wb.ones_like(input.flat_values, dtype)))
 # (parameter names as the APIs': a keyword call dispatches too)
 core.register_dispatch(wb.identity, lambda input, name=None: input.with_flat_values(  # noqa: A006
     wb.identity(input.flat_values)))

@@ -28,3 +28,11 @@ def test_integer_operands_and_equality_operator():
     # `==` of tensors whose shapes do not broadcast is False, as in TF
     assert not bool(wb.ones([5, 3]) == wb.ones([7]))
     np.testing.assert_array_equal((wb.ones([2, 1]) + wb.ones([3])).shape, [2, 3])
+
+
+def test_zeros_like_and_ones_like_take_tf_s_parameter_name():
+    x = wb.constant([1., 2.])
+    np.testing.assert_array_equal(wb.zeros_like(input=x).numpy(), [0., 0.])
+    assert wb.ones_like(input=x, dtype=wb.int32).dtype == wb.int32
+    rt = wb.ragged.constant([[1., 2.], [3.]])
+    assert wb.zeros_like(input=rt).to_list() == [[0., 0.], [0.]]

@@ -515,15 +515,15 @@ def clip_by_value(t, clip_value_min, clip_value_max, name=None):
 
 
 @core.dispatchable
-def zeros_like(x, dtype=None, name=None):
-    x = x if isinstance(x, Tensor) else convert_to_tensor(x)
+def zeros_like(input, dtype=None, name=None):  # noqa: A002 - TF's name
+    x = input if isinstance(input, Tensor) else convert_to_tensor(input)
     xp = x.xp
     return core.wrap_constant(xp.zeros(x._data.shape, x._data.dtype if dtype is None else np_dtype(dtype)))
 
 
 @core.dispatchable
-def ones_like(x, dtype=None, name=None):
-    x = x if isinstance(x, Tensor) else convert_to_tensor(x)
+def ones_like(input, dtype=None, name=None):  # noqa: A002 - TF's name
+    x = input if isinstance(input, Tensor) else convert_to_tensor(input)
     xp = x.xp
     return core.wrap_constant(xp.ones(x._data.shape, x._data.dtype if dtype is None else np_dtype(dtype)))
 
