@@ -67,7 +67,9 @@ def _scalar(value, types, kinds, cast):
     data = getattr(value, "_data", value)
     if isinstance(data, np.ndarray) or (hasattr(data, "dtype") and hasattr(data, "ndim")):
         if data.ndim == 0 and data.dtype.kind in kinds:
-            return cast(data)
+            # a tensor is read through its own conversion, which a wb.function trace sees
+            # (a program that depends on the value then runs eagerly instead of replaying it)
+            return cast(value) if data is not value and hasattr(value, "__index__") else cast(data)
     return None
 
 
@@ -159,6 +161,8 @@ def _integers(value, what, where, expected, unknown):
         if data.ndim > 1 or (data.dtype.kind not in "iu" and data.size):
             raise TypeError(f"{where}: {what} must be {expected} (or an integer vector), "
                             f"got {describe(value)}")
+        if data is not value and hasattr(value, "numpy"):   # a tensor: read so that a trace sees it
+            data = np.asarray(value.numpy())
         return tuple(int(d) for d in (data.tolist() if data.ndim else [data.item()]))
     if as_int(value) is not None:
         return (as_int(value),)
