@@ -598,3 +598,18 @@ def test_try_except_inside_a_converted_branch():
             y = x
         return y
     assert [float(v) for v in _replays(f, (wb.constant(1.0),), (wb.constant(-1.0),))] == [5.0, -1.0]
+
+
+def test_zero_argument_super_in_a_converted_method_branch():
+    class Base(wb.Module):
+        def g(self, x):
+            return x + 1.0
+
+    class Child(Base):
+        @wb.function
+        def g(self, x):
+            if x > 0:
+                x = super().g(x)
+            return x
+    c = Child()
+    assert [float(v) for v in _replays(c.g, (wb.constant(1.0),), (wb.constant(-1.0),))] == [2.0, -1.0]

@@ -681,6 +681,7 @@ class _Converter(ast.NodeTransformer):
     def __init__(self):
         self.count = 0
         self.scopes = []   # per function being converted: (global names, nonlocal names, loads)
+        self.first_params = []   # per function being converted: its first parameter (super())
 
     def fresh(self, kind):
         self.count += 1
@@ -699,10 +700,13 @@ class _Converter(ast.NodeTransformer):
         loads = [(sub.lineno, sub.col_offset, sub.id) for sub in ast.walk(node)
                  if isinstance(sub, ast.Name) and isinstance(sub.ctx, ast.Load) and hasattr(sub, "lineno")]
         self.scopes.append((declared_global, declared_nonlocal, loads, []))
+        params = node.args.posonlyargs + node.args.args
+        self.first_params.append(params[0].arg if params else None)
         try:
             node.body = self._block(node.body)
         finally:
             self.scopes.pop()
+            self.first_params.pop()
         return node
 
     def visit_FunctionDef(self, node):
@@ -929,7 +933,11 @@ class _Converter(ast.NodeTransformer):
         f = node.func
         if isinstance(f, ast.Name) and f.id == "range":
             node.func = _located([_ag(f.id + "_")], f)[0]
-        elif isinstance(f, ast.Name) and f.id in ("super", "locals", "globals", "vars", "eval", "exec"):
+        elif isinstance(f, ast.Name) and f.id == "super":
+            if not node.args and self.first_params and self.first_params[-1]:
+                # zero-argument super() would find the generated branch function's arguments
+                node.args = _located([_name("__class__"), _name(self.first_params[-1])], node)
+        elif isinstance(f, ast.Name) and f.id in ("locals", "globals", "vars", "eval", "exec"):
             pass
         elif not (isinstance(f, ast.Attribute) and isinstance(f.value, ast.Name) and f.value.id == "ag__"):
             node.func = _located([ast.Call(func=_ag("converted_call"), args=[f], keywords=[])], f)[0]
