@@ -80,6 +80,11 @@ class Gamma(internal.RateParameterized, Distribution):
     def _survival_function(self, x):
         return wb.math.igammac(self._concentration, self.rate_parameter() * wb.maximum(x, 0.0))
 
+    def _log_survival_function(self, x):
+        # TFP's log1p(-cdf) where the CDF is below 1/2; log(igammac) above, where log1p(-cdf)
+        # would lose the upper tail (and log(igammac) alone loses the lower one: sf rounds to 1)
+        return internal.log_tail(self._survival_function(x), self._cdf(x))
+
     def _quantile(self, p):
         # the standard Gamma's quantile, scaled; p = 1 gives inf
         return wb.math.igammainv(self._concentration, p) / self.rate_parameter()

@@ -51,8 +51,9 @@ class Laplace(LocScaleDistribution):
         return _log_cdf_laplace(self._z(x))
 
     def _survival_function(self, x):
-        z = self._z(x)
-        return 0.5 + 0.5 * wb.sign(z) * wb.expm1(-wb.abs(z))
+        # -expm1(log_cdf), TFP's path (its Laplace has no survival function of its own), which
+        # keeps the upper tail: 0.5 + 0.5 sign(z) expm1(-|z|) cancels it away
+        return -wb.expm1(self._log_cdf(x))
 
     def _log_survival_function(self, x):
         return _log_cdf_laplace(-self._z(x))

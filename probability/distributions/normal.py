@@ -33,8 +33,10 @@ class Normal(LocScaleDistribution):
         return eps * self._scale + self._loc
 
     def _log_prob(self, x):
-        # the scalar terms are added together first: one pass less over x, forward and backward
-        return -0.5 * wb.square(self._z(x)) - (wb.log(self._scale) + _HALF_LOG_TWO_PI)
+        # TFP's order, which float32 results follow to the last bits: the square of
+        # x / scale - loc / scale, less log(2 pi) / 2 + log(scale)
+        scale = self._scale
+        return -0.5 * wb.square(x / scale - self._loc / scale) - (_HALF_LOG_TWO_PI + wb.log(scale))
 
     def _cdf(self, x):
         return wb.math.ndtr(self._z(x))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import workbench as wb
 
 from .. import internal
-from ..internal import xlogy
+from ..internal import mul_no_nan
 from .distribution import NOT_REPARAMETERIZED, Distribution
 from ..internal import samplers
 
@@ -17,11 +17,12 @@ class Poisson(internal.RateParameterized, Distribution):
     """``Poisson(rate=None, log_rate=None)``: mass ``rate**k exp(-rate) / k!`` on ``k = 0, 1, …``.
 
     Give exactly one of ``rate`` and ``log_rate``. Samples are counts of the parameters' float
-    dtype (as TFP). ``log_prob`` evaluates ``x log(rate) - rate - lgamma(x + 1)`` at any ``x``
-    (TFP's continuous interpolation) unless ``force_probs_to_zero_outside_support=True``, which
-    gives ``-inf`` at negative or non-integer ``x``. ``cdf`` is the step function at ``floor(x)``;
-    it, ``survival_function`` and their logs (through the regularized incomplete gamma functions)
-    are evaluated in float64 and keep their relative precision in both tails.
+    dtype (as TFP). ``log_prob`` evaluates ``x log(rate) - rate - lgamma(x + 1)`` at any
+    ``x >= 0`` (TFP's continuous interpolation; ``-inf`` below 0) unless
+    ``force_probs_to_zero_outside_support=True``, which gives ``-inf`` at non-integer ``x`` too.
+    ``cdf`` is the step function at ``floor(x)``; it, ``survival_function`` and their logs
+    (through the regularized incomplete gamma functions) are evaluated in float64 and keep their
+    relative precision in both tails.
 
     >>> d = Poisson(rate=[1.0, 4.0])
     >>> d.sample(2, seed=1).shape
@@ -49,19 +50,16 @@ class Poisson(internal.RateParameterized, Distribution):
         rate = wb.broadcast_to(self.rate_parameter(), self.batch_shape)
         return samplers.poisson((n,), rate, dtype=self.dtype, seed=samplers.sanitize_seed(seed))
 
-    def _x_log_rate(self, x):
-        if self._log_rate is not None:
-            return x * self._log_rate
-        return xlogy(x, self._rate)
-
     def _log_prob(self, x):
-        if not self._force_probs_to_zero_outside_support:
-            return self._x_log_rate(x) - wb.lgamma(x + 1.0) - self.rate_parameter()
-        # -inf off the integers; evaluate the formula at a safe point there so gradients stay finite
-        ok = wb.logical_and(x >= 0, wb.equal(x, wb.floor(x)))
-        safe = wb.where(ok, x, wb.zeros_like(x))
-        lp = self._x_log_rate(safe) - wb.lgamma(safe + 1.0) - self.rate_parameter()
-        return wb.where(ok, lp, wb.zeros_like(lp) + float("-inf"))
+        # TFP's order, (x log_rate - lgamma(1 + x)) - rate, but with the rate as given: TFP's
+        # exp(log(rate)) is off by an ulp of the rate (100 becomes 100.00001), which the
+        # cancellation at x ~ rate ~ 100 turns into 1e-6 of the result. -inf below 0 (and,
+        # when forced, off the integers), evaluated at a safe point so gradients stay finite
+        log_rate = self.log_rate_parameter()
+        safe = wb.maximum(wb.floor(x) if self._force_probs_to_zero_outside_support else x, 0.0)
+        y = mul_no_nan(log_rate, safe) - wb.lgamma(1.0 + safe)
+        y = wb.where(wb.equal(x, safe), y, wb.zeros_like(y) + float("-inf"))
+        return y - self.rate_parameter()
 
     def _tail(self, x, upper):
         # P(X <= k) = Q(k + 1, rate) and P(X > k) = P(k + 1, rate), in float64 (see as_float64)
