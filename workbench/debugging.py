@@ -247,7 +247,7 @@ def assert_less_equal(x, y, message=None, summarize=None, name=None):
 
 
 @core.dispatchable   # user types take it over (wb.experimental.dispatch_for_binary_elementwise_assert_apis)
-def assert_none_equal(x, y, message=None, summarize=None, name=None):
+def assert_none_equal(x, y, summarize=None, message=None, name=None):
     """Raise ``InvalidArgumentError`` unless ``x != y`` everywhere (broadcasting)."""
     return _compare("assert_none_equal", x, y, np.not_equal, "!=", message, summarize)
 

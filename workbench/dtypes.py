@@ -212,38 +212,38 @@ def of_array(np_dtype: np.dtype) -> DType:
 _BY_ENUM = {number: name for name, number in _ENUM.items()}
 
 
-def as_dtype(value) -> DType:
+def as_dtype(type_value) -> DType:
     """Turn ``wb.float32``, ``"float32"``, ``np.float32``, ``np.dtype('float32')``, ``float`` or
     TF's DataType enum number (``1``) into a :class:`DType` (TF's ``tf.as_dtype``)."""
-    if value.__class__ is DType:
-        return value
-    if isinstance(value, np.dtype):
-        return of_array(value)
-    if isinstance(value, str):
+    if type_value.__class__ is DType:
+        return type_value
+    if isinstance(type_value, np.dtype):
+        return of_array(type_value)
+    if isinstance(type_value, str):
         try:
-            return _BY_NAME[value.removeprefix("tf.").removeprefix("wb.")]
+            return _BY_NAME[type_value.removeprefix("tf.").removeprefix("wb.")]
         except KeyError:
-            raise TypeError(f"dtype must be a dtype name such as 'float32', got {value!r}; "
+            raise TypeError(f"dtype must be a dtype name such as 'float32', got {type_value!r}; "
                             f"the names are {sorted(_BY_NAME)}") from None
-    if isinstance(value, (builtins.int, np.integer)) and not isinstance(value, (builtins.bool, np.bool_)):
-        name = _BY_ENUM.get(int(value))   # TF's DataType enum number (as_datatype_enum)
+    if isinstance(type_value, (builtins.int, np.integer)) and not isinstance(type_value, (builtins.bool, np.bool_)):
+        name = _BY_ENUM.get(int(type_value))   # TF's DataType enum number (as_datatype_enum)
         if name is None:
-            raise TypeError(f"dtype: {value} is not a DataType enum value; the values are "
+            raise TypeError(f"dtype: {type_value} is not a DataType enum value; the values are "
                             f"{sorted(_BY_ENUM)}")
         return _BY_NAME[name]
-    if value is builtins.float:
+    if type_value is builtins.float:
         return float32
-    if value is builtins.int:
+    if type_value is builtins.int:
         return int32
-    if value is builtins.bool:
+    if type_value is builtins.bool:
         return bool
-    if value is builtins.complex:
+    if type_value is builtins.complex:
         return complex128
     try:
-        return of_array(np.dtype(value))
+        return of_array(np.dtype(type_value))
     except TypeError:
         raise TypeError(f"dtype must be a dtype such as wb.float32, 'float32' or np.float32, "
-                        f"got {value!r} ({type(value).__name__})") from None
+                        f"got {type_value!r} ({type(type_value).__name__})") from None
 
 
 def np_dtype(value) -> np.dtype:

@@ -185,6 +185,6 @@ def map_structure(func, *structure, check_types=True, expand_composites=False):
                             expand_composites=expand_composites)
 
 
-def is_nested(x):
-    """Whether ``x`` is a structure (a list, tuple or dict) rather than a leaf."""
-    return isinstance(x, (list, tuple, dict))
+def is_nested(seq):
+    """Whether ``seq`` is a structure (a list, tuple or dict) rather than a leaf."""
+    return isinstance(seq, (list, tuple, dict))

@@ -239,37 +239,37 @@ def _irfft(input, fft_length, opname, nd):
     return apply(_irfft_op, (z,), {"lengths": lengths})
 
 
-def rfft(input, fft_length=None, name=None):
+def rfft(input_tensor, fft_length=None, name=None):
     """The DFT of a real signal over its innermost axis: ``fft_length // 2 + 1`` complex bins.
     The signal is cropped or zero-padded to ``fft_length`` (default: its length)."""
-    return _rfft(input, fft_length, "rfft", 1)
+    return _rfft(input_tensor, fft_length, "rfft", 1)
 
 
-def irfft(input, fft_length=None, name=None):
+def irfft(input_tensor, fft_length=None, name=None):
     """The real signal of length ``fft_length`` (default ``2 * (n - 1)``) whose ``rfft`` is
-    ``input``'s first ``fft_length // 2 + 1`` bins (zero-padded when fewer)."""
-    return _irfft(input, fft_length, "irfft", 1)
+    ``input_tensor``'s first ``fft_length // 2 + 1`` bins (zero-padded when fewer)."""
+    return _irfft(input_tensor, fft_length, "irfft", 1)
 
 
-def rfft2d(input, fft_length=None, name=None):
+def rfft2d(input_tensor, fft_length=None, name=None):
     """The 2-D DFT of a real signal over its two innermost axes (the innermost halved)."""
-    return _rfft(input, fft_length, "rfft2d", 2)
+    return _rfft(input_tensor, fft_length, "rfft2d", 2)
 
 
-def irfft2d(input, fft_length=None, name=None):
+def irfft2d(input_tensor, fft_length=None, name=None):
     """The inverse of ``rfft2d``: a real signal of shape ``fft_length`` over the two innermost axes."""
-    return _irfft(input, fft_length, "irfft2d", 2)
+    return _irfft(input_tensor, fft_length, "irfft2d", 2)
 
 
-def rfft3d(input, fft_length=None, name=None):
+def rfft3d(input_tensor, fft_length=None, name=None):
     """The 3-D DFT of a real signal over its three innermost axes (the innermost halved)."""
-    return _rfft(input, fft_length, "rfft3d", 3)
+    return _rfft(input_tensor, fft_length, "rfft3d", 3)
 
 
-def irfft3d(input, fft_length=None, name=None):
+def irfft3d(input_tensor, fft_length=None, name=None):
     """The inverse of ``rfft3d``: a real signal of shape ``fft_length`` over the three innermost
     axes."""
-    return _irfft(input, fft_length, "irfft3d", 3)
+    return _irfft(input_tensor, fft_length, "irfft3d", 3)
 
 
 def _shift_axes(x, axes, opname):

@@ -46,9 +46,9 @@ def _plain_dims(dims) -> bool:
     return True
 
 
-def dimension_value(d):
-    """``d`` as an int or None (TF's ``tf.compat.dimension_value``)."""
-    return _dim(d, "dimension_value")
+def dimension_value(dimension):
+    """``dimension`` as an int or None (TF's ``tf.compat.dimension_value``)."""
+    return _dim(dimension, "dimension_value")
 
 
 class TensorShape(tuple):

@@ -73,12 +73,12 @@ def is_built_with_xla():
     return False
 
 
-def is_cpu_target_available(cpu):
-    """TF asks LLVM about ``cpu`` (``'x86'``, ``'aarch64'``...); here: the machine we run on."""
+def is_cpu_target_available(target):
+    """TF asks LLVM about ``target`` (``'x86'``, ``'aarch64'``...); here: the machine we run on."""
     import platform  # only this query needs it
     machine = platform.machine().lower()
     aliases = {"x86": ("x86_64", "amd64", "i386", "i686"), "aarch64": ("aarch64", "arm64")}
-    return machine in aliases.get(str(cpu).lower(), (str(cpu).lower(),))
+    return machine in aliases.get(str(target).lower(), (str(target).lower(),))
 
 
 def sync_devices():

@@ -7,6 +7,7 @@ when ``core._slow`` says someone is listening.
 
 from __future__ import annotations
 
+import inspect
 import warnings
 
 import numpy as np
@@ -148,11 +149,30 @@ def binary(name, fwd, vjp=None, jvp=None, *, dtypes="numeric", domain="real", pu
             core.after_op(op, (x, y), _NO_PARAMS, out)
         return out
 
-    fn.__name__ = fn.__qualname__ = label
-    fn.__doc__ = f"Elementwise, broadcasting ``{label}({argnames[0]}, {argnames[1]})`` (TF's ``tf.math.{label}``)."
-    fn.op = op
-    fn.elementwise = True
-    return fn
+    public_fn = fn if argnames == ("x", "y") else _with_parameter_names(fn, argnames)
+    public_fn.__name__ = public_fn.__qualname__ = label
+    public_fn.__doc__ = (f"Elementwise, broadcasting ``{label}({argnames[0]}, {argnames[1]})`` "
+                         f"(TF's ``tf.math.{label}``).")
+    public_fn.op = op
+    public_fn.elementwise = True
+    return public_fn
+
+
+def _with_parameter_names(fn, argnames):
+    """``fn(x, y, name=None)`` whose parameters are TF's ``argnames`` (``atan2(y, x)``), so that a
+    keyword call binds each value to its place."""
+    P = inspect.Parameter
+    signature = inspect.Signature([P(argnames[0], P.POSITIONAL_OR_KEYWORD), P(argnames[1], P.POSITIONAL_OR_KEYWORD),
+                                   P("name", P.POSITIONAL_OR_KEYWORD, default=None)])
+
+    def named(*args, **kwargs):
+        if kwargs:
+            bound = signature.bind(*args, **kwargs)
+            args = (bound.arguments[argnames[0]], bound.arguments[argnames[1]])
+        return fn(*args)
+
+    named.__signature__ = signature
+    return named
 
 
 # the TF kernels of the broadcasting binary ops: their errors name them ("[Op:AddV2]")

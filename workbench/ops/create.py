@@ -100,7 +100,7 @@ def _range_dtype(v, what):
     return d
 
 
-def linspace(start, stop, num, axis=0, name=None):
+def linspace(start, stop, num, name=None, axis=0):
     s = convert_to_tensor(start)
     e = convert_to_tensor(stop, dtype=s.dtype)
     xp = s.xp

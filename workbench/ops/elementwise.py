@@ -264,7 +264,15 @@ def _softplus_fwd(xp, x):
 sigmoid = _linear_unary("sigmoid", _sigmoid_fwd, lambda e, ans, x: e.multiply(ans, e.subtract(1, ans)))
 log_sigmoid = _linear_unary("log_sigmoid", lambda xp, x: -_softplus_fwd(xp, -x),
                             lambda e, ans, x: e.sigmoid(e.negative(x)))
-softplus = _linear_unary("softplus", _softplus_fwd, lambda e, ans, x: e.sigmoid(x))
+_softplus = _linear_unary("softplus", _softplus_fwd, lambda e, ans, x: e.sigmoid(x))
+
+
+def softplus(features, name=None):
+    """``log(exp(features) + 1)``, stable for large ``features`` (TF's ``tf.math.softplus``)."""
+    return _softplus(features)
+
+
+softplus.op, softplus.elementwise = _softplus.op, True
 
 _TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
 

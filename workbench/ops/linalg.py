@@ -36,7 +36,7 @@ from .einsum import einsum, tensordot  # noqa: F401  (exported in wb.linalg)
 from .shape import reshape, transpose
 
 
-def matrix_transpose(a, conjugate=False, name=None):
+def matrix_transpose(a, name="matrix_transpose", conjugate=False):
     """Swap the last two dimensions."""
     x = convert_to_tensor(a)
     if x.ndim < 2:
