@@ -65,6 +65,17 @@ def test_the_compiled_loss_is_computed_in_floatx():
     assert model.compute_loss(X, np.zeros((2, 2)), model(X)).dtype == wb.float32
 
 
+def test_loss_objects_compute_in_floatx_and_loss_functions_keep_the_dtype():
+    # Keras 3.15: MeanSquaredError()(float64, float64) is float32; mean_squared_error keeps float64
+    y64, p64 = wb.ones((2, 1), dtype=wb.float64), wb.constant([[0.5], [3.0]], dtype=wb.float64)
+    loss = keras.losses.MeanSquaredError()(y64, p64)
+    assert loss.dtype == wb.float32 and float(loss) == pytest.approx(2.125)
+    assert keras.losses.mean_squared_error(y64, p64).dtype == wb.float64
+    assert keras.losses.MeanSquaredError(dtype="float64")(y64, p64).dtype == wb.float64
+    p16 = wb.cast(p64, wb.float16)
+    assert keras.losses.BinaryCrossentropy()(y64, wb.nn.sigmoid(p16)).dtype == wb.float32
+
+
 # -- DTypePolicy, floatx and the global policy ---------------------------------------------------
 
 def test_dtype_policy_names_and_equality():

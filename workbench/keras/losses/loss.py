@@ -16,6 +16,7 @@ import numpy as np
 import workbench as wb
 
 from ...errors import argcheck
+from ..dtype_policies import floatx
 from ..serialization import deserialize_function, serialize_function
 
 EPSILON = 1e-7
@@ -132,8 +133,10 @@ class Loss:
     """Base class: subclasses implement ``call(y_true, y_pred)`` returning per-example losses;
     calling the loss applies ``sample_weight`` and the reduction.
 
-    ``dtype``: when given, both inputs are cast to it first; by default ``y_pred`` keeps its
-    floating dtype (float32 for other inputs) and ``y_true`` is cast to it.
+    ``dtype``: when given, both inputs are cast to it first; by default a floating ``y_pred`` is
+    computed in ``floatx()`` (float32: a float16 or float64 prediction is cast to it, as Keras 3's
+    losses do; the loss functions such as ``mean_squared_error`` keep their inputs' dtype), other
+    predictions in float32, and ``y_true`` is cast to the prediction's dtype.
 
     >>> class MeanCubedError(wb.keras.losses.Loss):
     ...     def call(self, y_true, y_pred):
@@ -156,6 +159,11 @@ class Loss:
     def __call__(self, y_true, y_pred, sample_weight=None):
         if self.dtype is not None:
             y_true, y_pred = (wb.cast(wb.convert_to_tensor(y), self.dtype) for y in (y_true, y_pred))
+        else:   # Keras 3 computes in floatx(): a float16 or float64 prediction is cast to float32
+            y_pred = wb.convert_to_tensor(y_pred)
+            want = np.dtype(floatx())
+            if y_pred.dtype.kind == "f" and y_pred.dtype != want:
+                y_pred = wb.cast(y_pred, want)
         return reduce_weighted_loss(self.call(y_true, y_pred), sample_weight, self.reduction)
 
     def get_config(self):
