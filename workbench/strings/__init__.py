@@ -202,7 +202,7 @@ def substr(input, pos, len, unit="BYTE", name=None):  # noqa: A002
 builtin_len = len
 
 
-def to_number(string_tensor, out_type="float32", name=None):
+def to_number(input, out_type="float32", name=None):  # noqa: A002 - TF's name
     """Parse each string as a number of ``out_type`` (float32, float64, int32 or int64)."""
     dt = np.dtype(out_type) if not isinstance(out_type, str) else np.dtype(out_type.removeprefix("tf."))
     if dt.kind not in "fi" or dt.itemsize < 4:
@@ -222,7 +222,7 @@ def to_number(string_tensor, out_type="float32", name=None):
         if not low <= value <= high:
             raise errors.InvalidArgumentError(None, None, f"to_number: {text} does not fit in {dt}")
         return value
-    return _map(string_tensor, "string_tensor", "to_number", parse, dt)
+    return _map(input, "input", "to_number", parse, dt)
 
 
 def as_string(input, precision=-1, scientific=False, shortest=False, width=-1, fill="", name=None):  # noqa: A002
@@ -272,13 +272,13 @@ def to_hash_bucket_fast(input, num_buckets, name=None):  # noqa: A002
     return _map(input, "input", "to_hash_bucket_fast", lambda s: fingerprint64(s) % n, np.int64)
 
 
-def to_hash_bucket(string_tensor, num_buckets, name=None):
+def to_hash_bucket(input, num_buckets, name=None):  # noqa: A002 - TF's name
     """Each string's bucket: TF's legacy ``Hash64`` modulo ``num_buckets`` (int64), as
     ``tf.strings.to_hash_bucket`` (TF recommends ``to_hash_bucket_fast`` for new code)."""
     if not isinstance(num_buckets, (int, np.integer)) or isinstance(num_buckets, bool) or num_buckets < 1:
         raise ValueError(f"to_hash_bucket: num_buckets must be a positive integer, got {num_buckets!r}")
     n = int(num_buckets)
-    return _map(string_tensor, "string_tensor", "to_hash_bucket", lambda s: hash64(s) % n, np.int64)
+    return _map(input, "input", "to_hash_bucket", lambda s: hash64(s) % n, np.int64)
 
 
 def to_hash_bucket_strong(input, num_buckets, key, name=None):  # noqa: A002
