@@ -8,7 +8,7 @@ import workbench as wb
 
 from .. import internal
 from .distribution import FULLY_REPARAMETERIZED, Distribution
-from .gamma import log_standard_gamma
+from .gamma import random_gamma
 from .kullback_leibler import RegisterKL
 
 __all__ = ["Chi"]
@@ -40,9 +40,11 @@ class Chi(Distribution):
     def df(self):
         return self._df
 
+    _sample_n_takes_any_seed = True
+
     def _sample_n(self, n, seed):
-        log_g = log_standard_gamma((n,) + self.batch_shape, seed, 0.5 * self._df)
-        return wb.exp(0.5 * (log_g + _LOG_2))
+        # TFP's Chi is the square root of a Chi2 draw
+        return wb.sqrt(random_gamma((n,), 0.5 * self._df, rate=wb.constant(0.5, dtype=self.dtype), seed=seed))
 
     def _log_prob(self, x):
         half_df = 0.5 * self._df

@@ -6,7 +6,8 @@ import workbench as wb
 
 from .. import internal
 from .distribution import FULLY_REPARAMETERIZED, Distribution
-from .gamma import log_standard_gamma
+from .gamma import random_gamma
+from ..internal import samplers
 
 __all__ = ["ExpGamma"]
 
@@ -43,11 +44,12 @@ class ExpGamma(internal.RateParameterized, Distribution):
     def concentration(self):
         return self._concentration
 
+    _sample_n_takes_any_seed = True
+
     def _sample_n(self, n, seed):
-        c = wb.convert_to_tensor(self._concentration)
-        shape = (n,) + self.batch_shape
-        return log_standard_gamma(shape, seed, c * wb.ones(self.batch_shape, dtype=self.dtype)) \
-            - self.log_rate_parameter()
+        seed = samplers.sanitize_seed(seed, salt="exp_gamma")
+        return random_gamma((n,), self._concentration, rate=self._rate, log_rate=self._log_rate, seed=seed,
+                            log_space=True)
 
     def _standardized(self, y):
         return y + self.log_rate_parameter()

@@ -54,11 +54,13 @@ class HalfStudentT(Distribution):
     def _student_t(self):
         return StudentT(self._df, self._loc, self._scale, allow_nan_stats=self._allow_nan_stats)
 
+    _sample_n_takes_any_seed = True
+
     def _sample_n(self, n, seed):
-        zeros = wb.zeros_like(self._loc * self._scale)
-        standard = StudentT(self._df, zeros, wb.ones_like(zeros))
-        t = wb.reshape(standard.sample(n, seed=seed), (n,) + self.batch_shape)
-        return self._loc + self._scale * wb.abs(t)
+        # TFP's draw: |StudentT(df, 0, scale)| + loc, with StudentT's seed flow
+        zeros = wb.zeros(self.batch_shape, dtype=self.dtype)
+        t = StudentT(self._df + zeros, zeros, self._scale + zeros)._sample_n(n, seed)
+        return wb.abs(t) + self._loc
 
     def _default_event_space_bijector(self):
         from .. import bijectors as tfb  # circular import: bijectors builds distributions in __call__

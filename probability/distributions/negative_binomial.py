@@ -9,6 +9,7 @@ import workbench as wb
 from .. import internal
 from ._logits_probs import LogitsProbs
 from .distribution import NOT_REPARAMETERIZED, Distribution
+from ..internal import samplers
 
 __all__ = ["NegativeBinomial"]
 
@@ -73,12 +74,14 @@ class NegativeBinomial(LogitsProbs, Distribution):
             return wb.exp(self._logits)
         return self._probs / (1.0 - self._probs)
 
+    _sample_n_takes_any_seed = True
+
     def _sample_n(self, n, seed):
         s_gamma, s_poisson = internal.split_seed(seed, 2, salt="NegativeBinomial")
-        shape = (n,) + self.batch_shape
-        r = wb.broadcast_to(self._total_count, self.batch_shape)
-        rate = wb.random.stateless_gamma(shape, seed=s_gamma, alpha=r, dtype=self.dtype) * self._odds()
-        return wb.random.stateless_poisson(shape, seed=s_poisson, lam=rate, dtype=self.dtype)
+        rate = samplers.gamma((n,), self._total_count, wb.exp(-self.logits_parameter()), dtype=self.dtype,
+                              seed=s_gamma)
+        rate = wb.broadcast_to(rate, (n,) + self.batch_shape)
+        return samplers.poisson((), rate, dtype=self.dtype, seed=s_poisson)
 
     def _log_prob(self, x):
         r = self._total_count

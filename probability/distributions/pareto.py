@@ -9,6 +9,7 @@ import workbench as wb
 from .. import internal
 from .distribution import FULLY_REPARAMETERIZED, Distribution
 from .kullback_leibler import RegisterKL
+from ..internal import samplers
 
 __all__ = ["Pareto"]
 
@@ -43,11 +44,14 @@ class Pareto(Distribution):
     def scale(self):
         return self._scale
 
+    _sample_n_takes_any_seed = True
+
     def _sample_n(self, n, seed):
-        # u in [tiny, 1): the draw stays finite
-        u = wb.random.stateless_uniform((n,) + self.batch_shape, seed=seed,
-                                        minval=float(np.finfo(self.dtype).tiny), maxval=1.0, dtype=self.dtype)
-        return self._scale * wb.exp(-wb.log(u) / self._concentration)
+        u = samplers.uniform((n,) + self.batch_shape, maxval=1.0, seed=seed, dtype=self.dtype)
+        log_standard = -wb.log1p(-u) / self._concentration
+        standard = wb.exp(log_standard)
+        # a standard draw that overflows: scale times it computed in log space
+        return wb.where(standard > 0.0, self._scale * standard, wb.exp(wb.log(self._scale) + log_standard))
 
     def _inside(self, x):
         return x >= self._scale

@@ -7,6 +7,7 @@ import workbench as wb
 from .. import internal
 from ..math.special import bessel_ive
 from .distribution import NOT_REPARAMETERIZED, Distribution
+from ..internal import samplers
 
 __all__ = ["Skellam"]
 
@@ -74,13 +75,15 @@ class Skellam(Distribution):
     def log_rate2_parameter(self, name=None):
         return wb.log(self._rate2) if self._log_rate2 is None else wb.convert_to_tensor(self._log_rate2)
 
+    _sample_n_takes_any_seed = True
+
     def _sample_n(self, n, seed):
-        s1, s2 = internal.split_seed(seed, 2, salt="skellam")
-        shape = (n,) + self.batch_shape
-        r1 = wb.broadcast_to(self.rate1_parameter(), self.batch_shape)
-        r2 = wb.broadcast_to(self.rate2_parameter(), self.batch_shape)
-        return (wb.random.stateless_poisson(shape, seed=s1, lam=r1, dtype=self.dtype)
-                - wb.random.stateless_poisson(shape, seed=s2, lam=r2, dtype=self.dtype))
+        s1, s2 = internal.split_seed(samplers.sanitize_seed(seed), 2, salt="Skellam")
+        # TFP draws from the log rates (exp of them as the Poisson rates)
+        r1 = wb.exp(wb.broadcast_to(self.log_rate1_parameter(), self.batch_shape))
+        r2 = wb.exp(wb.broadcast_to(self.log_rate2_parameter(), self.batch_shape))
+        return (samplers.poisson((n,), r1, dtype=self.dtype, seed=s1)
+                - samplers.poisson((n,), r2, dtype=self.dtype, seed=s2))
 
     def _log_prob(self, x):
         r1, r2 = self.rate1_parameter(), self.rate2_parameter()

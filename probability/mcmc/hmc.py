@@ -7,6 +7,7 @@ import collections
 import workbench as wb
 
 from . import internal
+from ..internal import samplers
 from ._params import parameter
 from .kernel import TransitionKernel
 from .metropolis_hastings import MetropolisHastings
@@ -92,8 +93,8 @@ class UncalibratedHamiltonianMonteCarlo(TransitionKernel):
 
     def one_step(self, current_state, previous_kernel_results, seed=None):
         parts = internal.float_parts(current_state, type(self).__name__)
-        seeds = internal.seed_stream(seed, len(parts), "hmc")
-        momentum = [wb.random.stateless_normal(x.shape, seed=s, dtype=x.dtype) for x, s in zip(parts, seeds)]
+        seeds = samplers.split_seed(samplers.sanitize_seed(seed), n=len(parts))   # TFP's flow
+        momentum = [samplers.normal(x.shape, seed=s, dtype=x.dtype) for x, s in zip(parts, seeds)]
         sizes = step_size_parts(previous_kernel_results.step_size, parts, type(self).__name__)
         chain_ndims = previous_kernel_results.target_log_prob.ndim
         next_parts, next_momentum, tlp, grads = leapfrog(

@@ -8,6 +8,7 @@ import warnings
 import workbench as wb
 
 from . import internal
+from ..internal import samplers
 from .kernel import TransitionKernel
 
 __all__ = ["MetropolisHastings", "MetropolisHastingsResults"]
@@ -57,7 +58,8 @@ class MetropolisHastings(TransitionKernel):
             extra=[])
 
     def one_step(self, current_state, previous_kernel_results, seed=None):
-        inner_seed, accept_seed = internal.seed_stream(seed, 2, "mh")
+        # TFP's flow: the proposal's and the acceptance test's seeds split from the step's
+        inner_seed, accept_seed = samplers.split_seed(samplers.sanitize_seed(seed))
         proposed_state, proposed_results = self._inner_kernel.one_step(
             current_state, previous_kernel_results.accepted_results, seed=inner_seed)
         if not hasattr(proposed_results, "log_acceptance_correction"):
@@ -66,9 +68,9 @@ class MetropolisHastings(TransitionKernel):
         previous_tlp = previous_kernel_results.accepted_results.target_log_prob
         log_accept_ratio = internal.nan_to_neg_inf(
             proposed_results.target_log_prob - previous_tlp + proposed_results.log_acceptance_correction)
-        # log(1 - u) with u in [0, 1): never log(0)
-        log_uniform = wb.log1p(-wb.random.stateless_uniform(log_accept_ratio.shape, seed=accept_seed,
-                                                            dtype=log_accept_ratio.dtype))
+        # log(u) with u in [0, 1), as TFP (log(0) = -inf accepts)
+        log_uniform = wb.log(samplers.uniform(log_accept_ratio.shape, seed=accept_seed,
+                                              dtype=log_accept_ratio.dtype))
         is_accepted = log_uniform < log_accept_ratio
         next_state = internal.like_input(
             internal.choose(is_accepted, internal.as_list(proposed_state), internal.as_list(current_state)),

@@ -7,6 +7,7 @@ import collections
 import workbench as wb
 
 from . import internal
+from ..internal import samplers
 from .kernel import TransitionKernel
 from .metropolis_hastings import MetropolisHastings
 
@@ -24,9 +25,9 @@ def random_walk_normal_fn(scale=1.0, name=None):
     """
     def _fn(state_parts, seed):
         scales = internal.broadcast_parts(scale, len(state_parts), "scale", "random_walk_normal_fn")
-        seeds = internal.seed_stream(seed, len(state_parts), "rw-normal")
-        return [x + internal.as_float_tensor(s, x.dtype, "scale", "random_walk_normal_fn")
-                * wb.random.stateless_normal(x.shape, seed=sd, dtype=x.dtype)
+        seeds = samplers.split_seed(seed, n=len(state_parts))
+        return [samplers.normal(x.shape, mean=x, dtype=x.dtype, seed=sd,
+                                stddev=internal.as_float_tensor(s, x.dtype, "scale", "random_walk_normal_fn"))
                 for x, s, sd in zip(state_parts, scales, seeds)]
     return _fn
 
@@ -35,9 +36,10 @@ def random_walk_uniform_fn(scale=1.0, name=None):
     """A proposal adding ``Uniform(-scale, scale)`` noise to each state part."""
     def _fn(state_parts, seed):
         scales = internal.broadcast_parts(scale, len(state_parts), "scale", "random_walk_uniform_fn")
-        seeds = internal.seed_stream(seed, len(state_parts), "rw-uniform")
-        return [x + internal.as_float_tensor(s, x.dtype, "scale", "random_walk_uniform_fn")
-                * wb.random.stateless_uniform(x.shape, seed=sd, minval=-1.0, maxval=1.0, dtype=x.dtype)
+        seeds = samplers.split_seed(seed, n=len(state_parts))
+        scales = [internal.as_float_tensor(s, x.dtype, "scale", "random_walk_uniform_fn")
+                  for x, s in zip(state_parts, scales)]
+        return [samplers.uniform(x.shape, minval=x - s, maxval=x + s, dtype=x.dtype, seed=sd)
                 for x, s, sd in zip(state_parts, scales, seeds)]
     return _fn
 
@@ -69,7 +71,7 @@ class UncalibratedRandomWalk(TransitionKernel):
 
     def one_step(self, current_state, previous_kernel_results, seed=None):
         parts = internal.float_parts(current_state, type(self).__name__)
-        proposed = internal.as_list(self._new_state_fn(parts, internal.seed_stream(seed, 1, "rw")[0]))
+        proposed = internal.as_list(self._new_state_fn(parts, samplers.sanitize_seed(seed)))
         if len(proposed) != len(parts):
             raise ValueError(f"{type(self).__name__}: new_state_fn returned {len(proposed)} parts, "
                              f"the state has {len(parts)}")

@@ -7,6 +7,7 @@ import collections
 from workbench import core
 
 from . import internal
+from ..internal import samplers
 from .stepper import Stepper
 
 __all__ = ["sample_chain", "StatesAndTrace", "CheckpointableStatesAndTrace"]
@@ -73,15 +74,19 @@ def _run_chain(num_results, current_state, previous_kernel_results, kernel, num_
     kernel_results = kernel.bootstrap_results(state) if previous_kernel_results is None \
         else previous_kernel_results
 
-    total = num_burnin_steps + 1 + (num_results - 1) * (num_steps_between_results + 1)
-    step_seeds = internal.seed_stream(seed, total, "sample_chain")
+    # TFP's flow: no seed, no step seeds (each step draws its own from the stateful sequence);
+    # a seed, salted, hands each step the first half of a split and carries the second on
+    seeded = seed is not None
+    # drawn even without a seed (unused then), which keeps the stateful sequence in step with TFP's
+    seed = samplers.sanitize_seed(seed, salt="mcmc.sample_chain")
     one_step = Stepper.of(kernel)
     states, traces = [], []
-    step = 0
     for i in range(num_results):
         for _ in range((num_burnin_steps if i == 0 else num_steps_between_results) + 1):
-            state, kernel_results = one_step(state, kernel_results, step_seeds[step])
-            step += 1
+            step_seed = None
+            if seeded:
+                step_seed, seed = samplers.split_seed(seed)
+            state, kernel_results = one_step(state, kernel_results, step_seed)
         states.append(internal.as_list(state))
         if trace_fn is not None:
             traces.append(trace_fn(state, kernel_results))
