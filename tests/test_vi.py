@@ -85,7 +85,8 @@ def test_loss_estimates_kl_divergences():
     np.testing.assert_allclose(reverse.numpy(), q.kl_divergence(p).numpy(), atol=0.01)
     forward = vi.monte_carlo_variational_loss(p.log_prob, q, sample_size=40000, seed=2,
                                               discrepancy_fn=vi.kl_forward)
-    np.testing.assert_allclose(forward.numpy(), p.kl_divergence(q).numpy(), atol=0.03)
+    # the forward estimate's standard deviation is about 0.018 at this size: 3.4 of them
+    np.testing.assert_allclose(forward.numpy(), p.kl_divergence(q).numpy(), atol=0.06)
     normalized = vi.monte_carlo_variational_loss(
         p.log_prob, q, sample_size=40000, seed=2, discrepancy_fn=lambda lu: vi.kl_reverse(lu, self_normalized=True))
     np.testing.assert_allclose(normalized.numpy(), q.kl_divergence(p).numpy(), atol=0.01)
@@ -116,8 +117,8 @@ def test_same_seed_same_fit():
         loc, raw = wb.Variable(0.0), wb.Variable(0.0)
         return vi.fit_surrogate_posterior(log_joint, lambda: tfd.Normal(loc, wb.softplus(raw)), Adam(0.05),
                                           num_steps=20, seed=seed).numpy()
-    np.testing.assert_array_equal(run(7), run(7))
-    assert not np.array_equal(run(7), run(8))
+    np.testing.assert_array_equal(run((7, 0)), run((7, 0)))
+    assert not np.array_equal(run((7, 0)), run((8, 0)))
 
 
 def test_fit_errors_are_clear():

@@ -116,11 +116,11 @@ def test_csiszar_vimco_value_and_gradient():
     p = tfd.Normal(wb.constant(1.0, dtype="float64"), 1.5)
     with wb.GradientTape() as tape:
         q = tfd.Normal(loc, wb.constant(1.0, dtype="float64"))
-        value = vi.csiszar_vimco(vi.kl_reverse, p.log_prob, q, num_draws=6, num_batch_draws=4, seed=3)
+        value = vi.csiszar_vimco(vi.kl_reverse, p.log_prob, q, num_draws=6, num_batch_draws=4, seed=(3, 0))
     grad = tape.gradient(value, loc).numpy()
     # the same draws, by hand: the loss is the mean over groups of f(log mean u); its gradient is
     # d f(log_avg)/d loc + sum_i d log q(x_i)/d loc * (f(log_avg) - f(log_sooavg_i))
-    x = tfd.Normal(wb.constant(0.3, dtype="float64"), wb.constant(1.0, dtype="float64")).sample((6, 4), seed=3).numpy()
+    x = tfd.Normal(wb.constant(0.3, dtype="float64"), wb.constant(1.0, dtype="float64")).sample((6, 4), seed=(3, 0)).numpy()
     logu = stats.norm(1.0, 1.5).logpdf(x) - stats.norm(0.3, 1.0).logpdf(x)
     log_avg = np.log(np.exp(logu).mean(0))
     soo = np.stack([np.log((np.exp(np.delete(logu, i, 0)).sum(0) + np.exp(np.delete(logu, i, 0).mean(0))) / 6)
@@ -171,8 +171,8 @@ def test_factored_surrogate_structure_shapes_and_variables():
     variables = _watched(lambda: q.log_prob(q.sample(seed=3)))
     assert len(variables) == 6 and all(isinstance(v, wb.Variable) and v.trainable for v in variables)
     # loc starts uniform in (-2, 2) (seeded), scale at 1e-2 through Softplus (a TransformedVariable)
-    again = vi.build_factored_surrogate_posterior(event_shape=[3], seed=1)
-    same = vi.build_factored_surrogate_posterior(event_shape=[3], seed=1)
+    again = vi.build_factored_surrogate_posterior(event_shape=[3], seed=(1, 0))
+    same = vi.build_factored_surrogate_posterior(event_shape=[3], seed=(1, 0))
     np.testing.assert_array_equal(again.distribution.loc.numpy(), same.distribution.loc.numpy())
     assert np.all(np.abs(again.distribution.loc.numpy()) < 2)
     scale = again.distribution.scale
@@ -298,20 +298,20 @@ def test_asvi_keeps_the_prior_structure():
         mu=tfd.Normal(0.0, 1.0),
         x=lambda mu: tfd.Independent(tfd.Normal(mu[..., None] * wb.ones([3]), 0.5), 1),
         s=tfd.HalfNormal(2.0)))
-    q = vi.build_asvi_surrogate_posterior(prior, initial_prior_weight=0.5, seed=2)
+    q = vi.build_asvi_surrogate_posterior(prior, initial_prior_weight=0.5, seed=(2, 0))
     assert isinstance(q, tfd.JointDistributionNamed)
     draw = q.sample(5, seed=1)
     assert draw["x"].shape == (5, 3) and draw["mu"].shape == (5,) and np.all(draw["s"].numpy() > 0)
     # x's surrogate follows the surrogate's own draw of mu: loc = w mu + (1 - w) free, w = 0.5 at first,
     # free started at the prior's value at a prior draw
     dists, values = q.sample_distributions(seed=4)
-    free = wb.convert_to_tensor(prior.sample_distributions(seed=2)[0]["x"].distribution.loc)
+    free = wb.convert_to_tensor(prior.sample_distributions(seed=(2, 0))[0]["x"].distribution.loc)
     np.testing.assert_allclose(dists["x"].distribution.loc.numpy(), 0.5 * values["mu"].numpy() + 0.5 * free.numpy(),
                                rtol=1e-5)
     # starting at w = 0.5 halfway to the prior; fitting the prior itself drives the loss to 0
     losses = _fit(lambda **v: prior.log_prob(v), q, 300, 0.05, seed=3)
     assert losses.numpy()[-30:].mean() < 0.1 < losses.numpy()[:10].mean()
-    mean_field = vi.build_asvi_surrogate_posterior(prior, mean_field=True, seed=2)
+    mean_field = vi.build_asvi_surrogate_posterior(prior, mean_field=True, seed=(2, 0))
     # free loc and scale for mu and x, free scale for s; no prior weights
     assert len(_watched(lambda: mean_field.log_prob(mean_field.sample(seed=1)))) == 5
     d2, v2 = mean_field.sample_distributions(seed=4)
