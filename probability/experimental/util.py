@@ -113,7 +113,7 @@ def make_trainable_stateless(cls, initial_parameters=None, batch_and_event_shape
                              **init_kwargs):
     """``(init_fn, apply_fn)``: ``init_fn(seed=None)`` gives the unconstrained parameters (a
     StructTuple, one tensor per trainable parameter), ``apply_fn(params)`` builds ``cls`` from them. Unspecified
-    parameters start uniform in (-2, 2) in the unconstrained space, as in TFP; ``initial_parameters``
+    parameters start at a standard normal draw in the unconstrained space, as in TFP; ``initial_parameters``
     gives values in the parameter's own domain (a dict) or a function
     ``f(parameter_name, shape, dtype, seed, constraining_bijector)`` returning one."""
     dtype = np.dtype(wb.as_dtype(parameter_dtype).as_numpy_dtype)
@@ -123,9 +123,10 @@ def make_trainable_stateless(cls, initial_parameters=None, batch_and_event_shape
     struct = collections.namedtuple("StructTuple", [n for n, _ in params])
 
     def init_fn(seed=None):
-        seeds = internal.split_seed(seed, max(len(params), 1), salt="make_trainable")
+        seed = internal.sanitize_seed(seed)
         raw = []
-        for (name, props), bij, s in zip(params, bijectors, seeds):
+        for (name, props), bij in zip(params, bijectors):
+            seed, s = internal.split_seed(seed, 2)   # TFP's flow: one split per parameter
             pshape = tuple(props.shape_fn(shape))            # the parameter's own shape
             rshape = tuple(bij.inverse_event_shape(pshape))  # its unconstrained variable's
             if callable(initial_parameters):
@@ -133,7 +134,9 @@ def make_trainable_stateless(cls, initial_parameters=None, batch_and_event_shape
             elif isinstance(initial_parameters, dict) and name in initial_parameters:
                 value = bij.inverse(wb.cast(initial_parameters[name], dtype))
             else:
-                value = wb.random.stateless_uniform(rshape, seed=s, minval=-2.0, maxval=2.0, dtype=dtype)
+                # TFP's default: a standard normal draw in the unconstrained space (through the
+                # bijector and back, as TFP computes it)
+                value = bij.inverse(bij.forward(wb.random.stateless_normal(rshape, seed=s, dtype=dtype)))
             raw.append(wb.convert_to_tensor(value))
         return struct(*raw)
 
