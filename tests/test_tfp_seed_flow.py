@@ -150,3 +150,19 @@ def test_a_replayed_function_draws_a_fresh_seed():
 def test_zeros_seed_and_fold_in():
     assert samplers.zeros_seed().numpy().tolist() == [0, 0]
     assert samplers.fold_in((1, 2), 3).numpy().tolist() == [2, 2]
+
+
+@pytest.mark.parametrize("kernel, want", [
+    ("rwm", [[[-0.5364450066939829, 0.2906300499683635], [-0.44630890284594055, 0.2118625828589349]],
+             [[-0.5364450066939829, 0.2906300499683635], [-0.44630890284594055, 0.2118625828589349]]]),
+    ("hmc", [[[-0.44371745666790074, 0.3589233543112203], [-0.40720953168790053, 0.27388068490312184]],
+             [[1.5616573898264812, -1.6226019775570535], [0.9783456877342984, 1.5827571326068899]]]),
+])
+def test_seeded_chains_are_tfps(kernel, want):
+    target = tfd.MultivariateNormalDiag(wb.constant([0., 1.], dtype=wb.float64),
+                                        wb.constant([1., 2.], dtype=wb.float64)).log_prob
+    k = (tfp.mcmc.RandomWalkMetropolis(target) if kernel == "rwm"
+         else tfp.mcmc.HamiltonianMonteCarlo(target, step_size=0.3, num_leapfrog_steps=3))
+    states = tfp.mcmc.sample_chain(2, wb.constant([[0.1, 0.2], [0.3, -0.4]], dtype=wb.float64), kernel=k,
+                                   trace_fn=None, seed=(1, 2))
+    np.testing.assert_allclose(states.numpy(), want, rtol=1e-10)
