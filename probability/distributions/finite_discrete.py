@@ -78,6 +78,8 @@ class FiniteDiscrete(LogitsProbs, Distribution):
     def _default_event_space_bijector(self):
         return None   # discrete, whatever the outcomes' dtype
 
+    _sample_n_takes_any_seed = True  # categorical draws: an int seed runs the stateful op, as TFP's
+
     def _sample_n(self, n, seed):
         idx = _sample_indices(self.logits_parameter(), n, seed, np.int32)
         return wb.gather(self._outcomes, idx)

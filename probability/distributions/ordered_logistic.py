@@ -100,6 +100,8 @@ class OrderedCutpoints(Distribution):
     def _log_prob(self, x):
         return _gather_classes(self.categorical_log_probs(), x, float("-inf"))
 
+    _sample_n_takes_any_seed = True  # categorical draws: an int seed runs the stateful op, as TFP's
+
     def _sample_n(self, n, seed):
         logits = self.categorical_log_probs()
         logits = wb.broadcast_to(logits, tuple(self.batch_shape) + (self._num_categories(),))
