@@ -613,3 +613,19 @@ def test_zero_argument_super_in_a_converted_method_branch():
             return x
     c = Child()
     assert [float(v) for v in _replays(c.g, (wb.constant(1.0),), (wb.constant(-1.0),))] == [2.0, -1.0]
+
+
+def test_guide_simple_relu_one_trace_serves_both_branches():
+    # TF's guide (intro_to_graphs.ipynb); TF 2.21 prints 1, 0, one trace, int32 in and out
+    def simple_relu(x):
+        if wb.greater(x, 0):
+            return x
+        else:
+            return 0
+    relu = wb.function(simple_relu)
+    out = _replays(relu, (wb.constant(1),), (wb.constant(-1),))
+    assert [o.numpy() for o in out] == [1, 0] and out[1].dtype == wb.int32
+    assert relu.experimental_get_tracing_count() == 1
+    assert relu.pretty_printed_concrete_signatures() == (
+        "Input Parameters:\n  x (POSITIONAL_OR_KEYWORD): TensorSpec(shape=(), dtype=wb.int32, name=None)\n"
+        "Output Type:\n  TensorSpec(shape=(), dtype=wb.int32, name=None)\nCaptures:\n  None")
