@@ -13,7 +13,8 @@ import pytest
 import scipy.special as sc
 import scipy.stats as st
 
-from probability.distributions import Gamma, Chi2, Kumaraswamy, Laplace, Normal, Poisson
+from probability.distributions import (Bernoulli, Categorical, Chi2, Gamma, Kumaraswamy, Laplace, Normal,
+                                       Poisson)
 
 
 def f32(x):
@@ -87,3 +88,25 @@ def test_kumaraswamy_variance_without_cancellation():
     got = Kumaraswamy(a, b).variance().numpy()
     assert got.dtype == np.float32
     np.testing.assert_allclose(got, ref, rtol=1e-6)
+
+
+def test_categorical_mean_and_variance():
+    # TFP 0.25's Categorical has them: sum_k k p_k and sum_k (k - mean)**2 p_k, float dtype
+    d = Categorical(logits=f32([[0.1, 1.2, -0.3], [2.0, -1.0, 0.5]]))
+    assert d.mean().dtype == np.float32
+    assert_ulps(d.mean(), [0.9294725060462952, 0.38969334959983826])
+    assert_ulps(d.variance(), [0.35235288739204407, 0.5884132385253906])
+    d = Categorical(probs=f32([[0.2, 0.7, 0.1], [0.05, 0.35, 0.6]]))
+    assert_ulps(d.mean(), [0.8999999761581421, 1.5500000715255737])
+    assert_ulps(d.variance(), [0.28999999165534973, 0.3475000262260437])
+    assert_ulps(d.stddev(), np.sqrt(f32([0.28999999165534973, 0.3475000262260437])))
+
+
+def test_bernoulli_entropy_and_variance_from_logits():
+    # TFP's terms -(log(1-p) (1-p) + log(p) p) and sigmoid(-l) sigmoid(l): softplus(l) - p l and
+    # p (1 - p) lost everything at |l| = 20 or 30
+    d = Bernoulli(logits=f32([0.3, -1.7, 4.0, 20.0, -30.0]))
+    assert_ulps(d.entropy(), [0.6820225715637207, 0.43037694692611694, 0.09009476751089096,
+                              4.328422775756735e-08, 2.900863143445731e-12])
+    assert_ulps(d.variance(), [0.24445831775665283, 0.13060574233531952, 0.01766270585358143,
+                               2.06115369216775e-09, 9.357622912219837e-14])

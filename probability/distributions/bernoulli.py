@@ -56,8 +56,7 @@ class Bernoulli(LogitsProbs, Distribution):
 
     def _cdf(self, x):
         # P(X <= x); 1 - p from the parameter as given (sigmoid(-logits) for logits)
-        q = 1.0 - self._probs if self._probs is not None else wb.sigmoid(-self._logits)
-        return self._steps(x, 0.0, q, 1.0)
+        return self._steps(x, 0.0, self._q(), 1.0)
 
     def _survival_function(self, x):
         # P(X > x), with p itself on [0, 1): not 1 - (1 - p), which loses a small p
@@ -73,8 +72,11 @@ class Bernoulli(LogitsProbs, Distribution):
         return self.probs_parameter()
 
     def _variance(self):
-        p = self.probs_parameter()
-        return p * (1.0 - p)
+        # (1 - p) p, with 1 - p = sigmoid(-logits) from logits (TFP's): keeps a p close to 1
+        return self._q() * self.probs_parameter()
+
+    def _q(self):
+        return 1.0 - self._probs if self._probs is not None else wb.sigmoid(-self._logits)
 
     def _mode(self):
         # TFP: 1 where p > 1/2 (ties go to 0)
@@ -84,9 +86,10 @@ class Bernoulli(LogitsProbs, Distribution):
         if self._probs is not None:
             p = self._probs
             return -(xlogy(p, p) + xlog1py(1.0 - p, -p))
-        # H = p softplus(-l) + (1 - p) softplus(l) = softplus(l) - p l
+        # H = (1 - p) softplus(l) + p softplus(-l), TFP's terms: softplus(l) - p l would cancel
+        # for large |l|
         l = self._logits
-        return wb.softplus(l) - wb.sigmoid(l) * l
+        return -(mul_no_nan(-wb.softplus(l), wb.sigmoid(-l)) + mul_no_nan(-wb.softplus(-l), wb.sigmoid(l)))
 
 
 @RegisterKL(Bernoulli, Bernoulli)

@@ -87,6 +87,24 @@ class Categorical(LogitsProbs, Distribution):
     def _mode(self):
         return wb.cast(wb.argmax(self.logits_parameter(), axis=-1), self.dtype)
 
+    def _stat_log_probs(self):
+        # TFP's: log(probs) as given, or log_softmax(logits)
+        if self._probs is not None:
+            return wb.log(self._probs)
+        return wb.nn.log_softmax(self._logits, axis=-1)
+
+    def _mean(self):
+        # sum_k k p_k, in the parameters' float dtype (as TFP)
+        logp = self._stat_log_probs()
+        labels = wb.range(self._num_categories(), dtype=logp.dtype)
+        return wb.reduce_sum(mul_no_nan(labels, wb.exp(logp)), axis=-1)
+
+    def _variance(self):
+        logp = self._stat_log_probs()
+        labels = wb.range(self._num_categories(), dtype=logp.dtype)
+        mean = wb.reduce_sum(mul_no_nan(labels, wb.exp(logp)), axis=-1, keepdims=True)
+        return wb.reduce_sum(mul_no_nan(wb.square(labels - mean), wb.exp(logp)), axis=-1)
+
     def _entropy(self):
         return self._class_entropy()
 
