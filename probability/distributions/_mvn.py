@@ -47,7 +47,11 @@ class MultivariateNormal(Distribution):
     _sample_n_takes_any_seed = True  # an int seed: the stateful normal op, as TFP's
 
     def _sample_n(self, n, seed):
-        eps = samplers.normal((n,) + self.batch_shape + (self._k,), seed=seed, dtype=self.dtype)
+        # TFP's layout: Sample(Normal(zeros(batch)), [k]) draws [n, k] + batch, moved to [n] + batch + [k]
+        b = len(self.batch_shape)
+        eps = samplers.normal((n, self._k) + self.batch_shape, seed=seed, dtype=self.dtype)
+        if b:
+            eps = wb.transpose(eps, [0] + list(range(2, 2 + b)) + [1])
         x = self._scale_matvec(eps)
         return x if self._loc is None else x + self._loc
 
