@@ -43,7 +43,6 @@ import copy
 import enum
 import inspect
 import os
-import sys
 import sysconfig
 import textwrap
 import types
@@ -204,7 +203,7 @@ def _mutable(v):
     return type(v).__name__ == "TensorArray" and hasattr(v, "write") and hasattr(v, "stack")
 
 
-def _carry_plan(init, names, live, what):
+def _carry_plan(init, names, live):
     """Which state slots a tensor loop carries: (indices carried, their initial tensors);
     ``_LoopChangedObject`` for a slot only a Python loop can carry."""
     carried, values, pending = [], [], []
@@ -275,14 +274,14 @@ def _compatible(shape, invariant):
     return len(shape) == len(invariant) and all(d is None or d == s for s, d in zip(shape, invariant))
 
 
-def _conform(out, init, names, carried, entry, state_of, ran, invariants=None):
+def _conform(out, init, names, carried, entry, ran, invariants=None):
     """The carried values after one iteration, checked as TF checks them (``invariants``:
     id(initial tensor) -> the shape set_loop_options gave it)."""
     for i, (v, n) in enumerate(zip(out, names)):
         if i in carried or isinstance(init[i], Undefined) or init[i] is None:
             continue
         if v is not init[i]:
-            raise _LoopChangedObject(n, init[i], state_of(out), ran)
+            raise _LoopChangedObject(n, init[i], out, ran)
     new = []
     for i, e in zip(carried, entry):
         n, v = names[i], out[i]
@@ -295,7 +294,7 @@ def _conform(out, init, names, carried, entry, state_of, ran, invariants=None):
         v = _as_tensors(v, f"'{n}' after one iteration")
         fe, fv = nest.flatten(e), nest.flatten(v)
         if len(fe) != len(fv):   # a list that grows: only a Python loop can carry it
-            raise _LoopChangedObject(n, out[i], state_of(out), ran)
+            raise _LoopChangedObject(n, out[i], out, ran)
         for a, b in zip(fe, fv):
             if a.dtype != b.dtype:
                 raise TypeError(f"'{n}' has dtype {_dtype_name(a)} before the loop, but dtype "
@@ -366,7 +365,7 @@ def _tensor_loop(pred_of, run_body, head, init, names, live, restart, opts=None)
     head, the state after one iteration); ``restart(stop)`` runs it in Python instead (from
     where ``stop``, a _LoopChangedObject or None, left it)."""
     try:
-        carried, entry, pending = _carry_plan(init, names, live, "loop")
+        carried, entry, pending = _carry_plan(init, names, live)
     except _LoopChangedObject as stop:
         _python_loop_reason(stop)
         return restart(None)
@@ -387,7 +386,7 @@ def _tensor_loop(pred_of, run_body, head, init, names, live, restart, opts=None)
         pred = seen["pred"]
         ran = bool(control_flow._truth(pred, "the loop condition")) if _is_tensor(pred) else bool(pred)
         new_head, out = run_body(values[:nh], _fill(init, carried, values[nh:nh + nc]))
-        new = _conform(out, init, names, carried, entry, lambda o: o, ran, invariants)
+        new = _conform(out, init, names, carried, entry, ran, invariants)
         return list(new_head) + new + [values[-1] + 1]
     loop_vars = list(head) + entry + [control_flow._to_tensor(0, "the iteration count")]
     limit, shapes, invariants = _loop_options(opts, init, loop_vars)
@@ -1121,7 +1120,8 @@ def _compile(fn):
 
 
 _RUNTIME = types.SimpleNamespace(
-    if_stmt=if_stmt, if_exp=if_exp, retval=retval, while_stmt=while_stmt, for_stmt=for_stmt, ld=ld, and_=and_, or_=or_, not_=not_,
+    if_stmt=if_stmt, if_exp=if_exp, retval=retval, while_stmt=while_stmt, for_stmt=for_stmt, ld=ld,
+    and_=and_, or_=or_, not_=not_,
     range_=range_, range_iter=range_iter, converted_call=converted_call, Undefined=Undefined)
 
 

@@ -17,7 +17,6 @@ program's records is straight-line).
 
 from __future__ import annotations
 
-import contextlib
 import functools
 
 from .. import backend, core, nest
