@@ -629,3 +629,25 @@ def test_guide_simple_relu_one_trace_serves_both_branches():
     assert relu.pretty_printed_concrete_signatures() == (
         "Input Parameters:\n  x (POSITIONAL_OR_KEYWORD): TensorSpec(shape=(), dtype=wb.int32, name=None)\n"
         "Output Type:\n  TensorSpec(shape=(), dtype=wb.int32, name=None)\nCaptures:\n  None")
+
+
+def test_loops_of_variable_updates_only():
+    v = wb.Variable(0)
+
+    @wb.function
+    def up_to(limit):
+        while v < limit:
+            v.assign_add(1)
+        return v.read_value()
+    assert [int(r) for r in _replays(up_to, (wb.constant(5),), (wb.constant(8),), (wb.constant(3),))] == [5, 8, 8]
+
+    acc = wb.Variable(0.0)
+
+    @wb.function
+    def add_all(xs):
+        for x in xs:
+            acc.assign_add(x)
+    _replays(add_all, (wb.constant([1.0, 2.0]),))
+    assert float(acc) == 3.0
+    _replays(add_all, (wb.constant([3.0, 4.0]),))
+    assert float(acc) == 10.0
