@@ -6,7 +6,7 @@ import workbench as wb
 
 from .. import internal
 from .distribution import FULLY_REPARAMETERIZED, Distribution
-from .gamma import log_standard_gamma
+from .gamma import random_gamma
 
 __all__ = ["GammaGamma"]
 
@@ -58,13 +58,14 @@ class GammaGamma(Distribution):
         from .. import bijectors as tfb  # circular import: bijectors builds distributions in __call__
         return tfb.Exp(validate_args=self._validate_args)   # TFP's choice for this family
 
+    _sample_n_takes_any_seed = True
+
     def _sample_n(self, n, seed):
-        seed_x, seed_b = internal.split_seed(seed, 2, salt="gamma_gamma")
-        shape = (n,) + self.batch_shape
-        ones = wb.ones(self.batch_shape, dtype=self.dtype)
-        log_x = log_standard_gamma(shape, seed_x, self._concentration * ones)
-        log_b = log_standard_gamma(shape, seed_b, self._mixing_concentration * ones)
-        return wb.exp(log_x - log_b + wb.log(self._mixing_rate))
+        # TFP's flow: the rate drawn (in log space) from Gamma(mixing), then Gamma(concentration, rate)
+        seed_rate, seed_samples = internal.split_seed(seed, 2, salt="gamma_gamma")
+        log_rate = random_gamma((n,), self._mixing_concentration + wb.zeros_like(self._concentration),
+                                rate=self._mixing_rate, seed=seed_rate, log_space=True)
+        return random_gamma((), self._concentration, log_rate=log_rate, seed=seed_samples)
 
     def _log_prob(self, x):
         a, a0, b0 = self._concentration, self._mixing_concentration, self._mixing_rate

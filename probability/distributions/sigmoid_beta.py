@@ -6,7 +6,7 @@ import workbench as wb
 
 from .. import internal
 from .distribution import FULLY_REPARAMETERIZED, Distribution
-from .gamma import log_standard_gamma
+from .gamma import random_gamma
 
 __all__ = ["SigmoidBeta"]
 
@@ -45,12 +45,13 @@ class SigmoidBeta(Distribution):
     def concentration0(self):
         return self._concentration0
 
+    _sample_n_takes_any_seed = True
+
     def _sample_n(self, n, seed):
         seed1, seed0 = internal.split_seed(seed, 2, salt="sigmoid_beta")
-        shape = (n,) + self.batch_shape
         ones = wb.ones(self.batch_shape, dtype=self.dtype)
-        return (log_standard_gamma(shape, seed1, self._concentration1 * ones)
-                - log_standard_gamma(shape, seed0, self._concentration0 * ones))
+        return (random_gamma((n,), self._concentration1 * ones, seed=seed1, log_space=True)
+                - random_gamma((n,), self._concentration0 * ones, seed=seed0, log_space=True))
 
     def _log_prob(self, x):
         # c1 log sigmoid(x) + c0 log sigmoid(-x), with log sigmoid(x) = -softplus(-x)
