@@ -53,7 +53,8 @@ from .ops.tf_extra import (  # noqa: F401,E402,A004
     complex, get_logger, inside_function, is_tensor, reverse_sequence, shape_n,
 )
 from .debugging import (  # noqa: F401,E402  (TF 2's top-level tf.assert_* names)
-    assert_equal, assert_greater, assert_greater_equal, assert_less, assert_less_equal, assert_none_equal,
+    Assert, assert_equal, assert_greater, assert_greater_equal, assert_less, assert_less_equal,
+    assert_none_equal, assert_rank,
 )
 
 newaxis = None  # TF's tf.newaxis: x[:, wb.newaxis] adds a dimension

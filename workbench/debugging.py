@@ -309,6 +309,259 @@ def assert_shapes(shapes, data=None, summarize=None, message=None, name=None):
 
 
 # ---------------------------------------------------------------------------
+# tf.Assert and the one-tensor asserts. Data checks run as a stateful step (``core.effect``),
+# so inside a ``wb.function`` every replay checks that call's values, as TF's Assert op does.
+
+
+def _summarize(value, summarize):
+    """One ``data`` entry as TF's eager ``Assert`` shows it: scalars whole, tensors as their
+    first ``summarize`` elements (default 3, negative: all) joined by commas, then ``...``."""
+    if not isinstance(value, core.Tensor):
+        value = convert_to_tensor(value)
+    arr = value.numpy()
+    if not isinstance(arr, np.ndarray) or arr.ndim == 0:   # a string scalar reads as bytes
+        return "" if summarize == 0 else str(arr[()] if isinstance(arr, np.ndarray) else arr)
+    flat = arr.reshape(-1)
+    n = 3 if summarize is None else flat.size if summarize < 0 else int(summarize)
+    items = [str(v) for v in flat[:n]]
+    if len(items) < flat.size:
+        items.append("...")
+    return ", ".join(items)
+
+
+def _graph_entry(value, summarize):
+    """One ``data`` entry as TF's Assert kernel prints it in a graph: ``[-1 2]``, ``[text]``."""
+    if isinstance(value, str):
+        return f"[{value}]"
+    if isinstance(value, bytes):
+        return f"[{value.decode('utf-8', 'replace')}]"
+    from .eager import format_tensor   # eager imports this module's neighbours only
+    text = format_tensor(convert_to_tensor(value), 3 if summarize is None else summarize)
+    return text if text.startswith("[") else f"[{text}]"
+
+
+@core.effect
+def _assert_now(condition, data, summarize, shown, graph):
+    cond = condition.numpy() if isinstance(condition, core.Tensor) else np.asarray(condition)
+    if cond.size != 1:
+        raise InvalidArgumentError(f"Assert: condition must be a scalar (one element), got shape "
+                                   f"{tuple(cond.shape)}")
+    if bool(cond.reshape(())):
+        return None
+    if graph:
+        raise InvalidArgumentError("assertion failed: " + " ".join(_graph_entry(d, summarize) for d in data))
+    raise InvalidArgumentError(f"Expected '{shown}' to be true. Summarized data: "
+                               + "\n".join(_summarize(d, summarize) for d in data))
+
+
+def Assert(condition, data, summarize=None, name=None):  # noqa: N802  (TF's name)
+    """Raise ``InvalidArgumentError`` unless the scalar ``condition`` holds, showing the
+    first ``summarize`` (default 3) entries of each tensor in ``data`` (TF's ``tf.Assert``).
+    Returns None; inside a ``wb.function`` every call checks its own values.
+
+    >>> wb.debugging.Assert(wb.constant(True), [wb.constant([1.0, 2.0])])  # passes
+    """
+    if isinstance(data, (str, bytes, core.Tensor)) or not isinstance(data, (list, tuple)):
+        raise TypeError(f"Assert: data must be a list of tensors (or values), got {type(data).__name__}")
+    if summarize is not None and (isinstance(summarize, bool) or not isinstance(summarize, (int, np.integer))):
+        raise TypeError(f"Assert: summarize must be an int or None, got {summarize!r}")
+    if isinstance(condition, core.Tensor) and condition.dtype != np.bool_:
+        raise TypeError(f"Assert: condition must be a boolean tensor, got dtype {condition.dtype}")
+    data = [d if isinstance(d, (core.Tensor, str, bytes)) else convert_to_tensor(d) for d in data]
+    _assert_now(condition, list(data), summarize, str(condition), core.graph_building())
+    return None
+
+
+def _message_prefix(message):
+    return f"{message}.  " if message else ""
+
+
+def _numeric(x, opname):
+    x = convert_to_tensor(x)
+    if x.dtype.kind not in "iufc":
+        raise TypeError(f"{opname}: x has dtype {as_dtype(x.dtype).name}; expected a numeric tensor "
+                        f"(TF: Cannot convert 0 to EagerTensor of dtype {as_dtype(x.dtype).name})")
+    return x
+
+
+def _pretty(x, summarize):
+    """``x`` as TF's eager one-tensor asserts show it: ``['1.0', '-2.0', '...']``."""
+    arr = x.numpy()
+    if arr.ndim == 0:
+        return str(arr[()])
+    flat = arr.reshape(-1)
+    items = [str(v) for v in flat[:3 if summarize is None else int(summarize)]]
+    if len(items) < flat.size:
+        items.append("...")
+    return str(items)
+
+
+@core.effect
+def _sign_now(x, relation, ufunc, message, summarize, glue):
+    if bool(np.all(ufunc(x.numpy(), 0))):
+        return None
+    shown = f"x (shape={tuple(x.shape)} dtype={as_dtype(x.dtype).name}) = "
+    raise InvalidArgumentError(f"{_message_prefix(message)}\nCondition x {relation} 0 did not hold "
+                               f"element-wise:{glue}{shown}\n{_pretty(x, summarize)}")
+
+
+def _sign_assert(opname, x, relation, ufunc, message, summarize, glue="\n"):
+    x = _numeric(x, opname)
+    _sign_now(x, relation, ufunc, message, summarize, glue)
+    return None
+
+
+@core.dispatchable
+def assert_positive(x, message=None, summarize=None, name=None):
+    """Raise ``InvalidArgumentError`` unless ``x > 0`` everywhere (an empty ``x`` passes).
+
+    >>> wb.debugging.assert_positive(wb.constant([1.0, 2.0]))  # passes, returns None
+    """
+    return _sign_assert("assert_positive", x, ">", np.greater, message, summarize)
+
+
+@core.dispatchable
+def assert_negative(x, message=None, summarize=None, name=None):
+    """Raise ``InvalidArgumentError`` unless ``x < 0`` everywhere (an empty ``x`` passes)."""
+    return _sign_assert("assert_negative", x, "<", np.less, message, summarize)
+
+
+@core.dispatchable
+def assert_non_negative(x, message=None, summarize=None, name=None):
+    """Raise ``InvalidArgumentError`` unless ``x >= 0`` everywhere (an empty ``x`` passes)."""
+    return _sign_assert("assert_non_negative", x, ">=", np.greater_equal, message, summarize)
+
+
+@core.dispatchable
+def assert_non_positive(x, message=None, summarize=None, name=None):
+    """Raise ``InvalidArgumentError`` unless ``x <= 0`` everywhere (an empty ``x`` passes)."""
+    # TF's message has no line break before the value here (its two strings run together)
+    return _sign_assert("assert_non_positive", x, "<=", np.less_equal, message, summarize, glue="")
+
+
+def _shape_of(x):
+    shape = getattr(x, "shape", None)
+    if shape is None or isinstance(x, (list, tuple)):
+        shape = convert_to_tensor(x).shape
+    return tuple(shape)
+
+
+def _static_int(value, what):
+    """A rank given as an int or an integer scalar tensor, as an int."""
+    if isinstance(value, core.Tensor):
+        if value.dtype.kind not in "iu":
+            raise TypeError(f"tensor must be of type tf.int32; got tf.{as_dtype(value.dtype).name}")
+        if value.ndim != 0:
+            raise ValueError(f"{what} must be a scalar.")
+        return int(value.numpy())
+    return _static_int(convert_to_tensor(value), what)
+
+
+def _rank_error(message, what, shape):
+    return ValueError(f"{_message_prefix(message)}Tensor  must have rank {what}.  Received rank "
+                      f"{len(shape)}, shape {shape}")
+
+
+def assert_rank(x, rank, message=None, name=None):
+    """Raise ``ValueError`` unless ``x`` has rank ``rank`` (an int or integer scalar tensor).
+
+    >>> wb.debugging.assert_rank(wb.zeros([2, 3]), 2)  # passes, returns None
+    """
+    shape = _shape_of(x)
+    want = _static_int(rank, "Rank")
+    if len(shape) != want:
+        raise _rank_error(message, want, shape)
+    return None
+
+
+def assert_rank_at_least(x, rank, message=None, name=None):
+    """Raise ``ValueError`` unless ``x`` has rank ``rank`` or more."""
+    shape = _shape_of(x)
+    want = _static_int(rank, "Rank")
+    if len(shape) < want:
+        raise _rank_error(message, f"at least {want}", shape)
+    return None
+
+
+def assert_rank_in(x, ranks, message=None, name=None):
+    """Raise ``ValueError`` unless the rank of ``x`` is one of ``ranks``."""
+    shape = _shape_of(x)
+    if isinstance(ranks, core.Tensor) or not isinstance(ranks, (list, tuple)):
+        raise TypeError(f"assert_rank_in: ranks must be a list or tuple of ranks, got {type(ranks).__name__}")
+    wants = tuple(_static_int(r, "Rank") for r in ranks)
+    if len(shape) not in wants:
+        raise _rank_error(message, f"in {wants}", shape)
+    return None
+
+
+def assert_scalar(tensor, message=None, name=None):
+    """Raise ``ValueError`` unless ``tensor`` is a scalar (rank 0)."""
+    shape = _shape_of(tensor)
+    if shape:
+        raise ValueError(f"{_message_prefix(message)}Expected scalar shape, saw shape: {shape}.")
+    return None
+
+
+def assert_integer(x, message=None, name=None):
+    """Raise ``TypeError`` unless ``x`` has an integer dtype."""
+    dtype = getattr(x, "dtype", None)
+    dtype = convert_to_tensor(x).dtype if dtype is None else dtype
+    if as_dtype(dtype).kind not in "iu":
+        raise TypeError(f'{_message_prefix(message)}Expected "x" to be integer type.  Found: tensor of '
+                        f"dtype <dtype: '{as_dtype(dtype).name}'>")
+    return None
+
+
+def _dtype_text(d):
+    return f"<dtype: '{as_dtype(d).name}'>"
+
+
+def assert_same_float_dtype(tensors=None, dtype=None):
+    """The floating dtype that ``tensors`` share (and ``dtype``, if given); float32 when
+    neither says. Raise ``ValueError`` on a mismatch or a non-floating dtype.
+
+    >>> wb.debugging.assert_same_float_dtype([wb.zeros([2]), wb.ones([3])])
+    wb.float32
+    """
+    want = None if dtype is None else as_dtype(dtype)
+    first = None
+    for k, t in enumerate(tensors or ()):
+        have = getattr(t, "dtype", None)
+        if have is None:
+            raise AttributeError(f"assert_same_float_dtype: tensors[{k}] is a {type(t).__name__}, "
+                                 "which has no dtype; expected tensors")
+        have = as_dtype(have)
+        if want is None:
+            want, first = have, t
+        elif have != want:
+            tail = f" as {first!s}." if first is not None else "."
+            raise ValueError(f"{t!s}, type={_dtype_text(have)}, must be of the same type "
+                             f"({_dtype_text(want)}){tail}")
+    if want is None:
+        return as_dtype("float32")
+    if not want.is_floating:
+        raise ValueError(f"Expected floating point type, got {_dtype_text(want)}.")
+    return want
+
+
+def assert_proper_iterable(values):
+    """Raise ``TypeError`` unless ``values`` is an iterable other than a tensor, an array, a
+    string or bytes (which iterate, but are one value)."""
+    from .sparse import SparseTensor
+    if isinstance(values, (core.Tensor, SparseTensor, np.ndarray, str, bytes)):
+        raise TypeError(f'Expected argument "values" to be a "proper" iterable.  Found: {type(values)}')
+    if not hasattr(values, "__iter__"):
+        raise TypeError(f'Expected argument "values" to be iterable.  Found: {type(values)}')
+    return None
+
+
+def is_numeric_tensor(tensor):
+    """True for a tensor (not a variable, as in TF) of a numeric dtype: not bool, not string."""
+    return (isinstance(tensor, core.Tensor) and not isinstance(tensor, core.Variable)
+            and tensor.dtype.kind in "iufc")
+
+
+# ---------------------------------------------------------------------------
 # device placement logging
 
 
@@ -337,18 +590,31 @@ def set_log_device_placement(enabled):
 
 
 __all__ = [
+    "Assert",
     "assert_all_finite",
     "assert_equal",
     "assert_greater",
     "assert_greater_equal",
     "assert_less",
     "assert_less_equal",
+    "assert_integer",
     "assert_near",
+    "assert_negative",
+    "assert_non_negative",
+    "assert_non_positive",
     "assert_none_equal",
+    "assert_positive",
+    "assert_proper_iterable",
+    "assert_rank",
+    "assert_rank_at_least",
+    "assert_rank_in",
+    "assert_same_float_dtype",
+    "assert_scalar",
     "assert_shapes",
     "assert_type",
     "check_numerics",
     "disable_check_numerics",
     "enable_check_numerics",
+    "is_numeric_tensor",
     "set_log_device_placement",
 ]
