@@ -51,7 +51,11 @@ import numpy as np
 
 from .. import backend, core, errors, nest
 from ..core import Tensor, Variable
-from ..ops import control_flow
+from ..ops import control_flow, elementwise
+from ..ops.create import range as wb_range, shape as shape_of
+from ..ops.indexing import gather
+from . import staged
+from .api import _python_prints_silenced
 
 __all__ = ["to_code", "to_graph", "do_not_convert", "set_verbosity", "get_verbosity", "trace",
            "experimental"]
@@ -232,8 +236,6 @@ def _placeholders(run_body, pending, names):
     """Zeros of the dtype and shape one iteration gives each variable in ``pending`` (defined
     in the body, read after the loop), found by tracing the body once more without effects:
     TF's loop carries them from the first iteration on."""
-    from . import staged
-    from .api import _python_prints_silenced
     tracer = core._state.tracer
     with staged._Recording(tracer, dry=True), _python_prints_silenced():
         out = run_body()
@@ -449,7 +451,6 @@ class _TensorRange:
 def range_iter(make, *args, **kwargs):
     """The iterable of ``for ... in range(...)``/``wb.range(...)``: a counting loop where a
     bound is a tensor, else the range itself."""
-    from ..ops.create import range as wb_range
     if (make is builtins.range or make is wb_range) and any(
             _is_tensor(a) for a in list(args) + list(kwargs.values())):
         return _TensorRange(wb_range, args, kwargs)
@@ -475,8 +476,6 @@ def for_stmt(iterable, extra_test, body, init, names, live, opts=None):
     if iterable.ndim == 0:
         raise TypeError("Tensor objects are only iterable when eager execution is enabled, or when "
                         "they have at least one dimension: cannot iterate over a scalar tensor")
-    from ..ops.create import shape as shape_of
-    from ..ops.indexing import gather
     n = shape_of(iterable)[0]
 
     def restart(stop):
@@ -553,7 +552,6 @@ def not_(value):
 
 
 def _ops():
-    from ..ops import elementwise
     return elementwise
 
 
@@ -600,7 +598,6 @@ def converted_call(fn):
 def range_(*args):
     """``range`` (``wb.range`` where an argument is a tensor, as TF's converted ``range``)."""
     if any(_is_tensor(a) for a in args):
-        from ..ops.create import range as wb_range
         return wb_range(*args)
     return builtins.range(*args)
 
