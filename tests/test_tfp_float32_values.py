@@ -13,8 +13,8 @@ import pytest
 import scipy.special as sc
 import scipy.stats as st
 
-from probability.distributions import (Bernoulli, Categorical, Chi2, Gamma, Kumaraswamy, Laplace, Normal,
-                                       Poisson)
+from probability.distributions import (Bernoulli, Binomial, Categorical, Chi2, Gamma, Kumaraswamy, Laplace,
+                                       Normal, Poisson)
 
 
 def f32(x):
@@ -110,3 +110,14 @@ def test_bernoulli_entropy_and_variance_from_logits():
                               4.328422775756735e-08, 2.900863143445731e-12])
     assert_ulps(d.variance(), [0.24445831775665283, 0.13060574233531952, 0.01766270585358143,
                                2.06115369216775e-09, 9.357622912219837e-14])
+
+
+def test_binomial_log_prob_normalization_without_cancellation():
+    # TFP's accurate lbeta(1 + k, 1 + n - k) + log(1 + n); the float32 sum
+    # lgamma(n + 1) - lgamma(k + 1) - lgamma(n - k + 1) was 1e-5 off at n = 30, k = 3
+    n, p = f32([5.0, 10.0, 30.0]), f32([0.3, 0.77, 0.1])
+    k = f32([[0.0], [3.0], [5.0]])
+    got = Binomial(total_count=n, probs=p).log_prob(k).numpy()
+    ref = st.binom.logpmf(k.astype(np.float64), n.astype(np.float64), p.astype(np.float64))
+    # (TFP prints -1.4435501 at n = 30, k = 3, 8e-7 from scipy's -1.44355095)
+    np.testing.assert_allclose(got, ref, rtol=1e-6)

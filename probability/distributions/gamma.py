@@ -67,8 +67,9 @@ class Gamma(internal.RateParameterized, Distribution):
 
     def _log_prob(self, x):
         c = self._concentration
-        lp = (internal.xlogy(c - 1.0, x) - self.rate_parameter() * x
-              - wb.lgamma(c) + c * self.log_rate_parameter())
+        # TFP's grouping: unnormalized minus normalization
+        lp = ((internal.xlogy(c - 1.0, x) - self.rate_parameter() * x)
+              - (wb.lgamma(c) - c * self.log_rate_parameter()))
         if self._force_probs_to_zero_outside_support:
             return wb.where(x >= 0, lp, float("-inf"))
         return lp

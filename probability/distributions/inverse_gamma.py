@@ -53,8 +53,9 @@ class InverseGamma(Distribution):
         c = self._concentration
         positive = x > 0
         safe_x = wb.where(positive, x, 1.0)
-        lp = (-(1.0 + c) * wb.log(safe_x) - self._scale / safe_x
-              - wb.lgamma(c) + c * wb.log(self._scale))
+        # TFP's grouping: unnormalized minus normalization
+        lp = ((-(1.0 + c) * wb.log(safe_x) - self._scale / safe_x)
+              - (wb.lgamma(c) - c * wb.log(self._scale)))
         return wb.where(positive, lp, float("-inf"))
 
     def _cdf(self, x):
