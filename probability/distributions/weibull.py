@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import numpy as np
-
 import workbench as wb
 
 from .. import internal
@@ -46,10 +44,9 @@ class Weibull(Distribution):
         return self._scale
 
     def _sample_n(self, n, seed):
-        # u in [tiny, 1): -log(u) is positive and finite
-        u = wb.random.stateless_uniform((n,) + self.batch_shape, seed=seed,
-                                        minval=float(np.finfo(self.dtype).tiny), maxval=1.0, dtype=self.dtype)
-        return self._scale * wb.pow(-wb.log(u), 1.0 / self._concentration)
+        # TFP's draw: the inverse CDF of a uniform in [0, 1)
+        u = wb.random.stateless_uniform((n,) + self.batch_shape, seed=seed, dtype=self.dtype)
+        return self._scale * wb.pow(-wb.log1p(-u), 1.0 / self._concentration)
 
     def _log_prob(self, x):
         k, s = self._concentration, self._scale
