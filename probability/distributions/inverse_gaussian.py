@@ -47,7 +47,11 @@ class InverseGaussian(Distribution):
     def concentration(self):
         return self._concentration
 
+    _sample_n_takes_any_seed = True
+
     def _sample_n(self, n, seed):
+        # TFP salts the seed with "inverse_gaussian" twice: sanitizing it, then splitting it
+        seed = internal.sanitize_seed(seed, salt="inverse_gaussian")
         normal_seed, uniform_seed = internal.split_seed(seed, 2, salt="inverse_gaussian")
         shape = (n,) + self.batch_shape
         mu = wb.stop_gradient(self._loc)
