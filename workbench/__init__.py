@@ -88,6 +88,13 @@ _LAZY = {
     "metrics": ("workbench.keras.metrics", None),
     "enable_v2_behavior": ("workbench.compat", "enable_v2_behavior"),  # tf.compat.v2's: always on
     "test": ("workbench.test", None),              # tf.test: TestCase, compute_gradient, gpu_device_name
+    "eig": ("workbench.linalg", "eig"),            # TF's top-level aliases of tf.linalg / tf.signal names
+    "eigvals": ("workbench.linalg", "eigvals"),
+    "matrix_square_root": ("workbench.linalg", "sqrtm"),
+    "fftnd": ("workbench.signal", "fftnd"),
+    "ifftnd": ("workbench.signal", "ifftnd"),
+    "rfftnd": ("workbench.signal", "rfftnd"),
+    "irfftnd": ("workbench.signal", "irfftnd"),
 }
 
 

@@ -634,3 +634,94 @@ def logm(input, name=None):
         warnings.simplefilter("ignore")
         out = _np.stack([scipy.linalg.logm(mat) for mat in flat]) if flat.size else flat.copy()
     return _convert(out.astype(host.dtype).reshape(host.shape))
+
+
+# ---------------------------------------------------------------------------
+# general eigendecomposition and the symmetric tridiagonal eigenproblem
+
+_EIG_COMPLEX = {"float32": _np.complex64, "float64": _np.complex128, "complex64": _np.complex64,
+                "complex128": _np.complex128}
+
+
+def _square_host(tensor, opname, kinds="fc"):
+    x = _convert(tensor)
+    if x.dtype.kind not in kinds:
+        raise TypeError(f"{opname}: tensor has dtype {x.dtype}, expected float32, float64, "
+                        f"complex64 or complex128")
+    if x.ndim < 2 or x.shape[-1] != x.shape[-2]:
+        raise InvalidArgumentError(f"{opname}: input matrix must be square [..., N, N], got shape {x.shape}")
+    return _np.asarray(x.numpy())
+
+
+def eig(tensor, name=None):
+    """``(e, v)``: the eigenvalues ``[..., N]`` and eigenvectors (columns, unit 2-norm,
+    ``[..., N, N]``) of general square ``tensor`` ``[..., N, N]``, both complex (complex64 for
+    float32 and complex64 input, complex128 otherwise), so ``tensor @ v == v * e[..., None, :]``.
+    An eigenvector's phase is not unique and may differ from TF's. Not differentiable (the
+    tapes carry real tensors).
+
+    >>> wb.linalg.eig([[2.0, 0.0], [0.0, 3.0]])[0].numpy()
+    array([2.+0.j, 3.+0.j], dtype=complex64)
+    """
+    host = _square_host(tensor, "eig")
+    e, v = _np.linalg.eig(host)
+    out = _EIG_COMPLEX[host.dtype.name]
+    return _convert(e.astype(out)), _convert(v.astype(out))
+
+
+def eigvals(tensor, name=None):
+    """The eigenvalues ``[..., N]`` (complex, as :func:`eig`) of general square ``tensor``."""
+    host = _square_host(tensor, "eigvals")
+    return _convert(_np.linalg.eigvals(host).astype(_EIG_COMPLEX[host.dtype.name]))
+
+
+def eigh_tridiagonal(alpha, beta, eigvals_only=True, select="a", select_range=None, tol=None,
+                     name=None):
+    """Eigenvalues (ascending) and, with ``eigvals_only=False``, eigenvectors (columns) of the
+    Hermitian tridiagonal matrix with diagonal ``alpha`` ``[n]`` and superdiagonal ``beta``
+    ``[n - 1]`` (SciPy's LAPACK ``stebz``/``stemr``). ``select``: ``'a'`` all, ``'i'`` the
+    eigenvalues with indices ``select_range[0]..select_range[1]`` (inclusive), ``'v'`` those in
+    ``(select_range[0], select_range[1]]``. Eigenvalues are real (float64 for complex128).
+    Not differentiable.
+
+    >>> wb.linalg.eigh_tridiagonal([1.0, 1.0], [1.0]).numpy()
+    array([0., 2.], dtype=float32)
+    """
+    import scipy.linalg   # scipy loads on first use only
+    a, b = _convert(alpha), _convert(beta)
+    if a.dtype.kind not in "fc" or b.dtype != a.dtype:
+        raise TypeError(f"eigh_tridiagonal: alpha and beta must share a floating or complex "
+                        f"dtype, got {a.dtype} and {b.dtype}")
+    if a.ndim != 1 or b.ndim != 1 or b.shape[0] != max(a.shape[0] - 1, 0):
+        raise ValueError(f"eigh_tridiagonal: alpha must be [n] and beta [n - 1], got shapes "
+                         f"{a.shape} and {b.shape}")
+    if select not in ("a", "i", "v"):
+        raise ValueError(f"eigh_tridiagonal: select must be one of 'a', 'i', 'v', got {select!r}")
+    if select != "a":
+        if select_range is None or len(select_range) != 2:
+            raise ValueError(f"eigh_tridiagonal: select={select!r} needs select_range [lo, hi], "
+                             f"got {select_range!r}")
+        select_range = tuple(int(v) for v in select_range) if select == "i" else \
+            tuple(float(v) for v in select_range)
+    ah, bh = _np.asarray(a.numpy()), _np.asarray(b.numpy())
+    real = _np.dtype(ah.dtype.char.lower()) if ah.dtype.kind == "c" else ah.dtype
+    d = ah.real.astype(_np.float64)
+    mag = _np.abs(bh).astype(_np.float64)
+    kw = dict(select=select, select_range=select_range)
+    if tol is not None:
+        kw.update(tol=float(tol), lapack_driver="stebz")
+    if d.shape[0] == 0:
+        w, v = _np.zeros(0), _np.zeros((0, 0))
+    elif eigvals_only:
+        w = scipy.linalg.eigh_tridiagonal(d, mag, eigvals_only=True, **kw)
+    else:
+        w, v = scipy.linalg.eigh_tridiagonal(d, mag, eigvals_only=False, **kw)
+    w = _convert(w.astype(real))
+    if eigvals_only:
+        return w
+    # T = D R D^H with R's off-diagonals |beta| and d[k + 1] = d[k] conj(beta[k]) / |beta[k]|
+    # (signs for a real T, phases for a complex one)
+    unit = _np.where(mag > 0, _np.conj(bh) / _np.where(mag > 0, mag, 1.0), 1.0)
+    phases = _np.concatenate([_np.ones(1, unit.dtype), _np.cumprod(unit)])
+    v = phases[:, None] * v
+    return w, _convert(v.astype(ah.dtype))

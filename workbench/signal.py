@@ -25,7 +25,7 @@ from .core import apply, convert_to_tensor, defop
 from .errors import argcheck
 from .ops.elementwise import cast, multiply
 from .ops.linalg import matmul
-from .ops.shape import concat, reshape
+from .ops.shape import concat, reshape, transpose
 from .ops.indexing import pad, reverse, roll
 
 __all__ = ["dct", "fft", "fft2d", "fft3d", "fftshift", "frame", "hamming_window", "hann_window",
@@ -695,3 +695,121 @@ def inverse_mdct(mdcts, window_fn=vorbis_window, norm=None, name=None):
     frames = concat([second, -reverse(second, [-1]), -reverse(first, [-1]), -first], axis=-1)
     frames = multiply(frames, _mdct_window(window_fn, 2 * half, frames.dtype))
     return overlap_and_add(frames, half)
+
+
+# ---------------------------------------------------------------------------
+# N-dimensional FFTs over chosen axes (TF 2.21's fftnd family), composed of the 1-D ops
+
+
+def _nd_args(x, fft_length, axes, norm, opname, halved=False):
+    """``(axes, lengths)`` as TF: ``axes`` defaults to every axis, ``fft_length`` to the
+    input's sizes along ``axes`` (for the inverse real FFT the last is ``2 * (n - 1)``)."""
+    if axes is None:
+        axes = list(range(x.ndim))
+    else:
+        axes = [axes] if isinstance(axes, int) else list(argcheck.integers(
+            axes, "axes", opname, "a list of ints"))
+        for a in axes:
+            if not -x.ndim <= a < x.ndim:
+                raise ValueError(f"{opname}: axis {a} is out of range for a tensor of rank {x.ndim}")
+        axes = [a % x.ndim for a in axes]
+        if len(set(axes)) != len(axes):
+            raise ValueError(f"{opname}: axes must not repeat, got {axes}")
+    if not axes:
+        raise ValueError(f"{opname}: axes must name at least one axis")
+    if fft_length is None:
+        lengths = [x.shape[a] for a in axes]
+        if halved:
+            lengths[-1] = max(0, 2 * (lengths[-1] - 1))
+    else:
+        lengths = [int(v) for v in argcheck.integers(fft_length, "fft_length", opname,
+                                                     "a list of positive ints")]
+        if len(lengths) != len(axes):
+            raise ValueError(f"{opname}: fft_length {lengths} must have one entry per axis of "
+                             f"axes {axes} (axes defaults to every axis of the rank-{x.ndim} input)")
+    if min(lengths) < 1:
+        raise ValueError(f"{opname}: fft_length must be positive, got {lengths}")
+    if norm not in (None, "backward", "forward", "ortho"):
+        raise ValueError(f"{opname}: norm must be 'backward', 'forward' or 'ortho', got {norm!r}")
+    return axes, lengths
+
+
+def _along(x, axis, fn):
+    """``fn`` applied with ``axis`` moved innermost, the axis then moved back."""
+    if axis == x.ndim - 1:
+        return fn(x)
+    perm = [a for a in range(x.ndim) if a != axis] + [axis]
+    back = np.argsort(perm).tolist()
+    return transpose(fn(transpose(x, perm)), back)
+
+
+def _fit_last(x, n):
+    """``x`` cropped or zero-padded at the end of its innermost axis to ``n``."""
+    m = x.shape[-1]
+    if m > n:
+        return x[..., :n]
+    if m < n:
+        return pad(x, [[0, 0]] * (x.ndim - 1) + [[0, n - m]])
+    return x
+
+
+def _norm_scale(y, lengths, norm, inverse):
+    n = float(np.prod(lengths))
+    factor = {None: 1.0, "backward": 1.0, "forward": n, "ortho": math.sqrt(n)}[norm]
+    if factor == 1.0:
+        return y
+    scale = np.asarray(factor if inverse else 1.0 / factor, dtype=np.dtype(y.dtype.name))
+    return multiply(y, convert_to_tensor(scale))
+
+
+def _c2c_nd(input_tensor, fft_length, axes, norm, opname, inverse):
+    x = _complex_input(input_tensor, opname, 1)
+    axes, lengths = _nd_args(x, fft_length, axes, norm, opname)
+    op = _C2C[(inverse, 1)]
+    for a, n in zip(axes, lengths):
+        x = _along(x, a, lambda t, n=n: apply(op, (_fit_last(t, n),), {}))
+    return _norm_scale(x, lengths, norm, inverse)
+
+
+def fftnd(input_tensor, fft_length=None, axes=None, norm=None, name=None):
+    """The N-D discrete Fourier transform of a complex tensor over ``axes`` (default every
+    axis), each cropped or zero-padded to ``fft_length`` (default its size). ``norm``:
+    ``'backward'`` (default, unscaled), ``'ortho'`` (``1/sqrt(n)``) or ``'forward'`` (``1/n``).
+
+    >>> wb.signal.fftnd(wb.constant([[1, 2], [3, 4]], wb.complex64)).numpy()
+    array([[10.+0.j, -2.+0.j],
+           [-4.+0.j,  0.+0.j]], dtype=complex64)
+    """
+    return _c2c_nd(input_tensor, fft_length, axes, norm, "fftnd", False)
+
+
+def ifftnd(input_tensor, fft_length=None, axes=None, norm=None, name=None):
+    """The inverse of :func:`fftnd` (scaled by ``1/n`` with the default ``norm``)."""
+    return _c2c_nd(input_tensor, fft_length, axes, norm, "ifftnd", True)
+
+
+def rfftnd(input_tensor, fft_length=None, axes=None, norm=None, name=None):
+    """The N-D DFT of a real tensor over ``axes`` (default every axis): the last of ``axes``
+    keeps ``fft_length[-1] // 2 + 1`` bins. Arguments as :func:`fftnd`."""
+    x = convert_to_tensor(input_tensor)
+    if x.dtype.kind != "f":
+        raise TypeError(f"rfftnd: input_tensor has dtype {x.dtype}, expected float32 or float64")
+    axes, lengths = _nd_args(x, fft_length, axes, norm, "rfftnd")
+    x = _along(x, axes[-1], lambda t: apply(_rfft_op, (t,), {"lengths": (lengths[-1],)}))
+    for a, n in zip(axes[:-1], lengths[:-1]):
+        x = _along(x, a, lambda t, n=n: apply(_C2C[(False, 1)], (_fit_last(t, n),), {}))
+    return _norm_scale(x, lengths, norm, False)
+
+
+def irfftnd(input_tensor, fft_length=None, axes=None, norm=None, name=None):
+    """The real tensor whose :func:`rfftnd` over ``axes`` is ``input_tensor``: the last of
+    ``axes`` becomes ``fft_length[-1]`` long (default ``2 * (n - 1)``)."""
+    x = _complex_input(input_tensor, "irfftnd", 1)
+    axes, lengths = _nd_args(x, fft_length, axes, norm, "irfftnd", halved=True)
+    for a, n in zip(axes[:-1], lengths[:-1]):
+        x = _along(x, a, lambda t, n=n: apply(_C2C[(True, 1)], (_fit_last(t, n),), {}))
+    x = _along(x, axes[-1], lambda t: apply(_irfft_op, (t,), {"lengths": (lengths[-1],)}))
+    return _norm_scale(x, lengths, norm, True)
+
+
+__all__ += ["fftnd", "ifftnd", "irfftnd", "rfftnd"]

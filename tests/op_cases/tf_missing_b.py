@@ -1,0 +1,19 @@
+"""Cases for the N-D FFTs (composed of the 1-D FFT ops) and the space/batch reshuffles."""
+
+import workbench as wb
+
+from . import Case, uniform
+
+_S = wb.signal
+
+
+def _ffts(r):
+    z = _S.rfftnd(r, axes=[2, 0], fft_length=[4, 2])
+    w = _S.fftnd(z * z, axes=[1], norm="ortho")
+    return (wb.reduce_sum(wb.math.real(w)) + wb.reduce_sum(wb.math.imag(_S.ifftnd(w, axes=[0, 1])) ** 2)
+            + wb.reduce_sum(_S.irfftnd(z, axes=[0, 2], fft_length=[3, 3], norm="forward") ** 2))
+
+
+CASES = [
+    Case("fftnd, ifftnd, rfftnd, irfftnd over chosen axes", _ffts, [uniform(-1, 1, (3, 4, 2), 301)]),
+]
