@@ -24,12 +24,13 @@ from __future__ import annotations
 import numpy as np
 
 from ..checkpoint.graph import Trackable
-from .. import extension_type, nest
+from .. import core, extension_type, nest
 from ..core import Tensor, convert_to_tensor
 from ..tensor_shape import TensorSpec
 from . import structure as st
 from .indices import EachIndex
 from .iterator import Iterator
+from .tracing import state_function
 from ..errors import InvalidArgumentError
 
 INFINITE = -1
@@ -112,12 +113,22 @@ class Dataset(Trackable):
         """The structure of an element with ``wb.TensorSpec`` leaves (``wb.RaggedTensorSpec``
         for ragged ones, ``wb.SparseTensorSpec`` for sparse ones), read from the first element. When the last transformation is a
         ``batch``/``padded_batch`` that keeps a short last batch, the batch dimension is
-        None, as in TF; other sizes are those of the first element."""
+        None, as in TF; other sizes are those of the first element. A transformation that
+        passes on its input's elements (filter, take, shuffle, ...) has its input's spec; a
+        ``map`` has its traced function's."""
+        if self._same_elements:
+            return self._input.element_spec
         try:
             first = next(iter(self))
         except StopIteration:
             raise ValueError("element_spec: the dataset is empty, so its element structure is "
                              "not known here") from None
+        return self._spec_of(first)
+
+    def _spec_of(self, element):
+        """The ``element_spec`` that ``element``, one of this dataset's, shows."""
+        if self._same_elements:
+            return self._input._spec_of(element)
         variable_batch = ((isinstance(self, Batch) and not self._drop)
                           or (isinstance(self, Rebatch) and (not self._drop or len(self._sizes) > 1)))
 
@@ -133,7 +144,7 @@ class Dataset(Trackable):
                     return s._with_shape(shape)
                 return type(s)(shape, s.dtype, s.ragged_rank, s.row_splits_dtype)
             return s
-        return nest.map_structure(spec, first)
+        return nest.map_structure(spec, element)
 
     def cardinality(self) -> Tensor:
         """The number of elements as an int64 scalar; ``wb.data.INFINITE_CARDINALITY`` (-1) or
@@ -174,7 +185,7 @@ class Dataset(Trackable):
         """
         if extension_type.has_extension_types(tensors):   # sliced along their tensor fields
             expanded, rebuild = extension_type.slice_structure(tensors)
-            return TensorSlices(expanded).map(rebuild)
+            return Map(TensorSlices(expanded), rebuild, None, None, trace=False)
         return TensorSlices(tensors)
 
     @staticmethod
@@ -511,10 +522,20 @@ class Dataset(Trackable):
         return Counter(start, step, dtype)
 
     def reduce(self, initial_state, reduce_func, name=None):
-        """Fold the elements: ``state = reduce_func(state, element)``."""
+        """Fold the elements: ``state = reduce_func(state, element)``; ``reduce_func`` is traced
+        once (on the input's element structure, where it is known without running anything, else
+        on the first element's) and replayed for each element."""
         state = st.normalize(initial_state)
+
+        def call(state, element):
+            with core.dataset_function():
+                return reduce_func(state, element)
+        spec = self._known_spec()
+        traced = None if spec is None else state_function(call, state, spec, "reduce")
         for element in self._elements():
-            state = st.normalize(reduce_func(state, element))
+            if traced is None:
+                traced = state_function(call, state, self._spec_of(element), "reduce")
+            state = st.normalize(traced((state, element)))
         return state
 
 

@@ -1,9 +1,10 @@
 """``map``, ``filter`` and ``enumerate``: one element at a time.
 
 After these a pipeline is no longer indexable: elements are produced one by one
-and batched by stacking. A map function runs once per element, on a thread pool
-with ``num_parallel_calls`` (``prefetch.ParallelMapIterator``), and is never run
-again when an iterator is restored.
+and batched by stacking. A map function or predicate is traced once on the input's
+element structure (``tracing``) and replayed for each element, on a thread pool with
+``num_parallel_calls`` (``prefetch.ParallelMapIterator``); it is never run again when an
+iterator is restored.
 """
 
 from __future__ import annotations
@@ -19,12 +20,13 @@ from .dataset import AUTOTUNE, UNKNOWN, Dataset
 from .iterator import Step, expect_kind
 from .options import current_options
 from .prefetch import ParallelMapIterator
+from .tracing import Traced, as_element_spec, check_predicate
 
 
-class Map(Dataset):
+class Map(Traced, Dataset):
     """``Dataset.map``."""
 
-    def __init__(self, input_ds, fn, num_parallel_calls, deterministic):
+    def __init__(self, input_ds, fn, num_parallel_calls, deterministic, trace=True):
         if not callable(fn):
             raise TypeError(f"map: map_func must be callable, got {argcheck.describe(fn)}")
         self._input = input_ds
@@ -37,9 +39,25 @@ class Map(Dataset):
             workers = min(8, os.cpu_count() or 1)
         self._workers = workers if workers and workers > 1 else None
         self._deterministic = deterministic   # None: the pipeline's options decide (default True)
+        self._trace_now(fn, "map", trace)
 
     def _call(self, element):
-        return st.normalize(st.unpack_call(self._fn, element))
+        return st.normalize(self._traced_function(element)(element))
+
+    def _known_spec(self):
+        traced = self._traced
+        return None if traced is None else as_element_spec(traced.output_spec)
+
+    @property
+    def element_spec(self):
+        """The structure of the traced function's result, with TF's None sizes (read from the
+        first element where the function could not be traced)."""
+        spec = self._traced_function().output_spec
+        return Dataset.element_spec.fget(self) if spec is None else as_element_spec(spec)
+
+    def _spec_of(self, element):
+        spec = self._traced_function().output_spec
+        return Dataset._spec_of(self, element) if spec is None else as_element_spec(spec)
 
     def _elem_iter(self, state=None):
         return _MapIter(self, state)
@@ -86,19 +104,21 @@ class _MapIter(Step):
         return self._tag(self._node, **self._it.state())
 
 
-class Filter(Dataset):
+class Filter(Traced, Dataset):
     """``Dataset.filter``."""
 
     _same_elements = True
 
-    def __init__(self, input_ds, predicate):
+    def __init__(self, input_ds, predicate, trace=True):
         if not callable(predicate):
             raise TypeError(f"filter: predicate must be callable, got {argcheck.describe(predicate)}")
         self._input = input_ds
         self._predicate = predicate
+        self._trace_now(predicate, "filter", trace)
+        check_predicate(self._traced, "filter")
 
     def _keep(self, element):
-        keep_t = convert_to_tensor(st.unpack_call(self._predicate, element))
+        keep_t = convert_to_tensor(self._traced_function(element)(element))
         if keep_t.shape != () or keep_t.dtype != np.bool_:
             raise TypeError(f"filter: the predicate must return a scalar bool, got dtype "
                             f"{keep_t.dtype} shape {keep_t.shape}")

@@ -39,6 +39,7 @@ from ..ops.shape import identity
 from ..tensor_shape import TensorSpec
 from .dataset import AUTOTUNE, INFINITE_CARDINALITY, UNKNOWN_CARDINALITY, Dataset
 from .files import TextLines, _names, _text
+from .elementwise import Filter, Map
 from .nesting import Interleave
 from .optional import Optional
 from .reducing import AssertCardinality, GroupByReducer, Reducer, padded_to_cardinality
@@ -64,7 +65,8 @@ def _lines(filenames, header, where, compression_type=None):
     compression = check_compression(compression_type, where)
     skip = 1 if header else 0
     return Interleave(_names(filenames, where),
-                      lambda f: TextLines(f, compression).skip(skip).filter(_not_blank), 1, 1, None, None, where)
+                      lambda f: Filter(TextLines(f, compression).skip(skip), _not_blank, trace=False), 1, 1,
+                      None, None, where)
 
 
 def _not_blank(line):
@@ -235,8 +237,9 @@ def Counter(start=0, step=1, dtype=np.int64, name=None):  # noqa: N802  (TF's na
     start = int(argcheck.integer(start, "start", "Counter"))
     step = int(argcheck.integer(step, "step", "Counter"))
     out = np.dtype(dtype)
-    return Dataset.from_tensors(np.int64(0)).repeat().enumerate().map(
-        lambda i, _: convert_to_tensor(np.asarray(start + int(i) * step, dtype=out)))
+    return Map(Dataset.from_tensors(np.int64(0)).repeat().enumerate(),
+               lambda i, _: convert_to_tensor(np.asarray(start + int(i) * step, dtype=out)), None, None,
+               trace=False)
 
 
 def rejection_resample(class_func, target_dist, initial_dist=None, seed=None):
@@ -317,7 +320,8 @@ def resample(dataset, class_func, target_dist, initial_dist=None, seed=None):
             ratio = np.where(initial > 0, target / initial, 0.0)
         top = ratio.max()
         return bool(top > 0 and rng.uniform() < ratio[c] / top)
-    return dataset.map(with_class).filter(accept)
+    # accept keeps Python state (the classes seen, a generator): it runs as Python per element
+    return Filter(Map(dataset, with_class, None, None), accept, trace=False)
 
 
 def assert_cardinality(expected_cardinality):

@@ -197,6 +197,9 @@ class FromGenerator(Dataset):
             return TensorSpec(s.shape, dtypes.string if s.dtype == object else s.dtype)
         return nest.map_structure(spec, self._specs)
 
+    def _known_spec(self):
+        return self.element_spec
+
     def _elem_iter(self, state=None):
         return _GeneratorIter(self, state)
 

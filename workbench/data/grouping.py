@@ -18,22 +18,46 @@ from . import structure as st
 from .dataset import INFINITE, UNKNOWN, Dataset
 from .iterator import Elements, Step, expect_kind
 from .nesting import ListElements
+from .tracing import Traced, as_element_spec, state_function
 
 
-class Scan(Dataset):
-    """``Dataset.scan``: ``(new_state, output) = scan_func(state, element)``."""
+class Scan(Traced, Dataset):
+    """``Dataset.scan``: ``(new_state, output) = scan_func(state, element)``, with ``scan_func``
+    traced once on the initial state's spec and the input's element structure."""
 
     def __init__(self, input_ds, initial_state, fn):
         if not callable(fn):
             raise TypeError(f"scan: scan_func must be callable, got {argcheck.describe(fn)}")
         self._input, self._fn = input_ds, fn
         self._initial = st.normalize(initial_state, what="initial_state", where="scan")
+        self._trace_now(fn, "scan", True)
 
-    def _step(self, state, element):
+    def _make_traced(self, spec):
+        return state_function(self._call_user, self._initial, spec, "scan")
+
+    def _call_user(self, state, element):
         args = (state,) + (element if isinstance(element, tuple) and not hasattr(element, "_fields")
                            else (element,))
         with core.dataset_function():
-            out = self._fn(*args)
+            return self._fn(*args)
+
+    @property
+    def element_spec(self):
+        """The traced function's output spec (read from the first element where it could not be
+        traced)."""
+        spec = self._output_spec()
+        return Dataset.element_spec.fget(self) if spec is None else spec
+
+    def _spec_of(self, element):
+        spec = self._output_spec()
+        return Dataset._spec_of(self, element) if spec is None else spec
+
+    def _output_spec(self):
+        spec = self._traced_function().output_spec
+        return as_element_spec(spec[1]) if isinstance(spec, (tuple, list)) and len(spec) == 2 else None
+
+    def _step(self, state, element):
+        out = self._traced_function(element)((state, element))
         if not isinstance(out, (tuple, list)) or len(out) != 2:
             raise TypeError(f"scan: scan_func must return a pair (new_state, output_element), got "
                             f"{argcheck.describe(out)}")

@@ -17,6 +17,7 @@ from ..errors import InvalidArgumentError, argcheck
 from . import structure as st
 from .dataset import INFINITE, UNKNOWN, Dataset
 from .iterator import Elements, Step, expect_kind
+from .tracing import Traced, check_predicate
 
 _log = logging.getLogger("workbench.data")
 
@@ -27,10 +28,6 @@ def _bool_scalar(value, where):
         raise TypeError(f"{where}: predicate must return a bool scalar, got dtype "
                         f"{arr.dtype} and shape {arr.shape}")
     return bool(arr)
-
-
-def _call(fn, element):
-    return fn(*element) if isinstance(element, tuple) else fn(element)
 
 
 class Shard(Dataset):
@@ -80,8 +77,9 @@ class _ShardIter(Step):
         return self._tag(self._node, seen=self._seen, inner=self._inner.state())
 
 
-class TakeWhile(Dataset):
-    """``Dataset.take_while``: elements up to the first for which ``predicate`` is false."""
+class TakeWhile(Traced, Dataset):
+    """``Dataset.take_while``: elements up to the first for which ``predicate`` (traced once,
+    as ``filter``'s) is false."""
 
     _same_elements = True
 
@@ -89,6 +87,8 @@ class TakeWhile(Dataset):
         if not callable(predicate):
             raise TypeError(f"take_while: predicate must be callable, got {argcheck.describe(predicate)}")
         self._input, self._predicate = input_ds, predicate
+        self._trace_now(predicate, "take_while", True)
+        check_predicate(self._traced, "take_while")
 
     def _elem_iter(self, state=None):
         return _TakeWhileIter(self, state)
@@ -110,7 +110,7 @@ class _TakeWhileIter(Step):
         if self._done:
             raise StopIteration
         element = next(self._inner)
-        if _bool_scalar(_call(self._node._predicate, element), "take_while"):
+        if _bool_scalar(self._node._traced_function(element)(element), "take_while"):
             return element
         self._done = True
         raise StopIteration

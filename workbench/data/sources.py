@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ragged import gather_rows
+from ragged import RaggedTensor, RaggedTensorSpec, gather_rows
 
 from .. import backend, nest
 from ..core import Tensor, convert_to_tensor, wrap
@@ -295,6 +295,10 @@ def _dense_spec(structure, rows):
             shape, dtype = leaf.shape, leaf.dtype
         elif isinstance(leaf, Tensor):
             shape, dtype = tuple(leaf.shape), leaf.dtype
+        elif rows and isinstance(leaf, RaggedTensor):   # TF's spec of its rows (ragged_rank 0: dense rows)
+            specs.append(RaggedTensorSpec(tuple(leaf.shape)[1:], leaf.dtype, leaf.ragged_rank - 1,
+                                          leaf.row_splits_dtype))
+            continue
         else:
             return None
         specs.append(TensorSpec(shape[1:] if rows else shape, dtype))

@@ -457,7 +457,9 @@ def ngrams(data, ngram_width, separator=" ", pad_values=None, padding_width=None
     out = np.empty(arr.shape[:-1] + (width,), dtype=object)
     for k, idx in enumerate(np.ndindex(arr.shape[:-1])):
         out[idx] = rows[k] if width else out[idx]
-    return wrap(out)
+    # TF's static shape: the outer sizes of data's, the number of n-grams the data's
+    outer = tuple(data._static_shape())[:-1] if isinstance(data, Tensor) else arr.shape[:-1]
+    return core.static_result(wrap(out), outer + (None,))
 
 
 def split(input, sep=None, maxsplit=-1, name=None):  # noqa: A002
@@ -648,8 +650,8 @@ def _split_by(input, fn, cut, dtype=object):  # noqa: A002
     for p in pieces:
         values[pos:pos + builtin_len(p)] = p
         pos += builtin_len(p)
-    if arr.ndim == 0:
-        return wrap(values)
+    if arr.ndim == 0:   # TF's static shape: the number of pieces is the data's
+        return core.static_result(wrap(values), (None,))
     splits = np.concatenate([[0], np.cumsum([builtin_len(p) for p in pieces])]).astype(np.int64)
     # a rank-N input: its uniform outer dimensions become row splits of uniform rows
     outer = []
