@@ -127,3 +127,13 @@ def test_parallel_map_replays_the_trace(capsys):
     assert capsys.readouterr().out == "p\n"
     assert values(ds) == list(range(1, 51))
     assert capsys.readouterr().out == ""
+
+
+def test_group_by_window_traces_its_key_and_window_size_functions(capsys):
+    grouped = Dataset.range(6).group_by_window(lambda x: (print("key", x), x % 2)[1], lambda k, w: w.batch(4),
+                                               window_size_func=lambda k: (print("ws", k), k + 2)[1])
+    # TF 2.21 prints each traced function once, when the dataset is built
+    assert capsys.readouterr().out == ('key Tensor("args_0:0", shape=(), dtype=int64)\n'
+                                       'ws Tensor("args_0:0", shape=(), dtype=int64)\n')
+    assert values(grouped) == [[0, 2], [1, 3, 5], [4]]
+    assert capsys.readouterr().out == ""

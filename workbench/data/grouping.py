@@ -18,7 +18,8 @@ from . import structure as st
 from .dataset import INFINITE, UNKNOWN, Dataset
 from .iterator import Elements, Step, expect_kind
 from .nesting import ListElements
-from .tracing import Traced, as_element_spec, state_function
+from ..tensor_shape import TensorSpec
+from .tracing import Traced, TracedFunction, as_element_spec, state_function
 
 
 class Scan(Traced, Dataset):
@@ -98,8 +99,14 @@ def _key(value, what, where):
     return int(t)
 
 
-class GroupByWindow(Dataset):
-    """``Dataset.group_by_window``."""
+def _in_dataset_function(fn, *args):
+    with core.dataset_function():
+        return fn(*args)
+
+
+class GroupByWindow(Traced, Dataset):
+    """``Dataset.group_by_window``: ``key_func`` and ``window_size_func`` are traced once (as
+    ``map``'s function); ``reduce_func``, which makes a dataset, runs as Python for each window."""
 
     def __init__(self, input_ds, key_func, reduce_func, window_size, window_size_func,
                  where="group_by_window"):
@@ -116,6 +123,11 @@ class GroupByWindow(Dataset):
                             f"{argcheck.describe(window_size_func)}")
         self._input, self._where = input_ds, where
         self._key_func, self._reduce, self._size_func = key_func, reduce_func, window_size_func
+        self._trace_now(key_func, where, True)
+        if window_size is None:
+            size_func = window_size_func
+            self._size_func = TracedFunction(lambda key: _in_dataset_function(size_func, key),
+                                             TensorSpec((), np.int64), where)
 
     def _window_size(self, key):
         size = self._size_func(convert_to_tensor(np.int64(key)))
@@ -180,7 +192,7 @@ class _GroupIter(Step):
             except StopIteration:
                 self._ended = True
                 continue
-            key = _key(st.unpack_call(self._node._key_func, element), "key_func", self._node._where)
+            key = _key(self._node._traced_function(element)(element), "key_func", self._node._where)
             group = self._groups.setdefault(key, [])
             group.append(element)
             if len(group) >= self._node._window_size(key):
