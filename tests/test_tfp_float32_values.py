@@ -14,7 +14,7 @@ import scipy.special as sc
 import scipy.stats as st
 
 from probability.distributions import (Bernoulli, Binomial, Categorical, Chi2, Gamma, Kumaraswamy, Laplace,
-                                       Normal, Poisson)
+                                       MixtureSameFamily, MultivariateNormalDiag, Normal, Poisson)
 
 
 def f32(x):
@@ -121,3 +121,16 @@ def test_binomial_log_prob_normalization_without_cancellation():
     ref = st.binom.logpmf(k.astype(np.float64), n.astype(np.float64), p.astype(np.float64))
     # (TFP prints -1.4435501 at n = 30, k = 3, 8e-7 from scipy's -1.44355095)
     np.testing.assert_allclose(got, ref, rtol=1e-6)
+
+
+def test_mixture_same_family_moments_weight_by_probs():
+    # TFP: sum_k probs_k mean_k with the probs as given (exp(log_softmax(log(probs))) gave
+    # 0.40000007 for 0.39999998); the variance as sum_k w_k var_k + sum_k w_k (m_k - m)**2
+    d = MixtureSameFamily(Categorical(probs=f32([0.3, 0.7])), Normal(f32([-1.0, 1.0]), f32([0.5, 2.0])))
+    assert_ulps(d.mean(), 0.3999999761581421)
+    assert_ulps(d.variance(), 3.7150001525878906)
+    d = MixtureSameFamily(Categorical(logits=f32([0.1, -0.7, 1.3])),
+                          MultivariateNormalDiag(f32([[-1.0, 2.0], [1.0, 0.3], [0.2, -4.0]]),
+                                                 f32([[0.5, 1.0], [2.0, 0.1], [1.3, 0.7]])))
+    np.testing.assert_allclose(d.mean().numpy(), [0.023766353726387024, -2.3368895053863525], atol=1e-8)
+    assert_ulps(d.variance(), [1.9368605613708496, 7.075760841369629])

@@ -100,12 +100,25 @@ class MixtureSameFamily(Distribution):
             raise NotImplementedError(f"MixtureSameFamily.{method} needs scalar events, the event shape "
                                       f"is {list(self.event_shape)}")
 
+    def _probs(self):
+        """The mixture's ``probs_parameter()`` (as given, or ``softmax(logits)``), shaped to
+        broadcast against ``B + [K] + E``: TFP's weights for the moments."""
+        w = self._mixture_distribution.probs_parameter()
+        for _ in range(len(self.event_shape)):
+            w = wb.expand_dims(w, -1)
+        return w
+
     def _mean(self):
-        return mixture_mean(self._log_weights(), self._components_distribution.mean(), len(self.event_shape))
+        axis = -1 - len(self.event_shape)
+        return wb.reduce_sum(self._probs() * self._components_distribution.mean(), axis=axis)
 
     def _variance(self):
-        comp = self._components_distribution
-        return mixture_variance(self._log_weights(), comp.mean(), comp.variance(), len(self.event_shape))
+        # law of total variance in TFP's terms: sum_k w_k var_k + sum_k w_k (m_k - m)**2
+        comp, w, axis = self._components_distribution, self._probs(), -1 - len(self.event_shape)
+        means = comp.mean()
+        mean = wb.reduce_sum(w * means, axis=axis, keepdims=True)
+        return (wb.reduce_sum(w * comp.variance(), axis=axis)
+                + wb.reduce_sum(w * wb.square(means - mean), axis=axis))
 
     def _covariance(self):
         comp = self._components_distribution
