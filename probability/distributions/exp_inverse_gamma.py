@@ -6,7 +6,7 @@ import workbench as wb
 
 from .. import internal
 from .distribution import FULLY_REPARAMETERIZED, Distribution
-from .gamma import log_standard_gamma
+from .gamma import random_gamma
 from .kullback_leibler import RegisterKL
 
 __all__ = ["ExpInverseGamma"]
@@ -58,10 +58,13 @@ class ExpInverseGamma(Distribution):
     def _log_scale_parameter(self):
         return self._log_scale if self._log_scale is not None else wb.log(self._scale)
 
+    _sample_n_takes_any_seed = True
+
     def _sample_n(self, n, seed):
-        c = wb.convert_to_tensor(self._concentration)
-        shape = (n,) + self.batch_shape
-        return self._log_scale_parameter() - log_standard_gamma(shape, seed, c * wb.ones(self.batch_shape, dtype=self.dtype))
+        # TFP's draw: minus an ExpGamma(concentration, rate=scale) draw, with its seed flow
+        seed = internal.sanitize_seed(seed, salt="exp_gamma")
+        return -random_gamma((n,), self._concentration, rate=self._scale, log_rate=self._log_scale, seed=seed,
+                             log_space=True)
 
     def _z(self, y):
         return y - self._log_scale_parameter()
