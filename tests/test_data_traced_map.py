@@ -137,3 +137,10 @@ def test_group_by_window_traces_its_key_and_window_size_functions(capsys):
                                        'ws Tensor("args_0:0", shape=(), dtype=int64)\n')
     assert values(grouped) == [[0, 2], [1, 3, 5], [4]]
     assert capsys.readouterr().out == ""
+
+
+def test_elements_that_are_datasets_run_as_python():
+    windows = Dataset.range(5).window(2)
+    assert values(windows.flat_map(lambda w: w.batch(2))) == [[0, 1], [2, 3], [4]]
+    sums = windows.map(lambda w: w.reduce(np.int64(0), lambda s, x: s + x))
+    assert values(sums) == [1, 5, 4]

@@ -165,7 +165,10 @@ class Traced:
                             element = next(iter(self._input))
                         except StopIteration:   # an empty input: nothing to trace on
                             element = None
-                    spec = None if element is None else self._input._spec_of(element)
+                    try:
+                        spec = None if element is None else self._input._spec_of(element)
+                    except (TypeError, ValueError):   # elements that are not tensors (datasets)
+                        spec = None
                     self._traced = self._make_traced(spec)
         return self._traced
 
