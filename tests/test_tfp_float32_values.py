@@ -13,8 +13,8 @@ import pytest
 import scipy.special as sc
 import scipy.stats as st
 
-from probability.distributions import (Bernoulli, Binomial, Categorical, Chi2, Gamma, Kumaraswamy, Laplace,
-                                       MixtureSameFamily, MultivariateNormalDiag, Normal, Poisson)
+from probability.distributions import (Bernoulli, Binomial, Categorical, Chi2, Dirichlet, Gamma, Kumaraswamy,
+                                       Laplace, MixtureSameFamily, MultivariateNormalDiag, Normal, Poisson)
 
 
 def f32(x):
@@ -134,3 +134,9 @@ def test_mixture_same_family_moments_weight_by_probs():
                                                  f32([[0.5, 1.0], [2.0, 0.1], [1.3, 0.7]])))
     np.testing.assert_allclose(d.mean().numpy(), [0.023766353726387024, -2.3368895053863525], atol=1e-8)
     assert_ulps(d.variance(), [1.9368605613708496, 7.075760841369629])
+
+
+def test_dirichlet_variance_in_tfps_form():
+    d = Dirichlet(f32([[0.5, 2.3, 1.7], [4.0, 1.0, 0.3]]))
+    assert_ulps(d.variance(), [[0.017957350239157677, 0.04543209820985794, 0.04273849353194237],
+                               [0.029384007677435875, 0.02429831214249134, 0.008476155810058117]], 1)

@@ -64,8 +64,10 @@ class Dirichlet(Distribution):
         return self._concentration / self._total()
 
     def _variance(self):
-        m = self._mean()
-        return m * (1.0 - m) / (self._total() + 1.0)
+        # TFP's form: x (s - x) with s = rsqrt(1 + a0) and x = s a / a0
+        scale = wb.math.rsqrt(1.0 + self._total())
+        x = scale * self._mean()
+        return x * (scale - x)
 
     def _covariance(self):
         m = self._full(self._mean())
