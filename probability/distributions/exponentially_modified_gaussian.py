@@ -8,6 +8,7 @@ import workbench as wb
 
 from .. import internal
 from .distribution import FULLY_REPARAMETERIZED, Distribution
+from ..internal import samplers
 
 __all__ = ["ExponentiallyModifiedGaussian"]
 
@@ -50,13 +51,15 @@ class ExponentiallyModifiedGaussian(Distribution):
     def rate(self):
         return self._rate
 
+    _sample_n_takes_any_seed = True
+
     def _sample_n(self, n, seed):
-        normal_seed, uniform_seed = internal.split_seed(seed, 2, salt="exponentially_modified_gaussian")
-        shape = (n,) + self.batch_shape
-        z = wb.random.stateless_normal(shape, seed=normal_seed, dtype=self.dtype)
-        u = wb.random.stateless_uniform(shape, seed=uniform_seed, minval=float(np.finfo(self.dtype).tiny),
-                                        maxval=1.0, dtype=self.dtype)
-        return self._loc + self._scale * z - wb.log(u) / self._rate
+        # TFP's flow: a Normal draw plus an Exponential draw, from a split seed
+        normal_seed, exp_seed = internal.split_seed(seed, 2, salt="emg_sample")
+        z = samplers.normal((n,) + self.batch_shape, seed=normal_seed, dtype=self.dtype)
+        u = samplers.uniform((n,) + self.batch_shape, minval=float(np.finfo(self.dtype).tiny), maxval=1.0,
+                             seed=exp_seed, dtype=self.dtype)
+        return (z * self._scale + self._loc) + (-wb.log(u) / self._rate)
 
     def _log_exponential_term(self, x):
         # log of exp((rate scale)^2 / 2 - rate (x - loc)) * ndtr(z - rate scale): the density over rate,

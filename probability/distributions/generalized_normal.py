@@ -8,7 +8,8 @@ import workbench as wb
 
 from .. import internal
 from .distribution import FULLY_REPARAMETERIZED, Distribution
-from .gamma import log_standard_gamma
+from .gamma import Gamma
+from ..random import rademacher
 
 __all__ = ["GeneralizedNormal"]
 
@@ -51,14 +52,15 @@ class GeneralizedNormal(Distribution):
     def power(self):
         return self._power
 
+    _sample_n_takes_any_seed = True
+
     def _sample_n(self, n, seed):
-        gamma_seed, sign_seed = internal.split_seed(seed, 2, salt="generalized_normal")
-        shape = (n,) + self.batch_shape
-        p = self._power * wb.ones_like(self._loc * self._scale)
-        log_g = log_standard_gamma(shape, gamma_seed, 1.0 / p)
-        u = wb.random.stateless_uniform(shape, seed=sign_seed, dtype=self.dtype)
-        sign = wb.where(u < 0.5, -wb.ones_like(u), wb.ones_like(u))
-        return self._loc + self._scale * sign * wb.exp(log_g / p)
+        # TFP's flow: a Gamma(1 / power) draw to the power 1 / power, with a Rademacher sign
+        sign_seed, gamma_seed = internal.split_seed(seed, 2, salt="GenNormal")
+        ipower = wb.broadcast_to(1.0 / self._power, self.batch_shape)
+        g = Gamma(ipower, wb.ones([], dtype=self.dtype)).sample(n, seed=gamma_seed)
+        sign = rademacher((n,) + self.batch_shape, dtype=self.dtype, seed=sign_seed)
+        return self._loc + self._scale * (sign * wb.pow(wb.abs(g), ipower))
 
     def _z(self, x):
         return (x - self._loc) / self._scale

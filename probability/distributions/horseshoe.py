@@ -10,6 +10,7 @@ import workbench as wb
 from .. import internal
 from .distribution import FULLY_REPARAMETERIZED, Distribution
 from .half_cauchy import HalfCauchy
+from ..internal import samplers
 
 __all__ = ["Horseshoe"]
 
@@ -62,13 +63,15 @@ class Horseshoe(Distribution):
     def scale(self):
         return self._scale
 
+    _sample_n_takes_any_seed = True
+
     def _sample_n(self, n, seed):
-        normal_seed, cauchy_seed = internal.split_seed(seed, 2, salt="Horseshoe")
+        # TFP's flow: local shrinkage from a standard HalfCauchy, then normal noise
+        shrinkage_seed, sample_seed = internal.split_seed(seed, 2, salt="random_horseshoe")
         shape = (n,) + self.batch_shape
-        zeros = wb.zeros(self.batch_shape, dtype=self.dtype)
-        lam = HalfCauchy(zeros, zeros + 1.0).sample(n, seed=cauchy_seed)
-        eps = wb.random.stateless_normal(shape, seed=normal_seed, dtype=self.dtype)
-        return eps * lam * self._scale
+        standard = HalfCauchy(wb.zeros([], dtype=self.dtype), wb.ones([], dtype=self.dtype))
+        shrinkage = self._scale * standard.sample(shape, seed=shrinkage_seed)
+        return samplers.normal(shape, seed=sample_seed, dtype=self.dtype) * shrinkage
 
     def _log_prob(self, x):
         u = 0.5 * wb.square(x / self._scale)

@@ -8,6 +8,7 @@ import workbench as wb
 
 from .. import internal
 from .distribution import FULLY_REPARAMETERIZED, Distribution
+from ..internal import samplers
 
 __all__ = ["Triangular"]
 
@@ -63,8 +64,11 @@ class Triangular(Distribution):
         return (low, high, peak, high - low, wb.where(left > 0, left, wb.ones_like(left)),
                 wb.where(right > 0, right, wb.ones_like(right)))
 
+    _sample_n_takes_any_seed = True
+
     def _sample_n(self, n, seed):
-        u = wb.random.stateless_uniform((n,) + self.batch_shape, seed=seed, dtype=self.dtype)
+        seed = samplers.sanitize_seed(seed, salt="triangular")
+        u = samplers.uniform((n,) + self.batch_shape, seed=seed, dtype=self.dtype)
         low, high, peak, width, left, right = self._parts()
         split = (peak - low) / width
         rising = low + wb.sqrt(u * width * left)
