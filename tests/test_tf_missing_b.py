@@ -109,3 +109,73 @@ def test_fftnd_errors():
         wb.signal.fftnd(_X, axes=[0, 5])
     with pytest.raises(TypeError, match="float32 or float64"):
         wb.signal.rfftnd(_X)
+
+
+# -- space / batch ----------------------------------------------------------------------------
+
+_SB = np.arange(2 * 3 * 5 * 2).reshape(2, 3, 5, 2).astype(np.float32)
+
+
+def test_space_to_batch_nd_and_back_as_tf():
+    y = wb.space_to_batch_nd(_SB, [2, 3], [[1, 0], [0, 1]])
+    assert y.shape == (12, 2, 2, 2)
+    tf_y = [[[0, 0], [10, 16]], [[0, 0], [40, 46]], [[0, 0], [12, 18]], [[0, 0], [42, 48]],
+            [[0, 0], [14, 0]], [[0, 0], [44, 0]], [[0, 6], [20, 26]], [[30, 36], [50, 56]],
+            [[2, 8], [22, 28]], [[32, 38], [52, 58]], [[4, 0], [24, 0]], [[34, 0], [54, 0]]]
+    np.testing.assert_array_equal(y.numpy()[..., 0], tf_y)   # TF 2.21
+    np.testing.assert_array_equal(wb.space_to_batch(_SB, [2, 3], [[1, 0], [0, 1]]).numpy(), y.numpy())
+    np.testing.assert_array_equal(wb.batch_to_space(y, [2, 3], [[1, 0], [0, 1]]).numpy(), _SB)
+    # one int block: [b, b]
+    np.testing.assert_array_equal(
+        wb.batch_to_space(np.arange(8.).reshape(4, 1, 2, 1), 2, [[0, 0], [0, 1]]).numpy()[..., 0],
+        [[[0.0, 2.0, 1.0], [4.0, 6.0, 5.0]]])
+
+
+def test_space_to_batch_errors_as_tf():
+    with pytest.raises(wb.errors.InvalidArgumentError, match=r"padded_shape\[0\]=3 is not divisible"):
+        wb.space_to_batch_nd(_SB, [2, 2], [[0, 0], [0, 0]])
+    with pytest.raises(wb.errors.InvalidArgumentError, match=r"batch dimension \(2\) is not divisible"):
+        wb.batch_to_space(_SB, [2, 2], [[0, 0], [0, 0]])
+    with pytest.raises(wb.errors.InvalidArgumentError, match="positive"):
+        wb.space_to_batch_nd(_SB, [2, 0], [[0, 0], [0, 0]])
+    with pytest.raises(ValueError, match="paddings"):
+        wb.space_to_batch_nd(_SB, [1, 1], [0, 0])
+
+
+def test_required_space_to_batch_paddings_as_tf():
+    p, c = wb.required_space_to_batch_paddings([5, 7], [2, 3], [[1, 1], [0, 2]])
+    assert p.dtype == wb.int32
+    assert p.numpy().tolist() == [[1, 2], [0, 2]] and c.numpy().tolist() == [[0, 1], [0, 0]]
+    p, c = wb.required_space_to_batch_paddings([5, 7], [2, 3])
+    assert p.numpy().tolist() == [[0, 1], [0, 2]] and c.numpy().tolist() == [[0, 1], [0, 2]]
+
+
+def test_with_space_to_batch_as_tf():
+    def op(inp, num_spatial_dims, padding):
+        assert num_spatial_dims == 2
+        return wb.nn.convolution(inp, np.ones((2, 2, 2, 1), np.float32), padding=padding)
+    r = wb.nn.with_space_to_batch(_SB, [2, 2], "SAME", op, filter_shape=[2, 2])
+    assert r.shape == (2, 3, 5, 1)
+    np.testing.assert_array_equal(r.numpy()[0, :, :, 0], [[25., 50., 58., 66., 33.],
+                                                         [50., 100., 116., 132., 66.],
+                                                         [25., 50., 58., 66., 33.]])   # TF 2.21
+    r = wb.nn.with_space_to_batch(_SB, [2, 1], "VALID", op)
+    np.testing.assert_array_equal(r.numpy()[1, :, :, 0], [[332., 348., 364., 380.]])
+    # rate 1: the op itself, with the padding given
+    r = wb.nn.with_space_to_batch(_SB, [1, 1], "SAME", op)
+    np.testing.assert_array_equal(r.numpy(), op(_SB, 2, "SAME").numpy())
+
+
+def test_extract_volume_patches_as_tf():
+    v = np.arange(4 * 5 * 6 * 2).reshape(1, 4, 5, 6, 2).astype(np.float32)
+    e = wb.extract_volume_patches(v, [1, 2, 2, 3, 1], [1, 2, 1, 2, 1], "VALID")
+    assert e.shape == (1, 2, 4, 2, 24)
+    np.testing.assert_array_equal(e.numpy()[0, 1, 2, 1], [148, 149, 150, 151, 152, 153, 160, 161, 162, 163,
+                                                          164, 165, 208, 209, 210, 211, 212, 213, 220, 221,
+                                                          222, 223, 224, 225])   # TF 2.21
+    e = wb.extract_volume_patches(v, [1, 3, 2, 2, 1], [1, 2, 2, 3, 1], "SAME")
+    assert e.shape == (1, 2, 3, 2, 24)
+    np.testing.assert_array_equal(e.numpy()[0, 1, 2, 1], [174, 175, 176, 177, 0, 0, 0, 0, 234, 235, 236, 237]
+                                  + [0] * 12)
+    with pytest.raises(ValueError, match="ksizes"):
+        wb.extract_volume_patches(v, [2, 2, 2, 2, 1], [1, 1, 1, 1, 1], "VALID")

@@ -97,6 +97,11 @@ _LAZY = {
     "irfftnd": ("workbench.signal", "irfftnd"),
 }
 
+    "space_to_batch": ("workbench.ops.space_batch", "space_to_batch"),
+    "space_to_batch_nd": ("workbench.ops.space_batch", "space_to_batch_nd"),
+    "batch_to_space": ("workbench.ops.space_batch", "batch_to_space"),
+    "required_space_to_batch_paddings": ("workbench.ops.space_batch", "required_space_to_batch_paddings"),
+    "extract_volume_patches": ("workbench.ops.space_batch", "extract_volume_patches"),
 
 def __getattr__(name):
     if name == "strings":

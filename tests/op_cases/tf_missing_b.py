@@ -17,3 +17,16 @@ def _ffts(r):
 CASES = [
     Case("fftnd, ifftnd, rfftnd, irfftnd over chosen axes", _ffts, [uniform(-1, 1, (3, 4, 2), 301)]),
 ]
+
+
+def _space_batch(x):
+    y = wb.space_to_batch_nd(x, [2, 2], [[1, 0], [0, 0]]) ** 2
+    back = wb.batch_to_space(y, [2, 2], [[1, 0], [0, 0]])
+    patches = wb.extract_volume_patches(wb.reshape(x, [1, 2, 3, 2, 2]), [1, 2, 2, 1, 1], [1, 1, 1, 1, 1], "SAME")
+    return wb.reduce_sum(back * x) + wb.reduce_sum(patches ** 2)
+
+
+CASES += [
+    Case("space_to_batch_nd, batch_to_space, extract_volume_patches", _space_batch,
+         [uniform(-1, 1, (2, 3, 2, 2), 302)]),
+]

@@ -14,3 +14,4 @@ from .ctc import (  # noqa: F401,E402
 from ..ops.indexing import top_k  # noqa: F401,E402  (tf.nn.top_k, tf.math's too)
 from ..ops.tf_extra import in_top_k, zero_fraction  # noqa: F401,E402  (tf.math's too)
 from ..ops.pooling import max_pool_with_argmax  # noqa: F401,E402
+from ..ops.space_batch import with_space_to_batch  # noqa: F401,E402
