@@ -92,16 +92,16 @@ _LAZY = {
     "eigvals": ("workbench.linalg", "eigvals"),
     "matrix_square_root": ("workbench.linalg", "sqrtm"),
     "fftnd": ("workbench.signal", "fftnd"),
-    "ifftnd": ("workbench.signal", "ifftnd"),
-    "rfftnd": ("workbench.signal", "rfftnd"),
-    "irfftnd": ("workbench.signal", "irfftnd"),
-}
-
     "space_to_batch": ("workbench.ops.space_batch", "space_to_batch"),
     "space_to_batch_nd": ("workbench.ops.space_batch", "space_to_batch_nd"),
     "batch_to_space": ("workbench.ops.space_batch", "batch_to_space"),
     "required_space_to_batch_paddings": ("workbench.ops.space_batch", "required_space_to_batch_paddings"),
     "extract_volume_patches": ("workbench.ops.space_batch", "extract_volume_patches"),
+    "ifftnd": ("workbench.signal", "ifftnd"),
+    "rfftnd": ("workbench.signal", "rfftnd"),
+    "irfftnd": ("workbench.signal", "irfftnd"),
+}
+
 
 def __getattr__(name):
     if name == "strings":
