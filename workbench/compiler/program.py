@@ -201,6 +201,9 @@ class Program:
     def outputs(self):
         """The result with new tensors for the values the program computes."""
         dynamic = self._dynamic
+        result = self._result
+        if type(result) is Tensor:   # one tensor (the common result): no walk of a structure
+            return core.wrap(result._data) if id(result) in dynamic else result
 
         def fresh(leaf):
             if isinstance(leaf, Tensor) and not isinstance(leaf, Variable) and id(leaf) in dynamic:
