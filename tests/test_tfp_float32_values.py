@@ -14,7 +14,8 @@ import scipy.special as sc
 import scipy.stats as st
 
 from probability.distributions import (Bernoulli, Binomial, Categorical, Chi2, Dirichlet, Gamma, Kumaraswamy,
-                                       Laplace, MixtureSameFamily, MultivariateNormalDiag, Normal, Poisson)
+                                       Laplace, MixtureSameFamily, MultivariateNormalDiag, Normal, Poisson,
+                                       StudentT)
 
 
 def f32(x):
@@ -140,3 +141,12 @@ def test_dirichlet_variance_in_tfps_form():
     d = Dirichlet(f32([[0.5, 2.3, 1.7], [4.0, 1.0, 0.3]]))
     assert_ulps(d.variance(), [[0.017957350239157677, 0.04543209820985794, 0.04273849353194237],
                                [0.029384007677435875, 0.02429831214249134, 0.008476155810058117]], 1)
+
+
+def test_student_t_log_prob_values():
+    # TFP: y = (x - loc) * (rsqrt(df) / scale); its float32 lbeta differs from ours by an ulp
+    d = StudentT(f32([1.5, 3.0, 30.0]), f32([0.0, 1.0, -2.0]), f32([1.0, 0.3, 5.0]))
+    assert_ulps(d.log_prob(f32([[0.7], [-1.3], [10.0]])),
+                [[-1.4299871921539307, -0.37228021025657654, -2.686640977859497],
+                 [-2.0198450088500977, -5.846778869628906, -2.5468316078186035],
+                 [-6.344892501831055, -11.211136817932129, -5.2590131759643555]], 4)

@@ -98,7 +98,8 @@ class StudentT(Distribution):
                 - _log_gamma_ratio(half_df))
 
     def _log_prob(self, x):
-        y = (x - self._loc) / (self._scale * wb.sqrt(self._df))
+        # TFP's y = (x - loc) * (rsqrt(df) / scale)
+        y = (x - self._loc) * (wb.math.rsqrt(self._df) / self._scale)
         return -0.5 * (self._df + 1.0) * log1psquare(y) - self._log_normalization()
 
     def _cdf(self, x):
