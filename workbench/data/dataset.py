@@ -278,13 +278,23 @@ class Dataset(Trackable):
     def map(self, map_func, num_parallel_calls=None, deterministic=None, name=None):
         """Apply ``map_func`` to each element; a tuple element is unpacked as positional arguments.
 
+        As in TF, ``map_func`` is traced once, when the dataset is built, on symbolic tensors of
+        the input's ``element_spec`` (Python side effects such as ``print`` happen then), the
+        result's ``element_spec`` is the trace's, and each element replays the trace; a function
+        that reads values in Python runs as Python for each element instead (see ``tracing``).
+
+        >>> ds = wb.data.Dataset.range(3).map(lambda x: x * 2)
+        >>> ds.element_spec
+        TensorSpec(shape=(), dtype=wb.int64, name=None)
+
         ``num_parallel_calls`` (an int or ``wb.data.AUTOTUNE``) runs calls on a thread pool; the
         output order is the input order unless ``deterministic=False``.
         """
         return Map(self, map_func, num_parallel_calls, deterministic)
 
     def filter(self, predicate, name=None):
-        """Keep the elements for which ``predicate`` (called like ``map``) is true."""
+        """Keep the elements for which ``predicate`` (traced like ``map``'s function; it must
+        return a bool scalar) is true."""
         return Filter(self, predicate)
 
     def batch(self, batch_size, drop_remainder=False, num_parallel_calls=None, deterministic=None,
