@@ -109,6 +109,27 @@ def test_assert_in_function_checks_every_call_with_tfs_graph_message():
     assert f.experimental_get_tracing_count() == 1
 
 
+def test_assert_graph_text_summarizes_as_tfs_kernel():
+    @wb.function
+    def g(x):
+        wb.Assert(False, [x, wb.reshape(x, [2, 3]), x > 2, wb.cast(x, wb.float32) / 3, "txt",
+                          wb.constant(["a", "b"])])
+        return x
+
+    @wb.function
+    def h(x):
+        wb.Assert(False, [x, wb.constant(2.5)], summarize=8)
+        return x
+
+    with pytest.raises(InvalidArgumentError) as e:   # TF 2.21's texts for these two functions
+        g(wb.constant([1, 2, 3, 4, 5, 6]))
+    assert str(e.value) == ("assertion failed: [1 2 3...] [[1 2 3]...] [0 0 1...] "
+                            "[0.333333343 0.666666687 1...] [txt] [a b]")
+    with pytest.raises(InvalidArgumentError) as e:
+        h(wb.constant([1, 2, 3, 4, 5, 6]))
+    assert str(e.value) == "assertion failed: [1 2 3 4 5 6] [2.5]"
+
+
 # ---------------------------------------------------------------------------
 # one-tensor value asserts: TF's eager messages
 
@@ -238,3 +259,311 @@ def test_assert_proper_iterable_and_is_numeric_tensor_as_tf():
     assert not numeric(wb.constant(["a"])) and not numeric(wb.constant([True]))
     assert not numeric(np.zeros(2)) and not numeric(3)
     assert not numeric(wb.Variable(1.0))    # TF: a variable is not a tf.Tensor
+
+
+# ---------------------------------------------------------------------------
+# control helpers and small ops
+
+
+SIGNATURES_B = {
+    "case": ["pred_fn_pairs", "default", "exclusive", "strict", "name"],
+    "no_op": ["name"],
+    "tuple": ["tensors", "control_inputs", "name"],
+    "identity_n": ["input", "name"],
+    "guarantee_const": ["input", "name"],
+    "grad_pass_through": ["f"],
+    "no_gradient": ["op_type"],
+    "realdiv": ["x", "y", "name"],
+    "timestamp": ["name"],
+    "parallel_stack": ["values", "name"],
+    "unravel_index": ["indices", "dims", "name"],
+    "get_current_name_scope": [],
+    "is_symbolic_tensor": ["tensor"],
+    "fingerprint": ["data", "method", "name"],
+}
+
+
+@pytest.mark.parametrize("path", sorted(SIGNATURES_B))
+def test_signature_is_tfs_b(path):
+    assert list(inspect.signature(_resolve(path)).parameters) == SIGNATURES_B[path]
+
+
+def test_case_eager_as_tf():
+    x = wb.constant(1)
+    one, two, three = (lambda: wb.constant(1)), (lambda: wb.constant(2)), (lambda: wb.constant(3))
+    assert int(wb.case([(x > 0, one), (x > 5, two)], default=three)) == 1
+    assert int(wb.case([(x > 2, one), (x > 5, two)], default=three)) == 3
+    assert int(wb.case([(x > 0, one), (x > -5, two)])) == 1          # first true wins
+    assert int(wb.case([], default=lambda: wb.constant(9))) == 9
+    with pytest.raises(InvalidArgumentError) as e:
+        wb.case([(x > 2, one), (x > 5, two)])
+    assert str(e.value).endswith("Summarized data: b'Input error: None of conditions evaluated as True:'"
+                                 "\nFalse, False")
+    with pytest.raises(InvalidArgumentError) as e:
+        wb.case([(x > 0, one), (x > -5, two)], exclusive=True)
+    assert str(e.value).endswith("Summarized data: b'Input error: exclusive=True: more than 1 conditions "
+                                 "(?, ?) evaluated as True:'\nTrue, True")
+    # non-strict unpacks a one-element list; strict keeps it
+    assert isinstance(wb.case([(x > 0, lambda: [wb.constant(1)])], default=lambda: [wb.constant(3)]), wb.Tensor)
+    assert isinstance(wb.case([(x > 0, lambda: [wb.constant(1)])], default=lambda: [wb.constant(3)],
+                              strict=True), list)
+    pair = wb.case([(x > 0, lambda: (wb.constant(1), wb.constant(2.0)))],
+                   default=lambda: (wb.constant(3), wb.constant(4.0)))
+    assert [float(v) for v in pair] == [1.0, 2.0]
+    assert wb.case([(wb.constant(False), lambda: wb.constant(1))], default=lambda: 2.0) == 2.0
+
+
+def test_case_bad_arguments():
+    x = wb.constant(1)
+    with pytest.raises(TypeError, match="must be a list, tuple, or dict"):
+        wb.case(3)
+    with pytest.raises(TypeError, match="must be a 2-tuple"):
+        wb.case([x > 0])
+    with pytest.raises(TypeError, match=r"pred_fn_pairs\[0\] has fn of type int"):
+        wb.case([(x > 0, 3)])
+    with pytest.raises(TypeError, match="expected a scalar bool tensor"):
+        wb.case([(wb.constant(1), lambda: 3)])
+    with pytest.raises(TypeError, match="default must be callable"):
+        wb.case([(x > 0, lambda: 1)], default=3)
+
+
+def test_case_in_function_chooses_on_every_call():
+    @wb.function
+    def f(x):
+        return wb.case([(x < 0, lambda: x * -1.0), (x > 10, lambda: x - 10.0)],
+                       default=lambda: x + 100.0, exclusive=True)
+
+    @wb.function
+    def g(x):
+        return wb.case([(x < 0, lambda: x * -1.0), (x > 10, lambda: x - 10.0)])
+
+    ctx = _replays_quietly()
+    try:
+        assert [float(f(wb.constant(v))) for v in (-2.0, 20.0, 5.0)] == [2.0, 10.0, 105.0]
+        assert [float(g(wb.constant(v))) for v in (-2.0, 20.0)] == [2.0, 10.0]
+        with pytest.raises(InvalidArgumentError) as e:
+            g(wb.constant(5.0))
+        # TF 2.21's graph text for the same case
+        assert str(e.value) == "assertion failed: [Input error: None of conditions evaluated as True:] [0 0]"
+    finally:
+        ctx.__exit__(None, None, None)
+    assert f.experimental_get_tracing_count() == 1
+
+
+def test_no_op_tuple_identity_n_guarantee_const():
+    assert wb.no_op() is None
+    a, b = wb.constant(1), wb.constant(2.0)
+    out = wb.tuple([a, b])
+    assert isinstance(out, list) and out[0] is a and out[1] is b
+    assert wb.tuple((a, None)) == (a, None)
+    assert wb.tuple([1]) == [1]                       # eager TF hands the values back
+    with pytest.raises(TypeError, match="control_inputs must be a list"):
+        wb.tuple([a], control_inputs=a)
+    ids = wb.identity_n([a, wb.constant([2.0])])
+    assert [t.numpy().tolist() for t in ids] == [1, [2.0]]
+    assert [int(t) for t in wb.identity_n(wb.constant([1, 2]))] == [1, 2]
+    assert [t.dtype for t in wb.identity_n([1, 2.0])] == [wb.int32, wb.float32]
+    np.testing.assert_array_equal(wb.guarantee_const(wb.constant([1.0, 2.0])).numpy(), [1.0, 2.0])
+
+
+def test_identity_n_gradient_as_tf():
+    from gradients import GradientTape, check_gradients
+    a = [wb.constant(2.0), wb.constant(3.0)]
+    with GradientTape() as tape:
+        tape.watch(a)
+        y = wb.identity_n([a[0] * a[1], a[1]])
+    assert [float(g) for g in tape.gradient(y, a)] == [3.0, 3.0]      # TF 2.21: [3.0, 3.0]
+    x = wb.constant([0.3, -1.2], dtype=wb.float64)
+    check_gradients(lambda t: wb.identity_n([t * t, wb.sin(t)])[0] + wb.identity_n([t])[0], [x])
+
+
+def test_guarantee_const_stops_gradients():
+    from gradients import GradientTape
+    v = wb.Variable(2.0)
+    with GradientTape() as tape, warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        y = wb.guarantee_const(v * 3.0)
+        assert tape.gradient(y, v) is None
+
+
+def test_grad_pass_through_as_tf():
+    from gradients import GradientTape
+    x = wb.Variable(3.0)
+    with GradientTape() as tape:
+        y = wb.grad_pass_through(lambda a: a ** 2)(x)
+    assert float(y) == 9.0 and float(tape.gradient(y, x)) == 1.0
+    w = wb.Variable(2.0)
+    x = wb.constant([1.0, 2.0])
+    with GradientTape() as tape, warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        tape.watch(x)
+        y = wb.grad_pass_through(lambda a: a * w)(x)
+        z = wb.reduce_sum(y * y)
+        gx, gw = tape.gradient(z, [x, w])
+    np.testing.assert_array_equal(y.numpy(), [2.0, 4.0])
+    np.testing.assert_array_equal(gx.numpy(), [4.0, 8.0])     # TF 2.21: [4, 8] and None
+    assert gw is None
+    v = wb.Variable(1.0)
+    src = wb.constant(5.0)
+    with GradientTape() as tape:
+        tape.watch(src)
+        z = wb.grad_pass_through(v.assign)(src)
+    assert float(v) == 5.0 and float(tape.gradient(z, src)) == 1.0
+    with pytest.raises(TypeError, match="f must be callable"):
+        wb.grad_pass_through(3)
+
+
+def test_no_gradient_registry():
+    with pytest.raises(TypeError, match="^op_type must be a string$"):
+        wb.no_gradient(3)
+    assert wb.no_gradient("H9TestOnlyOp") is None
+    with pytest.raises(KeyError, match="Registering two gradient with name 'H9TestOnlyOp'"):
+        wb.no_gradient("H9TestOnlyOp")
+    with pytest.raises(KeyError, match="Registering two gradient with name 'add'"):
+        wb.no_gradient("add")                      # an op with a gradient rule, as TF's 'Add'
+
+
+def test_realdiv_as_tf():
+    np.testing.assert_array_equal(wb.realdiv(wb.constant([7.0, 1.0]), 2.0).numpy(), [3.5, 0.5])
+    r = wb.realdiv(wb.constant([7 + 1j]), wb.constant([2j]))
+    assert r.dtype == wb.complex128 and r.numpy().tolist() == [0.5 - 3.5j]
+    np.testing.assert_array_equal(wb.realdiv(wb.constant([1.0, -1.0, 0.0]), 0.0).numpy(),
+                                  [np.inf, -np.inf, np.nan])
+    for dt in (wb.int32, wb.int64, wb.uint8, wb.int8):   # TF has no CPU kernel for these
+        with pytest.raises(wb.errors.NotFoundError, match=f"x has dtype {dt.name}"):
+            wb.realdiv(wb.constant([7], dt), wb.constant([2], dt))
+    with pytest.raises(TypeError, match="same dtype"):
+        wb.realdiv(wb.constant([7.0]), wb.constant([2.0], wb.float64))
+    with pytest.raises(TypeError, match="x has dtype bool"):
+        wb.realdiv(wb.constant([True]), wb.constant([True]))
+
+
+def test_realdiv_gradient():
+    from gradients import check_gradients
+    x = wb.constant([0.3, -1.2, 2.0], dtype=wb.float64)
+    y = wb.constant([1.5, 0.7, -2.5], dtype=wb.float64)
+    check_gradients(wb.realdiv, [x, y], order=2)
+
+
+def test_timestamp_reads_the_clock_on_every_call():
+    import time
+    t0 = time.time()
+    ts = wb.timestamp()
+    assert ts.dtype == wb.float64 and ts.shape == () and abs(float(ts) - t0) < 5
+
+    @wb.function
+    def f():
+        return wb.timestamp()
+
+    ctx = _replays_quietly()
+    try:
+        a = float(f())
+        time.sleep(0.01)
+        b = float(f())
+    finally:
+        ctx.__exit__(None, None, None)
+    assert b > a
+
+
+def test_parallel_stack_only_in_function():
+    with pytest.raises(RuntimeError, match=r"^tf.parallel_stack\(\) is not compatible with eager execution.$"):
+        wb.parallel_stack([wb.constant([1, 2]), wb.constant([3, 4])])
+
+    @wb.function
+    def f(x):
+        return wb.parallel_stack([x, x * 2])
+
+    np.testing.assert_array_equal(f(wb.constant([1, 2])).numpy(), [[1, 2], [2, 4]])
+
+
+def test_unravel_index_as_tf():
+    r = wb.unravel_index([22, 41, 37], (7, 6))
+    assert r.dtype == wb.int32 and r.numpy().tolist() == [[3, 6, 6], [4, 5, 1]]
+    assert wb.unravel_index(22, (7, 6)).numpy().tolist() == [3, 4]
+    r = wb.unravel_index(wb.constant([1], wb.int64), [7, 6])
+    assert r.dtype == wb.int64 and r.numpy().tolist() == [[0], [1]]
+    assert wb.unravel_index([-1], (7, 6)).numpy().tolist() == [[0], [-1]]    # TF's C remainder
+    assert wb.unravel_index([0], []).shape == (0, 1)
+    with pytest.raises(InvalidArgumentError, match='The indices can only be scalar or vector, got "\\[1, 2\\]"'):
+        wb.unravel_index(wb.constant([[22, 41]], wb.int64), wb.constant([7, 6], wb.int64))
+    with pytest.raises(InvalidArgumentError, match="index is out of bound as with dims"):
+        wb.unravel_index([42], (7, 6))
+    with pytest.raises(InvalidArgumentError, match="dims contains zero at index 1"):
+        wb.unravel_index([1], [7, 0])
+    with pytest.raises(InvalidArgumentError, match="Input dims cannot be negative. Got dim = -1 at index 1"):
+        wb.unravel_index([1], [7, -1])
+    with pytest.raises(InvalidArgumentError, match="1-D"):
+        wb.unravel_index([1], [[7, 6]])
+    with pytest.raises(TypeError, match="indices has dtype float32"):
+        wb.unravel_index([1.0], [7, 6])
+
+
+def test_name_scope_and_symbolic_tensors():
+    assert wb.get_current_name_scope() == ""
+    with wb.name_scope("a"):
+        with wb.name_scope("b"):
+            assert wb.get_current_name_scope() == "a/b"
+    with wb.name_scope("a/"):
+        assert wb.get_current_name_scope() == "a"
+    assert not wb.is_symbolic_tensor(wb.constant(1)) and not wb.is_symbolic_tensor(3)
+    seen = []
+
+    @wb.function
+    def f(x):
+        seen.append((wb.is_symbolic_tensor(x), wb.is_symbolic_tensor(x * 2)))
+        return x
+
+    f(wb.constant(1.0))
+    assert seen == [(True, True)]
+
+
+# FarmHash Fingerprint64 rows, pinned from TF 2.21's tf.fingerprint
+FINGERPRINTS = [
+    (lambda: wb.constant([[1, 2], [3, 4]], wb.int32),
+     [[76, 18, 253, 133, 168, 204, 240, 10], [254, 162, 60, 240, 103, 244, 53, 255]]),
+    (lambda: wb.constant([1.5, -2.0], wb.float64),
+     [[179, 164, 179, 195, 72, 236, 82, 76], [123, 229, 213, 38, 167, 83, 16, 134]]),
+    (lambda: wb.constant(["hello", "", "a longer string of more than sixty four bytes, to cover "
+                          "farmhash's long path......"]),
+     [[232, 12, 56, 49, 169, 229, 139, 180], [79, 64, 144, 47, 59, 106, 225, 154],
+      [236, 140, 203, 39, 117, 71, 213, 164]]),
+    (lambda: wb.constant([["ab", "cd"], ["ef", "gh"]]),
+     [[219, 37, 118, 251, 208, 176, 236, 56], [57, 74, 77, 184, 92, 254, 214, 37]]),
+    (lambda: wb.constant([True, False]),
+     [[62, 88, 126, 177, 19, 76, 162, 71], [84, 75, 233, 245, 237, 86, 96, 190]]),
+    (lambda: wb.zeros([2, 0]),
+     [[79, 64, 144, 47, 59, 106, 225, 154], [79, 64, 144, 47, 59, 106, 225, 154]]),
+    (lambda: wb.constant([[1 + 2j]]), [[144, 92, 210, 104, 153, 29, 123, 16]]),
+    (lambda: [1, 2], [[84, 24, 96, 84, 195, 82, 124, 105], [15, 219, 106, 105, 88, 163, 17, 93]]),
+    (lambda: wb.constant([[[1, 2], [3, 4]]], wb.uint8), [[236, 55, 110, 67, 79, 163, 214, 248]]),
+]
+
+
+@pytest.mark.parametrize("k", range(len(FINGERPRINTS)))
+def test_fingerprint_bytes_as_tf(k):
+    make, expected = FINGERPRINTS[k]
+    out = wb.fingerprint(make())
+    assert out.dtype == wb.uint8 and out.numpy().tolist() == expected
+
+
+def test_fingerprint_edges_and_function():
+    assert wb.fingerprint(wb.zeros([0, 3])).shape == (0, 8)
+    assert wb.fingerprint(wb.constant([1]), method=wb.constant("farmhash64")).numpy().tolist() == \
+        [[84, 24, 96, 84, 195, 82, 124, 105]]
+    with pytest.raises(InvalidArgumentError, match="`data` should have at least one dimension"):
+        wb.fingerprint(wb.constant(1))
+    with pytest.raises(InvalidArgumentError, match="^Unsupported fingerprint method: md5$"):
+        wb.fingerprint(wb.constant([1]), method="md5")
+
+    @wb.function
+    def f(x):
+        return wb.fingerprint(x * 1)
+
+    ctx = _replays_quietly()
+    try:
+        assert f(wb.constant([[1, 2], [3, 4]])).numpy().tolist() == FINGERPRINTS[0][1]
+        # TF 2.21: tf.fingerprint([[5, 6], [7, 8]])
+        assert f(wb.constant([[5, 6], [7, 8]])).numpy().tolist() == \
+            [[193, 47, 23, 92, 55, 204, 151, 82], [208, 225, 42, 41, 5, 206, 60, 30]]
+    finally:
+        ctx.__exit__(None, None, None)

@@ -52,6 +52,10 @@ from .ops.tf_extra import (  # noqa: F401,E402  (TF's top-level helpers, initial
 from .ops.tf_extra import (  # noqa: F401,E402,A004
     complex, get_logger, inside_function, is_tensor, reverse_sequence, shape_n,
 )
+from .ops.misc_tf import (  # noqa: F401,E402,A004  (TF's top-level helpers: case, fingerprint, ...)
+    case, fingerprint, get_current_name_scope, guarantee_const, identity_n, is_symbolic_tensor, no_gradient,
+    no_op, parallel_stack, realdiv, timestamp, tuple, unravel_index,
+)
 from .debugging import (  # noqa: F401,E402  (TF 2's top-level tf.assert_* names)
     Assert, assert_equal, assert_greater, assert_greater_equal, assert_less, assert_less_equal,
     assert_none_equal, assert_rank,
@@ -67,6 +71,7 @@ _LAZY = {
     "custom_gradient": ("gradients", "custom_gradient"),
     "recompute_grad": ("gradients", "recompute_grad"),
     "ForwardAccumulator": ("gradients", "ForwardAccumulator"),
+    "grad_pass_through": ("gradients.pass_through", "grad_pass_through"),   # tf.grad_pass_through
     "RaggedTensor": ("ragged", "RaggedTensor"),   # tf.RaggedTensor (isinstance, from_row_splits, ...)
     "RaggedTensorSpec": ("ragged", "RaggedTensorSpec"),
     "ragged": ("ragged", None),                     # tf.ragged (constant, range, stack, ...)

@@ -329,15 +329,57 @@ def _summarize(value, summarize):
     return ", ".join(items)
 
 
+def _graph_element(v):
+    if isinstance(v, bytes):
+        return v.decode("utf-8", "replace")
+    if isinstance(v, (np.bool_, bool)):
+        return "1" if v else "0"
+    if isinstance(v, np.floating):
+        return f"{v:.{9 if v.dtype.itemsize <= 4 else 17}g}"
+    return str(v)
+
+
+def _graph_summary(arr, limit):
+    """TF's ``Tensor::SummarizeValue``: the first ``limit`` elements, bracketed by dimension,
+    then ``...`` where elements were left out."""
+    if arr.ndim == 0:
+        return _graph_element(arr[()])
+    flat, shape = arr.reshape(-1), arr.shape
+    pos = [0]
+    out = []
+
+    def dim(k):
+        if pos[0] >= limit:
+            return
+        if k == len(shape) - 1:
+            for i in range(shape[k]):
+                if pos[0] >= limit:
+                    if k:
+                        out.append("...")
+                    return
+                out.append((" " if i else "") + _graph_element(flat[pos[0]]))
+                pos[0] += 1
+            return
+        for _ in range(shape[k]):
+            opened = pos[0] < limit
+            if opened:
+                out.append("[")
+            dim(k + 1)
+            if pos[0] < limit or opened:
+                out.append("]")
+
+    dim(0)
+    return "".join(out) + ("..." if limit < flat.size else "")
+
+
 def _graph_entry(value, summarize):
     """One ``data`` entry as TF's Assert kernel prints it in a graph: ``[-1 2]``, ``[text]``."""
     if isinstance(value, str):
         return f"[{value}]"
-    if isinstance(value, bytes):
-        return f"[{value.decode('utf-8', 'replace')}]"
-    from .eager import format_tensor   # eager imports this module's neighbours only
-    text = format_tensor(convert_to_tensor(value), 3 if summarize is None else summarize)
-    return text if text.startswith("[") else f"[{text}]"
+    arr = convert_to_tensor(value).numpy()
+    arr = np.asarray(arr, dtype=object) if isinstance(arr, bytes) else arr
+    limit = 3 if summarize is None else arr.size if summarize < 0 else int(summarize)
+    return f"[{_graph_summary(arr, limit)}]"
 
 
 @core.effect
