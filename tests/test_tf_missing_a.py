@@ -567,3 +567,111 @@ def test_fingerprint_edges_and_function():
             [[193, 47, 23, 92, 55, 204, 151, 82], [208, 225, 42, 41, 5, 206, 60, 30]]
     finally:
         ctx.__exit__(None, None, None)
+
+
+# ---------------------------------------------------------------------------
+# tf.sets: results pinned from TF 2.21
+
+
+def _sp(st):
+    assert isinstance(st, wb.SparseTensor)
+    return (st.indices.numpy().tolist(), st.values.numpy().tolist(), list(st.dense_shape.numpy().tolist()),
+            st.values.dtype.name)
+
+
+SET_A = [[1, 2, 3, 3], [4, 4, 5, 1]]
+SET_B = [[3, 1, 9, 9], [6, 5, 1, 7]]
+
+
+def test_sets_signatures_are_tfs():
+    assert list(inspect.signature(wb.sets.difference).parameters) == ["a", "b", "aminusb", "validate_indices"]
+    assert list(inspect.signature(wb.sets.intersection).parameters) == ["a", "b", "validate_indices"]
+    assert list(inspect.signature(wb.sets.union).parameters) == ["a", "b", "validate_indices"]
+    assert list(inspect.signature(wb.sets.size).parameters) == ["a", "validate_indices"]
+
+
+def test_sets_dense_as_tf():
+    a, b = wb.constant(SET_A), wb.constant(SET_B)
+    assert _sp(wb.sets.difference(a, b)) == ([[0, 0], [1, 0]], [2, 4], [2, 1], "int32")
+    assert _sp(wb.sets.difference(a, b, aminusb=False)) == ([[0, 0], [1, 0], [1, 1]], [9, 6, 7], [2, 2], "int32")
+    assert _sp(wb.sets.intersection(a, b)) == ([[0, 0], [0, 1], [1, 0], [1, 1]], [1, 3, 1, 5], [2, 2], "int32")
+    assert _sp(wb.sets.union(a, b)) == (
+        [[0, 0], [0, 1], [0, 2], [0, 3], [1, 0], [1, 1], [1, 2], [1, 3], [1, 4]],
+        [1, 2, 3, 9, 1, 4, 5, 6, 7], [2, 5], "int32")
+    a3 = wb.constant([[[1, 2], [3, 4]], [[5, 6], [7, 8]]], wb.int64)
+    b3 = wb.constant([[[1, 9], [3, 3]], [[5, 5], [0, 0]]], wb.int64)
+    assert _sp(wb.sets.union(a3, b3)) == (
+        [[0, 0, 0], [0, 0, 1], [0, 0, 2], [0, 1, 0], [0, 1, 1], [1, 0, 0], [1, 0, 1], [1, 1, 0], [1, 1, 1],
+         [1, 1, 2]], [1, 2, 9, 3, 4, 5, 6, 0, 7, 8], [2, 2, 3], "int64")
+    assert _sp(wb.sets.intersection(a3, b3)) == ([[0, 0, 0], [0, 1, 0], [1, 0, 0]], [1, 3, 5], [2, 2, 1], "int64")
+    s = wb.sets.union(wb.constant([["a", "b"], ["c", "a"]]), wb.constant([["b", "z"], ["", ""]]))
+    assert _sp(s) == ([[0, 0], [0, 1], [0, 2], [1, 0], [1, 1], [1, 2]], [b"a", b"b", b"z", b"", b"a", b"c"],
+                      [2, 3], "string")
+    assert _sp(wb.sets.union([[1, 2]], [[1, 3, 4]])) == ([[0, 0], [0, 1], [0, 2], [0, 3]], [1, 2, 3, 4],
+                                                          [1, 4], "int32")
+    assert _sp(wb.sets.intersection([[1, 2]], [[3, 4]])) == ([], [], [1, 0], "int32")
+    assert _sp(wb.sets.union(wb.zeros([2, 0], wb.int32), wb.zeros([2, 0], wb.int32))) == ([], [], [2, 0], "int32")
+    assert _sp(wb.sets.union([[-1, 5, -3]], [[2, -3, 0]])) == (
+        [[0, 0], [0, 1], [0, 2], [0, 3], [0, 4]], [-3, -1, 0, 2, 5], [1, 5], "int32")
+    for dt in (wb.uint8, wb.int8, wb.int16, wb.uint16):
+        r = wb.sets.union(wb.constant([[1, 2]], dt), wb.constant([[1, 3]], dt))
+        assert _sp(r) == ([[0, 0], [0, 1], [0, 2]], [1, 2, 3], [1, 3], dt.name)
+
+
+def test_sets_sparse_as_tf():
+    a = wb.constant(SET_A)
+    sa = wb.sparse.from_dense(a)
+    sb = wb.SparseTensor([[0, 0], [0, 1], [1, 0]], [3, 2, 4], [2, 4])
+    assert _sp(wb.sets.difference(sa, sb)) == ([[0, 0], [1, 0], [1, 1]], [1, 1, 5], [2, 2], "int32")
+    assert _sp(wb.sets.difference(a, sb)) == ([[0, 0], [1, 0], [1, 1]], [1, 1, 5], [2, 2], "int32")
+    assert _sp(wb.sets.difference(a, sb, aminusb=False)) == ([], [], [2, 0], "int32")
+    assert _sp(wb.sets.intersection(a, sb)) == ([[0, 0], [0, 1], [1, 0]], [2, 3, 4], [2, 2], "int32")
+    assert _sp(wb.sets.union(sb, a)) == ([[0, 0], [0, 1], [0, 2], [1, 0], [1, 1], [1, 2]], [1, 2, 3, 1, 4, 5],
+                                         [2, 3], "int32")
+    assert wb.sets.size(sa).numpy().tolist() == [3, 3]
+    assert wb.sets.size(sb).numpy().tolist() == [2, 1]
+    s3 = wb.sets.size(wb.sparse.from_dense(wb.constant([[[1, 2], [3, 4]], [[5, 6], [7, 8]]], wb.int64)))
+    assert s3.dtype == wb.int32 and s3.numpy().tolist() == [[2, 2], [2, 2]]
+    empty = wb.SparseTensor(np.zeros((0, 2), np.int64), wb.constant([], wb.int32), [2, 4])
+    assert wb.sets.size(empty).numpy().tolist() == [0, 0]
+
+
+def test_sets_validate_indices_and_errors_as_tf():
+    unsorted = wb.SparseTensor([[0, 1], [0, 0]], [3, 2], [1, 4])
+    with pytest.raises(InvalidArgumentError, match=r"^indices\[1\] = \[0,0\] is out of order. Many sparse ops"):
+        wb.sets.size(unsorted)
+    assert wb.sets.size(unsorted, validate_indices=False).numpy().tolist() == [2]
+    with pytest.raises(InvalidArgumentError, match="is out of order"):
+        wb.sets.union(unsorted, [[1, 2, 3, 3]])
+    assert _sp(wb.sets.union(unsorted, [[1, 2, 3, 3]], validate_indices=False)) == (
+        [[0, 0], [0, 1], [0, 2]], [1, 2, 3], [1, 3], "int32")
+    with pytest.raises(InvalidArgumentError, match=r"^indices\[1\] = \[0,1\] is repeated$"):
+        wb.sets.size(wb.SparseTensor([[0, 1], [0, 1]], [3, 2], [1, 4]))
+    with pytest.raises(InvalidArgumentError, match="^Invalid rank 1.$"):
+        wb.sets.size(wb.SparseTensor([[0]], [3], [4]))
+    with pytest.raises(TypeError, match="^Expected `SparseTensor`, got "):
+        wb.sets.size(wb.constant(SET_A))
+    with pytest.raises(TypeError, match="^Invalid dtype `<dtype: 'float32'>` not in supported dtypes"):
+        wb.sets.size(wb.SparseTensor([[0, 0]], [3.0], [1, 4]))
+    with pytest.raises(InvalidArgumentError, match=r"^Shape \[2\] has rank 1 < 2"):
+        wb.sets.union(wb.constant([1, 2]), wb.constant([1, 3]))
+    with pytest.raises(TypeError, match="^'a' has invalid dtype `<dtype: 'float32'>` not in supported"):
+        wb.sets.union(wb.constant([[1.0, 2.0]]), wb.constant([[1.0, 3.0]]))
+    with pytest.raises(TypeError, match=r"^Types don't match, <dtype: 'int32'> vs <dtype: 'int64'>.$"):
+        wb.sets.union(wb.constant([[1, 2]]), wb.constant([[1, 3]], wb.int64))
+    with pytest.raises(InvalidArgumentError, match=r"^Mismatched shapes \[1\] vs \[2\]"):
+        wb.sets.union(wb.constant([[1, 2]]), wb.constant([[1, 3], [4, 5]]))
+
+
+def test_sets_in_function_give_each_calls_values():
+    from workbench.compiler import UnreplayableWarning
+
+    @wb.function
+    def f(a, b):
+        return wb.sets.size(wb.sets.union(a, b))
+
+    # the result's dense_shape depends on the data, which a wb.SparseTensor holds as a Python
+    # shape: the function runs eagerly (with a warning) and is right on every call
+    with pytest.warns(UnreplayableWarning):
+        assert f(wb.constant([[1, 2]]), wb.constant([[2, 3]])).numpy().tolist() == [3]
+    assert f(wb.constant([[1, 2]]), wb.constant([[1, 2]])).numpy().tolist() == [2]

@@ -97,6 +97,7 @@ _LAZY = {
     "eigvals": ("workbench.linalg", "eigvals"),
     "matrix_square_root": ("workbench.linalg", "sqrtm"),
     "fftnd": ("workbench.signal", "fftnd"),
+    "audio": ("workbench.audio", None),            # tf.audio: WAV bytes
     "space_to_batch": ("workbench.ops.space_batch", "space_to_batch"),
     "space_to_batch_nd": ("workbench.ops.space_batch", "space_to_batch_nd"),
     "batch_to_space": ("workbench.ops.space_batch", "batch_to_space"),
@@ -125,7 +126,8 @@ def __getattr__(name):
         return value
     if name in ("strings", "linalg", "nn", "random", "debugging", "signal", "image", "io", "summary",
                 "optimizers", "data", "checkpoint", "tracking", "config", "keras", "onnx", "distribute",
-                "compat", "saved_model", "lookup", "queue", "quantization", "bitwise", "raw_ops"):
+                "compat", "saved_model", "lookup", "queue", "quantization", "bitwise", "raw_ops",
+                "sets"):
         module = _importlib.import_module(f"workbench.{name}")
         globals()[name] = module
         return module
