@@ -144,3 +144,12 @@ def test_elements_that_are_datasets_run_as_python():
     assert values(windows.flat_map(lambda w: w.batch(2))) == [[0, 1], [2, 3], [4]]
     sums = windows.map(lambda w: w.reduce(np.int64(0), lambda s, x: s + x))
     assert values(sums) == [1, 5, 4]
+
+
+def test_a_map_after_a_batch_is_traced_when_built(capsys):
+    ds = Dataset.range(5).batch(2).map(lambda x: (print(x), x * 2)[1])
+    # TF 2.21: Tensor("args_0:0", shape=(None,), dtype=int64), printed when built
+    assert capsys.readouterr().out == 'Tensor("args_0:0", shape=(None,), dtype=int64)\n'
+    assert values(ds) == [[0, 2], [4, 6], [8]]
+    exact = Dataset.from_tensor_slices(np.zeros((5, 3), np.float32)).batch(2, drop_remainder=True).map(lambda x: x)
+    assert exact.element_spec == wb.TensorSpec((2, 3), wb.float32)

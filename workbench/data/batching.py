@@ -13,7 +13,7 @@ from .. import backend, nest
 from ..core import Tensor, wrap
 from ..errors import DataLossError, InvalidArgumentError, argcheck
 from ..sparse.sparse_tensor import SparseTensorSpec, from_parts
-from ..tensor_shape import as_shape
+from ..tensor_shape import TensorSpec, as_shape
 from . import structure as st
 from .dataset import Dataset
 from .indices import NO_INDICES
@@ -48,6 +48,18 @@ class Batch(Dataset):
 
     def _cardinality(self):
         return _batch_count(self._input._cardinality(), self._size, self._drop)
+
+    def _known_spec(self):
+        """TF's spec of a dense batch of elements whose specs are known dense ones: a leading
+        dimension of the batch size (None when a short last batch is kept)."""
+        spec = self._input._known_spec()
+        if type(self) is not Batch or self._mode != "dense" or spec is None:
+            return None
+        leaves = nest.flatten(spec)
+        if not all(isinstance(s, TensorSpec) and s.shape.rank is not None for s in leaves):
+            return None
+        size = self._size if self._drop else None
+        return nest.pack_sequence_as(spec, [TensorSpec((size,) + tuple(s.shape), s.dtype) for s in leaves])
 
 
 class _GatherBatches(Step):
