@@ -179,3 +179,123 @@ def test_extract_volume_patches_as_tf():
                                   + [0] * 12)
     with pytest.raises(ValueError, match="ksizes"):
         wb.extract_volume_patches(v, [2, 2, 2, 2, 1], [1, 1, 1, 1, 1], "VALID")
+
+
+# -- byte codecs ------------------------------------------------------------------------------
+
+import gzip  # noqa: E402
+import io  # noqa: E402
+import os  # noqa: E402
+import zlib  # noqa: E402
+
+
+def test_base64_web_safe_as_tf():
+    enc = wb.io.encode_base64(wb.constant([b"hello?>", b"\xff\xfe\x00", b""]))
+    assert enc.numpy().tolist() == [b"aGVsbG8_Pg", b"__4A", b""]   # TF 2.21
+    assert wb.io.encode_base64(b"ab", pad=True).numpy() == b"YWI="
+    dec = wb.io.decode_base64(wb.constant([b"aGVsbG8_Pg", b"__4A", b"YWI="]))
+    assert dec.numpy().tolist() == [b"hello?>", b"\xff\xfe\x00", b"ab"]
+    with pytest.raises(wb.errors.InvalidArgumentError, match="1 modulo 4"):
+        wb.io.decode_base64(b"a")
+    with pytest.raises(wb.errors.InvalidArgumentError, match="invalid character"):
+        wb.io.decode_base64(b"aGVsbG8/Pg")   # '/' is not web-safe
+    with pytest.raises(TypeError, match="string"):
+        wb.io.encode_base64(wb.constant([1, 2]))
+
+
+def test_decode_compressed_as_tf():
+    out = wb.io.decode_compressed(wb.constant([zlib.compress(b"abc" * 3), zlib.compress(b"")]), "ZLIB")
+    assert out.numpy().tolist() == [b"abcabcabc", b""]
+    assert wb.io.decode_compressed(gzip.compress(b"xyz"), "GZIP").numpy() == b"xyz"
+    assert wb.io.decode_compressed(b"raw").numpy() == b"raw"
+    with pytest.raises(wb.errors.DataLossError):
+        wb.io.decode_compressed(b"raw", "ZLIB")
+    with pytest.raises(wb.errors.InvalidArgumentError, match="compression_type"):
+        wb.io.decode_compressed(b"raw", "BZ2")
+
+
+_TF_WAV = (b"RIFF0\x00\x00\x00WAVEfmt \x10\x00\x00\x00\x01\x00\x02\x00\x80>\x00\x00\x00\xfa\x00\x00\x04"
+           b"\x00\x10\x00data\x0c\x00\x00\x00\x00\x00\x00@\x00\xe0\xff\x7f\xdf\x7f\x00\x80")
+
+
+def test_wav_round_trip_as_tf():
+    a = np.array([[0., 0.5], [-0.25, 1.0], [0.999, -1.0]], np.float32)
+    assert wb.audio.encode_wav(a, 16000).numpy() == _TF_WAV   # TF 2.21's bytes
+    audio, rate = wb.audio.decode_wav(_TF_WAV)
+    assert rate.dtype == wb.int32 and int(rate) == 16000 and audio.dtype == wb.float32
+    np.testing.assert_array_equal(audio.numpy(), [[0.0, 0.5], [-0.25, 0.999969482421875],
+                                                  [0.998992919921875, -1.0]])
+    np.testing.assert_array_equal(wb.audio.decode_wav(_TF_WAV, desired_channels=1, desired_samples=5).audio.numpy(),
+                                  [[0.0], [-0.25], [0.998992919921875], [0.0], [0.0]])
+    np.testing.assert_array_equal(wb.audio.decode_wav(_TF_WAV, desired_channels=3, desired_samples=2).audio.numpy(),
+                                  [[0.0, 0.5, 0.5], [-0.25, 0.999969482421875, 0.999969482421875]])
+    # rounding half away from zero and saturation, as TF: [1, 2, -1, 3, -2] and [32767, -32768]
+    halves = np.array([[0.5], [1.5], [-0.5], [2.5], [-1.5]], np.float32) / 32768
+    np.testing.assert_array_equal(np.frombuffer(wb.audio.encode_wav(halves, 8000).numpy()[44:], "<i2"),
+                                  [1, 2, -1, 3, -2])
+    np.testing.assert_array_equal(
+        np.frombuffer(wb.audio.encode_wav(np.array([[1.5], [-2.0]], np.float32), 8000).numpy()[44:], "<i2"),
+        [32767, -32768])
+    with pytest.raises(wb.errors.InvalidArgumentError):
+        wb.audio.decode_wav(b"RIFFxxxx")
+
+
+def _img():
+    return (np.arange(5 * 4 * 3).reshape(5, 4, 3) * 4 % 256).astype(np.uint8)
+
+
+def _pil_bytes(arr, fmt, **kw):
+    from PIL import Image
+    buf = io.BytesIO()
+    Image.fromarray(arr).save(buf, fmt, **kw)
+    return buf.getvalue()
+
+
+def test_jpeg_header_ops_as_tf():
+    j = _pil_bytes(_img(), "JPEG", quality=95)
+    assert bool(wb.io.is_jpeg(j)) and not bool(wb.image.is_jpeg(b"abc"))
+    shape = wb.io.extract_jpeg_shape(j)
+    assert shape.dtype == wb.int32 and shape.numpy().tolist() == [5, 4, 3]
+    assert wb.image.extract_jpeg_shape(j, output_type=wb.int64).dtype == wb.int64
+    assert wb.io.extract_jpeg_shape(_pil_bytes(_img()[:, :, 0], "JPEG")).numpy().tolist() == [5, 4, 1]
+    full = wb.io.decode_jpeg(j).numpy()
+    crop = wb.io.decode_and_crop_jpeg(j, [1, 1, 3, 2])
+    assert crop.shape == (3, 2, 3)
+    np.testing.assert_array_equal(crop.numpy(), full[1:4, 1:3])
+    with pytest.raises(wb.errors.InvalidArgumentError, match="crop window"):
+        wb.io.decode_and_crop_jpeg(j, [4, 1, 3, 2])
+
+
+def test_decode_bmp_as_tf():
+    img = _img()
+    b = _pil_bytes(img, "BMP")
+    np.testing.assert_array_equal(wb.io.decode_bmp(b).numpy(), img)
+    assert wb.image.decode_bmp(b, channels=4).numpy()[0, 1].tolist() == [12, 16, 20, 255]   # TF 2.21
+    b4 = _pil_bytes(np.dstack([img, np.full((5, 4), 7, np.uint8)]), "BMP")
+    assert wb.io.decode_bmp(b4).shape == (5, 4, 4) and wb.io.decode_bmp(b4).numpy()[0, 1].tolist() == [12, 16, 20, 7]
+    with pytest.raises(wb.errors.InvalidArgumentError, match="0, 3 or 4"):
+        wb.io.decode_bmp(b, channels=1)
+
+
+def test_decode_gif_frames_as_tf():
+    data = np.load(os.path.join(os.path.dirname(__file__), "fixtures", "tf_missing_b_gif.npz"))
+    frames = wb.io.decode_gif(data["gif"].tobytes())
+    assert frames.dtype == wb.uint8 and frames.shape == (2, 5, 4, 3)
+    np.testing.assert_array_equal(frames.numpy(), data["tf_frames"])   # TF 2.21's decode_gif
+    with pytest.raises(wb.errors.InvalidArgumentError):
+        wb.image.decode_gif(b"GIF89a")
+
+
+def test_decode_webp_as_tf():
+    img = _img()
+    w = _pil_bytes(img, "WEBP", lossless=True)
+    out = wb.io.decode_webp(w)
+    assert out.shape == (1, 5, 4, 3)
+    np.testing.assert_array_equal(out.numpy()[0], img)
+    w4 = _pil_bytes(np.dstack([img, np.full((5, 4), 7, np.uint8)]), "WEBP", lossless=True)
+    assert wb.image.decode_webp(w4).numpy()[0, 0, 1].tolist() == [12, 16, 20, 7]
+    with pytest.raises(wb.errors.InvalidArgumentError, match="channels"):
+        wb.io.decode_webp(w, channels=4)   # TF: must match the file's
+    with pytest.raises(wb.errors.InvalidArgumentError, match="channels"):
+        wb.io.decode_webp(w4, channels=3)
+    assert wb.io.decode_webp(w, dtype=wb.float32).numpy()[0, 0, 1, 0] == np.float32(12 / 255)

@@ -45,6 +45,9 @@ from .jpeg import adjust_jpeg_quality, random_jpeg_quality, stateless_random_jpe
 from .quality import image_gradients, psnr, sobel_edges, ssim, ssim_multiscale, total_variation
 from .sampling import ResizeMethod, crop_and_resize, resize, resize_with_pad, transform
 from ..io.images import decode_image, decode_jpeg, decode_png, encode_jpeg, encode_png  # noqa: F401 (tf.image's codecs)
+from ..io.codecs import (  # noqa: F401,E402  (tf.image's too)
+    decode_and_crop_jpeg, decode_bmp, decode_gif, decode_webp, extract_jpeg_shape, is_jpeg,
+)
 
 __all__ = [
     "ResizeMethod", "adjust_brightness", "adjust_contrast", "adjust_gamma", "adjust_hue", "adjust_jpeg_quality",

@@ -25,6 +25,10 @@ import numpy as np
 
 from ..core import wrap
 from . import gfile
+from .codecs import (  # noqa: F401  (base64, decompression, BMP/GIF/WebP, JPEG headers)
+    decode_and_crop_jpeg, decode_base64, decode_bmp, decode_compressed, decode_gif, decode_webp, encode_base64,
+    extract_jpeg_shape, is_jpeg,
+)
 from .csv import decode_csv
 from .images import decode_image, decode_jpeg, decode_png, encode_jpeg, encode_png
 from .raw import decode_raw
@@ -37,7 +41,9 @@ __all__ = ["BytesList", "Example", "Feature", "FeatureList", "FeatureLists", "Fe
            "decode_proto",
            "decode_image", "decode_raw", "decode_jpeg", "decode_png", "encode_jpeg", "encode_png", "gfile",
            "matching_files", "parse_example", "parse_single_example", "parse_single_sequence_example",
-           "parse_tensor", "read_file", "serialize_tensor", "write_file"]
+           "parse_tensor", "read_file", "serialize_tensor", "write_file",
+           "decode_and_crop_jpeg", "decode_base64", "decode_bmp", "decode_compressed", "decode_gif", "decode_webp",
+           "encode_base64", "extract_jpeg_shape", "is_jpeg"]
 
 # the protocol-buffer parts need the protobuf package; they load on first use
 _PROTO = {"BytesList": "example", "Example": "example", "Feature": "example", "FeatureList": "example",
