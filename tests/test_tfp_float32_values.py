@@ -15,7 +15,7 @@ import scipy.stats as st
 
 from probability.distributions import (Bernoulli, Binomial, Categorical, Chi2, Dirichlet, Gamma, Kumaraswamy,
                                        Laplace, MixtureSameFamily, MultivariateNormalDiag, Normal, Poisson,
-                                       StudentT)
+                                       InverseGamma, StudentT)
 
 
 def f32(x):
@@ -150,3 +150,21 @@ def test_student_t_log_prob_values():
                 [[-1.4299871921539307, -0.37228021025657654, -2.686640977859497],
                  [-2.0198450088500977, -5.846778869628906, -2.5468316078186035],
                  [-6.344892501831055, -11.211136817932129, -5.2590131759643555]], 4)
+
+
+@pytest.mark.parametrize("family", ["StudentT", "InverseGamma"])
+def test_log_cdf_and_log_survival_function_keep_both_tails(family):
+    # TFP's log(cdf) and log1p(-cdf) lose the tail where the CDF is close to 1 (TFP: 0 for
+    # -9.97e-15, and -inf for -51.95); ours take whichever tail is small
+    if family == "StudentT":
+        df, loc, scale = f32([1.5, 3.0, 30.0]), f32([0.0, 1.0, -2.0]), f32([1.0, 0.3, 5.0])
+        d = StudentT(df, loc, scale)
+        ref = st.t(df.astype(np.float64), loc.astype(np.float64), scale.astype(np.float64))
+        x = f32([[-40.0], [-1.3], [10.0], [60.0]])
+    else:
+        c, s = f32([0.5, 2.3, 17.0]), f32([1.0, 0.4, 3.1])
+        d, ref = InverseGamma(c, s), st.invgamma(c.astype(np.float64), scale=s.astype(np.float64))
+        x = f32([[0.3], [2.7], [9.0]])
+    x64 = x.astype(np.float64)
+    np.testing.assert_allclose(d.log_cdf(x).numpy(), ref.logcdf(x64), rtol=3e-6)
+    np.testing.assert_allclose(d.log_survival_function(x).numpy(), ref.logsf(x64), rtol=3e-6)

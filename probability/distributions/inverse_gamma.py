@@ -69,6 +69,14 @@ class InverseGamma(Distribution):
         y = self._scale / wb.where(positive, x, 1.0)
         return wb.where(positive, wb.math.igamma(self._concentration, y), 1.0)
 
+    def _log_cdf(self, x):
+        # log(cdf), or log1p(-sf) where the CDF is close to 1: both tails keep their digits
+        # (TFP's log(cdf) and log1p(-cdf) each lose one)
+        return internal.log_tail(self._cdf(x), self._survival_function(x))
+
+    def _log_survival_function(self, x):
+        return internal.log_tail(self._survival_function(x), self._cdf(x))
+
     def _quantile(self, p):
         # P(scale / G <= x) = Q(c, scale / x): invert Q, which keeps the left tail (small p) exact
         return self._scale / wb.math.igammacinv(self._concentration, p)

@@ -108,6 +108,14 @@ class StudentT(Distribution):
     def _survival_function(self, x):
         return self._tail_cdf((self._loc - x) / self._scale)
 
+    def _log_cdf(self, x):
+        # log(cdf), or log1p(-sf) where the CDF is close to 1: both tails keep their digits
+        # (TFP's log(cdf) and log1p(-cdf) each lose one)
+        return internal.log_tail(self._cdf(x), self._survival_function(x))
+
+    def _log_survival_function(self, x):
+        return internal.log_tail(self._survival_function(x), self._cdf(x))
+
     def _tail_cdf(self, t):
         # P(T <= t) = tail / 2 for t < 0 and 1 - tail / 2 for t >= 0, with the two-sided tail
         # P(|T| > |t|) = I_{df/(df+t^2)}(df/2, 1/2) = 1 - I_{t^2/(df+t^2)}(1/2, df/2). Near the
