@@ -299,3 +299,40 @@ def test_decode_webp_as_tf():
     with pytest.raises(wb.errors.InvalidArgumentError, match="channels"):
         wb.io.decode_webp(w4, channels=3)
     assert wb.io.decode_webp(w, dtype=wb.float32).numpy()[0, 0, 1, 0] == np.float32(12 / 255)
+
+
+# -- train / saved_model ------------------------------------------------------------------------
+
+
+def test_checkpoint_state_load_variable_and_iterator_as_tf(tmp_path):
+    d = str(tmp_path)
+    assert wb.train.get_checkpoint_state(d) is None
+    assert list(wb.train.checkpoints_iterator(d, timeout=0)) == []
+    ck = wb.train.Checkpoint(v=wb.Variable([1., 2.]))
+    m = wb.train.CheckpointManager(ck, d, max_to_keep=2)
+    m.save()
+    m.save()
+    m.save()
+    # TF 2.21 on the same steps: ckpt-3, [ckpt-2, ckpt-3]
+    state = wb.train.get_checkpoint_state(d)
+    assert state.model_checkpoint_path == os.path.join(d, "ckpt-3")
+    assert state.all_model_checkpoint_paths == [os.path.join(d, "ckpt-2"), os.path.join(d, "ckpt-3")]
+    np.testing.assert_array_equal(wb.train.load_variable(d, "v/.ATTRIBUTES/VARIABLE_VALUE"), [1., 2.])
+    np.testing.assert_array_equal(wb.train.load_variable(os.path.join(d, "ckpt-2"), "v"), [1., 2.])
+    with pytest.raises(wb.errors.NotFoundError, match="nope"):
+        wb.train.load_variable(d, "nope")
+    assert list(wb.train.checkpoints_iterator(d, timeout=0)) == [os.path.join(d, "ckpt-3")]
+    calls = []
+
+    def timeout_fn():
+        calls.append(1)
+        return len(calls) >= 2
+    assert list(wb.train.checkpoints_iterator(d, timeout=0, timeout_fn=timeout_fn)) == [os.path.join(d, "ckpt-3")]
+    assert len(calls) == 2
+
+
+def test_contains_saved_model(tmp_path):
+    assert not wb.saved_model.contains_saved_model(str(tmp_path))
+    (tmp_path / "saved_model.pb").write_bytes(b"")
+    assert wb.saved_model.contains_saved_model(str(tmp_path))
+    assert not wb.saved_model.contains_saved_model(str(tmp_path / "missing"))

@@ -50,7 +50,7 @@ from .tensor_shape import TensorSpec
 from .compiler import Function
 from .module import Module
 
-__all__ = ["save", "load", "SaveOptions", "LoadOptions"]
+__all__ = ["save", "load", "SaveOptions", "LoadOptions", "contains_saved_model"]
 
 FORMAT = "workbench.saved_model"
 # version 2 adds ragged arguments and results (written only where a function has them, so a
@@ -760,3 +760,13 @@ def _set_path(root, path, value):
 
 
 from . import saved_model_experimental as experimental  # noqa: E402,F401  (tf.saved_model.experimental)
+
+
+def contains_saved_model(export_dir):
+    """Whether ``export_dir`` holds a saved model: this library's (``saved_model.json``) or
+    TF's (``saved_model.pb`` / ``saved_model.pbtxt``)."""
+    if not isinstance(export_dir, (str, bytes, os.PathLike)):
+        raise TypeError(f"contains_saved_model: export_dir must be a path, got {type(export_dir).__name__}")
+    path = os.fsdecode(export_dir)
+    return os.path.isdir(path) and any(
+        os.path.isfile(os.path.join(path, f)) for f in (_MANIFEST, "saved_model.pb", "saved_model.pbtxt"))

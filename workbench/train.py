@@ -5,6 +5,8 @@
     TrackableView                                      the objects a checkpoint of a root saves
     CheckpointView                                     the object graph a saved checkpoint holds
     load_checkpoint, list_variables, CheckpointReader  a checkpoint's values by key
+    load_variable, get_checkpoint_state,
+    checkpoints_iterator                               one value, a folder's record, new checkpoints as they come
     Example, Features, Feature, BytesList, FloatList,
     Int64List, SequenceExample, FeatureList(s)         TF's Example messages (``wb.io``)
 
@@ -20,7 +22,8 @@ from .module import Module
 
 __all__ = ["BytesList", "Checkpoint", "CheckpointManager", "CheckpointOptions", "CheckpointReader", "CheckpointView",
            "Example", "Feature", "FeatureList", "FeatureLists", "Features", "FloatList", "Int64List",
-           "SequenceExample", "TrackableView", "latest_checkpoint", "list_variables", "load_checkpoint"]
+           "SequenceExample", "TrackableView", "checkpoints_iterator", "get_checkpoint_state", "latest_checkpoint",
+           "list_variables", "load_checkpoint", "load_variable"]
 
 _EXAMPLE = ("BytesList", "Example", "Feature", "FeatureList", "FeatureLists", "Features", "FloatList",
             "Int64List", "SequenceExample")
@@ -160,6 +163,81 @@ class CheckpointView:
         only_in_checkpoint = [n for n in self.descendants() if n not in overlapping]
         only_in_trackable = [t for t in TrackableView(obj).descendants() if id(t) not in matched]
         return overlapping, only_in_checkpoint, only_in_trackable
+
+
+def load_variable(ckpt_dir_or_file, name):
+    """The saved value (a NumPy array) of variable ``name`` (a trailing ``:0`` is dropped, as
+    TF) in a checkpoint prefix or the newest checkpoint of a folder."""
+    if not isinstance(name, str):
+        raise TypeError(f"load_variable: name must be a string, got {type(name).__name__}")
+    if name.endswith(":0"):
+        name = name[:-2]
+    return load_checkpoint(ckpt_dir_or_file).get_tensor(name)
+
+
+class CheckpointState:
+    """What a folder's checkpoint record says (TF's ``CheckpointState`` fields): the newest
+    checkpoint's prefix, every kept prefix (oldest first) and their timestamps."""
+
+    def __init__(self, model_checkpoint_path, all_model_checkpoint_paths, all_model_checkpoint_timestamps,
+                 last_preserved_timestamp):
+        self.model_checkpoint_path = model_checkpoint_path
+        self.all_model_checkpoint_paths = list(all_model_checkpoint_paths)
+        self.all_model_checkpoint_timestamps = list(all_model_checkpoint_timestamps)
+        self.last_preserved_timestamp = last_preserved_timestamp
+
+    def __repr__(self):
+        return (f"CheckpointState(model_checkpoint_path={self.model_checkpoint_path!r}, "
+                f"all_model_checkpoint_paths={self.all_model_checkpoint_paths!r})")
+
+
+def get_checkpoint_state(checkpoint_dir, latest_filename=None):
+    """The :class:`CheckpointState` of the checkpoints a ``CheckpointManager`` recorded in
+    ``checkpoint_dir`` (or, without a record, those found there), or None when there are none."""
+    import os  # noqa: PLC0415
+    from .checkpoint.manager import _read_state, _scan  # noqa: PLC0415
+    directory = os.fspath(checkpoint_dir)
+    state = _read_state(directory)
+    if state is not None:
+        names, stamps = list(state["checkpoints"]), list(state["timestamps"])
+        latest = state.get("latest") or (names[-1] if names else None)
+        preserved = float(state.get("last_preserved_timestamp") or 0.0)
+    else:
+        names = _scan(directory)
+        stamps, latest, preserved = [0.0] * len(names), (names[-1] if names else None), 0.0
+    if latest is None:
+        return None
+    return CheckpointState(os.path.join(directory, latest), [os.path.join(directory, n) for n in names],
+                           stamps, preserved)
+
+
+def checkpoints_iterator(checkpoint_dir, min_interval_secs=0, timeout=None, timeout_fn=None):
+    """Yield each new newest checkpoint prefix of ``checkpoint_dir`` as it appears (polling
+    once a second), at most one per ``min_interval_secs``. After ``timeout`` seconds with no new
+    checkpoint it stops, unless ``timeout_fn`` is given and returns False (then it waits again);
+    with ``timeout=None`` it waits for ever, as TF."""
+    import time  # noqa: PLC0415
+    last = None
+    while True:
+        stop = None if timeout is None else time.time() + timeout
+        while True:
+            found = latest_checkpoint(checkpoint_dir)
+            if found is not None and found != last:
+                break
+            if stop is not None and time.time() + 1.0 > stop:
+                found = None
+                break
+            time.sleep(1.0)
+        if found is None:
+            if timeout_fn is None or timeout_fn():
+                return
+            continue
+        start = time.time()
+        last = found
+        yield found
+        wait = start + min_interval_secs - time.time()
+        if wait > 0:
+            time.sleep(wait)
 
 
 def __getattr__(name):
