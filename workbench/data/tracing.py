@@ -24,6 +24,7 @@ import warnings
 import numpy as np
 
 from .. import nest
+from ..compiler import UnreplayableWarning, function
 from ..core import Tensor
 from ..tensor_shape import TensorSpec
 from . import structure as st
@@ -68,8 +69,6 @@ class TracedFunction:
         trace_specs = [_trace_spec(s) for s in flat]
         if not flat or any(s is None for s in trace_specs):
             return
-        from ..compiler import UnreplayableWarning, function
-
         def traced(*args):
             return call(nest.pack_sequence_as(spec, list(args)))
         traced.__name__ = name
@@ -107,7 +106,6 @@ class TracedFunction:
     def _program_for(self, key, flat):
         """The replay of the program for these concrete shapes (recorded now if new), or None
         where it runs eagerly or the arguments do not fit the traced specs."""
-        from ..compiler import UnreplayableWarning
         with _LOCK, warnings.catch_warnings():
             warnings.simplefilter("ignore", UnreplayableWarning)
             try:
@@ -120,7 +118,6 @@ class TracedFunction:
             return run
 
     def _replay_call(self, flat, arguments):
-        from ..compiler import UnreplayableWarning
         with _LOCK, warnings.catch_warnings():
             warnings.simplefilter("ignore", UnreplayableWarning)
             try:
