@@ -675,3 +675,91 @@ def test_sets_in_function_give_each_calls_values():
     with pytest.warns(UnreplayableWarning):
         assert f(wb.constant([[1, 2]]), wb.constant([[2, 3]])).numpy().tolist() == [3]
     assert f(wb.constant([[1, 2]]), wb.constant([[1, 2]])).numpy().tolist() == [2]
+
+
+# ---------------------------------------------------------------------------
+# make_tensor_proto / make_ndarray: serialized bytes pinned from TF 2.21
+
+
+PROTOS = [
+    (lambda: wb.make_tensor_proto(1.0), "080112002a040000803f"),
+    (lambda: wb.make_tensor_proto(1), "080312003a0101"),
+    (lambda: wb.make_tensor_proto([1, 2, 3]), "0803120412020803220c010000000200000003000000"),
+    (lambda: wb.make_tensor_proto(np.array([[1.0, 2.0], [3.0, 4.0]])),
+     "0802120812020802120208022220000000000000f03f000000000000004000000000000008400000000000001040"),
+    (lambda: wb.make_tensor_proto(wb.constant([1, 2])), "080312041202080222080100000002000000"),
+    (lambda: wb.make_tensor_proto([1, 2], dtype=wb.float32), "080112041202080222080000803f00000040"),
+    (lambda: wb.make_tensor_proto(0.5, shape=[2, 3]), "0801120812020802120208032a040000003f"),
+    (lambda: wb.make_tensor_proto([1, 2, 3], shape=[2, 2]), "0803120812020802120208023a03010203"),
+    (lambda: wb.make_tensor_proto(1, shape=[2, 2], allow_broadcast=True), "0803120812020802120208023a0101"),
+    (lambda: wb.make_tensor_proto([[1, 2], [3, 4]], shape=[2, 2], verify_shape=True),
+     "080312081202080212020802221001000000020000000300000004000000"),
+    (lambda: wb.make_tensor_proto(["a", b"bc"]), "080712041202080242016142026263"),
+    (lambda: wb.make_tensor_proto("abc"), "080712004203616263"),
+    (lambda: wb.make_tensor_proto([True, False]), "080a1204120208025a020100"),
+    (lambda: wb.make_tensor_proto(np.array([1 + 2j], np.complex64)), "08081204120208014a080000803f00000040"),
+    (lambda: wb.make_tensor_proto(np.array([1, 2], np.uint8)), "080412041202080222020102"),
+    (lambda: wb.make_tensor_proto(np.array([1.5], np.float16)), "08131204120208016a02807c"),
+    (lambda: wb.make_tensor_proto(np.array([1, 0], np.float16)), "08131204120208022204003c0000"),
+    (lambda: wb.make_tensor_proto(np.array([1, 0], np.uint16)), "08111204120208023a020100"),
+    (lambda: wb.make_tensor_proto(np.array([1, 0], np.uint64)), "0817120412020802221001000000000000000000000000000000"),
+    (lambda: wb.make_tensor_proto(np.array([1, 0], np.complex128)),
+     "08121204120208026220000000000000f03f000000000000000000000000000000000000000000000000"),
+    (lambda: wb.make_tensor_proto([]), "080112021200"),
+    (lambda: wb.make_tensor_proto(np.zeros([0, 3], np.float32)), "08011206120012020803"),
+    (lambda: wb.make_tensor_proto(2 ** 40), "080912005206808080808020"),
+    (lambda: wb.make_tensor_proto([True], dtype=wb.int32), "08031204120208013a0101"),
+    (lambda: wb.make_tensor_proto(np.array([1.5]), dtype=wb.float32), "08011204120208012a040000c03f"),
+    (lambda: wb.make_tensor_proto([], shape=[2]), "0801120412020802"),
+]
+
+
+@pytest.mark.parametrize("k", range(len(PROTOS)))
+def test_make_tensor_proto_bytes_as_tf(k):
+    make, expected = PROTOS[k]
+    assert make().SerializeToString().hex() == expected
+
+
+def test_make_tensor_proto_errors_as_tf():
+    with pytest.raises(TypeError, match="^Expected int32, but got 1.5 of type 'float'.$"):
+        wb.make_tensor_proto([1.5, 2], dtype=wb.int32)
+    with pytest.raises(TypeError, match="^Expected string, but got 1 of type 'int'.$"):
+        wb.make_tensor_proto([1, 2], dtype=wb.string)
+    with pytest.raises(TypeError, match="^Expected bool, but got 1 of type 'int'.$"):
+        wb.make_tensor_proto([1], dtype=wb.bool)
+    with pytest.raises(ValueError, match="^Too many elements provided. Takes at most 4, but got 5.$"):
+        wb.make_tensor_proto([1, 2, 3, 4, 5], shape=[2, 2])
+    with pytest.raises(TypeError, match=r"^Expected Tensor's shape: \(2, 2\), but got \(4,\).$"):
+        wb.make_tensor_proto([1, 2, 3, 4], shape=[2, 2], verify_shape=True)
+    with pytest.raises(TypeError, match=r"^Expected Tensor's shape: \(2, 2\), but got \(2,\).$"):
+        wb.make_tensor_proto([1, 2], shape=[2, 2], allow_broadcast=True)
+    with pytest.raises(ValueError, match="^None values not supported.$"):
+        wb.make_tensor_proto(None)
+
+
+def test_make_ndarray_as_tf():
+    from tensorboard.compat.proto import tensor_pb2
+    for make, _ in PROTOS:
+        proto = make()
+        back = tensor_pb2.TensorProto.FromString(proto.SerializeToString())
+        assert wb.make_ndarray(back).shape == tuple(d.size for d in proto.tensor_shape.dim)
+    r = wb.make_ndarray(wb.make_tensor_proto([[1, 2], [3, 4]]))
+    assert r.dtype == np.int32 and r.tolist() == [[1, 2], [3, 4]]
+    r = wb.make_ndarray(wb.make_tensor_proto(0.5, shape=[2, 3]))
+    assert r.dtype == np.float32 and r.tolist() == [[0.5] * 3] * 2
+    r = wb.make_ndarray(wb.make_tensor_proto(["a", b"bc"]))
+    assert r.dtype == object and r.tolist() == [b"a", b"bc"]
+    assert wb.make_ndarray(wb.make_tensor_proto("abc")).shape == ()
+    assert wb.make_ndarray(wb.make_tensor_proto([True, False])).tolist() == [True, False]
+    r = wb.make_ndarray(wb.make_tensor_proto(np.array([1 + 1j, 2j], np.complex128)))
+    assert r.dtype == np.complex128 and r.tolist() == [1 + 1j, 2j]
+    r = wb.make_ndarray(wb.make_tensor_proto(np.array([1.5], np.float16)))
+    assert r.dtype == np.float16 and r.tolist() == [1.5]
+    assert wb.make_ndarray(wb.make_tensor_proto([1, 2], shape=[2, 2])).tolist() == [[1, 2], [2, 2]]  # TF pads
+    # as TF 2.21 reads them: float_val [1, 2] for shape [4] pads; no values for int32 [3] is zeros
+    padded = tensor_pb2.TensorProto(dtype=1, tensor_shape={"dim": [{"size": 4}]}, float_val=[1.0, 2.0])
+    assert wb.make_ndarray(padded).tolist() == [1.0, 2.0, 2.0, 2.0]
+    empty = tensor_pb2.TensorProto(dtype=3, tensor_shape={"dim": [{"size": 3}]})
+    assert wb.make_ndarray(empty).tolist() == [0, 0, 0]
+    with pytest.raises(TypeError, match="must be a TensorProto, got int"):
+        wb.make_ndarray(3)

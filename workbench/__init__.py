@@ -72,6 +72,8 @@ _LAZY = {
     "recompute_grad": ("gradients", "recompute_grad"),
     "ForwardAccumulator": ("gradients", "ForwardAccumulator"),
     "grad_pass_through": ("gradients.pass_through", "grad_pass_through"),   # tf.grad_pass_through
+    "make_tensor_proto": ("workbench.tensor_util", "make_tensor_proto"),   # TensorProto (tensorboard's)
+    "make_ndarray": ("workbench.tensor_util", "make_ndarray"),
     "RaggedTensor": ("ragged", "RaggedTensor"),   # tf.RaggedTensor (isinstance, from_row_splits, ...)
     "RaggedTensorSpec": ("ragged", "RaggedTensorSpec"),
     "ragged": ("ragged", None),                     # tf.ragged (constant, range, stack, ...)
