@@ -84,7 +84,8 @@ def test_constructor_arguments():
     tv = TransformedVariable(lambda: np.array([1.0, 2.0], np.float32), tfb.Exp(), name="rates", trainable=False)
     assert tv.dtype == np.float32 and tv.name == "rates"
     assert tv.trainable_variables == () and len(tv.variables) == 1 and not tv.trainable
-    assert tv.pretransformed_input.name == "rates/pretransformed_input:0"
+    assert tv.pretransformed_input.name == "rates:0"   # TFP names the variable as it is asked
+    assert TransformedVariable(1.0, tfb.Exp()).pretransformed_input.name == "Variable:0"
     tv64 = TransformedVariable(1.0, tfb.Exp(), dtype=np.float64)
     assert tv64.dtype == np.float64 and tv64.pretransformed_input.dtype == np.float64
     # a Python list converts as wb.convert_to_tensor does: float32, like the other parameters
@@ -143,7 +144,8 @@ def test_modules_find_the_underlying_variable():
 
     m = Model()
     names = sorted(v.path for v in m.trainable_variables)
-    assert names == ["loc", "scale/pretransformed_input"]
+    assert names == ["loc", "scale"]   # each variable's own path: its name, as TFP names it
+    # the module's paths are attribute paths (checkpoint keys): through the TransformedVariable
     assert set(m.variables_by_path()) == {"loc", "scale/pretransformed_input"}
 
 

@@ -363,8 +363,10 @@ def _variables(obj, seen):
     elif isinstance(obj, Tensor):
         return
     elif isinstance(obj, dict):
-        for v in obj.values():
-            yield from _variables(v, seen)
+        # tf.Module's order: attributes and dict entries by sorted key; a distribution's
+        # `_parameters` (TFP does not track it) last, for variables held only there
+        for k in sorted(obj, key=lambda k: (k == "_parameters", str(k))):
+            yield from _variables(obj[k], seen)
     elif isinstance(obj, (list, tuple)):
         for v in obj:
             yield from _variables(v, seen)

@@ -6,7 +6,7 @@ import workbench as wb
 
 from .. import internal
 from .distribution import Distribution
-from ..bijectors.bijector import Bijector, _variables
+from ..bijectors.bijector import Bijector
 
 __all__ = ["TransformedDistribution"]
 
@@ -45,10 +45,6 @@ class TransformedDistribution(Distribution):
     @property
     def bijector(self):
         return self._bijector
-
-    @property
-    def trainable_variables(self):
-        return tuple(v for v in _variables([vars(self._distribution), self._bijector], set()) if v.trainable)
 
     # -- shapes --------------------------------------------------------------
     def _base_event_ndims(self):

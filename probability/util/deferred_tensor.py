@@ -194,8 +194,10 @@ class TransformedVariable(DeferredTensor):
         if callable(initial_value):
             initial_value = initial_value()
         initial = wb.convert_to_tensor(initial_value, dtype=dtype)
+        # TFP's names: the variable takes the name given (wb.Variable's default without one), the
+        # TransformedVariable the same or its bijector's
+        variable = wb.Variable(bijector.inverse(initial), name=name, **kwargs)
         name = _printing.instance_name(name, bijector.name) if name else bijector.name
-        variable = wb.Variable(bijector.inverse(initial), name=f"{name}/pretransformed_input", **kwargs)
         super().__init__(variable, bijector, dtype=initial.dtype, shape=initial.shape, name=name)
 
     @property
