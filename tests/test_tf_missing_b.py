@@ -336,3 +336,43 @@ def test_contains_saved_model(tmp_path):
     (tmp_path / "saved_model.pb").write_bytes(b"")
     assert wb.saved_model.contains_saved_model(str(tmp_path))
     assert not wb.saved_model.contains_saved_model(str(tmp_path / "missing"))
+
+
+# -- convolutions -----------------------------------------------------------------------------
+
+
+def test_depthwise_conv2d_backprops_as_tf():
+    r = np.load(os.path.join(os.path.dirname(__file__), "fixtures", "tf_missing_b_depthwise.npz"))
+    bf = wb.nn.depthwise_conv2d_backprop_filter(r["x"], [2, 3, 2, 2], r["dy"], [1, 2, 2, 1], "SAME")
+    np.testing.assert_array_equal(bf.numpy(), r["bf"])   # TF 2.21
+    bi = wb.nn.depthwise_conv2d_backprop_input([1, 5, 4, 2], r["f"], r["dy"], [1, 2, 2, 1], "SAME")
+    np.testing.assert_array_equal(bi.numpy(), r["bi"])
+    # NCHW gives the same numbers, transposed
+    bi_first = wb.nn.depthwise_conv2d_backprop_input([1, 2, 5, 4], r["f"], np.transpose(r["dy"], (0, 3, 1, 2)),
+                                                     [1, 1, 2, 2], "SAME", data_format="NCHW")
+    np.testing.assert_array_equal(np.transpose(bi_first.numpy(), (0, 2, 3, 1)), r["bi"])
+    with pytest.raises(ValueError, match="filter_sizes"):
+        wb.nn.depthwise_conv2d_backprop_filter(r["x"], [2, 3, 2], r["dy"], [1, 2, 2, 1], "SAME")
+
+
+def test_generic_conv_as_tf():
+    x = (np.arange(2 * 5 * 6 * 4).reshape(2, 5, 6, 4) % 7 - 3).astype(np.float32)
+    w = (np.arange(3 * 2 * 4 * 6).reshape(3, 2, 4, 6) % 5 - 2).astype(np.float32)
+    y = wb.conv(x, w, strides=[1, 2, 1, 1], padding="EXPLICIT", explicit_paddings=[0, 0, 1, 2, 0, 1, 0, 0],
+                dilations=[1, 1, 2, 1])
+    assert y.shape == (2, 3, 5, 6)
+    np.testing.assert_array_equal(y.numpy()[1, 2, :, 0], [-5., 15., -14., 6., -14.])   # TF 2.21
+    np.testing.assert_array_equal(y.numpy()[0, 0, 0], [-7., -11., 15., 6., -3., -7.])
+    np.testing.assert_array_equal(wb.conv(x, w, [1, 1, 1, 1], "VALID").numpy(),
+                                  wb.nn.conv2d(x, w, 1, "VALID").numpy())
+    # what TF's CPU kernel leaves unimplemented: channels first, more batch dims, groups
+    first = wb.conv(np.transpose(x, (0, 3, 1, 2)), w, [1, 1, 1, 1], "SAME", data_format="CHANNELS_FIRST")
+    np.testing.assert_array_equal(np.transpose(first.numpy(), (0, 2, 3, 1)), wb.nn.conv2d(x, w, 1, "SAME").numpy())
+    assert wb.conv(x[None], w, [1, 1, 1, 1], "VALID", batch_dims=2).shape == (1, 2, 3, 5, 6)
+    grouped = wb.conv(x, w[:, :, :2], [1, 1, 1, 1], "SAME", groups=2)
+    np.testing.assert_array_equal(grouped.numpy()[..., 3:],
+                                  wb.nn.conv2d(x[..., 2:], w[:, :, :2, 3:], 1, "SAME").numpy())
+    with pytest.raises(ValueError, match="4 dimensions"):
+        wb.conv(x, w, [1, 1, 1, 1, 1], "VALID")
+    with pytest.raises(ValueError, match="2 or 3 spatial"):
+        wb.conv(x[:, :, 0], w[:, 0], [1, 1, 1], "VALID")

@@ -99,6 +99,7 @@ _LAZY = {
     "eigvals": ("workbench.linalg", "eigvals"),
     "matrix_square_root": ("workbench.linalg", "sqrtm"),
     "fftnd": ("workbench.signal", "fftnd"),
+    "conv": ("workbench.ops.conv_more", "conv"),   # tf.conv: the generic N-D convolution
     "audio": ("workbench.audio", None),            # tf.audio: WAV bytes
     "space_to_batch": ("workbench.ops.space_batch", "space_to_batch"),
     "space_to_batch_nd": ("workbench.ops.space_batch", "space_to_batch_nd"),

@@ -30,3 +30,17 @@ CASES += [
     Case("space_to_batch_nd, batch_to_space, extract_volume_patches", _space_batch,
          [uniform(-1, 1, (2, 3, 2, 2), 302)]),
 ]
+
+
+def _convs(x, w):
+    y = wb.conv(x, w, [1, 1, 1, 1], "SAME", groups=2)
+    dw = wb.reshape(w, [2, 2, 2, 2])
+    d = wb.nn.depthwise_conv2d_backprop_input([1, 3, 3, 2], dw, y, [1, 1, 1, 1], "SAME")
+    f = wb.nn.depthwise_conv2d_backprop_filter(x, [2, 2, 2, 2], y, [1, 1, 1, 1], "SAME")
+    return wb.reduce_sum(y ** 2) + wb.reduce_sum(d * x) + wb.reduce_sum(f * dw)
+
+
+CASES += [
+    Case("conv (groups), depthwise_conv2d_backprop_input / _filter", _convs,
+         [uniform(-1, 1, (1, 3, 3, 2), 303), uniform(-1, 1, (2, 2, 1, 4), 304)]),
+]

@@ -15,3 +15,4 @@ from ..ops.indexing import top_k  # noqa: F401,E402  (tf.nn.top_k, tf.math's too
 from ..ops.tf_extra import in_top_k, zero_fraction  # noqa: F401,E402  (tf.math's too)
 from ..ops.pooling import max_pool_with_argmax  # noqa: F401,E402
 from ..ops.space_batch import with_space_to_batch  # noqa: F401,E402
+from ..ops.conv_more import depthwise_conv2d_backprop_filter, depthwise_conv2d_backprop_input  # noqa: F401,E402
