@@ -763,3 +763,24 @@ def test_make_ndarray_as_tf():
     assert wb.make_ndarray(empty).tolist() == [0, 0, 0]
     with pytest.raises(TypeError, match="must be a TensorProto, got int"):
         wb.make_ndarray(3)
+
+
+def test_binary_asserts_replay_and_check_every_call():
+    @wb.function
+    def f(x, y):
+        wb.debugging.assert_less(x, y, message="boom")
+        wb.debugging.assert_equal(x, x)
+        wb.debugging.assert_near(x, x)
+        return x * 2
+
+    ctx = _replays_quietly()
+    try:
+        np.testing.assert_array_equal(f(wb.constant([1.0, 2.0]), wb.constant([3.0, 3.0])).numpy(), [2.0, 4.0])
+        np.testing.assert_array_equal(f(wb.constant([1.0, 2.5]), wb.constant([3.0, 3.0])).numpy(), [2.0, 5.0])
+        with pytest.raises(InvalidArgumentError) as e:
+            f(wb.constant([1.0, 4.0]), wb.constant([3.0, 3.0]))
+    finally:
+        ctx.__exit__(None, None, None)
+    assert str(e.value).startswith("boom\nassert_less: x < y fails at 1 position(s), first at index (1,) (at ")
+    assert "test_tf_missing_a.py:" in str(e.value)     # the line of the check, also on a replay
+    assert f.experimental_get_tracing_count() == 1

@@ -149,6 +149,7 @@ def assert_all_finite(x, message, name=None):
 
 
 def _pair(x, y, opname):
+    """``x`` and ``y`` as tensors, after the checks TF makes when it builds the graph."""
     x = convert_to_tensor(x)
     y = convert_to_tensor(y, dtype_hint=x.dtype)
     if x.dtype != y.dtype:
@@ -157,16 +158,31 @@ def _pair(x, y, opname):
         np.broadcast_shapes(x.shape, y.shape)
     except ValueError:
         raise ValueError(f"{opname}: shapes x={x.shape} and y={y.shape} are not broadcast-compatible") from None
-    return x.numpy(), y.numpy()
+    return x, y
 
 
-def _fail(opname, message, what, a, b, summarize):
+def _fail(opname, message, what, a, b, summarize, where=None):
     n = 3 if summarize is None else int(summarize)
     head = f"{message}\n" if message else ""
     raise InvalidArgumentError(
-        f"{head}{opname}: {what} (at {core.user_frame()})\n"
+        f"{head}{opname}: {what} (at {where or core.user_frame()})\n"
         f"x (shape {a.shape}) = {np.array2string(a.ravel()[:n])}{' ...' if a.size > n else ''}\n"
         f"y (shape {b.shape}) = {np.array2string(b.ravel()[:n])}{' ...' if b.size > n else ''}")
+
+
+# The value checks run as stateful steps (``core.effect``): inside a ``wb.function`` every
+# replay checks that call's values, as TF's Assert ops do; ``where`` is the user's line that
+# made the check, found when the check is made (a replay runs outside the user's frames).
+
+
+@core.effect
+def _check_relation(opname, x, y, ufunc, relation, message, summarize, where):
+    a, b = x.numpy(), y.numpy()
+    ok = np.broadcast_to(ufunc(a, b), np.broadcast_shapes(a.shape, b.shape))
+    if not bool(ok.all()):
+        idx = np.argwhere(~ok)
+        _fail(opname, message, f"x {relation} y fails at {len(idx)} position(s), first at index "
+              f"{tuple(int(i) for i in idx[0])}", a, b, summarize, where)
 
 
 @core.dispatchable   # user types take it over (wb.experimental.dispatch_for_binary_elementwise_assert_apis)
@@ -175,14 +191,20 @@ def assert_equal(x, y, message=None, summarize=None, name=None):
 
     >>> wb.debugging.assert_equal(wb.constant([1, 2]), [1, 2])  # passes, returns None
     """
-    a, b = _pair(x, y, "assert_equal")
+    x, y = _pair(x, y, "assert_equal")
+    _check_equal(x, y, message, summarize, core.user_frame())
+    return None
+
+
+@core.effect
+def _check_equal(x, y, message, summarize, where):
+    a, b = x.numpy(), y.numpy()
     equal = np.equal(a, b)
     if not bool(equal.all()):
         idx = np.argwhere(~np.broadcast_to(equal, np.broadcast_shapes(a.shape, b.shape)))
         _fail("assert_equal", message,
               f"x != y at {len(idx)} position(s), first at index {tuple(int(i) for i in idx[0])}",
-              a, b, summarize)
-    return None
+              a, b, summarize, where)
 
 
 @core.dispatchable   # user types take it over (wb.experimental.dispatch_for_binary_elementwise_assert_apis)
@@ -193,29 +215,31 @@ def assert_near(x, y, rtol=None, atol=None, message=None, summarize=None, name=N
 
     >>> wb.debugging.assert_near(wb.constant([1.0]), [1.0 + 1e-7])
     """
-    a, b = _pair(x, y, "assert_near")
-    if a.dtype.kind not in "fc":
-        raise TypeError(f"assert_near: x has dtype {a.dtype}; expected a floating dtype")
-    eps = 10 * np.finfo(a.dtype).eps
+    x, y = _pair(x, y, "assert_near")
+    if x.dtype.kind not in "fc":
+        raise TypeError(f"assert_near: x has dtype {x.dtype}; expected a floating dtype")
+    eps = 10 * np.finfo(np.dtype(x.dtype.as_numpy_dtype)).eps
     rtol = eps if rtol is None else float(rtol)
     atol = eps if atol is None else float(atol)
+    _check_near(x, y, rtol, atol, message, summarize, core.user_frame())
+    return None
+
+
+@core.effect
+def _check_near(x, y, rtol, atol, message, summarize, where):
+    a, b = x.numpy(), y.numpy()
     err = np.abs(a - b)
     ok = err <= atol + rtol * np.abs(b)
     if not bool(ok.all()):
         worst = float(np.max(np.where(ok, 0, err)))
         _fail("assert_near", message,
-              f"x and y differ by up to {worst:.3g} (atol={atol:.3g}, rtol={rtol:.3g})", a, b, summarize)
-    return None
-
+              f"x and y differ by up to {worst:.3g} (atol={atol:.3g}, rtol={rtol:.3g})", a, b, summarize,
+              where)
 
 
 def _compare(opname, x, y, ufunc, relation, message, summarize):
-    a, b = _pair(x, y, opname)
-    ok = np.broadcast_to(ufunc(a, b), np.broadcast_shapes(a.shape, b.shape))
-    if not bool(ok.all()):
-        idx = np.argwhere(~ok)
-        _fail(opname, message, f"x {relation} y fails at {len(idx)} position(s), first at index "
-              f"{tuple(int(i) for i in idx[0])}", a, b, summarize)
+    x, y = _pair(x, y, opname)
+    _check_relation(opname, x, y, ufunc, relation, message, summarize, core.user_frame())
     return None
 
 
