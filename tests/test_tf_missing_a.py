@@ -784,3 +784,29 @@ def test_binary_asserts_replay_and_check_every_call():
     assert str(e.value).startswith("boom\nassert_less: x < y fails at 1 position(s), first at index (1,) (at ")
     assert "test_tf_missing_a.py:" in str(e.value)     # the line of the check, also on a replay
     assert f.experimental_get_tracing_count() == 1
+
+
+def test_grad_pass_through_and_helpers_replay_in_function():
+    w = wb.Variable(3.0)
+
+    @wb.function
+    def f(x):
+        with wb.GradientTape() as tape:
+            y = wb.grad_pass_through(wb.round)(x * w)
+            z = y * y
+        return z, tape.gradient(z, w)
+
+    @wb.function
+    def g(x):
+        return wb.realdiv(x, 2.0), wb.identity_n([x, x])[0], wb.guarantee_const(x), wb.tuple([x])[0]
+
+    ctx = _replays_quietly()
+    try:
+        for x, z, dw in ((1.2, 16.0, 2 * 4 * 1.2), (2.6, 64.0, 2 * 8 * 2.6)):
+            got_z, got_dw = f(wb.constant(x))
+            assert float(got_z) == z and float(got_dw) == pytest.approx(dw, rel=1e-6)
+        for x in (1.0, 3.0):
+            assert [float(t) for t in g(wb.constant(x))] == [x / 2, x, x, x]
+    finally:
+        ctx.__exit__(None, None, None)
+    assert f.experimental_get_tracing_count() == 1 and g.experimental_get_tracing_count() == 1
