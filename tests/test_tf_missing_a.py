@@ -810,3 +810,19 @@ def test_grad_pass_through_and_helpers_replay_in_function():
     finally:
         ctx.__exit__(None, None, None)
     assert f.experimental_get_tracing_count() == 1 and g.experimental_get_tracing_count() == 1
+
+
+def test_unravel_index_replays_and_checks_bounds_per_call():
+    @wb.function
+    def f(i):
+        return wb.unravel_index(i, [3, 4])
+
+    ctx = _replays_quietly()
+    try:
+        assert f(wb.constant([5, 11])).numpy().tolist() == [[1, 2], [1, 3]]
+        assert f(wb.constant([0, 7])).numpy().tolist() == [[0, 1], [0, 3]]
+        with pytest.raises(InvalidArgumentError, match="index is out of bound as with dims"):
+            f(wb.constant([12, 1]))
+    finally:
+        ctx.__exit__(None, None, None)
+    assert f.experimental_get_tracing_count() == 1
