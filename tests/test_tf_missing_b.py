@@ -376,3 +376,61 @@ def test_generic_conv_as_tf():
         wb.conv(x, w, [1, 1, 1, 1, 1], "VALID")
     with pytest.raises(ValueError, match="2 or 3 spatial"):
         wb.conv(x[:, :, 0], w[:, 0], [1, 1, 1], "VALID")
+
+
+# -- candidate samplers -------------------------------------------------------------------------
+# The draws are the library's; the structure, dtypes and expected counts are TF 2.21's.
+
+_TRUE = np.array([[1, 2], [3, 4]], np.int64)
+
+
+def test_uniform_candidate_sampler_as_tf():
+    s, te, se = wb.random.uniform_candidate_sampler(_TRUE, 2, 4, False, 10, seed=1)
+    assert s.dtype == wb.int64 and te.dtype == wb.float32 and s.shape == (4,) and te.shape == (2, 2)
+    assert ((s.numpy() >= 0) & (s.numpy() < 10)).all()
+    np.testing.assert_allclose(te.numpy(), 0.4)
+    np.testing.assert_allclose(se.numpy(), 0.4)
+    s, te, se = wb.random.uniform_candidate_sampler(_TRUE, 2, 4, True, 10, seed=1)
+    assert len(set(s.numpy().tolist())) == 4
+    # unique: 1 - 0.9^n for the n >= 4 draws made (TF's 5 draws gave 0.40951)
+    n = np.log1p(-te.numpy()[0, 0]) / np.log(0.9)
+    assert abs(n - round(n)) < 1e-3 and round(n) >= 4
+    np.testing.assert_allclose(se.numpy(), te.numpy()[0, 0])
+
+
+def test_log_uniform_and_fixed_unigram_expected_counts_as_tf():
+    _, te, se = wb.random.log_uniform_candidate_sampler(_TRUE, 2, 4, False, 10, seed=1)
+    np.testing.assert_allclose(te.numpy(), [[0.67636836, 0.47989097], [0.37223235, 0.30413598]], rtol=1e-6)
+    _, te, _ = wb.nn.fixed_unigram_candidate_sampler(_TRUE, 2, 4, False, 6, unigrams=[1, 2, 3, 4, 5, 6],
+                                                     distortion=0.5, seed=1)
+    np.testing.assert_allclose(te.numpy(), [[0.522244, 0.63961565], [0.73856455, 0.8257403]], rtol=1e-6)
+    s, te, se = wb.random.fixed_unigram_candidate_sampler(_TRUE, 2, 3, False, 6, unigrams=[1, 2, 3, 4],
+                                                          num_reserved_ids=2, seed=1)
+    np.testing.assert_allclose(te.numpy(), [[0., 0.3], [0.6, 0.9]], rtol=1e-6)
+    assert not set(s.numpy().tolist()) & {0, 1}   # reserved ids are never drawn
+    _, te, _ = wb.random.fixed_unigram_candidate_sampler([[0, 1], [2, 1]], 2, 3, False, 3,
+                                                         unigrams=[1, 2, 3, 4, 5, 6], num_shards=2, shard=1, seed=1)
+    np.testing.assert_allclose(te.numpy(), [[0.5, 1.0], [1.5, 1.0]], rtol=1e-6)
+    with pytest.raises(wb.errors.InvalidArgumentError, match="weights size"):
+        wb.random.fixed_unigram_candidate_sampler(_TRUE, 2, 3, False, 6, unigrams=[1, 2, 3, 4, 5, 6],
+                                                  num_shards=2, shard=1)
+
+
+def test_fixed_unigram_vocab_file(tmp_path):
+    path = tmp_path / "vocab.csv"
+    path.write_text("a,1\nb,2\nc,3\nd,4\n")
+    _, te, _ = wb.random.fixed_unigram_candidate_sampler(_TRUE[:, :1], 1, 2, False, 4, vocab_file=str(path))
+    np.testing.assert_allclose(te.numpy(), [[0.4], [0.8]], rtol=1e-6)
+
+
+def test_all_candidate_sampler_and_errors_as_tf():
+    s, te, se = wb.nn.all_candidate_sampler(_TRUE, 2, 5, False)
+    assert s.numpy().tolist() == [0, 1, 2, 3, 4] and (te.numpy() == 1).all() and (se.numpy() == 1).all()
+    with pytest.raises(wb.errors.InvalidArgumentError, match=r"out of range \[0, 4\), received 4"):
+        wb.random.all_candidate_sampler(_TRUE, 2, 4, True)
+    with pytest.raises(wb.errors.InvalidArgumentError, match="num_true columns"):
+        wb.random.uniform_candidate_sampler(_TRUE, 3, 4, False, 10)
+    with pytest.raises(wb.errors.InvalidArgumentError, match="range is too small"):
+        wb.random.uniform_candidate_sampler(_TRUE, 2, 11, True, 10)
+    with pytest.raises(wb.errors.InvalidArgumentError, match="out of range"):
+        wb.random.log_uniform_candidate_sampler(_TRUE, 2, 3, False, 4)

@@ -1546,3 +1546,9 @@ def stateless_shuffle(value, seed, alg="auto_select", name=None):
 
 experimental.index_shuffle = index_shuffle
 experimental.stateless_shuffle = stateless_shuffle
+
+from .ops.candidate_sampling import (  # noqa: E402,F401  (tf.random's candidate samplers)
+    all_candidate_sampler, fixed_unigram_candidate_sampler, log_uniform_candidate_sampler, uniform_candidate_sampler,
+)
+__all__ += ["all_candidate_sampler", "fixed_unigram_candidate_sampler", "log_uniform_candidate_sampler",
+            "uniform_candidate_sampler"]
