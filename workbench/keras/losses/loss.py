@@ -159,7 +159,10 @@ class Loss:
     def __call__(self, y_true, y_pred, sample_weight=None):
         if self.dtype is not None:
             y_true, y_pred = (wb.cast(wb.convert_to_tensor(y), self.dtype) for y in (y_true, y_pred))
-        else:   # Keras 3 computes in floatx(): a float16 or float64 prediction is cast to float32
+        elif isinstance(y_pred, wb.Tensor) or not hasattr(type(y_pred), "__wb_tensor__"):
+            # Keras 3 computes in floatx(): a float16 or float64 prediction is cast to float32; a
+            # tensor-like object (a probability layer's distribution) reaches the loss as it is,
+            # so that `lambda y, rv_y: -rv_y.log_prob(y)` works as with TFP's layers
             y_pred = wb.convert_to_tensor(y_pred)
             want = np.dtype(floatx())
             if y_pred.dtype.kind == "f" and y_pred.dtype != want:
