@@ -434,3 +434,37 @@ def test_all_candidate_sampler_and_errors_as_tf():
         wb.random.uniform_candidate_sampler(_TRUE, 2, 11, True, 10)
     with pytest.raises(wb.errors.InvalidArgumentError, match="out of range"):
         wb.random.log_uniform_candidate_sampler(_TRUE, 2, 3, False, 4)
+
+
+# -- serialized SparseTensors ---------------------------------------------------------------------
+
+_TF_SP_INDICES = (b'\x08\t\x12\x08\x12\x02\x08\x02\x12\x02\x08\x02" \x00\x00\x00\x00\x00\x00\x00\x00\x01\x00\x00'
+                  b'\x00\x00\x00\x00\x00\x02\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00')
+_TF_SHAPE_34 = b'\x08\t\x12\x04\x12\x02\x08\x02"\x10\x03\x00\x00\x00\x00\x00\x00\x00\x04\x00\x00\x00\x00\x00\x00\x00'
+
+
+def test_serialize_sparse_bytes_as_tf():
+    sp = wb.sparse.SparseTensor([[0, 1], [2, 0]], [1.5, -2.0], [3, 4])
+    s = wb.io.serialize_sparse(sp)
+    assert s.dtype == wb.string and s.shape == (3,)
+    assert s.numpy().tolist() == [_TF_SP_INDICES, b'\x08\x01\x12\x04\x12\x02\x08\x02"\x08\x00\x00\xc0?\x00\x00\x00\xc0',
+                                  _TF_SHAPE_34]   # TF 2.21
+    sp3 = wb.sparse.SparseTensor([[0, 0, 1], [0, 2, 0], [1, 1, 1]], np.array([1, 2, 3], np.int32), [2, 3, 4])
+    m = wb.io.serialize_many_sparse(sp3)
+    assert m.shape == (2, 3)
+    assert m.numpy()[0].tolist() == [_TF_SP_INDICES, b'\x08\x03\x12\x04\x12\x02\x08\x02"\x08\x01\x00\x00\x00\x02\x00\x00\x00',
+                                     _TF_SHAPE_34]
+    assert m.numpy()[1, 1] == b'\x08\x03\x12\x04\x12\x02\x08\x01"\x04\x03\x00\x00\x00'
+    d = wb.io.deserialize_many_sparse(m, wb.int32)
+    assert d.indices.numpy().tolist() == [[0, 0, 1], [0, 2, 0], [1, 1, 1]]
+    assert d.values.numpy().tolist() == [1, 2, 3] and d.dense_shape.numpy().tolist() == [2, 3, 4]
+
+
+def test_deserialize_many_sparse_pads_shapes_as_tf():
+    a = wb.io.serialize_sparse(wb.sparse.SparseTensor([[0], [3]], np.array([1, 2], np.int32), [5]))
+    b = wb.io.serialize_sparse(wb.sparse.SparseTensor([[1]], np.array([7], np.int32), [2]))
+    d = wb.io.deserialize_many_sparse(wb.stack([b, a]), wb.int32)
+    assert d.indices.numpy().tolist() == [[0, 1], [1, 0], [1, 3]]   # TF 2.21
+    assert d.values.numpy().tolist() == [7, 1, 2] and d.dense_shape.numpy().tolist() == [2, 5]
+    with pytest.raises(wb.errors.InvalidArgumentError, match="float32"):
+        wb.io.deserialize_many_sparse(wb.stack([a, b]), wb.float32)

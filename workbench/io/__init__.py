@@ -30,6 +30,7 @@ from .codecs import (  # noqa: F401  (base64, decompression, BMP/GIF/WebP, JPEG 
     extract_jpeg_shape, is_jpeg,
 )
 from .csv import decode_csv
+from .sparse_serialize import deserialize_many_sparse, serialize_many_sparse, serialize_sparse  # noqa: F401
 from .images import decode_image, decode_jpeg, decode_png, encode_jpeg, encode_png
 from .raw import decode_raw
 from .tensor_proto import parse_tensor, serialize_tensor
@@ -43,7 +44,8 @@ __all__ = ["BytesList", "Example", "Feature", "FeatureList", "FeatureLists", "Fe
            "matching_files", "parse_example", "parse_single_example", "parse_single_sequence_example",
            "parse_tensor", "read_file", "serialize_tensor", "write_file",
            "decode_and_crop_jpeg", "decode_base64", "decode_bmp", "decode_compressed", "decode_gif", "decode_webp",
-           "encode_base64", "extract_jpeg_shape", "is_jpeg"]
+           "encode_base64", "extract_jpeg_shape", "is_jpeg", "deserialize_many_sparse", "serialize_many_sparse",
+           "serialize_sparse"]
 
 # the protocol-buffer parts need the protobuf package; they load on first use
 _PROTO = {"BytesList": "example", "Example": "example", "Feature": "example", "FeatureList": "example",
