@@ -468,3 +468,39 @@ def test_deserialize_many_sparse_pads_shapes_as_tf():
     assert d.values.numpy().tolist() == [7, 1, 2] and d.dense_shape.numpy().tolist() == [2, 5]
     with pytest.raises(wb.errors.InvalidArgumentError, match="float32"):
         wb.io.deserialize_many_sparse(wb.stack([a, b]), wb.float32)
+
+
+# -- parse_sequence_example ---------------------------------------------------------------------
+
+
+def _seq_example(ctx, frames, var):
+    e = wb.train.SequenceExample()
+    e.context.feature["c"].int64_list.value.extend(ctx)
+    for f in frames:
+        e.feature_lists.feature_list["x"].feature.add().float_list.value.extend(f)
+    for f in var:
+        e.feature_lists.feature_list["v"].feature.add().int64_list.value.extend(f)
+    return e.SerializeToString()
+
+
+def test_parse_sequence_example_batches_as_tf():
+    pytest.importorskip("google.protobuf")
+    s = [_seq_example([1], [[1., 2.], [3., 4.], [5., 6.]], [[1], [2, 3]]),
+         _seq_example([2], [[7., 8.]], [[], [4], [5, 6, 7]])]
+    ctx_spec = {"c": wb.io.FixedLenFeature([], wb.int64)}
+    seq_spec = {"x": wb.io.FixedLenSequenceFeature([2], wb.float32), "v": wb.io.VarLenFeature(wb.int64)}
+    c, f, n = wb.io.parse_sequence_example(s, context_features=ctx_spec, sequence_features=seq_spec)
+    # TF 2.21
+    assert c["c"].numpy().tolist() == [1, 2]
+    assert f["x"].numpy().tolist() == [[[1., 2.], [3., 4.], [5., 6.]], [[7., 8.], [0., 0.], [0., 0.]]]
+    assert f["v"].indices.numpy().tolist() == [[0, 0, 0], [0, 1, 0], [0, 1, 1], [1, 1, 0], [1, 2, 0], [1, 2, 1],
+                                               [1, 2, 2]]
+    assert f["v"].values.numpy().tolist() == [1, 2, 3, 4, 5, 6, 7]
+    assert f["v"].dense_shape.numpy().tolist() == [2, 3, 3]
+    assert {k: v.numpy().tolist() for k, v in n.items()} == {"x": [3, 1]}
+    c, f, n = wb.io.parse_sequence_example(s[0], context_features=ctx_spec,
+                                           sequence_features={"x": seq_spec["x"]})
+    assert int(c["c"]) == 1 and f["x"].shape == (3, 2) and int(n["x"]) == 3
+    with pytest.raises(ValueError, match="default_value must be None"):
+        wb.io.parse_sequence_example(s, sequence_features={"x": wb.io.FixedLenSequenceFeature(
+            [2], wb.float32, allow_missing=True, default_value=-1.0)})

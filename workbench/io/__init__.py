@@ -45,7 +45,7 @@ __all__ = ["BytesList", "Example", "Feature", "FeatureList", "FeatureLists", "Fe
            "parse_tensor", "read_file", "serialize_tensor", "write_file",
            "decode_and_crop_jpeg", "decode_base64", "decode_bmp", "decode_compressed", "decode_gif", "decode_webp",
            "encode_base64", "extract_jpeg_shape", "is_jpeg", "deserialize_many_sparse", "serialize_many_sparse",
-           "serialize_sparse"]
+           "serialize_sparse", "parse_sequence_example"]
 
 # the protocol-buffer parts need the protobuf package; they load on first use
 _PROTO = {"BytesList": "example", "Example": "example", "Feature": "example", "FeatureList": "example",
@@ -53,7 +53,8 @@ _PROTO = {"BytesList": "example", "Example": "example", "Feature": "example", "F
           "SequenceExample": "example", "FixedLenFeature": "parsing", "FixedLenSequenceFeature": "parsing",
           "RaggedFeature": "parsing", "VarLenFeature": "parsing", "parse_example": "parsing",
           "decode_json_example": "parsing", "decode_proto": "proto",
-          "parse_single_example": "parsing", "parse_single_sequence_example": "parsing"}
+          "parse_single_example": "parsing", "parse_single_sequence_example": "parsing",
+          "parse_sequence_example": "sequence_parsing"}
 
 
 def __getattr__(name):
