@@ -504,3 +504,43 @@ def test_parse_sequence_example_batches_as_tf():
     with pytest.raises(ValueError, match="default_value must be None"):
         wb.io.parse_sequence_example(s, sequence_features={"x": wb.io.FixedLenSequenceFeature(
             [2], wb.float32, allow_missing=True, default_value=-1.0)})
+
+
+# -- fractional pooling ---------------------------------------------------------------------------
+
+_FX = np.arange(7 * 9).reshape(1, 7, 9, 1).astype(np.float32)
+
+
+@pytest.mark.parametrize("overlapping, cols, tf_max, tf_avg", [
+    # TF 2.21 with seed=3: its sequences, and its outputs for them
+    (False, [0, 2, 5, 7, 9], [[1, 4, 6, 8], [19, 22, 24, 26], [37, 40, 42, 44], [55, 58, 60, 62]],
+     [[0.5, 3, 5.5, 7.5], [14, 16.5, 19, 21], [32, 34.5, 37, 39], [50, 52.5, 55, 57]]),
+    (True, [0, 2, 4, 6, 9], [[11, 13, 15, 17], [29, 31, 33, 35], [47, 49, 51, 53], [56, 58, 60, 62]],
+     [[5.5, 7.5, 9.5, 11.5], [19, 21, 23, 25], [37, 39, 41, 43], [50.5, 52.5, 54.5, 56.5]]),
+    (True, [0, 2, 5, 7, 9], [[11, 14, 16, 17], [29, 32, 34, 35], [47, 50, 52, 53], [56, 59, 61, 62]],
+     [[5.5, 8, 10.5, 12], [19, 21.5, 24, 25.5], [37, 39.5, 42, 43.5], [50.5, 53, 55.5, 57]]),
+])
+def test_fractional_pooling_regions_as_tf(overlapping, cols, tf_max, tf_avg):
+    from workbench.ops.fractional_pool import _pool
+    rows = np.array([0, 1, 3, 5, 7])
+    x = wb.constant(_FX)
+    np.testing.assert_array_equal(_pool(x, rows, np.array(cols), overlapping, "max").numpy()[0, :, :, 0], tf_max)
+    np.testing.assert_allclose(_pool(x, rows, np.array(cols), overlapping, "mean").numpy()[0, :, :, 0], tf_avg,
+                               rtol=1e-6)
+
+
+@pytest.mark.parametrize("pseudo_random", [False, True])
+def test_fractional_pool_sequences(pseudo_random):
+    out, rows, cols = wb.nn.fractional_max_pool(_FX, [1, 1.5, 2.0, 1], pseudo_random=pseudo_random, seed=3)
+    assert out.shape == (1, 4, 4, 1) and rows.dtype == wb.int64
+    for seq, n, k in ((rows.numpy(), 7, 1), (cols.numpy(), 9, 2)):
+        assert seq[0] == 0 and seq[-1] == n and len(seq) == 5
+        assert set(np.diff(seq).tolist()) <= {k, k + 1}
+    again = wb.nn.fractional_max_pool(_FX, [1, 1.5, 2.0, 1], pseudo_random=pseudo_random, seed=3)
+    assert again[1].numpy().tolist() == rows.numpy().tolist() and again[2].numpy().tolist() == cols.numpy().tolist()
+    avg, r2, c2 = wb.nn.fractional_avg_pool(_FX, [1, 1.5, 2.0, 1], pseudo_random=pseudo_random, seed=3)
+    assert avg.shape == (1, 4, 4, 1)
+    with pytest.raises(ValueError, match=">= 1.0"):
+        wb.nn.fractional_max_pool(_FX, [1, 0.5, 2, 1])
+    with pytest.raises(ValueError, match="first and last"):
+        wb.nn.fractional_avg_pool(_FX, [2, 1.5, 2, 1])

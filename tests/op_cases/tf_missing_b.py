@@ -44,3 +44,14 @@ CASES += [
     Case("conv (groups), depthwise_conv2d_backprop_input / _filter", _convs,
          [uniform(-1, 1, (1, 3, 3, 2), 303), uniform(-1, 1, (2, 2, 1, 4), 304)]),
 ]
+
+
+def _fractional(x):
+    m = wb.nn.fractional_max_pool(x, [1, 1.5, 1.4, 1], overlapping=True, seed=5)[0]
+    a = wb.nn.fractional_avg_pool(x, [1, 1.5, 1.4, 1], pseudo_random=True, seed=5)[0]
+    return wb.reduce_sum(m ** 2) + wb.reduce_sum(a ** 3)
+
+
+CASES += [
+    Case("fractional_max_pool, fractional_avg_pool", _fractional, [uniform(-1, 1, (1, 5, 4, 2), 305)]),
+]
