@@ -1,14 +1,24 @@
-"""What BFGS and L-BFGS share: batched objective evaluation, the backtracking line search, the
-stopping rules and convergence tests. Positions are ``[..., n]``; every batch member is its own
-problem, and a member that has converged or failed stops moving."""
+"""What BFGS and L-BFGS share, as TFP's ``bfgs_utils``: batched objective evaluation in the
+position's dtype, the Hager-Zhang line-search step, the stopping rules and convergence tests.
+
+Positions are ``[..., n]`` and are handled as ``[B, n]`` host arrays; every batch member is its
+own problem. The objective is always called on the whole batch, so ``num_objective_evaluations``
+counts batched calls, as TFP's does."""
 
 from __future__ import annotations
+
+import collections
 
 import numpy as np
 
 import workbench as wb
 
-__all__ = ["converged_all", "converged_any", "Objective", "line_search", "convergence"]
+from .linesearch import hager_zhang_lib as hzl
+
+__all__ = ["converged_all", "converged_any", "Objective", "State", "initial_state", "terminate_if_not_finite",
+           "line_search_step", "prepare", "out"]
+
+ValueAndGradient = collections.namedtuple("ValueAndGradient", ["x", "f", "df", "full_gradient"])
 
 
 def converged_all(converged, failed):
@@ -22,72 +32,118 @@ def converged_any(converged, failed):
 
 
 class Objective:
-    """``value_and_gradients_function`` on ``[B, n]`` float64 host arrays, counting evaluations."""
+    """``value_and_gradients_function`` on ``[B, n]`` host arrays of the position's dtype,
+    counting calls."""
 
     def __init__(self, opname, fn, batch_shape, dtype):
         if not callable(fn):
             raise TypeError(f"{opname}: value_and_gradients_function must be callable, got {type(fn).__name__}")
         self.opname, self.fn, self.batch_shape, self.dtype = opname, fn, tuple(batch_shape), dtype
+        self.np_dtype = np.dtype(dtype.as_numpy_dtype)
         self.count = 0
 
     def __call__(self, x):
         n = x.shape[-1]
-        pos = wb.cast(wb.constant(x.reshape(self.batch_shape + (n,))), self.dtype)
-        out = self.fn(pos)
+        out = self.fn(wb.constant(np.asarray(x, self.np_dtype).reshape(self.batch_shape + (n,))))
         if not isinstance(out, (tuple, list)) or len(out) != 2:
             raise TypeError(f"{self.opname}: value_and_gradients_function must return (value, gradients), "
                             f"got {type(out).__name__}")
-        value, grad = out
-        value = np.asarray(wb.convert_to_tensor(value).numpy(), np.float64).reshape(-1)
-        grad = np.asarray(wb.convert_to_tensor(grad).numpy(), np.float64).reshape(x.shape)
-        if value.shape[0] != x.shape[0]:
-            raise ValueError(f"{self.opname}: the objective returned {value.shape[0]} values for a batch of "
-                             f"{x.shape[0]} positions")
+        value, grad = (np.asarray(wb.convert_to_tensor(v).numpy(), self.np_dtype) for v in out)
+        if value.size != x.shape[0] or grad.size != x.size:
+            raise ValueError(f"{self.opname}: the objective returned a value of shape {value.shape} and a gradient "
+                             f"of shape {grad.shape} for positions of shape {self.batch_shape + (n,)}")
         self.count += 1
-        return value, grad
+        return value.reshape(-1), grad.reshape(x.shape)
 
 
-def line_search(objective, x, f, g, d, active, max_iterations, initial_step):
-    """Backtracking from ``initial_step`` until the Armijo condition ``f(x + a d) <= f + 1e-4 a g.d``
-    holds with finite values; returns the new points, values, gradients and which members failed."""
-    slope = np.sum(g * d, axis=-1)
-    step = initial_step.copy()
-    searching = active.copy()
-    x_new, f_new, g_new = x.copy(), f.copy(), g.copy()
-    for _ in range(max_iterations):
-        if not searching.any():
-            break
-        trial = np.where(searching[:, None], x + step[:, None] * d, x)
-        ft, gt = objective(trial)
-        ok = searching & np.isfinite(ft) & np.all(np.isfinite(gt), axis=-1) & (ft <= f + 1e-4 * step * slope)
-        x_new[ok], f_new[ok], g_new[ok] = trial[ok], ft[ok], gt[ok]
-        searching &= ~ok
-        step = np.where(searching, 0.5 * step, step)
-    return x_new, f_new, g_new, searching
+class State:
+    """The loop state of BFGS / L-BFGS: per-member flags and the current point."""
+
+    __slots__ = ("converged", "failed", "num_iterations", "position", "objective_value", "objective_gradient")
+
+    def __init__(self, converged, failed, num_iterations, position, objective_value, objective_gradient):
+        self.converged, self.failed, self.num_iterations = converged, failed, num_iterations
+        self.position, self.objective_value, self.objective_gradient = position, objective_value, objective_gradient
 
 
-def convergence(g, x_old, x_new, f_old, f_new, tolerance, x_tolerance, f_relative_tolerance, f_absolute_tolerance):
-    """TFP's tests: the gradient's sup norm within ``tolerance``, or the position change within
-    ``x_tolerance``, or the objective change within the relative or absolute tolerance."""
-    grad_ok = np.max(np.abs(g), axis=-1) <= tolerance
-    x_ok = np.max(np.abs(x_new - x_old), axis=-1) <= x_tolerance
+def _sup_norm(v):
+    return np.max(np.abs(v), axis=-1)
+
+
+def initial_state(objective, position, tolerance):
+    """Evaluate at the start; a member whose gradient is already below ``tolerance`` has converged."""
+    f, g = objective(position)
+    converged = np.isfinite(f) & (_sup_norm(g) < tolerance)
+    return State(converged, np.zeros_like(converged), 0, position, f, g)
+
+
+def terminate_if_not_finite(state, value=None, gradient=None):
+    """A value of -inf is a minimum (converged); any other non-finite value or gradient fails."""
+    value = state.objective_value if value is None else value
+    gradient = state.objective_gradient if gradient is None else gradient
+    state.converged = state.converged | (value == -np.inf)
+    bad = ~np.isfinite(value) | np.any(~np.isfinite(gradient), axis=-1)
+    state.failed = state.failed | (~state.converged & bad)
+
+
+def _converged(x_old, x_new, f_old, f_new, g_new, tolerance, f_relative_tolerance, x_tolerance,
+               f_absolute_tolerance):
+    # TFP's tests; the relative one compares with f_old itself (not |f_old|)
     df = np.abs(f_new - f_old)
-    f_ok = (df <= f_relative_tolerance * np.abs(f_old)) | (df <= f_absolute_tolerance)
-    return grad_ok | x_ok | f_ok
+    return ((_sup_norm(g_new) <= tolerance) | (_sup_norm(x_new - x_old) <= x_tolerance)
+            | (df <= f_relative_tolerance * f_old) | (df <= f_absolute_tolerance))
+
+
+def line_search_step(state, objective, direction, tolerance, f_relative_tolerance, x_tolerance, stopping_condition,
+                     max_line_search_iterations, f_absolute_tolerance):
+    """Search along ``direction`` from unit steps (Hager-Zhang, TFP's defaults) for the members
+    still running, and move every member to the left end of its final bracket (a member whose
+    search did not converge has failed, but moves too, as in TFP). Updates ``state`` in place and
+    returns the number of objective calls made."""
+    dt = state.position.dtype.type
+    x0 = state.position
+    tol, f_rel, x_tol, f_abs = (dt(t) for t in (tolerance, f_relative_tolerance, x_tolerance, f_absolute_tolerance))
+
+    def line(t):
+        f, g = objective(x0 + t[:, None] * direction)
+        return ValueAndGradient(t, f, np.sum(g * direction, axis=-1), g)
+
+    zero = np.zeros(x0.shape[0], x0.dtype)
+    val_0 = ValueAndGradient(zero, state.objective_value, np.sum(state.objective_gradient * direction, axis=-1),
+                             state.objective_gradient)
+    inactive = state.failed | state.converged
+    f_lim = val_0.f + dt(1e-6) * np.abs(val_0.f)
+    lines = hzl.Lines(line, val_0, f_lim, max_line_search_iterations, 0.1, 0.9, 0.66, 5.0)
+    val_1 = lines(np.ones_like(zero))
+    result = hzl.run(lines, val_0, val_1, inactive)
+    stop = stopping_condition(state.converged, state.failed)
+    state.failed = state.failed | (~state.converged & ~result.converged)
+    state.num_iterations += 1
+    if stop:
+        return lines.evals
+    delta = np.where(inactive[:, None], np.zeros_like(direction), direction * result.left.x[:, None])
+    terminate_if_not_finite(state, result.left.f, result.left.full_gradient)
+    new_position = state.position + delta
+    converged = ~state.failed & _converged(state.position, new_position, state.objective_value, result.left.f,
+                                           result.left.full_gradient, tol, f_rel, x_tol, f_abs)
+    state.converged = state.converged | converged
+    state.position, state.objective_value = new_position, result.left.f
+    state.objective_gradient = result.left.full_gradient
+    return lines.evals
 
 
 def prepare(opname, initial_position):
-    """The position as a float64 ``[B, n]`` array, with its batch shape and dtype."""
+    """The position as a ``[B, n]`` array of its own dtype, with its batch shape and dtype."""
     pos = wb.convert_to_tensor(initial_position)
     if pos.dtype not in (wb.float16, wb.float32, wb.float64):
         raise TypeError(f"{opname}: initial_position has dtype {pos.dtype}, expected a floating dtype")
     if pos.ndim < 1:
         raise ValueError(f"{opname}: initial_position must have shape [..., n], got a scalar")
-    x = np.asarray(pos.numpy(), np.float64)
-    return x.reshape(-1, x.shape[-1]), x.shape[:-1], pos.dtype
+    x = np.asarray(pos.numpy())
+    return x.reshape(-1, x.shape[-1]).copy(), x.shape[:-1], pos.dtype
 
 
 def out(array, batch_shape, dtype, tail=None):
     """A float tensor of ``dtype`` shaped ``batch_shape`` (+ ``tail``)."""
     shape = tuple(batch_shape) + (tuple(tail) if tail is not None else ())
-    return wb.cast(wb.constant(np.asarray(array, np.float64).reshape(shape)), dtype)
+    return wb.constant(np.asarray(array, np.dtype(dtype.as_numpy_dtype)).reshape(shape))
