@@ -36,3 +36,13 @@ def test_zeros_like_and_ones_like_take_tf_s_parameter_name():
     assert wb.ones_like(input=x, dtype=wb.int32).dtype == wb.int32
     rt = wb.ragged.constant([[1., 2.], [3.]])
     assert wb.zeros_like(input=rt).to_list() == [[0., 0.], [0.]]
+
+
+def test_strings_split_works_without_touching_ragged_first():
+    import subprocess
+    import sys
+    code = ("import workbench as tf; "
+            "print(tf.strings.split(tf.constant(['a b', 'c']), ' ').to_list())")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip() == "[[b'a', b'b'], [b'c']]"

@@ -14,6 +14,7 @@ character, and RE2's ``\\0`` in a rewrite (the whole match) is accepted; Python-
 from __future__ import annotations
 
 import codecs
+import importlib
 import re
 
 import numpy as np
@@ -41,9 +42,12 @@ def register_ragged(from_nested_row_splits):
 
 def _ragged(values, splits_list, where):
     if not _ragged_factory:
-        raise RuntimeError(f"{where} returns a RaggedTensor and the ragged package is not "
-                           "registered; import ragged first (wb.strings does so when reached as "
-                           "an attribute of workbench)")
+        # the ragged package sits above this core module (layering): imported when first needed,
+        # it registers its factory (wb.strings may have been imported before it, by the ops)
+        importlib.import_module("ragged")
+    if not _ragged_factory:
+        raise RuntimeError(f"{where} returns a RaggedTensor and the ragged package did not register "
+                           "its factory")
     return _ragged_factory[0](wrap(values), [wrap(np.asarray(s, np.int64)) for s in splits_list])
 
 
