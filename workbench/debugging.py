@@ -613,7 +613,7 @@ def assert_same_float_dtype(tensors=None, dtype=None):
 def assert_proper_iterable(values):
     """Raise ``TypeError`` unless ``values`` is an iterable other than a tensor, an array, a
     string or bytes (which iterate, but are one value)."""
-    from .sparse import SparseTensor
+    from .sparse import SparseTensor   # wb.sparse loads lazily: not at workbench's import time
     if isinstance(values, (core.Tensor, SparseTensor, np.ndarray, str, bytes)):
         raise TypeError(f'Expected argument "values" to be a "proper" iterable.  Found: {type(values)}')
     if not hasattr(values, "__iter__"):

@@ -41,6 +41,7 @@ _FIELDS = {
 
 def _protos():
     try:
+        # tensorboard (a dependency) is imported only when a TensorProto is made or read
         from tensorboard.compat.proto import tensor_pb2, tensor_shape_pb2
     except ImportError as e:   # pragma: no cover  (tensorboard is a dependency)
         raise ImportError("make_tensor_proto / make_ndarray use the TensorProto of the `tensorboard` "

@@ -19,6 +19,7 @@ import numpy as np
 from .. import backend, core
 from ..core import Tensor, apply, convert_to_tensor
 from ..errors import InvalidArgumentError, NotFoundError
+from ..strings.hashes import fingerprint64
 from .control_flow import cond
 from .elementwise import cast, divide
 from .reduce import reduce_any, reduce_sum
@@ -240,7 +241,6 @@ def unravel_index(indices, dims, name=None):
 
 def _row_bytes(arr):
     """Each row (first dimension) of ``arr`` as the bytes TF's Fingerprint hashes."""
-    from ..strings.hashes import fingerprint64
     n = arr.shape[0]
     if arr.dtype.kind == "O":   # strings: each hashed; a row of several hashes their fingerprints
         flat = [s.encode() if isinstance(s, str) else bytes(s) for s in arr.reshape(-1).tolist()]
@@ -255,7 +255,6 @@ def _row_bytes(arr):
 
 
 def _fingerprint_fwd(xp, data):
-    from ..strings.hashes import fingerprint64
     host = backend.to_numpy(data)
     out = np.empty((host.shape[0], 8), np.uint8)
     for i, row in enumerate(_row_bytes(host)):
