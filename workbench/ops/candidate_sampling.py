@@ -5,7 +5,8 @@ expected count, for sampled losses.
 Each returns ``(sampled_candidates int64 [num_sampled], true_expected_count float32
 [batch, num_true], sampled_expected_count float32 [num_sampled])``. Without ``unique`` an id's
 expected count is ``p * num_sampled``; with ``unique`` the draws go on until ``num_sampled``
-distinct ids came up, after ``n`` draws, and the count is ``1 - (1 - p)^n``, as TF. The draws
+distinct ids came up, after ``n`` draws, and the count is ``1 - (1 - p)^n`` (``p * n`` when no
+id repeated, ``n == num_sampled``), as TF. The draws
 come from the library's generators (``seed`` as ``tf.random``'s op seeds); they are not TF's
 draws.
 """
@@ -71,7 +72,7 @@ def _sample(probs, num_sampled, unique, seed, opname):
 
 def _expected(p, num_sampled, unique, tries):
     p = np.asarray(p, np.float64)
-    if unique:
+    if unique and tries != num_sampled:   # no repeats drawn: TF's count is then p * num_sampled
         return (-np.expm1(tries * np.log1p(-np.minimum(p, 1.0)))).astype(np.float32)
     return (p * num_sampled).astype(np.float32)
 
