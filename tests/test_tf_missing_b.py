@@ -550,3 +550,26 @@ def test_fractional_pool_sequences(pseudo_random):
         wb.nn.fractional_max_pool(_FX, [1, 0.5, 2, 1])
     with pytest.raises(ValueError, match="first and last"):
         wb.nn.fractional_avg_pool(_FX, [2, 1.5, 2, 1])
+
+
+def test_learned_unigram_candidate_sampler_learns_as_tf():
+    # TF 2.21 with one seeded op called three times (unique=True) gave true counts 0.40951 (5 draws
+    # of p = 1/10), 4/7 (no repeat, p = 2/14) and 0.5981224 (5 draws of p = 3/18): the weights
+    # start at 1 and gain the true classes after each call
+    t = np.array([[1, 2], [3, 4]], np.int64)
+    seed = 91011   # a seed no other test uses, so the op's counts start fresh
+    _, te, _ = wb.random.learned_unigram_candidate_sampler(t, 2, 4, False, 10, seed=seed)
+    np.testing.assert_allclose(te.numpy(), 0.4)   # uniform before any update
+    # after one update the true classes weigh 2 of 14: 4 * 2 / 14 without repeats
+    _, te, se = wb.nn.learned_unigram_candidate_sampler(t, 2, 4, False, 10, seed=seed)
+    np.testing.assert_allclose(te.numpy(), 4 / 7, rtol=1e-6)
+    assert set(np.round(se.numpy() * 14 / 4).astype(int).tolist()) <= {1, 2}
+    # after two updates: 3 of 18 (TF's unique draw with 5 tries: 0.5981224 = 1 - (5/6)^5)
+    from workbench.ops.candidate_sampling import _expected
+    np.testing.assert_allclose(_expected([3 / 18], 4, True, 5), [0.5981224], rtol=1e-6)
+    _, te, _ = wb.random.learned_unigram_candidate_sampler(t, 2, 4, False, 10, seed=seed)
+    np.testing.assert_allclose(te.numpy(), 4 * 3 / 18, rtol=1e-6)
+    # unseeded calls start afresh each time
+    for _ in range(2):
+        _, te, _ = wb.random.learned_unigram_candidate_sampler(t, 2, 4, False, 10)
+        np.testing.assert_allclose(te.numpy(), 0.4)

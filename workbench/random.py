@@ -1548,7 +1548,8 @@ experimental.index_shuffle = index_shuffle
 experimental.stateless_shuffle = stateless_shuffle
 
 from .ops.candidate_sampling import (  # noqa: E402,F401  (tf.random's candidate samplers)
-    all_candidate_sampler, fixed_unigram_candidate_sampler, log_uniform_candidate_sampler, uniform_candidate_sampler,
+    all_candidate_sampler, fixed_unigram_candidate_sampler, learned_unigram_candidate_sampler,
+    log_uniform_candidate_sampler, uniform_candidate_sampler,
 )
-__all__ += ["all_candidate_sampler", "fixed_unigram_candidate_sampler", "log_uniform_candidate_sampler",
-            "uniform_candidate_sampler"]
+__all__ += ["all_candidate_sampler", "fixed_unigram_candidate_sampler", "learned_unigram_candidate_sampler",
+            "log_uniform_candidate_sampler", "uniform_candidate_sampler"]

@@ -16,5 +16,7 @@ from ..ops.tf_extra import in_top_k, zero_fraction  # noqa: F401,E402  (tf.math'
 from ..ops.pooling import max_pool_with_argmax  # noqa: F401,E402
 from ..ops.space_batch import with_space_to_batch  # noqa: F401,E402
 from ..ops.conv_more import depthwise_conv2d_backprop_filter, depthwise_conv2d_backprop_input  # noqa: F401,E402
-from ..ops.candidate_sampling import all_candidate_sampler, fixed_unigram_candidate_sampler  # noqa: F401,E402
+from ..ops.candidate_sampling import (  # noqa: F401,E402
+    all_candidate_sampler, fixed_unigram_candidate_sampler, learned_unigram_candidate_sampler,
+)
 from ..ops.fractional_pool import fractional_avg_pool, fractional_max_pool  # noqa: F401,E402

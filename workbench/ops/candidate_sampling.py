@@ -21,8 +21,8 @@ import numpy as np
 from ..core import convert_to_tensor
 from ..errors import InvalidArgumentError
 
-__all__ = ["all_candidate_sampler", "fixed_unigram_candidate_sampler", "log_uniform_candidate_sampler",
-           "uniform_candidate_sampler"]
+__all__ = ["all_candidate_sampler", "fixed_unigram_candidate_sampler", "learned_unigram_candidate_sampler",
+           "log_uniform_candidate_sampler", "uniform_candidate_sampler"]
 
 
 def _true(true_classes, num_true, range_max, opname):
@@ -134,6 +134,34 @@ def fixed_unigram_candidate_sampler(true_classes, num_true, num_sampled, unique,
     if weights.sum() <= 0:
         raise InvalidArgumentError(f"{opname}: the unigram weights sum to 0")
     return _run(true_classes, num_true, num_sampled, unique, weights / weights.sum(), seed, opname)
+
+
+# The learned samplers' counts, one per seeded op (TF keeps them in the op's kernel, which eager
+# execution caches by the op's attributes, the seed among them; an unseeded call gets a new one).
+_LEARNED: dict = {}
+
+
+def learned_unigram_candidate_sampler(true_classes, num_true, num_sampled, unique, range_max, seed=None,
+                                      name=None):
+    """Ids drawn from a unigram distribution learned from the true classes: every id starts
+    with weight 1, and after each call every id seen in ``true_classes`` gains 1 per time seen.
+    As in TF the weights live with the op: calls with the same ``seed`` and arguments share
+    them, an unseeded call starts afresh."""
+    opname = "learned_unigram_candidate_sampler"
+    r = _range(range_max, opname)
+    t = _true(true_classes, num_true, r, opname)
+    key = None if seed is None else (int(seed), int(num_true), int(num_sampled), bool(unique), r)
+    counts = _LEARNED.get(key) if key is not None else None
+    if counts is None:
+        counts = np.ones(r, np.float64)
+        if key is not None:
+            _LEARNED[key] = counts
+    probs = counts / counts.sum()
+    ids, tries = _sample(probs, int(num_sampled), bool(unique), seed, opname)
+    out = (convert_to_tensor(ids), convert_to_tensor(_expected(probs[t], num_sampled, unique, tries)),
+           convert_to_tensor(_expected(probs[ids], num_sampled, unique, tries)))
+    np.add.at(counts, t.reshape(-1), 1.0)
+    return out
 
 
 def all_candidate_sampler(true_classes, num_true, num_sampled, unique, seed=None, name=None):
