@@ -1,6 +1,7 @@
 """TF's candidate samplers (``tf.random.*_candidate_sampler``, also in ``tf.nn``): draws of
-``num_sampled`` class ids from a fixed distribution over ``[0, range_max)`` and each id's
-expected count, for sampled losses.
+``num_sampled`` class ids from a distribution over ``[0, range_max)`` (fixed, or for
+``learned_unigram`` learned from the true classes) and each id's expected count, for sampled
+losses.
 
 Each returns ``(sampled_candidates int64 [num_sampled], true_expected_count float32
 [batch, num_true], sampled_expected_count float32 [num_sampled])``. Without ``unique`` an id's
