@@ -142,3 +142,35 @@ def test_initial_inverse_hessian_is_checked():
         opt.bfgs_minimize(rosen, wb.constant(R0), initial_inverse_hessian_estimate=np.array([[1.0, 2.0], [2.0, 1.0]]))
     with pytest.raises(ValueError, match="initial_inverse_hessian_estimate must broadcast"):
         opt.bfgs_minimize(rosen, wb.constant(R0), initial_inverse_hessian_estimate=np.eye(3))
+
+
+_rosen_value = lambda x: wb.reduce_sum(100.0 * (x[..., 1:] - x[..., :-1] ** 2) ** 2 + (1.0 - x[..., :-1]) ** 2, axis=-1)
+NM_CASES = {   # name: (start, kwargs) -> TFP 0.25's converged, num_iterations, evaluations, position, value
+    "rosen64": (wb.constant(R0), dict(func_tolerance=1e-12, position_tolerance=1e-10, max_iterations=500),
+                (True, 98, 184, [0.99999964, 0.99999933], 4.476877894389151e-13)),
+    "rosen32": (wb.constant(R0.astype(np.float32)), dict(max_iterations=500),
+                (True, 83, 156, [0.9999827742576599, 0.9999617338180542], 1.842238361859927e-09)),
+    "rosen64_batch": (wb.constant(R0), dict(batch_evaluate_objective=True, max_iterations=500),
+                      (True, 83, 156, [0.99997589, 0.9999541], 1.1229296793507722e-09)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(NM_CASES))
+def test_nelder_mead_matches_tfp(name):
+    start, kwargs, (converged, iterations, evaluations, position, value) = NM_CASES[name]
+    r = opt.nelder_mead_minimize(_rosen_value, initial_vertex=start, **kwargs)
+    assert (bool(r.converged), int(r.num_iterations), int(r.num_objective_evaluations)) == (
+        converged, iterations, evaluations)
+    assert r.position.dtype == start.dtype
+    np.testing.assert_allclose(r.position.numpy(), position, atol=1e-7)
+    np.testing.assert_allclose(float(r.objective_value), value, rtol=1e-5)
+
+
+def test_nelder_mead_on_the_tutorial_quadratic_matches_tfp():
+    f = lambda x: wb.reduce_sum(_SCALES * (x - 1.0) ** 2, axis=-1)
+    r = opt.nelder_mead_minimize(f, initial_vertex=wb.constant(_QSTART), func_tolerance=1e-12, max_iterations=5000)
+    # TFP 0.25: converged after 1094 iterations and 1704 evaluations
+    assert (bool(r.converged), int(r.num_iterations), int(r.num_objective_evaluations)) == (True, 1094, 1704)
+    np.testing.assert_allclose(r.position.numpy(), [1.00000026, 0.99999991, 1.00000046, 1.00000006, 1.0000001,
+                                                    0.9999998, 0.99999929, 0.99999951, 1.00000023, 1.00000021],
+                               atol=1e-7)

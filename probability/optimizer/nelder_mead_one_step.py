@@ -1,5 +1,5 @@
 """``nelder_mead_one_step`` (``tfp.optimizer``): one Nelder-Mead update of a simplex, the worst
-vertex replaced in place."""
+vertex replaced in place; :func:`step` is the NumPy core that ``nelder_mead_minimize`` shares."""
 
 from __future__ import annotations
 
@@ -10,18 +10,96 @@ import workbench as wb
 __all__ = ["nelder_mead_one_step"]
 
 
+def coefficients(dim, dtype, reflection=None, expansion=None, contraction=None, shrinkage=None):
+    """TFP's defaults, Gao and Han's dimension-dependent values, in ``dtype``."""
+    n = dtype.type(dim)
+    one = dtype.type(1)
+    return (one if reflection is None else dtype.type(reflection),
+            one + dtype.type(2) / n if expansion is None else dtype.type(expansion),
+            dtype.type(0.75) - one / (dtype.type(2) * n) if contraction is None else dtype.type(contraction),
+            one - one / n if shrinkage is None else dtype.type(shrinkage))
+
+
+def step(simplex, values, evaluate, evaluate_many, dim, func_tolerance, position_tolerance, coeffs):
+    """One step on ``[dim + 1, k]`` arrays: ``(converged, simplex, values, evaluations)``.
+
+    As TFP, the reflected point is evaluated before the convergence test (so a converged step
+    still counts one evaluation), vertices are ranked by a stable sort of ``values``, and a shrink
+    moves (and re-evaluates) every vertex toward the best."""
+    reflection, expansion, contraction, shrinkage = coeffs
+    tolerance = lambda t: None if t is None else simplex.dtype.type(np.asarray(wb.convert_to_tensor(t).numpy()))
+    func_tolerance, position_tolerance = tolerance(func_tolerance), tolerance(position_tolerance)
+    order = np.argsort(values, kind="stable")
+    best, worst, second = order[0], order[-1], order[-2]
+    f_best, f_worst, f_second = values[best], values[worst], values[second]
+    centroid = (np.sum(simplex, axis=0) - simplex[worst]) / simplex.dtype.type(dim)
+    reflected = centroid + reflection * (centroid - simplex[worst])
+    f_reflected = evaluate(reflected)
+    converged = ((func_tolerance is not None and abs(f_worst - f_best) < func_tolerance)
+                 or (position_tolerance is not None
+                     and np.max(np.abs(simplex - simplex[best])) < position_tolerance))
+    if converged:
+        return True, simplex, values, 1
+    simplex, values = simplex.copy(), values.copy()
+
+    def replace(point, value, evaluations):
+        simplex[worst], values[worst] = point, value
+        return False, simplex, values, evaluations
+
+    def shrink():
+        shrunk = simplex[best] + shrinkage * (simplex - simplex[best])
+        return False, shrunk, evaluate_many(shrunk), 1 + shrunk.shape[0]
+
+    if f_best <= f_reflected < f_second:
+        return replace(reflected, f_reflected, 1)
+    if f_reflected < f_best:
+        expanded = centroid + expansion * (reflected - centroid)
+        f_expanded = evaluate(expanded)
+        if f_expanded < f_reflected:
+            return replace(expanded, f_expanded, 2)
+        return replace(reflected, f_reflected, 2)
+    if f_second <= f_reflected < f_worst:
+        contracted = centroid + contraction * (reflected - centroid)
+        f_contracted = evaluate(contracted)
+        return replace(contracted, f_contracted, 2) if f_contracted <= f_reflected else shrink()
+    contracted = centroid - contraction * (centroid - simplex[worst])
+    f_contracted = evaluate(contracted)
+    return replace(contracted, f_contracted, 2) if f_contracted <= f_worst else shrink()
+
+
+def evaluators(objective_function, shape, dtype, batch_evaluate_objective, opname):
+    """``(evaluate one point, evaluate many points)`` on flat NumPy arrays of ``dtype``."""
+    np_dtype = np.dtype(dtype.as_numpy_dtype)
+
+    def one(point):
+        value = wb.convert_to_tensor(objective_function(wb.constant(point.reshape(shape))))
+        return np.asarray(value.numpy(), np_dtype).reshape(())[()]
+
+    def many(points):
+        if batch_evaluate_objective:
+            out = objective_function(wb.constant(points.reshape((points.shape[0],) + tuple(shape))))
+            out = np.asarray(wb.convert_to_tensor(out).numpy(), np_dtype).reshape(-1)
+        else:
+            out = np.array([one(p) for p in points], np_dtype)
+        if out.shape != (points.shape[0],):
+            raise ValueError(f"{opname}: the objective must give one value per vertex, got shape {out.shape}")
+        return out
+    return one, many
+
+
 def nelder_mead_one_step(current_simplex, current_objective_values, objective_function=None, dim=None,
                          func_tolerance=None, position_tolerance=None, batch_evaluate_objective=False,
                          reflection=None, expansion=None, contraction=None, shrinkage=None, name=None):
     """One Nelder-Mead step on ``current_simplex`` (``[dim + 1] + position shape``) with values
     ``current_objective_values``: reflect the worst vertex through the centroid of the others;
-    expand, accept, or contract (outside or inside) as Nelder and Mead; shrink toward the best
-    vertex when the contraction fails. The replaced vertex keeps its row.
+    expand, accept, or contract (outside or inside) as Nelder and Mead; shrink every vertex toward
+    the best when the contraction fails. The replaced vertex keeps its row.
 
     Returns ``(converged, next_simplex, next_objective_values, num_evaluations)``; ``converged``
-    (the objective spread ``<= func_tolerance`` or every vertex within ``position_tolerance`` of the
+    (the objective spread ``< func_tolerance`` or every vertex within ``position_tolerance`` of the
     best, each test only when given) is judged on the input simplex, which is then returned
-    unchanged. Coefficients default to Gao and Han's dimension-dependent values."""
+    unchanged (the reflected point has still been evaluated, as in TFP). Coefficients default to
+    Gao and Han's dimension-dependent values."""
     opname = "nelder_mead_one_step"
     if objective_function is None or not callable(objective_function):
         raise TypeError(f"{opname}: objective_function must be callable, got {objective_function!r}")
@@ -29,61 +107,18 @@ def nelder_mead_one_step(current_simplex, current_objective_values, objective_fu
     dtype = start.dtype
     if not dtype.is_floating:
         raise TypeError(f"{opname}: current_simplex has dtype {dtype}, expected a floating dtype")
-    simplex = np.asarray(start.numpy(), np.float64)
+    simplex = np.asarray(start.numpy())
     shape = simplex.shape[1:]
-    simplex = simplex.reshape(simplex.shape[0], -1).copy()
+    simplex = simplex.reshape(simplex.shape[0], -1)
     n = simplex.shape[1] if dim is None else int(dim)
     if simplex.shape[0] != n + 1:
         raise ValueError(f"{opname}: current_simplex must hold dim + 1 = {n + 1} vertices, got shape {start.shape}")
-    values = np.asarray(wb.convert_to_tensor(current_objective_values).numpy(), np.float64).reshape(-1).copy()
+    values = np.asarray(wb.convert_to_tensor(current_objective_values).numpy(), simplex.dtype).reshape(-1)
     if values.shape != (n + 1,):
         raise ValueError(f"{opname}: current_objective_values must have shape [{n + 1}], got {values.shape}")
-    alpha = 1.0 if reflection is None else float(reflection)
-    gamma = 1.0 + 2.0 / n if expansion is None else float(expansion)
-    rho = 0.75 - 0.5 / n if contraction is None else float(contraction)
-    sigma = 1.0 - 1.0 / n if shrinkage is None else float(shrinkage)
-    evaluations = [0]
-
-    def evaluate(points):
-        points = np.atleast_2d(points)
-        tensors = wb.cast(wb.constant(points.reshape((points.shape[0],) + tuple(shape))), dtype)
-        if batch_evaluate_objective:
-            out = np.asarray(wb.convert_to_tensor(objective_function(tensors)).numpy(), np.float64).reshape(-1)
-        else:
-            out = np.array([float(wb.convert_to_tensor(objective_function(tensors[i])).numpy())
-                            for i in range(points.shape[0])])
-        evaluations[0] += points.shape[0]
-        return out
-
-    def pack(converged):
-        return (wb.constant(bool(converged)), wb.cast(wb.constant(simplex.reshape((n + 1,) + tuple(shape))), dtype),
-                wb.cast(wb.constant(values), dtype), wb.constant(evaluations[0], dtype=wb.int32))
-
-    best, worst = int(np.argmin(values)), int(np.argmax(values))
-    converged = ((func_tolerance is not None and values[worst] - values[best] <= float(func_tolerance))
-                 or (position_tolerance is not None
-                     and np.max(np.abs(simplex - simplex[best])) <= float(position_tolerance)))
-    if converged:
-        return pack(True)
-    order = np.argsort(values, kind="stable")
-    second_worst = values[order[-2]]
-    centroid = (simplex.sum(axis=0) - simplex[worst]) / n
-    xr = centroid + alpha * (centroid - simplex[worst])
-    (fr,) = evaluate(xr)
-    if fr < values[best]:
-        xe = centroid + gamma * (xr - centroid)
-        (fe,) = evaluate(xe)
-        simplex[worst], values[worst] = (xe, fe) if fe < fr else (xr, fr)
-    elif fr < second_worst:
-        simplex[worst], values[worst] = xr, fr
-    else:
-        outside = fr < values[worst]
-        xc = centroid + rho * ((xr if outside else simplex[worst]) - centroid)
-        (fc,) = evaluate(xc)
-        if fc <= (fr if outside else values[worst]):
-            simplex[worst], values[worst] = xc, fc
-        else:
-            others = [i for i in range(n + 1) if i != best]
-            simplex[others] = simplex[best] + sigma * (simplex[others] - simplex[best])
-            values[others] = evaluate(simplex[others])
-    return pack(False)
+    one, many = evaluators(objective_function, shape, dtype, batch_evaluate_objective, opname)
+    converged, simplex, values, evaluations = step(
+        simplex, values, one, many, n, func_tolerance, position_tolerance,
+        coefficients(n, simplex.dtype, reflection, expansion, contraction, shrinkage))
+    return (wb.constant(bool(converged)), wb.constant(simplex.reshape((n + 1,) + tuple(shape))),
+            wb.constant(values), wb.constant(evaluations, dtype=wb.int32))
