@@ -67,9 +67,12 @@ def _scalar(value, types, kinds, cast):
     data = getattr(value, "_data", value)
     if isinstance(data, np.ndarray) or (hasattr(data, "dtype") and hasattr(data, "ndim")):
         if data.ndim == 0 and data.dtype.kind in kinds:
-            # a tensor is read through its own conversion, which a wb.function trace sees
-            # (a program that depends on the value then runs eagerly instead of replaying it)
-            return cast(value) if data is not value and hasattr(value, "__index__") else cast(data)
+            # an integer (a size, an index) is read through the tensor's own conversion, which a
+            # wb.function trace sees (a program whose shapes depend on it then runs eagerly
+            # instead of replaying the traced size); a float (a delta, a bound checked here but
+            # computed with as a tensor) is read silently, so the program still replays
+            visible = cast is int and data is not value and hasattr(value, "__index__")
+            return cast(value) if visible else cast(data)
     return None
 
 
