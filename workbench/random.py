@@ -732,7 +732,7 @@ def _truncated_normal(source, shape, mean, stddev, dtype, opname):
     return _loc_scale(z, mean, stddev, ("mean", "stddev"), opname)
 
 
-class _StatelessSource:
+class StatelessSource:
     """The source of a stateless sampler: a fresh stream of ``seed`` on each call (a
     ``wb.function`` replay reads the seed's value at that call)."""
 
@@ -1200,14 +1200,14 @@ def stateless_normal(shape, seed, mean=0.0, stddev=1.0, dtype=np.float32, name=N
     True
     """
     _check_alg(alg)
-    return sample_normal(_StatelessSource(seed), shape, mean, stddev, dtype, "stateless_normal")
+    return sample_normal(StatelessSource(seed), shape, mean, stddev, dtype, "stateless_normal")
 
 
 def stateless_truncated_normal(shape, seed, mean=0.0, stddev=1.0, dtype=np.float32, name=None,
                                alg="auto_select"):
     """Normal samples within two standard deviations of ``mean``, a function of ``seed``."""
     _check_alg(alg)
-    return _truncated_normal(_StatelessSource(seed), shape, mean, stddev, dtype, "stateless_truncated_normal")
+    return _truncated_normal(StatelessSource(seed), shape, mean, stddev, dtype, "stateless_truncated_normal")
 
 
 def stateless_uniform(shape, seed, minval=0, maxval=None, dtype=np.float32, name=None, alg="auto_select"):
@@ -1223,8 +1223,8 @@ def stateless_uniform(shape, seed, minval=0, maxval=None, dtype=np.float32, name
         if dt.name not in ("int32", "int64", "uint32", "uint64"):
             raise TypeError(f"stateless_uniform: dtype {dt} is not supported; expected int32, int64, "
                             "uint32 or uint64 for the full range")
-        return draw(_StatelessSource(seed), lambda st: st.full_range_ints(dims, dt))
-    return sample_uniform(_StatelessSource(seed), shape, minval, maxval, dtype, "stateless_uniform")
+        return draw(StatelessSource(seed), lambda st: st.full_range_ints(dims, dt))
+    return sample_uniform(StatelessSource(seed), shape, minval, maxval, dtype, "stateless_uniform")
 
 
 def stateless_gamma(shape, seed, alpha, beta=None, dtype=np.float32, name=None):
@@ -1237,23 +1237,23 @@ def stateless_gamma(shape, seed, alpha, beta=None, dtype=np.float32, name=None):
     >>> wb.random.stateless_gamma([10, 2], seed=[12, 34], alpha=[0.5, 1.5]).shape
     (10, 2)
     """
-    return sample_gamma(_StatelessSource(seed), shape, alpha, beta, dtype, "stateless_gamma")
+    return sample_gamma(StatelessSource(seed), shape, alpha, beta, dtype, "stateless_gamma")
 
 
 def stateless_poisson(shape, seed, lam, dtype=np.int32, name=None):
     """Poisson counts of ``shape`` (``lam`` broadcasts to its rightmost dims), a function of ``seed``."""
-    return sample_poisson(_StatelessSource(seed), shape, lam, dtype, "stateless_poisson")
+    return sample_poisson(StatelessSource(seed), shape, lam, dtype, "stateless_poisson")
 
 
 def stateless_binomial(shape, seed, counts, probs, output_dtype=np.int32, name=None, dtype=None):
     """Binomial counts of ``shape``, a function of ``seed`` (TF's argument is ``output_dtype``)."""
-    return sample_binomial(_StatelessSource(seed), shape, counts, probs,
+    return sample_binomial(StatelessSource(seed), shape, counts, probs,
                      output_dtype if dtype is None else dtype, "stateless_binomial")
 
 
 def stateless_categorical(logits, num_samples, seed, dtype=np.int64, name=None):
     """Class indices ``[batch_size, num_samples]`` drawn from ``softmax(logits)``, a function of ``seed``."""
-    return sample_categorical(_StatelessSource(seed), logits, num_samples, dtype, "stateless_categorical")
+    return sample_categorical(StatelessSource(seed), logits, num_samples, dtype, "stateless_categorical")
 
 
 # ---------------------------------------------------------------------------
@@ -1540,7 +1540,7 @@ def stateless_shuffle(value, seed, alg="auto_select", name=None):
     if x.ndim == 0:
         raise ValueError("stateless_shuffle: value must have at least one dimension, got a scalar")
     n = x.shape[0]
-    perm = draw(_StatelessSource(seed), lambda st: st.shuffle_permutation(n))
+    perm = draw(StatelessSource(seed), lambda st: st.shuffle_permutation(n))
     return gather(x, perm)
 
 

@@ -25,7 +25,7 @@ import numpy as np
 
 import workbench as wb
 from workbench.core import Tensor
-from workbench.random import _StatelessSource
+from workbench.random import StatelessSource
 
 __all__ = ["categorical", "fold_in", "gamma", "is_stateful_seed", "normal", "poisson", "sanitize_seed",
            "shuffle", "split_seed", "uniform", "zeros_seed"]
@@ -144,7 +144,7 @@ def gamma(shape, alpha, beta=None, dtype=np.float32, seed=None, name=None):
         beta = wb.convert_to_tensor(beta, dtype=dtype)
         params = tuple(np.broadcast_shapes(params, tuple(beta.shape)))
     full = tuple(int(s) for s in _shape(shape)) + params
-    return wb.random.sample_gamma_tf(_StatelessSource(sanitize_seed(seed)), full, alpha, beta, dtype,
+    return wb.random.sample_gamma_tf(StatelessSource(sanitize_seed(seed)), full, alpha, beta, dtype,
                                      "stateless_gamma")
 
 
@@ -152,7 +152,7 @@ def poisson(shape, lam, dtype=np.float32, seed=None, name=None):
     """Poisson counts of shape ``shape + lam.shape``: TF's ``stateless_poisson`` numbers."""
     lam = wb.convert_to_tensor(lam)
     full = tuple(int(s) for s in _shape(shape)) + tuple(lam.shape)
-    return wb.random.sample_poisson_tf(_StatelessSource(sanitize_seed(seed)), full, lam, dtype,
+    return wb.random.sample_poisson_tf(StatelessSource(sanitize_seed(seed)), full, lam, dtype,
                                        "stateless_poisson")
 
 
