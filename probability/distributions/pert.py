@@ -74,6 +74,8 @@ class PERT(Distribution):
         outside = (u < 0) | (u > 1)
         return wb.minimum(wb.maximum(u, wb.zeros_like(u)), wb.ones_like(u)), outside
 
+    _sample_n_takes_any_seed = True
+
     def _sample_n(self, n, seed):
         return self._low + (self._high - self._low) * self._beta()._sample_n(n, seed)
 

@@ -9,6 +9,7 @@ import numpy as np
 import workbench as wb
 
 from .. import internal
+from ..internal import samplers
 from .distribution import FULLY_REPARAMETERIZED, Distribution
 from .kullback_leibler import RegisterKL
 from .truncated_normal import implicit_reparameterization
@@ -108,35 +109,39 @@ class VonMises(Distribution):
         series = wb.reduce_sum(ratios * wb.sin(wb.expand_dims(y, -1) * n) / n, axis=-1)
         return turns + 0.5 + y / (2.0 * math.pi) + series / math.pi
 
+    _sample_n_takes_any_seed = True
+
+    # below these concentrations s = 1/c (TFP's cutoffs: the exact form cancels)
+    _S_CUTOFF = {np.dtype(np.float16): 1.8e-1, np.dtype(np.float32): 2e-2, np.dtype(np.float64): 1.2e-4}
+
     def _sample_n(self, n, seed):
-        shape = (n,) + self.batch_shape
-        c = wb.broadcast_to(wb.stop_gradient(self._concentration), self.batch_shape).numpy().astype(np.float64)
-        c = np.broadcast_to(c, shape)
-        # Best & Fisher: s = (1 + rho**2) / (2 rho); for tiny c the limit 1/c avoids cancellation
-        safe = np.maximum(c, 1e-300)
-        r = 1.0 + np.sqrt(1.0 + 4.0 * safe ** 2)
-        rho = (r - np.sqrt(2.0 * r)) / (2.0 * safe)
-        s = np.where(c > 1e-5, (1.0 + rho ** 2) / (2.0 * np.where(c > 1e-5, rho, 1.0)), 1.0 / safe)
-        out = np.zeros(shape)
-        todo = np.ones(shape, dtype=bool)
-        for attempt in range(1000):
-            rounds = internal.split_seed(seed, 2, salt=f"VonMises{attempt}")
-            u = wb.random.stateless_uniform(shape, seed=rounds[0], minval=-1.0, maxval=1.0,
-                                            dtype=wb.float64).numpy()
-            v = wb.random.stateless_uniform(shape, seed=rounds[1], minval=float(np.finfo(np.float64).tiny),
-                                            maxval=1.0, dtype=wb.float64).numpy()
-            z = np.cos(np.pi * u)
-            w = (1.0 + s * z) / (s + z)
-            y = c * (s - w)
-            with np.errstate(divide="ignore", invalid="ignore"):
-                accept = (y * (2.0 - y) >= v) | (np.log(y / v) + 1.0 >= y)
-            new = todo & accept
-            out = np.where(new, np.sign(u) * np.arccos(np.clip(w, -1.0, 1.0)), out)
-            todo &= ~accept
-            if not todo.any():
+        # Best & Fisher's wrapped-Cauchy rejection as TFP's random_von_mises: "von_mises" salt, each
+        # round splits its seed in three (u, v, next); the sign is the last round's u, as TFP's
+        shape = [n] + list(self.batch_shape)
+        dtype = self.dtype
+        c = wb.broadcast_to(wb.stop_gradient(self._concentration), self.batch_shape)
+        c = wb.maximum(c, np.finfo(dtype).tiny)
+        r = 1.0 + wb.sqrt(1.0 + 4.0 * c ** 2)
+        rho = (r - wb.sqrt(2.0 * r)) / (2.0 * c)
+        s_exact = (1.0 + rho ** 2) / (2.0 * rho)
+        s = wb.where(c > self._S_CUTOFF[np.dtype(dtype)], s_exact, 1.0 / c)
+        seed = internal.sanitize_seed(seed, salt="von_mises")
+        done = wb.zeros(shape, dtype=wb.bool)
+        u = wb.zeros(shape, dtype=dtype)
+        w = wb.zeros(shape, dtype=dtype)
+        for _ in range(100):
+            if bool(wb.reduce_all(done).numpy()):
                 break
-        x = wb.constant(out, dtype=self.dtype) + wb.stop_gradient(self._loc)
-        x = x - 2.0 * math.pi * wb.floor((x + math.pi) / (2.0 * math.pi))
+            u_seed, v_seed, seed = internal.split_seed(seed, 3)
+            u = samplers.uniform(shape, minval=-1.0, maxval=1.0, dtype=dtype, seed=u_seed)
+            z = wb.cos(np.pi * u)
+            w = wb.where(done, w, (1.0 + s * z) / (s + z))
+            y = c * (s - w)
+            v = samplers.uniform(shape, minval=0.0, maxval=1.0, dtype=dtype, seed=v_seed)
+            accept = (y * (2.0 - y) >= v) | (wb.math.log(y / v) + 1.0 >= y)
+            done = done | accept
+        x = wb.sign(u) * wb.acos(w) + wb.stop_gradient(self._loc)
+        x = x - 2.0 * np.pi * wb.round(x / (2.0 * np.pi))
         return implicit_reparameterization(x, self._cdf, self._log_prob)
 
     def _mean(self):
