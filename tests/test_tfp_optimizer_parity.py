@@ -174,3 +174,36 @@ def test_nelder_mead_on_the_tutorial_quadratic_matches_tfp():
     np.testing.assert_allclose(r.position.numpy(), [1.00000026, 0.99999991, 1.00000046, 1.00000006, 1.0000001,
                                                     0.9999998, 0.99999929, 0.99999951, 1.00000023, 1.00000021],
                                atol=1e-7)
+
+
+_rosen2 = lambda a, b: (1 - a) ** 2 + 100 * (b - a * a) ** 2
+_POP = np.array([[-1.2, 1.0], [0.0, 0.0], [2.0, 2.0], [0.5, -0.5], [1.5, 1.5], [-1.0, -1.0], [0.3, 0.8], [1.1, 0.2]])
+DE_CASES = {   # TFP 0.25 in a fresh process: converged, failed, num_iterations, position, objective_value
+    "population": (dict(objective_function=_rosen_value, initial_population=_POP, seed=(11, 12), max_iterations=50),
+                   (False, False, 50, [1.000642222166, 1.001270573586], 4.3285027711406057e-07)),
+    "position": (dict(objective_function=_rosen_value, initial_position=R0, population_size=20, seed=(13, 14),
+                      max_iterations=300),
+                 (False, False, 300, [0.471005625246, 0.216230567033], 0.28298869308915775)),
+    "two_parts": (dict(objective_function=_rosen2, initial_position=[np.float64(0.5), np.float64(-0.5)],
+                       population_size=16, seed=(15, 16), max_iterations=400, position_tolerance=1e-6),
+                  (True, False, 80, [1.00000004596, 1.000000091035], 2.190516206636189e-15)),
+    "int_seed": (dict(objective_function=_rosen_value, initial_position=R0, population_size=12, seed=17,
+                      max_iterations=400),
+                 (True, False, 316, [0.370901738187, 0.137568103594], 0.3957646230165791)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(DE_CASES))
+def test_differential_evolution_matches_tfp(name):
+    kwargs, (converged, failed, iterations, position, value) = DE_CASES[name]
+    kwargs = dict(kwargs)
+    for key in ("initial_population", "initial_position"):
+        if key in kwargs:
+            v = kwargs[key]
+            kwargs[key] = [wb.constant(p) for p in v] if isinstance(v, list) else wb.constant(v)
+    wb.random.set_seed(None)   # TF's seeded ops as a fresh process starts them
+    r = opt.differential_evolution_minimize(**kwargs)
+    assert (bool(r.converged), bool(r.failed), int(r.num_iterations)) == (converged, failed, iterations)
+    got = [float(p) for p in r.position] if isinstance(r.position, list) else r.position.numpy()
+    np.testing.assert_allclose(got, position, rtol=1e-10)
+    np.testing.assert_allclose(float(r.objective_value), value, rtol=1e-8)

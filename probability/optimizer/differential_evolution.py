@@ -9,7 +9,7 @@ import numpy as np
 
 import workbench as wb
 
-from .. import internal as _pinternal
+from ..util.seed_stream import SeedStream
 
 __all__ = ["differential_evolution_minimize", "differential_evolution_one_step",
            "DifferentialEvolutionOptimizerResults"]
@@ -41,16 +41,46 @@ def _evaluate(objective_function, parts, opname):
     return values
 
 
-def _split(seed, n, salt):
-    return _pinternal.split_seed(_pinternal.sanitize_seed(seed), n, salt=salt)
+def _mixing_indices(n, seed):
+    """For each member, three distinct donor indices other than its own: ``[n, 3]`` int32."""
+    stream = SeedStream(seed, salt="get_mixing_indices")
+    first, second, third = (np.asarray(wb.random.uniform([n], maxval=n - k, dtype=wb.int32, seed=stream()).numpy())
+                            for k in (1, 2, 3))
+    second = np.where(first < second, second, second + 1)
+    smaller, larger = np.minimum(first, second), np.maximum(first, second)
+    third = np.where(third < smaller, third, third + 1)
+    third = np.where(third < larger, third, third + 1)
+    sample = np.stack([first, second, third], axis=1)
+    return np.where(sample < np.arange(n)[:, None], sample, sample + 1)
+
+
+def _crossover(parts, n, mutants, crossover_prob, seed):
+    """Binary crossover: each coordinate from the mutant with probability ``crossover_prob``; one
+    coordinate per member (in a part drawn with weight ``exp(part size)``) always is."""
+    from ..distributions import Categorical   # distributions import optimizers' users; keep this lazy
+    stream = SeedStream(seed, salt="binary_crossover")
+    sizes = wb.constant([float(np.prod(p.shape)) for p in parts], dtype=wb.float64)
+    group = np.asarray(Categorical(sizes).sample([n, 1], seed=stream()).numpy())
+    out = []
+    for i, (part, mutant) in enumerate(zip(parts, mutants)):
+        size = int(np.prod(part.shape)) // n
+        forced = np.asarray(wb.random.uniform([n], minval=0, maxval=size, dtype=wb.int32, seed=stream()).numpy())
+        forced = (np.arange(size)[None, :] == forced[:, None]) & (group == i)
+        draws = wb.random.uniform([n, size], dtype=crossover_prob.dtype, seed=stream())
+        take = (np.asarray(draws.numpy()) < np.asarray(crossover_prob.numpy())) | forced
+        flat = np.where(take, np.asarray(mutant).reshape(n, -1), np.asarray(part.numpy()).reshape(n, -1))
+        out.append(wb.constant(flat.reshape(part.shape)))
+    return out
 
 
 def differential_evolution_one_step(objective_function, population, population_values=None,
                                     differential_weight=0.5, crossover_prob=0.9, seed=None, name=None):
-    """One generation: for each member ``x``, three other distinct members ``a, b, c`` make the
-    mutant ``a + differential_weight (b - c)``; each coordinate of the trial comes from the mutant
-    with probability ``crossover_prob`` (one random coordinate always does); the trial replaces
-    ``x`` where its objective is lower.
+    """One generation, as TFP 0.25 draws it: for each member ``x``, three other distinct members
+    ``a, b, c`` make the mutant ``a + differential_weight (b - c)``; each coordinate of the trial
+    comes from the mutant with probability ``crossover_prob`` (one random coordinate always does);
+    the trial replaces ``x`` where its objective is lower (a NaN value counts as +inf). The draws
+    are seeded ops keyed by ``SeedStream(seed, salt="one_step")``, so an int ``seed`` continues its
+    sequence on each call, as TF's stateful random ops do.
 
     ``objective_function(*parts)`` maps a batch of candidates (``[population_size, ...]`` per part)
     to their values. Returns ``(next_population, next_population_values)`` (a list when
@@ -62,29 +92,22 @@ def differential_evolution_one_step(objective_function, population, population_v
     values = (_evaluate(objective_function, parts, opname) if population_values is None
               else wb.convert_to_tensor(population_values))
     dtype = parts[0].dtype
-    s_pick, s_cross, s_force = _split(seed, 3, "differential-evolution")
-    # three distinct donors other than the member itself: the first three of a random order
-    keys = np.asarray(wb.random.stateless_uniform([n, n], seed=s_pick, dtype=wb.float64).numpy())
-    keys[np.arange(n), np.arange(n)] = np.inf
-    donors = np.argsort(keys, axis=1)[:, :3]
-    weight = wb.convert_to_tensor(differential_weight, dtype=dtype)
-    sizes = [int(np.prod(p.shape[1:])) for p in parts]
-    total = sum(sizes)
-    cross = wb.random.stateless_uniform([n, total], seed=s_cross, dtype=dtype) < crossover_prob
-    forced = wb.one_hot(wb.random.stateless_uniform([n], seed=s_force, minval=0, maxval=total, dtype=wb.int32),
-                        total, dtype=wb.bool)
-    take = wb.logical_or(cross, forced)
-    trial_parts, offset = [], 0
-    for p, size in zip(parts, sizes):
-        a, b, c = (wb.gather(p, donors[:, k], axis=0) for k in range(3))
-        mutant = a + weight * (b - c)
-        mask = wb.reshape(take[:, offset:offset + size], list(p.shape))
-        trial_parts.append(wb.where(mask, mutant, p))
-        offset += size
-    trial_values = _evaluate(objective_function, trial_parts, opname)
+    np_dtype = np.dtype(dtype.as_numpy_dtype)
+    stream = SeedStream(seed, salt="one_step")
+    donors = _mixing_indices(n, stream())
+    weight = np_dtype.type(np.asarray(wb.convert_to_tensor(differential_weight, dtype=dtype).numpy()))
+    mutants = []
+    for p in parts:
+        a, b, c = (np.asarray(p.numpy())[donors[:, k]] for k in range(3))
+        mutants.append(a + b * weight + c * -weight)
+    trial_parts = _crossover(parts, n, mutants, wb.convert_to_tensor(crossover_prob), stream())
+    trial_values = np.asarray(_evaluate(objective_function, trial_parts, opname).numpy())
+    values = np.asarray(values.numpy())
+    values = np.where(np.isnan(values), np.asarray(np.inf, values.dtype), values)
     better = trial_values < values
-    next_parts = [wb.where(wb.reshape(better, [n] + [1] * (p.ndim - 1)), t, p) for p, t in zip(parts, trial_parts)]
-    next_values = wb.where(better, trial_values, values)
+    next_parts = [wb.constant(np.where(better.reshape([n] + [1] * (p.ndim - 1)), np.asarray(t.numpy()),
+                                       np.asarray(p.numpy()))) for p, t in zip(parts, trial_parts)]
+    next_values = wb.constant(np.where(better, trial_values, values))
     return (next_parts if is_list else next_parts[0]), next_values
 
 
@@ -94,11 +117,12 @@ def differential_evolution_minimize(objective_function, initial_population=None,
                                     crossover_prob=0.9, seed=None, name=None):
     """Minimize with differential evolution from ``initial_population`` or from a population of
     ``population_size`` drawn ``Normal(initial_position, population_stddev)`` (its first member
-    is ``initial_position`` itself).
+    is ``initial_position`` itself), as TFP 0.25 runs it (its draws for a given ``seed``).
 
-    Stops when the spread of the objective over the population is ``<= func_tolerance`` or every
-    member lies within ``position_tolerance`` of the best (``converged``), or after
-    ``max_iterations``. ``failed`` is set when no member has a finite objective. Returns
+    After each generation it stops when the spread of the objective over the population is
+    ``<= func_tolerance`` or every member lies within ``position_tolerance / 2`` of the first one
+    (``converged``), when every value is infinite (``failed``), or after ``max_iterations``.
+    Each generation is ``differential_evolution_one_step`` with the same ``seed``. Returns
     ``DifferentialEvolutionOptimizerResults``.
 
     >>> r = differential_evolution_minimize(lambda x: wb.reduce_sum((x - 3.) ** 2, axis=-1),
@@ -107,7 +131,6 @@ def differential_evolution_minimize(objective_function, initial_population=None,
     opname = "differential_evolution_minimize"
     if (initial_population is None) == (initial_position is None):
         raise ValueError(f"{opname}: give exactly one of initial_population and initial_position")
-    s_init, s_steps = _split(seed, 2, "differential-evolution-minimize")
     if initial_population is not None:
         parts, is_list, n = _parts(initial_population, opname)
     else:
@@ -116,39 +139,39 @@ def differential_evolution_minimize(objective_function, initial_population=None,
         n = int(population_size)
         if n < 4:
             raise ValueError(f"{opname}: population_size must be at least 4, got {population_size}")
+        stream = SeedStream(seed, salt="get_starting_population")
         parts = []
-        for p, s in zip(positions, _split(s_init, len(positions), "population")):
-            noise = wb.random.stateless_normal([n - 1] + list(p.shape), seed=s, dtype=p.dtype)
-            spread = wb.expand_dims(p, 0) + wb.convert_to_tensor(population_stddev, dtype=p.dtype) * noise
-            parts.append(wb.concat([wb.expand_dims(p, 0), spread], axis=0))
+        for p in positions:
+            spread = wb.random.normal([n - 1] + list(p.shape), stddev=population_stddev, dtype=p.dtype, seed=stream())
+            parts.append(wb.concat([wb.expand_dims(p, 0), spread + p], axis=0))
     values = _evaluate(objective_function, parts, opname)
     initial_parts, initial_values = list(parts), values
+    dtype = np.dtype(values.dtype.as_numpy_dtype)
+    f_tol = dtype.type(func_tolerance)
+    half_x_tol = np.dtype(parts[0].dtype.as_numpy_dtype).type(position_tolerance) / 2
 
     def converged_now(parts, values):
-        v = np.asarray(values.numpy(), np.float64)
-        finite = v[np.isfinite(v)]
-        if finite.size and finite.max() - finite.min() <= func_tolerance:
+        v = np.asarray(values.numpy())
+        if np.abs(np.max(v) - np.min(v)) <= f_tol:
             return True
-        best = int(np.nanargmin(np.where(np.isfinite(v), v, np.nan))) if finite.size else 0
-        spread = max(float(np.max(np.abs(np.asarray(p.numpy()) - np.asarray(p.numpy())[best]))) for p in parts)
-        return spread <= position_tolerance
+        return all(np.max(np.abs(np.asarray(p.numpy()) - np.asarray(p.numpy())[0])) <= half_x_tol for p in parts)
 
-    failed = not np.any(np.isfinite(np.asarray(values.numpy())))
-    converged = False if failed else converged_now(parts, values)
+    converged = failed = False
     iterations = 0
-    step_seeds = _split(s_steps, max(int(max_iterations), 1), "steps")
-    while not converged and not failed and iterations < int(max_iterations):
+    while not (converged or failed) and (max_iterations is None or iterations < int(max_iterations)):
         parts, values = differential_evolution_one_step(objective_function, parts, values,
                                                         differential_weight=differential_weight,
-                                                        crossover_prob=crossover_prob, seed=step_seeds[iterations])
+                                                        crossover_prob=crossover_prob, seed=seed)
+        parts = parts if isinstance(parts, list) else [parts]
         iterations += 1
-        converged = converged_now(parts, values)
-    v = np.asarray(values.numpy(), np.float64)
-    best = int(np.argmin(np.where(np.isfinite(v), v, np.inf)))
+        converged = bool(converged_now(parts, values))
+        failed = bool(np.all(np.isinf(np.asarray(values.numpy()))))
+    v = np.asarray(values.numpy())
+    best = int(np.flatnonzero(v == np.min(v))[0]) if np.any(v == np.min(v)) else 0
     position = [p[best] for p in parts]
     return DifferentialEvolutionOptimizerResults(
-        converged=wb.constant(bool(converged)), failed=wb.constant(bool(failed)),
-        position=position if is_list else position[0], objective_value=values[best],
+        converged=wb.constant(converged), failed=wb.constant(failed),
+        position=position if is_list else position[0], objective_value=wb.constant(np.min(v)),
         final_population=parts if is_list else parts[0], final_objective_values=values,
         initial_population=initial_parts, initial_objective_values=initial_values,
         num_iterations=wb.constant(iterations, dtype=wb.int32))
