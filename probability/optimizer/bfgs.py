@@ -39,10 +39,21 @@ def _initial_inverse_hessian(estimate, b, n, batch_shape, np_dtype, validate_arg
     return h0
 
 
-def _bfgs_update(y, s, sy, h):
+def _matvec(h, v, batched):
+    """``h @ v`` for ``[B, n, n]`` and ``[B, n]``. TF's batched float32 matmul accumulates with fused
+    multiply-adds in index order; that is followed (through float64) so the steps round as TFP's."""
+    if not (batched and h.dtype == np.float32):
+        return np.einsum("bij,bj->bi", h, v)
+    acc = h[:, :, 0] * v[:, None, 0]
+    for k in range(1, h.shape[-1]):
+        acc = (h[:, :, k].astype(np.float64) * v[:, None, k].astype(np.float64) + acc).astype(np.float32)
+    return acc
+
+
+def _bfgs_update(y, s, sy, h, batched):
     """``(I - rho s y') H (I - rho y s') + rho s s'`` with ``rho = 1 / s'y``, expanded into
     rank-one terms."""
-    hy = np.einsum("bij,bj->bi", h, y)
+    hy = _matvec(h, y, batched)
     yhy = np.sum(hy * y, axis=-1)
     cross = s[:, :, None] * hy[:, None, :] + hy[:, :, None] * s[:, None, :]
     ss = s[:, :, None] * s[:, None, :] * (1 + yhy / sy)[:, None, None]
@@ -77,13 +88,14 @@ def bfgs_minimize(value_and_gradients_function, initial_position, tolerance=1e-8
     np_dtype = x.dtype
     h0 = _initial_inverse_hessian(initial_inverse_hessian_estimate, b, n, batch_shape, np_dtype, validate_args)
     h = h0.copy()
+    batched = len(batch_shape) > 0
     state = initial_state(objective, x, np_dtype.type(tolerance))
     while state.num_iterations < int(max_iterations) and not stop(state.converged, state.failed):
         terminate_if_not_finite(state)
         g = state.objective_gradient
-        direction = -np.einsum("bij,bj->bi", h, g)
+        direction = -_matvec(h, g, batched)
         reset = ~state.failed & ~state.converged & (np.sum(g * direction, axis=-1) >= 0)
-        direction = np.where(reset[:, None], -np.einsum("bij,bj->bi", h0, g), direction)
+        direction = np.where(reset[:, None], -_matvec(h0, g, batched), direction)
         h = np.where(reset[:, None, None], h0, h)
         first = state.num_iterations == 0
         x_prev, g_prev = state.position, g
@@ -99,7 +111,7 @@ def bfgs_minimize(value_and_gradients_function, initial_position, tolerance=1e-8
                      else np.ones_like(sy))
             scaled = scale[:, None, None] * h
             if update.any():
-                h = np.where(update[:, None, None], _bfgs_update(y, s, sy, scaled), scaled)
+                h = np.where(update[:, None, None], _bfgs_update(y, s, sy, scaled, batched), scaled)
     return BfgsOptimizerResults(
         converged=wb.constant(state.converged.reshape(batch_shape)),
         failed=wb.constant(state.failed.reshape(batch_shape)),
