@@ -170,19 +170,21 @@ _ONE_GAMMA_DRAW = {"Gamma", "Chi2", "InverseGamma"}
 
 def _draws_by_rejection(d):
     """Whether ``d``'s draws come from TF's Gamma kernel (Marsaglia-Tsang rejection, TFP's
-    numbers): for a fixed seed such a draw is not a smooth function of the parameters, so
-    finite differences of draws do not give its implicit-reparameterization gradient."""
+    numbers, through ``samplers.gamma`` or ``wb.random.stateless_gamma``): for a fixed seed
+    such a draw is not a smooth function of the parameters, so finite differences of draws do not give its implicit-reparameterization gradient."""
     from probability.internal import samplers
-    calls, real = [], samplers.gamma
+    calls, real, real_stateless = [], samplers.gamma, wb.random.stateless_gamma
 
-    def counting(*args, **kwargs):
-        calls.append(1)
-        return real(*args, **kwargs)
-    samplers.gamma = counting
+    def counting(real):
+        def count(*args, **kwargs):
+            calls.append(1)
+            return real(*args, **kwargs)
+        return count
+    samplers.gamma, wb.random.stateless_gamma = counting(real), counting(real_stateless)
     try:
         d.sample(1, seed=(2, 0))
     finally:
-        samplers.gamma = real
+        samplers.gamma, wb.random.stateless_gamma = real, real_stateless
     return bool(calls)
 
 
