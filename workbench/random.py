@@ -1231,18 +1231,20 @@ def stateless_gamma(shape, seed, alpha, beta=None, dtype=np.float32, name=None):
     """Gamma(``alpha``, rate ``beta``) samples of ``shape``, a function of ``seed``.
 
     ``alpha`` and ``beta`` broadcast to the rightmost dimensions of ``shape``.
-    Differentiable with respect to ``alpha`` (implicit reparameterization: for
-    a fixed seed, exactly the derivative of the sample) and ``beta``.
+    TF's StatelessRandomGammaV3 numbers. Differentiable with respect to
+    ``alpha`` (TF's implicit reparameterization gradient ``-(dF/dalpha) / f``,
+    ``F`` and ``f`` the gamma CDF and density at the sample) and ``beta``.
 
     >>> wb.random.stateless_gamma([10, 2], seed=[12, 34], alpha=[0.5, 1.5]).shape
     (10, 2)
     """
-    return sample_gamma(StatelessSource(seed), shape, alpha, beta, dtype, "stateless_gamma")
+    return sample_gamma_tf(StatelessSource(seed), shape, alpha, beta, dtype, "stateless_gamma")
 
 
 def stateless_poisson(shape, seed, lam, dtype=np.int32, name=None):
-    """Poisson counts of ``shape`` (``lam`` broadcasts to its rightmost dims), a function of ``seed``."""
-    return sample_poisson(StatelessSource(seed), shape, lam, dtype, "stateless_poisson")
+    """Poisson counts of ``shape`` (``lam`` broadcasts to its rightmost dims), a function of ``seed``:
+    TF's StatelessRandomPoisson numbers."""
+    return sample_poisson_tf(StatelessSource(seed), shape, lam, dtype, "stateless_poisson")
 
 
 def stateless_binomial(shape, seed, counts, probs, output_dtype=np.int32, name=None, dtype=None):

@@ -355,15 +355,22 @@ def sample_gamma(source, shape, alpha, beta, dtype, opname):
     return _ew.divide(x, b)
 
 
+def _trailing(dims, param_shape):
+    """The trailing dimensions of ``dims`` of ``param_shape``'s rank (which fits them)."""
+    return tuple(dims[len(dims) - len(param_shape):]) if len(param_shape) else ()
+
+
 def sample_gamma_tf(source, shape, alpha, beta, dtype, opname):
     """``tf.random.gamma``: samples of ``shape + broadcast(alpha, beta).shape`` from TF's
     RandomGamma kernel (the stream's ``gamma``) for ``alpha`` broadcast against ``beta``, over
-    ``beta``, and at least the dtype's smallest normal number (TF's ``maximum``)."""
+    ``beta``, and at least the dtype's smallest normal number (TF's ``maximum``). Where the
+    parameters' broadcast shape is not the trailing dimensions of ``shape`` (TF refuses), they
+    broadcast to those dimensions first: TF's numbers for the broadcast parameters."""
     dt = _out_dtype(dtype, _FLOATS, opname)
     dims = check_shape(shape, opname)
     a = _as_param(alpha, dt, "alpha", opname, dims)
     b = None if beta is None else _as_param(beta, dt, "beta", opname, dims)
-    params = tuple(np.broadcast_shapes(a.shape, () if b is None else b.shape))
+    params = _trailing(dims, np.broadcast_shapes(a.shape, () if b is None else b.shape))
     xp = backend.xp_of(a._data)
     if bool(xp.any(~(a._data > 0))):
         raise ValueError(f"{opname}: alpha must be positive")
@@ -394,7 +401,8 @@ def sample_poisson(source, shape, lam, dtype, opname):
 
 def sample_poisson_tf(source, shape, lam, dtype, opname):
     """``tf.random.poisson``: counts of ``shape`` (the samples' then ``lam``'s dimensions) from
-    TF's RandomPoissonV2 kernel (the stream's ``poisson_tf``, in float64 as TF's)."""
+    TF's RandomPoissonV2 kernel (the stream's ``poisson_tf``, in float64 as TF's); ``lam``
+    broadcasts to the trailing dimensions of its rank first."""
     dt = _out_dtype(dtype, _COUNT_DTYPES, opname)
     dims = check_shape(shape, opname)
     lam_t = lam if isinstance(lam, Tensor) else convert_to_tensor(lam, dtype_hint=np.float32)
@@ -404,6 +412,9 @@ def sample_poisson_tf(source, shape, lam, dtype, opname):
     xp = backend.xp_of(lam_t._data)
     if bool(xp.any(~(lam_t._data >= 0))):
         raise ValueError(f"{opname}: lam must be non-negative")
+    target = _trailing(dims, lam_t.shape)
+    if tuple(lam_t.shape) != target:  # TF refuses: TF's numbers for lam broadcast to them
+        lam_t = broadcast_to(lam_t, target)
     n = int(np.prod(dims[:len(dims) - lam_t.ndim], dtype=np.int64))
     return draw(source, lambda st, rate: st.poisson_tf(rate, n).astype(dt).reshape(dims), lam_t)
 

@@ -1,0 +1,62 @@
+"""stateless_gamma, stateless_poisson and stateless_binomial give TF 2.21's numbers;
+the gamma's gradients are TF's (values printed by TF 2.21, pinned here)."""
+
+import numpy as np
+
+import workbench as wb
+from gradients import GradientTape
+from workbench import random as R
+
+
+def test_stateless_gamma_is_tfs_with_tfs_gradients():
+    a = wb.constant([0.3, 1.7, 4.0], wb.float64)
+    b = wb.constant([[2.0], [0.5]], wb.float64)
+    with GradientTape(persistent=True) as tape:
+        tape.watch([a, b])
+        x = R.stateless_gamma([2, 2, 3], seed=[3, 4], alpha=a, beta=b, dtype=wb.float64)
+        loss = wb.reduce_sum(x * x)
+    np.testing.assert_array_equal(x.numpy(), [
+        [[1.9901727689966178e-03, 1.1373051029732306e+00, 6.2374552780566912e+00],
+         [2.0856297348269735e-02, 2.6959751442955704e+00, 9.8562580158828386e+00]],
+        [[4.9150960885584620e-02, 1.5621800454481644e-01, 2.5027235591393344e+00],
+         [8.7684361271047606e-01, 3.2506462119438826e+00, 3.3206492023504763e+00]]])
+    # TF's RandomGammaGrad and ours differ in how dF/dalpha is computed: a few ulps apart
+    np.testing.assert_allclose(tape.gradient(loss, a).numpy(),
+                               [6.592369276182716, 26.060119513405873, 67.95688472833436], rtol=1e-11)
+    np.testing.assert_allclose(tape.gradient(loss, b).numpy(),
+                               [[-46.48976029916488], [-507.10722272360175]], rtol=1e-14)
+
+
+def test_stateless_gamma_float32_is_tfs_and_clips_at_the_smallest_normal():
+    a = wb.constant([0.05, 0.9], wb.float32)
+    with GradientTape() as tape:
+        tape.watch(a)
+        y = R.stateless_gamma([3, 2], seed=[7, 8], alpha=a)
+    np.testing.assert_array_equal(y.numpy(), np.array(
+        [[1.3130771e-01, 4.9975920e-01], [1.1754944e-38, 1.0511503e+00], [1.1504172e-02, 9.4655317e-01]],
+        np.float32))
+    np.testing.assert_allclose(tape.gradient(y, a).numpy(), [5.831147, 3.3823254], rtol=1e-5)
+    np.testing.assert_array_equal(R.stateless_gamma([3, 2], seed=[12, 34], alpha=[0.5, 1.5]).numpy(), np.array(
+        [[0.19419666, 3.570364], [0.10419229, 1.3254616], [0.27088356, 1.8016207]], np.float32))
+
+
+def test_stateless_poisson_is_tfs():
+    np.testing.assert_array_equal(
+        R.stateless_poisson([3, 4], seed=[9, 10], lam=[0.5, 4.0, 30.0, 200.0], dtype=wb.int64).numpy(),
+        [[1, 8, 37, 196], [0, 4, 28, 211], [1, 8, 29, 174]])
+    p = R.stateless_poisson([6], seed=[11, 12], lam=wb.constant(2.5, wb.float64), dtype=wb.float32)
+    assert p.dtype == np.float32
+    np.testing.assert_array_equal(p.numpy(), [3., 4., 1., 1., 4., 2.])
+    np.testing.assert_array_equal(R.stateless_poisson([4, 3], seed=[5, 6], lam=[0.5, 12.0, 150.0]).numpy(),
+                                  [[0, 13, 151], [1, 9, 157], [0, 18, 143], [0, 11, 161]])
+
+
+def test_parameters_not_ending_the_shape_broadcast_to_its_trailing_dimensions():
+    # TF refuses alpha/lam whose shape is not the trailing dimensions of `shape`; here they are
+    # broadcast to them first, giving TF's numbers for the broadcast parameters
+    np.testing.assert_array_equal(
+        R.stateless_gamma([1, 3, 2], seed=[1, 2], alpha=[[0.5], [1.75], [2.5]]).numpy().ravel(),
+        np.array([0.0669536143541336, 0.6282354593276978, 2.986933946609497, 1.9294021129608154,
+                  2.836852788925171, 1.9701486825942993], np.float32))
+    np.testing.assert_array_equal(R.stateless_poisson([3, 2], seed=[1, 2], lam=[2.0]).numpy(),
+                                  R.stateless_poisson([3, 2], seed=[1, 2], lam=[2.0, 2.0]).numpy())
