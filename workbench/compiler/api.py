@@ -54,7 +54,7 @@ from ..ops.shape import identity
 from ..tensor_shape import TensorShape, TensorSpec, _dtype_name
 from .signature import (Placeholder, covers, describe, output_shapes, placeholder, plain, relax,
                         release_placeholders, repeats, signature, stand_in)
-from .trace import Deferrals, Tracer, raise_kernel_errors, tensor_leaves
+from .trace import Deferrals, Tracer, raise_kernel_errors, random_state, tensor_leaves
 
 __all__ = ["function", "Function", "ConcreteFunction", "run_functions_eagerly", "functions_run_eagerly",
            "RetracingWarning", "UnreplayableWarning"]
@@ -285,7 +285,7 @@ class Function:
             found = self._concrete.get(general) if general is not None else self._find(key)[0]
             if found is not None and key in self._programs:
                 break
-            self._trace(key, args, kwargs, flat, general)
+            self._trace(key, args, kwargs, flat, general, undo=True)
         key = signature(args, kwargs, flat, self._captured)
         concrete = self._concrete[general] if general is not None else self._find(key)[0]
         program = self._programs[key]
@@ -418,7 +418,10 @@ class Function:
             return None
         return output_shapes(tracer.events, known, tracer.arrays, tracer.static)
 
-    def _trace(self, key, args, kwargs, flat, general=None):
+    def _trace(self, key, args, kwargs, flat, general=None, undo=False):
+        """Trace the function for ``key`` (and run it once: the trace runs the body). ``undo``:
+        a trace TF would not run (``get_concrete_function``): the variables it writes and the
+        random state it draws from are put back when it ends."""
         concrete, found = self._find(key)
         if general is None:
             general = found
@@ -453,6 +456,8 @@ class Function:
         tracer = Tracer([t for t in inputs if t is not None])
         tracer.arguments = {id(leaf): leaf for leaf, t in zip(flat, inputs)
                             if t is not None and isinstance(leaf, core.Tensor)}
+        tracer.undoes = undo
+        restore_random = random_state() if undo else None
         prev = core.set_tracer(tracer)
         self._tracing.add(key)
         # a new program for a concrete function TF traced already (a new shape its specs allow):
@@ -466,6 +471,9 @@ class Function:
         finally:
             self._tracing.discard(key)
             core.set_tracer(prev)
+            if undo:
+                tracer.undo()
+                restore_random()
             tracer.let_go()
             release_placeholders(inputs)
             release_placeholders(tracer.derived)

@@ -207,6 +207,11 @@ class Tracer(core.Listener):
         # of an argument with open sizes (wb.shape(x)), and what ops compute from it
         self.values: dict = {}
         self.deferred: list = []   # the kernel errors of ops whose results raise them where used
+        # a trace on stand-in values that TF would not run (``get_concrete_function``, a
+        # dataset's function when the dataset is built): id -> (variable, its buffer before
+        # the trace first wrote it), put back by ``undo`` when the trace ends
+        self.undoes = False
+        self.saved: dict = {}
 
     # -- bookkeeping ---------------------------------------------------------------
     def _mark(self, t):
@@ -275,6 +280,21 @@ class Tracer(core.Listener):
     def _add(self, compute, name, reads=None, writes=(), pure=False, what=None):
         """Append a step (see :class:`Step`): ``reads`` None means not known."""
         self.steps.append(Step.of(compute, name, reads, writes, pure, what))
+
+    def save(self, var):
+        """Keep ``var``'s value as it is before the trace writes it (see ``undoes``)."""
+        if self.undoes and isinstance(var, Variable) and id(var) not in self.saved:
+            data = var._data
+            self.saved[id(var)] = (var, backend.xp_of(data).array(data, copy=True))
+
+    def undo(self):
+        """Give every variable the trace wrote its value from before the trace."""
+        for var, data in self.saved.values():
+            if var._captures or var._data.shape != data.shape or var._data.dtype != data.dtype:
+                var._data = data   # a tape holds the buffer (copy on write): a new one
+            else:
+                backend.xp_of(var._data).copyto(var._data, data)
+        self.saved = {}
 
     def let_go(self):
         """End the trace's hold on the variables its ops read."""
@@ -483,6 +503,7 @@ class Tracer(core.Listener):
         seed = getattr(seed, "tensor", seed)
         if isinstance(seed, Tensor):
             self._resolve(seed, "a random draw's seed")
+        self.save(_generator_state(source))
         out = core.wrap_constant(self._suspended(lambda: fn(source(), *[t._data for t in inputs])))
 
         def draw(out=out, source=source, fn=fn, inputs=tuple(inputs)):
@@ -504,6 +525,7 @@ class Tracer(core.Listener):
         for t in tensor_leaves((args, kwargs)):
             self._resolve(t, getattr(fn, "__qualname__", "a stateful call"))
             self.pinned.add(id(t))
+            self.save(t)
         # the call runs untraced; it may still build variables (slots), and its ops may read
         # values computed earlier in the trace (a closure's tensors), which a replay must keep
         watch = _CreationWatch(self)
@@ -632,12 +654,45 @@ class _CreationWatch(core.Listener):
         pass
 
     def on_effect(self, fn, args, kwargs):
+        if self._tracer is not None:   # the variables a stateful call's own calls update
+            for t in tensor_leaves((args, kwargs)):
+                self._tracer.save(t)
         return fn(*args, **kwargs)
 
     def on_draw(self, source, fn, inputs):
+        if self._tracer is not None:
+            self._tracer.save(_generator_state(source))
         for t in inputs:
             self._note(t)
         return core.wrap(fn(source(), *[t._data for t in inputs]))
+
+
+def _generator_state(source):
+    """The state variable of the generator a draw's ``source`` (a generator's bound stream
+    method) advances, or None."""
+    return getattr(getattr(source, "__self__", None), "_state", None)
+
+
+def random_state():
+    """A function that puts ``wb.random``'s module state back as it is now: the global seed,
+    the op-seed sequence, TF's kernel counters and the global generator (with its state)."""
+    from .. import random as wbrandom
+    names = ("_global_seed", "_global_generator", "_own_generator", "_op_seed_rng")
+    kept = {name: getattr(wbrandom, name) for name in names}
+    sequence = wbrandom._op_seed_rng.getstate()
+    counters = dict(wbrandom._kernel_counters)
+    generator = wbrandom._global_generator
+    state = None if generator is None else generator._state._data.copy()
+
+    def restore():
+        for name, value in kept.items():
+            setattr(wbrandom, name, value)
+        wbrandom._op_seed_rng.setstate(sequence)
+        wbrandom._kernel_counters.clear()
+        wbrandom._kernel_counters.update(counters)
+        if generator is not None:
+            generator._state._data = state
+    return restore
 
 
 def _op_step(op, args, params, res):
