@@ -6,6 +6,8 @@ import pytest
 
 import probability
 import workbench as wb
+from probability.bijectors import glow as glow_parts
+from probability.bijectors.ordered import Ordered
 from tests.bijector_helpers import (assert_event_ndims_reduction, assert_fldj_is_minus_ildj, assert_fldj_matches,
                                     assert_round_trip, autodiff_jacobian, f64, numerical_jacobian)
 
@@ -59,12 +61,12 @@ def _glow():
 # name, factory, x sampler (rng -> float64 array of shape (batch,) + event), event_ndims of x
 CASES = [
     ("Glow", _glow, lambda r: r.normal(size=(2, 32)), 1),
-    ("GlowBlock", lambda: tfb.GlowBlock((2, 2, 4), 2, _glow_nets()[0], dtype=np.float64),
+    ("GlowBlock", lambda: glow_parts.GlowBlock((2, 2, 4), 2, _glow_nets()[0], dtype=np.float64),
      lambda r: r.normal(size=(2, 2, 2, 4)), 3),
-    ("OneByOneConv", lambda: tfb.OneByOneConv(3, seed=2, dtype=np.float64), lambda r: r.normal(size=(4, 3)), 1),
-    ("ActivationNormalization", lambda: tfb.ActivationNormalization(3, dtype=np.float64),
+    ("OneByOneConv", lambda: glow_parts.OneByOneConv(3, seed=2, dtype=np.float64), lambda r: r.normal(size=(4, 3)), 1),
+    ("ActivationNormalization", lambda: glow_parts.ActivationNormalization(3, dtype=np.float64),
      lambda r: r.normal(size=(4, 3)) * 2.0 + 1.0, 1),
-    ("Expand", lambda: tfb.Expand((2, 2, 8)), lambda r: r.normal(size=(2, 2, 2, 8)), 3),
+    ("Expand", lambda: glow_parts.Expand((2, 2, 8)), lambda r: r.normal(size=(2, 2, 2, 8)), 3),
     ("Expm1", lambda: tfb.Expm1(), lambda r: r.normal(size=(4, 3)), 1),
     ("Log1p", lambda: tfb.Log1p(), lambda r: r.uniform(-0.9, 3, size=(4, 3)), 1),
     ("NormalCDF", lambda: tfb.NormalCDF(), lambda r: r.normal(size=(4, 3)), 1),
@@ -84,7 +86,7 @@ CASES = [
     ("Permute", lambda: tfb.Permute([2, 0, 1]), lambda r: r.normal(size=(4, 3)), 1),
     ("Permute axis -2", lambda: tfb.Permute([1, 0], axis=-2), lambda r: r.normal(size=(4, 2, 3)), 2),
     ("Ascending", lambda: tfb.Ascending(), lambda r: r.normal(size=(4, 3)), 1),
-    ("Ordered", lambda: tfb.Ordered(), lambda r: np.cumsum(r.uniform(0.1, 2, size=(4, 3)), -1) - 1.0, 1),
+    ("Ordered", lambda: Ordered(), lambda r: np.cumsum(r.uniform(0.1, 2, size=(4, 3)), -1) - 1.0, 1),
     ("Pad", lambda: tfb.Pad(paddings=[[1, 2]], constant_values=0.5), lambda r: r.normal(size=(4, 3)), 1),
     ("ScaleMatvecLU", lambda: tfb.ScaleMatvecLU(f64(_LU), [2, 0, 1]), lambda r: r.normal(size=(4, 3)), 1),
     ("MatvecLU batch", lambda: tfb.MatvecLU(f64(np.stack([_LU, _LU.T + np.eye(3)])), [1, 2, 0]),
@@ -257,7 +259,7 @@ def test_ascending_makes_increasing_vectors():
     y = tfb.Ascending().forward(f64(np.random.default_rng(0).normal(size=(5, 4)))).numpy()
     assert np.all(np.diff(y, axis=-1) > 0)
     with pytest.raises(ValueError, match="increasing"):
-        tfb.Ordered(validate_args=True).forward(f64([0.0, 2.0, 1.0]))
+        Ordered(validate_args=True).forward(f64([0.0, 2.0, 1.0]))
 
 
 def test_bad_arguments_are_named():
@@ -430,8 +432,8 @@ def test_glow_with_the_default_keras_networks_is_a_trainable_density_on_images()
     blocks, todo = [], list(glow.bijectors)
     while todo:          # the GlowBlocks inside the chain (one per level, some behind a channel split)
         b = todo.pop()
-        blocks += [b] if isinstance(b, tfb.GlowBlock) else []
-        todo += list(getattr(b, "_bijectors", [])) if not isinstance(b, tfb.GlowBlock) else []
+        blocks += [b] if isinstance(b, glow_parts.GlowBlock) else []
+        todo += list(getattr(b, "_bijectors", [])) if not isinstance(b, glow_parts.GlowBlock) else []
     assert len(blocks) == 2
     assert [type(layer) for b in blocks for layer in b.coupling_layers] == [tfb.GlowDefaultNetwork] * 4
     with wb.GradientTape() as tape:
@@ -444,7 +446,7 @@ def test_glow_with_the_default_keras_networks_is_a_trainable_density_on_images()
 
 def test_actnorm_standardizes_the_first_batch_it_sees():
     x = np.random.default_rng(1).normal(size=(500, 3)) * np.array([2.0, 0.5, 3.0]) + np.array([1.0, -2.0, 0.0])
-    an = tfb.ActivationNormalization(3, dtype=np.float64)
+    an = glow_parts.ActivationNormalization(3, dtype=np.float64)
     z = an.inverse(f64(x)).numpy()          # image-to-latent direction: standardized per channel
     np.testing.assert_allclose(z.mean(0), 0.0, atol=1e-12)
     np.testing.assert_allclose(z.std(0), 1.0, rtol=1e-6)
@@ -455,7 +457,7 @@ def test_actnorm_standardizes_the_first_batch_it_sees():
 
 
 def test_one_by_one_conv_starts_as_a_rotation_and_glow_checks_its_arguments():
-    conv = tfb.OneByOneConv(4, seed=3, dtype=np.float64)
+    conv = glow_parts.OneByOneConv(4, seed=3, dtype=np.float64)
     m = conv.forward(f64(np.eye(4))).numpy().T        # the matrix, column by column
     np.testing.assert_allclose(m @ m.T, np.eye(4), atol=1e-12)
     assert abs(float(conv.forward_log_det_jacobian(f64(np.ones(4)), event_ndims=1).numpy())) < 1e-12

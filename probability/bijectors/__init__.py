@@ -28,6 +28,11 @@ def _load_bijectors():
 
 _load_bijectors()
 
+# TFP's base of the bijectors that are CompositeTensors; here every Bijector passes through
+# wb.function as an argument, so the name is the base class itself
+AutoCompositeTensorBijector = Bijector
+__all__.append("AutoCompositeTensorBijector")
+
 
 def __getattr__(name):
     # AutoregressiveNetwork is a Keras layer, made on first use so that importing the bijectors

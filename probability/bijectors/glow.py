@@ -38,7 +38,8 @@ from .scale_matvec_lu import ScaleMatvecLU
 from .shift import Shift
 
 # GlowDefaultNetwork and GlowDefaultExitNetwork are Keras models, made on first use (see the bottom)
-__all__ = ["Glow", "GlowBlock", "ExitBijector", "OneByOneConv", "ActivationNormalization", "Expand"]
+# TFP exports only Glow (and its default networks); the blocks stay in this module, as in TFP's glow module
+__all__ = ["Glow"]
 
 
 # -- the pieces of one step ----------------------------------------------------------------------

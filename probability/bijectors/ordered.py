@@ -6,7 +6,8 @@ from .. import internal
 from .ascending import from_ascending, to_ascending
 from .bijector import Bijector
 
-__all__ = ["Ordered"]
+# TFP 0.25 no longer exports Ordered (Ascending replaced it); it stays here for old code
+__all__ = []
 
 
 class Ordered(Bijector):

@@ -26,3 +26,8 @@ def _load_families():
 
 
 _load_families()
+
+# TFP's base of the families that are CompositeTensors (they pass through tf.function as
+# arguments); here every Distribution does, so the name is the base class itself
+AutoCompositeTensorDistribution = Distribution
+__all__.append("AutoCompositeTensorDistribution")

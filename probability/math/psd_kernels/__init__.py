@@ -34,3 +34,8 @@ __all__ = ["PositiveSemidefiniteKernel", "ExponentiatedQuadratic", "MaternOneHal
            "MaternFiveHalves", "RationalQuadratic", "ExpSinSquared", "Linear", "Polynomial", "FeatureScaled",
            "GeneralizedMatern", "Parabolic", "Constant", "ChangePoint", "ExponentialCurve", "FeatureTransformed",
            "GammaExponential", "KumaraswamyTransformed", "PointwiseExponential", "SchurComplement", "SpectralMixture"]
+
+# TFP's base of the kernels that are CompositeTensors; here every kernel passes through
+# wb.function as an argument, so the name is the base class itself
+AutoCompositeTensorPsdKernel = PositiveSemidefiniteKernel
+__all__.append("AutoCompositeTensorPsdKernel")
