@@ -27,8 +27,8 @@ import workbench as wb
 from workbench.core import Tensor
 from workbench.random import StatelessSource
 
-__all__ = ["categorical", "fold_in", "gamma", "is_stateful_seed", "normal", "poisson", "sanitize_seed",
-           "shuffle", "split_seed", "uniform", "zeros_seed"]
+__all__ = ["categorical", "fold_in", "gamma", "is_stateful_seed", "normal", "parameterized_truncated_normal",
+           "poisson", "sanitize_seed", "shuffle", "split_seed", "uniform", "zeros_seed"]
 
 _INT32 = np.iinfo(np.int32)
 _SALT_MODULUS = 2 ** 31 - 1
@@ -166,6 +166,106 @@ def shuffle(value, seed=None, name=None):
     value = wb.convert_to_tensor(value)
     keys = wb.random.stateless_uniform([value.shape[0]], seed=sanitize_seed(seed))
     return wb.gather(value, wb.argsort(keys))
+
+
+def parameterized_truncated_normal(shape, means, stddevs, minvals, maxvals, dtype=np.float32, seed=None,
+                                   name=None):
+    """``tf.random.stateless_parameterized_truncated_normal``'s numbers: TF's CPU kernel on the
+    seed's Philox stream, in one shard (the layout of outputs small enough that TF does not split
+    the work across threads). The parameters broadcast to the trailing dimensions of ``shape``;
+    each of their elements in turn draws all its samples (normal, uniform or exponential
+    rejection, by where the bounds lie) from the next blocks of the stream."""
+    seed = sanitize_seed(seed)
+    dims = tuple(int(s) for s in _shape(shape))
+    params = [wb.convert_to_tensor(v, dtype=dtype) for v in (means, stddevs, minvals, maxvals)]
+    batch = tuple(np.broadcast_shapes(*(tuple(t.shape) for t in params)))
+    if dims[len(dims) - len(batch):] != batch or len(batch) > len(dims):
+        raise ValueError(f"parameterized_truncated_normal: shape {list(dims)} must end with the parameters' "
+                         f"broadcast shape {list(batch)}")
+
+    def fn(_, seed_arr, *arrays):
+        pair = [int(v) for v in np.asarray(wb.backend.to_numpy(seed_arr)).tolist()]
+        key, counter = wb.random.key_counter_from_seed(pair)
+        flat = [np.broadcast_to(wb.backend.to_numpy(a), batch).reshape(-1) for a in arrays]
+        out = _truncated_normal_kernel(key, counter, int(np.prod(dims[:len(dims) - len(batch)], dtype=np.int64)),
+                                       *flat, np.dtype(wb.as_dtype(dtype).as_numpy_dtype))
+        return wb.backend.get_xp().asarray(out.reshape(dims))
+
+    return wb.random.draw(wb.random.StatelessSource(seed), fn, seed, *params)
+
+
+_TN_MAX_ITERATIONS = 1000   # TF's kMaxIterations
+_TN_RANDN_BOUND = 1.3       # TF's kStdDevsInsideBoundsToUseRandnSampler (CPU)
+_TN_CHUNK_BLOCKS = 64       # Philox blocks drawn at a time (256 float32 normals: TF's rounding)
+
+
+def _truncated_normal_kernel(key, counter, n, means, stddevs, minvals, maxvals, dtype):
+    T = dtype.type
+    per = 4 if dtype == np.float32 else 2            # values of one block
+    out = np.empty((n, means.shape[0]), dtype=dtype)
+    pos = 0                                          # blocks of the stream used so far
+    for b in range(means.shape[0]):
+        mean, sd, lo, hi = T(means[b]), T(stddevs[b]), T(minvals[b]), T(maxvals[b])
+        if not (sd > 0 and lo < hi and (np.isfinite(lo) or np.isfinite(hi))):
+            raise wb.errors.InvalidArgumentError(
+                None, None, f"parameterized_truncated_normal: stddevs must be positive and minvals below maxvals, "
+                f"one of them finite; got stddev {sd}, minval {lo}, maxval {hi} at batch index {b}")
+        if n == 0:
+            continue
+        if (np.isinf(lo) and lo < 0) or hi < mean:
+            lo, hi, sd = hi, lo, -sd
+        with np.errstate(all="ignore"):
+            nmin, nmax = (lo - mean) / sd, (hi - mean) / sd
+            sqrt_factor = np.sqrt(nmin * nmin + T(4))
+            cutoff = T(2) * np.exp(T(0.5) + (nmin * (nmin - sqrt_factor)) / T(4)) / (nmin + sqrt_factor)
+            diff = nmax - nmin
+            if (nmin < -T(_TN_RANDN_BOUND) and nmax >= 0) or (nmax > T(_TN_RANDN_BOUND) and nmin <= 0):
+                kind, blocks_per_try = "randn", 1
+            elif diff < cutoff:
+                kind, blocks_per_try = "uniform", 2
+                plus = T(0) if nmin < 0 else nmin * nmin
+            else:
+                kind, blocks_per_try = "exponential", 1
+                alpha = (nmin + np.sqrt(nmin * nmin + T(4))) / T(2)
+            got, rejected_run = [], 0
+            while len(got) < n:
+                start = pos
+                st = wb.random.PhiloxStream(key, counter + start, xp=np)
+                tries = _TN_CHUNK_BLOCKS // blocks_per_try
+                if kind == "randn":
+                    z = st.normal((tries * per,), dtype).reshape(tries, per)
+                    accept = (z >= nmin) & (z <= nmax)
+                elif kind == "uniform":
+                    r = st.uniform((tries * 2 * per,), dtype).reshape(tries, 2, per)
+                    z = r[:, 0] * diff + nmin
+                    g = (plus - z * z) / T(2.0)
+                    accept = r[:, 1] <= np.exp(g)
+                else:
+                    r = st.uniform((tries * per,), dtype).reshape(tries, per // 2, 2)
+                    z = -np.log(r[..., 0]) / alpha + nmin
+                    x = alpha - z if nmin < alpha else np.full_like(z, nmin - alpha)
+                    g = np.exp(-x * x / T(2.0))
+                    accept = (r[..., 1] <= g) & (z < nmax)
+                flat_accept, flat_z = accept.reshape(-1), z.reshape(-1)
+                cands_per_try = flat_accept.shape[0] // tries
+                idx = np.nonzero(flat_accept)[0]
+                # the longest run of rejections (TF gives up after kMaxIterations in a row)
+                edges = np.concatenate([[-1 - rejected_run], idx, [flat_accept.shape[0]]])
+                if np.max(np.diff(edges)) - 1 >= _TN_MAX_ITERATIONS:
+                    raise wb.errors.InternalError(
+                        None, None, f"parameterized_truncated_normal: the {kind} rejection sampler failed to "
+                        f"accept a sample in {_TN_MAX_ITERATIONS} tries (bounds {nmin}, {nmax} in deviations)")
+                need = n - len(got)
+                take = idx[:need]
+                got.extend((flat_z[take] * sd + mean).astype(dtype).tolist())
+                if len(take) == need:
+                    pos = start + (int(take[-1]) // cands_per_try + 1) * blocks_per_try
+                else:
+                    pos = start + tries * blocks_per_try
+                    rejected_run = flat_accept.shape[0] - 1 - int(idx[-1]) if idx.shape[0] else \
+                        rejected_run + flat_accept.shape[0]
+        out[:, b] = np.asarray(got, dtype=dtype)
+    return out
 
 
 def _shape(shape):
