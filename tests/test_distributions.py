@@ -165,15 +165,18 @@ def test_reparameterized_samples_are_differentiable(case):
                     atol=1e-5, rtol=1e-4)
 
 
-_ONE_GAMMA_DRAW = {"Gamma", "Chi2", "InverseGamma"}
+# one rejection draw (TF's kernel), so the implicit gradient can be checked draw by draw
+_ONE_GAMMA_DRAW = {"Gamma", "Chi2", "InverseGamma", "TruncatedNormal"}
 
 
 def _draws_by_rejection(d):
     """Whether ``d``'s draws come from TF's Gamma kernel (Marsaglia-Tsang rejection, TFP's
-    numbers, through ``samplers.gamma`` or ``wb.random.stateless_gamma``): for a fixed seed
+    numbers, through ``samplers.gamma`` or ``wb.random.stateless_gamma``) or its parameterized
+    truncated normal kernel (``samplers.parameterized_truncated_normal``): for a fixed seed
     such a draw is not a smooth function of the parameters, so finite differences of draws do not give its implicit-reparameterization gradient."""
     from probability.internal import samplers
     calls, real, real_stateless = [], samplers.gamma, wb.random.stateless_gamma
+    real_tn = samplers.parameterized_truncated_normal
 
     def counting(real):
         def count(*args, **kwargs):
@@ -181,10 +184,12 @@ def _draws_by_rejection(d):
             return real(*args, **kwargs)
         return count
     samplers.gamma, wb.random.stateless_gamma = counting(real), counting(real_stateless)
+    samplers.parameterized_truncated_normal = counting(real_tn)
     try:
         d.sample(1, seed=(2, 0))
     finally:
         samplers.gamma, wb.random.stateless_gamma = real, real_stateless
+        samplers.parameterized_truncated_normal = real_tn
     return bool(calls)
 
 
