@@ -6,6 +6,7 @@ import pytest
 
 import probability as tfp
 import workbench as wb
+from probability.internal import samplers
 
 tfd = tfp.distributions
 
@@ -79,6 +80,10 @@ DRAWS = {
         [9.000998497009277, 1.6223211288452148, 338.1205749511719],
         [2.2686898708343506, 2.8162384033203125, 1.5258255004882812],
         [1.6027791500091553, 1.3285655975341797, 1.305309534072876]),
+    'TruncatedNormal': ('TruncatedNormal(loc=[0., 1., -1., .5], scale=[1., 2., .5, 1.], low=[-1., 2., 1.5, -5.], high=[1., 6., 2.5, 0.])',
+        [[0.6881208419799805, 3.2843079566955566, 1.548393964767456, -0.3339650630950928], [-0.6159093379974365, 4.505682468414307, 1.6003639698028564, -0.4272747039794922], [0.9924464225769043, 3.1513824462890625, 1.5507023334503174, -0.18268591165542603]],
+        [[-0.28024911880493164, 2.821335554122925, 1.5923168659210205, -0.11274862289428711], [-0.06126236915588379, 3.8280551433563232, 1.6410017013549805, -0.3003896474838257], [-0.6726572513580322, 4.024340629577637, 1.7858378887176514, -1.4240535497665405]],
+        [[-0.6272830963134766, 3.7428948879241943, 1.5098791122436523, -0.14201831817626953], [-0.8071229457855225, 3.9920220375061035, 1.6605448722839355, -1.1950974464416504], [-0.35697364807128906, 3.7791051864624023, 1.5014126300811768, -0.1045769453048706]]),
 }
 
 
@@ -90,3 +95,33 @@ def test_draws_are_tfps(name):
     wb.random.set_seed(7)
     np.testing.assert_allclose(d.sample(3).numpy(), global_seed, rtol=2e-6, atol=1e-6)
     np.testing.assert_allclose(d.sample(3, seed=5).numpy(), int_seed, rtol=2e-6, atol=1e-6)
+
+
+def test_parameterized_truncated_normal_is_tfs_kernel():
+    # tf.random.stateless_parameterized_truncated_normal([3, 5], seed=(7, 8), ...): each column
+    # takes another of TF's samplers (normal rejection, one-sided bounds flipped, uniform and
+    # exponential rejection)
+    inf = np.inf
+    kw = dict(means=[0.0] * 5, stddevs=[1.0, 1.0, 1.0, 1.0, 2.0], minvals=[-inf, -3.0, 0.1, -inf, 4.0],
+              maxvals=[0.3, inf, 0.2, -2.0, 30.0], seed=(7, 8))
+    want32 = [[-2.469376802444458, 0.9186692237854004, 0.135003000497818, -2.2597179412841797, 4.567227363586426],
+              [-1.240895390510559, 1.288318395614624, 0.17822444438934326, -2.3233489990234375, 5.243256568908691],
+              [0.05810646340250969, 0.3853733241558075, 0.14455679059028625, -2.4672086238861084, 5.745057582855225]]
+    want64 = [[-1.2728398046188851, 0.7784576811967133, 0.1277980356356412, -2.0591797205814584, 5.15963507239038],
+              [-0.24944646609419516, 1.3729908128748487, 0.14455388349834647, -3.234296576337374, 5.083115279407132],
+              [-0.009508396061951196, -0.26337305894805957, 0.16649264897105914, -2.7422862296336175,
+               4.4536717567545265]]
+    x32 = samplers.parameterized_truncated_normal([3, 5], dtype=wb.float32, **kw)
+    assert x32.dtype == wb.float32
+    np.testing.assert_allclose(x32.numpy(), want32, rtol=2e-6)
+    np.testing.assert_allclose(samplers.parameterized_truncated_normal([3, 5], dtype=wb.float64, **kw).numpy(),
+                               want64, rtol=1e-12)
+
+
+def test_parameterized_truncated_normal_bad_parameters():
+    with pytest.raises(wb.errors.InvalidArgumentError, match="stddevs must be positive"):
+        samplers.parameterized_truncated_normal([2], 0.0, -1.0, -1.0, 1.0, seed=(1, 2))
+    with pytest.raises(wb.errors.InvalidArgumentError, match="minval 1.0, maxval -1.0"):
+        samplers.parameterized_truncated_normal([2], 0.0, 1.0, 1.0, -1.0, seed=(1, 2))
+    with pytest.raises(ValueError, match=r"must end with the parameters' broadcast shape \[3\]"):
+        samplers.parameterized_truncated_normal([2], [0.0, 1.0, 2.0], 1.0, -1.0, 1.0, seed=(1, 2))

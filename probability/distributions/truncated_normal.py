@@ -9,6 +9,7 @@ import numpy as np
 import workbench as wb
 
 from .. import internal
+from ..internal import samplers
 from ._truncated import TruncatedLocScale
 from .distribution import FULLY_REPARAMETERIZED
 
@@ -40,8 +41,9 @@ class TruncatedNormal(TruncatedLocScale):
     """``TruncatedNormal(loc, scale, low, high)``: the ``Normal(loc, scale)`` density renormalized on
     ``[low, high]`` (``log_prob`` is ``-inf`` outside).
 
-    Samples invert the CDF of a uniform draw and carry implicit-reparameterization gradients
-    (``-dF/dtheta / p``) with respect to all four parameters, as TFP's.
+    Samples are TF's stateless parameterized truncated normal draws (TFP's) and carry
+    implicit-reparameterization gradients (``-dF/dtheta / p``) with respect to all four
+    parameters, as TFP's.
 
     >>> d = TruncatedNormal(loc=0.0, scale=1.0, low=[-1.0, 0.5], high=[1.0, 3.0])
     >>> d.batch_shape, d.sample(2, seed=1).shape
@@ -61,13 +63,13 @@ class TruncatedNormal(TruncatedLocScale):
         a, b = self._bounds()
         return _log_ndtr_diff(a, b)
 
+    _sample_n_takes_any_seed = True
+
     def _sample_n(self, n, seed):
-        tiny = float(np.finfo(self.dtype).tiny)
-        u = wb.random.stateless_uniform((n,) + self.batch_shape, seed=seed, minval=tiny, maxval=1.0,
-                                        dtype=self.dtype)
-        x = self._quantile(u)
-        # keep draws inside [low, high] where ndtri rounds
-        x = wb.minimum(wb.maximum(x, self._low), self._high)
+        # TF's stateless parameterized truncated normal on the sanitized seed, as TFP
+        params = [wb.stop_gradient(t) for t in (self._loc, self._scale, self._low, self._high)]
+        x = samplers.parameterized_truncated_normal([n] + list(self.batch_shape), *params, dtype=self.dtype,
+                                                    seed=samplers.sanitize_seed(seed))
         return implicit_reparameterization(x, self._cdf, self._log_prob)
 
     def _default_event_space_bijector(self):
