@@ -11,6 +11,7 @@ import numpy as np
 from gradients.tape import GradientTape
 
 from .. import backend, core, nest
+from .. import random as wbrandom
 from ..core import Tensor, Variable
 from .planned import try_compile_gradient, try_compile_jacobian
 from .signature import Placeholder, as_tensors, derive
@@ -676,7 +677,6 @@ def _generator_state(source):
 def random_state():
     """A function that puts ``wb.random``'s module state back as it is now: the global seed,
     the op-seed sequence, TF's kernel counters and the global generator (with its state)."""
-    from .. import random as wbrandom
     names = ("_global_seed", "_global_generator", "_own_generator", "_op_seed_rng")
     kept = {name: getattr(wbrandom, name) for name in names}
     sequence = wbrandom._op_seed_rng.getstate()
