@@ -27,6 +27,16 @@ def fused(request):
 
 
 @pytest.fixture
+def float64_layers():
+    """Keras layers made without a dtype take a float64 global policy while the test runs (for
+    tests against float64 references and finite differences; Keras 3's default is float32)."""
+    before = wb.keras.config.dtype_policy()
+    wb.keras.config.set_dtype_policy("float64")
+    yield
+    wb.keras.config.set_dtype_policy(before)
+
+
+@pytest.fixture
 def rng():
     return np.random.default_rng(0)
 

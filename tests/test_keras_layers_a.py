@@ -12,14 +12,9 @@ from gradients import GradientTape, check_gradients
 from workbench.keras import layers as L
 
 
-@pytest.fixture(autouse=True)
-def _float64_layers():
-    """The layers here are checked against float64 references and finite differences: those
-    made without a dtype take a float64 global policy (Keras 3's default is float32)."""
-    before = wb.keras.config.dtype_policy()
-    wb.keras.config.set_dtype_policy("float64")
-    yield
-    wb.keras.config.set_dtype_policy(before)
+# checked against float64 references and finite differences: layers made without a dtype take
+# a float64 global policy (Keras 3's default is float32; see conftest.float64_layers)
+pytestmark = pytest.mark.usefixtures("float64_layers")
 
 
 def f64(a):

@@ -24,35 +24,6 @@ def _replays_quietly():
 # signatures: parameter names and order as TF 2.21's
 
 
-SIGNATURES = {
-    "Assert": ["condition", "data", "summarize", "name"],
-    "assert_rank": ["x", "rank", "message", "name"],
-    "debugging.Assert": ["condition", "data", "summarize", "name"],
-    "debugging.assert_rank": ["x", "rank", "message", "name"],
-    "debugging.assert_rank_at_least": ["x", "rank", "message", "name"],
-    "debugging.assert_rank_in": ["x", "ranks", "message", "name"],
-    "debugging.assert_scalar": ["tensor", "message", "name"],
-    "debugging.assert_integer": ["x", "message", "name"],
-    "debugging.assert_positive": ["x", "message", "summarize", "name"],
-    "debugging.assert_negative": ["x", "message", "summarize", "name"],
-    "debugging.assert_non_negative": ["x", "message", "summarize", "name"],
-    "debugging.assert_non_positive": ["x", "message", "summarize", "name"],
-    "debugging.assert_same_float_dtype": ["tensors", "dtype"],
-    "debugging.assert_proper_iterable": ["values"],
-    "debugging.is_numeric_tensor": ["tensor"],
-}
-
-
-def _resolve(path):
-    obj = wb
-    for part in path.split("."):
-        obj = getattr(obj, part)
-    return obj
-
-
-@pytest.mark.parametrize("path", sorted(SIGNATURES))
-def test_signature_is_tfs(path):
-    assert list(inspect.signature(_resolve(path)).parameters) == SIGNATURES[path]
 
 
 # ---------------------------------------------------------------------------
@@ -265,27 +236,6 @@ def test_assert_proper_iterable_and_is_numeric_tensor_as_tf():
 # control helpers and small ops
 
 
-SIGNATURES_B = {
-    "case": ["pred_fn_pairs", "default", "exclusive", "strict", "name"],
-    "no_op": ["name"],
-    "tuple": ["tensors", "control_inputs", "name"],
-    "identity_n": ["input", "name"],
-    "guarantee_const": ["input", "name"],
-    "grad_pass_through": ["f"],
-    "no_gradient": ["op_type"],
-    "realdiv": ["x", "y", "name"],
-    "timestamp": ["name"],
-    "parallel_stack": ["values", "name"],
-    "unravel_index": ["indices", "dims", "name"],
-    "get_current_name_scope": [],
-    "is_symbolic_tensor": ["tensor"],
-    "fingerprint": ["data", "method", "name"],
-}
-
-
-@pytest.mark.parametrize("path", sorted(SIGNATURES_B))
-def test_signature_is_tfs_b(path):
-    assert list(inspect.signature(_resolve(path)).parameters) == SIGNATURES_B[path]
 
 
 def test_case_eager_as_tf():

@@ -22,6 +22,43 @@ TF_PARAMETERS = {
 }
 
 
+# the names added for TF's asserts and helpers, each TF 2.21's whole parameter list
+TF_SIGNATURES = {
+    "Assert": ["condition", "data", "summarize", "name"],
+    "assert_rank": ["x", "rank", "message", "name"],
+    "debugging.Assert": ["condition", "data", "summarize", "name"],
+    "debugging.assert_rank": ["x", "rank", "message", "name"],
+    "debugging.assert_rank_at_least": ["x", "rank", "message", "name"],
+    "debugging.assert_rank_in": ["x", "ranks", "message", "name"],
+    "debugging.assert_scalar": ["tensor", "message", "name"],
+    "debugging.assert_integer": ["x", "message", "name"],
+    "debugging.assert_positive": ["x", "message", "summarize", "name"],
+    "debugging.assert_negative": ["x", "message", "summarize", "name"],
+    "debugging.assert_non_negative": ["x", "message", "summarize", "name"],
+    "debugging.assert_non_positive": ["x", "message", "summarize", "name"],
+    "debugging.assert_same_float_dtype": ["tensors", "dtype"],
+    "debugging.assert_proper_iterable": ["values"],
+    "debugging.is_numeric_tensor": ["tensor"],
+}
+
+TF_SIGNATURES.update({
+    "case": ["pred_fn_pairs", "default", "exclusive", "strict", "name"],
+    "no_op": ["name"],
+    "tuple": ["tensors", "control_inputs", "name"],
+    "identity_n": ["input", "name"],
+    "guarantee_const": ["input", "name"],
+    "grad_pass_through": ["f"],
+    "no_gradient": ["op_type"],
+    "realdiv": ["x", "y", "name"],
+    "timestamp": ["name"],
+    "parallel_stack": ["values", "name"],
+    "unravel_index": ["indices", "dims", "name"],
+    "get_current_name_scope": [],
+    "is_symbolic_tensor": ["tensor"],
+    "fingerprint": ["data", "method", "name"],
+})
+
+
 def _lookup(path):
     obj = wb
     for part in path.split("."):
@@ -43,3 +80,8 @@ def test_keyword_calls_bind_as_in_tf():
     np.testing.assert_allclose(wb.nn.softplus(features=wb.constant([0.])).numpy(), [np.log(2.)], rtol=1e-6)
     assert wb.strings.to_number(input=["1.5"]).numpy().tolist() == [1.5]
     assert wb.as_dtype(type_value="int32") == wb.int32
+
+
+@pytest.mark.parametrize("path", sorted(TF_SIGNATURES))
+def test_whole_signature_is_tf_s(path):
+    assert list(inspect.signature(_lookup(path)).parameters) == TF_SIGNATURES[path]
