@@ -9,6 +9,7 @@ import numpy as np
 
 import workbench as wb
 
+from ..distributions import Categorical
 from ..util.seed_stream import SeedStream
 
 __all__ = ["differential_evolution_minimize", "differential_evolution_one_step",
@@ -57,7 +58,6 @@ def _mixing_indices(n, seed):
 def _crossover(parts, n, mutants, crossover_prob, seed):
     """Binary crossover: each coordinate from the mutant with probability ``crossover_prob``; one
     coordinate per member (in a part drawn with weight ``exp(part size)``) always is."""
-    from ..distributions import Categorical   # distributions import optimizers' users; keep this lazy
     stream = SeedStream(seed, salt="binary_crossover")
     sizes = wb.constant([float(np.prod(p.shape)) for p in parts], dtype=wb.float64)
     group = np.asarray(Categorical(sizes).sample([n, 1], seed=stream()).numpy())
