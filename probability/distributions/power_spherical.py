@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
 
 import workbench as wb
 
 from .. import internal
+from .. import random as tfp_random
+from .beta import Beta
 from .distribution import FULLY_REPARAMETERIZED
-from .gamma import log_standard_gamma
 from .kullback_leibler import RegisterKL
 from .spherical_uniform import SphericalUniform, log_sphere_area
 from .von_mises_fisher import VonMisesFisher, _OnSphere
@@ -90,20 +90,23 @@ class PowerSpherical(_OnSphere):
         h = self._log_normalization() - k * (math.log(2.0) + wb.digamma(a) - wb.digamma(a + b))
         return h * wb.ones(self.batch_shape, dtype=self.dtype)
 
+    _sample_n_takes_any_seed = True
+
     def _sample_n(self, n, seed):
+        # TFP's draw: t = 2 Beta - 1 and a uniform direction on the (d - 2)-sphere, seeds split
+        # with the "power_spherical" salt, then the Householder reflection onto mean_direction
         d = self._dim()
-        batch = tuple(self.batch_shape)
-        a_seed, b_seed, v_seed = internal.split_seed(seed, 3, salt="power_spherical")
-        a, b = self._beta_params()
-        a = wb.broadcast_to(a, batch)
-        # t = 2 z - 1 with z = G_a / (G_a + G_b) = sigmoid(2 w), so t = tanh(w) and sqrt(1 - t^2) = 1 / cosh(w)
-        w = 0.5 * (log_standard_gamma((n,) + batch, a_seed, a)
-                   - log_standard_gamma((n,) + batch, b_seed, wb.fill(batch, np.asarray(b, dtype=self.dtype))))
-        t = wb.math.tanh(w)
-        v = wb.random.stateless_normal((n,) + batch + (d - 1,), seed=v_seed, dtype=self.dtype)
-        v = v / wb.linalg.norm(v, axis=-1, keepdims=True)
-        y = wb.concat([wb.expand_dims(t, -1), wb.expand_dims(1.0 / wb.math.cosh(w), -1) * v], axis=-1)
-        return self._reflect(y)
+        batch = list(self.batch_shape)
+        beta_seed, uniform_seed = internal.split_seed(seed, salt="power_spherical")
+        half = (d - 1.0) / 2.0
+        k = wb.broadcast_to(wb.convert_to_tensor(self._concentration), batch)
+        z = Beta(half + k, half).sample(n, seed=beta_seed)
+        v = tfp_random.spherical_uniform([n] + batch, d - 1, dtype=self.dtype, seed=uniform_seed)
+        t = 2.0 * z - 1.0
+        y = wb.concat([t[..., None], wb.sqrt(1.0 - wb.square(t))[..., None] * v], axis=-1)
+        mu = wb.convert_to_tensor(self._mean_direction)
+        u = wb.math.l2_normalize(wb.concat([(1.0 - mu[..., 0])[..., None], -mu[..., 1:]], axis=-1), axis=-1)
+        return wb.math.l2_normalize(y - 2.0 * wb.reduce_sum(y * u, axis=-1, keepdims=True) * u, axis=-1)
 
 
 def _check_dims(a, b, what):
