@@ -9,7 +9,9 @@ import numpy as np
 import workbench as wb
 
 from .. import internal
+from ..internal import samplers
 from ..math.special import bessel_ive
+from .beta import Beta
 from .distribution import NOT_REPARAMETERIZED, Distribution, no_event_space_bijector
 from .kullback_leibler import RegisterKL
 from .spherical_uniform import SphericalUniform, log_sphere_area
@@ -119,45 +121,58 @@ class VonMisesFisher(_OnSphere):
         h = self._log_normalization() - k * self._mean_resultant_length()
         return h * wb.ones(self.batch_shape, dtype=self.dtype)
 
-    def _sample_n(self, n, seed):
-        d = self._dim()
-        shape = (n,) + tuple(self.batch_shape)
-        k = np.broadcast_to(np.asarray(wb.convert_to_tensor(self._concentration).numpy(), np.float64), shape)
-        w = self._sample_w(k, d, seed, shape)
-        w_t = wb.constant(w.astype(self.dtype))
-        v_seed = internal.split_seed(seed, 2, salt="von_mises_fisher")[1]
-        v = wb.random.stateless_normal(shape + (d - 1,), seed=v_seed, dtype=self.dtype)
-        v = v / wb.linalg.norm(v, axis=-1, keepdims=True)
-        x = wb.concat([w_t[..., None], wb.math.sqrt(wb.math.maximum(1.0 - w_t ** 2, 0.0))[..., None] * v], axis=-1)
-        return self._reflect(x)
+    _sample_n_takes_any_seed = True
 
-    def _sample_w(self, k, d, seed, shape):
-        """``w = mu^T x`` by Wood's rejection sampler, in float64, rounds until every draw is accepted."""
-        w = np.empty(shape)
-        todo = np.ones(shape, bool)
-        round_seed = internal.split_seed(seed, 2, salt="von_mises_fisher")[0]
-        m = d - 1.0
-        kk = np.maximum(k, 1e-300)
-        b = m / (2.0 * kk + np.sqrt(4.0 * kk ** 2 + m ** 2))       # (-2k + sqrt(4k^2 + m^2)) / m, stably
-        x0 = (1.0 - b) / (1.0 + b)
-        c = kk * x0 + m * np.log(1.0 - x0 ** 2)
-        for _ in range(1000):
-            round_seed, z_seed, u_seed = internal.split_seed(round_seed, 3, salt="wood")
-            z = wb.random.stateless_gamma(shape, seed=z_seed, alpha=wb.constant(np.full(shape, 0.5 * m)),
-                                          dtype=np.float64).numpy()
-            z2 = wb.random.stateless_gamma(shape, seed=internal.split_seed(z_seed, 1, salt="beta")[0],
-                                           alpha=wb.constant(np.full(shape, 0.5 * m)), dtype=np.float64).numpy()
-            z = z / (z + z2)                                                # Beta(m/2, m/2)
-            u = wb.random.stateless_uniform(shape, seed=u_seed, dtype=np.float64).numpy()
-            cand = (1.0 - (1.0 + b) * z) / (1.0 - (1.0 - b) * z)
-            accept = kk * cand + m * np.log(1.0 - x0 * cand) - c >= np.log(u)
-            take = todo & accept
-            w[take] = cand[take]
-            todo &= ~accept
-            if not todo.any():
+    def _sample_n(self, n, seed):
+        # TFP's draw: "von_mises_fisher" splits the seed into w = mu^T x (inversion in 3 dims,
+        # Wood's rejection on Beta draws otherwise) and the tangent direction (normals)
+        d = self._dim()
+        shape = [n] + list(self.batch_shape)
+        dim0_seed, other_seed = internal.split_seed(seed, salt="von_mises_fisher")
+        k = wb.convert_to_tensor(self._concentration)
+        if d == 3:
+            w = self._sample_w_3d(k, shape, dim0_seed)
+        else:
+            w = self._sample_w_wood(k, d - 1.0, shape, dim0_seed)
+        v = wb.math.l2_normalize(samplers.normal(shape + [d - 1], seed=other_seed, dtype=self.dtype), axis=-1)
+        w = w[..., None]
+        x = wb.math.l2_normalize(wb.concat([w, wb.sqrt(wb.maximum(1.0 - w ** 2, 0.0)) * v], axis=-1), axis=-1)
+        # the Householder reflection taking the first axis to mean_direction
+        mu = wb.convert_to_tensor(self._mean_direction)
+        u = wb.math.l2_normalize(wb.one_hot(0, d, dtype=self.dtype) - mu, axis=-1)
+        return wb.math.l2_normalize(x - 2.0 * wb.reduce_sum(x * u, axis=-1, keepdims=True) * u, axis=-1)
+
+    def _sample_w_3d(self, k, shape, seed):
+        """``w`` by inversion, ``1 + log(z + (1 - z) exp(-2k)) / k``, guarded at ``k = 0``, ``z = 0``."""
+        z = samplers.uniform(shape, seed=seed, dtype=self.dtype)
+        safe_k = wb.where(k > 0, k, wb.ones_like(k))
+        safe_z = wb.where(z > 0, z, wb.ones_like(z))
+        safe_w = 1.0 + wb.reduce_logsumexp(wb.stack([wb.math.log(safe_z), wb.math.log1p(-safe_z) - 2.0 * safe_k]),
+                                           axis=0) / safe_k
+        w = wb.where(k > 0.0, safe_w, 2.0 * z - 1.0)
+        return wb.where(wb.equal(z, 0.0), -wb.ones_like(w), w)
+
+    def _sample_w_wood(self, k, m, shape, seed):
+        """``w`` by Wood's rejection sampler: rounds until every draw is accepted, each splitting
+        its seed in three (Beta draw, uniform, next round), as TFP's loop."""
+        b = m / (2.0 * k + wb.sqrt(4.0 * k ** 2 + m ** 2))
+        x = (1.0 - b) / (1.0 + b)
+        c = k * x + m * wb.math.log1p(-x ** 2)
+        beta = Beta(wb.constant(m / 2.0, dtype=self.dtype), wb.constant(m / 2.0, dtype=self.dtype))
+        w = wb.zeros(shape, dtype=self.dtype)
+        todo = wb.ones(shape, dtype=wb.bool)
+        for _ in range(_MAX_WOOD_ROUNDS):
+            if not bool(wb.reduce_any(todo).numpy()):
                 break
-        # k = 0: w is the first coordinate of a uniform point, which Wood's sampler gives as b -> 1
-        return np.clip(w, -1.0, 1.0)
+            beta_seed, unif_seed, seed = internal.split_seed(seed, 3)
+            z = beta.sample(shape, seed=beta_seed)
+            w = wb.where(todo, (1.0 - (1.0 + b) * z) / (1.0 - (1.0 - b) * z), w)
+            unif = samplers.uniform(shape, seed=unif_seed, dtype=self.dtype)
+            todo = todo & (k * w + m * wb.math.log1p(-x * w) - c < wb.math.log1p(-unif))
+        return w
+
+
+_MAX_WOOD_ROUNDS = 1000   # a bound on the rejection rounds (about 1.1 expected at any concentration)
 
 
 @RegisterKL(VonMisesFisher, SphericalUniform)
