@@ -155,15 +155,22 @@ def encode_wav(audio, sample_rate, name=None):
     if rate <= 0 or x.shape[1] < 1:
         raise InvalidArgumentError(f"encode_wav: need a positive sample_rate and at least one channel, "
                                    f"got {rate} and shape {x.shape}")
-    scaled = np.clip(np.asarray(x.numpy(), np.float64), -1.0, 1.0) * 32768.0
+    return _string(wav_bytes(x.numpy(), rate))
+
+
+def wav_bytes(clip, sample_rate):
+    """16-bit PCM WAV bytes of a float clip ``[samples, channels]`` as TF's EncodeWav makes them:
+    clipped to [-1, 1], scaled by 32768 and rounded half away from zero (``tf.summary.audio``
+    encodes its clips so too)."""
+    scaled = np.clip(np.nan_to_num(np.asarray(clip, np.float64)), -1.0, 1.0) * 32768.0
     pcm = np.clip(np.sign(scaled) * np.floor(np.abs(scaled) + 0.5), -32768, 32767).astype("<i2")
     buf = io.BytesIO()
     with wave.open(buf, "wb") as f:
-        f.setnchannels(x.shape[1])
+        f.setnchannels(clip.shape[1])
         f.setsampwidth(2)
-        f.setframerate(rate)
+        f.setframerate(sample_rate)
         f.writeframes(pcm.tobytes())
-    return _string(buf.getvalue())
+    return buf.getvalue()
 
 
 # ---------------------------------------------------------------------------

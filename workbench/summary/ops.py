@@ -14,12 +14,12 @@ from __future__ import annotations
 
 import io
 import warnings
-import wave
 
 import numpy as np
 
 from .. import backend, core
 from ..core import Tensor
+from ..io.codecs import wav_bytes
 from ._tb import tb
 from .writer import _recording_writer, _resolve_step
 
@@ -239,18 +239,6 @@ def text(name, data, step=None, description=None):
 
 
 # -- audio --------------------------------------------------------------------
-def _wav(clip, sample_rate):
-    """16-bit PCM WAV bytes of a float clip ``[t, c]`` in [-1, 1] (clipped)."""
-    pcm = np.clip(np.round(np.nan_to_num(clip) * 32768.0), -32768, 32767).astype("<i2")
-    buf = io.BytesIO()
-    with wave.open(buf, "wb") as w:
-        w.setnchannels(clip.shape[1])
-        w.setsampwidth(2)
-        w.setframerate(sample_rate)
-        w.writeframes(pcm.tobytes())
-    return buf.getvalue()
-
-
 @core.effect
 def audio(name, data, sample_rate, step=None, max_outputs=3, encoding=None, description=None):
     """Write up to ``max_outputs`` audio clips from ``data`` ``[k, t, c]`` (or ``[k, t]`` mono), as WAV.
@@ -278,7 +266,7 @@ def audio(name, data, sample_rate, step=None, max_outputs=3, encoding=None, desc
     clips = backend.to_numpy(raw[:max(0, int(max_outputs))]).astype(np.float64)
     items = []
     for clip in clips:
-        items += [_wav(clip, rate), b""]  # (encoded clip, label)
+        items += [wav_bytes(clip, rate), b""]  # (encoded clip, label)
     pb = tb()
     wav = pb.audio_metadata.Encoding.Value("WAV")
     writer.write_value(name, step, _string_tensor(items, [len(clips), 2]),
