@@ -271,6 +271,10 @@ class Layer(Module):
         self.dtype_policy = value
 
     # -- weights --------------------------------------------------------------
+    def add_variable(self, *args, **kwargs):
+        """Keras 3's ``Layer.add_variable`` (and tf_keras' deprecated alias): :meth:`add_weight`."""
+        return self.add_weight(*args, **kwargs)
+
     def add_weight(self, *args, shape=None, initializer=None, dtype=None, trainable=True, autocast=True,
                    regularizer=None, constraint=None, aggregation="none", overwrite_with_gradient=False,
                    name=None):
