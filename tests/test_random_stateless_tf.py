@@ -60,3 +60,39 @@ def test_parameters_not_ending_the_shape_broadcast_to_its_trailing_dimensions():
                   2.836852788925171, 1.9701486825942993], np.float32))
     np.testing.assert_array_equal(R.stateless_poisson([3, 2], seed=[1, 2], lam=[2.0]).numpy(),
                                   R.stateless_poisson([3, 2], seed=[1, 2], lam=[2.0, 2.0]).numpy())
+
+
+def test_stateless_binomial_is_tfs():
+    # inversion where count * p < 10, BTRS otherwise; p > 0.5 draws count - X(1 - p)
+    np.testing.assert_array_equal(
+        R.stateless_binomial([4, 3], [7, 8], [10.0, 40.0, 1000.0], [0.5, 0.3, 0.7]).numpy(),
+        [[4, 12, 689], [4, 10, 667], [5, 9, 702], [7, 11, 700]])
+    np.testing.assert_array_equal(
+        R.stateless_binomial([3, 2, 2], [9, 9], [[3.0], [200.0]], [0.1, 0.8]).numpy(),
+        [[[0, 3], [25, 154]], [[0, 2], [14, 162]], [[0, 3], [34, 162]]])
+    np.testing.assert_array_equal(R.stateless_binomial([8], [5, 6], 5.0, 0.95).numpy(), [5, 4, 5, 5, 5, 5, 5, 5])
+    np.testing.assert_array_equal(R.stateless_binomial([8], [5, 6], 50.0, 0.9).numpy(),
+                                  [47, 41, 48, 45, 45, 47, 50, 45])
+    d = R.stateless_binomial([6], [1, 2], wb.constant(25.0, wb.float64), wb.constant(0.4, wb.float64),
+                             output_dtype=wb.float64)
+    assert d.dtype == np.float64
+    np.testing.assert_array_equal(d.numpy(), [13.0, 12.0, 14.0, 16.0, 8.0, 12.0])
+    h = R.stateless_binomial([5], [3, 3], wb.constant(40.0, wb.float16), wb.constant(0.25, wb.float16),
+                             output_dtype=wb.int64)
+    np.testing.assert_array_equal(h.numpy(), [7, 9, 17, 12, 17])
+    np.testing.assert_array_equal(R.stateless_binomial([4], [1, 1], [0.0, 7.0, 7.0, 9.0], [0.5, 1.0, 0.0, 0.5]).numpy(),
+                                  [0, 7, 0, 6])
+
+
+def test_stateless_binomial_is_tfs_in_large_draws():
+    np.testing.assert_array_equal(R.stateless_binomial([2000], [4, 5], 300.0, 0.55).numpy()[-6:],
+                                  [156, 187, 167, 159, 155, 166])
+    assert int(R.stateless_binomial([2000], [4, 5], 8.0, 0.3).numpy().sum()) == 4724
+
+
+def test_generator_binomial_is_tfs_and_moves_the_state_as_tfs():
+    g = R.Generator.from_seed(7)
+    np.testing.assert_array_equal(g.binomial([6], 30.0, 0.2).numpy(), [6, 5, 10, 4, 3, 5])
+    np.testing.assert_array_equal(g.state.numpy(), [115207, 0, 0])
+    np.testing.assert_array_equal(g.binomial([2, 2], [3.0, 60.0], 0.6).numpy(), [[3, 33], [1, 41]])
+    np.testing.assert_array_equal(g.state.numpy(), [243207, 0, 0])

@@ -24,15 +24,17 @@ conversions of the Philox words (``random_distributions.h``: Box-Muller on 32-bi
 uniforms, rejection outside two standard deviations, mantissa-filling for floats, modulo
 for integer ranges); categorical draws and shuffles follow TF's CPU kernels (running sums
 searched with 52-bit uniforms; a Fisher-Yates shuffle on 32-bit words), so
-``stateless_categorical`` is TF's too, and so do the module's ``gamma`` (Marsaglia and
-Tsang) and ``poisson`` (Knuth; Hormann). The stateless and Generator gamma, Poisson and
-binomial samplers draw from the same stream with their own algorithms (gamma by
-inversion), so their numbers differ from TF's. The stream
+``stateless_categorical`` is TF's too, and so do the module's and the stateless ``gamma``
+(Marsaglia and Tsang) and ``poisson`` (Knuth; Hormann), and the stateless and Generator
+``binomial`` (inversion; BTRS). The Generator's ``gamma`` and ``poisson`` (which TF's
+Generator lacks) draw from the same stream with their own algorithms (gamma by
+inversion), so their numbers are not TF's. The stream
 is computed with the array module of the default device, so a GPU gives the CPU's
 numbers. A draw of more than ``TF_EXACT_MAX`` (4,096) values comes from NumPy's
 (CuPy's) own Philox generator at the same place of the stream, 20-30x faster than
 TF's Philox in NumPy arithmetic: the same distributions, not TF's numbers (the module's
-``gamma`` and ``poisson`` give TF's numbers at every size: their kernels run on arrays). Float32
+``gamma`` and ``poisson``, the stateless ``gamma``, ``poisson`` and ``binomial``, and
+``Generator.binomial`` give TF's numbers at every size: their kernels run on arrays). Float32
 normals in draws of more than 256 values may differ from TF's in the last bit
 (about 1 value in 60).
 
@@ -63,7 +65,7 @@ from . import backend, core, dtypes
 from .errors import InvalidArgumentError, argcheck
 from .core import Tensor, convert_to_tensor
 from .ops.sampling import (
-    _FLOATS, _loc_scale, _out_dtype, _seed_pair, check_shape, draw, sample_binomial, sample_categorical,
+    _FLOATS, _loc_scale, _out_dtype, _seed_pair, check_shape, draw, sample_binomial_tf, sample_categorical,
     sample_gamma, sample_gamma_tf, sample_normal, sample_poisson, sample_poisson_tf, sample_uniform, stream,
 )
 from .ops.indexing import gather
@@ -298,7 +300,7 @@ class PhiloxStream:
     TF's ``NormalDistribution``, ``UniformDistribution``; ``full_range_ints`` as
     ``UniformFullIntDistribution``). ``on_first(n)`` is called with the number of values of
     the first draw (a Generator advances its state by it); the other samplers (Poisson,
-    binomial, permutations), and draws of more than ``TF_EXACT_MAX`` values, use the NumPy
+    permutations), and draws of more than ``TF_EXACT_MAX`` values, use the NumPy
     (CuPy) Philox generator keyed from the same place.
     """
 
@@ -536,9 +538,101 @@ class PhiloxStream:
             t += 1
         return out
 
-    def binomial(self, n, p, shape):
-        g = self._numpy(int(np.prod(shape, dtype=np.int64)))
-        return self._to_device(g.binomial(backend.to_numpy(n), backend.to_numpy(p), size=shape))
+    def binomial_tf(self, counts, probs, num_samples, stateful=False):
+        """TF's RandomBinomial kernel: output ``i`` (``[num_samples, batch]``, filled batch member
+        by member) reads its own stretch of the stream: inversion (summed geometric waits, one
+        uniform a step) 42 counters on where ``count * p < 10``, else Hormann's BTRS (two
+        uniforms a try, one block) 256 counters on; ``p > 0.5`` draws ``count - X(1 - p)``. Each
+        block's two float64 uniforms are used last first. The tests ``p <= 0`` and
+        ``count * p >= 10`` are in the parameters' dtype, as TF's; the rest in float64 with the
+        C library's ``log``. A Generator (``stateful``) moves on as TF's, as if drawing
+        ``batch * 200 * (num_samples + 3) / 4`` values (256 counters each)."""
+        counts, probs = backend.to_numpy(counts).reshape(-1), backend.to_numpy(probs).reshape(-1)
+        n_b, n = counts.shape[0], int(num_samples)
+        if self._on_first is not None:
+            self._on_first(n_b * 2 * 100 * (n + 3) // 4 if stateful else 0)
+            self._on_first = None
+        t = probs.dtype.type
+        cnt_t, prob_t = np.repeat(counts, n), np.repeat(probs, n)    # output i = b_idx * n + s_idx
+        dcount = cnt_t.astype(np.float64)
+        out = np.full(cnt_t.shape[0], np.nan)
+        zero = (dcount <= 0.0) | (prob_t <= t(0))
+        out[zero] = 0.0
+        out[~zero & (prob_t >= t(1))] = dcount[~zero & (prob_t >= t(1))]
+        open_ = ~zero & (prob_t < t(1))
+        flip = open_ & (prob_t > t(0.5))
+        q = np.where(flip, t(1) - prob_t, prob_t)
+        with np.errstate(invalid="ignore", over="ignore"):
+            big = (cnt_t.astype(t) * q) >= t(10)
+        idx = np.arange(cnt_t.shape[0], dtype=np.uint64)
+        dq = q.astype(np.float64)
+        for sel, fn, reserve in ((open_ & big, self._btrs, _RESERVED), (open_ & ~big, self._inversion, 42)):
+            rows = np.nonzero(sel)[0]
+            if rows.shape[0]:
+                x = fn(dcount[rows], dq[rows], idx[rows] * np.uint64(reserve))
+                out[rows] = np.where(flip[rows], dcount[rows] - x, x)
+        return self._to_device(out.reshape(n_b, n).T)
+
+    def _inversion(self, count, prob, ctr):
+        """Binomial inversion: geometric waits ``ceil(log(u) / log1p(-p))`` summed until they pass
+        ``count``; the number before that."""
+        out = np.zeros(count.shape[0])
+        total = np.zeros(count.shape[0])
+        denom = _libm_ufunc("log1p")(-prob)
+        log = np.frompyfunc(math.log, 1, 1)
+        rows = np.arange(count.shape[0])
+        step = 0
+        while rows.shape[0]:
+            if step % 2 == 0:
+                pair = self._uniform_pairs(ctr[rows] + np.uint64(step // 2))
+            u = pair[1 - step % 2]
+            with np.errstate(divide="ignore"):
+                total[rows] += np.ceil(log(u).astype(np.float64) / denom[rows])
+            done = total[rows] > count[rows]
+            out[rows[~done]] += 1.0
+            rows = rows[~done]
+            if step % 2 == 0:
+                pair = (pair[0][~done], pair[1][~done])
+            step += 1
+        return out
+
+    def _btrs(self, count, prob, ctr):
+        """Hormann's BTRS: try ``t`` reads block ``t`` (``u`` its last value, ``v`` its first)."""
+        log = np.frompyfunc(math.log, 1, 1)
+        stddev = np.sqrt(count * prob * (1 - prob))
+        b = 1.15 + 2.53 * stddev
+        a = -0.0873 + 0.0248 * b + 0.01 * prob
+        c = count * prob + 0.5
+        v_r = 0.92 - 4.2 / b
+        r = prob / (1 - prob)
+        alpha = (2.83 + 5.1 / b) * stddev
+        m = np.floor((count + 1) * prob)
+        out = np.empty(count.shape[0])
+        rows = np.arange(count.shape[0])
+        t = 0
+        while rows.shape[0]:
+            v, u = self._uniform_pairs(ctr[rows] + np.uint64(t))
+            u = u - 0.5
+            us = 0.5 - np.abs(u)
+            ar, br = a[rows], b[rows]
+            k = np.floor((2 * ar / us + br) * u + c[rows])
+            done = (us >= 0.07) & (v <= v_r[rows])
+            n_ = count[rows]
+            test = np.nonzero(~done & (k >= 0) & (k <= n_))[0]
+            if test.shape[0]:
+                rw = rows[test]
+                kt, nt, mt, rt, ut = k[test], count[rw], m[rw], r[rw], us[test]
+                lv = log(v[test] * alpha[rw] / (ar[test] / (ut * ut) + br[test])).astype(np.float64)
+                bound = ((mt + 0.5) * log((mt + 1) / (rt * (nt - mt + 1))).astype(np.float64)
+                         + (nt + 1) * log((nt - mt + 1) / (nt - kt + 1)).astype(np.float64)
+                         + (kt + 0.5) * log(rt * (nt - kt + 1) / (kt + 1)).astype(np.float64)
+                         + _stirling_tail(mt) + _stirling_tail(nt - mt)
+                         - _stirling_tail(kt) - _stirling_tail(nt - kt))
+                done[test] = lv <= bound
+            out[rows[done]] = k[done]
+            rows = rows[~done]
+            t += 1
+        return out
 
     def permutation(self, n):
         return self._to_device(self._numpy(int(n)).permutation(int(n)))
@@ -673,6 +767,19 @@ class PhiloxStream:
             cdf = xp.cumsum(xp.where(finite, xp.exp(lg - top), 0.0), axis=1)
         find = u * cdf[:, -1:]
         return xp.stack([xp.searchsorted(cdf[r], find[r], side="right") for r in range(batch)]).astype(np.int64)
+
+
+_STIRLING_TAIL = np.array([0.0810614667953272, 0.0413406959554092, 0.0276779256849983, 0.02079067210376509,
+                           0.0166446911898211, 0.0138761288230707, 0.0118967099458917, 0.0104112652619720,
+                           0.00925546218271273, 0.00833056343336287])
+
+
+def _stirling_tail(k):
+    """``log(k!) - (k + 0.5) log(k + 1) + (k + 1) - log(sqrt(2 pi))``: tabulated to 9, else its
+    series in ``1 / (k + 1)`` (TF's BTRS)."""
+    kp1sq = (k + 1) * (k + 1)
+    series = (1.0 / 12 - (1.0 / 360 - 1.0 / 1260 / kp1sq) / kp1sq) / (k + 1)
+    return np.where(k <= 9, _STIRLING_TAIL[np.clip(k, 0, 9).astype(np.int64)], series)
 
 
 def _libm_functions(wide):
@@ -896,8 +1003,9 @@ class Generator:
         return draw(self._next_stream, lambda st: st.full_range_ints(dims, dt))
 
     def binomial(self, shape, counts, probs, dtype=np.int32, name=None):
-        """Binomial counts of ``shape``; ``counts`` and ``probs`` broadcast to its rightmost dims."""
-        return sample_binomial(self._next_stream, shape, counts, probs, dtype, "Generator.binomial")
+        """Binomial counts of ``shape``; ``counts`` and ``probs`` broadcast to its rightmost dims.
+        TF's StatefulRandomBinomial numbers and state."""
+        return sample_binomial_tf(self._next_stream, shape, counts, probs, dtype, "Generator.binomial", stateful=True)
 
     def gamma(self, shape, alpha, beta=None, dtype=np.float32, name=None):
         """Gamma samples of ``shape`` (which ``alpha``/``beta`` broadcast to, as in
@@ -1248,8 +1356,9 @@ def stateless_poisson(shape, seed, lam, dtype=np.int32, name=None):
 
 
 def stateless_binomial(shape, seed, counts, probs, output_dtype=np.int32, name=None, dtype=None):
-    """Binomial counts of ``shape``, a function of ``seed`` (TF's argument is ``output_dtype``)."""
-    return sample_binomial(StatelessSource(seed), shape, counts, probs,
+    """Binomial counts of ``shape``, a function of ``seed`` (TF's argument is ``output_dtype``):
+    TF's StatelessRandomBinomial numbers."""
+    return sample_binomial_tf(StatelessSource(seed), shape, counts, probs,
                      output_dtype if dtype is None else dtype, "stateless_binomial")
 
 

@@ -57,9 +57,6 @@ class _NumpyStream:
     def poisson(self, lam, shape):
         return self._g.poisson(lam, size=shape)
 
-    def binomial(self, n, p, shape):
-        return self._g.binomial(n, p, size=shape)
-
     def permutation(self, n):
         return self._g.permutation(n)
 
@@ -419,21 +416,37 @@ def sample_poisson_tf(source, shape, lam, dtype, opname):
     return draw(source, lambda st, rate: st.poisson_tf(rate, n).astype(dt).reshape(dims), lam_t)
 
 
-def sample_binomial(source, shape, counts, probs, dtype, opname):
+def sample_binomial_tf(source, shape, counts, probs, dtype, opname, stateful=False):
+    """``tf.random.stateless_binomial`` / ``Generator.binomial``: counts of ``shape`` (the samples'
+    then the parameters' dimensions) from TF's RandomBinomial kernel (the stream's
+    ``binomial_tf``), ``counts`` in ``probs``' dtype (float32 for Python numbers) as TF's.
+    Parameters whose broadcast shape is not the trailing dimensions of ``shape`` (TF refuses)
+    broadcast to them first."""
     dt = _out_dtype(dtype, _COUNT_DTYPES, opname)
     dims = check_shape(shape, opname)
-    n = _param(counts, np.float64, "counts", opname)
-    p = _param(probs, np.float64, "probs", opname)
-    _check_fits(dims, n.shape, "counts", opname)
-    _check_fits(dims, p.shape, "probs", opname)
-    xp = backend.xp_of(n)
-    if bool(xp.any(~(n >= 0))) or bool(xp.any(n != xp.floor(n))):
+    p_t = probs if isinstance(probs, Tensor) else convert_to_tensor(probs, dtype_hint=np.float32)
+    if p_t.dtype.kind != "f":
+        raise TypeError(f"{opname}: probs must be floating point, got {argcheck.describe(probs)}")
+    n_t = counts if isinstance(counts, Tensor) else convert_to_tensor(counts, dtype_hint=p_t.dtype)
+    if n_t.dtype.kind not in "fiu":
+        raise TypeError(f"{opname}: counts must be a number or a real tensor, got {argcheck.describe(counts)}")
+    _check_fits(dims, n_t.shape, "counts", opname)
+    _check_fits(dims, p_t.shape, "probs", opname)
+    xp = backend.xp_of(p_t._data)
+    n_a, p_a = n_t._data, p_t._data
+    if bool(xp.any(~(n_a >= 0))) or bool(xp.any(n_a != xp.floor(n_a))):
         raise ValueError(f"{opname}: counts must be non-negative whole numbers")
-    if bool(xp.any(~((p >= 0) & (p <= 1)))):
+    if bool(xp.any(~((p_a >= 0) & (p_a <= 1)))):
         raise ValueError(f"{opname}: probs must lie in [0, 1]")
-    return draw(source, lambda st, n, p: st.binomial(
-        xp.broadcast_to(n.astype(np.int64), dims), xp.broadcast_to(p.astype(np.float64), dims),
-        dims).astype(dt), _input(counts, n), _input(probs, p))
+    target = _trailing(dims, np.broadcast_shapes(n_t.shape, p_t.shape))
+    n = int(np.prod(dims[:len(dims) - len(target)], dtype=np.int64))
+
+    def binomial(st, c, p):
+        bx = backend.xp_of(p)
+        c, p = bx.broadcast_to(c.astype(p.dtype), target), bx.broadcast_to(p, target)
+        return st.binomial_tf(c, p, n, stateful).astype(dt).reshape(dims)
+
+    return draw(source, binomial, _input(counts, n_a), _input(probs, p_a))
 
 
 def sample_categorical(source, logits, num_samples, dtype, opname):
