@@ -96,3 +96,9 @@ def test_generator_binomial_is_tfs_and_moves_the_state_as_tfs():
     np.testing.assert_array_equal(g.state.numpy(), [115207, 0, 0])
     np.testing.assert_array_equal(g.binomial([2, 2], [3.0, 60.0], 0.6).numpy(), [[3, 33], [1, 41]])
     np.testing.assert_array_equal(g.state.numpy(), [243207, 0, 0])
+
+
+def test_binomial_in_a_function_reads_its_tensor_parameters_at_each_call():
+    f = wb.function(lambda c, p: R.stateless_binomial([8], [5, 6], c, p))
+    np.testing.assert_array_equal(f(wb.constant(5.0), wb.constant(0.95)).numpy(), [5, 4, 5, 5, 5, 5, 5, 5])
+    np.testing.assert_array_equal(f(wb.constant(50.0), wb.constant(0.9)).numpy(), [47, 41, 48, 45, 45, 47, 50, 45])
