@@ -235,3 +235,25 @@ def test_hager_zhang_pinned_to_tfp():
     r = hz(_line(lambda x: wb.sin(3 * x) + 0.1 * x * x - 0.5 * x), initial_step_size=np.float64(1.0))
     assert bool(_np(r.failed)) and not bool(_np(r.converged)) and int(_np(r.func_evals)) == 2
     assert float(_np(r.left.x)) == 0.0 and float(_np(r.right.x)) == 1.0
+
+
+def test_hager_zhang_batch_counts_batched_calls_as_tfp():
+    import collections
+    point = collections.namedtuple("P", ["x", "f", "df"])
+
+    def fn(x):   # three different lines searched together
+        a, b, c = x[0], x[1], x[2]
+        v = wb.stack([(a - 1.3) ** 2 * (a + 0.5) ** 2 - 2.0 * a, wb.exp(2 * b) - 10 * b, (c - 100.0) ** 2])
+        d = wb.stack([2 * (a - 1.3) * (a + 0.5) ** 2 + 2 * (a - 1.3) ** 2 * (a + 0.5) - 2.0, 2 * wb.exp(2 * b) - 10.0,
+                      2 * (c - 100.0)])
+        return point(x, v, d)
+    steps = wb.constant([20.0, 0.01, 1.0], wb.float64)
+    # TFP 0.25: 15 batched calls; iterations [5, 4, 4]; a member passed in as converged is not searched
+    for converged, iterations, left in ((None, [5, 4, 4], [1.5696237731998424, 0.5681461028184391, 100.0]),
+                                        ([False, True, False], [5, 0, 4], [1.5696237731998424, 0.0, 100.0])):
+        r = opt.linesearch.hager_zhang(fn, initial_step_size=steps,
+                                       converged=None if converged is None else wb.constant(converged))
+        assert int(_np(r.func_evals)) == 15 and _np(r.iterations).tolist() == iterations
+        assert _np(r.converged).all() and not _np(r.failed).any()
+        np.testing.assert_allclose(_np(r.left.x), left, rtol=1e-12)
+        np.testing.assert_allclose(_np(r.right.x), left, rtol=1e-12)
