@@ -102,3 +102,11 @@ def test_binomial_in_a_function_reads_its_tensor_parameters_at_each_call():
     f = wb.function(lambda c, p: R.stateless_binomial([8], [5, 6], c, p))
     np.testing.assert_array_equal(f(wb.constant(5.0), wb.constant(0.95)).numpy(), [5, 4, 5, 5, 5, 5, 5, 5])
     np.testing.assert_array_equal(f(wb.constant(50.0), wb.constant(0.9)).numpy(), [47, 41, 48, 45, 45, 47, 50, 45])
+
+
+def test_half_precision_gamma_and_poisson_are_tfs():
+    g = R.stateless_gamma([3, 2], seed=[4, 5], alpha=wb.constant([0.7, 3.0], wb.float16), dtype=wb.float16)
+    np.testing.assert_array_equal(g.numpy(), np.array(
+        [[0.830078125, 4.80078125], [0.0343017578125, 1.7265625], [0.201904296875, 7.09765625]], np.float16))
+    p = R.stateless_poisson([3, 2], seed=[4, 5], lam=wb.constant([0.7, 30.0], wb.float16), dtype=wb.float16)
+    np.testing.assert_array_equal(p.numpy(), [[0.0, 27.0], [1.0, 33.0], [1.0, 32.0]])
