@@ -9,6 +9,9 @@ import numpy as np
 import workbench as wb
 
 from .. import internal
+from .. import random as tfp_random
+from ..internal import samplers
+from ..math.linalg import fill_triangular
 from .beta import Beta
 from .distribution import NOT_REPARAMETERIZED, Distribution
 
@@ -26,30 +29,45 @@ def lkj_log_normalization(dimension, concentration):
     return total
 
 
-def sample_lkj_cholesky(n, dimension, concentration, seed, dtype):
-    """``n`` Cholesky factors ``[n, *batch, d, d]`` of LKJ correlation matrices by the onion method:
-    row ``k`` is ``[sqrt(y) u, sqrt(1 - y)]`` with ``y ~ Beta(k/2, beta)`` and ``u`` uniform on the sphere."""
-    d = dimension
-    conc = wb.stop_gradient(concentration)
-    shape = (n,) + tuple(conc.shape)
-    seeds = internal.split_seed(seed, 2 * d, salt="LKJ")
-    rows = [wb.one_hot(wb.zeros(shape, dtype=wb.int32), d, dtype=dtype)]          # row 0: [1, 0, ...]
-    beta = conc + 0.5 * (d - 2)
-    for k in range(1, d):
-        if k == 1:
-            r = 2.0 * Beta(beta, beta).sample(n, seed=seeds[0]) - 1.0
-            w = wb.expand_dims(r, -1)
-            y = wb.square(r)
-        else:
-            beta = beta - 0.5
-            y = Beta(wb.zeros_like(beta) + 0.5 * k, beta).sample(n, seed=seeds[2 * k])
-            u = wb.random.stateless_normal(shape + (k,), seed=seeds[2 * k + 1], dtype=dtype)
-            u = u / wb.sqrt(wb.reduce_sum(wb.square(u), axis=-1, keepdims=True))
-            w = wb.expand_dims(wb.sqrt(y), -1) * u
-        diag = wb.expand_dims(wb.sqrt(wb.maximum(1.0 - y, 0.0)), -1)
-        pad = [[0, 0]] * len(shape) + [[0, d - k - 1]]
-        rows.append(wb.pad(wb.concat([w, diag], axis=-1), pad))
-    return wb.stack(rows, axis=-2)
+def sample_lkj(n, dimension, concentration, seed, dtype, cholesky_space=False):
+    """``n`` LKJ correlation matrices ``[n, *batch, d, d]`` (their Cholesky factors with
+    ``cholesky_space``) by TFP's onion method and seed flow: the squared lengths of rows 1..d-1
+    are one Beta draw, their directions uniform on spheres (``"sample_lkj"`` salts)."""
+    d = int(dimension)
+    conc = wb.stop_gradient(wb.convert_to_tensor(concentration, dtype=dtype))
+    shape = [n] + list(conc.shape)
+    if d <= 1:
+        return wb.ones(shape + [d, d], dtype=dtype)
+    beta_seed, tril_seed = internal.split_seed(seed, 2, salt="sample_lkj")
+    steps = np.arange(1.0, d, dtype=np.dtype(wb.as_dtype(dtype).as_numpy_dtype))
+    c0 = (conc + (d - 2.0) / 2.0)[..., None] - (steps - 1.0) / 2.0
+    norm = Beta(wb.constant(steps / 2.0), c0).sample([n], seed=beta_seed)
+    raw = wb.sqrt(norm)[..., None] * _tril_spherical_uniform(d - 1, shape, dtype, tril_seed)
+    lead = [[0, 0]] * len(shape)
+    diag = wb.pad(wb.sqrt(1.0 - norm), lead + [[1, 0]], constant_values=1.0)
+    chol = wb.linalg.set_diag(wb.pad(raw, lead + [[1, 0], [0, 1]]), diag)
+    if cholesky_space:
+        return chol
+    corr = wb.matmul(chol, chol, transpose_b=True)
+    return wb.linalg.set_diag(corr, wb.ones(shape + [d], dtype=dtype))
+
+
+def _tril_spherical_uniform(m, shape, dtype, seed):
+    """``shape + [m, m]`` lower-triangular: row ``k`` uniform on the sphere in ``k + 1`` dims
+    (rows 0 and 1 by ``spherical_uniform``, the others normalized normals), TFP's seeds."""
+    seeds = list(internal.split_seed(seed, min(m, 3), salt="sample_lkj"))
+    lead = [[0, 0]] * len(shape)
+    rows = [wb.pad(tfp_random.spherical_uniform(shape, k, dtype=dtype, seed=seeds.pop()), lead + [[0, m - k]])
+            for k in range(1, min(m, 2) + 1)]
+    out = wb.stack(rows, axis=-2)
+    if m > 2:
+        z = samplers.normal(shape + [m * (m + 1) // 2 - 3], dtype=dtype, seed=seeds.pop())
+        # the first two rows' entries of fill_triangular's spiral are ones (cut off below)
+        z = wb.concat([z[..., :m], wb.ones(shape + [1], dtype=dtype), z[..., m:2 * m - 1],
+                       wb.ones(shape + [2], dtype=dtype), z[..., 2 * m - 1:]], axis=-1)
+        z = fill_triangular(z)[..., 2:, :]
+        out = wb.concat([out, z / wb.linalg.norm(z, axis=-1, keepdims=True)], axis=-2)
+    return out
 
 
 class CholeskyLKJ(Distribution):
@@ -89,8 +107,10 @@ class CholeskyLKJ(Distribution):
     def _event_shape(self):
         return (self._dimension, self._dimension)
 
+    _sample_n_takes_any_seed = True
+
     def _sample_n(self, n, seed):
-        return sample_lkj_cholesky(n, self._dimension, self._concentration, seed, self.dtype)
+        return sample_lkj(n, self._dimension, self._concentration, seed, self.dtype, cholesky_space=True)
 
     def _default_event_space_bijector(self):
         from .. import bijectors as tfb  # circular import: bijectors builds distributions in __call__

@@ -7,7 +7,7 @@ import numpy as np
 import workbench as wb
 
 from .. import internal
-from .cholesky_lkj import lkj_log_normalization, sample_lkj_cholesky
+from .cholesky_lkj import lkj_log_normalization, sample_lkj
 from .distribution import NOT_REPARAMETERIZED, Distribution
 
 __all__ = ["LKJ"]
@@ -56,11 +56,11 @@ class LKJ(Distribution):
     def _event_shape(self):
         return (self._dimension, self._dimension)
 
+    _sample_n_takes_any_seed = True
+
     def _sample_n(self, n, seed):
-        chol = sample_lkj_cholesky(n, self._dimension, self._concentration, seed, self.dtype)
-        if self._input_output_cholesky:
-            return chol
-        return wb.matmul(chol, wb.linalg.matrix_transpose(chol))
+        return sample_lkj(n, self._dimension, self._concentration, seed, self.dtype,
+                          cholesky_space=self._input_output_cholesky)
 
     def _default_event_space_bijector(self):
         from .. import bijectors as tfb  # circular import: bijectors builds distributions in __call__
