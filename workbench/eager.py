@@ -411,6 +411,18 @@ def _py_traced(func, inputs, dtypes, single, op):
     return [res] if len(dtypes) == 1 else list(res)
 
 
+def _stand_in(func, inputs, dtypes, single, *rest):
+    """What a py/numpy function gives a trace that TF does not run (``get_concrete_function``, a
+    dataset's function traced when the dataset is built): zeros of each ``Tout`` dtype, of TF's
+    unknown shape there; ``func`` is not called."""
+    outs = [core.wrap(np.array(b"", dtype=object) if d == dtypes_.string else np.zeros((), d.as_numpy_dtype))
+            for d in dtypes]
+    return outs[0] if single else outs
+
+
+_py_traced.__wrapped__.stand_in = _stand_in   # core.effect hands the tracer the unwrapped call
+
+
 def _decorator(wrap, where, Tout, **extra):
     """``@wb.py_function(Tout=...)`` / ``@wb.numpy_function(Tout=...)``: the decorated function,
     called with its arguments as ``inp``."""
@@ -468,6 +480,9 @@ def _numpy_call(func, inputs, dtypes, single, graph=False):
     with _prints_shown(), _python_body():
         value = func(*arrays)
     return _results(value, dtypes, single, "numpy_function", func)
+
+
+_numpy_call.__wrapped__.stand_in = _stand_in
 
 
 _bodies = threading.local()   # .depth: py/numpy function bodies running on this thread
