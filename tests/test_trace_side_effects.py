@@ -101,3 +101,91 @@ def test_building_a_dataset_leaves_a_generator_state_unchanged():
     ds = wb.data.Dataset.range(2).map(lambda x: g.uniform([]))
     np.testing.assert_allclose(list(ds.as_numpy_iterator()), [0.13229859, 0.9899732], atol=1e-7)
     assert g.uniform([]).numpy() == pytest.approx(0.28796744, abs=1e-7)
+
+
+def test_building_a_dataset_does_not_call_a_py_function():
+    calls = []
+
+    def double(x):
+        calls.append(1)
+        return x * 2
+
+    ds = wb.data.Dataset.range(3).map(lambda x: wb.py_function(double, [x], wb.int64))
+    assert calls == []   # TF: not called at build
+    assert ds.element_spec == wb.TensorSpec(None, wb.int64)   # TF's unknown shape
+    assert [int(x) for x in ds.as_numpy_iterator()] == [0, 2, 4]
+    assert len(calls) == 3
+
+
+def test_building_a_dataset_does_not_call_a_numpy_function():
+    calls = []
+    ds = wb.data.Dataset.range(2).map(
+        lambda x: wb.numpy_function(lambda a: (calls.append(1), a + 1)[1], [x], wb.int64))
+    assert calls == []
+    assert ds.element_spec == wb.TensorSpec(None, wb.int64)
+    assert [int(x) for x in ds.as_numpy_iterator()] == [1, 2]
+    assert len(calls) == 2
+
+
+def test_set_shape_after_a_py_function_gives_the_element_spec():
+    calls = []
+
+    def load(x):
+        calls.append(1)
+        return np.full([4, 2], np.float32(x.numpy()))
+
+    def parse(x):
+        y = wb.py_function(load, [x], wb.float32)
+        y.set_shape([4, 2])
+        return y + 1.0
+
+    ds = wb.data.Dataset.range(2).map(parse)
+    assert calls == []
+    assert ds.element_spec == wb.TensorSpec([4, 2], wb.float32)   # TF's
+    out = list(ds.as_numpy_iterator())
+    np.testing.assert_array_equal(out[1], np.full([4, 2], 2.0, np.float32))
+    assert len(calls) == 2
+
+
+def test_get_concrete_function_does_not_call_a_py_function():
+    calls = []
+
+    def double(x):
+        calls.append(1)
+        return x * 2
+
+    @wb.function
+    def f(x):
+        return wb.py_function(double, [x], wb.float32) + x
+
+    @wb.function
+    def g(x):
+        return wb.reshape(wb.py_function(double, [x], wb.float32), [-1])
+
+    c = f.get_concrete_function(wb.TensorSpec([3], wb.float32))
+    assert calls == []
+    assert c.structured_outputs == wb.TensorSpec(None, wb.float32)   # TF: unknown shape
+    np.testing.assert_array_equal(c(wb.constant([1.0, 2.0, 3.0])).numpy(), [3.0, 6.0, 9.0])
+    assert len(calls) == 1
+    assert g.get_concrete_function(wb.TensorSpec([3], wb.float32)).structured_outputs == \
+        wb.TensorSpec([None], wb.float32)   # TF's (None,)
+    assert len(calls) == 1
+
+
+def test_code_that_cannot_run_on_a_py_function_stand_in_traces_with_the_body_called():
+    # TF calls nothing here; the trace calls the body once on zeros (its value fixes the code
+    # after it), and the specs are still TF's
+    calls = []
+
+    def double(x):
+        calls.append(1)
+        return x * 2
+
+    @wb.function
+    def h(x):
+        return wb.reshape(wb.py_function(double, [x], wb.float32), [3])[1:]
+
+    c = h.get_concrete_function(wb.TensorSpec([3], wb.float32))
+    assert c.structured_outputs == wb.TensorSpec([2], wb.float32)
+    assert len(calls) == 1
+    np.testing.assert_array_equal(c(wb.constant([1.0, 2.0, 3.0])).numpy(), [4.0, 6.0])

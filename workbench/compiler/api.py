@@ -143,6 +143,7 @@ class Function:
         self._runs = 0               # runs of the Python body under a tracer
         self._warned_retrace = False
         self._tracing: set = set()   # signatures being traced now (a recursive call is refused)
+        self._stood_in = False       # the last get_concrete_function trace gave a py_function stand-ins
         self._ran_taped: set = set()   # signatures whose Python body ran under a tape (printed once)
         # tensors the traces used as captured constants (id -> weak reference): passed as an
         # argument, such a tensor is the argument too (a tape sees one tensor, as in eager mode)
@@ -285,7 +286,12 @@ class Function:
             found = self._concrete.get(general) if general is not None else self._find(key)[0]
             if found is not None and key in self._programs:
                 break
-            self._trace(key, args, kwargs, flat, general, undo=True)
+            try:
+                self._trace(key, args, kwargs, flat, general, undo=True)
+            except Exception:  # noqa: BLE001 -- what a py_function's stand-in result cannot run
+                if not self._stood_in:
+                    raise
+                self._trace(key, args, kwargs, flat, general, undo=True, stand_ins=False)
         key = signature(args, kwargs, flat, self._captured)
         concrete = self._concrete[general] if general is not None else self._find(key)[0]
         program = self._programs[key]
@@ -418,10 +424,12 @@ class Function:
             return None
         return output_shapes(tracer.events, known, tracer.arrays, tracer.static)
 
-    def _trace(self, key, args, kwargs, flat, general=None, undo=False):
+    def _trace(self, key, args, kwargs, flat, general=None, undo=False, stand_ins=True):
         """Trace the function for ``key`` (and run it once: the trace runs the body). ``undo``:
         a trace TF would not run (``get_concrete_function``): the variables it writes and the
-        random state it draws from are put back when it ends."""
+        random state it draws from are put back when it ends, and py_function bodies are not
+        called (their results stand in, of unknown shape) unless ``stand_ins`` is False (the
+        code after them could not run on those: ``self._stood_in`` says so)."""
         concrete, found = self._find(key)
         if general is None:
             general = found
@@ -457,6 +465,8 @@ class Function:
         tracer.arguments = {id(leaf): leaf for leaf, t in zip(flat, inputs)
                             if t is not None and isinstance(leaf, core.Tensor)}
         tracer.undoes = undo
+        tracer.stands_in = undo and stand_ins
+        self._stood_in = False
         restore_random = random_state() if undo else None
         prev = core.set_tracer(tracer)
         self._tracing.add(key)
@@ -474,6 +484,7 @@ class Function:
             if undo:
                 tracer.undo()
                 restore_random()
+                self._stood_in = tracer.stood_in
             tracer.let_go()
             release_placeholders(inputs)
             release_placeholders(tracer.derived)

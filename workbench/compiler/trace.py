@@ -213,6 +213,8 @@ class Tracer(core.Listener):
         # the trace first wrote it), put back by ``undo`` when the trace ends
         self.undoes = False
         self.saved: dict = {}
+        self.stands_in = False  # py_function bodies are not called (``undoes`` traces)
+        self.stood_in = False   # a py_function's body was not called: its results stood in
 
     # -- bookkeeping ---------------------------------------------------------------
     def _mark(self, t):
@@ -529,10 +531,15 @@ class Tracer(core.Listener):
             self.save(t)
         # the call runs untraced; it may still build variables (slots), and its ops may read
         # values computed earlier in the trace (a closure's tensors), which a replay must keep
+        stand_in = getattr(fn, "stand_in", None) if self.stands_in else None
+        if stand_in is not None:   # a py_function's body: TF calls it only when the graph runs
+            self.stood_in = True
+            result = stand_in(*args, **kwargs)
         watch = _CreationWatch(self)
         core.set_tracer(watch)
         try:
-            result = fn(*args, **kwargs)
+            if stand_in is None:
+                result = fn(*args, **kwargs)
         finally:
             core.set_tracer(self)
         if watch.created:
@@ -554,6 +561,8 @@ class Tracer(core.Listener):
         self.events.append((getattr(fn, "__qualname__", "call"), tuple(reads.values()), tuple(outs), None))
         for o in outs:
             self._produced(o)
+            if stand_in is not None:
+                self.on_static(o, None)   # TF's unknown shape
         return result
 
     def backward(self, tape, method, args, kwargs):
