@@ -203,6 +203,15 @@ class LossFunctionWrapper(Loss):
             setattr(self, key, value)
 
     def call(self, y_true, y_pred):
+        # Keras matches the ranks before calling fn: targets [n] against outputs [n, 1] become [n, 1]
+        # (a distribution output, as tfp.layers give, is left whole: only the targets change)
+        if isinstance(y_pred, wb.Tensor):
+            y_true, y_pred = same_rank(wb.convert_to_tensor(y_true), y_pred)
+        elif hasattr(y_pred, "__wb_tensor__"):
+            y_true = wb.convert_to_tensor(y_true)
+            shape = tuple(y_pred.shape)
+            if y_true.ndim == 1 and len(shape) == 2 and shape[-1] == 1:
+                y_true = wb.expand_dims(y_true, -1)
         return self.fn(y_true, y_pred, **self._fn_kwargs)
 
     def get_config(self):
