@@ -33,10 +33,12 @@ class Normal(LocScaleDistribution):
         return eps * self._scale + self._loc
 
     def _log_prob(self, x):
-        # TFP's order, which float32 results follow to the last bits: the square of
-        # x / scale - loc / scale, less log(2 pi) / 2 + log(scale)
+        # TFP's order, which float32 results follow to the last bits: the squared difference of
+        # x / scale and loc / scale (TF's kernel, also in the error of shapes that do not
+        # broadcast), less log(2 pi) / 2 + log(scale)
         scale = self._scale
-        return -0.5 * wb.square(x / scale - self._loc / scale) - (_HALF_LOG_TWO_PI + wb.log(scale))
+        return (-0.5 * wb.math.squared_difference(x / scale, self._loc / scale)
+                - (_HALF_LOG_TWO_PI + wb.log(scale)))
 
     def _cdf(self, x):
         return wb.math.ndtr(self._z(x))
