@@ -9,6 +9,8 @@ import numpy as np
 import workbench as wb
 
 from .. import internal
+from ..internal import samplers
+from .gamma import random_gamma
 from .distribution import FULLY_REPARAMETERIZED, Distribution, _batch_key
 from .mvn_linear_operator import check_scale, slice_scale
 
@@ -16,6 +18,22 @@ __all__ = ["WishartLinearOperator"]
 
 _LOG_2 = math.log(2.0)
 _LOG_PI = math.log(math.pi)
+
+
+def wishart_draw(n, df, scale_matmul, p, scale_batch, batch, dtype, seed, cholesky):
+    """``n`` Wishart draws (their Cholesky factors with ``cholesky``) as TFP's Bartlett
+    decomposition: seeds split with the "Wishart" salt, standard normals below the diagonal and
+    ``exp(g / 2)`` on it, ``g`` log-space Gamma draws of ``df / 2 - (0, 1/2, ...)`` at rate 1/2,
+    then the scale's matmul."""
+    normal_seed, gamma_seed = internal.split_seed(seed, salt="Wishart")
+    x = samplers.normal([n] + list(batch) + [p, p], dtype=dtype, seed=normal_seed)
+    df_full = wb.convert_to_tensor(df) * wb.ones(scale_batch, dtype=dtype)
+    steps = wb.constant(np.linspace(0.0, 0.5 - 0.5 * p, p).astype(np.dtype(wb.as_dtype(dtype).as_numpy_dtype)))
+    g = random_gamma([n], steps + (0.5 * df_full)[..., None], log_rate=wb.constant(np.log(0.5), dtype=dtype),
+                     seed=gamma_seed, log_space=True)
+    x = wb.linalg.set_diag(wb.linalg.band_part(x, -1, 0), wb.exp(g * 0.5))
+    x = scale_matmul(x)
+    return x if cholesky else wb.matmul(x, x, transpose_b=True)
 
 
 class WishartLinearOperator(Distribution):
@@ -87,20 +105,11 @@ class WishartLinearOperator(Distribution):
     def _df_matrix(self):
         return wb.expand_dims(wb.expand_dims(self._df, -1), -1)
 
+    _sample_n_takes_any_seed = True
+
     def _sample_n(self, n, seed):
-        k = self._k
-        gamma_seed, normal_seed = internal.split_seed(seed, 2, salt="WishartLinearOperator")
-        shape = (n,) + tuple(self.batch_shape)
-        # chi2(df - i) = 2 Gamma((df - i)/2) on the diagonal
-        half = wb.expand_dims(wb.broadcast_to(self._df, tuple(self.batch_shape)), -1) \
-            - wb.constant(np.arange(k, dtype=self.dtype))
-        g = wb.random.stateless_gamma(shape + (k,), seed=gamma_seed, alpha=0.5 * half, dtype=self.dtype)
-        z = wb.random.stateless_normal(shape + (k, k), seed=normal_seed, dtype=self.dtype)
-        a = wb.linalg.band_part(z, -1, 0) - wb.linalg.band_part(z, 0, 0) + wb.linalg.diag(wb.sqrt(2.0 * g))
-        factor = self._scale.matmul(a)
-        if self._input_output_cholesky:
-            return factor
-        return wb.matmul(factor, factor, transpose_b=True)
+        return wishart_draw(n, self._df, self._scale.matmul, self._k, tuple(self._scale.batch_shape),
+                            tuple(self.batch_shape), self.dtype, seed, self._input_output_cholesky)
 
     def _log_det_scale_matrix(self):
         return 2.0 * self._scale.log_abs_determinant()

@@ -10,6 +10,7 @@ import workbench as wb
 
 from .. import internal
 from .distribution import FULLY_REPARAMETERIZED, Distribution
+from .wishart_linear_operator import wishart_draw
 
 __all__ = ["WishartTriL"]
 
@@ -74,21 +75,12 @@ class WishartTriL(Distribution):
     def _lower(self):
         return wb.linalg.band_part(self._scale_tril, -1, 0)
 
+    _sample_n_takes_any_seed = True
+
     def _sample_n(self, n, seed):
-        p = self._scale_tril.shape[-1]
-        gamma_seed, normal_seed = internal.split_seed(seed, 2, salt="WishartTriL")
-        shape = (n,) + self.batch_shape
-        # chi2(df - i) = 2 Gamma((df - i)/2) on the diagonal
-        half = wb.expand_dims(wb.broadcast_to(self._df, self.batch_shape), -1) \
-            - wb.constant(np.arange(p, dtype=self.dtype))
-        g = wb.random.stateless_gamma(shape + (p,), seed=gamma_seed, alpha=0.5 * half, dtype=self.dtype)
-        diag = wb.sqrt(2.0 * g)
-        z = wb.random.stateless_normal(shape + (p, p), seed=normal_seed, dtype=self.dtype)
-        a = wb.linalg.band_part(z, -1, 0) - wb.linalg.band_part(z, 0, 0) + wb.linalg.diag(diag)
-        chol = wb.matmul(self._lower(), a)
-        if self._input_output_cholesky:
-            return chol
-        return wb.matmul(chol, wb.linalg.matrix_transpose(chol))
+        return wishart_draw(n, self._df, lambda x: wb.matmul(self._lower(), x), self._scale_tril.shape[-1],
+                            tuple(self._scale_tril.shape[:-2]), tuple(self.batch_shape), self.dtype, seed,
+                            self._input_output_cholesky)
 
     def _log_normalization(self):
         p = self._scale_tril.shape[-1]
