@@ -189,3 +189,26 @@ def test_code_that_cannot_run_on_a_py_function_stand_in_traces_with_the_body_cal
     assert c.structured_outputs == wb.TensorSpec([2], wb.float32)
     assert len(calls) == 1
     np.testing.assert_array_equal(c(wb.constant([1.0, 2.0, 3.0])).numpy(), [4.0, 6.0])
+
+
+@pytest.mark.parametrize("name, fn", [
+    ("reduce_sum", lambda y: wb.reduce_sum(y)),
+    ("transpose", lambda y: wb.transpose(y)),
+    ("shape", lambda y: wb.shape(y)),
+    ("size", lambda y: wb.size(y)),
+    ("rank", lambda y: wb.rank(y)),
+    ("l2_normalize", lambda y: wb.math.l2_normalize(y)),
+    ("ones_like", lambda y: wb.ones_like(y)),
+])
+def test_a_concrete_function_computes_on_the_py_function_value_not_its_stand_in(name, fn):
+    # the stand-in is a scalar: nothing computed from its shape may reach a call
+    def matrix(x):
+        return wb.reshape(x, [2, 3]) * 2.0
+
+    x = wb.constant([1.0, 2.0, 3.0, 4.0, 5.0, 6.0])
+    f = wb.function(lambda x: fn(wb.py_function(matrix, [x], wb.float32)))
+    c = f.get_concrete_function(wb.TensorSpec([6], wb.float32))
+    want = fn(matrix(x)).numpy()
+    np.testing.assert_allclose(c(x).numpy(), want, rtol=1e-6)
+    np.testing.assert_allclose(f(x).numpy(), want, rtol=1e-6)
+    np.testing.assert_allclose(c(x).numpy(), want, rtol=1e-6)

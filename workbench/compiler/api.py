@@ -262,7 +262,8 @@ class Function:
     def get_concrete_function(self, *args, **kwargs) -> "ConcreteFunction":
         """The concrete function for these arguments (tensors, or ``wb.TensorSpec`` for
         tensors of any size where a dimension is None), traced now if it was not. With an
-        input_signature, no arguments are needed."""
+        input_signature, no arguments are needed. As in TF, the trace runs nothing: variables
+        keep their values, random streams do not advance, py_function bodies are not called."""
         return self._get_concrete((), args, kwargs)
 
     def _get_concrete(self, head, args, kwargs):
@@ -296,6 +297,8 @@ class Function:
         concrete = self._concrete[general] if general is not None else self._find(key)[0]
         program = self._programs[key]
         concrete._latest = getattr(program, "_wrapped", program)
+        if self._stood_in:   # not a program to run (see _trace): the next call traces again
+            del self._programs[key]
         return concrete
 
     def pretty_printed_concrete_signatures(self, verbose=True) -> str:
@@ -528,6 +531,10 @@ class Function:
             for t in list(tracer.constants.values()) + shared:
                 self._captured[id(t)] = weakref.ref(t, functools.partial(_forget, self._captured, id(t)))
             key = signature(args, kwargs, flat, self._captured)
+        if tracer.stood_in and tracer.why is None:
+            # its steps hold what library code computed from the stand-in's shape: only its
+            # specs serve (the next call traces again, calling the py_function's body)
+            tracer.why = "a py_function's result stood in for its value while the trace ran"
         program = Program(self._name, key, tracer, inputs, result)
         program.graph_nodes = record(tracer.events, inputs, tracer.arrays, result)
         program.variable_arguments = frozenset(id(v) for _, v in slots)
@@ -543,7 +550,7 @@ class Function:
         concrete._add(program, result, self._open_shapes(tracer, inputs, labels, key, general))
         for log in TRACE_LOGS:   # wb.summary.trace_on: the graphs of new traces
             log.append(concrete._graph_of(program))
-        if program.eager:
+        if program.eager and not tracer.stood_in:
             warnings.warn(f"wb.function '{self._name}' runs eagerly for the signature {describe(key)}: "
                           f"{program.why}", UnreplayableWarning, stacklevel=3)
             return _as_outputs(result)

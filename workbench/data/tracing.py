@@ -3,7 +3,9 @@ once on the input's element structure, as tf.data traces them.
 
 The trace runs when the dataset is built (or, where the input's element structure is only
 known from its first element, when that element is first needed): Python side effects
-(``print``, appending to a list) happen then, once, and the function sees symbolic tensors
+(``print``, appending to a list) happen then, once, while what TF's graph would do runs
+nothing (a variable's update is undone, a random draw advances no stream, a ``py_function``'s
+body is not called: its result has an unknown shape), and the function sees symbolic tensors
 (``Tensor("args_0:0", shape=(), dtype=int64)``, TF's names). The trace's output specs,
 with TF's None sizes, are the dataset's ``element_spec``. Each element then replays the
 traced program for its concrete shapes (a new shape records a program of its own, with
