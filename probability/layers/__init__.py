@@ -16,7 +16,8 @@ return a distribution that acts as a tensor for the layers after it; ``KLDiverge
 prior, with ``VariableLayer``), ``DenseReparameterization``, ``DenseLocalReparameterization`` and
 ``DenseFlipout`` are Bayesian dense layers; ``default_mean_field_normal_fn`` and
 ``default_multivariate_normal_fn`` build their default posterior and prior;
-``BlockwiseInitializer`` initializes blocks of the last dimension differently.
+``BlockwiseInitializer`` initializes blocks of the last dimension differently;
+``VariationalGaussianProcess`` outputs a sparse variational GP over its inputs.
 """
 
 from . import util
@@ -30,9 +31,10 @@ from .mixture_layers import (IndependentLogistic, IndependentPoisson, MixtureLog
                              MixtureSameFamily)
 from .util import default_loc_scale_fn, default_mean_field_normal_fn, default_multivariate_normal_fn
 from .variable_input import VariableLayer
+from .variational_gp import VariationalGaussianProcess
 
 __all__ = ["BlockwiseInitializer", "CategoricalMixtureOfOneHotCategorical", "DenseFlipout", "DenseLocalReparameterization",
            "DenseReparameterization", "DenseVariational", "DistributionLambda", "IndependentBernoulli",
            "IndependentLogistic", "IndependentNormal", "IndependentPoisson", "KLDivergenceAddLoss", "KLDivergenceRegularizer", "MixtureLogistic", "MixtureNormal",
-           "MixtureSameFamily", "MultivariateNormalTriL", "OneHotCategorical", "VariableLayer", "default_loc_scale_fn", "default_mean_field_normal_fn",
+           "MixtureSameFamily", "MultivariateNormalTriL", "OneHotCategorical", "VariableLayer", "VariationalGaussianProcess", "default_loc_scale_fn", "default_mean_field_normal_fn",
            "default_multivariate_normal_fn", "util"]
