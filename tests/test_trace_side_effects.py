@@ -212,3 +212,22 @@ def test_a_concrete_function_computes_on_the_py_function_value_not_its_stand_in(
     np.testing.assert_allclose(c(x).numpy(), want, rtol=1e-6)
     np.testing.assert_allclose(f(x).numpy(), want, rtol=1e-6)
     np.testing.assert_allclose(c(x).numpy(), want, rtol=1e-6)
+
+
+def test_print_runs_with_each_call_not_with_the_trace(capsys):
+    import sys
+
+    @wb.function
+    def f(x):
+        wb.print("x:", x, output_stream=sys.stdout)
+        return x + 1
+
+    c = f.get_concrete_function(wb.TensorSpec([2], wb.int32))
+    assert capsys.readouterr().out == ""   # TF prints nothing here
+    c(wb.constant([1, 2]))
+    f(wb.constant([3, 4]))
+    assert capsys.readouterr().out == "x: [1 2]\nx: [3 4]\n"
+    ds = wb.data.Dataset.range(2).map(lambda x: (wb.print("e", x, output_stream=sys.stdout), x)[1])
+    assert capsys.readouterr().out == ""
+    assert [int(x) for x in ds.as_numpy_iterator()] == [0, 1]
+    assert capsys.readouterr().out == "e 0\ne 1\n"

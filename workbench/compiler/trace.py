@@ -532,9 +532,9 @@ class Tracer(core.Listener):
         # the call runs untraced; it may still build variables (slots), and its ops may read
         # values computed earlier in the trace (a closure's tensors), which a replay must keep
         stand_in = getattr(fn, "stand_in", None) if self.stands_in else None
-        if stand_in is not None:   # a py_function's body: TF calls it only when the graph runs
-            self.stood_in = True
+        if stand_in is not None:   # a py_function's body, tf.print: TF runs them with the graph
             result = stand_in(*args, **kwargs)
+            self.stood_in = self.stood_in or bool(tensor_leaves(result))
         watch = _CreationWatch(self)
         core.set_tracer(watch)
         try:
