@@ -7,6 +7,7 @@ import numpy as np
 import workbench as wb
 
 from .. import internal
+from ..internal import samplers
 from .distribution import Distribution, no_event_space_bijector
 
 __all__ = ["Autoregressive"]
@@ -92,11 +93,15 @@ class Autoregressive(Distribution):
         return self._distribution0._value_dtype()
 
     def _sample_n(self, n, seed):
-        # the same seed at every step: the noise stays fixed while the coordinates settle
+        # the same stateless seed at every step (TFP's: sanitized once, salted 'Autoregressive'):
+        # the noise stays fixed while the coordinates settle
+        seed = samplers.sanitize_seed(seed, salt="Autoregressive")
         samples = self._distribution0.sample(n, seed=seed)
         for _ in range(self._num_steps):
             samples = self._distribution_fn(samples).sample(seed=seed)
         return samples
+
+    _sample_n_takes_any_seed = True
 
     def _log_prob(self, x):
         return self._distribution_fn(x).log_prob(x)
