@@ -169,3 +169,22 @@ def test_parameterized_truncated_normal_bad_parameters():
         samplers.parameterized_truncated_normal([2], 0.0, 1.0, 1.0, -1.0, seed=(1, 2))
     with pytest.raises(ValueError, match=r"must end with the parameters' broadcast shape \[3\]"):
         samplers.parameterized_truncated_normal([2], [0.0, 1.0, 2.0], 1.0, -1.0, 1.0, seed=(1, 2))
+
+
+def test_survival_fallbacks_are_tfps():
+    # without a family's own, survival_function is -expm1(log_cdf) and log_survival_function
+    # log1mexp(log_cdf), as TFP 0.25: the upper tail survives where 1 - cdf rounds to 0 (TFP's
+    # float32 values; 1 - cdf gave 1.79e-07 and 0 here)
+    msf = tfd.MixtureSameFamily(tfd.Categorical(probs=[0.3, 0.7]), tfd.Normal([0.0, 1.0], [1.0, 1.0]))
+    x = np.float32([6.0, 9.0])
+    np.testing.assert_allclose(msf.survival_function(x).numpy(), [2.0861622829215776e-07, 0.0], rtol=1e-5)
+    np.testing.assert_allclose(msf.log_survival_function(x).numpy(), [-15.382769584655762, -np.inf], rtol=1e-5)
+    ind = tfd.Independent(tfd.Normal([0.0, 1.0], [1.0, 1.0]), 1)
+    y = np.float32([[6.0, 9.0], [12.0, 3.0]])
+    np.testing.assert_allclose(ind.survival_function(y).numpy(), [9.865899208705287e-10, 0.022750139236450195],
+                               rtol=1e-5)
+    np.testing.assert_allclose(ind.log_survival_function(y).numpy(), [-20.736766815185547, -3.783184051513672],
+                               rtol=1e-5)
+    # a family with neither a CDF nor a survival function says which method is missing
+    with pytest.raises(NotImplementedError, match="survival_function"):
+        tfd.Dirichlet([1.0, 2.0]).survival_function([0.3, 0.7])

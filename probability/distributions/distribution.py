@@ -349,20 +349,31 @@ class Distribution:
         raise self._missing("log_cdf")
 
     def survival_function(self, value, name=None):
+        """``P[X > x]``; without a family's own, ``-expm1(log_cdf)`` (which keeps the upper tail),
+        else ``1 - cdf``, as TFP."""
         x = self._value(value, "survival_function")
         if hasattr(self, "_survival_function"):
             return self._survival_function(x)
-        if hasattr(self, "_log_survival_function"):
-            return wb.exp(self._log_survival_function(x))
-        return 1.0 - self.cdf(x)
+        if hasattr(self, "_log_cdf"):
+            return -wb.math.expm1(self._log_cdf(x))
+        if hasattr(self, "_cdf"):
+            return 1.0 - self._cdf(x)
+        raise self._missing("survival_function")
 
     def log_survival_function(self, value, name=None):
+        """``log P[X > x]``; without a family's own, the log of its own survival function (which
+        keeps the upper tail where TFP's ``log1p(-cdf)`` loses it), else ``log1mexp(log_cdf)``,
+        else ``log1p(-cdf)``, as TFP."""
         x = self._value(value, "log_survival_function")
         if hasattr(self, "_log_survival_function"):
             return self._log_survival_function(x)
         if hasattr(self, "_survival_function"):
-            return wb.log(self._survival_function(x))
-        return wb.log1p(-self.cdf(x))
+            return wb.math.log(self._survival_function(x))
+        if hasattr(self, "_log_cdf"):
+            return _log1mexp(self._log_cdf(x))
+        if hasattr(self, "_cdf"):
+            return wb.math.log1p(-self._cdf(x))
+        raise self._missing("log_survival_function")
 
     def quantile(self, value, name=None):
         p = value if isinstance(value, Tensor) else wb.constant(value, dtype=self._dtype)
@@ -513,3 +524,10 @@ def _batch_key(slices, batch_ndims, event_ndims):
     if used > batch_ndims:
         raise IndexError(f"too many indices for a batch of rank {batch_ndims}")
     return tuple(slices) + (slice(None),) * (batch_ndims - used + event_ndims)
+
+
+def _log1mexp(x):
+    """``log(1 - exp(-|x|))`` in TFP's two branches (expm1 below log 2, log1p above)."""
+    x = wb.abs(x)
+    with np.errstate(divide="ignore"):
+        return wb.where(x < np.log(2.0), wb.math.log(-wb.math.expm1(-x)), wb.math.log1p(-wb.exp(-x)))
