@@ -160,6 +160,16 @@ def test_parameterized_truncated_normal_is_tfs_kernel():
     np.testing.assert_allclose(x32.numpy(), want32, rtol=2e-6)
     np.testing.assert_allclose(samplers.parameterized_truncated_normal([3, 5], dtype=wb.float64, **kw).numpy(),
                                want64, rtol=1e-12)
+    # float16: four values a Philox block, as float32
+    want16 = [[-2.46875, -1.4189453125, 0.1693115234375, -2.166015625, 4.47265625],
+              [-1.2412109375, 0.29150390625, 0.1689453125, -2.5390625, 5.1328125],
+              [0.05810546875, 1.146484375, 0.10369873046875, -3.65234375, 4.0703125],
+              [-0.06561279296875, -0.55078125, 0.113037109375, -2.03125, 5.33984375],
+              [-0.81591796875, 0.17236328125, 0.1728515625, -2.19921875, 4.546875],
+              [-0.91845703125, -0.3994140625, 0.103759765625, -2.12109375, 4.3359375]]
+    x16 = samplers.parameterized_truncated_normal([6, 5], dtype=wb.float16, **kw)
+    assert x16.dtype == wb.float16
+    np.testing.assert_array_equal(x16.numpy(), np.float16(want16))
 
 
 def test_parameterized_truncated_normal_bad_parameters():

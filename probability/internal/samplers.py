@@ -201,7 +201,7 @@ _TN_CHUNK_BLOCKS = 64       # Philox blocks drawn at a time (256 float32 normals
 
 def _truncated_normal_kernel(key, counter, n, means, stddevs, minvals, maxvals, dtype):
     T = dtype.type
-    per = 4 if dtype == np.float32 else 2            # values of one block
+    per = 2 if dtype == np.float64 else 4            # values of one block
     out = np.empty((n, means.shape[0]), dtype=dtype)
     pos = 0                                          # blocks of the stream used so far
     for b in range(means.shape[0]):
