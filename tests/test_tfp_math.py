@@ -129,13 +129,13 @@ def test_minimize_passes_a_fresh_seed_each_step():
     def loss_fn(seed):
         seen.append(tuple(np.asarray(seed.numpy() if hasattr(seed, "numpy") else seed).tolist()))
         return (x - wb.random.stateless_normal([], seed=seed, dtype=wb.float64)) ** 2
-    trace = tfm.minimize(loss_fn, num_steps=4, optimizer=wb.optimizers.SGD(0.1), seed=3)
+    trace = tfm.minimize(loss_fn, num_steps=4, optimizer=wb.optimizers.SGD(0.1), seed=(3, 0))
     assert trace.shape == (4,) and len(set(seen)) == 4
     again = []
     x.assign(0.0)
     tfm.minimize(lambda seed: again.append(tuple(np.asarray(seed.numpy() if hasattr(seed, "numpy") else seed)
                                                 .tolist())) or (x - 1.0) ** 2,
-                 num_steps=4, optimizer=wb.optimizers.SGD(0.1), seed=3)
+                 num_steps=4, optimizer=wb.optimizers.SGD(0.1), seed=(3, 0))
     assert again == seen
 
 
