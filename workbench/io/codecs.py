@@ -23,7 +23,7 @@ import numpy as np
 from .. import dtypes
 from ..core import convert_to_tensor, wrap
 from ..errors import DataLossError, InvalidArgumentError
-from .images import _bytes, _pil, _string
+from .images import _bytes, _pil, _string, open_image
 
 __all__ = ["decode_and_crop_jpeg", "decode_base64", "decode_bmp", "decode_compressed", "decode_gif",
            "decode_wav", "decode_webp", "encode_base64", "encode_wav", "extract_jpeg_shape", "is_jpeg"]
@@ -178,15 +178,7 @@ def wav_bytes(clip, sample_rate):
 
 
 def _open(data, opname, fmt):
-    Image = _pil(opname)
-    try:
-        img = Image.open(io.BytesIO(data))
-        img.load()
-    except Exception as exc:  # noqa: BLE001  (Pillow's UnidentifiedImageError and friends)
-        raise InvalidArgumentError(f"{opname}: the contents are not a decodable {fmt} image: {exc}") from None
-    if img.format != fmt:
-        raise InvalidArgumentError(f"{opname}: expected {fmt} data, got {img.format}")
-    return img
+    return open_image(data, opname, opname, (fmt,), kind=f"{fmt} image")
 
 
 def _file_channels(img):

@@ -32,6 +32,20 @@ def _pil(where):
     return Image
 
 
+def open_image(data, where, label, formats=None, kind="image"):
+    """Pillow's image of ``data``, loaded: InvalidArgumentError naming ``label`` when the bytes do
+    not decode or are not one of ``formats`` (Pillow's format names: ``"PNG"``, ``"BMP"``...)."""
+    Image = _pil(where)
+    try:
+        img = Image.open(io.BytesIO(data))
+        img.load()
+    except Exception as exc:  # noqa: BLE001  (Pillow's UnidentifiedImageError and friends)
+        raise InvalidArgumentError(f"{label}: the contents are not a decodable {kind}: {exc}") from None
+    if formats and img.format not in formats:
+        raise InvalidArgumentError(f"{label}: expected {'/'.join(formats)} data, got {img.format}")
+    return img
+
+
 def _bytes(contents, where):
     if hasattr(contents, "numpy"):
         contents = contents.numpy()
@@ -51,14 +65,7 @@ def _decode(contents, channels, where, formats, dtype=np.uint8):
         arr = _small_png(data, channels)
         if arr is not None:
             return convert_to_tensor(arr)
-    Image = _pil(where)
-    try:
-        img = Image.open(io.BytesIO(data))
-        img.load()
-    except Exception as exc:  # noqa: BLE001  (Pillow's UnidentifiedImageError and friends)
-        raise InvalidArgumentError(f"wb.io.{where}: the contents are not a decodable image: {exc}") from None
-    if formats and img.format not in formats:
-        raise InvalidArgumentError(f"wb.io.{where}: expected {'/'.join(formats)} data, got {img.format}")
+    img = open_image(data, where, f"wb.io.{where}", formats)
     if np.dtype(dtype) == np.uint16:
         arr = np.asarray(img)
         arr = arr.astype(np.uint16) if arr.dtype != np.uint16 else arr
