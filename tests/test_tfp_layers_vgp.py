@@ -12,7 +12,9 @@ keras = wb.keras
 
 
 @pytest.fixture(autouse=True)
-def _float64():
+def _float64(float64_layers):
+    # floatx and the global policy: in Keras 3 the policy stays what it was when first used, so
+    # set_floatx alone does not reach layers once another test has made one
     before = keras.backend.floatx()
     keras.backend.set_floatx("float64")
     yield
