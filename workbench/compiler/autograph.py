@@ -521,25 +521,25 @@ def _python_for(it, extra_test, body, state):
 
 def and_(*fns):
     """``a and b and ...`` (each operand a thunk): lazy ``wb.cond`` from a tensor on."""
-    value = fns[0]()
-    for k in range(1, len(fns)):
-        if _is_tensor(value):
-            rest = fns[k:]
-            return control_flow.cond(value, lambda: _bool_tensor(and_(*rest)), lambda: value)
-        if not value:
-            return value
-        value = fns[k]()
-    return value
+    return _short_circuit(fns, True)
 
 
 def or_(*fns):
     """``a or b or ...`` (each operand a thunk): lazy ``wb.cond`` from a tensor on."""
+    return _short_circuit(fns, False)
+
+
+def _short_circuit(fns, is_and):
+    """Python's ``and`` (``is_and``) or ``or`` over thunks: a Python value decides as Python
+    does; from the first tensor on, the rest is a ``wb.cond`` on it."""
     value = fns[0]()
     for k in range(1, len(fns)):
         if _is_tensor(value):
-            rest = fns[k:]
-            return control_flow.cond(value, lambda: value, lambda: _bool_tensor(or_(*rest)))
-        if value:
+            rest, first = fns[k:], value
+            more = lambda: _bool_tensor(_short_circuit(rest, is_and))   # noqa: E731
+            keep = lambda: first   # noqa: E731
+            return control_flow.cond(first, more, keep) if is_and else control_flow.cond(first, keep, more)
+        if bool(value) != is_and:
             return value
         value = fns[k]()
     return value
