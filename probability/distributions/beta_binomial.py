@@ -5,9 +5,9 @@ from __future__ import annotations
 import workbench as wb
 
 from .. import internal
-from .beta import Beta
-from .binomial import log_choose
+from .binomial import Binomial, log_choose
 from .distribution import NOT_REPARAMETERIZED, Distribution
+from .gamma import random_gamma
 
 __all__ = ["BetaBinomial"]
 
@@ -50,15 +50,16 @@ class BetaBinomial(Distribution):
     def concentration0(self):
         return self._concentration0
 
+    _sample_n_takes_any_seed = True
+
     def _sample_n(self, n, seed):
-        beta_seed, binomial_seed = internal.split_seed(seed, 2, salt="BetaBinomial")
-        shape = (n,) + self.batch_shape
-        a = wb.broadcast_to(wb.stop_gradient(self._concentration1), self.batch_shape)
-        b = wb.broadcast_to(wb.stop_gradient(self._concentration0), self.batch_shape)
-        p = wb.reshape(Beta(a, b).sample(n, seed=beta_seed), shape)
-        counts = wb.broadcast_to(self._total_count, shape)
-        return wb.random.stateless_binomial(shape, seed=binomial_seed, counts=counts, probs=p,
-                                            output_dtype=self.dtype)
+        # TFP's flow: Binomial counts at logits log(g1) - log(g0), from log-space Gamma draws
+        g1_seed, g0_seed, binomial_seed = internal.split_seed(seed, 3, salt="beta_binomial")
+        c1 = wb.broadcast_to(self._concentration1, self.batch_shape)
+        c0 = wb.broadcast_to(self._concentration0, self.batch_shape)
+        log_g1 = random_gamma((n,), c1, seed=g1_seed, log_space=True)
+        log_g0 = random_gamma((n,), c0, seed=g0_seed, log_space=True)
+        return Binomial(self._total_count, logits=log_g1 - log_g0).sample(seed=binomial_seed)
 
     def _log_prob(self, x):
         n, a, b = self._total_count, self._concentration1, self._concentration0

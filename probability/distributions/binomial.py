@@ -45,9 +45,14 @@ class Binomial(LogitsProbs, Distribution):
     def total_count(self):
         return self._total_count
 
+    _sample_n_takes_any_seed = True
+
     def _sample_n(self, n, seed):
-        counts = wb.broadcast_to(self._total_count, self.batch_shape)
-        probs = wb.broadcast_to(self.probs_parameter(), self.batch_shape)
+        # TFP's CPU path: TF's stateless binomial kernel on the seed salted "binomial", with
+        # probs 0 where total_count is 0
+        seed = internal.sanitize_seed(seed, salt="binomial")
+        counts = self._total_count
+        probs = wb.where(counts > 0, self.probs_parameter(), wb.zeros([], self.dtype))
         return wb.random.stateless_binomial((n,) + self.batch_shape, seed=seed, counts=counts, probs=probs,
                                             output_dtype=self.dtype)
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import workbench as wb
 
 from .. import internal
-from .dirichlet import Dirichlet
 from .distribution import NOT_REPARAMETERIZED, Distribution
-from .multinomial import Multinomial
+from .gamma import random_gamma
+from .multinomial import draw_sample
 
 __all__ = ["DirichletMultinomial"]
 
@@ -17,8 +17,8 @@ class DirichletMultinomial(Distribution):
     ``P(x) = n! / prod(x_j!) * Gamma(a0) / Gamma(n + a0) * prod(Gamma(x_j + a_j) / Gamma(a_j))``
     with ``a0 = sum(a)``. Event shape ``[K]``.
 
-    Samples draw ``p ~ Dirichlet(concentration)`` then ``Multinomial(n, p)`` counts (not
-    reparameterized).
+    Samples draw ``p ~ Dirichlet(concentration)`` (as the softmax of log-space Gamma draws) then
+    ``Multinomial(n, p)`` counts (not reparameterized).
 
     >>> d = DirichletMultinomial(total_count=5.0, concentration=[1.0, 2.0, 3.0])
     >>> d.event_shape, d.sample(2, seed=1).shape
@@ -51,13 +51,16 @@ class DirichletMultinomial(Distribution):
     def _event_shape(self):
         return (self._concentration.shape[-1],)
 
+    _sample_n_takes_any_seed = True
+
     def _sample_n(self, n, seed):
-        dirichlet_seed, multinomial_seed = internal.split_seed(seed, 2, salt="DirichletMultinomial")
+        # TFP's flow: log-space Gamma draws as logits, then one multinomial draw of their softmax
+        gamma_seed, multinomial_seed = internal.split_seed(seed, 2, salt="dirichlet_multinomial")
         k = self._concentration.shape[-1]
-        conc = wb.broadcast_to(wb.stop_gradient(self._concentration), self.batch_shape + (k,))
-        p = Dirichlet(conc).sample(n, seed=dirichlet_seed)                 # (n,) + batch + (k,)
-        counts = wb.broadcast_to(self._total_count, (n,) + self.batch_shape)
-        x = Multinomial(counts, probs=p).sample(seed=multinomial_seed)
+        alpha = wb.ones_like(self._total_count[..., None]) * self._concentration
+        logits = random_gamma((n,), alpha, seed=gamma_seed, log_space=True)
+        n_draws = wb.cast(self._total_count, wb.int32)
+        x = draw_sample(1, k, wb.nn.softmax(logits, axis=-1), n_draws, self.dtype, multinomial_seed)
         return wb.reshape(x, (n,) + self.batch_shape + (k,))
 
     def _log_prob(self, x):

@@ -6,9 +6,32 @@ import workbench as wb
 
 from .. import internal
 from ._logits_probs import LogitsProbs
+from .binomial import Binomial
 from .distribution import NOT_REPARAMETERIZED, Distribution
 
-__all__ = ["Multinomial"]
+__all__ = ["Multinomial", "draw_sample"]
+
+
+def draw_sample(num_samples, num_classes, probs, num_trials, dtype, seed):
+    """``[num_samples] + batch + [num_classes]`` multinomial counts, one Binomial draw per class
+    but the last (TFP's iterated binomial): class ``i`` takes ``Binomial(trials left,
+    p_i / (1 - mass of classes before i))`` with the ``i``-th seed split off ``seed`` (salt
+    ``"multinomial_draw_sample"``); the last class takes the trials left."""
+    seeds = internal.split_seed(seed, num_classes, salt="multinomial_draw_sample")
+    probs = wb.convert_to_tensor(probs)
+    left = wb.cast(num_trials, probs.dtype) + wb.zeros_like(probs[..., 0])
+    left = wb.broadcast_to(left, (num_samples,) + tuple(left.shape))
+    consumed = wb.zeros_like(probs[..., 0])
+    counts = []
+    for i in range(num_classes - 1):
+        here = probs[..., i]
+        p = wb.clip_by_value(wb.math.divide_no_nan(here, 1.0 - consumed), 0.0, 1.0)
+        x = Binomial(total_count=left, probs=p).sample(seed=seeds[i])
+        counts.append(wb.cast(x, dtype))
+        left = left - x
+        consumed = consumed + here
+    counts.append(wb.cast(left, dtype))
+    return wb.stop_gradient(wb.stack(counts, axis=-1))
 
 
 class Multinomial(LogitsProbs, Distribution):
@@ -44,21 +67,11 @@ class Multinomial(LogitsProbs, Distribution):
     def _event_shape(self):
         return (self._num_categories(),)
 
+    _sample_n_takes_any_seed = True
+
     def _sample_n(self, n, seed):
-        # class by class: x_j ~ Binomial(what is left, p_j / (mass of classes j..K-1))
-        k = self._num_categories()
-        p = wb.broadcast_to(self.probs_parameter(), self.batch_shape + (k,))
-        tail = wb.cumsum(p, axis=-1, reverse=True)
-        ratio = wb.minimum(wb.math.divide_no_nan(p, tail), wb.ones_like(p))
-        left = wb.broadcast_to(self._total_count, (n,) + self.batch_shape)
-        counts = []
-        for j, s in enumerate(internal.split_seed(seed, k - 1, salt="Multinomial")):
-            x = wb.random.stateless_binomial(left.shape, seed=s, counts=left, probs=ratio[..., j],
-                                             output_dtype=self.dtype)
-            counts.append(x)
-            left = left - x
-        counts.append(left)
-        return wb.stack(counts, axis=-1)
+        n_draws = wb.cast(self._total_count, wb.int32)
+        return draw_sample(n, self._num_categories(), self.probs_parameter(), n_draws, self.dtype, seed)
 
     def _log_prob(self, x):
         n = self._total_count
