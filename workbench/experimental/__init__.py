@@ -9,12 +9,12 @@ True
 
 from ragged.experimental import DynamicRaggedShape, RowPartition
 
-from .data.optional import Optional
-from .dispatch import (dispatch_for_api, dispatch_for_binary_elementwise_apis,
-                       dispatch_for_binary_elementwise_assert_apis, dispatch_for_unary_elementwise_apis,
-                       unregister_dispatch_for)
-from .extension_type import BatchableExtensionType, ExtensionType, ExtensionTypeSpec
-from .structured_tensor import StructuredTensor
+from ..data.optional import Optional
+from ..dispatch import (dispatch_for_api, dispatch_for_binary_elementwise_apis,
+                        dispatch_for_binary_elementwise_assert_apis, dispatch_for_unary_elementwise_apis,
+                        unregister_dispatch_for)
+from ..extension_type import BatchableExtensionType, ExtensionType, ExtensionTypeSpec
+from ..structured_tensor import StructuredTensor
 
 __all__ = ["DynamicRaggedShape", "RowPartition", "Optional", "BatchableExtensionType", "ExtensionType",
            "ExtensionTypeSpec", "dispatch_for_api", "dispatch_for_binary_elementwise_apis",
