@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 
+import workbench as wb
+
 from .. import internal
 from .distribution import Distribution
 
@@ -30,8 +32,9 @@ class TruncatedLocScale(Distribution):
         super()._check_parameters()
         low, high = np.asarray(self._low.numpy()), np.asarray(self._high.numpy())
         if not np.all(low < high):
-            raise ValueError(f"{type(self).__name__}: argument `low` must be below `high`, got low={low!r}, "
-                             f"high={high!r}")
+            raise wb.errors.InvalidArgumentError(
+                f"{type(self).__name__}: argument `low` must be below `high`, got low={low!r}, "
+                f"high={high!r}")
 
     @property
     def loc(self):

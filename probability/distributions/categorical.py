@@ -57,8 +57,8 @@ class Categorical(LogitsProbs, Distribution):
             arr = np.asarray(x.numpy() if isinstance(x, Tensor) else x)
             k = self._num_categories()
             if not np.all((arr == np.floor(arr)) & (arr >= 0) & (arr < k)):
-                raise ValueError(f"Categorical.{method}: the value must hold class indices in "
-                                 f"[0, {k}), got {arr!r}")
+                raise wb.errors.InvalidArgumentError(f"Categorical.{method}: the value must hold class indices in "
+                                                     f"[0, {k}), got {arr!r}")
         return super()._value(x, method)
 
     _sample_n_takes_any_seed = True

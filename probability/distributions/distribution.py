@@ -266,7 +266,8 @@ class Distribution:
                 continue
             arr = np.asarray(value.numpy() if isinstance(value, Tensor) else value)
             if not test(arr):
-                raise ValueError(f"{type(self).__name__}: argument `{pname}` must be {phrase}, got {arr!r}")
+                raise wb.errors.InvalidArgumentError(
+                    f"{type(self).__name__}: argument `{pname}` must be {phrase}, got {arr!r}")
 
     def _check_support(self, x, method):
         rule = SUPPORTS.get(self._support)
@@ -279,8 +280,9 @@ class Distribution:
                                 "support)")
             return
         if not test(x.numpy()):
-            raise ValueError(f"{type(self).__name__}.{method}: the value must be {phrase} "
-                             f"(the distribution's support), got {x.numpy()!r}")
+            raise wb.errors.InvalidArgumentError(
+                f"{type(self).__name__}.{method}: the value must be {phrase} "
+                f"(the distribution's support), got {x.numpy()!r}")
 
     def _value(self, x, method):
         if internal.is_tensor_like(x):  # a TransformedVariable as the value: computed here, where tapes see it
@@ -439,8 +441,9 @@ class Distribution:
         m = mask if isinstance(mask, Tensor) else wb.constant(bool(mask))
         if not self._allow_nan_stats:
             if bool(wb.reduce_any(m)):
-                raise ValueError(f"{type(self).__name__}: the {what} is undefined for some batch members "
-                                 "(allow_nan_stats=False)")
+                raise wb.errors.InvalidArgumentError(
+                    f"{type(self).__name__}: the {what} is undefined for some batch members "
+                    "(allow_nan_stats=False)")
             return value
         return wb.where(m, wb.zeros_like(value) + float("nan"), value)
 

@@ -69,7 +69,8 @@ class FiniteDiscrete(LogitsProbs, Distribution):
         super()._check_parameters()
         o = self._outcomes.numpy()
         if not np.all(np.diff(o) > 0):
-            raise ValueError(f"FiniteDiscrete: argument `outcomes` must be in strictly ascending order, got {o!r}")
+            raise wb.errors.InvalidArgumentError(
+                f"FiniteDiscrete: argument `outcomes` must be in strictly ascending order, got {o!r}")
 
     @property
     def outcomes(self):

@@ -32,8 +32,8 @@ class HalfCauchy(UndefinedMomentsMixin, LocScaleDistribution):
     def _check_support(self, x, method):
         below = (x < self._loc).numpy()
         if below.any():
-            raise ValueError(f"HalfCauchy.{method}: the value must be >= loc (the distribution's "
-                             f"support), got {x.numpy()!r}")
+            raise wb.errors.InvalidArgumentError(f"HalfCauchy.{method}: the value must be >= loc (the distribution's "
+                                                 f"support), got {x.numpy()!r}")
 
     def _safe_z(self, x):
         # z >= 0 everywhere; values below loc are handled by the callers' where

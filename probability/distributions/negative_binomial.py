@@ -65,8 +65,8 @@ class NegativeBinomial(LogitsProbs, Distribution):
         super()._check_parameters()
         r = self._total_count.numpy()
         if self._require_integer and not np.all(r == np.round(r)):
-            raise ValueError(f"NegativeBinomial: argument `total_count` must be an integer "
-                             f"(require_integer_total_count=True), got {r!r}")
+            raise wb.errors.InvalidArgumentError(f"NegativeBinomial: argument `total_count` must be an integer "
+                                                 f"(require_integer_total_count=True), got {r!r}")
 
     def _odds(self):
         """``p / (1 - p)``, the Gamma scale of the Poisson rate."""

@@ -45,8 +45,9 @@ class OneHotCategorical(LogitsProbs, Distribution):
     def _check_support(self, x, method):
         super()._check_support(x, method)
         if not np.all(x.numpy().sum(-1) == 1):
-            raise ValueError(f"OneHotCategorical.{method}: the value must be one-hot along its last "
-                             f"axis, got {x.numpy()!r}")
+            raise wb.errors.InvalidArgumentError(
+                f"OneHotCategorical.{method}: the value must be one-hot along its last "
+                f"axis, got {x.numpy()!r}")
 
     def _event_shape(self):
         return (self._num_categories(),)

@@ -62,7 +62,8 @@ class OrderedCutpoints(Distribution):
             return
         arr = np.asarray(wb.convert_to_tensor(c).numpy())
         if np.any(np.diff(arr, axis=-1) < 0):
-            raise ValueError(f"{type(self).__name__}: argument `cutpoints` must be non-decreasing, got {arr!r}")
+            raise wb.errors.InvalidArgumentError(
+                f"{type(self).__name__}: argument `cutpoints` must be non-decreasing, got {arr!r}")
 
     @property
     def cutpoints(self):

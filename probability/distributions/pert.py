@@ -43,9 +43,11 @@ class PERT(Distribution):
         super()._check_parameters()
         low, peak, high = (np.asarray(t.numpy()) for t in (self._low, self._peak, self._high))
         if not np.all(low < peak):
-            raise ValueError(f"PERT: argument `peak` must be greater than `low`, got peak={peak!r}, low={low!r}")
+            raise wb.errors.InvalidArgumentError(
+                f"PERT: argument `peak` must be greater than `low`, got peak={peak!r}, low={low!r}")
         if not np.all(peak < high):
-            raise ValueError(f"PERT: argument `high` must be greater than `peak`, got high={high!r}, peak={peak!r}")
+            raise wb.errors.InvalidArgumentError(
+                f"PERT: argument `high` must be greater than `peak`, got high={high!r}, peak={peak!r}")
 
     @property
     def low(self):

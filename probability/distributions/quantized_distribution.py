@@ -47,10 +47,11 @@ class QuantizedDistribution(Distribution):
     def _check_parameters(self):
         for pname, v in (("low", self._low), ("high", self._high)):
             if v is not None and not bool(wb.reduce_all(wb.math.equal(v, wb.math.floor(v)))):
-                raise ValueError(f"QuantizedDistribution: argument `{pname}` must be a whole number, got {v.numpy()!r}")
+                raise wb.errors.InvalidArgumentError(
+                    f"QuantizedDistribution: argument `{pname}` must be a whole number, got {v.numpy()!r}")
         if self._low is not None and self._high is not None and not bool(wb.reduce_all(self._low < self._high)):
-            raise ValueError(f"QuantizedDistribution: argument `low` must be less than `high`, got "
-                             f"low={self._low.numpy()!r}, high={self._high.numpy()!r}")
+            raise wb.errors.InvalidArgumentError(f"QuantizedDistribution: argument `low` must be less than `high`, got "
+                                                 f"low={self._low.numpy()!r}, high={self._high.numpy()!r}")
 
     @property
     def distribution(self):

@@ -40,10 +40,12 @@ class Triangular(Distribution):
         super()._check_parameters()
         low, high, peak = (np.asarray(t.numpy()) for t in (self._low, self._high, self._peak))
         if not np.all(low < high):
-            raise ValueError(f"Triangular: argument `low` must be below `high`, got low={low!r}, high={high!r}")
+            raise wb.errors.InvalidArgumentError(
+                f"Triangular: argument `low` must be below `high`, got low={low!r}, high={high!r}")
         if not np.all((low <= peak) & (peak <= high)):
-            raise ValueError(f"Triangular: argument `peak` must lie in [low, high], got peak={peak!r}, "
-                             f"low={low!r}, high={high!r}")
+            raise wb.errors.InvalidArgumentError(
+                f"Triangular: argument `peak` must lie in [low, high], got peak={peak!r}, "
+                f"low={low!r}, high={high!r}")
 
     @property
     def low(self):

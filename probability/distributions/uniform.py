@@ -20,8 +20,8 @@ class Interval(Distribution):
     def _check_parameters(self):
         super()._check_parameters()
         if not bool(wb.reduce_all(self._low < self._high)):
-            raise ValueError(f"{type(self).__name__}: argument `low` must be less than `high`, got "
-                             f"low={self._low.numpy()!r}, high={self._high.numpy()!r}")
+            raise wb.errors.InvalidArgumentError(f"{type(self).__name__}: argument `low` must be less than `high`, got "
+                                                 f"low={self._low.numpy()!r}, high={self._high.numpy()!r}")
 
     @property
     def low(self):

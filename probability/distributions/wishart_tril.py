@@ -54,7 +54,8 @@ class WishartTriL(Distribution):
         p = self._scale_tril.shape[-1]
         df = np.asarray(self._df.numpy())
         if not np.all(df > p - 1):
-            raise ValueError(f"WishartTriL: argument `df` must exceed dimension - 1 = {p - 1}, got {df!r}")
+            raise wb.errors.InvalidArgumentError(
+                f"WishartTriL: argument `df` must exceed dimension - 1 = {p - 1}, got {df!r}")
 
     @property
     def df(self):
