@@ -5,6 +5,7 @@ from __future__ import annotations
 import workbench as wb
 
 from .. import internal
+from .categorical import Categorical
 from .distribution import NOT_REPARAMETERIZED, Distribution
 from .negative_binomial import NegativeBinomial
 
@@ -88,13 +89,22 @@ class ZeroInflatedNegativeBinomial(Distribution):
             return wb.sigmoid(2.0 * self._inflated_loc_logits)
         return self._inflated_loc_probs
 
+    _sample_n_takes_any_seed = True
+
     def _sample_n(self, n, seed):
-        count_seed, gate_seed = internal.split_seed(seed, 2, salt="ZeroInflatedNegativeBinomial")
+        # TFP's Inflated is a Mixture of [Deterministic(0), NegativeBinomial]: a "Mixture" split
+        # into three (the Categorical's, the point mass's (unused), the count's)
+        cat_seed, _, count_seed = internal.split_seed(seed, 3, salt="Mixture")
+        if self._inflated_loc_logits is not None:
+            cat = Categorical(logits=wb.stack([self._inflated_loc_logits, -self._inflated_loc_logits], axis=-1))
+        else:
+            p = self._inflated_loc_probs
+            cat = Categorical(probs=wb.stack([p, wb.ones_like(p) - p], axis=-1))
+        component = cat.sample(n, seed=cat_seed)
+        counts = self._count.sample(n, seed=count_seed)
         shape = (n,) + self.batch_shape
-        counts = wb.reshape(wb.broadcast_to(self._count.sample(n, seed=count_seed),
-                                            (n,) + self.batch_shape), shape)
-        u = wb.random.stateless_uniform(shape, seed=gate_seed, dtype=self.dtype)
-        return wb.where(u < self._pi(), wb.zeros_like(counts), counts)
+        return wb.where(wb.broadcast_to(component, shape) > 0, wb.broadcast_to(counts, shape),
+                        wb.zeros(shape, self.dtype))
 
     def _log_prob(self, x):
         log_pi, log_1m_pi = self._log_pi()
