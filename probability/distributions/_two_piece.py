@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
-
 import workbench as wb
 
 from .. import internal
@@ -43,12 +41,6 @@ class TwoPieceDistribution(Distribution):
     @property
     def skewness(self):
         return self._skewness
-
-    def _sample_n(self, n, seed):
-        # the quantile of a uniform: reparameterized in every parameter, skewness included
-        u = wb.random.stateless_uniform((n,) + self.batch_shape, seed=seed, minval=float(np.finfo(self.dtype).tiny),
-                                        maxval=1.0, dtype=self.dtype)
-        return self._quantile(u)
 
     def _pieces(self, x):
         # t <= 0 on both sides: the left piece's y * skewness and the mirrored right piece's -y / skewness

@@ -6,8 +6,11 @@ import math
 
 import workbench as wb
 
+from .. import internal
 from ._two_piece import TwoPieceDistribution
+from .gamma import random_gamma
 from .student_t import StudentT, _log_gamma_ratio
+from .two_piece_normal import random_two_piece_normal
 
 __all__ = ["TwoPieceStudentT"]
 
@@ -19,8 +22,9 @@ class TwoPieceStudentT(TwoPieceDistribution):
     ``y = (x - loc) / scale`` and ``k = 2 skewness / ((1 + skewness**2) scale)``.
 
     The mean is NaN for ``df <= 1``; the variance is infinite for ``1 < df <= 2`` and NaN for
-    ``df <= 1`` (errors instead of NaN when ``allow_nan_stats=False``). Samples are the quantile
-    of a uniform draw (reparameterized). As in TFP there is no ``entropy``.
+    ``df <= 1`` (errors instead of NaN when ``allow_nan_stats=False``). Samples are TFP's: a
+    two-piece normal draw over ``sqrt(G / df)``, ``G ~ Gamma(df / 2, rate 1/2)``
+    (reparameterized). As in TFP there is no ``entropy``.
 
     >>> d = TwoPieceStudentT(df=3.0, loc=0.0, scale=1.0, skewness=[0.5, 2.0])
     >>> d.batch_shape, d.sample(3, seed=1).shape
@@ -39,6 +43,16 @@ class TwoPieceStudentT(TwoPieceDistribution):
     @property
     def df(self):
         return self._df
+
+    _sample_n_takes_any_seed = True
+
+    def _sample_n(self, n, seed):
+        shape = (n,) + self.batch_shape
+        df = wb.broadcast_to(self._df, shape)
+        normal_seed, gamma_seed = internal.split_seed(seed, 2, salt="two_piece_student_t_split")
+        z = random_two_piece_normal(shape, self._skewness, seed=normal_seed)
+        g = random_gamma((), 0.5 * df, rate=wb.constant(0.5, dtype=self.dtype), seed=gamma_seed)
+        return self._loc + self._scale * (z * wb.math.rsqrt(g / df))
 
     def _standard(self):
         zero = wb.zeros_like(self._df)
