@@ -10,7 +10,7 @@ import workbench as wb
 
 from .. import internal
 from .distribution import FULLY_REPARAMETERIZED, Distribution
-from .gamma import log_standard_gamma
+from .beta import Beta
 
 __all__ = ["BetaQuotient"]
 
@@ -58,7 +58,7 @@ class BetaQuotient(Distribution):
     evaluated by tanh-sinh quadrature in log space; at ``w = 1`` it is ``B(a0+a1, b0+b1-1)``
     (infinite when ``b0 + b1 <= 1``). The mean ``a0 / (a0 + b0) * (a1 + b1 - 1) / (a1 - 1)`` needs
     ``a1 > 1`` (NaN otherwise, or an error with ``allow_nan_stats=False``). Samples
-    ``exp(log X - log Y)`` are reparameterized through Gamma draws. As in TFP there is no ``cdf``,
+    ``X / Y`` (TFP's two Beta draws) are reparameterized through Gamma draws. As in TFP there is no ``cdf``,
     ``quantile``, ``variance``, ``mode`` or ``entropy``.
 
     >>> d = BetaQuotient(2.0, 3.0, 4.0, 1.5)
@@ -107,14 +107,15 @@ class BetaQuotient(Distribution):
         from .. import bijectors as tfb  # circular import: bijectors builds distributions in __call__
         return tfb.Exp(validate_args=self._validate_args)   # TFP's choice for this family
 
+    _sample_n_takes_any_seed = True
+
     def _sample_n(self, n, seed):
-        seeds = internal.split_seed(seed, 4, salt="beta_quotient")
-        shape = (n,) + tuple(self.batch_shape)
-        ones = wb.ones(self.batch_shape, dtype=self.dtype)
-        a0, b0, a1, b1 = (log_standard_gamma(shape, s, c * ones) for s, c in zip(seeds, self._abab()))
-        # log X - log Y with log X = log G_a0 - log(G_a0 + G_b0)
-        return wb.exp(a0 - wb.math.reduce_logsumexp(wb.stack([a0, b0]), axis=0)
-                      - a1 + wb.math.reduce_logsumexp(wb.stack([a1, b1]), axis=0))
+        # TFP's flow: two Beta draws on a "beta_quotient" split, divided
+        a0, b0, a1, b1 = self._abab()
+        seed1, seed2 = internal.split_seed(seed, 2, salt="beta_quotient")
+        numerator = Beta(wb.broadcast_to(a0, self.batch_shape), b0)
+        denominator = Beta(wb.broadcast_to(a1, self.batch_shape), b1)
+        return numerator.sample(n, seed=seed1) / denominator.sample(n, seed=seed2)
 
     def _log_prob(self, w):
         a0, b0, a1, b1 = self._abab()

@@ -9,7 +9,9 @@ import numpy as np
 import workbench as wb
 
 from .. import internal
+from ..internal import samplers
 from .distribution import NOT_REPARAMETERIZED, Distribution
+from .gamma import random_gamma
 
 __all__ = ["NoncentralChi2"]
 
@@ -50,13 +52,23 @@ class NoncentralChi2(Distribution):
     def noncentrality(self):
         return self._noncentrality
 
+    _sample_n_takes_any_seed = True
+
     def _sample_n(self, n, seed):
-        poisson_seed, gamma_seed = internal.split_seed(seed, 2, salt="NoncentralChi2")
+        # TFP's flow: chi2(df - 1) + N(sqrt(nc), 1)**2 for df > 1, else a Gamma with a Poisson
+        # count in its concentration; a four-way split (no salt)
         shape = (n,) + tuple(self.batch_shape)
-        half_nc = wb.broadcast_to(0.5 * self._noncentrality, self.batch_shape)
-        counts = wb.random.stateless_poisson(shape, seed=poisson_seed, lam=half_nc, dtype=self.dtype)
-        g = wb.random.stateless_gamma(shape, seed=gamma_seed, alpha=0.5 * self._df + counts, dtype=self.dtype)
-        return wb.stop_gradient(2.0 * g)
+        df = wb.broadcast_to(self._df, shape)
+        nc = wb.broadcast_to(self._noncentrality, shape)
+        chi2_seed, normal_seed, poisson_seed, low_df_seed = internal.split_seed(seed, 4)
+        half = wb.constant(0.5, dtype=self.dtype)
+        high_df = df > 1.0
+        safe_df = wb.where(high_df, df, wb.constant(2.0, dtype=self.dtype))
+        chi2 = random_gamma((), 0.5 * (safe_df - 1.0), rate=half, seed=chi2_seed)
+        z = samplers.normal(shape, mean=wb.sqrt(nc), dtype=self.dtype, seed=normal_seed)
+        counts = samplers.poisson((), 0.5 * nc, dtype=self.dtype, seed=poisson_seed)
+        low = random_gamma((), 0.5 * (df + 2.0 * counts), rate=half, seed=low_df_seed)
+        return wb.stop_gradient(wb.where(high_df, chi2 + wb.square(z), low))
 
     # -- the Poisson mixture ------------------------------------------------------------------------
     def _terms(self, x, center):

@@ -9,6 +9,7 @@ import numpy as np
 import workbench as wb
 
 from .. import internal
+from ..internal import samplers
 from .distribution import FULLY_REPARAMETERIZED, Distribution
 
 __all__ = ["NormalInverseGaussian"]
@@ -96,14 +97,22 @@ class NormalInverseGaussian(Distribution):
     def _gamma(self):
         return wb.sqrt(wb.square(self._tailweight) - wb.square(self._skewness))
 
+    _sample_n_takes_any_seed = True
+
     def _sample_n(self, n, seed):
-        ig_seed, uniform_seed, normal_seed = internal.split_seed(seed, 3, salt="NormalInverseGaussian")
+        # TFP's flow: an InverseGaussian(scale / w, scale**2) draw (its own "inverse_gaussian"
+        # salts) and a normal, split with "normal_inverse_gaussian"
+        ig_seed, normal_seed = internal.split_seed(seed, 2, salt="normal_inverse_gaussian")
         shape = (n,) + tuple(self.batch_shape)
-        mu = self._scale / self._gamma() + wb.zeros(self.batch_shape, dtype=self.dtype)
+        w = self._tailweight * wb.exp(0.5 * wb.log1p(-wb.square(self._skewness / self._tailweight)))
+        w = wb.broadcast_to(w, self.batch_shape)
+        mu = self._scale / w
         lam = wb.square(self._scale) + wb.zeros(self.batch_shape, dtype=self.dtype)
-        v = _implicit_inverse_gaussian(shape, ig_seed, uniform_seed, mu, lam)
-        z = wb.random.stateless_normal(shape, seed=normal_seed, dtype=self.dtype)
-        return self._loc + self._skewness * v + wb.sqrt(v) * z
+        ig_seed = internal.sanitize_seed(ig_seed, salt="inverse_gaussian")
+        ig_normal_seed, ig_uniform_seed = internal.split_seed(ig_seed, 2, salt="inverse_gaussian")
+        v = _implicit_inverse_gaussian(shape, ig_normal_seed, ig_uniform_seed, mu, lam)
+        z = samplers.normal(shape, dtype=self.dtype, seed=normal_seed)
+        return self._loc + wb.sqrt(v) * (self._skewness * wb.sqrt(v) + z)
 
     def _log_prob(self, x):
         a, b, d = self._tailweight, self._skewness, self._scale
