@@ -20,7 +20,7 @@ from workbench.core import Tensor, convert_to_tensor
 
 from .indexing import _take, gather_rows
 from .ops import _check_partitions, _raise_ragged_rank, elementwise
-from .ragged_tensor import RaggedTensor
+from .ragged_tensor import RaggedTensor, _shape_str
 from .reduce import _row_extreme, _splits_only, row_repeat, row_sum
 from .row_partition import RowPartition, index_dtype
 
@@ -227,9 +227,29 @@ def gather(params, indices, validate_indices=None, axis=None, batch_dims=0, name
     Dense ``indices`` of shape ``[a, b]`` give ``[a, b, ...]`` (the extra dims uniform);
     ragged ``indices`` give a result with their row partition on top.
     """
+    if isinstance(params, RaggedTensor):
+        axis, batch_dims = _gather_axes(params, indices, axis, batch_dims)
+        if axis >= 2 and batch_dims <= 1:
+            # each row's own gather along a deeper axis: the rows' values gathered one axis up,
+            # with batch_dims=1 each value takes the indices of its row
+            if batch_dims:
+                if not isinstance(indices, RaggedTensor):
+                    indices = convert_to_tensor(indices)
+                rows = indices.nrows_int() if isinstance(indices, RaggedTensor) else (
+                    indices.shape[0] if indices.ndim else None)
+                if rows != params.nrows_int():   # TF 2.21's class and words
+                    raise ValueError(f"batch shape from indices ({rows},) does not match params shape "
+                                     f"{_shape_str(params.shape)}")
+                indices = wb.gather(indices, core.wrap(params._partition.value_rowids()))
+            return params.with_values(wb.gather(params.values, indices, axis=axis - 1, batch_dims=batch_dims))
+        if axis == 1 and batch_dims <= 1:
+            return _gather_in_rows(params, indices, batch_dims)
+    elif isinstance(indices, RaggedTensor) and batch_dims == 1 and axis in (None, 1, -convert_to_tensor(
+            params).ndim + 1) and indices.ragged_rank == 1:
+        # dense params, ragged indices: each row's indices gather in that row of params
+        rows = wb.gather(convert_to_tensor(params), core.wrap(indices._partition.value_rowids()))
+        return indices.with_values(wb.gather(rows, indices.values, axis=1, batch_dims=1))
     axis = batch_dims if axis is None else axis
-    if (axis, batch_dims) in ((1, 0), (1, 1)) and isinstance(params, RaggedTensor):
-        return _gather_in_rows(params, indices, batch_dims)
     if axis != 0 or batch_dims:
         raise NotImplementedError("gather on a RaggedTensor supports axis=0, axis=1 and batch_dims=1 "
                                   f"(of ragged params), got axis={axis}, batch_dims={batch_dims}")
@@ -269,6 +289,23 @@ def gather(params, indices, validate_indices=None, axis=None, batch_dims=0, name
     return out
 
 
+def _gather_axes(params, indices, axis, batch_dims):
+    """``axis`` and ``batch_dims`` made non-negative, with TF 2.21's checks and words."""
+    nd = params.ndim
+    batch_dims = argcheck.integer(batch_dims, "batch_dims", "gather")
+    if batch_dims < 0:
+        batch_dims += indices.ndim if isinstance(indices, (Tensor, RaggedTensor)) else np.ndim(indices)
+    axis = batch_dims if axis is None else argcheck.integer(axis, "axis", "gather")
+    if not -nd <= axis < nd:
+        raise ValueError(f"axis={axis} out of bounds: expected {-nd}<=axis<{nd}")
+    if batch_dims >= nd:
+        raise ValueError("batch_dims must be less than rank(params)")
+    axis %= nd
+    if batch_dims > axis:
+        raise ValueError(f"axis must be greater than or equal to batch_dims (axis={axis}, batch_dims={batch_dims})")
+    return axis, batch_dims
+
+
 def _gather_in_rows(params, indices, batch_dims):
     """``params[i][indices[i]]`` for each row ``i`` (``batch_dims=1``), or ``params[i][indices]``
     (``axis=1``): TF's batched gather of a RaggedTensor, dense when the indices are dense and
@@ -279,10 +316,10 @@ def _gather_in_rows(params, indices, batch_dims):
         if not batch_dims or indices.flat_values.ndim != 1:
             raise NotImplementedError("gather with ragged indices into the rows of a RaggedTensor takes "
                                       "batch_dims=1 and indices with no uniform inner dimensions")
-        if indices.nrows_int() != n:
-            raise wb.errors.InvalidArgumentError(
-                None, None, f"gather: batch_dims=1 needs one row of indices per row of params: "
-                f"{indices.nrows_int()} rows of indices, {n} of params")
+        if indices.nrows_int() != n:   # TF 2.21's class and words
+            raise ValueError(f"batch shape from indices ({indices.nrows_int()},) does not match params shape "
+                             f"{_shape_str(params.shape)} (gather with batch_dims=1 takes one row of indices per "
+                             "row of params)")
         parts = indices.partitions
         rowids = parts[-1].value_rowids()   # the params row of each index: its outermost row
         for p in reversed(parts[:-1]):
@@ -436,8 +473,9 @@ def _mask_innermost(data, mask):
     """``data`` with the entries of its dimension ``mask.ragged_rank`` kept where the ragged
     ``mask`` (partitioned as ``data`` down to there) is true; outer rows keep their counts."""
     if not isinstance(data, RaggedTensor) or not data._partition.is_same(mask._partition):
-        raise ValueError(f"boolean_mask: the mask (shape {mask.shape}) must have the row partitions of the "
-                         f"data's first {mask.ndim} dimensions (data shape {getattr(data, 'shape', None)})")
+        raise wb.errors.InvalidArgumentError(   # TF 2.21: its check that the splits are identical
+            None, None, f"boolean_mask: the mask (shape {mask.shape}) must have the row partitions of the "
+            f"data's first {mask.ndim} dimensions (data shape {getattr(data, 'shape', None)})")
     if mask.ragged_rank > 1:
         return RaggedTensor(_mask_innermost(data._values, mask._values), data._partition, _internal=True)
     keep = mask.flat_values._data
@@ -647,9 +685,10 @@ def split(value, num_or_size_splits, axis=0, num=None, name=None):
         sizes = [n // parts] * parts
     else:
         sizes = list(argcheck.integers(num_or_size_splits, "num_or_size_splits", "split"))
-        if sizes.count(-1) == 1:
-            sizes[sizes.index(-1)] = n - (sum(sizes) + 1)
-        if sum(sizes) != n or any(s < 0 for s in sizes):
+        if any(s < 0 for s in sizes):   # TF 2.21: no -1 (inferred size) for a RaggedTensor
+            raise wb.errors.InvalidArgumentError(f"split: `num_or_size_splits` must be non-negative, got "
+                                                 f"{tuple(sizes)}")
+        if sum(sizes) != n:
             raise wb.errors.InvalidArgumentError(f"split: sizes {tuple(sizes)} do not add up to the {n} rows")
     out, start = [], 0
     for size in sizes:

@@ -86,7 +86,13 @@ def constant(pylist, dtype=None, ragged_rank=None, inner_shape=None, name=None, 
     if ragged_rank == 0 or (ragged_rank is None and (
             max_depth < 2 or (inner is not None and max_depth - len(inner) < 2))):
         out = wb.constant(pylist, dtype=dtype)
-        return out if inner is None or out.shape[1:] == inner else wb.reshape(out, (-1,) + inner)
+        if inner is None:
+            return out
+        if int(np.prod(out.shape)) != int(np.prod(inner)):   # TF 2.21: tf.constant(pylist, shape=inner_shape)
+            raise TypeError(f"Eager execution of tf.constant with unsupported shape. Tensor {pylist!r} has "
+                            f"{int(np.prod(out.shape))} elements, but got `shape` {inner} with "
+                            f"{int(np.prod(inner))} elements).")
+        return wb.reshape(out, inner)
     if ragged_rank is None:
         inner_rank = len(inner) if inner is not None else 0
         ragged_rank = max(1, (max_depth if depth is None else depth - inner_rank) - 1)

@@ -94,8 +94,8 @@ def _values_to_dense(values, part, default_value=None, shape=None):
     xp = values.xp
     filled = xp.zeros((nrows, width), dtype=bool)
     filled[rowids, pos] = True
-    pad = core.wrap((~filled).reshape((nrows, width) + (1,) * len(inner)).astype(values.dtype))
-    return dense + pad * default
+    # a choice, not ``dense + pad * default``: a NaN or infinite default stays out of the values
+    return wb.where(core.wrap(filled.reshape((nrows, width) + (1,) * len(inner))), dense, default)
 
 
 def _strings_to_dense(values, rowids, pos, shape, default_value):
@@ -328,7 +328,10 @@ def map_flat_values(op, *args, **kwargs):
         raise ValueError("Input RaggedTensors have mismatched row partition dtypes; use "
                          "RaggedTensor.with_row_splits_dtype() to convert them to compatible dtypes.")
     for r in ragged[1:]:
-        _check_partitions(ref, r, "map_flat_values")
+        try:
+            _check_partitions(ref, r, "map_flat_values")
+        except ValueError as exc:   # TF 2.21: its check that the splits are identical
+            raise wb.errors.InvalidArgumentError(None, None, str(exc)) from None
     swap = lambda a: a.flat_values if isinstance(a, RaggedTensor) else a  # noqa: E731
     new_args = nest.map_structure(swap, list(args))
     new_kwargs = {k: nest.map_structure(swap, v) for k, v in kwargs.items()}

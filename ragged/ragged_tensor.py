@@ -84,14 +84,20 @@ class RaggedTensor(core.CompositeTensor):
     def from_row_starts(cls, values, row_starts, name=None, validate=True):
         values, nvals = cls._prepare_values(values)
         starts = _on_device(row_starts, values, "from_row_starts: row_starts")
+        if starts.ndim != 1:   # TF 2.21's class
+            raise ValueError(f"from_row_starts: row_starts must have rank 1, got shape {starts.shape}")
         xp = backend.xp_of(starts)
         splits = xp.concatenate([starts, xp.asarray([nvals], np.int64)])
-        return cls._build(values, RowPartition.from_row_splits(splits, nvals, validate), _partition_dtype(row_starts, values))
+        # TF checks the first start only when there is one: no starts make no rows
+        part = RowPartition.from_row_splits(splits, nvals, validate and starts.shape[0] > 0)
+        return cls._build(values, part, _partition_dtype(row_starts, values))
 
     @classmethod
     def from_row_limits(cls, values, row_limits, name=None, validate=True):
         values, nvals = cls._prepare_values(values)
         limits = _on_device(row_limits, values, "from_row_limits: row_limits")
+        if limits.ndim != 1:   # TF 2.21's class
+            raise ValueError(f"from_row_limits: row_limits must have rank 1, got shape {limits.shape}")
         xp = backend.xp_of(limits)
         splits = xp.concatenate([xp.zeros(1, np.int64), limits])
         return cls._build(values, RowPartition.from_row_splits(splits, nvals, validate), _partition_dtype(row_limits, values))

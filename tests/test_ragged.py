@@ -74,7 +74,11 @@ class TestConstructors:
         assert not isinstance(empty, ragged.RaggedTensor) and empty.shape == (0,) and empty.dtype == np.float32
         scalar = ragged.constant(5)
         assert not isinstance(scalar, ragged.RaggedTensor) and scalar.shape == () and int(scalar) == 5
-        assert ragged.constant([[1, 2], [3, 4]], inner_shape=(2,)).shape == (2, 2)   # dense, as TF
+        # no ragged dimension: TF 2.21 builds tf.constant(pylist, shape=inner_shape), so the sizes must agree
+        assert ragged.constant([[1, 2], [3, 4]], inner_shape=(2, 2)).shape == (2, 2)
+        assert ragged.constant([[1, 2], [3, 4]], inner_shape=(4,)).shape == (4,)
+        with pytest.raises(TypeError):   # TF 2.21: "... has 4 elements, but got `shape` (2,) with 2 elements"
+            ragged.constant([[1, 2], [3, 4]], inner_shape=(2,))
         assert ragged.constant([np.array([1, 2]), np.array([3])]).dtype == np.int32
         assert ragged.constant([[np.int64(1)], []]).dtype == np.int32
         assert ragged.constant([[np.int64(2 ** 40)], []]).dtype == np.int64
