@@ -7,6 +7,7 @@ import numpy as np
 import workbench as wb
 
 from .. import internal
+from ..internal import samplers
 from .distribution import NOT_REPARAMETERIZED
 from .uniform import Interval
 
@@ -56,13 +57,18 @@ class Bates(Interval):
     def _max_count(self):
         return int(np.max(wb.convert_to_tensor(self._total_count).numpy()))
 
+    _sample_n_takes_any_seed = True
+
     def _sample_n(self, n, seed):
-        k_max = self._max_count()
-        count = self._total_count * wb.ones(self.batch_shape, dtype=self.dtype)
-        u = wb.random.stateless_uniform((n,) + tuple(self.batch_shape) + (k_max,), seed=seed, dtype=self.dtype)
-        used = wb.cast(wb.range(k_max), self.dtype) < count[..., None]
-        mean = wb.reduce_sum(wb.where(used, u, wb.zeros_like(u)), axis=-1) / count
-        return self._low + (self._high - self._low) * mean
+        # TFP's layout: one [sum(total_count), n] uniform draw, rows grouped by batch member
+        # (segment means), then moved to [n] + batch
+        counts = wb.reshape(wb.broadcast_to(wb.cast(self._total_count, wb.int32), self.batch_shape), [-1])
+        total = int(wb.reduce_sum(counts).numpy())
+        u = samplers.uniform([total, n], minval=0.0, maxval=1.0, dtype=self.dtype, seed=seed)
+        ids = wb.repeat(wb.range(int(counts.shape[0])), counts)
+        means = wb.reshape(wb.math.segment_mean(u, ids), tuple(self.batch_shape) + (n,))
+        means = wb.transpose(means, [len(self.batch_shape)] + list(range(len(self.batch_shape))))
+        return self._low + (self._high - self._low) * means
 
     def _alternating_sum(self, v, power):
         """``sum_{k <= n v} (-1)**k C(n, k) (n v - k)**(n - 1 + power) / (n - 1 + power)!`` for

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 import workbench as wb
 
 from .. import internal
+from ..internal import samplers
 from .distribution import NOT_REPARAMETERIZED, Distribution
 
 __all__ = ["Zipf"]
@@ -53,7 +52,7 @@ class Zipf(Distribution):
     ``power`` (TFP's has none). The mean ``zeta(power - 1) / zeta(power)`` is NaN for
     ``power <= 2``; the variance is infinite for ``2 < power <= 3`` and NaN for ``power <= 2``
     (TFP returns these NaNs whatever ``allow_nan_stats``, whose default here is TFP's False).
-    Samples use Devroye's rejection method, at most ``sample_maximum_iterations`` rounds.
+    Samples are TFP's rejection-inversion draws, at most ``sample_maximum_iterations`` rounds.
     As in TFP there is no ``quantile`` or ``entropy``.
 
     >>> d = Zipf(power=[1.5, 3.0])
@@ -129,32 +128,49 @@ class Zipf(Distribution):
         tail, positive = self._upper_tail(x)
         return wb.where(positive, wb.log(tail), wb.zeros_like(tail))
 
+    _sample_n_takes_any_seed = True
+
     def _sample_n(self, n, seed):
-        # Devroye (1986), X.6: X = floor(U**(-1 / (a - 1))), accepted when
-        # V X (T - 1) / (b - 1) <= T / b with T = (1 + 1 / X)**(a - 1), b = 2**(a - 1)
-        shape = (n,) + tuple(self.batch_shape)
-        a = wb.convert_to_tensor(self._power) * wb.ones(self.batch_shape, dtype=self._float_dtype)
-        am1 = a - 1.0
-        b = wb.exp(am1 * math.log(2.0))
-        limit = float(np.iinfo(self.dtype).max) if np.dtype(self.dtype).kind in "iu" else float("inf")
-        draws = wb.zeros(shape, dtype=self._float_dtype)
-        done = wb.zeros(shape, dtype=wb.bool)
-        tiny = float(np.finfo(self._float_dtype).tiny)
-        for round_seed in internal.split_seed(seed, self._sample_maximum_iterations, salt="zipf"):
-            u_seed, v_seed = internal.split_seed(round_seed, 2, salt="zipf_round")
-            u = wb.random.stateless_uniform(shape, seed=u_seed, minval=tiny, maxval=1.0, dtype=self._float_dtype)
-            v = wb.random.stateless_uniform(shape, seed=v_seed, dtype=self._float_dtype)
-            x = wb.math.floor(wb.exp(-wb.log(u) / am1))
-            t = wb.exp(am1 * wb.log1p(1.0 / x))
-            accept = (v * x * (t - 1.0) / (b - 1.0) <= t / b) & ~done
-            draws = wb.where(accept, wb.minimum(x, limit), draws)
-            done = done | accept
-            if bool(wb.reduce_all(done)):
+        # TFP's rejection-inversion with the hat h(x) = x**(-power): u uniform on
+        # (H(max - 1/2), H(1/2) + 1], x = H^-1(u), k = floor(x + 1/2) accepted when
+        # u <= H(k + 1/2) + P(k + 1); each round a new pair split off the "zipf"-salted seed
+        power = wb.convert_to_tensor(self._power)
+        fdtype = np.dtype(self._float_dtype)
+        shape = (n,) + tuple(power.shape)
+        t = power - 1.0
+        top = float(np.iinfo(self.dtype).max if np.dtype(self.dtype).kind in "iu" else np.finfo(self.dtype).max)
+        maxval_u = wb.exp(-t * fdtype.type(np.log1p(0.5)) - wb.log(t)) + 1.0
+        minval_u = wb.exp(-t * fdtype.type(np.log1p(top - 0.5)) - wb.log(t))
+        log_normalization = wb.log(wb.math.zeta(power, wb.ones_like(power)))
+        seed = samplers.sanitize_seed(seed, salt="zipf")
+        going = wb.ones(shape, dtype=wb.bool)
+        k = wb.zeros(shape, dtype=self._float_dtype)
+        for _ in range(self._sample_maximum_iterations):
+            u_seed, seed = samplers.split_seed(seed)
+            u = samplers.uniform(shape, minval=float(np.finfo(fdtype).tiny), maxval=1.0, dtype=self._float_dtype,
+                                 seed=u_seed)
+            u = maxval_u + (minval_u - maxval_u) * u
+            x = wb.math.expm1(-(wb.log(t) + wb.log(u)) / t)
+            k = wb.where(going, wb.math.floor(x + 0.5), k)
+            hat = wb.exp(-t * wb.log1p(k + 0.5) - wb.log(t))
+            accept = u <= hat + wb.exp(self._unnormalized_log_prob(k + 1.0) - log_normalization)
+            going = going & ~accept
+            if not bool(wb.reduce_any(going)):
                 break
+        draws = k + 1.0
+        if np.dtype(self.dtype).kind in "iu":
+            draws = wb.minimum(draws, top)
         if self._validate_args:   # TFP's mark for a draw that did not converge
             miss = float("nan") if np.dtype(self.dtype).kind == "f" else float(np.iinfo(self.dtype).min)
-            draws = wb.where(done, draws, miss)
+            draws = wb.where(going, miss, draws)
         return wb.cast(draws, self.dtype)
+
+    def _unnormalized_log_prob(self, x):
+        """``-power log(x)`` (TFP's, for the sampler's acceptance test): ``-inf`` below 1 and, when
+        forced, off the integers."""
+        safe_x = wb.maximum(wb.math.floor(x) if self._force_probs_to_zero_outside_support else x, 1.0)
+        y = -self._power * wb.log(safe_x)
+        return wb.where(wb.math.equal(x, safe_x), y, float("-inf"))
 
     def _mean(self):
         p = self._power
