@@ -17,6 +17,7 @@ from ...core import Tensor
 from ...ops import elementwise as ew
 from ...ops import indexing as ix
 from ...ops import shape as sh
+from ...ops.create import size as tf_size
 from ...ops.reduce import reduce_sum
 from ...linalg import diag_part
 from .dtypes import asarray, operands
@@ -490,10 +491,13 @@ def shape(a):
 
 
 def size(x, axis=None):
-    """The number of elements of ``x`` (int64 scalar tensor)."""
+    """The number of elements of ``x``: a NumPy int64 when the shape is known (as TF's), else
+    an int64 scalar tensor."""
     if axis is not None:
         raise NotImplementedError("size: the axis argument is not supported")
-    return core.constant(np.asarray(asarray(x).shape.num_elements(), np.int64))
+    t = asarray(x)
+    n = t.shape.num_elements()
+    return np.int64(n) if n is not None else tf_size(t, out_type=np.int64)
 
 
 def ndim(a):
