@@ -7,6 +7,7 @@ import numpy as np
 import workbench as wb
 from workbench.core import Tensor
 
+from ..internal import samplers
 from .distribution import FULLY_REPARAMETERIZED, Distribution, no_event_space_bijector
 
 __all__ = ["Empirical"]
@@ -21,7 +22,7 @@ class Empirical(Distribution):
     ``prob(x)`` is the fraction of samples equal to ``x``, ``cdf(x)`` the fraction ``<= x``
     (every component, for vector events); ``mean``/``variance`` are the sample moments (the
     variance divides by ``N``); ``mode`` is the most frequent sample (the first one seen among
-    ties) and ``entropy`` that of the frequencies. Draws pick samples uniformly, so they are
+    ties) and ``entropy`` that of the frequencies. Draws pick samples uniformly (TFP's: one index per draw, shared by the batch), so they are
     differentiable with respect to ``samples``; ``log_prob``, ``cdf``, ``mode`` and
     ``entropy`` are not. Counting repeats compares all pairs of samples (``O(N**2)`` work).
 
@@ -72,13 +73,13 @@ class Empirical(Distribution):
     def _event_axes(self):
         return list(range(-self._event_ndims, 0))
 
+    _sample_n_takes_any_seed = True
+
     def _sample_n(self, n, seed):
-        batch = tuple(self.batch_shape)
-        idx = wb.random.stateless_uniform((n,) + batch, seed=seed, minval=0, maxval=self.num_samples,
-                                          dtype=np.int32)
-        nb = len(batch)
-        idx = wb.transpose(idx, list(range(1, nb + 1)) + [0])                     # batch + [n]
-        picked = wb.gather(self._samples, idx, axis=nb, batch_dims=nb)           # batch + [n] + event
+        # as TFP: one index draw per sample, shared by every batch member
+        idx = samplers.uniform([n], minval=0, maxval=self.num_samples, dtype=np.int32, seed=seed)
+        nb = len(self.batch_shape)
+        picked = wb.gather(self._samples, idx, axis=nb)                          # batch + [n] + event
         perm = [nb] + list(range(nb)) + list(range(nb + 1, picked.ndim))
         return wb.transpose(picked, perm)
 
