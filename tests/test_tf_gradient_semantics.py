@@ -52,11 +52,15 @@ def test_second_derivative_through_guarded_rule():
     np.testing.assert_allclose(outer.gradient(g, x).numpy(), -0.25 * np.array([1.0, 4.0]) ** -1.5)
 
 
-def test_forward_mode_zero_tangent_is_guarded_too():
+def test_forward_mode_zero_tangent_at_the_singular_point():
+    # TF 2.21's forward mode transposes the gradient's gradient: SqrtGradGrad is unguarded
+    # (0.5 * t / sqrt(x): NaN), RsqrtGradGrad and ReciprocalGradGrad are guarded (0)
     x = wb.constant([0.0, 4.0], dtype=wb.float64)
     with gradients.ForwardAccumulator(x, wb.constant([0.0, 1.0], dtype=wb.float64)) as acc:
-        y = wb.sqrt(x)
-    np.testing.assert_allclose(acc.jvp(y).numpy(), [0.0, 0.25])
+        y, r, q = wb.sqrt(x), wb.math.rsqrt(x), wb.math.reciprocal(x)
+    np.testing.assert_array_equal(acc.jvp(y).numpy(), [np.nan, 0.25])
+    np.testing.assert_array_equal(acc.jvp(r).numpy(), [0.0, -0.0625])
+    np.testing.assert_array_equal(acc.jvp(q).numpy(), [0.0, -0.0625])
 
 
 def test_pow_exponent_gradient_at_nonpositive_base_is_zero():

@@ -23,16 +23,16 @@ CASES = [
         ("bessel_k1", uniform(0.5, 3, (5,), 69)),
         ("bessel_k1e", uniform(0.5, 3, (5,), 70)),
         ("dawsn", uniform(-3, 3, (5,), 71)),
-        ("expint", np.array([-2.0, -0.6, 0.4, 1.3, 2.2])),
+        ("expint", np.array([0.2, 0.6, 0.4, 1.3, 2.2])),   # TF's Ei is NaN for x < 0
         ("fresnel_cos", uniform(-2, 2, (5,), 72)),
         ("fresnel_sin", uniform(-2, 2, (5,), 73)),
         ("spence", np.array([0.3, 0.8, 1.4, 2.5])),
     ]
 ]
 CASES += [
-    # the derivatives' removable points: i1, i1e and j1 at 0 (slope 1/2), spence at 1 (slope -1)
-    Case("bessel_i1, i1e, j1 at 0", lambda x: _S.bessel_i1(x) + _S.bessel_i1e(x) + _S.bessel_j1(x),
-         [np.array([0.0])], order=1),
+    # the derivatives' removable points: i1e and j1 at 0 (slope 1/2), spence at 1 (slope -1);
+    # TF gives i1 slope 1 at 0, not its limit 1/2 (tests/test_tf_gradient_golden_more.py)
+    Case("bessel_i1e, j1 at 0", lambda x: _S.bessel_i1e(x) + _S.bessel_j1(x), [np.array([0.0])], order=1),
     Case("spence at 1", _S.spence, [np.array([1.0])], order=1),
     Case("erfcinv", wb.math.erfcinv, [uniform(0.1, 1.9, (5,), 74)]),
     Case("ensure_shape", lambda x: wb.ensure_shape(x, [None, 3]) ** 2, [uniform(-1, 1, (2, 3), 76)]),

@@ -120,13 +120,14 @@ _div_fwd.ufunc = "true_divide"  # on floating inputs
 
 
 def _div_rule(e, needs, g, ans, x, y):
-    gx = e.divide(g, y)
-    return (gx if needs[0] else None), (e.negative(e.multiply(gx, ans)) if needs[1] else None)
+    # TF's RealDiv gradient: g / y and g * ((-x / y) / y) (its second derivatives at y == 0 too)
+    return (e.divide(g, y) if needs[0] else None,
+            e.multiply(g, e.divide(e.divide(e.negative(x), y), y)) if needs[1] else None)
 
 
 def _div_jvp(ts, ans, x, y):
     tx, ty = ts
-    return _sum_tangents(None if tx is None else tx / y, None if ty is None else -ty * ans / y)
+    return _sum_tangents(None if tx is None else tx / y, None if ty is None else ty * ((-x / y) / y))
 
 
 divide = binary("divide", _div_fwd, rule=_div_rule, jvp=_div_jvp)
@@ -184,7 +185,11 @@ sign = unary("sign", lambda xp, x: xp.sign(x),
              dtypes="numeric", domain="nonzero")
 
 square = _linear_unary("square", ufunc1("square"), lambda e, ans, x: e.multiply(x, 2), dtypes="numeric")
-sqrt = _guarded_unary("sqrt", ufunc1("sqrt"), lambda e, ans, x: e.divide(0.5, ans), domain="positive")
+# TF's forward mode transposes SqrtGradGrad, 0.5 * (t / sqrt(x)): unguarded, NaN for a zero
+# tangent at 0 (rsqrt's and reciprocal's stay guarded there)
+sqrt = unary("sqrt", ufunc1("sqrt"),
+             rule=lambda e, needs, g, ans, x: (e.multiply_no_nan(e.divide(0.5, ans), g),),
+             jvp=lambda ts, ans, x: (ts[0] / ans) * 0.5, domain="positive")
 rsqrt = _guarded_unary("rsqrt", lambda xp, x: 1 / xp.sqrt(x),
                       lambda e, ans, x: e.multiply(e.multiply(e.multiply(ans, ans), ans), -0.5),
                       domain="positive")
@@ -233,8 +238,8 @@ cosh = _linear_unary("cosh", lambda xp, x: xp.cosh(x), lambda e, ans, x: e.sinh(
 tanh = _linear_unary("tanh", ufunc1("tanh"), lambda e, ans, x: e.subtract(1, e.multiply(ans, ans)))
 asinh = _linear_unary("asinh", lambda xp, x: xp.arcsinh(x),
                       lambda e, ans, x: e.rsqrt(e.add(e.multiply(x, x), 1)))
-acosh = _linear_unary("acosh", lambda xp, x: xp.arccosh(x),
-                      lambda e, ans, x: e.rsqrt(e.subtract(e.multiply(x, x), 1)), domain="greater_than_one")
+acosh = _linear_unary("acosh", lambda xp, x: xp.arccosh(x),   # TF: 1 / sinh(acosh(x)), NaN below 1
+                      lambda e, ans, x: e.reciprocal(e.sinh(ans)), domain="greater_than_one")
 atanh = _linear_unary("atanh", lambda xp, x: xp.arctanh(x),
                       lambda e, ans, x: e.reciprocal(e.subtract(1, e.multiply(x, x))), domain="open_unit")
 
@@ -285,10 +290,19 @@ erf = _linear_unary("erf", lambda xp, x: _special(xp).erf(x),
                     lambda e, ans, x: e.multiply(_gauss(e, x), _TWO_OVER_SQRT_PI))
 erfc = _linear_unary("erfc", lambda xp, x: _special(xp).erfc(x),
                      lambda e, ans, x: e.multiply(_gauss(e, x), -_TWO_OVER_SQRT_PI))
-lgamma = _linear_unary("lgamma", lambda xp, x: _special(xp).gammaln(x), lambda e, ans, x: e.digamma(x),
-                       domain="positive")
-digamma = _linear_unary("digamma", lambda xp, x: _special(xp).digamma(x),
-                        lambda e, ans, x: e.polygamma(1, x), domain="positive")
+def _lgamma_fwd(xp, x):
+    out = _special(xp).gammaln(x)
+    return xp.where(x == -np.inf, xp.asarray(np.inf, out.dtype), out)   # TF: lgamma(-inf) = inf
+
+
+def _digamma_fwd(xp, x):
+    # TF: NaN at the poles (0, -0, the negative integers, -inf)
+    out = _special(xp).digamma(x)
+    return xp.where((x <= 0) & (x == xp.floor(x)), xp.asarray(np.nan, out.dtype), out)
+
+
+lgamma = _linear_unary("lgamma", _lgamma_fwd, lambda e, ans, x: e.digamma(x), domain="positive")
+digamma = _linear_unary("digamma", _digamma_fwd, lambda e, ans, x: e.polygamma(1, x), domain="positive")
 
 
 def _polygamma_fwd(xp, a, x):
@@ -296,7 +310,9 @@ def _polygamma_fwd(xp, a, x):
     valid = (a == xp.floor(a)) & (a >= 0)
     order = xp.where(valid, a, 0).astype(np.int64)
     out = _special(xp).polygamma(order, x).astype(x.dtype, copy=False)
-    return xp.where(valid, out, xp.asarray(np.nan, x.dtype))
+    # TF: at the poles (x a non-positive integer or -inf) NaN for an even order, inf for an odd one
+    pole = (x <= 0) & (x == xp.floor(x)) & (order % 2 == 0)
+    return xp.where(valid & ~pole, out, xp.asarray(np.nan, x.dtype))
 
 
 # polygamma(a, x): differentiable in x only (a is an order, TF gives it no gradient)

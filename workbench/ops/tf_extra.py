@@ -55,26 +55,34 @@ def _special(name, fname, deriv, domain="real", fwd=None):
                  jvp=lambda ts, ans, x: ts[0] * deriv(x, ans), domain=domain)
 
 
-def _over_x(num, x, at_zero):
-    """``num / x``, with ``at_zero`` where ``x == 0`` (the limit of the whole derivative there)."""
-    zero = x == 0
-    safe = where(zero, 1.0, x)
-    return zero, num / safe
-
-
 def _d_i1(x, ans):
-    zero, q = _over_x(ans, x, 0.5)
-    return where(zero, 0.5, bessel_i0(x) - q)
+    # TF's BesselI1 gradient: 1 (not the limit 0.5) at 0; the unpicked i0(x) - y / x is NaN
+    # there, so the second derivative at 0 is NaN as in TF
+    return where(x == 0, 1.0, bessel_i0(x) - ans / x)
 
 
 def _d_i1e(x, ans):
-    zero, q = _over_x(ans, x, 0.5)
-    return where(zero, 0.5, bessel_i0e(x) - ans * sign(x) - q)
+    return where(x == 0, 0.5, bessel_i0e(x) - ans * (sign(x) + reciprocal(x)))
 
 
 def _d_j1(x, ans):
-    zero, q = _over_x(ans, x, 0.5)
-    return where(zero, 0.5, bessel_j0(x) - q)
+    return where(x == 0, 0.5, bessel_j0(x) - ans / x)
+
+
+def _below_zero(value, fname):
+    """scipy's ``fname`` with TF's ``value`` for x < 0 (Bessel functions of the second kind)."""
+    base = _scipy_fwd(fname)
+
+    def fwd(xp, x):
+        return xp.where(x < 0, xp.asarray(value, x.dtype), base(xp, x))
+    fwd.__name__ = fname
+    return fwd
+
+
+def _expint_fwd(xp, x):
+    # TF: Ei is NaN for x < 0 and at +inf
+    out = _scipy_fwd("expi")(xp, x)
+    return xp.where((x < 0) | (x == np.inf), xp.asarray(np.nan, x.dtype), out)
 
 
 bessel_i0 = _special("bessel_i0", "i0", lambda x, ans: bessel_i1(x))
@@ -83,15 +91,20 @@ bessel_i1 = _special("bessel_i1", "i1", _d_i1)
 bessel_i1e = _special("bessel_i1e", "i1e", _d_i1e)
 bessel_j0 = _special("bessel_j0", "j0", lambda x, ans: -bessel_j1(x))
 bessel_j1 = _special("bessel_j1", "j1", _d_j1)
-bessel_y0 = _special("bessel_y0", "y0", lambda x, ans: -bessel_y1(x), domain="positive")
-bessel_y1 = _special("bessel_y1", "y1", lambda x, ans: bessel_y0(x) - ans / x, domain="positive")
-bessel_k0 = _special("bessel_k0", "k0", lambda x, ans: -bessel_k1(x), domain="positive")
-bessel_k0e = _special("bessel_k0e", "k0e", lambda x, ans: ans - bessel_k1e(x), domain="positive")
-bessel_k1 = _special("bessel_k1", "k1", lambda x, ans: -bessel_k0(x) - ans / x, domain="positive")
-bessel_k1e = _special("bessel_k1e", "k1e", lambda x, ans: ans - bessel_k0e(x) - ans / x,
-                      domain="positive")
+bessel_y0 = _special("bessel_y0", "y0", lambda x, ans: -bessel_y1(x), domain="positive",
+                     fwd=_below_zero(-np.inf, "y0"))
+bessel_y1 = _special("bessel_y1", "y1", lambda x, ans: bessel_y0(x) - ans / x, domain="positive",
+                     fwd=_below_zero(-np.inf, "y1"))
+bessel_k0 = _special("bessel_k0", "k0", lambda x, ans: -bessel_k1(x), domain="positive",
+                     fwd=_below_zero(np.inf, "k0"))
+bessel_k0e = _special("bessel_k0e", "k0e", lambda x, ans: ans - bessel_k1e(x), domain="positive",
+                      fwd=_below_zero(np.inf, "k0e"))
+bessel_k1 = _special("bessel_k1", "k1", lambda x, ans: -bessel_k0(x) - ans / x, domain="positive",
+                     fwd=_below_zero(np.inf, "k1"))
+bessel_k1e = _special("bessel_k1e", "k1e", lambda x, ans: ans * (1.0 - reciprocal(x)) - bessel_k0e(x),
+                      domain="positive", fwd=_below_zero(np.inf, "k1e"))
 dawsn = _special("dawsn", "dawsn", lambda x, ans: 1.0 - 2.0 * x * ans)
-expint = _special("expint", "expi", lambda x, ans: exp(x) / x, domain="nonzero")
+expint = _special("expint", "expi", lambda x, ans: exp(x) / x, domain="nonzero", fwd=_expint_fwd)
 
 
 def _fresnel_part(k):
@@ -108,8 +121,8 @@ fresnel_sin = _special("fresnel_sin", "fresnel", lambda x, ans: sin(0.5 * math.p
 
 
 def _d_spence(x, ans):
-    one = x == 1
-    return where(one, -1.0, log(x) / (1.0 - where(one, 0.0, x)))
+    # TF's: log(x) / (1 - x), -1 at x == 1 (the unpicked 0 / 0 makes the second derivative NaN)
+    return where(x == 1, -1.0, log(x) / (1.0 - x))
 
 
 spence = _special("spence", "spence", _d_spence, domain="positive")
@@ -1077,7 +1090,14 @@ def _zeta_jvp(ts, ans, x, q):
     return ts[1] * (-x) * zeta(x + 1.0, q)
 
 
-_zeta_op = defop("zeta", lambda xp, x, q: _sp(xp).zeta(x, q).astype(x.dtype, copy=False),
+def _zeta_fwd(xp, x, q):
+    out = _sp(xp).zeta(x, q).astype(x.dtype, copy=False)
+    # TF: at q a non-positive integer (or -inf) inf only for x = 1 or an even integer x, else NaN
+    pole = (q <= 0) & (q == xp.floor(q)) & (x != 1) & ~((x == xp.floor(x)) & (x % 2 == 0))
+    return xp.where(pole, xp.asarray(np.nan, out.dtype), out)
+
+
+_zeta_op = defop("zeta", _zeta_fwd,
                  vjp=_zeta_vjp, jvp=_zeta_jvp, broadcasts=True, dtypes="real")
 
 
