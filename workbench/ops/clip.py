@@ -74,10 +74,11 @@ def global_norm(t_list, name=None):
     if len(dtypes) > 1:
         raise TypeError(f"global_norm: all tensors must have the same dtype, got "
                         f"{sorted(str(d) for d in dtypes)}; cast them first")
-    total = reduce_sum(tensors[0] * tensors[0])
+    # TF's: sqrt(2 * sum of the l2_losses): its gradient at a zero norm is NaN, as TF's
+    half = reduce_sum(tensors[0] * tensors[0]) * 0.5
     for t in tensors[1:]:
-        total = total + reduce_sum(t * t)
-    return _safe_sqrt(total)
+        half = half + reduce_sum(t * t) * 0.5
+    return sqrt(half * 2.0)
 
 
 def clip_by_global_norm(t_list, clip_norm, use_norm=None, name=None):

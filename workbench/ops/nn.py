@@ -318,7 +318,10 @@ def weighted_cross_entropy_with_logits(labels, logits, pos_weight, name=None):
     ``(1 - z) x + (1 + (pos_weight - 1) z) log(1 + exp(-x))``, in TF's stable form."""
     z, x = _labels_logits(labels, logits, "weighted_cross_entropy_with_logits")
     q = pos_weight if isinstance(pos_weight, Tensor) else convert_to_tensor(pos_weight, dtype=x.dtype)
-    return (1 - z) * x + (1 + (q - 1) * z) * softplus(-x)
+    # TF's form, (1 - z) x + l (log1p(exp(-|x|)) + relu(-x)): its gradient at x == 0 takes
+    # abs's and relu's (0 there)
+    log_weight = 1 + (q - 1) * z
+    return add((1 - z) * x, log_weight * (log1p(exp(-_abs(x))) + relu(-x)))
 
 
 def softmax_cross_entropy_with_logits(labels, logits, axis=-1, name=None):
@@ -413,10 +416,10 @@ def log_poisson_loss(targets, log_input, compute_full_loss=False, name=None):
     t, c = _labels_logits(targets, log_input, "log_poisson_loss")
     loss = exp(c) - c * t
     if compute_full_loss:
-        small = logical_and(t >= 0, t <= 1)
-        safe = where(small, ones_like(t), t)
-        stirling = safe * log(safe) - safe + 0.5 * log(2 * math.pi * safe)
-        loss = loss + where(small, t * 0, stirling)
+        # TF's: Stirling's terms of the targets themselves, masked where 0 <= t <= 1 (its
+        # gradient at t == 0 is NaN, 0 * log(0), as TF's)
+        stirling = t * log(t) - t + 0.5 * log(2 * math.pi * t)
+        loss = loss + where(logical_and(t >= 0, t <= 1), zeros_like(t), stirling)
     return loss
 
 
