@@ -268,7 +268,7 @@ def test_solve_shape_errors():
         la.triangular_solve(f64(rand((2, 3, 3))), f64(rand((4, 3, 1))))
     with pytest.raises(TypeError, match="dtype"):
         la.solve(f64(rand((3, 3))), wb.constant(np.ones((3, 1), np.float32)))
-    with pytest.raises(TypeError, match="float32 or float64"):
+    with pytest.raises(TypeError, match="float32, float64, complex64 or complex128"):
         la.inv(wb.constant(np.eye(2, dtype=np.int32)))
 
 
@@ -425,12 +425,13 @@ def test_eigh_reads_the_lower_triangle_and_its_gradient_is_lower_triangular():
 
 @pytest.mark.filterwarnings("ignore::RuntimeWarning")
 def test_eigh_repeated_eigenvalues():
-    # the eigenvalues' gradient stays finite; the eigenvectors' is not defined (inf/NaN, as TF)
+    # the eigenvalues' gradient stays finite; the eigenvectors' is not defined, and TF's safe
+    # reciprocal of the gaps makes it 0 (TF 2.21 gives zeros here)
     g = grad_of(lambda x: wb.reduce_sum(la.eigvalsh(x) * f64([1.0, 2.0, 3.0])), np.eye(3))
     assert np.all(np.isfinite(g))
     np.testing.assert_allclose(np.trace(g), 6.0)
-    g = grad_of(lambda x: wb.reduce_sum(la.eigh(x)[1] * f64(rand((3, 3)))), np.eye(3))
-    assert not np.all(np.isfinite(g))
+    g = grad_of(lambda x: wb.reduce_sum(la.eigh(x)[1] * f64(np.arange(9.0).reshape(3, 3) / 7 - 0.3)), np.eye(3))
+    np.testing.assert_array_equal(g, np.zeros((3, 3)))
 
 
 @pytest.mark.parametrize("shape", [(4, 3), (3, 3), (3, 5), (2, 4, 3)])

@@ -643,6 +643,14 @@ _EIG_COMPLEX = {"float32": _np.complex64, "float64": _np.complex128, "complex64"
                 "complex128": _np.complex128}
 
 
+from .ops.elementwise import cast as _cast  # noqa: E402
+from .ops.shape import expand_dims as _expand_dims  # noqa: E402
+from .ops.elementwise import zeros_like as _zeros_like  # noqa: E402
+from .core import wrap_constant as _wrap_constant  # noqa: E402
+from .ops.linalg import diag as _diag, diag_part as _diag_part  # noqa: E402
+from .ops.tf_extra import conj as _conj, real as _real  # noqa: E402
+
+
 def _square_host(tensor, opname, kinds="fc"):
     x = _convert(tensor)
     if x.dtype.kind not in kinds:
@@ -653,26 +661,89 @@ def _square_host(tensor, opname, kinds="fc"):
     return _np.asarray(x.numpy())
 
 
+def _modulus_order(e):
+    """The order of Eigen's ``ComplexEigenSolver`` (TF's eig of a complex matrix): by
+    increasing modulus, a selection sort that swaps each smallest remaining value into place."""
+    n = e.shape[-1]
+    flat = _np.abs(e).reshape(-1, n)
+    perm = _np.tile(_np.arange(n), (flat.shape[0], 1))
+    for mods, p in zip(flat, perm):
+        for i in range(n - 1):
+            k = i + int(_np.argmin(mods[i:]))
+            if k != i:
+                mods[[i, k]] = mods[[k, i]]
+                p[[i, k]] = p[[k, i]]
+    return perm.reshape(e.shape)
+
+
+def _eig_fwd(xp, a):
+    host = a if xp is _np else a.get()
+    e, v = _np.linalg.eig(host)
+    out = _EIG_COMPLEX[host.dtype.name]
+    if host.dtype.kind == "c":   # a real input keeps the real Schur form's order (LAPACK's, mostly TF's)
+        perm = _modulus_order(e)
+        e = _np.take_along_axis(e, perm, axis=-1)
+        v = _np.take_along_axis(v, perm[..., None, :], axis=-1)
+    e, v = e.astype(out), v.astype(out)
+    return (e, v) if xp is _np else (xp.asarray(e), xp.asarray(v))
+
+
+def _gap_reciprocals(e):
+    """TF's ``_SafeReciprocal(e_j - e_i)`` at ``[..., i, j]``, ``d / (d * d + 1e-20)``, its
+    diagonal set to 0 (nothing differentiates through it)."""
+    d = _expand_dims(e, -2) - _expand_dims(e, -1)
+    off = _wrap_constant(1 - e.xp.eye(e.shape[-1], dtype=e.dtype))
+    return d / (d * d + 1e-20) * off
+
+
+def _eig_vjp(gs, ans, a):
+    # TF's Eig gradient (Boeddeker et al. 2017, eq. 4.77), in TF's complex convention; for a
+    # real input its real part
+    ge, gv = gs
+    e, v = ans
+    vt = adjoint(v)
+    mid = _diag(ge) if ge is not None else _zeros_like(vt)
+    if gv is not None:
+        vgv = matmul(vt, gv)
+        real_diag = _diag(_diag_part(_cast(_real(vgv), vgv.dtype)))
+        mid = mid + _conj(_gap_reciprocals(e)) * (vgv - matmul(matmul(vt, v), real_diag))
+    return (_cast(solve(vt, matmul(mid, vt)), a.dtype),)
+
+
+def _eig_jvp(ts, ans, a):
+    e, v = ans
+    p = solve(v, matmul(_cast(ts[0], v.dtype), v))   # v^-1 da v
+    dv = matmul(v, _gap_reciprocals(e) * p)
+    # the columns keep unit length: take away each one's real part along itself
+    along = _real(_reduce_sum(_conj(v) * dv, axis=-2, keepdims=True))
+    return _diag_part(p), dv - v * _cast(along, v.dtype)
+
+
+_eig_op = _defop("eig", _eig_fwd, vjp=_eig_vjp, jvp=_eig_jvp, nout=2, dtypes="float")
+
+
 def eig(tensor, name=None):
     """``(e, v)``: the eigenvalues ``[..., N]`` and eigenvectors (columns, unit 2-norm,
     ``[..., N, N]``) of general square ``tensor`` ``[..., N, N]``, both complex (complex64 for
     float32 and complex64 input, complex128 otherwise), so ``tensor @ v == v * e[..., None, :]``.
-    An eigenvector's phase is not unique and may differ from TF's. Not differentiable (the
-    tapes carry real tensors).
+    The eigenvalues of a complex matrix come in TF's order (increasing modulus), a real one's in
+    its real Schur form's (LAPACK's, which may differ from TF's); an eigenvector's phase is not
+    unique and may differ from TF's. Differentiable with TF's rule (distinct eigenvalues; a
+    real input's gradient is the real part).
 
     >>> wb.linalg.eig([[2.0, 0.0], [0.0, 3.0]])[0].numpy()
     array([2.+0.j, 3.+0.j], dtype=complex64)
     """
-    host = _square_host(tensor, "eig")
-    e, v = _np.linalg.eig(host)
-    out = _EIG_COMPLEX[host.dtype.name]
-    return _convert(e.astype(out)), _convert(v.astype(out))
+    x = _convert(tensor)
+    _square_host(x, "eig")
+    return _apply(_eig_op, (x,))
 
 
 def eigvals(tensor, name=None):
     """The eigenvalues ``[..., N]`` (complex, as :func:`eig`) of general square ``tensor``."""
-    host = _square_host(tensor, "eigvals")
-    return _convert(_np.linalg.eigvals(host).astype(_EIG_COMPLEX[host.dtype.name]))
+    x = _convert(tensor)
+    _square_host(x, "eigvals")
+    return _apply(_eig_op, (x,))[0]
 
 
 def eigh_tridiagonal(alpha, beta, eigvals_only=True, select="a", select_range=None, tol=None,

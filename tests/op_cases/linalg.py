@@ -108,4 +108,7 @@ CASES = [
     Case("svd wide", _svd_gauge_free, [WIDE]),
     Case("svd values only", lambda a: la.svd(a, compute_uv=False), [TALL]),
     Case("pinv", lambda a: la.pinv(a), [TALL]),
+    # eig: real functions of the complex results (the eigenvectors' phase-free products)
+    Case("eig", lambda a: wb.math.real(la.eigvals(a)) + wb.math.imag(la.eigvals(a)) ** 2
+         + wb.reduce_sum(wb.abs(la.eig(a)[1]), axis=0), [np.array([[1., 2., 0.], [0.5, -1., 3.], [2., 1., 1.]])]),
 ]

@@ -3,9 +3,9 @@
 Rules follow the standard results (Seeger et al. 2017, "Auto-differentiating
 linear algebra"; Townsend 2016 for the thin SVD; TF's ``linalg_grad.py`` for
 the conventions). Eigenvector and singular-vector gradients divide by gaps
-between eigenvalues (squared singular values): where two are equal the
-gradient through ``v`` (``u``, ``v``) is ``inf`` or ``NaN``, as in TF, because
-the vectors of a repeated eigenvalue are not unique. A gradient that reaches
+between eigenvalues (squared singular values) with TF's safe reciprocal: where
+two are equal that factor is 0, as in TF (the vectors of a repeated eigenvalue
+are not unique, so the result is one choice among many). A gradient that reaches
 only the eigenvalues (singular values) never divides by a gap and stays
 finite for repeated ones.
 """
@@ -33,9 +33,12 @@ def _fill(gs, ans):
 
 
 def _inv_gaps(e):
-    """``F[..., i, j] = 1 / (e_j - e_i)`` off the diagonal, 0 on it (inf where values repeat)."""
-    eye = core.wrap_constant(e.xp.eye(e.shape[-1], dtype=e.dtype))
-    return 1.0 / (expand_dims(e, -2) - expand_dims(e, -1) + eye) - eye
+    """``F[..., i, j] = 1 / (e_j - e_i)``, as TF's safe reciprocal ``d / (d * d + 1e-20)``: 0 on
+    the diagonal and where values repeat (huge where they nearly do); the diagonal is set to 0
+    as TF's ``matrix_set_diag``, so nothing differentiates through it."""
+    d = expand_dims(e, -2) - expand_dims(e, -1)
+    off = core.wrap_constant(1 - e.xp.eye(e.shape[-1], dtype=e.dtype))
+    return d / (d * d + 1e-20) * off
 
 
 def _strictly_lower(x):

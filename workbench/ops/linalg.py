@@ -185,11 +185,16 @@ def adjoint(matrix, name=None):
 _FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
 
 
-def _float_matrix(x, opname, argname="input", square=True):
-    """``x`` as a float tensor of rank >= 2 (square in its last two dimensions if asked)."""
+_COMPLEXES = (np.dtype(np.complex64), np.dtype(np.complex128))
+
+
+def _float_matrix(x, opname, argname="input", square=True, complex_ok=False):
+    """``x`` as a float (or, with ``complex_ok``, complex) tensor of rank >= 2 (square in its
+    last two dimensions if asked)."""
     x = convert_to_tensor(x)
-    if x.dtype not in _FLOATS:
-        raise TypeError(f"{opname}: {argname} has dtype {x.dtype}, expected float32 or float64")
+    if x.dtype not in _FLOATS and not (complex_ok and x.dtype in _COMPLEXES):
+        want = "float32, float64, complex64 or complex128" if complex_ok else "float32 or float64"
+        raise TypeError(f"{opname}: {argname} has dtype {x.dtype}, expected {want}")
     if x.ndim < 2:
         raise ValueError(f"{opname}: {argname} must be a matrix or a batch of matrices "
                          f"([..., M, N]), got shape {x.shape}")
@@ -470,43 +475,47 @@ def _solve_fwd(xp, a, b, adjoint):
     a, b = _broadcast_batch(xp, a, b)
     if adjoint:
         a = xp.swapaxes(a, -1, -2)
+        if a.dtype.kind == "c":
+            a = xp.conj(a)
     with _factorization_errors(xp, "solve", "the matrix is not invertible"):
         return xp.linalg.solve(a, b)
 
 
+# TF's MatrixSolve gradient, written with adjoints (the tapes' complex walk takes it as written)
 def _solve_vjp(g, ans, a, b, adjoint):
     gb = solve(a, g, adjoint=not adjoint)
-    ga = -matmul(ans, gb, transpose_b=True) if adjoint else -matmul(gb, ans, transpose_b=True)
+    ga = -matmul(ans, gb, adjoint_b=True) if adjoint else -matmul(gb, ans, adjoint_b=True)
     return ga, gb
 
 
 def _solve_jvp(ts, ans, a, b, adjoint):
     ta, rhs = ts
     if ta is not None:
-        part = matmul(ta, ans, transpose_a=adjoint)
+        part = matmul(ta, ans, adjoint_a=adjoint)
         rhs = -part if rhs is None else rhs - part
     return solve(a, rhs, adjoint=adjoint)
 
 
 _solve_op = defop("matrix_solve", _solve_fwd, vjp=_solve_vjp, jvp=_solve_jvp,
-                  broadcasts=True, dtypes="real", domain="invertible")
+                  broadcasts=True, dtypes="float", domain="invertible")
 
 
 def solve(matrix, rhs, adjoint=False, name=None):
-    """Solve ``matrix @ x = rhs`` (``adjoint``: ``matrix^T @ x = rhs``) by LU factorization.
+    """Solve ``matrix @ x = rhs`` (``adjoint``: ``adjoint(matrix) @ x = rhs``) by LU factorization.
 
-    ``matrix``: ``[..., M, M]``, ``rhs``: ``[..., M, K]`` → ``[..., M, K]``; batch
-    dimensions broadcast. A singular matrix raises ``InvalidArgumentError``.
+    ``matrix``: ``[..., M, M]``, ``rhs``: ``[..., M, K]`` → ``[..., M, K]``, floating or complex;
+    batch dimensions broadcast. A singular matrix raises ``InvalidArgumentError``.
     """
-    a = _float_matrix(matrix, "solve", "matrix")
+    a = _float_matrix(matrix, "solve", "matrix", complex_ok=True)
     b = _rhs(rhs, a, "solve")
     return apply(_solve_op, (a, b), {"adjoint": argcheck.flag(adjoint, "adjoint", "solve")})
 
 
 @core.deferrable
 def inv(input, adjoint=False, name=None):
-    """The inverse of each matrix in ``input`` ``[..., M, M]`` (of its transpose with ``adjoint``)."""
-    a = _float_matrix(input, "inv")
+    """The inverse of each matrix in ``input`` ``[..., M, M]`` (of its adjoint with ``adjoint``),
+    floating or complex."""
+    a = _float_matrix(input, "inv", complex_ok=True)
     return solve(a, _eye(a), adjoint=adjoint)
 
 

@@ -1,0 +1,233 @@
+"""More of TF 2.21's gradient semantics where they are not the plain derivative: special
+functions at their poles and removable points, forward mode at singular points, the safe
+reciprocal of the eigen/singular gaps, losses written as TF writes them, eig's gradient. Every
+expected value is TF 2.21's, printed by ``tf.GradientTape`` / ``tf.autodiff.ForwardAccumulator``
+(float64)."""
+
+import numpy as np
+import pytest
+
+import workbench as wb
+
+F64 = wb.float64
+NAN, INF = np.nan, np.inf
+
+
+def c64(v):
+    return wb.constant(v, dtype=F64)
+
+
+def close(got, want, rtol=1e-13):
+    np.testing.assert_allclose(np.asarray(got), np.asarray(want, dtype=np.float64), rtol=rtol, atol=1e-300)
+
+
+def grad_and_second(f, x, w1, w2):
+    x = c64(x)
+    with wb.GradientTape() as outer:
+        outer.watch(x)
+        with wb.GradientTape() as inner:
+            inner.watch(x)
+            y = f(x)
+        g = inner.gradient(y, x, output_gradients=c64(w1))
+        s = wb.reduce_sum(g * c64(w2))
+    return g.numpy(), outer.gradient(s, x).numpy()
+
+
+def jvp(f, xs, ts):
+    xs = [c64(x) for x in xs]
+    with wb.autodiff.ForwardAccumulator(xs, [c64(t) for t in ts]) as acc:
+        y = f(*xs)
+    return acc.jvp(y).numpy()
+
+
+# ---------------------------------------------------------------------------
+# special functions: TF's gradient formulas at their removable points
+
+
+@pytest.mark.parametrize("f,x,w2,first,second", [
+    # BesselI1's gradient is 1 at 0 (TF's choice, not the limit 1/2); the unpicked i0 - y / x
+    # makes the second derivative NaN there
+    (wb.math.bessel_i1, [0.0, 1.5, -2.0], [1., 2., 3.], [1.0, 0.9922789040542854, 1.484266875017402],
+     [NAN, 1.512886699374909, -3.7384878923638825]),
+    (wb.math.bessel_i1e, [0.0, 1.5, -2.0], [1., 2., 3.], [0.5, 0.0023679633526154653, -0.014395611319735546],
+     [NAN, -0.10997997673436055, 0.053484882038686676]),
+    (wb.math.bessel_i0, [0.0, 1.5], [1., 2.], [0.0, 0.9816664285779079], [1.0, 1.9845578081085709]),
+    (wb.math.special.spence, [1.0, 0.5, 2.0], [1., 2., 3.], [-1.0, -1.3862943611198906, -0.6931471805599453],
+     [NAN, 2.4548225555204377, 0.5794415416798357]),
+    (wb.math.special.bessel_k1e, [0.0, 0.5], [1., 2.], [-INF, -4.255119093985696], [NAN, 32.772116498541436]),
+    (wb.math.lgamma, [0.0, -1.0, 2.5], [1., 1., 1.], [NAN, NAN, 0.7031566406452434], [INF, INF, 0.4903577561002349]),
+    # TF's Acosh gradient is 1 / sinh(acosh(x)): NaN below 1, not 1 / sqrt(x^2 - 1)
+    (wb.math.acosh, [-2.0, 0.5, 1.0, 2.5], [1., 1., 1., 1.], [NAN, NAN, INF, 0.4364357804719848],
+     [NAN, NAN, -INF, -0.20782656212951658]),
+])
+def test_special_function_gradients_at_their_edges(f, x, w2, first, second):
+    g, gg = grad_and_second(f, x, np.ones(len(x)), w2)
+    close(g, first)
+    close(gg, second)
+
+
+@pytest.mark.parametrize("f,x,want", [
+    (wb.math.special.bessel_y0, [-2.0, -0.5, 0.0, 1.0], [-INF, -INF, -INF, 0.08825696421567697]),
+    (wb.math.special.bessel_y1, [-2.0, -0.5, 0.0, 1.0], [-INF, -INF, -INF, -0.7812128213002888]),
+    (wb.math.special.bessel_k0, [-2.0, -0.5, 0.0, 1.0], [INF, INF, INF, 0.42102443824070823]),
+    (wb.math.special.bessel_k1, [-2.0, -0.5, 0.0, 1.0], [INF, INF, INF, 0.6019072301972348]),
+    (wb.math.special.bessel_k0e, [-2.0, -0.5, 0.0, 1.0], [INF, INF, INF, 1.1444630798068947]),
+    (wb.math.special.bessel_k1e, [-2.0, -0.5, 0.0, 1.0], [INF, INF, INF, 1.6361534862632587]),
+    (wb.math.special.expint, [-2.0, -0.5, 0.0, 1.0, INF], [NAN, NAN, -INF, 1.895117816355937, NAN]),
+    (wb.math.digamma, [0.0, -0.0, -1.0, -INF, INF, -0.5], [NAN, NAN, NAN, NAN, INF, 0.03648997397857645]),
+    (wb.math.lgamma, [-INF, 0.0, -1.0], [INF, INF, INF]),
+])
+def test_special_function_values_off_their_domain_are_tfs(f, x, want):
+    close(f(c64(x)).numpy(), want)
+
+
+def test_polygamma_and_zeta_at_poles():
+    close(wb.math.polygamma(c64([0., 1., 2., 3., 2.]), c64([0., 0., -1., -2., -INF])).numpy(),
+          [NAN, INF, NAN, INF, NAN])
+    close(wb.math.zeta(c64([1., 1.5, 2., 3., 0.5]), c64([0., -1., -2., 0., 1.])).numpy(), [INF, NAN, INF, NAN, NAN])
+
+
+# ---------------------------------------------------------------------------
+# forward mode: TF transposes the gradient's own gradient
+
+
+def test_forward_mode_through_sqrt_at_zero():
+    close(jvp(wb.sqrt, [[0.0, 0.0, 4.0]], [[0., 1., 1.]]), [NAN, INF, 0.25])
+    assert np.isnan(jvp(lambda x: wb.norm(x), [[0.0, 0.0]], [[1., 2.]]))
+    close(jvp(lambda x: wb.math.reduce_std(x, axis=1), [[[1.0, 1.0], [1.0, 3.0]]], [[[1., 2.], [3., 4.]]]),
+          [NAN, 0.5])
+    close(jvp(wb.math.acosh, [[-INF, 2.0]], [[1., 1.]]), [NAN, 0.5773502691896258])
+
+
+def test_divide_second_derivative_at_zero_denominator():
+    # TF's RealDiv gradient in y is g * ((-x / y) / y)
+    x, y = c64([1.0, 0.0, 2.0]), c64([0.0, 0.0, 4.0])
+    with wb.GradientTape() as outer:
+        outer.watch(y)
+        with wb.GradientTape() as inner:
+            inner.watch(y)
+            z = x / y
+        g = inner.gradient(z, y)
+    close(g.numpy(), [-INF, NAN, -0.125])
+    close(outer.gradient(g, y).numpy(), [INF, NAN, 0.0625])
+
+
+# ---------------------------------------------------------------------------
+# losses and norms as TF writes them
+
+
+def two_inputs(f, a, b):
+    a, b = c64(a), c64(b)
+    with wb.GradientTape(persistent=True) as outer:
+        outer.watch([a, b])
+        with wb.GradientTape() as inner:
+            inner.watch([a, b])
+            z = f(a, b)
+        ga, gb = inner.gradient(z, [a, b])
+        s = wb.reduce_sum(ga) + wb.reduce_sum(gb * 2.0)
+    return [ga.numpy(), gb.numpy()], [t.numpy() for t in outer.gradient(s, [a, b])]
+
+
+@pytest.mark.parametrize("f,a,b,first,second", [
+    # (1 - z) x + l (log1p(exp(-|x|)) + relu(-x)): abs' and relu's 0 at x == 0
+    (lambda z, x: wb.nn.weighted_cross_entropy_with_logits(labels=z, logits=x, pos_weight=2.0),
+     [0.0, 1.0, 0.5], [-1.0, 0.0, 2.0],
+     [[2.3132616875182226, 0.6931471805599453, -1.8730719889570275], [0.26894142136999516, 0.0, 0.32119561696682364]],
+     [[-3.4621171572600096, -2.0, -2.238405844044235], [-1.3378347121470413, -1.0, -0.804222165811598]]),
+    # Stirling's terms of the targets themselves, masked: NaN at a zero target
+    (lambda t, x: wb.nn.log_poisson_loss(t, x, compute_full_loss=True), [0.0, 1.0, 3.0], [0.5, 0.0, 1.0],
+     [[NAN, 0.0, 0.2652789553347764], [1.6487212707001282, 0.0, -0.2817181715409549]],
+     [[NAN, -2.0, -1.7222222222222223], [2.2974425414002564, 1.0, 4.43656365691809]]),
+    # sqrt(2 * sum of l2_losses): NaN at a zero norm
+    (lambda a, b: wb.linalg.global_norm([a, b]), [0.0, 0.0], [0.0], [[NAN, NAN], [NAN]], [[NAN, NAN], [NAN]]),
+    (lambda a, b: wb.linalg.global_norm([a, b]), [3.0, 0.0], [4.0], [[0.6000000000000001, 0.0], [0.8]],
+     [[-0.064, 0.2], [0.04799999999999999]]),
+])
+def test_losses_and_norms_differentiate_as_tf_writes_them(f, a, b, first, second):
+    got_first, got_second = two_inputs(f, a, b)
+    for got, want in zip(got_first + got_second, first + second):
+        close(got, want)
+
+
+def test_clip_by_global_norm_tangent_at_zero_is_nan():
+    a, b = c64([0.0, 0.0]), c64([0.0])
+    with wb.autodiff.ForwardAccumulator([a, b], [c64([1., 2.]), c64([3.])]) as acc:
+        out, norm = wb.clip_by_global_norm([a, b], 1.0)
+    assert np.isnan(acc.jvp(out[0]).numpy()).all() and np.isnan(acc.jvp(norm).numpy())
+
+
+# ---------------------------------------------------------------------------
+# linear algebra: eig's gradient, complex solve/inv, the gaps' safe reciprocal
+
+
+A3 = [[1., 2., 0.], [0.5, -1., 3.], [2., 1., 1.]]
+
+
+def test_eig_of_a_real_matrix_gradient_and_tangent():
+    a = c64(A3)
+    with wb.GradientTape() as tape:
+        tape.watch(a)
+        e = wb.linalg.eigvals(a)
+        y = wb.math.real(e) * c64([1., 2., 3.]) + wb.math.imag(e) * c64([0.5, -1., 2.])
+    np.testing.assert_allclose(e.numpy(), [3.2241698710885904, -1.1120849355442974 + 0.9666274270277474j,
+                                           -1.1120849355442974 - 0.9666274270277474j], rtol=1e-12)   # real Schur order
+    close(tape.gradient(y, a).numpy(), [[3.111190786024509, -2.1892756615613678, -0.6271660054102842],
+                                        [1.2489732193978382, 0.611458083421257, -1.0431927012416333],
+                                        [-2.5015189664108286, 1.8734598290967555, 2.2773511305542335]], rtol=1e-12)
+    with wb.autodiff.ForwardAccumulator(a, c64([[1., 0., 0.5], [0., 2., 0.], [1., 0., -1.]])) as acc:
+        e = wb.linalg.eigvals(a)
+    np.testing.assert_allclose(acc.jvp(e).numpy(), [0.9306172002670088, 0.5346913998664957 + 1.4541401154675566j,
+                                                    0.5346913998664957 - 1.4541401154675562j], rtol=1e-12, atol=1e-15)
+
+
+def test_eig_of_a_complex_matrix_sorts_by_modulus_and_differentiates():
+    z = wb.constant([[3 + 4j, 1 - 1j], [0.5j, -2 + 0.5j]], dtype=wb.complex128)
+    with wb.GradientTape() as tape:
+        tape.watch(z)
+        e, v = wb.linalg.eig(z)
+        y = wb.math.real(wb.reduce_sum(e * wb.constant([1 + 1j, 2 - 1j], dtype=wb.complex128)))
+    np.testing.assert_allclose(e.numpy(), [-2.11203170665301 + 0.47934768049720344j,
+                                           3.11203170665301 + 4.020652319502798j], rtol=1e-13)
+    np.testing.assert_allclose(np.abs(z.numpy() @ v.numpy() - v.numpy() * e.numpy()), 0, atol=1e-13)
+    np.testing.assert_allclose(tape.gradient(y, z).numpy(), [
+        [1.9979740209535435 + 0.9596892904740413j, 0.17560685975053986 + 0.02332999763466918j],
+        [-0.39787371477041805 + 0.30455372423174126j, 1.0020259790464565 - 0.9596892904740412j]], rtol=1e-12)
+
+
+@pytest.mark.parametrize("adjoint,want_x,want_gm,want_gb", [
+    (False, [[0.2233502538071066 - 0.8730964467005077j], [-0.3197969543147208 + 0.5228426395939085j]],
+     [[0.893246411914762 - 0.29225179726352135j, -0.5221598082918908 + 0.36861295060424126j],
+      [-0.3159061042541679 + 0.057203226055811796j, 0.1938983225540467 - 0.10036331778711126j]],
+     [[0.06852791878172593 + 1.0406091370558375j], [0.02538071065989847 - 0.3553299492385787j]]),
+    (True, [[0.44670050761421315 - 0.25380710659898476j], [0.09137055837563451 + 0.7208121827411168j]],
+     [[-0.13960679223891367 + 0.4722615888067201j, -0.13213429874513644 + 0.06307815197505734j],
+      [-0.5423999587724497 - 0.4368574299775826j, -0.011337576335386125 - 0.2067561648071324j]],
+     [[0.6903553299492386 + 0.6649746192893401j], [0.28426395939086296 - 0.020304568527918773j]]),
+])
+def test_complex_solve_and_its_gradient(adjoint, want_x, want_gm, want_gb):
+    m = wb.constant([[2 + 1j, 1.0], [0.5j, 3 - 1j]], dtype=wb.complex128)
+    b = wb.constant([[1 - 1j], [2j]], dtype=wb.complex128)
+    with wb.GradientTape() as tape:
+        tape.watch([m, b])
+        x = wb.linalg.solve(m, b, adjoint=adjoint)   # adjoint: the conjugate transpose, as TF
+    gm, gb = tape.gradient(x, [m, b], output_gradients=wb.constant([[1 + 2j], [0.5]], dtype=wb.complex128))
+    for got, want in [(x, want_x), (gm, want_gm), (gb, want_gb)]:
+        np.testing.assert_allclose(got.numpy(), want, rtol=1e-13)
+
+
+def test_complex_inverse_gradient():
+    m = wb.constant([[2 + 1j, 1.0], [0.5j, 3 - 1j]], dtype=wb.complex128)
+    with wb.GradientTape() as tape:
+        tape.watch(m)
+        y = wb.math.real(wb.reduce_sum(wb.linalg.inv(m) * wb.constant([[1, 2j], [3, 1 - 1j]], dtype=wb.complex128)))
+    np.testing.assert_allclose(tape.gradient(y, m).numpy(), [
+        [-0.05431729753407713 - 0.3360045350305342j, 0.04362390167229249 + 0.2319049704965343j],
+        [-0.32167796129763715 + 0.09740008760854442j, -0.19516091628230564 - 0.1408436187482285j]], rtol=1e-13)
+
+
+@pytest.mark.parametrize("f", [wb.linalg.eigvalsh, lambda m: wb.linalg.svd(m, compute_uv=False)])
+def test_repeated_eigen_and_singular_values_second_derivative_is_zero(f):
+    # TF's _SafeReciprocal(e_j - e_i) is 0 where the values repeat
+    g, gg = grad_and_second(f, [[2.0, 0.0], [0.0, 2.0]], [1., 3.], [[1., 2.], [3., 4.]])
+    np.testing.assert_array_equal(g, [[1.0, 0.0], [0.0, 3.0]])
+    np.testing.assert_array_equal(gg, np.zeros((2, 2)))
