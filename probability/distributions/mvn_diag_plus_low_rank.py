@@ -17,8 +17,8 @@ class MultivariateNormalDiagPlusLowRank(MultivariateNormalTriL):
     ``U = scale_perturb_factor`` ``[..., k, r]`` and ``m = scale_perturb_diag`` ``[..., r]``
     (the identity where not given), so the covariance is ``S S^T``.
 
-    Densities, samples and the MVN KL rule go through the Cholesky factor of ``S S^T`` (the same
-    distribution; ``scale_tril`` returns it).
+    Samples are ``loc + S z`` (TFP's draws); densities and the MVN KL rule go through the Cholesky
+    factor of ``S S^T`` (the same distribution; ``scale_tril`` returns it).
 
     >>> d = MultivariateNormalDiagPlusLowRank(scale_diag=[1.0, 2.0], scale_perturb_factor=[[1.0], [0.5]])
     >>> d.event_shape
@@ -78,6 +78,19 @@ class MultivariateNormalDiagPlusLowRank(MultivariateNormalTriL):
             um = u if self._scale_perturb_diag is None else u * wb.expand_dims(self._scale_perturb_diag, -2)
             s = s + wb.matmul(um, wb.linalg.matrix_transpose(u))
         return s
+
+    def _scale_matvec(self, v):
+        # S v as TFP's LinearOperatorLowRankUpdate applies it: diag(scale_diag) v + U (m * (U^T v)),
+        # so draws are TFP's (loc + S z, not the Cholesky factor's)
+        x = v[..., None]
+        lead = x if self._scale_diag is None else self._scale_diag[..., None] * x
+        u = self._scale_perturb_factor
+        if u is None:
+            return lead[..., 0]
+        uh_x = wb.matmul(u, x, transpose_a=True)
+        if self._scale_perturb_diag is not None:
+            uh_x = self._scale_perturb_diag[..., None] * uh_x
+        return (lead + wb.matmul(u, uh_x))[..., 0]
 
     def _scale_matrix(self):
         s = self.scale_operator_matrix()
