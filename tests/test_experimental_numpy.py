@@ -381,6 +381,19 @@ def test_tf_results_that_differ_from_numpy():
     assert tnp.max(tnp.asarray([True, False])).dtype == wb.bool
 
 
+def test_numpy_results_where_tf_gives_a_wrong_one():
+    # TF 2.21's tnp gives the value in the comment; NumPy's (and the right one) is kept here
+    assert tnp.signbit(-0.0).numpy()                                              # TF: False
+    assert tnp.angle(tnp.asarray([1, -1])).dtype == wb.float64                    # TF: float32
+    assert tnp.isclose(np.inf, np.inf, equal_nan=True).numpy()                    # TF: False
+    np.testing.assert_array_equal(tnp.around(tnp.asarray([-6, 15]), -1).numpy(), [-10, 20])  # TF: [-9, 19]
+    assert tnp.linspace(0, 10, 4, dtype=tnp.int32).numpy().tolist() == [0, 3, 6, 10]  # TF: dtype ignored
+    assert tnp.logspace(0, 2, 3, dtype=tnp.int32).dtype == wb.int32                # TF: float64
+    assert tnp.var(tnp.asarray([1.0, 2.0, 4.0]), ddof=1).numpy() == pytest.approx(7 / 3)  # TF: TypeError
+    np.testing.assert_array_equal(tnp.cumsum([True, True]).numpy(), [1, 2])        # TF: InvalidArgumentError
+    assert tnp.asarray([0.5, 0.0], dtype=bool).numpy().tolist() == [True, False]
+
+
 def test_out_and_unsupported_arguments_are_refused_as_tf():
     x = tnp.arange(4.0)
     for fn in (tnp.amax, tnp.amin, tnp.mean, tnp.var):

@@ -134,7 +134,7 @@ def asarray(a, dtype=None):
         raise ValueError("asarray: can't convert None to an array")
     arr = _inferred(a)
     if want is not None:
-        if arr.dtype.kind in "fc" and want.kind in "iub":
+        if arr.dtype.kind in "fc" and want.kind in "iu":
             arr = np.trunc(arr.real) if arr.dtype.kind == "c" else np.trunc(arr)
         arr = arr.astype(want.as_numpy_dtype)
     return core.constant(arr)

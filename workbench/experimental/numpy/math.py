@@ -174,7 +174,7 @@ def _for_floats(name, test, fill):
             return core.constant(np.full(tuple(t.shape), fill))
         return test(t)
     fn.__name__ = fn.__qualname__ = name
-    fn.__doc__ = f"NumPy's ``{name}`` (ints and bools are all {'finite' if fill else 'neither'})."
+    fn.__doc__ = f"NumPy's ``{name}`` elementwise (``{fill}`` for every int or bool)."
     return fn
 
 
