@@ -98,6 +98,8 @@ def _check_dtypes(values):
 def concat(values, axis, name=None):
     """Join ragged (and dense) tensors along ``axis``: 0 appends rows, 1 joins each row's
     values end to end (the inputs need the same number of rows), deeper axes recurse."""
+    if len(values) == 1 and isinstance(values[0], RaggedTensor):   # TF 2.21: returned as it is
+        return values[0]
     ref = next((v for v in values if isinstance(v, RaggedTensor)), None)
     # Python lists and arrays convert to dense tensors (as TF: a ragged list is refused)
     values = [v if isinstance(v, (RaggedTensor, Tensor)) else _convert_operand(v, ref) for v in values]
@@ -507,7 +509,12 @@ def where(condition, x=None, y=None, name=None):
     def pick(c, a, b):
         return wb.where(c, a, b)
     pick.__name__ = "where"
-    out = elementwise(pick, (condition, x, y), {})
+    try:
+        out = elementwise(pick, (condition, x, y), {})
+    except ValueError as exc:   # shapes that do not broadcast: TF 2.21's class
+        if isinstance(exc, wb.errors.InvalidArgumentError) or "row_splits dtypes" in str(exc):
+            raise
+        raise wb.errors.InvalidArgumentError(None, None, str(exc)) from None
     if isinstance(out, RaggedTensor) and out.ndim > max(r.ndim for r in ragged):
         out = _splits_only(out)   # TF's shape: dimensions a denser operand adds carry no uniform lengths
     return out

@@ -155,6 +155,16 @@ def range(starts, limits=None, deltas=1, dtype=None, name=None, row_splits_dtype
     s = wb.convert_to_tensor(starts)
     lim = wb.convert_to_tensor(limits)
     d = wb.convert_to_tensor(deltas)
+    for what, t in (("starts", s), ("limits", lim), ("deltas", d)):
+        if t.ndim > 1:   # TF 2.21: its RaggedRange kernel's error
+            raise wb.errors.InvalidArgumentError(None, None, f"ragged.range: {what} must be a scalar or vector, "
+                                                 f"got shape {t.shape}")
+    sizes = {t.shape[0] for t in (s, lim, d) if t.ndim}
+    if len(sizes) > 1:
+        raise wb.errors.InvalidArgumentError(None, None, "ragged.range: starts, limits, and deltas must have the "
+                                             f"same shape, got {[tuple(t.shape) for t in (s, lim, d)]}")
+    if dtype is not None and np.dtype(getattr(dtype, "as_numpy_dtype", dtype)).kind not in "iuf":
+        raise TypeError(f"ragged.range: Cannot convert 0 to a tensor of dtype {dtype!r} (dtype must be numeric)")
     kinds = {t.dtype.kind for t in (s, lim, d)}
     if dtype is None:
         dtype = np.float32 if "f" in kinds else np.int32 if all(

@@ -201,19 +201,10 @@ def _call(fn, flat, kwargs, dtype):
 
 
 def _broadcast_elementwise(fn, args, kwargs, what):
+    rank = max(a.ndim if isinstance(a, (RaggedTensor, core.Tensor)) else np.ndim(a) for a in args)
+    # operands of a lower rank get leading dimensions of size 1 (TF's rule), ragged ones too
+    args = [_lift(a, rank - a.ndim) if isinstance(a, RaggedTensor) else a for a in args]
     ragged = [a for a in args if isinstance(a, RaggedTensor)]
-    rank = ragged[0].ndim
-    dense_rank = max((np.ndim(a) if not isinstance(a, core.Tensor) else a.ndim for a in args
-                      if not isinstance(a, RaggedTensor)), default=0)
-    if dense_rank > rank and all(r.ndim == rank for r in ragged):
-        # a dense operand of higher rank: the ragged ones get leading dimensions of size 1 (TF)
-        args = [_lift(a, dense_rank - rank) if isinstance(a, RaggedTensor) else a for a in args]
-        ragged = [a for a in args if isinstance(a, RaggedTensor)]
-        rank = dense_rank
-    if any(r.ndim != rank for r in ragged):
-        raise wb.errors.InvalidArgumentError(   # TF 2.21: its shape assertion's error
-            None, None, f"{what}: ragged operands of shapes {[_shape(r) for r in ragged]} have different "
-            "ranks; broadcasting between ragged tensors needs one rank")
     k = max(r.ragged_rank for r in ragged)
     dtype = ragged[0].row_splits_dtype
     ops, slots = [], []

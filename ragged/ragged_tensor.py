@@ -375,7 +375,13 @@ class RaggedTensor(core.CompositeTensor):
         dims = [self._partition.nrows()] + [p.max_row_length() for p in self.partitions]
         dims += list(self.flat_values.shape[1:])
         arr = np.asarray(dims, dtype=self.row_splits_dtype if out_type is None else out_type)
-        return core.wrap(arr if axis is None else arr[axis])
+        if axis is not None:
+            try:
+                arr = arr[axis]
+            except IndexError:   # TF 2.21: its GatherV2 kernel's error
+                raise wb.errors.InvalidArgumentError(
+                    None, None, f"bounding_shape: axis {axis} is not in [0, {len(dims)})") from None
+        return core.wrap(arr)
 
     def with_values(self, new_values):
         new_values = new_values if isinstance(new_values, RaggedTensor) else convert_to_tensor(new_values)

@@ -1,0 +1,169 @@
+"""Ragged tensors against TF 2.21, a second sweep: values, shapes, dtypes and error classes that
+TF 2.21 gave for the same calls, pinned as literals (each case names what it pins)."""
+
+import math
+
+import numpy as np
+import pytest
+
+import ragged
+import workbench as wb
+
+RT = wb.RaggedTensor
+InvalidArgumentError = wb.errors.InvalidArgumentError
+
+
+def _same(rt, rows, shape, dtype=None, splits_dtype=np.int64):
+    assert isinstance(rt, RT)
+    assert rt.to_list() == rows
+    assert tuple(rt.shape) == shape
+    assert rt.row_splits.dtype == splits_dtype
+    if dtype is not None:
+        assert rt.dtype == dtype
+
+
+# ---------------------------------------------------------------------------
+# factories
+
+
+def test_constant_with_inner_shape_and_no_ragged_dimension():
+    # TF 2.21: tf.constant(pylist, shape=inner_shape), so the element counts must agree
+    empty = ragged.constant([], inner_shape=(0,))
+    assert not isinstance(empty, RT) and empty.shape == (0,) and empty.dtype == np.float32
+    assert ragged.constant([[1, 2], [3, 4]], inner_shape=(4,)).numpy().tolist() == [1, 2, 3, 4]
+    for pylist, inner in [([1, 2, 3, 4], (2,)), ([], (2,)), ([[]], (2,))]:
+        with pytest.raises(TypeError):   # "... has 4 elements, but got `shape` (2,) with 2 elements)"
+            ragged.constant(pylist, inner_shape=inner)
+    _same(ragged.constant([[], [[1, 2]]], inner_shape=(2,)), [[], [[1, 2]]], (2, None, 2))
+
+
+def test_from_row_starts_with_no_starts_has_no_rows():
+    rt = RT.from_row_starts([1, 2, 3, 4], [])
+    _same(rt, [], (0, None))   # TF 2.21: <tf.RaggedTensor []>
+    assert rt.flat_values.numpy().tolist() == [1, 2, 3, 4]
+    with pytest.raises(ValueError):   # TF 2.21: "Shape (1, 1) must have rank 1"
+        RT.from_row_starts([1, 2, 3, 4], [[0]])
+    with pytest.raises(InvalidArgumentError):
+        RT.from_row_starts([1, 2, 3, 4], [1])
+
+
+def test_range_argument_shapes():
+    # TF 2.21: its RaggedRange kernel's InvalidArgumentError
+    for args in [([1, 2], [3]), ([1, 2], [3, 4], [1, 1, 1]), ([[1]],)]:
+        with pytest.raises(InvalidArgumentError):
+            ragged.range(*args)
+    _same(ragged.range(3, [4, 5]), [[3], [3, 4]], (2, None), np.int32)   # a scalar broadcasts
+    for dtype in (wb.string, wb.bool):
+        with pytest.raises(TypeError):   # TF 2.21: "Cannot convert 0 to EagerTensor of dtype string"
+            ragged.range([1, 2], dtype=dtype)
+
+
+# ---------------------------------------------------------------------------
+# conversions
+
+
+def test_to_tensor_with_a_nan_default():
+    rt = RT.from_row_lengths([3.0, 1.0, 4.0], [2, 0, 1])
+    out = rt.to_tensor(default_value=float("nan")).numpy()
+    # TF 2.21: [[ 3.  1.] [nan nan] [ 4. nan]]
+    assert out[0].tolist() == [3.0, 1.0] and out[2, 0] == 4.0
+    assert np.isnan(out[1]).all() and np.isnan(out[2, 1])
+    inf = rt.to_tensor(default_value=float("inf")).numpy()
+    assert inf.tolist() == [[3.0, 1.0], [math.inf, math.inf], [4.0, math.inf]]
+
+
+def test_to_tensor_default_value_gradient():
+    v, d = wb.constant([1.0, 2.0, 3.0]), wb.constant(5.0)
+    with wb.GradientTape() as tape:
+        tape.watch([v, d])
+        dense = RT.from_row_lengths(v, [2, 0, 1]).to_tensor(default_value=d)
+        y = wb.reduce_sum(dense * wb.constant([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]]))
+    gv, gd = tape.gradient(y, [v, d])
+    assert wb.convert_to_tensor(gv).numpy().tolist() == [1.0, 2.0, 5.0]   # TF 2.21 (as IndexedSlices)
+    assert gd.numpy() == 13.0
+
+
+def test_bounding_shape_axis():
+    rt = ragged.constant([[1, 2], [3]])
+    out = rt.bounding_shape(axis=1)
+    assert out.numpy() == 2 and out.dtype == np.int64   # TF 2.21
+    with pytest.raises(InvalidArgumentError):   # TF 2.21: GatherV2's "indices = 5 is not in [0, 2)"
+        rt.bounding_shape(axis=5)
+
+
+# ---------------------------------------------------------------------------
+# gather
+
+
+def test_gather_along_a_deeper_axis():
+    uniform = ragged.constant([[[1, 2, 3], [4, 5, 6]], [[5, 6, 7]]], ragged_rank=1)
+    _same(wb.gather(uniform, [2, 0], axis=2), [[[3, 1], [6, 4]], [[7, 5]]], (2, None, 2))   # TF 2.21
+    _same(wb.gather(uniform, [[2], [0]], axis=2, batch_dims=1), [[[3], [6]], [[5]]], (2, None, 1))
+    _same(wb.gather(uniform, ragged.constant([[2, 1], [0]]), axis=2, batch_dims=1),
+          [[[3, 2], [6, 5]], [[5]]], (2, None, None))
+    nested = ragged.constant([[[1, 2], [3]], [[4, 5, 6]]])
+    _same(wb.gather(nested, [0], axis=2), [[[1], [3]], [[4]]], (2, None, 1))
+    _same(wb.gather(ragged.constant([[[1, 2, 3], [4]], [[5, 6]]]), ragged.constant([[0], []]), axis=2,
+                    batch_dims=1), [[[1], [4]], [[]]], (2, None, None))
+
+
+def test_gather_dense_params_ragged_indices_batch_dims():
+    out = wb.gather(wb.constant([[1, 2, 3], [4, 5, 6]]), ragged.constant([[2, 1, 0], []]), batch_dims=1)
+    _same(out, [[3, 2, 1], []], (2, None), np.int32)   # TF 2.21
+    _same(wb.gather(ragged.constant([[1, 2], [3]]), [0], batch_dims=-1), [[1, 2]], (1, None))
+
+
+def test_gather_axis_checks():
+    rt = ragged.constant([[1, 2], [3]])
+    # TF 2.21's ValueErrors and words
+    with pytest.raises(ValueError, match=r"^axis=-3 out of bounds: expected -2<=axis<2$"):
+        wb.gather(rt, [0], axis=-3)
+    with pytest.raises(ValueError, match="batch_dims must be less than rank"):
+        wb.gather(rt, [[0], [0]], batch_dims=2, axis=1)
+    with pytest.raises(ValueError, match="axis must be greater than or equal to batch_dims"):
+        wb.gather(rt, [[0], [0]], batch_dims=1, axis=0)
+    with pytest.raises(ValueError, match=r"batch shape from indices \(2,\) does not match params shape"):
+        wb.gather(ragged.constant([[3, 1, 4, 1], [], [5, 9, 2], [6], []]), ragged.constant([[0, 1], [1]]),
+                  batch_dims=1)
+    with pytest.raises(ValueError, match=r"batch shape from indices \(1,\)"):
+        wb.gather(ragged.constant([[[1, 2, 3], [4]], [[5, 6]]]), [0], batch_dims=1, axis=2)
+
+
+# ---------------------------------------------------------------------------
+# ops: error classes and edge cases
+
+
+def test_mismatched_splits_are_invalid_argument_errors():
+    data = ragged.constant([[1, 2, 3], [4]])
+    with pytest.raises(InvalidArgumentError):   # TF 2.21: "Inputs must have identical ragged splits"
+        ragged.boolean_mask(data, ragged.constant([[True, False], [True]]))
+    with pytest.raises(InvalidArgumentError):   # TF 2.21: "partitions have incompatible row_splits"
+        ragged.map_flat_values(wb.add, ragged.constant([[1, 2], [3]]), ragged.constant([[10], [20, 30]]))
+
+
+def test_split_sizes_must_be_non_negative():
+    rt = ragged.constant([[3, 1, 4, 1], [], [5, 9, 2], [6], []])
+    with pytest.raises(InvalidArgumentError):   # TF 2.21: "`num_or_size_splits` must be non-negative"
+        wb.split(rt, [2, -1])
+    parts = wb.split(rt, [2, 3])
+    assert [p.to_list() for p in parts] == [[[3, 1, 4, 1], []], [[5, 9, 2], [6], []]]
+
+
+def test_concat_of_one_ragged_tensor_is_it():
+    rt = ragged.constant([[1]])
+    _same(wb.concat([rt], 3), [[1]], (1, None))   # TF 2.21: returned as it is, the axis unchecked
+
+
+def test_broadcast_lifts_a_lower_rank_ragged_operand():
+    a, b = ragged.constant([[1, 2], [3]]), ragged.constant([[[1, 2], [3]]])
+    _same(a + b, [[[2, 4], [6]]], (1, None, None))   # TF 2.21
+    _same(b + a, [[[2, 4], [6]]], (1, None, None))
+
+
+def test_where_shapes_that_do_not_broadcast():
+    x = ragged.constant([[[1, 2], [3, 4]], [[5, 6]], []], ragged_rank=1)
+    with pytest.raises(InvalidArgumentError):   # TF 2.21: "Unable to broadcast: dimension size mismatch"
+        wb.where(x > 1, x, ragged.constant([[1, 2], [3], []]))
+    with pytest.raises(ValueError, match="row_splits dtypes"):   # TF 2.21's class
+        a = ragged.constant([[1, 2], [3]])
+        wb.where(a > 1, a.with_row_splits_dtype(wb.int32), a)
