@@ -8,6 +8,9 @@ import workbench as wb
 from workbench.core import Tensor
 
 from .. import internal
+from ..math.cholesky import gram_schmidt
+from .bernoulli import Bernoulli
+from .categorical import Categorical
 from .distribution import NOT_REPARAMETERIZED, Distribution
 
 __all__ = ["DeterminantalPointProcess"]
@@ -123,40 +126,70 @@ class DeterminantalPointProcess(Distribution):
         x = self._value(value, "marginal_log_prob")
         return self._log_det_subset(self.marginal_kernel(), x)
 
+    _sample_n_takes_any_seed = True
+
     def _sample_n(self, n, seed):
-        items = self._n()
+        # TFP's two steps: pick an elementary DPP (eigenvector j kept with probability
+        # lam_j / (1 + lam_j), a Bernoulli draw at logits log(lam)), then draw its items
+        indices_seed, edpp_seed = internal.split_seed(seed, 2)
         batch = tuple(self.batch_shape)
-        keep_seed, pick_seed = internal.split_seed(seed, 2, salt="determinantal_point_process")
-        lam = np.broadcast_to(wb.convert_to_tensor(self._eigenvalues).numpy().astype(np.float64),
-                              batch + (items,)).reshape(-1, items)
-        vec = np.broadcast_to(wb.convert_to_tensor(self._eigenvectors).numpy().astype(np.float64),
-                              batch + (items, items)).reshape(-1, items, items)
-        keep_u = wb.random.stateless_uniform((n, len(lam), items), seed=keep_seed, dtype=np.float64).numpy()
-        pick_u = wb.random.stateless_uniform((n, len(lam), items), seed=pick_seed, dtype=np.float64).numpy()
-        keep = keep_u < lam / (1.0 + lam)
-        out = np.zeros((n, len(lam), items), dtype=np.int32)
-        for i in range(n):
-            for b in range(len(lam)):
-                out[i, b] = _sample_elementary(vec[b][:, keep[i, b]], pick_u[i, b])
-        return wb.constant(out.reshape((n,) + batch + (items,)))
+        items = self._n()
+        logits = wb.broadcast_to(wb.log(self._eigenvalues), batch + (items,))
+        keep = Bernoulli(logits=logits).sample(n, seed=indices_seed)
+        vecs = wb.broadcast_to(self._eigenvectors, (n,) + batch + (items, items))
+        return _sample_from_edpp(vecs, keep, edpp_seed)
 
 
-def _sample_elementary(v, uniforms):
-    """One draw of the elementary DPP projecting onto the orthonormal columns of ``v`` ``[n, k]``:
-    ``k`` items, each chosen with probability ``|row|^2 / k`` of the current basis, which is then
-    restricted to the vectors vanishing at that item and orthonormalized again."""
-    chosen = np.zeros(v.shape[0], dtype=np.int32)
-    for step in range(v.shape[1]):
-        weights = np.sum(v * v, axis=1)
-        weights[chosen == 1] = 0.0
-        cdf = np.cumsum(weights)
-        item = min(int(np.searchsorted(cdf, uniforms[step] * cdf[-1], side="right")), v.shape[0] - 1)
-        chosen[item] = 1
-        if v.shape[1] == 1:
-            break
-        # eliminate the column with the largest entry at `item`, so every column vanishes there
-        col = int(np.argmax(np.abs(v[item])))
-        pivot = v[:, col] / v[item, col]
-        v = np.delete(v - np.outer(pivot, v[item]), col, axis=1)
-        v, _ = np.linalg.qr(v)
-    return chosen
+def _sample_from_edpp(eigenvectors, keep, seed):
+    """Items drawn from the elementary DPPs spanned by the kept eigenvectors (``keep`` ``[..., n]``,
+    eigenvectors in the columns of ``[..., d, n]``), as TFP draws them: the kept columns moved to
+    the front; each round, for the members still drawing, an item picked with probability
+    proportional to its squared row norm (a Categorical at the log of those norms, on a new split
+    of ``seed``), then the basis replaced by an orthonormal basis of its part vanishing at that item."""
+    seed = internal.sanitize_seed(seed)
+    keep = wb.cast(keep, eigenvectors.dtype)
+    order = wb.argsort(-keep, axis=-1, stable=True)          # the kept vectors first, in order
+    nb = len(order.shape) - 1
+    keep = wb.gather(keep, order, axis=-1, batch_dims=nb)
+    vecs = wb.gather(eigenvectors, order, axis=-1, batch_dims=nb) * keep[..., None, :]
+    sample_size = wb.reduce_sum(wb.cast(keep, wb.int32), axis=-1)
+    max_size = int(wb.reduce_max(sample_size).numpy()) if sample_size.shape.num_elements() else 0
+    vecs = vecs[..., :max_size]
+    d = int(eigenvectors.shape[-2])
+    chosen = wb.zeros(tuple(eigenvectors.shape[:-1]), dtype=wb.bool)
+    columns = wb.range(max_size)
+    rows = wb.range(d)
+    for i in range(max_size):
+        sample_seed, seed = internal.split_seed(seed, 2)
+        active = i < sample_size
+        coord_prob = wb.reduce_sum(wb.square(vecs), axis=-1)
+        coord_logits = wb.where(active[..., None], wb.log(coord_prob), wb.zeros([], vecs.dtype))
+        idx = Categorical(logits=coord_logits).sample(seed=sample_seed)
+        complement = _orthogonal_complement_e_i(vecs, wb.where(active, idx, wb.zeros_like(idx)), max_size - i)
+        still = (columns < sample_size[..., None, None] - i - 1) & ~chosen[..., None]
+        new_vecs = wb.where(still, complement, wb.zeros([], vecs.dtype))
+        vecs = wb.where(active[..., None, None], new_vecs, vecs)
+        chosen = chosen | (wb.equal(rows, wb.cast(idx, wb.int32)[..., None]) & active[..., None])
+    return wb.cast(chosen, wb.int32)
+
+
+def _orthogonal_complement_e_i(vectors, i, gram_schmidt_iters):
+    """An orthonormal basis (columns of ``[..., d, n]``, zero columns last) of the part of
+    ``span(vectors)`` that vanishes at coordinate ``i``: the column with the largest entry in row
+    ``i`` is subtracted from the others in proportion, so row ``i`` becomes zero; that column
+    moves to the end (zeroed) and the rest go through modified Gram-Schmidt."""
+    nb = len(i.shape)
+    row_i = wb.gather(vectors, i, axis=-2, batch_dims=nb)                   # [..., n]
+    j = wb.cast(wb.argmax(wb.abs(row_i), axis=-1), wb.int32)
+    col_j = wb.gather(vectors, j, axis=-1, batch_dims=nb)                   # [..., d]
+    val_i_j = wb.gather(row_i, j, axis=-1, batch_dims=nb)
+    weights = row_i / val_i_j[..., None]
+    result = vectors - weights[..., None, :] * col_j[..., :, None]
+    d, n = int(vectors.shape[-2]), int(vectors.shape[-1])
+    mask_d = wb.not_equal(wb.range(d), i[..., None])[..., None]
+    shift = wb.range(n) + wb.cast(wb.range(n) >= j[..., None], wb.int32)
+    shift = wb.where(shift >= n, wb.broadcast_to(j[..., None], shift.shape), shift)
+    result = wb.gather(result, shift, axis=-1, batch_dims=len(shift.shape) - 1)
+    mask_n = wb.not_equal(wb.range(n), n - 1)
+    result = wb.where(mask_d & mask_n, result, wb.zeros([], result.dtype))
+    return gram_schmidt(result, gram_schmidt_iters)
