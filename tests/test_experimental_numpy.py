@@ -583,6 +583,33 @@ def test_numpy_methods_after_enable(numpy_behavior):
     np.testing.assert_allclose(tape.gradient(y, v).numpy(), np.full(6, 2.0))
 
 
+def test_operators_promote_as_numpy_after_enable(numpy_behavior):
+    i32, f32 = wb.constant([3, -4], wb.int32), wb.constant([1.5, 2.0], wb.float32)
+    with pytest.raises(TypeError):
+        i32 + f32                       # wb's (TF's) strict rule before
+    tnp.experimental_enable_numpy_behavior()
+    # pinned from TF 2.21 with numpy behaviour enabled
+    cases = [(i32 + f32, "float64", [4.5, -2.0]), (f32 + wb.constant([1.5, 2.0], wb.float64), "float64", [3.0, 4.0]),
+             (2.5 * i32, "float64", [7.5, -10.0]), (i32 / 2, "float64", [1.5, -2.0]), (i32 // 2, "int32", [1, -2]),
+             (i32 % 3, "int32", [0, 2]), (i32 ** 2, "int32", [9, 16]), (f32 - 1, "float32", [0.5, 1.0]),
+             (1 - f32, "float32", [-0.5, -1.0]), (i32 < f32, "bool", [False, True]), (i32 & 1, "int32", [1, 0]),
+             (i32 / i32, "float64", [1.0, 1.0]), (wb.constant([1], wb.int8) / wb.constant([2], wb.int8), "float32", [0.5]),
+             (wb.Variable([1.0], dtype=wb.float32) + wb.constant([1.0], wb.float64), "float64", [2.0])]
+    for got, dtype, values in cases:
+        assert got.dtype.name == dtype
+        np.testing.assert_allclose(got.numpy(), values)
+    m = wb.reshape(f32, [1, 2]) @ wb.reshape(wb.constant([1.5, 2.0], wb.float64), [2, 1])
+    assert m.dtype == wb.float64 and m.numpy().tolist() == [[6.25]]
+    v = wb.Variable(np.array([1.0, 2.0], np.float32))
+    with wb.GradientTape() as tape:
+        y = tnp.sum(v * wb.constant([2, 3], wb.int32))      # float32 * int32 -> float64
+    assert y.dtype == wb.float64
+    np.testing.assert_allclose(tape.gradient(y, v).numpy(), [2.0, 3.0])
+    behavior.disable_numpy_behavior()
+    with pytest.raises(TypeError):
+        i32 + f32
+
+
 def test_prefer_float32(numpy_behavior):
     tnp.experimental_enable_numpy_behavior(prefer_float32=True)
     # pinned from TF 2.21 with prefer_float32=True

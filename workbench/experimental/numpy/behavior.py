@@ -1,7 +1,9 @@
 """``experimental_enable_numpy_behavior``: tensors gain NumPy's methods (``x.T``,
-``x.reshape(...)``, ``x.astype``, ``x.ravel()``, ``x.clip``, ...), and Python floats given to tnp
-become float32 with ``prefer_float32=True``. Operators keep TF's dtype rules (TF's also switches
-them to NumPy promotion; here that would cost every Tensor operator a check).
+``x.reshape(...)``, ``x.astype``, ``x.ravel()``, ``x.clip``, ...), their arithmetic and ordering
+operators promote mixed dtypes by NumPy's rules (``int32 + float32`` is float64, ``int / int`` a
+float), and Python floats given to tnp become float32 with ``prefer_float32=True``. Nothing is
+installed until it is called, so tensors cost nothing more before. ``==`` and ``!=`` keep wb's
+rules.
 
 >>> from workbench.experimental import numpy as tnp
 >>> tnp.experimental_enable_numpy_behavior()
@@ -12,9 +14,8 @@ TensorShape([3, 2])
 import numbers
 
 from ...core import Tensor
-from . import manipulation, reductions
+from . import manipulation, math, products, reductions
 from .dtypes import asarray, config
-from .math import clip
 
 
 def _reshape(self, *shape, order="C"):
@@ -30,7 +31,7 @@ def _transpose(self, *axes):
 
 
 def _clip(self, min=None, max=None):  # noqa: A002  (NumPy's argument names)
-    return clip(self, min, max)
+    return math.clip(self, min, max)
 
 
 _METHODS = {
@@ -45,18 +46,40 @@ _METHODS = {
     "min": lambda self, axis=None, keepdims=None: reductions.min(self, axis, keepdims),
     "mean": lambda self, axis=None, dtype=None, keepdims=None: reductions.mean(self, axis, dtype, keepdims=keepdims),
     "tolist": lambda self: self.numpy().tolist(),
+    "data": property(lambda self: self),
 }
 
 
+def _operators():
+    """The binary operators with NumPy's promotion: each ``x op y`` and its reflection."""
+    table = {"add": math.add, "sub": math.subtract, "mul": math.multiply, "truediv": math.true_divide,
+             "floordiv": math.floor_divide, "mod": math.mod, "pow": math.power, "matmul": products.matmul,
+             "and": math.bitwise_and, "or": math.bitwise_or, "xor": math.bitwise_xor}
+    out = {}
+    for name, fn in table.items():
+        out[f"__{name}__"] = (lambda f: lambda a, b: f(a, b))(fn)
+        out[f"__r{name}__"] = (lambda f: lambda a, b: f(b, a))(fn)
+    out.update({"__lt__": math.less, "__le__": math.less_equal, "__gt__": math.greater, "__ge__": math.greater_equal})
+    return out
+
+
+_OPERATORS = _operators()
+_saved = {}     # wb's own operators, put back by disable_numpy_behavior
+
+
 def experimental_enable_numpy_behavior(prefer_float32=False, dtype_conversion_mode="legacy"):
-    """Give tensors NumPy's methods; with ``prefer_float32``, Python floats given to tnp are
-    float32. Only ``dtype_conversion_mode='legacy'`` (NumPy's promotion in tnp) is supported."""
+    """Give tensors NumPy's methods and NumPy's promotion in their operators; with
+    ``prefer_float32``, Python floats given to tnp are float32. Only
+    ``dtype_conversion_mode='legacy'`` (NumPy's promotion) is supported."""
     if dtype_conversion_mode != "legacy":
         raise ValueError(f"experimental_enable_numpy_behavior: dtype_conversion_mode must be 'legacy', "
                          f"got {dtype_conversion_mode!r}")
     config.prefer_float32 = bool(prefer_float32)
     for name, method in _METHODS.items():
         setattr(Tensor, name, method)
+    for name, op in _OPERATORS.items():
+        _saved.setdefault(name, Tensor.__dict__[name])
+        setattr(Tensor, name, op)
 
 
 def disable_numpy_behavior():
@@ -65,4 +88,7 @@ def disable_numpy_behavior():
     for name in _METHODS:
         if name in Tensor.__dict__:
             delattr(Tensor, name)
+    for name, op in _saved.items():
+        setattr(Tensor, name, op)
+    _saved.clear()
 
