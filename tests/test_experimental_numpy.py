@@ -166,7 +166,7 @@ CASES = [
     ("logspace", (0, 2, 3), {}), ("logspace", (0, 3, 4), {"base": 2.0}),
     ("logspace", (0.0, 1.0, 4), {"endpoint": False}), ("logspace", (0, 2, 3), {"dtype": np.int32}),
     ("geomspace", (1, 1000, 4), {}), ("geomspace", (-1.0, -100.0, 3), {}), ("geomspace", (2.0, 32.0, 4), {"endpoint": False}),
-    ("geomspace", (1, 100, 3), {"dtype": np.int32}),
+    ("geomspace", (1, 100, 3), {"dtype": np.int32}), ("geomspace", (np.array([1.0, 2.0]), 100.0, 3), {"axis": -1}),
     ("array", ([1, 2.5],), {}), ("array", (I,), {"dtype": np.float32}), ("array", ([1.7, -1.7],), {"dtype": np.int32}),
     ("array", ([1],), {"ndmin": 3}), ("array", ([True],), {}),
     ("asarray", (F,), {}), ("asarray", ([[1, 2], [3, 4]],), {}), ("asarray", ([1],), {"dtype": "float32"}),
@@ -440,6 +440,8 @@ def test_bad_input_errors_name_the_argument():
         tnp.arange(0, 5, 0)
     with pytest.raises(ValueError, match=r"linspace: num .* non-negative integer, got -1"):
         tnp.linspace(0.0, 1.0, -1)
+    with pytest.raises(ValueError, match="geomspace: start and stop must be non-zero"):
+        tnp.geomspace(0, 1)
     with pytest.raises(ValueError, match="need at least one array"):
         tnp.concatenate([])
     with pytest.raises(ValueError, match=r"split: array split does not result in an equal division \(5 into 2"):

@@ -228,7 +228,7 @@ def _check_num(num, what):
     return int(num)
 
 
-def _spaced(start, stop, num, endpoint, what, axis):
+def _spaced(start, stop, num, endpoint, axis):
     """``num`` values from ``start`` to ``stop`` (inclusive when ``endpoint``), as wb ops so
     gradients reach ``start`` and ``stop``; the sample axis first, and the step."""
     lo, hi = asarray(start), asarray(stop)
@@ -248,12 +248,16 @@ def _spaced(start, stop, num, endpoint, what, axis):
     else:
         step = multiply(delta, core.constant(np.asarray(np.nan, lo.dtype.as_numpy_dtype)))
         values = add(lo, multiply(steps, delta))
-    if axis != 0 and values.ndim > 1:
-        axis = axis % values.ndim
-        perm = list(builtins.range(1, values.ndim))
-        perm.insert(axis, 0)
-        values = transpose(values, perm)
-    return values, step
+    return _samples_along(values, axis), step
+
+
+def _samples_along(values, axis):
+    """``values`` (samples on axis 0) with the sample axis moved to ``axis``."""
+    if axis == 0 or values.ndim < 2:
+        return values
+    perm = list(builtins.range(1, values.ndim))
+    perm.insert(axis % values.ndim, 0)
+    return transpose(values, perm)
 
 
 def _as_output(values, dtype, what):
@@ -269,7 +273,7 @@ def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=float, axi
     """``num`` evenly spaced values from ``start`` to ``stop`` (float64 for ints); with
     ``retstep``, also the spacing. Array ``start``/``stop`` give one series each, along ``axis``."""
     num = _check_num(num, "linspace")
-    values, step = _spaced(start, stop, num, endpoint, "linspace", axis)
+    values, step = _spaced(start, stop, num, endpoint, axis)
     values = _as_output(values, dtype, "linspace")
     return (values, step) if retstep else values
 
@@ -277,7 +281,7 @@ def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=float, axi
 def logspace(start, stop, num=50, endpoint=True, base=10.0, dtype=None, axis=0):
     """``base ** linspace(start, stop, num)``."""
     num = _check_num(num, "logspace")
-    exps, _ = _spaced(start, stop, num, endpoint, "logspace", axis)
+    exps, _ = _spaced(start, stop, num, endpoint, axis)
     return _as_output(pow(asarray(base, exps.dtype), exps), dtype, "logspace")
 
 
@@ -288,24 +292,19 @@ def geomspace(start, stop, num=50, endpoint=True, dtype=None, axis=0):
     lo, hi = to_float(asarray(start)), to_float(asarray(stop))
     dtype_work = result_type(lo, hi)
     lo, hi = asarray(lo, dtype_work), asarray(hi, dtype_work)
-    lo_v, hi_v = lo.numpy() if not core.tracing() else None, hi.numpy() if not core.tracing() else None
-    if lo_v is not None and (np.any(lo_v == 0) or np.any(hi_v == 0)):
+    if not core.tracing() and (np.any(lo.numpy() == 0) or np.any(hi.numpy() == 0)):
         raise ValueError("geomspace: start and stop must be non-zero (a geometric sequence cannot include zero)")
     sign = where(lo < 0, -ones((), dtype_work), ones((), dtype_work))
-    exps, _ = _spaced(log(multiply(lo, sign)), log(multiply(hi, sign)), num, endpoint, "geomspace", 0)
+    exps, _ = _spaced(log(multiply(lo, sign)), log(multiply(hi, sign)), num, endpoint, 0)
     values = multiply(sign, exp(exps))
     batch = values.shape[1:]
-    if num >= 1:
+    if num >= 1:   # the ends exactly, not exp(log(.)) of them
         first = expand_dims(lo + zeros(batch, dtype_work), 0)
         parts = [first, values[1:]]
         if endpoint and num > 1:
             parts = [first, values[1:num - 1], expand_dims(hi + zeros(batch, dtype_work), 0)]
         values = concat(parts, 0)
-    if axis != 0 and values.ndim > 1:
-        axis = axis % values.ndim
-        perm = list(builtins.range(1, values.ndim))
-        perm.insert(axis, 0)
-        values = transpose(values, perm)
+    values = _samples_along(values, axis)
     if dtype is not None:
         want = as_dtype(np_dtype(dtype, "geomspace"))
         if want.kind in "iu":
