@@ -11,7 +11,10 @@
 - ``and``/``or``/``not`` and ``a if t else b`` on tensors become lazy ``wb.cond`` (or
   ``wb.logical_not``); ``for i in range(n)``/``wb.range(n)`` with a tensor ``n`` counts
   without making the range; ``set_loop_options`` at the top of a loop body gives its
-  ``shape_invariants`` and ``maximum_iterations``. Python's ``print`` stays Python's (it
+  ``shape_invariants`` and ``maximum_iterations``; ``for x in dataset`` (a ``wb.data.Dataset``)
+  is TF's dataset reduce: one step that iterates the dataset each call, its body traced once
+  (a ``break`` ends it; a ``return`` inside it is TF's NotImplementedError; its state may
+  change shape). Python's ``print`` stays Python's (it
   prints while tracing, symbolic tensors and all, as in TF); ``wb.print`` prints on every run.
 
 A loop variable is a variable the body assigns; one undefined before the loop is local to
@@ -276,9 +279,10 @@ def _compatible(shape, invariant):
     return len(shape) == len(invariant) and all(d is None or d == s for s, d in zip(shape, invariant))
 
 
-def _conform(out, init, names, carried, entry, ran, invariants=None):
+def _conform(out, init, names, carried, entry, ran, invariants=None, shapes=True):
     """The carried values after one iteration, checked as TF checks them (``invariants``:
-    id(initial tensor) -> the shape set_loop_options gave it)."""
+    id(initial tensor) -> the shape set_loop_options gave it; ``shapes`` False: a loop over a
+    dataset, whose state may change its shape, as TF's reduce relaxes it)."""
     for i, (v, n) in enumerate(zip(out, names)):
         if i in carried or isinstance(init[i], Undefined) or init[i] is None:
             continue
@@ -306,7 +310,7 @@ def _conform(out, init, names, carried, entry, ran, invariants=None):
                 if not _compatible(tuple(b.shape), inv):
                     raise ValueError(f"'{n}' has shape {tuple(b.shape)} after one iteration, which does "
                                      f"not conform with the shape invariant {_shape_text(inv)}.")
-            elif tuple(a.shape) != tuple(b.shape):
+            elif shapes and tuple(a.shape) != tuple(b.shape):
                 raise ValueError(f"'{n}' has shape {tuple(a.shape)} before the loop, but shape "
                                  f"{tuple(b.shape)} after one iteration. Use "
                                  "wb.autograph.experimental.set_loop_options to set shape invariants.")
@@ -471,6 +475,8 @@ def for_stmt(iterable, extra_test, body, init, names, live, opts=None):
     given, ends the loop when false: a ``break``)."""
     if isinstance(iterable, _TensorRange):
         return _range_for(iterable, extra_test, body, init, names, live, opts)
+    if _DATASET_LOOPS and isinstance(iterable, _DATASET_LOOPS[0][0]):
+        return _dataset_for(iterable, extra_test, body, init, names, live)
     if not _is_tensor(iterable):
         return _python_for(iter(iterable), extra_test, body, init)
     if iterable.ndim == 0:
@@ -507,6 +513,72 @@ def _range_for(rng, extra_test, body, init, names, live, opts=None):
         return _python_for(items, extra_test, body, stop.state if ran else init)
     return _tensor_loop(pred_of, lambda head, state: ((head[0] + delta,), body(head[0], *state)),
                         [start], init, names, live, restart, opts)
+
+
+# (the dataset class, the loop it runs: ``loop(step, more)(dataset, state)``), registered by
+# ``wb.data`` (which this layer does not import)
+_DATASET_LOOPS: list = []
+
+
+def register_dataset_loop(cls, loop):
+    """Stage ``for`` loops over ``cls`` objects (``wb.data.Dataset``) inside a ``wb.function``
+    with ``loop(step, more)``, a callable ``(dataset, state) -> state`` that runs
+    ``step(state, element)`` (the new state; with ``more``, also whether to go on) over the
+    dataset's elements while ``more(state)`` holds (see ``wb.data.loops``)."""
+    _DATASET_LOOPS[:] = [(cls, loop)]
+
+
+def _dataset_for(ds, extra_test, body, init, names, live):
+    """``for x in dataset`` inside a trace: one step that iterates the dataset each call gives
+    (TF's dataset reduce), its body traced once; eager code loops in Python."""
+    if not _tracing():
+        return _python_for(iter(ds), extra_test, body, init)
+
+    def python_loop(stop):
+        _python_loop_reason(stop)
+        return _python_for(iter(ds), extra_test, body, init)
+    try:
+        carried, entry, pending = _carry_plan(init, names, live)
+    except _LoopChangedObject as stop:
+        return python_loop(stop)
+    if pending:
+        raise ValueError(f"'{names[pending[0]]}' must be defined before the loop")
+    flat = nest.flatten(entry)
+    other = next((t for t in flat if not isinstance(t, Tensor)), None)
+    if other is not None:   # a RaggedTensor: carried by Python
+        core._state.tracer._unreplayable(f"a loop over a dataset carries a {type(other).__name__}, which "
+                                         f"the staged loop cannot (at {core.user_frame()}): the loop runs "
+                                         "in Python")
+        return _python_for(iter(ds), extra_test, body, init)
+
+    def state_of(values):
+        return _fill(init, carried, nest.pack_sequence_as(entry, list(values)))
+
+    def step(values, element):
+        out = body(element, *state_of(values))
+        new = nest.flatten(_conform(out, init, names, carried, entry, True, shapes=False))
+        if extra_test is None:
+            return new
+        return new, control_flow._to_tensor(extra_test(*state_of(new)), "the loop condition")
+    more = None if extra_test is None else (lambda values: extra_test(*state_of(values)))
+    loop = _DATASET_LOOPS[0][1](step, more)
+    try:
+        final = staged.stage_dataset_loop(core._state.tracer, loop, ds, flat)
+    except _LoopChangedObject as stop:
+        return python_loop(stop)
+    if final is NotImplemented:
+        return python_loop(None)
+    return tuple(state_of(final))
+
+
+def for_iterable(iterable):
+    """The iterable of a ``for`` loop that stays Python (one with a ``return`` inside): a
+    dataset there is TF's error inside a ``wb.function``."""
+    if _DATASET_LOOPS and isinstance(iterable, _DATASET_LOOPS[0][0]) and _tracing():
+        raise NotImplementedError("a return statement cannot be placed inside this TensorFlow loop; this "
+                                  "may happen if a return statement depends on a static Python condition "
+                                  "such as a hyperparameter")
+    return iterable
 
 
 def _python_for(it, extra_test, body, state):
@@ -864,6 +936,7 @@ class _Converter(ast.NodeTransformer):
         options, option_defs = self._options(node, self._state_names(target + node.body))
         body = self._loop(node)
         if body is None:
+            node.iter = _located([ast.Call(func=_ag("for_iterable"), args=[node.iter], keywords=[])], node.iter)[0]
             return node
         state = self._state_names(target + node.body)
         live = sorted(self._live_after(node))
@@ -1119,7 +1192,8 @@ def _compile(fn):
 _RUNTIME = types.SimpleNamespace(
     if_stmt=if_stmt, if_exp=if_exp, retval=retval, while_stmt=while_stmt, for_stmt=for_stmt, ld=ld,
     and_=and_, or_=or_, not_=not_,
-    range_=range_, range_iter=range_iter, converted_call=converted_call, Undefined=Undefined)
+    range_=range_, range_iter=range_iter, converted_call=converted_call, Undefined=Undefined,
+    for_iterable=for_iterable)
 
 
 # =============================================================================================

@@ -22,7 +22,7 @@ import functools
 from .. import backend, core, nest
 from ..core import Tensor, Variable
 from ..ops import control_flow
-from .trace import Tracer, tensor_leaves
+from .trace import Tracer, hold, tensor_leaves
 
 __all__ = ["install"]
 
@@ -348,6 +348,67 @@ def stage_while(tracer, cond, body, structure, flat, conform, maximum_iterations
     for o in outs:
         tracer._produced(o)
     return _rebuild(layout, outs)
+
+
+def hold_trace_values(tracer=None):
+    """Let the traces that run inside ``tracer``'s (the trace running now, if any): a
+    dataset's functions, read its values where their steps run, not as constants: the values
+    change with each replay of the outer program."""
+    tracer = core._state.tracer if tracer is None else tracer
+    if isinstance(tracer, Tracer):
+        hold([t for t in tracer.keep if isinstance(t, Tensor)])
+
+
+def stage_dataset_loop(tracer, loop, dataset, init):
+    """A ``for`` loop over ``dataset`` (``loop(dataset, state)``: the final state, a list of
+    tensors, from ``init``) as one step that runs the loop again on each replay (TF's
+    ``ReduceDataset``); returns the final values, or NotImplemented (run eagerly)."""
+    if not isinstance(tracer, Tracer):
+        return NotImplemented
+    if _watched():
+        tracer._unreplayable(f"a tape records through a loop over a dataset (at {core.user_frame()}); the "
+                             "function runs eagerly")
+        return NotImplemented
+    for t in init:
+        tracer._resolve(t, "a loop over a dataset")
+    hold_trace_values(tracer)
+    inits = list(init)
+    final = tracer._suspended(loop, dataset, [core.wrap(t._data) for t in inits])
+    outs = [_fresh(t._data) for t in final]
+
+    def run():
+        for o, t in zip(outs, loop(dataset, [core.wrap(t._data) for t in inits])):
+            o._data = t._data
+    tracer._add(run, "ReduceDataset", None, outs)
+    tracer.events.append(("ReduceDataset", tuple(inits), tuple(outs), None))
+    for o in outs:
+        tracer._produced(o)
+    return outs
+
+
+def dataset_made(cls, make, node, args, kwargs):
+    """``make()``: a new ``cls`` (a dataset) from ``args`` and ``kwargs``, inside a trace
+    (``node``: its TF graph node's name). Where those hold tensors that change between calls,
+    it is made outside the trace, and each replay runs its ``__init__`` again on them, in
+    place, so that what the trace built on it (a loop over it, the datasets made from it)
+    sees the call's values, as TF's graph makes the dataset anew on each run."""
+    tracer = core._state.tracer
+    if not isinstance(tracer, Tracer):
+        return make()
+    changing = [t for t in tensor_leaves((args, kwargs))
+                if id(t) in tracer.dynamic or isinstance(t, Variable) or id(t._data) in tracer.arrays]
+    for t in changing:
+        tracer._resolve(t, f"{node} (a dataset)")
+    tracer.events.append((node, tuple(changing), (), None))
+    if not changing:
+        return make()
+    obj = tracer._suspended(make)
+    init = cls.__init__
+
+    def rebuild():
+        init(obj, *args, **kwargs)
+    tracer._add(rebuild, node, changing, ())
+    return obj
 
 
 def install():

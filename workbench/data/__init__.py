@@ -41,7 +41,7 @@ checkpoint (``Batch``, ``Shuffle``, ...), so states saved before the split still
 
 from .dataset import AUTOTUNE, INFINITE_CARDINALITY, UNKNOWN_CARDINALITY, Dataset
 from .files import FixedLengthRecordDataset, TextLineDataset, TFRecordDataset
-from . import experimental
+from . import experimental, loops  # noqa: F401 -- loops: for loops over datasets in wb.function
 from .iterator import Iterator
 from .options import Options
 from .specs import DatasetSpec, IteratorSpec

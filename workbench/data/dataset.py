@@ -25,6 +25,7 @@ import numpy as np
 
 from ..checkpoint.graph import Trackable
 from .. import core, extension_type, nest
+from ..compiler import staged
 from ..core import Tensor, convert_to_tensor
 from ..tensor_shape import TensorSpec
 from . import structure as st
@@ -38,7 +39,18 @@ UNKNOWN = -2
 AUTOTUNE = -1
 
 
-class Dataset(Trackable):
+class _Made(type):
+    """Datasets made inside a wb.function's trace are nodes of its graph; one made from the
+    call's tensors is made anew on each call (see ``staged.dataset_made``)."""
+
+    def __call__(cls, *args, **kwargs):
+        if core._state.tracer is None:
+            return super().__call__(*args, **kwargs)
+        return staged.dataset_made(cls, lambda: super(_Made, cls).__call__(*args, **kwargs),
+                                   _TF_NAMES.get(cls.__name__, cls.__name__).lstrip("_"), args, kwargs)
+
+
+class Dataset(Trackable, metaclass=_Made):
     """A sequence of elements (nested tuples/dicts of Tensors and RaggedTensors).
 
     Build one with :meth:`from_tensor_slices`, :meth:`from_tensors` or :meth:`range`,

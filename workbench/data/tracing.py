@@ -26,7 +26,7 @@ import warnings
 import numpy as np
 
 from .. import nest
-from ..compiler import UnreplayableWarning, function
+from ..compiler import UnreplayableWarning, function, staged
 from ..core import Tensor
 from ..tensor_shape import TensorSpec
 from . import structure as st
@@ -75,6 +75,9 @@ class TracedFunction:
             return call(nest.pack_sequence_as(spec, list(args)))
         traced.__name__ = name
         fn = function(traced, input_signature=trace_specs)
+        # built inside a wb.function's trace: the values the function reads from that
+        # trace change with each call, so this trace reads them where its steps run
+        staged.hold_trace_values()
         with _LOCK, warnings.catch_warnings():
             warnings.simplefilter("ignore", UnreplayableWarning)
             try:
