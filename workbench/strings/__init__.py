@@ -657,13 +657,12 @@ def _split_by(input, fn, cut, dtype=object):  # noqa: A002
     if arr.ndim == 0:   # TF's static shape: the number of pieces is the data's
         return core.static_result(wrap(values), (None,))
     splits = np.concatenate([[0], np.cumsum([builtin_len(p) for p in pieces])]).astype(np.int64)
-    # a rank-N input: its uniform outer dimensions become row splits of uniform rows
-    outer = []
+    out = _ragged(values, [splits], fn)
+    # a rank-N input: its outer dimensions stay uniform (TF's shape [d0, d1, ..., None])
     dims = arr.shape
-    for k in range(builtin_len(dims) - 1):
-        rows = int(np.prod(dims[:k + 1]))
-        outer.append(np.arange(rows + 1, dtype=np.int64) * dims[k + 1])
-    return _ragged(values, outer + [splits], fn)
+    for k in range(builtin_len(dims) - 1, 0, -1):
+        out = type(out).from_uniform_row_length(out, dims[k], nrows=int(np.prod(dims[:k])))
+    return out
 
 
 def unicode_encode(input, output_encoding, errors="replace", replacement_char=65533, name=None):  # noqa: A002
