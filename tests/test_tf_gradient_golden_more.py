@@ -231,3 +231,57 @@ def test_repeated_eigen_and_singular_values_second_derivative_is_zero(f):
     g, gg = grad_and_second(f, [[2.0, 0.0], [0.0, 2.0]], [1., 3.], [[1., 2.], [3., 4.]])
     np.testing.assert_array_equal(g, [[1.0, 0.0], [0.0, 3.0]])
     np.testing.assert_array_equal(gg, np.zeros((2, 2)))
+
+
+# ---------------------------------------------------------------------------
+# reductions: TF's tangents over empty axes, the Euclidean norm's own gradient, complex sign
+
+
+def test_tangents_of_reductions_over_an_empty_axis():
+    x = wb.zeros([0, 3], dtype=F64)
+    with wb.autodiff.ForwardAccumulator(x, wb.zeros([0, 3], dtype=F64)) as acc:
+        ys = [wb.reduce_mean(x, 0), wb.reduce_max(x, 0), wb.reduce_min(x, 0), wb.reduce_logsumexp(x, 0),
+              wb.math.reduce_variance(x, 0), wb.math.reduce_euclidean_norm(x, 0)]
+    for y, want in zip(ys, [0.0, 0.0, 0.0, NAN, 0.0, 0.0]):
+        close(acc.jvp(y).numpy(), [want] * 3)
+
+
+def test_euclidean_norm_gradient_is_x_over_norm():
+    # TF's EuclideanNorm gradient x / (norm / g): NaN at a zero norm, as written for complex input
+    x = c64([[3., -4.], [0., 0.]])
+    with wb.GradientTape() as tape:
+        tape.watch(x)
+        n = wb.math.reduce_euclidean_norm(x, axis=1)
+    close(tape.gradient(n, x, output_gradients=c64([2., 1.])).numpy(), [[1.2, -1.6], [NAN, NAN]])
+    with wb.autodiff.ForwardAccumulator(x, c64([[1., 2.], [3., 4.]])) as acc:
+        n = wb.math.reduce_euclidean_norm(x, axis=1)
+    close(acc.jvp(n).numpy(), [-1.0, NAN])
+    assert wb.math.reduce_euclidean_norm(wb.constant([3, 4])).numpy() == 5   # ints stay ints
+    z = wb.constant([3 + 4j, 1 - 1j, 0j, -2 + 0.5j], dtype=wb.complex128)
+    with wb.GradientTape() as tape:
+        tape.watch(z)
+        n = wb.math.reduce_euclidean_norm(z)
+    assert n.dtype == wb.complex128
+    np.testing.assert_allclose(n.numpy(), 5.5901699437494745)
+    np.testing.assert_allclose(tape.gradient(n, z, output_gradients=wb.constant(0.5 - 1j, dtype=wb.complex128)).numpy(),
+                               [0.9838699100999075 - 0.17888543819998318j, -0.08944271909999159 - 0.2683281572999747j,
+                                0, -0.08944271909999159 + 0.40249223594996214j], rtol=1e-14)
+
+
+def test_complex_sign_is_x_over_abs_and_differentiates():
+    z = wb.constant([3 + 4j, 1 - 1j, 0j, -2 + 0.5j], dtype=wb.complex128)
+    with wb.GradientTape() as tape:
+        tape.watch(z)
+        s = wb.math.sign(z)
+    g = tape.gradient(s, z, output_gradients=wb.constant([0.25 - 0.5j, 0.5, 0.75 + 0.5j, 1.0], dtype=wb.complex128))
+    np.testing.assert_allclose(g.numpy(), [0.08 - 0.06j, 0.1767766952966369 + 0.17677669529663684j, 0,
+                                           0.02853360294545093 + 0.11413441178180375j], rtol=1e-14, atol=1e-17)
+
+
+def test_empty_segments_max_and_min_tangents_are_nan():
+    d = c64([[1., 2.], [3., 0.5], [2., 2.]])
+    with wb.autodiff.ForwardAccumulator(d, c64([[1., 1.], [2., 3.], [1., 1.]])) as acc:
+        y1 = wb.math.segment_min(d, [0, 0, 2])
+        y2 = wb.math.unsorted_segment_max(d, [0, 2, 0], 4)
+    close(acc.jvp(y1).numpy(), [[1.0, 3.0], [NAN, NAN], [1.0, 1.0]])
+    close(acc.jvp(y2).numpy(), [[1.0, 1.0], [NAN, NAN], [2.0, 3.0], [NAN, NAN]])

@@ -29,6 +29,7 @@ CASES = [
     Case("reduce_mean", lambda x: wb.reduce_mean(x * x, axis=-1), [X]),
     Case("reduce_max", lambda x: wb.reduce_max(x, axis=1), [X]),
     Case("reduce_min", lambda x: wb.reduce_min(x, axis=(0, 2), keepdims=True), [X]),
+    Case("reduce_euclidean_norm", lambda x: wb.math.reduce_euclidean_norm(x, axis=[0, 2]), [X]),
     Case("reduce_prod", lambda x: wb.reduce_prod(x, axis=1), [X]),
     Case("reduce_logsumexp", lambda x: wb.reduce_logsumexp(x, axis=2), [X]),
     Case("reduce_std", lambda x: wb.reduce_std(x, axis=0), [X]),

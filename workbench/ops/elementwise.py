@@ -12,7 +12,7 @@ import math
 
 import numpy as np
 
-from .. import backend
+from .. import backend, core
 from ..core import Tensor, convert_to_tensor
 from ..dtypes import np_dtype
 from ..strings import compare as string_compare
@@ -180,9 +180,24 @@ def _conj(x):
 
 # TF's Sign gradient is zero everywhere; its tangent None (the gradient does not depend on the
 # incoming one, so TF's forward mode, the gradient's transpose, finds no connection)
-sign = unary("sign", lambda xp, x: xp.sign(x),
-             vjp=lambda g, ans, x: (g * 0,), jvp=lambda ts, ans, x: None,
-             dtypes="numeric", domain="nonzero")
+_sign = unary("sign", lambda xp, x: xp.sign(x),
+              vjp=lambda g, ans, x: (g * 0,), jvp=lambda ts, ans, x: None,
+              dtypes="numeric", domain="nonzero")
+
+
+def sign(x, name=None):
+    """Elementwise sign (TF's ``tf.math.sign``): -1, 0 or 1; for complex ``x``, ``x / |x|`` (0 at
+    0), computed as TF does, ``div_no_nan(x, |x|)``, so it has TF's complex gradient."""
+    if not isinstance(x, Tensor):
+        if getattr(x, "__wb_dispatch__", False):
+            return core.dispatch(sign, (x,))
+        x = convert_to_tensor(x)
+    if x.dtype.kind == "c":
+        return divide_no_nan(x, cast(abs(x), x.dtype))
+    return _sign(x)
+
+
+sign.op, sign.elementwise = _sign.op, True
 
 square = _linear_unary("square", ufunc1("square"), lambda e, ans, x: e.multiply(x, 2), dtypes="numeric")
 # TF's forward mode transposes SqrtGradGrad, 0.5 * (t / sqrt(x)): unguarded, NaN for a zero

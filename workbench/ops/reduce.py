@@ -95,7 +95,10 @@ def _mean_fwd(xp, x, axis, keepdims):
 _mean_op = defop("reduce_mean", _mean_fwd,
                  rule=lambda e, needs, g, ans, x, axis, keepdims: (
                      e.divide(_expand(e, g, ans, x, axis, keepdims), _count(x, axis)),),
-                 jvp=lambda ts, ans, x, axis, keepdims: reduce_mean(ts[0], axis=axis, keepdims=keepdims))
+                 # TF's tangent: the sum of t / n (0, not NaN, over an empty axis)
+                 jvp=lambda ts, ans, x, axis, keepdims: (
+                     reduce_sum(ts[0], axis=axis, keepdims=keepdims) / _count(x, axis) if _count(x, axis)
+                     else reduce_sum(ts[0], axis=axis, keepdims=keepdims)))
 reduce_mean = _reduction("reduce_mean", _mean_fwd)(_mean_op)
 
 
@@ -112,8 +115,8 @@ def _minmax_jvp(ts, ans, x, axis, keepdims):
     from .elementwise import cast, equal  # circular import with elementwise
     y = _expand_to_input(ans, ans, x, axis, keepdims)
     ind = cast(equal(y, x), x.dtype)
-    num = reduce_sum(ind, axis=axis, keepdims=keepdims)
-    return reduce_sum(ts[0] * ind, axis=axis, keepdims=keepdims) / num
+    num = reduce_sum(ind, axis=axis, keepdims=True)
+    return reduce_sum(ts[0] * (ind / num), axis=axis, keepdims=keepdims)   # TF's: 0 over an empty axis
 
 
 def _max_fwd(xp, x, axis, keepdims):
@@ -198,9 +201,14 @@ def _lse_weights(ans, x, axis, keepdims):
 _lse_op = defop("reduce_logsumexp", _lse_fwd,
                 vjp=lambda g, ans, x, axis, keepdims: (
                     _expand_to_input(g, ans, x, axis, keepdims) * _lse_weights(ans, x, axis, keepdims),),
-                jvp=lambda ts, ans, x, axis, keepdims: reduce_sum(
-                    ts[0] * _lse_weights(ans, x, axis, keepdims), axis=axis, keepdims=keepdims),
+                jvp=lambda ts, ans, x, axis, keepdims: _lse_jvp(ts, ans, x, axis, keepdims),
                 dtypes="float")
+
+
+def _lse_jvp(ts, ans, x, axis, keepdims):
+    if x.size == 0:   # TF's: log's tangent at the empty sum, 0 / 0
+        return core.wrap_constant(ans.xp.full(ans.shape, np.nan, ans.dtype))
+    return reduce_sum(ts[0] * _lse_weights(ans, x, axis, keepdims), axis=axis, keepdims=keepdims)
 reduce_logsumexp = _reduction("reduce_logsumexp", _lse_fwd, dtypes="float")(_lse_op)
 
 
@@ -222,10 +230,20 @@ def reduce_std(input_tensor, axis=None, keepdims=False, name=None):
     return sqrt(reduce_variance(input_tensor, axis=axis, keepdims=keepdims))
 
 
-def reduce_euclidean_norm(input_tensor, axis=None, keepdims=False, name=None):
-    """``sqrt(sum(x**2))`` over ``axis``."""
-    from .elementwise import sqrt, square  # circular import with elementwise
-    return sqrt(reduce_sum(square(convert_to_tensor(input_tensor)), axis=axis, keepdims=keepdims))
+def _euclidean_fwd(xp, x, axis, keepdims):
+    sq = x * xp.conj(x) if x.dtype.kind == "c" else x * x   # complex: sum |x|^2, in x's dtype
+    return xp.sqrt(xp.sum(sq, axis=axis, keepdims=keepdims)).astype(x.dtype, copy=False)   # ints stay ints
+
+
+# TF's EuclideanNorm gradient, x / (norm / g) (NaN at a zero norm; taken as written for complex)
+_euclidean_op = defop(
+    "reduce_euclidean_norm", _euclidean_fwd,
+    vjp=lambda g, ans, x, axis, keepdims: (
+        x / (_expand_to_input(ans, ans, x, axis, keepdims) / _expand_to_input(g, ans, x, axis, keepdims)),),
+    jvp=lambda ts, ans, x, axis, keepdims: reduce_sum(
+        ts[0] * (x / _expand_to_input(ans, ans, x, axis, keepdims)), axis=axis, keepdims=keepdims))
+reduce_euclidean_norm = _reduction("reduce_euclidean_norm", _euclidean_fwd)(_euclidean_op)
+reduce_euclidean_norm.__doc__ = "``sqrt(sum(|x|**2))`` over ``axis`` (complex input: a complex result, as TF)."
 
 
 def _logical_reduction(name, reducer):

@@ -116,16 +116,19 @@ def _constant(x, arr):
 
 
 def _extreme_weights(ans, data, ids):
-    """Which rows attain their segment's extreme (0/1, data's dtype) and how many tie, per segment."""
+    """Which rows attain their segment's extreme (0/1, data's dtype) and how many tie, per
+    segment (0 for an empty one: TF divides by it, so an empty segment's tangent is NaN)."""
     xp = data.xp
     hit = (ans._data[ids._data] == data._data).astype(data.dtype)
     ties = segment_reduce(xp, "sum", hit, ids._data, ans.shape[0])
-    return core.wrap(hit), core.wrap(xp.maximum(ties, 1))
+    return core.wrap(hit), core.wrap(ties)
 
 
 def _extreme_vjp(g, ans, data, ids, num_segments, kind, sorted_ids, empty):
+    from .elementwise import multiply_no_nan  # circular import with elementwise
     hit, ties = _extreme_weights(ans, data, ids)
-    return (take_rows(g / ties, ids, axis=_lead(g, ans)) * hit, None)
+    # TF's where(is_selected, gathered g / ties, 0): 0 off the selected rows even where g / ties is not finite
+    return (multiply_no_nan(take_rows(g / ties, ids, axis=_lead(g, ans)), hit), None)
 
 
 def _extreme_jvp(ts, ans, data, ids, num_segments, kind, sorted_ids, empty):
