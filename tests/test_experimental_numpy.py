@@ -242,7 +242,7 @@ def tf_dtype(name, args, kwargs, want):
     if name == "trace" and np.asarray(x).dtype.kind in "iu":
         return np.asarray(x).dtype           # tnp.trace(int8) is int8 (NumPy: int64)
     if name == "meshgrid":
-        return np.result_type(*args)         # one promoted dtype for all (NumPy: each its own)
+        return np.result_type(want, np.asarray(x).dtype)   # promoted with the first vector (NumPy: not)
     return want
 
 
@@ -375,7 +375,12 @@ def test_tf_results_that_differ_from_numpy():
     assert tnp.float_power(2, 3).numpy() == 8 and tnp.float_power(2, 3).dtype == wb.int64
     np.testing.assert_array_equal(tnp.arange(0, 2, 0.5, dtype=tnp.int32).numpy(), [0, 0, 1, 1])  # NumPy: 0s
     assert tnp.trace(tnp.ones((3, 3), tnp.int8)).dtype == wb.int8
-    assert [t.dtype for t in tnp.meshgrid([1, 2], [0.5])] == [wb.float64, wb.float64]
+    # meshgrid: each vector promoted with the first (NumPy: each its own dtype)
+    for dtypes, want in [((np.int64, np.float32), ("int64", "float64")), ((np.int32, np.int64), ("int32", "int64")),
+                         ((np.float32, np.int8, np.float64), ("float32", "float32", "float64")),
+                         ((np.int8, np.uint8, np.int16), ("int8", "int16", "int16"))]:
+        got = tnp.meshgrid(*[np.ones(2, d) for d in dtypes])
+        assert tuple(t.dtype.name for t in got) == want
     assert tnp.sum(tnp.asarray([1, 2], tnp.int32)).dtype == wb.int64
     assert tnp.prod(tnp.asarray([True, False])).dtype == wb.int64
     assert tnp.max(tnp.asarray([True, False])).dtype == wb.bool
@@ -390,6 +395,8 @@ def test_numpy_results_where_tf_gives_a_wrong_one():
     assert tnp.linspace(0, 10, 4, dtype=tnp.int32).numpy().tolist() == [0, 3, 6, 10]  # TF: dtype ignored
     assert tnp.logspace(0, 2, 3, dtype=tnp.int32).dtype == wb.int32                # TF: float64
     assert tnp.var(tnp.asarray([1.0, 2.0, 4.0]), ddof=1).numpy() == pytest.approx(7 / 3)  # TF: TypeError
+    f32 = tnp.asarray([2.0, 8.0], tnp.float32)
+    assert tnp.log2(f32).dtype == tnp.log10(f32).dtype == tnp.logaddexp2(f32, f32).dtype == wb.float32  # TF: float64
     np.testing.assert_array_equal(tnp.cumsum([True, True]).numpy(), [1, 2])        # TF: InvalidArgumentError
     assert tnp.asarray([0.5, 0.0], dtype=bool).numpy().tolist() == [True, False]
 

@@ -20,7 +20,7 @@ from ...ops.elementwise import add, cast, divide, exp, floor, log, multiply, pow
 from ...ops.elementwise import round as rint
 from ...ops.shape import broadcast_to, concat, expand_dims, reshape, stack, transpose
 from ...ops.shape import identity as tf_identity
-from .dtypes import asarray, np_dtype, operands, result_type, to_float
+from .dtypes import asarray, np_dtype, result_type, to_float
 
 __all__ = ["array", "asarray", "asanyarray", "ascontiguousarray", "copy", "empty", "empty_like", "zeros",
            "zeros_like", "ones", "ones_like", "full", "full_like", "eye", "identity", "arange", "linspace",
@@ -314,8 +314,8 @@ def geomspace(start, stop, num=50, endpoint=True, dtype=None, axis=0):
 
 
 def meshgrid(*xi, **kwargs):
-    """Coordinate matrices from coordinate vectors (``indexing='xy'`` or ``'ij'``), all of the
-    vectors' promoted dtype (TF's rule; NumPy keeps each vector's)."""
+    """Coordinate matrices from coordinate vectors (``indexing='xy'`` or ``'ij'``); each in its
+    vector's dtype promoted with the first vector's."""
     indexing = kwargs.pop("indexing", "xy")
     if kwargs.pop("sparse", False):
         raise ValueError("meshgrid: returning sparse arrays is not supported (sparse must be False)")
@@ -325,7 +325,9 @@ def meshgrid(*xi, **kwargs):
         raise TypeError(f"meshgrid: unexpected keyword arguments {sorted(kwargs)}")
     if indexing not in ("xy", "ij"):
         raise ValueError(f"meshgrid: indexing must be 'xy' or 'ij', got {indexing!r}")
-    ts = [reshape(x, [-1]) for x in operands(*xi)]   # TF's: one promoted dtype for all
+    first = asarray(xi[0]) if xi else None
+    # TF's rule: each vector promoted with the first (NumPy keeps each vector's dtype)
+    ts = [reshape(asarray(x, result_type(x, first)), [-1]) for x in xi]
     sizes = [t.shape[0] for t in ts]
     order = list(builtins.range(len(ts)))
     if indexing == "xy" and len(ts) > 1:
