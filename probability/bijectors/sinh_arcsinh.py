@@ -1,4 +1,4 @@
-"""SinhArcsinh: ``y = sinh((arcsinh(x) + skewness) * tailweight)``."""
+"""SinhArcsinh: ``y = c * sinh((arcsinh(x) + skewness) * tailweight)``, ``c = 2 / sinh(asinh(2) * tailweight)``."""
 
 import workbench as wb
 
@@ -8,9 +8,10 @@ __all__ = ["SinhArcsinh"]
 
 
 class SinhArcsinh(Bijector):
-    """``y = sinh((asinh(x) + skewness) * tailweight)``; ``x = sinh(asinh(y) / tailweight - skewness)``.
+    """``y = c * sinh((asinh(x) + skewness) * tailweight)``; ``x = sinh(asinh(y / c) / tailweight - skewness)``,
+    with TFP's ``c = 2 / sinh(asinh(2) * tailweight)`` (so that, without skewness, 2 maps to 2).
 
-    ``log|dy/dx| = log(tailweight) + log cosh((asinh(x) + skewness) * tailweight) - log1p(x**2) / 2``.
+    ``log|dy/dx| = log(c tailweight) + log cosh((asinh(x) + skewness) * tailweight) - log1p(x**2) / 2``.
     ``skewness=0, tailweight=1`` is the identity; ``tailweight > 1`` fattens the tails.
 
     >>> SinhArcsinh(skewness=0.0, tailweight=1.0).forward(wb.constant(2.0)).numpy()
@@ -39,18 +40,25 @@ class SinhArcsinh(Bijector):
     def tailweight(self):
         return self._tailweight
 
+    def _log_multiplier(self, tw):
+        """``log c``, ``c = 2 / sinh(asinh(2) * tailweight)``."""
+        two = wb.constant(2.0, dtype=tw.dtype)
+        return wb.log(two) - wb.log(wb.sinh(wb.asinh(two) * tw))
+
     def _forward(self, x):
-        return wb.sinh((wb.asinh(x) + like(self._skewness, x)) * like(self._tailweight, x))
+        tw = like(self._tailweight, x)
+        return wb.sinh((wb.asinh(x) + like(self._skewness, x)) * tw) * wb.exp(self._log_multiplier(tw))
 
     def _inverse(self, y):
-        return wb.sinh(wb.asinh(y) / like(self._tailweight, y) - like(self._skewness, y))
+        tw = like(self._tailweight, y)
+        return wb.sinh(wb.asinh(y * wb.exp(-self._log_multiplier(tw))) / tw - like(self._skewness, y))
 
     def _forward_log_det_jacobian(self, x):
         tw = like(self._tailweight, x)
         u = (wb.asinh(x) + like(self._skewness, x)) * tw
         # log cosh(u) = |u| + log1p(exp(-2|u|)) - log 2: finite for large |u|
         log_cosh = wb.abs(u) + wb.log1p(wb.exp(-2.0 * wb.abs(u))) - 0.6931471805599453
-        return wb.log(tw) + log_cosh - 0.5 * wb.log1p(wb.square(x))
+        return self._log_multiplier(tw) + wb.log(tw) + log_cosh - 0.5 * wb.log1p(wb.square(x))
 
     def _is_increasing(self):
         return True

@@ -55,7 +55,10 @@ class Softplus(Bijector):
         if self._low is not None:
             y = y - like(self._low, y)
         c = self._hinge_softness
-        return -wb.math.log1mexp(-y if c is None else -y / like(c, y))
+        z = y if c is None else y / like(c, y)
+        ildj = -wb.math.log1mexp(-z)
+        # NaN off the range (y below low), as TFP's log(-expm1(-y)); log1mexp alone takes |y|
+        return wb.where(z < 0, wb.zeros_like(ildj) + float("nan"), ildj)
 
     def _is_increasing(self):
         c = self._hinge_softness

@@ -29,7 +29,7 @@ class Square(Bijector):
         return wb.sqrt(y)
 
     def _forward_log_det_jacobian(self, x):
-        return _LOG2 + wb.log(wb.abs(x))
+        return _LOG2 + wb.log(x)  # NaN below 0 (off the domain), as TFP
 
     def _inverse_log_det_jacobian(self, y):
         return -_LOG2 - 0.5 * wb.log(y)

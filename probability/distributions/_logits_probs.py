@@ -84,13 +84,13 @@ class LogitsProbs:
             return mul_no_nan(self._log_probs(), x)
         if self._probs is not None:
             return xlogy(x, self._probs)
-        return x * wb.math.log_sigmoid(self._logits)
+        return mul_no_nan(wb.math.log_sigmoid(self._logits), x)  # logits = -inf: 0 at x = 0
 
     def _x_log1m_p(self, x):
         """``x * log(1 - p)`` for binary families, 0 where ``x`` is 0 (even for ``p = 1``)."""
         if self._probs is not None:
             return xlog1py(x, -self._probs)
-        return x * wb.math.log_sigmoid(-self._logits)
+        return mul_no_nan(wb.math.log_sigmoid(-self._logits), x)  # logits = +inf: 0 at x = 0
 
     def _log1m_p(self):
         if self._probs is not None:

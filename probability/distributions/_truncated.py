@@ -36,6 +36,9 @@ class TruncatedLocScale(Distribution):
                 f"{type(self).__name__}: argument `low` must be below `high`, got low={low!r}, "
                 f"high={high!r}")
 
+    def _check_support(self, x, method):
+        self._assert_in_support(x, method, (x >= self._low) & (x <= self._high), "in [low, high]")
+
     @property
     def loc(self):
         return self._loc

@@ -67,6 +67,8 @@ class Categorical(LogitsProbs, Distribution):
         return _sample_indices(self.logits_parameter(), n, seed, self.dtype)
 
     def _log_prob(self, k):
+        if not self._force_zero:
+            _check_labels(k, self._num_categories(), type(self).__name__)
         return _gather_classes(self._log_probs(), k, float("-inf") if self._force_zero else float("nan"))
 
     def _cdf(self, k):
@@ -119,6 +121,19 @@ def _sample_indices(logits, n, seed, dtype):
     else:
         draws = samplers.categorical(flat, n, dtype=np.int64, seed=seed)
     return wb.cast(wb.reshape(wb.transpose(draws), (n,) + batch), dtype)
+
+
+def _check_labels(k, depth, owner):
+    """TF's sparse softmax cross-entropy on a CPU, which TFP's ``log_prob`` runs: a class index
+    outside ``[0, K)`` (after the cast to an int) is an ``InvalidArgumentError``."""
+    if not wb.executing_eagerly():
+        return
+    labels = np.trunc(np.asarray(k.numpy(), dtype=np.float64))
+    bad = (labels < 0) | (labels >= depth)
+    if bad.any():
+        raise wb.errors.InvalidArgumentError(
+            f"{owner}.log_prob: received a label value of {labels[bad].flat[0]:g} which is outside the "
+            f"valid range of [0, {depth})")
 
 
 def _gather_classes(table, k, outside):

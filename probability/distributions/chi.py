@@ -52,11 +52,15 @@ class Chi(Distribution):
               + internal.xlogy(self._df - 1.0, x) - 0.5 * wb.square(x))
         return wb.where(x >= 0, lp, float("-inf"))
 
+    def _nan_region(self, x, method):
+        # TFP's log(x) in the density; its tails square x, so they are even in x (below)
+        return (x < 0.0) if method in ("log_prob", "prob") else None
+
     def _cdf(self, x):
-        return wb.math.igamma(0.5 * self._df, 0.5 * wb.square(wb.maximum(x, 0.0)))
+        return wb.math.igamma(0.5 * self._df, 0.5 * wb.square(x))
 
     def _survival_function(self, x):
-        return wb.math.igammac(0.5 * self._df, 0.5 * wb.square(wb.maximum(x, 0.0)))
+        return wb.math.igammac(0.5 * self._df, 0.5 * wb.square(x))
 
     def _quantile(self, p):
         return wb.sqrt(2.0 * wb.math.igammainv(0.5 * self._df, p))

@@ -42,6 +42,12 @@ class Chi2(Gamma):
     def df(self):
         return self._df
 
+    def _nan_region(self, x, method):
+        # TFP's igamma(df / 2, x / 2) and xlogy(df / 2 - 1, x) below 0 (finite only for df = 2)
+        if method in ("log_prob", "prob"):
+            return (x < 0.0) & wb.math.not_equal(self._df, 2.0)
+        return x < 0.0
+
     def _mean(self):
         return self._df
 
@@ -50,4 +56,4 @@ class Chi2(Gamma):
 
     def _mode(self):
         df = self._df
-        return self._undefined(wb.maximum(df - 2.0, 0.0), df < 2.0, "mode (df < 2)")
+        return self._undefined(wb.maximum(df - 2.0, 0.0), df <= 2.0, "mode (df <= 2)")

@@ -107,14 +107,17 @@ class ContinuousBernoulli(LogitsProbs, Distribution):
         return wb.minimum(wb.maximum(x, wb.zeros_like(x)), wb.ones_like(x))
 
     def _log_cdf(self, x):
-        return _log_cdf(self._unit(x), self._l())
+        # -inf below 0 and 0 above 1 whatever the parameter (also at probs 0 and 1, as TFP)
+        lc = _log_cdf(self._unit(x), self._l())
+        return wb.where(x < 0, wb.zeros_like(lc) - np.inf, wb.where(x > 1, wb.zeros_like(lc), lc))
 
     def _cdf(self, x):
         return wb.exp(self._log_cdf(x))
 
     def _log_survival_function(self, x):
         # S(x; l) = F(1 - x; -l)
-        return _log_cdf(1.0 - self._unit(x), -self._l())
+        ls = _log_cdf(1.0 - self._unit(x), -self._l())
+        return wb.where(x < 0, wb.zeros_like(ls), wb.where(x > 1, wb.zeros_like(ls) - np.inf, ls))
 
     def _survival_function(self, x):
         return wb.exp(self._log_survival_function(x))
@@ -127,7 +130,10 @@ class ContinuousBernoulli(LogitsProbs, Distribution):
         large = safe > 30.0
         moderate = wb.where(large, wb.ones_like(safe), safe)
         closed = wb.where(large, safe + wb.log(p + (1.0 - p) * wb.exp(-safe)), wb.log1p(p * wb.expm1(moderate))) / safe
-        return wb.where(small, p + 0.5 * p * (1.0 - p) * l, closed)
+        q = wb.where(small, p + 0.5 * p * (1.0 - p) * l, closed)
+        # probs 1 (logits +inf) puts all mass at 1, probs 0 at 0 (its quantile at p = 1 is 1, as TFP)
+        at_one = wb.math.equal(l, np.inf) | (wb.math.equal(l, -np.inf) & (p >= 1.0))
+        return wb.where(at_one, wb.ones_like(q), wb.where(wb.math.equal(l, -np.inf), wb.zeros_like(q), q))
 
     def _mean(self):
         return _mean(self._l())

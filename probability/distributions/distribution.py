@@ -93,6 +93,7 @@ TENSOR_CONSTRAINTS = {
     "nonnegative_integer": lambda a: (a >= 0) & wb.math.equal(a, wb.math.round(a)),
     "positive_definite": _symmetric_positive_definite,
     "binary": lambda a: wb.math.equal(a, 0) | wb.math.equal(a, 1),
+    "integer": lambda a: wb.math.equal(a, wb.math.round(a)),
 }
 
 
@@ -105,6 +106,7 @@ SUPPORTS = {
     "nonnegative_integer": CONSTRAINTS["nonnegative_integer"],
     "simplex": CONSTRAINTS["simplex"],
     "binary": (lambda a: np.all((a == 0) | (a == 1)), "0 or 1"),
+    "integer": (lambda a: np.all(a == np.round(a)), "an integer"),
 }
 
 
@@ -284,6 +286,15 @@ class Distribution:
                 f"{type(self).__name__}.{method}: the value must be {phrase} "
                 f"(the distribution's support), got {x.numpy()!r}")
 
+    def _assert_in_support(self, x, method, ok, phrase):
+        """validate_args: ``InvalidArgumentError`` unless the bool Tensor ``ok`` holds everywhere
+        (for families whose support depends on their parameters)."""
+        message = f"{type(self).__name__}.{method}: the value must be {phrase} (the distribution's support)"
+        if not wb.executing_eagerly():
+            internal.assert_all(ok, message)
+        elif not bool(wb.reduce_all(ok)):
+            raise wb.errors.InvalidArgumentError(f"{message}, got {x.numpy()!r}")
+
     def _value(self, x, method):
         if internal.is_tensor_like(x):  # a TransformedVariable as the value: computed here, where tapes see it
             x = wb.convert_to_tensor(x)
@@ -324,30 +335,42 @@ class Distribution:
         raise NotImplementedError(f"{type(self).__name__} does not implement sample")
 
     # -- densities --------------------------------------------------------
+    # Where TFP evaluates a family's formulas off its domain (a LogNormal takes log(x) at
+    # x < 0), its density and tails are NaN there. Such a family gives that region:
+    # ``_nan_region(x, method)`` is a bool Tensor, or None where the method is finite.
+    _nan_region = None
+
+    def _tfp_nan(self, x, out, method):
+        region = None if self._nan_region is None else self._nan_region(x, method)
+        if region is None:
+            return out
+        return wb.where(region, wb.zeros_like(out) + float("nan"), out)
+
     def log_prob(self, value, name=None):
         """The log density (or log mass) of ``value``, reduced over the event dimensions."""
-        return self._log_prob(self._value(value, "log_prob"))
+        x = self._value(value, "log_prob")
+        return self._tfp_nan(x, self._log_prob(x), "log_prob")
 
     def prob(self, value, name=None):
         x = self._value(value, "prob")
         if hasattr(self, "_prob"):
-            return self._prob(x)
-        return wb.exp(self._log_prob(x))
+            return self._tfp_nan(x, self._prob(x), "prob")
+        return self._tfp_nan(x, wb.exp(self._log_prob(x)), "prob")
 
     def cdf(self, value, name=None):
         x = self._value(value, "cdf")
         if hasattr(self, "_cdf"):
-            return self._cdf(x)
+            return self._tfp_nan(x, self._cdf(x), "cdf")
         if hasattr(self, "_log_cdf"):
-            return wb.exp(self._log_cdf(x))
+            return self._tfp_nan(x, wb.exp(self._log_cdf(x)), "cdf")
         raise self._missing("cdf")
 
     def log_cdf(self, value, name=None):
         x = self._value(value, "log_cdf")
         if hasattr(self, "_log_cdf"):
-            return self._log_cdf(x)
+            return self._tfp_nan(x, self._log_cdf(x), "log_cdf")
         if hasattr(self, "_cdf"):
-            return wb.log(self._cdf(x))
+            return self._tfp_nan(x, wb.log(self._cdf(x)), "log_cdf")
         raise self._missing("log_cdf")
 
     def survival_function(self, value, name=None):
@@ -355,11 +378,11 @@ class Distribution:
         else ``1 - cdf``, as TFP."""
         x = self._value(value, "survival_function")
         if hasattr(self, "_survival_function"):
-            return self._survival_function(x)
+            return self._tfp_nan(x, self._survival_function(x), "survival_function")
         if hasattr(self, "_log_cdf"):
-            return -wb.math.expm1(self._log_cdf(x))
+            return self._tfp_nan(x, -wb.math.expm1(self._log_cdf(x)), "survival_function")
         if hasattr(self, "_cdf"):
-            return 1.0 - self._cdf(x)
+            return self._tfp_nan(x, 1.0 - self._cdf(x), "survival_function")
         raise self._missing("survival_function")
 
     def log_survival_function(self, value, name=None):
@@ -368,14 +391,16 @@ class Distribution:
         else ``log1p(-cdf)``, as TFP."""
         x = self._value(value, "log_survival_function")
         if hasattr(self, "_log_survival_function"):
-            return self._log_survival_function(x)
-        if hasattr(self, "_survival_function"):
-            return wb.math.log(self._survival_function(x))
-        if hasattr(self, "_log_cdf"):
-            return _log1mexp(self._log_cdf(x))
-        if hasattr(self, "_cdf"):
-            return wb.math.log1p(-self._cdf(x))
-        raise self._missing("log_survival_function")
+            out = self._log_survival_function(x)
+        elif hasattr(self, "_survival_function"):
+            out = wb.math.log(self._survival_function(x))
+        elif hasattr(self, "_log_cdf"):
+            out = _log1mexp(self._log_cdf(x))
+        elif hasattr(self, "_cdf"):
+            out = wb.math.log1p(-self._cdf(x))
+        else:
+            raise self._missing("log_survival_function")
+        return self._tfp_nan(x, out, "log_survival_function")
 
     def quantile(self, value, name=None):
         p = value if isinstance(value, Tensor) else wb.constant(value, dtype=self._dtype)
@@ -440,6 +465,9 @@ class Distribution:
         ``allow_nan_stats=False``."""
         m = mask if isinstance(mask, Tensor) else wb.constant(bool(mask))
         if not self._allow_nan_stats:
+            if not isinstance(mask, Tensor) and bool(mask):
+                # never defined for this family: TFP's static ValueError, not a runtime check
+                raise ValueError(f"{type(self).__name__}: the {what} is undefined (allow_nan_stats=False)")
             if bool(wb.reduce_any(m)):
                 raise wb.errors.InvalidArgumentError(
                     f"{type(self).__name__}: the {what} is undefined for some batch members "

@@ -7,6 +7,7 @@ import workbench as wb
 from .. import internal
 from .distribution import FULLY_REPARAMETERIZED, Distribution
 from .gamma import random_gamma
+from .kullback_leibler import RegisterKL
 from ..internal import samplers
 
 __all__ = ["ExpGamma"]
@@ -82,3 +83,12 @@ class ExpGamma(internal.RateParameterized, Distribution):
         # -E[c z - e^z - lgamma(c)] with E[z] = digamma(c), E[e^z] = c
         c = self._concentration
         return (wb.lgamma(c) - c * wb.digamma(c) + c) * wb.ones_like(self.log_rate_parameter())
+
+
+@RegisterKL(ExpGamma, ExpGamma)
+def _kl_exp_gamma_exp_gamma(a, b, name=None):
+    # log is a bijection, so this is KL(Gamma(c_a, r_a) || Gamma(c_b, r_b))
+    ca, cb = a.concentration, b.concentration
+    log_ra, log_rb = a.log_rate_parameter(), b.log_rate_parameter()
+    return ((ca - cb) * wb.digamma(ca) + wb.lgamma(cb) - wb.lgamma(ca)
+            + cb * (log_ra - log_rb) + ca * wb.expm1(log_rb - log_ra))

@@ -19,7 +19,7 @@ class Exponential(Gamma):
     A subclass of :class:`Gamma` (as in TFP), so Gamma's KL rule applies. With
     ``force_probs_to_zero_outside_support=False`` (the default) ``log_prob`` of a
     negative value is the formula's continuation, ``log(rate) - rate * x``.
-    Unlike TFP (whose mode comes from Gamma's and is NaN), ``mode()`` is 0.
+    As in TFP, ``mode()`` is Gamma's: NaN (concentration 1), or an error with ``allow_nan_stats=False``.
 
     >>> d = Exponential(rate=[1.0, 4.0])
     >>> d.mean().numpy()
@@ -57,7 +57,8 @@ class Exponential(Gamma):
         return wb.where(x >= 0, -wb.expm1(-self._rate * wb.maximum(x, 0.0)), 0.0)
 
     def _survival_function(self, x):
-        return wb.exp(self._log_survival_function(x))
+        # 1 below 0 even when the log survival function continues the formula (as TFP)
+        return wb.exp(-self._rate * wb.maximum(x, 0.0))
 
     def _log_survival_function(self, x):
         log_sf = -self._rate * x
@@ -76,9 +77,6 @@ class Exponential(Gamma):
 
     def _stddev(self):
         return 1.0 / self._rate
-
-    def _mode(self):
-        return wb.zeros_like(self._rate)
 
     def _entropy(self):
         return 1.0 - wb.log(self._rate)

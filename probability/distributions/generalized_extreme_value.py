@@ -76,6 +76,11 @@ class GeneralizedExtremeValue(Distribution):
                                         minval=float(np.finfo(self.dtype).tiny), maxval=1.0, dtype=self.dtype)
         return self._quantile(u)
 
+    def _check_support(self, x, method):
+        # 1 + concentration (x - loc) / scale >= 0
+        ok = 1.0 + self._concentration * (x - self._loc) / self._scale >= 0
+        self._assert_in_support(x, method, ok, "where 1 + concentration * (x - loc) / scale >= 0")
+
     def _log_prob(self, x):
         log_t, below, above = self._log_t(x)
         lp = (1.0 + self._concentration) * log_t - wb.exp(log_t) - wb.log(self._scale)
@@ -101,7 +106,7 @@ class GeneralizedExtremeValue(Distribution):
 
     def _quantile(self, p):
         c, safe_c, zero = self._c()
-        log_t = wb.log(-wb.log(p))
+        log_t = wb.log(-wb.log(internal.above_tiny(p)))  # as Gumbel's: finite at p = 0
         z = wb.where(zero, -log_t, wb.expm1(-safe_c * log_t) / safe_c)
         return self._loc + self._scale * z
 

@@ -71,6 +71,13 @@ class GeneralizedPareto(Distribution):
         safe_c = _safe(c)
         return wb.where(wb.math.equal(c, 0.0), -z, -wb.log1p(safe_c * z) / safe_c)
 
+    def _check_support(self, x, method):
+        # x >= loc, and x <= loc - scale / concentration when concentration < 0
+        c = self._concentration
+        top = self._loc - self._scale / wb.where(c < 0, c, -wb.ones_like(c))
+        ok = (x >= self._loc) & ((c >= 0) | (x <= top))
+        self._assert_in_support(x, method, ok, ">= loc (and <= loc - scale / concentration when concentration < 0)")
+
     def _log_prob(self, x):
         z, below, above = self._z(x)
         c = self._concentration

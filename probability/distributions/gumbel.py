@@ -8,6 +8,7 @@ import numpy as np
 
 import workbench as wb
 
+from .. import internal
 from ._loc_scale import LocScaleDistribution
 from .kullback_leibler import RegisterKL
 
@@ -53,7 +54,8 @@ class Gumbel(LocScaleDistribution):
         return wb.math.log1mexp(wb.exp(-self._z(x)))
 
     def _quantile(self, p):
-        return self._loc - self._scale * wb.log(-wb.log(p))
+        # TFP draws p from Uniform(tiny, 1): p = 0 gives the finite quantile of the smallest normal
+        return self._loc - self._scale * wb.log(-wb.log(internal.above_tiny(p)))
 
     def _mean(self):
         return self._loc + self._scale * _EULER_GAMMA

@@ -66,6 +66,9 @@ class HalfStudentT(Distribution):
         from .. import bijectors as tfb  # circular import: bijectors builds distributions in __call__
         return tfb.Softplus(low=self._loc, validate_args=self._validate_args)
 
+    def _check_support(self, x, method):
+        self._assert_in_support(x, method, x >= self._loc, ">= loc")
+
     def _log_prob(self, x):
         lp = _LOG_2 + self._student_t().log_prob(wb.maximum(x, self._loc))
         return wb.where(x >= self._loc, lp, float("-inf"))

@@ -81,7 +81,8 @@ class Horseshoe(Distribution):
         return wb.zeros_like(self._scale)
 
     def _mean(self):
-        return self._undefined(wb.zeros_like(self._scale), True, "mean")
+        # 0 (the symmetric centre), as TFP gives it, though the integral diverges
+        return wb.zeros_like(self._scale)
 
     def _variance(self):
         return self._undefined(wb.zeros_like(self._scale), True, "variance")

@@ -49,6 +49,10 @@ class InverseGamma(Distribution):
         # scale / G computed in log space: a Gamma draw that underflows gives inf, not a NaN
         return wb.exp(-random_gamma((n,), self._concentration, rate=self._scale, seed=seed, log_space=True))
 
+    def _nan_region(self, x, method):
+        # TFP's x**(-c - 1) and scale / x: its density is NaN at and below 0, its tails below 0
+        return (x <= 0.0) if method in ("log_prob", "prob") else (x < 0.0)
+
     def _log_prob(self, x):
         c = self._concentration
         positive = x > 0

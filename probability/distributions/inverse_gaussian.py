@@ -63,6 +63,10 @@ class InverseGaussian(Distribution):
         u = wb.random.stateless_uniform(shape, seed=uniform_seed, dtype=self.dtype)
         return wb.where(u <= mu / (mu + y), y, wb.square(mu) / y)
 
+    def _nan_region(self, x, method):
+        # TFP's log(x) and sqrt(x): its density is NaN at and below 0, its tails below 0
+        return (x <= 0.0) if method in ("log_prob", "prob") else (x < 0.0)
+
     def _log_prob(self, x):
         mu, c = self._loc, self._concentration
         xs = wb.where(x > 0, x, wb.ones_like(x))

@@ -57,9 +57,14 @@ class Kumaraswamy(Distribution):
         return (wb.log(a) + wb.log(b) + internal.xlogy(a - 1.0, x)
                 + internal.xlog1py(b - 1.0, -wb.pow(x, a)))
 
+    def _nan_region(self, x, method):
+        # TFP's formulas off [0, 1]: NaN above 1, and for the density below 0
+        return ((x < 0.0) | (x > 1.0)) if method in ("log_prob", "prob") else (x > 1.0)
+
     def _log_survival_function(self, x):
-        xc = wb.minimum(wb.maximum(x, 0.0), 1.0)
-        return self._concentration0 * wb.log1p(-wb.pow(xc, self._concentration1))
+        # below 0 TFP keeps the formula (NaN where x**concentration1 is) clipped to [0, 1]
+        xc = wb.minimum(x, 1.0)
+        return wb.minimum(self._concentration0 * wb.log1p(-wb.pow(xc, self._concentration1)), 0.0)
 
     def _survival_function(self, x):
         return wb.exp(self._log_survival_function(x))

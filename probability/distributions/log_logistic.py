@@ -49,6 +49,10 @@ class LogLogistic(LocScaleDistribution):
         safe_x = wb.where(nonpositive, wb.ones_like(x), x)
         return (wb.log(safe_x) - self._loc) / self._scale, nonpositive
 
+    def _nan_region(self, x, method):
+        # TFP's log(x); its log survival function is NaN at 0 as well
+        return (x <= 0.0) if method == "log_survival_function" else (x < 0.0)
+
     def _log_prob(self, x):
         z, nonpositive = self._log_z(x)
         safe_x = wb.where(nonpositive, wb.ones_like(x), x)

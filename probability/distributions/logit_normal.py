@@ -77,6 +77,12 @@ class LogitNormal(LocScaleDistribution):
         safe = wb.where(low | high, wb.zeros_like(y) + 0.5, y)
         return wb.log(safe) - wb.log1p(-safe), low, high
 
+    def _nan_region(self, y, method):
+        # TFP's logit(y) off [0, 1]; its density is NaN at the ends as well
+        if method in ("log_prob", "prob"):
+            return (y <= 0.0) | (y >= 1.0)
+        return (y < 0.0) | (y > 1.0)
+
     def _log_prob(self, y):
         x, low, high = self._logit(y)
         safe = wb.where(low | high, wb.zeros_like(y) + 0.5, y)

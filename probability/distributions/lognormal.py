@@ -58,6 +58,9 @@ class LogNormal(LocScaleDistribution):
         eps = samplers.normal((n,) + self.batch_shape, seed=seed, dtype=self.dtype)
         return wb.exp(eps * self._scale + self._loc)
 
+    def _nan_region(self, x, method):
+        return x < 0.0  # TFP's log(x)
+
     def _log_prob(self, x):
         positive, log_x = self._log_x(x)
         z = (log_x - self._loc) / self._scale

@@ -90,8 +90,9 @@ class NegativeBinomial(LogitsProbs, Distribution):
 
     def _tail(self, x, upper):
         # P(X <= k) = I_{1-p}(r, k + 1) and P(X > k) = I_p(k + 1, r), each computed directly
-        # in float64 (see as_float64) so both tails keep their precision
-        k = wb.floor(internal.as_float64(x))
+        # in float64 (see as_float64) so both tails keep their precision; a non-integer x is not
+        # floored (TFP's betainc(r, 1 + x, 1 - p) interpolates between the integers)
+        k = internal.as_float64(x)
         safe_k = wb.maximum(k, wb.zeros_like(k))
         r = internal.as_float64(self._total_count) * wb.ones_like(safe_k)
         p, q = self._p_q_float64()

@@ -86,16 +86,16 @@ class OrderedCutpoints(Distribution):
 
     def _value(self, x, method):
         if self._validate_args:
-            k = self._num_categories() - 1
-            message = f"{type(self).__name__}.{method}: the value must hold integers in [0, {k}] (K = {k} cutpoints)"
+            # TFP checks for non-negative integers only: a class above K has log_prob -inf
+            message = f"{type(self).__name__}.{method}: the value must hold non-negative integers"
             if isinstance(x, Tensor) and not wb.executing_eagerly():
                 # inside a wb.function: checked by an op, so the function still replays
                 xf = wb.cast(x, wb.float64)
-                internal.assert_all(wb.math.equal(xf, wb.math.floor(xf)) & (xf >= 0) & (xf <= k), message)
+                internal.assert_all(wb.math.equal(xf, wb.math.floor(xf)) & (xf >= 0), message)
             else:
                 arr = np.asarray(x.numpy() if isinstance(x, Tensor) else x)
-                if not np.all((arr == np.floor(arr)) & (arr >= 0) & (arr <= k)):
-                    raise ValueError(f"{message}, got {arr!r}")
+                if not np.all((arr == np.floor(arr)) & (arr >= 0)):
+                    raise wb.errors.InvalidArgumentError(f"{message}, got {arr!r}")
         return super()._value(x, method)
 
     def _log_prob(self, x):

@@ -60,6 +60,10 @@ class Pareto(Distribution):
         from .. import bijectors as tfb  # circular import: bijectors builds distributions in __call__
         return tfb.Softplus(low=self._scale, validate_args=self._validate_args)
 
+    def _check_support(self, x, method):
+        if method in ("log_prob", "prob"):  # TFP validates the density's argument only
+            self._assert_in_support(x, method, x >= self._scale, ">= scale")
+
     def _log_prob(self, x):
         a, s = self._concentration, self._scale
         xs = wb.maximum(x, s)

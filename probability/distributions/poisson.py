@@ -62,8 +62,11 @@ class Poisson(internal.RateParameterized, Distribution):
         return y - self.rate_parameter()
 
     def _tail(self, x, upper):
-        # P(X <= k) = Q(k + 1, rate) and P(X > k) = P(k + 1, rate), in float64 (see as_float64)
-        k = wb.floor(internal.as_float64(x))
+        # P(X <= k) = Q(k + 1, rate) and P(X > k) = P(k + 1, rate), in float64 (see as_float64);
+        # as in TFP, a non-integer x is floored only when force_probs_to_zero_outside_support
+        # (else the incomplete gamma interpolates between the integers)
+        k = internal.as_float64(x)
+        k = wb.floor(k) if self._force_probs_to_zero_outside_support else k
         safe = wb.maximum(k, wb.zeros_like(k))
         # from log_rate, exponentiate in float64: a float32 exp(log_rate) misplaces a rate of 1e6 by ~0.1
         rate = (internal.as_float64(self._rate) if self._rate is not None

@@ -19,7 +19,8 @@ __all__ = ["SinhArcsinh"]
 class SinhArcsinh(TransformedDistribution):
     """``SinhArcsinh(loc, scale, skewness=None, tailweight=None, distribution=None)``:
     ``Y = loc + c * scale * sinh((asinh(Z) + skewness) * tailweight)`` with ``Z ~ distribution``
-    (a standard Normal by default) and ``c = 2 / sinh(asinh(2) * tailweight)``.
+    (a standard Normal by default) and ``c = 2 / sinh(asinh(2) * tailweight)`` (part of the
+    ``SinhArcsinh`` bijector, as in TFP).
 
     ``skewness=0, tailweight=1`` with the Normal gives ``Normal(loc, scale)``; ``skewness > 0``
     skews right, ``tailweight > 1`` fattens the tails. A ``TransformedDistribution`` (as TFP):
@@ -47,9 +48,8 @@ class SinhArcsinh(TransformedDistribution):
         if distribution is None:
             zeros = wb.zeros(batch, dtype=dtype)
             distribution = Normal(zeros, zeros + 1.0, allow_nan_stats=allow_nan_stats)
-        # c normalizes the scale: the base's +-2 map to loc -+ 2 scale when skewness is 0
-        c = 2.0 / wb.sinh(wb.asinh(wb.constant(2.0, dtype=dtype)) * self._tailweight)
-        bijector = Chain([Shift(self._loc), Scale(self._scale * c),
+        # the bijector's c normalizes the scale: the base's +-2 map to loc -+ 2 scale without skewness
+        bijector = Chain([Shift(self._loc), Scale(self._scale),
                           SinhArcsinhBijector(skewness=self._skewness, tailweight=self._tailweight)])
         super().__init__(distribution, bijector, validate_args=validate_args, parameters=parameters, name=name)
         if validate_args:

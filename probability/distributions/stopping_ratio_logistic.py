@@ -6,7 +6,7 @@ import numpy as np
 
 import workbench as wb
 
-from .categorical import _gather_classes
+from .categorical import _check_labels, _gather_classes
 from .kullback_leibler import RegisterKL
 from .ordered_logistic import OrderedCutpoints, kl_classes
 
@@ -31,6 +31,11 @@ class StoppingRatioLogistic(OrderedCutpoints):
                  name="StoppingRatioLogistic"):
         parameters = dict(locals())
         self._init_cutpoints(cutpoints, loc, dtype, validate_args, allow_nan_stats, parameters, name)
+
+    def _log_prob(self, x):
+        # TFP evaluates it as a Categorical over the K + 1 classes, so an index outside them raises
+        _check_labels(x, self._num_categories(), "StoppingRatioLogistic")
+        return super()._log_prob(x)
 
     def _log_continue(self):
         """``log P(X > k | X >= k) = log sigmoid(loc - cutpoints[k])``, ``[..., K]``."""

@@ -102,6 +102,12 @@ class StudentT(Distribution):
         y = (x - self._loc) * (wb.math.rsqrt(self._df) / self._scale)
         return -0.5 * (self._df + 1.0) * log1psquare(y) - self._log_normalization()
 
+    def _nan_region(self, x, method):
+        # TFP's incomplete beta at df = inf is NaN (its density is the Normal limit)
+        if method in ("log_prob", "prob"):
+            return None
+        return wb.math.is_inf(self._df) & wb.ones_like(x, dtype=wb.bool)
+
     def _cdf(self, x):
         return self._tail_cdf((x - self._loc) / self._scale)
 
@@ -146,7 +152,9 @@ class StudentT(Distribution):
         t2 = df * wb.where(central, y / (1.0 - y), (1.0 - x) / x)
         inv_density0 = wb.exp(0.5 * wb.log(df) + _HALF_LOG_PI - _log_gamma_ratio(half_df))
         t = wb.where(median, (p - 0.5) * inv_density0, wb.sqrt(t2))
-        return self._loc + self._scale * wb.where(p < 0.5, -t, t)
+        q = self._loc + self._scale * wb.where(p < 0.5, -t, t)
+        # TFP's stdtrit: NaN at p = 0 and 1 and for df = inf
+        return wb.where((p <= 0.0) | (p >= 1.0) | wb.math.is_inf(df), wb.zeros_like(q) + float("nan"), q)
 
     def _mean(self):
         mean = self._loc * wb.ones_like(self._df) * wb.ones_like(self._scale)

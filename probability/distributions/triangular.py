@@ -85,6 +85,9 @@ class Triangular(Distribution):
         p = wb.where((x < peak) | wb.math.equal(peak, high), rising, falling)
         return wb.where((x < low) | (x > high), wb.zeros_like(p), p)
 
+    def _check_support(self, x, method):
+        self._assert_in_support(x, method, (x >= self._low) & (x <= self._high), "in [low, high]")
+
     def _log_prob(self, x):
         return wb.log(self._prob(x))
 

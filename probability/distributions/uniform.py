@@ -63,6 +63,9 @@ class Uniform(Interval):
         u = wb.random.stateless_uniform((n,) + self.batch_shape, seed=seed, dtype=self.dtype)
         return self._low + self.range() * u
 
+    def _check_support(self, x, method):
+        self._assert_in_support(x, method, (x >= self._low) & (x <= self._high), "in [low, high]")
+
     def _log_prob(self, x):
         inside = (x >= self._low) & (x <= self._high)
         return wb.where(inside, -wb.log(self.range()), float("-inf"))

@@ -6,6 +6,7 @@ import workbench as wb
 
 from .. import internal
 from .distribution import FULLY_REPARAMETERIZED, Distribution
+from .gamma import Gamma
 from .kullback_leibler import RegisterKL
 
 __all__ = ["Weibull"]
@@ -97,3 +98,16 @@ def _kl_weibull_weibull(a, b, name=None):
     return (wb.log(ka / kb) - ka * wb.log(sa) + kb * wb.log(sb)
             + (ka - kb) * (wb.log(sa) - _EULER_GAMMA / ka)
             + wb.exp(kb * (wb.log(sa) - wb.log(sb)) + wb.lgamma(1.0 + kb / ka)) - 1.0)
+
+
+@RegisterKL(Weibull, Gamma)
+def _kl_weibull_gamma(a, b, name=None):
+    # -entropy(a) - E_a[log Gamma(c, r)], with E_a[log x] = log s - gamma / k and
+    # E_a[x] = s Gamma(1 + 1 / k)
+    k, s = a.concentration, a.scale
+    c, log_r = b.concentration, b.log_rate_parameter()
+    log_s = wb.log(s)
+    entropy = _EULER_GAMMA * (1.0 - 1.0 / k) + log_s - wb.log(k) + 1.0
+    cross = (wb.lgamma(c) - c * log_r - (c - 1.0) * (log_s - _EULER_GAMMA / k)
+             + wb.exp(log_r + log_s + wb.lgamma(1.0 + 1.0 / k)))
+    return cross - entropy

@@ -87,6 +87,13 @@ def assert_all(condition, message):
     wb.debugging.check_numerics(mask, message)
 
 
+def above_tiny(p):
+    """``tiny + p * (1 - tiny)`` (``tiny`` the dtype's smallest normal number): the quantile of
+    TFP's ``Uniform(tiny, 1)``, which Gumbel-type families transform, so ``p = 0`` stays finite."""
+    tiny = float(np.finfo(np.dtype(p.dtype.name if hasattr(p.dtype, "name") else p.dtype)).tiny)
+    return tiny + p * (1.0 - tiny)
+
+
 # ---------------------------------------------------------------------------
 # x * log(y) forms whose derivative in x stays log(y) at x = 0 (TF's xlogy has 0 there, which
 # is wrong for densities like xlogy(concentration - 1, x) at concentration 1)
