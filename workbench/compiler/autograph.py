@@ -26,7 +26,9 @@ int32 in the else branch"); a loop variable keeps its dtype and shape. A loop wh
 changes a non-tensor object (a list, a ``TensorArray``) runs in Python, and its function
 eagerly (an ``UnreplayableWarning`` says why); a loop with a ``return`` inside, and an
 ``if`` that returns inside such a loop, stay Python. Conversion keeps the user's line
-numbers, so errors point at the original lines. Not converted: lambdas, generators,
+numbers, so errors point at the original lines. The user functions a converted function
+calls are converted too, lambdas (found in their source by their line and parameters, TF's
+error where two on a line match) and nested functions included. Not converted: generators,
 decorated wrappers, and the project's and installed libraries' own code.
 
 >>> def f(x):
@@ -646,8 +648,8 @@ _CACHE: dict = {}   # code object -> the converted code (None: not convertible)
 
 
 def _convertible(fn):
-    if type(fn) is not types.FunctionType or fn.__name__ == "<lambda>":
-        return False
+    if type(fn) is not types.FunctionType or _PREFIX in fn.__code__.co_freevars:
+        return False   # (a function of converted code, converted with it)
     if getattr(fn, "__wb_do_not_convert__", False) or hasattr(fn, "__wrapped__"):
         return False   # a decorator's wrapper (its source is not the code that runs)
     if (fn.__module__ or "").partition(".")[0] in _SKIP_PACKAGES:
@@ -1113,6 +1115,8 @@ def _source_tree(fn):
     except (OSError, TypeError) as e:
         raise ConversionError(f"the source of {fn!r} is not available: {e}") from None
     source = textwrap.dedent("".join(lines))
+    if fn.__name__ == "<lambda>":
+        return _lambda_tree(fn, source, first)
     try:
         tree = ast.parse(source)
     except SyntaxError as e:
@@ -1121,6 +1125,55 @@ def _source_tree(fn):
     if not isinstance(node, ast.FunctionDef) or node.name != fn.__name__:
         raise ConversionError(f"the source of {fn!r} is not one function definition")
     ast.increment_lineno(tree, first - 1)
+    return node
+
+
+def _lambda_tree(fn, source, first):
+    """A lambda's source as ``def <lambda>(...): return body``: the one lambda with ``fn``'s
+    parameters on its first line (TF's error where there are several)."""
+    found = []
+    try:
+        trees = [ast.parse(source)]
+    except SyntaxError:   # the lambda is part of a statement its lines do not hold
+        trees = []
+        line = source.splitlines()[0] if source else ""
+        start = line.find("lambda")
+        while start >= 0:
+            text = source[start:]
+            for end in range(len(text), 0, -1):
+                try:
+                    trees.append(ast.parse(text[:end], mode="eval"))
+                    break
+                except SyntaxError:
+                    continue
+            start = line.find("lambda", start + 1)
+    code = fn.__code__
+    params = code.co_varnames[:code.co_argcount + code.co_kwonlyargcount
+                              + bool(code.co_flags & inspect.CO_VARARGS)
+                              + bool(code.co_flags & inspect.CO_VARKEYWORDS)]
+    for tree in trees:
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Lambda) and node.lineno == 1:
+                a = node.args
+                names = [x.arg for x in a.posonlyargs + a.args + a.kwonlyargs]
+                names += [x.arg for x in (a.vararg, a.kwarg) if x is not None]
+                if tuple(sorted(names)) == tuple(sorted(params)) and ast.dump(node) not in {ast.dump(f) for f in found}:
+                    found.append(node)
+    if len(found) != 1:
+        shown = "".join(f"\nMatch {i}:\n{ast.unparse(n)}\n" for i, n in enumerate(found))
+        raise ConversionError(
+            f"could not parse the source code of {fn!r}: " + (
+                "found multiple definitions with identical signatures at the location. This error may be "
+                "avoided by defining each lambda on a single line and with unique argument names. The "
+                f"matching definitions were:{shown}" if found else "no matching AST found"))
+    lam = found[0]
+    body = _located([ast.Return(value=lam.body)], lam.body)
+    node = ast.FunctionDef(name=fn.__name__, args=lam.args, body=body, decorator_list=[], returns=None,
+                           type_params=[])
+    node.lineno, node.col_offset = lam.lineno, lam.col_offset
+    node.end_lineno, node.end_col_offset = lam.end_lineno, lam.end_col_offset
+    node.ag_lambda = True
+    ast.increment_lineno(node, first - 1)
     return node
 
 
@@ -1216,6 +1269,9 @@ def to_code(entity, recursive=True, experimental_optional_features=None) -> str:
         node = _converted_node(fn)
     except ConversionError as e:
         raise OSError(f"autograph.to_code: {e}") from None
+    if getattr(node, "ag_lambda", False) and len(node.body) == 1 and isinstance(node.body[0], ast.Return):
+        # a lambda stays one (TF's ``tf__lam = lambda x: ...``)
+        node = ast.Assign(targets=[_name("lam", True)], value=ast.Lambda(args=node.args, body=node.body[0].value))
     return ast.unparse(ast.fix_missing_locations(node)) + "\n"
 
 
