@@ -107,6 +107,18 @@ DRAWS = {
         [[1, 1, 1, 0, 0, 1], [0, 1, 0, 1, 1, 0], [1, 0, 0, 1, 0, 1]],
         [[1, 1, 0, 1, 0, 1], [1, 0, 0, 0, 0, 1], [0, 1, 0, 1, 0, 0]],
         [[0, 1, 0, 0, 0, 1], [0, 1, 0, 1, 0, 1], [1, 1, 0, 1, 0, 1]]),
+    'PoissonLogNormalQuadratureCompound': ('PoissonLogNormalQuadratureCompound(loc=[0., -0.5, 1.2], scale=[[1.], [0.3]], quadrature_size=6)',
+        [[[3.0, 4.0, 268.0], [3.0, 2.0, 33.0]], [[15.0, 5.0, 245.0], [6.0, 2.0, 37.0]], [[7.0, 0.0, 4903.0], [1.0, 0.0, 91.0]]],
+        [[[8.0, 1.0, 300.0], [2.0, 4.0, 79.0]], [[1.0, 1.0, 44.0], [6.0, 0.0, 88.0]], [[2.0, 2.0, 4.0], [1.0, 1.0, 14.0]]],
+        [[[2.0, 5.0, 4787.0], [2.0, 4.0, 11.0]], [[2.0, 1.0, 63.0], [0.0, 1.0, 55.0]], [[2.0, 4.0, 15.0], [3.0, 0.0, 40.0]]]),
+    'PoissonLogNormalQuadratureCompoundScalar': ('PoissonLogNormalQuadratureCompound(loc=0.3, scale=0.8)',
+        [3.0, 8.0, 13.0],
+        [8.0, 3.0, 19.0],
+        [5.0, 14.0, 4.0]),
+    'PoissonLogNormalQuadratureCompoundHermite': ('PoissonLogNormalQuadratureCompound(loc=[0.1, 1.], scale=0.5, quadrature_fn=quadrature_scheme_lognormal_gauss_hermite)',
+        [[2.0, 6.0], [2.0, 3.0], [0.0, 5.0]],
+        [[5.0, 3.0], [1.0, 3.0], [3.0, 7.0]],
+        [[2.0, 5.0], [0.0, 3.0], [3.0, 1.0]]),
 }
 
 

@@ -8,7 +8,8 @@ import workbench as wb
 
 from .. import internal
 from ..math.special import ndtri
-from .categorical import Categorical, _sample_indices
+from ..internal import samplers
+from .categorical import Categorical
 from .distribution import NOT_REPARAMETERIZED, Distribution, _batch_key
 from .poisson import Poisson
 
@@ -107,15 +108,22 @@ class PoissonLogNormalQuadratureCompound(Distribution):
         lp = Poisson(log_rate=grid).log_prob(wb.expand_dims(x, -1))
         return wb.reduce_logsumexp(lp + wb.log(probs), axis=-1)
 
+    _sample_n_takes_any_seed = True
+
     def _sample_n(self, n, seed):
-        pick_seed, poisson_seed = internal.split_seed(seed, 2, salt="PoissonLogNormalQuadratureCompound")
+        # TFP's layout: the Categorical draws [n, batch_size] ids when its probs have no batch
+        # (n when they do), offset into the flattened [batch_size * size] rates
+        mixture_seed, poisson_seed = internal.split_seed(seed, 2, salt="PoissonLogNormalQuadratureCompound")
         grid, probs = self._grid()
-        logits = wb.broadcast_to(wb.log(probs), tuple(grid.shape))
-        ids = _sample_indices(logits, n, pick_seed, np.int32)                     # [n] + batch
-        hot = wb.one_hot(ids, self._quadrature_size, dtype=self.dtype)
-        log_rate = wb.reduce_sum(hot * grid, axis=-1)
-        return wb.random.stateless_poisson((n,) + tuple(self.batch_shape), seed=poisson_seed,
-                                           lam=wb.exp(log_rate), dtype=self.dtype)
+        batch = tuple(self.batch_shape)
+        batch_size = int(np.prod(batch, dtype=np.int64))
+        mixture = Categorical(logits=wb.log(probs))
+        ids = mixture.sample([n] if tuple(mixture.batch_shape) else [n, batch_size], seed=mixture_seed)
+        ids = wb.reshape(ids, [n] if not batch else [n, -1])
+        ids = ids + wb.range(0, batch_size * self._quadrature_size, self._quadrature_size, dtype=ids.dtype)
+        rate = wb.gather(wb.reshape(wb.exp(grid), [-1]), ids)
+        rate = wb.reshape(rate, (n,) + batch)
+        return samplers.poisson((), rate, dtype=self.dtype, seed=poisson_seed)
 
     def _moments(self):
         grid, probs = self._grid()
