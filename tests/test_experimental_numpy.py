@@ -362,6 +362,10 @@ def test_promotion_as_tf_tnp():
     assert tnp.add(tnp.asarray([True]), 1).dtype == wb.int64
     np.testing.assert_array_equal(tnp.add(i8, 1000).numpy(), [-23, -23])   # wraps in int8, as TF's
     assert tnp.add(wb.ones([2]), np.ones(2)).dtype == wb.float64
+    assert tnp.add(f32, [1.5, 2.5]).dtype == wb.float32          # a list of Python numbers is weak too
+    assert tnp.add(i8, [1, 2]).dtype == wb.int8
+    assert tnp.linspace(f32, 5.0, 3).dtype == wb.float32
+    assert tnp.concatenate([f32, [1.5]]).dtype == wb.float32
 
 
 def test_tf_results_that_differ_from_numpy():

@@ -231,9 +231,8 @@ def _check_num(num, what):
 def _spaced(start, stop, num, endpoint, axis):
     """``num`` values from ``start`` to ``stop`` (inclusive when ``endpoint``), as wb ops so
     gradients reach ``start`` and ``stop``; the sample axis first, and the step."""
-    lo, hi = asarray(start), asarray(stop)
-    dtype = result_type(lo, hi)
-    lo, hi = to_float(asarray(lo, dtype)), to_float(asarray(hi, dtype))
+    dtype = result_type(start, stop)    # before conversion: a Python number stays weak
+    lo, hi = to_float(asarray(start, dtype)), to_float(asarray(stop, dtype))
     div = num - 1 if endpoint else num
     batch = np.broadcast_shapes(tuple(lo.shape), tuple(hi.shape))
     grid_shape = (num,) + (1,) * len(batch)
