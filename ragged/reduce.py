@@ -125,6 +125,8 @@ def _segment(kind, values, ids, num):
         inner = _segment(kind, values._values, inner_ids, out_part.nvals())
         return RaggedTensor(inner, out_part, _internal=True)
     ids_t = core.wrap(ids)
+    if isinstance(kind, _Join):
+        return wb.strings.unsorted_segment_join(values, ids_t, num, separator=kind.separator)
     fn = {"sum": wb.math.unsorted_segment_sum, "prod": wb.math.unsorted_segment_prod,
           "max": wb.math.unsorted_segment_max, "min": wb.math.unsorted_segment_min}[kind]
     if values.dtype.kind == "b":
@@ -132,11 +134,25 @@ def _segment(kind, values, ids, num):
     return fn(values, ids_t, num)
 
 
+class _Join:
+    """The reduction kind of ``reduce_join``: strings joined with ``separator``."""
+
+    def __init__(self, separator):
+        self.separator = separator
+
+    def __call__(self, x, axis=None):
+        return wb.strings.reduce_join(x, axis=axis, separator=self.separator)
+
+
+def _dense_reduce(kind):
+    if isinstance(kind, _Join):
+        return kind
+    return {"sum": wb.reduce_sum, "prod": wb.reduce_prod, "max": wb.reduce_max, "min": wb.reduce_min}[kind]
+
+
 def _reduce_axis(kind, rt, axis):
     if not isinstance(rt, RaggedTensor):
-        dense = {"sum": wb.reduce_sum, "prod": wb.reduce_prod, "max": wb.reduce_max,
-                 "min": wb.reduce_min}[kind]
-        return dense(rt, axis=axis)
+        return _dense_reduce(kind)(rt, axis=axis)
     part = rt._partition
     if axis == 0:
         positions = part.positions()
@@ -179,9 +195,7 @@ def _reduce(kind, rt, axis, keepdims, check=True):
     if check:
         _check_numeric(rt, f"reduce_{kind}")
     if axis is None:
-        dense = {"sum": wb.reduce_sum, "prod": wb.reduce_prod, "max": wb.reduce_max,
-                 "min": wb.reduce_min}[kind]
-        out = dense(rt.flat_values)
+        out = _dense_reduce(kind)(rt.flat_values)
         return wb.reshape(out, _kept_all(rt)) if keepdims else out
     result = rt
     for a in reversed(_axes(rt, axis, f"reduce_{kind}")):  # innermost first, so outer axis numbers stay valid
@@ -218,6 +232,18 @@ def _expand(x, axis):
             return RaggedTensor(x, RowPartition.from_uniform_row_length(1, n, n, xp=xp), _internal=True)
         return x.with_values(_expand(x._values, axis - 1))
     return wb.expand_dims(x, axis)
+
+
+def reduce_join(inputs, axis=None, keepdims=False, separator="", name=None):
+    """``wb.strings.reduce_join`` of a RaggedTensor (TF's): the strings joined along ``axis``
+    (every axis when None) as the other reductions combine numbers.
+
+    >>> wb.strings.reduce_join(ragged.constant([["a", "b"], ["c"]]), axis=0).numpy()
+    array([b'ac', b'b'], dtype=object)
+    """
+    if inputs.dtype.kind not in "OSU":   # TF 2.21: its ReduceJoin kernel's error
+        raise wb.errors.InvalidArgumentError(None, None, f"reduce_join: inputs must be strings, got {inputs.dtype}")
+    return _reduce(_Join(separator), inputs, axis, keepdims, check=False)
 
 
 def reduce_sum(input_tensor, axis=None, keepdims=False, name=None):
@@ -367,6 +393,7 @@ def _register():
                  "reduce_variance", "reduce_std", "reduce_all", "reduce_any", "reduce_logsumexp"):
         core.register_dispatch(getattr(wb, name), globals()[name])
     core.register_dispatch(wb.math.cumsum, cumsum)
+    core.register_dispatch(wb.strings.reduce_join, reduce_join)
 
 
 _register()

@@ -167,3 +167,38 @@ def test_where_shapes_that_do_not_broadcast():
     with pytest.raises(ValueError, match="row_splits dtypes"):   # TF 2.21's class
         a = ragged.constant([[1, 2], [3]])
         wb.where(a > 1, a.with_row_splits_dtype(wb.int32), a)
+
+
+# ---------------------------------------------------------------------------
+# strings
+
+
+def test_strings_split_of_a_matrix_keeps_its_outer_dimensions_uniform():
+    words = wb.strings.split(wb.constant([["a b", "c"], ["d", ""]]))
+    _same(words, [[[b"a", b"b"], [b"c"]], [[b"d"], []]], (2, 2, None))   # TF 2.21
+    assert words.row_splits.numpy().tolist() == [0, 2, 4] and int(words.uniform_row_length) == 2
+    codes = wb.strings.unicode_decode(wb.constant([[["ab"]], [["c"]]]), "UTF-8")
+    _same(codes, [[[[97, 98]]], [[[99]]]], (2, 1, 1, None), np.int32)
+    _same(wb.strings.bytes_split(wb.constant([["ab", "c"], ["d", ""]])), [[[b"a", b"b"], [b"c"]], [[b"d"], []]],
+          (2, 2, None))
+
+
+def test_strings_reduce_join_of_ragged_along_every_axis():
+    rt = ragged.constant([["a", "b"], ["c"]])
+    # TF 2.21's values and shapes
+    assert wb.strings.reduce_join(rt, axis=0).numpy().tolist() == [b"ac", b"b"]
+    assert wb.strings.reduce_join(rt).numpy() == b"abc"
+    keep = wb.strings.reduce_join(rt, keepdims=True)
+    assert keep.shape == (1, 1) and keep.numpy().tolist() == [[b"abc"]]
+    assert wb.strings.reduce_join(rt, axis=0, keepdims=True).numpy().tolist() == [[b"ac", b"b"]]
+    dash = wb.strings.reduce_join(ragged.constant([["a", "b"], []]), axis=1, keepdims=True, separator="-")
+    assert dash.shape == (2, 1) and dash.numpy().tolist() == [[b"a-b"], [b""]]
+    assert wb.strings.reduce_join(rt, 1, False, "+").numpy().tolist() == [b"a+b", b"c"]
+    nested = ragged.constant([[["a", "b"], ["c"]], [["d"]]])
+    assert wb.strings.reduce_join(nested, axis=[1, 2]).numpy().tolist() == [b"abc", b"d"]
+    _same(wb.strings.reduce_join(nested, axis=0), [[b"ad", b"b"], [b"c"]], (2, None))
+    _same(wb.strings.reduce_join(nested, axis=1), [[b"ac", b"b"], [b"d"]], (2, None))
+    uniform = ragged.constant([[["a", "b"], ["c", "e"]], [["d", "f"]]], ragged_rank=1)
+    _same(wb.strings.reduce_join(uniform, axis=2), [[b"ab", b"ce"], [b"df"]], (2, None))
+    with pytest.raises(InvalidArgumentError):   # TF 2.21: "... expected to be a string tensor"
+        wb.strings.reduce_join(ragged.constant([[1, 2], [3]]), 1)
