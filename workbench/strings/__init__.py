@@ -363,12 +363,10 @@ def unsorted_segment_join(inputs, segment_ids, num_segments, separator="", name=
     return wrap(out.reshape((n,) + inner))
 
 
+@core.dispatchable   # a RaggedTensor takes it over (ragged registers the handler)
 def reduce_join(inputs, axis=None, keepdims=False, separator="", name=None):
-    """Join the strings along ``axis`` (all axes when None) with ``separator`` between them; a
-    RaggedTensor joins its innermost rows (``axis=-1``, or its last axis)."""
+    """Join the strings along ``axis`` (all axes when None) with ``separator`` between them."""
     sep = _bytes(separator, "separator", "reduce_join")
-    if _is_ragged(inputs):
-        return _reduce_join_rows(inputs, axis, keepdims, sep)
     arr = _strings(inputs, "inputs", "reduce_join")
     ndim = arr.ndim
     if axis is None:
@@ -389,20 +387,6 @@ def reduce_join(inputs, axis=None, keepdims=False, separator="", name=None):
     if keepdims:
         out = out.reshape([1 if a in axes else arr.shape[a] for a in range(ndim)])
     return wrap(out)
-
-
-def _reduce_join_rows(rt, axis, keepdims, sep):
-    splits = [np.asarray(t.numpy()) for t in rt.nested_row_splits]
-    rank = builtin_len(splits) + rt.flat_values.ndim
-    if axis is None or keepdims or rt.flat_values.ndim != 1 or int(axis) not in (-1, rank - 1):
-        raise ValueError(f"reduce_join: a RaggedTensor joins along its innermost axis (-1 or "
-                         f"{rank - 1}) without keepdims, got axis={axis!r}, keepdims={keepdims!r}")
-    values = _strings(rt.flat_values, "inputs", "reduce_join")
-    last = splits[-1]
-    out = np.empty(builtin_len(last) - 1, dtype=object)
-    for i in range(builtin_len(last) - 1):
-        out[i] = sep.join(values[last[i]:last[i + 1]])
-    return wrap(out) if builtin_len(splits) == 1 else _ragged(out, splits[:-1], "reduce_join")
 
 
 def ngrams(data, ngram_width, separator=" ", pad_values=None, padding_width=None,
