@@ -79,7 +79,7 @@ class MultivariateNormalDiagPlusLowRankCovariance(MultivariateNormal):
         return 0.5 * self.cov_operator.log_abs_determinant()
 
     def _sample_n(self, n, seed):
-        diag_seed, factor_seed = internal.split_seed(seed, 2, salt="mvn_diag_plus_low_rank_covariance")
+        diag_seed, factor_seed = internal.split_seed(seed, 2)  # as TFP: no salt
         batch = tuple(self.batch_shape)
         r = int(self._cov_perturb_factor.shape[-1])
         z1 = wb.random.stateless_normal((n,) + batch + (self._k,), seed=diag_seed, dtype=self.dtype)
