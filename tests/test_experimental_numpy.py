@@ -522,6 +522,32 @@ GRADIENT_CASES = {
 }
 
 
+def _w(*shape):
+    """Distinct weights of ``shape``, so a wrong permutation changes the sum."""
+    return tnp.reshape(tnp.arange(float(np.prod(shape))), shape)
+
+
+GRADIENT_CASES.update({
+    "sort": lambda x: tnp.sort(x, axis=None) * tnp.arange(6.0), "repeat": lambda x: tnp.repeat(x, [1, 2, 3], axis=1) ** 2,
+    "tile": lambda x: tnp.tile(x, (2, 1)) ** 2, "roll": lambda x: tnp.roll(x, 1) * _w(2, 3),
+    "concatenate": lambda x: tnp.concatenate([x, x ** 2], axis=None), "stack": lambda x: tnp.stack([x, x ** 3], -1),
+    "split": lambda x: tnp.split(x, [1], axis=1)[1] ** 2, "diagonal": lambda x: tnp.diagonal(x, 1) ** 2,
+    "moveaxis": lambda x: tnp.moveaxis(x, 0, 1) * _w(3, 2),
+    "reshape": lambda x: tnp.reshape(x, (3, 2), order="F") * _w(3, 2),
+    "cumsum": lambda x: tnp.cumsum(x, axis=1) ** 2, "nansum": lambda x: tnp.nansum(x ** 2, axis=0),
+    "amax": lambda x: tnp.amax(x, axis=1), "logspace": lambda x: tnp.logspace(x[0, 0], x[0, 1], 4, base=2.0),
+    "select": lambda x: tnp.select([x > 1.0, x > 0.7], [x ** 2, x ** 3], 0.5),
+    "compress": lambda x: tnp.compress([True, False, True], x, axis=1) ** 2,
+    "broadcast_to": lambda x: tnp.broadcast_to(x, (4, 2, 3)) * _w(4, 2, 3),
+    "squeeze": lambda x: tnp.squeeze(tnp.expand_dims(x, (0, 3))) ** 2, "triu": lambda x: tnp.triu(tnp.outer(x, x), 1),
+    "diag": lambda x: tnp.diag(tnp.ravel(x), 1) ** 2, "diagflat": lambda x: tnp.diagflat(x) ** 2,
+    "inner": lambda x: tnp.inner(x, x ** 2), "vdot": lambda x: tnp.vdot(x, x ** 2),
+    "tensordot": lambda x: tnp.tensordot(x, x ** 2, axes=([0], [0])),
+    "matmul_vector": lambda x: tnp.matmul(tnp.ravel(x)[:2], x), "nanprod": lambda x: tnp.nanprod(x, axis=1),
+    "amin": lambda x: tnp.amin(x ** 2, axis=0), "flip": lambda x: tnp.flip(x) * _w(2, 3),
+    "hstack": lambda x: tnp.hstack([x, x ** 2]) ** 2, "append": lambda x: tnp.append(x, x ** 2) ** 2,
+})
+
 # every float function of one argument, on a domain where it is smooth (x in [0.5, 3.5])
 for _name in ["sqrt", "exp", "expm1", "log", "log1p", "log10", "sin", "cos", "tan", "sinh", "cosh", "tanh",
               "arcsinh", "arctan", "deg2rad", "rad2deg", "square", "abs", "negative", "positive", "reciprocal",
