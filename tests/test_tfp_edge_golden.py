@@ -221,3 +221,30 @@ def test_log_det_jacobians_off_the_domain_are_nan():
     close(tfb.Softplus().inverse_log_det_jacobian(f64([-1.0, 0.5, 40.0]), event_ndims=0),
           [NAN, 0.9327521295671886, 0.0])
     close(tfb.Square().forward_log_det_jacobian(f64([-1.0, 0.5]), event_ndims=0), [NAN, 0.0])
+
+
+def test_kl_of_the_meta_distributions():
+    c = wb.constant
+    kl = tfd.kl_divergence
+    close(kl(tfd.Sample(tfd.Normal(c(f64([0., 1.])), c(f64([1., 2.]))), 3),
+             tfd.Sample(tfd.Normal(c(f64([0.5, 1.])), c(f64([1., 3.]))), 3)), [0.375, 0.38306199099115995])
+    with pytest.raises(ValueError):
+        kl(tfd.Sample(tfd.Normal(c(f64(0.)), c(f64(1.))), 3), tfd.Sample(tfd.Normal(c(f64(0.)), c(f64(1.))), 2))
+    td = lambda loc, scale, bij: tfd.TransformedDistribution(tfd.Normal(c(f64(loc)), c(f64(scale))), bij)
+    close(kl(td([0., 1.], [1., 2.], tfb.Exp()), td([0.5, 1.], [1., 3.], tfb.Exp())), [0.125, 0.12768733033038665])
+    close(kl(td(0., 1., tfb.Scale(c(f64(2.)))), td(1., 2., tfb.Scale(c(f64(2.))))), 0.4431471805599453)
+    for other in (tfb.Softplus(), tfb.Scale(c(f64(3.)))):
+        with pytest.raises(NotImplementedError):
+            kl(td(0., 1., tfb.Scale(c(f64(2.))) if isinstance(other, tfb.Scale) else tfb.Exp()), td(1., 2., other))
+    close(kl(tfd.Masked(tfd.Normal(c(f64([0., 1., 2.])), c(f64([1., 2., 1.]))), validity_mask=[True, False, True]),
+             tfd.Masked(tfd.Normal(c(f64([0.5, 1., 0.])), c(f64([1., 3., 1.]))), validity_mask=[True, False, False])),
+          [0.125, 0.0, NAN])
+    close(kl(tfd.JointDistributionSequential([tfd.Normal(c(f64(0.)), c(f64(1.))), tfd.Gamma(c(f64(2.)), c(f64(1.)))]),
+             tfd.JointDistributionSequential([tfd.Normal(c(f64(0.5)), c(f64(2.))), tfd.Gamma(c(f64(1.)), c(f64(3.)))])),
+          3.673569226990303)
+    from probability.math import psd_kernels
+    gp = tfd.GaussianProcess(psd_kernels.ExponentiatedQuadratic(c(f64(1.)), c(f64(0.5))), c(f64([[0.], [0.5], [1.]])),
+                             observation_noise_variance=c(f64(0.1)))
+    mvn = tfd.MultivariateNormalTriL(c(f64([0.1, 0., -0.1])), c(f64([[1., 0., 0.], [0.5, 1., 0.], [0.1, 0.2, 1.]])))
+    close(kl(gp, mvn), 0.15068129403029226)
+    close(kl(mvn, gp), 0.23734297717151265)

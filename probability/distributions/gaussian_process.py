@@ -9,7 +9,9 @@ import workbench as wb
 from .. import internal
 from ..math.psd_kernels import PositiveSemidefiniteKernel
 from . import _gp
+from ._mvn import MultivariateNormal
 from .distribution import FULLY_REPARAMETERIZED, Distribution
+from .kullback_leibler import RegisterKL, kl_divergence
 from .mvn_tril import MultivariateNormalTriL
 
 __all__ = ["GaussianProcess"]
@@ -167,3 +169,13 @@ class GaussianProcess(Distribution):
     def __getitem__(self, slices):
         raise NotImplementedError(f"{type(self).__name__} does not support batch slicing (slice the kernel's "
                                   "parameters and the index points instead)")
+
+
+@RegisterKL(GaussianProcess, MultivariateNormal)
+def _kl_gp_mvn(gp, mvn, name=None):
+    return kl_divergence(gp.get_marginal_distribution(), mvn)
+
+
+@RegisterKL(MultivariateNormal, GaussianProcess)
+def _kl_mvn_gp(mvn, gp, name=None):
+    return kl_divergence(mvn, gp.get_marginal_distribution())

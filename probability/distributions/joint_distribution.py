@@ -20,6 +20,7 @@ import workbench as wb
 
 from .. import internal
 from .distribution import Distribution
+from .kullback_leibler import RegisterKL, kl_divergence
 from ..internal import samplers
 
 __all__ = ["JointDistribution", "JointDistributionSequential", "JointDistributionNamed"]
@@ -416,6 +417,17 @@ def _tfp_key_order(deps):
     for k in sorted(deps, key=lambda k: (depth[k], k), reverse=True):
         visit(k)
     return out
+
+
+@RegisterKL(JointDistributionSequential, JointDistributionSequential)
+def _kl_joint_joint(a, b, name=None):
+    """The sum of the parts' KLs, for models of independent parts (as TFP)."""
+    if len(a._parts) != len(b._parts):
+        raise ValueError("kl_divergence: the joint distributions must have the same number of parts")
+    if any(part[2] for part in a._parts + b._parts):
+        raise ValueError("kl_divergence: every part of both joint distributions must be independent "
+                         "(no part may take earlier parts as arguments)")
+    return sum(kl_divergence(a._make(i, []), b._make(i, [])) for i in range(len(a._parts)))
 
 
 class JointDistributionNamed(JointDistribution):

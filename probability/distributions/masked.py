@@ -9,6 +9,7 @@ import workbench as wb
 from .. import internal
 from .batch_broadcast import BatchBroadcast
 from .distribution import Distribution
+from .kullback_leibler import RegisterKL, kl_divergence
 
 __all__ = ["Masked"]
 
@@ -93,3 +94,16 @@ class Masked(Distribution):
             d = BatchBroadcast(d, to_shape=self.batch_shape)
         return Masked(d[slices], mask[slices], self._safe_sample_fn, self._validate_args, self._allow_nan_stats,
                       self._name)
+
+
+@RegisterKL(Masked, Masked)
+def _kl_masked_masked(a, b, name=None):
+    # the underlying KL where both are valid, 0 where neither is, NaN (or an error without
+    # allow_nan_stats) where only one is
+    a_valid, b_valid = wb.convert_to_tensor(a.validity_mask), wb.convert_to_tensor(b.validity_mask)
+    if not (a._allow_nan_stats and b._allow_nan_stats) and not bool(wb.reduce_all(wb.equal(a_valid, b_valid))):
+        raise wb.errors.InvalidArgumentError("kl_divergence: KL is only valid for matching mask values")
+    kl = kl_divergence(a.distribution, b.distribution)
+    both = a_valid & b_valid
+    neither = ~a_valid & ~b_valid
+    return wb.where(both, kl, wb.where(neither, wb.zeros_like(kl), wb.zeros_like(kl) + float("nan")))

@@ -8,6 +8,7 @@ import workbench as wb
 
 from .. import internal
 from .distribution import Distribution, _batch_key
+from .kullback_leibler import RegisterKL, kl_divergence
 
 __all__ = ["Sample"]
 
@@ -106,3 +107,13 @@ class Sample(Distribution):
         key = _batch_key(slices, len(self.batch_shape), 0)
         return Sample(self._distribution[key], self._sample_shape, validate_args=self._validate_args,
                       name=self._name)
+
+
+@RegisterKL(Sample, Sample)
+def _kl_sample_sample(a, b, name=None):
+    # the sum over the sample dimensions of the same KL: prod(sample_shape) times it
+    if tuple(a._sample_shape) != tuple(b._sample_shape):
+        raise ValueError(f"kl_divergence: `a.sample_shape` {list(a._sample_shape)} must be identical to "
+                         f"`b.sample_shape` {list(b._sample_shape)}")
+    kl = kl_divergence(a.distribution, b.distribution)
+    return float(np.prod(a._sample_shape, dtype=np.int64)) * kl

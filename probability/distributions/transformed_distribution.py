@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 import workbench as wb
 
 from .. import internal
 from .distribution import Distribution
+from .kullback_leibler import RegisterKL, kl_divergence
 from ..bijectors.bijector import Bijector
 
 __all__ = ["TransformedDistribution"]
@@ -175,3 +178,40 @@ class TransformedDistribution(Distribution):
                                       "parameters")
         return TransformedDistribution(self._distribution[slices], self._bijector,
                                        validate_args=self._validate_args, name=self._name)
+
+
+def _same_bijector(a, b):
+    """TFP's ``a == b`` for bijectors: one type and equal parameters."""
+    if a is b:
+        return True
+    if type(a) is not type(b):
+        return False
+    pa, pb = a.parameters, b.parameters
+    if set(pa) != set(pb):
+        return False
+    for key in pa:
+        u, v = pa[key], pb[key]
+        if isinstance(u, Bijector) or isinstance(v, Bijector):
+            if not (isinstance(u, Bijector) and isinstance(v, Bijector) and _same_bijector(u, v)):
+                return False
+        elif isinstance(u, (list, tuple)) and u and isinstance(u[0], Bijector):
+            if not (isinstance(v, (list, tuple)) and len(u) == len(v) and all(map(_same_bijector, u, v))):
+                return False
+        elif u is not v:
+            try:
+                uu = np.asarray(u.numpy() if hasattr(u, "numpy") else u)
+                vv = np.asarray(v.numpy() if hasattr(v, "numpy") else v)
+            except Exception:  # callables and other objects: equal only when identical
+                return False
+            if uu.shape != vv.shape or not np.array_equal(uu, vv):
+                return False
+    return True
+
+
+@RegisterKL(TransformedDistribution, TransformedDistribution)
+def _kl_transformed_transformed(a, b, name=None):
+    # a bijection leaves the KL unchanged, so the same bijector on both gives the bases' KL
+    if _same_bijector(a.bijector, b.bijector):
+        return kl_divergence(a.distribution, b.distribution)
+    raise NotImplementedError(f"kl_divergence: the bijectors of {a.name} and {b.name} differ "
+                              f"({a.bijector.name} vs {b.bijector.name})")
