@@ -608,6 +608,24 @@ def test_inside_function_with_an_unknown_batch_size():
         np.testing.assert_allclose(avg.numpy(), x.mean(0))
 
 
+def test_arange_of_tensors_and_spaces_under_function():
+    r = tnp.arange(wb.constant(3))
+    assert r.dtype == wb.int32 and r.numpy().tolist() == [0, 1, 2]      # the tensor's dtype, as TF's
+    np.testing.assert_allclose(tnp.arange(wb.constant(1.0, wb.float64), 3.0, 0.5).numpy(), np.arange(1.0, 3.0, 0.5))
+
+    @wb.function
+    def f(a, b):
+        return tnp.geomspace(a, b, 3), tnp.linspace(a, b, 3), tnp.logspace(a, b, 4)
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")        # traced, not run eagerly
+        for a, b in [(1.0, 4.0), (2.0, 8.0)]:
+            g, lin, log = f(wb.constant(a, wb.float64), wb.constant(b, wb.float64))
+            np.testing.assert_allclose(g.numpy(), np.geomspace(a, b, 3))
+            np.testing.assert_allclose(lin.numpy(), np.linspace(a, b, 3))
+            np.testing.assert_allclose(log.numpy(), np.logspace(a, b, 4))
+
+
 @pytest.fixture
 def numpy_behavior():
     yield

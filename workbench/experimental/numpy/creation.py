@@ -16,6 +16,7 @@ from ...core import Tensor
 from ...dtypes import as_dtype
 from ...linalg import diag as matrix_diag
 from ...linalg import diag_part
+from ...ops.create import range as tf_range
 from ...ops.elementwise import add, cast, divide, exp, floor, log, multiply, pow, subtract, where
 from ...ops.elementwise import round as rint
 from ...ops.shape import broadcast_to, concat, expand_dims, reshape, stack, transpose
@@ -214,9 +215,12 @@ def arange(start, stop=None, step=1, dtype=None):
         start, stop = 0, start
     if isinstance(step, numbers.Number) and step == 0:
         raise ValueError("arange: step must be non-zero")
-    values = [v.numpy() if isinstance(v, Tensor) else v for v in (start, stop, step)]
-    work = np_dtype(result_type(*values).as_numpy_dtype)
-    out = np.arange(*values, dtype=work)
+    work = result_type(start, stop, step)
+    if any(isinstance(v, Tensor) for v in (start, stop, step)):
+        # a range op on tensors (traceable under wb.function)
+        out = tf_range(*[asarray(v, work) for v in (start, stop, step)], dtype=work)
+        return out if dtype is None else cast(out, as_dtype(np_dtype(dtype, "arange")))
+    out = np.arange(start, stop, step, dtype=work.as_numpy_dtype)
     if dtype is not None:
         out = out.astype(np_dtype(dtype, "arange"))
     return core.constant(out)
