@@ -153,15 +153,17 @@ def test_where_instead_of_python_if_is_replayed():
         assert g(wb.constant([-1.0])).numpy().tolist() == [1.0]
 
 
-def test_random_draws_advance_the_generator_like_eager():
-    def step(x):
-        noise = wb.random.normal([3])
-        return wb.nn.dropout(x, 0.5) + noise
+def test_random_draws_continue_their_ops_streams_like_tf_graph_ops():
+    def step(x, normal_seed=None, dropout_seed=None):
+        noise = wb.random.normal([3], seed=normal_seed)
+        return wb.nn.dropout(x, 0.5, seed=dropout_seed) + noise
 
     traced = wb.function(step)
     x = wb.ones([3])
+    # traced, the ops without a seed take the graph's op seeds 0 and 1 (TF's rule), and each
+    # continues its kernel's stream call after call, as the eager ops with those seeds do
     wb.random.set_seed(3)
-    eager = [step(x) for _ in range(4)]
+    eager = [step(x, 0, 1) for _ in range(4)]
     wb.random.set_seed(3)
     replayed = [traced(x) for _ in range(4)]
     for e, r in zip(eager, replayed):

@@ -14,7 +14,8 @@ are followed:
   ``uniform_full_int``, ``split`` and ``make_seeds`` give TF's numbers and states;
   ``Generator.from_seed(s)`` replays them;
 - module functions (``wb.random.normal``, ``uniform``, ...) follow TF's eager rules for
-  op and global seeds and its cached kernels' streams (see :func:`set_seed`), so
+  op and global seeds and its cached kernels' streams (see :func:`set_seed`), and its graph
+  rules inside a ``wb.function`` (see :class:`function_graph`), so
   ``uniform``, ``normal``, ``truncated_normal``, ``shuffle``, ``categorical``, ``gamma``
   and ``poisson`` give TF 2.21's numbers with ``seed=`` or after ``set_seed``, call
   after call; with neither seed they draw from the global generator.
@@ -56,6 +57,7 @@ import ctypes
 import enum
 import math
 import random as pyrandom
+import threading
 import types
 import weakref
 
@@ -1172,7 +1174,11 @@ def set_seed(seed):
     all. Uniform, normal and truncated normal numbers are TF 2.21's; the other ops
     keep TF's seed rules with their own algorithms. With neither seed, draws come
     from the global generator. A generator installed with :func:`set_global_generator`
-    is not reseeded: a new one takes its place.
+    is not reseeded: a new one takes its place. Inside a ``wb.function``, TF's graph rule
+    holds instead: the function's graph keeps the global seed of its trace, an op without
+    ``seed`` takes the graph's count of such ops (0, 1, ...) as its op seed, and each op's
+    stream goes on across calls; ``set_seed`` between calls restarts those streams (no
+    retrace), and inside a trace it sets only the graph's seed.
 
     >>> wb.random.set_seed(5)
     >>> wb.random.uniform([3], seed=5).numpy()
@@ -1181,7 +1187,12 @@ def set_seed(seed):
     array([0.6263931, 0.5298432, 0.7584572], dtype=float32)
     """
     global _global_seed, _global_generator, _own_generator, _op_seed_rng
-    _global_seed = None if seed is None else argcheck.integer(seed, "seed", "set_seed")
+    value = None if seed is None else argcheck.integer(seed, "seed", "set_seed")
+    graph = _local.graph
+    if graph is not None:   # inside a wb.function: the function graph's seed, as TF's graph mode
+        graph.seed = value
+        return
+    _global_seed = value
     if seed is not None:
         state = _state_array(_state_from_seed(seed))
     else:
@@ -1195,16 +1206,25 @@ def set_seed(seed):
         _global_generator = _own_generator = _unbound(lambda: Generator(state=state))
     _op_seed_rng = pyrandom.Random(_global_seed)
     _kernel_counters.clear()
+    _restart_function_kernels()
 
 
 def get_seed(op_seed):
-    """TF's ``random_seed.get_seed`` in eager mode: the ``(seed, seed2)`` an op runs with, or
-    None where neither a global nor an op seed is set. Each call without ``op_seed`` under a
-    global seed takes the next op seed of the global seed's sequence."""
-    if _global_seed is not None:
+    """TF's ``random_seed.get_seed``: the ``(seed, seed2)`` an op runs with, or None where
+    neither a global nor an op seed is set. Each call without ``op_seed`` under a global seed
+    takes the next op seed: in eager mode, the next value of the global seed's sequence; while
+    a ``wb.function`` is traced, the count of such ops traced so far in its graph (0, 1, ...),
+    under the seed the graph took when its tracing began."""
+    graph = _local.graph
+    global_seed = _global_seed if graph is None else graph.seed
+    if global_seed is not None:
         if op_seed is None:
-            op_seed = _op_seed_rng.randint(0, _MAXINT32)
-        seeds = (_global_seed % _MAXINT32, op_seed % _MAXINT32)
+            if graph is None:
+                op_seed = _op_seed_rng.randint(0, _MAXINT32)
+            else:
+                op_seed = graph.next_op_seed
+                graph.next_op_seed += 1
+        seeds = (global_seed % _MAXINT32, op_seed % _MAXINT32)
     elif op_seed is not None:
         seeds = (_DEFAULT_GLOBAL_SEED, op_seed % _MAXINT32)
     else:
@@ -1213,14 +1233,21 @@ def get_seed(op_seed):
 
 
 class _KernelSource:
-    """The source of a module function's draw: the stream of TF's cached kernel for ``kernel``
-    (an op and dtype) under this call's seeds, or the global generator's with neither seed.
-    The seeds are taken at each call, so a ``wb.function`` replay draws as the eager call does."""
+    """The source of a module function's draw: the stream of TF's kernel for ``kernel`` (an op
+    and dtype) under the op's seeds, or the global generator's with neither seed. In eager
+    mode the seeds are taken at each call and the kernel is TF's cached one for them; made
+    while a ``wb.function`` is traced, the source is one op of the function's graph: its seeds
+    are fixed then, and its kernel is its own (see :class:`FunctionSeeds`)."""
 
-    __slots__ = ("kernel", "op_seed")
+    __slots__ = ("kernel", "op_seed", "seeds", "owner", "entry")
 
     def __init__(self, kernel, op_seed):
         self.kernel, self.op_seed = kernel, op_seed
+        graph = _local.graph
+        self.owner = None if graph is None else graph.owner
+        if graph is not None:
+            self.seeds = get_seed(op_seed)
+            self.entry = (graph.owner.take_position(), kernel, self.seeds)
 
     def _counters(self, n):
         """The Philox counters TF's kernel reserves for a draw of ``n`` values (words, for a
@@ -1228,6 +1255,8 @@ class _KernelSource:
         return -(-n // 4) if self.kernel[0] == "RandomShuffle" else n * _RESERVED
 
     def __call__(self, xp=None):
+        if self.owner is not None:
+            return self._graph_stream(xp)
         seeds = get_seed(self.op_seed)
         if seeds is None:
             return get_global_generator()._next_stream(xp)
@@ -1239,6 +1268,145 @@ class _KernelSource:
             if len(_kernel_counters) > _MAX_KERNELS:   # the oldest goes (a fresh op seed each call)
                 del _kernel_counters[next(iter(_kernel_counters))]
         return PhiloxStream(seeds[0], counter, xp, reserve)
+
+    def _graph_stream(self, xp):
+        seeds = self.seeds
+        if seeds is None:   # no seed at all: TF's kernel seeds itself at random
+            return get_global_generator()._next_stream(xp)
+        kernels = self.owner.kernels()
+        counter = kernels.get(self.entry, seeds[1] << 64)
+
+        def reserve(n, entry=self.entry, counter=counter):
+            kernels[entry] = (counter + self._counters(n)) % (_U64 * _U64)
+        return PhiloxStream(seeds[0], counter, xp, reserve)
+
+
+# ---------------------------------------------------------------------------
+# TF's seeds inside a wb.function. TF traces a function into a graph that takes the global
+# seed when its tracing begins (a nested function's graph, its caller's); an op without a
+# seed takes the graph's count of such ops as its op seed (0, 1, ...: the same ops in two
+# functions give the same numbers); each op has a kernel of its own, whose stream the calls
+# of the function continue, and which ``set_seed`` restarts (TF clears its caches) without
+# changing the graph's seed (the function is not traced again).
+
+class _Local(threading.local):
+    graph = None          # the _Graph this thread traces, or None (eager)
+
+
+_local = _Local()
+_kernels_epoch = 0        # set_seed's count: function kernels of an older epoch restart
+
+
+def _restart_function_kernels():
+    global _kernels_epoch
+    _kernels_epoch += 1
+
+
+class FunctionSeeds:
+    """The random state of one concrete ``wb.function``: the global seed when its tracing
+    began (its graph's seed) and the Philox counter of each random op's kernel, keyed by the
+    op's place in the trace (so the programs of one concrete function, one per input shape,
+    continue the same streams)."""
+
+    __slots__ = ("seed", "positions", "_kernels", "_epoch")
+
+    def __init__(self):
+        self.seed = _global_seed
+        self.positions = 0          # random ops traced so far in the current trace
+        self._kernels: dict = {}
+        self._epoch = _kernels_epoch
+
+    def take_position(self):
+        self.positions += 1
+        return self.positions - 1
+
+    def kernels(self):
+        """The op kernels' counters (emptied when ``set_seed`` ran since they were last used)."""
+        if self._epoch != _kernels_epoch:
+            self._kernels.clear()
+            self._epoch = _kernels_epoch
+        return self._kernels
+
+
+class _Graph:
+    __slots__ = ("seed", "next_op_seed", "owner")
+
+    def __init__(self, seed, owner):
+        self.seed, self.next_op_seed, self.owner = seed, 0, owner
+
+
+class function_graph:
+    """Context of one ``wb.function`` trace (or of a call that runs its body in its place):
+    random ops follow TF's graph-mode seeds. ``owner()`` gives the :class:`FunctionSeeds` of
+    the concrete function; it is asked only outside another function's graph: inside one, this
+    is a nested graph (a nested function's, a branch's or a loop body's: its ops are the
+    outermost function's, with op seeds counted from 0 again under its caller's seed), and
+    ``owner`` may be None (then, outside any graph, the context does nothing). ``undo``: the
+    kernels' counters are put back at the end (code TF would not run: a ``get_concrete_function``
+    trace, a branch traced but not taken)."""
+
+    __slots__ = ("_owner", "_undo", "_prev", "_saved")
+
+    def __init__(self, owner=None, undo=False):
+        self._owner, self._undo = owner, undo
+
+    def __enter__(self):
+        prev = self._prev = _local.graph
+        self._saved = None
+        if prev is not None:
+            owner, seed = prev.owner, prev.seed
+        elif self._owner is None:
+            return self
+        else:
+            owner = self._owner()
+            owner.positions = 0
+            seed = owner.seed
+        if self._undo:
+            self._saved = dict(owner.kernels())
+        _local.graph = _Graph(seed, owner)
+        return self
+
+    def __exit__(self, *exc):
+        if self._saved is not None:
+            kernels = _local.graph.owner.kernels()
+            kernels.clear()
+            kernels.update(self._saved)
+        _local.graph = self._prev
+        return False
+
+
+class graph_call:
+    """``fn``, a call a ``wb.function`` program runs again at each replay (a stateful call),
+    made while a function is traced: each run's random ops form a graph of their own (op
+    seeds counted from 0 under the traced graph's seed, kernels whose streams go on from run
+    to run), so the trace's run and the replays follow one rule. ``drew`` says whether the
+    last run made random ops."""
+
+    __slots__ = ("_fn", "_owner")
+
+    def __init__(self, fn):
+        self._fn = fn
+        graph = _local.graph
+        self._owner = None
+        if graph is not None:
+            self._owner = FunctionSeeds()
+            self._owner.seed = graph.seed
+
+    @property
+    def drew(self):
+        return self._owner is not None and self._owner.positions > 0
+
+    def __call__(self, *args, **kwargs):
+        owner = self._owner
+        if owner is None:
+            return self._fn(*args, **kwargs)
+        prev = _local.graph
+        owner.positions = 0
+        _local.graph = _Graph(owner.seed, owner)
+        try:
+            return self._fn(*args, **kwargs)
+        finally:
+            _local.graph = prev
 
 
 class _OpSeeded:

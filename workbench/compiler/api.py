@@ -46,6 +46,7 @@ import weakref
 import numpy as np
 
 from .. import core, errors, nest
+from .. import random as wbrandom
 from ..config import _EAGER, functions_run_eagerly, run_functions_eagerly  # noqa: F401 (re-exported)
 from .graphdef import FuncGraph, record
 from .program import Program
@@ -139,6 +140,7 @@ class Function:
         self._name = name or getattr(python_function, "__name__", "function")
         self._programs: dict = {}    # concrete signature -> Program
         self._concrete: dict = {}    # generalized signature -> ConcreteFunction
+        self._random: dict = {}      # generalized signature -> its random ops' seeds and kernels
         self._traces = 0
         self._runs = 0               # runs of the Python body under a tracer
         self._warned_retrace = False
@@ -229,11 +231,17 @@ class Function:
                 # watched by a tape: TF traces a signature once, so the body's prints show the
                 # first time this signature runs (traced, or run under a tape), not again
                 key = signature(args, kwargs, nest.flatten((args, kwargs)), self._captured)
+                graph = wbrandom.function_graph(lambda: self._random_seeds(self._find(key)[1]))
                 if key in self._programs or key in self._ran_taped:
-                    with _python_prints_silenced():
+                    with _python_prints_silenced(), graph:
                         return _as_outputs(self._body(*args, **kwargs))
                 self._ran_taped.add(key)
-            return _as_outputs(self._body(*args, **kwargs))
+                with graph:
+                    return _as_outputs(self._body(*args, **kwargs))
+            # inside another trace: the ops are the caller's, random ones with this graph's seeds
+            with wbrandom.function_graph(lambda: self._random_seeds(self._find(signature(
+                    args, kwargs, nest.flatten((args, kwargs)), self._captured))[1])):
+                return _as_outputs(self._body(*args, **kwargs))
         flat = nest.flatten((args, kwargs))
         if ARGUMENTS.expander is not None and ARGUMENTS.expander.takes(flat):
             args, kwargs = ARGUMENTS.expander.expand_arguments(args, kwargs)   # bound tensor by tensor
@@ -243,7 +251,8 @@ class Function:
         if program is None:
             return self._trace(key, args, kwargs, flat)
         if program.eager:
-            with _python_prints_silenced(), Deferrals():   # the trace printed; a TF function does not again
+            graph = wbrandom.function_graph(lambda: self._random_seeds(self._find(key)[1]))
+            with _python_prints_silenced(), Deferrals(), graph:   # the trace printed; a TF function does not again
                 result = ARGUMENTS.call(self._body, args, kwargs)
             raise_kernel_errors(result)
             return _as_outputs(result)
@@ -365,6 +374,14 @@ class Function:
                          for i, s in enumerate(self._signature))
 
     # -- tracing -------------------------------------------------------------------
+    def _random_seeds(self, general):
+        """The seeds and kernels of the random ops of the concrete function ``general`` (made
+        with the global seed of its first trace; its later programs continue its streams)."""
+        seeds = self._random.get(general)
+        if seeds is None:
+            seeds = self._random[general] = wbrandom.FunctionSeeds()
+        return seeds
+
     def _find(self, key):
         """(the concrete function this signature belongs to, or None; the generalized
         signature a new trace gets)."""
@@ -479,7 +496,7 @@ class Function:
         quiet = (_python_prints_silenced() if concrete is not None or key in self._ran_taped
                  else contextlib.nullcontext())
         try:
-            with quiet:
+            with quiet, wbrandom.function_graph(lambda: self._random_seeds(general), undo=undo):
                 result = ARGUMENTS.call(self._body, targs, tkwargs)
         finally:
             self._tracing.discard(key)

@@ -535,11 +535,12 @@ class Tracer(core.Listener):
         if stand_in is not None:   # a py_function's body, tf.print: TF runs them with the graph
             result = stand_in(*args, **kwargs)
             self.stood_in = self.stood_in or bool(tensor_leaves(result))
+        run = wbrandom.graph_call(fn)   # its random ops: a graph of their own at every run
         watch = _CreationWatch(self)
         core.set_tracer(watch)
         try:
             if stand_in is None:
-                result = fn(*args, **kwargs)
+                result = run(*args, **kwargs)
         finally:
             core.set_tracer(self)
         if watch.created:
@@ -550,7 +551,7 @@ class Tracer(core.Listener):
                 self._refresh(t)          # value at that point of the replay, not constants
         outs = [t for t in tensor_leaves(result) if not isinstance(t, Variable)]
 
-        def call(fn=fn, args=args, kwargs=kwargs, outs=outs):
+        def call(fn=run if run.drew else fn, args=args, kwargs=kwargs, outs=outs):
             new = fn(*args, **kwargs)
             if outs:
                 for o, n in zip(outs, [t for t in tensor_leaves(new) if not isinstance(t, Variable)]):
