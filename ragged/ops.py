@@ -89,6 +89,11 @@ def _values_to_dense(values, part, default_value=None, shape=None):
     if default_value is None:
         return dense
     default = convert_to_tensor(default_value, dtype=values.dtype)
+    if default.ndim > len(inner) or any(d not in (1, i) for d, i in zip(default.shape[::-1], inner[::-1])):
+        raise wb.errors.InvalidArgumentError(   # TF 2.21: its RaggedTensorToTensor kernel's error
+            None, None, f"to_tensor: default_value.shape={list(default.shape)} and the flat values' shape "
+            f"{list(values.shape)} are incompatible: default_value must have a lower rank and broadcast to "
+            f"{list(inner)}")
     if default.ndim == 0 and float(default) == 0 and not default._tid:
         return dense
     xp = values.xp
@@ -103,9 +108,12 @@ def _strings_to_dense(values, rowids, pos, shape, default_value):
     tensor of ``default_value`` ('' or False by default, as TF)."""
     string = values._data.dtype.kind == "O"
     fill = convert_to_tensor(("" if string else False) if default_value is None else default_value)
-    if fill.ndim or (fill._data.dtype.kind == "O") != string:
-        raise ValueError(f"to_tensor: default_value must be a scalar of the values' dtype "
-                         f"({'string' if string else 'bool'}), got {default_value!r}")
+    what = "string" if string else "bool"
+    if fill._data.dtype.kind != ("O" if string else "b"):   # TF 2.21: "Cannot convert -1 to EagerTensor ..."
+        raise TypeError(f"to_tensor: Cannot convert {default_value!r} to a tensor of the values' dtype ({what})")
+    if fill.ndim:   # TF 2.21: its RaggedTensorToTensor kernel's error
+        raise wb.errors.InvalidArgumentError(
+            None, None, f"to_tensor: default_value must be a scalar of the values' dtype ({what}), got {default_value!r}")
     out = values.xp.full(shape, fill._data[()], dtype=values._data.dtype)
     out[rowids, pos] = values._data
     return core.wrap(out)

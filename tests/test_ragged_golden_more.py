@@ -202,3 +202,24 @@ def test_strings_reduce_join_of_ragged_along_every_axis():
     _same(wb.strings.reduce_join(uniform, axis=2), [[b"ab", b"ce"], [b"df"]], (2, None))
     with pytest.raises(InvalidArgumentError):   # TF 2.21: "... expected to be a string tensor"
         wb.strings.reduce_join(ragged.constant([[1, 2], [3]]), 1)
+
+
+def test_to_tensor_default_value_checks():
+    # TF 2.21: its RaggedTensorToTensor kernel's InvalidArgumentError for a default of the wrong shape
+    with pytest.raises(InvalidArgumentError):
+        ragged.constant([[1, 2], [3]]).to_tensor(default_value=[[1]])
+    uniform = ragged.constant([[[1, 2]], [[3, 4], [5, 6]]], ragged_rank=1)
+    for bad in ([[1, 2]], [1, 2, 3]):
+        with pytest.raises(InvalidArgumentError):
+            uniform.to_tensor(default_value=bad)
+    assert uniform.to_tensor(default_value=[1]).numpy().tolist() == [[[1, 2], [1, 1]], [[3, 4], [5, 6]]]
+    assert uniform.to_tensor(default_value=[7, 8]).numpy().tolist() == [[[1, 2], [7, 8]], [[3, 4], [5, 6]]]
+    # strings and bools: a default of another dtype is TF's TypeError ("Cannot convert 1 to EagerTensor ...")
+    with pytest.raises(TypeError):
+        ragged.constant([["a"], []]).to_tensor(default_value=1)
+    with pytest.raises(TypeError):
+        ragged.constant([[True], []]).to_tensor(default_value=1)
+    with pytest.raises(InvalidArgumentError):
+        ragged.constant([["a"], []]).to_tensor(default_value=["x"])
+    assert ragged.constant([[True], []]).to_tensor(default_value=True).numpy().tolist() == [[True], [True]]
+    assert ragged.constant([["a"], []]).to_tensor(default_value="z").numpy().tolist() == [[b"a"], [b"z"]]
