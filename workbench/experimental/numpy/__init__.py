@@ -23,7 +23,6 @@ from .dtypes import (  # noqa: F401
 )
 from .manipulation import *  # noqa: F401,F403
 from .math import *  # noqa: F401,F403
-from .math import round  # noqa: F401,A004
 from .products import *  # noqa: F401,F403
 from .reductions import *  # noqa: F401,F403
 
