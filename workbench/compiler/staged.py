@@ -391,24 +391,37 @@ def dataset_made(cls, make, node, args, kwargs):
     (``node``: its TF graph node's name). Where those hold tensors that change between calls,
     it is made outside the trace, and each replay runs its ``__init__`` again on them, in
     place, so that what the trace built on it (a loop over it, the datasets made from it)
-    sees the call's values, as TF's graph makes the dataset anew on each run."""
+    sees the call's values, as TF's graph makes the dataset anew on each run. Returns the
+    dataset and whether it is made from such values."""
     tracer = core._state.tracer
     if not isinstance(tracer, Tracer):
-        return make()
+        return make(), False
     changing = [t for t in tensor_leaves((args, kwargs))
                 if id(t) in tracer.dynamic or isinstance(t, Variable) or id(t._data) in tracer.arrays]
     for t in changing:
         tracer._resolve(t, f"{node} (a dataset)")
     tracer.events.append((node, tuple(changing), (), None))
     if not changing:
-        return make()
+        return make(), False
     obj = tracer._suspended(make)
     init = cls.__init__
 
+    held = {id(t) for t in changing if not isinstance(t, Variable)}
+
+    def detached(v):   # the value now, in a tensor of its own (a replay lets go of its holders)
+        return core.wrap(v._data) if id(v) in held else v
+
     def rebuild():
-        init(obj, *args, **kwargs)
+        init(obj, *nest.map_structure(detached, args), **nest.map_structure(detached, kwargs))
     tracer._add(rebuild, node, changing, ())
-    return obj
+    return obj, True
+
+
+def python_prints_silenced():
+    """A context in which Python's ``print`` is silent and ``wb.print`` is not: Python code run
+    again where TF would run a graph it traced once."""
+    from .api import _python_prints_silenced   # api imports this module (a cycle at import time)
+    return _python_prints_silenced()
 
 
 def install():

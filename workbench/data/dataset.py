@@ -46,8 +46,12 @@ class _Made(type):
     def __call__(cls, *args, **kwargs):
         if core._state.tracer is None:
             return super().__call__(*args, **kwargs)
-        return staged.dataset_made(cls, lambda: super(_Made, cls).__call__(*args, **kwargs),
-                                   _TF_NAMES.get(cls.__name__, cls.__name__).lstrip("_"), args, kwargs)
+        obj, from_values = staged.dataset_made(cls, lambda: super(_Made, cls).__call__(*args, **kwargs),
+                                               _TF_NAMES.get(cls.__name__, cls.__name__).lstrip("_"), args,
+                                               kwargs)
+        if from_values:
+            obj._from_call_values = True   # its sizes may change from call to call
+        return obj
 
 
 class Dataset(Trackable, metaclass=_Made):

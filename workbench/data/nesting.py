@@ -12,9 +12,14 @@ its own position; a restore calls ``map_func`` on that element again to rebuild 
 
 from __future__ import annotations
 
+import copy
 import os
+import types
 
-from .. import nest
+import numpy as np
+
+from .. import core, nest
+from ..compiler import staged
 from ..core import Tensor, wrap
 from ..errors import argcheck
 from ..sparse import rows as sparse_rows
@@ -22,13 +27,23 @@ from . import structure as st
 from .dataset import AUTOTUNE, INFINITE, UNKNOWN, Dataset
 from .iterator import Elements, Step, expect_kind
 from .prefetch import PrefetchIterator
+from .tracing import TracedFunction
+from ..tensor_shape import TensorSpec
 
 
 class ListElements(Dataset):
     """A dataset of elements held in memory (a window, a group of ``group_by_window``)."""
 
-    def __init__(self, elements):
+    def __init__(self, elements, spec=None):
         self._list = list(elements)
+        self._spec = spec   # the elements' spec where it is known without them
+
+    def _known_spec(self):
+        return self._spec
+
+    @property
+    def element_spec(self):
+        return Dataset.element_spec.fget(self) if self._spec is None else self._spec
 
     def _window_elements(self):
         """The elements, for an iterator state that holds this dataset as an element."""
@@ -58,12 +73,141 @@ class _ListIter(Step):
         return self._tag(self._node, pos=self._pos)
 
 
-def make_dataset(fn, element, where):
-    """``fn(element)`` (a tuple unpacked), checked to be a Dataset."""
-    out = st.unpack_call(fn, element)
+def _checked(out, where, what="map_func"):
     if not isinstance(out, Dataset):
-        raise TypeError(f"{where}: map_func must return a Dataset, got {argcheck.describe(out)}")
+        raise TypeError(f"{where}: {what} must return a Dataset, got {argcheck.describe(out)}")
     return out
+
+
+def _from_call_values(ds, seen=None) -> bool:
+    """Whether ``ds`` or a dataset it is made from was made from a traced call's tensors."""
+    seen = set() if seen is None else seen
+    if id(ds) in seen:
+        return False
+    seen.add(id(ds))
+    if getattr(ds, "_from_call_values", False):
+        return True
+    inputs = [getattr(ds, "_input", None)] + list(getattr(ds, "_inputs", None) or ())
+    return any(isinstance(d, Dataset) and _from_call_values(d, seen) for d in inputs)
+
+
+def _unknown_sizes(spec):
+    return nest.map_structure(
+        lambda s: TensorSpec([None] * s.shape.rank, s.dtype)
+        if isinstance(s, TensorSpec) and s.shape.rank is not None else s, spec)
+
+
+class DatasetFunction:
+    """A user function that makes a dataset (``flat_map``'s and ``interleave``'s ``map_func``,
+    ``group_by_window``'s ``reduce_func``), traced once on its arguments' specs, as TF traces
+    it: its Python side effects (``print``) happen then, once, and the dataset the trace makes
+    gives ``element_spec`` (None sizes where the arguments' values decide them). Each call
+    after that runs the function with Python's ``print`` silent. Where it cannot be traced,
+    it is called as Python code."""
+
+    def __init__(self, fn, where, what="map_func", window=False):
+        self._fn, self._where, self._what, self._window = fn, where, what, window
+        self.traced = False
+        self.element_spec = None
+
+    _traced = None     # the trace, where its program makes the datasets (else Python calls)
+    _silent = False    # whether Python calls run with print silent (the trace printed)
+    _stand_in = None   # the window the trace's reduce function was given
+
+    def trace(self, spec):
+        """Trace on ``spec`` (the input's element spec, or with ``window`` the windows' element
+        spec: the function takes an int64 key and a dataset of such elements)."""
+        self.traced = True   # traced or not, its Python runs once here
+        fn, where = self._fn, self._where
+        if self._window:
+            window = self._stand_in = ListElements((), spec)
+            window._from_call_values = True   # each call's window: the trace's stand-in, filled
+            traced = TracedFunction(lambda key: _in_dataset_function(fn, key, window),
+                                    TensorSpec((), np.int64), where)
+        else:
+            traced = TracedFunction(lambda element: _in_dataset_function(st.unpack_call, fn, element),
+                                    spec, where)
+        out = traced.output_spec
+        if out is None:
+            return
+        _checked(out, where, self._what)
+        self._silent = True
+        eager = traced._function.get_concrete_function().eager
+        if not eager and not _has_functions(out, set()):
+            # its program makes the dataset again for each element (functions of the datasets
+            # it made, which may read the trace's values after the replay let go of them, are
+            # not replayed: the Python function is called for each element)
+            traced.replays = True
+            self._traced = traced
+        try:
+            made = out._known_spec()
+        except (TypeError, ValueError):
+            made = None
+        if made is not None:
+            self.element_spec = _unknown_sizes(made) if eager or _from_call_values(out) else made
+
+    def __call__(self, *args):
+        traced = self._traced
+        if traced is not None:
+            if self._window:
+                key, window = args
+                self._stand_in._list = window._list
+                out = traced(key)
+            else:
+                out = traced(args[0])
+            return _snapshot(_checked(out, self._where, self._what), {})
+        if not self._silent:
+            return _checked(self._fn(*args) if self._window else st.unpack_call(self._fn, args[0]),
+                            self._where, self._what)
+        with staged.python_prints_silenced():
+            out = self._fn(*args) if self._window else st.unpack_call(self._fn, args[0])
+        return _checked(out, self._where, self._what)
+
+
+def _has_functions(ds, seen):
+    """Whether ``ds`` or a dataset it is made from holds a function (``map``'s, a generator)."""
+    if id(ds) in seen:
+        return False
+    seen.add(id(ds))
+    for v in vars(ds).values():
+        if isinstance(v, (types.FunctionType, types.MethodType, TracedFunction, DatasetFunction)):
+            return True
+        if isinstance(v, Dataset) and _has_functions(v, seen):
+            return True
+        if isinstance(v, (list, tuple)) and any(isinstance(d, Dataset) and _has_functions(d, seen) for d in v):
+            return True
+    return False
+
+
+def _snapshot(ds, memo):
+    """``ds`` with a copy of each dataset of its chain that a replay made from the call's
+    values (and of those built on them): the next replay makes those again in place."""
+    if id(ds) in memo:
+        return memo[id(ds)]
+    memo[id(ds)] = ds
+    inner = getattr(ds, "_input", None)
+    new_inner = _snapshot(inner, memo) if isinstance(inner, Dataset) else inner
+    inputs = getattr(ds, "_inputs", None)
+    new_inputs = None
+    if isinstance(inputs, (list, tuple)):
+        new_inputs = type(inputs)(_snapshot(d, memo) if isinstance(d, Dataset) else d for d in inputs)
+    if not (getattr(ds, "_from_call_values", False) or new_inner is not inner
+            or (new_inputs is not None and any(a is not b for a, b in zip(new_inputs, inputs)))):
+        return ds
+    out = copy.copy(ds)
+    if new_inner is not inner:
+        out._input = new_inner
+    if new_inputs is not None:
+        out._inputs = new_inputs
+    memo[id(ds)] = out
+    return out
+
+
+def _in_dataset_function(fn, *args):
+    with core.dataset_function():
+        return fn(*args)
+
+
 
 
 class Interleave(Dataset):
@@ -74,6 +218,10 @@ class Interleave(Dataset):
         if not callable(fn):
             raise TypeError(f"{where}: map_func must be callable, got {argcheck.describe(fn)}")
         self._input, self._fn, self._where = input_ds, fn, where
+        self._make = DatasetFunction(fn, where)
+        spec = input_ds._known_spec()
+        if spec is not None:
+            self._make.trace(spec)
         cycle = AUTOTUNE if cycle_length is None else argcheck.integer(cycle_length, "cycle_length", where)
         if cycle == AUTOTUNE:
             cycle = os.cpu_count() or 1
@@ -90,8 +238,30 @@ class Interleave(Dataset):
         self._parallel = workers is not None
         self._deterministic = deterministic
 
+    def _made(self, element):
+        if not self._make.traced:   # traced on the first element's structure
+            try:
+                spec = self._input._spec_of(element)
+            except (TypeError, ValueError):   # elements that are not tensors (datasets)
+                spec = None
+            if spec is None:
+                self._make.traced = True
+            else:
+                self._make.trace(spec)
+        return self._make(element)
+
+    def _known_spec(self):
+        return self._make.element_spec
+
+    @property
+    def element_spec(self):
+        """The spec of the datasets ``map_func`` makes, from its trace (read from the first
+        element where it could not be traced)."""
+        spec = self._make.element_spec
+        return Dataset.element_spec.fget(self) if spec is None else spec
+
     def _open(self, element, state=None):
-        it = make_dataset(self._fn, element, self._where)._iter(None if state is None else state["inner"])
+        it = self._made(element)._iter(None if state is None else state["inner"])
         if not self._parallel:
             return it
         if state is None:
