@@ -12,7 +12,7 @@ from .array_ops import (concat, gather, log_softmax, ragged_boolean_mask as bool
 from .cross import cross, cross_hashed
 from .factory import constant, range  # noqa: A004
 from .indexing import gather_rows
-from .ops import map_flat_values
+from .ops import map_flat_values, register_image_io as _register_image_io
 from . import reduce as _reduce  # noqa: F401  (registers wb.reduce_* for ragged tensors)
 from .ragged_shape import DynamicRaggedShape
 from .ragged_tensor import RaggedTensor
@@ -21,6 +21,7 @@ from .row_partition import RowPartition
 from workbench import strings as _strings
 
 _strings.register_ragged(RaggedTensor.from_nested_row_splits)   # wb.strings.split returns ragged rows
+_register_image_io()   # after RaggedTensor is bound: wb.io's first access imports this package
 
 __all__ = ["RaggedTensor", "RaggedTensorSpec", "RowPartition", "DynamicRaggedShape", "reverse", "constant", "range", "map_flat_values", "gather_rows",
            "concat", "stack", "gather", "boolean_mask", "where", "softmax", "log_softmax",

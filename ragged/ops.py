@@ -390,5 +390,14 @@ for _fn in (wb.math.nextafter, wb.math.zeta, wb.math.scalar_mul):
 core.register_dispatch(wb.one_hot, _one_hot)
 del _fn
 
+
+def register_image_io():
+    """TF's value-wise image and codec ops on the flat values. Called by the package's
+    ``__init__`` once ``RaggedTensor`` is bound: the first ``wb.io``/``wb.image`` access
+    registers ``ragged.RaggedTensor`` with ``wb.io``."""
+    for fn in (wb.image.adjust_brightness, wb.image.adjust_gamma, wb.image.convert_image_dtype,
+               wb.io.encode_base64, wb.io.decode_base64, wb.io.decode_compressed):
+        core.register_dispatch(fn, _on_flat_values(fn))
+
 __all__ = ["map_flat_values"]
 del Tensor

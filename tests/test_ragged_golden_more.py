@@ -223,3 +223,19 @@ def test_to_tensor_default_value_checks():
         ragged.constant([["a"], []]).to_tensor(default_value=["x"])
     assert ragged.constant([[True], []]).to_tensor(default_value=True).numpy().tolist() == [[True], [True]]
     assert ragged.constant([["a"], []]).to_tensor(default_value="z").numpy().tolist() == [[b"a"], [b"z"]]
+
+
+def test_image_and_codec_ops_map_the_flat_values():
+    rt = ragged.constant([[3.0, 1.0], []])
+    # TF 2.21's values (its unary elementwise dispatch)
+    _same(wb.image.adjust_brightness(rt, 1.0), [[4.0, 2.0], []], (2, None), np.float32)
+    _same(wb.image.adjust_gamma(rt, 2.0), [[9.0, 1.0], []], (2, None), np.float32)
+    _same(wb.image.convert_image_dtype(rt, wb.float64), [[3.0, 1.0], []], (2, None), np.float64)
+    _same(wb.image.convert_image_dtype(ragged.constant([[0.5, 1.0], []]), wb.uint8), [[127, 255], []], (2, None),
+          np.uint8)
+    words = ragged.constant([["hello", "world"], []])
+    coded = wb.io.encode_base64(words)
+    _same(coded, [[b"aGVsbG8", b"d29ybGQ"], []], (2, None))
+    _same(wb.io.decode_base64(coded), [[b"hello", b"world"], []], (2, None))
+    _same(wb.io.encode_base64(ragged.constant([["hello"], []]), pad=True), [[b"aGVsbG8="], []], (2, None))
+    _same(wb.io.decode_compressed(ragged.constant([["ab"], []])), [[b"ab"], []], (2, None))
