@@ -61,6 +61,7 @@ def _saturate_cast(x, dtype):
     return cast(clip_by_value(x, lo, hi), dtype)
 
 
+@core.dispatchable   # a RaggedTensor takes it over (ragged registers the handler)
 def convert_image_dtype(image, dtype, saturate=False, name=None):
     """``image`` converted to ``dtype``, rescaling values to the new dtype's range (TF's
     ``tf.image.convert_image_dtype``).
@@ -212,6 +213,7 @@ def yiq_to_rgb(images):
 # -- adjustments ---------------------------------------------------------------------------------------
 
 
+@core.dispatchable   # a RaggedTensor takes it over (ragged registers the handler)
 def adjust_brightness(image, delta):
     """``image + delta`` (TF's ``tf.image.adjust_brightness``); an integer image is converted to
     float32 in ``[0, 1]``, shifted, and converted back with saturation."""
@@ -249,6 +251,7 @@ def adjust_contrast(images, contrast_factor):
     return restore(_back(core.apply(_ADJUST_CONTRAST, (f, factor)), x.dtype), was_3d)
 
 
+@core.dispatchable   # a RaggedTensor takes it over (ragged registers the handler)
 def adjust_gamma(image, gamma=1, gain=1):
     """``gain * image ** gamma`` (TF's ``tf.image.adjust_gamma``); ``gamma`` must be non-negative.
     An integer image is converted to float32 in ``[0, 1]`` and back (saturating)."""

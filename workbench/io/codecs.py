@@ -20,7 +20,7 @@ from collections import namedtuple
 
 import numpy as np
 
-from .. import dtypes
+from .. import core, dtypes
 from ..core import convert_to_tensor, wrap
 from ..errors import DataLossError, InvalidArgumentError
 from .images import _bytes, _pil, _string, open_image
@@ -52,6 +52,7 @@ def _map(arr, fn):
 _WEB_SAFE = re.compile(rb"^[A-Za-z0-9_-]*={0,2}$")
 
 
+@core.dispatchable   # a RaggedTensor takes it over (ragged registers the handler)
 def encode_base64(input, pad=False, name=None):
     """Each string in web-safe base64 (``-`` and ``_`` for ``+`` and ``/``); ``=`` padding
     only with ``pad=True``, as TF."""
@@ -63,6 +64,7 @@ def encode_base64(input, pad=False, name=None):
     return _map(arr, enc)
 
 
+@core.dispatchable   # a RaggedTensor takes it over (ragged registers the handler)
 def decode_base64(input, name=None):
     """The bytes of web-safe base64 strings (padding optional). A character outside the
     web-safe alphabet, or a length of 1 modulo 4, is an ``InvalidArgumentError``, as TF."""
@@ -82,6 +84,7 @@ def decode_base64(input, name=None):
     return _map(arr, dec)
 
 
+@core.dispatchable   # a RaggedTensor takes it over (ragged registers the handler)
 def decode_compressed(bytes, compression_type="", name=None):
     """Each string decompressed: ``compression_type`` ``"ZLIB"``, ``"GZIP"`` or ``""`` (as
     is). Corrupt data is a ``DataLossError``, as TF."""
