@@ -156,3 +156,13 @@ def test_two_piece_draws_carry_tfps_implicit_gradient(make, draws, grad):
         total = wb.reduce_sum(x)
     np.testing.assert_allclose(x.numpy(), draws, rtol=2e-6, atol=1e-6)
     np.testing.assert_allclose(tape.gradient(total, s).numpy(), grad, rtol=1e-5)
+
+
+def test_zero_inflated_negative_binomial_broadcasts_gate_and_count():
+    # TFP refuses a gate whose batch shape is not the count's; here the smaller one is broadcast
+    d = tfd.ZeroInflatedNegativeBinomial(inflated_loc_probs=[0.0, 1.0], total_count=30.0, probs=0.5)
+    x = d.sample(50, seed=(1, 2)).numpy()
+    assert x.shape == (50, 2)
+    assert np.all(x[:, 1] == 0) and np.all(x[:, 0] > 0)
+    d = tfd.ZeroInflatedNegativeBinomial(inflated_loc_logits=0.3, total_count=[3.0, 1.0], probs=0.4)
+    assert d.sample([4, 2], seed=(1, 2)).shape == (4, 2, 2)

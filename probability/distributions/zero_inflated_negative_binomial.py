@@ -94,17 +94,21 @@ class ZeroInflatedNegativeBinomial(Distribution):
     def _sample_n(self, n, seed):
         # TFP's Inflated is a Mixture of [Deterministic(0), NegativeBinomial]: a "Mixture" split
         # into three (the Categorical's, the point mass's (unused), the count's)
+        # (TFP requires the gate's batch shape to be the count's; a smaller one is broadcast first)
         cat_seed, _, count_seed = internal.split_seed(seed, 3, salt="Mixture")
+        batch = self.batch_shape
         if self._inflated_loc_logits is not None:
-            cat = Categorical(logits=wb.stack([self._inflated_loc_logits, -self._inflated_loc_logits], axis=-1))
+            logit = wb.broadcast_to(self._inflated_loc_logits, batch)
+            cat = Categorical(logits=wb.stack([logit, -logit], axis=-1))
         else:
-            p = self._inflated_loc_probs
+            p = wb.broadcast_to(self._inflated_loc_probs, batch)
             cat = Categorical(probs=wb.stack([p, wb.ones_like(p) - p], axis=-1))
         component = cat.sample(n, seed=cat_seed)
+        shape = (n,) + batch
         counts = self._count.sample(n, seed=count_seed)
-        shape = (n,) + self.batch_shape
-        return wb.where(wb.broadcast_to(component, shape) > 0, wb.broadcast_to(counts, shape),
-                        wb.zeros(shape, self.dtype))
+        counts = wb.reshape(counts, (n,) + (1,) * (len(shape) - counts.ndim) + tuple(counts.shape[1:]))
+        counts = wb.broadcast_to(counts, shape)
+        return wb.where(component > 0, counts, wb.zeros(shape, self.dtype))
 
     def _log_prob(self, x):
         log_pi, log_1m_pi = self._log_pi()
