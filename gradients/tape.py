@@ -532,7 +532,9 @@ class GradientTape(core.Listener):
                 break
         self._finish()
         if pieces[0] is None:
-            return None
+            # TF 2.21's batch_jacobian gives zeros (of the target's dtype) for an unconnected
+            # target whatever unconnected_gradients says
+            return core.wrap_constant(xp.zeros((b,) + ys + source.shape[1:], target.dtype))
         j = pieces[0] if len(pieces) == 1 else concat(pieces, axis=0)  # [m, b, *x]
         perm = (1, 0) + tuple(range(2, j.ndim))
         return reshape(transpose(j, perm), (b,) + ys + source.shape[1:])

@@ -204,7 +204,8 @@ def _walk(records, hi, lo, grads, keep, ids, rules, lead, free, sparse):
 # matrix_solve's and eig's are TF's, written with adjoints)
 COMPLEX_AS_WRITTEN = frozenset({"real", "imag", "angle", "conj", "complex", "abs", "cast",
                                 "squared_difference", "sign", "xlogy", "xdivy", "xlog1py", "cumprod",
-                                "matrix_solve", "eig", "reduce_euclidean_norm",
+                                "matrix_solve", "eig", "reduce_euclidean_norm", "slogdet",
+                                "matrix_determinant",
                                 "fft", "ifft", "fft2d", "ifft2d", "fft3d", "ifft3d",
                                 "rfft", "rfft_adjoint", "irfft", "irfft_adjoint"})
 

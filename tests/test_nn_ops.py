@@ -38,9 +38,10 @@ ACTIVATIONS = {
     "selu": (wb.nn.selu, lambda x: SELU_SCALE * np.where(x > 0, x, SELU_ALPHA * np.expm1(x))),
     # TF 2.21: alpha is a float32 attribute, for float64 features too
     "leaky_relu": (wb.nn.leaky_relu, lambda x: np.where(x > 0, x, float(np.float32(0.2)) * x)),
-    "gelu": (wb.nn.gelu, lambda x: x * scipy.stats.norm.cdf(x)),
+    # TF 2.21: gelu's 0.7071067811865476 and 0.044715 are float32 constants cast to the features' dtype
+    "gelu": (wb.nn.gelu, lambda x: 0.5 * x * scipy.special.erfc(-x * float(np.float32(np.sqrt(0.5))))),
     "gelu approximate": (lambda x: wb.nn.gelu(x, approximate=True),
-                         lambda x: 0.5 * x * (1 + np.tanh(np.sqrt(2 / np.pi) * (x + 0.044715 * x ** 3)))),
+                         lambda x: 0.5 * x * (1 + np.tanh(np.sqrt(2 / np.pi) * (x + float(np.float32(0.044715)) * x ** 3)))),
     "silu": (wb.nn.silu, lambda x: x * scipy.special.expit(x)),
     "swish beta": (lambda x: wb.nn.swish(x, beta=2.0), lambda x: x * scipy.special.expit(2 * x)),
     "softsign": (wb.nn.softsign, lambda x: x / (1 + np.abs(x))),
@@ -75,7 +76,9 @@ def test_kink_gradients_follow_tf():
 
 
 def test_gelu_gradient_is_normal_cdf_plus_density_term():
-    want = scipy.stats.norm.cdf(X) + X * scipy.stats.norm.pdf(X)
+    # with TF's float32 constant c ~ 1/sqrt(2): 0.5 erfc(-c x) + c x exp(-(c x)^2) / sqrt(pi)
+    z = X * float(np.float32(np.sqrt(0.5)))
+    want = 0.5 * scipy.special.erfc(-z) + z * np.exp(-z * z) / np.sqrt(np.pi)
     assert_close(grad(wb.nn.gelu, f64(X)), want, rtol=1e-10, atol=1e-12)
 
 

@@ -285,3 +285,63 @@ def test_empty_segments_max_and_min_tangents_are_nan():
         y2 = wb.math.unsorted_segment_max(d, [0, 2, 0], 4)
     close(acc.jvp(y1).numpy(), [[1.0, 3.0], [NAN, NAN], [1.0, 1.0]])
     close(acc.jvp(y2).numpy(), [[1.0, 1.0], [NAN, NAN], [2.0, 3.0], [NAN, NAN]])
+
+
+def test_gelu_uses_tfs_float32_constants():
+    # TF casts 0.7071067811865476 (exact) and 0.044715 (approximate) from float32 constants
+    x = c64([-2.0, -0.5, 0.3, 2.5])
+    g, gg = grad_and_second(wb.nn.gelu, x.numpy(), np.ones(4), np.ones(4))
+    close(wb.nn.gelu(x).numpy(), [-0.04550026759242268, -0.1542687708693288, 0.18537342606924007, 2.484475834810659])
+    close(g, [-0.08523180477426104, 0.1325048806160109, 0.7323277630870388, 1.0376110890954762])
+    close(gg, [-0.10798193117834375, 0.6161143169419341, 0.7284507173596105, -0.07449528004126002])
+    close(wb.nn.gelu(x, approximate=True).numpy(),
+          [-0.04540230678804602, -0.15428599020775666, 0.1853709235380408, 2.4849157333319907], rtol=1e-12)
+
+
+def test_complex_det_slogdet_and_l2_normalize_as_tf():
+    z = wb.constant([[3 + 4j, 1 - 1j], [0.5j, -2 + 0.5j]], dtype=wb.complex128)
+    g = wb.constant(1 - 0.5j, dtype=wb.complex128)
+    with wb.GradientTape(persistent=True) as tape:
+        tape.watch(z)
+        d = wb.linalg.det(z)
+        sign, logabs = wb.linalg.slogdet(z)
+        n = wb.math.l2_normalize(z, axis=1)
+    np.testing.assert_allclose(d.numpy(), -8.5 - 7j)
+    assert logabs.dtype == wb.complex128   # TF: complex, with a zero imaginary part
+    np.testing.assert_allclose(sign.numpy(), -0.7719302356170497 - 0.6357072528610997j)
+    np.testing.assert_allclose(logabs.numpy(), 2.3989272649087963)
+    # TF's rules: g * det * inv(z, adjoint=True) (det not conjugated) and g * inv(z, adjoint=True)
+    np.testing.assert_allclose(tape.gradient(d, z, output_gradients=g).numpy(), [
+        [-0.9221649484536084 - 2.112371134020618j, -0.44278350515463916 + 0.3412371134020618j],
+        [0.20309278350515464 - 1.5680412371134018j, 5.589690721649483 - 0.07319587628865976j]], rtol=1e-13)
+    np.testing.assert_allclose(tape.gradient(logabs, z, output_gradients=g).numpy(), [
+        [0.1865979381443299 + 0.09484536082474226j, 0.011340206185567015 - 0.04948453608247422j],
+        [0.07628865979381443 + 0.12164948453608246j, -0.3876288659793814 + 0.3278350515463917j]], rtol=1e-13)
+    np.testing.assert_array_equal(tape.gradient(sign, z).numpy(), np.zeros((2, 2)))   # TF: zeros, not None
+    np.testing.assert_allclose(n.numpy(), [[0.5773502691896257 + 0.769800358919501j, 0.19245008972987526 - 0.19245008972987526j],
+                                           [0.23570226039551587j, -0.9428090415820635 + 0.23570226039551587j]], rtol=1e-14)
+    np.testing.assert_allclose(tape.gradient(n, z, output_gradients=wb.constant([[1 + 1j, 0.5], [2, -1j]],
+                                                                                 dtype=wb.complex128)).numpy(), [
+        [0.03207501495497919 - 0.021383343303319508j, 0.04276668660663894 + 0.05345835825829869j],
+        [0.9428090415820635 + 0.02618914004394621j, -0.10475656017578484 - 0.4452153807470855j]], rtol=1e-12)
+    with wb.autodiff.ForwardAccumulator(z, wb.constant([[1 + 0.5j, 0.25], [-1j, 2.0]], dtype=wb.complex128)) as acc:
+        d = wb.linalg.det(z)
+        _, logabs = wb.linalg.slogdet(z)
+    np.testing.assert_allclose(acc.jvp(d).numpy(), 9.13041237113402 - 3.055927835051546j, rtol=1e-13)
+    np.testing.assert_allclose(acc.jvp(logabs).numpy(), -0.8164948453608246 - 0.3128865979381443j, rtol=1e-13)
+
+
+@pytest.mark.parametrize("use_pfor", [True, False])
+def test_batch_jacobian_of_an_unconnected_target_is_zeros(use_pfor):
+    # TF 2.21's batch_jacobian ignores unconnected_gradients there (jacobian gives None)
+    x = c64([[1., 2.], [3., 4.]])
+    with wb.GradientTape(persistent=True) as tape:
+        tape.watch(x)
+        y = wb.stop_gradient(x) * 2.0
+        k = wb.cast(x, wb.int32)
+    assert tape.jacobian(y, x, experimental_use_pfor=use_pfor) is None
+    j = tape.batch_jacobian(y, x, experimental_use_pfor=use_pfor)
+    assert j.dtype == F64 and j.shape == (2, 2, 2)
+    np.testing.assert_array_equal(j.numpy(), np.zeros((2, 2, 2)))
+    j = tape.batch_jacobian(k, x, experimental_use_pfor=use_pfor)
+    assert j.dtype == wb.int32 and j.shape == (2, 2, 2)

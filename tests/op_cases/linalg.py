@@ -24,6 +24,10 @@ E = uniform(-1, 1, (2, 3, 4), 38)
 la = wb.linalg
 
 
+def _hermitian(a):
+    return wb.complex(a + la.matrix_transpose(a) + 4 * np.eye(3), a - la.matrix_transpose(a))
+
+
 def spd(a):
     """A well-conditioned symmetric positive definite matrix from any square ``a``."""
     n = a.shape[-1]
@@ -108,6 +112,10 @@ CASES = [
     Case("svd wide", _svd_gauge_free, [WIDE]),
     Case("svd values only", lambda a: la.svd(a, compute_uv=False), [TALL]),
     Case("pinv", lambda a: la.pinv(a), [TALL]),
+    # TF's complex det/slogdet rules are derivatives only where det is real: a Hermitian matrix
+    Case("det, slogdet and inv of a complex matrix",
+         lambda a: wb.math.real(la.det(_hermitian(a))) + wb.math.real(la.slogdet(_hermitian(a))[1])
+         + wb.math.imag(la.inv(wb.complex(a + 2 * np.eye(3), a))), [A]),
     # eig: real functions of the complex results (the eigenvectors' phase-free products)
     Case("eig", lambda a: wb.math.real(la.eigvals(a)) + wb.math.imag(la.eigvals(a)) ** 2
          + wb.reduce_sum(wb.abs(la.eig(a)[1]), axis=0), [np.array([[1., 2., 0.], [0.5, -1., 3.], [2., 1., 1.]])]),

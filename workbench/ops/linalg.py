@@ -524,43 +524,69 @@ def inv(input, adjoint=False, name=None):
 
 
 def _slogdet_fwd(xp, a):
-    sign, logdet = xp.linalg.slogdet(a)
+    sign, logdet = xp.linalg.slogdet(a)   # complex input: a complex log_abs_determinant, as TF's
     return sign.astype(a.dtype, copy=False), logdet.astype(a.dtype, copy=False)
 
 
 def _slogdet_vjp(gs, ans, a):
-    g = gs[1]  # the sign is piecewise constant: no gradient
+    g = gs[1]  # the sign is piecewise constant: no gradient (TF's zeros)
     if g is None:
-        return (None,)
+        return (core.wrap_constant(a.xp.zeros(a.shape, a.dtype)),)
     return (reshape(g, g.shape + (1, 1)) * inv(a, adjoint=True),)
 
 
 def _slogdet_jvp(ts, ans, a):
+    # trace(inv(a) da): for complex a TF's (the transpose of its rule), log(det)'s tangent
     from .reduce import reduce_sum  # circular import with reduce
-    return None, reduce_sum(inv(a, adjoint=True) * ts[0], axis=[-2, -1])
+    return None, reduce_sum(matrix_transpose(inv(a)) * ts[0], axis=[-2, -1])
 
 
+# (TF's LogMatrixDeterminant gradient g * inv(a, adjoint=True): the tapes' complex walk takes it
+# as written)
 _slogdet_op = defop("slogdet", _slogdet_fwd, vjp=_slogdet_vjp, jvp=_slogdet_jvp, nout=2,
-                    dtypes="real", domain="invertible")
+                    dtypes="float", domain="invertible")
 
 
 def slogdet(input, name=None):
-    """``(sign, log_abs_determinant)`` of each matrix in ``input`` ``[..., M, M]``, both ``[...]``.
+    """``(sign, log_abs_determinant)`` of each matrix in ``input`` ``[..., M, M]``, both ``[...]``
+    (floating or complex; for complex input both are complex, as TF).
 
     Stable where the determinant itself would overflow or underflow. A singular
     matrix gives sign 0 and ``-inf``.
     """
-    a = _float_matrix(input, "slogdet")
+    a = _float_matrix(input, "slogdet", complex_ok=True)
     return apply(_slogdet_op, (a,))
 
 
-def det(input, name=None):
-    """The determinant of each matrix in ``input`` ``[..., M, M]`` → ``[...]``.
+def _det_vjp(g, ans, a):
+    return (reshape(g * ans, g.shape + (1, 1)) * inv(a, adjoint=True),)
 
-    Its gradient, ``det(a) * inv(a)^T``, is not finite at singular matrices (as in TF).
+
+def _det_jvp(ts, ans, a):
+    # TF's forward mode transposes its rule: conj(det) * trace(inv(a) da)
+    from .reduce import reduce_sum  # circular import with reduce
+    from .tf_extra import conj  # circular import with tf_extra
+    return conj(ans) * reduce_sum(matrix_transpose(inv(a)) * ts[0], axis=[-2, -1])
+
+
+# TF's MatrixDeterminant for complex matrices, its gradient g * det * inv(a, adjoint=True) as
+# TF writes it (not conj(det): the derivative only where det is real); slogdet's likewise treats
+# log|det| as log(det). Their tangents are TF's too, the transposes of these rules.
+_complex_det_op = defop("matrix_determinant", lambda xp, a: xp.linalg.det(a), vjp=_det_vjp, jvp=_det_jvp,
+                        dtypes="float", domain="invertible")
+
+
+def det(input, name=None):
+    """The determinant of each matrix in ``input`` ``[..., M, M]`` → ``[...]`` (floating or complex).
+
+    Its gradient, ``det(a) * inv(a)^T`` (``adjoint(inv(a))`` for complex), is not finite at singular
+    matrices (as in TF).
     """
     from .elementwise import exp  # circular import with elementwise
-    sign, logabs = slogdet(input)
+    a = _float_matrix(input, "det", complex_ok=True)
+    if a.dtype.kind == "c":
+        return apply(_complex_det_op, (a,))
+    sign, logabs = slogdet(a)
     return sign * exp(logabs)
 
 

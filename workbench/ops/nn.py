@@ -23,7 +23,7 @@ from ._define import defop, unary
 from .rules import ARRAYS, TENSORS, softmax_arrays
 from .conv import avg_pool2d, conv2d, conv2d_transpose, depthwise_conv2d, max_pool2d
 from .elementwise import (
-    abs as _abs, add, add_n, divide_no_nan, cast, equal, erf, exp, greater, greater_equal, less, log, log1p, logical_and, maximum, negative,
+    abs as _abs, add, add_n, divide_no_nan, cast, equal, erf, erfc, exp, greater, greater_equal, less, log, log1p, logical_and, maximum, negative,
     ones_like, reciprocal, rsqrt, sigmoid, softplus, sqrt, square, squared_difference, tanh, where, zeros_like,
 )
 from .reduce import _axes, reduce_max, reduce_mean, reduce_min, reduce_sum
@@ -163,10 +163,12 @@ def leaky_relu(features, alpha=0.2, name=None):
     return apply(_leaky_op, (x,), {"alpha": alpha})
 
 
-_SQRT_HALF = math.sqrt(0.5)
-_INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
+# TF casts gelu's 0.7071067811865476 and 0.044715 from float32 constants, so float64 features
+# see their float32 roundings (TF's values to the last bit)
+_SQRT_HALF = float(np.float32(math.sqrt(0.5)))
 _GELU_C = math.sqrt(2.0 / math.pi)
-_GELU_A = 0.044715
+_GELU_A = float(np.float32(0.044715))
+_INV_SQRT_PI = 1.0 / math.sqrt(math.pi)
 
 
 def _gelu_fwd(xp, x, approximate):
@@ -174,7 +176,7 @@ def _gelu_fwd(xp, x, approximate):
         # 0.5 (1 + tanh(z)) as sigmoid(2 z): no cancellation where tanh(z) is near -1
         out = x / (1 + xp.exp(-2 * _GELU_C * (x + _GELU_A * x ** 3)))
     else:
-        out = 0.5 * x * (1 + backend.scipy_special(xp).erf(x * _SQRT_HALF))
+        out = 0.5 * x * backend.scipy_special(xp).erfc(-x * _SQRT_HALF)
     return out.astype(x.dtype, copy=False)
 
 
@@ -183,7 +185,8 @@ def _gelu_d(x, approximate):
         s = sigmoid(2 * _GELU_C * (x + _GELU_A * x * x * x))      # 0.5 (1 + tanh(z))
         return s + 2 * x * s * (1 - s) * (_GELU_C * (1 + 3 * _GELU_A * x * x))
     # Phi(x) + x * phi(x)
-    return 0.5 * (1 + erf(x * _SQRT_HALF)) + x * exp(-0.5 * x * x) * _INV_SQRT_2PI
+    z = x * _SQRT_HALF
+    return 0.5 * erfc(-z) + z * exp(-z * z) * _INV_SQRT_PI
 
 
 _gelu_op = defop("gelu", _gelu_fwd,
@@ -470,9 +473,16 @@ def batch_normalization(x, mean, variance, offset, scale, variance_epsilon, name
 
 
 def l2_normalize(x, axis=None, epsilon=1e-12, name=None, dim=None):
-    """``x / sqrt(max(reduce_sum(x**2, axis), epsilon))`` (``axis`` None: all of ``x``)."""
-    x = _float_input(x, "x", "l2_normalize")
+    """``x / sqrt(max(reduce_sum(x**2, axis), epsilon))`` (``axis`` None: all of ``x``); complex
+    ``x`` normalizes by ``sum(|x|^2)``, its real and imaginary parts scaled as TF does."""
+    x = convert_to_tensor(x)
     axis = dim if axis is None else axis
+    if x.dtype.kind == "c":
+        from .tf_extra import complex as _complex, imag, real  # circular import with tf_extra
+        re, im = real(x), imag(x)
+        inv_norm = rsqrt(maximum(reduce_sum(square(re) + square(im), axis=axis, keepdims=True), epsilon))
+        return _complex(re * inv_norm, im * inv_norm)
+    x = _float_input(x, "x", "l2_normalize")
     sq = reduce_sum(square(x), axis=axis, keepdims=True)
     return x * rsqrt(maximum(sq, epsilon))
 
