@@ -5,8 +5,9 @@ entries, a sparse row the values present. ``difference``, ``intersection`` and `
 ``SparseTensor`` whose row ``i`` lists the result set of row ``i`` in ascending order, with
 ``dense_shape`` the batch shape plus the largest result size; ``size`` counts the distinct
 values of each row of a ``SparseTensor``. Dtypes: int8, int16, int32, int64, uint8, uint16,
-string. The work is done on the host (the result sizes depend on the data, so inside a
-``wb.function`` these ops run eagerly).
+string. The work is done on the host. Inside a ``wb.function``, ``size`` is a step of the
+program (its result's shape is the input's batch shape); ``difference``, ``intersection`` and
+``union`` make the function run eagerly (their results' ``dense_shape`` depends on the data).
 
 >>> a = wb.constant([[1, 2, 3, 3], [4, 4, 5, 1]])
 >>> b = wb.constant([[3, 1, 9, 9], [6, 5, 1, 7]])
@@ -18,7 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import backend
+from . import backend, core
 from .core import convert_to_tensor
 from .dtypes import as_dtype
 from .errors import InvalidArgumentError
@@ -54,26 +55,35 @@ def _check_order(indices, shape):
                                    "ordered copy.\n\n")
 
 
+def _sparse_rows(indices, values, shape, validate_indices):
+    """The per-row sets (sorted unique arrays) of a sparse input's NumPy parts."""
+    if validate_indices:
+        _check_order(indices, shape)
+    batch = shape[:-1]
+    nrows = int(np.prod(batch, dtype=np.int64))
+    rows = np.ravel_multi_index(tuple(indices[:, :-1].T), batch) if indices.size else \
+        np.zeros(0, np.int64)
+    order = np.argsort(rows, kind="stable")
+    rows, values = rows[order], values[order]
+    cuts = np.searchsorted(rows, np.arange(nrows + 1))
+    return [np.unique(values[cuts[i]:cuts[i + 1]]) for i in range(nrows)]
+
+
+def _check_sparse(x, arg):
+    _check_dtype(x.dtype, arg)
+    shape = tuple(x.shape)
+    if len(shape) < 2:
+        raise InvalidArgumentError(f"Invalid rank {len(shape)}.")
+    return shape
+
+
 def _rows(x, arg, validate_indices):
     """(dtype, batch shape, list of per-row sets as sorted unique arrays) of a set input."""
     if isinstance(x, SparseTensor):
-        _check_dtype(x.dtype, arg)
-        shape = tuple(x.shape)
-        if len(shape) < 2:
-            raise InvalidArgumentError(f"Invalid rank {len(shape)}.")
-        indices = backend.to_numpy(x.indices._data)
-        values = backend.to_numpy(x.values._data)
-        if validate_indices:
-            _check_order(indices, shape)
-        batch = shape[:-1]
-        nrows = int(np.prod(batch, dtype=np.int64))
-        rows = np.ravel_multi_index(tuple(indices[:, :-1].T), batch) if indices.size else \
-            np.zeros(0, np.int64)
-        order = np.argsort(rows, kind="stable")
-        rows, values = rows[order], values[order]
-        cuts = np.searchsorted(rows, np.arange(nrows + 1))
-        sets = [np.unique(values[cuts[i]:cuts[i + 1]]) for i in range(nrows)]
-        return x.dtype, batch, sets
+        shape = _check_sparse(x, arg)
+        # read as a Python read of the values (a wb.function trace then runs eagerly)
+        sets = _sparse_rows(x.indices.numpy(), x.values.numpy(), shape, validate_indices)
+        return x.dtype, shape[:-1], sets
     t = convert_to_tensor(x)
     _check_dtype(t.dtype, arg)
     if t.ndim < 2:
@@ -144,7 +154,14 @@ def size(a, validate_indices=True):
     """
     if not isinstance(a, SparseTensor):
         raise TypeError(f"Expected `SparseTensor`, got {a!s}.")
-    _check_dtype(a.dtype, None)
-    _, batch, sets = _rows(a, None, validate_indices)
-    counts = np.array([len(s) for s in sets], np.int32).reshape(batch)
-    return convert_to_tensor(counts)
+    shape = _check_sparse(a, None)
+    return core.apply(_SIZE_OP, (a.indices, a.values), {"shape": shape, "validate_indices": bool(validate_indices)})
+
+
+def _size_fwd(xp, indices, values, shape, validate_indices):
+    sets = _sparse_rows(backend.to_numpy(indices), backend.to_numpy(values), shape, validate_indices)
+    return xp.asarray(np.array([len(s) for s in sets], np.int32).reshape(shape[:-1]))
+
+
+# one op (TF's SetSize), so that a wb.function replays it on each call's indices and values
+_SIZE_OP = core.defop("set_size", _size_fwd, dtypes="any")
