@@ -248,3 +248,14 @@ def test_kl_of_the_meta_distributions():
     mvn = tfd.MultivariateNormalTriL(c(f64([0.1, 0., -0.1])), c(f64([[1., 0., 0.], [0.5, 1., 0.], [0.1, 0.2, 1.]])))
     close(kl(gp, mvn), 0.15068129403029226)
     close(kl(mvn, gp), 0.23734297717151265)
+
+
+def test_masked_methods_give_tfps_sentinels():
+    m = tfd.Masked(tfd.Normal(f64([0.0, 1.0, 2.0]), f64(1.0)), [True, False, True])
+    x = f64([0.5, 0.5, 0.5])
+    close(m.cdf(x), [0.69146246, 1.0, 0.0668072], rtol=1e-7)
+    close(m.entropy(), [1.41893853, 0.0, 1.41893853], rtol=1e-8)
+    close(m.variance(), [1.0, 0.0, 1.0])
+    close(m.mean(), [0.0, 0.29888859, 2.0], rtol=1e-7)   # TFP's safe value: a draw with the zeros seed
+    close(m.sample(5, seed=(1, 2)).numpy()[:, 1], [0.29888859] * 5, rtol=1e-7)
+    close(m.log_survival_function(x)[1], -INF)

@@ -7,6 +7,7 @@ import numpy as np
 import workbench as wb
 
 from .. import internal
+from ..internal import samplers
 from .batch_broadcast import BatchBroadcast
 from .distribution import Distribution
 from .kullback_leibler import RegisterKL, kl_divergence
@@ -14,20 +15,23 @@ from .kullback_leibler import RegisterKL, kl_divergence
 __all__ = ["Masked"]
 
 
-def _mode(distribution):
-    return distribution.mode()
+def _fixed_sample(distribution):
+    """TFP's default safe value: one draw with the all-zeros seed."""
+    return distribution.sample(seed=samplers.zeros_seed())
 
 
 class Masked(Distribution):
     """``log_prob`` is ``distribution.log_prob`` where ``validity_mask`` is True and 0 elsewhere;
-    draws of invalid members are ``safe_sample_fn(distribution)`` (its mode by default). The batch
-    shape broadcasts the distribution's with the mask's shape.
+    draws of invalid members are ``safe_sample_fn(distribution)`` (by default, as TFP, one draw with
+    the all-zeros seed). The other methods give the distribution's value where the mask is True and
+    TFP's sentinel elsewhere (``cdf`` 1, ``entropy`` 0, ``mean``/``mode`` the safe value, ...). The
+    batch shape broadcasts the distribution's with the mask's shape.
 
     >>> d = Masked(Normal(wb.zeros([3]), 1.0), validity_mask=[True, False, True])
     >>> d.log_prob(wb.zeros([3])).numpy()    # [-0.919, 0., -0.919]
     """
 
-    def __init__(self, distribution, validity_mask, safe_sample_fn=_mode, validate_args=False,
+    def __init__(self, distribution, validity_mask, safe_sample_fn=_fixed_sample, validate_args=False,
                  allow_nan_stats=True, name=None):
         parameters = dict(locals())
         if not isinstance(distribution, Distribution):
@@ -78,12 +82,54 @@ class Masked(Distribution):
     def _default_event_space_bijector(self):
         return self._distribution.experimental_default_event_space_bijector()
 
+    def _masked(self, method, event_reps, sentinel, *args):
+        """``distribution.method(*args)`` where valid, ``sentinel`` elsewhere ("safe" for the safe
+        value); ``event_reps`` event shapes follow the batch in the result (TFP's masked methods)."""
+        value = getattr(self._distribution, method)(*args)
+        ones = (1,) * (event_reps * len(self.event_shape))
+        mask = wb.reshape(self._validity_mask, tuple(self._validity_mask.shape) + ones)
+        if isinstance(sentinel, str):
+            sentinel = wb.cast(wb.stop_gradient(wb.convert_to_tensor(self._safe_sample_fn(self._distribution))),
+                               value.dtype)
+        shape = internal.broadcast_shapes(tuple(value.shape), tuple(mask.shape), tuple(getattr(sentinel, "shape", ())))
+        value = wb.broadcast_to(value, shape) if tuple(value.shape) != shape else value
+        return wb.where(wb.broadcast_to(mask, shape), value, wb.zeros_like(value) + sentinel)
+
     def _log_prob(self, x):
-        lp = self._distribution.log_prob(x)
-        mask = self._validity_mask
-        shape = internal.broadcast_shapes(tuple(lp.shape), tuple(mask.shape))
-        lp = wb.broadcast_to(lp, shape) if tuple(lp.shape) != shape else lp
-        return wb.where(wb.broadcast_to(mask, shape), lp, wb.zeros_like(lp))
+        return self._masked("log_prob", 0, 0.0, x)
+
+    def _prob(self, x):
+        return self._masked("prob", 0, 1.0, x)
+
+    def _cdf(self, x):
+        return self._masked("cdf", 0, 1.0, x)
+
+    def _log_cdf(self, x):
+        return self._masked("log_cdf", 0, 0.0, x)
+
+    def _survival_function(self, x):
+        return self._masked("survival_function", 0, 0.0, x)
+
+    def _log_survival_function(self, x):
+        return self._masked("log_survival_function", 0, float("-inf"), x)
+
+    def _entropy(self):
+        return self._masked("entropy", 0, 0.0)
+
+    def _mean(self):
+        return self._masked("mean", 1, "safe")
+
+    def _mode(self):
+        return self._masked("mode", 1, "safe")
+
+    def _variance(self):
+        return self._masked("variance", 1, 0.0)
+
+    def _stddev(self):
+        return self._masked("stddev", 1, 0.0)
+
+    def _covariance(self):
+        return self._masked("covariance", 2, 0.0)
 
     def __getitem__(self, slices):
         if not isinstance(slices, tuple):
