@@ -195,18 +195,19 @@ def reset_shape(sp_input, new_shape=None) -> SparseTensor:
 # sparse segment reductions: rows of a dense tensor picked by indices, reduced by segment
 
 
-def _picked(data, indices, segment_ids, opname):
+def _picked(data, indices, segment_ids, opname, sparse_gradient=False):
     d = convert_to_tensor(data)
     idx = convert_to_tensor(indices)
     ids = convert_to_tensor(segment_ids)
     if idx.ndim != 1 or ids.shape != idx.shape:
         raise ValueError(f"sparse.{opname}: indices and segment_ids must be vectors of one length, got shapes "
                          f"{idx.shape} and {ids.shape}")
-    return take_rows(d, idx) if idx.shape[0] else gather(d, idx), ids
+    # TF 2.21: data's gradient is dense unless sparse_gradient=True (then IndexedSlices)
+    return take_rows(d, idx, dense=not sparse_gradient) if idx.shape[0] else gather(d, idx), ids
 
 
-def _segments(kind, data, indices, segment_ids, num_segments, opname):
-    rows, ids = _picked(data, indices, segment_ids, opname)
+def _segments(kind, data, indices, segment_ids, num_segments, opname, sparse_gradient=False):
+    rows, ids = _picked(data, indices, segment_ids, opname, sparse_gradient)
     if num_segments is not None:
         total = unsorted_segment_sum(rows, ids, num_segments)
         counts = unsorted_segment_sum(ones_like(ids, dtype=rows.dtype), ids, num_segments) if kind != "sum" else None
@@ -220,21 +221,22 @@ def _segments(kind, data, indices, segment_ids, num_segments, opname):
     return divide(total, reshape(scale, tuple(scale.shape) + (1,) * (total.ndim - 1)))
 
 
-def segment_sum(data, indices, segment_ids, num_segments=None, name=None) -> Tensor:
+def segment_sum(data, indices, segment_ids, num_segments=None, name=None, sparse_gradient=False) -> Tensor:
     """The sums of ``data[indices]`` by ``segment_ids`` (sorted; ``num_segments`` rows when
-    given, else the largest id + 1), TF's ``tf.sparse.segment_sum``."""
-    return _segments("sum", data, indices, segment_ids, num_segments, "segment_sum")
+    given, else the largest id + 1), TF's ``tf.sparse.segment_sum``. ``data``'s gradient is dense,
+    IndexedSlices with ``sparse_gradient=True``, as TF's."""
+    return _segments("sum", data, indices, segment_ids, num_segments, "segment_sum", sparse_gradient)
 
 
-def segment_mean(data, indices, segment_ids, num_segments=None, name=None) -> Tensor:
+def segment_mean(data, indices, segment_ids, num_segments=None, name=None, sparse_gradient=False) -> Tensor:
     """The means of ``data[indices]`` by ``segment_ids`` (0 for an empty segment)."""
-    return _segments("mean", data, indices, segment_ids, num_segments, "segment_mean")
+    return _segments("mean", data, indices, segment_ids, num_segments, "segment_mean", sparse_gradient)
 
 
-def segment_sqrt_n(data, indices, segment_ids, num_segments=None, name=None) -> Tensor:
+def segment_sqrt_n(data, indices, segment_ids, num_segments=None, name=None, sparse_gradient=False) -> Tensor:
     """The sums of ``data[indices]`` by ``segment_ids``, each divided by the square root of
     its segment's size (0 for an empty segment)."""
-    return _segments("sqrt_n", data, indices, segment_ids, num_segments, "segment_sqrt_n")
+    return _segments("sqrt_n", data, indices, segment_ids, num_segments, "segment_sqrt_n", sparse_gradient)
 
 
 # ---------------------------------------------------------------------------
