@@ -345,3 +345,19 @@ def test_batch_jacobian_of_an_unconnected_target_is_zeros(use_pfor):
     np.testing.assert_array_equal(j.numpy(), np.zeros((2, 2, 2)))
     j = tape.batch_jacobian(k, x, experimental_use_pfor=use_pfor)
     assert j.dtype == wb.int32 and j.shape == (2, 2, 2)
+
+
+@pytest.mark.parametrize("sparse_gradient", [False, True])
+def test_sparse_segment_gradients_are_dense_unless_asked(sparse_gradient):
+    x = c64([[1., 2.], [3., 4.], [5., 6.]])
+    with wb.GradientTape(persistent=True) as tape:
+        tape.watch(x)
+        ys = [wb.sparse.segment_sum(x, [0, 2, 2], [0, 0, 1], sparse_gradient=sparse_gradient),
+              wb.sparse.segment_mean(x, [0, 2, 2], [0, 0, 1], sparse_gradient=sparse_gradient),
+              wb.sparse.segment_sqrt_n(x, [0, 2, 2], [0, 0, 2], sparse_gradient=sparse_gradient)]
+    wants = [[[1.0, 2.0], [0.0, 0.0], [4.0, 6.0]], [[0.5, 1.0], [0.0, 0.0], [3.5, 5.0]],
+             [[0.7071067811865475, 1.414213562373095], [0.0, 0.0], [5.707106781186548, 7.414213562373095]]]
+    for y, want in zip(ys, wants):   # TF 2.21
+        g = tape.gradient(y, x, output_gradients=wb.reshape(wb.range(1, wb.size(y) + 1, dtype=F64), y.shape))
+        assert isinstance(g, wb.IndexedSlices) == sparse_gradient
+        close(wb.convert_to_tensor(g).numpy(), want)
