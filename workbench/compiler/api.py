@@ -562,6 +562,11 @@ class Function:
         program._pinned += [self._captured[m[2]]() for m in (key[-1][1] if plain(key) is not key else ())
                             if len(m) == 3]
         self._programs[key] = _VariableArguments(program, slots) if slots else program
+        # objects keyed by their trace type whose replays run on the call's object (datasets)
+        lent = tuple((i, traced_flat[i]) for i, part in enumerate(key[2:2 + len(flat)])
+                     if part[0] == "K" and getattr(part[1], "rebinds", False))
+        if lent and not program.eager:
+            self._programs[key] = _LentArguments(self._programs[key], lent)
         if concrete is None:
             concrete = self._concrete[general] = ConcreteFunction(self, general, args, kwargs)
         concrete._add(program, result, self._open_shapes(tracer, inputs, labels, key, general))
@@ -619,6 +624,38 @@ class _VariableArguments:
                     t._data, t._captures = d, c
                 for (_, p), (d, c) in zip(moved, after):
                     p._data, p._captures = d, c
+
+    def __getattr__(self, name):
+        return getattr(self._wrapped, name)
+
+    def __repr__(self):
+        return repr(self._wrapped)
+
+
+class _LentArguments:
+    """A program traced on argument objects (datasets) that other objects of their trace type
+    may stand in for: a replay on another object runs with the traced object lent that
+    object's attributes (the trace's steps hold the traced object)."""
+
+    __slots__ = ("_wrapped", "_objects", "_lock", "eager")
+
+    def __init__(self, program, objects):
+        self._wrapped = program
+        self._objects = objects      # (flat index, the object the trace saw there)
+        self._lock = threading.Lock()
+        self.eager = program.eager
+
+    def run(self, flat):
+        moved = [(t, flat[i]) for i, t in self._objects if flat[i] is not t]
+        with self._lock:
+            saved = [t.__dict__ for t, _ in moved]
+            for t, given in moved:
+                t.__dict__ = given.__dict__
+            try:
+                return self._wrapped.run(flat)
+            finally:
+                for (t, _), d in zip(moved, saved):
+                    t.__dict__ = d
 
     def __getattr__(self, name):
         return getattr(self._wrapped, name)
