@@ -62,4 +62,66 @@ class DatasetLoop:
         return state
 
 
+class DatasetArgumentType:
+    """How a dataset argument keys ``wb.function``'s traces (TF's ``DatasetSpec`` as a trace
+    type): by its class and its element spec, where that is known without running anything
+    (else by the dataset itself). Datasets of one type share a trace, which runs on the
+    dataset it was traced with; a replay runs that object as the call's dataset (``rebinds``:
+    ``wb.function`` lends it the call's dataset's attributes for the run)."""
+
+    rebinds = True
+
+    def __init__(self, dataset, spec):
+        self._dataset = dataset
+        self._key = (type(dataset), spec if _hashable(spec) else repr(spec))
+
+    def placeholder_value(self, placeholder_context=None):
+        return self._dataset
+
+    def is_subtype_of(self, other):
+        return self == other
+
+    def most_specific_common_supertype(self, others):
+        return self if all(self == o for o in others) else None
+
+    def __eq__(self, other):
+        return type(other) is DatasetArgumentType and self._key == other._key
+
+    def __hash__(self):
+        return hash(self._key)
+
+    def __repr__(self):
+        return f"DatasetSpec({self._key[1]!r})"
+
+
+def _hashable(value):
+    try:
+        hash(value)
+    except TypeError:
+        return False
+    return True
+
+
+class _Identity:
+    """A dataset whose element spec is not known without running it: keyed by itself."""
+
+    def __init__(self, dataset):
+        self._dataset = dataset
+
+    def placeholder_value(self, placeholder_context=None):
+        return self._dataset
+
+    def __eq__(self, other):
+        return type(other) is _Identity and other._dataset is self._dataset
+
+    def __hash__(self):
+        return id(self._dataset)
+
+
+def _tracing_type(dataset, context=None):
+    spec = dataset._known_spec()
+    return _Identity(dataset) if spec is None else DatasetArgumentType(dataset, spec)
+
+
+Dataset.__tf_tracing_type__ = _tracing_type
 autograph.register_dataset_loop(Dataset, DatasetLoop)
