@@ -361,3 +361,21 @@ def test_sparse_segment_gradients_are_dense_unless_asked(sparse_gradient):
         g = tape.gradient(y, x, output_gradients=wb.reshape(wb.range(1, wb.size(y) + 1, dtype=F64), y.shape))
         assert isinstance(g, wb.IndexedSlices) == sparse_gradient
         close(wb.convert_to_tensor(g).numpy(), want)
+
+
+@pytest.mark.parametrize("f,first,second,tangent", [
+    # SegmentProd divides the product by the row with its zeros set to 1 ...
+    (lambda x: wb.math.segment_prod(x, [0, 0, 1]), [[0.5, 0.0, 2.25], [0.0, 0.5, 0.0], [1.0, 1.25, 1.5]],
+     [[0.25, 0.625, 1.125], [0.0625, 0.25, 0.5625], [0.0, 0.0, 0.0]], [[2.0, 1.0, 3.0], [1.0, 1.0, 1.0]]),
+    # ... UnsortedSegmentProd by the row itself (0 / 0 in the unpicked branch: NaN second derivatives)
+    (lambda x: wb.math.unsorted_segment_prod(x, [0, 1, 0], 3), [[0.0, 0.0, 0.0], [1.0, 1.25, 1.5], [0.0, 0.5, 0.0]],
+     [[NAN, NAN, NAN], [0.0, NAN, 0.0], [NAN, NAN, NAN]], [[0.0, 1.0, 0.0], [1.0, 1.0, 1.0], [0.0, 0.0, 0.0]]),
+])
+def test_segment_products_with_zeros_differentiate_as_tf(f, first, second, tangent):
+    x = [[0., 1., 0.], [2., 0., 3.], [0., 0., 0.]]
+    y = f(c64(x))
+    g, gg = grad_and_second(f, x, np.arange(1, y.numpy().size + 1).reshape(y.shape) / 4.0,
+                            np.arange(1, 10).reshape(3, 3) / 4.0)
+    close(g, first)
+    close(gg, second)
+    close(jvp(f, [x], [np.ones((3, 3))]), tangent)

@@ -144,28 +144,35 @@ _max_op = defop("segment_max", _reduce_fwd, vjp=_extreme_vjp, jvp=_extreme_jvp, 
 _min_op = defop("segment_min", _reduce_fwd, vjp=_extreme_vjp, jvp=_extreme_jvp, domain="ties")
 
 
-def _others_product(data, ids, num_segments, sorted_ids):
-    """For each row, the product of the other rows of its segment (exact where rows are zero)."""
-    from .elementwise import ones_like, where, zeros_like  # circular import with elementwise
+def _prod_partials(ans, data, ids, num_segments, sorted_ids):
+    """TF's SegmentProd / UnsortedSegmentProd gradient pieces: where a segment (at an inner
+    position) has two or more zeros (its cotangent is dropped there), and each row's partial
+    derivative: the product of the segment's nonzero rows at a zero row, else the product
+    divided by the row (the sorted op divides by the row with its zeros set to 1, the unsorted
+    one by the row itself). Written with the op's own result, so its second derivative is TF's."""
+    from .elementwise import ones_like, where  # circular import with elementwise
     xp = data.xp
     zero = data._data == 0
-    zeros_in_seg = segment_reduce(xp, "sum", zero.astype(np.int64), ids._data, num_segments)[ids._data]
-    safe = where(core.wrap(zero), ones_like(data), data)
-    prod_rows = take_rows(_prod(safe, ids, num_segments, sorted_ids), ids)
-    # no zero in the segment: prod / x; one zero: the zero row gets the product of the
-    # rest, the others 0; two or more: 0 everywhere
-    return where(core.wrap(zeros_in_seg == 0), prod_rows / safe,
-                 where(core.wrap((zeros_in_seg == 1) & zero), prod_rows, zeros_like(data)))
+    many = core.wrap(segment_reduce(xp, "sum", zero.astype(np.int64), ids._data, num_segments) > 1)
+    is_zero = core.wrap(zero)
+    non_zero_data = where(is_zero, ones_like(data), data)
+    non_zero_prod = take_rows(_prod(non_zero_data, ids, num_segments, sorted_ids), ids)
+    divided = take_rows(ans, ids) / (non_zero_data if sorted_ids else data)
+    return many, where(is_zero, non_zero_prod, divided)
 
 
 def _prod_vjp(g, ans, data, ids, num_segments, kind, sorted_ids, empty):
-    others = _others_product(data, ids, num_segments, sorted_ids)
-    return (take_rows(g, ids, axis=_lead(g, ans)) * others, None)
+    from .elementwise import where, zeros_like  # circular import with elementwise
+    many, partial = _prod_partials(ans, data, ids, num_segments, sorted_ids)
+    g = where(many, zeros_like(g), g)
+    return (take_rows(g, ids, axis=_lead(g, ans)) * partial, None)
 
 
 def _prod_jvp(ts, ans, data, ids, num_segments, kind, sorted_ids, empty):
-    return sum_rows_into(ts[0] * _others_product(data, ids, num_segments, sorted_ids), ids,
-                         num_segments, sorted_ids)
+    from .elementwise import where, zeros_like  # circular import with elementwise
+    many, partial = _prod_partials(ans, data, ids, num_segments, sorted_ids)
+    out = sum_rows_into(ts[0] * partial, ids, num_segments, sorted_ids)
+    return where(many, zeros_like(out), out)
 
 
 _prod_op = defop("segment_prod", _reduce_fwd, vjp=_prod_vjp, jvp=_prod_jvp)
