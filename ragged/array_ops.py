@@ -768,6 +768,83 @@ def _squeeze_one(rt, a):
     return rt.with_values(_squeeze_one(rt._values, a - 1))
 
 
+def dynamic_partition(data, partitions, num_partitions, name=None):
+    """``wb.dynamic_partition`` of a RaggedTensor (TF's): dense ``partitions`` (one per row)
+    split the rows, each part a RaggedTensor; ragged ``partitions`` with ``data``'s row splits
+    split the flat values, each part a dense tensor.
+
+    >>> [p.to_list() for p in wb.dynamic_partition(ragged.constant([[1, 2], [3], []]), [1, 0, 1], 2)]
+    [[[3]], [[1, 2], []]]
+    """
+    n = argcheck.integer(num_partitions, "num_partitions", "dynamic_partition", minimum=1)
+    if isinstance(partitions, RaggedTensor):
+        if not isinstance(data, RaggedTensor):
+            raise TypeError("dynamic_partition: ragged partitions need ragged data with the same row splits")
+        _check_partitions(data, partitions, "dynamic_partition")
+        return wb.dynamic_partition(data.flat_values, partitions.flat_values, n)
+    p = convert_to_tensor(partitions)
+    if p.dtype != np.int32:   # TF 2.21: its DynamicPartition kernel takes int32 partitions
+        raise TypeError(f"dynamic_partition: partitions must be int32, got {p.dtype}")
+    if p.ndim != 1 or p.shape[0] != data.nrows_int():
+        raise ValueError(f"dynamic_partition: partitions must have one entry per row of data ({data.nrows_int()}), "
+                         f"got shape {p.shape}")
+    ids = backend.to_numpy(p._data).astype(np.int64)
+    bad = (ids < 0) | (ids >= n)
+    if bad.any():
+        raise wb.errors.InvalidArgumentError(
+            None, None, f"dynamic_partition: partitions[{int(bad.argmax())}] = {int(ids[bad.argmax()])} is not in "
+            f"[0, {n})")
+    xp = data._partition.xp
+    return [gather_rows(data, xp.asarray(np.flatnonzero(ids == i).astype(np.int64))) for i in range(n)]
+
+
+def repeat(input, repeats, axis=None, name=None):
+    """``wb.repeat`` of a RaggedTensor with ``axis=None``: its flat values repeated (a dense
+    result), as TF 2.21; along an axis TF converts the RaggedTensor to a tensor, which fails.
+
+    >>> wb.repeat(ragged.constant([[1, 2], [3]]), 2).numpy()
+    array([1, 1, 2, 2, 3, 3], dtype=int32)
+    """
+    if axis is not None:   # TF 2.21's class and words
+        raise ValueError("TypeError: object of type 'RaggedTensor' has no len() (tf.repeat takes a RaggedTensor "
+                         "with axis=None only)")
+    return wb.repeat(wb.reshape(input.flat_values, [-1]), repeats)
+
+
+def bincount(arr, weights=None, minlength=None, maxlength=None, dtype=np.int32, name=None, axis=None,
+             binary_output=False):
+    """``wb.math.bincount`` of a RaggedTensor (TF's): the counts of its flat values, or with
+    ``axis=-1`` one row of counts per row (``[nrows, size]``, ``ragged_rank`` 1).
+
+    >>> wb.math.bincount(ragged.constant([[1, 1], [3]]), axis=-1).numpy().tolist()
+    [[0, 2, 0, 0], [0, 0, 0, 1]]
+    """
+    w = weights.flat_values if isinstance(weights, RaggedTensor) else weights
+    if axis in (None, 0):   # TF: axis 0 counts over every value, as None
+        return wb.math.bincount(arr.flat_values, weights=w, minlength=minlength, maxlength=maxlength, dtype=dtype,
+                                binary_output=binary_output)
+    if axis not in (-1, 1) or arr.ndim != 2:
+        raise ValueError(f"bincount: a RaggedTensor takes axis=None, 0 or -1 (rank 2), got axis={axis} and "
+                         f"shape {arr.shape}")
+    flat = backend.to_numpy(arr.flat_values._data).astype(np.int64)
+    if flat.size and flat.min() < 0:   # TF 2.21: its kernel's error
+        raise wb.errors.InvalidArgumentError(None, None, f"bincount: input must be non-negative, got {int(flat.min())}")
+    size = int(flat.max()) + 1 if flat.size else 0
+    size = max(size, int(minlength or 0))
+    if maxlength is not None:
+        size = min(size, int(maxlength))
+    rows = backend.to_numpy(arr._partition.value_rowids())
+    keep = flat < size
+    wv = None if w is None else backend.to_numpy(convert_to_tensor(w)._data)[keep]
+    out_dtype = np.dtype(getattr(dtype, "as_numpy_dtype", dtype)) if w is None else wv.dtype
+    out = np.zeros((arr.nrows_int(), size), out_dtype)
+    if binary_output:
+        out[rows[keep], flat[keep]] = 1
+    else:
+        np.add.at(out, (rows[keep], flat[keep]), 1 if wv is None else wv)
+    return core.wrap(backend.move(out, arr.device))
+
+
 def embedding_lookup(ids, params, max_norm=None, name=None):
     """``wb.nn.embedding_lookup`` with ragged ``ids``: the embeddings of the flat ids under the
     ids' row partitions (shape ``ids.shape + params.shape[1:]``)."""
@@ -779,7 +856,10 @@ def _register():
                         (wb.boolean_mask, boolean_mask), (wb.where, where), (wb.reverse, reverse),
                         (wb.nn.softmax, softmax), (wb.nn.log_softmax, log_softmax),
                         (wb.nn.embedding_lookup, embedding_lookup), (wb.expand_dims, expand_dims),
-                        (wb.squeeze, squeeze), (wb.gather_nd, gather_nd), (wb.split, split)):
+                        (wb.squeeze, squeeze), (wb.gather_nd, gather_nd), (wb.split, split),
+                        # served once they dispatch composite arguments (TF's ragged dispatch has them)
+                        (wb.dynamic_partition, dynamic_partition), (wb.repeat, repeat),
+                        (wb.math.bincount, bincount)):
         core.register_dispatch(fn, handler)
 
 

@@ -391,6 +391,17 @@ core.register_dispatch(wb.one_hot, _one_hot)
 del _fn
 
 
+def _sigmoid_cross_entropy_with_logits(labels=None, logits=None, name=None):
+    """TF's binary elementwise dispatch of ``sigmoid_cross_entropy_with_logits`` (served once it
+    dispatches composite arguments)."""
+    def sigmoid_cross_entropy_with_logits(a, b):
+        return wb.nn.sigmoid_cross_entropy_with_logits(labels=a, logits=b)
+    return elementwise(sigmoid_cross_entropy_with_logits, (labels, logits), {})
+
+
+core.register_dispatch(wb.nn.sigmoid_cross_entropy_with_logits, _sigmoid_cross_entropy_with_logits)
+
+
 def register_image_io():
     """TF's value-wise image and codec ops on the flat values. Called by the package's
     ``__init__`` once ``RaggedTensor`` is bound: the first ``wb.io``/``wb.image`` access

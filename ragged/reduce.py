@@ -15,7 +15,7 @@ import numpy as np
 import workbench as wb
 from workbench import backend, core
 from workbench.errors import argcheck
-from workbench.core import Tensor, apply, defop
+from workbench.core import Tensor, apply, convert_to_tensor, defop
 from workbench.ops import segment_kernels as sk
 
 from .ragged_tensor import RaggedTensor
@@ -388,12 +388,58 @@ def cumsum(x, axis=0, exclusive=False, reverse=False, name=None):
     return x.with_flat_values(_dense_to_values(summed, part))
 
 
+def _segment_reduce(kind):
+    """``wb.math.unsorted_segment_<kind>`` of a RaggedTensor (TF's): dense ``segment_ids`` (one
+    per row) combine whole rows position by position; ragged ones with the data's row splits
+    combine the flat values."""
+    dense = getattr(wb.math, f"unsorted_segment_{kind}")
+
+    def handler(data, segment_ids, num_segments, name=None):
+        if isinstance(segment_ids, RaggedTensor):
+            if not isinstance(data, RaggedTensor):
+                raise TypeError(f"unsorted_segment_{kind}: ragged segment_ids need ragged data")
+            from .ops import _check_partitions  # circular import with ops
+            _check_partitions(data, segment_ids, f"unsorted_segment_{kind}")
+            return dense(data.flat_values, segment_ids.flat_values, num_segments)
+        ids = convert_to_tensor(segment_ids)
+        if ids.dtype.kind not in "iu" or ids.ndim != 1 or ids.shape[0] != data.nrows_int():
+            raise ValueError(f"unsorted_segment_{kind}: segment_ids must be an integer vector with one id per row "
+                             f"of data ({data.nrows_int()}), got dtype {ids.dtype} and shape {ids.shape}")
+        num = argcheck.integer(num_segments, "num_segments", f"unsorted_segment_{kind}", minimum=0)
+        arr = backend.move(ids._data, data.device).astype(np.int64)
+        bad = (arr < 0) | (arr >= num)
+        if bool(bad.any()):   # TF 2.21: its kernels' InvalidArgumentError
+            raise wb.errors.InvalidArgumentError(None, None, f"unsorted_segment_{kind}: segment id "
+                                                 f"{int(arr[bad][0])} is not in [0, {num})")
+        if kind in ("mean", "sqrt_n"):
+            total = _segment("sum", data, arr, num)
+            count = wb.cast(_segment("sum", _ones_like_ragged(data), arr, num), data.dtype)
+            return total / (count if kind == "mean" else wb.sqrt(count))
+        return _segment(kind, data, arr, num).with_row_splits_dtype(data.row_splits_dtype)
+    handler.__name__ = f"unsorted_segment_{kind}"
+    return handler
+
+
+def moments(x, axes, shift=None, keepdims=False, name=None):
+    """``wb.nn.moments`` of a RaggedTensor, as TF 2.21 computes it: the mean over ``axes``
+    (kept), the mean squared difference from it, then the kept axes squeezed."""
+    mean = reduce_mean(x, axes, keepdims=True)
+    variance = reduce_mean(wb.math.squared_difference(x, wb.stop_gradient(mean)), axes, keepdims=True)
+    if not keepdims:
+        mean, variance = wb.squeeze(mean, axes), wb.squeeze(variance, axes)
+    return mean, variance
+
+
 def _register():
     for name in ("reduce_sum", "reduce_prod", "reduce_max", "reduce_min", "reduce_mean",
                  "reduce_variance", "reduce_std", "reduce_all", "reduce_any", "reduce_logsumexp"):
         core.register_dispatch(getattr(wb, name), globals()[name])
     core.register_dispatch(wb.math.cumsum, cumsum)
     core.register_dispatch(wb.strings.reduce_join, reduce_join)
+    # served once they dispatch composite arguments (TF's ragged dispatch has them)
+    for kind in ("sum", "prod", "max", "min", "mean", "sqrt_n"):
+        core.register_dispatch(getattr(wb.math, f"unsorted_segment_{kind}"), _segment_reduce(kind))
+    core.register_dispatch(wb.nn.moments, moments)
 
 
 _register()

@@ -239,3 +239,122 @@ def test_image_and_codec_ops_map_the_flat_values():
     _same(wb.io.decode_base64(coded), [[b"hello", b"world"], []], (2, None))
     _same(wb.io.encode_base64(ragged.constant([["hello"], []]), pad=True), [[b"aGVsbG8="], []], (2, None))
     _same(wb.io.decode_compressed(ragged.constant([["ab"], []])), [[b"ab"], []], (2, None))
+
+
+# ---------------------------------------------------------------------------
+# ops TF dispatches on ragged tensors whose workbench functions do not hand composite
+# arguments to dispatch yet: their ragged handlers, called as dispatch will call them
+
+
+def _served(fn):
+    """The ragged handler registered for ``fn`` (what ``fn`` runs once it dispatches)."""
+    return wb.core.DISPATCH[fn]
+
+
+DIGITS = [[3.0, 1.0, 4.0, 1.0], [], [5.0, 9.0, 2.0], [6.0], []]
+
+
+def test_dynamic_partition_of_rows_and_of_values():
+    rt = ragged.constant([[3, 1, 4, 1], [], [5, 9, 2], [6], []])
+    parts = _served(wb.dynamic_partition)(rt, [0, 1, 0, 1, 1], 2)
+    _same(parts[0], [[3, 1, 4, 1], [5, 9, 2]], (2, None), np.int32)   # TF 2.21
+    _same(parts[1], [[], [6], []], (3, None), np.int32)
+    empty = _served(wb.dynamic_partition)(rt, [0, 0, 0, 0, 0], 3)
+    assert [p.to_list() for p in empty] == [rt.to_list(), [], []]
+    flat = _served(wb.dynamic_partition)(rt, ragged.constant([[0, 1, 0, 1], [], [1, 1, 0], [0], []]), 2)
+    assert [p.numpy().tolist() for p in flat] == [[3, 4, 2, 6], [1, 1, 5, 9]]   # dense parts
+    nested = _served(wb.dynamic_partition)(ragged.constant([[[1, 2], [3]], [], [[4, 5, 6], [], [7]]]), [1, 0, 1], 2)
+    assert [p.to_list() for p in nested] == [[[]], [[[1, 2], [3]], [[4, 5, 6], [], [7]]]]
+    with pytest.raises(InvalidArgumentError):   # "partitions must be less than num_partitions"
+        _served(wb.dynamic_partition)(rt, [0, 1, 0, 1, 5], 2)
+
+
+def test_bincount_of_flat_values_and_rows():
+    rt = ragged.constant([[3, 1, 4, 1], [], [5, 9, 2], [6], []])
+    bincount = _served(wb.math.bincount)
+    # TF 2.21's values
+    assert bincount(rt).numpy().tolist() == [0, 2, 1, 1, 1, 1, 1, 0, 0, 1]
+    assert bincount(rt, axis=0).numpy().tolist() == [0, 2, 1, 1, 1, 1, 1, 0, 0, 1]
+    assert bincount(rt, minlength=12).numpy().tolist() == [0, 2, 1, 1, 1, 1, 1, 0, 0, 1, 0, 0]
+    assert bincount(rt, maxlength=5).numpy().tolist() == [0, 2, 1, 1, 1]
+    assert bincount(rt, binary_output=True).numpy().tolist() == [0, 1, 1, 1, 1, 1, 1, 0, 0, 1]
+    weighted = bincount(rt, weights=wb.cast(rt, wb.float32))
+    assert weighted.dtype == np.float32 and weighted.numpy().tolist() == [0, 2, 2, 3, 4, 5, 6, 0, 0, 9]
+    rows = bincount(rt, axis=-1)
+    assert rows.dtype == np.int32 and rows.numpy().tolist() == [
+        [0, 2, 0, 1, 1, 0, 0, 0, 0, 0], [0] * 10, [0, 0, 1, 0, 0, 1, 0, 0, 0, 1], [0, 0, 0, 0, 0, 0, 1, 0, 0, 0],
+        [0] * 10]
+    assert bincount(rt, axis=-1, maxlength=4).numpy().tolist() == [
+        [0, 2, 0, 1], [0, 0, 0, 0], [0, 0, 1, 0], [0, 0, 0, 0], [0, 0, 0, 0]]
+    assert bincount(rt, axis=-1, binary_output=True, minlength=10).numpy()[0].tolist() == [0, 1, 0, 1, 1, 0, 0, 0,
+                                                                                           0, 0]
+    assert bincount(rt, axis=-1, weights=wb.cast(rt, wb.float32)).numpy()[2].tolist() == [0, 0, 2, 0, 0, 5, 0, 0,
+                                                                                          0, 9]
+    assert bincount(rt, axis=-1, dtype=wb.float32).dtype == np.float32
+    assert bincount(ragged.constant([[], []], dtype=wb.int32), axis=-1).shape == (2, 0)
+    with pytest.raises(InvalidArgumentError):   # "Input must be non-negative"
+        bincount(ragged.constant([[-1]]), axis=-1)
+    with pytest.raises(ValueError):   # TF 2.21: a rank-3 RaggedTensor with axis=-1
+        bincount(ragged.constant([[[1, 2], [3]], []]), axis=-1)
+
+
+def test_repeat_takes_axis_none_only():
+    rt = ragged.constant([[3, 1, 4, 1], [], [5, 9, 2], [6], []])
+    repeat = _served(wb.repeat)
+    assert repeat(rt, 2).numpy().tolist() == [3, 3, 1, 1, 4, 4, 1, 1, 5, 5, 9, 9, 2, 2, 6, 6]   # TF 2.21
+    assert repeat(rt, [2, 1, 1, 1, 1, 1, 1, 1]).numpy().tolist() == [3, 3, 1, 4, 1, 5, 9, 2, 6]
+    with pytest.raises(ValueError):   # TF 2.21: "TypeError: object of type 'RaggedTensor' has no len()"
+        repeat(rt, 2, axis=1)
+
+
+@pytest.mark.parametrize("kind, rows", [
+    ("sum", [[6.0], [8.0, 10.0, 6.0, 1.0]]), ("max", [[6.0], [5.0, 9.0, 4.0, 1.0]]),
+    ("prod", [[6.0], [15.0, 9.0, 8.0, 1.0]]), ("mean", [[6.0], [4.0, 5.0, 3.0, 1.0]]),
+    ("sqrt_n", [[6.0], [5.656854152679443, 7.071067810058594, 4.242640972137451, 1.0]]),
+])
+def test_unsorted_segment_ops_combine_rows(kind, rows):
+    out = _served(getattr(wb.math, f"unsorted_segment_{kind}"))(ragged.constant(DIGITS), [1, 0, 1, 0, 0], 2)
+    assert out.shape == (2, None) and out.row_splits.dtype == np.int64   # TF 2.21
+    np.testing.assert_allclose(out.flat_values.numpy(), [v for r in rows for v in r], rtol=1e-6)
+    assert out.row_lengths().numpy().tolist() == [len(r) for r in rows]
+
+
+def test_unsorted_segment_ops_edge_cases():
+    rt = ragged.constant(DIGITS)
+    seg_min = _served(wb.math.unsorted_segment_min)
+    _same(seg_min(rt, [1, 0, 1, 0, 0], 3), [[6.0], [3.0, 1.0, 2.0, 1.0], []], (3, None))   # TF 2.21
+    nested = ragged.constant([[[3.0, 1.0], [4.0]], [[1.0, 5.0]]])
+    _same(_served(wb.math.unsorted_segment_sum)(nested, [0, 0], 1), [[[4.0, 6.0], [4.0]]], (1, None, None))
+    ids = ragged.constant([[0, 1, 0, 1], [], [1, 0, 0], [2], []])
+    assert _served(wb.math.unsorted_segment_sum)(rt, ids, 3).numpy().tolist() == [18.0, 7.0, 6.0]
+    for bad in ([1, 0, 1, 0, 5], [-1, 0, 1, 0, 0]):
+        with pytest.raises(InvalidArgumentError):
+            _served(wb.math.unsorted_segment_max)(rt, bad, 2)
+
+
+def test_moments_as_tf_computes_them():
+    rt = ragged.constant(DIGITS)
+    moments = _served(wb.nn.moments)
+    mean, var = moments(rt, axes=[0, 1])
+    assert mean.shape == () and np.isclose(mean.numpy(), 3.875) and np.isclose(var.numpy(), 6.609399795532227)
+    mean, var = moments(rt, axes=[1])   # TF 2.21: NaN for the empty rows
+    np.testing.assert_allclose(mean.numpy(), [2.25, np.nan, 5.333333, 6.0, np.nan], rtol=1e-5)
+    np.testing.assert_allclose(var.numpy(), [1.6875, np.nan, 8.222222, 0.0, np.nan], rtol=1e-5)
+    kept, _ = moments(rt, axes=[1], keepdims=True)
+    assert kept.shape == (5, 1)
+    with pytest.raises(InvalidArgumentError):   # TF 2.21: rows of different lengths against their means
+        moments(rt, axes=[0])
+    nested = ragged.constant([[[3.0, 1.0], [4.0]], [[1.0, 5.0]]])
+    mean, var = moments(nested, axes=[2])
+    _same(mean, [[2.0, 4.0], [3.0]], (2, None))
+    _same(var, [[1.0, 0.0], [4.0]], (2, None))
+
+
+def test_sigmoid_cross_entropy_with_logits_elementwise():
+    rt = ragged.constant(DIGITS)
+    loss = _served(wb.nn.sigmoid_cross_entropy_with_logits)(labels=wb.ones_like(rt), logits=rt)
+    assert loss.shape == (5, None)
+    np.testing.assert_allclose(loss.flat_values.numpy(), [0.04858735576272011, 0.3132616877555847,
+                                                          0.018149929121136665, 0.3132616877555847,
+                                                          0.006715348921716213, 0.00012340217654127628,
+                                                          0.12692800164222717, 0.002475685440003872], rtol=1e-5)
