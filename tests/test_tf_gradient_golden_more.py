@@ -379,3 +379,23 @@ def test_segment_products_with_zeros_differentiate_as_tf(f, first, second, tange
     close(g, first)
     close(gg, second)
     close(jvp(f, [x], [np.ones((3, 3))]), tangent)
+
+
+def test_complex_tangents_of_rules_tf_writes_unconjugated():
+    # TF's forward mode transposes xlogy/xdivy/xlog1py/squared_difference/cumprod's rules as TF
+    # writes them (not conjugated): the tangents meet the conjugate partials
+    c = wb.complex128
+    z, w = wb.constant([3 + 4j, 1 - 1j, -2 + 0.5j], dtype=c), wb.constant([0.5 - 1j, 2 + 1j, 1 + 1j], dtype=c)
+    tz, tw = wb.constant([1 + 0.5j, -1j, 0.25], dtype=c), wb.constant([0.5, 1 + 1j, -2j], dtype=c)
+    with wb.autodiff.ForwardAccumulator([z, w], [tz, tw]) as acc:
+        ys = [wb.math.xlogy(z, w), wb.math.xdivy(z, w), wb.math.xlog1py(z, w), wb.math.squared_difference(z, w),
+              wb.math.cumprod(z)]
+    wants = [[-1.4420025832399403 - 0.8370653943773572j, -0.8636476090008061 - 0.0047189562170502075j,
+              -2.4133566024300066 + 1.303650459150638j],
+             [2.8 - 0.6j, 0.52 - 0.64j, 2.125 + 0.625j],
+             [0.37224927332011615 - 0.5019490319824058j, -0.5217505543966421 - 0.551292546497023j,
+              -0.9988202609457374 + 1.2840880977497984j],
+             [7.5 - 2.5j, 10, -3.5 - 11.75j],
+             [1 + 0.5j, -3.5 - 1.5j, 8 + 4.5j]]
+    for y, want in zip(ys, wants):   # TF 2.21
+        np.testing.assert_allclose(acc.jvp(y).numpy(), want, rtol=1e-13)

@@ -30,14 +30,20 @@ def _linear_unary(name, fwd, d, **kw):
                  jvp=lambda ts, ans, x: ts[0] * d(TENSORS, ans, x), **kw)
 
 
-def _linear_binary(name, fwd, dx, dy, **kw):
+def _linear_binary(name, fwd, dx, dy, conj_tangent=False, **kw):
     """A binary op with partials ``dx(e, ans, x, y)`` and ``dy(e, ans, x, y)``; an input that
-    wants no cotangent (a constant) costs nothing."""
+    wants no cotangent (a constant) costs nothing. ``conj_tangent``: for complex inputs the
+    rule is TF's as written (not conjugated), so TF's forward mode, its transpose, multiplies
+    tangents by the conjugate partials."""
+    def partial(d, ans, x, y):
+        p = d(TENSORS, ans, x, y)
+        return _conj(p) if conj_tangent and p.dtype.kind == "c" else p
+
     def jvp(ts, ans, x, y):
         tx, ty = ts
-        out = None if tx is None else tx * dx(TENSORS, ans, x, y)
+        out = None if tx is None else tx * partial(dx, ans, x, y)
         if ty is not None:
-            part = ty * dy(TENSORS, ans, x, y)
+            part = ty * partial(dy, ans, x, y)
             out = part if out is None else out + part
         return out
     return binary(name, fwd,
@@ -359,14 +365,15 @@ def _nonzero(e, x):
 # TF's rules: partial_x = xlogy(x != 0, y), partial_y = xdivy(x, y)
 xlogy = _linear_binary("xlogy", _xlogy_fwd,
                        lambda e, ans, x, y: e.xlogy(_nonzero(e, x), y), lambda e, ans, x, y: e.xdivy(x, y),
-                       dtypes="float", domain="positive_y")
+                       dtypes="float", domain="positive_y", conj_tangent=True)
 xlog1py = _linear_binary("xlog1py", _xlog1py_fwd,
                          lambda e, ans, x, y: e.xlog1py(_nonzero(e, x), y),
-                         lambda e, ans, x, y: e.xdivy(x, e.add(y, 1)), dtypes="float", domain="positive_y")
+                         lambda e, ans, x, y: e.xdivy(x, e.add(y, 1)), dtypes="float", domain="positive_y",
+                         conj_tangent=True)
 xdivy = _linear_binary("xdivy", _xdivy_fwd,
                        lambda e, ans, x, y: e.xdivy(_nonzero(e, x), y),
                        lambda e, ans, x, y: e.xdivy(e.negative(x), e.multiply(y, y)),
-                       dtypes="float", domain="nonzero_y")
+                       dtypes="float", domain="nonzero_y", conj_tangent=True)
 
 
 def _div_no_nan_fwd(xp, x, y):
@@ -389,7 +396,7 @@ def _squared_difference_fwd(xp, x, y):
 
 squared_difference = _linear_binary("squared_difference", _squared_difference_fwd,
                                     lambda e, ans, x, y: e.multiply(e.subtract(x, y), 2),
-                                    lambda e, ans, x, y: e.multiply(e.subtract(y, x), 2))
+                                    lambda e, ans, x, y: e.multiply(e.subtract(y, x), 2), conj_tangent=True)
 
 
 # TF's tie rules: maximum sends the gradient to x where x >= y, minimum where x <= y

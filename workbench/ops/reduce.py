@@ -317,6 +317,9 @@ def _cumprod_jvp(ts, ans, x, axis, exclusive, reverse, kind):
     # d cumprod(x) = cumprod(x) * cumsum(t / x), with the same exclusive/reverse flags (the
     # transpose of the gradient: t / x is div_no_nan there too)
     from .elementwise import divide_no_nan   # circular import with elementwise
+    if x.dtype.kind == "c":   # the transpose of TF's rule as written (not conjugated)
+        from .tf_extra import conj   # circular import with tf_extra
+        return conj(ans) * cumsum(divide_no_nan(ts[0], conj(x)), axis=axis, exclusive=exclusive, reverse=reverse)
     return ans * cumsum(divide_no_nan(ts[0], x), axis=axis, exclusive=exclusive, reverse=reverse)
 
 
