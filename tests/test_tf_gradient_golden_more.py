@@ -399,3 +399,23 @@ def test_complex_tangents_of_rules_tf_writes_unconjugated():
              [1 + 0.5j, -3.5 - 1.5j, 8 + 4.5j]]
     for y, want in zip(ys, wants):   # TF 2.21
         np.testing.assert_allclose(acc.jvp(y).numpy(), want, rtol=1e-13)
+
+
+def test_complex_expm_gradient_and_tangent():
+    c = wb.complex128
+    z = wb.constant([[0.3 + 0.4j, 0.1 - 0.1j], [0.05j, -0.2 + 0.05j]], dtype=c)
+    with wb.GradientTape() as tape:
+        tape.watch(z)
+        y = wb.linalg.expm(z)
+    np.testing.assert_allclose(y.numpy(), [[1.2452191901500038 + 0.5292343814777003j, 0.12792094868207912 - 0.07755507007405285j],
+                                           [-0.01259146965200656 + 0.05136900468903299j,
+                                            0.8196694308237197 + 0.04373665213440371j]], rtol=1e-13)
+    np.testing.assert_allclose(tape.gradient(y, z, output_gradients=wb.constant([[1 + 1j, 0.5], [2, -1j]], dtype=c)).numpy(),
+                               [[1.790846459384535 + 0.6799734928294804j, 0.508419778212122 - 0.15771984303259326j],
+                                [2.1289110179427904 - 0.4505890304116227j, -0.021352004854208382 - 0.8476185893219359j]],
+                               rtol=1e-13)
+    with wb.autodiff.ForwardAccumulator(z, wb.constant([[1 + 0.5j, 0.25], [-1j, 2.0]], dtype=c)) as acc:
+        y = wb.linalg.expm(z)
+    np.testing.assert_allclose(acc.jvp(y).numpy(), [[0.9413815055285686 + 1.0879075618852023j, 0.4570548181525982 - 0.018610306270731722j],
+                                                    [0.22216885799596398 - 0.9569357314711101j,
+                                                     1.5978564180429702 + 0.03633102142648632j]], rtol=1e-13)

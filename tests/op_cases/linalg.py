@@ -116,6 +116,8 @@ CASES = [
     Case("det, slogdet and inv of a complex matrix",
          lambda a: wb.math.real(la.det(_hermitian(a))) + wb.math.real(la.slogdet(_hermitian(a))[1])
          + wb.math.imag(la.inv(wb.complex(a + 2 * np.eye(3), a))), [A]),
+    Case("expm of a complex matrix", lambda a: wb.math.real(la.expm(wb.complex(a, 0.5 * la.matrix_transpose(a))))
+         * wb.math.imag(la.expm(wb.complex(0.5 * a, a))), [A]),
     # eig: real functions of the complex results (the eigenvectors' phase-free products)
     Case("eig", lambda a: wb.math.real(la.eigvals(a)) + wb.math.imag(la.eigvals(a)) ** 2
          + wb.reduce_sum(wb.abs(la.eig(a)[1]), axis=0), [np.array([[1., 2., 0.], [0.5, -1., 3.], [2., 1., 1.]])]),

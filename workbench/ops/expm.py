@@ -75,17 +75,17 @@ def _frechet(a, e):
 _expm_op = defop("expm", _expm_fwd,
                  vjp=lambda g, ans, a: (_frechet(_mt(a), g),),
                  jvp=lambda ts, ans, a: _frechet(a, ts[0]),
-                 dtypes="real", domain="matrix")
+                 dtypes="float", domain="matrix")
 
 
 def expm(input, name=None):
-    """The matrix exponential of each matrix in ``input`` ``[..., M, M]``.
+    """The matrix exponential of each matrix in ``input`` ``[..., M, M]`` (floating or complex).
 
     >>> wb.linalg.expm(wb.zeros((2, 2))).numpy()
     array([[1., 0.],
            [0., 1.]], dtype=float32)
     """
-    a = _float_matrix(input, "expm")
+    a = _float_matrix(input, "expm", complex_ok=True)
     return apply(_expm_op, (a,))
 
 
