@@ -402,6 +402,25 @@ def _sigmoid_cross_entropy_with_logits(labels=None, logits=None, name=None):
 core.register_dispatch(wb.nn.sigmoid_cross_entropy_with_logits, _sigmoid_cross_entropy_with_logits)
 
 
+def _assert_handler(api):
+    """TF's binary elementwise assert dispatch: ``x`` and ``y`` broadcast as an elementwise op's
+    operands, then the assertion on the values (None when it holds)."""
+    def handler(x, y, *args, **kwargs):
+        def check(a, b):
+            api(a, b, *args, **kwargs)
+            return wb.logical_or(wb.equal(a, b), True)   # a value of the broadcast shape
+        check.__name__ = api.__name__
+        elementwise(check, (x, y), {})
+    return handler
+
+
+for _fn in (wb.debugging.assert_equal, wb.debugging.assert_greater, wb.debugging.assert_greater_equal,
+            wb.debugging.assert_less, wb.debugging.assert_less_equal, wb.debugging.assert_near,
+            wb.debugging.assert_none_equal):
+    core.register_dispatch(_fn, _assert_handler(_fn))
+del _fn
+
+
 def register_image_io():
     """TF's value-wise image and codec ops on the flat values. Called by the package's
     ``__init__`` once ``RaggedTensor`` is bound: the first ``wb.io``/``wb.image`` access

@@ -358,3 +358,22 @@ def test_sigmoid_cross_entropy_with_logits_elementwise():
                                                           0.018149929121136665, 0.3132616877555847,
                                                           0.006715348921716213, 0.00012340217654127628,
                                                           0.12692800164222717, 0.002475685440003872], rtol=1e-5)
+
+
+def test_binary_assertions_broadcast_ragged_operands():
+    rt = ragged.constant([[1, 2], [3]])
+    # TF 2.21: None where the assertion holds, InvalidArgumentError where it fails or shapes differ
+    assert wb.debugging.assert_equal(rt, ragged.constant([[1, 2], [3]]), message="m") is None
+    assert wb.debugging.assert_less(rt, wb.constant([[5], [6]])) is None
+    assert wb.debugging.assert_none_equal(rt, 7) is None
+    assert wb.debugging.assert_equal(ragged.constant([["a"], []]), "a") is None
+    assert wb.debugging.assert_near(ragged.constant([[1.0, 2.0], [3.0]]), ragged.constant([[1.0, 2.0], [3.0]]),
+                                    rtol=0.1) is None
+    for call in (lambda: wb.debugging.assert_equal(rt, ragged.constant([[1, 2], [4]])),
+                 lambda: wb.debugging.assert_equal(rt, 1),
+                 lambda: wb.debugging.assert_less(rt, ragged.constant([[1], [4, 5]])),
+                 lambda: wb.debugging.assert_greater(rt, 2),
+                 lambda: wb.debugging.assert_near(ragged.constant([[1.0, 2.0], [3.0]]),
+                                                  ragged.constant([[1.0, 2.0], [3.1]]))):
+        with pytest.raises(InvalidArgumentError):
+            call()
