@@ -259,3 +259,45 @@ def test_masked_methods_give_tfps_sentinels():
     close(m.mean(), [0.0, 0.29888859, 2.0], rtol=1e-7)   # TFP's safe value: a draw with the zeros seed
     close(m.sample(5, seed=(1, 2)).numpy()[:, 1], [0.29888859] * 5, rtol=1e-7)
     close(m.log_survival_function(x)[1], -INF)
+
+
+def _grads(f, *args):
+    args = [wb.constant(f64(a)) for a in args]
+    with gradients.GradientTape() as tape:
+        for a in args:
+            tape.watch(a)
+        total = wb.reduce_sum(f(*args))
+    return [g.numpy() for g in tape.gradient(total, args)]
+
+
+def test_count_gradients_at_zero_counts_keep_the_log_parameter_term():
+    # TF's multiply_no_nan: d/dx (x log rate) is log rate at x = 0 too
+    dx, dr = _grads(lambda x, r: tfd.Poisson(rate=r).log_prob(x[:, None]), [0.0, 1.0, 3.0], [0.5, 20.0])
+    close(dx, [3.45701642279711, 1.4570164227971105, -0.209650243869556])
+    close(dr, [5.0, -2.7999999999999994])
+    dx, dl = _grads(lambda x, l: tfd.NegativeBinomial(total_count=f64([1.0, 3.5]), logits=l).log_prob(x[:, None]),
+                    [0.0, 1.0, 3.0], [-3.0, 2.0])
+    close(dx, [-1.495143057069939, -2.209428771355653, -2.638721700648582])
+    close(dl, [3.6680188877570328, -8.771557630679297])
+
+
+def test_categorical_kl_gradient_with_a_zero_probability_class():
+    kl = lambda la, lb: tfd.kl_divergence(tfd.Categorical(logits=la), tfd.Categorical(logits=lb))
+    close(kl(wb.constant(f64([[0., 1., -INF]])), wb.constant(f64([[1., 0., 0.]]))), [0.7003001836738381])
+    dla, dlb = _grads(kl, [[0., 1., -INF]], [[1., 0., 0.]])
+    close(dla, [[-0.3932238664829637, 0.3932238664829637, 0.0]])
+    close(dlb, [[0.307175463395834, -0.5191170210129195, 0.21194155761708544]])
+    kl = lambda pa, pb: tfd.kl_divergence(tfd.Categorical(probs=pa), tfd.Categorical(probs=pb))
+    dpa, dpb = _grads(kl, [[0.0, 0.5, 0.5]], [[0.2, 0.4, 0.4]])
+    close(dpb, [[0.9999999999999999, -0.2500000000000001, -0.2500000000000001]])
+    close(dpa[:, 1:], [[0.0, 0.0]])
+
+
+def test_directional_covariances_and_batch_broadcast_tails():
+    d = tfd.VonMisesFisher(f64([[0.6, 0.8], [1.0, 0.0]]), f64([2.0, 0.5]))
+    close(d.covariance(), [[[0.28240824, -0.08863878], [-0.08863878, 0.23070228]],
+                           [[0.4561947, 0.0], [0.0, 0.48499924]]], rtol=1e-6, atol=1e-7)   # TFP's float32
+    close(d.mode(), [[0.6, 0.8], [1.0, 0.0]])
+    close(tfd.SphericalUniform(2, batch_shape=[2], dtype=np.float64).covariance(), [np.eye(2) / 2] * 2)
+    close(tfd.BatchBroadcast(tfd.Normal(f64(0.0), f64(1.0)), [2]).cdf(f64([[0.5], [-1.0]])),
+          [[0.69146246, 0.69146246], [0.15865525, 0.15865525]], rtol=1e-7)

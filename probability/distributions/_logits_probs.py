@@ -81,16 +81,17 @@ class LogitsProbs:
         """``x * log p``, 0 where ``x`` is 0 (even for ``p = 0``)."""
         if self._multiclass:
             # normalized, as TFP (log_softmax of log(probs) when built with probs)
-            return mul_no_nan(self._log_probs(), x)
+            return wb.math.multiply_no_nan(self._log_probs(), x)
         if self._probs is not None:
             return xlogy(x, self._probs)
-        return mul_no_nan(wb.math.log_sigmoid(self._logits), x)  # logits = -inf: 0 at x = 0
+        # 0 at x = 0 even for logits = -inf; d/dx is log p there too (TF's multiply_no_nan)
+        return wb.math.multiply_no_nan(wb.math.log_sigmoid(self._logits), x)
 
     def _x_log1m_p(self, x):
         """``x * log(1 - p)`` for binary families, 0 where ``x`` is 0 (even for ``p = 1``)."""
         if self._probs is not None:
             return xlog1py(x, -self._probs)
-        return mul_no_nan(wb.math.log_sigmoid(-self._logits), x)  # logits = +inf: 0 at x = 0
+        return wb.math.multiply_no_nan(wb.math.log_sigmoid(-self._logits), x)
 
     def _log1m_p(self):
         if self._probs is not None:

@@ -77,10 +77,26 @@ class BatchBroadcast(Distribution):
     def _default_event_space_bijector(self):
         return self._distribution.experimental_default_event_space_bijector()
 
+    def _broadcast_value(self, method, x):
+        """``distribution.method(x)`` broadcast against the new batch shape."""
+        v = getattr(self._distribution, method)(x)
+        shape = internal.broadcast_shapes(tuple(v.shape), self._new_batch)
+        return wb.broadcast_to(v, shape) if tuple(v.shape) != shape else v
+
     def _log_prob(self, x):
-        lp = self._distribution.log_prob(x)
-        shape = internal.broadcast_shapes(tuple(lp.shape), self._new_batch)
-        return wb.broadcast_to(lp, shape) if tuple(lp.shape) != shape else lp
+        return self._broadcast_value("log_prob", x)
+
+    def _cdf(self, x):
+        return self._broadcast_value("cdf", x)
+
+    def _log_cdf(self, x):
+        return self._broadcast_value("log_cdf", x)
+
+    def _survival_function(self, x):
+        return self._broadcast_value("survival_function", x)
+
+    def _log_survival_function(self, x):
+        return self._broadcast_value("log_survival_function", x)
 
     def _mean(self):
         return self._full(self._distribution.mean())

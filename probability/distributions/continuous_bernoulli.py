@@ -107,9 +107,9 @@ class ContinuousBernoulli(LogitsProbs, Distribution):
         return wb.minimum(wb.maximum(x, wb.zeros_like(x)), wb.ones_like(x))
 
     def _log_cdf(self, x):
-        # -inf below 0 and 0 above 1 whatever the parameter (also at probs 0 and 1, as TFP)
+        # -inf up to 0 and 0 from 1 on whatever the parameter (also at probs 0 and 1, as TFP)
         lc = _log_cdf(self._unit(x), self._l())
-        return wb.where(x < 0, wb.zeros_like(lc) - np.inf, wb.where(x > 1, wb.zeros_like(lc), lc))
+        return wb.where(x <= 0, wb.zeros_like(lc) - np.inf, wb.where(x >= 1, wb.zeros_like(lc), lc))
 
     def _cdf(self, x):
         return wb.exp(self._log_cdf(x))
@@ -117,7 +117,7 @@ class ContinuousBernoulli(LogitsProbs, Distribution):
     def _log_survival_function(self, x):
         # S(x; l) = F(1 - x; -l)
         ls = _log_cdf(1.0 - self._unit(x), -self._l())
-        return wb.where(x < 0, wb.zeros_like(ls), wb.where(x > 1, wb.zeros_like(ls) - np.inf, ls))
+        return wb.where(x <= 0, wb.zeros_like(ls), wb.where(x >= 1, wb.zeros_like(ls) - np.inf, ls))
 
     def _survival_function(self, x):
         return wb.exp(self._log_survival_function(x))

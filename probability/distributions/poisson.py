@@ -5,7 +5,6 @@ from __future__ import annotations
 import workbench as wb
 
 from .. import internal
-from ..internal import mul_no_nan
 from .distribution import NOT_REPARAMETERIZED, Distribution
 from ..internal import samplers
 
@@ -57,7 +56,7 @@ class Poisson(internal.RateParameterized, Distribution):
         # when forced, off the integers), evaluated at a safe point so gradients stay finite
         log_rate = self.log_rate_parameter()
         safe = wb.maximum(wb.floor(x) if self._force_probs_to_zero_outside_support else x, 0.0)
-        y = mul_no_nan(log_rate, safe) - wb.lgamma(1.0 + safe)
+        y = wb.math.multiply_no_nan(log_rate, safe) - wb.lgamma(1.0 + safe)  # d/dx = log_rate at 0 too
         y = wb.where(wb.equal(x, safe), y, wb.zeros_like(y) + float("-inf"))
         return y - self.rate_parameter()
 

@@ -82,8 +82,8 @@ class ProbitBernoulli(Distribution):
     def _log_prob(self, x):
         if self._probits is not None:
             # a zero factor contributes 0 even where log_ndtr is -inf (probits of +-40 in float32)
-            return (mul_no_nan(wb.math.log_ndtr(self._probits), x)
-                    + mul_no_nan(wb.math.log_ndtr(-self._probits), 1.0 - x))
+            return (wb.math.multiply_no_nan(wb.math.log_ndtr(self._probits), x)
+                    + wb.math.multiply_no_nan(wb.math.log_ndtr(-self._probits), 1.0 - x))
         return xlogy(x, self._probs) + xlog1py(1.0 - x, -self._probs)
 
     def _mean(self):

@@ -71,3 +71,7 @@ class SphericalUniform(Distribution):
 
     def _mean(self):
         return wb.zeros(self._batch + (self._dimension,), dtype=self.dtype)
+
+    def _covariance(self):
+        eye = wb.eye(self._dimension, dtype=self.dtype) / self._dimension
+        return wb.broadcast_to(eye, self._batch + (self._dimension, self._dimension))

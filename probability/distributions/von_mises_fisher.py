@@ -116,6 +116,22 @@ class VonMisesFisher(_OnSphere):
     def _mean(self):
         return self._mean_resultant_length()[..., None] * self._mean_direction
 
+    def _mode(self):
+        return self._mean_direction * wb.ones(self.batch_shape + (1,), dtype=self.dtype)
+
+    def _covariance(self):
+        # E[x x^T] = (A / k) I + (1 - d A / k) mu mu^T (A / k -> 1 / d as k -> 0), less mean mean^T
+        d = self._dim()
+        k = wb.convert_to_tensor(self._concentration)
+        a = self._mean_resultant_length()
+        pos = k > 0
+        a_over_k = wb.where(pos, a / wb.where(pos, k, wb.ones_like(k)), wb.zeros_like(k) + 1.0 / d)
+        mu = self._mean_direction * wb.ones(self.batch_shape + (1,), dtype=self.dtype)
+        outer = mu[..., :, None] * mu[..., None, :]
+        eye = wb.eye(d, dtype=self.dtype)
+        return (a_over_k[..., None, None] * eye
+                + (1.0 - d * a_over_k - wb.square(a))[..., None, None] * outer)
+
     def _entropy(self):
         k = wb.convert_to_tensor(self._concentration)
         h = self._log_normalization() - k * self._mean_resultant_length()

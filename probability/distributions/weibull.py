@@ -53,7 +53,17 @@ class Weibull(Distribution):
         k, s = self._concentration, self._scale
         xs = wb.maximum(x, 0.0) / s
         lp = wb.log(k) - wb.log(s) + internal.xlogy(k - 1.0, xs) - wb.pow(xs, k)
-        return wb.where(x >= 0, lp, float("-inf"))
+        # below 0 TFP's formula is NaN, except at concentration 1, where it is log(1 / s) - x / s
+        one = wb.math.equal(k, 1.0)
+        below = wb.where(one, -wb.log(s) - x / s, wb.zeros_like(lp) + float("nan"))
+        return wb.where(x >= 0, lp, below)
+
+    def _nan_region(self, x, method):
+        # TFP's tails take (x / scale)**concentration: NaN below 0 for a non-integer concentration
+        if method in ("log_prob", "prob"):
+            return None
+        k = self._concentration
+        return (x < 0.0) & wb.math.not_equal(k, wb.math.round(k))
 
     def _power(self, x):
         return wb.pow(wb.maximum(x, 0.0) / self._scale, self._concentration)

@@ -102,7 +102,10 @@ def above_tiny(p):
 def mul_no_nan(a, b):
     """``a * b``, but 0 where ``b`` is 0 even if ``a`` is infinite (TF's ``multiply_no_nan``)."""
     zero = wb.zeros_like(b)
-    return wb.where(wb.equal(b, zero), zero, a * b)
+    is_zero = wb.equal(b, zero)
+    # a is replaced where b is 0 inside the product too, so that an infinite a there gives
+    # gradients of 0, not 0 * inf = NaN
+    return wb.where(is_zero, zero, wb.where(is_zero, zero, a) * b)
 
 
 def xlogy(x, y):
