@@ -820,7 +820,7 @@ def dispatch(fn, args, kwargs=None):
                 if generic is not None:
                     return generic(fn, args, kwargs or {})
             if handler is None:
-                raise TypeError(f"{getattr(fn, '__name__', fn)} does not support {type(a).__name__} "
+                raise _unsupported(a)(f"{getattr(fn, '__name__', fn)} does not support {type(a).__name__} "
                                 "arguments")
             return handler(*args, **(kwargs or {}))
     return NotImplemented
@@ -835,10 +835,19 @@ def _composite(a) -> bool:
         isinstance(a, (list, tuple)) and a and any(getattr(v, "__wb_dispatch__", False) for v in a)))
 
 
+def _unsupported(a):
+    """The error class for an op that ``a``'s type does not serve: the type's
+    ``__wb_unsupported__`` (TF's class for it: a RaggedTensor fails to convert with a
+    ValueError), else TypeError."""
+    if isinstance(a, (list, tuple)):   # a list argument: its composite element's type
+        a = next((v for v in a if getattr(v, "__wb_dispatch__", False)), a)
+    return getattr(type(a), "__wb_unsupported__", TypeError)
+
+
 def _dispatch_to(wrapper, fn, a, args, kwargs):
     handler = DISPATCH.get(wrapper)
     if handler is None:
-        raise TypeError(f"{fn.__name__} does not support {type(a).__name__} arguments")
+        raise _unsupported(a)(f"{fn.__name__} does not support {type(a).__name__} arguments")
     return handler(*args, **kwargs)
 
 
