@@ -35,6 +35,7 @@ class RaggedTensor(core.CompositeTensor):
     """
 
     _is_tensor_like = True   # wb.is_tensor is True for it, as TF's
+    __wb_unsupported__ = ValueError   # an op without a ragged handler: TF's conversion error class
 
     __slots__ = ("_values", "_partition", "__weakref__")
     __array_priority__ = 110

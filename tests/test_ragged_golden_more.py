@@ -377,3 +377,13 @@ def test_binary_assertions_broadcast_ragged_operands():
                                                   ragged.constant([[1.0, 2.0], [3.1]]))):
         with pytest.raises(InvalidArgumentError):
             call()
+
+
+def test_an_op_without_a_ragged_handler_is_a_value_error():
+    # TF 2.21 converts the RaggedTensor to a tensor there: "TypeError: object of type 'RaggedTensor' has no len()",
+    # raised as a ValueError
+    rt = ragged.constant([[1.0, 2.0], [3.0]])
+    with pytest.raises(ValueError, match="does not support RaggedTensor"):
+        wb.math.cumprod(rt)
+    with pytest.raises(ValueError, match="does not support RaggedTensor"):
+        wb.math.reduce_euclidean_norm(rt, axis=1)
