@@ -16,6 +16,15 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip)
 
 
+@pytest.fixture(autouse=True)
+def fresh_random_state():
+    """Each test starts from a fresh process's random state: no global seed, no stateful kernel
+    streams left by earlier tests (an int ``seed=`` draws from TF's stateful kernels, so without
+    this a test's numbers would depend on which tests ran before it)."""
+    wb.random.set_seed(None)
+    yield
+
+
 @pytest.fixture(params=[True, False], ids=["fusion", "no-fusion"])
 def fused(request):
     """Run the test with wb.function's CPU fusion on and off."""
