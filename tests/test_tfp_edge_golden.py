@@ -301,3 +301,11 @@ def test_directional_covariances_and_batch_broadcast_tails():
     close(tfd.SphericalUniform(2, batch_shape=[2], dtype=np.float64).covariance(), [np.eye(2) / 2] * 2)
     close(tfd.BatchBroadcast(tfd.Normal(f64(0.0), f64(1.0)), [2]).cdf(f64([[0.5], [-1.0]])),
           [[0.69146246, 0.69146246], [0.15865525, 0.15865525]], rtol=1e-7)
+
+
+def test_weibull_below_zero_and_continuous_bernoulli_at_the_ends():
+    w = tfd.Weibull(f64([0.5, 1.0, 3.0]), f64([2.0, 1.0, 0.5]))
+    close(w.log_prob(f64([[-1.0], [0.5]])), [[NAN, 1.0, NAN], [-1.1931471805599454, -0.5, 0.7917594692280547]])
+    close(w.cdf(f64([[-1.0], [0.5]])), [[NAN, 0.0, 0.0], [0.3934693402873666, 0.3934693402873666, 0.6321205588285577]])
+    cb = tfd.ContinuousBernoulli(probs=f64([0.0, 1.0, 0.3]), dtype=np.float64)
+    close(cb.cdf(f64([[0.0], [1.0]])), [[0.0, 0.0, 0.0], [1.0, 1.0, 1.0]])
