@@ -419,3 +419,32 @@ def test_complex_expm_gradient_and_tangent():
     np.testing.assert_allclose(acc.jvp(y).numpy(), [[0.9413815055285686 + 1.0879075618852023j, 0.4570548181525982 - 0.018610306270731722j],
                                                     [0.22216885799596398 - 0.9569357314711101j,
                                                      1.5978564180429702 + 0.03633102142648632j]], rtol=1e-13)
+
+
+def test_complex_cholesky_and_triangular_solve_as_tf():
+    c = wb.complex128
+    m = wb.constant([[2 + 0j, 0.5 - 1j], [0.5 + 1j, 3 + 0j]], dtype=c)
+    l0 = wb.constant([[2 + 0.5j, 0], [1 - 1j, 3 + 0j]], dtype=c)
+    b = wb.constant([[1 + 1j], [0.5 - 2j]], dtype=c)
+    with wb.GradientTape(persistent=True) as tape:
+        tape.watch([m, l0, b])
+        low = wb.linalg.cholesky(m)
+        x = wb.linalg.triangular_solve(l0, b, lower=True, adjoint=True)   # the conjugate transpose, as TF
+    np.testing.assert_allclose(low.numpy(), [[1.4142135623730951, 0], [0.35355339059327373 + 0.7071067811865475j,
+                                                                       1.541103500742244]], rtol=1e-14)
+    np.testing.assert_allclose(tape.gradient(low, m, output_gradients=wb.constant([[1 + 1j, 0], [2 - 0.5j, -1j]], dtype=c)).numpy(),
+                               [[0.26516504294495535, 0.7071067811865475 + 0.17677669529663687j],
+                                [0.7071067811865475 - 0.17677669529663687j, 0]], rtol=1e-13, atol=1e-16)
+    np.testing.assert_allclose(x.numpy(), [[-0.09803921568627445 + 0.7254901960784313j],
+                                           [0.16666666666666666 - 0.6666666666666666j]], rtol=1e-13)
+    gl, gb = tape.gradient(x, [l0, b], output_gradients=wb.constant([[0.5j], [1 + 0j]], dtype=c))
+    np.testing.assert_allclose(gl.numpy(), [[-0.16493656286043828 - 0.06574394463667818j, 0],
+                                            [0.14705882352941177 + 0.0784313725490196j,
+                                             -0.07843137254901959 + 0.14705882352941174j]], rtol=1e-13)
+    np.testing.assert_allclose(gb.numpy(), [[0.058823529411764705 + 0.23529411764705882j],
+                                            [0.2352941176470588 - 0.0588235294117647j]], rtol=1e-13)
+    with wb.autodiff.ForwardAccumulator(m, wb.constant([[1 + 0j, 0.5 + 0.5j], [0.5 - 0.5j, 2 + 0j]], dtype=c)) as acc:
+        low = wb.linalg.cholesky(m)
+    np.testing.assert_allclose(acc.jvp(low).numpy(), [[0.35355339059327373, 0],
+                                                      [0.2651650429449553 - 0.5303300858899106j, 0.831384783295158]],
+                               rtol=1e-13, atol=1e-15)

@@ -116,6 +116,9 @@ CASES = [
     Case("det, slogdet and inv of a complex matrix",
          lambda a: wb.math.real(la.det(_hermitian(a))) + wb.math.real(la.slogdet(_hermitian(a))[1])
          + wb.math.imag(la.inv(wb.complex(a + 2 * np.eye(3), a))), [A]),
+    Case("cholesky and triangular_solve of complex matrices",
+         lambda a: wb.math.real(la.cholesky(_hermitian(a))) + wb.math.imag(la.triangular_solve(
+             wb.complex(lower_spd(a), 0.3 * a), wb.complex(a, -a), adjoint=True)), [A]),
     Case("expm of a complex matrix", lambda a: wb.math.real(la.expm(wb.complex(a, 0.5 * la.matrix_transpose(a))))
          * wb.math.imag(la.expm(wb.complex(0.5 * a, a))), [A]),
     # eig: real functions of the complex results (the eigenvectors' phase-free products)

@@ -420,23 +420,26 @@ def _trisolve_fwd(xp, a, b, lower, adjoint):
         t = xp.where(_band_mask(xp, n, n, -1, 0) if lower else _band_mask(xp, n, n, 0, -1), a, 0)
         if adjoint:
             t = xp.swapaxes(t, -1, -2)
+            if t.dtype.kind == "c":
+                t = xp.conj(t)
         with _factorization_errors(xp, "triangular_solve", "the matrix is singular"):
             return xp.linalg.solve(t, b)
     if xp is np:
         import scipy.linalg  # optional: imported only when this is used
         try:
-            x = scipy.linalg.solve_triangular(a, b, lower=lower, trans=1 if adjoint else 0,
+            x = scipy.linalg.solve_triangular(a, b, lower=lower, trans=(2 if a.dtype.kind == "c" else 1) if adjoint else 0,
                                               check_finite=False)
         except np.linalg.LinAlgError as exc:
             raise InvalidArgumentError(f"triangular_solve: the matrix is singular ({exc})") from None
         return x.astype(a.dtype, copy=False)
     from cupyx.scipy.linalg import solve_triangular  # optional: imported only when this is used
-    return solve_triangular(a, b, lower=lower, trans=1 if adjoint else 0)
+    return solve_triangular(a, b, lower=lower, trans=(2 if a.dtype.kind == "c" else 1) if adjoint else 0)
 
 
+# TF's MatrixTriangularSolve gradient, written with adjoints (the complex walk takes it as written)
 def _trisolve_vjp(g, ans, a, b, lower, adjoint):
     gb = triangular_solve(a, g, lower=lower, adjoint=not adjoint)
-    ga = -matmul(ans, gb, transpose_b=True) if adjoint else -matmul(gb, ans, transpose_b=True)
+    ga = -matmul(ans, gb, adjoint_b=True) if adjoint else -matmul(gb, ans, adjoint_b=True)
     return (band_part(ga, -1, 0) if lower else band_part(ga, 0, -1)), gb
 
 
@@ -444,17 +447,18 @@ def _trisolve_jvp(ts, ans, a, b, lower, adjoint):
     ta, rhs = ts
     if ta is not None:
         ta = band_part(ta, -1, 0) if lower else band_part(ta, 0, -1)
-        part = matmul(ta, ans, transpose_a=adjoint)
+        part = matmul(ta, ans, adjoint_a=adjoint)
         rhs = -part if rhs is None else rhs - part
     return triangular_solve(a, rhs, lower=lower, adjoint=adjoint)
 
 
 _trisolve_op = defop("triangular_solve", _trisolve_fwd, vjp=_trisolve_vjp, jvp=_trisolve_jvp,
-                     broadcasts=True, dtypes="real", domain="triangular")
+                     broadcasts=True, dtypes="float", domain="triangular")
 
 
 def triangular_solve(matrix, rhs, lower=True, adjoint=False, name=None):
-    """Solve ``matrix @ x = rhs`` (``adjoint``: ``matrix^T @ x = rhs``) for triangular ``matrix``.
+    """Solve ``matrix @ x = rhs`` (``adjoint``: ``adjoint(matrix) @ x = rhs``) for triangular
+    ``matrix`` (floating or complex).
 
     ``matrix``: ``[..., M, M]``, only its lower (``lower=True``) or upper triangle
     is read; ``rhs``: ``[..., M, K]``; batch dimensions broadcast. On the CPU a
@@ -465,7 +469,7 @@ def triangular_solve(matrix, rhs, lower=True, adjoint=False, name=None):
     array([[1.],
            [2.]], dtype=float32)
     """
-    a = _float_matrix(matrix, "triangular_solve", "matrix")
+    a = _float_matrix(matrix, "triangular_solve", "matrix", complex_ok=True)
     b = _rhs(rhs, a, "triangular_solve")
     return apply(_trisolve_op, (a, b), {"lower": argcheck.flag(lower, "lower", "triangular_solve"),
                                                "adjoint": argcheck.flag(adjoint, "adjoint", "triangular_solve")})
@@ -612,36 +616,41 @@ def _phi(x):
     return band_part(x, -1, 0) - 0.5 * diag(diag_part(x))
 
 
+def _herm(x):
+    return (x + adjoint(x)) * 0.5
+
+
 def _cholesky_vjp(g, ans, a):
-    # Murray (2016): A_bar = sym(L^-T phi(L^T L_bar) L^-1); symmetric, as TF's
+    # Murray (2016): A_bar = herm(L^-H phi(L^H L_bar) L^-1); Hermitian, as TF's (written with
+    # adjoints, taken as written for complex input)
     low = ans
-    p = _phi(matmul(low, g, transpose_a=True))
-    left = triangular_solve(low, p, lower=True, adjoint=True)            # L^-T phi
-    x = _mt(triangular_solve(low, _mt(left), lower=True, adjoint=True))  # ... L^-1
-    return (_sym(x),)
+    p = _phi(matmul(low, g, adjoint_a=True))
+    left = triangular_solve(low, p, lower=True, adjoint=True)                  # L^-H phi
+    x = adjoint(triangular_solve(low, adjoint(left), lower=True, adjoint=True))  # ... L^-1
+    return (_herm(x),)
 
 
 def _cholesky_jvp(ts, ans, a):
-    # dL = L phi(L^-1 sym(dA) L^-T)
+    # dL = L phi(L^-1 herm(dA) L^-H)
     low = ans
-    y = triangular_solve(low, _sym(ts[0]), lower=True)
-    x = _mt(triangular_solve(low, _mt(y), lower=True))
+    y = triangular_solve(low, _herm(ts[0]), lower=True)
+    x = adjoint(triangular_solve(low, adjoint(y), lower=True))
     return matmul(low, _phi(x))
 
 
 _cholesky_op = defop("cholesky", _cholesky_fwd, vjp=_cholesky_vjp, jvp=_cholesky_jvp,
-                     dtypes="real", domain="spd")
+                     dtypes="float", domain="spd")
 
 
 @core.deferrable
 def cholesky(input, name=None):
-    """The lower-triangular ``L`` with ``L @ L^T = input`` for symmetric positive definite
-    ``input`` ``[..., M, M]``; only the lower triangle of ``input`` is read.
+    """The lower-triangular ``L`` with ``L @ adjoint(L) = input`` for symmetric (Hermitian)
+    positive definite ``input`` ``[..., M, M]``; only the lower triangle of ``input`` is read.
 
     A matrix that is not positive definite raises ``InvalidArgumentError``. The
     gradient is symmetric (it treats ``input`` as a symmetric matrix, as TF does).
     """
-    a = _float_matrix(input, "cholesky")
+    a = _float_matrix(input, "cholesky", complex_ok=True)
     return apply(_cholesky_op, (a,))
 
 
