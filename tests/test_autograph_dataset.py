@@ -257,3 +257,24 @@ def test_another_dataset_of_the_traced_spec_runs_the_trace_and_stays_itself():
     assert [int(v) for v in got] == [12, 150, 18]
     assert f.experimental_get_tracing_count() == 1
     assert [int(v) for v in a] == [1, 2, 3] and [int(v) for v in b] == [10, 20, 30, 40, 50]
+
+
+def test_cardinality_and_len_follow_the_call_s_dataset():
+    @wb.function
+    def f(ds):
+        return ds.cardinality()
+
+    @wb.function
+    def n(ds):
+        return len(ds)
+    assert [int(v) for v in _staged(f, (Dataset.range(3),), (Dataset.range(5),))] == [3, 5]   # TF 2.21
+    assert [int(v) for v in _staged(n, (Dataset.range(3),), (Dataset.range(5),))] == [3, 5]   # TF 2.21
+
+
+def test_elements_read_in_python_run_the_function_eagerly():
+    @wb.function
+    def h(ds):
+        return next(iter(ds)) * 2
+    with pytest.warns(UnreplayableWarning, match="reads a dataset's elements in Python"):
+        first = h(Dataset.range(3))
+    assert (int(first), int(h(Dataset.range(4, 9)))) == (0, 8)   # TF 2.21

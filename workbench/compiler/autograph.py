@@ -669,6 +669,13 @@ def converted_call(fn):
     return fn if out is None else out
 
 
+def len_(obj):
+    """``len`` (a dataset's ``cardinality()`` inside a trace, as TF's converted ``len``)."""
+    if _DATASET_LOOPS and isinstance(obj, _DATASET_LOOPS[0][0]) and _tracing():
+        return obj.cardinality()
+    return builtins.len(obj)
+
+
 def range_(*args):
     """``range`` (``wb.range`` where an argument is a tensor, as TF's converted ``range``)."""
     if any(_is_tensor(a) for a in args):
@@ -1002,7 +1009,7 @@ class _Converter(ast.NodeTransformer):
     def visit_Call(self, node):
         self.generic_visit(node)
         f = node.func
-        if isinstance(f, ast.Name) and f.id == "range":
+        if isinstance(f, ast.Name) and f.id in ("range", "len"):
             node.func = _located([_ag(f.id + "_")], f)[0]
         elif isinstance(f, ast.Name) and f.id == "super":
             if not node.args and self.first_params and self.first_params[-1]:
@@ -1245,7 +1252,7 @@ def _compile(fn):
 _RUNTIME = types.SimpleNamespace(
     if_stmt=if_stmt, if_exp=if_exp, retval=retval, while_stmt=while_stmt, for_stmt=for_stmt, ld=ld,
     and_=and_, or_=or_, not_=not_,
-    range_=range_, range_iter=range_iter, converted_call=converted_call, Undefined=Undefined,
+    range_=range_, len_=len_, range_iter=range_iter, converted_call=converted_call, Undefined=Undefined,
     for_iterable=for_iterable)
 
 

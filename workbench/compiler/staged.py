@@ -417,6 +417,15 @@ def dataset_made(cls, make, node, args, kwargs):
     return obj, True
 
 
+def reads_dataset():
+    """A dataset is iterated in Python while a trace runs (not by a staged loop): what it
+    gives depends on the dataset each call passes, so the function runs eagerly."""
+    tracer = core._state.tracer
+    if isinstance(tracer, Tracer):
+        tracer._unreplayable(f"the function reads a dataset's elements in Python (at {core.user_frame()}); "
+                             "only a for loop over a dataset is staged")
+
+
 def python_prints_silenced():
     """A context in which Python's ``print`` is silent and ``wb.print`` is not: Python code run
     again where TF would run a graph it traced once."""

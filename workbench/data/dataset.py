@@ -85,6 +85,8 @@ class Dataset(Trackable, metaclass=_Made):
 
     def _iter(self, state=None):
         """An iterator of elements starting at ``state`` (None: the beginning)."""
+        if core._state.tracer is not None:
+            staged.reads_dataset()
         if self._indexable():
             return EachIndex(self, state)
         return self._elem_iter(state)
@@ -165,7 +167,7 @@ class Dataset(Trackable, metaclass=_Made):
     def cardinality(self) -> Tensor:
         """The number of elements as an int64 scalar; ``wb.data.INFINITE_CARDINALITY`` (-1) or
         ``wb.data.UNKNOWN_CARDINALITY`` (-2) when it is infinite or unknown (after ``filter``)."""
-        return convert_to_tensor(np.int64(self._cardinality()))
+        return _cardinality(self)
 
     def __len__(self):
         n = self._cardinality()
@@ -563,6 +565,12 @@ class Dataset(Trackable, metaclass=_Made):
                 traced = state_function(call, state, self._spec_of(element), "reduce")
             state = st.normalize(traced((state, element)))
         return state
+
+
+@core.effect
+def _cardinality(dataset):
+    # a step of a wb.function's program: the dataset argument may be another one each call
+    return convert_to_tensor(np.int64(dataset._cardinality()))
 
 
 INFINITE_CARDINALITY = INFINITE
