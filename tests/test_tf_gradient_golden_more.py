@@ -448,3 +448,28 @@ def test_complex_cholesky_and_triangular_solve_as_tf():
     np.testing.assert_allclose(acc.jvp(low).numpy(), [[0.35355339059327373, 0],
                                                       [0.2651650429449553 - 0.5303300858899106j, 0.831384783295158]],
                                rtol=1e-13, atol=1e-15)
+
+
+def test_hermitian_eigh_as_tf():
+    c = wb.complex128
+    m = wb.constant([[2 + 0j, 0.5 - 1j, 0.2j], [0.5 + 1j, 3 + 0j, 1 + 0j], [-0.2j, 1 + 0j, -1 + 0j]], dtype=c)
+    with wb.GradientTape(persistent=True) as tape:
+        tape.watch(m)
+        e, v = wb.linalg.eigh(m)
+        y1 = wb.math.real(e) * c64([1., 2., 3.])
+        y2 = wb.abs(v) ** 2 * c64([[1., 2., 3.], [0.5, -1., 2.], [1., 0., -2.]])   # free of the vectors' phases
+    assert e.dtype == c   # TF: complex eigenvalues (with zero imaginary parts) for complex input
+    np.testing.assert_allclose(e.numpy(), [-1.2992945041134008, 1.4557936867235255, 3.8435008173898755], rtol=1e-13)
+    np.testing.assert_allclose(tape.gradient(y1, m).numpy(), [
+        [2.2310339982665273, 0, 0], [0.41556171067550396 + 0.8267797100511982j, 2.657020616061573, 0],
+        [0.010859278249522195 - 0.1271312825719222j, 0.761624040554067 - 0.0021718556499040753j, 1.1119453856718997]],
+        rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(tape.gradient(y2, m).numpy(), [
+        [-0.23805281141222323, 0, 0], [-0.14891982885894733 - 0.27158557554878665j, 0.28608564588064517, 0],
+        [-0.06563520542277025 + 0.00026988524494853117j, -0.08408468225865981 + 0.013127041084553967j,
+         -0.048032834468421715]], rtol=1e-12, atol=1e-14)
+    with wb.autodiff.ForwardAccumulator(m, wb.constant([[1 + 0j, 0.5 + 0.5j, 0], [0.5 - 0.5j, 2 + 0j, 1j],
+                                                        [0, -1j, 0.5 + 0j]], dtype=c)) as acc:
+        e, v = wb.linalg.eigh(m)
+    np.testing.assert_allclose(acc.jvp(e).numpy(), [0.6492157256310357, 1.3039577695502502, 1.5468265048187149],
+                               rtol=1e-12, atol=1e-15)

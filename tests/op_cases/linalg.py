@@ -119,6 +119,8 @@ CASES = [
     Case("cholesky and triangular_solve of complex matrices",
          lambda a: wb.math.real(la.cholesky(_hermitian(a))) + wb.math.imag(la.triangular_solve(
              wb.complex(lower_spd(a), 0.3 * a), wb.complex(a, -a), adjoint=True)), [A]),
+    Case("eigh of a Hermitian matrix", lambda a: wb.math.real(la.eigvalsh(_hermitian(a))) * 2.0
+         + wb.reduce_sum(wb.abs(la.eigh(_hermitian(a))[1]) ** 2 * np.arange(9.0).reshape(3, 3), axis=0), [A]),
     Case("expm of a complex matrix", lambda a: wb.math.real(la.expm(wb.complex(a, 0.5 * la.matrix_transpose(a))))
          * wb.math.imag(la.expm(wb.complex(0.5 * a, a))), [A]),
     # eig: real functions of the complex results (the eigenvectors' phase-free products)

@@ -17,7 +17,7 @@ import numpy as np
 from .. import core
 from ..core import apply, defop
 from ..errors import argcheck
-from .linalg import _float_matrix, _mt, _phi, band_part, diag, diag_part, matmul, triangular_solve
+from .linalg import _float_matrix, _mt, _phi, adjoint, band_part, diag, diag_part, matmul, triangular_solve
 from .shape import concat, expand_dims
 
 
@@ -132,30 +132,32 @@ def qr(input, full_matrices=False, name=None):
 
 
 def _eigh_fwd(xp, a):
-    return tuple(xp.linalg.eigh(a))
+    e, v = xp.linalg.eigh(a)   # the lower triangle, as TF
+    return e.astype(a.dtype, copy=False), v   # complex input: complex eigenvalues (real values), as TF
 
 
 def _eigh_vjp(gs, ans, a):
+    # TF's SelfAdjointEigV2 gradient, written with adjoints (taken as written for complex input)
     ge, gv = gs
     e, v = ans
     inner = None if ge is None else diag(ge)
     if gv is not None:
-        part = _inv_gaps(e) * matmul(v, gv, transpose_a=True)
+        part = _inv_gaps(e) * matmul(v, gv, adjoint_a=True)
         inner = part if inner is None else inner + part
-    grad = matmul(v, matmul(inner, v, transpose_b=True))
+    grad = matmul(v, matmul(inner, v, adjoint_b=True))
     # only the lower triangle is read: entry (i, j), i > j, stands for both (i, j) and (j, i)
-    return (_phi(grad + _mt(grad)),)
+    return (_phi(grad + adjoint(grad)),)
 
 
 def _eigh_jvp(ts, ans, a):
     e, v = ans
     low = band_part(ts[0], -1, 0)
-    da = low + _mt(low) - diag(diag_part(ts[0]))  # the symmetric matrix the lower triangle means
-    p = matmul(v, matmul(da, v), transpose_a=True)
+    da = low + adjoint(low) - diag(diag_part(ts[0]))  # the Hermitian matrix the lower triangle means
+    p = matmul(v, matmul(da, v), adjoint_a=True)
     return diag_part(p), matmul(v, _inv_gaps(e) * p)
 
 
-_eigh_op = defop("eigh", _eigh_fwd, vjp=_eigh_vjp, jvp=_eigh_jvp, nout=2, dtypes="real",
+_eigh_op = defop("eigh", _eigh_fwd, vjp=_eigh_vjp, jvp=_eigh_jvp, nout=2, dtypes="float",
                  domain="symmetric")
 
 
@@ -168,7 +170,7 @@ def eigh(tensor, name=None):
     and for a repeated eigenvalue up to a rotation: their gradient is then
     ``inf``/``NaN`` (see the module notes); the eigenvalues' is not.
     """
-    a = _float_matrix(tensor, "eigh", "tensor")
+    a = _float_matrix(tensor, "eigh", "tensor", complex_ok=True)
     return apply(_eigh_op, (a,))
 
 
