@@ -473,3 +473,16 @@ def test_hermitian_eigh_as_tf():
         e, v = wb.linalg.eigh(m)
     np.testing.assert_allclose(acc.jvp(e).numpy(), [0.6492157256310357, 1.3039577695502502, 1.5468265048187149],
                                rtol=1e-12, atol=1e-15)
+
+
+def test_nextafter_gradient_is_ones_for_x1_and_zeros_for_x2():
+    x1, x2 = c64([[1.5, 0.0, -2.0]]), c64([0.5, 0.0, 3.0])
+    with wb.GradientTape() as tape:
+        tape.watch([x1, x2])
+        y = wb.math.nextafter(x1, x2)
+    g1, g2 = tape.gradient(y, [x1, x2], output_gradients=c64([[1., 2., 3.]]))
+    np.testing.assert_array_equal(g1.numpy(), [[1., 2., 3.]])   # TF 2.21: dense zeros for x2, not None
+    np.testing.assert_array_equal(g2.numpy(), [0., 0., 0.])
+    with wb.autodiff.ForwardAccumulator([x1, x2], [c64([[1., 2., 3.]]), c64([4., 5., 6.])]) as acc:
+        y = wb.math.nextafter(x1, x2)
+    np.testing.assert_array_equal(acc.jvp(y).numpy(), [[1., 2., 3.]])

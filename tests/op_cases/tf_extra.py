@@ -35,6 +35,8 @@ CASES += [
     Case("bessel_i1e, j1 at 0", lambda x: _S.bessel_i1e(x) + _S.bessel_j1(x), [np.array([0.0])], order=1),
     Case("spence at 1", _S.spence, [np.array([1.0])], order=1),
     Case("erfcinv", wb.math.erfcinv, [uniform(0.1, 1.9, (5,), 74)]),
+    # TF's nextafter gradient: 1 for x1, 0 for x2 (as finite differences see it)
+    Case("nextafter", lambda a, b: wb.math.nextafter(a, b) * 2.0, [uniform(-1, 1, (2, 3), 77), uniform(-1, 1, (3,), 78)]),
     Case("ensure_shape", lambda x: wb.ensure_shape(x, [None, 3]) ** 2, [uniform(-1, 1, (2, 3), 76)]),
 ]
 

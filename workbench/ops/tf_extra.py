@@ -1062,10 +1062,25 @@ def zero_fraction(value, name=None):
     return convert_to_tensor(np.float32(zeros / x.size if x.size else np.nan))
 
 
+def _nextafter_jvp(ts, ans, x1, x2):
+    out = zeros_like(ans)   # the transpose of the gradient: t1 (broadcast), plus 0 * t2
+    if ts[0] is not None:
+        out = out + ts[0]
+    if ts[1] is not None:
+        out = out + 0 * ts[1]
+    return out
+
+
+# TF's NextAfter gradient: ones for x1, zeros for x2 (broadcasting undone by the walk)
+_nextafter_op = defop("nextafter", lambda xp, x1, x2: xp.nextafter(x1, x2),
+                      vjp=lambda g, ans, x1, x2: (g, zeros_like(g)), jvp=_nextafter_jvp,
+                      broadcasts=True, dtypes="real")
+
+
 @core.dispatchable   # a RaggedTensor takes it over (ragged registers the handler)
 def nextafter(x1, x2, name=None):
     """The next representable value after ``x1`` towards ``x2`` (TF's ``tf.math.nextafter``;
-    float32 or float64 of the same dtype). Not differentiable.
+    float32 or float64 of the same dtype). TF's gradient: ones for ``x1``, zeros for ``x2``.
 
     >>> wb.math.nextafter(wb.constant([1.0]), wb.constant([2.0])).numpy()
     array([1.0000001], dtype=float32)
@@ -1074,7 +1089,7 @@ def nextafter(x1, x2, name=None):
     if a.dtype != b.dtype or a.dtype not in (np.float32, np.float64):
         raise TypeError(f"nextafter: x1 and x2 must both be float32 or both float64, got {a.dtype} "
                         f"and {b.dtype}")
-    return core.wrap(a.xp.nextafter(a._data, b._data))
+    return apply(_nextafter_op, (a, b))
 
 
 def _zeta_vjp(g, ans, x, q):
