@@ -278,3 +278,15 @@ def test_elements_read_in_python_run_the_function_eagerly():
     with pytest.warns(UnreplayableWarning, match="reads a dataset's elements in Python"):
         first = h(Dataset.range(3))
     assert (int(first), int(h(Dataset.range(4, 9)))) == (0, 8)   # TF 2.21
+
+
+def test_dataset_reduce_inside_a_function_is_staged():
+    @wb.function
+    def r(ds, w):
+        return ds.reduce((wb.constant(0, wb.int64), wb.constant(0, wb.int64)),
+                         lambda s, x: (s[0] + x * w, s[1] + 1))
+    got = _staged(r, (Dataset.range(3), wb.constant(1, wb.int64)), (Dataset.range(5), wb.constant(2, wb.int64)))
+    assert [(int(a), int(b)) for a, b in got] == [(3, 3), (20, 5)]   # TF 2.21
+    ops = [n.op for n in r.get_concrete_function(Dataset.range(3), wb.constant(1, wb.int64)).graph.as_graph_def().node]
+    # TF 2.21: Placeholder x2, Const x2, ReduceDataset, Identity x2, NoOp (its dataset is a Placeholder)
+    assert ops == ["Placeholder", "Const", "Const", "ReduceDataset", "Identity", "Identity"]

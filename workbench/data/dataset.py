@@ -558,6 +558,14 @@ class Dataset(Trackable, metaclass=_Made):
         def call(state, element):
             with core.dataset_function():
                 return reduce_func(state, element)
+        flat = nest.flatten(state)
+        if core._state.tracer is not None and flat and all(type(t) is Tensor for t in flat):
+            # inside a wb.function: one step that folds the dataset each call passes
+            def step(values, element):
+                return nest.flatten(st.normalize(call(nest.pack_sequence_as(state, values), element)))
+            final = staged.stage_dataset_loop(core._state.tracer, DatasetLoop(step, None), self, flat)
+            if final is not NotImplemented:
+                return nest.pack_sequence_as(state, final)
         spec = self._known_spec()
         traced = None if spec is None else state_function(call, state, spec, "reduce")
         for element in self._elements():
@@ -613,3 +621,4 @@ from .prefetch import Prefetch  # noqa: E402
 from .selecting import IgnoreErrors, RandomSource, Rebatch, Shard, TakeWhile, Unique  # noqa: E402
 from .shuffle import Shuffle  # noqa: E402
 from .sources import Concatenate, FromTensors, Range, TensorSlices, Zip  # noqa: E402
+from .loops import DatasetLoop  # noqa: E402
