@@ -486,3 +486,30 @@ def test_nextafter_gradient_is_ones_for_x1_and_zeros_for_x2():
     with wb.autodiff.ForwardAccumulator([x1, x2], [c64([[1., 2., 3.]]), c64([4., 5., 6.])]) as acc:
         y = wb.math.nextafter(x1, x2)
     np.testing.assert_array_equal(acc.jvp(y).numpy(), [[1., 2., 3.]])
+
+
+def test_softmax_cross_entropy_gradients_are_tfs_rule():
+    # labels whose rows do not sum to 1: TF's logits gradient g * (softmax - labels) is not the
+    # derivative; the labels get no second derivative (dense zeros)
+    labels, logits = c64([[0.5, 0.2, 0.0], [0.3, 0.3, 0.9]]), c64([[1.0, 2.0, 3.0], [0.5, -1.0, 0.0]])
+    with wb.GradientTape(persistent=True) as outer:
+        outer.watch([labels, logits])
+        with wb.GradientTape() as tape:
+            tape.watch([labels, logits])
+            y = wb.nn.softmax_cross_entropy_with_logits(labels=labels, logits=logits)
+        gl, gz = tape.gradient(y, [labels, logits], output_gradients=c64([1.0, 2.0]))
+        s = wb.reduce_sum(gz * c64([[1., 2., 3.], [4., 5., 6.]])) + wb.reduce_sum(gl * c64([[0.5, 1., 0.], [1., 0., 2.]]))
+    close(y.numpy(), [1.4853241751110664, 1.8061959080050924])
+    close(gl.numpy(), [[2.4076059644443806, 1.4076059644443804, 0.4076059644443804],
+                       [1.2082612106734567, 4.208261210673457, 2.2082612106734567]])
+    close(gz.numpy(), [[-0.40996942682961957, 0.0447284710547976, 0.6652409557748218],
+                       [0.4930987745323593, -0.3560966953805423, -1.137002079151817]], rtol=1e-12)
+    ggl, ggz = outer.gradient(s, [labels, logits])
+    np.testing.assert_array_equal(ggl.numpy(), np.zeros((2, 3)))
+    close(ggz.numpy(), [[-0.5067712338542415, -0.7736776508874337, 1.2804488847416748],
+                        [0.4212689071084661, 0.7841614236249834, -1.2054303307334489]], rtol=1e-12)
+    with wb.autodiff.ForwardAccumulator([labels, logits], [wb.ones_like(labels), c64([[1., 0., 0.], [0., 1., 0.]])]) as acc:
+        y = wb.nn.softmax_cross_entropy_with_logits(labels=labels, logits=logits)
+    close(acc.jvp(y).numpy(), [3.8128484665035223, 3.634343468319914])
+    close(wb.nn.softmax_cross_entropy_with_logits(labels=wb.transpose(labels), logits=wb.transpose(logits), axis=0).numpy(),
+          [1.4853241751110664, 1.8061959080050924])

@@ -52,8 +52,12 @@ CASES = [
          lambda z, x: wb.nn.sigmoid_cross_entropy_with_logits(labels=z, logits=x), [Z, L]),
     Case("weighted_cross_entropy_with_logits",
          lambda z, x: wb.nn.weighted_cross_entropy_with_logits(z, x, pos_weight=2.5), [Z, L]),
+    # TF's rule gives the labels no second derivative (the true mixed one is -1): first order in both,
+    # second order in the logits
     Case("softmax_cross_entropy_with_logits",
-         lambda p, x: wb.nn.softmax_cross_entropy_with_logits(p, x), [P, L]),
+         lambda p, x: wb.nn.softmax_cross_entropy_with_logits(p, x), [P, L], order=1),
+    Case("softmax_cross_entropy_with_logits, second order in the logits",
+         lambda x: wb.nn.softmax_cross_entropy_with_logits(wb.constant(P.T), x, axis=0), [L.T]),
     Case("sparse_softmax_cross_entropy_with_logits",
          lambda x: wb.nn.sparse_softmax_cross_entropy_with_logits(np.array([3, 0]), x), [L]),
     Case("log_poisson_loss full",

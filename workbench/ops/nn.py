@@ -327,16 +327,45 @@ def weighted_cross_entropy_with_logits(labels, logits, pos_weight, name=None):
     return add((1 - z) * x, log_weight * (log1p(exp(-_abs(x))) + relu(-x)))
 
 
+def _xent_fwd(xp, x, y, axis):
+    return -xp.sum(y * _log_softmax_fwd(xp, x, axis), axis=axis)
+
+
+def _xent_vjp(g, ans, x, y, axis):
+    # TF's SoftmaxCrossEntropyWithLogits gradient: g * (softmax - labels) for the logits (not the
+    # derivative where the labels do not sum to 1) and -g * log_softmax for the labels; the
+    # logits' part differentiates again through the softmax only, giving the labels TF's zero
+    # (dense) second derivative
+    ge = expand_dims(g, axis)
+    held = stop_gradient(y) + 0 * y
+    return ge * (softmax(x, axis) - held), -ge * log_softmax(x, axis)
+
+
+def _xent_jvp(ts, ans, x, y, axis):
+    out = None
+    if ts[0] is not None:
+        out = reduce_sum(ts[0] * (softmax(x, axis) - y), axis=axis)
+    if ts[1] is not None:
+        part = -reduce_sum(ts[1] * log_softmax(x, axis), axis=axis)
+        out = part if out is None else out + part
+    return out
+
+
+_xent_op = defop("softmax_cross_entropy", _xent_fwd, vjp=_xent_vjp, jvp=_xent_jvp, dtypes="float", domain="real")
+
+
 def softmax_cross_entropy_with_logits(labels, logits, axis=-1, name=None):
     """``-reduce_sum(labels * log_softmax(logits), axis)``: shape of ``logits`` without ``axis``.
 
     As in TF 2 the gradient also flows into ``labels`` (wrap them in ``wb.stop_gradient`` if
-    they are targets that depend on trainable variables).
+    they are targets that depend on trainable variables). The logits' gradient is TF's,
+    ``softmax(logits) - labels``: the derivative when each row of labels sums to 1.
     """
     y, x = _labels_logits(labels, logits, "softmax_cross_entropy_with_logits")
     if x.ndim == 0:
         raise ValueError("softmax_cross_entropy_with_logits: logits must have rank >= 1")
-    return -reduce_sum(y * log_softmax(x, axis=axis), axis=axis)
+    ax = norm_axis(axis, x.ndim, "softmax_cross_entropy_with_logits") - x.ndim
+    return apply(_xent_op, (x, y), {"axis": ax})
 
 
 def _labels_in_range(xp, ids, n):
