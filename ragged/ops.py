@@ -113,7 +113,8 @@ def _strings_to_dense(values, rowids, pos, shape, default_value):
         raise TypeError(f"to_tensor: Cannot convert {default_value!r} to a tensor of the values' dtype ({what})")
     if fill.ndim:   # TF 2.21: its RaggedTensorToTensor kernel's error
         raise wb.errors.InvalidArgumentError(
-            None, None, f"to_tensor: default_value must be a scalar of the values' dtype ({what}), got {default_value!r}")
+            None, None, f"to_tensor: default_value must be a scalar of the values' dtype ({what}), got "
+            f"{default_value!r}")
     out = values.xp.full(shape, fill._data[()], dtype=values._data.dtype)
     out[rowids, pos] = values._data
     return core.wrap(out)
