@@ -8,6 +8,10 @@ whose components are datasets (:class:`ListElements`) holding ``size`` elements.
 
 The iterator state of an open inner dataset is the input element it was made from and
 its own position; a restore calls ``map_func`` on that element again to rebuild it.
+
+``map_func`` (and ``group_by_window``'s ``reduce_func``) is traced once when the dataset is
+built, as TF traces it (:class:`DatasetFunction`): its Python runs then, on symbolic tensors,
+and the dataset it makes there gives ``element_spec``.
 """
 
 from __future__ import annotations

@@ -12,6 +12,10 @@ traced program for its concrete shapes (a new shape records a program of its own
 Python's ``print`` silent). Where the trace cannot replay (the function reads a value in
 Python, calls ``wb.py_function``, returns something a program cannot rebuild) or cannot run
 at all on symbolic tensors, the Python function is called on each element, as eager code.
+(The functions that make datasets, ``flat_map``'s, ``interleave``'s and ``group_by_window``'s,
+are traced the same way: ``nesting.DatasetFunction``.) A function traced while a
+``wb.function`` trace runs reads that trace's values where its steps run: they change with
+each call.
 
 >>> ds = wb.data.Dataset.from_tensor_slices(["a b", "c d e"]).map(wb.strings.split)
 >>> ds.element_spec
