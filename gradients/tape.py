@@ -506,7 +506,10 @@ class GradientTape(core.Listener):
         mode = _unconnected_mode(unconnected_gradients)
         target = _as_tensor(target, "target", "batch_jacobian") if not isinstance(target, Tensor) else target
         source = _as_tensor(source, "source", "batch_jacobian") if not isinstance(source, Tensor) else source
-        if target.ndim < 1 or source.ndim < 1 or target.shape[0] != source.shape[0]:
+        for t in (target, source):   # TF 2.21 wants [b, ...] of rank 2 or more for both
+            if t.ndim < 2:
+                raise ValueError(f"Shape {tuple(t.shape)} must have rank at least 2")
+        if target.shape[0] != source.shape[0]:
             raise ValueError(f"batch_jacobian: target {target.shape} and source {source.shape} must "
                              "have the same first (batch) dimension")
         b = target.shape[0]

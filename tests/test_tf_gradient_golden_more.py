@@ -513,3 +513,15 @@ def test_softmax_cross_entropy_gradients_are_tfs_rule():
     close(acc.jvp(y).numpy(), [3.8128484665035223, 3.634343468319914])
     close(wb.nn.softmax_cross_entropy_with_logits(labels=wb.transpose(labels), logits=wb.transpose(logits), axis=0).numpy(),
           [1.4853241751110664, 1.8061959080050924])
+
+
+@pytest.mark.parametrize("use_pfor", [True, False])
+def test_batch_jacobian_wants_rank_two(use_pfor):
+    x = c64([[1., 2.], [3., 4.]])
+    with wb.GradientTape(persistent=True) as tape:
+        tape.watch(x)
+        y = wb.reduce_sum(x * x, axis=1)
+    with pytest.raises(ValueError, match=r"Shape \(2,\) must have rank at least 2"):   # TF 2.21's words
+        tape.batch_jacobian(y, x, experimental_use_pfor=use_pfor)
+    with pytest.raises(ValueError, match=r"Shape \(2,\) must have rank at least 2"):
+        tape.batch_jacobian(x * 2.0, x[:, 0], experimental_use_pfor=use_pfor)
