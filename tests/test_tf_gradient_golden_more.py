@@ -525,3 +525,13 @@ def test_batch_jacobian_wants_rank_two(use_pfor):
         tape.batch_jacobian(y, x, experimental_use_pfor=use_pfor)
     with pytest.raises(ValueError, match=r"Shape \(2,\) must have rank at least 2"):
         tape.batch_jacobian(x * 2.0, x[:, 0], experimental_use_pfor=use_pfor)
+
+
+def test_pow_tangents_count_the_unwatched_operand_with_a_zero_tangent():
+    # TF's forward mode gives the unwatched operand a zero tangent: 0 * (x^y log x) is NaN at
+    # x = 0 for y < 0 (and 0 * (y x^(y-1)) likewise)
+    x, y = [0.0, 2.0, -1.0, 0.0], [-1.0, 0.5, 2.0, 0.5]
+    close(jvp(lambda a: wb.pow(a, -1.0), [x], [np.ones(4)]), [NAN, -0.25, -1.0, NAN])
+    close(jvp(lambda a: wb.pow(a, c64(y)), [x], [np.ones(4)]), [NAN, 0.3535533905932738, -2.0, INF])
+    close(jvp(lambda a: a ** 2.0, [x], [np.ones(4)]), [0.0, 4.0, -2.0, 0.0])
+    close(jvp(lambda b: wb.pow(c64(x), b), [y], [np.ones(4)]), [NAN, 0.9802581434685472, 0.0, NAN])

@@ -30,17 +30,23 @@ def _linear_unary(name, fwd, d, **kw):
                  jvp=lambda ts, ans, x: ts[0] * d(TENSORS, ans, x), **kw)
 
 
-def _linear_binary(name, fwd, dx, dy, conj_tangent=False, **kw):
+def _linear_binary(name, fwd, dx, dy, conj_tangent=False, zero_tangents=False, **kw):
     """A binary op with partials ``dx(e, ans, x, y)`` and ``dy(e, ans, x, y)``; an input that
     wants no cotangent (a constant) costs nothing. ``conj_tangent``: for complex inputs the
     rule is TF's as written (not conjugated), so TF's forward mode, its transpose, multiplies
-    tangents by the conjugate partials."""
+    tangents by the conjugate partials. ``zero_tangents``: an unwatched floating input counts
+    with a zero tangent, as in TF's forward mode (0 times a partial that is inf is NaN)."""
     def partial(d, ans, x, y):
         p = d(TENSORS, ans, x, y)
         return _conj(p) if conj_tangent and p.dtype.kind == "c" else p
 
     def jvp(ts, ans, x, y):
         tx, ty = ts
+        if zero_tangents and (tx is None) != (ty is None):
+            if tx is None and x.dtype.kind in "fc":
+                tx = zeros_like(x)
+            elif ty is None and y.dtype.kind in "fc":
+                ty = zeros_like(y)
         out = None if tx is None else tx * partial(dx, ans, x, y)
         if ty is not None:
             part = ty * partial(dy, ans, x, y)
@@ -241,7 +247,7 @@ def _pow_dy(e, ans, x, y):
 
 pow = _linear_binary("pow", _pow_fwd,  # noqa: A001
                      lambda e, ans, x, y: e.multiply(y, e.pow(x, e.subtract(y, 1))), _pow_dy,
-                     domain="positive_x")
+                     domain="positive_x", zero_tangents=True)
 
 sin = _linear_unary("sin", ufunc1("sin"), lambda e, ans, x: e.cos(x))
 cos = _linear_unary("cos", ufunc1("cos"), lambda e, ans, x: e.negative(e.sin(x)))
