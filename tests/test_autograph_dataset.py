@@ -290,3 +290,40 @@ def test_dataset_reduce_inside_a_function_is_staged():
     ops = [n.op for n in r.get_concrete_function(Dataset.range(3), wb.constant(1, wb.int64)).graph.as_graph_def().node]
     # TF 2.21: Placeholder x2, Const x2, ReduceDataset, Identity x2, NoOp (its dataset is a Placeholder)
     assert ops == ["Placeholder", "Const", "Const", "ReduceDataset", "Identity", "Identity"]
+
+
+def test_for_else_zip_elements_and_nested_loops():
+    @wb.function
+    def g(ds):
+        s = wb.constant(0, wb.int64)
+        for x in ds:
+            if x > 2:
+                break
+            s += x
+        else:
+            s = s * 100
+        return s
+
+    @wb.function
+    def two(ds, n):
+        s = wb.constant(0, wb.int64)
+        for x, y in ds:
+            for z in ds:
+                for i in wb.range(n):
+                    s += x * y * z[0] * i
+        return s
+    assert [int(v) for v in _staged(g, (Dataset.range(10),), (Dataset.range(2),))] == [3, 100]
+    pairs = Dataset.zip((Dataset.range(1, 3), Dataset.range(1, 3)))
+    got = _staged(two, (pairs, wb.constant(2, wb.int64)), (pairs, wb.constant(3, wb.int64)))
+    assert [int(v) for v in got] == [(1 + 4) * 3 * 1, (1 + 4) * 3 * 3]
+
+
+def test_a_loop_variable_that_changes_dtype_is_tf_s_error():
+    @wb.function
+    def f(ds):
+        s = wb.constant(0, wb.int64)
+        for _ in ds:
+            s = wb.cast(s, wb.float32) + 1.5
+        return s
+    with pytest.raises(TypeError, match="'s' has dtype int64 before the loop, but dtype float32 after one iteration"):
+        f(Dataset.range(3))

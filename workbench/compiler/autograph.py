@@ -444,9 +444,9 @@ class _TensorRange:
             start, limit = args[0] if args else self.kwargs.get("start", 0), self.kwargs["limit"]
         dtype = self.kwargs.get("dtype")
         values = [control_flow._to_tensor(v, "range") for v in (start, limit, delta)]
-        if dtype is None:
-            floats = [t for t in values if t.dtype.kind == "f"]
-            dtype = floats[0].dtype if floats else values[0].dtype
+        if dtype is None:   # TF's: the widest of the arguments' dtypes (int32 < int64 < floats)
+            order = [np.dtype(d) for d in ("int32", "int64", "float16", "float32", "float64")]
+            dtype = max((t.dtype for t in values), key=lambda d: order.index(np.dtype(d)) if np.dtype(d) in order else -1)
         cast = _ops().cast
         return [cast(t, dtype) for t in values]
 
