@@ -309,3 +309,10 @@ def test_weibull_below_zero_and_continuous_bernoulli_at_the_ends():
     close(w.cdf(f64([[-1.0], [0.5]])), [[NAN, 0.0, 0.0], [0.3934693402873666, 0.3934693402873666, 0.6321205588285577]])
     cb = tfd.ContinuousBernoulli(probs=f64([0.0, 1.0, 0.3]), dtype=np.float64)
     close(cb.cdf(f64([[0.0], [1.0]])), [[0.0, 0.0, 0.0], [1.0, 1.0, 1.0]])
+
+
+def test_chi_and_gamma_gamma_densities_off_the_support():
+    close(tfd.Chi(f64([0.5, 2.0])).log_prob(f64([[-1.0], [0.0], [1.0]])),
+          [[NAN, NAN], [NAN, -INF], [-1.26816214, -0.5]], rtol=1e-8)
+    close(tfd.GammaGamma(f64([0.5, 3.0]), f64([2.0, 3.0]), f64([0.5, 2.0])).log_prob(f64([[-1.0], [1.0]])),
+          [[NAN, NAN], [-2.6876392, -1.11103481]], rtol=1e-8)

@@ -53,8 +53,11 @@ class Chi(Distribution):
         return wb.where(x >= 0, lp, float("-inf"))
 
     def _nan_region(self, x, method):
-        # TFP's log(x) in the density; its tails square x, so they are even in x (below)
-        return (x < 0.0) if method in ("log_prob", "prob") else None
+        # TFP's log(x) in the density (also NaN at 0 for df < 1); its tails square x, so they
+        # are even in x (below)
+        if method in ("log_prob", "prob"):
+            return (x < 0.0) | (wb.math.equal(x, 0.0) & (self._df < 1.0))
+        return None
 
     def _cdf(self, x):
         return wb.math.igamma(0.5 * self._df, 0.5 * wb.square(x))

@@ -67,6 +67,10 @@ class GammaGamma(Distribution):
                                 rate=self._mixing_rate, seed=seed_rate, log_space=True)
         return random_gamma((), self._concentration, log_rate=log_rate, seed=seed_samples)
 
+    def _nan_region(self, x, method):
+        # TFP's density formula takes log(x): NaN below 0
+        return (x < 0.0) if method in ("log_prob", "prob") else None
+
     def _log_prob(self, x):
         a, a0, b0 = self._concentration, self._mixing_concentration, self._mixing_rate
         nonneg = x >= 0
