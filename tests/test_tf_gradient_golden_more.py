@@ -535,3 +535,24 @@ def test_pow_tangents_count_the_unwatched_operand_with_a_zero_tangent():
     close(jvp(lambda a: wb.pow(a, c64(y)), [x], [np.ones(4)]), [NAN, 0.3535533905932738, -2.0, INF])
     close(jvp(lambda a: a ** 2.0, [x], [np.ones(4)]), [0.0, 4.0, -2.0, 0.0])
     close(jvp(lambda b: wb.pow(c64(x), b), [y], [np.ones(4)]), [NAN, 0.9802581434685472, 0.0, NAN])
+
+
+def test_reduce_prod_over_no_axes_and_empty_axes():
+    g, gg = grad_and_second(lambda x: wb.reduce_prod(x, axis=[]), [[1., 3., 3.], [2., 2., -1.]], np.ones((2, 3)),
+                            np.ones((2, 3)))
+    np.testing.assert_array_equal(g, np.ones((2, 3)))
+    np.testing.assert_array_equal(gg, np.zeros((2, 3)))   # TF 2.21: dense zeros, not None
+    e = wb.zeros([0, 3], dtype=F64)
+    with wb.GradientTape() as tape:
+        tape.watch(e)
+        y = wb.reduce_prod(e, axis=0)
+    np.testing.assert_array_equal(y.numpy(), [1., 1., 1.])
+    assert tape.gradient(y, e).shape == (0, 3)
+
+
+def test_matrix_two_norm_of_zeros_has_zero_gradient():
+    z = wb.zeros([2, 3], dtype=F64)
+    with wb.GradientTape() as tape:
+        tape.watch(z)
+        y = wb.norm(z, ord=2, axis=[0, 1])   # TF: max(|singular values|), abs's 0 gradient at 0
+    np.testing.assert_array_equal(tape.gradient(y, z).numpy(), np.zeros((2, 3)))

@@ -158,10 +158,11 @@ def _prod_fwd(xp, x, axis, keepdims):
 
 def _prod_vjp(g, ans, x, axis, keepdims):
     # product of all the other elements = exclusive cumprod from the left times from the right,
-    # over the reduced axes moved last and flattened; exact where x has zeros
+    # over the reduced axes moved last and flattened; exact where x has zeros (no axes: a
+    # trailing axis of one, so the gradient still depends on x, with TF's zero second derivative)
     nd = x.ndim
-    if not axis:
-        return (g,)
+    if x.size == 0:   # nothing to differentiate: empty zeros, connected to x as TF's
+        return (_expand_to_input(g, ans, x, axis, keepdims) * 0 + x * 0,)
     kept = [i for i in range(nd) if i not in axis]
     perm = kept + list(axis)
     xt = transpose(x, perm)
@@ -374,7 +375,7 @@ def norm(tensor, ord="euclidean", axis=None, keepdims=None, name=None):
                 raise ValueError(f"norm: axis {axis} names one dimension twice")
             rest = [i for i in range(x.ndim) if i not in (a0, a1)]
             s = svd(transpose(x, rest + [a0, a1]), compute_uv=False)
-            out = reduce_max(s, axis=-1)
+            out = reduce_max(_abs(s), axis=-1)   # TF's abs: its gradient at a zero matrix is 0
             if keep:
                 for a in sorted((a0, a1)):
                     out = expand_dims(out, a)
