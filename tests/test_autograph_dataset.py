@@ -327,3 +327,34 @@ def test_a_loop_variable_that_changes_dtype_is_tf_s_error():
         return s
     with pytest.raises(TypeError, match="'s' has dtype int64 before the loop, but dtype float32 after one iteration"):
         f(Dataset.range(3))
+
+
+def test_a_training_epoch_over_a_dataset_matches_eager_training():
+    x = np.random.RandomState(0).randn(50, 3).astype(np.float32)
+    y = (x.sum(1, keepdims=True) > 0).astype(np.float32)
+    ds = Dataset.from_tensor_slices((x, y)).batch(16)   # a short last batch of 2
+
+    def make():
+        wb.random.set_seed(1)
+        model = wb.keras.Sequential([wb.keras.layers.Dense(4, activation="relu"), wb.keras.layers.Dense(1)])
+        model.build((None, 3))
+        return model, wb.keras.optimizers.Adam(0.05)
+
+    def epoch(model, opt, ds):
+        total = wb.constant(0.0)
+        for xb, yb in ds:
+            with wb.GradientTape() as tape:
+                loss = wb.reduce_mean((model(xb) - yb) ** 2)
+            grads = tape.gradient(loss, model.trainable_variables)
+            opt.apply_gradients(zip(grads, model.trainable_variables))
+            total += loss
+        return total
+    staged_model, staged_opt = make()
+    eager_model, eager_opt = make()
+    train = wb.function(lambda ds: epoch(staged_model, staged_opt, ds))
+    for _ in range(3):
+        np.testing.assert_allclose(float(_staged(train, (ds,))[0]), float(epoch(eager_model, eager_opt, ds)),
+                                   rtol=1e-6)
+    for a, b in zip(staged_model.trainable_variables, eager_model.trainable_variables):
+        np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-6, atol=1e-7)
+    assert int(staged_opt.iterations) == 12

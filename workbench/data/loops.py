@@ -15,7 +15,7 @@ iterates anew (see ``wb.autograph``).
 
 from __future__ import annotations
 
-from ..compiler import autograph
+from ..compiler import autograph, staged
 from .dataset import Dataset
 from .tracing import TracedFunction, value_spec
 
@@ -30,19 +30,24 @@ class DatasetLoop:
     def __init__(self, step, more):
         self._step, self._more = step, more
         self._traced = None
+        self._quiet = False   # after the trace: Python's print is silent in the body's Python calls
 
-    def _traced_step(self, dataset, state, first):
+    def _call(self, pair):
+        if not self._quiet:
+            return self._step(list(pair[0]), pair[1])
+        with staged.python_prints_silenced():
+            return self._step(list(pair[0]), pair[1])
+
+    def _traced_step(self, state, first):
         if self._traced is None:
-            spec = dataset._known_spec()
-            if spec is None:
-                try:
-                    spec = dataset._spec_of(first)
-                except (TypeError, ValueError):   # elements that are not tensors
-                    spec = None
-            step = self._step
-            self._traced = TracedFunction(lambda pair: step(list(pair[0]), pair[1]),
-                                          None if spec is None else (value_spec(tuple(state)), spec),
-                                          "loop_body")
+            # traced on the first element's exact specs: an element of other sizes (a short last
+            # batch) calls the body as Python code rather than tracing it again
+            try:
+                spec = (value_spec(tuple(state)), value_spec(first))
+            except (TypeError, ValueError, AttributeError):   # elements that are not tensors
+                spec = None
+            self._traced = TracedFunction(self._call, spec, "loop_body")
+            self._quiet = True
         return self._traced
 
     def __call__(self, dataset, state):
@@ -51,7 +56,7 @@ class DatasetLoop:
         if more is not None and not bool(more(state)):
             return state
         for element in dataset._elements():
-            traced = self._traced_step(dataset, state, element)
+            traced = self._traced_step(state, element)
             if more is None:
                 state = list(traced((tuple(state), element)))
                 continue
