@@ -1,7 +1,11 @@
 """A ``for`` loop over a dataset inside a ``wb.function``, as TF's AutoGraph stages it: a
 reduce over the dataset (with a take_while for a ``break``) whose body is traced once, on the
-loop state's and the element's specs, and replayed for each element of the dataset each call
-iterates anew (see ``wb.autograph``).
+loop state's and the first element's specs, and replayed for each element of the dataset each
+call iterates anew (see ``wb.autograph``); ``Dataset.reduce`` inside a trace is the same step.
+
+A dataset argument keys the function's traces by its class and element spec (TF's
+``DatasetSpec``): another dataset of that kind replays the trace. Reading a dataset's elements
+in Python inside a trace (``next(iter(ds))``, ``for x in iter(ds)``) runs the function eagerly.
 
 >>> @wb.function
 ... def total(ds):
