@@ -506,6 +506,8 @@ def where(condition, x=None, y=None, name=None):
     if cond.dtype.kind != "b":   # TF 2.21: its SelectV2 kernel's error
         raise wb.errors.InvalidArgumentError(None, None, f"where: condition must be bool, got {cond.dtype}")
 
+    _check_where_shapes(condition, x, y)
+
     def pick(c, a, b):
         return wb.where(c, a, b)
     pick.__name__ = "where"
@@ -518,6 +520,63 @@ def where(condition, x=None, y=None, name=None):
     if isinstance(out, RaggedTensor) and out.ndim > max(r.ndim for r in ragged):
         out = _splits_only(out)   # TF's shape: dimensions a denser operand adds carry no uniform lengths
     return out
+
+
+def _where_dims(a):
+    """``a``'s dimensions as TF 2.21's ragged ``where`` sees them (its older ragged shape): an int
+    for a uniform dimension, the row lengths (a host array, one per row of all the outer
+    dimensions) for a partitioned one, uniform row length or not."""
+    if not isinstance(a, RaggedTensor):
+        return list(np.shape(a.numpy() if isinstance(a, Tensor) else a))
+    dims = [a.nrows_int()] + [backend.to_numpy(p.row_lengths()).astype(np.int64) for p in a.partitions]
+    return dims + list(a.flat_values.shape[1:])
+
+
+def _check_where_shapes(*operands):
+    """TF 2.21's ragged ``where`` broadcasts with its older ragged shape rules, stricter than
+    the elementwise ops': a partitioned dimension takes only a uniform dimension of size 1
+    and a partitioned one with the same row lengths; operands whose shapes are fully known and
+    equal skip broadcasting, so a dense one meets the flat values as they are. Shapes it
+    refuses are its InvalidArgumentError."""
+    shapes = [tuple(a.shape) if isinstance(a, RaggedTensor) else np.shape(a.numpy() if isinstance(a, Tensor) else a)
+              for a in operands]
+    if all(None not in sh for sh in shapes) and len(set(shapes)) == 1:
+        flat = [a.flat_values.shape if isinstance(a, RaggedTensor) else s for a, s in zip(operands, shapes)]
+        try:
+            np.broadcast_shapes(*flat)
+        except ValueError:
+            raise wb.errors.InvalidArgumentError(
+                None, None, f"where: condition, x and y of shapes {[list(f) for f in flat]} must be broadcastable "
+                "(TF 2.21 passes a dense operand of the ragged operands' full shape to the flat values)") from None
+        return
+    inner = [d for a in operands if isinstance(a, RaggedTensor) for d in a.flat_values.shape[1:]]
+    if any(d > 1 for d in inner) and any(len(sh) == 0 for sh in shapes):
+        # TF 2.21 reshapes a scalar broadcast into inner dimensions wrongly: its Reshape's error
+        raise wb.errors.InvalidArgumentError(
+            None, None, "where: a scalar does not broadcast into a RaggedTensor's uniform inner dimensions "
+            f"{list(inner)} (TF 2.21: its Reshape error)")
+    dims = [_where_dims(a) for a in operands]
+    rank = max(len(d) for d in dims)
+    dims = [[1] * (rank - len(d)) + d for d in dims]
+    counts = [1] * len(dims)   # each operand's own number of entries in the dimensions so far
+    target = 1   # the broadcast result's
+    for axis in range(rank):
+        sizes = [d[axis] for d in dims]
+        ragged = [(j, v) for j, v in enumerate(sizes) if isinstance(v, np.ndarray)]
+        if not ragged:
+            target *= max(sizes)
+            counts = [c * v for c, v in zip(counts, sizes)]
+            continue
+        # an operand with fewer entries so far was broadcast along a leading dimension of size 1
+        lengths = [np.tile(v, target // max(counts[j], 1)) for j, v in ragged]
+        bad = any(not np.array_equal(lengths[0], v) for v in lengths[1:]) or any(
+            not isinstance(v, np.ndarray) and v != 1 for v in sizes)
+        if bad:
+            raise wb.errors.InvalidArgumentError(
+                None, None, f"where: Unable to broadcast: dimension size mismatch in dimension {axis} (TF 2.21's "
+                "ragged where broadcasts a partitioned dimension only with equal row lengths or a size of 1)")
+        target = int(lengths[0].sum())
+        counts = [int(v.sum()) if isinstance(v, np.ndarray) else c for c, v in zip(counts, sizes)]
 
 
 def _true_coordinates(condition):

@@ -387,3 +387,30 @@ def test_an_op_without_a_ragged_handler_is_a_value_error():
         wb.math.cumprod(rt)
     with pytest.raises(ValueError, match="does not support RaggedTensor"):
         wb.math.reduce_euclidean_norm(rt, axis=1)
+
+
+def test_where_broadcasts_by_tf_older_ragged_shape_rules():
+    # TF 2.21's ragged where broadcasts as its older RaggedTensorDynamicShape: stricter than add
+    a, b = ragged.constant([[1, 2], [3]]), ragged.constant([[[1, 2], [3]]])
+    _same(a + b, [[[2, 4], [6]]], (1, None, None))
+    for cond, x, y in [
+            (a > 1, b, 0),   # a uniform dimension of size 2 against a partitioned one
+            (wb.RaggedTensor.from_tensor([[1], [3]]) > 1, wb.RaggedTensor.from_tensor([[1], [3]]),
+             ragged.constant([[1], [2, 3]])),   # a uniform row length of 1 does not stretch here
+            (a > 1, a, ragged.constant([[7, 8]])),   # one row of length 2 against rows [2, 1]
+    ]:
+        with pytest.raises(InvalidArgumentError):
+            wb.where(cond, x, y)
+    square = ragged.constant([[1, 2], [3, 5]])
+    _same(wb.where(square > 1, square, ragged.constant([[7, 8]])), [[7, 2], [3, 5]], (2, None))   # TF 2.21
+    _same(wb.where(a > 1, a, wb.constant([[7], [8]])), [[7, 2], [3]], (2, None))
+    dense_like = wb.RaggedTensor.from_tensor([[1, 2], [3, 4]])
+    with pytest.raises(InvalidArgumentError):   # fully known equal shapes: the dense operand meets the flat values
+        wb.where(dense_like > 1, dense_like, wb.constant([[1, 2], [3, 4]]))
+    uniform = ragged.constant([[[1, 2], [3, 4]], [[5, 6]]], ragged_rank=1)
+    with pytest.raises(InvalidArgumentError):   # TF 2.21: a scalar into inner dimensions, its Reshape error
+        wb.where(uniform > 1, uniform, 5)
+    _same(wb.where(uniform > 1, uniform, wb.constant([1, 2])), [[[1, 2], [3, 4]], [[5, 6]]], (2, None, 2))
+    _same(wb.where(uniform > 1, uniform, wb.constant([[7, 8]])), [[[7, 2], [3, 4]], [[5, 6]]], (2, None, 2))
+    ones = ragged.constant([[[1], [3]], [[5]]], ragged_rank=1)
+    _same(wb.where(ones > 1, 0, 5), [[[5], [0]], [[0]]], (2, None, 1))
