@@ -173,5 +173,22 @@ def _combine(column, spec, ragged_in):
 def vectorized_map(fn, elems, fallback_to_while_loop=True, warn=True):
     """TF's ``tf.vectorized_map``: ``fn`` applied to each element of ``elems``, results
     stacked. Here it is :func:`map_fn` (one call of ``fn`` per element, then a stack), which
-    gives TF's results; it is not faster than a loop."""
-    return map_fn(fn, elems)
+    gives TF's results; it is not faster than a loop. As in TF, ``fn``'s output needs no
+    signature: its structure and dtypes are those of ``fn``'s result for the first element.
+
+    >>> wb.vectorized_map(lambda p: (p[0] + p[1], p[0] * p[1], p[0] > 1.0),
+    ...                   (wb.constant([1.0, 2.0]), wb.constant([3.0, 4.0])))[2].numpy()
+    array([False,  True])
+    """
+    flat = nest.flatten(elems)
+    if not flat or not all(isinstance(x, Tensor) for x in flat) or not flat[0].shape or not flat[0].shape[0]:
+        return map_fn(fn, elems)
+    first = fn(nest.pack_sequence_as(elems, [x[0] for x in flat]))
+    signature = nest.map_structure(
+        lambda v: v if isinstance(v, core.CompositeTensor) else core.convert_to_tensor(v).dtype, first)
+    pending = [first]       # fn's result for element 0, handed to map_fn in place of a second call
+
+    def each(row):
+        return pending.pop() if pending else fn(row)
+
+    return map_fn(each, elems, fn_output_signature=signature)
