@@ -1,7 +1,8 @@
 """``experimental_enable_numpy_behavior``: tensors gain NumPy's methods (``x.T``,
 ``x.reshape(...)``, ``x.astype``, ``x.ravel()``, ``x.clip``, ...), their arithmetic and ordering
 operators promote mixed dtypes by NumPy's rules (``int32 + float32`` is float64, ``int / int`` a
-float), and Python floats given to tnp become float32 with ``prefer_float32=True``. Nothing is
+float), indexing takes NumPy's tuple index arrays (``x[:, (True, False, True)]``, ``x[1, (0, 0, 1)]``),
+and Python floats given to tnp become float32 with ``prefer_float32=True``. Nothing is
 installed until it is called, so tensors cost nothing more before. ``==`` and ``!=`` keep wb's
 rules.
 
@@ -12,6 +13,8 @@ TensorShape([3, 2])
 """
 
 import numbers
+
+import numpy as np
 
 from ...core import Tensor
 from . import manipulation, math, products, reductions
@@ -32,6 +35,13 @@ def _transpose(self, *axes):
 
 def _clip(self, min=None, max=None):  # noqa: A002  (NumPy's argument names)
     return math.clip(self, min, max)
+
+
+def _getitem(self, key):
+    """NumPy's indexing: a tuple inside the key is an index array (a list already is one)."""
+    if isinstance(key, tuple):
+        key = tuple(np.asarray(k) if isinstance(k, tuple) else k for k in key)
+    return _saved["__getitem__"](self, key)
 
 
 _METHODS = {
@@ -59,7 +69,8 @@ def _operators():
     for name, fn in table.items():
         out[f"__{name}__"] = (lambda f: lambda a, b: f(a, b))(fn)
         out[f"__r{name}__"] = (lambda f: lambda a, b: f(b, a))(fn)
-    out.update({"__lt__": math.less, "__le__": math.less_equal, "__gt__": math.greater, "__ge__": math.greater_equal})
+    out.update({"__lt__": math.less, "__le__": math.less_equal, "__gt__": math.greater, "__ge__": math.greater_equal,
+                "__getitem__": _getitem})
     return out
 
 

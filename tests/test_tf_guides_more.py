@@ -1,0 +1,61 @@
+"""What TF's guides tf_numpy, unicode, extension_type and the TF Core guides showed to differ
+here, pinned against TF 2.21's values (from running the guides' cells there)."""
+
+import numpy as np
+import pytest
+
+import workbench as wb
+from workbench.experimental import numpy as tnp
+from workbench.experimental.numpy import behavior
+
+
+@pytest.fixture
+def numpy_behavior():
+    tnp.experimental_enable_numpy_behavior()
+    yield
+    behavior.disable_numpy_behavior()
+
+
+def test_tnp_tuple_index_arrays(numpy_behavior):
+    # tf_numpy guide, "Indexing": TF 2.21 prints these values
+    x = tnp.arange(24).reshape(2, 3, 4)
+    np.testing.assert_array_equal(x[:, (True, False, True)].numpy(),
+                                  [[[0, 1, 2, 3], [8, 9, 10, 11]], [[12, 13, 14, 15], [20, 21, 22, 23]]])
+    np.testing.assert_array_equal(x[1, (0, 0, 1), tnp.asarray([0, 1, 1])].numpy(), [12, 13, 17])
+    assert x[((0, 1), (1, 2))].shape == (2, 4)
+    assert x[((0, 1),)].shape == (2, 3, 4)
+
+
+def test_vectorized_map_output_structure_differs_from_elems():
+    # tf_numpy guide, per-example gradients: fn returns three tensors for two elems, no signature
+    w = wb.constant([[1.0], [2.0]])
+
+    def per_example(arg):
+        inp, label = arg
+        with wb.GradientTape() as tape:
+            tape.watch(w)
+            loss = wb.reduce_sum(wb.square(wb.matmul(inp[None], w) - label))
+        return tape.gradient(loss, w), loss, wb.cast(loss > 10.0, wb.int32)
+
+    inputs = wb.constant([[1.0, 1.0], [2.0, 0.0], [0.0, 3.0]])
+    labels = wb.constant([[1.0], [0.0], [2.0]])
+    grads, losses, big = wb.vectorized_map(per_example, (inputs, labels))
+    # TF 2.21's tf.vectorized_map on the same inputs
+    np.testing.assert_allclose(grads.numpy(), [[[4.0], [4.0]], [[8.0], [0.0]], [[0.0], [24.0]]])
+    np.testing.assert_allclose(losses.numpy(), [4.0, 4.0, 16.0])
+    assert big.dtype == wb.int32 and big.numpy().tolist() == [0, 0, 1]
+
+
+def test_vectorized_map_calls_fn_once_per_element():
+    calls = []
+
+    def fn(x):
+        calls.append(1)
+        return {"double": x * 2, "sum": wb.reduce_sum(x)}
+
+    out = wb.vectorized_map(fn, wb.constant([[1, 2], [3, 4]]))
+    assert len(calls) == 2
+    np.testing.assert_array_equal(out["double"].numpy(), [[2, 4], [6, 8]])
+    np.testing.assert_array_equal(out["sum"].numpy(), [3, 7])
+    # a result not depending on the element is tiled, as TF's pfor does
+    np.testing.assert_array_equal(wb.vectorized_map(lambda x: 1.0, wb.constant([[1], [2]])).numpy(), [1.0, 1.0])
