@@ -190,7 +190,8 @@ def _not_convertible(v):
     raise ValueError(f"Attempt to convert a value ({v!r}) with an unsupported type ({type(v)}) to a Tensor.")
 
 
-def _register(api, target, signature):
+def _register(api, target, signature, call=None):
+    """Register ``target`` for ``api`` (``call``, when given, is what runs in its place)."""
     if not supports_dispatch(api):
         raise ValueError(f"{api} does not support dispatch.")
     api_sig = inspect.signature(api)
@@ -199,15 +200,29 @@ def _register(api, target, signature):
         if name not in params:
             raise ValueError(f"signature includes annotation for unknown parameter {name!r}.")
     checks = {name: _type_check(tp) for name, tp in signature.items()}
-    _TARGETS.setdefault(api, []).append((target, checks))
+    _TARGETS.setdefault(api, []).append((call or target, checks))
     _APIS_OF.setdefault(target, []).append(api)
     _install(api)
+
+
+def _without_name(api, target):
+    """``target`` called with ``api``'s arguments less ``name`` (a target may leave it out, as TF's)."""
+    api_sig = inspect.signature(api)
+
+    def call(*args, **kwargs):
+        bound = api_sig.bind(*args, **kwargs)
+        bound.arguments.pop("name", None)
+        return target(*bound.args, **bound.kwargs)
+    call.__name__ = call.__qualname__ = getattr(target, "__name__", "dispatch_target")
+    call.__wrapped_handler__ = target
+    return call
 
 
 def dispatch_for_api(api, *signatures):
     """Decorator: run the decorated function instead of ``api`` when the arguments fit one of
     ``signatures`` (dicts from parameter names to types), or, with none given, the function's
-    own parameter annotations. The function must take the API's parameters.
+    own parameter annotations. The function must take the API's parameters (it may leave out a
+    last ``name``, as TF allows).
 
     >>> @wb.experimental.dispatch_for_api(wb.math.add, {"x": MaskedTensor, "y": MaskedTensor})
     ... def masked_add(x, y, name=None):
@@ -218,7 +233,12 @@ def dispatch_for_api(api, *signatures):
 
     def decorator(target):
         api_sig, target_sig = inspect.signature(api), inspect.signature(target)
-        if [p.name for p in api_sig.parameters.values()] != [p.name for p in target_sig.parameters.values()]:
+        api_params = list(api_sig.parameters)
+        target_params = list(target_sig.parameters)
+        call = None
+        if api_params and api_params[-1] == "name" and target_params == api_params[:-1]:
+            call = _without_name(api, target)   # TF lets a target leave out the API's ``name``
+        elif api_params != target_params:
             raise ValueError(f"Dispatch function's signature {target_sig} does not match API's signature "
                              f"{api_sig}.")
         sigs = signatures
@@ -231,7 +251,7 @@ def dispatch_for_api(api, *signatures):
             except Exception:   # noqa: BLE001 (unresolvable annotations: take them as written)
                 pass
         for sig in sigs:
-            _register(api, target, sig)
+            _register(api, target, sig, call)
         return target
     return decorator
 
