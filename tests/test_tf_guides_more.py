@@ -59,3 +59,33 @@ def test_vectorized_map_calls_fn_once_per_element():
     np.testing.assert_array_equal(out["sum"].numpy(), [3, 7])
     # a result not depending on the element is tiled, as TF's pfor does
     np.testing.assert_array_equal(wb.vectorized_map(lambda x: 1.0, wb.constant([[1], [2]])).numpy(), [1.0, 1.0])
+
+
+def test_dispatch_target_may_leave_out_name():
+    # extension_type guide, "Dispatch for APIs": masked_stack(values, axis=0) for tf.stack
+    # (values, axis=0, name='stack'); TF 2.21 takes it and gives these values and masks
+    from typing import List
+
+    class Masked(wb.experimental.ExtensionType):
+        values: wb.Tensor
+        mask: wb.Tensor
+
+    @wb.experimental.dispatch_for_api(wb.stack)
+    def masked_stack(values: List[Masked], axis=0):
+        return Masked(wb.stack([v.values for v in values], axis), wb.stack([v.mask for v in values], axis))
+
+    try:
+        x = Masked([1, 2, 3], [True, True, False])
+        y = Masked([4, 5, 6], [False, True, True])
+        for out in (wb.stack([x, y]), wb.stack([x, y], axis=1, name="s")):
+            assert isinstance(out, Masked)
+        out = wb.stack([x, y])
+        np.testing.assert_array_equal(out.values.numpy(), [[1, 2, 3], [4, 5, 6]])
+        np.testing.assert_array_equal(out.mask.numpy(), [[True, True, False], [False, True, True]])
+        assert wb.stack([x, y], axis=1, name="s").values.shape == (3, 2)
+    finally:
+        wb.experimental.unregister_dispatch_for(masked_stack)
+    assert wb.stack([wb.constant(1), wb.constant(2)]).numpy().tolist() == [1, 2]
+    # only a last ``name`` may be left out
+    with pytest.raises(ValueError, match="does not match API's signature"):
+        wb.experimental.dispatch_for_api(wb.math.add)(lambda x: x)
