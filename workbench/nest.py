@@ -5,6 +5,8 @@ Dicts are flattened in sorted key order, like TF. Strings and arrays are leaves.
 to its flat values and row splits, a ``SparseTensor`` to its indices, values and dense shape.
 """
 
+import collections.abc
+
 
 def _is_namedtuple(x):
     return isinstance(x, tuple) and hasattr(x, "_fields")
@@ -67,9 +69,11 @@ def pack_sequence_as(structure, flat_sequence, expand_composites=False):
     >>> wb.nest.pack_sequence_as(("a", ("b", "c")), [1, 2, 3])
     (1, (2, 3))
     """
-    flat = list(flat_sequence) if isinstance(flat_sequence, (list, tuple)) else None
+    # any sequence but a string (a ``range`` too), as TF's nest
+    seq = isinstance(flat_sequence, collections.abc.Sequence) and not isinstance(flat_sequence, (str, bytes))
+    flat = list(flat_sequence) if seq else None
     if flat is None:
-        raise TypeError(f"pack_sequence_as: flat_sequence must be a list or tuple, got "
+        raise TypeError(f"pack_sequence_as: flat_sequence must be a sequence (list, tuple, range), got "
                         f"{type(flat_sequence).__name__}")
     it = iter(flat)
     try:
