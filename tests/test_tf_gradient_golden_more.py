@@ -556,3 +556,16 @@ def test_matrix_two_norm_of_zeros_has_zero_gradient():
         tape.watch(z)
         y = wb.norm(z, ord=2, axis=[0, 1])   # TF: max(|singular values|), abs's 0 gradient at 0
     np.testing.assert_array_equal(tape.gradient(y, z).numpy(), np.zeros((2, 3)))
+
+
+def test_forward_mode_gives_an_unwatched_operand_a_zero_tangent():
+    # TF 2.21 transposes Mul/RealDiv/Xlogy's gradients with a zero tangent for the constant
+    # operand: 0 * inf and 0 * nan are NaN
+    x = c64([INF, 1.0, NAN])
+    with wb.autodiff.ForwardAccumulator(x, c64([1., 1., 1.])) as acc:
+        ys = [x * 2.0, 2.0 * x, x / 2.0, x * c64([2., 3., 4.]), wb.math.xlogy(x, c64(2.0)), x + 1.0, -x,
+              wb.math.squared_difference(x, 1.0)]
+    wants = [[NAN, 2.0, NAN], [NAN, 2.0, NAN], [NAN, 0.5, NAN], [NAN, 3.0, NAN], [NAN, 0.6931471805599453, NAN],
+             [1.0, 1.0, 1.0], [-1.0, -1.0, -1.0], [INF, 0.0, NAN]]
+    for y, want in zip(ys, wants):
+        close(acc.jvp(y).numpy(), want)

@@ -101,7 +101,7 @@ subtract = binary("subtract", ufunc2("subtract"),
                   jvp=lambda ts, ans, x, y: _sum_tangents(ts[0], None if ts[1] is None else -ts[1]))
 
 multiply = _linear_binary("multiply", ufunc2("multiply"),
-                          lambda e, ans, x, y: y, lambda e, ans, x, y: x, dtypes="any")
+                          lambda e, ans, x, y: y, lambda e, ans, x, y: x, dtypes="any", zero_tangents=True)
 
 
 
@@ -139,6 +139,11 @@ def _div_rule(e, needs, g, ans, x, y):
 
 def _div_jvp(ts, ans, x, y):
     tx, ty = ts
+    # TF's forward mode gives an unwatched floating operand a zero tangent (0 * inf is NaN)
+    if tx is None and x.dtype.kind in "fc":
+        tx = zeros_like(x)
+    elif ty is None and y.dtype.kind in "fc":
+        ty = zeros_like(y)
     return _sum_tangents(None if tx is None else tx / y, None if ty is None else ty * ((-x / y) / y))
 
 
@@ -371,15 +376,17 @@ def _nonzero(e, x):
 # TF's rules: partial_x = xlogy(x != 0, y), partial_y = xdivy(x, y)
 xlogy = _linear_binary("xlogy", _xlogy_fwd,
                        lambda e, ans, x, y: e.xlogy(_nonzero(e, x), y), lambda e, ans, x, y: e.xdivy(x, y),
-                       dtypes="float", domain="positive_y", conj_tangent=True)
+                       dtypes="float", domain="positive_y", conj_tangent=True,
+                       zero_tangents=True)
 xlog1py = _linear_binary("xlog1py", _xlog1py_fwd,
                          lambda e, ans, x, y: e.xlog1py(_nonzero(e, x), y),
                          lambda e, ans, x, y: e.xdivy(x, e.add(y, 1)), dtypes="float", domain="positive_y",
-                         conj_tangent=True)
+                         conj_tangent=True, zero_tangents=True)
 xdivy = _linear_binary("xdivy", _xdivy_fwd,
                        lambda e, ans, x, y: e.xdivy(_nonzero(e, x), y),
                        lambda e, ans, x, y: e.xdivy(e.negative(x), e.multiply(y, y)),
-                       dtypes="float", domain="nonzero_y", conj_tangent=True)
+                       dtypes="float", domain="nonzero_y", conj_tangent=True,
+                       zero_tangents=True)
 
 
 def _div_no_nan_fwd(xp, x, y):
