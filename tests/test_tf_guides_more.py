@@ -89,3 +89,39 @@ def test_dispatch_target_may_leave_out_name():
     # only a last ``name`` may be left out
     with pytest.raises(ValueError, match="does not match API's signature"):
         wb.experimental.dispatch_for_api(wb.math.add)(lambda x: x)
+
+
+class _Network(wb.experimental.BatchableExtensionType):
+    # extension_type guide, "Batchable ExtensionTypes": a batch shape kept in a TensorShape field
+    shape: wb.TensorShape
+    work: wb.Tensor
+    bandwidth: wb.Tensor
+
+    def __init__(self, work, bandwidth):
+        self.work = wb.convert_to_tensor(work)
+        self.bandwidth = wb.convert_to_tensor(bandwidth)
+        self.shape = self.work.shape[:-1].merge_with(self.bandwidth.shape[:-2])
+
+
+def _networks():
+    return _Network(work=[[5.0, 3, 8], [3.0, 4, 2]],
+                    bandwidth=[[[0.0, 2, 0], [2, 0, 3], [0, 3, 0]], [[0.0, 2, 2], [2, 0, 2], [2, 2, 0]]])
+
+
+def test_batchable_extension_type_shape_field_unbatches_and_batches():
+    # TF 2.21: elements of from_tensor_slices have shape [], map_fn's result and a
+    # drop_remainder batch [2]; the Spec's _unbatch drops the dimension, _batch adds it
+    batch = _networks()
+    assert batch.shape == (2,)
+    elements = list(wb.data.Dataset.from_tensor_slices(batch))
+    assert [e.shape for e in elements] == [(), ()]
+    np.testing.assert_array_equal(elements[1].work.numpy(), [3.0, 4.0, 2.0])
+    assert [b.shape for b in wb.data.Dataset.from_tensor_slices(batch).batch(2, drop_remainder=True)] == [(2,)]
+    out = wb.map_fn(lambda n: _Network(n.work * 2, n.bandwidth), batch)
+    assert out.shape == (2,) and out.shape.as_list() == [2]
+    np.testing.assert_array_equal(out.work.numpy(), [[10.0, 6, 16], [6, 8, 4]])
+    assert wb.map_fn(lambda n: n, batch).shape == (2,)
+    spec = batch._type_spec
+    assert spec._unbatch().shape == () and spec._unbatch().work.shape == (3,)
+    assert spec._unbatch()._batch(5).shape.as_list() == [5]
+    assert spec._with_unknown_batch().shape.as_list() == [None]

@@ -246,10 +246,39 @@ def _has_tensors(value) -> bool:
     return bool(out)
 
 
-def slice_structure(tensors):
+def _shape_field(shape, size, batched):
+    """A BatchableExtensionType's TensorShape field for a batch of ``size`` values (``batched``)
+    or for one row of it (its first dimension dropped), as TF's batch encoder."""
+    if shape.rank is None:
+        return shape
+    return TensorShape([size, *shape]) if batched else TensorShape(list(shape)[1:])
+
+
+def _rebatched(value, batched):
+    """``value`` (an ExtensionType built from batched or sliced tensor fields) with its
+    TensorShape fields batched or unbatched to match, when its type is batchable."""
+    if not getattr(type(value), "_wb_batchable", False):
+        return value
+    shapes = [f.name for f in type(value)._wb_fields if isinstance(value.__dict__[f.name], TensorShape)]
+    if not shapes:
+        return value
+    size = None
+    if batched:
+        leaves = []
+        _leaves(value, leaves, differentiable=False)
+        size = leaves[0].shape[0] if leaves and leaves[0].shape.rank else None
+    fields = {f.name: value.__dict__[f.name] for f in type(value)._wb_fields}
+    for name in shapes:
+        fields[name] = _shape_field(fields[name], size, batched)
+    return type(value)._wb_from_fields(fields)
+
+
+def slice_structure(tensors, batched=False):
     """``(structure, rebuild)``: ``tensors`` with each ExtensionType replaced by a tuple of its
     tensor fields (what ``Dataset.from_tensor_slices`` slices), and the function (for
-    ``Dataset.map``) that puts the ExtensionTypes back around an element."""
+    ``Dataset.map``) that puts the ExtensionTypes back around an element (a row of ``tensors``;
+    with ``batched``, a batch of values like ``tensors``): a BatchableExtensionType's TensorShape
+    fields lose (gain) the batch dimension, as TF's."""
     def expand(v):
         if isinstance(v, ExtensionType):
             return tuple(expand(x) for x in v._wb_tensor_fields())
@@ -261,7 +290,8 @@ def slice_structure(tensors):
 
     def restore(like, part):
         if isinstance(like, ExtensionType):
-            return like._wb_with_tensor_fields([restore(x, p) for x, p in zip(like._wb_tensor_fields(), part)])
+            value = like._wb_with_tensor_fields([restore(x, p) for x, p in zip(like._wb_tensor_fields(), part)])
+            return _rebatched(value, batched)
         if isinstance(like, dict):
             return {k: restore(x, part[k]) for k, x in like.items()}
         if type(like) is tuple:
@@ -394,7 +424,7 @@ def batch(leaves, batch_elements, mode):
     if any(type(x) is not type(first) for x in leaves):
         raise ValueError(f"batch: elements mix {type(first).__name__} and other values")
     fields = batch_elements([x._wb_tensor_fields() for x in leaves], mode)
-    return first._wb_with_tensor_fields(list(fields))
+    return _rebatched(first._wb_with_tensor_fields(list(fields)), batched=True)
 
 
 def _hashable(v):
@@ -697,16 +727,16 @@ def _wrap_init(user_init):
 
 class _BatchableSpec(ExtensionTypeSpec):
     def _batch(self, batch_size):
-        return type(self)(**{k: _map_specs(v, lambda s: TensorSpec([batch_size, *s.shape], s.dtype))
-                             for k, v in self._field_values()})
+        return _map_specs(self, lambda s: TensorSpec([batch_size, *s.shape], s.dtype),
+                          lambda t: _shape_field(t, batch_size, True))
 
     def _with_unknown_batch(self):
-        return type(self)(**{k: _map_specs(v, lambda s: TensorSpec([None, *list(s.shape)[1:]], s.dtype))
-                             for k, v in self._field_values()})
+        return _map_specs(self, lambda s: TensorSpec([None, *list(s.shape)[1:]], s.dtype),
+                          lambda t: _shape_field(_shape_field(t, None, False), None, True))
 
     def _unbatch(self):
-        return type(self)(**{k: _map_specs(v, lambda s: TensorSpec(list(s.shape)[1:], s.dtype))
-                             for k, v in self._field_values()})
+        return _map_specs(self, lambda s: TensorSpec(list(s.shape)[1:], s.dtype),
+                          lambda t: _shape_field(t, None, False))
 
 
 class BatchableExtensionType(ExtensionType):
@@ -716,15 +746,19 @@ class BatchableExtensionType(ExtensionType):
     _wb_batchable: typing.ClassVar[bool] = True
 
 
-def _map_specs(v, fn):
+def _map_specs(v, fn, shape_fn=lambda t: t):
+    """``v`` with ``fn`` applied to its TensorSpecs (``shape_fn`` to the TensorShape fields of
+    batchable ExtensionType specs)."""
     if isinstance(v, TensorSpec):
         return fn(v)
     if isinstance(v, ExtensionTypeSpec):
-        return type(v)(**{k: _map_specs(x, fn) for k, x in v._field_values()})
+        batchable = isinstance(v, _BatchableSpec)
+        return type(v)(**{k: shape_fn(x) if batchable and isinstance(x, TensorShape) else _map_specs(x, fn, shape_fn)
+                          for k, x in v._field_values()})
     if isinstance(v, tuple):
-        return tuple(_map_specs(x, fn) for x in v)
+        return tuple(_map_specs(x, fn, shape_fn) for x in v)
     if isinstance(v, ImmutableDict):
-        return ImmutableDict({k: _map_specs(x, fn) for k, x in v.items()})
+        return ImmutableDict({k: _map_specs(x, fn, shape_fn) for k, x in v.items()})
     return v
 
 

@@ -103,7 +103,7 @@ def _map_extension_types(fn, elems, signature, parallel_iterations, back_prop, s
         out = fn(rebuild(*elem) if type(expanded) is tuple else rebuild(elem))
         if not extension_type.has_extension_types(out):
             return out
-        out_expanded, out_rebuild = extension_type.slice_structure(out)
+        out_expanded, out_rebuild = extension_type.slice_structure(out, batched=True)
         results.setdefault("rebuild", (out_rebuild, type(out_expanded) is tuple))
         return out_expanded
 
