@@ -358,3 +358,23 @@ def test_a_training_epoch_over_a_dataset_matches_eager_training():
     for a, b in zip(staged_model.trainable_variables, eager_model.trainable_variables):
         np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-6, atol=1e-7)
     assert int(staged_opt.iterations) == 12
+
+
+def test_next_of_an_iterator_argument_takes_a_new_element_each_call():
+    @wb.function
+    def train(it, steps):
+        s = wb.constant(0, wb.int64)
+        for _ in wb.range(steps):
+            s += next(it)
+        return s
+
+    @wb.function
+    def one(it):
+        return next(it) * 2
+    it = iter(Dataset.range(100))
+    got = _staged(train, (it, wb.constant(3)), (it, wb.constant(3)), (it, wb.constant(2)))
+    assert [int(v) for v in got] == [3, 12, 13]   # TF 2.21
+    short = iter(Dataset.range(2))
+    assert [int(v) for v in _staged(one, (short,), (short,))] == [0, 2]   # TF 2.21
+    with pytest.raises(wb.errors.OutOfRangeError, match="End of sequence"):   # TF 2.21's error
+        one(short)

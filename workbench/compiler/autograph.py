@@ -676,6 +676,14 @@ def len_(obj):
     return builtins.len(obj)
 
 
+def next_(iterator, *default):
+    """``next`` (a dataset iterator's ``get_next()`` inside a trace: TF's OutOfRangeError at
+    the end, as TF's converted ``next``)."""
+    if not default and _tracing() and hasattr(type(iterator), "get_next") and hasattr(type(iterator), "get_next_as_optional"):
+        return iterator.get_next()
+    return builtins.next(iterator, *default)
+
+
 def range_(*args):
     """``range`` (``wb.range`` where an argument is a tensor, as TF's converted ``range``)."""
     if any(_is_tensor(a) for a in args):
@@ -1009,7 +1017,7 @@ class _Converter(ast.NodeTransformer):
     def visit_Call(self, node):
         self.generic_visit(node)
         f = node.func
-        if isinstance(f, ast.Name) and f.id in ("range", "len"):
+        if isinstance(f, ast.Name) and f.id in ("range", "len", "next"):
             node.func = _located([_ag(f.id + "_")], f)[0]
         elif isinstance(f, ast.Name) and f.id == "super":
             if not node.args and self.first_params and self.first_params[-1]:
@@ -1252,7 +1260,7 @@ def _compile(fn):
 _RUNTIME = types.SimpleNamespace(
     if_stmt=if_stmt, if_exp=if_exp, retval=retval, while_stmt=while_stmt, for_stmt=for_stmt, ld=ld,
     and_=and_, or_=or_, not_=not_,
-    range_=range_, len_=len_, range_iter=range_iter, converted_call=converted_call, Undefined=Undefined,
+    range_=range_, len_=len_, next_=next_, range_iter=range_iter, converted_call=converted_call, Undefined=Undefined,
     for_iterable=for_iterable)
 
 

@@ -426,6 +426,13 @@ def reads_dataset():
                              "only a for loop over a dataset is staged")
 
 
+def outside_trace(fn):
+    """``fn()`` with the trace running now (if any) suspended: library code reading what does
+    not change between calls (a dataset's element structure)."""
+    tracer = core._state.tracer
+    return tracer._suspended(fn) if isinstance(tracer, Tracer) else fn()
+
+
 def python_prints_silenced():
     """A context in which Python's ``print`` is silent and ``wb.print`` is not: Python code run
     again where TF would run a graph it traced once."""

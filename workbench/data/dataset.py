@@ -137,7 +137,7 @@ class Dataset(Trackable, metaclass=_Made):
         if self._same_elements:
             return self._input.element_spec
         try:
-            first = next(iter(self))
+            first = staged.outside_trace(lambda: next(iter(self)))   # its structure, not its values
         except StopIteration:
             raise ValueError("element_spec: the dataset is empty, so its element structure is "
                              "not known here") from None

@@ -33,7 +33,7 @@ import numpy as np
 
 from ragged import RaggedTensor
 
-from .. import backend
+from .. import backend, core
 from ..checkpoint.graph import Trackable
 from ..core import Tensor, wrap
 from ..sparse.sparse_tensor import from_parts
@@ -282,11 +282,16 @@ class Iterator(Trackable):
         return self
 
     def __next__(self):
+        if core._state.tracer is not None:   # inside a wb.function: a step that each call runs
+            return _get_next(_Source(self, StopIteration))
         return next(self._it)
 
     def get_next(self):
         """The next element; at the end ``wb.errors.OutOfRangeError``, as TF raises there
-        (``next(it)`` and ``for`` loops end with StopIteration instead)."""
+        (``next(it)`` and ``for`` loops end with StopIteration instead, except inside a
+        ``wb.function``, where ``next(it)`` is TF's ``IteratorGetNext`` too)."""
+        if core._state.tracer is not None:
+            return _get_next(_Source(self, OutOfRangeError))
         try:
             return next(self._it)
         except StopIteration:
@@ -357,3 +362,24 @@ class Iterator(Trackable):
 
     def __repr__(self):
         return f"<wb.data.Iterator over {self._dataset!r}>"
+
+
+class _Source:
+    """An iterator as the argument of a step (a step's iterator arguments are read into lists),
+    and what its end raises (``next``'s StopIteration, ``get_next``'s OutOfRangeError)."""
+
+    __slots__ = ("iterator", "end")
+
+    def __init__(self, iterator, end):
+        self.iterator, self.end = iterator, end
+
+
+@core.effect
+def _get_next(source):
+    # a step of a wb.function's program: each call takes the iterator's next element
+    try:
+        return next(source.iterator._it)
+    except StopIteration:
+        if source.end is StopIteration:
+            raise
+        raise OutOfRangeError("get_next: the iterator has no more elements (End of sequence)") from None
