@@ -569,3 +569,28 @@ def test_forward_mode_gives_an_unwatched_operand_a_zero_tangent():
              [1.0, 1.0, 1.0], [-1.0, -1.0, -1.0], [INF, 0.0, NAN]]
     for y, want in zip(ys, wants):
         close(acc.jvp(y).numpy(), want)
+
+
+def test_complex_singular_values_gradient_and_tangent():
+    c = wb.complex128
+    z = wb.constant([[3 + 4j, 1 - 1j, 0.5], [0.5j, -2 + 0.5j, 1 + 1j]], dtype=c)
+    with wb.GradientTape() as tape:
+        tape.watch(z)
+        s = wb.linalg.svd(z, compute_uv=False)
+    assert s.dtype == F64   # TF: real singular values
+    np.testing.assert_allclose(s.numpy(), [5.221306465365839, 2.547147187488168], rtol=1e-14)
+    np.testing.assert_allclose(tape.gradient(s, z, output_gradients=c64([1.0, 2.0])).numpy(), [
+        [0.5684568097095174 + 0.7674682121408235j, 0.18472270363910548 - 0.2204444506196076j,
+         0.08164482772540212 + 0.014288698792200833j],
+        [0.05715479516880337 + 0.3495579300791679j, -1.5839848046152825 + 0.3781353276635695j,
+         0.7848480529115408 + 0.7777037035154402j]], rtol=1e-12)
+    with wb.autodiff.ForwardAccumulator(z, wb.constant([[1 + 0.5j, 0.25, 0], [-1j, 2.0, 1]], dtype=c)) as acc:
+        s = wb.linalg.svd(z, compute_uv=False)
+    close(acc.jvp(s).numpy(), [1.0027954947459086, -1.3685516947271972], rtol=1e-12)
+    with wb.GradientTape() as tape:
+        tape.watch(z)
+        s, u, v = wb.linalg.svd(z)
+        y = wb.math.real(u)
+    np.testing.assert_allclose((u.numpy() * s.numpy()) @ v.numpy().conj().T, z.numpy(), atol=1e-13)
+    with pytest.raises(NotImplementedError, match="singular vectors of a complex matrix"):
+        tape.gradient(y, z)

@@ -185,7 +185,31 @@ def eigvalsh(tensor, name=None):
 
 def _svd_fwd(xp, a, full_matrices):
     u, s, vh = xp.linalg.svd(a, full_matrices=full_matrices)
-    return s, u, xp.swapaxes(vh, -1, -2)
+    v = xp.swapaxes(vh, -1, -2)
+    return s, u, (xp.conj(v) if v.dtype.kind == "c" else v)   # a = u diag(s) adjoint(v)
+
+
+def _complex_svd_vjp(gs, ans, a):
+    # TF's Svd gradient of the singular values alone, u diag(g) adjoint(v) (taken as written)
+    from .elementwise import cast  # circular import with elementwise
+    gsv, gu, gv = gs
+    if gu is not None or gv is not None:
+        raise NotImplementedError("svd: gradients through the singular vectors of a complex matrix are not "
+                                  "implemented (the singular values' are)")
+    s, u, v = ans
+    k = min(a.shape[-2:])
+    u, v = u[..., :, :k], v[..., :, :k]
+    return (matmul(u * expand_dims(cast(gsv, u.dtype), -2), v, adjoint_b=True),)
+
+
+def _complex_svd_jvp(ts, ans, a):
+    from .elementwise import cast  # circular import with elementwise
+    from .tf_extra import real  # circular import with tf_extra
+    s, u, v = ans
+    k = min(a.shape[-2:])
+    u, v = u[..., :, :k], v[..., :, :k]
+    ds = real(diag_part(matmul(u, matmul(ts[0], v), adjoint_a=True)))
+    return cast(ds, s.dtype), None, None
 
 
 def _svd_full_unsupported(a, full_matrices):
@@ -198,6 +222,8 @@ def _svd_full_unsupported(a, full_matrices):
 
 
 def _svd_vjp(gs, ans, a, full_matrices):
+    if a.dtype.kind == "c":
+        return _complex_svd_vjp(gs, ans, a)
     gsv, gu, gv = gs
     s, u, v = ans
     m, n = a.shape[-2:]
@@ -225,6 +251,8 @@ def _svd_vjp(gs, ans, a, full_matrices):
 
 
 def _svd_jvp(ts, ans, a, full_matrices):
+    if a.dtype.kind == "c":
+        return _complex_svd_jvp(ts, ans, a)
     _svd_full_unsupported(a, full_matrices)
     s, u, v = ans
     da = ts[0]
@@ -241,7 +269,7 @@ def _svd_jvp(ts, ans, a, full_matrices):
     return diag_part(dp), du, dv
 
 
-_svd_op = defop("svd", _svd_fwd, vjp=_svd_vjp, jvp=_svd_jvp, nout=3, dtypes="real",
+_svd_op = defop("svd", _svd_fwd, vjp=_svd_vjp, jvp=_svd_jvp, nout=3, dtypes="float",
                 domain="distinct_singular_values")
 
 
@@ -256,12 +284,14 @@ def svd(tensor, full_matrices=False, compute_uv=True, name=None):
     Singular vectors are defined up to a joint sign; gradients through ``u``
     and ``v`` are ``inf``/``NaN`` where singular values repeat, and for
     non-square input where one is zero. The gradient of ``s`` alone is finite.
+    Complex input (``tensor = u @ diag(s) @ adjoint(v)``, ``s`` real): only the singular
+    values are differentiable.
 
     >>> s, u, v = wb.linalg.svd(wb.constant([[3., 0.], [0., 2.]]))
     >>> s.numpy()
     array([3., 2.], dtype=float32)
     """
-    a = _float_matrix(tensor, "svd", "tensor", square=False)
+    a = _float_matrix(tensor, "svd", "tensor", square=False, complex_ok=True)
     full, compute_uv = (argcheck.flag(full_matrices, "full_matrices", "svd"),
                         argcheck.flag(compute_uv, "compute_uv", "svd"))
     s, u, v = apply(_svd_op, (a,), {"full_matrices": full and compute_uv})
