@@ -125,3 +125,39 @@ def test_batchable_extension_type_shape_field_unbatches_and_batches():
     assert spec._unbatch().shape == () and spec._unbatch().work.shape == (3,)
     assert spec._unbatch()._batch(5).shape.as_list() == [5]
     assert spec._with_unknown_batch().shape.as_list() == [None]
+
+
+def test_extension_type_spec_with_its_own_constructor():
+    # extension_type guide, "Customizing the ExtensionType's TypeSpec": values TF 2.21 gives
+    class MaskedTensor(wb.experimental.BatchableExtensionType):
+        values: wb.Tensor
+        mask: wb.Tensor
+
+        class Spec:
+            def __init__(self, shape, dtype=wb.float32):
+                self.values = wb.TensorSpec(shape, dtype)
+                self.mask = wb.TensorSpec(shape, wb.bool)
+
+            shape = property(lambda self: self.values.shape)
+            dtype = property(lambda self: self.values.dtype)
+
+    spec = MaskedTensor.Spec(shape=[10], dtype=wb.int32)
+    assert spec.values == wb.TensorSpec([10], wb.int32) and spec.mask == wb.TensorSpec([10], wb.bool)
+    assert spec.shape == (10,) and spec.dtype == wb.int32
+    value = MaskedTensor(wb.range(10), wb.ones([10], wb.bool))
+    assert type(value._type_spec) is MaskedTensor.Spec and value._type_spec == spec
+    with pytest.raises(AttributeError, match="Cannot mutate attribute `values` outside the custom constructor"):
+        spec.values = wb.TensorSpec([3])
+    assert spec._unbatch().shape == () and spec._batch(3).shape == (3, 10)
+    batched = list(wb.data.Dataset.from_tensor_slices(MaskedTensor(wb.zeros([4, 2]), wb.ones([4, 2], wb.bool)))
+                   .batch(2))
+    assert [b.values.shape for b in batched] == [(2, 2), (2, 2)]
+
+    class Bad(wb.experimental.ExtensionType):
+        values: wb.Tensor
+
+        class Spec:
+            def __init__(self):
+                pass
+    with pytest.raises(ValueError, match="Missing required fields: {'values'}"):
+        Bad.Spec()

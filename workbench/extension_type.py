@@ -190,7 +190,7 @@ def _spec_of(value):
         return value._type_spec
     if isinstance(value, core.CompositeTensor):
         return value._spec()
-    if isinstance(value, tuple):
+    if isinstance(value, tuple) and not isinstance(value, TensorShape):
         return tuple(_spec_of(v) for v in value)
     if isinstance(value, ImmutableDict):
         return ImmutableDict({k: _spec_of(v) for k, v in value.items()})
@@ -232,7 +232,7 @@ def _rebuild(value, it, differentiable):
             return value.from_components([next(it) for _ in value.components()])
         n = len(nest.flatten(value, expand_composites=True))
         return nest.pack_sequence_as(value, [next(it) for _ in range(n)], expand_composites=True)
-    if isinstance(value, tuple):
+    if isinstance(value, tuple) and not isinstance(value, TensorShape):
         return tuple(_rebuild(v, it, differentiable) for v in value)
     if isinstance(value, ImmutableDict):
         new = {k: _rebuild(value[k], it, differentiable) for k in sorted(value)}
@@ -474,10 +474,22 @@ class ExtensionTypeSpec:
         """The spec of ``value``."""
         return value._type_spec
 
+    @classmethod
+    def _wb_from_fields(cls, fields):
+        """A spec with these fields (already specs), without ``__init__`` (which a user's Spec
+        may define with other parameters)."""
+        self = object.__new__(cls)
+        for f in cls.value_type._wb_fields:
+            object.__setattr__(self, f.name, fields[f.name])
+        return self
+
     def _field_values(self):
         return [(f.name, getattr(self, f.name)) for f in self.value_type._wb_fields]
 
     def __setattr__(self, name, value):
+        if self.__dict__.get("_wb_building"):
+            object.__setattr__(self, name, value)
+            return
         raise AttributeError(f"Cannot mutate attribute `{name}` outside the custom constructor of ExtensionTypeSpec.")
 
     def __repr__(self):
@@ -530,7 +542,7 @@ def example_of(spec):
     if isinstance(spec, ExtensionTypeSpec):
         fields = {k: example_of(v) for k, v in spec._field_values()}
         return spec.value_type._wb_from_fields(fields)
-    if isinstance(spec, tuple):
+    if isinstance(spec, tuple) and not isinstance(spec, TensorShape):
         return tuple(example_of(v) for v in spec)
     if isinstance(spec, ImmutableDict):
         return ImmutableDict({k: example_of(v) for k, v in spec.items()})
@@ -594,6 +606,8 @@ class ExtensionType(core.CompositeTensor):
         user = cls.__dict__.get("Spec")
         if isinstance(user, type):
             spec = user if issubclass(user, ExtensionTypeSpec) else type("Spec", (user, base), {})
+            if "__init__" in user.__dict__:
+                spec.__init__ = _wrap_spec_init(user.__dict__["__init__"])
         else:
             spec = type("Spec", (base,), {})
         spec.__qualname__ = f"{cls.__qualname__}.Spec"
@@ -648,7 +662,7 @@ class ExtensionType(core.CompositeTensor):
 
     @property
     def _type_spec(self):
-        return type(self).Spec(**{f.name: _spec_of(self.__dict__[f.name]) for f in type(self)._wb_fields})
+        return type(self).Spec._wb_from_fields({f.name: _spec_of(self.__dict__[f.name]) for f in type(self)._wb_fields})
 
     @staticmethod
     def __wb_elementwise__(fn, args, kwargs):
@@ -725,6 +739,30 @@ def _wrap_init(user_init):
     return __init__
 
 
+def _wrap_spec_init(user_init):
+    """A user's ``Spec.__init__`` (TF's custom spec constructor): it sets the fields, which are
+    then checked as ``Spec(**fields)`` checks them."""
+    def __init__(self, *args, **kwargs):
+        self.__dict__["_wb_building"] = True
+        try:
+            user_init(self, *args, **kwargs)
+        finally:
+            del self.__dict__["_wb_building"]
+        cls = self.value_type
+        missing = {f.name for f in cls._wb_fields if f.name not in self.__dict__ and f.default is _NO_DEFAULT}
+        if missing:
+            raise ValueError(f"Missing required fields: {missing}")
+        for f in cls._wb_fields:
+            if f.name in self.__dict__:
+                v = _convert(self.__dict__[f.name], f.value_type, f.name, spec=True)
+            else:
+                v = _spec_of(f.default)
+            object.__setattr__(self, f.name, v)
+    __init__.__wrapped__ = user_init
+    __init__.__doc__ = user_init.__doc__
+    return __init__
+
+
 class _BatchableSpec(ExtensionTypeSpec):
     def _batch(self, batch_size):
         return _map_specs(self, lambda s: TensorSpec([batch_size, *s.shape], s.dtype),
@@ -753,9 +791,9 @@ def _map_specs(v, fn, shape_fn=lambda t: t):
         return fn(v)
     if isinstance(v, ExtensionTypeSpec):
         batchable = isinstance(v, _BatchableSpec)
-        return type(v)(**{k: shape_fn(x) if batchable and isinstance(x, TensorShape) else _map_specs(x, fn, shape_fn)
-                          for k, x in v._field_values()})
-    if isinstance(v, tuple):
+        return type(v)._wb_from_fields({k: shape_fn(x) if batchable and isinstance(x, TensorShape)
+                                        else _map_specs(x, fn, shape_fn) for k, x in v._field_values()})
+    if isinstance(v, tuple) and not isinstance(v, TensorShape):
         return tuple(_map_specs(x, fn, shape_fn) for x in v)
     if isinstance(v, ImmutableDict):
         return ImmutableDict({k: _map_specs(x, fn, shape_fn) for k, x in v.items()})
