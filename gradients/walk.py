@@ -205,7 +205,7 @@ def _walk(records, hi, lo, grads, keep, ids, rules, lead, free, sparse):
 COMPLEX_AS_WRITTEN = frozenset({"real", "imag", "angle", "conj", "complex", "abs", "cast",
                                 "squared_difference", "sign", "xlogy", "xdivy", "xlog1py", "cumprod",
                                 "matrix_solve", "eig", "reduce_euclidean_norm", "slogdet",
-                                "matrix_determinant", "triangular_solve", "cholesky", "eigh", "svd",
+                                "matrix_determinant", "triangular_solve", "cholesky", "eigh", "svd", "qr",
                                 "fft", "ifft", "fft2d", "ifft2d", "fft3d", "ifft3d",
                                 "rfft", "rfft_adjoint", "irfft", "irfft_adjoint"})
 

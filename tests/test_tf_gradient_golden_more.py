@@ -594,3 +594,28 @@ def test_complex_singular_values_gradient_and_tangent():
     np.testing.assert_allclose((u.numpy() * s.numpy()) @ v.numpy().conj().T, z.numpy(), atol=1e-13)
     with pytest.raises(NotImplementedError, match="singular vectors of a complex matrix"):
         tape.gradient(y, z)
+
+
+def test_complex_qr_gradient_and_tangent_as_tf():
+    c = wb.complex128
+    z = wb.constant([[3 + 4j, 1 - 1j], [0.5j, -2 + 0.5j], [1.0, 0.5 + 0.5j]], dtype=c)
+    with wb.GradientTape(persistent=True) as tape:
+        tape.watch(z)
+        q, r = wb.linalg.qr(z)
+        y = wb.math.real(r) * c64([[1., 2.], [0., 3.]]) + wb.math.imag(r)
+        w = wb.abs(q) ** 2 * c64([[1., 2.], [0.5, -1.], [1., 0.]])
+    np.testing.assert_allclose(r.numpy(), [[-5.123475382979799, 0.04879500364742673 + 1.0734900802433867j],
+                                           [0, 2.3654255632418653]], rtol=1e-14, atol=1e-15)
+    # TF's QR gradient with its correction for complex input (R's real diagonal)
+    np.testing.assert_allclose(tape.gradient(y, z).numpy(), [
+        [-1.0008347028887359 - 0.42827236312837524j, -0.14878465250790338 - 2.569737069661915j],
+        [0.7918389705661524 - 0.14003492114066837j, -2.5718179049253274 + 0.4449947335897938j],
+        [-0.33786436122975666 - 0.2244170800473959j, 0.255854103416875 + 0.7046882635116667j]], rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(tape.gradient(w, z).numpy(), [
+        [-0.02503007178425922 - 0.021639612839250675j, 0.012892711634223607 - 0.04809416025350834j],
+        [-0.02381530104119512 + 0.09681743516781988j, 0.13089723856948862 - 0.026770484382073405j],
+        [0.11323994912587032 - 0.04710909913988229j, 0.16708374830239922 + 0.2613019465821637j]], rtol=1e-12, atol=1e-14)
+    with wb.autodiff.ForwardAccumulator(z, wb.constant([[1 + 0.5j, 0.25], [-1j, 2.0], [0.5, 1j]], dtype=c)) as acc:
+        q, r = wb.linalg.qr(z)
+    np.testing.assert_allclose(acc.jvp(r).numpy(), [[-0.9759000729485332, -0.20447430099874028 + 0.6250407610075128j],
+                                                    [0, -1.6534013131515322]], rtol=1e-12, atol=1e-14)

@@ -121,6 +121,9 @@ CASES = [
              wb.complex(lower_spd(a), 0.3 * a), wb.complex(a, -a), adjoint=True)), [A]),
     Case("eigh of a Hermitian matrix", lambda a: wb.math.real(la.eigvalsh(_hermitian(a))) * 2.0
          + wb.reduce_sum(wb.abs(la.eigh(_hermitian(a))[1]) ** 2 * np.arange(9.0).reshape(3, 3), axis=0), [A]),
+    Case("qr of a complex matrix", lambda a: wb.math.real(la.qr(wb.complex(a, 0.5 * a + 0.3))[1])
+         + wb.math.imag(la.qr(wb.complex(a, 0.5 * a + 0.3))[0]), [A]),
+    Case("qr of a wide complex matrix", lambda a: wb.math.imag(la.qr(wb.complex(a, a * a))[1]), [WIDE]),
     # first order: the second differentiates the singular vectors, not differentiable for complex input
     Case("singular values of a complex matrix",
          lambda a: la.svd(wb.complex(a, 0.5 * la.matrix_transpose(a) + 0.2), compute_uv=False), [A], order=1),

@@ -54,25 +54,37 @@ def _qr_fwd(xp, a, full_matrices):
 
 
 def _solve_rt(x, r):
-    """``x @ inv(r)^T`` for upper-triangular ``r``."""
-    return _mt(triangular_solve(r, _mt(x), lower=False))
+    """``x @ adjoint(inv(r))`` for upper-triangular ``r`` (TF's ``_TriangularSolve``)."""
+    return adjoint(triangular_solve(r, adjoint(x), lower=False))
 
 
 def _qr_grad_tall(q, r, dq, dr):
-    # the cotangent of A = QR with Q [m, n], R [n, n] square upper triangular (m >= n)
-    qdq = matmul(q, dq, transpose_a=True)
-    rdr = matmul(r, dr, transpose_b=True)
-    low = band_part(qdq - _mt(qdq) + rdr - _mt(rdr), -1, 0)
+    # the cotangent of A = QR with Q [m, n], R [n, n] square upper triangular (m >= n): TF's,
+    # written with adjoints, with its correction for complex input (R's diagonal is real)
+    qdq = matmul(q, dq, adjoint_a=True)
+    rdr = matmul(r, dr, adjoint_b=True)
+    low = band_part(qdq - adjoint(qdq) + rdr - adjoint(rdr), -1, 0)
     grad_a = matmul(q, dr + _solve_rt(low, r))
-    return grad_a + _solve_rt(dq - matmul(q, qdq), r)
+    out = grad_a + _solve_rt(dq - matmul(q, qdq), r)
+    if q.dtype.kind == "c":
+        from .elementwise import cast  # circular import with elementwise
+        from .tf_extra import real  # circular import with tf_extra
+        d = diag(diag_part(rdr - adjoint(qdq)))
+        out = out + _solve_rt(matmul(q, adjoint(d - cast(real(d), d.dtype))), r)
+    return out
 
 
 def _qr_tangent_tall(q, r, da):
-    # dA R^-1 = X; C = Q^T X = Omega + dR R^-1 with Omega antisymmetric, dR R^-1 upper
-    x = _mt(triangular_solve(r, _mt(da), lower=False, adjoint=True))
-    c = matmul(q, x, transpose_a=True)
+    # dA R^-1 = X; C = Q^H X = Omega + dR R^-1 with Omega anti-Hermitian (imaginary on the
+    # diagonal, which keeps R's diagonal real), dR R^-1 upper
+    x = adjoint(triangular_solve(r, adjoint(da), lower=False, adjoint=True))
+    c = matmul(q, x, adjoint_a=True)
     low = _strictly_lower(c)
-    upper = c - low + _mt(low)  # C - Omega
+    upper = c - low + adjoint(low)  # C - Omega
+    if c.dtype.kind == "c":
+        from .elementwise import cast  # circular import with elementwise
+        from .tf_extra import imag  # circular import with tf_extra
+        upper = upper - diag(cast(imag(diag_part(c)), c.dtype) * 1j)
     return x - matmul(q, upper), matmul(upper, r)
 
 
@@ -95,7 +107,7 @@ def _qr_vjp(gs, ans, a, full_matrices):
     # wide: A = [X | Y], R = [U | V] with X = QU square and Y = QV
     y, u = a[..., :, m:], r[..., :, :m]
     du, dv = gr[..., :, :m], gr[..., :, m:]
-    dx = _qr_grad_tall(q, u, gq + matmul(y, dv, transpose_b=True), du)
+    dx = _qr_grad_tall(q, u, gq + matmul(y, dv, adjoint_b=True), du)
     return (concat([dx, matmul(q, dv)], axis=-1),)
 
 
@@ -107,11 +119,11 @@ def _qr_jvp(ts, ans, a, full_matrices):
     if m >= n:
         return _qr_tangent_tall(q, r, da)
     dq, du = _qr_tangent_tall(q, r[..., :, :m], da[..., :, :m])
-    dv = matmul(q, da[..., :, m:] - matmul(dq, r[..., :, m:]), transpose_a=True)
+    dv = matmul(q, da[..., :, m:] - matmul(dq, r[..., :, m:]), adjoint_a=True)
     return dq, concat([du, dv], axis=-1)
 
 
-_qr_op = defop("qr", _qr_fwd, vjp=_qr_vjp, jvp=_qr_jvp, nout=2, dtypes="real", domain="full_rank")
+_qr_op = defop("qr", _qr_fwd, vjp=_qr_vjp, jvp=_qr_jvp, nout=2, dtypes="float", domain="full_rank")
 
 
 def qr(input, full_matrices=False, name=None):
@@ -123,7 +135,7 @@ def qr(input, full_matrices=False, name=None):
     Gradients need full-rank input (``r`` invertible) and are not defined for
     ``full_matrices=True`` with ``M > N``.
     """
-    a = _float_matrix(input, "qr", square=False)
+    a = _float_matrix(input, "qr", square=False, complex_ok=True)
     return apply(_qr_op, (a,), {"full_matrices": argcheck.flag(full_matrices, "full_matrices", "qr")})
 
 
