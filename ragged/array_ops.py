@@ -67,7 +67,7 @@ def row_splits_to_segment_ids(splits, name=None, out_type=None):
         out_type = index_dtype(splits)
     s = convert_to_tensor(splits)
     part = RowPartition.from_row_splits(s._data)
-    return core.wrap(part.value_rowids().astype(out_type))
+    return core.wrap(part._value_rowids_arr().astype(out_type))
 
 
 # ---------------------------------------------------------------------------
@@ -123,7 +123,7 @@ def concat(values, axis, name=None):
         flat = wb.concat([r.flat_values for r in rts], axis=axis - ref.ragged_rank)
         return _splits_only(ref.with_flat_values(flat))   # TF's shape: no uniform row lengths
     # the outer partition as splits alone: a uniform row length is not kept (TF's shape)
-    return RaggedTensor(_concat_inner(rts, axis), RowPartition(rts[0]._partition.row_splits()), _internal=True)
+    return RaggedTensor(_concat_inner(rts, axis), RowPartition(rts[0]._partition._row_splits_arr()), _internal=True)
 
 
 def _concat_inner(rts, axis):
@@ -137,7 +137,7 @@ def _concat_inner(rts, axis):
 
 def _concat_rows(rts):
     xp = rts[0]._partition.xp
-    lengths = xp.concatenate([r._partition.row_lengths() for r in rts])
+    lengths = xp.concatenate([r._partition._row_lengths_arr() for r in rts])
     part = RowPartition.from_row_lengths(lengths, validate=False)
     vals = [r._values for r in rts]
     if isinstance(vals[0], RaggedTensor):
@@ -155,7 +155,7 @@ def _concat_within_rows(rts):
                 None, None, f"Input tensors have incompatible shapes: concat along axis 1: inputs have {n} and "
                 f"{r.nrows_int()} rows; they must match")
     xp = rts[0]._partition.xp
-    lengths = [r._partition.row_lengths() for r in rts]
+    lengths = [r._partition._row_lengths_arr() for r in rts]
     total = sum(lengths[1:], lengths[0])
     part = RowPartition.from_row_lengths(total, validate=False)
     # destination of each input's values: its row's new start, plus the lengths of the
@@ -163,8 +163,8 @@ def _concat_within_rows(rts):
     dest = []
     offset = xp.zeros(n, np.int64)
     for r, length in zip(rts, lengths):
-        rowids = r._partition.value_rowids()
-        dest.append(part.row_starts()[rowids] + offset[rowids] + r._partition.positions())
+        rowids = r._partition._value_rowids_arr()
+        dest.append(part._row_starts_arr()[rowids] + offset[rowids] + r._partition.positions())
         offset = offset + length
     order = xp.argsort(xp.concatenate(dest), kind="stable")
     vals = [r._values for r in rts]
@@ -242,14 +242,14 @@ def gather(params, indices, validate_indices=None, axis=None, batch_dims=0, name
                 if rows != params.nrows_int():   # TF 2.21's class and words
                     raise ValueError(f"batch shape from indices ({rows},) does not match params shape "
                                      f"{_shape_str(params.shape)}")
-                indices = wb.gather(indices, core.wrap(params._partition.value_rowids()))
+                indices = wb.gather(indices, core.wrap(params._partition._value_rowids_arr()))
             return params.with_values(wb.gather(params.values, indices, axis=axis - 1, batch_dims=batch_dims))
         if axis == 1 and batch_dims <= 1:
             return _gather_in_rows(params, indices, batch_dims)
     elif isinstance(indices, RaggedTensor) and batch_dims == 1 and axis in (None, 1, -convert_to_tensor(
             params).ndim + 1) and indices.ragged_rank == 1:
         # dense params, ragged indices: each row's indices gather in that row of params
-        rows = wb.gather(convert_to_tensor(params), core.wrap(indices._partition.value_rowids()))
+        rows = wb.gather(convert_to_tensor(params), core.wrap(indices._partition._value_rowids_arr()))
         return indices.with_values(wb.gather(rows, indices.values, axis=1, batch_dims=1))
     axis = batch_dims if axis is None else axis
     if axis != 0 or batch_dims:
@@ -323,9 +323,9 @@ def _gather_in_rows(params, indices, batch_dims):
                              f"{_shape_str(params.shape)} (gather with batch_dims=1 takes one row of indices per "
                              "row of params)")
         parts = indices.partitions
-        rowids = parts[-1].value_rowids()   # the params row of each index: its outermost row
+        rowids = parts[-1]._value_rowids_arr()   # the params row of each index: its outermost row
         for p in reversed(parts[:-1]):
-            rowids = p.value_rowids()[rowids]
+            rowids = p._value_rowids_arr()[rowids]
         picked = _pick(params, backend.move(rowids, params.device), indices.flat_values)
         for p in reversed(parts):
             picked = RaggedTensor(picked, p, _internal=True)
@@ -356,14 +356,14 @@ def _pick(params, rowids, within):
     """The entries ``params[rowids[j]][within[j]]`` (one per j), checked against each row's length."""
     part = params._partition
     w = backend.move(within._data, params.device).astype(np.int64).reshape(-1)
-    lengths = part.row_lengths()[rowids]
+    lengths = part._row_lengths_arr()[rowids]
     bad = (w < 0) | (w >= lengths)
     if bool(bad.any()):
         j = int(part.xp.argmax(bad))
         raise wb.errors.InvalidArgumentError(
             None, None, f"gather: index {int(w[j])} is not in [0, {int(lengths[j])}) (the length of params row "
             f"{int(rowids[j])})")
-    return _take(params._values, part.row_starts()[rowids] + w)
+    return _take(params._values, part._row_starts_arr()[rowids] + w)
 
 
 @_keeps_splits_dtype
@@ -400,12 +400,12 @@ def gather_nd(params, indices, batch_dims=0, name=None):
             out = wb.gather_nd(cur, core.wrap(xp.concatenate([pos[:, None], flat[:, c:]], axis=1)))
             return wb.reshape(out, tuple(lead) + tuple(out.shape[1:]))
         j = flat[:, c]
-        length = cur._partition.row_lengths()[pos]
+        length = cur._partition._row_lengths_arr()[pos]
         if bool(((j < 0) | (j >= length)).any()):
             bad = int(((j < 0) | (j >= length)).argmax())
             raise wb.errors.InvalidArgumentError(f"gather_nd: indices{[int(v) for v in flat[bad]]} is out of "
                                                  f"range: that row has {int(length[bad])} entries")
-        pos = cur._partition.row_starts()[pos] + j
+        pos = cur._partition._row_starts_arr()[pos] + j
         cur = cur._values
     if not isinstance(cur, RaggedTensor):
         out = _take(cur, pos)
@@ -528,7 +528,7 @@ def _where_dims(a):
     dimensions) for a partitioned one, uniform row length or not."""
     if not isinstance(a, RaggedTensor):
         return list(np.shape(a.numpy() if isinstance(a, Tensor) else a))
-    dims = [a.nrows_int()] + [backend.to_numpy(p.row_lengths()).astype(np.int64) for p in a.partitions]
+    dims = [a.nrows_int()] + [backend.to_numpy(p._row_lengths_arr()).astype(np.int64) for p in a.partitions]
     return dims + list(a.flat_values.shape[1:])
 
 
@@ -591,7 +591,7 @@ def _true_coordinates(condition):
     cols = []
     for part in reversed(condition.partitions):
         cols.append(part.positions()[ids])
-        ids = part.value_rowids()[ids]
+        ids = part._value_rowids_arr()[ids]
     cols.append(ids)
     coords = cols[::-1] + inner
     return core.wrap(xp.stack(coords, axis=1) if coords else xp.zeros((0, condition.ndim), np.int64))
@@ -692,11 +692,11 @@ def _tile_within_rows(rt, multiples):
     if multiples[0] == 1:
         return RaggedTensor(values, rt._partition, _internal=True)
     part = rt._partition
-    lengths = part.row_lengths()
+    lengths = part._row_lengths_arr()
     new = RowPartition.from_row_lengths(lengths * multiples[0], validate=False)
-    rowids = new.value_rowids()
+    rowids = new._value_rowids_arr()
     # each new value's source: its row's start plus its position modulo the row's length
-    src = part.row_starts()[rowids] + new.positions() % part.xp.maximum(lengths[rowids], 1)
+    src = part._row_starts_arr()[rowids] + new.positions() % part.xp.maximum(lengths[rowids], 1)
     return RaggedTensor(_take(values, src), new, _internal=True)
 
 
@@ -817,8 +817,8 @@ def _squeeze_one(rt, a):
                 None, None, f"squeeze: Can not squeeze dim[{a}], expected a dimension of 1, got {size}")
         return rt.with_flat_values(wb.squeeze(rt.flat_values, [a - rt.ragged_rank]))
     if a == 1:
-        lengths = rt._partition.row_lengths()
-        if rt._partition.uniform_row_length() != 1 and bool((lengths != 1).any()):
+        lengths = rt._partition._row_lengths_arr()
+        if rt._partition._uniform_int() != 1 and bool((lengths != 1).any()):
             row = int(rt._partition.xp.argmax(lengths != 1))
             raise wb.errors.InvalidArgumentError(
                 f"squeeze: dimension 1 of a RaggedTensor of shape {rt.shape} is not of size 1: row {row} "
@@ -892,7 +892,7 @@ def bincount(arr, weights=None, minlength=None, maxlength=None, dtype=np.int32, 
     size = max(size, int(minlength or 0))
     if maxlength is not None:
         size = min(size, int(maxlength))
-    rows = backend.to_numpy(arr._partition.value_rowids())
+    rows = backend.to_numpy(arr._partition._value_rowids_arr())
     keep = flat < size
     wv = None if w is None else backend.to_numpy(convert_to_tensor(w)._data)[keep]
     out_dtype = np.dtype(getattr(dtype, "as_numpy_dtype", dtype)) if w is None else wv.dtype

@@ -178,7 +178,7 @@ def range(starts, limits=None, deltas=1, dtype=None, name=None, row_splits_dtype
         raise wb.errors.InvalidArgumentError(None, None, "ragged.range: Requires delta != 0")   # TF 2.21's class
     counts = xp.maximum(xp.ceil((la - sa) / da), 0).astype(np.int64)
     part = RowPartition.from_row_lengths(counts, validate=False)
-    rowids = part.value_rowids()
+    rowids = part._value_rowids_arr()
     pos = part.positions()
     values = (sa[rowids] + pos * da[rowids]).astype(dtype)
     return RaggedTensor(core.wrap(values), part, _internal=True).with_row_splits_dtype(row_splits_dtype)

@@ -26,11 +26,11 @@ def gather_rows(rt, rows):
     """The rows ``rows`` (int64 array on rt's device) of ``rt``, vectorized: no per-row loop."""
     part = rt._partition
     xp = part.xp
-    lengths = part.row_lengths()[rows]
+    lengths = part._row_lengths_arr()[rows]
     new = RowPartition.from_row_lengths(lengths, validate=False)
-    total = new.nvals()
-    starts = part.row_starts()[rows]
-    idx = backend.repeat(starts - new.row_starts(), lengths) + xp.arange(total, dtype=np.int64)
+    total = new._nvals_int()
+    starts = part._row_starts_arr()[rows]
+    idx = backend.repeat(starts - new._row_starts_arr(), lengths) + xp.arange(total, dtype=np.int64)
     return RaggedTensor(_take(rt._values, idx), new, _internal=True)
 
 
@@ -45,15 +45,15 @@ def _slice_rows(rt, s):
     if s.step is not None and _int(s.step) == 0:   # TF 2.21: StridedSlice's error class
         raise wb.errors.InvalidArgumentError(None, None, "slice step must be a nonzero integer, got 0")
     start, stop, step = s.indices(n)
-    width = rt._partition.uniform_row_length()   # rows of one length keep it (TF's shape)
+    width = rt._partition._uniform_int()   # rows of one length keep it (TF's shape)
     if step != 1:
         xp = rt._partition.xp
         out = gather_rows(rt, xp.arange(start, stop, step, dtype=np.int64))
         if width is not None:
-            out = RaggedTensor(out._values, RowPartition(out._partition.row_splits(), width), _internal=True)
+            out = RaggedTensor(out._values, RowPartition(out._partition._row_splits_arr(), width), _internal=True)
         return out
     stop = max(stop, start)
-    splits = rt._partition.row_splits()
+    splits = rt._partition._row_splits_arr()
     lo, hi = int(splits[start]), int(splits[stop])
     new = RowPartition(splits[start:stop + 1] - lo, width)
     values = rt._values
@@ -69,7 +69,7 @@ def _row(rt, i):
         raise wb.errors.InvalidArgumentError(wb.errors.eager_op_message(
             "StridedSlice", f"slice index {i + n} of dimension 0 out of bounds.", rt.device, "strided_slice/"))
     i %= n
-    splits = rt._partition.row_splits()
+    splits = rt._partition._row_splits_arr()
     lo, hi = int(splits[i]), int(splits[i + 1])
     values = rt._values
     if isinstance(values, RaggedTensor):
@@ -170,19 +170,19 @@ def _inner(rt, rest):
         return rt.with_values(wb.getitem(values, (slice(None),) + tuple(more)))
     j = _int(k)
     if j is not None:
-        width = part.uniform_row_length()
+        width = part._uniform_int()
         if width is None:   # TF picks one entry per row only from uniform dimensions
             raise ValueError("Cannot index into an inner ragged dimension.")
-        if not -width <= j < width and part.nrows():
+        if not -width <= j < width and part._nrows_int():
             raise wb.errors.InvalidArgumentError(
                 None, None, f"Index out of bounds when indexing into a ragged tensor: index {j} in a "
                 f"dimension of size {width}")
-        idx = (part.row_starts() + j) if j >= 0 else (part.row_limits() + j)
+        idx = (part._row_starts_arr() + j) if j >= 0 else (part._row_limits_arr() + j)
         picked = _take(values, idx)
-        if isinstance(picked, RaggedTensor) and values._partition.uniform_row_length() is not None:
+        if isinstance(picked, RaggedTensor) and values._partition._uniform_int() is not None:
             # one row of a uniform dimension each: the rows keep their length (TF's shape)
-            picked = RaggedTensor(picked._values, RowPartition(picked._partition.row_splits(),
-                                                               values._partition.uniform_row_length()),
+            picked = RaggedTensor(picked._values, RowPartition(picked._partition._row_splits_arr(),
+                                                               values._partition._uniform_int()),
                                   _internal=True)
         if not more:
             return picked
@@ -193,7 +193,7 @@ def _inner(rt, rest):
         step = 1 if k.step is None else _int(k.step)
         if step is None or step == 0:   # TF 2.21: StridedSlice's "strides[i] must be non-zero"
             raise wb.errors.InvalidArgumentError(None, None, f"slice step must be a nonzero integer, got {k.step!r}")
-        starts, lengths = part.row_starts(), part.row_lengths()
+        starts, lengths = part._row_starts_arr(), part._row_lengths_arr()
         if step > 0:
             lo = _bound(k.start, 0, lengths, xp)
             hi = _bound(k.stop, None, lengths, xp)
@@ -204,9 +204,9 @@ def _inner(rt, rest):
         span = abs(step)
         count = xp.maximum(((hi - lo) * (1 if step > 0 else -1) + span - 1) // span, 0)
         new = RowPartition.from_row_lengths(count.astype(np.int64), validate=False)
-        width = part.uniform_row_length()
+        width = part._uniform_int()
         if width is not None:   # a slice of a uniform dimension stays uniform (as TF's shape)
-            new = RowPartition(new.row_splits(), uniform_row_length=len(range(*k.indices(width))))
+            new = RowPartition(new._row_splits_arr(), uniform_row_length=len(range(*k.indices(width))))
         idx = backend.repeat(starts + lo, count) + new.positions() * step
         sub = RaggedTensor(_take(values, idx), new, _internal=True)
         return _inner(sub, (slice(None),) + tuple(more)) if more else sub

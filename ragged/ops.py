@@ -58,14 +58,14 @@ _place_op = defop(
 
 
 def _dense_to_values(dense, part):
-    return apply(_take_op, (dense,), {"rowids": part.value_rowids(), "pos": part.positions()})
+    return apply(_take_op, (dense,), {"rowids": part._value_rowids_arr(), "pos": part.positions()})
 
 
 def _values_to_dense(values, part, default_value=None, shape=None):
     """Scatter ``values`` (``[nvals, *inner]``) into ``[nrows, max_len, *inner]`` padded with ``default_value``."""
-    nrows, width = part.nrows(), part.max_row_length()
+    nrows, width = part._nrows_int(), part.max_row_length()
     inner = tuple(values.shape[1:])
-    rowids, pos = part.value_rowids(), part.positions()
+    rowids, pos = part._value_rowids_arr(), part.positions()
     if shape is not None:
         shape = tuple(shape)
         if len(shape) != 2 + len(inner):
@@ -127,9 +127,9 @@ def _strings_to_dense(values, rowids, pos, shape, default_value):
 def _outer_rowids(rt):
     """For each flat value, the index of its row in dimension 0."""
     parts = rt.partitions
-    ids = parts[-1].value_rowids()
+    ids = parts[-1]._value_rowids_arr()
     for p in reversed(parts[:-1]):
-        ids = p.value_rowids()[ids]
+        ids = p._value_rowids_arr()[ids]
     return ids
 
 
@@ -274,10 +274,10 @@ def _broadcast_partitions(ops, what):
     parts = []
     for level in range(ops[0].ragged_rank):
         level_parts = [r.partitions[level] for r in ops]
-        lens = [p.row_lengths()[i] for p, i in zip(level_parts, idx)]
+        lens = [p._row_lengths_arr()[i] for p, i in zip(level_parts, idx)]
         # TF's rule: only a uniform dimension of size 1 stretches; ragged row lengths must match
         # exactly, even where a row happens to hold one value
-        stretches = [p.uniform_row_length() == 1 for p in level_parts]
+        stretches = [p._uniform_int() == 1 for p in level_parts]
         fixed = [ln for ln, s in zip(lens, stretches) if not s]
         out = fixed[0] if fixed else lens[0]
         for j, ln in enumerate(lens):
@@ -286,20 +286,20 @@ def _broadcast_partitions(ops, what):
                 first = stretches.index(False)
                 # TF's words (its assert_equal on the two row_splits): x is the uniform (dense)
                 # operand's partition where one is uniform, else the earlier operand's
-                x, y = (j, first) if level_parts[j].uniform_row_length() is not None else (first, j)
+                x, y = (j, first) if level_parts[j]._uniform_int() is not None else (first, j)
                 raise wb.errors.InvalidArgumentError(_splits_differ(
                     *(np.concatenate([[0], np.cumsum(wb.backend.to_numpy(lens[k]))]) for k in (x, y))))
-        uniform = [p.uniform_row_length() for p in level_parts]
+        uniform = [p._uniform_int() for p in level_parts]
         u = max(uniform) if all(v is not None for v in uniform) else None
         part = RowPartition.from_row_lengths(out.astype(np.int64), validate=False)
         if u is not None:
-            part = RowPartition(part.row_splits(), uniform_row_length=u)
-        rowids, pos = part.value_rowids(), part.positions()
+            part = RowPartition(part._row_splits_arr(), uniform_row_length=u)
+        rowids, pos = part._value_rowids_arr(), part.positions()
         new_idx = []
         for j, (p, i, ln) in enumerate(zip(level_parts, idx, lens)):
             step = 0 * pos if stretches[j] else pos
-            new_idx.append(p.row_starts()[i][rowids] + step)
-            identity[j] = identity[j] and bool(xp.all(ln == out)) and p.nvals() == part.nvals()
+            new_idx.append(p._row_starts_arr()[i][rowids] + step)
+            identity[j] = identity[j] and bool(xp.all(ln == out)) and p._nvals_int() == part._nvals_int()
         idx = new_idx
         parts.append(part)
     return parts, [None if same else i for same, i in zip(identity, idx)]

@@ -58,12 +58,12 @@ class DynamicRaggedShape:
             raise ValueError("DynamicRaggedShape: inner_shape must have rank >= 1 when there are row "
                              "partitions (its first size is the number of values of the last one)")
         for i in range(1, len(row_partitions)):
-            if row_partitions[i].nrows() != row_partitions[i - 1].nvals():
-                raise ValueError(f"DynamicRaggedShape: row_partitions[{i}] has {row_partitions[i].nrows()} "
-                                 f"rows, but row_partitions[{i - 1}] has {row_partitions[i - 1].nvals()} values")
-        if validate and row_partitions and inner[0] != row_partitions[-1].nvals():
+            if row_partitions[i]._nrows_int() != row_partitions[i - 1]._nvals_int():
+                raise ValueError(f"DynamicRaggedShape: row_partitions[{i}] has {row_partitions[i]._nrows_int()} "
+                                 f"rows, but row_partitions[{i - 1}] has {row_partitions[i - 1]._nvals_int()} values")
+        if validate and row_partitions and inner[0] != row_partitions[-1]._nvals_int():
             raise ValueError(f"DynamicRaggedShape: inner_shape[0] is {inner[0]}, but the last row partition "
-                             f"has {row_partitions[-1].nvals()} values")
+                             f"has {row_partitions[-1]._nvals_int()} values")
         self._partitions = tuple(p.with_dtype(self._dtype) for p in row_partitions)
         self._inner = tuple(inner)
 
@@ -114,7 +114,7 @@ class DynamicRaggedShape:
             else:
                 part = RowPartition.from_uniform_row_length(x, nvals * x, nrows=nvals, xp=backend.get_xp())
             partitions.append(part)
-            nvals = part.nvals()
+            nvals = part._nvals_int()
         return cls(partitions, [nvals] + list(lengths[k + 1:]), dtype=dtype)
 
     @property
@@ -147,9 +147,9 @@ class DynamicRaggedShape:
         if not k:
             return self._inner[axis]
         if axis == 0:
-            return self._partitions[0].nrows()
+            return self._partitions[0]._nrows_int()
         if axis <= k:
-            return self._partitions[axis - 1].uniform_row_length()
+            return self._partitions[axis - 1]._uniform_int()
         return self._inner[axis - k]
 
     def is_uniform(self, axis) -> bool:
@@ -185,10 +185,10 @@ class DynamicRaggedShape:
             if stop >= self.rank:
                 return self
             if k and stop == 1:
-                return DynamicRaggedShape([], [self._partitions[0].nrows()], dtype=self._dtype)
+                return DynamicRaggedShape([], [self._partitions[0]._nrows_int()], dtype=self._dtype)
             if k and stop <= k:
                 parts = self._partitions[:stop - 1]
-                return DynamicRaggedShape(list(parts), [parts[-1].nvals()], dtype=self._dtype)
+                return DynamicRaggedShape(list(parts), [parts[-1]._nvals_int()], dtype=self._dtype)
             if k:
                 return DynamicRaggedShape(list(self._partitions), self._inner[:stop - k], dtype=self._dtype)
             return DynamicRaggedShape([], self._inner[:stop], dtype=self._dtype)
@@ -203,11 +203,11 @@ class DynamicRaggedShape:
         ragged one (None with ``ragged_lengths=False``, as in the RaggedTensor's ``.shape``)."""
         if not self._partitions:
             return list(self._inner)
-        out = [self._partitions[0].nrows()]
+        out = [self._partitions[0]._nrows_int()]
         for p in self._partitions:
-            n = p.uniform_row_length()
+            n = p._uniform_int()
             if n is None and ragged_lengths:
-                n = tuple(int(v) for v in backend.to_numpy(p.row_lengths()).tolist())
+                n = tuple(int(v) for v in backend.to_numpy(p._row_lengths_arr()).tolist())
             out.append(n)
         return out + list(self._inner[1:])
 

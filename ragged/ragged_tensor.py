@@ -211,7 +211,7 @@ class RaggedTensor(core.CompositeTensor):
                 raise ValueError(f"from_tensor: lengths[{level}] must be in [0, {size}] (dimension "
                                  f"{level + 1} has size {size})")
             part = RowPartition.from_row_lengths(lens.astype(np.int64), validate=False)
-            idx = idx[part.value_rowids()] * size + part.positions()
+            idx = idx[part._value_rowids_arr()] * size + part.positions()
             parts.append(part)
         # TF's check: the tensor is exactly the bounding box of the rows the lengths describe
         bounding = (t.shape[0],) + tuple(p.max_row_length() for p in parts) + tuple(t.shape[k + 1:])
@@ -287,17 +287,17 @@ class RaggedTensor(core.CompositeTensor):
 
     @property
     def row_splits(self) -> Tensor:
-        return _encoding(self._partition.row_splits(), self._partition)
+        return _encoding(self._partition._row_splits_arr(), self._partition)
 
     @property
     def nested_row_splits(self):
-        return tuple(_encoding(p.row_splits(), p) for p in self.partitions)
+        return tuple(_encoding(p._row_splits_arr(), p) for p in self.partitions)
 
     @property
     def uniform_row_length(self):
         """The length of every row (a scalar tensor of ``row_splits_dtype``) when this tensor was
         built with uniform rows (``from_uniform_row_length``, a dense conversion), else None."""
-        n = self._partition.uniform_row_length()
+        n = self._partition._uniform_int()
         return None if n is None else core.wrap(np.asarray(n, dtype=self.row_splits_dtype))
 
     @property
@@ -312,9 +312,9 @@ class RaggedTensor(core.CompositeTensor):
     def shape(self) -> TensorShape:
         """``TensorShape([nrows, None or uniform length, ..., *inner])``: None marks ragged
         dimensions."""
-        dims = [self._partition.nrows()]
+        dims = [self._partition._nrows_int()]
         for p in self.partitions:
-            dims.append(p.uniform_row_length())
+            dims.append(p._uniform_int())
         return TensorShape(tuple(dims) + tuple(self.flat_values.shape[1:]))
 
     def get_shape(self) -> TensorShape:
@@ -336,11 +336,11 @@ class RaggedTensor(core.CompositeTensor):
         return self.ndim
 
     def nrows_int(self) -> int:
-        return self._partition.nrows()
+        return self._partition._nrows_int()
 
     def nrows(self, out_type=None, name=None) -> Tensor:
         out_type = self.row_splits_dtype if out_type is None else out_type
-        return core.wrap(np.asarray(self._partition.nrows(), dtype=out_type))
+        return core.wrap(np.asarray(self._partition._nrows_int(), dtype=out_type))
 
     def row_lengths(self, axis=1, name=None):
         """Lengths of the rows of ragged dimension ``axis`` (a RaggedTensor for ``axis > 1``)."""
@@ -348,7 +348,7 @@ class RaggedTensor(core.CompositeTensor):
         if axis == 0:
             return self.nrows()
         if axis == 1:
-            return _encoding(self._partition.row_lengths(), self._partition)
+            return _encoding(self._partition._row_lengths_arr(), self._partition)
         if axis > self.ragged_rank:   # a uniform inner dimension: its size at every position
             flat = self.flat_values
             lead = tuple(flat.shape[:axis - self.ragged_rank])
@@ -357,23 +357,23 @@ class RaggedTensor(core.CompositeTensor):
         return self.with_values(self._values.row_lengths(axis - 1))
 
     def nested_row_lengths(self, name=None):
-        return tuple(_encoding(p.row_lengths(), p) for p in self.partitions)
+        return tuple(_encoding(p._row_lengths_arr(), p) for p in self.partitions)
 
     def value_rowids(self, name=None) -> Tensor:
-        return _encoding(self._partition.value_rowids(), self._partition)
+        return _encoding(self._partition._value_rowids_arr(), self._partition)
 
     def nested_value_rowids(self, name=None):
-        return tuple(_encoding(p.value_rowids(), p) for p in self.partitions)
+        return tuple(_encoding(p._value_rowids_arr(), p) for p in self.partitions)
 
     def row_starts(self, name=None) -> Tensor:
-        return _encoding(self._partition.row_starts(), self._partition)
+        return _encoding(self._partition._row_starts_arr(), self._partition)
 
     def row_limits(self, name=None) -> Tensor:
-        return _encoding(self._partition.row_limits(), self._partition)
+        return _encoding(self._partition._row_limits_arr(), self._partition)
 
     def bounding_shape(self, axis=None, name=None, out_type=None) -> Tensor:
         """The smallest dense shape holding every row: ``[nrows, max lengths..., *inner]``."""
-        dims = [self._partition.nrows()] + [p.max_row_length() for p in self.partitions]
+        dims = [self._partition._nrows_int()] + [p.max_row_length() for p in self.partitions]
         dims += list(self.flat_values.shape[1:])
         arr = np.asarray(dims, dtype=self.row_splits_dtype if out_type is None else out_type)
         if axis is not None:
@@ -389,8 +389,8 @@ class RaggedTensor(core.CompositeTensor):
         if new_values.ndim == 0:   # TF 2.21: "Shape () must have rank at least 1"
             raise ValueError("with_values: new values must have rank at least 1, got a scalar")
         n = new_values.nrows_int() if isinstance(new_values, RaggedTensor) else new_values.shape[0]
-        if n != self._partition.nvals():
-            raise ValueError(f"with_values: new values have {n} rows, expected {self._partition.nvals()}")
+        if n != self._partition._nvals_int():
+            raise ValueError(f"with_values: new values have {n} rows, expected {self._partition._nvals_int()}")
         return RaggedTensor(new_values, self._partition, _internal=True)
 
     def with_flat_values(self, new_values):
@@ -437,8 +437,8 @@ class RaggedTensor(core.CompositeTensor):
         # each flat row's position in every ragged dimension, innermost first
         cols, rows = [], np.arange(n, dtype=np.int64)
         for p in reversed(self.partitions):
-            splits = backend.to_numpy(p.row_splits()).astype(np.int64)
-            rowids = backend.to_numpy(p.value_rowids()).astype(np.int64)[rows]
+            splits = backend.to_numpy(p._row_splits_arr()).astype(np.int64)
+            rowids = backend.to_numpy(p._value_rowids_arr()).astype(np.int64)[rows]
             cols.append(rows - splits[rowids])
             rows = rowids
         lead = np.stack([rows] + cols[::-1], axis=1) if n else np.zeros((0, self.ragged_rank + 1), np.int64)
@@ -485,7 +485,7 @@ class RaggedTensor(core.CompositeTensor):
         """Nested Python lists."""
         flat = self.flat_values.numpy().tolist()
         for p in reversed(self.partitions):
-            splits = backend.to_numpy(p.row_splits()).tolist()
+            splits = backend.to_numpy(p._row_splits_arr()).tolist()
             flat = [flat[splits[i]:splits[i + 1]] for i in range(len(splits) - 1)]
         return flat
 
@@ -497,7 +497,7 @@ class RaggedTensor(core.CompositeTensor):
         array([array([1, 2], dtype=int32), array([3], dtype=int32)], dtype=object)
         """
         values = self._values.numpy()
-        splits = backend.to_numpy(self._partition.row_splits())
+        splits = backend.to_numpy(self._partition._row_splits_arr())
         rows = [values[splits[i]:splits[i + 1]] for i in range(len(splits) - 1)]
         if not rows:
             return np.zeros((0, 0) + values.shape[1:], dtype=values.dtype)
@@ -540,9 +540,9 @@ class RaggedTensor(core.CompositeTensor):
 
     def _merge_rows_with_next(self):
         """Dimensions 1 and 2 merged: each row's sublists joined end to end."""
-        values, splits = self._values, self._partition.row_splits()
+        values, splits = self._values, self._partition._row_splits_arr()
         if isinstance(values, RaggedTensor):
-            merged, new_splits = values._values, values._partition.row_splits()[splits]
+            merged, new_splits = values._values, values._partition._row_splits_arr()[splits]
         else:
             width = values.shape[1]
             merged, new_splits = wb.reshape(values, (-1,) + tuple(values.shape[2:])), splits * width
@@ -557,7 +557,7 @@ class RaggedTensor(core.CompositeTensor):
         return self.with_flat_values(parts[0])
 
     def structure_key(self):
-        return tuple(wb.backend.to_numpy(p.row_splits()).tobytes() for p in self.partitions)
+        return tuple(wb.backend.to_numpy(p._row_splits_arr()).tobytes() for p in self.partitions)
 
     # -- elementwise dispatch (every elementwise op of the table) --------------
     @classmethod
@@ -577,7 +577,7 @@ class RaggedTensor(core.CompositeTensor):
                          "convert to a dense tensor or array; use to_tensor() or numpy())")
 
     def __iter__(self):
-        return (self[i] for i in range(self._partition.nrows()))
+        return (self[i] for i in range(self._partition._nrows_int()))
 
     def __bool__(self):
         raise TypeError("RaggedTensor may not be used as a boolean.")
@@ -592,7 +592,7 @@ class RaggedTensor(core.CompositeTensor):
     __str__ = __repr__
 
     def _repr_html_(self):
-        lengths = backend.to_numpy(self._partition.row_lengths())
+        lengths = backend.to_numpy(self._partition._row_lengths_arr())
         rows = self.to_list()
         shown = []
         for i, (row, n) in enumerate(zip(rows[:20], lengths[:20])):

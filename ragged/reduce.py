@@ -61,12 +61,12 @@ def row_sum(values: Tensor, part: RowPartition) -> Tensor:
     """``[nvals, *inner]`` → ``[nrows, *inner]``: the sum of each row."""
     if values.dtype.kind == "b":
         values = wb.cast(values, np.int32)
-    return apply(_row_sum_op, (values,), {"splits": part.row_splits(), "lengths": part.row_lengths()})
+    return apply(_row_sum_op, (values,), {"splits": part._row_splits_arr(), "lengths": part._row_lengths_arr()})
 
 
 def row_repeat(rows: Tensor, part: RowPartition) -> Tensor:
     """``[nrows, *inner]`` → ``[nvals, *inner]``: each row's value repeated along the row."""
-    return apply(_row_repeat_op, (rows,), {"splits": part.row_splits(), "lengths": part.row_lengths()})
+    return apply(_row_repeat_op, (rows,), {"splits": part._row_splits_arr(), "lengths": part._row_lengths_arr()})
 
 
 def _extreme_fwd(xp, values, splits, kind):
@@ -105,7 +105,7 @@ def _row_extreme(values, part, kind):
     op = _row_max_op if kind == "max" else _row_min_op
     if values.dtype.kind == "b":
         values = wb.cast(values, np.int32)
-    return apply(op, (values,), {"splits": part.row_splits(), "kind": kind})
+    return apply(op, (values,), {"splits": part._row_splits_arr(), "kind": kind})
 
 
 # ---------------------------------------------------------------------------
@@ -118,11 +118,11 @@ def _segment(kind, values, ids, num):
         # rows of different lengths combine position by position; the output row is as
         # long as the longest row in its segment
         xp = values._partition.xp
-        lengths = values._partition.row_lengths()
+        lengths = values._partition._row_lengths_arr()
         out_lengths = xp.maximum(sk.segment_reduce(xp, "max", lengths, ids, num, empty=0), 0)
         out_part = RowPartition.from_row_lengths(out_lengths.astype(np.int64), validate=False)
-        inner_ids = out_part.row_starts()[ids][values._partition.value_rowids()] + values._partition.positions()
-        inner = _segment(kind, values._values, inner_ids, out_part.nvals())
+        inner_ids = out_part._row_starts_arr()[ids][values._partition._value_rowids_arr()] + values._partition.positions()
+        inner = _segment(kind, values._values, inner_ids, out_part._nvals_int())
         return RaggedTensor(inner, out_part, _internal=True)
     ids_t = core.wrap(ids)
     if isinstance(kind, _Join):
@@ -160,12 +160,12 @@ def _reduce_axis(kind, rt, axis):
     if axis == 1:
         values = rt._values
         if isinstance(values, RaggedTensor):
-            return _segment(kind, values, part.value_rowids(), part.nrows())
+            return _segment(kind, values, part._value_rowids_arr(), part._nrows_int())
         if kind == "sum":
             return row_sum(values, part)
         if kind in ("max", "min"):
             return _row_extreme(values, part, kind)
-        return _segment(kind, values, part.value_rowids(), part.nrows())
+        return _segment(kind, values, part._value_rowids_arr(), part._nrows_int())
     return rt.with_values(_reduce_axis(kind, rt._values, axis - 1))
 
 
@@ -217,7 +217,7 @@ def _splits_only(rt):
     that it builds from splits report their shapes."""
     if not isinstance(rt, RaggedTensor):
         return rt
-    return RaggedTensor.from_nested_row_splits(rt.flat_values, [p.row_splits() for p in rt.partitions],
+    return RaggedTensor.from_nested_row_splits(rt.flat_values, [p._row_splits_arr() for p in rt.partitions],
                                                validate=False).with_row_splits_dtype(rt.row_splits_dtype)
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from workbench import backend
+from workbench import backend, core, dtypes
 from workbench.errors import InvalidArgumentError, argcheck
 from workbench.core import Tensor
 
@@ -18,7 +18,8 @@ from workbench.core import Tensor
 class RowPartition:
     """Row splits ``[0, s1, ..., nvals]`` for ``nrows`` rows, with cached encodings."""
 
-    __slots__ = ("_splits", "_lengths", "_rowids", "_nrows", "_nvals", "_uniform", "_positions", "_dtype")
+    __slots__ = ("_splits", "_lengths", "_rowids", "_nrows", "_nvals", "_uniform", "_positions", "_dtype",
+                 "_known_nvals")
 
     def __init__(self, row_splits, uniform_row_length=None, dtype=np.int64):
         self._splits = row_splits
@@ -30,10 +31,12 @@ class RowPartition:
         self._nrows = int(row_splits.shape[0]) - 1
         self._nvals = None
         self._uniform = uniform_row_length
+        # whether TF would know nvals statically (from value_rowids, row starts with nvals, uniform rows)
+        self._known_nvals = uniform_row_length is not None
 
     # -- constructors (all vectorized) ----------------------------------------
     @classmethod
-    def from_row_splits(cls, row_splits, nvals=None, validate=True):
+    def from_row_splits(cls, row_splits, nvals=None, validate=True, dtype=None, dtype_hint=None):
         xp = backend.xp_of(row_splits)
         splits = _as_index(row_splits, "row_splits")
         if splits.ndim != 1:   # a static check in TF: made with validate=False too
@@ -50,10 +53,10 @@ class RowPartition:
             if nvals is not None and int(splits[-1]) != nvals:
                 raise _invalid(f"the last row split ({int(splits[-1])}) must equal the number of "
                                  f"values ({nvals})")
-        return cls(splits)
+        return cls(splits, dtype=_public_dtype(row_splits, dtype, dtype_hint))
 
     @classmethod
-    def from_row_lengths(cls, row_lengths, nvals=None, validate=True):
+    def from_row_lengths(cls, row_lengths, nvals=None, validate=True, dtype=None, dtype_hint=None):
         lengths = _as_index(row_lengths, "row_lengths")
         xp = backend.xp_of(lengths)
         if validate:
@@ -67,12 +70,12 @@ class RowPartition:
         xp.cumsum(lengths, out=splits[1:])
         if validate and nvals is not None and int(splits[-1]) != nvals:
             raise _invalid(f"row_lengths add up to {int(splits[-1])}, but there are {nvals} values")
-        part = cls(splits)
+        part = cls(splits, dtype=_public_dtype(row_lengths, dtype, dtype_hint))
         part._lengths = lengths
         return part
 
     @classmethod
-    def from_value_rowids(cls, value_rowids, nrows=None, nvals=None, validate=True):
+    def from_value_rowids(cls, value_rowids, nrows=None, nvals=None, validate=True, dtype=None, dtype_hint=None):
         rowids = _as_index(value_rowids, "value_rowids")
         xp = backend.xp_of(rowids)
         if validate:
@@ -93,9 +96,42 @@ class RowPartition:
         if validate and rowids.size and int(rowids[-1]) >= nrows:
             raise ValueError(f"value_rowids has row id {int(rowids[-1])}, but nrows is {nrows}")
         splits = xp.searchsorted(rowids, xp.arange(nrows + 1), side="left").astype(np.int64)
-        part = cls(splits)
+        part = cls(splits, dtype=_public_dtype(value_rowids, dtype, dtype_hint))
         part._rowids = rowids
+        part._known_nvals = True
         return part
+
+    @classmethod
+    def from_row_starts(cls, row_starts, nvals, validate=True, dtype=None, dtype_hint=None):
+        """A partition from each row's first value index and the number of values."""
+        starts = _as_index(row_starts, "row_starts")
+        if starts.ndim != 1:
+            raise ValueError(f"row_starts must be a vector, got shape {starts.shape}")
+        nvals = argcheck.integer(nvals, "nvals", "from_row_starts", 0)
+        xp = backend.xp_of(starts)
+        splits = xp.empty(starts.shape[0] + 1, np.int64)
+        splits[:-1] = starts
+        splits[-1] = nvals
+        if validate:
+            if starts.shape[0] and int(starts[0]) != 0:
+                raise _invalid(f"from_row_starts: row_starts must start with 0, got {int(starts[0])}")
+            _check_sorted(xp, splits, "from_row_starts: row_starts (then nvals)")
+        part = cls(splits, dtype=_public_dtype(row_starts, dtype, dtype_hint))
+        part._known_nvals = True
+        return part
+
+    @classmethod
+    def from_row_limits(cls, row_limits, validate=True, dtype=None, dtype_hint=None):
+        """A partition from the index after each row's last value."""
+        limits = _as_index(row_limits, "row_limits")
+        if limits.ndim != 1:
+            raise ValueError(f"row_limits must be a vector, got shape {limits.shape}")
+        xp = backend.xp_of(limits)
+        splits = xp.zeros(limits.shape[0] + 1, np.int64)
+        splits[1:] = limits
+        if validate:
+            _check_sorted(xp, splits, "from_row_limits: row_limits (after 0)")
+        return cls(splits, dtype=_public_dtype(row_limits, dtype, dtype_hint))
 
     @classmethod
     def from_uniform_row_length(cls, uniform_row_length, nvals, nrows=None, validate=True, xp=np):
@@ -130,55 +166,118 @@ class RowPartition:
             return f"wb.RowPartition(nrows={self._nrows}, uniform_row_length={int(self._uniform)})"
         return f"wb.RowPartition(row_splits={backend.to_numpy(self._splits)})"
 
-    # -- encodings ----------------------------------------------------------
+    # -- encodings (arrays and ints, for the package's own use) --------------
     @property
     def xp(self):
         return backend.xp_of(self._splits)
 
-    def row_splits(self):
+    def _row_splits_arr(self):
         return self._splits
 
-    def nrows(self) -> int:
+    def _nrows_int(self) -> int:
         return self._nrows
 
-    def nvals(self) -> int:
+    def _nvals_int(self) -> int:
         if self._nvals is None:
             self._nvals = int(self._splits[-1])
         return self._nvals
 
-    def row_lengths(self):
+    def _row_lengths_arr(self):
         if self._lengths is None:
             self._lengths = self._splits[1:] - self._splits[:-1]
         return self._lengths
 
-    def row_starts(self):
+    def _row_starts_arr(self):
         return self._splits[:-1]
 
-    def row_limits(self):
+    def _row_limits_arr(self):
         return self._splits[1:]
 
-    def value_rowids(self):
+    def _value_rowids_arr(self):
         """The row of each value: ``[0, 0, 1, 3, ...]`` (vectorized: a repeat of row numbers)."""
         if self._rowids is None:
             xp = self.xp
-            self._rowids = backend.repeat(xp.arange(self._nrows, dtype=np.int64), self.row_lengths())
+            self._rowids = backend.repeat(xp.arange(self._nrows, dtype=np.int64), self._row_lengths_arr())
         return self._rowids
 
     def positions(self):
         """Each value's position within its row."""
         if self._positions is None:
             xp = self.xp
-            self._positions = xp.arange(self.nvals(), dtype=np.int64) - self._splits[:-1][self.value_rowids()]
+            self._positions = xp.arange(self._nvals_int(), dtype=np.int64) - self._splits[:-1][self._value_rowids_arr()]
         return self._positions
 
     def max_row_length(self) -> int:
         if self._uniform is not None:
             return self._uniform
-        lengths = self.row_lengths()
+        lengths = self._row_lengths_arr()
         return int(lengths.max()) if lengths.size else 0
 
-    def uniform_row_length(self):
+    def _uniform_int(self):
         return self._uniform
+
+    # -- TF's public encodings: tensors of the partition's dtype -------------
+    def _tensor(self, arr):
+        return core.wrap(arr.astype(self._dtype, copy=False))
+
+    def _scalar(self, value):
+        return core.wrap(self.xp.asarray(value, dtype=self._dtype))
+
+    def row_splits(self):
+        """The row splits, a vector of ``nrows + 1`` indices starting at 0."""
+        return self._tensor(self._splits)
+
+    def row_lengths(self):
+        """The length of each row, a vector of ``nrows`` values."""
+        return self._tensor(self._row_lengths_arr())
+
+    def row_starts(self):
+        """The index of each row's first value (``row_splits[:-1]``)."""
+        return self._tensor(self._row_starts_arr())
+
+    def row_limits(self):
+        """The index after each row's last value (``row_splits[1:]``)."""
+        return self._tensor(self._row_limits_arr())
+
+    def value_rowids(self):
+        """The row of each value."""
+        return self._tensor(self._value_rowids_arr())
+
+    def offsets_in_rows(self):
+        """Each value's position within its row."""
+        return self._tensor(self.positions())
+
+    def nrows(self):
+        """The number of rows, a scalar tensor."""
+        return self._scalar(self._nrows)
+
+    def nvals(self):
+        """The number of values, a scalar tensor."""
+        return self._scalar(self._nvals_int())
+
+    def uniform_row_length(self):
+        """The rows' common length as a scalar tensor, or None when rows may differ."""
+        return None if self._uniform is None else self._scalar(self._uniform)
+
+    def is_uniform(self):
+        """Whether the partition was made with a uniform row length."""
+        return self._uniform is not None
+
+    @property
+    def static_nrows(self):
+        """The number of rows as a Python int (always known here)."""
+        return self._nrows
+
+    @property
+    def static_nvals(self):
+        """The number of values as a Python int where TF knows it statically (from value row ids,
+        row starts with ``nvals``, a uniform row length), else None."""
+        return self._nvals_int() if self._known_nvals else None
+
+    @property
+    def static_uniform_row_length(self):
+        """The uniform row length as a Python int, or None when the partition is not uniform."""
+        return None if self._uniform is None else int(self._uniform)
 
     def is_same(self, other) -> bool:
         """Whether two partitions split values identically (cheap when they are the same object)."""
@@ -194,8 +293,8 @@ class RowPartition:
 
     @property
     def dtype(self):
-        """The integer dtype the partition reports its encodings in (int32 or int64)."""
-        return self._dtype
+        """The integer dtype the partition reports its encodings in (``wb.int32`` or ``wb.int64``)."""
+        return dtypes.as_dtype(self._dtype)
 
     def with_dtype(self, dtype):
         """This partition reporting ``dtype`` (its cached encodings are shared)."""
@@ -204,6 +303,7 @@ class RowPartition:
             return self
         out = RowPartition(self._splits, self._uniform, dtype)
         out._lengths, out._rowids, out._positions, out._nvals = self._lengths, self._rowids, self._positions, self._nvals
+        out._known_nvals = self._known_nvals
         return out
 
 
@@ -211,6 +311,23 @@ def _invalid(message):
     """TF's error for row partition values that fail validation (found when the values are
     read, so an ``InvalidArgumentError``, which is also a ``ValueError``)."""
     return InvalidArgumentError(None, None, message)
+
+
+def _check_sorted(xp, splits, what):
+    """TF's error when row boundaries decrease."""
+    if splits.shape[0] > 1 and bool(xp.any(splits[1:] < splits[:-1])):
+        bad = int(xp.argmax(splits[1:] < splits[:-1]))
+        raise _invalid(f"{what} must be non-decreasing, but {int(splits[bad + 1])} follows {int(splits[bad])}")
+
+
+def _public_dtype(value, dtype, dtype_hint):
+    """The partition dtype TF's constructors give: ``dtype``, else the argument's int32/int64
+    dtype (``dtype_hint`` for Python lists), else int64."""
+    if dtype is not None:
+        return splits_dtype(dtype, "dtype")
+    if getattr(value, "dtype", None) is None and dtype_hint is not None:
+        return splits_dtype(dtype_hint, "dtype_hint")
+    return index_dtype(value)
 
 
 def splits_dtype(dtype, what, error=ValueError):

@@ -414,3 +414,77 @@ def test_where_broadcasts_by_tf_older_ragged_shape_rules():
     _same(wb.where(uniform > 1, uniform, wb.constant([[7, 8]])), [[[7, 2], [3, 4]], [[5, 6]]], (2, None, 2))
     ones = ragged.constant([[[1], [3]], [[5]]], ragged_rank=1)
     _same(wb.where(ones > 1, 0, 5), [[[5], [0]], [[0]]], (2, None, 1))
+
+
+# ---------------------------------------------------------------------------
+# RowPartition: TF's public methods return tensors of the partition's dtype
+
+
+def _t(x, values, dtype=np.int64):
+    assert isinstance(x, wb.Tensor)
+    assert x.dtype == dtype
+    assert np.asarray(x.numpy()).tolist() == values
+
+
+def test_row_partition_encodings_are_tensors_as_tf():
+    RP = wb.experimental.RowPartition
+    p = RP.from_row_lengths([2, 0, 3])   # TF 2.21's values for each method
+    _t(p.row_splits(), [0, 2, 2, 5])
+    _t(p.row_lengths(), [2, 0, 3])
+    _t(p.row_starts(), [0, 2, 2])
+    _t(p.row_limits(), [2, 2, 5])
+    _t(p.value_rowids(), [0, 0, 2, 2, 2])
+    _t(p.offsets_in_rows(), [0, 1, 0, 1, 2])
+    _t(p.nrows(), 3)
+    _t(p.nvals(), 5)
+    assert p.uniform_row_length() is None and p.is_uniform() is False
+    assert (p.static_nrows, p.static_nvals, p.static_uniform_row_length) == (3, None, None)
+    assert p.dtype == np.int64
+    q = p.with_dtype(wb.int32)
+    _t(q.row_splits(), [0, 2, 2, 5], np.int32)
+    _t(q.nrows(), 3, np.int32)
+    _t(q.nvals(), 5, np.int32)
+    _t(RP.from_row_splits([0, 2, 2, 5]).row_lengths(), [2, 0, 3])
+    _t(RP.from_value_rowids([0, 0, 2], nrows=4).row_splits(), [0, 2, 2, 3, 3])
+    u = RP.from_uniform_row_length(2, nvals=6)
+    _t(u.row_splits(), [0, 2, 4, 6])
+    _t(u.uniform_row_length(), 2)
+    assert u.is_uniform() is True
+    assert (u.static_nrows, u.static_nvals, u.static_uniform_row_length) == (3, 6, 2)
+    # TF knows nvals statically from value row ids, but not from row splits or lengths
+    assert RP.from_value_rowids([0, 0, 2], nrows=4).static_nvals == 3
+    assert RP.from_value_rowids([0, 0, 2, 2, 2]).static_nrows == 3
+    assert RP.from_row_splits([0, 2, 2, 5]).static_nvals is None
+
+
+def test_row_partition_from_row_starts_and_limits_as_tf():
+    RP = wb.experimental.RowPartition
+    p = RP.from_row_starts([0, 2, 2], nvals=5)
+    _t(p.row_lengths(), [2, 0, 3])
+    assert (p.static_nrows, p.static_nvals) == (3, 5)
+    q = RP.from_row_limits([2, 2, 5])
+    _t(q.row_lengths(), [2, 0, 3])
+    assert (q.static_nrows, q.static_nvals) == (3, None)
+    _t(RP.from_row_starts([], 0).row_splits(), [0])
+    _t(RP.from_row_limits([]).row_splits(), [0])
+    # the dtype: an int32 argument's, else dtype=
+    assert RP.from_row_starts(wb.constant([0, 1], wb.int32), 3).dtype == np.int32
+    assert RP.from_row_limits(wb.constant([1, 3], wb.int32)).dtype == np.int32
+    assert RP.from_row_starts([0, 1], 3, dtype=wb.int32).dtype == np.int32
+    assert RP.from_row_splits(wb.constant([0, 1], wb.int32)).dtype == np.int32
+    # TF 2.21: InvalidArgumentError "Arguments to from_row_starts do not form a valid RaggedTensor"
+    for starts, nvals in [([0, 3, 2], 5), ([1, 3], 5), ([0, 3], 2)]:
+        with pytest.raises(InvalidArgumentError):
+            RP.from_row_starts(starts, nvals)
+    with pytest.raises(InvalidArgumentError):
+        RP.from_row_limits([3, 2])
+    with pytest.raises(ValueError, match="row_starts"):   # "row_starts must have dtype int32 or int64"
+        RP.from_row_starts([0., 1.], 3)
+
+
+def test_row_partitions_of_shapes_and_tensors_are_tf_row_partitions():
+    rt = ragged.constant([[1, 2], [], [3, 4, 5]])
+    (part,) = wb.shape(rt).row_partitions   # tf.shape's default out_type is int32
+    _t(part.row_splits(), [0, 2, 2, 5], np.int32)
+    _t(wb.shape(rt, out_type=wb.int64).row_partitions[0].nvals(), 5)
+    _t(wb.experimental.DynamicRaggedShape.from_tensor(rt).row_partitions[0].row_splits(), [0, 2, 2, 5])

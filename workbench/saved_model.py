@@ -425,7 +425,7 @@ def _flatten_result(attr, out, splits_inputs):
 
     def same_splits(t, part):
         for x, p in splits_inputs:
-            if p.row_splits() is part.row_splits() and np.dtype(x.dtype) == np.dtype(t.dtype):
+            if p._row_splits_arr() is part._row_splits_arr() and np.dtype(x.dtype) == np.dtype(t.dtype):
                 return x
         a = backend.to_numpy(t._data)
         for x, _ in splits_inputs:

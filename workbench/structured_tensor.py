@@ -87,7 +87,7 @@ class StructuredTensor(core.CompositeTensor):
         return self._wb_static_key()
 
     def _wb_static_key(self):
-        splits = None if self._fields else tuple(backend.to_numpy(p.row_splits()).tobytes()
+        splits = None if self._fields else tuple(backend.to_numpy(p._row_splits_arr()).tobytes()
                                                  for p in self._row_partitions)
         return (StructuredTensor, tuple(self._fields), tuple(self._shape.as_list()), splits)
 
@@ -102,9 +102,9 @@ class StructuredTensor(core.CompositeTensor):
         """TF's expanded view: each field's tensors (fields by name), the flat size, then the
         row splits of each row partition."""
         out = [t for k in sorted(self._fields) for t in nest.flatten(self._fields[k], expand_composites=True)]
-        inner = self._shape[0] if not self._row_partitions else int(self._row_partitions[-1].nvals())
+        inner = self._shape[0] if not self._row_partitions else int(self._row_partitions[-1]._nvals_int())
         out.append(convert_to_tensor(np.asarray([0 if inner is None else inner], np.int64)))
-        out.extend(convert_to_tensor(np.asarray(p.row_splits(), np.int64)) for p in self._row_partitions)
+        out.extend(convert_to_tensor(np.asarray(p._row_splits_arr(), np.int64)) for p in self._row_partitions)
         return out
 
     def _wb_rebuild(self, parts):
@@ -277,11 +277,11 @@ class StructuredTensor(core.CompositeTensor):
             raise TypeError(f"row_partition must be a RowPartition, got {type(row_partition).__name__}")
         if self.rank == 0:
             raise ValueError("Shape [] must have rank at least 1")
-        if int(row_partition.nvals()) != self._shape[0]:
-            raise ValueError(f"row_partition's {int(row_partition.nvals())} values do not match the "
+        if int(row_partition._nvals_int()) != self._shape[0]:
+            raise ValueError(f"row_partition's {int(row_partition._nvals_int())} values do not match the "
                              f"StructuredTensor's {self._shape[0]} rows")
         fields = {k: _partition(v, row_partition) for k, v in self._fields.items()}
-        shape = TensorShape([int(row_partition.nrows()), None, *list(self._shape)[1:]])
+        shape = TensorShape([int(row_partition._nrows_int()), None, *list(self._shape)[1:]])
         return StructuredTensor(fields, shape, (row_partition, *self._row_partitions))
 
     def merge_dims(self, outer_axis, inner_axis):
@@ -298,7 +298,7 @@ class StructuredTensor(core.CompositeTensor):
         dims = list(self._shape)
         size = None if any(d is None for d in dims[outer:inner + 1]) else int(np.prod(dims[outer:inner + 1]))
         if outer == 0:
-            size = int(self._row_partitions[inner - 1].nvals()) if inner >= 1 else size
+            size = int(self._row_partitions[inner - 1]._nvals_int()) if inner >= 1 else size
         shape = TensorShape(dims[:outer] + [size] + dims[inner + 1:])
         parts = self._row_partitions[:max(outer - 1, 0)] + self._row_partitions[inner:]
         if outer >= 1:
@@ -366,7 +366,7 @@ class StructuredTensor(core.CompositeTensor):
 
     def _outer_sizes(self):
         """Nested lists of row counts for a StructuredTensor without fields (the records' layout)."""
-        return [self._shape[0], *[p.row_lengths() for p in self._row_partitions]]
+        return [self._shape[0], *[p._row_lengths_arr() for p in self._row_partitions]]
 
     def __repr__(self):
         fields = ((k, str(v).replace("\n", "\n            ")) for k, v in sorted(self._fields.items()))
@@ -433,7 +433,7 @@ def _with_components(v, it):
 def _partition(value, row_partition):
     if isinstance(value, StructuredTensor):
         return value.partition_outer_dimension(row_partition)
-    return RaggedTensor.from_row_splits(value, row_partition.row_splits(), validate=False)
+    return RaggedTensor.from_row_splits(value, row_partition._row_splits_arr(), validate=False)
 
 
 def _merge(value, outer, inner):
@@ -447,9 +447,9 @@ def _merge(value, outer, inner):
 
 def _merged_partition(parts):
     """The row partition of dimensions merged across ``parts`` (outer first)."""
-    splits = np.asarray(parts[0].row_splits())
+    splits = np.asarray(parts[0]._row_splits_arr())
     for p in parts[1:]:
-        splits = np.asarray(p.row_splits())[splits]
+        splits = np.asarray(p._row_splits_arr())[splits]
     return RowPartition.from_row_splits(splits)
 
 
@@ -461,7 +461,7 @@ def _index(value, key):
 def _item_shape(st, index):
     dims = list(st.shape)[1:]
     if dims and dims[0] is None and st.row_partitions:
-        dims[0] = int(np.asarray(st.row_partitions[0].row_lengths())[index])
+        dims[0] = int(np.asarray(st.row_partitions[0]._row_lengths_arr())[index])
     return dims
 
 
