@@ -619,3 +619,9 @@ def test_complex_qr_gradient_and_tangent_as_tf():
         q, r = wb.linalg.qr(z)
     np.testing.assert_allclose(acc.jvp(r).numpy(), [[-0.9759000729485332, -0.20447430099874028 + 0.6250407610075128j],
                                                     [0, -1.6534013131515322]], rtol=1e-12, atol=1e-14)
+
+
+def test_complex_zero_to_the_zero_is_nan_as_tf():
+    z = wb.constant([0j, 2 + 1j, 0j], dtype=wb.complex128)
+    w = wb.constant([0j, 0.5 - 1j, 2 + 0j], dtype=wb.complex128)
+    np.testing.assert_allclose(wb.pow(z, w).numpy(), [complex(NAN, NAN), 1.9978120114897202 - 1.2887101242399013j, 0])   # TF 2.21

@@ -239,7 +239,10 @@ log1p = unary("log1p", ufunc1("log1p"),   # TF's gradient, g * reciprocal(1 + x)
 def _pow_fwd(xp, x, y):
     if x.dtype.kind in "iu" and np.any(y < 0):
         raise ValueError("pow: integers to negative integer powers are not allowed")
-    return xp.power(x, y)
+    out = xp.power(x, y)
+    if out.dtype.kind == "c":   # TF's complex pow is exp(y log x): 0 ** 0 is NaN there, not 1
+        out = xp.where((x == 0) & (y == 0), xp.asarray(complex(np.nan, np.nan), out.dtype), out)
+    return out
 
 
 def _pow_dy(e, ans, x, y):
