@@ -266,13 +266,9 @@ def test_an_unseeded_probability_sample_follows_the_graph_rule():
 
 
 # TF traces each wb.cond branch and wb.while_loop body into a graph of its own (op seeds from 0
-# under the caller's seed) and runs only the taken branch. The trace here records them in the
-# function's graph (workbench/compiler/staged.py does not yet enter wb.random.function_graph
-# for them, with undo=True for a branch traced but not taken): these pin TF 2.21's numbers.
-_STAGED = "cond branches and loop bodies are not graphs of their own yet (staged.py)"
+# under the caller's seed) and runs only the taken branch: these pin TF 2.21's numbers.
 
 
-@pytest.mark.xfail(strict=True, reason=_STAGED)
 def test_cond_branches_count_op_seeds_in_graphs_of_their_own():
     R.set_seed(1)
 
@@ -290,7 +286,6 @@ def test_cond_branches_count_op_seeds_in_graphs_of_their_own():
         _is(z, want)
 
 
-@pytest.mark.xfail(strict=True, reason=_STAGED)
 def test_a_loop_body_is_one_op_whose_stream_goes_on_across_iterations():
     R.set_seed(1)
 

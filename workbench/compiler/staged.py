@@ -20,6 +20,7 @@ from __future__ import annotations
 import functools
 
 from .. import backend, core, nest
+from .. import random as wbrandom
 from ..core import Tensor, Variable
 from ..ops import control_flow
 from .trace import Tracer, hold, tensor_leaves
@@ -56,6 +57,10 @@ class _Recording:
         tr = self.tracer
         self._outer, self._var_values = tr.steps, dict(tr.var_values)
         tr.steps = self.steps
+        # a branch or loop body is a graph of its own for random ops (op seeds from 0 under the
+        # caller's seed, as TF); a dry run (a branch traced but not taken) advances no stream
+        self._graph = wbrandom.function_graph(undo=self.dry)
+        self._graph.__enter__()
         if self.dry:
             self._had = "on_effect" in tr.__dict__
             self._prev = tr.on_effect
@@ -86,6 +91,7 @@ class _Recording:
                     backend.xp_of(buf).copyto(buf, value)
                 v._data = buf if buf.shape == value.shape else value
                 tr._refresh(v)
+        self._graph.__exit__(*exc)
         return False
 
     def calls(self):
