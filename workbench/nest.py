@@ -7,6 +7,13 @@ to its flat values and row splits, a ``SparseTensor`` to its indices, values and
 
 import collections.abc
 
+from .tensor_shape import TensorShape
+
+
+def _is_seq(x):
+    """A list or tuple, not a ``TensorShape`` (a leaf for TF's nest, though a tuple here)."""
+    return isinstance(x, (list, tuple)) and not isinstance(x, TensorShape)
+
 
 def _is_namedtuple(x):
     return isinstance(x, tuple) and hasattr(x, "_fields")
@@ -54,7 +61,7 @@ def _flatten(s, out, expand):
     if isinstance(s, dict):
         for k in sorted(s):
             _flatten(s[k], out, expand)
-    elif isinstance(s, (list, tuple)):
+    elif _is_seq(s):
         for v in s:
             _flatten(v, out, expand)
     elif expand and _components(s) is not None:
@@ -98,7 +105,7 @@ def _pack(s, it, expand=False):
         return type(s)((k, packed[k]) for k in s) if type(s) is not dict else {k: packed[k] for k in s}
     if _is_namedtuple(s):
         return type(s)(*[_pack(v, it, expand) for v in s])
-    if isinstance(s, (list, tuple)):
+    if _is_seq(s):
         return type(s)([_pack(v, it, expand) for v in s])
     if expand:
         parts = _components(s)
@@ -110,7 +117,7 @@ def _pack(s, it, expand=False):
 def _kind(x, expand):
     if isinstance(x, dict):
         return "dict"
-    if isinstance(x, (list, tuple)):
+    if _is_seq(x):
         return "seq"
     if expand and _components(x) is not None:
         return "composite"
@@ -191,4 +198,4 @@ def map_structure(func, *structure, check_types=True, expand_composites=False):
 
 def is_nested(seq):
     """Whether ``seq`` is a structure (a list, tuple or dict) rather than a leaf."""
-    return isinstance(seq, (list, tuple, dict))
+    return _is_seq(seq) or isinstance(seq, dict)
