@@ -625,3 +625,10 @@ def test_complex_zero_to_the_zero_is_nan_as_tf():
     z = wb.constant([0j, 2 + 1j, 0j], dtype=wb.complex128)
     w = wb.constant([0j, 0.5 - 1j, 2 + 0j], dtype=wb.complex128)
     np.testing.assert_allclose(wb.pow(z, w).numpy(), [complex(NAN, NAN), 1.9978120114897202 - 1.2887101242399013j, 0])   # TF 2.21
+
+
+def test_angle_tangent_is_nan_at_zero():
+    z = wb.constant([3 + 4j, 1 - 1j, 0j, -2 + 0.5j], dtype=wb.complex128)
+    with wb.autodiff.ForwardAccumulator(z, wb.constant([1 + 0.5j, -1j, 0.25, 2.0], dtype=wb.complex128)) as acc:
+        a = wb.math.angle(z)
+    close(acc.jvp(a).numpy(), [-0.1, -0.5, NAN, -0.23529411764705882])   # TF 2.21

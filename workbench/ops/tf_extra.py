@@ -193,8 +193,13 @@ def _angle_vjp(g, ans, x):
     return (negative(_as_complex(g, x._data.dtype)) * reciprocal(swapped),)
 
 
-_angle_op = defop("angle", lambda xp, x: xp.angle(x), vjp=_angle_vjp,
-                  jvp=lambda ts, ans, x: imag(ts[0] / x), dtypes="float")   # d angle = Im(dz / z)
+def _angle_jvp(ts, ans, x):
+    # d angle = Im(dz / z), as the transpose of TF's rule: -real(dz * conj(1 / complex(imag, real)))
+    # (NaN at z = 0, as TF's)
+    return negative(real(ts[0] * conj(reciprocal(_complex_of(imag(x), real(x))))))
+
+
+_angle_op = defop("angle", lambda xp, x: xp.angle(x), vjp=_angle_vjp, jvp=_angle_jvp, dtypes="float")
 
 
 def _complex_of(re, im):
