@@ -1,5 +1,5 @@
 # TF guide "Extension types" (site/en/guide/extension_type.ipynb), tensorflow/docs 7c36502: its code cells with only the imports
-# changed (shell and IPython magic lines dropped); cells are separated by "# %%".
+# changed (shell and IPython magic lines dropped, a cell's leading indentation removed as IPython does); cells are separated by "# %%".
 
 # %%
 import workbench as tf
