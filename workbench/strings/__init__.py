@@ -712,7 +712,7 @@ def format(template, inputs, placeholder="{}", summarize=3, name=None):  # noqa:
                          f"{placeholder!r} but {builtin_len(inputs)} inputs were given")
     out = [pieces[0]]
     for value, rest in zip(inputs, pieces[1:]):
-        out.append(_summary(_host(value), summarize))
+        out.append(value.__wb_format__(summarize) if hasattr(type(value), "__wb_format__") else _summary(_host(value), summarize))
         out.append(rest)
     result = np.empty((), dtype=object)
     result[()] = "".join(out).encode("utf-8")
