@@ -248,7 +248,7 @@ def test_noncentral_chi2_matches_tfp():
     np.testing.assert_allclose(d.quantile(f64(0.3)).numpy(), [0.5760445776056707, 1.6748010968239975,
                                                               35.06557441165244], rtol=1e-9)
     # at 0: infinite for df < 2, exp(-nc / 2) / 2 for df = 2, 0 above
-    np.testing.assert_allclose(d.log_prob(f64([0.0, 0.0, -1.0])).numpy(), [np.inf, -np.inf, -np.inf])
+    np.testing.assert_allclose(d.log_prob(f64([0.0, 0.0, -1.0])).numpy(), [np.inf, -np.inf, np.nan])   # TFP: NaN below 0
     np.testing.assert_allclose(tfd.NoncentralChi2(f64(2.0), f64(1.0)).log_prob(f64(0.0)).numpy(), -1.1931471805599454)
 
 

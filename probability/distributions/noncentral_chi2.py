@@ -24,7 +24,8 @@ class NoncentralChi2(Distribution):
     Densities and CDFs are the Poisson(``noncentrality / 2``) mixture of central chi-squares with
     ``df + 2 j`` degrees of freedom, summed in log space over a window of ``j`` around the largest
     terms (differentiable in both parameters); ``quantile`` bisects the CDF and finishes with Newton
-    steps, which give it its derivatives. Samples are
+    steps, which give it its derivatives (0 at ``p = 0``, ``inf`` at 1, and 0 where the quantile is below the
+    smallest normal number). ``log_prob`` is NaN below 0 (TFP's). Samples are
     ``2 Gamma(df / 2 + N)`` with ``N ~ Poisson(noncentrality / 2)`` (not reparameterized, as TFP). As
     TFP, there is no mode and no entropy.
 
@@ -100,7 +101,11 @@ class NoncentralChi2(Distribution):
         # at 0 the density is that of the j = 0 term: infinite for df < 2, exp(-nc / 2) / 2 at df = 2
         at_zero = wb.where(k < 2.0, wb.zeros_like(k) + np.inf,
                            wb.where(wb.math.equal(k, 2.0), -0.5 * nc - math.log(2.0), wb.zeros_like(k) - np.inf))
-        return wb.where(positive, lp, wb.where(x < 0, wb.zeros_like(lp) - np.inf, at_zero + wb.zeros_like(lp)))
+        return wb.where(positive, lp, at_zero + wb.zeros_like(lp))
+
+    def _nan_region(self, x, method):
+        # TFP's density takes the log of x: NaN below 0 (its tails are 0 and 1 there)
+        return (x < 0.0) if method in ("log_prob", "prob") else None
 
     def _mixture(self, x, upper):
         positive = x > 0
@@ -123,24 +128,37 @@ class NoncentralChi2(Distribution):
         return wb.log(self._survival_function(x))
 
     def _quantile(self, p):
+        # bisection of the CDF over log(x) (from the smallest normal number up to far in the upper
+        # tail), then Newton steps; 0 at p = 0, inf at p = 1 and NaN off [0, 1], as TFP
         p = p + wb.zeros(self.batch_shape, dtype=self.dtype)
+        if self._validate_args:
+            ok = (p >= 0.0) & (p <= 1.0)
+            message = "NoncentralChi2.quantile: the probability must be in [0, 1]"
+            if not wb.executing_eagerly():
+                internal.assert_all(ok, message)
+            elif not bool(wb.reduce_all(ok)):
+                raise wb.errors.InvalidArgumentError(f"{message}, got {p.numpy()!r}")
         target = wb.stop_gradient(p)
-        lo = wb.zeros_like(target)
+        tiny = float(np.finfo(np.dtype(self.dtype)).tiny)
         mean, sd = wb.stop_gradient(self._mean()), wb.stop_gradient(wb.sqrt(self._variance()))
-        hi = wb.ones_like(target) * (mean + 40.0 * sd + 50.0)
-        for _ in range(100 if self.dtype == np.float64 else 60):
+        lo = wb.zeros_like(target) + math.log(tiny)
+        hi = wb.log(wb.ones_like(target) * (mean + 40.0 * sd + 50.0))
+        underflow = self._cdf(wb.exp(lo)) >= target
+        for _ in range(80 if self.dtype == np.float64 else 50):
             mid = 0.5 * (lo + hi)
-            below = self._cdf(mid) < target
+            below = self._cdf(wb.exp(mid)) < target
             lo, hi = wb.where(below, mid, lo), wb.where(below, hi, mid)
-        x0 = 0.5 * (lo + hi)
+        x0 = wb.exp(0.5 * (lo + hi))
         # two Newton steps, from the bisection's point (held fixed) and then from the first step's
         # (on the tape): the value stays put and the derivatives in p and the parameters are the
         # inverse function's, to second order
-        inside = (x0 > 0) & (target > 0) & (target < 1)
+        inside = (target > 0) & (target < 1) & ~underflow
         x = wb.where(inside, x0, wb.ones_like(x0))
         for _ in range(2):
             x = x + (p - self._cdf(x)) / wb.exp(self._log_prob(x))
-        return wb.where(inside, x, x0)
+        edge = wb.where(wb.math.equal(target, 1.0), wb.zeros_like(x0) + np.inf, wb.zeros_like(x0))
+        edge = wb.where((target < 0) | (target > 1), wb.zeros_like(x0) + np.nan, edge)
+        return wb.where(inside, x, edge)
 
     def _mean(self):
         return self._df + self._noncentrality
