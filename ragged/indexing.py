@@ -87,6 +87,23 @@ def _expand_ellipsis(key, ndim):
     return key[:i] + (slice(None),) * max(fill, 0) + key[i + 1:]
 
 
+def _expand_leading_ellipses(key, rt):
+    """A key with several Ellipses as TF 2.21 reads it: an Ellipsis met first at a ragged
+    level stands for the dimensions no later entry names (a later Ellipsis counting as one);
+    more than one Ellipsis reaching the uniform inner dimensions is TF's StridedSlice error."""
+    key, i, level = list(key), 0, 0
+    while i < len(key) and level < rt.ragged_rank:
+        if key[i] is Ellipsis:
+            fill = (rt.ndim - level) - (len(key) - i - 1)
+            key[i:i + 1] = [slice(None)] * max(fill, 0)
+            continue
+        level += 1
+        i += 1
+    if sum(k is Ellipsis for k in key[i:]) > 1:
+        raise wb.errors.InvalidArgumentError(None, None, "Multiple ellipses in slice spec not allowed")
+    return tuple(key)
+
+
 def _with_new_axes(rt, key):
     """``rt[key]`` where ``key`` holds ``None`` (``wb.newaxis``): the key without them, then a
     dimension of size 1 inserted at each of their places in the result (as TF)."""
@@ -137,6 +154,8 @@ def _getitem(rt, key):
     key = tuple(_plain(k) for k in key)
     if any(k is None for k in key):
         return _with_new_axes(rt, key)
+    if sum(k is Ellipsis for k in key) > 1:
+        key = _expand_leading_ellipses(key, rt)
     key = _expand_ellipsis(key, rt.ndim)
     if len(key) > rt.ndim:   # TF 2.21: its StridedSlice kernel's error class
         raise wb.errors.InvalidArgumentError(

@@ -570,9 +570,10 @@ class RaggedTensor(core.CompositeTensor):
         from .indexing import getitem  # circular import with indexing
         return getitem(self, key)
 
-    # no __len__, as TF's (len() is a TypeError; nrows() gives the count), and no dense array:
-    # converting to one is TF's ValueError
-    def __array__(self, dtype=None, copy=None):
+    # no __len__ and no __array__, as TF's: len() is a TypeError (nrows() gives the count), and
+    # NumPy makes a 0-d object array holding the RaggedTensor (np.array(rt), as TF 2.21); no
+    # dense tensor: converting to one is TF's ValueError
+    def __wb_tensor__(self):
         raise ValueError("TypeError: object of type 'RaggedTensor' has no len() (a RaggedTensor does not "
                          "convert to a dense tensor or array; use to_tensor() or numpy())")
 
@@ -581,6 +582,41 @@ class RaggedTensor(core.CompositeTensor):
 
     def __bool__(self):
         raise TypeError("RaggedTensor may not be used as a boolean.")
+
+    def __wb_format__(self, summarize=3):
+        """The text ``wb.strings.format`` gives this tensor, as TF 2.21: nested rows joined by
+        ``", "``, floats as ``%f``, bools as ``true``/``false``, strings quoted with ``'``, and
+        only ``summarize`` items at each end of a dimension (``-1`` or None: all)."""
+        if summarize is None:
+            summarize = -1
+        if isinstance(summarize, bool) or not isinstance(summarize, (int, np.integer)) or \
+                (summarize != -1 and summarize < 1):
+            raise ValueError(f"Expected summarize to be -1 or a positive int, got {summarize}")
+        kind = np.dtype(self.dtype.as_numpy_dtype if hasattr(self.dtype, "as_numpy_dtype") else self.dtype).kind
+
+        def item(v):
+            if kind == "b":
+                return "true" if v else "false"
+            if kind == "f":
+                return f"{v:f}"
+            if kind == "c":
+                return f"({v.real:f},{v.imag:f})"
+            if kind == "O":
+                b = v if isinstance(v, bytes) else str(v).encode("utf-8")
+                text = b.replace(b"\\", b"\\\\").replace(b"'", b"\\'").decode("utf-8", "replace")
+                return f"'{text}'"
+            return str(v)
+
+        def walk(x):
+            if not isinstance(x, list):
+                return item(x)
+            if summarize != -1 and len(x) > 2 * summarize:
+                parts = [walk(v) for v in x[:summarize]] + ["..."] + [walk(v) for v in x[-summarize:]]
+            else:
+                parts = [walk(v) for v in x]
+            return "[" + ", ".join(parts) + "]"
+
+        return walk(self.to_list())
 
     def __repr__(self):
         # TF's text: the rows through NumPy's printer with comma separators, so long values wrap

@@ -488,3 +488,79 @@ def test_row_partitions_of_shapes_and_tensors_are_tf_row_partitions():
     _t(part.row_splits(), [0, 2, 2, 5], np.int32)
     _t(wb.shape(rt, out_type=wb.int64).row_partitions[0].nvals(), 5)
     _t(wb.experimental.DynamicRaggedShape.from_tensor(rt).row_partitions[0].row_splits(), [0, 2, 2, 5])
+
+
+# ---------------------------------------------------------------------------
+# NumPy conversion, Ellipsis keys, realdiv, strings.format
+
+
+def test_numpy_holds_a_ragged_tensor_as_one_object():
+    rt = ragged.constant([[3., 1, 4, 1], [], [5, 9, 2], [6], []])
+    for held in (np.array(rt), np.asarray(rt)):   # TF 2.21: array(<tf.RaggedTensor ...>, dtype=object)
+        assert held.shape == () and held.dtype == object and held[()] is rt
+    pair = np.array([rt, rt])
+    assert pair.shape == (2,) and pair.dtype == object
+    with pytest.raises(ValueError):   # "setting an array element with a sequence."
+        np.array(rt, dtype=np.float64)
+    with pytest.raises(ValueError, match="has no len"):   # a dense tensor still is TF's ValueError
+        wb.convert_to_tensor(rt)
+
+
+def test_several_ellipses_as_tf():
+    rt = ragged.constant([[3., 1, 4, 1], [], [5, 9, 2], [6], []])
+    r3 = ragged.constant([[[1, 2], [3]], [[4, 5, 6]]])
+    r2u = ragged.constant([[[1, 2], [3, 4]], [[5, 6]]], ragged_rank=1)
+    rows = [[3.0, 1.0, 4.0, 1.0], [], [5.0, 9.0, 2.0], [6.0], []]
+    assert rt[..., ...].to_list() == rows   # TF 2.21's values
+    assert rt[..., ..., :1].to_list() == [[3.0], [], [5.0], [6.0], []]
+    assert rt[..., 1:, ...].to_list() == rows[1:]
+    assert r3[..., ..., 0:1].to_list() == [[[1], [3]], [[4]]]
+    assert r3[..., 0:1, ...].to_list() == [[[1, 2]], [[4, 5, 6]]]
+    assert r3[..., ..., ...].to_list() == [[[1, 2], [3]], [[4, 5, 6]]]
+    assert r3[:1, ..., ..., :1].to_list() == [[[1], [3]]]
+    assert r3[0, ..., ...].to_list() == [[1, 2], [3]]
+    assert r2u[..., ..., 0].to_list() == [[1, 3], [5]]
+    for key in [(0, Ellipsis, Ellipsis)]:   # two Ellipses reaching a dense row: StridedSlice's error
+        with pytest.raises(InvalidArgumentError, match="Multiple ellipses"):
+            rt[key]
+        with pytest.raises(InvalidArgumentError, match="Multiple ellipses"):
+            r2u[key]
+
+
+def test_realdiv_handler_as_tf():
+    # the ragged handler (wb.realdiv reaches it once the op is dispatchable)
+    from workbench import core
+    rt = ragged.constant([[3., 1, 4, 1], [], [5, 9, 2], [6], []])
+    out = core.dispatch(wb.realdiv, (rt, 2.))
+    _same(out, [[1.5, 0.5, 2.0, 0.5], [], [2.5, 4.5, 1.0], [3.0], []], (5, None), np.float32)
+    _same(core.dispatch(wb.realdiv, (rt, rt)), [[1.0] * 4, [], [1.0] * 3, [1.0], []], (5, None))
+    col = wb.constant([[1.], [2], [3], [4], [5]])
+    assert np.allclose(core.dispatch(wb.realdiv, (rt, col)).flat_values.numpy(),
+                       [3.0, 1.0, 4.0, 1.0, 1.6666666, 3.0, 0.6666667, 1.5])
+    with pytest.raises(wb.errors.NotFoundError):   # TF: no RealDiv kernel for int32
+        core.dispatch(wb.realdiv, (ragged.constant([[1, 2]]), 2))
+
+
+def test_strings_format_of_ragged_tensors_as_tf():
+    rt = ragged.constant([[3., 1, 4, 1], [], [5, 9, 2], [6], []])
+    r3 = ragged.constant([[[1, 2], [3]], [[4, 5, 6]]])
+    fmt = lambda *a, **k: wb.strings.format(*a, **k).numpy()   # noqa: E731
+    full = b"[[3.000000, 1.000000, 4.000000, 1.000000], [], [5.000000, 9.000000, 2.000000], [6.000000], []]"
+    assert fmt("{}", rt) == full   # TF 2.21's text for each
+    assert fmt("{}", rt, summarize=-1) == full
+    assert fmt("{}", rt, summarize=1) == b"[[3.000000, ..., 1.000000], ..., []]"
+    assert fmt("{}", rt, summarize=2) == b"[[3.000000, 1.000000, 4.000000, 1.000000], [], ..., [6.000000], []]"
+    assert fmt("x={} y={}", (rt, wb.constant(1))) == b"x=" + full + b" y=1"
+    assert fmt("a{}b{}", [rt, r3]) == b"a" + full + b"b[[[1, 2], [3]], [[4, 5, 6]]]"
+    assert fmt("{}", r3, summarize=1) == b"[[[1, 2], [3]], [[4, ..., 6]]]"
+    assert fmt("{}", ragged.constant([[True], [False, True]])) == b"[[true], [false, true]]"
+    assert fmt("{}", ragged.constant([[1e10, -2.5, float("nan")]])) == b"[[10000000000.000000, -2.500000, nan]]"
+    assert fmt("{}", ragged.constant([[1 + 2j]])) == b"[[(1.000000,2.000000)]]"
+    assert fmt("{}", ragged.constant([[1, 2], [3]], dtype=wb.float16)) == b"[[1.000000, 2.000000], [3.000000]]"
+    assert fmt("{}", ragged.constant([[[1, 2], [3, 4]]], ragged_rank=1)) == b"[[[1, 2], [3, 4]]]"
+    assert fmt("{}", ragged.constant([["a", "b"], []])) == b"[['a', 'b'], []]"
+    assert fmt("{}", ragged.constant([["a'b", "c\\d"]])) == b"[['a\\'b', 'c\\\\d']]"
+    assert fmt("{}", ragged.constant([["\u00e9"]])) == b"[['\xc3\xa9']]"
+    assert fmt("{}", ragged.constant([], ragged_rank=1)) == b"[]"
+    with pytest.raises(ValueError, match="Expected summarize to be -1 or a positive int, got 0"):
+        fmt("{}", rt, summarize=0)
