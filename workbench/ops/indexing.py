@@ -852,9 +852,12 @@ def repeat(input, repeats, axis=None, name=None):
     array([1, 1, 1, 3], dtype=int32)
     """
     x = convert_to_tensor(input)
+    ts = _static_dims(x) if core.tracing() else None
     if axis is None:
         x = _reshape(x, (x.size,))
         axis = 0
+        if ts is not None:   # TF's flattened size: known where every size is
+            ts = (None if None in ts else _prod(ts),)
     a = norm_axis(axis, x.ndim, "repeat")
     n = x.shape[a]
     r = np.asarray(repeats.numpy() if isinstance(repeats, Tensor) else repeats)
@@ -866,7 +869,28 @@ def repeat(input, repeats, axis=None, name=None):
         raise ValueError(f"repeat: repeats has {r.size} entries, but axis {a} has size {n}")
     if (r < 0).any():
         raise ValueError(f"repeat: repeats must be non-negative, got {r.tolist()}")
-    return _gather(x, _on_device(x, np.repeat(np.arange(n), r)), a, dense=True)
+    out = _gather(x, _on_device(x, np.repeat(np.arange(n), r)), a, dense=True)
+    if core.tracing():
+        core.static_result(out, _repeat_static(ts, repeats, a))
+    return out
+
+
+def _repeat_static(ts, repeats, a):
+    """TF's static shape of ``repeat``'s result in a trace, for the input's static shape ``ts``
+    (flattened for ``axis=None``): one known count (a scalar or one entry) scales the axis'
+    known size; known counts along an axis other than the first sum to its size; other
+    counts leave it open."""
+    if ts is None:
+        return None
+    known = core.static_value(repeats)
+    counts = known if isinstance(known, tuple) else (known,)
+    if len(counts) == 1 and counts[0] is not None:
+        size = None if ts[a] is None else ts[a] * counts[0]
+    elif a > 0 and None not in counts:
+        size = sum(counts)
+    else:
+        size = None
+    return ts[:a] + (size,) + ts[a + 1:]
 
 
 # ---------------------------------------------------------------------------
@@ -1017,13 +1041,14 @@ def unique(x, out_idx=np.int32, name=None):
     array([1, 2, 4, 7, 8], dtype=int32)
     """
     y, idx, _ = _unique_parts(x, out_idx, "unique")
-    return Unique(core.static_result(y, (None,)), idx)
+    return Unique(core.static_result(y, (None,)), core.static_result(idx, _static_dims(convert_to_tensor(x))))
 
 
 def unique_with_counts(x, out_idx=np.int32, name=None):
     """As :func:`unique`, plus how often each distinct value occurs: ``UniqueWithCounts(y, idx, count)``."""
     y, idx, count = _unique_parts(x, out_idx, "unique_with_counts")
-    return UniqueWithCounts(core.static_result(y, (None,)), idx, core.static_result(count, (None,)))
+    return UniqueWithCounts(core.static_result(y, (None,)), core.static_result(idx, _static_dims(convert_to_tensor(x))),
+                            core.static_result(count, (None,)))
 
 
 def searchsorted(sorted_sequence, values, side="left", out_type=np.int32, name=None):
