@@ -632,3 +632,23 @@ def test_angle_tangent_is_nan_at_zero():
     with wb.autodiff.ForwardAccumulator(z, wb.constant([1 + 0.5j, -1j, 0.25, 2.0], dtype=wb.complex128)) as acc:
         a = wb.math.angle(z)
     close(acc.jvp(a).numpy(), [-0.1, -0.5, NAN, -0.23529411764705882])   # TF 2.21
+
+
+@pytest.mark.parametrize("x,exclusive,reverse,tangent,gradient", [
+    ([-INF, 1.0, 2.0], False, False, [NAN, 2.0, 2.731058578630005], [NAN, 2.8068242641099848, 2.1931757358900144]),
+    ([1.0, 0.0, 2.0], True, False, [NAN, 1.0, 1.2689414213699952], [4.193175735890015, 0.8068242641099854, 0.0]),
+    ([1.0, 0.0, 2.0], True, True, [2.880797077977881, 2.9999999999999996, NAN], [0.0, 0.11920292202211753, 2.880797077977882]),
+    ([INF, 1.0, 2.0], False, False, [NAN, NAN, NAN], [NAN, 0.0, 0.0]),
+])
+def test_cumulative_logsumexp_at_infinite_outputs(x, exclusive, reverse, tangent, gradient):
+    # TF's rule scans log(g) - out with grad.dtype.min for log(0): NaN where out or x is infinite
+    f = lambda v: wb.math.cumulative_logsumexp(v, exclusive=exclusive, reverse=reverse)
+    close(jvp(f, [x], [[1.0, 2.0, 3.0]]), tangent, rtol=1e-12)
+    g, _ = grad_and_second(f, x, [1.0, 2.0, 3.0], [1.0, 1.0, 1.0])
+    close(g, gradient, rtol=1e-12)
+
+
+def test_cumulative_logsumexp_second_derivative_is_tfs():
+    g, gg = grad_and_second(wb.math.cumulative_logsumexp, [1.0, -INF, 2.0, 2.0], [0.25, 0.5, 0.75, 1.0],
+                            [0.75, 1.0, 1.25, 1.5])
+    close(gg, [-0.1557450543884369, 0.0, 0.06194741489555655, 0.09379763949288056], rtol=1e-12)   # TF 2.21

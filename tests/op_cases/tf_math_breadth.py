@@ -50,9 +50,10 @@ CASES = [
          [uniform(-1, 1, (2, 3, 4), 1108), uniform(-1, 1, (2, 4, 3), 1109)]),
     Case("cumulative_logsumexp", lambda x: wb.math.cumulative_logsumexp(x, axis=1) * x,
          [uniform(-2, 2, (2, 4), 1110)]),
+    # first order: the exclusive scan's -inf row makes TF's second derivatives NaN there
     Case("cumulative_logsumexp exclusive reverse",
          lambda x: wb.math.cumulative_logsumexp(x, axis=0, exclusive=True, reverse=True)[:-1] ** 2,
-         [uniform(-2, 2, (3, 2), 1111)]),
+         [uniform(-2, 2, (3, 2), 1111)], order=1),
     Case("zeta in q", lambda q: wb.math.zeta(wb.constant([2.5, 3.0, 4.0], wb.float64), q),
          [uniform(0.5, 2, (3,), 1112)]),
     Case("lrn", lambda x: wb.nn.lrn(x, depth_radius=1, bias=1.0, alpha=0.5, beta=0.75),

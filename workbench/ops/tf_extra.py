@@ -948,36 +948,37 @@ def _clse_fwd(xp, x, axis, exclusive, reverse):
 
 
 def _signed_logs(v):
-    """``log(max(v, 0))`` and ``log(max(-v, 0))``: ``-inf`` where that part is 0, through
+    """``log(max(v, 0))`` and ``log(max(-v, 0))``: the dtype's lowest finite value where that
+    part is 0 (TF's ``grad.dtype.min``, so the scans of the rules stay finite), through
     ``where`` on both sides so that no derivative of log at 0 reaches a second derivative."""
+    lowest = float(np.finfo(v.dtype.as_numpy_dtype if hasattr(v.dtype, "as_numpy_dtype") else v.dtype).min)
     out = []
     for part in (v, -v):
         positive = part > 0
-        out.append(where(positive, log(where(positive, part, 1.0)), -np.inf))
+        out.append(where(positive, log(where(positive, part, 1.0)), lowest))
     return out
 
 
 def _clse_vjp(g, ans, x, axis, exclusive, reverse):
     # d out_j / d x_i = exp(x_i - out_j) over the i that out_j gathers: the gradient is the
-    # same scan run the other way over log(g) - out, split by sign so the logs exist
-    finite = core.wrap(ans.xp.isfinite(ans._data))
+    # same scan run the other way over log(g) - out, split by sign so the logs exist (TF's
+    # CumulativeLogsumexp gradient: NaN where x is -inf or an output is inf, as TF)
     parts = []
     for lg in _signed_logs(g):
-        arg = where(finite, lg - ans, -np.inf)
-        parts.append(exp(apply(_clse_op, (arg,), {"axis": axis, "exclusive": exclusive,
-                                                   "reverse": not reverse}) + x))
+        parts.append(exp(apply(_clse_op, (lg - ans,), {"axis": axis, "exclusive": exclusive,
+                                                       "reverse": not reverse}) + x))
     return (parts[0] - parts[1],)
 
 
 def _clse_jvp(ts, ans, x, axis, exclusive, reverse):
+    # exp(scan(log t + x) - out): NaN where the output is not finite, as TF's forward mode
     t = ts[0]
     if t is None:
         return None
-    finite = core.wrap(ans.xp.isfinite(ans._data))
     parts = []
     for lt in _signed_logs(t):
         scan = apply(_clse_op, (lt + x,), {"axis": axis, "exclusive": exclusive, "reverse": reverse})
-        parts.append(where(finite, exp(scan - where(finite, ans, 0.0)), 0.0))
+        parts.append(exp(scan - ans))
     return parts[0] - parts[1]
 
 
