@@ -181,8 +181,12 @@ def vectorized_map(fn, elems, fallback_to_while_loop=True, warn=True):
     array([False,  True])
     """
     flat = nest.flatten(elems)
-    if not flat or not all(isinstance(x, Tensor) for x in flat) or not flat[0].shape or not flat[0].shape[0]:
+    if not flat or any(isinstance(x, core.CompositeTensor) for x in flat):
         return map_fn(fn, elems)
+    flat = [core.convert_to_tensor(x) for x in flat]   # arrays and variables, as TF takes them
+    if not flat[0].shape or not flat[0].shape[0]:
+        return map_fn(fn, elems)
+    elems = nest.pack_sequence_as(elems, flat)
     first = fn(nest.pack_sequence_as(elems, [x[0] for x in flat]))
     signature = nest.map_structure(
         lambda v: v if isinstance(v, core.CompositeTensor) else core.convert_to_tensor(v).dtype, first)
