@@ -161,3 +161,15 @@ def test_extension_type_spec_with_its_own_constructor():
                 pass
     with pytest.raises(ValueError, match="Missing required fields: {'values'}"):
         Bad.Spec()
+
+
+def test_vectorized_map_takes_variables_and_arrays():
+    # TF 2.21: a Variable and a NumPy array as elems, another output structure, gradient to the variable
+    v = wb.Variable([1.0, 2.0, 3.0])
+    with wb.GradientTape() as tape:
+        prod, first = wb.vectorized_map(lambda p: (p[0] * p[1], p[0]), (v, np.array([2.0, 3.0, 4.0], np.float32)))
+    np.testing.assert_array_equal(prod.numpy(), [2.0, 6.0, 12.0])
+    np.testing.assert_array_equal(first.numpy(), [1.0, 2.0, 3.0])
+    np.testing.assert_array_equal(tape.gradient(prod, v).numpy(), [2.0, 3.0, 4.0])
+    out = wb.vectorized_map(lambda x: x + 1, np.arange(3))
+    assert out.dtype == wb.int64 and out.numpy().tolist() == [1, 2, 3]
