@@ -100,3 +100,124 @@ def test_a_function_traced_on_the_first_element_where_the_spec_is_not_known(caps
     ds = gen.flat_map(lambda x: (print("traced"), Dataset.from_tensors(x).repeat(2))[1])
     assert _values(ds) == [1, 1, 2, 2]
     assert capsys.readouterr().out.count("traced") == 1
+
+
+# -- map functions whose result's size the data decides ----------------------------------------
+# The trace runs on stand-in values; where it cannot replay (the op reads the element's value),
+# each element runs the function in Python, and the element_spec is still TF's static one:
+# None for a size the element's value decides. Specs and values: TF 2.21's.
+
+def _leaf_values(ds):
+    return [[np.asarray(leaf).tolist() for leaf in v] if isinstance(v, tuple) else np.asarray(v).tolist()
+            for v in ds.as_numpy_iterator()]
+
+
+_S = wb.TensorSpec
+_DATA_SIZED = [
+    ("range", lambda: Dataset.range(6).map(lambda x: wb.range(x)),
+     _S((None,), wb.int64), [[], [0], [0, 1], [0, 1, 2], [0, 1, 2, 3], [0, 1, 2, 3, 4]]),
+    ("fill", lambda: Dataset.range(4).map(lambda x: wb.fill([x], 1)),
+     _S((None,), wb.int32), [[], [1], [1, 1], [1, 1, 1]]),
+    ("repeat_scalar_count", lambda: Dataset.range(4).map(lambda x: wb.repeat(x, x)),
+     _S((None,), wb.int64), [[], [1], [2, 2], [3, 3, 3]]),
+    ("repeat_count_vector", lambda: Dataset.range(4).map(
+        lambda x: wb.repeat(wb.constant([1, 2], wb.int64), [x, 1])),
+     _S((None,), wb.int64), [[2], [1, 2], [1, 1, 2], [1, 1, 1, 2]]),
+    ("repeat_counts_are_the_element", lambda: Dataset.from_tensor_slices([[1, 2], [3, 4]]).map(
+        lambda x: wb.repeat(x, x, axis=0)),
+     _S((None,), wb.int32), [[1, 2, 2], [3, 3, 3, 4, 4, 4, 4]]),
+    ("repeat_known_count", lambda: Dataset.from_tensor_slices([[1, 2], [3, 4]]).map(lambda x: wb.repeat(x, 2)),
+     _S((4,), wb.int32), [[1, 1, 2, 2], [3, 3, 4, 4]]),
+    ("repeat_known_count_axis_1", lambda: Dataset.from_tensor_slices([[1, 2], [3, 4]]).map(
+        lambda x: wb.repeat(wb.reshape(x, [1, 2]), 2, axis=1)),
+     _S((1, 4), wb.int32), [[[1, 1, 2, 2]], [[3, 3, 4, 4]]]),
+    ("boolean_mask", lambda: Dataset.range(4).map(
+        lambda x: wb.boolean_mask(wb.range(4, dtype=wb.int64), wb.range(4, dtype=wb.int64) < x)),
+     _S((None,), wb.int64), [[], [0], [0, 1], [0, 1, 2]]),
+    ("boolean_mask_of_the_element", lambda: Dataset.from_tensor_slices([[1, -2, 3], [-4, 5, 6]]).map(
+        lambda x: wb.boolean_mask(x, x > 0)),
+     _S((None,), wb.int32), [[1, 3], [5, 6]]),
+    ("unique_y", lambda: Dataset.from_tensor_slices([[1, 1, 2], [3, 3, 3]]).map(lambda x: wb.unique(x)[0]),
+     _S((None,), wb.int32), [[1, 2], [3]]),
+    ("where_one_argument", lambda: Dataset.from_tensor_slices([[1, 0, 2], [0, 0, 3]]).map(lambda x: wb.where(x)),
+     _S((None, 1), wb.int64), [[[0], [2]], [[2]]]),
+    ("where_one_argument_rank_2", lambda: Dataset.from_tensor_slices(
+        [[[1, 0], [2, 0]], [[0, 0], [0, 3]]]).map(lambda x: wb.where(x)),
+     _S((None, 2), wb.int64), [[[0, 0], [1, 0]], [[1, 1]]]),
+    ("strings_split", lambda: Dataset.from_tensor_slices(["a b", "c d e"]).map(wb.strings.split),
+     _S((None,), wb.string), [[b"a", b"b"], [b"c", b"d", b"e"]]),
+    ("py_function_without_a_shape", lambda: Dataset.range(3).map(
+        lambda x: wb.py_function(lambda v: wb.range(v), [x], wb.int64)),
+     _S(None, wb.int64), [[], [0], [0, 1]]),
+    ("py_function_two_results", lambda: Dataset.range(3).map(
+        lambda x: wb.py_function(lambda v: (wb.range(v), v * 2), [x], [wb.int64, wb.int64])),
+     (_S(None, wb.int64), _S(None, wb.int64)), [[[], 0], [[0], 2], [[0, 1], 4]]),
+]
+
+
+@pytest.mark.parametrize("make, spec, values", [c[1:] for c in _DATA_SIZED], ids=[c[0] for c in _DATA_SIZED])
+def test_sizes_the_element_s_value_decides_are_none_in_a_map_s_spec(make, spec, values):
+    ds = make()
+    assert ds.element_spec == spec
+    assert _leaf_values(ds) == values
+
+
+def test_unique_spec_keeps_idx_s_static_size():
+    ds = Dataset.from_tensor_slices([[1, 1, 2], [3, 3, 3]]).map(lambda x: wb.unique(x))
+    spec = ds.element_spec
+    assert type(spec).__name__ == "Unique"
+    assert tuple(spec) == (_S((None,), wb.int32), _S((3,), wb.int32))   # TF 2.21
+    assert [(e.y.tolist(), e.idx.tolist()) for e in ds.as_numpy_iterator()] == [([1, 2], [0, 0, 1]), ([3], [0, 0, 0])]
+    counted = Dataset.from_tensor_slices([[1, 1, 2], [3, 3, 3]]).map(lambda x: wb.unique_with_counts(x))
+    assert tuple(counted.element_spec) == (_S((None,), wb.int32), _S((3,), wb.int32), _S((None,), wb.int32))
+    assert [e.count.tolist() for e in counted.as_numpy_iterator()] == [[2, 1], [3]]
+
+
+def test_ragged_batch_docstring_example():
+    ds = Dataset.range(6).map(lambda x: wb.range(x))
+    assert ds.element_spec.shape == wb.TensorShape([None])
+    ds = ds.ragged_batch(2)
+    assert ds.element_spec == wb.RaggedTensorSpec(wb.TensorShape([None, None]), wb.int64, 1, wb.int64)
+    assert [str(b) for b in ds] == ["<wb.RaggedTensor [[], [0]]>", "<wb.RaggedTensor [[0, 1], [0, 1, 2]]>",
+                                    "<wb.RaggedTensor [[0, 1, 2, 3], [0, 1, 2, 3, 4]]>"]
+
+
+def test_ragged_batch_of_a_repeat_the_data_sizes():
+    ds = Dataset.range(4).map(lambda x: wb.repeat(x, x)).ragged_batch(2)
+    assert ds.element_spec == wb.RaggedTensorSpec(wb.TensorShape([None, None]), wb.int64, 1, wb.int64)
+    assert [b.to_list() for b in ds] == [[[], [1]], [[2, 2], [3, 3, 3]]]   # TF 2.21
+
+
+# tf.repeat's static shapes in a traced function, TF 2.21's: (input spec(s), call, shape)
+_REPEAT_STATIC = [
+    (([], wb.int64), lambda x: wb.repeat(x, x), (None,)),
+    (([2], wb.int64), lambda x: wb.repeat(x, [1, 2]), (None,)),
+    (([2], wb.int64), lambda x: wb.repeat(x, 3), (6,)),
+    (([None], wb.int64), lambda x: wb.repeat(x, 3), (None,)),
+    (([2, 3], wb.int64), lambda x: wb.repeat(x, 2, axis=1), (2, 6)),
+    (([2, 3], wb.int64), lambda x: wb.repeat(x, [2, 2, 0], axis=1), (2, 4)),
+    (([2, 3], wb.int64), lambda x: wb.repeat(x, [2, 2], axis=0), (None, 3)),
+    (([2, 3], wb.int64), lambda x: wb.repeat(x, [2], axis=1), (2, 6)),
+    (([None, 3], wb.int64), lambda x: wb.repeat(x, 2, axis=1), (None, 6)),
+    (([None, 3], wb.int64), lambda x: wb.repeat(x, 2), (None,)),
+    (([2, 3], wb.int64), lambda x: wb.repeat(x, 2), (12,)),
+    (([3, None, 2], wb.int64), lambda x: wb.repeat(x, 2, axis=0), (6, None, 2)),
+    (([3, None, 2], wb.int64), lambda x: wb.repeat(x, [1, 2, 3], axis=0), (None, None, 2)),
+    (([3, None, 2], wb.int64), lambda x: wb.repeat(x, [1, 2], axis=2), (3, None, 3)),
+]
+
+
+@pytest.mark.parametrize("case", range(len(_REPEAT_STATIC)))
+def test_repeat_static_shape_in_a_trace(case):
+    (shape, dtype), fn, expected = _REPEAT_STATIC[case]
+    out = wb.function(fn).get_concrete_function(wb.TensorSpec(shape, dtype)).structured_outputs
+    assert tuple(out.shape.as_list()) == expected
+
+
+def test_repeat_static_shape_with_counts_an_argument_gives():
+    f = wb.function(lambda x, r: wb.repeat(x, r, axis=0))
+    out = f.get_concrete_function(wb.TensorSpec([2, 3], wb.int64), wb.TensorSpec([], wb.int32)).structured_outputs
+    assert tuple(out.shape.as_list()) == (None, 3)   # TF 2.21
+    g = wb.function(lambda x, r: wb.repeat(x, r, axis=-1))
+    out = g.get_concrete_function(wb.TensorSpec([2, 3], wb.int64), wb.TensorSpec([3], wb.int32)).structured_outputs
+    assert tuple(out.shape.as_list()) == (2, None)
