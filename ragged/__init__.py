@@ -14,6 +14,7 @@ from .factory import constant, range  # noqa: A004
 from .indexing import gather_rows
 from .ops import map_flat_values, register_image_io as _register_image_io
 from . import reduce as _reduce  # noqa: F401  (registers wb.reduce_* for ragged tensors)
+from . import matmul as _matmul  # noqa: F401  (registers wb.matmul for ragged tensors)
 from .ragged_shape import DynamicRaggedShape
 from .ragged_tensor import RaggedTensor
 from .ragged_tensor_spec import RaggedTensorSpec

@@ -564,3 +564,95 @@ def test_strings_format_of_ragged_tensors_as_tf():
     assert fmt("{}", ragged.constant([], ragged_rank=1)) == b"[]"
     with pytest.raises(ValueError, match="Expected summarize to be -1 or a positive int, got 0"):
         fmt("{}", rt, summarize=0)
+
+
+# ---------------------------------------------------------------------------
+# matmul with ragged operands (the handler wb.matmul reaches once the op is dispatchable)
+
+
+def _mm(a, b, **kwargs):
+    from workbench import core
+    return core.dispatch(wb.matmul, (a, b), kwargs)
+
+
+def test_matmul_rank_2_ragged_is_dense_as_tf():
+    a = ragged.constant([[1., 2], [3, 4], [5, 6]])
+    d = wb.constant([[1., 0], [0, 1]])
+    out = _mm(a, d)   # TF 2.21: a dense Tensor
+    assert not isinstance(out, RT) and out.numpy().tolist() == [[1., 2.], [3., 4.], [5., 6.]]
+    assert _mm(a, a, transpose_b=True).numpy().tolist() == [[5., 11., 17.], [11., 25., 39.], [17., 39., 61.]]
+    assert _mm(ragged.constant([[1, 2]]), wb.constant([[1], [2]])).numpy().tolist() == [[5]]
+    with pytest.raises(InvalidArgumentError, match="may not be ragged in their innermost dimension"):
+        _mm(ragged.constant([[1., 2], [3]]), d)
+    with pytest.raises(InvalidArgumentError):   # Matrix size-incompatible
+        _mm(d, a)
+
+
+def test_matmul_batched_ragged_as_tf():
+    b3 = ragged.constant([[[1., 2], [3, 4]], [[5, 6]]], ragged_rank=1)
+    d3 = wb.constant([[[1., 0], [0, 1]], [[2., 0], [0, 2]]])
+    e3 = ragged.constant([[[1., 2]], [[3, 4], [5, 6], [7, 8]]], ragged_rank=1)
+    f3 = ragged.constant([[[1.], [2]], [[3.], [4]]], ragged_rank=1)
+
+    def splits(rt):
+        return [s.numpy().tolist() for s in rt.nested_row_splits]
+
+    out = _mm(b3, d3)   # TF 2.21's values, shapes and row splits for each
+    _same(out, [[[1.0, 2.0], [3.0, 4.0]], [[10.0, 12.0]]], (2, None, 2))
+    assert splits(out) == [[0, 2, 3]]
+    out = _mm(d3, e3, transpose_b=True)
+    _same(out, [[[1.0], [2.0]], [[6.0, 10.0, 14.0], [8.0, 12.0, 16.0]]], (2, 2, None))
+    assert splits(out) == [[0, 2, 4], [0, 1, 2, 5, 8]]
+    out = _mm(e3, e3, transpose_b=True)
+    _same(out, [[[5.0]], [[25.0, 39.0, 53.0], [39.0, 61.0, 83.0], [53.0, 83.0, 113.0]]], (2, None, None))
+    assert splits(out) == [[0, 1, 4], [0, 1, 4, 7, 10]]
+    out = _mm(e3, e3, transpose_a=True)
+    _same(out, [[[1.0, 2.0], [2.0, 4.0]], [[83.0, 98.0], [98.0, 116.0]]], (2, 2, 2))
+    assert splits(out) == [[0, 2, 4]] and int(out.uniform_row_length) == 2
+    _same(_mm(e3, f3), [[[5.0]], [[25.0], [39.0], [53.0]]], (2, None, 1))
+    _same(_mm(b3, f3), [[[5.0], [11.0]], [[39.0]]], (2, None, 1))
+    _same(_mm(b3, b3, transpose_b=True), [[[5.0, 11.0], [11.0, 25.0]], [[61.0]]], (2, None, None))
+    _same(_mm(f3, f3, transpose_a=True), [[[5.0]], [[25.0]]], (2, 1, 1))
+    # ragged rank 2 with rows of one length in the innermost dimension counts as uniform
+    _same(_mm(ragged.constant([[[1., 2], [3, 4]], [[5, 6]]]), d3), [[[1.0, 2.0], [3.0, 4.0]], [[10.0, 12.0]]],
+          (2, None, 2))
+    i32 = ragged.constant([[[1., 2]]], ragged_rank=1, row_splits_dtype=wb.int32)
+    _same(_mm(i32, d3[:1]), [[[1.0, 2.0]]], (1, None, 2), splits_dtype=np.int32)
+    with pytest.raises(InvalidArgumentError, match="may not be ragged in their innermost dimension"):
+        _mm(ragged.constant([[[1., 2], [3]], [[5, 6]]]), d3)
+    for a, b, kw in [(e3, b3, {"transpose_a": True}), (d3, b3, {}), (b3, b3, {}),
+                     (b3, wb.constant([[[1.], [0], [1]], [[1.], [0], [1]]]), {})]:
+        with pytest.raises(InvalidArgumentError, match="Matrix size-incompatible"):
+            _mm(a, b, **kw)
+    with pytest.raises(ValueError, match="must have the same rank"):
+        _mm(b3, wb.constant([[1., 0], [0, 1]]))
+    with pytest.raises(ValueError, match="must have the same dtype"):
+        _mm(b3, wb.cast(d3, wb.float64))
+    with pytest.raises(ValueError, match="not compatible"):   # TF: "Dimensions 1 and 2 are not compatible"
+        _mm(b3, wb.constant([[[1., 0], [0, 1]]]))
+
+
+def test_matmul_ragged_gradients_match_finite_differences():
+    fv0 = np.arange(8.).reshape(4, 2) / 3
+    d0 = np.array([[[1., 2], [0.5, 1]], [[2., 0], [1, 2]]])
+
+    def f(fv, d):
+        e = RT.from_row_splits(fv, [0, 1, 4])
+        return (wb.reduce_sum(_mm(e, e, transpose_b=True).flat_values ** 2)
+                + wb.reduce_sum(wb.sin(_mm(e, d).flat_values)))
+
+    fv, d = wb.constant(fv0), wb.constant(d0)
+    with wb.GradientTape() as tape:
+        tape.watch([fv, d])
+        y = f(fv, d)
+    grads = tape.gradient(y, [fv, d])
+    for k, x0 in enumerate([fv0, d0]):
+        num = np.zeros(x0.shape)
+        for idx in np.ndindex(*x0.shape):
+            hi, lo = x0.copy(), x0.copy()
+            hi[idx] += 1e-6
+            lo[idx] -= 1e-6
+            args_hi, args_lo = [fv0, d0], [fv0, d0]
+            args_hi[k], args_lo[k] = hi, lo
+            num[idx] = (f(*map(wb.constant, args_hi)).numpy() - f(*map(wb.constant, args_lo)).numpy()) / 2e-6
+        assert np.allclose(grads[k].numpy(), num, atol=1e-6)
