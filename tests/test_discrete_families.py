@@ -169,7 +169,7 @@ def test_binomial_degenerate_probs_and_cdf():
     d = tfd.Binomial(total_count=c64(5.0), probs=c64([0.0, 1.0]))
     np.testing.assert_array_equal(d.log_prob(c64([0.0, 5.0])).numpy(), [0.0, 0.0])
     d = tfd.Binomial(total_count=c64(6.0), logits=c64(0.4))
-    x = np.array([-1.0, 0.0, 2.5, 5.0, 6.0, 9.0])
+    x = np.array([-1.0, 0.0, 2.0, 5.0, 6.0, 9.0])   # scipy floors a non-integer; TFP does not (test_tfp_edge_golden_more)
     np.testing.assert_allclose(d.cdf(c64(x)).numpy(), st.binom(6, sp.expit(0.4)).cdf(x), rtol=1e-9)
     val, g = _grad(lambda l: tfd.Binomial(total_count=c64(20.0), logits=l).log_prob(c64([0.0, 20.0])),
                    [50.0, -50.0])
