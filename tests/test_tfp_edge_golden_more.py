@@ -64,3 +64,78 @@ def test_noncentral_chi2_below_zero():
     close(_ncx2().log_prob(f64(0.0)), [INF, -1.1931471805599454, -INF])
     with pytest.raises(wb.errors.InvalidArgumentError, match="log_prob"):
         _ncx2(validate_args=True).log_prob(f64(-1.0))
+
+
+# -- Binomial, Multinomial, DirichletMultinomial, BetaBinomial: non-integer counts -----------------
+
+_BINOMIAL_X = f64([-1.5, -0.5, 0.0, 0.5, 2.5, 2.9, 3.0, 9.5, 10.0, 10.5])[:, None]
+
+
+def test_binomial_tails_at_non_integers_are_tfps_incomplete_betas():
+    # TFP does not floor: cdf(k) = I_{1-p}(n - k, k + 1), survival I_p(k + 1, n - k) for 0 <= k < n
+    d = tfd.Binomial(f64([10.0, 3.0]), probs=f64([0.5, 0.9]))
+    close(d.cdf(_BINOMIAL_X), [[0.0, 0.0], [0.0, 0.0], [9.7656250000000087e-04, 9.9999999999999937e-04],
+                               [3.6898903119532579e-03, 6.2073957204480659e-03],
+                               [1.0201547808034003e-01, 5.9291617793441098e-01],
+                               [1.5601340539723157e-01, 9.2163573681066147e-01], [0.171875, 1.0],
+                               [9.9983853987112281e-01, 1.0], [1.0, 1.0], [1.0, 1.0]])
+    close(d.survival_function(_BINOMIAL_X), [[1.0, 1.0], [1.0, 1.0], [9.9902343750000000e-01, 0.999],
+                                             [9.9631010968804679e-01, 9.9379260427955196e-01],
+                                             [8.9798452191965994e-01, 4.0708382206558902e-01],
+                                             [8.4398659460276848e-01, 7.8364263189338534e-02], [0.828125, 0.0],
+                                             [1.6146012887718886e-04, 0.0], [0.0, 0.0], [0.0, 0.0]])
+    close(d.log_cdf(_BINOMIAL_X)[3:6], [[-5.6021585471294451e+00, -5.0820138396843024e+00],
+                                        [-2.2826307313244216e+00, -5.2270224253142494e-01],
+                                        [-1.8578133433910098e+00, -8.1605212871024985e-02]])
+    close(d.log_survival_function(_BINOMIAL_X)[3:8], [[-3.6967147500011613e-03, -6.2267417015875693e-03],
+                                                      [-1.0760244699812564e-01, -8.9873616372343890e-01],
+                                                      [-1.6961866768439415e-01, -2.5463872822129310e+00],
+                                                      [-1.8859116980755039e-01, -INF],
+                                                      [-8.7312523257988577e+00, -INF]])
+    d = tfd.Binomial(f64([10.0]), logits=f64([2.0]))
+    close(d.cdf(_BINOMIAL_X[2:8]), [[5.792539633499965e-10], [5.725569935127690e-09], [6.960545059136142e-06],
+                                    [2.229385837549475e-05], [2.950908672741394e-05], [8.933698047648475e-01]])
+    with pytest.raises(wb.errors.InvalidArgumentError, match="cdf"):
+        tfd.Binomial(f64(10.0), probs=f64(0.5), validate_args=True).cdf(f64(2.5))
+
+
+def test_binomial_cdf_gradients_at_non_integers():
+    # TFP's gradients of the incomplete beta in k, p and n (nonzero between the integers)
+    x, n, p = wb.constant(f64([[0.5], [2.5], [2.9]])), wb.constant(f64([10.0, 3.0])), wb.constant(f64([0.5, 0.9]))
+    with gradients.GradientTape(persistent=True) as tape:
+        for v in (x, n, p):
+            tape.watch(v)
+        y = tfd.Binomial(n, probs=p).cdf(x)
+    close(tape.gradient(y, x), [[0.0291950168703781], [0.8979134122634586], [0.9617761605237378]], rtol=1e-8)
+    close(tape.gradient(y, p), [-2.7458481969188258, -3.324421180158573], rtol=1e-8)
+    close(tape.gradient(y, n), [-0.1135418675868361, -1.512154467144484], rtol=1e-8)
+
+
+_COUNTS = f64([[2.5, 2.5, 0.0], [1.5, 3.0, 0.5], [5.0, 0.0, 0.0], [-1.0, 3.0, 3.0], [2.0, 2.0, 2.0],
+               [0.5, 0.5, 4.0]])
+
+
+def test_multinomial_families_at_non_integer_and_off_total_counts():
+    # the formulas at any counts (-inf below 0); DirichletMultinomial takes sum(x), not n, in its lbeta
+    close(tfd.Multinomial(f64(5.0), probs=f64([0.2, 0.3, 0.5])).log_prob(_COUNTS),
+          [-4.647982253812193, -3.540817231192615, -8.047189562170502, -INF, -4.305065593537753, -2.328291692915209])
+    close(tfd.Multinomial(f64(5.0), logits=f64([0.2, -0.3, 0.5])).log_prob(_COUNTS),
+          [-4.284299208116221, -3.938012105487802, -5.419843746204118, -INF, -4.195762294342732, -2.6188413584995276])
+    close(tfd.DirichletMultinomial(f64(5.0), f64([0.5, 2.0, 1.0])).log_prob(_COUNTS),
+          [-3.388230308388337, -3.0315553644496056, -4.962844630259906, -INF, -5.583085040011765, -3.606919509353167])
+    close(tfd.BetaBinomial(f64(5.0), f64(0.5), f64(2.0)).log_prob(f64([-0.5, 0.5, 2.5, 4.5, 5.5, 6.0])),
+          [INF, -1.2090242, -2.2896175, -3.4088495, -4.6027718, -INF], rtol=1e-6)
+
+
+@pytest.mark.parametrize("make", [
+    lambda v: tfd.Multinomial(f64(5.0), probs=f64([0.2, 0.3, 0.5]), validate_args=v),
+    lambda v: tfd.DirichletMultinomial(f64(5.0), f64([0.5, 2.0, 1.0]), validate_args=v),
+])
+def test_multinomial_families_validate_counts(make):
+    d = make(True)
+    for counts in _COUNTS[[0, 1, 3, 4]]:    # non-integer, negative, not summing to total_count
+        with pytest.raises(wb.errors.InvalidArgumentError, match="log_prob"):
+            d.log_prob(counts)
+    close(d.log_prob(_COUNTS[2]), make(False).log_prob(_COUNTS[2]))
+    with pytest.raises(wb.errors.InvalidArgumentError, match="summing to total_count"):
+        d.prob(_COUNTS[4])

@@ -22,8 +22,9 @@ class Binomial(LogitsProbs, Distribution):
 
     Samples are counts of the parameters' float dtype (as TFP). ``log_prob(k)`` evaluates
     ``log C(n, k) + k log p + (n - k) log(1 - p)`` with ``lgamma`` at any ``k`` (TFP's
-    formula; ``validate_args=True`` refuses non-integers); ``cdf`` and ``survival_function`` step
-    at ``floor(k)`` and are evaluated in float64, each directly (not as one minus the other).
+    formula; ``validate_args=True`` refuses non-integers); ``cdf`` and ``survival_function`` are
+    TFP's regularized incomplete betas, also at non-integer ``k`` (not floored), evaluated in
+    float64, each directly (not as one minus the other).
 
     >>> d = Binomial(total_count=10.0, probs=[0.1, 0.9])
     >>> d.mean().numpy()
@@ -66,10 +67,12 @@ class Binomial(LogitsProbs, Distribution):
         return unnormalized - wb.cast(normalization, unnormalized.dtype)
 
     def _tail(self, x, upper):
-        # P(X <= k) = I_{1-p}(n - k, k + 1) and P(X > k) = I_p(k + 1, n - k) for 0 <= k < n,
-        # each computed directly in float64 (see as_float64) so both tails keep their precision
+        # P(X <= k) = I_{1-p}(n - k, k + 1) and P(X > k) = I_p(k + 1, n - k) for 0 <= k < n, at
+        # any real k (TFP's: not floored, so they interpolate between the integers), 0 and 1
+        # below 0 and from n on; each computed directly in float64 (see as_float64) so both tails
+        # keep their precision
         n = internal.as_float64(self._total_count)
-        k = wb.floor(internal.as_float64(x))
+        k = internal.as_float64(x)
         inside = wb.logical_and(k >= 0, k < n)
         safe_k = wb.where(inside, k, wb.zeros_like(k))
         safe_a = wb.where(inside, n - safe_k, wb.ones_like(k))

@@ -15,7 +15,8 @@ __all__ = ["DirichletMultinomial"]
 class DirichletMultinomial(Distribution):
     """``DirichletMultinomial(total_count, concentration)``: counts ``x`` over ``K`` classes summing to ``n``,
     ``P(x) = n! / prod(x_j!) * Gamma(a0) / Gamma(n + a0) * prod(Gamma(x_j + a_j) / Gamma(a_j))``
-    with ``a0 = sum(a)``. Event shape ``[K]``.
+    with ``a0 = sum(a)``. Event shape ``[K]``. As TFP, ``log_prob`` takes ``n + a0`` as ``sum(x) + a0`` (the
+    two differ only off the support) and ``validate_args=True`` refuses counts that do not sum to ``n``.
 
     Samples draw ``p ~ Dirichlet(concentration)`` (as the softmax of log-space Gamma draws) then
     ``Multinomial(n, p)`` counts (not reparameterized).
@@ -51,6 +52,12 @@ class DirichletMultinomial(Distribution):
     def _event_shape(self):
         return (self._concentration.shape[-1],)
 
+    def _check_support(self, x, method):
+        # validate_args: non-negative integer counts that sum to total_count (TFP's checks)
+        super()._check_support(x, method)
+        self._assert_in_support(x, method, wb.math.equal(wb.reduce_sum(x, axis=-1), self._total_count),
+                                "counts summing to total_count")
+
     _sample_n_takes_any_seed = True
 
     def _sample_n(self, n, seed):
@@ -68,7 +75,7 @@ class DirichletMultinomial(Distribution):
         n = self._total_count
         a0 = wb.reduce_sum(a, axis=-1)
         return (wb.lgamma(n + 1.0) - wb.reduce_sum(wb.lgamma(x + 1.0), axis=-1)
-                + wb.lgamma(a0) - wb.lgamma(n + a0)
+                + wb.lgamma(a0) - wb.lgamma(wb.reduce_sum(x, axis=-1) + a0)
                 + wb.reduce_sum(wb.lgamma(x + a) - wb.lgamma(a), axis=-1))
 
     def _mean(self):

@@ -41,7 +41,7 @@ class Multinomial(LogitsProbs, Distribution):
     ``total_count.shape`` with ``logits.shape[:-1]``; ``event_shape`` is ``[K]``. Samples are
     counts of the float dtype (as TFP). ``log_prob(x) = lgamma(n + 1) - sum lgamma(x + 1) +
     sum x log p`` with ``n = total_count``, evaluated at any ``x`` (a class with ``p = 0`` and
-    count 0 adds 0).
+    count 0 adds 0); ``validate_args=True`` refuses counts that do not sum to ``n`` (TFP's check).
 
     >>> d = Multinomial(total_count=5.0, probs=[0.2, 0.3, 0.5])
     >>> d.sample(2, seed=1).numpy().sum(-1)
@@ -66,6 +66,12 @@ class Multinomial(LogitsProbs, Distribution):
 
     def _event_shape(self):
         return (self._num_categories(),)
+
+    def _check_support(self, x, method):
+        # validate_args: non-negative integer counts that sum to total_count (TFP's checks)
+        super()._check_support(x, method)
+        self._assert_in_support(x, method, wb.math.equal(wb.reduce_sum(x, axis=-1), self._total_count),
+                                "counts summing to total_count")
 
     _sample_n_takes_any_seed = True
 
