@@ -652,3 +652,16 @@ def test_cumulative_logsumexp_second_derivative_is_tfs():
     g, gg = grad_and_second(wb.math.cumulative_logsumexp, [1.0, -INF, 2.0, 2.0], [0.25, 0.5, 0.75, 1.0],
                             [0.75, 1.0, 1.25, 1.5])
     close(gg, [-0.1557450543884369, 0.0, 0.06194741489555655, 0.09379763949288056], rtol=1e-12)   # TF 2.21
+
+
+@pytest.mark.parametrize("x,first,second", [
+    ([[0., 0., 0.], [0., 0., 0.]], np.zeros((2, 3)), np.zeros((2, 3))),
+    # rank one: a zero singular value, TF's safe reciprocal of it in the second derivative
+    ([[1., 2., 0.5], [0., 0., 0.]], [[0.4364357804719847, 0.8728715609439694, 0.21821789023599236], [0.0, 0.0, 0.0]],
+     [[-0.10391328106475817, -0.20782656212951647, 1.0391328106475826],
+      [1.4132206224807125, 2.826441244961425, 0.7066103112403562]]),
+])
+def test_matrix_two_norm_second_derivative_at_zero_singular_values(x, first, second):
+    g, gg = grad_and_second(lambda v: wb.norm(v, ord=2, axis=[0, 1]), x, 1.0, [[1., 2., 3.], [4., 5., 6.]])
+    close(g, first, rtol=1e-12)
+    close(gg, second, rtol=1e-12)

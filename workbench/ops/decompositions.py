@@ -41,6 +41,11 @@ def _inv_gaps(e):
     return d / (d * d + 1e-20) * off
 
 
+def _safe_reciprocal(x):
+    """TF's ``_SafeReciprocal``: ``x / (x * x + 1e-20)``, 0 at 0 (a zero singular value)."""
+    return x / (x * x + 1e-20)
+
+
 def _strictly_lower(x):
     return band_part(x, -1, 0) - diag(diag_part(x))
 
@@ -256,9 +261,11 @@ def _svd_vjp(gs, ans, a, full_matrices):
         inner = part if inner is None else inner + part
     grad = matmul(u, matmul(inner, v, transpose_b=True))
     if gu is not None and m > k:  # the part of gu outside the span of u
-        grad = grad + matmul((gu - matmul(u, matmul(u, gu, transpose_a=True))) / s_row, v, transpose_b=True)
+        grad = grad + matmul((gu - matmul(u, matmul(u, gu, transpose_a=True))) * _safe_reciprocal(s_row), v,
+                             transpose_b=True)
     if gv is not None and n > k:
-        grad = grad + matmul(u, (gv - matmul(v, matmul(v, gv, transpose_a=True))) / s_row, transpose_b=True)
+        grad = grad + matmul(u, (gv - matmul(v, matmul(v, gv, transpose_a=True))) * _safe_reciprocal(s_row),
+                             transpose_b=True)
     return (grad,)
 
 
