@@ -221,3 +221,33 @@ def test_repeat_static_shape_with_counts_an_argument_gives():
     g = wb.function(lambda x, r: wb.repeat(x, r, axis=-1))
     out = g.get_concrete_function(wb.TensorSpec([2, 3], wb.int64), wb.TensorSpec([3], wb.int32)).structured_outputs
     assert tuple(out.shape.as_list()) == (2, None)
+
+
+def test_ragged_batch_follows_the_input_s_spec():
+    # TF 2.21: a leaf of known shape is batched dense, one with None sizes is ragged up to its
+    # last None size (its known sizes stay in the spec), one of unknown rank is batched as is
+    fixed = Dataset.range(3).map(lambda x: wb.fill([2], x)).ragged_batch(2)
+    assert fixed.element_spec == wb.TensorSpec((None, 2), wb.int64)
+    assert _values(fixed) == [[[0, 0], [1, 1]], [[2, 2]]]
+    assert Dataset.range(3).map(lambda x: wb.fill([2], x)).ragged_batch(2, drop_remainder=True).element_spec \
+        == wb.TensorSpec((2, 2), wb.int64)
+    first = Dataset.range(1, 4).map(lambda x: wb.fill([x, 2], x)).ragged_batch(2)
+    assert first.element_spec == wb.RaggedTensorSpec(wb.TensorShape([None, None, 2]), wb.int64, 1, wb.int64)
+    assert [b.to_list() for b in first] == [[[[1, 1]], [[2, 2], [2, 2]]], [[[3, 3], [3, 3], [3, 3]]]]
+    second = Dataset.range(1, 4).map(lambda x: wb.fill([2, x], x)).ragged_batch(2)
+    assert second.element_spec == wb.RaggedTensorSpec(wb.TensorShape([None, 2, None]), wb.int64, 2, wb.int64)
+    assert [b.to_list() for b in second] == [[[[1], [1]], [[2, 2], [2, 2]]], [[[3, 3, 3], [3, 3, 3]]]]
+    pair = Dataset.range(1, 4).map(lambda x: (x, wb.range(x))).ragged_batch(2)
+    assert pair.element_spec == (wb.TensorSpec((None,), wb.int64),
+                                 wb.RaggedTensorSpec(wb.TensorShape([None, None]), wb.int64, 1, wb.int64))
+    assert [(a.numpy().tolist(), b.to_list()) for a, b in pair] == [([1, 2], [[0], [0, 1]]), ([3], [[0, 1, 2]])]
+
+
+def test_ragged_batch_of_an_unknown_rank_batches_dense():
+    same = Dataset.range(3).map(lambda x: wb.py_function(lambda v: wb.fill([2], v), [x], wb.int64)).ragged_batch(2)
+    assert same.element_spec == wb.TensorSpec(None, wb.int64)   # TF 2.21, before any element runs
+    assert _values(same) == [[[0, 0], [1, 1]], [[2, 2]]]
+    differ = Dataset.range(3).map(lambda x: wb.py_function(lambda v: wb.range(v), [x], wb.int64)).ragged_batch(2)
+    assert differ.element_spec == wb.TensorSpec(None, wb.int64)
+    with pytest.raises(ValueError, match="different shapes"):   # TF: "Cannot add tensor to the batch"
+        list(differ)

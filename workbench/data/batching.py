@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ragged import RaggedTensorSpec
+
 from .. import backend, nest
 from ..core import Tensor, wrap
 from ..errors import DataLossError, InvalidArgumentError, argcheck
@@ -44,7 +46,40 @@ class Batch(Dataset):
         return batch
 
     def _from_elements(self, elements):
+        if self._mode == "ragged":
+            return st.batch_elements(elements, "ragged", self._ragged_levels())
         return st.batch_elements(elements, self._mode)
+
+    def _ragged_levels(self):
+        """``ragged_batch``'s plan for each leaf (see ``structure.batch_elements``) from the
+        input's spec where it is known: TF batches a leaf of known shape (or unknown rank)
+        dense, and makes a leaf ragged up to its last None size."""
+        levels = self.__dict__.get("_levels", False)
+        if levels is False:
+            spec = self._input._known_spec()
+            levels = None if spec is None else [_ragged_level(s) for s in nest.flatten(spec)]
+            self._levels = levels
+        return levels
+
+    def _ragged_spec(self):
+        """TF's spec of ``ragged_batch``'s batches where the input's spec is known and made of
+        dense leaves, else None."""
+        levels = self._ragged_levels() if self._mode == "ragged" and type(self) is Batch else None
+        if levels is None or None in levels:
+            return None
+        size = self._size if self._drop else None
+        spec = self._input._known_spec()
+        return nest.pack_sequence_as(spec, [_ragged_batch_spec(s, k, size)
+                                            for s, k in zip(nest.flatten(spec), levels)])
+
+    @property
+    def element_spec(self):
+        spec = self._ragged_spec()
+        return Dataset.element_spec.fget(self) if spec is None else spec
+
+    def _spec_of(self, element):
+        spec = self._ragged_spec()
+        return super()._spec_of(element) if spec is None else spec
 
     def _cardinality(self):
         return _batch_count(self._input._cardinality(), self._size, self._drop)
@@ -53,6 +88,8 @@ class Batch(Dataset):
         """TF's spec of a dense batch of elements whose specs are known dense ones: a leading
         dimension of the batch size (None when a short last batch is kept)."""
         spec = self._input._known_spec()
+        if type(self) is Batch and self._mode == "ragged":
+            return self._ragged_spec()
         if type(self) is not Batch or self._mode != "dense" or spec is None:
             return None
         leaves = nest.flatten(spec)
@@ -60,6 +97,27 @@ class Batch(Dataset):
             return None
         size = self._size if self._drop else None
         return nest.pack_sequence_as(spec, [TensorSpec((size,) + tuple(s.shape), s.dtype) for s in leaves])
+
+
+def _ragged_level(spec):
+    """0: a dense leaf of known shape or unknown rank; k: the position (from 1) of its last
+    None size; None: a leaf ``ragged_batch`` batches as it is (ragged, sparse, ...)."""
+    if not isinstance(spec, TensorSpec):
+        return None
+    if spec.shape.rank is None:
+        return 0
+    dims = tuple(spec.shape.as_list())
+    return max((i + 1 for i, d in enumerate(dims) if d is None), default=0)
+
+
+def _ragged_batch_spec(spec, level, size):
+    """TF's spec of ``ragged_batch``'s batches of a leaf of ``spec``."""
+    if spec.shape.rank is None:
+        return TensorSpec(None, spec.dtype)
+    shape = (size,) + tuple(spec.shape.as_list())
+    if level == 0:
+        return TensorSpec(shape, spec.dtype)
+    return RaggedTensorSpec(shape, spec.dtype, level, np.int64)
 
 
 class _GatherBatches(Step):

@@ -323,8 +323,10 @@ class Dataset(Trackable, metaclass=_Made):
         return Batch(self, batch_size, drop_remainder, "dense")
 
     def ragged_batch(self, batch_size, drop_remainder=False, row_splits_dtype=np.int64, name=None):
-        """Batch elements whose first dimension varies into RaggedTensors ``[batch, None, ...]``.
-        Scalar components are stacked densely, as are components of an array source."""
+        """Batch elements whose sizes vary into RaggedTensors. By the element spec, as TF: a
+        component of known shape (or unknown rank) is stacked densely, one with None sizes
+        becomes ragged up to its last None size; where the spec is not known, components of
+        rank >= 1 become ragged rows ``[batch, None, ...]``."""
         return Batch(self, batch_size, drop_remainder, "ragged")
 
     def sparse_batch(self, batch_size, row_shape, name=None):

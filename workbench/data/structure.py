@@ -140,6 +140,14 @@ def rows_to_ragged(rows, where):
     return RaggedTensor.from_row_lengths(wrap(values), lengths, validate=False)
 
 
+def _ragged_to(x, ragged_rank, where):
+    """A dense element as a RaggedTensor of ``ragged_rank`` (its dims up to that one ragged)."""
+    if x.ndim <= ragged_rank:
+        raise ValueError(f"ragged batch: an element{where} of shape {x.shape} has too few dims for the "
+                         f"ragged dims its spec gives ({ragged_rank + 1})")
+    return RaggedTensor.from_tensor(x, ragged_rank=ragged_rank)
+
+
 def stack_ragged(items, where):
     """RaggedTensors with the same ragged rank -> one RaggedTensor with a new outer dimension."""
     ranks = {rt.ragged_rank for rt in items}
@@ -164,12 +172,14 @@ def stack_ragged(items, where):
     return RaggedTensor.from_row_lengths(result, outer, validate=False)
 
 
-def batch_elements(elements, mode="dense"):
+def batch_elements(elements, mode="dense", levels=None):
     """Combine a list of elements into one batch element.
 
     ``mode``: ``"dense"`` (``batch``: dense leaves must agree in shape; ragged rows and
     RaggedTensors give RaggedTensors) or ``"ragged"`` (``ragged_batch``: dense leaves of
-    rank >= 1 become ragged rows).
+    rank >= 1 become ragged rows). ``levels`` (``"ragged"``): for each leaf, from the
+    input's spec, 0 where it is stacked dense (a known shape, or an unknown rank), k > 0
+    where its dims up to the k-th are ragged (its last None size), None where not known.
     """
     flats = [nest.flatten(e) for e in elements]
     n = len(flats[0])
@@ -177,6 +187,10 @@ def batch_elements(elements, mode="dense"):
     for i in range(n):
         leaves = [f[i] for f in flats]
         where = _describe(i, n)
+        level = None if levels is None else levels[i]
+        if mode == "ragged" and level and level > 1 and not is_ragged(leaves[0]):
+            out.append(stack_ragged([_ragged_to(x, level - 1, where) for x in leaves], where))
+            continue
         if getattr(leaves[0], "__wb_extension__", False):   # an ExtensionType: field by field
             out.append(extension_type.batch(leaves, batch_elements, mode))
             continue
@@ -188,7 +202,7 @@ def batch_elements(elements, mode="dense"):
             if not all(is_ragged(x) for x in leaves):
                 raise ValueError(f"batch: elements{where} mix RaggedTensors and dense tensors")
             out.append(stack_ragged(leaves, where))
-        elif isinstance(leaves[0], RaggedRow) or (mode == "ragged" and leaves[0].ndim >= 1):
+        elif isinstance(leaves[0], RaggedRow) or (mode == "ragged" and level != 0 and leaves[0].ndim >= 1):
             out.append(rows_to_ragged(leaves, where))
         else:
             hint = "use padded_batch or ragged_batch for elements of different shapes"
