@@ -93,15 +93,17 @@ def ragged_matmul(a, b, transpose_a=False, transpose_b=False, adjoint_a=False, a
     rows_ragged = isinstance(a, RaggedTensor) and not ta
     cols_ragged = isinstance(b, RaggedTensor) and tb
     splits_dtype = (a if isinstance(a, RaggedTensor) else b).row_splits_dtype
+    row_cols = np.repeat(n, m)   # each result row's length
+    if cols_ragged:   # padding beyond the longest result row (an item with no rows has columns)
+        out = out[:, :, :int(row_cols.max()) if row_cols.size else 0]
     if rows_ragged and cols_ragged:
-        lengths = (m, np.repeat(n, m))
-        return RaggedTensor.from_tensor(out, lengths=lengths, row_splits_dtype=splits_dtype)
+        return RaggedTensor.from_tensor(out, lengths=(m, row_cols), row_splits_dtype=splits_dtype)
     if rows_ragged:
         return RaggedTensor.from_tensor(out, lengths=m, row_splits_dtype=splits_dtype)
     width = int(m[0]) if m.size else int(out.shape[1])
     flat = wb.reshape(out, [-1] + list(out.shape[2:]))
     if cols_ragged:
-        flat = RaggedTensor.from_tensor(flat, lengths=np.repeat(n, m), row_splits_dtype=splits_dtype)
+        flat = RaggedTensor.from_tensor(flat, lengths=row_cols, row_splits_dtype=splits_dtype)
     return RaggedTensor.from_uniform_row_length(flat, width).with_row_splits_dtype(splits_dtype)
 
 

@@ -656,3 +656,14 @@ def test_matmul_ragged_gradients_match_finite_differences():
             args_hi[k], args_lo[k] = hi, lo
             num[idx] = (f(*map(wb.constant, args_hi)).numpy() - f(*map(wb.constant, args_lo)).numpy()) / 2e-6
         assert np.allclose(grads[k].numpy(), num, atol=1e-6)
+
+
+def test_matmul_ragged_with_empty_batch_items_as_tf():
+    # an item with no rows may have the most columns: the result pads to the longest row only
+    a = ragged.constant([[], [], [[1.0, 3.0], [-2.0, 1.0], [2.0, 0.0]]], ragged_rank=1, inner_shape=(2,))
+    b = ragged.constant([[[-2.0, 3.0], [-2.0, 1.0]], [], []], ragged_rank=1, inner_shape=(2,))
+    _same(_mm(a, b, transpose_b=True), [[], [], [[], [], []]], (3, None, None))   # TF 2.21's values
+    a = ragged.constant([[[2.0, -2.0, -3.0], [4.0, 2.0, 3.0]], []], ragged_rank=1, inner_shape=(3,))
+    b = ragged.constant([[[-3.0, 0.0, -2.0], [3.0, -3.0, -1.0]], [[2.0, -1.0, 4.0], [-1.0, 4.0, 4.0], [-2.0, 0.0, 4.0]]],
+                        ragged_rank=1, inner_shape=(3,))
+    _same(_mm(a, b, transpose_b=True), [[[0.0, 15.0], [-18.0, 3.0]], []], (2, None, None))
