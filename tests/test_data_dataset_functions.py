@@ -251,3 +251,18 @@ def test_ragged_batch_of_an_unknown_rank_batches_dense():
     assert differ.element_spec == wb.TensorSpec(None, wb.int64)
     with pytest.raises(ValueError, match="different shapes"):   # TF: "Cannot add tensor to the batch"
         list(differ)
+
+
+def test_ragged_batch_row_splits_dtype():
+    ds = Dataset.range(1, 4).map(lambda x: wb.range(x)).ragged_batch(2, row_splits_dtype=wb.int32)
+    assert ds.element_spec == wb.RaggedTensorSpec(wb.TensorShape([None, None]), wb.int64, 1, wb.int32)
+    assert [(b.to_list(), b.row_splits.dtype) for b in ds] == [([[0], [0, 1]], wb.int32), ([[0, 1, 2]], wb.int32)]
+    wide = Dataset.range(1, 4).map(lambda x: wb.fill([x, 2], x)).ragged_batch(2, row_splits_dtype=wb.int32)
+    assert wide.element_spec == wb.RaggedTensorSpec(wb.TensorShape([None, None, 2]), wb.int64, 1, wb.int32)
+    assert [b.row_splits.dtype for b in wide] == [wb.int32, wb.int32]
+    # RaggedTensor elements keep their own row splits (TF 2.21)
+    rows = Dataset.from_tensor_slices(wb.ragged.constant([[1], [2, 3], []])).ragged_batch(2, row_splits_dtype=wb.int32)
+    assert rows.element_spec == wb.RaggedTensorSpec(wb.TensorShape([None, None]), wb.int32, 1, wb.int64)
+    assert [(b.to_list(), b.row_splits.dtype) for b in rows] == [([[1], [2, 3]], wb.int64), ([[]], wb.int64)]
+    with pytest.raises(ValueError, match="row_splits_dtype must be int32 or int64"):
+        Dataset.range(3).ragged_batch(2, row_splits_dtype=wb.float32)

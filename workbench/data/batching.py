@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from ragged import RaggedTensorSpec
+from ragged.row_partition import splits_dtype
 
 from .. import backend, nest
 from ..core import Tensor, wrap
@@ -31,11 +32,12 @@ def _batch_count(n, size, drop):
 class Batch(Dataset):
     """``Dataset.batch`` (``mode`` "dense") and ``Dataset.ragged_batch`` ("ragged")."""
 
-    def __init__(self, input_ds, batch_size, drop_remainder, mode):
+    def __init__(self, input_ds, batch_size, drop_remainder, mode, row_splits_dtype=np.int64):
         self._input = input_ds
         self._size = argcheck.integer(batch_size, "batch_size", "batch", 1)
         self._drop = bool(drop_remainder)
         self._mode = mode
+        self._splits_dtype = splits_dtype(row_splits_dtype, "ragged_batch: row_splits_dtype")
 
     def _elem_iter(self, state=None):
         if self._input._indexable():
@@ -47,7 +49,7 @@ class Batch(Dataset):
 
     def _from_elements(self, elements):
         if self._mode == "ragged":
-            return st.batch_elements(elements, "ragged", self._ragged_levels())
+            return st.batch_elements(elements, "ragged", self._ragged_levels(), self._splits_dtype)
         return st.batch_elements(elements, self._mode)
 
     def _ragged_levels(self):
@@ -69,7 +71,7 @@ class Batch(Dataset):
             return None
         size = self._size if self._drop else None
         spec = self._input._known_spec()
-        return nest.pack_sequence_as(spec, [_ragged_batch_spec(s, k, size)
+        return nest.pack_sequence_as(spec, [_ragged_batch_spec(s, k, size, self._splits_dtype)
                                             for s, k in zip(nest.flatten(spec), levels)])
 
     @property
@@ -110,14 +112,14 @@ def _ragged_level(spec):
     return max((i + 1 for i, d in enumerate(dims) if d is None), default=0)
 
 
-def _ragged_batch_spec(spec, level, size):
+def _ragged_batch_spec(spec, level, size, row_splits_dtype):
     """TF's spec of ``ragged_batch``'s batches of a leaf of ``spec``."""
     if spec.shape.rank is None:
         return TensorSpec(None, spec.dtype)
     shape = (size,) + tuple(spec.shape.as_list())
     if level == 0:
         return TensorSpec(shape, spec.dtype)
-    return RaggedTensorSpec(shape, spec.dtype, level, np.int64)
+    return RaggedTensorSpec(shape, spec.dtype, level, row_splits_dtype)
 
 
 class _GatherBatches(Step):

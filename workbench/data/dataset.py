@@ -326,8 +326,9 @@ class Dataset(Trackable, metaclass=_Made):
         """Batch elements whose sizes vary into RaggedTensors. By the element spec, as TF: a
         component of known shape (or unknown rank) is stacked densely, one with None sizes
         becomes ragged up to its last None size; where the spec is not known, components of
-        rank >= 1 become ragged rows ``[batch, None, ...]``."""
-        return Batch(self, batch_size, drop_remainder, "ragged")
+        rank >= 1 become ragged rows ``[batch, None, ...]``. RaggedTensors made from dense
+        components have row splits of ``row_splits_dtype`` (int32 or int64)."""
+        return Batch(self, batch_size, drop_remainder, "ragged", row_splits_dtype)
 
     def sparse_batch(self, batch_size, row_shape, name=None):
         """Batch dense elements of one rank into SparseTensors of dense shape ``[batch] + row_shape``

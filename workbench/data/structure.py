@@ -140,6 +140,10 @@ def rows_to_ragged(rows, where):
     return RaggedTensor.from_row_lengths(wrap(values), lengths, validate=False)
 
 
+def _with_splits(rt, dtype):
+    return rt if np.dtype(dtype) == np.int64 else rt.with_row_splits_dtype(dtype)
+
+
 def _ragged_to(x, ragged_rank, where):
     """A dense element as a RaggedTensor of ``ragged_rank`` (its dims up to that one ragged)."""
     if x.ndim <= ragged_rank:
@@ -172,14 +176,15 @@ def stack_ragged(items, where):
     return RaggedTensor.from_row_lengths(result, outer, validate=False)
 
 
-def batch_elements(elements, mode="dense", levels=None):
+def batch_elements(elements, mode="dense", levels=None, splits_dtype=np.int64):
     """Combine a list of elements into one batch element.
 
     ``mode``: ``"dense"`` (``batch``: dense leaves must agree in shape; ragged rows and
     RaggedTensors give RaggedTensors) or ``"ragged"`` (``ragged_batch``: dense leaves of
     rank >= 1 become ragged rows). ``levels`` (``"ragged"``): for each leaf, from the
     input's spec, 0 where it is stacked dense (a known shape, or an unknown rank), k > 0
-    where its dims up to the k-th are ragged (its last None size), None where not known.
+    where its dims up to the k-th are ragged (its last None size), None where not known;
+    ``splits_dtype``: the row splits' dtype of the RaggedTensors made from dense leaves.
     """
     flats = [nest.flatten(e) for e in elements]
     n = len(flats[0])
@@ -189,7 +194,8 @@ def batch_elements(elements, mode="dense", levels=None):
         where = _describe(i, n)
         level = None if levels is None else levels[i]
         if mode == "ragged" and level and level > 1 and not is_ragged(leaves[0]):
-            out.append(stack_ragged([_ragged_to(x, level - 1, where) for x in leaves], where))
+            out.append(_with_splits(stack_ragged([_ragged_to(x, level - 1, where) for x in leaves], where),
+                                    splits_dtype))
             continue
         if getattr(leaves[0], "__wb_extension__", False):   # an ExtensionType: field by field
             out.append(extension_type.batch(leaves, batch_elements, mode))
@@ -202,8 +208,10 @@ def batch_elements(elements, mode="dense", levels=None):
             if not all(is_ragged(x) for x in leaves):
                 raise ValueError(f"batch: elements{where} mix RaggedTensors and dense tensors")
             out.append(stack_ragged(leaves, where))
-        elif isinstance(leaves[0], RaggedRow) or (mode == "ragged" and level != 0 and leaves[0].ndim >= 1):
+        elif isinstance(leaves[0], RaggedRow):
             out.append(rows_to_ragged(leaves, where))
+        elif mode == "ragged" and level != 0 and leaves[0].ndim >= 1:
+            out.append(_with_splits(rows_to_ragged(leaves, where), splits_dtype))
         else:
             hint = "use padded_batch or ragged_batch for elements of different shapes"
             out.append(wrap(stack_dense([x._data for x in leaves], where, hint)))
