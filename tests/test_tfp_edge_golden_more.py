@@ -139,3 +139,51 @@ def test_multinomial_families_validate_counts(make):
     close(d.log_prob(_COUNTS[2]), make(False).log_prob(_COUNTS[2]))
     with pytest.raises(wb.errors.InvalidArgumentError, match="summing to total_count"):
         d.prob(_COUNTS[4])
+
+
+# -- Zipf ----------------------------------------------------------------------------------------
+
+_ZIPF_X = f64([-1.0, 0.0, 0.5, 1.0, 1.5, 2.5, 3.0, 20.0])[:, None]
+
+
+def test_zipf_float_tensor_values_are_not_truncated():
+    # TFP converts a NumPy value to dtype (int32: 2.5 -> 2) but keeps a float Tensor as it is
+    d = tfd.Zipf(f64([1.5, 2.0, 4.0]))
+    x = wb.constant(_ZIPF_X)
+    close(d.log_prob(x)[3:], [[-0.9602599027307852, -0.4977003024707455, -0.0791098730673356],
+                              [-1.568457564893032, -1.3086305186870741, -1.7009703054999932],
+                              [-2.334696000542018, -2.3302817662190556, -3.744272800563956],
+                              [-2.6081783357329495, -2.6949248798069645, -4.473559027739774],
+                              [-5.4538583130617715, -6.489164849578727, -12.062038967283298]])
+    close(d.log_prob(x)[:3], [[-INF] * 3] * 3)
+    close(d.cdf(x)[4:6], [[0.46264239188936274, 0.7018982304623406, 0.9655207979398308],
+                          [0.5594823092238942, 0.7991665667589849, 0.9891736210546236]])
+    close(d.survival_function(x)[4:6], [[0.5373576081106373, 0.29810176953765943, 0.03447920206016919],
+                                        [0.4405176907761058, 0.2008334332410151, 0.010826378945376414]])
+    close(d.log_prob(_ZIPF_X[5]), [-1.999980673570703, -1.8839946635906362, -2.851698595307117])   # NumPy: 2
+    close(d.cdf(_ZIPF_X[5]), [0.5181312828090969, 0.7599088773175333, 0.9816845531041896])
+    # forced: a non-integer float has mass 0 and the CDF steps
+    forced = tfd.Zipf(f64([1.5, 2.0, 4.0]), force_probs_to_zero_outside_support=True)
+    close(forced.log_prob(x)[4:6], [[-INF] * 3] * 2)
+    close(forced.cdf(x)[5], [0.5181312828090969, 0.7599088773175333, 0.9816845531041896])
+    # validate_args: TFP checks x >= 0 only, so a float 2.5 passes
+    checked = tfd.Zipf(f64([1.5, 2.0, 4.0]), validate_args=True)
+    close(checked.log_prob(wb.constant(f64(2.5))), [-2.334696000542018, -2.3302817662190556, -3.744272800563956])
+    with pytest.raises(wb.errors.InvalidArgumentError, match="log_prob"):
+        checked.log_prob(wb.constant(f64(-1.0)))
+
+
+def test_zipf_gradient_in_a_float_value():
+    x = wb.constant(f64([[1.0], [2.0], [3.0]]))
+    with gradients.GradientTape(persistent=True) as tape:
+        tape.watch(x)
+        d = tfd.Zipf(f64([1.5, 2.0, 4.0]), dtype=np.float64)
+        lp, cdf = d.log_prob(x), d.cdf(x)
+    close(tape.gradient(lp, x), [[-7.5], [-3.75], [-2.5]])
+    close(tape.gradient(cdf, x), [[0.5782262137310447], [0.2092487137950865], [0.1121739034718357]], rtol=1e-8)
+
+
+def test_zipf_mean_is_infinite_at_power_two():
+    for allow in (True, False):
+        d = tfd.Zipf(f64([1.5, 2.0, 2.5, 4.0]), allow_nan_stats=allow)
+        close(d.mean(), [NAN, INF, 1.947372466316956, 1.110626535326148])

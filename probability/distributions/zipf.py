@@ -6,6 +6,8 @@ import numpy as np
 
 import workbench as wb
 
+from workbench.core import Tensor
+
 from .. import internal
 from ..internal import samplers
 from .distribution import NOT_REPARAMETERIZED, Distribution
@@ -44,14 +46,15 @@ class Zipf(Distribution):
     """``Zipf(power, dtype=int32, force_probs_to_zero_outside_support=False, sample_maximum_iterations=100)``:
     ``P(X = k) = k**(-power) / zeta(power)`` on ``k = 1, 2, ...`` (``power > 1``).
 
-    As in TFP, values are first converted to ``dtype`` (an integer dtype truncates them);
-    with a float ``dtype`` and ``force_probs_to_zero_outside_support=False``, ``log_prob`` and
-    ``cdf`` evaluate their formulas at non-integers too (``-power log(k) - log zeta(power)`` and
-    ``1 - zeta(power, k + 1) / zeta(power)``), with ``True`` a non-integer has mass 0 and the CDF
-    steps. The normalizer is computed with differentiable ops, so ``log_prob`` has gradients in
-    ``power`` (TFP's has none). The mean ``zeta(power - 1) / zeta(power)`` is NaN for
-    ``power <= 2``; the variance is infinite for ``2 < power <= 3`` and NaN for ``power <= 2``
-    (TFP returns these NaNs whatever ``allow_nan_stats``, whose default here is TFP's False).
+    As in TFP, values are first converted to ``dtype`` (an integer dtype truncates them), except
+    a float Tensor, which is used as it is. At a float value, with
+    ``force_probs_to_zero_outside_support=False`` ``log_prob`` and ``cdf`` evaluate their formulas
+    at non-integers too (``-power log(k) - log zeta(power)`` and ``1 - zeta(power, k + 1) /
+    zeta(power)``); with ``True`` a non-integer has mass 0 and the CDF steps. The normalizer is
+    computed with differentiable ops, so ``log_prob`` has gradients in ``power`` (TFP's has none).
+    The mean ``zeta(power - 1) / zeta(power)`` is infinite at ``power = 2`` and NaN below; the
+    variance is infinite for ``2 < power <= 3`` and NaN for ``power <= 2`` (TFP returns these
+    whatever ``allow_nan_stats``, whose default here is TFP's False).
     Samples are TFP's rejection-inversion draws, at most ``sample_maximum_iterations`` rounds.
     As in TFP there is no ``quantile`` or ``entropy``.
 
@@ -90,6 +93,17 @@ class Zipf(Distribution):
     @property
     def sample_maximum_iterations(self):
         return self._sample_maximum_iterations
+
+    def _value(self, x, method):
+        # TFP converts a value to ``dtype`` (an integer dtype truncates it) unless it is already a
+        # float Tensor, which it keeps as it is (its check then is x >= 0 only)
+        if internal.is_tensor_like(x):
+            x = wb.convert_to_tensor(x)
+        if isinstance(x, Tensor) and x.dtype.kind == "f" and np.dtype(self.dtype).kind in "iu":
+            if self._validate_args:
+                self._assert_in_support(x, method, x >= 0, "non-negative")
+            return x
+        return super()._value(x, method)
 
     def _as_float(self, x):
         return x if x.dtype == self._float_dtype else wb.cast(x, self._float_dtype)
@@ -177,7 +191,9 @@ class Zipf(Distribution):
         defined = p > 2.0
         safe = wb.where(defined, p, wb.ones_like(p) * 3.0)
         mean = hurwitz_zeta(safe - 1.0, wb.ones_like(p)) / hurwitz_zeta(safe, wb.ones_like(p))
-        return wb.where(defined, mean, float("nan"))
+        # TFP's zeta(power - 1): infinite at power 2, NaN below
+        undefined = wb.where(wb.math.equal(p, 2.0), wb.zeros_like(mean) + np.inf, wb.zeros_like(mean) + np.nan)
+        return wb.where(defined, mean, undefined)
 
     def _variance(self):
         p = self._power
