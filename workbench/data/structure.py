@@ -188,6 +188,8 @@ def batch_elements(elements, mode="dense", levels=None, splits_dtype=np.int64):
     """
     flats = [nest.flatten(e) for e in elements]
     n = len(flats[0])
+    if levels is not None and len(levels) != n:   # a spec that flattens otherwise: not used
+        levels = None
     out = []
     for i in range(n):
         leaves = [f[i] for f in flats]
