@@ -231,3 +231,114 @@ def test_print_runs_with_each_call_not_with_the_trace(capsys):
     assert capsys.readouterr().out == ""
     assert [int(x) for x in ds.as_numpy_iterator()] == [0, 1]
     assert capsys.readouterr().out == "e 0\ne 1\n"
+
+
+# -- an optimizer's slots: written in place through the optimizer, not passed to the step --------
+
+def _train_step(opt, k):
+    def step(xb):
+        with wb.GradientTape() as tape:
+            loss = wb.reduce_mean(wb.matmul(xb, k) ** 2)
+        grads = tape.gradient(loss, [k])
+        opt.apply_gradients(zip(grads, [k]))
+        return loss
+    return step
+
+
+# TF 2.21 (Keras 3), a (3, 1) weight at 0.3, lr 0.05, one step on ones((5, 3)): the first slot of
+# each optimizer after get_concrete_function (nothing ran) and after the step, and the weight
+_SLOTS = {"Adam": (0.0, 0.18, 0.2500004470348358),
+          "RMSprop": (0.0, 0.3240000307559967, 0.1418861597776413),
+          "Adagrad": (0.1, 3.3400001525878906, 0.2507542073726654)}
+
+
+@pytest.mark.parametrize("built", [True, False], ids=["slots_before", "slots_in_trace"])
+@pytest.mark.parametrize("name", sorted(_SLOTS))
+def test_get_concrete_function_of_a_train_step_leaves_the_optimizer_slots(name, built):
+    k = wb.Variable(np.full((3, 1), 0.3, np.float32))
+    opt = getattr(wb.keras.optimizers, name)(0.05)
+    if built:
+        opt.build([k])
+    f = wb.function(_train_step(opt, k), input_signature=[wb.TensorSpec((None, 3), wb.float32)])
+    f.get_concrete_function()
+    f.get_concrete_function(wb.ones((4, 3)))   # a new program for a shape the specs allow
+    before, after, weight = _SLOTS[name]
+    assert int(opt.iterations.numpy()) == 0
+    for slot in opt.variables[2:]:
+        np.testing.assert_array_equal(slot.numpy(), np.full((3, 1), before, np.float32))
+    np.testing.assert_array_equal(k.numpy(), np.full((3, 1), 0.3, np.float32))
+    f(wb.ones((5, 3)))
+    assert int(opt.iterations.numpy()) == 1
+    np.testing.assert_allclose(opt.variables[2].numpy(), np.full((3, 1), after), rtol=1e-6)
+    np.testing.assert_allclose(k.numpy(), np.full((3, 1), weight), rtol=1e-6)
+
+
+@pytest.mark.parametrize("built", [True, False], ids=["slots_before", "slots_in_branch"])
+def test_a_cond_branch_not_taken_leaves_the_optimizer_slots_and_step(built):
+    # TF 2.21: the slots a branch not taken makes stay at zero; the taken step gives TF's values
+    k = wb.Variable(np.full((3, 1), 0.3, np.float32))
+    opt = wb.keras.optimizers.Adam(0.05)
+    if built:
+        opt.build([k])
+    step = _train_step(opt, k)
+
+    @wb.function
+    def f(xb, p):
+        return wb.cond(p, lambda: step(xb), lambda: wb.constant(0.0))
+
+    f(wb.ones((5, 3)), wb.constant(False))   # the trace runs the update branch dry
+    assert int(opt.iterations.numpy()) == 0
+    for v in opt.variables[2:] + [k]:
+        np.testing.assert_array_equal(v.numpy(), np.full((3, 1), 0.3 if v is k else 0.0, np.float32))
+    f(wb.ones((5, 3)), wb.constant(True))
+    assert int(opt.iterations.numpy()) == 1
+    np.testing.assert_allclose(opt.variables[2].numpy(), np.full((3, 1), 0.18), rtol=1e-6)
+    np.testing.assert_allclose(k.numpy(), np.full((3, 1), 0.2500004470348358), rtol=1e-6)
+
+
+_X = np.arange(21, dtype=np.float32).reshape(7, 3) / 10   # batches of 3, 3 and 1: a None size
+
+
+def _eager_reference(name):
+    k = wb.Variable(np.full((3, 1), 0.3, np.float32))
+    opt = getattr(wb.keras.optimizers, name)(0.05)
+    step = _train_step(opt, k)
+    losses = [float(step(wb.constant(_X[i:i + 3]))) for i in range(0, 7, 3)]
+    return losses, [v.numpy() for v in opt.variables] + [k.numpy()]
+
+
+@pytest.mark.parametrize("how", ["map", "reduce"])
+@pytest.mark.parametrize("name", sorted(_SLOTS))
+def test_a_dataset_function_applying_an_optimizer_steps_once_per_batch(name, how):
+    # each new batch shape traces a program of its own; only the element's run may step
+    k = wb.Variable(np.full((3, 1), 0.3, np.float32))
+    opt = getattr(wb.keras.optimizers, name)(0.05)
+    step = _train_step(opt, k)
+    ds = wb.data.Dataset.from_tensor_slices(_X).batch(3)
+    assert ds.element_spec.shape.as_list() == [None, 3]
+    losses, expected = _eager_reference(name)
+    if how == "map":
+        mapped = ds.map(step)
+        assert int(opt.iterations.numpy()) == 0   # built: traced, nothing ran
+        np.testing.assert_allclose([float(x) for x in mapped], losses, rtol=1e-6)
+    else:
+        total = ds.reduce(wb.constant(0.0), lambda s, xb: s + step(xb))
+        np.testing.assert_allclose(float(total), sum(losses), rtol=1e-6)
+    assert int(opt.iterations.numpy()) == 3
+    for got, want in zip([v.numpy() for v in opt.variables] + [k.numpy()], expected):
+        np.testing.assert_allclose(got, want, rtol=1e-6)
+
+
+def test_a_generator_skip_in_get_concrete_function_leaves_its_state():
+    gen = wb.random.Generator.from_seed(1)
+
+    @wb.function
+    def f(x):
+        gen.skip(10)
+        return x + 1.0
+
+    state = gen.state.numpy().copy()
+    f.get_concrete_function(wb.constant(1.0))
+    np.testing.assert_array_equal(gen.state.numpy(), state)
+    f(wb.constant(1.0))
+    assert not np.array_equal(gen.state.numpy(), state)

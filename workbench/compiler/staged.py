@@ -7,7 +7,8 @@ lists of steps; the program gets one step that evaluates the predicate on each r
 runs the chosen steps (or the body's steps while the predicate holds). The trace still
 returns the eager values: the taken branch, the first iteration, run for real; the other
 branch (or the body of a loop that does not start) is traced "dry": its stateful calls run,
-and the variables they were given get their values back afterwards; its ``wb.print`` calls
+and the variables they write (those given, and those their objects hold: an optimizer's
+slots and step count) get their values back afterwards; its ``wb.print`` calls
 print only on replays.
 
 A trace that records a tape (a ``GradientTape`` or ``ForwardAccumulator`` active inside the
@@ -65,16 +66,14 @@ class _Recording:
             self._had = "on_effect" in tr.__dict__
             self._prev = tr.on_effect
             tr.on_effect = self._dry_effect
+            # the variables the branch writes or makes (Tracer.save): put back on exit
+            self._undoes, self._outer_saved = tr.undoes, tr.saved
+            tr.undoes, tr.saved = True, self._saved
         return self
 
     def _dry_effect(self, fn, args, kwargs):
         if _is_print(fn):   # recorded for the replays; not printed by this dry run
             fn = _FromSecondCall(fn)
-        else:
-            for v in tensor_leaves((args, kwargs)):
-                if isinstance(v, Variable) and id(v) not in self._saved:
-                    xp = backend.xp_of(v._data)
-                    self._saved[id(v)] = (v, v._data, xp.array(v._data, copy=True))
         return self._prev(fn, args, kwargs)
 
     def __exit__(self, *exc):
@@ -86,6 +85,7 @@ class _Recording:
                 tr.on_effect = self._prev
             else:
                 del tr.on_effect
+            tr.undoes, tr.saved = self._undoes, self._outer_saved
             for v, buf, value in self._saved.values():
                 if buf.shape == value.shape:
                     backend.xp_of(buf).copyto(buf, value)

@@ -147,6 +147,34 @@ def tensor_leaves(value):
     return out
 
 
+def written_variables(args, kwargs):
+    """The variables a stateful call on ``args`` and ``kwargs`` may write: those among them,
+    and those the objects among them hold (an optimizer's slots and step count, a generator's
+    state: attributes that are variables, or dicts, lists and tuples of them two levels deep),
+    which such a call writes in place without passing them to a stateful call of their own."""
+    out = []
+    for leaf in nest.flatten((args, kwargs)):
+        if isinstance(leaf, Tensor):
+            out.append(leaf)
+        elif isinstance(leaf, core.CompositeTensor):
+            out.extend(leaf.components())
+        elif not isinstance(leaf, (type, str, bytes, int, float, complex, bool, np.ndarray)):
+            held = getattr(leaf, "__dict__", None)
+            if held:
+                _held_variables(held.values(), out, 2)
+    return [v for v in out if isinstance(v, Variable)]
+
+
+def _held_variables(values, out, depth):
+    for value in values:
+        if isinstance(value, Variable):
+            out.append(value)
+        elif depth and isinstance(value, (list, tuple)):
+            _held_variables(value, out, depth - 1)
+        elif depth and isinstance(value, dict):
+            _held_variables(value.values(), out, depth - 1)
+
+
 _VALUE_ARITHMETIC = {"add": lambda a, b: a + b, "subtract": lambda a, b: a - b,
                      "multiply": lambda a, b: a * b, "floordiv": lambda a, b: a // b if b else None}
 # the ops whose results' values TF's shape inference follows (Tracer._propagate_value)
@@ -209,8 +237,9 @@ class Tracer(core.Listener):
         self.values: dict = {}
         self.deferred: list = []   # the kernel errors of ops whose results raise them where used
         # a trace on stand-in values that TF would not run (``get_concrete_function``, a
-        # dataset's function when the dataset is built): id -> (variable, its buffer before
-        # the trace first wrote it), put back by ``undo`` when the trace ends
+        # dataset's function when the dataset is built; a cond branch not taken sets it for
+        # the branch): id -> (variable, its buffer, a copy of its value) before the trace
+        # first wrote it (or as it was made), put back by ``undo`` when the trace ends
         self.undoes = False
         self.saved: dict = {}
         self.stands_in = False  # py_function bodies are not called (``undoes`` traces)
@@ -288,11 +317,11 @@ class Tracer(core.Listener):
         """Keep ``var``'s value as it is before the trace writes it (see ``undoes``)."""
         if self.undoes and isinstance(var, Variable) and id(var) not in self.saved:
             data = var._data
-            self.saved[id(var)] = (var, backend.xp_of(data).array(data, copy=True))
+            self.saved[id(var)] = (var, data, backend.xp_of(data).array(data, copy=True))
 
     def undo(self):
         """Give every variable the trace wrote its value from before the trace."""
-        for var, data in self.saved.values():
+        for var, _, data in self.saved.values():
             if var._captures or var._data.shape != data.shape or var._data.dtype != data.dtype:
                 var._data = data   # a tape holds the buffer (copy on write): a new one
             else:
@@ -496,6 +525,7 @@ class Tracer(core.Listener):
         # eagerly, and the next one traces the function with the variables in place
         self.created_variables = True
         self.created.append(weakref.ref(var))
+        self.save(var)   # a trace TF would not run leaves it at its initial value
 
     def on_draw(self, source, fn, inputs):
         """A random draw: ``fn(source(), *arrays)``, run again (on a fresh stream) by every replay.
@@ -528,7 +558,9 @@ class Tracer(core.Listener):
         for t in tensor_leaves((args, kwargs)):
             self._resolve(t, getattr(fn, "__qualname__", "a stateful call"))
             self.pinned.add(id(t))
-            self.save(t)
+        if self.undoes:
+            for var in written_variables(args, kwargs):
+                self.save(var)
         # the call runs untraced; it may still build variables (slots), and its ops may read
         # values computed earlier in the trace (a closure's tensors), which a replay must keep
         stand_in = getattr(fn, "stand_in", None) if self.stands_in else None
@@ -657,6 +689,8 @@ class _CreationWatch(core.Listener):
 
     def on_variable(self, var):
         self.created.append(weakref.ref(var))
+        if self._tracer is not None:   # a slot made by the call: put back to its initial value
+            self._tracer.save(var)
 
     def on_read(self, t):
         self._note(t)
@@ -665,9 +699,9 @@ class _CreationWatch(core.Listener):
         pass
 
     def on_effect(self, fn, args, kwargs):
-        if self._tracer is not None:   # the variables a stateful call's own calls update
-            for t in tensor_leaves((args, kwargs)):
-                self._tracer.save(t)
+        if self._tracer is not None and self._tracer.undoes:   # what the call's own calls update
+            for var in written_variables(args, kwargs):
+                self._tracer.save(var)
         return fn(*args, **kwargs)
 
     def on_draw(self, source, fn, inputs):
