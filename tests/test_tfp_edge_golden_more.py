@@ -187,3 +187,36 @@ def test_zipf_mean_is_infinite_at_power_two():
     for allow in (True, False):
         d = tfd.Zipf(f64([1.5, 2.0, 2.5, 4.0]), allow_nan_stats=allow)
         close(d.mean(), [NAN, INF, 1.947372466316956, 1.110626535326148])
+
+
+# -- Bates -----------------------------------------------------------------------------------------
+
+def test_bates_gradients():
+    # low, high and the value: TFP's gradients. total_count: the derivative of the density and
+    # CDF as functions of a real total_count, i.e. TFP 0.25's own log_prob and cdf differenced in
+    # float64 at total_count +- 1e-6 (TFP's gradients there, [0, 1.5, 2.2947] and
+    # [0.15, 0.105, 0.05105], are not the derivatives of its own values)
+    n, low, high = wb.constant(f64([1.0, 2.0, 5.0])), wb.constant(f64([0.0] * 3)), wb.constant(f64([1.0] * 3))
+    x = wb.constant(f64([[0.05], [0.3], [0.8]]))
+    with gradients.GradientTape(persistent=True) as tape:
+        for v in (n, low, high, x):
+            tape.watch(v)
+        d = tfd.Bates(n, low, high)
+        lp, cdf = wb.reduce_sum(d.log_prob(x)), wb.reduce_sum(d.cdf(x))
+    close(tape.gradient(lp, high), [-3.0, -1.0, 5.526315789474], rtol=1e-10)
+    close(tape.gradient(lp, low), [3.0, -17.333333333333, -77.105263157895], rtol=1e-10)
+    close(tape.gradient(lp, x), [[100.0], [14.912280701754], [-25.0]], rtol=1e-10)
+    close(tape.gradient(cdf, high), [-1.15, -1.01, -0.463582356771], rtol=1e-10)
+    close(tape.gradient(cdf, low), [-1.85, -1.19, -0.735148111979], rtol=1e-10)
+    close(tape.gradient(cdf, x), [[1.200813802083], [3.189583333333], [2.008333333333]], rtol=1e-10)
+    close(tape.gradient(lp, n), [-1.077495995316, -1.998054453001, -2.545326187153], rtol=1e-8)
+    close(tape.gradient(cdf, n), [-0.102508522781, -0.022050634318, -0.014201008036], rtol=1e-7)
+
+
+def test_bates_upper_tail_keeps_its_digits():
+    # near high the survival function is (n (1 - u))**n / n!; TFP 0.25 gives -31.27721506 here
+    # (float64; -inf in float32), from 1 - cdf
+    for dtype in (np.float64, np.float32):
+        d = tfd.Bates(np.asarray(5.0, dtype), np.asarray(0.0, dtype), np.asarray(1.0, dtype))
+        close(d.log_survival_function(np.asarray(0.999, dtype)), 5 * np.log(5 * (1 - np.float64(0.999)))
+              - np.log(120.0), rtol=1e-9 if dtype == np.float64 else 1e-4)
