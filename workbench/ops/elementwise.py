@@ -576,18 +576,26 @@ def clip_by_value(t, clip_value_min, clip_value_max, name=None):
     return minimum(maximum(t, clip_value_min), clip_value_max)
 
 
+def _static_dims(x):
+    """``x``'s static shape in a trace (None sizes open), or None for an unknown rank."""
+    s = x._static_shape()
+    return None if s.rank is None else tuple(s.as_list())
+
+
 @core.dispatchable
 def zeros_like(input, dtype=None, name=None):  # noqa: A002 - TF's name
     x = input if isinstance(input, Tensor) else convert_to_tensor(input)
     xp = x.xp
-    return core.wrap_constant(xp.zeros(x._data.shape, x._data.dtype if dtype is None else np_dtype(dtype)))
+    out = core.wrap_constant(xp.zeros(x._data.shape, x._data.dtype if dtype is None else np_dtype(dtype)))
+    return core.static_result(out, _static_dims(x)) if core.tracing() else out
 
 
 @core.dispatchable
 def ones_like(input, dtype=None, name=None):  # noqa: A002 - TF's name
     x = input if isinstance(input, Tensor) else convert_to_tensor(input)
     xp = x.xp
-    return core.wrap_constant(xp.ones(x._data.shape, x._data.dtype if dtype is None else np_dtype(dtype)))
+    out = core.wrap_constant(xp.ones(x._data.shape, x._data.dtype if dtype is None else np_dtype(dtype)))
+    return core.static_result(out, _static_dims(x)) if core.tracing() else out
 
 
 def add_n(inputs, name=None):
