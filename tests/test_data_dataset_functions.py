@@ -266,3 +266,18 @@ def test_ragged_batch_row_splits_dtype():
     assert [(b.to_list(), b.row_splits.dtype) for b in rows] == [([[1], [2, 3]], wb.int64), ([[]], wb.int64)]
     with pytest.raises(ValueError, match="row_splits_dtype must be int32 or int64"):
         Dataset.range(3).ragged_batch(2, row_splits_dtype=wb.float32)
+
+
+def test_zeros_like_and_ones_like_keep_open_sizes():
+    f = wb.function(lambda x: wb.ones_like(x))
+    assert f.get_concrete_function(wb.TensorSpec([None, 3], wb.float32)).structured_outputs \
+        == wb.TensorSpec((None, 3), wb.float32)   # TF 2.21
+    g = wb.function(lambda x: wb.zeros_like(x, dtype=wb.int32))
+    assert g.get_concrete_function(wb.TensorSpec([2, None], wb.float32)).structured_outputs \
+        == wb.TensorSpec((2, None), wb.int32)
+    ds = Dataset.range(1, 4).map(lambda x: wb.zeros_like(wb.range(x)))
+    assert ds.element_spec == wb.TensorSpec((None,), wb.int64)
+    assert _values(ds) == [[0], [0, 0], [0, 0, 0]]
+    ds = Dataset.range(1, 3).map(lambda x: wb.ones_like(wb.fill([x, 2], 1.5)))
+    assert ds.element_spec == wb.TensorSpec((None, 2), wb.float32)
+    assert _values(ds) == [[[1.0, 1.0]], [[1.0, 1.0], [1.0, 1.0]]]
