@@ -5,6 +5,7 @@ and the result is a dense Tensor. Rank 3 (``[batch, rows, cols]``, ragged in dim
 one product per batch item; the result is ragged in its rows when ``a``'s ragged dimension
 gives them, in its columns when ``b``'s does. Both are computed on zero-padded dense
 tensors (padding adds nothing to a product), so gradients flow to the flat values.
+Rank > 3: both operands' outermost dimensions split alike, then the same one rank lower.
 """
 
 from __future__ import annotations
@@ -22,22 +23,20 @@ def _innermost_error():
         None, None, "The matrices in `a` and `b` may not be ragged in their innermost dimension.")
 
 
-def _uniform_inner(x):
-    """``x`` (ragged) with dimensions 2.. made uniform (ragged rank 1), or TF's error when a
-    matrix is ragged in its innermost dimension."""
-    while x.ragged_rank > 1:
-        inner = x.values
-        lengths = backend.to_numpy(inner._partition._row_lengths_arr())
+def _uniform_inner(x, ragged_rank=1):
+    """``x`` (ragged) with its innermost ragged dimensions made uniform down to ``ragged_rank``,
+    or TF's error when a matrix is ragged in its innermost dimension."""
+    parts, flat = list(x.partitions), x.flat_values
+    while len(parts) > ragged_rank:
+        lengths = backend.to_numpy(parts[-1]._row_lengths_arr())
         if lengths.size and np.any(lengths != lengths[0]):
             raise _innermost_error()
         width = int(lengths[0]) if lengths.size else 0
-        flat = inner.values
-        if isinstance(flat, RaggedTensor):
-            flat = _uniform_inner(flat)
-        else:
-            flat = wb.reshape(flat, [-1, width] + list(flat.shape[1:]))
-        x = RaggedTensor(flat, x._partition, _internal=True)
-    return x
+        flat = wb.reshape(flat, [parts[-1]._nrows_int(), width] + list(flat.shape[1:]))
+        parts.pop()
+    for p in reversed(parts):
+        flat = RaggedTensor(flat, p, _internal=True)
+    return flat
 
 
 def _dense2(x):
@@ -67,8 +66,8 @@ def ragged_matmul(a, b, transpose_a=False, transpose_b=False, adjoint_a=False, a
     rank = a.shape.rank
     if rank == 2:
         return wb.matmul(_dense2(a), _dense2(b), **kwargs)
-    if rank != 3:
-        raise NotImplementedError(f"matmul of ragged tensors supports rank 2 and 3 operands, got rank {rank}")
+    if rank > 3:
+        return _matmul_ragged_batch(a, b, rank, kwargs)
     a = _uniform_inner(a) if isinstance(a, RaggedTensor) else a
     b = _uniform_inner(b) if isinstance(b, RaggedTensor) else b
     na, nb = _nrows(a), _nrows(b)
@@ -105,6 +104,18 @@ def ragged_matmul(a, b, transpose_a=False, transpose_b=False, adjoint_a=False, a
     if cols_ragged:
         flat = RaggedTensor.from_tensor(flat, lengths=row_cols, row_splits_dtype=splits_dtype)
     return RaggedTensor.from_uniform_row_length(flat, width).with_row_splits_dtype(splits_dtype)
+
+
+def _matmul_ragged_batch(a, b, rank, kwargs):
+    """Rank > 3: the outermost dimensions of both operands split alike (a dense operand is
+    split as the ragged one), then the product of their values, one rank lower."""
+    a, b = (x if isinstance(x, RaggedTensor) else RaggedTensor.from_tensor(x) for x in (a, b))
+    if not a._partition.is_same(b._partition):
+        raise wb.errors.InvalidArgumentError(None, None, "Batch dimensions of `a` and `b` do not have the same size.")
+    va, vb = a.values, b.values
+    if isinstance(va, RaggedTensor) or isinstance(vb, RaggedTensor):
+        return a.with_values(ragged_matmul(va, vb, **kwargs))
+    return a.with_values(wb.matmul(va, vb, **kwargs))
 
 
 def _nrows(x):

@@ -667,3 +667,24 @@ def test_matmul_ragged_with_empty_batch_items_as_tf():
     b = ragged.constant([[[-3.0, 0.0, -2.0], [3.0, -3.0, -1.0]], [[2.0, -1.0, 4.0], [-1.0, 4.0, 4.0], [-2.0, 0.0, 4.0]]],
                         ragged_rank=1, inner_shape=(3,))
     _same(_mm(a, b, transpose_b=True), [[[0.0, 15.0], [-18.0, 3.0]], []], (2, None, None))
+
+
+def test_matmul_rank_4_ragged_as_tf():
+    a = RT.from_row_lengths(wb.reshape(wb.range(12.), [3, 2, 2]), [1, 2])   # [2, None, 2, 2]
+    b = RT.from_row_lengths(wb.reshape(wb.range(12.), [3, 2, 2]), [1, 2])
+    _same(_mm(a, b), [[[[2.0, 3.0], [6.0, 11.0]]], [[[46.0, 55.0], [66.0, 79.0]], [[154.0, 171.0], [190.0, 211.0]]]],
+          (2, None, 2, 2))   # TF 2.21's values
+    _same(_mm(a, b, transpose_b=True),
+          [[[[1.0, 3.0], [3.0, 13.0]]], [[[41.0, 59.0], [59.0, 85.0]], [[145.0, 179.0], [179.0, 221.0]]]], (2, None, 2, 2))
+    _same(_mm(ragged.constant([[[[1.]]]], ragged_rank=1), wb.constant([[[[1.]]]])), [[[[1.0]]]], (1, None, 1, 1))
+    out = _mm(ragged.constant([[[[1., 2]], [[3, 4]]]]), wb.constant([[[[1.], [1]], [[1.], [1]]]]))
+    _same(out, [[[[3.0]], [[7.0]]]], (1, None, None, 1))
+    assert out.ragged_rank == 2
+    out = _mm(ragged.constant([[[[1., 2], [3, 4]], [[5, 6]]]]), wb.constant([[[[1., 0], [0, 1]], [[2., 0], [0, 2]]]]))
+    _same(out, [[[[1.0, 2.0], [3.0, 4.0]], [[10.0, 12.0]]]], (1, None, None, 2))
+    other = RT.from_row_lengths(wb.reshape(wb.range(12.), [3, 2, 2]), [2, 1])
+    for x, y in [(a, other), (a, wb.reshape(wb.range(16.), [2, 2, 2, 2])), (a, wb.reshape(wb.range(4.), [1, 1, 2, 2]))]:
+        with pytest.raises(InvalidArgumentError, match="Batch dimensions of `a` and `b` do not have the same size"):
+            _mm(x, y)
+    with pytest.raises(InvalidArgumentError):   # TF: Matrix size-incompatible
+        _mm(ragged.constant([[[[1., 2]], [[3]]]]), wb.constant([[[[1.], [1]], [[1.], [1]]]]))
