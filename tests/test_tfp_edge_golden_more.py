@@ -220,3 +220,26 @@ def test_bates_upper_tail_keeps_its_digits():
         d = tfd.Bates(np.asarray(5.0, dtype), np.asarray(0.0, dtype), np.asarray(1.0, dtype))
         close(d.log_survival_function(np.asarray(0.999, dtype)), 5 * np.log(5 * (1 - np.float64(0.999)))
               - np.log(120.0), rtol=1e-9 if dtype == np.float64 else 1e-4)
+
+
+def test_noncentral_chi2_gradients():
+    # df, and noncentrality > 0: finite differences of scipy.stats.ncx2 in float64 (TFP 0.25's
+    # log_prob gradient in df is [6.722, 0, -1.783] here, and it has none for the cdf);
+    # noncentrality = 0: the one-sided derivatives 0.5 sum(x / df - 1) and
+    # 0.5 sum(F_{df+2}(x) - F_df(x)) (TFP 0.25: 0 for log_prob, -0.8117805489 for the cdf)
+    df, nc = wb.constant(f64([0.5, 2.0, 7.0])), wb.constant(f64([0.0, 1.0, 5.0]))
+    x = wb.constant(f64([[0.1], [0.5], [2.0], [5.0]]))
+    with gradients.GradientTape(persistent=True) as tape:
+        for v in (df, nc, x):
+            tape.watch(v)
+        d = tfd.NoncentralChi2(df, nc)
+        lp, cdf = wb.reduce_sum(d.log_prob(x)), wb.reduce_sum(d.cdf(x))
+        q = wb.reduce_sum(d.quantile(f64([[0.1], [0.7]])))
+    close(tape.gradient(lp, df), [6.722039114670508, -1.200640785015139, -4.223455627894168], rtol=1e-7)
+    close(tape.gradient(lp, nc), [5.6, -0.6320133918436, -1.5643652861996316], rtol=1e-7)
+    close(tape.gradient(lp, x), [[16.6012708842], [2.5794034114], [-0.1100742895], [-0.716704011]], rtol=1e-9)
+    close(tape.gradient(cdf, df), [-1.3967124734559633, -0.4567292914980925, -0.038795171110328486], rtol=1e-7)
+    close(tape.gradient(cdf, nc), [-0.8117805488736316, -0.3294310637613762, -0.02722025888024504], rtol=1e-7)
+    # the quantile's: scipy.stats.ncx2.ppf differenced (one-sided at noncentrality 0)
+    close(tape.gradient(q, df)[:1], [1.366439433825306], rtol=1e-6)
+    close(tape.gradient(q, nc)[:2], [0.7496629766956531, 1.4785395752170416], rtol=1e-6)

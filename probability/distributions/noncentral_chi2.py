@@ -89,6 +89,13 @@ class NoncentralChi2(Distribution):
         log_w = wb.where(central, wb.where(wb.math.equal(j, 0.0), wb.zeros_like(j), wb.zeros_like(j) - np.inf), log_w)
         return log_w, (0.5 * self._df)[..., None] + j, (0.5 * x)[..., None]
 
+    def _central_tangent(self, slope):
+        """0 in value; where ``noncentrality`` is 0, its derivative in ``noncentrality / 2`` is
+        ``slope`` (the mixture's one-sided derivative there, which the j = 0 term alone lacks)."""
+        half_nc = 0.5 * self._noncentrality
+        tangent = (half_nc - wb.stop_gradient(half_nc)) * slope
+        return wb.where(wb.math.equal(half_nc, 0.0) & wb.math.is_finite(tangent), tangent, wb.zeros_like(tangent))
+
     def _log_prob(self, x):
         k, nc = self._df, self._noncentrality
         positive = x > 0
@@ -97,7 +104,8 @@ class NoncentralChi2(Distribution):
         center = 0.5 * (wb.sqrt(0.25 * wb.square(k) + nc * safe_x) - 0.5 * k)
         log_w, a, half_x = self._terms(safe_x, center)
         log_chi2 = (a - 1.0) * wb.log(half_x) - half_x - wb.lgamma(a) - math.log(2.0)
-        lp = wb.math.reduce_logsumexp(log_w + log_chi2, axis=-1)
+        lp = wb.math.reduce_logsumexp(log_w + log_chi2, axis=-1) + self._central_tangent(
+            safe_x / k - 1.0)   # d log p / d(nc / 2) at nc = 0: f_{k+2}(x) / f_k(x) - 1
         # at 0 the density is that of the j = 0 term: infinite for df < 2, exp(-nc / 2) / 2 at df = 2
         at_zero = wb.where(k < 2.0, wb.zeros_like(k) + np.inf,
                            wb.where(wb.math.equal(k, 2.0), -0.5 * nc - math.log(2.0), wb.zeros_like(k) - np.inf))
@@ -113,6 +121,10 @@ class NoncentralChi2(Distribution):
         log_w, a, half_x = self._terms(safe_x, 0.5 * self._noncentrality + wb.zeros_like(safe_x))
         tail = wb.math.igammac(a, half_x) if upper else wb.math.igamma(a, half_x)
         value = wb.reduce_sum(wb.exp(log_w) * tail, axis=-1)
+        # d F / d(nc / 2) at nc = 0: F_{k+2}(x) - F_k(x) = -(x/2)**(k/2) exp(-x/2) / Gamma(k/2 + 1)
+        a = 0.5 * self._df
+        step = wb.exp(a * wb.log(0.5 * safe_x) - 0.5 * safe_x - wb.lgamma(a + 1.0))
+        value = value + self._central_tangent(step if upper else -step)
         return wb.where(positive, value, wb.ones_like(value) if upper else wb.zeros_like(value))
 
     def _cdf(self, x):
