@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import core
 from ..core import Tensor, convert_to_tensor
 from ..dtypes import np_dtype
 from ..errors import InvalidArgumentError
@@ -70,12 +71,16 @@ def sequence_mask(lengths, maxlen=None, dtype=np.bool_, name=None):
     lengths = convert_to_tensor(lengths)
     if lengths.dtype.kind not in "iu":
         raise TypeError(f"sequence_mask: lengths must be an integer tensor, got dtype {lengths.dtype}")
+    known = maxlen   # in a trace: what TF's shape inference knows of maxlen (None: the data's)
     if maxlen is None:
-        maxlen = int(reduce_max(lengths)) if lengths.size else 0
+        longest = reduce_max(lengths) if lengths.size else None
+        known = 0 if longest is None else core.static_value(longest)
+        maxlen = 0 if longest is None else int(longest)
     elif isinstance(maxlen, Tensor):
         if maxlen.ndim != 0 or maxlen.dtype.kind not in "iu":
             raise InvalidArgumentError(f"sequence_mask: maxlen must be an integer scalar, got dtype "
                                        f"{maxlen.dtype} and shape {maxlen.shape}")
+        known = core.static_value(maxlen)
         maxlen = int(maxlen)
     elif isinstance(maxlen, bool) or not isinstance(maxlen, (int, np.integer)):
         raise TypeError(f"sequence_mask: maxlen must be an integer or None, got {maxlen!r}")
@@ -84,4 +89,8 @@ def sequence_mask(lengths, maxlen=None, dtype=np.bool_, name=None):
     dtype = np_dtype(dtype)
     positions = _range(int(maxlen), dtype=lengths.dtype)
     mask = less(positions, expand_dims(lengths, -1))
-    return mask if dtype == np.bool_ else cast(mask, dtype)
+    mask = mask if dtype == np.bool_ else cast(mask, dtype)
+    if core.tracing():
+        outer = lengths._static_shape()
+        core.static_result(mask, None if outer.rank is None else tuple(outer.as_list()) + (known,))
+    return mask
