@@ -281,3 +281,32 @@ def test_zeros_like_and_ones_like_keep_open_sizes():
     ds = Dataset.range(1, 3).map(lambda x: wb.ones_like(wb.fill([x, 2], 1.5)))
     assert ds.element_spec == wb.TensorSpec((None, 2), wb.float32)
     assert _values(ds) == [[[1.0, 1.0]], [[1.0, 1.0], [1.0, 1.0]]]
+
+
+# sequence_mask's static shapes in a trace, TF 2.21's
+_SEQUENCE_MASK_STATIC = [
+    (([], wb.int64), lambda x: wb.sequence_mask(x), (None,)),
+    (([], wb.int64), lambda x: wb.sequence_mask([x, 1]), (2, None)),
+    (([3], wb.int64), lambda x: wb.sequence_mask(x, 4), (3, 4)),
+    (([None, 2], wb.int64), lambda x: wb.sequence_mask(x, 4), (None, 2, 4)),
+    (([], wb.int64), lambda x: wb.sequence_mask([1, 3, 2]), (3, 3)),
+    (([3], wb.int64), lambda x: wb.sequence_mask(x, wb.constant(5)), (3, 5)),
+    (([3], wb.int64), lambda x: wb.sequence_mask(x, x[0]), (3, None)),
+    (([3], wb.int64), lambda x: wb.sequence_mask(x, 4, dtype=wb.float32), (3, 4)),
+]
+
+
+@pytest.mark.parametrize("case", range(len(_SEQUENCE_MASK_STATIC)))
+def test_sequence_mask_static_shape_in_a_trace(case):
+    (shape, dtype), fn, expected = _SEQUENCE_MASK_STATIC[case]
+    out = wb.function(fn).get_concrete_function(wb.TensorSpec(shape, dtype)).structured_outputs
+    assert tuple(out.shape.as_list()) == expected
+
+
+def test_sequence_mask_in_a_dataset_map():
+    ds = Dataset.range(1, 4).map(lambda x: wb.sequence_mask(x))
+    assert ds.element_spec == wb.TensorSpec((None,), wb.bool)   # TF 2.21
+    assert _values(ds) == [[True], [True, True], [True, True, True]]
+    pair = Dataset.range(1, 4).map(lambda x: wb.sequence_mask([x, 1]))
+    assert pair.element_spec == wb.TensorSpec((2, None), wb.bool)
+    assert _values(pair) == [[[True], [True]], [[True, True], [True, False]], [[True, True, True], [True, False, False]]]
