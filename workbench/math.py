@@ -16,12 +16,13 @@ from .ops.tf_extra import (  # noqa: F401  (more of tf.math)
     nextafter, real, reciprocal_no_nan, sobol_sample, zero_fraction, zeta,
 )
 from .ops.nn import log_softmax, softmax, softsign  # noqa: F401  (tf.math's, tf.nn's too)
-from .core import convert_to_tensor as _convert  # noqa: E402
+from .core import convert_to_tensor as _convert, dispatchable as _dispatchable  # noqa: E402
 from .ops.elementwise import cast as _cast, maximum as _maximum, sqrt as _sqrt  # noqa: E402
 from .ops.segment import unsorted_segment_sum as _unsorted_segment_sum  # noqa: E402
 from .ops.shape import reshape as _reshape  # noqa: E402
 
 
+@_dispatchable
 def unsorted_segment_sqrt_n(data, segment_ids, num_segments, name=None):
     """The sum of each segment over the square root of its size (0 for an empty segment;
     TF's ``tf.math.unsorted_segment_sqrt_n``). Differentiable in ``data``.

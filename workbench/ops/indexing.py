@@ -844,6 +844,7 @@ def roll(input, shift, axis, name=None):
     return x
 
 
+@core.dispatchable
 def repeat(input, repeats, axis=None, name=None):
     """Repeat each entry along ``axis`` ``repeats`` times (a scalar, or one count per
     entry); with ``axis=None`` the input is flattened first.

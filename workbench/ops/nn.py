@@ -302,6 +302,7 @@ def _labels_logits(labels, logits, opname, same_shape=True):
     return y, z
 
 
+@core.dispatchable
 def sigmoid_cross_entropy_with_logits(labels=None, logits=None, name=None):
     """Elementwise ``-z log(sigmoid(x)) - (1 - z) log(1 - sigmoid(x))`` for labels ``z`` and
     logits ``x``, computed as TF does, ``max(x, 0) - x z + log(1 + exp(-|x|))``: finite for any
@@ -459,6 +460,7 @@ def log_poisson_loss(targets, log_input, compute_full_loss=False, name=None):
 # moments and normalization
 
 
+@core.dispatchable
 def moments(x, axes, shift=None, keepdims=False, name=None):
     """Mean and (population) variance of ``x`` over ``axes``; ``shift`` is unused, as in TF 2.
 

@@ -88,6 +88,7 @@ def _int32(value, what, where):
     return core.wrap_constant(t._data.astype(np.int32)) if t.dtype != np.int32 else t
 
 
+@core.dispatchable
 def dynamic_partition(data, partitions, num_partitions, name=None):
     """The rows of ``data`` split into ``num_partitions`` tensors by ``partitions`` (int32, a
     prefix of ``data``'s shape, values in ``[0, num_partitions)``); rows keep their order.

@@ -21,7 +21,7 @@ import numpy as np
 
 from .. import core
 from ..errors import argcheck, InvalidArgumentError
-from ..core import Tensor, apply, convert_to_tensor, defop
+from ..core import apply, convert_to_tensor, defop
 from ._define import dtype_error
 from .indexing import _first_bad, _gather, _reshape, sum_rows_into, take_rows
 from .segment_kernels import lowest, highest, segment_count, segment_mean as _mean_kernel, segment_reduce
@@ -68,24 +68,7 @@ def _sorted_args(data, segment_ids, opname):
     return d, ids, int(a[-1]) + 1
 
 
-def _ragged_flat(data, segment_ids, opname):
-    """The flat values of ragged ``data`` and ``segment_ids`` with one row partition (TF's
-    ragged dispatch of the unsorted segment ops)."""
-    if not (hasattr(data, "nested_row_splits") and hasattr(segment_ids, "nested_row_splits")):
-        raise TypeError(f"{opname}: data and segment_ids must both be RaggedTensors (with the same row "
-                        f"partitions) or both dense, got {type(data).__name__} and {type(segment_ids).__name__}")
-    a = [np.asarray(s.numpy()) for s in data.nested_row_splits]
-    b = [np.asarray(s.numpy()) for s in segment_ids.nested_row_splits]
-    if len(a) != len(b) or not all(np.array_equal(x, y) for x, y in zip(a, b)):
-        raise InvalidArgumentError(f"{opname}: data (shape {tuple(data.shape)}) and segment_ids (shape "
-                                   f"{tuple(segment_ids.shape)}) must have the same row partitions")
-    return data.flat_values, segment_ids.flat_values
-
-
 def _unsorted_args(data, segment_ids, num_segments, opname):
-    if not isinstance(data, Tensor) and (getattr(data, "__wb_dispatch__", False)
-                                         or getattr(segment_ids, "__wb_dispatch__", False)):
-        data, segment_ids = _ragged_flat(data, segment_ids, opname)   # RaggedTensors
     d = _numeric(data, opname)
     ids = _int_ids(segment_ids, opname)
     nseg = argcheck.integer(num_segments, "num_segments", opname, minimum=0)
@@ -273,7 +256,7 @@ def segment_min(data, segment_ids, name=None):
     return _extreme(_min_op, "min", d, ids, n, True, 0)
 
 
-@core.deferrable
+@core.dispatchable
 def unsorted_segment_sum(data, segment_ids, num_segments, name=None):
     """Sum of the entries of ``data`` by ``segment_ids`` (shape a prefix of ``data.shape``), into
     ``[num_segments] + data.shape[segment_ids.ndim:]``; negative ids are dropped.
@@ -287,21 +270,21 @@ def unsorted_segment_sum(data, segment_ids, num_segments, name=None):
     return _sum(d, ids, n, False)
 
 
-@core.deferrable
+@core.dispatchable
 def unsorted_segment_mean(data, segment_ids, num_segments, name=None):
     """Mean by segment (0 for empty segments); negative ids are dropped."""
     d, ids, n = _unsorted_args(data, segment_ids, num_segments, "unsorted_segment_mean")
     return _mean(d, ids, n, False)
 
 
-@core.deferrable
+@core.dispatchable
 def unsorted_segment_prod(data, segment_ids, num_segments, name=None):
     """Product by segment (1 for empty segments); negative ids are dropped."""
     d, ids, n = _unsorted_args(data, segment_ids, num_segments, "unsorted_segment_prod")
     return _prod(d, ids, n, False)
 
 
-@core.deferrable
+@core.dispatchable
 def unsorted_segment_max(data, segment_ids, num_segments, name=None):
     """Maximum by segment; empty segments hold the dtype's lowest value (TF's
     ``numeric_limits<T>::lowest()``, a finite number for floats); negative ids are dropped."""
@@ -309,7 +292,7 @@ def unsorted_segment_max(data, segment_ids, num_segments, name=None):
     return _extreme(_max_op, "max", d, ids, n, False, lowest(d.dtype))
 
 
-@core.deferrable
+@core.dispatchable
 def unsorted_segment_min(data, segment_ids, num_segments, name=None):
     """Minimum by segment; empty segments hold the dtype's largest value; negative ids are dropped."""
     d, ids, n = _unsorted_args(data, segment_ids, num_segments, "unsorted_segment_min")

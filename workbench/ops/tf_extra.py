@@ -256,7 +256,7 @@ def _int_dtype(dtype, argname, opname):
     return d
 
 
-@core.deferrable
+@core.dispatchable
 def bincount(arr, weights=None, minlength=None, maxlength=None, dtype=_dtypes.int32, name=None,
              axis=None, binary_output=False):
     """Counts of each value in the non-negative integer tensor ``arr`` (TF's ``tf.math.bincount``).
