@@ -55,7 +55,13 @@ def eye(num_rows, num_columns=None, batch_shape=None, dtype=np.float32, name=Non
     m = xp.eye(rows, cols, dtype=np_dtype(dtype))
     if batch_shape is not None:
         m = xp.broadcast_to(m, _shape_arg(batch_shape, "batch_shape", "eye") + m.shape).copy()
-    return core.wrap_constant(m)
+    out = core.wrap_constant(m)
+    if core.tracing():   # TF's static shape: sizes the data decides are None
+        known_rows = core.static_value(num_rows)
+        known_cols = known_rows if num_columns is None else core.static_value(num_columns)
+        lead = () if batch_shape is None else core.static_value(batch_shape)
+        core.static_result(out, None if lead is None else tuple(lead) + (known_rows, known_cols))
+    return out
 
 
 def range(start, limit=None, delta=1, dtype=None, name=None):  # noqa: A001 - TF's name
@@ -104,12 +110,24 @@ def linspace(start, stop, num, name=None, axis=0):
     s = convert_to_tensor(start)
     e = convert_to_tensor(stop, dtype=s.dtype)
     xp = s.xp
+    num_arg = num
     num = argcheck.integer(num, "num", "linspace", minimum=0)
     axis = argcheck.axis(axis, s.ndim + 1, "linspace")
+    known = core.static_value(num_arg)   # in a trace: None where the data decides num
     if (s._tid or e._tid) and s.dtype.kind == "f":
-        return _linspace_tf(s, e, num, axis)
-    out = xp.linspace(s._data, e._data, num, axis=axis).astype(s.dtype if s.dtype.kind == "f" else np.float32)
-    return core.wrap_constant(out)
+        out = _linspace_tf(s, e, num, axis)
+    else:
+        out = core.wrap_constant(xp.linspace(s._data, e._data, num, axis=axis).astype(
+            s.dtype if s.dtype.kind == "f" else np.float32))
+    if known is not False:
+        lead = s._static_shape()
+        if lead.rank is None:
+            core.static_result(out, None)
+        else:
+            dims = list(lead.as_list())
+            dims.insert(axis, known)
+            core.static_result(out, tuple(dims))
+    return out
 
 
 def _linspace_tf(s, e, num, axis):
