@@ -310,3 +310,33 @@ def test_sequence_mask_in_a_dataset_map():
     pair = Dataset.range(1, 4).map(lambda x: wb.sequence_mask([x, 1]))
     assert pair.element_spec == wb.TensorSpec((2, None), wb.bool)
     assert _values(pair) == [[[True], [True]], [[True, True], [True, False]], [[True, True, True], [True, False, False]]]
+
+
+# eye's and linspace's static shapes in a trace, TF 2.21's
+_CREATE_STATIC = [
+    (lambda x: wb.eye(x), (None, None)),
+    (lambda x: wb.eye(3, x), (3, None)),
+    (lambda x: wb.eye(x, 3), (None, 3)),
+    (lambda x: wb.eye(2, batch_shape=[x]), (None, 2, 2)),
+    (lambda x: wb.eye(2, batch_shape=[4]), (4, 2, 2)),
+    (lambda x: wb.linspace(0.0, 1.0, x), (None,)),
+    (lambda x: wb.linspace(0.0, 1.0, 4), (4,)),
+    (lambda x: wb.linspace([0.0, 1.0], [2.0, 3.0], x), (None, 2)),
+    (lambda x: wb.linspace([0.0, 1.0], [2.0, 3.0], x, axis=1), (2, None)),
+]
+
+
+@pytest.mark.parametrize("case", range(len(_CREATE_STATIC)))
+def test_eye_and_linspace_static_shape_in_a_trace(case):
+    fn, expected = _CREATE_STATIC[case]
+    out = wb.function(fn).get_concrete_function(wb.TensorSpec([], wb.int32)).structured_outputs
+    assert tuple(out.shape.as_list()) == expected
+
+
+def test_eye_and_linspace_in_a_dataset_map():
+    eyes = Dataset.range(1, 3).map(lambda x: wb.eye(wb.cast(x, wb.int32)))
+    assert eyes.element_spec == wb.TensorSpec((None, None), wb.float32)   # TF 2.21
+    assert _values(eyes) == [[[1.0]], [[1.0, 0.0], [0.0, 1.0]]]
+    steps = Dataset.range(1, 4).map(lambda x: wb.linspace(0.0, 1.0, x))
+    assert steps.element_spec == wb.TensorSpec((None,), wb.float32)
+    assert _values(steps) == [[0.0], [0.0, 1.0], [0.0, 0.5, 1.0]]
