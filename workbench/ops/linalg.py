@@ -67,6 +67,7 @@ def _matmul(a, b):
     return apply(_matmul_op, (a, b))
 
 
+@core.dispatchable
 def matmul(a, b, transpose_a=False, transpose_b=False, adjoint_a=False, adjoint_b=False,
            a_is_sparse=False, b_is_sparse=False, output_type=None, name=None):
     """``a @ b`` over the last two dimensions, broadcasting leading (batch) dimensions.

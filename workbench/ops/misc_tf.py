@@ -154,6 +154,7 @@ def get_current_name_scope():
 # ops
 
 
+@core.dispatchable
 def realdiv(x, y, name=None):
     """``x / y`` for floating and complex tensors of one dtype (TF's ``RealDiv``, which has no
     CPU kernel for integers)."""
