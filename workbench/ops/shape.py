@@ -580,12 +580,50 @@ def getitem(x, key):
     slice index 5 of dimension 0 out of bounds. [Op:StridedSlice] name: strided_slice/
     """
     x = convert_to_tensor(x)
+    given = key
     key = _normalize_key(key, x)
     _check_key(x, key)
     try:
-        return apply(_getitem_op, (x,), {"key": key})
+        out = apply(_getitem_op, (x,), {"key": key})
     except IndexError as exc:   # an index array out of range (TF takes none)
         raise InvalidArgumentError(f"index {key!r} is invalid for a tensor of shape {x.shape}: {exc}") from None
+    if core.tracing():
+        _open_slices(out, given, x.ndim)
+    return out
+
+
+def _open_slices(out, key, ndim):
+    """In a trace, TF's StridedSlice shape: where an index or a slice bound is a tensor whose
+    value the data decides (TF's shape inference does not know it), the dimension of each slice
+    with an explicit start or stop is None; a step the data decides leaves the rank unknown."""
+    items = key if isinstance(key, tuple) else (key,)
+
+    def unknown(v):
+        return isinstance(v, Tensor) and core.static_value(v) is None
+    for k in items:   # basic indexing only (an index array's dims are placed otherwise)
+        if not (k is None or k is Ellipsis or isinstance(k, slice)
+                or (isinstance(k, (int, np.integer)) and not isinstance(k, bool))
+                or (isinstance(k, Tensor) and k.ndim == 0 and k.dtype.kind in "iu")):
+            return
+    if any(isinstance(k, slice) and unknown(k.step) for k in items):
+        core.static_result(out, None)
+        return
+    if not any(unknown(k) or (isinstance(k, slice) and (unknown(k.start) or unknown(k.stop))) for k in items):
+        return
+    static = out._static_shape()
+    if static.rank is None:
+        return
+    dims = list(static.as_list())
+    consumed = sum(1 for k in items if k is not None and k is not Ellipsis)
+    pos = 0
+    for k in items:
+        if k is Ellipsis:
+            pos += ndim - consumed
+        elif k is None or isinstance(k, slice):
+            if isinstance(k, slice) and (k.start is not None or k.stop is not None):
+                dims[pos] = None
+            pos += 1
+    core.static_result(out, tuple(dims))
 
 
 # ---------------------------------------------------------------------------
