@@ -340,3 +340,36 @@ def test_eye_and_linspace_in_a_dataset_map():
     steps = Dataset.range(1, 4).map(lambda x: wb.linspace(0.0, 1.0, x))
     assert steps.element_spec == wb.TensorSpec((None,), wb.float32)
     assert _values(steps) == [[0.0], [0.0, 1.0], [0.0, 0.5, 1.0]]
+
+
+# x[key]'s static shapes in a trace with a bound the data decides, TF 2.21's
+_GETITEM_STATIC = [
+    ((), lambda n: wb.range(6)[:n], (None,)),
+    ((), lambda n: wb.range(6)[n:], (None,)),
+    ((), lambda n: wb.reshape(wb.range(12), [3, 4])[:, :n], (3, None)),
+    ((), lambda n: wb.reshape(wb.range(12), [3, 4])[n], (4,)),
+    ((), lambda n: wb.reshape(wb.range(24), [2, 3, 4])[..., 1:n], (2, 3, None)),
+    ((), lambda n: wb.reshape(wb.range(24), [2, 3, 4])[n:, wb.newaxis, 1], (None, 1, 4)),
+    (([None, 3],), lambda x, n: x[:n], (None, 3)),
+    (([5, 3],), lambda x, n: x[1:3, :n], (None, None)),
+    (([5, 3],), lambda x, n: x[::2, :n], (3, None)),
+    (([5, 3],), lambda x, n: x[:n, 1], (None,)),
+    (([5, 3],), lambda x, n: x[n, 1:2], (None,)),
+]
+
+
+@pytest.mark.parametrize("case", range(len(_GETITEM_STATIC)))
+def test_getitem_static_shape_with_a_bound_the_data_decides(case):
+    shapes, fn, expected = _GETITEM_STATIC[case]
+    specs = [wb.TensorSpec(s, wb.float32) for s in shapes] + [wb.TensorSpec([], wb.int32)]
+    out = wb.function(fn).get_concrete_function(*specs).structured_outputs
+    assert tuple(out.shape.as_list()) == expected
+
+
+def test_slices_the_element_bounds_in_a_dataset_map():
+    head = Dataset.range(1, 4).map(lambda x: wb.range(6, dtype=wb.int64)[:x])
+    assert head.element_spec == wb.TensorSpec((None,), wb.int64)   # TF 2.21
+    assert _values(head) == [[0], [0, 1], [0, 1, 2]]
+    tail = Dataset.range(1, 4).map(lambda x: wb.range(6, dtype=wb.int64)[x:])
+    assert tail.element_spec == wb.TensorSpec((None,), wb.int64)
+    assert _values(tail) == [[1, 2, 3, 4, 5], [2, 3, 4, 5], [3, 4, 5]]
