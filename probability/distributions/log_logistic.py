@@ -57,7 +57,10 @@ class LogLogistic(LocScaleDistribution):
         z, nonpositive = self._log_z(x)
         safe_x = wb.where(nonpositive, wb.ones_like(x), x)
         lp = -z - 2.0 * wb.softplus(-z) - wb.log(self._scale) - wb.log(safe_x)
-        return wb.where(nonpositive, float("-inf"), lp)
+        # at 0 the density's limit (TFP's formula there): 0 for scale < 1, inf for scale > 1, nan at 1
+        scale = wb.broadcast_to(self._scale, wb.shape(lp))
+        at_zero = wb.where(scale < 1.0, float("-inf"), wb.where(scale > 1.0, float("inf"), float("nan")))
+        return wb.where(nonpositive, wb.cast(at_zero, lp.dtype), lp)
 
     def _log_cdf(self, x):
         z, nonpositive = self._log_z(x)
