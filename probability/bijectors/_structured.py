@@ -18,13 +18,31 @@ def as_part(value, dtype=None):
     return wb.constant(arr, dtype=dtype) if dtype is not None else wb.constant(arr)
 
 
+def rebuild(like, items):
+    """A list / tuple / namedtuple of the type of ``like`` holding ``items`` (a namedtuple takes its
+    fields as separate arguments)."""
+    items = list(items)
+    if isinstance(like, tuple) and hasattr(type(like), "_fields"):
+        return type(like)(*items)
+    return type(like)(items)
+
+
 def map_parts(fn, structure):
-    """``fn`` applied to each leaf of a list / tuple / dict structure (one level or nested)."""
+    """``fn`` applied to each leaf of a list / tuple / namedtuple / dict structure (one level or nested)."""
     if isinstance(structure, dict):
         return {k: map_parts(fn, v) for k, v in structure.items()}
-    if isinstance(structure, (list, tuple)):
-        return type(structure)(map_parts(fn, v) for v in structure)
+    if isinstance(structure, (list, tuple)) and not isinstance(structure, wb.TensorShape):   # a shape is a leaf
+        return rebuild(structure, (map_parts(fn, v) for v in structure))
     return fn(structure)
+
+
+def is_structured(bijector):
+    """True for a bijector whose values are structures: a ``StructuredBijector`` (other than a
+    Split / Blockwise, which take a plain tensor on one side), or a composition holding one."""
+    from .composition import Composition  # composition imports this module
+    if isinstance(bijector, Composition):
+        return any(is_structured(b) for b in bijector.bijectors)
+    return isinstance(bijector, StructuredBijector) and getattr(bijector, "_structure_to_structure", False)
 
 
 def flatten(structure):

@@ -175,6 +175,11 @@ class Bijector:
     def inverse_event_ndims(self, event_ndims):
         return int(event_ndims) - self._inverse_min_event_ndims + self._forward_min_event_ndims
 
+    def _move_parts(self, value, inverse=False):
+        """``value`` (a structure of per-part facts: dtypes, shapes) with its parts where ``forward``
+        (``inverse``) puts the parts of a value; a bijector of plain tensors leaves it as it is."""
+        return value
+
     def forward_event_shape(self, input_shape):
         """The event shape of ``forward(x)`` for an ``x`` event of ``input_shape``."""
         return wb.TensorShape(self._forward_event_shape(internal.shape_tuple(input_shape, "input_shape")))

@@ -3,6 +3,7 @@
 import workbench as wb
 
 from .. import internal
+from ._structured import is_structured
 from .bijector import Bijector
 
 __all__ = ["Composition"]
@@ -70,6 +71,66 @@ class Composition(Bijector):
 
     def _walk_inverse(self, step_fn, y, **kwargs):
         raise NotImplementedError(f"{type(self).__name__} does not implement _walk_inverse")
+
+    # -- compositions holding JointMap / Restructure: values and event ndims are structures, each
+    # part is converted by the part's own bijector (no whole-value conversion, no pair cache) ----
+    def forward(self, x, name=None):
+        if not is_structured(self):
+            return super().forward(x, name)
+        return self._walk_forward(lambda b, v, **kw: b.forward(v), x)
+
+    def inverse(self, y, name=None):
+        if not is_structured(self):
+            return super().inverse(y, name)
+        return self._walk_inverse(lambda b, v, **kw: b.inverse(v), y)
+
+    def _structured_ldj(self, value, event_ndims, direction):
+        total = [None]
+
+        def step(b, state, **kw):
+            v, n = state
+            term = getattr(b, f"{direction}_log_det_jacobian")(v, event_ndims=n)
+            total[0] = term if total[0] is None else total[0] + term
+            nxt = getattr(b, direction)(v)
+            return nxt, (None if n is None else getattr(b, f"{direction}_event_ndims")(n))
+        walk = self._walk_forward if direction == "forward" else self._walk_inverse
+        walk(step, (value, event_ndims))
+        return total[0]
+
+    def forward_log_det_jacobian(self, x, event_ndims=None, name=None):
+        if not is_structured(self):
+            return super().forward_log_det_jacobian(x, event_ndims, name)
+        return self._structured_ldj(x, event_ndims, "forward")
+
+    def inverse_log_det_jacobian(self, y, event_ndims=None, name=None):
+        if not is_structured(self):
+            return super().inverse_log_det_jacobian(y, event_ndims, name)
+        return self._structured_ldj(y, event_ndims, "inverse")
+
+    def forward_event_ndims(self, event_ndims):
+        if isinstance(event_ndims, (list, tuple, dict)):
+            return self._walk_forward(lambda b, n, **kw: b.forward_event_ndims(n), event_ndims)
+        return super().forward_event_ndims(event_ndims)
+
+    def inverse_event_ndims(self, event_ndims):
+        if isinstance(event_ndims, (list, tuple, dict)):
+            return self._walk_inverse(lambda b, n, **kw: b.inverse_event_ndims(n), event_ndims)
+        return super().inverse_event_ndims(event_ndims)
+
+    def forward_event_shape(self, input_shape):
+        if not is_structured(self):
+            return super().forward_event_shape(input_shape)
+        return self._walk_forward(lambda b, s, **kw: b.forward_event_shape(s), input_shape)
+
+    def inverse_event_shape(self, output_shape):
+        if not is_structured(self):
+            return super().inverse_event_shape(output_shape)
+        return self._walk_inverse(lambda b, s, **kw: b.inverse_event_shape(s), output_shape)
+
+    def _move_parts(self, value, inverse=False):
+        if inverse:
+            return self._walk_inverse(lambda b, v, **kw: b._move_parts(v, True), value)
+        return self._walk_forward(lambda b, v, **kw: b._move_parts(v), value)
 
     def _forward(self, x):
         return self._walk_forward(lambda b, v, **kw: b.forward(v), x)

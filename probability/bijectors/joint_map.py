@@ -1,6 +1,6 @@
 """JointMap: a structure of bijectors applied part by part to a structure of tensors."""
 
-from ._structured import StructuredBijector, as_part, flatten, map_parts
+from ._structured import StructuredBijector, as_part, flatten, map_parts, rebuild
 
 __all__ = ["JointMap"]
 
@@ -15,7 +15,7 @@ def _zip_map(fn, bijectors, values, what):
         if not isinstance(values, (list, tuple)) or len(values) != len(bijectors):
             raise ValueError(f"JointMap: `{what}` must be a list of {len(bijectors)} parts, got "
                              f"{len(values) if isinstance(values, (list, tuple)) else type(values).__name__}")
-        return type(bijectors)(_zip_map(fn, b, v, what) for b, v in zip(bijectors, values))
+        return rebuild(bijectors, (_zip_map(fn, b, v, what) for b, v in zip(bijectors, values)))
     return fn(bijectors, values)
 
 
@@ -27,6 +27,8 @@ class JointMap(StructuredBijector):
     >>> JointMap({"a": Exp(), "b": Identity()}).forward({"a": wb.constant(0.0), "b": wb.constant(2.0)})["a"].numpy()
     1.0
     """
+
+    _structure_to_structure = True
 
     def __init__(self, bijectors, validate_args=False, name=None):
         parameters = dict(locals())
@@ -73,3 +75,16 @@ class JointMap(StructuredBijector):
 
     def _inverse_event_shape(self, shapes):
         return _zip_map(lambda b, s: b.inverse_event_shape(s), self._bijectors, shapes, "output_shape")
+
+    def forward_event_ndims(self, event_ndims):
+        if isinstance(event_ndims, (list, tuple, dict)):
+            return _zip_map(lambda b, n: b.forward_event_ndims(n), self._bijectors, event_ndims, "event_ndims")
+        return super().forward_event_ndims(event_ndims)
+
+    def inverse_event_ndims(self, event_ndims):
+        if isinstance(event_ndims, (list, tuple, dict)):
+            return _zip_map(lambda b, n: b.inverse_event_ndims(n), self._bijectors, event_ndims, "event_ndims")
+        return super().inverse_event_ndims(event_ndims)
+
+    def _move_parts(self, value, inverse=False):
+        return _zip_map(lambda b, v: b._move_parts(v, inverse), self._bijectors, value, "value")

@@ -45,6 +45,8 @@ class Restructure(StructuredBijector):
     2.0
     """
 
+    _structure_to_structure = True
+
     def __init__(self, output_structure, input_structure=None, validate_args=False, name="restructure"):
         parameters = dict(locals())
         out_tokens = _tokens(output_structure)
@@ -95,3 +97,18 @@ class Restructure(StructuredBijector):
 
     def _inverse_event_shape(self, shapes):
         return _pack(self._input_structure, _unpack(self._output_structure, shapes, "output_shape"))
+
+    def forward_event_ndims(self, event_ndims):
+        if isinstance(event_ndims, (list, tuple, dict)):
+            return self._move_parts(event_ndims)
+        return super().forward_event_ndims(event_ndims)
+
+    def inverse_event_ndims(self, event_ndims):
+        if isinstance(event_ndims, (list, tuple, dict)):
+            return self._move_parts(event_ndims, inverse=True)
+        return super().inverse_event_ndims(event_ndims)
+
+    def _move_parts(self, value, inverse=False):
+        if inverse:
+            return _pack(self._input_structure, _unpack(self._output_structure, value, "value"))
+        return _pack(self._output_structure, _unpack(self._input_structure, value, "value"))

@@ -168,7 +168,8 @@ class Distribution:
 
     def __init__(self, dtype, reparameterization_type, validate_args=False, allow_nan_stats=True,
                  parameters=None, name=None):
-        self._dtype = np.dtype(dtype)
+        # a structure of dtypes (a distribution of structured values) is kept as given
+        self._dtype = dtype if isinstance(dtype, (list, tuple, dict)) else np.dtype(dtype)
         self._reparameterization_type = reparameterization_type
         self._validate_args = bool(validate_args)
         self._allow_nan_stats = bool(allow_nan_stats)

@@ -38,7 +38,10 @@ class TransformedDistribution(Distribution):
             raise TypeError(f"TransformedDistribution: `bijector` must be a Bijector, got {type(bijector).__name__}")
         self._distribution = distribution
         self._bijector = bijector
-        super().__init__(distribution.dtype, distribution.reparameterization_type, validate_args,
+        # a base of structured values (a joint distribution): values, dtypes and shapes are structures
+        self._structured = isinstance(distribution.dtype, (list, tuple, dict))
+        dtype = bijector._move_parts(distribution.dtype) if self._structured else distribution.dtype
+        super().__init__(dtype, distribution.reparameterization_type, validate_args,
                          distribution.allow_nan_stats, parameters, name or bijector.name + distribution.name)
 
     @property
@@ -66,6 +69,28 @@ class TransformedDistribution(Distribution):
     def _event_shape(self):
         return self._bijector.forward_event_shape(self._distribution.event_shape)
 
+    @property
+    def event_shape(self):
+        if self._structured:
+            return self._bijector.forward_event_shape(self._distribution.event_shape)
+        return super().event_shape
+
+    @property
+    def batch_shape(self):
+        if self._structured:   # the parts' batch shapes, where the bijector puts the parts
+            return self._bijector._move_parts(self._distribution.batch_shape)
+        return super().batch_shape
+
+    def event_shape_tensor(self):
+        if self._structured:
+            return _map_leaves(_shape_tensor, self.event_shape)
+        return super().event_shape_tensor()
+
+    def batch_shape_tensor(self):
+        if self._structured:
+            return _map_leaves(_shape_tensor, self.batch_shape)
+        return super().batch_shape_tensor()
+
     def _batch_shape(self):
         ev = max(self._base_event_ndims(), self._bijector.forward_min_event_ndims)
         return internal.broadcast_shapes(self._distribution.batch_shape, self._bijector.experimental_batch_shape(ev))
@@ -75,6 +100,8 @@ class TransformedDistribution(Distribution):
 
     # -- sampling: keep the bijector's output object, so log_prob(sample) finds its base draw ----
     def sample(self, sample_shape=(), seed=None, name=None):
+        if self._structured:
+            return self._bijector.forward(self._distribution.sample(sample_shape, seed=seed))
         self._check_event_ndims("sample")
         shape = internal.shape_tuple(sample_shape)
         batch, base_batch = self.batch_shape, self._distribution.batch_shape
@@ -96,6 +123,20 @@ class TransformedDistribution(Distribution):
         from .. import bijectors as tfb  # circular import: bijectors builds distributions in __call__
         inner = self._distribution.experimental_default_event_space_bijector()
         return None if inner is None else tfb.Chain([self._bijector, inner], validate_args=self._validate_args)
+
+    def log_prob(self, value, name=None):
+        if not self._structured:
+            return super().log_prob(value, name)
+        # each part is converted by the bijector's part; the event ndims are the parts' own
+        value = _convert_parts(value, self.dtype)
+        x = self._bijector.inverse(value)
+        ev = _map_leaves(len, self.event_shape)
+        return self._distribution.log_prob(x) + self._bijector.inverse_log_det_jacobian(value, event_ndims=ev)
+
+    def prob(self, value, name=None):
+        if not self._structured:
+            return super().prob(value, name)
+        return wb.exp(self.log_prob(value))
 
     def _log_prob(self, y):
         self._check_event_ndims("log_prob")
@@ -178,6 +219,35 @@ class TransformedDistribution(Distribution):
                                       "parameters")
         return TransformedDistribution(self._distribution[slices], self._bijector,
                                        validate_args=self._validate_args, name=self._name)
+
+
+def _map_leaves(fn, structure):
+    """``fn`` of each shape / leaf of a list, tuple, namedtuple or dict structure."""
+    from ..bijectors._structured import map_parts  # the bijectors package imports distributions
+    return map_parts(fn, structure) if isinstance(structure, (list, tuple, dict)) \
+        and not isinstance(structure, wb.TensorShape) else fn(structure)
+
+
+def _convert_parts(value, dtype):
+    """Each part of ``value`` as a Tensor of its part's dtype in the structure ``dtype``."""
+    if isinstance(dtype, dict):
+        if not isinstance(value, dict) or set(value) != set(dtype):
+            raise ValueError(f"TransformedDistribution: value must be a dict with keys {sorted(dtype)}, got "
+                             f"{sorted(value) if isinstance(value, dict) else type(value).__name__}")
+        return type(value)({k: _convert_parts(value[k], dtype[k]) for k in dtype})
+    if isinstance(dtype, (list, tuple)):
+        if not isinstance(value, (list, tuple)) or len(value) != len(dtype):
+            raise ValueError(f"TransformedDistribution: value must be a structure of {len(dtype)} parts, got "
+                             f"{len(value) if isinstance(value, (list, tuple)) else type(value).__name__}")
+        from ..bijectors._structured import rebuild  # the bijectors package imports distributions
+        return rebuild(value, (_convert_parts(v, d) for v, d in zip(value, dtype)))
+    if internal.is_tensor_like(value) or isinstance(value, wb.Tensor):
+        return wb.convert_to_tensor(value)
+    return wb.constant(np.asarray(value), dtype=dtype)
+
+
+def _shape_tensor(shape):
+    return wb.constant(np.asarray(list(shape), dtype=np.int32))
 
 
 def _same_bijector(a, b):
