@@ -338,6 +338,7 @@ def split(value, num_or_size_splits, axis=0, num=None, name=None):
     a = norm_axis(axis, x.ndim, "split")
     n = x.shape[a]
     open_ = ()   # the parts whose size along the axis an open size decides (in a trace)
+    data_sized = False   # whether the data decides a size (in a trace): TF knows no part's size
     if isinstance(num_or_size_splits, (int, np.integer)):
         k = int(num_or_size_splits)
         if k <= 0 or n % k:
@@ -346,6 +347,9 @@ def split(value, num_or_size_splits, axis=0, num=None, name=None):
         sizes = (n // k,) * k
         open_ = range(k)
     else:
+        if core.tracing():   # the sizes TF's shape inference knows (None: the data decides)
+            known = core.static_value(num_or_size_splits)
+            data_sized = isinstance(known, tuple) and None in known
         sizes = list(argcheck.integers(num_or_size_splits, "num_or_size_splits", "split"))
         if sizes.count(-1) == 1:
             open_ = (sizes.index(-1),)
@@ -355,11 +359,11 @@ def split(value, num_or_size_splits, axis=0, num=None, name=None):
         sizes = tuple(sizes)
     if len(sizes) == 1:
         return [x]
-    if core.open_shapes_traced():   # TF's static shapes of the parts
+    if core.open_shapes_traced() or data_sized:   # TF's static shapes of the parts
         static = x._static_shape()
         dims = None if static.rank is None else static.as_list()
         core.static_shape_hint("split", [None if dims is None else tuple(
-            dims[:a] + [None if dims[a] is None and i in open_ else s] + dims[a + 1:])
+            dims[:a] + [None if (dims[a] is None and i in open_) or data_sized else s] + dims[a + 1:])
             for i, s in enumerate(sizes)])
     return list(_apply_multi(_split_op, (x,), {"sizes": sizes, "axis": a}))
 
