@@ -373,3 +373,16 @@ def test_slices_the_element_bounds_in_a_dataset_map():
     tail = Dataset.range(1, 4).map(lambda x: wb.range(6, dtype=wb.int64)[x:])
     assert tail.element_spec == wb.TensorSpec((None,), wb.int64)
     assert _values(tail) == [[1, 2, 3, 4, 5], [2, 3, 4, 5], [3, 4, 5]]
+
+
+def test_split_by_sizes_the_data_decides():
+    def shapes(fn):
+        parts = wb.function(fn).get_concrete_function(wb.TensorSpec([], wb.int32)).structured_outputs
+        return [tuple(p.shape.as_list()) for p in parts]
+    assert shapes(lambda n: wb.split(wb.range(4), [n, 4 - n])) == [(None,), (None,)]   # TF 2.21
+    assert shapes(lambda n: wb.split(wb.range(4), [n, -1])) == [(None,), (None,)]
+    assert shapes(lambda n: wb.split(wb.range(4), [1, 3])) == [(1,), (3,)]
+    assert shapes(lambda n: wb.split(wb.reshape(wb.range(8), [2, 4]), [n, 1, -1], axis=1)) == [(2, None)] * 3
+    ds = Dataset.range(1, 4).map(lambda x: wb.split(wb.range(4, dtype=wb.int64), [x % 3, 4 - x % 3])[0])
+    assert ds.element_spec == wb.TensorSpec((None,), wb.int64)
+    assert _values(ds) == [[0], [0, 1], []]
