@@ -267,8 +267,12 @@ _concat_op = defop("concat", _concat_fwd, vjp=_concat_vjp, jvp=_concat_jvp, dtyp
 
 @core.dispatchable
 def concat(values, axis, name=None):
-    """Join tensors along an existing ``axis``."""
-    xs = _same_dtype([convert_to_tensor(v) for v in values], "concat")
+    """Join tensors along an existing ``axis``. Values that are not tensors (lists, NumPy
+    arrays) take the dtype of the first tensor among ``values``, as TF converts them."""
+    values = list(values)
+    dtype = next((v.dtype for v in values if isinstance(v, Tensor)), None)
+    xs = _same_dtype([convert_to_tensor(v) if isinstance(v, Tensor) or dtype is None
+                      else convert_to_tensor(v, dtype=dtype) for v in values], "concat")
     if not xs:
         raise ValueError("concat: values must be a non-empty list of tensors")
     nd = xs[0].ndim
