@@ -386,3 +386,14 @@ def test_split_by_sizes_the_data_decides():
     ds = Dataset.range(1, 4).map(lambda x: wb.split(wb.range(4, dtype=wb.int64), [x % 3, 4 - x % 3])[0])
     assert ds.element_spec == wb.TensorSpec((None,), wb.int64)
     assert _values(ds) == [[0], [0, 1], []]
+
+
+def test_concat_of_a_data_sized_range_and_a_list():
+    ds = Dataset.range(1, 4).map(lambda x: wb.concat([wb.range(x), [7]], 0))
+    assert ds.element_spec == wb.TensorSpec((None,), wb.int64)   # TF 2.21
+    assert _values(ds) == [[0, 7], [0, 1, 7], [0, 1, 2, 7]]
+    # the list and NumPy values take the first tensor's dtype (TF 2.21)
+    assert wb.concat([[7], wb.range(3, dtype=wb.int64)], 0).numpy().tolist() == [7, 0, 1, 2]
+    assert wb.concat([wb.range(3, dtype=wb.int64), np.array([7], np.int32)], 0).dtype == wb.int64
+    with pytest.raises(TypeError, match="int64"):
+        wb.concat([wb.range(3, dtype=wb.int64), [7.5]], 0)
