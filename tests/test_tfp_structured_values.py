@@ -118,3 +118,36 @@ def test_chain_of_structured_event_shapes():
 def test_chain_of_structured_wrong_structure():
     with pytest.raises(ValueError, match="JointMap: `x` must be a list of 2 parts"):
         _chain().forward([wb.zeros([2])])
+
+
+def test_transformed_split_makes_structured_values():
+    split = tfb.Split([1, 2])
+    assert split.forward_event_ndims(1) == [1, 1] and split.inverse_event_ndims([1, 1]) == 1
+    with pytest.raises(ValueError, match="2 equal ints"):
+        split.inverse_event_ndims([1, 2])
+    d = tfd.TransformedDistribution(tfd.Sample(tfd.Normal(0.0, 1.0), 3),
+                                    tfb.Chain([tfb.JointMap([tfb.Exp(), tfb.Identity()]), split]))
+    # TFP 0.25: dtype [float32, float32], event shapes [[1], [2]], batch shape () (the base's)
+    assert d.dtype == [np.float32, np.float32]
+    assert d.event_shape == [(1,), (2,)] and d.batch_shape == ()
+    np.testing.assert_allclose(d.log_prob([[2.0], [0.5, -1.0]]).numpy(), -4.3151894, rtol=1e-6)
+    x = d.sample(2, seed=3)
+    np.testing.assert_allclose(x[0].numpy(), [[2.8911724], [1.2033595]], rtol=1e-5)
+    np.testing.assert_allclose(x[1].numpy(), [[-0.8785783, 0.11187216], [0.90922564, -0.73787236]], rtol=1e-5)
+    np.testing.assert_allclose(d.log_prob(x).numpy(), [-4.7742486, -3.6446404], rtol=1e-5)
+
+
+def test_transformed_kernel_with_one_structured_bijector():
+    jd = tfd.JointDistributionSequential([tfd.Gamma(2.0, 1.0), tfd.Normal(0.0, 1.0)])
+    b = tfb.Restructure([1, 0], [0, 1])(tfb.JointMap([tfb.Exp(), tfb.Identity()]))
+    k = tfp.mcmc.TransformedTransitionKernel(
+        tfp.mcmc.HamiltonianMonteCarlo(lambda a, c: jd.log_prob([c, a]), 0.1, 2), b)
+    r = k.bootstrap_results([wb.constant([0.3, -1.0]), wb.constant([2.0, 0.5])])
+    # TFP 0.25: the bijector inverts the whole state (parts swapped back, Exp on the Gamma part)
+    u = r.transformed_state
+    np.testing.assert_allclose(u[0].numpy(), [0.6931472, -0.6931472], rtol=1e-6)
+    np.testing.assert_allclose(u[1].numpy(), [0.3, -1.0], rtol=1e-6)
+    np.testing.assert_allclose(r.inner_results.accepted_results.target_log_prob.numpy(),
+                               [-1.5776441, -3.305233], rtol=1e-6)
+    back = k.transform_state(u)
+    np.testing.assert_allclose(back[1].numpy(), [2.0, 0.5], rtol=1e-6)

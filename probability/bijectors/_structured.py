@@ -79,3 +79,14 @@ class StructuredBijector(Bijector):
 
     def inverse_event_shape(self, output_shape):
         return self._inverse_event_shape(output_shape)
+
+    def forward_event_ndims(self, event_ndims):
+        """A structure of event ndims maps part for part (this base: each part keeps its rank)."""
+        if isinstance(event_ndims, (list, tuple, dict)):
+            return event_ndims
+        return super().forward_event_ndims(event_ndims)
+
+    def inverse_event_ndims(self, event_ndims):
+        if isinstance(event_ndims, (list, tuple, dict)):
+            return event_ndims
+        return super().inverse_event_ndims(event_ndims)

@@ -24,6 +24,8 @@ class ScaleMatvecLinearOperatorBlock(StructuredBijector):
     [[1.0, -2.0, 9.0], [5.0, 3.0]]
     """
 
+    _structure_to_structure = True
+
     def __init__(self, scale, adjoint=False, validate_args=False, name="scale_matvec_linear_operator_block"):
         parameters = dict(locals())
         owner = "ScaleMatvecLinearOperatorBlock"

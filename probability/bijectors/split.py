@@ -78,6 +78,28 @@ class Split(StructuredBijector):
             if isinstance(event_ndims, (list, tuple)) else int(event_ndims)
         return zeros_ldj(first, ev)
 
+    def forward_event_ndims(self, event_ndims):
+        """One event ndims per piece, as TFP (``[n] * pieces``)."""
+        if isinstance(event_ndims, (list, tuple, dict)):
+            raise ValueError(f"Split.forward_event_ndims: `event_ndims` must be an int (the input is one tensor), "
+                             f"got {event_ndims!r}")
+        return [int(event_ndims)] * self._num
+
+    def inverse_event_ndims(self, event_ndims):
+        if isinstance(event_ndims, (list, tuple)):
+            values = {int(n) for n in event_ndims}
+            if len(values) != 1 or len(event_ndims) != self._num:
+                raise ValueError(f"Split.inverse_event_ndims: `event_ndims` must be {self._num} equal ints (the "
+                                 f"pieces share their rank), got {list(event_ndims)!r}")
+            return values.pop()
+        return int(event_ndims)
+
+    def _move_parts(self, value, inverse=False):
+        # a fact of the one tensor is the fact of each piece, and back
+        if inverse:
+            return value[0]
+        return [value] * self._num
+
     def _forward_event_shape(self, shape):
         shape = tuple(shape)
         sizes = self._resolved_sizes(shape[self._axis])

@@ -39,8 +39,11 @@ class TransformedDistribution(Distribution):
         self._distribution = distribution
         self._bijector = bijector
         # a base of structured values (a joint distribution): values, dtypes and shapes are structures
-        self._structured = isinstance(distribution.dtype, (list, tuple, dict))
-        dtype = bijector._move_parts(distribution.dtype) if self._structured else distribution.dtype
+        # a base of structured values (a joint distribution), or a bijector that makes them (Split):
+        # values, dtypes and event shapes are structures
+        self._structured_base = isinstance(distribution.dtype, (list, tuple, dict))
+        dtype = bijector._move_parts(distribution.dtype)
+        self._structured = isinstance(dtype, (list, tuple, dict)) or self._structured_base
         super().__init__(dtype, distribution.reparameterization_type, validate_args,
                          distribution.allow_nan_stats, parameters, name or bijector.name + distribution.name)
 
@@ -77,8 +80,10 @@ class TransformedDistribution(Distribution):
 
     @property
     def batch_shape(self):
-        if self._structured:   # the parts' batch shapes, where the bijector puts the parts
+        if self._structured_base:   # the parts' batch shapes, where the bijector puts the parts
             return self._bijector._move_parts(self._distribution.batch_shape)
+        if self._structured:   # one tensor split into parts: the base's batch shape, as TFP
+            return self._distribution.batch_shape
         return super().batch_shape
 
     def event_shape_tensor(self):
@@ -87,8 +92,10 @@ class TransformedDistribution(Distribution):
         return super().event_shape_tensor()
 
     def batch_shape_tensor(self):
-        if self._structured:
+        if self._structured_base:
             return _map_leaves(_shape_tensor, self.batch_shape)
+        if self._structured:
+            return self._distribution.batch_shape_tensor()
         return super().batch_shape_tensor()
 
     def _batch_shape(self):
