@@ -39,6 +39,11 @@ class TransformedTransitionKernel(TransitionKernel):
         self._parameters = dict(inner_kernel=inner_kernel, bijector=bijector, name=name)
         self._bijectors = list(bijector) if internal.is_list_like(bijector) else None
         self._bijector = bijector
+        from ..bijectors._structured import is_structured  # the bijectors package imports distributions
+        # one bijector of structured values (JointMap, Restructure, a Chain of them) maps the whole
+        # state at once, as TFP; the unconstrained state's structure is kept to call it again
+        self._whole = self._bijectors is None and is_structured(bijector)
+        self._u_structure = None
         self._target_log_prob_fn = fn
         self._inner_kernel = inner_kernel.copy(target_log_prob_fn=self._transformed_log_prob)
 
@@ -62,7 +67,23 @@ class TransformedTransitionKernel(TransitionKernel):
                              f"{n} parts")
         return self._bijectors
 
+    def _pack_u(self, parts):
+        parts = list(parts)
+        return parts if self._u_structure is None else wb.nest.pack_sequence_as(self._u_structure, parts)
+
+    def _whole_inverse(self, state):
+        u = self._bijector.inverse(state if internal.is_list_like(state) else [state])
+        if isinstance(u, (list, tuple, dict)):
+            self._u_structure = u
+        return [wb.identity(t) for t in wb.nest.flatten(u)]
+
     def _transformed_log_prob(self, *unconstrained):
+        if self._whole:
+            u = self._pack_u(unconstrained)
+            tlp = internal.call_fn(self._target_log_prob_fn, self._bijector.forward(u))
+            chain_ndims = tlp.ndim
+            ev = wb.nest.map_structure(lambda t: max(t.ndim - chain_ndims, 0), u)
+            return tlp + self._bijector.forward_log_det_jacobian(u, event_ndims=ev)
         bijs = self._parts_bijectors(len(unconstrained))
         xs = [b.forward(u) for b, u in zip(bijs, unconstrained)]
         tlp = internal.call_fn(self._target_log_prob_fn, xs)
@@ -75,10 +96,14 @@ class TransformedTransitionKernel(TransitionKernel):
     def transform_state(self, unconstrained_state):
         """The constrained state for an unconstrained one (``forward``, part by part)."""
         parts = internal.as_list(unconstrained_state)
+        if self._whole:
+            return wb.nest.flatten(self._bijector.forward(self._pack_u(parts)))
         return internal.like_input([b.forward(u) for b, u in zip(self._parts_bijectors(len(parts)), parts)],
                                    unconstrained_state)
 
     def inverse_transform_state(self, state):
+        if self._whole:
+            return self._whole_inverse(state)
         parts = internal.as_list(state)
         return internal.like_input([b.inverse(x) for b, x in zip(self._parts_bijectors(len(parts)), parts)],
                                    state)
@@ -90,6 +115,9 @@ class TransformedTransitionKernel(TransitionKernel):
                              "and `transformed_init_state`")
         if transformed_init_state is None:
             parts = internal.float_parts(init_state, "TransformedTransitionKernel")
+        if transformed_init_state is None and self._whole:
+            transformed_init_state = self._whole_inverse(internal.like_input(parts, init_state))
+        elif transformed_init_state is None:
             transformed_init_state = internal.like_input(
                 # a fresh tensor: the bijector cache would map a cached inverse back to `x`, off the tape
                 [wb.identity(b.inverse(x)) for b, x in zip(self._parts_bijectors(len(parts)), parts)], init_state)
