@@ -151,3 +151,14 @@ def test_transformed_kernel_with_one_structured_bijector():
                                [-1.5776441, -3.305233], rtol=1e-6)
     back = k.transform_state(u)
     np.testing.assert_allclose(back[1].numpy(), [2.0, 0.5], rtol=1e-6)
+
+
+def test_split_inverse_of_its_pieces_is_the_input():
+    split = tfb.Split([1, 2])
+    x = wb.constant([[1.0, 2.0, 3.0]])
+    pieces = split.forward(x)
+    assert split.inverse(pieces) is x
+    assert split.inverse(list(pieces)) is x
+    other = split.inverse([wb.constant([[1.0]]), pieces[1]])
+    assert other is not x
+    np.testing.assert_array_equal(other.numpy(), x.numpy())

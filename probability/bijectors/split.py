@@ -1,5 +1,7 @@
 """Split: one tensor into a list of pieces along an axis (the inverse concatenates)."""
 
+import weakref
+
 import numpy as np
 
 import workbench as wb
@@ -60,9 +62,24 @@ class Split(StructuredBijector):
         for s in sizes:
             out.append(wb.gather(x, list(range(start, start + s)), axis=self._axis))
             start += s
+        self._remember_split(x, out)
         return out
 
+    def _remember_split(self, x, pieces):
+        """The pieces of a forward call keep their input (as the pair cache does for one tensor), so
+        ``inverse`` of those very pieces returns it: a sample's ``log_prob`` finds its base draw."""
+        if isinstance(x, wb.Variable) or not pieces:
+            return
+        cache = self.__dict__.setdefault("_split_cache", {})
+        key = id(pieces[0])
+        cache[key] = ([weakref.ref(p) for p in pieces], x)
+        weakref.finalize(pieces[0], cache.pop, key, None)
+
     def _inverse(self, y):
+        if isinstance(y, (list, tuple)) and y:
+            refs, x = self.__dict__.get("_split_cache", {}).get(id(y[0]), (None, None))
+            if refs is not None and len(refs) == len(y) and all(r() is p for r, p in zip(refs, y)):
+                return x
         parts = [as_part(p, self._dtype) for p in y]
         if len(parts) != self._num:
             raise ValueError(f"Split.inverse: expected {self._num} pieces, got {len(parts)}")

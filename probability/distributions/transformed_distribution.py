@@ -38,7 +38,6 @@ class TransformedDistribution(Distribution):
             raise TypeError(f"TransformedDistribution: `bijector` must be a Bijector, got {type(bijector).__name__}")
         self._distribution = distribution
         self._bijector = bijector
-        # a base of structured values (a joint distribution): values, dtypes and shapes are structures
         # a base of structured values (a joint distribution), or a bijector that makes them (Split):
         # values, dtypes and event shapes are structures
         self._structured_base = isinstance(distribution.dtype, (list, tuple, dict))
