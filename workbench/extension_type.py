@@ -721,16 +721,22 @@ def _generated_init(self, *args, **kwargs):
     self._wb_finish()
 
 
+def _run_user_init(self, user_init, fields, args, kwargs):
+    """Run a user's ``__init__`` (which sets fields as attributes) and check that it set every
+    field without a default."""
+    self.__dict__["_wb_building"] = True
+    try:
+        user_init(self, *args, **kwargs)
+    finally:
+        del self.__dict__["_wb_building"]
+    missing = {f.name for f in fields if f.name not in self.__dict__ and f.default is _NO_DEFAULT}
+    if missing:
+        raise ValueError(f"Missing required fields: {missing}")
+
+
 def _wrap_init(user_init):
     def __init__(self, *args, **kwargs):
-        self.__dict__["_wb_building"] = True
-        try:
-            user_init(self, *args, **kwargs)
-        finally:
-            del self.__dict__["_wb_building"]
-        missing = {f.name for f in type(self)._wb_fields if f.name not in self.__dict__ and f.default is _NO_DEFAULT}
-        if missing:
-            raise ValueError(f"Missing required fields: {missing}")
+        _run_user_init(self, user_init, type(self)._wb_fields, args, kwargs)
         for f in type(self)._wb_fields:
             self.__dict__.setdefault(f.name, f.default)
         self._wb_finish()
@@ -743,15 +749,8 @@ def _wrap_spec_init(user_init):
     """A user's ``Spec.__init__`` (TF's custom spec constructor): it sets the fields, which are
     then checked as ``Spec(**fields)`` checks them."""
     def __init__(self, *args, **kwargs):
-        self.__dict__["_wb_building"] = True
-        try:
-            user_init(self, *args, **kwargs)
-        finally:
-            del self.__dict__["_wb_building"]
         cls = self.value_type
-        missing = {f.name for f in cls._wb_fields if f.name not in self.__dict__ and f.default is _NO_DEFAULT}
-        if missing:
-            raise ValueError(f"Missing required fields: {missing}")
+        _run_user_init(self, user_init, cls._wb_fields, args, kwargs)
         for f in cls._wb_fields:
             if f.name in self.__dict__:
                 v = _convert(self.__dict__[f.name], f.value_type, f.name, spec=True)
