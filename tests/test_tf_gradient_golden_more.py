@@ -8,29 +8,13 @@ import numpy as np
 import pytest
 
 import workbench as wb
+from tests.test_tf_gradient_golden import F64, c64, grad_and_second
 
-F64 = wb.float64
 NAN, INF = np.nan, np.inf
-
-
-def c64(v):
-    return wb.constant(v, dtype=F64)
 
 
 def close(got, want, rtol=1e-13):
     np.testing.assert_allclose(np.asarray(got), np.asarray(want, dtype=np.float64), rtol=rtol, atol=1e-300)
-
-
-def grad_and_second(f, x, w1, w2):
-    x = c64(x)
-    with wb.GradientTape() as outer:
-        outer.watch(x)
-        with wb.GradientTape() as inner:
-            inner.watch(x)
-            y = f(x)
-        g = inner.gradient(y, x, output_gradients=c64(w1))
-        s = wb.reduce_sum(g * c64(w2))
-    return g.numpy(), outer.gradient(s, x).numpy()
 
 
 def jvp(f, xs, ts):
