@@ -10,9 +10,13 @@ import collections.abc
 from .tensor_shape import TensorShape
 
 
+_SEQ = (list, tuple)
+
+
 def _is_seq(x):
-    """A list or tuple, not a ``TensorShape`` (a leaf for TF's nest, though a tuple here)."""
-    return isinstance(x, (list, tuple)) and not isinstance(x, TensorShape)
+    """A list or tuple, not a ``TensorShape`` (a leaf for TF's nest, though a tuple here). The
+    hot walks below test this inline."""
+    return isinstance(x, _SEQ) and not isinstance(x, TensorShape)
 
 
 def _is_namedtuple(x):
@@ -61,7 +65,7 @@ def _flatten(s, out, expand):
     if isinstance(s, dict):
         for k in sorted(s):
             _flatten(s[k], out, expand)
-    elif _is_seq(s):
+    elif isinstance(s, _SEQ) and not isinstance(s, TensorShape):
         for v in s:
             _flatten(v, out, expand)
     elif expand and _components(s) is not None:
@@ -105,7 +109,7 @@ def _pack(s, it, expand=False):
         return type(s)((k, packed[k]) for k in s) if type(s) is not dict else {k: packed[k] for k in s}
     if _is_namedtuple(s):
         return type(s)(*[_pack(v, it, expand) for v in s])
-    if _is_seq(s):
+    if isinstance(s, _SEQ) and not isinstance(s, TensorShape):
         return type(s)([_pack(v, it, expand) for v in s])
     if expand:
         parts = _components(s)
@@ -117,7 +121,7 @@ def _pack(s, it, expand=False):
 def _kind(x, expand):
     if isinstance(x, dict):
         return "dict"
-    if _is_seq(x):
+    if isinstance(x, _SEQ) and not isinstance(x, TensorShape):
         return "seq"
     if expand and _components(x) is not None:
         return "composite"
