@@ -27,7 +27,7 @@ import platform
 import numpy as np
 
 from .. import core
-from ..core import apply, binary_arrays, convert_to_tensor, defop
+from ..core import Tensor, apply, binary_arrays, convert_to_tensor, defop
 from ..errors import InvalidArgumentError, argcheck, eager_op_message
 from ._define import bilinear_jvp, defop as defrule
 from .rules import ARRAYS
@@ -67,13 +67,19 @@ def _matmul(a, b):
     return apply(_matmul_op, (a, b))
 
 
-@core.dispatchable
 def matmul(a, b, transpose_a=False, transpose_b=False, adjoint_a=False, adjoint_b=False,
            a_is_sparse=False, b_is_sparse=False, output_type=None, name=None):
     """``a @ b`` over the last two dimensions, broadcasting leading (batch) dimensions.
 
     ``a``: ``[..., m, k]``, ``b``: ``[..., k, n]`` (after the optional transposes) → ``[..., m, n]``.
+    A composite operand (a RaggedTensor, a user's ExtensionType) goes to its dispatch.
     """
+    if not (isinstance(a, Tensor) and isinstance(b, Tensor)):   # tensors and variables (the hot path) skip it
+        out = core.dispatch(matmul, (a, b), dict(
+            transpose_a=transpose_a, transpose_b=transpose_b, adjoint_a=adjoint_a, adjoint_b=adjoint_b,
+            a_is_sparse=a_is_sparse, b_is_sparse=b_is_sparse, output_type=output_type, name=name))
+        if out is not NotImplemented:
+            return out
     a, b = _operands("matmul", a, b, 2)
     ta, tb = bool(transpose_a or adjoint_a), bool(transpose_b or adjoint_b)
     _check_product("MatMul" if a.ndim == 2 and b.ndim == 2 else "BatchMatMulV2",
