@@ -12,16 +12,11 @@ import gradients
 import workbench as wb
 from probability import distributions as tfd
 
-NAN, INF = np.nan, np.inf
-
-
-def f64(v):
-    return np.asarray(v, dtype=np.float64)
+from tests.test_tfp_edge_golden import INF, NAN, close as _close, f64
 
 
 def close(actual, expected, rtol=1e-9, atol=1e-14):
-    actual = np.asarray(actual.numpy() if hasattr(actual, "numpy") else actual)
-    np.testing.assert_allclose(actual, f64(expected), rtol=rtol, atol=atol, equal_nan=True)
+    _close(actual, expected, rtol=rtol, atol=atol)
 
 
 # -- NoncentralChi2 ---------------------------------------------------------------------------------
