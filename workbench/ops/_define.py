@@ -131,7 +131,7 @@ def binary(name, fwd, vjp=None, jvp=None, *, dtypes="numeric", domain="real", pu
     def fn(x, y, name=None):
         if not (isinstance(x, Tensor) and isinstance(y, Tensor)) and (
                 getattr(x, "__wb_dispatch__", False) or getattr(y, "__wb_dispatch__", False)):
-            return core.dispatch(fn, (x, y))
+            return core.dispatch(public_fn, (x, y))
         x, y = binary_arrays(x, y, label)
         a = x._data
         if a.dtype.kind not in kinds:
