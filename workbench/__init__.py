@@ -52,6 +52,7 @@ from .ops.tf_extra import (  # noqa: F401,E402  (TF's top-level helpers, initial
 from .ops.tf_extra import (  # noqa: F401,E402,A004
     complex, get_logger, inside_function, is_tensor, reverse_sequence, shape_n,
 )
+dtypes.complex = complex   # TF's tf.dtypes.complex
 from .ops.misc_tf import (  # noqa: F401,E402,A004  (TF's top-level helpers: case, fingerprint, ...)
     case, fingerprint, get_current_name_scope, guarantee_const, identity_n, is_symbolic_tensor, no_gradient,
     no_op, parallel_stack, realdiv, timestamp, tuple, unravel_index,
