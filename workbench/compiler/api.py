@@ -289,6 +289,14 @@ class Function:
             specs = nest.flatten((args, kwargs))
             args, kwargs = nest.map_structure(_example, (args, kwargs))
             flat = nest.flatten((args, kwargs))
+            if ARGUMENTS.expander is not None and ARGUMENTS.expander.takes(flat):
+                # an ExtensionType (or its Spec): bound tensor by tensor, as a call binds it, each
+                # tensor field keyed by its spec (so later values of that spec fit)
+                specs = ARGUMENTS.expander.flat_specs([getattr(s, "_type_spec", s) for s in specs])
+                args, kwargs = ARGUMENTS.expander.expand_arguments(args, kwargs)
+                flat = nest.flatten((args, kwargs))
+                given = iter(specs)
+                specs = [None if _is_static(leaf) else next(given) for leaf in flat]
             key = signature(args, kwargs, flat, self._captured)
             general = tuple(key[:2]) + tuple(_general_part(part, spec) for part, spec in zip(key[2:], specs))
         for _ in range(2):  # a first trace that creates variables is not kept: trace again
@@ -779,7 +787,7 @@ class ConcreteFunction:
         else:
             flat = nest.flatten((args, kwargs))
             specs = [_spec(leaf, part) for leaf, part in zip(flat, general[2:])]
-            self._inputs = nest.pack_sequence_as((args, kwargs), specs)
+            self._inputs = _extension_specs(nest.pack_sequence_as((args, kwargs), specs))
             self._inputs = (tuple(self._inputs[0]), self._inputs[1])
 
     def _add(self, program, result, shapes=None):
@@ -858,7 +866,13 @@ class ConcreteFunction:
                     full = self._fill(params, (), given)
         if full is not None:
             args, kwargs = full
-            key = plain(signature(args, kwargs, nest.flatten((args, kwargs))))
+            flat = nest.flatten((args, kwargs))
+            if ARGUMENTS.expander is not None and ARGUMENTS.expander.takes(flat):
+                expanded = ARGUMENTS.expander.expand_arguments(args, kwargs)
+                flat = nest.flatten(expanded)
+                key = plain(signature(*expanded, flat))
+            else:
+                key = plain(signature(args, kwargs, flat))
             if covers(self._general, key):
                 return args, kwargs
             values = dict(zip([p[0] for p in params], list(args))) | kwargs
@@ -1133,6 +1147,39 @@ def _ragged_example(spec):
     inner = tuple(1 if d is None else d for d in shape[rr + 1:])
     values = core.convert_to_tensor(_zeros((rows,) + inner, spec.dtype))
     return spec.value_type.from_nested_row_lengths(values, lengths)
+
+
+def _is_static(leaf) -> bool:
+    """The non-tensor part of an ExtensionType argument bound tensor by tensor."""
+    return hasattr(leaf, "like") and hasattr(leaf, "key") and hasattr(leaf, "placeholder_value")
+
+
+def _extension_specs(structure):
+    """``structure`` with each ExtensionType argument bound tensor by tensor (its static part,
+    then its tensor fields' specs) shown as the type's Spec, as TF shows it."""
+    if _is_static(getattr(structure, "static", None)) and isinstance(structure, tuple):
+        like = structure.static.like
+        leaves = iter([leaf for leaf in nest.flatten(structure.parts) if not _is_static(leaf)])
+        return _refill_spec(like._type_spec, leaves)
+    if isinstance(structure, dict):
+        return {k: _extension_specs(v) for k, v in structure.items()}
+    if isinstance(structure, (list, tuple)) and not hasattr(structure, "_fields"):
+        return type(structure)(_extension_specs(v) for v in structure)
+    return structure
+
+
+def _refill_spec(spec, leaves):
+    """``spec`` (an ExtensionType's Spec) with its tensor specs taken in turn from ``leaves``."""
+    if hasattr(spec, "_field_values") and hasattr(type(spec), "_wb_from_fields"):
+        return type(spec)._wb_from_fields({k: _refill_spec(v, leaves) for k, v in spec._field_values()})
+    if isinstance(spec, TensorSpec) or hasattr(spec, "ragged_rank"):
+        return next(leaves)
+    if isinstance(spec, tuple) and not isinstance(spec, TensorShape):
+        return tuple(_refill_spec(v, leaves) for v in spec)
+    if isinstance(spec, dict) or type(spec).__name__ == "ImmutableDict":
+        refilled = {k: _refill_spec(spec[k], leaves) for k in sorted(spec)}
+        return type(spec)({k: refilled[k] for k in spec})
+    return spec
 
 
 def _general_part(part, spec):
