@@ -214,6 +214,7 @@ _complex_op = defop("complex", lambda xp, re, im: (re + 1j * im).astype(
                     broadcasts=True, dtypes="real")
 
 
+@core.dispatchable   # a RaggedTensor takes it over (ragged registers the handler)
 def complex(real, imag, name=None):   # noqa: A001 - TF's name
     """``real + 1j * imag`` (TF's ``tf.complex``): float32 parts give complex64, float64 parts
     complex128; differentiable in both parts."""
