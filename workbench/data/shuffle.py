@@ -1,9 +1,12 @@
 """``shuffle``: TF's shuffle buffer, over index streams and over elements.
 
-Over an array source whose rows all fit in the buffer, a pass is one permutation of
-the indices; otherwise TF's algorithm runs on a buffer of indices (or of elements
-after ``map``). Each pass draws its order from ``(seed, epoch)``, and the epoch
-moves on with every new pass when ``reshuffle_each_iteration`` is on.
+The order is TF 2.21's: the dataset takes its seeds as TF does (``seed``, or the global
+seed's rule), each pass draws from the Philox stream of its own pair of seeds (the
+dataset's pair, or with ``reshuffle_each_iteration`` the next pair of TF's seed
+generator; see :mod:`.seeding`), and the buffer emits the element at ``word % size``
+of its oldest-first order, putting the oldest element in its place. Over an array
+source whose rows all fit in the buffer, a pass is computed as one permutation of
+the indices; otherwise the buffer holds indices (or elements, after ``map``).
 """
 
 from __future__ import annotations
@@ -16,10 +19,11 @@ from ..errors import argcheck
 from .dataset import Dataset
 from .indices import CHUNK, NO_INDICES, IndexPuller
 from .iterator import Elements, Step, expect_kind, restore_round
+from .seeding import PhiloxWords, dataset_seeds, pass_seeds
 
 
 class Shuffle(Dataset):
-    """``Dataset.shuffle``: the seed, and the epoch each new pass draws its order from."""
+    """``Dataset.shuffle``: the seeds, and the number of the next pass (which picks its seeds)."""
 
     _same_elements = True
 
@@ -31,8 +35,7 @@ class Shuffle(Dataset):
         if self._buffer <= 0:
             raise ValueError(f"shuffle: buffer_size must be positive, got {buffer_size}")
         self._seed_given = seed is not None
-        self._seed = (argcheck.integer(seed, "seed", "shuffle") if seed is not None
-                      else int(np.random.SeedSequence().entropy % (1 << 63)))
+        self._seed = dataset_seeds(seed, "shuffle")
         self._reshuffle = bool(reshuffle)
         self._next_epoch = 0
         self._restore_round = None
@@ -50,11 +53,12 @@ class Shuffle(Dataset):
         """Adopt a saved pass: its seed (for a dataset built without one) and its epoch, so the
         passes after it draw the epochs they would have drawn."""
         expect_kind(state, self)
-        seed = int(state["seed"])
+        seed = tuple(int(v) for v in state["seed"])
         if seed != self._seed:
             if self._seed_given:
-                raise ValueError(f"the iterator state was saved from a shuffle with seed {seed}, this "
-                                 f"dataset shuffles with seed {self._seed}")
+                raise ValueError(f"the iterator state was saved from a shuffle with seed {seed[1]} (global "
+                                 f"seed {seed[0]}), this dataset shuffles with seed {self._seed[1]} "
+                                 f"(global seed {self._seed[0]})")
             self._seed = seed
         epoch = int(state["epoch"])
         with self._lock:
@@ -66,8 +70,9 @@ class Shuffle(Dataset):
                 self._next_epoch = max(self._next_epoch, epoch + 1)
         return epoch
 
-    def _rng(self, epoch):
-        return np.random.default_rng([self._seed, epoch])
+    def _words(self, epoch):
+        """The random words of pass number ``epoch``."""
+        return PhiloxWords(pass_seeds(self._seed, self._reshuffle, epoch))
 
     def _indexable(self):
         return self._input._indexable()
@@ -83,8 +88,9 @@ class Shuffle(Dataset):
 
 
 class _ShuffleIndices(Step):
-    """A shuffled index stream: a permutation when the buffer holds the whole input, else
-    TF's buffer over single indices."""
+    """A shuffled index stream: a permutation when the buffer holds the whole input (the order
+    TF's buffer gives: a Fisher-Yates shuffle swapping place ``i`` with ``i + word % (n - i)``),
+    else TF's buffer over single indices."""
 
     _children = ("_inner", "_puller")
 
@@ -107,7 +113,7 @@ class _ShuffleIndices(Step):
         else:
             if state is None:
                 self._puller = IndexPuller(node._input._index_iter(None))
-                self._buffer = ShuffleBuffer(self._puller.pull, node._buffer, node._rng(self._epoch))
+                self._buffer = ShuffleBuffer(self._puller.pull, node._buffer, node._words(self._epoch))
             else:
                 self._puller = IndexPuller(node._input._index_iter(state["indices"]["inner"]),
                                             state["indices"]["rest"])
@@ -122,8 +128,8 @@ class _ShuffleIndices(Step):
                         chunks.append(self._inner.next_chunk())
                     except StopIteration:
                         break
-                rng = self._node._rng(self._epoch)
-                self._perm = rng.permutation(np.concatenate(chunks)) if chunks else NO_INDICES
+                self._perm = (_permute(np.concatenate(chunks), self._node._words(self._epoch))
+                              if chunks else NO_INDICES)
             if self._emitted >= self._perm.size:
                 raise StopIteration
             chunk = self._perm[self._emitted:self._emitted + CHUNK]
@@ -151,7 +157,7 @@ class _ShuffleElements(Step):
         if state is None:
             self._epoch = node._draw_epoch()
             self._inner = node._input._iter(None)
-            self._buffer = ShuffleBuffer(self._pull, node._buffer, node._rng(self._epoch))
+            self._buffer = ShuffleBuffer(self._pull, node._buffer, node._words(self._epoch))
         else:
             self._epoch = node._resume(state)
             self._inner = node._input._iter(state["inner"])
@@ -168,69 +174,67 @@ class _ShuffleElements(Step):
                          inner=self._inner.state(), buffer=self._buffer.state(True))
 
 
+def _permute(order, words):
+    """The order TF's buffer emits when it holds all of ``order`` at once."""
+    n = order.size
+    out = order.tolist()
+    for i, w in enumerate(words.take(n).tolist()):
+        j = i + w % (n - i)
+        out[i], out[j] = out[j], out[i]
+    return np.asarray(out, np.int64)
+
+
 # -- the buffer ---------------------------------------------------------------------------
 
 
 class ShuffleBuffer:
     """TF's shuffle buffer over the items that ``pull()`` returns (raising StopIteration at the end).
 
-    Fill the buffer, then repeatedly emit a random buffered item and put the next input in its
-    place; when the input ends, drain the buffer in random order. While the buffer is full the
-    draws are uniform over a fixed size, so they are taken from the generator 1024 at a time.
+    Fill the buffer; then, for each item, take a word ``w`` of the pass's stream, emit the
+    buffered item at place ``w % count`` counting from the oldest, move the oldest item into
+    its place, and pull the next input; when the input ends, drain the buffer the same way.
     """
 
-    BLOCK = 1024
-
-    def __init__(self, pull, size, rng):
+    def __init__(self, pull, size, words):
         self.pull = pull
         self.size = size
-        self.rng = rng
-        self.buf = []
-        self.draws = []          # pre-drawn slots, next one last
-        self.filled = False
+        self.words = words
+        self.buf = []            # the buffered items are buf[start:], oldest first
+        self.start = 0
         self.exhausted = False
 
     def __iter__(self):
         return self
 
     def __next__(self):
-        if not self.filled:
-            while len(self.buf) < self.size:
-                try:
-                    self.buf.append(self.pull())
-                except StopIteration:
-                    self.exhausted = True
-                    break
-            self.filled = True
-        if not self.exhausted:
+        buf = self.buf
+        while not self.exhausted and len(buf) - self.start < self.size:
             try:
-                item = self.pull()
+                buf.append(self.pull())
             except StopIteration:
                 self.exhausted = True
-            else:
-                if not self.draws:
-                    self.draws = self.rng.integers(0, len(self.buf), size=self.BLOCK).tolist()[::-1]
-                j = self.draws.pop()
-                out, self.buf[j] = self.buf[j], item
-                return out
-        if not self.buf:
+        count = len(buf) - self.start
+        if count == 0:
             raise StopIteration
-        j = int(self.rng.integers(0, len(self.buf)))
-        self.buf[j], self.buf[-1] = self.buf[-1], self.buf[j]
-        return self.buf.pop()
+        first = self.start
+        j = first + self.words() % count
+        out, buf[j], buf[first] = buf[j], buf[first], None
+        self.start = first + 1
+        if self.start >= 1024 and 2 * self.start >= len(buf):
+            del buf[:self.start]
+            self.start = 0
+        return out
 
     def state(self, items_as_elements):
-        buf = Elements(self.buf) if items_as_elements else np.asarray(self.buf, np.int64)
-        return {"buf": buf, "draws": np.asarray(self.draws, np.int64), "rng": self.rng.bit_generator.state,
-                "filled": self.filled, "exhausted": self.exhausted}
+        items = self.buf[self.start:]
+        buf = Elements(items) if items_as_elements else np.asarray(items, np.int64)
+        return {"buf": buf, "seeds": [self.words.key, self.words.counter >> 64],
+                "used": self.words.used, "exhausted": self.exhausted}
 
     @classmethod
     def restore(cls, pull, size, state):
-        rng = np.random.default_rng()
-        rng.bit_generator.state = state["rng"]
-        sb = cls(pull, size, rng)
+        sb = cls(pull, size, PhiloxWords(state["seeds"], state["used"]))
         buf = state["buf"]
         sb.buf = list(buf) if isinstance(buf, list) else buf.tolist()
-        sb.draws = state["draws"].tolist()
-        sb.filled, sb.exhausted = bool(state["filled"]), bool(state["exhausted"])
+        sb.exhausted = bool(state["exhausted"])
         return sb

@@ -1,0 +1,101 @@
+"""tf.data against TF 2.21: shuffle orders (seeds, buffer sizes, passes), iterator methods,
+extension-type and ragged elements, and datasets in a wb.function; the values are TF's, computed
+with TF on the same small cases."""
+
+import numpy as np
+import pytest
+
+import workbench as wb
+from tests.data_helpers import assert_restores_exactly
+
+Dataset = wb.data.Dataset
+
+
+def values(ds):
+    return [np.asarray(x).tolist() for x in ds.as_numpy_iterator()]
+
+
+# -- shuffle: TF's order --------------------------------------------------------------------
+
+# Dataset.range(10).shuffle(b, seed=7, reshuffle_each_iteration=r): two passes, repeat(3) and
+# take(4).repeat(2) of the same dataset object (each pass draws the next seeds of its generator)
+SHUFFLE_SEED7 = {
+    (1, True): [list(range(10)), list(range(10)), list(range(10)) * 3, [0, 1, 2, 3] * 2],
+    (3, True): [[1, 2, 0, 3, 6, 4, 8, 5, 7, 9], [1, 0, 3, 2, 6, 7, 8, 4, 9, 5],
+                [1, 3, 0, 2, 5, 4, 8, 7, 6, 9, 1, 3, 0, 5, 4, 7, 2, 8, 6, 9, 0, 1, 3, 5, 6, 7, 2, 8, 9, 4],
+                [2, 0, 3, 5, 0, 1, 3, 2]],
+    (3, False): [[0, 2, 3, 4, 5, 7, 6, 1, 8, 9]] * 2 + [[0, 2, 3, 4, 5, 7, 6, 1, 8, 9] * 3, [0, 2, 3, 4] * 2],
+    (10, True): [[2, 8, 6, 5, 9, 1, 0, 3, 7, 4], [9, 1, 3, 0, 6, 4, 7, 8, 2, 5],
+                 [1, 9, 4, 2, 8, 3, 5, 7, 6, 0, 6, 0, 3, 5, 7, 4, 9, 8, 2, 1, 6, 7, 0, 8, 9, 2, 4, 3, 5, 1],
+                 [6, 5, 0, 7, 0, 7, 5, 3]],
+    (10, False): [[7, 2, 0, 9, 8, 4, 5, 1, 6, 3]] * 2 + [[7, 2, 0, 9, 8, 4, 5, 1, 6, 3] * 3, [7, 2, 0, 9] * 2],
+}
+SHUFFLE_SEED7[(1, False)] = SHUFFLE_SEED7[(1, True)]
+SHUFFLE_SEED7[(25, True)] = SHUFFLE_SEED7[(10, True)]     # a buffer past the input: the same order
+SHUFFLE_SEED7[(25, False)] = SHUFFLE_SEED7[(10, False)]
+
+
+@pytest.mark.parametrize("buffer_size,reshuffle", sorted(SHUFFLE_SEED7))
+def test_shuffle_order_is_tfs(buffer_size, reshuffle):
+    d = Dataset.range(10).shuffle(buffer_size, seed=7, reshuffle_each_iteration=reshuffle)
+    got = [values(d), values(d), values(d.repeat(3)), values(d.take(4).repeat(2))]
+    assert got == SHUFFLE_SEED7[(buffer_size, reshuffle)]
+
+
+def test_shuffle_over_elements_and_batches_is_tfs():
+    ds = Dataset.range(10)
+    assert values(ds.map(lambda x: x * 2).shuffle(4, seed=3)) == [0, 6, 4, 2, 8, 14, 12, 10, 16, 18]
+    assert values(ds.shuffle(4, seed=3).batch(3)) == [[0, 3, 2], [1, 4, 7], [6, 5, 8], [9]]
+    x = np.arange(20, dtype=np.float32).reshape(10, 2)
+    got = values(Dataset.from_tensor_slices(x).shuffle(6, seed=2).batch(4))
+    assert got == [[[4, 5], [12, 13], [8, 9], [16, 17]], [[2, 3], [0, 1], [14, 15], [10, 11]],
+                   [[18, 19], [6, 7]]]
+    wb.random.set_seed(0)                       # the seeds (0, 3)
+    assert values(ds.map(lambda x: x * 2).shuffle(4, seed=3)) == [2, 8, 10, 6, 14, 0, 12, 18, 4, 16]
+    assert values(ds.shuffle(4, seed=3).batch(3)) == [[1, 4, 5], [3, 7, 0], [6, 9, 2], [8]]
+
+
+@pytest.mark.parametrize("buffer_size,head,tail,digest", [
+    (100, [31, 38, 87, 68, 44, 24, 43, 17], [2905, 2948, 2810, 2774, 2974, 2876, 2813, 2973], 505069),
+    (3000, [1931, 410, 43, 1992, 248, 1774, 2195, 2455], [768, 881, 1143, 1582, 1643, 1283, 2792, 539], 481914),
+])
+def test_long_shuffles_are_tfs(buffer_size, head, tail, digest):
+    v = values(Dataset.range(3000).shuffle(buffer_size, seed=11))
+    assert v[:8] == head and v[-8:] == tail
+    assert int(np.dot(np.arange(3000), v) % 1000003) == digest
+
+
+def test_second_pass_of_a_whole_buffer_shuffle_is_tfs():
+    d = Dataset.range(3000).shuffle(3000, seed=11)
+    values(d)
+    v = values(d)
+    assert v[:8] == [2714, 2428, 2820, 1633, 2996, 233, 2273, 2850]
+    assert int(np.dot(np.arange(3000), v) % 1000003) == 672084
+
+
+def test_shuffle_seeds_follow_the_global_seed_rule():
+    ds = Dataset.range(10)
+    wb.random.set_seed(5)
+    assert values(ds.shuffle(3)) == [0, 2, 1, 4, 3, 6, 7, 9, 8, 5]
+    assert values(ds.shuffle(4, seed=2)) == [1, 3, 2, 0, 4, 8, 6, 5, 7, 9]   # takes no op seed
+    assert values(ds.shuffle(3)) == [1, 0, 3, 2, 4, 5, 7, 9, 6, 8]
+    wb.random.set_seed(5)
+    wb.random.uniform([2])                                                  # takes the first op seed
+    assert values(ds.shuffle(3)) == [1, 0, 3, 2, 4, 5, 7, 9, 6, 8]
+    wb.random.set_seed(0)
+    assert values(ds.shuffle(3, seed=0)) == [1, 3, 0, 4, 2, 7, 5, 9, 8, 6]  # (0, 0) is not used
+    assert values(ds.shuffle(5)) == [3, 5, 6, 4, 1, 7, 8, 9, 0, 2]
+
+
+def test_unseeded_shuffles_differ_and_keep_every_element():
+    a, b = values(Dataset.range(50).shuffle(50)), values(Dataset.range(50).shuffle(50))
+    assert sorted(a) == sorted(b) == list(range(50)) and a != b
+
+
+@pytest.mark.parametrize("make", [
+    lambda: Dataset.range(40).shuffle(7, seed=3).repeat(2),
+    lambda: Dataset.range(40).map(lambda x: x + 1).shuffle(7, seed=3).repeat(2),
+    lambda: Dataset.range(40).shuffle(50, seed=3).repeat(2),
+])
+def test_tf_shuffle_orders_restore_exactly(make, tmp_path):
+    assert_restores_exactly(make, 45, tmp_path)
