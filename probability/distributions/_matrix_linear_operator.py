@@ -67,19 +67,24 @@ class MatrixLinearOperatorBase(Distribution):
         w = self._scale_row.solve(x - self._loc)
         return wb.linalg.matrix_transpose(self._scale_column.solve(wb.linalg.matrix_transpose(w)))
 
-    def _color(self, z):
-        """``A z B^T`` for standard normal ``z``."""
-        w = self._scale_row.matmul(z)
-        return wb.linalg.matrix_transpose(self._scale_column.matmul(wb.linalg.matrix_transpose(w)))
-
     def _log_abs_det(self):
         """``log|det(B kron A)| = p log|det A| + n log|det B|``."""
         return (self._p * self._scale_row.log_abs_determinant()
                 + self._n * self._scale_column.log_abs_determinant())
 
-    def _standard_normal(self, n, seed):
-        shape = (n,) + tuple(self.batch_shape) + (self._n, self._p)
-        return wb.random.stateless_normal(shape, seed=seed, dtype=self.dtype)
+    _sample_n_takes_any_seed = True   # TFP's flow: the vector family's draw, an int seed included
+
+    def _vec(self, x):
+        """``x`` ``[..., n, p]`` flattened row by row, ``[..., n p]`` (TFP's ``vec``)."""
+        return wb.reshape(x, tuple(x.shape[:-2]) + (self._n * self._p,))
+
+    def _unvec(self, v):
+        """The inverse of ``_vec``."""
+        return wb.reshape(v, tuple(v.shape[:-1]) + (self._n, self._p))
+
+    def _vector_scale(self):
+        """The scale of ``vec(X)`` as TFP builds it, ``LinearOperatorKronecker([A, B])``."""
+        return wb.linalg.LinearOperatorKronecker([self._scale_row, self._scale_column])
 
     def _matrix_normal_variance(self):
         """``diag(A A^T)_i diag(B B^T)_j``, ``[..., n, p]``."""

@@ -8,6 +8,7 @@ import workbench as wb
 
 from ._matrix_linear_operator import MatrixLinearOperatorBase
 from .kullback_leibler import RegisterKL
+from .mvn_linear_operator import MultivariateNormalLinearOperator
 
 __all__ = ["MatrixNormalLinearOperator"]
 
@@ -43,7 +44,9 @@ class MatrixNormalLinearOperator(MatrixLinearOperatorBase):
                 - 0.5 * self._size() * _LOG_TWO_PI)
 
     def _sample_n(self, n, seed):
-        return self._loc + self._color(self._standard_normal(n, seed))
+        # TFP's draw: the MVN of vec(X), unstacked
+        mvn = MultivariateNormalLinearOperator(loc=self._vec(self._loc), scale=self._vector_scale())
+        return self._unvec(mvn.sample(n, seed=seed))
 
     def _mean(self):
         return self._broadcast_loc()

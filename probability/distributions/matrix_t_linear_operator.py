@@ -8,7 +8,7 @@ import workbench as wb
 
 from .. import internal
 from ._matrix_linear_operator import MatrixLinearOperatorBase
-from .gamma import log_standard_gamma
+from .mvst_linear_operator import MultivariateStudentTLinearOperator
 
 __all__ = ["MatrixTLinearOperator"]
 
@@ -59,13 +59,9 @@ class MatrixTLinearOperator(MatrixLinearOperatorBase):
         return -0.5 * (df + k) * wb.log1p(q / df) - self._log_normalization()
 
     def _sample_n(self, n, seed):
-        normal_seed, gamma_seed = internal.split_seed(seed, 2, salt="matrix_t")
-        batch = tuple(self.batch_shape)
-        z = self._color(self._standard_normal(n, normal_seed))
-        half_df = 0.5 * wb.broadcast_to(self._df, batch)
-        log_g = log_standard_gamma((n,) + batch, gamma_seed, half_df)
-        inv_sqrt_w = wb.exp(-0.5 * (log_g - wb.log(half_df)))   # 1 / sqrt(G / (df / 2))
-        return self._loc + z * inv_sqrt_w[..., None, None]
+        # TFP's draw: the multivariate t of vec(X), unstacked
+        mvt = MultivariateStudentTLinearOperator(df=self._df, loc=self._vec(self._loc), scale=self._vector_scale())
+        return self._unvec(mvt.sample(n, seed=seed))
 
     def _df_matrix(self):
         return wb.expand_dims(wb.expand_dims(self._df, -1), -1)

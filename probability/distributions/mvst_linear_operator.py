@@ -8,8 +8,9 @@ import workbench as wb
 
 from .. import internal
 from .distribution import FULLY_REPARAMETERIZED, Distribution, _batch_key
-from .gamma import log_standard_gamma
-from .mvn_linear_operator import check_loc, check_scale, diagonal_variance, slice_scale
+from .chi2 import Chi2
+from .mvn_linear_operator import (MultivariateNormalLinearOperator, check_loc, check_scale, diagonal_variance,
+                                  slice_scale)
 
 __all__ = ["MultivariateStudentTLinearOperator"]
 
@@ -71,15 +72,16 @@ class MultivariateStudentTLinearOperator(Distribution):
     def _event_shape(self):
         return (self._k,)
 
+    _sample_n_takes_any_seed = True   # TFP's flow: the salt goes into an int seed before its draw
+
     def _sample_n(self, n, seed):
-        normal_seed, gamma_seed = internal.split_seed(seed, 2, salt="multivariate_student_t")
+        # as TFP: z from the zero-mean MVN with this scale, w from Chi2(df), loc + z / sqrt(w / df)
+        normal_seed, chi2_seed = internal.split_seed(seed, 2, salt="multivariate t")
         batch = tuple(self.batch_shape)
-        z = wb.random.stateless_normal((n,) + batch + (self._k,), seed=normal_seed, dtype=self.dtype)
-        half_df = 0.5 * self._df
-        # 1 / sqrt(w) with w = G / (df / 2), G ~ Gamma(df / 2): in log space
-        log_g = log_standard_gamma((n,) + batch, gamma_seed, half_df)
-        inv_sqrt_w = wb.exp(-0.5 * (log_g - wb.log(half_df)))
-        return self._loc + self._scale.matvec(z * wb.expand_dims(inv_sqrt_w, -1))
+        zeros = wb.zeros(batch + (self._k,), dtype=self.dtype)
+        z = MultivariateNormalLinearOperator(loc=zeros, scale=self._scale).sample(n, seed=normal_seed)
+        w = Chi2(df=wb.broadcast_to(self._df, batch)).sample(n, seed=chi2_seed)
+        return self._loc + z * wb.expand_dims(wb.math.rsqrt(w / self._df), -1)
 
     def _log_prob(self, x):
         df, k = self._df, float(self._k)
