@@ -599,7 +599,11 @@ def test_strided_slice_errors_of_scalars_tensor_keys_and_what_stays_valid():
     with pytest.raises(wb.errors.InvalidArgumentError, match=r"slice index 0 of dimension 0 out of bounds\."):
         wb.zeros([0, 3])[0]
     assert t[5:9].shape == (0, 3) and t[-2, -3].numpy() == _P[0, 0] and t[1, 2].numpy() == _P[1, 2]
-    assert t[True].shape == (1, 2, 3) and t[None, True, 1, 2].shape == (1, 1)   # NumPy's bool keys
+    for key in (True, np.array(True), wb.constant(True)):   # TF 2.21: a scalar boolean mask
+        with pytest.raises(ValueError, match="mask cannot be scalar"):
+            t[key]
+    with pytest.raises(wb.errors.InvalidArgumentError, match="Index out of range using input dim 2"):
+        t[None, True, 1, 2]   # TF packs a bool among other entries as an index (1)
     assert t[np.array([[True, False, True], [False, False, True]]), None].shape == (3, 1)
     with pytest.raises(wb.errors.InvalidArgumentError, match="out of bounds for axis 0 with size 2"):
         t[[0, 5]]   # an index array (beyond TF's keys): NumPy's text in TF's class

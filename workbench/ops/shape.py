@@ -492,28 +492,58 @@ _scatter_op = defop(
     dtypes="any")
 
 
+def _bad_index(k):
+    """TF's error for an entry of an index key that is none of the kinds it takes."""
+    return TypeError("Only integers, slices (`:`), ellipsis (`...`), tf.newaxis (`None`) and scalar "
+                     f"tf.int32/tf.int64 tensors are valid indices, got {k!r}")
+
+
+def _slice_bound(v):
+    """A slice's start, stop or step as an int (or None); TF's TypeError for anything else."""
+    if v is None or type(v) is int:
+        return v
+    if isinstance(v, (np.integer, int)) and not isinstance(v, (bool, np.bool_)):
+        return int(v)
+    if isinstance(v, Tensor) and v.ndim == 0 and v.dtype.kind in "iu":
+        return int(v)
+    raise _bad_index(v)
+
+
 def _normalize_key(key, x):
+    """The entries of ``x[key]`` as ints, slices of ints, None, Ellipsis and index arrays
+    (NumPy's integer and boolean indexing, which TF's StridedSlice does not take); TF's
+    errors for the rest: a TypeError for an entry of no index kind (a float, a string, a
+    nested tuple), a ValueError for a scalar boolean mask."""
     if not isinstance(key, tuple):
+        if isinstance(key, (bool, np.bool_)) or (getattr(key, "ndim", None) == 0 and key.dtype == bool):
+            raise ValueError("mask cannot be scalar.")   # TF's boolean_mask of a scalar mask
         key = (key,)
     xp = backend.xp_of(x._data)
     out = []
-    for k in key:
+    for given in key:
+        k = given
+        if k is None or k is Ellipsis or type(k) is int:
+            out.append(k)
+            continue
         if isinstance(k, Tensor):
             k = k._data
         elif isinstance(k, list):
             k = np.asarray(k)
-        if isinstance(k, (np.integer,)):
+        if isinstance(k, (np.integer, int)):   # a bool among other entries: TF packs it as 0 or 1
             k = int(k)
         elif isinstance(k, slice):
-            k = slice(*(int(v) if isinstance(v, (Tensor, np.integer)) else v
-                        for v in (k.start, k.stop, k.step)))
-        if hasattr(k, "dtype") and not isinstance(k, (int, slice)):
+            k = slice(_slice_bound(k.start), _slice_bound(k.stop), _slice_bound(k.step))
+        elif backend.is_array(k):
             if k.dtype.kind not in "iub":
-                raise TypeError(f"index arrays must be integer or bool, got dtype {k.dtype}")
-            if k.ndim == 0 and k.dtype.kind in "iu":
+                raise _bad_index(given)
+            if k.ndim == 0:
+                if k.dtype.kind == "b":
+                    raise ValueError("mask cannot be scalar.")
                 k = int(k)
             elif xp is not np:
                 k = xp.asarray(k)
+        else:
+            raise _bad_index(given)
         out.append(k)
     return tuple(out)
 
@@ -525,9 +555,7 @@ def _slice_error(x, message):
 
 
 def _index_dims(k):
-    """How many dimensions of the indexed tensor an index array (or a Python bool) takes."""
-    if type(k) is bool:
-        return 0
+    """How many dimensions of the indexed tensor an index array takes."""
     return k.ndim if k.dtype == bool else 1
 
 
@@ -538,6 +566,8 @@ def _check_key(x, key):
     array takes one dimension (a boolean mask as many as it has); its entries are NumPy's to check."""
     shape = x._data.shape
     ndim = len(shape)
+    if sum(1 for k in key if k is Ellipsis) > 1:
+        raise _slice_error(x, "Multiple ellipses in slice spec not allowed")
     used = 0
     simple = True
     for k in key:
