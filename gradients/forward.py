@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from workbench import core, nest
 from workbench.core import Tensor, convert_to_tensor
+from workbench.sparse import IndexedSlices
+from workbench.sparse.indexed_slices import convert_to_dense
 
 from .tape import UnconnectedGradients, _unconnected_mode
 from workbench.ops.shape import broadcast_to
@@ -20,6 +22,10 @@ class ForwardAccumulator(core.Listener):
 
     Nest it inside or around a GradientTape for forward-over-reverse
     (Hessian-vector products) or reverse-over-forward.
+
+    As TF's, the tangent of an op whose reverse rule is a gather (``segment_sum``,
+    ``unsorted_segment_sum``, ``dynamic_stitch``, ``scatter_nd`` by rows) is an
+    ``IndexedSlices``; an op that reads it takes its dense value.
     """
 
     kind = "acc"
@@ -29,7 +35,8 @@ class ForwardAccumulator(core.Listener):
         flat_t = nest.flatten(tangents)
         if len(flat_p) != len(flat_t):
             raise ValueError(f"ForwardAccumulator: {len(flat_p)} primals but {len(flat_t)} tangents")
-        self._tangents: dict[int, Tensor] = {}
+        self._tangents: dict[int, Tensor] = {}   # IndexedSlices where a rule gives one
+        self._sparse = False                      # whether any tangent is IndexedSlices
         self._held: dict[int, Tensor] = {}   # the tangents of integer primals
         for i, (p, t) in enumerate(zip(flat_p, flat_t)):
             if not isinstance(p, Tensor):
@@ -76,6 +83,8 @@ class ForwardAccumulator(core.Listener):
             return
         self._active = False
         try:
+            if self._sparse:
+                ts = tuple([convert_to_dense(t) if type(t) is IndexedSlices else t for t in ts])
             out = op.jvp(ts, res, *args, **params)
         finally:
             self._active = True
@@ -88,7 +97,9 @@ class ForwardAccumulator(core.Listener):
     def _store(self, r, t):
         if t is None or r._data.dtype.kind not in "fc":
             return
-        if t._data.shape != r._data.shape:
+        if type(t) is IndexedSlices:
+            self._sparse = True
+        elif t._data.shape != r._data.shape:
             t = broadcast_to(t, r._data.shape)
         if not r._tid:
             r._tid = core.new_id()

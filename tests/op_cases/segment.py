@@ -15,8 +15,9 @@ IDS_2D = np.array([[1, 0, 1], [2, 1, 0]])
 
 CASES = [
     Case("segment_sum", lambda d: wb.math.segment_sum(d, SORTED) ** 2, [D]),
-    Case("segment_mean", lambda d: wb.math.segment_mean(d * d, SORTED), [D]),
-    # TF's tangent of an empty segment's max/min is NaN (it divides by no ties): non-empty rows only
+    # TF's tangent of an empty segment's mean, max or min is NaN (it divides by no rows or no
+    # ties): non-empty rows only
+    Case("segment_mean", lambda d: wb.gather(wb.math.segment_mean(d * d, SORTED), [0, 1, 3]), [D]),
     Case("segment_max", lambda d: wb.gather(wb.math.segment_max(d, SORTED), [0, 1, 3]) * 2.0, [D]),
     Case("segment_min", lambda d: wb.gather(wb.math.segment_min(d, SORTED), [0, 1, 3]) ** 2, [D]),
     Case("segment_prod", lambda d: wb.math.segment_prod(d, SORTED), [P]),

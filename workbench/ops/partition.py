@@ -148,8 +148,19 @@ def _stitch_vjp(g, ans, *inputs, n):
 
 
 def _stitch_jvp(ts, ans, *inputs, n):
-    tangents = [zeros_like_t(d) if t is None else t for t, d in zip(ts[n:], inputs[n:])]
-    return dynamic_stitch(list(inputs[:n]), tangents)
+    """TF's tangent, the transpose of its gather: ``IndexedSlices`` holding every entry's
+    tangent row at its index (later inputs first; repeated indices add up, as TF's)."""
+    from ..sparse import IndexedSlices  # the sparse package builds on the ops
+    inner = tuple(ans.shape[1:])
+    rows, idx = [], []
+    for m in reversed(range(n)):
+        t = ts[n + m]
+        rows.append(reshape(zeros_like_t(inputs[n + m]) if t is None else t, (-1,) + inner))
+        idx.append(reshape(inputs[m], (-1,)))
+    values = rows[0] if n == 1 else concat(rows, 0)
+    indices = idx[0] if n == 1 else concat(idx, 0)
+    shape = core.wrap(ans.xp.asarray(ans.shape, np.int32))
+    return IndexedSlices(values, indices, shape)
 
 
 _stitch_op = defop("dynamic_stitch", _stitch_fwd, vjp=_stitch_vjp, jvp=_stitch_jvp, dtypes="any")
@@ -161,7 +172,7 @@ def dynamic_stitch(indices, data, name=None):
     trailing shapes agree). The result has ``max(indices) + 1`` rows, rows no index names are
     zeros, and where indices repeat the later value wins. Differentiable in ``data`` (each
     entry's cotangent is the merged cotangent at its index, even where a later entry won, as
-    TF's gradient).
+    TF's gradient; forward mode gives the transpose, an ``IndexedSlices``, as TF's).
 
     >>> wb.dynamic_stitch([6, [4, 1], [[5, 2], [0, 3]]],
     ...                   [[61.], [[41.], [11.]], [[[51.], [21.]], [[1.], [31.]]]]).numpy().ravel()

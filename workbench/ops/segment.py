@@ -68,7 +68,7 @@ def _sorted_args(data, segment_ids, opname):
     return d, ids, int(a[-1]) + 1
 
 
-def _unsorted_args(data, segment_ids, num_segments, opname):
+def _unsorted_args(data, segment_ids, num_segments, opname, drop=True):
     d = _numeric(data, opname)
     ids = _int_ids(segment_ids, opname)
     nseg = argcheck.integer(num_segments, "num_segments", opname, minimum=0)
@@ -83,7 +83,7 @@ def _unsorted_args(data, segment_ids, num_segments, opname):
         where = [int(i) for i in np.unravel_index(pos[0], ids.shape)] if ids.ndim else []
         raise InvalidArgumentError(f"{opname}: segment_ids{where} = {int(a[pos])} is out of range "
                                    f"[0, num_segments={nseg})")
-    if n and bool((a < 0).any()):  # TF drops rows with negative ids
+    if drop and n and bool((a < 0).any()):  # TF drops rows with negative ids
         keep = ids.xp.flatnonzero(a >= 0)
         d = _gather(d, core.wrap(keep), 0, dense=True)   # TF's gradient here is dense
         a = a[keep]
@@ -161,6 +161,88 @@ def _prod_jvp(ts, ans, data, ids, num_segments, kind, sorted_ids, empty):
 _prod_op = defop("segment_prod", _reduce_fwd, vjp=_prod_vjp, jvp=_prod_jvp)
 
 
+def _rows_fwd(xp, data, ids, num_segments, sorted_ids, shape_dtype="int32"):
+    if not sorted_ids and ids.size and bool((ids < 0).any()):
+        keep = ids >= 0
+        data, ids = data[keep], ids[keep]
+    return segment_reduce(xp, "sum", data, ids, num_segments, sorted=sorted_ids)
+
+
+def _kept_rows(x, ids, sorted_ids, inner):
+    """``x`` (rows by ``ids``, maybe with leading cotangent dimensions) with the rows of
+    negative ids zeroed, and the ids clipped at 0: TF's gather-and-drop-negatives. ``inner``:
+    how many dimensions follow the rows."""
+    if sorted_ids or not bool((ids._data < 0).any()):
+        return x, ids
+    from .elementwise import where, zeros_like  # circular import with elementwise
+    keep = core.wrap((ids._data >= 0).reshape(ids.shape + (1,) * inner))
+    return where(keep, x, zeros_like(x)), _constant(ids, ids.xp.maximum(ids._data, 0))
+
+
+def _rows_vjp(g, ans, data, ids, num_segments, sorted_ids, shape_dtype="int32"):
+    _, clipped = _kept_rows(data, ids, sorted_ids, data.ndim - 1)
+    out = take_rows(g, clipped, axis=_lead(g, ans))
+    return (out if clipped is ids else _kept_rows(out, ids, sorted_ids, data.ndim - 1)[0]), None
+
+
+def _rows_jvp(ts, ans, data, ids, num_segments, sorted_ids, shape_dtype="int32"):
+    """TF's tangent: the transpose of its gather, rows of ``IndexedSlices`` at the ids."""
+    from ..sparse import IndexedSlices  # the sparse package builds on the ops
+    values, indices = _kept_rows(ts[0], ids, sorted_ids, data.ndim - 1)
+    shape = _constant(ids, ids.xp.asarray((num_segments,) + data.shape[1:], shape_dtype))
+    return IndexedSlices(values, indices, shape)
+
+
+# the public segment sums and scatter_nd by rows: their tangent is IndexedSlices (library
+# code uses sum_rows_into)
+_rows_sum_op = defop("segment_sum", _rows_fwd, vjp=_rows_vjp, jvp=_rows_jvp, dtypes="numeric")
+
+
+def scatter_rows(updates, ids, num_rows):
+    """``updates`` ``[n, ...]`` summed into ``[num_rows, ...]`` at the valid ``ids`` ``[n]``,
+    as ``scatter_nd`` by rows: its tangent is ``IndexedSlices`` (indices and dense_shape of
+    ``ids``' dtype), as TF's."""
+    return apply(_rows_sum_op, (updates, ids), {"num_segments": int(num_rows), "sorted_ids": False,
+                                                "shape_dtype": ids.dtype.name})
+
+
+def _mean_fwd(xp, data, ids, num_segments, sorted_ids):
+    return _mean_kernel(xp, data, ids, num_segments, sorted_ids)
+
+
+def _counts(data, ids, num_segments, clip):
+    count = segment_count(data.xp, ids._data, num_segments)
+    if clip:
+        count = data.xp.maximum(count, 1)
+    return _constant(data, count.astype(data.dtype).reshape((-1,) + (1,) * (data.ndim - 1)))
+
+
+def _mean_vjp(g, ans, data, ids, num_segments, sorted_ids):
+    return take_rows(g / _counts(data, ids, num_segments, True), ids, axis=_lead(g, ans)), None
+
+
+def _mean_jvp(ts, ans, data, ids, num_segments, sorted_ids):
+    # TF divides by the counts: the sorted op's by the raw ones (NaN for an empty segment),
+    # the unsorted one's by the counts clipped at 1
+    total = sum_rows_into(ts[0], ids, num_segments, sorted_ids)
+    return total / _counts(data, ids, num_segments, not sorted_ids)
+
+
+_mean_op = defop("segment_mean", _mean_fwd, vjp=_mean_vjp, jvp=_mean_jvp, dtypes="numeric")
+
+
+def _public_sum(data, ids, num_segments, sorted_ids):
+    if data.dtype.kind in "iu":  # no gradient: the kernel alone
+        return core.wrap(_rows_fwd(data.xp, data._data, ids._data, num_segments, sorted_ids))
+    return apply(_rows_sum_op, (data, ids), {"num_segments": num_segments, "sorted_ids": sorted_ids})
+
+
+def _public_mean(data, ids, num_segments, sorted_ids):
+    if data.dtype.kind in "iu":
+        return _mean(data, ids, num_segments, sorted_ids)
+    return apply(_mean_op, (data, ids), {"num_segments": num_segments, "sorted_ids": sorted_ids})
+
+
 def _prod(data, ids, num_segments, sorted_ids):
     return apply(_prod_op, (data, ids), {"num_segments": num_segments, "kind": "prod",
                                          "sorted_ids": sorted_ids, "empty": None})
@@ -222,13 +304,13 @@ def segment_sum(data, segment_ids, name=None):
            [5, 6, 7, 8]], dtype=int32)
     """
     d, ids, n = _sorted_args(data, segment_ids, "segment_sum")
-    return _sum(d, ids, n, True)
+    return _public_sum(d, ids, n, True)
 
 
 def segment_mean(data, segment_ids, name=None):
     """Mean of the rows in each segment (0 for empty segments); ids sorted."""
     d, ids, n = _sorted_args(data, segment_ids, "segment_mean")
-    return _mean(d, ids, n, True)
+    return _public_mean(d, ids, n, True)
 
 
 def segment_prod(data, segment_ids, name=None):
@@ -266,15 +348,15 @@ def unsorted_segment_sum(data, segment_ids, num_segments, name=None):
     array([[5, 5, 5, 5],
            [5, 6, 7, 8]], dtype=int32)
     """
-    d, ids, n = _unsorted_args(data, segment_ids, num_segments, "unsorted_segment_sum")
-    return _sum(d, ids, n, False)
+    d, ids, n = _unsorted_args(data, segment_ids, num_segments, "unsorted_segment_sum", drop=False)
+    return _public_sum(d, ids, n, False)
 
 
 @core.dispatchable
 def unsorted_segment_mean(data, segment_ids, num_segments, name=None):
     """Mean by segment (0 for empty segments); negative ids are dropped."""
     d, ids, n = _unsorted_args(data, segment_ids, num_segments, "unsorted_segment_mean")
-    return _mean(d, ids, n, False)
+    return _public_mean(d, ids, n, False)
 
 
 @core.dispatchable
