@@ -391,6 +391,9 @@ def scatter_nd(indices, updates, shape, name=None):
     idx, u, k, flat = _scatter_args(indices, updates, shape, "scatter_nd", None, kernel)
     if u.dtype.kind not in "fciu":
         raise TypeError(f"scatter_nd: updates must be numeric, got dtype {u.dtype}")
+    if idx.ndim == 2 and k == 1 and u.dtype.kind in "fc":   # rows: TF's tangent is IndexedSlices
+        from .segment import scatter_rows  # segment builds on this module
+        return scatter_rows(u, _reshape(idx, (idx.shape[0],)), shape[0])
     return _scatter_add(u, flat, shape, k)
 
 
