@@ -138,6 +138,8 @@ class BatchConcat(Distribution):
     def _log_survival_function(self, x):
         return self._split_call("log_survival_function", x)
 
+    _sample_n_takes_any_seed = True   # TFP's flow: the salt goes into an int seed before its draw
+
     def _sample_n(self, n, seed):
         seeds = internal.split_seed(seed, len(self._distributions), salt="BatchConcat")
         draws = [d.sample(n, seed=s) for d, s in zip(self._distributions, seeds)]

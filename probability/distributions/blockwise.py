@@ -6,9 +6,8 @@ import numpy as np
 
 import workbench as wb
 
-from .. import internal
 from .distribution import NOT_REPARAMETERIZED, Distribution, _batch_key
-from .joint_distribution import JointDistribution
+from .joint_distribution import JointDistribution, JointDistributionSequential
 from .kullback_leibler import RegisterKL, kl_divergence
 from .markov_chain import _flatten, _unflatten
 
@@ -120,11 +119,12 @@ class Blockwise(Distribution):
         """A part's value in the distribution's dtype (as TFP, ``dtype_override`` rules the sums)."""
         return t if t.dtype == self.dtype else wb.cast(t, self.dtype)
 
+    _sample_n_takes_any_seed = True   # the joint distribution takes the seed as given
+
     def _sample_n(self, n, seed):
-        if self._joint is not None:
-            return self._concat(_flatten(self._joint.sample(n, seed=seed)))
-        seeds = internal.split_seed(seed, len(self._distributions), salt="Blockwise")
-        return self._concat([d.sample(n, seed=s) for d, s in zip(self._distributions, seeds)])
+        # as TFP, a list of parts draws as the JointDistributionSequential of them
+        joint = self._joint if self._joint is not None else JointDistributionSequential(list(self._distributions))
+        return self._concat(_flatten(joint.sample(n, seed=seed)))
 
     def _mean(self):
         if self._joint is not None:

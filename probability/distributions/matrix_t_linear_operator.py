@@ -6,7 +6,6 @@ import math
 
 import workbench as wb
 
-from .. import internal
 from ._matrix_linear_operator import MatrixLinearOperatorBase
 from .mvst_linear_operator import MultivariateStudentTLinearOperator
 
