@@ -110,6 +110,7 @@ _LAZY = {
     "ifftnd": ("workbench.signal", "ifftnd"),
     "rfftnd": ("workbench.signal", "rfftnd"),
     "irfftnd": ("workbench.signal", "irfftnd"),
+    "bfloat16": ("workbench.dtypes", "bfloat16"),   # ml_dtypes' (imported on first use)
 }
 
 

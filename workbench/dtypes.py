@@ -7,6 +7,11 @@ purpose NumPy has: it compares equal to and hashes like ``np.dtype('float32')`` 
 wherever it takes a dtype (``np.zeros(3, wb.float32)``, ``arr.astype(x.dtype)``,
 ``np.issubdtype(x.dtype, np.floating)``) through its ``dtype`` attribute. Arrays keep NumPy's
 own dtypes; only what workbench hands the user is a ``DType``.
+
+``bfloat16`` (and TF's cast-only ``float8_e4m3fn`` / ``float8_e5m2``) are ``ml_dtypes``' NumPy
+dtypes, as in TF and JAX. ``ml_dtypes`` is imported on the first use of one of these names (its
+import registers many ufunc loops and costs about a second), so ``import workbench`` does not pay
+for it.
 """
 
 import builtins
@@ -16,7 +21,11 @@ import numpy as np
 # TF's DataType enum (types.proto), for ``as_datatype_enum``
 _ENUM = {"float32": 1, "float64": 2, "int32": 3, "uint8": 4, "int16": 5, "int8": 6, "string": 7,
          "complex64": 8, "int64": 9, "bool": 10, "uint16": 17, "complex128": 18, "float16": 19,
-         "uint32": 22, "uint64": 23}
+         "uint32": 22, "uint64": 23, "bfloat16": 14, "float8_e5m2": 24, "float8_e4m3fn": 25}
+
+# the floating dtypes that NumPy lacks and ml_dtypes provides; NumPy reports kind "V" for some of
+# them, TF calls them all floating
+_ML_DTYPES = ("bfloat16", "float8_e4m3fn", "float8_e5m2")
 
 
 class DType:
@@ -25,9 +34,10 @@ class DType:
     __slots__ = ("dtype", "name", "kind", "itemsize", "char", "type", "str", "_np")
 
     def __init__(self, np_dtype: np.dtype, name: str):
+        kind = "f" if name in _ML_DTYPES else np_dtype.kind
         # set through object.__setattr__: a DType is immutable, like NumPy's dtypes
         for attr, value in (("dtype", np_dtype), ("_np", np_dtype), ("name", name),
-                            ("kind", np_dtype.kind), ("itemsize", np_dtype.itemsize),
+                            ("kind", kind), ("itemsize", np_dtype.itemsize),
                             ("char", np_dtype.char), ("type", np_dtype.type), ("str", np_dtype.str)):
             object.__setattr__(self, attr, value)
 
@@ -48,7 +58,7 @@ class DType:
         if other is None:
             return False           # np.dtype(None) is float64
         if isinstance(other, str):
-            d = _BY_NAME.get(other.removeprefix("tf.").removeprefix("wb."))
+            d = _named(other.removeprefix("tf.").removeprefix("wb."))
             if d is None:
                 return False
             return self._np == d._np
@@ -149,7 +159,7 @@ class DType:
         True for bool (TF's ``DType.limits`` with ``clip_negative=True``)."""
         if self.kind == "b":
             return (0, True)
-        if self.kind == "f":
+        if self.kind == "f" and self.name not in _ML_DTYPES:
             return (0, 1)
         if self.kind in "iu":
             return (0, int(np.iinfo(self._np).max))
@@ -158,6 +168,8 @@ class DType:
     def _limit(self, which, word):
         if self.kind in "iu":
             return getattr(np.iinfo(self._np), which)
+        if self.name in _ML_DTYPES:   # a scalar of the type, as TF's tf.bfloat16.max
+            return getattr(_ml_dtypes().finfo(self._np), which)
         if self.kind == "f":
             return getattr(np.finfo(self._np), which)
         raise TypeError(f"Cannot find {word} value of {self!s} with type {self!s}.")
@@ -203,6 +215,27 @@ _BY_NAME = {
 }
 
 
+def _ml_dtypes():
+    import ml_dtypes   # noqa: PLC0415 - imported on first use (see the module's docstring)
+    return ml_dtypes
+
+
+def _named(name: str):
+    """The DType called ``name`` (TF's names and aliases), or None."""
+    d = _BY_NAME.get(name)
+    if d is None and name in _ML_DTYPES:
+        d = _BY_NAME[name] = of_array(np.dtype(getattr(_ml_dtypes(), name)))
+    return d
+
+
+def __getattr__(name):
+    # wb.dtypes.bfloat16, wb.dtypes.float8_e4m3fn, wb.dtypes.float8_e5m2: made on first use
+    if name in _ML_DTYPES:
+        d = globals()[name] = _named(name)
+        return d
+    raise AttributeError(f"module 'workbench.dtypes' has no attribute {name!r}")
+
+
 def of_array(np_dtype: np.dtype) -> DType:
     """The :class:`DType` of a NumPy dtype (what ``tensor.dtype`` returns for its array)."""
     d = _CACHE.get(np_dtype)
@@ -220,17 +253,17 @@ def as_dtype(type_value) -> DType:
     if isinstance(type_value, np.dtype):
         return of_array(type_value)
     if isinstance(type_value, str):
-        try:
-            return _BY_NAME[type_value.removeprefix("tf.").removeprefix("wb.")]
-        except KeyError:
+        d = _named(type_value.removeprefix("tf.").removeprefix("wb."))
+        if d is None:
             raise TypeError(f"dtype must be a dtype name such as 'float32', got {type_value!r}; "
-                            f"the names are {sorted(_BY_NAME)}") from None
+                            f"the names are {sorted({*_BY_NAME, *_ML_DTYPES})}")
+        return d
     if isinstance(type_value, (builtins.int, np.integer)) and not isinstance(type_value, (builtins.bool, np.bool_)):
         name = _BY_ENUM.get(int(type_value))   # TF's DataType enum number (as_datatype_enum)
         if name is None:
             raise TypeError(f"dtype: {type_value} is not a DataType enum value; the values are "
                             f"{sorted(_BY_ENUM)}")
-        return _BY_NAME[name]
+        return _named(name)
     if type_value is builtins.float:
         return float32
     if type_value is builtins.int:
