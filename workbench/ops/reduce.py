@@ -215,13 +215,18 @@ reduce_logsumexp = _reduction("reduce_logsumexp", _lse_fwd, dtypes="float")(_lse
 
 @core.dispatchable
 def reduce_variance(input_tensor, axis=None, keepdims=False, name=None):
-    """Population variance over ``axis`` (TF's: divides by n)."""
+    """Population variance over ``axis`` (TF's: divides by n); complex input gives the real
+    ``mean(|x - mean(x)|**2)``, as TF."""
     x = convert_to_tensor(input_tensor)
     if x.dtype.kind not in "fc":
         raise dtype_error("reduce_variance", "input_tensor", x.dtype, "fc")
     from .elementwise import square  # circular import with elementwise
     mean = reduce_mean(x, axis=axis, keepdims=True)
-    return reduce_mean(square(x - mean), axis=axis, keepdims=keepdims)
+    diff = x - mean
+    if diff.dtype.kind == "c":   # TF's real(conj(diff) * diff)
+        from .tf_extra import conj, real   # circular import with tf_extra
+        return reduce_mean(real(conj(diff) * diff), axis=axis, keepdims=keepdims)
+    return reduce_mean(square(diff), axis=axis, keepdims=keepdims)
 
 
 @core.dispatchable
@@ -236,13 +241,20 @@ def _euclidean_fwd(xp, x, axis, keepdims):
     return xp.sqrt(xp.sum(sq, axis=axis, keepdims=keepdims)).astype(x.dtype, copy=False)   # ints stay ints
 
 
+def _euclidean_jvp(ts, ans, x, axis, keepdims):
+    # the transpose of the reverse rule: for complex x, sum(conj(x) * t) / norm (complex-valued, as TF's)
+    if x.dtype.kind == "c":
+        from .tf_extra import conj   # circular import with tf_extra
+        x = conj(x)
+    return reduce_sum(ts[0] * (x / _expand_to_input(ans, ans, x, axis, keepdims)), axis=axis, keepdims=keepdims)
+
+
 # TF's EuclideanNorm gradient, x / (norm / g) (NaN at a zero norm; taken as written for complex)
 _euclidean_op = defop(
     "reduce_euclidean_norm", _euclidean_fwd,
     vjp=lambda g, ans, x, axis, keepdims: (
         x / (_expand_to_input(ans, ans, x, axis, keepdims) / _expand_to_input(g, ans, x, axis, keepdims)),),
-    jvp=lambda ts, ans, x, axis, keepdims: reduce_sum(
-        ts[0] * (x / _expand_to_input(ans, ans, x, axis, keepdims)), axis=axis, keepdims=keepdims))
+    jvp=_euclidean_jvp)
 reduce_euclidean_norm = _reduction("reduce_euclidean_norm", _euclidean_fwd)(_euclidean_op)
 reduce_euclidean_norm.__doc__ = "``sqrt(sum(|x|**2))`` over ``axis`` (complex input: a complex result, as TF)."
 
