@@ -116,3 +116,45 @@ def test_indexed_slices_tangent_flows_into_later_ops_and_reverse_mode():
     np.testing.assert_allclose(j.numpy(), 2 * np.sum(yv * np.array([T[0] + T[2], np.zeros(3), T[1]])),
                                rtol=1e-6)
     np.testing.assert_allclose(g.numpy(), 2 * yv[[0, 2, 0]], rtol=1e-6)
+
+
+# ---------------------------------------------------------------------------
+# complex reductions: TF's tangent is the transpose of its reverse rule as written
+
+Z = np.array([[3 + 4j, 1 - 1j], [0j, -2 + 0.5j]])
+TZ = np.array([[0.5 - 0.5j, 0.75], [1 + 0.5j, 1.25 - 0.5j]])
+
+
+@pytest.mark.parametrize("f,jvp_want,grad_want", [
+    # sum(conj(x) * t) / norm: complex-valued, as TF's
+    (lambda z: wb.math.reduce_euclidean_norm(z, axis=1),
+     [0.048112522432 - 0.529237746757j, -1.3339459377 + 0.181901718777j],
+     [[0.096225044865 + 0.529237746757j, 0.144337567297 - 0.048112522432j], [0j, -0.545705156332 - 0.121267812518j]]),
+    (lambda z: wb.math.reduce_euclidean_norm(z), -0.4472135955 - 0.424852915725j,
+     [[0.0894427191 + 0.49193495505j, 0.13416407865 - 0.04472135955j], [0j, -0.201246117975 - 0.04472135955j]]),
+    # complex variance and std are real: mean(real(conj(d) * d))
+    (lambda z: wb.math.reduce_std(z, axis=0), [-0.55, -0.335410196625],
+     [[0.15 + 0.2j, 0.22360679775 - 0.111803398875j], [-0.15 - 0.2j, -0.22360679775 + 0.111803398875j]]),
+    (lambda z: wb.math.reduce_variance(z), -1.90625,
+     [[0.625 + 0.78125j, 0.125 - 0.46875j], [-0.125 - 0.21875j, -0.625 - 0.09375j]]),
+])
+def test_complex_reductions(f, jvp_want, grad_want):
+    z, t = wb.constant(Z), wb.constant(TZ)
+    with wb.GradientTape() as tape:
+        tape.watch(z)
+        with wb.autodiff.ForwardAccumulator(z, t) as acc:
+            y = f(z)
+        j = acc.jvp(y)
+    seed = wb.ones_like(y) * (0.5 + 0.25j if y.dtype.is_complex else 0.5)
+    g = tape.gradient(y, z, output_gradients=seed)
+    assert j.dtype == y.dtype
+    np.testing.assert_allclose(j.numpy(), jvp_want, rtol=1e-10, atol=1e-11)
+    np.testing.assert_allclose(g.numpy(), grad_want, rtol=1e-10, atol=1e-11)
+
+
+def test_complex_variance_is_real():
+    v = wb.math.reduce_variance(wb.constant(Z))
+    assert v.dtype == wb.float64
+    np.testing.assert_allclose(v.numpy(), 6.796875, rtol=1e-15)
+    np.testing.assert_allclose(wb.math.reduce_std(wb.constant(Z), axis=0).numpy(), [2.5, 1.6770509831248424],
+                               rtol=1e-15)
