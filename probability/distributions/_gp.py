@@ -10,6 +10,7 @@ import numpy as np
 import workbench as wb
 
 from .. import internal
+from ..internal import samplers
 
 
 def process_dtype(kernel, *values):
@@ -83,9 +84,13 @@ def mvn_entropy(chol):
 
 
 def mvn_sample(n, loc, chol, batch, seed, dtype):
-    """``n`` draws ``loc + L z`` of shape ``[n] + batch + [num_points]``."""
-    size = chol.shape[-1]
-    z = wb.random.stateless_normal((n,) + tuple(batch) + (size,), seed=internal.sanitize_seed(seed), dtype=dtype)
+    """``n`` draws ``loc + L z`` of shape ``[n] + batch + [num_points]``, as TFP's marginal
+    ``MultivariateNormalLinearOperator`` draws them: ``z`` comes as ``[n, num_points] + batch``
+    (an int seed through the stateful normal op)."""
+    size, b = chol.shape[-1], len(batch)
+    z = samplers.normal((n, size) + tuple(batch), seed=seed, dtype=dtype)
+    if b:
+        z = wb.transpose(z, [0] + list(range(2, 2 + b)) + [1])
     return loc + wb.linalg.matvec(chol, z)
 
 

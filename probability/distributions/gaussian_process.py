@@ -109,6 +109,8 @@ class GaussianProcess(Distribution):
     def _log_prob(self, x):
         return _gp.mvn_log_prob(x, self._loc(), self._chol())
 
+    _sample_n_takes_any_seed = True   # TFP's flow: an int seed reaches the stateful normal op
+
     def _sample_n(self, n, seed):
         batch = tuple(self.batch_shape)
         return _gp.mvn_sample(n, self._loc(), _gp.broadcast_batch(self._chol(), batch, 2), batch, seed,

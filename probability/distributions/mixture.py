@@ -87,6 +87,8 @@ class Mixture(Distribution):
         lc = wb.stack(_broadcast_all([c.log_cdf(x) for c in self._components]), axis=-1)
         return wb.reduce_logsumexp(lc + self._log_weights(), axis=-1)
 
+    _sample_n_takes_any_seed = True   # TFP's flow: the salt goes into an int seed before its draw
+
     def _sample_n(self, n, seed):
         seeds = internal.split_seed(seed, len(self._components) + 1, salt="Mixture")
         idx = self._cat.sample(n, seed=seeds[0])

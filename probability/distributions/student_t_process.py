@@ -9,7 +9,6 @@ import workbench as wb
 from .. import internal
 from . import _gp
 from .distribution import FULLY_REPARAMETERIZED
-from .gamma import Gamma
 from .gaussian_process import GaussianProcess
 from .mvst_linear_operator import MultivariateStudentTLinearOperator
 
@@ -60,13 +59,8 @@ class StudentTProcess(GaussianProcess):
                 - 0.5 * (df + n) * wb.log1p(b / (df - 2.0)))
 
     def _sample_n(self, n, seed):
-        batch = tuple(self.batch_shape)
-        normal_seed, chi2_seed = internal.split_seed(seed, 2, salt="StudentTProcess")
-        z = _gp.mvn_sample(n, wb.zeros_like(self._loc()), _gp.broadcast_batch(self._chol(), batch, 2), batch,
-                           normal_seed, self._gp_dtype)
-        df = wb.broadcast_to(self._df, batch) if batch else self._df
-        g = Gamma(0.5 * df, wb.constant(0.5, dtype=self._gp_dtype)).sample(n, seed=chi2_seed)
-        return self._loc() + z * wb.expand_dims(wb.sqrt((df - 2.0) / g), -1)
+        # as TFP: the marginal multivariate t's draw (salt, normal and Chi2 parts)
+        return self.get_marginal_distribution().sample(n, seed=seed)
 
     def get_marginal_distribution(self, index_points=None):
         """The multivariate Student-t at these index points (TFP's
