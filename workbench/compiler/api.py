@@ -153,6 +153,7 @@ class Function:
         self._instances = weakref.WeakKeyDictionary()  # a decorated method: instance -> its function
         self._relax = bool(reduce_retracing)
         self._params = _parameters(python_function)
+        self._defaults = _defaults(self._params)
         self._signature = None if input_signature is None else _input_signature(input_signature, self)
 
     @property
@@ -216,9 +217,30 @@ class Function:
             args.append(kwargs.pop(p.name))
         return tuple(args), kwargs
 
+    def _with_defaults(self, args, kwargs):
+        """The arguments with the defaults of the parameters not given filled in, as TF binds
+        them (``f(x)``, ``f(x, 2)`` and ``f(x, n=2)`` share a trace where ``n`` defaults to 2)."""
+        end, keyword = self._defaults
+        if len(args) < end:
+            args = list(args)
+            for p in self._params[len(args):end]:
+                if p.name in kwargs:
+                    args.append(kwargs.pop(p.name))
+                elif p.default is not p.empty:
+                    args.append(p.default)
+                else:
+                    break   # a required argument is missing: the call raises Python's TypeError
+            args = tuple(args)
+        for name, value in keyword:
+            if name not in kwargs:
+                kwargs[name] = value
+        return args, kwargs
+
     def _call(self, args, kwargs):
         if kwargs:
             args, kwargs = self._positional(args, kwargs)
+        if self._defaults is not None:
+            args, kwargs = self._with_defaults(args, dict(kwargs))
         st = core._state
         if _EAGER["on"]:
             return self._fn(*args, **kwargs)
@@ -286,6 +308,8 @@ class Function:
             flat = nest.flatten((args, kwargs))
         else:
             args, kwargs = self._positional(head + tuple(args), kwargs)
+            if self._defaults is not None:
+                args, kwargs = self._with_defaults(args, dict(kwargs))
             specs = nest.flatten((args, kwargs))
             args, kwargs = nest.map_structure(_example, (args, kwargs))
             flat = nest.flatten((args, kwargs))
@@ -299,6 +323,10 @@ class Function:
                 specs = [None if _is_static(leaf) else next(given) for leaf in flat]
             key = signature(args, kwargs, flat, self._captured)
             general = tuple(key[:2]) + tuple(_general_part(part, spec) for part, spec in zip(key[2:], specs))
+            if general not in self._concrete:
+                # TF returns a concrete function traced already whose specs admit these
+                general = next((g for g in self._concrete if isinstance(g, tuple) and _admits(g, general)),
+                               general)
         for _ in range(2):  # a first trace that creates variables is not kept: trace again
             key = signature(args, kwargs, flat, self._captured)
             found = self._concrete.get(general) if general is not None else self._find(key)[0]
@@ -808,12 +836,28 @@ class ConcreteFunction:
     @property
     def structured_input_signature(self):
         """(the positional specs, the keyword specs): ``TensorSpec`` for tensor arguments,
-        the value itself for Python values."""
-        return self._inputs
+        the value itself for Python values. A spec without a name is named as TF names its
+        placeholder: after its parameter, with the path into a nested argument (``pair_0``,
+        ``d_b``)."""
+        pos, kw = self._inputs
+        params = self._parameters()
+        names = [p[0] for p in params[:len(pos)]]
+        return (tuple(_named(v, n) for v, n in zip(pos, names)) + tuple(pos[len(names):]),
+                {k: _named(v, k) for k, v in kw.items()})
 
     @property
     def structured_outputs(self):
         return self._outputs
+
+    @property
+    def output_shapes(self):
+        """The outputs' static shapes (``TensorShape``), in the structure of the outputs."""
+        return nest.map_structure(lambda s: s.shape if isinstance(s, TensorSpec) else s, self._outputs)
+
+    @property
+    def output_dtypes(self):
+        """The outputs' dtypes, in the structure of the outputs."""
+        return nest.map_structure(lambda s: s.dtype if isinstance(s, TensorSpec) else s, self._outputs)
 
     @property
     def inference_fn(self) -> "AtomicFunction":
@@ -1085,6 +1129,44 @@ def _parameters(fn):
         return list(inspect.signature(fn).parameters.values())
     except (TypeError, ValueError):
         return []
+
+
+def _admits(general, narrower) -> bool:
+    """Whether the generalized signature ``general`` admits every call ``narrower`` (another
+    generalized signature) admits."""
+    if len(general) != len(narrower) or general[:2] != narrower[:2]:
+        return False
+    for g, n in zip(general[2:], narrower[2:]):
+        if g[0] in "TA" and n[0] in "TA":
+            if g[2:] != n[2:] or g[1] is not None and (n[1] is None or len(g[1]) != len(n[1]) or any(
+                    a is not None and a != b for a, b in zip(g[1], n[1]))):
+                return False
+        elif g != n:
+            return False
+    return True
+
+
+def _named(spec, name):
+    """``spec`` with unnamed TensorSpecs named ``name`` (with the path into a nested value)."""
+    if isinstance(spec, TensorSpec):
+        return spec if spec.name is not None else TensorSpec(spec.shape, spec.dtype, name)
+    if isinstance(spec, dict):
+        return {k: _named(v, f"{name}_{k}") for k, v in spec.items()}
+    if isinstance(spec, (list, tuple)) and not hasattr(spec, "_fields"):
+        return type(spec)(_named(v, f"{name}_{i}") for i, v in enumerate(spec))
+    return spec
+
+
+def _defaults(params):
+    """(how far positional defaults reach, the keyword-only defaults) of a function's parameters,
+    or None where it has no defaults."""
+    end, keyword = 0, []
+    for i, p in enumerate(params):
+        if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) and p.default is not p.empty:
+            end = i + 1
+        elif p.kind is p.KEYWORD_ONLY and p.default is not p.empty:
+            keyword.append((p.name, p.default))
+    return None if not end and not keyword else (end, tuple(keyword))
 
 
 def _is_spec(s) -> bool:
