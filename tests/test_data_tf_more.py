@@ -99,3 +99,84 @@ def test_unseeded_shuffles_differ_and_keep_every_element():
 ])
 def test_tf_shuffle_orders_restore_exactly(make, tmp_path):
     assert_restores_exactly(make, 45, tmp_path)
+
+
+def test_repeat_takes_one_more_pass_of_its_input_unless_it_repeats_a_shuffle():
+    # TF's repeat makes its input's next iterator before it sees the count reached (a pass of
+    # the shuffle's seed generator); shuffle(...).repeat(n) runs fused, without it
+    e = Dataset.range(6).shuffle(6, seed=3)
+    assert values(e) == [0, 1, 2, 3, 4, 5] and values(e) == [0, 4, 1, 5, 3, 2]
+    assert values(e.repeat(2)) == [2, 4, 5, 3, 0, 1, 2, 0, 4, 1, 3, 5]
+    assert values(e) == [3, 2, 1, 4, 0, 5]
+    e = Dataset.range(6).shuffle(6, seed=3)
+    assert values(e.take(5).repeat(2)) == [0, 1, 2, 3, 4, 0, 4, 1, 5, 3]
+    assert values(e) == [2, 0, 4, 1, 3, 5]
+    e = Dataset.range(6).shuffle(6, seed=3)
+    assert values(e.map(lambda x: x + 1).repeat(2)) == [1, 2, 3, 4, 5, 6, 1, 5, 2, 6, 4, 3]
+    assert values(e) == [2, 0, 4, 1, 3, 5]
+
+
+# -- Dataset.random and sample_from_datasets: TF's numbers -----------------------------------------
+
+def test_random_is_tfs():
+    d = Dataset.random(seed=3, rerandomize_each_iteration=True).take(2)
+    assert values(d) == [2698304964, 3230936430] and values(d) == [1595858328, 3580113443]
+    assert values(d) == [334821188, 154935408]
+    assert values(d.repeat(2)) == [3568051280, 174715016, 3428579733, 3644331116]
+    assert values(d) == [3377480308, 3413316141]
+    wb.random.set_seed(0)
+    assert values(Dataset.random(seed=3).take(5)) == [4037610172, 291018424, 3202285188, 3094300102,
+                                                      1417338474]
+    assert values(Dataset.random(seed=3, rerandomize_each_iteration=True).take(3).repeat(2)) == [
+        726737581, 350085235, 2680087663, 979153912, 3422131877, 3127417961]
+    assert values(Dataset.random(seed=3).take(2).repeat(2)) == [4037610172, 291018424] * 2
+
+
+def test_sample_from_datasets_is_tfs():
+    S, R = Dataset.sample_from_datasets, Dataset.range
+    assert values(S([R(3), R(10, 20)], seed=1)) == [10, 0, 1, 2, 11, 12, 13, 14, 15, 16, 17, 18, 19]
+    assert values(S([R(3), R(10, 20)], seed=1, stop_on_empty_dataset=True)) == [10, 0, 1, 2]
+    assert values(S([R(0, 1000), R(1000, 2000)], weights=[0.8, 0.2], seed=7).take(20)) == [
+        0, 1, 1000, 2, 3, 4, 5, 1001, 6, 7, 8, 1002, 9, 10, 11, 12, 13, 14, 15, 16]
+    # a dataset weighted zero in a list is left out; in a tensor it stays, with logit -inf
+    assert values(S([R(5), R(100, 105), R(200, 205)], weights=[0.5, 0.0, 0.5], seed=2)) == [
+        200, 0, 201, 1, 202, 2, 3, 203, 204, 4]
+    assert values(S([R(100), R(100, 200), R(200, 300)], weights=wb.constant([0.5, 0.0, 0.5]),
+                    seed=2).take(10)) == [200, 0, 201, 1, 202, 2, 3, 203, 204, 4]
+    assert values(S([R(100), R(100, 200)], weights=wb.constant([0.25, 0.75], wb.float64),
+                    seed=5).take(10)) == [0, 1, 2, 100, 101, 3, 102, 103, 104, 4]
+    w32 = Dataset.from_tensor_slices(np.array([[0.5, 0.5]] * 6, np.float32))
+    assert values(S([R(0, 1000), R(1000, 2000)], weights=w32, seed=0)) == [1000, 1001, 1002, 0, 1, 1003]
+    w64 = Dataset.from_tensor_slices(np.array([[0.3, 0.7]] * 6))
+    assert values(S([R(0, 1000), R(1000, 2000)], weights=w64, seed=0)) == [1000, 1001, 1002, 1003, 0, 1004]
+    assert values(S([R(100), R(100, 200), R(200, 300)], seed=3).take(10)) == [
+        100, 101, 200, 0, 201, 102, 103, 202, 104, 1]
+    d = S([R(100), R(100, 200)], seed=3, rerandomize_each_iteration=True).take(5)
+    assert values(d.repeat(2)) == [0, 1, 2, 3, 100, 100, 101, 0, 1, 102]
+    assert values(d) == [0, 1, 100, 101, 2]
+    assert values(S([R(3), R(4)], weights=[0.0, 0.0], seed=1)) == []
+    assert values(S([R(3), R(10, 14)], weights=[-1.0, 1.0], seed=1)) == [10, 11, 12, 13]
+    one = R(3)
+    assert S([one], seed=1) is one
+    wb.random.set_seed(4)
+    assert values(S([R(100), R(100, 200)]).take(10)) == [100, 0, 1, 101, 102, 2, 3, 4, 103, 104]
+    assert values(S([R(100), R(100, 200)]).take(10)) == [0, 100, 101, 1, 2, 102, 103, 104, 3, 4]
+
+
+def test_sample_from_datasets_errors_are_tfs():
+    S, R = Dataset.sample_from_datasets, Dataset.range
+    with pytest.raises(TypeError, match="`weights` type must be either `float32` or `float64` but is int32"):
+        S([R(3), R(4)], weights=[1, 2])
+    with pytest.raises(ValueError, match=r"`len\(weights\)=1` vs. `len\(datasets\)=2`"):
+        S([R(3), R(4)], weights=[1.0])
+    with pytest.raises(TypeError, match="`weights` type must be either"):
+        S([R(3), R(4)], weights="x")
+    with pytest.raises(ValueError, match="`datasets` should not be empty"):
+        S([], seed=1)
+
+
+def test_sample_from_datasets_restores_exactly(tmp_path):
+    def make():
+        return Dataset.sample_from_datasets([Dataset.range(30), Dataset.range(100, 130)],
+                                            weights=[0.3, 0.7], seed=5, rerandomize_each_iteration=True).repeat(2)
+    assert_restores_exactly(make, 35, tmp_path)

@@ -224,9 +224,8 @@ class Dataset(Trackable, metaclass=_Made):
 
     @staticmethod
     def random(seed=None, rerandomize_each_iteration=None, name=None):
-        """An endless stream of int64 scalars in ``[0, 2**32)``, drawn with NumPy's PCG64 from
-        ``seed`` (None: a seed drawn once for this dataset). The numbers are not TF's (TF uses
-        its own generator); with a seed they are reproducible here. Each pass (a ``repeat``, a
+        """An endless stream of int64 scalars in ``[0, 2**32)``: TF 2.21's numbers for the same
+        seeds (``seed``, or the global seed's rule; neither: random). Each pass (a ``repeat``, a
         new ``iter``) draws the same numbers unless ``rerandomize_each_iteration``.
 
         >>> ds = wb.data.Dataset.random(seed=4).take(3)
@@ -264,11 +263,13 @@ class Dataset(Trackable, metaclass=_Made):
     def sample_from_datasets(datasets, weights=None, seed=None, stop_on_empty_dataset=False,
                              rerandomize_each_iteration=None):
         """Each element from one of ``datasets`` drawn at random with ``weights`` (a list, a
-        tensor, or a Dataset of weight vectors; default uniform). An exhausted dataset is dropped
-        from the draw, or ends the result with ``stop_on_empty_dataset``. The draws repeat each
-        pass unless ``rerandomize_each_iteration``."""
-        return SampleFromDatasets(datasets, weights, seed, stop_on_empty_dataset,
-                                  rerandomize_each_iteration)
+        float tensor, or a Dataset of weight vectors; default uniform), in TF 2.21's order for
+        the same seeds. A draw of an exhausted dataset is skipped, or ends the result with
+        ``stop_on_empty_dataset``; datasets weighted zero or less in a list are left out (one
+        left: it is returned). The draws repeat each pass unless ``rerandomize_each_iteration``."""
+        sampled = SampleFromDatasets(datasets, weights, seed, stop_on_empty_dataset,
+                                     rerandomize_each_iteration)
+        return sampled._inputs[0] if sampled._single else sampled
 
     @staticmethod
     def choose_from_datasets(datasets, choice_dataset, stop_on_empty_dataset=True):
@@ -360,8 +361,9 @@ class Dataset(Trackable, metaclass=_Made):
         """Shuffle with a buffer of ``buffer_size`` elements (TF's algorithm: fill the buffer, then
         repeatedly emit a random buffered element and refill its place from the input).
 
-        With ``seed``, the sequence of orders is reproducible; ``reshuffle_each_iteration``
-        draws a new order for each pass over the data.
+        The order is TF 2.21's for the same seeds (``seed``, or the global seed's rule of
+        ``wb.random.set_seed``); ``reshuffle_each_iteration`` draws a new order for each pass
+        over the data (each ``iter``, each ``repeat``).
         """
         return Shuffle(self, buffer_size, seed, reshuffle_each_iteration)
 

@@ -62,7 +62,15 @@ class _RepeatIter(Step):
                 item = self._inner.next_chunk() if self._indices else next(self._inner)
             except StopIteration:
                 self._passes += 1
-                if self._empty or (0 <= self._node._count <= self._passes):
+                if 0 <= self._node._count <= self._passes:
+                    self._inner = None
+                    if not getattr(self._node._input, "_fuses_with_repeat", False):
+                        # TF's repeat makes the input's next iterator before it sees that the count
+                        # is reached (its random transformations take that pass's seeds); TF fuses
+                        # a shuffle right before the repeat with it, and that one makes none
+                        self._make(None).close()
+                    break
+                if self._empty:
                     self._inner = None
                     break
                 self._inner, self._empty = self._make(None), True

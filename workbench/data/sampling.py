@@ -1,9 +1,11 @@
 """Elements drawn from several datasets: ``sample_from_datasets`` (at random, by weight) and
 ``choose_from_datasets`` (by a dataset of indices).
 
-Random draws come from NumPy's PCG64 seeded with ``(seed, epoch)``; the generator's state
-is part of the iterator state, so a restored iterator draws the same sequence. The draws
-are reproducible here but are not TF's own random sequence.
+``sample_from_datasets`` draws as TF 2.21 does: each draw takes the next two words of
+``Dataset.random(seed)`` as the seed of ``stateless_categorical(log(weights))``, a draw of an
+exhausted input is skipped (the weights are not renormalized), and datasets given a weight of
+zero or less in a list are left out. The words' position is part of the iterator state, so a
+restored iterator draws the same sequence.
 """
 
 from __future__ import annotations
@@ -12,16 +14,17 @@ import threading
 
 import numpy as np
 
-from ..core import convert_to_tensor
+from ..core import Tensor, convert_to_tensor
 from ..errors import argcheck
 from .dataset import INFINITE, UNKNOWN, Dataset
 from .iterator import Step, expect_kind
+from .seeding import PhiloxWords, dataset_seeds, pass_seeds
 
 
 def _datasets(datasets, where):
     datasets = list(datasets)
     if not datasets:
-        raise ValueError(f"{where}: datasets must not be empty")
+        raise ValueError(f"Invalid `datasets`. `datasets` should not be empty (in {where}).")
     for i, d in enumerate(datasets):
         if not isinstance(d, Dataset):
             raise TypeError(f"{where}: datasets[{i}] must be a Dataset, got {argcheck.describe(d)}")
@@ -35,51 +38,83 @@ def _cardinality(datasets, stop_on_empty):
     return UNKNOWN
 
 
-def _weights(value, n, where):
-    w = np.asarray(convert_to_tensor(value).numpy(), np.float64).reshape(-1)
+def _weights(value, n, where, negative_ok=False):
+    t = convert_to_tensor(value)
+    if t.dtype not in (np.float32, np.float64):
+        raise TypeError(f"Invalid `weights`. `weights` type must be either `float32` or `float64` but "
+                        f"is {t.dtype} (in {where}).")
+    w = np.asarray(t.numpy()).reshape(-1)
     if w.shape != (n,):
-        raise ValueError(f"{where}: weights must have one entry per dataset ({n}), got shape {w.shape}")
-    if (w < 0).any() or not np.isfinite(w).all() or w.sum() <= 0:
-        raise ValueError(f"{where}: weights must be finite, non-negative and not all zero, got {w.tolist()}")
+        raise ValueError(f"Invalid `weights`. `weights` should have the same length as `datasets` but got "
+                         f"`len(weights)={w.size}` vs. `len(datasets)={n}` (in {where}: one entry per dataset).")
+    if (not negative_ok and (w < 0).any()) or not np.isfinite(w).all():
+        raise ValueError(f"{where}: weights must be finite and non-negative, got {w.tolist()}")
     return w
 
 
 class SampleFromDatasets(Dataset):
-    """``Dataset.sample_from_datasets``."""
+    """``Dataset.sample_from_datasets``: TF's selector (``Dataset.random(seed).batch(2)`` as
+    stateless seeds of a categorical draw) over the inputs."""
 
     def __init__(self, datasets, weights, seed, stop_on_empty, rerandomize):
         where = "sample_from_datasets"
         self._inputs = _datasets(datasets, where)
         n = len(self._inputs)
         self._weights_ds = weights if isinstance(weights, Dataset) else None
-        self._weights = (np.full(n, 1.0 / n) if weights is None else
-                         None if self._weights_ds is not None else _weights(weights, n, where))
-        self._seed = (argcheck.integer(seed, "seed", where) if seed is not None
-                      else int(np.random.SeedSequence().entropy % (1 << 63)))
+        self._logits = None
+        if weights is None:
+            self._logits = np.ones((1, n), np.float32)
+        elif self._weights_ds is None:
+            if not isinstance(weights, Tensor):   # TF leaves out the inputs weighted <= 0
+                listed = _weights(weights, n, where, negative_ok=True)
+                kept = [(d, w) for d, w in zip(self._inputs, listed.tolist()) if w > 0]
+                self._inputs = [d for d, _ in kept] or [self._inputs[0].take(0)]
+                weights = [w for _, w in kept] or [1.0]
+            w = _weights(weights, len(self._inputs), where)
+            with np.errstate(divide="ignore"):
+                self._logits = np.log(w)[None, :]
+        # one input left (weights not a Dataset): TF returns it, and takes no op seed
+        self._single = self._weights_ds is None and len(self._inputs) == 1
+        self._seeds = None if self._single else dataset_seeds(seed, where)
         self._stop = bool(stop_on_empty)
         self._rerandomize = bool(rerandomize)
-        self._next_epoch = 0
+        self._next_pass = 0
         self._lock = threading.Lock()
 
-    def _new_rng(self):
-        epoch = 0
-        if self._rerandomize:
-            with self._lock:
-                epoch, self._next_epoch = self._next_epoch, self._next_epoch + 1
-        return np.random.Generator(np.random.PCG64(np.random.SeedSequence([self._seed, epoch])))
+    def _take_pass(self):
+        if not self._rerandomize:
+            return 0
+        with self._lock:
+            number, self._next_pass = self._next_pass, self._next_pass + 1
+        return number
+
+    def _words(self, number, used=0):
+        return PhiloxWords(pass_seeds(self._seeds, self._rerandomize, number), used)
 
     def _elem_iter(self, state=None):
         return _SampleIter(self, state)
 
     def _cardinality(self):
+        if self._weights_ds is not None:
+            n = self._weights_ds._cardinality()
+            if n != INFINITE:
+                return UNKNOWN if n != 0 else 0
         return _cardinality(self._inputs, self._stop)
+
+
+def _choose(logits, words):
+    # imported here: wb.random imports the package that holds this module's users
+    from ..random import stateless_categorical  # noqa: PLC0415
+    seed = [words(), words()]
+    return int(stateless_categorical(logits, 1, seed=np.asarray(seed, np.int64)).numpy()[0, 0])
 
 
 class _SampleIter(Step):
     def __init__(self, node, state):
         self._node = node
-        self._rng = node._new_rng()
         if state is None:
+            self._pass = node._take_pass()
+            self._words = node._words(self._pass)
             self._inners = [d._iter(None) for d in node._inputs]
             self._live = [True] * len(node._inputs)
             self._wit = node._weights_ds._iter(None) if node._weights_ds is not None else None
@@ -88,34 +123,38 @@ class _SampleIter(Step):
             if len(state["inputs"]) != len(node._inputs):
                 raise ValueError(f"the iterator state samples {len(state['inputs'])} datasets, this "
                                  f"dataset samples {len(node._inputs)}")
+            self._pass = int(state["pass"])
+            with node._lock:
+                node._next_pass = max(node._next_pass, self._pass + 1)
+            self._words = node._words(self._pass, int(state["used"]))
             self._inners = [d._iter(s) for d, s in zip(node._inputs, state["inputs"])]
             self._live = [bool(v) for v in state["live"]]
-            self._rng.bit_generator.state = state["rng"]
             self._wit = node._weights_ds._iter(state["weights"]) if node._weights_ds is not None else None
 
     def __next__(self):
+        n = len(self._live)
         while any(self._live):
             if self._wit is not None:
-                w = _weights(next(self._wit), len(self._live), "sample_from_datasets")
+                with np.errstate(divide="ignore"):
+                    logits = np.log(_weights(next(self._wit), n, "sample_from_datasets"))[None, :]
             else:
-                w = self._node._weights
-            w = np.where(self._live, w, 0.0)
-            if w.sum() <= 0:
-                break
-            i = int(self._rng.choice(len(w), p=w / w.sum()))
+                logits = self._node._logits
+            i = _choose(logits, self._words)
+            if not self._live[i]:
+                continue
             try:
                 return next(self._inners[i])
             except StopIteration:
                 if self._node._stop:
                     break
                 self._live[i] = False
-        self._live = [False] * len(self._live)
+        self._live = [False] * n
         raise StopIteration
 
     def state(self):
         return self._tag(self._node, inputs=[it.state() for it in self._inners], live=self._live,
-                         rng=self._rng.bit_generator.state,
-                         weights=None if self._wit is None else self._wit.state())
+                         used=self._words.used, weights=None if self._wit is None else self._wit.state(),
+                         **{"pass": self._pass})
 
     def close(self):
         for it in self._inners:

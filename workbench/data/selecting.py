@@ -7,7 +7,6 @@ an iterator holding one can be saved in a checkpoint and resumed.
 from __future__ import annotations
 
 import logging
-import secrets
 
 import numpy as np
 
@@ -17,6 +16,7 @@ from ..errors import InvalidArgumentError, argcheck
 from . import structure as st
 from .dataset import INFINITE, UNKNOWN, Dataset
 from .iterator import Elements, Step, expect_kind
+from .seeding import PhiloxWords, dataset_seeds, pass_seeds
 from .tracing import Traced, check_predicate
 
 _log = logging.getLogger("workbench.data")
@@ -329,14 +329,10 @@ class _RebatchIter(Step):
 
 
 class RandomSource(Dataset):
-    """``Dataset.random``: an endless stream of int64 scalars drawn with NumPy's PCG64."""
-
-    _BLOCK = 1024
+    """``Dataset.random``: TF's endless stream of 32-bit words as int64 scalars (see :mod:`.seeding`)."""
 
     def __init__(self, seed, rerandomize_each_iteration):
-        if seed is None:
-            seed = secrets.randbits(62)
-        self._seed = argcheck.integer(seed, "seed", "Dataset.random", 0)
+        self._seeds = dataset_seeds(seed, "Dataset.random")
         self._rerandomize = bool(rerandomize_each_iteration)
         self._epoch = 0
 
@@ -354,21 +350,15 @@ class _RandomIter(Step):
             epoch = node._epoch
             if node._rerandomize:
                 node._epoch += 1
-            self._epoch, self._count = epoch, 0
+            self._epoch, count = epoch, 0
         else:
             expect_kind(state, node)
-            self._epoch, self._count = int(state["epoch"]), int(state["count"])
+            self._epoch, count = int(state["epoch"]), int(state["count"])
             node._epoch = max(node._epoch, self._epoch + node._rerandomize)
-        self._block, self._values = None, None
+        self._words = PhiloxWords(pass_seeds(node._seeds, node._rerandomize, self._epoch), count)
 
     def __next__(self):
-        block, at = divmod(self._count, RandomSource._BLOCK)
-        if block != self._block:
-            rng = np.random.Generator(np.random.PCG64([self._node._seed, self._epoch, block]))
-            self._values = rng.integers(0, 2 ** 32, RandomSource._BLOCK, dtype=np.int64)
-            self._block = block
-        self._count += 1
-        return convert_to_tensor(self._values[at])
+        return convert_to_tensor(np.int64(self._words()))
 
     def state(self):
-        return self._tag(self._node, epoch=self._epoch, count=self._count)
+        return self._tag(self._node, epoch=self._epoch, count=self._words.used)

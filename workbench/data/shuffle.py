@@ -26,6 +26,7 @@ class Shuffle(Dataset):
     """``Dataset.shuffle``: the seeds, and the number of the next pass (which picks its seeds)."""
 
     _same_elements = True
+    _fuses_with_repeat = True   # TF runs shuffle(...).repeat(n) as one ShuffleAndRepeat dataset
 
     def __init__(self, input_ds, buffer_size, seed, reshuffle):
         self._input = input_ds
