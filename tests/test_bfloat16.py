@@ -89,3 +89,117 @@ def test_variable_repr():
     v = wb.Variable([1.1, 2.2], dtype=wb.bfloat16)
     assert repr(v) == ("<wb.Variable 'Variable:0' shape=(2,) dtype=bfloat16, "
                        "numpy=array([1.10156, 2.20312], dtype=dtype(bfloat16))>")
+
+
+# -- ops: bfloat16 in, bfloat16 out, with TF's values --------------------------------------------
+
+X = [0.3, -1.7, 2.5, 4.1, -0.2, 1.0]
+Y = [1.1, 0.6, -2.2, 3.3, 0.9, -0.5]
+P = [0.3, 1.7, 2.5, 4.1, 0.2, 1.0]
+M = [[1.1, 2.2, 0.3], [3.3, -4.4, 0.7]]
+N = [[0.5, 1.5], [-2.5, 3.0], [1.25, 0.1]]
+
+# name: (function of the bfloat16 tensors x, y, p, m, n; TF 2.21's result, bit for bit)
+OPS = {
+    "add": (lambda x, y, p, m, n: x + y, [1.40625, -1.1015625, 0.296875, 7.375, 0.69921875, 0.5]),
+    "mul": (lambda x, y, p, m, n: x * y, [0.33203125, -1.0234375, -5.5, 13.5, -0.1796875, -0.5]),
+    "div": (lambda x, y, p, m, n: x / y, [0.2734375, -2.828125, -1.1328125, 1.2421875, -0.22265625, -2.0]),
+    "pow": (lambda x, y, p, m, n: p ** y, [0.265625, 1.375, 0.1328125, 104.5, 0.2353515625, 1.0]),
+    "add_python_float": (lambda x, y, p, m, n: x + 1.5, [1.796875, -0.203125, 4.0, 5.59375, 1.296875, 2.5]),
+    "rsub_python_float": (lambda x, y, p, m, n: 2.0 - x, [1.703125, 3.703125, -0.5, -2.09375, 2.203125, 1.0]),
+    "exp": (lambda x, y, p, m, n: wb.exp(x), [1.3515625, 0.181640625, 12.1875, 60.0, 0.8203125, 2.71875]),
+    "sqrt": (lambda x, y, p, m, n: wb.sqrt(p), [0.546875, 1.3046875, 1.578125, 2.015625, 0.447265625, 1.0]),
+    "tanh": (lambda x, y, p, m, n: wb.tanh(x), [0.29296875, -0.9375, 0.98828125, 1.0, -0.197265625, 0.76171875]),
+    "square": (lambda x, y, p, m, n: wb.square(x), [0.09033203125, 2.90625, 6.25, 16.75, 0.0400390625, 1.0]),
+    "maximum": (lambda x, y, p, m, n: wb.maximum(x, y), [1.1015625, 0.6015625, 2.5, 4.09375, 0.8984375, 1.0]),
+    "erf": (lambda x, y, p, m, n: wb.math.erf(x), [0.330078125, -0.984375, 1.0, 1.0, -0.22265625, 0.84375]),
+    "floordiv": (lambda x, y, p, m, n: x // y, [0.0, -3.0, -2.0, 1.0, -1.0, -2.0]),
+    "floormod": (lambda x, y, p, m, n: wb.math.floormod(x, y),
+                 [0.30078125, 0.1015625, -1.90625, 0.796875, 0.69921875, 0.0]),
+    "where": (lambda x, y, p, m, n: wb.where(x > 0, x, y), [0.30078125, 0.6015625, 2.5, 4.09375, 0.8984375, 1.0]),
+    "clip_by_value": (lambda x, y, p, m, n: wb.clip_by_value(x, -1.0, 1.0),
+                      [0.30078125, -1.0, 1.0, 1.0, -0.2001953125, 1.0]),
+    "cumsum": (lambda x, y, p, m, n: wb.cumsum(x), [0.30078125, -1.40625, 1.09375, 5.1875, 5.0, 6.0]),
+    "l2_normalize": (lambda x, y, p, m, n: wb.math.l2_normalize(x),
+                     [0.057861328125, -0.328125, 0.48046875, 0.7890625, -0.03857421875, 0.1923828125]),
+    "norm": (lambda x, y, p, m, n: wb.norm(x), 5.1875),
+    "reduce_sum_axis0": (lambda x, y, p, m, n: wb.reduce_sum(m, axis=0), [4.40625, -2.203125, 1.0]),
+    "reduce_mean_axis1": (lambda x, y, p, m, n: wb.reduce_mean(m, axis=1), [1.203125, -0.13671875]),
+    "reduce_max": (lambda x, y, p, m, n: wb.reduce_max(m), 3.296875),
+    "reduce_prod": (lambda x, y, p, m, n: wb.reduce_prod(x), 1.0546875),
+    "reduce_logsumexp": (lambda x, y, p, m, n: wb.reduce_logsumexp(m, 1), [2.59375, 3.375]),
+    "segment_sum": (lambda x, y, p, m, n: wb.math.segment_sum(x, [0, 0, 1, 1, 2, 2]),
+                    [-1.40625, 6.59375, 0.80078125]),
+    "unsorted_segment_max": (lambda x, y, p, m, n: wb.math.unsorted_segment_max(x, [0, 1, 0, 1, 0, 1], 2),
+                             [2.5, 4.09375]),
+    "one_hot": (lambda x, y, p, m, n: wb.one_hot([0, 2], 3, dtype=wb.bfloat16), [[1.0, 0.0, 0.0], [0.0, 0.0, 1.0]]),
+    # products accumulate in float32 and round once to bfloat16, as TF's
+    "matmul": (lambda x, y, p, m, n: wb.matmul(m, n), [[-4.59375, 8.3125], [13.5625, -8.1875]]),
+    "einsum": (lambda x, y, p, m, n: wb.einsum("ij,jk->ik", m, n), [[-4.59375, 8.3125], [13.5625, -8.1875]]),
+    "matvec": (lambda x, y, p, m, n: wb.linalg.matvec(m, bf([1.0, 2.0, 3.0])), [6.40625, -3.421875]),
+    "cast_from_float64": (lambda x, y, p, m, n: wb.cast(wb.constant([1.00390625, 1.01171875, 3.14159], wb.float64),
+                                                        wb.bfloat16), [1.0, 1.015625, 3.140625]),   # to nearest even
+}
+
+
+@pytest.mark.parametrize("name", sorted(OPS))
+def test_op_values_and_dtype_are_tfs(name):
+    fn, want = OPS[name]
+    out = fn(bf(X), bf(Y), bf(P), bf(M), bf(N))
+    assert out.dtype is wb.bfloat16
+    np.testing.assert_array_equal(f32(out), np.array(want, np.float32))
+
+
+def test_sums_accumulate_in_float32():
+    # a bfloat16 running sum of 1000 terms stalls (NumPy's own loop gives 131072); TF's kernels add
+    # in float32 and round once
+    x = wb.cast(wb.range(1000, dtype=wb.float32) / 3.0, wb.bfloat16)
+    assert float(wb.reduce_sum(x)) == 166912.0 and float(wb.reduce_mean(x)) == 166.0
+
+
+def test_softmax_and_cross_entropy_compute_in_float32():
+    # TF's kernels compute these in float32 and round once; step by step in bfloat16 the smallest
+    # softmax entry would come out 0.000425 instead of 0.0004196
+    m = bf(M)
+    out = wb.nn.softmax(m)
+    assert out.dtype is wb.bfloat16
+    np.testing.assert_array_equal(f32(out), [[0.224609375, 0.67578125, 0.1005859375],
+                                             [0.9296875, 0.00041961669921875, 0.0693359375]])
+    xent = wb.nn.softmax_cross_entropy_with_logits(bf([[0.0, 1.0, 0.0], [1.0, 0.0, 0.0]]), m)
+    assert xent.dtype is wb.bfloat16
+    np.testing.assert_array_equal(f32(xent), [0.392578125, 0.072265625])
+
+
+def test_conv_and_pool_stay_bfloat16():
+    img = wb.cast(wb.reshape(wb.range(32, dtype=wb.float32) / 7.0, [1, 4, 4, 2]), wb.bfloat16)
+    w = wb.cast(wb.reshape(wb.range(16, dtype=wb.float32) / 9.0 - 0.5, [2, 2, 2, 2]), wb.bfloat16)
+    out = wb.nn.conv2d(img, w, 1, "SAME")
+    assert out.dtype is wb.bfloat16
+    np.testing.assert_array_equal(f32(out)[0, :2], [[[4.09375, 4.78125], [4.71875, 5.6875], [5.34375, 6.5625],
+                                                     [1.375, 2.046875]],
+                                                    [[6.625, 8.375], [7.28125, 9.25], [7.875, 10.125],
+                                                     [1.625, 2.8125]]])
+    pool = wb.nn.max_pool2d(img, 2, 2, "VALID")
+    assert pool.dtype is wb.bfloat16
+    np.testing.assert_array_equal(f32(pool), [[[[1.4296875, 1.5703125], [2.0, 2.140625]],
+                                               [[3.71875, 3.859375], [4.28125, 4.4375]]]])
+
+
+def test_comparisons_casts_and_indices():
+    x, y = bf(X), bf(Y)
+    np.testing.assert_array_equal((x > y).numpy(), [False, False, True, True, False, True])
+    np.testing.assert_array_equal((x <= 1.0).numpy(), [True, True, False, False, True, True])
+    np.testing.assert_array_equal(wb.cast(x, wb.int32).numpy(), [0, -1, 2, 4, 0, 1])
+    assert wb.argmax(x).numpy() == 3 and wb.argmax(x).dtype is wb.int64
+    assert wb.cast(x, wb.float32).dtype is wb.float32
+
+
+def test_empty_max_and_min_are_infinities():
+    e = wb.zeros([0], wb.bfloat16)
+    assert float(wb.reduce_max(e)) == -np.inf and float(wb.reduce_min(e)) == np.inf
+    assert wb.reduce_max(e).dtype is wb.bfloat16
+
+
+def test_mixing_with_float32_is_refused():
+    with pytest.raises(TypeError, match="bfloat16.*float32|float32.*bfloat16"):
+        bf(X) + wb.constant(1.0)

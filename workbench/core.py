@@ -1074,7 +1074,7 @@ def _coerce(value, like, opname):
         if kind == "O":
             raise TypeError(f"{opname}: a string tensor meets the {t.__name__} {value!r}; both operands "
                             "must be strings (wb.strings.as_string converts numbers)")
-        if t is float and kind not in "fc":
+        if t is float and kind not in "fc" and dt.name != "bfloat16":   # ml_dtypes' bfloat16: kind "V"
             raise TypeError(f"{opname}: cannot convert {value!r} to a tensor of dtype {dt}: it is not an integer")
         try:
             return dt.type(value)

@@ -32,6 +32,13 @@ KINDS = {
 }
 
 
+def bfloat16_taken(dtype, kinds) -> bool:
+    """Whether an op accepting the dtype kinds ``kinds`` takes ``dtype`` as bfloat16, a floating
+    type: ml_dtypes' bfloat16 has NumPy kind "V". Called only where the kind check fails, so
+    other dtypes pay nothing for it."""
+    return "f" in kinds and dtype.name == "bfloat16"
+
+
 def dtype_error(opname, what, dtype, accepted):
     want = {"fc": "floating or complex", "f": "floating", "fciu": "numeric (not bool)",
             "iu": "integer", "b": "bool", "fciub": "any",
@@ -103,7 +110,7 @@ def unary(name, fwd, vjp=None, jvp=None, *, dtypes="float", domain="real", publi
                 return core.dispatch(fn, (x,))
             x = convert_to_tensor(x)
         d = x._data
-        if d.dtype.kind not in kinds:
+        if d.dtype.kind not in kinds and not bfloat16_taken(d.dtype, kinds):
             raise dtype_error(op.name, "x", d.dtype, kinds)
         if warnings.filters is not _filters_seen[0]:
             core.silence_numpy_warnings()
@@ -134,7 +141,7 @@ def binary(name, fwd, vjp=None, jvp=None, *, dtypes="numeric", domain="real", pu
             return core.dispatch(public_fn, (x, y))
         x, y = binary_arrays(x, y, label)
         a = x._data
-        if a.dtype.kind not in kinds:
+        if a.dtype.kind not in kinds and not bfloat16_taken(a.dtype, kinds):
             if strings is not None and a.dtype.kind == "O":
                 return strings(x, y)
             raise dtype_error(label, argnames[0], a.dtype, kinds)

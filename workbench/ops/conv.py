@@ -54,6 +54,8 @@ def _conv_fwd(xp, x, w, strides, dilations, pads, depthwise):
         return _depthwise_fwd(xp, pad(xp, x, pads), w, strides, dilations, out)
     plan = _im2col_plan(x.shape, x.dtype.itemsize, ksize, strides, dilations, pads)
     y = xp.matmul(_im2col(xp, x, plan), w.reshape(w.shape[:-nd - 2] + (plan.cols[-1], o)))
+    if y.dtype is not x.dtype:   # ml_dtypes' bfloat16 product is float32; TF's is bfloat16
+        y = y.astype(x.dtype)
     return y.reshape(y.shape[:-2] + plan.n_out + (o,))
 
 
@@ -245,7 +247,7 @@ _OPS = {nd: _define(nd) for nd in (1, 2, 3)}
 def _float_pair(a, b, names, opname):
     a = convert_to_tensor(a)
     b = convert_to_tensor(b, dtype_hint=a.dtype)
-    da, db = a._data.dtype, b._data.dtype
+    da, db = a.dtype, b.dtype   # DTypes: bfloat16's kind is "f" (its NumPy kind is "V")
     if da.kind != "f" or db.kind != "f":
         t, nm = (a, names[0]) if da.kind != "f" else (b, names[1])
         raise TypeError(f"{opname}: {nm} has dtype {t.dtype}, expected a floating dtype")

@@ -37,6 +37,9 @@ def _optimize(arrays):
 
 
 def _einsum_fwd(xp, *arrays, equation):
+    if arrays[0].dtype.name == "bfloat16":   # NumPy's einsum has no bfloat16: float32, rounded once
+        out = xp.einsum(equation, *(a.astype(np.float32) for a in arrays), optimize=_optimize(arrays))
+        return out.astype(arrays[0].dtype)
     return xp.einsum(equation, *arrays, optimize=_optimize(arrays))
 
 

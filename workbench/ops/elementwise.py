@@ -321,18 +321,18 @@ def _gauss(e, x):
     return e.exp(e.negative(e.multiply(x, x)))
 
 
-erf = _linear_unary("erf", lambda xp, x: _special(xp).erf(x),
+erf = _linear_unary("erf", lambda xp, x: _special(xp).erf(x).astype(x.dtype, copy=False),
                     lambda e, ans, x: e.multiply(_gauss(e, x), _TWO_OVER_SQRT_PI))
-erfc = _linear_unary("erfc", lambda xp, x: _special(xp).erfc(x),
+erfc = _linear_unary("erfc", lambda xp, x: _special(xp).erfc(x).astype(x.dtype, copy=False),
                      lambda e, ans, x: e.multiply(_gauss(e, x), -_TWO_OVER_SQRT_PI))
 def _lgamma_fwd(xp, x):
-    out = _special(xp).gammaln(x)
+    out = _special(xp).gammaln(x).astype(x.dtype, copy=False)   # bfloat16 in, bfloat16 out
     return xp.where(x == -np.inf, xp.asarray(np.inf, out.dtype), out)   # TF: lgamma(-inf) = inf
 
 
 def _digamma_fwd(xp, x):
     # TF: NaN at the poles (0, -0, the negative integers, -inf)
-    out = _special(xp).digamma(x)
+    out = _special(xp).digamma(x).astype(x.dtype, copy=False)
     return xp.where((x <= 0) & (x == xp.floor(x)), xp.asarray(np.nan, out.dtype), out)
 
 
@@ -518,8 +518,9 @@ def _cast_fwd(xp, x, dtype):
 
 _cast_op = _define.defop(
     "cast", _cast_fwd,
-    rule=lambda e, needs, g, ans, x, dtype: (e.cast(g, x.dtype) if x.dtype.kind in "fc" else None,),
-    jvp=lambda ts, ans, x, dtype: cast(ts[0], dtype) if dtype.kind in "fc" else None,
+    # kind "V": ml_dtypes' bfloat16, which carries gradients as TF's does
+    rule=lambda e, needs, g, ans, x, dtype: (e.cast(g, x.dtype) if x.dtype.kind in "fcV" else None,),
+    jvp=lambda ts, ans, x, dtype: cast(ts[0], dtype) if dtype.kind in "fcV" else None,
     dtypes="any", domain="real")
 
 

@@ -52,7 +52,9 @@ def _mt(x):
 def _matmul_fwd(xp, a, b):
     # the BLAS chosen in ``blas`` (None, the default: the array module's own)
     fn = _BLAS[0]
-    return xp.matmul(a, b) if fn is None or xp is not np else fn(a, b)
+    out = xp.matmul(a, b) if fn is None or xp is not np else fn(a, b)
+    # ml_dtypes' bfloat16 product is float32; TF's is bfloat16 (accumulated in float32, rounded once)
+    return out if out.dtype is a.dtype else out.astype(a.dtype, copy=False)
 
 
 _matmul_op = defrule("matmul", _matmul_fwd,

@@ -239,10 +239,14 @@ def bias_add(value, bias, data_format=None, name=None):
 
 
 def _softmax_fwd(xp, x, axis):
+    if x.dtype.kind == "V":   # bfloat16: computed in float32 and rounded once, as TF's kernel
+        return softmax_arrays(x.astype(np.float32), axis).astype(x.dtype)
     return softmax_arrays(x, axis)
 
 
 def _log_softmax_fwd(xp, x, axis):
+    if x.dtype.kind == "V":   # bfloat16, as softmax
+        return _log_softmax_fwd(xp, x.astype(np.float32), axis).astype(x.dtype)
     s = x - xp.max(x, axis=axis, keepdims=True)
     return s - xp.log(xp.sum(xp.exp(s), axis=axis, keepdims=True))
 
@@ -329,6 +333,8 @@ def weighted_cross_entropy_with_logits(labels, logits, pos_weight, name=None):
 
 
 def _xent_fwd(xp, x, y, axis):
+    if x.dtype.kind == "V":   # bfloat16, as softmax
+        return _xent_fwd(xp, x.astype(np.float32), y.astype(np.float32), axis).astype(x.dtype)
     return -xp.sum(y * _log_softmax_fwd(xp, x, axis), axis=axis)
 
 
@@ -390,6 +396,8 @@ def _sparse_xent_fwd(xp, x, ids):
     """``logsumexp(x) - x[label]`` per row, both max-shifted (the negated log-softmax at the
     label, to the bit: ``lse - s`` is ``-(s - lse)`` in IEEE arithmetic), the label's entry
     picked by a flat index rather than a whole log-softmax and ``take_along_axis``."""
+    if x.dtype.kind == "V":   # bfloat16, as softmax
+        return _sparse_xent_fwd(xp, x.astype(np.float32), ids).astype(x.dtype)
     n = x.shape[-1]
     safe = _labels_in_range(xp, ids, n)
     if xp is np:

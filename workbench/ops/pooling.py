@@ -226,7 +226,7 @@ def _plain(value):
 def _pool_args(opname, nd, input, ksize, strides, padding, data_format, kinds):
     fmt = _data_format(data_format, opname, nd)
     x = convert_to_tensor(input)
-    if x._data.dtype.kind not in kinds:
+    if x.dtype.kind not in kinds:   # the DType's: bfloat16's kind is "f" (its NumPy kind is "V")
         want = "floating" if kinds == "f" else "real (floating or integer)"
         raise TypeError(f"{opname}: input has dtype {x.dtype}, expected a {want} dtype")
     key = None

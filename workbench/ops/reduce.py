@@ -13,7 +13,7 @@ from .. import backend, core
 from ..errors import argcheck
 from ..core import Tensor, apply, convert_to_tensor
 from ..dtypes import np_dtype
-from ._define import KINDS, defop, dtype_error
+from ._define import KINDS, bfloat16_taken, defop, dtype_error
 from .rules import TENSORS
 from .shape import _lead, broadcast_to, expand_dims, norm_axis, reshape, transpose
 
@@ -57,7 +57,7 @@ def _reduction(name, fwd, dtypes="numeric"):
         @core.dispatchable
         def fn(input_tensor, axis=None, keepdims=False, name=None):
             x = convert_to_tensor(input_tensor)
-            if x._data.dtype.kind not in kinds:
+            if x._data.dtype.kind not in kinds and not bfloat16_taken(x._data.dtype, kinds):
                 raise dtype_error(op.name, "input_tensor", x.dtype, kinds)
             axes = _axes(axis, x.ndim, op.name)
             return apply(op, (x,), {"axis": axes, "keepdims": argcheck.flag(keepdims, "keepdims", op.name)})
@@ -68,6 +68,8 @@ def _reduction(name, fwd, dtypes="numeric"):
 
 
 def _sum_fwd(xp, x, axis, keepdims):
+    if x.dtype.kind == "V":   # bfloat16: accumulated in float32 and rounded once, as TF
+        return xp.sum(x, axis=axis, keepdims=keepdims, dtype=np.float32).astype(x.dtype)
     dt = x.dtype if x.dtype.kind in "iub" else None
     if dt is not None and dt.kind == "b":
         dt = np.int32
@@ -89,6 +91,8 @@ def _mean_fwd(xp, x, axis, keepdims):
         return (xp.sum(x, axis=axis, keepdims=keepdims) // max(_count(x, axis), 1)).astype(x.dtype)
     if not x.size:   # NaN, as TF, without NumPy's "Mean of empty slice" warning
         return xp.full(xp.sum(x, axis=axis, keepdims=keepdims).shape, np.nan, dtype=x.dtype)
+    if x.dtype.kind == "V":   # bfloat16: accumulated in float32 and rounded once, as TF
+        return xp.mean(x, axis=axis, keepdims=keepdims, dtype=np.float32).astype(x.dtype)
     return xp.mean(x, axis=axis, keepdims=keepdims)
 
 
@@ -138,11 +142,11 @@ def _reduced_shape(shape, axes, keepdims):
 
 
 def _lowest(dtype):
-    return -np.inf if dtype.kind == "f" else (False if dtype.kind == "b" else np.iinfo(dtype).min)
+    return -np.inf if dtype.kind in "fV" else (False if dtype.kind == "b" else np.iinfo(dtype).min)   # V: bfloat16
 
 
 def _highest(dtype):
-    return np.inf if dtype.kind == "f" else (True if dtype.kind == "b" else np.iinfo(dtype).max)
+    return np.inf if dtype.kind in "fV" else (True if dtype.kind == "b" else np.iinfo(dtype).max)
 
 
 _max_op = defop("reduce_max", _max_fwd, vjp=_minmax_vjp, jvp=_minmax_jvp, domain="ties")

@@ -268,15 +268,16 @@ def _matrix_transpose(x):
 
 
 def _matmul(a, b):
-    return a @ b
+    out = a @ b
+    # ml_dtypes' bfloat16 product is float32; TF's is bfloat16
+    return out if out.dtype is a.dtype else out.astype(a.dtype, copy=False)
 
 
 def _matvec(a, b):
     """``a @ b`` for matrices ``a`` ``[..., m, n]`` and vectors ``b`` ``[..., n]`` (also the
     matvec op's forward): one matrix product for any batch of vectors of one matrix."""
-    if a.ndim == 2:
-        return b @ a.swapaxes(-1, -2)
-    return (a @ b[..., None])[..., 0]
+    out = b @ a.swapaxes(-1, -2) if a.ndim == 2 else (a @ b[..., None])[..., 0]
+    return out if out.dtype is a.dtype else out.astype(a.dtype, copy=False)
 
 
 class _Arrays:

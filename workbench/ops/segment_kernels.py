@@ -28,6 +28,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import dtypes
+
 KINDS = ("sum", "prod", "max", "min")
 _UFUNC = {"sum": "add", "prod": "multiply", "max": "maximum", "min": "minimum"}
 
@@ -37,6 +39,8 @@ def lowest(dtype):
     dtype = np.dtype(dtype)
     if dtype.kind == "f":
         return np.finfo(dtype).min
+    if dtype.name == "bfloat16":   # ml_dtypes' (NumPy kind "V")
+        return dtypes.as_dtype(dtype).min
     if dtype.kind == "b":
         return False
     return np.iinfo(dtype).min
@@ -47,6 +51,8 @@ def highest(dtype):
     dtype = np.dtype(dtype)
     if dtype.kind == "f":
         return np.finfo(dtype).max
+    if dtype.name == "bfloat16":   # ml_dtypes' (NumPy kind "V")
+        return dtypes.as_dtype(dtype).max
     if dtype.kind == "b":
         return True
     return np.iinfo(dtype).max
