@@ -158,3 +158,26 @@ def test_complex_variance_is_real():
     np.testing.assert_allclose(v.numpy(), 6.796875, rtol=1e-15)
     np.testing.assert_allclose(wb.math.reduce_std(wb.constant(Z), axis=0).numpy(), [2.5, 1.6770509831248424],
                                rtol=1e-15)
+
+
+# ---------------------------------------------------------------------------
+# is_finite / is_nan / is_inf take real floats only (TF's kernels)
+
+
+@pytest.mark.parametrize("f,tf_name", [(wb.math.is_finite, "IsFinite"), (wb.math.is_nan, "IsNan"),
+                                       (wb.math.is_inf, "IsInf")])
+@pytest.mark.parametrize("value,dtype", [([1 + 1j], "complex128"), ([1 + 1j], "complex64"), ([1], "int32")])
+def test_float_predicates_refuse_complex_and_int(f, tf_name, value, dtype):
+    x = wb.constant(value, dtype=getattr(wb, dtype))
+    with pytest.raises(wb.errors.InvalidArgumentError,
+                       match=rf"Value for attr 'T' of {dtype} is not in the list of allowed values: bfloat16, "
+                             rf"half, float, double\n\t; NodeDef: {{{{node {tf_name}}}}}"):
+        f(x)
+
+
+def test_float_predicates_on_real_floats():
+    x = [1.0, np.nan, np.inf, -np.inf]
+    for dt in (wb.float16, wb.float32, wb.float64):
+        np.testing.assert_array_equal(wb.math.is_finite(wb.constant(x, dt)).numpy(), [True, False, False, False])
+        np.testing.assert_array_equal(wb.math.is_nan(wb.constant(x, dt)).numpy(), [False, True, False, False])
+        np.testing.assert_array_equal(wb.math.is_inf(wb.constant(x, dt)).numpy(), [False, False, True, True])
