@@ -162,7 +162,7 @@ class GradientTape(core.Listener):
             else:
                 raise TypeError(f"watch: expected tensors or variables, got {type(t).__name__} at position {i}")
             for p in parts:
-                if p._data.dtype.kind not in "fc":
+                if p._data.dtype.kind not in "fcV":   # V: ml_dtypes' bfloat16
                     warnings.warn(f"watch: tensor of dtype {p.dtype} (shape {p.shape}) cannot carry "
                                   "gradients; only floating and complex dtypes can be watched",
                                   UnconnectedGradientWarning, stacklevel=2)
@@ -191,7 +191,7 @@ class GradientTape(core.Listener):
                 if type(a) is not Tensor and isinstance(a, Variable):
                     variables = True
                     if (tid not in ids and self._watch_accessed and a.trainable
-                            and a._data.dtype.kind in "fc"):
+                            and a._data.dtype.kind in "fcV"):
                         ids.add(tid)
                         self._watched_vars[tid] = getattr(a, "_parent", a)  # an assign's result: its variable
                         self._complex = self._complex or a._data.dtype.kind == "c"
@@ -203,7 +203,7 @@ class GradientTape(core.Listener):
             kept = False
             for r in res:
                 kind = r._data.dtype.kind
-                if kind == "f" or kind == "c":
+                if kind == "f" or kind == "c" or kind == "V":   # V: ml_dtypes' bfloat16
                     self._complex = self._complex or kind == "c"
                     if not r._tid:
                         r._tid = core.new_id()
@@ -214,9 +214,10 @@ class GradientTape(core.Listener):
         else:
             kind = res._data.dtype.kind
             if kind != "f":
-                if kind != "c":
+                if kind == "c":
+                    self._complex = True   # the walk conjugates (TF's convention for complex gradients)
+                elif kind != "V":   # V: ml_dtypes' bfloat16, which carries gradients
                     return
-                self._complex = True   # the walk conjugates (TF's convention for complex gradients)
             tid = res._tid
             if not tid:
                 tid = res._tid = core.new_id()
@@ -409,7 +410,7 @@ class GradientTape(core.Listener):
         g = grads.get(source._tid) if source._tid else None
         if g is not None:
             return g
-        if source._data.dtype.kind not in "fc":
+        if source._data.dtype.kind not in "fcV":
             if mode is UnconnectedGradients.ZERO:
                 if source._data.dtype.kind in "iub":   # TF: zeros of the source's dtype
                     return core.wrap_constant(source.xp.zeros(tuple(lead_shape) + source.shape,

@@ -203,3 +203,49 @@ def test_empty_max_and_min_are_infinities():
 def test_mixing_with_float32_is_refused():
     with pytest.raises(TypeError, match="bfloat16.*float32|float32.*bfloat16"):
         bf(X) + wb.constant(1.0)
+
+
+# -- gradients and variables --------------------------------------------------------------------
+
+def test_gradient_through_cast_to_bfloat16_is_float32():
+    # TF: the float32 source gets a float32 gradient, the bfloat16 one rounded through the cast
+    x = wb.Variable([0.3, -1.7, 2.5, 1.23456], dtype=wb.float32)
+    with wb.GradientTape() as tape:
+        y = wb.cast(x, wb.bfloat16)
+        z = wb.reduce_sum(y * y * wb.constant(1.1, wb.bfloat16))
+    g = tape.gradient(z, x)
+    assert float(z) == 11.875 and g.dtype is wb.float32
+    np.testing.assert_array_equal(g.numpy(), [0.6640625, -3.75, 5.5, 2.71875])
+
+
+def test_gradient_from_float32_loss_into_bfloat16_and_back():
+    x = wb.constant([1.001, 2.003, -3.007])
+    with wb.GradientTape() as tape:
+        tape.watch(x)
+        y = wb.cast(wb.cast(x, wb.bfloat16) * wb.constant(3.0, wb.bfloat16), wb.float32)
+        z = wb.reduce_sum(y * wb.constant([1.01, 1.003, 7.0001]))
+    np.testing.assert_array_equal(tape.gradient(z, x).numpy(), [3.03125, 3.0, 21.0])
+
+
+def test_bfloat16_variables_are_watched_and_get_bfloat16_gradients():
+    v = wb.Variable([0.3, -1.7, 2.5], dtype=wb.bfloat16)
+    with wb.GradientTape() as tape:
+        loss = wb.reduce_sum(wb.exp(v) * v)
+    g = tape.gradient(loss, v)
+    assert g.dtype is wb.bfloat16
+    np.testing.assert_array_equal(f32(g), [1.7578125, -0.126953125, 42.75])
+    w = wb.Variable([[0.5, -0.25], [1.5, 2.0], [0.1, 0.2]], dtype=wb.bfloat16)
+    with wb.GradientTape() as tape:
+        out = wb.reduce_sum(wb.nn.relu(wb.matmul(bf([[1.1, 2.2, 3.3]]), w)))
+    g = tape.gradient(out, w)
+    assert g.dtype is wb.bfloat16
+    np.testing.assert_array_equal(f32(g), [[1.1015625] * 2, [2.203125] * 2, [3.296875] * 2])
+
+
+def test_variable_assign_rounds_to_bfloat16():
+    v = wb.Variable([0.3, -1.7, 2.5], dtype=wb.bfloat16)
+    v.assign([1.0, 2.0, 3.14159])
+    assert v.dtype is wb.bfloat16
+    np.testing.assert_array_equal(f32(v), [1.0, 2.0, 3.140625])
+    v.assign_add(bf([0.1, 0.1, 0.1]))
+    np.testing.assert_array_equal(f32(v), [1.1015625, 2.09375, 3.234375])
