@@ -125,3 +125,71 @@ def test_defaults_are_bound_so_calls_with_and_without_them_share_a_trace():
     h(x, scale=1.0)
     assert h.experimental_get_tracing_count() == 1
     assert "scale (KEYWORD_ONLY): Literal[1.0]" in h.pretty_printed_concrete_signatures()
+
+
+# -- writes a trace TF would not run -----------------------------------------------------
+def test_table_writes_in_traces_tf_does_not_run_are_not_made():
+    t = wb.lookup.experimental.MutableHashTable(key_dtype=wb.string, value_dtype=wb.int64, default_value=-1)
+
+    @wb.function
+    def insert(k, v):
+        t.insert(k, v)
+        return t.size()
+    insert.get_concrete_function(wb.TensorSpec([None], wb.string), wb.TensorSpec([None], wb.int64))
+    assert int(t.size()) == 0   # TF 2.21: 0 (the stand-in keys were not inserted)
+    assert int(insert(wb.constant(["x"]), wb.constant([5], wb.int64))) == 1
+
+    @wb.function
+    def branch(flag):
+        if flag:
+            t.insert(wb.constant(["a"]), wb.constant([1], wb.int64))
+        else:
+            t.remove(wb.constant(["x"]))
+        return t.size()
+    # TF 2.21: 2 [1 5], then 1 [1 -1]: the branch not taken neither removes nor inserts
+    assert int(branch(wb.constant(True))) == 2
+    np.testing.assert_array_equal(t.lookup(wb.constant(["a", "x"])).numpy(), [1, 5])
+    assert int(branch(wb.constant(False))) == 1
+    np.testing.assert_array_equal(t.lookup(wb.constant(["a", "x"])).numpy(), [1, -1])
+
+    d = wb.lookup.experimental.DenseHashTable(key_dtype=wb.int64, value_dtype=wb.int64, default_value=-1,
+                                              empty_key=0, deleted_key=-1)
+
+    @wb.function
+    def dense_insert(k):
+        d.insert(k, k * 10)
+        return d.size()
+    # the stand-in keys (zeros) are the empty key: inserting them would raise; TF does not run them
+    dense_insert.get_concrete_function(wb.TensorSpec([None], wb.int64))
+    assert int(d.size()) == 0
+    assert int(dense_insert(wb.constant([3, 4], wb.int64))) == 2
+
+
+def test_summary_writes_in_traces_tf_does_not_run_are_not_made(tmp_path):
+    pytest.importorskip("tensorboard")
+    from tensorboard.compat.proto import event_pb2
+    from tensorboard.compat.tensorflow_stub import errors, pywrap_tensorflow
+    writer = wb.summary.create_file_writer(str(tmp_path))
+
+    @wb.function
+    def write(x, flag):
+        if flag:
+            wb.summary.scalar("a", x, step=1)
+        else:
+            wb.summary.scalar("b", x, step=2)
+        return x
+    with writer.as_default():
+        write.get_concrete_function(wb.TensorSpec([]), wb.TensorSpec([], wb.bool))
+        write(wb.constant(1.0), wb.constant(True))
+        write(wb.constant(1.0), wb.constant(True))
+    writer.flush()
+    tags = []
+    for path in tmp_path.iterdir():
+        reader = pywrap_tensorflow.PyRecordReader_New(str(path))
+        while True:
+            try:
+                reader.GetNext()
+            except errors.OutOfRangeError:
+                break
+            tags += [(v.tag, e.step) for e in [event_pb2.Event.FromString(reader.record())] for v in e.summary.value]
+    assert sorted(tags) == [("a", 1), ("a", 1)]   # TF 2.21 (with tf.summary.write)

@@ -564,6 +564,10 @@ class Tracer(core.Listener):
         # the call runs untraced; it may still build variables (slots), and its ops may read
         # values computed earlier in the trace (a closure's tensors), which a replay must keep
         stand_in = getattr(fn, "stand_in", None) if self.stands_in else None
+        if self.undoes and stand_in is None:
+            # a write outside the variables (a lookup table's insert, a summary write), which
+            # a trace TF would not run must not make: its ``dry_stand_in`` takes its place
+            stand_in = getattr(fn, "dry_stand_in", None)
         if stand_in is not None:   # a py_function's body, tf.print: TF runs them with the graph
             result = stand_in(*args, **kwargs)
             self.stood_in = self.stood_in or bool(tensor_leaves(result))
