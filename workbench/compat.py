@@ -17,7 +17,8 @@ from __future__ import annotations
 import sys
 import types
 
-from .core import VariableAggregation
+from .core import VariableAggregation, convert_to_tensor
+from .dtypes import bool as bool_
 from .eager import executing_eagerly, numpy_function
 from .tensor_shape import TensorShape, dimension_value
 
@@ -89,11 +90,56 @@ def _py_func(func, inp, Tout, stateful=True, name=None):
     return numpy_function(func, inp, Tout, stateful=stateful, name=name)
 
 
+def _where_v1(condition, x=None, y=None, name=None):
+    """TF 1's ``tf.compat.v1.where``: with ``x`` and ``y`` (the same shape, no broadcasting),
+    ``x`` where ``condition`` holds, else ``y``; ``condition`` has their shape, is a scalar, or is
+    a vector picking whole rows (``x.shape[0]`` entries). Without them, the coordinates of the
+    true entries (``wb.where``).
+
+    >>> wb.compat.v1.where([True, False], [[1, 2], [3, 4]], [[5, 6], [7, 8]]).numpy()
+    array([[1, 2],
+           [7, 8]], dtype=int32)
+    """
+    from .errors import InvalidArgumentError, eager_op_message
+    from .ops.elementwise import where
+    from .ops.shape import reshape
+    if (x is None) != (y is None):
+        raise ValueError("x and y must both be non-None or both be None.")
+    if x is None:
+        return where(condition)
+    c = convert_to_tensor(condition)
+    if c.dtype != bool_:
+        raise TypeError(f"where: condition must be a bool tensor, got dtype {c.dtype} "
+                        f"(TF: Cannot convert it to EagerTensor of dtype bool)")
+    x = convert_to_tensor(x)
+    y = convert_to_tensor(y, dtype_hint=x.dtype)
+    if y.dtype != x.dtype:
+        raise TypeError(f"where: x has dtype {x.dtype} but y has dtype {y.dtype}; they must match")
+
+    def dims(shape):
+        return "[" + ",".join(str(int(d)) for d in shape) + "]"
+    def error(message):
+        return InvalidArgumentError(None, None, eager_op_message("Select", message, x.device))
+    if x.shape != y.shape:
+        raise error(f"'then' and 'else' must have the same size.  but received: {dims(x.shape)} vs. "
+                    f"{dims(y.shape)}")
+    if c.ndim == 0 or c.shape == x.shape:
+        return where(c, x, y)
+    if c.ndim == 1 and x.ndim > 1:
+        if c.shape[0] != x.shape[0]:
+            raise error(f"Number of batches of 'then' must match size of 'cond', but saw: {x.shape[0]} vs. "
+                        f"{c.shape[0]}")
+        return where(reshape(c, (c.shape[0],) + (1,) * (x.ndim - 1)), x, y)
+    raise error(f"Inputs to operation Select of type Select must have the same size and shape.  Input 0: "
+                f"{dims(c.shape)} != input 1: {dims(x.shape)}")
+
+
 v1 = types.ModuleType(__name__ + ".v1", "The TF 1 names that TF 2 code still calls (``tf.compat.v1``).")
 v1.enable_eager_execution = enable_eager_execution
 v1.enable_v2_behavior = enable_v2_behavior
 v1.executing_eagerly = executing_eagerly
 v1.py_func = _py_func
+v1.where = _where_v1
 v1.disable_eager_execution = _refuse("disable_eager_execution")
 v1.disable_v2_behavior = _refuse("disable_v2_behavior")
 v1.dimension_value = dimension_value
