@@ -181,3 +181,48 @@ def test_float_predicates_on_real_floats():
         np.testing.assert_array_equal(wb.math.is_finite(wb.constant(x, dt)).numpy(), [True, False, False, False])
         np.testing.assert_array_equal(wb.math.is_nan(wb.constant(x, dt)).numpy(), [False, True, False, False])
         np.testing.assert_array_equal(wb.math.is_inf(wb.constant(x, dt)).numpy(), [False, False, True, True])
+
+
+# ---------------------------------------------------------------------------
+# TF 1's where (Select): same-shaped x and y, a condition of their shape, a scalar, or a vector of rows
+
+
+def test_compat_v1_where_values():
+    where = wb.compat.v1.where
+    x, y = wb.constant([[1., 2], [3, 4]]), wb.constant([[5., 6], [7, 8]])
+    np.testing.assert_array_equal(where([True, False], x, y).numpy(), [[1, 2], [7, 8]])
+    np.testing.assert_array_equal(where([[True, False], [False, True]], x, y).numpy(), [[1, 6], [7, 4]])
+    np.testing.assert_array_equal(where(wb.constant(False), x, y).numpy(), [[5, 6], [7, 8]])
+    np.testing.assert_array_equal(where([True, False], wb.ones([2, 2, 2]), wb.zeros([2, 2, 2])).numpy(),
+                                  [[[1, 1], [1, 1]], [[0, 0], [0, 0]]])
+    idx = where([True, False, True])
+    assert idx.dtype == wb.int64
+    np.testing.assert_array_equal(idx.numpy(), [[0], [2]])
+
+
+@pytest.mark.parametrize("args,error,match", [
+    (([[True], [False]], [[1., 2], [3, 4]], [[5., 6], [7, 8]]), wb.errors.InvalidArgumentError,
+     r"Inputs to operation Select of type Select must have the same size and shape.  Input 0: \[2,1\] != "
+     r"input 1: \[2,2\] \[Op:Select\]"),
+    (([True, False], [[1., 2], [3, 4]], [5., 6]), wb.errors.InvalidArgumentError,
+     r"'then' and 'else' must have the same size.  but received: \[2,2\] vs. \[2\] \[Op:Select\]"),
+    (([True, False, True], [[1., 2], [3, 4]], [[5., 6], [7, 8]]), wb.errors.InvalidArgumentError,
+     r"Number of batches of 'then' must match size of 'cond', but saw: 2 vs. 3 \[Op:Select\]"),
+    (([True, False], [[1., 2], [3, 4]], None), ValueError, "x and y must both be non-None or both be None"),
+    (([1, 0], [1, 2], [3, 4]), TypeError, "condition must be a bool tensor"),
+])
+def test_compat_v1_where_errors(args, error, match):
+    with pytest.raises(error, match=match):
+        wb.compat.v1.where(*args)
+
+
+def test_compat_v1_where_gradient():
+    x = wb.constant([[1., -2, 3], [4, 5, -6]], wb.float64)
+    y = wb.constant([[0.5, 0.5, 0.5], [1, 1, 1]], wb.float64)
+    with wb.GradientTape() as tape:
+        tape.watch([x, y])
+        r = wb.compat.v1.where(x[:, 0] > 2.0, x * x, y * 3.0)
+    gx, gy = tape.gradient(r, [x, y])
+    np.testing.assert_array_equal(r.numpy(), [[1.5, 1.5, 1.5], [16.0, 25.0, 36.0]])
+    np.testing.assert_array_equal(gx.numpy(), [[0.0, 0.0, 0.0], [8.0, 10.0, -12.0]])
+    np.testing.assert_array_equal(gy.numpy(), [[3.0, 3.0, 3.0], [0.0, 0.0, 0.0]])
