@@ -59,3 +59,130 @@ def test_index_keys_as_tf():
     assert x[np.array(1)].shape == (3, 4) and x[np.int64(1)].shape == (3, 4)
     assert x[wb.constant(0):wb.constant(1)].shape == (1, 3, 4)
     assert x[(0, 1)].shape == (4,)
+
+
+# -- traces with open sizes: each case's static shapes as TF 2.21's structured_outputs ---------
+K43 = [S([4, 3], wb.float32)]
+I = wb.int32
+
+_TRACED = {
+    "tile": (N3 + SC, lambda x, n: wb.tile(x, [n, 2]), (None, 6)),
+    "tile_tensor": (N3 + [S([2], I)], lambda x, m: wb.tile(x, m), (None, None)),
+    "tile_constant_tensor": (N3, lambda x: wb.tile(x, wb.constant([2, 2])), (None, 6)),
+    "pad_symmetric": (N3, lambda x: wb.pad(x, [[1, 1], [1, 0]], mode="SYMMETRIC"), (None, 4)),
+    "pad_reflect_n": (N3 + SC, lambda x, n: wb.pad(x, [[0, 0], [n, 0]], mode="REFLECT"), (None, None)),
+    "pad_reflect_n_known": (K43 + SC, lambda x, n: wb.pad(x, [[n, 1], [0, 0]], mode="REFLECT"), (None, 3)),
+    "pad_symmetric_n": (K43 + SC, lambda x, n: wb.pad(x, [[n, 1], [0, 0]], mode="SYMMETRIC"), (None, 3)),
+    "pad_constant_n": (N3 + SC, lambda x, n: wb.pad(x, [[n, 1], [1, 0]]), (None, 4)),
+    "pad_tensor": (K43 + [S([2, 2], I)], lambda x, p: wb.pad(x, p), (None, None)),
+    "pad_reflect_tensor": (K43 + [S([2, 2], I)], lambda x, p: wb.pad(x, p, mode="REFLECT"), (None, None)),
+    "pad_constant_tensor": (K43, lambda x: wb.pad(x, wb.constant([[1, 1], [0, 2]])), (6, 5)),
+    "one_hot_depth": ([S([None], I)] + SC, lambda x, n: wb.one_hot(x, n), (None, None)),
+    "one_hot_axis0": ([S([None, 2], I)], lambda x: wb.one_hot(x, 4, axis=0), (4, None, 2)),
+    "top_k_n": (N3 + SC, lambda x, n: wb.math.top_k(x, n), [(None, None), (None, None)]),
+    "top_k_2": ([S([None, 5], wb.float32)], lambda x: wb.math.top_k(x, 2), [(None, 2), (None, 2)]),
+    "slice_begin_n": (N3 + SC, lambda x, n: wb.slice(x, [n, 0], [1, 2]), (1, 2)),
+    "slice_size_shape": (N3, lambda x: wb.slice(x, [0, 0], wb.shape(x) - 1), (None, None)),
+    "slice_begin_n_rest": (K43 + SC, lambda x, n: wb.slice(x, [n, 0], [1, -1]), (1, 3)),
+    "slice_size_n_rest": (K43 + SC, lambda x, n: wb.slice(x, [0, 1], [n, -1]), (None, None)),
+    "slice_begin_tensor": (K43 + [S([2], I)], lambda x, b: wb.slice(x, b, [1, 2]), (1, 2)),
+    "slice_size_tensor": (K43 + [S([2], I)], lambda x, b: wb.slice(x, [0, 0], b), (None, None)),
+    "gather_nd": (N3 + [S([None, 2], I)], lambda x, i: wb.gather_nd(x, i), (None,)),
+    "gather_nd_where": (N3, lambda x: wb.gather_nd(x, wb.where(x > 0)), (None,)),
+    "gather_nd_known": (N3 + [S([5, 2], I)], lambda x, i: wb.gather_nd(x, i), (5,)),
+    "gather_nd_batch": ([S([None, 3, 4], wb.float32), S([None, 2, 1], I)],
+                        lambda x, i: wb.gather_nd(x, i, batch_dims=1), (None, 2, 4)),
+    "scatter_nd": ([S([None, 1], I), S([None], wb.float32)], lambda i, u: wb.scatter_nd(i, u, [5]), (5,)),
+    "scatter_nd_2": ([S([None, 2], I), S([None], wb.float32)], lambda i, u: wb.scatter_nd(i, u, [4, 3]), (4, 3)),
+    "tensor_scatter_update": (N3 + [S([None, 1], I), S([None, 3], wb.float32)],
+                              lambda x, i, u: wb.tensor_scatter_nd_update(x, i, u), (None, 3)),
+    "tensor_scatter_update_known": (K43 + [S([None, 1], I), S([None, 3], wb.float32)],
+                                    lambda x, i, u: wb.tensor_scatter_nd_update(x, i, u), (4, 3)),
+    "tensor_scatter_add_known": (K43 + [S([None, 1], I), S([None, 3], wb.float32)],
+                                 lambda x, i, u: wb.tensor_scatter_nd_add(x, i, u), (4, 3)),
+    "tensor_scatter_sub": (N3 + [S([None, 1], I), S([None, 3], wb.float32)],
+                           lambda x, i, u: wb.tensor_scatter_nd_sub(x, i, u), (None, 3)),
+    "tensor_scatter_max": (N3 + [S([None, 1], I), S([None, 3], wb.float32)],
+                           lambda x, i, u: wb.tensor_scatter_nd_max(x, i, u), (None, 3)),
+    "bincount": ([S([None], I)], lambda x: wb.math.bincount(x), (None,)),
+    "bincount_min_max": ([S([None], I)], lambda x: wb.math.bincount(x, minlength=5, maxlength=5), (None,)),
+    "bincount_constant": ([S([None], I)], lambda x: wb.math.bincount(wb.constant([1, 2, 3])), (4,)),
+    "bincount_weights": ([S([3], I)], lambda x: wb.math.bincount(x, weights=wb.ones([3])), (None,)),
+    "bincount_rows": ([S([4, 3], I)], lambda x: wb.math.bincount(x, axis=-1), (None, None)),
+    "bincount_rows_constant": ([S([None, 3], I)],
+                               lambda x: wb.math.bincount(wb.constant([[1, 2], [0, 0]]), axis=-1), (2, 3)),
+    "bincount_minlength_n": ([S([None, 3], I)] + SC,
+                             lambda x, n: wb.math.bincount(wb.constant([1, 2]), minlength=n), (None,)),
+    "bincount_maxlength": ([S([None, 3], I)], lambda x: wb.math.bincount(wb.constant([1, 7]), maxlength=3), (3,)),
+    "in_top_k": (N3 + [S([None], I)], lambda x, y: wb.math.in_top_k(y, x, 1), (None,)),
+    "cumulative_logsumexp": (N3, lambda x: wb.math.cumulative_logsumexp(x), (None, 3)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(_TRACED))
+def test_static_shapes_in_a_trace_with_open_sizes(name):
+    specs, fn, want = _TRACED[name]
+    assert _traced(fn, specs) == want
+
+
+# -- dataset maps whose element decides sizes: element_spec shapes as TF 2.21's ----------------
+_MAPPED = {
+    "tile_n": (lambda n: wb.tile([1, 2], [n]), (None,)),
+    "tile_rows_n": (lambda n: wb.tile(wb.ones([2, 3]), [n, 1]), (None, 3)),
+    "pad_n": (lambda n: wb.pad(wb.ones([2, 2]), [[n, 0], [0, 1]]), (None, 3)),
+    "pad_reflect": (lambda n: wb.pad(wb.range(n + 2), [[1, 1]], mode="REFLECT"), (None,)),
+    "tile_then_reflect": (lambda n: wb.pad(wb.tile([[1, 2]], [n, 1]), [[0, 0], [1, 1]], mode="REFLECT"),
+                          (None, 4)),
+    "one_hot_depth": (lambda n: wb.one_hot([0, 1], wb.cast(n, wb.int32)), (2, None)),
+    "one_hot_depth_axis0": (lambda n: wb.one_hot([0, 1], wb.cast(n, wb.int32), axis=0), (None, 2)),
+    "top_k_of_open": (lambda n: wb.math.top_k(wb.range(n + 3), 2).values, (2,)),
+    "top_k_n": (lambda n: wb.math.top_k(wb.range(5), wb.cast(n, wb.int32)).values, (None,)),
+    "slice_size_n": (lambda n: wb.slice(wb.range(6), [1], [n]), (None,)),
+    "slice_begin_n_rest": (lambda n: wb.slice(wb.reshape(wb.range(12), [3, 4]), [0, n], [2, -1]), (2, None)),
+    "slice_begin_n": (lambda n: wb.slice(wb.ones([4, 3]), [n, 0], [1, -1]), (1, 3)),
+    "gather_nd_where": (lambda n: wb.gather_nd(wb.ones([3, 4]), wb.where(wb.range(n) > 0)), (None, 4)),
+    "bincount": (lambda n: wb.math.bincount(wb.cast(wb.range(n), wb.int32)), (None,)),
+    "bincount_minlength_n": (lambda n: wb.math.bincount([1, 2], minlength=wb.cast(n, wb.int32)), (None,)),
+    "in_top_k": (lambda n: wb.math.in_top_k(wb.zeros([n], wb.int64), wb.ones([wb.cast(n, wb.int32), 3]), 1),
+                 (None,)),
+    "cumulative_logsumexp": (lambda n: wb.math.cumulative_logsumexp(wb.cast(wb.range(n), wb.float32)), (None,)),
+    "stack_int": (lambda n: wb.stack([n, 2]), (2,)),
+    "stack_int_first": (lambda n: wb.stack([2, n]), (2,)),
+    "ones_of_stack": (lambda n: wb.ones(wb.stack([n, 2])), (None, 2)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(_MAPPED))
+def test_static_shapes_in_a_dataset_map(name):
+    fn, want = _MAPPED[name]
+    assert _mapped(fn) == want
+
+
+def test_mapped_values_are_the_eager_ones():
+    def values(fn):
+        return [v.numpy().tolist() for v in Dataset.range(1, 4).map(fn)]
+    assert values(lambda n: wb.tile([1, 2], [n])) == [[1, 2], [1, 2, 1, 2], [1, 2, 1, 2, 1, 2]]
+    assert values(lambda n: wb.pad(wb.range(n + 2, dtype=wb.int64), [[1, 1]], mode="REFLECT")) == [
+        [1, 0, 1, 2, 1], [1, 0, 1, 2, 3, 2], [1, 0, 1, 2, 3, 4, 3]]
+    assert values(lambda n: wb.math.top_k(wb.range(5), wb.cast(n, wb.int32)).values) == [[4], [4, 3], [4, 3, 2]]
+    assert values(lambda n: wb.math.bincount(wb.cast(wb.range(n), wb.int32))) == [[1], [1, 1], [1, 1, 1]]
+    assert values(lambda n: wb.stack([n, 2])) == [[1, 2], [2, 2], [3, 2]]
+    assert values(lambda n: wb.slice(wb.range(6), [1], [n])) == [[1], [1, 2], [1, 2, 3]]
+
+
+def test_traced_functions_with_open_sizes_compute_the_eager_values():
+    x = wb.reshape(wb.range(15, dtype=wb.float32), [5, 3]) - 7.0
+    i = wb.constant([[0, 1], [2, 0], [2, 2]])
+    for fn, args in [
+            (lambda x: wb.pad(x, [[1, 1], [1, 0]], mode="SYMMETRIC"), (x,)),
+            (lambda x, n: wb.tile(x, [n, 2]), (x, wb.constant(2))),
+            (lambda x, n: wb.math.top_k(x, n).values, (x, wb.constant(2))),
+            (lambda x, n: wb.slice(x, [n, 0], [2, -1]), (x, wb.constant(1))),
+            (lambda x, i: wb.gather_nd(x, i), (x, i)),
+            (lambda x: wb.gather_nd(x, wb.where(x > 0)), (x,)),
+            (lambda x: wb.math.cumulative_logsumexp(x), (x,))]:
+        specs = [S([None] * a.ndim, a.dtype) for a in args]
+        f = wb.function(fn, input_signature=specs)
+        for cut in (5, 3):
+            part = (args[0][:cut],) + args[1:]
+            np.testing.assert_array_equal(f(*part).numpy(), fn(*part).numpy())

@@ -27,7 +27,8 @@ from ..errors import argcheck, InvalidArgumentError, eager_op_message
 from ..core import Tensor, apply, convert_to_tensor, defop
 from .reduce import reduce_sum
 from .segment_kernels import segment_reduce
-from .shape import _lead, _reshape_op, _shape_arg, getitem, norm_axis, transpose
+from .shape import (IDENTITY_OP as _identity_op, _lead, _reshape_op, _shape_arg, getitem, norm_axis,
+                    reshape, transpose)
 from ..dtypes import np_dtype
 
 
@@ -313,12 +314,20 @@ def gather_nd(params, indices, batch_dims=0, name=None):
     dims = p.shape[bd:bd + k]
     _check_gather_nd(p, idx, bd, dims, isinstance(params, core.Variable), name, params, indices)
     flat = _flat_index(idx, dims)
+    static = False
+    if core.tracing():   # TF's static shape: unknown rank where the tuples' length is open
+        ps, ids = _static_dims(p), _static_dims(idx)
+        static = None if ps is None or ids is None or ids[-1] is None else ids[:-1] + ps[bd + ids[-1]:]
     if not bd and idx.ndim == 2 and k == 1:   # rows: TF's gradient is IndexedSlices here
-        return _gather(p, _reshape(idx, (idx.shape[0],)), 0)
+        return _gather(p, _reshape(idx, (idx.shape[0],)), 0, static=static)
     nb = _prod(p.shape[:bd])
     p4 = _reshape(p, (nb, 1, _prod(dims), _prod(p.shape[bd + k:])))
     i2 = _reshape(flat, (nb, _prod(idx.shape[bd:-1])))
-    return _reshape(apply(_gather_op, (p4, i2)), idx.shape[:-1] + p.shape[bd + k:])
+    out = apply(_gather_op, (p4, i2))
+    if static is False:
+        return _reshape(out, idx.shape[:-1] + p.shape[bd + k:])
+    core.static_shape_hint(_reshape_op.name, static)   # the last op carries it
+    return apply(_reshape_op, (out,), {"shape": idx.shape[:-1] + p.shape[bd + k:]})
 
 
 def _check_gather_nd(p, idx, bd, dims, variable, name, params, indices):
@@ -387,14 +396,25 @@ def scatter_nd(indices, updates, shape, name=None):
     array([0., 4., 0., 2.], dtype=float32)
     """
     kernel = ("ScatterNd", _kernel_name(name, indices, updates, shape))
+    known = core.static_value(shape)   # in a trace: None for a size the data decides
     shape = _shape_arg(shape, "shape", "scatter_nd")
     idx, u, k, flat = _scatter_args(indices, updates, shape, "scatter_nd", None, kernel)
     if u.dtype.kind not in "fciu":
         raise TypeError(f"scatter_nd: updates must be numeric, got dtype {u.dtype}")
     if idx.ndim == 2 and k == 1 and u.dtype.kind in "fc":   # rows: TF's tangent is IndexedSlices
         from .segment import scatter_rows  # segment builds on this module
-        return scatter_rows(u, _reshape(idx, (idx.shape[0],)), shape[0])
-    return _scatter_add(u, flat, shape, k)
+        out = scatter_rows(u, _reshape(idx, (idx.shape[0],)), shape[0])
+    else:
+        out = _scatter_add(u, flat, shape, k)
+    return out if known is False else _known_shape(out, known if isinstance(known, tuple) else (None,) * len(shape))
+
+
+def _known_shape(out, static):
+    """``out`` with TF's static shape ``static`` in a trace (one of its own ops carries it)."""
+    if type(out) is Tensor and static == out._data.shape:   # as traced: its ops' inputs may be open
+        core.static_shape_hint(_identity_op.name, static)
+        return apply(_identity_op, (out,))
+    return core.static_result(out, static)
 
 
 @core.deferrable
@@ -403,7 +423,8 @@ def tensor_scatter_nd_add(tensor, indices, updates, name=None):
     t = convert_to_tensor(tensor)
     idx, u, k, flat = _scatter_args(indices, updates, t.shape, "tensor_scatter_nd_add", t.dtype,
                                     ("TensorScatterAdd", _kernel_name(name, tensor, indices, updates)))
-    return t + _scatter_add(u, flat, t.shape, k)
+    out = t + _scatter_add(u, flat, t.shape, k)
+    return _known_shape(out, _static_dims(t)) if core.tracing() else out
 
 
 @core.deferrable
@@ -412,7 +433,8 @@ def tensor_scatter_nd_sub(tensor, indices, updates, name=None):
     t = convert_to_tensor(tensor)
     idx, u, k, flat = _scatter_args(indices, updates, t.shape, "tensor_scatter_nd_sub", t.dtype,
                                     ("TensorScatterSub", _kernel_name(name, tensor, indices, updates)))
-    return t - _scatter_add(u, flat, t.shape, k)
+    out = t - _scatter_add(u, flat, t.shape, k)
+    return _known_shape(out, _static_dims(t)) if core.tracing() else out
 
 
 @core.deferrable
@@ -437,6 +459,8 @@ def tensor_scatter_nd_update(tensor, indices, updates, name=None):
         return t
     _, first_in_reversed = xp.unique(f1[::-1], return_index=True)
     last = xp.sort(f1.shape[0] - 1 - first_in_reversed)   # of repeated indices, the last update wins
+    if core.tracing():   # TF's static shape: the tensor's
+        core.static_shape_hint(_scatter_update_op.name, _static_dims(t))
     return apply(_scatter_update_op, (t, rows, core.wrap(f1), core.wrap(last)))
 
 
@@ -490,6 +514,8 @@ def _tensor_scatter_nd_extreme(tensor, indices, updates, opname, reduce_name, na
     if not f1.shape[0]:
         return t
     rows = _reshape(u, (f1.shape[0],) + t.shape[k:])
+    if core.tracing():   # TF's static shape: the tensor's
+        core.static_shape_hint(_scatter_extreme_op.name, _static_dims(t))
     return apply(_scatter_extreme_op, (t, rows, core.wrap(f1)), {"kind": reduce_name})
 
 
@@ -617,6 +643,7 @@ def slice(input_, begin, size, name=None):  # noqa: A001 - TF's name
            [5, 6]], dtype=int32)
     """
     x = convert_to_tensor(input_)
+    static = _slice_static(x, begin, size) if core.tracing() else False
     b, n = _int_list(begin, "begin", "slice"), _int_list(size, "size", "slice")
     if len(b) != x.ndim or len(n) != x.ndim:
         raise InvalidArgumentError(f"slice: begin and size must have one entry per dimension of the "
@@ -632,7 +659,32 @@ def slice(input_, begin, size, name=None):  # noqa: A001 - TF's name
             raise InvalidArgumentError(f"slice: size[{i}] must be in [0, {dim - lo}] (or -1 for the rest) "
                                        f"for begin[{i}]={lo}, got {length} (input shape {x.shape})")
         key.append(builtins.slice(lo, lo + length))
-    return getitem(x, tuple(key))
+    out = getitem(x, tuple(key))
+    if static is not False and static != _static_dims(out):
+        if out is x:   # the whole input: still TF's static shape of the slice
+            core.static_shape_hint(_identity_op.name, static)
+            return apply(_identity_op, (x,))
+        core.static_result(out, static)
+    return out
+
+
+def _slice_static(x, begin, size):
+    """TF's static shape of ``slice(x, begin, size)`` in a trace: a size it knows; for a size of
+    -1 (the rest), the input's size less begin, where both are known and every size is."""
+    ks, kb, kn = _static_dims(x), core.static_value(begin), core.static_value(size)
+    if not isinstance(kn, tuple):
+        return None if ks is None else (None,) * len(ks)
+    every = None not in kn
+    kb = kb if isinstance(kb, tuple) and len(kb) == len(kn) else (None,) * len(kn)
+    dims = []
+    for i, length in enumerate(kn):
+        if length is not None and length != -1:
+            dims.append(length)
+        elif length == -1 and every and kb[i] is not None and ks is not None and ks[i] is not None:
+            dims.append(ks[i] - kb[i])
+        else:
+            dims.append(None)
+    return tuple(dims)
 
 
 @core.dispatchable
@@ -677,6 +729,7 @@ def one_hot(indices, depth, on_value=None, off_value=None, axis=None, dtype=None
            [0., 0., 0.]], dtype=float32)
     """
     idx = _int_tensor(indices, "one_hot", "indices")
+    known = core.static_value(depth) if isinstance(depth, Tensor) else depth   # None: the data's
     depth = argcheck.integer(depth, "depth", "one_hot", minimum=0)
     given = [convert_to_tensor(v) for v in (on_value, off_value) if v is not None]
     if len(given) == 2 and given[0].dtype != given[1].dtype:
@@ -691,6 +744,10 @@ def one_hot(indices, depth, on_value=None, off_value=None, axis=None, dtype=None
     on = core.wrap_constant(core.to_array(1 if on_value is None else on_value, dt, device=idx.device))
     off = core.wrap_constant(core.to_array(0 if off_value is None else off_value, dt, device=idx.device))
     position = -1 if axis is None or axis == -1 else norm_axis(axis, idx.ndim + 1, "one_hot")
+    if known is None:   # TF's static shape: the depth the data decides is open
+        ks = _static_dims(idx)
+        at = len(ks) if ks is not None and position == -1 else position
+        core.static_shape_hint(_one_hot_op.name, None if ks is None else ks[:at] + (None,) + ks[at:])
     return apply(_one_hot_op, (idx, on, off), {"depth": depth, "axis": position})
 
 
@@ -730,13 +787,20 @@ def tile(input, multiples, name=None):
     if not isinstance(input, Tensor) and getattr(input, "__wb_dispatch__", False):
         return core.dispatch(tile, (input, multiples))   # a RaggedTensor
     x = convert_to_tensor(input)
+    known = core.static_value(multiples)   # in a trace: None for a multiple the data decides
     m = _shape_arg(multiples, "multiples", "tile")
     if len(m) != x.ndim:
         raise ValueError(f"tile: multiples has {len(m)} entries, input has rank {x.ndim} (shape {x.shape})")
     if any(v < 0 for v in m):
         raise ValueError(f"tile: multiples must be non-negative, got {m}")
-    if all(v == 1 for v in m):
+    unknown = known is None or (known and None in known)
+    if all(v == 1 for v in m) and not unknown:
         return x
+    if unknown:   # TF's static shape: a size times a multiple, each where both are known
+        ks = _static_dims(x)
+        km = known if isinstance(known, tuple) else (None,) * len(m)
+        core.static_shape_hint(_tile_op.name, tuple(
+            None if ks is None or ks[i] is None or km[i] is None else ks[i] * km[i] for i in range(len(m))))
     return apply(_tile_op, (x,), {"multiples": m})
 
 
@@ -764,6 +828,7 @@ def pad(tensor, paddings, mode="CONSTANT", constant_values=0, name=None):
     array([3, 2, 1, 2, 3, 2], dtype=int32)
     """
     x = convert_to_tensor(tensor)
+    static = _pad_static(x, paddings) if core.tracing() else False
     p = np.asarray(paddings.numpy() if isinstance(paddings, Tensor) else paddings)
     if p.shape != (x.ndim, 2) or (p.size and p.dtype.kind not in "iu"):
         raise ValueError(f"pad: paddings must be integers of shape [rank, 2] = [{x.ndim}, 2], "
@@ -772,8 +837,11 @@ def pad(tensor, paddings, mode="CONSTANT", constant_values=0, name=None):
         raise ValueError(f"pad: paddings must be non-negative, got {p.tolist()}")
     pads = tuple((int(lo), int(hi)) for lo, hi in p)
     mode = str(mode).upper()
+    # in a trace, paddings the data decides change TF's static shape even where they are 0
+    reshaped = static is not False and static != _static_dims(x)
+    given = x
     if mode == "CONSTANT":
-        if not any(lo or hi for lo, hi in pads):
+        if not any(lo or hi for lo, hi in pads) and not reshaped:
             return x
         try:
             c = core.to_array(constant_values.numpy() if isinstance(constant_values, Tensor) else constant_values,
@@ -783,6 +851,8 @@ def pad(tensor, paddings, mode="CONSTANT", constant_values=0, name=None):
                             f"got {argcheck.describe(constant_values)}") from None
         if c.size != 1:
             raise ValueError("pad: constant_values must be a scalar")
+        if static is not False:
+            core.static_shape_hint(_pad_op.name, static)
         return apply(_pad_op, (x,), {"paddings": pads, "constant_values": c.reshape(()).item()})
     if mode not in ("REFLECT", "SYMMETRIC"):
         raise ValueError(f"pad: mode must be 'CONSTANT', 'REFLECT' or 'SYMMETRIC', got {mode!r}")
@@ -797,7 +867,32 @@ def pad(tensor, paddings, mode="CONSTANT", constant_values=0, name=None):
         # the padded axis is a gather of the original at mirrored positions
         idx = np.pad(np.arange(n), (lo, hi), mode=mode.lower())
         x = _gather(x, _on_device(x, idx), axis, dense=True)
-    return x
+    if reshaped and x is given:
+        core.static_shape_hint(_identity_op.name, static)
+        return apply(_identity_op, (x,))
+    return x if static is False else core.static_result(x, static)
+
+
+def _pad_static(x, paddings):
+    """TF's static shape of ``pad(x, paddings)`` in a trace (any mode): a size plus its two
+    paddings, where all three are known (entries the data decides are not)."""
+    ks = _static_dims(x)
+    if ks is None:
+        return None
+    if isinstance(paddings, Tensor):   # a constant one is known; the data's is not
+        flat = core.static_value(reshape(paddings, [-1]))
+        flat = flat if isinstance(flat, tuple) else (None,) * (2 * len(ks))
+        rows = [flat[2 * i:2 * i + 2] for i in range(len(flat) // 2)]
+    elif isinstance(paddings, (list, tuple)):
+        rows = [core.static_value(r) if isinstance(r, (list, tuple, Tensor)) else None for r in paddings]
+    else:
+        rows = [tuple(int(v) for v in r) for r in np.asarray(paddings).reshape(-1, 2)]
+    out = []
+    for i, d in enumerate(ks):
+        row = rows[i] if i < len(rows) else None
+        lohi = row if isinstance(row, tuple) and len(row) == 2 else (None, None)
+        out.append(None if d is None or None in lohi else d + lohi[0] + lohi[1])
+    return tuple(out)
 
 
 # ---------------------------------------------------------------------------
@@ -992,6 +1087,7 @@ def top_k(input, k=1, sorted=True, index_type=np.int32, name=None):
     x = convert_to_tensor(input)
     if x.ndim == 0:
         raise ValueError("top_k: input must have rank >= 1")
+    known = core.static_value(k) if isinstance(k, Tensor) else k   # None: the data decides k
     k = argcheck.integer(k, "k", "top_k")
     n = x.shape[-1]
     if not 0 <= k <= n:
@@ -1001,15 +1097,20 @@ def top_k(input, k=1, sorted=True, index_type=np.int32, name=None):
     order = apply(_argsort_op, (x,), {"descending": True})
     if k < n:
         order = getitem(order, (Ellipsis, builtins.slice(0, k)))
-    values = _gather(x, order, x.ndim - 1, x.ndim - 1, dense=True)
+    static = False
+    if core.tracing():   # TF's static shape: the input's with k (if known) last
+        ks = _static_dims(x)
+        static = None if ks is None else ks[:-1] + (known,)
+    values = _gather(x, order, x.ndim - 1, x.ndim - 1, dense=True, static=static)
     it = np_dtype(index_type)
     if it == np.int32:
         indices = order
     else:
         from .elementwise import cast  # circular import with elementwise
         indices = cast(order, it)
-    if core.tracing():   # the static shape of values
-        core.static_result(indices, _static_dims(values))
+    if static is not False:
+        core.static_result(values, static)
+        core.static_result(indices, static)
     return TopKV2(values, indices)
 
 

@@ -297,8 +297,12 @@ def _same_dtype(xs, opname):
 
 @core.dispatchable
 def stack(values, axis=0, name=None):
-    """Join tensors of one shape along a new ``axis``."""
-    xs = _same_dtype([convert_to_tensor(v) for v in values], "stack")
+    """Join tensors of one shape along a new ``axis``. Values that are not tensors take the
+    dtype of the first tensor among ``values``, as TF converts them (``stack([n, 2])``)."""
+    values = list(values)
+    dtype = next((v.dtype for v in values if isinstance(v, Tensor)), None)
+    xs = _same_dtype([convert_to_tensor(v) if isinstance(v, Tensor) or dtype is None
+                      else convert_to_tensor(v, dtype=dtype) for v in values], "stack")
     if not xs:
         raise ValueError("stack: values must be a non-empty list of tensors")
     for i, x in enumerate(xs):

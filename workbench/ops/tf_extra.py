@@ -28,7 +28,7 @@ from .elementwise import (
 )
 from .reduce import reduce_sum
 from .indexing import gather
-from .shape import transpose
+from .shape import reshape, transpose
 
 # ---------------------------------------------------------------------------
 # special functions: elementwise ops of one floating tensor
@@ -273,6 +273,8 @@ def bincount(arr, weights=None, minlength=None, maxlength=None, dtype=_dtypes.in
     a = convert_to_tensor(arr)
     if a.dtype.kind not in "iu":
         raise TypeError(f"bincount: arr has dtype {a.dtype}, expected an integer dtype")
+    # in a trace, TF knows the number of bins only from known values (a constant arr)
+    sized = not core.tracing() or _known_values(a, minlength, maxlength)
     values = np.asarray(a.numpy())
     if values.size and values.min() < 0:
         raise InvalidArgumentError(f"bincount: arr holds a negative value ({int(values.min())}); "
@@ -311,7 +313,21 @@ def bincount(arr, weights=None, minlength=None, maxlength=None, dtype=_dtypes.in
             np.add.at(out[r], idx, 1 if wrows is None else wrows[r][keep].astype(np_out))
     if values.ndim != 2:
         out = out[0]
-    return convert_to_tensor(out)
+    out = convert_to_tensor(out)
+    return out if sized else core.static_result(out, (None,) * out.ndim)
+
+
+def _known_values(*values):
+    """Whether TF's shape inference knows every entry of each of ``values`` (None: nothing to
+    know), in a trace."""
+    for v in values:
+        if isinstance(v, Tensor):
+            if not v._static_shape().is_fully_defined():
+                return False
+            known = core.static_value(v if v.ndim < 2 else reshape(v, [-1]))
+            if known is None or (isinstance(known, tuple) and None in known):
+                return False
+    return True
 
 
 def polyval(coeffs, x, name=None):
@@ -356,7 +372,12 @@ def in_top_k(targets, predictions, k, name=None):
         if not (0 <= target < row.shape[0]) or not np.all(np.isfinite(row)):
             continue
         out[i] = int(np.sum(row > row[target])) < k
-    return convert_to_tensor(out)
+    out = convert_to_tensor(out)
+    if core.tracing():   # TF's static shape: the rows either argument knows
+        ts, ps = t._static_shape(), p._static_shape()
+        rows = (ts[0] if ts.rank else None) or (ps[0] if ps.rank else None)
+        core.static_result(out, (rows,))
+    return out
 
 
 @core.dispatchable   # a RaggedTensor takes it over (ragged registers the handler)
@@ -1003,6 +1024,9 @@ def cumulative_logsumexp(x, axis=0, exclusive=False, reverse=False, name=None):
     if not -t.ndim <= axis < t.ndim:
         raise InvalidArgumentError(f"cumulative_logsumexp: axis {axis} is out of range for x of "
                                    f"rank {t.ndim}")
+    if core.open_shapes_traced():   # TF's static shape: the input's
+        s = t._static_shape()
+        core.static_shape_hint(_clse_op.name, None if s.rank is None else tuple(s.as_list()))
     # a negative axis stays right when cotangents carry leading batch dimensions
     return apply(_clse_op, (t,), {"axis": axis % t.ndim - t.ndim, "exclusive": bool(exclusive),
                                   "reverse": bool(reverse)})
