@@ -2,11 +2,14 @@
 extension-type and ragged elements, and datasets in a wb.function; the values are TF's, computed
 with TF on the same small cases."""
 
+import warnings
+
 import numpy as np
 import pytest
 
 import workbench as wb
 from tests.data_helpers import assert_restores_exactly
+from workbench.compiler import UnreplayableWarning
 
 Dataset = wb.data.Dataset
 
@@ -180,3 +183,60 @@ def test_sample_from_datasets_restores_exactly(tmp_path):
         return Dataset.sample_from_datasets([Dataset.range(30), Dataset.range(100, 130)],
                                             weights=[0.3, 0.7], seed=5, rerandomize_each_iteration=True).repeat(2)
     assert_restores_exactly(make, 35, tmp_path)
+
+
+# -- the iterator: TF's OwnedIterator methods, and loops over it in a wb.function ---------------
+
+def test_iterator_next_get_next_and_optional():
+    it = iter(Dataset.range(2))
+    assert int(it.next()) == 0 and int(it.get_next()) == 1
+    with pytest.raises(StopIteration):
+        it.next()
+    with pytest.raises(wb.errors.OutOfRangeError):
+        it.get_next()
+    assert not bool(it.get_next_as_optional().has_value())
+    assert it.element_spec == wb.TensorSpec([], wb.int64)
+
+    @wb.function
+    def two(it):
+        return it.next() + it.get_next()
+    it = iter(Dataset.range(5))
+    assert [int(two(it)), int(two(it))] == [1, 5]          # TF 2.21
+    with pytest.raises(wb.errors.OutOfRangeError):
+        two(it)
+
+
+def test_for_over_an_iterator_in_a_function_is_staged():
+    @wb.function
+    def total(ds):
+        s = wb.constant(0, wb.int64)
+        for x in iter(ds):               # a new pass each call
+            s += x
+        return s
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UnreplayableWarning)
+        assert [int(total(Dataset.range(4))), int(total(Dataset.range(4)))] == [6, 6]
+        assert int(total(Dataset.range(5))) == 10
+    assert total.experimental_get_tracing_count() == 1
+
+    @wb.function
+    def rest(it):
+        s = wb.constant(0, wb.int64)
+        for x in it:                     # goes on where the last call left the iterator
+            s += x
+        return s
+    it = iter(Dataset.range(4))
+    assert [int(rest(it)), int(rest(it))] == [6, 0]       # TF 2.21
+    assert int(rest(iter(Dataset.range(4).map(lambda x: x * 2)))) == 12
+    assert rest.experimental_get_tracing_count() == 1     # TF's IteratorSpec: one trace
+
+    @wb.function
+    def until(it):
+        s = wb.constant(0, wb.int64)
+        for x in it:
+            if x > 2:
+                break
+            s += x
+        return s
+    it = iter(Dataset.range(10))
+    assert [int(until(it)), int(until(it))] == [3, 0]     # TF 2.21: the break takes 3, then 4

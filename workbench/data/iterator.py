@@ -276,7 +276,13 @@ class Iterator(Trackable):
 
     def __init__(self, dataset, state=None):
         self._dataset = dataset
-        self._it = dataset._iter(state)
+        if core._state.tracer is not None and state is None:
+            # ``iter(ds)`` inside a wb.function: each call of the function starts a new pass
+            # (TF's iterator op in the function's graph), so the start is a step of the program
+            self._it = None
+            _start(_Source(self, None))
+        else:
+            self._it = dataset._iter(state)
 
     def __iter__(self):
         return self
@@ -285,6 +291,23 @@ class Iterator(Trackable):
         if core._state.tracer is not None:   # inside a wb.function: a step that each call runs
             return _get_next(_Source(self, StopIteration))
         return next(self._it)
+
+    def next(self):
+        """The next element; at the end StopIteration, and inside a ``wb.function``
+        ``wb.errors.OutOfRangeError`` (TF's ``OwnedIterator.next``)."""
+        if core._state.tracer is not None:
+            return _get_next(_Source(self, OutOfRangeError))
+        return next(self._it)
+
+    def _elements(self):
+        """The elements from the current position on (a ``for`` loop over the iterator inside a
+        ``wb.function`` runs over them each call, see ``wb.data.loops``)."""
+        it = self._it
+        while True:
+            try:
+                yield next(it)
+            except StopIteration:
+                return
 
     def get_next(self):
         """The next element; at the end ``wb.errors.OutOfRangeError``, as TF raises there
@@ -383,3 +406,9 @@ def _get_next(source):
         if source.end is StopIteration:
             raise
         raise OutOfRangeError("get_next: the iterator has no more elements (End of sequence)") from None
+
+
+@core.effect
+def _start(source):
+    # a step of a wb.function's program: the iterator made in the function starts a new pass
+    source.iterator._it = source.iterator._dataset._iter(None)

@@ -3,9 +3,15 @@ reduce over the dataset (with a take_while for a ``break``) whose body is traced
 loop state's and the first element's specs, and replayed for each element of the dataset each
 call iterates anew (see ``wb.autograph``); ``Dataset.reduce`` inside a trace is the same step.
 
+A ``for`` loop over an iterator (``for x in iter(ds)``, an iterator argument) is staged the
+same way, over the elements from the iterator's position: an iterator made in the function
+starts a new pass each call, an argument goes on where the last call left it (TF's
+``get_next_as_optional`` loop).
+
 A dataset argument keys the function's traces by its class and element spec (TF's
-``DatasetSpec``): another dataset of that kind replays the trace. Reading a dataset's elements
-in Python inside a trace (``next(iter(ds))``, ``for x in iter(ds)``) runs the function eagerly.
+``DatasetSpec``): another dataset of that kind replays the trace; an iterator argument by its
+element spec (TF's ``IteratorSpec``). Reading a dataset's elements in Python inside a trace
+(``next(iter(ds))`` outside a loop) runs the function eagerly.
 
 >>> @wb.function
 ... def total(ds):
@@ -21,6 +27,7 @@ from __future__ import annotations
 
 from ..compiler import autograph, staged
 from .dataset import Dataset
+from .iterator import Iterator
 from .tracing import TracedFunction, value_spec
 
 __all__ = ["DatasetLoop"]
@@ -112,7 +119,7 @@ def _hashable(value):
 
 
 class _Identity:
-    """A dataset whose element spec is not known without running it: keyed by itself."""
+    """A dataset (an iterator) whose element spec is not known without running it: keyed by itself."""
 
     def __init__(self, dataset):
         self._dataset = dataset
@@ -132,5 +139,15 @@ def _tracing_type(dataset, context=None):
     return _Identity(dataset) if spec is None else DatasetArgumentType(dataset, spec)
 
 
+def _iterator_tracing_type(iterator, context=None):
+    spec = iterator._dataset._known_spec()
+    if spec is None:
+        return _Identity(iterator)
+    key = DatasetArgumentType(iterator, spec)
+    key._key = (Iterator, key._key[1])   # TF's IteratorSpec: the element spec alone
+    return key
+
+
 Dataset.__tf_tracing_type__ = _tracing_type
-autograph.register_dataset_loop(Dataset, DatasetLoop)
+Iterator.__tf_tracing_type__ = _iterator_tracing_type
+autograph.register_dataset_loop((Dataset, Iterator), DatasetLoop)
