@@ -249,3 +249,64 @@ def test_variable_assign_rounds_to_bfloat16():
     np.testing.assert_array_equal(f32(v), [1.0, 2.0, 3.140625])
     v.assign_add(bf([0.1, 0.1, 0.1]))
     np.testing.assert_array_equal(f32(v), [1.1015625, 2.09375, 3.234375])
+
+
+# -- Keras: "mixed_bfloat16" and "bfloat16" policies, floatx ------------------------------------
+
+keras = wb.keras
+XK = np.array([[1.1, 2.2, 3.3], [0.5, -0.25, 4.0]], np.float32)
+
+
+@pytest.fixture
+def keras_state():
+    floatx, policy = keras.config.floatx(), keras.config.dtype_policy()
+    yield
+    keras.config.set_floatx(floatx)
+    keras.config.set_dtype_policy(policy)
+
+
+def test_policies_are_keras():
+    p = keras.DTypePolicy("mixed_bfloat16")
+    assert (p.name, p.compute_dtype, p.variable_dtype, p.is_mixed) == ("mixed_bfloat16", "bfloat16", "float32", True)
+    p = keras.mixed_precision.Policy("bfloat16")
+    assert (p.compute_dtype, p.variable_dtype) == ("bfloat16", "bfloat16")
+    with pytest.raises(ValueError, match="Valid policies include 'mixed_float16', 'mixed_bfloat16', and"):
+        keras.DTypePolicy("mixed_float8")
+    with pytest.raises(ValueError, match="Unknown `floatx` value: float8_e4m3fn"):
+        keras.config.set_floatx("float8_e4m3fn")
+
+
+def test_mixed_bfloat16_dense_computes_in_bfloat16_with_float32_weights(keras_state):
+    keras.mixed_precision.set_global_policy("mixed_bfloat16")
+    layer = keras.layers.Dense(2, kernel_initializer="ones")
+    y = layer(XK)
+    assert y.dtype is wb.bfloat16 and layer.kernel.dtype is wb.float32
+    np.testing.assert_array_equal(f32(y), [[6.59375, 6.59375], [4.25, 4.25]])   # TF 2.21 / Keras 3.15
+    norm = keras.layers.BatchNormalization()
+    out = norm(XK, training=True)   # computed in float32 (Keras upcasts), given in bfloat16
+    assert out.dtype is wb.bfloat16 and all(w.dtype is wb.float32 for w in norm.weights)
+    np.testing.assert_array_equal(f32(out), [[0.99609375, 1.0, -0.99609375], [-0.99609375, -1.0, 0.99609375]])
+
+
+def test_mixed_bfloat16_model_trains_without_loss_scaling(keras_state):
+    keras.mixed_precision.set_global_policy("mixed_bfloat16")
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
+    model.compile(optimizer="sgd", loss="mse")
+    assert type(model.optimizer).__name__ == "SGD"   # Keras wraps only mixed_float16's optimizer
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(64, 3)).astype(np.float32)
+    t = x @ np.array([[1.0, 2.0], [0.5, -1.0], [0.3, 0.2]], np.float32)
+    loss = model.fit(x, t, epochs=4, verbose=0).history["loss"]
+    assert loss[-1] < loss[0] and model.layers[-1].kernel.dtype is wb.float32
+    assert model.predict(x[:2], verbose=0).dtype == BF16
+
+
+def test_floatx_bfloat16_makes_bfloat16_layers(keras_state):
+    keras.config.set_floatx("bfloat16")
+    keras.backend.clear_session()
+    assert keras.config.floatx() == "bfloat16"
+    layer = keras.layers.Dense(2, kernel_initializer="ones")
+    y = layer(XK)
+    assert layer.dtype_policy == keras.DTypePolicy("bfloat16") and layer.kernel.dtype is wb.bfloat16
+    np.testing.assert_array_equal(f32(y), [[6.59375, 6.59375], [4.25, 4.25]])
+    keras.backend.clear_session()

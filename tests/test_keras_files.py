@@ -529,9 +529,12 @@ def test_model_file_arguments_are_checked(tmp_path):
     with pytest.raises(ValueError, match="lora_rank"):
         keras.saving.load_model(write_keras_file(tmp_path / "c.keras", config))
     config = fixture_config()
-    config["config"]["layers"][1]["config"]["dtype"]["config"]["name"] = "mixed_bfloat16"   # NumPy has no bfloat16
-    with pytest.raises(ValueError, match="the dtype policy 'mixed_bfloat16' is not supported"):
+    config["config"]["layers"][1]["config"]["dtype"]["config"]["name"] = "mixed_float8"   # Keras has none either
+    with pytest.raises(ValueError, match="the dtype policy 'mixed_float8' is not supported"):
         keras.saving.load_model(write_keras_file(tmp_path / "p.keras", config))
+    config["config"]["layers"][1]["config"]["dtype"]["config"]["name"] = "mixed_bfloat16"
+    loaded = keras.saving.load_model(write_keras_file(tmp_path / "pb16.keras", config))
+    assert loaded.layers[0].dtype_policy == keras.DTypePolicy("mixed_bfloat16")
     config["config"]["layers"][1]["config"]["dtype"]["config"]["name"] = "mixed_float16"
     loaded = keras.saving.load_model(write_keras_file(tmp_path / "p16.keras", config))
     assert loaded.layers[0].dtype_policy == keras.DTypePolicy("mixed_float16")

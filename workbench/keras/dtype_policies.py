@@ -1,8 +1,10 @@
 """Keras 3's dtype policies: the dtypes a layer computes in and keeps its weights in.
 
-A policy named after a floating dtype (``"float32"``, ``"float64"``, ``"float16"``) computes
-and stores in it; ``"mixed_float16"`` computes in float16 and keeps float32 weights, which a
-layer reads as float16 inside its ``call`` (Keras' autocasting). Layers made with
+A policy named after a floating dtype (``"float32"``, ``"float64"``, ``"float16"``,
+``"bfloat16"``) computes and stores in it; ``"mixed_float16"`` computes in float16 and keeps
+float32 weights, which a layer reads as float16 inside its ``call`` (Keras' autocasting);
+``"mixed_bfloat16"`` does the same in bfloat16 (``wb.bfloat16``, ml_dtypes' type) and, as in
+Keras, needs no loss scaling. Layers made with
 ``dtype=None`` take the global policy: ``DTypePolicy(floatx())`` ("float32") until
 :func:`set_dtype_policy` sets another.
 
@@ -12,9 +14,9 @@ layer reads as float16 inside its ``call`` (Keras' autocasting). Layers made wit
 >>> wb.keras.layers.Dense(2, dtype="float64").dtype_policy
 <DTypePolicy "float64">
 
-NumPy has no bfloat16, so ``"mixed_bfloat16"`` and ``"bfloat16"`` are refused here. Float16
-runs on NumPy (CuPy on a GPU): correct but slow on the CPU; NumPy's float16 matmul accumulates
-its products in float32 and rounds the result to float16, as TF's CPU kernel does.
+Float16 runs on NumPy (CuPy on a GPU): correct but slow on the CPU; NumPy's float16 matmul
+accumulates its products in float32 and rounds the result to float16, as TF's CPU kernel does
+(bfloat16's too). CuPy has no bfloat16, so bfloat16 policies run on the CPU only.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from ..ops.elementwise import cast
 __all__ = ["DTypePolicy", "FloatDTypePolicy", "dtype_policy", "floatx", "get", "serialize", "set_dtype_policy",
            "set_floatx"]
 
-_FLOATX_CHOICES = ("float16", "float32", "float64")
+_FLOATX_CHOICES = ("float16", "bfloat16", "float32", "float64")
 _state = {"floatx": "float32", "policy": None}
 
 
@@ -39,12 +41,11 @@ def floatx() -> str:
 
 
 def set_floatx(value):
-    """Set the default float dtype: ``"float16"``, ``"float32"`` or ``"float64"``. As in Keras 3,
+    """Set the default float dtype: ``"float16"``, ``"bfloat16"``, ``"float32"`` or ``"float64"``. As in Keras 3,
     the global dtype policy follows it only while no policy has been set or used yet."""
     name = value if isinstance(value, str) else getattr(value, "name", None)
     if name not in _FLOATX_CHOICES:
-        raise ValueError(f"Unknown `floatx` value: {value}. Expected one of {set(_FLOATX_CHOICES)} "
-                         "(bfloat16 is not available on NumPy)")
+        raise ValueError(f"Unknown `floatx` value: {value}. Expected one of {set(_FLOATX_CHOICES)}")
     _state["floatx"] = name
 
 
@@ -59,7 +60,8 @@ def _standard_name(name):
 class DTypePolicy:
     """A layer's dtype policy (Keras 3's ``keras.DTypePolicy``, also ``mixed_precision.Policy``).
 
-    ``name``: ``"mixed_float16"`` (float16 computation, float32 variables) or a dtype name
+    ``name``: ``"mixed_float16"`` (float16 computation, float32 variables), ``"mixed_bfloat16"``
+    (bfloat16 computation, float32 variables) or a dtype name
     (both dtypes that one); None: the global policy's name. ``compute_dtype`` and
     ``variable_dtype`` are dtype names, as in Keras 3.
     """
@@ -78,11 +80,13 @@ class DTypePolicy:
                             f"(of type {type(name)})")
         if name == "mixed_float16":
             return "float16", "float32"
+        if name == "mixed_bfloat16":
+            return "bfloat16", "float32"
         dtype = _standard_name(name)
         if dtype is None:
             raise ValueError(f"Cannot convert '{name}' to a mixed precision DTypePolicy. Valid policies include "
-                             "'mixed_float16' and the name of any float dtype such as 'float32' "
-                             "('mixed_bfloat16' needs bfloat16, which NumPy lacks).")
+                             "'mixed_float16', 'mixed_bfloat16', and the name of any float dtype such as "
+                             "'float32'.")
         return dtype, dtype
 
     @property
@@ -116,7 +120,7 @@ class DTypePolicy:
             if not isinstance(x, np.ndarray):
                 return x
             x = convert_to_tensor(x)
-        want = np.dtype(dtype)
+        want = dtypes.np_dtype(dtype)
         if autocast and x.dtype.kind == "f" and np.dtype(x._data.dtype) != want:
             return cast(x, want)
         return x

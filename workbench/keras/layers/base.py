@@ -586,7 +586,7 @@ class Layer(Module):
                 s.check(shape, self, i)
 
     def _autocasts(self):
-        return self._autocast and self._compute_np.kind == "f"
+        return self._autocast and self._compute_np.kind in "fV"   # V: ml_dtypes' bfloat16
 
     def _cast_inputs(self, x):
         if not self._autocasts():
@@ -597,7 +597,7 @@ class Layer(Module):
         """Whether an input of ``dtype`` is cast to the compute dtype: a floating one of another
         width, and an integer or boolean one where the layer promotes them."""
         kind = dtype.kind
-        if kind == "f":
+        if kind == "f" or kind == "V":   # V: ml_dtypes' bfloat16
             return dtype != self._compute_np
         return self._promote_int_inputs and kind in "iub"
 
@@ -621,7 +621,7 @@ class Layer(Module):
         else as it is (Keras 3 converts only arrays and tensors there)."""
         if isinstance(x, np.ndarray) and x.dtype.kind == "f":
             x = convert_to_tensor(x)
-        if isinstance(x, Tensor) and x._data.dtype.kind == "f" and x._data.dtype != self._compute_np:
+        if isinstance(x, Tensor) and x._data.dtype.kind in "fV" and x._data.dtype != self._compute_np:
             return cast(x, self._compute_np)
         return x
 

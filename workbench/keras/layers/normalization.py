@@ -58,10 +58,11 @@ def _broadcast(param, axes, rank, dtype=None):
     return wb.reshape(param, shape)
 
 
-# Keras 3 normalizes float16 inputs in float32 (their statistics overflow float16 easily) and
-# gives the result in the layer's compute dtype; its weights are made with autocast=False.
+# Keras 3 normalizes float16 and bfloat16 inputs in float32 (their statistics overflow or lose
+# precision easily) and gives the result in the layer's compute dtype; its weights are made with
+# autocast=False.
 def _upcast(inputs):
-    return wb.cast(inputs, "float32") if inputs.dtype == wb.float16 else inputs
+    return wb.cast(inputs, "float32") if inputs.dtype.name in ("float16", "bfloat16") else inputs
 
 
 def _in_compute_dtype(layer, y):

@@ -116,7 +116,7 @@ def _policy_dtype(node, where):
         return DTypePolicy(name).name
     except (TypeError, ValueError):
         raise ValueError(f"load_model: {where}: the dtype policy {name!r} is not supported "
-                         "(a dtype such as 'float32', or 'mixed_float16')") from None
+                         "(a dtype such as 'float32', 'mixed_float16' or 'mixed_bfloat16')") from None
 
 
 def _init_arguments(cls):
