@@ -58,7 +58,8 @@ def segment_ids_to_row_splits(segment_ids, num_segments=None, out_type=None, nam
     counts = xp.bincount(arr, minlength=n)[:n] if arr.size else xp.zeros(n, np.int64)
     splits = xp.zeros(n + 1, np.int64)
     xp.cumsum(counts, out=splits[1:])
-    return core.wrap(splits.astype(out_type))
+    known = num_segments if isinstance(num_segments, (int, np.integer)) else None
+    return core.static_result(core.wrap(splits.astype(out_type)), (None if known is None else int(known) + 1,))
 
 
 def row_splits_to_segment_ids(splits, name=None, out_type=None):
@@ -67,7 +68,7 @@ def row_splits_to_segment_ids(splits, name=None, out_type=None):
         out_type = index_dtype(splits)
     s = convert_to_tensor(splits)
     part = RowPartition.from_row_splits(s._data)
-    return core.wrap(part._value_rowids_arr().astype(out_type))
+    return core.static_result(core.wrap(part._value_rowids_arr().astype(out_type)), (None,))
 
 
 # ---------------------------------------------------------------------------
@@ -200,7 +201,7 @@ def stack(values, axis=0, name=None):
     if axis == 0:
         joined = _concat_rows(rts)
         outer = RowPartition.from_row_lengths(xp.asarray([r.nrows_int() for r in rts], dtype=np.int64),
-                                              validate=False)
+                                              validate=False).set_static_nrows(len(rts))
         return RaggedTensor(joined, outer, _internal=True)
     if axis == 1:
         n = rts[0].nrows_int()
@@ -214,8 +215,8 @@ def stack(values, axis=0, name=None):
         order = (xp.arange(m, dtype=np.int64)[None, :] * n + xp.arange(n, dtype=np.int64)[:, None]).reshape(-1)
         rows = gather_rows(joined, order)
         # TF's shape: the new dimension counts as ragged ([nrows, None, ...])
-        return RaggedTensor(rows, RowPartition.from_row_lengths(xp.full(n, m, np.int64), validate=False),
-                            _internal=True)
+        part = RowPartition.from_row_lengths(xp.full(n, m, np.int64), validate=False)
+        return RaggedTensor(rows, part.set_static_nrows(rts[0]._partition._static_nrows), _internal=True)
 
 
 # ---------------------------------------------------------------------------
@@ -437,6 +438,11 @@ def boolean_mask(tensor, mask, axis=None, name=None):
     m = convert_to_tensor(mask)
     if m.dtype != np.bool_:
         raise TypeError(f"boolean_mask: mask must be bool, got {m.dtype}")
+    if m.ndim > 1 and isinstance(tensor, RaggedTensor) and m.ndim <= tensor.ndim:
+        # TF: a dense mask over ragged data becomes ragged (as deep as both allow) and must then
+        # share the data's row partitions
+        rank = min(tensor.ragged_rank, m.ndim - 1)
+        return boolean_mask(tensor, _splits_only(RaggedTensor.from_tensor(m, ragged_rank=rank)))
     if m.ndim != 1 or m.shape[0] != tensor.nrows_int():
         # TF 2.21: a vector of another length is its static shape check's ValueError, another rank
         # its kernel's InvalidArgumentError
@@ -468,7 +474,12 @@ def ragged_boolean_mask(data, mask, name=None):
     if d.shape[:m.ndim] != m.shape:
         raise ValueError(f"boolean_mask: mask shape {m.shape} must be a prefix of data shape {d.shape}")
     k = m.ndim - 1
-    return _mask_innermost(RaggedTensor.from_tensor(d, ragged_rank=k), RaggedTensor.from_tensor(m, ragged_rank=k))
+    out = _mask_innermost(_splits_only(RaggedTensor.from_tensor(d, ragged_rank=k)),
+                          _splits_only(RaggedTensor.from_tensor(m, ragged_rank=k)))
+    out = _splits_only(out)   # TF's shape: the masked dimensions ragged, [d0, None, ..., None, inner...]
+    if core.tracing():
+        out._partition.set_static_nrows(m._static_shape()[0])
+    return out
 
 
 def _mask_innermost(data, mask):
@@ -724,7 +735,7 @@ def stack_dynamic_partitions(data, partitions, num_partitions, name=None):
     order = xp.argsort(ids, kind="stable")
     counts = xp.bincount(ids, minlength=n)[:n].astype(np.int64)
     part = RowPartition.from_row_lengths(counts, validate=False).with_dtype(p.dtype)   # TF: the partitions' dtype
-    return RaggedTensor(_take(d, order), part, _internal=True)
+    return RaggedTensor(_take(d, order), part.set_static_nrows(n), _internal=True)
 
 
 def split(value, num_or_size_splits, axis=0, num=None, name=None):
@@ -783,10 +794,14 @@ def expand_dims(input, axis, name=None):
     [[[1, 2]], [[3]]]
     """
     a = _insert_axis(axis, input.ndim, "expand_dims")
-    if a == 0:
-        return RaggedTensor.from_uniform_row_length(input, input.nrows_int(), nrows=1)
+    if a == 0:   # TF's static shape: one row of a length the data decides (the input's row count)
+        out = RaggedTensor.from_uniform_row_length(input, input.nrows_int(), nrows=1)
+        out._partition.set_static_nrows(1).set_static_uniform(input._partition._static_nrows)
+        return out
     if a == 1:
-        return RaggedTensor.from_uniform_row_length(input, 1, nrows=input.nrows_int())
+        out = RaggedTensor.from_uniform_row_length(input, 1, nrows=input.nrows_int())
+        out._partition.set_static_nrows(input._partition._static_nrows).set_static_uniform(1)
+        return out
     if a <= input.ragged_rank:
         return input.with_values(expand_dims(input.values, a - 1))
     return input.with_flat_values(wb.expand_dims(input.flat_values, a - input.ragged_rank))

@@ -12,7 +12,7 @@ from workbench.errors import argcheck
 from workbench.core import Tensor
 
 from .ragged_tensor import RaggedTensor
-from .row_partition import RowPartition, splits_dtype
+from .row_partition import RowPartition, splits_dtype, static_size
 
 
 def _is_seq(x):
@@ -143,7 +143,7 @@ def constant(pylist, dtype=None, ragged_rank=None, inner_shape=None, name=None, 
     result = flat
     for lengths in reversed(lengths_per_level):
         part = RowPartition.from_row_lengths(xp.asarray(np.asarray(lengths, dtype=np.int64)), validate=False)
-        result = RaggedTensor(result, part, _internal=True)
+        result = RaggedTensor(result, part.set_static_nrows(len(lengths)), _internal=True)   # a constant: known
     return result.with_row_splits_dtype(row_splits_dtype)
 
 
@@ -159,7 +159,7 @@ def range(starts, limits=None, deltas=1, dtype=None, name=None, row_splits_dtype
         if t.ndim > 1:   # TF 2.21: its RaggedRange kernel's error
             raise wb.errors.InvalidArgumentError(None, None, f"ragged.range: {what} must be a scalar or vector, "
                                                  f"got shape {t.shape}")
-    sizes = {t.shape[0] for t in (s, lim, d) if t.ndim}
+    sizes = {t._data.shape[0] for t in (s, lim, d) if t.ndim}
     if len(sizes) > 1:
         raise wb.errors.InvalidArgumentError(None, None, "ragged.range: starts, limits, and deltas must have the "
                                              f"same shape, got {[tuple(t.shape) for t in (s, lim, d)]}")
@@ -181,4 +181,10 @@ def range(starts, limits=None, deltas=1, dtype=None, name=None, row_splits_dtype
     rowids = part._value_rowids_arr()
     pos = part.positions()
     values = (sa[rowids] + pos * da[rowids]).astype(dtype)
-    return RaggedTensor(core.wrap(values), part, _internal=True).with_row_splits_dtype(row_splits_dtype)
+    if core.tracing():   # TF's static shape: the rows the arguments' static shapes give, values unknown
+        known = {static_size(t) for t in (s, lim, d) if t.ndim} or {1}
+        part.set_static_nrows(next((n for n in known if n is not None), None))
+        values = core.static_result(core.wrap(values), (None,))
+    else:
+        values = core.wrap(values)
+    return RaggedTensor(values, part, _internal=True).with_row_splits_dtype(row_splits_dtype)

@@ -386,7 +386,7 @@ def _elementwise_handler(fn):
 for _fn in (wb.nn.dropout, wb.nn.leaky_relu, wb.nn.gelu, wb.nn.silu, wb.saturate_cast, wb.bitcast, wb.math.real,
             wb.math.imag, wb.math.conj, wb.math.angle, wb.math.reciprocal_no_nan, wb.debugging.check_numerics):
     core.register_dispatch(_fn, _on_flat_values(_fn))
-for _fn in (wb.math.nextafter, wb.math.zeta, wb.math.scalar_mul, wb.realdiv):
+for _fn in (wb.math.nextafter, wb.math.zeta, wb.math.scalar_mul, wb.realdiv, wb.complex):
     core.register_dispatch(_fn, _elementwise_handler(_fn))
 core.register_dispatch(wb.one_hot, _one_hot)
 del _fn

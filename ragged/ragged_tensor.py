@@ -14,6 +14,7 @@ of gradients with the same partition.
 from __future__ import annotations
 
 import html
+import sys
 
 import numpy as np
 
@@ -23,7 +24,7 @@ from workbench.errors import argcheck
 from workbench.core import Tensor, convert_to_tensor
 from workbench.tensor_shape import TensorShape
 
-from .row_partition import RowPartition, _as_index, index_dtype, splits_dtype
+from .row_partition import RowPartition, _as_index, index_dtype, splits_dtype, static_size
 
 
 class RaggedTensor(core.CompositeTensor):
@@ -64,14 +65,15 @@ class RaggedTensor(core.CompositeTensor):
         """Rows ``values[row_splits[i]:row_splits[i+1]]``."""
         values, nvals = cls._prepare_values(values)
         part = RowPartition.from_row_splits(_on_device(row_splits, values, "from_row_splits: row_splits"), nvals, validate)
-        return cls._build(values, part, _partition_dtype(row_splits, values))
+        n = static_size(row_splits)
+        return cls._build(values, _static_rows(part, None if n is None else n - 1, 2), _partition_dtype(row_splits, values))
 
     @classmethod
     def from_row_lengths(cls, values, row_lengths, name=None, validate=True):
         """Rows of the given lengths, taken in order from ``values``."""
         values, nvals = cls._prepare_values(values)
         part = RowPartition.from_row_lengths(_on_device(row_lengths, values, "from_row_lengths: row_lengths"), nvals, validate)
-        return cls._build(values, part, _partition_dtype(row_lengths, values))
+        return cls._build(values, _static_rows(part, static_size(row_lengths), 2), _partition_dtype(row_lengths, values))
 
     @classmethod
     def from_value_rowids(cls, values, value_rowids, nrows=None, name=None, validate=True):
@@ -79,7 +81,7 @@ class RaggedTensor(core.CompositeTensor):
         values, nvals = cls._prepare_values(values)
         _same_index_dtype(nrows, value_rowids, "nrows")
         part = RowPartition.from_value_rowids(_on_device(value_rowids, values, "from_value_rowids: value_rowids"), nrows, nvals, validate)
-        return cls._build(values, part, _partition_dtype(value_rowids, values))
+        return cls._build(values, _static_rows(part, _static_int(nrows), 2), _partition_dtype(value_rowids, values))
 
     @classmethod
     def from_row_starts(cls, values, row_starts, name=None, validate=True):
@@ -91,7 +93,7 @@ class RaggedTensor(core.CompositeTensor):
         splits = xp.concatenate([starts, xp.asarray([nvals], np.int64)])
         # TF checks the first start only when there is one: no starts make no rows
         part = RowPartition.from_row_splits(splits, nvals, validate and starts.shape[0] > 0)
-        return cls._build(values, part, _partition_dtype(row_starts, values))
+        return cls._build(values, _static_rows(part, static_size(row_starts), 2), _partition_dtype(row_starts, values))
 
     @classmethod
     def from_row_limits(cls, values, row_limits, name=None, validate=True):
@@ -101,7 +103,8 @@ class RaggedTensor(core.CompositeTensor):
             raise ValueError(f"from_row_limits: row_limits must have rank 1, got shape {limits.shape}")
         xp = backend.xp_of(limits)
         splits = xp.concatenate([xp.zeros(1, np.int64), limits])
-        return cls._build(values, RowPartition.from_row_splits(splits, nvals, validate), _partition_dtype(row_limits, values))
+        part = _static_rows(RowPartition.from_row_splits(splits, nvals, validate), static_size(row_limits), 2)
+        return cls._build(values, part, _partition_dtype(row_limits, values))
 
     @classmethod
     def from_uniform_row_length(cls, values, uniform_row_length, nrows=None, validate=True, name=None):
@@ -113,6 +116,15 @@ class RaggedTensor(core.CompositeTensor):
             _same_index_dtype(uniform_row_length, values.row_splits, "uniform_row_length")
         xp = values.flat_values.xp if isinstance(values, RaggedTensor) else values.xp
         part = RowPartition.from_uniform_row_length(uniform_row_length, nvals, nrows, validate, xp)
+        length = _static_int(uniform_row_length)
+        if nrows is None:   # TF's shape inference: the values' static size over the length
+            have = _static_nvals(values)
+            static = None if have is None or not length else have // length
+        else:
+            static = _static_int(nrows)
+        _static_rows(part, static, 2)
+        if core.tracing():
+            part.set_static_uniform(length)
         dtype = values.row_splits_dtype if isinstance(values, RaggedTensor) else index_dtype(uniform_row_length)
         return cls._build(values, part, dtype)
 
@@ -189,6 +201,11 @@ class RaggedTensor(core.CompositeTensor):
             result = cls.from_tensor(flat, lengths=lengths, padding=padding)
             for axis in range(ragged_rank - 1, 0, -1):
                 result = cls.from_uniform_row_length(result, lead[axis], nrows=int(np.prod(lead[:axis])))
+            if core.tracing():   # TF's static shape: the tensor's outer dimensions
+                static = t._static_shape()
+                result._partition.set_static_nrows(static[0])
+                for p, d in zip(result.partitions, static[1:ragged_rank]):
+                    p.set_static_uniform(d)
             return result.with_row_splits_dtype(rs_dtype)
         return cls._from_tensor_rank1(t, lengths, padding).with_row_splits_dtype(rs_dtype)
 
@@ -247,8 +264,12 @@ class RaggedTensor(core.CompositeTensor):
                 raise ValueError(f"from_tensor: lengths must have shape ({nrows},), got {lens.shape}")
             lens = xp.clip(lens, 0, ncols)   # as TF: longer lengths keep the whole row
         else:
-            return cls.from_uniform_row_length(wb.reshape(t, (-1,) + t.shape[2:]), ncols, nrows=nrows)
-        part = RowPartition.from_row_lengths(lens.astype(np.int64), validate=False)
+            out = cls.from_uniform_row_length(wb.reshape(t, (-1,) + t.shape[2:]), ncols, nrows=nrows)
+            if core.tracing():   # TF's static shape: the tensor's first two dimensions
+                static = t._static_shape()
+                out._partition.set_static_nrows(static[0]).set_static_uniform(static[1])
+            return out
+        part = _static_rows(RowPartition.from_row_lengths(lens.astype(np.int64), validate=False), static_size(t))
         values = _dense_to_values(t, part)
         return cls(values, part, _internal=True)
 
@@ -287,11 +308,11 @@ class RaggedTensor(core.CompositeTensor):
 
     @property
     def row_splits(self) -> Tensor:
-        return _encoding(self._partition._row_splits_arr(), self._partition)
+        return _encoding(self._partition._row_splits_arr(), self._partition, 1)
 
     @property
     def nested_row_splits(self):
-        return tuple(_encoding(p._row_splits_arr(), p) for p in self.partitions)
+        return tuple(_encoding(p._row_splits_arr(), p, 1) for p in self.partitions)
 
     @property
     def uniform_row_length(self):
@@ -312,9 +333,9 @@ class RaggedTensor(core.CompositeTensor):
     def shape(self) -> TensorShape:
         """``TensorShape([nrows, None or uniform length, ..., *inner])``: None marks ragged
         dimensions."""
-        dims = [self._partition._nrows_int()]
+        dims = [self._partition._shown_nrows(2)]
         for p in self.partitions:
-            dims.append(p._uniform_int())
+            dims.append(p._shown_uniform(2))
         return TensorShape(tuple(dims) + tuple(self.flat_values.shape[1:]))
 
     def get_shape(self) -> TensorShape:
@@ -325,7 +346,15 @@ class RaggedTensor(core.CompositeTensor):
         """This tensor's ``RaggedTensorSpec`` (what ``wb.TensorSpec`` and ``wb.function``
         compare ragged values by)."""
         from .ragged_tensor_spec import RaggedTensorSpec  # the spec module imports this one
-        return RaggedTensorSpec.from_value(self)
+        return RaggedTensorSpec(self._static_dims(), self.dtype, self.ragged_rank, self.row_splits_dtype)
+
+    def _static_dims(self):
+        """TF's static shape as a tuple: the sizes TF's shape inference gave it where it was made
+        inside a ``wb.function`` trace (None where the data decides), else its shape."""
+        inner = self.flat_values._static_shape()
+        inner = None if inner.rank is None else tuple(inner)[1:]
+        return ((self._partition._static_nrows,) + tuple(p._static_uniform for p in self.partitions)
+                + (tuple(self.flat_values.shape[1:]) if inner is None else inner))
 
     @property
     def ndim(self) -> int:
@@ -360,10 +389,10 @@ class RaggedTensor(core.CompositeTensor):
         return tuple(_encoding(p._row_lengths_arr(), p) for p in self.partitions)
 
     def value_rowids(self, name=None) -> Tensor:
-        return _encoding(self._partition._value_rowids_arr(), self._partition)
+        return self._partition._tensor(self._partition._value_rowids_arr())
 
     def nested_value_rowids(self, name=None):
-        return tuple(_encoding(p._value_rowids_arr(), p) for p in self.partitions)
+        return tuple(p._tensor(p._value_rowids_arr()) for p in self.partitions)
 
     def row_starts(self, name=None) -> Tensor:
         return _encoding(self._partition._row_starts_arr(), self._partition)
@@ -420,6 +449,11 @@ class RaggedTensor(core.CompositeTensor):
         values = (self._values.to_tensor(default_value, shape=inner) if isinstance(self._values, RaggedTensor)
                   else self._values)
         dense = _values_to_dense(values, self._partition, default_value, shape)
+        if core.tracing():   # TF's static shape: the ragged tensor's, sizes in ``shape`` win
+            static = self._static_dims()
+            if shape is not None and len(shape) == len(static):
+                static = tuple(d if s is None else int(s) for s, d in zip(shape, static))
+            core.static_result(dense, static)
         return dense
 
     def to_sparse(self, name=None):
@@ -656,6 +690,38 @@ def _format_rows(x):
     return str(x)
 
 
+def _static_rows(part, nrows, caller=None):
+    """``part`` with the row count TF's shape inference knows (an int or None) while a
+    ``wb.function`` traces (outside one every size is known). ``caller``: the frames up to the
+    code that called a public constructor; when that is the library's own code (which passes
+    arrays it computed) the row count stays unknown."""
+    if core.tracing() and (caller is None or not sys._getframe(caller).f_code.co_filename.startswith(
+            core._OUR_ROOTS)):
+        part.set_static_nrows(nrows)
+    return part
+
+
+def _static_int(value):
+    """What TF's shape inference knows of a scalar integer argument: a Python int, a constant
+    tensor's value, or None (a value the trace's arguments decide)."""
+    if value is None:
+        return None
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    known = core.static_value(value)
+    if known is False:   # outside a trace: its value
+        return int(np.asarray(backend.to_numpy(convert_to_tensor(value)._data)))
+    return known if isinstance(known, int) else None
+
+
+def _static_nvals(values):
+    """The static number of rows of ``values`` (a tensor's first dimension, a ragged tensor's
+    row count) as TF's shape inference sees it."""
+    if isinstance(values, RaggedTensor):
+        return values._partition._static_nrows if core.tracing() else values.nrows_int()
+    return static_size(values)
+
+
 def _check_nested(nested, what):
     """TF's check on the nested factories' partition argument: a list or tuple of vectors (an
     empty one gives the flat values back unchanged)."""
@@ -688,9 +754,14 @@ def _partition_dtype(index, values):
     return index_dtype(index)
 
 
-def _encoding(arr, part):
-    """A partition encoding (int64 internally) as a tensor of the partition's dtype."""
-    return core.wrap(arr.astype(part.dtype, copy=False))
+def _encoding(arr, part, extra=0):
+    """A partition encoding (int64 internally) as a tensor of the partition's dtype: a vector of
+    ``nrows + extra`` entries (TF's static size: unknown where the row count is, in a trace)."""
+    out = core.wrap(arr.astype(part.dtype, copy=False))
+    if core.tracing():
+        n = part._static_nrows
+        core.static_result(out, (None if n is None else n + extra,))
+    return out
 
 
 def _index_array(value, what="index", error=ValueError):

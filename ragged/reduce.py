@@ -198,11 +198,18 @@ def _reduce(kind, rt, axis, keepdims, check=True):
         out = _dense_reduce(kind)(rt.flat_values)
         return wb.reshape(out, _kept_all(rt)) if keepdims else out
     result = rt
-    for a in reversed(_axes(rt, axis, f"reduce_{kind}")):  # innermost first, so outer axis numbers stay valid
+    axes = _axes(rt, axis, f"reduce_{kind}")
+    for a in reversed(axes):  # innermost first, so outer axis numbers stay valid
         result = _reduce_axis(kind, result, a)
         if keepdims:
             result = _expand(result, a)
-    return result.with_row_splits_dtype(rt.row_splits_dtype) if isinstance(result, RaggedTensor) else result
+    if isinstance(result, RaggedTensor):
+        return result.with_row_splits_dtype(rt.row_splits_dtype)
+    if core.tracing():   # TF's static shape: the input's without the reduced axes (ragged ones unknown)
+        static = rt._static_dims()
+        core.static_result(result, tuple(1 if i in axes else d for i, d in enumerate(static)
+                                         if keepdims or i not in axes))
+    return result
 
 
 def _kept_all(rt):
@@ -217,8 +224,10 @@ def _splits_only(rt):
     that it builds from splits report their shapes."""
     if not isinstance(rt, RaggedTensor):
         return rt
-    return RaggedTensor.from_nested_row_splits(rt.flat_values, [p._row_splits_arr() for p in rt.partitions],
-                                               validate=False).with_row_splits_dtype(rt.row_splits_dtype)
+    out = RaggedTensor.from_nested_row_splits(rt.flat_values, [p._row_splits_arr() for p in rt.partitions],
+                                              validate=False).with_row_splits_dtype(rt.row_splits_dtype)
+    out._partition.set_static_nrows(rt._partition._static_nrows)
+    return out
 
 
 def _expand(x, axis):

@@ -8,6 +8,8 @@ through the values only.
 
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 
 from workbench import backend, core, dtypes
@@ -19,7 +21,7 @@ class RowPartition:
     """Row splits ``[0, s1, ..., nvals]`` for ``nrows`` rows, with cached encodings."""
 
     __slots__ = ("_splits", "_lengths", "_rowids", "_nrows", "_nvals", "_uniform", "_positions", "_dtype",
-                 "_known_nvals")
+                 "_known_nvals", "_static_nrows", "_static_uniform")
 
     def __init__(self, row_splits, uniform_row_length=None, dtype=np.int64):
         self._splits = row_splits
@@ -33,6 +35,10 @@ class RowPartition:
         self._uniform = uniform_row_length
         # whether TF would know nvals statically (from value_rowids, row starts with nvals, uniform rows)
         self._known_nvals = uniform_row_length is not None
+        # the row count TF's static shape shows: inside a wb.function trace a partition computed
+        # from the data has an unknown one (None) unless its maker knows it (set_static_nrows)
+        self._static_nrows = None if core.tracing() else self._nrows
+        self._static_uniform = uniform_row_length   # likewise the uniform row length (None: ragged or unknown)
 
     # -- constructors (all vectorized) ----------------------------------------
     @classmethod
@@ -177,6 +183,31 @@ class RowPartition:
     def _nrows_int(self) -> int:
         return self._nrows
 
+    def _shown_nrows(self, depth=1):
+        """The row count a shape shows: TF's static one to the traced function's own code while
+        a ``wb.function`` traces (the library's code, ``depth`` frames up, reads the traced
+        size, as it does a placeholder's shape)."""
+        if not core.tracing() or sys._getframe(depth + 1).f_code.co_filename.startswith(core._OUR_ROOTS):
+            return self._nrows
+        return self._static_nrows
+
+    def set_static_nrows(self, nrows):
+        """Record the row count TF's shape inference knows (an int, or None); returns self."""
+        self._static_nrows = None if nrows is None else int(nrows)
+        return self
+
+    def _shown_uniform(self, depth=1):
+        """The uniform row length a shape shows (TF's static one to the traced function's code)."""
+        if not core.tracing() or sys._getframe(depth + 1).f_code.co_filename.startswith(core._OUR_ROOTS):
+            return self._uniform
+        return self._static_uniform
+
+    def set_static_uniform(self, length):
+        """Record the uniform row length TF's shape inference knows (None: unknown); returns self."""
+        if self._uniform is not None:
+            self._static_uniform = None if length is None else int(length)
+        return self
+
     def _nvals_int(self) -> int:
         if self._nvals is None:
             self._nvals = int(self._splits[-1])
@@ -265,8 +296,9 @@ class RowPartition:
 
     @property
     def static_nrows(self):
-        """The number of rows as a Python int (always known here)."""
-        return self._nrows
+        """The number of rows as a Python int (None inside a ``wb.function`` trace where TF's
+        shape inference does not know it)."""
+        return self._shown_nrows(2)
 
     @property
     def static_nvals(self):
@@ -289,7 +321,11 @@ class RowPartition:
 
     def to(self, device):
         moved = backend.move(self._splits, device)
-        return self if moved is self._splits else RowPartition(moved, self._uniform, self._dtype)
+        if moved is self._splits:
+            return self
+        out = RowPartition(moved, self._uniform, self._dtype).set_static_nrows(self._static_nrows)
+        out._static_uniform = self._static_uniform
+        return out
 
     @property
     def dtype(self):
@@ -303,8 +339,22 @@ class RowPartition:
             return self
         out = RowPartition(self._splits, self._uniform, dtype)
         out._lengths, out._rowids, out._positions, out._nvals = self._lengths, self._rowids, self._positions, self._nvals
-        out._known_nvals = self._known_nvals
+        out._known_nvals, out._static_nrows = self._known_nvals, self._static_nrows
+        out._static_uniform = self._static_uniform
         return out
+
+
+def static_size(value):
+    """The length TF's shape inference knows of a vector argument (a tensor's static first
+    dimension, a list's length), or None."""
+    if isinstance(value, (list, tuple)):
+        return len(value)
+    static = getattr(value, "_static_shape", None)   # a placeholder: the shape TF's inference gives it
+    try:
+        first = (static() if static is not None else value.shape)[0]
+    except (AttributeError, IndexError, TypeError, ValueError):   # no shape, a scalar, an unknown rank
+        return None
+    return None if first is None else int(first)
 
 
 def _invalid(message):

@@ -40,7 +40,10 @@ def register_ragged(from_nested_row_splits):
     _ragged_factory[:] = [from_nested_row_splits]
 
 
-def _ragged(values, splits_list, where):
+def _ragged(values, splits_list, where, like=None):
+    """A RaggedTensor of ``values`` split by ``splits_list``. Inside a ``wb.function`` trace its
+    static shape is TF's: the values' count unknown, the row count ``like``'s (a ragged input
+    whose outer rows it keeps) or unknown."""
     if not _ragged_factory:
         # the ragged package sits above this core module (layering): imported when first needed,
         # it registers its factory (wb.strings may have been imported before it, by the ops)
@@ -48,7 +51,11 @@ def _ragged(values, splits_list, where):
     if not _ragged_factory:
         raise RuntimeError(f"{where} returns a RaggedTensor and the ragged package did not register "
                            "its factory")
-    return _ragged_factory[0](wrap(values), [wrap(np.asarray(s, np.int64)) for s in splits_list])
+    out = _ragged_factory[0](wrap(values), [wrap(np.asarray(s, np.int64)) for s in splits_list])
+    if core.tracing():
+        out._partition.set_static_nrows(None if like is None else like._partition._static_nrows)
+        core.static_result(out.flat_values, (None,) + tuple(out.flat_values._data.shape[1:]))
+    return out
 
 
 def _is_ragged(x) -> bool:
@@ -433,7 +440,7 @@ def ngrams(data, ngram_width, separator=" ", pad_values=None, padding_width=None
         flat = np.empty(sum(builtin_len(r) for r in rows), dtype=object)
         flat[:] = [g for r in rows for g in r]
         lengths = np.concatenate([[0], np.cumsum([builtin_len(r) for r in rows])]).astype(np.int64)
-        return _ragged(flat, splits[:-1] + [lengths], "ngrams")
+        return _ragged(flat, splits[:-1] + [lengths], "ngrams", data if builtin_len(splits) > 1 else None)
     arr = _strings(data, "data", "ngrams")
     if arr.ndim == 0:
         raise ValueError("ngrams: data must have at least one dimension (a row of tokens)")
@@ -646,6 +653,13 @@ def _split_by(input, fn, cut, dtype=object):  # noqa: A002
     dims = arr.shape
     for k in range(builtin_len(dims) - 1, 0, -1):
         out = type(out).from_uniform_row_length(out, dims[k], nrows=int(np.prod(dims[:k])))
+    # TF's static row count: the input's, except where a vector splits into a sparse result
+    # (split, bytes_split: unknown)
+    if core.tracing() and (builtin_len(dims) > 1 or fn.startswith("unicode")):
+        static = tuple(input._static_shape()) if isinstance(input, Tensor) else dims
+        out._partition.set_static_nrows(static[0])
+        for part, d in zip(out.partitions, static[1:]):   # the uniform outer dimensions
+            part.set_static_uniform(d)
     return out
 
 
@@ -680,7 +694,7 @@ def unicode_encode(input, output_encoding, errors="replace", replacement_char=65
             strings[i] = enc(values[last[i]:last[i + 1]])
         if builtin_len(splits) == 1:
             return wrap(strings)
-        return _ragged(strings, splits[:-1], "unicode_encode")
+        return _ragged(strings, splits[:-1], "unicode_encode", input)
     arr = np.asarray(convert_to_tensor(input).numpy())
     if arr.dtype.kind not in "iu" or arr.ndim == 0:
         raise TypeError(f"unicode_encode: input must be an integer tensor of rank >= 1 or a "
