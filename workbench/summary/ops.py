@@ -21,7 +21,7 @@ from .. import backend, core
 from ..core import Tensor
 from ..io.codecs import wav_bytes
 from ._tb import tb
-from .writer import _recording_writer, _resolve_step
+from .writer import _bound_to_defaults, _recording_writer, _resolve_step
 
 __all__ = ["scalar", "histogram", "image", "text", "audio", "pr_curve"]
 
@@ -331,7 +331,9 @@ def pr_curve(name, labels, predictions, num_thresholds=DEFAULT_NUM_THRESHOLDS, w
 
 
 # a trace TF would not run (get_concrete_function, a cond branch not taken) records the writes
-# without making them (core.effect hands the tracer the unwrapped call)
+# without making them; replays write with the trace's default writer and step (core.effect
+# hands the tracer the unwrapped call)
 for _write in (scalar, histogram, image, text, audio, pr_curve):
     _write.__wrapped__.dry_stand_in = lambda *args, **kwargs: False
+    _write.__wrapped__.bind_at_trace = _bound_to_defaults
 del _write

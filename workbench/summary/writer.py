@@ -386,6 +386,22 @@ def _resolve_step(step):
         raise TypeError(f"summary step must be an integer (int, integer Tensor or Variable), got {step!r}") from None
 
 
+def _bound_to_defaults(fn):
+    """``fn`` run with the default writer, step and recording condition as they are now: a
+    ``wb.function`` replays its summary writes with those of its trace, as TF's write ops
+    capture them when traced."""
+    writer, step, condition = _state.writer, _state.step, _state.condition
+
+    def run(*args, **kwargs):
+        old = _state.writer, _state.step, _state.condition
+        _state.writer, _state.step, _state.condition = writer, step, condition
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            _state.writer, _state.step, _state.condition = old
+    return run
+
+
 def _recording_writer():
     """The writer to write to, or None when nothing should be recorded now."""
     writer = _state.writer
