@@ -165,10 +165,23 @@ def test_table_writes_in_traces_tf_does_not_run_are_not_made():
     assert int(dense_insert(wb.constant([3, 4], wb.int64))) == 2
 
 
-def test_summary_writes_in_traces_tf_does_not_run_are_not_made(tmp_path):
-    pytest.importorskip("tensorboard")
+def _summary_tags(folder):
     from tensorboard.compat.proto import event_pb2
     from tensorboard.compat.tensorflow_stub import errors, pywrap_tensorflow
+    tags = []
+    for path in folder.iterdir():
+        reader = pywrap_tensorflow.PyRecordReader_New(str(path))
+        while True:
+            try:
+                reader.GetNext()
+            except errors.OutOfRangeError:
+                break
+            tags += [(v.tag, e.step) for e in [event_pb2.Event.FromString(reader.record())] for v in e.summary.value]
+    return sorted(tags)
+
+
+def test_summary_writes_in_traces_tf_does_not_run_are_not_made(tmp_path):
+    pytest.importorskip("tensorboard")
     writer = wb.summary.create_file_writer(str(tmp_path))
 
     @wb.function
@@ -183,13 +196,23 @@ def test_summary_writes_in_traces_tf_does_not_run_are_not_made(tmp_path):
         write(wb.constant(1.0), wb.constant(True))
         write(wb.constant(1.0), wb.constant(True))
     writer.flush()
-    tags = []
-    for path in tmp_path.iterdir():
-        reader = pywrap_tensorflow.PyRecordReader_New(str(path))
-        while True:
-            try:
-                reader.GetNext()
-            except errors.OutOfRangeError:
-                break
-            tags += [(v.tag, e.step) for e in [event_pb2.Event.FromString(reader.record())] for v in e.summary.value]
-    assert sorted(tags) == [("a", 1), ("a", 1)]   # TF 2.21 (with tf.summary.write)
+    assert _summary_tags(tmp_path) == [("a", 1), ("a", 1)]   # TF 2.21 (with tf.summary.write)
+
+
+def test_summary_writes_replay_with_the_writer_of_their_trace(tmp_path):
+    pytest.importorskip("tensorboard")
+    writer = wb.summary.create_file_writer(str(tmp_path))
+
+    @wb.function
+    def my_func(step, flag):   # TF's summary guide: the writer is made the default inside
+        with writer.as_default():
+            if flag:
+                wb.summary.scalar("a", 0.5, step=step)
+            else:
+                wb.summary.scalar("b", 0.5, step=step)
+    for step in range(4):
+        my_func(wb.constant(step, wb.int64), wb.constant(step % 2 == 0))
+    writer.flush()
+    # TF 2.21 (with tf.summary.write): every call writes, each with its step
+    assert _summary_tags(tmp_path) == [("a", 0), ("a", 2), ("b", 1), ("b", 3)]
+    assert my_func.experimental_get_tracing_count() == 1

@@ -587,7 +587,12 @@ class Tracer(core.Listener):
                 self._refresh(t)          # value at that point of the replay, not constants
         outs = [t for t in tensor_leaves(result) if not isinstance(t, Variable)]
 
-        def call(fn=run if run.drew else fn, args=args, kwargs=kwargs, outs=outs):
+        replay = run if run.drew else fn
+        bind = getattr(fn, "bind_at_trace", None)
+        if bind is not None:   # the call reads ambient state its trace fixes (a summary's default writer)
+            replay = bind(replay)
+
+        def call(fn=replay, args=args, kwargs=kwargs, outs=outs):
             new = fn(*args, **kwargs)
             if outs:
                 for o, n in zip(outs, [t for t in tensor_leaves(new) if not isinstance(t, Variable)]):
