@@ -17,7 +17,7 @@ from ..errors import argcheck
 from . import structure as st
 from .dataset import INFINITE, UNKNOWN, Dataset
 from .iterator import Elements, Step, expect_kind
-from .nesting import DatasetFunction, ListElements
+from .nesting import DatasetFunction, ListElements, MadeDatasets
 from ..tensor_shape import TensorSpec
 from .tracing import Traced, TracedFunction, as_element_spec, state_function
 
@@ -104,7 +104,7 @@ def _in_dataset_function(fn, *args):
         return fn(*args)
 
 
-class GroupByWindow(Traced, Dataset):
+class GroupByWindow(MadeDatasets, Traced, Dataset):
     """``Dataset.group_by_window``: ``key_func`` and ``window_size_func`` are traced once (as
     ``map``'s function); ``reduce_func``, which makes a dataset, runs as Python for each window."""
 
@@ -123,11 +123,11 @@ class GroupByWindow(Traced, Dataset):
                             f"{argcheck.describe(window_size_func)}")
         self._input, self._where = input_ds, where
         self._key_func, self._size_func = key_func, window_size_func
-        self._reduce = DatasetFunction(reduce_func, where, "reduce_func", window=True)
+        self._made_by = DatasetFunction(reduce_func, where, "reduce_func", window=True)
         self._trace_now(key_func, where, True)
         spec = input_ds._known_spec()
         if spec is not None:
-            self._reduce.trace(spec)
+            self._made_by.trace(spec)
         if window_size is None:
             size_func = window_size_func
             self._size_func = TracedFunction(lambda key: _in_dataset_function(size_func, key),
@@ -143,26 +143,8 @@ class GroupByWindow(Traced, Dataset):
         return size
 
     def _reduced(self, key, elements):
-        if not self._reduce.traced:   # traced on the first window's structure
-            try:
-                spec = self._input._spec_of(elements[0])
-            except (TypeError, ValueError):   # elements that are not tensors (datasets)
-                spec = None
-            if spec is None:
-                self._reduce.traced = True
-            else:
-                self._reduce.trace(spec)
-        return self._reduce(convert_to_tensor(np.int64(key)), ListElements(elements))
-
-    def _known_spec(self):
-        return self._reduce.element_spec
-
-    @property
-    def element_spec(self):
-        """The spec of the datasets ``reduce_func`` makes, from its trace (read from the first
-        element where it could not be traced)."""
-        spec = self._reduce.element_spec
-        return Dataset.element_spec.fget(self) if spec is None else spec
+        self._made_by.trace_on(self._input, elements[0])   # traced on the first window's structure
+        return self._made_by(convert_to_tensor(np.int64(key)), ListElements(elements))
 
     def _elem_iter(self, state=None):
         return _GroupIter(self, state)

@@ -150,6 +150,20 @@ class DatasetFunction:
         if made is not None:
             self.element_spec = _unknown_sizes(made) if eager or _from_call_values(out) else made
 
+    def trace_on(self, input_ds, element):
+        """Trace, if not yet traced, on the spec of ``element`` (an element of ``input_ds``, or
+        with ``window`` the first element of a window)."""
+        if self.traced:
+            return
+        try:
+            spec = input_ds._spec_of(element)
+        except (TypeError, ValueError):   # elements that are not tensors (datasets)
+            spec = None
+        if spec is None:
+            self.traced = True
+        else:
+            self.trace(spec)
+
     def __call__(self, *args):
         traced = self._traced
         if traced is not None:
@@ -166,6 +180,23 @@ class DatasetFunction:
         with staged.python_prints_silenced():
             out = self._fn(*args) if self._window else st.unpack_call(self._fn, args[0])
         return _checked(out, self._where, self._what)
+
+
+class MadeDatasets:
+    """What the transformations whose function makes datasets (``_made_by``, a
+    :class:`DatasetFunction`) share: their element spec is that of the datasets its trace made."""
+
+    _made_by: DatasetFunction
+
+    def _known_spec(self):
+        return self._made_by.element_spec
+
+    @property
+    def element_spec(self):
+        """The spec of the datasets the function makes, from its trace (read from the first
+        element where it could not be traced)."""
+        spec = self._made_by.element_spec
+        return Dataset.element_spec.fget(self) if spec is None else spec
 
 
 def _has_functions(ds, seen):
@@ -214,7 +245,7 @@ def _in_dataset_function(fn, *args):
 
 
 
-class Interleave(Dataset):
+class Interleave(MadeDatasets, Dataset):
     """``Dataset.interleave`` (and ``flat_map``: a cycle of one)."""
 
     def __init__(self, input_ds, fn, cycle_length, block_length, num_parallel_calls, deterministic,
@@ -222,10 +253,10 @@ class Interleave(Dataset):
         if not callable(fn):
             raise TypeError(f"{where}: map_func must be callable, got {argcheck.describe(fn)}")
         self._input, self._fn, self._where = input_ds, fn, where
-        self._make = DatasetFunction(fn, where)
+        self._made_by = DatasetFunction(fn, where)
         spec = input_ds._known_spec()
         if spec is not None:
-            self._make.trace(spec)
+            self._made_by.trace(spec)
         cycle = AUTOTUNE if cycle_length is None else argcheck.integer(cycle_length, "cycle_length", where)
         if cycle == AUTOTUNE:
             cycle = os.cpu_count() or 1
@@ -243,26 +274,8 @@ class Interleave(Dataset):
         self._deterministic = deterministic
 
     def _made(self, element):
-        if not self._make.traced:   # traced on the first element's structure
-            try:
-                spec = self._input._spec_of(element)
-            except (TypeError, ValueError):   # elements that are not tensors (datasets)
-                spec = None
-            if spec is None:
-                self._make.traced = True
-            else:
-                self._make.trace(spec)
-        return self._make(element)
-
-    def _known_spec(self):
-        return self._make.element_spec
-
-    @property
-    def element_spec(self):
-        """The spec of the datasets ``map_func`` makes, from its trace (read from the first
-        element where it could not be traced)."""
-        spec = self._make.element_spec
-        return Dataset.element_spec.fget(self) if spec is None else spec
+        self._made_by.trace_on(self._input, element)
+        return self._made_by(element)
 
     def _open(self, element, state=None):
         it = self._made(element)._iter(None if state is None else state["inner"])
