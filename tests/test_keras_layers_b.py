@@ -213,7 +213,9 @@ def test_gradients_match_finite_differences(name):
     def run(*ts):
         out = layer(list(ts)) if isinstance(x, list) else layer(ts[0])
         return wb.nest.flatten(out)
-    gradients.check_gradients(run, args, order=1, modes=("rev",))
+    # resizes (linear maps) compute in float32, as TF's: a wider step and tolerance
+    step = dict(eps=1e-2, atol=2e-3, rtol=2e-3) if name.startswith(("Resizing", "RandomCrop")) else {}
+    gradients.check_gradients(run, args, order=1, modes=("rev",), **step)
     _check_weight_gradients(layer, lambda: _call(layer, x))
 
 
@@ -633,7 +635,8 @@ def test_crops_flips_and_contrast():
     np.testing.assert_array_equal(wb.image.flip_left_right(f64(img)).numpy(), img[:, :, ::-1])
     np.testing.assert_array_equal(wb.image.flip_up_down(f64(img[0])).numpy(), img[0, ::-1])
     mean = img.mean(axis=(1, 2), keepdims=True)
-    np.testing.assert_allclose(wb.image.adjust_contrast(f64(img), 2.0).numpy(), (img - mean) * 2 + mean)
+    np.testing.assert_allclose(wb.image.adjust_contrast(f64(img), 2.0).numpy(), (img - mean) * 2 + mean,
+                               rtol=1e-5, atol=1e-6)           # float64 computed in float32, as TF
     with pytest.raises(ValueError, match="does not fit"):
         wb.image.crop_to_bounding_box(f64(img), 3, 0, 2, 2)
 

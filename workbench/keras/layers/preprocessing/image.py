@@ -77,7 +77,13 @@ def _smart_resize(x, height, width, interpolation="bilinear"):
     """Crop the largest centred window with the target aspect ratio, then resize (Keras' smart resize)."""
     top, left, h, w = _crop_window(x.shape[1], x.shape[2], height, width)
     x = x[:, top:top + h, left:left + w]
-    return wb.image.resize(x, [height, width], method=interpolation)
+    return _resize(x, [height, width], interpolation)
+
+
+def _resize(x, size, method):
+    """``wb.image.resize`` (float32, as TF's) cast back to the layer's dtype, as Keras does."""
+    y = wb.image.resize(x, size, method=method)
+    return y if y.dtype == x.dtype else wb.cast(y, x.dtype)
 
 
 _RESIZE_METHODS = ("bilinear", "nearest", "bicubic", "lanczos3", "lanczos5", "area")  # Keras 3's, wb.image.resize's
@@ -116,7 +122,7 @@ class Resizing(_ImageLayer):
             top, left = (pad_h - h) // 2, (pad_w - w) // 2
             x = wb.pad(x, [[0, 0], [top, pad_h - h - top], [left, pad_w - w - left], [0, 0]],
                        constant_values=self.fill_value)
-        return restore(wb.image.resize(x, [self.height, self.width], method=self.interpolation))
+        return restore(_resize(x, [self.height, self.width], self.interpolation))
 
     def get_config(self):
         return {**self._base_config(), "height": self.height, "width": self.width,
