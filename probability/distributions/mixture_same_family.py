@@ -7,6 +7,7 @@ import numpy as np
 import workbench as wb
 
 from .. import internal
+from .batch_broadcast import BatchBroadcast
 from .distribution import NOT_REPARAMETERIZED, Distribution, _batch_key, no_event_space_bijector
 
 __all__ = ["MixtureSameFamily"]
@@ -82,8 +83,14 @@ class MixtureSameFamily(Distribution):
 
     def _sample_n(self, n, seed):
         s_comp, s_mix = internal.split_seed(seed, 2, salt="MixtureSameFamily")
-        idx = self._mixture_distribution.sample(n, seed=s_mix)                   # [n] + mixture batch
-        xs = self._components_distribution.sample(n, seed=s_comp)                # [n] + B + [K] + E
+        mix, comp = self._mixture_distribution, self._components_distribution
+        batch = tuple(self.batch_shape)
+        # as TFP, both draw at the full batch shape B (the components through BatchBroadcast to B + [1])
+        if tuple(comp.batch_shape[:-1]) != batch or tuple(mix.batch_shape) != batch:
+            mix = _broadcast_batch(mix, batch)
+            comp = BatchBroadcast(comp, with_shape=batch + (1,))
+        xs = comp.sample(n, seed=s_comp)                                         # [n] + B + [K] + E
+        idx = mix.sample(n, seed=s_mix)                                          # [n] + B
         return select_components(xs, idx, len(self.event_shape))
 
     def _cdf(self, x):
