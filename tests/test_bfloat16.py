@@ -310,3 +310,26 @@ def test_floatx_bfloat16_makes_bfloat16_layers(keras_state):
     assert layer.dtype_policy == keras.DTypePolicy("bfloat16") and layer.kernel.dtype is wb.bfloat16
     np.testing.assert_array_equal(f32(y), [[6.59375, 6.59375], [4.25, 4.25]])
     keras.backend.clear_session()
+
+
+# -- devices ------------------------------------------------------------------------------------
+
+def test_gpu_placement_is_refused_by_name():
+    # CuPy has no bfloat16: the error names the dtype before any GPU is needed
+    from workbench import backend
+    with pytest.raises(TypeError, match="dtype bfloat16 cannot be placed on gpu:0: CuPy has no bfloat16"):
+        backend.move(np.zeros(2, BF16), backend.Device("gpu:0"))
+    from workbench.ops.elementwise import _cast_fwd
+
+    class FakeCupy:   # the forward sees an array module other than NumPy
+        pass
+    with pytest.raises(TypeError, match="cast: dtype bfloat16 has no GPU arrays"):
+        _cast_fwd(FakeCupy(), np.zeros(2, np.float32), BF16)
+
+
+@pytest.mark.skipif(not wb.backend.gpu_available(), reason="needs a GPU")
+def test_gpu_tensor_cast_to_bfloat16_raises():
+    with wb.device("gpu:0"):
+        x = wb.constant([1.0, 2.0])
+        with pytest.raises(TypeError, match="cast: dtype bfloat16 has no GPU arrays"):
+            wb.cast(x, wb.bfloat16)

@@ -534,6 +534,9 @@ def where(condition, x=None, y=None, name=None):
 
 
 def _cast_fwd(xp, x, dtype):
+    if xp is not np and dtype.name in ("bfloat16", "float8_e4m3fn", "float8_e5m2"):
+        raise TypeError(f"cast: dtype {dtype.name} has no GPU arrays (CuPy has none); cast on the CPU "
+                        f"(with wb.device('cpu'):) or to float16 or float32")
     if x.dtype.kind == "c" and dtype.kind != "c":
         x = x.real   # TF keeps the real part (NumPy would warn)
     if x.dtype.kind in "fc" and dtype.kind in "iu":
