@@ -23,8 +23,8 @@ from ..errors import InvalidArgumentError
 from ..tensor_shape import TensorShape
 from ._define import unary
 from .elementwise import (
-    add_n, cast, cos, divide_no_nan, exp, log, maximum, multiply, negative, reciprocal, sign, sin, where,
-    zeros_like,
+    add_n, cast, cos, divide_no_nan, exp, is_inf, log, maximum, multiply, negative, reciprocal, sign, sin,
+    where, zeros_like,
 )
 from .reduce import reduce_sum
 from .indexing import gather
@@ -79,6 +79,13 @@ def _below_zero(value, fname):
     return fwd
 
 
+def _y1_fwd(xp, x):
+    out = _below_zero(-np.inf, "y1")(xp, x)
+    if x.dtype.itemsize <= 4:   # TF's single-precision kernel gives NaN at 0 (its float64 one -inf)
+        out = xp.where(x == 0, xp.asarray(np.nan, out.dtype), out)
+    return out
+
+
 def _expint_fwd(xp, x):
     # TF: Ei is NaN for x < 0 and at +inf
     out = _scipy_fwd("expi")(xp, x)
@@ -94,7 +101,7 @@ bessel_j1 = _special("bessel_j1", "j1", _d_j1)
 bessel_y0 = _special("bessel_y0", "y0", lambda x, ans: -bessel_y1(x), domain="positive",
                      fwd=_below_zero(-np.inf, "y0"))
 bessel_y1 = _special("bessel_y1", "y1", lambda x, ans: bessel_y0(x) - ans / x, domain="positive",
-                     fwd=_below_zero(-np.inf, "y1"))
+                     fwd=_y1_fwd)
 bessel_k0 = _special("bessel_k0", "k0", lambda x, ans: -bessel_k1(x), domain="positive",
                      fwd=_below_zero(np.inf, "k0"))
 bessel_k0e = _special("bessel_k0e", "k0e", lambda x, ans: ans - bessel_k1e(x), domain="positive",
@@ -128,10 +135,19 @@ def _d_spence(x, ans):
 spence = _special("spence", "spence", _d_spence, domain="positive")
 
 _SQRT_PI_2 = math.sqrt(math.pi) / 2.0
+
+
+def _erfcinv_jvp(t, ans):
+    # TF's erfcinv is -ndtri(x / 2) * sqrt(1/2): its forward mode gives the constant factor a zero
+    # tangent, and 0 times the infinite -ndtri at x = 0 and 2 makes the tangent NaN there
+    d = t * (-_SQRT_PI_2) * exp(ans * ans)
+    return where(is_inf(ans), zeros_like(d) + math.nan, d)
+
+
 erfcinv = unary("erfcinv",
                 lambda xp, x: (_sp(xp).ndtri(x * 0.5) * (-1.0 / math.sqrt(2.0))).astype(x.dtype, copy=False),
                 vjp=lambda g, ans, x: (g * (-_SQRT_PI_2) * exp(ans * ans),),
-                jvp=lambda ts, ans, x: ts[0] * (-_SQRT_PI_2) * exp(ans * ans))
+                jvp=lambda ts, ans, x: _erfcinv_jvp(ts[0], ans))
 erfcinv.__doc__ = ("The inverse of the complementary error function (TF's ``tf.math.erfcinv``): "
                    "``erfc(erfcinv(x)) == x`` for ``x`` in [0, 2].")
 
