@@ -226,3 +226,38 @@ def test_compat_v1_where_gradient():
     np.testing.assert_array_equal(r.numpy(), [[1.5, 1.5, 1.5], [16.0, 25.0, 36.0]])
     np.testing.assert_array_equal(gx.numpy(), [[0.0, 0.0, 0.0], [8.0, 10.0, -12.0]])
     np.testing.assert_array_equal(gy.numpy(), [[3.0, 3.0, 3.0], [0.0, 0.0, 0.0]])
+
+
+# ---------------------------------------------------------------------------
+# singular points
+
+
+def test_bessel_y1_single_precision_is_nan_at_zero():
+    # TF's float kernel: y1(0) is NaN (its double kernel: -inf), so y0's gradient -y1 is NaN there
+    for dt in (wb.float16, wb.float32):
+        x = wb.constant([-2.0, -0.5, 0.0, 1.0], dt)
+        np.testing.assert_array_equal(np.isnan(wb.math.special.bessel_y1(x).numpy()), [False, False, True, False])
+        with wb.GradientTape() as tape:
+            tape.watch(x)
+            y = wb.math.special.bessel_y0(x)
+        g = tape.gradient(y, x).numpy()
+        assert g[0] == np.inf and g[1] == np.inf and np.isnan(g[2])
+        np.testing.assert_allclose(g[3], 0.7812128, rtol=1e-3)
+    x = wb.constant([0.0, 1.0], wb.float64)
+    np.testing.assert_allclose(wb.math.special.bessel_y1(x).numpy(), [-np.inf, -0.7812128213002887], rtol=1e-15)
+
+
+def test_erfcinv_forward_mode_is_nan_where_the_value_is_infinite():
+    # TF's erfcinv is -ndtri(x / 2) * sqrt(1/2): forward mode gives the constant factor a zero
+    # tangent, 0 * inf at x = 0 and 2; reverse mode gives -inf there
+    x = wb.constant([0.0, 1e-300, 0.5, 1.0, 2.0], wb.float64)
+    with wb.GradientTape() as tape:
+        tape.watch(x)
+        with wb.autodiff.ForwardAccumulator(x, wb.ones_like(x)) as acc:
+            y = wb.math.erfcinv(x)
+    j = acc.jvp(y).numpy()
+    g = tape.gradient(y, x).numpy()
+    np.testing.assert_allclose(j, [NAN, -1.906321866908228e+298, -1.1125848189719498, -0.8862269254527579, NAN],
+                               rtol=1e-12)
+    np.testing.assert_allclose(g, [-np.inf, -1.906321866908228e+298, -1.1125848189719498, -0.8862269254527579,
+                                   -np.inf], rtol=1e-12)
