@@ -115,6 +115,10 @@ _TRACED = {
                              lambda x, n: wb.math.bincount(wb.constant([1, 2]), minlength=n), (None,)),
     "bincount_maxlength": ([S([None, 3], I)], lambda x: wb.math.bincount(wb.constant([1, 7]), maxlength=3), (3,)),
     "in_top_k": (N3 + [S([None], I)], lambda x, y: wb.math.in_top_k(y, x, 1), (None,)),
+    "searchsorted": ([S([None, 5], wb.float32), S([None, 2], wb.float32)], lambda a, b: wb.searchsorted(a, b),
+                     (None, 2)),
+    "count_nonzero": (N3, lambda x: wb.math.count_nonzero(x, 1), (None,)),
+    "invert_permutation": ([S([None], I)], lambda a: wb.math.invert_permutation(a), (None,)),
     "cumulative_logsumexp": (N3, lambda x: wb.math.cumulative_logsumexp(x), (None, 3)),
 }
 

@@ -1174,6 +1174,15 @@ def searchsorted(sorted_sequence, values, side="left", out_type=np.int32, name=N
                          "same rank (>= 1) and the same dimensions except the last")
     xp = s.xp
     it = np_dtype(out_type)
+    out = _searchsorted(xp, s, v, side, it)
+    if core.tracing():   # values' static shape, its leading sizes merged with the sequence's
+        ss, vs = _static_dims(s), _static_dims(v)
+        core.static_result(out, vs if ss is None or vs is None else tuple(
+            b if a is None else a for a, b in zip(vs[:-1], ss[:-1])) + vs[-1:])
+    return out
+
+
+def _searchsorted(xp, s, v, side, it):
     if s.ndim == 1:
         return core.wrap(xp.searchsorted(s._data, v._data, side=side).astype(it))
     # one search over all rows: replace values by their ranks among everything, then

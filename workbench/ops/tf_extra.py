@@ -902,6 +902,8 @@ def count_nonzero(input, axis=None, keepdims=None, dtype=np.int64, name=None):
         nonzero = convert_to_tensor(np.vectorize(lambda s: len(s) > 0, otypes=[bool])(x.numpy()))
     else:
         nonzero = convert_to_tensor(x.xp.not_equal(x._data, 0))
+    if core.tracing():   # the mask has the input's static shape (computed beside the op graph)
+        core.static_result(nonzero, _static_dims(x))
     return cast(reduce_sum(cast(nonzero, np.int64), axis=axis, keepdims=bool(keepdims)), dtype)
 
 
@@ -1065,7 +1067,14 @@ def invert_permutation(x, name=None):
                                    f"got {p.tolist()}")
     out = np.empty_like(p)
     out[p] = np.arange(p.size, dtype=p.dtype)
-    return convert_to_tensor(out)
+    out = convert_to_tensor(out)
+    return core.static_result(out, _static_dims(t)) if core.tracing() else out
+
+
+def _static_dims(t):
+    """``t``'s static shape as a tuple (None for open sizes), or None for an unknown rank."""
+    s = t._static_shape()
+    return None if s.rank is None else tuple(s.as_list())
 
 
 def confusion_matrix(labels, predictions, num_classes=None, weights=None, dtype=np.int32, name=None):
