@@ -120,6 +120,14 @@ _TRACED = {
     "count_nonzero": (N3, lambda x: wb.math.count_nonzero(x, 1), (None,)),
     "invert_permutation": ([S([None], I)], lambda a: wb.math.invert_permutation(a), (None,)),
     "cumulative_logsumexp": (N3, lambda x: wb.math.cumulative_logsumexp(x), (None, 3)),
+    "sparse_softmax_cross_entropy": (N3 + [S([None], I)], lambda x, y: wb.nn.sparse_softmax_cross_entropy_with_logits(
+        labels=y, logits=x), (None,)),
+    "sparse_softmax_cross_entropy_open": (NN + [S([None], I)], lambda x, y: (
+        wb.nn.sparse_softmax_cross_entropy_with_logits(y, x)), (None,)),
+    "softmax_cross_entropy": (N3 + N3, lambda x, y: wb.nn.softmax_cross_entropy_with_logits(labels=y, logits=x),
+                              (None,)),
+    "softmax_cross_entropy_axis0": (N3 + N3, lambda x, y: wb.nn.softmax_cross_entropy_with_logits(y, x, axis=0),
+                                    (3,)),
 }
 
 
@@ -150,6 +158,8 @@ _MAPPED = {
     "in_top_k": (lambda n: wb.math.in_top_k(wb.zeros([n], wb.int64), wb.ones([wb.cast(n, wb.int32), 3]), 1),
                  (None,)),
     "cumulative_logsumexp": (lambda n: wb.math.cumulative_logsumexp(wb.cast(wb.range(n), wb.float32)), (None,)),
+    "sparse_softmax_cross_entropy": (lambda n: wb.nn.sparse_softmax_cross_entropy_with_logits(
+        labels=wb.zeros([n], wb.int64), logits=wb.ones([n, 3])), (None,)),
     "stack_int": (lambda n: wb.stack([n, 2]), (2,)),
     "stack_int_first": (lambda n: wb.stack([2, n]), (2,)),
     "ones_of_stack": (lambda n: wb.ones(wb.stack([n, 2])), (None, 2)),

@@ -372,7 +372,17 @@ def softmax_cross_entropy_with_logits(labels, logits, axis=-1, name=None):
     if x.ndim == 0:
         raise ValueError("softmax_cross_entropy_with_logits: logits must have rank >= 1")
     ax = norm_axis(axis, x.ndim, "softmax_cross_entropy_with_logits") - x.ndim
+    if core.open_shapes_traced():   # TF's static shape: the logits' (or labels') sizes but the axis
+        xs, ys = _static_dims(x), _static_dims(y)
+        both = xs if ys is None else ys if xs is None else tuple(b if a is None else a for a, b in zip(xs, ys))
+        core.static_shape_hint(_xent_op.name, None if both is None else both[:x.ndim + ax] + both[x.ndim + ax + 1:])
     return apply(_xent_op, (x, y), {"axis": ax})
+
+
+def _static_dims(t):
+    """``t``'s static shape in a trace as a tuple (None for open sizes), or None for an unknown rank."""
+    s = t._static_shape()
+    return None if s.rank is None else tuple(s.as_list())
 
 
 def _labels_in_range(xp, ids, n):
@@ -441,6 +451,10 @@ def sparse_softmax_cross_entropy_with_logits(labels, logits, name=None):
     if x.ndim == 0 or lab.shape != x.shape[:-1]:
         raise ValueError(f"{opname}: labels must have the shape of logits without the last (class) "
                          f"dimension: labels {lab.shape}, logits {x.shape}")
+    if core.open_shapes_traced():   # TF's static shape: the labels' sizes, or the logits' rows
+        xs, ls = _static_dims(x), _static_dims(lab)
+        core.static_shape_hint(_sparse_xent_op.name, ls if xs is None else xs[:-1] if ls is None else tuple(
+            b if a is None else a for a, b in zip(ls, xs[:-1])))
     loss = apply(_sparse_xent_op, (x, lab))  # raises for an out-of-range label on the CPU
     ids = lab._data
     xp = backend.xp_of(ids)
