@@ -333,3 +333,19 @@ def test_gpu_tensor_cast_to_bfloat16_raises():
         x = wb.constant([1.0, 2.0])
         with pytest.raises(TypeError, match="cast: dtype bfloat16 has no GPU arrays"):
             wb.cast(x, wb.bfloat16)
+
+
+# -- checkpoints, data, ragged, tnp -------------------------------------------------------------
+
+def test_checkpoint_saves_and_restores_bfloat16_bits(tmp_path):
+    v = wb.Variable([1.1, 2.2, 3.3, -1e30], dtype=wb.bfloat16)
+    ckpt = wb.train.Checkpoint(v=v)
+    path = ckpt.save(str(tmp_path / "ckpt"))
+    saved = v.numpy().copy()
+    v.assign([0.0, 0.0, 0.0, 0.0])
+    ckpt.restore(path)
+    assert v.dtype is wb.bfloat16
+    np.testing.assert_array_equal(v.numpy().view(np.uint16), saved.view(np.uint16))
+    value = wb.train.load_variable(path, "v/.ATTRIBUTES/VARIABLE_VALUE")
+    assert value.dtype == BF16 and np.array_equal(value.view(np.uint16), saved.view(np.uint16))
+    assert dict(wb.train.list_variables(path))["v/.ATTRIBUTES/VARIABLE_VALUE"] == [4]

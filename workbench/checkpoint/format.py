@@ -41,6 +41,8 @@ import zlib
 
 import numpy as np
 
+from ..dtypes import np_dtype
+
 __all__ = ["DataLossError", "write_checkpoint", "read_checkpoint", "write_json"]
 
 FORMAT = "workbench-checkpoint"
@@ -180,6 +182,9 @@ def _sha256_file(path):
     return h.hexdigest()
 
 
+_ML_DTYPES = ("bfloat16", "float8_e4m3fn", "float8_e5m2")
+
+
 def _crc32(arr: np.ndarray) -> int:
     return zlib.crc32(np.ascontiguousarray(arr).reshape(-1).view(np.uint8)) & 0xFFFFFFFF
 
@@ -232,7 +237,8 @@ def write_checkpoint(prefix, variables, extra=None):
             raise TypeError(f"checkpoint: variable '{path}' holds Python objects; only numeric arrays "
                             "can be saved")
         key = f"v{i}"
-        arrays[key] = arr
+        # npz has no bfloat16/float8 (ml_dtypes' types): their bits are stored as unsigned integers
+        arrays[key] = arr.view(f"u{arr.dtype.itemsize}") if arr.dtype.name in _ML_DTYPES else arr
         entries[path] = {"key": key, "shape": list(arr.shape), "dtype": arr.dtype.name,
                          "crc32": _crc32(arr)}
     namer = _ByChecksum(prefix)
@@ -285,6 +291,8 @@ def read_checkpoint(prefix):
         with np.load(data_path, allow_pickle=False) as data:
             for path, entry in index["variables"].items():
                 arr = data[entry["key"]]
+                if entry["dtype"] in _ML_DTYPES and arr.dtype.kind == "u":
+                    arr = arr.view(np_dtype(entry["dtype"]))
                 if (list(arr.shape) != entry["shape"] or arr.dtype.name != entry["dtype"]
                         or _crc32(arr) != entry["crc32"]):
                     raise DataLossError(f"checkpoint data file '{data_path}' is corrupted: the value "
