@@ -119,8 +119,10 @@ def test_concatenate_of_different_types_raises_tf_error():
     with pytest.raises(TypeError, match=r"Incompatible dataset elements:\n  TensorSpec\(shape=\(\), dtype=.*int64, "
                                         r"name=None\) vs\.   \(TensorSpec"):
         a.concatenate(Dataset.range(3).map(lambda x: (x, x)))   # the map's trace says its structure
-    unbatched = Dataset.range(3).batch(1).unbatch()     # read from its first element
-    both = unbatched.concatenate(Dataset.range(3).batch(1).map(lambda x: (x[0], x[0])))
+    with pytest.raises(TypeError, match="Incompatible dataset elements"):   # unbatch: from the batch's spec
+        Dataset.range(3).batch(1).unbatch().concatenate(Dataset.range(3).map(lambda x: (x, x)))
+    flattened = Dataset.range(3).window(1).flat_map(lambda w: w)     # read from its first element
+    both = flattened.concatenate(Dataset.range(3).batch(1).map(lambda x: (x[0], x[0])))
     it = iter(both)
     assert [int(next(it)) for _ in range(3)] == [0, 1, 2]
     with pytest.raises(TypeError, match=r"Incompatible dataset elements:\n  TensorSpec\(shape=\(\), dtype=.*int64, "
@@ -147,8 +149,12 @@ def test_concatenate_of_different_types_raises_tf_error():
     # a map of an empty range has its traced type, as in TF
     with pytest.raises(TypeError, match="float32"):
         Dataset.range(0).map(lambda x: x).concatenate(Dataset.from_tensor_slices([1.0]))
+    # unbatch has its input's structure, as in TF
+    with pytest.raises(TypeError, match="float32"):
+        Dataset.range(0).batch(2).unbatch().concatenate(Dataset.from_tensor_slices([1.0]))
     # an empty dataset of unknown structure has nothing to compare
-    assert values(Dataset.range(0).batch(2).unbatch().concatenate(Dataset.from_tensor_slices([1.0]))) == [1.0]
+    empty = Dataset.range(0).window(1).flat_map(lambda w: w)
+    assert values(empty.concatenate(Dataset.from_tensor_slices([1.0]))) == [1.0]
 
 
 def test_building_a_concatenation_reads_no_element():

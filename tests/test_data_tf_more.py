@@ -240,3 +240,70 @@ def test_for_over_an_iterator_in_a_function_is_staged():
         return s
     it = iter(Dataset.range(10))
     assert [int(until(it)), int(until(it))] == [3, 0]     # TF 2.21: the break takes 3, then 4
+
+
+# -- extension types, ragged and sparse values: from_generator and unbatch -----------------------
+
+class _Masked(wb.experimental.BatchableExtensionType):
+    values: wb.Tensor
+    mask: wb.Tensor
+
+
+def test_from_generator_with_an_extension_type_signature_batch_and_unbatch():
+    def gen():
+        for i in range(3):
+            yield _Masked(wb.constant([i, i + 1], wb.float32), wb.constant([True, False]))
+    sig = _Masked.Spec(values=wb.TensorSpec([2], wb.float32), mask=wb.TensorSpec([2], wb.bool))
+    ds = Dataset.from_generator(gen, output_signature=sig)
+    assert ds.element_spec == sig
+    assert [x.values.numpy().tolist() for x in ds] == [[0, 1], [1, 2], [2, 3]]
+    batched = ds.batch(2)
+    assert batched.element_spec == _Masked.Spec(values=wb.TensorSpec([None, 2], wb.float32),
+                                                mask=wb.TensorSpec([None, 2], wb.bool))
+    assert [x.mask.numpy().tolist() for x in batched] == [[[True, False], [True, False]], [[True, False]]]
+    rows = batched.unbatch()
+    assert rows.element_spec == sig
+    assert [(type(x), x.values.numpy().tolist()) for x in rows] == [(_Masked, [0, 1]), (_Masked, [1, 2]),
+                                                                    (_Masked, [2, 3])]
+    # TF: a TypeError ("`generator` yielded an element of ... where an element of MT.Spec(...) was expected")
+    with pytest.raises(TypeError, match="where an element of _Masked.Spec"):
+        list(Dataset.from_generator(lambda: iter([np.zeros(2, np.float32)]), output_signature=sig))
+
+
+def test_from_generator_with_ragged_and_sparse_signatures():
+    def rows():
+        yield wb.ragged.constant([[1, 2], [3]])
+        yield wb.ragged.constant([[4], [], [5, 6]])
+    spec = wb.RaggedTensorSpec([None, None], wb.int32)
+    ds = Dataset.from_generator(rows, output_signature=spec)
+    assert ds.element_spec == spec
+    assert [x.to_list() for x in ds] == [[[1, 2], [3]], [[4], [], [5, 6]]]
+    sparse = Dataset.from_generator(lambda: iter([wb.sparse.SparseTensor([[0, 1]], [7], [2, 3])]),
+                                    output_signature=wb.SparseTensorSpec([2, 3], wb.int32))
+    assert sparse.element_spec == wb.SparseTensorSpec([2, 3], wb.int32)
+    assert [wb.sparse.to_dense(x).numpy().tolist() for x in sparse] == [[[0, 7, 0], [0, 0, 0]]]
+    mixed = Dataset.from_generator(
+        lambda: iter([{"a": wb.ragged.constant([[1], [2, 3]]), "b": np.int64(1)}]),
+        output_signature={"a": wb.RaggedTensorSpec([None, None], wb.int32), "b": wb.TensorSpec([], wb.int64)})
+    assert [(x["a"].to_list(), int(x["b"])) for x in mixed] == [([[1], [2, 3]], 1)]
+
+
+def test_unbatch_of_ragged_batches_has_tfs_specs():
+    rb = Dataset.from_tensor_slices(wb.ragged.constant([[1, 2], [3], [4, 5, 6]])).ragged_batch(2)
+    assert rb.element_spec == wb.RaggedTensorSpec([None, None], wb.int32, 1)
+    rows = rb.unbatch()
+    assert rows.element_spec == wb.RaggedTensorSpec([None], wb.int32, 0)
+    assert [x.numpy().tolist() for x in rows] == [[1, 2], [3], [4, 5, 6]]
+    r2 = Dataset.range(5).map(lambda x: wb.range(x)).ragged_batch(2)
+    assert r2.unbatch().element_spec == wb.RaggedTensorSpec([None], wb.int64, 0)
+    assert [x.numpy().tolist() for x in r2.unbatch()] == [[], [0], [0, 1], [0, 1, 2], [0, 1, 2, 3]]
+    deep = Dataset.from_tensors(wb.ragged.constant([[[1], [2, 3]], [[4]], [[5, 6], [], [7]]]))
+    assert deep.unbatch().element_spec == wb.RaggedTensorSpec([None, None], wb.int32, 1)
+    assert deep.unbatch().take(1).element_spec == wb.RaggedTensorSpec([None, None], wb.int32, 1)
+    assert deep.unbatch().unbatch().element_spec == wb.RaggedTensorSpec([None], wb.int32, 0)
+    assert values(deep.unbatch().unbatch()) == [[1], [2, 3], [4], [5, 6], [], [7]]
+    uniform = wb.RaggedTensor.from_row_splits(wb.reshape(wb.range(12), [4, 3]), [0, 1, 4])
+    assert Dataset.from_tensors(uniform).unbatch().element_spec == wb.RaggedTensorSpec([None, 3], wb.int32, 0)
+    s = wb.sparse.SparseTensor([[0, 1], [2, 0]], [1, 2], [3, 4])
+    assert Dataset.from_tensors({"s": s, "d": wb.zeros([3, 2])}).unbatch().element_spec == {
+        "s": wb.SparseTensorSpec([4], wb.int32), "d": wb.TensorSpec([2], wb.float32)}

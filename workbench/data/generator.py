@@ -1,7 +1,8 @@
 """``Dataset.from_generator``: elements from a Python generator, checked against a signature.
 
 ``output_signature`` is a structure of specs (``wb.TensorSpec``, or any object with
-``.shape`` and ``.dtype``; ``wb.RaggedTensorSpec`` for RaggedTensors, made from nested lists); the older ``output_types`` (a
+``.shape`` and ``.dtype``; ``wb.RaggedTensorSpec`` for RaggedTensors, made from nested lists;
+``wb.SparseTensorSpec``; an ExtensionType's ``Spec``); the older ``output_types`` (a
 structure of dtypes) with optional ``output_shapes`` is accepted too. Each yielded value is
 converted to its spec's dtype and its shape checked (``None`` dimensions match any size).
 
@@ -19,6 +20,7 @@ import ragged
 from .. import dtypes, nest
 from ..core import Tensor, convert_to_tensor, wrap
 from ..errors import argcheck
+from ..extension_type import ExtensionTypeSpec
 from ..sparse.sparse_tensor import SparseTensor, SparseTensorSpec
 from ..tensor_shape import TensorSpec
 from . import structure as st
@@ -60,6 +62,23 @@ class _SparseSpec:
         if not self.spec.is_compatible_with(value):
             raise ValueError(f"{where}: the generator yielded a SparseTensor of dense shape {value.shape} "
                              f"and dtype {value.dtype}{path} that does not match {self.spec}")
+        return value
+
+
+class _ExtensionSpec:
+    """An ExtensionType's ``Spec``: the generator yields values of that type that fit it."""
+
+    def __init__(self, spec, where):
+        self.spec = spec
+
+    def check(self, value, where, path):
+        if not isinstance(value, self.spec.value_type):
+            got = getattr(value, "_type_spec", None) or argcheck.describe(value)
+            raise TypeError(f"{where}: `generator` yielded an element of {got}{path} where an element "
+                            f"of {self.spec} was expected")
+        if not self.spec.is_compatible_with(value):
+            raise ValueError(f"{where}: `generator` yielded an element of {value._type_spec}{path} that "
+                             f"does not match {self.spec}")
         return value
 
 
@@ -112,6 +131,8 @@ def _specs(output_signature, output_types, output_shapes, where):
             raise TypeError(f"{where}: give output_signature or output_types/output_shapes, not both")
 
         def spec(s):
+            if isinstance(s, ExtensionTypeSpec):
+                return _ExtensionSpec(s, where)
             if not hasattr(s, "dtype") or not hasattr(s, "shape"):
                 raise TypeError(f"{where}: output_signature must be a structure of specs with a shape "
                                 f"and a dtype, got {argcheck.describe(s)}")
@@ -141,7 +162,7 @@ def _flat_shapes(shapes, types):
 
 def _match(specs, value, where, path=""):
     """``value`` in the structure of ``specs`` (lists count as tuples there), checked."""
-    if isinstance(specs, (_Spec, _RaggedSpec, _SparseSpec)):
+    if isinstance(specs, (_Spec, _RaggedSpec, _SparseSpec, _ExtensionSpec)):
         return specs.check(value, where, f" at {path}" if path else "")
     if isinstance(specs, dict):
         if not isinstance(value, dict) or set(value) != set(specs):
@@ -192,7 +213,7 @@ class FromGenerator(Dataset):
         """The declared signature, as TF reports it (``None`` for sizes, or ranks, left open),
         read without calling the generator."""
         def spec(s):
-            if isinstance(s, (_RaggedSpec, _SparseSpec)):
+            if isinstance(s, (_RaggedSpec, _SparseSpec, _ExtensionSpec)):
                 return s.spec
             return TensorSpec(s.shape, dtypes.string if s.dtype == object else s.dtype)
         return nest.map_structure(spec, self._specs)

@@ -22,10 +22,13 @@ import types
 
 import numpy as np
 
+from ragged import RaggedTensorSpec
+
 from .. import core, nest
 from ..compiler import staged
 from ..core import Tensor, wrap
 from ..errors import argcheck
+from ..extension_type import ExtensionType, _rebatched
 from ..sparse import rows as sparse_rows
 from . import structure as st
 from .dataset import AUTOTUNE, INFINITE, UNKNOWN, Dataset
@@ -373,6 +376,8 @@ class _InterleaveIter(Step):
 
 def _size(leaf, where):
     """The number of rows of one batched component."""
+    if isinstance(leaf, ExtensionType):   # its tensor fields' rows
+        return batch_size(leaf._wb_tensor_fields(), where)
     if st.is_sparse(leaf) and len(leaf.shape):
         return int(leaf.shape[0])
     if st.is_ragged(leaf):
@@ -384,6 +389,9 @@ def _size(leaf, where):
 
 
 def _leaf_row(leaf, j):
+    if isinstance(leaf, ExtensionType):
+        # a BatchableExtensionType's TensorShape fields lose the batch dimension, as TF's
+        return _rebatched(leaf._wb_with_tensor_fields(list(_row(leaf._wb_tensor_fields(), j))), False)
     if st.is_sparse(leaf):
         return sparse_rows.row(leaf, j)
     if st.is_ragged(leaf):
@@ -404,10 +412,10 @@ def _row(element, j):
     return _leaf_row(element, j)
 
 
-def batch_size(element):
+def batch_size(element, where=""):
     """The common size of dimension 0 of a batched element's components."""
     flat = nest.flatten(element)
-    sizes = [_size(leaf, "" if len(flat) == 1 else f" in component {i}") for i, leaf in enumerate(flat)]
+    sizes = [_size(leaf, where if len(flat) == 1 else f"{where} in component {i}") for i, leaf in enumerate(flat)]
     if len(set(sizes)) > 1:
         raise ValueError(f"unbatch: the components of an element have different sizes in dimension 0: "
                          f"{sizes}")
@@ -419,11 +427,38 @@ def split_rows(element):
     return [_row(element, j) for j in range(batch_size(element))]
 
 
+def _row_spec(spec):
+    """The spec of one row of a batch of ``spec`` (TF's ``_unbatch``: a ragged batch's rows are
+    ragged with one ragged rank less, rank 0 for rows of a ragged_rank-1 batch)."""
+    if isinstance(spec, RaggedTensorSpec):
+        return RaggedTensorSpec(spec.shape[1:], spec.dtype, max(spec.ragged_rank - 1, 0),
+                                spec.row_splits_dtype)
+    if hasattr(spec, "_unbatch"):            # an ExtensionType's spec
+        return spec._unbatch()
+    if not spec.shape.rank:
+        raise ValueError(f"unbatch: every component must have a first dimension to split, got {spec}")
+    if isinstance(spec, TensorSpec):
+        return TensorSpec(spec.shape[1:], spec.dtype)
+    return spec._with_shape(spec.shape[1:])   # a SparseTensorSpec
+
+
 class Unbatch(Dataset):
     """``Dataset.unbatch``: each batch split back into its rows."""
 
     def __init__(self, input_ds):
         self._input = input_ds
+
+    @property
+    def element_spec(self):
+        """The input's spec without its first dimension (see :func:`_row_spec`)."""
+        return nest.map_structure(_row_spec, self._input.element_spec)
+
+    def _spec_of(self, element):
+        return self.element_spec
+
+    def _known_spec(self):
+        spec = self._input._known_spec()
+        return None if spec is None else nest.map_structure(_row_spec, spec)
 
     def _elem_iter(self, state=None):
         return _UnbatchIter(self, state)
