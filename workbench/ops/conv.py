@@ -39,7 +39,7 @@ from .pooling import (  # noqa: F401  (wb.nn's pooling ops are imported from her
 )
 from .windows import (
     col2im, crop, data_format as _data_format, from_channels_last, out_sizes, pad, pads_of,
-    padded_zeros, spatial, taps, to_channels_last,
+    padded_zeros, spatial, static_windowed, taps, to_channels_last,
 )
 
 # ---------------------------------------------------------------------------
@@ -191,7 +191,7 @@ def _backprop_filter_fwd(xp, x, dy, filter_sizes, strides, dilations, pads, dept
 
 
 def _conv(x, w, **geo):
-    return apply(_OPS[len(geo["strides"])][0], (x, w), geo)
+    return static_windowed(apply(_OPS[len(geo["strides"])][0], (x, w), geo), x, channels=False)
 
 
 def _backprop_input(w, dy, input_sizes, **geo):

@@ -18,7 +18,7 @@ from ..dtypes import np_dtype
 from ..errors import argcheck
 from .windows import (
     crop, data_format as _data_format, from_channels_last, out_sizes, pad, padded_zeros, pads_of,
-    spatial, taps, to_channels_last, window_counts, windows,
+    spatial, static_windowed, taps, to_channels_last, window_counts, windows,
 )
 
 
@@ -258,12 +258,12 @@ def _pool_args(opname, nd, input, ksize, strides, padding, data_format, kinds):
 
 def _max_pool(opname, nd, input, ksize, strides, padding, data_format):
     x, fmt, pp = _pool_args(opname, nd, input, ksize, strides, padding, data_format, "fiu")
-    return from_channels_last(apply(_OPS[nd]["max"], (x,), pp), fmt, nd)
+    return from_channels_last(static_windowed(apply(_OPS[nd]["max"], (x,), pp), x, channels=True), fmt, nd)
 
 
 def _avg_pool_public(opname, nd, input, ksize, strides, padding, data_format):
     x, fmt, pp = _pool_args(opname, nd, input, ksize, strides, padding, data_format, "f")
-    return from_channels_last(_avg_pool(x, **pp), fmt, nd)
+    return from_channels_last(static_windowed(_avg_pool(x, **pp), x, channels=True), fmt, nd)
 
 
 def max_pool1d(input, ksize, strides, padding, data_format="NWC", name=None):

@@ -15,6 +15,7 @@ import operator
 
 import numpy as np
 
+from .. import core
 from ..errors import argcheck
 from .shape import transpose
 
@@ -117,6 +118,21 @@ def out_sizes(sizes, pads, ksize, strides, dilations=None):
         return tuple([(n + p[0] + p[1] - k) // s + 1 for n, p, k, s in zip(sizes, pads, ksize, strides)])
     return tuple([(n + p[0] + p[1] - (k - 1) * d - 1) // s + 1
                   for n, p, k, s, d in zip(sizes, pads, ksize, strides, dilations)])
+
+
+def static_windowed(out, x, channels):
+    """``out``, a window op's channels-last result from the channels-last input ``x``, with TF's
+    static shape in a trace: a size of ``x``'s that the trace leaves open leaves the size at its
+    place open (batch and spatial sizes; the channels too where ``channels`` follow the input's,
+    as in pooling, not the filters', as in a convolution)."""
+    if not core.tracing():
+        return out
+    s = x._static_shape()
+    traced = out._data.shape
+    dims = [None] * out.ndim if s.rank is None else [None if d is None else t for d, t in zip(s.as_list(), traced)]
+    if not channels:
+        dims[-1] = out._data.shape[-1]
+    return core.static_result(out, tuple(dims))
 
 
 def to_channels_last(x, fmt, nd):
