@@ -1079,7 +1079,7 @@ TopKV2 = collections.namedtuple("TopKV2", ["values", "indices"])
 def top_k(input, k=1, sorted=True, index_type=np.int32, name=None):
     """The ``k`` largest entries along the last dim, largest first (ties: lower index
     first), and their indices: ``TopKV2(values, indices)``. The gradient flows to the
-    selected entries.
+    selected entries. ``sorted=False``: the same entries in TF's CPU kernel's heap order.
 
     >>> wb.math.top_k(wb.constant([1., 5., 3.]), k=2).indices.numpy()
     array([1, 2], dtype=int32)
@@ -1094,9 +1094,13 @@ def top_k(input, k=1, sorted=True, index_type=np.int32, name=None):
         raise ValueError(f"top_k: k={k} must be in [0, {n}] (the last dimension of input {x.shape})")
     if core.open_shapes_traced():
         core.static_shape_hint(_argsort_op.name, _static_dims(x))
-    order = apply(_argsort_op, (x,), {"descending": True})
-    if k < n:
-        order = getitem(order, (Ellipsis, builtins.slice(0, k)))
+    if not sorted and 1 < k < n:   # TF's CPU kernel hands out its heap's order
+        from .topk_order import unsorted_order  # the heap replay builds on this module's ops
+        order = unsorted_order(x, k)
+    else:
+        order = apply(_argsort_op, (x,), {"descending": True})
+        if k < n:
+            order = getitem(order, (Ellipsis, builtins.slice(0, k)))
     static = False
     if core.tracing():   # TF's static shape: the input's with k (if known) last
         ks = _static_dims(x)
