@@ -261,3 +261,81 @@ def test_erfcinv_forward_mode_is_nan_where_the_value_is_infinite():
                                rtol=1e-12)
     np.testing.assert_allclose(g, [-np.inf, -1.906321866908228e+298, -1.1125848189719498, -0.8862269254527579,
                                    -np.inf], rtol=1e-12)
+
+
+# ---------------------------------------------------------------------------
+# top_k(sorted=False): TF's CPU kernel's heap order (its TopN heap, replayed)
+
+TOPK_UNSORTED = [   # (k, row, TF's indices)
+    (2, [2, 4, 3, 0, 1], [2, 1]),
+    (2, [1, 1, 0, 0, 0], [1, 0]),
+    (3, [4, 3, 2, 1, 0], [2, 1, 0]),
+    (3, [1, 2, 1, 1, 2], [0, 1, 4]),
+    (4, [1, 0, 4, 2, 3], [0, 3, 2, 4]),
+    (4, [2, 2, 1, 2, 0], [2, 3, 1, 0]),
+    (2, [2, 6, 5, 0, 1, 4, 7, 3], [1, 6]),
+    (2, [0, 2, 2, 0, 0, 2, 1, 1], [2, 1]),
+    (3, [4, 2, 5, 0, 1, 7, 6, 3], [2, 5, 6]),
+    (3, [0, 1, 1, 2, 0, 2, 0, 1], [1, 3, 5]),
+    (4, [5, 0, 6, 3, 4, 1, 7, 2], [4, 0, 2, 6]),
+    (4, [2, 2, 0, 1, 1, 0, 1, 1], [4, 3, 0, 1]),
+    (7, [2, 1, 5, 6, 0, 4, 3, 7], [1, 0, 6, 3, 7, 5, 2]),
+    (7, [2, 1, 1, 2, 1, 2, 0, 1], [7, 4, 2, 1, 3, 5, 0]),
+    (2, [8, 6, 2, 1, 4, 5, 11, 3, 7, 9, 0, 10], [11, 6]),
+    (2, [1, 1, 0, 2, 2, 0, 0, 0, 2, 0, 1, 2], [4, 3]),
+    (3, [4, 0, 5, 8, 9, 3, 6, 10, 7, 11, 1, 2], [4, 7, 9]),
+    (3, [2, 0, 1, 2, 0, 0, 0, 0, 2, 0, 0, 0], [8, 0, 3]),
+    (6, [9, 7, 0, 6, 8, 5, 1, 2, 10, 3, 11, 4], [3, 1, 0, 8, 4, 10]),
+    (6, [1, 2, 2, 1, 2, 2, 1, 1, 0, 1, 0, 1], [3, 4, 0, 1, 2, 5]),
+    (11, [0, 3, 11, 7, 2, 6, 1, 9, 8, 10, 5, 4], [6, 4, 11, 3, 1, 5, 2, 7, 8, 9, 10]),
+    (11, [2, 2, 0, 0, 0, 1, 0, 0, 0, 1, 1, 0], [8, 7, 6, 3, 4, 2, 0, 1, 5, 9, 10]),
+    (2, [12, 4, 15, 18, 16, 6, 3, 2, 19, 0, 14, 17, 13, 5, 9, 11, 10, 1, 8, 7], [3, 8]),
+    (2, [2, 1, 1, 1, 2, 0, 0, 2, 0, 0, 2, 0, 2, 2, 0, 1, 0, 1, 1, 2], [4, 0]),
+    (3, [8, 16, 18, 19, 1, 15, 0, 2, 7, 6, 12, 14, 17, 11, 13, 4, 5, 3, 9, 10], [12, 3, 2]),
+    (3, [1, 2, 0, 2, 1, 1, 0, 0, 2, 1, 2, 2, 1, 2, 1, 0, 0, 1, 0, 0], [8, 1, 3]),
+    (10, [17, 8, 5, 6, 2, 19, 14, 12, 9, 1, 15, 16, 13, 11, 10, 7, 3, 18, 4, 0], [14, 13, 6, 7, 12, 5, 0, 11, 10, 17]),
+    (10, [0, 1, 2, 1, 2, 0, 0, 0, 1, 0, 0, 1, 1, 0, 1, 2, 2, 0, 2, 1], [12, 8, 11, 3, 18, 1, 2, 15, 4, 16]),
+    (19, [17, 15, 10, 18, 13, 3, 4, 6, 16, 11, 8, 2, 5, 0, 7, 19, 12, 14, 9, 1], [19, 7, 11, 18, 10, 5, 6, 16, 4, 9, 1, 0, 12, 2, 14, 15, 3, 17, 8]),
+    (19, [1, 2, 0, 2, 2, 1, 0, 1, 2, 2, 0, 2, 1, 2, 2, 2, 2, 2, 1, 2], [6, 18, 2, 7, 19, 12, 14, 0, 17, 9, 4, 11, 5, 13, 1, 15, 16, 3, 8]),
+]
+
+
+@pytest.mark.parametrize("k,row,want", TOPK_UNSORTED)
+def test_top_k_unsorted_order(k, row, want):
+    r = wb.math.top_k(wb.constant(np.array(row, np.float64)), k=k, sorted=False)
+    np.testing.assert_array_equal(r.indices.numpy(), want)
+    np.testing.assert_array_equal(r.values.numpy(), np.array(row, np.float64)[want])
+
+
+def test_top_k_unsorted_gradient_follows_the_order():
+    x = wb.constant([[4., 2, 5, 0, 1, 7, 6, 3], [0, 1, 1, 2, 0, 2, 0, 1]], wb.float64)
+    with wb.GradientTape() as tape:
+        tape.watch(x)
+        v, i = wb.math.top_k(x, 3, sorted=False)
+        y = v * wb.constant([[1., 2, 3]], wb.float64)
+    np.testing.assert_array_equal(v.numpy(), [[5.0, 7.0, 6.0], [1.0, 2.0, 2.0]])
+    np.testing.assert_array_equal(i.numpy(), [[2, 5, 6], [1, 3, 5]])
+    np.testing.assert_array_equal(tape.gradient(y, x).numpy(), [[0, 0, 1, 0, 0, 2, 3, 0], [0, 1, 0, 2, 0, 3, 0, 0]])
+
+
+def test_top_k_unsorted_matches_tf_on_random_rows():
+    # 60 draws (n up to 300, 1-3 rows, ties, NaN, float32): indices from TF 2.21's CPU kernel
+    import os
+    want = np.load(os.path.join(os.path.dirname(__file__), "fixtures", "top_k_unsorted_tf.npz"))
+    rng = np.random.default_rng(5)
+    for trial in range(60):
+        n = int(rng.integers(3, 300))
+        k = int(rng.integers(2, n))
+        rows = int(rng.integers(1, 4))
+        kind = trial % 4
+        if kind == 0:
+            x = rng.standard_normal((rows, n))
+        elif kind == 1:
+            x = rng.integers(0, 4, (rows, n)).astype(float)
+        elif kind == 2:
+            x = rng.standard_normal((rows, n)).astype(np.float32)
+        else:
+            x = rng.standard_normal((rows, n))
+            x[rng.random((rows, n)) < 0.1] = np.nan
+        got = wb.math.top_k(wb.constant(x), k=k, sorted=False).indices.numpy()
+        np.testing.assert_array_equal(got, want[f"arr_{trial}"], err_msg=f"draw {trial}")
