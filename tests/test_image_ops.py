@@ -131,7 +131,7 @@ def test_antialiased_resize_matches_pillow(method, pil_filter, size):
     x = _rng.uniform(0, 1, (23, 31)).astype(np.float32)
     got = wb.image.resize(f64(x[..., None]), size, method=method, antialias=True).numpy()[..., 0]
     want = np.asarray(image.fromarray(x, mode="F").resize(size[::-1], getattr(image, pil_filter)))
-    np.testing.assert_allclose(got, want, atol=1e-6)
+    np.testing.assert_allclose(got, want, atol=4e-6)     # float32, as TF computes every resize
 
 
 def _bicubic_reference(x, size):
@@ -166,10 +166,11 @@ def _bicubic_reference(x, size):
 @pytest.mark.parametrize("size", [(9, 12), (3, 4), (13, 7), (20, 31), (1, 1)])
 def test_bicubic_resize_is_tf_resize_bicubic_with_half_pixel_centres(size):
     x = _rng.uniform(0, 1, (9, 12, 2))
-    got = wb.image.resize(f64(x), size, method="bicubic").numpy()
-    np.testing.assert_allclose(got, _bicubic_reference(x, size), atol=1e-12)
+    got = wb.image.resize(f64(x), size, method="bicubic")
+    assert got.dtype == np.float32      # TF: float32 for a float64 image, computed in float32
+    np.testing.assert_allclose(got.numpy(), _bicubic_reference(x, size), atol=1e-6)
     flat = np.full((6, 7, 1), 0.3)
-    np.testing.assert_allclose(wb.image.resize(f64(flat), size, method="bicubic").numpy(), 0.3, atol=1e-12)
+    np.testing.assert_allclose(wb.image.resize(f64(flat), size, method="bicubic").numpy(), 0.3, atol=1e-6)
     assert wb.image.resize(wb.constant(np.zeros((4, 4, 1), np.uint8)), [2, 2], method="bicubic").dtype == np.float32
 
 
@@ -205,15 +206,16 @@ def _area_reference(x, size):
 def test_resize_area_and_the_other_kernels():
     x = _rng.uniform(0, 1, (9, 12, 2))
     for size in [(3, 4), (4, 5), (13, 7)]:
-        np.testing.assert_allclose(wb.image.resize(f64(x), size, method="area").numpy(), _area_reference(x, size))
+        np.testing.assert_allclose(wb.image.resize(f64(x), size, method="area").numpy(), _area_reference(x, size),
+                                   atol=1e-6)
     # antialiasing changes only a shrink
     np.testing.assert_allclose(wb.image.resize(f64(x), [14, 20], antialias=True).numpy(),
-                               wb.image.resize(f64(x), [14, 20]).numpy(), atol=1e-12)
+                               wb.image.resize(f64(x), [14, 20]).numpy(), atol=1e-6)
     flat = np.full((6, 7, 1), 0.3)
     for method in ["area", "bicubic", "lanczos3", "lanczos5", "gaussian", "mitchellcubic"]:
         for antialias in (False, True):
             out = wb.image.resize(f64(flat), [4, 11], method=method, antialias=antialias).numpy()
-            np.testing.assert_allclose(out, 0.3, atol=1e-12)          # weights sum to one
+            np.testing.assert_allclose(out, 0.3, atol=1e-6)          # weights sum to one (in float32)
     u8 = wb.constant(np.zeros((4, 4, 1), np.uint8))
     assert wb.image.resize(u8, [2, 2], method=wb.image.ResizeMethod.AREA).dtype == np.float32
     assert wb.image.resize(u8, [2, 2], method=wb.image.ResizeMethod.NEAREST_NEIGHBOR).dtype == np.uint8
@@ -256,9 +258,10 @@ def test_crop_and_resize_matches_tf_kernel(method):
         assert out.shape == (4, *size, 2)
         for n in range(4):
             np.testing.assert_allclose(out[n], _crop_reference(img, boxes[n], ids[n], size, method, -7.0),
-                                       atol=1e-12)
+                                       atol=1e-5)       # float32, as TF's kernel
     u8 = wb.constant(np.full((1, 3, 3, 1), 200, np.uint8))
     assert wb.image.crop_and_resize(u8, [[0.0, 0.0, 1.0, 1.0]], [0], [2, 2]).dtype == np.float32
+    assert wb.image.crop_and_resize(f64(img), boxes[:1], [0], [2, 2]).dtype == np.float32
 
 
 def test_crop_and_resize_checks_its_arguments():
@@ -274,19 +277,22 @@ def test_crop_and_resize_checks_its_arguments():
 
 
 def test_crop_and_resize_differentiates_the_boxes():
-    img = f64(_rng.standard_normal((1, 5, 5, 1)))
+    # the crop is float32 (as TF's kernel): finite differences of the float64 reference kernel
+    x = _rng.standard_normal((1, 5, 5, 1))
+    weights = _rng.standard_normal((1, 3, 3, 1))
     boxes = wb.Variable(np.array([[0.13, 0.21, 0.77, 0.69]]))
-    with GradientTape() as tape:
-        y = wb.reduce_sum(wb.image.crop_and_resize(img, boxes, [0], [3, 3]) ** 2)
-    g = tape.gradient(y, boxes).numpy()
-    eps, b0 = 1e-6, boxes.numpy()
-    for k in range(4):
-        hi, lo = b0.copy(), b0.copy()
-        hi[0, k] += eps
-        lo[0, k] -= eps
-        fd = (np.sum(wb.image.crop_and_resize(img, f64(hi), [0], [3, 3]).numpy() ** 2)
-              - np.sum(wb.image.crop_and_resize(img, f64(lo), [0], [3, 3]).numpy() ** 2)) / (2 * eps)
-        np.testing.assert_allclose(g[0, k], fd, rtol=1e-5, atol=1e-7)
+    for method in ("bilinear", "nearest"):     # TF's nearest crop has the bilinear box gradient
+        with GradientTape() as tape:
+            y = wb.reduce_sum(wb.image.crop_and_resize(f64(x), boxes, [0], [3, 3], method=method) * weights)
+        g = tape.gradient(y, boxes).numpy()
+        eps, b0 = 1e-6, boxes.numpy()
+        for k in range(4):
+            hi, lo = b0.copy(), b0.copy()
+            hi[0, k] += eps
+            lo[0, k] -= eps
+            fd = (np.sum(_crop_reference(x, hi[0], 0, (3, 3), "bilinear", 0.0) * weights[0])
+                  - np.sum(_crop_reference(x, lo[0], 0, (3, 3), "bilinear", 0.0) * weights[0])) / (2 * eps)
+            np.testing.assert_allclose(g[0, k], fd, rtol=1e-4, atol=1e-5)
 
 
 # -- dtypes and colour spaces --------------------------------------------------------------------------
@@ -333,8 +339,11 @@ def test_rgb_to_hsv_and_back_match_colorsys():
 
 
 def test_grayscale_and_yuv():
-    gray = wb.image.rgb_to_grayscale(f64(IMG)).numpy()
-    np.testing.assert_allclose(gray, IMG @ np.array([[0.2989], [0.5870], [0.1140]]))
+    gray = wb.image.rgb_to_grayscale(f64(IMG))
+    assert gray.dtype == np.float64       # computed in float32 and returned as float64, as TF
+    gray = gray.numpy()
+    np.testing.assert_allclose(gray, IMG.astype(np.float32) @ np.array([[0.2989], [0.5870], [0.1140]], np.float32),
+                               rtol=1e-6)
     u8 = wb.constant(np.array([[[255, 0, 0], [0, 255, 0], [100, 100, 100]]], np.uint8))
     g8 = wb.image.rgb_to_grayscale(u8)
     assert g8.dtype == np.uint8 and g8.shape == (1, 3, 1)
@@ -354,7 +363,9 @@ def test_grayscale_and_yuv():
 
 
 def test_brightness_and_gamma_follow_tf_dtype_rules():
-    np.testing.assert_allclose(wb.image.adjust_brightness(f64(IMG), 0.25).numpy(), IMG + 0.25)
+    bright = wb.image.adjust_brightness(f64(IMG), 0.25)      # float64 computed in float32, as TF
+    assert bright.dtype == np.float64
+    np.testing.assert_array_equal(bright.numpy(), IMG.astype(np.float32) + np.float32(0.25))
     u8 = wb.constant(np.array([[[10, 200, 250]]], np.uint8))
     out = wb.image.adjust_brightness(u8, 0.1)
     assert out.dtype == np.uint8
@@ -362,7 +373,7 @@ def test_brightness_and_gamma_follow_tf_dtype_rules():
     want = np.clip((np.array([10, 200, 250], np.float32) / np.float32(255) + np.float32(0.1)) * np.float32(255.5),
                    0, 255).astype(np.uint8)
     np.testing.assert_array_equal(out.numpy().ravel(), want)
-    np.testing.assert_allclose(wb.image.adjust_gamma(f64(IMG), 2.2, 0.8).numpy(), 0.8 * IMG ** 2.2)
+    np.testing.assert_allclose(wb.image.adjust_gamma(f64(IMG), 2.2, 0.8).numpy(), 0.8 * IMG ** 2.2, rtol=1e-6)
     assert wb.image.adjust_gamma(u8, 0.5).dtype == np.uint8
     with pytest.raises(ValueError, match="gamma should be a non-negative real number"):
         wb.image.adjust_gamma(f64(IMG), -1.0)
@@ -385,12 +396,12 @@ def _per_pixel_hsv(rgb, fn):
 
 def test_saturation_and_hue_match_colorsys():
     out = wb.image.adjust_saturation(f64(IMG), 1.7).numpy()
-    np.testing.assert_allclose(out, _per_pixel_hsv(IMG, lambda h, s, v: (h, min(s * 1.7, 1.0), v)), atol=1e-12)
-    out = wb.image.adjust_saturation(f64(IMG), 0.3).numpy()
-    np.testing.assert_allclose(out, _per_pixel_hsv(IMG, lambda h, s, v: (h, s * 0.3, v)), atol=1e-12)
+    np.testing.assert_allclose(out, _per_pixel_hsv(IMG, lambda h, s, v: (h, min(s * 1.7, 1.0), v)), atol=1e-6)
+    out = wb.image.adjust_saturation(f64(IMG), 0.3).numpy()    # (float32 inside, as TF)
+    np.testing.assert_allclose(out, _per_pixel_hsv(IMG, lambda h, s, v: (h, s * 0.3, v)), atol=1e-6)
     for delta in (0.2, -0.45, 0.9):
         out = wb.image.adjust_hue(f64(IMG), delta).numpy()
-        np.testing.assert_allclose(out, _per_pixel_hsv(IMG, lambda h, s, v: ((h + delta) % 1.0, s, v)), atol=1e-12)
+        np.testing.assert_allclose(out, _per_pixel_hsv(IMG, lambda h, s, v: ((h + delta) % 1.0, s, v)), atol=1e-6)
     with pytest.raises(ValueError, match=r"delta must be in the interval \[-1, 1\]"):
         wb.image.adjust_hue(f64(IMG), 1.5)
     u8 = wb.constant((IMG * 255).astype(np.uint8))
@@ -403,9 +414,10 @@ def test_per_image_standardization():
     assert out.dtype == np.float32
     np.testing.assert_allclose(out.numpy().ravel()[:3], [-1.593255, -1.3035723, -1.0138896], rtol=1e-5)
     x = IMG * 3 + 1
-    out = wb.image.per_image_standardization(f64(x)).numpy()
+    out = wb.image.per_image_standardization(f64(x))
+    assert out.dtype == np.float32        # for every dtype, as TF
     mean, std = x.mean(axis=(1, 2, 3), keepdims=True), x.std(axis=(1, 2, 3), keepdims=True)
-    np.testing.assert_allclose(out, (x - mean) / std)
+    np.testing.assert_allclose(out.numpy(), (x - mean) / std, rtol=1e-5, atol=1e-6)
     flat = wb.image.per_image_standardization(f64(np.full((2, 2, 1), 5.0))).numpy()
     np.testing.assert_array_equal(flat, 0.0)             # stddev floored at 1 / sqrt(N)
     with pytest.raises(ValueError, match="at least 3 dimensions"):
@@ -455,11 +467,11 @@ def test_brightness_contrast_hue_draws_lie_in_their_ranges():
     x = f64(IMG)
     for s in range(10):
         d = wb.image.stateless_random_brightness(x, 0.2, seed=(s, 1)).numpy() - IMG
-        assert np.ptp(d) < 1e-12 and abs(d.flat[0]) <= 0.2
+        assert np.ptp(d) < 3e-7 and abs(d.flat[0]) <= 0.2     # added in float32, as TF
         out = wb.image.stateless_random_contrast(x, 0.5, 0.7, seed=(s, 1)).numpy()
         mean = IMG.mean(axis=(1, 2), keepdims=True)
         factor = ((out - mean) / (IMG - mean)).ravel()
-        assert np.ptp(factor) < 1e-9 and 0.5 <= factor[0] < 0.7
+        assert np.ptp(factor) < 1e-4 and 0.5 <= factor[0] < 0.7
     u8 = wb.constant((IMG * 255).astype(np.uint8))
     assert wb.image.random_brightness(u8, 0.1).dtype == np.uint8
 
@@ -570,23 +582,25 @@ def _ssim_reference(x, y, max_val=1.0, size=11, sigma=1.5, k1=0.01, k2=0.03):
 def test_ssim_against_the_formula():
     x = _rng.uniform(0, 1, (2, 16, 19, 3))
     y = np.clip(x + _rng.normal(0, 0.1, x.shape), 0, 1)
-    got = wb.image.ssim(f64(x), f64(y), 1.0).numpy()
+    got = wb.image.ssim(f64(x), f64(y), 1.0)
+    assert got.dtype == np.float32           # TF's ssim converts every image to float32
     want = [np.mean([m.mean() for m, _ in _ssim_reference(x[i], y[i])]) for i in range(2)]
-    np.testing.assert_allclose(got, want, rtol=1e-10)
+    np.testing.assert_allclose(got.numpy(), want, rtol=1e-5)
     np.testing.assert_allclose(wb.image.ssim(f64(x), f64(x), 1.0).numpy(), [1.0, 1.0])
     index_map = wb.image.ssim(f64(x[0]), f64(y[0]), 1.0, return_index_map=True).numpy()
     assert index_map.shape == (6, 9)
-    np.testing.assert_allclose(index_map, np.mean([m for m, _ in _ssim_reference(x[0], y[0])], axis=0))
+    np.testing.assert_allclose(index_map, np.mean([m for m, _ in _ssim_reference(x[0], y[0])], axis=0), rtol=1e-5,
+                               atol=1e-6)
     small = wb.image.ssim(f64(x), f64(y), 1.0, filter_size=5, filter_sigma=0.8, k1=0.02, k2=0.05).numpy()
     want = [np.mean([m.mean() for m, _ in _ssim_reference(x[i], y[i], 1.0, 5, 0.8, 0.02, 0.05)]) for i in range(2)]
-    np.testing.assert_allclose(small, want, rtol=1e-10)
+    np.testing.assert_allclose(small, want, rtol=1e-5)
 
 
 def test_ssim_of_constant_images_and_dtypes():
     a, b = np.full((12, 12, 1), 0.2), np.full((12, 12, 1), 0.6)
     c1 = 0.01 ** 2
     want = (2 * 0.2 * 0.6 + c1) / (0.2 ** 2 + 0.6 ** 2 + c1)           # no variance: cs = 1
-    np.testing.assert_allclose(wb.image.ssim(f64(a), f64(b), 1.0).numpy(), want)
+    np.testing.assert_allclose(wb.image.ssim(f64(a), f64(b), 1.0).numpy(), want, rtol=2e-4)    # float32
     u1, u2 = np.full((12, 12, 1), 51, np.uint8), np.full((12, 12, 1), 153, np.uint8)
     got = wb.image.ssim(wb.constant(u1), wb.constant(u2), 255)
     assert got.dtype == np.float32
@@ -616,9 +630,9 @@ def test_ssim_multiscale_against_the_formula():
             parts = _ssim_reference(a, b, 1.0, 5, 1.0)
             last = k == len(powers) - 1
             value *= np.maximum([(m if last else cs).mean() for m, cs in parts], 0) ** p
-        np.testing.assert_allclose(got[i], value.mean(), rtol=1e-10)
+        np.testing.assert_allclose(got[i], value.mean(), rtol=1e-5)
     big = _rng.uniform(0, 1, (176, 176, 1))
-    np.testing.assert_allclose(wb.image.ssim_multiscale(f64(big), f64(big), 1.0).numpy(), 1.0)
+    np.testing.assert_allclose(wb.image.ssim_multiscale(f64(big), f64(big), 1.0).numpy(), 1.0, rtol=1e-6)
     with pytest.raises(ValueError, match=r"\(scale 4\): images must be at least filter_size"):
         wb.image.ssim_multiscale(f64(big[:160]), f64(big[:160]), 1.0)      # 160 -> 10 rows at scale 4
 

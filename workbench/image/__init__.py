@@ -10,7 +10,8 @@
 - measures and filters (``quality``): ``total_variation``, ``psnr``, ``ssim``, ``ssim_multiscale``,
   ``image_gradients``, ``sobel_edges``;
 - random crops (``distort``): ``sample_distorted_bounding_box`` and its stateless form;
-- boxes (``boxes``): ``non_max_suppression`` and its ``_with_scores``, ``_overlaps``, ``_padded`` forms.
+- boxes (``boxes``): ``non_max_suppression`` and its ``_with_scores``, ``_overlaps``, ``_padded`` forms,
+  ``combined_non_max_suppression``, ``draw_bounding_boxes``.
 
 Floating images hold values in ``[0, 1]``, integer images the range of their dtype (TF's
 convention). The ops are compositions of differentiable workbench ops, so gradients flow to the
@@ -28,7 +29,8 @@ from .augment import (
     stateless_random_saturation,
 )
 from .boxes import (
-    draw_bounding_boxes, non_max_suppression, non_max_suppression_overlaps, non_max_suppression_padded, non_max_suppression_with_scores,
+    combined_non_max_suppression, draw_bounding_boxes, non_max_suppression, non_max_suppression_overlaps,
+    non_max_suppression_padded, non_max_suppression_with_scores,
 )
 from .color import (
     adjust_brightness, adjust_contrast, adjust_gamma, adjust_hue, adjust_saturation, convert_image_dtype,
@@ -52,7 +54,8 @@ from ..io.codecs import (  # noqa: F401,E402  (tf.image's too)
 __all__ = [
     "ResizeMethod", "adjust_brightness", "adjust_contrast", "adjust_gamma", "adjust_hue", "adjust_jpeg_quality",
     "adjust_saturation",
-    "central_crop", "convert_image_dtype", "crop_and_resize", "crop_to_bounding_box", "draw_bounding_boxes",
+    "central_crop", "combined_non_max_suppression", "convert_image_dtype", "crop_and_resize", "crop_to_bounding_box",
+    "draw_bounding_boxes",
     "extract_glimpse", "extract_patches",
     "flip_left_right", "flip_up_down", "grayscale_to_rgb", "hsv_to_rgb", "image_gradients",
     "non_max_suppression", "non_max_suppression_overlaps", "non_max_suppression_padded",

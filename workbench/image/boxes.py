@@ -18,9 +18,9 @@ import heapq
 import numpy as np
 
 from ..core import convert_to_tensor
-from ..errors import argcheck
+from ..errors import InvalidArgumentError, argcheck
 
-__all__ = ["draw_bounding_boxes", "non_max_suppression", "non_max_suppression_overlaps", "non_max_suppression_padded",
+__all__ = ["combined_non_max_suppression", "draw_bounding_boxes", "non_max_suppression", "non_max_suppression_overlaps", "non_max_suppression_padded",
            "non_max_suppression_with_scores"]
 
 
@@ -178,6 +178,62 @@ def non_max_suppression_padded(boxes, scores, max_output_size, iou_threshold=0.5
             convert_to_tensor(np.asarray(valid, np.int32).reshape(head)))
 
 
+def combined_non_max_suppression(boxes, scores, max_output_size_per_class, max_total_size, iou_threshold=0.5,
+                                 score_threshold=float("-inf"), pad_per_class=False, clip_boxes=True, name=None):
+    """Greedy NMS per image and class, then the best of all classes (TF's
+    ``tf.image.combined_non_max_suppression``).
+
+    ``boxes [batch, num_boxes, q, 4]`` (``q`` is 1, boxes shared by every class, or
+    ``num_classes``), ``scores [batch, num_boxes, num_classes]``. Each class keeps at most
+    ``max_output_size_per_class`` boxes scoring above ``score_threshold``; an image keeps the
+    ``max_total_size`` best of them (``pad_per_class=True``: at most
+    ``max_output_size_per_class * num_classes``). Returns ``(nmsed_boxes [batch, d, 4],
+    nmsed_scores [batch, d], nmsed_classes [batch, d], valid_detections [batch])``, float32 but the
+    int32 counts, zero past each image's ``valid_detections``; ``clip_boxes`` clips the boxes to
+    ``[0, 1]``. Not differentiable (TF has no gradient)."""
+    opname = "wb.image.combined_non_max_suppression"
+    _, b = _host(boxes, "boxes", opname)
+    _, s = _host(scores, "scores", opname)
+    if b.ndim != 4 or b.shape[-1] != 4:
+        raise InvalidArgumentError(f"{opname}: boxes must be 4-D [batch, num_boxes, q, 4], got shape {b.shape}")
+    if s.ndim != 3 or s.shape[:2] != b.shape[:2] or b.shape[2] not in (1, s.shape[2]):
+        raise InvalidArgumentError(f"{opname}: scores must be [batch, num_boxes, num_classes] = [{b.shape[0]}, "
+                                   f"{b.shape[1]}, q or any] with q = {b.shape[2]} 1 or num_classes, got shape "
+                                   f"{s.shape}")
+    per_class = argcheck.integer(max_output_size_per_class, "max_output_size_per_class", opname, minimum=0)
+    total = argcheck.integer(max_total_size, "max_total_size", opname, minimum=1)
+    thr = argcheck.number(iou_threshold, "iou_threshold", opname)
+    if not 0.0 <= thr <= 1.0:
+        raise InvalidArgumentError(f"{opname}: iou_threshold must be in [0, 1], got {thr}")
+    sthr = np.float32(argcheck.number(score_threshold, "score_threshold", opname, finite=False))
+    pad = argcheck.flag(pad_per_class, "pad_per_class", opname)
+    clip = argcheck.flag(clip_boxes, "clip_boxes", opname)
+    batch, _, q, classes = b.shape[0], b.shape[1], b.shape[2], s.shape[2]
+    size = min(per_class * classes, total) if pad else total
+    b, s = b.astype(np.float32), s.astype(np.float32)
+    out_boxes = np.zeros((batch, size, 4), np.float32)
+    out_scores = np.zeros((batch, size), np.float32)
+    out_classes = np.zeros((batch, size), np.float32)
+    valid = np.zeros(batch, np.int32)
+    for i in range(batch):
+        found = []                               # (score, class, box index) of every class's picks
+        for c in range(classes):
+            cb = b[i, :, c if q > 1 else 0]
+            iou = _iou_matrix(cb)
+            picked, kept = _greedy(lambda u, v: iou[u, v], s[i, :, c], per_class, np.float32(thr), sthr)
+            found += [(score, c, k) for k, score in zip(picked, kept)]
+        found.sort(key=lambda t: -t[0])          # stable: ties stay in class order
+        found = found[:size]
+        valid[i] = len(found)
+        for j, (score, c, k) in enumerate(found):
+            out_boxes[i, j] = b[i, k, c if q > 1 else 0]
+            out_scores[i, j], out_classes[i, j] = score, c
+    if clip:
+        out_boxes = np.clip(out_boxes, 0.0, 1.0)
+    return (convert_to_tensor(out_boxes), convert_to_tensor(out_scores), convert_to_tensor(out_classes),
+            convert_to_tensor(valid))
+
+
 # TF's default box colours (DrawBoundingBoxes), RGBA
 _DEFAULT_COLORS = np.array([[1, 1, 0, 1], [0, 0, 1, 1], [1, 0, 0, 1], [0, 1, 0, 1], [0.5, 0, 0.5, 1],
                             [0.5, 0.5, 0, 1], [0.5, 0, 0, 1], [0, 0, 0.5, 1], [0, 1, 1, 1], [1, 0, 1, 1]],
@@ -200,9 +256,10 @@ def draw_bounding_boxes(images, boxes, colors, name=None):
     """
     opname = "wb.image.draw_bounding_boxes"
     x = convert_to_tensor(images)
-    if x.ndim != 4 or x.dtype.kind != "f":
-        raise ValueError(f"{opname}: images must be a floating 4-D tensor [batch, height, width, depth], "
-                         f"got {x.dtype} of shape {x.shape}")
+    if x.dtype.kind != "f":
+        raise TypeError(f"{opname}: images must be floating (float16, float32 or float64), got dtype {x.dtype}")
+    if x.ndim != 4:
+        raise ValueError(f"{opname}: images must be 4-D [batch, height, width, depth], got shape {x.shape}")
     _, b = _host(boxes, "boxes", opname)
     n, height, width, depth = x.shape
     if b.ndim != 3 or b.shape[0] != n or b.shape[2] != 4:

@@ -3,8 +3,8 @@ and the colour adjustments (brightness, contrast, gamma, saturation, hue, standa
 
 TF's conventions: floating images hold values in ``[0, 1]``, integer images the whole range of
 their dtype (``[0, 255]`` for uint8); an adjustment of an integer image works on the image converted
-to float32 and converts the result back (saturating). Floating images keep their dtype (a float64
-pipeline stays float64; TF computes float64 in float32). Every adjustment is a composition of
+to float32 and converts the result back (saturating). A float64 image is computed in float32 and
+returned as float64, as TF does (its values and gradients round as TF's). Every adjustment is a composition of
 differentiable ops on the image, except ``adjust_contrast``, which has no gradient (as in TF).
 
 >>> gray = wb.image.rgb_to_grayscale(wb.constant([[[1.0, 0.0, 0.0]]]))
@@ -54,8 +54,10 @@ def _saturate_cast(x, dtype):
         if lo > src.min or hi < src.max:
             x = clip_by_value(x, np.asarray(lo, x.dtype), np.asarray(hi, x.dtype))
         return cast(x, dtype)
-    info = np.iinfo(dtype)
-    lo, hi = np.asarray(info.min, x.dtype), np.asarray(info.max, x.dtype)
+    info, finfo = np.iinfo(dtype), np.finfo(x.dtype)
+    with np.errstate(over="ignore"):   # a bound past the float range clips at the float's largest
+        lo, hi = (np.asarray(max(b, -finfo.max) if b < 0 else min(b, finfo.max), x.dtype)
+                  for b in (np.asarray(info.min, x.dtype), np.asarray(info.max, x.dtype)))
     if int(hi) > info.max:           # float32(2**31 - 1) rounds up to 2**31: step down into range
         hi = np.nextafter(hi, np.asarray(0, x.dtype))
     return cast(clip_by_value(x, lo, hi), dtype)
@@ -98,12 +100,13 @@ def convert_image_dtype(image, dtype, saturate=False, name=None):
     return _saturate_cast(scaled, dst) if saturate else cast(scaled, dst)
 
 
-def _to_float(x):
-    """The image as floats for an adjustment: float32/float64 as they are, float16 in float32,
-    integers converted (rescaled) to float32."""
-    if x.dtype in (np.float32, np.float64):
+def _to_float(x, keep_half=False):
+    """The image as floats for an adjustment, as TF's: float32 as it is, float16 kept
+    (``keep_half``) or cast to float32, float64 cast to float32, integers converted (rescaled)
+    to float32."""
+    if x.dtype == np.float32 or keep_half and x.dtype == np.float16:
         return x
-    if x.dtype == np.float16:
+    if x.dtype.kind == "f":
         return cast(x, np.float32)
     return convert_image_dtype(x, np.float32)
 
@@ -119,7 +122,7 @@ _GRAY = (0.2989, 0.5870, 0.1140)
 
 def rgb_to_grayscale(images, name=None):
     """One luma channel ``0.2989 R + 0.5870 G + 0.1140 B`` from RGB images ``[..., 3]`` (shape
-    ``[..., 1]``, the input's dtype; TF's ``tf.image.rgb_to_grayscale``)."""
+    ``[..., 1]``, the input's dtype, computed in float32; TF's ``tf.image.rgb_to_grayscale``)."""
     opname = "wb.image.rgb_to_grayscale"
     x = convert_to_tensor(images)
     last_dim(x, 3, opname)
@@ -218,7 +221,7 @@ def adjust_brightness(image, delta):
     """``image + delta`` (TF's ``tf.image.adjust_brightness``); an integer image is converted to
     float32 in ``[0, 1]``, shifted, and converted back with saturation."""
     x = convert_to_tensor(image)
-    f = _to_float(x)
+    f = _to_float(x, keep_half=True)
     return _back(f + scalar_factor(delta, f), x.dtype)
 
 
@@ -260,7 +263,7 @@ def adjust_gamma(image, gamma=1, gain=1):
     g = argcheck.as_float(gamma)
     if g is not None and g < 0:
         raise ValueError(f"{opname}: gamma should be a non-negative real number, got {g}")
-    f = _to_float(x)
+    f = _to_float(x, keep_half=True)
     return _back(scalar_factor(gain, f) * f ** (g if g is not None else scalar_factor(gamma, f)), x.dtype)
 
 
@@ -367,14 +370,14 @@ def adjust_hue(image, delta, name=None):
 
 def per_image_standardization(image):
     """``(x - mean) / max(stddev, 1 / sqrt(N))`` for each image over its last three dimensions
-    (``N`` values; TF's ``tf.image.per_image_standardization``). Integer images are cast (not
-    rescaled) to float32, as in TF; floating images keep their dtype."""
+    (``N`` values; TF's ``tf.image.per_image_standardization``). The result is float32 for
+    every dtype, as in TF: images are cast (integers not rescaled) to float32 first."""
     opname = "wb.image.per_image_standardization"
     x = convert_to_tensor(image)
     if x.ndim < 3:
         raise ValueError(f"{opname}: image must have at least 3 dimensions [height, width, channels], "
                          f"got shape {x.shape}")
-    f = x if x.dtype.kind == "f" else cast(x, np.float32)
+    f = x if x.dtype == np.float32 else cast(x, np.float32)
     n = int(np.prod(x.shape[-3:]))
     mean = reduce_mean(f, axis=[-3, -2, -1], keepdims=True)
     centred = f - mean

@@ -17,7 +17,7 @@ import math
 import numpy as np
 
 from ..core import Tensor, convert_to_tensor
-from ..errors import argcheck
+from ..errors import InvalidArgumentError, argcheck
 from ..ops.elementwise import abs as _abs
 from ..ops.elementwise import cast, log, maximum
 from ..ops.indexing import pad
@@ -33,8 +33,12 @@ _MSSSIM_WEIGHTS = (0.0448, 0.2856, 0.3001, 0.2363, 0.1333)
 
 def total_variation(images, name=None):
     """The sum of absolute differences between neighbouring pixel values, per image (TF's
-    ``tf.image.total_variation``): a scalar for one ``[h, w, c]`` image, ``[batch]`` for a batch."""
+    ``tf.image.total_variation``): a scalar for one ``[h, w, c]`` image, ``[batch]`` for a batch.
+    Unsigned integer images are refused, as in TF (their differences wrap)."""
     x = convert_to_tensor(images)
+    if x.dtype.kind not in "if":
+        raise TypeError(f"wb.image.total_variation: images must be floating or signed integers, got dtype "
+                        f"{x.dtype}; convert unsigned images with wb.image.convert_image_dtype first")
     if x.ndim == 3:
         return reduce_sum(_abs(x[1:] - x[:-1])) + reduce_sum(_abs(x[:, 1:] - x[:, :-1]))
     if x.ndim == 4:
@@ -45,8 +49,8 @@ def total_variation(images, name=None):
 
 
 def _pair(img1, img2, opname):
-    """Both image sets as floats (integers converted to float32 in [0, 1], float16 to float32),
-    with matching ``[height, width, depth]``, and the dtype the images came in."""
+    """Both image sets as float32 (integers converted to [0, 1], float16 and float64 cast, as
+    TF does), with matching ``[height, width, depth]``, and the dtype the images came in."""
     a, b = convert_to_tensor(img1), convert_to_tensor(img2)
     if a.ndim < 3 or b.ndim < 3 or a.shape[-3:] != b.shape[-3:]:
         raise ValueError(f"{opname}: both image sets must be [..., height, width, depth] with the same last "
@@ -54,7 +58,7 @@ def _pair(img1, img2, opname):
     if a.dtype != b.dtype:
         raise TypeError(f"{opname}: both image sets must have the same dtype, got {a.dtype} and {b.dtype}")
     src = a.dtype
-    if a.dtype not in (np.float32, np.float64):
+    if a.dtype != np.float32:
         a, b = convert_image_dtype(a, np.float32), convert_image_dtype(b, np.float32)
     return a, b, src
 
@@ -208,7 +212,10 @@ def sobel_edges(image):
     images, each channel filtered on its own after a reflecting pad of one pixel (TF's
     ``tf.image.sobel_edges``)."""
     opname = "wb.image.sobel_edges"
-    x = batch4d_arg(image, opname)
+    x = convert_to_tensor(image)
+    if x.ndim != 4:    # TF's reflecting pad refuses other ranks at run time
+        raise InvalidArgumentError(f"{opname}: image must be 4-D [batch, height, width, channels], got shape "
+                                   f"{x.shape}")
     if x.dtype.kind != "f":
         raise TypeError(f"{opname}: image must be floating, got dtype {x.dtype}; convert integer images "
                         "with wb.image.convert_image_dtype first")

@@ -20,7 +20,7 @@ from ..core import convert_to_tensor
 from ..errors import argcheck
 from ..ops.elementwise import cast, floor, logical_and, maximum, minimum, where
 from ..ops.indexing import take_rows
-from ..ops.shape import reshape
+from ..ops.shape import reshape, stop_gradient
 from ._common import batch4d_arg, floating as _floating, images_arg as _images, index as _index, restore
 from ._common import size_arg as _size_arg, weights as _weights
 from .geometry import pad_to_bounding_box
@@ -44,6 +44,10 @@ def _nearest_taps(in_size, out_size):
     """TF 2's half-pixel nearest-neighbour source index along one axis."""
     scale = in_size / out_size
     return np.clip(np.floor((np.arange(out_size) + 0.5) * scale), 0, in_size - 1).astype(np.int64)
+
+
+def _float32(x):
+    return x if x.dtype == np.float32 else cast(x, np.float32)
 
 
 def _lerp_axis(x, axis, lower, upper, lerp):
@@ -76,7 +80,7 @@ _KERNELS = {
     "keyscubic": (_keys_cubic, 2.0),
     "lanczos3": (_lanczos(3.0), 3.0),
     "lanczos5": (_lanczos(5.0), 5.0),
-    "gaussian": (lambda x: np.where(x < 3.0, np.exp(-x * x / (2 * 1.5 ** 2)), 0.0), 3.0),
+    "gaussian": (lambda x: np.where(x < 1.5, np.exp(-2.0 * x * x), 0.0), 1.5),   # sigma 0.5, radius 3 sigma
 }
 
 
@@ -93,23 +97,28 @@ def _kernel_taps(in_size, out_size, kernel, antialias, samples=None):
     """TF's ``ScaleAndTranslate`` spans along one axis (no translation): ``(indices, weights)``,
     each ``[out_size, span]``. Output pixel ``i`` samples ``(i + 0.5) * in / out`` (in pixel-edge
     coordinates) unless ``samples`` gives the positions; with ``antialias`` a shrink widens the
-    kernel by ``in / out``. Weights of taps inside the image are normalized to sum to one."""
+    kernel by ``in / out``. Weights of taps inside the image are normalized to sum to one.
+    Positions and distances are computed in float32, as TF's kernel does, so taps near the
+    kernel's radius are kept or dropped as in TF."""
+    f32 = np.float32
     fn, radius = _KERNELS[kernel]
-    inv = in_size / out_size
-    kscale = max(inv, 1.0) if antialias else 1.0
-    span = min(2 * int(np.ceil(radius * kscale)) + 1, in_size)
+    inv = f32(1) / (f32(out_size) / f32(in_size))
+    kscale = max(inv, f32(1)) if antialias else f32(1)
+    reach = f32(radius) * kscale
+    span = min(2 * int(np.ceil(reach)) + 1, in_size)
     idx = np.zeros((out_size, span), np.int64)
     wts = np.zeros((out_size, span))
     for i in range(out_size):
-        sample = (i + 0.5) * inv if samples is None else float(samples[i])
-        start = min(max(int(np.ceil(sample - radius * kscale - 0.5)), 0), in_size - 1)
-        stop = min(max(int(np.floor(sample + radius * kscale - 0.5)), 0), in_size - 1) + 1
+        sample = (f32(i) + f32(0.5)) * inv if samples is None else f32(samples[i])
+        start = min(max(int(np.ceil(sample - reach - f32(0.5))), 0), in_size - 1)
+        stop = min(max(int(np.floor(sample + reach - f32(0.5))), 0), in_size - 1) + 1
         src = np.arange(start, stop)
-        w = fn(np.abs((src + 0.5 - sample) / kscale))
+        dist = np.abs((src.astype(f32) + f32(0.5) - sample) * (f32(1) / kscale))
+        w = np.where(dist < f32(radius), fn(dist.astype(np.float64)), 0.0)
         total = w.sum()
         idx[i, :stop - start] = src
         if abs(total) >= 1000 * np.finfo(np.float32).tiny:
-            wts[i, :stop - start] = w / total
+            wts[i, :stop - start] = (w / total).astype(np.float32)   # TF's float weights
     return idx, wts
 
 
@@ -171,9 +180,8 @@ def resize(images, size, method="bilinear", preserve_aspect_ratio=False, antiali
     (a triangle filter, as Pillow's) and the ``scale_and_translate`` kernels when shrinking, so
     every input pixel contributes; ``nearest`` and ``area`` ignore it, as in TF.
     ``preserve_aspect_ratio=True`` scales to the largest size that fits in ``size`` with the
-    input's aspect ratio. Integer images come back as float32 for every method but nearest
-    (as in TF); floating images keep their dtype (TF returns float32 for every dtype but
-    float16/bfloat16 nearest), so a float64 pipeline stays float64.
+    input's aspect ratio. The result is float32 for every method but ``nearest`` (which keeps
+    the images' dtype), whatever the images' dtype, as in TF: images are cast to float32 first.
     """
     opname = "wb.image.resize"
     x, was_3d = _images(images, opname)
@@ -190,25 +198,25 @@ def resize(images, size, method="bilinear", preserve_aspect_ratio=False, antiali
     if method == "nearest":
         y = take_rows(x, _index(_nearest_taps(h, new_h), x), axis=1)
         y = take_rows(y, _index(_nearest_taps(w, new_w), y), axis=2)
-    elif method == "bilinear" and not antialias:
-        y = _floating(x)
-        if new_w != w:
-            y = _lerp_axis(y, 2, *_linear_taps(w, new_w, y.dtype))
-        if new_h != h:
-            y = _lerp_axis(y, 1, *_linear_taps(h, new_h, y.dtype))
     else:
-        y = _floating(x)
-        if method == "area":
-            taps_w, taps_h = _area_taps(w, new_w), _area_taps(h, new_h)
-        elif method == "bicubic" and not antialias:
-            taps_w = _kernel_taps(w, new_w, "keyscubic", False, _bicubic_samples(w, new_w))
-            taps_h = _kernel_taps(h, new_h, "keyscubic", False, _bicubic_samples(h, new_h))
-        elif method == "bicubic":
-            taps_w, taps_h = _kernel_taps(w, new_w, "keyscubic", True), _kernel_taps(h, new_h, "keyscubic", True)
+        y = _float32(x)
+        if method == "bilinear" and not antialias:
+            if new_w != w:
+                y = _lerp_axis(y, 2, *_linear_taps(w, new_w, np.float32))
+            if new_h != h:
+                y = _lerp_axis(y, 1, *_linear_taps(h, new_h, np.float32))
         else:
-            kernel = "triangle" if method == "bilinear" else method
-            taps_w, taps_h = _kernel_taps(w, new_w, kernel, antialias), _kernel_taps(h, new_h, kernel, antialias)
-        y = _taps_axis(_taps_axis(y, 2, *taps_w), 1, *taps_h)
+            if method == "area":
+                taps_w, taps_h = _area_taps(w, new_w), _area_taps(h, new_h)
+            elif method == "bicubic" and not antialias:
+                taps_w = _kernel_taps(w, new_w, "keyscubic", False, _bicubic_samples(w, new_w))
+                taps_h = _kernel_taps(h, new_h, "keyscubic", False, _bicubic_samples(h, new_h))
+            elif method == "bicubic":
+                taps_w, taps_h = _kernel_taps(w, new_w, "keyscubic", True), _kernel_taps(h, new_h, "keyscubic", True)
+            else:
+                kernel = "triangle" if method == "bilinear" else method
+                taps_w, taps_h = _kernel_taps(w, new_w, kernel, antialias), _kernel_taps(h, new_h, kernel, antialias)
+            y = _taps_axis(_taps_axis(y, 2, *taps_w), 1, *taps_h)
     if known:
         static = x._static_shape().as_list()
         if None in known or preserve_aspect_ratio and None in static[1:3]:
@@ -333,11 +341,12 @@ def resize_with_pad(image, target_height, target_width, method="bilinear", antia
 
 def _box_positions(lo, hi, size, out, like):
     """TF's crop sampling positions ``[num_boxes, out]`` (in pixels) along one axis of a box
-    ``[lo, hi]`` given in normalized coordinates (``[num_boxes, 1]`` tensors)."""
+    ``[lo, hi]`` given in normalized coordinates (``[num_boxes, 1]`` tensors), in TF's order of
+    float32 operations."""
     if out == 1:
-        return (lo + hi) * (0.5 * (size - 1))
-    grid = _weights(np.arange(out, dtype=np.float64)[None] * ((size - 1) / (out - 1)), like)
-    return lo * float(size - 1) + (hi - lo) * grid
+        return (lo + hi) * 0.5 * float(size - 1)
+    step = (hi - lo) * float(size - 1) / float(out - 1)
+    return lo * float(size - 1) + _weights(np.arange(out)[None], like) * step
 
 
 def crop_and_resize(image, boxes, box_indices, crop_size, method="bilinear", extrapolation_value=0.0,
@@ -351,11 +360,13 @@ def crop_and_resize(image, boxes, box_indices, crop_size, method="bilinear", ext
     crop of height ``crop_height > 1`` samples row ``y1 * (height - 1) + j * (y2 - y1) *
     (height - 1) / (crop_height - 1)``; a crop of height 1 samples the box's centre. ``method``:
     ``"bilinear"`` or ``"nearest"``. Samples outside the image read ``extrapolation_value``.
-    The result ``[num_boxes, crop_height, crop_width, depth]`` is float32 (float64 for a
-    float64 image), differentiable with respect to the image and (bilinear) the boxes.
+    The result ``[num_boxes, crop_height, crop_width, depth]`` is float32 for every image dtype
+    (positions and values computed in float32, as TF's kernel), differentiable with respect to
+    the image and the boxes; as in TF, the boxes' gradient of a ``"nearest"`` crop is that of
+    the bilinear one.
     """
     opname = "wb.image.crop_and_resize"
-    x = _floating(batch4d_arg(image, opname))
+    x = _float32(batch4d_arg(image, opname))
     b, h, w, c = x.shape
     ch, cw = _size_arg(crop_size, opname, "crop_size")
     if method not in ("bilinear", "nearest"):
@@ -365,7 +376,7 @@ def crop_and_resize(image, boxes, box_indices, crop_size, method="bilinear", ext
         raise ValueError(f"{opname}: boxes must be [num_boxes, 4] (y1, x1, y2, x2), got shape {bx.shape}")
     if bx.dtype.kind != "f":
         raise TypeError(f"{opname}: boxes must be floating (normalized coordinates), got dtype {bx.dtype}")
-    bx = cast(bx, x.dtype) if bx.dtype != x.dtype else bx
+    bx = _float32(bx)
     ids = convert_to_tensor(box_indices)
     if ids.ndim != 1 or ids.shape[0] != bx.shape[0]:
         raise ValueError(f"{opname}: box_indices must be [num_boxes] = [{bx.shape[0]}], got shape {ids.shape}")
@@ -386,22 +397,28 @@ def crop_and_resize(image, boxes, box_indices, crop_size, method="bilinear", ext
     def pixel(pos, size):       # integer positions clipped into the image (those outside are masked)
         return minimum(maximum(cast(pos, np.int64), 0), size - 1)
 
-    def gather(yi, xi):
+    def gather(rows, yi, xi):
         idx = base + reshape(yi, (n, ch, 1)) * w + reshape(xi, (n, 1, cw))
-        return reshape(take_rows(flat, reshape(idx, (n * ch * cw,))), (n, ch, cw, c))
+        return reshape(take_rows(rows, reshape(idx, (n * ch * cw,))), (n, ch, cw, c))
 
-    if method == "nearest":
-        out = gather(pixel(floor(in_y + 0.5), h), pixel(floor(in_x + 0.5), w))
-    else:
+    def bilinear(x_rows):
         top, left = floor(in_y), floor(in_x)
         y_lerp = reshape(in_y - top, (n, ch, 1, 1))
         x_lerp = reshape(in_x - left, (n, 1, cw, 1))
         ti, bi = pixel(top, h), pixel(-floor(-in_y), h)            # floor and ceil, as TF
         li, ri = pixel(left, w), pixel(-floor(-in_x), w)
-        tl, bl = gather(ti, li), gather(bi, li)
-        upper = tl + (gather(ti, ri) - tl) * x_lerp
-        lower = bl + (gather(bi, ri) - bl) * x_lerp
-        out = upper + (lower - upper) * y_lerp
+        tl, bl = gather(x_rows, ti, li), gather(x_rows, bi, li)
+        upper = tl + (gather(x_rows, ti, ri) - tl) * x_lerp
+        lower = bl + (gather(x_rows, bi, ri) - bl) * x_lerp
+        return upper + (lower - upper) * y_lerp
+
+    if method == "nearest":
+        out = gather(flat, pixel(floor(in_y + 0.5), h), pixel(floor(in_x + 0.5), w))
+        # TF's CropAndResizeGradBoxes is bilinear for both methods: add its box gradient, valued 0
+        smooth = bilinear(stop_gradient(flat))
+        out = out + (smooth - stop_gradient(smooth))
+    else:
+        out = bilinear(flat)
     fill = convert_to_tensor(np.asarray(argcheck.number(extrapolation_value, "extrapolation_value", opname,
                                                         finite=False), dtype=x.dtype))
     return where(reshape(inside, (n, ch, cw, 1)), out, fill)
