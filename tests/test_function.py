@@ -655,7 +655,8 @@ def test_a_decorated_method_has_a_function_per_instance():
     a(w, x)
     b(w, x)      # its own first call builds its optimizer's slots: allowed, as in TF
     a(w, x)
-    assert a.__call__.experimental_get_tracing_count() == 2 and b.__call__.experimental_get_tracing_count() == 1
+    # TF 2.21: 2 and 2 (a first call that builds variables traces twice, at once)
+    assert a.__call__.experimental_get_tracing_count() == 2 and b.__call__.experimental_get_tracing_count() == 2
     assert a.__call__._function is not b.__call__._function
 
 

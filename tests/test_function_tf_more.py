@@ -216,3 +216,53 @@ def test_summary_writes_replay_with_the_writer_of_their_trace(tmp_path):
     # TF 2.21 (with tf.summary.write): every call writes, each with its step
     assert _summary_tags(tmp_path) == [("a", 0), ("a", 2), ("b", 1), ("b", 3)]
     assert my_func.experimental_get_tracing_count() == 1
+
+
+def test_python_numbers_are_keyed_by_value_as_tf_literals():
+    seen = []
+
+    @wb.function
+    def f(x):
+        seen.append(repr(x))
+        return x
+    counts = []
+    for v in [1, 1, 2, 1.0, True, wb.constant(1), wb.constant(2), 2.0, False, 0]:
+        f(v)
+        counts.append(f.experimental_get_tracing_count())
+    # TF 2.21: 1 == 1.0 == True share a trace, as do 2 and 2.0, False and 0
+    assert counts == [1, 1, 2, 2, 2, 3, 3, 3, 4, 4]
+    assert seen[:2] + seen[3:] == ["1", "2", "False"]
+
+
+def test_a_first_call_that_builds_variables_counts_two_traces():
+    class M(wb.Module):
+        def __init__(self):
+            super().__init__()
+            self.v = None
+
+        @wb.function
+        def __call__(self, x):
+            if self.v is None:
+                self.v = wb.Variable(2.0)
+            return x * self.v
+    m1, m2 = M(), M()
+    assert [float(m1(wb.constant(1.0))), float(m2(wb.constant(3.0))), float(m1(wb.constant(2.0)))] == [2.0, 6.0, 4.0]
+    # TF 2.21: each instance its own function, its first call traced twice (2, 2); a new shape: 3
+    assert (m1.__call__.experimental_get_tracing_count(), m2.__call__.experimental_get_tracing_count()) == (2, 2)
+    m1(wb.constant([1.0]))
+    assert m1.__call__.experimental_get_tracing_count() == 3
+
+
+def test_reduce_retracing_widens_to_an_unknown_rank_when_the_rank_changes():
+    g = wb.function(lambda x: x + 1, reduce_retracing=True)
+    counts = []
+    for shape in ([2], [3], [4], [2, 2], [3, 3]):
+        g(wb.ones(shape))
+        counts.append(g.experimental_get_tracing_count())
+    assert counts == [1, 2, 2, 3, 3]   # TF 2.21
+    shown = [c.structured_input_signature[0][0].shape for c in g._concrete.values()]
+    assert [None if s.rank is None else s.as_list() for s in shown] == [[2], [None], None]
+    relaxed = wb.function(lambda x: x + 1, experimental_relax_shapes=True)   # TF's older name
+    for shape in ([2], [3], [4]):
+        relaxed(wb.ones(shape))
+    assert relaxed.experimental_get_tracing_count() == 2

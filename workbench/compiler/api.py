@@ -142,6 +142,7 @@ class Function:
         self._concrete: dict = {}    # generalized signature -> ConcreteFunction
         self._random: dict = {}      # generalized signature -> its random ops' seeds and kernels
         self._traces = 0
+        self._counted = False        # the next trace was counted already (see _trace)
         self._runs = 0               # runs of the Python body under a tracer
         self._warned_retrace = False
         self._tracing: set = set()   # signatures being traced now (a recursive call is refused)
@@ -547,8 +548,9 @@ class Function:
         raise_kernel_errors(result)   # a result an op's kernel error stands for raises it
         result = _as_outputs(result, variables=False)   # variables: read by each run's outputs
         self._runs += 1
-        if concrete is None:
+        if concrete is None and not self._counted:
             self._traces += 1
+        self._counted = False
         if self._traces >= RETRACE_WARNING_AT and not self._warned_retrace:
             self._warned_retrace = True
             warnings.warn(f"wb.function '{self._name}' has been traced {self._traces} times (the last "
@@ -570,6 +572,8 @@ class Function:
             # second time at once, and raises if it creates variables again: so do we where
             # nothing kept the variables this run created (no later run could find them)
             created, result = tracer.created, _as_outputs(result)
+            self._traces += 1   # TF's second trace, which the next call makes here
+            self._counted = True
             del tracer, targs, tkwargs, traced_flat
             if all(ref() is None for ref in created):
                 raise ValueError(singleton)

@@ -244,7 +244,8 @@ def signature(args, kwargs, flat, captured=None):
             else:
                 held.append(leaf)
         elif leaf is None or isinstance(leaf, (bool, int, float, complex, str, bytes)):
-            parts.append(("P", type(leaf).__name__, leaf))
+            # by value alone, as TF's Literal: 1, 1.0 and True share a trace (they are equal)
+            parts.append(("P", "literal", leaf))
         elif hasattr(type(leaf), "__tf_tracing_type__"):
             # an object that says what it traces as (TF's TraceType protocol): equal trace types
             # share a trace, which sees the type's placeholder_value
@@ -380,8 +381,9 @@ def covers(general, key) -> bool:
 
 
 def relax(general, key):
-    """``general`` widened to admit ``key`` (None where the sizes differ), or None where no
-    shape generalization can (another structure, rank, dtype, device or Python value)."""
+    """``general`` widened to admit ``key`` (None where the sizes differ, an unknown rank where
+    the ranks do), or None where no shape generalization can (another structure, dtype,
+    device or Python value)."""
     if len(general) != len(key) or general[:2] != key[:2]:
         return None
     parts = list(general[:2])
@@ -390,8 +392,11 @@ def relax(general, key):
             if g[1] is None and g[2:] == k[2:]:
                 parts.append(g)
                 continue
-            if g[1] is None or g[2:] != k[2:] or len(g[1]) != len(k[1]):
+            if g[1] is None or g[2:] != k[2:]:
                 return None
+            if len(g[1]) != len(k[1]):   # another rank: TF widens to an unknown rank
+                parts.append((g[0], None) + g[2:])
+                continue
             parts.append((g[0], tuple(a if a == b else None for a, b in zip(g[1], k[1]))) + g[2:])
         elif g[0] == "S" and k[0] == "C" and _composite_fits(g[1], k):
             parts.append(g)
