@@ -191,8 +191,29 @@ def einsum(equation, *inputs, name=None, **kwargs):
         if x.dtype.kind == "b":
             raise TypeError("einsum: bool inputs are not supported")
     eq, targets = _resolve(equation, [x.shape for x in xs])
+    static = _static(eq, xs) if core.open_shapes_traced() else False
     xs = [x if x.shape == t else broadcast_to(x, t) for x, t in zip(xs, targets)]
+    if static is not False:
+        core.static_shape_hint(_einsum_op.name, static)
     return apply(_einsum_op, tuple(xs), {"equation": eq})
+
+
+def _static(eq, xs):
+    """TF's static shape of an einsum (``eq`` resolved) in a trace: each output label's size
+    where an operand's static shape knows it (a size other than 1 wins over a broadcast 1)."""
+    lhs, out = eq.split("->")
+    seen: dict = {}
+    for term, x in zip(lhs.split(","), xs):
+        s = x._static_shape()
+        if s.rank is None:
+            return None
+        for c, d in zip(term, s.as_list()):
+            seen.setdefault(c, []).append(d)
+    dims = []
+    for c in out:
+        known = [d for d in seen[c] if d is not None]
+        dims.append(next((d for d in known if d != 1), None if None in seen[c] else 1))
+    return tuple(dims)
 
 
 def _axis_list(axes, ndim, what):
