@@ -391,6 +391,24 @@ class JointDistributionSequential(JointDistribution):
         return list(value)
 
 
+def _check_acyclic(deps):
+    """A ValueError naming the parts of a cycle among the dependencies, if there is one."""
+    state = {}
+
+    def visit(k, path):
+        if state.get(k) == "done":
+            return
+        if state.get(k) == "open":
+            raise ValueError(f"JointDistributionNamed: the dependencies of {path[path.index(k):]} form a cycle")
+        state[k] = "open"
+        for d in deps[k]:
+            visit(d, path + [k])
+        state[k] = "done"
+
+    for k in deps:
+        visit(k, [])
+
+
 def _tfp_key_order(deps):
     """The order of the keys in the dicts a JointDistributionNamed returns, as TFP's: parts by
     decreasing depth (the longest chain of dependencies below them), then decreasing name, each
@@ -475,17 +493,11 @@ class JointDistributionNamed(JointDistribution):
             else:
                 raise TypeError(f"JointDistributionNamed: model['{key}'] is a {type(maker).__name__}, "
                                 "not a Distribution or a callable")
-        # topological order, keeping the dict's order among parts that are ready
-        order, done = [], set()
-        while len(order) < len(model):
-            ready = [k for k in model if k not in done and all(d in done for d in deps[k])]
-            if not ready:
-                stuck = [k for k in model if k not in done]
-                raise ValueError(f"JointDistributionNamed: the dependencies of {stuck} form a cycle")
-            order.append(ready[0])
-            done.add(ready[0])
+        _check_acyclic(deps)
+        # TFP's order (an OrderedDict's own): the parts draw their seeds, and the dicts list their keys, in it
+        order = list(model) if isinstance(model, collections.OrderedDict) else _tfp_key_order(deps)
         index = {k: i for i, k in enumerate(order)}
-        self._key_order = list(model) if isinstance(model, collections.OrderedDict) else _tfp_key_order(deps)
+        self._key_order = order
         return [(k, model[k], [index[d] for d in deps[k]], "named") for k in order]
 
     def _structure(self, flat):

@@ -154,7 +154,7 @@ class MarkovChain(Distribution):
     def sample(self, sample_shape=(), seed=None, name=None):
         if not self._structured:
             return super().sample(sample_shape, seed=seed)
-        states = self._draw_states(internal.shape_tuple(sample_shape), internal.sanitize_seed(seed))
+        states = self._draw_states(internal.shape_tuple(sample_shape), seed)
         structure = self._initial_state_prior.dtype
         parts = []
         for j, ev in enumerate(self._part_event_ndims()):
@@ -164,13 +164,17 @@ class MarkovChain(Distribution):
 
     def _draw_states(self, sample_shape, seed):
         """The states of each step: the prior's draws of ``sample_shape``, then the transitions'."""
-        prior_seed, *step_seeds = internal.split_seed(seed, self._num_steps, salt="MarkovChain")
+        # TFP's flow: a prior seed, then each step splits its seed off the loop's
+        prior_seed, loop_seed = internal.split_seed(seed, 2, salt="markov_chain_sample")
         state = self._initial_state_prior.sample(sample_shape, seed=prior_seed)
         states = [state]
         for t in range(1, self._num_steps):
-            state = self._transition_fn(wb.constant(t - 1, dtype=wb.int32), state).sample(seed=step_seeds[t - 1])
+            step_seed, loop_seed = internal.split_seed(loop_seed, 2)
+            state = self._transition_fn(wb.constant(t - 1, dtype=wb.int32), state).sample(seed=step_seed)
             states.append(state)
         return states
+
+    _sample_n_takes_any_seed = True   # the salt goes into an int seed before its draw
 
     def _sample_n(self, n, seed):
         states = self._draw_states((n,), seed)
