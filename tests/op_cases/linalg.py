@@ -63,6 +63,13 @@ def _svd_gauge_free(a):
     return s, u * u, v * v, wb.matmul(u * s[..., None, :], v, transpose_b=True)
 
 
+def _svd_full_gauge_free(a):
+    # full_matrices with sides differing by 1: the extra column enters through u * u, v * v and
+    # its outer product with a column of the other side
+    s, u, v = la.svd(a, full_matrices=True)
+    return s, u * u, v * v, wb.matmul(u[..., :, -1:], v[..., :, -1:], transpose_b=True) * u[..., :1, -1:] * v[..., :1, -1:]
+
+
 def _qr_parts(a):
     q, r = la.qr(a)
     return q, r
@@ -111,6 +118,8 @@ CASES = [
     Case("svd tall", _svd_gauge_free, [TALL]),
     Case("svd wide", _svd_gauge_free, [WIDE]),
     Case("svd values only", lambda a: la.svd(a, compute_uv=False), [TALL]),
+    Case("svd full_matrices, one more row", _svd_full_gauge_free, [TALL]),
+    Case("svd full_matrices, one more column", _svd_full_gauge_free, [uniform(-1, 1, (3, 4), 38)]),
     Case("pinv", lambda a: la.pinv(a), [TALL]),
     # TF's complex det/slogdet rules are derivatives only where det is real: a Hermitian matrix
     Case("det, slogdet and inv of a complex matrix",

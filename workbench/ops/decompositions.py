@@ -231,11 +231,20 @@ def _complex_svd_jvp(ts, ans, a):
 
 def _svd_full_unsupported(a, full_matrices):
     m, n = a.shape[-2:]
-    if full_matrices and m != n:
+    if full_matrices and abs(m - n) > 1:
         raise NotImplementedError(
-            f"svd: no gradient through u and v with full_matrices=True for a non-square matrix "
-            f"(shape {a.shape}): the extra singular vectors are not determined by the input (TF "
-            "has none either); use full_matrices=False")
+            f"svd: no gradient through u and v with full_matrices=True where the matrix's sides differ "
+            f"by more than 1 (shape {a.shape}): the extra singular vectors are not determined by the input "
+            "(TF has none either); use full_matrices=False")
+
+
+def _split_full(x, k, full):
+    """The first ``k`` columns of a singular-vector matrix and, with ``full_matrices``, the rest."""
+    if x is None:
+        return None, None
+    if not full or x.shape[-1] == k:
+        return x, None
+    return x[..., :, :k], x[..., :, k:]
 
 
 def _svd_vjp(gs, ans, a, full_matrices):
@@ -247,7 +256,10 @@ def _svd_vjp(gs, ans, a, full_matrices):
     k = min(m, n)
     if gu is not None or gv is not None:
         _svd_full_unsupported(a, full_matrices)
-    u, v = u[..., :, :k], v[..., :, :k]
+    u, u2 = _split_full(u, k, full_matrices)
+    v, v2 = _split_full(v, k, full_matrices)
+    gu, gu2 = _split_full(gu, k, full_matrices)
+    gv, gv2 = _split_full(gv, k, full_matrices)
     s_row, s_col = expand_dims(s, -2), expand_dims(s, -1)
     inner = None if gsv is None else diag(gsv)
     f = None if gu is None and gv is None else _inv_gaps(s * s)
@@ -261,11 +273,15 @@ def _svd_vjp(gs, ans, a, full_matrices):
         inner = part if inner is None else inner + part
     grad = matmul(u, matmul(inner, v, transpose_b=True))
     if gu is not None and m > k:  # the part of gu outside the span of u
-        grad = grad + matmul((gu - matmul(u, matmul(u, gu, transpose_a=True))) * _safe_reciprocal(s_row), v,
-                             transpose_b=True)
+        out = gu - matmul(u, matmul(u, gu, transpose_a=True))
+        if gu2 is not None:   # TF's rule for the one extra column of a full u: it follows u's span
+            out = out - matmul(u2, matmul(gu2, u, transpose_a=True))
+        grad = grad + matmul(out * _safe_reciprocal(s_row), v, transpose_b=True)
     if gv is not None and n > k:
-        grad = grad + matmul(u, (gv - matmul(v, matmul(v, gv, transpose_a=True))) * _safe_reciprocal(s_row),
-                             transpose_b=True)
+        out = gv - matmul(v, matmul(v, gv, transpose_a=True))
+        if gv2 is not None:
+            out = out - matmul(v2, matmul(gv2, v, transpose_a=True))
+        grad = grad + matmul(u, out * _safe_reciprocal(s_row), transpose_b=True)
     return (grad,)
 
 
@@ -276,6 +292,9 @@ def _svd_jvp(ts, ans, a, full_matrices):
     s, u, v = ans
     da = ts[0]
     m, n = a.shape[-2:]
+    k = min(m, n)
+    u, u2 = _split_full(u, k, full_matrices)
+    v, v2 = _split_full(v, k, full_matrices)
     s_row, s_col = expand_dims(s, -2), expand_dims(s, -1)
     dp = matmul(u, matmul(da, v), transpose_a=True)
     f = _inv_gaps(s * s)
@@ -285,6 +304,11 @@ def _svd_jvp(ts, ans, a, full_matrices):
         du = du + (matmul(da, v) - matmul(u, dp)) / s_row
     if n > m:
         dv = dv + (matmul(da, u, transpose_a=True) - matmul(v, dp, transpose_b=True)) / s_row
+    # the extra column of a full u or v stays orthogonal to the others: d u2 = -u S^-1 v^T da^T u2
+    if u2 is not None:
+        du = concat([du, -matmul(u, matmul(v, matmul(da, u2, transpose_a=True), transpose_a=True) / s_col)], -1)
+    if v2 is not None:
+        dv = concat([dv, -matmul(v, matmul(u, matmul(da, v2), transpose_a=True) / s_col)], -1)
     return diag_part(dp), du, dv
 
 
@@ -298,7 +322,8 @@ def svd(tensor, full_matrices=False, compute_uv=True, name=None):
     Returns ``(s, u, v)`` in TF's order (``v``, not its transpose), or ``s``
     alone when ``compute_uv=False``. ``s`` is ``[..., K]``, descending,
     ``K = min(M, N)``; ``u`` is ``[..., M, K]`` and ``v`` ``[..., N, K]``
-    (``[..., M, M]`` and ``[..., N, N]`` with ``full_matrices=True``).
+    (``[..., M, M]`` and ``[..., N, N]`` with ``full_matrices=True``; gradients through them as
+    TF's: for square input and where ``M`` and ``N`` differ by 1).
 
     Singular vectors are defined up to a joint sign; gradients through ``u``
     and ``v`` are ``inf``/``NaN`` where singular values repeat, and for
