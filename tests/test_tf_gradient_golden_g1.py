@@ -339,3 +339,39 @@ def test_top_k_unsorted_matches_tf_on_random_rows():
             x[rng.random((rows, n)) < 0.1] = np.nan
         got = wb.math.top_k(wb.constant(x), k=k, sorted=False).indices.numpy()
         np.testing.assert_array_equal(got, want[f"arr_{trial}"], err_msg=f"draw {trial}")
+
+
+# ---------------------------------------------------------------------------
+# svd(full_matrices=True) with sides differing by 1: TF's gradient through the extra column
+
+
+@pytest.mark.parametrize("shape", ["tall", "wide"])
+def test_svd_full_matrices_one_extra_vector(shape):
+    # TF 2.21's gradient and tangents (float64) for cotangents gs, gu, gv and tangent ta; the
+    # columns' signs are matched to TF's vectors first (the decomposition fixes them only up to sign)
+    import os
+    ref = np.load(os.path.join(os.path.dirname(__file__), "fixtures", "svd_full_matrices_tf221.npz"))
+    r = {k[len(shape) + 1:]: ref[k] for k in ref.files if k.startswith(shape + "_")}
+    x = wb.constant(r["a"])
+    with wb.GradientTape() as tape:
+        tape.watch(x)
+        s, u, v = wb.linalg.svd(x, full_matrices=True)
+    su = np.sign(np.sum(u.numpy() * r["u"], axis=0))
+    sv = np.sign(np.sum(v.numpy() * r["v"], axis=0))
+    g = tape.gradient([s, u, v], x, output_gradients=[wb.constant(r["gs"]), wb.constant(r["gu"] * su),
+                                                      wb.constant(r["gv"] * sv)])
+    np.testing.assert_allclose(g.numpy(), r["g"], rtol=1e-10, atol=1e-13)
+    with wb.autodiff.ForwardAccumulator(x, wb.constant(r["ta"])) as acc:
+        s, u, v = wb.linalg.svd(x, full_matrices=True)
+    np.testing.assert_allclose(acc.jvp(s).numpy(), r["jvp_s"], rtol=1e-10, atol=1e-13)
+    np.testing.assert_allclose(acc.jvp(u).numpy() * su, r["jvp_u"], rtol=1e-10, atol=1e-13)
+    np.testing.assert_allclose(acc.jvp(v).numpy() * sv, r["jvp_v"], rtol=1e-10, atol=1e-13)
+
+
+def test_svd_full_matrices_sides_differing_by_more_than_one_raise():
+    x = wb.constant(np.arange(1.0, 9.0).reshape(4, 2) % 3.7 + np.eye(4, 2))
+    with wb.GradientTape() as tape:
+        tape.watch(x)
+        s, u, v = wb.linalg.svd(x, full_matrices=True)
+    with pytest.raises(NotImplementedError, match="differ by more than 1"):
+        tape.gradient(u, x)
