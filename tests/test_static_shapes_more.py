@@ -152,6 +152,10 @@ _TRACED = {
     "einsum_outer": ([S([None], wb.float32), S([3], wb.float32)], lambda a, b: wb.einsum("i,j->ij", a, b), (None, 3)),
     "tensordot": (N3, lambda x: wb.tensordot(x, wb.ones([3, 4]), 1), (None, 4)),
     "tensordot_outer": (N3, lambda x: wb.tensordot(x, wb.ones([2]), 0), (None, 3, 2)),
+    "space_to_depth": ([S([None, 4, 4, 3], wb.float32)], lambda x: wb.nn.space_to_depth(x, 2), (None, 2, 2, 12)),
+    "depth_to_space": ([S([None, 4, 4, 8], wb.float32)], lambda x: wb.nn.depth_to_space(x, 2), (None, 8, 8, 2)),
+    "isotonic_regression": (N3, lambda x: wb.nn.isotonic_regression(x), [(None, 3), (None, 3)]),
+    "isotonic_regression_axis0": (N3, lambda x: wb.nn.isotonic_regression(x, axis=0), [(None, 3), (None, 3)]),
     "softmax_cross_entropy_axis0": (N3 + N3, lambda x, y: wb.nn.softmax_cross_entropy_with_logits(y, x, axis=0),
                                     (3,)),
 }

@@ -725,6 +725,8 @@ def isotonic_regression(inputs, decreasing=True, axis=-1):
     if axis != x.ndim - 1:
         back = list(np.argsort(perm))
         y, segments = transpose(y, back), transpose(segments, back)
+    if core.tracing():   # TF's static shapes: the input's
+        y, segments = (core.static_result(t, _static_dims(x)) for t in (y, segments))
     return IsotonicRegression(y, segments)
 
 
@@ -909,7 +911,8 @@ def space_to_depth(input, block_size, data_format="NHWC", name=None):
         raise InvalidArgumentError(f"space_to_depth: height {h} and width {w} must be multiples of "
                                    f"block_size {bs}")
     y = reshape(x, (b, h // bs, bs, w // bs, bs, c))
-    return reshape(transpose(y, [0, 1, 3, 2, 4, 5]), (b, h // bs, w // bs, bs * bs * c))
+    out = reshape(transpose(y, [0, 1, 3, 2, 4, 5]), (b, h // bs, w // bs, bs * bs * c))
+    return _blocks_static(out, x, (1, 1 / bs, 1 / bs, bs * bs))
 
 
 def depth_to_space(input, block_size, data_format="NHWC", name=None):
@@ -929,7 +932,18 @@ def depth_to_space(input, block_size, data_format="NHWC", name=None):
         raise InvalidArgumentError(f"depth_to_space: depth {c} must be a multiple of block_size^2 = "
                                    f"{bs * bs}")
     y = reshape(x, (b, h, w, bs, bs, c // (bs * bs)))
-    return reshape(transpose(y, [0, 1, 3, 2, 4, 5]), (b, h * bs, w * bs, c // (bs * bs)))
+    out = reshape(transpose(y, [0, 1, 3, 2, 4, 5]), (b, h * bs, w * bs, c // (bs * bs)))
+    return _blocks_static(out, x, (1, bs, bs, 1 / (bs * bs)))
+
+
+def _blocks_static(out, x, scales):
+    """``out`` with TF's static shape in a trace: ``x``'s static sizes times ``scales`` (open
+    where they are open)."""
+    if not core.tracing():
+        return out
+    s = x._static_shape()
+    return core.static_result(out, None if s.rank is None else tuple(
+        None if d is None else round(d * f) for d, f in zip(s.as_list(), scales)))
 
 
 def local_response_normalization(input, depth_radius=5, bias=1.0, alpha=1.0, beta=0.5, name=None):
