@@ -307,3 +307,14 @@ def test_unbatch_of_ragged_batches_has_tfs_specs():
     s = wb.sparse.SparseTensor([[0, 1], [2, 0]], [1, 2], [3, 4])
     assert Dataset.from_tensors({"s": s, "d": wb.zeros([3, 2])}).unbatch().element_spec == {
         "s": wb.SparseTensorSpec([4], wb.int32), "d": wb.TensorSpec([2], wb.float32)}
+
+
+def test_reading_element_spec_takes_no_shuffle_pass():
+    # TF knows the structure without running the pipeline: reading it must not move the
+    # shuffle's seed generator on (here, the batch's spec is read from its first element)
+    d = Dataset.range(12).shuffle(5, seed=4).batch(5).repeat(2)
+    assert d.element_spec == wb.TensorSpec([None], wb.int64)
+    assert values(d) == [[1, 2, 5, 0, 4], [7, 10, 6, 3, 8], [9, 11], [3, 0, 1, 5, 2], [7, 8, 4, 6, 9], [10, 11]]
+    r = Dataset.random(seed=3, rerandomize_each_iteration=True).take(2).batch(2)
+    assert r.element_spec == wb.TensorSpec([None], wb.int64)
+    assert values(r) == [[2698304964, 3230936430]]

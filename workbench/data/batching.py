@@ -291,5 +291,4 @@ class SparseBatch(Batch):
     @property
     def element_spec(self):
         """TF's spec: ``SparseTensorSpec([None] + row_shape)`` of the elements' dtype."""
-        first = next(iter(self._input))
-        return SparseTensorSpec((None,) + self._row_shape, nest.flatten(first)[0].dtype)
+        return SparseTensorSpec((None,) + self._row_shape, nest.flatten(self._input.element_spec)[0].dtype)

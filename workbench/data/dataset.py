@@ -31,6 +31,7 @@ from ..tensor_shape import TensorSpec
 from . import structure as st
 from .indices import EachIndex
 from .iterator import Iterator
+from .seeding import peeking
 from .tracing import state_function
 from ..errors import InvalidArgumentError
 
@@ -137,11 +138,21 @@ class Dataset(Trackable, metaclass=_Made):
         if self._same_elements:
             return self._input.element_spec
         try:
-            first = staged.outside_trace(lambda: next(iter(self)))   # its structure, not its values
+            first = staged.outside_trace(self._first_element)   # its structure, not its values
         except StopIteration:
             raise ValueError("element_spec: the dataset is empty, so its element structure is "
                              "not known here") from None
         return self._spec_of(first)
+
+    def _first_element(self):
+        """The first element, read to learn the structure: the random transformations take no
+        pass for it (see ``seeding.peeking``). StopIteration where there is none."""
+        with peeking():
+            it = self._iter(None)
+            try:
+                return next(it)
+            finally:
+                it.close()
 
     def _spec_of(self, element):
         """The ``element_spec`` that ``element``, one of this dataset's, shows."""

@@ -18,7 +18,7 @@ from ..core import Tensor, convert_to_tensor
 from ..errors import argcheck
 from .dataset import INFINITE, UNKNOWN, Dataset
 from .iterator import Step, expect_kind
-from .seeding import PhiloxWords, dataset_seeds, pass_seeds
+from .seeding import PhiloxWords, dataset_seeds, next_pass, pass_seeds
 
 
 def _datasets(datasets, where):
@@ -82,11 +82,7 @@ class SampleFromDatasets(Dataset):
         self._lock = threading.Lock()
 
     def _take_pass(self):
-        if not self._rerandomize:
-            return 0
-        with self._lock:
-            number, self._next_pass = self._next_pass, self._next_pass + 1
-        return number
+        return next_pass(self) if self._rerandomize else 0
 
     def _words(self, number, used=0):
         return PhiloxWords(pass_seeds(self._seeds, self._rerandomize, number), used)

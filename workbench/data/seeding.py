@@ -15,6 +15,9 @@ Philox stream keyed by its pair (TF's ``SingleSampleAdapter<PhiloxRandom>``).
 
 from __future__ import annotations
 
+import contextlib
+import threading
+
 import numpy as np
 
 from .. import random as wb_random
@@ -22,6 +25,31 @@ from ..errors import argcheck
 from ..random import philox_blocks
 
 _U64 = 1 << 64
+
+
+_local = threading.local()
+
+
+@contextlib.contextmanager
+def peeking():
+    """While a dataset's first element is read to learn its structure (TF knows it without
+    running): the passes started here take no pass number, so the orders the iterations after
+    it draw are TF's."""
+    _local.depth = getattr(_local, "depth", 0) + 1
+    try:
+        yield
+    finally:
+        _local.depth -= 1
+
+
+def next_pass(node, attr="_next_pass"):
+    """The number of the pass ``node`` starts now (its ``attr`` counts them; a pass started
+    while :func:`peeking` takes the next number without using it up)."""
+    with node._lock:
+        number = getattr(node, attr)
+        if not getattr(_local, "depth", 0):
+            setattr(node, attr, number + 1)
+    return number
 
 
 def dataset_seeds(seed, where):

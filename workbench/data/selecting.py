@@ -7,6 +7,7 @@ an iterator holding one can be saved in a checkpoint and resumed.
 from __future__ import annotations
 
 import logging
+import threading
 
 import numpy as np
 
@@ -16,7 +17,7 @@ from ..errors import InvalidArgumentError, argcheck
 from . import structure as st
 from .dataset import INFINITE, UNKNOWN, Dataset
 from .iterator import Elements, Step, expect_kind
-from .seeding import PhiloxWords, dataset_seeds, pass_seeds
+from .seeding import PhiloxWords, dataset_seeds, next_pass, pass_seeds
 from .tracing import Traced, check_predicate
 
 _log = logging.getLogger("workbench.data")
@@ -335,6 +336,7 @@ class RandomSource(Dataset):
         self._seeds = dataset_seeds(seed, "Dataset.random")
         self._rerandomize = bool(rerandomize_each_iteration)
         self._epoch = 0
+        self._lock = threading.Lock()
 
     def _elem_iter(self, state=None):
         return _RandomIter(self, state)
@@ -347,10 +349,7 @@ class _RandomIter(Step):
     def __init__(self, node, state):
         self._node = node
         if state is None:
-            epoch = node._epoch
-            if node._rerandomize:
-                node._epoch += 1
-            self._epoch, count = epoch, 0
+            self._epoch, count = (next_pass(node, "_epoch") if node._rerandomize else 0), 0
         else:
             expect_kind(state, node)
             self._epoch, count = int(state["epoch"]), int(state["count"])

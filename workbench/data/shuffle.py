@@ -19,7 +19,7 @@ from ..errors import argcheck
 from .dataset import Dataset
 from .indices import CHUNK, NO_INDICES, IndexPuller
 from .iterator import Elements, Step, expect_kind, restore_round
-from .seeding import PhiloxWords, dataset_seeds, pass_seeds
+from .seeding import PhiloxWords, dataset_seeds, next_pass, pass_seeds
 
 
 class Shuffle(Dataset):
@@ -46,9 +46,7 @@ class Shuffle(Dataset):
         """The epoch of a new pass: each pass (each iterator, each repetition) reshuffles."""
         if not self._reshuffle:
             return 0
-        with self._lock:
-            epoch, self._next_epoch = self._next_epoch, self._next_epoch + 1
-        return epoch
+        return next_pass(self, "_next_epoch")
 
     def _resume(self, state):
         """Adopt a saved pass: its seed (for a dataset built without one) and its epoch, so the

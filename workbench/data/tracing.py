@@ -168,7 +168,7 @@ class Traced:
                 if self._traced is None:
                     if element is None:
                         try:
-                            element = next(iter(self._input))
+                            element = self._input._first_element()
                         except StopIteration:   # an empty input: nothing to trace on
                             element = None
                     try:
