@@ -45,7 +45,7 @@ import warnings
 
 import numpy as np
 
-from . import backend, core, errors, nest
+from . import backend, core, dtypes, errors, nest
 from .tensor_shape import TensorSpec
 from .compiler import Function
 from .module import Module
@@ -59,6 +59,7 @@ VERSION = 2
 _READS = (1, 2)
 _MANIFEST = "saved_model.json"
 _VALUES = "variables.npz"
+_ML_DTYPES = ("bfloat16", "float8_e4m3fn", "float8_e5m2")
 _SAFE = re.compile(r"[^A-Za-z0-9_.-]")
 
 
@@ -113,12 +114,16 @@ def save(obj, export_dir, signatures=None, options=None):
         if values[f"v{i}"].dtype.kind == "O":
             raise TypeError(f"wb.saved_model.save: variable '{path}' holds strings, which are not saved here")
     os.makedirs(export_dir, exist_ok=True)
-    np.savez(os.path.join(export_dir, _VALUES), **values)
+    # npz has no bfloat16/float8 (ml_dtypes' types): their bits go in as unsigned integers, and the
+    # manifest names the dtype
+    np.savez(os.path.join(export_dir, _VALUES), **{k: v.view(f"u{v.dtype.itemsize}") if v.dtype.name in _ML_DTYPES
+                                                   else v for k, v in values.items()})
     ragged = any(_has_ragged(e) for entries in functions.values() for e in entries) or any(
         _has_ragged(e) for e in sigs.values())
     manifest = {
         "format": FORMAT, "version": VERSION if ragged else 1,
-        "variables": [{"path": path, "name": v.path, "trainable": bool(v.trainable)} for path, v in variables],
+        "variables": [{"path": path, "name": v.path, "trainable": bool(v.trainable),
+                       **({"dtype": v.dtype.name} if v.dtype.name in _ML_DTYPES else {})} for path, v in variables],
         "functions": functions, "signatures": sigs,
     }
     with open(os.path.join(export_dir, _MANIFEST), "w") as f:
@@ -705,6 +710,8 @@ def load(export_dir, tags=None, options=None):
         value = values.get(f"v{i}")
         if value is None:
             raise ValueError(f"wb.saved_model.load: {_VALUES} lacks the value of variable '{spec['path']}'")
+        if spec.get("dtype") in _ML_DTYPES and value.dtype.kind == "u":
+            value = value.view(dtypes.np_dtype(spec["dtype"]))
         v = core.Variable(value, trainable=bool(spec["trainable"]), name=str(spec["name"]))
         variables.append(v)
         _set_path(root, str(spec["path"]), v)

@@ -247,7 +247,7 @@ def _cast(ctx, x, to, saturate):
 def _check_cast(a):
     if a["to"] is None:
         return "the attribute 'to' is required"
-    if a["to"] in (TensorProto.STRING, TensorProto.COMPLEX64, TensorProto.COMPLEX128, TensorProto.BFLOAT16) \
+    if a["to"] in (TensorProto.STRING, TensorProto.COMPLEX64, TensorProto.COMPLEX128) \
             or a["to"] > TensorProto.BFLOAT16:
         return f"'to' = {TensorProto.DataType.Name(a['to'])} (numeric and bool types are covered)"
     return None
