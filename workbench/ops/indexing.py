@@ -411,8 +411,10 @@ def scatter_nd(indices, updates, shape, name=None):
 
 def _known_shape(out, static):
     """``out`` with TF's static shape ``static`` in a trace (one of its own ops carries it)."""
-    if type(out) is Tensor and static == out._data.shape:   # as traced: its ops' inputs may be open
-        core.static_shape_hint(_identity_op.name, static)
+    if type(out) is Tensor and static == out._data.shape:
+        if not core.open_shapes_traced():
+            return out
+        core.static_shape_hint(_identity_op.name, static)   # as traced, yet its ops' inputs may be open
         return apply(_identity_op, (out,))
     return core.static_result(out, static)
 

@@ -21,11 +21,11 @@ import numpy as np
 
 from .. import core
 from ..errors import argcheck, InvalidArgumentError
-from ..core import apply, convert_to_tensor, defop
+from ..core import Tensor, apply, convert_to_tensor, defop
 from ._define import dtype_error
 from .indexing import _first_bad, _gather, _reshape, sum_rows_into, take_rows
 from .segment_kernels import lowest, highest, segment_count, segment_mean as _mean_kernel, segment_reduce
-from .shape import _lead
+from .shape import IDENTITY_OP, _lead
 
 
 # ---------------------------------------------------------------------------
@@ -295,6 +295,22 @@ def reduce_segments(data, segment_ids, num_segments, kind, sorted_ids=False, emp
 # public functions
 
 
+def _static_rows(out, data, segment_ids, num_segments):
+    """``out`` with TF's static shape in a trace: ``[rows] + data.shape[segment_ids.ndim:]``,
+    ``rows`` being ``num_segments`` where TF knows it (never for sorted ids: None)."""
+    if not core.tracing():
+        return out
+    ds, ids = convert_to_tensor(data)._static_shape(), convert_to_tensor(segment_ids)._static_shape()
+    rows = core.static_value(num_segments) if isinstance(num_segments, Tensor) else num_segments
+    static = None if ds.rank is None or ids.rank is None else (rows,) + tuple(ds.as_list()[ids.rank:])
+    if static == out._data.shape and type(out) is Tensor:
+        if not core.open_shapes_traced():
+            return out
+        core.static_shape_hint(IDENTITY_OP.name, static)   # as traced, yet its ops' inputs may be open
+        return apply(IDENTITY_OP, (out,))
+    return core.static_result(out, static)
+
+
 def segment_sum(data, segment_ids, name=None):
     """Sum of the rows of ``data`` in each segment; ``segment_ids`` sorted, ``[data.shape[0]]``.
 
@@ -304,19 +320,19 @@ def segment_sum(data, segment_ids, name=None):
            [5, 6, 7, 8]], dtype=int32)
     """
     d, ids, n = _sorted_args(data, segment_ids, "segment_sum")
-    return _public_sum(d, ids, n, True)
+    return _static_rows(_public_sum(d, ids, n, True), data, segment_ids, None)
 
 
 def segment_mean(data, segment_ids, name=None):
     """Mean of the rows in each segment (0 for empty segments); ids sorted."""
     d, ids, n = _sorted_args(data, segment_ids, "segment_mean")
-    return _public_mean(d, ids, n, True)
+    return _static_rows(_public_mean(d, ids, n, True), data, segment_ids, None)
 
 
 def segment_prod(data, segment_ids, name=None):
     """Product of the rows in each segment (1 for empty segments); ids sorted."""
     d, ids, n = _sorted_args(data, segment_ids, "segment_prod")
-    return _prod(d, ids, n, True)
+    return _static_rows(_prod(d, ids, n, True), data, segment_ids, None)
 
 
 def segment_max(data, segment_ids, name=None):
@@ -329,13 +345,13 @@ def segment_max(data, segment_ids, name=None):
            [5, 6, 7, 8]], dtype=int32)
     """
     d, ids, n = _sorted_args(data, segment_ids, "segment_max")
-    return _extreme(_max_op, "max", d, ids, n, True, 0)
+    return _static_rows(_extreme(_max_op, "max", d, ids, n, True, 0), data, segment_ids, None)
 
 
 def segment_min(data, segment_ids, name=None):
     """Minimum of the rows in each segment (0 for empty segments); ids sorted."""
     d, ids, n = _sorted_args(data, segment_ids, "segment_min")
-    return _extreme(_min_op, "min", d, ids, n, True, 0)
+    return _static_rows(_extreme(_min_op, "min", d, ids, n, True, 0), data, segment_ids, None)
 
 
 @core.dispatchable
@@ -349,21 +365,21 @@ def unsorted_segment_sum(data, segment_ids, num_segments, name=None):
            [5, 6, 7, 8]], dtype=int32)
     """
     d, ids, n = _unsorted_args(data, segment_ids, num_segments, "unsorted_segment_sum", drop=False)
-    return _public_sum(d, ids, n, False)
+    return _static_rows(_public_sum(d, ids, n, False), data, segment_ids, num_segments)
 
 
 @core.dispatchable
 def unsorted_segment_mean(data, segment_ids, num_segments, name=None):
     """Mean by segment (0 for empty segments); negative ids are dropped."""
     d, ids, n = _unsorted_args(data, segment_ids, num_segments, "unsorted_segment_mean")
-    return _public_mean(d, ids, n, False)
+    return _static_rows(_public_mean(d, ids, n, False), data, segment_ids, num_segments)
 
 
 @core.dispatchable
 def unsorted_segment_prod(data, segment_ids, num_segments, name=None):
     """Product by segment (1 for empty segments); negative ids are dropped."""
     d, ids, n = _unsorted_args(data, segment_ids, num_segments, "unsorted_segment_prod")
-    return _prod(d, ids, n, False)
+    return _static_rows(_prod(d, ids, n, False), data, segment_ids, num_segments)
 
 
 @core.dispatchable
@@ -371,14 +387,16 @@ def unsorted_segment_max(data, segment_ids, num_segments, name=None):
     """Maximum by segment; empty segments hold the dtype's lowest value (TF's
     ``numeric_limits<T>::lowest()``, a finite number for floats); negative ids are dropped."""
     d, ids, n = _unsorted_args(data, segment_ids, num_segments, "unsorted_segment_max")
-    return _extreme(_max_op, "max", d, ids, n, False, lowest(d.dtype))
+    out = _extreme(_max_op, "max", d, ids, n, False, lowest(d.dtype))
+    return _static_rows(out, data, segment_ids, num_segments)
 
 
 @core.dispatchable
 def unsorted_segment_min(data, segment_ids, num_segments, name=None):
     """Minimum by segment; empty segments hold the dtype's largest value; negative ids are dropped."""
     d, ids, n = _unsorted_args(data, segment_ids, num_segments, "unsorted_segment_min")
-    return _extreme(_min_op, "min", d, ids, n, False, highest(d.dtype))
+    out = _extreme(_min_op, "min", d, ids, n, False, highest(d.dtype))
+    return _static_rows(out, data, segment_ids, num_segments)
 
 
 __all__ = [
