@@ -369,3 +369,42 @@ def test_saved_model_round_trip(tmp_path):
     got = loaded.f(x)
     assert got.dtype is wb.bfloat16 and f32(got).tolist() == f32(want).tolist() == [20.625, 33.5]
     np.testing.assert_array_equal(loaded.g(wb.constant([1.001, 2.003, -3.007])).numpy(), [3.0, 6.0, -9.0])
+
+
+def test_ragged_tensors_of_bfloat16():
+    import ragged
+    r = ragged.constant([[1.1, 2.2], [3.3]], dtype=wb.bfloat16)
+    assert r.dtype is wb.bfloat16 and r.flat_values.dtype is wb.bfloat16 and r.row_splits.dtype is wb.int64
+    assert r.to_list() == [[1.1015625, 2.203125], [3.296875]]
+    for got, want in ((wb.reduce_sum(r, axis=1), [3.3125, 3.296875]),
+                      (wb.reduce_mean(r, axis=1), [1.65625, 3.296875]),
+                      ((r * 2.0).flat_values, [2.203125, 4.40625, 6.59375]),
+                      (wb.nn.softmax(r).flat_values, [0.25, 0.75390625, 1.0]),
+                      (r.to_tensor(), [[1.1015625, 2.203125], [3.296875, 0.0]])):
+        assert got.dtype is wb.bfloat16
+        np.testing.assert_array_equal(f32(got), want)
+    fv = bf([1.1, 2.2, 3.3])
+    with wb.GradientTape() as tape:
+        tape.watch(fv)
+        rr = ragged.RaggedTensor.from_row_splits(fv, [0, 2, 3])
+        s = wb.reduce_sum(wb.reduce_sum(rr * rr, axis=1))
+    g = tape.gradient(s, fv)
+    assert g.dtype is wb.bfloat16 and f32(g).tolist() == [2.203125, 4.40625, 6.59375]
+
+
+def test_dataset_of_bfloat16():
+    ds = wb.data.Dataset.from_tensor_slices(bf([[1.1, 2.2], [3.3, 4.4], [5.5, 6.6]]))
+    assert ds.element_spec == wb.TensorSpec([2], wb.bfloat16)
+    batches = list(ds.batch(2))
+    assert all(b.dtype is wb.bfloat16 for b in batches)
+    assert [f32(b).tolist() for b in batches] == [[[1.1015625, 2.203125], [3.296875, 4.40625]], [[5.5, 6.59375]]]
+    assert [f32(x).tolist() for x in ds.map(lambda x: x * 2.0)] == [[2.203125, 4.40625], [6.59375, 8.8125],
+                                                                     [11.0, 13.1875]]
+    assert [a.dtype for a in wb.data.Dataset.from_tensor_slices(np.ones((2, 2), BF16)).as_numpy_iterator()] == [BF16] * 2
+
+
+def test_tnp_of_bfloat16():
+    from workbench.experimental import numpy as tnp
+    a = tnp.asarray([1.1, 2.2], dtype=wb.bfloat16)
+    assert a.dtype is wb.bfloat16 and f32(a + 1.0).tolist() == [2.09375, 3.203125]
+    assert float(tnp.sum(a)) == 3.3125 and tnp.sum(a).dtype is wb.bfloat16
