@@ -266,3 +266,47 @@ def test_reduce_retracing_widens_to_an_unknown_rank_when_the_rank_changes():
     for shape in ([2], [3], [4]):
         relaxed(wb.ones(shape))
     assert relaxed.experimental_get_tracing_count() == 2
+
+
+# -- function_spec -----------------------------------------------------------------------
+def test_function_spec_as_tf():
+    @wb.function(input_signature=[wb.TensorSpec([None])])
+    def f(a, b=1, *args, c=2, **kw):
+        return a
+
+    @wb.function(jit_compile=True)
+    def h(a, b=1, *args, c=2, **kw):
+        return a
+
+    class M(wb.Module):
+        @wb.function
+        def g(self, x, y=3):
+            return x
+    # TF 2.21's values
+    fs = f.function_spec
+    assert str(fs.fullargspec) == ("FullArgSpec(args=['a', 'b'], varargs=None, varkw=None, defaults=(1,), "
+                                   "kwonlyargs=['c'], kwonlydefaults={'c': 2}, annotations={})")
+    assert fs.arg_names == ["a", "b"] and fs.default_values == {"b": 1, "c": 2}
+    assert fs.input_signature == (wb.TensorSpec([None]),) and fs.jit_compile is None and fs.is_pure is False
+    assert fs.signature_summary(True) == (
+        "Input Parameters:\n"
+        "  a (POSITIONAL_ONLY): TensorSpec(shape=(None,), dtype=wb.float32, name=None)\n"
+        "  b (POSITIONAL_ONLY): Literal[1]\n"
+        "  c (KEYWORD_ONLY): Literal[2]\n"
+        "Output Type:\n  None\nCaptures:\n  None\nDefaults:\n  b: 1\n  c: 2")
+    hs = h.function_spec
+    assert str(hs.fullargspec) == ("FullArgSpec(args=['a', 'b'], varargs='args', varkw='kw', defaults=(1,), "
+                                   "kwonlyargs=['c'], kwonlydefaults={'c': 2}, annotations={})")
+    assert hs.jit_compile is True and hs.flat_input_signature == (None,)
+    assert "  args (VAR_POSITIONAL): None\n" in hs.signature_summary()
+    assert M().g.function_spec.arg_names == ["x", "y"] and M.g.function_spec.arg_names == ["self", "x", "y"]
+
+
+def test_a_sparse_argument_shows_as_its_spec():
+    @wb.function
+    def f(sp):
+        return wb.sparse.reduce_sum(sp, axis=1)
+    sp = wb.sparse.SparseTensor([[0, 1], [1, 2]], [1.0, 2.0], [2, 3])
+    np.testing.assert_array_equal(f(sp).numpy(), [1.0, 2.0])
+    assert ("  sp (POSITIONAL_OR_KEYWORD): SparseTensorSpec(TensorShape([2, 3]), wb.float32)\n"
+            in f.pretty_printed_concrete_signatures())   # TF 2.21

@@ -121,8 +121,10 @@ def function(func=None, input_signature=None, autograph=True, jit_compile=None,
     relax = bool(reduce_retracing or experimental_relax_shapes)
 
     def make(f):
-        return Function(f, name=name, input_signature=input_signature, reduce_retracing=relax,
+        made = Function(f, name=name, input_signature=input_signature, reduce_retracing=relax,
                         autograph=autograph)
+        made._jit_compile = jit_compile
+        return made
     return make if func is None else make(func)
 
 
@@ -153,6 +155,7 @@ class Function:
         self._captured: dict = {}
         self._instances = weakref.WeakKeyDictionary()  # a decorated method: instance -> its function
         self._relax = bool(reduce_retracing)
+        self._jit_compile = None   # accepted, as TF's; kept for function_spec
         self._params = _parameters(python_function)
         self._defaults = _defaults(self._params)
         self._signature = None if input_signature is None else _input_signature(input_signature, self)
@@ -180,6 +183,11 @@ class Function:
         """How many concrete functions have been traced."""
         return self._traces
 
+    @property
+    def function_spec(self) -> "FunctionSpec":
+        """The Python signature the function binds its arguments with (TF's ``FunctionSpec``)."""
+        return FunctionSpec(self._params, self._signature, self._jit_compile)
+
     def __get__(self, obj, objtype=None):
         # a decorated method: bind the instance as the first argument (part of the signature).
         # Each instance has a function of its own, as in TF: its traces, its tracing count and
@@ -193,6 +201,7 @@ class Function:
                                                       input_signature=self._signature,
                                                       reduce_retracing=self._relax,
                                                       autograph=self._autograph)
+                own._jit_compile = self._jit_compile
         except TypeError:   # an instance that cannot be a weak key: the methods share a function
             own = self
         return _BoundFunction(own, obj)
@@ -800,6 +809,12 @@ class _BoundFunction:
     def get_concrete_function(self, *args, **kwargs):
         return self._function._get_concrete((self._obj,), args, kwargs)
 
+    @property
+    def function_spec(self) -> "FunctionSpec":
+        """The method's ``FunctionSpec``, without the instance's parameter."""
+        f = self._function
+        return FunctionSpec(f._params[1:], f._signature, f._jit_compile)
+
     def __getattr__(self, name):
         return getattr(self._function, name)
 
@@ -1094,6 +1109,58 @@ class AtomicFunction:
         return f"<AtomicFunction {self.name}>"
 
 
+class FunctionSpec:
+    """How a ``wb.function`` binds its arguments (TF's ``FunctionSpec``): ``fullargspec``,
+    ``arg_names``, ``default_values``, ``input_signature`` and ``signature_summary()``. With
+    an input_signature, the parameters it covers are positional-only and ``*args``/``**kwargs``
+    are not taken, as in TF."""
+
+    def __init__(self, params, input_signature, jit_compile=None):
+        self.input_signature = input_signature
+        self.jit_compile = jit_compile
+        self.is_pure = False
+        if input_signature is not None:
+            params = [p for p in params if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
+        self._params = params
+        positional = [p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+        keyword = [p for p in params if p.kind is p.KEYWORD_ONLY]
+        var = {p.kind: p.name for p in params if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD)}
+        defaults = tuple(p.default for p in positional if p.default is not p.empty)
+        kwdefaults = {p.name: p.default for p in keyword if p.default is not p.empty}
+        self.fullargspec = inspect.FullArgSpec(
+            args=[p.name for p in positional], varargs=var.get(inspect.Parameter.VAR_POSITIONAL),
+            varkw=var.get(inspect.Parameter.VAR_KEYWORD), defaults=defaults or None, kwonlyargs=[p.name for p in keyword],
+            kwonlydefaults=kwdefaults or None, annotations={})
+        self.arg_names = [p.name for p in positional]
+        self.default_values = {p.name: p.default for p in params if p.default is not p.empty}
+
+    @property
+    def flat_input_signature(self):
+        return (None,) if self.input_signature is None else tuple(nest.flatten(self.input_signature))
+
+    def signature_summary(self, default_values=False) -> str:
+        """The parameters as TF prints them, each with its spec (None where none is given)."""
+        lines = ["Input Parameters:"]
+        specs = list(self.input_signature or ())
+        for i, p in enumerate(self._params):
+            kind = p.kind.name
+            if self.input_signature is not None:
+                kind = "POSITIONAL_ONLY" if p.kind is not p.KEYWORD_ONLY else kind
+                shown = _show(specs[i]) if i < len(specs) else (
+                    _show(p.default) if p.default is not p.empty else "None")
+            else:
+                shown = "None"
+            lines.append(f"  {p.name} ({kind}): {shown}")
+        lines += ["Output Type:", "  None", "Captures:", "  None"]
+        if default_values and self.default_values:
+            lines.append("Defaults:")
+            lines += [f"  {k}: {v!r}" for k, v in self.default_values.items()]
+        return "\n".join(lines)
+
+    def __repr__(self):
+        return f"FunctionSpec(fullargspec={self.fullargspec}, input_signature={self.input_signature})"
+
+
 class FunctionType:
     """A concrete function's parameters (name, kind, spec or traced Python value) and output
     type (TF's ``FunctionType``, as far as printing and reading them go)."""
@@ -1330,8 +1397,8 @@ def _widen(a, b):
 def _show(value):
     """An input or output type as TF prints it: specs as they are, Python values as
     ``Literal[v]``, containers as ``List[...]``, ``Tuple[...]``, ``Dict[['k', ...], ...]``."""
-    if _is_spec(value):
-        return repr(value)
+    if _is_spec(value) or type(value).__name__.endswith("Spec") and hasattr(value, "is_compatible_with"):
+        return repr(value)   # (a SparseTensorSpec too)
     if isinstance(value, list):
         return "List[" + ", ".join(_show(v) for v in value) + "]"
     if isinstance(value, tuple):
