@@ -9,8 +9,7 @@ import workbench as wb
 from .. import internal
 from .categorical import Categorical
 from .distribution import NOT_REPARAMETERIZED, Distribution, _batch_key
-from .mixture_same_family import _broadcast_batch, _check_categorical, mixture_mean, mixture_variance, \
-    select_components
+from .mixture_same_family import _broadcast_batch, _check_categorical, mixture_mean, mixture_variance
 
 __all__ = ["HiddenMarkovModel"]
 
@@ -206,34 +205,45 @@ class HiddenMarkovModel(Distribution):
     def _log_prob(self, x):
         return self.log_prob(x)
 
+    _sample_n_takes_any_seed = True   # TFP's flow: the salt goes into an int seed before its draw
+
     def _sample_n(self, n, seed):
+        # TFP's draws: every transition row and every state's observation is drawn, then the
+        # hidden path picks; parts whose batch is smaller than B draw n * repeat and fold it in
+        init_seed, loop_seed, obs_seed = internal.split_seed(seed, 3, salt="HiddenMarkovModel")
         t_steps, k = self._num_steps, self.num_states_static()
         batch = tuple(self.batch_shape)
-        seeds = internal.split_seed(seed, t_steps + 1, salt="HiddenMarkovModel")
-        log_trans = self._log_trans()
-        z = Categorical(logits=self._log_init()).sample(n, seed=seeds[0])
-        z = wb.broadcast_to(z, (n,) + batch)
+        size = int(np.prod(batch, dtype=np.int64))
+
+        def repeat(shape):
+            return size // int(np.prod(shape, dtype=np.int64))
+
+        init = self._initial_distribution
+        z = wb.reshape(init.sample(n * repeat(init.batch_shape), seed=init_seed), (n, size))
         states = [z]
+        trans = self._transition_distribution
+        trans_batch = tuple(trans.batch_shape)
+        rep = repeat(trans_batch[:-2] if self._tv_trans else trans_batch[:-1])
         for t in range(1, t_steps):
-            hot = wb.expand_dims(wb.one_hot(z, k, on_value=True, off_value=False, dtype=wb.bool), -1)
-            rows = self._trans_into(log_trans, t)
-            logits = wb.reduce_sum(wb.where(hot, rows, wb.zeros_like(rows)), axis=-2)   # [n] + B + [K]
-            z = Categorical(logits=logits).sample(seed=seeds[t])
+            step_seed, loop_seed = internal.split_seed(loop_seed, 2)
+            rows = trans[..., t - 1, :] if self._tv_trans else trans
+            nxt = wb.reshape(rows.sample(n * rep, seed=step_seed), (n, size, k))
+            z = wb.reduce_sum(wb.one_hot(z, k, dtype=nxt.dtype) * nxt, axis=-1)
             states.append(z)
-        states = wb.stack(states, axis=-1)                                              # [n] + B + [T]
         obs = self._observation_distribution
-        e = len(obs.event_shape)
+        event = tuple(obs.event_shape)
+        obs_rep = max(size // int(np.prod(tuple(obs.batch_shape)[:-1], dtype=np.int64)), 1)
         if self._tv_obs:
-            xs = obs.sample(n, seed=seeds[-1])                                          # [n] + Bo + [T, K] + E
+            xs = obs.sample(obs_rep * n, seed=obs_seed)                       # [r n] + Bo + [T, K] + E
+            axis = xs.ndim - len(event) - 2
+            xs = wb.transpose(xs, [axis] + [a for a in range(xs.ndim) if a != axis])
         else:
-            xs = obs.sample((t_steps, n), seed=seeds[-1])                               # [T, n] + Bo + [K] + E
-            bo = xs.ndim - 3 - e
-            perm = [1] + list(range(2, 2 + bo)) + [0] + list(range(2 + bo, xs.ndim))
-            xs = wb.transpose(xs, perm)                                                 # [n] + Bo + [T, K] + E
-        pad = len(batch) - (xs.ndim - 3 - e)                                            # align Bo with B
-        xs = wb.reshape(xs, xs.shape[:1] + (1,) * pad + xs.shape[1:])
-        xs = wb.broadcast_to(xs, (n,) + batch + (t_steps, k) + tuple(obs.event_shape))
-        return select_components(xs, states, e)
+            xs = obs.sample((t_steps, obs_rep * n), seed=obs_seed)           # [T, r n] + Bo + [K] + E
+        xs = wb.reshape(xs, (t_steps, n) + batch + (k,) + event)
+        hot = wb.one_hot(wb.stack(states, axis=0), k, dtype=xs.dtype)        # [T, n, size, K]
+        hot = wb.reshape(hot, (t_steps, n) + batch + (k,) + (1,) * len(event))
+        x = wb.reduce_sum(hot * xs, axis=-1 - len(event))                     # [T, n] + B + E
+        return wb.transpose(x, list(range(1, 2 + len(batch))) + [0] + list(range(2 + len(batch), x.ndim)))
 
     def _marginal_log_probs(self):
         """``log p(z[t] = k)``: ``B + [T, K]``."""
