@@ -408,3 +408,38 @@ def test_tnp_of_bfloat16():
     a = tnp.asarray([1.1, 2.2], dtype=wb.bfloat16)
     assert a.dtype is wb.bfloat16 and f32(a + 1.0).tolist() == [2.09375, 3.203125]
     assert float(tnp.sum(a)) == 3.3125 and tnp.sum(a).dtype is wb.bfloat16
+
+
+# -- random draws and Keras initializers --------------------------------------------------------
+
+def test_random_uniform_draws_tfs_bfloat16_grid():
+    # TF draws bfloat16 uniforms from 7 random mantissa bits: multiples of 2**-7 in [0, 1)
+    u = f32(wb.random.uniform([20000], dtype=wb.bfloat16, seed=3))
+    assert u.min() >= 0.0 and u.max() < 1.0 and np.all(u * 128 == np.floor(u * 128))
+    assert len(np.unique(u)) == 128 and abs(u.mean() - 127 / 256) < 0.01
+    s = wb.random.stateless_uniform([4], [1, 2], minval=2.0, maxval=5.0, dtype=wb.bfloat16)
+    assert s.dtype is wb.bfloat16 and np.all((f32(s) >= 2.0) & (f32(s) < 5.0))
+
+
+def test_random_normal_of_bfloat16():
+    z = wb.random.Generator.from_seed(4).normal([20000], dtype=wb.bfloat16)
+    assert z.dtype is wb.bfloat16
+    assert abs(f32(z).mean()) < 0.03 and abs(f32(z).std() - 1.0) < 0.03
+    t = f32(wb.random.truncated_normal([5000], dtype=wb.bfloat16, seed=1))
+    assert np.abs(t).max() <= 2.0
+
+
+def test_bfloat16_policy_layers_get_default_initializers(keras_state):
+    layer = keras.layers.Dense(3, dtype="bfloat16")
+    y = layer(XK)
+    assert layer.kernel.dtype is wb.bfloat16 and layer.bias.dtype is wb.bfloat16 and y.dtype is wb.bfloat16
+    limit = np.sqrt(6.0 / (3 + 3))   # glorot_uniform
+    assert np.all(np.abs(f32(layer.kernel)) <= limit) and np.all(f32(layer.bias) == 0)
+
+
+def test_set_floatx_bfloat16_in_a_fresh_process():
+    # NumPy knows the name "bfloat16" only once ml_dtypes is imported; set_floatx imports it
+    code = ("import numpy as np, workbench as wb; wb.keras.config.set_floatx('bfloat16'); "
+            "l = wb.keras.layers.Dense(2); y = l(np.ones((1, 3), np.float32)); "
+            "assert l.kernel.dtype == wb.bfloat16 and y.dtype == wb.bfloat16")
+    subprocess.run([sys.executable, "-c", code], check=True)

@@ -46,6 +46,7 @@ def set_floatx(value):
     name = value if isinstance(value, str) else getattr(value, "name", None)
     if name not in _FLOATX_CHOICES:
         raise ValueError(f"Unknown `floatx` value: {value}. Expected one of {set(_FLOATX_CHOICES)}")
+    dtypes.as_dtype(name)   # bfloat16: imports ml_dtypes, which gives NumPy the name
     _state["floatx"] = name
 
 

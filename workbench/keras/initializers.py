@@ -19,6 +19,7 @@ import re
 import numpy as np
 
 from .. import core, random as wb_random
+from ..dtypes import np_dtype
 from ..ops import create
 from .serialization import Configurable, deserialize_object, serialize_object
 from .dtype_policies import floatx
@@ -44,8 +45,8 @@ def _shape(shape):
 
 
 def _float_dtype(dtype, who):
-    dt = np.dtype(dtype if dtype is not None else floatx())
-    if dt.kind != "f":
+    dt = np_dtype(dtype if dtype is not None else floatx())
+    if dt.kind != "f" and dt.name != "bfloat16":   # ml_dtypes' bfloat16 has NumPy kind "V"
         raise TypeError(f"{who}: expected a floating dtype, got {dt}")
     return dt
 

@@ -191,7 +191,7 @@ def _positive(u):
 # Samplers shared by Generator methods and stateless functions. ``source`` is a
 # callable returning a fresh stream on the default device.
 
-_FLOATS = ("float16", "float32", "float64")
+_FLOATS = ("float16", "bfloat16", "float32", "float64")
 
 
 def _out_dtype(dtype, allowed, opname):
@@ -271,10 +271,17 @@ _UNIFORM_DTYPES = _FLOATS + ("int32", "int64", "uint32", "uint64")
 def sample_uniform(source, shape, minval, maxval, dtype, opname):
     dt = _out_dtype(dtype, _UNIFORM_DTYPES, opname)
     dims = check_shape(shape, opname)
-    if dt.kind == "f":
-        # half precision is drawn as halves (TF's 10 random mantissa bits), not rounded floats
-        u = draw(source, lambda st: st.uniform(dims, dt if dt == np.float16 else _draw_dtype(dt))
-                 .astype(dt, copy=False))
+    if dt.kind == "f" or dt.name == "bfloat16":
+        # half precision is drawn as halves (TF's 10 random mantissa bits), not rounded floats;
+        # bfloat16 as TF's 7 random mantissa bits, multiples of 2**-7 (a rounded float could be 1)
+        if dt.name == "bfloat16":
+            def units(stream):
+                x = stream.uniform(dims, np.float32)
+                return (backend.xp_of(x).floor(x * 128.0) / 128.0).astype(dt)
+            u = draw(source, units)
+        else:
+            u = draw(source, lambda st: st.uniform(dims, dt if dt == np.float16 else _draw_dtype(dt))
+                     .astype(dt, copy=False))
         lo = 0 if minval is None else minval
         hi = 1 if maxval is None else maxval
         if _is_number(lo, 0.0) and _is_number(hi, 1.0):
