@@ -218,3 +218,22 @@ def test_refusals_follow_tf():
         wb.image.total_variation(wb.zeros([3, 3, 1], wb.uint8))
     with pytest.raises(TypeError, match="floating"):                  # TF: float and half only
         wb.image.draw_bounding_boxes(wb.zeros([1, 3, 3, 1], wb.uint8), [[[0.0, 0.0, 1.0, 1.0]]], None)
+
+
+def test_run_time_refusals_are_invalid_argument_errors():
+    # TF's kernels refuse these with InvalidArgumentError (a ValueError here too)
+    x = wb.constant(X)
+    with pytest.raises(InvalidArgumentError, match="two positive integers"):
+        wb.image.resize(x, [0, 3])
+    with pytest.raises(InvalidArgumentError, match="no pixels left"):     # 3x4 fitted into 1x20: 0 rows
+        wb.image.resize_with_pad(wb.constant(np.zeros((1, 9, 7, 2))), 1, 20)
+    with pytest.raises(InvalidArgumentError, match="last dimension of images must have size 3"):
+        wb.image.rgb_to_grayscale(wb.zeros([2, 4]))
+    with pytest.raises(InvalidArgumentError, match="padding must be 'VALID' or 'SAME'"):
+        wb.image.extract_patches(x, [1, 2, 2, 1], [1, 1, 1, 1], [1, 1, 1, 1], "FULL")
+    with pytest.raises(InvalidArgumentError, match="at least filter_size = 11"):
+        wb.image.ssim(x, x, 1.0)
+    with pytest.raises(InvalidArgumentError, match=r"iou_threshold must be in \[0, 1\]"):
+        wb.image.non_max_suppression([[0.0, 0.0, 1.0, 1.0]], [0.5], 3, 1.5)
+    with pytest.raises(InvalidArgumentError, match=r"boxes must be \[num_boxes, 4\]"):
+        wb.image.non_max_suppression([[0.0, 0.0, 1.0]], [0.5], 3)

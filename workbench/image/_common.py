@@ -6,7 +6,7 @@ import numpy as np
 
 from .. import backend, core
 from ..core import convert_to_tensor
-from ..errors import argcheck
+from ..errors import InvalidArgumentError, argcheck
 from ..ops.elementwise import cast
 
 __all__: list = []
@@ -52,15 +52,18 @@ def weights(arr, like, dtype=None):
 
 def size_arg(size, opname, what="size"):
     size = argcheck.integers(size, what, opname, expected="[new_height, new_width]")
-    if len(size) != 2 or min(size) < 1:
+    if len(size) != 2:
         raise ValueError(f"{opname}: {what} must be two positive integers [height, width], got {list(size)}")
+    if min(size) < 1:      # TF's kernels refuse these at run time
+        raise InvalidArgumentError(f"{opname}: {what} must be two positive integers [height, width], got "
+                                   f"{list(size)}")
     return int(size[0]), int(size[1])
 
 
 def last_dim(x, n, opname, what="images"):
     """Checks that ``x`` has at least one dimension, the last of size ``n`` (channels)."""
     if x.ndim < 1 or x.shape[-1] != n:
-        raise ValueError(f"{opname}: the last dimension of {what} must have size {n}, got shape {x.shape}")
+        raise InvalidArgumentError(f"{opname}: the last dimension of {what} must have size {n}, got shape {x.shape}")
 
 
 def float_dtype_arg(x, opname, what="images"):

@@ -87,7 +87,7 @@ def _common(boxes, scores, max_output_size, iou_threshold, score_threshold, opna
     if s.ndim != 1:
         raise ValueError(f"{opname}: scores must be 1-D [num_boxes], got shape {s.shape}")
     if what == "boxes" and (b.ndim != 2 or b.shape[1] != 4):
-        raise ValueError(f"{opname}: boxes must be [num_boxes, 4], got shape {b.shape}")
+        raise InvalidArgumentError(f"{opname}: boxes must be [num_boxes, 4], got shape {b.shape}")
     if what == "overlaps" and (b.ndim != 2 or b.shape[0] != b.shape[1]):
         raise ValueError(f"{opname}: overlaps must be square [num_boxes, num_boxes], got shape {b.shape}")
     if b.shape[0] != s.shape[0]:
@@ -95,7 +95,7 @@ def _common(boxes, scores, max_output_size, iou_threshold, score_threshold, opna
     size = argcheck.integer(max_output_size, "max_output_size", opname, minimum=0)
     thr = argcheck.number(iou_threshold, "iou_threshold" if what == "boxes" else "overlap_threshold", opname)
     if what == "boxes" and not 0.0 <= thr <= 1.0:
-        raise ValueError(f"{opname}: iou_threshold must be in [0, 1], got {thr}")
+        raise InvalidArgumentError(f"{opname}: iou_threshold must be in [0, 1], got {thr}")
     sthr = argcheck.number(score_threshold, "score_threshold", opname, finite=False)
     s = s if s.dtype.kind == "f" else s.astype(np.float32)
     return b, s, size, s.dtype.type(thr), s.dtype.type(sthr)

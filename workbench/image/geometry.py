@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..errors import argcheck
+from ..errors import InvalidArgumentError, argcheck
 from ..ops.indexing import pad, reverse, take_rows
 from ..ops.shape import reshape, transpose as _transpose
 from ._common import batch4d_arg, images_arg, index, restore
@@ -158,7 +158,7 @@ def extract_patches(images, sizes, strides, rates, padding, name=None):
     rh, rw = _window_arg(rates, "rates", opname)
     mode = str(padding).upper() if isinstance(padding, str) else None
     if mode not in ("VALID", "SAME"):
-        raise ValueError(f"{opname}: padding must be 'VALID' or 'SAME', got {padding!r}")
+        raise InvalidArgumentError(f"{opname}: padding must be 'VALID' or 'SAME', got {padding!r}")
     b, h, w, c = x.shape
     out_h, top, rows = _patch_axis(h, kh, sh, rh, mode)
     out_w, left, cols = _patch_axis(w, kw, sw, rw, mode)

@@ -132,8 +132,8 @@ def _ssim_args(filter_size, filter_sigma, k1, k2, opname):
 
 def _check_size(x, size, opname):
     if x.shape[-3] < size or x.shape[-2] < size:
-        raise ValueError(f"{opname}: images must be at least filter_size = {size} pixels high and wide, got "
-                         f"shape {x.shape}")
+        raise InvalidArgumentError(f"{opname}: images must be at least filter_size = {size} pixels high and wide, "
+                                   f"got shape {x.shape}")
 
 
 def ssim(img1, img2, max_val, filter_size=11, filter_sigma=1.5, k1=0.01, k2=0.03, return_index_map=False):

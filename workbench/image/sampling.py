@@ -17,7 +17,7 @@ import numpy as np
 
 from .. import backend, core
 from ..core import convert_to_tensor
-from ..errors import argcheck
+from ..errors import InvalidArgumentError, argcheck
 from ..ops.elementwise import cast, floor, logical_and, maximum, minimum, where
 from ..ops.indexing import take_rows
 from ..ops.shape import reshape, stop_gradient
@@ -332,7 +332,10 @@ def resize_with_pad(image, target_height, target_width, method="bilinear", antia
     h, w = f32(x.shape[1]), f32(x.shape[2])
     ratio = max(w / f32(tw), h / f32(th))
     new_h, new_w = h / ratio, w / ratio
-    rh, rw = max(int(np.floor(new_h)), 1), max(int(np.floor(new_w)), 1)
+    rh, rw = int(np.floor(new_h)), int(np.floor(new_w))
+    if min(rh, rw) < 1:      # TF's resize refuses the empty size it computes
+        raise InvalidArgumentError(f"{opname}: the image {x.shape[1]}x{x.shape[2]} fitted into {th}x{tw} is "
+                                   f"{rh}x{rw}: no pixels left")
     top = max(0, int(np.floor((f32(th) - new_h) / f32(2))))
     left = max(0, int(np.floor((f32(tw) - new_w) / f32(2))))
     y = resize(x, [rh, rw], method=method, antialias=antialias)
