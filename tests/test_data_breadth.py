@@ -297,7 +297,7 @@ def test_get_single_element_options_and_cardinality():
     assert card(Dataset.range(5).scan(0, lambda s, x: (s, x))) == 5
     assert card(Dataset.range(5).cache()) == 5
     assert card(Dataset.range(3).group_by_window(lambda x: x, lambda k, w: w, 2)) == UNK
-    assert card(Dataset.choose_from_datasets([Dataset.range(3)], Dataset.range(0))) == 0
+    assert card(Dataset.choose_from_datasets([Dataset.range(3)], Dataset.range(0))) == UNK   # TF 2.21
 
 
 # -- iterator state in checkpoints --------------------------------------------------------

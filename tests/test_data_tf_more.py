@@ -318,3 +318,63 @@ def test_reading_element_spec_takes_no_shuffle_pass():
     r = Dataset.random(seed=3, rerandomize_each_iteration=True).take(2).batch(2)
     assert r.element_spec == wb.TensorSpec([None], wb.int64)
     assert values(r) == [[2698304964, 3230936430]]
+
+
+# -- the API sweep: TF 2.21's counts, cardinalities and errors on small inputs ---------------------
+
+def test_negative_counts_are_minus_one_as_tf():
+    assert values(Dataset.range(5).take(-2)) == [0, 1, 2, 3, 4]
+    assert values(Dataset.range(5).skip(-2)) == []
+    assert values(Dataset.range(3).repeat(-2).take(7)) == [0, 1, 2, 0, 1, 2, 0]
+    assert int(Dataset.range(5).repeat(-3).take(12).cardinality()) == 12
+
+
+def test_bad_sizes_raise_tfs_invalid_argument_error():
+    E = wb.errors.InvalidArgumentError
+    with pytest.raises(E, match="Batch size must be greater than zero"):
+        Dataset.range(7).batch(0)
+    with pytest.raises(E, match="Window size must be greater than zero"):
+        Dataset.range(7).window(0)
+    with pytest.raises(E, match="step must be a non-zero integer"):
+        Dataset.range(0, 5, 0)
+    with pytest.raises(E, match="buffer_size must be >= 0 or set buffer_size to be -1"):
+        Dataset.range(3).prefetch(-5)
+    with pytest.raises(E, match="buffer_size must be greater than zero or UNKNOWN_CARDINALITY"):
+        Dataset.range(3).shuffle(0)
+    with pytest.raises(E, match="buffer_size must be greater than zero or UNKNOWN_CARDINALITY"):
+        Dataset.range(3).shuffle(-1)
+    # UNKNOWN_CARDINALITY: a buffer of the whole input (TF 2.21's order)
+    assert values(Dataset.range(5).shuffle(wb.data.UNKNOWN_CARDINALITY, seed=1)) == [0, 4, 3, 1, 2]
+
+
+def test_directed_interleave_cardinality_is_tfs():
+    C, S, R = Dataset.choose_from_datasets, Dataset.sample_from_datasets, Dataset.range
+
+    def i64(v):
+        return Dataset.from_tensor_slices(wb.constant(v, wb.int64))
+
+    def card(d):
+        return int(d.cardinality())
+    assert card(C([R(3), R(3)], i64([0, 1]))) == -2
+    assert card(C([R(3).repeat(), R(3).repeat()], i64([0, 1]))) == -1     # the choices are not counted
+    assert card(C([R(3).repeat(), R(3)], i64([0, 1]))) == -1
+    assert card(C([R(3), R(3)], i64([0, 1]).repeat())) == -2
+    assert card(C([R(3).filter(lambda x: True), R(3).repeat()], i64([0, 1]))) == -1
+    assert [card(S([R(3), R(3)])), card(S([R(3).repeat(), R(3)])), card(S([R(3).repeat(), R(3).repeat()])),
+            card(S([R(3).repeat(), R(3)], stop_on_empty_dataset=True))] == [-2, -1, -1, -1]
+
+
+def test_unbatch_cardinality_and_build_errors_are_tfs():
+    assert int(Dataset.range(7).batch(2, drop_remainder=True).unbatch().cardinality()) == 6
+    assert int(Dataset.from_tensors(wb.zeros([3, 2])).unbatch().cardinality()) == 3
+    assert int(Dataset.range(7).batch(2).unbatch().cardinality()) == -2
+    assert int(Dataset.range(7).batch(2, drop_remainder=True).repeat().unbatch().cardinality()) == -1
+    with pytest.raises(ValueError, match="Cannot unbatch an input with scalar components"):
+        Dataset.range(3).unbatch()
+    with pytest.raises(ValueError, match="matching leading dimension. Encountered both 3 and 4"):
+        Dataset.from_tensors((wb.zeros([3, 2]), wb.zeros([4]))).unbatch()
+
+
+def test_unique_of_floats_fails_when_built():
+    with pytest.raises(TypeError, match="does not support type <dtype: 'float32'>"):
+        Dataset.from_tensor_slices([1.0, 2.0]).unique()

@@ -34,7 +34,10 @@ class Batch(Dataset):
 
     def __init__(self, input_ds, batch_size, drop_remainder, mode, row_splits_dtype=np.int64):
         self._input = input_ds
-        self._size = argcheck.integer(batch_size, "batch_size", "batch", 1)
+        self._size = argcheck.integer(batch_size, "batch_size", "batch")
+        if self._size < 1:
+            raise InvalidArgumentError(f"batch: batch_size must be a positive integer, got {self._size} (Batch size "
+                                       "must be greater than zero.)")
         self._drop = bool(drop_remainder)
         self._mode = mode
         self._splits_dtype = splits_dtype(row_splits_dtype, "ragged_batch: row_splits_dtype")

@@ -27,7 +27,7 @@ from ragged import RaggedTensorSpec
 from .. import core, nest
 from ..compiler import staged
 from ..core import Tensor, wrap
-from ..errors import argcheck
+from ..errors import InvalidArgumentError, argcheck
 from ..extension_type import ExtensionType, _rebatched
 from ..sparse import rows as sparse_rows
 from . import structure as st
@@ -442,11 +442,36 @@ def _row_spec(spec):
     return spec._with_shape(spec.shape[1:])   # a SparseTensorSpec
 
 
+def _static_rows(spec):
+    """The rows of each batch where the input's spec says them (None where it does not); the
+    errors TF raises when the dataset is built."""
+    if spec is None:
+        return None
+    known = set()
+    for s in nest.flatten(spec):
+        shape = getattr(s, "shape", None)
+        if shape is None or shape.rank is None:   # an ExtensionType's spec, an unknown rank
+            continue
+        if shape.rank == 0:
+            raise ValueError("unbatch: every component must have a first dimension to split (Cannot unbatch "
+                             "an input with scalar components.)")
+        if shape[0] is not None:
+            known.add(int(shape[0]))
+    if len(known) > 1:
+        a, b = sorted(known)[:2]
+        raise ValueError("unbatch: the components of an element have different sizes in dimension 0 (`unbatch()` "
+                         "is only supported for datasets of elements whose components have a matching leading "
+                         f"dimension. Encountered both {a} and {b}.)")
+    unsized = [s for s in nest.flatten(spec) if getattr(getattr(s, "shape", None), "rank", None) is None]
+    return known.pop() if known and not unsized else None
+
+
 class Unbatch(Dataset):
     """``Dataset.unbatch``: each batch split back into its rows."""
 
     def __init__(self, input_ds):
         self._input = input_ds
+        self._rows = _static_rows(input_ds._known_spec())
 
     @property
     def element_spec(self):
@@ -465,7 +490,9 @@ class Unbatch(Dataset):
 
     def _cardinality(self):
         n = self._input._cardinality()
-        return n if n in (0, INFINITE) else UNKNOWN
+        if n in (0, INFINITE):
+            return n
+        return n * self._rows if n >= 0 and self._rows is not None else UNKNOWN
 
 
 class _UnbatchIter(Step):
@@ -505,7 +532,10 @@ class Window(Dataset):
 
     def __init__(self, input_ds, size, shift, stride, drop_remainder):
         self._input = input_ds
-        self._size = argcheck.integer(size, "size", "window", 1)
+        self._size = argcheck.integer(size, "size", "window")
+        if self._size < 1:
+            raise InvalidArgumentError(f"window: size must be a positive integer, got {self._size} (Window size "
+                                       "must be greater than zero.)")
         self._shift = self._size if shift is None else argcheck.integer(shift, "shift", "window", 1)
         self._stride = argcheck.integer(stride, "stride", "window", 1)
         self._drop = bool(drop_remainder)

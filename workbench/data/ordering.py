@@ -18,7 +18,8 @@ class Repeat(Dataset):
 
     def __init__(self, input_ds, count):
         self._input = input_ds
-        self._count = -1 if count is None else argcheck.integer(count, "count", "repeat", -1)
+        # TF: None or any negative count repeats forever
+        self._count = -1 if count is None else max(argcheck.integer(count, "count", "repeat"), -1)
 
     def _indexable(self):
         return self._input._indexable()
@@ -97,7 +98,7 @@ class _Counted(Dataset):
 
     def __init__(self, input_ds, count):
         self._input = input_ds
-        self._count = argcheck.integer(count, "count", self._what, -1)
+        self._count = max(argcheck.integer(count, "count", self._what), -1)   # TF: any negative is -1
 
     def _indexable(self):
         return self._input._indexable()

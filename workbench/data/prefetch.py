@@ -22,7 +22,7 @@ import weakref
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 
 from .. import backend
-from ..errors import argcheck
+from ..errors import InvalidArgumentError, argcheck
 from .dataset import AUTOTUNE, Dataset
 from .iterator import Elements, Step, expect_kind
 
@@ -230,7 +230,8 @@ class Prefetch(Dataset):
         size = argcheck.integer(buffer_size, "buffer_size", "prefetch")
         self._size = 2 if size == AUTOTUNE else size
         if self._size < 0:
-            raise ValueError(f"prefetch: buffer_size must be positive or AUTOTUNE, got {buffer_size}")
+            raise InvalidArgumentError(f"prefetch: buffer_size must be >= 0 or set buffer_size to be -1 for "
+                                       f"auto-tuning, got {buffer_size}")
 
     def _elem_iter(self, state=None):
         return _PrefetchIter(self, state)

@@ -31,11 +31,10 @@ def _datasets(datasets, where):
     return datasets
 
 
-def _cardinality(datasets, stop_on_empty):
-    ns = [d._cardinality() for d in datasets]
-    if all(n == INFINITE for n in ns) or (INFINITE in ns and not stop_on_empty):
-        return INFINITE
-    return UNKNOWN
+def _cardinality(datasets):
+    """TF's (its directed interleave's): infinite when an input is, else unknown, whatever
+    the selector and ``stop_on_empty_dataset``."""
+    return INFINITE if any(d._cardinality() == INFINITE for d in datasets) else UNKNOWN
 
 
 def _weights(value, n, where, negative_ok=False):
@@ -91,11 +90,7 @@ class SampleFromDatasets(Dataset):
         return _SampleIter(self, state)
 
     def _cardinality(self):
-        if self._weights_ds is not None:
-            n = self._weights_ds._cardinality()
-            if n != INFINITE:
-                return UNKNOWN if n != 0 else 0
-        return _cardinality(self._inputs, self._stop)
+        return _cardinality(self._inputs)
 
 
 def _choose(logits, words):
@@ -175,12 +170,7 @@ class ChooseFromDatasets(Dataset):
         return _ChooseIter(self, state)
 
     def _cardinality(self):
-        c = self._choice._cardinality()
-        if c == 0:
-            return 0
-        if c == INFINITE and all(d._cardinality() == INFINITE for d in self._inputs):
-            return INFINITE
-        return UNKNOWN
+        return _cardinality(self._inputs)
 
 
 class _ChooseIter(Step):

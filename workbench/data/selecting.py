@@ -11,9 +11,10 @@ import threading
 
 import numpy as np
 
-from .. import backend, nest
+from .. import backend, dtypes, nest
 from ..core import Tensor, convert_to_tensor, wrap
 from ..errors import InvalidArgumentError, argcheck
+from ..tensor_shape import TensorSpec
 from . import structure as st
 from .dataset import INFINITE, UNKNOWN, Dataset
 from .iterator import Elements, Step, expect_kind
@@ -130,6 +131,11 @@ class Unique(Dataset):
 
     def __init__(self, input_ds):
         self._input = input_ds
+        spec = input_ds._known_spec()
+        if isinstance(spec, TensorSpec) and spec.dtype not in (np.int32, np.int64, dtypes.string):
+            # TF checks the element type when the dataset is built
+            raise TypeError(f"`tf.data.Dataset.unique` does not support type <dtype: '{spec.dtype.name}'> -- only "
+                            "`tf.int32`, `tf.int64`, and `tf.string` are supported.")
 
     def _elem_iter(self, state=None):
         return _UniqueIter(self, state)

@@ -15,7 +15,7 @@ import threading
 
 import numpy as np
 
-from ..errors import argcheck
+from ..errors import InvalidArgumentError, argcheck
 from .dataset import Dataset
 from .indices import CHUNK, NO_INDICES, IndexPuller
 from .iterator import Elements, Step, expect_kind, restore_round
@@ -31,10 +31,11 @@ class Shuffle(Dataset):
     def __init__(self, input_ds, buffer_size, seed, reshuffle):
         self._input = input_ds
         self._buffer = argcheck.integer(buffer_size, "buffer_size", "shuffle")
-        if self._buffer == -1:  # AUTOTUNE
+        if self._buffer == -2:  # UNKNOWN_CARDINALITY: a buffer that holds the whole input
             self._buffer = 1 << 62
-        if self._buffer <= 0:
-            raise ValueError(f"shuffle: buffer_size must be positive, got {buffer_size}")
+        elif self._buffer <= 0:
+            raise InvalidArgumentError(f"shuffle: buffer_size must be positive, got {buffer_size} (buffer_size "
+                                       "must be greater than zero or UNKNOWN_CARDINALITY)")
         self._seed_given = seed is not None
         self._seed = dataset_seeds(seed, "shuffle")
         self._reshuffle = bool(reshuffle)

@@ -15,7 +15,7 @@ from ragged import RaggedTensor, RaggedTensorSpec, gather_rows
 from .. import backend, nest
 from ..core import Tensor, convert_to_tensor, wrap
 from ..dtypes import np_dtype
-from ..errors import argcheck
+from ..errors import InvalidArgumentError, argcheck
 from ..sparse import rows as sparse_rows
 from . import structure as st
 from .dataset import INFINITE, UNKNOWN, Dataset
@@ -154,7 +154,7 @@ class Range(Dataset):
         names = ("stop",) if len(args) == 1 else ("start", "stop", "step")
         r = [argcheck.integer(a, what, "Dataset.range") for a, what in zip(args, names)]
         if len(r) == 3 and r[2] == 0:
-            raise ValueError("Dataset.range: step must not be 0")
+            raise InvalidArgumentError("Dataset.range: step must not be 0 (step must be a non-zero integer.)")
         r = range(*r)
         self._range = r
         try:
