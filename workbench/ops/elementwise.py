@@ -301,7 +301,11 @@ def _softplus_fwd(xp, x):
     return (xp.maximum(x, 0) + xp.log1p(xp.exp(-xp.abs(x)))).astype(x.dtype, copy=False)
 
 
-sigmoid = _linear_unary("sigmoid", _sigmoid_fwd, lambda e, ans, x: e.multiply(ans, e.subtract(1, ans)))
+# TF's SigmoidGrad kernel multiplies in the order (g * y) * (1 - y): in half precision each
+# product rounds, so the same order gives TF's values (and its second derivative)
+sigmoid = unary("sigmoid", _sigmoid_fwd,
+                rule=lambda e, needs, g, ans, x: (e.multiply(e.multiply(g, ans), e.subtract(1, ans)),),
+                jvp=lambda ts, ans, x: ts[0] * ans * (1 - ans))
 log_sigmoid = _linear_unary("log_sigmoid", lambda xp, x: -_softplus_fwd(xp, -x),
                             lambda e, ans, x: e.sigmoid(e.negative(x)))
 _softplus = _linear_unary("softplus", _softplus_fwd, lambda e, ans, x: e.sigmoid(x))
