@@ -375,3 +375,21 @@ def test_svd_full_matrices_sides_differing_by_more_than_one_raise():
         s, u, v = wb.linalg.svd(x, full_matrices=True)
     with pytest.raises(NotImplementedError, match="differ by more than 1"):
         tape.gradient(u, x)
+
+
+def test_half_sigmoid_second_derivative_rounds_as_tf():
+    # TF's SigmoidGrad multiplies (g * y) * (1 - y), each product rounded to half
+    x = wb.constant([1.0, -2.0], wb.float16)
+    with wb.GradientTape() as outer:
+        outer.watch(x)
+        with wb.GradientTape() as inner:
+            inner.watch(x)
+            y = wb.sigmoid(x)
+        g = inner.gradient(y, x, output_gradients=wb.constant([0.25, 0.5], wb.float16))
+        s = wb.reduce_sum(g * wb.constant([0.75, 1.0], wb.float16))
+    gg = outer.gradient(s, x)
+    np.testing.assert_array_equal(g.numpy(), np.array([0.049163818359375, 0.052490234375], np.float16))
+    np.testing.assert_array_equal(gg.numpy(), np.array([-0.0170440673828125, 0.040008544921875], np.float16))
+    with wb.autodiff.ForwardAccumulator(x, wb.constant([0.5, 0.75], wb.float16)) as acc:
+        y = wb.sigmoid(x)
+    np.testing.assert_array_equal(acc.jvp(y).numpy(), np.array([0.09832763671875, 0.0787353515625], np.float16))
