@@ -110,8 +110,8 @@ def _map(x, arg, fn, func, dtype=object):
 
 
 def _unit(unit, fn):
-    if unit not in ("BYTE", "UTF8_CHAR"):
-        raise ValueError(f"{fn}: unit must be 'BYTE' or 'UTF8_CHAR', got {unit!r}")
+    if unit not in ("BYTE", "UTF8_CHAR"):   # TF 2.21: the op's attribute check (InvalidArgumentError)
+        raise errors.InvalidArgumentError(None, None, f"{fn}: unit must be 'BYTE' or 'UTF8_CHAR', got {unit!r}")
     return unit
 
 
@@ -126,10 +126,11 @@ def _decode(s: bytes, fn, errors_="strict") -> str:
 # elementwise
 
 def length(input, unit="BYTE", name=None):  # noqa: A002 - TF's name
-    """The length of each string in bytes (``unit="BYTE"``) or UTF-8 characters (``"UTF8_CHAR"``), int32."""
+    """The length of each string in bytes (``unit="BYTE"``) or UTF-8 characters (``"UTF8_CHAR"``:
+    as TF, the bytes that do not continue a sequence, 0x80-0xBF), int32."""
     if _unit(unit, "length") == "BYTE":
         return _map(input, "input", "length", len, np.int32)
-    return _map(input, "input", "length", lambda s: len(_decode(s, "length")), np.int32)
+    return _map(input, "input", "length", lambda s: sum(1 for b in s if b & 0xC0 != 0x80), np.int32)
 
 
 def lower(input, encoding="", name=None):  # noqa: A002
@@ -159,36 +160,194 @@ def strip(input, name=None):  # noqa: A002
 
 
 def regex_full_match(input, pattern, name=None):  # noqa: A002
-    """Whether each string matches ``pattern`` entirely (bool)."""
+    """Whether each string matches ``pattern`` (RE2 syntax, as TF) entirely (bool)."""
     rx = _compile(pattern, "regex_full_match")
-    return _map(input, "input", "regex_full_match", lambda s: rx.fullmatch(s) is not None, np.bool_)
+    return _map(input, "input", "regex_full_match", lambda s: rx.fullmatch(_text(s)) is not None, np.bool_)
 
 
 def regex_replace(input, pattern, rewrite, replace_global=True, name=None):  # noqa: A002
-    """Replace the matches of ``pattern`` with ``rewrite`` (``\\1`` for a group, ``\\0`` for the
-    whole match); only the first match when ``replace_global=False``."""
+    """Replace the matches of ``pattern`` (RE2 syntax, as TF) with ``rewrite`` (``\\1`` for a
+    group, ``\\0`` for the whole match, ``\\\\`` for a backslash); only the first match when
+    ``replace_global=False``. As RE2: an empty match right after a match is skipped, and a
+    rewrite naming a group the pattern lacks leaves the strings as they are."""
     rx = _compile(pattern, "regex_replace")
-    rep = re.sub(rb"\\0", rb"\\g<0>", _bytes(rewrite, "rewrite", "regex_replace"))
-    count = 0 if replace_global else 1
-    return _map(input, "input", "regex_replace", lambda s: rx.sub(rep, s, count=count))
+    parts = _rewrite_parts(_bytes(rewrite, "rewrite", "regex_replace").decode("utf-8", "surrogateescape"))
+    if any(isinstance(p, int) and p > rx.groups for p in parts):
+        return _map(input, "input", "regex_replace", lambda s: s)   # RE2 refuses the rewrite: no change
+
+    def expand(m):
+        return "".join(p if isinstance(p, str) else (m.group(p) or "") for p in parts)
+
+    def replace(s):
+        text = _text(s)
+        out, pos, last_end, count, size = [], 0, -1, 0, builtin_len(text)
+        while pos <= size:
+            m = rx.search(text, pos)
+            if m is None:
+                break
+            start, end = m.span()
+            out.append(text[pos:start])
+            if start == end == last_end:   # RE2: no empty match where the last match ended
+                if start < size:
+                    out.append(text[start])
+                pos = start + 1
+                continue
+            out.append(expand(m))
+            pos = last_end = end
+            count += 1
+            if not replace_global:
+                break
+        if not count:
+            return s
+        out.append(text[pos:])
+        return "".join(out).encode("utf-8", "surrogateescape")
+    return _map(input, "input", "regex_replace", replace)
+
+
+def _text(s: bytes) -> str:
+    """A string's bytes as text for matching (an invalid byte is one character, as in RE2)."""
+    return s.decode("utf-8", "surrogateescape")
+
+
+def _rewrite_parts(rewrite: str) -> list:
+    """RE2's rewrite string as literal pieces and group numbers (``\\0``-``\\9``); ``\\\\`` is a
+    backslash, and another escape ends the rewrite (RE2 stops there)."""
+    parts, i = [], 0
+    while i < builtin_len(rewrite):
+        j = rewrite.find("\\", i)
+        if j < 0:
+            parts.append(rewrite[i:])
+            break
+        parts.append(rewrite[i:j])
+        nxt = rewrite[j + 1:j + 2]
+        if nxt.isdigit() and nxt.isascii():
+            parts.append(int(nxt))
+        elif nxt == "\\":
+            parts.append("\\")
+        else:
+            break
+        i = j + 2
+    return parts
+
+
+# RE2's POSIX classes (ASCII), as the contents of a Python character class
+_POSIX = {"alnum": "0-9A-Za-z", "alpha": "A-Za-z", "ascii": "\\x00-\\x7f", "blank": "\\t ",
+          "cntrl": "\\x00-\\x1f\\x7f", "digit": "0-9", "graph": "!-~", "lower": "a-z", "print": " -~",
+          "punct": "!-/:-@\\[-`{-~", "space": "\\t\\n\\x0b\\f\\r ", "upper": "A-Z", "word": "0-9A-Za-z_",
+          "xdigit": "0-9A-Fa-f"}
+_UNICODE_CLASSES = {"L": "[^\\W\\d_]", "Letter": "[^\\W\\d_]", "N": "\\d", "Nd": "\\d"}
+
+
+_WORD = "0-9A-Za-z_"
+_ASCII_ESCAPES = {"d": "[0-9]", "D": "[^0-9]", "w": f"[{_WORD}]", "W": f"[^{_WORD}]", "s": "[\\t\\n\\f\\r ]",
+                  "S": "[^\\t\\n\\f\\r ]", "C": "(?s:.)", "z": "\\Z",
+                  "b": f"(?:(?<=[{_WORD}])(?![{_WORD}])|(?<![{_WORD}])(?=[{_WORD}]))",
+                  "B": f"(?:(?<=[{_WORD}])(?=[{_WORD}])|(?<![{_WORD}])(?![{_WORD}]))"}
+_IN_CLASS_ESCAPES = {"d": "0-9", "w": _WORD, "s": "\\t\\n\\f\\r "}
+_INVALID_BYTES = "\\udc80-\\udcff"   # how _text holds bytes that are not UTF-8: RE2 matches none of them
+
+
+def _re2_to_python(p: str) -> str:
+    """An RE2 pattern as a Python one: ``\\Q...\\E``, ``\\C``, ``\\z``, POSIX classes,
+    ``\\pL``/``\\pN``, RE2's ASCII ``\\d \\w \\s \\b`` (Unicode case folding stays), ``.`` and
+    negated classes that match no invalid byte; what RE2 lacks (lookaround, backreferences,
+    ``(?<name>``) raises ``re.error`` with RE2's words."""
+    out, i, n, in_class = [], 0, builtin_len(p), False
+    while i < n:
+        c = p[i]
+        if c == "\\":
+            d = p[i + 1:i + 2]
+            if not d:
+                raise re.error("trailing \\")
+            if d == "Q":
+                j = p.find("\\E", i + 2)
+                literal = p[i + 2:] if j < 0 else p[i + 2:j]
+                out.append("".join("\\" + ch if not ch.isalnum() else ch for ch in literal))
+                i = n if j < 0 else j + 2
+                continue
+            if d == "E":
+                i += 2
+                continue
+            if d in "pP":
+                if p[i + 2:i + 3] == "{":
+                    j = p.find("}", i + 3)
+                    key, i = p[i + 3:j], j + 1
+                else:
+                    key, i = p[i + 2:i + 3], i + 3
+                if key not in _UNICODE_CLASSES or in_class:
+                    raise re.error(f"unsupported Unicode class: \\{d}{key}")
+                inner = _UNICODE_CLASSES[key]
+                out.append(f"(?u:{inner})" if d == "p" else f"(?u:(?!{inner})(?s:.))")
+                continue
+            if d.isdigit() and d != "0":
+                raise re.error(f"invalid escape sequence: \\{d}")
+            if d == "Z":
+                raise re.error("invalid escape sequence: \\Z")
+            mapped = _IN_CLASS_ESCAPES.get(d) if in_class else _ASCII_ESCAPES.get(d)
+            out.append(c + d if mapped is None else mapped)
+            i += 2
+            continue
+        if in_class:
+            if p.startswith("[:", i):
+                j = p.find(":]", i + 2)
+                name = p[i + 2:j] if j > 0 else ""
+                if name not in _POSIX:
+                    raise re.error(f"invalid character class range: [:{name}:]")
+                out.append(_POSIX[name])
+                i = j + 2
+                continue
+            if c == "[":
+                out.append("\\[")
+            elif c == "]":
+                in_class = False
+                out.append(c)
+            else:
+                out.append(c)
+            i += 1
+            continue
+        if c == "[":
+            in_class = True
+            out.append(c)
+            i += 1
+            if p[i:i + 1] == "^":
+                out.append("^" + _INVALID_BYTES)
+                i += 1
+            if p[i:i + 1] == "]":
+                out.append("\\]")
+                i += 1
+            continue
+        if p.startswith("(?", i):
+            for bad in ("(?=", "(?!", "(?<=", "(?<!", "(?P=", "(?<"):
+                if p.startswith(bad, i):
+                    raise re.error(f"invalid perl operator: {bad}" if bad != "(?<" else "invalid named capture group")
+        out.append(f"(?:(?![{_INVALID_BYTES}]).)" if c == "." else c)
+        i += 1
+    return "".join(out)
 
 
 def _compile(pattern, fn):
     try:
-        return re.compile(_bytes(pattern, "pattern", fn))
+        source = _bytes(pattern, "pattern", fn).decode("utf-8", "surrogateescape")
+        return re.compile(_re2_to_python(source))
     except re.error as exc:
         raise errors.InvalidArgumentError(None, None, f"{fn}: invalid pattern {pattern!r}: {exc}") from None
 
 
 def substr(input, pos, len, unit="BYTE", name=None):  # noqa: A002
     """``input[pos:pos + len]`` per string (``pos`` < 0 counts from the end; ``pos`` past the
-    end is an error, as in TF); ``pos`` and ``len`` broadcast against ``input``."""
+    end is an error, as in TF); ``pos`` and ``len`` have one shape, which broadcasts against
+    ``input``. As TF 2.21: a negative ``len`` takes the rest of the string in bytes and nothing
+    in UTF-8 characters; a UTF-8 character is a byte that does not continue a sequence
+    (0x80-0xBF) with the continuation bytes after it, so invalid bytes count one each."""
     unit = _unit(unit, "substr")
     arr = _strings(input.flat_values if _is_ragged(input) else input, "input", "substr")
     p = np.asarray(pos.numpy() if isinstance(pos, Tensor) else pos)
     n = np.asarray(len.numpy() if isinstance(len, Tensor) else len)
     if p.dtype.kind not in "iu" or n.dtype.kind not in "iu":
         raise TypeError(f"substr: pos and len must be integers, got {p.dtype} and {n.dtype}")
+    if p.shape != n.shape:   # TF 2.21: its Substr kernel's error
+        raise errors.InvalidArgumentError(None, None, f"substr: pos and len should have the same shape, got: "
+                                          f"{list(p.shape)} vs. {list(n.shape)}")
     try:
         arr_b, p_b, n_b = np.broadcast_arrays(arr, p, n)
     except ValueError:
@@ -197,35 +356,59 @@ def substr(input, pos, len, unit="BYTE", name=None):  # noqa: A002
     out = np.empty(arr_b.shape, dtype=object)
     for idx in np.ndindex(arr_b.shape):
         s = arr_b[idx]
-        seq = s if unit == "BYTE" else _decode(s, "substr")
         i, k = int(p_b[idx]), int(n_b[idx])
-        size = builtin_len(seq)
+        starts = None if unit == "BYTE" else _char_starts(s)
+        size = builtin_len(s) if starts is None else builtin_len(starts) - 1
         if i < -size or i > size:
             raise errors.InvalidArgumentError(None, None, f"substr: pos {i} is out of range for "
                                               f"{s!r} of length {size} ({unit})")
         if i < 0:
             i += size
-        piece = seq[i:i + max(k, 0)]
-        out[idx] = piece if unit == "BYTE" else piece.encode("utf-8")
+        if starts is None:
+            out[idx] = s[i:] if k < 0 else s[i:i + k]
+        else:
+            out[idx] = s[starts[i]:starts[min(i + max(k, 0), size)]]
     return input.with_flat_values(wrap(out)) if _is_ragged(input) else wrap(out)
 
 
 builtin_len = len
 
 
+def _char_starts(s: bytes) -> list:
+    """The byte offsets where TF's UTF-8 characters of ``s`` start, then ``len(s)``: offset 0
+    and every byte that is not a continuation byte (0x80-0xBF)."""
+    return [0] + [i for i in range(1, builtin_len(s)) if s[i] & 0xC0 != 0x80] + [builtin_len(s)] if s else [0]
+
+
 def to_number(input, out_type="float32", name=None):  # noqa: A002 - TF's name
     """Parse each string as a number of ``out_type`` (float32, float64, int32 or int64)."""
     dt = np.dtype(out_type) if not isinstance(out_type, str) else np.dtype(out_type.removeprefix("tf."))
-    if dt.kind not in "fi" or dt.itemsize < 4:
-        raise TypeError(f"to_number: out_type must be float32, float64, int32 or int64, got {dt}")
+    if dt.kind not in "fi" or dt.itemsize < 4:   # TF 2.21: the op's attribute check
+        raise errors.InvalidArgumentError(
+            None, None, f"to_number: out_type must be float32, float64, int32 or int64, got "
+            f"{'string' if dt.kind == 'O' else dt}")
     low, high = (np.iinfo(dt).min, np.iinfo(dt).max) if dt.kind == "i" else (None, None)
 
+    def number(text):
+        # C's strtod/strtol forms: ASCII digits only (no '_' or other scripts' digits, which
+        # Python reads); floats also in hexadecimal ("0x10" is 16.0)
+        if not text.isascii() or "_" in text:
+            raise ValueError(text)
+        if dt.kind == "i":
+            return int(text)
+        try:
+            return float(text)
+        except ValueError:
+            if "0x" not in text.lower():
+                raise
+            return float.fromhex(text)
+
     def parse(s):
-        text = s.decode("utf-8", "replace").strip()
+        text = s.decode("utf-8", "replace").strip(" \t\n\v\f\r")
         try:
             if dt.kind == "f":
-                return dt.type(float(text))
-            value = int(text)
+                return dt.type(number(text))
+            value = number(text)
         except ValueError:
             raise errors.InvalidArgumentError(
                 None, None, f"to_number: StringToNumberOp could not correctly convert string: "
@@ -444,7 +627,8 @@ def ngrams(data, ngram_width, separator=" ", pad_values=None, padding_width=None
     arr = _strings(data, "data", "ngrams")
     if arr.ndim == 0:
         raise ValueError("ngrams: data must have at least one dimension (a row of tokens)")
-    rows = [grams(arr[idx]) for idx in np.ndindex(arr.shape[:-1])]
+    # TF 2.21: rows of no tokens give no n-grams (no padding) in a dense tensor
+    rows = [grams(arr[idx]) if arr.shape[-1] else [] for idx in np.ndindex(arr.shape[:-1])]
     counts = {builtin_len(r) for r in rows}
     width = counts.pop() if builtin_len(counts) == 1 else None
     if width is None:
@@ -463,8 +647,14 @@ def split(input, sep=None, maxsplit=-1, name=None):  # noqa: A002
     sep_b = None if sep is None else _bytes(sep, "sep", "split") or None
 
     def cut(s):
+        if maxsplit == 0:   # TF's SplitV2: the string as it is
+            return [s]
         if sep_b is None:
-            return s.split(None, maxsplit)
+            pieces = s.split(None, maxsplit)
+            # TF: after maxsplit pieces the rest (leading whitespace removed) follows, empty or not
+            if maxsplit > 0 and builtin_len(pieces) == maxsplit:
+                pieces.append(b"")
+            return pieces
         return s.split(sep_b, maxsplit)     # an empty string gives [b""], as TF's SplitV2
     return _split_by(input, "split", cut)
 
@@ -566,8 +756,9 @@ def unicode_script(input, name=None):  # noqa: A002
     if _is_ragged(input):
         return input.with_flat_values(unicode_script(input.flat_values))
     x = input if isinstance(input, Tensor) else convert_to_tensor(input)
-    if x.dtype.kind not in "iu":
-        raise TypeError(f"unicode_script: input must be integer code points (int32), got a tensor of dtype {x.dtype}")
+    if x.dtype != np.int32:   # TF 2.21: its kernel takes int32 only (InvalidArgumentError)
+        raise errors.InvalidArgumentError(
+            None, None, f"unicode_script: input must be int32 code points, got a tensor of dtype {x.dtype}")
     return core.apply(_SCRIPT_OP, (x,), {})
 
 
@@ -584,11 +775,13 @@ def _codec(encoding, fn, output=False):
         name = codecs.lookup(encoding).name
     except LookupError:
         name = None
-    if output and name not in _OUTPUT_CODECS:
-        raise ValueError(f"{fn}: the output encoding must be 'UTF-8', 'UTF-16-BE' or 'UTF-32-BE', got {encoding!r}")
+    if output and name not in _OUTPUT_CODECS:   # TF 2.21: the op's attribute check
+        raise errors.InvalidArgumentError(
+            None, None, f"{fn}: the output encoding must be 'UTF-8', 'UTF-16-BE' or 'UTF-32-BE', got {encoding!r}")
     if name is None or name in ("utf-16", "utf-32"):
-        raise ValueError(f"{fn}: unknown or byte-order-ambiguous input encoding {encoding!r}; use e.g. 'UTF-8', "
-                         "'UTF-16-BE', 'UTF-16-LE', 'UTF-32-BE' or 'US-ASCII'")
+        raise errors.InvalidArgumentError(   # TF 2.21: "Could not create converter for input encoding"
+            None, None, f"{fn}: unknown or byte-order-ambiguous input encoding {encoding!r}; use e.g. 'UTF-8', "
+            "'UTF-16-BE', 'UTF-16-LE', 'UTF-32-BE' or 'US-ASCII'")
     return name
 
 
@@ -600,10 +793,12 @@ def _units(encoding, errors_, replacement_char, replace_control_characters, fn):
     """``decode(s) -> [(code point, byte offset)]`` for strings in ``encoding``."""
     codec = _codec(encoding, fn)
     if errors_ not in ("strict", "replace", "ignore"):
-        raise ValueError(f"{fn}: errors must be 'strict', 'replace' or 'ignore', got {errors_!r}")
+        raise errors.InvalidArgumentError(None, None, f"{fn}: errors must be 'strict', 'replace' or 'ignore', got "
+                                          f"{errors_!r}")   # TF 2.21: the op's attribute check
     if (not isinstance(replacement_char, (int, np.integer)) or isinstance(replacement_char, bool)
             or not 0 <= replacement_char <= 0x10FFFF):
-        raise ValueError(f"{fn}: replacement_char must be a code point in [0, 0x10FFFF], got {replacement_char!r}")
+        raise errors.InvalidArgumentError(   # TF 2.21: its kernel's check
+            None, None, f"{fn}: replacement_char must be a code point in [0, 0x10FFFF], got {replacement_char!r}")
     repl = int(replacement_char)
 
     def decode(s):
@@ -670,7 +865,8 @@ def unicode_encode(input, output_encoding, errors="replace", replacement_char=65
     ``InvalidArgumentError`` (``"strict"``)."""
     codec = _codec(output_encoding, "unicode_encode", output=True)
     if errors not in ("strict", "replace", "ignore"):
-        raise ValueError(f"unicode_encode: errors must be 'strict', 'replace' or 'ignore', got {errors!r}")
+        raise errors_mod.InvalidArgumentError(   # TF 2.21: the op's attribute check
+            None, None, f"unicode_encode: errors must be 'strict', 'replace' or 'ignore', got {errors!r}")
 
     def enc(cps):
         chars = []
@@ -729,7 +925,7 @@ def format(template, inputs, placeholder="{}", summarize=3, name=None):  # noqa:
         out.append(value.__wb_format__(summarize) if hasattr(type(value), "__wb_format__") else _summary(_host(value), summarize))
         out.append(rest)
     result = np.empty((), dtype=object)
-    result[()] = "".join(out).encode("utf-8")
+    result[()] = "".join(out).encode("utf-8", "surrogateescape")
     return wrap(result)
 
 
@@ -742,13 +938,31 @@ def _host(value) -> np.ndarray:
 
 def _element(v, kind):
     if kind == "O":
-        return '"' + v.decode("utf-8", "backslashreplace") + '"'
+        return '"' + _c_escape(v if isinstance(v, bytes) else str(v).encode()) + '"'
     if kind == "b":
         return "1" if v else "0"
     if kind == "f":
         text = f"{float(v):.6g}"
         return text if v.dtype.type(text) == v else f"{float(v):.9g}" if v.dtype.itemsize <= 4 else repr(float(v))
     return str(v)
+
+
+_ESCAPES = {ord("\n"): "\\n", ord("\r"): "\\r", ord("\t"): "\\t", ord('"'): '\\"', ord("'"): "\\'",
+            ord("\\"): "\\\\"}
+
+
+def _c_escape(b: bytes) -> str:
+    """TF's printing of a string element: C escapes for quotes, backslashes and control bytes
+    (octal ``\\001``); bytes from 0x80 up pass as they are."""
+    out = bytearray()
+    for c in b:
+        if c in _ESCAPES:
+            out += _ESCAPES[c].encode()
+        elif c < 0x20 or c == 0x7F:
+            out += b"\\%03o" % c
+        else:
+            out.append(c)
+    return out.decode("utf-8", "surrogateescape")
 
 
 def _summary(arr, summarize):
@@ -758,7 +972,7 @@ def _summary(arr, summarize):
 
     def walk(dim, sub):
         if dim == ndim:
-            return _element(sub[()], kind)
+            return _element(sub[()] if isinstance(sub, np.ndarray) else sub, kind)
         n = sub.shape[0]
         sep = " " if dim == ndim - 1 else "\n" * (ndim - dim - 1) + " " * (dim + 1)
         items = [walk(dim + 1, sub[i]) for i in range(min(ends, n))]
