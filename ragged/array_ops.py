@@ -808,9 +808,9 @@ def expand_dims(input, axis, name=None):
 
 
 def squeeze(input, axis=None, name=None):
-    """``input`` without the dimensions in ``axis``, each of size 1: an inner dimension, or a
-    ragged one whose rows all hold one element (TF's ``tf.squeeze`` of a RaggedTensor needs
-    ``axis``)."""
+    """``input`` without the dimensions in ``axis``, each of size 1: an inner dimension, a
+    ragged one whose rows all hold one element, or the rows when there is one (TF's
+    ``tf.squeeze`` of a RaggedTensor needs ``axis``)."""
     if axis is None:
         raise ValueError("squeeze: a RaggedTensor needs axis (the dimensions of size 1 to remove)")
     axes = sorted({argcheck.axis(a, input.ndim, "squeeze") for a in (axis if isinstance(axis, (list, tuple))
@@ -822,9 +822,14 @@ def squeeze(input, axis=None, name=None):
 
 
 def _squeeze_one(rt, a):
-    if a == 0:   # TF 2.21: its assertion's error class
-        raise wb.errors.InvalidArgumentError(
-            None, None, "squeeze: the given axis (axis = 0) is not squeezable! (the rows of a RaggedTensor)")
+    if not isinstance(rt, RaggedTensor):   # an inner axis squeezed first left a dense tensor
+        return wb.squeeze(rt, [a])
+    if a == 0:   # one row: its values (TF 2.21; more rows are its assertion's error class)
+        if rt.nrows_int() != 1:
+            raise wb.errors.InvalidArgumentError(
+                None, None, f"squeeze: the given axis (axis = 0) is not squeezable! (a RaggedTensor of "
+                f"{rt.nrows_int()} rows)")
+        return rt._values
     if a > rt.ragged_rank:
         size = rt.flat_values.shape[a - rt.ragged_rank]
         if size != 1:   # TF 2.21: its Squeeze kernel's error

@@ -342,3 +342,16 @@ def test_boolean_mask_of_ragged_data_by_a_dense_mask():
     assert out.to_list() == [[1], [3, 4]]
     with pytest.raises(wb.errors.InvalidArgumentError):   # TF 2.21: "Inputs must have identical ragged splits"
         wb.ragged.boolean_mask(wb.ragged.constant([[1, 2], [3]]), wb.constant([[True, False], [True, True]]))
+
+
+def test_squeeze_of_the_rows_when_there_is_one():
+    # TF 2.21: axis 0 squeezes when the tensor has one row (its values), else its assertion's error
+    assert wb.squeeze(wb.ragged.constant([[1, 2]]), 0).numpy().tolist() == [1, 2]
+    assert wb.squeeze(wb.ragged.constant([[[1], [2]]]), 0).to_list() == [[1], [2]]
+    rt = wb.ragged.constant([[1, 2], [3]])
+    assert wb.squeeze(wb.expand_dims(rt, 0), [0]).to_list() == [[1, 2], [3]]
+    assert wb.squeeze(RT.from_uniform_row_length(rt, 2), 0).to_list() == [[1, 2], [3]]
+    assert wb.squeeze(wb.ragged.constant([[[1, 2]]], ragged_rank=1), [0, 1]).numpy().tolist() == [1, 2]
+    for bad in (rt, wb.ragged.constant([], ragged_rank=1)):
+        with pytest.raises(wb.errors.InvalidArgumentError, match="not squeezable"):
+            wb.squeeze(bad, 0)
