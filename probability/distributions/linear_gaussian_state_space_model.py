@@ -276,11 +276,17 @@ class LinearGaussianStateSpaceModel(Distribution):
         x = self._check_x(x, "posterior_sample")
         shape = internal.shape_tuple(sample_shape)
         n = int(np.prod(shape)) if shape else 1
-        z_prior, x_prior = self._joint_sample(n, internal.sanitize_seed(seed))
+        # as TFP: one prior draw per member of the batch that x and the mask broadcast the model to
+        mask_tensor = self._mask if mask is None else self._as_mask(mask)
+        batch = internal.broadcast_shapes(tuple(x.shape[:-2]), self._batch,
+                                          tuple(mask_tensor.shape[:-1]) if mask_tensor is not None else ())
+        extra = int(np.prod(batch, dtype=np.int64)) // max(int(np.prod(self._batch, dtype=np.int64)), 1)
+        z_prior, x_prior = self._joint_sample(n * extra, seed)
+        z_prior = wb.reshape(z_prior, shape + batch + tuple(z_prior.shape[-2:]))
+        x_prior = wb.reshape(x_prior, shape + batch + tuple(x_prior.shape[-2:]))
         smoothed = self.posterior_marginals(x, mask=mask)[0]
         smoothed_prior = self.posterior_marginals(x_prior, mask=mask)[0]
-        z = z_prior - smoothed_prior + smoothed
-        return wb.reshape(z, shape + tuple(z.shape[1:]))
+        return z_prior - smoothed_prior + smoothed
 
     def latents_to_observations(self, latent_means, latent_covs):
         """Push latent moments (``[..., num_timesteps, latent_size]`` and ``[..., num_timesteps,
@@ -304,23 +310,36 @@ class LinearGaussianStateSpaceModel(Distribution):
 
     def _joint_sample(self, n, seed):
         """``n`` draws of the latents and the observations: ``[n] + batch + [T, latent_size]`` and
-        ``[n] + batch + [T, observation_size]``."""
-        seeds = internal.split_seed(seed, 2 * self._num_timesteps, salt="LinearGaussianStateSpaceModel")
-        z = _full(self._noise_draws(self._initial_state_prior, n, seeds[0]), (n,) + self._batch, 1)
+        ``[n] + batch + [T, observation_size]``; TFP's seeds (three from the salted seed, then three
+        per step off the loop's)."""
+        init_seed, obs_seed, loop_seed = internal.split_seed(
+            seed, 3, salt="LinearGaussianStateSpaceModel_sample_n_joint")
+        full = (n,) + self._batch
+        z = _full(self._noise_draws(self._initial_state_prior, full, init_seed), full, 1)
         latents, observations = [], []
         for t in range(self._num_timesteps):
             a, q, c, r = self._step(t)
+            if t:
+                trans_seed, obs_seed, loop_seed = internal.split_seed(loop_seed, 3)
+                a_prev, q_prev = self._step(t - 1)[:2]
+                z = _matvec(a_prev, z) + self._noise_draws(q_prev, full, trans_seed)
             latents.append(z)
-            observations.append(_matvec(c, z) + self._noise_draws(r, n, seeds[2 * t + 1]))
-            if t + 1 < self._num_timesteps:
-                z = _matvec(a, z) + self._noise_draws(q, n, seeds[2 * t + 2])
-        return wb.stack(latents, axis=-2), _full(wb.stack(observations, axis=-2), (n,) + self._batch, 2)
+            observations.append(_matvec(c, z) + self._noise_draws(r, full, obs_seed))
+        return wb.stack(latents, axis=-2), _full(wb.stack(observations, axis=-2), full, 2)
 
-    def _noise_draws(self, d, n, seed):
-        """``n`` draws of ``d``, their batch dims aligned on the right with the model's."""
-        draws = d.sample(n, seed=seed)                                  # [n] + d's batch + [size]
-        pad = len(self._batch) - (draws.ndim - 2)
+    def _noise_draws(self, d, full, seed):
+        """Draws of ``d`` for the sample and batch shape ``full``: as TFP, the leading dims of
+        ``full`` that ``d``'s batch lacks are its sample shape (a batch that only broadcasts to
+        the rest is drawn ``n`` times, aligned on the right)."""
+        batch = tuple(d.batch_shape)
+        lead = len(full) - len(batch)
+        if lead >= 1 and (not batch or tuple(full[lead:]) == batch):
+            return d.sample(full[:lead], seed=seed)
+        draws = d.sample(full[0], seed=seed)                            # [n] + d's batch + [size]
+        pad = len(full) - 1 - (draws.ndim - 2)
         return wb.reshape(draws, draws.shape[:1] + (1,) * pad + draws.shape[1:]) if pad > 0 else draws
+
+    _sample_n_takes_any_seed = True   # TFP's flow: the salt goes into an int seed before its draw
 
     def _sample_n(self, n, seed):
         return self._joint_sample(n, seed)[1]
