@@ -310,3 +310,70 @@ def test_a_sparse_argument_shows_as_its_spec():
     np.testing.assert_array_equal(f(sp).numpy(), [1.0, 2.0])
     assert ("  sp (POSITIONAL_OR_KEYWORD): SparseTensorSpec(TensorShape([2, 3]), wb.float32)\n"
             in f.pretty_printed_concrete_signatures())   # TF 2.21
+
+
+# -- autograph ---------------------------------------------------------------------------
+def test_break_and_continue_in_loops_over_tensors():
+    @wb.function
+    def both(x):
+        s = wb.constant(0)
+        for i in wb.range(x):
+            if i == 3:
+                continue
+            if i > 6:
+                break
+            s += i
+        return s
+
+    @wb.function
+    def rows(x):
+        s = wb.constant(0.0)
+        for row in x:
+            if wb.reduce_sum(row) < 0:
+                continue
+            s += wb.reduce_sum(row)
+        return s
+
+    @wb.function
+    def counting(n):
+        i = wb.constant(0)
+        while i < n:
+            i += 1
+            if i % 2 == 0:
+                continue
+            if i > 7:
+                break
+        return i
+    # TF 2.21: 18, 6.0, 9
+    assert int(both(wb.constant(10))) == 18
+    assert float(rows(wb.constant([[1.0, 2.0], [-5.0, 1.0], [3.0, 0.0]]))) == 6.0
+    assert int(counting(wb.constant(20))) == 9
+
+
+def test_a_return_inside_a_loop_over_tensors_is_tf_error():
+    @wb.function
+    def in_for(x):
+        for i in wb.range(x):
+            if i * i > 10:
+                return i
+        return -1
+
+    @wb.function
+    def in_while(x):
+        while x > 0:
+            x -= 1
+            if x == 5:
+                return x * 10
+        return x
+
+    @wb.function
+    def in_python_loop(x, n):
+        for i in range(n):   # a Python loop may return
+            if i == 2:
+                return x * i
+        return x
+    for f in (in_for, in_while):
+        with pytest.raises(NotImplementedError, match="a return statement cannot be placed inside this "
+                                                      "TensorFlow loop"):   # TF 2.21's error
+            f(wb.constant(9))
+    assert float(in_python_loop(wb.constant(3.0), 5)) == 6.0

@@ -573,14 +573,29 @@ def _dataset_for(ds, extra_test, body, init, names, live):
     return tuple(state_of(final))
 
 
+_RETURN_IN_LOOP = ("a return statement cannot be placed inside this TensorFlow loop; this may happen if "
+                   "a return statement depends on a static Python condition such as a hyperparameter")
+
+
 def for_iterable(iterable):
     """The iterable of a ``for`` loop that stays Python (one with a ``return`` inside): a
-    dataset there is TF's error inside a ``wb.function``."""
-    if _DATASET_LOOPS and isinstance(iterable, _DATASET_LOOPS[0][0]) and _tracing():
-        raise NotImplementedError("a return statement cannot be placed inside this TensorFlow loop; this "
-                                  "may happen if a return statement depends on a static Python condition "
-                                  "such as a hyperparameter")
+    dataset, a tensor or a range with tensor bounds there is TF's error inside a
+    ``wb.function`` (TF would make it a loop of the graph, which cannot return)."""
+    tensor_loop = isinstance(iterable, _TensorRange) or _is_tensor(iterable) or (
+        _DATASET_LOOPS and isinstance(iterable, _DATASET_LOOPS[0][0]))
+    if tensor_loop and _tracing():
+        raise NotImplementedError(_RETURN_IN_LOOP)
+    if isinstance(iterable, _TensorRange):   # run as Python (under a tape): the range itself
+        return iterable.materialize()
     return iterable
+
+
+def while_test(value):
+    """The condition of a ``while`` loop that stays Python (one with a ``return`` inside): a
+    tensor there is TF's error inside a ``wb.function``."""
+    if _is_tensor(value) and _tracing():
+        raise NotImplementedError(_RETURN_IN_LOOP)
+    return value
 
 
 def _python_for(it, extra_test, body, state):
@@ -916,6 +931,9 @@ class _Converter(ast.NodeTransformer):
         options, option_defs = self._options(node, self._state_names(node.body))
         body = self._loop(node)
         if body is None:
+            if _contains(node.body, (ast.Return,), into_loops=True):
+                node.test = _located([ast.Call(func=_ag("while_test"), args=[node.test], keywords=[])],
+                                     node.test)[0]
             return node
         state = self._state_names(node.body)
         live = sorted(self._live_after(node))
@@ -1261,7 +1279,7 @@ _RUNTIME = types.SimpleNamespace(
     if_stmt=if_stmt, if_exp=if_exp, retval=retval, while_stmt=while_stmt, for_stmt=for_stmt, ld=ld,
     and_=and_, or_=or_, not_=not_,
     range_=range_, len_=len_, next_=next_, range_iter=range_iter, converted_call=converted_call, Undefined=Undefined,
-    for_iterable=for_iterable)
+    for_iterable=for_iterable, while_test=while_test)
 
 
 # =============================================================================================
