@@ -443,3 +443,23 @@ def test_set_floatx_bfloat16_in_a_fresh_process():
             "l = wb.keras.layers.Dense(2); y = l(np.ones((1, 3), np.float32)); "
             "assert l.kernel.dtype == wb.bfloat16 and y.dtype == wb.bfloat16")
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_keras_files_keep_bfloat16_weights_as_keras_does(tmp_path, keras_state):
+    h5py = pytest.importorskip("h5py")
+    init = keras.initializers.Constant([[1.5, 2.5], [3.5, -1.25], [0.75, 0.5]])
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2, dtype="bfloat16", kernel_initializer=init,
+                                                                    bias_initializer="ones")])
+    path = str(tmp_path / "m.weights.h5")
+    model.save_weights(path)
+    with h5py.File(path, "r") as f:   # Keras 3's layout: opaque 2-byte values marked dtype=bfloat16
+        kernel = f["layers/dense/vars/0"]
+        assert kernel.dtype == np.dtype("V2") and kernel.attrs["dtype"] == "bfloat16"
+    other = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2, dtype="bfloat16")])
+    other.load_weights(path)
+    assert other.layers[0].kernel.dtype is wb.bfloat16
+    np.testing.assert_array_equal(f32(other.layers[0].kernel), [[1.5, 2.5], [3.5, -1.25], [0.75, 0.5]])
+    model.save(str(tmp_path / "m.keras"))
+    loaded = keras.saving.load_model(str(tmp_path / "m.keras"))
+    np.testing.assert_array_equal(f32(loaded.layers[0].bias), [1.0, 1.0])
+    assert loaded.layers[0].dtype_policy == keras.DTypePolicy("bfloat16")

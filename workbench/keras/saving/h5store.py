@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ...dtypes import np_dtype
+
 __all__ = ["H5Store", "require_h5py"]
 
 _MISSING = ("wb.keras.saving: reading and writing Keras weight files needs h5py; "
@@ -36,7 +38,10 @@ class _WriteEntry:
         self._group = group
 
     def __setitem__(self, key, value):
-        self._group.create_dataset(str(key), data=np.asarray(value))
+        value = np.asarray(value)
+        ds = self._group.create_dataset(str(key), data=value)
+        if value.dtype.name == "bfloat16":   # Keras 3's mark: HDF5 holds ml_dtypes' bfloat16 as opaque 2 bytes
+            ds.attrs["dtype"] = "bfloat16"
 
     def __len__(self):
         return len(self._group)
@@ -59,8 +64,8 @@ class _ReadEntry:
         node = None if self._group is None else _child(self._h5py, self._group, str(key))
         if not isinstance(node, self._h5py.Dataset):
             raise KeyError(f"{self._where}: the weights file has no dataset {key!r} for this object")
-        if node.attrs.get("dtype") == "bfloat16":
-            raise ValueError(f"{self._where}/{key}: bfloat16 weights are not supported")
+        if node.attrs.get("dtype") == "bfloat16":   # opaque 2-byte values: bfloat16's bits
+            return np.asarray(node[()]).view(np_dtype("bfloat16"))
         return np.asarray(node[()])
 
 
