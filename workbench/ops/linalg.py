@@ -173,13 +173,37 @@ _matvec_op = defrule(
 def matvec(a, b, transpose_a=False, adjoint_a=False, name=None):
     """``a @ b`` for matrices ``a`` ``[..., m, n]`` and vectors ``b`` ``[..., n]``."""
     a, b = _operands("matvec", a, b, 1)
+    given = (a, b)
     ta = bool(transpose_a or adjoint_a)
     # TF's matvec is a matmul of b with a last 1
     _check_product("MatMul" if a.ndim == 2 and b.ndim == 1 else "BatchMatMulV2",
                    a, b, ta, -1, b._data.shape + (1,))
     if ta:
         a = _conj_if(matrix_transpose(a), adjoint_a)
-    return _matvec(a, b)
+    return _batch_static(_matvec(a, b), given, (2, 1), 1)
+
+
+def _batch_static(out, xs, ranks, out_rank):
+    """``out`` with TF's static shape in a trace: the broadcast of the batch sizes of ``xs``
+    (each with ``ranks[i]`` trailing matrix or vector dims), then ``out_rank`` trailing sizes,
+    as traced where every input's own trailing sizes are known, else open."""
+    if not core.tracing():
+        return out
+    batches, inner_open = [], False
+    for x, r in zip(xs, ranks):
+        st = x._static_shape()
+        if st.rank is None:
+            return core.static_result(out, None)
+        dims = st.as_list()
+        batches.append(dims[:len(dims) - r])
+        inner_open = inner_open or None in dims[len(dims) - r:]
+    width = max(map(len, batches))
+    batch = []
+    for col in zip(*[[1] * (width - len(b)) + b for b in batches]):
+        known = [d for d in col if d is not None and d != 1]
+        batch.append(known[0] if known else None if None in col else 1)
+    inner = (None,) * out_rank if inner_open else out._data.shape[out.ndim - out_rank:]
+    return core.static_result(out, tuple(batch) + tuple(inner))
 
 
 def adjoint(matrix, name=None):
@@ -319,7 +343,7 @@ def diag_part(input, name=None, k=0, padding_value=0, align="RIGHT_LEFT"):
     m, n = x.shape[-2:]
     if (m or n) and not -m < k < n:
         raise ValueError(f"diag_part: diagonal k={k} is outside a matrix of shape {(m, n)}")
-    return apply(_diag_part_op, (x,), {"k": k})
+    return _batch_static(apply(_diag_part_op, (x,), {"k": k}), (x,), (2,), 1)
 
 
 def _diag_fwd(xp, d, k, num_rows, num_cols, padding_value):
@@ -362,8 +386,8 @@ def diag(diagonal, name=None, k=0, num_rows=-1, num_cols=-1, padding_value=0, al
     if _diag_len(rows, cols, k) != length:
         raise ValueError(f"diag: a diagonal of length {length} does not fill diagonal k={k} of a "
                          f"{rows}x{cols} matrix")
-    return apply(_diag_op, (d,), {"k": k, "num_rows": rows, "num_cols": cols,
-                                  "padding_value": padding_value})
+    out = apply(_diag_op, (d,), {"k": k, "num_rows": rows, "num_cols": cols, "padding_value": padding_value})
+    return _batch_static(out, (d,), (1,), 2)
 
 
 def band_part(input, num_lower, num_upper, name=None):
@@ -480,8 +504,9 @@ def triangular_solve(matrix, rhs, lower=True, adjoint=False, name=None):
     """
     a = _float_matrix(matrix, "triangular_solve", "matrix", complex_ok=True)
     b = _rhs(rhs, a, "triangular_solve")
-    return apply(_trisolve_op, (a, b), {"lower": argcheck.flag(lower, "lower", "triangular_solve"),
-                                               "adjoint": argcheck.flag(adjoint, "adjoint", "triangular_solve")})
+    out = apply(_trisolve_op, (a, b), {"lower": argcheck.flag(lower, "lower", "triangular_solve"),
+                                       "adjoint": argcheck.flag(adjoint, "adjoint", "triangular_solve")})
+    return _batch_static(out, (a, b), (2, 2), 2)
 
 
 def _solve_fwd(xp, a, b, adjoint):
@@ -521,7 +546,8 @@ def solve(matrix, rhs, adjoint=False, name=None):
     """
     a = _float_matrix(matrix, "solve", "matrix", complex_ok=True)
     b = _rhs(rhs, a, "solve")
-    return apply(_solve_op, (a, b), {"adjoint": argcheck.flag(adjoint, "adjoint", "solve")})
+    out = apply(_solve_op, (a, b), {"adjoint": argcheck.flag(adjoint, "adjoint", "solve")})
+    return _batch_static(out, (a, b), (2, 2), 2)
 
 
 @core.deferrable
@@ -568,7 +594,8 @@ def slogdet(input, name=None):
     matrix gives sign 0 and ``-inf``.
     """
     a = _float_matrix(input, "slogdet", complex_ok=True)
-    return apply(_slogdet_op, (a,))
+    sign, logabs = apply(_slogdet_op, (a,))
+    return _batch_static(sign, (a,), (2,), 0), _batch_static(logabs, (a,), (2,), 0)
 
 
 def _det_vjp(g, ans, a):
@@ -598,7 +625,7 @@ def det(input, name=None):
     from .elementwise import exp  # circular import with elementwise
     a = _float_matrix(input, "det", complex_ok=True)
     if a.dtype.kind == "c":
-        return apply(_complex_det_op, (a,))
+        return _batch_static(apply(_complex_det_op, (a,)), (a,), (2,), 0)
     sign, logabs = slogdet(a)
     return sign * exp(logabs)
 
@@ -660,7 +687,7 @@ def cholesky(input, name=None):
     gradient is symmetric (it treats ``input`` as a symmetric matrix, as TF does).
     """
     a = _float_matrix(input, "cholesky", complex_ok=True)
-    return apply(_cholesky_op, (a,))
+    return _batch_static(apply(_cholesky_op, (a,)), (a,), (2,), 2)
 
 
 def cholesky_solve(chol, rhs, name=None):
