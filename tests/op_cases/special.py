@@ -35,6 +35,11 @@ CASES += [
          [_A], order=1, atol=1e-6, rtol=1e-5),
     Case("betainc in a and b", lambda a, b: wb.math.betainc(a, b, wb.constant(np.array([0.2, 0.6, 0.97]))),
          [np.array([0.7, 2.0, 5.0]), np.array([3.0, 0.6, 1.5])], order=1, atol=1e-6, rtol=1e-5),
+    # second order: the shape-shape derivatives are nested float64 finite differences, the
+    # shape-x ones closed forms
+    Case("betainc in a, b and x, second order", lambda a, b, x: wb.math.betainc(a, b, x),
+         [np.array([0.7, 2.0, 5.0]), np.array([3.0, 0.6, 1.5]), np.array([0.2, 0.6, 0.97])], order=2,
+         atol=1e-6, rtol=1e-5),
     Case("betaincinv in y", lambda y: wb.math.betaincinv(wb.constant(np.array([0.8, 2.0, 5.0])),
                                                          wb.constant(np.array([3.0, 0.6, 1.5])), y),
          [uniform(0.05, 0.95, (3,), 38)]),

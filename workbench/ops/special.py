@@ -14,7 +14,7 @@ import numpy as np
 from .. import backend, core
 from ..core import apply, binary_arrays, convert_to_tensor, defop
 from ._define import unary
-from .elementwise import exp, lgamma, log, log1p, where, xlogy, xlog1py, zeros_like
+from .elementwise import digamma, exp, lgamma, log, log1p, where, xlogy, xlog1py, zeros_like
 from .random_gamma import _gamma_cdf_dalpha
 
 _SQRT_2PI = math.sqrt(2.0 * math.pi)
@@ -234,36 +234,98 @@ def _betainc_fwd(xp, a, b, x):
     return _sp(xp).betainc(a, b, x)
 
 
-def _betainc_dshape_fwd(xp, a, b, x, wrt):
-    """``dI_x(a, b)/da`` (``wrt=0``) or ``/db`` (``wrt=1``) by a fourth-order central difference in
-    float64 (no closed form), with a step relative to the shape, as for ``igamma``'s ``dP/da``."""
+def _betainc_shape_grid(xp, a, b, x):
+    """Float64 copies of the broadcast arguments and ``I`` as a function of shape steps: near 1
+    (x >= 1/2) it differentiates -(1 - I) = -I_{1-x}(b, a), which keeps its relative precision
+    in the right tail."""
     sp = _sp(xp)
     f64 = np.float64
     a64, b64, x64 = xp.broadcast_arrays(a.astype(f64), b.astype(f64), x.astype(f64))
-    s = a64 if wrt == 0 else b64
-    h = 1e-3 * xp.minimum(s, xp.sqrt(s))
-    # where I is close to 1 (and x >= 1/2, so 1 - x is exact) differentiate -(1 - I) =
-    # -I_{1-x}(b, a), which keeps its relative precision in the right tail
     upper = (sp.betainc(a64, b64, x64) > 0.5) & (x64 >= 0.5)
     xc = 1.0 - x64
 
-    def f(step):
-        aa, bb = (a64 + step, b64) if wrt == 0 else (a64, b64 + step)
+    def f(da, db):
+        aa, bb = a64 + da, b64 + db
         return xp.where(upper, -sp.betainc(bb, aa, xc), sp.betainc(aa, bb, x64))
+    return a64, b64, x64, f
 
-    d = (8.0 * (f(h) - f(-h)) - (f(2.0 * h) - f(-2.0 * h))) / (12.0 * h)
+
+def _shape_step(xp, s):
+    return 1e-3 * xp.minimum(s, xp.sqrt(s))
+
+
+def _central(f, h):
+    """Fourth-order central difference of ``f(step)`` at 0."""
+    return (8.0 * (f(h) - f(-h)) - (f(2.0 * h) - f(-2.0 * h))) / (12.0 * h)
+
+
+def _betainc_dshape_fwd(xp, a, b, x, wrt):
+    """``dI_x(a, b)/da`` (``wrt=0``) or ``/db`` (``wrt=1``) by a fourth-order central difference in
+    float64 (no closed form), with a step relative to the shape, as for ``igamma``'s ``dP/da``."""
+    a64, b64, x64, f = _betainc_shape_grid(xp, a, b, x)
+    h = _shape_step(xp, a64 if wrt == 0 else b64)
+    d = _central(lambda t: f(t, 0.0) if wrt == 0 else f(0.0, t), h)
     # at x = 0 or 1, I is 0 or 1 whatever the shapes
     d = xp.where((x64 > 0) & (x64 < 1), d, 0.0)
     return d.astype(x.dtype)
 
 
-def _no_second_order_in_shapes(*args, **kwargs):
-    raise NotImplementedError("betainc/betaincinv: second derivatives with respect to a and b are not "
-                              "implemented (first derivatives in a and b and all derivatives in x are)")
+def _betainc_dshape2_fwd(xp, a, b, x, wrt):
+    """The second shape derivatives ``d2I/da2``, ``d2I/dadb``, ``d2I/db2`` (``wrt`` (0, 0), (0, 1),
+    (1, 1)): the fourth-order central difference taken twice, in float64."""
+    a64, b64, x64, f = _betainc_shape_grid(xp, a, b, x)
+    ha, hb = _shape_step(xp, a64), _shape_step(xp, b64)
+
+    def along(i, g):   # g(da, db) differentiated along shape i
+        return _central(lambda t: g(t, 0.0) if i == 0 else g(0.0, t), ha if i == 0 else hb)
+    i, j = wrt
+    d = along(i, lambda da, db: _central(
+        lambda t: f(da + t, db) if j == 0 else f(da, db + t), ha if j == 0 else hb))
+    d = xp.where((x64 > 0) & (x64 < 1), d, 0.0)
+    return d.astype(x.dtype)
 
 
-_betainc_dshape_op = defop("betainc_grad_shape", _betainc_dshape_fwd, vjp=_no_second_order_in_shapes,
-                           jvp=_no_second_order_in_shapes, broadcasts=True, dtypes="real")
+def _no_third_order_in_shapes(*args, **kwargs):
+    raise NotImplementedError("betainc/betaincinv: third derivatives with respect to a and b are not "
+                              "implemented (first and second derivatives in a and b and all derivatives "
+                              "in x are)")
+
+
+_betainc_dshape2_op = defop("betainc_grad_shape2", _betainc_dshape2_fwd, vjp=_no_third_order_in_shapes,
+                            jvp=_no_third_order_in_shapes, broadcasts=True, dtypes="real")
+
+
+def _betainc_dshape2(a, b, x, i, j):
+    return apply(_betainc_dshape2_op, (a, b, x), {"wrt": (min(i, j), max(i, j))})
+
+
+def _betainc_dshape_dx(a, b, x, wrt):
+    """``d/dx`` of ``dI/da`` (``wrt=0``) or ``dI/db``: ``dI/dx`` times ``log x - digamma(a) +
+    digamma(a + b)`` (or ``log(1 - x) - digamma(b) + digamma(a + b)``)."""
+    dx = _betainc_dx(a, b, x)
+    log_term = xlogy(dx, x) if wrt == 0 else xlog1py(dx, -x)
+    return log_term - dx * (digamma(a if wrt == 0 else b) - digamma(a + b))
+
+
+def _betainc_dshape_vjp(g, ans, a, b, x, wrt):
+    ga = g * _betainc_dshape2(a, b, x, wrt, 0) if a._tid else None
+    gb = g * _betainc_dshape2(a, b, x, wrt, 1) if b._tid else None
+    return ga, gb, g * _betainc_dshape_dx(a, b, x, wrt)
+
+
+def _betainc_dshape_jvp(ts, ans, a, b, x, wrt):
+    parts = []
+    if ts[0] is not None:
+        parts.append(ts[0] * _betainc_dshape2(a, b, x, wrt, 0))
+    if ts[1] is not None:
+        parts.append(ts[1] * _betainc_dshape2(a, b, x, wrt, 1))
+    if ts[2] is not None:
+        parts.append(ts[2] * _betainc_dshape_dx(a, b, x, wrt))
+    return _sum_or_none(parts)
+
+
+_betainc_dshape_op = defop("betainc_grad_shape", _betainc_dshape_fwd, vjp=_betainc_dshape_vjp,
+                           jvp=_betainc_dshape_jvp, broadcasts=True, dtypes="real")
 
 
 def _betainc_dshape(a, b, x, wrt):
@@ -303,8 +365,9 @@ def betainc(a, b, x, name=None):
     """The regularized incomplete beta function ``I_x(a, b)`` (TF's ``tf.math.betainc``).
 
     Differentiable in ``x`` to any order. Unlike TF (which gives ``a`` and ``b`` no gradient,
-    silently), ``a`` and ``b`` get first-order gradients, from a float64 finite difference of
-    ``I`` in the shape; second derivatives in them raise ``NotImplementedError``.
+    silently), ``a`` and ``b`` get first and second derivatives, from float64 finite differences
+    of ``I`` in the shapes (the mixed ones with ``x`` in closed form); third derivatives in them
+    raise ``NotImplementedError``.
     """
     a, b = binary_arrays(a, b, "betainc")
     a, x = binary_arrays(a, x, "betainc")
