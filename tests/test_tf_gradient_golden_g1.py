@@ -393,3 +393,32 @@ def test_half_sigmoid_second_derivative_rounds_as_tf():
     with wb.autodiff.ForwardAccumulator(x, wb.constant([0.5, 0.75], wb.float16)) as acc:
         y = wb.sigmoid(x)
     np.testing.assert_array_equal(acc.jvp(y).numpy(), np.array([0.09832763671875, 0.0787353515625], np.float16))
+
+
+def test_betainc_second_derivatives():
+    # d/da, d/db, d/dx of sum(w * dI/dx): TF 2.21's values (TF differentiates its x-gradient formula;
+    # it gives a and b no first derivative, which here is a finite difference in float64)
+    a = wb.constant([0.5, 1.0, 2.0], wb.float64)
+    b = wb.constant([1.0, 2.0, 3.0], wb.float64)
+    x = wb.constant([0.3, 0.5, 0.9], wb.float64)
+    with wb.GradientTape(persistent=True) as outer:
+        outer.watch([a, b, x])
+        with wb.GradientTape() as inner:
+            inner.watch([a, b, x])
+            y = wb.math.betainc(a, b, x)
+        ga, gb, gx = inner.gradient(y, [a, b, x])
+        s = wb.reduce_sum(gx * wb.constant([0.75, 1.0, 1.25], wb.float64))
+    want = [[0.5450025643228289, 1.4999999999999998, 0.13202633038619346],
+            [0.4201755276034439, -0.19314718055994518, -0.2320989875541962],
+            [-1.141088661469096, -2.0, -2.5500000000000007]]
+    for got, w in zip(outer.gradient(s, [a, b, x]), want):
+        np.testing.assert_allclose(got.numpy(), w, rtol=1e-12)
+    # the shape-shape second derivatives exist (no NotImplementedError): d/da (dI/da) against a
+    # central difference of the first derivative
+    d2 = outer.gradient(ga, a).numpy()
+    h = 1e-4
+    fd = [(wb.math.betainc(wb.constant([v + h], wb.float64), b[i:i + 1], x[i:i + 1]).numpy()
+           - 2 * wb.math.betainc(wb.constant([v], wb.float64), b[i:i + 1], x[i:i + 1]).numpy()
+           + wb.math.betainc(wb.constant([v - h], wb.float64), b[i:i + 1], x[i:i + 1]).numpy())[0] / h ** 2
+          for i, v in enumerate([0.5, 1.0, 2.0])]
+    np.testing.assert_allclose(d2, fd, rtol=1e-5, atol=1e-7)
