@@ -378,3 +378,23 @@ def test_unbatch_cardinality_and_build_errors_are_tfs():
 def test_unique_of_floats_fails_when_built():
     with pytest.raises(TypeError, match="does not support type <dtype: 'float32'>"):
         Dataset.from_tensor_slices([1.0, 2.0]).unique()
+
+
+def test_specs_from_the_input_spec_as_tf():
+    ragged_rows = Dataset.range(4).map(lambda x: wb.fill([x], x))
+    assert ragged_rows.padded_batch(2).element_spec == wb.TensorSpec([None, None], wb.int64)
+    assert ragged_rows.padded_batch(2, drop_remainder=True).element_spec == wb.TensorSpec([2, None], wb.int64)
+    assert ragged_rows.padded_batch(2, padded_shapes=[5]).element_spec == wb.TensorSpec([None, 5], wb.int64)
+    assert values(ragged_rows.padded_batch(2)) == [[[0], [1]], [[2, 2, 0], [3, 3, 3]]]
+    bucketed = Dataset.range(1, 8).map(lambda x: wb.fill([x], x)).bucket_by_sequence_length(
+        lambda x: wb.shape(x)[0], [3, 5], [2, 2, 2])
+    assert bucketed.element_spec == wb.TensorSpec([None, None], wb.int64)
+    assert Dataset.range(7).window(3).element_spec == wb.data.DatasetSpec(wb.TensorSpec([], wb.int64))
+    pairs = Dataset.from_tensor_slices(([1, 2, 3], {"a": [4.0, 5, 6]})).window(2)
+    assert pairs.element_spec == (wb.data.DatasetSpec(wb.TensorSpec([], wb.int32)),
+                                  {"a": wb.data.DatasetSpec(wb.TensorSpec([], wb.float32))})
+    # a list inside a map's result is one tensor (TF converts it); a top-level list is a tuple
+    listed = Dataset.range(3).map(lambda x: (x, [x, x]))
+    assert listed.element_spec == (wb.TensorSpec([], wb.int64), wb.TensorSpec([2], wb.int64))
+    assert wb.data.experimental.get_structure(listed) == listed.element_spec
+    assert Dataset.range(3).map(lambda x: {"a": [x, x + 1, x]}).element_spec == {"a": wb.TensorSpec([3], wb.int64)}

@@ -201,6 +201,36 @@ class PaddedBatch(Batch):
     def _from_elements(self, elements):
         return self._pad_elements(elements)
 
+    @property
+    def element_spec(self):
+        """TF's: ``[batch_size]`` (None unless ``drop_remainder``) and the padded shape of each
+        component (its own where ``padded_shapes`` is not given; a -1 or None size is None),
+        of the input's dtypes."""
+        return self._padded_spec(self._input.element_spec)
+
+    def _known_spec(self):
+        spec = self._input._known_spec()
+        if spec is None or not all(isinstance(s, TensorSpec) for s in nest.flatten(spec)):
+            return None
+        return self._padded_spec(spec)
+
+    def _padded_spec(self, spec):
+        shapes = st.per_leaf(self._shapes, spec, "padded_shapes")
+        batch = self._size if self._drop else None
+        out = []
+        for leaf, shape in zip(nest.flatten(spec), shapes):
+            if shape is None:
+                dims = list(leaf.shape) if leaf.shape.rank is not None else None
+            else:
+                given = shape.as_list() if hasattr(shape, "as_list") else list(np.asarray(
+                    shape.numpy() if hasattr(shape, "numpy") else shape).reshape(-1))
+                dims = [None if d is None or int(d) < 0 else int(d) for d in given]
+            out.append(TensorSpec(None if dims is None else [batch, *dims], leaf.dtype))
+        return nest.pack_sequence_as(spec, out)
+
+    def _spec_of(self, element):
+        return self.element_spec
+
     def _specs(self, element):
         return (st.per_leaf(self._shapes, element, "padded_shapes"),
                 st.per_leaf(self._values, element, "padding_values"))

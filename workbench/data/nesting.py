@@ -543,6 +543,12 @@ class Window(Dataset):
     def _elem_iter(self, state=None):
         return _WindowIter(self, state)
 
+    @property
+    def element_spec(self):
+        """TF's: the input's structure, each component a ``wb.data.DatasetSpec`` of its spec."""
+        from .specs import DatasetSpec  # noqa: PLC0415 (specs imports dataset, which imports this module)
+        return nest.map_structure(DatasetSpec, self._input.element_spec)
+
     def _cardinality(self):
         n = self._input._cardinality()
         if n < 0:

@@ -32,7 +32,7 @@ import numpy as np
 from .. import nest
 from ..compiler import UnreplayableWarning, function, staged
 from ..core import Tensor
-from ..tensor_shape import TensorSpec
+from ..tensor_shape import TensorShape, TensorSpec
 from . import structure as st
 
 _LOCK = threading.RLock()   # traces of data functions, one at a time (tracing keeps global state)
@@ -192,8 +192,25 @@ class _Untraced:
 
 
 def as_element_spec(spec):
-    """A traced result's specs as an element's: a top-level list is a tuple (TF's map rule)."""
-    return tuple(spec) if isinstance(spec, list) else spec
+    """A traced result's specs as an element's: a top-level list is a tuple (TF's map rule), a
+    list inside it one stacked tensor (as its values are converted)."""
+    if isinstance(spec, list):
+        return tuple(_stacked(s) for s in spec)
+    return _stacked(spec)
+
+
+def _stacked(spec):
+    if isinstance(spec, dict):
+        return type(spec)((k, _stacked(v)) for k, v in spec.items())
+    if isinstance(spec, tuple) and not hasattr(spec, "_fields") and not isinstance(spec, TensorShape):
+        return tuple(_stacked(v) for v in spec)
+    if isinstance(spec, list):
+        parts = [_stacked(v) for v in spec]
+        if parts and all(isinstance(p, TensorSpec) and p.dtype == parts[0].dtype and p.shape == parts[0].shape
+                         for p in parts):
+            return TensorSpec([len(parts), *parts[0].shape], parts[0].dtype)
+        return spec
+    return spec
 
 
 def check_predicate(traced, where):
