@@ -17,7 +17,8 @@ import numpy as np
 from .. import core
 from ..core import apply, defop
 from ..errors import argcheck
-from .linalg import _float_matrix, _mt, _phi, adjoint, band_part, diag, diag_part, matmul, triangular_solve
+from .linalg import (_batch_static, _float_matrix, _mt, _phi, adjoint, band_part, diag, diag_part, matmul,
+                     triangular_solve)
 from .shape import concat, expand_dims
 
 
@@ -141,7 +142,8 @@ def qr(input, full_matrices=False, name=None):
     ``full_matrices=True`` with ``M > N``.
     """
     a = _float_matrix(input, "qr", square=False, complex_ok=True)
-    return apply(_qr_op, (a,), {"full_matrices": argcheck.flag(full_matrices, "full_matrices", "qr")})
+    q, r = apply(_qr_op, (a,), {"full_matrices": argcheck.flag(full_matrices, "full_matrices", "qr")})
+    return _batch_static(q, (a,), (2,), 2), _batch_static(r, (a,), (2,), 2)
 
 
 # ---------------------------------------------------------------------------
@@ -188,7 +190,8 @@ def eigh(tensor, name=None):
     ``inf``/``NaN`` (see the module notes); the eigenvalues' is not.
     """
     a = _float_matrix(tensor, "eigh", "tensor", complex_ok=True)
-    return apply(_eigh_op, (a,))
+    e, v = apply(_eigh_op, (a,))
+    return _batch_static(e, (a,), (2,), 1), _batch_static(v, (a,), (2,), 2)
 
 
 def eigvalsh(tensor, name=None):
@@ -339,6 +342,7 @@ def svd(tensor, full_matrices=False, compute_uv=True, name=None):
     full, compute_uv = (argcheck.flag(full_matrices, "full_matrices", "svd"),
                         argcheck.flag(compute_uv, "compute_uv", "svd"))
     s, u, v = apply(_svd_op, (a,), {"full_matrices": full and compute_uv})
+    s, u, v = _batch_static(s, (a,), (2,), 1), _batch_static(u, (a,), (2,), 2), _batch_static(v, (a,), (2,), 2)
     return (s, u, v) if compute_uv else s
 
 

@@ -14,7 +14,7 @@ import numpy as np
 
 from .. import core
 from ..core import apply, defop
-from .linalg import _float_matrix, _mt
+from .linalg import _batch_static, _float_matrix, _mt
 from .shape import broadcast_to, concat
 
 # Padé [13/13] coefficients and the 1-norm up to which it is accurate to double
@@ -86,7 +86,7 @@ def expm(input, name=None):
            [0., 1.]], dtype=float32)
     """
     a = _float_matrix(input, "expm", complex_ok=True)
-    return apply(_expm_op, (a,))
+    return _batch_static(apply(_expm_op, (a,)), (a,), (2,), 2)
 
 
 __all__ = ["expm"]
