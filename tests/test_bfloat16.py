@@ -463,3 +463,31 @@ def test_keras_files_keep_bfloat16_weights_as_keras_does(tmp_path, keras_state):
     loaded = keras.saving.load_model(str(tmp_path / "m.keras"))
     np.testing.assert_array_equal(f32(loaded.layers[0].bias), [1.0, 1.0])
     assert loaded.layers[0].dtype_policy == keras.DTypePolicy("bfloat16")
+
+
+# -- TensorProto, saturate_cast, bitcast ----------------------------------------------------------
+
+def test_tensor_proto_bytes_are_tfs():
+    p = wb.make_tensor_proto(bf([1.5, 2.25]))
+    assert p.SerializeToString().hex() == "080e1204120208022204c03f1040"   # TF 2.21's bytes
+    p = wb.make_tensor_proto([1.5, 2.25, 3.0, 4.0, 5.0], dtype=wb.bfloat16)
+    assert p.SerializeToString().hex() == "080e120412020805220ac03f104040408040a040"
+    p = wb.make_tensor_proto(1.5, dtype=wb.bfloat16, shape=[3])
+    assert list(p.half_val) == [16320]
+    back = wb.make_ndarray(p)
+    assert back.dtype == BF16 and back.astype(np.float32).tolist() == [1.5, 1.5, 1.5]
+
+
+def test_saturate_cast_clamps_to_bfloat16_range():
+    big = float(wb.bfloat16.max)
+    for src in (wb.float64, wb.float32):
+        out = wb.dtypes.saturate_cast(wb.constant([1e39, -1e39, 3.0], src), wb.bfloat16)
+        assert out.dtype is wb.bfloat16 and f32(out).tolist() == [big, -big, 3.0]
+    np.testing.assert_array_equal(wb.dtypes.saturate_cast(bf([3e38, 1.0]), wb.float16).numpy(), [65280.0, 1.0])
+    np.testing.assert_array_equal(wb.dtypes.saturate_cast(bf([3e38, -300.0, 1.0]), wb.uint8).numpy(), [255, 0, 1])
+
+
+def test_bitcast_as_tf():
+    assert f32(wb.bitcast(wb.constant([16256, 49184], wb.uint16), wb.bfloat16)).tolist() == [1.0, -2.5]
+    np.testing.assert_array_equal(wb.bitcast(bf([1.0, -2.5]), wb.int16).numpy(), [16256, -16352])
+    assert f32(wb.bitcast(wb.constant([1.0]), wb.bfloat16)).tolist() == [[0.0, 1.0]]

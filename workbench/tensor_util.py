@@ -24,10 +24,11 @@ from .dtypes import as_dtype
 __all__ = ["make_ndarray", "make_tensor_proto"]
 
 # dtypes whose multi-element arrays TF writes as raw bytes
-_CONTENT = {"float16", "float32", "float64", "int8", "int16", "int32", "int64", "uint8", "uint32", "uint64"}
+_CONTENT = {"float16", "bfloat16", "float32", "float64", "int8", "int16", "int32", "int64", "uint8", "uint32", "uint64"}
 # the typed field of each dtype: (field name, how an array becomes its entries)
 _FIELDS = {
     "float16": ("half_val", lambda a: a.view(np.uint16).astype(np.int32)),
+    "bfloat16": ("half_val", lambda a: a.view(np.uint16).astype(np.int32)),   # TF's: the bits, as float16's
     "float32": ("float_val", None), "float64": ("double_val", None),
     "int8": ("int_val", None), "int16": ("int_val", None), "int32": ("int_val", None),
     "uint8": ("int_val", None), "uint16": ("int_val", None),
@@ -163,8 +164,8 @@ def make_ndarray(tensor):
     if dtype.name == "string":
         values = np.empty(len(raw), object)
         values[:] = raw
-    elif dtype.name == "float16":
-        values = np.asarray(raw, np.uint16).view(np.float16)
+    elif dtype.name in ("float16", "bfloat16"):
+        values = np.asarray(raw, np.uint16).view(dtype.as_numpy_dtype)
     elif dtype.kind == "c":
         part = np.float32 if dtype.name == "complex64" else np.float64
         values = np.asarray(raw, part).view(dtype.as_numpy_dtype)

@@ -14,7 +14,7 @@ import numpy as np
 
 from .. import backend, core
 from ..core import Tensor, convert_to_tensor
-from ..dtypes import np_dtype
+from ..dtypes import as_dtype, np_dtype
 from ..strings import compare as string_compare
 from ._define import binary, ufunc1, ufunc2, unary
 from .rules import TENSORS, multiply_no_nan_arrays
@@ -577,11 +577,19 @@ def saturate_cast(value, dtype, name=None):
     if src.kind == "c" and out.kind != "c":
         x = convert_to_tensor(x.numpy().real)   # TF's saturate_cast takes the real part
         src = x._data.dtype
-    if out.kind in "biuf" and src.kind in "iuf" and out != src:
-        info = np.iinfo(out) if out.kind in "iu" else np.finfo(out)
+    if _kind(out) in "biuf" and _kind(src) in "iuf" and out != src:
+        info = np.iinfo(out) if out.kind in "iu" else _finfo(out)
         lo, hi = _bound_in(src, info.min, -1), _bound_in(src, info.max, 1)
         x = clip_by_value(x, lo, hi) if lo is not None else x
     return cast(x, out)
+
+
+def _kind(dt):
+    return "f" if dt.name == "bfloat16" else dt.kind   # ml_dtypes' bfloat16 has NumPy kind "V"
+
+
+def _finfo(dt):
+    return as_dtype(dt) if dt.name == "bfloat16" else np.finfo(dt)   # the DType has .min and .max
 
 
 def _bound_in(src, bound, direction):
@@ -592,7 +600,7 @@ def _bound_in(src, bound, direction):
         if sinfo.min >= int(bound) if direction < 0 else sinfo.max <= int(bound):
             return None
         return np.array(int(bound), dtype=src)[()]
-    sinfo = np.finfo(src)
+    sinfo = _finfo(src)
     if (float(sinfo.min) >= float(bound)) if direction < 0 else (float(sinfo.max) <= float(bound)):
         return None
     b = np.array(bound, dtype=src)[()]

@@ -583,7 +583,8 @@ def bitcast(input, type, name=None):
     x = convert_to_tensor(input)
     target = _dtypes.as_dtype(type)
     src, dst = np.dtype(_dtypes.np_dtype(x.dtype)), np.dtype(_dtypes.np_dtype(target))
-    if src.kind not in _BITCAST_KINDS or dst.kind not in _BITCAST_KINDS:
+    # x.dtype and target are DTypes: bfloat16's kind is "f" there (NumPy's is "V")
+    if x.dtype.kind not in _BITCAST_KINDS or target.kind not in _BITCAST_KINDS:
         raise TypeError(f"bitcast: cannot bitcast from {x.dtype} to {target}; both must be numeric "
                         "(not bool or string)")
     a = np.array(x.numpy(), order="C")
