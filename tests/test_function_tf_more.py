@@ -377,3 +377,18 @@ def test_a_return_inside_a_loop_over_tensors_is_tf_error():
                                                       "TensorFlow loop"):   # TF 2.21's error
             f(wb.constant(9))
     assert float(in_python_loop(wb.constant(3.0), 5)) == 6.0
+
+
+def test_get_concrete_function_of_a_body_that_indexes_past_size_one():
+    @wb.function
+    def f(x):
+        return wb.gather(x, [0, 0, 1], axis=1)
+    cf = f.get_concrete_function(wb.TensorSpec([None, None, 4]))
+    assert cf.output_shapes.as_list() == [None, 3, 4]   # TF 2.21 (TF's trace runs nothing)
+    np.testing.assert_array_equal(cf(wb.reshape(wb.range(8.0), [1, 2, 4])).numpy()[0, 2], [4.0, 5.0, 6.0, 7.0])
+
+    @wb.function
+    def g(x):
+        return wb.squeeze(x, axis=2)
+    with pytest.raises(ValueError, match="squeeze"):   # TF 2.21: a ValueError too (its error, at size 1)
+        g.get_concrete_function(wb.TensorSpec([None, None, 4]))

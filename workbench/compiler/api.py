@@ -307,12 +307,15 @@ class Function:
         keep their values, random streams do not advance, py_function bodies are not called."""
         return self._get_concrete((), args, kwargs)
 
-    def _get_concrete(self, head, args, kwargs):
-        # head: a method's instance, which the input_signature does not describe
+    def _get_concrete(self, head, args, kwargs, size=1):
+        # head: a method's instance, which the input_signature does not describe; size: what
+        # a None size is traced at (1, else 2 where the body cannot run at 1: x[:, 1])
+        given_args, given_kwargs = args, kwargs
+        example = _example if size == 1 else functools.partial(_example, size=size)
         general = None
         if self._signature is not None:
             if not args and not kwargs:
-                args = tuple(nest.map_structure(_example, s) for s in self._signature)
+                args = tuple(nest.map_structure(example, s) for s in self._signature)
             args, kwargs = self._bind(args, kwargs, skip=len(head))
             args = head + tuple(args)
             flat = nest.flatten((args, kwargs))
@@ -321,7 +324,7 @@ class Function:
             if self._defaults is not None:
                 args, kwargs = self._with_defaults(args, dict(kwargs))
             specs = nest.flatten((args, kwargs))
-            args, kwargs = nest.map_structure(_example, (args, kwargs))
+            args, kwargs = nest.map_structure(example, (args, kwargs))
             flat = nest.flatten((args, kwargs))
             if ARGUMENTS.expander is not None and ARGUMENTS.expander.takes(flat):
                 # an ExtensionType (or its Spec): bound tensor by tensor, as a call binds it, each
@@ -344,9 +347,14 @@ class Function:
                 break
             try:
                 self._trace(key, args, kwargs, flat, general, undo=True)
-            except Exception:  # noqa: BLE001 -- what a py_function's stand-in result cannot run
+            except Exception as exc:  # noqa: BLE001 -- what a py_function's stand-in result cannot run
                 if not self._stood_in:
-                    raise
+                    if size != 1 or not _has_open_sizes((given_args, given_kwargs), self._signature):
+                        raise
+                    try:   # TF's trace runs nothing: a size that the body can index into
+                        return self._get_concrete(head, given_args, given_kwargs, size=2)
+                    except Exception:  # noqa: BLE001 -- the first error is the one to show
+                        raise exc from None
                 self._trace(key, args, kwargs, flat, general, undo=True, stand_ins=False)
         key = signature(args, kwargs, flat, self._captured)
         concrete = self._concrete[general] if general is not None else self._find(key)[0]
@@ -472,6 +480,17 @@ class Function:
             out.append((f"{name}:0" if n == 0 else f"{name}_{n}:0", shape))
         return out + [("x:0", None)] * (len(key) - 2 - len(out))
 
+    def _composite_specs(self, general, flat):
+        """Per flattened argument, the spec a composite one is traced for (the concrete
+        function's, or the input signature's), else None."""
+        if isinstance(general, tuple):
+            return [g[1] if g[0] == "S" else None for g in general[2:]]
+        if self._signature is not None:
+            specs = list(ARGUMENTS.flat_specs(self._signature))
+            if len(specs) <= len(flat):   # a method's instance comes first
+                return [None] * (len(flat) - len(specs)) + [s if hasattr(s, "ragged_rank") else None for s in specs]
+        return [None] * len(flat)
+
     @staticmethod
     def _open_shapes(tracer, inputs, labels, key, general):
         """id(tensor) -> its symbolic shape (``signature.output_shapes``) where the concrete
@@ -536,6 +555,9 @@ class Function:
         restore_random = random_state() if undo else None
         prev = core.set_tracer(tracer)
         self._tracing.add(key)
+        for value, spec in zip(traced_flat, self._composite_specs(general, flat)):
+            if spec is not None and hasattr(type(value), "__wb_trace_as__"):
+                value.__wb_trace_as__(spec)   # a ragged argument takes its spec's static shape (TF's)
         # a new program for a concrete function TF traced already (a new shape its specs allow):
         # TF would not run the Python body again, so its prints stay silent
         # (likewise after the body ran for this signature under a tape, which TF traced then)
@@ -1270,13 +1292,20 @@ def _zeros(shape, dtype):
     return np.zeros(shape, dt)
 
 
-def _example(spec):
-    """A tensor of ``spec`` (zeros, or empty strings; size 1 where a dimension is None) to
+def _has_open_sizes(structure, signature) -> bool:
+    """Whether a TensorSpec among the arguments (or the input_signature) has a None size."""
+    leaves = nest.flatten(structure) + (nest.flatten(list(signature)) if signature is not None else [])
+    return any(isinstance(s, TensorSpec) and s.shape.rank is not None and None in s.shape.as_list()
+               for s in leaves)
+
+
+def _example(spec, size=1):
+    """A tensor of ``spec`` (zeros, or empty strings; ``size`` where a dimension is None) to
     trace with."""
     if isinstance(spec, TensorSpec):
         if spec.shape.rank is None:  # any rank: trace with a scalar
             return core.convert_to_tensor(_zeros((), spec.dtype))
-        return core.convert_to_tensor(_zeros(tuple(1 if d is None else d for d in spec.shape), spec.dtype))
+        return core.convert_to_tensor(_zeros(tuple(size if d is None else d for d in spec.shape), spec.dtype))
     if hasattr(spec, "_wb_expanded_spec"):   # an ExtensionType's spec
         return ARGUMENTS.expander.example_of(spec)
     if _is_spec(spec):
