@@ -2,6 +2,10 @@
 extension-type and ragged elements, and datasets in a wb.function; the values are TF's, computed
 with TF on the same small cases."""
 
+import os
+import pathlib
+import subprocess
+import sys
 import warnings
 
 import numpy as np
@@ -398,3 +402,19 @@ def test_specs_from_the_input_spec_as_tf():
     assert listed.element_spec == (wb.TensorSpec([], wb.int64), wb.TensorSpec([2], wb.int64))
     assert wb.data.experimental.get_structure(listed) == listed.element_spec
     assert Dataset.range(3).map(lambda x: {"a": [x, x + 1, x]}).element_spec == {"a": wb.TensorSpec([3], wb.int64)}
+
+
+def test_the_core_quickstart_guide_prints_tfs_losses(tmp_path):
+    # its training shuffles with a buffer of the whole set each epoch, under tf.random.set_seed(22):
+    # with TF's shuffle order every loss it prints is TF 2.21's
+    root = pathlib.Path(__file__).resolve().parent.parent
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(root), os.environ.get("PYTHONPATH", "")]),
+               MPLBACKEND="Agg")
+    proc = subprocess.run([sys.executable, str(root / "tests" / "test_tf_guides.py"),
+                           str(root / "tests" / "tf_guides" / "quickstart_core.py")],
+                          cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    printed = [line for line in proc.stdout.splitlines() if "loss" in line or "Mean squared error" in line]
+    assert printed == [f"Mean squared error for step {s}: {v}" for s, v in zip(range(0, 100, 10), [
+        "3.153", "0.421", "0.273", "0.225", "0.203", "0.190", "0.188", "0.197", "0.192", "0.187"])] + [
+        "Final train loss: 0.183", "Final test loss: 0.174"]     # TF 2.21's, printed by the same cells
