@@ -237,3 +237,44 @@ def test_run_time_refusals_are_invalid_argument_errors():
         wb.image.non_max_suppression([[0.0, 0.0, 1.0, 1.0]], [0.5], 3, 1.5)
     with pytest.raises(InvalidArgumentError, match=r"boxes must be \[num_boxes, 4\]"):
         wb.image.non_max_suppression([[0.0, 0.0, 1.0]], [0.5], 3)
+
+
+def test_stateful_random_ops_give_tfs_draws():
+    # TF 2.21 under tf.random.set_seed(5), op seed 3, two calls each (first four values)
+    x = wb.constant(np.random.RandomState(0).uniform(0, 1, (2, 5, 6, 3)).astype(np.float32))
+    want = {
+        "brightness": ([0.42202, 0.5884, 0.47597, 0.41809], [0.51731, 0.68369, 0.57126, 0.51338]),
+        "contrast": ([0.51566, 0.62635, 0.5842, 0.51306], [0.54058, 0.69312, 0.59815, 0.53698]),
+        "hue": ([0.62144, 0.71519, 0.54881, 0.42365], [0.54881, 0.71519, 0.57132, 0.50288]),
+        "saturation": ([0.60507, 0.71519, 0.64078, 0.57904], [0.56279, 0.71519, 0.61221, 0.55337]),
+        "flip_left_right": ([0.54881, 0.71519, 0.60276, 0.54488], [0.08713, 0.02022, 0.83262, 0.56804]),
+        "flip_up_down": ([0.54881, 0.71519, 0.60276, 0.54488], [0.97676, 0.60485, 0.73926, 0.03919]),
+        "crop": ([0.68182, 0.35951, 0.43703, 0.69763], [0.69763, 0.06023, 0.66677, 0.67064]),
+    }
+    ops = {"brightness": lambda: wb.image.random_brightness(x, 0.3, seed=3),
+           "contrast": lambda: wb.image.random_contrast(x, 0.2, 1.8, seed=3),
+           "hue": lambda: wb.image.random_hue(x, 0.3, seed=3),
+           "saturation": lambda: wb.image.random_saturation(x, 0.2, 1.8, seed=3),
+           "flip_left_right": lambda: wb.image.random_flip_left_right(x, seed=3),
+           "flip_up_down": lambda: wb.image.random_flip_up_down(x, seed=3),
+           "crop": lambda: wb.image.random_crop(x, [2, 3, 4, 3], seed=3)}
+    for name, op in ops.items():
+        wb.random.set_seed(5)
+        first, second = op().numpy().ravel()[:4], op().numpy().ravel()[:4]
+        np.testing.assert_allclose(first, want[name][0], atol=1e-5, err_msg=name)
+        np.testing.assert_allclose(second, want[name][1], atol=1e-5, err_msg=name)
+
+
+def test_sample_distorted_bounding_box_follows_tfs_stateful_kernel():
+    # TF 2.21: global seed 5, op seed 4; each call moves the kernel's Philox stream by max_attempts
+    boxes = wb.constant([[[0.2, 0.1, 0.7, 0.8]]])
+    wb.random.set_seed(5)
+    got = [wb.image.sample_distorted_bounding_box([30, 40, 3], boxes, seed=4, min_object_covered=0.2)
+           for _ in range(3)]
+    assert [[b.numpy().tolist(), s.numpy().tolist()] for b, s, _ in got] == [
+        [[2, 2, 0], [21, 27, -1]], [[4, 1, 0], [17, 13, -1]], [[6, 1, 0], [21, 16, -1]]]
+    f32close(got[0][2].numpy().ravel(), [0.0666666701, 0.0500000007, 0.766666651, 0.725000024])
+    wb.random.set_seed(5)
+    short = [wb.image.sample_distorted_bounding_box([30, 40, 3], boxes, seed=4, min_object_covered=0.2,
+                                                    max_attempts=7)[0].numpy().tolist() for _ in range(3)]
+    assert short == [[2, 2, 0], [1, 3, 0], [3, 22, 0]]

@@ -3,14 +3,15 @@ that covers enough of the given bounding boxes, for crop-based augmentation.
 
 The stateless form follows TF's kernel draw for draw (its Philox stream from the seed, the
 aspect-ratio and size draws, the rejection rules, float32 arithmetic), so a seed gives TF's
-box. The stateful form draws that seed from the op's generator (``seed``), as the other
-``wb.image.random_*`` ops do; its boxes are not TF's numbers.
+box. The stateful form runs TF's stateful kernel's stream (keyed by the global and op seeds,
+``max_attempts`` blocks a call), so it gives TF's boxes too.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from .. import core
 from .. import random as _random
 from ..core import convert_to_tensor
 from ..errors import InvalidArgumentError, argcheck
@@ -176,13 +177,32 @@ def stateless_sample_distorted_bounding_box(image_size, bounding_boxes, seed, mi
                    max_attempts, use_image_if_no_bounding_boxes, opname)
 
 
+class _BoxKernel(_random._KernelSource):
+    """The stream of TF's ``SampleDistortedBoundingBoxV2`` kernel: Philox keyed by the op's seeds,
+    ``max_attempts`` blocks reserved per call."""
+
+    def _counters(self, n):
+        return n
+
+
 def sample_distorted_bounding_box(image_size, bounding_boxes, seed=0, min_object_covered=0.1,
                                   aspect_ratio_range=None, area_range=None, max_attempts=None,
                                   use_image_if_no_bounding_boxes=None, name=None):
-    """:func:`stateless_sample_distorted_bounding_box` with its seed drawn from the random
-    generator of op ``seed`` (0 or None: the global generator)."""
+    """:func:`stateless_sample_distorted_bounding_box` drawn from TF's stateful kernel for the
+    global seed and a non-zero op ``seed``: successive calls give TF's boxes (each takes
+    ``max_attempts`` Philox blocks, as TF's kernel). With ``seed`` 0 (or None) TF seeds its
+    kernel at random; here the draw comes from the global generator."""
+    opname = "wb.image.sample_distorted_bounding_box"
     op_seed = None if seed in (0, None) else seed
-    pair = _random.uniform([2], minval=None, maxval=None, dtype=np.int64, seed=op_seed).numpy()
-    key_counter = _random.key_counter_from_seed(tuple(int(v) % (1 << 64) for v in pair))
-    return _sample(image_size, bounding_boxes, key_counter, min_object_covered, aspect_ratio_range, area_range,
-                   max_attempts, use_image_if_no_bounding_boxes, "wb.image.sample_distorted_bounding_box")
+    tracer = core._state.tracer
+    if tracer is not None:      # the box is drawn in Python, call by call: such a function runs eagerly
+        tracer._unreplayable(f"{opname} draws its box in Python from its kernel's stream at {core.user_frame()}, "
+                             "a new box each call")
+    kernel = ("SampleDistortedBoundingBoxV2", convert_to_tensor(image_size).dtype.name, repr(aspect_ratio_range),
+              repr(area_range), max_attempts, bool(use_image_if_no_bounding_boxes))
+    stream = _BoxKernel(kernel, op_seed)()
+    out = _sample(image_size, bounding_boxes, (stream._key, stream._pos), min_object_covered, aspect_ratio_range,
+                  area_range, max_attempts, use_image_if_no_bounding_boxes, opname)
+    if stream._on_first is not None:        # the draw is valid: the kernel's stream moves on
+        stream._on_first(100 if max_attempts is None else int(max_attempts))
+    return out
