@@ -189,6 +189,9 @@ _TRACED = {
                  (None, 3)),
     "pinv": ([S([None, 4, 3], wb.float32)], lambda x: wb.linalg.pinv(x), (None, 3, 4)),
     "expm": ([S([None, 3, 3], wb.float32)], lambda x: wb.linalg.expm(x * 0.1), (None, 3, 3)),
+    "meshgrid": ([S([None], wb.float32), S([3], wb.float32)], lambda a, b: wb.meshgrid(a, b), [(3, None), (3, None)]),
+    "meshgrid_ij": ([S([None], wb.float32), S([3], wb.float32)], lambda a, b: wb.meshgrid(a, b, indexing="ij"),
+                    [(None, 3), (None, 3)]),
     "softmax_cross_entropy_axis0": (N3 + N3, lambda x, y: wb.nn.softmax_cross_entropy_with_logits(y, x, axis=0),
                                     (3,)),
 }

@@ -56,6 +56,11 @@ def meshgrid(*args, **kwargs):
         shape = [1] * n
         shape[axis] = x.shape[0]
         out.append(broadcast_to(reshape(x, shape), sizes))
+    if core.tracing():   # TF's static shapes: the inputs' static lengths
+        known = [x._static_shape()[0] for x in xs]
+        if indexing == "xy" and n >= 2:
+            known[0], known[1] = known[1], known[0]
+        out = [core.static_result(o, tuple(known)) for o in out]
     return out
 
 
