@@ -418,3 +418,17 @@ def test_the_core_quickstart_guide_prints_tfs_losses(tmp_path):
     assert printed == [f"Mean squared error for step {s}: {v}" for s, v in zip(range(0, 100, 10), [
         "3.153", "0.421", "0.273", "0.225", "0.203", "0.190", "0.188", "0.197", "0.192", "0.187"])] + [
         "Final train loss: 0.183", "Final test loss: 0.174"]     # TF 2.21's, printed by the same cells
+
+
+def test_list_files_order_is_tfs(tmp_path):
+    for i in range(7):
+        (tmp_path / f"f{i}.txt").write_text(str(i))
+
+    def names(ds):
+        return [os.path.basename(x.decode()) for x in ds.as_numpy_iterator()]
+    d = Dataset.list_files(str(tmp_path / "*.txt"), seed=3)
+    assert names(d) == ["f5.txt", "f1.txt", "f4.txt", "f3.txt", "f0.txt", "f2.txt", "f6.txt"]
+    assert names(d) == ["f1.txt", "f6.txt", "f2.txt", "f4.txt", "f3.txt", "f5.txt", "f0.txt"]
+    wb.random.set_seed(1)
+    assert names(Dataset.list_files(str(tmp_path / "*.txt"))) == [
+        "f1.txt", "f4.txt", "f0.txt", "f6.txt", "f2.txt", "f5.txt", "f3.txt"]
