@@ -491,3 +491,27 @@ def test_bitcast_as_tf():
     assert f32(wb.bitcast(wb.constant([16256, 49184], wb.uint16), wb.bfloat16)).tolist() == [1.0, -2.5]
     np.testing.assert_array_equal(wb.bitcast(bf([1.0, -2.5]), wb.int16).numpy(), [16256, -16352])
     assert f32(wb.bitcast(wb.constant([1.0]), wb.bfloat16)).tolist() == [[0.0, 1.0]]
+
+
+def test_numpy_operands_and_assignments_take_the_tensors_dtype():
+    # TF casts a NumPy operand to the tensor's dtype; a float32 tensor is refused
+    x = bf([1.0])
+    assert f32(x + np.array([2.0], np.float32)).tolist() == [3.0] and (x + np.float64(2.0)).dtype is wb.bfloat16
+    v = wb.Variable([1.0, 2.0], dtype=wb.bfloat16)
+    v.assign(np.array([1.5, 2.5], np.float32))
+    assert v.dtype is wb.bfloat16 and f32(v).tolist() == [1.5, 2.5]
+    with pytest.raises(TypeError, match="bfloat16"):
+        v.assign(wb.constant([1.0, 2.0]))
+
+
+def test_cast_to_integers_goes_through_float_as_tf():
+    out = wb.cast(bf([float("nan"), 1e20, -1e20, -2.75, 300.0]), wb.int32)
+    np.testing.assert_array_equal(out.numpy(), [-2**31, -2**31, -2**31, -2, 300])   # TF 2.21 on x86
+
+
+def test_float8_e4m3fn_is_cast_only_as_tf():
+    e4 = wb.dtypes.float8_e4m3fn
+    x = wb.cast(wb.constant([1.3, 300.0]), e4)
+    assert f32(wb.cast(x, wb.bfloat16)).tolist() == [1.25, 288.0]
+    with pytest.raises(TypeError, match="float8_e4m3fn"):
+        x * x

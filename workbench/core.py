@@ -1085,7 +1085,8 @@ def _coerce(value, like, opname):
         if value.dtype != dt:
             # TF casts a NumPy operand to the tensor's dtype (as astype does: 1.5 -> 1 for an int
             # tensor, 300 -> 44 for uint8); only non-numbers are refused
-            if value.dtype.kind not in "biufc" or dt.kind not in "biufc":
+            if (value.dtype.kind not in "biufc" and value.dtype.name != "bfloat16") or (
+                    dt.kind not in "biufc" and dt.name != "bfloat16"):   # ml_dtypes' bfloat16: kind "V"
                 raise TypeError(f"{opname}: operands must have the same dtype, got {dt} and an "
                                 f"array of {value.dtype}; use wb.cast to convert one")
             value = value.astype(dt)

@@ -543,6 +543,8 @@ def _cast_fwd(xp, x, dtype):
                         f"(with wb.device('cpu'):) or to float16 or float32")
     if x.dtype.kind == "c" and dtype.kind != "c":
         x = x.real   # TF keeps the real part (NumPy would warn)
+    if x.dtype.kind == "V" and dtype.kind in "iu":
+        x = x.astype(np.float32)   # bfloat16 to integers as TF: through float (NaN -> INT_MIN on x86)
     if x.dtype.kind in "fc" and dtype.kind in "iu":
         return x.astype(dtype)  # TF truncates toward zero, as astype does
     return x.astype(dtype)
