@@ -192,6 +192,13 @@ _TRACED = {
     "meshgrid": ([S([None], wb.float32), S([3], wb.float32)], lambda a, b: wb.meshgrid(a, b), [(3, None), (3, None)]),
     "meshgrid_ij": ([S([None], wb.float32), S([3], wb.float32)], lambda a, b: wb.meshgrid(a, b, indexing="ij"),
                     [(None, 3), (None, 3)]),
+    "concat_axis_n": (K43 + SC, lambda x, n: wb.concat([x, x], n), (None, None)),
+    "gather_axis_n": (K43 + SC, lambda x, n: wb.gather(x, [0], axis=n), (None, None)),
+    "expand_dims_axis_n": (K43 + SC, lambda x, n: wb.expand_dims(x, n), None),
+    "reduce_sum_axis_n": (N3 + SC, lambda x, n: wb.reduce_sum(x, n), None),
+    "reduce_sum_axis_n_keepdims": (K43 + SC, lambda x, n: wb.reduce_sum(x, n, keepdims=True), (None, None)),
+    "argmax_axis_n": (K43 + SC, lambda x, n: wb.argmax(x, n), (None,)),
+    "cumsum_axis_n": (K43 + SC, lambda x, n: wb.cumsum(x, n), (4, 3)),
     "softmax_cross_entropy_axis0": (N3 + N3, lambda x, y: wb.nn.softmax_cross_entropy_with_logits(y, x, axis=0),
                                     (3,)),
 }

@@ -282,6 +282,8 @@ def gather(params, indices, validate_indices=None, axis=None, batch_dims=0, name
     op_type = "ResourceGather" if isinstance(params, core.Variable) and a == 0 else "GatherV2"
     _check_range(idx, p.shape[a], op_type, p.device,
                  _kernel_name(name, params, indices, *(() if axis is None else (axis,))))
+    if isinstance(axis, Tensor) and core.static_value(axis) is None:   # TF: every size open
+        return core.static_result(_gather(p, idx, a, bd), (None,) * (p.ndim + idx.ndim - 1 - bd))
     return _gather(p, idx, a, bd)
 
 

@@ -60,7 +60,10 @@ def _reduction(name, fwd, dtypes="numeric"):
             if x._data.dtype.kind not in kinds and not bfloat16_taken(x._data.dtype, kinds):
                 raise dtype_error(op.name, "input_tensor", x.dtype, kinds)
             axes = _axes(axis, x.ndim, op.name)
-            return apply(op, (x,), {"axis": axes, "keepdims": argcheck.flag(keepdims, "keepdims", op.name)})
+            keep = argcheck.flag(keepdims, "keepdims", op.name)
+            if axis is not None and isinstance(axis, Tensor) and core.static_value(axis) is None:
+                core.static_shape_hint(op.name, (None,) * x.ndim if keep else None)   # TF: the data's axes
+            return apply(op, (x,), {"axis": axes, "keepdims": keep})
         fn.__name__ = fn.__qualname__ = op.name
         fn.op = op
         return fn
@@ -286,6 +289,8 @@ def _arg_fn(name, reducer):
         out_type = np_dtype(output_type)
         if out_type not in (np.int32, np.int64):
             raise TypeError(f"{op.name}: output_type must be int32 or int64, got {out_type}")
+        if axis is not None and isinstance(axis, Tensor) and core.static_value(axis) is None:
+            core.static_shape_hint(op.name, (None,) * (x.ndim - 1))   # TF: the data's axis
         return apply(op, (x,), {"axis": a, "output_type": out_type})
     fn.__name__ = fn.__qualname__ = name
     fn.op = op

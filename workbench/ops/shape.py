@@ -153,6 +153,9 @@ def expand_dims(input, axis, name=None):
     nd = x.ndim + 1
     a = norm_axis(axis, nd, "expand_dims")
     shape = x._data.shape   # a plain tuple: cheaper to slice than a TensorShape
+    if isinstance(axis, Tensor) and core.static_value(axis) is None:   # TF: an unknown rank
+        core.static_shape_hint("reshape", None)
+        return apply(_reshape_op, (x,), {"shape": shape[:a] + (1,) + shape[a:]})
     if core.open_shapes_traced():
         return _reshape_hinted(x, shape[:a] + (1,) + shape[a:],
                                lambda s: None if s is None else s[:a] + (1,) + s[a:])
@@ -285,6 +288,8 @@ def concat(values, axis, name=None):
                              f"values[0] shape {xs[0].shape} outside axis {a}")
     if len(xs) == 1:
         return xs[0]
+    if isinstance(axis, Tensor) and core.static_value(axis) is None:   # TF: every size open
+        core.static_shape_hint("concat", (None,) * nd)
     return apply(_concat_op, tuple(xs), {"axis": a})
 
 
