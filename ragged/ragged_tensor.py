@@ -348,6 +348,22 @@ class RaggedTensor(core.CompositeTensor):
         from .ragged_tensor_spec import RaggedTensorSpec  # the spec module imports this one
         return RaggedTensorSpec(self._static_dims(), self.dtype, self.ragged_rank, self.row_splits_dtype)
 
+    def __wb_trace_as__(self, spec):
+        """While a ``wb.function`` traces with this value for ``spec`` (a ``RaggedTensorSpec`` of
+        the signature): take the spec's static shape, as TF's traced argument has it (sizes the
+        spec leaves open are None; the partitions are copied, the caller's value keeps its own)."""
+        rank = self.ragged_rank + self.flat_values.ndim
+        dims = list(spec.shape) if spec.shape.rank == rank else [None] * rank
+        node, k = self, 0
+        while isinstance(node, RaggedTensor):
+            part = node._partition._copy()
+            if k == 0:
+                part.set_static_nrows(dims[0])
+            part._static_uniform = dims[k + 1] if part._uniform is not None else None
+            node._partition = part
+            node, k = node._values, k + 1
+        core.static_result(node, (None,) + tuple(dims[self.ragged_rank + 1:]))
+
     def _static_dims(self):
         """TF's static shape as a tuple: the sizes TF's shape inference gave it where it was made
         inside a ``wb.function`` trace (None where the data decides), else its shape."""
@@ -627,6 +643,8 @@ class RaggedTensor(core.CompositeTensor):
                 (summarize != -1 and summarize < 1):
             raise ValueError(f"Expected summarize to be -1 or a positive int, got {summarize}")
         kind = np.dtype(self.dtype.as_numpy_dtype if hasattr(self.dtype, "as_numpy_dtype") else self.dtype).kind
+        if kind == "V":   # ml_dtypes' bfloat16: a float
+            kind = "f"
 
         def item(v):
             if kind == "b":

@@ -187,7 +187,7 @@ class RowPartition:
         """The row count a shape shows: TF's static one to the traced function's own code while
         a ``wb.function`` traces (the library's code, ``depth`` frames up, reads the traced
         size, as it does a placeholder's shape)."""
-        if not core.tracing() or sys._getframe(depth + 1).f_code.co_filename.startswith(core._OUR_ROOTS):
+        if not core.tracing() or sys._getframe(depth).f_code.co_filename.startswith(core._OUR_ROOTS):
             return self._nrows
         return self._static_nrows
 
@@ -196,9 +196,17 @@ class RowPartition:
         self._static_nrows = None if nrows is None else int(nrows)
         return self
 
+    def _copy(self):
+        """This partition as a new object sharing its arrays (its static sizes may then differ)."""
+        out = RowPartition(self._splits, self._uniform, self._dtype)
+        out._lengths, out._rowids, out._positions, out._nvals = self._lengths, self._rowids, self._positions, self._nvals
+        out._known_nvals, out._static_nrows, out._static_uniform = (self._known_nvals, self._static_nrows,
+                                                                   self._static_uniform)
+        return out
+
     def _shown_uniform(self, depth=1):
         """The uniform row length a shape shows (TF's static one to the traced function's code)."""
-        if not core.tracing() or sys._getframe(depth + 1).f_code.co_filename.startswith(core._OUR_ROOTS):
+        if not core.tracing() or sys._getframe(depth).f_code.co_filename.startswith(core._OUR_ROOTS):
             return self._uniform
         return self._static_uniform
 

@@ -355,3 +355,42 @@ def test_squeeze_of_the_rows_when_there_is_one():
     for bad in (rt, wb.ragged.constant([], ragged_rank=1)):
         with pytest.raises(wb.errors.InvalidArgumentError, match="not squeezable"):
             wb.squeeze(bad, 0)
+
+
+# a ragged argument traced for a RaggedTensorSpec: TF 2.21's static shapes inside and out
+SIG_CASES = [
+    ([None, None], 1, lambda x: x + 1, ([None, None], "int32", 1, "int64")),
+    ([None, None], 1, lambda x: x.row_lengths(), ([None], "int64")),
+    ([2, None], 1, lambda x: x * 2, ([2, None], "int32", 1, "int64")),
+    ([None, None, None], 2, lambda x: x.merge_dims(1, 2), ([None, None], "int32", 1, "int64")),
+    ([None, None], 1, lambda x: x.to_tensor(), ([None, None], "int32")),
+    ([None, None], 1, lambda x: wb.reduce_sum(x, axis=1), ([None], "int32")),
+    ([3, None], 1, lambda x: x.row_lengths(), ([3], "int64")),
+    ([None, None, 2], 1, lambda x: x.flat_values, ([None, 2], "int32")),
+    ([None, None], 1, lambda x: x[1:], ([None, None], "int32", 1, "int64")),
+    ([None, None], 1, lambda x: wb.concat([x, x], axis=0), ([None, None], "int32", 1, "int64")),
+    ([2, None], 1, lambda x: wb.concat([x, x], axis=1), ([None, None], "int32", 1, "int64")),
+    ([None, None], 1, lambda x: x.nrows(), ([], "int64")),
+    ([None, None], 1, lambda x: wb.expand_dims(x, 0), ([1, None, None], "int32", 2, "int64")),
+    ([None, None], 1, lambda x: x.values, ([None], "int32")),
+    ([None, None], 1, lambda x: x.bounding_shape(), ([2], "int64")),
+]
+
+
+@pytest.mark.parametrize("shape,rr,fn,want", SIG_CASES)
+def test_ragged_input_signature_specs_as_tf(shape, rr, fn, want):
+    seen = []
+
+    @wb.function(input_signature=[wb.RaggedTensorSpec(shape, wb.int32, rr)])
+    def f(x):
+        seen.append(x.shape.as_list())
+        return fn(x)
+
+    assert _describe(f.get_concrete_function().structured_outputs) == want
+    assert seen == [shape]   # TF 2.21: the argument's static shape is the signature's
+    value = wb.ragged.constant([[[1, 2]], [[3, 4], [5, 6]]] if shape[-1] == 2 else
+                               [[[1], [2, 3]], [[4]]] if rr == 2 else [[1, 2], [3], [4]][:shape[0] or 3],
+                               ragged_rank=rr)
+    before = value._spec()
+    f(value)
+    assert value._spec() == before   # the caller's value keeps its own sizes
