@@ -77,7 +77,8 @@ def _max_val(max_val, src, like, opname):
 def psnr(a, b, max_val, name=None):
     """Peak signal-to-noise ratio ``20 log10(max_val) - 10 log10(mse)`` per image over the last three
     dimensions (TF's ``tf.image.psnr``). ``max_val`` is the dynamic range in the images' units
-    (255 for uint8 images, which are compared as float32 in ``[0, 1]``)."""
+    (255 for uint8 images, which are compared as float32 in ``[0, 1]``). Float32 for every
+    dtype, as TF: the images are converted to float32 first."""
     opname = "wb.image.psnr"
     x, y, src = _pair(a, b, opname)
     mv = _max_val(max_val, src, x, opname)
@@ -143,7 +144,7 @@ def ssim(img1, img2, max_val, filter_size=11, filter_sigma=1.5, k1=0.01, k2=0.03
     under a ``filter_size`` Gaussian window of width ``filter_sigma`` ('VALID': images must be at
     least ``filter_size`` pixels on a side). Shape: the broadcast batch dimensions;
     ``return_index_map=True`` gives the per-pixel map ``[..., h', w']`` instead. Identical images
-    score 1."""
+    score 1. Float32 for every dtype (the images converted to float32 first, as TF)."""
     opname = "wb.image.ssim"
     x, y, src = _pair(img1, img2, opname)
     size, taps, k1, k2 = _ssim_args(filter_size, filter_sigma, k1, k2, opname)
