@@ -392,3 +392,25 @@ def test_get_concrete_function_of_a_body_that_indexes_past_size_one():
         return wb.squeeze(x, axis=2)
     with pytest.raises(ValueError, match="squeeze"):   # TF 2.21: a ValueError too (its error, at size 1)
         g.get_concrete_function(wb.TensorSpec([None, None, 4]))
+
+
+# -- saved functions with defaults -------------------------------------------------------
+def test_a_saved_method_with_defaults_keeps_its_traces(tmp_path):
+    pytest.importorskip("onnx")
+
+    class M(wb.Module):
+        def __init__(self):
+            super().__init__()
+            self.w = wb.Variable(2.0)
+
+        @wb.function
+        def __call__(self, x, training=False, *, scale=1.0):
+            return x * self.w * scale
+    m = M()
+    m(wb.constant([1.0, 2.0]))   # the trace binds training=False and scale=1.0, as TF's
+    cf = m.__call__.get_concrete_function(wb.TensorSpec([None], wb.float32))
+    wb.saved_model.save(m, str(tmp_path), signatures=cf)
+    loaded = wb.saved_model.load(str(tmp_path))
+    np.testing.assert_array_equal(loaded(wb.constant([1.0, 2.0])).numpy(), [2.0, 4.0])
+    np.testing.assert_array_equal(loaded.signatures["serving_default"](x=wb.constant([1.0, 2.0, 3.0]))["output_0"]
+                                  .numpy(), [2.0, 4.0, 6.0])

@@ -198,8 +198,9 @@ def _concrete_specs(fn):
     if fn.input_signature is not None and not getattr(fn, "_concrete", None):
         fn.get_concrete_function()
     out = []
+    params = list(getattr(fn, "_params", None) or getattr(getattr(fn, "_function", None), "_params", []))
     for concrete in list(getattr(fn, "_concrete", {}).values()):
-        pos, kw = concrete.structured_input_signature
+        pos, kw = _without_defaults(concrete.structured_input_signature, params)
         obj = getattr(fn, "_obj", None)
         leaves = list(pos[1:] if obj is not None and pos and pos[0] is obj else pos)
         if kw:
@@ -218,6 +219,29 @@ def _concrete_specs(fn):
         else:
             out.append((specs, values))
     return out
+
+
+def _without_defaults(structured, params):
+    """A concrete function's (positional, keyword) inputs without the Python values a trace
+    bound from the parameters' defaults (a call leaves them out, and the saved function, called
+    with its tensors, takes them from the defaults again)."""
+    pos, kw = structured
+    defaults = {p.name: p.default for p in params if p.default is not p.empty}
+
+    def is_default(name, value):
+        if name not in defaults or hasattr(value, "is_compatible_with"):
+            return False
+        d = defaults[name]
+        try:
+            return value is d or (type(value) is type(d) and bool(value == d))
+        except Exception:  # noqa: BLE001 - values that cannot be compared are not the default
+            return False
+    kw = {k: v for k, v in kw.items() if not is_default(k, v)}
+    pos = list(pos)
+    names = [p.name for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    while pos and len(pos) <= len(names) and is_default(names[len(pos) - 1], pos[-1]):
+        pos.pop()
+    return tuple(pos), kw
 
 
 def _is_ragged_spec(spec):
@@ -275,7 +299,7 @@ def _signatures(signatures):
             out.append((name,) + fn)
             continue
         if hasattr(fn, "structured_input_signature"):   # a concrete function
-            pos, kw = fn.structured_input_signature
+            pos, kw = _without_defaults(fn.structured_input_signature, fn._function._params)
             if any(_is_ragged_spec(s) for s in list(pos) + list(kw.values())):
                 raise ValueError(f"wb.saved_model.save: signature {name!r} takes a RaggedTensor; signatures "
                                  "take tensors only here (the function itself is saved with its ragged "
