@@ -51,7 +51,7 @@ class ForwardAccumulator(core.Listener):
                                 f"primals[{i}] has dtype {p.dtype}")
             if not p._tid:
                 p._tid = core.new_id()
-            if p._data.dtype.kind not in "fc":
+            if p._data.dtype.kind not in "fcV":   # V: ml_dtypes' bfloat16, a float
                 # TF: an integer primal's tangent is its own jvp, but reaches no op
                 self._held[p._tid] = t
                 continue
@@ -95,7 +95,7 @@ class ForwardAccumulator(core.Listener):
             self._store(res, out)
 
     def _store(self, r, t):
-        if t is None or r._data.dtype.kind not in "fc":
+        if t is None or r._data.dtype.kind not in "fcV":   # V: ml_dtypes' bfloat16
             return
         if type(t) is IndexedSlices:
             self._sparse = True

@@ -515,3 +515,62 @@ def test_float8_e4m3fn_is_cast_only_as_tf():
     assert f32(wb.cast(x, wb.bfloat16)).tolist() == [1.25, 288.0]
     with pytest.raises(TypeError, match="float8_e4m3fn"):
         x * x
+
+
+# -- golden cases of the gradient and ragged suites, in bfloat16 ---------------------------------
+
+def test_float_predicates_on_bfloat16():
+    x = bf([1.0, np.nan, np.inf, -np.inf])
+    assert wb.math.is_finite(x).numpy().tolist() == [True, False, False, False]
+    assert wb.math.is_nan(x).numpy().tolist() == [False, True, False, False]
+    assert wb.math.is_inf(x).numpy().tolist() == [False, False, True, True]
+
+
+def test_sigmoid_second_derivative_and_forward_mode():
+    x = bf([1.0, -2.0])
+    with wb.GradientTape() as outer:
+        outer.watch(x)
+        with wb.GradientTape() as inner:
+            inner.watch(x)
+            y = wb.sigmoid(x)
+        g = inner.gradient(y, x, output_gradients=bf([0.25, 0.5]))
+        s = wb.reduce_sum(g * bf([0.75, 1.0]))
+    gg = outer.gradient(s, x)
+    assert g.dtype is wb.bfloat16 and gg.dtype is wb.bfloat16
+    assert f32(g).tolist() == [0.04931640625, 0.052490234375]   # TF 2.21
+    # TF's bfloat16 SigmoidGrad kernel rounds its steps its own way: within one bfloat16 ulp of its
+    # [-0.0169677734375, 0.0400390625]
+    np.testing.assert_allclose(f32(gg), [-0.0169677734375, 0.0400390625], rtol=2 ** -7)
+    with wb.autodiff.ForwardAccumulator(x, bf([0.5, 0.75])) as acc:
+        y = wb.sigmoid(x)
+        z = wb.exp(x) * x
+    assert acc.jvp(y).dtype is wb.bfloat16
+    assert f32(acc.jvp(y)).tolist() == [0.0986328125, 0.0791015625]
+    assert f32(acc.jvp(z)).tolist() == [2.71875, -0.1015625]
+
+
+@pytest.mark.parametrize("fn, want", [
+    (wb.tanh, [0.9140625, 0.12109375, 0.0234375]),
+    (wb.exp, [1.3515625, 5.5, 12.1875]),
+    (lambda v: wb.math.log(v * v), [6.65625, 1.171875, 0.80078125]),
+    (lambda v: wb.reduce_mean(v * v), [0.201171875, 1.140625, 1.671875]),
+    (wb.nn.relu, [1.0, 1.0, 1.0]),
+    (wb.square, [0.6015625, 3.40625, 5.0]),
+    (lambda v: v / 3.0, [0.333984375, 0.333984375, 0.333984375]),
+    (wb.math.rsqrt, [-3.0625, -0.224609375, -0.126953125]),
+])
+def test_first_derivatives_are_tfs(fn, want):
+    v = bf([0.3, 1.7, 2.5])
+    with wb.GradientTape() as tape:
+        tape.watch(v)
+        y = fn(v)
+    g = tape.gradient(y, v)
+    assert g.dtype is wb.bfloat16 and f32(g).tolist() == want
+
+
+def test_strings_format_bfloat16_as_tf():
+    import ragged
+    assert wb.strings.format("{}", ragged.constant([[1, 2], [3]], dtype=wb.bfloat16)).numpy() == \
+        b"[[1.000000, 2.000000], [3.000000]]"
+    assert wb.strings.format("{}", bf([1.1, 2.2])).numpy() == b"[1.1015625 2.203125]"
+    assert wb.strings.as_string(bf([1.1, 2.2])).numpy().tolist() == [b"1.101562", b"2.203125"]

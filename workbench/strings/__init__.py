@@ -427,6 +427,8 @@ def as_string(input, precision=-1, scientific=False, shortest=False, width=-1, f
     if _is_ragged(input):
         return input.with_flat_values(as_string(input.flat_values, precision, scientific, shortest, width, fill))
     arr = _host(input)
+    if arr.dtype.name == "bfloat16":   # formatted as the float32 values they are, as TF
+        arr = arr.astype(np.float32)
     kind = arr.dtype.kind
     if scientific and shortest:
         raise ValueError("as_string: scientific and shortest cannot both be True")
@@ -966,6 +968,8 @@ def _c_escape(b: bytes) -> str:
 
 
 def _summary(arr, summarize):
+    if arr.dtype.name == "bfloat16":   # TF prints bfloat16 values as the float32 values they are
+        arr = arr.astype(np.float32)
     ends = arr.size if summarize is None or summarize < 0 else int(summarize)
     kind = arr.dtype.kind
     ndim = arr.ndim
