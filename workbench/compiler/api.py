@@ -231,6 +231,9 @@ class Function:
         """The arguments with the defaults of the parameters not given filled in, as TF binds
         them (``f(x)``, ``f(x, 2)`` and ``f(x, n=2)`` share a trace where ``n`` defaults to 2)."""
         end, keyword = self._defaults
+        if len(args) >= end and all(name in kwargs for name, _ in keyword):
+            return args, kwargs   # every default given (the common call): nothing to copy
+        kwargs = dict(kwargs)
         if len(args) < end:
             args = list(args)
             for p in self._params[len(args):end]:
@@ -250,7 +253,7 @@ class Function:
         if kwargs:
             args, kwargs = self._positional(args, kwargs)
         if self._defaults is not None:
-            args, kwargs = self._with_defaults(args, dict(kwargs))
+            args, kwargs = self._with_defaults(args, kwargs)
         st = core._state
         if _EAGER["on"]:
             return self._fn(*args, **kwargs)
@@ -322,7 +325,7 @@ class Function:
         else:
             args, kwargs = self._positional(head + tuple(args), kwargs)
             if self._defaults is not None:
-                args, kwargs = self._with_defaults(args, dict(kwargs))
+                args, kwargs = self._with_defaults(args, kwargs)
             specs = nest.flatten((args, kwargs))
             args, kwargs = nest.map_structure(example, (args, kwargs))
             flat = nest.flatten((args, kwargs))
