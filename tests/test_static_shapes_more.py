@@ -279,3 +279,13 @@ def test_traced_functions_with_open_sizes_compute_the_eager_values():
         for cut in (5, 3):
             part = (args[0][:cut],) + args[1:]
             np.testing.assert_array_equal(f(*part).numpy(), fn(*part).numpy())
+
+
+def test_clip_by_value_bounds_must_not_grow_the_tensor():
+    # TF 2.21: ValueError "Shapes (3,) and (2, 3) are incompatible"; bounds that broadcast into t are fine
+    with pytest.raises(ValueError, match=r"Shapes \(3,\) and \(2, 3\) are incompatible"):
+        wb.clip_by_value(wb.range(3), wb.zeros([2, 1], wb.int32), 1)
+    with pytest.raises(ValueError, match=r"Shapes \(2, 1\) and \(2, 3\) are incompatible"):
+        wb.clip_by_value(wb.zeros([2, 1]), wb.zeros([3]), 1.0)
+    assert wb.clip_by_value(wb.zeros([2, 3]), wb.zeros([3]), 1.0).shape == (2, 3)
+    assert _traced(lambda x: wb.clip_by_value(x, wb.zeros([5, 3]), 1.0), N3) == (5, 3)

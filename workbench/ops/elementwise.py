@@ -616,7 +616,12 @@ def clip_by_value(t, clip_value_min, clip_value_max, name=None):
     inside the interval, boundaries included (TF's rule)."""
     if isinstance(t, Tensor) or not getattr(t, "__wb_dispatch__", False):   # a RaggedTensor stays one
         t = convert_to_tensor(t)
-    return minimum(maximum(t, clip_value_min), clip_value_max)
+    out = minimum(maximum(t, clip_value_min), clip_value_max)
+    if isinstance(t, Tensor) and t._data.shape != out._data.shape:   # TF: the bounds must not grow t
+        given, got = t._static_shape(), out._static_shape()
+        if not given.is_compatible_with(got):
+            raise ValueError(f"Shapes {given} and {got} are incompatible")
+    return out
 
 
 def _static_dims(x):
