@@ -1,4 +1,4 @@
-"""``keras.mixed_precision``: float16 computation with float32 weights.
+"""``keras.mixed_precision``: float16 or bfloat16 computation with float32 weights.
 
 >>> keras = wb.keras
 >>> keras.mixed_precision.set_global_policy("mixed_float16")
@@ -9,7 +9,8 @@
 >>> keras.mixed_precision.set_global_policy("float32")
 
 ``Model.compile`` wraps the optimizer of a ``"mixed_float16"`` model in a
-:class:`LossScaleOptimizer` (dynamic loss scaling), as Keras 3 does.
+:class:`LossScaleOptimizer` (dynamic loss scaling), as Keras 3 does; ``"mixed_bfloat16"``
+(bfloat16 has float32's exponent range) needs none.
 """
 
 from __future__ import annotations
