@@ -289,3 +289,32 @@ def test_clip_by_value_bounds_must_not_grow_the_tensor():
         wb.clip_by_value(wb.zeros([2, 1]), wb.zeros([3]), 1.0)
     assert wb.clip_by_value(wb.zeros([2, 3]), wb.zeros([3]), 1.0).shape == (2, 3)
     assert _traced(lambda x: wb.clip_by_value(x, wb.zeros([5, 3]), 1.0), N3) == (5, 3)
+
+
+def test_more_traced_functions_with_open_sizes_compute_the_eager_values():
+    rng = np.random.default_rng(5)
+
+    def arr(*shape):
+        return wb.constant(rng.normal(size=shape).astype(np.float32))
+    cases = [
+        (lambda x: wb.nn.conv2d(x, wb.ones([3, 3, 2, 4]), 1, "SAME"), lambda n: (arr(n, 5, 5, 2),)),
+        (lambda x: wb.nn.max_pool2d(x, 2, 2, "VALID"), lambda n: (arr(n, 4, 4, 2),)),
+        (lambda x, i: wb.math.segment_sum(x, i), lambda n: (arr(n, 3), wb.constant(np.arange(n) // 2, wb.int32))),
+        (lambda x, i: wb.math.unsorted_segment_sum(x, i, 4), lambda n: (arr(n, 3), wb.constant(np.arange(n) % 4))),
+        (lambda a, b: wb.linalg.solve(a, b), lambda n: (arr(n, 3, 3) + 4.0 * wb.eye(3), arr(n, 3, 2))),
+        (lambda a: wb.linalg.slogdet(a)[1], lambda n: (arr(n, 3, 3) + 4.0 * wb.eye(3),)),
+        (lambda a, b: wb.einsum("bij,bjk->bik", a, b), lambda n: (arr(n, 2, 3), arr(n, 3, 4))),
+        (lambda i, u: wb.scatter_nd(i, u, [5]), lambda n: (wb.constant(np.arange(n)[:, None] % 5), arr(n))),
+        (lambda x, i, u: wb.tensor_scatter_nd_add(x, i, u),
+         lambda n: (arr(n, 3), wb.constant(np.arange(n)[:, None] % n), arr(n, 3))),
+        (lambda x, y: wb.nn.sparse_softmax_cross_entropy_with_logits(y, x),
+         lambda n: (arr(n, 3), wb.constant(np.arange(n) % 3))),
+        (lambda x: wb.nn.space_to_depth(x, 2), lambda n: (arr(n, 4, 4, 2),)),
+    ]
+    for fn, make in cases:
+        first = make(2)
+        specs = [S([None] + list(a.shape[1:]), a.dtype) for a in first]
+        f = wb.function(fn, input_signature=specs)
+        for n in (2, 5):
+            args = first if n == 2 else make(n)
+            np.testing.assert_allclose(f(*args).numpy(), fn(*args).numpy(), rtol=1e-6, atol=1e-6)
