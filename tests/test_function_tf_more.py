@@ -414,3 +414,32 @@ def test_a_saved_method_with_defaults_keeps_its_traces(tmp_path):
     np.testing.assert_array_equal(loaded(wb.constant([1.0, 2.0])).numpy(), [2.0, 4.0])
     np.testing.assert_array_equal(loaded.signatures["serving_default"](x=wb.constant([1.0, 2.0, 3.0]))["output_0"]
                                   .numpy(), [2.0, 4.0, 6.0])
+
+
+def test_input_signature_with_a_sparse_spec():
+    @wb.function(input_signature=[wb.SparseTensorSpec([None, 3], wb.float32)])
+    def f(sp):
+        return wb.sparse.reduce_sum(sp, axis=1)
+    sp = wb.sparse.SparseTensor([[0, 1], [1, 2]], [1.0, 2.0], [2, 3])
+    sp3 = wb.sparse.SparseTensor([[0, 1], [2, 2], [1, 0]], [1.0, 2.0, 4.0], [3, 3])
+    # TF 2.21: [1 2], [1 4 2], one trace; the concrete function takes sparse values of the spec
+    np.testing.assert_array_equal(f(sp).numpy(), [1.0, 2.0])
+    np.testing.assert_array_equal(f(sp3).numpy(), [1.0, 4.0, 2.0])
+    assert f.experimental_get_tracing_count() == 1
+    cf = f.get_concrete_function()
+    assert cf.structured_input_signature == ((wb.SparseTensorSpec([None, 3], wb.float32),), {})
+    np.testing.assert_array_equal(cf(sp3).numpy(), [1.0, 4.0, 2.0])
+    assert "  sp (POSITIONAL_OR_KEYWORD): SparseTensorSpec(TensorShape([None, 3]), wb.float32)\n" in (
+        f.pretty_printed_concrete_signatures())
+    with pytest.raises(TypeError):   # TF 2.21: TypeError (binding a dense tensor)
+        f(wb.constant([[1.0, 2.0, 3.0]]))
+
+
+def test_nested_dict_input_signature():
+    @wb.function(input_signature=[{"a": wb.TensorSpec([None], wb.float32), "b": {"c": wb.TensorSpec([2], wb.int32)}}])
+    def f(d):
+        return d["a"] * 2.0, d["b"]["c"] + 1
+    a, c = f({"a": wb.constant([1.0, 2.0]), "b": {"c": wb.constant([1, 2])}})
+    assert a.numpy().tolist() == [2.0, 4.0] and c.numpy().tolist() == [2, 3]   # TF 2.21
+    (d,), _ = f.get_concrete_function().structured_input_signature
+    assert d["a"].name == "d_a" and d["b"]["c"].name == "d_b_c"   # TF 2.21's names

@@ -1267,7 +1267,12 @@ def _defaults(params):
 
 def _is_spec(s) -> bool:
     return isinstance(s, (TensorSpec, VariableSpec)) or hasattr(s, "ragged_rank") and hasattr(
-        s, "is_compatible_with") or hasattr(s, "_wb_expanded_spec")
+        s, "is_compatible_with") or hasattr(s, "_wb_expanded_spec") or _is_sparse_spec(s)
+
+
+def _is_sparse_spec(s) -> bool:
+    """A ``SparseTensorSpec`` (the compiler sits below the sparse package: by its name)."""
+    return type(s).__name__ == "SparseTensorSpec" and hasattr(s, "value_type")
 
 
 def _input_signature(sig, function):
@@ -1311,6 +1316,11 @@ def _example(spec, size=1):
         return core.convert_to_tensor(_zeros(tuple(size if d is None else d for d in spec.shape), spec.dtype))
     if hasattr(spec, "_wb_expanded_spec"):   # an ExtensionType's spec
         return ARGUMENTS.expander.example_of(spec)
+    if _is_sparse_spec(spec):   # no entries, in a dense shape of size 1 where it is open
+        if spec.shape.rank is None:
+            raise TypeError(f"get_concrete_function: {spec!r} has an unknown rank; give its rank")
+        dense = [size if d is None else d for d in spec.shape.as_list()]
+        return spec.value_type(np.zeros((0, len(dense)), np.int64), _zeros((0,), spec.dtype), dense)
     if _is_spec(spec):
         return _ragged_example(spec)
     return spec
