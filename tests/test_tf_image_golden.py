@@ -278,3 +278,34 @@ def test_sample_distorted_bounding_box_follows_tfs_stateful_kernel():
     short = [wb.image.sample_distorted_bounding_box([30, 40, 3], boxes, seed=4, min_object_covered=0.2,
                                                     max_attempts=7)[0].numpy().tolist() for _ in range(3)]
     assert short == [[2, 2, 0], [1, 3, 0], [3, 22, 0]]
+
+
+def test_rgb_to_hsv_gradient_is_tfs_at_ties():
+    # TF's RGBToHSV gradient picks a side where channels tie (grays, black, white, two equal
+    # channels); TF 2.21's values for sum(rgb_to_hsv(x) * w)
+    edge = np.array([[0, 0, 0], [1, 1, 1], [0.5, 0.5, 0.5], [1, 0, 0], [0, 1, 0], [0, 0, 1], [1, 1, 0],
+                     [0.2, 0.2, 0.7], [0.7, 0.2, 0.2], [0.3, 0.9, 0.9], [0.6, 0.3, 0.6], [0.1, 0.4, 0.8]])
+    want = [[-0.5, 0.0, 0.0], [-0.5, 0.0, -0.25], [-1.0, 0.0, 0.0], [-1.25, 0.125, -0.125],
+            [-0.083333333333, 1.25, 0.083333333333], [0.041666666667, -0.041666666667, 1.0], [0.75, 0.0, 0.0],
+            [-0.083333333333, 1.869047619048, -0.010204081633], [0.760204081633, -0.166666666667, -1.619047619048],
+            [-1.111111111111, 0.578703703704, -0.208333333333], [-0.180555555556, -1.25, 0.555555555556],
+            [-0.795068027211, 0.297619047619, -0.549426020408]]
+    w = ((np.arange(36) * 7) % 11 - 5).reshape(12, 3) / 4.0
+    x = wb.constant(edge)
+    with wb.GradientTape() as tape:
+        tape.watch(x)
+        y = wb.reduce_sum(wb.image.rgb_to_hsv(x) * w)
+    np.testing.assert_allclose(tape.gradient(y, x).numpy(), want, rtol=1e-10, atol=1e-11)
+    with wb.autodiff.ForwardAccumulator(x, wb.constant(w)) as acc:      # forward mode: the same jacobian
+        hsv = wb.image.rgb_to_hsv(x)
+    jac_w = acc.jvp(hsv).numpy()
+    for k in (3, 7, 10):
+        jac = np.stack([_row_grad(x, k, i) for i in range(3)])        # d hsv[k] / d rgb[k]
+        np.testing.assert_allclose(jac_w[k], jac @ w[k], rtol=1e-10, atol=1e-12)
+
+
+def _row_grad(x, k, i):
+    with wb.GradientTape() as tape:
+        tape.watch(x)
+        out = wb.image.rgb_to_hsv(x)[k, i]
+    return tape.gradient(out, x).numpy()[k]

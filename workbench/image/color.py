@@ -21,7 +21,8 @@ from ..core import convert_to_tensor
 from ..dtypes import as_dtype
 from ..errors import argcheck
 from ..ops.elementwise import abs as _abs
-from ..ops.elementwise import cast, clip_by_value, equal, floordiv, maximum, minimum, mod, where
+from ..ops.elementwise import cast, clip_by_value, divide_no_nan, equal, floordiv, logical_and, maximum, minimum
+from ..ops.elementwise import mod, where
 from ..ops.reduce import reduce_mean
 from ..ops.shape import concat, stack
 from ._common import float_dtype_arg, images_arg, last_dim, restore, scalar_factor
@@ -142,24 +143,71 @@ def _safe_divide(num, den, ok):
     return num / where(ok, den, 1.0)
 
 
+def _rgb_to_hsv_fwd(xp, x):
+    r, g, b = x[..., 0], x[..., 1], x[..., 2]
+    v = xp.maximum(xp.maximum(r, g), b)
+    chroma = v - xp.minimum(xp.minimum(r, g), b)
+    s = xp.where(v > 0, chroma / xp.where(v > 0, v, 1), 0)
+    span = xp.where(chroma > 0, chroma, 1)
+    h = xp.where(r == v, (g - b) / span, xp.where(g == v, (b - r) / span + 2, (r - g) / span + 4)) / 6
+    h = xp.where(chroma > 0, xp.where(h < 0, h + 1, h), 0)
+    return xp.stack([h, s, v], axis=-1).astype(x.dtype, copy=False)
+
+
+def _hsv_partials(x, ans):
+    """TF's RGBToHSV gradient, per pixel: ``[d(h, s, v) / d(r, g, b)]`` as nine tensors. At ties
+    the largest channel is taken in the order red, green, blue and the smallest in the order
+    blue, green, red (TF's masks), and a reciprocal of 0 is 0 (its ``div_no_nan``)."""
+    c = [x[..., 0], x[..., 1], x[..., 2]]
+    s, v = ans[..., 1], ans[..., 2]
+    f = lambda t: cast(t, x.dtype)                                      # noqa: E731
+    rec = lambda t: divide_no_nan(1.0, t)                               # noqa: E731
+    r, g, b = c
+    big = [f(logical_and(r >= b, r >= g)), f(logical_and(g > r, g >= b)), f(logical_and(b > r, b > g))]
+    small = [f(logical_and(r < b, r < g)), f(logical_and(g <= r, g < b)), f(logical_and(b <= r, b <= g))]
+    pos = [f(t > 0) for t in c]
+    inv_sv2 = rec(s * s) * rec(v * v)
+    dh, ds = [], []
+    for k in range(3):
+        n, p = (k + 1) % 3, (k + 2) % 3                                 # the next and previous channel
+        xk, xn, xp_ = c[k], c[n], c[p]
+        dh.append((pos[k] * big[k] * -(xn - xp_) * inv_sv2
+                   + pos[n] * big[n] * small[k] * (xp_ - xn) * rec((xk - xn) * (xk - xn))
+                   - pos[n] * big[n] * small[p] * rec(xn - xp_)
+                   + pos[p] * big[p] * small[k] * (xp_ - xn) * rec((xp_ - xk) * (xp_ - xk))
+                   + pos[p] * big[p] * small[n] * rec(xp_ - xn)) / 6.0)
+        ds.append(pos[k] * (big[k] * (small[n] * xn + small[p] * xp_) * rec(xk * xk)
+                            - small[k] * rec(big[n] * xn + big[p] * xp_)))
+    return dh, ds, big
+
+
+def _rgb_to_hsv_vjp(g, ans, x):
+    dh, ds, dv = _hsv_partials(x, ans)
+    gh, gs, gv = g[..., 0], g[..., 1], g[..., 2]
+    return [stack([gh * dh[k] + gs * ds[k] + gv * dv[k] for k in range(3)], axis=-1)]
+
+
+def _rgb_to_hsv_jvp(ts, ans, x):
+    t = ts[0]
+    dh, ds, dv = _hsv_partials(x, ans)
+    return stack([sum(d[k] * t[..., k] for k in range(3)) for d in (dh, ds, dv)], axis=-1)
+
+
+# TF's RGBToHSV with TF's own gradient (which picks a side at every tie between channels); the
+# record stays off the op table, whose entries are checked one by one (its rule is checked
+# against finite differences through wb.image.rgb_to_hsv's gradient cases)
+_RGB_TO_HSV = core.Op("RGBToHSV", _rgb_to_hsv_fwd, _rgb_to_hsv_vjp, _rgb_to_hsv_jvp, dtypes="float")
+
+
 def rgb_to_hsv(images, name=None):
     """RGB ``[..., 3]`` (floats in ``[0, 1]``) to HSV, each component in ``[0, 1]`` (TF's
     ``tf.image.rgb_to_hsv``; Python's ``colorsys.rgb_to_hsv`` per pixel). Hue is 0 for grays,
-    saturation 0 for black. Differentiable away from ties between channels."""
+    saturation 0 for black. The gradient is TF's, ties between channels included."""
     opname = "wb.image.rgb_to_hsv"
     x = convert_to_tensor(images)
     last_dim(x, 3, opname)
     float_dtype_arg(x, opname)
-    r, g, b = x[..., 0], x[..., 1], x[..., 2]
-    v = maximum(maximum(r, g), b)
-    chroma = v - minimum(minimum(r, g), b)
-    s = where(v > 0, _safe_divide(chroma, v, v > 0), 0.0)
-    colored = chroma > 0
-    h = where(equal(r, v), _safe_divide(g - b, chroma, colored),
-              where(equal(g, v), _safe_divide(b - r, chroma, colored) + 2.0,
-                    _safe_divide(r - g, chroma, colored) + 4.0)) / 6.0
-    h = where(colored, where(h < 0, h + 1.0, h), 0.0)
-    return stack([h, s, v], axis=-1)
+    return core.apply(_RGB_TO_HSV, (x,))
 
 
 def hsv_to_rgb(images, name=None):
