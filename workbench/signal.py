@@ -69,6 +69,12 @@ def _c2c_fwd(inverse, nd):
     return fwd
 
 
+def _scalar(value, dtype):
+    """The Python number ``value`` as a constant of ``dtype``, rounded once (``cast`` of a Python
+    float goes through float32 first, as TF's)."""
+    return core.wrap_constant(np.asarray(value, dtype=dtypes.np_dtype(dtype)))
+
+
 def _c2c_op(name, inverse, nd):
     def scale(x):
         return float(np.prod(x.shape[-nd:]))
@@ -77,7 +83,7 @@ def _c2c_op(name, inverse, nd):
         # the adjoint of the DFT is n times the inverse DFT (and the other way round)
         other = _C2C[(not inverse, nd)]
         out = apply(other, (g,), {})
-        return (multiply(out, cast(1.0 / scale(x) if inverse else scale(x), out.dtype)),)
+        return (multiply(out, _scalar(1.0 / scale(x) if inverse else scale(x), out.dtype)),)
 
     op = defop(name, _c2c_fwd(inverse, nd), vjp=vjp, jvp=lambda ts, ans, x: apply(op, (ts[0],), {}),
                dtypes="float")
@@ -616,7 +622,7 @@ def mfccs_from_log_mel_spectrograms(log_mel_spectrograms, name=None):
         raise ValueError(f"mfccs_from_log_mel_spectrograms: need a non-empty innermost axis, got shape {x.shape}")
     num_mel_bins = x.shape[-1]
     out = dct(x, type=2)
-    return multiply(out, cast(1.0 / math.sqrt(2.0 * num_mel_bins), out.dtype))
+    return multiply(out, _scalar(1.0 / math.sqrt(2.0 * num_mel_bins), out.dtype))
 
 
 def kaiser_bessel_derived_window(window_length, beta=12.0, dtype=np.float32, name=None):
@@ -633,7 +639,7 @@ def kaiser_bessel_derived_window(window_length, beta=12.0, dtype=np.float32, nam
 
 def _mdct_window(window_fn, length, dtype):
     if window_fn is None:   # a rectangle scaled by 1/sqrt(2), as TF
-        return cast(1.0 / math.sqrt(2.0), dtype)
+        return _scalar(1.0 / math.sqrt(2.0), dtype)
     return cast(window_fn(length, dtype=dtype), dtype)
 
 
@@ -687,7 +693,7 @@ def inverse_mdct(mdcts, window_fn=vorbis_window, norm=None, name=None):
         raise ValueError(f"inverse_mdct: norm must be None or 'ortho', got {norm!r}")
     half = m.shape[-1]
     if norm is None:
-        y = multiply(dct(m, type=4), cast(0.5 / half, m.dtype))
+        y = multiply(dct(m, type=4), _scalar(0.5 / half, m.dtype))
     else:
         y = dct(m, type=4, norm="ortho")
     h = half // 2
