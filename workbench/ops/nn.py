@@ -104,7 +104,10 @@ _SELU_ALPHA = 1.6732632423543772848170429916717
 _SELU_SCALE = 1.0507009873554804934193349852946
 _selu = _activation(
     "selu",
-    lambda xp, x: _same_dtype(_SELU_SCALE * xp.where(x > 0, x, _SELU_ALPHA * xp.expm1(xp.minimum(x, 0))), x),
+    # TF's kernel: scale * alpha * (exp(x) - 1) below 0, scale * x above, each constant in x's dtype
+    lambda xp, x: _same_dtype(xp.where(
+        x < 0, xp.asarray(_SELU_SCALE * _SELU_ALPHA, x.dtype) * (xp.exp(xp.minimum(x, 0)) - xp.asarray(1, x.dtype)),
+        xp.asarray(_SELU_SCALE, x.dtype) * x), x),
     lambda e, ans, x: e.where(e.less(ans, 0), e.add(ans, _SELU_SCALE * _SELU_ALPHA),
                               e.multiply(e.ones_like(ans), _SELU_SCALE)))
 _softsign = _activation("softsign", lambda xp, x: x / (1 + xp.abs(x)),
