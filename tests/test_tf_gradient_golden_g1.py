@@ -422,3 +422,30 @@ def test_betainc_second_derivatives():
            + wb.math.betainc(wb.constant([v - h], wb.float64), b[i:i + 1], x[i:i + 1]).numpy())[0] / h ** 2
           for i, v in enumerate([0.5, 1.0, 2.0])]
     np.testing.assert_allclose(d2, fd, rtol=1e-5, atol=1e-7)
+
+
+# ---------------------------------------------------------------------------
+# constants rounded once in float64 (signal), selu as TF's kernel computes it
+
+
+def test_float64_signal_constants_are_not_rounded_to_float32():
+    x = wb.constant(np.array([1., 2., 4., 3.5]))
+    np.testing.assert_allclose(wb.signal.mfccs_from_log_mel_spectrograms(x).numpy(),
+                               [7.424621202458749, -2.1743998062416674, -0.7500000000000002, 0.6300678396936308],
+                               rtol=1e-14)
+    # the reverse rule of ifft scales by 1/n: exactly, not through float32
+    z = wb.constant(np.array([1.0, 2.0, 0.5]) + 0j)
+    with wb.GradientTape() as tape:
+        tape.watch(z)
+        y = wb.signal.ifft(z)
+    g = tape.gradient(y, z, output_gradients=wb.constant(np.array([1.0, 0.0, 0.0]) + 0j))
+    np.testing.assert_allclose(g.numpy(), np.full(3, 1 / 3), rtol=1e-15)
+
+
+def test_selu_as_tf_kernel():
+    # scale * alpha * (exp(x) - 1) below 0 (not expm1), each constant in x's dtype
+    np.testing.assert_allclose(wb.nn.selu(wb.constant([-2., -1e-10, -0.5, 3.], wb.float64)).numpy(),
+                               [-1.5201664685956950, -1.7580994863131687e-10, -0.69175818780287135,
+                                3.1521029620664414], rtol=1e-15)
+    np.testing.assert_array_equal(wb.nn.selu(wb.constant([-2., -0.5, 3.], wb.float16)).numpy(),
+                                  np.array([-1.5205, -0.692, 3.152], np.float16))
