@@ -432,3 +432,16 @@ def test_list_files_order_is_tfs(tmp_path):
     wb.random.set_seed(1)
     assert names(Dataset.list_files(str(tmp_path / "*.txt"))) == [
         "f1.txt", "f4.txt", "f0.txt", "f6.txt", "f2.txt", "f5.txt", "f3.txt"]
+
+
+def test_what_windows_make_has_tfs_spec():
+    windows = Dataset.range(7).window(3)
+    assert windows.flat_map(lambda w: w.batch(3)).element_spec == wb.TensorSpec([None], wb.int64)
+    assert values(windows.flat_map(lambda w: w.batch(3))) == [[0, 1, 2], [3, 4, 5], [6]]
+    dropped = Dataset.range(7).window(3, drop_remainder=True)
+    assert dropped.flat_map(lambda w: w.batch(3, drop_remainder=True)).element_spec == wb.TensorSpec([3], wb.int64)
+    pairs = Dataset.from_tensor_slices(([1, 2, 3], [4, 5, 6])).window(2)
+    made = pairs.flat_map(lambda a, b: Dataset.zip((a.batch(2), b.batch(2))))
+    assert made.element_spec == (wb.TensorSpec([None], wb.int32), wb.TensorSpec([None], wb.int32))
+    assert windows.interleave(lambda w: w.map(lambda x: x * 2), cycle_length=2).element_spec == \
+        wb.TensorSpec([], wb.int64)

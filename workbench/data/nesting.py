@@ -164,8 +164,27 @@ class DatasetFunction:
             spec = None
         if spec is None:
             self.traced = True
+            if not self._window:
+                self._spec_on_dataset_elements(element)
         else:
             self.trace(spec)
+
+    def _spec_on_dataset_elements(self, element):
+        """Elements made of datasets (windows) are not traced: the spec of what the function
+        makes is read from one silent call on empty stand-ins of the element's datasets, whose
+        sizes are unknown, as TF's trace sees them (``w.batch(3)`` gives ``[None]``)."""
+        leaves = nest.flatten(element)
+        if not leaves or not all(isinstance(leaf, Dataset) for leaf in leaves):
+            return
+        try:
+            stand_in = nest.pack_sequence_as(element, [ListElements((), leaf.element_spec) for leaf in leaves])
+            with staged.python_prints_silenced():
+                out = _in_dataset_function(st.unpack_call, self._fn, stand_in)
+            made = out._known_spec() if isinstance(out, Dataset) else None
+        except Exception:  # noqa: BLE001 -- the spec is then read from the first element made
+            return
+        if made is not None:
+            self.element_spec = made
 
     def __call__(self, *args):
         traced = self._traced
@@ -199,7 +218,11 @@ class MadeDatasets:
         """The spec of the datasets the function makes, from its trace (read from the first
         element where it could not be traced)."""
         spec = self._made_by.element_spec
-        return Dataset.element_spec.fget(self) if spec is None else spec
+        if spec is not None:
+            return spec
+        read = Dataset.element_spec.fget(self)   # the first element's (it may trace the function)
+        spec = self._made_by.element_spec
+        return read if spec is None else spec
 
 
 def _has_functions(ds, seen):
