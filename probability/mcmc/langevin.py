@@ -91,7 +91,7 @@ class UncalibratedLangevin(TransitionKernel):
         parts = internal.float_parts(current_state, type(self).__name__)
         sizes = step_size_parts(pkr.step_size, parts, type(self).__name__)
         chain_ndims = pkr.target_log_prob.ndim
-        seeds = internal.seed_stream(seed, len(parts), "langevin")
+        seeds = internal.seed_stream(seed, len(parts), "langevin.one_step")   # TFP 0.25's salt
         noise = [wb.random.stateless_normal(x.shape, seed=s, dtype=x.dtype) for x, s in zip(parts, seeds)]
         proposed = [x + s * d + wb.sqrt(s) * v * z
                     for x, s, d, v, z in zip(parts, sizes, pkr.diffusion_drift, pkr.volatility, noise)]

@@ -58,10 +58,11 @@ class MetropolisHastings(TransitionKernel):
             extra=[])
 
     def one_step(self, current_state, previous_kernel_results, seed=None):
-        # TFP's flow: the proposal's and the acceptance test's seeds split from the step's
+        # TFP's flow: the proposal's and the acceptance test's seeds split from the step's; with
+        # no seed the inner kernel is called without one (it draws its own from the sequence)
         inner_seed, accept_seed = samplers.split_seed(samplers.sanitize_seed(seed))
         proposed_state, proposed_results = self._inner_kernel.one_step(
-            current_state, previous_kernel_results.accepted_results, seed=inner_seed)
+            current_state, previous_kernel_results.accepted_results, seed=None if seed is None else inner_seed)
         if not hasattr(proposed_results, "log_acceptance_correction"):
             raise TypeError("MetropolisHastings: the inner kernel's results need a "
                             "`log_acceptance_correction` field")

@@ -9,6 +9,10 @@ import numpy as np
 
 import workbench as wb
 
+from ..distributions.bernoulli import Bernoulli
+from ..distributions.gamma import random_gamma
+from ..internal import samplers
+from ..random import spherical_uniform
 from . import internal
 from ._params import parameter
 from .kernel import TransitionKernel
@@ -19,12 +23,7 @@ SliceSamplerKernelResults = collections.namedtuple(
     "SliceSamplerKernelResults",
     ["target_log_prob", "bounds_satisfied", "direction", "upper_bounds", "lower_bounds", "seed"])
 
-_MAX_SHRINKS = 200
-
-
-def _seed_tensor(seed):
-    """The step's seed pair as an int64 tensor, for the results (as TFP keeps it)."""
-    return wb.cast(internal._pinternal.sanitize_seed(seed), wb.int64)
+_MAX_SHRINKS = 1000   # TFP loops until every chain accepts; this only stops a target that never does
 
 
 class SliceSampler(TransitionKernel):
@@ -70,87 +69,108 @@ class SliceSampler(TransitionKernel):
             seed=wb.zeros([2], dtype=wb.int64))
 
     def one_step(self, current_state, previous_kernel_results, seed=None):
+        # TFP 0.25's algorithm and seed flow: a direction per part (spherical_uniform of its
+        # event), then one-dimensional slice sampling of the distance along it
         parts = internal.float_parts(current_state, "SliceSampler")
-        tlp0 = previous_kernel_results.target_log_prob
-        chain_ndims = tlp0.ndim
+        chain_ndims = previous_kernel_results.target_log_prob.ndim
         dtype = parts[0].dtype
-        seeds = internal.seed_stream(seed, 6 + self.max_doublings + _MAX_SHRINKS, "slice")
-        # a direction uniform on the sphere of the whole (per-chain) state
-        raw = [wb.random.stateless_normal(p.shape, seed=s, dtype=p.dtype)
-               for p, s in zip(parts, internal.seed_stream(seeds[0], len(parts), "slice-direction"))]
-        norm = wb.sqrt(sum(internal.sum_event(r * r, chain_ndims) for r in raw))
-        direction = [r / internal.expand_like(norm, r) for r in raw]
-        steps = internal.broadcast_parts(self.step_size, len(parts), "step_size", "SliceSampler")
-        # the step size along the direction: the step sizes of the parts, weighted by the direction
-        width = wb.sqrt(sum(internal.sum_event(wb.square(internal.as_float_tensor(s, dtype, "step_size",
-                                                                                     "SliceSampler") * d),
-                                               chain_ndims) + wb.zeros_like(tlp0)
-                            for s, d in zip(steps, direction)))
+        seed = samplers.sanitize_seed(seed)
+        direction_seed, slice_seed = samplers.split_seed(seed)
+        direction = []
+        for p, s in zip(parts, samplers.split_seed(direction_seed, n=len(parts))):
+            batch, event = tuple(p.shape[:chain_ndims]), tuple(p.shape[chain_ndims:])
+            unit = spherical_uniform(batch, int(np.prod(event, dtype=np.int64)), dtype=dtype, seed=s)
+            direction.append(wb.reshape(unit, tuple(p.shape)))
+        steps = [internal.as_float_tensor(v, dtype, "step_size", "SliceSampler")
+                 for v in internal.broadcast_parts(self.step_size, len(parts), "step_size", "SliceSampler")]
+        # the step size along the direction: 1 / |direction / step_size|
+        width = wb.math.rsqrt(wb.add_n([internal.sum_event(wb.square(d / st), chain_ndims)
+                                        for d, st in zip(direction, steps)]))
 
         def log_prob_at(t):
-            moved = [p + internal.expand_like(t, p) * d for p, d in zip(parts, direction)]
-            return internal.nan_to_neg_inf(internal.call_fn(self.target_log_prob_fn, moved))
+            return internal.call_fn(self.target_log_prob_fn,
+                                    [p + internal.expand_like(t, p) * d for p, d in zip(parts, direction)])
 
-        shape = list(tlp0.shape)
-        level = tlp0 + wb.math.log(wb.random.stateless_uniform(shape, seed=seeds[1], minval=np.finfo(
-            dtype.as_numpy_dtype).tiny, maxval=1.0, dtype=dtype))      # tlp - Exponential(1)
-        u = wb.random.stateless_uniform(shape, seed=seeds[2], dtype=dtype)
-        lower = -width * u
-        upper = lower + width
-        f_lower, f_upper = log_prob_at(lower), log_prob_at(upper)
-        open_ = wb.logical_or(f_lower > level, f_upper > level)
-        for k in range(self.max_doublings):
-            if not bool(wb.reduce_any(open_).numpy()):
-                break
-            left = wb.random.stateless_uniform(shape, seed=seeds[6 + k], dtype=dtype) < 0.5
-            span = upper - lower
-            new_lower = wb.where(wb.logical_and(open_, left), lower - span, lower)
-            new_upper = wb.where(wb.logical_and(open_, wb.logical_not(left)), upper + span, upper)
-            f_lower = wb.where(new_lower != lower, log_prob_at(new_lower), f_lower)
-            f_upper = wb.where(new_upper != upper, log_prob_at(new_upper), f_upper)
-            lower, upper = new_lower, new_upper
-            open_ = wb.logical_or(f_lower > level, f_upper > level)
-        bounds_satisfied = wb.logical_not(open_)
-        # shrinkage, with the doubling acceptance test
-        t_out = wb.zeros_like(tlp0)
-        tlp_out = tlp0
-        done = wb.zeros(shape, dtype=wb.bool)
-        lo, hi = lower, upper
-        for k in range(_MAX_SHRINKS):
-            if bool(wb.reduce_all(done).numpy()):
-                break
-            t = lo + (hi - lo) * wb.random.stateless_uniform(shape, seed=seeds[6 + self.max_doublings + k],
-                                                             dtype=dtype)
-            f_t = log_prob_at(t)
-            ok = wb.logical_and(f_t > level, self._doubling_accepts(t, lower, upper, width, level, log_prob_at))
-            take = wb.logical_and(ok, wb.logical_not(done))
-            t_out = wb.where(take, t, t_out)
-            tlp_out = wb.where(take, f_t, tlp_out)
-            done = wb.logical_or(done, ok)
-            lo = wb.where(wb.logical_and(wb.logical_not(done), t < 0.0), t, lo)
-            hi = wb.where(wb.logical_and(wb.logical_not(done), t >= 0.0), t, hi)
-        new_parts = [p + internal.expand_like(t_out, p) * d for p, d in zip(parts, direction)]
+        x0 = wb.zeros_like(previous_kernel_results.target_log_prob)
+        t, tlp, bounds_satisfied, upper, lower = _slice_one_dim(log_prob_at, x0, width, self.max_doublings,
+                                                                slice_seed)
+        new_parts = [p + internal.expand_like(t, p) * d for p, d in zip(parts, direction)]
         results = SliceSamplerKernelResults(
-            target_log_prob=tlp_out, bounds_satisfied=bounds_satisfied, direction=direction,
-            upper_bounds=upper, lower_bounds=lower,
-            seed=_seed_tensor(seeds[-1]))
+            target_log_prob=tlp, bounds_satisfied=bounds_satisfied, direction=direction,
+            upper_bounds=upper, lower_bounds=lower, seed=wb.cast(seed, wb.int64))
         return internal.like_input(new_parts, current_state), results
 
-    def _doubling_accepts(self, t, lower, upper, width, level, log_prob_at):
-        """Neal's test: would doubling from ``t`` have produced the same interval? (``x0`` is 0.)"""
-        lh, rh = lower, upper
-        differ = wb.zeros(list(t.shape), dtype=wb.bool)
-        accept = wb.ones(list(t.shape), dtype=wb.bool)
-        for _ in range(self.max_doublings):
-            active = (rh - lh) > 1.1 * width
-            if not bool(wb.reduce_any(active).numpy()):
-                break
-            mid = 0.5 * (lh + rh)
-            split = wb.logical_or(wb.logical_and(0.0 < mid, t >= mid), wb.logical_and(0.0 >= mid, t < mid))
-            differ = wb.logical_or(differ, wb.logical_and(active, split))
-            rh_new = wb.where(wb.logical_and(active, t < mid), mid, rh)
-            lh_new = wb.where(wb.logical_and(active, t >= mid), mid, lh)
-            lh, rh = lh_new, rh_new
-            both_out = wb.logical_and(level >= log_prob_at(lh), level >= log_prob_at(rh))
-            accept = wb.logical_and(accept, wb.logical_not(wb.logical_and(active, wb.logical_and(differ, both_out))))
-        return accept
+
+def _slice_one_dim(log_prob_at, x0, step_size, max_doublings, seed):
+    """One-dimensional slice sampling from ``x0`` per chain (Neal 2003): ``(x, log_prob(x),
+    bounds_satisfied, upper, lower)``, with TFP's seeds and its doubling all drawn at once."""
+    gamma_seed, bounds_seed, sample_seed = samplers.split_seed(seed, n=3, salt="ssu.slice_sampler_one_dim")
+    dtype = x0.dtype
+    heights = log_prob_at(x0) - random_gamma(tuple(x0.shape), wb.ones([], dtype=dtype), seed=gamma_seed)
+    upper, lower, satisfied = _bounds_by_doubling(x0, log_prob_at, heights, max_doublings, step_size, bounds_seed)
+    x = _sample_with_shrinkage(x0, log_prob_at, heights, step_size, lower, upper, sample_seed)
+    return x, log_prob_at(x), satisfied, upper, lower
+
+
+def _bounds_by_doubling(x0, log_prob_at, heights, max_doublings, step_size, seed):
+    """The interval of each chain: all ``max_doublings + 1`` doublings drawn at once (a coin picks
+    the side of each), the first whose ends both lie below the slice kept (the widest if none)."""
+    left_seed, increments_seed = samplers.split_seed(seed, salt="slice_bounds_by_doubling")
+    shape, dtype, k = tuple(x0.shape), x0.dtype, max_doublings + 1
+    left0 = x0 + step_size * samplers.uniform(shape, minval=-1.0, maxval=0.0, dtype=dtype, seed=left_seed)
+    # TFP 0.25 builds this coin as ``Bernoulli(0.5)``, which is logits 0.5: it goes left with
+    # probability sigmoid(0.5) ~ 0.62, not 1/2 (the interval stays valid either way)
+    expand_left = Bernoulli(logits=wb.constant(0.5, dtype=dtype), dtype=dtype).sample((k,) + shape,
+                                                                                      seed=increments_seed)
+    widths = wb.reshape(wb.constant(2.0 ** np.arange(k), dtype=dtype), (k,) + (1,) * len(shape)) * step_size
+    left = left0 - wb.math.cumsum(widths * expand_left, axis=0, exclusive=True)
+    right = left + widths
+    left_ok = wb.stack([log_prob_at(left[i]) for i in range(k)]) < heights
+    right_ok = wb.stack([log_prob_at(right[i]) for i in range(k)]) < heights
+    both_ok = wb.logical_and(left_ok, right_ok)
+    # the first doubling whose ends are both out, else the last: argmax of (2k - i) flag + i
+    score = (wb.reshape(wb.range(2 * k, k, -1), (k,) + (1,) * len(shape)) * wb.cast(both_ok, wb.int32)
+             + wb.reshape(wb.range(k), (k,) + (1,) * len(shape)))
+    pick = wb.one_hot(wb.argmax(score, axis=0, output_type=wb.int32), k, on_value=True, off_value=False,
+                      axis=0, dtype=wb.bool)
+    lower = wb.reduce_sum(wb.where(pick, left, wb.zeros_like(left)), axis=0)
+    upper = wb.reduce_sum(wb.where(pick, right, wb.zeros_like(right)), axis=0)
+    return upper, lower, wb.reduce_any(both_ok, axis=0)
+
+
+def _sample_with_shrinkage(x0, log_prob_at, heights, step_size, lower, upper, seed):
+    """Uniform proposals in the interval, shrunk toward ``x0`` on rejection, until every chain
+    takes one that is in the slice and passes Neal's test for doubled intervals."""
+    seed = samplers.sanitize_seed(seed)
+    found = wb.zeros(list(x0.shape), dtype=wb.bool)
+    x, left, right = x0, lower, upper
+    for _ in range(_MAX_SHRINKS):
+        if bool(wb.reduce_all(found).numpy()):
+            return x
+        proportions_seed, seed = samplers.split_seed(seed)
+        u = samplers.uniform(tuple(x0.shape), dtype=x0.dtype, seed=proportions_seed)
+        x = wb.where(found, x, left + u * (right - left))
+        acceptable = _doubling_accepts(x0, log_prob_at, found, heights, x, step_size, left, right)
+        found = wb.logical_or(found, wb.logical_and(heights < log_prob_at(x), acceptable))
+        left = wb.where(x < x0, x, left)
+        right = wb.where(x >= x0, x, right)
+    raise wb.errors.InternalError(None, None, f"SliceSampler: no chain state accepted in {_MAX_SHRINKS} "
+                                  "shrinkage steps")
+
+
+def _doubling_accepts(x0, log_prob_at, decided, heights, x, step_size, lower, upper):
+    """Neal's test (2003, fig. 6): could doubling from ``x`` have produced this interval?"""
+    d = wb.zeros(list(x0.shape), dtype=wb.bool)
+    acceptable = wb.ones(list(x0.shape), dtype=wb.bool)
+    left, right = lower, upper
+    while not bool(wb.reduce_all(decided).numpy()):
+        mid = (left + right) / 2.0
+        divided = wb.logical_or(wb.logical_and(x0 < mid, x >= mid), wb.logical_and(x < mid, x0 >= mid))
+        d = wb.logical_or(d, divided)
+        right = wb.where(x < mid, mid, right)
+        left = wb.where(x >= mid, mid, left)
+        unacceptable = wb.logical_and(d, wb.logical_and(heights >= log_prob_at(left), heights >= log_prob_at(right)))
+        now_decided = wb.logical_and(wb.logical_not(decided), unacceptable)
+        acceptable = wb.where(now_decided, wb.logical_not(unacceptable), acceptable)
+        decided = wb.logical_or(wb.logical_or(decided, right - left <= 1.1 * step_size), now_decided)
+    return acceptable
