@@ -443,3 +443,15 @@ def test_nested_dict_input_signature():
     assert a.numpy().tolist() == [2.0, 4.0] and c.numpy().tolist() == [2, 3]   # TF 2.21
     (d,), _ = f.get_concrete_function().structured_input_signature
     assert d["a"].name == "d_a" and d["b"]["c"].name == "d_b_c"   # TF 2.21's names
+
+
+def test_saving_a_function_with_two_open_dimensions_says_what_is_kept(tmp_path):
+    pytest.importorskip("onnx")
+
+    class M(wb.Module):
+        @wb.function(input_signature=[wb.TensorSpec([None, None])])
+        def f(self, x):
+            return x * 2.0
+    # TF 2.21 saves it (every None dimension kept); here the ONNX graph has one dynamic dimension
+    with pytest.raises(ValueError, match="function 'f': argument 'x' has spec .*only the first dimension"):
+        wb.saved_model.save(M(), str(tmp_path))

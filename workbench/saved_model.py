@@ -335,6 +335,12 @@ def _export_concrete(wb_onnx, export_dir, attr, k, call, names, specs, index, va
     if any(s.shape.rank is None for s in specs):
         raise ValueError(f"wb.saved_model.save: function '{attr}' has an input of unknown rank; give it an "
                          "input_signature with a rank")
+    for i, s in enumerate(specs):
+        if not _is_ragged_spec(s) and None in s.shape.as_list()[1:]:
+            raise ValueError(f"wb.saved_model.save: function '{attr}': argument '{names[i]}' has spec {s!r}; "
+                             "a saved function may leave only the first dimension of a tensor open (None) "
+                             "here: it is exported as an ONNX graph with one dynamic dimension (TF keeps "
+                             "every None). Give the other dimensions their sizes")
     args, onnx_specs = [], []
     for i, s in enumerate(specs):
         shape = list(s.shape.as_list())
