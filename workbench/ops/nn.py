@@ -210,7 +210,10 @@ def gelu(features, approximate=False, name=None):
 def silu(features, beta=1.0, name=None):
     """``features * sigmoid(beta * features)`` (also called swish)."""
     x = _float_input(features, "features", "silu")
-    return x * sigmoid(x if beta == 1.0 else x * beta)
+    if isinstance(beta, (int, float)) and beta == 1.0:
+        return x * sigmoid(x)
+    # TF converts beta on its own (a Python float becomes float32) and casts it to x's dtype
+    return x * sigmoid(x * cast(convert_to_tensor(beta), x.dtype))
 
 
 swish = silu
