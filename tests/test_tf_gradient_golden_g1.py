@@ -449,3 +449,11 @@ def test_selu_as_tf_kernel():
                                 3.1521029620664414], rtol=1e-15)
     np.testing.assert_array_equal(wb.nn.selu(wb.constant([-2., -0.5, 3.], wb.float16)).numpy(),
                                   np.array([-1.5205, -0.692, 3.152], np.float16))
+
+
+def test_silu_beta_is_converted_as_tf():
+    # TF converts beta on its own (a Python float becomes float32) and casts it to the features' dtype
+    x = wb.constant([1.3, -0.7], wb.float64)
+    beta32 = float(np.float32(1.7))
+    np.testing.assert_allclose(wb.nn.silu(x, beta=1.7).numpy(), x.numpy() / (1 + np.exp(-beta32 * x.numpy())),
+                               rtol=1e-15)
