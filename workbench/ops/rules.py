@@ -250,9 +250,12 @@ def _expand_dims(x, axis):
 def softmax_arrays(x, axis=-1):
     """Softmax on arrays: the softmax op's forward, and ``softmax`` in first-order walks."""
     if type(x) is np.ndarray:   # the reductions np.max and np.sum call, without their wrappers
-        e = np.exp(x - np.maximum.reduce(x, axis=axis, keepdims=True))
+        # (-inf to start from: an empty x gives an empty softmax, as TF's)
+        e = np.exp(x - np.maximum.reduce(x, axis=axis, keepdims=True, initial=-np.inf))
         return e / np.add.reduce(e, axis=axis, keepdims=True)
     xp = _xp(x)
+    if not x.size:
+        return x.copy()
     e = xp.exp(x - xp.max(x, axis=axis, keepdims=True))
     return e / xp.sum(e, axis=axis, keepdims=True)
 
