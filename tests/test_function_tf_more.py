@@ -455,3 +455,13 @@ def test_saving_a_function_with_two_open_dimensions_says_what_is_kept(tmp_path):
     # TF 2.21 saves it (every None dimension kept); here the ONNX graph has one dynamic dimension
     with pytest.raises(ValueError, match="function 'f': argument 'x' has spec .*only the first dimension"):
         wb.saved_model.save(M(), str(tmp_path))
+
+
+def test_get_concrete_function_keeps_the_names_given_to_specs():
+    @wb.function
+    def f(x, pair):
+        return x + pair[0] + pair[1]
+    cf = f.get_concrete_function(wb.constant([1.0]), (wb.TensorSpec([None]), wb.TensorSpec([1], name="given")))
+    # TF 2.21: the given name stays, in the signature and in the printed one
+    assert [s.name for s in cf.structured_input_signature[0][1]] == ["pair_0", "given"]
+    assert "TensorSpec(shape=(1,), dtype=wb.float32, name='given')]" in f.pretty_printed_concrete_signatures()

@@ -343,6 +343,7 @@ class Function:
                 # TF returns a concrete function traced already whose specs admit these
                 general = next((g for g in self._concrete if isinstance(g, tuple) and _admits(g, general)),
                                general)
+        existed = general in self._concrete
         for _ in range(2):  # a first trace that creates variables is not kept: trace again
             key = signature(args, kwargs, flat, self._captured)
             found = self._concrete.get(general) if general is not None else self._find(key)[0]
@@ -361,6 +362,8 @@ class Function:
                 self._trace(key, args, kwargs, flat, general, undo=True, stand_ins=False)
         key = signature(args, kwargs, flat, self._captured)
         concrete = self._concrete[general] if general is not None else self._find(key)[0]
+        if general is not None and not existed:
+            concrete._name_inputs(specs)
         program = self._programs[key]
         concrete._latest = getattr(program, "_wrapped", program)
         if self._stood_in:   # not a program to run (see _trace): the next call traces again
@@ -861,6 +864,16 @@ class ConcreteFunction:
             specs = [_spec(leaf, part) for leaf, part in zip(flat, general[2:])]
             self._inputs = _extension_specs(nest.pack_sequence_as((args, kwargs), specs))
             self._inputs = (tuple(self._inputs[0]), self._inputs[1])
+
+    def _name_inputs(self, specs):
+        """Take the names of the TensorSpecs ``get_concrete_function`` was given (``specs``: the
+        flat arguments), as TF keeps them."""
+        flat = nest.flatten(self._inputs)
+        if len(flat) != len(specs):
+            return
+        named = [TensorSpec(s.shape, s.dtype, given.name) if isinstance(s, TensorSpec) and isinstance(
+            given, TensorSpec) and given.name is not None and s.name is None else s for s, given in zip(flat, specs)]
+        self._inputs = nest.pack_sequence_as(self._inputs, named)
 
     def _add(self, program, result, shapes=None):
         """A new program; ``shapes``: the symbolic shapes of its values where the inputs leave
