@@ -14,6 +14,7 @@ character, and RE2's ``\\0`` in a rewrite (the whole match) is accepted; Python-
 from __future__ import annotations
 
 import codecs
+import math
 import importlib
 import re
 
@@ -150,8 +151,8 @@ def upper(input, encoding="", name=None):  # noqa: A002
 
 
 def _encoding(encoding, fn):
-    if encoding.lower().replace("-", "") != "utf8":
-        raise ValueError(f"{fn}: encoding must be '' or 'utf-8', got {encoding!r}")
+    if encoding.lower().replace("-", "") != "utf8":   # TF 2.21: its kernel's InvalidArgumentError
+        raise errors.InvalidArgumentError(None, None, f"{fn}: encoding must be '' or 'utf-8', got {encoding!r}")
 
 
 def strip(input, name=None):  # noqa: A002
@@ -430,20 +431,25 @@ def as_string(input, precision=-1, scientific=False, shortest=False, width=-1, f
     if arr.dtype.name == "bfloat16":   # formatted as the float32 values they are, as TF
         arr = arr.astype(np.float32)
     kind = arr.dtype.kind
-    if scientific and shortest:
-        raise ValueError("as_string: scientific and shortest cannot both be True")
-    if fill not in ("", " ", "0"):
-        raise ValueError(f"as_string: fill must be '', ' ' or '0', got {fill!r}")
     if kind not in "biufcO":
         raise TypeError(f"as_string: input has dtype {arr.dtype}, expected a number, bool or string")
-    if kind != "f" and kind != "c" and (precision > -1 or scientific or shortest):
-        raise ValueError("as_string: precision, scientific and shortest apply to floating point input only")
-    flags = "0" if fill == "0" else ""
+    # TF 2.21's checks and their order (its kernel's InvalidArgumentError)
+    if fill not in ("", " ", "0"):
+        raise errors.InvalidArgumentError(None, None, f"as_string: Fill argument not supported: {fill!r}")
+    if kind in "biu" and (scientific or shortest):
+        raise errors.InvalidArgumentError(
+            None, None, f"as_string: scientific and shortest format not supported for datatype {arr.dtype}")
+    if kind in "biu" and precision > -1:
+        raise errors.InvalidArgumentError(None, None, f"as_string: precision not supported for datatype {arr.dtype}")
+    if scientific and shortest:
+        raise errors.InvalidArgumentError(None, None, "as_string: Cannot select both scientific and shortest notation")
+    flags = fill   # a printf flag, as TF: "0" pads with zeros, " " leaves a space for the sign
     wid = str(width) if width > -1 else ""
     prec = f".{precision}" if precision > -1 else ""
     conv = "e" if scientific else "g" if shortest else "f"
     spec = {"f": f"%{flags}{wid}{prec}{conv}", "i": f"%{flags}{wid}d", "u": f"%{flags}{wid}d",
-            "b": f"%{wid}s", "O": f"%{wid}s"}.get(kind)
+            "b": "%s", "O": f"%{wid}s"}.get(kind)   # TF: bools take no width; strings no fill
+    spec_c = f"%{flags}{wid}{prec}{conv}"
     out = np.empty(arr.shape, dtype=object)
     for idx in np.ndindex(arr.shape):
         v = arr[idx]
@@ -451,19 +457,28 @@ def as_string(input, precision=-1, scientific=False, shortest=False, width=-1, f
             text = spec % ("true" if v else "false")
         elif kind == "O":
             text = spec % v.decode("utf-8", "replace")
-        elif kind == "c":
-            f = f"%{prec}{conv}"
-            text = "(" + (f % v.real) + "," + (f % v.imag) + ")"
+        elif kind == "c":   # each part formatted as a float
+            text = "(" + _printf(spec_c, float(v.real)) + "," + _printf(spec_c, float(v.imag)) + ")"
+        elif kind == "f":
+            text = _printf(spec, float(v))
         else:
-            text = spec % (float(v) if kind == "f" else int(v))
+            text = spec % int(v)
         out[idx] = text.encode("utf-8")
     return wrap(out)
+
+
+def _printf(spec, x):
+    """C's printf of a double: the 0 flag does not pad NaN or infinities with zeros."""
+    if not math.isfinite(x):
+        spec = spec.replace("%0", "%", 1).replace("% 0", "% ", 1)
+    return spec % x
 
 
 def to_hash_bucket_fast(input, num_buckets, name=None):  # noqa: A002
     """Each string's bucket: FarmHash ``Fingerprint64`` modulo ``num_buckets`` (int64), as TF."""
     if not isinstance(num_buckets, (int, np.integer)) or isinstance(num_buckets, bool) or num_buckets < 1:
-        raise ValueError(f"to_hash_bucket_fast: num_buckets must be a positive integer, got {num_buckets!r}")
+        raise errors.InvalidArgumentError(   # TF 2.21: the op's attribute check
+            None, None, f"to_hash_bucket_fast: num_buckets must be a positive integer, got {num_buckets!r}")
     n = int(num_buckets)
     return _map(input, "input", "to_hash_bucket_fast", lambda s: fingerprint64(s) % n, np.int64)
 
@@ -472,7 +487,8 @@ def to_hash_bucket(input, num_buckets, name=None):  # noqa: A002 - TF's name
     """Each string's bucket: TF's legacy ``Hash64`` modulo ``num_buckets`` (int64), as
     ``tf.strings.to_hash_bucket`` (TF recommends ``to_hash_bucket_fast`` for new code)."""
     if not isinstance(num_buckets, (int, np.integer)) or isinstance(num_buckets, bool) or num_buckets < 1:
-        raise ValueError(f"to_hash_bucket: num_buckets must be a positive integer, got {num_buckets!r}")
+        raise errors.InvalidArgumentError(   # TF 2.21: the op's attribute check
+            None, None, f"to_hash_bucket: num_buckets must be a positive integer, got {num_buckets!r}")
     n = int(num_buckets)
     return _map(input, "input", "to_hash_bucket", lambda s: hash64(s) % n, np.int64)
 
@@ -480,10 +496,12 @@ def to_hash_bucket(input, num_buckets, name=None):  # noqa: A002 - TF's name
 def to_hash_bucket_strong(input, num_buckets, key, name=None):  # noqa: A002
     """Each string's bucket: SipHash-2-4 keyed by ``key`` (two integers) modulo ``num_buckets`` (int64), as TF."""
     if not isinstance(num_buckets, (int, np.integer)) or isinstance(num_buckets, bool) or num_buckets < 1:
-        raise ValueError(f"to_hash_bucket_strong: num_buckets must be a positive integer, got {num_buckets!r}")
+        raise errors.InvalidArgumentError(   # TF 2.21: the op's attribute check
+            None, None, f"to_hash_bucket_strong: num_buckets must be a positive integer, got {num_buckets!r}")
     if not isinstance(key, (list, tuple)) or builtin_len(key) != 2 or not all(
             isinstance(k, (int, np.integer)) for k in key):
-        raise ValueError(f"to_hash_bucket_strong: key must be a list of two integers, got {key!r}")
+        raise errors.InvalidArgumentError(   # TF 2.21: its kernel's "Key must have 2 elements"
+            None, None, f"to_hash_bucket_strong: key must be a list of two integers, got {key!r}")
     n, k = int(num_buckets), (int(key[0]), int(key[1]))
     return _map(input, "input", "to_hash_bucket_strong", lambda s: siphash24(k, s) % n, np.int64)
 
@@ -492,9 +510,12 @@ def to_hash_bucket_strong(input, num_buckets, key, name=None):  # noqa: A002
 # joins and splits
 
 def join(inputs, separator="", name=None):
-    """Join the strings of ``inputs`` (a list of string tensors that broadcast) elementwise."""
-    if not isinstance(inputs, (list, tuple)) or not inputs:
-        raise TypeError(f"join: inputs must be a non-empty list of string tensors, got {type(inputs).__name__}")
+    """Join the strings of ``inputs`` (a list of string tensors of one shape, or scalars)
+    elementwise; no inputs give ``b""`` (as TF 2.21)."""
+    if not isinstance(inputs, (list, tuple)):
+        raise TypeError(f"join: inputs must be a list of string tensors, got {type(inputs).__name__}")
+    if not inputs:
+        return wrap(np.array(b"", dtype=object))
     sep = _bytes(separator, "separator", "join")
     ragged = [x for x in inputs if _is_ragged(x)]
     if ragged:
@@ -510,10 +531,11 @@ def join(inputs, separator="", name=None):
             raise ValueError("join: beside ragged inputs, the other inputs must be scalars")
         return ragged[0].with_flat_values(join(flat, separator))
     arrays = [_strings(x, f"inputs[{i}]", "join") for i, x in enumerate(inputs)]
-    try:
-        parts = np.broadcast_arrays(*arrays)
-    except ValueError:
-        raise ValueError(f"join: inputs must broadcast, got shapes {[a.shape for a in arrays]}") from None
+    shapes = {a.shape for a in arrays if a.ndim}
+    if builtin_len(shapes) > 1:   # TF 2.21: its StringJoin kernel's error (scalars broadcast, nothing else)
+        raise errors.InvalidArgumentError(None, None, f"join: Input shapes do not match: "
+                                          f"{[list(a.shape) for a in arrays]}")
+    parts = np.broadcast_arrays(*arrays)
     out = np.empty(parts[0].shape, dtype=object)
     for idx in np.ndindex(out.shape):
         out[idx] = sep.join(p[idx] for p in parts)
@@ -561,16 +583,17 @@ def reduce_join(inputs, axis=None, keepdims=False, separator="", name=None):
     sep = _bytes(separator, "separator", "reduce_join")
     arr = _strings(inputs, "inputs", "reduce_join")
     ndim = arr.ndim
-    if axis is None:
-        axes = tuple(range(ndim))
+    if axis is None:   # every axis, in row-major order (the last varies fastest)
+        axes = tuple(reversed(range(ndim)))
     else:
         axes = tuple(int(a) for a in (axis if isinstance(axis, (list, tuple)) else [axis]))
         for a in axes:
             if not -ndim <= a < max(ndim, 1):
                 raise ValueError(f"reduce_join: axis {a} is out of range for inputs of rank {ndim}")
-        axes = tuple(sorted({a % ndim for a in axes})) if ndim else ()
+        axes = tuple(dict.fromkeys(a % ndim for a in axes)) if ndim else ()
     keep = [a for a in range(ndim) if a not in axes]
-    moved = np.transpose(arr, keep + list(axes))
+    # TF 2.21: the strings join with the first axis listed varying fastest
+    moved = np.transpose(arr, keep + list(axes)[::-1])
     lead = moved.shape[:builtin_len(keep)]
     flat = moved.reshape(lead + (-1,)) if moved.size else np.empty(lead + (0,), dtype=object)
     out = np.empty(lead, dtype=object)
@@ -691,7 +714,7 @@ def unicode_decode(input, input_encoding, errors="replace", replacement_char=655
                    replace_control_characters=False, name=None):
     """Each string's code points (int32); ragged as ``split``. ``errors``: ``"replace"`` (each
     invalid sequence gives ``replacement_char``), ``"ignore"`` (skipped) or ``"strict"``
-    (``InvalidArgumentError``); ``replace_control_characters`` replaces C0 and C1 controls too."""
+    (``InvalidArgumentError``); ``replace_control_characters`` replaces the C0 controls (U+0000-U+001F) too, as TF."""
     decode = _units(input_encoding, errors, replacement_char, replace_control_characters, "unicode_decode")
     return _split_by(input, "unicode_decode", lambda s: [c for c, _ in decode(s)], np.int32)
 
@@ -819,7 +842,7 @@ def _units(encoding, errors_, replacement_char, replace_control_characters, fn):
             at = pos
             for ch in text:
                 cp = ord(ch)
-                if replace_control_characters and (cp < 32 or 127 <= cp < 160):
+                if replace_control_characters and cp < 32:   # TF 2.21: the C0 controls only
                     cp = repl
                 out.append((cp, at))
                 at += builtin_len(ch.encode(codec, "surrogatepass"))
@@ -894,6 +917,8 @@ def unicode_encode(input, output_encoding, errors="replace", replacement_char=65
             return wrap(strings)
         return _ragged(strings, splits[:-1], "unicode_encode", input)
     arr = np.asarray(convert_to_tensor(input).numpy())
+    if arr.ndim == 0 and arr.dtype.kind in "iu":   # TF 2.21's class and words
+        raise ValueError("unicode_encode: input_tensor's rank must be at least 1.")
     if arr.dtype.kind not in "iu" or arr.ndim == 0:
         raise TypeError(f"unicode_encode: input must be an integer tensor of rank >= 1 or a "
                         f"RaggedTensor, got dtype {arr.dtype} and rank {arr.ndim}")
@@ -943,9 +968,10 @@ def _element(v, kind):
         return '"' + _c_escape(v if isinstance(v, bytes) else str(v).encode()) + '"'
     if kind == "b":
         return "1" if v else "0"
-    if kind == "f":
-        text = f"{float(v):.6g}"
-        return text if v.dtype.type(text) == v else f"{float(v):.9g}" if v.dtype.itemsize <= 4 else repr(float(v))
+    if kind == "f":   # TF: FLT_DIG/DBL_DIG digits, or 9/17 where those do not give the value back
+        short, full = (6, 9) if v.dtype.itemsize <= 4 else (15, 17)
+        text = f"{float(v):.{short}g}"
+        return text if v.dtype.type(text) == v else f"{float(v):.{full}g}"
     return str(v)
 
 
