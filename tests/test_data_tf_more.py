@@ -445,3 +445,13 @@ def test_what_windows_make_has_tfs_spec():
     assert made.element_spec == (wb.TensorSpec([None], wb.int32), wb.TensorSpec([None], wb.int32))
     assert windows.interleave(lambda w: w.map(lambda x: x * 2), cycle_length=2).element_spec == \
         wb.TensorSpec([], wb.int64)
+
+
+def test_repeat_makes_no_extra_pass_of_inputs_without_random_transformations():
+    calls = []
+
+    def count(x):
+        calls.append(int(x))
+        return x
+    ds = Dataset.range(3).map(lambda x: wb.py_function(count, [x], wb.int64)).prefetch(1).repeat(2)
+    assert values(ds) == [0, 1, 2, 0, 1, 2] and calls == [0, 1, 2, 0, 1, 2]

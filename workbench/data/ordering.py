@@ -41,6 +41,19 @@ class Repeat(Dataset):
         return n * self._count
 
 
+def _draws_passes(ds, seen):
+    """Whether ``ds`` or a dataset it reads draws new seeds for each pass (a reshuffling
+    shuffle, a rerandomizing ``Dataset.random`` or ``sample_from_datasets``)."""
+    if id(ds) in seen or not isinstance(ds, Dataset):
+        return False
+    seen.add(id(ds))
+    if getattr(ds, "_draws_passes", False):
+        return True
+    inputs = getattr(ds, "_inputs", None)
+    inputs = list(inputs) if isinstance(inputs, (list, tuple)) else []
+    return any(_draws_passes(d, seen) for d in [getattr(ds, "_input", None), *inputs])
+
+
 class _RepeatIter(Step):
     """Pass ``passes`` over the input; a new pass is a new input iterator (a shuffle draws a
     new epoch). Repeating an empty dataset is empty, not an endless loop."""
@@ -65,7 +78,8 @@ class _RepeatIter(Step):
                 self._passes += 1
                 if 0 <= self._node._count <= self._passes:
                     self._inner = None
-                    if not getattr(self._node._input, "_fuses_with_repeat", False):
+                    inner = self._node._input
+                    if not getattr(inner, "_fuses_with_repeat", False) and _draws_passes(inner, set()):
                         # TF's repeat makes the input's next iterator before it sees that the count
                         # is reached (its random transformations take that pass's seeds); TF fuses
                         # a shuffle right before the repeat with it, and that one makes none

@@ -80,6 +80,8 @@ class SampleFromDatasets(Dataset):
         self._next_pass = 0
         self._lock = threading.Lock()
 
+    _draws_passes = property(lambda self: self._rerandomize)
+
     def _take_pass(self):
         return next_pass(self) if self._rerandomize else 0
 

@@ -338,6 +338,8 @@ class _RebatchIter(Step):
 class RandomSource(Dataset):
     """``Dataset.random``: TF's endless stream of 32-bit words as int64 scalars (see :mod:`.seeding`)."""
 
+    _draws_passes = property(lambda self: self._rerandomize)
+
     def __init__(self, seed, rerandomize_each_iteration):
         self._seeds = dataset_seeds(seed, "Dataset.random")
         self._rerandomize = bool(rerandomize_each_iteration)

@@ -27,6 +27,7 @@ class Shuffle(Dataset):
 
     _same_elements = True
     _fuses_with_repeat = True   # TF runs shuffle(...).repeat(n) as one ShuffleAndRepeat dataset
+    _draws_passes = property(lambda self: self._reshuffle)
 
     def __init__(self, input_ds, buffer_size, seed, reshuffle):
         self._input = input_ds
