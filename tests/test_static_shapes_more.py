@@ -322,6 +322,7 @@ def test_more_traced_functions_with_open_sizes_compute_the_eager_values():
 
 
 def test_softmax_of_an_empty_tensor_is_empty():
-    # TF 2.21: tf.nn.softmax(tf.zeros([0])) is an empty tensor (was a NumPy reduction error)
+    # TF 2.21: tf.nn.softmax / log_softmax of tf.zeros([0]) are empty tensors (were a NumPy reduction error)
     assert wb.nn.softmax(wb.zeros([0])).shape == (0,)
     assert wb.nn.softmax(wb.zeros([2, 0])).shape == (2, 0)
+    assert wb.nn.log_softmax(wb.zeros([0])).shape == (0,) and wb.nn.log_softmax(wb.zeros([2, 0])).shape == (2, 0)

@@ -253,6 +253,8 @@ def _softmax_fwd(xp, x, axis):
 def _log_softmax_fwd(xp, x, axis):
     if x.dtype.kind == "V":   # bfloat16, as softmax
         return _log_softmax_fwd(xp, x.astype(np.float32), axis).astype(x.dtype)
+    if not x.size:   # empty in, empty out (TF's)
+        return x.copy()
     s = x - xp.max(x, axis=axis, keepdims=True)
     return s - xp.log(xp.sum(xp.exp(s), axis=axis, keepdims=True))
 
