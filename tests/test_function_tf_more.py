@@ -251,6 +251,10 @@ def test_a_first_call_that_builds_variables_counts_two_traces():
     assert (m1.__call__.experimental_get_tracing_count(), m2.__call__.experimental_get_tracing_count()) == (2, 2)
     m1(wb.constant([1.0]))
     assert m1.__call__.experimental_get_tracing_count() == 3
+    m3 = M()   # get_concrete_function builds the variables: TF 2.21 counts 2, then calls of that spec add none
+    m3.__call__.get_concrete_function(wb.TensorSpec([]))
+    assert m3.__call__.experimental_get_tracing_count() == 2 and float(m3.v) == 2.0
+    assert float(m3(wb.constant(3.0))) == 6.0 and m3.__call__.experimental_get_tracing_count() == 2
 
 
 def test_reduce_retracing_widens_to_an_unknown_rank_when_the_rank_changes():
