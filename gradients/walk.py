@@ -200,10 +200,11 @@ def _walk(records, hi, lo, grads, keep, ids, rules, lead, free, sparse):
 # -- complex tensors ----------------------------------------------------------------------------
 
 # ops whose rules give TF's complex gradients as written (not holomorphic, or real in and out)
-# (TF's xlogy, xdivy, xlog1py and cumprod rules do not conjugate; the FFTs' rules are adjoints;
-# matrix_solve's and eig's are TF's, written with adjoints)
+# (TF's xlogy, xdivy, xlog1py, cumprod and segment prod rules do not conjugate; the FFTs' rules
+# are adjoints; matrix_solve's and eig's are TF's, written with adjoints)
 COMPLEX_AS_WRITTEN = frozenset({"real", "imag", "angle", "conj", "complex", "abs", "cast",
                                 "squared_difference", "sign", "xlogy", "xdivy", "xlog1py", "cumprod",
+                                "segment_prod",
                                 "matrix_solve", "eig", "reduce_euclidean_norm", "slogdet",
                                 "matrix_determinant", "triangular_solve", "cholesky", "eigh", "svd", "qr",
                                 "fft", "ifft", "fft2d", "ifft2d", "fft3d", "ifft3d",

@@ -154,6 +154,9 @@ def _prod_vjp(g, ans, data, ids, num_segments, kind, sorted_ids, empty):
 def _prod_jvp(ts, ans, data, ids, num_segments, kind, sorted_ids, empty):
     from .elementwise import where, zeros_like  # circular import with elementwise
     many, partial = _prod_partials(ans, data, ids, num_segments, sorted_ids)
+    if partial.dtype.kind == "c":   # the transpose of TF's rule, which is as written (not conjugated)
+        from .tf_extra import conj  # circular import with tf_extra
+        partial = conj(partial)
     out = sum_rows_into(ts[0] * partial, ids, num_segments, sorted_ids)
     return where(many, zeros_like(out), out)
 
