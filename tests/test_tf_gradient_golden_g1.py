@@ -457,3 +457,31 @@ def test_silu_beta_is_converted_as_tf():
     beta32 = float(np.float32(1.7))
     np.testing.assert_allclose(wb.nn.silu(x, beta=1.7).numpy(), x.numpy() / (1 + np.exp(-beta32 * x.numpy())),
                                rtol=1e-15)
+
+
+@pytest.mark.parametrize("f,grad_want", [
+    # TF's SegmentProd / UnsortedSegmentProd gradients for complex data are as written, g * prod / z
+    # (not conjugated, unlike reduce_prod's)
+    (lambda z: wb.math.unsorted_segment_prod(z, [0, 1, 0, 1], 2), [0.5 + 0.2j, -2 + 0.5j, 3 + 4j, 1 - 1j]),
+    (lambda z: wb.math.segment_prod(z, [0, 0, 1, 1]), [1 - 1j, 3 + 4j, -2 + 0.5j, 0.5 + 0.2j]),
+    (lambda z: wb.reduce_prod(wb.reshape(z, [2, 2]), 0), [0.5 - 0.2j, -2 - 0.5j, 3 - 4j, 1 + 1j]),
+])
+def test_complex_segment_prod_gradient_as_tf(f, grad_want):
+    z = wb.constant(np.array([3 + 4j, 1 - 1j, 0.5 + 0.2j, -2 + 0.5j]))
+    with wb.GradientTape() as tape:
+        tape.watch(z)
+        y = f(z)
+    np.testing.assert_allclose(tape.gradient(y, z, output_gradients=wb.ones_like(y)).numpy(), grad_want,
+                               rtol=1e-14)
+
+
+def test_complex_segment_prod_tangent_is_the_transpose():
+    # forward mode transposes the unconjugated rule: sum of conj(prod / z) * t by segment
+    z = np.array([3 + 4j, 1 - 1j, 0.5 + 0.2j, -2 + 0.5j])
+    t = np.array([0.3 - 0.7j, -1.1 + 0.2j, 0.4 + 0.9j, 0.6 - 0.1j])
+    zv = wb.constant(z)
+    with wb.autodiff.ForwardAccumulator(zv, wb.constant(t)) as acc:
+        y = wb.math.unsorted_segment_prod(zv, [0, 1, 0, 1], 2)
+    partial = np.conj(np.array([z[2], z[3], z[0], z[1]]))
+    want = [partial[0] * t[0] + partial[2] * t[2], partial[1] * t[1] + partial[3] * t[3]]
+    np.testing.assert_allclose(acc.jvp(y).numpy(), want, rtol=1e-14)
