@@ -603,3 +603,18 @@ def test_training_steps_match_tf_bit_for_bit(step_of):
     np.testing.assert_array_equal([loss for loss, _ in got], np.array([0.210938, 0.204102, 0.200195], BF16)
                                   .astype(np.float32))
     np.testing.assert_array_equal([g for _, g in got], np.array([-5.9174805, -4.847168, -4.161621], np.float32))
+
+
+@pytest.mark.parametrize("policy, want", [
+    ("mixed_bfloat16", [[-1.2265625, 0.0, 1.2265625], [-0.494140625, -0.8984375, 1.3984375]]),
+    ("mixed_float16", [[-1.2236328125, 0.0, 1.2236328125], [-0.494873046875, -0.89990234375, 1.39453125]]),
+])
+@pytest.mark.parametrize("make", [lambda: keras.layers.LayerNormalization(),
+                                  lambda: keras.layers.GroupNormalization(groups=1)], ids=["layer", "group"])
+def test_layer_and_group_normalization_take_float_inputs_as_they_come(keras_state, policy, want, make):
+    # Keras 3 makes these layers with autocast=False: a float32 input is normalized in float32 and
+    # only the result is cast (rounding the input to bfloat16 first would give 0.0029 for the 0)
+    keras.mixed_precision.set_global_policy(policy)
+    y = make()(XK)
+    assert y.dtype.name == policy.removeprefix("mixed_")
+    np.testing.assert_array_equal(y.numpy().astype(np.float32), want)   # TF 2.21 / Keras 3.15

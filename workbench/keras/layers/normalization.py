@@ -87,6 +87,11 @@ class LayerNormalization(Layer):
         self.gamma_constraint = _constraint(gamma_constraint, "gamma_constraint", type(self).__name__)
         self.supports_masking = True
 
+    def _casts(self, dtype):
+        # Keras 3 makes this layer with autocast=False: a floating input is normalized in its own
+        # precision (float16 and bfloat16 in float32); only the result takes the compute dtype
+        return dtype.kind not in "fV" and super()._casts(dtype)
+
     def build(self, input_shape):
         self._axes = _axes(self.axis, len(input_shape), f"LayerNormalization '{self.name}'")
         shape = _param_shape(input_shape, self._axes, f"LayerNormalization '{self.name}'")
@@ -216,6 +221,11 @@ class GroupNormalization(Layer):
         self.beta_constraint = _constraint(beta_constraint, "beta_constraint", type(self).__name__)
         self.gamma_constraint = _constraint(gamma_constraint, "gamma_constraint", type(self).__name__)
         self.supports_masking = True
+
+    def _casts(self, dtype):
+        # Keras 3 makes this layer with autocast=False: a floating input is normalized in its own
+        # precision (float16 and bfloat16 in float32); only the result takes the compute dtype
+        return dtype.kind not in "fV" and super()._casts(dtype)
 
     def build(self, input_shape):
         where = f"GroupNormalization '{self.name}'"
