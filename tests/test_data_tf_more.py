@@ -455,3 +455,24 @@ def test_repeat_makes_no_extra_pass_of_inputs_without_random_transformations():
         return x
     ds = Dataset.range(3).map(lambda x: wb.py_function(count, [x], wb.int64)).prefetch(1).repeat(2)
     assert values(ds) == [0, 1, 2, 0, 1, 2] and calls == [0, 1, 2, 0, 1, 2]
+
+
+def test_python_loops_over_a_dataset_without_autograph_run_eagerly():
+    # TF refuses them ("only supported when AutoGraph is enabled"); here the function runs
+    # eagerly, so each call reads the whole dataset it is given
+    def total(ds):
+        s = wb.constant(0, wb.int64)
+        for x in ds:
+            s += x
+        return s
+
+    def total_of_iter(ds):
+        s = wb.constant(0, wb.int64)
+        for x in iter(ds):
+            s += x
+        return s
+    for fn in (total, total_of_iter):
+        f = wb.function(fn, autograph=False)
+        with pytest.warns(UnreplayableWarning, match="reads a dataset's elements in Python"):
+            first = int(f(Dataset.range(4)))
+        assert [first, int(f(Dataset.range(4))), int(f(Dataset.range(5))), int(f(Dataset.range(2)))] == [6, 6, 10, 1]

@@ -34,6 +34,7 @@ import numpy as np
 from ragged import RaggedTensor
 
 from .. import backend, core
+from ..compiler import staged
 from ..checkpoint.graph import Trackable
 from ..core import Tensor, wrap
 from ..sparse.sparse_tensor import from_parts
@@ -289,7 +290,13 @@ class Iterator(Trackable):
 
     def __next__(self):
         if core._state.tracer is not None:   # inside a wb.function: a step that each call runs
-            return _get_next(_Source(self, StopIteration))
+            try:
+                return _get_next(_Source(self, StopIteration))
+            except StopIteration:
+                # a Python loop (AutoGraph off) ran to the end: how many steps it takes depends
+                # on each call's data, so the function runs eagerly
+                staged.reads_dataset()
+                raise
         return next(self._it)
 
     def next(self):
