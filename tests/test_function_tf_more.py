@@ -469,3 +469,16 @@ def test_get_concrete_function_keeps_the_names_given_to_specs():
     # TF 2.21: the given name stays, in the signature and in the printed one
     assert [s.name for s in cf.structured_input_signature[0][1]] == ["pair_0", "given"]
     assert "TensorSpec(shape=(1,), dtype=wb.float32, name='given')]" in f.pretty_printed_concrete_signatures()
+
+
+def test_concrete_function_outputs_and_captured_variables():
+    w, b = wb.Variable(2.0, name="w"), wb.Variable(1.0, trainable=False, name="b")
+
+    @wb.function
+    def f(x, v):
+        return {"y": x * w + b, "z": v * 2.0}
+    cf = f.get_concrete_function(wb.TensorSpec([None]), wb.Variable(3.0))
+    # TF 2.21: outputs in the flat order of the result; the captured variables, not the argument
+    assert [(o.shape.as_list(), o.dtype) for o in cf.outputs] == [([None], wb.float32), ([], wb.float32)]
+    assert sorted(v.name for v in cf.variables) == ["b:0", "w:0"]
+    assert [v.name for v in cf.trainable_variables] == ["w:0"]

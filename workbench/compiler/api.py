@@ -907,6 +907,24 @@ class ConcreteFunction:
         return self._outputs
 
     @property
+    def outputs(self) -> list:
+        """The outputs' specs, flat (TF's output tensors of the graph, with their static shapes)."""
+        return [s for s in nest.flatten(self._outputs) if isinstance(s, TensorSpec)]
+
+    @property
+    def variables(self) -> tuple:
+        """The variables the function captures (not those passed as arguments), as TF's."""
+        return tuple(self._captured_variables().values())
+
+    @property
+    def trainable_variables(self) -> tuple:
+        return tuple(v for v in self.variables if v.trainable)
+
+    def _captured_variables(self) -> dict:
+        return {id(v): v for p in self._programs for v in getattr(p, "_variables", ())
+                if id(v) not in getattr(p, "variable_arguments", ())}
+
+    @property
     def output_shapes(self):
         """The outputs' static shapes (``TensorShape``), in the structure of the outputs."""
         return nest.map_structure(lambda s: s.shape if isinstance(s, TensorSpec) else s, self._outputs)
@@ -1040,8 +1058,7 @@ class ConcreteFunction:
         lines = ["Input Parameters:"]
         lines += [f"  {n} ({kind}): {_show(s)}" for n, kind, s in self._parameters()]
         lines += ["Output Type:", f"  {_show(self._outputs)}", "Captures:"]
-        variables = {id(v): v for p in self._programs for v in getattr(p, "_variables", ())
-                     if id(v) not in getattr(p, "variable_arguments", ())}
+        variables = self._captured_variables()
         if variables:
             lines += [f"  {v.path}: TensorSpec(shape={v.shape}, dtype=wb.resource, name=None)"
                       for v in variables.values()]
