@@ -81,6 +81,8 @@ _TRACED = {
     "one_hot_axis0": ([S([None, 2], I)], lambda x: wb.one_hot(x, 4, axis=0), (4, None, 2)),
     "top_k_n": (N3 + SC, lambda x, n: wb.math.top_k(x, n), [(None, None), (None, None)]),
     "top_k_2": ([S([None, 5], wb.float32)], lambda x: wb.math.top_k(x, 2), [(None, 2), (None, 2)]),
+    "top_k_2_unsorted": ([S([None, 5], wb.float32)], lambda x: wb.math.top_k(x, 2, sorted=False),
+                         [(None, 2), (None, 2)]),
     "slice_begin_n": (N3 + SC, lambda x, n: wb.slice(x, [n, 0], [1, 2]), (1, 2)),
     "slice_size_shape": (N3, lambda x: wb.slice(x, [0, 0], wb.shape(x) - 1), (None, None)),
     "slice_begin_n_rest": (K43 + SC, lambda x, n: wb.slice(x, [n, 0], [1, -1]), (1, 3)),

@@ -1096,12 +1096,12 @@ def top_k(input, k=1, sorted=True, index_type=np.int32, name=None):
     n = x.shape[-1]
     if not 0 <= k <= n:
         raise ValueError(f"top_k: k={k} must be in [0, {n}] (the last dimension of input {x.shape})")
-    if core.open_shapes_traced():
-        core.static_shape_hint(_argsort_op.name, _static_dims(x))
     if not sorted and 1 < k < n:   # TF's CPU kernel hands out its heap's order
         from .topk_order import unsorted_order  # the heap replay builds on this module's ops
         order = unsorted_order(x, k)
     else:
+        if core.open_shapes_traced():
+            core.static_shape_hint(_argsort_op.name, _static_dims(x))
         order = apply(_argsort_op, (x,), {"descending": True})
         if k < n:
             order = getitem(order, (Ellipsis, builtins.slice(0, k)))
