@@ -64,15 +64,19 @@ class RaggedTensor(core.CompositeTensor):
     def from_row_splits(cls, values, row_splits, name=None, validate=True):
         """Rows ``values[row_splits[i]:row_splits[i+1]]``."""
         values, nvals = cls._prepare_values(values)
-        part = RowPartition.from_row_splits(_on_device(row_splits, values, "from_row_splits: row_splits"), nvals, validate)
         n = static_size(row_splits)
+        part = _checked(lambda: RowPartition.from_row_splits(
+            _on_device(row_splits, values, "from_row_splits: row_splits"), nvals, validate),
+            values, nvals, row_splits, None if n is None else n - 1)
         return cls._build(values, _static_rows(part, None if n is None else n - 1, 2), _partition_dtype(row_splits, values))
 
     @classmethod
     def from_row_lengths(cls, values, row_lengths, name=None, validate=True):
         """Rows of the given lengths, taken in order from ``values``."""
         values, nvals = cls._prepare_values(values)
-        part = RowPartition.from_row_lengths(_on_device(row_lengths, values, "from_row_lengths: row_lengths"), nvals, validate)
+        part = _checked(lambda: RowPartition.from_row_lengths(
+            _on_device(row_lengths, values, "from_row_lengths: row_lengths"), nvals, validate),
+            values, nvals, row_lengths, static_size(row_lengths))
         return cls._build(values, _static_rows(part, static_size(row_lengths), 2), _partition_dtype(row_lengths, values))
 
     @classmethod
@@ -80,7 +84,9 @@ class RaggedTensor(core.CompositeTensor):
         """Row ``i`` holds the values whose ``value_rowids`` is ``i`` (ids sorted)."""
         values, nvals = cls._prepare_values(values)
         _same_index_dtype(nrows, value_rowids, "nrows")
-        part = RowPartition.from_value_rowids(_on_device(value_rowids, values, "from_value_rowids: value_rowids"), nrows, nvals, validate)
+        part = _checked(lambda: RowPartition.from_value_rowids(
+            _on_device(value_rowids, values, "from_value_rowids: value_rowids"), nrows, nvals, validate),
+            values, nvals, value_rowids, _static_int(nrows))
         return cls._build(values, _static_rows(part, _static_int(nrows), 2), _partition_dtype(value_rowids, values))
 
     @classmethod
@@ -92,7 +98,8 @@ class RaggedTensor(core.CompositeTensor):
         xp = backend.xp_of(starts)
         splits = xp.concatenate([starts, xp.asarray([nvals], np.int64)])
         # TF checks the first start only when there is one: no starts make no rows
-        part = RowPartition.from_row_splits(splits, nvals, validate and starts.shape[0] > 0)
+        part = _checked(lambda: RowPartition.from_row_splits(splits, nvals, validate and starts.shape[0] > 0),
+                        values, nvals, row_starts, static_size(row_starts))
         return cls._build(values, _static_rows(part, static_size(row_starts), 2), _partition_dtype(row_starts, values))
 
     @classmethod
@@ -103,7 +110,9 @@ class RaggedTensor(core.CompositeTensor):
             raise ValueError(f"from_row_limits: row_limits must have rank 1, got shape {limits.shape}")
         xp = backend.xp_of(limits)
         splits = xp.concatenate([xp.zeros(1, np.int64), limits])
-        part = _static_rows(RowPartition.from_row_splits(splits, nvals, validate), static_size(row_limits), 2)
+        part = _checked(lambda: RowPartition.from_row_splits(splits, nvals, validate), values, nvals, row_limits,
+                        static_size(row_limits))
+        part = _static_rows(part, static_size(row_limits), 2)
         return cls._build(values, part, _partition_dtype(row_limits, values))
 
     @classmethod
@@ -706,6 +715,30 @@ def _format_rows(x):
     if isinstance(x, np.ndarray):
         return np.array2string(x, separator=", ") if x.size else repr(x.tolist())
     return str(x)
+
+
+def _checked(make, values, nvals, arg, rows):
+    """``make()``, a partition of ``nvals`` values; in a trace that TF would not run
+    (``get_concrete_function``) on stand-in values whose sizes do not fit together, TF checks
+    the partition only when it runs, so a partition of the static row count (every value in
+    its last row) stands in and the trace goes on to give TF's specs."""
+    try:
+        return make()
+    except ValueError:
+        tracer = core._state.tracer
+        if not getattr(tracer, "undoes", False) or not any(   # an argument's stand-in, or sizes it leaves open
+                isinstance(a, Tensor) and (type(a).__name__ == "Placeholder" or _open(a._static_shape()))
+                for a in (values, arg)):
+            raise
+    n = max(rows if rows is not None else 1, 1 if nvals else 0)
+    xp = values.flat_values.xp if isinstance(values, RaggedTensor) else values.xp
+    splits = xp.zeros(n + 1, np.int64)
+    splits[-1] = nvals
+    return RowPartition(splits)
+
+
+def _open(shape) -> bool:
+    return shape.rank is None or None in shape.as_list()
 
 
 def _static_rows(part, nrows, caller=None):

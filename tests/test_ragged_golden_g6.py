@@ -109,19 +109,19 @@ CASES = [
     ("rsplits", [S([None], wb.int32), S([None], wb.int64)],
      lambda v, i: wb.RaggedTensor.from_row_splits(v, i),
      [wb.constant([1, 2, 3]), wb.constant([0, 2, 3], wb.int64)],
-     None, ([2, None], 'int32', 1, 'int64')),
+     ([None, None], 'int32', 1, 'int64'), ([2, None], 'int32', 1, 'int64')),
     ("rsplits3", [S([3], wb.int32), S([3], wb.int64)],
      lambda v, i: wb.RaggedTensor.from_row_splits(v, i),
      [wb.constant([1, 2, 3]), wb.constant([0, 2, 3], wb.int64)],
-     None, ([2, None], 'int32', 1, 'int64')),
+     ([2, None], 'int32', 1, 'int64'), ([2, None], 'int32', 1, 'int64')),
     ("rlens", [S([None], wb.int32), S([None], wb.int64)],
      lambda v, i: wb.RaggedTensor.from_row_lengths(v, i),
      [wb.constant([1, 2, 3]), wb.constant([2, 1], wb.int64)],
-     None, ([2, None], 'int32', 1, 'int64')),
+     ([None, None], 'int32', 1, 'int64'), ([2, None], 'int32', 1, 'int64')),
     ("rlens2", [S([3], wb.int32), S([2], wb.int64)],
      lambda v, i: wb.RaggedTensor.from_row_lengths(v, i),
      [wb.constant([1, 2, 3]), wb.constant([2, 1], wb.int64)],
-     None, ([2, None], 'int32', 1, 'int64')),
+     ([2, None], 'int32', 1, 'int64'), ([2, None], 'int32', 1, 'int64')),
     ("rstarts", [S([3], wb.int32), S([2], wb.int64)],
      lambda v, i: wb.RaggedTensor.from_row_starts(v, i),
      [wb.constant([1, 2, 3]), wb.constant([0, 2], wb.int64)],
@@ -129,11 +129,11 @@ CASES = [
     ("rlimits", [S([3], wb.int32), S([2], wb.int64)],
      lambda v, i: wb.RaggedTensor.from_row_limits(v, i),
      [wb.constant([1, 2, 3]), wb.constant([2, 3], wb.int64)],
-     None, ([2, None], 'int32', 1, 'int64')),
+     ([2, None], 'int32', 1, 'int64'), ([2, None], 'int32', 1, 'int64')),
     ("uniform", [S([None], wb.int32)],
      lambda v: wb.RaggedTensor.from_uniform_row_length(v, 2),
      [wb.constant([1, 2, 3, 4])],
-     None, ([2, 2], 'int32', 1, 'int64')),
+     ([None, 2], 'int32', 1, 'int64'), ([2, 2], 'int32', 1, 'int64')),
     ("uniform6", [S([6], wb.int32)],
      lambda v: wb.RaggedTensor.from_uniform_row_length(v, 2),
      [wb.constant([1, 2, 3, 4, 5, 6])],
@@ -161,7 +161,7 @@ CASES = [
     ("rt_add", [S([None], wb.int32)],
      lambda v: wb.RaggedTensor.from_row_lengths(v, [1, 2]) + 1,
      [wb.constant([1, 2, 3])],
-     None, ([2, None], 'int32', 1, 'int64')),
+     ([2, None], 'int32', 1, 'int64'), ([2, None], 'int32', 1, 'int64')),
     ("rt_row_lengths", [S([None], wb.string)],
      lambda s: wb.strings.split(s).row_lengths(),
      [wb.constant(["a b", "c"])],
@@ -255,7 +255,7 @@ CASES = [
     ("unicode_chars", [S([None], wb.int32)],
      lambda c: wb.strings.unicode_encode(wb.RaggedTensor.from_row_lengths(c, [1, 1]), "UTF-8"),
      [wb.constant([65, 66])],
-     None, ([2], 'string')),
+     ([2], 'string'), ([2], 'string')),
     ("rt_where", [S([None], wb.string)],
      lambda s: wb.where(wb.strings.split(s) == "a", wb.strings.split(s), "z"),
      [wb.constant(["a b", "c"])],
@@ -394,3 +394,14 @@ def test_ragged_input_signature_specs_as_tf(shape, rr, fn, want):
     before = value._spec()
     f(value)
     assert value._spec() == before   # the caller's value keeps its own sizes
+
+
+def test_partitions_are_still_checked_when_the_function_runs():
+    # get_concrete_function traces on stand-ins whose sizes need not fit (TF checks at run time);
+    # a call with values that do not fit is TF's InvalidArgumentError, eagerly and in a trace
+    f = wb.function(lambda v, s: RT.from_row_splits(v, s), input_signature=[S([None], wb.int32), S([None], wb.int64)])
+    assert _describe(f.get_concrete_function().structured_outputs) == ([None, None], "int32", 1, "int64")
+    assert f(wb.constant([1, 2, 3]), wb.constant([0, 1, 3], wb.int64)).to_list() == [[1], [2, 3]]
+    for call in (f, f.python_function):
+        with pytest.raises(wb.errors.InvalidArgumentError):
+            call(wb.constant([1, 2, 3]), wb.constant([0, 1], wb.int64))
