@@ -94,8 +94,8 @@ def _ctc_fwd(xp, logits, labels, label_length, logit_length):
 
 def _ctc_vjp(gs, ans, logits, labels, label_length, logit_length):
     if gs[1] is not None:
-        raise LookupError("ctc_loss: its gradient has no gradient (TF's ctc_loss has no second "
-                          "derivative either)")
+        raise LookupError("ctc_loss: its gradient has no gradient, so no second derivative (TF 2.21 "
+                          "differentiates its gradient's own ops and gets NaN at most entries)")
     g = gs[0]
     if g is None:
         return None, None, None, None
