@@ -35,7 +35,8 @@ def transformations(cls=Dataset):
 def test_the_public_surface_of_wb_data():
     assert sorted(wb.data.__all__) == ["AUTOTUNE", "Dataset", "DatasetSpec", "FixedLengthRecordDataset",
                                        "INFINITE_CARDINALITY", "Iterator", "IteratorSpec", "Options",
-                                       "TFRecordDataset", "TextLineDataset", "UNKNOWN_CARDINALITY", "experimental"]
+                                       "TFRecordDataset", "TextLineDataset", "ThreadingOptions",
+                                       "UNKNOWN_CARDINALITY", "experimental"]
     assert (wb.data.AUTOTUNE, wb.data.INFINITE_CARDINALITY, wb.data.UNKNOWN_CARDINALITY) == (-1, -1, -2)
     methods = sorted(n for n in dir(Dataset) if not n.startswith("_"))
     assert methods == ["apply", "as_numpy_iterator", "batch", "bucket_by_sequence_length", "cache",

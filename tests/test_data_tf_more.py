@@ -476,3 +476,16 @@ def test_python_loops_over_a_dataset_without_autograph_run_eagerly():
         with pytest.warns(UnreplayableWarning, match="reads a dataset's elements in Python"):
             first = int(f(Dataset.range(4)))
         assert [first, int(f(Dataset.range(4))), int(f(Dataset.range(5))), int(f(Dataset.range(2)))] == [6, 6, 10, 1]
+
+
+def test_distribute_options_and_policies_as_tf():
+    options = wb.data.Options()
+    options.experimental_distribute.auto_shard_policy = wb.data.experimental.AutoShardPolicy.DATA
+    ds = Dataset.range(3).with_options(options)
+    assert ds.options().experimental_distribute.auto_shard_policy == 2       # TF 2.21 reads back 2
+    assert [int(p) for p in wb.data.experimental.AutoShardPolicy] == [-1, 0, 1, 2, 3]
+    assert [p.name for p in wb.data.experimental.ExternalStatePolicy] == ["WARN", "IGNORE", "FAIL"]
+    assert wb.data.experimental.AutotuneAlgorithm.STAGE_BASED.value == 4
+    assert isinstance(wb.data.Options().threading, wb.data.ThreadingOptions)
+    with pytest.raises(AttributeError, match="no option 'foo'"):
+        options.experimental_distribute.foo = 3

@@ -43,7 +43,7 @@ from .dataset import AUTOTUNE, INFINITE_CARDINALITY, UNKNOWN_CARDINALITY, Datase
 from .files import FixedLengthRecordDataset, TextLineDataset, TFRecordDataset
 from . import experimental, loops  # noqa: F401 -- loops: for loops over datasets in wb.function
 from .iterator import Iterator
-from .options import Options
+from .options import Options, ThreadingOptions
 from .specs import DatasetSpec, IteratorSpec
 from ..io.composites import register_ragged
 from ragged import RaggedTensor
@@ -53,4 +53,4 @@ register_ragged(RaggedTensor)
 
 __all__ = ["Dataset", "Iterator", "AUTOTUNE", "INFINITE_CARDINALITY", "UNKNOWN_CARDINALITY", "Options",
            "FixedLengthRecordDataset", "TextLineDataset", "TFRecordDataset", "experimental", "DatasetSpec",
-           "IteratorSpec"]
+           "IteratorSpec", "ThreadingOptions"]

@@ -38,6 +38,8 @@ from ..io.csv import decode_csv
 from ..ops.shape import identity
 from ..tensor_shape import TensorSpec
 from .dataset import AUTOTUNE, INFINITE_CARDINALITY, UNKNOWN_CARDINALITY, Dataset
+from .options import (AutoShardPolicy, AutotuneAlgorithm, AutotuneOptions, DistributeOptions, ExternalStatePolicy,
+                      OptimizationOptions, ThreadingOptions)
 from .files import TextLines, _names, _text
 from .elementwise import Filter, Map
 from .nesting import Interleave
@@ -52,7 +54,8 @@ __all__ = ["AUTOTUNE", "INFINITE_CARDINALITY", "UNKNOWN_CARDINALITY", "Counter",
            "get_next_as_optional", "get_single_element", "get_structure", "group_by_reducer", "group_by_window",
            "ignore_errors", "load", "pad_to_cardinality", "parallel_interleave", "parse_example_dataset",
            "prefetch_to_device", "RandomDataset", "Reducer", "save", "scan", "SqlDataset", "take_while",
-           "TFRecordWriter", "unique"]
+           "TFRecordWriter", "unique", "AutoShardPolicy", "AutotuneAlgorithm", "AutotuneOptions",
+           "DistributeOptions", "ExternalStatePolicy", "OptimizationOptions", "ThreadingOptions"]
 
 sample_from_datasets = Dataset.sample_from_datasets
 choose_from_datasets = Dataset.choose_from_datasets

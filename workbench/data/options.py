@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import enum
 
 from .dataset import Dataset
 
@@ -74,19 +75,56 @@ class OptimizationOptions(_Group):
                "parallel_batch", "shuffle_and_repeat_fusion", "noop_elimination")
 
 
+class DistributeOptions(_Group):
+    """``experimental_distribute``: recorded (a strategy here splits each batch across its
+    replicas, as TF's single-worker strategies do whatever the policy)."""
+
+    _fields = ("auto_shard_policy", "num_devices")
+
+
+class AutoShardPolicy(enum.IntEnum):
+    """TF's ``tf.data.experimental.AutoShardPolicy``."""
+
+    OFF = -1
+    AUTO = 0
+    FILE = 1
+    DATA = 2
+    HINT = 3
+
+
+class ExternalStatePolicy(enum.Enum):
+    """TF's ``tf.data.experimental.ExternalStatePolicy``."""
+
+    WARN = 0
+    IGNORE = 1
+    FAIL = 2
+
+
+class AutotuneAlgorithm(enum.Enum):
+    """TF's ``tf.data.experimental.AutotuneAlgorithm``."""
+
+    DEFAULT = 0
+    HILL_CLIMB = 1
+    GRADIENT_DESCENT = 2
+    MAX_PARALLELISM = 3
+    STAGE_BASED = 4
+
+
 class Options(_Group):
     """``tf.data.Options``: ``deterministic``, ``threading``, ``autotune``,
-    ``experimental_optimization``, ``experimental_slack``, ``experimental_warm_start``."""
+    ``experimental_optimization``, ``experimental_distribute``, ``experimental_slack``,
+    ``experimental_warm_start``."""
 
     _fields = ("deterministic", "experimental_slack", "experimental_warm_start",
                "experimental_external_state_policy", "threading", "autotune",
-               "experimental_optimization")
+               "experimental_optimization", "experimental_distribute")
 
     def __init__(self):
         super().__init__()
         object.__setattr__(self, "threading", ThreadingOptions())
         object.__setattr__(self, "autotune", AutotuneOptions())
         object.__setattr__(self, "experimental_optimization", OptimizationOptions())
+        object.__setattr__(self, "experimental_distribute", DistributeOptions())
 
     def merge(self, options):
         """A new Options: these, overridden by what ``options`` sets."""
