@@ -23,6 +23,15 @@ CASES = [
          [np.array([0.3, 0.7])]),
 ]
 
+def _betainc_shape_grads(a, b):
+    from gradients import GradientTape
+    with GradientTape() as tape:
+        tape.watch([a, b])
+        y = wb.math.betainc(a, b, wb.constant(np.array([0.2, 0.6, 0.97])))
+    ga, gb = tape.gradient(y, [a, b])
+    return ga * 1.5 + gb
+
+
 # the inverses: any order in the probability; first order in the shapes, whose derivatives go
 # through the float64 finite differences of dP/da and dI/da, dI/db
 _A = np.array([0.4, 2.5, 9.0])
@@ -40,6 +49,9 @@ CASES += [
     Case("betainc in a, b and x, second order", lambda a, b, x: wb.math.betainc(a, b, x),
          [np.array([0.7, 2.0, 5.0]), np.array([3.0, 0.6, 1.5]), np.array([0.2, 0.6, 0.97])], order=2,
          atol=1e-6, rtol=1e-5),
+    # dI/da and dI/db themselves differentiated (their rule is the second shape derivative)
+    Case("betainc's shape derivatives, differentiated", _betainc_shape_grads,
+         [np.array([0.7, 2.0, 5.0]), np.array([3.0, 0.6, 1.5])], order=1, atol=1e-6, rtol=1e-5),
     Case("betaincinv in y", lambda y: wb.math.betaincinv(wb.constant(np.array([0.8, 2.0, 5.0])),
                                                          wb.constant(np.array([3.0, 0.6, 1.5])), y),
          [uniform(0.05, 0.95, (3,), 38)]),
