@@ -618,3 +618,28 @@ def test_layer_and_group_normalization_take_float_inputs_as_they_come(keras_stat
     y = make()(XK)
     assert y.dtype.name == policy.removeprefix("mixed_")
     np.testing.assert_array_equal(y.numpy().astype(np.float32), want)   # TF 2.21 / Keras 3.15
+
+
+def test_convolution_gradients_and_pools_accumulate_in_float32():
+    # TF 2.21's values, bit for bit: conv2d's input and filter gradients, avg_pool, depthwise_conv2d
+    # and conv2d_transpose all sum in float32 and round once
+    img = wb.cast(wb.reshape(wb.range(32, dtype=wb.float32) / 7.0, [1, 4, 4, 2]), wb.bfloat16)
+    w = wb.cast(wb.reshape(wb.range(16, dtype=wb.float32) / 9.0 - 0.5, [2, 2, 2, 2]), wb.bfloat16)
+    with wb.GradientTape() as tape:
+        tape.watch([img, w])
+        y = wb.reduce_sum(wb.nn.conv2d(img, w, 1, "SAME") * img[..., :1])
+    gi, gw = tape.gradient(y, [img, w])
+    assert gi.dtype is wb.bfloat16 and gw.dtype is wb.bfloat16
+    assert f32(gi).ravel()[:8].tolist() == [8.875, 0.0, 10.125, -0.126953125, 11.375, -0.126953125, 2.65625,
+                                            -0.126953125]
+    assert f32(gw).ravel().tolist() == [101.0, 101.0, 106.0, 106.0, 75.0, 75.0, 78.5, 78.5, 62.75, 62.75, 65.5,
+                                        65.5, 45.0, 45.0, 47.0, 47.0]
+    assert f32(wb.nn.avg_pool2d(img, 2, 2, "VALID")).ravel().tolist() == [0.71484375, 0.859375, 1.28125, 1.4296875,
+                                                                           3.0, 3.140625, 3.5625, 3.71875]
+    d = wb.nn.depthwise_conv2d(img, wb.cast(wb.ones([2, 2, 2, 1]) * 0.25, wb.bfloat16), [1, 1, 1, 1], "VALID")
+    assert f32(d).ravel()[:8].tolist() == [0.71484375, 0.859375, 1.0, 1.140625, 1.28125, 1.4296875, 1.859375, 2.0]
+    k = wb.cast(wb.reshape(wb.range(24, dtype=wb.float32) / 23.0, [2, 2, 3, 2]), wb.bfloat16)
+    ct = wb.nn.conv2d_transpose(img, k, [1, 8, 8, 3], 2)
+    assert ct.dtype is wb.bfloat16
+    assert f32(ct).ravel()[:8].tolist() == [0.006195068359375, 0.0186767578125, 0.031005859375, 0.04345703125,
+                                            0.0556640625, 0.068359375, 0.0185546875, 0.08056640625]

@@ -47,6 +47,9 @@ from .windows import (
 
 
 def _conv_fwd(xp, x, w, strides, dilations, pads, depthwise):
+    if x.dtype.kind == "V":   # bfloat16: accumulated in float32 and rounded once, as TF's kernels
+        return _conv_fwd(xp, x.astype(np.float32), w.astype(np.float32), strides, dilations, pads,
+                         depthwise).astype(x.dtype)
     nd = len(strides)
     ksize, o = w.shape[-nd - 2:-2], w.shape[-1]
     if depthwise:
@@ -54,8 +57,6 @@ def _conv_fwd(xp, x, w, strides, dilations, pads, depthwise):
         return _depthwise_fwd(xp, pad(xp, x, pads), w, strides, dilations, out)
     plan = _im2col_plan(x.shape, x.dtype.itemsize, ksize, strides, dilations, pads)
     y = xp.matmul(_im2col(xp, x, plan), w.reshape(w.shape[:-nd - 2] + (plan.cols[-1], o)))
-    if y.dtype is not x.dtype:   # ml_dtypes' bfloat16 product is float32; TF's is bfloat16
-        y = y.astype(x.dtype)
     return y.reshape(y.shape[:-2] + plan.n_out + (o,))
 
 
@@ -148,6 +149,9 @@ def _depthwise_fwd(xp, xpad, w, strides, dilations, out):
 
 
 def _backprop_input_fwd(xp, w, dy, input_sizes, strides, dilations, pads, depthwise):
+    if dy.dtype.kind == "V":   # bfloat16, as _conv_fwd
+        return _backprop_input_fwd(xp, w.astype(np.float32), dy.astype(np.float32), input_sizes, strides,
+                                   dilations, pads, depthwise).astype(dy.dtype)
     nd = len(strides)
     ksize, (c, o) = w.shape[-nd - 2:-2], w.shape[-2:]
     n, out = dy.shape[-nd - 2], dy.shape[-nd - 1:-1]
@@ -169,6 +173,9 @@ def _backprop_input_fwd(xp, w, dy, input_sizes, strides, dilations, pads, depthw
 
 
 def _backprop_filter_fwd(xp, x, dy, filter_sizes, strides, dilations, pads, depthwise):
+    if x.dtype.kind == "V":   # bfloat16, as _conv_fwd
+        return _backprop_filter_fwd(xp, x.astype(np.float32), dy.astype(np.float32), filter_sizes, strides,
+                                    dilations, pads, depthwise).astype(x.dtype)
     nd = len(strides)
     ksize = filter_sizes[:nd]
     n, out, o = dy.shape[-nd - 2], dy.shape[-nd - 1:-1], dy.shape[-1]

@@ -119,6 +119,8 @@ def _max_pool_grad_grad_fwd(xp, x, h, ksize, strides, pads):
 
 
 def _avg_pool_fwd(xp, x, ksize, strides, pads):
+    if x.dtype.kind == "V":   # bfloat16: summed in float32 and rounded once, as TF's kernel
+        return _avg_pool_fwd(xp, x.astype(np.float32), ksize, strides, pads).astype(x.dtype)
     nd = len(ksize)
     sizes = x.shape[-nd - 1:-1]
     out = out_sizes(sizes, pads, ksize, strides)
@@ -128,6 +130,8 @@ def _avg_pool_fwd(xp, x, ksize, strides, pads):
 
 
 def _avg_pool_grad_fwd(xp, g, input_hw, ksize, strides, pads):
+    if g.dtype.kind == "V":   # bfloat16, as _avg_pool_fwd
+        return _avg_pool_grad_fwd(xp, g.astype(np.float32), input_hw, ksize, strides, pads).astype(g.dtype)
     nd = len(ksize)
     out = g.shape[-nd - 1:-1]
     counts = xp.asarray(window_counts(input_hw, ksize, strides, pads, out).astype(g.dtype))
