@@ -3,7 +3,7 @@
 import workbench as wb
 
 from .. import internal
-from ._structured import is_structured
+from ._structured import is_structured, map_parts
 from .bijector import Bijector
 
 __all__ = ["Composition"]
@@ -85,6 +85,8 @@ class Composition(Bijector):
         return self._walk_inverse(lambda b, v, **kw: b.inverse(v), y)
 
     def _structured_ldj(self, value, event_ndims, direction):
+        if event_ndims is None:
+            event_ndims = self._default_event_ndims(value, direction)
         total = [None]
 
         def step(b, state, **kw):
@@ -96,6 +98,35 @@ class Composition(Bijector):
         walk = self._walk_forward if direction == "forward" else self._walk_inverse
         walk(step, (value, event_ndims))
         return total[0]
+
+    def _default_event_ndims(self, value, direction):
+        """TFP's default: the composition's minimum event ndims, for each part of a structured
+        value: at least what the bijector that first takes the part needs, and what the far end
+        needs carried back through the walk."""
+        if isinstance(value, wb.Tensor) or not isinstance(value, (list, tuple, dict)):
+            return self.forward_min_event_ndims if direction == "forward" else self.inverse_min_event_ndims
+        here = self._entry_event_ndims(value, direction)
+        other = "inverse" if direction == "forward" else "forward"
+        try:
+            far = self._entry_event_ndims(getattr(self, direction)(value), other)
+            carried = getattr(self, f"{other}_event_ndims")(far)
+            return wb.nest.map_structure(max, here, carried)
+        except (TypeError, ValueError):
+            return here
+
+    def _entry_event_ndims(self, value, direction):
+        least = self.forward_min_event_ndims if direction == "forward" else self.inverse_min_event_ndims
+        if isinstance(value, wb.Tensor) or not isinstance(value, (list, tuple, dict)):
+            return least
+        first = []
+        walk = self._walk_forward if direction == "forward" else self._walk_inverse
+        walk(lambda b, v, **kw: first.append(b) or v, value)
+        parts = getattr(first[0], "bijectors", None) if first and getattr(first[0], "_structure_to_structure",
+                                                                           False) else None
+        if isinstance(parts, (list, tuple, dict)):
+            key = f"{direction}_min_event_ndims"
+            return map_parts(lambda b: max(least, getattr(b, key)), parts)
+        return map_parts(lambda _: least, value)
 
     def forward_log_det_jacobian(self, x, event_ndims=None, name=None):
         if not is_structured(self):

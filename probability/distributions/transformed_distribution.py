@@ -219,6 +219,8 @@ class TransformedDistribution(Distribution):
 
     # -- structure -------------------------------------------------------------------
     def __getitem__(self, slices):
+        if self._structured:
+            _not_for_structured(self, "batch slicing")
         if self._bijector.experimental_batch_shape(self._base_event_ndims()) != ():
             raise NotImplementedError("TransformedDistribution: batch slicing with a bijector that has a batch "
                                       "shape is not supported; slice the base distribution and the bijector's "
@@ -291,3 +293,35 @@ def _kl_transformed_transformed(a, b, name=None):
         return kl_divergence(a.distribution, b.distribution)
     raise NotImplementedError(f"kl_divergence: the bijectors of {a.name} and {b.name} differ "
                               f"({a.bijector.name} vs {b.bijector.name})")
+
+
+def _not_for_structured(d, method):
+    if method in ("mean", "mode", "variance", "stddev", "covariance", "entropy"):
+        d._require_affine(method)   # TFP's first complaint about a non-affine map
+    raise NotImplementedError(f"TransformedDistribution: {method} is not implemented for structured values "
+                              f"(dtype {d.dtype}), as in TFP 0.25")
+
+
+def _scalar_only(method, takes_value):
+    """The Distribution method, refused for structured values (TFP 0.25 has none of these there:
+    no monotone direction for a JointMap, no entropy, no moments of a non-affine map)."""
+    base = getattr(Distribution, method)
+    if takes_value:
+        def fn(self, value, name=None):
+            if self._structured:
+                _not_for_structured(self, method)
+            return base(self, value, name)
+    else:
+        def fn(self, name=None):
+            if self._structured:
+                _not_for_structured(self, method)
+            return base(self, name)
+    fn.__name__ = method
+    fn.__doc__ = base.__doc__
+    return fn
+
+
+for _method, _takes_value in [("cdf", True), ("log_cdf", True), ("survival_function", True),
+                              ("log_survival_function", True), ("quantile", True), ("mean", False), ("mode", False),
+                              ("variance", False), ("stddev", False), ("covariance", False), ("entropy", False)]:
+    setattr(TransformedDistribution, _method, _scalar_only(_method, _takes_value))
