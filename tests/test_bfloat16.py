@@ -643,3 +643,19 @@ def test_convolution_gradients_and_pools_accumulate_in_float32():
     assert ct.dtype is wb.bfloat16
     assert f32(ct).ravel()[:8].tolist() == [0.006195068359375, 0.0186767578125, 0.031005859375, 0.04345703125,
                                             0.0556640625, 0.068359375, 0.0185546875, 0.08056640625]
+
+
+def test_long_reductions_round_where_tf_rounds():
+    # TF 2.21: reductions sum in float32 (and so logsumexp), while segment sums and cumsum add in
+    # bfloat16 step by step (they stall at 65536 and 131072 here)
+    x = wb.cast(wb.range(1000, dtype=wb.float32) / 3.0, wb.bfloat16)
+    ids = wb.constant([0] * 600 + [1] * 400)
+    for got, want in ((wb.reduce_logsumexp(x / 100.0), [9.0]),
+                      (wb.reduce_sum(wb.reshape(x, [10, 100]), axis=1)[:3], [1648.0, 4992.0, 8320.0]),
+                      (wb.math.reduce_variance(x), [9280.0]), (wb.norm(x), [6080.0]),
+                      (wb.reduce_mean(wb.square(x - 100.0)), [13696.0]), (wb.tensordot(x, x, 1), [36962304.0]),
+                      (wb.math.segment_sum(x, ids), [65536.0, 131072.0]),
+                      (wb.math.unsorted_segment_sum(x, ids, 2), [65536.0, 131072.0]),
+                      (wb.math.segment_mean(x, ids), [109.0, 328.0]), (wb.cumsum(x)[-1:], [131072.0])):
+        assert got.dtype is wb.bfloat16
+        assert f32(got).ravel().tolist() == want

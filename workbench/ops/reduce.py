@@ -190,6 +190,8 @@ def _ones(t):
 
 
 def _lse_fwd(xp, x, axis, keepdims):
+    if x.dtype.kind == "V":   # bfloat16: its sum accumulates in float32 (as reduce_sum's), so all of it does
+        return _lse_fwd(xp, x.astype(np.float32), axis, keepdims).astype(x.dtype)
     if x.size == 0:
         return xp.full(_reduced_shape(x.shape, axis, keepdims), -np.inf, x.dtype)
     m = xp.max(x, axis=axis, keepdims=True)
