@@ -659,3 +659,11 @@ def test_long_reductions_round_where_tf_rounds():
                       (wb.math.segment_mean(x, ids), [109.0, 328.0]), (wb.cumsum(x)[-1:], [131072.0])):
         assert got.dtype is wb.bfloat16
         assert f32(got).ravel().tolist() == want
+
+
+def test_add_n_adds_in_tfs_order():
+    # TF's AddN: the first n % 8 inputs, then groups of 8 summed and added; each addition rounds
+    v = bf([0.333984375, 1.1])
+    got = [float(wb.add_n([v] * k)[0]) for k in (2, 3, 8, 9, 10, 16, 17, 24, 50)]
+    assert got == [0.66796875, 1.0, 2.65625, 2.984375, 3.328125, 5.3125, 5.625, 7.96875, 16.5]   # TF 2.21
+    assert wb.add_n([v] * 50).dtype is wb.bfloat16

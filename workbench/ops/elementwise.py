@@ -650,6 +650,14 @@ def add_n(inputs, name=None):
     """The sum of a list of tensors of one shape and dtype."""
     if not inputs:
         raise ValueError("add_n: inputs must be a non-empty list of tensors")
+    if len(inputs) > 8 and getattr(getattr(inputs[0], "dtype", None), "name", None) == "bfloat16":
+        # TF's AddN kernel: the first len % 8 (or 8) inputs in order, then each further group of 8
+        # summed on its own and added; in bfloat16 each addition rounds, so the order shows
+        first = len(inputs) % 8 or 8
+        out = add_n(inputs[:first])
+        for i in range(first, len(inputs), 8):
+            out = add(out, add_n(inputs[i:i + 8]))
+        return out
     out = inputs[0]
     for t in inputs[1:]:
         out = add(out, t)
