@@ -201,6 +201,9 @@ _TRACED = {
     "reduce_sum_axis_n_keepdims": (K43 + SC, lambda x, n: wb.reduce_sum(x, n, keepdims=True), (None, None)),
     "argmax_axis_n": (K43 + SC, lambda x, n: wb.argmax(x, n), (None,)),
     "cumsum_axis_n": (K43 + SC, lambda x, n: wb.cumsum(x, n), (4, 3)),
+    "fill_open_length": ([S([None], I)], lambda s: wb.fill(s, 1.0), None),
+    "zeros_open_length": ([S([None], I)], lambda s: wb.zeros(s), None),
+    "ones_known_length": ([S([2], I)], lambda s: wb.ones(s), (None, None)),
     "softmax_cross_entropy_axis0": (N3 + N3, lambda x, y: wb.nn.softmax_cross_entropy_with_logits(y, x, axis=0),
                                     (3,)),
 }

@@ -20,18 +20,26 @@ def _ragged_shape(shape):
     return not isinstance(shape, (list, tuple)) and getattr(shape, "__wb_dispatch__", False)
 
 
+def _static_dims(shape):
+    """What TF's shape inference knows of a shape argument in a trace (``core.static_value``),
+    an unknown rank for a shape tensor whose length is open."""
+    if isinstance(shape, Tensor) and not shape._static_shape().is_fully_defined():
+        return None
+    return core.static_value(shape)
+
+
 def zeros(shape, dtype=np.float32, name=None):
     if _ragged_shape(shape):
         return core.dispatch(zeros, (shape,), {"dtype": dtype})
     out = core.wrap_constant(_xp().zeros(_shape_arg(shape, "shape", "zeros"), np_dtype(dtype)))
-    return core.static_result(out, core.static_value(shape))
+    return core.static_result(out, _static_dims(shape))
 
 
 def ones(shape, dtype=np.float32, name=None):
     if _ragged_shape(shape):
         return core.dispatch(ones, (shape,), {"dtype": dtype})
     out = core.wrap_constant(_xp().ones(_shape_arg(shape, "shape", "ones"), np_dtype(dtype)))
-    return core.static_result(out, core.static_value(shape))
+    return core.static_result(out, _static_dims(shape))
 
 
 def fill(dims, value, name=None):
@@ -45,7 +53,7 @@ def fill(dims, value, name=None):
         from .shape import broadcast_to   # circular import with shape
         return broadcast_to(v, _shape_arg(dims, "dims", "fill"))
     out = core.wrap_constant(_xp().full(_shape_arg(dims, "dims", "fill"), v.numpy(), v.dtype))
-    return core.static_result(out, core.static_value(dims))
+    return core.static_result(out, _static_dims(dims))
 
 
 def eye(num_rows, num_columns=None, batch_shape=None, dtype=np.float32, name=None):
