@@ -159,7 +159,7 @@ def _stitch_jvp(ts, ans, *inputs, n):
         idx.append(reshape(inputs[m], (-1,)))
     values = rows[0] if n == 1 else concat(rows, 0)
     indices = idx[0] if n == 1 else concat(idx, 0)
-    shape = core.wrap(ans.xp.asarray(ans.shape, np.int32))
+    shape = core.wrap_constant(ans.xp.asarray(ans.shape, np.int32))
     return IndexedSlices(values, indices, shape)
 
 

@@ -192,7 +192,7 @@ def _rows_jvp(ts, ans, data, ids, num_segments, sorted_ids, shape_dtype="int32")
     """TF's tangent: the transpose of its gather, rows of ``IndexedSlices`` at the ids."""
     from ..sparse import IndexedSlices  # the sparse package builds on the ops
     values, indices = _kept_rows(ts[0], ids, sorted_ids, data.ndim - 1)
-    shape = _constant(ids, ids.xp.asarray((num_segments,) + data.shape[1:], shape_dtype))
+    shape = core.wrap_constant(ids.xp.asarray((num_segments,) + data.shape[1:], shape_dtype))
     return IndexedSlices(values, indices, shape)
 
 
