@@ -485,3 +485,23 @@ def test_complex_segment_prod_tangent_is_the_transpose():
     partial = np.conj(np.array([z[2], z[3], z[0], z[1]]))
     want = [partial[0] * t[0] + partial[2] * t[2], partial[1] * t[1] + partial[3] * t[3]]
     np.testing.assert_allclose(acc.jvp(y).numpy(), want, rtol=1e-14)
+
+
+def test_indexed_slices_tangents_replay_in_a_function():
+    # the tangent's dense_shape is a graph constant: the function replays (no eager fallback)
+    import warnings
+
+    @wb.function
+    def f(x, t):
+        with wb.autodiff.ForwardAccumulator(x, t) as acc:
+            y = wb.math.segment_sum(x, [0, 0, 1])
+            z = wb.dynamic_stitch([[0, 2], [1]], [x[:2], x[2:]])
+        return acc.jvp(y), acc.jvp(z)
+    x = wb.constant([[1., 2], [3, 4], [5, 6]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        f(x, wb.ones_like(x))
+        jy, jz = f(x, 2 * wb.ones_like(x))
+    assert isinstance(jy, wb.IndexedSlices) and isinstance(jz, wb.IndexedSlices)
+    np.testing.assert_array_equal(wb.convert_to_tensor(jy).numpy(), [[4, 4], [2, 2]])
+    np.testing.assert_array_equal(wb.convert_to_tensor(jz).numpy(), [[2, 2], [2, 2], [2, 2]])
