@@ -20,6 +20,9 @@ import types
 from .core import VariableAggregation, convert_to_tensor
 from .dtypes import bool as bool_
 from .eager import executing_eagerly, numpy_function
+from .errors import InvalidArgumentError, eager_op_message
+from .ops.elementwise import where
+from .ops.shape import reshape
 from .tensor_shape import TensorShape, dimension_value
 
 __all__ = ["v1", "v2", "dimension_value", "dimension_at_index", "as_bytes", "as_str", "as_text",
@@ -100,9 +103,6 @@ def _where_v1(condition, x=None, y=None, name=None):
     array([[1, 2],
            [7, 8]], dtype=int32)
     """
-    from .errors import InvalidArgumentError, eager_op_message
-    from .ops.elementwise import where
-    from .ops.shape import reshape
     if (x is None) != (y is None):
         raise ValueError("x and y must both be non-None or both be None.")
     if x is None:
