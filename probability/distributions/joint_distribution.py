@@ -128,13 +128,16 @@ class JointDistribution(Distribution):
                             "not a Distribution")
         return d
 
+    def _seeds_for_parts(self, seed, n):
+        return _part_seeds(seed, n)
+
     def _execute(self, sample_shape=(), seed=None, value=None, draw=None):
         """(distributions, values) in part order; ``value[i]`` (if not None) pins part ``i``.
         ``draw(i, distribution, value[i])``, if given, makes each part's value instead."""
         shape = internal.shape_tuple(sample_shape)
         n = len(self._parts)
         # one stream per part, split even for pinned parts, so pinning one part leaves the others' draws
-        seeds = _part_seeds(seed, n)
+        seeds = self._seeds_for_parts(seed, n)
         dists, values = [], []
         for i in range(n):
             d = self._make(i, values)

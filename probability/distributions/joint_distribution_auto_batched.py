@@ -23,6 +23,8 @@ import numpy as np
 import workbench as wb
 
 from .. import internal
+from ..internal import samplers
+from ..util.seed_stream import SeedStream
 from .joint_distribution import JointDistributionNamed, JointDistributionSequential, _check_vectorized_map
 from .joint_distribution_coroutine import JointDistributionCoroutine
 
@@ -57,6 +59,7 @@ class _AutoBatched:
             raise ValueError(f"{type(self).__name__}: batch_ndims must be >= 0, got {batch_ndims!r}")
         self._batch_ndims = int(batch_ndims)
         self._vectorized = {}     # sample shape -> whether one run of the model covers it
+        self._use_vectorized_map = bool(use_vectorized_map)
 
     @property
     def batch_ndims(self):
@@ -102,12 +105,32 @@ class _AutoBatched:
         axes = list(range(lead + self._batch_ndims, lp.ndim))
         return wb.reduce_sum(lp, axis=axes) if axes else lp
 
+    # -- TFP's seeds (use_vectorized_map=True: TFP draws each sample by itself under vectorized_map) --
+    def _seeds_for_parts(self, seed, n):
+        if not self._use_vectorized_map:
+            return super()._seeds_for_parts(seed, n)
+        if samplers.is_stateful_seed(seed):     # an int through SeedStreams, None for each part
+            stream = SeedStream(seed, salt="JointDistribution")
+            return [stream() for _ in range(n)]
+        seed, seeds = samplers.sanitize_seed(seed), []   # a pair split part by part, with no salt
+        for _ in range(n):
+            part, seed = samplers.split_seed(seed)
+            seeds.append(part)
+        return seeds
+
+    def _vector_seeds(self, seed):
+        """The parts' seeds for one run over all draws: TFP's for an int seed (its vectorized
+        stateful draws), a split of a pair otherwise."""
+        if self._use_vectorized_map and samplers.is_stateful_seed(seed):
+            return self._seeds_for_parts(SeedStream(seed, salt="iid_sample")(), len(self._parts))
+        return internal.split_seed(internal.sanitize_seed(seed), len(self._parts), salt="AutoBatched")
+
     # -- one run over all draws -----------------------------------------------------------
     def _vector_run(self, sample_shape, seed, tensors, draw=None):
         """``(distributions, values)`` of one run of the model over ``sample_shape`` draws;
         raises ``_NotVectorizable`` when a part's distribution lacks the draws' dimensions."""
         singles = self._single_sample_distributions()
-        seeds = internal.split_seed(internal.sanitize_seed(seed), len(self._parts), salt="AutoBatched")
+        seeds = self._vector_seeds(seed)
         shapes = self._draw_shapes()
 
         def part(i, d, pinned):
@@ -157,7 +180,7 @@ class _AutoBatched:
         if not sample_shape:
             return True
         if sample_shape not in self._vectorized and wb.executing_eagerly():
-            self.sample(sample_shape, seed=(0, 0))     # decides, and remembers, for this shape
+            self._try_vector(sample_shape, (0, 0), [None] * len(self._parts))   # decides, and remembers
         return self._vectorized.get(sample_shape, False)
 
     def _try_vector(self, sample_shape, seed, tensors):
@@ -221,11 +244,17 @@ class _AutoBatched:
         if pin_shape and pin_shape != shape:
             raise ValueError(f"{type(self).__name__}.sample: pinned values have sample shape {pin_shape}, "
                              f"expected {shape} or none")
-        got = self._try_vector(shape, seed, tensors)
+        stateless = shape and self._use_vectorized_map and not samplers.is_stateful_seed(seed)
+        got = None if stateless else self._try_vector(shape, seed, tensors)
         if got is not None:
             return self._structure(got[0])
         n = int(np.prod(shape)) if shape else 1
-        seeds = internal.split_seed(internal.sanitize_seed(seed), n, salt="AutoBatched")
+        if not shape:
+            seeds = [seed]
+        elif stateless:   # TFP: one seed per draw, split with this salt
+            seeds = samplers.split_seed(seed, n, salt="iid_sample_stateless")
+        else:
+            seeds = internal.split_seed(internal.sanitize_seed(seed), n, salt="AutoBatched")
         pin_draws = self._per_draw(tensors, pin_shape)
         draws = []
         for k in range(n):

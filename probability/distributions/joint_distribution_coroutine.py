@@ -23,7 +23,7 @@ import workbench as wb
 
 from .. import internal
 from .distribution import Distribution
-from .joint_distribution import JointDistribution, _check_vectorized_map, _explicit_name, _part_seeds
+from .joint_distribution import JointDistribution, _check_vectorized_map, _explicit_name
 
 __all__ = ["JointDistributionCoroutine", "Root"]
 
@@ -72,7 +72,7 @@ class JointDistributionCoroutine(JointDistribution):
     def _run(self, sample_shape, seed, value, num_parts, draw=None):
         """Run the generator: ``(distributions, values)`` in yield order."""
         shape = internal.shape_tuple(sample_shape)
-        seeds = _part_seeds(seed, num_parts)
+        seeds = self._seeds_for_parts(seed, num_parts)
         gen = self._model()
         where = f"{type(self).__name__}"
         dists, values = [], []
