@@ -232,7 +232,9 @@ class HiddenMarkovModel(Distribution):
             states.append(z)
         obs = self._observation_distribution
         event = tuple(obs.event_shape)
-        obs_rep = max(size // int(np.prod(tuple(obs.batch_shape)[:-1], dtype=np.int64)), 1)
+        # TFP counts the steps of a time-varying observation among its batch here, which only
+        # works where that batch already holds B; the count that fills B is the same there
+        obs_rep = max(size // int(np.prod(tuple(obs.batch_shape)[:-2 if self._tv_obs else -1], dtype=np.int64)), 1)
         if self._tv_obs:
             xs = obs.sample(obs_rep * n, seed=obs_seed)                       # [r n] + Bo + [T, K] + E
             axis = xs.ndim - len(event) - 2
