@@ -29,8 +29,9 @@ them together, and the loaded function takes and returns RaggedTensors.
 
 Differences from TF, by design: the functions are stored as ONNX graphs (the open format
 this project exports to), so a function must be one that ``wb.onnx.export`` can write
-(tensors and ragged tensors, a dynamic leading dimension at most, besides a ragged
-argument's ragged dimensions); a ragged result must keep an argument's row partition (the
+(tensors and ragged tensors; open sizes the program does not fix, each found by tracing the
+function once more with that size changed: a size that is a product of open sizes is refused,
+and one the ops fix is saved at that size); a ragged result must keep an argument's row partition (the
 graph computes values, not new partitions); ragged arguments that a function combines
 (``x + y``) must share their row partition at every call; signatures take tensors only.
 Loading never runs code from the folder and never reads outside it.
@@ -195,8 +196,14 @@ def _concrete_specs(fn):
     """(specs, Python values) of each concrete function traced so far (or of the
     input_signature): a nested list of numbers the function was traced for is saved as a
     tensor input of its shape that matches calls with that same value, as TF matches it."""
-    if fn.input_signature is not None and not getattr(fn, "_concrete", None):
-        fn.get_concrete_function()
+    if fn.input_signature is not None:
+        if not getattr(fn, "_concrete", None):
+            try:
+                fn.get_concrete_function()   # what TF's save traces (its custom gradients are noted)
+            except Exception:  # noqa: BLE001 - stand-in sizes a program does not run at: the export finds its own
+                pass
+        # the signature's specs as they are (the export traces them at sizes of its own)
+        return [(list(fn.input_signature), [None] * len(fn.input_signature))]
     out = []
     params = list(getattr(fn, "_params", None) or getattr(getattr(fn, "_function", None), "_params", []))
     for concrete in list(getattr(fn, "_concrete", {}).values()):
@@ -335,12 +342,6 @@ def _export_concrete(wb_onnx, export_dir, attr, k, call, names, specs, index, va
     if any(s.shape.rank is None for s in specs):
         raise ValueError(f"wb.saved_model.save: function '{attr}' has an input of unknown rank; give it an "
                          "input_signature with a rank")
-    for i, s in enumerate(specs):
-        if not _is_ragged_spec(s) and None in s.shape.as_list()[1:]:
-            raise ValueError(f"wb.saved_model.save: function '{attr}': argument '{names[i]}' has spec {s!r}; "
-                             "a saved function may leave only the first dimension of a tensor open (None) "
-                             "here: it is exported as an ONNX graph with one dynamic dimension (TF keeps "
-                             "every None). Give the other dimensions their sizes")
     args, onnx_specs = [], []
     for i, s in enumerate(specs):
         shape = list(s.shape.as_list())
@@ -385,6 +386,9 @@ def _export_concrete(wb_onnx, export_dir, attr, k, call, names, specs, index, va
     for spec, value in zip(args, values or [None] * len(args)):
         if value is not None:
             spec["value"] = np.asarray(value).tolist()
+        fixed = {str(axis): size for (name, axis), size in (result.fixed or {}).items() if name == spec["name"]}
+        if fixed and "ragged_rank" not in spec:
+            spec["fixed"] = fixed   # open in the signature, but the function's ops run at this size alone
     entry = {"file": relative.replace(os.sep, "/"), "inputs": args,
              "outputs": result.outputs, "structure": structure.get("value"), "variables": bind}
     if shared:
@@ -636,6 +640,12 @@ class _LoadedConcrete:
                 return None
             if np.dtype(a.dtype) != np.dtype(spec["dtype"]):
                 return None
+            for axis, size in spec.get("fixed", {}).items():
+                if a.shape[int(axis)] != size:
+                    # TF's graph fails in the op that needs that size; this graph was written for it
+                    raise errors.InvalidArgumentError(
+                        f"argument '{spec['name']}' has shape {list(a.shape)}: its dimension {axis} is open in "
+                        f"the signature, but the saved function's ops run at size {size} alone")
             out.append(a)
         return out
 

@@ -11,7 +11,7 @@ import onnx
 from onnx import TensorProto, helper
 
 from .. import core, nest
-from .graph import Graph, onnx_dtype
+from .graph import Graph, _describe, onnx_dtype
 from .ops import translate
 from .trace import ExportError, trace, value_of
 
@@ -21,11 +21,16 @@ DEFAULT_OPSET = 17
 OPSETS = range(17, 22)  # the operator sets the translations are written for
 TRACE_BATCHES = (2, 3)  # the two batch sizes a dynamic batch is traced at
 CHECK_BATCH = 5         # the batch size onnxruntime is checked at (one not traced)
+OPEN_SIZES = (5, 6)     # an open dimension other than the batch: traced at 5, then at 6
+CHECK_OPEN = 9          # ... and checked at 9
+# where a program fails at 5, the sizes tried for a dimension it fixes (1 last: it broadcasts)
+SEARCH_SIZES = (*range(2, 257), 1)
 
 
 @dataclass(frozen=True)
 class TensorSpec:
-    """An input's shape (``None`` first for a dynamic batch), dtype and name."""
+    """An input's shape (``None`` for an open size: first, the batch shared by every input),
+    dtype and name."""
     shape: tuple
     dtype: object = "float32"
     name: str | None = None
@@ -40,6 +45,7 @@ class ExportResult:
     max_abs_diff: float | None  # onnxruntime against the workbench (None when not verified)
     model: object = None    # the onnx.ModelProto
     variables: dict = None  # initializer name -> the wb.Variable whose value it holds
+    fixed: dict = None      # (input name, axis) -> size: open sizes the program runs at only that size
 
     def __repr__(self):
         diff = "not verified" if self.max_abs_diff is None else f"max abs difference {self.max_abs_diff:.3g}"
@@ -60,9 +66,6 @@ def _specs(input_signature):
             raise ValueError(f"wb.onnx.export: input_signature[{i}] must have a shape (a TensorSpec, "
                              f"Input, tensor or array), got {s!r}")
         shape = tuple(None if d is None else int(d) for d in shape)
-        if any(d is None for d in shape[1:]):
-            raise ValueError(f"wb.onnx.export: input_signature[{i}] has shape {shape}; only the first "
-                             "(batch) dimension may be None")
         name = getattr(s, "name", None)
         specs.append(TensorSpec(shape, np.dtype("float32" if dtype is None else getattr(dtype, "name", dtype)),
                                 name if isinstance(name, str) and name else f"input_{i}"))
@@ -72,10 +75,32 @@ def _specs(input_signature):
     return specs
 
 
+def _open_dims(specs):
+    """The open sizes: ``"batch"`` (every input's leading None, one size shared) and, for each
+    other None, the symbol ``<input>_dim<axis>`` naming it."""
+    symbols = []
+    for s in specs:
+        for j, d in enumerate(s.shape):
+            if d is None:
+                sym = "batch" if j == 0 else f"{s.name}_dim{j}"
+                if sym not in symbols:
+                    symbols.append(sym)
+    return symbols
+
+
+def _shape_at(spec, sizes):
+    """``spec``'s shape with its open sizes taken from ``sizes`` (symbol -> size, or for the
+    batch alone an int or None)."""
+    if not isinstance(sizes, dict):
+        sizes = {"batch": sizes}
+    return tuple(d if d is not None else sizes["batch"] if j == 0 else sizes[f"{spec.name}_dim{j}"]
+                 for j, d in enumerate(spec.shape))
+
+
 def _sample(specs, batch, rng):
     out = []
     for s in specs:
-        shape = tuple(batch if d is None else d for d in s.shape)
+        shape = _shape_at(s, batch)
         if s.dtype.kind == "f" or s.dtype.name == "bfloat16":   # bfloat16: NumPy kind "V"
             out.append(rng.standard_normal(shape).astype(s.dtype))
         elif s.dtype.kind in "iu":
@@ -118,20 +143,24 @@ def export(fn_or_model, input_signature, path, opset=DEFAULT_OPSET, verify=True,
     specs = _specs(input_signature)
     fn = _inference_fn(fn_or_model)
     rng = np.random.default_rng(0)
-    dynamic = any(s.shape and s.shape[0] is None for s in specs)
+    symbols = _open_dims(specs)
+    if sample_inputs is not None and symbols not in ([], ["batch"]):
+        raise ValueError(f"wb.onnx.export: sample_inputs serves a dynamic batch only; input_signature has "
+                         f"other open sizes ({', '.join(_describe(s) for s in symbols if s != 'batch')})")
     draw = _sampler(specs, sample_inputs)
-    first = _trace(fn, specs, TRACE_BATCHES[0], rng, draw)
-    second = _trace(fn, specs, TRACE_BATCHES[1], rng, draw) if dynamic else None
-    if second is not None:
-        _match(first, second)
-    model, out_names, variables = _build(first, second, specs, opset, output_names)
+    specs, sizes, first, variants, fixed = _traces(fn, specs, symbols, rng, draw)
+    draw = _sampler(specs, sample_inputs)   # the specs with the sizes the program fixes
+    for v in variants:
+        _match(first, v)
+    model, out_names, variables = _build(first, variants, specs, opset, output_names)
     onnx.checker.check_model(model, full_check=True)
     diff = None
     if verify:
-        diff = _verify(model, fn, specs, out_names, rng, dynamic, atol, draw)
+        check = {v.symbol: CHECK_BATCH if v.symbol == "batch" else CHECK_OPEN for v in variants}
+        diff = _verify(model, fn, specs, out_names, rng, check or None, atol, draw)
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
     onnx.save_model(model, path)
-    result = ExportResult(str(path), opset, [s.name for s in specs], out_names, diff, model, variables)
+    result = ExportResult(str(path), opset, [s.name for s in specs], out_names, diff, model, variables, fixed)
     if verbose:
         print(f"Saved ONNX model at '{path}' (opset {opset}; inputs {result.inputs}, outputs "
               f"{result.outputs}" + ("" if diff is None else f"; onnxruntime max abs difference {diff:.3g}") + ")")
@@ -142,14 +171,15 @@ def _sampler(specs, sample_inputs):
     """``(batch, rng) -> arrays``: the random draws, or ``sample_inputs``' arrays checked
     against the specs."""
     if sample_inputs is None:
-        return lambda batch, rng: _sample(specs, batch, rng)
+        return lambda sizes, rng: _sample(specs, sizes, rng)
 
-    def draw(batch, rng):
+    def draw(sizes, rng):
+        batch = sizes.get("batch") if isinstance(sizes, dict) else sizes
         arrays = [np.asarray(a) for a in sample_inputs(batch, rng)]
         if len(arrays) != len(specs):
             raise ValueError(f"wb.onnx.export: sample_inputs gave {len(arrays)} arrays for {len(specs)} inputs")
         for s, a in zip(specs, arrays):
-            want = tuple(batch if d is None else d for d in s.shape)
+            want = _shape_at(s, batch)
             if a.shape != want or a.dtype != s.dtype:
                 raise ValueError(f"wb.onnx.export: sample_inputs gave input '{s.name}' an array of shape "
                                  f"{a.shape} and dtype {a.dtype}; its spec wants {want} {s.dtype}")
@@ -157,16 +187,73 @@ def _sampler(specs, sample_inputs):
     return draw
 
 
-def _trace(fn, specs, batch, rng, draw):
+@dataclass
+class Variant:
+    """The program traced again with one open size changed: ``symbol`` from ``sizes[0]`` (its
+    size in the first trace) to ``sizes[1]``."""
+    symbol: str
+    sizes: tuple
+    trace: object
+
+
+def _traces(fn, specs, symbols, rng, draw):
+    """The first trace (the batch at 2, other open sizes at 5) and one more per open size (that
+    size one larger). An open size other than the batch at which the program fails (its ops
+    fix it: a concat with a weight's width) is searched for among 1..256; where the program runs
+    at one size alone, that size is fixed in the graph (``fixed``), as TF's graph fails at run
+    time at any other."""
+    sizes = {sym: TRACE_BATCHES[0] if sym == "batch" else OPEN_SIZES[0] for sym in symbols}
+    fixed = {}
     try:
-        return trace(fn, draw(batch, rng))
+        first = _trace(fn, specs, sizes, rng, draw)
+    except ExportError as exc:
+        if not isinstance(exc.__cause__, Exception) or symbols in ([], ["batch"]):
+            raise
+        first = None
+        for sym in symbols:
+            if sym == "batch":
+                continue
+            for size in SEARCH_SIZES:
+                try:
+                    first = _trace(fn, specs, dict(sizes, **{sym: size}), rng, draw)
+                except ExportError:
+                    continue
+                sizes[sym] = size
+                break
+            if first is not None:
+                break
+        if first is None:
+            raise exc
+    variants = []
+    for sym in symbols:
+        other = dict(sizes, **{sym: TRACE_BATCHES[1] if sym == "batch" else sizes[sym] + 1})
+        try:
+            second = _trace(fn, specs, other, rng, draw)
+        except ExportError as exc:
+            if sym == "batch" or not isinstance(exc.__cause__, Exception):
+                raise
+            name, axis = sym.rsplit("_dim", 1)
+            fixed[(name, int(axis))] = sizes[sym]
+            continue
+        variants.append(Variant(sym, (sizes[sym], other[sym]), second))
+    if fixed:
+        # the fixed sizes become part of the specs; the traces stand as they are
+        specs = [TensorSpec(tuple(fixed.get((s.name, j), d) for j, d in enumerate(s.shape)), s.dtype, s.name)
+                 for s in specs]
+    return specs, sizes, first, variants, fixed
+
+
+def _trace(fn, specs, sizes, rng, draw):
+    try:
+        return trace(fn, draw(sizes, rng))
     except ExportError:
         raise
     except Exception as exc:
         shown = ", ".join(f"{s.name}: {list(s.shape)} {s.dtype}" for s in specs)
-        raise ExportError(f"ONNX export: calling the function on random inputs ({shown}; batch {batch}) "
-                          f"failed with {type(exc).__name__}: {exc}; check input_signature (shapes and "
-                          "dtypes, e.g. int32 ids for an Embedding)") from exc
+        at = "; ".join(f"{_describe(k)} {v}" for k, v in sizes.items())
+        raise ExportError(f"ONNX export: calling the function on random inputs ({shown}"
+                          f"{'; ' + at if at else ''}) failed with {type(exc).__name__}: {exc}; check "
+                          "input_signature (shapes and dtypes, e.g. int32 ids for an Embedding)") from exc
 
 
 def _inference_fn(obj):
@@ -181,21 +268,26 @@ def _inference_fn(obj):
     return inner
 
 
-def _match(first, second):
+def _match(first, variant):
     """The two traces must be one program: the same ops, in the same order."""
+    second, sym = variant.trace, variant.symbol
+    what = "batch sizes" if sym == "batch" else f"sizes of {_describe(sym)}"
+    fix = "a fixed batch size" if sym == "batch" else f"a size for {_describe(sym)}"
     a, b = [r.name for r in first.records], [r.name for r in second.records]
     if a != b:
         at = next((i for i, (x, y) in enumerate(zip(a, b)) if x != y), min(len(a), len(b)))
-        raise ExportError(f"ONNX export: the function runs different ops at batch sizes {TRACE_BATCHES[0]} "
-                          f"and {TRACE_BATCHES[1]} (op {at}: {a[at:at + 1]} vs {b[at:at + 1]}); give the "
-                          "input_signature a fixed batch size")
+        raise ExportError(f"ONNX export: the function runs different ops at {what} {variant.sizes[0]} "
+                          f"and {variant.sizes[1]} (op {at}: {a[at:at + 1]} vs {b[at:at + 1]}); give the "
+                          f"input_signature {fix}")
     for ra, rb in zip(first.records, second.records):
-        ra.other_params = {k: v for k, v in rb.params.items() if not _same(v, ra.params.get(k))}
-        for key in ra.other_params:
+        differ = {k: v for k, v in rb.params.items() if not _same(v, ra.params.get(k))}
+        for key in differ:
             if (ra.name, key) not in _BATCH_PARAMS:
                 raise ExportError(f"ONNX export of op '{ra.name}' (from {ra.where}): its parameter "
-                                  f"'{key}' depends on the batch size ({ra.params[key]!r} vs "
-                                  f"{rb.params[key]!r}); give the input_signature a fixed batch size")
+                                  f"'{key}' depends on the {what[:-1]} ({ra.params[key]!r} vs "
+                                  f"{rb.params[key]!r}); give the input_signature {fix}")
+        if differ:
+            ra.other_params[sym] = differ
 
 
 _BATCH_PARAMS = {("reshape", "shape"), ("broadcast_to", "shape")} | {
@@ -220,13 +312,13 @@ def _same(a, b) -> bool:
         return a is b
 
 
-def _build(first, second, specs, opset, output_names):
-    g = Graph(first, second, TRACE_BATCHES, opset)
+def _build(first, variants, specs, opset, output_names):
+    g = Graph(first, variants, specs, opset)
     inputs = []
     for s, t in zip(specs, first.inputs):
         g.reserve(s.name)
         g.names[id(t)] = s.name
-        dims = ["batch" if d is None else d for d in s.shape]
+        dims = [d if d is not None else "batch" if j == 0 else f"{s.name}_dim{j}" for j, d in enumerate(s.shape)]
         inputs.append(helper.make_tensor_value_info(s.name, onnx_dtype(s.dtype), dims))
     names = _output_names(first, output_names)
     for t, name in zip(first.outputs, names):
@@ -249,10 +341,12 @@ def _build(first, second, specs, opset, output_names):
     for k, (t, name) in enumerate(zip(first.outputs, names)):
         g.node("Identity", [g.value(t)], [name])
         shape = list(t.shape)
-        if second is not None:
-            other = second.outputs[k].shape
-            shape = [d if d == o else "batch" if (d, o) == TRACE_BATCHES else None
-                     for d, o in zip(shape, other)]
+        for p, d in enumerate(shape):
+            moved = [v for v in variants if v.trace.outputs[k].shape[p] != d]
+            if len(moved) == 1 and (d, moved[0].trace.outputs[k].shape[p]) == moved[0].sizes:
+                shape[p] = moved[0].symbol
+            elif moved:
+                shape[p] = None
         outputs.append(helper.make_tensor_value_info(name, onnx_dtype(t._data.dtype), shape))
     graph = helper.make_graph(g.nodes, "workbench", inputs, outputs, g.initializers)
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)],
@@ -283,14 +377,14 @@ def _has_bfloat16(model) -> bool:
         a.name == "to" and a.i == TensorProto.BFLOAT16 for n in graph.node for a in n.attribute)
 
 
-def _verify(model, fn, specs, out_names, rng, dynamic, atol, draw):
+def _verify(model, fn, specs, out_names, rng, sizes, atol, draw):
     try:
         # onnxruntime is imported only when a check runs (onnx alone suffices to write the file)
         import onnxruntime as ort
     except ImportError as exc:
         raise ImportError("wb.onnx.export checks the graph with onnxruntime: pip install "
                           "'research-workbench[export]', or pass verify=False") from exc
-    arrays = draw(CHECK_BATCH if dynamic else None, rng)
+    arrays = draw(sizes, rng)
     if _has_bfloat16(model):
         # onnxruntime's CPU provider has no bfloat16 arithmetic (no Mul, MatMul, ... kernels):
         # such a graph is run by the workbench's own ONNX interpreter (what wb.onnx.load serves)

@@ -1,9 +1,10 @@
 """The ONNX graph under construction: names for traced tensors, weights as initializers, and
 shapes that follow the batch size.
 
-A dynamic batch dimension is found by tracing twice, at two batch sizes: a size that differs
-between the traces is ``k * batch + c``, computed in the graph from the first input's leading
-dimension; everything else is fixed.
+Open sizes are found by tracing once more per open size (the batch, or another None of an
+input's shape), that size changed: a size that differs between the first trace and such a
+variant follows that open size; a size that follows several is ``c + k1 * n1 + k2 * n2 ...``,
+computed in the graph from the inputs' shapes; everything else is fixed.
 """
 
 from __future__ import annotations
@@ -24,29 +25,42 @@ def onnx_dtype(dtype) -> int:
     return helper.np_dtype_to_tensor_dtype(dtype)
 
 
-class Graph:
-    """Nodes and initializers for one trace (``first``), with ``second`` (the same program at
-    another batch size, or None when the batch is fixed) telling which sizes follow the batch."""
+def _describe(symbol):
+    if symbol == "batch":
+        return "the batch (leading) dimension"
+    name, axis = symbol.rsplit("_dim", 1)
+    return f"dimension {axis} of input '{name}'"
 
-    def __init__(self, first, second, batches, opset):
+
+class Graph:
+    """Nodes and initializers for one trace (``first``), with ``variants`` (the same program
+    with one open size changed each, ``export.Variant``) telling which sizes follow which open
+    size; ``specs`` name the inputs whose shapes hold the open sizes."""
+
+    def __init__(self, first, variants, specs, opset):
         self.first = first
         self.opset = opset
-        self.batches = batches  # (batch of first, batch of second)
+        self.variants = list(variants)
+        self._where = {}           # symbol -> (input position, axis)
+        for i, s in enumerate(specs):
+            for j, d in enumerate(s.shape):
+                if d is None:
+                    self._where.setdefault("batch" if j == 0 else f"{s.name}_dim{j}", (i, j))
+        self._sizes: dict = {}     # symbol -> its 1-D int64 tensor
         self.nodes: list = []
         self.initializers: list = []
         self.names: dict = {}      # id(tensor) -> ONNX value name
-        self.partner: dict = {}    # id(tensor in first) -> the same tensor in second
+        self.partner: dict = {}    # id(tensor in first) -> {symbol: the same tensor in that variant}
         self._used: set = set()
         self._consts: dict = {}    # id(constant or variable) -> initializer name
         self.variables: dict = {}  # initializer name -> the wb.Variable it holds the value of
-        self._batch = None
         self.record = None         # the record being translated (for errors)
-        if second is not None:
-            for a, b in zip(first.inputs, second.inputs):
-                self.partner[id(a)] = b
-            for ra, rb in zip(first.records, second.records):
+        for v in self.variants:
+            for a, b in zip(first.inputs, v.trace.inputs):
+                self.partner.setdefault(id(a), {})[v.symbol] = b
+            for ra, rb in zip(first.records, v.trace.records):
                 for a, b in zip(ra.args + ra.res, rb.args + rb.res):
-                    self.partner[id(a)] = b
+                    self.partner.setdefault(id(a), {})[v.symbol] = b
 
     # -- names ------------------------------------------------------------------------
     def fresh(self, hint: str) -> str:
@@ -104,15 +118,15 @@ class Graph:
             name = self.const(arr, t.path or "weight")
             self.variables[name] = t
             return name
-        other = self.partner.get(id(t))
-        if other is not None and tuple(other.shape) != arr.shape:
-            # a constant whose shape follows the batch (an RNN's zero state): one value, expanded
+        others = {sym: tuple(o.shape) for sym, o in self.partner.get(id(t), {}).items()
+                  if tuple(o.shape) != arr.shape}
+        if others:
+            # a constant whose shape follows an open size (an RNN's zero state): one value, expanded
             flat = arr.reshape(-1)
             if flat.size == 0 or not np.all(flat == flat[0]):
                 raise ExportError(f"{self.where()}: a constant of shape {arr.shape} depends on the batch "
                                   "size and is not one repeated value; export with a fixed batch size")
-            return self.one("Expand", self.const(flat[:1].reshape(()), "fill"),
-                            self.dims(arr.shape, tuple(other.shape)))
+            return self.one("Expand", self.const(flat[:1].reshape(()), "fill"), self.dims(arr.shape, others))
         return self.const(arr, "const")
 
     def static(self, t):
@@ -125,44 +139,69 @@ class Graph:
     def dtype(self, t):
         return np.dtype(t.dtype if not hasattr(t, "_data") else t._data.dtype)
 
-    # -- sizes that follow the batch -------------------------------------------------------
-    def batch(self) -> str:
-        """A 1-D int64 tensor ``[batch]``: the first input's leading dimension."""
-        if self._batch is None:
-            shape = self.one("Shape", self.names[id(self.first.inputs[0])])
-            self._batch = self.one("Slice", shape, self.ints([0]), self.ints([1]))
-        return self._batch
+    # -- sizes that follow the open sizes ----------------------------------------------------
+    def size(self, symbol) -> str:
+        """A 1-D int64 tensor ``[n]``: the open size ``symbol``, read from an input's shape."""
+        if symbol not in self._sizes:
+            i, axis = self._where[symbol]
+            shape = self.one("Shape", self.names[id(self.first.inputs[i])])
+            self._sizes[symbol] = self.one("Slice", shape, self.ints([axis]), self.ints([axis + 1]))
+        return self._sizes[symbol]
 
-    def dims(self, dims, other=None) -> str:
+    def batch(self) -> str:
+        """A 1-D int64 tensor ``[batch]``: the inputs' leading dimension."""
+        return self.size("batch")
+
+    def dims(self, dims, others=None) -> str:
         """A 1-D int64 tensor of ``dims`` (their sizes in the first trace), each size that differs
-        in ``other`` (the second trace's) computed from the batch."""
+        in ``others`` (symbol -> the dims in that variant) computed from the open sizes."""
         dims = tuple(int(d) for d in dims)
-        if other is None or tuple(other) == dims:
+        others = {sym: tuple(o) for sym, o in (others or {}).items() if tuple(o) != dims}
+        if not others:
             return self.ints(dims, "shape")
-        if len(other) != len(dims):
-            raise ExportError(f"{self.where()}: the rank of a shape depends on the batch size")
-        (b1, b2), parts, fixed = self.batches, [], []
-        for d1, d2 in zip(dims, other):
-            if d1 == d2:
+        sizes = {v.symbol: v.sizes for v in self.variants}
+        parts, fixed = [], []
+        for p, d1 in enumerate(dims):
+            terms, c = [], d1
+            for sym, other in others.items():
+                if len(other) != len(dims):
+                    raise ExportError(f"{self.where()}: the rank of a shape depends on {_describe(sym)}")
+                d2 = other[p]
+                if d2 == d1:
+                    continue
+                (b1, b2) = sizes[sym]
+                k, r = divmod(d2 - d1, b2 - b1)
+                if r or k <= 0:
+                    raise ExportError(f"{self.where()}: a size ({d1} at {b1}, {d2} at {b2} for "
+                                      f"{_describe(sym)}) is not a multiple of it; give the input_signature "
+                                      "a size there")
+                c -= k * b1
+                terms.append((sym, k))
+            if not terms:
                 fixed.append(d1)
                 continue
-            k, r = divmod(d2 - d1, b2 - b1)
-            c = d1 - k * b1
-            if r or k <= 0 or c < 0:
-                raise ExportError(f"{self.where()}: a size ({d1} at batch {b1}, {d2} at batch {b2}) "
-                                  "is not a multiple of the batch size; export with a fixed batch size")
+            if c < 0:
+                raise ExportError(f"{self.where()}: a size ({d1} in the first trace) follows "
+                                  f"{' and '.join(_describe(s) for s, _ in terms)} but is no sum of multiples "
+                                  "of them (a product of open sizes is not covered); give the input_signature "
+                                  "sizes there")
             if fixed:
                 parts.append(self.ints(fixed))
                 fixed = []
-            size = self.batch() if k == 1 else self.one("Mul", self.batch(), self.ints([k]))
+            size = None
+            for sym, k in terms:
+                term = self.size(sym) if k == 1 else self.one("Mul", self.size(sym), self.ints([k]))
+                size = term if size is None else self.one("Add", size, term)
             parts.append(size if c == 0 else self.one("Add", size, self.ints([c])))
         if fixed:
             parts.append(self.ints(fixed))
         return parts[0] if len(parts) == 1 else self.one("Concat", *parts, axis=0)
 
     def other_param(self, key):
-        """The value of the current record's parameter ``key`` in the second trace (or None)."""
-        return None if self.record is None else self.record.other_params.get(key)
+        """The current record's parameter ``key`` in each variant where it differs ({symbol: value})."""
+        if self.record is None:
+            return {}
+        return {sym: params[key] for sym, params in self.record.other_params.items() if key in params}
 
     def where(self) -> str:
         r = self.record

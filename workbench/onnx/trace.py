@@ -29,7 +29,7 @@ class Record:
     res: tuple
     where: str
     alias: bool = False
-    other_params: dict = field(default_factory=dict)  # params that differ at the other batch size
+    other_params: dict = field(default_factory=dict)  # symbol -> params that differ when it changes
 
     @property
     def name(self) -> str:

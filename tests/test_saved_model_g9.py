@@ -1,0 +1,100 @@
+"""wb.saved_model with open sizes beyond the batch, unknown ranks, custom gradients and random
+generators; the values are TF 2.21's, from its saved and loaded functions (scripts under /tmp)."""
+
+import numpy as np
+import pytest
+
+import workbench as wb
+
+pytest.importorskip("onnx")
+
+
+class Model(wb.Module):
+    def __init__(self):
+        super().__init__()
+        self.w = wb.Variable(1.5)
+        self.k = wb.Variable(np.arange(8, dtype=np.float32).reshape(4, 2) / 4)
+
+    @wb.function(input_signature=[wb.TensorSpec([None, None])])
+    def rows(self, x):
+        return wb.reduce_sum(x * self.w, axis=1) + wb.reduce_mean(x)
+
+    @wb.function(input_signature=[wb.TensorSpec([None, None, 4])])
+    def seq(self, x):
+        return wb.nn.relu(wb.einsum("btf,fk->btk", x, self.k)) - wb.reduce_max(x, axis=1, keepdims=True)[..., :2]
+
+
+A = np.arange(6, dtype=np.float32).reshape(2, 3)
+B = (np.arange(28, dtype=np.float32).reshape(4, 7) - 9) / 10
+S1 = np.sin(np.arange(24, dtype=np.float32)).reshape(2, 3, 4)
+S2 = np.cos(np.arange(40, dtype=np.float32)).reshape(1, 10, 4)
+# TF 2.21: the loaded functions of the same module
+ROWS_A = [7.0, 20.5]
+ROWS_B = [-5.849999904632568, 1.5000001192092896, 8.84999942779541, 16.200000762939453]
+SEQ_1 = [[[0.5523547530174255, 1.1732139587402344], [-0.7627559900283813, -0.8414710164070129],
+          [-0.9893582463264465, -0.8414710164070129]],
+         [[1.2631773948669434, 1.7205893993377686], [-0.9129452705383301, -0.8366556167602539],
+          [-0.9129452705383301, -0.8366556167602539]]]
+SEQ_2 = [[[-1.0, -0.9912028312683105], [1.2328546047210693, 1.5776746273040771], [-1.0, -0.9912028312683105],
+          [-1.0, -0.9912028312683105], [1.0057919025421143, 1.1186387538909912], [-1.0, -0.9912028312683105],
+          [-0.2956874370574951, 0.15565037727355957], [0.1523362398147583, 0.0007159709930419922],
+          [-1.0, -0.9912028312683105], [0.7377450466156006, 1.211333990097046]]]
+
+
+def test_several_open_sizes_are_saved_open(tmp_path):
+    wb.saved_model.save(Model(), str(tmp_path / "m"))
+    loaded = wb.saved_model.load(str(tmp_path / "m"))
+    np.testing.assert_allclose(loaded.rows(A).numpy(), ROWS_A, rtol=1e-6)
+    np.testing.assert_allclose(loaded.rows(B).numpy(), ROWS_B, rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(loaded.seq(S1).numpy(), SEQ_1, rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(loaded.seq(S2).numpy(), SEQ_2, rtol=1e-6, atol=1e-6)
+    import onnx
+    graph = onnx.load(str(tmp_path / "m" / "functions" / "seq_0.onnx")).graph
+    dims = [d.dim_param or d.dim_value for d in graph.input[0].type.tensor_type.shape.dim]
+    assert dims == ["batch", "x_dim1", 4]
+    out = [d.dim_param or d.dim_value for d in graph.output[0].type.tensor_type.shape.dim]
+    assert out == ["batch", "x_dim1", 2]
+
+
+def test_export_with_an_open_inner_size_runs_in_onnxruntime(tmp_path):
+    def f(x):
+        return wb.concat([x, x * 2.0], axis=1) - wb.reduce_mean(x, axis=1, keepdims=True)
+
+    result = wb.onnx.export(f, [wb.onnx.TensorSpec((None, None))], str(tmp_path / "f.onnx"))
+    assert result.max_abs_diff < 1e-5 and result.fixed == {}
+    import onnxruntime as ort
+    session = ort.InferenceSession(str(tmp_path / "f.onnx"), providers=["CPUExecutionProvider"])
+    x = B
+    got, = session.run(None, {"input_0": x})
+    np.testing.assert_allclose(got, np.concatenate([x, 2 * x], 1) - x.mean(1, keepdims=True), rtol=1e-6)
+
+
+def test_a_product_of_open_sizes_is_refused_naming_them(tmp_path):
+    def f(x):
+        return wb.reshape(x, [wb.shape(x)[0] * wb.shape(x)[1]])
+
+    with pytest.raises(wb.onnx.ExportError, match="product of open sizes"):
+        wb.onnx.export(f, [wb.onnx.TensorSpec((None, None))], str(tmp_path / "f.onnx"))
+
+
+def test_a_width_the_weights_fix_is_kept_and_other_widths_fail_clearly(tmp_path):
+    # the quickstart guide's export: the function runs at one width only (TF's graph fails at run time
+    # at any other)
+    class Norm(wb.Module):
+        def __init__(self):
+            super().__init__()
+            self.mean = wb.constant(np.arange(9, dtype=np.float32))
+
+        @wb.function(input_signature=[wb.TensorSpec([None, None])])
+        def __call__(self, x):
+            oh = wb.one_hot(wb.cast(x[:, -1], wb.int32), 3)
+            return wb.concat([x[:, :-1], oh], axis=1) - self.mean
+
+    wb.saved_model.save(Norm(), str(tmp_path / "n"))
+    loaded = wb.saved_model.load(str(tmp_path / "n"))
+    x = np.ones((3, 7), np.float32)
+    want = np.concatenate([x[:, :-1], np.eye(3, dtype=np.float32)[[1, 1, 1]]], 1) - np.arange(9)
+    np.testing.assert_allclose(loaded(x).numpy(), want)
+    with pytest.raises(wb.errors.InvalidArgumentError, match="dimension 1 is open in the signature, but the "
+                                                             "saved function's ops run at size 7 alone"):
+        loaded(np.ones((3, 8), np.float32))
