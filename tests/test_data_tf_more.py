@@ -489,3 +489,16 @@ def test_distribute_options_and_policies_as_tf():
     assert isinstance(wb.data.Options().threading, wb.data.ThreadingOptions)
     with pytest.raises(AttributeError, match="no option 'foo'"):
         options.experimental_distribute.foo = 3
+
+
+def test_datasets_as_elements_of_a_map():
+    made = Dataset.range(4).map(lambda x: Dataset.range(x))
+    assert made.element_spec == wb.data.DatasetSpec(wb.TensorSpec([], wb.int64))
+    assert int(made.cardinality()) == 4
+    assert [values(d) for d in made] == [[], [0], [0, 1], [0, 1, 2]]
+    assert values(made.flat_map(lambda d: d)) == [0, 0, 1, 0, 1, 2]
+    assert values(made.interleave(lambda d: d, cycle_length=2)) == [0, 0, 1, 0, 1, 2]   # TF 2.21
+    pairs = Dataset.range(3).map(lambda x: (x, Dataset.from_tensors(x).repeat(2)))
+    assert pairs.element_spec == (wb.TensorSpec([], wb.int64), wb.data.DatasetSpec(wb.TensorSpec([], wb.int64)))
+    assert [(int(a), values(b)) for a, b in pairs] == [(0, [0, 0]), (1, [1, 1]), (2, [2, 2])]
+    assert values(pairs.flat_map(lambda a, b: b.map(lambda y: y + a))) == [0, 0, 2, 2, 4, 4]

@@ -62,6 +62,8 @@ class Dataset(Trackable, metaclass=_Made):
     chain transformations, and iterate it with ``for``.
     """
 
+    _is_dataset = True   # (what ``structure`` and ``tracing``, which this module imports, look for)
+
     # -- what subclasses provide ---------------------------------------------------
     # Iteration goes through small iterator objects that report their position as a state
     # tree (``state()``) and are rebuilt from one (``_iter(state)``), so ``iter(ds)`` can be
@@ -162,6 +164,9 @@ class Dataset(Trackable, metaclass=_Made):
                           or (isinstance(self, Rebatch) and (not self._drop or len(self._sizes) > 1)))
 
         def spec(leaf):
+            if isinstance(leaf, Dataset):   # an element that is a dataset (a map made it)
+                from .specs import DatasetSpec  # noqa: PLC0415 (specs imports this module)
+                return DatasetSpec(leaf.element_spec)
             s = leaf._spec() if hasattr(leaf, "_spec") else TensorSpec.from_tensor(leaf)
             if variable_batch and hasattr(s, "_with_unknown_batch"):   # an ExtensionType's spec
                 return s._with_unknown_batch()

@@ -52,12 +52,12 @@ class Map(Traced, Dataset):
     def element_spec(self):
         """The structure of the traced function's result, with TF's None sizes (read from the
         first element where the function could not be traced)."""
-        spec = self._traced_function().output_spec
-        return Dataset.element_spec.fget(self) if spec is None else as_element_spec(spec)
+        spec = as_element_spec(self._traced_function().output_spec)
+        return Dataset.element_spec.fget(self) if spec is None else spec
 
     def _spec_of(self, element):
-        spec = self._traced_function().output_spec
-        return Dataset._spec_of(self, element) if spec is None else as_element_spec(spec)
+        spec = as_element_spec(self._traced_function().output_spec)
+        return Dataset._spec_of(self, element) if spec is None else spec
 
     def _elem_iter(self, state=None):
         return _MapIter(self, state)

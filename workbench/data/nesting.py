@@ -160,8 +160,10 @@ class DatasetFunction:
             return
         try:
             spec = input_ds._spec_of(element)
-        except (TypeError, ValueError):   # elements that are not tensors (datasets)
+        except (TypeError, ValueError):   # elements that are not tensors
             spec = None
+        if spec is not None and any(getattr(s, "value_type", None) is Dataset for s in nest.flatten(spec)):
+            spec = None                   # elements made of datasets (windows) are not traced
         if spec is None:
             self.traced = True
             if not self._window:

@@ -59,8 +59,8 @@ def normalize(value, top=True, what="value", where=None):
     if top and isinstance(value, list) and value and any(
             isinstance(v, (Tensor, tuple, dict)) or is_composite(v) for v in value):
         return tuple(normalize(v, False, f"{what}[{i}]", where) for i, v in enumerate(value))
-    if isinstance(value, Tensor) or is_composite(value):
-        return value
+    if isinstance(value, Tensor) or is_composite(value) or getattr(value, "_is_dataset", False):
+        return value   # a dataset as an element (a map may make one, as in TF) stays one
     return to_tensor(value, what, where)
 
 

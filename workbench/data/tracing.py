@@ -193,10 +193,20 @@ class _Untraced:
 
 def as_element_spec(spec):
     """A traced result's specs as an element's: a top-level list is a tuple (TF's map rule), a
-    list inside it one stacked tensor (as its values are converted)."""
-    if isinstance(spec, list):
-        return tuple(_stacked(s) for s in spec)
-    return _stacked(spec)
+    list inside it one stacked tensor (as its values are converted), a dataset its
+    ``DatasetSpec``; None where the spec of a dataset the trace made cannot be read."""
+    if spec is None:
+        return None
+    try:
+        if isinstance(spec, list):
+            return tuple(_stacked(s) for s in spec)
+        return _stacked(spec)
+    except _UnknownSpec:
+        return None
+
+
+class _UnknownSpec(Exception):
+    """A dataset made by a trace whose element structure depends on the trace's values."""
 
 
 def _stacked(spec):
@@ -204,6 +214,15 @@ def _stacked(spec):
         return type(spec)((k, _stacked(v)) for k, v in spec.items())
     if isinstance(spec, tuple) and not hasattr(spec, "_fields") and not isinstance(spec, TensorShape):
         return tuple(_stacked(v) for v in spec)
+    if getattr(spec, "_is_dataset", False):   # a function that makes a dataset: its spec
+        from .specs import DatasetSpec  # noqa: PLC0415 (specs imports dataset, which imports this module)
+        try:
+            known = spec._known_spec()
+        except Exception:  # noqa: BLE001 -- it reads tensors of the finished trace
+            known = None
+        if known is None:
+            raise _UnknownSpec
+        return DatasetSpec(known)
     if isinstance(spec, list):
         parts = [_stacked(v) for v in spec]
         if parts and all(isinstance(p, TensorSpec) and p.dtype == parts[0].dtype and p.shape == parts[0].shape
