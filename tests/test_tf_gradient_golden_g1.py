@@ -505,3 +505,10 @@ def test_indexed_slices_tangents_replay_in_a_function():
     assert isinstance(jy, wb.IndexedSlices) and isinstance(jz, wb.IndexedSlices)
     np.testing.assert_array_equal(wb.convert_to_tensor(jy).numpy(), [[4, 4], [2, 2]])
     np.testing.assert_array_equal(wb.convert_to_tensor(jz).numpy(), [[2, 2], [2, 2], [2, 2]])
+
+
+def test_half_softmax_rounds_once_as_tf():
+    x = wb.constant([[0.5, -1.5, 2.0], [-6.0, 0.25, 5.5]], wb.float16)
+    np.testing.assert_array_equal(wb.nn.softmax(x).numpy()[0], np.array([0.177979, 0.024094, 0.797852], np.float16))
+    want = (np.exp(x.numpy().astype(np.float32) - 5.5) / np.exp(x.numpy().astype(np.float32) - 5.5).sum(-1, keepdims=True))
+    np.testing.assert_array_equal(wb.nn.softmax(x).numpy()[1], want[1].astype(np.float16))
