@@ -98,3 +98,41 @@ def test_a_width_the_weights_fix_is_kept_and_other_widths_fail_clearly(tmp_path)
     with pytest.raises(wb.errors.InvalidArgumentError, match="dimension 1 is open in the signature, but the "
                                                              "saved function's ops run at size 7 alone"):
         loaded(np.ones((3, 8), np.float32))
+
+
+def test_an_input_of_unknown_rank_is_saved_when_the_program_is_rank_agnostic(tmp_path):
+    class AnyRank(wb.Module):
+        def __init__(self):
+            super().__init__()
+            self.w = wb.Variable(1.5)
+
+        @wb.function(input_signature=[wb.TensorSpec(None)])
+        def anyrank(self, x):
+            return x * self.w + 1.0
+
+    wb.saved_model.save(AnyRank(), str(tmp_path / "m"))
+    loaded = wb.saved_model.load(str(tmp_path / "m"))
+    # TF 2.21's loaded function at three ranks
+    assert loaded.anyrank(wb.constant(2.0)).numpy().tolist() == 4.0
+    assert loaded.anyrank(wb.constant([1.0, 2.0])).numpy().tolist() == [2.5, 4.0]
+    assert loaded.anyrank(wb.ones([2, 1, 2])).numpy().tolist() == [[[2.5, 2.5]], [[2.5, 2.5]]]
+    import onnx
+    graph = onnx.load(str(tmp_path / "m" / "functions" / "anyrank_0.onnx")).graph
+    assert not graph.input[0].type.tensor_type.HasField("shape")
+    assert not graph.output[0].type.tensor_type.HasField("shape")
+
+
+def test_a_program_that_depends_on_the_rank_is_refused_naming_it(tmp_path):
+    class Sum(wb.Module):
+        @wb.function(input_signature=[wb.TensorSpec(None)])
+        def f(self, x):
+            return wb.reduce_sum(x)   # TF saves it; here the traced reduction lists the axes of a rank
+
+    class SumTwo(wb.Module):
+        @wb.function(input_signature=[wb.TensorSpec(None)])
+        def f(self, x):
+            return wb.reduce_sum(x, axis=[0, 1])   # fails at rank 1
+
+    for module in (Sum(), SumTwo()):
+        with pytest.raises(ValueError, match="rank of input 'x'"):
+            wb.saved_model.save(module, str(tmp_path / type(module).__name__))

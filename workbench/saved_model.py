@@ -339,12 +339,13 @@ def _export_concrete(wb_onnx, export_dir, attr, k, call, names, specs, index, va
     inputs; a ragged result is its flat values, and row splits that are one of the ragged
     arguments' (the function keeps that partition), as graph outputs; the entry says how to
     take arguments apart and put results together."""
-    if any(s.shape.rank is None for s in specs):
-        raise ValueError(f"wb.saved_model.save: function '{attr}' has an input of unknown rank; give it an "
-                         "input_signature with a rank")
+    for i, s in enumerate(specs):
+        if s.shape.rank is None and _is_ragged_spec(s):
+            raise ValueError(f"wb.saved_model.save: function '{attr}': argument '{names[i]}' is a ragged tensor "
+                             "of unknown rank; give its spec a rank")
     args, onnx_specs = [], []
     for i, s in enumerate(specs):
-        shape = list(s.shape.as_list())
+        shape = None if s.shape.rank is None else list(s.shape.as_list())   # None: any rank
         if _is_ragged_spec(s):
             parts = _ragged_parts(attr, names[i], s)
             args.append({"name": names[i], "shape": shape, "dtype": np.dtype(s.dtype).name,
@@ -353,7 +354,7 @@ def _export_concrete(wb_onnx, export_dir, attr, k, call, names, specs, index, va
             onnx_specs += parts
         else:
             args.append({"name": names[i], "shape": shape, "dtype": np.dtype(s.dtype).name})
-            onnx_specs.append(wb_onnx.TensorSpec(tuple(shape), np.dtype(s.dtype), names[i]))
+            onnx_specs.append(wb_onnx.TensorSpec(None if shape is None else tuple(shape), np.dtype(s.dtype), names[i]))
     structure = {}
 
     def flat(*xs):
@@ -636,7 +637,8 @@ class _LoadedConcrete:
                 except (TypeError, ValueError):
                     return None
             shape = spec["shape"]
-            if len(a.shape) != len(shape) or any(d is not None and d != s for d, s in zip(shape, a.shape)):
+            if shape is not None and (len(a.shape) != len(shape) or
+                                      any(d is not None and d != s for d, s in zip(shape, a.shape))):
                 return None
             if np.dtype(a.dtype) != np.dtype(spec["dtype"]):
                 return None

@@ -25,12 +25,13 @@ OPEN_SIZES = (5, 6)     # an open dimension other than the batch: traced at 5, t
 CHECK_OPEN = 9          # ... and checked at 9
 # where a program fails at 5, the sizes tried for a dimension it fixes (1 last: it broadcasts)
 SEARCH_SIZES = (*range(2, 257), 1)
+RANK_SHAPES = ((), (4,), (3, 4), (2, 3, 4))  # an input of unknown rank: traced at ranks 1 and 2, checked at 0 and 3
 
 
 @dataclass(frozen=True)
 class TensorSpec:
-    """An input's shape (``None`` for an open size: first, the batch shared by every input),
-    dtype and name."""
+    """An input's shape (``None`` for an open size: first, the batch shared by every input; a
+    shape of ``None`` for any rank), dtype and name."""
     shape: tuple
     dtype: object = "float32"
     name: str | None = None
@@ -62,10 +63,13 @@ def _specs(input_signature):
     specs = []
     for i, s in enumerate(flat):
         shape, dtype = getattr(s, "shape", None), getattr(s, "dtype", None)
-        if shape is None:
+        if shape is None and not isinstance(s, TensorSpec):
             raise ValueError(f"wb.onnx.export: input_signature[{i}] must have a shape (a TensorSpec, "
                              f"Input, tensor or array), got {s!r}")
-        shape = tuple(None if d is None else int(d) for d in shape)
+        if shape is not None and getattr(shape, "rank", 0) is None:
+            shape = None   # a TensorShape of unknown rank
+        if shape is not None:
+            shape = tuple(None if d is None else int(d) for d in shape)
         name = getattr(s, "name", None)
         specs.append(TensorSpec(shape, np.dtype("float32" if dtype is None else getattr(dtype, "name", dtype)),
                                 name if isinstance(name, str) and name else f"input_{i}"))
@@ -80,6 +84,9 @@ def _open_dims(specs):
     other None, the symbol ``<input>_dim<axis>`` naming it."""
     symbols = []
     for s in specs:
+        if s.shape is None:
+            symbols.append(f"{s.name}_rank")
+            continue
         for j, d in enumerate(s.shape):
             if d is None:
                 sym = "batch" if j == 0 else f"{s.name}_dim{j}"
@@ -93,6 +100,8 @@ def _shape_at(spec, sizes):
     batch alone an int or None)."""
     if not isinstance(sizes, dict):
         sizes = {"batch": sizes}
+    if spec.shape is None:
+        return RANK_SHAPES[sizes[f"{spec.name}_rank"]]
     return tuple(d if d is not None else sizes["batch"] if j == 0 else sizes[f"{spec.name}_dim{j}"]
                  for j, d in enumerate(spec.shape))
 
@@ -153,11 +162,15 @@ def export(fn_or_model, input_signature, path, opset=DEFAULT_OPSET, verify=True,
     for v in variants:
         _match(first, v)
     model, out_names, variables = _build(first, variants, specs, opset, output_names)
-    onnx.checker.check_model(model, full_check=True)
+    _check(model)
     diff = None
     if verify:
-        check = {v.symbol: CHECK_BATCH if v.symbol == "batch" else CHECK_OPEN for v in variants}
+        check = {v.symbol: CHECK_BATCH if v.symbol == "batch" else 3 if v.symbol.endswith("_rank") else CHECK_OPEN
+                 for v in variants}
         diff = _verify(model, fn, specs, out_names, rng, check or None, atol, draw)
+        if any(sym.endswith("_rank") for sym in check):   # any rank: checked at rank 0 too
+            check = {k: 0 if k.endswith("_rank") else v for k, v in check.items()}
+            diff = max(diff, _verify(model, fn, specs, out_names, rng, check, atol, draw))
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
     onnx.save_model(model, path)
     result = ExportResult(str(path), opset, [s.name for s in specs], out_names, diff, model, variables, fixed)
@@ -202,7 +215,8 @@ def _traces(fn, specs, symbols, rng, draw):
     fix it: a concat with a weight's width) is searched for among 1..256; where the program runs
     at one size alone, that size is fixed in the graph (``fixed``), as TF's graph fails at run
     time at any other."""
-    sizes = {sym: TRACE_BATCHES[0] if sym == "batch" else OPEN_SIZES[0] for sym in symbols}
+    sizes = {sym: TRACE_BATCHES[0] if sym == "batch" else 1 if sym.endswith("_rank") else OPEN_SIZES[0]
+             for sym in symbols}
     fixed = {}
     try:
         first = _trace(fn, specs, sizes, rng, draw)
@@ -211,7 +225,7 @@ def _traces(fn, specs, symbols, rng, draw):
             raise
         first = None
         for sym in symbols:
-            if sym == "batch":
+            if sym == "batch" or sym.endswith("_rank"):
                 continue
             for size in SEARCH_SIZES:
                 try:
@@ -230,7 +244,7 @@ def _traces(fn, specs, symbols, rng, draw):
         try:
             second = _trace(fn, specs, other, rng, draw)
         except ExportError as exc:
-            if sym == "batch" or not isinstance(exc.__cause__, Exception):
+            if sym == "batch" or sym.endswith("_rank") or not isinstance(exc.__cause__, Exception):
                 raise
             name, axis = sym.rsplit("_dim", 1)
             fixed[(name, int(axis))] = sizes[sym]
@@ -238,7 +252,8 @@ def _traces(fn, specs, symbols, rng, draw):
         variants.append(Variant(sym, (sizes[sym], other[sym]), second))
     if fixed:
         # the fixed sizes become part of the specs; the traces stand as they are
-        specs = [TensorSpec(tuple(fixed.get((s.name, j), d) for j, d in enumerate(s.shape)), s.dtype, s.name)
+        specs = [s if s.shape is None else
+                 TensorSpec(tuple(fixed.get((s.name, j), d) for j, d in enumerate(s.shape)), s.dtype, s.name)
                  for s in specs]
     return specs, sizes, first, variants, fixed
 
@@ -249,7 +264,7 @@ def _trace(fn, specs, sizes, rng, draw):
     except ExportError:
         raise
     except Exception as exc:
-        shown = ", ".join(f"{s.name}: {list(s.shape)} {s.dtype}" for s in specs)
+        shown = ", ".join(f"{s.name}: {'any rank' if s.shape is None else list(s.shape)} {s.dtype}" for s in specs)
         at = "; ".join(f"{_describe(k)} {v}" for k, v in sizes.items())
         raise ExportError(f"ONNX export: calling the function on random inputs ({shown}"
                           f"{'; ' + at if at else ''}) failed with {type(exc).__name__}: {exc}; check "
@@ -318,7 +333,8 @@ def _build(first, variants, specs, opset, output_names):
     for s, t in zip(specs, first.inputs):
         g.reserve(s.name)
         g.names[id(t)] = s.name
-        dims = [d if d is not None else "batch" if j == 0 else f"{s.name}_dim{j}" for j, d in enumerate(s.shape)]
+        dims = None if s.shape is None else [d if d is not None else "batch" if j == 0 else f"{s.name}_dim{j}"
+                                             for j, d in enumerate(s.shape)]
         inputs.append(helper.make_tensor_value_info(s.name, onnx_dtype(s.dtype), dims))
     names = _output_names(first, output_names)
     for t, name in zip(first.outputs, names):
@@ -341,7 +357,9 @@ def _build(first, variants, specs, opset, output_names):
     for k, (t, name) in enumerate(zip(first.outputs, names)):
         g.node("Identity", [g.value(t)], [name])
         shape = list(t.shape)
-        for p, d in enumerate(shape):
+        if any(len(v.trace.outputs[k].shape) != len(shape) for v in variants):
+            shape = None   # its rank follows an input's
+        for p, d in enumerate(shape or ()):
             moved = [v for v in variants if v.trace.outputs[k].shape[p] != d]
             if len(moved) == 1 and (d, moved[0].trace.outputs[k].shape[p]) == moved[0].sizes:
                 shape[p] = moved[0].symbol
@@ -353,6 +371,22 @@ def _build(first, variants, specs, opset, output_names):
                               producer_name="research-workbench")
     model.ir_version = min(model.ir_version, 9)  # what onnxruntime 1.17 reads
     return model, names, dict(g.variables)
+
+
+def _check(model):
+    """``onnx.checker``'s full check; for a graph with inputs or outputs of any rank (no shape,
+    which onnxruntime runs and the checker refuses) its structural check of a copy where they
+    have a shape of rank 1 (onnxruntime then runs the graph itself at two ranks)."""
+    io = [*model.graph.input, *model.graph.output]
+    if all(v.type.tensor_type.HasField("shape") for v in io):
+        onnx.checker.check_model(model, full_check=True)
+        return
+    copy = onnx.ModelProto()
+    copy.CopyFrom(model)
+    for v in [*copy.graph.input, *copy.graph.output]:
+        if not v.type.tensor_type.HasField("shape"):
+            v.type.tensor_type.shape.dim.add().dim_param = "any"
+    onnx.checker.check_model(copy, full_check=False)
 
 
 def _output_names(first, output_names):

@@ -28,6 +28,8 @@ def onnx_dtype(dtype) -> int:
 def _describe(symbol):
     if symbol == "batch":
         return "the batch (leading) dimension"
+    if symbol.endswith("_rank"):
+        return f"the rank of input '{symbol[:-len('_rank')]}'"
     name, axis = symbol.rsplit("_dim", 1)
     return f"dimension {axis} of input '{name}'"
 
@@ -43,7 +45,7 @@ class Graph:
         self.variants = list(variants)
         self._where = {}           # symbol -> (input position, axis)
         for i, s in enumerate(specs):
-            for j, d in enumerate(s.shape):
+            for j, d in enumerate(s.shape or ()):
                 if d is None:
                     self._where.setdefault("batch" if j == 0 else f"{s.name}_dim{j}", (i, j))
         self._sizes: dict = {}     # symbol -> its 1-D int64 tensor

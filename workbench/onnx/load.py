@@ -208,11 +208,13 @@ class OnnxModel(Module):
 
     @property
     def input_signature(self) -> list:
-        """One ``wb.onnx.TensorSpec`` per input (None for a dimension the graph leaves open)."""
+        """One ``wb.onnx.TensorSpec`` per input (None for a dimension the graph leaves open, a
+        shape of None for an input of any rank)."""
         out = []
         for v in self._inputs:
             tt = v.type.tensor_type
-            dims = tuple(d.dim_value if d.HasField("dim_value") else None for d in tt.shape.dim)
+            dims = tuple(d.dim_value if d.HasField("dim_value") else None for d in tt.shape.dim) \
+                if tt.HasField("shape") else None
             out.append(TensorSpec(dims, self._context.dtype(tt.elem_type), v.name))
         return out
 
