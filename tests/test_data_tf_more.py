@@ -502,3 +502,20 @@ def test_datasets_as_elements_of_a_map():
     assert pairs.element_spec == (wb.TensorSpec([], wb.int64), wb.data.DatasetSpec(wb.TensorSpec([], wb.int64)))
     assert [(int(a), values(b)) for a, b in pairs] == [(0, [0, 0]), (1, [1, 1]), (2, [2, 2])]
     assert values(pairs.flat_map(lambda a, b: b.map(lambda y: y + a))) == [0, 0, 2, 2, 4, 4]
+
+
+def test_datasets_of_different_classes_with_one_spec_share_a_trace():
+    @wb.function
+    def total(ds):
+        s = wb.constant(0, wb.int64)
+        for x in ds:
+            s += x
+        return s
+    got = [int(total(Dataset.range(4))), int(total(Dataset.range(4).map(lambda x: x * 2))),
+           int(total(Dataset.from_tensor_slices(wb.constant([5, 6], wb.int64)))),
+           int(total(Dataset.range(10).filter(lambda x: x > 7)))]
+    assert got == [6, 12, 11, 17]                           # TF 2.21
+    assert total.experimental_get_tracing_count() == 1      # TF 2.21: one DatasetSpec, one trace
+    assert [int(total(Dataset.range(4))), int(total(Dataset.range(3)))] == [6, 3]
+    assert int(total(Dataset.range(5).map(lambda x: x + 1))) == 15
+    assert total.experimental_get_tracing_count() == 1

@@ -725,14 +725,16 @@ class _LentArguments:
     def run(self, flat):
         moved = [(t, flat[i]) for i, t in self._objects if flat[i] is not t]
         with self._lock:
-            saved = [t.__dict__ for t, _ in moved]
+            saved = [(t.__dict__, t.__class__) for t, _ in moved]
             for t, given in moved:
                 t.__dict__ = given.__dict__
+                t.__class__ = given.__class__   # a dataset of another class with the same spec
             try:
                 return self._wrapped.run(flat)
             finally:
-                for (t, _), d in zip(moved, saved):
+                for (t, _), (d, c) in zip(moved, saved):
                     t.__dict__ = d
+                    t.__class__ = c
 
     def __getattr__(self, name):
         return getattr(self._wrapped, name)

@@ -80,16 +80,17 @@ class DatasetLoop:
 
 class DatasetArgumentType:
     """How a dataset argument keys ``wb.function``'s traces (TF's ``DatasetSpec`` as a trace
-    type): by its class and its element spec, where that is known without running anything
-    (else by the dataset itself). Datasets of one type share a trace, which runs on the
-    dataset it was traced with; a replay runs that object as the call's dataset (``rebinds``:
-    ``wb.function`` lends it the call's dataset's attributes for the run)."""
+    type): by its element spec, where that is known without running anything (else by the
+    dataset itself), as TF keys them: datasets of any class with one spec share a trace, which
+    runs on the dataset it was traced with; a replay runs that object as the call's dataset
+    (``rebinds``: ``wb.function`` lends it the call's dataset's class and attributes for the
+    run)."""
 
     rebinds = True
 
     def __init__(self, dataset, spec):
         self._dataset = dataset
-        self._key = (type(dataset), spec if _hashable(spec) else repr(spec))
+        self._key = ("Dataset", spec if _hashable(spec) else repr(spec))
 
     def placeholder_value(self, placeholder_context=None):
         return self._dataset
