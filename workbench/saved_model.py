@@ -42,7 +42,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import warnings
 
 import numpy as np
 
@@ -94,10 +93,8 @@ def save(obj, export_dir, signatures=None, options=None):
     for attr, fn in _functions(obj):
         call = _python_callable(fn)
         entries = [_export_concrete(wb_onnx, export_dir, attr, k, call, _arg_names(fn, len(specs)), specs,
-                                    index, values) for k, (specs, values) in enumerate(_concrete_specs(fn))]
+                                    index, values, keep_custom) for k, (specs, values) in enumerate(_concrete_specs(fn))]
         functions[attr] = entries   # none for a function never traced: TF saves it all the same
-        if entries and keep_custom:
-            _warn_custom_gradients(attr, fn)
     served = _keras_inputs(obj)
     if served is not None:
         # a Keras model: its inference call as __call__ and, unless given, the serving signature
@@ -109,7 +106,8 @@ def save(obj, export_dir, signatures=None, options=None):
             signatures = {"serving_default": served}
     sigs = {}
     for k, (name, call, names, specs) in enumerate(_signatures(signatures)):
-        sigs[name] = _export_concrete(wb_onnx, export_dir, f"signature_{name}", k, call, names, specs, index)
+        sigs[name] = _export_concrete(wb_onnx, export_dir, f"signature_{name}", k, call, names, specs, index,
+                                      keep_custom=keep_custom)
     values = {f"v{i}": _host(v) for i, (_, v) in enumerate(variables)}
     for i, (path, v) in enumerate(variables):
         if values[f"v{i}"].dtype.kind == "O":
@@ -138,17 +136,6 @@ def _has_ragged(entry):
         (kind, inner), = structure.items()
         return kind == "ragged" or any(result(v) for v in (inner.values() if kind == "dict" else inner))
     return any("ragged_rank" in spec for spec in entry["inputs"]) or result(entry["structure"])
-
-
-def _warn_custom_gradients(attr, fn):
-    names = {name.split(":", 1)[-1] for concrete in getattr(fn, "_concrete", {}).values()
-             for program in concrete._programs for name in getattr(program, "custom_gradients", ())}
-    if names:
-        warnings.warn(f"wb.saved_model.save: function '{attr}' has custom gradients ({', '.join(sorted(names))}), "
-                      "which are not saved: the functions are ONNX graphs, and the loaded function's gradient "
-                      "is the gradient of its ops (TF keeps the custom gradient). Pass "
-                      "options=wb.saved_model.SaveOptions(experimental_custom_gradients=False) to save it so "
-                      "knowingly", UserWarning, stacklevel=3)
 
 
 def _host(v):
@@ -333,7 +320,7 @@ def _signatures(signatures):
     return out
 
 
-def _export_concrete(wb_onnx, export_dir, attr, k, call, names, specs, index, values=None):
+def _export_concrete(wb_onnx, export_dir, attr, k, call, names, specs, index, values=None, keep_custom=True):
     """One concrete function as an ONNX file, and its manifest entry. A ragged argument is its
     components (flat values, then the row splits from the outermost dimension in) as graph
     inputs; a ragged result is its flat values, and row splits that are one of the ragged
@@ -394,7 +381,85 @@ def _export_concrete(wb_onnx, export_dir, attr, k, call, names, specs, index, va
              "outputs": result.outputs, "structure": structure.get("value"), "variables": bind}
     if shared:
         entry["same_row_splits"] = shared
+    names = sorted({n.split(":", 1)[-1] for n in result.custom_gradients or ()})
+    if names and keep_custom:
+        entry["gradient"] = _export_gradient(wb_onnx, export_dir, attr, k, flat, onnx_specs, args, result, index,
+                                             names)
+    elif names:
+        entry["custom_gradients_unsaved"] = names
     return entry
+
+
+def _export_gradient(wb_onnx, export_dir, attr, k, flat, onnx_specs, args, result, index, names):
+    """The gradient of a function that has custom gradients (TF's
+    ``SaveOptions(experimental_custom_gradients=True)``): an ONNX graph taking the function's
+    inputs and one upstream gradient per floating output, and giving the gradients of its
+    floating inputs and trainable variables (the custom gradients' own ops, traced by a tape
+    that another tape watches, so its walk is made of ops)."""
+    if any("ragged_rank" in a for a in args):
+        raise ValueError(f"wb.saved_model.save: function '{attr}' has custom gradients ({', '.join(names)}) and "
+                         "ragged arguments; its gradient is not saved for ragged arguments here. Pass options="
+                         "wb.saved_model.SaveOptions(experimental_custom_gradients=False) to save it without")
+    graph = result.model.graph
+    ranks = [s.name for s in onnx_specs if s.shape is None]
+    float_in = [i for i, s in enumerate(onnx_specs) if np.dtype(s.dtype).kind == "f"]
+    float_out, dy_specs = [], []
+    for j, out in enumerate(graph.output):
+        tt = out.type.tensor_type
+        dtype = wb_onnx_dtype(tt.elem_type)
+        if dtype.kind != "f":
+            continue
+        if not tt.HasField("shape"):
+            if len(ranks) != 1:
+                raise ValueError(f"wb.saved_model.save: function '{attr}': its custom gradients are saved as a "
+                                 f"graph whose upstream gradient for output '{out.name}' has a rank set by one "
+                                 "input; save it with SaveOptions(experimental_custom_gradients=False)")
+            shape = f"{ranks[0]}_rank"
+        else:
+            shape = []
+            for d in tt.shape.dim:
+                if d.HasField("dim_value"):
+                    shape.append(int(d.dim_value))
+                elif d.dim_param:
+                    shape.append(d.dim_param)
+                else:
+                    raise ValueError(f"wb.saved_model.save: function '{attr}': output '{out.name}' has a size "
+                                     "computed from several open sizes; its custom gradients cannot be saved "
+                                     "here: save it with SaveOptions(experimental_custom_gradients=False)")
+            shape = tuple(shape)
+        float_out.append(j)
+        dy_specs.append(wb_onnx.TensorSpec(shape, dtype, f"grad_{out.name}"))
+    watched = [v for v in result.variables.values() if v.trainable]
+    n = len(onnx_specs)
+    kept = {}
+
+    def backward(*xs):
+        from gradients.tape import GradientTape   # the tapes sit below this module
+        inputs, dys = xs[:n], xs[n:]
+        sources = [inputs[i] for i in float_in] + watched
+        with GradientTape() as outer:   # watching the inner walk: its gradient is recorded as ops
+            for i in float_in:
+                outer.watch(inputs[i])
+            with GradientTape() as tape:
+                for i in float_in:
+                    tape.watch(inputs[i])
+                leaves = flat(*inputs)
+            grads = tape.gradient([leaves[j] for j in float_out], sources, output_gradients=list(dys))
+        del outer
+        where = [["input", i] for i in float_in] + [["variable", index[id(v)]] for v in watched]
+        kept["wrt"] = [w for w, g in zip(where, grads) if g is not None]
+        return [g for g in grads if g is not None]
+
+    relative = os.path.join("functions", f"{_SAFE.sub('_', attr)}_{k}_gradient.onnx")
+    grad = wb_onnx.export(backward, list(onnx_specs) + dy_specs, os.path.join(export_dir, relative))
+    bind = {init: index[id(v)] for init, v in grad.variables.items()}
+    return {"file": relative.replace(os.sep, "/"), "variables": bind, "outputs": float_out,
+            "wrt": kept["wrt"], "custom_gradients": names}
+
+
+def wb_onnx_dtype(elem_type):
+    from onnx import helper
+    return np.dtype(helper.tensor_dtype_to_np_dtype(elem_type))
 
 
 def _same_shape_groups(args):
@@ -669,10 +734,50 @@ class _LoadedConcrete:
                                   if "ragged_rank" in s else "")
                                + (f" = {s['value']}" if "value" in s else "") for s in self._inputs) + ")"
 
+    _gradient = None   # (graph, the outputs it takes gradients for, what it differentiates)
+    _unsaved = None    # names of custom gradients saved without their gradient
+
     def __call__(self, *tensors):
-        out = self._model(*tensors)
-        flat = out if isinstance(out, list) else [out]
-        return _rebuild(self._structure, flat)
+        return _rebuild(self._structure, self._run(tensors))
+
+    def _run(self, tensors):
+        """The graph's outputs (a list); with a saved gradient graph, or custom gradients that
+        were not saved, as one custom-gradient op whose reverse rule runs that graph (TF's
+        loaded function uses the saved gradient function) or fails as TF's does."""
+        if self._gradient is None and self._unsaved is None:
+            out = self._model(*tensors)
+            return out if isinstance(out, list) else [out]
+        from gradients.custom import custom_gradient   # the tapes sit below this module
+        model, outs, wrt = self._gradient or (None, None, None)
+        unsaved = self._unsaved
+
+        @custom_gradient
+        def run(*xs):
+            out = self._model(*xs)
+            flat = out if isinstance(out, list) else [out]
+
+            def grad(*dys, variables=None):
+                if model is None:
+                    raise LookupError(f"No gradient defined for the loaded function: its custom gradients "
+                                      f"({', '.join(unsaved)}) were saved with SaveOptions("
+                                      "experimental_custom_gradients=False)")
+                from .ops.elementwise import zeros_like   # ops sit below this module
+                ups = [zeros_like(flat[j]) if dys[j] is None else dys[j] for j in outs]
+                got = model(*xs, *ups)
+                got = got if isinstance(got, list) else [got]
+                by_input, by_variable = {}, {}
+                for (kind, what), g in zip(wrt, got):
+                    if kind == "input":
+                        by_input[what] = g
+                    else:
+                        by_variable[id(what)] = g
+                in_grads = [by_input.get(i) for i in range(len(xs))]
+                if variables is None:
+                    return in_grads
+                return in_grads, [by_variable.get(id(v)) for v in variables]
+            return (flat if len(flat) > 1 else flat[0]), grad
+        out = run(*tensors)
+        return list(out) if isinstance(out, (list, tuple)) else [out]
 
     def signature_call(self, kwargs):
         missing = [s["name"] for s in self._inputs if s["name"] not in kwargs]
@@ -680,8 +785,7 @@ class _LoadedConcrete:
         if missing or extra:
             raise TypeError(f"signature: inputs by name must be {[s['name'] for s in self._inputs]}; got "
                             f"{sorted(kwargs)}")
-        out = self._model(*[kwargs[s["name"]] for s in self._inputs])
-        flat = out if isinstance(out, list) else [out]
+        flat = self._run([kwargs[s["name"]] for s in self._inputs])
         value = _rebuild(self._structure, flat)
         if isinstance(value, dict):
             return value
@@ -758,14 +862,34 @@ def load(export_dir, tags=None, options=None):
         variables.append(v)
         _set_path(root, str(spec["path"]), v)
     for attr, entries in manifest["functions"].items():
-        concretes = [_LoadedConcrete(_onnx_model(wb_onnx, export_dir, e, variables), e) for e in entries]
+        concretes = [_loaded_concrete(wb_onnx, export_dir, e, variables) for e in entries]
         _set_path(root, attr, _LoadedFunction(attr.rsplit("/", 1)[-1], concretes))
     sigs = _Signatures()
     for name, entry in manifest["signatures"].items():
-        concrete = _LoadedConcrete(_onnx_model(wb_onnx, export_dir, entry, variables), entry)
+        concrete = _loaded_concrete(wb_onnx, export_dir, entry, variables)
         sigs[name] = _signature_fn(name, concrete)
     object.__setattr__(root, "signatures", sigs)
     return root
+
+
+def _loaded_concrete(wb_onnx, export_dir, entry, variables):
+    concrete = _LoadedConcrete(_onnx_model(wb_onnx, export_dir, entry, variables), entry)
+    grad = entry.get("gradient")
+    if grad is not None:
+        wrt = grad.get("wrt")
+        outs = grad.get("outputs")
+        if not (isinstance(wrt, list) and all(
+                isinstance(w, list) and len(w) == 2 and w[0] in ("input", "variable") and isinstance(w[1], int)
+                and 0 <= w[1] < (len(concrete._inputs) if w[0] == "input" else len(variables)) for w in wrt)
+                and isinstance(outs, list) and all(isinstance(j, int) and 0 <= j < len(entry["outputs"]) for j in outs)):
+            raise ValueError(f"wb.saved_model.load: {entry['file']}: its gradient is not described as this "
+                             "loader reads it")
+        concrete._gradient = (_onnx_model(wb_onnx, export_dir, grad, variables), outs,
+                              [(kind, i if kind == "input" else variables[i]) for kind, i in wrt])
+    unsaved = entry.get("custom_gradients_unsaved")
+    if unsaved is not None:
+        concrete._unsaved = [str(n) for n in unsaved]
+    return concrete
 
 
 def _signature_fn(name, concrete):

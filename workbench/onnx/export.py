@@ -47,6 +47,7 @@ class ExportResult:
     model: object = None    # the onnx.ModelProto
     variables: dict = None  # initializer name -> the wb.Variable whose value it holds
     fixed: dict = None      # (input name, axis) -> size: open sizes the program runs at only that size
+    custom_gradients: list = None  # names of the custom_gradient ops the function ran
 
     def __repr__(self):
         diff = "not verified" if self.max_abs_diff is None else f"max abs difference {self.max_abs_diff:.3g}"
@@ -68,8 +69,9 @@ def _specs(input_signature):
                              f"Input, tensor or array), got {s!r}")
         if shape is not None and getattr(shape, "rank", 0) is None:
             shape = None   # a TensorShape of unknown rank
-        if shape is not None:
-            shape = tuple(None if d is None else int(d) for d in shape)
+        if shape is not None and not isinstance(shape, str):   # a str: another input's rank symbol
+            # a str size: another input's open size (its symbol), e.g. a gradient's shape
+            shape = tuple(d if isinstance(d, str) else None if d is None else int(d) for d in shape)
         name = getattr(s, "name", None)
         specs.append(TensorSpec(shape, np.dtype("float32" if dtype is None else getattr(dtype, "name", dtype)),
                                 name if isinstance(name, str) and name else f"input_{i}"))
@@ -84,8 +86,9 @@ def _open_dims(specs):
     other None, the symbol ``<input>_dim<axis>`` naming it."""
     symbols = []
     for s in specs:
-        if s.shape is None:
-            symbols.append(f"{s.name}_rank")
+        if s.shape is None or isinstance(s.shape, str):
+            if s.shape is None:
+                symbols.append(f"{s.name}_rank")
             continue
         for j, d in enumerate(s.shape):
             if d is None:
@@ -100,10 +103,10 @@ def _shape_at(spec, sizes):
     batch alone an int or None)."""
     if not isinstance(sizes, dict):
         sizes = {"batch": sizes}
-    if spec.shape is None:
-        return RANK_SHAPES[sizes[f"{spec.name}_rank"]]
-    return tuple(d if d is not None else sizes["batch"] if j == 0 else sizes[f"{spec.name}_dim{j}"]
-                 for j, d in enumerate(spec.shape))
+    if spec.shape is None or isinstance(spec.shape, str):
+        return RANK_SHAPES[sizes[spec.shape or f"{spec.name}_rank"]]
+    return tuple(sizes[d] if isinstance(d, str) else d if d is not None else sizes["batch"] if j == 0
+                 else sizes[f"{spec.name}_dim{j}"] for j, d in enumerate(spec.shape))
 
 
 def _sample(specs, batch, rng):
@@ -173,7 +176,8 @@ def export(fn_or_model, input_signature, path, opset=DEFAULT_OPSET, verify=True,
             diff = max(diff, _verify(model, fn, specs, out_names, rng, check, atol, draw))
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
     onnx.save_model(model, path)
-    result = ExportResult(str(path), opset, [s.name for s in specs], out_names, diff, model, variables, fixed)
+    result = ExportResult(str(path), opset, [s.name for s in specs], out_names, diff, model, variables, fixed,
+                          first.custom_gradients)
     if verbose:
         print(f"Saved ONNX model at '{path}' (opset {opset}; inputs {result.inputs}, outputs "
               f"{result.outputs}" + ("" if diff is None else f"; onnxruntime max abs difference {diff:.3g}") + ")")
@@ -252,7 +256,7 @@ def _traces(fn, specs, symbols, rng, draw):
         variants.append(Variant(sym, (sizes[sym], other[sym]), second))
     if fixed:
         # the fixed sizes become part of the specs; the traces stand as they are
-        specs = [s if s.shape is None else
+        specs = [s if s.shape is None or isinstance(s.shape, str) else
                  TensorSpec(tuple(fixed.get((s.name, j), d) for j, d in enumerate(s.shape)), s.dtype, s.name)
                  for s in specs]
     return specs, sizes, first, variants, fixed
@@ -264,7 +268,8 @@ def _trace(fn, specs, sizes, rng, draw):
     except ExportError:
         raise
     except Exception as exc:
-        shown = ", ".join(f"{s.name}: {'any rank' if s.shape is None else list(s.shape)} {s.dtype}" for s in specs)
+        shown = ", ".join(f"{s.name}: {'any rank' if s.shape is None or isinstance(s.shape, str) else list(s.shape)} "
+                          f"{s.dtype}" for s in specs)
         at = "; ".join(f"{_describe(k)} {v}" for k, v in sizes.items())
         raise ExportError(f"ONNX export: calling the function on random inputs ({shown}"
                           f"{'; ' + at if at else ''}) failed with {type(exc).__name__}: {exc}; check "
@@ -296,6 +301,9 @@ def _match(first, variant):
                           f"input_signature {fix}")
     for ra, rb in zip(first.records, second.records):
         differ = {k: v for k, v in rb.params.items() if not _same(v, ra.params.get(k))}
+        if "axis" in differ and ra.name.startswith("reduce_") and _all_axes(ra) and _all_axes(rb):
+            ra.params["axis"] = None   # every axis at each rank: a reduction over all, whatever the rank
+            del differ["axis"]
         for key in differ:
             if (ra.name, key) not in _BATCH_PARAMS:
                 raise ExportError(f"ONNX export of op '{ra.name}' (from {ra.where}): its parameter "
@@ -303,6 +311,18 @@ def _match(first, variant):
                                   f"{rb.params[key]!r}); give the input_signature {fix}")
         if differ:
             ra.other_params[sym] = differ
+
+
+def _all_axes(record) -> bool:
+    """Whether a reduction's ``axis`` names every axis of its argument (None counts)."""
+    axis, ndim = record.params.get("axis"), len(record.args[0].shape)
+    if axis is None:
+        return True
+    axis = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
+    try:
+        return sorted(int(a) % max(ndim, 1) for a in axis) == list(range(ndim))
+    except (TypeError, ValueError):
+        return False
 
 
 _BATCH_PARAMS = {("reshape", "shape"), ("broadcast_to", "shape")} | {
@@ -333,8 +353,8 @@ def _build(first, variants, specs, opset, output_names):
     for s, t in zip(specs, first.inputs):
         g.reserve(s.name)
         g.names[id(t)] = s.name
-        dims = None if s.shape is None else [d if d is not None else "batch" if j == 0 else f"{s.name}_dim{j}"
-                                             for j, d in enumerate(s.shape)]
+        dims = None if s.shape is None or isinstance(s.shape, str) else [
+            d if d is not None else "batch" if j == 0 else f"{s.name}_dim{j}" for j, d in enumerate(s.shape)]
         inputs.append(helper.make_tensor_value_info(s.name, onnx_dtype(s.dtype), dims))
     names = _output_names(first, output_names)
     for t, name in zip(first.outputs, names):

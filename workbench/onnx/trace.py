@@ -43,6 +43,7 @@ class Trace:
     structure: object     # the result as the function returned it
     records: list         # Record per traced op, in the order they ran
     dynamic: set          # ids of tensors whose value depends on the inputs or variables
+    custom_gradients: list = field(default_factory=list)  # names of the custom_gradient ops it ran
 
 
 class _Recorder(Tracer):
@@ -91,11 +92,13 @@ def trace(fn, arrays) -> Trace:
                                   rec.where.get(id(what[4]), "an unknown place")))
         elif step.name == "bind" and len(step.reads) == 1 and len(step.writes) == 1:
             records.append(Record(None, step.reads, {}, step.writes, "a rebinding", alias=True))
+        elif step.name == "capture" and not step.reads and not step.writes:
+            continue   # a tape's hold on a variable it read (bookkeeping, no value)
         else:
             raise ExportError(f"the function does more than compute: its step '{step.name}' (a variable "
                               "update, random draw, gradient or other effect) has no ONNX form; export "
                               "the inference computation only (e.g. model(x, training=False))")
-    return Trace(inputs, outputs, result, records, set(rec.dynamic))
+    return Trace(inputs, outputs, result, records, set(rec.dynamic), list(rec.custom_gradients))
 
 
 def is_static(t, dynamic) -> bool:
