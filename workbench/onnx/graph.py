@@ -45,7 +45,7 @@ class Graph:
         self.variants = list(variants)
         self._where = {}           # symbol -> (input position, axis)
         for i, s in enumerate(specs):
-            for j, d in enumerate(s.shape or ()):
+            for j, d in enumerate(() if s.shape is None or isinstance(s.shape, str) else s.shape):
                 if d is None:
                     self._where.setdefault("batch" if j == 0 else f"{s.name}_dim{j}", (i, j))
         self._sizes: dict = {}     # symbol -> its 1-D int64 tensor
