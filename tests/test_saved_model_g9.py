@@ -206,3 +206,25 @@ def test_without_the_option_the_gradient_fails_as_in_tf(tmp_path):
         out = loaded.call_custom_grad(v * v)
     with pytest.raises(LookupError, match="experimental_custom_gradients=False"):
         tape.gradient(out, v)
+
+
+def test_two_inputs_of_unknown_rank_traced_by_get_concrete_function(tmp_path):
+    # the extension_type guide's wrapper, with plain tensors
+    class Weighted(wb.Module):
+        def __init__(self):
+            super().__init__()
+            self.v = wb.Variable([3.0, 2.0, 8.0, 5.0])
+
+        @wb.function
+        def mean(self, values, mask):
+            x = values * self.v
+            return wb.reduce_sum(wb.where(mask, x, wb.zeros_like(x))) / wb.reduce_sum(wb.cast(mask, x.dtype))
+
+    module = Weighted()
+    module.mean.get_concrete_function(wb.TensorSpec(None, wb.float32), wb.TensorSpec(None, wb.bool))
+    wb.saved_model.save(module, str(tmp_path / "w"))
+    loaded = wb.saved_model.load(str(tmp_path / "w"))
+    # TF 2.21: 12.0 and 6.75
+    assert float(loaded.mean(wb.constant([1.0, 2.0, 3.0, 4.0]), wb.constant([False, True, False, True]))) == 12.0
+    assert float(loaded.mean(wb.constant([[1.0, 2.0, 3.0, 4.0], [0.5, 1, 1, 1]]),
+                             wb.constant([[False, True, False, True], [True] * 4]))) == 6.75

@@ -128,7 +128,14 @@ class Graph:
             if flat.size == 0 or not np.all(flat == flat[0]):
                 raise ExportError(f"{self.where()}: a constant of shape {arr.shape} depends on the batch "
                                   "size and is not one repeated value; export with a fixed batch size")
-            return self.one("Expand", self.const(flat[:1].reshape(()), "fill"), self.dims(arr.shape, others))
+            fill = self.const(flat[:1].reshape(()), "fill")
+            for x in self.first.inputs:   # the shape of an input (zeros_like(x)) in every trace
+                seen = self.partner.get(id(x), {})
+                if tuple(x.shape) == arr.shape and all(
+                        v.symbol in seen and tuple(seen[v.symbol].shape) == others.get(v.symbol, arr.shape)
+                        for v in self.variants):
+                    return self.one("Expand", fill, self.one("Shape", self.value(x)))
+            return self.one("Expand", fill, self.dims(arr.shape, others))
         return self.const(arr, "const")
 
     def static(self, t):
