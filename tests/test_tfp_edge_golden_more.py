@@ -238,3 +238,25 @@ def test_noncentral_chi2_gradients():
     # the quantile's: scipy.stats.ncx2.ppf differenced (one-sided at noncentrality 0)
     close(tape.gradient(q, df)[:1], [1.366439433825306], rtol=1e-6)
     close(tape.gradient(q, nc)[:2], [0.7496629766956531, 1.4785395752170416], rtol=1e-6)
+
+
+@pytest.mark.parametrize("make, one_sided", [
+    (lambda df, loc, scale: tfd.StudentT(df, loc, scale), False),
+    (lambda df, loc, scale: tfd.HalfStudentT(df, loc, scale), True),     # x == loc: the support's edge
+    (lambda df, loc, scale: tfd.TwoPieceStudentT(df, loc, scale, np.float64(0.5)), False),
+])
+def test_student_t_cdf_gradient_at_the_centre_is_finite(make, one_sided):
+    # At x == loc the incomplete beta's derivative is inf * 0; TFP's (stdtr's) gradient is finite:
+    # the density in loc and scale, 0 in df. Checked against differences (from inside the support).
+    params, x = [np.float64(1.5), np.float64(0.2), np.float64(0.5)], np.float64(0.2)
+    vs = [wb.Variable(p) for p in params]
+    with wb.GradientTape() as tape:
+        c = make(*vs).cdf(wb.constant(x))
+    got = [float(g) for g in tape.gradient(c, vs)]
+    cdf = lambda ps: float(make(*ps).cdf(x))
+    for i, g in enumerate(got):
+        up, dn = list(params), list(params)
+        up[i] += 1e-6
+        dn[i] -= 1e-6
+        fd = (cdf(params) - cdf(dn)) / 1e-6 if one_sided else (cdf(up) - cdf(dn)) / 2e-6
+        assert np.isfinite(g) and abs(g - fd) < 1e-5 * max(1.0, abs(fd)), (i, g, fd)

@@ -126,14 +126,20 @@ class StudentT(Distribution):
         # P(T <= t) = tail / 2 for t < 0 and 1 - tail / 2 for t >= 0, with the two-sided tail
         # P(|T| > |t|) = I_{df/(df+t^2)}(df/2, 1/2) = 1 - I_{t^2/(df+t^2)}(1/2, df/2). Near the
         # centre (t^2 < df) df/(df+t^2) rounds to 1 for large df: use the second form there.
+        # At t = 0 exactly the incomplete beta's derivative is inf * 0 (NaN): there the CDF is
+        # 1/2 + t * density(0), whose derivative in t is the density and in df 0 (by symmetry).
         df = self._df
-        t2 = wb.square(t)
+        at_centre = wb.equal(t, 0.0)
+        safe_t = wb.where(at_centre, wb.ones_like(t), t)
+        t2 = wb.square(safe_t)
         half = wb.ones_like(df) * 0.5
         central = t2 < df
         far_tail = wb.math.betainc(0.5 * df, half, df / (df + t2))
         near_tail = 1.0 - wb.math.betainc(half, 0.5 * df, t2 / (df + t2))
         half_tail = 0.5 * wb.where(central, near_tail, far_tail)
-        return wb.where(t < 0, half_tail, 1.0 - half_tail)
+        value = wb.where(safe_t < 0, half_tail, 1.0 - half_tail)
+        density0 = wb.exp(_log_gamma_ratio(0.5 * df) - 0.5 * wb.log(df) - _HALF_LOG_PI)
+        return wb.where(at_centre, 0.5 + t * density0, value)
 
     def _quantile(self, p):
         # The two-sided tail P(|T| > |t|) = 2 min(p, 1 - p) is I_x(df/2, 1/2) with x = df / (df + t^2),
