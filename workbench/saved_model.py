@@ -31,9 +31,12 @@ Differences from TF, by design: the functions are stored as ONNX graphs (the ope
 this project exports to), so a function must be one that ``wb.onnx.export`` can write
 (tensors and ragged tensors; open sizes the program does not fix, each found by tracing the
 function once more with that size changed: a size that is a product of open sizes is refused,
-and one the ops fix is saved at that size); a ragged result must keep an argument's row partition (the
-graph computes values, not new partitions); ragged arguments that a function combines
-(``x + y``) must share their row partition at every call; signatures take tensors only.
+and one the ops fix is saved at that size; an input of unknown rank where the program is the
+same at two ranks); a ragged result must keep an argument's row partition (the graph computes
+values, not new partitions); ragged arguments that a function combines (``x + y``) must share
+their row partition at every call; signatures take tensors only; a function that draws random
+numbers is refused. A function with custom gradients is saved with a second graph, its
+gradient (``functions/<name>_<k>_gradient.onnx``), which the loaded function's gradient runs.
 Loading never runs code from the folder and never reads outside it.
 """
 
@@ -64,10 +67,11 @@ _SAFE = re.compile(r"[^A-Za-z0-9_.-]")
 
 
 class SaveOptions:
-    """Accepted for TF's signature; nothing in it changes what is written here. With
-    ``experimental_custom_gradients`` True (TF's default), saving a function that has a
-    custom gradient warns: the loaded function's gradient is its ops' gradient (TF keeps the
-    custom one); False says that is what is wanted."""
+    """TF's save options. ``experimental_custom_gradients`` (True by default, as TF's): a
+    function that has custom gradients is saved with its gradient's graph too, and the loaded
+    function's gradient runs it; with False the loaded function's gradient raises LookupError,
+    as TF's does in a process that did not define the custom gradient. Other options are
+    accepted for TF's signature and change nothing here."""
 
     def __init__(self, **kwargs):
         self.options = dict(kwargs)
