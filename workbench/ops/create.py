@@ -168,7 +168,10 @@ def shape(input, out_type=np.int32, name=None):
 @core.dispatchable
 def size(input, out_type=np.int32, name=None):
     x = input if isinstance(input, Tensor) else convert_to_tensor(input)
-    return core.wrap_constant(np.asarray(x.size, dtype=np_dtype(out_type)))
+    out = core.wrap_constant(np.asarray(x.size, dtype=np_dtype(out_type)))
+    if core.tracing() and not x._static_shape().is_fully_defined():   # TF: a value the arguments decide
+        core.static_result(out, False)
+    return out
 
 
 @core.dispatchable
