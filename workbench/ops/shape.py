@@ -211,6 +211,7 @@ def transpose(a, perm=None, conjugate=False, name=None):
     if conjugate and x.dtype.kind == "c":
         from .tf_extra import conj  # circular import: tf_extra builds on this module
         return conj(transpose(x, perm))
+    known = core.static_value(perm) if isinstance(perm, Tensor) else False
     if perm is None:
         perm = tuple(range(x.ndim - 1, -1, -1))
     else:
@@ -219,7 +220,9 @@ def transpose(a, perm=None, conjugate=False, name=None):
         if sorted(perm) != list(range(x.ndim)):
             raise ValueError(f"transpose: perm {perm} is not a permutation of the {x.ndim} dimensions "
                              f"of a tensor of shape {x.shape}")
-    if perm == tuple(range(x.ndim)):
+    if known is not False and (known is None or None in known):   # in a trace: a perm the arguments decide
+        core.static_shape_hint("transpose", (None,) * x.ndim)   # TF: every size open
+    elif perm == tuple(range(x.ndim)):
         return x
     return apply(_transpose_op, (x,), {"perm": perm})
 
