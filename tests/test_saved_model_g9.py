@@ -228,3 +228,64 @@ def test_two_inputs_of_unknown_rank_traced_by_get_concrete_function(tmp_path):
     assert float(loaded.mean(wb.constant([1.0, 2.0, 3.0, 4.0]), wb.constant([False, True, False, True]))) == 12.0
     assert float(loaded.mean(wb.constant([[1.0, 2.0, 3.0, 4.0], [0.5, 1, 1, 1]]),
                              wb.constant([[False, True, False, True], [True] * 4]))) == 6.75
+
+
+class Drawing(wb.Module):
+    def __init__(self):
+        super().__init__()
+        self.g = wb.random.Generator.from_seed(0)
+
+    @wb.function
+    def __call__(self):
+        return self.g.normal([])
+
+    @wb.function
+    def state(self):
+        return self.g.state
+
+    @wb.function(input_signature=[wb.TensorSpec([None])])
+    def noisy(self, x):
+        return x + self.g.uniform(wb.shape(x))
+
+
+def test_a_generator_is_saved_and_the_loaded_functions_continue_its_stream(tmp_path):
+    # TF 2.21's numbers (the random_numbers guide's module, with a draw of an open size)
+    module = Drawing()
+    assert float(module()) == pytest.approx(-1.3544159, abs=1e-7)
+    assert module.state().numpy().tolist() == [256, 0, 0]
+    np.testing.assert_allclose(module.noisy(wb.zeros([3])).numpy(),
+                               [0.18097996711730957, 0.905347466468811, 0.6530880928039551], rtol=1e-7)
+    wb.saved_model.save(module, str(tmp_path / "r"))
+    # saving leaves the stream where it was
+    assert float(module()) == pytest.approx(0.8638211, abs=1e-7)
+    assert float(module()) == pytest.approx(-0.29839867, abs=1e-7)
+    loaded = wb.saved_model.load(str(tmp_path / "r"))
+    assert float(loaded()) == pytest.approx(0.8638211, abs=1e-7)
+    assert loaded.state().numpy().tolist() == [1280, 0, 0]
+    assert float(loaded()) == pytest.approx(-0.29839867, abs=1e-7)
+    np.testing.assert_allclose(loaded.noisy(wb.zeros([2])).numpy(), [0.23566055297851562, 0.3461027145385742],
+                               rtol=1e-7)
+    assert loaded.state().numpy().tolist() == [2048, 0, 0]
+
+
+def test_a_graph_with_draws_is_ours_to_run_and_other_draws_are_refused(tmp_path):
+    import onnx
+    module = Drawing()
+    result = wb.onnx.export(lambda x: x + module.g.uniform(wb.shape(x)), [wb.onnx.TensorSpec((None,))],
+                            str(tmp_path / "n.onnx"))
+    domains = {n.domain for n in result.model.graph.node}
+    assert "org.research-workbench.random" in domains   # onnxruntime has no kernel for it
+    assert module.g.state.numpy().tolist() == [0, 0, 0]   # the export's traces left the stream alone
+    onnx.checker.check_model(onnx.load(str(tmp_path / "n.onnx")))
+
+    def seeded(x):
+        return x + wb.random.stateless_normal(wb.shape(x), seed=[1, 2])
+
+    with pytest.raises(wb.onnx.ExportError, match="not from a wb.random.Generator"):
+        wb.onnx.export(seeded, [wb.onnx.TensorSpec((3,))], str(tmp_path / "s.onnx"))
+
+    def truncated():
+        return module.g.truncated_normal([2])
+
+    with pytest.raises(wb.onnx.ExportError, match="stream's 'truncated_normal' has no ONNX form"):
+        wb.onnx.export(truncated, [], str(tmp_path / "t.onnx"))

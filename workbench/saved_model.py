@@ -34,8 +34,12 @@ function once more with that size changed: a size that is a product of open size
 and one the ops fix is saved at that size; an input of unknown rank where the program is the
 same at two ranks); a ragged result must keep an argument's row partition (the graph computes
 values, not new partitions); ragged arguments that a function combines (``x + y``) must share
-their row partition at every call; signatures take tensors only; a function that draws random
-numbers is refused. A function with custom gradients is saved with a second graph, its
+their row partition at every call; signatures take tensors only. A function that draws from
+a ``wb.random.Generator`` (its ``normal`` or ``uniform``) is saved with the generator's state
+as a variable (``<attribute>/state``) and each draw as a node of this project's own ONNX
+domain, which the loader runs with ``wb.random`` (onnxruntime cannot run that graph); the
+loaded function continues the stream from where it was saved, as TF's does; other draws
+(stateless, global-seeded, other distributions) are refused. A function with custom gradients is saved with a second graph, its
 gradient (``functions/<name>_<k>_gradient.onnx``), which the loaded function's gradient runs.
 Loading never runs code from the folder and never reads outside it.
 """
@@ -90,6 +94,17 @@ def save(obj, export_dir, signatures=None, options=None):
         raise TypeError(f"wb.saved_model.save: export_dir must be a path, got {type(export_dir).__name__}")
     from . import onnx as wb_onnx   # an optional extra: ask for it only when saving
     export_dir = os.fspath(export_dir)
+    # tracing draws from the generators; saving leaves their streams where they were, as TF's does
+    states = [(v, np.array(backend.to_numpy(v._data), copy=True)) for _, v in _generator_states(obj)] \
+        if isinstance(obj, Module) else []
+    try:
+        _save(obj, export_dir, signatures, options, wb_onnx, {id(v): value for v, value in states})
+    finally:
+        for v, value in states:
+            v.assign(value)
+
+
+def _save(obj, export_dir, signatures, options, wb_onnx, kept):
     variables = _variables(obj)
     index = {id(v): i for i, (_, v) in enumerate(variables)}
     functions = {}
@@ -112,7 +127,7 @@ def save(obj, export_dir, signatures=None, options=None):
     for k, (name, call, names, specs) in enumerate(_signatures(signatures)):
         sigs[name] = _export_concrete(wb_onnx, export_dir, f"signature_{name}", k, call, names, specs, index,
                                       keep_custom=keep_custom)
-    values = {f"v{i}": _host(v) for i, (_, v) in enumerate(variables)}
+    values = {f"v{i}": kept[id(v)] if id(v) in kept else _host(v) for i, (_, v) in enumerate(variables)}
     for i, (path, v) in enumerate(variables):
         if values[f"v{i}"].dtype.kind == "O":
             raise TypeError(f"wb.saved_model.save: variable '{path}' holds strings, which are not saved here")
@@ -149,11 +164,34 @@ def _host(v):
 def _variables(obj):
     """(attribute path, variable) for every variable reachable from ``obj``, each once."""
     if isinstance(obj, Module):
-        return list(obj.variables_by_path().items())
+        found = list(obj.variables_by_path().items())
+        held = {id(v) for _, v in found}
+        # a wb.random.Generator's state, as TF tracks it: its draws in saved functions advance it
+        return found + [(path, v) for path, v in _generator_states(obj) if id(v) not in held]
     found = getattr(obj, "variables", None)
     if found is None:
         return []
     return [(v.path, v) for v in found]
+
+
+def _generator_states(obj, prefix="", seen=None):
+    """(``<attribute path>/state``, state variable) of the generators held by ``obj`` and its
+    sub-modules (TF tracks a generator's state variable as it tracks variables)."""
+    from .random import Generator   # random sits beside this module; imported when saving
+    seen = set() if seen is None else seen
+    if id(obj) in seen:
+        return []
+    seen.add(id(obj))
+    out = []
+    for name, value in list(vars(obj).items()):
+        children = value if isinstance(value, (list, tuple)) else [value]
+        for j, child in enumerate(children):
+            where = f"{prefix}{name}/{j}" if isinstance(value, (list, tuple)) else f"{prefix}{name}"
+            if isinstance(child, Generator):
+                out.append((f"{where}/state", child.state))
+            elif isinstance(child, Module):
+                out += _generator_states(child, f"{where}/", seen)
+    return out
 
 
 def _functions(obj, prefix="", seen=None):

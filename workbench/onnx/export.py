@@ -13,7 +13,7 @@ from onnx import TensorProto, helper
 from .. import core, nest
 from .graph import Graph, _describe, onnx_dtype
 from .ops import translate
-from .trace import ExportError, trace, value_of
+from .trace import RANDOM_DOMAIN, ExportError, trace, value_of
 
 __all__ = ["DEFAULT_OPSET", "ExportResult", "TensorSpec", "export"]
 
@@ -170,10 +170,11 @@ def export(fn_or_model, input_signature, path, opset=DEFAULT_OPSET, verify=True,
     if verify:
         check = {v.symbol: CHECK_BATCH if v.symbol == "batch" else 3 if v.symbol.endswith("_rank") else CHECK_OPEN
                  for v in variants}
-        diff = _verify(model, fn, specs, out_names, rng, check or None, atol, draw)
+        generators = list({id(r.args[0]): r.args[0] for r in first.records if r.name == "generator_draw"}.values())
+        diff = _verify(model, fn, specs, out_names, rng, check or None, atol, draw, generators)
         if any(sym.endswith("_rank") for sym in check):   # any rank: checked at rank 0 too
             check = {k: 0 if k.endswith("_rank") else v for k, v in check.items()}
-            diff = max(diff, _verify(model, fn, specs, out_names, rng, check, atol, draw))
+            diff = max(diff, _verify(model, fn, specs, out_names, rng, check, atol, draw, generators))
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
     onnx.save_model(model, path)
     result = ExportResult(str(path), opset, [s.name for s in specs], out_names, diff, model, variables, fixed,
@@ -325,7 +326,7 @@ def _all_axes(record) -> bool:
         return False
 
 
-_BATCH_PARAMS = {("reshape", "shape"), ("broadcast_to", "shape")} | {
+_BATCH_PARAMS = {("reshape", "shape"), ("broadcast_to", "shape"), ("generator_draw", "shape")} | {
     (f"conv{n}d_backprop_input", "input_sizes") for n in (1, 2, 3)}
 
 
@@ -387,8 +388,10 @@ def _build(first, variants, specs, opset, output_names):
                 shape[p] = None
         outputs.append(helper.make_tensor_value_info(name, onnx_dtype(t._data.dtype), shape))
     graph = helper.make_graph(g.nodes, "workbench", inputs, outputs, g.initializers)
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)],
-                              producer_name="research-workbench")
+    imports = [helper.make_opsetid("", opset)]
+    if any(n.domain == RANDOM_DOMAIN for n in g.nodes):
+        imports.append(helper.make_opsetid(RANDOM_DOMAIN, 1))
+    model = helper.make_model(graph, opset_imports=imports, producer_name="research-workbench")
     model.ir_version = min(model.ir_version, 9)  # what onnxruntime 1.17 reads
     return model, names, dict(g.variables)
 
@@ -431,7 +434,7 @@ def _has_bfloat16(model) -> bool:
         a.name == "to" and a.i == TensorProto.BFLOAT16 for n in graph.node for a in n.attribute)
 
 
-def _verify(model, fn, specs, out_names, rng, sizes, atol, draw):
+def _verify(model, fn, specs, out_names, rng, sizes, atol, draw, generators=()):
     try:
         # onnxruntime is imported only when a check runs (onnx alone suffices to write the file)
         import onnxruntime as ort
@@ -439,6 +442,18 @@ def _verify(model, fn, specs, out_names, rng, sizes, atol, draw):
         raise ImportError("wb.onnx.export checks the graph with onnxruntime: pip install "
                           "'research-workbench[export]', or pass verify=False") from exc
     arrays = draw(sizes, rng)
+    if any(n.domain == RANDOM_DOMAIN for n in model.graph.node):
+        # onnxruntime cannot run a graph with our random draws: the workbench's interpreter runs it,
+        # from the generators' state as it is now, which the function's own run then puts back
+        from .load import load
+        got = [value_of(t) for t in nest.flatten(load(model, trainable=False)(*arrays))]
+        states = [(v, v.numpy().copy()) for v in generators]
+        try:
+            want = [value_of(t) for t in nest.flatten(fn(*[core.wrap(core.to_array(a)) for a in arrays]))]
+        finally:
+            for v, value in states:
+                v.assign(value)
+        return _compare(out_names, got, want, atol)
     if _has_bfloat16(model):
         # onnxruntime's CPU provider has no bfloat16 arithmetic (no Mul, MatMul, ... kernels):
         # such a graph is run by the workbench's own ONNX interpreter (what wb.onnx.load serves)
@@ -448,6 +463,10 @@ def _verify(model, fn, specs, out_names, rng, sizes, atol, draw):
         session = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
         got = session.run(out_names, {s.name: a for s, a in zip(specs, arrays)})
     want = [value_of(t) for t in nest.flatten(fn(*[core.wrap(core.to_array(a)) for a in arrays]))]
+    return _compare(out_names, got, want, atol)
+
+
+def _compare(out_names, got, want, atol):
     worst = 0.0
     for name, a, b in zip(out_names, got, want):
         if a.shape != b.shape:

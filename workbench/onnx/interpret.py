@@ -883,3 +883,31 @@ def _check_avg_pool(a):
 
 
 OPERATORS["AveragePool"].check = _check_avg_pool
+
+
+# -- our own domain: draws from a wb.random.Generator's state (see trace.RANDOM_DOMAIN) --------
+RANDOM_OPERATORS: dict = {}
+
+
+def _generator_draw(ctx, state, shape, kind="normal", dtype="float32", alg=1):
+    """A ``wb.random.Generator`` at ``state`` (a variable) draws ``kind`` of ``shape``; the
+    state then holds the generator's next state, as a saved TF generator's variable does."""
+    if not isinstance(state, wb.Variable):
+        raise ValueError(f"{ctx.where()}: the generator's state must be a weight (a variable)")
+    generator = wb.random.Generator(state=state.numpy(), alg=int(alg))
+    dims = [int(d) for d in np.asarray(shape.numpy() if isinstance(shape, Tensor) else shape).reshape(-1)]
+    value = getattr(generator, kind)(dims, dtype=np.dtype(dtype))
+    state.assign(generator.state.numpy())
+    return value
+
+
+def _check_draw(attrs):
+    if attrs["kind"] not in ("normal", "uniform"):
+        return f"kind={attrs['kind']!r}"
+    if attrs["dtype"] not in ("float16", "float32", "float64"):
+        return f"dtype={attrs['dtype']!r}"
+    return None
+
+
+RANDOM_OPERATORS["GeneratorDraw"] = Operator("GeneratorDraw", _generator_draw,
+                                             {"kind": "normal", "dtype": "float32", "alg": 1}, 1, _check_draw)

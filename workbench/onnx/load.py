@@ -16,7 +16,8 @@ import workbench as wb
 from ..core import Tensor, Variable
 from ..module import Module
 from .export import TensorSpec
-from .interpret import OPERATORS, Context, UnsupportedError
+from .interpret import OPERATORS, RANDOM_OPERATORS, Context, UnsupportedError
+from .trace import RANDOM_DOMAIN
 from . import recurrent  # noqa: F401  (registers LSTM, GRU and RNN in the operator table)
 
 __all__ = ["OPSETS", "OnnxModel", "UnsupportedError", "load"]
@@ -117,8 +118,13 @@ class OnnxModel(Module):
         if names is not None and not names <= set(inits):
             raise ValueError(f"wb.onnx.load: trainable names {sorted(names - set(inits))} are not initializers "
                              f"of the graph (it has {sorted(inits)[:20]})")
+        # a generator's state: a variable its draws advance
+        states = {n.input[0] for n in graph.node if n.domain == RANDOM_DOMAIN and n.input}
         for key, t in inits.items():
             value = self._context.array(numpy_helper.to_array(t))
+            if key in states:
+                self.weights[key] = Variable(value, trainable=False, name=key)
+                continue
             if value.dtype.kind != "f" or value.ndim == 0:
                 self._constants[key] = value
                 continue
@@ -244,10 +250,11 @@ def _where(node) -> str:
 def _prepare(node) -> _Step:
     """The node checked against the operator table: its operator, domain, attributes and
     outputs must all be covered."""
-    if node.domain not in ("", "ai.onnx"):
+    if node.domain not in ("", "ai.onnx", RANDOM_DOMAIN):
         raise UnsupportedError(f"wb.onnx.load: operator '{node.op_type}' of domain '{node.domain}' in "
-                               f"{_where(node)} is not covered (only the default ONNX domain is)")
-    op = OPERATORS.get(node.op_type)
+                               f"{_where(node)} is not covered (only the default ONNX domain and "
+                               f"'{RANDOM_DOMAIN}' are)")
+    op = (RANDOM_OPERATORS if node.domain == RANDOM_DOMAIN else OPERATORS).get(node.op_type)
     if op is None:
         raise UnsupportedError(f"wb.onnx.load: operator '{node.op_type}' in {_where(node)} is not covered; "
                                f"the covered operators are {', '.join(sorted(OPERATORS))}")

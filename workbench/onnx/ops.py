@@ -545,3 +545,13 @@ def _pool(g, r):
         attrs["count_include_pad"] = 0  # the mean over the window's values inside the input
     xt = g.one("Transpose", g.value(x), perm=_to_first(nd))
     return g.one("Transpose", g.one(op, xt, **attrs), perm=_to_last(nd))
+
+
+@_def("generator_draw")
+def _generator_draw(g, r):
+    # a node of our own domain (onnxruntime has no kernel for it; wb.onnx.load runs it): the
+    # state variable in, the draw out, the state advanced as the Generator advances it
+    from .trace import RANDOM_DOMAIN
+    p = r.params
+    return g.one("GeneratorDraw", g.value(r.args[0]), g.dims(p["shape"], g.other_param("shape")),
+                 domain=RANDOM_DOMAIN, kind=p["kind"], dtype=p["dtype"], alg=p["alg"])

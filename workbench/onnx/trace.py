@@ -52,6 +52,16 @@ class _Recorder(Tracer):
     def __init__(self, inputs):
         super().__init__(inputs)
         self.where: dict = {}
+        self.draws: dict = {}   # id(draw's result) -> (source, fn, inputs, where)
+
+    def on_draw(self, source, fn, inputs):
+        out = super().on_draw(source, fn, inputs)
+        self.draws[id(out)] = (source, fn, tuple(inputs), self._place())
+        return out
+
+    def _place(self):
+        scope = current_scope_name("").rstrip("/")
+        return f"layer '{scope}'" if scope else f"the line {core.user_frame()}"
 
     def on_op(self, op, args, params, res):
         scope = current_scope_name("").rstrip("/")
@@ -65,12 +75,14 @@ def trace(fn, arrays) -> Trace:
     for _ in range(2):
         inputs = [core.wrap(core.to_array(a)) for a in arrays]
         rec = _Recorder(inputs)
+        rec.undoes = True   # the generators a trace draws from (and variables it writes) are put back
         prev = core.set_tracer(rec)
         try:
             result = fn(*inputs)
         finally:
             core.set_tracer(prev)
             rec.let_go()
+            rec.undo()
         if not rec.created_variables:
             break
     if rec.why is not None:
@@ -92,6 +104,8 @@ def trace(fn, arrays) -> Trace:
                                   rec.where.get(id(what[4]), "an unknown place")))
         elif step.name == "bind" and len(step.reads) == 1 and len(step.writes) == 1:
             records.append(Record(None, step.reads, {}, step.writes, "a rebinding", alias=True))
+        elif step.name == "random" and len(step.writes) == 1 and id(step.writes[0]) in rec.draws:
+            records.append(_draw_record(step.writes[0], *rec.draws[id(step.writes[0])]))
         elif step.name == "capture" and not step.reads and not step.writes:
             continue   # a tape's hold on a variable it read (bookkeeping, no value)
         else:
@@ -99,6 +113,66 @@ def trace(fn, arrays) -> Trace:
                               "update, random draw, gradient or other effect) has no ONNX form; export "
                               "the inference computation only (e.g. model(x, training=False))")
     return Trace(inputs, outputs, result, records, set(rec.dynamic), list(rec.custom_gradients))
+
+
+RANDOM_DOMAIN = "org.research-workbench.random"   # our own ONNX domain: draws from a Generator's state
+
+
+@dataclass(frozen=True)
+class Draw:
+    """A draw from a ``wb.random.Generator`` as a traced op: ``args`` is its state variable."""
+    name: str = "generator_draw"
+
+
+class _Probe:
+    """A stand-in stream that notes what a draw asks of it (one ``normal`` or ``uniform``)."""
+
+    def __init__(self):
+        self.calls = []
+
+    def _draw(self, kind, shape, dtype, fill):
+        self.calls.append((kind, tuple(int(d) for d in shape), np.dtype(dtype)))
+        if len(self.calls) > 1:
+            raise ExportError("a draw of more than one stream call")
+        self.value = np.full(shape, fill, dtype)
+        return self.value
+
+    def normal(self, shape, dtype):
+        return self._draw("normal", shape, dtype, 3.0)   # out of a truncated normal's range: redrawn there
+
+    def uniform(self, shape, dtype):
+        return self._draw("uniform", shape, dtype, 0.375)
+
+    def __getattr__(self, name):
+        raise ExportError(f"a draw that takes the stream's '{name}'")
+
+
+def _draw_record(out, source, fn, inputs, where):
+    """A Generator's plain ``normal`` or ``uniform`` draw as a ``generator_draw`` record; any
+    other draw (stateless, global-seeded, or other distributions) has no ONNX form here."""
+    from .. import random as wbrandom   # random sits beside the tracer; asked for when a draw is seen
+    generator = getattr(source, "__self__", None)
+    why = None
+    if not isinstance(generator, wbrandom.Generator):
+        why = "a draw that is not from a wb.random.Generator (a stateless or global-seeded op)"
+    elif inputs:
+        why = "a draw with tensor parameters"
+    else:
+        probe = _Probe()
+        try:
+            got = np.asarray(fn(probe))
+        except ExportError as exc:
+            why = str(exc)
+        else:
+            if len(probe.calls) != 1 or got.dtype.kind != "f" or got.shape != probe.value.shape or \
+                    not np.array_equal(got, probe.value.astype(got.dtype)):
+                why = "a draw that transforms the stream's numbers"
+    if why is not None:
+        raise ExportError(f"the function draws random numbers at {where}: {why} has no ONNX form; a saved "
+                          "function may draw from a wb.random.Generator with its normal or uniform methods")
+    kind, shape, _ = probe.calls[0]
+    params = {"kind": kind, "shape": shape, "dtype": got.dtype.name, "alg": int(generator.algorithm.value)}
+    return Record(Draw(), (generator.state,), params, (out,), where)
 
 
 def is_static(t, dynamic) -> bool:
