@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import contextlib
+import io
 import sys
 
 import numpy as np
 
 from .. import backend, core, nest
 from ..core import Tensor, Variable
-from ..tensor_shape import TensorShape, _dtype_name
+from ..tensor_shape import TensorShape, TensorSpec, _dtype_name
 
-__all__ = ["Placeholder", "as_tensors", "derive", "describe", "output_shapes", "placeholder", "plain", "release_placeholders",
-           "repeats", "signature", "stand_in"]
+__all__ = ["Placeholder", "Printed", "as_tensors", "derive", "describe", "output_shapes", "placeholder", "plain",
+           "release_placeholders", "repeats", "signature", "stand_in", "stand_in_fill", "stand_in_rounds"]
 
 
 def stand_in(leaf):
@@ -407,6 +408,80 @@ def relax(general, key):
     return tuple(parts)
 
 
+# -- other stand-ins, where a body cannot run on the first ------------------------------
+# A trace on an input signature (get_concrete_function, a dataset's function) runs the body on
+# stand-in values: zeros, size 1 where a size is open. TF runs nothing, so where the body
+# cannot run on those (x[:, 1] of an open axis, reshape(x, [n, -1]) of an integer argument n
+# standing in as 0) the trace runs again on others: open sizes of 2 and 3, integer scalars
+# and shape vectors of 1, 2 and 3, then a vector 0, 1, … (a permutation). What the ops say
+# of the values the arguments decide (``Tracer.static_value``) keeps their static shapes open.
+_FILLS = (0, 1, 2, 3, "arange")
+
+
+def _takes_fill(spec) -> bool:
+    """An integer scalar or an integer vector of known length (a count, a shape, a perm)."""
+    if not isinstance(spec, TensorSpec) or np.dtype(spec.dtype).kind not in "iu" or spec.shape.rank is None:
+        return False
+    return spec.shape.rank == 0 or spec.shape.rank == 1 and spec.shape[0] is not None
+
+
+def stand_in_rounds(specs):
+    """The (open size, integer fill) pairs a trace on stand-ins for ``specs`` (flattened
+    leaves) tries after (1, 0), in order; empty where no other stand-in differs."""
+    specs = [s for s in specs if isinstance(s, TensorSpec) and s.shape.rank is not None]
+    sizes = (1, 2, 3) if any(None in s.shape.as_list() for s in specs) else (1,)
+    fills = _FILLS if any(_takes_fill(s) for s in specs) else (0,)
+    return [(n, f) for f in fills for n in sizes][1:]
+
+
+def stand_in_fill(spec, shape, fill):
+    """The stand-in array of shape ``shape`` for ``spec`` where ``fill`` (see
+    :func:`stand_in_rounds`) changes it from zeros, else None."""
+    if fill == 0 or not _takes_fill(spec):
+        return None
+    dtype = np.dtype(spec.dtype)
+    if fill == "arange":
+        return np.arange(shape[0], dtype=dtype) if shape else np.ones((), dtype)
+    return np.full(shape, fill, dtype)
+
+
+class Printed:
+    """What the traces of one ``get_concrete_function`` print to stdout, so that a body run
+    again on other stand-ins prints as TF's one trace does: the first run's output passes
+    through and is counted (``first``); a later run's is held (``again``) and, where that run
+    succeeds, only what it prints beyond the first run's output is shown (``show``)."""
+
+    def __init__(self):
+        self.count = 0
+        self.held = None
+
+    @contextlib.contextmanager
+    def first(self):
+        out = sys.stdout
+        printed = self
+
+        class Counted(io.TextIOBase):
+            def write(self, text):
+                printed.count += len(text)
+                return out.write(text)
+
+            def flush(self):
+                out.flush()
+        with contextlib.redirect_stdout(Counted()):
+            yield
+
+    @contextlib.contextmanager
+    def again(self):
+        self.held = io.StringIO()
+        with contextlib.redirect_stdout(self.held):
+            yield
+
+    def show(self):
+        text = self.held.getvalue()[self.count:]
+        if text:
+            sys.stdout.write(text)
+
+
 # -- output specs ----------------------------------------------------------------------
 # ops whose result has the broadcast shape of their tensor inputs (one input: its shape)
 _ELEMENTWISE = frozenset("""
@@ -418,24 +493,34 @@ logical_or logical_xor maximum minimum mod multiply multiply_no_nan ndtr ndtri n
 polygamma pow reciprocal relu relu6 round rsqrt selu sigmoid sign sin sinh softmax softplus softsign
 sqrt square squared_difference stop_gradient string_add subtract tan tanh where xdivy xlog1py xlogy
 """.split())
-_REDUCTIONS = frozenset("reduce_all reduce_any reduce_logsumexp reduce_max reduce_mean reduce_min "
-                        "reduce_prod reduce_sum".split())
+_REDUCTIONS = frozenset("reduce_all reduce_any reduce_euclidean_norm reduce_logsumexp reduce_max reduce_mean "
+                        "reduce_min reduce_prod reduce_sum".split())
 
 
 def _broadcast(shapes):
-    """The broadcast of symbolic shapes (None: unknown rank; a None size: any size)."""
+    """The broadcast of symbolic shapes (None: unknown rank; a None size: any size), by TF's
+    rule: a size above 1 decides, a 1 gives way, a 0 against an open size is open."""
     if any(s is None for s in shapes):
         return None
     out = []
     for dims in zip(*[(1,) * (max(map(len, shapes)) - len(s)) + tuple(s) for s in shapes]):
-        known = {d for d in dims if d is not None and d != 1}
-        if len(known) == 1:
-            out.append(known.pop())   # (a size other than 1 decides; inputs that fit agree)
-        elif None in dims:
-            out.append(None)
-        else:
-            out.append(1)
+        d = dims[0]
+        for e in dims[1:]:
+            d = _broadcast_dim(d, e)
+        out.append(d)
     return tuple(out)
+
+
+def _broadcast_dim(a, b):
+    if a is not None and a > 1:
+        return a   # (inputs that fit agree)
+    if b is not None and b > 1:
+        return b
+    if a == 1:
+        return b
+    if b == 1 or a == b:
+        return a
+    return None   # 0 against an open size
 
 
 def _merge(shapes):

@@ -355,9 +355,12 @@ class Tracer(core.Listener):
     # -- TF's static shapes of values the data decides (see signature.derive) --------------
     def on_static(self, t, shape, value=None):
         """``t`` has TF's static shape ``shape`` (and, for a shape tensor, ``value``: see
-        :meth:`static_value`); an argument keeps its own."""
+        :meth:`static_value`); an argument keeps its own. ``shape`` False and no ``value``
+        for a scalar: the arguments decide its value (``wb.size`` of a tensor with open sizes)."""
         if value is not None:
             self.values[id(t)] = (t, value)
+        elif shape is False and isinstance(t, Tensor) and t._data.ndim == 0:
+            self.values[id(t)] = (t, None)
         if shape is False or type(t) not in (Tensor, Placeholder):
             return
         if type(t) is Placeholder and Placeholder._shown[id(t)][0] is not None:
