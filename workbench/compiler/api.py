@@ -53,8 +53,8 @@ from .program import Program
 from . import staged  # noqa: F401 (installs the tracing of wb.cond and wb.while_loop)
 from ..ops.shape import identity
 from ..tensor_shape import TensorShape, TensorSpec, _dtype_name
-from .signature import (Placeholder, covers, describe, output_shapes, placeholder, plain, relax,
-                        release_placeholders, repeats, signature, stand_in)
+from .signature import (Placeholder, Printed, covers, describe, output_shapes, placeholder, plain, relax,
+                        release_placeholders, repeats, signature, stand_in, stand_in_fill, stand_in_rounds)
 from .trace import Deferrals, Tracer, raise_kernel_errors, random_state, tensor_leaves
 
 __all__ = ["function", "Function", "ConcreteFunction", "run_functions_eagerly", "functions_run_eagerly",
@@ -310,11 +310,13 @@ class Function:
         keep their values, random streams do not advance, py_function bodies are not called."""
         return self._get_concrete((), args, kwargs)
 
-    def _get_concrete(self, head, args, kwargs, size=1):
-        # head: a method's instance, which the input_signature does not describe; size: what
-        # a None size is traced at (1, else 2 where the body cannot run at 1: x[:, 1])
+    def _get_concrete(self, head, args, kwargs, stand_in=(1, 0), printed=None):
+        # head: a method's instance, which the input_signature does not describe; stand_in:
+        # what a None size is traced at and what integer arguments hold (1 and zeros, else the
+        # next of signature.stand_in_rounds where the body cannot run on them: x[:, 1]);
+        # printed: the first run's output, which runs on other stand-ins do not print again
         given_args, given_kwargs = args, kwargs
-        example = _example if size == 1 else functools.partial(_example, size=size)
+        example = _example if stand_in == (1, 0) else functools.partial(_example, size=stand_in[0], fill=stand_in[1])
         general = None
         if self._signature is not None:
             if not args and not kwargs:
@@ -344,21 +346,33 @@ class Function:
                 general = next((g for g in self._concrete if isinstance(g, tuple) and _admits(g, general)),
                                general)
         existed = general in self._concrete
+        first = printed is None
+        printed = Printed() if first else printed
         for _ in range(2):  # a first trace that creates variables is not kept: trace again
             key = signature(args, kwargs, flat, self._captured)
             found = self._concrete.get(general) if general is not None else self._find(key)[0]
             if found is not None and key in self._programs:
                 break
             try:
-                self._trace(key, args, kwargs, flat, general, undo=True)
-            except Exception as exc:  # noqa: BLE001 -- what a py_function's stand-in result cannot run
+                with printed.first() if first else contextlib.nullcontext():
+                    self._trace(key, args, kwargs, flat, general, undo=True)
+            except Exception:  # noqa: BLE001 -- what a py_function's stand-in result cannot run
                 if not self._stood_in:
-                    if size != 1 or not _has_open_sizes((given_args, given_kwargs), self._signature):
+                    if not first:
                         raise
-                    try:   # TF's trace runs nothing: a size that the body can index into
-                        return self._get_concrete(head, given_args, given_kwargs, size=2)
-                    except Exception:  # noqa: BLE001 -- the first error is the one to show
-                        raise exc from None
+                    # TF's trace runs nothing: stand-ins that the body can run on (an open size
+                    # it can index into, an integer argument that reshape(x, [n, -1]) takes)
+                    specs = nest.flatten((given_args, given_kwargs)) + (
+                        nest.flatten(list(self._signature)) if self._signature is not None else [])
+                    for other in stand_in_rounds(specs):
+                        try:
+                            with printed.again():
+                                concrete = self._get_concrete(head, given_args, given_kwargs, other, printed)
+                        except Exception:  # noqa: BLE001 -- the next stand-ins; the first error is shown
+                            continue
+                        printed.show()
+                        return concrete
+                    raise
                 self._trace(key, args, kwargs, flat, general, undo=True, stand_ins=False)
         key = signature(args, kwargs, flat, self._captured)
         concrete = self._concrete[general] if general is not None else self._find(key)[0]
@@ -1332,20 +1346,16 @@ def _zeros(shape, dtype):
     return np.zeros(shape, dt)
 
 
-def _has_open_sizes(structure, signature) -> bool:
-    """Whether a TensorSpec among the arguments (or the input_signature) has a None size."""
-    leaves = nest.flatten(structure) + (nest.flatten(list(signature)) if signature is not None else [])
-    return any(isinstance(s, TensorSpec) and s.shape.rank is not None and None in s.shape.as_list()
-               for s in leaves)
-
-
-def _example(spec, size=1):
-    """A tensor of ``spec`` (zeros, or empty strings; ``size`` where a dimension is None) to
-    trace with."""
+def _example(spec, size=1, fill=0):
+    """A tensor of ``spec`` (zeros, or empty strings; ``size`` where a dimension is None;
+    integer scalars and shape vectors as ``fill`` says: ``signature.stand_in_fill``) to trace
+    with."""
     if isinstance(spec, TensorSpec):
         if spec.shape.rank is None:  # any rank: trace with a scalar
             return core.convert_to_tensor(_zeros((), spec.dtype))
-        return core.convert_to_tensor(_zeros(tuple(size if d is None else d for d in spec.shape), spec.dtype))
+        shape = tuple(size if d is None else d for d in spec.shape)
+        filled = stand_in_fill(spec, shape, fill)
+        return core.convert_to_tensor(_zeros(shape, spec.dtype) if filled is None else filled)
     if hasattr(spec, "_wb_expanded_spec"):   # an ExtensionType's spec
         return ARGUMENTS.expander.example_of(spec)
     if _is_sparse_spec(spec):   # no entries, in a dense shape of size 1 where it is open
