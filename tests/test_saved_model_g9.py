@@ -278,14 +278,36 @@ def test_a_graph_with_draws_is_ours_to_run_and_other_draws_are_refused(tmp_path)
     assert module.g.state.numpy().tolist() == [0, 0, 0]   # the export's traces left the stream alone
     onnx.checker.check_model(onnx.load(str(tmp_path / "n.onnx")))
 
-    def seeded(x):
-        return x + wb.random.stateless_normal(wb.shape(x), seed=[1, 2])
+    def seeded(x, seed):
+        return x + wb.random.stateless_normal(wb.shape(x), seed=seed)
+
+    with pytest.raises(wb.onnx.ExportError, match="a stateless draw with a computed seed"):
+        wb.onnx.export(seeded, [wb.onnx.TensorSpec((3,)), wb.onnx.TensorSpec((2,), "int32")],
+                       str(tmp_path / "s.onnx"))
+
+    def global_seeded(x):
+        return x + wb.random.normal([3], seed=4)
 
     with pytest.raises(wb.onnx.ExportError, match="not from a wb.random.Generator"):
-        wb.onnx.export(seeded, [wb.onnx.TensorSpec((3,))], str(tmp_path / "s.onnx"))
+        wb.onnx.export(global_seeded, [wb.onnx.TensorSpec((3,))], str(tmp_path / "g.onnx"))
 
     def truncated():
         return module.g.truncated_normal([2])
 
     with pytest.raises(wb.onnx.ExportError, match="stream's 'truncated_normal' has no ONNX form"):
         wb.onnx.export(truncated, [], str(tmp_path / "t.onnx"))
+
+
+def test_a_stateless_draw_of_a_fixed_seed_is_saved_as_its_numbers(tmp_path):
+    class Seeded(wb.Module):
+        @wb.function(input_signature=[wb.TensorSpec([3])])
+        def f(self, x):
+            return x + wb.random.stateless_normal([3], seed=[1, 2])
+
+    wb.saved_model.save(Seeded(), str(tmp_path / "s"))
+    loaded = wb.saved_model.load(str(tmp_path / "s"))
+    # TF 2.21's loaded function
+    want = [0.544110119342804, 0.20738030970096588, 0.0735643208026886]
+    np.testing.assert_allclose(loaded.f(wb.zeros([3])).numpy(), want, rtol=1e-6)
+    np.testing.assert_allclose(loaded.f(wb.ones([3])).numpy(),
+                               [1.5441100597381592, 1.2073802947998047, 1.0735642910003662], rtol=1e-6)

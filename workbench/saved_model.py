@@ -39,9 +39,10 @@ a ``wb.random.Generator`` (its ``normal`` or ``uniform``) is saved with the gene
 as a variable (``<attribute>/state``) and each draw as a node of this project's own ONNX
 domain, which the loader runs with ``wb.random`` (onnxruntime cannot run that graph); the
 loaded function continues the stream from where it was saved, as TF's does; other draws
-(stateless, global-seeded, other distributions) are refused. A function with custom gradients is saved with a second graph, its
-gradient (``functions/<name>_<k>_gradient.onnx``), which the loaded function's gradient runs.
-Loading never runs code from the folder and never reads outside it.
+(stateless draws with a computed seed, global-seeded ops, other distributions) are refused;
+a stateless draw of a fixed seed is saved as its numbers. A function with custom gradients is
+saved with a second graph, its gradient (``functions/<name>_<k>_gradient.onnx``), which the
+loaded function's gradient runs. Loading never runs code from the folder and never reads outside it.
 """
 
 from __future__ import annotations

@@ -555,3 +555,8 @@ def _generator_draw(g, r):
     p = r.params
     return g.one("GeneratorDraw", g.value(r.args[0]), g.dims(p["shape"], g.other_param("shape")),
                  domain=RANDOM_DOMAIN, kind=p["kind"], dtype=p["dtype"], alg=p["alg"])
+
+
+@_def("stateless_draw")
+def _stateless_draw(g, r):
+    return g.const(r.params["value"], "stateless_draw")

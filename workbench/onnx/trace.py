@@ -105,7 +105,7 @@ def trace(fn, arrays) -> Trace:
         elif step.name == "bind" and len(step.reads) == 1 and len(step.writes) == 1:
             records.append(Record(None, step.reads, {}, step.writes, "a rebinding", alias=True))
         elif step.name == "random" and len(step.writes) == 1 and id(step.writes[0]) in rec.draws:
-            records.append(_draw_record(step.writes[0], *rec.draws[id(step.writes[0])]))
+            records.append(_draw_record(step.writes[0], *rec.draws[id(step.writes[0])], rec.dynamic))
         elif step.name == "capture" and not step.reads and not step.writes:
             continue   # a tape's hold on a variable it read (bookkeeping, no value)
         else:
@@ -120,7 +120,8 @@ RANDOM_DOMAIN = "org.research-workbench.random"   # our own ONNX domain: draws f
 
 @dataclass(frozen=True)
 class Draw:
-    """A draw from a ``wb.random.Generator`` as a traced op: ``args`` is its state variable."""
+    """A random draw as a traced op: ``generator_draw`` (``args``: the generator's state
+    variable) or ``stateless_draw`` (a fixed seed: its value)."""
     name: str = "generator_draw"
 
 
@@ -147,14 +148,23 @@ class _Probe:
         raise ExportError(f"a draw that takes the stream's '{name}'")
 
 
-def _draw_record(out, source, fn, inputs, where):
-    """A Generator's plain ``normal`` or ``uniform`` draw as a ``generator_draw`` record; any
-    other draw (stateless, global-seeded, or other distributions) has no ONNX form here."""
+def _draw_record(out, source, fn, inputs, where, dynamic=()):
+    """A Generator's plain ``normal`` or ``uniform`` draw as a ``generator_draw`` record; a
+    stateless draw of a fixed seed as the constant it is (``stateless_draw``); any other draw
+    (a computed seed, global-seeded ops, other distributions) has no ONNX form here."""
     from .. import random as wbrandom   # random sits beside the tracer; asked for when a draw is seen
     generator = getattr(source, "__self__", None)
     why = None
-    if not isinstance(generator, wbrandom.Generator):
-        why = "a draw that is not from a wb.random.Generator (a stateless or global-seeded op)"
+    if isinstance(source, wbrandom.StatelessSource):
+        seed = getattr(source.seed, "tensor", source.seed)
+        if isinstance(seed, Tensor) and (isinstance(seed, Variable) or id(seed) in dynamic):
+            why = "a stateless draw with a computed seed"
+        elif any(id(t) in dynamic for t in inputs):
+            why = "a stateless draw with computed parameters"
+        else:   # the same numbers at every call, as TF's graph gives them
+            return Record(Draw("stateless_draw"), (), {"value": value_of(out)}, (out,), where)
+    elif not isinstance(generator, wbrandom.Generator):
+        why = "a draw that is not from a wb.random.Generator nor stateless (a global-seeded op)"
     elif inputs:
         why = "a draw with tensor parameters"
     else:
