@@ -2,7 +2,7 @@
 arguments, a dataset map of an integer element) that the stand-ins must not decide: a size 0
 against an open size, every reduction, wb.size of open sizes, integer arguments that the body
 cannot run on as 0 (reshape(x, [n, -1]), scatter_nd, segment counts, range steps, a traced
-perm). Every expected shape below is TF 2.21's, pinned."""
+perm; inv, cholesky, lstsq of zeros). Every expected shape below is TF 2.21's, pinned."""
 
 import numpy as np
 import pytest
@@ -122,6 +122,15 @@ def test_size_in_a_replay_is_the_calls():
     ("fill_n", SC, lambda n: wb.fill([n, 2], 1.0), (None, 2)),
 ])
 def test_integer_arguments_do_not_decide_the_trace(name, specs, fn, tf):
+    assert _traced(fn, specs) == tf
+
+
+@pytest.mark.parametrize("name, specs, fn, tf", [
+    ("inv", [S([None, 3, 3], f32)], lambda x: wb.linalg.inv(x), (None, 3, 3)),
+    ("cholesky", [S([None, None], f32)], lambda x: wb.linalg.cholesky(x), (None, None)),
+    ("lstsq", [S([None, 4, 3], f32), S([None, 4, 2], f32)], lambda a, b: wb.linalg.lstsq(a, b), (None, 3, 2)),
+])
+def test_matrices_the_body_cannot_run_on_as_zeros(name, specs, fn, tf):
     assert _traced(fn, specs) == tf
 
 

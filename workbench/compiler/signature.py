@@ -413,9 +413,10 @@ def relax(general, key):
 # stand-in values: zeros, size 1 where a size is open. TF runs nothing, so where the body
 # cannot run on those (x[:, 1] of an open axis, reshape(x, [n, -1]) of an integer argument n
 # standing in as 0) the trace runs again on others: open sizes of 2 and 3, integer scalars
-# and shape vectors of 1, 2 and 3, then a vector 0, 1, … (a permutation). What the ops say
+# and shape vectors of 1, 2 and 3, then a vector 0, 1, … (a permutation), then floating
+# matrices of ones on the diagonal (what inv, cholesky and lstsq run on). What the ops say
 # of the values the arguments decide (``Tracer.static_value``) keeps their static shapes open.
-_FILLS = (0, 1, 2, 3, "arange")
+_INTEGER_FILLS = (1, 2, 3, "arange")
 
 
 def _takes_fill(spec) -> bool:
@@ -425,18 +426,30 @@ def _takes_fill(spec) -> bool:
     return spec.shape.rank == 0 or spec.shape.rank == 1 and spec.shape[0] is not None
 
 
+def _takes_eye(spec) -> bool:
+    """A floating spec of matrices."""
+    return (isinstance(spec, TensorSpec) and np.dtype(spec.dtype).kind in "fc" and spec.shape.rank is not None
+            and spec.shape.rank >= 2)
+
+
 def stand_in_rounds(specs):
-    """The (open size, integer fill) pairs a trace on stand-ins for ``specs`` (flattened
-    leaves) tries after (1, 0), in order; empty where no other stand-in differs."""
+    """The (open size, fill) pairs a trace on stand-ins for ``specs`` (flattened leaves)
+    tries after (1, 0), in order; empty where no other stand-in differs."""
     specs = [s for s in specs if isinstance(s, TensorSpec) and s.shape.rank is not None]
     sizes = (1, 2, 3) if any(None in s.shape.as_list() for s in specs) else (1,)
-    fills = _FILLS if any(_takes_fill(s) for s in specs) else (0,)
+    fills = (0,) + (_INTEGER_FILLS if any(_takes_fill(s) for s in specs) else ()) + (
+        ("eye",) if any(_takes_eye(s) for s in specs) else ())
     return [(n, f) for f in fills for n in sizes][1:]
 
 
 def stand_in_fill(spec, shape, fill):
     """The stand-in array of shape ``shape`` for ``spec`` where ``fill`` (see
     :func:`stand_in_rounds`) changes it from zeros, else None."""
+    if fill == "eye":
+        if not _takes_eye(spec):
+            return None
+        eye = np.eye(shape[-2], shape[-1], dtype=np.dtype(spec.dtype))
+        return np.array(np.broadcast_to(eye, shape))
     if fill == 0 or not _takes_fill(spec):
         return None
     dtype = np.dtype(spec.dtype)
