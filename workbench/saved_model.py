@@ -449,7 +449,7 @@ def _export_gradient(wb_onnx, export_dir, attr, k, flat, onnx_specs, args, resul
     float_out, dy_specs = [], []
     for j, out in enumerate(graph.output):
         tt = out.type.tensor_type
-        dtype = wb_onnx_dtype(tt.elem_type)
+        dtype = _onnx_np_dtype(tt.elem_type)
         if dtype.kind != "f":
             continue
         if not tt.HasField("shape"):
@@ -500,8 +500,8 @@ def _export_gradient(wb_onnx, export_dir, attr, k, flat, onnx_specs, args, resul
             "wrt": kept["wrt"], "custom_gradients": names}
 
 
-def wb_onnx_dtype(elem_type):
-    from onnx import helper
+def _onnx_np_dtype(elem_type):
+    from onnx import helper   # an optional extra: asked for only when saving
     return np.dtype(helper.tensor_dtype_to_np_dtype(elem_type))
 
 
