@@ -177,7 +177,10 @@ def size(input, out_type=np.int32, name=None):
 @core.dispatchable
 def rank(input, name=None):
     x = input if isinstance(input, Tensor) else convert_to_tensor(input)
-    return core.wrap_constant(np.asarray(x.ndim, dtype=np.int32))
+    out = core.wrap_constant(np.asarray(x.ndim, dtype=np.int32))
+    if core.tracing() and x._static_shape().rank is None:   # TF: a value the arguments decide
+        core.static_result(out, False)
+    return out
 
 
 def from_dlpack(capsule_or_array):
