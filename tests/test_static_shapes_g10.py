@@ -169,3 +169,22 @@ def test_a_body_no_stand_in_runs_raises_the_first_error():
     f = wb.function(lambda x, n: wb.reshape(x, [n, 7]), input_signature=[S([6], f32)] + SC)
     with pytest.raises(wb.errors.InvalidArgumentError, match="requested shape has 0"):
         f.get_concrete_function()
+
+
+@pytest.mark.parametrize("name, specs, fn, tf", [
+    ("prod_shape", N3, lambda x: wb.range(wb.reduce_prod(wb.shape(x))), (None,)),
+    ("prod_shape_known", [S([2, 3], f32)], lambda x: wb.range(wb.reduce_prod(wb.shape(x))), (6,)),
+    ("rank_unknown", [S(None, f32)], lambda x: wb.range(wb.rank(x)), (None,)),
+    ("rank_known", N3, lambda x: wb.range(wb.rank(x)), (2,)),
+    ("ones_size", N3, lambda x: wb.ones([wb.size(x)]), (None,)),
+    ("reshape_size", N3, lambda x: wb.reshape(x, [wb.size(x)]), (None,)),
+    ("size_div3", N3, lambda x: wb.zeros([wb.size(x) // 3, 3]), (None, 3)),
+    ("size_unknown_rank", [S(None, f32)], lambda x: wb.range(wb.size(x)), (None,)),
+])
+def test_values_computed_from_open_shapes_are_open(name, specs, fn, tf):
+    assert _traced(fn, specs) == tf
+
+
+def test_shapes_of_values_made_from_an_element_are_open():
+    assert _mapped(lambda n: wb.zeros(wb.shape(wb.ones([n, 2])))) == (None, 2)
+    assert _mapped(lambda n: wb.range(wb.size(wb.ones([n, 2])))) == (None,)

@@ -177,8 +177,10 @@ def _held_variables(values, out, depth):
 
 _VALUE_ARITHMETIC = {"add": lambda a, b: a + b, "subtract": lambda a, b: a - b,
                      "multiply": lambda a, b: a * b, "floordiv": lambda a, b: a // b if b else None}
+_VALUE_REDUCTIONS = {"reduce_prod": np.prod, "reduce_sum": np.sum, "reduce_max": np.max, "reduce_min": np.min}
 # the ops whose results' values TF's shape inference follows (Tracer._propagate_value)
-_VALUE_OPS = frozenset(("getitem", "identity", "cast", "reshape", "expand_dims", "concat", *_VALUE_ARITHMETIC))
+_VALUE_OPS = frozenset(("getitem", "identity", "cast", "reshape", "expand_dims", "concat", *_VALUE_ARITHMETIC,
+                        *_VALUE_REDUCTIONS))
 
 
 class Tracer(core.Listener):
@@ -418,6 +420,10 @@ class Tracer(core.Listener):
             out = (v,) if not isinstance(v, tuple) else v
         elif name == "concat" and all(isinstance(v, tuple) for v in vals):
             out = sum(vals, ())
+        elif name in _VALUE_REDUCTIONS and d.ndim == 0 and len(vals) == 1 and isinstance(vals[0], tuple):
+            # a whole shape reduced (its number of elements): known where every entry is
+            known = None not in vals[0] and (vals[0] or name in ("reduce_prod", "reduce_sum"))
+            out = int(_VALUE_REDUCTIONS[name](vals[0])) if known else None
         elif name in _VALUE_ARITHMETIC and len(vals) == 2 and (d.ndim == 0 or not any(
                 id(a) in self.values for a in args)):   # TF evaluates scalars, not partial vectors
             a, b = vals
