@@ -113,7 +113,8 @@ def _save(obj, export_dir, signatures, options, wb_onnx, kept):
     for attr, fn in _functions(obj):
         call = _python_callable(fn)
         entries = [_export_concrete(wb_onnx, export_dir, attr, k, call, _arg_names(fn, len(specs)), specs,
-                                    index, values, keep_custom) for k, (specs, values) in enumerate(_concrete_specs(fn))]
+                                    index, values, keep_custom)
+                   for k, (specs, values) in enumerate(_concrete_specs(fn))]
         functions[attr] = entries   # none for a function never traced: TF saves it all the same
     served = _keras_inputs(obj)
     if served is not None:
@@ -226,14 +227,13 @@ def _concrete_specs(fn):
     """(specs, Python values) of each concrete function traced so far (or of the
     input_signature): a nested list of numbers the function was traced for is saved as a
     tensor input of its shape that matches calls with that same value, as TF matches it."""
-    if fn.input_signature is not None:
-        if not getattr(fn, "_concrete", None):
-            try:
-                fn.get_concrete_function()   # what TF's save traces (its custom gradients are noted)
-            except Exception:  # noqa: BLE001 - stand-in sizes a program does not run at: the export finds its own
-                pass
-        # the signature's specs as they are (the export traces them at sizes of its own)
-        return [(list(fn.input_signature), [None] * len(fn.input_signature))]
+    signature = fn.input_signature
+    if signature is not None and all(isinstance(s, TensorSpec) or _is_ragged_spec(s) for s in signature):
+        # the signature's specs as they are (the export traces them at sizes of its own: a
+        # trace here would put stand-in sizes where they are open, which a program may not run at)
+        return [(list(signature), [None] * len(signature))]
+    if signature is not None and not getattr(fn, "_concrete", None):
+        fn.get_concrete_function()
     out = []
     params = list(getattr(fn, "_params", None) or getattr(getattr(fn, "_function", None), "_params", []))
     for concrete in list(getattr(fn, "_concrete", {}).values()):
@@ -924,7 +924,8 @@ def _loaded_concrete(wb_onnx, export_dir, entry, variables):
         if not (isinstance(wrt, list) and all(
                 isinstance(w, list) and len(w) == 2 and w[0] in ("input", "variable") and isinstance(w[1], int)
                 and 0 <= w[1] < (len(concrete._inputs) if w[0] == "input" else len(variables)) for w in wrt)
-                and isinstance(outs, list) and all(isinstance(j, int) and 0 <= j < len(entry["outputs"]) for j in outs)):
+                and isinstance(outs, list)
+                and all(isinstance(j, int) and 0 <= j < len(entry["outputs"]) for j in outs)):
             raise ValueError(f"wb.saved_model.load: {entry['file']}: its gradient is not described as this "
                              "loader reads it")
         concrete._gradient = (_onnx_model(wb_onnx, export_dir, grad, variables), outs,
