@@ -1394,7 +1394,8 @@ def _is_static(leaf) -> bool:
 def _extension_specs(structure):
     """``structure`` with each ExtensionType argument bound tensor by tensor (its static part,
     then its tensor fields' specs) shown as the type's Spec, as TF shows it."""
-    if _is_static(getattr(structure, "static", None)) and isinstance(structure, tuple):
+    if (_is_static(getattr(structure, "static", None)) and isinstance(structure, tuple)
+            and hasattr(structure.static.like, "_type_spec")):     # not a StructuredTensor's
         like = structure.static.like
         leaves = iter([leaf for leaf in nest.flatten(structure.parts) if not _is_static(leaf)])
         return _refill_spec(like._type_spec, leaves)
