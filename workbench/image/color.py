@@ -97,7 +97,9 @@ def convert_image_dtype(image, dtype, saturate=False, name=None):
         return cast(x, dst)
     if src.kind in "iu":
         return cast(x, dst) * np.asarray(1.0 / np.iinfo(src).max, dst)
-    scaled = x * np.asarray(np.iinfo(dst).max + 0.5, src)
+    with np.errstate(over="ignore"):     # 2**31 is inf in float16, as in TF (saturate clips it)
+        factor = np.asarray(np.iinfo(dst).max + 0.5, src)
+    scaled = x * factor
     return _saturate_cast(scaled, dst) if saturate else cast(scaled, dst)
 
 
