@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import io
 import sys
+import threading
 
 import numpy as np
 
@@ -462,7 +463,8 @@ class Printed:
     """What the traces of one ``get_concrete_function`` print to stdout, so that a body run
     again on other stand-ins prints as TF's one trace does: the first run's output passes
     through and is counted (``first``); a later run's is held (``again``) and, where that run
-    succeeds, only what it prints beyond the first run's output is shown (``show``)."""
+    succeeds, only what it prints beyond the first run's output is shown (``show``). Only the
+    tracing thread's writes are counted or held: other threads print as usual."""
 
     def __init__(self):
         self.count = 0
@@ -470,29 +472,41 @@ class Printed:
 
     @contextlib.contextmanager
     def first(self):
-        out = sys.stdout
-        printed = self
-
-        class Counted(io.TextIOBase):
-            def write(self, text):
-                printed.count += len(text)
-                return out.write(text)
-
-            def flush(self):
-                out.flush()
-        with contextlib.redirect_stdout(Counted()):
+        with contextlib.redirect_stdout(_ThreadStdout(sys.stdout, self._count)):
             yield
 
     @contextlib.contextmanager
     def again(self):
         self.held = io.StringIO()
-        with contextlib.redirect_stdout(self.held):
+        with contextlib.redirect_stdout(_ThreadStdout(sys.stdout, self.held.write)):
             yield
+
+    def _count(self, text):
+        self.count += len(text)
+        return _ThreadStdout.PASS
 
     def show(self):
         text = self.held.getvalue()[self.count:]
         if text:
             sys.stdout.write(text)
+
+
+class _ThreadStdout(io.TextIOBase):
+    """``sys.stdout`` while one thread traces: that thread's writes go to ``take`` (which may
+    return ``PASS`` to write them through as well), every other thread's to ``out``."""
+
+    PASS = object()
+
+    def __init__(self, out, take):
+        self._out, self._take, self._thread = out, take, threading.get_ident()
+
+    def write(self, text):
+        if threading.get_ident() == self._thread and self._take(text) is not _ThreadStdout.PASS:
+            return len(text)
+        return self._out.write(text)
+
+    def flush(self):
+        self._out.flush()
 
 
 # -- output specs ----------------------------------------------------------------------
