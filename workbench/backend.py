@@ -247,8 +247,8 @@ def move(array, dev: Device):
     """Copy an array to a device (no copy when it is already there)."""
     if dev.kind == "cpu":
         return to_numpy(array)
-    name = getattr(getattr(array, "dtype", None), "name", None)
-    if name in ("bfloat16", "float8_e4m3fn", "float8_e5m2"):   # ml_dtypes' NumPy types
+    name = array.dtype.name if isinstance(array, (np.ndarray, np.generic)) and array.dtype.kind in "Vf" else None
+    if name in ("bfloat16", "float8_e4m3fn", "float8_e5m2"):   # ml_dtypes' NumPy types (host arrays)
         raise TypeError(f"dtype {name} cannot be placed on {dev}: CuPy has no {name} arrays. Keep {name} "
                         "tensors on the CPU (with wb.device('cpu'):) or cast them to float16 or float32 first")
     cp = _checked_cupy(dev)
