@@ -98,11 +98,13 @@ def ufunc2(name):
     return fwd
 
 
-def unary(name, fwd, vjp=None, jvp=None, *, dtypes="float", domain="real", public=None, **kw):
+def unary(name, fwd, vjp=None, jvp=None, *, dtypes="float", domain="real", public=None, refusal=None, **kw):
     """Define an elementwise op of one tensor (its reverse rule a ``vjp`` or a ``rule``) and
-    return its public function."""
+    return its public function. ``refusal(opname, what, dtype, kinds)`` makes the error for a
+    dtype outside ``dtypes`` where TF's differs from ``dtype_error``'s."""
     op = defop(name, fwd, vjp, jvp, dtypes=dtypes, domain=domain, **kw)
     kinds = KINDS[dtypes]
+    refusal = refusal or dtype_error
 
     def fn(x, name=None):
         if not isinstance(x, Tensor):
@@ -111,7 +113,7 @@ def unary(name, fwd, vjp=None, jvp=None, *, dtypes="float", domain="real", publi
             x = convert_to_tensor(x)
         d = x._data
         if d.dtype.kind not in kinds and not bfloat16_taken(d.dtype, kinds):
-            raise dtype_error(op.name, "x", d.dtype, kinds)
+            raise refusal(op.name, "x", d.dtype, kinds)
         if warnings.filters is not _filters_seen[0]:
             core.silence_numpy_warnings()
         out = _wrap(fwd(np if backend._cupy is None else backend.xp_of(d), d))

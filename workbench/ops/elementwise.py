@@ -450,32 +450,23 @@ round = unary("round", lambda xp, x: xp.round(x), dtypes="numeric")  # noqa: A00
 rint = round
 
 
-def _real_float_predicate(name, tf_name, fwd):
-    """A floating-point predicate that, as TF's kernel, takes only real floats: complex and
-    integer input raise TF's InvalidArgumentError."""
-    fn = unary(name, fwd)
-
-    def checked(x, name=None):
-        if not isinstance(x, Tensor) and not getattr(x, "__wb_dispatch__", False):
-            x = convert_to_tensor(x)
-        if isinstance(x, Tensor) and x._data.dtype.kind != "f" and x.dtype.name != "bfloat16":
-            from ..errors import InvalidArgumentError   # errors imports the ops
-            dt = {"float16": "half"}.get(x.dtype.name, x.dtype.name)
-            raise InvalidArgumentError(
-                None, None, f"Value for attr 'T' of {dt} is not in the list of allowed values: bfloat16, half, "
-                f"float, double\n\t; NodeDef: {{{{node {tf_name}}}}}; Op<name={tf_name}; signature=x:T -> y:bool; "
-                f"attr=T:type,allowed=[DT_BFLOAT16, DT_HALF, DT_FLOAT, DT_DOUBLE]> [Op:{tf_name}]")
-        return fn(x)
-
-    checked.__name__ = checked.__qualname__ = fn.__name__
-    checked.__doc__ = fn.__doc__ + " Real floating input only (TF's kernel), complex or integer raise."
-    checked.op, checked.elementwise = fn.op, True
-    return checked
+def _tf_predicate_refusal(tf_name):
+    """TF's error for IsNan/IsFinite/IsInf of a dtype its kernels lack (complex, integer)."""
+    def refusal(opname, what, dtype, kinds):
+        from ..errors import InvalidArgumentError   # errors imports the ops
+        dt = {"float16": "half"}.get(dtype.name, dtype.name)
+        return InvalidArgumentError(
+            None, None, f"Value for attr 'T' of {dt} is not in the list of allowed values: bfloat16, half, "
+            f"float, double\n\t; NodeDef: {{{{node {tf_name}}}}}; Op<name={tf_name}; signature=x:T -> y:bool; "
+            f"attr=T:type,allowed=[DT_BFLOAT16, DT_HALF, DT_FLOAT, DT_DOUBLE]> [Op:{tf_name}]")
+    return refusal
 
 
-is_nan = _real_float_predicate("is_nan", "IsNan", lambda xp, x: xp.isnan(x))
-is_finite = _real_float_predicate("is_finite", "IsFinite", lambda xp, x: xp.isfinite(x))
-is_inf = _real_float_predicate("is_inf", "IsInf", lambda xp, x: xp.isinf(x))
+# real floats only, as TF's kernels: complex and integer input raise TF's InvalidArgumentError
+is_nan = unary("is_nan", lambda xp, x: xp.isnan(x), dtypes="real", refusal=_tf_predicate_refusal("IsNan"))
+is_finite = unary("is_finite", lambda xp, x: xp.isfinite(x), dtypes="real",
+                  refusal=_tf_predicate_refusal("IsFinite"))
+is_inf = unary("is_inf", lambda xp, x: xp.isinf(x), dtypes="real", refusal=_tf_predicate_refusal("IsInf"))
 logical_not = unary("logical_not", lambda xp, x: xp.logical_not(x), dtypes="bool")
 logical_and = binary("logical_and", lambda xp, x, y: xp.logical_and(x, y), dtypes="bool")
 logical_or = binary("logical_or", lambda xp, x, y: xp.logical_or(x, y), dtypes="bool")
