@@ -156,6 +156,10 @@ class HiddenMarkovModel(Distribution):
             lp = obs.log_prob(wb.expand_dims(x, time_axis + 1))                 # S + B + [T, K]
             steps = [lp[..., t, :] for t in range(self._num_steps)]
         else:
+            nb = len(self.batch_shape)
+            if time_axis < nb:   # a value without the model's batch dimensions: ones in front, so the
+                x = wb.reshape(x, [1] * (nb - time_axis) + list(x.shape))    # steps go ahead of them all
+                time_axis = nb
             perm = [time_axis] + [i for i in range(x.ndim) if i != time_axis]
             xt = wb.expand_dims(wb.transpose(x, perm), -1 - e)                 # [T] + S + B + [1] + E
             lp = obs.log_prob(xt)                                               # [T] + S + B + [K]
