@@ -1,0 +1,33 @@
+"""What TFP's tutorial notebooks Multiple_changepoint_detection_and_Bayesian_model_selection, ... use,
+with the values TF 2.21 / TFP 0.25 give pinned."""
+
+import numpy as np
+
+import probability as tfp
+import workbench as wb
+
+tfd, tfb = tfp.distributions, tfp.bijectors
+
+
+# -- Multiple_changepoint_detection_and_Bayesian_model_selection --------------------------------
+
+def _batched_hmm():
+    init = np.log(np.random.RandomState(0).dirichlet(np.ones(4), size=4)).astype(np.float32)
+    trans = np.random.RandomState(1).dirichlet(np.ones(4), size=(4, 4)).astype(np.float32)
+    log_rate = np.random.RandomState(2).normal(1, 1, (4, 4)).astype(np.float32)
+    return tfd.HiddenMarkovModel(initial_distribution=tfd.Categorical(logits=init),
+                                 transition_distribution=tfd.Categorical(probs=trans),
+                                 observation_distribution=tfd.Poisson(log_rate=log_rate), num_steps=7)
+
+
+def test_hidden_markov_model_scores_one_series_against_a_batch_of_models():
+    # the notebook fits 10 candidate models (batch [10]) to one series of counts (shape [T])
+    hmm = _batched_hmm()
+    x = wb.constant([1., 3, 0, 2, 5, 4, 1])
+    assert hmm.batch_shape == [4]
+    np.testing.assert_allclose(hmm.log_prob(x).numpy(), [-16.371248, -16.075119, -16.203438, -12.973451],
+                               rtol=1e-5)
+    np.testing.assert_array_equal(hmm.posterior_mode(x).numpy(), [[0, 1, 2, 0, 1, 0, 1], [3, 1, 1, 1, 2, 1, 1],
+                                                                  [0, 2, 0, 0, 2, 2, 0], [1, 2, 3, 3, 2, 0, 3]])
+    # a sample dimension in front of the batch still lines up
+    assert hmm.log_prob(wb.stack([x, x, x])[:, None, :]).shape == [3, 4]
