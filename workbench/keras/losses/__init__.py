@@ -37,6 +37,26 @@ logcosh = log_cosh
 # tf.keras' upper-case aliases (TF 2's tf.keras.losses.MSE and friends; Keras 3 alone dropped them)
 MSE, MAE, MAPE, MSLE, KLD = mse, mae, mape, msle, kld
 
+
+class Reduction:
+    """tf.keras' names of the reductions (TF 2.21's ``tf.keras.losses.Reduction``, Keras'
+    legacy class): string constants a loss's ``reduction`` takes."""
+
+    AUTO = "auto"
+    NONE = "none"
+    SUM = "sum"
+    SUM_OVER_BATCH_SIZE = "sum_over_batch_size"
+
+    @classmethod
+    def all(cls):
+        return (cls.AUTO, cls.NONE, cls.SUM, cls.SUM_OVER_BATCH_SIZE)
+
+    @classmethod
+    def validate(cls, key):
+        if key not in cls.all():
+            raise ValueError(f'Invalid Reduction Key: {key}. Expected keys are "{cls.all()}"')
+
+
 _CLASSES = (MeanSquaredError, MeanAbsoluteError, MeanAbsolutePercentageError, MeanSquaredLogarithmicError,
             CosineSimilarity, Huber, LogCosh, Hinge, SquaredHinge, CategoricalHinge, BinaryCrossentropy,
             CategoricalCrossentropy, SparseCategoricalCrossentropy, BinaryFocalCrossentropy,
@@ -51,7 +71,7 @@ _BY_NAME = {**{snake_case(c.__name__): c for c in _CLASSES}, **{c.__name__: c fo
             "Loss": Loss, "LossFunctionWrapper": LossFunctionWrapper}
 
 __all__ = sorted({c.__name__ for c in _CLASSES} | set(FUNCTIONS) | {
-    "Loss", "LossFunctionWrapper", "deserialize", "get", "serialize", "reduce_weighted_loss",
+    "Loss", "LossFunctionWrapper", "Reduction", "deserialize", "get", "serialize", "reduce_weighted_loss",
     "mse", "mae", "mape", "msle", "kld", "logcosh", "MSE", "MAE", "MAPE", "MSLE", "KLD"})
 
 
