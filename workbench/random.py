@@ -1291,6 +1291,7 @@ class _KernelSource:
 
 class _Local(threading.local):
     graph = None          # the _Graph this thread traces, or None (eager)
+    kernel_scope = None   # see swap_kernel_scope
 
 
 _local = _Local()
@@ -1300,6 +1301,16 @@ _kernels_epoch = 0        # set_seed's count: function kernels of an older epoch
 def _restart_function_kernels():
     global _kernels_epoch
     _kernels_epoch += 1
+
+
+def swap_kernel_scope(scope):
+    """Make ``scope`` (a dict, or None) this thread's kernel scope and return the one before: while
+    a scope is set, the random ops of functions keep their kernels' counters in it, one set per
+    function (tf.data: each iterator instantiates its functions' kernels anew, so each iterator of a
+    dataset whose map draws with seeds repeats the same numbers)."""
+    prev = _local.kernel_scope
+    _local.kernel_scope = scope
+    return prev
 
 
 class FunctionSeeds:
@@ -1321,7 +1332,14 @@ class FunctionSeeds:
         return self.positions - 1
 
     def kernels(self):
-        """The op kernels' counters (emptied when ``set_seed`` ran since they were last used)."""
+        """The op kernels' counters (emptied when ``set_seed`` ran since they were last used); the
+        kernel scope's set for this function where one is set (see :func:`swap_kernel_scope`)."""
+        scope = _local.kernel_scope
+        if scope is not None:
+            kernels = scope.get(self)
+            if kernels is None:
+                kernels = scope[self] = {}
+            return kernels
         if self._epoch != _kernels_epoch:
             self._kernels.clear()
             self._epoch = _kernels_epoch
