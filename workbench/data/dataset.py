@@ -31,7 +31,7 @@ from ..tensor_shape import TensorSpec
 from . import structure as st
 from .indices import EachIndex
 from .iterator import Iterator
-from .seeding import peeking
+from .seeding import KernelScoped, peeking
 from .tracing import state_function
 from ..errors import InvalidArgumentError
 
@@ -95,7 +95,9 @@ class Dataset(Trackable, metaclass=_Made):
         return self._elem_iter(state)
 
     def _elements(self):
-        return self._iter(None)
+        """The elements from the beginning: one TF iterator (its functions' random kernels
+        start afresh)."""
+        return KernelScoped(lambda: self._iter(None))
 
     def _cardinality(self) -> int:
         return UNKNOWN
@@ -150,7 +152,7 @@ class Dataset(Trackable, metaclass=_Made):
         """The first element, read to learn the structure: the random transformations take no
         pass for it (see ``seeding.peeking``). StopIteration where there is none."""
         with peeking():
-            it = self._iter(None)
+            it = KernelScoped(lambda: self._iter(None))
             try:
                 return next(it)
             finally:
@@ -530,7 +532,7 @@ class Dataset(Trackable, metaclass=_Made):
     def get_single_element(self, name=None):
         """The one element of the dataset; ``wb.errors.InvalidArgumentError`` unless it has
         exactly one."""
-        it = self._iter(None)
+        it = KernelScoped(lambda: self._iter(None))
         try:
             try:
                 element = next(it)

@@ -41,6 +41,7 @@ from ..sparse.sparse_tensor import from_parts
 from ..errors import OutOfRangeError
 from . import structure as st
 from .optional import Optional
+from .seeding import KernelScoped
 
 __all__ = ["Iterator"]
 
@@ -283,7 +284,7 @@ class Iterator(Trackable):
             self._it = None
             _start(_Source(self, None))
         else:
-            self._it = dataset._iter(state)
+            self._it = KernelScoped(lambda: dataset._iter(state))
 
     def __iter__(self):
         return self
@@ -367,7 +368,7 @@ class Iterator(Trackable):
         self._it.close()
         try:
             _begin_restore()
-            fresh = self._dataset._iter(tree["dataset"])
+            fresh = KernelScoped(lambda: self._dataset._iter(tree["dataset"]), self._it.scope)
         except BaseException as exc:
             self._rebuild(current)
             if isinstance(exc, (KeyError, IndexError, TypeError)):
@@ -388,7 +389,7 @@ class Iterator(Trackable):
 
     def _rebuild(self, state):
         _begin_restore()
-        self._it = self._dataset._iter(state["dataset"])
+        self._it = KernelScoped(lambda: self._dataset._iter(state["dataset"]), self._it.scope)
 
     def __repr__(self):
         return f"<wb.data.Iterator over {self._dataset!r}>"
@@ -418,4 +419,5 @@ def _get_next(source):
 @core.effect
 def _start(source):
     # a step of a wb.function's program: the iterator made in the function starts a new pass
-    source.iterator._it = source.iterator._dataset._iter(None)
+    dataset = source.iterator._dataset
+    source.iterator._it = KernelScoped(lambda: dataset._iter(None))

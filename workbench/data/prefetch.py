@@ -25,6 +25,7 @@ from .. import backend
 from ..errors import InvalidArgumentError, argcheck
 from .dataset import AUTOTUNE, Dataset
 from .iterator import Elements, Step, expect_kind
+from .seeding import current_kernel_scope, swap_kernel_scope
 
 _END = object()
 _POLL = 0.05  # seconds between checks of the stop flag while waiting
@@ -38,7 +39,8 @@ class _Failure:
         self.exc = exc
 
 
-def _produce(inner, buf, cond, produce_lock, stop, size, device):
+def _produce(inner, buf, cond, produce_lock, stop, size, device, kernels):
+    swap_kernel_scope(kernels)   # the random kernels of the iterator this thread works for
     try:
         with backend.device(device):
             while not stop.is_set():
@@ -86,7 +88,7 @@ class PrefetchIterator:
         else:
             self._thread = threading.Thread(
                 target=_produce, args=(inner, self._buf, self._cond, self._produce_lock, self._stop,
-                                       self._size, backend.default_device()),
+                                       self._size, backend.default_device(), current_kernel_scope()),
                 name="wb.data.prefetch", daemon=True)
             self._thread.start()
         # dropping the iterator stops the producer (the callback holds the event, not self)
@@ -161,10 +163,15 @@ class ParallelMapIterator:
         self._exhausted = exhausted
         self._chunk = 1
         device = backend.default_device()
+        kernels = current_kernel_scope()
 
         def call(items):
-            with backend.device(device):
-                return [fn(item) for item in items]
+            prev = swap_kernel_scope(kernels)
+            try:
+                with backend.device(device):
+                    return [fn(item) for item in items]
+            finally:
+                swap_kernel_scope(prev)
         self._call = call
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="wb.data.map")
         self._pending = collections.deque()

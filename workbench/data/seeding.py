@@ -22,7 +22,7 @@ import numpy as np
 
 from .. import random as wb_random
 from ..errors import argcheck
-from ..random import philox_blocks
+from ..random import philox_blocks, swap_kernel_scope
 
 _U64 = 1 << 64
 
@@ -109,3 +109,49 @@ class PhiloxWords:
         with np.errstate(over="ignore"):
             words = philox_blocks(np, self.counter + block, self.key, count).reshape(-1)
         return words[first % 4:first % 4 + n]
+
+
+# -- the random ops of dataset functions ------------------------------------------------------
+# TF instantiates a dataset's functions for each iterator (``iter(ds)``, ``as_numpy_iterator``, a
+# ``reduce``), so the kernels of their stateful random ops start afresh for each one: every new
+# iterator of ``ds.map(lambda x: tf.random.uniform([], seed=5))`` gives the same numbers, while a
+# ``repeat`` inside one iterator goes on drawing. An iterator's kernels live in its scope (a dict,
+# see ``wb.random.swap_kernel_scope``), set while it is made and pulled, and on its threads.
+
+
+def current_kernel_scope():
+    """The kernel scope of the iterator being pulled on this thread (None: none)."""
+    prev = swap_kernel_scope(None)
+    swap_kernel_scope(prev)
+    return prev
+
+
+class KernelScoped:
+    """The iterator ``make()`` returns, made and pulled under a kernel scope of its own (one TF
+    iterator of a dataset)."""
+
+    __slots__ = ("scope", "it")
+
+    def __init__(self, make, scope=None):
+        self.scope = {} if scope is None else scope
+        prev = swap_kernel_scope(self.scope)
+        try:
+            self.it = make()
+        finally:
+            swap_kernel_scope(prev)
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        prev = swap_kernel_scope(self.scope)
+        try:
+            return next(self.it)
+        finally:
+            swap_kernel_scope(prev)
+
+    def state(self):
+        return self.it.state()
+
+    def close(self):
+        self.it.close()

@@ -1,0 +1,79 @@
+"""tf.data against TF 2.21 (session 16): random ops in dataset functions, rejection_resample,
+snapshot, and the load_data tutorials' pieces; the values are TF's, computed with TF on the
+same small cases."""
+
+import numpy as np
+import pytest
+
+import workbench as wb
+
+Dataset = wb.data.Dataset
+
+
+def values(ds):
+    return [np.asarray(x).tolist() for x in ds.as_numpy_iterator()]
+
+
+# -- random ops in dataset functions: each iterator instantiates the kernels anew ----------
+
+UNIFORM_SEED5 = [0.3883112668991089, 0.31686925888061523, 0.42907261848449707,
+                 0.05274152755737305, 0.7074710130691528, 0.49199604988098145]
+UNIFORM_GLOBAL3 = [0.12736403942108154, 0.858015775680542, 0.8898706436157227,
+                   0.5135660171508789, 0.565608024597168, 0.7503809928894043]
+
+
+def test_each_iterator_of_a_map_with_an_op_seed_repeats_tfs_draws():
+    ds = Dataset.range(3).map(lambda x: wb.random.uniform([], seed=5))
+    for _ in range(2):   # iter(ds) twice, as_numpy_iterator: the same three numbers
+        np.testing.assert_allclose([float(x) for x in ds], UNIFORM_SEED5[:3], rtol=1e-6)
+    np.testing.assert_allclose(values(ds), UNIFORM_SEED5[:3], rtol=1e-6)
+    # a repeat inside one iterator goes on drawing from the same kernel
+    np.testing.assert_allclose(values(ds.repeat(2)), UNIFORM_SEED5, rtol=1e-6)
+    # so does a parallel map and a prefetch (in order: one draw per element)
+    par = Dataset.range(6).map(lambda x: wb.random.uniform([], seed=5), num_parallel_calls=1).prefetch(2)
+    np.testing.assert_allclose(values(par), UNIFORM_SEED5, rtol=1e-6)
+    np.testing.assert_allclose(float(par.reduce(0.0, lambda s, x: s + x)), sum(UNIFORM_SEED5), rtol=1e-6)
+
+
+def test_each_iterator_of_a_map_with_the_global_seed_repeats_tfs_draws():
+    wb.random.set_seed(3)
+    ds = Dataset.range(3).map(lambda x: wb.random.uniform([]))
+    np.testing.assert_allclose(values(ds), UNIFORM_GLOBAL3[:3], rtol=1e-6)
+    np.testing.assert_allclose(values(ds), UNIFORM_GLOBAL3[:3], rtol=1e-6)
+    np.testing.assert_allclose(values(ds.repeat(2)), UNIFORM_GLOBAL3, rtol=1e-6)
+    wb.random.set_seed(3)   # a second dataset built under the same seed: the same numbers
+    other = Dataset.range(2).map(lambda x: wb.random.uniform([]))
+    np.testing.assert_allclose(values(other), UNIFORM_GLOBAL3[:2], rtol=1e-6)
+
+
+def test_two_random_ops_in_a_map_and_iterators_side_by_side_are_tfs():
+    wb.random.set_seed(1)
+    ds = Dataset.range(3).map(lambda x: (wb.random.normal([], seed=2),
+                                         wb.random.uniform([], 0, 10, wb.int32, seed=2)))
+    want = [(-1.0467792749404907, 9), (0.38869091868400574, 2), (-0.164025217294693, 4)]
+    for _ in range(2):
+        got = [(float(a), int(b)) for a, b in ds]
+        np.testing.assert_allclose([g[0] for g in got], [w[0] for w in want], rtol=1e-6)
+        assert [g[1] for g in got] == [w[1] for w in want]
+    np.testing.assert_allclose(float(ds.reduce(0.0, lambda s, x: s + x[0])), -0.8221135139465332, rtol=1e-6)
+    wb.random.set_seed(11)
+    batches = Dataset.range(3).map(lambda x: wb.random.uniform([], 0, 100, wb.int64, seed=1)).batch(3).repeat(2)
+    assert values(batches) == [[96, 81, 81], [15, 79, 73]]
+    it1, it2 = iter(batches), iter(batches)
+    assert [next(it1).numpy().tolist(), next(it2).numpy().tolist(), next(it1).numpy().tolist()] == \
+        [[96, 81, 81], [96, 81, 81], [15, 79, 73]]
+
+
+def test_a_random_filter_keeps_tfs_elements_in_each_iterator():
+    wb.random.set_seed(11)
+    ds = Dataset.range(8).filter(lambda x: wb.random.uniform([]) < 0.5)
+    assert values(ds) == [2, 3, 4]
+    assert values(ds) == [2, 3, 4]
+    assert values(ds.repeat(2)) == [2, 3, 4, 0, 1, 2, 5, 7]
+
+
+def test_a_generator_in_a_map_goes_on_across_iterators_as_tfs():
+    g = wb.random.Generator.from_seed(4)
+    ds = Dataset.range(3).map(lambda x: g.uniform([]))
+    np.testing.assert_allclose(values(ds), [0.48252, 0.64512, 0.30829], atol=1e-5)
+    np.testing.assert_allclose(values(ds), [0.75786, 0.97926, 0.37012], atol=1e-5)
