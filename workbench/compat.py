@@ -15,8 +15,8 @@ True
 from __future__ import annotations
 
 import sys
-import types
 
+from .compat_v1 import build as build_v1
 from .core import VariableAggregation, convert_to_tensor
 from .dtypes import bool as bool_
 from .eager import executing_eagerly, numpy_function
@@ -134,18 +134,18 @@ def _where_v1(condition, x=None, y=None, name=None):
                 f"{dims(c.shape)} != input 1: {dims(x.shape)}")
 
 
-v1 = types.ModuleType(__name__ + ".v1", "The TF 1 names that TF 2 code still calls (``tf.compat.v1``).")
-v1.enable_eager_execution = enable_eager_execution
-v1.enable_v2_behavior = enable_v2_behavior
-v1.executing_eagerly = executing_eagerly
-v1.py_func = _py_func
-v1.where = _where_v1
-v1.disable_eager_execution = _refuse("disable_eager_execution")
-v1.disable_v2_behavior = _refuse("disable_v2_behavior")
-v1.dimension_value = dimension_value
-v1.dimension_at_index = dimension_at_index
-v1.VariableAggregation = VariableAggregation   # TF 1's enum (with ONLY_FIRST_TOWER), not wb.VariableAggregation
-sys.modules[v1.__name__] = v1
+v1 = build_v1({
+    "enable_eager_execution": enable_eager_execution,
+    "enable_v2_behavior": enable_v2_behavior,
+    "executing_eagerly": executing_eagerly,
+    "py_func": _py_func,
+    "where": _where_v1,
+    "disable_eager_execution": _refuse("disable_eager_execution"),
+    "disable_v2_behavior": _refuse("disable_v2_behavior"),
+    "dimension_value": dimension_value,
+    "dimension_at_index": dimension_at_index,
+    "VariableAggregation": VariableAggregation,  # TF 1's enum (with ONLY_FIRST_TOWER), not wb.VariableAggregation
+})
 
 
 def __getattr__(name):
