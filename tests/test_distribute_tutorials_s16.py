@@ -16,3 +16,19 @@ def test_keras_losses_reduction_names_as_tf_keras():
         R.validate("x")
     loss = wb.keras.losses.BinaryCrossentropy(from_logits=True, reduction=R.NONE)
     assert loss(wb.constant([[1.0], [0.0]]), wb.constant([[0.0], [0.0]])).shape == (2,)
+
+
+@pytest.mark.parametrize("loss, weight, expected_dtype, expected", [
+    ([1.0, 2.0, 3.0], [1.0, 0.0, 2.0], "float32", 2.3333332538604736),
+    (np.array([1.0, 2.0, 3.0]), np.array([1.0, 0.0, 2.0]), "float64", 2.3333333333333335),
+    (np.array([1.1, 2.3, 3.7], np.float32), np.array([0.3, 1.7, 2.1]), "float32", 4.003333568572998),
+    ([[1.0, 2.0], [3.0, 4.0]], [1, 2], "float32", 8.5),
+    ([1, 2, 3], [1, 0, 2], "float64", 2.3333333333333335),   # integers: TF's true division
+    ([1, 2, 3], None, "float64", 2.0),
+])
+def test_compute_average_loss_dtypes_as_tf(loss, weight, expected_dtype, expected):
+    # TF 2.21's tf.nn.compute_average_loss: the loss's dtype (a weight is cast to it)
+    out = wb.nn.compute_average_loss(loss, sample_weight=weight)
+    assert out.dtype.name == expected_dtype
+    assert out.numpy().item() == pytest.approx(expected, rel=1e-7)
+    assert wb.nn.compute_average_loss(wb.zeros([0], wb.int32)).dtype.name == "float64"

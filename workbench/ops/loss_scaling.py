@@ -64,7 +64,10 @@ def compute_average_loss(per_example_loss, sample_weight=None, global_batch_size
             raise ValueError(f"compute_average_loss: global_batch_size must be a positive integer, "
                              f"got {global_batch_size!r}")
         global_batch_size = n
-    return divide_no_nan(reduce_sum(loss), convert_to_tensor(global_batch_size, dtype=loss.dtype))
+    total = reduce_sum(loss)
+    if not (loss.dtype.is_floating or loss.dtype.is_complex):   # TF's true division of integers: float64
+        total = cast(total, "float64")
+    return divide_no_nan(total, convert_to_tensor(global_batch_size, dtype=total.dtype))
 
 
 def scale_regularization_loss(regularization_loss):
