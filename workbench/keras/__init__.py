@@ -24,6 +24,7 @@ from . import activations, backend, callbacks, constraints, initializers, layers
 from . import models  # noqa: F401
 from . import regularizers, saving, utils  # noqa: F401
 from . import ops, random  # noqa: F401
+from . import datasets  # noqa: F401  (Keras 3's small datasets, fetched by utils.get_file)
 from . import config, dtype_policies, mixed_precision  # noqa: F401
 from .dtype_policies import DTypePolicy, FloatDTypePolicy  # noqa: F401
 from . import preprocessing  # noqa: F401  (Keras' legacy ImageDataGenerator)

@@ -43,6 +43,7 @@ from .compile_utils import CompileLoss, CompileMetrics
 from .data_adapter import (EpochIterator, batch_tensors, is_batched_source, train_validation_split,
                            unpack_x_y_sample_weight)
 from .serialization import registered_name
+from .layers.base import batch_free_first_calls
 
 __all__ = ["Trainer"]
 
@@ -450,6 +451,7 @@ class Trainer:
         self._initial_epoch = None
         training_logs = None
         logs = {}
+        building = not self.built   # the first step builds the model: summary's shapes have no batch size
         try:
             for epoch in range(initial_epoch, epochs):
                 self.reset_metrics()
@@ -457,7 +459,9 @@ class Trainer:
                 steps = 0
                 for begin, end, batches in epoch_iterator.enumerate_epoch():
                     callbacks.on_train_batch_begin(begin)
-                    logs = train_function(batches)
+                    with batch_free_first_calls(building):
+                        logs = train_function(batches)
+                    building = False
                     steps += len(batches)
                     callbacks.on_train_batch_end(end, self._logs_across_workers(logs) if global_batch_logs else logs)
                     if self.stop_training:

@@ -185,7 +185,7 @@ class Layer(Module):
     """
 
     _MODULE_IGNORED = frozenset({"_weight_list", "_loss_fns", "_call_losses", "input_spec",
-                                 "_last_output_shape", "_symbolic_output_shape", "_build_input_shape",
+                                 "_last_output_shape", "_first_output_shape", "_symbolic_output_shape", "_build_input_shape",
                                  "_rng", "activity_regularizer", "_input_shape_arg", "_first_call",
                                  "_dtype_policy", "_compute_np", "_autocast_held"})
     _autocast = True
@@ -201,8 +201,11 @@ class Layer(Module):
         self._input_shape_arg = _input_shape_kwargs(type(self).__name__, kwargs)
         if kwargs:
             raise TypeError(f"{type(self).__name__}: unexpected keyword argument(s) {sorted(kwargs)}")
-        base = name or keras_snake_case(type(self).__name__)
-        super().__init__(name if name else unique_layer_name(base))
+        # Keras 3 keeps an empty name (`Model(name='')`); None gets a unique one
+        super().__init__(name if name is not None else unique_layer_name(keras_snake_case(type(self).__name__)))
+        if name == "":   # no scope of its own in its weights' paths ('dense/kernel')
+            self._name = ""
+            self._name_scope = _EmptyNameScope()
         self.trainable = bool(trainable)
         self.built = False
         self.dtype_policy = dtype
@@ -215,6 +218,7 @@ class Layer(Module):
         self.supports_masking = False
         self.activity_regularizer = regularizers.get(activity_regularizer)
         self._last_output_shape = None
+        self._first_output_shape = None     # of the first call on real inputs (Keras 3's summary shape)
         self._symbolic_output_shape = None
         self._build_input_shape = None
 
@@ -351,10 +355,13 @@ class Layer(Module):
         # `_kernel`), else under its weight name; then the other attributes. A weight held under
         # another name is also reached by its weight name, so a checkpoint keyed that way (as
         # earlier versions wrote them: 'dense/kernel') still restores it.
-        rest = super()._own_entries()
+        # The other attributes in the order they were set (Keras 3 tracks sublayers so: a
+        # subclassed model's `layers` and `weights` follow its assignments in `__init__`).
+        d = self.__dict__
+        order = {k: i for i, k in enumerate(d)}
+        rest = sorted(super()._own_entries(), key=lambda kv: order[kv[0]])
         if not self._weight_list:
             return rest
-        d = self.__dict__
         weights, renamed, keys = [], [], set()
         names = [name for name, _ in self._weight_list]
         shared = set() if len(set(names)) == len(names) else {n for n in names if names.count(n) > 1}
@@ -682,11 +689,21 @@ class Layer(Module):
                     batch = cast(convert_to_tensor(out.shape[0] if out.ndim else 1), out.dtype)
                     self._call_losses.append(self.activity_regularizer(out) / batch)
         own["_last_output_shape"] = outputs._data.shape if type(outputs) is Tensor else _shapes(outputs)
+        if own.get("_first_output_shape") is None and not _stand_in_calls:
+            shape = own["_last_output_shape"]
+            if _batch_free_first_calls:   # fit's first step stands for Keras 3's symbolic build
+                shape = _shapes_batch_free(shape)
+            own["_first_output_shape"] = shape
         return outputs
 
     def _summary_output_shape(self):
+        # Keras 3 shows the shape its build saw: the first call's, batch size included, when
+        # that call was on real inputs; None for the batch axis after symbolic ones
         if self._symbolic_output_shape is not None:
             return self._symbolic_output_shape
+        first = self.__dict__.get("_first_output_shape")
+        if first is not None:
+            return [None if s is None else tuple(s) for s in first] if isinstance(first, list) else tuple(first)
         shape = self._last_output_shape
         if shape is None:
             return None
@@ -694,9 +711,39 @@ class Layer(Module):
             return [None if s is None else (None,) + tuple(s[1:]) for s in shape]
         return (None,) + tuple(shape[1:]) if shape else shape
 
+    @property
+    def name(self) -> str:
+        name = self.__dict__.get("_name")
+        return name if name is not None else super().name
+
     def __repr__(self):
         # Keras 3's: <Dense name=dense, built=False>
         return f"<{type(self).__name__} name={self.name}, built={bool(self.built)}>"
+
+
+# while fit's first step builds a model (Keras 3 builds it on symbolic inputs there), the
+# layers called for the first time keep their output shapes with the batch axis unknown
+_batch_free_first_calls: list = []
+
+
+@contextlib.contextmanager
+def batch_free_first_calls(on=True):
+    """Inside, a layer's first call records its output shape (for ``summary``) with the batch
+    axis ``None``, as Keras 3's symbolic build of a model before training does."""
+    if not on:
+        yield
+        return
+    _batch_free_first_calls.append(True)
+    try:
+        yield
+    finally:
+        _batch_free_first_calls.pop()
+
+
+def _shapes_batch_free(shape):
+    if isinstance(shape, list):
+        return [None if s is None else ((None,) + tuple(s[1:]) if len(s) else tuple(s)) for s in shape]
+    return (None,) + tuple(shape[1:]) if len(shape) else tuple(shape)
 
 
 # -- Keras 3's account of a failed call -----------------------------------------------------
@@ -812,6 +859,18 @@ def _argument_text(value):
 
 def _tensor_like(value):
     return isinstance(value, (Tensor, Variable, SparseTensor)) or is_ragged(value)
+
+
+class _EmptyNameScope(_NameScope):
+    """The name scope of a layer named ``''``: it adds nothing to the paths below it."""
+
+    def __init__(self):
+        super().__init__("")
+
+    def __enter__(self):
+        _scope_stack.append("")
+        self._prev.append(core.name_scope_prefix())
+        return self._prev[-1]
 
 
 _BASE_INIT_ARGS = {"self", "trainable", "name", "dtype", "activity_regularizer", "autocast"}

@@ -1,0 +1,122 @@
+"""What TF's Keras tutorials (tests/tf_guides) rely on, pinned to TF 2.21 / Keras 3 values."""
+
+import gzip
+import hashlib
+import io
+import os
+import pickle
+import tarfile
+
+import numpy as np
+import pytest
+
+import workbench as wb
+
+
+class _Block(wb.keras.Model):
+    def __init__(self):
+        super().__init__(name="")
+        self.z = wb.keras.layers.Dense(1)
+        self.a = wb.keras.layers.Dense(2)
+
+    def call(self, x):
+        return self.a(self.z(x))
+
+
+def test_subclassed_model_layers_and_weights_follow_assignment_order_and_empty_name():
+    # custom_layers: ResnetIdentityBlock(name='') lists conv2a, bn2a, ... in __init__'s order
+    m = _Block()
+    m(wb.zeros([1, 3]))
+    assert m.name == ""
+    assert m.layers == [m.z, m.a]
+    # Keras 3: an empty model name adds nothing to its weights' paths ('dense/kernel', ...)
+    assert [w.path for w in m.weights] == [f"{m.z.name}/kernel", f"{m.z.name}/bias", f"{m.a.name}/kernel",
+                                           f"{m.a.name}/bias"]
+    assert [w.shape for w in m.weights] == [(3, 1), (1,), (1, 2), (2,)]
+
+
+def test_summary_shapes_are_the_first_calls_as_keras3():
+    class M(wb.keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.a = wb.keras.layers.Dense(2)
+            self.f = wb.keras.layers.Flatten()
+
+        def call(self, x):
+            return self.f(self.a(x))
+
+    m = M()
+    m(wb.zeros([4, 3, 3]))
+    m(wb.zeros([8, 3, 3]))
+    assert m.a._summary_output_shape() == (4, 3, 2)      # Keras 3.15 prints (4, 3, 2), (4, 6)
+    assert m.f._summary_output_shape() == (4, 6)
+    m2 = M()
+    m2.compile("sgd", "mse")
+    m2.fit(np.zeros((10, 3)), np.zeros((10, 2)), batch_size=4, verbose=0)
+    assert m2.a._summary_output_shape() == (None, 2)     # fit builds symbolically: (None, 2)
+    buf = io.StringIO()
+    m.summary(print_fn=lambda s, **k: buf.write(s + "\n"))
+    assert "(4, 3, 2)" in buf.getvalue()
+
+
+def test_get_file_caches_checks_hash_and_extracts(tmp_path):
+    src = tmp_path / "src"
+    src.mkdir()
+    data = b"hello keras\n"
+    (src / "a.txt").write_bytes(data)
+    origin = (src / "a.txt").as_uri()
+    cache = tmp_path / "cache"
+    sha = hashlib.sha256(data).hexdigest()
+    path = wb.keras.utils.get_file(origin=origin, cache_dir=str(cache), file_hash=sha)
+    assert path == os.path.join(str(cache), "datasets", "a.txt")
+    assert open(path, "rb").read() == data
+    (src / "a.txt").unlink()   # cached: no second download
+    assert wb.keras.utils.get_file(origin=origin, cache_dir=str(cache), file_hash=sha) == path
+    with pytest.raises(ValueError, match="hash does not match"):
+        (src / "b.txt").write_bytes(data)
+        wb.keras.utils.get_file(origin=(src / "b.txt").as_uri(), cache_dir=str(cache), md5_hash="0" * 32)
+    with pytest.raises(Exception, match="URL fetch failure on"):
+        wb.keras.utils.get_file(origin=(src / "missing.txt").as_uri(), cache_dir=str(cache))
+    with pytest.raises(ValueError, match='"origin"'):
+        wb.keras.utils.get_file("x.txt")
+    # an archive: extracted next to it, as Keras 3 names the folder
+    with tarfile.open(src / "arch.tar.gz", "w:gz") as t:
+        t.add(src / "b.txt", arcname="inner/b.txt")
+    out = wb.keras.utils.get_file("arch.tar.gz", origin=(src / "arch.tar.gz").as_uri(), cache_dir=str(cache),
+                                  extract=True)
+    assert out == os.path.join(str(cache), "datasets", "arch_extracted")
+    assert open(os.path.join(out, "inner", "b.txt"), "rb").read() == data
+
+
+def test_datasets_read_keras_file_layouts(tmp_path, monkeypatch):
+    from workbench.keras.datasets import cifar10, fashion_mnist, mnist
+    rng = np.random.default_rng(0)
+    xs = [rng.integers(0, 256, (n, 28, 28), dtype=np.uint8) for n in (5, 3)]
+    ys = [rng.integers(0, 10, n, dtype=np.uint8) for n in (5, 3)]
+    np.savez(tmp_path / "mnist.npz", x_train=xs[0], y_train=ys[0], x_test=xs[1], y_test=ys[1])
+    monkeypatch.setattr(mnist, "get_file", lambda **k: str(tmp_path / k["fname"]))
+    (a, b), (c, d) = wb.keras.datasets.mnist.load_data()
+    np.testing.assert_array_equal(a, xs[0]); np.testing.assert_array_equal(d, ys[1])
+    # fashion-MNIST's IDX files: 8-byte label header, 16-byte image header
+    blobs = {"train-labels-idx1-ubyte.gz": b"\0" * 8 + ys[0].tobytes(), "train-images-idx3-ubyte.gz": b"\0" * 16 + xs[0].tobytes(),
+             "t10k-labels-idx1-ubyte.gz": b"\0" * 8 + ys[1].tobytes(), "t10k-images-idx3-ubyte.gz": b"\0" * 16 + xs[1].tobytes()}
+    for name, blob in blobs.items():
+        with gzip.open(tmp_path / name, "wb") as f:
+            f.write(blob)
+    monkeypatch.setattr(fashion_mnist, "get_file", lambda name, **k: str(tmp_path / name))
+    (a, b), (c, d) = wb.keras.datasets.fashion_mnist.load_data()
+    assert a.shape == (5, 28, 28) and c.shape == (3, 28, 28)
+    np.testing.assert_array_equal(c, xs[1]); np.testing.assert_array_equal(b, ys[0])
+    # CIFAR-10's pickled batches (bytes keys), channels-first rows -> channels-last images
+    folder = tmp_path / "cifar" / "cifar-10-batches-py"
+    folder.mkdir(parents=True)
+    imgs = {}
+    for name in [f"data_batch_{i}" for i in range(1, 6)] + ["test_batch"]:
+        x = rng.integers(0, 256, (2, 3072), dtype=np.uint8)
+        imgs[name] = x
+        with open(folder / name, "wb") as f:
+            pickle.dump({b"data": x, b"labels": [1, 2]}, f)
+    monkeypatch.setattr(cifar10, "get_file", lambda **k: str(tmp_path / "cifar"))
+    (a, b), (c, d) = wb.keras.datasets.cifar10.load_data()
+    assert a.shape == (10, 32, 32, 3) and b.shape == (10, 1) and c.shape == (2, 32, 32, 3) and d.dtype == np.uint8
+    np.testing.assert_array_equal(c[1], imgs["test_batch"][1].reshape(3, 32, 32).transpose(1, 2, 0))
