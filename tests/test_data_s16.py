@@ -77,3 +77,62 @@ def test_a_generator_in_a_map_goes_on_across_iterators_as_tfs():
     ds = Dataset.range(3).map(lambda x: g.uniform([]))
     np.testing.assert_allclose(values(ds), [0.48252, 0.64512, 0.30829], atol=1e-5)
     np.testing.assert_allclose(values(ds), [0.75786, 0.97926, 0.37012], atol=1e-5)
+
+
+# -- rejection_resample: TF's pipeline (mixing with the input, filtered copy, running estimate) --
+
+CLASSES = np.array([0, 0, 0, 1, 0, 2, 0, 0, 1, 0, 0, 0, 2, 0, 1, 0, 0, 0, 0, 1] * 3, np.int64)
+
+
+def _as_class(v):
+    return wb.cast(v, wb.int32)
+
+
+def _pairs(ds):
+    return [tuple(np.asarray(v).tolist() for v in x) for x in ds.as_numpy_iterator()]
+
+
+def test_rejection_resample_with_an_estimated_distribution_is_tfs():
+    ds = Dataset.from_tensor_slices(CLASSES)
+    out = ds.rejection_resample(_as_class, target_dist=[1 / 3, 1 / 3, 1 / 3], seed=4)
+    assert out.element_spec == (wb.TensorSpec([], wb.int32), wb.TensorSpec([], wb.int64))
+    want = [0, 2, 0, 0, 1, 1, 0, 2, 0, 2, 0, 1, 0, 1, 0, 0, 1, 2, 2, 1, 2, 0, 1, 0, 0, 0, 1, 0, 1, 0,
+            0, 0, 1, 0, 2, 1, 2, 0, 2, 1, 1, 0, 1, 0]
+    assert _pairs(out) == [(c, c) for c in want]
+    assert _pairs(out) == [(c, c) for c in want]      # a new iterator: the same draws
+    wb.random.set_seed(5)                              # no op seed: the global seed's rule
+    out = ds.rejection_resample(_as_class, target_dist=[0.2, 0.4, 0.4])
+    want = [1, 0, 0, 0, 2, 1, 2, 1, 1, 0, 1, 1, 2, 2, 0, 1, 2, 1, 0, 1, 1, 1, 2, 2, 1, 1, 0]
+    assert _pairs(out) == [(c, c) for c in want]
+
+
+def test_rejection_resample_with_a_known_distribution_is_tfs():
+    ds = Dataset.from_tensor_slices(CLASSES)
+    out = ds.rejection_resample(_as_class, target_dist=[0.5, 0.25, 0.25], initial_dist=[0.7, 0.2, 0.1], seed=4)
+    want = [0, 2, 0, 0, 1, 2, 0, 2, 0, 1, 0, 1, 0, 2, 0, 0, 2, 2, 0, 2, 2, 1, 0, 0, 0, 0, 1, 1, 0, 0,
+            0, 1, 0, 2, 0]
+    assert _pairs(out) == [(c, c) for c in want]
+    # the target is the input's distribution: the input itself, labelled
+    same = ds.rejection_resample(_as_class, target_dist=[0.7, 0.2, 0.1], initial_dist=[0.7, 0.2, 0.1], seed=4)
+    assert _pairs(same) == [(c, c) for c in CLASSES.tolist()]
+    # a class the target leaves out: the filtered input alone
+    zero = ds.rejection_resample(_as_class, target_dist=[1.0, 0.0, 0.0], initial_dist=[0.7, 0.2, 0.1], seed=4)
+    assert _pairs(zero) == [(0, 0)] * int((CLASSES == 0).sum())
+
+
+def test_rejection_resample_of_tuples_and_through_apply_is_tfs():
+    pairs = Dataset.from_tensor_slices((CLASSES, wb.range(60)))
+    out = pairs.rejection_resample(lambda v, i: _as_class(v), target_dist=[0.4, 0.3, 0.3], seed=2)
+    assert out.element_spec == (wb.TensorSpec([], wb.int32),
+                                (wb.TensorSpec([], wb.int64), wb.TensorSpec([], wb.int32)))
+    got = _pairs(out.map(lambda c, e: (c, e[1])))
+    assert got == [(2, 5), (0, 0), (0, 1), (0, 2), (1, 3), (0, 4), (2, 5), (2, 12), (0, 6), (0, 7), (1, 8),
+                   (1, 14), (0, 9), (0, 10), (0, 11), (2, 12), (1, 23), (0, 13), (2, 25), (1, 14), (0, 15),
+                   (0, 16), (0, 17), (1, 28), (2, 32), (0, 18), (1, 19), (1, 34), (0, 20), (0, 21), (0, 22),
+                   (1, 23), (0, 24), (1, 39), (2, 25), (0, 26), (0, 27), (1, 43), (1, 28), (2, 45), (0, 29),
+                   (2, 52), (0, 30), (0, 31), (2, 32), (1, 59)]
+    ds = Dataset.from_tensor_slices(CLASSES)
+    out = ds.apply(wb.data.experimental.rejection_resample(_as_class, target_dist=[0.4, 0.3, 0.3], seed=3))
+    want = [0, 0, 0, 1, 0, 2, 0, 2, 0, 1, 1, 0, 0, 0, 2, 0, 1, 0, 0, 0, 0, 1, 2, 0, 0, 0, 1, 0, 2, 0, 0, 1,
+            0, 0, 0, 1, 2, 2, 0, 1, 1, 0, 0, 0, 0, 2, 1, 0, 0, 0, 1, 1, 0, 2, 0, 0, 1, 0, 0, 0, 2, 2, 0, 1]
+    assert _pairs(out) == [(c, c) for c in want]

@@ -44,6 +44,7 @@ from .files import TextLines, _names, _text
 from .elementwise import Filter, Map
 from .nesting import Interleave
 from .optional import Optional
+from .resampling import rejection_resample as _rejection_resample
 from .reducing import AssertCardinality, GroupByReducer, Reducer, padded_to_cardinality
 
 __all__ = ["AUTOTUNE", "INFINITE_CARDINALITY", "UNKNOWN_CARDINALITY", "Counter", "CsvDataset", "DatasetInitializer",
@@ -288,43 +289,8 @@ def cardinality(dataset):
 
 
 def resample(dataset, class_func, target_dist, initial_dist=None, seed=None):
-    """``Dataset.rejection_resample``: ``(class, element)`` pairs whose classes follow
-    ``target_dist``, made by rejecting elements of over-represented classes.
-
-    ``class_func(element)`` gives an element's class (an integer in ``[0, len(target_dist))``).
-    An element of class ``c`` is kept with probability ``r_c / max(r)``, ``r = target / initial``;
-    ``initial_dist`` (the classes' frequencies in ``dataset``) is estimated from the elements
-    seen so far when not given."""
-    where = "rejection_resample"
-    target = np.asarray(target_dist.numpy() if hasattr(target_dist, "numpy") else target_dist, np.float64)
-    if target.ndim != 1 or target.size == 0 or (target < 0).any() or not np.isclose(target.sum(), 1.0):
-        raise ValueError(f"{where}: target_dist must be a probability vector, got {target.tolist()}")
-    known = None
-    if initial_dist is not None:
-        known = np.asarray(initial_dist.numpy() if hasattr(initial_dist, "numpy") else initial_dist, np.float64)
-        if known.shape != target.shape or (known < 0).any():
-            raise ValueError(f"{where}: initial_dist must be a probability vector as long as target_dist "
-                             f"({target.size}), got {known.tolist()}")
-    rng = np.random.default_rng(seed)
-    seen = np.zeros(target.size)
-
-    def with_class(*element):
-        element = element[0] if len(element) == 1 else element
-        value = class_func(*element) if isinstance(element, tuple) else class_func(element)
-        return convert_to_tensor(value), element
-
-    def accept(value, element):
-        c = int(value.numpy())
-        if not 0 <= c < target.size:
-            raise ValueError(f"{where}: class_func returned {c}, outside [0, {target.size})")
-        seen[c] += 1
-        initial = known if known is not None else seen / seen.sum()
-        with np.errstate(divide="ignore", invalid="ignore"):
-            ratio = np.where(initial > 0, target / initial, 0.0)
-        top = ratio.max()
-        return bool(top > 0 and rng.uniform() < ratio[c] / top)
-    # accept keeps Python state (the classes seen, a generator): it runs as Python per element
-    return Filter(Map(dataset, with_class, None, None), accept, trace=False)
+    """``Dataset.rejection_resample`` (see ``wb.data.resampling``)."""
+    return _rejection_resample(dataset, class_func, target_dist, initial_dist, seed)
 
 
 def assert_cardinality(expected_cardinality):
