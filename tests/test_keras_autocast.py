@@ -36,9 +36,7 @@ def test_integer_input_takes_the_layers_dtype():
 
 def _promoting_cases():
     return {
-        "LayerNormalization": lambda x: L.LayerNormalization()(x),
         "BatchNormalization": lambda x: L.BatchNormalization()(x, training=True),
-        "GroupNormalization": lambda x: L.GroupNormalization(groups=1)(x),
         "EinsumDense": lambda x: L.EinsumDense("abc,cd->abd", (4, 2))(x),
         "SimpleRNN": lambda x: L.SimpleRNN(2)(x),
         "LSTM": lambda x: L.LSTM(2)(x),

@@ -120,3 +120,24 @@ def test_datasets_read_keras_file_layouts(tmp_path, monkeypatch):
     (a, b), (c, d) = wb.keras.datasets.cifar10.load_data()
     assert a.shape == (10, 32, 32, 3) and b.shape == (10, 1) and c.shape == (2, 32, 32, 3) and d.dtype == np.uint8
     np.testing.assert_array_equal(c[1], imgs["test_batch"][1].reshape(3, 32, 32).transpose(1, 2, 0))
+
+
+@pytest.mark.parametrize("policy", ["float32", "mixed_float16"])
+def test_layer_and_group_normalization_of_integers_truncate_as_keras3(policy):
+    # Keras 3.15's ops.layer_normalization and GroupNormalization normalize integers in float32,
+    # then cast the result back to the input's integer dtype (toward zero), then to the compute
+    # dtype: TF 2.21 gives [[-1, 0, 0, 1], [-1, 0, 0, 1]] for both layers, under both policies
+    old = wb.keras.mixed_precision.global_policy()
+    wb.keras.mixed_precision.set_global_policy(policy)
+    try:
+        x = wb.constant([[1, 2, 3, 4], [10, 20, 30, 45]])
+        for layer in (wb.keras.layers.LayerNormalization(), wb.keras.layers.GroupNormalization(groups=1)):
+            y = layer(x)
+            assert y.dtype == (wb.float16 if policy == "mixed_float16" else wb.float32)
+            np.testing.assert_array_equal(y.numpy(), [[-1, 0, 0, 1], [-1, 0, 0, 1]])
+        # floating inputs are not truncated
+        y = wb.keras.layers.LayerNormalization()(wb.constant([[1.0, 2.0, 3.0, 4.0]]))
+        np.testing.assert_allclose(y.numpy().astype("float32"), [[-1.3411044, -0.4470348, 0.4470348, 1.3411044]],
+                                   rtol=2e-3)
+    finally:
+        wb.keras.mixed_precision.set_global_policy(old)

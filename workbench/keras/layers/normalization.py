@@ -71,8 +71,12 @@ def _in_compute_dtype(layer, y):
 
 class LayerNormalization(Layer):
     """Normalize each example over ``axis`` (default the last): ``(x - mean) / sqrt(var + epsilon)``,
-    then ``* gamma + beta`` (``scale``/``center``); gamma and beta have the shape of those axes."""
-    _promote_int_inputs = True   # Keras 3's ops give a floating result for integer inputs here
+    then ``* gamma + beta`` (``scale``/``center``); gamma and beta have the shape of those axes.
+
+    Integer (or bool) inputs are normalized in float32 and the result is cast back to the
+    input's dtype before the cast to the compute dtype, as Keras 3.15's
+    ``ops.layer_normalization`` does: ``[[1, 2, 3, 4]]`` gives ``[[-1., 0., 0., 1.]]`` (the
+    values truncated toward zero), under any dtype policy."""
 
     def __init__(self, axis=-1, epsilon=1e-3, center=True, scale=True, beta_initializer="zeros",
                  gamma_initializer="ones", beta_regularizer=None, gamma_regularizer=None, beta_constraint=None,
@@ -107,9 +111,13 @@ class LayerNormalization(Layer):
 
     def call(self, inputs):
         rank = inputs.ndim
-        inputs = _upcast(inputs)
+        original = inputs.dtype
+        inputs = _upcast(inputs) if original.is_floating else wb.cast(inputs, "float32")
         mean, var = wb.nn.moments(inputs, axes=self._axes, keepdims=True)
-        return _in_compute_dtype(self, _normalize(self, inputs, mean, var, rank))
+        y = _normalize(self, inputs, mean, var, rank)
+        if not original.is_floating:
+            y = wb.cast(y, original)
+        return _in_compute_dtype(self, y)
 
     def get_config(self):
         return {**super().get_config(), **_norm_args(self), **_weight_args(self, "beta", "gamma"),
@@ -206,7 +214,7 @@ class GroupNormalization(Layer):
     >>> gn(wb.ones([3, 5, 4])).shape
     (3, 5, 4)
     """
-    _promote_int_inputs = True   # Keras 3's ops give a floating result for integer inputs here
+    # integer inputs: normalized in float32, the result cast back to their dtype (Keras 3.15)
 
     def __init__(self, groups=32, axis=-1, epsilon=1e-3, center=True, scale=True, beta_initializer="zeros",
                  gamma_initializer="ones", beta_regularizer=None, gamma_regularizer=None, beta_constraint=None,
@@ -250,7 +258,8 @@ class GroupNormalization(Layer):
 
     def call(self, inputs):
         shape = list(inputs.shape)
-        inputs = _upcast(inputs)
+        original = inputs.dtype
+        inputs = _upcast(inputs) if original.is_floating else wb.cast(inputs, "float32")
         a, dim = self._axis, inputs.shape[self._axis]
         grouped = wb.reshape(inputs, shape[:a] + [self.groups, dim // self.groups] + shape[a + 1:])
         reduce = [i for i in range(1, grouped.ndim) if i != a]
@@ -260,6 +269,8 @@ class GroupNormalization(Layer):
             y = y * _broadcast(self.gamma, self._axes, len(shape), y.dtype)
         if self.center:
             y = y + _broadcast(self.beta, self._axes, len(shape), y.dtype)
+        if not original.is_floating:
+            y = wb.cast(y, original)
         return _in_compute_dtype(self, y)
 
     def get_config(self):
