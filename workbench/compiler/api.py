@@ -149,6 +149,7 @@ class Function:
         self._warned_retrace = False
         self._tracing: set = set()   # signatures being traced now (a recursive call is refused)
         self._stood_in = False       # the last get_concrete_function trace gave a py_function stand-ins
+        self._stand_ins_failed = None   # the specs of the stand-ins the last trace's error may come from
         self._ran_taped: set = set()   # signatures whose Python body ran under a tape (printed once)
         # tensors the traces used as captured constants (id -> weak reference): passed as an
         # argument, such a tensor is the argument too (a tape sees one tensor, as in eager mode)
@@ -310,13 +311,15 @@ class Function:
         keep their values, random streams do not advance, py_function bodies are not called."""
         return self._get_concrete((), args, kwargs)
 
-    def _get_concrete(self, head, args, kwargs, stand_in=(1, 0), printed=None):
+    def _get_concrete(self, head, args, kwargs, stand_in=(1, 0, 0), printed=None):
         # head: a method's instance, which the input_signature does not describe; stand_in:
-        # what a None size is traced at and what integer arguments hold (1 and zeros, else the
-        # next of signature.stand_in_rounds where the body cannot run on them: x[:, 1]);
+        # what a None size is traced at, what integer arguments hold and the rank a spec of
+        # unknown rank stands in as (1, zeros and scalars, else the next of
+        # signature.stand_in_rounds where the body cannot run on them: x[:, 1], top_k(x, 2));
         # printed: the first run's output, which runs on other stand-ins do not print again
         given_args, given_kwargs = args, kwargs
-        example = _example if stand_in == (1, 0) else functools.partial(_example, size=stand_in[0], fill=stand_in[1])
+        example = _example if stand_in == (1, 0, 0) else functools.partial(
+            _example, size=stand_in[0], fill=stand_in[1], rank=stand_in[2])
         general = None
         if self._signature is not None:
             if not args and not kwargs:
@@ -361,9 +364,12 @@ class Function:
                     if not first:
                         raise
                     # TF's trace runs nothing: stand-ins that the body can run on (an open size
-                    # it can index into, an integer argument that reshape(x, [n, -1]) takes)
-                    specs = nest.flatten((given_args, given_kwargs)) + (
-                        nest.flatten(list(self._signature)) if self._signature is not None else [])
+                    # it can index into, an integer argument that reshape(x, [n, -1]) takes),
+                    # varied where the error may come from them (the first error is raised)
+                    specs = self._stand_ins_failed
+                    if specs is None:
+                        specs = nest.flatten((given_args, given_kwargs)) + (
+                            nest.flatten(list(self._signature)) if self._signature is not None else [])
                     for other in stand_in_rounds(specs):
                         try:
                             with printed.again():
@@ -571,7 +577,11 @@ class Function:
                             if t is not None and isinstance(leaf, core.Tensor)}
         tracer.undoes = undo
         tracer.stands_in = undo and stand_ins
+        if tracer.stands_in:
+            picked = [(t, shape) for t, (_, shape) in zip(inputs, labels) if t is not None and _chosen(t, shape)]
+            tracer.chosen = {id(t): 1 << i for i, (t, _) in enumerate(picked)}
         self._stood_in = False
+        self._stand_ins_failed = None
         restore_random = random_state() if undo else None
         prev = core.set_tracer(tracer)
         self._tracing.add(key)
@@ -586,6 +596,12 @@ class Function:
         try:
             with quiet, wbrandom.function_graph(lambda: self._random_seeds(general), undo=undo):
                 result = ARGUMENTS.call(self._body, targs, tkwargs)
+        except Exception as error:
+            if tracer.chosen is not None:   # the specs of the stand-ins it may come from
+                mask = tracer.failed_on_stand_ins(error)
+                self._stand_ins_failed = [TensorSpec(shape, t.dtype) for i, (t, shape) in enumerate(picked)
+                                          if mask >> i & 1]
+            raise
         finally:
             self._tracing.discard(key)
             core.set_tracer(prev)
@@ -1346,14 +1362,25 @@ def _zeros(shape, dtype):
     return np.zeros(shape, dt)
 
 
-def _example(spec, size=1, fill=0):
+def _chosen(t, shape) -> bool:
+    """Whether the stand-in ``t`` for an argument the trace serves at ``shape`` is one choice
+    of several (see ``signature.stand_in_rounds``): an open size or rank, an integer scalar
+    or vector, a floating matrix."""
+    if shape is None or None in shape:
+        return True
+    kind = t._data.dtype.kind
+    return kind in "iu" and t._data.ndim <= 1 or kind in "fc" and t._data.ndim >= 2
+
+
+def _example(spec, size=1, fill=0, rank=0):
     """A tensor of ``spec`` (zeros, or empty strings; ``size`` where a dimension is None;
-    integer scalars and shape vectors as ``fill`` says: ``signature.stand_in_fill``) to trace
-    with."""
+    ``rank`` sizes ``size`` where the rank is unknown; integer scalars and shape vectors as
+    ``fill`` says: ``signature.stand_in_fill``) to trace with."""
     if isinstance(spec, TensorSpec):
-        if spec.shape.rank is None:  # any rank: trace with a scalar
-            return core.convert_to_tensor(_zeros((), spec.dtype))
-        shape = tuple(size if d is None else d for d in spec.shape)
+        if spec.shape.rank is None:  # any rank: trace with a scalar, else the rank given
+            shape = (size,) * rank
+        else:
+            shape = tuple(size if d is None else d for d in spec.shape)
         filled = stand_in_fill(spec, shape, fill)
         return core.convert_to_tensor(_zeros(shape, spec.dtype) if filled is None else filled)
     if hasattr(spec, "_wb_expanded_spec"):   # an ExtensionType's spec

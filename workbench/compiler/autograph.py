@@ -1148,8 +1148,11 @@ def _source_tree(fn):
     except (OSError, TypeError) as e:
         raise ConversionError(f"the source of {fn!r} is not available: {e}") from None
     source = textwrap.dedent("".join(lines))
+    # columns in the file: what dedent took from each line (the converted code's positions
+    # are the source's, for tracebacks and for what a trace reads of its calls)
+    indent = len(lines[0].rstrip("\r\n")) - len(source.split("\n", 1)[0].rstrip("\r")) if lines else 0
     if fn.__name__ == "<lambda>":
-        return _lambda_tree(fn, source, first)
+        return _lambda_tree(fn, source, first, indent)
     try:
         tree = ast.parse(source)
     except SyntaxError as e:
@@ -1157,16 +1160,28 @@ def _source_tree(fn):
     node = tree.body[0] if tree.body else None
     if not isinstance(node, ast.FunctionDef) or node.name != fn.__name__:
         raise ConversionError(f"the source of {fn!r} is not one function definition")
+    _shift_columns(tree, indent, 0)
     ast.increment_lineno(tree, first - 1)
     return node
 
 
-def _lambda_tree(fn, source, first):
+def _shift_columns(tree, indent, first_line):
+    """Columns of ``tree``'s nodes moved right by ``indent`` (and by ``first_line`` more on
+    its first line): from the text parsed to the file's."""
+    for n in ast.walk(tree):
+        if getattr(n, "col_offset", None) is not None:
+            n.col_offset += indent + (first_line if n.lineno == 1 else 0)
+        if getattr(n, "end_col_offset", None) is not None and getattr(n, "end_lineno", None) is not None:
+            n.end_col_offset += indent + (first_line if n.end_lineno == 1 else 0)
+
+
+def _lambda_tree(fn, source, first, indent=0):
     """A lambda's source as ``def <lambda>(...): return body``: the one lambda with ``fn``'s
     parameters on its first line (TF's error where there are several)."""
     found = []
     try:
         trees = [ast.parse(source)]
+        _shift_columns(trees[0], indent, 0)
     except SyntaxError:   # the lambda is part of a statement its lines do not hold
         trees = []
         line = source.splitlines()[0] if source else ""
@@ -1176,6 +1191,7 @@ def _lambda_tree(fn, source, first):
             for end in range(len(text), 0, -1):
                 try:
                     trees.append(ast.parse(text[:end], mode="eval"))
+                    _shift_columns(trees[-1], indent, start)
                     break
                 except SyntaxError:
                     continue

@@ -428,26 +428,34 @@ def _takes_fill(spec) -> bool:
 
 
 def _takes_eye(spec) -> bool:
-    """A floating spec of matrices."""
-    return (isinstance(spec, TensorSpec) and np.dtype(spec.dtype).kind in "fc" and spec.shape.rank is not None
-            and spec.shape.rank >= 2)
+    """A floating spec of matrices (or of any rank)."""
+    return (isinstance(spec, TensorSpec) and np.dtype(spec.dtype).kind in "fc"
+            and (spec.shape.rank is None or spec.shape.rank >= 2))
+
+
+_RANKS = (0, 1, 2, 3, 4, 5)   # what a spec of any rank stands in as, in turn
 
 
 def stand_in_rounds(specs):
-    """The (open size, fill) pairs a trace on stand-ins for ``specs`` (flattened leaves)
-    tries after (1, 0), in order; empty where no other stand-in differs."""
-    specs = [s for s in specs if isinstance(s, TensorSpec) and s.shape.rank is not None]
-    sizes = (1, 2, 3) if any(None in s.shape.as_list() for s in specs) else (1,)
+    """The (open size, fill, rank) triples a trace on stand-ins for ``specs`` (flattened
+    leaves) tries after (1, 0, 0), in order; empty where no other stand-in differs. The rank
+    is that of the stand-ins of specs of unknown rank (each of its sizes the open size)."""
+    specs = [s for s in specs if isinstance(s, TensorSpec)]
+    any_rank = any(s.shape.rank is None for s in specs)
+    sizes = (1, 2, 3) if any_rank or any(None in s.shape.as_list() for s in specs if s.shape.rank is not None) else (1,)
     fills = (0,) + (_INTEGER_FILLS if any(_takes_fill(s) for s in specs) else ()) + (
         ("eye",) if any(_takes_eye(s) for s in specs) else ())
-    return [(n, f) for f in fills for n in sizes][1:]
+    ranks = _RANKS if any_rank else (0,)
+    eye_known = any(_takes_eye(s) for s in specs if s.shape.rank is not None)
+    return [(n, f, r) for f in fills for r in ranks for n in sizes
+            if f != "eye" or r >= 2 or eye_known][1:]   # (eye of a rank below 2: zeros again)
 
 
 def stand_in_fill(spec, shape, fill):
     """The stand-in array of shape ``shape`` for ``spec`` where ``fill`` (see
     :func:`stand_in_rounds`) changes it from zeros, else None."""
     if fill == "eye":
-        if not _takes_eye(spec):
+        if not _takes_eye(spec) or len(shape) < 2:
             return None
         eye = np.eye(shape[-2], shape[-1], dtype=np.dtype(spec.dtype))
         return np.array(np.broadcast_to(eye, shape))

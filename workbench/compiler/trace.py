@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import collections.abc
+import linecache
+import os
+import re
 import sys
+import sysconfig
 import weakref
 
 import numpy as np
@@ -54,6 +58,31 @@ def _from_numpy_method(frame) -> bool:
             return True
         frame = frame.f_back
     return False
+
+
+# code that is not the traced body's own: ours, Python's standard library, installed packages
+_LIBRARY_ROOTS = core._OUR_ROOTS + tuple({os.path.dirname(os.__file__) + os.sep,
+                                          sysconfig.get_paths()["purelib"] + os.sep})
+
+
+def _called_with(frame, lasti):
+    """The names in the source of the expression ``frame`` was running at instruction offset
+    ``lasti`` (the call into the library), or None where its source is not at hand."""
+    try:
+        line, end, col, end_col = list(frame.f_code.co_positions())[lasti // 2]
+    except (AttributeError, IndexError, ValueError):
+        return None
+    if None in (line, end, col, end_col):
+        return None
+    lines = [linecache.getline(frame.f_code.co_filename, n) for n in range(line, end + 1)]
+    if not all(lines):
+        return None
+    lines[-1] = lines[-1][:end_col]
+    lines[0] = lines[0][col:]
+    return set(_NAME.findall("".join(lines)))
+
+
+_NAME = re.compile(r"[A-Za-z_][A-Za-z_0-9]*")
 
 
 class SymbolicTensor:
@@ -245,6 +274,10 @@ class Tracer(core.Listener):
         self.undoes = False
         self.saved: dict = {}
         self.stands_in = False  # py_function bodies are not called (``undoes`` traces)
+        # a trace on stand-ins: id -> a mask of the arguments whose stand-in is one choice of
+        # several (an open size or rank, an integer count, a matrix; bit i: the i-th of them)
+        # that the tensor is computed from, for those arguments and what ops compute from them
+        self.chosen = None
         self.stood_in = False   # a py_function's body was not called: its results stood in
 
     # -- bookkeeping ---------------------------------------------------------------
@@ -350,6 +383,34 @@ class Tracer(core.Listener):
         where ``error`` is an earlier op's, raised by a use of its result."""
         return _defer(self.deferred, error)
 
+    def failed_on_stand_ins(self, error) -> int:
+        """Which stand-ins ``error``, raised by the traced body, may come from (a mask of
+        ``chosen``'s bits; 0 for none): those that the tensors at hand where the library
+        raised it, and in the body's frame that called the library, were computed from.
+        Other stand-ins cannot change an error that the body's own code raises, nor one an
+        op raises on values that do not depend on them."""
+        if not self.chosen:
+            return 0
+        frames, tb = [], error.__traceback__
+        while tb is not None:
+            frames.append((tb.tb_frame, tb.tb_lasti))
+            tb = tb.tb_next
+        chosen, mask = self.chosen, 0
+        if not frames or not frames[-1][0].f_code.co_filename.startswith(_LIBRARY_ROOTS):
+            return 0   # raised by the body's own code
+        for frame, at in reversed(frames):   # from where it was raised out to the body's call
+            ours = frame.f_code.co_filename.startswith(_LIBRARY_ROOTS)
+            names = None if ours else _called_with(frame, at)
+            for k, v in frame.f_locals.items():
+                if names is not None and k not in names:
+                    continue
+                for e in (v[:64] if type(v) in (list, tuple) else list(v.values())[:64] if type(v) is dict
+                          else (v,)):
+                    mask |= chosen.get(id(e), 0)
+            if not ours:   # (the body's call: the op's arguments, which the library may have converted)
+                return mask
+        return mask
+
     def _unreplayable(self, why):
         if self.why is None:
             self.why = why
@@ -363,6 +424,8 @@ class Tracer(core.Listener):
             self.values[id(t)] = (t, value)
         elif shape is False and isinstance(t, Tensor) and t._data.ndim == 0:
             self.values[id(t)] = (t, None)
+        if self.chosen and shape is False:   # a shape, size or rank of an argument the stand-ins decide
+            self.chosen[id(t)] = -1
         if shape is False or type(t) not in (Tensor, Placeholder):
             return
         if type(t) is Placeholder and Placeholder._shown[id(t)][0] is not None:
@@ -446,6 +509,14 @@ class Tracer(core.Listener):
                 dyn = True
         outs = res if type(res) is tuple else (res,)
         self.events.append((op.name, args, outs, params))
+        chosen = self.chosen
+        if chosen:
+            mask = 0
+            for a in args:
+                mask |= chosen.get(id(a), 0)
+            if mask:
+                for o in outs:
+                    chosen[id(o)] = mask
         hint = core.take_static_shape_hint(op.name)
         if len(outs) == 1 and (self.open_shapes or hint is not False):
             shape = derive(op.name, args, params, outs[0], hint)

@@ -1,0 +1,157 @@
+"""Static shapes of traces whose input signature leaves the rank open (TensorSpec(None)): the
+stand-in of such an argument is a scalar, then (where the body cannot run on it) a tensor of
+rank 1 to 5; and the stand-in retries run again only where the error may come from a
+stand-in. Every expected shape below is TF 2.21's (get_concrete_function's
+structured_outputs), pinned."""
+
+import warnings
+
+import pytest
+
+import workbench as wb
+from workbench.compiler.signature import stand_in_rounds
+
+S = wb.TensorSpec
+f32, i32 = wb.float32, wb.int32
+U = [S(None, f32)]
+N3 = [S([None, 3], f32)]
+
+
+def _shapes(out):
+    if isinstance(out, (list, tuple)):
+        return [_shapes(o) for o in out]
+    s = out.shape
+    return None if s.rank is None else tuple(s.as_list())
+
+
+def _traced(fn, specs):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return _shapes(wb.function(fn, input_signature=specs).get_concrete_function().structured_outputs)
+
+
+# -- ops of an argument of unknown rank ---------------------------------------------------
+@pytest.mark.parametrize("name, specs, fn, tf", [
+    ("top_k", U, lambda x: wb.math.top_k(x, 2), [None, None]),
+    ("argmax0", U, lambda x: wb.argmax(x, 0), None),
+    ("argmin_last", U, lambda x: wb.argmin(x, -1), None),
+    ("gather", U + [S([2], i32)], lambda x, i: wb.gather(x, i), None),
+    ("gather_axis1", U + [S([2], i32)], lambda x, i: wb.gather(x, i, axis=1), None),
+    ("concat_two_unknown", U + U, lambda x, y: wb.concat([x, y], 0), None),
+    ("stack_two_unknown", U + U, lambda x, y: wb.stack([x, y], 1), None),
+    ("sum0", U, lambda x: wb.reduce_sum(x, 0), None),
+    ("sum_last_keep", U, lambda x: wb.reduce_sum(x, -1, keepdims=True), None),
+    ("mean01", U, lambda x: wb.reduce_mean(x, [0, 1]), None),
+    ("logsumexp", U, lambda x: wb.math.reduce_logsumexp(x, 0), None),
+    ("variance", U, lambda x: wb.math.reduce_variance(x, -1), None),
+    ("matmul_known", U + [S([3, 4], f32)], lambda x, y: wb.matmul(x, y), None),
+    ("matmul_unknown", U + U, lambda x, y: wb.matmul(x, y), None),
+    ("matmul_known_first", [S([4, 3], f32)] + U, lambda x, y: wb.matmul(x, y), None),
+    ("softmax", U, lambda x: wb.nn.softmax(x), None),
+    ("log_softmax", U, lambda x: wb.nn.log_softmax(x), None),
+    ("reshape_flat", U, lambda x: wb.reshape(x, [-1]), (None,)),
+    ("reshape_2", U, lambda x: wb.reshape(x, [2, -1]), (2, None)),
+    ("dense_like", U + [S([3, 2], f32)], lambda x, w: wb.matmul(wb.reshape(x, [-1, 3]), w), (None, 2)),
+    ("size", U, lambda x: wb.size(x), ()),
+    ("rank", U, lambda x: wb.rank(x), ()),
+    ("squeeze0", U, lambda x: wb.squeeze(x, 0), None),
+    ("index", U, lambda x: x[0], None),
+    ("index_column", U, lambda x: x[:, 1], None),
+    ("index_ellipsis", U, lambda x: x[..., 0], None),
+    ("index_slice", U, lambda x: x[1:], None),
+    ("cumsum1", U, lambda x: wb.cumsum(x, 1), None),
+    ("sort", U, lambda x: wb.sort(x), None),
+    ("argsort", U, lambda x: wb.argsort(x), None),
+    ("reverse", U, lambda x: wb.reverse(x, [0]), None),
+    ("roll", U, lambda x: wb.roll(x, 1, 0), None),
+    ("where_indices", U, lambda x: wb.where(x > 0), (None, None)),
+    ("boolean_mask", U + [S([None], wb.bool)], lambda x, m: wb.boolean_mask(x, m), None),
+    ("norm_axis", U, lambda x: wb.norm(x, axis=-1), None),
+    ("l2_normalize", U, lambda x: wb.math.l2_normalize(x, -1), None),
+    ("unstack", U, lambda x: wb.unstack(x, num=2), [None, None]),
+    ("split", U, lambda x: wb.split(x, 2), [None, None]),
+    ("diag_part", U, lambda x: wb.linalg.diag_part(x), None),
+    ("diag", U, lambda x: wb.linalg.diag(x), None),
+    ("trace", U, lambda x: wb.linalg.trace(x), None),
+    ("band_part", U, lambda x: wb.linalg.band_part(x, 0, -1), None),
+    ("matvec", U + [S([3], f32)], lambda x, v: wb.linalg.matvec(x, v), None),
+    ("tensordot", U + [S([3, 4], f32)], lambda x, y: wb.tensordot(x, y, 1), None),
+    ("bias_add", U, lambda x: wb.nn.bias_add(x, wb.ones([3])), None),
+    ("moments", U, lambda x: wb.nn.moments(x, [0]), [None, None]),
+    ("in_top_k", U + [S([None], i32)], lambda p, t: wb.math.in_top_k(t, p, 1), (None,)),
+    ("segment_sum", U + [S([None], i32)], lambda x, i: wb.math.segment_sum(x, i), None),
+    ("unsorted_segment_sum", U + [S([None], i32)], lambda x, i: wb.math.unsorted_segment_sum(x, i, 4), None),
+    ("gather_nd", U + [S([None, 2], i32)], lambda x, i: wb.gather_nd(x, i), None),
+    ("scatter_update", U + [S([None, 1], i32), S([None], f32)],
+     lambda x, i, u: wb.tensor_scatter_nd_update(x, i, u), None),
+    ("unique", U, lambda x: wb.unique(x)[0], (None,)),
+    ("max_pool2d", U, lambda x: wb.nn.max_pool2d(x, 2, 1, "VALID"), (None, None, None, None)),
+    ("conv1d", U, lambda x: wb.nn.conv1d(x, wb.ones([2, 3, 4]), 1, "VALID"), (None, None, 4)),
+    ("conv2d", U, lambda x: wb.nn.conv2d(x, wb.ones([2, 2, 3, 4]), 1, "SAME"), (None, None, None, 4)),
+    ("inv", U, lambda x: wb.linalg.inv(x), None),
+    ("det", U, lambda x: wb.linalg.det(x), None),
+    ("cholesky", U, lambda x: wb.linalg.cholesky(x), None),
+    ("ensure_shape", U, lambda x: wb.ensure_shape(x, [None, 3]), (None, 3)),
+    ("square_sum_last", U, lambda x: wb.reduce_sum(wb.square(x), axis=-1), None),
+])
+def test_ops_of_an_argument_of_unknown_rank(name, specs, fn, tf):
+    assert _traced(fn, specs) == tf
+
+
+def test_the_body_sees_an_unknown_rank_and_runs_once():
+    seen = []
+
+    def body(x):
+        seen.append((x.shape.rank, x.ndim))
+        return wb.math.top_k(x, 2).values   # not on a scalar stand-in: traced again at rank 1
+
+    out = _traced(body, U)
+    assert out is None
+    assert seen[0] == (None, -1)   # TF: TensorShape(None), ndim -1
+    assert all(s == (None, -1) for s in seen)
+
+
+def test_rounds_vary_the_rank_only_where_a_spec_leaves_it_open():
+    assert all(r == 0 for _, _, r in stand_in_rounds(N3))
+    ranks = {r for _, _, r in stand_in_rounds(U)}
+    assert ranks == {0, 1, 2, 3, 4, 5}
+    # eye stand-ins for an unknown rank only where they are matrices
+    assert all(r >= 2 for _, f, r in stand_in_rounds(U) if f == "eye")
+
+
+# -- which errors the stand-in retries run again -------------------------------------------
+def _runs(body, specs):
+    calls = []
+
+    def fn(*args):
+        calls.append(1)
+        return body(*args)
+
+    with pytest.raises(Exception) as info:
+        wb.function(fn, input_signature=specs).get_concrete_function()
+    return len(calls), info.value
+
+
+def test_an_error_the_body_raises_itself_is_not_retried():
+    def body(x, n):
+        raise ValueError("the body's own")
+
+    runs, error = _runs(body, N3 + [S([], i32)])
+    assert runs == 1 and str(error) == "the body's own"
+
+
+def test_an_op_error_on_values_no_stand_in_reaches_is_not_retried():
+    runs, error = _runs(lambda x, n: wb.reshape(wb.ones([4, 5]), [3, -1]), N3 + [S([], i32)])
+    assert runs == 1 and "Reshape" in str(error)
+
+
+def test_retries_vary_only_the_stand_ins_the_failing_op_reads():
+    # matmul of x ([None, 3]) with a [4, 5]: sizes of x (1, 2, 3) and its eye stand-ins, not
+    # the integer fills of n; the error raised is the first trial's
+    runs, error = _runs(lambda x, n: wb.matmul(x, wb.ones([4, 5])), N3 + [S([], i32)])
+    assert runs == 6
+    assert "[1,3]" in str(error)
+
+
+def test_a_retry_that_needs_another_integer_still_runs():
+    assert _traced(lambda x, n: wb.reshape(x, [n, -1]), N3 + [S([], i32)]) == (None, None)
