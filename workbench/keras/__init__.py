@@ -20,7 +20,7 @@ their attributes and saved by ``wb.Checkpoint``. They train as in Keras 3:
 """
 
 from .. import optimizers  # noqa: F401
-from . import activations, backend, callbacks, constraints, initializers, layers, losses, metrics  # noqa: F401
+from . import activations, applications, backend, callbacks, constraints, initializers, layers, losses, metrics  # noqa: F401
 from . import models  # noqa: F401
 from . import regularizers, saving, utils  # noqa: F401
 from . import ops, random  # noqa: F401
