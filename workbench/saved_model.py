@@ -303,6 +303,8 @@ def _python_spec(value):
 def _keras_inputs(obj):
     """(inference call, input names, specs) of a built Keras model with known inputs, else None."""
     inputs = getattr(obj, "inputs", None)
+    if hasattr(inputs, "shape") and hasattr(inputs, "dtype"):
+        inputs = [inputs]   # a model of one input may hold it alone
     if not (isinstance(obj, Module) and callable(getattr(obj, "call", None)) and isinstance(inputs, list)
             and inputs and all(hasattr(t, "shape") and hasattr(t, "dtype") for t in inputs)):
         return None
@@ -498,6 +500,17 @@ def _export_gradient(wb_onnx, export_dir, attr, k, flat, onnx_specs, args, resul
     bind = {init: index[id(v)] for init, v in grad.variables.items()}
     return {"file": relative.replace(os.sep, "/"), "variables": bind, "outputs": float_out,
             "wrt": kept["wrt"], "custom_gradients": names}
+
+
+def _output_specs(model):
+    """Shape (None: unknown rank; None sizes open) and dtype of each output of an ONNX graph."""
+    out = []
+    for v in model.graph.output:
+        tt = v.type.tensor_type
+        shape = [d.dim_value if d.HasField("dim_value") else None for d in tt.shape.dim] \
+            if tt.HasField("shape") else None
+        out.append({"shape": shape, "dtype": _onnx_np_dtype(tt.elem_type).name})
+    return out
 
 
 def _onnx_np_dtype(elem_type):
@@ -822,6 +835,14 @@ class _LoadedConcrete:
         out = run(*tensors)
         return list(out) if isinstance(out, (list, tuple)) else [out]
 
+    def structured_outputs(self):
+        """The signature's outputs as TF names them: a TensorSpec per output name (the
+        function's dict keys, else ``output_0``, ...)."""
+        flat = [TensorSpec(s["shape"], s["dtype"]) for s in _output_specs(self._model.proto)]
+        value = _rebuild(self._structure, flat)
+        named = value.items() if isinstance(value, dict) else ((f"output_{i}", t) for i, t in enumerate(flat))
+        return {k: TensorSpec(t.shape, t.dtype, name=k) for k, t in named}
+
     def signature_call(self, kwargs):
         missing = [s["name"] for s in self._inputs if s["name"] not in kwargs]
         extra = sorted(set(kwargs) - {s["name"] for s in self._inputs})
@@ -937,10 +958,19 @@ def _loaded_concrete(wb_onnx, export_dir, entry, variables):
 
 
 def _signature_fn(name, concrete):
-    def call(**kwargs):
+    def call(*args, **kwargs):
+        # positional inputs in the signature's order, as TF's signature functions take them
+        if len(args) > len(concrete._inputs):
+            raise TypeError(f"signature {name!r} takes {len(concrete._inputs)} inputs, got {len(args)} "
+                            "positional arguments")
+        for spec, value in zip(concrete._inputs, args):
+            if spec["name"] in kwargs:
+                raise TypeError(f"signature {name!r}: input {spec['name']!r} given by position and by name")
+            kwargs[spec["name"]] = value
         return concrete.signature_call(kwargs)
     call.__name__ = name
     call.inputs = concrete._inputs
+    call.structured_outputs = concrete.structured_outputs()
     return call
 
 

@@ -1,0 +1,112 @@
+"""keras.applications.MobileNet (Keras 3's architecture, names and numbers, pinned from TF 2.21
+with seeded weights) and the SavedModel signatures TF's saved_model guide reads
+(``structured_outputs``, a one-input Keras model served as ``serving_default``)."""
+
+import numpy as np
+import pytest
+
+import workbench as wb
+
+
+def _seeded(model):
+    rng = np.random.default_rng(1)
+    for w in model.weights:
+        shape, name = tuple(w.shape), w.name
+        if name in ("gamma", "moving_variance"):
+            v = rng.uniform(0.5, 1.5, shape)
+        elif name in ("beta", "moving_mean", "bias"):
+            v = rng.normal(0.0, 0.1, shape)
+        else:
+            v = rng.normal(0.0, np.sqrt(2.0 / np.prod(shape[:-1])), shape)
+        w.assign(v.astype(np.float32))
+    return model
+
+
+def test_mobilenet_matches_keras_with_the_same_weights():
+    m = _seeded(wb.keras.applications.MobileNet(input_shape=(64, 64, 3), weights=None, alpha=0.5))
+    assert m.name == "mobilenet_0.50_64" and len(m.weights) == 137
+    assert [w.name for w in m.weights[:6]] == ["kernel", "gamma", "beta", "moving_mean", "moving_variance",
+                                                "kernel"]   # Keras 3 names a depthwise kernel 'kernel' too
+    assert [tuple(w.shape) for w in m.weights[-2:]] == [(1, 1, 512, 1000), (1000,)]
+    x = np.random.default_rng(2).uniform(0, 255, (2, 64, 64, 3)).astype(np.float32)
+    y = np.asarray(m(wb.keras.applications.mobilenet.preprocess_input(x)))
+    # TF 2.21 / Keras 3 with the same weights and input
+    assert y.shape == (2, 1000)
+    np.testing.assert_array_equal(np.argsort(y, axis=1)[:, ::-1][:, :5], [[197, 795, 946, 876, 324]] * 2)
+    np.testing.assert_allclose(np.sort(y, axis=1)[:, ::-1][:, :3],
+                               [[0.0022709, 0.0020305, 0.0019006]] * 2, atol=2e-7)
+
+
+def test_mobilenet_layers_and_errors():
+    m = wb.keras.applications.MobileNet(weights=None)
+    assert m.name == "mobilenet_1.00_224" and m.output_names == ["predictions"]
+    assert tuple(m.output.shape) == (None, 1000)
+    names = {layer.name for layer in m.layers}
+    assert {"conv1", "conv1_bn", "conv1_relu", "conv_pad_2", "conv_dw_13", "conv_pw_13_relu", "conv_preds",
+            "predictions"} <= names
+    assert tuple(m.get_layer("conv_pw_13").output.shape) == (None, 7, 7, 1024)
+    headless = wb.keras.applications.MobileNet(input_shape=(96, 96, 3), include_top=False, weights=None,
+                                               pooling="avg")
+    assert tuple(headless.output.shape) == (None, 1024)
+    with pytest.raises(ValueError, match="weights='imagenet'"):
+        wb.keras.applications.MobileNet()
+    with pytest.raises(ValueError, match="pooling"):
+        wb.keras.applications.MobileNet(weights=None, include_top=False, pooling="sum")
+
+
+def test_mobilenet_preprocess_input():
+    pre = wb.keras.applications.mobilenet.preprocess_input
+    out = pre(np.array([0, 127.5, 255], np.float32))
+    assert isinstance(out, np.ndarray)
+    np.testing.assert_allclose(out, [-1.0, 0.0, 1.0])
+    np.testing.assert_allclose(pre(np.array([0, 255], np.uint8)), [-1.0, 1.0])
+    t = pre(wb.constant([[51.0]]))
+    assert isinstance(t, wb.Tensor)
+    np.testing.assert_allclose(t.numpy(), [[-0.6]], rtol=1e-6)
+
+
+def test_keras_model_of_one_input_is_served_with_structured_outputs(tmp_path):
+    inputs = wb.keras.Input(shape=(3,))
+    model = wb.keras.Model(inputs, wb.keras.layers.Dense(2, name="out")(inputs))
+    wb.saved_model.save(model, str(tmp_path / "m"))
+    loaded = wb.saved_model.load(str(tmp_path / "m"))
+    assert list(loaded.signatures.keys()) == ["serving_default"]
+    infer = loaded.signatures["serving_default"]
+    # TF 2.21: {'output_0': TensorSpec(shape=(None, 2), dtype=tf.float32, name='output_0')}
+    assert infer.structured_outputs == {"output_0": wb.TensorSpec((None, 2), wb.float32, name="output_0")}
+    x = np.ones((4, 3), np.float32)
+    np.testing.assert_allclose(infer(**{infer.inputs[0]["name"]: wb.constant(x)})["output_0"].numpy(),
+                               np.asarray(model(x)), rtol=1e-6)
+
+
+def test_signature_of_a_dict_result_names_its_outputs(tmp_path):
+    class Named(wb.Module):
+        def __init__(self):
+            super().__init__()
+            self.v = wb.Variable(2.0)
+
+        @wb.function(input_signature=[wb.TensorSpec([None], wb.float32)])
+        def __call__(self, x):
+            return {"doubled": x * self.v, "rounded": wb.cast(wb.round(x), wb.int32)}
+
+    m = Named()
+    wb.saved_model.save(m, str(tmp_path / "n"), signatures={"serving_default": m.__call__})
+    sig = wb.saved_model.load(str(tmp_path / "n")).signatures["serving_default"]
+    assert sig.structured_outputs == {"doubled": wb.TensorSpec([None], wb.float32, name="doubled"),
+                                      "rounded": wb.TensorSpec([None], wb.int32, name="rounded")}
+    out = sig(x=wb.constant([1.0, 3.2]))
+    np.testing.assert_allclose(out["doubled"].numpy(), [2.0, 6.4], rtol=1e-6)
+    np.testing.assert_array_equal(out["rounded"].numpy(), [1, 3])
+
+
+def test_signature_takes_its_inputs_by_position(tmp_path):
+    inputs = wb.keras.Input(shape=(2,))
+    model = wb.keras.Model(inputs, wb.keras.layers.Dense(1, name="out")(inputs))
+    wb.saved_model.save(model, str(tmp_path / "m"))
+    infer = wb.saved_model.load(str(tmp_path / "m")).signatures["serving_default"]
+    x = np.ones((3, 2), np.float32)
+    np.testing.assert_allclose(infer(wb.constant(x))["output_0"].numpy(), np.asarray(model(x)), rtol=1e-6)
+    with pytest.raises(KeyError):   # TF 2.21: the output is 'output_0', not the layer's name
+        infer(wb.constant(x))["out"]
+    with pytest.raises(TypeError, match="2 positional"):
+        infer(wb.constant(x), wb.constant(x))
