@@ -48,8 +48,8 @@ def as_param(value, name, dtype, owner):
 def shape_tuple(shape, what="sample_shape"):
     if isinstance(shape, Tensor):
         shape = shape.numpy().tolist()
-    if isinstance(shape, (int, np.integer)):
-        return (int(shape),)
+    if isinstance(shape, (int, np.integer, float, np.floating)):
+        return (int(shape),)     # TFP casts to int32: sample(1e4) draws 10000, sample(2.5) draws 2
     try:
         return tuple(int(s) for s in shape)
     except TypeError:
