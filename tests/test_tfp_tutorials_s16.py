@@ -31,3 +31,14 @@ def test_hidden_markov_model_scores_one_series_against_a_batch_of_models():
                                                                   [0, 2, 0, 0, 2, 2, 0], [1, 2, 3, 3, 2, 0, 3]])
     # a sample dimension in front of the batch still lines up
     assert hmm.log_prob(wb.stack([x, x, x])[:, None, :]).shape == [3, 4]
+
+
+# -- statistical_rethinking 03_sampling_the_imaginary --------------------------------------------
+
+def test_sample_shape_given_as_a_float_is_truncated_as_tfp():
+    # the notebook draws ``tfd.Binomial(total_count=9, probs=0.6).sample(1e4)``; TFP 0.25 casts the
+    # shape to int32 (1e4 -> 10000, 2.5 -> 2, [2., 3.] -> [2, 3])
+    assert tfd.Binomial(total_count=9, probs=0.6).sample(1e4, seed=1).shape == [10000]
+    assert tfd.Normal(0., 1.).sample(2.5, seed=1).shape == [2]
+    assert tfd.Normal(0., 1.).sample([2., 3.], seed=1).shape == [2, 3]
+    assert tfd.Normal(0., 1.).sample(wb.constant(3.0), seed=1).shape == [3]
