@@ -16,14 +16,14 @@ KINDS = {"Batch", "Concatenate", "Enumerate", "Filter", "FromTensors", "Map", "P
          "Cache", "ChooseFromDatasets", "FromGenerator", "GroupByWindow", "Interleave", "ListElements",
          "Load", "SampleFromDatasets", "Scan", "SparseBatch", "TFRecords", "TextLines", "Unbatch", "WithOptions",
          "Window", "Shard", "TakeWhile", "Unique", "Rebatch", "IgnoreErrors", "RandomSource",
-         "FixedLengthRecords", "AssertCardinality", "GroupByReducer"}
+         "FixedLengthRecords", "AssertCardinality", "GroupByReducer", "Snapshot"}
 
 # kinds of transformations the pipeline above does not use (tests/test_data_breadth.py and
-# tests/test_data_experimental_more.py save them)
+# tests/test_data_experimental_more.py save them; tests/test_data_s16.py: Snapshot)
 NEW_KINDS = {"Cache", "ChooseFromDatasets", "FromGenerator", "GroupByWindow", "Interleave", "ListElements",
              "Load", "SampleFromDatasets", "Scan", "SparseBatch", "TFRecords", "TextLines", "Unbatch",
              "WithOptions", "Window", "Shard", "TakeWhile", "Unique", "Rebatch", "IgnoreErrors", "RandomSource",
-             "FixedLengthRecords", "AssertCardinality", "GroupByReducer"}
+             "FixedLengthRecords", "AssertCardinality", "GroupByReducer", "Snapshot"}
 
 
 def transformations(cls=Dataset):
@@ -41,12 +41,12 @@ def test_the_public_surface_of_wb_data():
     methods = sorted(n for n in dir(Dataset) if not n.startswith("_"))
     assert methods == ["apply", "as_numpy_iterator", "batch", "bucket_by_sequence_length", "cache",
                        "cardinality", "choose_from_datasets", "concatenate", "counter", "element_spec", "enumerate",
-                       "filter",
+                       "filter", "fingerprint",
                        "flat_map", "from_generator", "from_tensor_slices", "from_tensors",
                        "get_single_element", "group_by_window", "ignore_errors", "interleave", "list_files", "load", "map",
                        "options", "padded_batch", "prefetch", "ragged_batch", "random", "range", "rebatch", "reduce",
                        "rejection_resample", "repeat",
-                       "sample_from_datasets", "save", "scan", "shard", "shuffle", "skip", "sparse_batch", "take",
+                       "sample_from_datasets", "save", "scan", "shard", "shuffle", "skip", "snapshot", "sparse_batch", "take",
                        "take_while", "unbatch", "unique", "window", "with_options", "zip"]
 
 

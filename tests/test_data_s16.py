@@ -2,6 +2,10 @@
 snapshot, and the load_data tutorials' pieces; the values are TF's, computed with TF on the
 same small cases."""
 
+import os
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 
@@ -136,3 +140,96 @@ def test_rejection_resample_of_tuples_and_through_apply_is_tfs():
     want = [0, 0, 0, 1, 0, 2, 0, 2, 0, 1, 1, 0, 0, 0, 2, 0, 1, 0, 0, 0, 0, 1, 2, 0, 0, 0, 1, 0, 2, 0, 0, 1,
             0, 0, 0, 1, 2, 2, 0, 1, 1, 0, 0, 0, 0, 2, 1, 0, 0, 0, 1, 1, 0, 2, 0, 0, 1, 0, 0, 0, 2, 2, 0, 1]
     assert _pairs(out) == [(c, c) for c in want]
+
+
+# -- snapshot and fingerprint ---------------------------------------------------------------
+
+def _files(path):
+    return sorted(os.path.relpath(os.path.join(r, f), path) for r, _, fs in os.walk(path) for f in fs)
+
+
+def test_snapshot_writes_the_first_full_pass_and_reads_it_after(tmp_path):
+    calls = []
+
+    def note(x):
+        calls.append(int(x))
+        return x
+
+    ds = Dataset.range(10).map(lambda x: wb.py_function(note, [x], wb.int64))
+    snap = ds.snapshot(str(tmp_path / "snap"))
+    assert int(snap.cardinality()) == 10 and snap.element_spec == ds.element_spec
+    it = iter(snap)
+    assert [int(next(it)) for _ in range(3)] == [0, 1, 2]
+    assert not any(f.endswith("snapshot.json") for f in _files(tmp_path))   # a pass stopped early
+    assert values(snap) == list(range(10))          # a full pass: the input, written as it goes
+    assert calls == [0, 1, 2] + list(range(10))
+    calls.clear()
+    assert values(snap) == list(range(10)) and calls == []   # read from the files
+    assert values(snap.repeat(2)) == list(range(10)) * 2 and calls == []
+    # another pipeline under the same path: a folder of its own
+    other = Dataset.range(10).map(lambda x: x * 2).snapshot(str(tmp_path / "snap"))
+    assert values(other) == [2 * i for i in range(10)]
+    assert len([f for f in _files(tmp_path) if f.endswith("snapshot.json")]) == 2
+    assert not any(f.endswith(".pkl") or f.endswith(".pickle") for f in _files(tmp_path))
+
+
+def test_snapshot_shards_and_readers_are_tfs(tmp_path):
+    path = str(tmp_path / "s")
+    ds = Dataset.range(10).snapshot(path, shard_func=lambda x: x % 3, compression=None)
+    assert values(ds) == list(range(10))
+    # TF 2.21 (on 2 CPUs): the shards interleaved with a cycle of the number of CPUs
+    cpus = os.cpu_count() or 1
+    shards = [[0, 3, 6, 9], [1, 4, 7], [2, 5, 8]]
+    want = [x for x in Dataset.from_tensor_slices(wb.ragged.constant(shards))
+            .interleave(lambda r: Dataset.from_tensor_slices(r), cycle_length=cpus).as_numpy_iterator()]
+    assert values(ds) == [int(x) for x in want]
+    if cpus == 2:
+        assert values(ds) == [0, 1, 3, 4, 6, 7, 9, 2, 5, 8]
+    flat = Dataset.range(10).snapshot(path, shard_func=lambda x: x % 3, compression=None,
+                                      reader_func=lambda datasets: datasets.flat_map(lambda d: d))
+    assert values(flat) == [0, 3, 6, 9, 1, 4, 7, 2, 5, 8]
+    # elements of several parts, gzipped
+    pairs = Dataset.from_tensor_slices(({"a": np.arange(6.0).reshape(3, 2)}, ["x", "yy", "zzz"]))
+    snap = pairs.snapshot(str(tmp_path / "p"), compression="GZIP")
+    first = [(e[0]["a"].tolist(), e[1]) for e in snap.as_numpy_iterator()]
+    again = [(e[0]["a"].tolist(), e[1]) for e in snap.as_numpy_iterator()]
+    assert first == again == [([0.0, 1.0], b"x"), ([2.0, 3.0], b"yy"), ([4.0, 5.0], b"zzz")]
+    assert any(f.endswith(".npy.gz") for f in _files(tmp_path / "p"))
+    with pytest.raises(ValueError, match="compression"):
+        Dataset.range(3).snapshot(path, compression="LZ4")
+    with pytest.raises(TypeError, match="shard_func"):
+        Dataset.range(3).snapshot(path, shard_func=3)
+
+
+def test_snapshot_iterators_restore(tmp_path):
+    snap = Dataset.range(8).snapshot(str(tmp_path / "s"))
+    for _ in range(2):   # the writing pass, then a reading one
+        it = iter(snap)
+        next(it), next(it)
+        ckpt = wb.train.Checkpoint(it=it)
+        saved = ckpt.save(str(tmp_path / "ckpt"))
+        rest = [int(x) for x in it]
+        ckpt.restore(saved)
+        assert [int(x) for x in it] == rest == list(range(2, 8))
+
+
+def test_fingerprint_is_the_same_for_datasets_built_the_same_way():
+    def make(n, k):
+        return Dataset.from_tensor_slices(np.arange(n)).map(lambda x: x * k).batch(2)
+
+    fp = make(6, 2).fingerprint()
+    assert fp.dtype == wb.uint64 and fp.shape == ()
+    assert int(fp) == int(make(6, 2).fingerprint())
+    assert len({int(make(6, 2).fingerprint()), int(make(7, 2).fingerprint()), int(make(6, 3).fingerprint()),
+                int(Dataset.from_tensor_slices(np.arange(6)).batch(2).fingerprint())}) == 4
+    ds = make(6, 2)
+    before = int(ds.fingerprint())
+    values(ds)
+    assert int(ds.fingerprint()) == before   # iterating changes nothing
+    code = ("import numpy as np, workbench as wb\n"
+            "ds = wb.data.Dataset.from_tensor_slices(np.arange(6)).map(lambda x: x * 2).batch(2)\n"
+            "print(int(ds.fingerprint()))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         env={**os.environ, "OPENBLAS_NUM_THREADS": "1"})
+    mine = Dataset.from_tensor_slices(np.arange(6)).map(lambda x: x * 2).batch(2)
+    assert int(out.stdout.split()[-1]) == int(mine.fingerprint())   # another process: the same

@@ -520,6 +520,18 @@ class Dataset(Trackable, metaclass=_Made):
         folder, read again by later passes and later runs); later passes read the copy."""
         return Cache(self, filename)
 
+    def snapshot(self, path, compression="AUTO", reader_func=None, shard_func=None, name=None):
+        """The first full pass over this dataset is written under the folder ``path`` and the
+        passes after it, in this process or a later one, read the files (see
+        ``wb.data.snapshot``): ``shard_func(element)`` picks an element's shard,
+        ``reader_func(shards)`` reads the dataset of shard datasets back."""
+        return Snapshot(self, path, compression, reader_func, shard_func)
+
+    def fingerprint(self):
+        """A uint64 scalar, the same for datasets built the same way (see
+        ``wb.data.fingerprint``; the numbers are not TF's)."""
+        return convert_to_tensor(np.uint64(fingerprint(self)))
+
     def save(self, path, compression=None, shard_func=None, checkpoint_args=None):
         """Write every element to the folder ``path`` (JSON and ``.npy`` files, no pickle;
         ``compression``: None or ``"GZIP"``; ``shard_func(element)``: the int64 shard of each
@@ -643,5 +655,7 @@ from .ordering import Repeat, Skip, Take  # noqa: E402
 from .prefetch import Prefetch  # noqa: E402
 from .selecting import IgnoreErrors, RandomSource, Rebatch, Shard, TakeWhile, Unique  # noqa: E402
 from .shuffle import Shuffle  # noqa: E402
+from .snapshot import Snapshot  # noqa: E402
+from .fingerprint import fingerprint  # noqa: E402
 from .sources import Concatenate, FromTensors, Range, TensorSlices, Zip  # noqa: E402
 from .loops import DatasetLoop  # noqa: E402

@@ -11,7 +11,7 @@
     get_structure, get_single_element, get_next_as_optional, copy_to_device,
     prefetch_to_device, parse_example_dataset, TFRecordWriter, SqlDataset, RandomDataset, and
     the experimental spellings of Dataset methods (scan, take_while, unique, group_by_window,
-    bucket_by_sequence_length, ignore_errors, parallel_interleave, save, load)
+    bucket_by_sequence_length, ignore_errors, parallel_interleave, save, load, snapshot)
     AUTOTUNE, INFINITE_CARDINALITY, UNKNOWN_CARDINALITY, sample_from_datasets,
     choose_from_datasets  the ``Dataset`` names, under their experimental aliases
 
@@ -50,7 +50,7 @@ from .reducing import AssertCardinality, GroupByReducer, Reducer, padded_to_card
 __all__ = ["AUTOTUNE", "INFINITE_CARDINALITY", "UNKNOWN_CARDINALITY", "Counter", "CsvDataset", "DatasetInitializer",
            "cardinality",
            "choose_from_datasets", "dense_to_ragged_batch", "dense_to_sparse_batch", "enumerate_dataset",
-           "make_csv_dataset", "map_and_batch", "Optional", "rejection_resample", "sample_from_datasets", "shuffle_and_repeat",
+           "make_csv_dataset", "map_and_batch", "Optional", "rejection_resample", "sample_from_datasets", "shuffle_and_repeat", "snapshot",
            "unbatch", "assert_cardinality", "at", "bucket_by_sequence_length", "copy_to_device", "from_list",
            "get_next_as_optional", "get_single_element", "get_structure", "group_by_reducer", "group_by_window",
            "ignore_errors", "load", "pad_to_cardinality", "parallel_interleave", "parse_example_dataset",
@@ -250,6 +250,11 @@ def rejection_resample(class_func, target_dist, initial_dist=None, seed=None):
     """TF's ``tf.data.experimental.rejection_resample``: the transformation, for ``Dataset.apply``,
     that ``Dataset.rejection_resample`` makes (see :func:`resample`)."""
     return lambda dataset: resample(dataset, class_func, target_dist, initial_dist, seed)
+
+
+def snapshot(path, compression="AUTO", reader_func=None, shard_func=None):
+    """The transformation ``ds.snapshot(path, ...)``, for ``Dataset.apply``."""
+    return lambda dataset: dataset.snapshot(path, compression, reader_func, shard_func)
 
 
 def dense_to_ragged_batch(batch_size, drop_remainder=False, row_splits_dtype=np.int64):

@@ -150,6 +150,8 @@ def _encode_element(x, pool, where):
                             "checkpoint") from None
     if hasattr(x, "_window_elements"):  # a window (a dataset of elements held in memory)
         return {"window": [_encode_element(e, pool, where) for e in x._window_elements()]}
+    if hasattr(x, "_saved_shard"):  # a shard of a saved dataset (``load``'s and ``snapshot``'s readers)
+        return {"saved": list(x._saved_shard())}
     raise TypeError(f"{where}: an element leaf of type {type(x).__name__} cannot be saved in a checkpoint")
 
 
@@ -174,6 +176,10 @@ def _decode_element(node, pool):
         return RaggedTensor.from_nested_row_splits(
             wrap(_on_device(pool.get(node["ragged"]))),
             [wrap(_on_device(pool.get(s))) for s in node["splits"]], validate=False)
+    if "saved" in node:
+        from .storage import Load  # noqa: PLC0415 (storage imports this module)
+        path, shard = node["saved"]
+        return Load(path, shard=shard)
     if "window" in node:
         # nesting imports this module (through dataset), so its window class is imported here
         from .nesting import ListElements  # noqa: PLC0415

@@ -165,30 +165,47 @@ def check_compression(compression, where):
     return compression or None
 
 
+class FolderWriter:
+    """The elements of a dataset written to the folder ``path`` shard by shard as they come;
+    ``close()`` writes the folder's ``dataset_spec.json`` (see the module docstring)."""
+
+    def __init__(self, path, compression, where):
+        self.path, self.compression, self.where = os.fspath(path), compression, where
+        self.writers, self.spec = {}, None
+        os.makedirs(self.path, exist_ok=True)
+
+    def add(self, element, shard=0):
+        if self.spec is None:
+            self.spec = element_spec(element, self.where)
+        writer = self.writers.get(shard)
+        if writer is None:
+            writer = self.writers[shard] = ShardWriter(os.path.join(self.path, f"shard_{shard:05d}"),
+                                                       self.compression)
+        writer.add(element)
+
+    def close(self):
+        for w in self.writers.values():
+            w.close()
+        meta = {"format": FORMAT, "version": VERSION, "element": self.spec, "compression": self.compression,
+                "shards": [{"dir": os.path.basename(self.writers[k].directory),
+                            "num_elements": self.writers[k].count} for k in sorted(self.writers)]}
+        with open(os.path.join(self.path, SPEC_FILE), "w") as f:
+            json.dump(meta, f, indent=1)
+
+
+def shard_of(shard_func, element, where):
+    """``shard_func(element)`` as a non-negative Python int."""
+    value = st.to_numpy(st.normalize(st.unpack_call(shard_func, element)))
+    return argcheck.integer(np.asarray(value).item(), "shard_func's result", where, 0)
+
+
 def save(dataset, path, compression=None, shard_func=None):
     """Write every element of ``dataset`` under the folder ``path`` (see the module docstring)."""
     where = "Dataset.save"
-    compression = check_compression(compression, where)
-    path = os.fspath(path)
-    os.makedirs(path, exist_ok=True)
-    writers, spec = {}, None
+    writer = FolderWriter(path, check_compression(compression, where), where)
     for element in dataset._elements():
-        if spec is None:
-            spec = element_spec(element, where)
-        shard = 0
-        if shard_func is not None:
-            shard = argcheck.integer(np.asarray(st.to_numpy(st.normalize(
-                st.unpack_call(shard_func, element)))).item(), "shard_func's result", where, 0)
-        if shard not in writers:
-            writers[shard] = ShardWriter(os.path.join(path, f"shard_{shard:05d}"), compression)
-        writers[shard].add(element)
-    for w in writers.values():
-        w.close()
-    meta = {"format": FORMAT, "version": VERSION, "element": spec, "compression": compression,
-            "shards": [{"dir": os.path.basename(writers[k].directory), "num_elements": writers[k].count}
-                       for k in sorted(writers)]}
-    with open(os.path.join(path, SPEC_FILE), "w") as f:
-        json.dump(meta, f, indent=1)
+        writer.add(element, 0 if shard_func is None else shard_of(shard_func, element, where))
+    writer.close()
 
 
 def read_spec(path, where="Dataset.load"):
@@ -254,7 +271,12 @@ class Load(Dataset):
         if shard is not None:
             meta = {**meta, "shards": [meta["shards"][shard]]}
         self._meta = meta
+        self._shard = shard
         self._readers = None
+
+    def _saved_shard(self):
+        """``(path, shard)``: how an iterator state names this dataset as an element."""
+        return self._path, self._shard
 
     def _shards(self):
         if self._readers is None:
