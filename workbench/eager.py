@@ -35,9 +35,29 @@ _print = print  # noqa: A001  (the builtin, before this module's ``print`` hides
 # printing, in TF's format
 
 
+_ESCAPES = {ord("\n"): "\\n", ord("\r"): "\\r", ord("\t"): "\\t", ord('"'): '\\"', ord("'"): "\\'",
+            ord("\\"): "\\\\"}
+
+
+def _c_escape(b: bytes) -> str:
+    """TF's printing of a string element: C escapes for quotes, backslashes and control bytes
+    (octal ``\\001``); bytes from 0x80 up pass as they are."""
+    out = bytearray()
+    for c in b:
+        if c in _ESCAPES:
+            out += _ESCAPES[c].encode()
+        elif c < 0x20 or c == 0x7F:
+            out += b"\\%03o" % c
+        else:
+            out.append(c)
+    return out.decode("utf-8", "surrogateescape")
+
+
 def _element(value, kind) -> str:
-    """One element as TF prints it: bools as 1/0, floats in the shortest of 6 (float32) or 15
-    (float64) significant digits that reads back the same, else 9 or 17 digits."""
+    """One element as TF prints it: bools as 1/0; floats in the shortest of 6 (up to float32)
+    or 15 (float64) significant digits that reads back the same at that precision, else 9 or
+    17 digits, subnormals as 0 (TF's CPU flushes them); complex numbers as ``?``; strings
+    quoted with C escapes."""
     if kind == "b":
         return "1" if value else "0"
     if kind == "f":
@@ -46,15 +66,19 @@ def _element(value, kind) -> str:
             return "nan"
         if v in (float("inf"), float("-inf")):
             return "inf" if v > 0 else "-inf"
-        short, full = (6, 9) if value.dtype.itemsize <= 4 else (15, 17)
+        wide = value.dtype.itemsize > 4
+        kind_type = np.float64 if wide else np.float32
+        if v != 0 and abs(v) < np.finfo(kind_type).tiny:
+            return "-0" if v < 0 else "0"
+        short, full = (15, 17) if wide else (6, 9)
         text = f"{v:.{short}g}"
-        if value.dtype.type(text) != value:
+        if kind_type(text) != kind_type(v):
             text = f"{v:.{full}g}"
         return text
     if kind == "c":
-        return str(complex(value))
+        return "?"
     if kind in "SUO":
-        return '"' + (value if isinstance(value, str) else value.decode("utf-8", "backslashreplace")) + '"'
+        return '"' + _c_escape(value if isinstance(value, bytes) else str(value).encode()) + '"'
     return str(value)
 
 
@@ -66,6 +90,8 @@ def format_tensor(value, summarize=3) -> str:
     arr = value.numpy() if isinstance(value, Tensor) else np.asarray(value)
     if isinstance(arr, bytes):     # a string scalar
         arr = np.asarray(arr, dtype=object)
+    if arr.dtype.name == "bfloat16":   # TF prints bfloat16 values as the float32 values they are
+        arr = arr.astype(np.float32)
     if summarize is None:
         summarize = 3
     size = arr.size
@@ -146,6 +172,11 @@ def _write(text, stream):
 @core.effect
 def _print_now(inputs, output_stream, summarize, sep, end):
     # output_stream comes in a 1-tuple: a file is an iterator, which a trace would drain
+    if len(inputs) == 1 and isinstance(inputs[0], Tensor) and inputs[0].ndim == 0 and inputs[0].dtype.kind == "O":
+        # TF prints a lone string scalar as its text (it is the formatted string itself)
+        text = inputs[0].numpy()
+        _write((text.decode("utf-8", "replace") if isinstance(text, bytes) else str(text)) + end, output_stream[0])
+        return
     _write(sep.join(_format(v, summarize, True) for v in inputs) + end, output_stream[0])
 
 

@@ -22,6 +22,7 @@ import numpy as np
 
 from .. import core, errors
 from ..core import Tensor, convert_to_tensor, string_array, wrap, wrap_constant
+from ..eager import format_tensor
 from . import scripts
 from .hashes import fingerprint64, hash64, siphash24
 
@@ -418,6 +419,13 @@ def to_number(input, out_type="float32", name=None):  # noqa: A002 - TF's name
             raise errors.InvalidArgumentError(None, None, f"to_number: {text} does not fit in {dt}")
         return value
     return _map(input, "input", "to_number", parse, dt)
+
+
+def _host(value) -> np.ndarray:
+    """``value`` as a host NumPy array (a string scalar stays an object array)."""
+    t = convert_to_tensor(value)
+    arr = t.numpy()
+    return np.asarray(arr, dtype=object) if t.dtype.kind == "O" else np.asarray(arr)
 
 
 def as_string(input, precision=-1, scientific=False, shortest=False, width=-1, fill="", name=None):  # noqa: A002
@@ -949,65 +957,10 @@ def format(template, inputs, placeholder="{}", summarize=3, name=None):  # noqa:
                          f"{placeholder!r} but {builtin_len(inputs)} inputs were given")
     out = [pieces[0]]
     for value, rest in zip(inputs, pieces[1:]):
-        out.append(value.__wb_format__(summarize) if hasattr(type(value), "__wb_format__") else _summary(_host(value), summarize))
+        out.append(value.__wb_format__(summarize) if hasattr(type(value), "__wb_format__") else format_tensor(convert_to_tensor(value), summarize))
         out.append(rest)
     result = np.empty((), dtype=object)
     result[()] = "".join(out).encode("utf-8", "surrogateescape")
     return wrap(result)
 
 
-def _host(value) -> np.ndarray:
-    """``value`` as a host NumPy array (a string scalar stays an object array)."""
-    t = convert_to_tensor(value)
-    arr = t.numpy()
-    return np.asarray(arr, dtype=object) if t.dtype.kind == "O" else np.asarray(arr)
-
-
-def _element(v, kind):
-    if kind == "O":
-        return '"' + _c_escape(v if isinstance(v, bytes) else str(v).encode()) + '"'
-    if kind == "b":
-        return "1" if v else "0"
-    if kind == "f":   # TF: FLT_DIG/DBL_DIG digits, or 9/17 where those do not give the value back
-        short, full = (6, 9) if v.dtype.itemsize <= 4 else (15, 17)
-        text = f"{float(v):.{short}g}"
-        return text if v.dtype.type(text) == v else f"{float(v):.{full}g}"
-    return str(v)
-
-
-_ESCAPES = {ord("\n"): "\\n", ord("\r"): "\\r", ord("\t"): "\\t", ord('"'): '\\"', ord("'"): "\\'",
-            ord("\\"): "\\\\"}
-
-
-def _c_escape(b: bytes) -> str:
-    """TF's printing of a string element: C escapes for quotes, backslashes and control bytes
-    (octal ``\\001``); bytes from 0x80 up pass as they are."""
-    out = bytearray()
-    for c in b:
-        if c in _ESCAPES:
-            out += _ESCAPES[c].encode()
-        elif c < 0x20 or c == 0x7F:
-            out += b"\\%03o" % c
-        else:
-            out.append(c)
-    return out.decode("utf-8", "surrogateescape")
-
-
-def _summary(arr, summarize):
-    if arr.dtype.name == "bfloat16":   # TF prints bfloat16 values as the float32 values they are
-        arr = arr.astype(np.float32)
-    ends = arr.size if summarize is None or summarize < 0 else int(summarize)
-    kind = arr.dtype.kind
-    ndim = arr.ndim
-
-    def walk(dim, sub):
-        if dim == ndim:
-            return _element(sub[()] if isinstance(sub, np.ndarray) else sub, kind)
-        n = sub.shape[0]
-        sep = " " if dim == ndim - 1 else "\n" * (ndim - dim - 1) + " " * (dim + 1)
-        items = [walk(dim + 1, sub[i]) for i in range(min(ends, n))]
-        if n > 2 * ends:
-            items.append("...")
-        items += [walk(dim + 1, sub[i]) for i in range(max(ends, n - ends), n)]
-        return "[" + sep.join(items) + "]"
-    return walk(0, arr)
