@@ -80,6 +80,24 @@ class ExponentiallyModifiedGaussian(Distribution):
         z = (x - self._loc) / self._scale
         return wb.math.ndtr(-z) + wb.exp(self._log_exponential_term(x))
 
+    def _log_cdf(self, x):
+        # log(ndtr(z) - exp(e)) = log_ndtr(z) + log(-expm1(e - log_ndtr(z))): finite far into the
+        # lower tail, where both terms underflow; log1p(-survival) where the CDF is near 1
+        z = (x - self._loc) / self._scale
+        upper = z > 0.0
+        log_phi = wb.math.log_ndtr(wb.where(upper, -wb.ones_like(z), z))
+        gap = self._log_exponential_term(wb.where(upper, self._loc - self._scale, x)) - log_phi
+        lower_tail = log_phi + wb.log(-wb.math.expm1(wb.minimum(gap, 0.0)))
+        sf = self._survival_function(wb.where(upper, x, self._loc + self._scale))
+        return wb.where(upper, wb.log1p(-sf), lower_tail)
+
+    def _log_survival_function(self, x):
+        z = (x - self._loc) / self._scale
+        a = wb.math.log_ndtr(-z)
+        b = self._log_exponential_term(x)
+        hi = wb.maximum(a, b)
+        return hi + wb.log1p(wb.exp(-wb.abs(a - b)))
+
     def _mean(self):
         return self._loc + 1.0 / self._rate * wb.ones_like(self._scale)
 

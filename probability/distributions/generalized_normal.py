@@ -86,7 +86,8 @@ class GeneralizedNormal(Distribution):
 
     def _quantile(self, p):
         power = self._power
-        g = wb.math.igammainv(1.0 / power, wb.abs(2.0 * p - 1.0))
+        # P(1/power, g) = |2p - 1|, inverted as the upper tail 2 min(p, 1 - p) (1 - 2p rounds for small p)
+        g = wb.math.igammacinv(1.0 / power, 2.0 * wb.minimum(p, 1.0 - p))
         sign = wb.where(p < 0.5, -wb.ones_like(g), wb.ones_like(g))
         return self._loc + self._scale * sign * wb.pow(g, 1.0 / power)
 

@@ -15,6 +15,7 @@ from ..internal import samplers
 __all__ = ["StudentT"]
 
 _HALF_LOG_PI = 0.5 * math.log(math.pi)
+_CORNISH_FISHER_FROM = 1e4  # df from which the quantile is a series around the normal one
 _ASYMPTOTIC_FROM = 20.0  # half-df from which the series below are used (error < 1e-14)
 
 
@@ -123,17 +124,25 @@ class StudentT(Distribution):
         return internal.log_tail(self._survival_function(x), self._cdf(x))
 
     def _tail_cdf(self, t):
+        # float32 works in float64: for large df (1e4 and up) the incomplete beta's argument
+        # df / (df + t^2) is within float32's rounding of 1 and the tails lose their digits
+        if self.dtype == wb.float32:
+            return wb.cast(self._tail_cdf_of(wb.cast(t, wb.float64), wb.cast(self._df, wb.float64)), wb.float32)
+        return self._tail_cdf_of(t, self._df)
+
+    @staticmethod
+    def _tail_cdf_of(t, df):
         # P(T <= t) = tail / 2 for t < 0 and 1 - tail / 2 for t >= 0, with the two-sided tail
         # P(|T| > |t|) = I_{df/(df+t^2)}(df/2, 1/2) = 1 - I_{t^2/(df+t^2)}(1/2, df/2). Near the
-        # centre (t^2 < df) df/(df+t^2) rounds to 1 for large df: use the second form there.
+        # centre df/(df+t^2) rounds to 1 for large df: use the second form there (t^2 < min(df, 4),
+        # where the tail is not small); beyond it 1 minus the near form would cancel to 0.
         # At t = 0 exactly the incomplete beta's derivative is inf * 0 (NaN): there the CDF is
         # 1/2 + t * density(0), whose derivative in t is the density and in df 0 (by symmetry).
-        df = self._df
         at_centre = wb.equal(t, 0.0)
         safe_t = wb.where(at_centre, wb.ones_like(t), t)
         t2 = wb.square(safe_t)
         half = wb.ones_like(df) * 0.5
-        central = t2 < df
+        central = t2 < wb.minimum(df, 4.0)
         far_tail = wb.math.betainc(0.5 * df, half, df / (df + t2))
         near_tail = 1.0 - wb.math.betainc(half, 0.5 * df, t2 / (df + t2))
         half_tail = 0.5 * wb.where(central, near_tail, far_tail)
@@ -158,6 +167,19 @@ class StudentT(Distribution):
         t2 = df * wb.where(central, y / (1.0 - y), (1.0 - x) / x)
         inv_density0 = wb.exp(0.5 * wb.log(df) + _HALF_LOG_PI - _log_gamma_ratio(half_df))
         t = wb.where(median, (p - 0.5) * inv_density0, wb.sqrt(t2))
+        # from df = 1e4 on the incomplete beta's argument is too close to 1 (float32 loses every
+        # digit by df = 1e8): there the Cornish-Fisher series in 1/df around the normal quantile
+        # (Abramowitz & Stegun 26.7.5) is exact to the last digit
+        big = df >= _CORNISH_FISHER_FROM
+        z = wb.math.ndtri(wb.where(p < 0.5, p, 1.0 - p))
+        r = 1.0 / wb.where(big, df, wb.ones_like(df) * _CORNISH_FISHER_FROM)
+        z2 = wb.square(z)
+        g1 = z * (z2 + 1.0) / 4.0
+        g2 = z * ((5.0 * z2 + 16.0) * z2 + 3.0) / 96.0
+        g3 = z * (((3.0 * z2 + 19.0) * z2 + 17.0) * z2 - 15.0) / 384.0
+        g4 = z * ((((79.0 * z2 + 776.0) * z2 + 1482.0) * z2 - 1920.0) * z2 - 945.0) / 92160.0
+        series = -(z + r * (g1 + r * (g2 + r * (g3 + r * g4))))
+        t = wb.where(big & ~median, series, t)
         q = self._loc + self._scale * wb.where(p < 0.5, -t, t)
         # TFP's stdtrit: NaN at p = 0 and 1 and for df = inf
         return wb.where((p <= 0.0) | (p >= 1.0) | wb.math.is_inf(df), wb.zeros_like(q) + float("nan"), q)

@@ -84,23 +84,28 @@ class TruncatedNormal(TruncatedLocScale):
         a, b = self._bounds()
         z = (wb.minimum(wb.maximum(x, self._low), self._high) - self._loc) / self._scale
         # (ndtr(z) - ndtr(a)) / Z, in the tail where neither rounds
-        log_part = _log_ndtr_diff(a, wb.maximum(z, a))
-        return wb.where(z > a, wb.exp(log_part - self._log_z()), wb.zeros_like(log_part))
+        # at or below the lower bound the branch not taken sees a + 1, so its gradient stays finite
+        inside = z > a
+        log_part = _log_ndtr_diff(a, wb.where(inside, z, a + 1.0))
+        return wb.where(inside, wb.exp(log_part - self._log_z()), wb.zeros_like(log_part))
 
     def _survival_function(self, x):
         a, b = self._bounds()
         z = (wb.minimum(wb.maximum(x, self._low), self._high) - self._loc) / self._scale
-        log_part = _log_ndtr_diff(wb.minimum(z, b), b)
-        return wb.where(z < b, wb.exp(log_part - self._log_z()), wb.zeros_like(log_part))
+        inside = z < b
+        log_part = _log_ndtr_diff(wb.where(inside, z, b - 1.0), b)
+        return wb.where(inside, wb.exp(log_part - self._log_z()), wb.zeros_like(log_part))
 
     def _quantile(self, p):
         a, b = self._bounds()
-        flip = a > 0
         z_mass = wb.exp(self._log_z())
-        # below the mode: ndtri(ndtr(a) + p Z); in the upper tail mirrored: -ndtri(ndtr(-a) - p Z)
-        lower = wb.math.ndtri(wb.math.ndtr(wb.where(flip, -b, a)) + p * z_mass)
-        upper = -wb.math.ndtri(wb.math.ndtr(wb.where(flip, -a, b)) - p * z_mass)
-        return self._loc + self._scale * wb.where(flip, upper, lower)
+        # ndtri(ndtr(a) + p Z) where that mass is below 1/2; above it the same point from the upper
+        # bound, -ndtri(ndtr(-b) + (1 - p) Z), so neither form takes ndtri of a sum rounded near 1
+        use_upper = wb.math.ndtr(a) + p * z_mass > 0.5
+        half = wb.ones_like(p * z_mass) * 0.5
+        lower = wb.math.ndtri(wb.where(use_upper, half, wb.math.ndtr(a) + p * z_mass))
+        upper = -wb.math.ndtri(wb.where(use_upper, wb.math.ndtr(-b) + (1.0 - p) * z_mass, half))
+        return self._loc + self._scale * wb.where(use_upper, upper, lower)
 
     def _phi_terms(self):
         a, b = self._bounds()

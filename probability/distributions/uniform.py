@@ -68,7 +68,8 @@ class Uniform(Interval):
 
     def _log_prob(self, x):
         inside = (x >= self._low) & (x <= self._high)
-        return wb.where(inside, -wb.log(self.range()), float("-inf"))
+        # NaN in, NaN out, as TFP (whose x-gradient is then zeros, not None)
+        return wb.where(wb.math.is_nan(x), x, wb.where(inside, -wb.log(self.range()), float("-inf")))
 
     def _cdf(self, x):
         return wb.clip_by_value((x - self._low) / self.range(), 0.0, 1.0)
