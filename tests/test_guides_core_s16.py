@@ -110,3 +110,50 @@ def test_signature_takes_its_inputs_by_position(tmp_path):
         infer(wb.constant(x))["out"]
     with pytest.raises(TypeError, match="2 positional"):
         infer(wb.constant(x), wb.constant(x))
+
+
+def test_get_concrete_function_of_specs_that_fit_the_input_signature():
+    class Scaled(wb.Module):
+        def __init__(self):
+            super().__init__()
+            self.v = wb.Variable(2.0)
+
+        @wb.function(input_signature=[wb.TensorSpec(None, wb.float32)])
+        def __call__(self, x):
+            return x * self.v
+
+        @wb.function(input_signature=[wb.TensorSpec([None], wb.float32)])
+        def vector(self, x):
+            return x * self.v
+
+    m = Scaled()
+    # TF 2.21: the input_signature's concrete function, for a spec it admits
+    call = m.__call__.get_concrete_function(wb.TensorSpec(None, wb.float32))
+    assert call.structured_input_signature[0][0].shape.rank is None
+    np.testing.assert_allclose(call(wb.constant([[1.0, 2.0]])).numpy(), [[2.0, 4.0]])
+    vec = m.vector.get_concrete_function(wb.TensorSpec([3], wb.float32))
+    assert vec.structured_input_signature[0][0].shape.as_list() == [None]
+    with pytest.raises(TypeError, match="Can not cast"):
+        m.vector.get_concrete_function(wb.TensorSpec([2, 3], wb.float32))
+
+
+def test_concrete_function_of_a_method_with_input_signature_is_callable_and_saved(tmp_path):
+    class Scaled(wb.Module):
+        def __init__(self, v):
+            super().__init__()
+            self.v = wb.Variable(v)
+
+        @wb.function(input_signature=[wb.TensorSpec(None, wb.float32)])
+        def __call__(self, x):
+            return x * self.v
+
+    a, b = Scaled(2.0), Scaled(5.0)
+    call_a = a.__call__.get_concrete_function()
+    call_b = b.__call__.get_concrete_function(wb.TensorSpec(None, wb.float32))
+    np.testing.assert_allclose(call_a(wb.constant(3.0)).numpy(), 6.0)   # each its own instance
+    np.testing.assert_allclose(call_b(wb.constant(3.0)).numpy(), 15.0)
+    wb.saved_model.save(b, str(tmp_path / "b"), signatures=call_b)
+    loaded = wb.saved_model.load(str(tmp_path / "b"))
+    assert list(loaded.signatures.keys()) == ["serving_default"]
+    np.testing.assert_allclose(loaded.signatures["serving_default"](x=wb.constant([1.0, 2.0]))["output_0"].numpy(),
+                               [5.0, 10.0])

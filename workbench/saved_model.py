@@ -343,9 +343,11 @@ def _signatures(signatures):
                 raise ValueError(f"wb.saved_model.save: signature {name!r} takes a RaggedTensor; signatures "
                                  "take tensors only here (the function itself is saved with its ragged "
                                  "concrete functions: call it on the loaded object)")
-            head = [s for s in pos if not isinstance(s, TensorSpec)]
+            values = [s for s in pos if not isinstance(s, TensorSpec)]
+            # a method's instance: held by the concrete function (input_signature) or among its values
+            head = list(getattr(fn, "_head", ())) + values
             specs = [s for s in pos if isinstance(s, TensorSpec)]
-            if kw or any(not isinstance(s, TensorSpec) for s in pos[len(head):]):
+            if kw or any(not isinstance(s, TensorSpec) for s in pos[len(values):]):
                 raise ValueError(f"wb.saved_model.save: signature {name!r} takes keyword or Python arguments")
             inner = fn._function.python_function
             out.append((name, lambda *xs, _f=inner, _h=tuple(head): _f(*_h, *xs),

@@ -35,6 +35,7 @@ tracing, and tensors created inside the function are valid only when returned.
 from __future__ import annotations
 
 import contextlib
+import copy
 import functools
 import inspect
 import sys
@@ -322,8 +323,9 @@ class Function:
             _example, size=stand_in[0], fill=stand_in[1], rank=stand_in[2])
         general = None
         if self._signature is not None:
-            if not args and not kwargs:
-                args = tuple(nest.map_structure(example, s) for s in self._signature)
+            if not args and not kwargs or _specs_fit_signature(args, kwargs, self._signature):
+                # specs that fit the input_signature name its concrete function, as in TF
+                args, kwargs = tuple(nest.map_structure(example, s) for s in self._signature), {}
             args, kwargs = self._bind(args, kwargs, skip=len(head))
             args = head + tuple(args)
             flat = nest.flatten((args, kwargs))
@@ -867,7 +869,13 @@ class _BoundFunction:
         return self._function._call_method(self._obj, *args, **kwargs)
 
     def get_concrete_function(self, *args, **kwargs):
-        return self._function._get_concrete((self._obj,), args, kwargs)
+        concrete = self._function._get_concrete((self._obj,), args, kwargs)
+        if self._function._signature is None:
+            return concrete   # the instance is one of the values it was traced with
+        # an input_signature leaves the instance out: this instance's view of the trace
+        bound = copy.copy(concrete)
+        bound._head = (self._obj,)
+        return bound
 
     @property
     def function_spec(self) -> "FunctionSpec":
@@ -996,6 +1004,9 @@ class ConcreteFunction:
         f = self._function
         if f._signature is not None:
             args, kwargs = f._bind(args, kwargs)
+            head = getattr(self, "_head", ())
+            if head:   # a method's, for the instance it was asked of
+                return f._call_method(*head, *args, **kwargs)
         else:
             args, kwargs = self._complete(args, kwargs)
         return f(*args, **kwargs)
@@ -1370,6 +1381,18 @@ def _chosen(t, shape) -> bool:
         return True
     kind = t._data.dtype.kind
     return kind in "iu" and t._data.ndim <= 1 or kind in "fc" and t._data.ndim >= 2
+
+
+def _specs_fit_signature(args, kwargs, input_signature):
+    """Whether ``args`` are TensorSpecs, one per input_signature entry, that each fit it."""
+    if kwargs or len(args) != len(input_signature):
+        return False
+    for given, spec in zip(args, input_signature):
+        given, spec = nest.flatten(given), nest.flatten(spec)
+        if len(given) != len(spec) or not all(isinstance(g, TensorSpec) and isinstance(s, TensorSpec)
+                                              and s.is_compatible_with(g) for g, s in zip(given, spec)):
+            return False
+    return True
 
 
 def _example(spec, size=1, fill=0, rank=0):
