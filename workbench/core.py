@@ -451,6 +451,11 @@ class Tensor:
         # a scalar is a NumPy scalar (np.float32(6.0)), a scalar string its bytes, as in TF
         return arr[()] if arr.ndim == 0 else arr
 
+    def to_numpy(self) -> np.ndarray:
+        """The value as a NumPy array, scalars too (not in TF: the name matplotlib and pandas
+        look for, so that a plot or a DataFrame takes a tensor as TF's tensors are taken)."""
+        return np.asarray(self.numpy())
+
     def __array__(self, dtype=None, copy=None):
         if _state.tracer is not None:
             _read(self)
