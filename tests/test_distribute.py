@@ -58,8 +58,14 @@ def test_one_device_and_mirrored_on_cpu():
         assert v.device == "cpu" and str(v.device) == "/job:localhost/replica:0/task:0/device:CPU:0"
         assert s.experimental_local_results(wb.constant(1.0))[0].numpy() == 1.0
     assert wb.distribute.get_strategy() is not s
-    with pytest.raises(ValueError, match="2 devices in one process"):
-        wb.distribute.MirroredStrategy(["gpu:0", "gpu:1"])
+    if wb.config.list_physical_devices("GPU"):
+        with pytest.raises(ValueError, match="2 devices in one process"):
+            wb.distribute.MirroredStrategy(["gpu:0", "gpu:1"])
+    else:   # TF's soft placement: replicas named on absent GPUs run on the CPU
+        s = wb.distribute.MirroredStrategy(["gpu:0", "gpu:1"])
+        assert s.num_replicas_in_sync == 2
+        assert s.extended.worker_devices == ("/job:localhost/replica:0/task:0/device:GPU:0",
+                                             "/job:localhost/replica:0/task:0/device:GPU:1")
     with pytest.raises(ValueError, match="OneDeviceStrategy: unknown device 'tpu'"):
         wb.distribute.OneDeviceStrategy("tpu")
 

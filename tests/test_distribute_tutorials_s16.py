@@ -32,3 +32,146 @@ def test_compute_average_loss_dtypes_as_tf(loss, weight, expected_dtype, expecte
     assert out.dtype.name == expected_dtype
     assert out.numpy().item() == pytest.approx(expected, rel=1e-7)
     assert wb.nn.compute_average_loss(wb.zeros([0], wb.int32)).dtype.name == "float64"
+
+
+# -- distributed_training guide: strategies and their options (TF 2.21 on a CPU machine) -----
+
+def test_strategies_of_the_guide_construct_as_tf():
+    s = wb.distribute.MirroredStrategy(cross_device_ops=wb.distribute.HierarchicalCopyAllReduce())
+    assert s.num_replicas_in_sync == 1
+    assert s.extended.worker_devices == ("/job:localhost/replica:0/task:0/device:CPU:0",)
+    assert s.extended.parameter_devices == ("/job:localhost/replica:0/task:0/device:CPU:0",)
+    assert wb.distribute.OneDeviceStrategy("/cpu:0").extended.worker_devices == (
+        "/job:localhost/replica:0/task:0/device:CPU:0",)
+    with pytest.raises(TypeError, match=r"cross_device_ops must be a wb.distribute.CrossDeviceOps .* got 3 \(int\)"):
+        wb.distribute.MirroredStrategy(cross_device_ops=3)
+    c = wb.distribute.experimental.CentralStorageStrategy()
+    assert c.num_replicas_in_sync == 1
+    assert c.extended.worker_devices == ["/job:localhost/replica:0/task:0/device:CPU:0"]   # a list, as TF's
+    assert c.extended.parameter_devices == ("/job:localhost/replica:0/task:0/device:CPU:0",)
+    with c.scope():
+        v = wb.Variable(1.0)
+    assert float(c.run(lambda: v * 2.0)) == 2.0
+    impl = wb.distribute.experimental.CommunicationImplementation
+    assert [m.name for m in impl] == ["AUTO", "RING", "NCCL"] and impl.NCCL.value == "NCCL"
+    options = wb.distribute.experimental.CommunicationOptions(implementation=impl.NCCL)
+    assert options.implementation is impl.NCCL
+    assert wb.distribute.experimental.CommunicationOptions(implementation="ring").implementation is impl.RING
+    with pytest.raises(RuntimeError, match=r"worker_devices\(\) method unsupported by default tf.distribute.Strategy"):
+        wb.distribute.get_strategy().extended.worker_devices
+
+
+@pytest.mark.skipif(bool(wb.config.list_physical_devices("GPU")), reason="TF's soft placement without GPUs")
+def test_mirrored_strategy_on_absent_gpus_runs_its_replicas_on_the_cpu():
+    # TF 2.21 on a CPU machine: MirroredStrategy(devices=["/gpu:0", "/gpu:1"]) has 2 replicas
+    s = wb.distribute.MirroredStrategy(devices=["/gpu:0", "/gpu:1"])
+    assert s.num_replicas_in_sync == 2
+    assert s.extended.worker_devices == ("/job:localhost/replica:0/task:0/device:GPU:0",
+                                         "/job:localhost/replica:0/task:0/device:GPU:1")
+    out = s.run(lambda: wb.constant(1.0) + 1.0)
+    assert [float(v) for v in s.experimental_local_results(out)] == [2.0, 2.0]
+    c = wb.distribute.experimental.CentralStorageStrategy(compute_devices=["/gpu:0", "/gpu:1"])
+    assert c.num_replicas_in_sync == 2 and c.extended.parameter_devices == ("/device:CPU:0",)
+
+
+def test_cross_device_ops_as_tf():
+    s = wb.distribute.MirroredStrategy(devices=["/gpu:0", "/gpu:1"]) if not wb.config.list_physical_devices(
+        "GPU") else None
+    with pytest.raises(ValueError, match=r"^NCCL all-reduce requires num_packs >= 0, but -1 is specified$"):
+        wb.distribute.NcclAllReduce(num_packs=-1)
+    with pytest.raises(ValueError, match=r"^HierarchicalCopy requires num_packs >= 0, but -1 is specified$"):
+        wb.distribute.HierarchicalCopyAllReduce(num_packs=-1)
+    one = wb.distribute.ReductionToOneDevice()
+    assert one.reduce_to_device is None and one.accumulation_fn is wb.math.add_n
+    for ops in (wb.distribute.HierarchicalCopyAllReduce(), wb.distribute.NcclAllReduce(num_packs=2), one):
+        assert isinstance(ops, wb.distribute.CrossDeviceOps)
+        with pytest.raises(ValueError, match=r"^`reduce_op` must be Reduce.SUM or Reduce.MEAN.$"):
+            ops.reduce("SUM", wb.constant([1.0]), destinations="/cpu:0")
+        assert float(ops.broadcast(wb.constant(1.0), "/cpu:0")) == 1.0
+        if s is not None:
+            pr = s.run(lambda: wb.cast(wb.distribute.get_replica_context().replica_id_in_sync_group, wb.float32)
+                       + wb.constant([1.0, 2.0]))
+            np.testing.assert_array_equal(ops.reduce(wb.distribute.ReduceOp.SUM, pr, "/cpu:0").numpy(), [3.0, 5.0])
+            (mean,) = ops.batch_reduce(wb.distribute.ReduceOp.MEAN, [(pr, "/cpu:0")])
+            np.testing.assert_array_equal(mean.numpy(), [1.5, 2.5])
+
+
+def test_default_strategy_reduce_returns_the_value_as_tf():
+    # distributed_training: tf.distribute.get_strategy().reduce("SUM", 1., axis=None) is 1.0 (a float)
+    default = wb.distribute.get_strategy()
+    assert default.reduce("SUM", 1.0, axis=None) == 1.0 and isinstance(default.reduce("SUM", 1.0, axis=None), float)
+    assert default.reduce("SUM", [1.0, 2.0], axis=None) == [1.0, 2.0]
+    assert float(default.reduce("MEAN", wb.constant([1.0, 2.0]), axis=0)) == 1.5
+    with pytest.raises(ValueError, match="reduce_op must be"):
+        default.reduce("PROD", 1.0, axis=None)
+    assert float(wb.distribute.MirroredStrategy().reduce("SUM", 1.0, axis=None)) == 1.0   # a tensor there
+
+
+# -- input tutorial: two logical CPU devices (TF 2.21's values) -------------------------------
+
+@pytest.fixture
+def two_cpus(monkeypatch):
+    from workbench import config
+    monkeypatch.setattr(config, "_LOGICAL", {})
+    monkeypatch.setitem(config._INITIALIZED, "on", False)
+    cpu = wb.config.list_physical_devices("CPU")[0]
+    wb.config.set_logical_device_configuration(cpu, [wb.config.LogicalDeviceConfiguration()] * 2)
+
+
+def test_mirrored_strategy_takes_every_logical_cpu(two_cpus):
+    s = wb.distribute.MirroredStrategy()
+    assert s.num_replicas_in_sync == 2
+    assert s.extended.worker_devices == ("/job:localhost/replica:0/task:0/device:CPU:0",
+                                         "/job:localhost/replica:0/task:0/device:CPU:1")
+
+
+def test_distributed_dataset_components_are_per_replica(two_cpus):
+    s = wb.distribute.MirroredStrategy()
+    data = wb.data.Dataset.from_tensors(([1.0], [1.0])).repeat(100).batch(16)
+    dist = s.experimental_distribute_dataset(data)
+    spec = wb.TensorSpec(shape=(None, 1), dtype=wb.float32)
+    assert dist.element_spec == (wb.distribute.PerReplicaSpec(spec, spec), wb.distribute.PerReplicaSpec(spec, spec))
+    assert repr(dist.element_spec[0]) == ("PerReplicaSpec(TensorSpec(shape=(None, 1), dtype=wb.float32, name=None), "
+                                          "TensorSpec(shape=(None, 1), dtype=wb.float32, name=None))")
+    assert dist.cardinality == 7
+    features, labels = next(iter(dist))   # a tuple of PerReplica, as TF regroups it
+    assert isinstance(features, wb.distribute.PerReplica) and [v.shape for v in features.values] == [(8, 1), (8, 1)]
+    # enumerate().batch(6): index and values both split, the order kept (TF's {0: 0, 1: 2, ...})
+    enumerated = wb.data.Dataset.range(24).enumerate().batch(6)
+    result = {}
+    for index, inputs in s.experimental_distribute_dataset(enumerated):
+        i, o = s.run(lambda i, x: (i, 2 * x), args=(index, inputs))
+        for a, b in zip(s.experimental_local_results(i), s.experimental_local_results(o)):
+            result.update(zip(a.numpy().tolist(), b.numpy().tolist()))
+    assert result == {i: 2 * i for i in range(24)}
+    # drop_remainder: each replica's piece has a known size
+    fixed = s.experimental_distribute_dataset(wb.data.Dataset.range(10).batch(4, drop_remainder=True))
+    assert fixed.element_spec == wb.distribute.PerReplicaSpec(*[wb.TensorSpec((2,), wb.int64)] * 2)
+
+
+def test_distributed_iterator_get_next_as_optional(two_cpus):
+    s = wb.distribute.MirroredStrategy()
+    it = iter(s.experimental_distribute_dataset(wb.data.Dataset.range(9).batch(4)))
+    seen = []
+    for _ in range(4):
+        opt = it.get_next_as_optional()
+        if not bool(opt.has_value()):
+            break
+        seen.append([v.numpy().tolist() for v in s.experimental_local_results(opt.get_value())])
+    assert seen == [[[0, 1], [2, 3]], [[4, 5], [6, 7]], [[8], []]]   # TF 2.21's
+    assert not bool(opt.has_value())
+    with pytest.raises(wb.errors.OutOfRangeError):
+        it.get_next()
+
+
+def test_datasets_from_function_regroups_consecutive_elements(two_cpus):
+    s = wb.distribute.MirroredStrategy()
+    layer = wb.keras.layers.StringLookup(vocabulary=["a", "b", "c", "d", "f"])
+
+    def dataset_fn(ctx):
+        batch = ctx.get_per_replica_batch_size(4)
+        ds = wb.data.Dataset.from_tensor_slices(["a", "c", "e"]).repeat().batch(batch)
+        return ds.shard(ctx.num_input_pipelines, ctx.input_pipeline_id).map(layer)
+    it = iter(s.distribute_datasets_from_function(dataset_fn))
+    got = [[v.numpy().tolist() for v in next(it).values] for _ in range(3)]
+    assert got == [[[1, 3], [0, 1]], [[3, 0], [1, 3]], [[0, 1], [3, 0]]]   # TF 2.21's

@@ -17,13 +17,15 @@
 
 from . import experimental
 from .collectives import Collectives, LocalCollectives
+from .cross_device_ops import CrossDeviceOps, HierarchicalCopyAllReduce, NcclAllReduce, ReductionToOneDevice
 from .input import InputContext
 from .strategy import (ClusterResolver, MirroredStrategy, MultiWorkerMirroredStrategy, OneDeviceStrategy,
                        ReplicaContext, Strategy, StrategyExtended, get_replica_context, get_strategy,
                        has_strategy, in_cross_replica_context)
-from .values import PerReplica, ReduceOp
+from .values import PerReplica, PerReplicaSpec, ReduceOp
 
-__all__ = ["ClusterResolver", "Collectives", "InputContext", "LocalCollectives", "MirroredStrategy",
-           "MultiWorkerMirroredStrategy", "OneDeviceStrategy", "PerReplica", "ReduceOp", "ReplicaContext",
-           "Strategy", "StrategyExtended", "experimental", "get_replica_context", "get_strategy",
-           "has_strategy", "in_cross_replica_context"]
+__all__ = ["ClusterResolver", "Collectives", "CrossDeviceOps", "HierarchicalCopyAllReduce", "InputContext",
+           "LocalCollectives", "MirroredStrategy", "MultiWorkerMirroredStrategy", "NcclAllReduce",
+           "OneDeviceStrategy", "PerReplica", "PerReplicaSpec", "ReduceOp", "ReductionToOneDevice",
+           "ReplicaContext", "Strategy", "StrategyExtended", "experimental", "get_replica_context",
+           "get_strategy", "has_strategy", "in_cross_replica_context"]

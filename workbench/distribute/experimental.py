@@ -1,6 +1,8 @@
 """``wb.distribute.experimental``: TF's names for the collectives' options and the multi-worker
-strategy."""
+and central-storage strategies."""
 
-from .strategy import CommunicationOptions, MultiWorkerMirroredStrategy, ValueContext
+from .strategy import (CentralStorageStrategy, CollectiveCommunication, CommunicationImplementation,
+                       CommunicationOptions, MultiWorkerMirroredStrategy, ValueContext)
 
-__all__ = ["CommunicationOptions", "MultiWorkerMirroredStrategy", "ValueContext"]
+__all__ = ["CentralStorageStrategy", "CollectiveCommunication", "CommunicationImplementation",
+           "CommunicationOptions", "MultiWorkerMirroredStrategy", "ValueContext"]

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from .. import nest
 from ..errors import OutOfRangeError, argcheck
-from .values import PerReplica
+from ..tensor_shape import TensorSpec
+from .values import PerReplicaSpec, regroup
 
 
 class InputContext:
@@ -88,55 +89,103 @@ def replica_batch(element, strategy):
     return element if n == 1 else split_batch(element, n, strategy._first_local_replica)
 
 
+def _local_spec(spec, replicas, local):
+    """A dataset's ``element_spec`` leaf as one replica of ``replicas`` sees it (the batch size
+    open unless every replica's piece is the same size); a :class:`PerReplicaSpec` of them when
+    this process holds ``local`` > 1 replicas."""
+    shape = getattr(spec, "shape", None)
+    if replicas > 1 and isinstance(spec, TensorSpec) and shape.rank:
+        batch = shape[0]
+        piece = batch // replicas if batch is not None and batch % replicas == 0 else None
+        spec = TensorSpec([piece] + shape.as_list()[1:], spec.dtype, spec.name)
+    return spec if local == 1 else PerReplicaSpec(*([spec] * local))
+
+
 class DistributedDataset:
-    """A dataset whose elements are this worker's per-replica batches: one value when the
-    worker holds one replica, a :class:`PerReplica` when it holds several."""
+    """A dataset whose elements are this worker's per-replica batches (TF's
+    ``DistributedDataset``): one value when the worker holds one replica; when it holds several,
+    each component a :class:`PerReplica` of the replicas' slices."""
 
     def __init__(self, dataset, strategy):
         self._dataset = dataset
         self._strategy = strategy
 
     def __iter__(self):
-        return DistributedIterator(self._elements())
+        return DistributedIterator(iter(self._dataset), self._split, lambda: self.element_spec)
 
-    def _elements(self):
+    def _split(self, element):
         s = self._strategy
         n, first, local = s.num_replicas_in_sync, s._first_local_replica, s._num_local_replicas
-        for element in self._dataset:
-            if n == 1:
-                yield element
-                continue
-            parts = [split_batch(element, n, first + i) for i in range(local)]
-            yield parts[0] if local == 1 else PerReplica(parts)
+        if n == 1:
+            return element
+        parts = [split_batch(element, n, first + i) for i in range(local)]
+        return parts[0] if local == 1 else regroup(parts)
+
+    @property
+    def element_spec(self):
+        """The dataset's ``element_spec`` as each local replica sees it (TF's)."""
+        s = self._strategy
+        return nest.map_structure(lambda spec: _local_spec(spec, s.num_replicas_in_sync, s._num_local_replicas),
+                                  self._dataset.element_spec)
+
+    @property
+    def cardinality(self):
+        """The number of global batches (TF's ``DistributedDataset.cardinality``)."""
+        return int(self._dataset.cardinality())
 
     def __repr__(self):
         return f"<DistributedDataset over {self._dataset!r}, {self._strategy.num_replicas_in_sync} replicas>"
 
 
 class DistributedIterator:
-    """An iterator over a distributed dataset (TF's ``DistributedIterator``): ``next(it)`` or
-    ``it.get_next()`` give this worker's per-replica batch."""
+    """An iterator over a distributed dataset (TF's ``DistributedIterator``): ``next(it)``,
+    ``it.get_next()`` or ``it.get_next_as_optional()`` give this worker's per-replica batch.
+    Over a ``wb.data`` dataset it steps that dataset's iterator, so a ``wb.function`` that reads
+    it runs the read each call."""
 
-    def __init__(self, elements):
-        self._elements = elements
+    def __init__(self, iterator, transform=None, element_spec=None):
+        self._iterator = iterator
+        self._transform = transform or (lambda element: element)
+        self._element_spec = element_spec
 
     def __iter__(self):
         return self
 
     def __next__(self):
-        return next(self._elements)
+        return self._transform(next(self._iterator))
 
     def get_next(self):
         """The next per-replica batch; ``wb.errors.OutOfRangeError`` at the end, as in TF."""
+        if hasattr(self._iterator, "get_next"):
+            return self._transform(self._iterator.get_next())
         try:
-            return next(self._elements)
+            return self._transform(next(self._iterator))
         except StopIteration:
             raise OutOfRangeError("get_next: the distributed iterator has no more elements") from None
 
+    def get_next_as_optional(self):
+        """The next per-replica batch as a ``wb.experimental.Optional``; an empty one at the end
+        (TF's ``DistributedIterator.get_next_as_optional``)."""
+        from ..data.optional import Optional   # the data package sits beside this one
+        try:
+            value = self._transform(next(self._iterator))
+        except StopIteration:
+            return Optional(None, self.element_spec, False)
+        return Optional(value, self.element_spec, True)
+
+    @property
+    def element_spec(self):
+        """The structure of the per-replica batches (the distributed dataset's ``element_spec``)."""
+        if self._element_spec is None:
+            raise AttributeError("element_spec: this distributed iterator's dataset does not give one")
+        return self._element_spec()
+
 
 class DistributedDatasetsFromFunction:
-    """The datasets ``dataset_fn(input_context)`` made once per worker; each yields per-replica
-    batches as they are (the function shards and batches them)."""
+    """The datasets ``dataset_fn(input_context)`` made once per worker (TF's
+    ``DistributedDatasetsFromFunction``); its elements are the per-replica batches as they are
+    (the function shards and batches them), consecutive elements going to the local replicas in
+    turn when the worker holds several."""
 
     def __init__(self, dataset_fn, strategy):
         if not callable(dataset_fn):
@@ -147,12 +196,11 @@ class DistributedDatasetsFromFunction:
         self._local = strategy._num_local_replicas
 
     def __iter__(self):
-        return DistributedIterator(self._elements())
+        if self._local == 1:
+            return DistributedIterator(iter(self._dataset), None, lambda: self.element_spec)
+        return DistributedIterator(self._elements(), None, lambda: self.element_spec)
 
     def _elements(self):
-        if self._local == 1:
-            yield from self._dataset
-            return
         it = iter(self._dataset)
         while True:
             parts = []
@@ -161,4 +209,10 @@ class DistributedDatasetsFromFunction:
                     parts.append(next(it))
                 except StopIteration:
                     return
-            yield PerReplica(parts)
+            yield regroup(parts)
+
+    @property
+    def element_spec(self):
+        """The dataset's ``element_spec`` (a :class:`PerReplicaSpec` per component when this
+        worker holds several replicas)."""
+        return nest.map_structure(lambda spec: _local_spec(spec, 1, self._local), self._dataset.element_spec)

@@ -15,6 +15,7 @@ Inside ``run`` (and ``Model.fit``'s train step) the gradient sums start during
 from __future__ import annotations
 
 import contextlib
+import enum
 import os
 import threading
 import weakref
@@ -27,10 +28,11 @@ from .. import backend, config, core, nest
 from ..core import Tensor, convert_to_tensor, wrap
 from ..errors import argcheck
 from .collectives import DEFAULT_BUCKET_BYTES, Collectives, LocalCollectives
+from .cross_device_ops import CrossDeviceOps
 from .launch import process_count
 from .overlap import GradientReducer
 from .input import DistributedDataset, DistributedDatasetsFromFunction
-from .values import PerReplica, ReduceOp, as_reduce_op
+from .values import PerReplica, ReduceOp, as_reduce_op, regroup
 
 
 class ClusterResolver:
@@ -49,6 +51,19 @@ class ClusterResolver:
 
     def __repr__(self):
         return f"ClusterResolver(task_type={self.task_type!r}, task_id={self.task_id}, num_workers={self.num_workers})"
+
+
+class CommunicationImplementation(enum.Enum):
+    """Which collectives join the workers (TF's
+    ``tf.distribute.experimental.CommunicationImplementation``): ``AUTO``, ``RING`` (MPI here) or
+    ``NCCL``."""
+
+    AUTO = "AUTO"
+    RING = "RING"
+    NCCL = "NCCL"
+
+
+CollectiveCommunication = CommunicationImplementation
 
 
 class CommunicationOptions:
@@ -73,7 +88,7 @@ class CommunicationOptions:
         impl = str(getattr(implementation, "name", implementation)).upper()
         if impl not in ("AUTO", "RING", "NCCL"):
             raise ValueError(f"{where}: implementation must be AUTO, RING or NCCL, got {implementation!r}")
-        self.implementation = impl
+        self.implementation = CommunicationImplementation[impl]
 
 
 class StrategyExtended:
@@ -100,11 +115,20 @@ class StrategyExtended:
         return self._strategy._num_workers > 1
 
     @property
-    def worker_devices(self) -> tuple:
+    def worker_devices(self):
+        """TF's full names of the devices this worker's replicas run on (a tuple; a list for a
+        CentralStorageStrategy, as TF's)."""
+        if isinstance(self._strategy, _DefaultStrategy):
+            raise RuntimeError("worker_devices() method unsupported by default tf.distribute.Strategy.")
         names = getattr(self._strategy, "_replica_devices", None)
-        return tuple(names) if names else (str(self._strategy._device),)
+        names = names or [_LOCAL_JOB + _tf_device_name(str(self._strategy._device), "worker_devices")]
+        return list(names) if isinstance(self._strategy, CentralStorageStrategy) else tuple(names)
 
-    parameter_devices = worker_devices
+    @property
+    def parameter_devices(self) -> tuple:
+        """TF's full names of the devices that hold the variables."""
+        central = getattr(self._strategy, "_parameter_device", None)
+        return (central,) if central else self.worker_devices
 
     @property
     def experimental_require_static_shapes(self) -> bool:
@@ -329,7 +353,7 @@ class Strategy:
             finally:
                 _enter_replica(self, prev)
                 self._local.made = prev_made
-        return _regroup(results)
+        return regroup(results)
 
     def experimental_local_results(self, value) -> tuple:
         """The components of ``value`` held by this worker's replicas, as a tuple."""
@@ -501,19 +525,6 @@ def _local_component(value):
     return value.values[0] if isinstance(value, PerReplica) else value
 
 
-def _regroup(results):
-    """Replicas' results as TF regroups them: one :class:`PerReplica` per leaf of their common
-    structure; a leaf that is the same object in every replica (None, a Python constant) stays
-    itself."""
-    def leaf(*values):
-        first = values[0]
-        return first if all(v is first for v in values) else PerReplica(values)
-    try:
-        return nest.map_structure(leaf, *results)
-    except (ValueError, TypeError):   # structures differ between replicas: one PerReplica of them
-        return PerReplica(results)
-
-
 # Mirrored variables over replicas that run one after another: steps of a wb.function trace
 # (core.effect), so a replay restores the starting values between replicas as the eager run does.
 _MIRROR = threading.local()
@@ -575,6 +586,14 @@ class _DefaultStrategy(Strategy):
     def on_variable_created(self, var):
         pass
 
+    def reduce(self, reduce_op, value, axis=None):
+        """``value`` as it is (one replica), as TF's default strategy returns it (a Python number
+        stays one); with ``axis``, reduced along it."""
+        op = as_reduce_op(reduce_op, "reduce")
+        if axis is None:
+            return value
+        return super().reduce(op, value, axis)
+
     @property
     def _device(self):
         return backend.default_device()
@@ -612,9 +631,14 @@ class MirroredStrategy(Strategy):
     _auto_synchronization = core.VariableSynchronization.ON_WRITE
 
     def __init__(self, devices=None, cross_device_ops=None):
-        if devices is None:
-            gpus = [d for d in backend.list_devices() if d.kind == "gpu"]
-            devices = [str(gpus[0])] if len(gpus) == 1 else ([str(d) for d in gpus] or ["cpu"])
+        if cross_device_ops is not None and not isinstance(cross_device_ops, CrossDeviceOps):
+            raise TypeError(f"MirroredStrategy: cross_device_ops must be a wb.distribute.CrossDeviceOps "
+                            f"(HierarchicalCopyAllReduce, NcclAllReduce, ReductionToOneDevice) or None, got "
+                            f"{argcheck.describe(cross_device_ops)}")
+        self._cross_device_ops = cross_device_ops
+        gpus = [d for d in backend.list_devices() if d.kind == "gpu"]
+        if devices is None:   # TF's: every GPU, else every logical CPU device
+            devices = [str(d) for d in gpus] or [f"cpu:{i}" for i in range(config.logical_cpu_count())]
         if isinstance(devices, str):
             devices = [devices]
         if not isinstance(devices, (list, tuple)):
@@ -626,9 +650,12 @@ class MirroredStrategy(Strategy):
         devices = [_device_name(d, "MirroredStrategy") for d in devices]
         if not devices:
             raise ValueError("MirroredStrategy: devices must name at least one device, got []")
-        if len(devices) > 1 and all(backend.Device(d).kind == "cpu" for d in devices):
+        full_names = [_LOCAL_JOB + n for n in names]
+        # Without a GPU, replicas named on GPUs run on the CPU (TF's soft placement)
+        on_cpu = not gpus or all(backend.Device(d).kind == "cpu" for d in devices)
+        if on_cpu:
             available = config.logical_cpu_count()
-            missing = [n for n in names if int(n.rsplit(":", 1)[1]) >= available]
+            missing = [n for n in names if n.startswith("CPU:") and int(n.rsplit(":", 1)[1]) >= available]
             if missing:
                 raise ValueError(f"MirroredStrategy: {missing} are not logical devices of this process "
                                  f"(it has {available} CPU device(s)); make them first with "
@@ -637,7 +664,7 @@ class MirroredStrategy(Strategy):
             super().__init__(LocalCollectives(), device="cpu")
             self._num_local_replicas = len(devices)
             self._first_local_replica = 0
-            self._replica_devices = ["/job:localhost/replica:0/task:0/device:" + n for n in names]
+            self._replica_devices = full_names
             return
         if len(devices) > 1:
             raise ValueError(f"MirroredStrategy: {len(devices)} devices in one process ({devices}) are not "
@@ -650,6 +677,28 @@ class MirroredStrategy(Strategy):
             with backend.device(str(device)):
                 collectives = NcclCollectives(rank=0, size=1)
         super().__init__(collectives, device=str(device))
+        self._replica_devices = full_names
+
+
+class CentralStorageStrategy(MirroredStrategy):
+    """Variables on one device, computation mirrored on ``compute_devices`` (TF's
+    ``tf.distribute.experimental.CentralStorageStrategy``). A variable here has one copy either
+    way, so it trains as :class:`MirroredStrategy` over ``compute_devices`` (default: every GPU,
+    else the CPU); ``parameter_device`` (default: the one GPU, else the CPU) is where TF keeps
+    the variables."""
+
+    _auto_synchronization = None
+
+    def __init__(self, compute_devices=None, parameter_device=None):
+        if compute_devices is None:
+            gpus = [str(d) for d in backend.list_devices() if d.kind == "gpu"]
+            compute_devices = gpus or ["cpu:0"]
+        super().__init__(devices=compute_devices)
+        if parameter_device is None:   # TF's: the one compute device, else the CPU
+            one = len(self._replica_devices) == 1
+            self._parameter_device = self._replica_devices[0] if one else "/device:CPU:0"
+        else:
+            self._parameter_device = _LOCAL_JOB + _tf_device_name(parameter_device, "CentralStorageStrategy")
 
 
 class MultiWorkerMirroredStrategy(Strategy):
@@ -681,7 +730,7 @@ class MultiWorkerMirroredStrategy(Strategy):
             host = MPICollectives(timeout=options.timeout_seconds, bucket_bytes=bucket)
             collectives = host
             gpus = [d for d in backend.list_devices() if d.kind == "gpu"]
-            if gpus and options.implementation != "RING":
+            if gpus and options.implementation is not CommunicationImplementation.RING:
                 device = str(gpus[_local_rank(host) % len(gpus)])
                 from .nccl import NcclCollectives  # CuPy only when this worker has a GPU
                 with backend.device(device):
@@ -731,6 +780,9 @@ def _local_rank(mpi) -> int:
             return int(os.environ[key])
     hosts = [h for h, _ in mpi.peers]
     return hosts[:mpi.rank].count(hosts[mpi.rank])
+
+
+_LOCAL_JOB = "/job:localhost/replica:0/task:0/device:"
 
 
 def _tf_device_name(spec, where):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 
+from .. import nest
 from ..core import CompositeTensor, Tensor
 
 
@@ -60,3 +61,48 @@ class PerReplica(CompositeTensor):
     def __str__(self):
         body = ",\n".join(f"  {i}: {str(v)}" for i, v in enumerate(self.values))
         return f"PerReplica:{{\n{body}\n}}"
+
+
+class PerReplicaSpec:
+    """The type of a :class:`PerReplica` value (TF's ``PerReplicaSpec``): one spec per replica,
+    what a distributed dataset's ``element_spec`` holds for each component when a process holds
+    several replicas."""
+
+    __slots__ = ("_value_specs",)
+
+    def __init__(self, *value_specs):
+        self._value_specs = tuple(value_specs)
+
+    @property
+    def value_type(self):
+        return PerReplica
+
+    def is_compatible_with(self, value) -> bool:
+        """Whether ``value`` (a PerReplica or a PerReplicaSpec) has one compatible component per
+        replica."""
+        others = value._value_specs if isinstance(value, PerReplicaSpec) else (
+            value.values if isinstance(value, PerReplica) else None)
+        return (others is not None and len(others) == len(self._value_specs)
+                and all(s.is_compatible_with(o) for s, o in zip(self._value_specs, others)))
+
+    def __eq__(self, other):
+        return isinstance(other, PerReplicaSpec) and self._value_specs == other._value_specs
+
+    def __hash__(self):
+        return hash(("PerReplicaSpec", self._value_specs))
+
+    def __repr__(self):
+        return f"PerReplicaSpec({', '.join(repr(s) for s in self._value_specs)})"
+
+
+def regroup(values):
+    """The values of the replicas (one nest each) as TF regroups them: one :class:`PerReplica`
+    per leaf of their common structure; a leaf that is the same object in every replica (None,
+    a Python constant) stays itself."""
+    def leaf(*parts):
+        first = parts[0]
+        return first if all(v is first for v in parts) else PerReplica(parts)
+    try:
+        return nest.map_structure(leaf, *values)
+    except (ValueError, TypeError):   # structures differ between replicas: one PerReplica of them
+        return PerReplica(values)
