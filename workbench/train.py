@@ -9,6 +9,7 @@
     checkpoints_iterator                               one value, a folder's record, new checkpoints as they come
     Example, Features, Feature, BytesList, FloatList,
     Int64List, SequenceExample, FeatureList(s)         TF's Example messages (``wb.io``)
+    ExponentialMovingAverage                           shadow variables that follow variables' moving averages
 
 >>> ckpt = wb.train.Checkpoint(step=wb.Variable(1))
 >>> manager = wb.train.CheckpointManager(ckpt, "ckpts", max_to_keep=3)
@@ -21,7 +22,7 @@ from .checkpoint.reader import CheckpointReader, list_variables, load_checkpoint
 from .module import Module
 
 __all__ = ["BytesList", "Checkpoint", "CheckpointManager", "CheckpointOptions", "CheckpointReader", "CheckpointView",
-           "Example", "Feature", "FeatureList", "FeatureLists", "Features", "FloatList", "Int64List",
+           "Example", "ExponentialMovingAverage", "Feature", "FeatureList", "FeatureLists", "Features", "FloatList", "Int64List",
            "SequenceExample", "TrackableView", "checkpoints_iterator", "get_checkpoint_state", "latest_checkpoint",
            "list_variables", "load_checkpoint", "load_variable"]
 
@@ -238,6 +239,88 @@ def checkpoints_iterator(checkpoint_dir, min_interval_secs=0, timeout=None, time
         wait = start + min_interval_secs - time.time()
         if wait > 0:
             time.sleep(wait)
+
+
+class ExponentialMovingAverage:
+    """TF's ``tf.train.ExponentialMovingAverage``: ``apply(var_list)`` keeps one shadow variable per
+    variable, created (not trainable) with the variable's value and moved on every ``apply`` by
+    ``shadow -= (1 - decay) * (shadow - variable)``.
+
+    With ``num_updates`` (a number or a variable, e.g. the step) the decay used is
+    ``min(decay, (1 + num_updates) / (10 + num_updates))``, so early averages move fast.
+    ``decay`` may be a variable. ``zero_debias`` concerns averages of tensors, which eager
+    execution refuses (as TF does), so it changes nothing here.
+
+    >>> w = wb.Variable(1.0, name="w")
+    >>> ema = wb.train.ExponentialMovingAverage(0.9)
+    >>> ema.apply([w]); _ = w.assign(2.0); ema.apply([w])
+    >>> float(ema.average(w).numpy()), ema.average_name(w)
+    (1.1, 'w/ExponentialMovingAverage')
+    """
+
+    def __init__(self, decay, num_updates=None, zero_debias=False, name="ExponentialMovingAverage"):
+        self._decay = decay
+        self._num_updates = num_updates
+        self._zero_debias = zero_debias
+        self._name = name
+        self._averages = {}
+
+    @property
+    def name(self):
+        return self._name
+
+    def _decay_now(self, dtype):
+        from .ops.elementwise import cast, minimum  # noqa: PLC0415
+        decay = cast(self._decay, dtype)   # a number, a tensor or a variable
+        if self._num_updates is not None:
+            n = cast(self._num_updates, dtype)
+            decay = minimum(decay, (1.0 + n) / (10.0 + n))
+        return decay
+
+    def apply(self, var_list=None):
+        """Create the shadow variables of ``var_list`` not yet seen, then move every average one
+        step toward its variable's value. Returns None (TF's eager result)."""
+        from . import core  # noqa: PLC0415
+        from .ops.elementwise import cast  # noqa: PLC0415
+        var_list = list(var_list) if var_list is not None else []
+        for var in var_list:
+            if not isinstance(var, core.Variable):
+                raise TypeError("tf.train.ExponentialMovingAverage does not support non-Variable tensors when "
+                                "eager execution is enabled.")
+            if var.dtype.name not in ("float16", "bfloat16", "float32", "float64"):
+                raise TypeError(f"The variables must be half, float, or double: {var.name}")
+        for var in var_list:
+            key = var.ref()
+            if key not in self._averages:
+                self._averages[key] = core.Variable(var.read_value(), trainable=False,
+                                                    name=self.average_name(var))
+        for var in dict.fromkeys(v.ref() for v in var_list):
+            var = var.deref()
+            shadow = self._averages[var.ref()]
+            compute = "float32" if var.dtype.name in ("float16", "bfloat16") else var.dtype
+            decay = self._decay_now(compute)
+            s = cast(shadow, compute)
+            shadow.assign(cast(s - (1.0 - decay) * (s - cast(var, compute)), var.dtype))
+        return None
+
+    def average(self, var):
+        """The shadow variable of ``var``, or None if ``apply`` has not seen it."""
+        return self._averages.get(var.ref())
+
+    def average_name(self, var):
+        """``var``'s name (without ``:0``) followed by ``/`` and this object's name."""
+        return var.name.split(":")[0] + "/" + self._name
+
+    def variables_to_restore(self, moving_avg_variables=None):
+        """``{average name: variable}`` for restoring averages into the variables (TF's map): every
+        average this object keeps, plus ``moving_avg_variables`` given by name."""
+        out = {}
+        for key in self._averages:
+            var = key.deref()
+            out[self.average_name(var)] = var
+        for var in moving_avg_variables or ():
+            out.setdefault(self.average_name(var), var)
+        return out
 
 
 def __getattr__(name):
