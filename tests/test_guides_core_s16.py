@@ -157,3 +157,18 @@ def test_concrete_function_of_a_method_with_input_signature_is_callable_and_save
     assert list(loaded.signatures.keys()) == ["serving_default"]
     np.testing.assert_allclose(loaded.signatures["serving_default"](x=wb.constant([1.0, 2.0]))["output_0"].numpy(),
                                [5.0, 10.0])
+
+
+def test_matplotlib_takes_a_tensor_on_a_category_axis():
+    # matplotlib unpacks TF's tensors by their module; ours by to_numpy(), as it unpacks pandas
+    matplotlib = pytest.importorskip("matplotlib")
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    fig, ax = plt.subplots()
+    ax.bar(["a", "b"], [1, 2])            # the x axis becomes a category axis (seaborn's countplot)
+    x = wb.constant([0.0, 0.5, 1.0])
+    (line,) = ax.plot(x, wb.nn.relu(x))   # was: ConversionError (a tensor is not a category)
+    np.testing.assert_allclose(line.get_xydata(), [[0.0, 0.0], [0.5, 0.5], [1.0, 1.0]])
+    plt.close(fig)
+    assert isinstance(wb.constant(2.0).to_numpy(), np.ndarray)
+    np.testing.assert_array_equal(wb.Variable([1, 2]).to_numpy(), [1, 2])
