@@ -42,3 +42,37 @@ def test_sample_shape_given_as_a_float_is_truncated_as_tfp():
     assert tfd.Normal(0., 1.).sample(2.5, seed=1).shape == [2]
     assert tfd.Normal(0., 1.).sample([2., 3.], seed=1).shape == [2, 3]
     assert tfd.Normal(0., 1.).sample(wb.constant(3.0), seed=1).shape == [3]
+
+
+# -- TFP_Release_Notebook_0_13_0 -----------------------------------------------------------------
+
+def test_tree_flatten_and_pack_sequence_as_bijectors():
+    ex = (wb.constant(1.), dict(b=wb.constant(2.), c=wb.constant(3.)))
+    b = tfb.tree_flatten(ex)
+    assert isinstance(b, tfb.Invert) and isinstance(b.bijector, tfb.Restructure) and b.name == "invert_restructure"
+    flat = b.forward(ex)
+    assert isinstance(flat, list) and [float(t) for t in flat] == [1.0, 2.0, 3.0]
+    back = b.inverse(list(wb.constant([1., 2, 3])))
+    assert isinstance(back, tuple) and float(back[0]) == 1.0 and float(back[1]["b"]) == 2.0 and \
+        float(back[1]["c"]) == 3.0
+    shapes = (wb.TensorShape([]), dict(b=wb.TensorShape([2]), c=wb.TensorShape([])))
+    assert b.forward_event_shape(shapes) == [wb.TensorShape([]), wb.TensorShape([2]), wb.TensorShape([])]
+    assert float(b.forward_log_det_jacobian(ex, event_ndims=(0, dict(b=0, c=0)))) == 0.0
+    p = tfb.pack_sequence_as(ex)
+    assert isinstance(p, tfb.Restructure) and p.name == "restructure"
+    packed = p.forward(list(wb.constant([4., 5, 6])))
+    assert float(packed[1]["c"]) == 6.0
+    assert [float(t) for t in p.inverse(ex)] == [1.0, 2.0, 3.0]
+    assert p.inverse_event_shape(shapes) == [wb.TensorShape([]), wb.TensorShape([2]), wb.TensorShape([])]
+
+
+def test_invert_of_a_structured_bijector():
+    j = tfb.JointMap([tfb.Exp(), tfb.Scale(2.)])
+    inv = tfb.Invert(j)
+    y = inv.forward([wb.constant(1.0), wb.constant(4.0)])
+    np.testing.assert_allclose([float(y[0]), float(y[1])], [0.0, 2.0], rtol=1e-6)
+    x = inv.inverse([wb.constant(0.0), wb.constant(1.0)])
+    np.testing.assert_allclose([float(x[0]), float(x[1])], [1.0, 2.0], rtol=1e-6)
+    # -log|d exp^-1(y)/dy| ... ildj of JointMap: log(1) + log(1/2) at y = [1, 4]
+    np.testing.assert_allclose(float(inv.forward_log_det_jacobian([wb.constant(1.0), wb.constant(4.0)],
+                                                                  event_ndims=[0, 0])), -np.log(2.0), rtol=1e-6)

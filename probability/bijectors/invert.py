@@ -1,5 +1,6 @@
 """Invert: a bijector with forward and inverse swapped."""
 
+from ._structured import is_structured
 from .bijector import Bijector
 
 __all__ = ["Invert"]
@@ -50,3 +51,45 @@ class Invert(Bijector):
 
     def _is_increasing(self):
         return self._bijector._is_increasing()
+
+    # a bijector over structures (Restructure, JointMap, ...) takes and gives structures, which the
+    # tensor path cannot convert: its inverse is called as it is
+    def forward(self, x, name=None):
+        if is_structured(self._bijector):
+            return self._bijector.inverse(x)
+        return super().forward(x, name=name)
+
+    def inverse(self, y, name=None):
+        if is_structured(self._bijector):
+            return self._bijector.forward(y)
+        return super().inverse(y, name=name)
+
+    def forward_log_det_jacobian(self, x, event_ndims=None, name=None):
+        if is_structured(self._bijector):
+            return self._bijector.inverse_log_det_jacobian(x, event_ndims=event_ndims)
+        return super().forward_log_det_jacobian(x, event_ndims=event_ndims, name=name)
+
+    def inverse_log_det_jacobian(self, y, event_ndims=None, name=None):
+        if is_structured(self._bijector):
+            return self._bijector.forward_log_det_jacobian(y, event_ndims=event_ndims)
+        return super().inverse_log_det_jacobian(y, event_ndims=event_ndims, name=name)
+
+    def forward_event_shape(self, input_shape):
+        if is_structured(self._bijector):
+            return self._bijector.inverse_event_shape(input_shape)
+        return super().forward_event_shape(input_shape)
+
+    def inverse_event_shape(self, output_shape):
+        if is_structured(self._bijector):
+            return self._bijector.forward_event_shape(output_shape)
+        return super().inverse_event_shape(output_shape)
+
+    def forward_event_ndims(self, event_ndims):
+        if is_structured(self._bijector):
+            return self._bijector.inverse_event_ndims(event_ndims)
+        return super().forward_event_ndims(event_ndims)
+
+    def inverse_event_ndims(self, event_ndims):
+        if is_structured(self._bijector):
+            return self._bijector.forward_event_ndims(event_ndims)
+        return super().inverse_event_ndims(event_ndims)

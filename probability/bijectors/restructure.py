@@ -1,8 +1,12 @@
-"""Restructure: rearranges the parts of a structure (list <-> dict, reordering)."""
+"""Restructure: rearranges the parts of a structure (list <-> dict, reordering); ``tree_flatten`` and
+``pack_sequence_as``, its flat-list forms."""
+
+import workbench as wb
 
 from ._structured import StructuredBijector, as_part, flatten, map_parts, zeros_ldj
+from .invert import Invert
 
-__all__ = ["Restructure"]
+__all__ = ["Restructure", "pack_sequence_as", "tree_flatten"]
 
 
 def _tokens(structure):
@@ -112,3 +116,17 @@ class Restructure(StructuredBijector):
         if inverse:
             return _pack(self._input_structure, _unpack(self._output_structure, value, "value"))
         return _pack(self._output_structure, _unpack(self._input_structure, value, "value"))
+
+
+def pack_sequence_as(example, name="restructure"):
+    """A ``Restructure`` whose ``forward`` packs a flat list of parts into the structure of ``example``
+    (as ``tf.nest.pack_sequence_as``) and whose ``inverse`` flattens such a structure."""
+    n = len(wb.nest.flatten(example))
+    return Restructure(output_structure=wb.nest.pack_sequence_as(example, list(range(n))),
+                       input_structure=list(range(n)), name=name)
+
+
+def tree_flatten(example, name="restructure"):
+    """A bijector whose ``forward`` flattens structures like ``example`` into a list of parts (as
+    ``tf.nest.flatten``) and whose ``inverse`` packs such a list back: ``Invert(pack_sequence_as)``."""
+    return Invert(pack_sequence_as(example, name=name))
