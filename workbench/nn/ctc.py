@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import core
 from ..core import Tensor, apply, convert_to_tensor
 from ..errors import InvalidArgumentError
 from ..ops._define import defop
@@ -222,6 +223,11 @@ def ctc_loss(labels, logits, label_length, logit_length, logits_time_major=True,
     dense = np.where(used, dense, 0)
     loss, _ = apply(_ctc_op, (x, convert_to_tensor(dense), convert_to_tensor(lengths),
                               convert_to_tensor(frames)))
+    if core.tracing():   # TF's static shape: the batch that the logits or the labels know
+        given = [(logits, 1 if logits_time_major else 0, 3)] + ([] if sparse else [(labels, 0, 2)])
+        known = [t._static_shape()[a] for t, a, rank in given
+                 if isinstance(t, Tensor) and t._static_shape().rank == rank and t._static_shape()[a] is not None]
+        core.static_result(loss, (known[0] if known else None,))
     return cast(loss, orig) if orig == np.float16 else loss
 
 

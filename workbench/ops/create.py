@@ -160,7 +160,9 @@ def shape(input, out_type=np.int32, name=None):
     out = core.wrap_constant(np.asarray(x.shape, dtype=np_dtype(out_type)))
     if core.tracing():   # a size an argument leaves open is not known to TF's shape inference
         static = x._static_shape()
-        if static.rank is not None and static.as_list() != list(x.shape):
+        if static.rank is None:   # TF: a vector of unknown length
+            core.static_result(out, (None,))
+        elif static.as_list() != list(x.shape):
             core.static_result(out, False, tuple(static.as_list()))
     return out
 

@@ -881,8 +881,11 @@ def _pad_static(x, paddings):
     """TF's static shape of ``pad(x, paddings)`` in a trace (any mode): a size plus its two
     paddings, where all three are known (entries the data decides are not)."""
     ks = _static_dims(x)
-    if ks is None:
-        return None
+    if ks is None:   # an unknown rank: as many open sizes as paddings has rows (TF)
+        given = paddings._static_shape() if isinstance(paddings, Tensor) else None
+        rows = (len(paddings) if isinstance(paddings, (list, tuple)) else
+                given[0] if given is not None and given.rank == 2 else None)
+        return None if rows is None else (None,) * rows
     if isinstance(paddings, Tensor):   # a constant one is known; the data's is not
         flat = core.static_value(reshape(paddings, [-1]))
         flat = flat if isinstance(flat, tuple) else (None,) * (2 * len(ks))

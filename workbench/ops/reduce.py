@@ -63,6 +63,8 @@ def _reduction(name, fwd, dtypes="numeric"):
             keep = argcheck.flag(keepdims, "keepdims", op.name)
             if axis is not None and isinstance(axis, Tensor) and core.static_value(axis) is None:
                 core.static_shape_hint(op.name, (None,) * x.ndim if keep else None)   # TF: the data's axes
+            elif axis is None and core.open_shapes_traced() and x._static_shape().rank is None:
+                core.static_shape_hint(op.name, None if keep else ())   # TF: every axis of an unknown rank
             return apply(op, (x,), {"axis": axes, "keepdims": keep})
         fn.__name__ = fn.__qualname__ = op.name
         fn.op = op
@@ -405,15 +407,19 @@ def norm(tensor, ord="euclidean", axis=None, keepdims=None, name=None):
             return out
         raise ValueError(f"norm: matrix ord must be 'fro', 'euclidean', 1, 2 or inf, got {ord!r}")
     if ord in ("euclidean", 2, 2.0):
-        return sqrt(reduce_sum(_abs_squared(x), axis=axis, keepdims=keep))
-    if ord == 1:
-        return reduce_sum(_abs(x), axis=axis, keepdims=keep)
-    if ord == np.inf:
-        return reduce_max(_abs(x), axis=axis, keepdims=keep)
-    if isinstance(ord, (int, float)) and ord > 0:
-        return _pow(reduce_sum(_pow(_abs(x), float(ord) if x.dtype.kind != "f" else ord),
-                               axis=axis, keepdims=keep), 1.0 / ord)
-    raise ValueError(f"norm: ord must be 'euclidean', 'fro', a positive number or inf, got {ord!r}")
+        out = sqrt(reduce_sum(_abs_squared(x), axis=axis, keepdims=keep))
+    elif ord == 1:
+        out = reduce_sum(_abs(x), axis=axis, keepdims=keep)
+    elif ord == np.inf:
+        out = reduce_max(_abs(x), axis=axis, keepdims=keep)
+    elif isinstance(ord, (int, float)) and ord > 0:
+        out = _pow(reduce_sum(_pow(_abs(x), float(ord) if x.dtype.kind != "f" else ord),
+                              axis=axis, keepdims=keep), 1.0 / ord)
+    else:
+        raise ValueError(f"norm: ord must be 'euclidean', 'fro', a positive number or inf, got {ord!r}")
+    if axis is None and core.tracing() and x._static_shape().rank is None:
+        core.static_result(out, None)   # TF: reduced keeping its dims, then squeezed: an unknown rank
+    return out
 
 __all__ = [
     "argmax",

@@ -84,14 +84,17 @@ def reshape(tensor, shape, name=None):
         return core.dispatch(reshape, (tensor, shape))   # a DynamicRaggedShape or a RaggedTensor
     x = convert_to_tensor(tensor)
     known = core.static_value(shape)   # in a trace: None for a size the arguments decide
+    open_length = isinstance(shape, Tensor) and known is None and shape.ndim == 1
     shape = _shape_arg(shape, "shape", "reshape", unknown=True)
-    if shape == x._data.shape:
+    if shape == x._data.shape and not open_length:
         return x
     try:
         out_shape = _resolve_shape(x._data.shape, shape)
     except ValueError as exc:
         raise InvalidArgumentError(eager_op_message("Reshape", str(exc), x.device)) from None
-    if known and None in known:
+    if open_length:   # a shape tensor of open length: TF's result has an unknown rank
+        core.static_shape_hint("reshape", None)
+    elif known and None in known:
         core.static_shape_hint("reshape", _reshape_static(x._static_shape(), known))
     elif core.open_shapes_traced():
         _hint_static("reshape", x, lambda s: _reshape_static(s, shape))
@@ -240,6 +243,12 @@ def broadcast_to(input, shape, name=None):
         return core.dispatch(broadcast_to, (input, shape))   # a DynamicRaggedShape: a ragged result
     x = convert_to_tensor(input)
     static = core.static_value(shape)   # in a trace: the sizes the arguments leave open
+    if static and None in static and x._static_shape().rank is not None:
+        # TF: an open size of the shape takes the input's where that is known and not 1
+        tail = x._static_shape().as_list()[-len(static):] if len(x._static_shape()) else []
+        lead = static[:len(static) - len(tail)]
+        static = lead + tuple(s if s is not None or d in (None, 1) else d
+                              for s, d in zip(static[len(lead):], tail))
     shape = _shape_arg(shape, "shape", "broadcast_to")
     have = x._data.shape
     if shape == have:
