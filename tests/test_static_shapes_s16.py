@@ -1,6 +1,9 @@
 """Static shapes of traces whose input signature leaves the rank open (TensorSpec(None)): the
 stand-in of such an argument is a scalar, then (where the body cannot run on it) a tensor of
-rank 1 to 5; and the stand-in retries run again only where the error may come from a
+rank 1 to 5; the results the ops' parameters decide (concat with a known rank, reductions of
+every axis, pad, tile, transpose, broadcast_to, shape); open sizes that must match a known
+one, integer labels and floating steps the body cannot run on as zeros, lu's two results,
+conv transposes; and the stand-in retries run again only where the error may come from a
 stand-in. Every expected shape below is TF 2.21's (get_concrete_function's
 structured_outputs), pinned."""
 
@@ -98,6 +101,55 @@ def test_ops_of_an_argument_of_unknown_rank(name, specs, fn, tf):
     assert _traced(fn, specs) == tf
 
 
+@pytest.mark.parametrize("name, specs, fn, tf", [
+    ("concat_with_a_known_rank", U + N3, lambda x, y: wb.concat([x, y], 0), (None, 3)),
+    ("concat_axis1", U + N3, lambda x, y: wb.concat([x, y], 1), (None, None)),
+    ("sum_all", U, lambda x: wb.reduce_sum(x), ()),
+    ("max_all_keep", U, lambda x: wb.reduce_max(x, keepdims=True), None),
+    ("count_nonzero", U, lambda x: wb.math.count_nonzero(x), ()),
+    ("sum_if_rank_unknown", U, lambda x: wb.reduce_sum(x) if x.shape.rank is None else x, ()),
+    ("norm_all", U, lambda x: wb.norm(x), None),
+    ("transpose_perm", U, lambda x: wb.transpose(x, [1, 0]), (None, None)),
+    ("tile", U, lambda x: wb.tile(x, [2, 2]), (None, None)),
+    ("pad_one", U, lambda x: wb.pad(x, [[1, 1]]), (None,)),
+    ("pad_two", U, lambda x: wb.pad(x, [[1, 1], [0, 2]]), (None, None)),
+    ("shape", U, lambda x: wb.shape(x), (None,)),
+    ("ones_of_its_shape", U, lambda x: wb.ones(wb.shape(x)), None),
+    ("fill_of_its_shape", U, lambda x: wb.fill(wb.shape(x), 2.0), None),
+    ("broadcast_to_constant", U, lambda x: wb.broadcast_to(x, [2, 3]), (2, 3)),
+    ("reshape_to_a_shape_of_open_length", [S([None], f32), S([None], i32)], lambda x, s: wb.reshape(x, s), None),
+])
+def test_results_of_an_unknown_rank_that_the_op_decides(name, specs, fn, tf):
+    assert _traced(fn, specs) == tf
+
+
+# -- shape rules of open sizes -------------------------------------------------------------
+@pytest.mark.parametrize("name, specs, fn, tf", [
+    ("broadcast_to_a_shape_argument", [S([3], f32), S([2], i32)], lambda x, s: wb.broadcast_to(x, s), (None, 3)),
+    # an open size that must match a known one above 3 (targets of the 4 rows)
+    ("in_top_k", [S([4, None], f32), S([None], i32)], lambda p, t: wb.math.in_top_k(t, p, 2), (4,)),
+    ("in_top_k_open_rows", [S([None, 5], f32), S([None], i32)], lambda p, t: wb.math.in_top_k(t, p, 2), (None,)),
+    ("conv2d_transpose", [S([None, 4, 4, 3], f32)],
+     lambda x: wb.nn.conv2d_transpose(x, wb.ones([3, 3, 5, 3]), [2, 8, 8, 5], 2), (None, 8, 8, 5)),
+    ("conv2d_transpose_computed", [S([None, 4, 4, 3], f32)],
+     lambda x: wb.nn.conv2d_transpose(x, wb.ones([3, 3, 5, 3]), wb.stack([wb.shape(x)[0], 8, 8, 5]), 2),
+     (None, 8, 8, 5)),
+    ("conv1d_transpose", [S([None, 4, 3], f32)],
+     lambda x: wb.nn.conv1d_transpose(x, wb.ones([3, 5, 3]), [2, 8, 5], 2), (None, 8, 5)),
+    # labels the body cannot run on as zeros (the blank): traced again on ones
+    ("ctc_loss", [S([None, 2, 4], f32), S([2, None], i32)],
+     lambda x, y: wb.nn.ctc_loss(y, x, [1, 1], [3, 3], logits_time_major=True), (2,)),
+    ("lu", [S([None, 3, 3], f32)], lambda x: wb.linalg.lu(x + 3.0 * wb.eye(3)), [(None, 3, 3), (None, 3)]),
+    ("lu_open", [S([None, None], f32)], lambda x: wb.linalg.lu(x)[0], (None, None)),
+    ("lu_solve", [S([None, 3, 3], f32), S([None, 3, 2], f32)],
+     lambda a, b: wb.linalg.lu_solve(*wb.linalg.lu(a + 3.0 * wb.eye(3)), b), (None, 3, 2)),
+    # a floating step the body cannot run on as 0
+    ("range_of_a_step", [S([], f32)], lambda d: wb.range(0.0, 1.0, d), (None,)),
+])
+def test_open_sizes_as_tf(name, specs, fn, tf):
+    assert _traced(fn, specs) == tf
+
+
 def test_the_body_sees_an_unknown_rank_and_runs_once():
     seen = []
 
@@ -115,6 +167,8 @@ def test_rounds_vary_the_rank_only_where_a_spec_leaves_it_open():
     assert all(r == 0 for _, _, r in stand_in_rounds(N3))
     ranks = {r for _, _, r in stand_in_rounds(U)}
     assert ranks == {0, 1, 2, 3, 4, 5}
+    # an open size may have to match a known one (up to two of them, at most 64)
+    assert {n for n, _, _ in stand_in_rounds([S([4, None], f32), S([None], i32)])} == {1, 2, 3, 4}
     # eye stand-ins for an unknown rank only where they are matrices
     assert all(r >= 2 for _, f, r in stand_in_rounds(U) if f == "eye")
 

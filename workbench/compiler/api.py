@@ -1375,12 +1375,12 @@ def _zeros(shape, dtype):
 
 def _chosen(t, shape) -> bool:
     """Whether the stand-in ``t`` for an argument the trace serves at ``shape`` is one choice
-    of several (see ``signature.stand_in_rounds``): an open size or rank, an integer scalar
-    or vector, a floating matrix."""
+    of several (see ``signature.stand_in_rounds``): an open size or rank, an integer tensor,
+    a floating scalar or matrix."""
     if shape is None or None in shape:
         return True
-    kind = t._data.dtype.kind
-    return kind in "iu" and t._data.ndim <= 1 or kind in "fc" and t._data.ndim >= 2
+    kind, ndim = t._data.dtype.kind, t._data.ndim
+    return kind in "iu" or kind == "f" and ndim == 0 or kind in "fc" and ndim >= 2
 
 
 def _specs_fit_signature(args, kwargs, input_signature):

@@ -171,7 +171,7 @@ def derive(name, args, params, out, hint=False):
     if not open_:
         return False
     shape = _op_shape(name, ins, params)
-    if shape is False or shape == out._data.shape:
+    if shape is False or type(shape) is list or shape == out._data.shape:
         return False
     out.__class__ = Placeholder
     Placeholder._shown[id(out)] = (None, shape)
@@ -421,10 +421,11 @@ _INTEGER_FILLS = (1, 2, 3, "arange")
 
 
 def _takes_fill(spec) -> bool:
-    """An integer scalar or an integer vector of known length (a count, a shape, a perm)."""
-    if not isinstance(spec, TensorSpec) or np.dtype(spec.dtype).kind not in "iu" or spec.shape.rank is None:
+    """An integer tensor (a count, a shape, a perm, labels), or a floating scalar (a step)."""
+    if not isinstance(spec, TensorSpec) or spec.shape.rank is None:
         return False
-    return spec.shape.rank == 0 or spec.shape.rank == 1 and spec.shape[0] is not None
+    kind = np.dtype(spec.dtype).kind
+    return kind in "iu" or kind == "f" and spec.shape.rank == 0
 
 
 def _takes_eye(spec) -> bool:
@@ -442,7 +443,12 @@ def stand_in_rounds(specs):
     is that of the stand-ins of specs of unknown rank (each of its sizes the open size)."""
     specs = [s for s in specs if isinstance(s, TensorSpec)]
     any_rank = any(s.shape.rank is None for s in specs)
-    sizes = (1, 2, 3) if any_rank or any(None in s.shape.as_list() for s in specs if s.shape.rank is not None) else (1,)
+    sizes = (1,)
+    if any_rank or any(None in s.shape.as_list() for s in specs if s.shape.rank is not None):
+        # 1, 2, 3, then a larger size another spec knows (an open size that must match it)
+        known = sorted({d for s in specs if s.shape.rank is not None for d in s.shape.as_list()
+                        if d is not None and 3 < d <= 64})
+        sizes = (1, 2, 3) + tuple(known[:2])
     fills = (0,) + (_INTEGER_FILLS if any(_takes_fill(s) for s in specs) else ()) + (
         ("eye",) if any(_takes_eye(s) for s in specs) else ())
     ranks = _RANKS if any_rank else (0,)
@@ -463,6 +469,8 @@ def stand_in_fill(spec, shape, fill):
         return None
     dtype = np.dtype(spec.dtype)
     if fill == "arange":
+        if len(shape) > 1:
+            return None
         return np.arange(shape[0], dtype=dtype) if shape else np.ones((), dtype)
     return np.full(shape, fill, dtype)
 
@@ -607,6 +615,17 @@ def _op_shape(name, shapes, params):
             return tuple(s[p] for p in params["perm"])
     if name in ("argmax", "argmin") and shapes == [None]:
         return None
+    if shapes and shapes[0] is None:   # an unknown rank that these ops' parameters decide
+        if name in ("transpose", "tile", "pad"):
+            given = params.get({"transpose": "perm", "tile": "multiples", "pad": "paddings"}[name])
+            return (None,) * len(given) if isinstance(given, tuple) else False
+    if name.startswith("conv") and name.endswith("d_backprop_input") and len(shapes) == 2:
+        sizes = params.get("input_sizes")   # TF: the batch of the gradient, the other sizes given
+        if isinstance(sizes, tuple) and shapes[1] is not None and len(shapes[1]) == len(sizes):
+            return (shapes[1][0],) + tuple(sizes[1:])
+    if name == "lu" and len(shapes) == 1:   # (lu, p)
+        s = shapes[0]
+        return [None, None] if s is None else [s, s[:-1]]
     if name == "ensure_shape" and len(shapes) == 1 and isinstance(params.get("shape"), tuple):
         want = params["shape"]   # the checked shape refines the static one, as TF's EnsureShape
         s = shapes[0]
@@ -615,14 +634,17 @@ def _op_shape(name, shapes, params):
         return tuple(w if w is not None else d for d, w in zip(s, want))
     if name == "getitem" and len(shapes) == 1 and shapes[0] is not None and isinstance(params.get("key"), tuple):
         return _index_shape(shapes[0], params["key"])
-    if name == "concat" and shapes and None not in shapes and isinstance(params.get("axis"), int):
-        rank = len(shapes[0])
-        if rank == 0 or any(len(s) != rank for s in shapes):
+    if name == "concat" and shapes and isinstance(params.get("axis"), int):
+        known = [s for s in shapes if s is not None]   # an unknown rank takes the others'
+        if not known:
+            return None
+        rank = len(known[0])
+        if rank == 0 or any(len(s) != rank for s in known):
             return False
         a = params["axis"] % rank
-        out = list(_merge(shapes))
-        sizes = [s[a] for s in shapes]
-        out[a] = None if None in sizes else sum(sizes)
+        out = list(_merge(known))
+        sizes = [s[a] for s in known]
+        out[a] = None if None in sizes or len(known) < len(shapes) else sum(sizes)
         return tuple(out)
     if name == "tile" and len(shapes) == 1 and shapes[0] is not None and isinstance(params.get("multiples"), tuple):
         (s,), m = shapes, params["multiples"]
@@ -684,8 +706,11 @@ def output_shapes(events, known, arrays=None, static=None) -> dict:
         if all(s is not None and None not in s for s in ins) and (ins or not open_input):
             results = [tuple(o._data.shape) for o in outs]
         else:
-            s = _op_shape(name, ins, params) if params is not None and len(outs) == 1 else False
-            results = [None] * len(outs) if s is False else [s]
+            s = _op_shape(name, ins, params) if params is not None else False
+            if type(s) is list:   # one per result
+                results = s if len(s) == len(outs) else [None] * len(outs)
+            else:
+                results = [s] if s is not False and len(outs) == 1 else [None] * len(outs)
         for o, s in zip(outs, results):
             shapes[id(o)] = static[id(o)] if static and id(o) in static else s
     return shapes

@@ -420,12 +420,13 @@ class Tracer(core.Listener):
         """``t`` has TF's static shape ``shape`` (and, for a shape tensor, ``value``: see
         :meth:`static_value`); an argument keeps its own. ``shape`` False and no ``value``
         for a scalar: the arguments decide its value (``wb.size`` of a tensor with open sizes)."""
+        open_ = shape is None or shape is not False and None in shape
         if value is not None:
             self.values[id(t)] = (t, value)
-        elif shape is False and isinstance(t, Tensor) and t._data.ndim == 0:
-            self.values[id(t)] = (t, None)
-        if self.chosen and shape is False:   # a shape, size or rank of an argument the stand-ins decide
-            self.chosen[id(t)] = -1
+        elif (shape is False or open_) and isinstance(t, Tensor) and t._data.ndim <= 1:
+            self.values[id(t)] = (t, None)   # (a vector of open length: no entry known)
+        if self.chosen and (shape is False or value is not None or open_):
+            self.chosen[id(t)] = -1   # a shape, size or rank of an argument the stand-ins decide
         if shape is False or type(t) not in (Tensor, Placeholder):
             return
         if type(t) is Placeholder and Placeholder._shown[id(t)][0] is not None:
@@ -433,6 +434,7 @@ class Tracer(core.Listener):
         shape = None if shape is None else tuple(shape)
         if type(t) is Tensor:
             if shape == t._data.shape:
+                self.static[id(t)] = shape   # known though its input's rank or sizes are open
                 return
             t.__class__ = Placeholder
             self.derived.append(t)
@@ -456,6 +458,10 @@ class Tracer(core.Listener):
         if known is not None and known[0] is t:
             return known[1]
         d = t._data
+        if type(t) is Placeholder:
+            shown = Placeholder._shown[id(t)][1]
+            if shown is None or d.ndim == 1 and shown[0] is None:
+                return None   # an argument of open length: no entry known
         if id(t) in self.dynamic or id(d) in self.arrays or isinstance(t, Variable):
             return None if d.ndim == 0 else (None,) * d.shape[0] if d.ndim == 1 else None
         v = backend.to_numpy(d) if type(d) is not np.ndarray else d
