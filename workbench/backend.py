@@ -105,8 +105,20 @@ class Device:
 CPU = Device("cpu")
 
 
+_hidden_gpus: set = set()   # GPU indices wb.config.set_visible_devices hid
+
+
+def set_hidden_gpus(indices):
+    """Hide the GPUs ``indices`` from this process (``wb.config.set_visible_devices``): they are
+    no longer listed, chosen by default, or placed on (soft placement puts such work on the CPU)."""
+    _hidden_gpus.clear()
+    _hidden_gpus.update(int(i) for i in indices)
+
+
 def _checked_cupy(dev: Device):
     cp = cupy_module()
+    if dev.index in _hidden_gpus:
+        raise RuntimeError(f"device '{dev}' was requested but wb.config.set_visible_devices hid it")
     if not gpu_available():
         raise RuntimeError(
             f"device '{dev}' was requested but no GPU is available: CuPy "
@@ -131,7 +143,8 @@ def _resolve_process_default() -> Device:
             if dev.kind == "gpu":
                 _checked_cupy(dev)
         else:
-            dev = Device("gpu:0") if gpu_available() else CPU
+            gpus = [d for d in list_devices() if d.kind == "gpu"]
+            dev = gpus[0] if gpus else CPU
         _process_default = dev
     return _process_default
 
@@ -258,13 +271,20 @@ def move(array, dev: Device):
         return cp.asarray(array)
 
 
-def list_devices():
-    """Devices this process can use."""
+def list_devices(include_hidden=False):
+    """Devices this process can use (with ``include_hidden``, also the GPUs
+    ``wb.config.set_visible_devices`` hid)."""
     devices = [CPU]
     if gpu_available():
         cp = cupy_module()
-        devices += [Device(f"gpu:{i}") for i in range(cp.cuda.runtime.getDeviceCount())]
+        devices += [Device(f"gpu:{i}") for i in range(cp.cuda.runtime.getDeviceCount())
+                    if include_hidden or i not in _hidden_gpus]
     return devices
+
+
+def default_resolved() -> bool:
+    """Whether the process's default device was already chosen (a tensor was made)."""
+    return _process_default is not None
 
 
 def scipy_special(xp):

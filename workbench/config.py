@@ -66,11 +66,13 @@ LogicalDevice = collections.namedtuple("LogicalDevice", ["name", "device_type"])
 LogicalDevice.__doc__ = "A device ops can be placed on (TF's ``tf.config.LogicalDevice``)."
 
 
-def _devices(device_type, where):
+def _devices(device_type, where, include_hidden=False):
     if device_type is not None and not isinstance(device_type, str):
         raise TypeError(f"{where}: device_type must be a string such as 'GPU' or 'CPU', got {device_type!r}")
     out = []
-    for dev in backend.list_devices():
+    for dev in backend.list_devices(include_hidden):
+        if dev.kind == "cpu" and _CPU_HIDDEN["on"] and not include_hidden:
+            continue
         kind = dev.kind.upper()
         if device_type is None or device_type.upper() == kind:
             out.append((kind, dev.index or 0))
@@ -80,7 +82,8 @@ def _devices(device_type, where):
 def list_physical_devices(device_type=None):
     """The devices of ``device_type`` (``"CPU"``, ``"GPU"``; all when None), as TF lists them:
     ``[PhysicalDevice(name='/physical_device:CPU:0', device_type='CPU')]``."""
-    return [PhysicalDevice(f"/physical_device:{k}:{i}", k) for k, i in _devices(device_type, "list_physical_devices")]
+    return [PhysicalDevice(f"/physical_device:{k}:{i}", k)
+            for k, i in _devices(device_type, "list_physical_devices", include_hidden=True)]
 
 
 def list_logical_devices(device_type=None):
@@ -152,9 +155,40 @@ def logical_cpu_count() -> int:
     return len(_LOGICAL.get("/physical_device:CPU:0") or [None])
 
 
+_CPU_HIDDEN = {"on": False}   # set_visible_devices([]) hides the CPU from the lists (work still runs there)
+
+
 def get_visible_devices(device_type=None):
-    """TF's ``tf.config.get_visible_devices``: every physical device is visible here."""
-    return list_physical_devices(device_type)
+    """TF's ``tf.config.get_visible_devices``: the physical devices of ``device_type`` (all when
+    None) that :func:`set_visible_devices` left visible (every one unless it was called)."""
+    return [PhysicalDevice(f"/physical_device:{k}:{i}", k) for k, i in _devices(device_type, "get_visible_devices")]
+
+
+def set_visible_devices(devices, device_type=None):
+    """TF's ``tf.config.set_visible_devices``: make only ``devices`` (a PhysicalDevice or a list
+    of them, from :func:`list_physical_devices`) visible; with ``device_type``, only the devices
+    of that type change (``set_visible_devices([], "GPU")`` hides every GPU, so work runs on the
+    CPU). Hidden GPUs keep their physical numbers here (TF renumbers the visible ones). Once a
+    tensor was made, a different set raises RuntimeError, as in TF; an unknown device, or one not
+    of ``device_type``, raises ValueError ``Unrecognized device``."""
+    if isinstance(devices, PhysicalDevice):
+        devices = [devices]
+    devices = list(devices)
+    every = list_physical_devices()
+    for d in devices:
+        if not isinstance(d, PhysicalDevice) or d not in every or (
+                device_type is not None and d.device_type != device_type.upper()):
+            raise ValueError(f"Unrecognized device: {d!r}")
+    keep = [d for d in get_visible_devices()
+            if device_type is not None and d.device_type != device_type.upper()]
+    wanted = keep + [d for d in devices if d not in keep]
+    if set(wanted) == set(get_visible_devices()):
+        return
+    if backend.default_resolved() or _INITIALIZED["on"]:
+        raise RuntimeError("Visible devices cannot be modified after being initialized")
+    backend.set_hidden_gpus(int(d.name.rsplit(":", 1)[1]) for d in every
+                            if d.device_type == "GPU" and d not in wanted)
+    _CPU_HIDDEN["on"] = not any(d.device_type == "CPU" for d in wanted)
 
 
 _MEMORY_GROWTH: dict = {}
@@ -190,6 +224,7 @@ class experimental:
     list_physical_devices = staticmethod(list_physical_devices)
     list_logical_devices = staticmethod(list_logical_devices)
     get_visible_devices = staticmethod(get_visible_devices)
+    set_visible_devices = staticmethod(set_visible_devices)
     set_memory_growth = staticmethod(set_memory_growth)
     get_memory_growth = staticmethod(get_memory_growth)
     set_virtual_device_configuration = staticmethod(set_logical_device_configuration)
@@ -198,5 +233,89 @@ class experimental:
 
 
 __all__ += ["set_memory_growth", "get_memory_growth", "experimental", "list_physical_devices",
-            "list_logical_devices", "get_visible_devices", "LogicalDeviceConfiguration",
+            "list_logical_devices", "get_visible_devices", "set_visible_devices", "LogicalDeviceConfiguration",
             "set_logical_device_configuration", "get_logical_device_configuration"]
+
+
+def experimental_run_functions_eagerly(run_eagerly):
+    """TF's deprecated spelling of :func:`run_functions_eagerly`."""
+    run_functions_eagerly(run_eagerly)
+
+
+def experimental_functions_run_eagerly():
+    """TF's deprecated spelling of :func:`functions_run_eagerly`."""
+    return functions_run_eagerly()
+
+
+_THREADS = {"intra": 0, "inter": 0}
+
+
+def _set_threads(kind, num_threads, label):
+    if isinstance(num_threads, bool) or not isinstance(num_threads, int) or num_threads < 0:
+        raise ValueError(f"set_{kind}_op_parallelism_threads: num_threads must be an int >= 0 "
+                         f"(0: the system picks), got {num_threads!r}")
+    if num_threads == _THREADS[kind]:
+        return
+    if backend.default_resolved():
+        raise RuntimeError(f"{label} op parallelism cannot be modified after initialization.")
+    _THREADS[kind] = num_threads
+    if kind == "intra" and num_threads:
+        try:    # NumPy's BLAS / OpenMP pools do the intra-op work here
+            import threadpoolctl  # noqa: PLC0415
+        except ImportError:
+            return
+        threadpoolctl.threadpool_limits(num_threads)
+
+
+class threading:  # noqa: N801  (TF's name)
+    """TF's ``tf.config.threading``: thread counts, set before the first tensor is made (TF's
+    RuntimeError after). The intra-op count limits NumPy's BLAS/OpenMP thread pools (through
+    ``threadpoolctl`` when it is installed); ops here run one at a time, so the inter-op count
+    is recorded and reported only. 0 means the system's choice, as in TF."""
+
+    @staticmethod
+    def set_intra_op_parallelism_threads(num_threads):
+        _set_threads("intra", num_threads, "Intra")
+
+    @staticmethod
+    def get_intra_op_parallelism_threads():
+        return _THREADS["intra"]
+
+    @staticmethod
+    def set_inter_op_parallelism_threads(num_threads):
+        _set_threads("inter", num_threads, "Inter")
+
+    @staticmethod
+    def get_inter_op_parallelism_threads():
+        return _THREADS["inter"]
+
+
+_OPTIMIZER = {"jit": "", "options": {"disable_model_pruning": False, "disable_meta_optimizer": False}}
+
+
+class optimizer:  # noqa: N801  (TF's name)
+    """TF's ``tf.config.optimizer``: Grappler's and XLA's switches. The workbench has neither
+    (``wb.function`` compiles with its own fusion), so the settings are recorded and reported
+    back as TF reports them, and change nothing."""
+
+    @staticmethod
+    def set_jit(enabled):
+        _OPTIMIZER["jit"] = "autoclustering" if enabled is True else "" if enabled is False else str(enabled)
+
+    @staticmethod
+    def get_jit():
+        return _OPTIMIZER["jit"]
+
+    @staticmethod
+    def set_experimental_options(options):
+        if not isinstance(options, dict):
+            raise TypeError(f"set_experimental_options: options must be a dict, got {type(options).__name__}")
+        _OPTIMIZER["options"] = {**options, **{k: v for k, v in _OPTIMIZER["options"].items() if k not in options}}
+
+    @staticmethod
+    def get_experimental_options():
+        return dict(_OPTIMIZER["options"])
+
+
+__all__ += ["set_visible_devices", "experimental_run_functions_eagerly", "experimental_functions_run_eagerly",
+            "threading", "optimizer"]
