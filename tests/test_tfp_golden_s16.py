@@ -135,3 +135,58 @@ def test_uniform_log_prob_nan_and_x_gradient():
         total = wb.reduce_sum(y)
     close(y, [0.0, 0.0, NAN, -INF])
     close(tape.gradient(total, x), [0.0, 0.0, 1.0, 0.0])
+
+
+# -- Skellam far from the mode: log of the scaled Bessel function (scipy) ----------------------
+
+def test_skellam_log_prob_where_the_bessel_function_underflows():
+    d = tfd.Skellam(arr([50.0, 1e4]), arr([1e-3, 1e4]))
+    x = arr([[300.0], [-5.0], [1000.0]])
+    expected = st.skellam.logpmf(x, [50.0, 1e4], [1e-3, 1e4])
+    expected[2, 0] = -2050.10612310997  # mpmath (scipy's pmf underflows there)
+    close(d.log_prob(x), expected, rtol=1e-9)
+
+
+# -- Multinomial: log(probs) as given (TFP's gradient in probs is x / probs) -------------------
+
+def test_multinomial_probs_gradient():
+    with gradients.GradientTape() as tape:
+        n = wb.constant(arr([4.0, 5.0]))
+        probs = wb.constant(arr([[0.2, 0.3, 0.5], [0.6, 0.1, 0.3]]))
+        tape.watch(n)
+        tape.watch(probs)
+        total = wb.reduce_sum(tfd.Multinomial(n, probs=probs).log_prob(arr([[1.0, 1.0, 2.0], [0.0, 4.0, 0.0]])))
+    gn, gp = tape.gradient(total, [n, probs])
+    close(gn, [1.506117668432, 1.706117668432])
+    close(gp, [[5.0, 3.333333333333, 4.0], [0.0, 40.0, 0.0]])
+
+
+# -- statistics TFP computes that were missing ---------------------------------------------------
+
+def test_transformed_distribution_affine_mode_and_stddev():
+    d = tfd.TransformedDistribution(tfd.Gamma(arr([2.0, 1.5]), arr([1.0, 2.0])), tfb_shift(1.0))
+    close(d.mode(), [2.0, 1.25])
+    close(d.stddev(), [1.41421356237, 0.61237243570])
+    close(d.variance(), [2.0, 0.375])
+
+
+def tfb_shift(v):
+    from probability import bijectors as tfb
+    return tfb.Shift(arr(v))
+
+
+def test_lambertw_normal_stddev_from_its_variance():
+    d = tfd.LambertWNormal(arr([0.0, 1.5, -2.0]), arr([1.0, 0.3, 2.5]), tailweight=arr([0.05, 0.1, 0.3]))
+    close(d.stddev(), [1.082226384917, 0.354653103376, 4.970442054794])
+    close(d.variance(), [1.171213948211, 0.125778823734, 24.705294220065])
+
+
+def test_masked_and_batch_broadcast_quantile():
+    p = arr([[0.1], [0.5], [0.9]], np.float32)
+    m = tfd.Masked(tfd.Normal(arr([0.0, 1.0], np.float32), arr([1.0, 2.0], np.float32)), validity_mask=[True, False])
+    q = m.quantile(p).numpy()
+    close(q[:, 0], [-1.2815516, 0.0, 1.2815511], rtol=1e-6, atol=1e-6)
+    # the masked member gives the safe value for every p (TFP's fixed draw)
+    assert np.all(q[:, 1] == q[0, 1]) and np.all(q[:, 1] == m.mean().numpy()[1])
+    b = tfd.BatchBroadcast(tfd.Normal(arr(0.0), arr(1.0)), [2])
+    close(b.quantile(arr([[0.1], [0.5], [0.9]])), [[-1.28155157, -1.28155157], [0.0, 0.0], [1.28155157, 1.28155157]])

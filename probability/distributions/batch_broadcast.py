@@ -98,6 +98,9 @@ class BatchBroadcast(Distribution):
     def _log_survival_function(self, x):
         return self._broadcast_value("log_survival_function", x)
 
+    def _quantile(self, p):
+        return self._broadcast_value("quantile", p)
+
     def _mean(self):
         return self._full(self._distribution.mean())
 

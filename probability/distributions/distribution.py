@@ -427,18 +427,33 @@ class Distribution:
         return self._full(self._mode())
 
     def variance(self, name=None):
+        # one from the other where a family gives (or can compute) only one of them, as TFP
+        first = None
         if hasattr(self, "_variance"):
-            return self._full(self._variance())
+            try:
+                return self._full(self._variance())
+            except NotImplementedError as e:
+                first = e
         if hasattr(self, "_stddev"):
-            return self._full(wb.square(self._stddev()))
-        raise self._missing("variance")
+            try:
+                return self._full(wb.square(self._stddev()))
+            except NotImplementedError as e:
+                first = first or e
+        raise first or self._missing("variance")
 
     def stddev(self, name=None):
+        first = None
         if hasattr(self, "_stddev"):
-            return self._full(self._stddev())
+            try:
+                return self._full(self._stddev())
+            except NotImplementedError as e:
+                first = e
         if hasattr(self, "_variance"):
-            return self._full(wb.sqrt(self._variance()))
-        raise self._missing("stddev")
+            try:
+                return self._full(wb.sqrt(self._variance()))
+            except NotImplementedError as e:
+                first = first or e
+        raise first or self._missing("stddev")
 
     def covariance(self, name=None):
         if hasattr(self, "_covariance"):

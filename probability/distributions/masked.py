@@ -113,6 +113,9 @@ class Masked(Distribution):
     def _log_survival_function(self, x):
         return self._masked("log_survival_function", 0, float("-inf"), x)
 
+    def _quantile(self, p):
+        return self._masked("quantile", 1, "safe", p)
+
     def _entropy(self):
         return self._masked("entropy", 0, 0.0)
 

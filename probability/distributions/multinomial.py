@@ -82,7 +82,14 @@ class Multinomial(LogitsProbs, Distribution):
     def _log_prob(self, x):
         n = self._total_count
         return (wb.lgamma(n + 1.0) - wb.reduce_sum(wb.lgamma(x + 1.0), axis=-1)
-                + wb.reduce_sum(self._x_log_p(x), axis=-1))
+                + wb.reduce_sum(self._counts_log_p(x), axis=-1))
+
+    def _counts_log_p(self, x):
+        # TFP's log(probs) as given (not renormalized: its gradient in probs is x / probs) or
+        # log_softmax(logits), times the counts with 0 where a count is 0
+        if self._probs is not None:
+            return wb.math.multiply_no_nan(wb.log(self._probs), x)
+        return self._x_log_p(x)
 
     def _mean(self):
         return wb.expand_dims(self._total_count, -1) * self.probs_parameter()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import workbench as wb
 
 from .. import internal
-from ..math.special import bessel_ive
+from ..math.special_scaled import log_bessel_ive
 from .distribution import NOT_REPARAMETERIZED, Distribution
 from ..internal import samplers
 
@@ -91,7 +91,7 @@ class Skellam(Distribution):
         k = wb.where(ok, x, wb.floor(x)) if self._force_probs_to_zero_outside_support else x
         lp = (-wb.square(wb.sqrt(r1) - wb.sqrt(r2))
               + 0.5 * k * (self.log_rate1_parameter() - self.log_rate2_parameter())
-              + wb.log(bessel_ive(wb.abs(k), 2.0 * wb.sqrt(r1 * r2))))
+              + log_bessel_ive(wb.abs(k), 2.0 * wb.sqrt(r1 * r2)))  # finite where ive underflows (large |k|)
         if self._force_probs_to_zero_outside_support:
             return wb.where(ok, lp, wb.zeros_like(lp) + float("-inf"))
         return lp

@@ -209,6 +209,22 @@ class TransformedDistribution(Distribution):
         self._require_affine("mean")
         return self._bijector.forward(self._distribution.mean())
 
+    def _mode(self):
+        self._check_event_ndims("mode")
+        self._require_affine("mode")
+        return self._bijector.forward(self._distribution.mode())
+
+    def _stddev(self):
+        # a scalar affine f(x) = scale x + shift: |f(sd) - f(0)|, as TFP (variance is its square)
+        self._check_event_ndims("stddev")
+        self._require_affine("stddev")
+        if self._bijector.forward_min_event_ndims != 0:
+            raise NotImplementedError(
+                f"TransformedDistribution.stddev is implemented only for scalar bijectors; bijector "
+                f"{self._bijector.name} acts on events of rank {self._bijector.forward_min_event_ndims}")
+        sd = self._distribution.stddev()
+        return wb.abs(self._bijector.forward(sd) - self._bijector.forward(wb.zeros_like(sd)))
+
     def _entropy(self):
         # H[f(X)] = H[X] + log|det J_f|, and the log-det is the same everywhere
         self._check_event_ndims("entropy")
