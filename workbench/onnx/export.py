@@ -4,6 +4,7 @@ that onnxruntime checks against the workbench before it is written."""
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -23,8 +24,10 @@ TRACE_BATCHES = (2, 3)  # the two batch sizes a dynamic batch is traced at
 CHECK_BATCH = 5         # the batch size onnxruntime is checked at (one not traced)
 OPEN_SIZES = (5, 6)     # an open dimension other than the batch: traced at 5, then at 6
 CHECK_OPEN = 9          # ... and checked at 9
-# where a program fails at 5, the sizes tried for a dimension it fixes (1 last: it broadcasts)
-SEARCH_SIZES = (*range(2, 257), 1)
+# where a program fails at 5, the sizes tried for a dimension it fixes: those its error names,
+# then 2..16 and 1 (it broadcasts), at most SEARCH_TRIES of them
+SEARCH_SIZES = (*range(2, 17), 1)
+SEARCH_TRIES = 32
 RANK_SHAPES = ((), (4,), (3, 4), (2, 3, 4))  # an input of unknown rank: traced at ranks 1 and 2, checked at 0 and 3
 
 
@@ -232,7 +235,7 @@ def _traces(fn, specs, symbols, rng, draw):
         for sym in symbols:
             if sym == "batch" or sym.endswith("_rank"):
                 continue
-            for size in SEARCH_SIZES:
+            for size in _search_sizes(exc.__cause__, sizes[sym]):
                 try:
                     first = _trace(fn, specs, dict(sizes, **{sym: size}), rng, draw)
                 except ExportError:
@@ -261,6 +264,17 @@ def _traces(fn, specs, symbols, rng, draw):
                  TensorSpec(tuple(fixed.get((s.name, j), d) for j, d in enumerate(s.shape)), s.dtype, s.name)
                  for s in specs]
     return specs, sizes, first, variants, fixed
+
+
+def _search_sizes(error, tried):
+    """The sizes to try for an open dimension at which the program failed with ``error``: the
+    sizes its message names (a weight's width in a matmul's), then ``SEARCH_SIZES``."""
+    named = [int(m) for m in re.findall(r"(?<![\w.])\d{1,6}(?![\w.])", str(error))]
+    out = []
+    for n in named + list(SEARCH_SIZES):
+        if n >= 1 and n != tried and n not in out:
+            out.append(n)
+    return out[:SEARCH_TRIES]
 
 
 def _trace(fn, specs, sizes, rng, draw):
