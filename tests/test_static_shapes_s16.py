@@ -209,3 +209,40 @@ def test_retries_vary_only_the_stand_ins_the_failing_op_reads():
 
 def test_a_retry_that_needs_another_integer_still_runs():
     assert _traced(lambda x, n: wb.reshape(x, [n, -1]), N3 + [S([], i32)]) == (None, None)
+
+
+# -- saving a function whose program fixes an open size -----------------------------------
+def _counted_traces(monkeypatch, module, tmp_path):
+    import importlib
+    export = importlib.import_module("workbench.onnx.export")
+    calls, trace = [], export._trace
+
+    def counted(*args, **kwargs):
+        calls.append(1)
+        return trace(*args, **kwargs)
+
+    monkeypatch.setattr(export, "_trace", counted)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            wb.saved_model.save(module, str(tmp_path))
+        except Exception as error:   # noqa: BLE001 -- the count is what is checked
+            return len(calls), error
+    return len(calls), None
+
+
+def test_an_open_size_a_weight_fixes_is_found_from_the_error(monkeypatch, tmp_path):
+    m = wb.Module()
+    m.w = wb.Variable(wb.ones([37, 2]))
+    m.f = wb.function(lambda x: wb.matmul(x, m.w), input_signature=[S([None, None], f32)])
+    traces, error = _counted_traces(monkeypatch, m, tmp_path)
+    assert error is None and traces <= 8
+    loaded = wb.saved_model.load(str(tmp_path))
+    assert loaded.f(wb.ones([3, 37])).shape == (3, 2)
+
+
+def test_a_program_that_fails_at_every_size_is_refused_after_a_bounded_search(monkeypatch, tmp_path):
+    m = wb.Module()
+    m.f = wb.function(lambda x: wb.matmul(x, wb.ones([3, 2])) + wb.ones([7, 1]), input_signature=[S([None, None], f32)])
+    traces, error = _counted_traces(monkeypatch, m, tmp_path)
+    assert error is not None and traces <= 33
