@@ -111,6 +111,10 @@ _LAZY = {
     "rfftnd": ("workbench.signal", "rfftnd"),
     "irfftnd": ("workbench.signal", "irfftnd"),
     "bfloat16": ("workbench.dtypes", "bfloat16"),   # ml_dtypes' (imported on first use)
+    "approx_top_k": ("workbench.ops.nn", "approx_top_k"),
+    "as_string": ("workbench.strings", "as_string"),    # tf.as_string is tf.strings.as_string
+    "version": ("workbench.version", None),             # tf.version.VERSION ...
+    "initializers": ("workbench.keras.initializers", None),   # TF 2's tf.initializers: Keras'
 }
 
 

@@ -655,8 +655,28 @@ def set_log_device_placement(enabled):
     _logging_placement = enabled
 
 
+def get_log_device_placement():
+    """Whether :func:`set_log_device_placement` turned placement logging on (TF's getter)."""
+    return _logging_placement
+
+
+def disable_traceback_filtering():
+    """TF's switch that stops TF from hiding its own frames in tracebacks. The workbench never
+    hides frames (a traceback shows every frame, its own included), so there is nothing to turn
+    off; :func:`is_traceback_filtering_enabled` reports False."""
+    return None
+
+
+def is_traceback_filtering_enabled():
+    """False: tracebacks here always show every frame (see :func:`disable_traceback_filtering`)."""
+    return False
+
+
 __all__ = [
     "Assert",
+    "disable_traceback_filtering",
+    "get_log_device_placement",
+    "is_traceback_filtering_enabled",
     "assert_all_finite",
     "assert_equal",
     "assert_greater",

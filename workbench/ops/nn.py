@@ -607,11 +607,13 @@ ApproxTopK = collections.namedtuple("ApproxTopK", ["values", "indices"])
 IsotonicRegression = collections.namedtuple("IsotonicRegression", ["output", "segments"])
 
 
-def _approx_k(operand, k, reduction_dimension, recall_target, aggregate_to_topk, largest):
-    opname = "approx_max_k" if largest else "approx_min_k"
+def _approx_k(operand, k, reduction_dimension, recall_target, aggregate_to_topk, largest, opname=None,
+              kinds="f"):
+    opname = opname or ("approx_max_k" if largest else "approx_min_k")
     x = convert_to_tensor(operand)
-    if x.dtype.kind != "f":
-        raise TypeError(f"{opname}: operand must be floating, got dtype {x.dtype}")
+    if x.dtype.kind not in kinds:
+        raise TypeError(f"{opname}: operand must be {'floating' if kinds == 'f' else 'a real number'}, "
+                        f"got dtype {x.dtype}")
     if x.ndim == 0:
         raise ValueError(f"{opname}: operand must have rank >= 1, got a scalar")
     if not -x.ndim <= reduction_dimension < x.ndim:
@@ -657,6 +659,21 @@ def approx_max_k(operand, k, reduction_dimension=-1, recall_target=0.95,
     (array([[5., 4.]], dtype=float32), array([[4, 2]], dtype=int32))
     """
     return _approx_k(operand, k, reduction_dimension, recall_target, aggregate_to_topk, True)
+
+
+def approx_top_k(input, k, reduction_dimension=-1, recall_target=0.95, is_max_k=True,  # noqa: A002
+                 reduction_input_size_override=-1, aggregate_to_topk=True, name=None):
+    """TF's ``tf.approx_top_k`` (the op under :func:`approx_max_k` / :func:`approx_min_k`):
+    the ``k`` largest (``is_max_k``) or smallest entries and their int32 indices, exact as on
+    TF's CPUs and GPUs; integer input too. TF's CPU kernel takes only the last dimension and
+    ``is_max_k=True``; here every dimension and both directions work.
+
+    >>> wb.approx_top_k([[1., 5., 3., 2.], [4., 4., 0., 9.]], 2).indices.numpy()
+    array([[1, 2],
+           [3, 0]], dtype=int32)
+    """
+    return _approx_k(input, k, reduction_dimension, recall_target, aggregate_to_topk, bool(is_max_k),
+                     "approx_top_k", "fiu")
 
 
 def approx_min_k(operand, k, reduction_dimension=-1, recall_target=0.95,

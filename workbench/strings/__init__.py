@@ -22,7 +22,7 @@ import numpy as np
 
 from .. import core, errors
 from ..core import Tensor, convert_to_tensor, string_array, wrap, wrap_constant
-from ..eager import format_tensor
+from ..ops.printing import format_tensor
 from . import scripts
 from .hashes import fingerprint64, hash64, siphash24
 

@@ -1,0 +1,42 @@
+"""Top-level TF names a TF 2 program reaches for: tf.version, tf.approx_top_k, tf.as_string,
+tf.initializers, tf.debugging's placement and traceback getters (TF 2.21's values pinned)."""
+
+import numpy as np
+import pytest
+
+import workbench as wb
+
+
+def test_version_names_the_workbench():
+    assert wb.version.VERSION == wb.__version__ and wb.version.GIT_VERSION == "v" + wb.__version__
+    assert wb.version.GRAPH_DEF_VERSION == 2474 and wb.version.GRAPH_DEF_VERSION_MIN_CONSUMER == 0
+    assert isinstance(wb.version.COMPILER_VERSION, str)
+
+
+def test_approx_top_k_as_tf_cpu():
+    out = wb.approx_top_k(wb.constant([[1.0, 5, 3, 2], [4, 4, 0, 9]]), 2)
+    np.testing.assert_array_equal(out.values.numpy(), [[5, 3], [9, 4]])
+    np.testing.assert_array_equal(out.indices.numpy(), [[1, 2], [3, 0]])
+    assert out.indices.dtype == wb.int32
+    ints = wb.approx_top_k(wb.constant([1, 5, 3], wb.int32), 2)
+    assert ints.values.dtype == wb.int32 and ints.values.numpy().tolist() == [5, 3]
+    low = wb.approx_top_k(wb.constant([[1.0, 5, 3, 2]]), 2, is_max_k=False)
+    assert low.indices.numpy().tolist() == [[0, 3]]
+    with pytest.raises(TypeError, match="approx_top_k: operand must be a real number"):
+        wb.approx_top_k(wb.constant(["a"]), 1)
+
+
+def test_aliases():
+    assert wb.as_string is wb.strings.as_string
+    assert wb.initializers.GlorotUniform is wb.keras.initializers.GlorotUniform
+
+
+def test_debugging_getters():
+    assert wb.debugging.get_log_device_placement() is False
+    wb.debugging.set_log_device_placement(True)
+    try:
+        assert wb.debugging.get_log_device_placement() is True
+    finally:
+        wb.debugging.set_log_device_placement(False)
+    assert wb.debugging.disable_traceback_filtering() is None
+    assert wb.debugging.is_traceback_filtering_enabled() is False
