@@ -382,7 +382,7 @@ def _unstacked(elems, opname):
         if t.shape[0] != n:
             raise ValueError(f"{opname}: all elems must have the same first dimension; "
                              f"{paths[0]} has {n}, {p} has {t.shape[0]}")
-    columns = [unstack(t) for t in flat]
+    columns = [unstack(t, num=n) for t in flat]   # (n known here, where a trace's size is open)
     rows = [nest.pack_sequence_as(elems, [c[i] for c in columns]) for i in range(n)]
     return flat, rows, n
 
@@ -461,6 +461,7 @@ def map_fn(fn, elems, dtype=None, parallel_iterations=None, back_prop=True, swap
         flat_out = [core.wrap_constant(xp.zeros((0,) + tuple(s), d)) for s, d in zip(empty_shapes, dtypes)]
     else:
         flat_out = _stack_rows(results, "map_fn", paths)
+        _open_rows(flat_out, flat_in, results[0])
     return nest.pack_sequence_as(like, _block(flat_out, back_prop))
 
 
@@ -585,7 +586,19 @@ def _fold(fn, elems, initializer, reverse, keep_all, opname):
     if n == 0:
         xp = flat_in[0].xp
         return [core.wrap_constant(xp.zeros((0,) + t.shape, t.dtype)) for t in acc_flat], like
-    return _stack_rows([steps[i] for i in range(n)], opname, paths), like
+    out = _stack_rows([steps[i] for i in range(n)], opname, paths)
+    _open_rows(out, flat_in, steps[order[-1] if order else first])
+    return out, like
+
+
+def _open_rows(stacked, flat_in, last):
+    """In a trace where ``elems``' first size is open: the stacked results have as many rows
+    (TF's static shape), each row the static shape of the results ``last``."""
+    lead = flat_in[0]._static_shape()
+    if core.open_shapes_traced() and lead.rank and lead[0] is None:
+        for o, r in zip(stacked, last):
+            s = r._static_shape()
+            core.static_result(o, None if s.rank is None else (None,) + tuple(s.as_list()))
 
 
 def scan(fn, elems, initializer=None, parallel_iterations=10, back_prop=True, swap_memory=False,
