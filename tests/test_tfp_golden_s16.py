@@ -190,3 +190,25 @@ def test_masked_and_batch_broadcast_quantile():
     assert np.all(q[:, 1] == q[0, 1]) and np.all(q[:, 1] == m.mean().numpy()[1])
     b = tfd.BatchBroadcast(tfd.Normal(arr(0.0), arr(1.0)), [2])
     close(b.quantile(arr([[0.1], [0.5], [0.9]])), [[-1.28155157, -1.28155157], [0.0, 0.0], [1.28155157, 1.28155157]])
+
+
+# -- Gaussian/Student-t process predictives: where TFP puts the jitter -------------------------
+
+def _eq_kernel():
+    from probability.math import psd_kernels
+    return psd_kernels.ExponentiatedQuadratic(arr(1.0), arr(0.5))
+
+
+def test_variational_gaussian_process_predictive_as_tfp():
+    d = tfd.VariationalGaussianProcess(_eq_kernel(), arr([[0.2], [0.7]]), arr([[0.0], [1.0]]), arr([0.1, -0.3]),
+                                       arr([[0.5, 0.0], [0.1, 0.4]]), observation_noise_variance=arr(0.1))
+    close(d.log_prob(arr([[0.1, -0.2]])), [-0.885740021838], rtol=1e-9)
+    close(d.variance(), [0.445586616989, 0.48000853607], rtol=1e-9)
+    close(d.covariance(), [[0.445586616989, 0.257282563241], [0.257282563241, 0.48000853607]], rtol=1e-9)
+
+
+def test_student_t_process_regression_model_entropy_as_tfp():
+    d = tfd.StudentTProcessRegressionModel(arr(4.0), _eq_kernel(), arr([[0.2], [0.7]]), arr([[0.0], [0.5], [1.0]]),
+                                           arr([0.1, 0.4, -0.2]), observation_noise_variance=arr(0.1))
+    close(d.entropy(), 0.821125736211, rtol=1e-9)
+    close(d.log_prob(arr([[0.1, -0.2]])), [-0.47229322409], rtol=1e-9)

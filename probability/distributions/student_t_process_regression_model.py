@@ -95,9 +95,11 @@ class StudentTProcessRegressionModel(StudentTProcess, GaussianProcessRegressionM
 
     def get_marginal_distribution(self, index_points=None):
         """The multivariate Student-t at these index points (``MultivariateStudentTLinearOperator``
-        with scale ``sqrt((df - 2) / df) L``, ``L L^T`` the covariance plus jitter)."""
+        with scale the Cholesky factor of ``(df - 2) / df`` times the covariance, plus jitter)."""
         p = self if index_points is None else self.copy(index_points=index_points)
         df = p._df
-        factor = wb.sqrt((df - 2.0) / df)
-        scale = wb.reshape(factor, tuple(factor.shape) + (1, 1)) * p._chol()
-        return MultivariateStudentTLinearOperator(df, p._loc(), wb.linalg.LinearOperatorLowerTriangular(scale))
+        ratio = wb.reshape((df - 2.0) / df, tuple(df.shape) + (1, 1))
+        # as TFP's Student-t process: the jitter goes on the scaled covariance
+        cov = _gp.add_diagonal(p._cov() * ratio, p._jitter)
+        chol = p._cholesky_fn(cov) if p._cholesky_fn is not None else wb.linalg.cholesky(cov)
+        return MultivariateStudentTLinearOperator(df, p._loc(), wb.linalg.LinearOperatorLowerTriangular(chol))

@@ -22,7 +22,7 @@ class VariationalGaussianProcess(GaussianProcess):
     ``C = K_zz^-1 K_zx`` (``K_zz`` with ``jitter`` on its diagonal):
 
     ``mean = m(x) + C^T (loc - m(z))``,
-    ``cov = K_xx - K_xz C + C^T S S^T C + predictive_noise_variance * I``.
+    ``cov = K_xx - C^T (K_zz - S S^T) C + predictive_noise_variance * I`` (``K_zz`` here without jitter).
 
     ``variational_loss(observations)`` is the negative evidence lower bound with Gaussian noise
     ``observation_noise_variance``, to minimize over the kernel, the inducing points and ``q``.
@@ -87,8 +87,9 @@ class VariationalGaussianProcess(GaussianProcess):
         z = self._inducing
         return wb.linalg.cholesky(_gp.add_diagonal(self._kernel.matrix(z, z), self._jitter))
 
-    def _predictive(self, x, full_cov):
-        """``(mean, cov or marginal variance)`` of q(f(x)) without predictive noise."""
+    def _predictive(self, x, full_cov, jitter_free_kzz=True):
+        """``(mean, cov or marginal variance)`` of q(f(x)) without predictive noise; the loss takes
+        ``jitter_free_kzz=False`` (its trace term uses the jittered ``K_zz`` throughout)."""
         z = self._inducing
         chol = self._zz_chol()
         k_zx = self._kernel.matrix(z, x)
@@ -101,12 +102,15 @@ class VariationalGaussianProcess(GaussianProcess):
         mean = _gp.mean_at(self._mean_fn, x, self._kernel, self._gp_dtype) + \
             wb.linalg.matvec(c, _gp.broadcast_batch(resid, batch, 1), transpose_a=True)
         sc = wb.linalg.matmul(_gp.broadcast_batch(self._q_scale, batch, 2), c, transpose_a=True)  # S^T C
+        # TFP subtracts C^T K_zz C with K_zz free of jitter: a^T a = C^T (K_zz + jitter I) C, so the
+        # jitter's part, jitter C^T C, is added back
+        jitter = self._jitter if jitter_free_kzz else 0.0
         if full_cov:
             cov = self._kernel.matrix(x, x) - wb.linalg.matmul(a, a, transpose_a=True) + \
-                wb.linalg.matmul(sc, sc, transpose_a=True)
+                wb.linalg.matmul(sc, sc, transpose_a=True) + jitter * wb.linalg.matmul(c, c, transpose_a=True)
             return mean, cov
         var = self._kernel.apply(x, x, example_ndims=1) - wb.reduce_sum(wb.square(a), axis=-2) + \
-            wb.reduce_sum(wb.square(sc), axis=-2)
+            wb.reduce_sum(wb.square(sc), axis=-2) + jitter * wb.reduce_sum(wb.square(c), axis=-2)
         return mean, var
 
     def _loc(self):
@@ -152,7 +156,7 @@ class VariationalGaussianProcess(GaussianProcess):
             raise ValueError(f"{owner}: `observations` has shape {y.shape}; expected [..., {n}]")
         if not bool(wb.reduce_all(self._obs_noise > 0)):
             raise ValueError(f"{owner}: needs a positive `observation_noise_variance`, got {self._obs_noise.numpy()!r}")
-        mean, var = self._predictive(x, False)
+        mean, var = self._predictive(x, False, jitter_free_kzz=False)
         s2 = _gp.per_point(self._obs_noise)
         expected = -0.5 * math.log(2 * math.pi) - 0.5 * wb.log(s2) - 0.5 * (wb.square(y - mean) + var) / s2
         return -wb.reduce_sum(expected, axis=-1) + kl_weight * self.surrogate_posterior_kl_divergence_prior()
