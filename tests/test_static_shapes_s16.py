@@ -150,6 +150,20 @@ def test_open_sizes_as_tf(name, specs, fn, tf):
     assert _traced(fn, specs) == tf
 
 
+@pytest.mark.parametrize("name, specs, fn, tf", [
+    ("map_fn", N3, lambda x: wb.map_fn(lambda r: wb.reduce_sum(r), x), (None,)),
+    ("vectorized_map", N3, lambda x: wb.vectorized_map(lambda r: r * 2.0, x), (None, 3)),
+    ("scan", N3, lambda x: wb.scan(lambda a, r: a + r, x), (None, 3)),
+    ("foldl", N3, lambda x: wb.foldl(lambda a, r: a + r, x), (3,)),
+    ("complex", N3 + N3, lambda a, b: wb.complex(a, b), (None, 3)),
+    ("angle", [S([None, 3], wb.complex64)], lambda x: wb.math.angle(x), (None, 3)),
+    ("string_length", [S([None], wb.string)], lambda s: wb.strings.length(s), (None,)),
+    ("rgb_to_hsv", [S([None, 4, 4, 3], f32)], lambda x: wb.image.rgb_to_hsv(x), (None, 4, 4, 3)),
+])
+def test_more_ops_of_open_sizes(name, specs, fn, tf):
+    assert _traced(fn, specs) == tf
+
+
 def test_the_body_sees_an_unknown_rank_and_runs_once():
     seen = []
 

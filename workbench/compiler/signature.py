@@ -535,6 +535,8 @@ leaky_relu less less_equal lgamma log log1p log_ndtr log_sigmoid log_softmax log
 logical_or logical_xor maximum minimum mod multiply multiply_no_nan ndtr ndtri negative not_equal
 polygamma pow reciprocal relu relu6 round rsqrt selu sigmoid sign sin sinh softmax softplus softsign
 sqrt square squared_difference stop_gradient string_add subtract tan tanh where xdivy xlog1py xlogy
+angle complex conj imag real bitwise_xor invert left_shift right_shift nextafter truncatediv zeta
+strings_map RGBToHSV
 """.split())
 _REDUCTIONS = frozenset("reduce_all reduce_any reduce_euclidean_norm reduce_logsumexp reduce_max reduce_mean "
                         "reduce_min reduce_prod reduce_sum".split())
