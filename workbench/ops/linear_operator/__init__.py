@@ -32,6 +32,7 @@ from .diag import LinearOperatorDiag, LinearOperatorIdentity, LinearOperatorScal
 from .kronecker import LinearOperatorKronecker
 from .low_rank_update import LinearOperatorLowRankUpdate
 from .permutation import LinearOperatorPermutation
+from .toeplitz import LinearOperatorHouseholder, LinearOperatorToeplitz
 from .tridiag import LinearOperatorTridiag
 from .zeros import LinearOperatorZeros
 
@@ -43,6 +44,7 @@ __all__ = [
     "LinearOperatorComposition",
     "LinearOperatorDiag",
     "LinearOperatorFullMatrix",
+    "LinearOperatorHouseholder",
     "LinearOperatorIdentity",
     "LinearOperatorInversion",
     "LinearOperatorKronecker",
@@ -50,6 +52,7 @@ __all__ = [
     "LinearOperatorLowerTriangular",
     "LinearOperatorPermutation",
     "LinearOperatorScaledIdentity",
+    "LinearOperatorToeplitz",
     "LinearOperatorTridiag",
     "LinearOperatorZeros",
 ]
