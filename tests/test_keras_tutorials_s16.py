@@ -141,3 +141,58 @@ def test_layer_and_group_normalization_of_integers_truncate_as_keras3(policy):
                                    rtol=2e-3)
     finally:
         wb.keras.mixed_precision.set_global_policy(old)
+
+
+def test_pooling_classes_carry_keras3_names():
+    # images/cnn's summary prints "max_pooling2d (MaxPooling2D)"; MaxPool2D is the alias
+    L = wb.keras.layers
+    assert L.MaxPool2D is L.MaxPooling2D and L.AvgPool2D is L.AveragePooling2D
+    assert L.MaxPooling2D.__name__ == "MaxPooling2D" and L.AveragePooling2D.__name__ == "AveragePooling2D"
+    assert L.MaxPooling2D().name.startswith("max_pooling2d")
+
+
+def test_pandas_frames_and_series_train_as_arrays():
+    pd = pytest.importorskip("pandas")
+    df = pd.DataFrame({"a": np.arange(10.0), "b": np.arange(10.0) * 2})
+    y = pd.Series(np.arange(10.0))
+    m = wb.keras.Sequential([wb.keras.Input((2,)), wb.keras.layers.Dense(1)])
+    m.compile("sgd", "mse")
+    h = m.fit(df, y, epochs=2, verbose=0, validation_split=0.2)
+    assert sorted(h.history) == ["loss", "val_loss"]
+    np.testing.assert_allclose(m.predict(df, verbose=0), m.predict(df.to_numpy(), verbose=0))
+    assert np.isfinite(m.evaluate(df, y, verbose=0))
+
+
+def test_models_adjust_inputs_one_rank_off_on_a_unit_axis():
+    # keras/regression: predict(1-D array) on Sequential([Normalization(input_shape=[1,]), Dense(1)])
+    n = wb.keras.layers.Normalization(axis=None)
+    n.adapt(np.arange(5.0))
+    m = wb.keras.Sequential([wb.keras.Input((1,)), n, wb.keras.layers.Dense(1)])
+    assert m.predict(np.arange(3.0), verbose=0).shape == (3, 1)
+    m2 = wb.keras.Sequential([wb.keras.Input((2,)), wb.keras.layers.Dense(1)])
+    assert m2(np.ones((4, 2, 1))).shape == (4, 1)
+    with pytest.raises(ValueError):
+        m2(np.ones((4, 2, 3)))
+    x = wb.keras.Input((1,))
+    f = wb.keras.Model(x, wb.keras.layers.Dense(2)(x))
+    assert f(np.ones(3)).shape == (3, 2)
+
+
+def test_saved_model_file_keeps_metric_objects(tmp_path):
+    # keras/save_and_load: metrics=[SparseCategoricalAccuracy()] survive save/load_model, written as
+    # Keras 3.15 writes them
+    import json
+    import zipfile
+    m = wb.keras.Sequential([wb.keras.Input((3,)), wb.keras.layers.Dense(4)])
+    m.compile("adam", wb.keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+              metrics=[wb.keras.metrics.SparseCategoricalAccuracy(), "accuracy"])
+    m.fit(np.ones((8, 3)), np.zeros(8), verbose=0)
+    path = str(tmp_path / "m.keras")
+    m.save(path)
+    written = json.loads(zipfile.ZipFile(path).read("config.json"))["compile_config"]["metrics"]
+    assert written == [{"module": "keras.metrics", "class_name": "SparseCategoricalAccuracy",
+                        "config": {"name": "sparse_categorical_accuracy", "dtype": "float32"},
+                        "registered_name": None}, "accuracy"]
+    n = wb.keras.models.load_model(path)
+    loss, acc, acc2 = n.evaluate(np.ones((8, 3)), np.zeros(8), verbose=0)
+    np.testing.assert_allclose(loss, m.evaluate(np.ones((8, 3)), np.zeros(8), verbose=0)[0], rtol=1e-6)

@@ -69,8 +69,14 @@ def pack_x_y_sample_weight(x, y=None, sample_weight=None):
 # Arrays
 
 
+def _is_pandas(x):
+    # a pandas DataFrame or Series (Keras 3 takes them as arrays: their values, row by row)
+    return type(x).__module__.split(".")[0] == "pandas" and type(x).__name__ in ("DataFrame", "Series")
+
+
 def _is_array_leaf(x):
-    return isinstance(x, (np.ndarray, Tensor, CompositeTensor)) or type(x).__module__.startswith("cupy")
+    return (isinstance(x, (np.ndarray, Tensor, CompositeTensor)) or type(x).__module__.startswith("cupy")
+            or _is_pandas(x))
 
 
 def _as_array(x, where, name):
@@ -80,6 +86,8 @@ def _as_array(x, where, name):
         return None
     if isinstance(x, (Tensor, CompositeTensor)) or type(x).__module__.startswith("cupy"):
         return x
+    if _is_pandas(x):
+        x = x.to_numpy()
     if isinstance(x, (list, tuple, int, float, bool, np.number)) or isinstance(x, np.ndarray):
         try:
             arr = np.asarray(x)
@@ -168,6 +176,7 @@ def _check_cardinality(x, y, sample_weight, where):
 def train_validation_split(arrays, validation_split, where="fit"):
     """Split ``arrays`` (a structure of arrays) at ``floor(n * (1 - validation_split))``: the
     last fraction is the validation data, taken before any shuffling (Keras' rule)."""
+    arrays = nest.map_structure(lambda a: a.to_numpy() if _is_pandas(a) else a, arrays)
     leaves = [a for a in nest.flatten(arrays) if a is not None]
     bad = [type(a).__name__ for a in leaves if not _is_array_leaf(a)]
     if bad:

@@ -340,8 +340,14 @@ def _has_unbuilt_layers(model):
 
 def _conform(spec, value):
     """A SparseTensor, or any value given for a sparse Input, cast to the Input's dtype, as Keras
-    converts a model's inputs (the sparse_tensor guide feeds int32 values to a float32 input)."""
-    if not is_symbolic(spec) or spec.dtype.kind not in "biuf":
+    converts a model's inputs (the sparse_tensor guide feeds int32 values to a float32 input).
+    A dense value one rank short of an Input whose last axis is 1 gets that axis, and one with an
+    extra last axis of 1 loses it (Keras 3's ``_adjust_input_rank``: ``predict`` of a 1-D array
+    on a model built for ``(None, 1)``)."""
+    if not is_symbolic(spec):
+        return value
+    value = _adjust_rank(spec, value)
+    if spec.dtype.kind not in "biuf":
         return value
     if isinstance(value, SparseTensor):
         if value.dtype != spec.dtype and value.dtype.kind in "biuf":
@@ -350,6 +356,23 @@ def _conform(spec, value):
     if spec.sparse and not is_ragged(value):
         value = convert_to_tensor(value)
         return cast(value, spec.dtype) if value.dtype != spec.dtype and value.dtype.kind in "biuf" else value
+    return value
+
+
+def _adjust_rank(spec, value):
+    if spec.sparse or isinstance(value, SparseTensor) or is_ragged(value):
+        return value
+    ref = getattr(spec, "shape", None)
+    shape = getattr(value, "shape", None)
+    if ref is None or shape is None or getattr(ref, "rank", 0) is None or getattr(shape, "rank", 0) is None:
+        return value
+    ref, shape = tuple(ref), tuple(shape)
+    if not ref:
+        return value
+    if len(shape) == len(ref) - 1 and ref[-1] == 1:
+        return convert_to_tensor(value)[..., None]
+    if len(shape) == len(ref) + 1 and shape[-1] == 1:
+        return convert_to_tensor(value)[..., 0]
     return value
 
 
@@ -961,6 +984,8 @@ class Sequential(Model):
 
     def call(self, inputs, training=None, mask=None):
         x = inputs
+        if getattr(self, "_input_tensor", None) is not None and is_symbolic(self._input_tensor):
+            x = _adjust_rank(self._input_tensor, x)
         for layer in self._layer_list:
             kwargs = {}
             if mask is not None and layer._call_accepts("mask"):

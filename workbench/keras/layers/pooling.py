@@ -51,7 +51,7 @@ class MaxPooling1D(_Pooling):
     rank, _fn = 1, staticmethod(wb.nn.max_pool1d)
 
 
-class MaxPool2D(_Pooling):
+class MaxPooling2D(_Pooling):
     """Max over ``pool_size`` windows of ``[batch, height, width, channels]``."""
 
     rank, _fn = 2, staticmethod(wb.nn.max_pool2d)
@@ -75,7 +75,7 @@ class AveragePooling1D(_Pooling):
     rank, _fn = 1, staticmethod(wb.nn.avg_pool1d)
 
 
-class AvgPool2D(_Pooling):
+class AveragePooling2D(_Pooling):
     """Mean over ``pool_size`` windows (with 'same' padding, over the real entries only)."""
 
     rank, _fn = 2, staticmethod(wb.nn.avg_pool2d)
@@ -174,8 +174,8 @@ class GlobalMaxPooling3D(_GlobalPooling):
 
 
 # the 2-D classes keep the names they had before the 1-D and 3-D ones joined them
-MaxPool1D, MaxPooling2D, MaxPool3D = MaxPooling1D, MaxPool2D, MaxPooling3D
-AvgPool1D, AveragePooling2D, AvgPool3D = AveragePooling1D, AvgPool2D, AveragePooling3D
+MaxPool1D, MaxPool2D, MaxPool3D = MaxPooling1D, MaxPooling2D, MaxPooling3D  # Keras 3's aliases
+AvgPool1D, AvgPool2D, AvgPool3D = AveragePooling1D, AveragePooling2D, AveragePooling3D
 GlobalAvgPool1D, GlobalAvgPool2D, GlobalAvgPool3D = (
     GlobalAveragePooling1D, GlobalAveragePooling2D, GlobalAveragePooling3D)
 GlobalMaxPool1D, GlobalMaxPool2D, GlobalMaxPool3D = GlobalMaxPooling1D, GlobalMaxPooling2D, GlobalMaxPooling3D

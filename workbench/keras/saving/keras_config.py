@@ -458,6 +458,8 @@ def compile_config(model):
            "loss": _keras_loss(getattr(model, "loss", None))}
     for key in COMPILE_ARGUMENTS:
         value = given.get(key)
+        if key != "loss_weights" and not _plain(value):
+            value = _serialized_metrics(value)
         out[key] = value if _plain(value) else None
     out.update(run_eagerly=bool(given.get("run_eagerly", False)), steps_per_execution=1, jit_compile=False)
     return out
@@ -466,7 +468,40 @@ def compile_config(model):
 COMPILE_ARGUMENTS = ("loss_weights", "metrics", "weighted_metrics")
 
 
+def _serialized_metrics(value):
+    """Metric objects in a (nested) list or dict of metrics as Keras 3 writes them
+    (``{"module": "keras.metrics", "class_name": ..., "config": ...}``); names stay names."""
+    from ..metrics import Metric
+    from ..saving import serialize_keras_object
+    if isinstance(value, (list, tuple)):
+        return [_serialized_metrics(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _serialized_metrics(v) for k, v in value.items()}
+    if isinstance(value, Metric):
+        try:
+            return serialize_keras_object(value)
+        except Exception:   # noqa: BLE001 -- a metric without a config is left out
+            return None
+    return value
+
+
+def _is_serialized(value):
+    return isinstance(value, dict) and "class_name" in value and "config" in value
+
+
+def _deserialized_metrics(value):
+    from ..saving import deserialize_keras_object
+    if _is_serialized(value):
+        return deserialize_keras_object(value)
+    if isinstance(value, list):
+        return [_deserialized_metrics(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _deserialized_metrics(v) for k, v in value.items()}
+    return value
+
+
 def compile_arguments(config):
     """The keyword arguments of ``compile`` (besides optimizer and loss) a Keras ``compile_config``
-    gives: those that are names and numbers."""
-    return {key: config[key] for key in COMPILE_ARGUMENTS if config.get(key) is not None and _plain(config[key])}
+    gives: those that are names and numbers, and metrics serialized as Keras writes them."""
+    return {key: (config[key] if key == "loss_weights" else _deserialized_metrics(config[key]))
+            for key in COMPILE_ARGUMENTS if config.get(key) is not None and _plain(config[key])}
