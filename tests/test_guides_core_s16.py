@@ -172,3 +172,67 @@ def test_matplotlib_takes_a_tensor_on_a_category_axis():
     plt.close(fig)
     assert isinstance(wb.constant(2.0).to_numpy(), np.ndarray)
     np.testing.assert_array_equal(wb.Variable([1, 2]).to_numpy(), [1, 2])
+
+
+@pytest.fixture
+def four_cpus(monkeypatch):
+    """Four logical CPU devices, configured before initialization; the process-wide settings
+    are put back afterwards."""
+    from workbench import config
+    monkeypatch.setattr(config, "_LOGICAL", {})
+    monkeypatch.setitem(config._INITIALIZED, "on", False)
+    cpu = wb.config.list_physical_devices("CPU")[0]
+    wb.config.set_logical_device_configuration(cpu, [wb.config.LogicalDeviceConfiguration()] * 4)
+
+
+def _cpu_mesh(n=4):
+    from workbench.experimental import dtensor
+    return dtensor.create_mesh([("batch", n)], devices=[f"CPU:{i}" for i in range(n)])
+
+
+def test_dtensor_mesh_and_layout_as_tf(four_cpus):
+    from workbench.experimental import dtensor
+    mesh = _cpu_mesh(4)
+    # TF 2.21's values for the same calls
+    assert mesh.dim_names == ["batch"] and mesh.shape() == [4] and mesh.size == 4
+    assert mesh.local_device_locations() == [{"batch": i} for i in range(4)]
+    assert mesh.local_devices()[1] == "/job:localhost/replica:0/task:0/device:CPU:1"
+    layout = dtensor.Layout(["batch", dtensor.UNSHARDED], mesh)
+    assert layout.sharding_specs == ["batch", "unsharded"] and layout.rank == 2
+    assert layout.shape == [4]                      # TF's Layout.shape is the mesh's shape
+    assert (layout.num_shards(0), layout.num_shards(1)) == (4, 1)
+    assert layout.delete([0]).sharding_specs == ["unsharded"]
+    assert repr(layout).startswith("Layout.from_string(sharding_specs:batch,unsharded, mesh:|batch=4|0,1,2,3|")
+    with pytest.raises(ValueError, match="'model' is not a dimension"):
+        dtensor.Layout(["model"], mesh)
+    with pytest.raises(ValueError, match="at most one tensor dimension"):
+        dtensor.Layout(["batch", "batch"], mesh)
+    assert dtensor.create_mesh([("x", 2), ("y", 2)]).local_device_locations()[1] == {"x": 0, "y": 1}
+    with pytest.raises(ValueError, match="4 places for 3 devices"):
+        dtensor.create_mesh([("x", 4)], devices=["CPU:0", "CPU:1", "CPU:2"])
+
+
+def test_dtensor_pack_unpack_and_variables(four_cpus):
+    from workbench.experimental import dtensor
+    mesh = _cpu_mesh(4)
+    sharded = dtensor.Layout(["batch", dtensor.UNSHARDED], mesh)
+    x = np.arange(16.0, dtype=np.float32).reshape(8, 2)
+    packed = dtensor.pack([x[2 * i:2 * i + 2] for i in range(4)], sharded)
+    np.testing.assert_array_equal(packed.numpy(), x)
+    assert dtensor.fetch_layout(packed) == sharded
+    parts = dtensor.unpack(packed)
+    assert len(parts) == 4
+    np.testing.assert_array_equal(parts[3].numpy(), x[6:8])
+    replicated = dtensor.Layout.replicated(mesh, 2)
+    z = dtensor.call_with_layout(wb.zeros, replicated, shape=[3, 5])
+    v = dtensor.DVariable(z)
+    assert v.layout == replicated and v.shape == (3, 5)
+    v.assign_add(wb.ones([3, 5]))
+    np.testing.assert_array_equal(v.numpy(), np.ones((3, 5), np.float32))
+    with pytest.raises(ValueError, match="4 local devices, got 2"):
+        dtensor.pack([x, x], sharded)
+    with pytest.raises(ValueError, match="does not split into 4 shards"):
+        dtensor.call_with_layout(wb.zeros, sharded, shape=[6, 2])
+    with pytest.raises(ValueError, match="must be a DTensor"):
+        dtensor.DVariable(wb.zeros([2]))
+    assert dtensor.fetch_layout(wb.zeros([2])) is None
