@@ -212,3 +212,17 @@ def test_student_t_process_regression_model_entropy_as_tfp():
                                            arr([0.1, 0.4, -0.2]), observation_noise_variance=arr(0.1))
     close(d.entropy(), 0.821125736211, rtol=1e-9)
     close(d.log_prob(arr([[0.1, -0.2]])), [-0.47229322409], rtol=1e-9)
+
+
+def test_quantized_distribution_low_high_only_select():
+    # TFP 0.25: no gradient reaches low/high (they select the end masses, evaluated at the value)
+    with gradients.GradientTape() as tape:
+        loc, scale, low, high = (wb.constant(arr(v)) for v in (0.5, 2.0, -3.0, 3.0))
+        for v in (loc, scale, low, high):
+            tape.watch(v)
+        d = tfd.QuantizedDistribution(tfd.Normal(loc, scale), low=low, high=high)
+        total = wb.reduce_sum(d.log_prob(arr([[0.0], [1.0], [-3.0], [2.0]])))
+    g = tape.gradient(total, [loc, scale, low, high])
+    close(g[0], -1.07687387, rtol=1e-7)
+    close(g[1], 0.65524318, rtol=1e-7)
+    assert g[2] is None and g[3] is None

@@ -109,11 +109,11 @@ class QuantizedDistribution(Distribution):
         upper_form = log_sf_lo + wb.math.log1mexp(wb.where(upper, log_sf_hi, log_sf_lo - 1.0) - log_sf_lo)
         lp = wb.where(upper, upper_form, lower_form)
         if self._low is not None:
-            lp = wb.where(wb.math.equal(j, self._low), base.log_cdf(self._low * wb.ones_like(j)), lp)
+            # evaluated at j (equal to low there): low and high only select, as TFP (no gradient)
+            lp = wb.where(wb.math.equal(j, self._low), log_cdf_hi, lp)
             lp = wb.where(j < self._low, wb.zeros_like(lp) + float("-inf"), lp)
         if self._high is not None:
-            at_high = base.log_survival_function(self._high - 1.0 + wb.zeros_like(j))
-            lp = wb.where(wb.math.equal(j, self._high), at_high, lp)
+            lp = wb.where(wb.math.equal(j, self._high), log_sf_lo, lp)
             lp = wb.where(j > self._high, wb.zeros_like(lp) + float("-inf"), lp)
         return lp
 
