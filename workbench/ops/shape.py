@@ -326,7 +326,15 @@ def stack(values, axis=0, name=None):
         if x.shape != xs[0].shape:
             raise ValueError(f"stack: values[{i}] has shape {x.shape}, values[0] has {xs[0].shape}")
     a = norm_axis(axis, xs[0].ndim + 1, "stack")
-    return concat([expand_dims(x, a) for x in xs], axis=a) if len(xs) > 1 else expand_dims(xs[0], a)
+    if len(xs) == 1:
+        return expand_dims(xs[0], a)
+    out = concat([expand_dims(x, a) for x in xs], axis=a)
+    if core.open_shapes_traced():   # TF: the values' static shapes merged (an unknown rank takes the others')
+        known = [s.as_list() for s in (x._static_shape() for x in xs) if s.rank is not None]
+        if known and len(known) < len(xs):
+            dims = [next((d for d in column if d is not None), None) for column in zip(*known)]
+            core.static_result(out, tuple(dims[:a]) + (len(xs),) + tuple(dims[a:]))
+    return out
 
 
 def _split_fwd(xp, x, sizes, axis):
