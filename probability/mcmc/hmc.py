@@ -29,13 +29,15 @@ def leapfrog(target_log_prob_fn, state_parts, momentum_parts, grads, step_sizes,
     Returns ``(state_parts, momentum_parts, target_log_prob, grads)`` at the end;
     the target is evaluated once per step.
     """
+    # TFP's order of operations (a full momentum step after every position step, then half a
+    # step back), so float32 trajectories round as TFP's do
     momentum = [p + (0.5 * eps) * g for p, g, eps in zip(momentum_parts, grads, step_sizes)]
     state, tlp = state_parts, None
-    for i in range(num_steps):
+    for _ in range(num_steps):
         state = [x + eps * p for x, p, eps in zip(state, momentum, step_sizes)]
         tlp, grads = internal.call_fn_and_grads(target_log_prob_fn, state)
-        scale = 0.5 if i == num_steps - 1 else 1.0
-        momentum = [p + (scale * eps) * g for p, g, eps in zip(momentum, grads, step_sizes)]
+        momentum = [p + eps * g for p, g, eps in zip(momentum, grads, step_sizes)]
+    momentum = [p - (0.5 * eps) * g for p, g, eps in zip(momentum, grads, step_sizes)]
     return state, momentum, tlp, grads
 
 

@@ -3,15 +3,19 @@
 Each step draws a momentum and doubles a trajectory forwards or backwards in
 time (a random direction per chain and doubling) until the trajectory makes a
 U-turn, diverges, or reaches ``2**max_tree_depth`` leaves. The next state is
-drawn from the trajectory by multinomial sampling: uniform progressive sampling
-inside each new subtree, and biased progressive sampling when a subtree joins
-the tree (Betancourt, 2017, appendix A; as in Stan and TFP). The U-turn
-criterion is the generalized one on the summed momenta ``rho``
-(``p_left . rho > 0`` and ``p_right . rho > 0``), checked on every balanced
-sub-subtree as it completes (the iterative scheme of Phan et al., 2019), and,
-as in Stan, also across each merge (the left half plus the first point of the
-right half, and the last point of the left half plus the right half), which
-stops trajectories that would otherwise circle a whole period.
+drawn from the trajectory by multinomial sampling: progressive sampling in
+proportion to ``exp(-H)`` inside each new subtree, and biased progressive
+sampling when a subtree joins the tree (Betancourt, 2017, appendix A). The
+U-turn criterion is the generalized one on the summed momenta ``rho``
+(``p_left . rho >= 0`` and ``p_right . rho >= 0`` to go on), checked on the whole
+trajectory after each doubling and, inside a subtree, on every balanced
+sub-subtree as its last leaf is built (the iterative scheme of Phan et al., 2019).
+
+The random draws follow TFP 0.25's seed flow, so a seed gives TFP's chain: the
+step's seed splits into a momentum seed and a doubling seed; each doubling splits
+its seed into the direction's, the subtree's, the merge test's and the next
+doubling's; each leaf of a subtree splits the subtree's seed into its own
+acceptance test's and the next leaf's.
 
 All chains double together, one leapfrog step at a time for the whole batch;
 a chain whose trajectory has stopped keeps its state frozen while the others
@@ -31,8 +35,9 @@ from workbench import core
 from workbench.compiler import RetracingWarning, UnreplayableWarning
 
 from . import internal
+from ..internal import samplers
 from ._params import parameter
-from .hmc import kinetic_energy, leapfrog, step_size_parts
+from .hmc import leapfrog, step_size_parts
 from .kernel import TransitionKernel
 
 __all__ = ["NoUTurnSampler", "NUTSKernelResults"]
@@ -40,49 +45,41 @@ __all__ = ["NoUTurnSampler", "NUTSKernelResults"]
 NUTSKernelResults = collections.namedtuple(
     "NUTSKernelResults",
     ["target_log_prob", "grads_target_log_prob", "step_size", "log_accept_ratio", "leapfrogs_taken",
-     "is_accepted", "reach_max_depth", "has_divergence", "energy"])
+     "is_accepted", "reach_max_depth", "has_divergence", "energy", "seed"])
 
 # an end of a trajectory, per chain: where the integrator continues from
-_End = collections.namedtuple("_End", ["state", "momentum", "grads"])
-# a candidate for the next state, per chain
-_Candidate = collections.namedtuple("_Candidate", ["state", "target_log_prob", "grads", "energy"])
-
+_End = collections.namedtuple("_End", ["state", "momentum", "target_log_prob", "grads"])
+# a candidate for the next state, per chain; ``energy`` is ``-H`` (TFP's sign), ``log_weight``
+# the log of the summed ``exp(-H + H0)`` of the leaves it was drawn from
+_Candidate = collections.namedtuple("_Candidate", ["state", "target_log_prob", "grads", "energy", "log_weight"])
 # what a subtree's leaves carry from one to the next
 _Leaves = collections.namedtuple(
-    "_Leaves", ["point", "proposal", "log_weight", "rho", "turning", "diverging", "sum_accept_prob", "num_leaves",
-                "previous"])
-
-_Subtree = collections.namedtuple(
-    "_Subtree", ["end", "first_momentum", "proposal", "log_weight", "rho", "turning", "diverging",
-                 "sum_accept_prob", "num_leaves"])
+    "_Leaves", ["end", "candidate", "rho", "going", "not_diverged", "sum_accept_prob", "leapfrogs"])
 
 
 def _dot(a_parts, b_parts, chain_ndims):
     return wb.add_n([internal.sum_event(a * b, chain_ndims) for a, b in zip(a_parts, b_parts)])
 
 
-def _is_turning(p_left, p_right, rho, chain_ndims):
-    """The generalized no-U-turn criterion fails at either end of a (sub)trajectory."""
-    return wb.logical_or(_dot(p_left, rho, chain_ndims) <= 0, _dot(p_right, rho, chain_ndims) <= 0)
+def _no_u_turn(rho, p_left, p_right, chain_ndims):
+    """The generalized criterion holds at both ends: the trajectory may go on."""
+    return wb.logical_and(_dot(rho, p_left, chain_ndims) >= 0, _dot(rho, p_right, chain_ndims) >= 0)
 
 
-def _logaddexp(a, b):
-    """``log(exp(a) + exp(b))``; -inf when both are -inf (an empty tree has weight 0)."""
+def _log_add_exp(a, b):
+    """``log(exp(a) + exp(b))`` (NaN where both are -inf, as TFP's)."""
     big = wb.maximum(a, b)
-    out = big + wb.math.softplus(-wb.abs(a - b))
-    return wb.where(wb.math.is_nan(out), big, out)
+    return big + wb.math.softplus((a - big) + (b - big))
 
 
-def _checkpoint_range(leaf):
-    """Checkpoint slots for leaf ``leaf`` of a subtree (Phan et al., 2019).
+def negative_hamiltonian(target_log_prob, momentum_parts, chain_ndims):
+    """``target_log_prob - sum(p**2) / 2`` per chain (what TFP's NUTS calls the energy)."""
+    return target_log_prob - 0.5 * wb.add_n([internal.sum_event(wb.square(p), chain_ndims)
+                                             for p in momentum_parts])
 
-    An even leaf stores its momentum and running ``rho`` in slot ``hi``; an odd
-    leaf closes the balanced sub-subtrees that start at the leaves stored in slots
-    ``lo..hi`` (one per trailing 1 bit of ``leaf``).
-    """
-    hi = bin(leaf >> 1).count("1")
-    trailing_ones = len(bin(leaf)) - len(bin(leaf).rstrip("1"))
-    return hi - trailing_ones + 1, hi
+
+def _trailing_zeros(n):
+    return (n & -n).bit_length() - 1
 
 
 class NoUTurnSampler(TransitionKernel):
@@ -96,14 +93,15 @@ class NoUTurnSampler(TransitionKernel):
         max_energy_diff: an energy error above this marks the trajectory divergent.
         unrolled_leapfrog_steps: leapfrog steps per tree leaf.
 
-    The results are ``NUTSKernelResults``; ``log_accept_ratio`` is the log of the
-    mean acceptance probability over the new leaves (what step-size adaptation
-    reads), ``is_accepted`` says whether the chain moved, ``leapfrogs_taken``
-    counts gradient evaluations per chain.
+    The results are ``NUTSKernelResults`` (TFP's fields): ``log_accept_ratio`` is the
+    log of the mean acceptance probability over the leaves built (what step-size
+    adaptation reads), ``is_accepted`` says whether the chain moved,
+    ``leapfrogs_taken`` counts leaves times ``unrolled_leapfrog_steps``, ``energy`` is
+    the chosen point's ``-H`` (target minus kinetic energy) and ``seed`` the step's seed.
 
     >>> kernel = NoUTurnSampler(lambda x: -0.5 * wb.reduce_sum(x * x, axis=-1), step_size=0.5)
     >>> x0 = wb.zeros([4, 3])
-    >>> x1, kr = kernel.one_step(x0, kernel.bootstrap_results(x0), seed=0)
+    >>> x1, kr = kernel.one_step(x0, kernel.bootstrap_results(x0), seed=(1, 2))
     >>> x1.shape, kr.leapfrogs_taken.shape
     ((4, 3), (4,))
     """
@@ -116,7 +114,7 @@ class NoUTurnSampler(TransitionKernel):
                  unrolled_leapfrog_steps=1, parallel_iterations=10, experimental_shard_axis_names=None,
                  name=None):
         if int(max_tree_depth) < 1:
-            raise ValueError(f"NoUTurnSampler: max_tree_depth must be at least 1, got {max_tree_depth!r}")
+            raise ValueError(f"max_tree_depth must be known statically and >= 1 but was {max_tree_depth}")
         if int(unrolled_leapfrog_steps) < 1:
             raise ValueError("NoUTurnSampler: unrolled_leapfrog_steps must be at least 1, "
                              f"got {unrolled_leapfrog_steps!r}")
@@ -131,6 +129,7 @@ class NoUTurnSampler(TransitionKernel):
     max_tree_depth = parameter("max_tree_depth", int)
     max_energy_diff = parameter("max_energy_diff", float)
     unrolled_leapfrog_steps = parameter("unrolled_leapfrog_steps", int)
+    parallel_iterations = parameter("parallel_iterations")
 
     @property
     def is_calibrated(self):
@@ -146,109 +145,110 @@ class NoUTurnSampler(TransitionKernel):
             target_log_prob=tlp, grads_target_log_prob=grads,
             step_size=internal.like_input(sizes, self.step_size),
             log_accept_ratio=wb.zeros_like(tlp), leapfrogs_taken=wb.zeros_like(tlp, dtype=np.int32),
-            is_accepted=false, reach_max_depth=false, has_divergence=false, energy=-tlp)
+            is_accepted=false, reach_max_depth=false, has_divergence=false,
+            # TFP's value: -H at a momentum of ones
+            energy=negative_hamiltonian(tlp, [wb.ones_like(x) for x in parts], tlp.ndim),
+            seed=samplers.zeros_seed())
 
     # -- one transition ---------------------------------------------------------
     def one_step(self, current_state, previous_kernel_results, seed=None):
         pkr = previous_kernel_results
+        seed = samplers.sanitize_seed(seed)
+        start_seed, loop_seed = samplers.split_seed(seed)
         parts = internal.float_parts(current_state, "NoUTurnSampler")
         tlp0 = pkr.target_log_prob
         chain_shape, chain_ndims = tuple(tlp0.shape), tlp0.ndim
         sizes = step_size_parts(pkr.step_size, parts, "NoUTurnSampler")
-        seeds = internal.seed_stream(seed, self.max_tree_depth + len(parts), "nuts")
-        momentum = [wb.random.stateless_normal(x.shape, seed=s, dtype=x.dtype)
-                    for x, s in zip(parts, seeds[self.max_tree_depth:])]
-        energy0 = kinetic_energy(momentum, chain_ndims) - tlp0
-        left = right = _End(parts, momentum, pkr.grads_target_log_prob)
-        proposal = _Candidate(parts, tlp0, pkr.grads_target_log_prob, energy0)
-        log_weight = wb.zeros_like(tlp0)
+        momentum_seeds = samplers.split_seed(start_seed, n=len(parts) + 1)
+        momentum = [samplers.normal(x.shape, seed=s, dtype=x.dtype) for x, s in zip(parts, momentum_seeds)]
+        energy0 = negative_hamiltonian(tlp0, momentum, chain_ndims)
+
+        left = right = _End(parts, momentum, tlp0, pkr.grads_target_log_prob)
+        candidate = _Candidate(parts, tlp0, pkr.grads_target_log_prob, energy0, wb.zeros_like(energy0))
         rho = momentum
-        done = wb.zeros_like(tlp0, dtype=bool)
-        moved = done
-        diverged = done
+        going = wb.ones_like(tlp0, dtype=bool)
+        not_diverged = going
+        moved = wb.zeros_like(tlp0, dtype=bool)
         sum_accept_prob = wb.zeros_like(tlp0)
-        num_leaves = wb.zeros_like(tlp0)
+        leapfrogs = wb.zeros_like(tlp0, dtype=np.int32)
         for depth in range(self.max_tree_depth):
-            if bool(wb.reduce_all(done)):
+            if not bool(wb.reduce_any(going)):
                 break
-            active = wb.logical_not(done)
-            u = wb.random.stateless_uniform((2 + 2 ** depth,) + chain_shape, seed=seeds[depth], dtype=tlp0.dtype)
-            going_right = u[0] < 0.5
-            direction = 2.0 * wb.cast(going_right, tlp0.dtype) - 1.0
-            eps = [s * internal.expand_like(direction, x) for s, x in zip(sizes, parts)]
-            origin = internal.choose(going_right, right, left)
-            outer = internal.choose(going_right, left, right)
-            sub = self._build_subtree(depth, origin, eps, active, wb.log1p(-u[2:]), energy0, chain_ndims)
+            direction_seed, subtree_seed, merge_seed, loop_seed = samplers.split_seed(loop_seed, n=4)
+            forward = wb.cast(samplers.uniform(chain_shape, minval=0, maxval=2, dtype=wb.int32,
+                                               seed=direction_seed), bool)
+            eps = [wb.where(internal.expand_like(forward, x), s, -s) for s, x in zip(sizes, parts)]
+            origin = internal.choose(forward, right, left)
+            sub = self._build_subtree(2 ** depth, origin, eps, going, not_diverged, energy0, chain_ndims,
+                                      subtree_seed)
 
             # biased progressive sampling: jump to the new subtree with prob min(1, W_new / W_old)
-            usable = wb.logical_and(active, wb.logical_not(wb.logical_or(sub.turning, sub.diverging)))
-            jump = wb.logical_and(usable, wb.log1p(-u[1]) < sub.log_weight - log_weight)
-            proposal = internal.choose(jump, sub.proposal, proposal)
+            tree_log_weight = wb.where(sub.going, sub.candidate.log_weight,
+                                       wb.constant(-np.inf, dtype=energy0.dtype))
+            log_weight = _log_add_exp(tree_log_weight, candidate.log_weight)
+            threshold = tree_log_weight - candidate.log_weight
+            threshold = wb.where(wb.math.is_nan(threshold), wb.zeros_like(threshold), threshold)
+            log_u = wb.math.log1p(-samplers.uniform(chain_shape, dtype=energy0.dtype, seed=merge_seed))
+            jump = wb.logical_and(log_u <= threshold, sub.going)
+            candidate = internal.choose(jump, sub.candidate, candidate)._replace(log_weight=log_weight)
             moved = wb.logical_or(moved, jump)
-            log_weight = wb.where(usable, _logaddexp(log_weight, sub.log_weight), log_weight)
-            right = internal.choose(wb.logical_and(active, going_right), sub.end, right)
-            left = internal.choose(wb.logical_and(active, wb.logical_not(going_right)), sub.end, left)
-            # the merged tree, and the checks across the merge (Stan's extra criteria)
-            across_old = _is_turning(outer.momentum, sub.first_momentum,
-                                     [r + p for r, p in zip(rho, sub.first_momentum)], chain_ndims)
-            across_new = _is_turning(origin.momentum, sub.end.momentum,
-                                     [r + p for r, p in zip(sub.rho, origin.momentum)], chain_ndims)
-            rho = internal.choose(active, [r + s for r, s in zip(rho, sub.rho)], rho)
-            turning = wb.logical_or(_is_turning(left.momentum, right.momentum, rho, chain_ndims),
-                                    wb.logical_or(across_old, across_new))
-            sum_accept_prob = sum_accept_prob + sub.sum_accept_prob
-            num_leaves = num_leaves + sub.num_leaves
-            diverged = wb.logical_or(diverged, wb.logical_and(active, sub.diverging))
-            stop = wb.logical_or(wb.logical_or(sub.turning, sub.diverging), turning)
-            done = wb.logical_or(done, wb.logical_and(active, stop))
 
-        mean_accept = sum_accept_prob / wb.maximum(num_leaves, 1.0)
-        with np.errstate(divide="ignore"):  # every leaf divergent: the log is -inf, as in TFP
-            log_accept_ratio = wb.log(mean_accept)
-        next_parts = proposal.state
+            right = internal.choose(forward, sub.end, right)
+            left = internal.choose(forward, left, sub.end)
+            rho = [r + s for r, s in zip(rho, sub.rho)]
+            going = wb.logical_and(sub.going, _no_u_turn(rho, left.momentum, right.momentum, chain_ndims))
+            not_diverged = sub.not_diverged
+            sum_accept_prob = sum_accept_prob + sub.sum_accept_prob
+            leapfrogs = leapfrogs + sub.leapfrogs
+
+        with np.errstate(divide="ignore", invalid="ignore"):
+            log_accept_ratio = wb.math.log(sum_accept_prob / wb.cast(leapfrogs, sum_accept_prob.dtype))
         results = NUTSKernelResults(
-            target_log_prob=proposal.target_log_prob,
-            grads_target_log_prob=proposal.grads,
+            target_log_prob=candidate.target_log_prob,
+            grads_target_log_prob=candidate.grads,
             step_size=pkr.step_size,
             log_accept_ratio=log_accept_ratio,
-            leapfrogs_taken=wb.cast(num_leaves, np.int32) * self.unrolled_leapfrog_steps,
+            leapfrogs_taken=leapfrogs * self.unrolled_leapfrog_steps,
             is_accepted=moved,
-            reach_max_depth=wb.logical_not(done),
-            has_divergence=diverged,
-            energy=proposal.energy)
-        return internal.like_input(next_parts, current_state), results
+            reach_max_depth=going,
+            has_divergence=wb.logical_not(not_diverged),
+            energy=candidate.energy,
+            seed=seed)
+        return internal.like_input(candidate.state, current_state), results
 
-    def _build_subtree(self, depth, origin, eps, active, log_u, energy0, chain_ndims):
-        """``2**depth`` leaves continuing from ``origin`` with signed step sizes ``eps``.
+    def _build_subtree(self, num_leaves, origin, eps, going, not_diverged, energy0, chain_ndims, seed):
+        """``num_leaves`` leaves continuing from ``origin`` with signed step sizes ``eps``.
 
-        Chains not ``active`` (and chains whose subtree has already turned or
-        diverged) stay frozen. Within the subtree the proposal is drawn uniformly
-        in proportion to the leaves' weights ``exp(energy0 - energy)``.
-
-        Each leaf is :meth:`_leaf`, a fixed computation given its kind (even or odd, how many
-        checkpoints it closes); only the decision to go on (is a chain still live?) reads data.
+        A chain goes on while it has not diverged and no balanced sub-subtree ending at the
+        leaf just built makes a U-turn; a chain that has stopped stays frozen. Returns the
+        last ``_Leaves``: its ``candidate`` is drawn in proportion to the leaves' ``exp(-H)``.
         """
-        zeros = wb.zeros_like(energy0)
-        no = wb.zeros_like(active)
-        carry = _Leaves(point=origin, proposal=_Candidate(origin.state, zeros, origin.grads, energy0),
-                        log_weight=zeros - np.inf, rho=[wb.zeros_like(p) for p in origin.momentum],
-                        turning=no, diverging=no, sum_accept_prob=zeros, num_leaves=zeros,
-                        previous=origin.momentum)
-        # checkpoint slots (Phan et al., 2019): (momentum, rho, the momentum before) of an even leaf
-        checkpoints = [None] * max(depth, 1)
-        for leaf in range(2 ** depth):
-            lo, hi = _checkpoint_range(leaf)
-            even = leaf % 2 == 0
-            previous = carry.previous
-            carry, momentum, any_live = self._leaf(carry, active, eps, log_u[leaf], energy0,
-                                                   [] if even else checkpoints[lo:hi + 1], even, chain_ndims)
-            if even:
-                checkpoints[hi] = (momentum, carry.rho, previous)
-            if not bool(any_live):
+        carry = _Leaves(origin,
+                        _Candidate(origin.state, origin.target_log_prob, origin.grads, origin.target_log_prob,
+                                   wb.zeros_like(energy0) - np.inf),
+                        [wb.zeros_like(p) for p in origin.momentum], going, not_diverged,
+                        wb.zeros_like(energy0), wb.zeros_like(energy0, dtype=np.int32))
+        # the leaves that start a balanced sub-subtree: their momentum and the summed momenta before them
+        starts = {}
+        top = _trailing_zeros(num_leaves)
+        for leaf in range(num_leaves):
+            if not bool(wb.reduce_any(carry.going)):
                 break
-        first_momentum = checkpoints[0][0] if checkpoints[0] is not None else origin.momentum
-        return _Subtree(carry.point, first_momentum, carry.proposal, carry.log_weight, carry.rho, carry.turning,
-                        carry.diverging, carry.sum_accept_prob, carry.num_leaves)
+            accept_seed, seed = samplers.split_seed(seed)
+            closes = []
+            k = 1
+            while k <= top and (leaf + 1) % (2 ** k) == 0:
+                closes.append(leaf + 1 - 2 ** k)
+                k += 1
+            rho_before = carry.rho
+            carry, momentum = self._leaf(carry, eps, energy0, [starts[j] for j in closes], chain_ndims,
+                                         accept_seed)
+            if leaf % 2 == 0 and leaf + 1 < num_leaves:
+                starts[leaf] = (momentum, rho_before)
+            for j in closes:       # a start is last read by the sub-subtree as long as its alignment allows
+                if j + 2 ** min(_trailing_zeros(j) if j else top, top) - 1 == leaf:
+                    del starts[j]
+        return carry
 
     def _leapfrog(self, state, momentum, grads, eps):
         return leapfrog(self.target_log_prob_fn, state, momentum, grads, eps, self.unrolled_leapfrog_steps)
@@ -276,50 +276,37 @@ class NoUTurnSampler(TransitionKernel):
             self.__dict__["_leapfrog_program"] = False
         return list(out[0]), list(out[1]), out[2], list(out[3])
 
-    def _leaf(self, carry, active, eps, log_u, energy0, checkpoints, even, chain_ndims):
-        """One leaf of a subtree: a leapfrog step for the live chains, the multinomial draw
-        among the leaves so far, and (for an odd leaf) the U-turn checks of the balanced
-        sub-subtrees it closes, which start at ``checkpoints``. Returns the new carry, the
-        leaf's momentum and whether any chain is still live."""
-        live = wb.logical_and(active, wb.logical_not(wb.logical_or(carry.turning, carry.diverging)))
-        point = carry.point
-        state, momentum, tlp, grads = self._integrate(point.state, point.momentum, point.grads, eps)
-        energy = kinetic_energy(momentum, chain_ndims) - tlp
-        delta = wb.where(wb.math.is_nan(energy), np.inf, energy - energy0)
-        point = internal.choose(live, _End(state, momentum, grads), point)
+    def _leaf(self, carry, eps, energy0, starts, chain_ndims, seed):
+        """One leaf of a subtree: a leapfrog step for the live chains, the multinomial draw among
+        the leaves so far, and the U-turn checks of the balanced sub-subtrees it closes (which
+        begin at ``starts``). Returns the new carry and the leaf's momentum."""
+        live = carry.going
+        end = carry.end
+        state, momentum, tlp, grads = self._integrate(end.state, end.momentum, end.grads, eps)
+        rho = [r + p for r, p in zip(carry.rho, momentum)]
+        no_turn = wb.ones_like(live)
+        for p_start, rho_before in starts:
+            span = [r - rb for r, rb in zip(rho, rho_before)]
+            no_turn = wb.logical_and(no_turn, _no_u_turn(span, p_start, momentum, chain_ndims))
 
-        leaf_log_weight = -delta
-        new_log_weight = _logaddexp(carry.log_weight, leaf_log_weight)
-        take = wb.logical_and(live, log_u < leaf_log_weight - new_log_weight)
-        proposal = internal.choose(take, _Candidate(state, tlp, grads, energy), carry.proposal)
-        log_weight = wb.where(live, new_log_weight, carry.log_weight)
-        rho = internal.choose(live, [r + p for r, p in zip(carry.rho, momentum)], carry.rho)
-        live_f = wb.cast(live, energy0.dtype)
-        sum_accept_prob = carry.sum_accept_prob + live_f * wb.exp(wb.minimum(-delta, 0.0))
-        num_leaves = carry.num_leaves + live_f
-        diverging = wb.logical_or(carry.diverging, wb.logical_and(live, delta > self.max_energy_diff))
+        energy = negative_hamiltonian(tlp, momentum, chain_ndims)
+        energy = wb.where(wb.math.is_nan(energy), wb.constant(-np.inf, dtype=energy.dtype), energy)
+        energy_diff = energy - energy0
+        not_divergent = -energy_diff < self.max_energy_diff
+        log_weight = _log_add_exp(carry.candidate.log_weight, energy_diff)
+        log_u = wb.math.log1p(-samplers.uniform(tuple(energy0.shape), dtype=energy0.dtype, seed=seed))
+        take = wb.logical_and(live, log_u <= energy_diff - log_weight)
+        candidate = internal.choose(take, _Candidate(state, tlp, grads, energy, log_weight), carry.candidate)
+        candidate = candidate._replace(log_weight=wb.where(live, log_weight, carry.candidate.log_weight))
 
-        turning = carry.turning
-        if not even:
-            last = len(checkpoints) - 1
-            for k in range(last, -1, -1):
-                p_k, rho_k, _ = checkpoints[k]
-                turn = _is_turning(p_k, momentum, _span(rho, momentum, rho_k, p_k), chain_ndims)
-                if k < last:
-                    # the two halves start at slots k and k + 1: check across their junction
-                    p_j, rho_j, p_before_j = checkpoints[k + 1]
-                    first_half = [rj - pj - ra + pa for rj, pj, ra, pa in zip(rho_j, p_j, rho_k, p_k)]
-                    second_half = _span(rho, momentum, rho_j, p_j)
-                    turn = wb.logical_or(turn, wb.logical_or(
-                        _is_turning(p_k, p_j, [r + p for r, p in zip(first_half, p_j)], chain_ndims),
-                        _is_turning(p_before_j, momentum, [r + p for r, p in zip(second_half, p_before_j)],
-                                    chain_ndims)))
-                turning = wb.logical_or(turning, wb.logical_and(live, turn))
-        carry = _Leaves(point, proposal, log_weight, rho, turning, diverging, sum_accept_prob, num_leaves, momentum)
-        still = wb.logical_and(active, wb.logical_not(wb.logical_or(turning, diverging)))
-        return carry, momentum, wb.reduce_any(still)
-
-
-def _span(rho, momentum, rho_at_start, momentum_at_start):
-    """Summed momenta from a checkpointed leaf to the current one (both included)."""
-    return [r - rs + ps for r, rs, ps in zip(rho, rho_at_start, momentum_at_start)]
+        going = wb.logical_and(live, not_divergent)
+        accept_prob = wb.exp(wb.minimum(energy_diff, 0.0))
+        carry = _Leaves(
+            end=internal.choose(live, _End(state, momentum, tlp, grads), end),
+            candidate=candidate,
+            rho=internal.choose(live, rho, carry.rho),
+            going=wb.logical_and(going, no_turn),
+            not_diverged=wb.logical_and(carry.not_diverged, wb.logical_or(wb.logical_not(live), not_divergent)),
+            sum_accept_prob=wb.where(going, carry.sum_accept_prob + accept_prob, carry.sum_accept_prob),
+            leapfrogs=wb.where(live, carry.leapfrogs + 1, carry.leapfrogs))
+        return carry, momentum

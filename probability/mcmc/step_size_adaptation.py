@@ -34,7 +34,7 @@ SimpleStepSizeAdaptationResults = collections.namedtuple(
 
 DualAveragingStepSizeAdaptationResults = collections.namedtuple(
     "DualAveragingStepSizeAdaptationResults",
-    ["inner_results", "target_accept_prob", "shrinkage_target", "exploration_shrinkage",
+    ["inner_results", "target_accept_prob", "log_shrinkage_target", "exploration_shrinkage",
      "step_count_smoothing", "decay_rate", "error_sum", "log_averaging_step", "step", "new_step_size",
      "num_adaptation_steps"])
 
@@ -72,21 +72,27 @@ def hmc_like_step_size_setter_fn(kernel_results, new_step_size):
 
 
 def hmc_like_log_accept_prob_getter_fn(kernel_results):
-    """``log_accept_ratio`` of the step, per chain."""
+    """``min(log_accept_ratio, 0)`` of the step, per chain; a ratio that is not finite counts as -inf."""
     while not hasattr(kernel_results, "log_accept_ratio") and hasattr(kernel_results, "inner_results"):
         kernel_results = kernel_results.inner_results
-    return kernel_results.log_accept_ratio
+    ratio = kernel_results.log_accept_ratio
+    ratio = wb.where(wb.math.is_finite(ratio), ratio, wb.constant(-np.inf, dtype=ratio.dtype))
+    return wb.minimum(ratio, wb.zeros([], dtype=ratio.dtype))
 
 
-def _reduce_log_accept_prob(log_accept_prob, state_parts, step_size):
-    """Average the acceptance probability over the chain dimensions the step size does not have,
-    shaped to broadcast against the step size (TFP's rule)."""
-    num_reduce = min(log_accept_prob.ndim, max(state_parts[0].ndim - step_size.ndim, 0))
-    reduced = internal.log_mean_exp(log_accept_prob, list(range(num_reduce)))
-    if reduced.ndim > step_size.ndim:
-        reduced = internal.log_mean_exp(reduced, list(range(step_size.ndim, reduced.ndim)))
-    extra = step_size.ndim - reduced.ndim
-    return wb.reshape(reduced, tuple(reduced.shape) + (1,) * extra) if extra > 0 else reduced
+def reduce_logmeanexp(input_tensor, axis=None, keepdims=False, experimental_named_axis=None):
+    """``log(mean(exp(x)))`` over ``axis`` (the default ``reduce_fn``); an empty ``axis`` keeps ``x``."""
+    axis = [int(a) for a in np.atleast_1d(np.asarray(axis if axis is not None else range(input_tensor.ndim)))]
+    if not axis:
+        return input_tensor
+    lse = wb.reduce_logsumexp(input_tensor, axis=axis, keepdims=keepdims)
+    n = int(np.prod([input_tensor.shape[a] for a in axis]))
+    return lse - wb.math.log(wb.constant(float(n), dtype=lse.dtype))
+
+
+def _differing_dims(a, b):
+    """The dimensions where ``a``'s shape differs from the start of ``b``'s."""
+    return [i for i, (m, n) in enumerate(zip(a.shape, b.shape)) if m != n]
 
 
 class _StepSizeAdaptation(TransitionKernel):
@@ -121,13 +127,21 @@ class _StepSizeAdaptation(TransitionKernel):
         return self._inner_kernel.is_calibrated
 
     def _log_accept_prob(self, inner_results):
-        # the acceptance probability is min(1, ratio)
-        return wb.minimum(self._log_accept_getter(inner_results), 0.0)
+        # the default getter gives log(min(1, ratio)); another getter's value is used as given (TFP)
+        return self._log_accept_getter(inner_results)
 
-    def _reduced(self, log_accept_prob, state_parts, step_size_part):
-        if self._reduce_fn is not None:
-            return self._reduce_fn(log_accept_prob, state_parts, step_size_part)
-        return _reduce_log_accept_prob(log_accept_prob, state_parts, step_size_part)
+    def _reduced(self, log_accept_prob, state_part, step_size_part):
+        """The acceptance averaged (``reduce_fn(x, axis, keepdims)``) over the chain dimensions
+        the step size does not have, then over those where their shapes differ (TFP's rule)."""
+        reduce_fn = self._reduce_fn or reduce_logmeanexp
+        num_reduce = max(min(log_accept_prob.ndim, state_part.ndim - step_size_part.ndim), 0)
+        reduced = reduce_fn(log_accept_prob, axis=list(range(num_reduce)), keepdims=False)
+        return reduce_fn(reduced, axis=_differing_dims(reduced, step_size_part), keepdims=True)
+
+    def _part_states(self, current_state, num_sizes):
+        """The state part read for each step-size part (the first for a lone step size)."""
+        parts = internal.float_parts(current_state, type(self).__name__)
+        return parts[:num_sizes] if num_sizes > 1 else parts[:1]
 
 
 class SimpleStepSizeAdaptation(_StepSizeAdaptation):
@@ -171,11 +185,11 @@ class SimpleStepSizeAdaptation(_StepSizeAdaptation):
             # a tensor condition rather than a Python branch: the step compiles to one program
             adapting = pkr.step < self._num_adaptation_steps
             log_accept = self._log_accept_prob(next_inner)
-            parts = internal.float_parts(current_state, type(self).__name__)
+            sizes = internal.as_list(step_size)
             log_target = math.log(self._target_accept_prob)
             new_sizes = []
-            for s in internal.as_list(step_size):
-                reduced = self._reduced(log_accept, parts, s)
+            for s, part in zip(sizes, self._part_states(current_state, len(sizes))):
+                reduced = _pad_right(self._reduced(log_accept, part, s), s.ndim)
                 adapted = wb.where(reduced > log_target, s * (1.0 + self._adaptation_rate),
                                    s / (1.0 + self._adaptation_rate))
                 new_sizes.append(wb.where(adapting, adapted, s))
@@ -220,24 +234,27 @@ class DualAveragingStepSizeAdaptation(_StepSizeAdaptation):
     def bootstrap_results(self, init_state):
         inner = self._inner_kernel.bootstrap_results(init_state)
         step_size = self._getter(inner)
-        sizes = internal.as_list(step_size)
+        sizes = [wb.convert_to_tensor(x) for x in internal.as_list(step_size)]
         dtype = sizes[0].dtype
         if self._shrinkage_target is None:
-            targets = [wb.log(10.0 * s) for s in sizes]
+            targets = [float(np.log(10.0)) + wb.math.log(s) for s in sizes]
         else:
-            targets = [internal.as_float_tensor(t, dtype, "shrinkage_target", type(self).__name__)
+            targets = [wb.math.log(internal.as_float_tensor(t, dtype, "shrinkage_target", type(self).__name__))
                        for t in internal.broadcast_parts(self._shrinkage_target, len(sizes),
                                                          "shrinkage_target", type(self).__name__)]
-        # the accumulators take the step size's shape after the chain reduction
+        log_accept = self._log_accept_prob(inner)
+        # the error sums take the shape of the acceptance after the chain reduction
+        error_sum = [wb.zeros_like(self._reduced(log_accept, part, s), dtype=dtype)
+                     for s, part in zip(sizes, self._part_states(init_state, len(sizes)))]
         return DualAveragingStepSizeAdaptationResults(
             inner_results=inner,
-            target_accept_prob=wb.constant(self._target_accept_prob, dtype=dtype),
-            shrinkage_target=internal.like_input(targets, step_size),
+            target_accept_prob=wb.constant(self._target_accept_prob, dtype=log_accept.dtype),
+            log_shrinkage_target=targets,
             exploration_shrinkage=wb.constant(self._exploration_shrinkage, dtype=dtype),
             step_count_smoothing=wb.constant(self._step_count_smoothing, dtype=dtype),
             decay_rate=wb.constant(self._decay_rate, dtype=dtype),
-            error_sum=internal.like_input([wb.zeros_like(s) for s in sizes], step_size),
-            log_averaging_step=internal.like_input([wb.log(s) for s in sizes], step_size),
+            error_sum=error_sum,
+            log_averaging_step=[wb.zeros_like(s, dtype=dtype) for s in sizes],
             step=wb.constant(0, dtype=np.int32),
             new_step_size=step_size,
             num_adaptation_steps=wb.constant(self._num_adaptation_steps, dtype=np.int32))
@@ -247,34 +264,36 @@ class DualAveragingStepSizeAdaptation(_StepSizeAdaptation):
         step_size = pkr.new_step_size
         inner = self._setter(pkr.inner_results, step_size)
         next_state, next_inner = self._inner_kernel.one_step(current_state, inner, seed=seed)
-        n = self._num_adaptation_steps
-        if not n:
-            return next_state, pkr._replace(inner_results=next_inner, step=pkr.step + 1)
-        # the m-th step (from 1) adapts while m <= num_adaptation_steps; tensor conditions
-        # rather than Python branches, so that the step compiles to one program
-        m = pkr.step + 1
-        adapting = m <= n
+        # tensor conditions rather than Python branches, so that the step compiles to one program;
+        # the error sum goes on accumulating after adaptation, as TFP's
         log_accept = self._log_accept_prob(next_inner)
-        parts = internal.float_parts(current_state, type(self).__name__)
-        gamma, t0, kappa = self._exploration_shrinkage, self._step_count_smoothing, self._decay_rate
         sizes = internal.as_list(step_size)
-        mf = wb.cast(m, sizes[0].dtype)
-        weight = mf ** -kappa
-        shrink = wb.sqrt(mf) / (gamma * (mf + t0))
+        m = pkr.step + 1
+        mf = wb.cast(pkr.step, sizes[0].dtype) + 1.0
+        soft_t = pkr.step_count_smoothing + mf
+        eta = mf ** -pkr.decay_rate
+        n = pkr.num_adaptation_steps
         new_sizes, error_sums, log_avgs = [], [], []
-        for s, mu, err, log_avg in zip(sizes, internal.as_list(pkr.shrinkage_target),
-                                       internal.as_list(pkr.error_sum), internal.as_list(pkr.log_averaging_step)):
-            accept = wb.exp(self._reduced(log_accept, parts, s))
-            new_err = err + (self._target_accept_prob - accept)
-            log_step = mu - new_err * shrink
-            new_log_avg = weight * log_step + (1.0 - weight) * log_avg
-            new_size = wb.where(m < n, wb.exp(log_step), wb.exp(new_log_avg))
-            error_sums.append(wb.where(adapting, new_err, err))
-            log_avgs.append(wb.where(adapting, new_log_avg, log_avg))
-            new_sizes.append(wb.where(adapting, new_size, s))
+        for s, part, log_target, err, log_avg in zip(
+                sizes, self._part_states(current_state, len(sizes)), pkr.log_shrinkage_target,
+                pkr.error_sum, pkr.log_averaging_step):
+            reduced = self._reduced(log_accept, part, s)
+            new_err = err + pkr.target_accept_prob - wb.exp(reduced)
+            new_err_ext = _pad_right(new_err, log_target.ndim)
+            log_step = log_target - (new_err_ext * wb.sqrt(mf)) / (soft_t * pkr.exploration_shrinkage)
+            new_log_avg = eta * log_step + (1.0 - eta) * log_avg
+            new_sizes.append(wb.where(m < n, wb.exp(log_step), wb.where(m > n, s, wb.exp(new_log_avg))))
+            log_avgs.append(wb.where(m > n, log_avg, new_log_avg))
+            error_sums.append(new_err)
         return next_state, pkr._replace(
             inner_results=next_inner,
-            error_sum=internal.like_input(error_sums, step_size),
-            log_averaging_step=internal.like_input(log_avgs, step_size),
+            error_sum=error_sums,
+            log_averaging_step=log_avgs,
             step=pkr.step + 1,
             new_step_size=internal.like_input(new_sizes, step_size))
+
+
+def _pad_right(x, ndim):
+    """``x`` with trailing ones added to its shape up to rank ``ndim``."""
+    extra = ndim - x.ndim
+    return wb.reshape(x, tuple(x.shape) + (1,) * extra) if extra > 0 else x
