@@ -189,7 +189,7 @@ def test_shared_names_are_the_tf2_functions_and_differing_ones_refuse():
     assert nn_v1 is v1.nn
 
 
-@pytest.mark.parametrize("name", ["Session", "get_variable", "global_variables_initializer", "placeholder"])
+@pytest.mark.parametrize("name", ["get_variable", "global_variables_initializer", "placeholder"])
 def test_graph_only_names_say_what_to_use(name):
     with pytest.raises(RuntimeError, match="TF 1's graph and session"):
         getattr(v1, name)()
@@ -207,3 +207,20 @@ def test_logging_goes_to_python_logging(caplog):
     messages = [r.getMessage() for r in caplog.records]
     assert messages.count("step 3") == 1 and messages.count("first") == 2 and messages.count("every") == 3
     v1.logging.set_verbosity(logging.WARNING)
+
+
+def test_session_config_boilerplate_applies_its_settings():
+    config = v1.ConfigProto()
+    config.gpu_options.allow_growth = True
+    assert str(config) == "gpu_options {\n  allow_growth: true\n}\n"       # TF's protocol buffer text
+    with pytest.raises(ValueError, match='has no "bogus" field'):
+        v1.ConfigProto(bogus=1)
+    session = v1.InteractiveSession(config=config)
+    with pytest.raises(RuntimeError, match="The Session graph is empty"):
+        session.run(wb.constant(1))
+    with v1.Session(config=v1.ConfigProto(log_device_placement=True)) as s:
+        assert s.config.log_device_placement
+        assert wb.debugging.get_log_device_placement() is True
+    wb.debugging.set_log_device_placement(False)
+    for gpu in wb.config.list_physical_devices("GPU"):
+        assert wb.config.experimental.get_memory_growth(gpu)

@@ -506,6 +506,67 @@ def _build_logging():
     return mod
 
 
+# --- sessions: only for the process settings their config carries ----------------------------------
+
+def _config_pb2():
+    try:
+        from tensorboard.compat.proto import config_pb2  # noqa: PLC0415  (optional: the tracking extra)
+    except ImportError as e:
+        raise ImportError("tf.compat.v1.ConfigProto / GPUOptions are protocol buffers; install tensorboard "
+                          "(pip install 'research-workbench[tracking]') to build them") from e
+    return config_pb2
+
+
+def _ConfigProto(**kwargs):
+    """TF 1's ``ConfigProto`` (the protocol buffer TF defines, from tensorboard's copy)."""
+    return _config_pb2().ConfigProto(**kwargs)
+
+
+def _GPUOptions(**kwargs):
+    """TF 1's ``GPUOptions`` (the protocol buffer TF defines, from tensorboard's copy)."""
+    return _config_pb2().GPUOptions(**kwargs)
+
+
+class Session:
+    """TF 1's ``Session`` / ``InteractiveSession`` as TF 2 scripts still make them: to carry a
+    ``ConfigProto`` into the process. The settings that exist here are applied: ``gpu_options.
+    allow_growth`` (``wb.config.experimental.set_memory_growth`` on every GPU),
+    ``allow_soft_placement``, ``log_device_placement``. There is no graph to run: ``run`` raises
+    (TF 2's session of an empty graph does too); ops run eagerly where they are written."""
+
+    def __init__(self, target="", graph=None, config=None):
+        wb = _wb()
+        if config is not None:
+            if config.gpu_options.allow_growth:
+                for gpu in wb.config.list_physical_devices("GPU"):
+                    wb.config.experimental.set_memory_growth(gpu, True)
+            if config.allow_soft_placement:
+                wb.config.set_soft_device_placement(True)
+            if config.log_device_placement:
+                wb.debugging.set_log_device_placement(True)
+        self.config = config
+        self._closed = False
+
+    def run(self, fetches, feed_dict=None, options=None, run_metadata=None):
+        raise RuntimeError("The Session graph is empty. The workbench has no TF 1 graph: ops run eagerly "
+                           "where they are written (read a tensor's value with .numpy()); for a compiled "
+                           "step use wb.function")
+
+    def close(self):
+        self._closed = True
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+        return False
+
+
+class InteractiveSession(Session):
+    __doc__ = Session.__doc__
+
+
 # --- the namespaces ------------------------------------------------------------------------------
 
 def _module(name, doc, fallback, members, differs=()):
@@ -519,8 +580,6 @@ def _module(name, doc, fallback, members, differs=()):
 _GRAPH_ONLY = {
     "placeholder": "trace with wb.function(input_signature=[wb.TensorSpec(shape, dtype)]) instead",
     "placeholder_with_default": "pass the value to a wb.function instead",
-    "Session": "call the ops (or a wb.function) directly: they run eagerly",
-    "InteractiveSession": "call the ops (or a wb.function) directly: they run eagerly",
     "get_variable": "create wb.Variable objects (tracked by wb.Module or Keras layers)",
     "variable_scope": "use wb.Module / Keras layers to own variables, wb.name_scope for names",
     "global_variables_initializer": "variables are initialized when created",
@@ -614,6 +673,8 @@ def build(existing):
         "random_crop": _tf1("random_crop", "image.random_crop", ("value", "size", ("seed", None), ("name", None))),
         "multinomial": _multinomial,
         "clip_by_average_norm": _clip_by_average_norm,
+        "ConfigProto": _ConfigProto, "GPUOptions": _GPUOptions,
+        "Session": Session, "InteractiveSession": InteractiveSession,
         "assign": _assign("assign"), "assign_add": _assign("assign_add"), "assign_sub": _assign("assign_sub"),
         "random_normal_initializer": _initializer("random_normal_initializer",
                                                   _v2_initializer("random_normal_initializer", stddev=1.0)),
