@@ -648,23 +648,25 @@ def test_normalization_adapts_to_arrays_and_datasets():
     data = _rng.standard_normal((50, 3)) * [1.0, 5.0, 0.1] + [0.0, 10.0, -2.0]
     layer = L.Normalization()
     layer.adapt(data)
-    np.testing.assert_allclose(layer.mean.numpy(), data.mean(0), rtol=1e-6)
-    np.testing.assert_allclose(layer.variance.numpy(), data.var(0), rtol=1e-6)
+    # Keras 3: mean/variance broadcast against the input, (1, 3); the weights hold (3,)
+    np.testing.assert_allclose(layer.mean.numpy(), data.mean(0, keepdims=True), rtol=1e-6)
+    np.testing.assert_allclose(layer.variance.numpy(), data.var(0, keepdims=True), rtol=1e-6)
+    assert [tuple(w.shape) for w in layer.weights] == [(3,), (3,), ()]
     out = layer(f64(data)).numpy()
     np.testing.assert_allclose(out.mean(0), 0.0, atol=1e-6)
     np.testing.assert_allclose(out.std(0), 1.0, rtol=1e-5)
     streamed = L.Normalization()
     streamed.adapt(wb.data.Dataset.from_tensor_slices(data).batch(7))       # 8 batches, the last short
-    np.testing.assert_allclose(streamed.mean.numpy(), data.mean(0), rtol=1e-10)
-    np.testing.assert_allclose(streamed.variance.numpy(), data.var(0), rtol=1e-10)
+    np.testing.assert_allclose(streamed.mean.numpy(), data.mean(0, keepdims=True), rtol=1e-10)
+    np.testing.assert_allclose(streamed.variance.numpy(), data.var(0, keepdims=True), rtol=1e-10)
     assert int(streamed.count.numpy()) == 50
     whole = L.Normalization(axis=None)
     whole.adapt(data)
-    np.testing.assert_allclose(float(whole.mean.numpy()), data.mean(), rtol=1e-10)
+    np.testing.assert_allclose(whole.mean.numpy(), np.full((1, 1), data.mean()), rtol=1e-10)   # (1, 1) as Keras 3
     images = _rng.standard_normal((4, 5, 5, 3))
     per_channel = L.Normalization(axis=-1)
     per_channel.adapt(images)
-    np.testing.assert_allclose(per_channel.mean.numpy(), images.mean(axis=(0, 1, 2)), rtol=1e-10)
+    np.testing.assert_allclose(per_channel.mean.numpy(), images.mean(axis=(0, 1, 2), keepdims=True), rtol=1e-10)
     back = L.Normalization(invert=True, mean=layer.mean.numpy(), variance=layer.variance.numpy())
     np.testing.assert_allclose(back(f64(out)).numpy(), data, rtol=1e-10)
 

@@ -196,3 +196,17 @@ def test_saved_model_file_keeps_metric_objects(tmp_path):
     n = wb.keras.models.load_model(path)
     loss, acc, acc2 = n.evaluate(np.ones((8, 3)), np.zeros(8), verbose=0)
     np.testing.assert_allclose(loss, m.evaluate(np.ones((8, 3)), np.zeros(8), verbose=0)[0], rtol=1e-6)
+
+
+def test_normalization_statistics_broadcast_as_keras3():
+    # keras/regression prints normalizer.mean: TF 2.21 shows shape (1, 9) after adapting on rows
+    # of 9 features; the weights ('mean', 'variance', 'count') keep (9,), (9,), ()
+    n = wb.keras.layers.Normalization()
+    n.adapt(np.arange(12.0).reshape(4, 3))
+    assert tuple(n.mean.shape) == (1, 3) and tuple(n.variance.shape) == (1, 3)
+    np.testing.assert_allclose(n.mean.numpy(), [[4.5, 5.5, 6.5]])
+    assert [w.path for w in n.weights] == [f"{n.name}/mean", f"{n.name}/variance", f"{n.name}/count"]
+    assert [tuple(w.shape) for w in n.weights] == [(3,), (3,), ()]
+    assert wb.keras.layers.Normalization().mean is None
+    given = wb.keras.layers.Normalization(mean=[[1.0, 2.0, 3.0]], variance=[[1.0, 4.0, 0.25]])
+    np.testing.assert_allclose(given(np.ones((2, 3))).numpy(), [[0.0, -0.5, -4.0]] * 2)

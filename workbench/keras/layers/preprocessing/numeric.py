@@ -73,14 +73,31 @@ class Normalization(Layer):
         self._stat_shape = tuple(input_shape[a] for a in keep)
         self._broadcast_shape = tuple(input_shape[a] if a in keep else 1 for a in range(rank))
         if self.input_mean is not None:
-            mean = np.broadcast_to(np.asarray(self.input_mean, np.float64), self._stat_shape)
-            var = np.broadcast_to(np.asarray(self.input_variance, np.float64), self._stat_shape)
+            # given statistics broadcast against the input (Keras 3): (3,), (1, 3) or a scalar
+            mean = np.broadcast_to(np.asarray(self.input_mean, np.float64), self._broadcast_shape).reshape(
+                self._stat_shape)
+            var = np.broadcast_to(np.asarray(self.input_variance, np.float64), self._broadcast_shape).reshape(
+                self._stat_shape)
         else:
             mean, var = np.zeros(self._stat_shape), np.ones(self._stat_shape)
-        self.mean = self.add_weight(name="mean", shape=self._stat_shape, initializer=_const(mean), trainable=False)
-        self.variance = self.add_weight(name="variance", shape=self._stat_shape, initializer=_const(var),
-                                        trainable=False)
+        self.adapt_mean = self.add_weight(name="mean", shape=self._stat_shape, initializer=_const(mean),
+                                          trainable=False)
+        self.adapt_variance = self.add_weight(name="variance", shape=self._stat_shape, initializer=_const(var),
+                                              trainable=False)
         self.count = self.add_weight(name="count", shape=(), dtype=np.int64, initializer="zeros", trainable=False)
+
+    # Keras 3: the weights (``adapt_mean``/``adapt_variance``, named 'mean'/'variance') hold one
+    # value per kept axis; ``mean``/``variance`` are them reshaped to broadcast against the input
+    # (``(1, 9)`` after adapting on rows of 9 features); None before the layer is built
+    @property
+    def mean(self):
+        var = self.__dict__.get("adapt_mean")
+        return None if var is None else wb.reshape(var, self._broadcast_shape)
+
+    @property
+    def variance(self):
+        var = self.__dict__.get("adapt_variance")
+        return None if var is None else wb.reshape(var, self._broadcast_shape)
 
     def adapt(self, data):
         """Set ``mean`` and ``variance`` to the statistics of ``data`` (an array or tensor, or a
@@ -112,16 +129,16 @@ class Normalization(Layer):
                 count = total
         if mean is None:
             raise ValueError(f"Normalization '{self.name}'.adapt: the data holds no values")
-        self.mean.assign(mean.astype(self.mean.dtype))
-        self.variance.assign((m2 / count).astype(self.variance.dtype))
+        self.adapt_mean.assign(mean.astype(self.adapt_mean.dtype))
+        self.adapt_variance.assign((m2 / count).astype(self.adapt_variance.dtype))
         self.count.assign(np.int64(count))
 
     def call(self, inputs):
         x = wb.convert_to_tensor(inputs)
         if x.dtype != self.compute_dtype:
             x = wb.cast(x, self.compute_dtype)
-        mean = wb.reshape(self.mean, self._broadcast_shape)
-        std = wb.maximum(wb.sqrt(wb.reshape(self.variance, self._broadcast_shape)), _EPSILON)
+        mean = wb.reshape(self.adapt_mean, self._broadcast_shape)
+        std = wb.maximum(wb.sqrt(wb.reshape(self.adapt_variance, self._broadcast_shape)), _EPSILON)
         if self.invert:
             return mean + x * std
         return (x - mean) / std
