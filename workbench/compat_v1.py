@@ -120,15 +120,18 @@ class _Namespace(types.ModuleType):
     """A ``tf.compat.v1`` module: its own names first, then ``fallback``'s (the TF 2 module of
     the same name), except names whose TF 1 meaning differs and that are not provided."""
 
-    def __init__(self, name, doc, fallback, differs=()):
+    def __init__(self, name, doc, fallback, differs=(), instead=None):
         super().__init__(name, doc)
         self._fallback = fallback
         self._differs = frozenset(differs)
+        self._instead = instead
 
     def __getattr__(self, name):
-        if name.startswith("__") or name in ("_fallback", "_differs"):
+        if name.startswith("__") or name in ("_fallback", "_differs", "_instead"):
             raise AttributeError(name)
         short = self.__name__.replace("workbench.compat.v1", "tf.compat.v1")
+        if self._fallback is None:     # a TF 1 module with no TF 2 counterpart of the same meaning
+            raise AttributeError(f"{short}.{name} is not provided: {self._instead}")
         if name in self._differs:
             raise AttributeError(
                 f"{short}.{name}: TF 1's version differs from TF 2's and is not provided here; "
@@ -141,7 +144,7 @@ class _Namespace(types.ModuleType):
 
     def __dir__(self):
         try:
-            base = dir(_resolve(self._fallback) if self._fallback else _wb())
+            base = [] if self._fallback is None else dir(_resolve(self._fallback) if self._fallback else _wb())
         except AttributeError:
             base = []
         return sorted((set(base) - self._differs) | set(self.__dict__))
@@ -506,6 +509,180 @@ def _build_logging():
     return mod
 
 
+# --- TF 1's losses --------------------------------------------------------------------------------
+
+class Reduction:
+    """TF 1's loss reductions (``tf.compat.v1.losses.Reduction``)."""
+
+    NONE = "none"
+    SUM = "weighted_sum"
+    SUM_OVER_BATCH_SIZE = "weighted_sum_over_batch_size"
+    MEAN = "weighted_mean"
+    SUM_BY_NONZERO_WEIGHTS = "weighted_sum_by_nonzero_weights"
+    SUM_OVER_NONZERO_WEIGHTS = SUM_BY_NONZERO_WEIGHTS
+
+    @classmethod
+    def all(cls):
+        return (cls.NONE, cls.SUM, cls.MEAN, cls.SUM_OVER_BATCH_SIZE, cls.SUM_OVER_NONZERO_WEIGHTS,
+                cls.SUM_BY_NONZERO_WEIGHTS)
+
+    @classmethod
+    def validate(cls, key):
+        if key not in cls.all():
+            raise ValueError(f"Invalid Reduction Key {key}. Key should be one of {cls.all()}.")
+
+
+def _compute_weighted_loss(losses, weights=1.0, scope=None, loss_collection=None,
+                           reduction=Reduction.SUM_BY_NONZERO_WEIGHTS):
+    """TF 1's ``losses.compute_weighted_loss``: ``losses * weights`` reduced by ``reduction``
+    (``SUM_BY_NONZERO_WEIGHTS``: the sum over the number of non-zero weights, broadcast to the
+    losses' shape; 0 when there is none). Computed in float32, as TF 1 does, and returned in the
+    losses' dtype."""
+    Reduction.validate(reduction)
+    wb = _wb()
+    losses = wb.convert_to_tensor(losses)
+    dtype = losses.dtype
+    compute = wb.float32
+    losses = wb.cast(losses, compute)
+    weights = wb.cast(weights, compute)
+    weighted = losses * weights
+    if reduction == Reduction.NONE:
+        out = weighted
+    else:
+        total = wb.reduce_sum(weighted)
+        if reduction == Reduction.MEAN:
+            out = wb.math.divide_no_nan(total, wb.reduce_sum(wb.ones_like(losses) * weights))
+        elif reduction == Reduction.SUM_OVER_BATCH_SIZE:
+            out = wb.math.divide_no_nan(total, wb.cast(wb.size(losses), compute))
+        elif reduction == Reduction.SUM_BY_NONZERO_WEIGHTS:
+            present = wb.cast(wb.math.not_equal(wb.ones_like(losses) * weights, 0), compute)
+            out = wb.math.divide_no_nan(total, wb.reduce_sum(present))
+        else:
+            out = total
+    return wb.cast(out, dtype)
+
+
+def _tf1_loss(name, params, body):
+    names = [p if isinstance(p, str) else p[0] for p in params]
+    defaults = {p[0]: p[1] for p in params if not isinstance(p, str)}
+
+    def loss(*args, **kwargs):
+        given = dict(zip(names, args))
+        for key, value in kwargs.items():
+            if key not in names:
+                raise TypeError(f"losses.{name}() got an unexpected keyword argument {key!r}")
+            given[key] = value
+        for key in names:
+            given.setdefault(key, defaults.get(key))
+        wb = _wb()
+        first, second = names[0], names[1]
+        if given[first] is None:
+            raise ValueError(f"Argument `{first}` must not be None.")
+        if given[second] is None:
+            raise ValueError(f"Argument `{second}` must not be None.")
+        per_element = body(wb, given)
+        return _compute_weighted_loss(per_element, given["weights"], reduction=given["reduction"])
+
+    loss.__name__ = name
+    loss.__doc__ = f"TF 1's ``losses.{name}``: per-element losses weighted and reduced (default " \
+                   f"``SUM_BY_NONZERO_WEIGHTS``)."
+    return loss
+
+
+_LOSS_TAIL = (("weights", 1.0), ("scope", None), ("loss_collection", None),
+              ("reduction", Reduction.SUM_BY_NONZERO_WEIGHTS))
+
+
+def _float_pair(wb, a, b):
+    # TF 1's losses compute in float32 whatever the inputs' dtype
+    return wb.cast(a, wb.float32), wb.cast(b, wb.float32)
+
+
+def _absolute_difference(wb, g):
+    labels, predictions = _float_pair(wb, g["labels"], g["predictions"])
+    return wb.abs(predictions - labels)
+
+
+def _mean_squared_error(wb, g):
+    labels, predictions = _float_pair(wb, g["labels"], g["predictions"])
+    return wb.math.squared_difference(predictions, labels)
+
+
+def _huber(wb, g):
+    labels, predictions = _float_pair(wb, g["labels"], g["predictions"])
+    error = wb.abs(predictions - labels)
+    quadratic = wb.minimum(error, g["delta"])
+    return 0.5 * quadratic * quadratic + g["delta"] * (error - quadratic)
+
+
+def _log_loss(wb, g):
+    labels, predictions = _float_pair(wb, g["labels"], g["predictions"])
+    eps = g["epsilon"]
+    return -labels * wb.math.log(predictions + eps) - (1 - labels) * wb.math.log(1 - predictions + eps)
+
+
+def _hinge(wb, g):
+    labels, logits = _float_pair(wb, g["labels"], g["logits"])
+    return wb.nn.relu(1 - (2 * labels - 1) * logits)
+
+
+def _sigmoid_xent(wb, g):
+    labels, logits = _float_pair(wb, g["multi_class_labels"], g["logits"])
+    if g["label_smoothing"]:
+        labels = labels * (1 - g["label_smoothing"]) + 0.5 * g["label_smoothing"]
+    return wb.nn.sigmoid_cross_entropy_with_logits(labels=labels, logits=logits)
+
+
+def _softmax_xent(wb, g):
+    labels, logits = _float_pair(wb, g["onehot_labels"], g["logits"])
+    if g["label_smoothing"]:
+        classes = wb.cast(wb.shape(labels)[-1], labels.dtype)
+        labels = labels * (1 - g["label_smoothing"]) + g["label_smoothing"] / classes
+    return wb.nn.softmax_cross_entropy_with_logits(wb.stop_gradient(labels), logits)
+
+
+def _sparse_softmax_xent(wb, g):
+    return wb.nn.sparse_softmax_cross_entropy_with_logits(labels=g["labels"], logits=g["logits"])
+
+
+def _cosine_distance(wb, g):
+    labels, predictions = _float_pair(wb, g["labels"], g["predictions"])
+    axis = g["axis"] if g["axis"] is not None else g["dim"]
+    if axis is None:
+        raise ValueError("You must specify argument `axis`.")
+    return 1 - wb.reduce_sum(labels * predictions, axis=axis, keepdims=True)
+
+
+def _tf1_losses():
+    out = {
+        "Reduction": Reduction,
+        "compute_weighted_loss": _compute_weighted_loss,
+        "absolute_difference": _tf1_loss("absolute_difference", ("labels", "predictions") + _LOSS_TAIL,
+                                         _absolute_difference),
+        "mean_squared_error": _tf1_loss("mean_squared_error", ("labels", "predictions") + _LOSS_TAIL,
+                                        _mean_squared_error),
+        "huber_loss": _tf1_loss("huber_loss", ("labels", "predictions", ("weights", 1.0), ("delta", 1.0))
+                                + _LOSS_TAIL[1:], _huber),
+        "log_loss": _tf1_loss("log_loss", ("labels", "predictions", ("weights", 1.0), ("epsilon", 1e-7))
+                              + _LOSS_TAIL[1:], _log_loss),
+        "hinge_loss": _tf1_loss("hinge_loss", ("labels", "logits") + _LOSS_TAIL, _hinge),
+        "sigmoid_cross_entropy": _tf1_loss("sigmoid_cross_entropy", ("multi_class_labels", "logits", ("weights", 1.0),
+                                                                     ("label_smoothing", 0)) + _LOSS_TAIL[1:],
+                                           _sigmoid_xent),
+        "softmax_cross_entropy": _tf1_loss("softmax_cross_entropy", ("onehot_labels", "logits", ("weights", 1.0),
+                                                                     ("label_smoothing", 0)) + _LOSS_TAIL[1:],
+                                           _softmax_xent),
+        "sparse_softmax_cross_entropy": _tf1_loss("sparse_softmax_cross_entropy", ("labels", "logits")
+                                                  + _LOSS_TAIL, _sparse_softmax_xent),
+        "cosine_distance": _tf1_loss("cosine_distance", ("labels", "predictions", ("axis", None))
+                                     + _LOSS_TAIL + (("dim", None),), _cosine_distance),
+    }
+    for name in ("add_loss", "get_losses", "get_regularization_loss", "get_regularization_losses",
+                 "get_total_loss"):
+        out[name] = _refused("losses." + name, "keep the losses in Python and add them up")
+    return out
+
+
 # --- sessions: only for the process settings their config carries ----------------------------------
 
 def _config_pb2():
@@ -569,8 +746,8 @@ class InteractiveSession(Session):
 
 # --- the namespaces ------------------------------------------------------------------------------
 
-def _module(name, doc, fallback, members, differs=()):
-    mod = _Namespace("workbench.compat.v1" + ("." + name if name else ""), doc, fallback, differs)
+def _module(name, doc, fallback, members, differs=(), instead=None):
+    mod = _Namespace("workbench.compat.v1" + ("." + name if name else ""), doc, fallback, differs, instead)
     for key, value in members.items():
         setattr(mod, key, value)
     sys.modules[mod.__name__] = mod
@@ -815,6 +992,37 @@ def build(existing):
         "set_union": lambda a, b, validate_indices=True: _wb().sets.union(a, b, validate_indices=validate_indices),
         "set_size": lambda a, validate_indices=True: _wb().sets.size(a, validate_indices=validate_indices),
     })
+    v1.image = _module("image", "TF 1's ``tf.compat.v1.image``.", "image", {
+        "resize_image_with_crop_or_pad": lambda image, target_height, target_width: _wb().image.resize_with_crop_or_pad(
+            image, target_height, target_width),
+        "transpose_image": lambda image: _wb().image.transpose(image),
+        "extract_image_patches": _tf1("image.extract_image_patches", "image.extract_patches",
+                                      ("images", ("ksizes", None), ("strides", None), ("rates", None),
+                                       ("padding", None), ("name", None), ("sizes", None)),
+                                      (("ksizes", "sizes"),)),
+    }, ("crop_and_resize", "draw_bounding_boxes", "extract_glimpse", "resize", "sample_distorted_bounding_box",
+        "resize_area", "resize_bicubic", "resize_bilinear", "resize_images", "resize_nearest_neighbor",
+        "resize_image_with_pad"))
+    v1.strings = _module("strings", "TF 1's ``tf.compat.v1.strings``.", "strings", {},
+                         ("length", "reduce_join", "split", "substr", "to_hash_bucket", "to_number"))
+    v1.sparse = _module("sparse", "TF 1's ``tf.compat.v1.sparse``.", "sparse", {
+        "matmul": lambda *a, **k: _wb().sparse.sparse_dense_matmul(*a, **k),
+    }, ("add", "concat", "reduce_max", "reduce_sum", "segment_mean", "segment_sqrt_n", "segment_sum", "split",
+        "merge", "reduce_max_sparse", "reduce_sum_sparse", "placeholder"))
+    v1.io = _module("io", "TF 1's ``tf.compat.v1.io``.", "io", {}, (
+        "decode_csv", "decode_raw", "parse_example", "parse_single_example", "serialize_many_sparse",
+        "serialize_sparse"))
+    v1.losses = _module("losses", "TF 1's ``tf.compat.v1.losses``: weighted losses reduced by TF 1's rules.",
+                        None, _tf1_losses(), instead="TF 1's loss collections need a graph; keep losses in Python")
+    for name, instead in (("metrics", "TF 1's streaming metrics update graph variables; use wb.keras.metrics"),
+                          ("layers", "TF 1's layers build graph variables; use wb.keras.layers"),
+                          ("summary", "TF 1's summary ops need a graph and FileWriter; use wb.summary"),
+                          ("initializers", "use wb.keras.initializers or the TF 1 *_initializer names here"),
+                          ("train", "TF 1's optimizers, savers and hooks need a graph and session; use "
+                                    "wb.keras.optimizers, wb.train.Checkpoint and wb.function"),
+                          ("estimator", "Estimators are not part of the workbench; use wb.keras Model.fit"),
+                          ("distributions", "use the probability package (TFP's distributions)")):
+        setattr(v1, name, _module(name, f"TF 1's ``tf.compat.v1.{name}`` (not provided).", None, {}, instead=instead))
     v1.logging = _build_logging()
     sys.modules[v1.logging.__name__] = v1.logging
     return v1
