@@ -98,16 +98,42 @@ class VonMises(Distribution):
         c_max = float(np.max(wb.stop_gradient(self._concentration).numpy(), initial=0.0))
         return int(min(max(math.ceil(9.0 * math.sqrt(c_max)) + 10, 20), 4000))
 
-    def _cdf(self, x):
-        c = self._concentration
-        y = x - self._loc
+    def _turns_and_tails(self, x):
+        """Whole turns of ``x - loc`` and the CDF and survival function within its turn, each a
+        sum of the series (no 1 - cdf), clipped to [0, 1] against the series' rounding. float32 sums
+        in float64 (its rounding would otherwise set the tails' floor)."""
+        if self.dtype == wb.float32:
+            parts = self._turns_and_tails_of(wb.cast(x, wb.float64), wb.cast(self._loc, wb.float64),
+                                             wb.cast(self._concentration, wb.float64), np.float64)
+            return tuple(wb.cast(v, wb.float32) for v in parts)
+        return self._turns_and_tails_of(x, self._loc, self._concentration, self.dtype)
+
+    def _turns_and_tails_of(self, x, loc, c, dtype):
+        y = x - loc
         turns = wb.floor((y + math.pi) / (2.0 * math.pi))
         y = y - 2.0 * math.pi * turns
         n_terms = self._n_terms()
-        n = wb.constant(np.arange(1, n_terms + 1, dtype=self.dtype))
-        ratios = _bessel_ratios(wb.maximum(c, float(np.finfo(self.dtype).tiny)), n_terms)
+        n = wb.constant(np.arange(1, n_terms + 1, dtype=dtype))
+        ratios = _bessel_ratios(wb.maximum(c, float(np.finfo(dtype).tiny)), n_terms)
         series = wb.reduce_sum(ratios * wb.sin(wb.expand_dims(y, -1) * n) / n, axis=-1)
-        return turns + 0.5 + y / (2.0 * math.pi) + series / math.pi
+        odd = y / (2.0 * math.pi) + series / math.pi
+        return turns, wb.clip_by_value(0.5 + odd, 0.0, 1.0), wb.clip_by_value(0.5 - odd, 0.0, 1.0)
+
+    def _cdf(self, x):
+        turns, lower, _ = self._turns_and_tails(x)
+        return turns + lower
+
+    def _survival_function(self, x):
+        # one minus the CDF (full turns included, as TFP), the within-turn part from the mirrored
+        # series: the density is symmetric about loc
+        turns, _, upper = self._turns_and_tails(x)
+        return upper - turns
+
+    def _log_cdf(self, x):
+        return internal.log_tail(self._cdf(x), self._survival_function(x))
+
+    def _log_survival_function(self, x):
+        return internal.log_tail(self._survival_function(x), self._cdf(x))
 
     _sample_n_takes_any_seed = True
 
