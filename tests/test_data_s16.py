@@ -233,3 +233,31 @@ def test_fingerprint_is_the_same_for_datasets_built_the_same_way():
                          env={**os.environ, "OPENBLAS_NUM_THREADS": "1"})
     mine = Dataset.from_tensor_slices(np.arange(6)).map(lambda x: x * 2).batch(2)
     assert int(out.stdout.split()[-1]) == int(mine.fingerprint())   # another process: the same
+
+
+# -- the load_data tutorials' pieces ----------------------------------------------------------
+
+def test_readers_know_their_element_spec_and_the_writer_makes_its_file(tmp_path):
+    path = str(tmp_path / "empty.tfrecord")
+    with wb.io.TFRecordWriter(path):
+        pass
+    assert os.path.exists(path) and os.path.getsize(path) == 0    # TF makes the file when it opens
+    string = wb.TensorSpec([], wb.string)
+    # TF 2.21's reprs, with nothing read
+    assert repr(wb.data.TFRecordDataset([path])) == f"<TFRecordDatasetV2 element_spec={string!r}>"
+    assert repr(wb.data.TextLineDataset(path)) == f"<TextLineDatasetV2 element_spec={string!r}>"
+    assert repr(wb.data.FixedLengthRecordDataset(path, 2)) == f"<FixedLengthRecordDatasetV2 element_spec={string!r}>"
+    parsed = wb.data.TFRecordDataset([path]).map(
+        lambda r: wb.io.parse_single_example(r, {"a": wb.io.FixedLenFeature([], wb.int64, default_value=0)}))
+    assert parsed.element_spec == {"a": wb.TensorSpec([], wb.int64)} and values(parsed) == []
+
+
+def test_pandas_frames_convert_and_slice_with_their_dtypes():
+    pd = pytest.importorskip("pandas")
+    df = pd.DataFrame({"a": [1, 2], "b": [0.5, 1.5], "s": ["x", "y"]})
+    t = wb.convert_to_tensor(df[["a", "b"]])                       # TF: float64, as np.asarray
+    assert t.dtype == wb.float64 and t.numpy().tolist() == [[1.0, 0.5], [2.0, 1.5]]
+    assert wb.convert_to_tensor(df["s"]).numpy().tolist() == [b"x", b"y"]
+    assert Dataset.from_tensor_slices(df[["a", "b"]]).element_spec == wb.TensorSpec([2], wb.float64)
+    assert Dataset.from_tensor_slices(dict(df)).element_spec == {
+        "a": wb.TensorSpec([], wb.int64), "b": wb.TensorSpec([], wb.float64), "s": wb.TensorSpec([], wb.string)}

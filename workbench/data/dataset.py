@@ -633,6 +633,7 @@ _TF_NAMES = {
     "WithOptions": "_OptionsDataset", "Load": "_LoadDataset", "TextLines": "TextLineDatasetV2",
     "TFRecords": "TFRecordDatasetV2", "flat_map": "_FlatMapDataset", "TextLineDataset": "TextLineDatasetV2",
     "TFRecordDataset": "TFRecordDatasetV2", "CsvDataset": "CsvDatasetV2",
+    "FixedLengthRecordDataset": "FixedLengthRecordDatasetV2",
     "Shard": "_ShardDataset", "TakeWhile": "_TakeWhileDataset", "Unique": "_UniqueDataset",
     "Rebatch": "_RebatchDataset", "IgnoreErrors": "_IgnoreErrorsDataset", "RandomSource": "_RandomDataset",
 }

@@ -15,6 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..core import wrap
+from ..tensor_shape import TensorSpec
 from ..errors import InvalidArgumentError, argcheck
 from ..io import gfile
 from ..io.tfrecord import check_compression, read_fixed_length_records, read_lines, read_records
@@ -66,6 +67,13 @@ class _FileReader(Dataset):
 
     def _cardinality(self):
         return UNKNOWN
+
+    def _known_spec(self):
+        return TensorSpec([], object)   # a string scalar per line or record
+
+    @property
+    def element_spec(self):
+        return self._known_spec()
 
 
 class _FileIter(Step):

@@ -110,7 +110,9 @@ class TFRecordWriter:
             kind, level = options.compression_type, options.compression_level
         else:
             kind, level = check_compression(options, "TFRecordWriter"), -1
-        self._out = _Compressor(gfile.GFile(path, "wb"), kind, level)
+        out = gfile.GFile(path, "wb")
+        out.write(b"")   # the file exists from here on, as TF's writer makes it when it opens
+        self._out = _Compressor(out, kind, level)
 
     def write(self, record):
         """Append one record (bytes, or a string scalar tensor)."""
