@@ -64,3 +64,6 @@ def test_refusals():
         wb.compat.v1.metrics.accuracy
     with pytest.raises(AttributeError, match="differs from TF 2's"):
         wb.compat.v1.strings.split
+    assert wb.compat.v1.train.latest_checkpoint is wb.train.latest_checkpoint
+    with pytest.raises(AttributeError, match="no attribute 'AdamOptimizer' .TF 1's optimizers"):
+        wb.compat.v1.train.AdamOptimizer

@@ -140,7 +140,8 @@ class _Namespace(types.ModuleType):
         try:
             return _resolve(self._fallback + "." + name) if self._fallback else getattr(_wb(), name)
         except AttributeError:
-            raise AttributeError(f"module {short!r} has no attribute {name!r}") from None
+            hint = f" ({self._instead})" if self._instead else ""
+            raise AttributeError(f"module {short!r} has no attribute {name!r}{hint}") from None
 
     def __dir__(self):
         try:
@@ -1018,11 +1019,12 @@ def build(existing):
                           ("layers", "TF 1's layers build graph variables; use wb.keras.layers"),
                           ("summary", "TF 1's summary ops need a graph and FileWriter; use wb.summary"),
                           ("initializers", "use wb.keras.initializers or the TF 1 *_initializer names here"),
-                          ("train", "TF 1's optimizers, savers and hooks need a graph and session; use "
-                                    "wb.keras.optimizers, wb.train.Checkpoint and wb.function"),
                           ("estimator", "Estimators are not part of the workbench; use wb.keras Model.fit"),
                           ("distributions", "use the probability package (TFP's distributions)")):
         setattr(v1, name, _module(name, f"TF 1's ``tf.compat.v1.{name}`` (not provided).", None, {}, instead=instead))
+    v1.train = _module("train", "TF 1's ``tf.compat.v1.train``: the names TF 2's ``tf.train`` shares.", "train", {},
+                       ("Checkpoint",), instead="TF 1's optimizers, savers and hooks need a graph and session; "
+                                                "use wb.keras.optimizers, wb.train.Checkpoint and wb.function")
     v1.logging = _build_logging()
     sys.modules[v1.logging.__name__] = v1.logging
     return v1
