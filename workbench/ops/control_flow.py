@@ -594,8 +594,10 @@ def _fold(fn, elems, initializer, reverse, keep_all, opname):
 def _open_rows(stacked, flat_in, last):
     """In a trace where ``elems``' first size is open: the stacked results have as many rows
     (TF's static shape), each row the static shape of the results ``last``."""
+    if not core.open_shapes_traced():
+        return
     lead = flat_in[0]._static_shape()
-    if core.open_shapes_traced() and lead.rank and lead[0] is None:
+    if lead.rank and lead[0] is None:
         for o, r in zip(stacked, last):
             s = r._static_shape()
             core.static_result(o, None if s.rank is None else (None,) + tuple(s.as_list()))

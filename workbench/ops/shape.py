@@ -84,7 +84,7 @@ def reshape(tensor, shape, name=None):
         return core.dispatch(reshape, (tensor, shape))   # a DynamicRaggedShape or a RaggedTensor
     x = convert_to_tensor(tensor)
     known = core.static_value(shape)   # in a trace: None for a size the arguments decide
-    open_length = isinstance(shape, Tensor) and known is None and shape.ndim == 1
+    open_length = known is None and isinstance(shape, Tensor) and shape.ndim == 1
     shape = _shape_arg(shape, "shape", "reshape", unknown=True)
     if shape == x._data.shape and not open_length:
         return x
