@@ -108,10 +108,10 @@ def dynamic_partition(data, partitions, num_partitions, name=None):
         raise InvalidArgumentError(None, None, f"data.shape must start with partitions.shape, got data.shape = "
                                    f"{_dims(x.shape)}, partitions.shape = {_dims(p.shape)} [Op:DynamicPartition]")
     outs = apply(_partition_op, (x, p), {"num_partitions": n})
-    if core.tracing():   # TF's static shapes: the row counts are data
-        inner = tuple(x.shape[p.ndim:])
+    if core.tracing():   # TF's static shapes: the row counts are data, the rest data's static sizes
+        s = x._static_shape()
         for o in outs:
-            core.static_result(o, (None,) + inner)
+            core.static_result(o, None if s.rank is None else (None,) + tuple(s.as_list()[p.ndim:]))
     return list(outs)
 
 
@@ -201,7 +201,8 @@ def dynamic_stitch(indices, data, name=None):
                 f"{_dims(idx[0].shape)}, indices[{m}].shape = {_dims(idx[m].shape)} [Op:DynamicStitch]")
     out = apply(_stitch_op, (*idx, *xs), {"n": len(idx)})
     if core.tracing():
-        core.static_result(out, (None,) + tuple(xs[0].shape[idx[0].ndim:]))
+        s = xs[0]._static_shape()
+        core.static_result(out, None if s.rank is None else (None,) + tuple(s.as_list()[idx[0].ndim:]))
     return out
 
 
