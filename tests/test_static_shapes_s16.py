@@ -160,6 +160,11 @@ def test_open_sizes_as_tf(name, specs, fn, tf):
     ("angle", [S([None, 3], wb.complex64)], lambda x: wb.math.angle(x), (None, 3)),
     ("string_length", [S([None], wb.string)], lambda s: wb.strings.length(s), (None,)),
     ("rgb_to_hsv", [S([None, 4, 4, 3], f32)], lambda x: wb.image.rgb_to_hsv(x), (None, 4, 4, 3)),
+    ("dynamic_partition", [S([None, None], f32), S([None], i32)], lambda x, p: wb.dynamic_partition(x, p, 2),
+     [(None, None), (None, None)]),
+    ("dynamic_partition_unknown_rank", U + [S([None], i32)], lambda x, p: wb.dynamic_partition(x, p, 2), [None, None]),
+    ("dynamic_stitch", [S([None], i32), S([None, None], f32)], lambda i, d: wb.dynamic_stitch([i], [d]), (None, None)),
+    ("dynamic_stitch_unknown_rank", [S([None], i32)] + U, lambda i, d: wb.dynamic_stitch([i], [d]), None),
 ])
 def test_more_ops_of_open_sizes(name, specs, fn, tf):
     assert _traced(fn, specs) == tf
