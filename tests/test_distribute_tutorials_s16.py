@@ -175,3 +175,99 @@ def test_datasets_from_function_regroups_consecutive_elements(two_cpus):
     it = iter(s.distribute_datasets_from_function(dataset_fn))
     got = [[v.numpy().tolist() for v in next(it).values] for _ in range(3)]
     assert got == [[[1, 3], [0, 1]], [[3, 0], [1, 3]], [[0, 1], [3, 0]]]   # TF 2.21's
+
+
+# -- multi_worker_with_keras: TF_CONFIG's cluster as the processes of an MPI job ----------------
+
+MNIST_SETUP = '''
+import os
+import tensorflow as tf
+import numpy as np
+
+def mnist_dataset(batch_size):
+  # the tutorial's tf.keras.datasets.mnist.load_data() (a download): synthetic data of its layout
+  rng = np.random.default_rng(0)
+  x_train, y_train = rng.integers(0, 256, (256, 28, 28), dtype=np.uint8), rng.integers(0, 10, 256)
+  x_train = x_train / np.float32(255)
+  y_train = y_train.astype(np.int64)
+  train_dataset = tf.data.Dataset.from_tensor_slices(
+      (x_train, y_train)).shuffle(60000, seed=1).repeat().batch(batch_size)
+  return train_dataset
+
+def build_and_compile_cnn_model():
+  model = tf.keras.Sequential([
+      tf.keras.layers.InputLayer(input_shape=(28, 28)),
+      tf.keras.layers.Reshape(target_shape=(28, 28, 1)),
+      tf.keras.layers.Conv2D(4, 3, activation='relu'),
+      tf.keras.layers.Flatten(),
+      tf.keras.layers.Dense(16, activation='relu'),
+      tf.keras.layers.Dense(10)
+  ])
+  model.compile(
+      loss=tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+      optimizer=tf.keras.optimizers.SGD(learning_rate=0.001),
+      metrics=['accuracy'])
+  return model
+'''
+
+MULTI_WORKER_MAIN = '''
+import os
+import json
+import sys
+
+import numpy as np
+import workbench as tf
+sys.modules["tensorflow"] = tf   # mnist_setup.py imports tensorflow, as in the tutorial
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import mnist_setup
+
+per_worker_batch_size = 16
+tf_config = json.loads(os.environ['TF_CONFIG'])
+num_workers = len(tf_config['cluster']['worker'])
+
+strategy = tf.distribute.MultiWorkerMirroredStrategy()
+
+global_batch_size = per_worker_batch_size * num_workers
+multi_worker_dataset = mnist_setup.mnist_dataset(global_batch_size)
+
+with strategy.scope():
+  # Model building/compiling need to be within `strategy.scope()`.
+  multi_worker_model = mnist_setup.build_and_compile_cnn_model()
+
+
+multi_worker_model.fit(multi_worker_dataset, epochs=2, steps_per_epoch=3, verbose=0)
+rank = strategy.cluster_resolver.task_id
+np.save(os.path.join(sys.argv[1], f"kernel{rank}.npy"), multi_worker_model.layers[-1].kernel.numpy())
+with open(os.path.join(sys.argv[1], f"rank{rank}.txt"), "w") as f:
+  f.write(f"workers {strategy.num_replicas_in_sync} rank {rank}")
+'''
+
+
+def _tf_config(workers, index=0):
+    import json
+    return json.dumps({"cluster": {"worker": [f"localhost:{12345 + i}" for i in range(workers)]},
+                       "task": {"type": "worker", "index": index}})
+
+
+def test_multi_worker_tutorial_main_runs_as_an_mpi_job(tmp_path):
+    from tests.distribute_helpers import MPIEXEC, mpi4py, run_script
+    if mpi4py is None or MPIEXEC is None:
+        pytest.skip("needs mpi4py and mpiexec")
+    (tmp_path / "mnist_setup.py").write_text(MNIST_SETUP)
+    job = run_script(tmp_path, MULTI_WORKER_MAIN, env={"TF_CONFIG": _tf_config(2)}, nproc=2, timeout=300)
+    assert job.returncode == 0, job.stderr[-3000:]
+    assert [(tmp_path / f"rank{r}.txt").read_text() for r in (0, 1)] == ["workers 2 rank 0", "workers 2 rank 1"]
+    np.testing.assert_array_equal(np.load(tmp_path / "kernel0.npy"), np.load(tmp_path / "kernel1.npy"))
+    # a cluster of another size than the job's is refused, naming both
+    job = run_script(tmp_path, MULTI_WORKER_MAIN, env={"TF_CONFIG": _tf_config(3)}, nproc=2, timeout=300)
+    assert job.returncode != 0 and "TF_CONFIG names a cluster of 3 workers, but the MPI job has 2" in job.stderr
+
+
+def test_multi_worker_strategy_alone_under_a_cluster_tf_config_is_refused(monkeypatch):
+    monkeypatch.setenv("TF_CONFIG", _tf_config(2, index=1))
+    with pytest.raises(ValueError, match=r"TF_CONFIG names a cluster of 2 workers, but this process was started "
+                                         r"alone.*`mpiexec -n 2 python SCRIPT`"):
+        wb.distribute.MultiWorkerMirroredStrategy()
+    monkeypatch.setenv("TF_CONFIG", "{not json")
+    with pytest.raises(ValueError, match="TF_CONFIG is not JSON"):
+        wb.distribute.MultiWorkerMirroredStrategy()

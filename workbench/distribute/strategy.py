@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import enum
+import json
 import os
 import threading
 import weakref
@@ -709,6 +710,12 @@ class MultiWorkerMirroredStrategy(Strategy):
     local rank and combines device arrays over NCCL, bootstrapped through MPI. Started alone
     (no MPI job), it is one worker.
 
+    TF's ``TF_CONFIG`` (TF's tutorials set it, then start each worker by hand) is read for the
+    cluster's size: the MPI job must have one process per worker it names (``chief`` and
+    ``worker`` tasks), and each rank is the worker of its rank (the chief rank 0), whatever task
+    index ``TF_CONFIG`` gives; a process started alone under a ``TF_CONFIG`` of several workers is
+    refused, naming the command that starts them together.
+
     Args:
         cluster_resolver: ignored unless None (the MPI job says where each worker is).
         communication_options: a :class:`CommunicationOptions` (bucket size, collective timeout,
@@ -726,8 +733,18 @@ class MultiWorkerMirroredStrategy(Strategy):
         bucket = options.bytes_per_pack or DEFAULT_BUCKET_BYTES
         device = None
         if collectives is None:
+            workers = _tf_config_workers()
+            if workers is not None and workers > 1 and process_count() == 1:
+                raise ValueError(
+                    f"MultiWorkerMirroredStrategy: TF_CONFIG names a cluster of {workers} workers, but this "
+                    "process was started alone; here the workers are the processes of one MPI job: start "
+                    f"them together with `mpiexec -n {workers} python SCRIPT` or `workbench run SCRIPT --nproc "
+                    f"{workers}` (each rank is the worker of its rank), or unset TF_CONFIG to train alone")
             from .mpi import MPICollectives  # mpi4py is optional: imported only for this strategy
             host = MPICollectives(timeout=options.timeout_seconds, bucket_bytes=bucket)
+            if workers is not None and workers != host.size:
+                raise ValueError(f"MultiWorkerMirroredStrategy: TF_CONFIG names a cluster of {workers} workers, "
+                                 f"but the MPI job has {host.size} processes; start one process per worker")
             collectives = host
             gpus = [d for d in backend.list_devices() if d.kind == "gpu"]
             if gpus and options.implementation is not CommunicationImplementation.RING:
@@ -739,6 +756,25 @@ class MultiWorkerMirroredStrategy(Strategy):
         super().__init__(collectives, device=device)
         global _workers
         _workers = self
+
+
+def _tf_config_workers():
+    """The number of workers (``chief`` and ``worker`` tasks) TF's ``TF_CONFIG`` names; None
+    without one (or one without a cluster)."""
+    text = os.environ.get("TF_CONFIG", "").strip()
+    if not text:
+        return None
+    try:
+        config_ = json.loads(text)
+    except ValueError as exc:
+        raise ValueError(f"MultiWorkerMirroredStrategy: TF_CONFIG is not JSON ({exc}): {text[:200]!r}") from None
+    cluster = config_.get("cluster") if isinstance(config_, dict) else None
+    if not cluster:
+        return None
+    if not isinstance(cluster, dict) or not all(isinstance(v, list) for v in cluster.values()):
+        raise ValueError("MultiWorkerMirroredStrategy: TF_CONFIG's cluster must map task types to lists of "
+                         f"addresses, got {cluster!r}")
+    return len(cluster.get("chief", [])) + len(cluster.get("worker", [])) or None
 
 
 def broadcast_from_chief(text):
