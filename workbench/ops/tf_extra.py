@@ -700,8 +700,8 @@ def shape_n(input, out_type=_dtypes.int32, name=None):
     d = _dtypes.as_dtype(out_type)
     if d not in (_dtypes.int32, _dtypes.int64):
         raise TypeError(f"shape_n: out_type must be int32 or int64, got {d}")
-    return [convert_to_tensor(np.array(convert_to_tensor(t).shape, dtype=_dtypes.np_dtype(d)))
-            for t in input]
+    from .create import shape   # circular import with create (a shape's static value in a trace)
+    return [shape(t, d) for t in input]
 
 
 def reverse_sequence(input, seq_lengths, seq_axis=None, batch_axis=None, name=None):
@@ -740,7 +740,11 @@ def reverse_sequence(input, seq_lengths, seq_axis=None, batch_axis=None, name=No
     moved = transpose(x, perm) if perm != list(range(x.ndim)) else x
     out = gather(moved, idx, axis=1, batch_dims=1)
     inverse = list(np.argsort(perm))
-    return transpose(out, inverse) if perm != list(range(x.ndim)) else out
+    out = transpose(out, inverse) if perm != list(range(x.ndim)) else out
+    if core.tracing():   # TF's static shape: the input's
+        s = x._static_shape()
+        core.static_result(out, None if s.rank is None else tuple(s.as_list()))
+    return out
 
 
 def inside_function():
