@@ -105,6 +105,8 @@ class Placeholder(Tensor):
         label, shape = self._parts()
         if label is None:
             return Tensor.__str__(self)
+        if self._shown[id(self)][1] is None:   # an unknown rank: TF's str leaves the shape out
+            return f'Tensor("{label}", dtype={_dtype_name(self.dtype)})'
         return f'Tensor("{label}", shape={shape}, dtype={_dtype_name(self.dtype)})'
 
     def __repr__(self):
