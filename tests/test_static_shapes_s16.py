@@ -165,6 +165,9 @@ def test_open_sizes_as_tf(name, specs, fn, tf):
     ("dynamic_partition_unknown_rank", U + [S([None], i32)], lambda x, p: wb.dynamic_partition(x, p, 2), [None, None]),
     ("dynamic_stitch", [S([None], i32), S([None, None], f32)], lambda i, d: wb.dynamic_stitch([i], [d]), (None, None)),
     ("dynamic_stitch_unknown_rank", [S([None], i32)] + U, lambda i, d: wb.dynamic_stitch([i], [d]), None),
+    ("reverse_sequence", [S([None, None, 2], f32), S([None], wb.int64)],
+     lambda x, n: wb.reverse_sequence(x, n, 1, 0), (None, None, 2)),
+    ("shape_n", N3 + U, lambda x, y: wb.shape_n([x, y]), [(2,), (None,)]),
 ])
 def test_more_ops_of_open_sizes(name, specs, fn, tf):
     assert _traced(fn, specs) == tf
