@@ -168,6 +168,14 @@ def test_open_sizes_as_tf(name, specs, fn, tf):
     ("reverse_sequence", [S([None, None, 2], f32), S([None], wb.int64)],
      lambda x, n: wb.reverse_sequence(x, n, 1, 0), (None, None, 2)),
     ("shape_n", N3 + U, lambda x, y: wb.shape_n([x, y]), [(2,), (None,)]),
+    ("frame", [S([None, 16], f32)], lambda x: wb.signal.frame(x, 4, 2), (None, 7, 4)),
+    ("frame_axis0", [S([None, 16], f32)], lambda x: wb.signal.frame(x, 4, 2, axis=0), (None, 4, 16)),
+    ("frame_open", [S([None, None], f32)], lambda x: wb.signal.frame(x, 4, 2), (None, None, 4)),
+    ("rfft", [S([None, 8], f32)], lambda x: wb.signal.rfft(x), (None, 5)),
+    ("rfft_open", [S([None, None], f32)], lambda x: wb.signal.rfft(x), (None, None)),
+    ("irfft", [S([None, 5], wb.complex64)], lambda x: wb.signal.irfft(x), (None, 8)),
+    ("rfft2d", [S([None, 4, 6], f32)], lambda x: wb.signal.rfft2d(x), (None, 4, 4)),
+    ("stft", [S([None, 64], f32)], lambda x: wb.signal.stft(x, 16, 8), (None, 7, 9)),
 ])
 def test_more_ops_of_open_sizes(name, specs, fn, tf):
     assert _traced(fn, specs) == tf

@@ -627,6 +627,18 @@ def _op_shape(name, shapes, params):
         sizes = params.get("input_sizes")   # TF: the batch of the gradient, the other sizes given
         if isinstance(sizes, tuple) and shapes[1] is not None and len(shapes[1]) == len(sizes):
             return (shapes[1][0],) + tuple(sizes[1:])
+    if name == "frame" and len(shapes) == 1 and shapes[0] is not None and isinstance(params.get("axis"), int):
+        s, a = shapes[0], params["axis"] % max(len(shapes[0]), 1)
+        n = None if s[a] is None else params.get("num_frames")
+        return s[:a] + (n, params.get("frame_length")) + s[a + 1:]
+    if name in ("rfft", "irfft") and len(shapes) == 1 and isinstance(params.get("lengths"), tuple):
+        s, lengths = shapes[0], params["lengths"]   # the transformed sizes: open where the input's are
+        if s is None or len(s) < len(lengths):
+            return None if s is None else False
+        k = len(lengths)
+        last = lengths[-1] // 2 + 1 if name == "rfft" else lengths[-1]
+        sizes = lengths[:-1] + (last,)
+        return s[:-k] + tuple(None if d is None else n for d, n in zip(s[-k:], sizes))
     if name == "lu" and len(shapes) == 1:   # (lu, p)
         s = shapes[0]
         return [None, None] if s is None else [s, s[:-1]]
