@@ -514,7 +514,7 @@ def test_lambda_layers_load_only_when_asked_and_with_a_known_function(tmp_path):
 
 def test_model_file_arguments_are_checked(tmp_path):
     with pytest.raises(ValueError, match=r"must end in '\.keras'"):
-        keras.saving.save_model(mlp(), str(tmp_path / "m.h5"))
+        keras.saving.save_model(mlp(), str(tmp_path / "m.txt"))
     not_zip = tmp_path / "m.keras"
     not_zip.write_bytes(b"plain")
     with pytest.raises(ValueError, match="not a zip archive"):

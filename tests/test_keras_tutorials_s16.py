@@ -210,3 +210,29 @@ def test_normalization_statistics_broadcast_as_keras3():
     assert wb.keras.layers.Normalization().mean is None
     given = wb.keras.layers.Normalization(mean=[[1.0, 2.0, 3.0]], variance=[[1.0, 4.0, 0.25]])
     np.testing.assert_allclose(given(np.ones((2, 3))).numpy(), [[0.0, -0.5, -4.0]] * 2)
+
+
+def test_legacy_hdf5_model_files_round_trip_and_read_keras_files(tmp_path):
+    # keras/save_and_load: model.save('my_model.h5') and load_model('my_model.h5')
+    pytest.importorskip("h5py")
+    x = np.arange(24, dtype="float32").reshape(6, 4) / 10
+    y = np.array([0, 1, 0, 1, 1, 0])
+    # written by TF 2.21 / Keras 3.15.1 (Dense-relu, BatchNormalization, Dense; SGD, 2 epochs)
+    path = os.path.join(os.path.dirname(__file__), "fixtures", "keras_tutorials_s16_legacy.h5")
+    m = wb.keras.models.load_model(path)
+    np.testing.assert_allclose(m.predict(x[:2], verbose=0),
+                               [[-0.14239050447940826, 0.11872483789920807], [-0.270247220993042, 0.21889570355415344]],
+                               rtol=1e-5, atol=1e-6)
+    loss, acc = m.evaluate(x, y, verbose=0)        # TF: [0.7740583419799805, 0.5]
+    np.testing.assert_allclose([loss, acc], [0.7740583419799805, 0.5], rtol=1e-5)
+    assert type(m.optimizer).__name__ == "SGD"
+    out = str(tmp_path / "again.h5")
+    m.save(out)
+    n = wb.keras.models.load_model(out)
+    np.testing.assert_allclose(n.predict(x, verbose=0), m.predict(x, verbose=0), rtol=1e-6)
+    assert [w.path for w in n.weights] != [] and len(n.weights) == len(m.weights)
+    with pytest.raises(ValueError, match="no model_config"):
+        import h5py
+        with h5py.File(str(tmp_path / "bare.h5"), "w") as f:
+            f.create_group("x")
+        wb.keras.models.load_model(str(tmp_path / "bare.h5"))

@@ -28,6 +28,7 @@ from ..serialization import custom_object_scope
 from .h5store import H5Store
 from .keras_config import (check_safe, compile_arguments, compile_config, from_keras, loss_from_keras,
                            optimizer_from_keras, to_keras)
+from .legacy_h5 import is_legacy_h5_path, load_legacy_h5, save_legacy_h5
 from .walk import load_state, save_state
 
 __all__ = ["load_model", "read_weights", "save_model"]
@@ -42,14 +43,18 @@ def _path(filepath, who):
         raise TypeError(f"{who}: filepath must be a str or os.PathLike, got {type(filepath).__name__}")
     path = os.fspath(filepath)
     if not path.endswith(".keras"):
-        raise ValueError(f"{who}: filepath must end in '.keras' (Keras 3's model file), got {path!r}; "
-                         "weights alone go to a '.weights.h5' file (save_weights)")
+        raise ValueError(f"{who}: filepath must end in '.keras' (Keras 3's model file) or '.h5' (the legacy "
+                         f"HDF5 file), got {path!r}; weights alone go to a '.weights.h5' file (save_weights)")
     return path
 
 
 def save_model(model, filepath, overwrite=True):
     """Write ``model`` (architecture, weights and, when it has an optimizer, the optimizer and its
     state) to a ``.keras`` file that Keras 3's ``keras.saving.load_model`` reads."""
+    if isinstance(filepath, (str, os.PathLike)) and is_legacy_h5_path(filepath):
+        if not isinstance(model, Layer):
+            raise TypeError(f"save_model: model must be a wb.keras.Model, got {type(model).__name__}")
+        return save_legacy_h5(model, os.fspath(filepath), overwrite=overwrite)
     path = _path(filepath, "save_model")
     if not isinstance(model, Layer):
         raise TypeError(f"save_model: model must be a wb.keras.Model, got {type(model).__name__}")
@@ -122,6 +127,8 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):  # 
     ``safe_mode=False`` is needed to load a ``Lambda`` layer (its function must be known the
     same way; bytecode in a file is never loaded).
     """
+    if isinstance(filepath, (str, os.PathLike)) and is_legacy_h5_path(filepath):
+        return load_legacy_h5(os.fspath(filepath), custom_objects, compile, safe_mode)
     path = _path(filepath, "load_model")
     if not os.path.isfile(path):
         raise FileNotFoundError(f"load_model: no file {path!r}")

@@ -492,6 +492,8 @@ def _is_serialized(value):
 def _deserialized_metrics(value):
     from ..saving import deserialize_keras_object
     if _is_serialized(value):
+        if "module" not in value:   # the legacy HDF5 file's training_config names the class only
+            value = {"module": "keras.metrics", "registered_name": None, **value}
         return deserialize_keras_object(value)
     if isinstance(value, list):
         return [_deserialized_metrics(v) for v in value]
