@@ -166,7 +166,8 @@ def _trim(keep):
         if _tracked <= keep:
             break
         _tracked -= a.nbytes
-        arrays.remove(a)
+        # by identity: list.remove would compare the arrays with == (elementwise)
+        del arrays[next(i for i, b in enumerate(arrays) if b is a)]
     for key in [k for k, arrays in _pools.items() if not arrays]:
         del _pools[key]
 
