@@ -261,3 +261,18 @@ def test_pandas_frames_convert_and_slice_with_their_dtypes():
     assert Dataset.from_tensor_slices(df[["a", "b"]]).element_spec == wb.TensorSpec([2], wb.float64)
     assert Dataset.from_tensor_slices(dict(df)).element_spec == {
         "a": wb.TensorSpec([], wb.int64), "b": wb.TensorSpec([], wb.float64), "s": wb.TensorSpec([], wb.string)}
+
+
+@pytest.mark.parametrize("compression", ["GZIP", "ZLIB"])
+def test_make_csv_dataset_reads_compressed_files_as_tf(tmp_path, compression):
+    import gzip
+    import zlib
+    text = b"a,b,c\n1,x,2.5\n3,y,4.5\n5,z,6.0\n"
+    path = tmp_path / "t.csv.z"
+    path.write_bytes(gzip.compress(text) if compression == "GZIP" else zlib.compress(text))
+    ds = wb.data.experimental.make_csv_dataset(str(path), batch_size=2, label_name="c", num_epochs=1,
+                                               compression_type=compression, shuffle=False)
+    got = [({k: v.numpy().tolist() for k, v in b.items()}, {k: v.dtype.name for k, v in b.items()},
+            label.numpy().tolist(), label.dtype.name) for b, label in ds]
+    assert got == [({"a": [1, 3], "b": [b"x", b"y"]}, {"a": "int32", "b": "string"}, [2.5, 4.5], "float32"),
+                   ({"a": [5], "b": [b"z"]}, {"a": "int32", "b": "string"}, [6.0], "float32")]

@@ -23,8 +23,11 @@ from __future__ import annotations
 
 import collections
 import csv as _csv
+import gzip
+import io
 import os
 import sqlite3
+import zlib
 
 import numpy as np
 
@@ -124,19 +127,29 @@ def _files(file_pattern, where):
     return found
 
 
-def _header(filename, field_delim, use_quote_delim):
-    with gfile.GFile(filename, "r") as f:
+def _text_file(filename, compression):
+    """``filename`` opened as text, decompressed (``compression``: None, "GZIP" or "ZLIB")."""
+    if compression == "GZIP":
+        return io.TextIOWrapper(gzip.GzipFile(fileobj=gfile.GFile(filename, "rb")), encoding="utf-8", newline="")
+    if compression == "ZLIB":
+        with gfile.GFile(filename, "rb") as f:
+            return io.StringIO(zlib.decompress(f.read()).decode("utf-8"), newline="")
+    return gfile.GFile(filename, "r")
+
+
+def _header(filename, field_delim, use_quote_delim, compression=None):
+    with _text_file(filename, compression) as f:
         first = f.readline()
     return next(_csv.reader([first.rstrip("\r\n")], delimiter=field_delim,
                             quotechar='"' if use_quote_delim else None,
                             quoting=_csv.QUOTE_MINIMAL if use_quote_delim else _csv.QUOTE_NONE), [])
 
 
-def _infer_types(filename, n_cols, header, field_delim, use_quote_delim, na_value, rows):
+def _infer_types(filename, n_cols, header, field_delim, use_quote_delim, na_value, rows, compression=None):
     """The dtype of each column from the first ``rows`` records, as TF infers them: int32 when
     every value is an integer that fits (int64 when one does not), else float32, else string."""
     kinds = ["int32"] * n_cols
-    with gfile.GFile(filename, "r") as f:
+    with _text_file(filename, compression) as f:
         reader = _csv.reader(f, delimiter=field_delim, quotechar='"' if use_quote_delim else None,
                              quoting=_csv.QUOTE_MINIMAL if use_quote_delim else _csv.QUOTE_NONE)
         if header:
@@ -181,7 +194,7 @@ def make_csv_dataset(file_pattern, batch_size, column_names=None, column_default
     if column_names is None:
         if not header:
             raise ValueError(f"{where}: column_names is required when the files have no header")
-        column_names = _header(files[0], field_delim, use_quote_delim)
+        column_names = _header(files[0], field_delim, use_quote_delim, compression_type or None)
     column_names = list(column_names)
     if len(set(column_names)) != len(column_names):
         raise ValueError(f"{where}: column names must be unique, got {column_names}")
@@ -199,7 +212,7 @@ def make_csv_dataset(file_pattern, batch_size, column_names=None, column_default
         raise ValueError(f"{where}: label_name {label_name!r} is not a column: {names}")
     if column_defaults is None:
         types = _infer_types(files[0], len(column_names), header, field_delim, use_quote_delim, na_value,
-                             num_rows_for_inference)
+                             num_rows_for_inference, compression_type or None)
         defaults = [constant([], dtype="string" if types[c] == object else types[c]) for c in select_cols]
     else:
         column_defaults = list(column_defaults)
