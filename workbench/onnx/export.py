@@ -51,6 +51,7 @@ class ExportResult:
     variables: dict = None  # initializer name -> the wb.Variable whose value it holds
     fixed: dict = None      # (input name, axis) -> size: open sizes the program runs at only that size
     custom_gradients: list = None  # names of the custom_gradient ops the function ran
+    updates: dict = None    # output name -> the wb.Variable the function assigns that output to
 
     def __repr__(self):
         diff = "not verified" if self.max_abs_diff is None else f"max abs difference {self.max_abs_diff:.3g}"
@@ -145,6 +146,10 @@ def export(fn_or_model, input_signature, path, opset=DEFAULT_OPSET, verify=True,
     the function's own within ``atol * max(1, |reference|)``; the file is written only then.
     Returns an ``ExportResult`` with the maximum absolute difference.
 
+    A function that assigns to variables (``v.assign(value)``, after its last read of them;
+    it may return None) gives the assigned values as outputs after its result's, named
+    ``update_0``, ...; ``ExportResult.updates`` names their variables, which the caller assigns.
+
     ``sample_inputs``: for inputs whose values must agree with each other (a ragged tensor's
     values and row splits), a function ``(batch, rng)`` giving one array per input, traced and
     checked in place of the random draws; ``batch`` is the size of the dynamic dimension (None
@@ -167,6 +172,17 @@ def export(fn_or_model, input_signature, path, opset=DEFAULT_OPSET, verify=True,
     draw = _sampler(specs, sample_inputs)   # the specs with the sizes the program fixes
     for v in variants:
         _match(first, v)
+    updated = [var for var, _ in first.updates]
+    if updated:
+        # the variables the function assigns: their new values are outputs after the result's
+        # (``update_0``, ...), which the caller assigns (ONNX graphs hold no variable updates)
+        if any([var for var, _ in v.trace.updates] != updated for v in variants):
+            raise ExportError("ONNX export: the function assigns to other variables at other input sizes")
+        result_names = _output_names(first, output_names)
+        for t in [first] + [v.trace for v in variants]:
+            t.outputs = t.outputs + [value for _, value in t.updates]
+        output_names = result_names + [f"update_{k}" for k in range(len(updated))]
+        fn = _with_updates(fn, updated)
     model, out_names, variables = _build(first, variants, specs, opset, output_names)
     _check(model)
     diff = None
@@ -181,7 +197,7 @@ def export(fn_or_model, input_signature, path, opset=DEFAULT_OPSET, verify=True,
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
     onnx.save_model(model, path)
     result = ExportResult(str(path), opset, [s.name for s in specs], out_names, diff, model, variables, fixed,
-                          first.custom_gradients)
+                          first.custom_gradients, dict(zip(out_names[len(out_names) - len(updated):], updated)))
     if verbose:
         print(f"Saved ONNX model at '{path}' (opset {opset}; inputs {result.inputs}, outputs "
               f"{result.outputs}" + ("" if diff is None else f"; onnxruntime max abs difference {diff:.3g}") + ")")
@@ -424,6 +440,21 @@ def _check(model):
         if not v.type.tensor_type.HasField("shape"):
             v.type.tensor_type.shape.dim.add().dim_param = "any"
     onnx.checker.check_model(copy, full_check=False)
+
+
+def _with_updates(fn, updated):
+    """``fn`` giving its result's tensors and then the values it assigned to ``updated``, each
+    variable put back as it was (the check runs the function, which must change nothing)."""
+    def run(*xs):
+        kept = [(v, np.array(value_of(v), copy=True)) for v in updated]
+        try:
+            out = fn(*xs)
+            new = [core.wrap(core.to_array(np.array(value_of(v), copy=True))) for v in updated]
+        finally:
+            for v, value in kept:
+                v.assign(value)
+        return ([] if out is None else nest.flatten(out)) + new
+    return run
 
 
 def _output_names(first, output_names):

@@ -44,6 +44,7 @@ class Trace:
     records: list         # Record per traced op, in the order they ran
     dynamic: set          # ids of tensors whose value depends on the inputs or variables
     custom_gradients: list = field(default_factory=list)  # names of the custom_gradient ops it ran
+    updates: list = field(default_factory=list)  # (variable, tensor assigned to it) per assigned variable
 
 
 class _Recorder(Tracer):
@@ -88,20 +89,31 @@ def trace(fn, arrays) -> Trace:
     if rec.why is not None:
         raise ExportError(f"the function cannot be exported: {rec.why}")
     outputs = []
-    for leaf in nest.flatten(result):
+    for leaf in [] if result is None else nest.flatten(result):   # None: a function of effects alone
         if not isinstance(leaf, Tensor):
             raise ExportError(f"the function returned a {type(leaf).__name__}; only tensors (in any "
                               "nest of lists, tuples and dicts) can be graph outputs")
         rec._resolve(leaf, "the function's result")
         outputs.append(leaf)
     records = []
+    updates = {}   # id(variable) -> (variable, the tensor assigned to it)
     for step in rec.steps:
         what = step.what
         if what is not None and what[0] == "op":
             _, op, args, params, res = what
             res = res if type(res) is tuple else (res,)
-            records.append(Record(op, tuple(args), dict(params), res,
-                                  rec.where.get(id(what[4]), "an unknown place")))
+            where = rec.where.get(id(what[4]), "an unknown place")
+            for a in args:
+                if isinstance(a, Variable) and id(a) in updates:
+                    raise ExportError(f"the function reads the variable '{a.path}' at {where} after assigning "
+                                      "to it; an exported function may assign to a variable only after its "
+                                      "last read of it")
+            records.append(Record(op, tuple(args), dict(params), res, where))
+        elif step.name == "Variable.assign" and len(step.reads) == 2 and isinstance(step.reads[0], Variable) \
+                and isinstance(step.reads[1], Tensor) and not isinstance(step.reads[1], Variable):
+            var, value = step.reads
+            rec._resolve(value, f"the value assigned to the variable '{var.path}'")
+            updates[id(var)] = (var, value)   # the graph gives the new value; the caller assigns it
         elif step.name == "bind" and len(step.reads) == 1 and len(step.writes) == 1:
             records.append(Record(None, step.reads, {}, step.writes, "a rebinding", alias=True))
         elif step.name == "random" and len(step.writes) == 1 and id(step.writes[0]) in rec.draws:
@@ -112,7 +124,8 @@ def trace(fn, arrays) -> Trace:
             raise ExportError(f"the function does more than compute: its step '{step.name}' (a variable "
                               "update, random draw, gradient or other effect) has no ONNX form; export "
                               "the inference computation only (e.g. model(x, training=False))")
-    return Trace(inputs, outputs, result, records, set(rec.dynamic), list(rec.custom_gradients))
+    return Trace(inputs, outputs, result, records, set(rec.dynamic), list(rec.custom_gradients),
+                 list(updates.values()))
 
 
 RANDOM_DOMAIN = "org.research-workbench.random"   # our own ONNX domain: draws from a Generator's state
