@@ -236,3 +236,66 @@ def test_dtensor_pack_unpack_and_variables(four_cpus):
     with pytest.raises(ValueError, match="must be a DTensor"):
         dtensor.DVariable(wb.zeros([2]))
     assert dtensor.fetch_layout(wb.zeros([2])) is None
+
+
+class _Mutable(wb.Module):
+    def __init__(self):
+        super().__init__()
+        self.v = wb.Variable(1.0)
+
+    @wb.function(input_signature=[wb.TensorSpec([], wb.float32)])
+    def __call__(self, x):
+        return x * self.v
+
+    @wb.function(input_signature=[wb.TensorSpec([], wb.float32)])
+    def mutate(self, new_v):
+        self.v.assign(new_v)
+
+    @wb.function(input_signature=[wb.TensorSpec([None], wb.float32)])
+    def step(self, x):
+        y = x * self.v            # reads come first
+        self.v.assign(wb.reduce_sum(x))
+        return y + 1.0
+
+
+def test_saved_function_assigns_to_the_loaded_variable(tmp_path):
+    # TF's saved_model guide: CustomModule.mutate (an assign, no result) is saved and mutates the
+    # loaded module's variable
+    m = _Mutable()
+    wb.saved_model.save(m, str(tmp_path / "m"))
+    assert float(m.v.numpy()) == 1.0       # saving ran the functions on stand-ins, and put v back
+    loaded = wb.saved_model.load(str(tmp_path / "m"))
+    assert float(loaded(wb.constant(3.0)).numpy()) == 3.0
+    assert loaded.mutate(wb.constant(2.0)) is None
+    assert float(loaded.v.numpy()) == 2.0 and float(m.v.numpy()) == 1.0
+    assert float(loaded(wb.constant(3.0)).numpy()) == 6.0
+    np.testing.assert_allclose(loaded.step(wb.constant([1.0, 4.0])).numpy(), [3.0, 9.0])
+    assert float(loaded.v.numpy()) == 5.0
+    loaded.mutate(wb.constant(3.0))
+    with wb.GradientTape() as tape:          # the loaded function still differentiates
+        loss = (10.0 - loaded(wb.constant(2.0))) ** 2
+    np.testing.assert_allclose(tape.gradient(loss, loaded.v).numpy(), 2 * (10.0 - 6.0) * -2.0)
+
+
+def test_onnx_export_gives_assigned_values_as_outputs(tmp_path):
+    v = wb.Variable([1.0, 2.0])
+
+    def f(x):
+        y = x + v
+        v.assign(x * 3.0)
+        return y
+
+    result = wb.onnx.export(f, [wb.onnx.TensorSpec((2,), np.float32, "x")], str(tmp_path / "f.onnx"))
+    assert result.outputs == ["output_0", "update_0"] and result.updates == {"update_0": v}
+    np.testing.assert_array_equal(v.numpy(), [1.0, 2.0])     # the export's check put it back
+    model = wb.onnx.load(str(tmp_path / "f.onnx"))
+    y, new = model(wb.constant([1.0, 1.0]))
+    np.testing.assert_allclose(y.numpy(), [2.0, 3.0])
+    np.testing.assert_allclose(new.numpy(), [3.0, 3.0])
+
+    def g(x):
+        v.assign(x)
+        return x * v               # a read after the assignment: the graph would read the old value
+
+    with pytest.raises(ValueError, match="after assigning"):
+        wb.onnx.export(g, [wb.onnx.TensorSpec((2,), np.float32, "x")], str(tmp_path / "g.onnx"))

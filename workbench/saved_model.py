@@ -40,13 +40,18 @@ as a variable (``<attribute>/state``) and each draw as a node of this project's 
 domain, which the loader runs with ``wb.random`` (onnxruntime cannot run that graph); the
 loaded function continues the stream from where it was saved, as TF's does; other draws
 (stateless draws with a computed seed, global-seeded ops, other distributions) are refused;
-a stateless draw of a fixed seed is saved as its numbers. A function with custom gradients is
+a stateless draw of a fixed seed is saved as its numbers. A function that assigns to variables
+(``self.v.assign(x)``, after its last read of them) is saved with the assigned values as graph
+outputs, which the loaded function assigns to the loaded variables, as TF's does; other updates
+(``assign_add``, ``assign_sub``) are refused by name. A function with custom gradients is
 saved with a second graph, its gradient (``functions/<name>_<k>_gradient.onnx``), which the
 loaded function's gradient runs. Loading never runs code from the folder and never reads outside it.
 """
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import os
 import re
@@ -400,18 +405,27 @@ def _export_concrete(wb_onnx, export_dir, attr, k, call, names, specs, index, va
     path = os.path.join(export_dir, relative)
     ragged = [a["name"] for a in args if "ragged_rank" in a]
     shared = None
-    try:
-        # each ragged argument its own row partitions; a function that combines them (x + y)
-        # needs them equal: traced again with one partition per shape, which calls must then share
-        result = wb_onnx.export(flat, onnx_specs, path,
-                                sample_inputs=(lambda batch, rng: _sample_args(args, onnx_specs, batch, rng,
-                                                                               False)) if ragged else None)
-    except ValueError:   # the export's error, or the function's own at the check's batch size
-        if len(ragged) < 2:
-            raise
-        result = wb_onnx.export(flat, onnx_specs, path,
-                                sample_inputs=lambda batch, rng: _sample_args(args, onnx_specs, batch, rng, True))
-        shared = _same_shape_groups(args)
+    # the export runs the Python function on stand-in values (traces, then a check): what it
+    # prints there is not the user's call, and TF's save shows no such values
+    with contextlib.redirect_stdout(io.StringIO()):
+        try:
+            # each ragged argument its own row partitions; a function that combines them (x + y)
+            # needs them equal: traced again with one partition per shape, which calls must then share
+            result = wb_onnx.export(flat, onnx_specs, path,
+                                    sample_inputs=(lambda batch, rng: _sample_args(args, onnx_specs, batch, rng,
+                                                                                   False)) if ragged else None)
+        except ValueError:   # the export's error, or the function's own at the check's batch size
+            if len(ragged) < 2:
+                raise
+            result = wb_onnx.export(flat, onnx_specs, path, sample_inputs=lambda batch, rng: _sample_args(
+                args, onnx_specs, batch, rng, True))
+            shared = _same_shape_groups(args)
+    updates = {}
+    for name, v in (result.updates or {}).items():
+        if id(v) not in index:
+            raise ValueError(f"wb.saved_model.save: function '{attr}' assigns to the variable '{v.path}', which "
+                             "is not reachable from the object being saved (make it an attribute)")
+        updates[name] = index[id(v)]
     bind = {}
     for init, v in result.variables.items():
         if id(v) not in index:
@@ -425,7 +439,10 @@ def _export_concrete(wb_onnx, export_dir, attr, k, call, names, specs, index, va
         if fixed and "ragged_rank" not in spec:
             spec["fixed"] = fixed   # open in the signature, but the function's ops run at this size alone
     entry = {"file": relative.replace(os.sep, "/"), "inputs": args,
-             "outputs": result.outputs, "structure": structure.get("value"), "variables": bind}
+             "outputs": [n for n in result.outputs if n not in updates], "structure": structure.get("value"),
+             "variables": bind}
+    if updates:
+        entry["updates"] = updates   # output name -> the variable the function assigns it to
     if shared:
         entry["same_row_splits"] = shared
     names = sorted({n.split(":", 1)[-1] for n in result.custom_gradients or ()})
@@ -610,7 +627,7 @@ def _flatten_result(attr, out, splits_inputs):
         if isinstance(x, (list, tuple)):
             return {"list" if isinstance(x, list) else "tuple": [go(e) for e in x]}
         return leaf(x)
-    structure = go(out)
+    structure = {"none": []} if out is None else go(out)   # None: the function's effects alone
     return leaves, structure
 
 
@@ -798,7 +815,20 @@ class _LoadedConcrete:
     def __call__(self, *tensors):
         return _rebuild(self._structure, self._run(tensors))
 
+    _updates = ()   # (output name, variable): the values the function assigns to variables
+
     def _run(self, tensors):
+        """The function's result tensors (a list); the values it assigns to variables are
+        assigned (the graph gives them as outputs after the result's)."""
+        out = self._run_graph(tensors)
+        if not self._updates:
+            return out
+        names = self._model.output_names
+        for name, var in self._updates:
+            var.assign(out[names.index(name)])
+        return [out[names.index(name)] for name in self._outputs]
+
+    def _run_graph(self, tensors):
         """The graph's outputs (a list); with a saved gradient graph, or custom gradients that
         were not saved, as one custom-gradient op whose reverse rule runs that graph (TF's
         loaded function uses the saved gradient function) or fails as TF's does."""
@@ -840,7 +870,8 @@ class _LoadedConcrete:
     def structured_outputs(self):
         """The signature's outputs as TF names them: a TensorSpec per output name (the
         function's dict keys, else ``output_0``, ...)."""
-        flat = [TensorSpec(s["shape"], s["dtype"]) for s in _output_specs(self._model.proto)]
+        specs = dict(zip(self._model.output_names, _output_specs(self._model.proto)))
+        flat = [TensorSpec(specs[n]["shape"], specs[n]["dtype"]) for n in self._outputs]
         value = _rebuild(self._structure, flat)
         named = value.items() if isinstance(value, dict) else ((f"output_{i}", t) for i, t in enumerate(flat))
         return {k: TensorSpec(t.shape, t.dtype, name=k) for k, t in named}
@@ -888,6 +919,8 @@ def _rebuild(structure, flat):
         return _ragged_from(flat[inner["flat_values"]], [flat[j] for j in inner["nested_row_splits"]])
     if kind == "dict":
         return {k: _rebuild(v, flat) for k, v in inner.items()}
+    if kind == "none":
+        return None
     values = [_rebuild(v, flat) for v in inner]
     return values if kind == "list" else tuple(values)
 
@@ -953,6 +986,13 @@ def _loaded_concrete(wb_onnx, export_dir, entry, variables):
                              "loader reads it")
         concrete._gradient = (_onnx_model(wb_onnx, export_dir, grad, variables), outs,
                               [(kind, i if kind == "input" else variables[i]) for kind, i in wrt])
+    updates = entry.get("updates", {})
+    if not (isinstance(updates, dict) and all(
+            n in concrete._model.output_names and isinstance(i, int) and 0 <= i < len(variables)
+            for n, i in updates.items())):
+        raise ValueError(f"wb.saved_model.load: {entry['file']}: its variable updates are not described as "
+                         "this loader reads them")
+    concrete._updates = [(n, variables[i]) for n, i in updates.items()]
     unsaved = entry.get("custom_gradients_unsaved")
     if unsaved is not None:
         concrete._unsaved = [str(n) for n in unsaved]
