@@ -181,6 +181,22 @@ def test_more_ops_of_open_sizes(name, specs, fn, tf):
     assert _traced(fn, specs) == tf
 
 
+@pytest.mark.parametrize("name, specs, fn, tf", [
+    ("while_loop", N3, lambda x: wb.while_loop(lambda i, a: i < 3, lambda i, a: (i + 1, a * 2.0), [0, x]),
+     [(), (None, 3)]),
+    ("while_loop_grows", N3, lambda x: wb.while_loop(
+        lambda i, a: i < 3, lambda i, a: (i + 1, wb.concat([a, a[:1]], 0)), [0, x],
+        shape_invariants=[wb.TensorShape([]), wb.TensorShape([None, 3])]), [(), (None, 3)]),
+    ("while_loop_unknown_rank", U, lambda x: wb.while_loop(lambda i, a: i < 3, lambda i, a: (i + 1, a * 2.0), [0, x]),
+     [(), None]),
+    ("while_loop_counted", [S([], i32)], lambda n: wb.while_loop(
+        lambda i, a: i < n, lambda i, a: (i + 1, wb.concat([a, [1.0]], 0)), [0, wb.zeros([0])],
+        shape_invariants=[wb.TensorShape([]), wb.TensorShape([None])]), [(), (None,)]),
+])
+def test_while_loop_values_keep_their_static_shapes(name, specs, fn, tf):
+    assert _traced(fn, specs) == tf
+
+
 def test_the_body_sees_an_unknown_rank_and_runs_once():
     seen = []
 

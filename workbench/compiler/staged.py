@@ -353,6 +353,14 @@ def stage_while(tracer, cond, body, structure, flat, conform, maximum_iterations
     tracer.events.append(("while_loop", tuple(inits), tuple(outs), None))
     for o in outs:
         tracer._produced(o)
+    for o, t, n in zip(outs, inits, new):   # TF's static shapes: the loop values', open where they change
+        s = t._static_shape()
+        if s.rank is None or t._data.ndim != n._data.ndim:
+            static = None
+        else:
+            static = tuple(d if a == b else None for d, a, b in zip(s.as_list(), t._data.shape, n._data.shape))
+        if tracer.open_shapes or static != o._data.shape:
+            tracer.on_static(o, static)
     return _rebuild(layout, outs)
 
 
