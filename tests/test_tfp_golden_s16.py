@@ -248,3 +248,38 @@ def test_von_mises_float32_tails():
           [[-6.5916255e-03, -8.6356692e-08], [-6.9314718e-01, -INF], [-1.2780412e+00, -INF], [-5.0252442e+00, -INF]],
           rtol=1e-5)
     close(d.log_cdf(arr([[-3.0]], np.float32))[0, 2], -16.2647688394, rtol=1e-6)
+
+
+# -- TFP's lbeta (no cancellation of large lgammas) and the families built on it ---------------
+
+def test_lbeta_large_arguments_float32():
+    from probability import math as tfm
+    v = tfm.lbeta(arr([1e-4, 2.0, 3e8 + 1, 0.5], np.float32), arr([1e4, 1e6, 7e8 + 1, 3.0], np.float32))
+    close(v, [9.2093611e+00, -2.7631023e+01, -6.1086432e+08, 6.4538479e-02], rtol=2e-7)
+
+
+def test_lbeta_gradient_at_equal_arguments():
+    from probability import math as tfm
+    with gradients.GradientTape() as tape:
+        a, b = wb.constant(arr(3.0)), wb.constant(arr(3.0))
+        tape.watch(a)
+        tape.watch(b)
+        y = tfm.lbeta(a, b)
+    ga, gb = tape.gradient(y, [a, b])
+    from scipy.special import digamma
+    close(ga, digamma(3.0) - digamma(6.0))
+    close(gb, digamma(3.0) - digamma(6.0))
+
+
+def test_beta_extreme_float32_log_prob():
+    d = tfd.Beta(arr([1e-4, 1e4], np.float32), arr([1e4, 1e-4], np.float32))
+    lp = d.log_prob(arr([[1e-4], [0.999]], np.float32))
+    close(lp[0, 0], -9.9989128e-01, rtol=2e-6)
+    close(lp[1, 1], -1.2306158e+01, rtol=2e-6)
+
+
+def test_negative_binomial_and_beta_binomial_large_counts_float32():
+    nb = tfd.NegativeBinomial(arr(1e6, np.float32), probs=arr(1e-6, np.float32))
+    close(nb.log_prob(arr([0.0, 1.0, 3.0], np.float32)), [-1.0000004, -0.99999905, -2.7917595], rtol=3e-6)
+    bb = tfd.BetaBinomial(arr(1e6, np.float32), arr(1e-3, np.float32), arr(1e3, np.float32))
+    close(bb.log_prob(arr([0.0, 1.0, 3.0], np.float32)), [-6.9088936e-03, -6.9156628e+00, -8.0147734e+00], rtol=2e-6)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import workbench as wb
 
+from ..math.special import lbeta
+
 from .. import internal
 from .distribution import FULLY_REPARAMETERIZED, Distribution
 from .gamma import random_gamma
@@ -92,7 +94,7 @@ class Beta(Distribution):
 
     def _log_prob(self, x):
         c1, c0 = self._concentration1, self._concentration0
-        lp = internal.xlogy(c1 - 1.0, x) + internal.xlog1py(c0 - 1.0, -x) - wb.math.lbeta(c1, c0)
+        lp = internal.xlogy(c1 - 1.0, x) + internal.xlog1py(c0 - 1.0, -x) - lbeta(c1, c0)
         if self._force_probs_to_zero_outside_support:
             return wb.where((x >= 0) & (x <= 1), lp, float("-inf"))
         return lp
@@ -124,7 +126,7 @@ class Beta(Distribution):
     def _entropy(self):
         c1, c0 = self._concentration1, self._concentration0
         total = c1 + c0
-        return (wb.math.lbeta(c1, c0) - (c1 - 1.0) * wb.digamma(c1) - (c0 - 1.0) * wb.digamma(c0)
+        return (lbeta(c1, c0) - (c1 - 1.0) * wb.digamma(c1) - (c0 - 1.0) * wb.digamma(c0)
                 + (total - 2.0) * wb.digamma(total))
 
 
@@ -132,6 +134,6 @@ class Beta(Distribution):
 def _kl_beta_beta(a, b, name=None):
     a1, a0, b1, b0 = a.concentration1, a.concentration0, b.concentration1, b.concentration0
     a_total = a1 + a0
-    return (wb.math.lbeta(b1, b0) - wb.math.lbeta(a1, a0)
+    return (lbeta(b1, b0) - lbeta(a1, a0)
             + (a1 - b1) * wb.digamma(a1) + (a0 - b0) * wb.digamma(a0)
             + (b1 - a1 + b0 - a0) * wb.digamma(a_total))

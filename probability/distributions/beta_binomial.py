@@ -5,7 +5,7 @@ from __future__ import annotations
 import workbench as wb
 
 from .. import internal
-from .binomial import Binomial, log_choose
+from .binomial import Binomial
 from .distribution import NOT_REPARAMETERIZED, Distribution
 from .gamma import random_gamma
 
@@ -63,7 +63,8 @@ class BetaBinomial(Distribution):
 
     def _log_prob(self, x):
         n, a, b = self._total_count, self._concentration1, self._concentration0
-        return log_choose(n, x) + _lbeta(x + a, n - x + b) - _lbeta(a, b)
+        # TFP's log C(n, x) = -lbeta(x + 1, n - x + 1) - log(n + 1): no lgamma cancellation at large n
+        return -_lbeta(x + 1.0, n - x + 1.0) - wb.log(n + 1.0) + _lbeta(x + a, n - x + b) - _lbeta(a, b)
 
     def _mean(self):
         a, b = self._concentration1, self._concentration0
@@ -76,4 +77,5 @@ class BetaBinomial(Distribution):
 
 
 def _lbeta(a, b):
-    return wb.lgamma(a) + wb.lgamma(b) - wb.lgamma(a + b)
+    from ..math.special import lbeta  # TFP's accurate lbeta (large arguments do not cancel)
+    return lbeta(a, b)

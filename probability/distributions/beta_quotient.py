@@ -8,6 +8,8 @@ import numpy as np
 
 import workbench as wb
 
+from ..math.special import lbeta
+
 from .. import internal
 from .distribution import FULLY_REPARAMETERIZED, Distribution
 from .beta import Beta
@@ -134,8 +136,8 @@ class BetaQuotient(Distribution):
         lp = wb.where(below, lo, hi)
         q = (b0 + b1 - 1.0) * ones
         converges = q > 0
-        at_one_value = wb.where(converges, wb.math.lbeta(p, wb.where(converges, q, ones)), float("inf"))
-        lp = wb.where(at_one, at_one_value, lp) - wb.math.lbeta(a0, b0) - wb.math.lbeta(a1, b1)
+        at_one_value = wb.where(converges, lbeta(p, wb.where(converges, q, ones)), float("inf"))
+        lp = wb.where(at_one, at_one_value, lp) - lbeta(a0, b0) - lbeta(a1, b1)
         return wb.where(positive, lp, float("-inf"))
 
     def _mean(self):

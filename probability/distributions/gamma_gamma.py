@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import workbench as wb
 
+from ..math.special import lbeta
+
 from .. import internal
 from .distribution import FULLY_REPARAMETERIZED, Distribution
 from .gamma import random_gamma
@@ -76,7 +78,7 @@ class GammaGamma(Distribution):
         nonneg = x >= 0
         safe_x = wb.where(nonneg, x, wb.zeros_like(x))
         lp = (internal.xlogy(a - 1.0, safe_x) - (a + a0) * wb.log(safe_x + b0) + a0 * wb.log(b0)
-              - wb.math.lbeta(a, a0))
+              - lbeta(a, a0))
         return wb.where(nonneg, lp, float("-inf"))
 
     def _mean(self):

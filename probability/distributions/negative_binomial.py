@@ -6,6 +6,8 @@ import numpy as np
 
 import workbench as wb
 
+from ..math.special import lbeta
+
 from .. import internal
 from ._logits_probs import LogitsProbs
 from .distribution import NOT_REPARAMETERIZED, Distribution
@@ -84,9 +86,10 @@ class NegativeBinomial(LogitsProbs, Distribution):
         return samplers.poisson((), rate, dtype=self.dtype, seed=s_poisson)
 
     def _log_prob(self, x):
+        # TFP's normalization lbeta(1 + x, r) + log(r + x): its lbeta keeps the digits a sum of
+        # lgammas loses for large r (float32 at r = 1e6)
         r = self._total_count
-        return (wb.lgamma(x + r) - wb.lgamma(x + 1.0) - wb.lgamma(r)
-                + self._x_log_p(x) + self._x_log1m_p(r))
+        return (self._x_log_p(x) + self._x_log1m_p(r)) - (lbeta(1.0 + x, r) + wb.log(r + x))
 
     def _tail(self, x, upper):
         # P(X <= k) = I_{1-p}(r, k + 1) and P(X > k) = I_p(k + 1, r), each computed directly

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import workbench as wb
 
+from ..math.special import lbeta
+
 from .. import internal
 from .distribution import FULLY_REPARAMETERIZED, Distribution
 from .gamma import random_gamma
@@ -56,7 +58,7 @@ class SigmoidBeta(Distribution):
     def _log_prob(self, x):
         # c1 log sigmoid(x) + c0 log sigmoid(-x), with log sigmoid(x) = -softplus(-x)
         c1, c0 = self._concentration1, self._concentration0
-        return -c1 * wb.nn.softplus(-x) - c0 * wb.nn.softplus(x) - wb.math.lbeta(c1, c0)
+        return -c1 * wb.nn.softplus(-x) - c0 * wb.nn.softplus(x) - lbeta(c1, c0)
 
     def _cdf(self, x):
         return wb.math.betainc(self._concentration1, self._concentration0, wb.sigmoid(x))

@@ -18,7 +18,6 @@ __all__ = ["log_add_exp", "log_sub_exp", "softplus_inverse", "lbeta", "bessel_iv
 
 ndtri = wb.math.ndtri
 log_ndtr = wb.math.log_ndtr
-lbeta = wb.math.lbeta
 softplus_inverse = wb.math.softplus_inverse
 log1mexp = wb.math.log1mexp
 
@@ -166,3 +165,26 @@ def lambertw(z, name=None):
     (z,) = _float_tensors("lambertw", z)
     return _lambertw(z)
 
+
+
+def lbeta(x, y=None, name=None):
+    """``log(B(x, y)) = lgamma(x) + lgamma(y) - lgamma(x + y)`` as TFP's: with the smaller argument
+    ``a`` and the larger ``b``, ``lgamma(a) + log_gamma_difference(a, b)``, and Stirling's form with
+    the large terms cancelled by hand when both are 8 or more, so large arguments do not cancel
+    two large lgammas. With one argument, TF's multivariate form over the last axis."""
+    if y is None:
+        return wb.math.lbeta(x)
+    from .special_scaled import log_gamma_correction, log_gamma_difference  # it imports this module
+    x, y = _float_tensors("lbeta", x, y)
+    x_first = x <= y  # ties keep both arguments on the tape
+    a, b = wb.where(x_first, x, y), wb.where(x_first, y, x)
+    both_large = a >= 8.0
+    eight = 8.0 * wb.ones_like(a)
+    al, bl = wb.where(both_large, a, eight), wb.where(both_large, b, eight)
+    # (a - 1/2) log(a / (a + b)) - b log1p(a / b) - log(b) / 2 + log(2 pi) / 2 + the corrections
+    large = ((al - 0.5) * wb.log(al / (al + bl)) - bl * wb.math.log1p(al / bl) - 0.5 * wb.log(bl)
+             + 0.5 * math.log(2.0 * math.pi) + log_gamma_correction(al) + log_gamma_correction(bl)
+             - log_gamma_correction(al + bl))
+    as_ = wb.where(both_large, wb.ones_like(a), a)
+    small = wb.lgamma(as_) + log_gamma_difference(as_, wb.where(both_large, eight, b))
+    return wb.where(both_large, large, small)
