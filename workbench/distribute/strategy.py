@@ -28,6 +28,7 @@ from gradients.walk import listening
 from .. import backend, config, core, nest
 from ..core import Tensor, convert_to_tensor, wrap
 from ..errors import argcheck
+from .cluster import ClusterSpec
 from .collectives import DEFAULT_BUCKET_BYTES, Collectives, LocalCollectives
 from .cross_device_ops import CrossDeviceOps
 from .launch import process_count
@@ -47,8 +48,9 @@ class ClusterResolver:
         self.num_workers = int(num_workers)
         self.rpc_layer = "mpi" if num_workers > 1 else None
 
-    def cluster_spec(self) -> dict:
-        return {self.task_type: [f"rank:{i}" for i in range(self.num_workers)]}
+    def cluster_spec(self):
+        """The cluster's tasks as a ``wb.train.ClusterSpec`` (an MPI job's ranks as addresses)."""
+        return ClusterSpec({self.task_type: [f"rank:{i}" for i in range(self.num_workers)]})
 
     def __repr__(self):
         return f"ClusterResolver(task_type={self.task_type!r}, task_id={self.task_id}, num_workers={self.num_workers})"
