@@ -22,9 +22,9 @@ from .checkpoint.reader import CheckpointReader, list_variables, load_checkpoint
 from .module import Module
 
 __all__ = ["BytesList", "Checkpoint", "CheckpointManager", "CheckpointOptions", "CheckpointReader", "CheckpointView",
-           "Example", "ExponentialMovingAverage", "Feature", "FeatureList", "FeatureLists", "Features", "FloatList", "Int64List",
-           "SequenceExample", "TrackableView", "checkpoints_iterator", "get_checkpoint_state", "latest_checkpoint",
-           "list_variables", "load_checkpoint", "load_variable"]
+           "ClusterSpec", "Example", "ExponentialMovingAverage", "Feature", "FeatureList", "FeatureLists", "Features",
+           "FloatList", "Int64List", "SequenceExample", "TrackableView", "checkpoints_iterator", "get_checkpoint_state",
+           "latest_checkpoint", "list_variables", "load_checkpoint", "load_variable"]
 
 _EXAMPLE = ("BytesList", "Example", "Feature", "FeatureList", "FeatureLists", "Features", "FloatList",
             "Int64List", "SequenceExample")
@@ -324,6 +324,10 @@ class ExponentialMovingAverage:
 
 
 def __getattr__(name):
+    if name == "ClusterSpec":   # the distribute package's, loaded on first use
+        from .distribute.cluster import ClusterSpec  # noqa: PLC0415
+        globals()[name] = ClusterSpec
+        return ClusterSpec
     if name in _EXAMPLE:   # the protobuf messages load on first use
         from . import io  # noqa: PLC0415
         value = getattr(io, name)
