@@ -271,3 +271,27 @@ def test_multi_worker_strategy_alone_under_a_cluster_tf_config_is_refused(monkey
     monkeypatch.setenv("TF_CONFIG", "{not json")
     with pytest.raises(ValueError, match="TF_CONFIG is not JSON"):
         wb.distribute.MultiWorkerMirroredStrategy()
+
+
+def test_cluster_spec_as_tf():
+    # multi_worker_with_ctl: tf.train.ClusterSpec(tf_config['cluster']) and cluster_spec().as_dict()
+    spec = wb.train.ClusterSpec({"worker": ["localhost:12345", "localhost:23456"]})
+    assert repr(spec) == "ClusterSpec({'worker': ['localhost:12345', 'localhost:23456']})"
+    assert spec.as_dict() == {"worker": ["localhost:12345", "localhost:23456"]} and spec.jobs == ["worker"]
+    assert spec.num_tasks("worker") == 2 and spec.task_address("worker", 1) == "localhost:23456"
+    mixed = wb.train.ClusterSpec({"worker": {1: "b:2", 0: "a:1"}, "ps": ["p:0"]})
+    assert repr(mixed) == "ClusterSpec({'ps': ['p:0'], 'worker': ['a:1', 'b:2']})"   # TF 2.21's
+    assert mixed.jobs == ["worker", "ps"] and mixed.task_indices("worker") == [0, 1] and bool(mixed)
+    gappy = wb.train.ClusterSpec({"worker": {2: "b:2", 0: "a:1"}})
+    assert repr(gappy) == "ClusterSpec({'worker': {0: 'a:1', 2: 'b:2'}})" and gappy.job_tasks("worker") == [
+        "a:1", None, "b:2"]
+    assert not wb.train.ClusterSpec({}) and wb.train.ClusterSpec(spec) == spec
+    with pytest.raises(ValueError, match="^No such job in cluster: 'x'$"):
+        gappy.num_tasks("x")
+    with pytest.raises(ValueError, match="^No task with index 1 in job 'worker'$"):
+        gappy.task_address("worker", 1)
+    with pytest.raises(TypeError, match="`cluster` must be a dictionary mapping one or more job names"):
+        wb.train.ClusterSpec(3)
+    resolver = wb.distribute.MultiWorkerMirroredStrategy(
+        collectives=wb.distribute.LocalCollectives()).cluster_resolver
+    assert "chief" not in resolver.cluster_spec().as_dict()
