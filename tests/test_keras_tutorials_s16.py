@@ -236,3 +236,15 @@ def test_legacy_hdf5_model_files_round_trip_and_read_keras_files(tmp_path):
         with h5py.File(str(tmp_path / "bare.h5"), "w") as f:
             f.create_group("x")
         wb.keras.models.load_model(str(tmp_path / "bare.h5"))
+
+
+def test_host_cache_trim_skips_held_arrays_by_identity():
+    # generative/dcgan's train step raised "truth value of an array ... is ambiguous" here
+    from workbench import hostcache
+    a = hostcache.empty((4, 4), np.dtype("float32"))
+    b = hostcache.empty((4, 4), np.dtype("float32"))
+    c = hostcache.empty((4, 4), np.dtype("float32"))
+    a[:], b[:], c[:] = 1, 2, 3
+    del a, c
+    hostcache._trim(0)            # b is still held: kept; the free ones go
+    assert b[0, 0] == 2
