@@ -14,7 +14,7 @@ Differences from TF, by design: a DTensor here is an ordinary tensor holding the
 (what DTensor's SPMD programs compute is the global computation), with its layout recorded
 beside it; ops run on that value on one device, so their results are plain tensors without a
 layout (TF gives them the layout its SPMD expansion chooses), and a DTensor mixes with plain
-tensors of any size (TF asks for ``copy_to_mesh`` first). The numbers are TF's.
+tensors of any size (TF asks for ``copy_to_mesh`` first).
 """
 
 from __future__ import annotations
