@@ -271,8 +271,17 @@ def test_dataset_element_spec():
     assert wb.data.Dataset.range(3).element_spec == wb.TensorSpec([], wb.int64)
     d = wb.data.Dataset.from_tensor_slices({"a": np.zeros((2, 2), "float32")})
     assert d.element_spec == {"a": wb.TensorSpec([2], wb.float32)}
-    with pytest.raises(ValueError, match="empty"):
-        wb.data.Dataset.range(0).element_spec
+    # known without running anything: empty datasets have TF's spec too, ragged slices TF's rows
+    assert wb.data.Dataset.range(0).element_spec == wb.TensorSpec([], wb.int64)
+    assert wb.data.Dataset.from_tensor_slices(np.zeros((0, 3), "float32")).element_spec == \
+        wb.TensorSpec([3], wb.float32)
+    rows = wb.data.Dataset.from_tensor_slices(wb.ragged.constant([[1], [2, 3]]))
+    assert rows.element_spec == wb.RaggedTensorSpec([None], wb.int32, 0)
+    assert [r.numpy().tolist() for r in rows] == [[1], [2, 3]]
+    nested = wb.data.Dataset.from_tensor_slices(wb.ragged.constant([[[1]], [[2, 3], [4]]]))
+    assert nested.element_spec == wb.RaggedTensorSpec([None, None], wb.int32, 1)
+    assert wb.data.Dataset.range(0).map(lambda x: wb.strings.as_string(x)).element_spec == \
+        wb.TensorSpec([], wb.string)
 
 
 def test_input_signature_on_a_method_describes_the_arguments_after_self():

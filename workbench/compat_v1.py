@@ -684,6 +684,54 @@ def _tf1_losses():
     return out
 
 
+# --- tf.data's TF 1 helpers ----------------------------------------------------------------------
+
+def _make_one_shot_iterator(dataset):
+    """TF 1's ``data.make_one_shot_iterator``: ``iter(dataset)`` (it has ``get_next()``)."""
+    return iter(dataset)
+
+
+def _make_initializable_iterator(dataset, shared_name=None):
+    raise RuntimeError("`make_initializable_iterator()` is not supported in eager mode. Use Python-style "
+                       "iteration instead.")
+
+
+def _spec_of(dataset_or_iterator):
+    spec = getattr(dataset_or_iterator, "element_spec", None)
+    if spec is None:
+        raise TypeError(f"expected a dataset or an iterator, got {type(dataset_or_iterator).__name__}")
+    return spec
+
+
+def _legacy(dataset_or_iterator, pick):
+    wb = _wb()
+    return wb.nest.map_structure(pick, _spec_of(dataset_or_iterator))
+
+
+def _get_output_types(dataset_or_iterator):
+    """TF 1's ``data.get_output_types``: the dtypes of the element's components."""
+    return _legacy(dataset_or_iterator, lambda spec: spec.dtype)
+
+
+def _get_output_shapes(dataset_or_iterator):
+    """TF 1's ``data.get_output_shapes``: the shapes of the element's components."""
+    return _legacy(dataset_or_iterator, lambda spec: spec.shape)
+
+
+def _get_output_classes(dataset_or_iterator):
+    """TF 1's ``data.get_output_classes``: ``wb.Tensor`` for tensors, ``wb.SparseTensor`` for
+    sparse ones, the spec itself for other composites (as TF's legacy rule gives)."""
+    wb = _wb()
+
+    def pick(spec):
+        if isinstance(spec, wb.TensorSpec):
+            return wb.Tensor
+        if isinstance(spec, wb.SparseTensorSpec):
+            return wb.SparseTensor
+        return spec
+    return _legacy(dataset_or_iterator, pick)
+
+
 # --- sessions: only for the process settings their config carries ----------------------------------
 
 def _config_pb2():
@@ -1022,6 +1070,12 @@ def build(existing):
                           ("estimator", "Estimators are not part of the workbench; use wb.keras Model.fit"),
                           ("distributions", "use the probability package (TFP's distributions)")):
         setattr(v1, name, _module(name, f"TF 1's ``tf.compat.v1.{name}`` (not provided).", None, {}, instead=instead))
+    v1.data = _module("data", "TF 1's ``tf.compat.v1.data``.", "data", {
+        "make_one_shot_iterator": _make_one_shot_iterator,
+        "make_initializable_iterator": _make_initializable_iterator,
+        "get_output_types": _get_output_types, "get_output_shapes": _get_output_shapes,
+        "get_output_classes": _get_output_classes,
+    })
     v1.train = _module("train", "TF 1's ``tf.compat.v1.train``: the names TF 2's ``tf.train`` shares.", "train", {},
                        ("Checkpoint",), instead="TF 1's optimizers, savers and hooks need a graph and session; "
                                                 "use wb.keras.optimizers, wb.train.Checkpoint and wb.function")

@@ -141,6 +141,9 @@ class Dataset(Trackable, metaclass=_Made):
         ``map`` has its traced function's."""
         if self._same_elements:
             return self._input.element_spec
+        known = self._known_spec()
+        if known is not None:     # TF's spec where it is known without running anything
+            return known
         try:
             first = staged.outside_trace(self._first_element)   # its structure, not its values
         except StopIteration:
