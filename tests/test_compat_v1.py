@@ -224,3 +224,17 @@ def test_session_config_boilerplate_applies_its_settings():
     wb.debugging.set_log_device_placement(False)
     for gpu in wb.config.list_physical_devices("GPU"):
         assert wb.config.experimental.get_memory_growth(gpu)
+
+
+def test_data_helpers_as_tf():
+    ds = wb.data.Dataset.from_tensor_slices(({"a": [1, 2]}, [[1.0], [2.0]]))
+    it = v1.data.make_one_shot_iterator(ds)
+    first = it.get_next()
+    assert int(first[0]["a"]) == 1 and first[1].numpy().tolist() == [1.0]
+    assert v1.data.get_output_types(ds) == ({"a": wb.int32}, wb.float32)
+    assert v1.data.get_output_shapes(it) == ({"a": wb.TensorShape([])}, wb.TensorShape([1]))
+    assert v1.data.get_output_classes(ds) == ({"a": wb.Tensor}, wb.Tensor)
+    rows = wb.data.Dataset.from_tensor_slices(wb.ragged.constant([[1], [2, 3]]))
+    assert v1.data.get_output_classes(rows) == wb.RaggedTensorSpec([None], wb.int32, 0)   # TF's legacy rule
+    with pytest.raises(RuntimeError, match="not supported in eager mode"):
+        v1.data.make_initializable_iterator(ds)
