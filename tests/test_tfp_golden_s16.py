@@ -283,3 +283,16 @@ def test_negative_binomial_and_beta_binomial_large_counts_float32():
     close(nb.log_prob(arr([0.0, 1.0, 3.0], np.float32)), [-1.0000004, -0.99999905, -2.7917595], rtol=3e-6)
     bb = tfd.BetaBinomial(arr(1e6, np.float32), arr(1e-3, np.float32), arr(1e3, np.float32))
     close(bb.log_prob(arr([0.0, 1.0, 3.0], np.float32)), [-6.9088936e-03, -6.9156628e+00, -8.0147734e+00], rtol=2e-6)
+
+
+def test_zero_inflated_negative_binomial_upper_tail():
+    # (1 - pi) * NB survival (scipy); TFP's 1 - cdf gives -34.134 (float64) and -17.33 (float32)
+    for dtype, rtol in ((np.float64, 1e-9), (np.float32, 2e-6)):
+        d = tfd.ZeroInflatedNegativeBinomial(inflated_loc_probs=arr([0.3, 0.1], dtype), total_count=arr([1.0, 3.0], dtype),
+                                             probs=arr([0.2, 0.5], dtype))
+        x = arr([[3.0], [20.0]], dtype)
+        p = arr([0.3, 0.1], dtype).astype(np.float64)
+        expected = np.log1p(-p) + st.nbinom.logsf(x.astype(np.float64), arr([1.0, 3.0]),
+                                                  1.0 - arr([0.2, 0.5], dtype).astype(np.float64))
+        close(d.log_survival_function(x), expected, rtol=rtol)
+        close(d.survival_function(x), np.exp(expected), rtol=rtol)

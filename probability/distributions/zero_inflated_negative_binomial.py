@@ -120,6 +120,15 @@ class ZeroInflatedNegativeBinomial(Distribution):
         pi = self._pi()
         return wb.where(x >= 0, pi + (1.0 - pi) * self._count.cdf(x), wb.zeros_like(pi * x))
 
+    def _survival_function(self, x):
+        # (1 - pi) times the count's survival, not 1 - cdf (which cancels in the upper tail)
+        pi = self._pi()
+        return wb.where(x >= 0, (1.0 - pi) * self._count.survival_function(x), wb.ones_like(pi * x))
+
+    def _log_survival_function(self, x):
+        pi = self._pi()
+        return wb.where(x >= 0, wb.log1p(-pi) + self._count.log_survival_function(x), wb.zeros_like(pi * x))
+
     def _mean(self):
         return (1.0 - self._pi()) * self._count.mean()
 
