@@ -276,3 +276,53 @@ def test_make_csv_dataset_reads_compressed_files_as_tf(tmp_path, compression):
             label.numpy().tolist(), label.dtype.name) for b, label in ds]
     assert got == [({"a": [1, 3], "b": [b"x", b"y"]}, {"a": "int32", "b": "string"}, [2.5, 4.5], "float32"),
                    ({"a": [5], "b": [b"z"]}, {"a": "int32", "b": "string"}, [6.0], "float32")]
+
+
+def _class_folders(root):
+    import random
+    rng = random.Random(0)
+    for lang in ("b_java", "a_cs", "c_py"):
+        folder = root / lang
+        folder.mkdir(parents=True)
+        for k in range(7):
+            (folder / f"{k}.txt").write_text(f"{lang} question {k} " + "x" * rng.randint(1, 9))
+    (root / "notes.md").write_text("skip")
+
+
+def test_text_dataset_from_directory_is_keras_3s(tmp_path, capsys):
+    _class_folders(tmp_path / "train")
+    utils = wb.keras.utils
+    train = utils.text_dataset_from_directory(str(tmp_path / "train"), batch_size=4, validation_split=0.3,
+                                              subset="training", seed=42)
+    assert train.class_names == ["a_cs", "b_java", "c_py"]
+    assert train.element_spec == (wb.TensorSpec([None], wb.string), wb.TensorSpec([None], wb.int32))
+    got = [(x.numpy().tolist(), y.numpy().tolist()) for x, y in train]
+    # TF 2.21 / Keras 3 on the same folders
+    assert got == [([b"a_cs question 0 xxxxx", b"b_java question 1 xxxxxxx", b"b_java question 2 x",
+                     b"a_cs question 3 xxxx"], [0, 1, 1, 0]),
+                   ([b"a_cs question 2 xxxxxx", b"c_py question 2 xxxxx", b"a_cs question 4 xxxxxxxxx",
+                     b"a_cs question 5 xxx"], [0, 2, 0, 0]),
+                   ([b"c_py question 3 xxxxxxxxx", b"c_py question 1 xx", b"c_py question 4 xxx",
+                     b"c_py question 6 xx"], [2, 2, 2, 2]),
+                   ([b"b_java question 6 xxxxxxx", b"b_java question 4 xxxxxxxxx", b"a_cs question 1 xxxxxxxx"],
+                    [1, 1, 0])]
+    val = utils.text_dataset_from_directory(str(tmp_path / "train"), batch_size=4, validation_split=0.3,
+                                            subset="validation", seed=42)
+    assert [y.numpy().tolist() for _, y in val] == [[2, 1, 1, 2], [0, 1]]
+    assert capsys.readouterr().out == ("Found 21 files belonging to 3 classes.\nUsing 15 files for training.\n"
+                                       "Found 21 files belonging to 3 classes.\nUsing 6 files for validation.\n")
+    flat = utils.text_dataset_from_directory(str(tmp_path / "train"), batch_size=None, shuffle=False,
+                                             label_mode="categorical", max_length=5)
+    assert flat.element_spec == (wb.TensorSpec([], wb.string), wb.TensorSpec([3], wb.float32))
+    assert [(x.numpy(), y.numpy().tolist()) for x, y in flat][:2] == [(b"a_cs ", [1.0, 0.0, 0.0])] * 2
+    tr, va = utils.text_dataset_from_directory(str(tmp_path / "train"), batch_size=2, validation_split=0.25,
+                                               subset="both", seed=1, label_mode="binary",
+                                               class_names=["c_py", "a_cs"])
+    assert tr.element_spec[1] == wb.TensorSpec([None, 1], wb.float32)
+    assert [y.numpy().tolist() for _, y in tr] == [[[0.0], [1.0]], [[1.0], [0.0]], [[0.0], [0.0]], [[0.0], [0.0]],
+                                                   [[1.0], [1.0]], [[1.0]]]
+    assert [y.numpy().tolist() for _, y in va] == [[[1.0], [1.0]], [[0.0]]]
+    with pytest.raises(ValueError, match="seed"):
+        utils.text_dataset_from_directory(str(tmp_path / "train"), validation_split=0.2, subset="training")
+    with pytest.raises(ValueError, match="class_names"):
+        utils.text_dataset_from_directory(str(tmp_path / "train"), labels=None, class_names=["a_cs"])
