@@ -13,13 +13,14 @@ from .image_utils import array_to_img, img_to_array, load_img, save_img
 from .ops.nn import normalize as _normalize_tensor
 from .py_dataset import PyDataset, Sequence
 from .timeseries import timeseries_dataset_from_array
+from ..data.directory import text_dataset_from_directory
 from .saving import (custom_object_scope, deserialize_keras_object, get_custom_objects, get_registered_name,
                      get_registered_object, register_keras_serializable, serialize_keras_object)
 
 __all__ = ["CustomObjectScope", "Progbar", "PyDataset", "Sequence", "array_to_img", "custom_object_scope",
            "deserialize_keras_object", "get_custom_objects", "get_file", "img_to_array", "load_img", "normalize",
            "pack_x_y_sample_weight", "pad_sequences", "save_img", "serialize_keras_object",
-           "timeseries_dataset_from_array", "unpack_x_y_sample_weight", "get_registered_name", "get_registered_object",
+           "timeseries_dataset_from_array", "text_dataset_from_directory", "unpack_x_y_sample_weight", "get_registered_name", "get_registered_object",
            "register_keras_serializable", "set_random_seed", "to_categorical"]
 
 
