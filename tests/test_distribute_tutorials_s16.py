@@ -37,18 +37,19 @@ def test_compute_average_loss_dtypes_as_tf(loss, weight, expected_dtype, expecte
 # -- distributed_training guide: strategies and their options (TF 2.21 on a CPU machine) -----
 
 def test_strategies_of_the_guide_construct_as_tf():
+    # TF's default device: the GPU where there is one, else the CPU
+    dev = "/job:localhost/replica:0/task:0/device:" + ("GPU:0" if wb.config.list_physical_devices("GPU") else "CPU:0")
     s = wb.distribute.MirroredStrategy(cross_device_ops=wb.distribute.HierarchicalCopyAllReduce())
     assert s.num_replicas_in_sync == 1
-    assert s.extended.worker_devices == ("/job:localhost/replica:0/task:0/device:CPU:0",)
-    assert s.extended.parameter_devices == ("/job:localhost/replica:0/task:0/device:CPU:0",)
+    assert s.extended.worker_devices == (dev,) and s.extended.parameter_devices == (dev,)
     assert wb.distribute.OneDeviceStrategy("/cpu:0").extended.worker_devices == (
         "/job:localhost/replica:0/task:0/device:CPU:0",)
     with pytest.raises(TypeError, match=r"cross_device_ops must be a wb.distribute.CrossDeviceOps .* got 3 \(int\)"):
         wb.distribute.MirroredStrategy(cross_device_ops=3)
     c = wb.distribute.experimental.CentralStorageStrategy()
     assert c.num_replicas_in_sync == 1
-    assert c.extended.worker_devices == ["/job:localhost/replica:0/task:0/device:CPU:0"]   # a list, as TF's
-    assert c.extended.parameter_devices == ("/job:localhost/replica:0/task:0/device:CPU:0",)
+    assert c.extended.worker_devices == [dev]   # a list, as TF's
+    assert c.extended.parameter_devices == (dev,)
     with c.scope():
         v = wb.Variable(1.0)
     assert float(c.run(lambda: v * 2.0)) == 2.0
@@ -118,6 +119,7 @@ def two_cpus(monkeypatch):
     wb.config.set_logical_device_configuration(cpu, [wb.config.LogicalDeviceConfiguration()] * 2)
 
 
+@pytest.mark.skipif(bool(wb.config.list_physical_devices("GPU")), reason="with GPUs TF's default devices are they")
 def test_mirrored_strategy_takes_every_logical_cpu(two_cpus):
     s = wb.distribute.MirroredStrategy()
     assert s.num_replicas_in_sync == 2
@@ -126,7 +128,7 @@ def test_mirrored_strategy_takes_every_logical_cpu(two_cpus):
 
 
 def test_distributed_dataset_components_are_per_replica(two_cpus):
-    s = wb.distribute.MirroredStrategy()
+    s = wb.distribute.MirroredStrategy(["cpu:0", "cpu:1"])
     data = wb.data.Dataset.from_tensors(([1.0], [1.0])).repeat(100).batch(16)
     dist = s.experimental_distribute_dataset(data)
     spec = wb.TensorSpec(shape=(None, 1), dtype=wb.float32)
@@ -150,7 +152,7 @@ def test_distributed_dataset_components_are_per_replica(two_cpus):
 
 
 def test_distributed_iterator_get_next_as_optional(two_cpus):
-    s = wb.distribute.MirroredStrategy()
+    s = wb.distribute.MirroredStrategy(["cpu:0", "cpu:1"])
     it = iter(s.experimental_distribute_dataset(wb.data.Dataset.range(9).batch(4)))
     seen = []
     for _ in range(4):
@@ -165,7 +167,7 @@ def test_distributed_iterator_get_next_as_optional(two_cpus):
 
 
 def test_datasets_from_function_regroups_consecutive_elements(two_cpus):
-    s = wb.distribute.MirroredStrategy()
+    s = wb.distribute.MirroredStrategy(["cpu:0", "cpu:1"])
     layer = wb.keras.layers.StringLookup(vocabulary=["a", "b", "c", "d", "f"])
 
     def dataset_fn(ctx):
