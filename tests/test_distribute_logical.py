@@ -79,7 +79,8 @@ def test_mirrored_strategy_runs_one_replica_per_device(three_cpus):
     per = s.experimental_distribute_values_from_function(
         lambda ctx: wb.constant(float(ctx.replica_id_in_sync_group * 10 + ctx.num_replicas_in_sync)))
     assert values(per) == [3.0, 13.0, 23.0] and values(s.run(lambda v: v + 1.0, args=(per,))) == [4.0, 14.0, 24.0]
-    assert wb.distribute.MirroredStrategy().num_replicas_in_sync == 3   # without devices: every logical CPU (TF)
+    # without devices: every GPU, else every logical CPU (TF)
+    assert wb.distribute.MirroredStrategy().num_replicas_in_sync == (1 if wb.config.list_physical_devices("GPU") else 3)
 
 
 def test_per_replica_batches_and_mirrored_variables(three_cpus):
