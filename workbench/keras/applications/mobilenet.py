@@ -13,7 +13,7 @@ from ... import math as math_ops
 from .. import layers
 from ..functional import Input, Model
 
-__all__ = ["MobileNet", "preprocess_input", "decode_predictions"]
+__all__ = ["MobileNet", "preprocess_input"]
 
 # (pointwise filters, depthwise stride) of the 13 depthwise-separable blocks, at alpha 1
 _BLOCKS = [(64, 1), (128, 2), (128, 1), (256, 2), (256, 1), (512, 2)] + [(512, 1)] * 5 + [(1024, 2), (1024, 1)]
@@ -88,7 +88,3 @@ def preprocess_input(x, data_format=None):
         x = math_ops.cast(x, "float32")
     return x / 127.5 - 1.0
 
-
-def decode_predictions(preds, top=5):
-    """Keras' decode_predictions reads ImageNet's class index, a download not shipped here."""
-    raise ValueError("decode_predictions needs Keras' ImageNet class index file, which is not shipped here")
