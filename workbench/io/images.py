@@ -195,7 +195,7 @@ def _file_mode(img):
 
 def decode_png(contents, channels=0, dtype=np.uint8, name=None):
     """A PNG's pixels as ``[height, width, channels]`` (``uint8``, or ``uint16``)."""
-    return _decode(contents, channels, "decode_png", ("PNG",), dtype)
+    return _decode(contents, channels, "decode_png", ("PNG", "JPEG", "GIF"), dtype)   # TF's op takes all three
 
 
 def decode_jpeg(contents, channels=0, ratio=1, fancy_upscaling=True, try_recover_truncated=False,
@@ -205,7 +205,7 @@ def decode_jpeg(contents, channels=0, ratio=1, fancy_upscaling=True, try_recover
     if ratio != 1:
         raise ValueError(f"wb.io.decode_jpeg: ratio must be 1 (downscaled decoding is not done here), "
                          f"got {ratio}")
-    return _decode(contents, channels, "decode_jpeg", ("JPEG",))
+    return _decode(contents, channels, "decode_jpeg", ("JPEG", "PNG", "GIF"))   # TF's op takes PNG and GIF too
 
 
 def decode_image(contents, channels=None, dtype=np.uint8, name=None, expand_animations=True):
