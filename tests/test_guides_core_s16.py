@@ -63,6 +63,8 @@ def test_mobilenet_preprocess_input():
     t = pre(wb.constant([[51.0]]))
     assert isinstance(t, wb.Tensor)
     np.testing.assert_allclose(t.numpy(), [[-0.6]], rtol=1e-6)
+    with pytest.raises(TypeError):   # TF 2.21: TypeError, uint8 != float32
+        pre(wb.constant([[0, 255]], wb.uint8))
 
 
 def test_keras_model_of_one_input_is_served_with_structured_outputs(tmp_path):

@@ -9,7 +9,6 @@ from __future__ import annotations
 import numpy as np
 
 from ... import core
-from ... import math as math_ops
 from .. import layers
 from ..functional import Input, Model
 
@@ -79,12 +78,10 @@ def MobileNet(input_shape=None, alpha=1.0, depth_multiplier=1, dropout=1e-3, inc
 
 def preprocess_input(x, data_format=None):
     """Scale pixels from [0, 255] to [-1, 1] (Keras' 'tf' mode: ``x / 127.5 - 1``); a NumPy
-    array gives a float NumPy array, a tensor a tensor."""
+    array gives a float NumPy array, a tensor a tensor (a floating one: an integer tensor is
+    refused with a TypeError, as Keras' division of it is in TF)."""
     if isinstance(x, np.ndarray):
         x = x.astype(np.float32) if x.dtype.kind in "iub" else x
         return x / 127.5 - 1.0
-    x = core.convert_to_tensor(x)
-    if not x.dtype.is_floating:
-        x = math_ops.cast(x, "float32")
-    return x / 127.5 - 1.0
+    return core.convert_to_tensor(x) / 127.5 - 1.0
 
