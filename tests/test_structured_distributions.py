@@ -514,7 +514,8 @@ def test_stprm_matches_tfp():
 def test_stprm_marginal_draws_and_other_index_points():
     m = _stprm()
     marginal = m.get_marginal_distribution()
-    np.testing.assert_allclose(marginal.log_prob(f64(STP_Y)).numpy(), m.log_prob(f64(STP_Y)).numpy(), rtol=1e-12)
+    # the marginal puts the jitter on the scaled covariance (TFP 0.25), log_prob on the covariance
+    np.testing.assert_allclose(marginal.log_prob(f64(STP_Y)).numpy(), m.log_prob(f64(STP_Y)).numpy(), rtol=1e-5)
     np.testing.assert_allclose(m.mean(index_points=f64(STP_X[:2])).numpy(), m.mean().numpy()[:2], rtol=1e-12)
     x = m.sample(20000, seed=8).numpy()
     np.testing.assert_allclose(x.mean(0), m.mean().numpy(), atol=0.03)
