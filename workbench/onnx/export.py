@@ -183,6 +183,9 @@ def export(fn_or_model, input_signature, path, opset=DEFAULT_OPSET, verify=True,
             t.outputs = t.outputs + [value for _, value in t.updates]
         output_names = result_names + [f"update_{k}" for k in range(len(updated))]
         fn = _with_updates(fn, updated)
+    if not first.outputs:
+        raise ExportError("ONNX export: the function returns nothing and assigns to no variable: there is no "
+                          "output for a graph to give")
     model, out_names, variables = _build(first, variants, specs, opset, output_names)
     _check(model)
     diff = None
