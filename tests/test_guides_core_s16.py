@@ -301,3 +301,11 @@ def test_onnx_export_gives_assigned_values_as_outputs(tmp_path):
 
     with pytest.raises(ValueError, match="after assigning"):
         wb.onnx.export(g, [wb.onnx.TensorSpec((2,), np.float32, "x")], str(tmp_path / "g.onnx"))
+
+
+def test_onnx_export_of_a_function_without_outputs_says_so(tmp_path):
+    def nothing(x):
+        x * 2.0
+
+    with pytest.raises(ValueError, match="returns nothing and assigns to no variable"):
+        wb.onnx.export(nothing, [wb.onnx.TensorSpec((2,), np.float32, "x")], str(tmp_path / "n.onnx"))
