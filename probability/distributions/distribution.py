@@ -427,33 +427,34 @@ class Distribution:
         return self._full(self._mode())
 
     def variance(self, name=None):
-        # one from the other where a family gives (or can compute) only one of them, as TFP
-        first = None
+        # one from the other where a family gives (or can compute) only one of them; failing both,
+        # the variance's own error, as TFP
+        primary = self._missing("variance")
         if hasattr(self, "_variance"):
             try:
                 return self._full(self._variance())
             except NotImplementedError as e:
-                first = e
+                primary = e
         if hasattr(self, "_stddev"):
             try:
                 return self._full(wb.square(self._stddev()))
-            except NotImplementedError as e:
-                first = first or e
-        raise first or self._missing("variance")
+            except NotImplementedError:
+                pass
+        raise primary
 
     def stddev(self, name=None):
-        first = None
+        primary = self._missing("stddev")
         if hasattr(self, "_stddev"):
             try:
                 return self._full(self._stddev())
             except NotImplementedError as e:
-                first = e
+                primary = e
         if hasattr(self, "_variance"):
             try:
                 return self._full(wb.sqrt(self._variance()))
-            except NotImplementedError as e:
-                first = first or e
-        raise first or self._missing("stddev")
+            except NotImplementedError:
+                pass
+        raise primary
 
     def covariance(self, name=None):
         if hasattr(self, "_covariance"):

@@ -201,7 +201,7 @@ class TransformedDistribution(Distribution):
     def _require_affine(self, method):
         if not self._bijector.is_constant_jacobian:
             raise NotImplementedError(
-                f"TransformedDistribution.{method} is implemented only for affine bijectors (a constant "
+                f"{type(self).__name__}.{method} is implemented only for affine bijectors (a constant "
                 f"Jacobian); bijector {self._bijector.name} ({type(self._bijector).__name__}) is not affine")
 
     def _mean(self):
@@ -220,7 +220,7 @@ class TransformedDistribution(Distribution):
         self._require_affine("stddev")
         if self._bijector.forward_min_event_ndims != 0:
             raise NotImplementedError(
-                f"TransformedDistribution.stddev is implemented only for scalar bijectors; bijector "
+                f"{type(self).__name__}.stddev is implemented only for scalar bijectors; bijector "
                 f"{self._bijector.name} acts on events of rank {self._bijector.forward_min_event_ndims}")
         sd = self._distribution.stddev()
         return wb.abs(self._bijector.forward(sd) - self._bijector.forward(wb.zeros_like(sd)))
