@@ -162,7 +162,13 @@ class Concatenate(_Merge):
 
     def call(self, inputs):
         self._check_list(inputs)
-        return wb.concat(list(inputs), axis=self.axis)
+        inputs = list(inputs)
+        if len({x.dtype for x in inputs}) > 1:
+            # Keras 3 promotes: integers join the inputs' float dtype, integers the widest one
+            floats = [np.dtype(x.dtype.as_numpy_dtype) for x in inputs if x.dtype.is_floating]
+            target = np.result_type(*(floats or [np.dtype(x.dtype.as_numpy_dtype) for x in inputs]))
+            inputs = [wb.cast(x, target) for x in inputs]
+        return wb.concat(inputs, axis=self.axis)
 
     def compute_mask(self, inputs, mask=None):
         if mask is None or not isinstance(mask, (list, tuple)) or all(m is None for m in mask):
