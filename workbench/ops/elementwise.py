@@ -420,11 +420,13 @@ squared_difference = _linear_binary("squared_difference", _squared_difference_fw
 
 
 # TF's tie rules: maximum sends the gradient to x where x >= y, minimum where x <= y
-def _select(compare):
+def _select(compare, other):
     def rule(e, needs, g, ans, x, y):
-        # multiplying by the 0/1 mask is several times faster than where() on large arrays
-        gx = e.multiply(g, e.mask(getattr(e, compare)(x, y), g.dtype))
-        return (gx if needs[0] else None), (e.subtract(g, gx) if needs[1] else None)
+        # multiplying by the 0/1 mask is several times faster than where() on large arrays; the
+        # no-NaN product gives 0 where the mask is 0 even for an infinite g, as TF's select does
+        gx = e.multiply_no_nan(g, e.mask(getattr(e, compare)(x, y), g.dtype)) if needs[0] else None
+        gy = e.multiply_no_nan(g, e.mask(getattr(e, other)(x, y), g.dtype)) if needs[1] else None
+        return gx, gy
 
     def jvp(ts, ans, x, y):
         tx, ty = ts
@@ -435,8 +437,8 @@ def _select(compare):
     return rule, jvp
 
 
-_max_rule, _max_jvp = _select("greater_equal")
-_min_rule, _min_jvp = _select("less_equal")
+_max_rule, _max_jvp = _select("greater_equal", "less")
+_min_rule, _min_jvp = _select("less_equal", "greater")
 maximum = binary("maximum", ufunc2("maximum"), rule=_max_rule, jvp=_max_jvp, domain="ties")
 minimum = binary("minimum", ufunc2("minimum"), rule=_min_rule, jvp=_min_jvp, domain="ties")
 
