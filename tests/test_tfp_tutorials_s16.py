@@ -76,3 +76,30 @@ def test_invert_of_a_structured_bijector():
     # -log|d exp^-1(y)/dy| ... ildj of JointMap: log(1) + log(1/2) at y = [1, 4]
     np.testing.assert_allclose(float(inv.forward_log_det_jacobian([wb.constant(1.0), wb.constant(4.0)],
                                                                   event_ndims=[0, 0])), -np.log(2.0), rtol=1e-6)
+
+
+# -- statistical_rethinking 02_small_worlds_and_large_worlds -------------------------------------
+
+def test_clip_by_value_gradient_is_zero_outside_even_where_the_next_op_is_infinite():
+    # the notebook's bfgs_minimize steps p to 6.5 and back; the objective clips p into [0, 1] before a
+    # Binomial log-prob, whose gradient at p = 1 is -inf: TF's select gives 0 there (not 0 * inf = NaN)
+    x = wb.constant([1.5, 0.5, -2.0])
+    with wb.GradientTape() as tape:
+        tape.watch(x)
+        y = wb.reduce_sum(wb.math.log(1. - wb.clip_by_value(x, 0., 1.)))
+    assert tape.gradient(y, x).numpy().tolist() == [0.0, -2.0, 0.0]
+    a, b = wb.constant([1.5, 0.5, -1.0, 1.0]), wb.constant([1.0, 1.0, -1.0, 2.0])
+    w = wb.constant([1., 2., 3., 4.])
+    with wb.GradientTape(persistent=True) as tape:
+        tape.watch([a, b])
+        hi, lo = wb.reduce_sum(wb.maximum(a, b) * w), wb.reduce_sum(wb.minimum(a, b) * w)
+    # TF 2.21: ties go to the first argument
+    assert tape.gradient(hi, a).numpy().tolist() == [1., 0., 3., 0.]
+    assert tape.gradient(hi, b).numpy().tolist() == [0., 2., 0., 4.]
+    assert tape.gradient(lo, a).numpy().tolist() == [0., 2., 3., 4.]
+    assert tape.gradient(lo, b).numpy().tolist() == [1., 0., 0., 0.]
+    inf = wb.constant([np.inf, np.inf])
+    with wb.GradientTape() as tape:
+        tape.watch(inf)
+        z = wb.reduce_sum(wb.maximum(inf, wb.constant([1., np.inf])) * wb.constant([1., 1.]))
+    assert tape.gradient(z, inf).numpy().tolist() == [1.0, 1.0]
