@@ -40,3 +40,38 @@ def test_debugging_getters():
         wb.debugging.set_log_device_placement(False)
     assert wb.debugging.disable_traceback_filtering() is None
     assert wb.debugging.is_traceback_filtering_enabled() is False
+
+
+class _Meters:
+    """A class written for TF: TF's tensor-conversion protocol."""
+
+    def __init__(self, value):
+        self.value = value
+
+    def __tf_tensor__(self, dtype=None, name=None):
+        return wb.convert_to_tensor(self.value, dtype=dtype)
+
+
+def test_tf_tensor_protocol_converts():
+    m = _Meters([1.0, 2.0])
+    assert wb.convert_to_tensor(m).numpy().tolist() == [1.0, 2.0]
+    assert wb.convert_to_tensor(m, dtype=wb.float64).dtype == wb.float64
+    assert wb.add(m, 1.0).numpy().tolist() == [2.0, 3.0]
+    assert (wb.constant(3.0) * m).numpy().tolist() == [3.0, 6.0]
+    assert float(wb.reduce_sum(m)) == 3.0
+    x = wb.Variable([1.0, 2.0])
+
+    class Doubled:
+        def __tf_tensor__(self, dtype=None, name=None):
+            return x * 2.0
+
+    with wb.GradientTape() as tape:
+        y = wb.reduce_sum(wb.convert_to_tensor(Doubled()) * 3.0)
+    assert tape.gradient(y, x).numpy().tolist() == [6.0, 6.0]
+
+    class Bad:
+        def __tf_tensor__(self, dtype=None, name=None):
+            return [1.0]
+
+    with pytest.raises(TypeError, match="Bad.__tf_tensor__ must return a tensor, got list"):
+        wb.convert_to_tensor(Bad())

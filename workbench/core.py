@@ -703,12 +703,25 @@ def _short(value):
     return text if len(text) < 60 else text[:57] + "..."
 
 
+def _from_tensor_like(value, dtype=None, name=None):
+    """The Tensor of a tensor-like ``value``: its ``__wb_tensor__()``, or TF's protocol
+    ``__tf_tensor__(dtype, name)`` (a class written for TF converts here unchanged)."""
+    if hasattr(type(value), "__wb_tensor__"):
+        return value.__wb_tensor__()
+    out = value.__tf_tensor__(dtype, name)
+    if not isinstance(out, Tensor):
+        raise TypeError(f"{type(value).__name__}.__tf_tensor__ must return a tensor, got "
+                        f"{type(out).__name__}")
+    return out
+
+
 def to_array(value, dtype=None, device=None):
     """The array behind ``value`` (Tensor, NumPy/CuPy array, DLPack object or Python data)."""
     if dtype is not None:
         dtype = np_dtype(dtype)
-    if not isinstance(value, Tensor) and hasattr(type(value), "__wb_tensor__"):
-        value = value.__wb_tensor__()
+    if not isinstance(value, Tensor) and (hasattr(type(value), "__wb_tensor__") or
+                                          hasattr(type(value), "__tf_tensor__")):
+        value = _from_tensor_like(value)
     if isinstance(value, Tensor):
         arr = value._data
         if dtype is not None and arr.dtype != np.dtype(dtype):
@@ -922,10 +935,12 @@ def convert_to_tensor(value, dtype=None, dtype_hint=None, name=None) -> Tensor:
     """TF's ``convert_to_tensor``: a Tensor passes through (its dtype must match ``dtype``).
 
     A tensor-like object (one whose type defines ``__wb_tensor__()``, returning a Tensor: e.g.
-    ``probability.util.DeferredTensor``) converts to what that method returns, computed afresh
-    at each conversion so that tapes see it (TF's ``__tf_tensor__`` protocol)."""
-    if not isinstance(value, Tensor) and hasattr(type(value), "__wb_tensor__"):
-        value = value.__wb_tensor__()
+    ``probability.util.DeferredTensor``, or TF's ``__tf_tensor__(dtype=None, name=None)``)
+    converts to what that method returns, computed afresh at each conversion so that tapes see
+    it."""
+    if not isinstance(value, Tensor) and (hasattr(type(value), "__wb_tensor__") or
+                                          hasattr(type(value), "__tf_tensor__")):
+        value = _from_tensor_like(value, dtype, name)
     if isinstance(value, Tensor):
         if dtype is not None and value._data.dtype != as_dtype(dtype):
             raise TypeError(f"convert_to_tensor: tensor has dtype {value.dtype}, but dtype "
@@ -1053,7 +1068,8 @@ def binary_arrays(x, y, opname):
     if tx != ty:
         # a tensor-like meeting a tensor converts first, so its value is recorded by tapes
         other = y if tx else x
-        if type(other) not in _PY_SCALARS and hasattr(type(other), "__wb_tensor__"):
+        if type(other) not in _PY_SCALARS and (hasattr(type(other), "__wb_tensor__") or
+                                               hasattr(type(other), "__tf_tensor__")):
             return binary_arrays(convert_to_tensor(x), convert_to_tensor(y), opname)
     if tx:
         a = x._data
