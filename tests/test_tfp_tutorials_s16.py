@@ -2,6 +2,7 @@
 with the values TF 2.21 / TFP 0.25 give pinned."""
 
 import numpy as np
+import pytest
 
 import probability as tfp
 import workbench as wb
@@ -103,3 +104,17 @@ def test_clip_by_value_gradient_is_zero_outside_even_where_the_next_op_is_infini
         tape.watch(inf)
         z = wb.reduce_sum(wb.maximum(inf, wb.constant([1., np.inf])) * wb.constant([1., 1.]))
     assert tape.gradient(z, inf).numpy().tolist() == [1.0, 1.0]
+
+
+# -- TFP_Release_Notebook_0_11_0 -----------------------------------------------------------------
+
+def test_as_composite_passes_a_distribution_into_a_function():
+    @wb.function
+    def get_mean(d):
+        return d.mean()
+    d = tfp.experimental.as_composite(tfd.BetaBinomial(100., 2., 7.))
+    assert isinstance(d, tfd.BetaBinomial)
+    np.testing.assert_allclose(float(get_mean(d)), 22.222221, rtol=1e-6)   # TFP 0.25
+    assert tfp.experimental.as_composite(tfb.Exp()).name == "exp"
+    with pytest.raises(TypeError, match="obj"):
+        tfp.experimental.as_composite(3.0)

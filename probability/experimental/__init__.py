@@ -3,13 +3,24 @@ moments (``RunningCovariance``, ``RunningVariance``, ``RunningMean``); ``vi`` th
 posterior builders TFP kept there (``build_factored_surrogate_posterior``,
 ``build_asvi_surrogate_posterior``, ``build_affine_surrogate_posterior``), which are
 ``tfp.vi``'s; ``distributions`` the experimental families that live in ``probability.distributions``
-(``JointDistributionPinned``); ``util`` ``DeferredModule`` and ``make_trainable``."""
+(``JointDistributionPinned``); ``util`` ``DeferredModule`` and ``make_trainable``; ``as_composite``."""
 
 import importlib as _importlib
 
 from . import distributions, stats, vi
 
-__all__ = ["distributions", "stats", "util", "vi"]
+__all__ = ["as_composite", "distributions", "stats", "util", "vi"]
+
+
+def as_composite(obj):
+    """TFP's conversion of a distribution or bijector to a CompositeTensor (so that it can cross a
+    ``tf.function`` boundary). Here every distribution and bijector already passes through
+    ``wb.function`` as an argument or a result, so ``obj`` is returned as it is."""
+    from ..bijectors import Bijector
+    from ..distributions import Distribution
+    if not isinstance(obj, (Distribution, Bijector)):
+        raise TypeError(f"as_composite: `obj` must be a Distribution or a Bijector, got {type(obj).__name__}")
+    return obj
 
 
 def __getattr__(name):
