@@ -326,3 +326,13 @@ def test_text_dataset_from_directory_is_keras_3s(tmp_path, capsys):
         utils.text_dataset_from_directory(str(tmp_path / "train"), validation_split=0.2, subset="training")
     with pytest.raises(ValueError, match="class_names"):
         utils.text_dataset_from_directory(str(tmp_path / "train"), labels=None, class_names=["a_cs"])
+
+
+def test_csv_dataset_repr_is_tfs(tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_text("a,b\n1,x\n")
+    ds = wb.data.experimental.CsvDataset(str(path), record_defaults=[int(), str()], header=True)
+    # TF 2.21: <CsvDatasetV2 element_spec=(TensorSpec(shape=(), dtype=tf.int32, ...), ...)>
+    assert repr(ds) == ("<CsvDatasetV2 element_spec=(TensorSpec(shape=(), dtype=wb.int32, name=None), "
+                        "TensorSpec(shape=(), dtype=wb.string, name=None))>")
+    assert [tuple(x.numpy() for x in e) for e in ds] == [(1, b"x")]

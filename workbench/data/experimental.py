@@ -107,7 +107,9 @@ def CsvDataset(filenames, record_defaults, compression_type=None, buffer_size=No
 
     def parse(line):
         return tuple(decode_csv(line, defaults, field_delim, use_quote_delim, na_value, select_cols))
-    return _lines(filenames, header, "CsvDataset", compression_type).map(parse)
+    ds = _lines(filenames, header, "CsvDataset", compression_type).map(parse)
+    ds._where = "CsvDataset"   # its repr is TF's CsvDatasetV2
+    return ds
 
 
 def _is_dtype(d):
