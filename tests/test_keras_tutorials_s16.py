@@ -248,3 +248,13 @@ def test_host_cache_trim_skips_held_arrays_by_identity():
     del a, c
     hostcache._trim(0)            # b is still held: kept; the free ones go
     assert b[0, 0] == 2
+
+
+def test_summary_columns_at_a_given_width_as_keras3():
+    # TF 2.21 / Keras 3.15 with line_length=60: content widths 24, 17, 9
+    m = wb.keras.Sequential([wb.keras.Input((5,)), wb.keras.layers.Dense(3, name="dense")])
+    lines = []
+    m.summary(line_length=60, print_fn=lambda s, **k: lines.append(s))
+    text = "\n".join(lines).splitlines()
+    assert text[1] == "┏" + "━" * 26 + "┳" + "━" * 19 + "┳" + "━" * 11 + "┓"
+    assert text[4] == "│ dense (Dense)            │ (None, 3)         │        18 │"

@@ -136,7 +136,7 @@ def print_summary(model, line_length=None, positions=None, print_fn=None, show_t
         aligns.append("left")
         widths.append(9)
     if positions is not None or line_length is not None:
-        widths = _scaled(widths, line_length, positions)
+        widths = _scaled(chain, show_trainable, line_length, positions)
     body = []
     for layer, shape, reads in entries:
         kind = type(layer).__name__
@@ -175,18 +175,32 @@ def print_summary(model, line_length=None, positions=None, print_fn=None, show_t
     return text
 
 
-def _scaled(widths, line_length, positions):
-    """Column widths for a table ``line_length`` characters wide, split at ``positions``
-    (fractions of the width, as Keras takes them)."""
-    n = len(widths)
-    total = sum(widths) + 3 * n + 1
-    line_length = int(line_length or total)
+def _scaled(chain, show_trainable, line_length, positions):
+    """Column widths (of the cells' text) as Keras 3 gets them from its table renderer: the
+    columns split ``line_length`` at ``positions`` (fractions; Keras' defaults ``[0.45, 0.8, 1]``
+    or ``[0.3, 0.56, 0.74, 1]``, times 0.9 with a Trainable column added at 1), then, with a
+    space each side and the borders, the excess is taken off the columns in equal shares."""
     if positions is None:
-        positions = np.cumsum(widths) / sum(widths)
+        positions = [0.45, 0.80, 1.0] if chain else [0.3, 0.56, 0.74, 1.0]
+        if show_trainable:
+            positions = [p * 0.90 for p in positions] + [1.0]
+    n = 3 + (not chain) + bool(show_trainable)
     if len(positions) != n:
         raise ValueError(f"summary: positions must have {n} entries (one per column), got {list(positions)}")
-    if positions[-1] <= 1:
-        positions = [int(p * line_length) for p in positions]
-    room = max(n * 4, line_length - 3 * n - 1)
-    edges = [0] + [min(room, max(1, int(p * room / positions[-1]))) for p in positions]
-    return [max(3, b - a) for a, b in zip(edges, edges[1:])]
+    line_length = int(line_length or 76)
+    widths, current = [], 0
+    for pos in positions:
+        width = int(pos * line_length) - current
+        if width < 4:
+            raise ValueError("Insufficient console width to print summary.")
+        widths.append(width + 2)
+        current += width
+    excess = sum(widths) - (line_length - (n + 1))
+    if excess > 0:   # equal shares, rounded half to even, as rich's ratio_reduce
+        left, share_count = excess, n
+        for k in range(n):
+            cut = min(widths[k], round(left / share_count))
+            widths[k] -= cut
+            left -= cut
+            share_count -= 1
+    return [max(1, w - 2) for w in widths]
