@@ -10,10 +10,13 @@ from __future__ import annotations
 
 from .. import nn
 from ..ops.elementwise import exp
+from .ops import nn as _knn
 from .serialization import deserialize_function, serialize_function
 
-__all__ = ["deserialize", "elu", "exponential", "gelu", "get", "leaky_relu", "linear", "log_softmax", "relu",
-           "relu6", "selu", "serialize", "sigmoid", "silu", "softmax", "softplus", "softsign", "swish", "tanh"]
+__all__ = ["celu", "deserialize", "elu", "exponential", "gelu", "get", "glu", "hard_shrink", "hard_sigmoid",
+           "hard_silu", "hard_swish", "hard_tanh", "leaky_relu", "linear", "log_sigmoid", "log_softmax", "mish",
+           "relu", "relu6", "selu", "serialize", "sigmoid", "silu", "soft_shrink", "softmax", "softplus", "softsign",
+           "sparse_plus", "sparse_sigmoid", "sparsemax", "squareplus", "swish", "tanh", "tanh_shrink", "threshold"]
 
 
 def linear(x):
@@ -33,12 +36,28 @@ relu, relu6, elu, selu, gelu = nn.relu, nn.relu6, nn.elu, nn.selu, nn.gelu
 sigmoid, tanh, softplus, softsign, leaky_relu = nn.sigmoid, nn.tanh, nn.softplus, nn.softsign, nn.leaky_relu
 silu = swish = nn.silu
 exponential = exp
+celu, glu, hard_shrink, hard_tanh = _knn.celu, _knn.glu, _knn.hard_shrink, _knn.hard_tanh
+soft_shrink, tanh_shrink = _knn.soft_shrink, _knn.tanh_shrink
+hard_sigmoid, hard_silu = _knn.hard_sigmoid, _knn.hard_silu
+log_sigmoid, sparse_plus, sparse_sigmoid = _knn.log_sigmoid, _knn.sparse_plus, _knn.sparse_sigmoid
+sparsemax, squareplus = _knn.sparsemax, _knn.squareplus
+threshold = _knn.threshold
+hard_swish = hard_silu
+
+
+def mish(x):
+    """``x * tanh(softplus(x))``."""
+    x = _knn._floating(_knn._t(x))
+    return x * nn.tanh(nn.softplus(x))
 
 _BY_NAME = {
     "linear": linear, "relu": relu, "relu6": relu6, "elu": elu, "selu": selu, "gelu": gelu,
     "sigmoid": sigmoid, "tanh": tanh, "softplus": softplus, "softsign": softsign, "swish": silu,
     "silu": silu, "exponential": exponential, "leaky_relu": leaky_relu, "softmax": softmax,
-    "log_softmax": log_softmax,
+    "log_softmax": log_softmax, "celu": celu, "glu": glu, "hard_shrink": hard_shrink, "hard_sigmoid": hard_sigmoid,
+    "hard_silu": hard_silu, "hard_swish": hard_silu, "hard_tanh": hard_tanh, "log_sigmoid": log_sigmoid,
+    "mish": mish, "soft_shrink": soft_shrink, "sparse_plus": sparse_plus, "sparse_sigmoid": sparse_sigmoid,
+    "sparsemax": sparsemax, "squareplus": squareplus, "tanh_shrink": tanh_shrink, "threshold": threshold,
 }
 
 # the name a config records for each built-in activation (the first listed: TF 2's "swish" for silu)

@@ -15,13 +15,15 @@ from ...errors import argcheck
 from ...ops import conv as conv_ops, einsum as einsum_ops, elementwise as ew, indexing, nn as nn_ops, pooling, reduce
 from ...ops import shape as sh
 from .linalg import norm
-from .numpy import _dtype, _floating, _t
+from .numpy import _dtype, _floating, _t, moveaxis
 
 __all__ = ["average_pool", "batch_normalization", "binary_crossentropy", "categorical_crossentropy", "conv",
            "conv_transpose", "depthwise_conv", "dot_product_attention", "layer_normalization", "rms_normalization", "elu", "gelu", "hard_sigmoid", "hard_silu", "max_pool", "separable_conv",
            "hard_swish", "leaky_relu", "log_sigmoid", "log_softmax", "moments", "multi_hot", "normalize", "one_hot", "relu",
            "relu6", "selu", "sigmoid", "silu", "softmax", "softplus", "softsign",
-           "sparse_categorical_crossentropy", "swish"]
+           "sparse_categorical_crossentropy", "swish",
+           "celu", "glu", "hard_shrink", "hard_tanh", "soft_shrink", "sparse_plus", "sparse_sigmoid", "sparsemax",
+           "squareplus", "tanh_shrink", "threshold"]
 
 _EPSILON = 1e-7  # Keras' backend epsilon, which clips probabilities in the cross-entropies
 
@@ -379,3 +381,100 @@ def dot_product_attention(query, key, value, bias=None, mask=None, scale=None, i
     weights = nn_ops.softmax(logits, axis=-1)
     out = einsum_ops.einsum("bnts,bsnh->btnh", weights, v)
     return out[0] if single else out
+
+
+# -- Keras 3.15's further activations ----------------------------------------------------------
+
+def _c(value, x):
+    return np.asarray(value, x.dtype)
+
+
+def celu(x, alpha=1.0):
+    """``max(x, 0) + min(alpha * (exp(x / alpha) - 1), 0)``."""
+    x = _floating(_t(x))
+    alpha = argcheck.number(alpha, "alpha", "celu")
+    a = _c(alpha, x)
+    return nn_ops.relu(x) + ew.minimum(a * ew.expm1(x / a), _c(0, x))
+
+
+def glu(x, axis=-1):
+    """Gated linear unit: ``x`` halved along ``axis`` into ``a, b``, then ``a * sigmoid(b)``."""
+    x = _floating(_t(x))
+    axis = argcheck.axis(axis, x.ndim, "glu")
+    n = x.shape[axis]
+    if n is not None and n % 2:
+        raise ValueError(f"glu: axis {axis} of x must have an even size, got shape {tuple(x.shape)}")
+    a, b = sh.split(x, 2, axis=axis)
+    return a * ew.sigmoid(b)
+
+
+def hard_tanh(x):
+    """``x`` clipped to [-1, 1]."""
+    x = _floating(_t(x))
+    return ew.minimum(ew.maximum(x, _c(-1, x)), _c(1, x))
+
+
+def hard_shrink(x, threshold=0.5):
+    """``x`` where ``|x| > threshold``, else 0."""
+    x = _floating(_t(x))
+    threshold = argcheck.number(threshold, "threshold", "hard_shrink")
+    return ew.where(ew.greater(ew.abs(x), _c(threshold, x)), x, ew.zeros_like(x))
+
+
+def soft_shrink(x, threshold=0.5):
+    """``x - threshold`` above ``threshold``, ``x + threshold`` below ``-threshold``, else 0."""
+    x = _floating(_t(x))
+    threshold = argcheck.number(threshold, "threshold", "soft_shrink")
+    t = _c(threshold, x)
+    return ew.where(ew.greater(x, t), x - t, ew.where(ew.less(x, -t), x + t, ew.zeros_like(x)))
+
+
+def tanh_shrink(x):
+    """``x - tanh(x)``."""
+    x = _floating(_t(x))
+    return x - ew.tanh(x)
+
+
+def sparse_plus(x):
+    """0 for ``x <= -1``, ``x`` for ``x >= 1``, ``(x + 1)**2 / 4`` between."""
+    x = _floating(_t(x))
+    mid = ew.square(x + _c(1, x)) / _c(4, x)
+    return ew.where(ew.less_equal(x, _c(-1, x)), ew.zeros_like(x), ew.where(ew.less(x, _c(1, x)), mid, x))
+
+
+def sparse_sigmoid(x):
+    """0 for ``x <= -1``, 1 for ``x >= 1``, ``(x + 1) / 2`` between."""
+    x = _floating(_t(x))
+    mid = (x + _c(1, x)) / _c(2, x)
+    return ew.where(ew.less_equal(x, _c(-1, x)), ew.zeros_like(x),
+                    ew.where(ew.greater_equal(x, _c(1, x)), ew.ones_like(x), mid))
+
+
+def squareplus(x, b=4):
+    """``(x + sqrt(x**2 + b)) / 2``."""
+    x = _floating(_t(x))
+    b = argcheck.number(b, "b", "squareplus")
+    return (x + ew.sqrt(ew.square(x) + _c(b, x))) / _c(2, x)
+
+
+def threshold(x, threshold, default_value):
+    """``x`` where ``x > threshold``, else ``default_value``."""
+    x = _t(x)
+    return ew.where(ew.greater(x, _c(threshold, x)), x, ew.zeros_like(x) + _c(default_value, x))
+
+
+def sparsemax(x, axis=-1):
+    """Sparsemax (Martins & Astudillo 2016): the Euclidean projection of ``x`` onto the simplex
+    along ``axis``; entries below a data-dependent threshold become exactly 0."""
+    x = _floating(_t(x))
+    axis = argcheck.axis(axis, x.ndim, "sparsemax")
+    z = moveaxis(x, axis, -1) if axis != x.ndim - 1 else x
+    zs = ew.negative(indexing.sort(ew.negative(z), axis=-1))  # descending
+    cs = reduce.cumsum(zs, axis=-1)
+    n = z.shape[-1]
+    k = np.arange(1, n + 1, dtype=x.dtype)
+    support = ew.cast(ew.greater(_c(1, x) + k * zs, cs), x.dtype)
+    count = reduce.reduce_sum(support, axis=-1, keepdims=True)
+    tau = (reduce.reduce_sum(support * zs, axis=-1, keepdims=True) - _c(1, x)) / count
+    out = nn_ops.relu(z - tau)
+    return moveaxis(out, -1, axis) if axis != x.ndim - 1 else out

@@ -37,6 +37,15 @@ __all__ = [
     "split", "sqrt", "square", "squeeze", "stack", "std", "subtract", "sum", "swapaxes", "take",
     "take_along_axis", "tan", "tanh", "tensordot", "tile", "trace", "transpose", "tri", "tril", "triu",
     "true_divide", "var", "vstack", "where", "zeros", "zeros_like",
+] + [
+    "allclose", "amax", "amin", "angle", "argpartition", "array_split", "bincount", "bitwise_and",
+    "bitwise_invert", "bitwise_left_shift", "bitwise_not", "bitwise_or", "bitwise_right_shift", "bitwise_xor",
+    "cbrt", "conj", "conjugate", "cross", "deg2rad", "diagflat", "diff", "divide_no_nan", "dsplit", "dstack",
+    "empty", "empty_like", "exp2", "fabs", "fliplr", "flipud", "fmax", "fmin", "fmod", "gcd", "geomspace",
+    "get_item", "heaviside", "histogram", "hsplit", "hypot", "imag", "inner", "isin", "isneginf", "isposinf",
+    "isreal", "kron", "lcm", "ldexp", "left_shift", "logaddexp2", "nextafter", "ptp", "rad2deg", "real",
+    "right_shift", "rot90", "signbit", "sinc", "trapezoid", "trunc", "unravel_index", "vander", "vdot",
+    "vsplit",
 ]
 
 _FLOATX = np.dtype("float32")
@@ -750,3 +759,448 @@ def select(condlist, choicelist, default=0):
     for cond, choice in reversed(list(zip(condlist, choices))):
         out = ew.where(ew.cast(_t(cond), bool), choice, out)
     return out
+
+
+# -- Keras 3.15's further NumPy-like ops ------------------------------------------------------
+
+def _host(fn, *xs, dtype=None):
+    """``fn`` on the host values of ``xs`` (for ops with no gradient: integer, boolean, counting)."""
+    out = np.asarray(fn(*[_t(x).numpy() for x in xs]))
+    return _tf_convert(out if dtype is None else out.astype(dtype))
+
+
+def amax(x, axis=None, keepdims=False):
+    return max(x, axis=axis, keepdims=keepdims)
+
+
+def amin(x, axis=None, keepdims=False):
+    return min(x, axis=axis, keepdims=keepdims)
+
+
+def ptp(x, axis=None, keepdims=False):
+    """``max - min`` along ``axis``."""
+    return max(x, axis=axis, keepdims=keepdims) - min(x, axis=axis, keepdims=keepdims)
+
+
+def allclose(x1, x2, rtol=1e-5, atol=1e-8, equal_nan=False):
+    return all(isclose(x1, x2, rtol=rtol, atol=atol, equal_nan=equal_nan))
+
+
+fabs = _unary(ew.abs, True)
+exp2 = _unary(lambda x: ew.pow(np.asarray(2, x.dtype), x), True)
+
+
+def trunc(x):
+    """Rounds toward zero; integer inputs are returned as they are."""
+    x = _t(x)
+    return x if x.dtype.kind in "iub" else ew.sign(x) * ew.floor(ew.abs(x))
+
+
+def cbrt(x):
+    x = _floating(_t(x))
+    return ew.sign(x) * ew.pow(ew.abs(x), np.asarray(1 / 3, x.dtype))
+
+
+def deg2rad(x):
+    x = _floating(_t(x))
+    return x * np.asarray(np.pi / 180, x.dtype)
+
+
+def rad2deg(x):
+    x = _floating(_t(x))
+    return x * np.asarray(180 / np.pi, x.dtype)
+
+
+def sinc(x):
+    """``sin(pi x) / (pi x)``, 1 at 0."""
+    x = _floating(_t(x))
+    px = x * np.asarray(np.pi, x.dtype)
+    safe = ew.where(ew.equal(x, np.asarray(0, x.dtype)), ew.ones_like(x), px)
+    return ew.where(ew.equal(x, np.asarray(0, x.dtype)), ew.ones_like(x), ew.sin(safe) / safe)
+
+
+def signbit(x):
+    x = _t(x)
+    if x.dtype.kind == "f":
+        return _host(np.signbit, x)
+    return ew.less(x, np.asarray(0, x.dtype)) if x.dtype.kind == "i" else ew.zeros_like(x, dtype=bool)
+
+
+def isneginf(x):
+    x = _t(x)
+    return ew.equal(x, np.asarray(-np.inf, x.dtype)) if x.dtype.kind == "f" else ew.zeros_like(x, dtype=bool)
+
+
+def isposinf(x):
+    x = _t(x)
+    return ew.equal(x, np.asarray(np.inf, x.dtype)) if x.dtype.kind == "f" else ew.zeros_like(x, dtype=bool)
+
+
+def hypot(x1, x2):
+    a, b = _binary(lambda a, b: (_floating(a), _floating(b)))(x1, x2)
+    return ew.sqrt(ew.square(a) + ew.square(b))
+
+
+def logaddexp2(x1, x2):
+    a, b = _binary(lambda a, b: (_floating(a), _floating(b)))(x1, x2)
+    ln2 = np.asarray(np.log(2.0), a.dtype)
+    return logaddexp(a * ln2, b * ln2) / ln2
+
+
+def fmax(x1, x2):
+    """The larger entry, ignoring NaN where only one side is NaN."""
+    a, b = _binary(lambda a, b: (a, b))(x1, x2)
+    if a.dtype.kind != "f":
+        return ew.maximum(a, b)
+    return ew.where(ew.is_nan(a), b, ew.where(ew.is_nan(b), a, ew.maximum(a, b)))
+
+
+def fmin(x1, x2):
+    a, b = _binary(lambda a, b: (a, b))(x1, x2)
+    if a.dtype.kind != "f":
+        return ew.minimum(a, b)
+    return ew.where(ew.is_nan(a), b, ew.where(ew.is_nan(b), a, ew.minimum(a, b)))
+
+
+def fmod(x1, x2):
+    """The remainder with the sign of ``x1`` (C's ``fmod``)."""
+    a, b = _binary(lambda a, b: (a, b))(x1, x2)
+    if a.dtype.kind != "f":
+        return _host(np.fmod, a, b)
+    return a - b * trunc(a / b)
+
+
+def heaviside(x1, x2):
+    """0 below 0, 1 above, ``x2`` at 0."""
+    a, b = _binary(lambda a, b: (a, b))(x1, x2)
+    a, b = _floating(a), _floating(b)
+    zero = np.asarray(0, a.dtype)
+    shape = np.broadcast_shapes(tuple(a.shape), tuple(b.shape))
+    a, b = sh.broadcast_to(a, shape), sh.broadcast_to(b, shape)
+    return ew.where(ew.less(a, zero), ew.zeros_like(a), ew.where(ew.greater(a, zero), ew.ones_like(a), b))
+
+
+def divide_no_nan(x1, x2):
+    """``x1 / x2``, 0 where ``x2`` is 0."""
+    a, b = _binary(lambda a, b: (_floating(a), _floating(b)))(x1, x2)
+    zero = ew.equal(b, np.asarray(0, b.dtype))
+    return ew.where(zero, ew.zeros_like(a * b), a / ew.where(zero, ew.ones_like(b), b))
+
+
+def ldexp(x1, x2):
+    """``x1 * 2**x2`` (``x2`` integer)."""
+    a, b = _t(x1), _t(x2)
+    if b.dtype.kind not in "iu":
+        raise TypeError(f"ldexp: x2 must be an integer tensor, got dtype {b.dtype}")
+    a = _floating(a)
+    return a * ew.pow(np.asarray(2, a.dtype), ew.cast(b, a.dtype))
+
+
+def _int_binary(fn, name):
+    def op(x1, x2):
+        a, b = _t(x1), _t(x2)
+        for v, what in ((a, "x1"), (b, "x2")):
+            if v.dtype.kind not in "iub":
+                raise TypeError(f"{name}: {what} must be an integer tensor, got dtype {v.dtype}")
+        if a.dtype != b.dtype:
+            a, b = _promote(a, b)
+        return _host(fn, a, b)
+    op.__name__ = name
+    return op
+
+
+gcd = _int_binary(np.gcd, "gcd")
+lcm = _int_binary(np.lcm, "lcm")
+bitwise_and = _int_binary(np.bitwise_and, "bitwise_and")
+bitwise_or = _int_binary(np.bitwise_or, "bitwise_or")
+bitwise_xor = _int_binary(np.bitwise_xor, "bitwise_xor")
+bitwise_left_shift = left_shift = _int_binary(np.left_shift, "bitwise_left_shift")
+bitwise_right_shift = right_shift = _int_binary(np.right_shift, "bitwise_right_shift")
+
+
+def bitwise_invert(x):
+    x = _t(x)
+    if x.dtype.kind not in "iub":
+        raise TypeError(f"bitwise_invert: x must be an integer or bool tensor, got dtype {x.dtype}")
+    return _host(np.invert, x)
+
+
+bitwise_not = bitwise_invert
+
+
+def nextafter(x1, x2):
+    a, b = _binary(lambda a, b: (_floating(a), _floating(b)))(x1, x2)
+    return _host(np.nextafter, a, b)
+
+
+def real(x):
+    x = _t(x)
+    return ew.real(x) if x.dtype.kind == "c" else x
+
+
+def imag(x):
+    x = _t(x)
+    return ew.imag(x) if x.dtype.kind == "c" else ew.zeros_like(x)
+
+
+def conj(x):
+    x = _t(x)
+    return ew.conj(x) if x.dtype.kind == "c" else x
+
+
+conjugate = conj
+
+
+def angle(x):
+    """The complex argument; for real input ``pi`` where negative (not at -0.0), else 0 (float32 for
+    integers)."""
+    x = _t(x)
+    if x.dtype.kind == "c":
+        return ew.atan2(ew.imag(x), ew.real(x))
+    x = _floating(x)
+    return ew.where(ew.less(x, np.asarray(0, x.dtype)), ew.zeros_like(x) + np.asarray(np.pi, x.dtype),
+                    ew.zeros_like(x))
+
+
+def isreal(x):
+    x = _t(x)
+    return ew.equal(ew.imag(x), np.asarray(0, ew.imag(x).dtype)) if x.dtype.kind == "c" else ew.ones_like(x, dtype=bool)
+
+
+def fliplr(x):
+    x = _t(x)
+    if x.ndim < 2:
+        raise ValueError(f"fliplr: x must have at least 2 dimensions, got shape {tuple(x.shape)}")
+    return flip(x, 1)
+
+
+def flipud(x):
+    x = _t(x)
+    if x.ndim < 1:
+        raise ValueError(f"flipud: x must have at least 1 dimension, got shape {tuple(x.shape)}")
+    return flip(x, 0)
+
+
+def rot90(array, k=1, axes=(0, 1)):
+    """Rotates by 90 degrees ``k`` times in the plane of ``axes``, from the first toward the second."""
+    x = _t(array)
+    if x.ndim < 2:
+        raise ValueError(f"rot90: array must have at least 2 dimensions, got shape {tuple(x.shape)}")
+    a0, a1 = (argcheck.axis(a, x.ndim, "rot90") for a in axes)
+    if a0 == a1:
+        raise ValueError(f"rot90: axes must differ, got {axes}")
+    k = argcheck.integer(k, "k", "rot90") % 4
+    if k == 0:
+        return x
+    if k == 2:
+        return flip(flip(x, a0), a1)
+    perm = list(range(x.ndim))
+    perm[a0], perm[a1] = perm[a1], perm[a0]
+    if k == 1:
+        return transpose(flip(x, a1), perm)
+    return flip(transpose(x, perm), a1)
+
+
+def array_split(x, indices_or_sections, axis=0):
+    """Like :func:`split`, but an int need not divide the axis: the first parts get one more."""
+    x = _t(x)
+    axis = argcheck.axis(axis, x.ndim, "array_split")
+    if not isinstance(indices_or_sections, (int, np.integer)) or isinstance(indices_or_sections, bool):
+        raise TypeError(f"array_split: indices_or_sections must be an int (a number of sections), got "
+                        f"{indices_or_sections!r}")
+    n = argcheck.integer(indices_or_sections, "indices_or_sections", "array_split", minimum=1)
+    size, extra = divmod(x.shape[axis], n)
+    return sh.split(x, [size + 1] * extra + [size] * (n - extra), axis=axis)
+
+
+def hsplit(x, indices_or_sections):
+    x = _t(x)
+    return split(x, indices_or_sections, axis=1 if x.ndim > 1 else 0)
+
+
+def vsplit(x, indices_or_sections):
+    return split(x, indices_or_sections, axis=0)
+
+
+def dsplit(x, indices_or_sections):
+    x = _t(x)
+    if x.ndim < 3:
+        raise ValueError(f"dsplit: x must have at least 3 dimensions, got shape {tuple(x.shape)}")
+    return split(x, indices_or_sections, axis=2)
+
+
+def dstack(xs):
+    """Stacks along the third axis (1-D ``(n,)`` as ``(1, n, 1)``, 2-D ``(m, n)`` as ``(m, n, 1)``)."""
+    parts = []
+    for v in xs:
+        v = _t(v)
+        if v.ndim == 0:
+            v = sh.reshape(v, [1, 1, 1])
+        elif v.ndim == 1:
+            v = sh.reshape(v, [1, -1, 1])
+        elif v.ndim == 2:
+            v = expand_dims(v, 2)
+        parts.append(v)
+    return concatenate(parts, axis=2)
+
+
+def diff(a, n=1, axis=-1):
+    """The ``n``-th difference along ``axis``."""
+    x = _t(a)
+    axis = argcheck.axis(axis, x.ndim, "diff")
+    n = argcheck.integer(n, "n", "diff", minimum=0)
+    for _ in range(n):
+        m = x.shape[axis]
+        hi = sh.split(x, [1, m - 1], axis=axis)[1] if m > 1 else None
+        lo = sh.split(x, [m - 1, 1], axis=axis)[0] if m > 1 else None
+        x = subtract(hi, lo) if m > 1 else sh.split(x, [0, m], axis=axis)[0]
+    return x
+
+
+def diagflat(x, k=0):
+    """``x`` flattened onto the ``k``-th diagonal of a square matrix."""
+    return diag(ravel(x), k)
+
+
+def inner(x1, x2):
+    """Sum over the last axes of both: ``tensordot(x1, x2, [[-1], [-1]])``."""
+    a, b = _binary(lambda a, b: (a, b))(x1, x2)
+    if a.ndim == 0 or b.ndim == 0:
+        return a * b
+    return einsum_ops.tensordot(a, b, [[a.ndim - 1], [b.ndim - 1]])
+
+
+def vdot(x1, x2):
+    """The dot product of the flattened inputs (the first conjugated)."""
+    return inner(conj(ravel(x1)), ravel(x2))
+
+
+def kron(x1, x2):
+    """The Kronecker product."""
+    a, b = _binary(lambda a, b: (a, b))(x1, x2)
+    nd = builtins.max(a.ndim, b.ndim)
+    a = sh.reshape(a, [1] * (nd - a.ndim) + list(a.shape))
+    b = sh.reshape(b, [1] * (nd - b.ndim) + list(b.shape))
+    a_ex = sh.reshape(a, [d for s in a.shape for d in (s, 1)])
+    b_ex = sh.reshape(b, [d for s in b.shape for d in (1, s)])
+    return sh.reshape(a_ex * b_ex, [p * q for p, q in zip(a.shape, b.shape)])
+
+
+def cross(x1, x2, axisa=-1, axisb=-1, axisc=-1, axis=None):
+    """The cross product of 3-vectors (2-vectors get a zero third entry) along the given axes."""
+    a, b = _binary(lambda a, b: (a, b))(x1, x2)
+    if axis is not None:
+        axisa = axisb = axisc = axis
+    a, b = moveaxis(a, axisa, -1), moveaxis(b, axisb, -1)
+    for v, what in ((a, "x1"), (b, "x2")):
+        if v.shape[-1] not in (2, 3):
+            raise ValueError(f"cross: the vectors of {what} must have 2 or 3 entries, got shape {tuple(v.shape)}")
+    if a.shape[-1] == 2 and b.shape[-1] == 2:
+        out = a[..., 0] * b[..., 1] - a[..., 1] * b[..., 0]
+        return out
+    pad3 = (lambda v: v if v.shape[-1] == 3 else concatenate([v, zeros_like(v[..., :1])], axis=-1))
+    a, b = pad3(a), pad3(b)
+    out = stack([a[..., 1] * b[..., 2] - a[..., 2] * b[..., 1], a[..., 2] * b[..., 0] - a[..., 0] * b[..., 2],
+                 a[..., 0] * b[..., 1] - a[..., 1] * b[..., 0]], axis=-1)
+    return moveaxis(out, -1, axisc)
+
+
+def geomspace(start, stop, num=50, endpoint=True, dtype=None, axis=0):
+    """``num`` numbers spaced evenly on a log scale from ``start`` to ``stop``."""
+    start, stop = _floating(_t(start)), _floating(_t(stop))
+    out = ew.exp(linspace(ew.log(start), ew.log(stop), num, endpoint=endpoint, axis=axis))
+    return out if dtype is None else ew.cast(out, _dtype(dtype))
+
+
+def empty(shape, dtype=None):
+    """A tensor of ``shape`` (filled with zeros)."""
+    return zeros(shape, dtype)
+
+
+def empty_like(x, dtype=None):
+    return zeros_like(x, dtype)
+
+
+def get_item(x, key):
+    return _t(x)[key]
+
+
+def vander(x, N=None, increasing=False):
+    """The Vandermonde matrix of the 1-D ``x``: columns ``x**(N-1) ... x**0`` (reversed if ``increasing``)."""
+    x = _t(x)
+    if x.ndim != 1:
+        raise ValueError(f"vander: x must be 1-D, got shape {tuple(x.shape)}")
+    n = x.shape[0] if N is None else argcheck.integer(N, "N", "vander", minimum=0)
+    powers = np.arange(n) if increasing else np.arange(n)[::-1]
+    return ew.pow(expand_dims(x, 1), _tf_convert(powers.astype(x.dtype)))
+
+
+def trapezoid(y, x=None, dx=1.0, axis=-1):
+    """The trapezoidal-rule integral of ``y`` along ``axis`` (samples at ``x``, or spaced ``dx``)."""
+    y = _floating(_t(y))
+    axis = argcheck.axis(axis, y.ndim, "trapezoid")
+    n = y.shape[axis]
+    lo, hi = sh.split(y, [n - 1, 1], axis=axis)[0], sh.split(y, [1, n - 1], axis=axis)[1]
+    if x is None:
+        d = np.asarray(dx, y.dtype)
+    else:
+        x = ew.cast(_t(x), y.dtype)
+        d = diff(x, axis=-1 if x.ndim == 1 else axis)
+        if x.ndim == 1:
+            d = sh.reshape(d, [-1 if a == axis else 1 for a in range(y.ndim)])
+    return reduce.reduce_sum(d * (lo + hi) / np.asarray(2, y.dtype), axis=axis)
+
+
+def isin(x1, x2, assume_unique=False, invert=False):
+    """Whether each entry of ``x1`` occurs in ``x2``."""
+    a, b = _t(x1), _t(x2)
+    out = reduce.reduce_any(ew.equal(expand_dims(a, -1), sh.reshape(ew.cast(b, a.dtype), [-1])), axis=-1)
+    return ew.logical_not(out) if invert else out
+
+
+def unravel_index(indices, shape):
+    """The coordinates of flat ``indices`` in an array of ``shape``: a tuple of tensors."""
+    idx = _t(indices)
+    return tuple(_tf_convert(c.astype(idx.dtype)) for c in np.unravel_index(idx.numpy(), tuple(shape)))
+
+
+def bincount(x, weights=None, minlength=0, sparse=False):
+    """Counts of each non-negative integer in the 1-D or 2-D (per row) ``x``, weighted if ``weights``."""
+    if sparse:
+        raise NotImplementedError("bincount: sparse=True is not supported")
+    x = _t(x)
+    if x.dtype.kind not in "iu":
+        raise TypeError(f"bincount: x must be an integer tensor, got dtype {x.dtype}")
+    xv = x.numpy()
+    if xv.size and xv.min() < 0:
+        raise ValueError("bincount: x must be non-negative")
+    length = builtins.max(int(xv.max()) + 1 if xv.size else 0, int(minlength))
+    if x.ndim not in (1, 2):
+        raise ValueError(f"bincount: x must be 1-D or 2-D, got shape {tuple(x.shape)}")
+    rows = xv if x.ndim == 2 else xv[None]
+    onehot = np.arange(length) == rows[..., None]  # (rows, n, length)
+    hot = ew.cast(_tf_convert(onehot), x.dtype if weights is None else _t(weights).dtype)
+    if weights is None:
+        out = reduce.reduce_sum(hot, axis=-2)
+    else:
+        w = _t(weights)
+        w = sh.reshape(w, list(rows.shape) + [1])
+        out = reduce.reduce_sum(hot * w, axis=-2)
+    return out if x.ndim == 2 else out[0]
+
+
+def histogram(x, bins=10, range=None):  # noqa: A002 (NumPy's name)
+    """Counts of the 1-D ``x`` in ``bins`` equal bins over ``range`` and the bin edges (``numpy.histogram``),
+    both of ``x``'s dtype as in Keras."""
+    x = _t(x)
+    if x.ndim != 1:
+        raise ValueError(f"histogram: x must be 1-D, got shape {tuple(x.shape)}")
+    counts, edges = np.histogram(x.numpy(), bins=int(bins), range=range)
+    return _tf_convert(counts.astype(x.dtype)), _tf_convert(edges.astype(x.dtype))
+
+
+def argpartition(x, kth, axis=-1):
+    """Indices that put the ``kth`` entry in its sorted place, smaller ones before it (int32)."""
+    x = _t(x)
+    axis = argcheck.axis(axis, x.ndim, "argpartition")
+    return _host(lambda v: np.argpartition(v, kth, axis=axis), x, dtype=np.int32)

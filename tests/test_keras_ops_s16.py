@@ -1,0 +1,107 @@
+"""Keras 3.15's further ``keras.activations`` and ``keras.ops`` names, against values of Keras 3.15
+(TF 2.21 backend) pinned in tests/fixtures/keras_ops_s16_keras315.npz (made by
+tests/fixtures/keras_ops_s16_make.py, which also lists the cases): values and dtypes, gradients
+against finite differences in float64."""
+
+import json
+import os
+
+import numpy as np
+import pytest
+
+import workbench as wb
+from gradients import check_gradients
+
+ops, activations = wb.keras.ops, wb.keras.activations
+
+_FX = np.load(os.path.join(os.path.dirname(__file__), "fixtures", "keras_ops_s16_keras315.npz"))
+SPEC = json.loads(str(_FX["spec"]))
+
+
+def _decode(a):
+    if "array" in a:
+        return _FX[a["array"]]
+    if "arrays" in a:
+        return [_FX[k] for k in a["arrays"]]
+    v = a["value"]
+    return tuple(v) if isinstance(v, list) else v
+
+
+def _call(cid, args=None):
+    s = SPEC[cid]
+    fn = getattr(getattr(wb.keras, s["mod"]), s["name"])
+    args = [_decode(a) for a in s["args"]] if args is None else args
+    return fn(*args, **{k: _decode(v) for k, v in s["kwargs"].items()})
+
+
+@pytest.mark.parametrize("cid", sorted(SPEC))
+def test_value_and_dtype_match_keras(cid):
+    out = _call(cid)
+    n_out = SPEC[cid]["n_out"]
+    outs = list(out) if n_out is not None else [out]
+    want = [_FX[f"{cid}__out{j}"] for j in range(n_out)] if n_out is not None else [_FX[f"{cid}__out"]]
+    assert len(outs) == len(want)
+    for got, w in zip(outs, want):
+        got = np.asarray(got.numpy() if hasattr(got, "numpy") else got)
+        assert got.shape == w.shape, (cid, got.shape, w.shape)
+        assert got.dtype == w.dtype, (cid, got.dtype, w.dtype)
+        if w.dtype.kind == "f":
+            np.testing.assert_allclose(got, w, rtol=2e-5, atol=2e-6, equal_nan=True)
+        else:
+            np.testing.assert_array_equal(got, w)
+
+
+@pytest.mark.parametrize("cid", sorted(c for c in SPEC if SPEC[c]["grad"]))
+def test_gradients_match_finite_differences(cid):
+    s = SPEC[cid]
+    args = [_decode(a) for a in s["args"]]
+    pos = [i for i, a in enumerate(args) if isinstance(a, np.ndarray) and a.dtype.kind == "f"]
+    # nudge inputs off the kinks (0, +-1, +-threshold) so finite differences are well defined
+    base = [a.astype(np.float64) + 0.013 if i in pos else a for i, a in enumerate(args)]
+
+    def f(*xs):
+        full = list(base)
+        for i, x in zip(pos, xs):
+            full[i] = x
+        return _call(cid, full)
+
+    check_gradients(f, [base[i] for i in pos], order=1, modes=("rev",))
+
+
+def test_activations_by_name():
+    for name in ["celu", "glu", "hard_shrink", "hard_sigmoid", "hard_silu", "hard_tanh", "log_sigmoid", "mish",
+                 "soft_shrink", "sparse_plus", "sparse_sigmoid", "sparsemax", "squareplus", "tanh_shrink"]:
+        fn = activations.get(name)
+        assert fn is getattr(activations, name)
+        assert activations.serialize(fn) == name
+    assert activations.get("hard_swish") is activations.hard_silu
+    assert activations.serialize(activations.hard_swish) == "hard_silu"  # Keras 3.15's name for both
+    layer = wb.keras.layers.Dense(2, activation="mish")
+    assert layer.activation is activations.mish
+
+
+def test_bad_input_is_refused_by_name():
+    with pytest.raises(ValueError, match="glu.*even"):
+        ops.glu(np.ones((2, 3), np.float32))
+    with pytest.raises(TypeError, match="gcd: x2 must be an integer"):
+        ops.gcd(np.array([4]), np.array([2.0]))
+    with pytest.raises(TypeError, match="array_split.*indices_or_sections.*int"):
+        ops.array_split(np.arange(6.0), [1, 3])
+    with pytest.raises(ValueError, match="fliplr.*2 dimensions"):
+        ops.fliplr(np.ones(3))
+    with pytest.raises(TypeError, match="ldexp: x2 must be an integer"):
+        ops.ldexp(np.ones(3), np.ones(3))
+
+
+def test_sparsemax_is_the_projection_onto_the_simplex():
+    # Keras 3.15's TF backend returns zeros here (its tau sums the cumulative sums); this is the definition
+    x = np.array([[0.1, 1.2, -0.5, 1.0], [0.3, 0.2, 0.1, 0.0]], np.float32)
+    np.testing.assert_allclose(ops.sparsemax(x).numpy(), [[0.0, 0.6, 0.0, 0.4], [0.4, 0.3, 0.2, 0.1]], atol=1e-6)
+    np.testing.assert_allclose(activations.sparsemax(x.T, axis=0).numpy(), ops.sparsemax(x).numpy().T, atol=1e-6)
+
+
+def test_rot90_twice_is_numpys():
+    # Keras 3.15's TF backend gives [[7, 5, 9], [12, -3, 0]] for k=2; NumPy (Keras' reference) is pinned
+    x = np.array([[12, 7, -3], [5, 0, 9]], np.int32)
+    np.testing.assert_array_equal(ops.rot90(x, 2).numpy(), [[9, 0, 5], [-3, 7, 12]])
+    np.testing.assert_array_equal(ops.rot90(x, -2).numpy(), [[9, 0, 5], [-3, 7, 12]])
