@@ -336,3 +336,16 @@ def test_csv_dataset_repr_is_tfs(tmp_path):
     assert repr(ds) == ("<CsvDatasetV2 element_spec=(TensorSpec(shape=(), dtype=wb.int32, name=None), "
                         "TensorSpec(shape=(), dtype=wb.string, name=None))>")
     assert [tuple(x.numpy() for x in e) for e in ds] == [(1, b"x")]
+
+
+def test_make_csv_dataset_element_spec_is_tfs(tmp_path):
+    path = tmp_path / "m.csv"
+    path.write_text("a,b,c\n1,x,2.5\n3,y,4.5\n")
+    make = wb.data.experimental.make_csv_dataset
+    # TF 2.21: the batch size where the last short batch is dropped (num_epochs=None), else None
+    spec = make(str(path), batch_size=2, select_columns=["c", "a"], num_epochs=None).element_spec
+    assert list(spec.items()) == [("a", wb.TensorSpec([2], wb.int32)), ("c", wb.TensorSpec([2], wb.float32))]
+    features, label = make(str(path), batch_size=2, column_defaults=[wb.int64, "z", 0.0], label_name="a",
+                           num_epochs=1).element_spec
+    assert list(features.items()) == [("b", wb.TensorSpec([None], wb.string)), ("c", wb.TensorSpec([None], wb.float32))]
+    assert label == wb.TensorSpec([None], wb.int64)

@@ -44,19 +44,24 @@ class Map(Traced, Dataset):
     def _call(self, element):
         return st.normalize(self._traced_function(element)(element))
 
+    # the result's spec where the library knows it and the trace cannot tell it (a function that
+    # runs as Python per element: make_csv_dataset's parser)
+    _declared_spec = None
+
     def _known_spec(self):
         traced = self._traced
-        return None if traced is None else as_element_spec(traced.output_spec)
+        spec = None if traced is None else as_element_spec(traced.output_spec)
+        return self._declared_spec if spec is None else spec
 
     @property
     def element_spec(self):
         """The structure of the traced function's result, with TF's None sizes (read from the
         first element where the function could not be traced)."""
-        spec = as_element_spec(self._traced_function().output_spec)
+        spec = as_element_spec(self._traced_function().output_spec) or self._declared_spec
         return Dataset.element_spec.fget(self) if spec is None else spec
 
     def _spec_of(self, element):
-        spec = as_element_spec(self._traced_function().output_spec)
+        spec = as_element_spec(self._traced_function().output_spec) or self._declared_spec
         return Dataset._spec_of(self, element) if spec is None else spec
 
     def _elem_iter(self, state=None):

@@ -247,6 +247,12 @@ def make_csv_dataset(file_pattern, batch_size, column_names=None, column_default
         label = features.pop(label_name)
         return features, label
     ds = ds.map(parse)
+    # the batches' spec, as TF's traced parser gives it (the columns' dtypes from a parse of no records)
+    columns = decode_csv(np.zeros(0, dtype=object), defaults, field_delim, use_quote_delim, na_value, select)
+    size = batch_size if num_epochs is None else None
+    specs = collections.OrderedDict((n, TensorSpec([size], c.dtype)) for n, c in zip(names, columns))
+    label_spec = None if label_name is None else specs.pop(label_name)
+    ds._declared_spec = specs if label_name is None else (specs, label_spec)
     return ds.prefetch(AUTOTUNE if prefetch_buffer_size is None else prefetch_buffer_size)
 
 
