@@ -654,6 +654,11 @@ def add_n(inputs, name=None):
     out = inputs[0]
     for t in inputs[1:]:
         out = add(out, t)
+    if core.open_shapes_traced() and isinstance(out, Tensor):   # TF's AddN: the inputs' one shape
+        known = [s.as_list() for s in (t._static_shape() for t in inputs if isinstance(t, Tensor))
+                 if s.rank is not None]
+        if known and len(known) < len(inputs) and all(len(k) == len(known[0]) for k in known):
+            core.static_result(out, tuple(next((d for d in column if d is not None), None) for column in zip(*known)))
     return out if isinstance(out, Tensor) or getattr(out, "__wb_dispatch__", False) else convert_to_tensor(out)
 
 
