@@ -105,6 +105,7 @@ def test_ops_of_an_argument_of_unknown_rank(name, specs, fn, tf):
     ("concat_with_a_known_rank", U + N3, lambda x, y: wb.concat([x, y], 0), (None, 3)),
     ("concat_axis1", U + N3, lambda x, y: wb.concat([x, y], 1), (None, None)),
     ("stack_with_a_known_rank", U + N3, lambda x, y: wb.stack([x, y], 0), (2, None, 3)),
+    ("add_n_with_a_known_rank", U + N3, lambda x, y: wb.add_n([x, y]), (None, 3)),
     ("sum_all", U, lambda x: wb.reduce_sum(x), ()),
     ("max_all_keep", U, lambda x: wb.reduce_max(x, keepdims=True), None),
     ("count_nonzero", U, lambda x: wb.math.count_nonzero(x), ()),
