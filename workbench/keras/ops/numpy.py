@@ -22,6 +22,7 @@ import numpy as np
 from ...core import Tensor, convert_to_tensor as _tf_convert
 from ...errors import argcheck
 from ...ops import create, einsum as einsum_ops, elementwise as ew, indexing, linalg as la, reduce, shape as sh
+from ...ops.tf_extra import bessel_i0 as _bessel_i0
 
 __all__ = [
     "abs", "absolute", "add", "all", "any", "append", "arange", "arccos", "arccosh", "arcsin", "arcsinh",
@@ -38,14 +39,16 @@ __all__ = [
     "take_along_axis", "tan", "tanh", "tensordot", "tile", "trace", "transpose", "tri", "tril", "triu",
     "true_divide", "var", "vstack", "where", "zeros", "zeros_like",
 ] + [
-    "allclose", "amax", "amin", "angle", "argpartition", "array_split", "bincount", "bitwise_and",
+    "allclose", "amax", "amin", "angle", "argpartition", "array_split", "bartlett", "bincount", "bitwise_and",
     "bitwise_invert", "bitwise_left_shift", "bitwise_not", "bitwise_or", "bitwise_right_shift", "bitwise_xor",
-    "cbrt", "conj", "conjugate", "cross", "deg2rad", "diagflat", "diff", "divide_no_nan", "dsplit", "dstack",
-    "empty", "empty_like", "exp2", "fabs", "fliplr", "flipud", "fmax", "fmin", "fmod", "gcd", "geomspace",
-    "get_item", "heaviside", "histogram", "hsplit", "hypot", "imag", "inner", "isin", "isneginf", "isposinf",
-    "isreal", "kron", "lcm", "ldexp", "left_shift", "logaddexp2", "nextafter", "ptp", "rad2deg", "real",
-    "right_shift", "rot90", "signbit", "sinc", "trapezoid", "trunc", "unravel_index", "vander", "vdot",
-    "vsplit",
+    "blackman", "cbrt", "conj", "conjugate", "cross", "deg2rad", "diagflat", "diff", "divide_no_nan",
+    "dsplit", "dstack", "empty", "empty_like", "exp2", "fabs", "fliplr", "flipud", "fmax", "fmin", "fmod",
+    "gcd", "geomspace", "get_item", "hamming", "hanning", "heaviside", "histogram", "hsplit", "hypot", "i0",
+    "imag", "inner", "isin", "isneginf", "isposinf", "isreal", "kaiser", "kron", "lcm", "ldexp", "left_shift",
+    "logaddexp2", "median", "nanargmax", "nanargmin", "nancumprod", "nancumsum", "nanmax", "nanmean",
+    "nanmedian", "nanmin", "nanpercentile", "nanprod", "nanquantile", "nanstd", "nansum", "nanvar",
+    "nextafter", "percentile", "ptp", "quantile", "rad2deg", "real", "right_shift", "rot90", "signbit",
+    "sinc", "trapezoid", "trunc", "unravel_index", "vander", "vdot", "vsplit",
 ]
 
 _FLOATX = np.dtype("float32")
@@ -1204,3 +1207,211 @@ def argpartition(x, kth, axis=-1):
     x = _t(x)
     axis = argcheck.axis(axis, x.ndim, "argpartition")
     return _host(lambda v: np.argpartition(v, kth, axis=axis), x, dtype=np.int32)
+
+
+# -- windows (NumPy's symmetric ones, float32) ------------------------------------------------
+
+def _window_length(x, name):
+    n = x.numpy() if isinstance(x, Tensor) else x
+    return argcheck.integer(int(n) if np.ndim(n) == 0 else n, "x", name, minimum=0)
+
+
+def _cosine_window(name, coefficients):
+    def op(x):
+        n = _window_length(x, name)
+        if n <= 1:
+            return ones((n,), _FLOATX)
+        t = 2 * np.pi * np.arange(n) / (n - 1)
+        w = builtins.sum(c * np.cos(k * t) for k, c in enumerate(coefficients))
+        return _tf_convert(w.astype(_FLOATX))
+    op.__name__ = name
+    op.__doc__ = f"The symmetric {name} window of ``x`` points (``numpy.{name}``), float32."
+    return op
+
+
+hamming = _cosine_window("hamming", (0.54, -0.46))
+hanning = _cosine_window("hanning", (0.5, -0.5))
+blackman = _cosine_window("blackman", (0.42, -0.5, 0.08))
+
+
+def bartlett(x):
+    """The triangular window of ``x`` points (``numpy.bartlett``), float32."""
+    n = _window_length(x, "bartlett")
+    if n <= 1:
+        return ones((n,), _FLOATX)
+    k = np.arange(n)
+    return _tf_convert((1 - np.abs(2 * k - (n - 1)) / (n - 1)).astype(_FLOATX))
+
+
+def kaiser(x, beta):
+    """The Kaiser window of ``x`` points with shape ``beta`` (``numpy.kaiser``), float32."""
+    n = _window_length(x, "kaiser")
+    if n <= 1:
+        return ones((n,), _FLOATX)
+    beta = argcheck.number(beta, "beta", "kaiser")
+    r = 2 * np.arange(n) / (n - 1) - 1
+    arg = _tf_convert(np.asarray(beta * np.sqrt(np.clip(1 - r * r, 0, None)), _FLOATX))
+    return _bessel_i0(arg) / _bessel_i0(_tf_convert(np.asarray(beta, _FLOATX)))
+
+
+def i0(x):
+    """The modified Bessel function of the first kind, order 0."""
+    return _bessel_i0(_floating(_t(x)))
+
+
+# -- order statistics and NaN-ignoring reductions ---------------------------------------------
+
+_QUANTILE_METHODS = ("linear", "lower", "higher", "midpoint", "nearest")
+
+
+def _quantile(x, q, axis, method, keepdims, name, scale=1.0, nan=False):
+    if method not in _QUANTILE_METHODS:
+        raise ValueError(f"{name}: method must be one of {_QUANTILE_METHODS}, got {method!r}")
+    x = _floating(_t(x))
+    q = ew.cast(_t(q), x.dtype) / np.asarray(scale, x.dtype)
+    qv = q.numpy()
+    if np.any((qv < 0) | (qv > 1)):
+        raise ValueError(f"{name}: q must lie in [0, {scale:g}], got {qv * scale}")
+    nd = x.ndim
+    axes = tuple(range(nd)) if axis is None else _axes(axis, x, name)
+    axes = (axes,) if isinstance(axes, int) else tuple(axes)
+    rest = [a for a in range(nd) if a not in axes]
+    flat = sh.reshape(transpose(x, rest + list(axes)), [x.shape[a] for a in rest] + [-1])
+    n = flat.shape[-1]
+    if nan:  # NaN sorted last; each slice's count of numbers sets its positions
+        isn = ew.is_nan(flat)
+        s = indexing.sort(ew.where(isn, ew.zeros_like(flat) + np.asarray(np.inf, x.dtype), flat), axis=-1)
+        count = reduce.reduce_sum(ew.cast(ew.logical_not(isn), x.dtype), axis=-1, keepdims=True)
+    else:
+        s = indexing.sort(flat, axis=-1)
+        count = ew.zeros_like(s[..., :1]) + np.asarray(n, x.dtype)
+    qs = sh.reshape(q, [-1])
+    pos = ew.maximum((count - np.asarray(1, x.dtype)) * qs, np.asarray(0, x.dtype))  # (..., nq)
+    lo, hi = ew.floor(pos), ew.ceil(pos)
+    if method == "lower":
+        hi = lo
+    elif method == "higher":
+        lo = hi
+    elif method == "nearest":
+        lo = hi = ew.round(pos)
+    frac = {"linear": pos - lo, "midpoint": np.asarray(0.5, x.dtype)}.get(method, np.asarray(0, x.dtype))
+    top = np.asarray(builtins.max(n - 1, 0), np.int32)
+    a = take_along_axis(s, ew.minimum(ew.cast(lo, np.int32), top), axis=-1)
+    b = take_along_axis(s, ew.minimum(ew.cast(hi, np.int32), top), axis=-1)
+    out = a + (b - a) * frac if method in ("linear", "midpoint") else a  # (..., nq)
+    if nan:
+        out = ew.where(ew.equal(sh.broadcast_to(count, out.shape), np.asarray(0, x.dtype)),
+                       ew.zeros_like(out) + np.asarray(np.nan, x.dtype), out)
+    out = moveaxis(out, -1, 0)  # (nq, ...rest)
+    if keepdims:
+        out = sh.reshape(out, [out.shape[0]] + [1 if a in axes else x.shape[a] for a in range(nd)])
+    return out if q.ndim else out[0]
+
+
+def quantile(x, q, axis=None, method="linear", keepdims=False):
+    """The ``q``-th quantiles (``q`` in [0, 1]) along ``axis`` (``numpy.quantile``'s methods "linear",
+    "lower", "higher", "midpoint", "nearest"); the quantiles lead the output's axes."""
+    return _quantile(x, q, axis, method, keepdims, "quantile")
+
+
+def percentile(x, q, axis=None, method="linear", keepdims=False):
+    """:func:`quantile` with ``q`` in percent."""
+    return _quantile(x, q, axis, method, keepdims, "percentile", 100.0)
+
+
+def median(x, axis=None, keepdims=False):
+    return _quantile(x, 0.5, axis, "linear", keepdims, "median")
+
+
+def nanquantile(x, q, axis=None, method="linear", keepdims=False):
+    """:func:`quantile` ignoring NaN (NaN where a slice has no numbers)."""
+    return _quantile(x, q, axis, method, keepdims, "nanquantile", nan=True)
+
+
+def nanpercentile(x, q, axis=None, method="linear", keepdims=False):
+    return _quantile(x, q, axis, method, keepdims, "nanpercentile", 100.0, nan=True)
+
+
+def nanmedian(x, axis=None, keepdims=False):
+    return _quantile(x, 0.5, axis, "linear", keepdims, "nanmedian", nan=True)
+
+
+def _nan_filled(x, value):
+    x = _t(x)
+    if x.dtype.kind not in "fc":
+        return x, None
+    isn = ew.is_nan(x)
+    return ew.where(isn, ew.zeros_like(x) + np.asarray(value, x.dtype), x), isn
+
+
+def nansum(x, axis=None, keepdims=False):
+    return sum(_nan_filled(x, 0)[0], axis=axis, keepdims=keepdims)
+
+
+def nanprod(x, axis=None, keepdims=False):
+    return prod(_nan_filled(x, 1)[0], axis=axis, keepdims=keepdims)
+
+
+def _nan_count(x, axis, keepdims):
+    x = _floating(_t(x))
+    filled, isn = _nan_filled(x, 0)
+    n = sum(ew.cast(ew.logical_not(isn), x.dtype), axis=axis, keepdims=keepdims)
+    return x, filled, n
+
+
+def nanmean(x, axis=None, keepdims=False):
+    """The mean of the numbers (NaN where a slice has none)."""
+    _, filled, n = _nan_count(x, axis, keepdims)
+    return sum(filled, axis=axis, keepdims=keepdims) / n
+
+
+def nanvar(x, axis=None, keepdims=False):
+    x, filled, n = _nan_count(x, axis, True)
+    m = sum(filled, axis=axis, keepdims=True) / n
+    dev = ew.where(ew.is_nan(x), ew.zeros_like(x), ew.square(filled - m))
+    out = sum(dev, axis=axis, keepdims=True) / n
+    return out if keepdims else squeeze(out, _axes(axis, x, "nanvar"))
+
+
+def nanstd(x, axis=None, keepdims=False):
+    return ew.sqrt(nanvar(x, axis=axis, keepdims=keepdims))
+
+
+def _nan_extreme(x, axis, keepdims, fill, fn, name):
+    x = _t(x)
+    if x.dtype.kind not in "fc":
+        return fn(x, axis=axis, keepdims=keepdims)
+    filled, isn = _nan_filled(x, fill)
+    out = fn(filled, axis=axis, keepdims=keepdims)
+    none = all(isn, axis=axis, keepdims=keepdims)
+    return ew.where(none, ew.zeros_like(out) + np.asarray(np.nan, x.dtype), out)
+
+
+def nanmax(x, axis=None, keepdims=False):
+    return _nan_extreme(x, axis, keepdims, -np.inf, max, "nanmax")
+
+
+def nanmin(x, axis=None, keepdims=False):
+    return _nan_extreme(x, axis, keepdims, np.inf, min, "nanmin")
+
+
+def nanargmax(x, axis=None, keepdims=False):
+    """The index of the largest number, ignoring NaN (int32)."""
+    x = _t(x)
+    filled = _nan_filled(x, -np.inf)[0] if x.dtype.kind in "fc" else x
+    out = argmax(filled, axis=axis, keepdims=keepdims)
+    return out
+
+
+def nanargmin(x, axis=None, keepdims=False):
+    x = _t(x)
+    filled = _nan_filled(x, np.inf)[0] if x.dtype.kind in "fc" else x
+    return argmin(filled, axis=axis, keepdims=keepdims)
+
+
+def nancumsum(x, axis=None, dtype=None):
+    return cumsum(_nan_filled(x, 0)[0], axis=axis, dtype=dtype)
+
+
+def nancumprod(x, axis=None, dtype=None):
+    return cumprod(_nan_filled(x, 1)[0], axis=axis, dtype=dtype)
