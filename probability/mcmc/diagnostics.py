@@ -36,8 +36,8 @@ def effective_sample_size(states, filter_threshold=0.0, filter_beyond_lag=None, 
     auto-correlation at lag ``k`` (``R_0 = 1``), truncated by the filters:
     ``filter_threshold`` (the sum stops before the first ``R_k`` below it; None:
     no threshold), ``filter_beyond_lag`` (at most that lag) and
-    ``filter_beyond_positive_pairs`` (Geyer's initial positive sequence: stop
-    before the first pair ``R_2m + R_2m+1`` that is negative).
+    ``filter_beyond_positive_pairs`` (Geyer's initial positive sequence, in place of
+    the threshold: stop before the first pair ``R_2m + R_2m+1`` that is negative).
 
     ``cross_chain_dims``: the dimensions of ``states`` that index chains. Then
     one ESS is returned for all those chains together, with the auto-correlation
@@ -68,13 +68,13 @@ def effective_sample_size(states, filter_threshold=0.0, filter_beyond_lag=None, 
 
 
 def _auto_cov(x, xp):
-    """Biased auto-covariance along axis 0 (divided by N at every lag), by FFT."""
+    """Auto-covariance along axis 0 (divided by ``N - k`` at lag ``k``, as TFP's), by FFT."""
     n = x.shape[0]
     centered = x - x.mean(axis=0, keepdims=True)
     size = 1 << int(2 * n - 1).bit_length()
     spectrum = xp.fft.rfft(centered, n=size, axis=0)
     acov = xp.fft.irfft(spectrum * xp.conj(spectrum), n=size, axis=0)[:n]
-    return acov.real / n
+    return acov.real / (n - xp.arange(n, dtype=np.float64)).reshape((n,) + (1,) * (x.ndim - 1))
 
 
 def _ess_one(state, filter_threshold, filter_beyond_lag, positive_pairs, cross_chain_dims):
@@ -83,8 +83,6 @@ def _ess_one(state, filter_threshold, filter_beyond_lag, positive_pairs, cross_c
     dtype = arr.dtype
     x = arr.astype(np.float64)
     n = x.shape[0]
-    if n < 2:
-        raise ValueError(f"effective_sample_size: need at least 2 draws along dimension 0, got shape {state.shape}")
     acov = _auto_cov(x, xp)
     if cross_chain_dims is None:
         num_chains = 1
@@ -98,9 +96,10 @@ def _ess_one(state, filter_threshold, filter_beyond_lag, positive_pairs, cross_c
         if num_chains < 2:
             raise ValueError(f"effective_sample_size: cross_chain_dims {dims} hold {num_chains} chain; "
                              "at least 2 are needed")
-        within = acov[0].mean(axis=tuple(d - 1 for d in dims)) * n / (n - 1.0)
+        # TFP's estimate: the within-chain variance as the lag-0 auto-covariance (divided by N)
+        within = acov[0].mean(axis=tuple(d - 1 for d in dims))
         between_div_n = x.mean(axis=0).var(axis=tuple(d - 1 for d in dims), ddof=1)
-        var_plus = within * (n - 1.0) / n + between_div_n
+        var_plus = within + between_div_n
         with np.errstate(invalid="ignore", divide="ignore"):
             auto_corr = 1.0 - (within - acov.mean(axis=tuple(dims))) / var_plus
     if filter_beyond_lag is not None:
@@ -109,14 +108,14 @@ def _ess_one(state, filter_threshold, filter_beyond_lag, positive_pairs, cross_c
     lag_shape = (m,) + (1,) * (auto_corr.ndim - 1)
     weights = ((n - xp.arange(m, dtype=np.float64)) / n).reshape(lag_shape)
     weighted = weights * auto_corr
-    if filter_threshold is not None:
-        below = auto_corr < float(filter_threshold)
-        weighted = weighted * (xp.cumsum(below, axis=0) == 0)
-    if positive_pairs:
+    if positive_pairs:    # Geyer's pairs take the place of the threshold (TFP)
         even = m - m % 2
         pair = lambda a: a[:even].reshape((even // 2, 2) + a.shape[1:]).sum(axis=1)  # noqa: E731
         negative = pair(auto_corr) < 0
         weighted = pair(weighted) * (xp.cumsum(negative, axis=0) == 0)
+    elif filter_threshold is not None:
+        below = auto_corr < float(filter_threshold)
+        weighted = weighted * (xp.cumsum(below, axis=0) == 0)
     with np.errstate(invalid="ignore", divide="ignore"):
         ess = num_chains * n / (-1.0 + 2.0 * weighted.sum(axis=0))
     return wb.convert_to_tensor(xp.asarray(ess, dtype=dtype))
