@@ -12,9 +12,13 @@ The package, by transformation family (as tf.data's own source is laid out):
     generator    from_generator
     files        TextLineDataset, TFRecordDataset, FixedLengthRecordDataset, list_files
                  (through ``wb.io``)
-    experimental tf.data.experimental: CsvDataset, make_csv_dataset, Counter, rejection_resample
+    experimental tf.data.experimental: CsvDataset, make_csv_dataset, Counter
+    resampling   rejection_resample (TF's pipeline of filter and sample_from_datasets)
+    directory    keras.utils.text_dataset_from_directory
     storage      Dataset.save / load (a folder of JSON and .npy files)
     caching      cache, in memory or in files
+    snapshot     snapshot (the first full pass written, later passes and runs read it)
+    fingerprint  Dataset.fingerprint (a hash of how the pipeline was built)
     nesting      flat_map, interleave, unbatch, window (datasets of datasets)
     grouping     scan, group_by_window, bucket_by_sequence_length
     sampling     sample_from_datasets, choose_from_datasets
@@ -28,6 +32,7 @@ The package, by transformation family (as tf.data's own source is laid out):
     indices      index streams: pipelines over array sources run on int64 row indices
     iterator     ``iter(ds)``: the position of each transformation, saved in checkpoints
     structure    elements (nested tuples/dicts of tensors) and how they batch
+    seeding      the seeds of random transformations; each iterator's random-op kernels
     specs        DatasetSpec, IteratorSpec, OptionalSpec (the types of datasets, iterators, optionals)
 
 Each transformation is a ``Dataset`` subclass in its family's module, and a method of
