@@ -10,6 +10,7 @@ import numpy as np
 import workbench as wb
 
 from . import internal
+from ..internal import samplers
 
 __all__ = ["sample_halton_sequence"]
 
@@ -59,32 +60,38 @@ def sample_halton_sequence(dim, num_results=None, sequence_indices=None, dtype=w
         indices = np.asarray(wb.backend.to_numpy(wb.convert_to_tensor(sequence_indices)._data), np.int64).reshape(-1)
         if indices.size and indices.min() < 0:
             raise ValueError(f"sample_halton_sequence: sequence_indices must be >= 0, got min {indices.min()}")
-    positions = indices + 1
-    bases = _primes(dim)
-    mantissa_bits = 53 if dtype == wb.float64 else 24
-    top = int(positions.max()) if positions.size else 1
-    if randomized:
-        key_seeds = internal.seed_stream(seed, dim, "halton")
-    out = np.zeros((positions.size, dim))
-    for k, b in enumerate(bases):
-        b = int(b)
-        # digits beyond the integer part's length matter only once permuted (0 may map elsewhere)
-        num_digits = max(1, int(math.ceil(math.log(top + 1) / math.log(b))))
-        if randomized:
-            num_digits = max(num_digits, int(math.ceil(mantissa_bits * math.log(2) / math.log(b))))
-            keys = wb.random.stateless_uniform([num_digits, b], seed=key_seeds[k], dtype=wb.float64)
-            perms = np.argsort(np.asarray(keys.numpy()), axis=1)
-        rest = positions.copy()
-        value = np.zeros(positions.size)
-        scale = 1.0 / b
-        for j in range(num_digits):
-            digit = rest % b
-            rest //= b
-            if randomized:
-                digit = perms[j][digit]
-            value += digit * scale
-            scale /= b
-        out[:, k] = value
+    np_dtype = dtype.as_numpy_dtype
+    positions = (indices + 1).astype(np_dtype).reshape(-1, 1, 1)
+    bases = np.asarray(_primes(dim), dtype=np_dtype).reshape(-1, 1)
+    # digits per base: those of num_results (or of the largest index + 1), as TFP counts them
+    top = np_dtype(n if num_results is not None else (positions.max() if positions.size else 0))
+    with np.errstate(divide="ignore"):
+        sizes = np.floor(np.log(top) / np.log(bases)) + 1
+    sizes = np.maximum(sizes, 0).astype(np_dtype) if np.isfinite(sizes).all() else np.ones_like(bases)
+    max_size = int(sizes.max()) if sizes.size else 1
+    exponents = np.tile(np.arange(max_size, dtype=np_dtype), (dim, 1))
+    mask = exponents < sizes
+    weights = bases ** np.where(mask, exponents, 0).astype(np_dtype)
+    coeffs = np.floor_divide(positions, weights) * mask % bases           # [n, dim, max_size]
+    if not randomized:
+        out = np.sum(coeffs / bases / weights, axis=-1)
+    else:
+        # Owen's scrambling as TFP draws it: one permutation per digit position and base, from
+        # argsorted uniforms; then a uniform shift below the last digit
+        shuffle_seed, zero_seed = samplers.split_seed(seed, salt="MCMCSampleHaltonSequence")
+        radixes = bases.reshape(-1).astype(np.int64)
+        top_radix = int(radixes.max())
+        keys = np.asarray(samplers.uniform([max_size, dim, top_radix], seed=shuffle_seed).numpy())
+        unused = np.arange(top_radix) >= radixes[:, None]
+        keys = np.where(unused, (np.arange(top_radix) + 10.0).astype(keys.dtype), keys)
+        order = np.argsort(keys, axis=-1, kind="stable")                   # [max_size, dim, top_radix]
+        perms = order[np.broadcast_to(~unused, order.shape)].reshape(-1)   # [max_size * sum(radixes)]
+        offsets = (np.concatenate([[0], np.cumsum(radixes)[:-1]])[:, None]
+                   + np.arange(max_size) * int(radixes.sum()))             # [dim, max_size]
+        permuted = perms[coeffs.astype(np.int64) + offsets].astype(np_dtype) * mask
+        out = np.sum(permuted / bases / weights, axis=-1)
+        shift = np.asarray(samplers.uniform([dim, 1], seed=zero_seed, dtype=dtype).numpy())
+        out = out + (shift / (bases ** sizes).astype(np_dtype)).reshape(-1)
     # rounding can reach 1.0 in the target dtype; keep the points inside [0, 1)
     limit = np.nextafter(np.asarray(1.0, dtype.as_numpy_dtype), np.asarray(0.0, dtype.as_numpy_dtype))
     return wb.constant(np.minimum(out.astype(dtype.as_numpy_dtype), limit), dtype=dtype)
