@@ -105,3 +105,45 @@ def test_rot90_twice_is_numpys():
     x = np.array([[12, 7, -3], [5, 0, 9]], np.int32)
     np.testing.assert_array_equal(ops.rot90(x, 2).numpy(), [[9, 0, 5], [-3, 7, 12]])
     np.testing.assert_array_equal(ops.rot90(x, -2).numpy(), [[9, 0, 5], [-3, 7, 12]])
+
+
+def test_logdet_gradient_on_symmetric_input():
+    m = np.array([[4.0, 1.0, 0.5], [1.0, 3.0, 0.2], [0.5, 0.2, 2.0]])
+    check_gradients(lambda a: ops.logdet((a + ops.transpose(a)) / 2.0), [m], order=1, modes=("rev",))
+
+
+def test_eig_reconstructs_the_matrix():
+    a = np.array([[2.0, 1.0, 0.0], [0.5, 3.0, 1.0], [0.0, 1.0, 4.0]], np.float32)
+    w, v = ops.eig(a)
+    assert w.dtype == np.complex64 and v.shape == (3, 3)
+    np.testing.assert_allclose((v.numpy() * w.numpy()) @ np.linalg.inv(v.numpy()), a, atol=1e-4)
+
+
+def test_core_custom_gradient_and_vectorized_map():
+    @ops.custom_gradient
+    def clipped(x):
+        return x * 1.0, lambda up: up * 3.0
+
+    x = wb.Variable(2.0)
+    with wb.GradientTape() as tape:
+        y = clipped(x) * 2.0
+    assert float(tape.gradient(y, x).numpy()) == 6.0
+    out = ops.vectorized_map(lambda row: ops.sum(row * row), np.arange(6.0, dtype=np.float32).reshape(3, 2))
+    np.testing.assert_allclose(out.numpy(), [1.0, 13.0, 41.0])
+
+
+def test_more_bad_input_is_refused_by_name():
+    with pytest.raises(ValueError, match="fft: x must be a tuple of two tensors"):
+        ops.fft(np.ones(4, np.float32))
+    with pytest.raises(ValueError, match="fft2: the real and imaginary parts must have the same shape"):
+        ops.fft2((np.ones((2, 2), np.float32), np.ones((2, 3), np.float32)))
+    with pytest.raises(ValueError, match="psnr: x1 and x2 must have the same shape"):
+        ops.psnr(np.ones(3), np.ones(4), 1.0)
+    with pytest.raises(ValueError, match="quantile: method must be one of"):
+        ops.quantile(np.ones(3), 0.5, method="inverted_cdf")
+    with pytest.raises(ValueError, match="quantile: q must lie in"):
+        ops.quantile(np.ones(3), 1.5)
+    with pytest.raises(ValueError, match="depth_to_space: data_format"):
+        ops.depth_to_space(np.ones((1, 2, 2, 4)), 2, data_format="NHWC")
+    with pytest.raises(TypeError, match="lstsq: a must be 2-D"):
+        ops.lstsq(np.ones((2, 2, 2)), np.ones(2))

@@ -19,8 +19,8 @@ from ...ops import control_flow, elementwise as ew, indexing, shape as sh
 from .numpy import _dtype, _t, convert_to_tensor
 
 __all__ = ["cast", "cond", "convert_to_numpy", "convert_to_tensor", "dtype", "fori_loop", "is_tensor", "map",
-           "scan", "scatter", "scatter_update", "slice", "slice_update", "stop_gradient", "switch", "unstack",
-           "while_loop"]
+           "saturate_cast", "scan", "scatter", "scatter_update", "slice", "slice_update", "stop_gradient", "switch",
+           "unstack", "while_loop", "custom_gradient", "vectorized_map"]
 
 
 def cast(x, dtype):
@@ -166,3 +166,21 @@ def scan(f, init, xs=None, length=None, reverse=False, unroll=1):
     if not ys or all(y is None for y in nest.flatten(ys[0])):
         return carry, None
     return carry, nest.map_structure(lambda *vs: sh.stack([_t(v) for v in vs], axis=0), *ys)
+
+
+
+def saturate_cast(x, dtype):
+    """Casts to ``dtype`` clipping to its range first (no wrap-around: 300.0 to uint8 is 255)."""
+    return ew.saturate_cast(_t(x), _dtype(dtype))
+
+
+def custom_gradient(f):
+    """Decorates ``f`` returning ``(y, grad_fn)`` so its gradient is ``grad_fn(upstream)`` (TF's rule)."""
+    from ... import custom_gradient as _cg
+    return _cg(f)
+
+
+def vectorized_map(function, elements):
+    """``function`` over the leading axis of ``elements`` (a tensor or nest), stacked."""
+    from ...functional import vectorized_map as _vm
+    return _vm(function, elements)

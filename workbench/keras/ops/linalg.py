@@ -9,10 +9,15 @@ arguments (``ord=None`` is the 2-norm of a vector, Frobenius of a matrix), ``inv
 
 from __future__ import annotations
 
-from ...ops import decompositions, linalg as la, reduce
+import numpy as np
+
+from ... import linalg as _tfl
+from ...ops import create, decompositions, elementwise as ew, linalg as la, reduce, shape as sh
+from ...ops.tf_extra import invert_permutation
 from .numpy import _floating, _t
 
-__all__ = ["cholesky", "det", "eigh", "inv", "norm", "qr", "solve", "svd"]
+__all__ = ["cholesky", "cholesky_inverse", "det", "eig", "eigh", "inv", "lstsq", "lu_factor", "norm", "matrix_rank",
+           "pinv", "qr", "slogdet", "solve", "solve_triangular", "svd"]
 
 
 def norm(x, ord=None, axis=None, keepdims=False):  # noqa: A002 (NumPy's argument name)
@@ -60,3 +65,70 @@ def svd(x, full_matrices=True, compute_uv=True):
 
 def eigh(x):
     return decompositions.eigh(_floating(_t(x)))
+
+
+def eig(x):
+    """``(eigenvalues, eigenvectors)`` of a general square matrix (complex)."""
+    return _tfl.eig(_floating(_t(x)))
+
+
+def lu_factor(x):
+    """``(lu, pivots)``: the packed LU factors and the row permutation (int32), as Keras' TF backend."""
+    lu, p = _tfl.lu(_floating(_t(x)))
+    return lu, invert_permutation(p) if p.ndim == 1 else p
+
+
+def solve_triangular(a, b, lower=False):
+    """Solves ``a x = b`` for triangular ``a`` (upper unless ``lower``); ``b`` may be a vector."""
+    a, b = _floating(_t(a)), _floating(_t(b))
+    if b.ndim == a.ndim - 1:
+        return sh.squeeze(la.triangular_solve(a, sh.expand_dims(b, -1), lower=bool(lower)), [-1])
+    return la.triangular_solve(a, b, lower=bool(lower))
+
+
+def cholesky_inverse(x, upper=False):
+    """The inverse of ``L L^T`` from its Cholesky factor ``L`` (``U^T U`` from ``U`` if ``upper``)."""
+    x = _floating(_t(x))
+    eye = create.eye(x.shape[-1], dtype=x.dtype)
+    inv_chol = la.triangular_solve(x, eye, lower=not upper)
+    if upper:
+        return la.matmul(inv_chol, inv_chol, transpose_b=True)
+    return la.matmul(inv_chol, inv_chol, transpose_a=True)
+
+
+def pinv(x, rcond=None):
+    """The Moore-Penrose pseudo-inverse (singular values below ``rcond`` times the largest dropped)."""
+    return decompositions.pinv(_floating(_t(x)), rcond=rcond)
+
+
+def lstsq(a, b, rcond=None):
+    """The least-squares solution of ``a x = b`` for a 2-D ``a`` (NumPy's ``rcond``: singular values
+    below ``rcond`` times the largest are dropped; by default ``eps * max(m, n)``)."""
+    a, b = _floating(_t(a)), _floating(_t(b))
+    if a.ndim != 2:
+        raise TypeError(f"lstsq: a must be 2-D, got shape {tuple(a.shape)}")
+    if b.ndim not in (1, 2):
+        raise TypeError(f"lstsq: b must be 1-D or 2-D, got shape {tuple(b.shape)}")
+    if a.shape[0] != b.shape[0]:
+        raise ValueError(f"lstsq: a and b must have the same number of rows, got {a.shape[0]} and {b.shape[0]}")
+    vector = b.ndim == 1
+    if vector:
+        b = sh.expand_dims(b, -1)
+    m, n = a.shape
+    eps = np.finfo(a.dtype).eps
+    rcond = eps * max(m, n) if rcond is None else (eps if rcond < 0 else rcond)
+    s, u, v = decompositions.svd(a, full_matrices=False)
+    keep = ew.greater_equal(s, s[0] * np.asarray(rcond, a.dtype))
+    s_inv = ew.where(keep, ew.reciprocal(ew.where(keep, s, ew.ones_like(s))), ew.zeros_like(s))
+    x = la.matmul(v, sh.expand_dims(s_inv, -1) * la.matmul(u, b, transpose_a=True))
+    return sh.squeeze(x, [-1]) if vector else x
+
+
+def slogdet(x):
+    """``(sign, log|det x|)``."""
+    return la.slogdet(_floating(_t(x)))
+
+
+def matrix_rank(x, tol=None):
+    """The number of singular values above ``tol`` (by default ``max(m, n) * eps`` times the largest), int32."""
+    return _tfl.matrix_rank(_floating(_t(x)), tol=tol)

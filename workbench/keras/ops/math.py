@@ -10,10 +10,11 @@
 from __future__ import annotations
 
 from ...errors import argcheck
-from ...ops import elementwise as ew, indexing, reduce, segment, special
+from ...ops import elementwise as ew, indexing, linalg as la, reduce, segment, special, tf_extra
 from .numpy import _axes, _floating, _t
 
-__all__ = ["erf", "erfinv", "in_top_k", "logsumexp", "rsqrt", "segment_max", "segment_sum", "top_k"]
+__all__ = ["erf", "erfc", "erfinv", "extract_sequences", "fft", "fft2", "ifft2", "in_top_k", "irfft", "logdet",
+           "logsumexp", "rfft", "rsqrt", "segment_max", "segment_min", "segment_prod", "segment_sum", "top_k"]
 
 
 def logsumexp(x, axis=None, keepdims=False):
@@ -60,3 +61,68 @@ def _segment(sorted_fn, unsorted_fn, name):
 
 segment_sum = _segment(segment.segment_sum, segment.unsorted_segment_sum, "segment_sum")
 segment_max = _segment(segment.segment_max, segment.unsorted_segment_max, "segment_max")
+segment_min = _segment(segment.segment_min, segment.unsorted_segment_min, "segment_min")
+segment_prod = _segment(segment.segment_prod, segment.unsorted_segment_prod, "segment_prod")
+
+
+def erfc(x):
+    return ew.erfc(_floating(_t(x)))
+
+
+def logdet(x):
+    """The log-determinant of a Hermitian positive-definite matrix (``tf.linalg.logdet``)."""
+    return la.logdet(_floating(_t(x)))
+
+
+def _complex(x, name):
+    """The complex tensor of Keras' ``(real, imag)`` pair."""
+    if not isinstance(x, (tuple, list)) or len(x) != 2:
+        raise ValueError(f"{name}: x must be a tuple of two tensors (real, imag), got {type(x).__name__}")
+    re, im = _floating(_t(x[0])), _floating(_t(x[1]))
+    if tuple(re.shape) != tuple(im.shape):
+        raise ValueError(f"{name}: the real and imaginary parts must have the same shape, got {tuple(re.shape)} "
+                         f"and {tuple(im.shape)}")
+    if re.dtype != im.dtype:
+        raise ValueError(f"{name}: the real and imaginary parts must have the same dtype, got {re.dtype} and "
+                         f"{im.dtype}")
+    return tf_extra.complex(re, im)
+
+
+def _pair(z):
+    return tf_extra.real(z), tf_extra.imag(z)
+
+
+def fft(x):
+    """The FFT over the last axis of ``x = (real, imag)``: ``(real, imag)``."""
+    return _pair(_signal().fft(_complex(x, "fft")))
+
+
+def fft2(x):
+    """The 2-D FFT over the last two axes of ``x = (real, imag)``."""
+    return _pair(_signal().fft2d(_complex(x, "fft2")))
+
+
+def ifft2(x):
+    """The inverse 2-D FFT over the last two axes of ``x = (real, imag)``."""
+    return _pair(_signal().ifft2d(_complex(x, "ifft2")))
+
+
+def rfft(x, fft_length=None):
+    """The FFT of the real ``x`` over its last axis (``fft_length // 2 + 1`` bins): ``(real, imag)``."""
+    x = _floating(_t(x))
+    return _pair(_signal().rfft(x, None if fft_length is None else [fft_length]))
+
+
+def irfft(x, fft_length=None):
+    """The real signal of the half spectrum ``x = (real, imag)`` over the last axis."""
+    return _signal().irfft(_complex(x, "irfft"), None if fft_length is None else [fft_length])
+
+
+def extract_sequences(x, sequence_length, sequence_stride):
+    """Frames of ``sequence_length`` taken every ``sequence_stride`` along the last axis (no padding)."""
+    return _signal().frame(_t(x), sequence_length, sequence_stride, pad_end=False, axis=-1)
+
+
+def _signal():
+    from ... import signal
+    return signal

@@ -23,7 +23,7 @@ __all__ = ["average_pool", "batch_normalization", "binary_crossentropy", "catego
            "relu6", "selu", "sigmoid", "silu", "softmax", "softplus", "softsign",
            "sparse_categorical_crossentropy", "swish",
            "celu", "glu", "hard_shrink", "hard_tanh", "soft_shrink", "sparse_plus", "sparse_sigmoid", "sparsemax",
-           "squareplus", "tanh_shrink", "threshold"]
+           "squareplus", "tanh_shrink", "threshold", "depth_to_space", "space_to_depth", "psnr"]
 
 _EPSILON = 1e-7  # Keras' backend epsilon, which clips probabilities in the cross-entropies
 
@@ -478,3 +478,44 @@ def sparsemax(x, axis=-1):
     tau = (reduce.reduce_sum(support * zs, axis=-1, keepdims=True) - _c(1, x)) / count
     out = nn_ops.relu(z - tau)
     return moveaxis(out, -1, axis) if axis != x.ndim - 1 else out
+
+
+
+def _block_format(data_format, name):
+    if data_format not in ("channels_last", "channels_first"):
+        raise ValueError(f"{name}: data_format must be 'channels_last' or 'channels_first', got {data_format!r}")
+    return "NHWC" if data_format == "channels_last" else "NCHW"
+
+
+def _nchw_via_nhwc(fn, x, block_size, fmt):
+    if fmt == "NHWC":
+        return fn(x, block_size)
+    return sh.transpose(fn(sh.transpose(x, [0, 2, 3, 1]), block_size), [0, 3, 1, 2])
+
+
+def depth_to_space(x, block_size, data_format="channels_last"):
+    """Moves blocks of channels of the 4-D ``x`` into ``block_size x block_size`` spatial blocks."""
+    x = _t(x)
+    fmt = _block_format(data_format, "depth_to_space")
+    block_size = argcheck.integer(block_size, "block_size", "depth_to_space", minimum=2)
+    return _nchw_via_nhwc(lambda v, b: nn_ops.depth_to_space(v, b), x, block_size, fmt)
+
+
+def space_to_depth(x, block_size, data_format="channels_last"):
+    """Moves ``block_size x block_size`` spatial blocks of the 4-D ``x`` into channels."""
+    x = _t(x)
+    fmt = _block_format(data_format, "space_to_depth")
+    block_size = argcheck.integer(block_size, "block_size", "space_to_depth", minimum=2)
+    return _nchw_via_nhwc(lambda v, b: nn_ops.space_to_depth(v, b), x, block_size, fmt)
+
+
+def psnr(x1, x2, max_val):
+    """Peak signal-to-noise ratio over all entries: ``20 log10(max_val) - 10 log10(mean((x1 - x2)**2))``."""
+    a, b = _t(x1), _t(x2)
+    if tuple(a.shape) != tuple(b.shape):
+        raise ValueError(f"psnr: x1 and x2 must have the same shape, got {tuple(a.shape)} and {tuple(b.shape)}")
+    a, b = _floating(a), _floating(b)
+    mse = reduce.reduce_mean(ew.square(a - b))
+    ln10 = np.asarray(np.log(10.0), b.dtype)
+    m = ew.cast(_t(max_val), b.dtype)
+    return np.asarray(20, b.dtype) * ew.log(m) / ln10 - np.asarray(10, b.dtype) * ew.log(mse) / ln10

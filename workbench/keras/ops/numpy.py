@@ -22,6 +22,7 @@ import numpy as np
 from ...core import Tensor, convert_to_tensor as _tf_convert
 from ...errors import argcheck
 from ...ops import create, einsum as einsum_ops, elementwise as ew, indexing, linalg as la, reduce, shape as sh
+from ...ops import tf_extra
 from ...ops.tf_extra import bessel_i0 as _bessel_i0
 
 __all__ = [
@@ -938,17 +939,17 @@ def nextafter(x1, x2):
 
 def real(x):
     x = _t(x)
-    return ew.real(x) if x.dtype.kind == "c" else x
+    return tf_extra.real(x) if x.dtype.kind == "c" else x
 
 
 def imag(x):
     x = _t(x)
-    return ew.imag(x) if x.dtype.kind == "c" else ew.zeros_like(x)
+    return tf_extra.imag(x) if x.dtype.kind == "c" else ew.zeros_like(x)
 
 
 def conj(x):
     x = _t(x)
-    return ew.conj(x) if x.dtype.kind == "c" else x
+    return tf_extra.conj(x) if x.dtype.kind == "c" else x
 
 
 conjugate = conj
@@ -959,7 +960,7 @@ def angle(x):
     integers)."""
     x = _t(x)
     if x.dtype.kind == "c":
-        return ew.atan2(ew.imag(x), ew.real(x))
+        return ew.atan2(tf_extra.imag(x), tf_extra.real(x))
     x = _floating(x)
     return ew.where(ew.less(x, np.asarray(0, x.dtype)), ew.zeros_like(x) + np.asarray(np.pi, x.dtype),
                     ew.zeros_like(x))
@@ -967,7 +968,10 @@ def angle(x):
 
 def isreal(x):
     x = _t(x)
-    return ew.equal(ew.imag(x), np.asarray(0, ew.imag(x).dtype)) if x.dtype.kind == "c" else ew.ones_like(x, dtype=bool)
+    if x.dtype.kind != "c":
+        return ew.ones_like(x, dtype=bool)
+    im = tf_extra.imag(x)
+    return ew.equal(im, np.asarray(0, im.dtype))
 
 
 def fliplr(x):
