@@ -258,3 +258,25 @@ def test_summary_columns_at_a_given_width_as_keras3():
     text = "\n".join(lines).splitlines()
     assert text[1] == "┏" + "━" * 26 + "┳" + "━" * 19 + "┳" + "━" * 11 + "┓"
     assert text[4] == "│ dense (Dense)            │ (None, 3)         │        18 │"
+
+
+def test_pandas_series_feed_as_columns_as_keras3():
+    # load_pandas_dataframe: predict on a dict of 1-D Series concatenated on axis 1 (Keras 3 feeds
+    # each Series as an (n, 1) column); TF 2.21 gives predictions of shape (3, 1)
+    pd = pytest.importorskip("pandas")
+    df = pd.DataFrame({"a": np.arange(6.0), "b": np.arange(6.0) * 2})
+
+    class M(wb.keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.c = wb.keras.layers.Concatenate(axis=1)
+            self.d = wb.keras.layers.Dense(1)
+
+        def call(self, x):
+            return self.d(self.c([x[k] for k in sorted(x)]))
+
+    m = M()
+    m.compile("sgd", "mse")
+    m.fit(dict(df), df["a"], epochs=1, verbose=0)
+    assert m.predict(dict(df.iloc[:3]), verbose=0).shape == (3, 1)
+    assert m.layers[1].kernel.shape == (2, 1)

@@ -74,6 +74,12 @@ def _is_pandas(x):
     return type(x).__module__.split(".")[0] == "pandas" and type(x).__name__ in ("DataFrame", "Series")
 
 
+def _pandas_values(x):
+    # Keras 3's conversion: a Series is a column, (n,) -> (n, 1); a DataFrame its (n, k) values
+    values = x.to_numpy()
+    return values[:, None] if type(x).__name__ == "Series" else values
+
+
 def _is_array_leaf(x):
     return (isinstance(x, (np.ndarray, Tensor, CompositeTensor)) or type(x).__module__.startswith("cupy")
             or _is_pandas(x))
@@ -87,7 +93,7 @@ def _as_array(x, where, name):
     if isinstance(x, (Tensor, CompositeTensor)) or type(x).__module__.startswith("cupy"):
         return x
     if _is_pandas(x):
-        x = x.to_numpy()
+        x = _pandas_values(x)
     if isinstance(x, (list, tuple, int, float, bool, np.number)) or isinstance(x, np.ndarray):
         try:
             arr = np.asarray(x)
@@ -176,7 +182,7 @@ def _check_cardinality(x, y, sample_weight, where):
 def train_validation_split(arrays, validation_split, where="fit"):
     """Split ``arrays`` (a structure of arrays) at ``floor(n * (1 - validation_split))``: the
     last fraction is the validation data, taken before any shuffling (Keras' rule)."""
-    arrays = nest.map_structure(lambda a: a.to_numpy() if _is_pandas(a) else a, arrays)
+    arrays = nest.map_structure(lambda a: _pandas_values(a) if _is_pandas(a) else a, arrays)
     leaves = [a for a in nest.flatten(arrays) if a is not None]
     bad = [type(a).__name__ for a in leaves if not _is_array_leaf(a)]
     if bad:
