@@ -244,7 +244,7 @@ CASES = [
     ("Conv2D-kernel_size-negative", lambda: L.Conv2D(4, -1), ValueError, r"Conv2D: kernel_size must be positive, got -1"),
     ("Conv2D-kernel_size-float", lambda: L.Conv2D(4, 1.5), TypeError, r"Conv2D: kernel_size .*1\.5"),
     ("Conv2D-strides-zero", lambda: L.Conv2D(4, 3, strides=0), ValueError, r"Conv2D: strides must be positive, got 0"),
-    ("MaxPool2D-pool_size-zero", lambda: L.MaxPool2D(pool_size=0), ValueError, r"MaxPool2D: pool_size .*got 0"),
+    ("MaxPool2D-pool_size-zero", lambda: L.MaxPool2D(pool_size=0), ValueError, r"MaxPooling2D: pool_size .*got 0"),
     ("GRU-units-float", lambda: L.GRU(2.5), TypeError, r"GRU: units .*2\.5"),
     ("LSTM-dropout-str", lambda: L.LSTM(3, dropout="a"), TypeError, r"LSTM: dropout .*'a'"),
     ("LayerNormalization-axis-float", lambda: L.LayerNormalization(axis=1.5), TypeError,
