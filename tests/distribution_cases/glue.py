@@ -89,7 +89,8 @@ def _vgp_moments(p):
     k_zz = _eq(INDUCING, INDUCING, a, l) + 1e-6 * np.eye(3)
     c = np.linalg.solve(k_zz, _eq(INDUCING, GP_X, a, l))
     s = np.tril(p["variational_inducing_observations_scale"])
-    cov = _eq(GP_X, GP_X, a, l) - _eq(GP_X, INDUCING, a, l) @ c + c.T @ s @ s.T @ c
+    # TFP 0.25: K_xx - C^T (K_zz - S S^T) C with K_zz free of the jitter that C's solve uses
+    cov = _eq(GP_X, GP_X, a, l) - _eq(GP_X, INDUCING, a, l) @ c + c.T @ s @ s.T @ c + 1e-6 * c.T @ c
     return c.T @ p["variational_inducing_observations_loc"], cov + 0.05 * np.eye(len(GP_X))
 
 

@@ -236,7 +236,8 @@ def _stprm_refs():
 
     def entropy(p, x):
         mean, cov = _stprm_moments(p)
-        return st.multivariate_t(mean, (cov + 1e-6 * np.eye(len(mean))) * 7.0 / 9.0, df=9.0).entropy()
+        # TFP 0.25's marginal: the jitter on the scaled covariance
+        return st.multivariate_t(mean, cov * 7.0 / 9.0 + 1e-6 * np.eye(len(mean)), df=9.0).entropy()
     refs["entropy"] = entropy
     return refs
 
