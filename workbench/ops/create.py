@@ -64,8 +64,8 @@ def eye(num_rows, num_columns=None, batch_shape=None, dtype=np.float32, name=Non
     if batch_shape is not None:
         m = xp.broadcast_to(m, _shape_arg(batch_shape, "batch_shape", "eye") + m.shape).copy()
     out = core.wrap_constant(m)
-    if core.tracing():   # TF's static shape: sizes the data decides are None
-        known_rows = core.static_value(num_rows)
+    if core.tracing() and core.static_value(num_rows) is not False:   # TF's static shape: sizes the data
+        known_rows = core.static_value(num_rows)                        # decides are None
         known_cols = known_rows if num_columns is None else core.static_value(num_columns)
         lead = () if batch_shape is None else core.static_value(batch_shape)
         core.static_result(out, None if lead is None else tuple(lead) + (known_rows, known_cols))
@@ -125,8 +125,9 @@ def linspace(start, stop, num, name=None, axis=0):
     if (s._tid or e._tid) and s.dtype.kind == "f":
         out = _linspace_tf(s, e, num, axis)
     else:
-        out = core.wrap_constant(xp.linspace(s._data, e._data, num, axis=axis).astype(
-            s.dtype if s.dtype.kind == "f" else np.float32))
+        # integers give floats as TF casts them: float64 from 32 and 64 bits, else float32
+        to = s.dtype if s.dtype.kind == "f" else np.float64 if s._data.dtype.itemsize >= 4 else np.float32
+        out = core.wrap_constant(xp.linspace(s._data, e._data, num, axis=axis).astype(to))
     if known is not False:
         lead = s._static_shape()
         if lead.rank is None:
