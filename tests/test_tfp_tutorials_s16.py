@@ -118,3 +118,20 @@ def test_as_composite_passes_a_distribution_into_a_function():
     assert tfp.experimental.as_composite(tfb.Exp()).name == "exp"
     with pytest.raises(TypeError, match="obj"):
         tfp.experimental.as_composite(3.0)
+
+
+# -- TensorFlow_Probability_Case_Study_Covariance_Estimation -------------------------------------
+
+def test_eye_with_a_traced_batch_size_inside_sample_chain():
+    # the notebook's log-likelihood builds ``tf.linalg.eye(2, batch_shape=[n])`` with
+    # ``n = tf.shape(x)[0]`` inside an HMC chain traced by ``tf.function(autograph=False)``
+    def lp(x):
+        n = wb.shape(x)[0]
+        return -wb.reduce_sum(x ** 2) + 0. * wb.reduce_sum(wb.linalg.eye(2, batch_shape=[n]))
+
+    @wb.function(autograph=False)
+    def sample():
+        return tfp.mcmc.sample_chain(num_results=2, num_burnin_steps=1, current_state=wb.zeros([1, 2]),
+                                     kernel=tfp.mcmc.HamiltonianMonteCarlo(lp, step_size=0.1, num_leapfrog_steps=2),
+                                     trace_fn=None, seed=1)
+    assert sample().shape == [2, 1, 2]
