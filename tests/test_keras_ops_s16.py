@@ -147,3 +147,75 @@ def test_more_bad_input_is_refused_by_name():
         ops.depth_to_space(np.ones((1, 2, 2, 4)), 2, data_format="NHWC")
     with pytest.raises(TypeError, match="lstsq: a must be 2-D"):
         ops.lstsq(np.ones((2, 2, 2)), np.ones(2))
+
+
+def test_backend_settings_round_trip():
+    b = wb.keras.backend
+    assert b.epsilon() == 1e-7 and b.image_data_format() == "channels_last"
+    try:
+        b.set_epsilon(1e-5)
+        b.set_image_data_format("channels_first")
+        assert b.epsilon() == 1e-5 and b.image_data_format() == "channels_first"
+        assert b.spatial_2d_padding(np.ones((1, 2, 3, 3), np.float32)).shape == (1, 2, 5, 5)
+    finally:
+        b.set_epsilon(1e-7)
+        b.set_image_data_format("channels_last")
+    with pytest.raises(ValueError, match="set_image_data_format: data_format must be"):
+        b.set_image_data_format("NHWC")
+
+
+def test_backend_dtypes_and_uids():
+    b = wb.keras.backend
+    # Keras 3.15's answers
+    assert [b.standardize_dtype(d) for d in (None, int, float, bool, complex, str, np.int16, "int")] == [
+        "float32", "int64", "float32", "bool", "complex128", "string", "int16", "int64"]
+    assert b.standardize_dtype(wb.float16) == "float16"
+    with pytest.raises(ValueError, match="Invalid dtype"):
+        b.standardize_dtype("float")
+    first = b.get_uid("s16_prefix")
+    assert b.get_uid("s16_prefix") == first + 1
+    assert b.is_keras_tensor(wb.keras.Input((3,))) and not b.is_keras_tensor(wb.constant(1.0))
+    with pytest.raises(TypeError, match="eye: size must be a positive int"):
+        b.eye((2, 3))
+
+
+def test_backend_variables_and_updates():
+    b = wb.keras.backend
+    v = b.variable([[1, 2], [3, 4]])
+    assert v.dtype == np.float32 and b.dtype(v) == "float32"
+    b.set_value(v, [[0, 0], [0, 1]])
+    b.update_add(v, np.ones((2, 2), np.float32))
+    b.update_sub(v, np.full((2, 2), 0.5, np.float32))
+    np.testing.assert_allclose(b.get_value(v), [[0.5, 0.5], [0.5, 1.5]])
+    w = b.zeros((2,))
+    b.batch_set_value([(w, [3.0, 4.0])])
+    assert b.batch_get_value([w])[0].tolist() == [3.0, 4.0]
+    b.moving_average_update(w, np.array([1.0, 0.0], np.float32), 0.75)
+    np.testing.assert_allclose(b.eval(w), [2.5, 3.0])
+    b.update(w, [0.0, 1.0])
+    assert b.get_value(w).tolist() == [0.0, 1.0]
+    sp = wb.sparse.SparseTensor([[0, 1]], [2.0], [2, 2])
+    assert b.is_sparse(sp) and not b.is_sparse(w)
+    assert b.to_dense(sp).numpy().tolist() == [[0.0, 2.0], [0.0, 0.0]]
+
+
+def test_backend_functional_and_random():
+    b = wb.keras.backend
+    xs = np.arange(1.0, 5.0, dtype=np.float32)
+    assert float(b.foldl(lambda acc, x: acc - x, xs).numpy()) == 1.0 - 2.0 - 3.0 - 4.0
+    assert float(b.foldr(lambda acc, x: acc - x, xs).numpy()) == 4.0 - 3.0 - 2.0 - 1.0
+    np.testing.assert_allclose(b.map_fn(lambda x: x * x, xs).numpy(), xs ** 2)
+    wb.random.set_seed(11)
+    r1 = b.random_normal((3, 2), seed=5).numpy()
+    wb.random.set_seed(11)
+    np.testing.assert_array_equal(r1, b.random_normal((3, 2), seed=5).numpy())
+    u = b.random_uniform((1000,), minval=2.0, maxval=3.0, seed=1).numpy()
+    assert u.dtype == np.float32 and u.min() >= 2.0 and u.max() < 3.0
+    bern = b.random_bernoulli((2000,), p=0.3, seed=2).numpy()
+    assert set(np.unique(bern)) <= {0.0, 1.0} and abs(bern.mean() - 0.3) < 0.05
+    t = b.truncated_normal((2000,), stddev=2.0, seed=3).numpy()
+    assert np.abs(t).max() <= 4.0
+    v = b.random_uniform_variable((2, 2), 0.0, 1.0, seed=4)
+    assert isinstance(v, wb.Variable) and v.shape == (2, 2)
+    d = b.dropout(np.ones((1000,), np.float32), 0.5, seed=6).numpy()
+    assert set(np.unique(d)) <= {0.0, 2.0}
