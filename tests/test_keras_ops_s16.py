@@ -45,7 +45,7 @@ def test_value_and_dtype_match_keras(cid):
         got = np.asarray(got.numpy() if hasattr(got, "numpy") else got)
         assert got.shape == w.shape, (cid, got.shape, w.shape)
         assert got.dtype == w.dtype, (cid, got.dtype, w.dtype)
-        if w.dtype.kind == "f":
+        if w.dtype.kind in "fc":
             np.testing.assert_allclose(got, w, rtol=2e-5, atol=2e-6, equal_nan=True)
         else:
             np.testing.assert_array_equal(got, w)

@@ -42,14 +42,15 @@ __all__ = [
 ] + [
     "allclose", "amax", "amin", "angle", "argpartition", "array_split", "bartlett", "bincount", "bitwise_and",
     "bitwise_invert", "bitwise_left_shift", "bitwise_not", "bitwise_or", "bitwise_right_shift", "bitwise_xor",
-    "blackman", "cbrt", "conj", "conjugate", "cross", "deg2rad", "diagflat", "diff", "divide_no_nan",
-    "dsplit", "dstack", "empty", "empty_like", "exp2", "fabs", "fliplr", "flipud", "fmax", "fmin", "fmod",
-    "gcd", "geomspace", "get_item", "hamming", "hanning", "heaviside", "histogram", "hsplit", "hypot", "i0",
-    "imag", "inner", "isin", "isneginf", "isposinf", "isreal", "kaiser", "kron", "lcm", "ldexp", "left_shift",
-    "logaddexp2", "median", "nanargmax", "nanargmin", "nancumprod", "nancumsum", "nanmax", "nanmean",
-    "nanmedian", "nanmin", "nanpercentile", "nanprod", "nanquantile", "nanstd", "nansum", "nanvar",
-    "nextafter", "percentile", "ptp", "quantile", "rad2deg", "real", "right_shift", "rot90", "signbit",
-    "sinc", "trapezoid", "trunc", "unravel_index", "vander", "vdot", "vsplit",
+    "blackman", "cbrt", "cdist", "conj", "conjugate", "corrcoef", "correlate", "cross", "deg2rad", "diagflat",
+    "diff", "divide_no_nan", "dsplit", "dstack", "empty", "empty_like", "exp2", "fabs", "fliplr", "flipud",
+    "fmax", "fmin", "fmod", "gcd", "geomspace", "get_item", "hamming", "hanning", "heaviside", "histogram",
+    "hsplit", "hypot", "i0", "imag", "inner", "isin", "isneginf", "isposinf", "isreal", "kaiser", "kron",
+    "lcm", "ldexp", "left_shift", "logaddexp2", "median", "nanargmax", "nanargmin", "nancumprod", "nancumsum",
+    "nanmax", "nanmean", "nanmedian", "nanmin", "nanpercentile", "nanprod", "nanquantile", "nanstd", "nansum",
+    "nanvar", "nextafter", "percentile", "polar", "ptp", "quantile", "rad2deg", "real", "right_shift",
+    "rot90", "signbit", "sinc", "trapezoid", "trunc", "unravel_index", "vander", "vdot", "view_as_complex",
+    "view_as_real", "vsplit",
 ]
 
 _FLOATX = np.dtype("float32")
@@ -1419,3 +1420,74 @@ def nancumsum(x, axis=None, dtype=None):
 
 def nancumprod(x, axis=None, dtype=None):
     return cumprod(_nan_filled(x, 1)[0], axis=axis, dtype=dtype)
+
+
+# -- distances, correlation, complex views ----------------------------------------------------
+
+def cdist(x, y):
+    """Euclidean distances between the rows of ``x`` ``(..., m, d)`` and ``y`` ``(..., n, d)``: ``(..., m, n)``."""
+    a, b = _binary(lambda a, b: (_floating(a), _floating(b)))(x, y)
+    if a.shape[-1] != b.shape[-1]:
+        raise ValueError(f"cdist: x and y must have the same last dimension, got {tuple(a.shape)} and {tuple(b.shape)}")
+    diff = expand_dims(a, -2) - expand_dims(b, -3)
+    return ew.sqrt(reduce.reduce_sum(ew.square(diff), axis=-1))
+
+
+def corrcoef(x):
+    """The correlation coefficients of the rows of ``x`` (variables) over its columns (``numpy.corrcoef``)."""
+    x = _floating(_t(x))
+    if x.ndim not in (1, 2):
+        raise ValueError(f"corrcoef: x must be 1-D or 2-D, got shape {tuple(x.shape)}")
+    if x.ndim == 1:
+        x = expand_dims(x, 0)
+    c = x - reduce.reduce_mean(x, axis=1, keepdims=True)
+    cov = matmul(c, transpose(c))
+    d = ew.sqrt(diagonal(cov))
+    out = cov / (expand_dims(d, 1) * expand_dims(d, 0))
+    return ew.minimum(ew.maximum(out, np.asarray(-1, x.dtype)), np.asarray(1, x.dtype))
+
+
+def correlate(x1, x2, mode="valid"):
+    """The cross-correlation of two 1-D tensors (``numpy.correlate``; modes "valid", "same", "full")."""
+    if mode not in ("valid", "same", "full"):
+        raise ValueError(f"correlate: mode must be 'valid', 'same' or 'full', got {mode!r}")
+    a, b = _binary(lambda a, b: (_floating(a), _floating(b)))(x1, x2)
+    if a.ndim != 1 or b.ndim != 1:
+        raise ValueError(f"correlate: x1 and x2 must be 1-D, got shapes {tuple(a.shape)} and {tuple(b.shape)}")
+    n, m = a.shape[0], b.shape[0]
+    full = n + m - 1
+    pa = pad(a, [(m - 1, m - 1)])
+    idx = np.arange(full)[:, None] + np.arange(m)[None, :]   # windows of the padded x1
+    prod_ = take(pa, _tf_convert(idx.astype(np.int32)), axis=0) * b
+    out = reduce.reduce_sum(prod_, axis=1)
+    if mode == "full":
+        return out
+    if mode == "same":
+        size = builtins.max(n, m)
+        start = (full - size) // 2
+        return out[start:start + size]
+    lo, hi = builtins.min(n, m), builtins.max(n, m)
+    return out[lo - 1:hi]
+
+
+def polar(abs_, angle):
+    """The complex number ``abs_ * exp(i angle)``."""
+    r, th = _binary(lambda a, b: (_floating(a), _floating(b)))(abs_, angle)
+    return tf_extra.complex(r * ew.cos(th), r * ew.sin(th))
+
+
+def view_as_real(x):
+    """A complex tensor as its ``(..., 2)`` real and imaginary parts."""
+    x = _t(x)
+    if x.dtype.kind != "c":
+        raise ValueError(f"view_as_real: x must be complex, got dtype {x.dtype}")
+    return stack([tf_extra.real(x), tf_extra.imag(x)], axis=-1)
+
+
+def view_as_complex(x):
+    """A ``(..., 2)`` real tensor as complex numbers."""
+    x = _t(x)
+    if x.ndim == 0 or x.shape[-1] != 2:
+        raise ValueError(f"view_as_complex: the last dimension of x must be 2, got shape {tuple(x.shape)}")
+    x = _floating(x)
+    return tf_extra.complex(x[..., 0], x[..., 1])
