@@ -31,6 +31,9 @@ class _EpochDots(tf.keras.callbacks.Callback):
     if epoch % self.dot_every == 0:
       print('.', end='', flush=True)
 
+  def on_train_end(self, logs=None):
+    print()
+
 class _HistoryPlotter:
   def __init__(self, metric=None, smoothing_std=None):
     self.metric = metric
