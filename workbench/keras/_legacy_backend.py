@@ -14,19 +14,20 @@ from ..ops import elementwise as ew
 
 __all__ = [
     "abs", "all", "any", "arange", "argmax", "argmin", "batch_flatten", "batch_get_value", "batch_normalization",
-    "batch_set_value", "bias_add", "binary_crossentropy", "cast", "cast_to_floatx", "categorical_crossentropy",
-    "clip", "concatenate", "constant", "cos", "count_params", "cumprod", "cumsum", "dot", "dropout", "dtype",
+    "batch_set_value", "bias_add", "binary_crossentropy", "binary_focal_crossentropy", "cast", "cast_to_floatx",
+    "categorical_crossentropy", "categorical_focal_crossentropy", "clip", "concatenate", "constant", "conv1d",
+    "conv2d", "conv3d", "cos", "count_params", "cumprod", "cumsum", "depthwise_conv2d", "dot", "dropout", "dtype",
     "elu", "equal", "eval", "exp", "expand_dims", "eye", "flatten", "foldl", "foldr", "gather", "get_uid",
     "get_value", "greater", "greater_equal", "hard_sigmoid", "in_top_k", "int_shape", "is_float_dtype",
     "is_int_dtype", "is_keras_tensor", "is_sparse", "l2_normalize", "less", "less_equal", "log", "map_fn", "max",
     "maximum", "mean", "min", "minimum", "moving_average_update", "name_scope", "ndim", "not_equal", "one_hot",
-    "ones", "ones_like", "permute_dimensions", "pow", "prod", "random_bernoulli", "random_normal",
-    "random_normal_variable", "random_uniform", "random_uniform_variable", "relu", "repeat", "repeat_elements",
-    "reshape", "reverse", "round", "set_value", "shape", "sigmoid", "sign", "sin", "softmax", "softplus",
-    "softsign", "sparse_categorical_crossentropy", "spatial_2d_padding", "spatial_3d_padding", "sqrt", "square",
-    "squeeze", "stack", "standardize_dtype", "std", "stop_gradient", "sum", "switch", "tanh", "temporal_padding",
-    "tile", "to_dense", "transpose", "truncated_normal", "update", "update_add", "update_sub", "var", "variable",
-    "zeros", "zeros_like",
+    "ones", "ones_like", "permute_dimensions", "pool2d", "pool3d", "pow", "prod", "random_bernoulli",
+    "random_normal", "random_normal_variable", "random_uniform", "random_uniform_variable", "relu", "repeat",
+    "repeat_elements", "reshape", "reverse", "round", "separable_conv2d", "set_value", "shape", "sigmoid", "sign",
+    "sin", "softmax", "softplus", "softsign", "sparse_categorical_crossentropy", "spatial_2d_padding",
+    "spatial_3d_padding", "sqrt", "square", "squeeze", "stack", "standardize_dtype", "std", "stop_gradient",
+    "sum", "switch", "tanh", "temporal_padding", "tile", "to_dense", "transpose", "truncated_normal", "update",
+    "update_add", "update_sub", "var", "variable", "zeros", "zeros_like",
 ]
 
 
@@ -690,3 +691,87 @@ def sparse_categorical_crossentropy(target, output, from_logits=False, axis=-1, 
         return _wb().where(valid, res, _wb().zeros_like(res))
     return _nn.sparse_softmax_cross_entropy_with_logits(labels=target, logits=output)
 
+
+
+def binary_focal_crossentropy(target, output, apply_class_balancing=False, alpha=0.25, gamma=2.0, from_logits=False):
+    """:func:`binary_crossentropy` scaled by ``(1 - p_t)**gamma`` (and by ``alpha`` per class if balancing)."""
+    target, output = _t(target), _t(output)
+    target = ew.cast(target, output.dtype)
+    p = ew.sigmoid(output) if from_logits else output
+    p_t = target * p + (1 - target) * (1 - p)
+    focal = ew.pow(1 - p_t, np.asarray(gamma, output.dtype)) * binary_crossentropy(target, output, from_logits)
+    if apply_class_balancing:
+        focal = (target * alpha + (1 - target) * (1 - alpha)) * focal
+    return focal
+
+
+def categorical_focal_crossentropy(target, output, alpha=0.25, gamma=2.0, from_logits=False, axis=-1):
+    """Categorical cross-entropy with each class term scaled by ``alpha * (1 - p)**gamma``."""
+    target, output = _t(target), _t(output)
+    target = ew.cast(target, output.dtype)
+    if tuple(target.shape) != tuple(output.shape):
+        raise ValueError(f"categorical_focal_crossentropy: target and output must have the same shape, got "
+                         f"{tuple(target.shape)} and {tuple(output.shape)}")
+    if from_logits:
+        output = _nn.softmax(output, axis=axis)
+    output = output / _wb().reduce_sum(output, axis, True)
+    eps = np.asarray(_eps(), output.dtype)
+    output = ew.minimum(ew.maximum(output, eps), 1 - eps)
+    weight = ew.pow(1 - output, np.asarray(gamma, output.dtype)) * np.asarray(alpha, output.dtype)
+    return _wb().reduce_sum(weight * (-target * ew.log(output)), axis)
+
+
+# -- convolutions and pooling (through keras.ops, which take Keras' data_format) -----------------
+
+def _kops():
+    from . import ops
+    return ops
+
+
+def conv1d(x, kernel, strides=1, padding="valid", data_format=None, dilation_rate=1):
+    """1-D convolution; ``padding="causal"`` pads only the start."""
+    fmt = _data_format(data_format, "conv1d")
+    x, kernel = _t(x), _t(kernel)
+    if padding == "causal":
+        left = dilation_rate * (kernel.shape[0] - 1)
+        pattern = [[0, 0], [left, 0], [0, 0]] if fmt == "channels_last" else [[0, 0], [0, 0], [left, 0]]
+        x, padding = _pad(x, pattern), "valid"
+    return _kops().conv(x, kernel, strides, padding, fmt, dilation_rate)
+
+
+def conv2d(x, kernel, strides=(1, 1), padding="valid", data_format=None, dilation_rate=(1, 1)):
+    return _kops().conv(_t(x), _t(kernel), strides, padding, _data_format(data_format, "conv2d"), dilation_rate)
+
+
+def conv3d(x, kernel, strides=(1, 1, 1), padding="valid", data_format=None, dilation_rate=(1, 1, 1)):
+    return _kops().conv(_t(x), _t(kernel), strides, padding, _data_format(data_format, "conv3d"), dilation_rate)
+
+
+def depthwise_conv2d(x, depthwise_kernel, strides=(1, 1), padding="valid", data_format=None, dilation_rate=(1, 1)):
+    return _kops().depthwise_conv(_t(x), _t(depthwise_kernel), strides, padding,
+                                  _data_format(data_format, "depthwise_conv2d"), dilation_rate)
+
+
+def separable_conv2d(x, depthwise_kernel, pointwise_kernel, strides=(1, 1), padding="valid", data_format=None,
+                     dilation_rate=(1, 1)):
+    return _kops().separable_conv(_t(x), _t(depthwise_kernel), _t(pointwise_kernel), strides, padding,
+                                  _data_format(data_format, "separable_conv2d"), dilation_rate)
+
+
+def _pool(x, pool_size, strides, padding, data_format, pool_mode, name, nd):
+    fmt = _data_format(data_format, name)
+    if len(pool_size) != nd or len(strides) != nd:
+        raise ValueError(f"{name}: pool_size and strides must have {nd} entries, got {pool_size!r} and {strides!r}")
+    if pool_mode == "max":
+        return _kops().max_pool(_t(x), pool_size, strides, padding, fmt)
+    if pool_mode == "avg":
+        return _kops().average_pool(_t(x), pool_size, strides, padding, fmt)
+    raise ValueError(f"{name}: pool_mode must be 'max' or 'avg', got {pool_mode!r}")
+
+
+def pool2d(x, pool_size, strides=(1, 1), padding="valid", data_format=None, pool_mode="max"):
+    return _pool(x, pool_size, strides, padding, data_format, pool_mode, "pool2d", 2)
+
+
+def pool3d(x, pool_size, strides=(1, 1, 1), padding="valid", data_format=None, pool_mode="max"):
+    return _pool(x, pool_size, strides, padding, data_format, pool_mode, "pool3d", 3)
