@@ -23,7 +23,7 @@ __all__ = ["average_pool", "batch_normalization", "binary_crossentropy", "catego
            "relu6", "selu", "sigmoid", "silu", "softmax", "softplus", "softsign",
            "sparse_categorical_crossentropy", "swish",
            "celu", "glu", "hard_shrink", "hard_tanh", "soft_shrink", "sparse_plus", "sparse_sigmoid", "sparsemax",
-           "squareplus", "tanh_shrink", "threshold", "depth_to_space", "space_to_depth", "psnr"]
+           "squareplus", "tanh_shrink", "threshold", "depth_to_space", "space_to_depth", "psnr", "ctc_loss"]
 
 _EPSILON = 1e-7  # Keras' backend epsilon, which clips probabilities in the cross-entropies
 
@@ -519,3 +519,13 @@ def psnr(x1, x2, max_val):
     ln10 = np.asarray(np.log(10.0), b.dtype)
     m = ew.cast(_t(max_val), b.dtype)
     return np.asarray(20, b.dtype) * ew.log(m) / ln10 - np.asarray(10, b.dtype) * ew.log(mse) / ln10
+
+
+def ctc_loss(target, output, target_length, output_length, mask_index=0):
+    """CTC loss per example of the dense int ``target`` ``(batch, max_label)`` against the logits
+    ``output`` ``(batch, time, classes)`` (blank class ``mask_index``)."""
+    target = ew.cast(_t(target), np.int32)
+    output = _floating(_t(output))
+    from ...nn.ctc import ctc_loss as _ctc_loss
+    return _ctc_loss(labels=target, logits=output, label_length=_t(target_length),
+                           logit_length=_t(output_length), blank_index=mask_index, logits_time_major=False)

@@ -49,8 +49,8 @@ __all__ = [
     "lcm", "ldexp", "left_shift", "logaddexp2", "median", "nanargmax", "nanargmin", "nancumprod", "nancumsum",
     "nanmax", "nanmean", "nanmedian", "nanmin", "nanpercentile", "nanprod", "nanquantile", "nanstd", "nansum",
     "nanvar", "nextafter", "percentile", "polar", "ptp", "quantile", "rad2deg", "real", "right_shift",
-    "rot90", "signbit", "sinc", "trapezoid", "trunc", "unravel_index", "vander", "vdot", "view_as_complex",
-    "view_as_real", "vsplit",
+    "rot90", "signbit", "sinc", "trapezoid", "trunc", "unique", "unravel_index", "vander", "vdot",
+    "view_as_complex", "view_as_real", "vsplit",
 ]
 
 _FLOATX = np.dtype("float32")
@@ -1491,3 +1491,43 @@ def view_as_complex(x):
         raise ValueError(f"view_as_complex: the last dimension of x must be 2, got shape {tuple(x.shape)}")
     x = _floating(x)
     return tf_extra.complex(x[..., 0], x[..., 1])
+
+
+def unique(x, sorted=True, return_index=False, return_inverse=False, return_counts=False, axis=None,  # noqa: A002
+           size=None, fill_value=None):
+    """The unique entries (or slices along ``axis``) of ``x``, sorted or in order of first appearance,
+    padded to ``size`` with ``fill_value`` (0 by default); optional first indices,
+    inverse and counts (int32). Not differentiable."""
+    xv = _t(x).numpy()
+    if axis is not None:
+        axis = argcheck.axis(axis, xv.ndim, "unique")
+    vals, index, inverse, counts = np.unique(xv, return_index=True, return_inverse=True, return_counts=True,
+                                             axis=axis)
+    inverse = inverse.reshape(-1)
+    if not sorted:
+        order = np.argsort(index, kind="stable")
+        rank = np.empty_like(order)
+        rank[order] = np.arange(len(order))
+        vals = np.take(vals, order, axis=0 if axis is None else axis)
+        index, counts, inverse = index[order], counts[order], rank[inverse]
+    if size is not None:
+        size = argcheck.integer(size, "size", "unique", minimum=0)
+        n = vals.shape[0 if axis is None else axis]
+        if n < size:
+            fill = 0 if fill_value is None else fill_value
+            shape = list(vals.shape)
+            shape[0 if axis is None else axis] = size - n
+            vals = np.concatenate([vals, np.full(shape, fill, vals.dtype)], axis=0 if axis is None else axis)
+            index = np.concatenate([index, np.zeros(size - n, index.dtype)])
+            counts = np.concatenate([counts, np.zeros(size - n, counts.dtype)])
+        else:
+            vals = np.take(vals, np.arange(size), axis=0 if axis is None else axis)
+            index, counts = index[:size], counts[:size]
+    out = [_tf_convert(vals)]
+    if return_index:
+        out.append(_tf_convert(index.astype(np.int32)))
+    if return_inverse:
+        out.append(_tf_convert(inverse.astype(np.int32)))
+    if return_counts:
+        out.append(_tf_convert(counts.astype(np.int32)))
+    return out[0] if len(out) == 1 else tuple(out)
