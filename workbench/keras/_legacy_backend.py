@@ -16,18 +16,19 @@ __all__ = [
     "abs", "all", "any", "arange", "argmax", "argmin", "batch_flatten", "batch_get_value", "batch_normalization",
     "batch_set_value", "bias_add", "binary_crossentropy", "binary_focal_crossentropy", "cast", "cast_to_floatx",
     "categorical_crossentropy", "categorical_focal_crossentropy", "clip", "concatenate", "constant", "conv1d",
-    "conv2d", "conv3d", "cos", "count_params", "cumprod", "cumsum", "depthwise_conv2d", "dot", "dropout", "dtype",
-    "elu", "equal", "eval", "exp", "expand_dims", "eye", "flatten", "foldl", "foldr", "gather", "get_uid",
-    "get_value", "greater", "greater_equal", "hard_sigmoid", "in_top_k", "int_shape", "is_float_dtype",
-    "is_int_dtype", "is_keras_tensor", "is_sparse", "l2_normalize", "less", "less_equal", "log", "map_fn", "max",
-    "maximum", "mean", "min", "minimum", "moving_average_update", "name_scope", "ndim", "not_equal", "one_hot",
-    "ones", "ones_like", "permute_dimensions", "pool2d", "pool3d", "pow", "prod", "random_bernoulli",
-    "random_normal", "random_normal_variable", "random_uniform", "random_uniform_variable", "relu", "repeat",
-    "repeat_elements", "reshape", "reverse", "round", "separable_conv2d", "set_value", "shape", "sigmoid", "sign",
-    "sin", "softmax", "softplus", "softsign", "sparse_categorical_crossentropy", "spatial_2d_padding",
-    "spatial_3d_padding", "sqrt", "square", "squeeze", "stack", "standardize_dtype", "std", "stop_gradient",
-    "sum", "switch", "tanh", "temporal_padding", "tile", "to_dense", "transpose", "truncated_normal", "update",
-    "update_add", "update_sub", "var", "variable", "zeros", "zeros_like",
+    "conv2d", "conv2d_transpose", "conv3d", "cos", "count_params", "cumprod", "cumsum", "depthwise_conv2d", "dot",
+    "dropout", "dtype", "elu", "equal", "eval", "exp", "expand_dims", "eye", "flatten", "foldl", "foldr",
+    "gather", "get_uid", "get_value", "greater", "greater_equal", "hard_sigmoid", "in_top_k", "int_shape",
+    "is_float_dtype", "is_int_dtype", "is_keras_tensor", "is_sparse", "l2_normalize", "less", "less_equal", "log",
+    "map_fn", "max", "maximum", "mean", "min", "minimum", "moving_average_update", "name_scope", "ndim",
+    "not_equal", "one_hot", "ones", "ones_like", "permute_dimensions", "pool2d", "pool3d", "pow", "prod",
+    "random_bernoulli", "random_normal", "random_normal_variable", "random_uniform", "random_uniform_variable",
+    "relu", "repeat", "repeat_elements", "reshape", "resize_images", "resize_volumes", "reverse", "round",
+    "separable_conv2d", "set_value", "shape", "sigmoid", "sign", "sin", "softmax", "softplus", "softsign",
+    "sparse_categorical_crossentropy", "spatial_2d_padding", "spatial_3d_padding", "sqrt", "square", "squeeze",
+    "stack", "standardize_dtype", "std", "stop_gradient", "sum", "switch", "tanh", "temporal_padding", "tile",
+    "to_dense", "transpose", "truncated_normal", "update", "update_add", "update_sub", "var", "variable", "zeros",
+    "zeros_like",
 ]
 
 
@@ -775,3 +776,48 @@ def pool2d(x, pool_size, strides=(1, 1), padding="valid", data_format=None, pool
 
 def pool3d(x, pool_size, strides=(1, 1, 1), padding="valid", data_format=None, pool_mode="max"):
     return _pool(x, pool_size, strides, padding, data_format, pool_mode, "pool3d", 3)
+
+
+def conv2d_transpose(x, kernel, output_shape, strides=(1, 1), padding="valid", data_format=None,
+                     dilation_rate=(1, 1)):
+    """The transpose of :func:`conv2d` (kernel ``(h, w, out, in)``) with the given ``output_shape``."""
+    fmt = _data_format(data_format, "conv2d_transpose")
+    x = _t(x)
+    output_shape = list(output_shape)
+    if fmt == "channels_first":
+        x = _wb().transpose(x, [0, 2, 3, 1])
+        output_shape = [output_shape[0], output_shape[2], output_shape[3], output_shape[1]]
+    if output_shape[0] is None:
+        output_shape[0] = x.shape[0]
+    out = _nn.conv2d_transpose(x, _t(kernel), output_shape, strides=(1,) + tuple(strides) + (1,),
+                               padding=padding.upper(), dilations=tuple(dilation_rate))
+    return _wb().transpose(out, [0, 3, 1, 2]) if fmt == "channels_first" else out
+
+
+_RESIZE_METHODS = ("area", "bicubic", "bilinear", "gaussian", "lanczos3", "lanczos5", "mitchellcubic", "nearest")
+
+
+def resize_images(x, height_factor, width_factor, data_format, interpolation="nearest"):
+    """The 4-D ``x`` resized by integer factors along its rows and columns."""
+    if data_format not in ("channels_first", "channels_last"):
+        raise ValueError(f"resize_images: data_format must be 'channels_first' or 'channels_last', got "
+                         f"{data_format!r}")
+    if interpolation not in _RESIZE_METHODS:
+        raise ValueError(f"resize_images: interpolation must be one of {_RESIZE_METHODS}, got {interpolation!r}")
+    x = _t(x)
+    if data_format == "channels_first":
+        x = _wb().transpose(x, [0, 2, 3, 1])
+    size = [x.shape[1] * height_factor, x.shape[2] * width_factor]
+    out = _wb().image.resize(x, size, method=interpolation)
+    return _wb().transpose(out, [0, 3, 1, 2]) if data_format == "channels_first" else out
+
+
+def resize_volumes(x, depth_factor, height_factor, width_factor, data_format):
+    """The 5-D ``x`` with each voxel repeated by the factors along its three spatial axes."""
+    if data_format not in ("channels_first", "channels_last"):
+        raise ValueError(f"resize_volumes: data_format must be 'channels_first' or 'channels_last', got "
+                         f"{data_format!r}")
+    first = 2 if data_format == "channels_first" else 1
+    for k, factor in enumerate((depth_factor, height_factor, width_factor)):
+        x = repeat_elements(x, factor, first + k)
+    return x
