@@ -13,22 +13,22 @@ from ..core import Tensor
 from ..ops import elementwise as ew
 
 __all__ = [
-    "abs", "all", "any", "arange", "argmax", "argmin", "batch_flatten", "batch_get_value", "batch_normalization",
-    "batch_set_value", "bias_add", "binary_crossentropy", "binary_focal_crossentropy", "cast", "cast_to_floatx",
-    "categorical_crossentropy", "categorical_focal_crossentropy", "clip", "concatenate", "constant", "conv1d",
-    "conv2d", "conv2d_transpose", "conv3d", "cos", "count_params", "cumprod", "cumsum", "depthwise_conv2d", "dot",
-    "dropout", "dtype", "elu", "equal", "eval", "exp", "expand_dims", "eye", "flatten", "foldl", "foldr",
-    "gather", "get_uid", "get_value", "greater", "greater_equal", "hard_sigmoid", "in_top_k", "int_shape",
-    "is_float_dtype", "is_int_dtype", "is_keras_tensor", "is_sparse", "l2_normalize", "less", "less_equal", "log",
-    "map_fn", "max", "maximum", "mean", "min", "minimum", "moving_average_update", "name_scope", "ndim",
-    "not_equal", "one_hot", "ones", "ones_like", "permute_dimensions", "pool2d", "pool3d", "pow", "prod",
-    "random_bernoulli", "random_normal", "random_normal_variable", "random_uniform", "random_uniform_variable",
-    "relu", "repeat", "repeat_elements", "reshape", "resize_images", "resize_volumes", "reverse", "round",
-    "separable_conv2d", "set_value", "shape", "sigmoid", "sign", "sin", "softmax", "softplus", "softsign",
-    "sparse_categorical_crossentropy", "spatial_2d_padding", "spatial_3d_padding", "sqrt", "square", "squeeze",
-    "stack", "standardize_dtype", "std", "stop_gradient", "sum", "switch", "tanh", "temporal_padding", "tile",
-    "to_dense", "transpose", "truncated_normal", "update", "update_add", "update_sub", "var", "variable", "zeros",
-    "zeros_like",
+    "abs", "all", "any", "arange", "argmax", "argmin", "batch_dot", "batch_flatten", "batch_get_value",
+    "batch_normalization", "batch_set_value", "bias_add", "binary_crossentropy", "binary_focal_crossentropy",
+    "cast", "cast_to_floatx", "categorical_crossentropy", "categorical_focal_crossentropy", "clip", "concatenate",
+    "constant", "conv1d", "conv2d", "conv2d_transpose", "conv3d", "cos", "count_params", "cumprod", "cumsum",
+    "depthwise_conv2d", "dot", "dropout", "dtype", "elu", "equal", "eval", "exp", "expand_dims", "eye", "flatten",
+    "foldl", "foldr", "gather", "get_uid", "get_value", "greater", "greater_equal", "hard_sigmoid", "in_top_k",
+    "int_shape", "is_float_dtype", "is_int_dtype", "is_keras_tensor", "is_sparse", "l2_normalize", "less",
+    "less_equal", "log", "map_fn", "max", "maximum", "mean", "min", "minimum", "moving_average_update",
+    "name_scope", "ndim", "not_equal", "one_hot", "ones", "ones_like", "permute_dimensions", "pool2d", "pool3d",
+    "pow", "prod", "random_bernoulli", "random_normal", "random_normal_variable", "random_uniform",
+    "random_uniform_variable", "relu", "repeat", "repeat_elements", "reshape", "resize_images", "resize_volumes",
+    "reverse", "round", "separable_conv2d", "set_value", "shape", "sigmoid", "sign", "sin", "softmax", "softplus",
+    "softsign", "sparse_categorical_crossentropy", "spatial_2d_padding", "spatial_3d_padding", "sqrt", "square",
+    "squeeze", "stack", "standardize_dtype", "std", "stop_gradient", "sum", "switch", "tanh", "temporal_padding",
+    "tile", "to_dense", "transpose", "truncated_normal", "update", "update_add", "update_sub", "var", "variable",
+    "zeros", "zeros_like",
 ]
 
 
@@ -821,3 +821,29 @@ def resize_volumes(x, depth_factor, height_factor, width_factor, data_format):
     for k, factor in enumerate((depth_factor, height_factor, width_factor)):
         x = repeat_elements(x, factor, first + k)
     return x
+
+
+def batch_dot(x, y, axes=None):
+    """Per-example dot product: ``x[i]`` and ``y[i]`` contracted over ``axes`` (by default the last of
+    ``x`` and the second-to-last of ``y``, the last for a 2-D ``y``); a 1-D result becomes ``(batch, 1)``."""
+    x, y = _t(x), _t(y)
+    xn, yn = len(x.shape), len(y.shape)
+    if xn < 2 or yn < 2:
+        raise ValueError(f"batch_dot: x and y must have at least 2 dimensions, got shapes {tuple(x.shape)} and "
+                         f"{tuple(y.shape)}")
+    if axes is None:
+        axes = (xn - 1, yn - 1 if yn == 2 else yn - 2)
+    elif isinstance(axes, int):
+        axes = (axes, axes)
+    ax, ay = (a % n for a, n in zip(axes, (xn, yn)))
+    if ax == 0 or ay == 0:
+        raise ValueError(f"batch_dot: cannot contract over the batch axis, got axes={axes!r}")
+    if x.shape[ax] != y.shape[ay]:
+        raise ValueError(f"batch_dot: x's axis {ax} ({x.shape[ax]}) and y's axis {ay} ({y.shape[ay]}) must match")
+    letters = iter("bcdefghijklmnopqrstuvwxyz")
+    sx = ["a"] + [next(letters) for _ in range(xn - 1)]
+    contract = sx[ax]
+    sy = ["a"] + [contract if d == ay else next(letters) for d in range(1, yn)]
+    out = ["a"] + [c for c in sx[1:] if c != contract] + [c for d, c in enumerate(sy) if d and d != ay]
+    res = _wb().einsum(f"{''.join(sx)},{''.join(sy)}->{''.join(out)}", x, y)
+    return _wb().expand_dims(res, 1) if len(out) == 1 else res
