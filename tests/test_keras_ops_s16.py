@@ -219,3 +219,18 @@ def test_backend_functional_and_random():
     assert isinstance(v, wb.Variable) and v.shape == (2, 2)
     d = b.dropout(np.ones((1000,), np.float32), 0.5, seed=6).numpy()
     assert set(np.unique(d)) <= {0.0, 2.0}
+
+
+def test_associative_scan_matches_keras():
+    # Keras 3.15's values
+    add = ops.associative_scan(lambda a, b: a + b, np.arange(5.0, dtype=np.float32))
+    assert add.numpy().tolist() == [0.0, 1.0, 3.0, 6.0, 10.0]
+    mul = ops.associative_scan(lambda a, b: a * b, np.arange(1.0, 5.0, dtype=np.float32), reverse=True)
+    assert mul.numpy().tolist() == [24.0, 24.0, 12.0, 4.0]
+    pair = ops.associative_scan(lambda a, b: [a[0] + b[0], a[1] * b[1]],
+                                [np.ones((2, 3), np.float32), np.full((2, 3), 2.0, np.float32)], axis=1)
+    assert [p.numpy().tolist() for p in pair] == [[[1.0, 2.0, 3.0]] * 2, [[2.0, 4.0, 8.0]] * 2]
+    check_gradients(lambda x: ops.associative_scan(lambda a, b: a * b, x), [np.array([1.5, -0.5, 2.0, 0.7])],
+                    order=1, modes=("rev",))
+    with pytest.raises(ValueError, match="associative_scan: every tensor of elems must have the same length"):
+        ops.associative_scan(lambda a, b: a, [np.ones(2), np.ones(3)])

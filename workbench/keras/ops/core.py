@@ -20,7 +20,7 @@ from .numpy import _dtype, _t, convert_to_tensor
 
 __all__ = ["cast", "cond", "convert_to_numpy", "convert_to_tensor", "dtype", "fori_loop", "is_tensor", "map",
            "saturate_cast", "scan", "scatter", "scatter_update", "slice", "slice_update", "stop_gradient", "switch",
-           "unstack", "while_loop", "custom_gradient", "vectorized_map"]
+           "unstack", "while_loop", "custom_gradient", "vectorized_map", "associative_scan"]
 
 
 def cast(x, dtype):
@@ -184,3 +184,29 @@ def vectorized_map(function, elements):
     """``function`` over the leading axis of ``elements`` (a tensor or nest), stacked."""
     from ...functional import vectorized_map as _vm
     return _vm(function, elements)
+
+
+
+def associative_scan(f, elems, reverse=False, axis=0):
+    """The inclusive scan of the associative ``f`` over ``axis`` of ``elems`` (a tensor or nest of
+    tensors of equal length there): ``out[i] = f(out[i - 1], elems[i])`` (from the end if ``reverse``)."""
+    leaves = [_t(v) for v in nest.flatten(elems)]
+    if not leaves:
+        raise ValueError("associative_scan: elems must hold at least one tensor")
+    axes = [argcheck.axis(axis, v.ndim, "associative_scan") for v in leaves]
+    lengths = {v.shape[a] for v, a in zip(leaves, axes)}
+    if len(lengths) != 1:
+        raise ValueError(f"associative_scan: every tensor of elems must have the same length along axis {axis}, "
+                         f"got {sorted(lengths)}")
+    n = lengths.pop()
+    order = range(n - 1, -1, -1) if reverse else range(n)
+
+    def at(i):
+        return nest.pack_sequence_as(elems, [indexing.gather(v, i, axis=a) for v, a in zip(leaves, axes)])
+
+    outs, acc = {}, None
+    for i in order:
+        acc = at(i) if acc is None else f(acc, at(i))
+        outs[i] = nest.flatten(acc)
+    stacked = [sh.stack([outs[i][k] for i in range(n)], axis=a) for k, a in enumerate(axes)]
+    return nest.pack_sequence_as(elems, stacked)
