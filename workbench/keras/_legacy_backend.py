@@ -16,19 +16,19 @@ __all__ = [
     "abs", "all", "any", "arange", "argmax", "argmin", "batch_dot", "batch_flatten", "batch_get_value",
     "batch_normalization", "batch_set_value", "bias_add", "binary_crossentropy", "binary_focal_crossentropy",
     "cast", "cast_to_floatx", "categorical_crossentropy", "categorical_focal_crossentropy", "clip", "concatenate",
-    "constant", "conv1d", "conv2d", "conv2d_transpose", "conv3d", "cos", "count_params", "cumprod", "cumsum",
-    "depthwise_conv2d", "dot", "dropout", "dtype", "elu", "equal", "eval", "exp", "expand_dims", "eye", "flatten",
-    "foldl", "foldr", "gather", "get_uid", "get_value", "greater", "greater_equal", "hard_sigmoid", "in_top_k",
-    "int_shape", "is_float_dtype", "is_int_dtype", "is_keras_tensor", "is_sparse", "l2_normalize", "less",
-    "less_equal", "log", "map_fn", "max", "maximum", "mean", "min", "minimum", "moving_average_update",
-    "name_scope", "ndim", "not_equal", "one_hot", "ones", "ones_like", "permute_dimensions", "pool2d", "pool3d",
-    "pow", "prod", "random_bernoulli", "random_normal", "random_normal_variable", "random_uniform",
-    "random_uniform_variable", "relu", "repeat", "repeat_elements", "reshape", "resize_images", "resize_volumes",
-    "reverse", "round", "separable_conv2d", "set_value", "shape", "sigmoid", "sign", "sin", "softmax", "softplus",
-    "softsign", "sparse_categorical_crossentropy", "spatial_2d_padding", "spatial_3d_padding", "sqrt", "square",
-    "squeeze", "stack", "standardize_dtype", "std", "stop_gradient", "sum", "switch", "tanh", "temporal_padding",
-    "tile", "to_dense", "transpose", "truncated_normal", "update", "update_add", "update_sub", "var", "variable",
-    "zeros", "zeros_like",
+    "constant", "conv1d", "conv2d", "conv2d_transpose", "conv3d", "cos", "count_params", "ctc_batch_cost",
+    "cumprod", "cumsum", "depthwise_conv2d", "dot", "dropout", "dtype", "elu", "equal", "eval", "exp",
+    "expand_dims", "eye", "flatten", "foldl", "foldr", "gather", "get_uid", "get_value", "greater",
+    "greater_equal", "hard_sigmoid", "in_top_k", "int_shape", "is_float_dtype", "is_int_dtype", "is_keras_tensor",
+    "is_sparse", "l2_normalize", "less", "less_equal", "log", "map_fn", "max", "maximum", "mean", "min",
+    "minimum", "moving_average_update", "name_scope", "ndim", "not_equal", "one_hot", "ones", "ones_like",
+    "permute_dimensions", "pool2d", "pool3d", "pow", "prod", "random_bernoulli", "random_normal",
+    "random_normal_variable", "random_uniform", "random_uniform_variable", "relu", "repeat", "repeat_elements",
+    "reshape", "resize_images", "resize_volumes", "reverse", "round", "separable_conv2d", "set_value", "shape",
+    "sigmoid", "sign", "sin", "softmax", "softplus", "softsign", "sparse_categorical_crossentropy",
+    "spatial_2d_padding", "spatial_3d_padding", "sqrt", "square", "squeeze", "stack", "standardize_dtype", "std",
+    "stop_gradient", "sum", "switch", "tanh", "temporal_padding", "tile", "to_dense", "transpose",
+    "truncated_normal", "update", "update_add", "update_sub", "var", "variable", "zeros", "zeros_like",
 ]
 
 
@@ -847,3 +847,14 @@ def batch_dot(x, y, axes=None):
     out = ["a"] + [c for c in sx[1:] if c != contract] + [c for d, c in enumerate(sy) if d and d != ay]
     res = _wb().einsum(f"{''.join(sx)},{''.join(sy)}->{''.join(out)}", x, y)
     return _wb().expand_dims(res, 1) if len(out) == 1 else res
+
+
+def ctc_batch_cost(y_true, y_pred, input_length, label_length):
+    """CTC loss per example, ``(batch, 1)``, of the dense labels ``y_true`` against the softmax
+    outputs ``y_pred`` ``(batch, time, classes)`` (blank: the last class); lengths are ``(batch, 1)``."""
+    y_pred = _t(y_pred)
+    label_length = ew.cast(_wb().squeeze(_t(label_length), [-1]), np.int32)
+    input_length = ew.cast(_wb().squeeze(_t(input_length), [-1]), np.int32)
+    logits = ew.log(y_pred + np.asarray(_eps(), y_pred.dtype))
+    loss = _kops().ctc_loss(y_true, logits, label_length, input_length, mask_index=y_pred.shape[-1] - 1)
+    return _wb().expand_dims(loss, 1)
