@@ -23,7 +23,8 @@ __all__ = ["average_pool", "batch_normalization", "binary_crossentropy", "catego
            "relu6", "selu", "sigmoid", "silu", "softmax", "softplus", "softsign",
            "sparse_categorical_crossentropy", "swish",
            "celu", "glu", "hard_shrink", "hard_tanh", "soft_shrink", "sparse_plus", "sparse_sigmoid", "sparsemax",
-           "squareplus", "tanh_shrink", "threshold", "depth_to_space", "space_to_depth", "psnr", "ctc_loss"]
+           "squareplus", "tanh_shrink", "threshold", "depth_to_space", "space_to_depth", "psnr", "ctc_loss",
+           "adaptive_average_pool", "adaptive_max_pool"]
 
 _EPSILON = 1e-7  # Keras' backend epsilon, which clips probabilities in the cross-entropies
 
@@ -529,3 +530,42 @@ def ctc_loss(target, output, target_length, output_length, mask_index=0):
     from ...nn.ctc import ctc_loss as _ctc_loss
     return _ctc_loss(labels=target, logits=output, label_length=_t(target_length),
                            logit_length=_t(output_length), blank_index=mask_index, logits_time_major=False)
+
+
+def _adaptive_pool(inputs, output_size, data_format, kind, name):
+    x = _t(inputs)
+    fmt = "channels_last" if data_format is None else data_format
+    if fmt not in ("channels_last", "channels_first"):
+        raise ValueError(f"{name}: data_format must be 'channels_last' or 'channels_first', got {data_format!r}")
+    nd = x.ndim - 2
+    if nd not in (1, 2, 3):
+        raise ValueError(f"{name}: inputs must be 3-D, 4-D or 5-D (batch, spatial..., channels), got shape "
+                         f"{tuple(x.shape)}")
+    sizes = (output_size,) * nd if isinstance(output_size, int) else tuple(output_size)
+    if len(sizes) != nd:
+        raise ValueError(f"{name}: output_size must have {nd} entries, got {output_size!r}")
+    first = 2 if fmt == "channels_first" else 1
+    fn = reduce.reduce_mean if kind == "avg" else reduce.reduce_max
+    if kind == "avg":
+        x = _floating(x)
+    for k, out in enumerate(sizes):
+        axis = first + k
+        n = x.shape[axis]
+        parts = []
+        for i in range(out):   # bins [floor(i n / out), ceil((i + 1) n / out))
+            lo, hi = (i * n) // out, -((-(i + 1) * n) // out)
+            piece = sh.split(x, [lo, hi - lo, n - hi], axis=axis)[1]
+            parts.append(fn(piece, axis=axis, keepdims=True))
+        x = sh.concat(parts, axis=axis)
+    return x
+
+
+def adaptive_average_pool(inputs, output_size, data_format=None):
+    """Average pooling to a fixed ``output_size``: bin ``i`` of ``n`` entries covers
+    ``[floor(i n / out), ceil((i + 1) n / out))``."""
+    return _adaptive_pool(inputs, output_size, data_format, "avg", "adaptive_average_pool")
+
+
+def adaptive_max_pool(inputs, output_size, data_format=None):
+    """Max pooling to a fixed ``output_size`` (the bins of :func:`adaptive_average_pool`)."""
+    return _adaptive_pool(inputs, output_size, data_format, "max", "adaptive_max_pool")
