@@ -49,7 +49,7 @@ __all__ = [
     "lcm", "ldexp", "left_shift", "logaddexp2", "median", "nanargmax", "nanargmin", "nancumprod", "nancumsum",
     "nanmax", "nanmean", "nanmedian", "nanmin", "nanpercentile", "nanprod", "nanquantile", "nanstd", "nansum",
     "nanvar", "nextafter", "percentile", "polar", "ptp", "quantile", "rad2deg", "real", "right_shift",
-    "rot90", "signbit", "sinc", "trapezoid", "trunc", "unique", "unravel_index", "vander", "vdot",
+    "rot90", "signbit", "sinc", "trapezoid", "trunc", "unique", "unravel_index", "vander", "vdot", "view",
     "view_as_complex", "view_as_real", "vsplit",
 ]
 
@@ -1531,3 +1531,24 @@ def unique(x, sorted=True, return_index=False, return_inverse=False, return_coun
     if return_counts:
         out.append(_tf_convert(counts.astype(np.int32)))
     return out[0] if len(out) == 1 else tuple(out)
+
+
+def view(x, dtype=None):
+    """The bytes of ``x`` read as ``dtype`` (``numpy.ndarray.view``): the last axis grows or shrinks
+    by the ratio of the item sizes."""
+    x = _t(x)
+    if dtype is None:
+        return x
+    dt = _dtype(dtype)
+    old, new = x.dtype.itemsize, dt.itemsize
+    if x.ndim == 0 and old != new:
+        raise ValueError(f"view: a scalar cannot change its item size ({x.dtype} to {dt})")
+    if old == new:
+        return tf_extra.bitcast(x, dt)
+    if old > new:   # each item becomes old // new items
+        return sh.reshape(tf_extra.bitcast(x, dt), list(x.shape[:-1]) + [-1])
+    ratio = new // old
+    if x.shape[-1] % ratio:
+        raise ValueError(f"view: the last axis of x ({x.shape[-1]}) must be a multiple of {ratio} to view "
+                         f"{x.dtype} as {dt}")
+    return tf_extra.bitcast(sh.reshape(x, list(x.shape[:-1]) + [x.shape[-1] // ratio, ratio]), dt)
