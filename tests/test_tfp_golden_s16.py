@@ -296,3 +296,14 @@ def test_zero_inflated_negative_binomial_upper_tail():
                                                   1.0 - arr([0.2, 0.5], dtype).astype(np.float64))
         close(d.log_survival_function(x), expected, rtol=rtol)
         close(d.survival_function(x), np.exp(expected), rtol=rtol)
+
+
+def test_covariance_of_a_scalar_distribution_is_refused_as_tfp():
+    import probability as tfp
+    tfd = tfp.distributions
+    for d in (tfd.Normal(0.0, 1.0), tfd.Gamma(2.0, 1.0), tfd.Poisson(3.0), tfd.Bernoulli(probs=0.3),
+              tfd.MixtureSameFamily(tfd.Categorical(probs=[0.5, 0.5]), tfd.Normal([0.0, 1.0], 1.0))):
+        with pytest.raises(NotImplementedError, match=f"covariance is not implemented: {type(d).__name__}"):
+            d.covariance()
+    mvn = tfd.MultivariateNormalDiag([0.0, 1.0], [1.0, 2.0])
+    np.testing.assert_allclose(mvn.covariance().numpy(), [[1.0, 0.0], [0.0, 4.0]])

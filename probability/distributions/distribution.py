@@ -457,10 +457,12 @@ class Distribution:
         raise primary
 
     def covariance(self, name=None):
+        """The covariance matrix of an event, ``batch_shape + event_shape * 2``. Defined for vector
+        events; a scalar distribution refuses it as TFP does (its spread is ``variance()``)."""
+        if self.event_shape == ():
+            raise NotImplementedError(f"covariance is not implemented: {type(self).__name__}")
         if hasattr(self, "_covariance"):
             return self._covariance()
-        if self.event_shape == ():
-            return self.variance()
         raise self._missing("covariance")
 
     def entropy(self, name=None):
