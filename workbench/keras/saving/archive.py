@@ -22,13 +22,12 @@ import numpy as np
 
 from ...core import convert_to_tensor
 from ...dtypes import as_dtype, float32, string
-from ..functional import Model, Sequential
-from ..layers import Layer, deserialize
-from ..serialization import custom_object_scope
+from ..functional import Sequential
+from ..layers import Layer
 from .h5store import H5Store
-from .keras_config import (check_safe, compile_arguments, compile_config, from_keras, loss_from_keras,
+from .keras_config import (compile_arguments, compile_config, loss_from_keras,
                            optimizer_from_keras, to_keras)
-from .legacy_h5 import is_legacy_h5_path, load_legacy_h5, save_legacy_h5
+from .legacy_h5 import is_legacy_h5_path, load_legacy_h5, model_from_saved_config, save_legacy_h5
 from .walk import load_state, save_state
 
 __all__ = ["load_model", "read_weights", "save_model"]
@@ -139,15 +138,7 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):  # 
             raise ValueError(f"load_model: {path!r}: config.json is not JSON ({exc})") from None
         if not isinstance(config, dict) or "class_name" not in config:
             raise ValueError(f"load_model: {path!r}: config.json does not describe a model")
-        try:
-            check_safe(config, safe_mode, custom_objects)
-            with custom_object_scope(custom_objects):
-                model = deserialize(from_keras(config))
-        except (TypeError, KeyError, IndexError, AttributeError) as exc:
-            raise ValueError(f"load_model: {path!r}: the file's config does not fit this library's layers "
-                             f"({type(exc).__name__}: {exc})") from None
-        if not isinstance(model, Model):
-            raise ValueError(f"load_model: {path!r} holds a {type(model).__name__} layer, not a model")
+        model = model_from_saved_config(config, path, safe_mode, custom_objects)
         _built_by_shape(model, config)
         compiled = config.get("compile_config") if compile else None
         if isinstance(compiled, dict) and compiled.get("optimizer") is not None:

@@ -13,7 +13,7 @@ import os
 import numpy as np
 
 from ..functional import Model
-from ..layers import Layer, deserialize
+from ..layers import deserialize
 from ..serialization import custom_object_scope
 from .h5store import require_h5py
 from .keras_config import (check_safe, compile_arguments, compile_config, from_keras, loss_from_keras,
@@ -89,6 +89,21 @@ def save_legacy_h5(model, path, overwrite=True):
             sub.create_dataset(w.path, data=np.asarray(w.numpy()))
 
 
+def model_from_saved_config(config, path, safe_mode, custom_objects):
+    """The model a saved file's Keras config describes (refused by ``check_safe`` when it would
+    run code), with the file named in every error."""
+    try:
+        check_safe(config, safe_mode, custom_objects)
+        with custom_object_scope(custom_objects):
+            model = deserialize(from_keras(config))
+    except (TypeError, KeyError, IndexError, AttributeError) as exc:
+        raise ValueError(f"load_model: {path!r}: the file's config does not fit this library's layers "
+                         f"({type(exc).__name__}: {exc})") from None
+    if not isinstance(model, Model):
+        raise ValueError(f"load_model: {path!r} holds a {type(model).__name__} layer, not a model")
+    return model
+
+
 def _names(attr):
     return [n.decode("utf8") if isinstance(n, bytes) else str(n) for n in np.asarray(attr).reshape(-1)]
 
@@ -106,15 +121,7 @@ def load_legacy_h5(path, custom_objects=None, compile=True, safe_mode=True):  # 
             raise ValueError(f"load_model: {path!r} holds no model_config; it is not a whole-model HDF5 file "
                              "(weights alone load with load_weights)")
         config = json.loads(raw.decode("utf8") if isinstance(raw, bytes) else raw)
-        check_safe(config, safe_mode, custom_objects)
-        try:
-            with custom_object_scope(custom_objects):
-                model = deserialize(from_keras(config))
-        except (TypeError, KeyError, IndexError, AttributeError) as exc:
-            raise ValueError(f"load_model: {path!r}: the file's config does not fit this library's layers "
-                             f"({type(exc).__name__}: {exc})") from None
-        if not isinstance(model, Model):
-            raise ValueError(f"load_model: {path!r} holds a {type(model).__name__} layer, not a model")
+        model = model_from_saved_config(config, path, safe_mode, custom_objects)
         group = f["model_weights"] if "model_weights" in f else f
         names = _names(group.attrs.get("layer_names", []))
         stored = [n for n in names if len(_names(group[n].attrs.get("weight_names", [])))]
