@@ -307,3 +307,32 @@ def test_covariance_of_a_scalar_distribution_is_refused_as_tfp():
             d.covariance()
     mvn = tfd.MultivariateNormalDiag([0.0, 1.0], [1.0, 2.0])
     np.testing.assert_allclose(mvn.covariance().numpy(), [[1.0, 0.0], [0.0, 4.0]])
+
+
+def test_joint_distribution_statistics_as_tfp():
+    jd = tfd.JointDistributionSequential([tfd.Normal(0.0, 1.0), lambda x: tfd.Normal(x, 1.0)])
+    for method in ("mean", "variance", "stddev", "mode"):
+        with pytest.raises(ValueError, match=f"Can only compute {method} when all distributions are independent; "):
+            getattr(jd, method)()
+    with pytest.raises(ValueError, match=r"Can only compute entropy when all distributions are independent\.$"):
+        jd.entropy()
+    seq = tfd.JointDistributionSequential([tfd.Normal(0.0, 1.0), tfd.Gamma(1.0, 1.0)])
+    assert [float(v) for v in seq.mean()] == [0.0, 1.0]
+    mode = seq.mode()
+    assert float(mode[0]) == 0.0 and np.isnan(float(mode[1]))     # Gamma(1, 1) has no mode (NaN, as TFP)
+    np.testing.assert_allclose(float(seq.entropy()), 2.4189386, rtol=1e-6)
+    named = tfd.JointDistributionNamed(dict(a=tfd.Normal([0.0, 1.0], 1.0), b=tfd.Gamma(2.0, 1.0)))
+    assert list(named.mean()) == ["b", "a"]                        # TFP's key order
+    np.testing.assert_allclose(float(named.stddev()["b"]), 1.4142135, rtol=1e-6)
+    np.testing.assert_allclose(named.entropy().numpy(), [2.9961543, 2.9961543], rtol=1e-6)
+    auto = tfd.JointDistributionSequentialAutoBatched([tfd.Normal([0.0, 1.0], 1.0), tfd.Gamma(2.0, 1.0)])
+    np.testing.assert_allclose(auto.entropy().numpy(), [2.9961543, 2.9961543], rtol=1e-6)
+    root = tfd.JointDistributionCoroutine.Root
+
+    def model():
+        yield root(tfd.Normal(0.0, 1.0))
+        yield root(tfd.Gamma(2.0, 1.0))
+
+    for cls in (tfd.JointDistributionCoroutine, tfd.JointDistributionCoroutineAutoBatched):
+        with pytest.raises(NotImplementedError, match=f"mean is not implemented: {cls.__name__}"):
+            cls(model).mean()

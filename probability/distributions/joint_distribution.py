@@ -11,6 +11,8 @@ it through their parameters (so ``sample(5)`` gives 5 joint draws, not 5 x 5).
 
 from __future__ import annotations
 
+import functools
+
 import collections
 import inspect
 
@@ -169,6 +171,34 @@ class JointDistribution(Distribution):
         """``(distributions, samples)``: the distribution each part had, given the earlier draws."""
         dists, values = self._execute(sample_shape, seed, self._pins(value, kwargs))
         return self._structure(dists), self._structure(values)
+
+    # -- statistics: defined when the parts do not depend on each other (TFP's rule) -------
+    def _independent_parts(self, method):
+        if not all(isinstance(maker, Distribution) for _, maker, _, _ in self._parts):
+            tail = "." if method == "entropy" else f"; {self._model!r}"
+            raise ValueError(f"Can only compute {method} when all distributions are independent{tail}")
+        return [maker for _, maker, _, _ in self._parts]
+
+    def mean(self, name=None, **kwargs):
+        """Each part's mean, in the model's structure (parts that depend on others: ValueError)."""
+        return self._structure([d.mean(**kwargs) for d in self._independent_parts("mean")])
+
+    def variance(self, name=None, **kwargs):
+        """Each part's variance, in the model's structure."""
+        return self._structure([d.variance(**kwargs) for d in self._independent_parts("variance")])
+
+    def stddev(self, name=None, **kwargs):
+        """Each part's standard deviation, in the model's structure."""
+        return self._structure([d.stddev(**kwargs) for d in self._independent_parts("stddev")])
+
+    def mode(self, name=None, **kwargs):
+        """Each part's mode, in the model's structure."""
+        return self._structure([d.mode(**kwargs) for d in self._independent_parts("mode")])
+
+    def entropy(self, name=None, **kwargs):
+        """The sum of the parts' entropies (independent parts only)."""
+        parts = [d.entropy(**kwargs) for d in self._independent_parts("entropy")]
+        return functools.reduce(lambda a, b: a + b, parts)
 
     def log_prob_parts(self, value, name=None):
         flat = self._flatten(value, "log_prob_parts")

@@ -53,6 +53,10 @@ class JointDistributionCoroutine(JointDistribution):
 
     Root = Root
 
+    def _independent_parts(self, method):
+        # TFP gives a coroutine model no statistics, independent parts or not
+        raise NotImplementedError(f"{method} is not implemented: {type(self).__name__}")
+
     def __new__(cls, model=None, sample_dtype=None, batch_ndims=None, *args, **kwargs):
         # TFP's rule: a batch_ndims makes the auto-batched joint distribution with that many batch dims
         if cls is JointDistributionCoroutine and batch_ndims is not None:
