@@ -91,6 +91,126 @@ class SymbolicTensor:
             "x = MyLayer()(x)\n```\n")
 
 
+# Python operators on symbolic tensors (Keras 3's KerasTensor has them): each records one
+# ``SymbolicOp`` layer call, so ``x = inputs / 255.0`` builds a node of the functional graph
+_BINARY = {"add": "add", "subtract": "sub", "multiply": "mul", "divide": "truediv",
+           "floor_divide": "floordiv", "power": "pow", "mod": "mod"}
+_UNARY = {"negative": "neg", "absolute": "abs"}
+
+
+def _operator(op, reverse=False):
+    def method(self, other):
+        if is_symbolic(other):
+            return SymbolicOp(op)([other, self] if reverse else [self, other])
+        if not isinstance(other, (int, float, bool, np.number, np.ndarray, list, tuple, Tensor)):
+            return NotImplemented
+        constant = other.numpy().tolist() if isinstance(other, Tensor) else np.asarray(other).tolist()
+        return SymbolicOp(op, constant=constant, constant_first=reverse)(self)
+    method.__name__ = f"__{'r' if reverse else ''}{_BINARY[op]}__"
+    return method
+
+
+def _unary(op):
+    def method(self):
+        return SymbolicOp(op)(self)
+    method.__name__ = f"__{_UNARY[op]}__"
+    return method
+
+
+class SymbolicOp(Layer):
+    """One Python operator applied in a functional graph (``inputs * 2``, ``1 - x``, ``a + b``,
+    ``-x``, ``abs(x)``, ``x[:, :2]``): the layer that ``SymbolicTensor``'s operators record.
+    ``constant`` is the other operand (a number or nested list) when only one is symbolic;
+    ``constant_first`` puts it on the left (``1 - x``); ``key`` is a ``[...]`` index."""
+
+    _OPS = {"add": lambda a, b: a + b, "subtract": lambda a, b: a - b, "multiply": lambda a, b: a * b,
+            "divide": lambda a, b: a / b, "floor_divide": lambda a, b: a // b, "power": lambda a, b: a ** b,
+            "mod": lambda a, b: a % b, "negative": lambda a: -a, "absolute": abs,
+            "getitem": None}
+
+    def __init__(self, op, constant=None, constant_first=False, key=None, **kwargs):
+        if op not in self._OPS:
+            raise ValueError(f"SymbolicOp: op must be one of {sorted(self._OPS)}, got {op!r}")
+        kwargs.setdefault("name", None)
+        super().__init__(**kwargs)
+        self.op, self.constant, self.constant_first, self.key = op, constant, bool(constant_first), key
+
+    def call(self, inputs):
+        if self.op == "getitem":
+            return inputs[_decode_key(self.key)]
+        fn = self._OPS[self.op]
+        if self.op in _UNARY:
+            return fn(inputs)
+        if self.constant is None:
+            a, b = (convert_to_tensor(v) for v in inputs)
+        else:
+            a = convert_to_tensor(inputs)
+            b = convert_to_tensor(self.constant)
+            if b.dtype.kind == a.dtype.kind or (b.dtype.kind in "iub" and a.dtype.kind == "f"):
+                b = cast(b, a.dtype)          # a Python number takes the tensor's dtype
+        a, b = _promoted(a, b, self.op == "divide")
+        return fn(b, a) if self.constant_first else fn(a, b)
+
+    def get_config(self):
+        return {**super().get_config(), "op": self.op, "constant": self.constant,
+                "constant_first": self.constant_first, "key": self.key}
+
+
+def _promoted(a, b, true_divide):
+    """Keras 3's operand dtypes: an integer meeting a float takes the float's dtype (float32 for a
+    Python float); true division of integers is float32."""
+    if a.dtype != b.dtype:
+        kinds = (a.dtype.kind, b.dtype.kind)
+        if "f" in kinds:
+            target = a.dtype if a.dtype.kind == "f" and (b.dtype.kind != "f" or a.dtype.itemsize >= b.dtype.itemsize) \
+                else b.dtype
+            if target.kind == "f" and a.dtype.kind != "f" and b.dtype.kind == "f" and b.dtype.itemsize > 4:
+                target = np.dtype("float32")    # a Python float meeting an integer tensor: floatx
+            a, b = cast(a, target), cast(b, target)
+    if true_divide and a.dtype.kind in "iub":
+        a, b = cast(a, "float32"), cast(b, "float32")
+    return a, b
+
+
+def _encode_key(key):
+    parts = key if isinstance(key, tuple) else (key,)
+    out = []
+    for k in parts:
+        if isinstance(k, slice):
+            out.append({"slice": [k.start, k.stop, k.step]})
+        elif k is Ellipsis:
+            out.append({"ellipsis": True})
+        elif k is None:
+            out.append({"newaxis": True})
+        elif isinstance(k, (int, np.integer)) and not isinstance(k, bool):
+            out.append(int(k))
+        else:
+            raise TypeError(f"indexing a symbolic tensor takes ints, slices, ... and None, got {k!r}")
+    return out
+
+
+def _decode_key(parts):
+    out = []
+    for k in parts:
+        if isinstance(k, dict):
+            out.append(slice(*k["slice"]) if "slice" in k else Ellipsis if "ellipsis" in k else None)
+        else:
+            out.append(k)
+    return tuple(out)
+
+
+def _getitem(self, key):
+    return SymbolicOp("getitem", key=_encode_key(key))(self)
+
+
+for _op in _BINARY:
+    setattr(SymbolicTensor, f"__{_BINARY[_op]}__", _operator(_op))
+    setattr(SymbolicTensor, f"__r{_BINARY[_op]}__", _operator(_op, reverse=True))
+for _op in _UNARY:
+    setattr(SymbolicTensor, f"__{_UNARY[_op]}__", _unary(_op))
+SymbolicTensor.__getitem__ = _getitem
+
+
 class Node:
     """One recorded layer call: the arguments (with symbolic leaves) and the outputs."""
 

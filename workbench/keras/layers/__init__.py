@@ -72,6 +72,6 @@ __all__ += [
     "minimum", "multiply", "subtract",
 ]
 # Keras 3 names the functional entry points here too (functional.py builds on this package's base)
-from ..functional import Input, InputLayer  # noqa: E402,F401
+from ..functional import Input, InputLayer, SymbolicOp  # noqa: E402,F401  (SymbolicOp: saved operator nodes)
 
 __all__ += ["Input", "InputLayer"]
