@@ -16,8 +16,8 @@ def as_composite(obj):
     """TFP's conversion of a distribution or bijector to a CompositeTensor (so that it can cross a
     ``tf.function`` boundary). Here every distribution and bijector already passes through
     ``wb.function`` as an argument or a result, so ``obj`` is returned as it is."""
-    from ..bijectors import Bijector
-    from ..distributions import Distribution
+    from ..bijectors import Bijector  # noqa: PLC0415  (lazy: not imported when probability.experimental loads)
+    from ..distributions import Distribution  # noqa: PLC0415  (lazy, as above)
     if not isinstance(obj, (Distribution, Bijector)):
         raise TypeError(f"as_composite: `obj` must be a Distribution or a Bijector, got {type(obj).__name__}")
     return obj

@@ -33,17 +33,17 @@ __all__ = [
 
 
 def _wb():
-    import workbench
+    import workbench  # noqa: PLC0415  (the package face, complete only once keras has loaded)
     return workbench
 
 
 def _floatx():
-    from .dtype_policies import floatx
+    from .dtype_policies import floatx  # noqa: PLC0415  (lazy: read at call time, after keras has loaded)
     return floatx()
 
 
 def _eps():
-    from .backend import epsilon
+    from .backend import epsilon  # noqa: PLC0415  (lazy: read at call time, after keras has loaded)
     return epsilon()
 
 
@@ -97,7 +97,7 @@ def is_int_dtype(dtype):
 
 def is_keras_tensor(x):
     """Whether ``x`` is a symbolic Keras tensor (a functional model's input or layer output)."""
-    from .functional import SymbolicTensor
+    from .functional import SymbolicTensor  # noqa: PLC0415  (lazy: functional imports most of keras)
     return isinstance(x, SymbolicTensor)
 
 
@@ -419,7 +419,7 @@ def temporal_padding(x, padding=(1, 1)):
 
 
 def _data_format(data_format, name):
-    from .backend import image_data_format
+    from .backend import image_data_format  # noqa: PLC0415  (lazy: read at call time)
     data_format = image_data_format() if data_format is None else data_format
     if data_format not in ("channels_first", "channels_last"):
         raise ValueError(f"{name}: data_format must be 'channels_first' or 'channels_last', got {data_format!r}")
@@ -725,7 +725,7 @@ def categorical_focal_crossentropy(target, output, alpha=0.25, gamma=2.0, from_l
 # -- convolutions and pooling (through keras.ops, which take Keras' data_format) -----------------
 
 def _kops():
-    from . import ops
+    from . import ops  # noqa: PLC0415  (lazy: keras.ops loads only when a legacy conv or pool runs)
     return ops
 
 

@@ -176,13 +176,13 @@ def saturate_cast(x, dtype):
 
 def custom_gradient(f):
     """Decorates ``f`` returning ``(y, grad_fn)`` so its gradient is ``grad_fn(upstream)`` (TF's rule)."""
-    from ... import custom_gradient as _cg
+    from ... import custom_gradient as _cg  # noqa: PLC0415  (wb's top-level lazy name)
     return _cg(f)
 
 
 def vectorized_map(function, elements):
     """``function`` over the leading axis of ``elements`` (a tensor or nest), stacked."""
-    from ...functional import vectorized_map as _vm
+    from ...functional import vectorized_map as _vm  # noqa: PLC0415  (lazy: loads only when used)
     return _vm(function, elements)
 
 

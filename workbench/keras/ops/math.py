@@ -124,5 +124,5 @@ def extract_sequences(x, sequence_length, sequence_stride):
 
 
 def _signal():
-    from ... import signal
+    from ... import signal  # noqa: PLC0415  (lazy: wb.signal loads only when used)
     return signal

@@ -527,7 +527,7 @@ def ctc_loss(target, output, target_length, output_length, mask_index=0):
     ``output`` ``(batch, time, classes)`` (blank class ``mask_index``)."""
     target = ew.cast(_t(target), np.int32)
     output = _floating(_t(output))
-    from ...nn.ctc import ctc_loss as _ctc_loss
+    from ...nn.ctc import ctc_loss as _ctc_loss  # noqa: PLC0415  (lazy: the CTC kernels load only when used)
     return _ctc_loss(labels=target, logits=output, label_length=_t(target_length),
                            logit_length=_t(output_length), blank_index=mask_index, logits_time_major=False)
 

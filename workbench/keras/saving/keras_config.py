@@ -471,8 +471,8 @@ COMPILE_ARGUMENTS = ("loss_weights", "metrics", "weighted_metrics")
 def _serialized_metrics(value):
     """Metric objects in a (nested) list or dict of metrics as Keras 3 writes them
     (``{"module": "keras.metrics", "class_name": ..., "config": ...}``); names stay names."""
-    from ..metrics import Metric
-    from ..saving import serialize_keras_object
+    from ..metrics import Metric  # noqa: PLC0415  (lazy: metrics load only when compiled metrics are saved)
+    from ..saving import serialize_keras_object  # noqa: PLC0415  (circular: the saving package imports this module)
     if isinstance(value, (list, tuple)):
         return [_serialized_metrics(v) for v in value]
     if isinstance(value, dict):
@@ -490,7 +490,7 @@ def _is_serialized(value):
 
 
 def _deserialized_metrics(value):
-    from ..saving import deserialize_keras_object
+    from ..saving import deserialize_keras_object  # noqa: PLC0415  (circular: the saving package imports this module)
     if _is_serialized(value):
         if "module" not in value:   # the legacy HDF5 file's training_config names the class only
             value = {"module": "keras.metrics", "registered_name": None, **value}
