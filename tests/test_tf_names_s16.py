@@ -75,3 +75,12 @@ def test_tf_tensor_protocol_converts():
 
     with pytest.raises(TypeError, match="Bad.__tf_tensor__ must return a tensor, got list"):
         wb.convert_to_tensor(Bad())
+
+
+def test_linspace_of_integers_takes_tf_float_dtype():
+    # TF 2.21: 32- and 64-bit integer bounds give float64, narrower ones float32, floats keep theirs
+    assert wb.linspace(-2, 2, 5).dtype == wb.float64
+    assert wb.linspace(wb.constant(1, wb.int64), 5, 3).numpy().tolist() == [1.0, 3.0, 5.0]
+    assert wb.linspace(wb.constant(1, wb.int16), 3, 3).dtype == wb.float32
+    assert wb.linspace(-2.0, 2.0, 5).dtype == wb.float32
+    assert wb.linspace(wb.constant(1.0, wb.float16), 2.0, 3).dtype == wb.float16
