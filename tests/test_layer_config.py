@@ -9,7 +9,7 @@ import pytest
 import ragged
 import workbench as wb
 from workbench.keras import layers as L
-from workbench.keras.functional import InputLayer
+from workbench.keras.functional import InputLayer, SymbolicOp
 from workbench.keras.layers.base import Layer
 
 from tests.test_keras_layers_a import CASES as LAYERS_A_CASES   # their round trips live there
@@ -89,6 +89,7 @@ CASES = {
     L.RandomCrop: (lambda: L.RandomCrop(4, 4, seed=3), X4),
     L.RandomContrast: (lambda: L.RandomContrast(0.3, value_range=[0, 1], seed=4), X4),
     InputLayer: (lambda: wb.keras.Input((None, 4), dtype="float64", ragged=True, name="tokens").node.layer, None),
+    SymbolicOp: (lambda: SymbolicOp("subtract", constant=[1.0, 2.0, 0.5, -1.0], constant_first=True), X2),
     wb.keras.Model: (lambda: _functional(), X2),
     wb.keras.Sequential: (lambda: wb.keras.Sequential([wb.keras.Input((4,)), L.Dense(3), L.Dropout(0.5)]), X2),
 }
