@@ -739,7 +739,7 @@ def to_array(value, dtype=None, device=None):
     if isinstance(value, np.generic):
         arr = np.asarray(value, dtype=dtype)
         return backend.move(arr, dev) if dev.kind != "cpu" else arr
-    if type(value).__module__.partition(".")[0] == "pandas" and hasattr(value, "__array__"):
+    if hasattr(value, "__array__") and type(value).__module__.partition(".")[0] == "pandas":
         value = np.asarray(value)   # a DataFrame or Series: its array's dtype, as TF's conversion
         return to_array(value, dtype, device)
     if hasattr(value, "__cuda_array_interface__") or hasattr(value, "__array_interface__"):
