@@ -43,7 +43,7 @@ def twin_strategy(rank=0, **kw):
 def test_default_strategy_is_one_replica():
     s = wb.distribute.get_strategy()
     assert s.num_replicas_in_sync == 1 and not wb.distribute.has_strategy()
-    assert s.cluster_resolver.task_id == 0 and s.cluster_resolver.task_type == "worker"
+    assert s.cluster_resolver is None   # TF 2.21's: only a MultiWorkerMirroredStrategy has one
     assert s.run(lambda a: a * 2, args=(wb.constant(3.0),)).numpy() == 6.0
     assert s.reduce("SUM", wb.constant([1.0, 2.0]), axis=0).numpy() == 3.0
     assert wb.distribute.get_replica_context().num_replicas_in_sync == 1

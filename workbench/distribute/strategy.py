@@ -38,18 +38,23 @@ from .values import PerReplica, ReduceOp, as_reduce_op, regroup
 
 
 class ClusterResolver:
-    """Where this worker sits in the cluster (TF's ``cluster_resolver``): ``task_type``
-    (``"worker"``), ``task_id`` (this process's rank; worker 0 is the chief) and
-    ``num_workers``."""
+    """Where this worker sits in the cluster (TF's ``cluster_resolver`` of a
+    ``MultiWorkerMirroredStrategy``): ``task_type`` (``"worker"``), ``task_id`` (this process's
+    rank; worker 0 is the chief) and ``num_workers``. A worker alone has no cluster: ``task_type``
+    and ``task_id`` are None and ``cluster_spec()`` is empty, as TF's ``TFConfigClusterResolver``
+    without a ``TF_CONFIG``."""
 
-    def __init__(self, task_id=0, num_workers=1, task_type="worker"):
+    def __init__(self, task_id=None, num_workers=1, task_type=None):
         self.task_type = task_type
-        self.task_id = int(task_id)
+        self.task_id = None if task_id is None else int(task_id)
         self.num_workers = int(num_workers)
         self.rpc_layer = "mpi" if num_workers > 1 else None
 
     def cluster_spec(self):
-        """The cluster's tasks as a ``wb.train.ClusterSpec`` (an MPI job's ranks as addresses)."""
+        """The cluster's tasks as a ``wb.train.ClusterSpec`` (an MPI job's ranks as addresses;
+        empty for a worker alone)."""
+        if self.task_type is None:
+            return ClusterSpec({})
         return ClusterSpec({self.task_type: [f"rank:{i}" for i in range(self.num_workers)]})
 
     def __repr__(self):
@@ -244,7 +249,8 @@ class Strategy:
         self._first_local_replica = collectives.rank
         self._local = threading.local()
         self.extended = StrategyExtended(self)
-        self.cluster_resolver = cluster_resolver or ClusterResolver(collectives.rank, collectives.size)
+        # TF's: None but for a MultiWorkerMirroredStrategy
+        self.cluster_resolver = cluster_resolver
         # sums gradients bucket by bucket while tape.gradient walks back (inside run)
         self._reducer = GradientReducer(collectives) if collectives.size > 1 else None
         self._mirrored = []   # weak references to the variables made in the scope (several local replicas)
@@ -755,7 +761,10 @@ class MultiWorkerMirroredStrategy(Strategy):
                 with backend.device(device):
                     collectives = NcclCollectives(host.rank, host.size, bootstrap=host,
                                                   timeout=host.timeout, bucket_bytes=bucket)
-        super().__init__(collectives, device=device)
+        alone = collectives.size == 1
+        resolver = (ClusterResolver() if alone else
+                    ClusterResolver(collectives.rank, collectives.size, task_type="worker"))
+        super().__init__(collectives, device=device, cluster_resolver=resolver)
         global _workers
         _workers = self
 
