@@ -69,9 +69,21 @@ def test_export_with_an_open_inner_size_runs_in_onnxruntime(tmp_path):
     np.testing.assert_allclose(got, np.concatenate([x, 2 * x], 1) - x.mean(1, keepdims=True), rtol=1e-6)
 
 
-def test_a_product_of_open_sizes_is_refused_naming_them(tmp_path):
+def test_a_reshape_to_a_product_of_open_sizes_is_inferred_by_onnx_reshape(tmp_path):
     def f(x):
         return wb.reshape(x, [wb.shape(x)[0] * wb.shape(x)[1]])
+
+    result = wb.onnx.export(f, [wb.onnx.TensorSpec((None, None))], str(tmp_path / "f.onnx"))
+    assert result.fixed == {}
+    import onnxruntime as ort
+    session = ort.InferenceSession(str(tmp_path / "f.onnx"), providers=["CPUExecutionProvider"])
+    x = np.arange(28, dtype=np.float32).reshape(4, 7)
+    np.testing.assert_array_equal(session.run(None, {"input_0": x})[0], x.reshape(-1))
+
+
+def test_a_product_of_open_sizes_is_refused_naming_them(tmp_path):
+    def f(x):   # a broadcast's shape has no -1 to infer it with
+        return wb.broadcast_to(wb.reshape(x, [-1])[:1], [wb.shape(x)[0] * wb.shape(x)[1]])
 
     with pytest.raises(wb.onnx.ExportError, match="product of open sizes"):
         wb.onnx.export(f, [wb.onnx.TensorSpec((None, None))], str(tmp_path / "f.onnx"))

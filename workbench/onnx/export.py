@@ -193,7 +193,21 @@ def export(fn_or_model, input_signature, path, opset=DEFAULT_OPSET, verify=True,
         check = {v.symbol: CHECK_BATCH if v.symbol == "batch" else 3 if v.symbol.endswith("_rank") else CHECK_OPEN
                  for v in variants}
         generators = list({id(r.args[0]): r.args[0] for r in first.records if r.name == "generator_draw"}.values())
-        diff = _verify(model, fn, specs, out_names, rng, check or None, atol, draw, generators)
+        # where the function cannot run at the check's sizes (a reshape to [-1, 784] of 5x9x9x9),
+        # the open sizes of the variants together, then those of the first trace (the batch at 5)
+        tries = [check, {v.symbol: CHECK_BATCH if v.symbol == "batch" else check[v.symbol] if
+                         v.symbol.endswith("_rank") else v.sizes[1] for v in variants},
+                 {v.symbol: CHECK_BATCH if v.symbol == "batch" else check[v.symbol] if
+                  v.symbol.endswith("_rank") else v.sizes[0] for v in variants}]
+        for k, at in enumerate(tries):
+            try:
+                diff = _verify(model, fn, specs, out_names, rng, at or None, atol, draw, generators)
+            except _Unrunnable as exc:
+                if k == len(tries) - 1 or not any(not s.endswith("_rank") and s != "batch" for s in at):
+                    raise exc.__cause__
+                continue
+            check = at
+            break
         if any(sym.endswith("_rank") for sym in check):   # any rank: checked at rank 0 too
             check = {k: 0 if k.endswith("_rank") else v for k, v in check.items()}
             diff = max(diff, _verify(model, fn, specs, out_names, rng, check, atol, draw, generators))
@@ -239,9 +253,11 @@ class Variant:
 def _traces(fn, specs, symbols, rng, draw):
     """The first trace (the batch at 2, other open sizes at 5) and one more per open size (that
     size one larger). An open size other than the batch at which the program fails (its ops
-    fix it: a concat with a weight's width) is searched for among 1..256; where the program runs
-    at one size alone, that size is fixed in the graph (``fixed``), as TF's graph fails at run
-    time at any other."""
+    fix it: a concat with a weight's width) is searched for among 1..256, one at a time, then
+    jointly (``_joint_sizes``: a reshape to ``[-1, 784]`` of several open sizes); a variant that
+    fails one larger is tried at twice and three times its size (a product of open sizes that
+    a reshape divides); where the program runs at one size alone, that size is fixed in the
+    graph (``fixed``), as TF's graph fails at run time at any other."""
     sizes = {sym: TRACE_BATCHES[0] if sym == "batch" else 1 if sym.endswith("_rank") else OPEN_SIZES[0]
              for sym in symbols}
     fixed = {}
@@ -251,28 +267,35 @@ def _traces(fn, specs, symbols, rng, draw):
         if not isinstance(exc.__cause__, Exception) or symbols in ([], ["batch"]):
             raise
         first = None
-        for sym in symbols:
-            if sym == "batch" or sym.endswith("_rank"):
+        opened = [sym for sym in symbols if sym != "batch" and not sym.endswith("_rank")]
+        tries = [dict(sizes, **{sym: size}) for sym in opened for size in _search_sizes(exc.__cause__, sizes[sym])]
+        tries += _joint_sizes(exc.__cause__, sizes, opened)
+        for at in tries:
+            try:
+                first = _trace(fn, specs, at, rng, draw)
+            except ExportError:
                 continue
-            for size in _search_sizes(exc.__cause__, sizes[sym]):
-                try:
-                    first = _trace(fn, specs, dict(sizes, **{sym: size}), rng, draw)
-                except ExportError:
-                    continue
-                sizes[sym] = size
-                break
-            if first is not None:
-                break
+            sizes = at
+            break
         if first is None:
             raise exc
     variants = []
     for sym in symbols:
-        other = dict(sizes, **{sym: TRACE_BATCHES[1] if sym == "batch" else sizes[sym] + 1})
-        try:
-            second = _trace(fn, specs, other, rng, draw)
-        except ExportError as exc:
-            if sym == "batch" or sym.endswith("_rank") or not isinstance(exc.__cause__, Exception):
-                raise
+        steps = (TRACE_BATCHES[1],) if sym == "batch" else (sizes[sym] + 1, 2 * sizes[sym], 3 * sizes[sym])
+        second = error = None
+        for step in steps:
+            other = dict(sizes, **{sym: step})
+            try:
+                second = _trace(fn, specs, other, rng, draw)
+            except ExportError as exc:
+                error = error or exc
+                if sym == "batch" or sym.endswith("_rank") or not isinstance(exc.__cause__, Exception):
+                    raise
+                continue
+            if step == steps[0] or [r.name for r in second.records] == [r.name for r in first.records]:
+                break
+            second = None   # other ops at that size: the size stays fixed
+        if second is None:
             name, axis = sym.rsplit("_dim", 1)
             fixed[(name, int(axis))] = sizes[sym]
             continue
@@ -293,6 +316,27 @@ def _search_sizes(error, tried):
     for n in named + list(SEARCH_SIZES):
         if n >= 1 and n != tried and n not in out:
             out.append(n)
+    return out[:SEARCH_TRIES]
+
+
+def _joint_sizes(error, sizes, opened):
+    """Sizes for several open dimensions at once, where no one of them alone lets the program
+    run: for each size ``n`` the error names (a reshape's ``784``), its two nearest factors
+    ``p * q`` (28 * 28) on two dimensions, then ``n`` on one, the others at 1. At most
+    ``SEARCH_TRIES`` of them."""
+    if len(opened) < 2:
+        return []
+    named = []
+    for m in re.findall(r"(?<![\w.])\d{1,6}(?![\w.])", str(error)):
+        if int(m) > 1 and int(m) not in named:
+            named.append(int(m))
+    out = []
+    for n in named:
+        p = max(d for d in range(1, int(n ** 0.5) + 1) if n % d == 0)
+        if p > 1:
+            out += [dict(sizes, **{s: p if s == a else n // p if s == b else 1 for s in opened})
+                    for i, a in enumerate(opened) for b in opened[i + 1:]]
+        out += [dict(sizes, **{s: n if s == a else 1 for s in opened}) for a in opened]
     return out[:SEARCH_TRIES]
 
 
@@ -502,6 +546,7 @@ def _verify(model, fn, specs, out_names, rng, sizes, atol, draw, generators=()):
             for v, value in states:
                 v.assign(value)
         return _compare(out_names, got, want, atol)
+    want = _reference(fn, arrays)   # first: where the function cannot run, the graph need not
     if _has_bfloat16(model):
         # onnxruntime's CPU provider has no bfloat16 arithmetic (no Mul, MatMul, ... kernels):
         # such a graph is run by the workbench's own ONNX interpreter (what wb.onnx.load serves)
@@ -510,8 +555,21 @@ def _verify(model, fn, specs, out_names, rng, sizes, atol, draw, generators=()):
     else:
         session = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
         got = session.run(out_names, {s.name: a for s, a in zip(specs, arrays)})
-    want = [value_of(t) for t in nest.flatten(fn(*[core.wrap(core.to_array(a)) for a in arrays]))]
     return _compare(out_names, got, want, atol)
+
+
+class _Unrunnable(Exception):
+    """The function itself fails on the check's inputs (its cause): other sizes are tried."""
+
+
+def _reference(fn, arrays):
+    try:
+        out = fn(*[core.wrap(core.to_array(a)) for a in arrays])
+    except ExportError:
+        raise
+    except Exception as exc:  # noqa: BLE001 -- the function's own error at these sizes
+        raise _Unrunnable() from exc
+    return [value_of(t) for t in nest.flatten(out)]
 
 
 def _compare(out_names, got, want, atol):

@@ -161,17 +161,19 @@ class Graph:
         """A 1-D int64 tensor ``[batch]``: the inputs' leading dimension."""
         return self.size("batch")
 
-    def dims(self, dims, others=None) -> str:
+    def dims(self, dims, others=None, infer=False) -> str:
         """A 1-D int64 tensor of ``dims`` (their sizes in the first trace), each size that differs
-        in ``others`` (symbol -> the dims in that variant) computed from the open sizes."""
+        in ``others`` (symbol -> the dims in that variant) computed from the open sizes. With
+        ``infer`` (a Reshape's shape), one size that is no sum of multiples of the open sizes (a
+        product of them: ``[-1, 784]`` of an image batch) is written -1, which Reshape infers."""
         dims = tuple(int(d) for d in dims)
         others = {sym: tuple(o) for sym, o in (others or {}).items() if tuple(o) != dims}
         if not others:
             return self.ints(dims, "shape")
         sizes = {v.symbol: v.sizes for v in self.variants}
-        parts, fixed = [], []
+        plan, unsolved = [], []   # per size: an int, or (c, [(symbol, k)...]), or None (inferred)
         for p, d1 in enumerate(dims):
-            terms, c = [], d1
+            terms, c, problem = [], d1, None
             for sym, other in others.items():
                 if len(other) != len(dims):
                     raise ExportError(f"{self.where()}: the rank of a shape depends on {_describe(sym)}")
@@ -181,22 +183,31 @@ class Graph:
                 (b1, b2) = sizes[sym]
                 k, r = divmod(d2 - d1, b2 - b1)
                 if r or k <= 0:
-                    raise ExportError(f"{self.where()}: a size ({d1} at {b1}, {d2} at {b2} for "
-                                      f"{_describe(sym)}) is not a multiple of it; give the input_signature "
-                                      "a size there")
+                    problem = (f"{self.where()}: a size ({d1} at {b1}, {d2} at {b2} for {_describe(sym)}) "
+                               "is not a multiple of it; give the input_signature a size there")
+                    break
                 c -= k * b1
                 terms.append((sym, k))
-            if not terms:
-                fixed.append(d1)
+            if problem is None and terms and c < 0:
+                problem = (f"{self.where()}: a size ({d1} in the first trace) follows "
+                           f"{' and '.join(_describe(s) for s, _ in terms)} but is no sum of multiples of "
+                           "them (a product of open sizes is not covered); give the input_signature sizes there")
+            if problem is not None:
+                unsolved.append(problem)
+                plan.append(None)
+            else:
+                plan.append((c, terms) if terms else d1)
+        if unsolved and not (infer and len(unsolved) == 1):
+            raise ExportError(unsolved[0])
+        parts, fixed = [], []
+        for item in plan:
+            if not isinstance(item, tuple):
+                fixed.append(-1 if item is None else item)
                 continue
-            if c < 0:
-                raise ExportError(f"{self.where()}: a size ({d1} in the first trace) follows "
-                                  f"{' and '.join(_describe(s) for s, _ in terms)} but is no sum of multiples "
-                                  "of them (a product of open sizes is not covered); give the input_signature "
-                                  "sizes there")
             if fixed:
                 parts.append(self.ints(fixed))
                 fixed = []
+            c, terms = item
             size = None
             for sym, k in terms:
                 term = self.size(sym) if k == 1 else self.one("Mul", self.size(sym), self.ints([k]))

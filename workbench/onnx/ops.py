@@ -95,6 +95,10 @@ def _operands(g, r):
 
 def _binary(onnx_op):
     def fn(g, r):
+        if onnx_op == "Div" and _res_dtype(r).kind == "f" and not any(g.dtype(a).kind == "f" for a in r.args):
+            # true division of integers (uint8 pixels / 255): in the result's float dtype
+            dt = _res_dtype(r)
+            return g.one(onnx_op, _as(g, r.args[0], dt), _as(g, r.args[1], dt))
         a, b, _ = _operands(g, r)
         return g.one(onnx_op, a, b)
     return fn
@@ -311,7 +315,7 @@ def _einsum(g, r):
 @_def("reshape")
 def _reshape(g, r):
     other = g.other_param("shape")
-    return g.one("Reshape", g.value(r.args[0]), g.dims(r.params["shape"], other))
+    return g.one("Reshape", g.value(r.args[0]), g.dims(r.params["shape"], other, infer=True))
 
 
 @_def("broadcast_to")
