@@ -32,6 +32,7 @@ def _non_negative(value, what, layer, allow_none=False):
 class ReLU(Layer):
     """Keras' rectifier: ``x`` above ``threshold`` (capped at ``max_value``), and
     ``negative_slope * (x - threshold)`` below it."""
+    _built_at_init = True
 
     def __init__(self, max_value=None, negative_slope=0.0, threshold=0.0, **kwargs):
         super().__init__(**kwargs)
@@ -65,6 +66,7 @@ class ReLU(Layer):
 class LeakyReLU(Layer):
     """``x`` for ``x >= 0``, ``negative_slope * x`` below (Keras 3's argument; the Keras 2 name
     ``alpha`` is accepted with a warning)."""
+    _built_at_init = True
     _promote_int_inputs = True   # Keras 3's ops give a floating result for integer inputs here
 
     def __init__(self, negative_slope=0.3, **kwargs):
@@ -128,6 +130,7 @@ class PReLU(Layer):
 
 class ELU(Layer):
     """``x`` for ``x > 0``, ``alpha * (exp(x) - 1)`` below."""
+    _built_at_init = True
 
     def __init__(self, alpha=1.0, **kwargs):
         super().__init__(**kwargs)
@@ -153,6 +156,7 @@ def _large_negative(dtype):
 class Softmax(Layer):
     """Softmax over ``axis`` (an int or a list of them). With a boolean ``mask`` (broadcastable to
     the inputs) masked entries get a large negative logit before, and 0 after, as in Keras."""
+    _built_at_init = True
 
     def __init__(self, axis=-1, **kwargs):
         super().__init__(**kwargs)

@@ -190,6 +190,7 @@ class Layer(Module):
                                  "_dtype_policy", "_compute_np", "_autocast_held"})
     _autocast = True
     _promote_int_inputs = False
+    _built_at_init = False   # Keras 3's weightless layers (Dropout, pooling, ...) are built from __init__
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -207,7 +208,7 @@ class Layer(Module):
             self._name = ""
             self._name_scope = _EmptyNameScope()
         self.trainable = bool(trainable)
-        self.built = False
+        self.built = self._built_at_init
         self.dtype_policy = dtype
         if not autocast:   # Keras 3's switch: no input casting, no autocast reads of weights
             self._autocast = False

@@ -188,6 +188,7 @@ class EinsumDense(Layer):
 
 class Activation(Layer):
     """Apply an activation function (a Keras name or a callable)."""
+    _built_at_init = True
 
     def __init__(self, activation, **kwargs):
         super().__init__(**kwargs)
@@ -210,6 +211,7 @@ class Flatten(Layer):
 
 class Reshape(Layer):
     """Reshape to ``(batch,) + target_shape`` (one entry may be -1)."""
+    _built_at_init = True
 
     def __init__(self, target_shape, **kwargs):
         super().__init__(**kwargs)
@@ -236,6 +238,7 @@ class Dropout(Layer):
     new layer with the same seed drops the same elements call after call;
     without one it draws from the global generator (``wb.random.set_seed``).
     """
+    _built_at_init = True
 
     def __init__(self, rate, noise_shape=None, seed=None, **kwargs):
         super().__init__(**kwargs)
@@ -292,6 +295,7 @@ class Lambda(Layer):
 
 class Identity(Layer):
     """Return the inputs unchanged (masks pass through)."""
+    _built_at_init = True
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
@@ -305,6 +309,7 @@ class Masking(Layer):
     """Mask the timesteps whose features all equal ``mask_value``: such steps are zeroed, and the
     mask ``[batch, steps]`` (True where any feature differs from ``mask_value``) goes to the layers
     after it (e.g. an LSTM skips those steps), as Keras' ``Masking``."""
+    _built_at_init = True
 
     def __init__(self, mask_value=0.0, **kwargs):
         super().__init__(**kwargs)

@@ -81,6 +81,7 @@ class SpatialDropout3D(_SpatialDropout):
 
 
 class _Noise(Layer):
+    _built_at_init = True
     def __init__(self, seed=None, **kwargs):
         super().__init__(**kwargs)
         self.seed = seed

@@ -287,6 +287,7 @@ class UnitNormalization(Layer):
     >>> [round(float(v), 3) for v in y.numpy()[0]]
     [0.6, 0.8]
     """
+    _built_at_init = True
 
     def __init__(self, axis=-1, **kwargs):
         super().__init__(**kwargs)
@@ -294,11 +295,9 @@ class UnitNormalization(Layer):
         self.axis = axis
         self.supports_masking = True
 
-    def build(self, input_shape):
-        self._axes = _axes(self.axis, len(input_shape), f"UnitNormalization '{self.name}'")
-
-    def call(self, inputs):
-        return wb.nn.l2_normalize(inputs, axis=self._axes, epsilon=1e-12)
+    def call(self, inputs):   # built from __init__ (no weights): the axes are checked per call
+        axes = _axes(self.axis, len(inputs.shape), f"UnitNormalization '{self.name}'")
+        return wb.nn.l2_normalize(inputs, axis=axes, epsilon=1e-12)
 
     def get_config(self):
         axis = self.axis if isinstance(self.axis, int) else [int(a) for a in self.axis]

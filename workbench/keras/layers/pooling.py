@@ -22,6 +22,7 @@ __all__ = ["AveragePooling1D", "AveragePooling2D", "AveragePooling3D", "AvgPool1
 
 class _Pooling(Layer):
     """Windows of ``pool_size`` moved by ``strides`` (default: ``pool_size``)."""
+    _built_at_init = True
 
     rank = None
     _fn = None
@@ -96,6 +97,7 @@ class AveragePooling3D(_Pooling):
 class _GlobalPooling(Layer):
     """A reduction over every spatial axis: ``[batch, *spatial, channels] -> [batch, channels]``
     (``keepdims=True`` keeps the spatial axes with size 1)."""
+    _built_at_init = True
 
     rank = None
     _reduce = None
