@@ -42,7 +42,7 @@ class Map(Traced, Dataset):
         self._trace_now(fn, "map", trace)
 
     def _call(self, element):
-        return st.normalize(self._traced_function(element)(element))
+        return st.normalize(self._run(element, element))
 
     # the result's spec where the library knows it and the trace cannot tell it (a function that
     # runs as Python per element: make_csv_dataset's parser)
@@ -123,7 +123,7 @@ class Filter(Traced, Dataset):
         check_predicate(self._traced, "filter")
 
     def _keep(self, element):
-        keep_t = convert_to_tensor(self._traced_function(element)(element))
+        keep_t = convert_to_tensor(self._run(element, element))
         if keep_t.shape != () or keep_t.dtype != np.bool_:
             raise TypeError(f"filter: the predicate must return a scalar bool, got dtype "
                             f"{keep_t.dtype} shape {keep_t.shape}")

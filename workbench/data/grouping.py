@@ -58,7 +58,7 @@ class Scan(Traced, Dataset):
         return as_element_spec(spec[1]) if isinstance(spec, (tuple, list)) and len(spec) == 2 else None
 
     def _step(self, state, element):
-        out = self._traced_function(element)((state, element))
+        out = self._run((state, element), element)
         if not isinstance(out, (tuple, list)) or len(out) != 2:
             raise TypeError(f"scan: scan_func must return a pair (new_state, output_element), got "
                             f"{argcheck.describe(out)}")
@@ -193,7 +193,7 @@ class _GroupIter(Step):
             except StopIteration:
                 self._ended = True
                 continue
-            key = _key(self._node._traced_function(element)(element), "key_func", self._node._where)
+            key = _key(self._node._run(element, element), "key_func", self._node._where)
             group = self._groups.setdefault(key, [])
             group.append(element)
             if len(group) >= self._node._window_size(key):

@@ -34,7 +34,7 @@ from . import structure as st
 from .dataset import AUTOTUNE, INFINITE, UNKNOWN, Dataset
 from .iterator import Elements, Step, expect_kind
 from .prefetch import PrefetchIterator
-from .tracing import TracedFunction
+from .tracing import TracedFunction, record_traced
 from ..tensor_shape import TensorSpec
 
 
@@ -198,11 +198,12 @@ class DatasetFunction:
             else:
                 out = traced(args[0])
             return _snapshot(_checked(out, self._where, self._what), {})
-        if not self._silent:
-            return _checked(self._fn(*args) if self._window else st.unpack_call(self._fn, args[0]),
-                            self._where, self._what)
-        with staged.python_prints_silenced():
-            out = self._fn(*args) if self._window else st.unpack_call(self._fn, args[0])
+        with record_traced(self):
+            if not self._silent:
+                out = self._fn(*args) if self._window else st.unpack_call(self._fn, args[0])
+            else:
+                with staged.python_prints_silenced():
+                    out = self._fn(*args) if self._window else st.unpack_call(self._fn, args[0])
         return _checked(out, self._where, self._what)
 
 

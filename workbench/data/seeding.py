@@ -126,6 +126,34 @@ def current_kernel_scope():
     return prev
 
 
+class _OneSet(dict):
+    """A kernel scope whose functions all keep one set of kernels (the functions that the calls
+    of one interleave function make at one place: TF's one function)."""
+
+    def get(self, key, default=None):
+        return dict.get(self, None, default)
+
+    def __setitem__(self, key, value):
+        dict.__setitem__(self, None, value)
+
+
+@contextlib.contextmanager
+def shared_kernels(key):
+    """Run a dataset's function with the kernels ``key`` names in the current iterator's scope."""
+    scope = current_kernel_scope()
+    if scope is None:
+        yield
+        return
+    kernels = scope.get(key)
+    if kernels is None:
+        kernels = scope[key] = _OneSet()
+    prev = swap_kernel_scope(kernels)
+    try:
+        yield
+    finally:
+        swap_kernel_scope(prev)
+
+
 class KernelScoped:
     """The iterator ``make()`` returns, made and pulled under a kernel scope of its own (one TF
     iterator of a dataset)."""

@@ -112,7 +112,7 @@ class _TakeWhileIter(Step):
         if self._done:
             raise StopIteration
         element = next(self._inner)
-        if _bool_scalar(self._node._traced_function(element)(element), "take_while"):
+        if _bool_scalar(self._node._run(element, element), "take_while"):
             return element
         self._done = True
         raise StopIteration

@@ -34,8 +34,10 @@ from ..compiler import UnreplayableWarning, function, staged
 from ..core import Tensor
 from ..tensor_shape import TensorShape, TensorSpec
 from . import structure as st
+from .seeding import shared_kernels
 
 _LOCK = threading.RLock()   # traces of data functions, one at a time (tracing keeps global state)
+_made = threading.local()   # the Traced datasets made while ``record_traced`` runs on this thread
 
 
 def _trace_spec(spec):
@@ -143,8 +145,14 @@ class Traced:
     that keep Python state) calls the function on each element."""
 
     _traced = None
+    # the key of the kernels its function shares with the same function of the other datasets that
+    # one interleave (flat_map, ...) function makes (see ``record_traced``); None: its own
+    _kernel_key = None
 
     def _trace_now(self, fn, name, trace):
+        made = getattr(_made, "datasets", None)
+        if made is not None:
+            made.append(self)
         self._fn_name = name
         self._lock = threading.Lock()
         self._user_function = fn
@@ -177,6 +185,38 @@ class Traced:
                         spec = None
                     self._traced = self._make_traced(spec)
         return self._traced
+
+
+    def _run(self, arguments, element):
+        """The function on ``arguments`` (traced on ``element``'s structure where it was not yet)."""
+        fn = self._traced_function(element)
+        if self._kernel_key is None:
+            return fn(arguments)
+        with shared_kernels(self._kernel_key):
+            return fn(arguments)
+
+
+class record_traced:  # noqa: N801 -- a context, named as the others here
+    """While a dataset function (interleave's, flat_map's) runs as Python: the datasets with
+    functions it makes, by place (the ``k``-th made), share their random ops' kernels with those
+    its other calls make at that place, within one iterator, as TF's one function in the
+    interleave function's graph does (``key``: the dataset function)."""
+
+    __slots__ = ("_key", "_prev")
+
+    def __init__(self, key):
+        self._key = key
+
+    def __enter__(self):
+        self._prev = getattr(_made, "datasets", None)
+        _made.datasets = []
+        return self
+
+    def __exit__(self, *exc):
+        made, _made.datasets = _made.datasets, self._prev
+        for k, ds in enumerate(made):
+            ds._kernel_key = (self._key, k)
+        return False
 
 
 class _Untraced:
