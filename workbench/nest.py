@@ -138,12 +138,12 @@ def _compare(a, b, check_types, expand, path):
     ka, kb = _kind(a, expand), _kind(b, expand)
     if ka == "leaf" and kb == "leaf":
         return
-    differ = (f"The two structures don't have the same nested structure.\n\nFirst structure: "
-              f"{a!r}\n\nSecond structure: {b!r}")
+    def differ():   # the message only when raised: a repr can read a tensor's value (or cost a walk)
+        return f"The two structures don't have the same nested structure.\n\nFirst structure: {a!r}\n\nSecond structure: {b!r}"
     if (ka == "leaf") != (kb == "leaf"):
-        raise ValueError(differ)
+        raise ValueError(differ())
     if ka == "composite" and getattr(a, "__wb_extension__", False) and type(a) is not type(b):
-        raise ValueError(differ)   # two ExtensionTypes: TF's ValueError, not its TypeError
+        raise ValueError(differ())   # two ExtensionTypes: TF's ValueError, not its TypeError
     if check_types and type(a) is not type(b):
         if not (isinstance(a, dict) and isinstance(b, dict)):
             raise TypeError(f"The two structures don't have the same sequence type. Input structure "
@@ -151,7 +151,7 @@ def _compare(a, b, check_types, expand, path):
                             f"{_type_name(b)}.")
     if ka == "composite" or kb == "composite":
         if ka != kb or type(a) is not type(b) or len(_components(a)) != len(_components(b)):
-            raise ValueError(differ)
+            raise ValueError(differ())
         return
     if ka == "dict" and kb == "dict":
         if set(a) != set(b):
