@@ -228,25 +228,28 @@ def test_quantized_distribution_low_high_only_select():
     assert g[2] is None and g[3] is None
 
 
-# -- VonMises tails: CDF and survival each from the series, clipped to [0, 1] ------------------
+# -- VonMises tails: the smaller tail integrated directly, the larger one minus it --------------
 
 def test_von_mises_tails_large_concentration():
+    # concentration 1e4 at x = -3 and 0.7: mpmath's -19903.48590759427 and -2356.662713971734
+    # (TFP 0.25 gives -inf there)
     d = tfd.VonMises(arr([0.0, 0.0]), arr([0.0, 1e4]))
     x = arr([[-4.0], [-3.0], [0.0], [0.7], [3.0], [3.2]])
-    close(d.log_cdf(x), [[NAN, -INF], [-3.792678046906, -INF], [-0.69314718056, -0.69314718056],
+    close(d.log_cdf(x), [[NAN, -INF], [-3.792678046906, -19903.48590759427], [-0.69314718056, -0.69314718056],
                          [-0.491990032257, 0.0], [-0.022792968051, 0.0], [0.009252877683, 0.0]])
     close(d.log_survival_function(x), [[0.128058745795, 0.0], [-0.022792968051, 0.0],
-                                       [-0.69314718056, -0.69314718056], [-0.945226513157, -INF],
-                                       [-3.792678046906, -INF], [NAN, -INF]])
+                                       [-0.69314718056, -0.69314718056], [-0.945226513157, -2356.662713971734],
+                                       [-3.792678046906, -19903.48590759427], [NAN, -INF]])
 
 
 def test_von_mises_float32_tails():
-    # TFP 0.25's float32 values where they are right (mpmath: -16.2647688394 at x = -3)
+    # TFP 0.25's float32 values where they are right (mpmath: -16.2647688394 at x = -3); mpmath's
+    # -44.99396181280324 and -58.66850237202082 in the far tail, where TFP 0.25 gives -inf
     d = tfd.VonMises(arr([0.0, 1.0, -2.0], np.float32), arr([1.0, 0.01, 30.0], np.float32))
     x = arr([[-3.0], [0.0], [0.7], [3.0]], np.float32)
     close(d.log_survival_function(x)[:, [0, 2]],
-          [[-6.5916255e-03, -8.6356692e-08], [-6.9314718e-01, -INF], [-1.2780412e+00, -INF], [-5.0252442e+00, -INF]],
-          rtol=1e-5)
+          [[-6.5916255e-03, -8.6356692e-08], [-6.9314718e-01, -44.99396181280324],
+           [-1.2780412e+00, -58.66850237202082], [-5.0252442e+00, -INF]], rtol=1e-5)
     close(d.log_cdf(arr([[-3.0]], np.float32))[0, 2], -16.2647688394, rtol=1e-6)
 
 

@@ -72,9 +72,9 @@ class Masked(Distribution):
         return wb.reshape(m, self.batch_shape + (1,) * len(self.event_shape))
 
     def _sample_n(self, n, seed):
-        x = self._distribution.sample(n, seed=seed)
+        # draws for the whole broadcast batch (as TFP, through BatchBroadcast), not one batch repeated
+        x = BatchBroadcast(self._distribution, with_shape=tuple(self._validity_mask.shape)).sample(n, seed=seed)
         full = (n,) + self.batch_shape + self.event_shape
-        x = wb.broadcast_to(x, full) if tuple(x.shape) != full else x
         safe = wb.convert_to_tensor(self._safe_sample_fn(self._distribution))
         safe = wb.broadcast_to(wb.cast(safe, x.dtype), full)
         return wb.where(wb.broadcast_to(self._event_mask(), full), x, safe)

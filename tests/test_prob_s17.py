@@ -1,0 +1,73 @@
+"""Session 17 probability fixes, each pinned against TFP 0.25 (or mpmath where TFP's value is off)."""
+
+import numpy as np
+import pytest
+
+import gradients
+import workbench as wb
+from probability import distributions as tfd
+
+NAN, INF = np.nan, np.inf
+
+
+def close(actual, expected, rtol=1e-6, atol=1e-12):
+    actual = np.asarray(actual.numpy() if hasattr(actual, "numpy") else actual)
+    np.testing.assert_allclose(actual, np.asarray(expected, actual.dtype), rtol=rtol, atol=atol, equal_nan=True)
+
+
+# -- Masked draws the whole broadcast batch (TFP samples a BatchBroadcast) -----------------------
+
+def test_masked_sample_draws_every_batch_member():
+    d = tfd.Masked(tfd.Normal(wb.zeros([4]), 1.0),
+                   validity_mask=[[True, False, True, True], [False, True, True, True]])
+    assert d.batch_shape == (2, 4)
+    # TFP 0.25's values for seed (1, 2); the masked members hold the all-zeros-seed draw
+    close(d.sample(seed=(1, 2)), [[0.5441101, -0.4813767, 0.07356432, 0.04643455],
+                                  [-1.697034, -0.9538565, 0.84172857, 1.9396868]])
+    close(d.sample(2, seed=(1, 2)), [[[0.5441101, -0.4813767, 0.07356432, 0.04643455],
+                                      [-1.697034, -0.9538565, 0.84172857, 1.9396868]],
+                                     [[0.65125775, -0.4813767, 1.3746227, 1.148752],
+                                      [-1.697034, 0.55104923, 0.07009614, 0.707385]]])
+
+
+def test_masked_sample_rows_are_independent():
+    d = tfd.Masked(tfd.Normal(wb.zeros([3]), 1.0), validity_mask=np.ones([400, 3], bool))
+    x = d.sample(seed=(3, 4)).numpy()
+    assert x.shape == (400, 3)
+    assert abs(np.corrcoef(x[:-1, 0], x[1:, 0])[0, 1]) < 0.2
+    assert 0.8 < x.std() < 1.2
+
+
+# -- VonMises log tails far out --------------------------------------------------------------------
+
+def test_von_mises_log_cdf_far_tail():
+    # mpmath (50 digits): TFP 0.25's normal approximation gives -45.0127 at x = -2, concentration 30
+    d = tfd.VonMises(np.float64(0.0), np.float64(30.0))
+    close(d.log_cdf(np.float64(-2.0)), -44.99396181280324, rtol=1e-13)
+    close(d.log_survival_function(np.float64(2.0)), -44.99396181280324, rtol=1e-13)
+    d32 = tfd.VonMises(0.0, 30.0)
+    close(d32.log_cdf([-2.0, -2.7]), [-44.99396181280324, -58.66850237202082], rtol=1e-6)
+    close(d32.cdf([-2.0]), [np.exp(-44.99396181280324)], rtol=1e-5, atol=0.0)
+    cases = [(-2.0, 1000.0, -1420.4241895880996629), (-1.0, 1000.0, -463.8987918266312981),
+             (-3.1, 1e5, -199917.00444489573666), (-1.0, 1e5, -45976.272219585765648),
+             (-3.0, 1.0, -5.025249884003181), (-1.0, 3.0, -2.820663773649318)]
+    for y, c, expected in cases:
+        close(tfd.VonMises(np.float64(0.0), np.float64(c)).log_cdf(np.float64(y)), expected, rtol=1e-13)
+
+
+def test_von_mises_cdf_body_and_turns():
+    # concentration 0 is uniform on [-pi, pi); TFP 0.25 (float64) at concentration 3; whole turns add one
+    d = tfd.VonMises(np.float64(0.5), np.float64(0.0))
+    close(d.cdf(np.float64([-2.5, 0.5, 1.5, 1.5 + 2 * np.pi])),
+          [0.5 - 3 / (2 * np.pi), 0.5, 0.5 + 1 / (2 * np.pi), 1.5 + 1 / (2 * np.pi)], rtol=1e-14)
+    close(tfd.VonMises(np.float64(0.0), np.float64(3.0)).cdf(np.float64([-1.0, 0.0, 1.0, 2.0])),
+          [5.95663910e-02, 0.5, 1 - 5.95663910e-02, 9.96032271e-01], rtol=1e-8)
+
+
+def test_von_mises_cdf_gradients_match_finite_differences():
+    def f(x, loc, c):
+        return tfd.VonMises(loc, c).log_cdf(x) + tfd.VonMises(loc, c).log_survival_function(x + 0.3)
+    x = wb.constant(np.float64([-2.0, -0.4, 0.0, 1.1, 2.9]))
+    loc = wb.constant(np.float64(0.2))
+    c = wb.constant(np.float64([30.0, 2.0, 5.0, 0.3, 8.0]))
+    gradients.check_gradients(f, [x, loc, c], order=1)
