@@ -61,3 +61,58 @@ def test_open_sizes_found_jointly_when_no_single_size_lets_the_function_run(tmp_
     x = np.random.default_rng(0).standard_normal((3, 28, 28)).astype(np.float32)
     got, = session.run(None, {"input_0": x})
     np.testing.assert_allclose(got, (x + x.transpose(0, 2, 1)).reshape(-1, 784).sum(1), rtol=1e-5, atol=1e-4)
+
+
+# -- static shapes of traced functions, as TF 2.21's get_concrete_function gives them ----------
+
+S = wb.TensorSpec
+F32, I32 = wb.float32, wb.int32
+U, NN, N3 = [S(None, F32)], [S([None, None], F32)], [S([None, 3], F32)]
+
+
+def _out_shape(fn, specs):
+    shape = wb.function(fn, input_signature=specs).get_concrete_function().structured_outputs.shape
+    return None if shape.rank is None else tuple(shape.as_list())
+
+
+W = np.ones((3, 4), np.float32)
+
+CASES = {
+    # einsum with an operand of unknown rank: its labels are open; with an ellipsis, the rank too
+    "einsum_u_k": (U, lambda x: wb.einsum("ij,jk->ik", x, W), (None, 4)),
+    "einsum_u_diag": (U, lambda x: wb.einsum("ii->i", x), (None,)),
+    "einsum_u_sum": (U, lambda x: wb.einsum("ij->", x), ()),
+    "einsum_uu": (U + U, lambda x, y: wb.einsum("ij,jk->ik", x, y), (None, None)),
+    "einsum_u_outer": (U + [S([None], F32)], lambda x, y: wb.einsum("i,j->ij", x, y), (None, None)),
+    "einsum_ell_u": (U, lambda x: wb.einsum("...ij,jk->...ik", x, W), None),
+    # stateless and stateful draws of a shape the arguments decide
+    "st_normal_shape": (N3, lambda x: wb.random.stateless_normal(wb.shape(x), seed=[1, 2]), (None, 3)),
+    "st_normal_t": ([S([2], I32)], lambda s: wb.random.stateless_normal(s, seed=[1, 2]), (None, None)),
+    "st_uniform_t": ([S([3], I32)], lambda s: wb.random.stateless_uniform(s, seed=[1, 2]), (None, None, None)),
+    "st_uniform_int": ([S([2], I32)], lambda s: wb.random.stateless_uniform(s, [1, 2], minval=0, maxval=5,
+                                                                             dtype=wb.int32), (None, None)),
+    "st_trunc": ([S([2], I32)], lambda s: wb.random.stateless_truncated_normal(s, seed=[1, 2]), (None, None)),
+    "st_binomial": ([S([2], I32)], lambda s: wb.random.stateless_binomial(s, [1, 2], counts=5., probs=.5),
+                    (None, None)),
+    "st_poisson": ([S([2], I32)], lambda s: wb.random.stateless_poisson(s, seed=[1, 2], lam=2.), (None, None)),
+    "st_gamma": ([S([2], I32)], lambda s: wb.random.stateless_gamma(s, seed=[1, 2], alpha=2.), (None, None)),
+    "st_categorical": (NN, lambda x: wb.random.stateless_categorical(x, 4, seed=[1, 2]), (None, 4)),
+    "st_categorical_t": (NN + [S([], I32)], lambda x, n: wb.random.stateless_categorical(x, n, seed=[1, 2]),
+                         (None, None)),
+    "st_shape_partial": ([S([], I32)], lambda n: wb.random.stateless_normal([n, 3], seed=[1, 2]), (None, 3)),
+    "r_normal_t": ([S([2], I32)], lambda s: wb.random.normal(s), (None, None)),
+    "r_uniform_partial": ([S([], I32)], lambda n: wb.random.uniform([n, 3]), (None, 3)),
+    # FFTs: fft_length fixes the transformed sizes, open or not; a complex DFT keeps its shape
+    "rfft_open": (NN, lambda x: wb.signal.rfft(x, fft_length=[8]), (None, 5)),
+    "rfft_open_default": (NN, lambda x: wb.signal.rfft(x), (None, None)),
+    "rfft2d_open": ([S([None, None, None], F32)], lambda x: wb.signal.rfft2d(x, fft_length=[4, 6]), (None, 4, 4)),
+    "irfft_open": ([S([None, None], wb.complex64)], lambda x: wb.signal.irfft(x, fft_length=[8]), (None, 8)),
+    "fft_open": ([S([None, None], wb.complex64)], lambda x: wb.signal.fft(x), (None, None)),
+    "rfft_length_t": (NN + [S([1], I32)], lambda x, n: wb.signal.rfft(x, fft_length=n), (None, None)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_static_shape_of_a_traced_function_is_tf_s(name):
+    specs, fn, want = CASES[name]
+    assert _out_shape(fn, specs) == want

@@ -1482,6 +1482,30 @@ def op_generator(seed):
     return _OpSeeded(seed)
 
 
+def _drawn(out, shape):
+    """``out``, a draw of ``shape``, with TF's static shape in a trace: None for each size an
+    argument decides (a shape tensor's entries), unknown rank for a shape of open length; the
+    sizes the parameters add (gamma's ``alpha``) as drawn."""
+    if core.tracing():
+        known = core.static_value(shape)
+        if known is None:
+            core.static_result(out, None)
+        elif known is not False and None in known:
+            core.static_result(out, tuple(known) + tuple(out.shape[len(known):]))
+    return out
+
+
+def _categorical_static(out, logits, num_samples):
+    """``out``, ``[batch, num_samples]`` class indices, with TF's static shape in a trace."""
+    if core.tracing():
+        lead = logits._static_shape() if isinstance(logits, Tensor) else None
+        batch = None if lead is None or lead.rank != 2 else lead.as_list()[0]
+        n = core.static_value(num_samples)
+        if batch is None or n is None:
+            core.static_result(out, (batch, n))
+    return out
+
+
 # ---------------------------------------------------------------------------
 # Stateless functions
 
@@ -1494,14 +1518,15 @@ def stateless_normal(shape, seed, mean=0.0, stddev=1.0, dtype=np.float32, name=N
     True
     """
     _check_alg(alg)
-    return sample_normal(StatelessSource(seed), shape, mean, stddev, dtype, "stateless_normal")
+    return _drawn(sample_normal(StatelessSource(seed), shape, mean, stddev, dtype, "stateless_normal"), shape)
 
 
 def stateless_truncated_normal(shape, seed, mean=0.0, stddev=1.0, dtype=np.float32, name=None,
                                alg="auto_select"):
     """Normal samples within two standard deviations of ``mean``, a function of ``seed``."""
     _check_alg(alg)
-    return _truncated_normal(StatelessSource(seed), shape, mean, stddev, dtype, "stateless_truncated_normal")
+    return _drawn(_truncated_normal(StatelessSource(seed), shape, mean, stddev, dtype, "stateless_truncated_normal"),
+                  shape)
 
 
 def stateless_uniform(shape, seed, minval=0, maxval=None, dtype=np.float32, name=None, alg="auto_select"):
@@ -1517,8 +1542,8 @@ def stateless_uniform(shape, seed, minval=0, maxval=None, dtype=np.float32, name
         if dt.name not in ("int32", "int64", "uint32", "uint64"):
             raise TypeError(f"stateless_uniform: dtype {dt} is not supported; expected int32, int64, "
                             "uint32 or uint64 for the full range")
-        return draw(StatelessSource(seed), lambda st: st.full_range_ints(dims, dt))
-    return sample_uniform(StatelessSource(seed), shape, minval, maxval, dtype, "stateless_uniform")
+        return _drawn(draw(StatelessSource(seed), lambda st: st.full_range_ints(dims, dt)), shape)
+    return _drawn(sample_uniform(StatelessSource(seed), shape, minval, maxval, dtype, "stateless_uniform"), shape)
 
 
 def stateless_gamma(shape, seed, alpha, beta=None, dtype=np.float32, name=None):
@@ -1532,25 +1557,26 @@ def stateless_gamma(shape, seed, alpha, beta=None, dtype=np.float32, name=None):
     >>> wb.random.stateless_gamma([10, 2], seed=[12, 34], alpha=[0.5, 1.5]).shape
     (10, 2)
     """
-    return sample_gamma_tf(StatelessSource(seed), shape, alpha, beta, dtype, "stateless_gamma")
+    return _drawn(sample_gamma_tf(StatelessSource(seed), shape, alpha, beta, dtype, "stateless_gamma"), shape)
 
 
 def stateless_poisson(shape, seed, lam, dtype=np.int32, name=None):
     """Poisson counts of ``shape`` (``lam`` broadcasts to its rightmost dims), a function of ``seed``:
     TF's StatelessRandomPoisson numbers."""
-    return sample_poisson_tf(StatelessSource(seed), shape, lam, dtype, "stateless_poisson")
+    return _drawn(sample_poisson_tf(StatelessSource(seed), shape, lam, dtype, "stateless_poisson"), shape)
 
 
 def stateless_binomial(shape, seed, counts, probs, output_dtype=np.int32, name=None, dtype=None):
     """Binomial counts of ``shape``, a function of ``seed`` (TF's argument is ``output_dtype``):
     TF's StatelessRandomBinomial numbers."""
-    return sample_binomial_tf(StatelessSource(seed), shape, counts, probs,
-                     output_dtype if dtype is None else dtype, "stateless_binomial")
+    return _drawn(sample_binomial_tf(StatelessSource(seed), shape, counts, probs,
+                                     output_dtype if dtype is None else dtype, "stateless_binomial"), shape)
 
 
 def stateless_categorical(logits, num_samples, seed, dtype=np.int64, name=None):
     """Class indices ``[batch_size, num_samples]`` drawn from ``softmax(logits)``, a function of ``seed``."""
-    return sample_categorical(StatelessSource(seed), logits, num_samples, dtype, "stateless_categorical")
+    return _categorical_static(sample_categorical(StatelessSource(seed), logits, num_samples, dtype,
+                                                  "stateless_categorical"), logits, num_samples)
 
 
 # ---------------------------------------------------------------------------
@@ -1559,17 +1585,17 @@ def stateless_categorical(logits, num_samples, seed, dtype=np.int64, name=None):
 
 def normal(shape, mean=0.0, stddev=1.0, dtype=np.float32, seed=None, name=None):
     """Normal samples of ``shape`` (TF's ``tf.random.normal``)."""
-    return op_generator(seed).normal(shape, mean, stddev, dtype)
+    return _drawn(op_generator(seed).normal(shape, mean, stddev, dtype), shape)
 
 
 def truncated_normal(shape, mean=0.0, stddev=1.0, dtype=np.float32, seed=None, name=None):
     """Normal samples within two standard deviations of ``mean`` (``tf.random.truncated_normal``)."""
-    return op_generator(seed).truncated_normal(shape, mean, stddev, dtype)
+    return _drawn(op_generator(seed).truncated_normal(shape, mean, stddev, dtype), shape)
 
 
 def uniform(shape, minval=0, maxval=None, dtype=np.float32, seed=None, name=None):
     """Uniform samples in ``[minval, maxval)`` (``tf.random.uniform``)."""
-    return op_generator(seed).uniform(shape, minval, maxval, dtype)
+    return _drawn(op_generator(seed).uniform(shape, minval, maxval, dtype), shape)
 
 
 def _prepended(shape, opname, **params):
@@ -1607,7 +1633,7 @@ def poisson(shape, lam, dtype=np.float32, seed=None, name=None):
 
 def categorical(logits, num_samples, dtype=None, seed=None, name=None):
     """Class indices ``[batch_size, num_samples]`` from ``logits`` (``tf.random.categorical``)."""
-    return op_generator(seed).categorical(logits, num_samples, dtype)
+    return _categorical_static(op_generator(seed).categorical(logits, num_samples, dtype), logits, num_samples)
 
 
 def shuffle(value, seed=None, name=None):

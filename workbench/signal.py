@@ -233,7 +233,23 @@ def _rfft(input, fft_length, opname, nd):
     if x.ndim < nd:
         raise ValueError(f"{opname}: input must have rank >= {nd}, got shape {x.shape}")
     lengths = _fft_length(fft_length, opname, nd, tuple(x.shape[-nd:]))
+    if fft_length is not None:
+        _length_hint("rfft", x, fft_length, lengths, half=True)
     return apply(_rfft_op, (x,), {"lengths": lengths})
+
+
+def _length_hint(op_name, x, fft_length, lengths, half=False):
+    """In a trace with open sizes: TF's static shape of an FFT given ``fft_length``, whose
+    transformed sizes are ``lengths`` whatever the input's are (None where an argument decides
+    the length); ``half``: the innermost is ``length // 2 + 1`` (rfft)."""
+    if core.open_shapes_traced():
+        s = x._static_shape()
+        known = core.static_value(fft_length)
+        if s.rank is not None:
+            sizes = [n if k is not None else None for n, k in zip(lengths, known or (None,) * len(lengths))]
+            if half and sizes[-1] is not None:
+                sizes[-1] = sizes[-1] // 2 + 1
+            core.static_shape_hint(op_name, tuple(s.as_list()[:s.rank - len(sizes)]) + tuple(sizes))
 
 
 def _irfft(input, fft_length, opname, nd):
@@ -242,6 +258,8 @@ def _irfft(input, fft_length, opname, nd):
     lengths = _fft_length(fft_length, opname, nd, default)
     if min(lengths) < 1:
         raise ValueError(f"{opname}: input's innermost dimension {z.shape[-1]} gives no fft_length; pass one")
+    if fft_length is not None:
+        _length_hint("irfft", z, fft_length, lengths)
     return apply(_irfft_op, (z,), {"lengths": lengths})
 
 

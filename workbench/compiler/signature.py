@@ -544,6 +544,9 @@ _REDUCTIONS = frozenset("reduce_all reduce_any reduce_euclidean_norm reduce_logs
                         "reduce_min reduce_prod reduce_sum".split())
 
 
+_C2C_FFT = frozenset("fft fft2d fft3d ifft ifft2d ifft3d".split())
+
+
 def _broadcast(shapes):
     """The broadcast of symbolic shapes (None: unknown rank; a None size: any size), by TF's
     rule: a size above 1 decides, a 1 gives way, a 0 against an open size is open."""
@@ -631,6 +634,8 @@ def _op_shape(name, shapes, params):
         s, a = shapes[0], params["axis"] % max(len(shapes[0]), 1)
         n = None if s[a] is None else params.get("num_frames")
         return s[:a] + (n, params.get("frame_length")) + s[a + 1:]
+    if name in _C2C_FFT and len(shapes) == 1:   # a complex DFT keeps its input's shape
+        return shapes[0]
     if name in ("rfft", "irfft") and len(shapes) == 1 and isinstance(params.get("lengths"), tuple):
         s, lengths = shapes[0], params["lengths"]   # the transformed sizes: open where the input's are
         if s is None or len(s) < len(lengths):

@@ -191,23 +191,25 @@ def einsum(equation, *inputs, name=None, **kwargs):
         if x.dtype.kind == "b":
             raise TypeError("einsum: bool inputs are not supported")
     eq, targets = _resolve(equation, [x.shape for x in xs])
-    static = _static(eq, xs) if core.open_shapes_traced() else False
+    static = _static(eq, xs, equation) if core.open_shapes_traced() else False
     xs = [x if x.shape == t else broadcast_to(x, t) for x, t in zip(xs, targets)]
     if static is not False:
         core.static_shape_hint(_einsum_op.name, static)
     return apply(_einsum_op, tuple(xs), {"equation": eq})
 
 
-def _static(eq, xs):
+def _static(eq, xs, equation):
     """TF's static shape of an einsum (``eq`` resolved) in a trace: each output label's size
-    where an operand's static shape knows it (a size other than 1 wins over a broadcast 1)."""
+    where an operand's static shape knows it (a size other than 1 wins over a broadcast 1); an
+    operand of unknown rank tells nothing of its labels, and with an ellipsis, nothing at all."""
     lhs, out = eq.split("->")
+    given = equation.replace(" ", "").partition("->")[0].split(",")
     seen: dict = {}
-    for term, x in zip(lhs.split(","), xs):
+    for term, x, written in zip(lhs.split(","), xs, given):
         s = x._static_shape()
-        if s.rank is None:
+        if s.rank is None and "..." in written:
             return None
-        for c, d in zip(term, s.as_list()):
+        for c, d in zip(term, [None] * len(term) if s.rank is None else s.as_list()):
             seen.setdefault(c, []).append(d)
     dims = []
     for c in out:
@@ -267,7 +269,10 @@ def tensordot(a, b, axes, name=None):
     for i, j in zip(axes_a, axes_b):
         sb[j] = sa[i]
     out = [c for k, c in enumerate(sa) if k not in axes_a] + [c for k, c in enumerate(sb) if k not in axes_b]
-    return einsum(f"{''.join(sa)},{''.join(sb)}->{''.join(out)}", a, b)
+    res = einsum(f"{''.join(sa)},{''.join(sb)}->{''.join(out)}", a, b)
+    if core.open_shapes_traced() and None in (a._static_shape().rank, b._static_shape().rank):
+        core.static_result(res, None)   # TF: the rank of the result is not known either
+    return res
 
 
 __all__ = ["einsum", "tensordot"]
