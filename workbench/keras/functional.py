@@ -38,6 +38,7 @@ from ..ops.elementwise import cast
 from ..sparse.sparse_tensor import SparseTensor
 import ragged
 from .serialization import custom_object_scope
+from .ops import _symbolic as _ops_symbolic
 from .summary_table import print_summary
 from .trainer import TRAINER_ATTRIBUTES, Trainer
 
@@ -118,24 +119,45 @@ def _unary(op):
 
 
 class SymbolicOp(Layer):
-    """One Python operator applied in a functional graph (``inputs * 2``, ``1 - x``, ``a + b``,
-    ``-x``, ``abs(x)``, ``x[:, :2]``): the layer that ``SymbolicTensor``'s operators record.
-    ``constant`` is the other operand (a number or nested list) when only one is symbolic;
-    ``constant_first`` puts it on the left (``1 - x``); ``key`` is a ``[...]`` index."""
+    """One operation applied in a functional graph: a Python operator (``inputs * 2``, ``1 - x``,
+    ``a + b``, ``-x``, ``abs(x)``, ``x[:, :2]``, what ``SymbolicTensor``'s operators record) or a
+    ``wb.keras.ops`` function called on symbolic tensors (``ops.mean(x, axis=1)``).
+
+    Operators: ``constant`` is the other operand (a number or nested list) when only one is
+    symbolic; ``constant_first`` puts it on the left (``1 - x``); ``key`` is a ``[...]`` index.
+    Ops: ``op`` is the ``keras.ops`` name and ``arguments`` its non-tensor arguments
+    (``{"axis": 1}``); the tensors come as the call's arguments, as Keras 3 records them.
+    """
 
     _OPS = {"add": lambda a, b: a + b, "subtract": lambda a, b: a - b, "multiply": lambda a, b: a * b,
             "divide": lambda a, b: a / b, "floor_divide": lambda a, b: a // b, "power": lambda a, b: a ** b,
             "mod": lambda a, b: a % b, "negative": lambda a: -a, "absolute": abs,
             "getitem": None}
 
-    def __init__(self, op, constant=None, constant_first=False, key=None, **kwargs):
-        if op not in self._OPS:
-            raise ValueError(f"SymbolicOp: op must be one of {sorted(self._OPS)}, got {op!r}")
+    def __init__(self, op, constant=None, constant_first=False, key=None, arguments=None, **kwargs):
+        if arguments is None and op not in self._OPS:
+            raise ValueError(f"SymbolicOp: op must be one of {sorted(self._OPS)} (or a wb.keras.ops name with "
+                             f"arguments), got {op!r}")
+        self._fn = None
+        if arguments is not None:
+            if not isinstance(arguments, dict):
+                raise TypeError(f"SymbolicOp: arguments must be a dict, got {type(arguments).__name__}")
+            self._fn = _operation_function(op)
+            _check_arguments(op, self._fn, arguments)
         kwargs.setdefault("name", None)
         super().__init__(**kwargs)
         self.op, self.constant, self.constant_first, self.key = op, constant, bool(constant_first), key
+        self.arguments = None if arguments is None else dict(arguments)
+        if arguments is not None:
+            self._autocast = False   # an op computes in its inputs' dtypes (no layer autocast)
+            self.built = True
 
-    def call(self, inputs):
+    def call(self, *inputs, **kwargs):
+        if self._fn is not None:
+            kwargs.pop("training", None)
+            kwargs.pop("mask", None)
+            return _call_operation(self._fn, inputs, kwargs, self.arguments)
+        inputs = inputs[0]
         if self.op == "getitem":
             return inputs[_decode_key(self.key)]
         fn = self._OPS[self.op]
@@ -152,8 +174,248 @@ class SymbolicOp(Layer):
         return fn(b, a) if self.constant_first else fn(a, b)
 
     def get_config(self):
+        if self.arguments is not None:   # Keras 3's op config: the name and the arguments
+            _check_json(self.op, self.arguments)
+            return {"name": self.name, "op": self.op, "arguments": dict(self.arguments)}
         return {**super().get_config(), "op": self.op, "constant": self.constant,
                 "constant_first": self.constant_first, "key": self.key}
+
+
+# -- wb.keras.ops on symbolic tensors ---------------------------------------------------------
+
+# the parameter names of Keras 3's ops that take tensors (its Operation.call arguments); an op's
+# other arguments are its configuration (Operation.__init__), as Keras 3 saves them
+_TENSOR_PARAMS = frozenset((
+    "x", "x1", "x2", "inputs", "y", "xs", "indices", "a", "b", "q", "data", "segment_ids", "target", "output",
+    "kernel", "key", "operands", "fill_value", "updates", "start_indices", "elems", "query", "value", "bias",
+    "mask", "scale", "init_val", "targets", "predictions", "constant_values", "array", "init", "values",
+    "condlist", "choicelist", "default", "depthwise_kernel", "pointwise_kernel", "variable", "index",
+    "elements", "condition", "loop_vars", "pred", "start", "stop", "step", "mean", "variance", "offset",
+    "target_length", "output_length", "sequence_lengths", "real", "imag", "abs_", "angle"))
+
+
+def _operation_function(op):
+    """The ``wb.keras.ops`` (or ``wb.keras.activations``) function named ``op``, unwrapped."""
+    from . import activations, ops  # the ops and activations sit above functional's imports
+    fn = getattr(ops, op, None) if isinstance(op, str) and not op.startswith("_") else None
+    if fn is None and isinstance(op, str) and op.startswith("activations."):
+        fn = getattr(activations, op.split(".", 1)[1], None)
+    if not callable(fn) or isinstance(fn, type):
+        raise ValueError(f"SymbolicOp: op {op!r} is not a wb.keras.ops function")
+    return getattr(fn, "_wb_eager", fn)
+
+
+_PLANS: dict = {}
+
+
+def _plan(fn):
+    """``(signature, tensor parameter names in order, var-positional name or None)`` of ``fn``."""
+    plan = _PLANS.get(fn)
+    if plan is None:
+        sig = inspect.signature(fn)
+        tensors = [p.name for p in sig.parameters.values()
+                   if p.name in _TENSOR_PARAMS and p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
+        var = next((p.name for p in sig.parameters.values() if p.kind == p.VAR_POSITIONAL), None)
+        plan = _PLANS[fn] = (sig, tensors, var)
+    return plan
+
+
+def _check_arguments(op, fn, arguments):
+    sig, _, _ = _plan(fn)
+    params = sig.parameters
+    if any(p.kind == p.VAR_KEYWORD for p in params.values()):
+        return
+    unknown = sorted(set(arguments) - set(params))
+    if unknown:
+        raise ValueError(f"SymbolicOp: op {op!r} takes no argument(s) {unknown}; it takes {list(params)}")
+
+
+def _call_operation(fn, args, kwargs, arguments):
+    sig, tensors, var = _plan(fn)
+    if var is not None:   # einsum(subscripts, *operands): the parameters before *operands first
+        named = {**arguments, **kwargs}
+        lead = []
+        for p in sig.parameters.values():
+            if p.kind == p.VAR_POSITIONAL:
+                break
+            lead.append(named.pop(p.name) if p.name in named else p.default)
+        return fn(*lead, *args, **named)
+    if len(args) > len(tensors):
+        raise TypeError(f"{fn.__name__}: takes {len(tensors)} tensor argument(s) ({tensors}), got {len(args)}")
+    return fn(**dict(zip(tensors, args)), **kwargs, **arguments)
+
+
+def _tensor_like(value):
+    if is_symbolic(value) or isinstance(value, (Tensor, np.ndarray)):
+        return True
+    if isinstance(value, (list, tuple)):
+        return any(_tensor_like(v) for v in value)
+    return False
+
+
+def _plain_argument(value):
+    """A configuration argument as JSON can hold it (dtypes by name, NumPy scalars as numbers)."""
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, (np.dtype, type)) or type(value).__name__ == "DType":
+        try:
+            return np.dtype(getattr(value, "name", value)).name
+        except TypeError:
+            return value
+    if isinstance(value, tuple):
+        return [_plain_argument(v) for v in value]
+    if isinstance(value, list):
+        return [_plain_argument(v) for v in value]
+    return value
+
+
+def _check_json(op, arguments):
+    def ok(v):
+        if v is None or isinstance(v, (bool, int, float, str)):
+            return True
+        if isinstance(v, (list, tuple)):
+            return all(ok(x) for x in v)
+        if isinstance(v, dict):
+            return all(isinstance(k, str) and ok(x) for k, x in v.items())
+        return False
+    for key, value in arguments.items():
+        if not ok(value):
+            raise ValueError(f"SymbolicOp '{op}': argument {key}={value!r} cannot be saved in a config (only "
+                             "numbers, strings, None and lists of them); wrap the call in a layer instead")
+
+
+# Keras 3's Operation classes are the ops' names in CamelCase, in the keras.src.ops module of
+# the same name, but for these
+_KERAS_CLASS = {"allclose": "AllClose", "cdist": "CDist", "ctc_decode": "CTCDecode", "ctc_loss": "CTCLoss",
+                "fft": "FFT", "fft2": "FFT2", "ifft2": "IFFT2", "irfft": "IRFFT", "isin": "IsIn", "istft": "ISTFT",
+                "psnr": "PSNR", "rfft": "RFFT", "searchsorted": "SearchSorted", "stft": "STFT", "svd": "SVD"}
+_KERAS_MODULE = {"convert_to_tensor": "core", "cdist": "math", "polar": "nn", "view_as_complex": "math",
+                 "view_as_real": "math", "slogdet": "numpy"}
+_OPERATION_MODULES = ("keras.src.ops.", "keras.src.activations.activations")
+
+
+def is_keras_operation(node) -> bool:
+    """Whether a Keras 3 ``config.json`` object is an op node (a ``keras.ops`` call on a KerasTensor)."""
+    module = node.get("module") if isinstance(node, dict) else None
+    return isinstance(module, str) and module.startswith(_OPERATION_MODULES)
+
+
+def operation_from_keras(node):
+    """A Keras 3 op node (``{"module": "keras.src.ops.numpy", "class_name": "Mean", "config":
+    {"name", "axis", ...}, ...}``) as this library's ``SymbolicOp`` entry."""
+    from . import activations, ops  # the ops and activations sit above functional's imports
+    name = node["class_name"]
+    config = dict(node.get("config") or {})
+    layer_name = config.pop("name", None)
+    key = name.replace("_", "").lower()
+    table = {n.replace("_", "").lower(): n for n in ops.__all__}
+    op = table.get(key)
+    if node["module"].startswith("keras.src.activations"):
+        if key == "relu" and config.get("max_value") is None and not config.get("negative_slope") \
+                and not config.get("threshold"):
+            op, config = "relu", {}
+        elif key in {n.replace("_", "").lower() for n in activations.__all__} and key != "relu":
+            op = next(n for n in activations.__all__ if n.replace("_", "").lower() == key)
+            op = op if op in ops.__all__ else f"activations.{op}"
+        else:
+            op = None
+    if op is None:
+        raise ValueError(f"load_model: the op {name!r} of {node['module']} (node {layer_name!r}) is not supported "
+                         "here")
+    out = {"class_name": "SymbolicOp", "config": {"name": layer_name, "op": op, "arguments": config}}
+    for k in ("name", "inbound_nodes"):
+        if k in node:
+            out[k] = node[k]
+    return out
+
+
+def operation_to_keras(node):
+    """This library's ``SymbolicOp`` entry of a ``keras.ops`` call in Keras 3's form (the
+    Operation class, its module and its configuration); None for an operator's entry."""
+    config = node.get("config")
+    if not isinstance(config, dict) or config.get("arguments") is None:
+        return None
+    op = config["op"]
+    if op.startswith("activations."):
+        module, class_name = "keras.src.activations.activations", op.split(".", 1)[1]
+        class_name = "".join(p.capitalize() for p in class_name.split("_"))
+    else:
+        fn = _operation_function(op)
+        sub = _KERAS_MODULE.get(op, fn.__module__.rsplit(".", 1)[-1])
+        module = f"keras.src.ops.{sub}"
+        class_name = _KERAS_CLASS.get(op) or "".join(p.capitalize() for p in op.split("_"))
+    out = {"module": module, "class_name": class_name,
+           "config": {"name": config.get("name"), **config["arguments"]}, "registered_name": class_name}
+    for k in ("name", "inbound_nodes"):
+        if k in node:
+            out[k] = node[k]
+    return out
+
+
+def _describe(name, args, kwargs):
+    """What Keras 3 returns for ``shape``, ``ndim``, ``dtype``, ``is_tensor`` and ``size`` of a
+    symbolic tensor (no node); ``_NOTHING`` for the other ops."""
+    x = args[0] if args else next(iter(kwargs.values()), None)
+    if not is_symbolic(x):
+        return _NOTHING
+    if name == "shape":
+        return tuple(x.shape)
+    if name == "ndim":
+        return len(x.shape)
+    if name == "dtype":
+        return _dtype_name(x.dtype)
+    if name == "is_tensor":
+        return False
+    if name == "size":
+        return None if None in x.shape else int(np.prod(x.shape, dtype=np.int64))
+    if name == "convert_to_numpy":
+        raise ValueError("convert_to_numpy: a symbolic tensor has no value; build a wb.keras.Model and call it")
+    return _NOTHING
+
+
+_NOTHING = object()
+_DESCRIBED = frozenset({"shape", "ndim", "dtype", "is_tensor", "size", "convert_to_numpy"})
+
+
+def record_operation(fn, op, args, kwargs):
+    """``fn(*args, **kwargs)`` (the ``keras.ops`` function ``op``) with symbolic tensors among its
+    arguments, recorded as a ``SymbolicOp`` node: its output spec (shape with None for unknown
+    sizes, dtype) is worked out by running the op on stand-in inputs, as Keras 3's
+    ``compute_output_spec`` does."""
+    if op in _DESCRIBED:
+        out = _describe(op, args, kwargs)
+        if out is not _NOTHING:
+            return out
+    sig, tensors, var = _plan(fn)
+    try:
+        bound = sig.bind(*args, **kwargs).arguments
+    except TypeError as exc:
+        raise TypeError(f"{op}: {exc}") from None
+    call_args, call_kwargs, config = [], {}, {}
+    if var is not None:
+        call_args = list(bound.pop(var, ()))
+        for name, value in bound.items():
+            if _tensor_like(value):
+                call_kwargs[name] = value
+            else:
+                config[name] = _plain_argument(value)
+    else:
+        given = [i for i, name in enumerate(tensors) if name in bound]
+        last = given[-1] if given else -1
+        for name in tensors[:last + 1]:
+            call_args.append(bound[name] if name in bound else sig.parameters[name].default)
+        for name, value in bound.items():
+            if name in tensors:
+                continue
+            extra = value if sig.parameters[name].kind == inspect.Parameter.VAR_KEYWORD else {name: value}
+            for key, v in extra.items():
+                if _tensor_like(v):
+                    call_kwargs[key] = v
+                else:
+                    config[key] = _plain_argument(v)
+    layer = SymbolicOp(op, arguments={}, name=unique_layer_name(op))
+    layer.arguments = config     # already checked against the signature by bind
+    return layer(*call_args, **call_kwargs)
 
 
 def _promoted(a, b, true_divide):
@@ -209,6 +471,30 @@ for _op in _BINARY:
 for _op in _UNARY:
     setattr(SymbolicTensor, f"__{_UNARY[_op]}__", _unary(_op))
 SymbolicTensor.__getitem__ = _getitem
+
+
+def _via_op(op, reverse=False, unary=False):
+    """A Python operator of ``SymbolicTensor`` that records the ``keras.ops`` function ``op``
+    (comparisons, ``& | ^ ~``, ``@``, ``round``), as Keras 3's KerasTensor does."""
+    def method(self, *other):
+        from . import ops  # the ops sit above functional's imports
+        fn = getattr(ops, op)
+        if unary:
+            return fn(self)
+        if op == "round":
+            return fn(self, decimals=other[0] or 0 if other else 0)
+        return fn(other[0], self) if reverse else fn(self, other[0])
+    return method
+
+
+for _name, _op in (("lt", "less"), ("le", "less_equal"), ("gt", "greater"), ("ge", "greater_equal"),
+                   ("ne", "not_equal"), ("and", "logical_and"), ("or", "logical_or"), ("xor", "logical_xor"),
+                   ("matmul", "matmul")):
+    setattr(SymbolicTensor, f"__{_name}__", _via_op(_op))
+    if _name in ("and", "or", "xor", "matmul"):
+        setattr(SymbolicTensor, f"__r{_name}__", _via_op(_op, reverse=True))
+SymbolicTensor.__invert__ = _via_op("logical_not", unary=True)
+SymbolicTensor.__round__ = _via_op("round")
 
 
 class Node:
@@ -343,14 +629,18 @@ def Input(shape=None, batch_size=None, name=None, dtype=None, ragged=False, batc
 _INNER_STAND_IN = {1: 17, 2: 23}
 
 
-def _stand_in(spec, k):
+def _stand_in(spec, k, eye=False):
     """A concrete zero input for ``spec``: an unknown batch size set to ``k`` (1 or 2), other
-    unknown sizes to ``_INNER_STAND_IN[k]``; a string input stands in as empty strings."""
+    unknown sizes to ``_INNER_STAND_IN[k]``; a string input stands in as empty strings.
+    ``eye``: identity matrices in the last two axes instead (what ``inv`` or ``cholesky`` can take)."""
     inner_k = _INNER_STAND_IN[k]
 
     def filled(shape):
         if spec.dtype == string:
             return convert_to_tensor(np.full(shape, b"", dtype=object))
+        if eye and len(shape) >= 2 and not spec.sparse and not spec.ragged:
+            value = np.broadcast_to(np.eye(shape[-2], shape[-1]), shape).astype(spec.dtype)
+            return convert_to_tensor(value)
         return zeros(shape, dtype=spec.dtype)
     if spec.sparse:     # a SparseTensor with no entries
         shape = tuple((k if i == 0 else inner_k) if d is None else d for i, d in enumerate(spec.shape))
@@ -369,6 +659,19 @@ def _replace(structure, mapping):
 
 def symbolic_call(layer, args, kwargs):
     """Record ``layer(*args, **kwargs)`` on symbolic inputs; returns symbolic outputs."""
+    if getattr(layer, "_fn", None) is not None:   # a keras.ops node: zeros, else identity matrices
+        try:
+            return _symbolic_call(layer, args, kwargs, False)
+        except Exception:  # noqa: BLE001 -- tried again on stand-ins an op such as inv accepts
+            try:
+                return _symbolic_call(layer, args, kwargs, True)
+            except Exception:  # noqa: BLE001 -- the first error says what went wrong
+                pass
+            raise
+    return _symbolic_call(layer, args, kwargs, False)
+
+
+def _symbolic_call(layer, args, kwargs, eye):
     kwargs = dict(kwargs)
     run_kwargs = {k: v for k, v in kwargs.items() if k != "training"}
     first = args[0] if args and is_symbolic(args[0]) else None
@@ -378,8 +681,8 @@ def symbolic_call(layer, args, kwargs):
     give_mask = masked and layer._call_accepts("mask")
     results, mask_shapes = [], {}
     for k in (1, 2):  # two stand-in sizes tell fixed output sizes from input-dependent ones
-        r_args = _replace(list(args), lambda s: _stand_in(s, k))
-        r_kwargs = _replace(run_kwargs, lambda s: _stand_in(s, k))
+        r_args = _replace(list(args), lambda s: _stand_in(s, k, eye))
+        r_kwargs = _replace(run_kwargs, lambda s: _stand_in(s, k, eye))
         in_mask = cast(ones(first.mask_shapes[k]), bool) if masked else None
         if give_mask:
             r_kwargs["mask"] = in_mask
@@ -574,8 +877,8 @@ class Model(Trainer, Layer):
         self._inputs, self._outputs = inputs, outputs
         self._nodes = [n for n in nodes if not isinstance(n.layer, InputLayer)]
         layers = []
-        for n in self._nodes:
-            if all(n.layer is not seen for seen in layers):
+        for n in self._nodes:   # Keras 3 lists layers, not operations (ops and operators)
+            if not isinstance(n.layer, SymbolicOp) and all(n.layer is not seen for seen in layers):
                 layers.append(n.layer)
         self._layer_list = layers
         self.built = True
@@ -584,22 +887,30 @@ class Model(Trainer, Layer):
 
     @property
     def inputs(self):
-        return getattr(self, "_inputs", None)
+        """A functional model's input tensors as a flat list (one input too; a dict's values in
+        key order), as Keras 3 gives them; None for a subclassed model."""
+        spec = getattr(self, "_inputs", None)
+        return None if spec is None else nest.flatten(spec)
 
     @property
     def outputs(self):
-        return getattr(self, "_outputs", None)
+        """A functional model's output tensors as a flat list, as Keras 3 gives them."""
+        spec = getattr(self, "_outputs", None)
+        return None if spec is None else nest.flatten(spec)
 
     @property
     def input(self):
-        """A functional model's inputs as it was given them (one tensor, a list or a dict);
-        else the inputs of the model's first call in a graph."""
-        return self._inputs if getattr(self, "_inputs", None) is not None else Layer.input.fget(self)
+        """A functional model's inputs as it was given them (one tensor, a list or a dict; a list
+        of one is its tensor, as in Keras 3); else the inputs of the model's first call in a graph."""
+        spec = getattr(self, "_inputs", None)
+        return _unwrap_one(spec) if spec is not None else Layer.input.fget(self)
 
     @property
     def output(self):
-        """A functional model's outputs as it was given them; else its first call's outputs."""
-        return self._outputs if getattr(self, "_outputs", None) is not None else Layer.output.fget(self)
+        """A functional model's outputs as it was given them (a list of one is its tensor); else
+        its first call's outputs."""
+        spec = getattr(self, "_outputs", None)
+        return _unwrap_one(spec) if spec is not None else Layer.output.fget(self)
 
     @property
     def layers(self) -> list:
@@ -726,7 +1037,7 @@ class Model(Trainer, Layer):
             else:
                 raise ValueError(f"Model.export: model '{self.name}' is not built; call it once or pass "
                                  "input_signature")
-        structure = self.inputs
+        structure = getattr(self, "_inputs", None)
         if structure is not None and len(nest.flatten(structure)) == 1:
             structure = None  # one input: the model takes it as it is
         target = self if structure is None else _StructuredCall(self, structure)
@@ -855,8 +1166,9 @@ class Model(Trainer, Layer):
             nodes = entries[layer.name][1]["inbound_nodes"]
             node_ids[id(node)] = (layer.name, len(nodes))
             where = f"layer '{layer.name}'"
-            nodes.append({"args": _encode(list(node.args), node_ids, where),
-                          "kwargs": _encode(dict(node.kwargs), node_ids, where)})
+            arrays = isinstance(layer, SymbolicOp)   # an op's constant operands are written as arrays
+            nodes.append({"args": _encode(list(node.args), node_ids, where, arrays),
+                          "kwargs": _encode(dict(node.kwargs), node_ids, where, arrays)})
         return {**Layer.get_config(self), "layers": [e for _, e in entries.values()],
                 "input_layers": _encode(self._inputs, node_ids, "the inputs"),
                 "output_layers": _encode(self._outputs, node_ids, "the outputs")}
@@ -912,7 +1224,12 @@ class Model(Trainer, Layer):
         return cls(inputs, outputs, name=config.get("name"), trainable=config.get("trainable", True))
 
 
+def _unwrap_one(structure):
+    return structure[0] if isinstance(structure, (list, tuple)) and len(structure) == 1 else structure
+
+
 _TENSOR = "__tensor__"
+_NUMPY = "__numpy__"
 
 
 class _StructuredCall:
@@ -926,17 +1243,23 @@ class _StructuredCall:
         return self.model(nest.pack_sequence_as(self.structure, list(xs)), training=False)
 
 
-def _encode(value, node_ids, where):
+def _encode(value, node_ids, where, arrays=False):
     """JSON for a structure of call arguments: symbolic tensors become references."""
     if is_symbolic(value):
         layer, node = node_ids[id(value.node)]
         return {"class_name": _TENSOR, "config": {"history": [layer, node, value.index]}}
     if isinstance(value, (list, tuple)):
-        return [_encode(v, node_ids, where) for v in value]
+        return [_encode(v, node_ids, where, arrays) for v in value]
     if isinstance(value, dict):
-        return {str(k): _encode(v, node_ids, where) for k, v in value.items()}
+        return {str(k): _encode(v, node_ids, where, arrays) for k, v in value.items()}
     if value is None or isinstance(value, (bool, int, float, str)):
         return value
+    if isinstance(value, np.generic):
+        return value.item()
+    if arrays and isinstance(value, (Tensor, np.ndarray)) and value.dtype.kind in "biufc":
+        # a constant operand of an op (ops.matmul(x, w)), as Keras 3 writes a NumPy array
+        array = value.numpy() if isinstance(value, Tensor) else value
+        return {"class_name": _NUMPY, "config": {"value": array.tolist(), "dtype": array.dtype.name}}
     raise ValueError(f"Model.get_config: {where} was called with a {type(value).__name__} argument, which a "
                      "config cannot hold; pass tensors through wb.keras.Input or make them layer weights")
 
@@ -948,6 +1271,8 @@ def _is_ref(value):
 def _decode(value, tensors):
     if _is_ref(value):
         return tensors[tuple(value["config"]["history"])]
+    if isinstance(value, dict) and value.get("class_name") == _NUMPY:
+        return np.asarray(value["config"]["value"], dtype=value["config"]["dtype"])
     if isinstance(value, list):
         return [_decode(v, tensors) for v in value]
     if isinstance(value, dict):
@@ -1118,3 +1443,7 @@ class Sequential(Model):
 
 # models whose `build` is the library's: their first call builds them (Layer._maybe_build)
 _BUILT_BY_THEIR_CALL = (Model.build, Sequential.build)
+
+
+# wb.keras.ops called on symbolic tensors record SymbolicOp nodes (see ops/_symbolic.py)
+_ops_symbolic.register((SymbolicTensor,), record_operation)

@@ -4,6 +4,8 @@
 (activations, ``one_hot``, cross-entropies), ``math``, ``linalg`` and ``core`` (``cond``,
 ``while_loop``, conversions); the submodules are also reachable by name (``ops.nn.relu``), and
 ``ops.image`` holds ``resize``.
+Called on a ``wb.keras.Input`` (or a tensor computed from one), an op records a node of the
+functional graph, as Keras 3's ops do on a KerasTensor: ``ops.mean(x, axis=1)``.
 Gradients flow through all of them.
 
 >>> from workbench.keras import ops
@@ -15,6 +17,11 @@ Gradients flow through all of them.
 """
 
 from . import core, image, linalg, math, nn, numpy  # noqa: F401
+from ._symbolic import wrap_names as _wrap_names
+
+# every op also takes symbolic tensors (wb.keras.Input): it then records a functional graph node
+for _module in (numpy, math, linalg, nn, core, image):
+    _wrap_names(_module, _module.__all__)
 from .core import *  # noqa: F401,F403
 from .linalg import *  # noqa: F401,F403
 from .math import *  # noqa: F401,F403

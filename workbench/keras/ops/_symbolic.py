@@ -1,0 +1,77 @@
+"""``keras.ops`` on symbolic tensors: each public op is wrapped once so that a call with a
+``wb.keras.Input`` (or a tensor made from one) among its arguments records a node of the
+functional graph instead of running, as Keras 3's ops do on a KerasTensor.
+
+The wrapper's test is a type check of the top-level arguments (and of the items of a list or
+tuple argument, for ``concatenate``/``stack``), so eager calls stay as fast as before. The
+symbolic tensor type and the recording function are registered by ``workbench.keras.functional``
+(which sits above the ops), through :func:`register`.
+"""
+
+from __future__ import annotations
+
+import functools
+import types
+
+__all__ = ["register", "symbolic_aware", "wrap_names"]
+
+_TYPES: tuple = ()      # the symbolic tensor classes (set by register)
+_RECORD = None          # record(fn, name, args, kwargs) -> symbolic outputs
+
+
+def register(symbolic_types, record):
+    """Set the symbolic tensor classes and the function that records an op call on them."""
+    global _TYPES, _RECORD
+    _TYPES = tuple(symbolic_types)
+    _RECORD = record
+
+
+def _has_symbolic(args, kwargs):
+    types_ = _TYPES
+    for a in args:
+        t = type(a)
+        if t in types_:
+            return True
+        if t is list or t is tuple:
+            for v in a:
+                if type(v) in types_:
+                    return True
+    for a in kwargs.values():
+        t = type(a)
+        if t in types_:
+            return True
+        if t is list or t is tuple:
+            for v in a:
+                if type(v) in types_:
+                    return True
+    return False
+
+
+def symbolic_aware(fn, name=None):
+    """``fn`` wrapped so that a call on symbolic tensors is recorded as the op ``name``."""
+    op_name = name or fn.__name__
+
+    @functools.wraps(fn)
+    def op(*args, **kwargs):
+        if _TYPES and _has_symbolic(args, kwargs):
+            return _RECORD(fn, op_name, args, kwargs)
+        return fn(*args, **kwargs)
+
+    op._wb_eager = fn
+    return op
+
+
+_WRAPPED: dict = {}     # id(function) -> (function, its wrapper): one wrapper per function
+
+
+def wrap_names(module, names):
+    """Replace each function ``module.<name>`` by its :func:`symbolic_aware` form; a function that
+    several modules hold (``core.convert_to_tensor`` is ``numpy``'s) gets one wrapper."""
+    for name in names:
+        fn = getattr(module, name, None)
+        if not isinstance(fn, types.FunctionType) or hasattr(fn, "_wb_eager"):
+            continue
+        known = _WRAPPED.get(id(fn))
+        if known is None or known[0] is not fn:
+            known = _WRAPPED[id(fn)] = (fn, symbolic_aware(fn, name))
+        setattr(module, name, known[1])
