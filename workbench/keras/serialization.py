@@ -206,7 +206,7 @@ def check_config(config, lookups, custom_objects=None, where="config"):
                 except ValueError as exc:
                     raise ValueError(f"{where}: {path}: {exc}") from None
                 return
-            if name is not None and name != "__tensor__":
+            if name is not None and name not in ("__tensor__", "__numpy__"):   # graph tensors, constants
                 if not isinstance(name, str):
                     raise ValueError(f"{where}: {path}: class_name must be a string, got {name!r}")
                 if not any(get_registered_object(name, custom_objects, lookup) is not None for lookup in lookups):

@@ -25,7 +25,7 @@ from ... import nest, optimizers
 from ...optimizers import Optimizer, schedules
 from .. import constraints, initializers, layers, losses, regularizers
 from ..dtype_policies import DTypePolicy
-from ..functional import Model, Sequential
+from ..functional import Model, Sequential, is_keras_operation, operation_from_keras, operation_to_keras
 from ..layers import Layer
 from ..layers.saving import check_known, class_name_of
 from ..serialization import custom_object_scope, get_registered_object, registered_name
@@ -178,6 +178,9 @@ def from_keras(node, where="config"):
         if node.get("module") not in (None, "builtins"):
             out["module"] = node["module"]
         return out
+    if _is_object(node) and is_keras_operation(node):   # a keras.ops call in a graph
+        node = operation_from_keras(node)
+        name = node["class_name"]
     if _is_object(node):
         registered = node.get("registered_name")
         out = {"class_name": registered if isinstance(registered, str) and ">" in registered else name}
@@ -287,6 +290,9 @@ def _kind(class_name):
 def _wrap(node):
     """Keras' wrapper around one of our ``{"class_name", "config"}`` objects (and its insides)."""
     name = node["class_name"]
+    keras_op = operation_to_keras(node) if name == "SymbolicOp" else None
+    if keras_op is not None:
+        return keras_op
     if name == "function":
         return {"module": node.get("module", "builtins"), "class_name": "function", "config": node["config"],
                 "registered_name": "function"}
@@ -378,7 +384,8 @@ def to_keras(layer):
         entries = []
         for entry in config["layers"]:
             child = layers.get(entry["name"])
-            wrapped = to_keras(child) if child is not None else _wrap(_unwrap(entry))
+            wrapped = to_keras(child) if child is not None else (
+                dict(entry) if is_keras_operation(entry) else _wrap(_unwrap(entry)))
             wrapped["name"] = entry["name"]
             wrapped["inbound_nodes"] = _keras_tensors(entry["inbound_nodes"], table)
             entries.append(wrapped)
