@@ -28,7 +28,7 @@ def test_dimension_helpers():
     shape = wb.TensorShape([3, None])
     assert wb.compat.dimension_value(shape[0]) == 3 and wb.compat.dimension_value(shape[1]) is None
     assert wb.compat.dimension_at_index(shape, 0) == 3
-    assert wb.compat.dimension_at_index(wb.TensorShape(None), 2) is None
+    assert wb.compat.dimension_at_index(wb.TensorShape(None), 2).value is None   # TF: Dimension(None)
     assert wb.compat.dimension_value(wb.zeros([4, 2]).shape[-1]) == 2
 
 

@@ -39,7 +39,7 @@ def test_tensorshape_behaves_as_a_tuple():
 def test_rank_dims_as_list_and_slicing():
     s = TensorShape([None, 3, 4])
     assert s.rank == s.ndims == 3 and len(s) == 3
-    assert s.as_list() == [None, 3, 4] and s.dims == [None, 3, 4]
+    assert s.as_list() == [None, 3, 4] and [d.value for d in s.dims] == [None, 3, 4]   # dims: Dimension objects
     assert s[0] is None and s[1] == 3
     assert s[1:] == TensorShape([3, 4]) and isinstance(s[1:], wb.TensorShape)
     assert TensorShape(3) == TensorShape([3])  # a single int is one dimension, as in TF

@@ -23,7 +23,7 @@ from .eager import executing_eagerly, numpy_function
 from .errors import InvalidArgumentError, eager_op_message
 from .ops.elementwise import where
 from .ops.shape import reshape
-from .tensor_shape import TensorShape, dimension_value
+from .tensor_shape import Dimension, TensorShape, dimension_value
 
 __all__ = ["v1", "v2", "dimension_value", "dimension_at_index", "as_bytes", "as_str", "as_text",
            "enable_v2_behavior", "forward_compatible"]
@@ -51,11 +51,12 @@ def _refuse(what):
 
 
 def dimension_at_index(shape, index):
-    """The ``index``-th dimension of ``shape`` as an int or None (None for an unknown rank)."""
+    """The ``index``-th dimension of ``shape`` as a ``Dimension`` (unknown for an unknown rank),
+    as TF's; ``dimension_value`` turns it into an int or None."""
     shape = TensorShape(shape)
     if shape.rank is None:
-        return None
-    return dimension_value(shape[index])
+        return Dimension(None)
+    return Dimension(shape[index])
 
 
 def as_bytes(bytes_or_text, encoding="utf-8"):
@@ -144,6 +145,7 @@ v1 = build_v1({
     "disable_v2_behavior": _refuse("disable_v2_behavior"),
     "dimension_value": dimension_value,
     "dimension_at_index": dimension_at_index,
+    "Dimension": Dimension,
     "VariableAggregation": VariableAggregation,  # TF 1's enum (with ONLY_FIRST_TOWER), not wb.VariableAggregation
 })
 

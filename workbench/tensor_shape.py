@@ -15,7 +15,8 @@ import operator
 
 from .dtypes import as_dtype
 
-__all__ = ["TensorShape", "TensorSpec", "as_shape", "unknown_shape", "dimension_value", "type_spec_from_value"]
+__all__ = ["TensorShape", "TensorSpec", "Dimension", "as_dimension", "as_shape", "unknown_shape", "dimension_value",
+           "type_spec_from_value"]
 
 
 def _dim(d, where="TensorShape"):
@@ -49,6 +50,162 @@ def _plain_dims(dims) -> bool:
 def dimension_value(dimension):
     """``dimension`` as an int or None (TF's ``tf.compat.dimension_value``)."""
     return _dim(dimension, "dimension_value")
+
+
+class Dimension:
+    """One dimension of a shape, an int or unknown (TF's ``tf.compat.v1.Dimension``, the items
+    of ``TensorShape.dims``).
+
+    Arithmetic with an unknown dimension gives an unknown one; ``==``, ``<`` and friends give
+    None when either side is unknown, as TF's.
+
+    >>> d = wb.compat.v1.Dimension(3)
+    >>> d + 1, d.is_compatible_with(None), wb.compat.v1.Dimension(None) == 3
+    (Dimension(4), True, None)
+    """
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value):
+        if isinstance(value, Dimension):
+            value = value.value
+        if value is not None:
+            try:
+                value = operator.index(value)
+            except TypeError:
+                raise TypeError(f"Dimension value must be integer or None or have an __index__ method, got "
+                                f"value {value!r} with type {type(value)!r}") from None
+            if value < 0:
+                raise ValueError(f"Dimension {value} must be >= 0")
+        self._value = value
+
+    @property
+    def value(self):
+        return self._value
+
+    def __repr__(self):
+        return f"Dimension({self._value!r})"
+
+    def __str__(self):
+        return "?" if self._value is None else str(self._value)
+
+    def __int__(self):
+        return self._value
+
+    def __index__(self):
+        return self._value
+
+    def __bool__(self):
+        return bool(self._value)
+
+    def __eq__(self, other):
+        try:
+            other = as_dimension(other)
+        except (TypeError, ValueError):
+            return NotImplemented
+        if self._value is None or other.value is None:
+            return None
+        return self._value == other.value
+
+    def __ne__(self, other):
+        try:
+            other = as_dimension(other)
+        except (TypeError, ValueError):
+            return NotImplemented
+        if self._value is None or other.value is None:
+            return None
+        return self._value != other.value
+
+    __hash__ = None   # == may answer None, so a Dimension is no dict key (as TF's)
+
+    def is_compatible_with(self, other):
+        """True when either is unknown or both are equal."""
+        other = as_dimension(other)
+        return self._value is None or other.value is None or self._value == other.value
+
+    def assert_is_compatible_with(self, other):
+        if not self.is_compatible_with(other):
+            raise ValueError(f"Dimensions {self} and {as_dimension(other)} are not compatible")
+
+    def merge_with(self, other):
+        """The known one of two compatible dimensions (``ValueError`` when they differ)."""
+        other = as_dimension(other)
+        self.assert_is_compatible_with(other)
+        return Dimension(other.value if self._value is None else self._value)
+
+    def _arith(self, other, fn, swap=False):
+        try:
+            other = as_dimension(other)
+        except (TypeError, ValueError):
+            return NotImplemented
+        if self._value is None or other.value is None:
+            return Dimension(None)
+        a, b = (other.value, self._value) if swap else (self._value, other.value)
+        return Dimension(fn(a, b))
+
+    def __add__(self, other):
+        return self._arith(other, operator.add)
+
+    def __radd__(self, other):
+        return self._arith(other, operator.add, True)
+
+    def __sub__(self, other):
+        return self._arith(other, operator.sub)
+
+    def __rsub__(self, other):
+        return self._arith(other, operator.sub, True)
+
+    def __mul__(self, other):
+        return self._arith(other, operator.mul)
+
+    def __rmul__(self, other):
+        return self._arith(other, operator.mul, True)
+
+    def __floordiv__(self, other):
+        return self._arith(other, operator.floordiv)
+
+    def __rfloordiv__(self, other):
+        return self._arith(other, operator.floordiv, True)
+
+    def __mod__(self, other):
+        return self._arith(other, operator.mod)
+
+    def __rmod__(self, other):
+        return self._arith(other, operator.mod, True)
+
+    def __truediv__(self, other):
+        raise TypeError(f"unsupported operand type(s) for /: 'Dimension' and '{type(other).__name__}', "
+                        "please use // instead")
+
+    def __rtruediv__(self, other):
+        raise TypeError(f"unsupported operand type(s) for /: '{type(other).__name__}' and 'Dimension', "
+                        "please use // instead")
+
+    def _compare(self, other, fn):
+        other = as_dimension(other)
+        if self._value is None or other.value is None:
+            return None
+        return fn(self._value, other.value)
+
+    def __lt__(self, other):
+        return self._compare(other, operator.lt)
+
+    def __le__(self, other):
+        return self._compare(other, operator.le)
+
+    def __gt__(self, other):
+        return self._compare(other, operator.gt)
+
+    def __ge__(self, other):
+        return self._compare(other, operator.ge)
+
+    def __reduce__(self):
+        return Dimension, (self._value,)
+
+
+def as_dimension(value):
+    """``value`` as a ``Dimension`` (a Dimension is returned as it is)."""
+    return value if isinstance(value, Dimension) else Dimension(value)
 
 
 class TensorShape(tuple):
@@ -92,8 +249,9 @@ class TensorShape(tuple):
 
     @property
     def dims(self):
-        """The dimensions as a list of ints and None, or None for an unknown rank."""
-        return list(self)
+        """The dimensions as a list of ``Dimension`` objects (TF's), or None for an unknown rank;
+        ``as_list()`` gives plain ints and None."""
+        return [Dimension(d) for d in self]
 
     def as_list(self) -> list:
         """The dimensions as a list (raises ``ValueError`` for an unknown rank)."""
