@@ -71,3 +71,45 @@ def test_von_mises_cdf_gradients_match_finite_differences():
     loc = wb.constant(np.float64(0.2))
     c = wb.constant(np.float64([30.0, 2.0, 5.0, 0.3, 8.0]))
     gradients.check_gradients(f, [x, loc, c], order=1)
+
+
+# -- JointDistributionSequential names parts as TFP does ---------------------------------------------
+
+def test_jds_names_a_callable_part_by_its_distribution_name():
+    # TFP 0.25: the explicit name= of the distribution a callable makes names its part
+    m = tfd.JointDistributionSequential([tfd.Normal(0.0, 1.0),
+                                         lambda scale: tfd.Normal(0.0, wb.exp(scale), name="observed")])
+    assert m.resolve_graph() == (("scale", ()), ("observed", ("scale",)))
+    close(m.experimental_pin(observed=1.0).log_prob(0.3), -2.457283, rtol=1e-6)
+    ab = tfd.JointDistributionSequentialAutoBatched([tfd.Normal(0.0, 1.0),
+                                                     lambda s: tfd.Normal(0.0, wb.exp(s), name="obs")])
+    assert ab.resolve_graph() == (("s", ()), ("obs", ("s",)))
+
+
+def test_jds_names_follow_tfp_rules():
+    # resolve_graph lists a callable's own argument names ('_' too); default names go last part first
+    m = tfd.JointDistributionSequential([tfd.Normal(0.0, 1.0, name="a"), lambda a: tfd.Normal(a, 1.0),
+                                         tfd.Normal(0.0, 1.0), lambda z, _, a: tfd.Normal(a + z, 1.0)])
+    assert m.resolve_graph() == (("a", ()), ("x1", ("a",)), ("z", ()), ("x", ("z", "_", "a")))
+    m = tfd.JointDistributionSequential([tfd.Normal(0.0, 1.0), lambda x: tfd.Normal(x, 1.0, name="MyNormal"),
+                                         tfd.Normal(0.0, 1.0, name="x1")])
+    assert m.resolve_graph() == (("x", ()), ("x2", ("x",)), ("x1", ()))
+    m = tfd.JointDistributionSequential([tfd.Normal(0.0, 1.0), tfd.Normal(0.0, 1.0, name="x"), tfd.Normal(0.0, 1.0)])
+    assert m.resolve_graph() == (("x2", ()), ("x", ()), ("x1", ()))
+
+
+@pytest.mark.parametrize("model, message", [
+    (lambda: [tfd.Normal(0.0, 1.0, name="a"), lambda b: tfd.Normal(b, 1.0)],
+     'Inconsistent names: component with name "a" was referred to by a different name "b".'),
+    (lambda: [tfd.Normal(0.0, 1.0), lambda a: tfd.Normal(a, 1.0), lambda b: tfd.Normal(b, 1.0),
+              lambda c, a: tfd.Normal(c, 1.0)],
+     'Inconsistent names: component with name "b" was referred to by a different name "a".'),
+    (lambda: [tfd.Normal(0.0, 1.0, name="a"), tfd.Normal(0.0, 1.0, name="a")],
+     "Distribution names must be unique: ('a', 'a')"),
+    (lambda: [tfd.Normal(0.0, 1.0, name="value")], 'Distribution name "value" is not allowed'),
+])
+def test_jds_name_errors_as_tfp(model, message):
+    m = tfd.JointDistributionSequential(model())
+    with pytest.raises(ValueError) as info:
+        m.resolve_graph()
+    assert message in str(info.value)

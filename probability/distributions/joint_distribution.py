@@ -71,7 +71,7 @@ def _check_vectorized_map(batch_ndims, use_vectorized_map):
 def _explicit_name(d):
     """The name the user gave a distribution, or None for the family's default."""
     name = d.parameters.get("name") if isinstance(d, Distribution) else None
-    if not name or name == type(d).__name__:
+    if not name or type(d).__name__ in name:     # TFP: a name holding the class name is a default
         return None
     try:
         default = inspect.signature(type(d).__init__).parameters["name"].default
@@ -265,7 +265,10 @@ class JointDistribution(Distribution):
 
     def resolve_graph(self):
         """``((name, (parent names...)), ...)`` in sampling order."""
-        return tuple((name, tuple(self._parts[j][0] for j in parents)) for name, _, parents, _ in self._parts)
+        return tuple((name, self._parent_labels(i)) for i, (name, _, _, _) in enumerate(self._parts))
+
+    def _parent_labels(self, i):
+        return tuple(self._parts[j][0] for j in self._parts[i][2])
 
     def _resolve(self, args, kwargs, method):
         names = [p[0] for p in self._parts]
@@ -381,29 +384,80 @@ class JointDistributionSequential(JointDistribution):
             else:
                 raise TypeError(f"JointDistributionSequential: model[{i}] is a {type(maker).__name__}, "
                                 "not a Distribution or a callable")
-            name = _explicit_name(maker) if isinstance(maker, Distribution) else None
-            parts.append([name, maker, parents, "positional"])
-        # names: the distribution's own, else the argument name a later part uses for it, else (below) x, x1, ...
-        for i, maker in enumerate(model):
-            if callable(maker) and not isinstance(maker, Distribution):
-                arg_names, _ = _required_positional(maker, "")
-                for j, arg in zip(parts[i][2], arg_names):
-                    if parts[j][0] is None:
-                        parts[j][0] = arg
-        # the rest, last first, as TFP names them: x, x1, x2, ... (skipping names in use)
-        seen, unnamed = set(), []
-        for i, p in enumerate(parts):
-            if p[0] is None or p[0] in seen:
-                unnamed.append(i)
-            else:
-                seen.add(p[0])
-        k = 0
-        for i in reversed(unnamed):
-            while ("x" if k == 0 else f"x{k}") in seen:
-                k += 1
-            parts[i][0] = "x" if k == 0 else f"x{k}"
-            seen.add(parts[i][0])
+            parts.append([None, maker, parents, "positional"])
+        # names: TFP's, resolved when first asked for (they may need one run of the model)
         return [tuple(p) for p in parts]
+
+    def _parent_labels(self, i):
+        # TFP lists a callable's own argument names (``_`` too); a ``*args`` part, its parents' names
+        _, maker, parents, _ = self._parts[i]
+        if isinstance(maker, Distribution):
+            return ()
+        arg_names, _ = _required_positional(maker, "")
+        return tuple(arg_names) + tuple(self._parts[j][0] for j in parents[len(arg_names):])
+
+    @property
+    def _parts(self):
+        parts = self._named_parts
+        if parts is None:
+            self._named_parts = self._unnamed_parts      # the run below needs no names
+            try:
+                parts = self._name_parts(self._unnamed_parts)
+            finally:
+                self._named_parts = None
+            self._named_parts = parts
+        return parts
+
+    @_parts.setter
+    def _parts(self, parts):
+        self._unnamed_parts, self._named_parts = parts, None
+
+    def _name_parts(self, parts):
+        """TFP's names: the argument names later parts call a part by (the last part first; two
+        different names for one part are an error), then the ``name=`` a part's distribution was
+        given (from one run of the model with the zeros seed where a part is a callable; it must
+        agree with an argument name), then ``x``, ``x1``, ... for the rest, the last part first."""
+        names = [None] * len(parts)
+        nontrivial = lambda n: bool(n) and n != "_"
+        for i in reversed(range(len(parts))):
+            maker, parents = parts[i][1], parts[i][2]
+            if isinstance(maker, Distribution) or not parents:
+                continue
+            arg_names, _ = _required_positional(maker, "")
+            for j, arg in zip(parents, arg_names):
+                if nontrivial(arg):
+                    if nontrivial(names[j]) and names[j] != arg:
+                        raise ValueError(f'Inconsistent names: component with name "{arg}" was referred to by a '
+                                         f'different name "{names[j]}".')
+                    names[j] = arg
+        makers = [p[1] for p in parts]
+        if all(isinstance(m, Distribution) for m in makers):
+            dists = makers
+        else:
+            dists = self._execute((), seed=(0, 0))[0]
+        for i, d in enumerate(dists):
+            own = _explicit_name(d)
+            if own is None:
+                continue
+            if own in ("value", "name"):
+                raise ValueError(f'Distribution name "{own}" is not allowed as a JointDistribution component; '
+                                 "please choose a different name.")
+            if nontrivial(names[i]) and names[i] != own:
+                raise ValueError(f'Inconsistent names: component with name "{own}" was referred to by a '
+                                 f'different name "{names[i]}".')
+            names[i] = own
+        taken, k = set(names), 0
+        for i in reversed(range(len(parts))):
+            if not nontrivial(names[i]):
+                candidate = "x" if k == 0 else f"x{k}"
+                while candidate in taken:
+                    k += 1
+                    candidate = f"x{k}"
+                names[i] = candidate
+                taken.add(candidate)
+        if len(set(names)) != len(names):
+            raise ValueError(f"Distribution names must be unique: {tuple(names)}")
+        return [(n,) + tuple(p[1:]) for n, p in zip(names, parts)]
 
     def _structure(self, flat):
         return list(flat)
