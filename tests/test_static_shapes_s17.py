@@ -109,6 +109,51 @@ CASES = {
     "irfft_open": ([S([None, None], wb.complex64)], lambda x: wb.signal.irfft(x, fft_length=[8]), (None, 8)),
     "fft_open": ([S([None, None], wb.complex64)], lambda x: wb.signal.fft(x), (None, None)),
     "rfft_length_t": (NN + [S([1], I32)], lambda x, n: wb.signal.rfft(x, fft_length=n), (None, None)),
+    # strings: joined and formatted on the host, to_number traced on strings it can parse
+    "s_reduce_join": ([S([None, 3], wb.string)], lambda s: wb.strings.reduce_join(s, axis=1), (None,)),
+    "s_reduce_join_keep": ([S([None, 3], wb.string)], lambda s: wb.strings.reduce_join(s, axis=0, keepdims=True),
+                           (1, 3)),
+    "s_reduce_join_u": ([S(None, wb.string)], lambda s: wb.strings.reduce_join(s, axis=0), None),
+    "s_reduce_join_u_all": ([S(None, wb.string)], lambda s: wb.strings.reduce_join(s), None),
+    "s_reduce_join_m1": ([S([None, None, 2], wb.string)], lambda s: wb.strings.reduce_join(s, -1, separator=","),
+                         (None, None)),
+    "s_to_number": ([S([None, 3], wb.string)], lambda s: wb.strings.to_number(s), (None, 3)),
+    "s_to_number_u": ([S(None, wb.string)], lambda s: wb.strings.to_number(s, wb.int64), None),
+    "s_as_string": (N3, lambda x: wb.strings.as_string(x), (None, 3)),
+    "s_as_string_u": (U, lambda x: wb.strings.as_string(x, precision=2), None),
+    "s_as_string_i": ([S([None], I32)], lambda x: wb.strings.as_string(x), (None,)),
+    # extract_patches: each size the images' static shape knows
+    "patches_open": ([S([None, None, None, 3], F32)], lambda x: wb.image.extract_patches(
+        x, [1, 2, 2, 1], [1, 1, 1, 1], [1, 1, 1, 1], "VALID"), (None, None, None, 12)),
+    "patches_same": ([S([None, 8, 8, 3], F32)], lambda x: wb.image.extract_patches(
+        x, [1, 3, 3, 1], [1, 2, 2, 1], [1, 1, 1, 1], "SAME"), (None, 4, 4, 27)),
+    "patches_valid": ([S([None, 8, 7, 3], F32)], lambda x: wb.image.extract_patches(
+        x, [1, 3, 3, 1], [1, 2, 2, 1], [1, 2, 1, 1], "VALID"), (None, 2, 3, 27)),
+    "patches_u": (U, lambda x: wb.image.extract_patches(x, [1, 2, 2, 1], [1, 1, 1, 1], [1, 1, 1, 1], "VALID"),
+                  (None, None, None, None)),
+    "patches_open_depth": ([S([2, 6, 6, None], F32)], lambda x: wb.image.extract_patches(
+        x, [1, 2, 2, 1], [1, 1, 1, 1], [1, 1, 1, 1], "VALID"), (2, 5, 5, None)),
+    # labels and logits both of unknown rank: traced at ranks r and r + 1
+    "sscel_uu": ([S(None, I32)] + U, lambda lab, x: wb.nn.sparse_softmax_cross_entropy_with_logits(
+        labels=lab, logits=x), None),
+    "sscel_u_n3": ([S(None, I32)] + N3, lambda lab, x: wb.nn.sparse_softmax_cross_entropy_with_logits(
+        labels=lab, logits=x), (None,)),
+    # SparseTensors: from_dense's static dense shape; set operations' sizes all open; set sizes unknown
+    "from_dense": (N3, lambda x: wb.sparse.from_dense(x), (None, 3)),
+    "from_dense_u": (U, lambda x: wb.sparse.from_dense(x), None),
+    "from_dense_nn": (NN, lambda x: wb.sparse.from_dense(x), (None, None)),
+    "from_dense_fixed": ([S([4], F32)], lambda x: wb.sparse.from_dense(x), (4,)),
+    "sets_intersection": ([S([None, 3], I32), S([None, 4], I32)], lambda a, b: wb.sets.intersection(a, b),
+                          (None, None)),
+    "sets_union": ([S([None, 3], I32), S([None, 4], I32)], lambda a, b: wb.sets.union(a, b), (None, None)),
+    "sets_difference": ([S([None, 3], I32), S([None, 4], I32)], lambda a, b: wb.sets.difference(a, b),
+                        (None, None)),
+    "sets_intersection_3d": ([S([2, None, 3], I32), S([2, None, 4], I32)],
+                             lambda a, b: wb.sets.intersection(a, b), (None, None, None)),
+    "sets_intersection_u": ([S(None, I32), S([None, 4], I32)], lambda a, b: wb.sets.intersection(a, b),
+                            (None, None)),
+    "sets_size": ([S([None, 3], I32)], lambda a: wb.sets.size(wb.sets.union(a, a)), None),
+    "sets_size_dense": ([S([None, 3], I32)], lambda a: wb.sets.size(wb.sparse.from_dense(a)), None),
 }
 
 

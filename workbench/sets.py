@@ -120,7 +120,12 @@ def _set_operation(a, b, which, validate_indices):
                                    "before the last of a and b must agree)")
     op = {"a-b": np.setdiff1d, "b-a": lambda x, y: np.setdiff1d(y, x),
           "intersection": np.intersect1d, "union": np.union1d}[which]
-    return _result(dtype_a, batch_a, [op(x, y) for x, y in zip(rows_a, rows_b)])
+    out = _result(dtype_a, batch_a, [op(x, y) for x, y in zip(rows_a, rows_b)])
+    if core.tracing():   # TF's static shape: every size open, the rank an input's static one
+        ranks = [x._static_shape().rank if isinstance(x, core.Tensor) else len(x.shape) for x in (a, b)]
+        rank = next((r for r in ranks if r is not None), None)
+        core.static_result(out, None if rank is None else (None,) * rank)
+    return out
 
 
 def difference(a, b, aminusb=True, validate_indices=True):
@@ -155,7 +160,8 @@ def size(a, validate_indices=True):
     if not isinstance(a, SparseTensor):
         raise TypeError(f"Expected `SparseTensor`, got {a!s}.")
     shape = _check_sparse(a, None)
-    return core.apply(_SIZE_OP, (a.indices, a.values), {"shape": shape, "validate_indices": bool(validate_indices)})
+    out = core.apply(_SIZE_OP, (a.indices, a.values), {"shape": shape, "validate_indices": bool(validate_indices)})
+    return core.static_result(out, None) if core.tracing() else out   # TF: SetSize's shape is unknown
 
 
 def _size_fwd(xp, indices, values, shape, validate_indices):

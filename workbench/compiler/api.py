@@ -321,6 +321,8 @@ class Function:
         given_args, given_kwargs = args, kwargs
         example = _example if stand_in == (1, 0, 0) else functools.partial(
             _example, size=stand_in[0], fill=stand_in[1], rank=stand_in[2])
+        if isinstance(stand_in[2], tuple):   # a rank for each spec of unknown rank, in turn
+            example = _ranked_examples(stand_in)
         general = None
         if self._signature is not None:
             if not args and not kwargs or _specs_fit_signature(args, kwargs, self._signature):
@@ -926,6 +928,8 @@ class ConcreteFunction:
             s = _spec(v, None)
             if shapes is not None and isinstance(s, TensorSpec) and id(v) in shapes:
                 return TensorSpec(shapes[id(v)], s.dtype)
+            if shapes is not None and id(v) in shapes and hasattr(s, "_with_shape"):   # a SparseTensorSpec
+                return s._with_shape(TensorShape(shapes[id(v)]))
             return s
         out = nest.map_structure(spec, result)
         self._outputs = out if self._outputs is None else _widen(self._outputs, out)
@@ -1393,6 +1397,21 @@ def _specs_fit_signature(args, kwargs, input_signature):
                                               and s.is_compatible_with(g) for g, s in zip(given, spec)):
             return False
     return True
+
+
+def _ranked_examples(stand_in):
+    """``_example`` for stand-ins whose specs of unknown rank take the ranks ``stand_in[2]`` in
+    turn (the last for any after them): labels of rank r beside logits of rank r + 1."""
+    size, fill, ranks = stand_in
+    seen = [0]
+
+    def example(spec):
+        if isinstance(spec, TensorSpec) and spec.shape.rank is None:
+            rank = ranks[min(seen[0], len(ranks) - 1)]
+            seen[0] += 1
+            return _example(spec, size, fill, rank)
+        return _example(spec, size, fill, 0)
+    return example
 
 
 def _example(spec, size=1, fill=0, rank=0):

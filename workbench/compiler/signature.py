@@ -452,16 +452,29 @@ def stand_in_rounds(specs):
                         if d is not None and 3 < d <= 64})
         sizes = (1, 2, 3) + tuple(known[:2])
     fills = (0,) + (_INTEGER_FILLS if any(_takes_fill(s) for s in specs) else ()) + (
-        ("eye",) if any(_takes_eye(s) for s in specs) else ())
+        ("eye",) if any(_takes_eye(s) for s in specs) else ()) + (
+        ("digits",) if any(_takes_digits(s) for s in specs) else ())
     ranks = _RANKS if any_rank else (0,)
     eye_known = any(_takes_eye(s) for s in specs if s.shape.rank is not None)
-    return [(n, f, r) for f in fills for r in ranks for n in sizes
-            if f != "eye" or r >= 2 or eye_known][1:]   # (eye of a rank below 2: zeros again)
+    rounds = [(n, f, r) for f in fills for r in ranks for n in sizes
+              if f != "eye" or r >= 2 or eye_known][1:]   # (eye of a rank below 2: zeros again)
+    unknown = sum(1 for s in specs if s.shape.rank is None)
+    if unknown > 1:   # specs of unknown rank at different ranks (labels beside their logits)
+        rounds += [(n, 0, tuple(r + k for k in range(unknown))[::step]) for r in _RANKS[:4]
+                   for step in (1, -1) for n in sizes[:3]]
+    return rounds
+
+
+def _takes_digits(spec) -> bool:
+    """A string spec (numbers to parse: ``wb.strings.to_number``)."""
+    return isinstance(spec, TensorSpec) and np.dtype(spec.dtype).kind == "O"
 
 
 def stand_in_fill(spec, shape, fill):
     """The stand-in array of shape ``shape`` for ``spec`` where ``fill`` (see
     :func:`stand_in_rounds`) changes it from zeros, else None."""
+    if fill == "digits":
+        return np.full(shape, b"0", dtype=object) if _takes_digits(spec) else None
     if fill == "eye":
         if not _takes_eye(spec) or len(shape) < 2:
             return None

@@ -420,6 +420,11 @@ class Tracer(core.Listener):
         """``t`` has TF's static shape ``shape`` (and, for a shape tensor, ``value``: see
         :meth:`static_value`); an argument keeps its own. ``shape`` False and no ``value``
         for a scalar: the arguments decide its value (``wb.size`` of a tensor with open sizes)."""
+        if shape is not False and isinstance(t, core.CompositeTensor) and hasattr(t, "dense_shape"):
+            # a SparseTensor: its spec in the output signature takes this static dense shape
+            self.static[id(t)] = None if shape is None else tuple(shape)
+            self.open_shapes = True
+            return
         open_ = shape is None or shape is not False and None in shape
         if value is not None:
             self.values[id(t)] = (t, value)

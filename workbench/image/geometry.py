@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import core
+from ..core import Tensor
 from ..errors import InvalidArgumentError, argcheck
 from ..ops.indexing import pad, reverse, take_rows
 from ..ops.shape import reshape, transpose as _transpose
@@ -168,10 +170,23 @@ def extract_patches(images, sizes, strides, rates, padding, name=None):
         x = pad(x, [[0, 0], [top, need_h - h - top], [left, need_w - w - left], [0, 0]])
         h, w = need_h, need_w
     if out_h == 0 or out_w == 0:
-        return reshape(x[:, :0, :0], (b, out_h, out_w, kh * kw * c))
+        return _patches_static(reshape(x[:, :0, :0], (b, out_h, out_w, kh * kw * c)), images, (kh, kw),
+                               (sh, sw), (rh, rw), mode)
     # index of every (out row, out col, patch row, patch col) pixel in the flattened image
     ys = rows[:, None, None, None] + (np.arange(kh) * rh)[None, None, :, None]
     xs = cols[None, :, None, None] + (np.arange(kw) * rw)[None, None, None, :]
     flat = reshape(x, (b, h * w, c))
     picked = take_rows(flat, index((ys * w + xs).reshape(-1), flat), axis=1)
-    return reshape(picked, (b, out_h, out_w, kh * kw * c))
+    return _patches_static(reshape(picked, (b, out_h, out_w, kh * kw * c)), images, (kh, kw), (sh, sw), (rh, rw),
+                           mode)
+
+
+def _patches_static(out, images, sizes, strides, rates, mode):
+    """``out`` with TF's static shape in a trace: each size the images' static shape knows."""
+    if not core.tracing() or not isinstance(images, Tensor):
+        return out
+    s = images._static_shape()
+    b, h, w, c = [None] * 4 if s.rank != 4 else s.as_list()
+    dims = [None if n is None else _patch_axis(n, k, st, r, mode)[0]
+            for n, k, st, r in zip((h, w), sizes, strides, rates)]
+    return core.static_result(out, (b, *dims, None if c is None else sizes[0] * sizes[1] * c))

@@ -93,7 +93,11 @@ def from_dense(tensor, name=None) -> SparseTensor:
     arr = t._data
     flat_nz = xp.nonzero(arr.reshape(-1) != 0)[0].astype(np.int64)
     values = _take(_dense_reshape(t, (-1,)), flat_nz, False)   # where the values are nonzero
-    return from_parts(_const(_unravel(flat_nz, arr.shape), False), values, arr.shape, False)
+    out = from_parts(_const(_unravel(flat_nz, arr.shape), False), values, arr.shape, False)
+    if core.tracing():   # TF's static dense shape: the tensor's static shape
+        s = t._static_shape()
+        core.static_result(out, None if s.rank is None else tuple(s.as_list()))
+    return out
 
 
 def _check_canonical(sp, opname):

@@ -472,7 +472,18 @@ def as_string(input, precision=-1, scientific=False, shortest=False, width=-1, f
         else:
             text = spec % int(v)
         out[idx] = text.encode("utf-8")
-    return wrap(out)
+    return _static_of(wrap(out), input, lambda dims: dims)
+
+
+def _static_of(out, x, rule):
+    """``out`` with TF's static shape in a trace: ``rule`` of ``x``'s static dims (a list, or
+    None for an unknown rank)."""
+    if core.tracing() and isinstance(x, Tensor):
+        s = x._static_shape()
+        dims = rule(None if s.rank is None else s.as_list())
+        if dims is None or tuple(dims) != out._data.shape:
+            core.static_result(out, None if dims is None else tuple(dims))
+    return out
 
 
 def _printf(spec, x):
@@ -609,7 +620,9 @@ def reduce_join(inputs, axis=None, keepdims=False, separator="", name=None):
         out[idx] = sep.join(flat[idx])
     if keepdims:
         out = out.reshape([1 if a in axes else arr.shape[a] for a in range(ndim)])
-    return wrap(out)
+    return _static_of(wrap(out), inputs, lambda dims: None if dims is None else [
+        1 if a in axes else d for a, d in enumerate(dims)] if keepdims else [d for a, d in enumerate(dims)
+                                                                            if a not in axes])
 
 
 def ngrams(data, ngram_width, separator=" ", pad_values=None, padding_width=None,
