@@ -49,3 +49,74 @@ def test_unit_normalization_checks_its_axis_per_call():
     np.testing.assert_allclose(layer(wb.constant([[[3.0, 4.0]]])).numpy(), [[[0.6, 0.8]]], rtol=1e-6)
     with pytest.raises(ValueError, match="axis 2 is out of range for inputs of rank 2"):
         layer(wb.constant([[3.0, 4.0]]))
+
+
+def _png_tree(root):
+    from PIL import Image
+    rng = np.random.default_rng(5)
+    for cls in ("cats", "dogs"):
+        (root / cls / "sub").mkdir(parents=True)
+        for i in range(5):
+            Image.fromarray(rng.integers(0, 256, (6 + i, 9 - i, 3), dtype=np.uint8)).save(
+                root / cls / ("sub" if i == 4 else "") / f"{i}.png")
+        (root / cls / "notes.txt").write_text("x")   # not an image: not listed
+
+
+def test_image_dataset_from_directory_as_keras3(tmp_path, capsys):
+    pytest.importorskip("PIL")
+    _png_tree(tmp_path)
+    # Keras 3.15 (TF 2.21) on the same files: order, split, labels and the bilinear resize's pixel sums
+    tr, va = keras.utils.image_dataset_from_directory(tmp_path, validation_split=0.3, subset="both", seed=7,
+                                                      image_size=(4, 5), batch_size=4)
+    assert capsys.readouterr().out.splitlines() == ["Found 10 files belonging to 2 classes.",
+                                                    "Using 7 files for training.", "Using 3 files for validation."]
+    assert tr.class_names == ["cats", "dogs"]
+    rel = lambda paths: [str(__import__("pathlib").Path(p).relative_to(tmp_path)) for p in paths]  # noqa: E731
+    assert rel(tr.file_paths) == ["dogs/3.png", "dogs/0.png", "cats/0.png", "cats/2.png", "cats/1.png",
+                                  "dogs/sub/4.png", "dogs/2.png"]
+    assert rel(va.file_paths) == ["cats/3.png", "dogs/1.png", "cats/sub/4.png"]
+    got = [(x.numpy().sum(axis=(1, 2, 3)), y.numpy()) for x, y in tr]
+    want = [([7655.60009765625, 7020.4501953125, 7364.75, 8290.7001953125], [1, 0, 1, 0]),
+            ([7745.923828125, 7590.4130859375, 7271.0], [1, 0, 1])]
+    assert len(got) == 2
+    for (s, y), (ws, wy) in zip(got, want):
+        np.testing.assert_allclose(s, ws, rtol=1e-6)
+        assert y.tolist() == wy and y.dtype == np.int32
+    (x, y), = list(va)
+    assert x.shape == (3, 4, 5, 3) and x.dtype == np.float32
+    np.testing.assert_allclose(x.numpy().sum(axis=(1, 2, 3)), [7299.76220703125, 7407.88818359375, 7071.25], rtol=1e-6)
+    assert y.numpy().tolist() == [0, 1, 0]
+
+
+def test_image_dataset_from_directory_modes_as_keras3(tmp_path):
+    pytest.importorskip("PIL")
+    _png_tree(tmp_path)
+    g = keras.utils.image_dataset_from_directory(tmp_path, color_mode="grayscale", label_mode="categorical",
+                                                 shuffle=False, image_size=(3, 3), interpolation="nearest",
+                                                 batch_size=None, crop_to_aspect_ratio=True, verbose=False)
+    x, y = next(iter(g))
+    assert x.dtype == np.uint8 and x.shape == (3, 3, 1)   # "nearest" keeps the decoded dtype, as TF's resize
+    # TF's PNG decoder converts RGB to gray with other weights than Pillow's: values agree within 1
+    np.testing.assert_allclose(x.numpy()[:, :, 0], [[147, 88, 67], [142, 77, 47], [103, 128, 167]], atol=1)
+    assert y.numpy().tolist() == [1.0, 0.0] and y.dtype == np.float32
+    b = keras.utils.image_dataset_from_directory(tmp_path, label_mode="binary", seed=1, image_size=(2, 2),
+                                                 batch_size=3, pad_to_aspect_ratio=True, verbose=False)
+    x, y = next(iter(b))
+    np.testing.assert_allclose(x.numpy(), [[[[30.5, 161.5, 205.0], [0, 0, 0]], [[133.0, 184.0, 229.5], [0, 0, 0]]],
+                                           [[[79.75, 133.5, 126.0], [156.5, 93.75, 55.375]], [[0, 0, 0], [0, 0, 0]]],
+                                           [[[144.375, 117.125, 90.75], [0, 0, 0]], [[169.875, 206.0, 146.125], [0, 0, 0]]]],
+                               rtol=1e-6)
+    assert y.numpy().tolist() == [[0.0], [1.0], [0.0]] and y.dtype == np.float32
+
+
+def test_image_dataset_from_directory_bad_arguments(tmp_path):
+    with pytest.raises(ValueError, match="color_mode"):
+        keras.utils.image_dataset_from_directory(tmp_path, color_mode="cmyk")
+    with pytest.raises(ValueError, match="image_size"):
+        keras.utils.image_dataset_from_directory(tmp_path, image_size=(1, 2, 3))
+    with pytest.raises(ValueError, match="interpolation"):
+        keras.utils.image_dataset_from_directory(tmp_path, interpolation="cubic")
+    with pytest.raises(ValueError, match="seed"):
+        keras.utils.image_dataset_from_directory(tmp_path, validation_split=0.2, subset="training")
+    with pytest.raises(ValueError, match="No images found"):
+        keras.utils.image_dataset_from_directory(tmp_path)

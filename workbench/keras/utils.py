@@ -9,6 +9,7 @@ from ..errors import argcheck
 from .callbacks.progbar import Progbar
 from .file_utils import get_file, validate_file
 from .data_adapter import pack_x_y_sample_weight, unpack_x_y_sample_weight
+from .image_dataset import image_dataset_from_directory
 from .image_utils import array_to_img, img_to_array, load_img, save_img
 from .ops.nn import normalize as _normalize_tensor
 from .py_dataset import PyDataset, Sequence
@@ -18,7 +19,7 @@ from .saving import (custom_object_scope, deserialize_keras_object, get_custom_o
                      get_registered_object, register_keras_serializable, serialize_keras_object)
 
 __all__ = ["CustomObjectScope", "Progbar", "PyDataset", "Sequence", "array_to_img", "custom_object_scope",
-           "deserialize_keras_object", "get_custom_objects", "get_file", "img_to_array", "load_img", "normalize",
+           "deserialize_keras_object", "get_custom_objects", "get_file", "image_dataset_from_directory", "img_to_array", "load_img", "normalize",
            "pack_x_y_sample_weight", "pad_sequences", "save_img", "serialize_keras_object",
            "timeseries_dataset_from_array", "text_dataset_from_directory", "unpack_x_y_sample_weight", "get_registered_name", "get_registered_object",
            "register_keras_serializable", "set_random_seed", "to_categorical"]
