@@ -407,7 +407,6 @@ class Optimizer(Trackable):
         return self._no_decay_pattern is None or self._no_decay_pattern.search(var.path) is None
 
     # -- applying gradients -------------------------------------------------------
-    @core.effect
     def apply_gradients(self, grads_and_vars, name=None, skip_gradients_aggregation=False):
         """Apply one update: ``opt.apply_gradients(zip(grads, vars))``.
 
@@ -416,6 +415,14 @@ class Optimizer(Trackable):
         made in) the gradients are first summed across replicas, in fused buckets, unless
         ``skip_gradients_aggregation``. Returns ``iterations``.
         """
+        strategy = core.distribution()
+        if not skip_gradients_aggregation and getattr(strategy, "merges_in_replica", False):
+            # several replicas of one process inside strategy.run: TF's merge_call, one update with their sum
+            return strategy.merged_apply_gradients(self._apply_gradients, grads_and_vars, name)
+        return self._apply_gradients(grads_and_vars, name, skip_gradients_aggregation)
+
+    @core.effect
+    def _apply_gradients(self, grads_and_vars, name=None, skip_gradients_aggregation=False):
         pairs = list(grads_and_vars)
         for i, pair in enumerate(pairs):
             if not (isinstance(pair, (tuple, list)) and len(pair) == 2):
