@@ -67,7 +67,7 @@ class Metric(Module):
         # Keras 3's metric variable: name 'total', path '<metric>/total'
         with _NameScope(self.name):
             var = KerasVariable(init, shape=tuple(shape), dtype=dtype, trainable=False, aggregation=aggregation,
-                                name=name)
+                                synchronization="on_read", name=name)
         self._state.append((var, init, aggregation))
         return var
 
