@@ -12,7 +12,10 @@ from __future__ import annotations
 from .. import nest
 from ..errors import OutOfRangeError, argcheck
 from ..tensor_shape import TensorSpec
-from .values import PerReplicaSpec, regroup
+from ..core import convert_to_tensor
+from ..ops.reduce import reduce_mean
+from ..ops.shape import stack
+from .values import PerReplica, PerReplicaSpec, regroup
 
 
 class InputContext:
@@ -78,15 +81,34 @@ def split_batch(element, replicas, replica):
 
 def replica_batch(element, strategy):
     """This worker's replica's slice of the global batch ``element`` under ``strategy`` (the
-    batch itself with one replica): how ``Model.fit`` splits each batch among the workers."""
+    batch itself with one replica): how ``Model.fit`` splits each batch among the replicas (on a
+    replica of several in this process, inside :func:`on_replicas`, that replica's slice)."""
     n = strategy.num_replicas_in_sync
     if strategy._num_local_replicas > 1:
-        raise NotImplementedError(
-            f"Model.fit/evaluate under a {type(strategy).__name__} of {strategy._num_local_replicas} logical "
-            "devices in one process is not supported (its replicas run one after another, so their "
-            "gradients cannot be summed); use MultiWorkerMirroredStrategy (one process per replica: "
-            "`workbench run SCRIPT --nproc N`)")
+        replica = strategy.current_replica_id()
+        if replica is None:
+            raise RuntimeError(f"Model.fit/evaluate: a batch is split among the {n} replicas of a "
+                               f"{type(strategy).__name__} inside strategy.run (on_replicas), not outside it")
+        return split_batch(element, n, replica)
     return element if n == 1 else split_batch(element, n, strategy._first_local_replica)
+
+
+def on_replicas(step, model):
+    """``step(data)`` (a Keras train or test step) run by each replica of ``model``'s strategy
+    when this process holds several (``strategy.run``), the replicas' logs averaged, as Keras 3's
+    steps under a ``MirroredStrategy`` (its reduction ``"auto"``: the mean); ``step`` itself
+    otherwise."""
+    def replicated(data):
+        strategy = model.distribute_strategy
+        if strategy._num_local_replicas == 1:
+            return step(data)
+        logs = strategy.run(step, args=(data,))
+        return nest.map_structure(lambda v: _mean(v.values) if isinstance(v, PerReplica) else v, logs)
+    return replicated
+
+
+def _mean(values):
+    return reduce_mean(stack([convert_to_tensor(v) for v in values]), axis=0)
 
 
 def _local_spec(spec, replicas, local):

@@ -28,11 +28,13 @@ from gradients.walk import listening
 from .. import backend, config, core, nest
 from ..core import Tensor, convert_to_tensor, wrap
 from ..errors import argcheck
+from ..ops.shape import identity
 from .cluster import ClusterSpec
 from .collectives import DEFAULT_BUCKET_BYTES, Collectives, LocalCollectives
 from .cross_device_ops import CrossDeviceOps
 from .launch import process_count
 from .overlap import GradientReducer
+from .replicas import ReplicaThreads, current as current_replica_thread
 from .input import DistributedDataset, DistributedDatasetsFromFunction
 from .values import PerReplica, ReduceOp, as_reduce_op, regroup
 
@@ -225,11 +227,45 @@ class ReplicaContext:
     def all_reduce(self, reduce_op, value, options=None):
         """``value`` (a nest of tensors) summed or averaged over all replicas."""
         op = as_reduce_op(reduce_op, "ReplicaContext.all_reduce")
-        return nest.map_structure(lambda v: self.strategy._all_reduce(convert_to_tensor(v), op), value)
+        value = nest.map_structure(convert_to_tensor, value)
+        if self.strategy._num_local_replicas > 1:   # each replica its own tensor of the result, as TF's
+            return nest.map_structure(identity, self.merge_call(_merged_all_reduce, args=(op, value)))
+        return nest.map_structure(lambda v: self.strategy._all_reduce(v, op), value)
 
     def merge_call(self, merge_fn, args=(), kwargs=None):
-        self.strategy._refuse_in_replica("merge_call")
+        """``merge_fn(strategy, *args, **kwargs)`` called once in the cross-replica context, with
+        each argument that differs between the replicas as a :class:`PerReplica` of their values
+        (TF's); every replica gets its result (its own component of a per-replica result)."""
+        if not callable(merge_fn):
+            raise TypeError(f"merge_call: merge_fn must be callable, got {argcheck.describe(merge_fn)}")
+        on_thread = current_replica_thread()
+        if on_thread is not None and self.strategy._num_local_replicas > 1:
+            runner, rep = on_thread
+            _enter_replica(self.strategy, None)
+            try:
+                return runner.merge_call(rep, merge_fn, (self.strategy,) + tuple(args), kwargs or {})
+            finally:
+                _enter_replica(self.strategy, self)
         return merge_fn(self.strategy, *args, **(kwargs or {}))
+
+
+def _apply_summed(strategy, apply, pairs, name):
+    apply = apply.values[0] if isinstance(apply, PerReplica) else apply   # each replica's bound method
+    name = name.values[0] if isinstance(name, PerReplica) else name
+    ops, summed = strategy._cross_ops(), []
+    for g, v in pairs:
+        if isinstance(g, PerReplica):
+            if any(x is None for x in g.values):
+                raise ValueError(f"apply_gradients: variable {getattr(v, 'name', v)!r} has a gradient on some "
+                                 "replicas and None on others")
+            g = ops.reduce(ReduceOp.SUM, PerReplica([x.dense() if hasattr(x, "dense") else x for x in g.values]),
+                           destinations=v)
+        summed.append((g, v))
+    return apply(summed, name, True)
+
+
+def _merged_all_reduce(strategy, op, value):
+    return nest.map_structure(lambda v: strategy._reduce_one(op, v, None), value)
 
 
 class Strategy:
@@ -254,6 +290,7 @@ class Strategy:
         # sums gradients bucket by bucket while tape.gradient walks back (inside run)
         self._reducer = GradientReducer(collectives) if collectives.size > 1 else None
         self._mirrored = []   # weak references to the variables made in the scope (several local replicas)
+        self._on_read_copies = {}   # their ON_READ variables' copies per replica (see _mirror_begin)
 
     @property
     def gradient_reducer(self):
@@ -332,36 +369,42 @@ class Strategy:
                 self._local.replica = prev
 
     def _run_replicas(self, fn, args, kwargs):
-        """``fn`` once per local replica, one after another, each in its replica context with
-        its component of per-replica arguments; a :class:`PerReplica` of the results (nest by
-        nest). The variables made in the scope are mirrored: every replica starts from the
-        values they had when ``run`` began, and afterwards they hold replica 0's (TF's primary
-        copy; replicas that update them alike, as a generator's state, leave them equal)."""
+        """``fn`` once per local replica, each on a thread of its own in its replica context
+        with its component of per-replica arguments, one at a time in replica order up to its
+        next merge call (:mod:`.replicas`); a :class:`PerReplica` of the results (nest by nest).
+        The variables made in the scope are mirrored: between merge calls every replica starts
+        from the same values; afterwards a variable holds replica 0's (TF's primary copy), or,
+        for aggregation ``SUM``/``MEAN`` (a metric's totals), the start plus the sum/mean of the
+        replicas' changes, as TF combines the updates of a synchronized variable."""
         n = self._num_local_replicas
         for leaf in nest.flatten((args, kwargs)):
             if isinstance(leaf, PerReplica) and len(leaf.values) != n:
                 raise ValueError(f"{type(self).__name__}.run: a per-replica argument has {len(leaf.values)} "
                                  f"components; the strategy has {n} replicas")
-        mirrored = [v for v in (r() for r in self._mirrored) if v is not None]
-        self._mirrored = [weakref.ref(v) for v in mirrored]
-        results, firsts = [], []
-        with self.scope():
-            prev = getattr(self._local, "replica", None)
-            prev_made = getattr(self._local, "made", None)
-            try:
-                _mirror_begin(mirrored)
-                for r in range(n):
-                    if r:
-                        _mirror_next(mirrored)
-                    _enter_replica(self, ReplicaContext(self, r))
-                    self._local.made, self._local.made_count = (r, firsts), 0
-                    a, k = nest.map_structure(lambda v, r=r: v.values[r] if isinstance(v, PerReplica) else v,
+        firsts, current = [], []
+
+        def body(r):
+            context = ReplicaContext(self, r)
+            with self.scope():
+                _enter_replica(self, context)
+                self._local.made, self._local.made_count = (r, firsts), 0
+                try:
+                    a, k = nest.map_structure(lambda v: v.values[r] if isinstance(v, PerReplica) else v,
                                               (args, kwargs))
-                    results.append(fn(*a, **k))
-                _mirror_end(mirrored)
-            finally:
-                _enter_replica(self, prev)
-                self._local.made = prev_made
+                    return fn(*a, **k)
+                finally:
+                    self._local.made = None
+                    _enter_replica(self, None)
+
+        def begin():
+            live = [v for v in (ref() for ref in self._mirrored) if v is not None]
+            self._mirrored = [weakref.ref(v) for v in live]
+            current[:] = live
+            _mirror_begin(current, self._on_read_copies, n)
+
+        with self.scope():
+            results = ReplicaThreads(n, body, lambda r: _mirror_next(current), begin,
+                                     lambda: _mirror_end(current)).run()
         return regroup(results)
 
     def experimental_local_results(self, value) -> tuple:
@@ -398,15 +441,17 @@ class Strategy:
         return self._mean_over(wrap(xp.asarray(sums)), wrap(xp.asarray(np.float64(count))))
 
     def _refuse_in_replica(self, what, anywhere=False):
-        """Several local replicas run one after another, so none can wait for the others' values
-        inside :meth:`run`: a collective there is refused (outside ``run``, ``reduce`` and
-        ``gather`` combine the per-replica results); ``anywhere``: outside ``run`` too."""
+        """Over several replicas of this process a replica reaches the others' values only
+        through ``ReplicaContext.merge_call`` (``all_reduce``, ``optimizer.apply_gradients``):
+        a strategy-level collective called inside :meth:`run` is refused; ``anywhere``: outside
+        ``run`` too (the gradients of one replica cannot stand for all of them)."""
         if self._num_local_replicas > 1 and (anywhere or not self.in_cross_replica_context()):
+            where = "inside strategy.run" if not self.in_cross_replica_context() else "outside strategy.run"
             raise NotImplementedError(
-                f"{type(self).__name__}: {what} inside run is not supported over {self._num_local_replicas} "
-                "logical devices of one process (their replicas run one after another); reduce or gather "
-                "run's per-replica results outside run, or use MultiWorkerMirroredStrategy (one process "
-                "per replica: `workbench run SCRIPT --nproc N`)")
+                f"{type(self).__name__}: {what} {where} is not supported over {self._num_local_replicas} "
+                "logical devices of one process; inside run use wb.distribute.get_replica_context()"
+                ".all_reduce or optimizer.apply_gradients (each replica's gradients, summed once all "
+                "replicas call it), outside run strategy.reduce of run's per-replica results")
 
     @core.effect
     def _all_reduce(self, tensor, op):
@@ -444,6 +489,23 @@ class Strategy:
         xp = backend.xp_of(tensor._data)
         moved = xp.moveaxis(tensor._data, axis, 0)
         return wrap(xp.ascontiguousarray(xp.moveaxis(self._collectives.all_gather(moved), 0, axis)))
+
+    @property
+    def merges_in_replica(self) -> bool:
+        """Whether this thread is a replica of several in this process, inside :meth:`run`:
+        there ``optimizer.apply_gradients`` is :meth:`merged_apply_gradients`."""
+        return (self._num_local_replicas > 1 and not self.in_cross_replica_context()
+                and current_replica_thread() is not None)
+
+    def merged_apply_gradients(self, apply, grads_and_vars, name=None):
+        """``optimizer.apply_gradients`` on a replica of several in this process (TF's
+        ``merge_call``): once every replica has called it, ``apply(pairs, name, True)`` runs once
+        in the cross-replica context with each variable's gradients summed over the replicas
+        by the strategy's cross-device ops; every replica gets its result."""
+        return get_replica_context().merge_call(_apply_summed, args=(apply, list(grads_and_vars), name))
+
+    def _cross_ops(self):
+        return getattr(self, "_cross_device_ops", None) or CrossDeviceOps()
 
     def all_reduce_gradients(self, arrays) -> list:
         """The optimizer's hook: gradient arrays summed across replicas (fused buckets). Arrays
@@ -546,24 +608,83 @@ def _enter_replica(strategy, context):
 
 
 @core.effect
-def _mirror_begin(variables):
+def _mirror_begin(variables, on_read_copies, replicas):
+    """A round of turns begins: the values every replica starts from. A variable synchronized
+    ``ON_READ`` (a Keras metric's state) has a copy per replica instead, kept in
+    ``on_read_copies`` from run to run (id -> [weak ref, copies, value after the last round]);
+    a value assigned since, outside run, is shared among them as TF's (divided for ``SUM``)."""
     _MIRROR.start = [backend.xp_of(v._data).array(v._data, copy=True) for v in variables]
     _MIRROR.first = None
+    _MIRROR.changes = {}   # index of a SUM/MEAN variable -> the replicas' changes so far
+    _MIRROR.replicas = 1
+    _MIRROR.on_read = {}   # index of an ON_READ variable -> its entry in on_read_copies
+    for i, v in enumerate(variables):
+        if not _on_read(v):
+            continue
+        xp = backend.xp_of(v._data)
+        entry = on_read_copies.get(id(v))
+        if (entry is None or entry[0]() is not v or entry[2].shape != v._data.shape
+                or not bool(xp.array_equal(entry[2], v._data))):
+            base = _divide(v._data, replicas) if _combined(v) == "sum" else v._data
+            entry = on_read_copies[id(v)] = [weakref.ref(v), [xp.array(base, copy=True) for _ in range(replicas)],
+                                             None]
+        _MIRROR.on_read[i] = entry
+        _copy_into(v, entry[1][0])
+
+
+def _on_read(var):
+    sync = getattr(var, "synchronization", None)
+    return str(getattr(sync, "name", sync)).lower() == "on_read"
+
+
+def _combined(var):
+    """``"sum"``/``"mean"`` for a variable whose replicas' updates TF adds/averages, else None."""
+    agg = getattr(var, "aggregation", None)
+    name = str(getattr(agg, "name", agg)).lower()
+    return name if name in ("sum", "mean") else None
+
+
+def _add_changes(variables):
+    for i, (v, start) in enumerate(zip(variables, _MIRROR.start)):
+        if i in _MIRROR.on_read:
+            _MIRROR.on_read[i][1][_MIRROR.replicas - 1] = backend.xp_of(v._data).array(v._data, copy=True)
+        elif _combined(v) is not None and v._data.shape == start.shape:
+            change = v._data - start
+            _MIRROR.changes[i] = change if i not in _MIRROR.changes else _MIRROR.changes[i] + change
 
 
 @core.effect
 def _mirror_next(variables):
     if _MIRROR.first is None:   # replica 0's values: kept when the last replica is done
         _MIRROR.first = [backend.xp_of(v._data).array(v._data, copy=True) for v in variables]
-    for v, start in zip(variables, _MIRROR.start):
-        _copy_into(v, start)
+    _add_changes(variables)
+    _MIRROR.replicas += 1
+    for i, (v, start) in enumerate(zip(variables, _MIRROR.start)):
+        _copy_into(v, _MIRROR.on_read[i][1][_MIRROR.replicas - 1] if i in _MIRROR.on_read else start)
 
 
 @core.effect
 def _mirror_end(variables):
-    for v, first in zip(variables, _MIRROR.first or ()):
-        _copy_into(v, first)
-    _MIRROR.start = _MIRROR.first = None
+    if _MIRROR.first is not None:
+        _add_changes(variables)
+        for i, (v, first) in enumerate(zip(variables, _MIRROR.first)):
+            how = _combined(v)
+            if i in _MIRROR.on_read:   # what a read outside run gives: the copies combined
+                entry = _MIRROR.on_read[i]
+                copies = entry[1]
+                total = copies[0] if how is None else sum(copies[1:], copies[0])
+                _copy_into(v, _divide(total, len(copies)) if how == "mean" else total)
+                entry[2] = backend.xp_of(v._data).array(v._data, copy=True)
+                continue
+            if how is None or i not in _MIRROR.changes:
+                _copy_into(v, first)
+                continue
+            change = _MIRROR.changes[i]
+            if how == "mean":
+                change = _divide(change, _MIRROR.replicas)
+            total = _MIRROR.start[i] + change
+            _copy_into(v, total.astype(v._data.dtype, copy=False))
+    _MIRROR.start = _MIRROR.first = _MIRROR.changes = _MIRROR.on_read = None
 
 
 def _copy_into(var, array):

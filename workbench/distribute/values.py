@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 
-from .. import nest
+from .. import extension_type, nest
 from ..core import CompositeTensor, Tensor
 
 
@@ -50,6 +50,17 @@ class PerReplica(CompositeTensor):
         parts = iter(parts)
         return PerReplica([next(parts) if isinstance(v, Tensor) else v for v in self.values])
 
+    # wb.function binds a PerReplica argument component by component (extension_type.bind_by_parts),
+    # so one trace serves every step's per-replica batch of the same shapes
+    def _wb_static_key(self):
+        return ("PerReplica", tuple("T" if isinstance(v, Tensor) else repr(v) for v in self.values))
+
+    def _wb_tensor_fields(self):
+        return self.values
+
+    def _wb_with_tensor_fields(self, parts):
+        return PerReplica(parts)
+
     def structure_key(self):
         return ("PerReplica", tuple((tuple(v.shape), str(v.dtype)) if isinstance(v, Tensor) else repr(v)
                                     for v in self.values))
@@ -61,6 +72,9 @@ class PerReplica(CompositeTensor):
     def __str__(self):
         body = ",\n".join(f"  {i}: {str(v)}" for i, v in enumerate(self.values))
         return f"PerReplica:{{\n{body}\n}}"
+
+
+extension_type.bind_by_parts(PerReplica)
 
 
 class PerReplicaSpec:
