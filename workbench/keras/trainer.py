@@ -34,7 +34,7 @@ from ..compiler import RetracingWarning, function
 from ..compiler.api import RETRACE_WARNING_AT
 from ..core import CompositeTensor, Tensor
 from ..distribute import get_strategy
-from ..distribute.input import replica_batch
+from ..distribute.input import on_replicas, replica_batch
 from ..ops.reduce import reduce_sum
 from ..ops.elementwise import cast
 from . import callbacks as callbacks_module
@@ -372,12 +372,12 @@ class Trainer:
 
     def make_train_function(self, force=False):
         if self.train_function is None or force:
-            self.train_function = self._multi_step(self._reducing(self.train_step), "train_step")
+            self.train_function = self._multi_step(on_replicas(self._reducing(self.train_step), self), "train_step")
         return self.train_function
 
     def make_test_function(self, force=False):
         if self.test_function is None or force:
-            self.test_function = self._multi_step(self.test_step, "test_step")
+            self.test_function = self._multi_step(on_replicas(self.test_step, self), "test_step")
         return self.test_function
 
     def make_predict_function(self, force=False):
