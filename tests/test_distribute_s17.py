@@ -17,3 +17,156 @@ def test_lone_worker_cluster_resolver_is_tfs():
     assert wb.distribute.MirroredStrategy().cluster_resolver is None
     assert wb.distribute.OneDeviceStrategy("/cpu:0").cluster_resolver is None
     assert wb.distribute.get_strategy().cluster_resolver is None
+
+
+# -- several logical-CPU replicas training in one process -------------------------------------
+# Expected numbers: TF 2.21 + Keras 3 on CPU, MirroredStrategy over logical devices cpu:0, cpu:1
+# (/tmp scripts run against TF itself, printed and pinned here).
+
+from workbench import config, keras  # noqa: E402
+
+
+@pytest.fixture
+def logical_cpus(monkeypatch):
+    def make(n):
+        monkeypatch.setattr(config, "_LOGICAL", {})
+        monkeypatch.setitem(config._INITIALIZED, "on", False)
+        cpu = wb.config.list_physical_devices("CPU")[0]
+        wb.config.set_logical_device_configuration(cpu, [wb.config.LogicalDeviceConfiguration()] * n)
+        return wb.distribute.MirroredStrategy([f"cpu:{i}" for i in range(n)])
+    return make
+
+
+X = np.arange(24, dtype=np.float32).reshape(8, 3) / 10.0
+Y = np.stack([np.sin(np.arange(8)), np.cos(np.arange(8))], 1).astype(np.float32)
+W0 = (np.arange(6, dtype=np.float32).reshape(3, 2) - 2.5) / 5
+
+TF_CUSTOM = {
+    "sgd": ([1.0994141101837158, 0.9421901106834412, 0.9318550825119019],
+            [-0.45107603, -0.35652667, -0.04289434, 0.03968787, 0.36528736, 0.43590236],
+            [0.08181694, -0.03785505]),
+    "adam": ([1.0994141101837158, 1.0477014780044556, 1.0059512853622437],
+             [-0.47037813, -0.3296015, -0.070365235, 0.07040026, 0.32964545, 0.47040176],
+             [0.029754879, -0.029574461]),
+}
+
+
+@pytest.mark.parametrize("traced", [False, True], ids=["eager", "wb.function"])
+@pytest.mark.parametrize("which", ["sgd", "adam"])
+def test_custom_loop_over_logical_replicas_trains_as_tf(logical_cpus, which, traced):
+    strategy = logical_cpus(2)
+    with strategy.scope():
+        w = wb.Variable(W0)
+        b = wb.Variable(np.zeros(2, np.float32))
+        opt = keras.optimizers.SGD(0.1) if which == "sgd" else keras.optimizers.Adam(0.01)
+    dist = strategy.experimental_distribute_dataset(wb.data.Dataset.from_tensor_slices((X, Y)).batch(8))
+
+    def step(x, y):
+        with wb.GradientTape() as tape:
+            per = wb.reduce_sum((wb.matmul(x, w) + b - y) ** 2, axis=1)
+            loss = wb.nn.compute_average_loss(per, global_batch_size=8)
+        grads = tape.gradient(loss, [w, b])
+        opt.apply_gradients(zip(grads, [w, b]))
+        return loss
+
+    def train(x, y):
+        return strategy.reduce("SUM", strategy.run(step, args=(x, y)), axis=None)
+    if traced:
+        train = wb.function(train)
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")   # traced: replayed, not run eagerly
+        losses = [float(train(x, y)) for _ in range(3) for x, y in dist]
+    want_losses, want_w, want_b = TF_CUSTOM[which]
+    np.testing.assert_allclose(losses, want_losses, rtol=2e-6)
+    np.testing.assert_allclose(w.numpy().ravel(), want_w, rtol=2e-6, atol=1e-7)
+    np.testing.assert_allclose(b.numpy(), want_b, rtol=2e-6, atol=1e-7)
+    assert int(opt.iterations.numpy()) == 3   # one update per step, not one per replica
+    if traced:   # every step after the first replays one program (Adam's first step makes its slots)
+        assert train.experimental_get_tracing_count() == (1 if which == "sgd" else 2)
+
+
+@pytest.mark.parametrize("run_eagerly", [False, True])
+def test_keras_fit_over_logical_replicas_is_tfs(logical_cpus, run_eagerly):
+    strategy = logical_cpus(2)
+    with strategy.scope():
+        model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(
+            2, kernel_initializer=keras.initializers.Constant(W0), bias_initializer="zeros")])
+        model.compile(keras.optimizers.SGD(0.1), "mse", metrics=["mae"], run_eagerly=run_eagerly)
+    history = model.fit(X, Y, batch_size=4, epochs=3, shuffle=False, verbose=0)
+    np.testing.assert_allclose(history.history["loss"], [0.5315964221954346, 0.5053771734237671,
+                                                         0.5036557912826538], rtol=2e-6)
+    np.testing.assert_allclose(history.history["mae"], [0.6209954023361206, 0.6291096210479736,
+                                                        0.6276170015335083], rtol=2e-6)
+    np.testing.assert_allclose(model.layers[0].kernel.numpy().ravel(), [
+        -0.48180428, -0.3250566, -0.0744776, 0.07203035, 0.33284906, 0.4691173], rtol=2e-6)
+    np.testing.assert_allclose(model.layers[0].bias.numpy(), [0.07326658, -0.029130612], rtol=2e-6)
+    assert int(model.optimizer.iterations.numpy()) == 6
+    np.testing.assert_allclose(model.evaluate(X, Y, batch_size=4, verbose=0),
+                               [0.4817025363445282, 0.5900282859802246], rtol=2e-6)
+
+
+def test_replica_context_merge_call_and_synchronized_variables_are_tfs(logical_cpus):
+    strategy = logical_cpus(3)
+
+    def reduce_both():
+        ctx = wb.distribute.get_replica_context()
+        x = wb.cast(ctx.replica_id_in_sync_group, wb.float32) + 1.0
+        return ctx.all_reduce("SUM", x), ctx.all_reduce("MEAN", x * 2)
+    for fn in (reduce_both, wb.function(lambda: strategy.run(reduce_both))):
+        total, mean = strategy.run(fn) if fn is reduce_both else fn()
+        assert isinstance(total, wb.distribute.PerReplica)   # one tensor per replica, as TF's
+        assert [float(v) for v in total.values] == [6.0] * 3 and [float(v) for v in mean.values] == [4.0] * 3
+    seen = []
+
+    def merged():
+        ctx = wb.distribute.get_replica_context()
+        x = wb.cast(ctx.replica_id_in_sync_group, wb.float32)
+
+        def merge(strategy_, v, c):
+            seen.append((type(v).__name__, c, wb.distribute.in_cross_replica_context()))
+            return strategy_.reduce("SUM", v, axis=None) + c
+        return ctx.merge_call(merge, args=(x, 10.0))
+    assert float(strategy.run(merged)) == 13.0 and seen == [("PerReplica", 10.0, True)]
+    with strategy.scope():
+        metric = keras.metrics.Mean()
+        total = wb.Variable(0.0, aggregation=wb.VariableAggregation.SUM)
+        last = wb.Variable(1.0, aggregation=wb.VariableAggregation.MEAN)
+
+    def update(x):
+        metric.update_state(x)
+        total.assign_add(x)
+        last.assign(x)
+        return metric.result()   # in a replica: its own copy (ON_READ), as TF's
+    xs = strategy.experimental_distribute_values_from_function(
+        lambda c: wb.constant(float(c.replica_id_in_sync_group + 1)))
+    for want_total in (6.0, 12.0):
+        results = strategy.run(update, args=(xs,))
+        assert [float(v) for v in results.values] == [1.0, 2.0, 3.0]
+        assert (float(metric.result()), float(total.numpy()), float(last.numpy())) == (2.0, want_total, 2.0)
+    metric.reset_state()
+    assert [float(v) for v in strategy.run(update, args=(xs,)).values] == [1.0, 2.0, 3.0]
+
+
+def test_replicas_that_fail_or_merge_differently_raise_tfs_errors(logical_cpus):
+    strategy = logical_cpus(2)
+
+    def uneven():
+        ctx = wb.distribute.get_replica_context()
+        if ctx._replica_id == 0:
+            return ctx.merge_call(lambda s: 1.0)
+        return 2.0
+    with pytest.raises(RuntimeError, match=r"Some replicas made a different number of replica_context\(\)"
+                                           r"\.merge_call\(\) calls"):
+        strategy.run(uneven)
+
+    def boom():
+        ctx = wb.distribute.get_replica_context()
+        if ctx._replica_id == 1:
+            raise ValueError("replica 1 fails")
+        return ctx.all_reduce("SUM", 1.0)
+    with pytest.raises(ValueError, match="replica 1 fails"):
+        strategy.run(boom)
+    import threading
+    assert not [t for t in threading.enumerate() if t.name.startswith("wb.distribute replica")]
+    assert strategy.run(lambda: wb.constant(1.0)) is not None   # the strategy still runs
