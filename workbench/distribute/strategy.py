@@ -1,7 +1,7 @@
 """TF 2's distribution strategies over one :class:`~.collectives.Collectives` engine.
 
 A strategy holds this process's replica (one per process: the CPU or one GPU; or, for a
-``MirroredStrategy`` over logical CPU devices, one per device, run one after another) and the
+``MirroredStrategy`` over logical CPU devices, one per device, taking turns on threads) and the
 collectives that join it to the other processes. ``strategy.scope()`` makes it current: variables
 created inside start from rank 0's values (broadcast), optimizers sum gradients across
 replicas in ``apply_gradients``, and ``wb.nn.compute_average_loss`` divides by the global
@@ -748,14 +748,15 @@ class MirroredStrategy(Strategy):
 
     Several CPU devices (the logical devices of ``wb.config.set_logical_device_configuration``,
     as in TF's guides: ``devices=["cpu:0", "cpu:1"]``) give one replica each in this process:
-    ``run`` calls ``fn`` once per replica, one after another, in its replica context, and
-    returns a :class:`PerReplica`; ``reduce`` and ``gather`` sum and concatenate the replicas'
-    results; variables made in the scope are mirrored (every replica starts from the same
-    values), and a ``wb.random.Generator`` made in the scope gives each replica its own stream.
-    Collectives inside ``run`` (``ReplicaContext.all_reduce``, summing gradients in
-    ``apply_gradients``) need the replicas to run side by side and are refused; train on
-    several processes with :class:`MultiWorkerMirroredStrategy` instead. Several GPUs in one
-    process are not run here either: start one process per GPU (``workbench run SCRIPT --nproc N``).
+    ``run`` calls ``fn`` once per replica, each on a thread of its own, in its replica context,
+    one at a time (:mod:`.replicas`), and returns a :class:`PerReplica`; ``reduce`` and
+    ``gather`` sum and concatenate the replicas' results. Inside ``run``,
+    ``ReplicaContext.merge_call`` and ``all_reduce`` wait for every replica, and
+    ``optimizer.apply_gradients`` updates the variables once with the replicas' gradients
+    summed (TF's merge call); ``Model.fit`` trains each replica on its slice of the batch.
+    Variables made in the scope are mirrored (every replica starts from the same values), and a
+    ``wb.random.Generator`` made in the scope gives each replica its own stream. Several GPUs in
+    one process are not run here: start one process per GPU (``workbench run SCRIPT --nproc N``).
     """
 
     _auto_synchronization = core.VariableSynchronization.ON_WRITE
