@@ -307,6 +307,17 @@ def operation_from_keras(node):
     name = node["class_name"]
     config = dict(node.get("config") or {})
     layer_name = config.pop("name", None)
+    if name == "GetItem" and node["module"] == "keras.src.ops.numpy":   # x[...]: an operator node here
+        calls = node.get("inbound_nodes") or []
+        keys = [c["args"][1] for c in calls if len(c.get("args", [])) == 2]
+        if len(keys) != len(calls) or any(k != keys[0] for k in keys):
+            raise ValueError(f"load_model: GetItem node {layer_name!r}: expected (tensor, index) calls with one index")
+        out = {"class_name": "SymbolicOp", "config": {
+            "name": layer_name, "op": "getitem", "key": _key_from_keras(keys[0], layer_name) if keys else None}}
+        if "name" in node:
+            out["name"] = node["name"]
+        out["inbound_nodes"] = [{"args": c["args"][:1], "kwargs": c.get("kwargs", {})} for c in calls]
+        return out
     key = name.replace("_", "").lower()
     table = {n.replace("_", "").lower(): n for n in ops.__all__}
     op = table.get(key)
@@ -333,8 +344,10 @@ def operation_to_keras(node):
     """This library's ``SymbolicOp`` entry of a ``keras.ops`` call in Keras 3's form (the
     Operation class, its module and its configuration); None for an operator's entry."""
     config = node.get("config")
-    if not isinstance(config, dict) or config.get("arguments") is None:
+    if not isinstance(config, dict) or config.get("op") is None:
         return None
+    if config.get("arguments") is None:
+        return _operator_to_keras(node)
     op = config["op"]
     if op.startswith("activations."):
         module, class_name = "keras.src.activations.activations", op.split(".", 1)[1]
@@ -349,6 +362,69 @@ def operation_to_keras(node):
     for k in ("name", "inbound_nodes"):
         if k in node:
             out[k] = node[k]
+    return out
+
+
+_OPERATOR_CLASS = {"add": "Add", "subtract": "Subtract", "multiply": "Multiply", "divide": "TrueDivide",
+                   "floor_divide": "FloorDivide", "power": "Power", "mod": "Mod", "negative": "Negative",
+                   "absolute": "Absolute", "getitem": "GetItem"}
+
+
+def _keras_key(parts):
+    out = []
+    for k in parts:
+        if isinstance(k, dict) and "slice" in k:
+            start, stop, step = k["slice"]
+            out.append({"class_name": "__slice__", "config": {"start": start, "stop": stop, "step": step}})
+        elif isinstance(k, dict) and "ellipsis" in k:
+            out.append({"class_name": "__ellipsis__", "config": {}})
+        elif isinstance(k, dict):
+            out.append(None)
+        else:
+            out.append(k)
+    return out[0] if len(out) == 1 else out
+
+
+def _key_from_keras(key, where):
+    parts = key if isinstance(key, list) else [key]
+    out = []
+    for k in parts:
+        name = k.get("class_name") if isinstance(k, dict) else None
+        if name == "__slice__":
+            c = k["config"]
+            out.append({"slice": [c.get("start"), c.get("stop"), c.get("step")]})
+        elif name == "__ellipsis__":
+            out.append({"ellipsis": True})
+        elif k is None:
+            out.append({"newaxis": True})
+        elif isinstance(k, int) and not isinstance(k, bool):
+            out.append(k)
+        else:
+            raise ValueError(f"load_model: {where}: the index {k!r} is not supported (ints, slices, ... and None)")
+    return out
+
+
+def _operator_to_keras(node):
+    """A Python operator's entry (``x * 2``, ``x[:, :2]``) as Keras 3.15 writes its op: the
+    operands (or the index) are the call's arguments."""
+    config = node["config"]
+    op = config["op"]
+    out = {"module": "keras.src.ops.numpy", "class_name": _OPERATOR_CLASS[op], "config": {"name": config.get("name")},
+           "registered_name": _OPERATOR_CLASS[op]}
+    if "name" in node:
+        out["name"] = node["name"]
+    calls = []
+    for call in node.get("inbound_nodes", []):
+        args = list(call.get("args", []))
+        if op == "getitem":
+            args = [args[0], _keras_key(config["key"])]
+        elif op in _BINARY and config.get("constant") is None:
+            args = list(args[0])
+        elif op in _BINARY:
+            args = [config["constant"], args[0]] if config.get("constant_first") else [args[0], config["constant"]]
+        calls.append({"args": args, "kwargs": call.get("kwargs", {})})
+    if "inbound_nodes" in node:
+        out["inbound_nodes"] = calls
     return out
 
 

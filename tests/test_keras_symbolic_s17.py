@@ -1,0 +1,213 @@
+"""``wb.keras.ops`` on symbolic tensors (``wb.keras.Input``) as Keras 3.15's ops on KerasTensors:
+each call records a graph node whose shape and dtype are Keras 3.15's (pinned from Keras 3.15.1
+with the TF backend), models built from them run as the same ops run eagerly, save to and load
+from .keras files in Keras 3.15's form (a file written by Keras 3.15 loads here), and train."""
+
+import json
+import pathlib
+import zipfile
+
+import numpy as np
+import pytest
+
+import workbench as wb
+
+keras = wb.keras
+ops = keras.ops
+FIXTURES = pathlib.Path(__file__).parent / "fixtures"
+
+
+def test_output_specs_are_keras_315s():
+    x = keras.Input((4,))
+    i = keras.Input((3,), dtype="int32")
+    s = keras.Input((None, 6))
+    cases = {
+        "mean": (ops.mean(x, axis=1), (None,), "float32"),
+        "sum_i": (ops.sum(i, axis=-1), (None,), "int32"),
+        "mean_i": (ops.mean(i, axis=1), (None,), "float32"),
+        "sqrt_i": (ops.sqrt(i), (None, 3), "float32"),
+        "add_i_f": (ops.add(i, 2.5), (None, 3), "float32"),
+        "argmax": (ops.argmax(x, axis=-1), (None,), "int32"),
+        "reshape": (ops.reshape(x, (-1, 2, 2)), (None, 2, 2), "float32"),
+        "expand": (ops.expand_dims(x, -1), (None, 4, 1), "float32"),
+        "transpose": (ops.transpose(s, (0, 2, 1)), (None, 6, None), "float32"),
+        "matmul": (ops.matmul(x, np.ones((4, 3), "float32")), (None, 3), "float32"),
+        "stack": (ops.stack([x, x], axis=1), (None, 2, 4), "float32"),
+        "one_hot": (ops.one_hot(i, 5), (None, 3, 5), "float32"),
+        "cast": (ops.cast(x, "int32"), (None, 4), "int32"),
+        "softmax": (ops.softmax(s, axis=-1), (None, None, 6), "float32"),
+        "take": (ops.take(x, [0, 2], axis=1), (None, 2), "float32"),
+        "cumsum": (ops.cumsum(s, axis=1), (None, None, 6), "float32"),
+        "gt": (x > 0, (None, 4), "bool"),
+        "and": ((x > 0) & (x < 1), (None, 4), "bool"),
+        "seq_mean": (ops.mean(s, axis=1), (None, 6), "float32"),
+        "einsum": (ops.einsum("bij,bkj->bik", s, s), (None, None, None), "float32"),
+        "tile": (ops.tile(x, (1, 2)), (None, 8), "float32"),
+        "pad": (ops.pad(s, ((0, 0), (1, 1), (0, 0))), (None, None, 6), "float32"),
+        "norm": (ops.norm(x, axis=-1), (None,), "float32"),
+        "round": (round(x), (None, 4), "float32"),
+        "repeat": (ops.repeat(x, 2, axis=1), (None, 8), "float32"),
+        "clip_i": (ops.clip(i, 0, 1), (None, 3), "int32"),
+    }
+    for name, (t, shape, dtype) in cases.items():
+        assert (t.shape, str(t.dtype)) == (shape, dtype), name
+    assert [t.shape for t in ops.split(x, 2, axis=1)] == [(None, 2), (None, 2)]
+    # Keras 3 answers these from the spec, without a node
+    assert ops.shape(s) == (None, None, 6)
+    assert ops.is_tensor(x) is False
+    assert ops.dtype(i) == "int32"
+
+
+def _brief_model():
+    x = keras.Input((4,))
+    outs = [ops.concatenate([x, ops.square(x)], axis=-1), ops.mean(x, axis=1, keepdims=True),
+            ops.reshape(x, (-1, 2, 2)), ops.expand_dims(x, 1), ops.where(x > 0, x, 0.0),
+            ops.matmul(x, np.arange(12, dtype="float32").reshape(4, 3)), ops.relu(x),
+            ops.einsum("bi,bj->bij", x, x), ops.linalg.inv(ops.reshape(ops.tile(x, (1, 1)), (-1, 2, 2)) + 3.0)]
+    return x, outs
+
+
+def test_model_outputs_equal_the_eager_ops():
+    x, outs = _brief_model()
+    model = keras.Model(x, outs)
+    v = np.arange(8, dtype="float32").reshape(2, 4) - 3
+    want = [ops.concatenate([v, ops.square(v)], axis=-1), ops.mean(v, axis=1, keepdims=True),
+            ops.reshape(v, (-1, 2, 2)), ops.expand_dims(v, 1), ops.where(v > 0, v, 0.0),
+            ops.matmul(v, np.arange(12, dtype="float32").reshape(4, 3)), ops.relu(v),
+            ops.einsum("bi,bj->bij", v, v), ops.linalg.inv(ops.reshape(v, (-1, 2, 2)) + 3.0)]
+    got = model(v)
+    assert len(got) == len(want)
+    for g, w in zip(got, want):
+        np.testing.assert_allclose(g.numpy(), w.numpy(), rtol=1e-6)
+    # Keras 3.15's values of the brief's model (keras.ops on a KerasTensor)
+    np.testing.assert_allclose(got[0].numpy(), [[-3, -2, -1, 0, 9, 4, 1, 0], [1, 2, 3, 4, 1, 4, 9, 16]])
+    np.testing.assert_allclose(got[4].numpy(), [[0, 0, 0, 0], [1, 2, 3, 4]])
+
+
+def test_inputs_outputs_and_layers_as_keras_315():
+    x = keras.Input((3,), dtype="int32")
+    y = ops.mean(x, axis=1)
+    one = keras.Model(x, y)
+    assert one.inputs == [x] and one.outputs == [y]
+    assert one.input is x and one.output is y
+    listed = keras.Model([x], [y])
+    assert listed.input is x and listed.output is y and listed.inputs == [x]
+    d = {"b": keras.Input((2,), name="b"), "a": keras.Input((2,), name="a")}
+    out = {"o": d["a"] * 2 + d["b"]}
+    m = keras.Model(d, out)
+    assert m.inputs == [d["a"], d["b"]] and m.outputs == [out["o"]]
+    assert m.input is d and m.output is out
+    # ops and operators are operations, not layers (Keras 3.15 lists only layers)
+    z = keras.Input((4,))
+    h = keras.layers.Dense(3)(ops.square(z))
+    assert [type(l).__name__ for l in keras.Model(z, ops.mean(h, axis=1)).layers] == ["Dense"]
+
+
+def test_summary_shapes():
+    x = keras.Input((4,), name="x")
+    h = keras.layers.Dense(3)(ops.concatenate([x, ops.square(x)], axis=-1)[:, :4])
+    y = ops.mean(ops.reshape(h * 2, (-1, 3, 1)), axis=1)
+    lines = []
+    keras.Model(x, y).summary(print_fn=lines.append)
+    text = "\n".join(lines)
+    # Keras 3.15's rows: square (None, 4), concatenate (None, 8), dense (None, 3) with 15
+    # parameters, reshape (None, 3, 1), mean (None, 1)
+    for name, shape in [("square", "(None, 4)"), ("concatenate", "(None, 8)"), ("reshape", "(None, 3, 1)"),
+                        ("mean", "(None, 1)")]:
+        row = next(line for line in text.splitlines() if line.startswith(f"│ {name}"))
+        assert shape in row, (name, row)
+    assert "Total params: 15" in text
+
+
+def test_save_load_round_trip_in_keras_315s_form(tmp_path):
+    keras.backend.clear_session()   # the ops' names start afresh: mean, reshape, ...
+    x, outs = _brief_model()
+    model = keras.Model(x, outs)
+    path = str(tmp_path / "ops.keras")
+    model.save(path)
+    config = json.loads(zipfile.ZipFile(path).read("config.json"))
+    entries = {e["name"]: e for e in config["config"]["layers"]}
+    mean = entries["mean"]
+    assert (mean["module"], mean["class_name"], mean["config"]) == (
+        "keras.src.ops.numpy", "Mean", {"name": "mean", "axis": 1, "keepdims": True})
+    assert entries["reshape"]["config"] == {"name": "reshape", "newshape": [-1, 2, 2]}
+    assert entries["inv"]["module"] == "keras.src.ops.linalg"
+    assert entries["relu"]["module"] == "keras.src.ops.nn" and entries["relu"]["class_name"] == "Relu"
+    constant = entries["matmul"]["inbound_nodes"][0]["args"][1]
+    assert constant["class_name"] == "__numpy__" and constant["config"]["dtype"] == "float32"
+    where = entries["where"]["inbound_nodes"][0]["args"]
+    assert where[0]["config"]["keras_history"][0] == "greater" and where[2] == 0.0
+    again = keras.models.load_model(path)
+    v = np.linspace(-2, 2, 8, dtype="float32").reshape(2, 4)
+    for g, h in zip(model(v), again(v)):
+        np.testing.assert_allclose(g.numpy(), h.numpy(), rtol=1e-6)
+    clone = keras.Model.from_config(model.get_config())
+    for g, h in zip(model(v), clone(v)):
+        np.testing.assert_allclose(g.numpy(), h.numpy(), rtol=1e-6)
+
+
+def test_a_file_written_by_keras_315_loads():
+    # Keras 3.15.1 wrote it for: x = Input((4,)); outputs concatenate([x, square(x)], -1), mean(., axis=1,
+    # keepdims=True), reshape(x, (-1, 2, 2)), expand_dims(x, 1), where(x > 0, x, 0.0),
+    # matmul(x, ones((4, 3))), keras.activations.relu(x)
+    model = keras.models.load_model(str(FIXTURES / "keras_symbolic_s17_ops_keras315.keras"))
+    v = np.arange(8, dtype="float32").reshape(2, 4) - 3
+    got = [g.numpy() for g in model(v)]
+    c = np.concatenate([v, v ** 2], axis=-1)
+    want = [c, c.mean(axis=1, keepdims=True), v.reshape(-1, 2, 2), v[:, None], np.where(v > 0, v, 0.0),
+            v @ np.ones((4, 3), "float32"), np.maximum(v, 0)]
+    for g, w in zip(got, want):
+        np.testing.assert_allclose(g, w, rtol=1e-6)
+
+
+def test_fit_through_ops():
+    x = keras.Input((4,))
+    h = keras.layers.Dense(8, activation="relu")(ops.concatenate([x, ops.square(x)], axis=-1))
+    y = ops.sum(keras.layers.Dense(2)(h), axis=-1, keepdims=True)
+    model = keras.Model(x, y)
+    model.compile(optimizer="adam", loss="mse")
+    data = np.random.default_rng(0).normal(size=(64, 4)).astype("float32")
+    target = (data ** 2).sum(axis=1, keepdims=True)
+    before = model.evaluate(data, target, verbose=0)
+    history = model.fit(data, target, epochs=5, batch_size=16, verbose=0)
+    assert len(history.history["loss"]) == 5
+    assert model.evaluate(data, target, verbose=0) < before
+
+
+def test_eager_calls_are_unchanged_and_identities_hold():
+    assert ops.nn.relu is ops.relu and ops.numpy.mean is ops.mean
+    assert ops.core.convert_to_tensor is ops.numpy.convert_to_tensor
+    np.testing.assert_allclose(ops.mean(np.ones((2, 3)), axis=1).numpy(), [1.0, 1.0])
+    with pytest.raises(ValueError, match="no value"):
+        ops.convert_to_numpy(keras.Input((2,)))
+
+
+def test_operators_are_written_as_keras_315_ops(tmp_path):
+    x = keras.Input((4,))
+    y = keras.Input((4,))
+    model = keras.Model([x, y], [x[..., None, 1], 2 - x, -x, abs(x), x[:, 1:3] * y[:, :2], x ** 2 / 3])
+    path = str(tmp_path / "operators.keras")
+    model.save(path)
+    entries = json.loads(zipfile.ZipFile(path).read("config.json"))["config"]["layers"]
+    by_class = {}
+    for e in entries[2:]:
+        assert e["module"] == "keras.src.ops.numpy"
+        by_class.setdefault(e["class_name"], []).append(e["inbound_nodes"][0]["args"])
+    assert sorted(by_class) == ["Absolute", "GetItem", "Multiply", "Negative", "Power", "Subtract", "TrueDivide"]
+    first_key = by_class["GetItem"][0][1]   # Keras 3.15 writes x[..., None, 1] so
+    assert first_key == [{"class_name": "__ellipsis__", "config": {}}, None, 1]
+    assert by_class["Subtract"][0][0] == 2 and by_class["TrueDivide"][0][1] == 3
+    a = np.linspace(-2, 2, 8, dtype="float32").reshape(2, 4)
+    b = a[::-1].copy()
+    again = keras.models.load_model(path)
+    for g, h in zip(model([a, b]), again([a, b])):
+        np.testing.assert_allclose(g.numpy(), h.numpy(), rtol=1e-6)
+
+
+def test_a_keras_315_file_with_operators_loads():
+    # Keras 3.15.1 wrote it for: x = Input((4,)); outputs x[..., None, 1], 2 - x, -x, abs(x)
+    model = keras.models.load_model(str(FIXTURES / "keras_symbolic_s17_operators_keras315.keras"))
+    v = np.linspace(-2, 2, 8, dtype="float32").reshape(2, 4)
+    got = [g.numpy() for g in model(v)]
+    for g, w in zip(got, [v[..., None, 1], 2 - v, -v, abs(v)]):
+        np.testing.assert_allclose(g, w)
