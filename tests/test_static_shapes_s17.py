@@ -161,3 +161,40 @@ CASES = {
 def test_static_shape_of_a_traced_function_is_tf_s(name):
     specs, fn, want = CASES[name]
     assert _out_shape(fn, specs) == want
+
+
+# -- stand-in retries: each runs the Python body again, so the likely ones come first ----------
+
+def _runs(fn, specs):
+    calls = []
+
+    def body(*xs):
+        calls.append(1)
+        return fn(*xs)
+    out = wb.function(body, input_signature=specs).get_concrete_function().structured_outputs
+    return len(calls), None if out.shape.rank is None else tuple(out.shape.as_list())
+
+
+def test_labels_and_logits_of_unknown_rank_need_one_retry():
+    # ranks r and r + 1 at once come right after the first trial (TF runs the body once)
+    fn = lambda lab, x: wb.nn.sparse_softmax_cross_entropy_with_logits(labels=lab, logits=x)  # noqa: E731
+    assert _runs(fn, [S(None, I32), S(None, F32)]) == (2, None)
+
+
+def test_a_size_the_error_names_is_tried_next():
+    # top_k(x, 4) of an open last dimension: the message names k=4 (TF: (None, 4), one run);
+    # an index the message names is tried, then one more
+    assert _runs(lambda x: wb.math.top_k(x, 4).values, NN) == (2, (None, 4))
+    assert _runs(lambda x: x[:, 6], NN) == (3, (None,))   # 6, then 7
+
+
+def test_sizes_of_a_shape_in_the_error_are_not_tried():
+    # matmul of [1, 3] and [4, 5] names shapes, not a size the open dimension needs
+    calls = []
+
+    def body(x):
+        calls.append(1)
+        return wb.matmul(x, wb.ones([4, 5]))
+    with pytest.raises(Exception, match=r"\[1,3\]"):
+        wb.function(body, input_signature=N3).get_concrete_function()
+    assert len(calls) == 6   # sizes 1, 2, 3 of zeros and of identity stand-ins

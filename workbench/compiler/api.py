@@ -363,7 +363,7 @@ class Function:
             try:
                 with printed.first() if first else contextlib.nullcontext():
                     self._trace(key, args, kwargs, flat, general, undo=True)
-            except Exception:  # noqa: BLE001 -- what a py_function's stand-in result cannot run
+            except Exception as exc:  # noqa: BLE001 -- what a py_function's stand-in result cannot run
                 if not self._stood_in:
                     if not first:
                         raise
@@ -374,7 +374,7 @@ class Function:
                     if specs is None:
                         specs = nest.flatten((given_args, given_kwargs)) + (
                             nest.flatten(list(self._signature)) if self._signature is not None else [])
-                    for other in stand_in_rounds(specs):
+                    for other in stand_in_rounds(specs, exc):
                         try:
                             with printed.again():
                                 concrete = self._get_concrete(head, given_args, given_kwargs, other, printed)

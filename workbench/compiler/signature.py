@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import re
 import sys
 import threading
 
@@ -439,18 +440,28 @@ def _takes_eye(spec) -> bool:
 _RANKS = (0, 1, 2, 3, 4, 5)   # what a spec of any rank stands in as, in turn
 
 
-def stand_in_rounds(specs):
+def stand_in_rounds(specs, error=None):
     """The (open size, fill, rank) triples a trace on stand-ins for ``specs`` (flattened
     leaves) tries after (1, 0, 0), in order; empty where no other stand-in differs. The rank
-    is that of the stand-ins of specs of unknown rank (each of its sizes the open size)."""
+    is that of the stand-ins of specs of unknown rank (each of its sizes the open size), or a
+    tuple of ranks, one per such spec in turn. ``error``: the first trace's, whose message may
+    name the size an open dimension needs (``top_k(x, 4)``: 4). Each round runs the Python body
+    again, so the likely ones come first: specs of unknown rank at ranks r and r + 1 (labels
+    beside their logits) at once, the sizes named, then 2, 3 and those other specs know."""
     specs = [s for s in specs if isinstance(s, TensorSpec)]
     any_rank = any(s.shape.rank is None for s in specs)
     sizes = (1,)
     if any_rank or any(None in s.shape.as_list() for s in specs if s.shape.rank is not None):
-        # 1, 2, 3, then a larger size another spec knows (an open size that must match it)
+        # 1, a larger size the error names, 2, 3, then one another spec knows (an open size that
+        # must match it)
         known = sorted({d for s in specs if s.shape.rank is not None for d in s.shape.as_list()
                         if d is not None and 3 < d <= 64})
-        sizes = (1, 2, 3) + tuple(known[:2])
+        # (a parameter's value, k=4, not the sizes of a shape the message shows, [1,3] and [4,5])
+        text = "" if error is None else re.sub(r"[\[(][\d\s,]*[\])]", " ", str(error))
+        named = [int(m) for m in re.findall(r"(?<![\w.])\d{1,2}(?![\w.])", text)]
+        named = list(dict.fromkeys(n for n in named if 3 < n <= 64 and n not in known))
+        named = named[:1] + [named[0] + 1] if named else []   # (an index n needs n + 1)
+        sizes = (1,) + tuple(named) + (2, 3) + tuple(known[:2])
     fills = (0,) + (_INTEGER_FILLS if any(_takes_fill(s) for s in specs) else ()) + (
         ("eye",) if any(_takes_eye(s) for s in specs) else ()) + (
         ("digits",) if any(_takes_digits(s) for s in specs) else ())
@@ -459,9 +470,10 @@ def stand_in_rounds(specs):
     rounds = [(n, f, r) for f in fills for r in ranks for n in sizes
               if f != "eye" or r >= 2 or eye_known][1:]   # (eye of a rank below 2: zeros again)
     unknown = sum(1 for s in specs if s.shape.rank is None)
-    if unknown > 1:   # specs of unknown rank at different ranks (labels beside their logits)
-        rounds += [(n, 0, tuple(r + k for k in range(unknown))[::step]) for r in _RANKS[:4]
-                   for step in (1, -1) for n in sizes[:3]]
+    if unknown > 1:   # specs of unknown rank at different ranks
+        staggered = [(n, 0, tuple(r + k for k in range(unknown))[::step]) for r in _RANKS[:4]
+                     for n in sizes[:3] for step in (1, -1)]
+        rounds = staggered[:2] + rounds + staggered[2:]
     return rounds
 
 
