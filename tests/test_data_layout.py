@@ -16,14 +16,15 @@ KINDS = {"Batch", "Concatenate", "Enumerate", "Filter", "FromTensors", "Map", "P
          "Cache", "ChooseFromDatasets", "FromGenerator", "GroupByWindow", "Interleave", "ListElements",
          "Load", "SampleFromDatasets", "Scan", "SparseBatch", "TFRecords", "TextLines", "Unbatch", "WithOptions",
          "Window", "Shard", "TakeWhile", "Unique", "Rebatch", "IgnoreErrors", "RandomSource",
-         "FixedLengthRecords", "AssertCardinality", "GroupByReducer", "Snapshot"}
+         "FixedLengthRecords", "AssertCardinality", "GroupByReducer", "Snapshot", "CsvRecords"}
 
 # kinds of transformations the pipeline above does not use (tests/test_data_breadth.py and
-# tests/test_data_experimental_more.py save them; tests/test_data_s16.py: Snapshot)
+# tests/test_data_experimental_more.py save them; tests/test_data_s16.py: Snapshot; tests/test_data_s17.py:
+# CsvRecords)
 NEW_KINDS = {"Cache", "ChooseFromDatasets", "FromGenerator", "GroupByWindow", "Interleave", "ListElements",
              "Load", "SampleFromDatasets", "Scan", "SparseBatch", "TFRecords", "TextLines", "Unbatch",
              "WithOptions", "Window", "Shard", "TakeWhile", "Unique", "Rebatch", "IgnoreErrors", "RandomSource",
-             "FixedLengthRecords", "AssertCardinality", "GroupByReducer", "Snapshot"}
+             "FixedLengthRecords", "AssertCardinality", "GroupByReducer", "Snapshot", "CsvRecords"}
 
 
 def transformations(cls=Dataset):

@@ -77,3 +77,158 @@ def test_inner_filters_share_the_kernel():
     ds = Dataset.range(2).flat_map(
         lambda i: Dataset.range(4).filter(lambda x: wb.random.uniform([], seed=11) > 0.5))
     assert [int(x) for x in ds] == [2, 1, 2]
+
+
+# -- decode_csv is an op: Dataset.map traces it (dtypes from record_defaults, shapes the records') --
+
+LINES = ["1,2.5,a", "3,,b", "5,6.5,"]
+
+
+def test_decode_csv_in_a_map_is_traced_with_tfs_specs():
+    lines = Dataset.from_tensor_slices(LINES)
+    ds = lines.map(lambda l: wb.io.decode_csv(l, [wb.constant(0), 0.0, "zz"]))
+    assert ds.element_spec == (wb.TensorSpec([], wb.int32), wb.TensorSpec([], wb.float32),
+                               wb.TensorSpec([], wb.string))
+    assert [tuple(np.asarray(v).tolist() for v in e) for e in ds.as_numpy_iterator()] == [
+        (1, 2.5, b"a"), (3, 0.0, b"b"), (5, 6.5, b"zz")]
+    # TF 2.21: batches of records give columns of unknown size
+    batched = lines.batch(2).map(lambda l: wb.io.decode_csv(l, [0, 0.0, "zz"]))
+    assert batched.element_spec == (wb.TensorSpec([None], wb.int32), wb.TensorSpec([None], wb.float32),
+                                    wb.TensorSpec([None], wb.string))
+    got = [[np.asarray(v).tolist() for v in e] for e in batched.as_numpy_iterator()]
+    assert got == [[[1, 3], [2.5, 0.0], [b"a", b"b"]], [[5], [6.5], [b"zz"]]]
+    required = lines.map(lambda l: wb.io.decode_csv(l, [wb.constant([], wb.int64), [1.0], ["q"]]))
+    assert required.element_spec[0] == wb.TensorSpec([], wb.int64)
+    picked = lines.map(lambda l: wb.io.decode_csv(l, [0.0, "x"], select_cols=[1, 2]))
+    assert [tuple(np.asarray(v).tolist() for v in e) for e in picked.as_numpy_iterator()] == [
+        (2.5, b"a"), (0.0, b"b"), (6.5, b"x")]
+    fixed = Dataset.from_tensor_slices([["1,2", "3,4"]]).map(lambda l: wb.io.decode_csv(l, [wb.float64.min, 0]))
+    assert fixed.element_spec == (wb.TensorSpec([2], wb.float64), wb.TensorSpec([2], wb.int32))
+
+
+def test_decode_csv_in_a_traced_map_raises_on_a_bad_record():
+    ds = Dataset.from_tensor_slices(["1,2.5", "x,3"]).map(lambda l: wb.io.decode_csv(l, [0, 0.0]))
+    it = iter(ds)
+    assert int(next(it)[0]) == 1
+    with pytest.raises(wb.errors.InvalidArgumentError, match="field 0 in record 0 is not a valid int32"):
+        next(it)
+
+
+def test_decode_csv_in_a_function_replays_and_checks_each_call():
+    @wb.function
+    def parse(x):
+        return wb.io.decode_csv(x, [wb.constant([], wb.int64), ""])
+
+    first = parse(wb.constant(["1,a", "2,"]))
+    assert first[0].numpy().tolist() == [1, 2] and first[1].numpy().tolist() == [b"a", b""]
+    with pytest.raises(wb.errors.InvalidArgumentError, match="required but missing"):
+        parse(wb.constant([",a"]))
+    again = parse(wb.constant(["5,b", "6,c"]))
+    assert again[0].numpy().tolist() == [5, 6] and again[1].numpy().tolist() == [b"b", b"c"]
+
+
+# -- CsvDataset: lines parsed many at a time; batch takes whole parsed chunks ----------------
+
+@pytest.fixture
+def higgs(tmp_path):
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(700, 5)).round(4)
+    path = tmp_path / "h.csv"
+    path.write_text("".join(",".join(f"{v}" for v in row) + "\n" for row in x))
+    return str(path), x.astype(np.float32)
+
+
+def test_csv_dataset_batches_equal_stacked_elements(higgs):
+    path, x = higgs
+    ds = wb.data.experimental.CsvDataset(path, [float()] * 5)
+    fast = [np.stack([c.numpy() for c in b], 1) for b in ds.batch(300)]
+    slow = [np.stack([c.numpy() for c in b], 1) for b in ds.map(lambda *r: r).batch(300)]
+    assert [b.shape for b in fast] == [(300, 5), (300, 5), (100, 5)]
+    for a, b in zip(fast, slow):
+        np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(np.concatenate(fast), x)
+    assert [len(b[0]) for b in ds.batch(300, drop_remainder=True)] == [300, 300]
+
+
+def test_csv_batch_map_unbatch_batch_is_the_rows_in_order(higgs):
+    path, x = higgs
+    ds = wb.data.experimental.CsvDataset(path, [float()] * 5)
+    packed = ds.batch(256).map(lambda *row: (wb.stack(row[1:], 1), row[0])).unbatch()
+    assert packed.element_spec == (wb.TensorSpec([4], wb.float32), wb.TensorSpec([], wb.float32))
+    got = [(f.numpy(), l.numpy()) for f, l in packed.batch(100)]
+    assert [f.shape for f, _ in got] == [(100, 4)] * 7
+    np.testing.assert_array_equal(np.concatenate([f for f, _ in got]), x[:, 1:])
+    np.testing.assert_array_equal(np.concatenate([l for _, l in got]), x[:, 0])
+    one = [f.numpy() for f, _ in packed.take(3)]
+    np.testing.assert_array_equal(np.stack(one), x[:3, 1:])
+
+
+def test_csv_iterator_restores_in_the_middle_of_a_parsed_chunk(higgs, tmp_path):
+    path, x = higgs
+    ds = wb.data.experimental.CsvDataset(path, [float()] * 5)
+    it = iter(ds)
+    for _ in range(3):
+        next(it)
+    ckpt = wb.train.Checkpoint(iterator=it)
+    saved = ckpt.save(str(tmp_path / "ckpt"))
+    after = [float(next(it)[0]) for _ in range(2)]
+    ckpt.restore(saved)
+    assert [float(next(it)[0]) for _ in range(2)] == after == x[3:5, 0].tolist()
+    batches = iter(ds.batch(300))
+    next(batches)
+    ckpt = wb.train.Checkpoint(iterator=batches)
+    saved = ckpt.save(str(tmp_path / "ckpt_b"))
+    second = next(batches)[0].numpy()
+    ckpt.restore(saved)
+    np.testing.assert_array_equal(next(batches)[0].numpy(), second)
+    np.testing.assert_array_equal(second, x[300:600, 0])
+
+
+def test_csv_bad_line_raises_where_it_is_reached_and_ignore_errors_skips_it(tmp_path):
+    path = tmp_path / "bad.csv"
+    path.write_text("h1,h2\n1,2\n\n3,x\n  \n5,6\n")
+    ds = wb.data.experimental.CsvDataset(str(path), [0, 0], header=True)
+    it = iter(ds)
+    assert [int(v) for v in next(it)] == [1, 2]
+    for _ in range(3):   # TF 2.21: the empty line, "3,x" and "  " each raise
+        with pytest.raises(wb.errors.InvalidArgumentError):
+            next(it)
+    assert [int(v) for v in next(it)] == [5, 6]
+    with pytest.raises(StopIteration):
+        next(it)
+    assert [[int(v) for v in e] for e in ds.ignore_errors()] == [[1, 2], [5, 6]]
+    assert ds.element_spec == (wb.TensorSpec([], wb.int32), wb.TensorSpec([], wb.int32))
+    assert int(ds.cardinality()) == -2
+
+
+def test_csv_header_per_file_and_gzip(tmp_path):
+    import gzip
+    with gzip.open(tmp_path / "a.csv.gz", "wt") as f:
+        f.write("x,y\n1,2\n3,4\n")
+    with gzip.open(tmp_path / "b.csv.gz", "wt") as f:
+        f.write("x,y\n5,6\n")
+    names = [str(tmp_path / "a.csv.gz"), str(tmp_path / "b.csv.gz")]
+    ds = wb.data.experimental.CsvDataset(names, [0, 0], header=True, compression_type="GZIP")
+    assert [[int(v) for v in e] for e in ds] == [[1, 2], [3, 4], [5, 6]]
+    assert [b[0].numpy().tolist() for b in ds.batch(2)] == [[1, 3], [5]]
+
+
+def test_unbatch_then_batch_takes_slices_equal_to_stacked_rows(tmp_path):
+    data = {"a": np.arange(20).reshape(10, 2), "b": np.arange(10.0)}
+    base = Dataset.from_tensor_slices(data).batch(4).unbatch()
+    fast = [{k: v.numpy().tolist() for k, v in b.items()} for b in base.batch(3)]
+    slow = [{k: v.numpy().tolist() for k, v in b.items()} for b in base.map(lambda e: e).batch(3)]
+    assert fast == slow and [len(b["b"]) for b in fast] == [3, 3, 3, 1]
+    assert [len(b["b"]) for b in base.batch(3, drop_remainder=True)] == [3, 3, 3]
+    it = iter(base.batch(3))
+    next(it)
+    ckpt = wb.train.Checkpoint(iterator=it)
+    saved = ckpt.save(str(tmp_path / "ckpt"))
+    want = next(it)["b"].numpy().tolist()
+    ckpt.restore(saved)
+    assert next(it)["b"].numpy().tolist() == want == [3.0, 4.0, 5.0]
+    ragged = Dataset.from_tensor_slices(wb.ragged.constant([[1], [2, 3], [4, 5, 6]])).batch(2).unbatch().batch(2)
+    assert [b.to_list() for b in ragged] == [[[1], [2, 3]], [[4, 5, 6]]]
+    with pytest.raises(ValueError, match="different shapes"):
+        list(Dataset.from_generator(lambda: iter([np.zeros((2, 3)), np.ones((3, 4))]),
+                                    output_signature=wb.TensorSpec([None, None], wb.float64)).unbatch().batch(4))

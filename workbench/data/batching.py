@@ -21,6 +21,7 @@ from . import structure as st
 from .dataset import Dataset
 from .indices import NO_INDICES
 from .iterator import Step, expect_kind
+from .nesting import split_rows
 
 
 def _batch_count(n, size, drop):
@@ -174,6 +175,9 @@ class _StackBatches(Step):
         self._inner = node._input._iter(None if state is None else expect_kind(state, node)["inner"])
 
     def __next__(self):
+        node = self._node
+        if type(node) is Batch and node._mode == "dense" and hasattr(self._inner, "next_rows"):
+            return self._rows()
         buf = []
         for element in self._inner:
             buf.append(element)
@@ -182,6 +186,32 @@ class _StackBatches(Step):
         if not buf or (len(buf) < self._node._size and self._node._drop):
             raise StopIteration
         return self._node._from_elements(buf)
+
+    def _rows(self):
+        """A batch of an input that gives its elements many at a time, stacked already
+        (``next_rows``: a reader's parsed lines, the rows of an unbatched batch)."""
+        size, parts, have = self._node._size, [], 0
+        while have < size:
+            try:
+                part = self._inner.next_rows(size - have)
+            except StopIteration:
+                break
+            parts.append(part)
+            have += nest.flatten(part)[0].shape[0]
+        if not have or (have < size and self._node._drop):
+            raise StopIteration
+        if len(parts) == 1:
+            return parts[0]
+        flats = [nest.flatten(p) for p in parts]
+        if not all(type(leaf) is Tensor and leaf._data.shape[1:] == flats[0][i]._data.shape[1:]
+                   for f in flats for i, leaf in enumerate(f)):
+            # composite components, or rows of other shapes: stacked (or refused) row by row
+            return self._node._from_elements([row for p in parts for row in split_rows(p)])
+        joined = []
+        for leaves in zip(*flats):
+            arrays = [leaf._data for leaf in leaves]
+            joined.append(wrap(backend.xp_of(arrays[0]).concatenate(arrays)))
+        return nest.pack_sequence_as(parts[0], joined)
 
     def state(self):
         return self._tag(self._node, inner=self._inner.state())

@@ -1,6 +1,6 @@
 """``wb.data.experimental``: TF's ``tf.data.experimental`` readers and helpers.
 
-    CsvDataset            the records of CSV files as tuples of scalars (``decode_csv`` per line)
+    CsvDataset            the records of CSV files as tuples of scalars (``files.CsvRecords``)
     make_csv_dataset      batches of ``{column: values}`` (and labels) read from CSV files, with
                           column types inferred from the first rows, shuffled and repeated
     Counter               start, start + step, ... without end
@@ -43,7 +43,7 @@ from ..tensor_shape import TensorSpec
 from .dataset import AUTOTUNE, INFINITE_CARDINALITY, UNKNOWN_CARDINALITY, Dataset
 from .options import (AutoShardPolicy, AutotuneAlgorithm, AutotuneOptions, DistributeOptions, ExternalStatePolicy,
                       OptimizationOptions, ThreadingOptions)
-from .files import TextLines, _names, _text
+from .files import CsvRecords, TextLines, _names, _text
 from .elementwise import Filter, Map
 from .nesting import Interleave
 from .optional import Optional
@@ -105,11 +105,8 @@ def CsvDataset(filenames, record_defaults, compression_type=None, buffer_size=No
             raise ValueError(f"CsvDataset: select_cols has {len(select_cols)} columns, record_defaults "
                              f"{len(defaults)}; give one default per selected column")
 
-    def parse(line):
-        return tuple(decode_csv(line, defaults, field_delim, use_quote_delim, na_value, select_cols))
-    ds = _lines(filenames, header, "CsvDataset", compression_type).map(parse)
-    ds._where = "CsvDataset"   # its repr is TF's CsvDatasetV2
-    return ds
+    return CsvRecords(filenames, defaults, compression_type, header,
+                      (field_delim, use_quote_delim, na_value, select_cols))
 
 
 def _is_dtype(d):

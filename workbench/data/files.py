@@ -1,5 +1,5 @@
 """Datasets read from files: ``TextLineDataset``, ``TFRecordDataset``,
-``FixedLengthRecordDataset`` and ``list_files``.
+``FixedLengthRecordDataset``, ``experimental.CsvDataset``'s records and ``list_files``.
 
 File names may be a string, a list of strings, a string tensor or a dataset of strings;
 files are read one after another (``num_parallel_reads``: that many at once, interleaved
@@ -12,9 +12,12 @@ Files are read in chunks, so none needs to fit in memory.
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 
 from ..core import wrap
+from ..io.csv import decode_csv
 from ..tensor_shape import TensorSpec
 from ..errors import InvalidArgumentError, argcheck
 from ..io import gfile
@@ -120,6 +123,136 @@ class FixedLengthRecords(_FileReader):
     def _items(self, start, offset):
         return ((record, None) for record in read_fixed_length_records(
             self._file, *self._sizes, compression_type=self._compression, start=start))
+
+
+class CsvRecords(Dataset):
+    """``experimental.CsvDataset``: the lines of CSV files (each file's first skipped with
+    ``header``), each a tuple of scalars. Lines are parsed many at a time by one
+    ``decode_csv``: a ``batch`` right after takes its batches that way (``next_rows``), and
+    single elements are cut from a parsed chunk. A line that does not parse raises where its
+    element is reached (the elements before it come first; ``ignore_errors`` skips it)."""
+
+    _where = "CsvDataset"   # its repr is TF's CsvDatasetV2
+    CHUNK = 256             # lines parsed at a time for single elements
+
+    def __init__(self, filenames, defaults, compression_type, header, decode_args):
+        self._names = _names(filenames, "CsvDataset")
+        self._compression = check_compression(compression_type, "CsvDataset")
+        self._defaults, self._header = defaults, bool(header)
+        self._decode_args = decode_args   # (field_delim, use_quote_delim, na_value, select_cols)
+        self._spec = tuple(TensorSpec([], c.dtype) for c in self._parse(np.zeros(0, dtype=object)))
+
+    def _parse(self, lines):
+        return decode_csv(wrap(lines), self._defaults, *self._decode_args)
+
+    def _elem_iter(self, state=None):
+        return _CsvIter(self, state)
+
+    def _cardinality(self):
+        return UNKNOWN
+
+    def _known_spec(self):
+        return self._spec
+
+    @property
+    def element_spec(self):
+        return self._spec
+
+
+class _CsvIter(Step):
+    """The state is the file being read (from the names' iterator) and the number of its lines
+    whose elements were given (read again from there after a restore)."""
+
+    def __init__(self, node, state):
+        self._node = node
+        self._cols, self._given = None, 0   # a parsed chunk's columns, and the rows of it given
+        self._error, self._carry = None, []  # a bad line's error; lines read after it, not parsed
+        if state is None:
+            self._names, self._file, self._read = node._names._iter(None), None, 0
+        else:
+            expect_kind(state, node)
+            self._names, self._file, self._read = node._names._iter(state["names"]), state["file"], int(state["read"])
+        self._lines = None if self._file is None else self._open(self._read)
+
+    def _open(self, start):
+        return read_lines(self._file, self._node._compression, start)
+
+    def _take(self, n):
+        """Up to ``n`` next lines of one file (an object array; empty after the last file)."""
+        while True:
+            if self._carry:
+                out, self._carry = self._carry[:n], self._carry[n:]
+                break
+            if self._lines is None:
+                try:
+                    self._file = _text(next(self._names))
+                except StopIteration:
+                    out = []
+                    break
+                self._read = 0
+                self._lines = self._open(0)
+                if self._node._header and next(self._lines, None) is not None:
+                    self._read = 1
+            out = list(itertools.islice(self._lines, n))
+            self._read += len(out)
+            if out:
+                break
+            self._lines = None
+        arr = np.empty(len(out), dtype=object)
+        arr[:] = out
+        return arr
+
+    def _parse_chunk(self, lines):
+        """The columns (arrays) of ``lines``; where a line does not parse, those of the lines
+        before it, its error kept for the element after them, and the lines after it carried."""
+        try:
+            return [c._data for c in self._node._parse(lines)]
+        except InvalidArgumentError:
+            for bad in range(len(lines)):
+                try:
+                    self._node._parse(lines[bad:bad + 1])
+                except InvalidArgumentError as error:
+                    self._error, self._carry = error, list(lines[bad + 1:])
+                    return [c._data for c in self._node._parse(lines[:bad])]
+            raise
+
+    def _left(self):
+        return 0 if self._cols is None else len(self._cols[0]) - self._given
+
+    def _next_chunk(self, n):
+        """Parse the next ``n`` lines into the chunk; False at the end."""
+        if self._error is not None:
+            error, self._error = self._error, None
+            raise error
+        lines = self._take(n)
+        if not len(lines):
+            return False
+        self._cols, self._given = self._parse_chunk(lines), 0
+        if not self._left():
+            return self._next_chunk(n)   # the first line is bad: its error now
+        return True
+
+    def __next__(self):
+        if not self._left() and not self._next_chunk(self._node.CHUNK):
+            raise StopIteration
+        j = self._given
+        self._given += 1
+        return tuple(wrap(c[j, ...]) for c in self._cols)
+
+    def next_rows(self, n):
+        """The next elements, at most ``n`` (fewer at the end of a file or before a bad line),
+        as one batch per column."""
+        if not self._left() and not self._next_chunk(n):
+            raise StopIteration
+        j = min(len(self._cols[0]), self._given + n)
+        whole = self._given == 0 and j == len(self._cols[0])
+        out = tuple(wrap(c if whole else c[self._given:j].copy()) for c in self._cols)
+        self._given = j
+        return out
+
+    def state(self):
+        unread = self._left() + (self._error is not None) + len(self._carry)
+        return self._tag(self._node, names=self._names.state(), file=self._file, read=self._read - unread)
 
 
 def _reader_dataset(filenames, compression_type, num_parallel_reads, cls, where, *args):

@@ -538,12 +538,30 @@ class _UnbatchIter(Step):
         if self._rows:
             return self._rows.pop(0)
         while self._next >= self._n:
-            self._batch, self._next = None, 0
+            self._batch, self._next, self._n = None, 0, 0
             batch = next(self._inner)
             self._n = batch_size(batch)
             self._batch = batch
         j, self._next = self._next, self._next + 1
         return _row(self._batch, j)
+
+    def next_rows(self, n):
+        """Up to ``n`` next rows as one batch (as ``batch`` stacks them): a slice of the current
+        batch where its components are dense tensors."""
+        if self._rows:
+            rows, self._rows = self._rows[:n], self._rows[n:]
+            return st.batch_elements(rows)
+        while self._next >= self._n:
+            self._batch, self._next, self._n = None, 0, 0
+            batch = next(self._inner)
+            self._n = batch_size(batch)
+            self._batch = batch
+        i, j = self._next, min(self._n, self._next + n)
+        self._next = j
+        flat = nest.flatten(self._batch)
+        if all(type(leaf) is Tensor for leaf in flat):
+            return nest.pack_sequence_as(self._batch, [wrap(leaf._data[i:j].copy()) for leaf in flat])
+        return st.batch_elements([_row(self._batch, k) for k in range(i, j)])
 
     def state(self):
         rest = [] if self._batch is None else [_row(self._batch, j) for j in range(self._next, self._n)]
