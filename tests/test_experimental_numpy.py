@@ -483,8 +483,8 @@ def test_bad_input_errors_name_the_argument():
         tnp.negative([True])
     with pytest.raises(ValueError, match="seed: s must be an integer"):
         tnp.random.seed("x")
-    with pytest.raises(ValueError, match="dtype_conversion_mode must be 'legacy'"):
-        tnp.experimental_enable_numpy_behavior(dtype_conversion_mode="all")
+    with pytest.raises(ValueError, match="The provided promotion mode maybe does not exist"):
+        tnp.experimental_enable_numpy_behavior(dtype_conversion_mode="maybe")
 
 
 def _fd_gradient(f, x, eps=1e-6):

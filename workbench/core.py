@@ -29,7 +29,7 @@ import numpy as np
 from . import backend
 from .errors import InvalidArgumentError, OperatorNotAllowedInGraphError, OpError, argcheck
 from .backend import Device
-from .dtypes import DType, as_dtype, np_dtype, of_array
+from .dtypes import PROMOTION_TYPES, DType, as_dtype, np_dtype, of_array, promoted_type
 from .tensor_shape import TensorShape
 
 _new = object.__new__
@@ -547,7 +547,8 @@ class Tensor:
         # a scalar shows its Python value as TF's (numpy=1.100000023841858), arrays NumPy's repr
         value = repr(arr.item()) if arr.ndim == 0 else np.array_repr(arr)
         # TF starts a value of several lines on a line of its own
-        return f"{head}{where}, numpy={chr(10) if chr(10) in value else ''}{value}>"
+        weak = ", weak=True" if type(self) is WeakTensor else ""
+        return f"{head}{where}, numpy={chr(10) if chr(10) in value else ''}{value}{weak}>"
 
     def __str__(self):
         # TF's: ``tf.Tensor([1 2], shape=(2,), dtype=int32)``; a variable prints as its repr
@@ -591,6 +592,27 @@ class _Ref:
 
     def __eq__(self, other):
         return isinstance(other, _Ref) and other._t is self._t
+
+
+class WeakTensor(Tensor):
+    """A tensor whose dtype gives way in TF's new type promotion (``dtype_conversion_mode`` 'all'
+    or 'safe'; :func:`set_promotion_mode`): Python numbers, and results of ops on weak tensors
+    only. Prints with ``weak=True``; only made while such a mode is on."""
+
+    __slots__ = ()
+
+    @classmethod
+    def from_tensor(cls, t: Tensor) -> "WeakTensor":
+        """A weak tensor holding ``t``'s value (TF's ``WeakTensor.from_tensor``)."""
+        out = _new(cls)
+        out._data = t._data
+        out._tid = 0
+        return out
+
+
+# the new type promotion's mode, 'all' or 'safe' (set_promotion_mode); None: TF's
+# default rules. Read only where operands' dtypes differ or a non-tensor meets a tensor.
+_promotion = None
 
 
 def _wrap(data) -> Tensor:
@@ -953,7 +975,15 @@ def convert_to_tensor(value, dtype=None, dtype_hint=None, name=None) -> Tensor:
             return _wrap(to_array(value, dtype_hint))
         except TypeError:
             pass
+    if _promotion is not None and dtype is None and type(value) in _WEAK_INPUTS:
+        weak = _weak_constant(value)
+        if weak is not None:
+            return weak
     return _wrap(to_array(value, dtype))
+
+
+# what converts to a weak tensor under the new type promotion (Python numbers and lists of them)
+_WEAK_INPUTS = frozenset({int, float, complex, list, tuple})
 
 
 def _shape_array(shape, dtype):
@@ -1029,7 +1059,9 @@ def convert_to_tensor_v2(value, dtype=None, dtype_hint=None, name=None) -> Tenso
     if isinstance(value, Variable):
         convert_to_tensor(value, dtype)   # the dtype check
         return value.read_value()
-    return convert_to_tensor(value, dtype, dtype_hint, name)
+    out = convert_to_tensor(value, dtype, dtype_hint, name)
+    # TF's public conversion gives a normal tensor under the new type promotion, weak input or not
+    return _wrap(out._data) if type(out) is WeakTensor else out
 
 
 def constant(value, dtype=None, shape=None, name=None) -> Tensor:
@@ -1044,7 +1076,13 @@ def constant(value, dtype=None, shape=None, name=None) -> Tensor:
             and (dtype is None or as_dtype(dtype) == value._data.dtype)):
         # TF hands a tensor of the asked dtype back as it is (so tapes still see it); a
         # variable gives a constant of its current value, which tapes do not record (as TF)
+        if dtype is not None and type(value) is WeakTensor:
+            return _wrap(value._data)   # a dtype given: a normal tensor (the new type promotion)
         return value
+    if _promotion is not None and dtype is None and type(value) in _WEAK_INPUTS:
+        weak = _weak_constant(value)
+        if weak is not None:
+            return weak if shape is None else constant(weak, None, shape)
     arr = to_array(value.numpy() if isinstance(value, Tensor) and dtype is not None else value, dtype)
     if shape is not None:
         shape = argcheck.shape(shape, "shape", "constant")
@@ -1076,16 +1114,33 @@ def binary_arrays(x, y, opname):
         if ty:
             b = y._data
             if a.dtype != b.dtype:
+                if _promotion is not None:
+                    promoted = _promoted(x, y, opname)
+                    if promoted is not None:
+                        return promoted
                 raise TypeError(
                     f"{opname}: both operands must have the same dtype, got {a.dtype} "
                     f"(shape {a.shape}) and {b.dtype} (shape {b.shape}); use wb.cast to convert one")
             return x, y
+        if _promotion is not None:
+            promoted = _promoted(x, y, opname)
+            if promoted is not None:
+                return promoted
         return x, _wrap(_coerce(y, a, opname))
     if ty:
+        if _promotion is not None:
+            promoted = _promoted(x, y, opname)
+            if promoted is not None:
+                return promoted
         b = y._data
         return _wrap(_coerce(x, b, opname)), y
     x = convert_to_tensor(x)
     return binary_arrays(x, y, opname)
+
+
+def _promoted(x, y, opname):
+    """The operands under the new type promotion (None where ``opname`` keeps TF's default rules)."""
+    return _promote(x, y, opname, _promotion)
 
 
 def _coerce(value, like, opname):
@@ -1122,6 +1177,168 @@ def _coerce(value, like, opname):
         return _python_array(value, dt, xp)
     except TypeError as exc:
         raise TypeError(f"{opname}: {exc}") from None
+
+
+# ---------------------------------------------------------------------------
+# TF's new type promotion (``tnp.experimental_enable_numpy_behavior(dtype_conversion_mode='all' |
+# 'safe')``): Python numbers are weak tensors, which give way to the other operand's dtype
+# (``int8 + 5`` is int8); ops of weak operands give weak results (``-wb.constant(5)``); the
+# arithmetic ops promote mixed operands by ``dtypes.promoted_type`` (``int32 + float32`` is float32),
+# ``'safe'`` refusing what can lose values. None of it runs in TF's default mode: the functions
+# below are reached only where operands' dtypes differ or a non-tensor meets a tensor.
+
+_MODES = ("off", "legacy", "safe", "all")
+
+# the ops that promote mixed operands in these modes (TF patches these; the rest keep the rule
+# that operands' dtypes must match), by the names they give binary_arrays
+_PROMOTING = frozenset({"add", "subtract", "multiply", "multiply_no_nan", "divide", "divide_no_nan",
+                       "floordiv", "mod", "pow", "maximum", "minimum", "equal", "matmul"})
+
+# the ops whose results are weak when every input is (TF's list of ops with weak tensor support,
+# by op record name); others (cast, concat, getitem, softmax, comparisons...) give normal tensors
+_WEAK_RESULTS = frozenset("""
+    abs acos acosh add angle asin asinh atan atanh bessel_i0 bessel_i0e bessel_i1 bessel_i1e bessel_j0
+    bessel_j1 bessel_k0 bessel_k0e bessel_k1 bessel_k1e bessel_y0 bessel_y1 ceil check_numerics conj cos
+    cosh dawsn digamma divide divide_no_nan erf erfc erfcinv erfinv exp expint expm1 floor floordiv
+    fresnel_cos fresnel_sin gelu identity imag leaky_relu lgamma log log1p log_sigmoid log_softmax matmul
+    matrix_diag matrix_diag_part matvec mod multiply multiply_no_nan ndtri negative pow real reciprocal
+    reduce_euclidean_norm reduce_logsumexp reduce_max reduce_mean reduce_min reduce_prod reduce_sum relu6
+    reshape round rsqrt sigmoid sign sin sinh softplus spence sqrt square stop_gradient subtract tan tanh
+    transpose truncatediv""".split())
+
+
+def _operand_type(value):
+    """``(dtype name, weak)`` of an operand: a tensor's dtype (weak for a WeakTensor), a NumPy
+    value's (strong), a Python number's or list's default type (weak; a bool is strong)."""
+    if isinstance(value, Tensor):
+        return value.dtype.name, type(value) is WeakTensor
+    if isinstance(value, (np.ndarray, np.generic)):
+        return (as_dtype(value.dtype).name if value.dtype.kind != "O" else None), False
+    try:
+        kind = np.asarray(value).dtype.kind
+    except ValueError:
+        return None, False
+    if kind not in "biufc":
+        return None, False
+    arr = _python_values(value)
+    return arr.dtype.name, kind != "b"
+
+
+def _python_values(value):
+    """A Python number or (nested) list as a NumPy array of TF's default type (int32, float32,
+    complex128, bool); ints outside int32 raise OverflowError, as TF's weak conversion does."""
+    arr = np.asarray(value)
+    kind = arr.dtype.kind
+    if kind in "iu":
+        if arr.size and (arr.max() > 2**31 - 1 or arr.min() < -2**31):
+            big = max(np.ravel(arr).tolist(), key=abs)
+            raise OverflowError(f"Python int {big} too large to convert to np.int32")
+        return arr.astype(np.int32)
+    if kind in "fcb":
+        return arr.astype({"f": np.float32, "c": np.complex128, "b": np.bool_}[kind], copy=False)
+    raise TypeError(f"cannot convert {value!r:.60} to a tensor")
+
+
+def _make_weak(t: Tensor) -> Tensor:
+    """``t`` marked weak (its class changes; the value and identity stay)."""
+    if type(t) is Tensor:
+        t.__class__ = WeakTensor
+    return t
+
+
+def _weak_constant(value, device=None):
+    """A Python number or list as a weak tensor of its default type (a bool list: a normal
+    tensor), on ``device`` (default: the current one); None for what is not numbers."""
+    try:
+        arr = np.asarray(value)
+    except ValueError:
+        return None
+    if arr.dtype.kind not in "biufc":
+        return None
+    arr = _python_values(arr)
+    t = _wrap(to_array(arr, None, device))
+    return _make_weak(t) if arr.dtype.kind != "b" else t
+
+
+def _promoted_operand(value, like, name, weak_result):
+    """``value`` as a tensor of dtype ``name`` on ``like``'s device (a cast op for tensors, so
+    tapes see it), weak when the result is."""
+    if isinstance(value, Tensor):
+        if value.dtype.name == name:
+            t = value
+        else:
+            from .ops.elementwise import cast  # circular import with elementwise
+            t = cast(value, as_dtype(name))
+    else:
+        arr = value if isinstance(value, (np.ndarray, np.generic)) else np.asarray(value)
+        t = _wrap(to_array(arr, as_dtype(name), like.device))
+    # an operand kept as it is never needs marking: a weak result's operands of its dtype are weak
+    return _make_weak(t) if weak_result and t is not value else t
+
+
+def _promote(x, y, opname, mode):
+    """``x`` and ``y`` (at least one a Tensor) as tensors of their promoted dtype, both weak when
+    the result is; None when ``opname`` does not promote (the caller applies the default rules)."""
+    if opname not in _PROMOTING:
+        return None
+    a, b = _operand_type(x), _operand_type(y)
+    if a[0] not in PROMOTION_TYPES or b[0] not in PROMOTION_TYPES:
+        return None
+    name, weak_result = promoted_type(a, b, mode)
+    like = x if isinstance(x, Tensor) else y
+    return _promoted_operand(x, like, name, weak_result), _promoted_operand(y, like, name, weak_result)
+
+
+def _variable_value(var, value, what, mode):
+    """The value an assignment of a mode-on variable takes: ``value`` converted to the variable's
+    dtype when the lattice promotes the pair to it; TypeError when it would need another dtype."""
+    a = (var.dtype.name, False)
+    name, _ = promoted_type(a, _operand_type(value), mode)
+    if name != a[0]:
+        shown = value.numpy() if isinstance(value, Tensor) else value
+        raise TypeError(f"Variable dtype is immutable. Calling {what} of Variable (with dtype {var.dtype!s}) "
+                        f"on {shown} requires converting {shown} to {var.dtype!s}. This is disabled in the "
+                        f"current promotion semantics. Please convert {shown} manually before calling {what}.")
+    return _promoted_operand(value, var, name, False)._data
+
+
+class _WeakResults(Listener):
+    """Marks the results of ops on weak inputs weak (TF's ops with weak tensor support), while a
+    mode is on: it listens on the thread that switched the mode on."""
+
+    kind = "obs"
+
+    def on_op(self, op, args, params, res):
+        if op.name in _WEAK_RESULTS and args and all(type(a) is WeakTensor for a in args):
+            if type(res) is tuple:
+                for r in res:
+                    _make_weak(r)
+            elif type(res) is Tensor:
+                _make_weak(res)
+
+
+_weak_results = _WeakResults()
+
+
+def set_promotion_mode(mode: str):
+    """Switch TF's dtype conversion mode: ``'all'`` / ``'safe'`` turn the new promotion on,
+    ``'off'`` / ``'legacy'`` off."""
+    if mode not in _MODES:
+        raise ValueError(f"The provided promotion mode {mode} does not exist. Make sure the provided dtype "
+                         "conversion mode is one of the followings: 'off', 'legacy', 'safe' or 'all'.")
+    on = mode in ("all", "safe")
+    global _promotion
+    was = _promotion is not None
+    _promotion = mode if on else None
+    if on and not was:
+        _listen("obs", _weak_results)
+    elif was and not on:
+        _unlisten(_weak_results)
+
+
+def promotion_mode():
+    """The new promotion's mode, ``'all'`` or ``'safe'``; None when it is off."""
+    return _promotion
 
 
 # ---------------------------------------------------------------------------
@@ -1299,10 +1516,15 @@ class Variable(Tensor):
                     and arr.dtype == data.dtype):
                 return arr   # the common case (an update of the variable's shape, on the host)
             if arr.dtype != self._data.dtype:
+                if _promotion is not None:
+                    return self._check_value(_variable_value(self, value, what, _promotion), what)
                 raise TypeError(f"Variable '{self.name}'.{what}: value has dtype {arr.dtype}, "
                                 f"the variable has dtype {self._data.dtype}")
             arr = backend.move(arr, self.device) if backend.device_of(arr) != self.device else arr
         else:
+            if (_promotion is not None and isinstance(value, (np.ndarray, np.generic))
+                    and value.dtype != self._data.dtype):
+                value = _variable_value(self, value, what, _promotion)
             arr = _coerce(value, self._data, f"Variable '{self.name}'.{what}")
         if arr.shape != self._data.shape:
             try:

@@ -287,3 +287,110 @@ def np_dtype(value) -> np.dtype:
         return value
     return as_dtype(value)._np
 
+
+# ---------------------------------------------------------------------------
+# TF's new type promotion (workbench.core holds the tensors' side: weak tensors, the modes)
+
+# The lattice: each type and the types right above it. "i*", "f*" and "c*" are the weak ints,
+# floats and complex numbers (Python numbers, and results of ops on them): a weak int sits below
+# every integer type, a weak float below every floating one.
+_ABOVE = {
+    "bool": ("i*",),
+    "i*": ("uint8", "int8"),
+    "uint8": ("uint16", "int16"),
+    "uint16": ("uint32", "int32"),
+    "uint32": ("uint64", "int64"),
+    "uint64": ("f*",),
+    "int8": ("int16",),
+    "int16": ("int32",),
+    "int32": ("int64",),
+    "int64": ("f*",),
+    "f*": ("bfloat16", "float16", "c*"),
+    "bfloat16": ("float32",),
+    "float16": ("float32",),
+    "float32": ("float64", "complex64"),
+    "float64": ("complex128",),
+    "c*": ("complex64",),
+    "complex64": ("complex128",),
+    "complex128": (),
+}
+
+
+def _upper_sets():
+    ups = {}
+
+    def up(node):
+        if node not in ups:
+            found = {node}
+            for above in _ABOVE[node]:
+                found |= up(above)
+            ups[node] = frozenset(found)
+        return ups[node]
+
+    for node in _ABOVE:
+        up(node)
+    return ups
+
+
+_UP = _upper_sets()
+
+# bits of precision a type holds exactly (an integer's value bits, a float's significand)
+# and a float's exponent bits: what 'safe' mode checks a strong operand against
+_DIGITS = {"bool": 1, "uint8": 8, "uint16": 16, "uint32": 32, "uint64": 64, "int8": 7, "int16": 15,
+           "int32": 31, "int64": 63, "bfloat16": 8, "float16": 11, "float32": 24, "float64": 53,
+           "complex64": 24, "complex128": 53}
+_EXPONENT = {"bfloat16": 8, "float16": 5, "float32": 8, "float64": 11, "complex64": 8, "complex128": 11}
+
+# the dtypes the lattice orders (strings and float8 types keep TF's default rule: no promotion)
+PROMOTION_TYPES = frozenset(_DIGITS)
+
+
+def _node(name, weak):
+    if not weak:
+        return name
+    return "i*" if name.startswith("int") else "f*" if name.startswith("float") else "c*"
+
+
+def _refusal(a, b):
+    return TypeError(
+        f"In promotion mode PromoMode.SAFE, implicit dtype promotion between ({as_dtype(a[0])!s}, "
+        f"weak={a[1]}) and ({as_dtype(b[0])!s}, weak={b[1]}) is disallowed. You need to explicitly "
+        "specify the dtype in your op, or relax your dtype promotion rules (such as from SAFE mode to "
+        "ALL mode).")
+
+
+def _fits(name, into):
+    """Whether every value of the (strong) type ``name`` is one of type ``into``."""
+    if name == into or name == "bool":
+        return True
+    if name[0] in "ui":
+        if into[0] in "ui":
+            return _DIGITS[name] <= _DIGITS[into] and not (name[0] == "i" and into[0] == "u")
+        return _DIGITS[name] <= _DIGITS[into]
+    if into[0] in "ui" or (name.startswith("complex") and not into.startswith("complex")):
+        return False
+    return _DIGITS[name] <= _DIGITS[into] and _EXPONENT[name] <= _EXPONENT[into]
+
+
+def promoted_type(a, b, mode="all"):
+    """TF's new type promotion (``dtype_conversion_mode`` 'all' or 'safe'): the type of two
+    operands, each ``(dtype name, weak)``, as ``(dtype name, weak)``; ``mode='safe'`` raises
+    TypeError for the promotions it refuses (``int32`` with ``float32``, ``int8`` with ``uint8``)."""
+    na, nb = _node(*a), _node(*b)
+    common = _UP[na] & _UP[nb]
+    join = next(n for n in common if _UP[n] >= common)
+    if join == "i*":
+        out = ("int64" if "int64" in (a[0], b[0]) else "int32", True)
+    elif join == "f*":
+        # a strong integer (or a weak float64) makes a weak float64; weak operands alone keep float32
+        wide = any((not w and n[0] in "ui") or (w and n == "float64") for n, w in (a, b))
+        out = ("float64" if wide else "float32", True)
+    elif join == "c*":
+        out = ("complex128", True)
+    else:
+        out = (join, False)
+    # 'safe': the result is one of the operands' dtypes and holds every value of the other
+    # operand, unless that one is weak
+    if mode == "safe" and (out[0] not in (a[0], b[0]) or not all(w or _fits(n, out[0]) for n, w in (a, b))):
+        raise _refusal(a, b)
+    return out

@@ -1,10 +1,12 @@
 """``experimental_enable_numpy_behavior``: tensors gain NumPy's methods (``x.T``,
-``x.reshape(...)``, ``x.astype``, ``x.ravel()``, ``x.clip``, ...), their arithmetic and ordering
-operators promote mixed dtypes by NumPy's rules (``int32 + float32`` is float64, ``int / int`` a
-float), indexing takes NumPy's tuple index arrays (``x[:, (True, False, True)]``, ``x[1, (0, 0, 1)]``),
-and Python floats given to tnp become float32 with ``prefer_float32=True``. Nothing is
-installed until it is called, so tensors cost nothing more before. ``==`` and ``!=`` keep wb's
-rules.
+``x.reshape(...)``, ``x.astype``, ``x.ravel()``, ``x.clip``, ...), indexing takes NumPy's tuple
+index arrays (``x[:, (True, False, True)]``, ``x[1, (0, 0, 1)]``), and Python floats given to tnp
+become float32 with ``prefer_float32=True``. ``dtype_conversion_mode`` picks how mixed dtypes
+promote: ``'legacy'`` (the default) gives the arithmetic and ordering operators NumPy's rules
+(``int32 + float32`` is float64, ``int / int`` a float; ``==`` and ``!=`` keep wb's), ``'off'``
+keeps TF's (mixed dtypes raise), ``'all'`` and ``'safe'`` turn on TF's new type promotion with weak
+tensors (``wb.constant(5)`` is weak; ``int32 + float32`` is float32; ``'safe'`` refuses lossy
+promotions). Nothing is installed until it is called, so tensors cost nothing more before.
 
 >>> from workbench.experimental import numpy as tnp
 >>> tnp.experimental_enable_numpy_behavior()
@@ -17,6 +19,7 @@ import numbers
 import numpy as np
 
 from ...core import Tensor
+from ...core import set_promotion_mode
 from . import manipulation, math, products, reductions
 from .dtypes import asarray, config
 
@@ -79,27 +82,35 @@ _saved = {}     # wb's own operators, put back by disable_numpy_behavior
 
 
 def experimental_enable_numpy_behavior(prefer_float32=False, dtype_conversion_mode="legacy"):
-    """Give tensors NumPy's methods and NumPy's promotion in their operators; with
-    ``prefer_float32``, Python floats given to tnp are float32. Only
-    ``dtype_conversion_mode='legacy'`` (NumPy's promotion) is supported."""
-    if dtype_conversion_mode != "legacy":
-        raise ValueError(f"experimental_enable_numpy_behavior: dtype_conversion_mode must be 'legacy', "
-                         f"got {dtype_conversion_mode!r}")
+    """Give tensors NumPy's methods; with ``prefer_float32``, Python floats given to tnp are
+    float32. ``dtype_conversion_mode``: ``'legacy'`` (operators promote by NumPy's rules),
+    ``'off'`` (operators keep TF's rules), ``'all'`` / ``'safe'`` (TF's new type promotion with
+    weak tensors, ``workbench.core.set_promotion_mode``)."""
+    set_promotion_mode(dtype_conversion_mode)   # checks the mode's name first
     config.prefer_float32 = bool(prefer_float32)
     for name, method in _METHODS.items():
         setattr(Tensor, name, method)
     for name, op in _OPERATORS.items():
-        _saved.setdefault(name, Tensor.__dict__[name])
+        # NumPy's indexing in every mode; NumPy's promotion in the operators only in 'legacy'
+        if dtype_conversion_mode == "legacy" or name == "__getitem__":
+            _saved.setdefault(name, Tensor.__dict__[name])
+            setattr(Tensor, name, op)
+        elif name in _saved:
+            setattr(Tensor, name, _saved.pop(name))
+
+
+def _restore_operators():
+    for name, op in _saved.items():
         setattr(Tensor, name, op)
+    _saved.clear()
 
 
 def disable_numpy_behavior():
     """Undo :func:`experimental_enable_numpy_behavior` (for tests; TF has no such switch)."""
+    set_promotion_mode("off")
     config.prefer_float32 = False
     for name in _METHODS:
         if name in Tensor.__dict__:
             delattr(Tensor, name)
-    for name, op in _saved.items():
-        setattr(Tensor, name, op)
-    _saved.clear()
+    _restore_operators()
 

@@ -132,6 +132,11 @@ def asarray(a, dtype=None):
         return _pack(a, target)
     if a is None:
         raise ValueError("asarray: can't convert None to an array")
+    if want is None and core._promotion is not None and type(a) in (bool, int, float, complex, list, tuple):
+        # TF's new type promotion: Python numbers are weak tensors of TF's default types
+        weak = core._weak_constant(a)
+        if weak is not None:
+            return weak
     arr = _inferred(a)
     if want is not None:
         if arr.dtype.kind in "fc" and want.kind in "iu":
