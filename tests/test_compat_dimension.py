@@ -78,3 +78,30 @@ def test_dimension_at_index():
     assert repr(wb.compat.v1.dimension_at_index(shape, 1)) == "Dimension(None)"
     assert str(wb.compat.v1.dimension_at_index(shape, 1)) == "?"
     assert wb.compat.dimension_at_index(shape, 0).value == 2
+
+
+def test_tensor_equality_toggles_as_tf():
+    """tf.compat.v1.disable/enable_tensor_equality (TF 2.21's values: identity ==, variables
+    hashable by identity, eager tensors unhashable either way)."""
+    a, b = wb.constant(1.0), wb.constant(1.0)
+    with pytest.raises(TypeError, match=r"^Tensor is unhashable. Instead, use tensor.ref\(\) as the key.$"):
+        hash(a)
+    v = wb.Variable(0.0)
+    with pytest.raises(TypeError, match=r"Variable is unhashable. Instead, use variable.ref\(\) as the key. "
+                                        r"\(Variable: <wb.Variable 'Variable:0' shape=\(\) dtype=float32"):
+        set([v, a])
+    try:
+        wb.compat.v1.disable_tensor_equality()
+        assert (a == b) is False and (a == a) is True and (a != b) is True and (a == 1.0) is False
+        assert (wb.Variable(1.0) == wb.Variable(1.0)) is False and (v == v) is True
+        assert hash(v) == id(v) and {v: 1}[v] == 1
+        with pytest.raises(TypeError, match="Tensor is unhashable"):
+            hash(a)
+        assert bool(a < wb.constant(2.0)) is True        # other comparisons stay elementwise
+    finally:
+        wb.compat.v1.enable_tensor_equality()
+    assert bool(a == b) is True and bool(wb.Variable(0.0) == wb.Variable(0.0)) is True
+    with pytest.raises(TypeError, match="Variable is unhashable"):
+        hash(v)
+    refs = {v.ref(), a.ref()}
+    assert v.ref() in refs and v.ref().deref() is v

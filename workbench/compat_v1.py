@@ -822,6 +822,17 @@ _GRAPH_ONLY = {
 }
 
 
+def _tensor_equality(enabled):
+    def toggle():
+        from .ops.operators import use_tensor_equality  # compat_v1 is built while workbench imports
+        use_tensor_equality(enabled)
+    toggle.__name__ = "enable_tensor_equality" if enabled else "disable_tensor_equality"
+    toggle.__doc__ = ("TF 1's ``{}``: {}.".format(
+        toggle.__name__, "``==`` of tensors is elementwise and variables are unhashable (TF 2's rule)" if enabled
+        else "``==`` of tensors and variables compares identity and variables hash by identity (TF 1's rule)"))
+    return toggle
+
+
 def build(existing):
     """The ``tf.compat.v1`` module, holding ``existing`` (names the caller already defines)."""
     top = {
@@ -900,6 +911,7 @@ def build(existing):
         "multinomial": _multinomial,
         "clip_by_average_norm": _clip_by_average_norm,
         "ConfigProto": _ConfigProto, "GPUOptions": _GPUOptions,
+        "enable_tensor_equality": _tensor_equality(True), "disable_tensor_equality": _tensor_equality(False),
         "Session": Session, "InteractiveSession": InteractiveSession,
         "assign": _assign("assign"), "assign_add": _assign("assign_add"), "assign_sub": _assign("assign_sub"),
         "random_normal_initializer": _initializer("random_normal_initializer",

@@ -21,7 +21,7 @@ def _rmatmul(a, b):
 def _install():
     T = Tensor
     T.__add__ = ew.add
-    T.__radd__ = lambda a, b: ew.add(b, a)
+    T.__radd__ = lambda a, b: ew.add(core.reflected_operand(b, a, "add"), a)   # as TF: b takes a's dtype
     T.__sub__ = ew.subtract
     T.__rsub__ = lambda a, b: ew.subtract(b, a)
     T.__mul__ = ew.multiply
@@ -48,11 +48,33 @@ def _install():
     T.__rxor__ = lambda a, b: T.__xor__(a, b)
     T.__eq__ = _eq
     T.__ne__ = _ne
+    T.__hash__ = _unhashable
     T.__lt__ = ew.less
     T.__le__ = ew.less_equal
     T.__gt__ = ew.greater
     T.__ge__ = ew.greater_equal
     T.__getitem__ = getitem
+
+
+def _unhashable(a):
+    """TF 2's refusal to hash a tensor, whose ``==`` is elementwise (``.ref()`` is the key)."""
+    if isinstance(a, core.Variable):
+        raise TypeError(f"Variable is unhashable. Instead, use variable.ref() as the key. (Variable: {a!r})")
+    raise TypeError("Tensor is unhashable. Instead, use tensor.ref() as the key.")
+
+
+def use_tensor_equality(enabled):
+    """TF 1's ``enable_tensor_equality`` / ``disable_tensor_equality``: with equality off,
+    ``==`` and ``!=`` of tensors and variables compare identity and variables hash by identity
+    (TF 2.21 keeps eager tensors unhashable either way)."""
+    T = core.Tensor
+    if enabled:
+        T.__eq__, T.__ne__ = _eq, _ne
+        core.Variable.__hash__ = _unhashable
+    else:
+        T.__eq__ = lambda a, b: a is b
+        T.__ne__ = lambda a, b: a is not b
+        core.Variable.__hash__ = lambda a: id(a)
 
 
 def _eq(a, b):
