@@ -120,3 +120,24 @@ def test_image_dataset_from_directory_bad_arguments(tmp_path):
         keras.utils.image_dataset_from_directory(tmp_path, validation_split=0.2, subset="training")
     with pytest.raises(ValueError, match="No images found"):
         keras.utils.image_dataset_from_directory(tmp_path)
+
+
+def test_lookup_vocabularies_hold_numpy_scalars_as_keras3():
+    # preprocessing_layers / text_classification print vocabularies: Keras 3.15 gives the adapted or given
+    # entries as NumPy scalars, the special tokens as Python values
+    rng = np.random.default_rng(0)
+    ages = rng.integers(0, 60, (480, 1))
+    lookup = keras.layers.IntegerLookup(max_tokens=5)
+    lookup.adapt(ages)
+    vocab = lookup.get_vocabulary()
+    assert vocab == [-1, 40, 55, 34, 31]
+    assert type(vocab[0]) is int and all(type(v) is np.int64 for v in vocab[1:])
+    assert repr(lookup.get_vocabulary(include_special_tokens=False)) == \
+        "[np.int64(40), np.int64(55), np.int64(34), np.int64(31)]"
+    strings = keras.layers.StringLookup(mask_token="")
+    strings.adapt(np.array(["p", "q", "q"]))
+    assert repr(strings.get_vocabulary()) == "['', '[UNK]', np.str_('q'), np.str_('p')]"
+    text = keras.layers.TextVectorization()
+    text.adapt(["a b b"])
+    assert repr(text.get_vocabulary()) == "['', '[UNK]', np.str_('b'), np.str_('a')]"
+    assert text.get_config()["vocabulary"] is None or all(type(t) is str for t in text.get_config()["vocabulary"])

@@ -232,8 +232,9 @@ class IntegerLookup(Layer):
         self._vocab = toks[order]
 
     def get_vocabulary(self, include_special_tokens=True):
-        """The token at each index: ``[mask_token] + [oov_token] * num_oov_indices + vocabulary``."""
-        vocab = self._vocab.tolist()
+        """The token at each index: ``[mask_token] + [oov_token] * num_oov_indices + vocabulary``
+        (the vocabulary's entries NumPy ``int64`` scalars, the special ones Python ints, as Keras 3.15)."""
+        vocab = list(self._vocab)
         if not include_special_tokens:
             return vocab
         head = ([self.mask_token] if self._mask_index() else []) + [self.oov_token] * self.num_oov_indices

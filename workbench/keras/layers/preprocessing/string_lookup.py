@@ -132,9 +132,10 @@ class StringLookup(Layer):
         self._vocab = ranked
 
     def get_vocabulary(self, include_special_tokens=True):
-        """The token (str) at each index: ``[mask_token] + [oov_token] * num_oov_indices + vocabulary``."""
-        tokens = (self._head() if include_special_tokens else []) + self._vocab
-        return [t.decode("utf-8") for t in tokens]
+        """The token at each index: ``[mask_token] + [oov_token] * num_oov_indices + vocabulary``
+        (the vocabulary's entries ``np.str_``, the special ones Python strings, as Keras 3.15)."""
+        head = [t.decode("utf-8") for t in self._head()] if include_special_tokens else []
+        return head + [np.str_(t.decode("utf-8")) for t in self._vocab]
 
     def vocabulary_size(self):
         """The number of indices, special ones included."""

@@ -404,7 +404,7 @@ class TextVectorization(Layer):
         def fn(value):
             return serialize_function(value) if callable(value) else value
         lookup = self._lookup_layer
-        vocab = self.get_vocabulary(include_special_tokens=False) or None
+        vocab = [str(t) for t in self.get_vocabulary(include_special_tokens=False)] or None
         idf = None
         if self._output_mode == "tf_idf" and vocab is not None:
             start = lookup._special()
