@@ -9,12 +9,15 @@ example), so one epoch gives every example to exactly one replica.
 
 from __future__ import annotations
 
-from .. import nest
+import functools
+
+from .. import core, nest
 from ..errors import OutOfRangeError, argcheck
 from ..tensor_shape import TensorSpec
 from ..core import convert_to_tensor
 from ..ops.reduce import reduce_mean
 from ..ops.shape import stack
+from ..ops.create import zeros
 from .values import PerReplica, PerReplicaSpec, regroup
 
 
@@ -77,6 +80,54 @@ def split_batch(element, replicas, replica):
     """Replica ``replica``'s slice of the global batch ``element`` (any nest of tensors)."""
     start, stop = shard_bounds(_batch_size(element), replicas, replica)
     return nest.map_structure(lambda t: None if t is None else t[start:stop], element)
+
+
+class _Held:
+    """An iterator as the argument of a step (which would read an iterator argument into a list)."""
+
+    __slots__ = ("iterator",)
+
+    def __init__(self, iterator):
+        self.iterator = iterator
+
+
+@core.effect
+def _next_or_end(held):
+    """A step of a ``wb.function``'s program: (whether the distributed iterator had a next
+    batch, that batch or, at the end, empty tensors of its structure)."""
+    iterator = held.iterator
+    try:
+        return convert_to_tensor(True), iterator._transform(next(iterator._iterator))
+    except StopIteration:
+        return convert_to_tensor(False), _empty(iterator.element_spec)
+
+
+def _empty(spec):
+    """Zero-sized tensors of the structure ``spec`` (unknown sizes 0)."""
+    if isinstance(spec, PerReplicaSpec):
+        return PerReplica([_empty(s) for s in spec._value_specs])
+    if isinstance(spec, TensorSpec):
+        shape = [0 if d is None else d for d in (spec.shape.as_list() if spec.shape.rank is not None else [0])]
+        return zeros(shape, spec.dtype)
+    if isinstance(spec, dict):
+        return {k: _empty(v) for k, v in spec.items()}
+    if isinstance(spec, (list, tuple)):
+        return type(spec)(_empty(v) for v in spec) if not hasattr(spec, "_fields") else type(spec)(
+            *[_empty(v) for v in spec])
+    raise TypeError(f"get_next_as_optional: cannot make an empty value of the element spec {spec!r}")
+
+
+@functools.lru_cache(maxsize=None)
+def _staged_optional_class():
+    from ..data.optional import Optional   # the data package sits beside this one
+
+    class _StagedOptional(Optional):
+        """An Optional read inside a ``wb.function``: ``has_value()`` is a computed tensor;
+        ``get_value()`` gives the value, which the branch that ``has_value()`` guards uses."""
+
+        def get_value(self, name=None):
+            return self._value
+    return _StagedOptional
 
 
 def replica_batch(element, strategy):
@@ -187,8 +238,13 @@ class DistributedIterator:
 
     def get_next_as_optional(self):
         """The next per-replica batch as a ``wb.experimental.Optional``; an empty one at the end
-        (TF's ``DistributedIterator.get_next_as_optional``)."""
+        (TF's ``DistributedIterator.get_next_as_optional``). Inside a ``wb.function`` the read
+        is a step of its own, and ``has_value()`` a tensor each call computes (so that ``if not
+        opt.has_value(): break`` ends a loop over ``wb.range`` where the data ends)."""
         from ..data.optional import Optional   # the data package sits beside this one
+        if core.tracing():
+            has, value = _next_or_end(_Held(self))
+            return _staged_optional_class()(value, self.element_spec, has)
         try:
             value = self._transform(next(self._iterator))
         except StopIteration:
