@@ -834,12 +834,15 @@ class _Converter(ast.NodeTransformer):
 
     # -- liveness --------------------------------------------------------------------------
     def _live_after(self, node):
-        """Names read after ``node`` in the function, or anywhere in a loop around it."""
+        """Names read after ``node`` in the function, or in a loop around it where the read may
+        see the value of an earlier pass (not after a statement that binds the name on every
+        pass: TF's liveness keeps a name bound and used within each pass out of the loop state)."""
         _, _, loads, loops = self.scopes[-1]
         end = (node.end_lineno, node.end_col_offset)
         live = {n for line, col, n in loads if (line, col) > end}
-        for lo, hi in loops:
-            live.update(n for line, col, n in loads if lo <= (line, col) <= hi)
+        for lo, hi, stores in loops:
+            live.update(n for line, col, n in loads
+                        if lo <= (line, col) <= hi and not (n in stores and stores[n] <= (line, col)))
         return live
 
     def _declarations(self, names):
@@ -919,7 +922,8 @@ class _Converter(ast.NodeTransformer):
             # a return inside a loop (or a jump the lowering left): the loop stays Python
             self.generic_visit(node)
             return None
-        self.scopes[-1][3].append(((node.lineno, node.col_offset), (node.end_lineno, node.end_col_offset)))
+        self.scopes[-1][3].append(((node.lineno, node.col_offset), (node.end_lineno, node.end_col_offset),
+                                   _pass_stores(node)))
         try:
             body = self._block(node.body)
         finally:
@@ -1113,6 +1117,24 @@ def _lower_jumps(stmts, conv):
     return out
 
 
+def _pass_stores(loop):
+    """name -> where the first statement of ``loop``'s body that binds it on every pass ends: a
+    statement of the body itself or inside the guards of its lowered jumps (a pass that skips
+    a guarded statement does not read on in that pass: the rest of it is guarded too)."""
+    out = {}
+
+    def walk(stmts):
+        for s in stmts:
+            if isinstance(s, ast.If) and getattr(s, "ag_guard", False):
+                walk(s.body)
+            elif not isinstance(s, (ast.If, ast.For, ast.AsyncFor, ast.While, ast.Try, ast.With, ast.AsyncWith,
+                                    ast.Match)):
+                for n in _assigned([s]):
+                    out.setdefault(n, (s.end_lineno, s.end_col_offset))
+    walk(loop.body)
+    return out
+
+
 def _guard(stmts, flag, kind):
     """``stmts`` with each ``kind`` jump (of this loop) set ``flag`` instead, and what follows
     a statement that may set it run only while it is not set."""
@@ -1130,6 +1152,7 @@ def _guard(stmts, flag, kind):
             if rest:
                 test = _located([ast.UnaryOp(op=ast.Not(), operand=_name(flag))], rest[0])[0]
                 guard = ast.If(test=test, body=_guard(rest, flag, kind), orelse=[])
+                guard.ag_guard = True
                 guard.lineno, guard.col_offset = rest[0].lineno, rest[0].col_offset
                 guard.end_lineno, guard.end_col_offset = rest[-1].end_lineno, rest[-1].end_col_offset
                 out.append(guard)
