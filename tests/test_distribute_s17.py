@@ -170,3 +170,54 @@ def test_replicas_that_fail_or_merge_differently_raise_tfs_errors(logical_cpus):
     import threading
     assert not [t for t in threading.enumerate() if t.name.startswith("wb.distribute replica")]
     assert strategy.run(lambda: wb.constant(1.0)) is not None   # the strategy still runs
+
+
+def test_autograph_break_before_a_name_bound_and_used_within_each_pass():
+    # TF 2.21: `y` is bound and used within each pass, so it is no loop state and the branch
+    # that breaks need not define it (was "'y' must also be initialized in the else branch")
+    @wb.function
+    def f(n):
+        total = wb.constant(0)
+        for i in wb.range(10):
+            if i >= n:
+                break
+            y = i * 2
+            total += y
+        return total
+    assert int(f(wb.constant(4))) == 12 and int(f(wb.constant(20))) == 90
+    assert f.experimental_get_tracing_count() == 1
+
+    @wb.function
+    def carried(n):   # read before it is bound in the pass: loop state, defined before the loop
+        y = wb.constant(0)
+        for i in wb.range(5):
+            if i >= n:
+                break
+            z = y + i
+            y = z
+        return y
+    assert int(carried(wb.constant(3))) == 3
+
+
+def test_distributed_iterator_get_next_as_optional_ends_a_traced_loop(logical_cpus, capsys):
+    # TF's input tutorial (distribute/input.ipynb, its get_next_as_optional cell): TF 2.21 prints
+    # ([0 1], [2 3]) / ([4 5], [6 7]) / ([8], [])
+    strategy = logical_cpus(2)
+    dataset = wb.data.Dataset.range(9).batch(4)
+
+    @wb.function
+    def train_fn(distributed_iterator):
+        for _ in wb.range(5):
+            optional_data = distributed_iterator.get_next_as_optional()
+            if not optional_data.has_value():
+                break
+            per_replica_results = strategy.run(lambda x: x, args=(optional_data.get_value(),))
+            wb.print(strategy.experimental_local_results(per_replica_results))
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for _ in range(2):
+            train_fn(iter(strategy.experimental_distribute_dataset(dataset)))
+    out = capsys.readouterr()
+    printed = (out.out + out.err).splitlines()
+    assert printed == ["([0 1], [2 3])", "([4 5], [6 7])", "([8], [])"] * 2
