@@ -198,3 +198,11 @@ def test_sizes_of_a_shape_in_the_error_are_not_tried():
     with pytest.raises(Exception, match=r"\[1,3\]"):
         wb.function(body, input_signature=N3).get_concrete_function()
     assert len(calls) == 6   # sizes 1, 2, 3 of zeros and of identity stand-ins
+
+
+def test_qr_gives_tf_s_named_pair():
+    r = wb.linalg.qr(wb.eye(3))
+    assert type(r).__name__ == "Qr" and r._fields == ("q", "r")
+    out = wb.function(lambda x: wb.linalg.qr(x), input_signature=[S([None, 5, 3], F32)]).get_concrete_function()
+    assert out.structured_outputs.q.shape.as_list() == [None, 5, 3]
+    assert out.structured_outputs.r.shape.as_list() == [None, 3, 3]

@@ -12,6 +12,8 @@ finite for repeated ones.
 
 from __future__ import annotations
 
+from collections import namedtuple
+
 import numpy as np
 
 from .. import core
@@ -143,7 +145,10 @@ def qr(input, full_matrices=False, name=None):
     """
     a = _float_matrix(input, "qr", square=False, complex_ok=True)
     q, r = apply(_qr_op, (a,), {"full_matrices": argcheck.flag(full_matrices, "full_matrices", "qr")})
-    return _batch_static(q, (a,), (2,), 2), _batch_static(r, (a,), (2,), 2)
+    return Qr(_batch_static(q, (a,), (2,), 2), _batch_static(r, (a,), (2,), 2))
+
+
+Qr = namedtuple("Qr", ["q", "r"])   # TF's result type: .q and .r, or unpacked as a pair
 
 
 # ---------------------------------------------------------------------------
