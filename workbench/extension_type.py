@@ -402,6 +402,8 @@ def flat_specs(signature) -> list:
     for s in nest.flatten(signature):
         if isinstance(s, ExtensionTypeSpec):
             out.extend(flat_specs([v for _, v in s._field_values() if _has_specs(v)]))
+        elif hasattr(s, "_wb_component_specs"):   # another spec bound by parts (PerReplicaSpec)
+            out.extend(flat_specs(list(s._wb_component_specs())))
         else:
             out.append(s)
     return out
@@ -542,6 +544,8 @@ def example_of(spec):
     if isinstance(spec, ExtensionTypeSpec):
         fields = {k: example_of(v) for k, v in spec._field_values()}
         return spec.value_type._wb_from_fields(fields)
+    if hasattr(spec, "_wb_component_specs"):   # another spec bound by parts (PerReplicaSpec)
+        return spec.value_type([example_of(v) for v in spec._wb_component_specs()])
     if isinstance(spec, tuple) and not isinstance(spec, TensorShape):
         return tuple(example_of(v) for v in spec)
     if isinstance(spec, ImmutableDict):
