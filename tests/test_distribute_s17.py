@@ -221,3 +221,26 @@ def test_distributed_iterator_get_next_as_optional_ends_a_traced_loop(logical_cp
     out = capsys.readouterr()
     printed = (out.out + out.err).splitlines()
     assert printed == ["([0 1], [2 3])", "([4 5], [6 7])", "([8], [])"] * 2
+
+
+def test_input_signature_takes_a_distributed_datasets_per_replica_spec(logical_cpus):
+    # TF's input tutorial: tf.function(input_signature=[dist_dataset.element_spec]) over two
+    # logical CPUs; one trace serves every batch size the spec's open dimension admits
+    strategy = logical_cpus(2)
+    dataset = wb.data.Dataset.from_tensors(([1.0], [1.0])).repeat(100).batch(16)
+    dist_dataset = strategy.experimental_distribute_dataset(dataset)
+    spec = dist_dataset.element_spec
+    assert isinstance(spec[0], wb.distribute.PerReplicaSpec)
+
+    @wb.function(input_signature=[spec])
+    def train_step(per_replica_inputs):
+        return strategy.run(lambda inputs: 2 * inputs, args=(per_replica_inputs,))
+    output = train_step(next(iter(dist_dataset)))
+    assert len(output) == 4   # 2 * a tuple (features, labels) repeats it, as in TF
+    assert [v.shape for v in output[0].values] == [(8, 1), (8, 1)]
+    small = strategy.experimental_distribute_dataset(wb.data.Dataset.from_tensors(([1.0], [1.0])).repeat(6).batch(6))
+    assert [v.shape for v in train_step(next(iter(small)))[1].values] == [(3, 1), (3, 1)]
+    assert train_step.experimental_get_tracing_count() == 1
+    train_step.get_concrete_function()   # from the signature alone: PerReplica examples of its specs
+    with pytest.raises(TypeError, match="Can not cast TensorSpec.* to PerReplicaSpec"):
+        train_step((wb.constant([[1.0]]), wb.constant([[1.0]])))

@@ -83,6 +83,8 @@ class PerReplicaSpec:
     several replicas."""
 
     __slots__ = ("_value_specs",)
+    # in a wb.function's input_signature: a PerReplica argument is bound component by component
+    _wb_expanded_spec = True
 
     def __init__(self, *value_specs):
         self._value_specs = tuple(value_specs)
@@ -90,6 +92,9 @@ class PerReplicaSpec:
     @property
     def value_type(self):
         return PerReplica
+
+    def _wb_component_specs(self):
+        return self._value_specs
 
     def is_compatible_with(self, value) -> bool:
         """Whether ``value`` (a PerReplica or a PerReplicaSpec) has one compatible component per
