@@ -1,8 +1,7 @@
 # TF guide "TF-NumPy Type Promotion" (site/en/guide/tf_numpy_type_promotion.ipynb), tensorflow/docs 7c36502: its code
 # cells with only the imports changed (shell and IPython magic lines dropped); cells are separated by "# %%".
-# TF's new type promotion (dtype_conversion_mode 'all' and 'safe', with weak tensors) is not implemented
-# here: experimental_enable_numpy_behavior refuses those modes (ValueError naming the mode), so the cells
-# that switch fail, and the cells after a switch run under the legacy rules, with other dtypes than TF's.
+# TF's new type promotion (dtype_conversion_mode 'all' and 'safe', with weak tensors) runs here as in
+# TF 2.21: every cell gives TF's dtypes and values (tests/test_type_promotion_s17.py pins them).
 # %%
 import numpy as np
 import workbench as tf
