@@ -165,6 +165,8 @@ def test_guide_values(mode_off):
     assert repr(wb.constant(5)) == "<wb.Tensor: shape=(), dtype=int32, numpy=5, weak=True>"
     assert _code(wb.constant([5.0, 10.0, 3])) == "f32*"
     assert repr(wb.constant(5, wb.int32)) == "<wb.Tensor: shape=(), dtype=int32, numpy=5>"
+    assert str(wb.constant([[1, 2]])) == "wb.Tensor([[1 2]], shape=(1, 2), dtype=int32, weak=True)"
+    assert f"{wb.constant(5.0):.2f}" == "5.00 weakly typed" and f"{wb.constant([1, 2])}" == "[1 2] weakly typed"
     assert _code(wb.math.abs([100.0, 4.0])) == "f32*"
     a, b, c = np.array(1, dtype=np.int8), wb.constant(1), np.array(1, dtype=np.float16)
     assert _code(wb.add(wb.add(a, b), c)) == "f16" and _code(wb.add(wb.add(b, a), c)) == "f16"
@@ -255,3 +257,36 @@ def test_modes_switch_and_default_rules(mode_off):
     assert type(wb.constant(1.0)) is wb.Tensor
     with pytest.raises(TypeError, match="add: both operands must have the same dtype"):
         wb.constant(1, wb.int32) + wb.constant(1.0)
+
+
+def test_add_takes_a_numpy_first_operands_dtype():
+    """TF 2.21 (default mode): ``tf.add(x, y)`` takes a NumPy ``x``'s dtype, so a tensor ``y`` of
+    another dtype is refused; the other ops and the operators convert ``x`` to ``y``'s dtype."""
+    a, b, c = np.array(1, dtype=np.int8), wb.constant(1), np.array(1, dtype=np.float16)
+    with pytest.raises(wb.errors.InvalidArgumentError, match=r"^cannot compute AddV2 as input #1\(zero-based\) "
+                       r"was expected to be a int8 tensor but is a int32 tensor \[Op:AddV2\] name: $"):
+        wb.add(wb.add(a, b), c)
+    out = wb.add(wb.add(b, a), c)
+    assert out.dtype == wb.int32 and out.numpy() == 3
+    with pytest.raises(wb.errors.InvalidArgumentError, match="expected to be a double tensor but is a half tensor"):
+        wb.add(np.array([1.0]), wb.constant([1.5], wb.float16))
+    f16 = wb.constant([1.5], wb.float16)
+    assert wb.add(np.array([1.0], np.float16), f16).numpy().tolist() == [2.5]
+    for out in (np.array([1.0]) + f16, np.array([1.0]) * f16, wb.multiply(np.array([2.0]), f16),
+                wb.subtract(np.array([1.0]), f16), wb.maximum(np.float64(0.0), f16), f16 + np.array([1.0])):
+        assert out.dtype == wb.float16
+    assert (np.array(1, np.int8) + wb.constant(1)).dtype == wb.int32
+
+
+def test_which_ops_promote(mode_off):
+    """In TF 2.21's 'all' mode matmul promotes as the arithmetic ops do; where, concat, stack and the
+    ordering comparisons do not (mixed dtypes are refused as before)."""
+    tnp.experimental_enable_numpy_behavior(dtype_conversion_mode="all")
+    i8, f16 = wb.constant([[1]], wb.int8), wb.constant([[2.0]], wb.float16)
+    assert _code(wb.matmul(i8, f16)) == "f16" and _code(i8 @ f16) == "f16"
+    assert _code(wb.matmul(wb.constant([[1.0]]), wb.constant([[2.0]]))) == "f32*"
+    assert _code(wb.maximum(wb.constant(1, wb.int8), 1.5)) == "f64"
+    for refused in (lambda: wb.where(wb.constant([[True]]), i8, f16), lambda: wb.concat([i8, f16], 0),
+                    lambda: wb.stack([i8, f16]), lambda: i8 < f16, lambda: wb.math.atan2(f16, wb.constant([[1.0]]))):
+        with pytest.raises((TypeError, wb.errors.InvalidArgumentError)):
+            refused()

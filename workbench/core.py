@@ -547,8 +547,7 @@ class Tensor:
         # a scalar shows its Python value as TF's (numpy=1.100000023841858), arrays NumPy's repr
         value = repr(arr.item()) if arr.ndim == 0 else np.array_repr(arr)
         # TF starts a value of several lines on a line of its own
-        weak = ", weak=True" if type(self) is WeakTensor else ""
-        return f"{head}{where}, numpy={chr(10) if chr(10) in value else ''}{value}{weak}>"
+        return f"{head}{where}, numpy={chr(10) if chr(10) in value else ''}{value}>"
 
     def __str__(self):
         # TF's: ``tf.Tensor([1 2], shape=(2,), dtype=int32)``; a variable prints as its repr
@@ -600,6 +599,15 @@ class WeakTensor(Tensor):
     only. Prints with ``weak=True``; only made while such a mode is on."""
 
     __slots__ = ()
+
+    def __repr__(self):
+        return Tensor.__repr__(self)[:-1] + ", weak=True>"
+
+    def __str__(self):
+        return Tensor.__str__(self)[:-1] + ", weak=True)"
+
+    def __format__(self, format_spec):
+        return Tensor.__format__(self, format_spec) + " weakly typed"
 
     @classmethod
     def from_tensor(cls, t: Tensor) -> "WeakTensor":
@@ -1132,10 +1140,31 @@ def binary_arrays(x, y, opname):
             promoted = _promoted(x, y, opname)
             if promoted is not None:
                 return promoted
+        if opname == "add" and isinstance(x, (np.ndarray, np.generic)) and x.dtype != y._data.dtype:
+            _add_refusal(x, y)
         b = y._data
         return _wrap(_coerce(x, b, opname)), y
     x = convert_to_tensor(x)
     return binary_arrays(x, y, opname)
+
+
+def _add_refusal(x, y):
+    """``tf.add(x, y)`` with ``x`` a NumPy value: TF takes ``x``'s dtype for the op, so ``y`` of
+    another dtype is refused (the other binary ops, and ``x + y``, convert ``x`` to ``y``'s dtype).
+    TF refuses a Python number of another type than ``y``'s too (``tf.add(1, f32)``); here it
+    converts, as the library's own rules rely on it."""
+    want, got = (_TF_TYPE_NAME.get(t.name, t.name) for t in (as_dtype(x.dtype), of_array(y._data.dtype)))
+    raise InvalidArgumentError(None, None, f"cannot compute AddV2 as input #1(zero-based) was expected to "
+                               f"be a {want} tensor but is a {got} tensor [Op:AddV2] name: ")
+
+
+def reflected_operand(other, t, opname):
+    """The left operand of a reflected operator (``np_array + t``): TF converts it to ``t``'s
+    dtype before the op (``tf.add(np_array, t)`` itself takes the array's dtype); under the new
+    type promotion it stays as it is, for the op to promote."""
+    if _promotion is None and isinstance(other, (np.ndarray, np.generic)):
+        return _wrap(_coerce(other, t._data, opname))
+    return other
 
 
 def _promoted(x, y, opname):
