@@ -232,3 +232,20 @@ def test_unbatch_then_batch_takes_slices_equal_to_stacked_rows(tmp_path):
     with pytest.raises(ValueError, match="different shapes"):
         list(Dataset.from_generator(lambda: iter([np.zeros((2, 3)), np.ones((3, 4))]),
                                     output_signature=wb.TensorSpec([None, None], wb.float64)).unbatch().batch(4))
+
+
+# -- decode_jpeg: TF's pixels for the IDCT and upscaling Pillow's decoder has ------------------
+
+def test_decode_jpeg_matches_tf_where_pillow_has_the_same_decoder():
+    import pathlib
+    fx = np.load(pathlib.Path(__file__).parent / "fixtures" / "data_s17_jpeg.npz")
+    data = fx["jpeg"].tobytes()
+    got = wb.io.decode_jpeg(data, channels=3, dct_method="INTEGER_ACCURATE").numpy()
+    np.testing.assert_array_equal(got, fx["accurate"])
+    got = wb.io.decode_jpeg(data, channels=3, fancy_upscaling=False).numpy()
+    np.testing.assert_array_equal(got, fx["fast_plain"])
+    # TF's default (fast IDCT, fancy upscaling): the accurate IDCT here, a few levels apart
+    got = wb.io.decode_jpeg(data, channels=3).numpy().astype(int)
+    assert np.abs(got - fx["default"].astype(int)).max() <= 8
+    with pytest.raises(wb.errors.InvalidArgumentError, match="dct_method must be one of"):
+        wb.io.decode_jpeg(data, dct_method="FOO")

@@ -32,12 +32,16 @@ def _pil(where):
     return Image
 
 
-def open_image(data, where, label, formats=None, kind="image"):
+def open_image(data, where, label, formats=None, kind="image", fast_jpeg=False):
     """Pillow's image of ``data``, loaded: InvalidArgumentError naming ``label`` when the bytes do
-    not decode or are not one of ``formats`` (Pillow's format names: ``"PNG"``, ``"BMP"``...)."""
+    not decode or are not one of ``formats`` (Pillow's format names: ``"PNG"``, ``"BMP"``...).
+    ``fast_jpeg``: a JPEG is decoded in libjpeg's draft mode (the fast integer IDCT, chroma
+    upsampled without smoothing)."""
     Image = _pil(where)
     try:
         img = Image.open(io.BytesIO(data))
+        if fast_jpeg and img.format == "JPEG":
+            img.decoderconfig = (1, 1)   # (scale, draft): what Image.draft sets, at full size
         img.load()
     except Exception as exc:  # noqa: BLE001  (Pillow's UnidentifiedImageError and friends)
         raise InvalidArgumentError(f"{label}: the contents are not a decodable {kind}: {exc}") from None
@@ -57,7 +61,7 @@ def _bytes(contents, where):
     return bytes(contents)
 
 
-def _decode(contents, channels, where, formats, dtype=np.uint8):
+def _decode(contents, channels, where, formats, dtype=np.uint8, fast_jpeg=False):
     if channels not in (0, 1, 2, 3, 4):
         raise ValueError(f"wb.io.{where}: channels must be 0, 1, 2, 3 or 4, got {channels}")
     data = _bytes(contents, where)
@@ -65,7 +69,7 @@ def _decode(contents, channels, where, formats, dtype=np.uint8):
         arr = _small_png(data, channels)
         if arr is not None:
             return convert_to_tensor(arr)
-    img = open_image(data, where, f"wb.io.{where}", formats)
+    img = open_image(data, where, f"wb.io.{where}", formats, fast_jpeg=fast_jpeg)
     if np.dtype(dtype) == np.uint16:
         arr = np.asarray(img)
         arr = arr.astype(np.uint16) if arr.dtype != np.uint16 else arr
@@ -200,12 +204,22 @@ def decode_png(contents, channels=0, dtype=np.uint8, name=None):
 
 def decode_jpeg(contents, channels=0, ratio=1, fancy_upscaling=True, try_recover_truncated=False,
                 acceptable_fraction=1, dct_method="", name=None):
-    """A JPEG's pixels as ``uint8 [height, width, channels]``. Pillow's decoder (libjpeg) is
-    used; pixel values can differ from TF's by a small amount."""
+    """A JPEG's pixels as ``uint8 [height, width, channels]``, by Pillow's decoder (libjpeg).
+
+    The pixels are TF's exactly with ``dct_method="INTEGER_ACCURATE"`` (the accurate IDCT, fancy
+    upscaling) and with ``fancy_upscaling=False`` and the fast IDCT (``""``, ``"INTEGER_FAST"``).
+    TF's default (the fast IDCT with fancy upscaling) has no Pillow decoder: the accurate one
+    is used, whose pixels can differ from TF's by a few levels."""
     if ratio != 1:
         raise ValueError(f"wb.io.decode_jpeg: ratio must be 1 (downscaled decoding is not done here), "
                          f"got {ratio}")
-    return _decode(contents, channels, "decode_jpeg", ("JPEG", "PNG", "GIF"))   # TF's op takes PNG and GIF too
+    method = dct_method.numpy() if hasattr(dct_method, "numpy") else dct_method
+    method = method.decode() if isinstance(method, bytes) else method
+    if method not in ("", "INTEGER_FAST", "INTEGER_ACCURATE"):
+        raise InvalidArgumentError(f"wb.io.decode_jpeg: dct_method must be one of {{'', 'INTEGER_FAST', "
+                                   f"'INTEGER_ACCURATE'}}, got {dct_method!r}")
+    # TF's op takes PNG and GIF too
+    return _decode(contents, channels, "decode_jpeg", ("JPEG", "PNG", "GIF"), fast_jpeg=not fancy_upscaling)
 
 
 def decode_image(contents, channels=None, dtype=np.uint8, name=None, expand_animations=True):
