@@ -76,6 +76,7 @@ def _out_shape(fn, specs):
 
 
 W = np.ones((3, 4), np.float32)
+IMG = [S([None, None, None, 3], F32)]
 
 CASES = {
     # einsum with an operand of unknown rank: its labels are open; with an ellipsis, the rank too
@@ -154,6 +155,22 @@ CASES = {
                             (None, None)),
     "sets_size": ([S([None, 3], I32)], lambda a: wb.sets.size(wb.sets.union(a, a)), None),
     "sets_size_dense": ([S([None, 3], I32)], lambda a: wb.sets.size(wb.sparse.from_dense(a)), None),
+    # image ops: the sizes their arguments fix, the rest from the images' static shape
+    "im_crop_or_pad": (IMG, lambda x: wb.image.resize_with_crop_or_pad(x, 5, 7), (None, 5, 7, 3)),
+    "im_crop_to_box": (IMG, lambda x: wb.image.crop_to_bounding_box(x, 1, 1, 3, 4), (None, 3, 4, 3)),
+    "im_pad_to_box": (IMG, lambda x: wb.image.pad_to_bounding_box(x, 1, 1, 30, 40), (None, 30, 40, 3)),
+    "im_rot90_fixed": ([S([None, 4, 6, 3], F32)], lambda x: wb.image.rot90(x), (None, None, None, 3)),
+    "im_rot90_square": ([S([None, 4, 4, 3], F32)], lambda x: wb.image.rot90(x, 2), (None, 4, 4, 3)),
+    "im_adjust_contrast": (IMG, lambda x: wb.image.adjust_contrast(x, 0.5), (None, None, None, 3)),
+    "im_nms": ([S([None, 4], F32), S([None], F32)], lambda b, s: wb.image.non_max_suppression(b, s, 3), (None,)),
+    "im_crop_and_resize": (IMG + [S([None, 4], F32), S([None], I32)],
+                           lambda x, b, i: wb.image.crop_and_resize(x, b, i, [3, 5]), (None, 3, 5, 3)),
+    "im_draw_boxes": (IMG + [S([None, None, 4], F32)],
+                      lambda x, b: wb.image.draw_bounding_boxes(x, b, [[1., 0, 0]]), (None, None, None, 3)),
+    "im_glimpse": (IMG + [S([None, 2], F32)], lambda x, o: wb.image.extract_glimpse(x, [3, 3], o), (None, 3, 3, 3)),
+    "im_random_crop": (IMG, lambda x: wb.image.random_crop(x, [2, 3, 3, 3]), (2, 3, 3, 3)),
+    "im_stateless_random_crop": (IMG, lambda x: wb.image.stateless_random_crop(x, [2, 3, 3, 3], seed=[1, 2]),
+                                 (2, 3, 3, 3)),
 }
 
 
@@ -206,3 +223,9 @@ def test_qr_gives_tf_s_named_pair():
     out = wb.function(lambda x: wb.linalg.qr(x), input_signature=[S([None, 5, 3], F32)]).get_concrete_function()
     assert out.structured_outputs.q.shape.as_list() == [None, 5, 3]
     assert out.structured_outputs.r.shape.as_list() == [None, 3, 3]
+
+
+def test_resize_of_images_of_unknown_rank_is_refused_in_a_trace_as_tf():
+    with pytest.raises(ValueError, match="'images' contains no shape"):
+        wb.function(lambda x: wb.image.resize(x, [5, 7]), input_signature=U).get_concrete_function()
+    assert wb.image.resize(np.ones((4, 4, 1), np.float32), [2, 2]).shape == (2, 2, 1)

@@ -563,7 +563,7 @@ logical_or logical_xor maximum minimum mod multiply multiply_no_nan ndtr ndtri n
 polygamma pow reciprocal relu relu6 round rsqrt selu sigmoid sign sin sinh softmax softplus softsign
 sqrt square squared_difference stop_gradient string_add subtract tan tanh where xdivy xlog1py xlogy
 angle complex conj imag real bitwise_xor invert left_shift right_shift nextafter truncatediv zeta
-strings_map RGBToHSV
+strings_map RGBToHSV AdjustContrastv2
 """.split())
 _REDUCTIONS = frozenset("reduce_all reduce_any reduce_euclidean_norm reduce_logsumexp reduce_max reduce_mean "
                         "reduce_min reduce_prod reduce_sum".split())

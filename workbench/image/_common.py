@@ -82,3 +82,17 @@ def scalar_factor(value, like):
     if t.dtype.kind not in "iuf":
         raise TypeError(f"expected a real number or tensor, got {argcheck.describe(value)}")
     return cast(t, like.dtype) if t.dtype != like.dtype else t
+
+
+def static_dims(x):
+    """``x``'s static dims in a trace (a list, None for each open size), or None for an
+    unknown rank or a value that is no tensor."""
+    s = x._static_shape() if isinstance(x, core.Tensor) else None
+    return None if s is None or s.rank is None else s.as_list()
+
+
+def with_static(out, dims):
+    """``out`` with TF's static shape ``dims`` (a sequence; None: unknown rank) in a trace."""
+    if core.tracing():
+        core.static_result(out, None if dims is None else tuple(dims))
+    return out

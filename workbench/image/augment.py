@@ -22,7 +22,7 @@ from ..errors import argcheck
 from ..ops.elementwise import cast, greater, less, mod, where
 from ..ops.indexing import reverse, take_rows
 from ..ops.shape import reshape
-from ._common import images_arg, index
+from ._common import images_arg, index, with_static
 from .color import adjust_brightness, adjust_contrast, adjust_hue, adjust_saturation
 
 __all__ = [
@@ -168,7 +168,7 @@ def _crop(value, size, seed, stateless, opname):
     for axis, (s, n) in enumerate(zip(size, x.shape)):
         if s != n:
             x = take_rows(x, offsets[axis] + index(np.arange(s), x), axis=axis)
-    return x
+    return with_static(x, size)   # TF: the window's size, whatever value's sizes are
 
 
 def random_crop(value, size, seed=None, name=None):

@@ -19,6 +19,7 @@ import numpy as np
 
 from ..core import convert_to_tensor
 from ..errors import InvalidArgumentError, argcheck
+from ._common import static_dims, with_static
 
 __all__ = ["combined_non_max_suppression", "draw_bounding_boxes", "non_max_suppression", "non_max_suppression_overlaps", "non_max_suppression_padded",
            "non_max_suppression_with_scores"]
@@ -102,7 +103,7 @@ def _common(boxes, scores, max_output_size, iou_threshold, score_threshold, opna
 
 
 def _indices(selected):
-    return convert_to_tensor(np.asarray(selected, dtype=np.int32).reshape(-1))
+    return with_static(convert_to_tensor(np.asarray(selected, dtype=np.int32).reshape(-1)), (None,))
 
 
 def non_max_suppression(boxes, scores, max_output_size, iou_threshold=0.5, score_threshold=float("-inf"),
@@ -130,7 +131,7 @@ def non_max_suppression_with_scores(boxes, scores, max_output_size, iou_threshol
         raise ValueError(f"{opname}: soft_nms_sigma must be non-negative, got {sigma}")
     iou = _iou_matrix(b)
     selected, kept = _greedy(lambda i, j: iou[i, j], s, size, thr, sthr, sigma)
-    return _indices(selected), convert_to_tensor(np.asarray(kept, dtype=s.dtype).reshape(-1))
+    return _indices(selected), with_static(convert_to_tensor(np.asarray(kept, dtype=s.dtype).reshape(-1)), (None,))
 
 
 def non_max_suppression_overlaps(overlaps, scores, max_output_size, overlap_threshold=0.5,
@@ -295,4 +296,4 @@ def draw_bounding_boxes(images, boxes, colors, name=None):
                 canvas[i, rr0:rr1 + 1, c0] = color
             if c1 < width:
                 canvas[i, rr0:rr1 + 1, c1] = color
-    return convert_to_tensor(canvas)
+    return with_static(convert_to_tensor(canvas), static_dims(images))

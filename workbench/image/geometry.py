@@ -21,7 +21,7 @@ from ..core import Tensor
 from ..errors import InvalidArgumentError, argcheck
 from ..ops.indexing import pad, reverse, take_rows
 from ..ops.shape import reshape, transpose as _transpose
-from ._common import batch4d_arg, images_arg, index, restore
+from ._common import batch4d_arg, images_arg, index, restore, static_dims, with_static
 
 __all__ = ["central_crop", "crop_to_bounding_box", "extract_patches", "flip_left_right", "flip_up_down",
            "pad_to_bounding_box", "resize_with_crop_or_pad", "rot90", "transpose"]
@@ -39,7 +39,16 @@ def crop_to_bounding_box(image, offset_height, offset_width, target_height, targ
     if oh + th > x.shape[1] or ow + tw > x.shape[2]:
         raise ValueError(f"{opname}: the box [{oh}:{oh + th}, {ow}:{ow + tw}] does not fit in images of height "
                          f"{x.shape[1]} and width {x.shape[2]}")
-    return restore(x[:, oh:oh + th, ow:ow + tw], was_3d)
+    return _boxed(restore(x[:, oh:oh + th, ow:ow + tw], was_3d), image, th, tw)
+
+
+def _boxed(out, image, th, tw):
+    """``out`` with TF's static shape in a trace: the image's, at height ``th`` and width ``tw``."""
+    dims = static_dims(image)
+    if dims is None or len(dims) not in (3, 4):
+        return out
+    dims[-3:-1] = [th, tw]
+    return with_static(out, dims)
 
 
 def pad_to_bounding_box(image, offset_height, offset_width, target_height, target_width):
@@ -56,7 +65,7 @@ def pad_to_bounding_box(image, offset_height, offset_width, target_height, targe
         raise ValueError(f"{opname}: target_height must be >= offset_height + height = {oh} + {h}, got {th}")
     if tw < ow + w:
         raise ValueError(f"{opname}: target_width must be >= offset_width + width = {ow} + {w}, got {tw}")
-    return restore(pad(x, [[0, 0], [oh, th - oh - h], [ow, tw - ow - w], [0, 0]]), was_3d)
+    return _boxed(restore(pad(x, [[0, 0], [oh, th - oh - h], [ow, tw - ow - w], [0, 0]]), was_3d), image, th, tw)
 
 
 def central_crop(image, central_fraction):
@@ -86,7 +95,7 @@ def resize_with_crop_or_pad(image, target_height, target_width):
     crop_top, crop_left = max(-dh // 2, 0), max(-dw // 2, 0)
     pad_top, pad_left = max(dh // 2, 0), max(dw // 2, 0)
     y = crop_to_bounding_box(x, crop_top, crop_left, min(th, h), min(tw, w))
-    return restore(pad_to_bounding_box(y, pad_top, pad_left, th, tw), was_3d)
+    return _boxed(restore(pad_to_bounding_box(y, pad_top, pad_left, th, tw), was_3d), image, th, tw)
 
 
 def flip_left_right(image):
@@ -115,7 +124,14 @@ def rot90(image, k=1, name=None):
         y = _transpose(reverse(x, axis=[2]), [0, 2, 1, 3])
     else:
         y = reverse(_transpose(x, [0, 2, 1, 3]), axis=[2])
-    return restore(y, was_3d)
+    y = restore(y, was_3d)
+    dims = static_dims(image)
+    if dims is not None and len(dims) in (3, 4):
+        # TF: one branch per k (a tensor), merged: height and width known only when they agree
+        h, w = dims[-3:-1]
+        dims[-3:-1] = [h, w] if h == w else [None, None]
+        return with_static(y, dims)
+    return y
 
 
 def transpose(image, name=None):

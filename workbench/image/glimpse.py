@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..core import convert_to_tensor
+from ._common import static_dims, with_static
 
 __all__ = ["extract_glimpse"]
 
@@ -66,4 +67,5 @@ def extract_glimpse(input, size, offsets, centered=True, normalized=True, noise=
         c0, c1 = max(left, 0), min(left + gw, width)
         if r0 < r1 and c0 < c1:
             out[b, r0 - top:r1 - top, c0 - left:c1 - left] = img[b, r0:r1, c0:c1]
-    return convert_to_tensor(out)
+    dims = static_dims(input)
+    return with_static(convert_to_tensor(out), None if dims is None else (dims[0], gh, gw, dims[-1]))

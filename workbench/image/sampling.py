@@ -22,7 +22,7 @@ from ..ops.elementwise import cast, floor, logical_and, maximum, minimum, where
 from ..ops.indexing import take_rows
 from ..ops.shape import reshape, stop_gradient
 from ._common import batch4d_arg, floating as _floating, images_arg as _images, index as _index, restore
-from ._common import size_arg as _size_arg, weights as _weights
+from ._common import size_arg as _size_arg, static_dims, weights as _weights, with_static
 from .geometry import pad_to_bounding_box
 
 __all__ = ["ResizeMethod", "crop_and_resize", "resize", "resize_with_pad", "transform"]
@@ -184,6 +184,8 @@ def resize(images, size, method="bilinear", preserve_aspect_ratio=False, antiali
     the images' dtype), whatever the images' dtype, as in TF: images are cast to float32 first.
     """
     opname = "wb.image.resize"
+    if core.tracing() and isinstance(images, core.Tensor) and images._static_shape().rank is None:
+        raise ValueError("'images' contains no shape.")   # TF's, in a graph: the rank must be known
     x, was_3d = _images(images, opname)
     known = core.static_value(size)   # in a trace: the sizes TF's shape inference knows
     new_h, new_w = _size_arg(size, opname)
@@ -424,4 +426,7 @@ def crop_and_resize(image, boxes, box_indices, crop_size, method="bilinear", ext
         out = bilinear(flat)
     fill = convert_to_tensor(np.asarray(argcheck.number(extrapolation_value, "extrapolation_value", opname,
                                                         finite=False), dtype=x.dtype))
-    return where(reshape(inside, (n, ch, cw, 1)), out, fill)
+    out = where(reshape(inside, (n, ch, cw, 1)), out, fill)
+    boxes_dims, image_dims = static_dims(boxes), static_dims(image)
+    return with_static(out, (None if boxes_dims is None else boxes_dims[0], ch, cw,
+                             None if image_dims is None else image_dims[-1]))
