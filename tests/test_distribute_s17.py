@@ -244,3 +244,57 @@ def test_input_signature_takes_a_distributed_datasets_per_replica_spec(logical_c
     train_step.get_concrete_function()   # from the signature alone: PerReplica examples of its specs
     with pytest.raises(TypeError, match="Can not cast TensorSpec.* to PerReplicaSpec"):
         train_step((wb.constant([[1.0]]), wb.constant([[1.0]])))
+
+
+# -- dtensor: the layouts of op results, DVariable (TF's guide dtensor_overview, TF 2.21) ----------
+
+@pytest.fixture
+def six_cpus(logical_cpus):
+    from workbench.experimental import dtensor
+    logical_cpus(6)
+    yield dtensor
+    dtensor._stop_observing()
+
+
+def _from_array(dtensor, arr, layout):
+    a = dtensor.copy_to_mesh(wb.constant(arr), layout=dtensor.Layout.replicated(layout.mesh, rank=layout.rank))
+    return dtensor.relayout(a, layout=layout)
+
+
+def test_dtensor_matmul_results_have_tfs_layouts(six_cpus):
+    dtensor = six_cpus
+    devices = [f"CPU:{i}" for i in range(6)]
+    mesh = dtensor.create_mesh([("x", 3), ("y", 2)], devices=devices)
+    cases = [([dtensor.UNSHARDED, dtensor.UNSHARDED], [dtensor.UNSHARDED, dtensor.UNSHARDED],
+              ["unsharded", "unsharded"]),
+             ([dtensor.UNSHARDED, "x"], ["x", dtensor.UNSHARDED], ["unsharded", "unsharded"]),
+             (["y", "x"], ["x", dtensor.UNSHARDED], ["y", "unsharded"])]
+    for a_specs, b_specs, want in cases:
+        a = _from_array(dtensor, [[1, 2, 3], [4, 5, 6]], dtensor.Layout(a_specs, mesh))
+        b = _from_array(dtensor, [[6, 5], [4, 3], [2, 1]], dtensor.Layout(b_specs, mesh))
+        c = wb.matmul(a, b)
+        assert dtensor.fetch_layout(c).sharding_specs == want
+    # TF 2.21's components of the last: rows by the 'y' coordinate of each device
+    assert [v.numpy().tolist() for v in dtensor.unpack(c)] == [[[20, 14]], [[56, 41]]] * 3
+    t = wb.transpose(a)
+    assert dtensor.fetch_layout(t).sharding_specs == ["x", "y"]
+    assert dtensor.fetch_layout(a + 1).sharding_specs == ["y", "x"]
+    assert dtensor.fetch_layout(wb.reduce_sum(a)).sharding_specs == []
+    assert dtensor.fetch_layout(wb.constant(1.0) + 1.0) is None
+
+
+def test_dvariable_layout_handle_and_assign(six_cpus):
+    dtensor = six_cpus
+    mesh = dtensor.create_mesh([("x", 6)], devices=[f"CPU:{i}" for i in range(6)])
+    layout = dtensor.Layout([dtensor.UNSHARDED, dtensor.UNSHARDED], mesh)
+    v = dtensor.DVariable(dtensor.call_with_layout(wb.ones, layout, shape=(4, 3)))
+    assert dtensor.fetch_layout(v) == layout and v.handle.layout == layout
+    assert "shape=(), dtype=resource" in repr(v.handle)
+    b = v + dtensor.call_with_layout(wb.ones, layout=layout, shape=(4, 3))
+    assert dtensor.fetch_layout(b) == layout and float(b.numpy().sum()) == 24.0
+    other = dtensor.create_mesh([("x", 3), ("y", 2)], devices=[f"CPU:{i}" for i in range(6)])
+    elsewhere = dtensor.call_with_layout(wb.ones, dtensor.Layout([dtensor.UNSHARDED] * 2, other), shape=(4, 3))
+    with pytest.raises(ValueError, match="DVariable.assign: the variable's layout is .* the value's is"):
+        v.assign(elsewhere)   # TF 2.21 raises too (its layout is immutable)
+    v.assign(b)
+    assert float(v.numpy().sum()) == 24.0

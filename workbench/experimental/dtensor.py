@@ -20,6 +20,7 @@ tensors of any size (TF asks for ``copy_to_mesh`` first).
 from __future__ import annotations
 
 import contextlib
+import threading
 import weakref
 
 import numpy as np
@@ -235,6 +236,64 @@ class Layout:
 _LAYOUTS: dict = {}
 
 
+class _LayoutObserver(core.Listener):
+    """Gives an op's result a layout when a DTensor goes in (TF's SPMD expansion picks one): a
+    product ``[m, k] @ [k, n]`` keeps ``m``'s sharding of ``a`` and ``n``'s of ``b`` (the
+    contracted ``k`` is summed over its shards), a transpose permutes the specs, an op whose
+    result has an input DTensor's shape keeps that layout, and any other result is replicated
+    on the input's mesh."""
+
+    kind = "obs"
+
+    def on_op(self, op, args, params, res):
+        if not isinstance(res, core.Tensor) or not _LAYOUTS:
+            return
+        given = [(a, fetch_layout(a)) for a in args if isinstance(a, core.Tensor)]
+        given = [(a, layout) for a, layout in given if layout is not None]
+        if not given:
+            return
+        layout = _result_layout(op.name, given, params, tuple(res.shape))
+        try:
+            _attach(res, layout, op.name)
+        except ValueError:   # a sharding the result's sizes do not split: replicated
+            _attach(res, Layout.replicated(layout.mesh, len(res.shape)), op.name)
+
+
+def _result_layout(name, given, params, shape):
+    first, mesh = given[0][1], given[0][1].mesh
+    if name == "matmul" and len(given) == 2 and given[0][1].rank == given[1][1].rank == len(shape) >= 2:
+        a, b = given[0][1].sharding_specs, given[1][1].sharding_specs
+        specs = list(a[:-1]) + [b[-1]]
+        if specs[-1] != UNSHARDED and specs[-1] in specs[:-1]:
+            specs[-1] = UNSHARDED   # one mesh dimension shards one tensor dimension
+        return Layout(specs, mesh)
+    if name == "transpose" and params.get("perm") is not None and len(params["perm"]) == first.rank:
+        return Layout([first.sharding_specs[p] for p in params["perm"]], mesh)
+    for tensor, layout in given:
+        if tuple(tensor.shape) == shape:
+            return layout
+    return Layout.replicated(mesh, len(shape))
+
+
+_OBSERVING = threading.local()
+
+
+def _observe():
+    # results of ops on DTensors get layouts: the observer is pushed (on this thread) once a DTensor
+    # exists, and stays (removing a listener while ops run could make another miss an op)
+    if getattr(_OBSERVING, "observer", None) is None:
+        _OBSERVING.observer = _LayoutObserver()
+        core.push("obs", _OBSERVING.observer)
+
+
+def _stop_observing():
+    """Take this thread's layout observer away (tests that made DTensors, between ops)."""
+    observer = getattr(_OBSERVING, "observer", None)
+    if observer is not None:
+        core.pop("obs", observer)
+        _OBSERVING.observer = None
+
+
 def _attach(tensor, layout, where):
     if not isinstance(layout, Layout):
         raise ValueError(f"{where}: layout must be a dtensor.Layout, got {type(layout).__name__}")
@@ -248,11 +307,14 @@ def _attach(tensor, layout, where):
                              f"('{layout.sharding_specs[i]}')")
     key = id(tensor)
     _LAYOUTS[key] = (weakref.ref(tensor, lambda _, k=key: _LAYOUTS.pop(k, None)), layout)
+    _observe()
     return tensor
 
 
 def fetch_layout(tensor):
-    """The layout of a DTensor, None for another tensor."""
+    """The layout of a DTensor (or DVariable), None for another tensor."""
+    if isinstance(tensor, DVariable):
+        return tensor.layout
     entry = _LAYOUTS.get(id(tensor))
     return entry[1] if entry is not None and entry[0]() is tensor else None
 
@@ -353,6 +415,39 @@ class DVariable(core.Variable):
     @property
     def layout(self):
         return self._layout
+
+    @property
+    def handle(self):
+        """What refers to the variable (TF's resource handle, a scalar DTensor of its layout)."""
+        return VariableHandle(self)
+
+    def assign(self, value, use_locking=False, name=None, read_value=True):
+        """Assign ``value``; a DTensor of another layout is refused (a DVariable's layout is
+        fixed, as TF's)."""
+        found = fetch_layout(value)
+        if found is not None and found != self._layout:
+            raise ValueError(f"DVariable.assign: the variable's layout is {self._layout.to_string()}; the value's "
+                             f"is {found.to_string()} (relayout it first)")
+        return super().assign(value, use_locking=use_locking, name=name, read_value=read_value)
+
+
+class VariableHandle:
+    """A DVariable's handle: the variable it refers to, with its device, dtype, shape and layout."""
+
+    __slots__ = ("variable",)
+
+    def __init__(self, variable):
+        self.variable = variable
+
+    @property
+    def layout(self):
+        return self.variable.layout
+
+    def __repr__(self):
+        v = self.variable
+        return (f"wb.Tensor(<ResourceHandle(name=\"{v._name}\", device=\"{v.device}\", type=\"Variable\", "
+                f"dtype and shapes : \"[ {v.dtype.name}, {list(v.shape)} ]\")>, "
+                f"layout=\"{v.layout.to_string()}\", shape=(), dtype=resource)")
 
 
 def num_clients():
