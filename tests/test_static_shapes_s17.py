@@ -171,6 +171,23 @@ CASES = {
     "im_random_crop": (IMG, lambda x: wb.image.random_crop(x, [2, 3, 3, 3]), (2, 3, 3, 3)),
     "im_stateless_random_crop": (IMG, lambda x: wb.image.stateless_random_crop(x, [2, 3, 3, 3], seed=[1, 2]),
                                  (2, 3, 3, 3)),
+    # signal: overlap_and_add's length, the DCTs (mdct, mfccs) keep the batch sizes
+    "sg_overlap": ([S([None, None, 4], F32)], lambda x: wb.signal.overlap_and_add(x, 2), (None, None)),
+    "sg_overlap_fixed": ([S([None, 5, 4], F32)], lambda x: wb.signal.overlap_and_add(x, 2), (None, 12)),
+    "sg_istft": ([S([None, None, 9], wb.complex64)], lambda x: wb.signal.inverse_stft(x, 16, 8), (None, None)),
+    "sg_dct": (NN, lambda x: wb.signal.dct(x), (None, None)),
+    "sg_dct_n": (NN, lambda x: wb.signal.dct(x, n=8), (None, None)),
+    "sg_idct": (N3, lambda x: wb.signal.idct(x), (None, 3)),
+    "sg_mdct": ([S([None, 64], F32)], lambda x: wb.signal.mdct(x, 16), (None, 7, 8)),
+    "sg_mfcc": ([S([None, None, 40], F32)], lambda x: wb.signal.mfccs_from_log_mel_spectrograms(x),
+                (None, None, 40)),
+    # linalg: a solve's [M, K] from the matrix and the right-hand side; a transpose of unknown rank
+    "la_solve": ([S([None, None, None], F32), S([None, None, 2], F32)], lambda a, b: wb.linalg.solve(a, b),
+                 (None, None, 2)),
+    "la_triangular_solve": ([S([None, 3, 3], F32), S([None, 3, None], F32)],
+                            lambda a, b: wb.linalg.triangular_solve(a, b), (None, 3, None)),
+    "la_inv": ([S([None, None, None], F32)], lambda x: wb.linalg.inv(x), (None, None, None)),
+    "la_matrix_transpose_u": (U, lambda x: wb.linalg.matrix_transpose(x), None),
 }
 
 

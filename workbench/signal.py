@@ -615,6 +615,7 @@ def _dct(input, type, n, axis, norm, opname):
     if axis not in (-1, x.ndim - 1):
         raise ValueError(f"{opname}: only the innermost axis (axis=-1) is supported, got axis={axis!r}")
     size = x.shape[-1]
+    given = n
     n = size if n is None else _positive_int(n, "n", opname)
     if type == 1 and n < 2:
         raise ValueError(f"{opname}: a type-1 DCT needs at least 2 samples, got {n}")
@@ -624,8 +625,13 @@ def _dct(input, type, n, axis, norm, opname):
         x = pad(x, [[0, 0]] * (x.ndim - 1) + [[0, n - size]])
     m = core.wrap_constant(_device_array(x, _dct_matrix(n, type, norm).astype(x.dtype)))
     shape = x.shape
-    out = matmul(reshape(x, [-1, n]), m)
-    return reshape(out, list(shape))
+    out = reshape(matmul(reshape(x, [-1, n]), m), list(shape))
+    if core.open_shapes_traced():   # TF: the input's static sizes; the last open where the input's is
+        dims = convert_to_tensor(input)._static_shape()
+        if dims.rank is not None:
+            last = dims.as_list()[-1]
+            core.static_result(out, tuple(dims.as_list()[:-1]) + (None if last is None else n,))
+    return out
 
 
 def _device_array(like, arr):

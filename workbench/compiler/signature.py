@@ -661,6 +661,13 @@ def _op_shape(name, shapes, params):
         return s[:a] + (n, params.get("frame_length")) + s[a + 1:]
     if name in _C2C_FFT and len(shapes) == 1:   # a complex DFT keeps its input's shape
         return shapes[0]
+    if name == "overlap_and_add" and len(shapes) == 1 and isinstance(params.get("frame_step"), int):
+        s = shapes[0]   # [..., frames, frame_length] -> [..., (frames - 1) * step + frame_length]
+        if s is None or len(s) < 2:
+            return None if s is None else False
+        frames, length = s[-2:]
+        return s[:-2] + (None if frames is None or length is None else
+                         max(frames - 1, 0) * params["frame_step"] + length if frames else 0,)
     if name in ("rfft", "irfft") and len(shapes) == 1 and isinstance(params.get("lengths"), tuple):
         s, lengths = shapes[0], params["lengths"]   # the transformed sizes: open where the input's are
         if s is None or len(s) < len(lengths):

@@ -42,7 +42,10 @@ def matrix_transpose(a, name="matrix_transpose", conjugate=False):
     if x.ndim < 2:
         raise ValueError(f"matrix_transpose: a must have rank >= 2, got shape {x.shape}")
     perm = tuple(range(x.ndim - 2)) + (x.ndim - 1, x.ndim - 2)
-    return transpose(x, perm)
+    out = transpose(x, perm)
+    if core.open_shapes_traced() and x._static_shape().rank is None:
+        core.static_result(out, None)   # TF: a perm built from the rank, which is unknown
+    return out
 
 
 def _mt(x):
@@ -183,7 +186,7 @@ def matvec(a, b, transpose_a=False, adjoint_a=False, name=None):
     return _batch_static(_matvec(a, b), given, (2, 1), 1)
 
 
-def _batch_static(out, xs, ranks, out_rank):
+def _batch_static(out, xs, ranks, out_rank, solved=False):
     """``out`` with TF's static shape in a trace: the broadcast of the batch sizes of ``xs``
     (each with ``ranks[i]`` trailing matrix or vector dims), then ``out_rank`` trailing sizes,
     as traced where every input's own trailing sizes are known, else open."""
@@ -203,6 +206,9 @@ def _batch_static(out, xs, ranks, out_rank):
         known = [d for d in col if d is not None and d != 1]
         batch.append(known[0] if known else None if None in col else 1)
     inner = (None,) * out_rank if inner_open else out._data.shape[out.ndim - out_rank:]
+    if solved:   # a solve: [M, K], M from the matrix or the right-hand side, K from the latter
+        a, b = (x._static_shape().as_list() for x in xs)
+        inner = (next((d for d in (a[-2], a[-1], b[-2]) if d is not None), None), b[-1])
     return core.static_result(out, tuple(batch) + tuple(inner))
 
 
@@ -506,7 +512,7 @@ def triangular_solve(matrix, rhs, lower=True, adjoint=False, name=None):
     b = _rhs(rhs, a, "triangular_solve")
     out = apply(_trisolve_op, (a, b), {"lower": argcheck.flag(lower, "lower", "triangular_solve"),
                                        "adjoint": argcheck.flag(adjoint, "adjoint", "triangular_solve")})
-    return _batch_static(out, (a, b), (2, 2), 2)
+    return _batch_static(out, (a, b), (2, 2), 2, solved=True)
 
 
 def _solve_fwd(xp, a, b, adjoint):
@@ -547,7 +553,7 @@ def solve(matrix, rhs, adjoint=False, name=None):
     a = _float_matrix(matrix, "solve", "matrix", complex_ok=True)
     b = _rhs(rhs, a, "solve")
     out = apply(_solve_op, (a, b), {"adjoint": argcheck.flag(adjoint, "adjoint", "solve")})
-    return _batch_static(out, (a, b), (2, 2), 2)
+    return _batch_static(out, (a, b), (2, 2), 2, solved=True)
 
 
 @core.deferrable
@@ -555,7 +561,7 @@ def inv(input, adjoint=False, name=None):
     """The inverse of each matrix in ``input`` ``[..., M, M]`` (of its adjoint with ``adjoint``),
     floating or complex."""
     a = _float_matrix(input, "inv", complex_ok=True)
-    return solve(a, _eye(a), adjoint=adjoint)
+    return _batch_static(solve(a, _eye(a), adjoint=adjoint), (a,), (2,), 2)   # (not the identity's traced size)
 
 
 # ---------------------------------------------------------------------------
