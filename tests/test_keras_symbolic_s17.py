@@ -211,3 +211,165 @@ def test_a_keras_315_file_with_operators_loads():
     got = [g.numpy() for g in model(v)]
     for g, w in zip(got, [v[..., None, 1], 2 - v, -v, abs(v)]):
         np.testing.assert_allclose(g, w)
+
+
+# -- keras.ops and keras.backend leftovers, values pinned from Keras 3.15.1 / tf.keras (TF 2.21) ------
+
+REF = np.load(FIXTURES / "keras_symbolic_s17_keras315.npz")
+STFT_CASES = [(8, 4, 8, "hann", True), (6, 3, 8, "hamming", False), (5, 2, 8, None, True)]
+
+
+def _signal():
+    return np.random.default_rng(0).normal(size=(2, 20))
+
+
+def test_stft_istft_values():
+    x = _signal()
+    for i, (sl, st, fl, win, center) in enumerate(STFT_CASES):
+        re, im = ops.stft(x, sl, st, fl, win, center)
+        np.testing.assert_allclose(re.numpy(), REF[f"stft{i}_re"], atol=1e-12)
+        np.testing.assert_allclose(im.numpy(), REF[f"stft{i}_im"], atol=1e-12)
+        np.testing.assert_allclose(ops.istft((re, im), sl, st, fl, window=win, center=center).numpy(),
+                                   REF[f"istft{i}"], atol=1e-12)
+        np.testing.assert_allclose(ops.istft((re, im), sl, st, fl, length=15, window=win, center=center).numpy(),
+                                   REF[f"istft{i}_len"], atol=1e-12)
+    # a hann-windowed round trip gives the signal back
+    np.testing.assert_allclose(ops.istft(ops.stft(x, 8, 4, 8), 8, 4, 8, length=20).numpy(), x, atol=1e-12)
+    with pytest.raises(TypeError, match="float32 or float64"):
+        ops.stft(np.arange(20), 8, 4, 8)
+    with pytest.raises(ValueError, match="fft_length must be at least sequence_length"):
+        ops.stft(x, 8, 4, 4)
+    with pytest.raises(ValueError, match="window must be 'hann', 'hamming'"):
+        ops.stft(x, 8, 4, 8, window="blackman")
+
+
+def test_stft_istft_gradients():
+    x = wb.constant(_signal()[:1, :12])
+    wb.autodiff.check_gradients(lambda t: ops.stft(t, 6, 3, 8, "hann", True)[0], [x], order=1, modes=("rev",))
+    spec = ops.stft(_signal()[:1, :12], 6, 3, 8)
+    wb.autodiff.check_gradients(lambda re, im: ops.istft((re, im), 6, 3, 8), [spec[0], spec[1]], order=1,
+                                modes=("rev",))
+
+
+def test_ctc_decode_values():
+    rng = np.random.default_rng(0)
+    _signal_draw = rng.normal(size=(2, 20))  # noqa: F841 (the reference drew the signal first)
+    logits = rng.normal(size=(2, 7, 4)).astype("float32")
+    lengths = np.array([7, 5], "int32")
+    for key, kwargs in [("ctc_g", {}), ("ctc_g2", {"merge_repeated": False, "mask_index": 3}),
+                        ("ctc_b", {"strategy": "beam_search", "beam_width": 5, "top_paths": 2})]:
+        decoded, scores = ops.ctc_decode(logits, lengths, **kwargs)
+        assert decoded.dtype == wb.int32
+        np.testing.assert_array_equal(decoded.numpy(), REF[f"{key}_dec"])
+        np.testing.assert_allclose(scores.numpy(), REF[f"{key}_score"], rtol=1e-5)
+    np.testing.assert_array_equal(REF["ctc_g_dec"][0, 1], [3, 2, 3, 3, -1, -1, -1])
+    kb = keras.backend
+    probs = wb.nn.softmax(logits)
+    decoded, log_prob = kb.ctc_decode(probs, lengths)
+    assert decoded[0].dtype == wb.int64
+    np.testing.assert_array_equal(decoded[0].numpy(), REF["kb_dec0"])
+    np.testing.assert_allclose(log_prob.numpy(), REF["kb_lp"], rtol=1e-5)
+    decoded, log_prob = kb.ctc_decode(probs, lengths, greedy=False, beam_width=5, top_paths=2)
+    np.testing.assert_array_equal(decoded[0].numpy(), REF["kb_bdec0"])
+    np.testing.assert_array_equal(decoded[1].numpy(), REF["kb_bdec1"])
+    np.testing.assert_allclose(log_prob.numpy(), REF["kb_blp"], rtol=1e-5)
+    with pytest.raises(ValueError, match="strategy must be 'greedy' or 'beam_search'"):
+        ops.ctc_decode(logits, lengths, strategy="prefix")
+
+
+def test_unfold_fold_values_and_gradients():
+    rng = np.random.default_rng(0)
+    rng.normal(size=(2, 20)), rng.normal(size=(2, 7, 4))   # the reference's earlier draws
+    img = rng.normal(size=(2, 3, 5, 6)).astype("float32")
+    patches = ops.unfold(img, kernel_size=(2, 3), dilation=1, padding=1, stride=(2, 1))
+    np.testing.assert_allclose(patches.numpy(), REF["unfold"])
+    np.testing.assert_allclose(ops.fold(patches, output_size=(5, 6), kernel_size=(2, 3), padding=1,
+                                        stride=(2, 1)).numpy(), REF["fold"], rtol=1e-6)
+    patches = ops.unfold(img, kernel_size=2, dilation=2)
+    np.testing.assert_allclose(patches.numpy(), REF["unfold2"])
+    np.testing.assert_allclose(ops.fold(patches, output_size=(5, 6), kernel_size=2, dilation=2).numpy(),
+                               REF["fold2"], rtol=1e-6)
+    small = wb.constant(rng.normal(size=(1, 2, 3, 4)))
+    wb.autodiff.check_gradients(lambda t: ops.unfold(t, 2, padding=1, stride=(1, 2)), [small], order=1,
+                                modes=("rev",))
+    cols = wb.constant(rng.normal(size=(1, 8, 12)))
+    wb.autodiff.check_gradients(lambda t: ops.fold(t, (3, 4), 2, padding=1, stride=(1, 2)), [cols], order=1,
+                                modes=("rev",))
+    with pytest.raises(ValueError, match="must be 4-D"):
+        ops.unfold(img[0], 2)
+
+
+def test_rearrange_values_and_errors():
+    rng = np.random.default_rng(0)
+    rng.normal(size=(2, 20)), rng.normal(size=(2, 7, 4)), rng.normal(size=(2, 3, 5, 6))
+    im = rng.normal(size=(2, 4, 6, 3)).astype("float32")
+    np.testing.assert_array_equal(ops.rearrange(im, "b h w c -> b c h w").numpy(), REF["rearr1"])
+    np.testing.assert_array_equal(ops.rearrange(im, "b h w c -> (b h) w c").numpy(), REF["rearr2"])
+    np.testing.assert_array_equal(ops.rearrange(im, "b (h1 h) (w1 w) c -> (b h1 w1) h w c", h1=2, w1=3).numpy(),
+                                  REF["rearr3"])
+    np.testing.assert_array_equal(ops.rearrange(im, "b h w c -> b (c h w)").numpy(), REF["rearr4"])
+    with pytest.raises(ValueError, match="must name the same axes"):
+        ops.rearrange(im, "b h w c -> b h w")
+    with pytest.raises(ValueError, match="cannot be split"):
+        ops.rearrange(im, "b (h1 h) w c -> b h1 h w c", h1=3)
+
+
+def test_jvp_and_vectorize():
+    c = lambda v: wb.constant(v, wb.float64)  # noqa: E731
+    out, tangent = ops.jvp(lambda a, b: ops.sin(a) * b, (c([0.5, 1.0]), c([2.0, 3.0])),
+                           (c([1.0, 0.0]), c([0.5, 1.0])))
+    np.testing.assert_allclose(out.numpy(), REF["jvp_p"])
+    np.testing.assert_allclose(tangent.numpy(), REF["jvp_t"])
+    out, tangent, aux = ops.jvp(lambda a: (a * a, "aux"), (c([3.0]),), (c([1.0]),), has_aux=True)
+    assert tangent.numpy().tolist() == [6.0] and aux == "aux"
+    # vectorize follows NumPy's (Keras 3.15's TF backend refuses every call of it)
+    vf = ops.vectorize(lambda a, b: a * b + 1)
+    assert vf(np.arange(4.0, dtype="float32"), 2.0).numpy().tolist() == [1.0, 3.0, 5.0, 7.0]
+    vm = ops.vectorize(lambda m, v: ops.matmul(m, v), signature="(m,n),(n)->(m)")
+    a, v = np.arange(24, dtype="float32").reshape(3, 2, 4), np.arange(4, dtype="float32")
+    np.testing.assert_array_equal(vm(a, v).numpy(), a @ v)
+    assert ops.vectorize(lambda x, p: x ** p, excluded={1})(np.arange(3.0), 2).numpy().tolist() == [0.0, 1.0, 4.0]
+
+
+def test_backend_result_type_and_ctc_labels():
+    kb = keras.backend
+    # Keras 3.15's keras.backend.result_type (JAX's lattice, floatx for weak floats)
+    assert kb.result_type("int32", "float16") == "float16"
+    assert kb.result_type("int8", "uint8") == "int16"
+    assert kb.result_type("int64", "float16") == "float16"
+    assert kb.result_type("uint64", "int64") == "float32"
+    assert kb.result_type("bool", "int8") == "int8"
+    assert kb.result_type(int, "float16") == "float16" and kb.result_type(float, "int32") == "float32"
+    assert kb.result_type(int, "uint8") == "uint8" and kb.result_type(bool, int) == "int32"
+    assert kb.result_type("uint8", "uint64") == "uint32" and kb.result_type("float64", "complex64") == "complex64"
+    assert kb.result_type() == "float32" and kb.result_type(int) == "int32"
+    assert kb.result_type("int8", "uint8", "float16") == "float16"
+    sp = kb.ctc_label_dense_to_sparse(np.array([[1, 2, 3], [4, 5, 0]], np.int32), np.array([3, 2]))
+    assert sp.indices.numpy().tolist() == [[0, 0], [0, 1], [0, 2], [1, 0], [1, 1]]
+    assert sp.values.numpy().tolist() == [1, 2, 3, 4, 5] and sp.dense_shape.numpy().tolist() == [2, 3]
+
+
+def test_backend_rnn():
+    kb = keras.backend
+    x, w, u = REF["rnn_x"], REF["rnn_W"], REF["rnn_U"]
+    h0 = np.zeros((2, 2), "float32")
+    mask = np.array([[1, 1, 0, 1], [1, 0, 0, 0]], bool)
+
+    def step(xt, states):
+        h = wb.tanh(wb.matmul(xt, w) + wb.matmul(states[0], u))
+        return h * 2, [h]
+    cases = {"plain": {}, "back": {"go_backwards": True}, "mask": {"mask": mask},
+             "maskz": {"mask": mask, "zero_output_for_mask": True}, "last": {"return_all_outputs": False},
+             "tm": {"time_major": True}, "maskback": {"mask": mask, "go_backwards": True}}
+    for name, kwargs in cases.items():
+        xin = np.swapaxes(x, 0, 1) if name == "tm" else x
+        last, outs, states = kb.rnn(step, wb.constant(xin), [wb.constant(h0)], **kwargs)
+        np.testing.assert_allclose(last.numpy(), REF[f"rnn_{name}_last"], atol=2e-6)
+        np.testing.assert_allclose(outs.numpy(), REF[f"rnn_{name}_outs"], atol=2e-6)
+        np.testing.assert_allclose(states[0].numpy(), REF[f"rnn_{name}_state"], atol=2e-6)
+
+    def with_constant(xt, states):
+        h = wb.tanh(wb.matmul(xt, w) + wb.matmul(states[0], u)) + states[1]
+        return h, [h]
+    last, outs, _ = kb.rnn(with_constant, wb.constant(x), [wb.constant(h0)], constants=[wb.ones((2, 2))])
+    np.testing.assert_allclose(outs.numpy(), REF["rnn_const_outs"], atol=2e-6)

@@ -16,7 +16,7 @@ from ...ops import create, decompositions, elementwise as ew, linalg as la, redu
 from ...ops.tf_extra import invert_permutation
 from .numpy import _floating, _t
 
-__all__ = ["cholesky", "cholesky_inverse", "det", "eig", "eigh", "inv", "lstsq", "lu_factor", "norm", "matrix_rank",
+__all__ = ["cholesky", "cholesky_inverse", "det", "eig", "eigh", "inv", "jvp", "lstsq", "lu_factor", "norm", "matrix_rank",
            "pinv", "qr", "slogdet", "solve", "solve_triangular", "svd"]
 
 
@@ -132,3 +132,25 @@ def slogdet(x):
 def matrix_rank(x, tol=None):
     """The number of singular values above ``tol`` (by default ``max(m, n) * eps`` times the largest), int32."""
     return _tfl.matrix_rank(_floating(_t(x)), tol=tol)
+
+
+def jvp(fun, primals, tangents, has_aux=False):
+    """Forward-mode Jacobian-vector product: ``(fun(*primals), J @ tangents)`` (plus ``fun``'s
+    auxiliary output when ``has_aux``, where ``fun`` returns ``(output, aux)``). ``primals`` and
+    ``tangents`` are tuples or lists of the same structure; each tangent takes its primal's dtype."""
+    from ... import autodiff, nest  # noqa: PLC0415  (lazy: forward mode loads only when used)
+    if not isinstance(primals, (list, tuple)) or not isinstance(tangents, (list, tuple)):
+        raise TypeError(f"jvp: primals and tangents must be tuples or lists, got {type(primals).__name__} and "
+                        f"{type(tangents).__name__}")
+    primals = nest.map_structure(_t, primals)
+    flat_p, flat_t = nest.flatten(primals), nest.flatten(tangents)
+    if len(flat_p) != len(flat_t):
+        raise ValueError(f"jvp: primals and tangents must have the same structure, got {len(flat_p)} primals and "
+                         f"{len(flat_t)} tangents")
+    flat_t = [ew.cast(_t(t), p.dtype) for t, p in zip(flat_t, flat_p)]
+    with autodiff.ForwardAccumulator(flat_p, flat_t) as acc:
+        out = fun(*primals)
+        if has_aux:
+            out, aux = out
+        tangents_out = nest.map_structure(acc.jvp, out)
+    return (out, tangents_out, aux) if has_aux else (out, tangents_out)

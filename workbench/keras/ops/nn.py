@@ -23,7 +23,8 @@ __all__ = ["average_pool", "batch_normalization", "binary_crossentropy", "catego
            "relu6", "selu", "sigmoid", "silu", "softmax", "softplus", "softsign",
            "sparse_categorical_crossentropy", "swish",
            "celu", "glu", "hard_shrink", "hard_tanh", "soft_shrink", "sparse_plus", "sparse_sigmoid", "sparsemax",
-           "squareplus", "tanh_shrink", "threshold", "depth_to_space", "space_to_depth", "psnr", "ctc_loss",
+           "squareplus", "tanh_shrink", "threshold", "depth_to_space", "space_to_depth", "psnr", "ctc_loss", "ctc_decode",
+           "fold", "unfold",
            "adaptive_average_pool", "adaptive_max_pool"]
 
 _EPSILON = 1e-7  # Keras' backend epsilon, which clips probabilities in the cross-entropies
@@ -569,3 +570,99 @@ def adaptive_average_pool(inputs, output_size, data_format=None):
 def adaptive_max_pool(inputs, output_size, data_format=None):
     """Max pooling to a fixed ``output_size`` (the bins of :func:`adaptive_average_pool`)."""
     return _adaptive_pool(inputs, output_size, data_format, "max", "adaptive_max_pool")
+
+
+def ctc_decode(inputs, sequence_lengths, strategy="greedy", beam_width=100, top_paths=1, merge_repeated=True,
+               mask_index=0):
+    """Decode CTC logits ``inputs`` ``(batch, time, classes)`` (blank class ``mask_index``):
+    ``(decoded, scores)``, ``decoded`` int32 ``(paths, batch, time)`` padded with -1 (one path
+    for ``"greedy"``, ``top_paths`` for ``"beam_search"``); ``scores`` is ``(batch, 1)``, the
+    negated sum of each step's largest logit (greedy), or ``(batch, top_paths)`` log-probabilities."""
+    from ... import nn as tfnn, sparse  # noqa: PLC0415  (lazy: the CTC decoders load only when used)
+    x = _t(inputs)
+    if x.ndim != 3:
+        raise ValueError(f"ctc_decode: inputs must be (batch, time, classes), got shape {tuple(x.shape)}")
+    if x.dtype.kind != "f" or x.dtype.itemsize < 4:
+        x = ew.cast(x, np.float32)
+    batch, steps, classes = x.shape
+    x = sh.transpose(x, [1, 0, 2])
+    lengths = ew.cast(_t(sequence_lengths), np.int32)
+    if strategy == "greedy":
+        decoded, scores = tfnn.ctc_greedy_decoder(x, lengths, merge_repeated=bool(merge_repeated),
+                                                  blank_index=mask_index)
+    elif strategy == "beam_search":
+        mask = None if mask_index is None else mask_index % classes
+        if mask is not None:   # TF's beam search takes the last class as the blank
+            order = [c for c in range(classes) if c != mask] + [mask]
+            x = indexing.gather(x, order, axis=2)
+        decoded, scores = tfnn.ctc_beam_search_decoder(x, lengths, beam_width=beam_width, top_paths=top_paths)
+    else:
+        raise ValueError(f"ctc_decode: strategy must be 'greedy' or 'beam_search', got {strategy!r}")
+    dense = []
+    for st in decoded:
+        st = sparse.SparseTensor(st.indices, st.values, [batch, steps])
+        dense.append(ew.cast(sparse.to_dense(st, default_value=-1), np.int32))
+    out = sh.stack(dense, axis=0)
+    if strategy == "beam_search" and mask is not None:   # the labels past the blank move back up
+        out = ew.add(out, ew.cast(ew.greater_equal(out, mask), np.int32))
+    return out, scores
+
+
+def _pair(value, name, where, minimum):
+    values = (value, value) if isinstance(value, (int, np.integer)) else tuple(value)
+    if len(values) != 2:
+        raise ValueError(f"{where}: {name} must be an int or a pair of ints, got {value!r}")
+    return tuple(argcheck.integer(v, name, where, minimum=minimum) for v in values)
+
+
+def _blocks(height, width, kernel_size, dilation, padding, stride, where):
+    kh, kw = _pair(kernel_size, "kernel_size", where, 1)
+    dh, dw = _pair(dilation, "dilation", where, 1)
+    ph, pw = _pair(padding, "padding", where, 0)
+    sh_, sw = _pair(stride, "stride", where, 1)
+    oh = (height + 2 * ph - dh * (kh - 1) - 1) // sh_ + 1
+    ow = (width + 2 * pw - dw * (kw - 1) - 1) // sw + 1
+    if oh < 1 or ow < 1:
+        raise ValueError(f"{where}: the kernel ({kh}, {kw}) with dilation ({dh}, {dw}) does not fit the padded "
+                         f"input ({height + 2 * ph}, {width + 2 * pw})")
+    return (kh, kw), (dh, dw), (ph, pw), (sh_, sw), (oh, ow)
+
+
+def unfold(x, kernel_size, dilation=1, padding=0, stride=1):
+    """The sliding ``kernel_size`` blocks of a channels-first image batch ``(N, C, H, W)``
+    (im2col): ``(N, C * kH * kW, L)``, each column one block, channel-major."""
+    x = _t(x)
+    if x.ndim != 4:
+        raise ValueError(f"unfold: x must be 4-D (N, C, H, W), got shape {tuple(x.shape)}")
+    n, c, h, w = x.shape
+    (kh, kw), (dh, dw), (ph, pw), (sh_, sw), (oh, ow) = _blocks(h, w, kernel_size, dilation, padding, stride,
+                                                               "unfold")
+    if ph or pw:
+        x = indexing.pad(x, [[0, 0], [0, 0], [ph, ph], [pw, pw]])
+    parts = [x[:, :, i * dh:i * dh + sh_ * (oh - 1) + 1:sh_, j * dw:j * dw + sw * (ow - 1) + 1:sw]
+             for i in range(kh) for j in range(kw)]
+    return sh.reshape(sh.stack(parts, axis=2), [n, c * kh * kw, oh * ow])
+
+
+def fold(x, output_size, kernel_size, dilation=1, padding=0, stride=1):
+    """The image ``(N, C, oH, oW)`` whose :func:`unfold` blocks are ``x`` ``(N, C * kH * kW, L)``,
+    overlapping entries summed (col2im)."""
+    x = _t(x)
+    if x.ndim != 3:
+        raise ValueError(f"fold: x must be 3-D (N, C * kH * kW, L), got shape {tuple(x.shape)}")
+    height, width = _pair(output_size, "output_size", "fold", 1)
+    (kh, kw), (dh, dw), (ph, pw), (sh_, sw), (oh, ow) = _blocks(height, width, kernel_size, dilation, padding,
+                                                               stride, "fold")
+    n, ckk, blocks = x.shape
+    if ckk % (kh * kw) or blocks != oh * ow:
+        raise ValueError(f"fold: x of shape {tuple(x.shape)} does not hold C * {kh * kw} rows and {oh * ow} blocks "
+                         f"for output_size {(height, width)}")
+    c = ckk // (kh * kw)
+    rows = (np.arange(kh)[:, None, None, None] * dh + np.arange(oh)[None, None, :, None] * sh_)
+    cols = (np.arange(kw)[None, :, None, None] * dw + np.arange(ow)[None, None, None, :] * sw)
+    rows, cols = np.broadcast_arrays(rows, cols)
+    idx = np.stack([rows.reshape(-1), cols.reshape(-1)], axis=1).astype(np.int64)
+    updates = sh.transpose(sh.reshape(x, [n, c, kh * kw * oh * ow]), [2, 0, 1])
+    out = indexing.scatter_nd(_t(idx), updates, [height + 2 * ph, width + 2 * pw, n, c])
+    out = sh.transpose(out, [2, 3, 0, 1])
+    return out[:, :, ph:ph + height, pw:pw + width]

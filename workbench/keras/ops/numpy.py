@@ -50,7 +50,7 @@ __all__ = [
     "nanmax", "nanmean", "nanmedian", "nanmin", "nanpercentile", "nanprod", "nanquantile", "nanstd", "nansum",
     "nanvar", "nextafter", "percentile", "polar", "ptp", "quantile", "rad2deg", "real", "right_shift",
     "rot90", "signbit", "sinc", "trapezoid", "trunc", "unique", "unravel_index", "vander", "vdot", "view",
-    "view_as_complex", "view_as_real", "vsplit",
+    "view_as_complex", "view_as_real", "vsplit", "rearrange", "vectorize",
 ]
 
 _FLOATX = np.dtype("float32")
@@ -1552,3 +1552,137 @@ def view(x, dtype=None):
         raise ValueError(f"view: the last axis of x ({x.shape[-1]}) must be a multiple of {ratio} to view "
                          f"{x.dtype} as {dt}")
     return tf_extra.bitcast(sh.reshape(x, list(x.shape[:-1]) + [x.shape[-1] // ratio, ratio]), dt)
+
+
+
+# -- einops' rearrange and NumPy's vectorize -------------------------------------------------------
+
+def _einops_side(text, where):
+    """``"b (h1 h) w"`` as groups of axis names: ``[["b"], ["h1", "h"], ["w"]]``."""
+    groups, current = [], None
+    for token in text.replace("(", " ( ").replace(")", " ) ").split():
+        if token == "(":
+            if current is not None:
+                raise ValueError(f"{where}: nested parentheses are not supported")
+            current = []
+        elif token == ")":
+            if current is None:
+                raise ValueError(f"{where}: unbalanced parentheses")
+            groups.append(current)
+            current = None
+        elif not token.isidentifier():
+            raise ValueError(f"{where}: axis names must be identifiers, got {token!r} ('...' and numbers are not "
+                             "supported)")
+        elif current is not None:
+            current.append(token)
+        else:
+            groups.append([token])
+    if current is not None:
+        raise ValueError(f"{where}: unbalanced parentheses")
+    return groups
+
+
+def rearrange(tensor, pattern, **axes_lengths):
+    """einops' ``rearrange``: reorder, merge (``(b h)``) and split (``(h1 h)``, sizes given by
+    ``axes_lengths``) axes as ``pattern`` (``"b h w c -> b c h w"``) says."""
+    where = "rearrange"
+    x = _t(tensor)
+    if not isinstance(pattern, str) or pattern.count("->") != 1:
+        raise ValueError(f"{where}: pattern must be 'left -> right', got {pattern!r}")
+    left, right = (_einops_side(side, where) for side in pattern.split("->"))
+    names_l = [n for g in left for n in g]
+    names_r = [n for g in right for n in g]
+    if sorted(names_l) != sorted(names_r) or len(set(names_l)) != len(names_l):
+        raise ValueError(f"{where}: both sides of {pattern!r} must name the same axes, each once")
+    if len(left) != x.ndim:
+        raise ValueError(f"{where}: the pattern's left side has {len(left)} axes, the tensor {x.ndim} (shape "
+                         f"{tuple(x.shape)})")
+    unknown = sorted(set(axes_lengths) - set(names_l))
+    if unknown:
+        raise ValueError(f"{where}: axes_lengths names axes {unknown} that the pattern does not have")
+    sizes = {}
+    for group, dim in zip(left, x.shape):
+        known = [n for n in group if n in axes_lengths]
+        missing = [n for n in group if n not in axes_lengths]
+        product = int(np.prod([axes_lengths[n] for n in known], dtype=np.int64))
+        if len(missing) > 1:
+            raise ValueError(f"{where}: give the sizes of all but one of the axes {group} in axes_lengths")
+        if missing:
+            if product == 0 or dim % product:
+                raise ValueError(f"{where}: axis of size {dim} cannot be split as {group} with {axes_lengths}")
+            sizes[missing[0]] = dim // product
+        elif product != dim:
+            raise ValueError(f"{where}: axes {group} of sizes {[axes_lengths[n] for n in group]} do not make "
+                             f"the dimension {dim}")
+        for n in known:
+            sizes[n] = int(axes_lengths[n])
+    x = sh.reshape(x, [sizes[n] for n in names_l])
+    perm = [names_l.index(n) for n in names_r]
+    if perm != list(builtins.range(len(perm))):
+        x = sh.transpose(x, perm)
+    return sh.reshape(x, [int(np.prod([sizes[n] for n in g], dtype=np.int64)) for g in right])
+
+
+def _core_dims(signature, where):
+    try:
+        ins, outs = signature.replace(" ", "").split("->")
+    except ValueError:
+        raise ValueError(f"{where}: signature must look like '(m,n),(n)->(m)', got {signature!r}") from None
+
+    def parse(text):
+        import re  # noqa: PLC0415  (only signatures need it)
+        groups = re.findall(r"\(([^()]*)\)", text)
+        if ",".join(f"({g})" for g in groups) != text:
+            raise ValueError(f"{where}: signature must look like '(m,n),(n)->(m)', got {signature!r}")
+        return [tuple(d for d in g.split(",") if d) for g in groups]
+    return parse(ins), parse(outs)
+
+
+def vectorize(pyfunc, *, excluded=None, signature=None):
+    """NumPy's ``vectorize``: a function that applies ``pyfunc`` to each element (or, with a
+    ``signature`` such as ``"(m,n),(n)->(m)"``, each core block) of its broadcast arguments and
+    stacks the results. Positional arguments whose index is in ``excluded`` pass unchanged."""
+    skip = set(excluded or ())
+    if not builtins.all(isinstance(i, (int, np.integer)) for i in skip):
+        raise TypeError(f"vectorize: excluded must be positional indices, got {excluded!r}")
+
+    def vectorized(*args):
+        pos = [i for i in builtins.range(len(args)) if i not in skip]
+        tensors = [_t(args[i]) for i in pos]
+        if signature is None:
+            cores, out_cores = [()] * len(tensors), None
+        else:
+            cores, out_cores = _core_dims(signature, "vectorize")
+            if len(cores) != len(tensors):
+                raise ValueError(f"vectorize: signature {signature!r} takes {len(cores)} arguments, got "
+                                 f"{len(tensors)}")
+        loops = []
+        for t, core in zip(tensors, cores):
+            if t.ndim < len(core):
+                raise ValueError(f"vectorize: an argument of shape {tuple(t.shape)} has fewer axes than its core "
+                                 f"dimensions {core}")
+            loops.append(tuple(t.shape[:t.ndim - len(core)]))
+        loop = np.broadcast_shapes(*loops) if loops else ()
+        tensors = [sh.broadcast_to(t, list(loop) + list(t.shape[t.ndim - len(core):]))
+                   for t, core in zip(tensors, cores)]
+        count = int(np.prod(loop, dtype=np.int64))
+        flat = [sh.reshape(t, [count] + list(t.shape[len(loop):])) for t in tensors]
+        results = []
+        for k in builtins.range(count):
+            call = list(args)
+            for i, t in zip(pos, flat):
+                call[i] = t[k]
+            results.append(pyfunc(*call))
+        if not results:
+            raise ValueError("vectorize: the arguments have no elements to apply the function to")
+        single = not isinstance(results[0], (tuple, list))
+        parts = [results] if single else [list(r) for r in zip(*results)]
+        outs = []
+        for part in parts:
+            stacked = sh.stack([_t(r) for r in part], axis=0)
+            outs.append(sh.reshape(stacked, list(loop) + list(stacked.shape[1:])))
+        return outs[0] if single else tuple(outs)
+
+    vectorized.__name__ = getattr(pyfunc, "__name__", "vectorized")
+    vectorized.__doc__ = getattr(pyfunc, "__doc__", None)
+    return vectorized
