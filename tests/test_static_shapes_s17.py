@@ -188,6 +188,12 @@ CASES = {
                             lambda a, b: wb.linalg.triangular_solve(a, b), (None, 3, None)),
     "la_inv": ([S([None, None, None], F32)], lambda x: wb.linalg.inv(x), (None, None, None)),
     "la_matrix_transpose_u": (U, lambda x: wb.linalg.matrix_transpose(x), None),
+    # more strings: substr, join (scalars broadcast), unicode_encode
+    "s_substr": ([S([None, 2], wb.string)], lambda s: wb.strings.substr(s, 0, 2), (None, 2)),
+    "s_join": ([S([None], wb.string)] * 2, lambda a, b: wb.strings.join([a, b]), (None,)),
+    "s_join_u": ([S(None, wb.string), S([None], wb.string)], lambda a, b: wb.strings.join([a, b]), (None,)),
+    "s_join_scalar": ([S([None, 2], wb.string)], lambda a: wb.strings.join([a, "x"]), (None, 2)),
+    "s_unicode_encode": ([S([None, None], I32)], lambda s: wb.strings.unicode_encode(s, "UTF-8"), (None,)),
 }
 
 

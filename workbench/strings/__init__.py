@@ -370,7 +370,9 @@ def substr(input, pos, len, unit="BYTE", name=None):  # noqa: A002
             out[idx] = s[i:] if k < 0 else s[i:i + k]
         else:
             out[idx] = s[starts[i]:starts[min(i + max(k, 0), size)]]
-    return input.with_flat_values(wrap(out)) if _is_ragged(input) else wrap(out)
+    if _is_ragged(input):
+        return input.with_flat_values(wrap(out))
+    return _static_of(wrap(out), input, lambda dims: dims) if p.ndim == 0 else wrap(out)
 
 
 builtin_len = len
@@ -558,7 +560,19 @@ def join(inputs, separator="", name=None):
     out = np.empty(parts[0].shape, dtype=object)
     for idx in np.ndindex(out.shape):
         out[idx] = sep.join(p[idx] for p in parts)
-    return wrap(out)
+    return _joined_static(wrap(out), inputs)
+
+
+def _joined_static(out, inputs):
+    """``out`` with TF's static shape in a trace: the inputs' of rank above 0, merged (a scalar
+    broadcasts; one of unknown rank is taken to agree)."""
+    if not core.tracing():
+        return out
+    shapes = [x._static_shape() if isinstance(x, Tensor) else None for x in inputs]
+    known = [s.as_list() for s in shapes if s is not None and s.rank]
+    if not known:
+        return out if all(s is None or s.rank == 0 for s in shapes) else core.static_result(out, None)
+    return core.static_result(out, tuple(next((d for d in col if d is not None), None) for col in zip(*known)))
 
 
 def unsorted_segment_join(inputs, segment_ids, num_segments, separator="", name=None):
@@ -946,7 +960,7 @@ def unicode_encode(input, output_encoding, errors="replace", replacement_char=65
     out = np.empty(arr.shape[:-1], dtype=object)
     for idx in np.ndindex(out.shape):
         out[idx] = enc(arr[idx])
-    return wrap(out)
+    return _static_of(wrap(out), input, lambda dims: None if dims is None else dims[:-1])
 
 
 errors_mod = errors
