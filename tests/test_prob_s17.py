@@ -148,3 +148,53 @@ def test_betainc_gradients_match_finite_differences():
     g = tape.gradient(y, x32)
     assert g.dtype == wb.float32
     close(g, [12 * 0.3 * 0.7 ** 2, 12 * 0.6 ** 2 * 0.4], rtol=1e-6)
+
+
+# -- distributions and bijectors come out of a wb.function (TFP: they are CompositeTensors) -------------
+
+def test_distribution_returned_from_function():
+    @wb.function
+    def make(x):
+        return tfd.Normal(x, 2.0 * x)
+
+    d = make(wb.constant([1.0, 2.0]))
+    assert isinstance(d, tfd.Normal) and d.batch_shape == (2,)
+    close(d.scale, [2.0, 4.0])
+    close(d.log_prob(0.5), [-1.6433357, -2.3755455])
+    d = make(wb.constant([3.0, 2.0]))      # a replay: new values, the same structure
+    close(d.loc, [3.0, 2.0])
+    close(d.scale, [6.0, 4.0])
+
+
+def test_nested_distributions_and_bijectors_returned_from_function():
+    from probability import bijectors as tfb
+    from probability import experimental as tfe
+
+    @wb.function
+    def make(x):
+        return (tfd.Independent(tfd.Normal(x, 1.0), 1),
+                {"a": tfd.MultivariateNormalTriL(x, wb.eye(2) * x[0])},
+                tfe.as_composite(tfd.TransformedDistribution(tfd.Normal(x[0], 1.0), tfb.Shift(x[1]))),
+                tfb.Scale(x))
+
+    for x in ([1.0, 2.0], [5.0, 2.0]):
+        ind, mvn, td, scale = make(wb.constant(x))
+        close(ind.distribution.loc, x)
+        close(mvn["a"].scale_tril, np.eye(2) * x[0])
+        close(td.mean(), x[0] + x[1])
+        close(scale.forward(wb.ones([2])), x)
+    # TFP 0.25 draws (seed (1, 2)) from the returned distributions
+    close(ind.sample(seed=(1, 2)), [5.5441101, 2.2073803])
+
+
+def test_as_composite_gives_components():
+    from probability import experimental as tfe
+    from workbench import core
+    d = tfe.as_composite(tfd.Independent(tfd.Normal(wb.constant([1.0, 2.0]), 3.0), 1))
+    assert isinstance(d, core.CompositeTensor) and isinstance(d, tfd.Independent)
+    parts = d.components()
+    close(parts[0], [1.0, 2.0])
+    e = d.from_components([p * 2.0 for p in parts])
+    close(e.distribution.loc, [2.0, 4.0])
+    assert len(parts) == 1 and e.distribution.scale == 3.0    # a Python number is part of the structure
+    assert not isinstance(tfd.Normal(0.0, 1.0), core.CompositeTensor)    # eager ones stay plain

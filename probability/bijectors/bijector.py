@@ -31,6 +31,7 @@ from workbench import core
 from workbench.core import Tensor
 
 from .. import _printing, internal
+from ..internal.composite import make_composite_if_traced
 
 
 def _snake(name):
@@ -130,6 +131,7 @@ class Bijector:
         self._name = _printing.instance_name(name, _snake(type(self).__name__))
         self._from_x = _PairCache()   # x -> y
         self._from_y = _PairCache()   # y -> x
+        make_composite_if_traced(self)     # one made in a wb.function can be returned from it
 
     # -- properties ------------------------------------------------------
     @property

@@ -26,6 +26,7 @@ import workbench as wb
 from workbench.core import Tensor
 
 from .. import _printing, internal
+from ..internal.composite import make_composite_if_traced
 from .kullback_leibler import kl_divergence
 
 
@@ -180,6 +181,7 @@ class Distribution:
         self._name = _printing.instance_name(name, type(self).__name__)
         if self._validate_args:
             self._check_parameters()
+        make_composite_if_traced(self)     # one made in a wb.function can be returned from it
 
     # -- properties ------------------------------------------------------
     @property

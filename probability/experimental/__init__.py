@@ -14,13 +14,15 @@ __all__ = ["as_composite", "distributions", "stats", "util", "vi"]
 
 def as_composite(obj):
     """TFP's conversion of a distribution or bijector to a CompositeTensor (so that it can cross a
-    ``tf.function`` boundary). Here every distribution and bijector already passes through
-    ``wb.function`` as an argument or a result, so ``obj`` is returned as it is."""
+    ``tf.function`` boundary): ``obj`` itself, its class made a composite one in place (its
+    components are the tensors among its parameters). One built inside a ``wb.function`` is
+    composite already."""
     from ..bijectors import Bijector  # noqa: PLC0415  (lazy: not imported when probability.experimental loads)
     from ..distributions import Distribution  # noqa: PLC0415  (lazy, as above)
     if not isinstance(obj, (Distribution, Bijector)):
         raise TypeError(f"as_composite: `obj` must be a Distribution or a Bijector, got {type(obj).__name__}")
-    return obj
+    from ..internal.composite import as_composite_instance  # noqa: PLC0415  (lazy, as above)
+    return as_composite_instance(obj)
 
 
 def __getattr__(name):

@@ -19,6 +19,7 @@ import numpy as np
 import workbench as wb
 
 from ..distributions.distribution import Distribution
+from ..internal.composite import plain_class
 
 __all__ = ["TensorCoercible", "get_convert_to_tensor_fn", "serialize_convert_to_tensor_fn",
            "tensor_coercible"]
@@ -131,7 +132,9 @@ def tensor_coercible(distribution, convert_to_tensor_fn=Distribution.sample):
         raise TypeError(f"DistributionLambda: make_distribution_fn must return a Distribution, got "
                         f"{type(distribution).__name__}")
     fn = get_convert_to_tensor_fn(convert_to_tensor_fn)
-    cls = type(distribution)
+    # a layer's distribution stands in for a tensor: not a composite value (Keras would take it
+    # for a ragged one)
+    cls = plain_class(type(distribution))
     if not issubclass(cls, TensorCoercible):
         coerced = _classes.get(cls)
         if coerced is None:
