@@ -298,3 +298,21 @@ def test_dvariable_layout_handle_and_assign(six_cpus):
         v.assign(elsewhere)   # TF 2.21 raises too (its layout is immutable)
     v.assign(b)
     assert float(v.numpy().sum()) == 24.0
+
+
+def test_dtensor_prints_and_refuses_numpy_when_sharded_as_tf(six_cpus):
+    dtensor = six_cpus
+    mesh = dtensor.create_mesh([("x", 3), ("y", 2)], devices=[f"CPU:{i}" for i in range(6)])
+    value = wb.reshape(wb.range(6), (3, 2))
+    replicated = _from_array(dtensor, value, dtensor.Layout([dtensor.UNSHARDED, dtensor.UNSHARDED], mesh))
+    sharded = _from_array(dtensor, value, dtensor.Layout(["x", "y"], mesh))
+    assert replicated.numpy().tolist() == [[0, 1], [2, 3], [4, 5]]
+    with pytest.raises(wb.errors.UnimplementedError):   # TF 2.21's error for a sharded DTensor
+        sharded.numpy()
+    assert [c.numpy().tolist() for c in dtensor.unpack(sharded)] == [[[0]], [[1]], [[2]], [[3]], [[4]], [[5]]]
+    layout_text = 'layout="sharding_specs:unsharded,unsharded, mesh:|x=3,y=2|0,1,2,3,4,5|0,1,2,3,4,5|'
+    assert str(replicated).startswith("wb.Tensor(\n[[0 1]\n [2 3]\n [4 5]], " + layout_text)
+    assert str(sharded).startswith('wb.Tensor({"CPU:0": [[0]], "CPU:1": [[1]], "CPU:2": [[2]], "CPU:3": [[3]], '
+                                   '"CPU:4": [[4]], "CPU:5": [[5]]}, layout="sharding_specs:x,y, mesh:')
+    assert str(sharded).endswith(", shape=(3, 2), dtype=int32)")
+    assert isinstance(sharded + 1, dtensor.DTensor)   # an op's result is a DTensor too

@@ -220,7 +220,9 @@ def test_dtensor_pack_unpack_and_variables(four_cpus):
     sharded = dtensor.Layout(["batch", dtensor.UNSHARDED], mesh)
     x = np.arange(16.0, dtype=np.float32).reshape(8, 2)
     packed = dtensor.pack([x[2 * i:2 * i + 2] for i in range(4)], sharded)
-    np.testing.assert_array_equal(packed.numpy(), x)
+    with pytest.raises(wb.errors.UnimplementedError):   # TF 2.21: a sharded DTensor has no numpy()
+        packed.numpy()
+    np.testing.assert_array_equal(dtensor.relayout(packed, dtensor.Layout.replicated(mesh, 2)).numpy(), x)
     assert dtensor.fetch_layout(packed) == sharded
     parts = dtensor.unpack(packed)
     assert len(parts) == 4

@@ -10,11 +10,13 @@ layout, and ``DVariable`` is a variable that keeps its layout.
 >>> x = dtensor.pack([wb.ones([1, 3]), wb.zeros([1, 3])], dtensor.Layout(["batch", dtensor.UNSHARDED], mesh))
 >>> dtensor.unpack(x)[1]                                                                 # doctest: +SKIP
 
-Differences from TF, by design: a DTensor here is an ordinary tensor holding the global value
-(what DTensor's SPMD programs compute is the global computation), with its layout recorded
-beside it; ops run on that value on one device, so their results are plain tensors without a
-layout (TF gives them the layout its SPMD expansion chooses), and a DTensor mixes with plain
-tensors of any size (TF asks for ``copy_to_mesh`` first).
+Differences from TF, by design: a DTensor here holds the global value (what DTensor's SPMD
+programs compute is the global computation), with its layout recorded beside it; ops run on
+that value on one device, and their results take the layout TF's expansion would give in the
+common cases (products, transposes, elementwise ops; other results replicated). Components
+from ``unpack`` live on the one CPU (TF's report their logical device), a DTensor mixes with
+plain tensors of any size (TF asks for ``copy_to_mesh`` first), and inside a ``wb.function``
+arguments are traced as plain tensors.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ import weakref
 
 import numpy as np
 
-from .. import config, core
+from .. import backend, config, core, errors
 
 __all__ = ["UNSHARDED", "MATCH", "Mesh", "Layout", "create_mesh", "call_with_layout", "pack", "unpack",
            "relayout", "copy_to_mesh", "fetch_layout", "is_dtensor", "DVariable", "num_clients", "client_id",
@@ -236,6 +238,50 @@ class Layout:
 _LAYOUTS: dict = {}
 
 
+class DTensor(core.Tensor):
+    """What ``pack``, ``relayout``, ``copy_to_mesh`` and ``call_with_layout`` return: the global
+    value with its layout. It prints as TF's DTensor (the value when replicated, else each
+    device's component), and ``numpy()`` of a sharded one is TF's UnimplementedError (``unpack``
+    gives its components)."""
+
+    __slots__ = ()
+
+    def _layout_text(self):
+        layout = fetch_layout(self)
+        return "" if layout is None else f'layout="{layout.to_string()}", '
+
+    def __str__(self):
+        layout = fetch_layout(self)
+        if layout is None or layout.is_fully_replicated():
+            text = core.Tensor.__str__(self)
+            at = text.rindex(", shape=")
+            return text[:at + 2] + self._layout_text() + text[at + 2:]
+        names = [d.rsplit("device:", 1)[-1] for d in layout.mesh.local_devices()]
+        parts = ", ".join(f'"{n}": {np.asarray(core.to_array(c))}' for n, c in zip(names, unpack(self)))
+        return f"wb.Tensor({{{parts}}}, {self._layout_text()}shape={self.shape}, dtype={self.dtype.name})"
+
+    __repr__ = __str__
+
+    def numpy(self):
+        layout = fetch_layout(self)
+        if layout is not None and not layout.is_fully_replicated():
+            raise errors.UnimplementedError(None, None, "DTensor: numpy() of a sharded DTensor (layout "
+                                            f"{layout.to_string()}); unpack it, or relayout it to a "
+                                            "replicated layout first")
+        return core.Tensor.numpy(self)
+
+
+def _dtensor(tensor):
+    """``tensor``'s value as a :class:`DTensor`."""
+    data = tensor._data
+    if isinstance(tensor, core.Variable):   # its value now, not its buffer
+        data = backend.xp_of(data).array(data, copy=True)
+    out = object.__new__(DTensor)
+    out._data = data
+    out._tid = 0
+    return out
+
+
 class _LayoutObserver(core.Listener):
     """Gives an op's result a layout when a DTensor goes in (TF's SPMD expansion picks one): a
     product ``[m, k] @ [k, n]`` keeps ``m``'s sharding of ``a`` and ``n``'s of ``b`` (the
@@ -253,6 +299,8 @@ class _LayoutObserver(core.Listener):
         if not given:
             return
         layout = _result_layout(op.name, given, params, tuple(res.shape))
+        if type(res) is core.Tensor:   # a fresh result: it prints (and refuses numpy()) as a DTensor
+            res.__class__ = DTensor
         try:
             _attach(res, layout, op.name)
         except ValueError:   # a sharding the result's sizes do not split: replicated
@@ -329,19 +377,17 @@ def call_with_layout(fn, layout, *args, **kwargs):
     result = fn(*args, **kwargs)
     if not isinstance(result, core.Tensor):
         result = core.convert_to_tensor(result)
-    if isinstance(result, core.Variable):
-        result = core.convert_to_tensor(result.numpy())
-    return _attach(result, layout, "call_with_layout")
+    return _attach(_dtensor(result), layout, "call_with_layout")
 
 
 def relayout(tensor, layout, name=None):
     """The tensor with another layout (its value unchanged)."""
-    return _attach(core.wrap(core.to_array(tensor)), layout, "relayout")
+    return _attach(_dtensor(core.convert_to_tensor(tensor)), layout, "relayout")
 
 
 def copy_to_mesh(tensor, layout, source_layout=None):
     """A plain tensor as a DTensor of ``layout`` (each device holds its part)."""
-    return _attach(core.wrap(core.to_array(tensor)), layout, "copy_to_mesh")
+    return _attach(_dtensor(core.convert_to_tensor(tensor)), layout, "copy_to_mesh")
 
 
 def _locations(layout):
@@ -373,7 +419,7 @@ def pack(tensors, layout):
         block = tuple(slice(None) if s == UNSHARDED else slice(place[s] * shape[i], (place[s] + 1) * shape[i])
                       for i, s in enumerate(layout.sharding_specs))
         full[block] = part
-    return _attach(core.convert_to_tensor(full), layout, "pack")
+    return _attach(_dtensor(core.convert_to_tensor(full)), layout, "pack")
 
 
 def unpack(tensor):
