@@ -35,7 +35,7 @@ def transformations(cls=Dataset):
 
 def test_the_public_surface_of_wb_data():
     assert sorted(wb.data.__all__) == ["AUTOTUNE", "Dataset", "DatasetSpec", "FixedLengthRecordDataset",
-                                       "INFINITE_CARDINALITY", "Iterator", "IteratorSpec", "Options",
+                                       "INFINITE_CARDINALITY", "Iterator", "IteratorSpec", "NumpyIterator", "Options",
                                        "TFRecordDataset", "TextLineDataset", "ThreadingOptions",
                                        "UNKNOWN_CARDINALITY", "experimental"]
     assert (wb.data.AUTOTUNE, wb.data.INFINITE_CARDINALITY, wb.data.UNKNOWN_CARDINALITY) == (-1, -1, -2)

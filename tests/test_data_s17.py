@@ -249,3 +249,97 @@ def test_decode_jpeg_matches_tf_where_pillow_has_the_same_decoder():
     assert np.abs(got - fx["default"].astype(int)).max() <= 8
     with pytest.raises(wb.errors.InvalidArgumentError, match="dct_method must be one of"):
         wb.io.decode_jpeg(data, dct_method="FOO")
+
+
+# -- tf.data names TF 2.21 has: make_batched_features_dataset, NumpyIterator, Options' older
+# names, SHARD_HINT, enable_debug_mode ----------------------------------------------------------
+
+def _write_examples(folder):
+    for k in range(2):
+        with wb.io.TFRecordWriter(str(folder / f"f{k}.tfrecord")) as w:
+            for i in range(5):
+                ex = wb.train.Example(features=wb.train.Features(feature={
+                    "x": wb.train.Feature(float_list=wb.train.FloatList(value=[10 * k + i, 0.5])),
+                    "y": wb.train.Feature(int64_list=wb.train.Int64List(value=[k * 100 + i])),
+                    "w": wb.train.Feature(bytes_list=wb.train.BytesList(value=[b"a" * (i + 1)]))}))
+                w.write(ex.SerializeToString())
+    return str(folder / "*.tfrecord")
+
+
+FEATURES = {"x": wb.io.FixedLenFeature([2], wb.float32), "y": wb.io.FixedLenFeature([], wb.int64),
+            "w": wb.io.VarLenFeature(wb.string)}
+
+
+def test_make_batched_features_dataset_as_tf(tmp_path):
+    pattern = _write_examples(tmp_path)
+    make = wb.data.experimental.make_batched_features_dataset
+    ds = make(pattern, 4, FEATURES, label_key="y", shuffle=False, num_epochs=1)
+    assert ds.element_spec == ({"w": wb.SparseTensorSpec([None, None], wb.string),
+                                "x": wb.TensorSpec([None, 2], wb.float32)}, wb.TensorSpec([None], wb.int64))
+    got = [(y.numpy().tolist(), f["x"].numpy()[:, 0].tolist(), wb.sparse.to_dense(f["w"]).numpy()[:, 0].tolist())
+           for f, y in ds]
+    assert got == [([0, 1, 2, 3], [0.0, 1.0, 2.0, 3.0], [b"a", b"aa", b"aaa", b"aaaa"]),
+                   ([4, 100, 101, 102], [4.0, 10.0, 11.0, 12.0], [b"aaaaa", b"a", b"aa", b"aaa"]),
+                   ([103, 104], [13.0, 14.0], [b"aaaa", b"aaaaa"])]
+    forever = make(pattern, 4, FEATURES, shuffle=False)
+    assert forever.element_spec["x"] == wb.TensorSpec([4, 2], wb.float32)
+    assert [b["y"].numpy().tolist() for b in forever.take(4)] == [
+        [0, 1, 2, 3], [4, 100, 101, 102], [103, 104, 0, 1], [2, 3, 4, 100]]
+    dropped = make(pattern, 3, FEATURES, shuffle=False, num_epochs=1, drop_final_batch=True)
+    assert [b["y"].numpy().tolist() for b in dropped] == [[0, 1, 2], [3, 4, 100], [101, 102, 103]]
+    shuffled = make(pattern, 4, {"y": wb.io.FixedLenFeature([], wb.int64)}, shuffle_seed=3, num_epochs=2)
+    ys = sum([b["y"].numpy().tolist() for b in shuffled], [])
+    assert sorted(ys) == sorted([0, 1, 2, 3, 4, 100, 101, 102, 103, 104] * 2)
+    with pytest.raises(ValueError, match=r"The `label_key` provided \(zz\) must be one of the `features` keys"):
+        make(pattern, 3, FEATURES, label_key="zz")
+
+
+def test_numpy_iterator_is_tfs_and_checkpoints(tmp_path):
+    it = Dataset.range(3).as_numpy_iterator()
+    assert isinstance(it, wb.data.NumpyIterator) and iter(it) is it
+    assert repr(it).startswith("NumpyIterator(iterator=")
+    ckpt = wb.train.Checkpoint(it=it)
+    assert next(it) == 0
+    saved = ckpt.save(str(tmp_path / "c"))
+    assert it.next() == 1
+    ckpt.restore(saved)
+    assert next(it) == 1 and list(it) == [2]
+    with pytest.raises(StopIteration):
+        next(it)
+
+
+def test_options_older_names_and_plain_fields():
+    o = wb.data.Options()
+    assert (o.experimental_deterministic, o.dataset_name, o.framework_type,
+            o.experimental_symbolic_checkpoint) == (None, None, None, None)
+    o.experimental_deterministic = False
+    assert o.deterministic is False and o.experimental_threading is o.threading
+    o.dataset_name = "train"
+    assert Dataset.range(2).with_options(o).options().dataset_name == "train"
+    with pytest.raises(AttributeError, match="no option 'nope'"):
+        o.nope = 1
+
+
+def test_shard_hint_is_refused_outside_auto_sharding():
+    assert wb.data.experimental.SHARD_HINT == -1
+    hint = wb.data.experimental.SHARD_HINT
+    ds = Dataset.range(4).shard(hint, hint)
+    with pytest.raises(wb.errors.FailedPreconditionError, match=r"shard\(SHARD_HINT, \.\.\.\)` can only be used"):
+        iter(ds)
+
+
+def test_enable_debug_mode_runs_functions_as_python_per_element():
+    import subprocess
+    import sys
+    code = (
+        "import workbench as tf\n"
+        "tf.data.experimental.enable_debug_mode()\n"
+        "ds = tf.data.Dataset.range(3).map(lambda x: (print('py', type(x).__name__), x * 2)[1], num_parallel_calls=2)\n"
+        "print('built')\n"
+        "print([int(v) for v in ds.prefetch(2)])\n"
+        "ds = tf.data.Dataset.range(3).filter(lambda x: (print('f', type(x).__name__), x > 0)[1])\n"
+        "print([int(v) for v in ds])\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120).stdout
+    # TF 2.21: one trace (a symbolic tensor), then the Python body on each element, in order
+    assert out.split("\n") == ["py Placeholder", "built", "py Tensor", "py Tensor", "py Tensor", "[0, 2, 4]",
+                               "f Placeholder", "f Tensor", "f Tensor", "f Tensor", "[1, 2]", ""]

@@ -47,7 +47,7 @@ checkpoint (``Batch``, ``Shuffle``, ...), so states saved before the split still
 from .dataset import AUTOTUNE, INFINITE_CARDINALITY, UNKNOWN_CARDINALITY, Dataset
 from .files import FixedLengthRecordDataset, TextLineDataset, TFRecordDataset
 from . import experimental, loops  # noqa: F401 -- loops: for loops over datasets in wb.function
-from .iterator import Iterator
+from .iterator import Iterator, NumpyIterator
 from .options import Options, ThreadingOptions
 from .specs import DatasetSpec, IteratorSpec
 from ..io.composites import register_ragged
@@ -58,4 +58,4 @@ register_ragged(RaggedTensor)
 
 __all__ = ["Dataset", "Iterator", "AUTOTUNE", "INFINITE_CARDINALITY", "UNKNOWN_CARDINALITY", "Options",
            "FixedLengthRecordDataset", "TextLineDataset", "TFRecordDataset", "experimental", "DatasetSpec",
-           "IteratorSpec", "ThreadingOptions"]
+           "IteratorSpec", "ThreadingOptions", "NumpyIterator"]

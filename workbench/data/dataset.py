@@ -30,7 +30,7 @@ from ..core import Tensor, convert_to_tensor
 from ..tensor_shape import TensorSpec
 from . import structure as st
 from .indices import EachIndex
-from .iterator import Iterator
+from .iterator import Iterator, NumpyIterator
 from .seeding import KernelScoped, peeking
 from .tracing import state_function
 from ..errors import InvalidArgumentError
@@ -127,9 +127,9 @@ class Dataset(Trackable, metaclass=_Made):
         return Iterator(self)
 
     def as_numpy_iterator(self):
-        """Iterate with every leaf converted to NumPy (RaggedTensors to object arrays of rows)."""
-        for element in self._elements():
-            yield st.to_numpy(element)
+        """A :class:`wb.data.NumpyIterator`: the elements with every leaf converted to NumPy
+        (RaggedTensors to object arrays of rows)."""
+        return NumpyIterator(self)
 
     @property
     def element_spec(self):

@@ -20,7 +20,7 @@ from .dataset import AUTOTUNE, UNKNOWN, Dataset
 from .iterator import Step, expect_kind
 from .options import current_options
 from .prefetch import ParallelMapIterator
-from .tracing import Traced, as_element_spec, check_predicate
+from .tracing import Traced, as_element_spec, check_predicate, debug_mode
 
 
 class Map(Traced, Dataset):
@@ -82,7 +82,7 @@ class _MapIter(Step):
         if state is not None:
             expect_kind(state, node)
         inner = node._input._iter(None if state is None else state["inner"])
-        if node._workers is None:
+        if node._workers is None or debug_mode():
             self._it = inner
             self._inner = inner
         else:

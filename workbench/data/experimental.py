@@ -3,6 +3,8 @@
     CsvDataset            the records of CSV files as tuples of scalars (``files.CsvRecords``)
     make_csv_dataset      batches of ``{column: values}`` (and labels) read from CSV files, with
                           column types inferred from the first rows, shuffled and repeated
+    make_batched_features_dataset  batches of parsed ``tf.train.Example`` records (and labels)
+                          read from TFRecord files, shuffled and repeated
     Counter               start, start + step, ... without end
     rejection_resample, dense_to_ragged_batch, unbatch, enumerate_dataset, shuffle_and_repeat,
     map_and_batch         transformations for ``Dataset.apply`` (TF's older spellings of methods)
@@ -12,6 +14,8 @@
     prefetch_to_device, parse_example_dataset, TFRecordWriter, SqlDataset, RandomDataset, and
     the experimental spellings of Dataset methods (scan, take_while, unique, group_by_window,
     bucket_by_sequence_length, ignore_errors, parallel_interleave, save, load, snapshot)
+    SHARD_HINT            ``shard(SHARD_HINT, SHARD_HINT)``: a shard that auto-sharding fills in
+    enable_debug_mode     user functions run as Python per element, parallel work in order
     AUTOTUNE, INFINITE_CARDINALITY, UNKNOWN_CARDINALITY, sample_from_datasets,
     choose_from_datasets  the ``Dataset`` names, under their experimental aliases
 
@@ -35,31 +39,35 @@ from .. import backend, nest
 from ..core import constant, convert_to_tensor
 from ..dtypes import DType
 from ..errors import NotFoundError, OutOfRangeError, argcheck, eager_op_message
-from ..io import TFRecordOptions, gfile, parse_example
+from ..io import FixedLenFeature, TFRecordOptions, VarLenFeature, gfile, parse_example
 from ..io import TFRecordWriter as TFRecordWriterIO
 from ..io.csv import decode_csv
 from ..ops.shape import identity
-from ..tensor_shape import TensorSpec
+from ..sparse.sparse_tensor import SparseTensorSpec
+from ..tensor_shape import TensorSpec, as_shape
 from .dataset import AUTOTUNE, INFINITE_CARDINALITY, UNKNOWN_CARDINALITY, Dataset
 from .options import (AutoShardPolicy, AutotuneAlgorithm, AutotuneOptions, DistributeOptions, ExternalStatePolicy,
                       OptimizationOptions, ThreadingOptions)
-from .files import CsvRecords, TextLines, _names, _text
+from .files import CsvRecords, TextLines, TFRecordDataset, _names, _text
 from .elementwise import Filter, Map
 from .nesting import Interleave
 from .optional import Optional
 from .resampling import rejection_resample as _rejection_resample
 from .reducing import AssertCardinality, GroupByReducer, Reducer, padded_to_cardinality
+from .selecting import SHARD_HINT
+from .tracing import enable_debug_mode
 
 __all__ = ["AUTOTUNE", "INFINITE_CARDINALITY", "UNKNOWN_CARDINALITY", "Counter", "CsvDataset", "DatasetInitializer",
            "cardinality",
            "choose_from_datasets", "dense_to_ragged_batch", "dense_to_sparse_batch", "enumerate_dataset",
-           "make_csv_dataset", "map_and_batch", "Optional", "rejection_resample", "sample_from_datasets", "shuffle_and_repeat", "snapshot",
+           "make_batched_features_dataset", "make_csv_dataset", "map_and_batch", "Optional", "rejection_resample", "sample_from_datasets", "shuffle_and_repeat", "snapshot",
            "unbatch", "assert_cardinality", "at", "bucket_by_sequence_length", "copy_to_device", "from_list",
            "get_next_as_optional", "get_single_element", "get_structure", "group_by_reducer", "group_by_window",
            "ignore_errors", "load", "pad_to_cardinality", "parallel_interleave", "parse_example_dataset",
            "prefetch_to_device", "RandomDataset", "Reducer", "save", "scan", "SqlDataset", "take_while",
            "TFRecordWriter", "unique", "AutoShardPolicy", "AutotuneAlgorithm", "AutotuneOptions",
-           "DistributeOptions", "ExternalStatePolicy", "OptimizationOptions", "ThreadingOptions"]
+           "DistributeOptions", "ExternalStatePolicy", "OptimizationOptions", "ThreadingOptions", "SHARD_HINT",
+           "enable_debug_mode"]
 
 sample_from_datasets = Dataset.sample_from_datasets
 choose_from_datasets = Dataset.choose_from_datasets
@@ -445,6 +453,57 @@ def parse_example_dataset(features, num_parallel_calls=1, deterministic=None):
     """The transformation, for ``Dataset.apply``, that parses batches (vectors) of serialized
     ``tf.train.Example`` protos with ``wb.io.parse_example(serialized, features)``."""
     return lambda dataset: dataset.map(lambda serialized: parse_example(serialized, features))
+
+
+def make_batched_features_dataset(file_pattern, batch_size, features, reader=None, label_key=None,
+                                  reader_args=None, num_epochs=None, shuffle=True, shuffle_buffer_size=10000,
+                                  shuffle_seed=None, prefetch_buffer_size=None, reader_num_threads=None,
+                                  parser_num_threads=None, sloppy_ordering=False, drop_final_batch=False):
+    """``tf.data.experimental.make_batched_features_dataset``: batches of ``tf.train.Example``
+    records read from the files matching ``file_pattern`` (``reader``: TFRecordDataset, called
+    as ``reader(filename, *reader_args)``), parsed with ``wb.io.parse_example(batch, features)``
+    into a dict (with ``label_key``: ``(features, label)``). The files are listed (shuffled
+    with ``shuffle``), read one after another, the records shuffled (``shuffle_buffer_size``,
+    ``shuffle_seed``) and repeated ``num_epochs`` times (None: forever, and then every batch
+    holds ``batch_size`` records, as with ``drop_final_batch``)."""
+    where = "make_batched_features_dataset"
+    batch_size = argcheck.integer(batch_size, "batch_size", where)
+    if not isinstance(features, dict):
+        raise TypeError(f"{where}: features must be a dict of feature configurations, got "
+                        f"{argcheck.describe(features)}")
+    if label_key is not None and label_key not in features:
+        raise ValueError(f"The `label_key` provided ({label_key}) must be one of the `features` keys: "
+                         f"dict_keys({list(features)}).")
+    reader = TFRecordDataset if reader is None else reader
+    args = list(reader_args or [])
+    ds = Dataset.list_files(file_pattern, shuffle=shuffle, seed=shuffle_seed)
+    ds = ds.interleave(lambda filename: reader(filename, *args), cycle_length=reader_num_threads or 1,
+                       block_length=1)
+    if shuffle:
+        ds = ds.shuffle(shuffle_buffer_size, seed=shuffle_seed)
+    if num_epochs != 1:
+        ds = ds.repeat(num_epochs)
+    drop = drop_final_batch or num_epochs is None
+    ds = ds.batch(batch_size, drop_remainder=drop)
+
+    def parse(serialized):
+        parsed = parse_example(serialized, features)
+        return parsed if label_key is None else (parsed, parsed.pop(label_key))
+    ds = ds.map(parse)
+    # TF's spec, from the traced parser, where the features say it (fixed and variable lengths)
+    specs = {key: _batched_feature_spec(f, batch_size if drop else None) for key, f in sorted(features.items())}
+    if all(v is not None for v in specs.values()):
+        ds._declared_spec = specs if label_key is None else (specs, specs.pop(label_key))
+    return ds.prefetch(AUTOTUNE if prefetch_buffer_size is None else prefetch_buffer_size)
+
+
+def _batched_feature_spec(feature, batch):
+    """The spec of a batch of ``feature`` parsed (None for the kinds not written out here)."""
+    if isinstance(feature, FixedLenFeature):
+        return TensorSpec([batch, *as_shape(feature.shape).as_list()], feature.dtype)
+    if isinstance(feature, VarLenFeature):
+        return SparseTensorSpec([batch, None], feature.dtype)
+    return None
 
 
 def save(dataset, path, compression=None, shard_func=None, checkpoint_args=None):

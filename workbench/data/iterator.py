@@ -43,7 +43,7 @@ from . import structure as st
 from .optional import Optional
 from .seeding import KernelScoped
 
-__all__ = ["Iterator"]
+__all__ = ["Iterator", "NumpyIterator"]
 
 STATE_VERSION = 1
 
@@ -399,6 +399,38 @@ class Iterator(Trackable):
 
     def __repr__(self):
         return f"<wb.data.Iterator over {self._dataset!r}>"
+
+
+class NumpyIterator(Trackable):
+    """``tf.data.NumpyIterator``, what ``Dataset.as_numpy_iterator()`` returns: the elements
+    with every leaf converted to NumPy (RaggedTensors to object arrays of rows). Its position
+    is that of the :class:`Iterator` it reads, which a ``wb.Checkpoint`` saves and restores."""
+
+    _tracked_by_modules = False
+
+    def __init__(self, dataset):
+        if core._state.tracer is not None:
+            raise RuntimeError("`tf.data.Dataset.as_numpy_iterator()` is only supported in eager mode.")
+        self._iterator = Iterator(dataset)
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        return st.to_numpy(next(self._iterator))
+
+    def next(self):
+        """The next element (StopIteration at the end)."""
+        return self.__next__()
+
+    def _checkpoint_arrays(self) -> dict:
+        return self._iterator._checkpoint_arrays()
+
+    def _prepare_restore(self, arrays):
+        return self._iterator._prepare_restore(arrays)
+
+    def __repr__(self):
+        return f"NumpyIterator(iterator={self._iterator!r})"
 
 
 class _Source:

@@ -34,7 +34,7 @@ from . import structure as st
 from .dataset import AUTOTUNE, INFINITE, UNKNOWN, Dataset
 from .iterator import Elements, Step, expect_kind
 from .prefetch import PrefetchIterator
-from .tracing import TracedFunction, record_traced
+from .tracing import TracedFunction, debug_mode, record_traced
 from ..tensor_shape import TensorSpec
 
 
@@ -308,7 +308,7 @@ class Interleave(MadeDatasets, Dataset):
 
     def _open(self, element, state=None):
         it = self._made(element)._iter(None if state is None else state["inner"])
-        if not self._parallel:
+        if not self._parallel or debug_mode():
             return it
         if state is None:
             return PrefetchIterator(it, self._block)

@@ -113,11 +113,24 @@ class AutotuneAlgorithm(enum.Enum):
 class Options(_Group):
     """``tf.data.Options``: ``deterministic``, ``threading``, ``autotune``,
     ``experimental_optimization``, ``experimental_distribute``, ``experimental_slack``,
-    ``experimental_warm_start``."""
+    ``experimental_warm_start``, ``experimental_symbolic_checkpoint``, ``dataset_name``,
+    ``framework_type``; ``experimental_deterministic`` and ``experimental_threading`` are TF's
+    older names of ``deterministic`` and ``threading``."""
 
     _fields = ("deterministic", "experimental_slack", "experimental_warm_start",
                "experimental_external_state_policy", "threading", "autotune",
-               "experimental_optimization", "experimental_distribute")
+               "experimental_optimization", "experimental_distribute", "experimental_symbolic_checkpoint",
+               "dataset_name", "framework_type")
+    _aliases = {"experimental_deterministic": "deterministic", "experimental_threading": "threading"}
+
+    def __getattr__(self, name):
+        alias = type(self)._aliases.get(name)
+        if alias is None:
+            raise AttributeError(f"Options has no option {name!r}")
+        return getattr(self, alias)
+
+    def __setattr__(self, name, value):
+        super().__setattr__(self._aliases.get(name, name), value)
 
     def __init__(self):
         super().__init__()

@@ -26,6 +26,7 @@ from ..errors import InvalidArgumentError, argcheck
 from .dataset import AUTOTUNE, Dataset
 from .iterator import Elements, Step, expect_kind
 from .seeding import current_kernel_scope, swap_kernel_scope
+from .tracing import debug_mode
 
 _END = object()
 _POLL = 0.05  # seconds between checks of the stop flag while waiting
@@ -258,7 +259,7 @@ class _PrefetchIter(Step):
         if state is not None:
             expect_kind(state, node)
         inner = node._input._iter(None if state is None else state["inner"])
-        if node._size == 0:
+        if node._size == 0 or debug_mode():
             self._it, self._inner = inner, inner
             return
         self._inner = None

@@ -13,7 +13,7 @@ import numpy as np
 
 from .. import backend, dtypes, nest
 from ..core import Tensor, convert_to_tensor, wrap
-from ..errors import InvalidArgumentError, argcheck
+from ..errors import FailedPreconditionError, InvalidArgumentError, argcheck
 from ..tensor_shape import TensorSpec
 from . import structure as st
 from .dataset import INFINITE, UNKNOWN, Dataset
@@ -32,6 +32,9 @@ def _bool_scalar(value, where):
     return bool(arr)
 
 
+SHARD_HINT = -1   # tf.data.experimental.SHARD_HINT: shard(SHARD_HINT, SHARD_HINT) is filled in by auto-sharding
+
+
 class Shard(Dataset):
     """``Dataset.shard``: every ``num_shards``-th element, starting at ``index``."""
 
@@ -41,6 +44,8 @@ class Shard(Dataset):
         self._input = input_ds
         self._num = argcheck.integer(num_shards, "num_shards", "shard")
         self._index = argcheck.integer(index, "index", "shard")
+        if self._num == SHARD_HINT:   # a place for a distribution's auto-sharding to fill in
+            return
         if self._num <= 0:
             raise InvalidArgumentError(None, None, "shard: Number of shards must be greater than zero "
                                        f"(currently num_shards = {self._num}).")
@@ -49,12 +54,18 @@ class Shard(Dataset):
                                        f"(currently index = {self._index}).")
 
     def _elem_iter(self, state=None):
+        if self._num == SHARD_HINT:
+            raise FailedPreconditionError(
+                None, None, "`tf.data.Dataset.shard(SHARD_HINT, ...)` can only be used in "
+                "`tf.distribute.Strategy.experimental_distribute_dataset()` with "
+                "`tf.data.experimental.AutoShardPolicy.HINT` policy, or tf.data service with "
+                "`tf.data.experimental.service.ShardingPolicy.HINT` processing mode.")
         return _ShardIter(self, state)
 
     def _cardinality(self):
         n = self._input._cardinality()
-        if n < 0:
-            return n
+        if n < 0 or self._num == SHARD_HINT:
+            return n if n < 0 else UNKNOWN
         return n // self._num + (self._index < n % self._num)
 
 

@@ -37,6 +37,20 @@ from . import structure as st
 from .seeding import shared_kernels
 
 _LOCK = threading.RLock()   # traces of data functions, one at a time (tracing keeps global state)
+_DEBUG = [False]            # tf.data.experimental.enable_debug_mode() was called
+
+
+def enable_debug_mode():
+    """``tf.data.experimental.enable_debug_mode``: from now on the user functions of ``map``,
+    ``filter``... run as Python on each element (still traced once, for their structure), and
+    parallel ``map``/``interleave`` and ``prefetch`` run in the caller's thread, in order.
+    Call it before building the pipelines it should apply to."""
+    _DEBUG[0] = True
+
+
+def debug_mode() -> bool:
+    """Whether :func:`enable_debug_mode` was called."""
+    return _DEBUG[0]
 _made = threading.local()   # the Traced datasets made while ``record_traced`` runs on this thread
 
 
@@ -95,7 +109,7 @@ class TracedFunction:
         self.replays = not concrete.eager and _replayable(concrete.structured_outputs)
 
     def __call__(self, arguments):
-        if not self.replays:
+        if not self.replays or _DEBUG[0]:
             return self._call(arguments)
         if isinstance(arguments, Tensor):   # one tensor: the common case, without a walk
             flat = [arguments]
