@@ -164,6 +164,8 @@ def test_guide_values(mode_off):
     assert _code(wb.constant(1.2) + wb.constant(3.1, wb.float16)) == "f16"
     assert repr(wb.constant(5)) == "<wb.Tensor: shape=(), dtype=int32, numpy=5, weak=True>"
     assert _code(wb.constant([5.0, 10.0, 3])) == "f32*"
+    assert _code(wb.constant(1.0, shape=[2])) == "f32*" and _code(wb.constant([1, 2], shape=[2, 1])) == "i32*"
+    assert _code(wb.constant(np.int64(5))) == "i64" and _code(wb.constant(True)) == "b"
     assert repr(wb.constant(5, wb.int32)) == "<wb.Tensor: shape=(), dtype=int32, numpy=5>"
     assert str(wb.constant([[1, 2]])) == "wb.Tensor([[1 2]], shape=(1, 2), dtype=int32, weak=True)"
     assert f"{wb.constant(5.0):.2f}" == "5.00 weakly typed" and f"{wb.constant([1, 2])}" == "[1 2] weakly typed"

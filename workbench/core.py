@@ -1090,7 +1090,7 @@ def constant(value, dtype=None, shape=None, name=None) -> Tensor:
     if _promotion is not None and dtype is None and type(value) in _WEAK_INPUTS:
         weak = _weak_constant(value)
         if weak is not None:
-            return weak if shape is None else constant(weak, None, shape)
+            return weak if shape is None else _make_weak(constant(weak.numpy(), None, shape))
     arr = to_array(value.numpy() if isinstance(value, Tensor) and dtype is not None else value, dtype)
     if shape is not None:
         shape = argcheck.shape(shape, "shape", "constant")
