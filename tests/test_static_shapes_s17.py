@@ -194,7 +194,30 @@ CASES = {
     "s_join_u": ([S(None, wb.string), S([None], wb.string)], lambda a, b: wb.strings.join([a, b]), (None,)),
     "s_join_scalar": ([S([None, 2], wb.string)], lambda a: wb.strings.join([a, "x"]), (None, 2)),
     "s_unicode_encode": ([S([None, None], I32)], lambda s: wb.strings.unicode_encode(s, "UTF-8"), (None,)),
+    # sparse ops on a SparseTensor of open sizes (TF's shape functions, which often drop sizes)
+    "sp_reduce_sum": (N3, lambda x: wb.sparse.reduce_sum(_sp(x), axis=1), None),
+    "sp_reduce_sum_all": (N3, lambda x: wb.sparse.reduce_sum(_sp(x)), None),
+    "sp_to_dense": (N3, lambda x: wb.sparse.to_dense(_sp(x)), (None, 3)),
+    "sp_matmul": (N3, lambda x: wb.sparse.sparse_dense_matmul(_sp(x), wb.ones([3, 4])), (None, 4)),
+    "sp_transpose": (N3, lambda x: wb.sparse.transpose(_sp(x)), (None, None)),
+    "sp_reshape": (N3, lambda x: wb.sparse.reshape(_sp(x), [-1]), (None,)),
+    "sp_expand_dims": (N3, lambda x: wb.sparse.expand_dims(_sp(x), 0), (1, None, None)),
+    "sp_slice": (N3, lambda x: wb.sparse.slice(_sp(x), [0, 0], [2, 2]), (None, None)),
+    "sp_concat": (N3 + N3, lambda x, y: wb.sparse.concat(0, [_sp(x), _sp(y)]), (None, 3)),
+    "sp_add": (N3 + N3, lambda x, y: wb.sparse.add(_sp(x), _sp(y)), (None, None)),
+    "sp_reorder": (N3, lambda x: wb.sparse.reorder(_sp(x)), (None, 3)),
+    "sp_retain": (N3, lambda x: wb.sparse.retain(_sp(x), wb.ones([wb.size(x)], wb.bool)[:1]), (None, None)),
+    "sp_fill_empty_rows": (N3, lambda x: wb.sparse.fill_empty_rows(_sp(x), 0.)[0], (None, 3)),
+    "sp_fill_empty_rows_indicator": (N3, lambda x: wb.sparse.fill_empty_rows(_sp(x), 0.)[1], (None,)),
+    "sp_maximum": (N3 + N3, lambda x, y: wb.sparse.maximum(_sp(x), _sp(y)), (None, 3)),
+    "sp_to_indicator": ([S([None, 3], I32)], lambda x: wb.sparse.to_indicator(_sp(x), 5), (None, 5)),
+    "sp_transpose_fixed": ([S([2, 3], F32)], lambda x: wb.sparse.transpose(_sp(x)), (3, 2)),
+    "sets_to_dense": ([S([None, 3], I32)], lambda a: wb.sparse.to_dense(wb.sets.union(a, a)), (None, None)),
 }
+
+
+def _sp(x):
+    return wb.sparse.from_dense(x)
 
 
 @pytest.mark.parametrize("name", sorted(CASES))

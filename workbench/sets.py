@@ -24,6 +24,7 @@ from .core import convert_to_tensor
 from .dtypes import as_dtype
 from .errors import InvalidArgumentError
 from .sparse import SparseTensor
+from .sparse.sparse_tensor import static_dense
 
 __all__ = ["difference", "intersection", "size", "union"]
 
@@ -124,7 +125,7 @@ def _set_operation(a, b, which, validate_indices):
     if core.tracing():   # TF's static shape: every size open, the rank an input's static one
         ranks = [x._static_shape().rank if isinstance(x, core.Tensor) else len(x.shape) for x in (a, b)]
         rank = next((r for r in ranks if r is not None), None)
-        core.static_result(out, None if rank is None else (None,) * rank)
+        static_dense(out, None if rank is None else (None,) * rank)
     return out
 
 

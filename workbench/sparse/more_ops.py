@@ -23,8 +23,8 @@ from ..ops.elementwise import divide, exp, maximum as _maximum, minimum as _mini
 from ..ops.indexing import gather, take_rows
 from ..ops.segment import segment_sum as _segment_sum, unsorted_segment_max, unsorted_segment_sum
 from ..ops.shape import broadcast_to, concat, reshape
-from .ops import _const, _keys, _sparse, _sum_into, _take, _unravel, slice as _slice
-from .sparse_tensor import SparseTensor, from_parts
+from .ops import _const, _keys, _sparse, _sum_into, _take, _unravel, _with_static, slice as _slice
+from .sparse_tensor import SparseTensor, from_parts, static_dense
 
 __all__ = ["bincount", "eye", "fill_empty_rows", "maximum", "minimum", "reset_shape", "segment_mean", "segment_sqrt_n",
            "segment_sum", "softmax", "split", "to_indicator"]
@@ -309,3 +309,31 @@ def bincount(values, weights=None, axis=0, minlength=None, maxlength=None, binar
     indices = xp.stack([slots // size, slots % size], axis=1) if per_row else slots[:, None]
     return from_parts(_const(indices, False), counts, shape, False)
 
+
+
+def _merged_rule(out, sp_a, sp_b, name=None):
+    a, b = static_dense(sp_a), static_dense(sp_b)
+    if a is None or b is None:
+        return a if b is None else b
+    return False if None not in a + b else [x if x is not None else y for x, y in zip(a, b)]
+
+
+def _fill_rule(out, sp_input, default_value, name=None):
+    dims = static_dense(sp_input)   # (the filled SparseTensor, the empty-row indicator)
+    if dims is not None and None in dims:
+        static_dense(out[0], dims)
+        static_dense(out[1], dims[:1])
+    return False
+
+
+def _indicator_rule(out, sp_input, vocab_size, name=None):
+    dims = static_dense(sp_input)
+    if dims is None or None in dims:
+        return None if dims is None else dims[:-1] + [int(vocab_size)]
+    return False
+
+
+maximum = _with_static(maximum, _merged_rule)
+minimum = _with_static(minimum, _merged_rule)
+fill_empty_rows = _with_static(fill_empty_rows, _fill_rule)
+to_indicator = _with_static(to_indicator, _indicator_rule)

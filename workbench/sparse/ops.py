@@ -7,6 +7,8 @@ gathers and segment sums, so every op here is differentiable with respect to the
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from .. import backend, core
@@ -18,7 +20,7 @@ from ..ops.reduce import reduce_sum as _dense_reduce_sum
 from ..ops.segment import unsorted_segment_max
 from ..ops.shape import concat as _dense_concat, expand_dims as _dense_expand_dims, identity
 from ..ops.shape import reshape as _dense_reshape, transpose as _dense_transpose
-from .sparse_tensor import SparseTensor, from_parts
+from .sparse_tensor import SparseTensor, from_parts, static_dense
 
 __all__ = ["add", "concat", "expand_dims", "from_dense", "map_values", "reduce_max", "reduce_sum", "reduce_sum_sparse",
            "reorder", "reshape", "retain", "slice", "sparse_dense_matmul", "to_dense", "transpose"]
@@ -94,10 +96,8 @@ def from_dense(tensor, name=None) -> SparseTensor:
     flat_nz = xp.nonzero(arr.reshape(-1) != 0)[0].astype(np.int64)
     values = _take(_dense_reshape(t, (-1,)), flat_nz, False)   # where the values are nonzero
     out = from_parts(_const(_unravel(flat_nz, arr.shape), False), values, arr.shape, False)
-    if core.tracing():   # TF's static dense shape: the tensor's static shape
-        s = t._static_shape()
-        core.static_result(out, None if s.rank is None else tuple(s.as_list()))
-    return out
+    # TF's static dense shape: the tensor's static shape
+    return static_dense(out, static_dense(t)) if core.tracing() else out
 
 
 def _check_canonical(sp, opname):
@@ -504,3 +504,95 @@ def expand_dims(sp_input, axis=None, name=None) -> SparseTensor:
     indices = xp.concatenate([idx[:, :ax], zeros, idx[:, ax:]], axis=1)
     shape = sp.shape[:ax] + (1,) + sp.shape[ax:]
     return from_parts(_const(indices, sp._static), identity(sp.values), shape, sp._static)
+
+
+# -- TF's static shapes in a trace, where the inputs' static shapes leave sizes open ----------
+
+def _open(dims):
+    return dims is None or None in dims
+
+
+def _with_static(fn, rule):
+    """``fn`` whose result takes the static shape ``rule(out, *args, **kwargs)`` gives (a list,
+    None for an unknown rank, or False to leave it) in a trace."""
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        out = fn(*args, **kwargs)
+        if core.tracing():
+            dims = rule(out, *args, **kwargs)
+            if dims is not False:
+                static_dense(out, dims)
+        return out
+    return wrapper
+
+
+def _same_rule(out, sp_input, *args, **kwargs):
+    dims = static_dense(sp_input)
+    return dims if _open(dims) else False
+
+
+def _all_open_rule(out, sp_input, *args, **kwargs):
+    dims = static_dense(sp_input)   # TF: every size open (its shape function keeps the rank)
+    return False if not _open(dims) else None if dims is None else [None] * len(dims)
+
+
+def _reshape_rule(out, sp_input, shape, name=None):
+    dims, known = static_dense(sp_input), core.static_value(shape)
+    if not _open(dims) or known is None:
+        return False if known is not None else None
+    return [None if k is None or k == -1 else k for k in known]
+
+
+def _concat_rule(out, axis, sp_inputs, expand_nonconcat_dims=False, name=None):
+    shapes = [static_dense(s) for s in sp_inputs]
+    known = [d for d in shapes if d is not None]
+    if not known or not any(_open(d) for d in shapes) or expand_nonconcat_dims:
+        return None if not known else False
+    a = axis % len(known[0])
+    dims = [next((d for d in col if d is not None), None) for col in zip(*known)]
+    sizes = [d[a] for d in known]
+    dims[a] = None if None in sizes or len(known) < len(shapes) else sum(sizes)
+    return dims
+
+
+def _add_rule(out, a, b, threshold=0):
+    if not isinstance(out, SparseTensor):
+        return False
+    return _all_open_rule(out, a) if isinstance(a, SparseTensor) else _all_open_rule(out, b)
+
+
+def _reduce_rule(out, sp_input, axis=None, keepdims=None, output_is_sparse=False, name=None):
+    return None if _open(static_dense(sp_input)) and not output_is_sparse else False
+
+
+def _matmul_rule(out, sp_a, b, adjoint_a=False, adjoint_b=False, name=None):
+    a, b = static_dense(sp_a), static_dense(b)
+    if not (_open(a) or _open(b)):
+        return False
+    rows = None if a is None or len(a) != 2 else a[1] if adjoint_a else a[0]
+    cols = None if b is None or len(b) != 2 else b[0] if adjoint_b else b[1]
+    return [rows, cols]
+
+
+def _expand_rule(out, sp_input, axis=None, name=None):
+    dims = static_dense(sp_input)   # TF: the new 1, every other size open
+    if not _open(dims):
+        return False
+    if dims is None:
+        return None
+    ax = (-1 if axis is None else int(axis)) % (len(dims) + 1)
+    return [None] * ax + [1] + [None] * (len(dims) - ax)
+
+
+to_dense = _with_static(to_dense, _same_rule)
+reorder = _with_static(reorder, _same_rule)
+reshape = _with_static(reshape, _reshape_rule)
+retain = _with_static(retain, _all_open_rule)
+slice = _with_static(slice, _all_open_rule)  # noqa: A001 - TF's name
+concat = _with_static(concat, _concat_rule)
+add = _with_static(add, _add_rule)
+reduce_sum = _with_static(reduce_sum, _reduce_rule)
+reduce_max = _with_static(reduce_max, _reduce_rule)
+sparse_dense_matmul = _with_static(sparse_dense_matmul, _matmul_rule)
+transpose = _with_static(transpose, _all_open_rule)
+expand_dims = _with_static(expand_dims, _expand_rule)

@@ -37,7 +37,7 @@ class SparseTensor(core.CompositeTensor):
 
     _is_tensor_like = True   # wb.is_tensor is True for it, as TF's
 
-    __slots__ = ("_indices", "_values", "_dense_shape", "_shape", "_static")
+    __slots__ = ("_indices", "_values", "_dense_shape", "_shape", "_static", "_static_dense")
 
     def __init__(self, indices, values, dense_shape):
         shape = _shape_tuple(dense_shape)
@@ -71,6 +71,7 @@ class SparseTensor(core.CompositeTensor):
         self._static = not isinstance(indices, Tensor) or not core.tracing()
         self._indices = idx if arr is idx._data else _host_tensor(arr, self._static)
         self._values = values
+        self._static_dense = False   # in a trace: TF's static dense shape where ops said it (static_dense)
         self._shape = shape
         self._dense_shape = core.wrap_constant(xp.asarray(np.asarray(shape, np.int64)))
 
@@ -276,6 +277,25 @@ def _host_tensor(arr, static) -> Tensor:
     """A tensor around an array computed on the host from indices: a constant of a trace when
     the indices are static, else one a trace cannot replay (it then runs eagerly)."""
     return core.wrap_constant(arr) if static else core.wrap(arr)
+
+
+def static_dense(value, dims=False):
+    """In a trace: TF's static (dense) shape of ``value`` (a SparseTensor, or a tensor) as a
+    list with None for each open size, or None for an unknown rank; with ``dims`` (a sequence,
+    or None), set it first (on a SparseTensor, for the ops after it and the output signature).
+    Outside a trace: the shape as a list."""
+    if dims is not False:
+        if core.tracing():
+            if isinstance(value, SparseTensor):
+                value._static_dense = None if dims is None else list(dims)
+            core.static_result(value, None if dims is None else tuple(dims))
+        return value
+    if isinstance(value, SparseTensor):
+        return list(value._shape) if value._static_dense is False else value._static_dense
+    if isinstance(value, Tensor):
+        st = value._static_shape()
+        return None if st.rank is None else st.as_list()
+    return list(np.shape(value))
 
 
 def from_parts(indices, values, shape, static) -> SparseTensor:
