@@ -105,3 +105,25 @@ def test_tensor_equality_toggles_as_tf():
         hash(v)
     refs = {v.ref(), a.ref()}
     assert v.ref() in refs and v.ref().deref() is v
+
+
+def test_session_run_hook_interface():
+    """TF's fault_tolerance migration guide subclasses tf.compat.v1.train.SessionRunHook."""
+    train = wb.compat.v1.train
+
+    class InterruptHook(train.SessionRunHook):
+        def begin(self):
+            self._step = -1
+
+        def before_run(self, run_context):
+            self._step += 1
+
+    hook = InterruptHook()
+    hook.begin()
+    hook.before_run(None)
+    assert hook._step == 0 and hook.after_run(None, None) is None and hook.end(None) is None
+    assert train.SessionRunHook().before_run(None) is None
+    assert train.SessionRunArgs(fetches=[1]) == ([1], None, None)
+    assert train.SessionRunValues(results=1, options=None, run_metadata=None).results == 1
+    with pytest.raises(AttributeError, match="need a graph and session"):
+        train.Saver

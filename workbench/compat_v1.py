@@ -18,6 +18,7 @@ array([[3],
 
 from __future__ import annotations
 
+import collections
 import inspect
 import logging as _logging
 import sys
@@ -822,6 +823,37 @@ _GRAPH_ONLY = {
 }
 
 
+class SessionRunHook:
+    """TF 1's ``train.SessionRunHook`` interface: every method does nothing until a subclass
+    overrides it. (Only TF 1's monitored sessions call hooks; Keras callbacks are TF 2's way.)"""
+
+    def begin(self):
+        pass
+
+    def after_create_session(self, session, coord):
+        pass
+
+    def before_run(self, run_context):
+        return None
+
+    def after_run(self, run_context, run_values):
+        pass
+
+    def end(self, session):
+        pass
+
+
+class SessionRunArgs(collections.namedtuple("SessionRunArgs", ["fetches", "feed_dict", "options"])):
+    """TF 1's ``train.SessionRunArgs``: what a hook's ``before_run`` asks to add to a run."""
+
+    def __new__(cls, fetches, feed_dict=None, options=None):
+        return super().__new__(cls, fetches, feed_dict, options)
+
+
+SessionRunValues = collections.namedtuple("SessionRunValues", ["results", "options", "run_metadata"])
+SessionRunValues.__doc__ = "TF 1's ``train.SessionRunValues``: a run's results handed to ``after_run``."
+
+
 def _tensor_equality(enabled):
     def toggle():
         from .ops.operators import use_tensor_equality  # compat_v1 is built while workbench imports
@@ -1088,8 +1120,9 @@ def build(existing):
         "get_output_types": _get_output_types, "get_output_shapes": _get_output_shapes,
         "get_output_classes": _get_output_classes,
     })
-    v1.train = _module("train", "TF 1's ``tf.compat.v1.train``: the names TF 2's ``tf.train`` shares.", "train", {},
-                       ("Checkpoint",), instead="TF 1's optimizers, savers and hooks need a graph and session; "
+    v1.train = _module("train", "TF 1's ``tf.compat.v1.train``: the names TF 2's ``tf.train`` shares.", "train", {
+        "SessionRunHook": SessionRunHook, "SessionRunArgs": SessionRunArgs, "SessionRunValues": SessionRunValues,
+    }, ("Checkpoint",), instead="TF 1's optimizers, savers and hooks need a graph and session; "
                                                 "use wb.keras.optimizers, wb.train.Checkpoint and wb.function")
     v1.logging = _build_logging()
     sys.modules[v1.logging.__name__] = v1.logging
