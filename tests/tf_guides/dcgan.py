@@ -1,7 +1,8 @@
 # TF tutorial "Deep Convolutional Generative Adversarial Network" (site/en/tutorials/generative/dcgan.ipynb), tensorflow/docs 7c36502: its code cells with only the imports
 # changed (shell and IPython magic lines dropped); cells are separated by "# %%".
-# MNIST's download is replaced by synthetic data of the same shapes and dtypes (512 training images), the same on
-# TF's side, and training runs 2 epochs instead of 50. imageio (GIF writing) is not installed: its import line is
+# MNIST's download is replaced by synthetic data of the same shapes and dtypes (64 training images), the same on
+# TF's side; training runs 2 epochs instead of 50, in batches of 32 instead of 256 (BUFFER_SIZE 64 instead of
+# 60000). imageio (GIF writing) is not installed: its import line is
 # dropped, so the GIF cells fail on both sides.
 
 # %%
@@ -28,16 +29,16 @@ from IPython import display
 # (tf.keras.datasets.mnist.load_data() in the tutorial) synthetic uint8 28x28 images:
 import numpy as np
 _rng = np.random.default_rng(0)
-train_images = _rng.integers(0, 256, (512, 28, 28), dtype=np.uint8)
-train_labels = _rng.integers(0, 10, 512, dtype=np.uint8)
+train_images = _rng.integers(0, 256, (64, 28, 28), dtype=np.uint8)
+train_labels = _rng.integers(0, 10, 64, dtype=np.uint8)
 
 # %%
 train_images = train_images.reshape(train_images.shape[0], 28, 28, 1).astype('float32')
 train_images = (train_images - 127.5) / 127.5  # Normalize the images to [-1, 1]
 
 # %%
-BUFFER_SIZE = 512
-BATCH_SIZE = 256
+BUFFER_SIZE = 64
+BATCH_SIZE = 32
 
 # %%
 # Batch and shuffle the data
