@@ -414,7 +414,13 @@ class RaggedTensor(core.CompositeTensor):
         return tuple(_encoding(p._row_lengths_arr(), p) for p in self.partitions)
 
     def value_rowids(self, name=None) -> Tensor:
-        return self._partition._tensor(self._partition._value_rowids_arr())
+        out = self._partition._tensor(self._partition._value_rowids_arr())
+        if core.tracing():   # TF's static shape: one per value, as many as the values' static rows
+            v = self._values
+            rows = v._static_dims()[0] if isinstance(v, RaggedTensor) else (
+                None if v._static_shape().rank is None else v._static_shape().as_list()[0])
+            core.static_result(out, (rows,))
+        return out
 
     def nested_value_rowids(self, name=None):
         return tuple(p._tensor(p._value_rowids_arr()) for p in self.partitions)
@@ -506,7 +512,11 @@ class RaggedTensor(core.CompositeTensor):
             within = np.asarray(list(np.ndindex(*inner)), dtype=np.int64).reshape(-1, len(inner))
             lead = np.concatenate([np.repeat(lead, len(within), axis=0), np.tile(within, (n, 1))], axis=1)
         shape = backend.to_numpy(self.bounding_shape(out_type=np.int64)._data).tolist()
-        return SparseTensor(lead, wb.reshape(flat, (-1,)), shape)
+        out = SparseTensor(lead, wb.reshape(flat, (-1,)), shape)
+        if core.tracing():   # TF's static dense shape: the ragged tensor's static shape
+            from workbench.sparse.sparse_tensor import static_dense  # core's sparse package
+            static_dense(out, list(self._static_dims()))
+        return out
 
     @classmethod
     def from_sparse(cls, st_input, name=None, row_splits_dtype=np.int64):

@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+import ragged
 import workbench as wb
 
 
@@ -213,6 +214,11 @@ CASES = {
     "sp_to_indicator": ([S([None, 3], I32)], lambda x: wb.sparse.to_indicator(_sp(x), 5), (None, 5)),
     "sp_transpose_fixed": ([S([2, 3], F32)], lambda x: wb.sparse.transpose(_sp(x)), (3, 2)),
     "sets_to_dense": ([S([None, 3], I32)], lambda a: wb.sparse.to_dense(wb.sets.union(a, a)), (None, None)),
+    # ragged: value_rowids (one per value), to_sparse (the ragged tensor's static shape)
+    "rg_value_rowids": ([S([None], F32), S([None], wb.int64)],
+                        lambda v, s: ragged.RaggedTensor.from_row_splits(v, s).value_rowids(), (None,)),
+    "rg_to_sparse": ([S([None], F32), S([None], wb.int64)],
+                     lambda v, s: ragged.RaggedTensor.from_row_splits(v, s).to_sparse(), (None, None)),
 }
 
 
