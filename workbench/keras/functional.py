@@ -191,7 +191,8 @@ _TENSOR_PARAMS = frozenset((
     "mask", "scale", "init_val", "targets", "predictions", "constant_values", "array", "init", "values",
     "condlist", "choicelist", "default", "depthwise_kernel", "pointwise_kernel", "variable", "index",
     "elements", "condition", "loop_vars", "pred", "start", "stop", "step", "mean", "variance", "offset",
-    "target_length", "output_length", "sequence_lengths", "real", "imag", "abs_", "angle"))
+    "target_length", "output_length", "sequence_lengths", "real", "imag", "abs_", "angle",
+    "features", "logits"))   # tf.nn's names (wb.keras.activations.relu is wb.nn.relu)
 
 
 def _operation_function(op):
@@ -292,6 +293,16 @@ _KERAS_CLASS = {"allclose": "AllClose", "cdist": "CDist", "ctc_decode": "CTCDeco
 _KERAS_MODULE = {"convert_to_tensor": "core", "cdist": "math", "polar": "nn", "view_as_complex": "math",
                  "view_as_real": "math", "slogdet": "numpy"}
 _OPERATION_MODULES = ("keras.src.ops.", "keras.src.activations.activations")
+# wb.keras.activations recorded as the keras.ops op Keras 3 writes for them: (op, {our argument:
+# the op's}, the op's arguments where its defaults differ)
+_ACTIVATION_OPS = {f"activations.{name}": (name, {}, {}) for name in (
+    "relu", "relu6", "elu", "selu", "sigmoid", "tanh", "softplus", "softsign", "silu", "hard_silu")}
+_ACTIVATION_OPS.update({
+    "activations.swish": ("silu", {}, {}), "activations.hard_swish": ("hard_silu", {}, {}),
+    "activations.exponential": ("exp", {}, {}), "activations.softmax": ("softmax", {"axis": "axis"}, {}),
+    "activations.log_softmax": ("log_softmax", {"axis": "axis"}, {}),
+    "activations.gelu": ("gelu", {"approximate": "approximate"}, {"approximate": False}),
+    "activations.leaky_relu": ("leaky_relu", {"alpha": "negative_slope"}, {"negative_slope": 0.2})})
 
 
 def is_keras_operation(node) -> bool:
@@ -324,10 +335,9 @@ def operation_from_keras(node):
     if node["module"].startswith("keras.src.activations"):
         if key == "relu" and config.get("max_value") is None and not config.get("negative_slope") \
                 and not config.get("threshold"):
-            op, config = "relu", {}
+            op, config = "activations.relu", {}   # Keras 3's ReLU with its default arguments
         elif key in {n.replace("_", "").lower() for n in activations.__all__} and key != "relu":
-            op = next(n for n in activations.__all__ if n.replace("_", "").lower() == key)
-            op = op if op in ops.__all__ else f"activations.{op}"
+            op = "activations." + next(n for n in activations.__all__ if n.replace("_", "").lower() == key)
         else:
             op = None
     if op is None:
@@ -348,7 +358,11 @@ def operation_to_keras(node):
         return None
     if config.get("arguments") is None:
         return _operator_to_keras(node)
-    op = config["op"]
+    op, arguments = config["op"], config["arguments"]
+    spec = _ACTIVATION_OPS.get(op)
+    if spec is not None and set(arguments) <= set(spec[1]):
+        # as the keras.ops op the activation computes (Keras 3's activations call them)
+        op, arguments = spec[0], {**spec[2], **{spec[1][k]: v for k, v in arguments.items()}}
     if op.startswith("activations."):
         module, class_name = "keras.src.activations.activations", op.split(".", 1)[1]
         class_name = "".join(p.capitalize() for p in class_name.split("_"))
@@ -358,7 +372,7 @@ def operation_to_keras(node):
         module = f"keras.src.ops.{sub}"
         class_name = _KERAS_CLASS.get(op) or "".join(p.capitalize() for p in op.split("_"))
     out = {"module": module, "class_name": class_name,
-           "config": {"name": config.get("name"), **config["arguments"]}, "registered_name": class_name}
+           "config": {"name": config.get("name"), **arguments}, "registered_name": class_name}
     for k in ("name", "inbound_nodes"):
         if k in node:
             out[k] = node[k]
@@ -489,7 +503,7 @@ def record_operation(fn, op, args, kwargs):
                     call_kwargs[key] = v
                 else:
                     config[key] = _plain_argument(v)
-    layer = SymbolicOp(op, arguments={}, name=unique_layer_name(op))
+    layer = SymbolicOp(op, arguments={}, name=unique_layer_name(op.rsplit(".", 1)[-1]))
     layer.arguments = config     # already checked against the signature by bind
     return layer(*call_args, **call_kwargs)
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import functools
 import types
 
-__all__ = ["register", "symbolic_aware", "wrap_names"]
+__all__ = ["register", "symbolic_aware", "wrap_activations", "wrap_names"]
 
 _TYPES: tuple = ()      # the symbolic tensor classes (set by register)
 _RECORD = None          # record(fn, name, args, kwargs) -> symbolic outputs
@@ -75,3 +75,24 @@ def wrap_names(module, names):
         if known is None or known[0] is not fn:
             known = _WRAPPED[id(fn)] = (fn, symbolic_aware(fn, name))
         setattr(module, name, known[1])
+
+
+def wrap_activations(namespace, names, by_name, name_of):
+    """Make the activations ``namespace[name]`` symbolic-aware (recorded as the op
+    ``"activations.<name>"``, unless a function is a ``keras.ops`` op already), and point the
+    ``by_name`` table (name -> function) at the new functions; ``name_of`` (id -> name) learns
+    their ids while keeping those of the plain functions (``wb.nn.relu`` still serializes as
+    ``"relu"``)."""
+    done = {}
+    for name in names:
+        fn = namespace.get(name)
+        if not isinstance(fn, types.FunctionType) or hasattr(fn, "_wb_eager"):
+            continue
+        if id(fn) not in done:
+            done[id(fn)] = symbolic_aware(fn, f"activations.{name}")
+        namespace[name] = done[id(fn)]
+    for key, fn in list(by_name.items()):
+        wrapped = done.get(id(fn))
+        if wrapped is not None:
+            by_name[key] = wrapped
+            name_of.setdefault(id(wrapped), name_of.get(id(fn), key))
