@@ -11,6 +11,7 @@ from __future__ import annotations
 from .. import nn
 from ..ops.elementwise import exp
 from .ops import nn as _knn
+from .ops._symbolic import wrap_activations as _wrap_activations
 from .serialization import deserialize_function, serialize_function
 
 __all__ = ["celu", "deserialize", "elu", "exponential", "gelu", "get", "glu", "hard_shrink", "hard_sigmoid",
@@ -86,7 +87,7 @@ def get(identifier):
 def serialize(fn):
     """Keras' form: the name of a built-in activation (``"relu"``), else a function reference."""
     name = _NAME_OF.get(id(fn))
-    if name is not None and _BY_NAME[name] is fn:
+    if name is not None and getattr(_BY_NAME[name], "_wb_eager", _BY_NAME[name]) is getattr(fn, "_wb_eager", fn):
         return name
     return serialize_function(fn)
 
@@ -96,3 +97,8 @@ def deserialize(config, custom_objects=None):
     if isinstance(config, str):
         return get(config)
     return deserialize_function(config, custom_objects)
+
+
+# called on symbolic tensors (wb.keras.Input), an activation records a graph node, as Keras 3's do
+_wrap_activations(globals(), [n for n in __all__ if n not in ("get", "serialize", "deserialize", "linear")],
+                  _BY_NAME, _NAME_OF)
