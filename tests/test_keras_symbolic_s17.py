@@ -373,3 +373,30 @@ def test_backend_rnn():
         return h, [h]
     last, outs, _ = kb.rnn(with_constant, wb.constant(x), [wb.constant(h0)], constants=[wb.ones((2, 2))])
     np.testing.assert_allclose(outs.numpy(), REF["rnn_const_outs"], atol=2e-6)
+
+
+def test_activations_on_symbolic_tensors(tmp_path):
+    acts = keras.activations
+    x = keras.Input((4,))
+    outs = [acts.relu(x), acts.gelu(x), acts.mish(x), acts.softmax(x), acts.exponential(x), acts.swish(x),
+            acts.celu(x), acts.leaky_relu(x, alpha=0.1), acts.gelu(x, approximate=True)]
+    assert acts.linear(x) is x and all(o.shape == (None, 4) for o in outs)
+    model = keras.Model(x, outs)
+    v = np.linspace(-2, 2, 8, dtype="float32").reshape(2, 4)
+    eager = [acts.relu(v), acts.gelu(v), acts.mish(v), acts.softmax(v), acts.exponential(v), acts.swish(v),
+             acts.celu(v), acts.leaky_relu(v, alpha=0.1), acts.gelu(v, approximate=True)]
+    for g, w in zip(model(v), eager):
+        np.testing.assert_allclose(g.numpy(), w.numpy(), rtol=1e-6)
+    path = str(tmp_path / "acts.keras")
+    model.save(path)
+    entries = json.loads(zipfile.ZipFile(path).read("config.json"))["config"]["layers"][1:]
+    # as Keras 3.15 writes them: the ops the activations call (gelu's approximate=False spelled out),
+    # mish as the activations module's own op
+    assert [(e["module"].rsplit(".", 1)[-1], e["class_name"]) for e in entries[:3]] == [
+        ("nn", "Relu"), ("nn", "Gelu"), ("activations", "Mish")]
+    assert entries[1]["config"]["approximate"] is False and entries[7]["config"]["negative_slope"] == 0.1
+    for g, h in zip(model(v), keras.models.load_model(path)(v)):
+        np.testing.assert_allclose(g.numpy(), h.numpy(), rtol=1e-6)
+    # the tables still name the plain functions
+    assert acts.get("relu") is acts.relu and acts.serialize(wb.nn.relu) == "relu"
+    assert keras.layers.Dense(2, activation=wb.nn.relu).get_config()["activation"] == "relu"
