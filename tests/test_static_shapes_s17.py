@@ -219,6 +219,11 @@ CASES = {
                         lambda v, s: ragged.RaggedTensor.from_row_splits(v, s).value_rowids(), (None,)),
     "rg_to_sparse": ([S([None], F32), S([None], wb.int64)],
                      lambda v, s: ragged.RaggedTensor.from_row_splits(v, s).to_sparse(), (None, None)),
+    # matrix functions and the eigendecomposition of a general matrix; unicode_script elementwise
+    "la_sqrtm": ([S([None, None, None], F32)], lambda x: wb.linalg.sqrtm(x), (None, None, None)),
+    "la_eig_values": ([S([None, None, None], F32)], lambda x: wb.linalg.eig(x)[0], (None, None)),
+    "la_eigvals": ([S([None, 3, 3], F32)], lambda x: wb.linalg.eigvals(x), (None, 3)),
+    "s_unicode_script": ([S([None], I32)], lambda s: wb.strings.unicode_script(s), (None,)),
 }
 
 

@@ -563,7 +563,7 @@ logical_or logical_xor maximum minimum mod multiply multiply_no_nan ndtr ndtri n
 polygamma pow reciprocal relu relu6 round rsqrt selu sigmoid sign sin sinh softmax softplus softsign
 sqrt square squared_difference stop_gradient string_add subtract tan tanh where xdivy xlog1py xlogy
 angle complex conj imag real bitwise_xor invert left_shift right_shift nextafter truncatediv zeta
-strings_map RGBToHSV AdjustContrastv2
+strings_map RGBToHSV AdjustContrastv2 unicode_script
 """.split())
 _REDUCTIONS = frozenset("reduce_all reduce_any reduce_euclidean_norm reduce_logsumexp reduce_max reduce_mean "
                         "reduce_min reduce_prod reduce_sum".split())
@@ -661,6 +661,11 @@ def _op_shape(name, shapes, params):
         return s[:a] + (n, params.get("frame_length")) + s[a + 1:]
     if name in _C2C_FFT and len(shapes) == 1:   # a complex DFT keeps its input's shape
         return shapes[0]
+    if name == "sqrtm" and len(shapes) == 1:   # a matrix function keeps its input's shape
+        return shapes[0]
+    if name == "eig" and len(shapes) == 1:   # (eigenvalues [..., n], eigenvectors [..., n, n])
+        s = shapes[0]
+        return [None, None] if s is None else [s[:-1], s] if len(s) >= 2 else False
     if name == "overlap_and_add" and len(shapes) == 1 and isinstance(params.get("frame_step"), int):
         s = shapes[0]   # [..., frames, frame_length] -> [..., (frames - 1) * step + frame_length]
         if s is None or len(s) < 2:
