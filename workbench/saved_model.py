@@ -63,7 +63,19 @@ from .tensor_shape import TensorSpec
 from .compiler import Function
 from .module import Module
 
-__all__ = ["save", "load", "SaveOptions", "LoadOptions", "contains_saved_model"]
+__all__ = ["save", "load", "SaveOptions", "LoadOptions", "contains_saved_model",
+           "DEFAULT_SERVING_SIGNATURE_DEF_KEY", "SERVING", "TRAINING", "GPU", "TPU",
+           "PREDICT_METHOD_NAME", "PREDICT_INPUTS", "PREDICT_OUTPUTS", "CLASSIFY_METHOD_NAME", "CLASSIFY_INPUTS",
+           "CLASSIFY_OUTPUT_CLASSES", "CLASSIFY_OUTPUT_SCORES", "REGRESS_METHOD_NAME", "REGRESS_INPUTS",
+           "REGRESS_OUTPUTS"]
+
+# TF's signature keys, tags and serving method names (tf.saved_model's constants, same values)
+DEFAULT_SERVING_SIGNATURE_DEF_KEY = "serving_default"
+SERVING, TRAINING, GPU, TPU = "serve", "train", "gpu", "tpu"
+PREDICT_METHOD_NAME, PREDICT_INPUTS, PREDICT_OUTPUTS = "tensorflow/serving/predict", "inputs", "outputs"
+CLASSIFY_METHOD_NAME, CLASSIFY_INPUTS = "tensorflow/serving/classify", "inputs"
+CLASSIFY_OUTPUT_CLASSES, CLASSIFY_OUTPUT_SCORES = "classes", "scores"
+REGRESS_METHOD_NAME, REGRESS_INPUTS, REGRESS_OUTPUTS = "tensorflow/serving/regress", "inputs", "outputs"
 
 FORMAT = "workbench.saved_model"
 # version 2 adds ragged arguments and results (written only where a function has them, so a
