@@ -213,6 +213,10 @@ CASES = {
     "sp_maximum": (N3 + N3, lambda x, y: wb.sparse.maximum(_sp(x), _sp(y)), (None, 3)),
     "sp_to_indicator": ([S([None, 3], I32)], lambda x: wb.sparse.to_indicator(_sp(x), 5), (None, 5)),
     "sp_transpose_fixed": ([S([2, 3], F32)], lambda x: wb.sparse.transpose(_sp(x)), (3, 2)),
+    "sp_map_values": (N3, lambda x: wb.sparse.map_values(wb.exp, _sp(x)), (None, 3)),
+    "sp_softmax": (N3, lambda x: wb.sparse.softmax(_sp(x)), (None, 3)),
+    "sp_reset_shape": (N3, lambda x: wb.sparse.reset_shape(_sp(x)), (None, None)),
+    "sp_eye_t": ([S([], I32)], lambda n: wb.sparse.eye(n), (None, None)),
     "sets_to_dense": ([S([None, 3], I32)], lambda a: wb.sparse.to_dense(wb.sets.union(a, a)), (None, None)),
     # ragged: value_rowids (one per value), to_sparse (the ragged tensor's static shape)
     "rg_value_rowids": ([S([None], F32), S([None], wb.int64)],

@@ -337,3 +337,21 @@ maximum = _with_static(maximum, _merged_rule)
 minimum = _with_static(minimum, _merged_rule)
 fill_empty_rows = _with_static(fill_empty_rows, _fill_rule)
 to_indicator = _with_static(to_indicator, _indicator_rule)
+
+
+def _reset_rule(out, sp_input, new_shape=None):
+    dims = static_dense(sp_input)   # without a new shape: the indices decide every size
+    if new_shape is None:
+        return None if dims is None else [None] * len(dims)
+    known = core.static_value(new_shape)
+    return False if known is not None and None not in known else known
+
+
+def _eye_rule(out, num_rows, num_columns=None, dtype=None, name=None):
+    rows = core.static_value(num_rows)
+    cols = rows if num_columns is None else core.static_value(num_columns)
+    return False if rows is not None and cols is not None else [rows, cols]
+
+
+reset_shape = _with_static(reset_shape, _reset_rule)
+eye = _with_static(eye, _eye_rule)

@@ -123,7 +123,10 @@ class SparseTensor(core.CompositeTensor):
 
     def with_values(self, new_values) -> "SparseTensor":
         """The same indices and shape holding ``new_values`` (one per index)."""
-        return from_parts(self._indices, new_values, self._shape, self._static)
+        out = from_parts(self._indices, new_values, self._shape, self._static)
+        if self._static_dense is not False and core.tracing():   # the same static dense shape too
+            static_dense(out, self._static_dense)
+        return out
 
     # -- composite protocol -----------------------------------------------------------
     def _spec(self) -> "SparseTensorSpec":
