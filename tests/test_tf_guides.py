@@ -48,12 +48,22 @@ def run_cells(path):
     return failed
 
 
-@pytest.mark.parametrize("script", GUIDES, ids=[p.stem for p in GUIDES])
-def test_tf_guide_cells_run(script, tmp_path):
+@pytest.fixture(scope="module")
+def script_env(tmp_path_factory):
+    """The scripts' environment. Where PYTHONDONTWRITEBYTECODE is set, each script's process would compile
+    every workbench module from source again (about a second each); they share this session's bytecode
+    folder instead, outside the source tree."""
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),
                MPLBACKEND="Agg")
-    proc = subprocess.run([sys.executable, __file__, str(script)], cwd=tmp_path, env=env, capture_output=True,
-                          text=True, timeout=900)
+    if env.pop("PYTHONDONTWRITEBYTECODE", None):
+        env["PYTHONPYCACHEPREFIX"] = str(tmp_path_factory.mktemp("pycache"))
+    return env
+
+
+@pytest.mark.parametrize("script", GUIDES, ids=[p.stem for p in GUIDES])
+def test_tf_guide_cells_run(script, tmp_path, script_env):
+    proc = subprocess.run([sys.executable, __file__, str(script)], cwd=tmp_path, env=script_env,
+                          capture_output=True, text=True, timeout=900)
     assert proc.returncode == 0, proc.stderr[-4000:]
     failed = set(json.loads(proc.stdout.strip().splitlines()[-1]))
     known = set(KNOWN_FAILURES.get(script.stem, {}))
