@@ -400,3 +400,16 @@ def test_activations_on_symbolic_tensors(tmp_path):
     # the tables still name the plain functions
     assert acts.get("relu") is acts.relu and acts.serialize(wb.nn.relu) == "relu"
     assert keras.layers.Dense(2, activation=wb.nn.relu).get_config()["activation"] == "relu"
+
+
+def test_value_dependent_sizes_are_unknown_and_random_ops_refuse_symbolic_tensors():
+    x = keras.Input((3,))
+    # Keras 3.15: nonzero gives (None,) twice, unique of a vector (None,)
+    assert [t.shape for t in ops.nonzero(x)] == [(None,), (None,)]
+    assert ops.unique(ops.reshape(x, (-1,))).shape == (None,)
+    assert ops.sort(x).shape == (None, 3) and repr(ops.sum(x, axis=1)).startswith("<SymbolicTensor shape=(None,)")
+    # Keras 3.15's keras.random ops refuse a KerasTensor with a ValueError
+    for call in (lambda: keras.random.dropout(x, 0.5), lambda: keras.random.shuffle(x),
+                 lambda: keras.random.categorical(x, 2)):
+        with pytest.raises(ValueError, match="cannot be used as input"):
+            call()

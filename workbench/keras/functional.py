@@ -69,7 +69,7 @@ class SymbolicTensor:
         return len(self.shape)
 
     def __repr__(self):
-        dims = ", ".join("None" if d is None else str(d) for d in self.shape)
+        dims = ", ".join("None" if d is None else str(d) for d in self.shape) + ("," if len(self.shape) == 1 else "")
         kind = "RaggedSymbolicTensor" if self.ragged else "SparseSymbolicTensor" if self.sparse else "SymbolicTensor"
         src = f" (created by layer '{self.node.layer.name}')" if self.node is not None else ""
         return f"<{kind} shape=({dims}) dtype={_dtype_name(self.dtype)}{src}>"
@@ -722,7 +722,8 @@ _INNER_STAND_IN = {1: 17, 2: 23}
 def _stand_in(spec, k, eye=False):
     """A concrete zero input for ``spec``: an unknown batch size set to ``k`` (1 or 2), other
     unknown sizes to ``_INNER_STAND_IN[k]``; a string input stands in as empty strings.
-    ``eye``: identity matrices in the last two axes instead (what ``inv`` or ``cholesky`` can take)."""
+    ``eye``: identity matrices in the last two axes instead (what ``inv`` or ``cholesky`` can take;
+    a vector alternates 0 and 1)."""
     inner_k = _INNER_STAND_IN[k]
 
     def filled(shape):
@@ -731,6 +732,8 @@ def _stand_in(spec, k, eye=False):
         if eye and len(shape) >= 2 and not spec.sparse and not spec.ragged:
             value = np.broadcast_to(np.eye(shape[-2], shape[-1]), shape).astype(spec.dtype)
             return convert_to_tensor(value)
+        if eye and len(shape) == 1 and not spec.sparse and not spec.ragged:
+            return convert_to_tensor((np.arange(shape[0]) % 2).astype(spec.dtype))
         return zeros(shape, dtype=spec.dtype)
     if spec.sparse:     # a SparseTensor with no entries
         shape = tuple((k if i == 0 else inner_k) if d is None else d for i, d in enumerate(spec.shape))
@@ -751,14 +754,39 @@ def symbolic_call(layer, args, kwargs):
     """Record ``layer(*args, **kwargs)`` on symbolic inputs; returns symbolic outputs."""
     if getattr(layer, "_fn", None) is not None:   # a keras.ops node: zeros, else identity matrices
         try:
-            return _symbolic_call(layer, args, kwargs, False)
+            outputs = _symbolic_call(layer, args, kwargs, False)
         except Exception:  # noqa: BLE001 -- tried again on stand-ins an op such as inv accepts
             try:
                 return _symbolic_call(layer, args, kwargs, True)
             except Exception:  # noqa: BLE001 -- the first error says what went wrong
                 pass
             raise
+        _open_value_dependent_sizes(layer, args, kwargs, outputs)
+        return outputs
     return _symbolic_call(layer, args, kwargs, False)
+
+
+def _open_value_dependent_sizes(layer, args, kwargs, outputs):
+    """Sizes an op's output takes from its inputs' values (``nonzero``, ``unique``) are unknown
+    (None), as in Keras 3: the op runs once more on other stand-in values (identity matrices) and
+    the sizes that change are opened."""
+    r_args = _replace(list(args), lambda t: _stand_in(t, 2, True))
+    r_kwargs = _replace({k: v for k, v in kwargs.items() if k != "training"}, lambda t: _stand_in(t, 2, True))
+    _training_stack.append(False)
+    _stand_in_calls.append(layer)
+    try:
+        probe = nest.flatten(layer(*r_args, **r_kwargs))
+    except Exception:  # noqa: BLE001 -- an op that cannot take these values keeps the sizes found
+        return
+    finally:
+        _stand_in_calls.pop()
+        _training_stack.pop()
+    for out, other in zip(nest.flatten(outputs), probe):
+        if out is None or other is None or not hasattr(other, "shape"):
+            continue
+        shape = tuple(shape_of(other))
+        if len(shape) == len(out.shape):
+            out.shape = tuple(None if a is None or a != b else a for a, b in zip(out.shape, shape))
 
 
 def _symbolic_call(layer, args, kwargs, eye):
