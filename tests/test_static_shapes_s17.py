@@ -227,6 +227,14 @@ CASES = {
     "la_sqrtm": ([S([None, None, None], F32)], lambda x: wb.linalg.sqrtm(x), (None, None, None)),
     "la_eig_values": ([S([None, None, None], F32)], lambda x: wb.linalg.eig(x)[0], (None, None)),
     "la_eigvals": ([S([None, 3, 3], F32)], lambda x: wb.linalg.eigvals(x), (None, 3)),
+    "la_matrix_rank": ([S([None, None, None], F32)], lambda x: wb.linalg.matrix_rank(x), (None,)),
+    "la_logm": ([S([None, None, None], wb.complex64)], lambda x: wb.linalg.logm(x), (None, None, None)),
+    "la_lu_reconstruct": ([S([None, None, None], F32), S([None, None], I32)],
+                          lambda lu, p: wb.linalg.lu_reconstruct(lu, p), (None, None, None)),
+    "la_lu_solve": ([S([None, None, None], F32), S([None, None], I32), S([None, None, 2], F32)],
+                    lambda lu, p, b: wb.linalg.lu_solve(lu, p, b), (None, None, 2)),
+    "la_tridiagonal_matmul": ([S([None, 3, None], F32), S([None, None, 2], F32)],
+                              lambda d, r: wb.linalg.tridiagonal_matmul(d, r), (None, None, 2)),
     "s_unicode_script": ([S([None], I32)], lambda s: wb.strings.unicode_script(s), (None,)),
 }
 

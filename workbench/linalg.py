@@ -316,7 +316,7 @@ def matrix_rank(a, tol=None, validate_args=False, name=None):
         cut = max(x.shape[-2:]) * eps * (s.max(axis=-1, keepdims=True) if s.size else 0.0)
     else:
         cut = _np.asarray(_convert(tol).numpy())[..., None]
-    return _convert(_np.asarray((s > cut).sum(axis=-1), _np.int32))
+    return _ops_linalg._batch_static(_convert(_np.asarray((s > cut).sum(axis=-1), _np.int32)), (x,), (2,), 0)
 
 
 # ---------------------------------------------------------------------------
@@ -328,6 +328,7 @@ from collections import namedtuple as _namedtuple  # noqa: E402
 from .dtypes import np_dtype  # noqa: E402
 from .ops._define import defop as _defop  # noqa: E402
 from .core import apply as _apply, wrap as _wrap  # noqa: E402
+from .core import static_result as _static_result, tracing as _tracing  # noqa: E402
 
 
 def _lu_fwd(xp, a, index_dtype):
@@ -411,7 +412,7 @@ def lu_reconstruct(lower_upper, perm, validate_args=False, name=None):
            [3., 4.]], dtype=float32)
     """
     lower, upper, p = _lu_parts(lower_upper, perm, "lu_reconstruct")
-    return _rows(matmul(lower, upper), _np.argsort(p, axis=-1))
+    return _ops_linalg._batch_static(_rows(matmul(lower, upper), _np.argsort(p, axis=-1)), (lower,), (2,), 2)
 
 
 def lu_solve(lower_upper, perm, rhs, validate_args=False, name=None):
@@ -432,7 +433,8 @@ def lu_solve(lower_upper, perm, rhs, validate_args=False, name=None):
     lower = _broadcast(lower, _np.broadcast_shapes(batch, tuple(lower.shape[:-2])) + tuple(lower.shape[-2:]))
     upper = _broadcast(upper, tuple(lower.shape))
     permuted = _broadcast(permuted, tuple(lower.shape[:-2]) + tuple(permuted.shape[-2:]))
-    return triangular_solve(upper, triangular_solve(lower, permuted, lower=True), lower=False)
+    out = triangular_solve(upper, triangular_solve(lower, permuted, lower=True), lower=False)
+    return _ops_linalg._batch_static(out, (lower, b), (2, 2), 2, solved=True)
 
 
 def lu_matrix_inverse(lower_upper, perm, validate_args=False, name=None):
@@ -536,7 +538,11 @@ def tridiagonal_matmul(diagonals, rhs, diagonals_format="compact", name=None):
     if b.ndim < 2 or b.shape[-2] != a.shape[-1]:
         raise ValueError(f"tridiagonal_matmul: rhs must have shape [..., {a.shape[-1]}, N], got "
                          f"{tuple(b.shape)}")
-    return matmul(a, b)
+    out = matmul(a, b)
+    if _tracing():   # TF's static shape: the right-hand side's
+        rs = b._static_shape()
+        _static_result(out, None if rs.rank is None else tuple(rs.as_list()))
+    return out
 
 
 # ---------------------------------------------------------------------------
@@ -633,7 +639,11 @@ def logm(input, name=None):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         out = _np.stack([scipy.linalg.logm(mat) for mat in flat]) if flat.size else flat.copy()
-    return _convert(out.astype(host.dtype).reshape(host.shape))
+    out = _convert(out.astype(host.dtype).reshape(host.shape))
+    if _tracing():   # TF's static shape: the input's
+        st = x._static_shape()
+        _static_result(out, None if st.rank is None else tuple(st.as_list()))
+    return out
 
 
 # ---------------------------------------------------------------------------
