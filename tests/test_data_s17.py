@@ -234,21 +234,28 @@ def test_unbatch_then_batch_takes_slices_equal_to_stacked_rows(tmp_path):
                                     output_signature=wb.TensorSpec([None, None], wb.float64)).unbatch().batch(4))
 
 
-# -- decode_jpeg: TF's pixels for the IDCT and upscaling Pillow's decoder has ------------------
+# -- decode_jpeg: TF's pixels (libjpeg's fast IDCT and fancy upscaling by default) -------------
 
-def test_decode_jpeg_matches_tf_where_pillow_has_the_same_decoder():
+def test_decode_jpeg_gives_tfs_pixels():
     import pathlib
     fx = np.load(pathlib.Path(__file__).parent / "fixtures" / "data_s17_jpeg.npz")
     data = fx["jpeg"].tobytes()
-    got = wb.io.decode_jpeg(data, channels=3, dct_method="INTEGER_ACCURATE").numpy()
-    np.testing.assert_array_equal(got, fx["accurate"])
-    got = wb.io.decode_jpeg(data, channels=3, fancy_upscaling=False).numpy()
-    np.testing.assert_array_equal(got, fx["fast_plain"])
-    # TF's default (fast IDCT, fancy upscaling): the accurate IDCT here, a few levels apart
-    got = wb.io.decode_jpeg(data, channels=3).numpy().astype(int)
-    assert np.abs(got - fx["default"].astype(int)).max() <= 8
+    for got, want in [
+            (wb.io.decode_jpeg(data, channels=3), "default"),
+            (wb.io.decode_jpeg(data, channels=1), "default_ch1"),
+            (wb.io.decode_jpeg(data), "default_ch0"),
+            (wb.io.decode_jpeg(data, channels=3, dct_method="INTEGER_ACCURATE"), "accurate"),
+            (wb.io.decode_jpeg(data, channels=3, fancy_upscaling=False), "fast_plain"),
+            (wb.io.decode_jpeg(fx["jpeg422"].tobytes()), "default422"),     # chroma halved across only
+            (wb.io.decode_jpeg(fx["jpeg_gray"].tobytes()), "gray_ch0"),
+            (wb.io.decode_jpeg(fx["jpeg_gray"].tobytes(), channels=3), "gray_ch3"),
+            (wb.io.decode_image(data, channels=3), "image_default")]:
+        assert got.shape == fx[want].shape, want
+        np.testing.assert_array_equal(got.numpy(), fx[want], err_msg=want)
     with pytest.raises(wb.errors.InvalidArgumentError, match="dct_method must be one of"):
         wb.io.decode_jpeg(data, dct_method="FOO")
+    with pytest.raises(wb.errors.InvalidArgumentError, match="not a decodable"):
+        wb.io.decode_jpeg(data[:40])
 
 
 # -- tf.data names TF 2.21 has: make_batched_features_dataset, NumpyIterator, Options' older

@@ -61,7 +61,9 @@ def _bytes(contents, where):
     return bytes(contents)
 
 
-def _decode(contents, channels, where, formats, dtype=np.uint8, fast_jpeg=False):
+def _decode(contents, channels, where, formats, dtype=np.uint8, jpeg="tf"):
+    """``jpeg``: how a JPEG is decoded: "tf" (TF's default: the fast IDCT, fancy upscaling),
+    "accurate" (the accurate IDCT, fancy upscaling) or "plain" (the fast IDCT, chroma repeated)."""
     if channels not in (0, 1, 2, 3, 4):
         raise ValueError(f"wb.io.{where}: channels must be 0, 1, 2, 3 or 4, got {channels}")
     data = _bytes(contents, where)
@@ -69,7 +71,12 @@ def _decode(contents, channels, where, formats, dtype=np.uint8, fast_jpeg=False)
         arr = _small_png(data, channels)
         if arr is not None:
             return convert_to_tensor(arr)
-    img = open_image(data, where, f"wb.io.{where}", formats, fast_jpeg=fast_jpeg)
+    if (jpeg == "tf" and data[:2] == b"\xff\xd8" and np.dtype(dtype) == np.uint8
+            and (formats is None or "JPEG" in formats)):
+        arr = _jpeg_fast_fancy(data, channels)
+        if arr is not None:
+            return convert_to_tensor(arr)
+    img = open_image(data, where, f"wb.io.{where}", formats, fast_jpeg=jpeg == "plain")
     if np.dtype(dtype) == np.uint16:
         arr = np.asarray(img)
         arr = arr.astype(np.uint16) if arr.dtype != np.uint16 else arr
@@ -79,6 +86,97 @@ def _decode(contents, channels, where, formats, dtype=np.uint8, fast_jpeg=False)
     if arr.ndim == 2:
         arr = arr[:, :, None]
     return convert_to_tensor(np.ascontiguousarray(arr))
+
+
+# -- JPEG as TF's default decodes it --------------------------------------------------------
+# libjpeg's fast integer IDCT with "fancy" chroma upsampling (a triangle filter) has no Pillow
+# decoder; Pillow's draft mode gives the fast IDCT's planes with the chroma samples repeated,
+# from which the stored chroma planes are read back and upsampled, and converted to RGB, as
+# libjpeg does (jdsample.c's h2v1/h2v2 filters and edge rules, jdcolor.c's tables).
+
+_SCALE = 16
+_HALF = 1 << (_SCALE - 1)
+_X = np.arange(256, dtype=np.int64) - 128
+_CR_R = (int(1.40200 * (1 << _SCALE) + 0.5) * _X + _HALF) >> _SCALE
+_CB_B = (int(1.77200 * (1 << _SCALE) + 0.5) * _X + _HALF) >> _SCALE
+_CR_G = -int(0.71414 * (1 << _SCALE) + 0.5) * _X
+_CB_G = -int(0.34414 * (1 << _SCALE) + 0.5) * _X + _HALF
+
+
+def _jpeg_fast_fancy(data, channels):
+    """TF's default decode of a baseline or progressive JPEG of 1 or 3 (YCbCr) components with
+    chroma halved or not in each direction, for ``channels`` 0, 1 or 3; None for anything else
+    (Pillow's decoder then runs)."""
+    if channels not in (0, 1, 3):
+        return None
+    Image = _pil("decode_jpeg")
+    try:
+        img = Image.open(io.BytesIO(data))
+        if img.format != "JPEG":
+            return None
+        layer = list(getattr(img, "layer", None) or ())
+        if img.mode == "L" and len(layer) == 1:
+            img.decoderconfig = (1, 1)
+            img.load()
+            y = np.asarray(img, dtype=np.uint8)[:, :, None]
+            return y if channels in (0, 1) else np.repeat(y, 3, axis=2)
+        if img.mode != "RGB" or len(layer) != 3 or img.info.get("adobe_transform", 1) != 1:
+            return None
+        (h0, v0), (h1, v1), (h2, v2) = [(c[1], c[2]) for c in layer]
+        if (h1, v1) != (h2, v2) or h0 % h1 or v0 % v1 or h0 // h1 > 2 or v0 // v1 > 2:
+            return None
+        if img.draft("L" if channels == 1 else "YCbCr", None) is None:
+            return None
+        img.decoderconfig = (1, 1)   # (scale, draft): the fast IDCT, chroma repeated
+        img.load()
+        planes = np.asarray(img)
+    except Exception:  # noqa: BLE001 -- what this does not cover, Pillow's decoder reports
+        return None
+    if channels == 1:
+        return np.ascontiguousarray(planes[:, :, None], dtype=np.uint8)
+    fh, fv = h0 // h1, v0 // v1
+    height, width = planes.shape[:2]
+    y = planes[:, :, 0].astype(np.int64)
+    cb, cr = (_upsample(planes[::fv, ::fh, k].astype(np.int64), fh, fv)[:height, :width] for k in (1, 2))
+    rgb = np.stack([y + _CR_R[cr], y + ((_CB_G[cb] + _CR_G[cr]) >> _SCALE), y + _CB_B[cb]], axis=-1)
+    return np.clip(rgb, 0, 255).astype(np.uint8)
+
+
+def _neighbours(p, axis):
+    """(the previous, the next) sample along ``axis``, an edge sample standing for its own."""
+    first, last = (p[:1], p[-1:]) if axis == 0 else (p[:, :1], p[:, -1:])
+    inner_prev, inner_next = (p[:-1], p[1:]) if axis == 0 else (p[:, :-1], p[:, 1:])
+    return np.concatenate([first, inner_prev], axis), np.concatenate([inner_next, last], axis)
+
+
+def _upsample(p, fh, fv):
+    """libjpeg's fancy upsampling of a chroma plane by ``fh`` across and ``fv`` down (1 or 2)."""
+    if fh == 1 and fv == 1:
+        return p
+    if fv == 1 or fh == 1:   # one direction: (3 * near + far + 1 or 2) >> 2, edges kept
+        axis = 1 if fv == 1 else 0
+        before, after = _neighbours(p, axis)
+        shape = list(p.shape)
+        shape[axis] *= 2
+        out = np.empty(shape, np.int64)
+        even, odd = (np.s_[:, 0::2], np.s_[:, 1::2]) if axis == 1 else (np.s_[0::2], np.s_[1::2])
+        out[even] = (3 * p + before + 1) >> 2
+        out[odd] = (3 * p + after + 2) >> 2
+        if axis == 1:
+            out[:, 0], out[:, -1] = p[:, 0], p[:, -1]
+        return out
+    above, below = _neighbours(p, 0)
+    out = np.empty((2 * p.shape[0], 2 * p.shape[1]), np.int64)
+    for half, near in ((0, above), (1, below)):
+        s = 3 * p + near             # the column sums of the output row
+        left, right = _neighbours(s, 1)
+        row = np.empty((p.shape[0], 2 * p.shape[1]), np.int64)
+        row[:, 0::2] = (3 * s + left + 8) >> 4
+        row[:, 1::2] = (3 * s + right + 7) >> 4
+        row[:, 0] = (4 * s[:, 0] + 8) >> 4
+        row[:, -1] = (4 * s[:, -1] + 7) >> 4
+        out[half::2] = row
+    return out
 
 
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -206,10 +304,10 @@ def decode_jpeg(contents, channels=0, ratio=1, fancy_upscaling=True, try_recover
                 acceptable_fraction=1, dct_method="", name=None):
     """A JPEG's pixels as ``uint8 [height, width, channels]``, by Pillow's decoder (libjpeg).
 
-    The pixels are TF's exactly with ``dct_method="INTEGER_ACCURATE"`` (the accurate IDCT, fancy
-    upscaling) and with ``fancy_upscaling=False`` and the fast IDCT (``""``, ``"INTEGER_FAST"``).
-    TF's default (the fast IDCT with fancy upscaling) has no Pillow decoder: the accurate one
-    is used, whose pixels can differ from TF's by a few levels."""
+    The pixels are TF's: by default (``dct_method`` ``""`` or ``"INTEGER_FAST"``: libjpeg's fast
+    IDCT, with fancy upscaling) for JPEGs of 1 or 3 components, with ``"INTEGER_ACCURATE"``, and
+    with ``fancy_upscaling=False`` and the fast IDCT. ``"INTEGER_ACCURATE"`` without fancy
+    upscaling (and CMYK files) take the nearest decoder here: a few levels apart."""
     if ratio != 1:
         raise ValueError(f"wb.io.decode_jpeg: ratio must be 1 (downscaled decoding is not done here), "
                          f"got {ratio}")
@@ -218,8 +316,12 @@ def decode_jpeg(contents, channels=0, ratio=1, fancy_upscaling=True, try_recover
     if method not in ("", "INTEGER_FAST", "INTEGER_ACCURATE"):
         raise InvalidArgumentError(f"wb.io.decode_jpeg: dct_method must be one of {{'', 'INTEGER_FAST', "
                                    f"'INTEGER_ACCURATE'}}, got {dct_method!r}")
+    if not fancy_upscaling:
+        how = "plain"
+    else:
+        how = "accurate" if method == "INTEGER_ACCURATE" else "tf"
     # TF's op takes PNG and GIF too
-    return _decode(contents, channels, "decode_jpeg", ("JPEG", "PNG", "GIF"), fast_jpeg=not fancy_upscaling)
+    return _decode(contents, channels, "decode_jpeg", ("JPEG", "PNG", "GIF"), jpeg=how)
 
 
 def decode_image(contents, channels=None, dtype=np.uint8, name=None, expand_animations=True):
