@@ -1,9 +1,8 @@
 """JPEG artifacts: ``adjust_jpeg_quality`` and its ``random_`` / ``stateless_random_`` forms
 (TF's), an image encoded as a JPEG of a given quality and decoded again, through Pillow.
 
-Pillow's libjpeg decodes with the accurate integer DCT: the pixels are those TF gives with
-``dct_method="INTEGER_ACCURATE"``. TF's default decoding (``""``) uses the fast integer DCT,
-whose rounding can differ by a few levels in each channel.
+The decoding is ``wb.io.decode_jpeg``'s with ``dct_method``: TF's pixels for the default fast
+integer DCT (``""``) and for ``"INTEGER_ACCURATE"``.
 """
 
 from __future__ import annotations
@@ -38,7 +37,7 @@ def _recompress(image, quality, dct_method, opname):
         raise ValueError(f"{opname}: dct_method must be '', 'INTEGER_FAST' or 'INTEGER_ACCURATE', "
                          f"got {dct_method!r}")
     pixels = convert_image_dtype(x, np.uint8, saturate=True)
-    decoded = decode_jpeg(encode_jpeg(pixels, quality=quality), channels=int(x.shape[-1]))
+    decoded = decode_jpeg(encode_jpeg(pixels, quality=quality), channels=int(x.shape[-1]), dct_method=dct_method)
     return convert_image_dtype(decoded, x.dtype, saturate=True)
 
 
