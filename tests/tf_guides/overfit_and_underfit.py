@@ -1,7 +1,8 @@
 # TF tutorial "Overfit and underfit" (site/en/tutorials/keras/overfit_and_underfit.ipynb), tensorflow/docs 7c36502: its code cells with only the imports
 # changed (shell and IPython magic lines dropped); cells are separated by "# %%".
 # The HIGGS download (2.6 GB) is replaced by a synthetic gzipped CSV of the same layout (a 0/1 label, then 28 float
-# features; 3000 rows instead of 11 million), the same on TF's side; max_epochs is cut from 10000 to 2.
+# features; 2000 rows instead of 11 million), the same on TF's side; max_epochs is cut from 10000 to 2 and N_TRAIN
+# from 1e4 to 1e3 (2 steps per epoch instead of 20).
 # tensorflow_docs is not installed (in TF's environment either): its import is replaced by a small stand-in for
 # tfdocs.modeling.EpochDots and tfdocs.plots.HistoryPlotter, the same on both sides.
 
@@ -64,11 +65,11 @@ shutil.rmtree(logdir, ignore_errors=True)
 # tutorial) a synthetic file of the same layout:
 import gzip
 _rng = np.random.default_rng(0)
-_x = _rng.normal(size=(3000, 28)).round(6)
-_y = (_x[:, :3].sum(axis=1) + _rng.normal(size=3000) > 0).astype(float)
+_x = _rng.normal(size=(2000, 28)).round(6)
+_y = (_x[:, :3].sum(axis=1) + _rng.normal(size=2000) > 0).astype(float)
 gz = 'HIGGS.csv.gz'
 with gzip.open(gz, 'wt') as _f:
-  for _i in range(3000):
+  for _i in range(2000):
     _f.write(','.join([f'{_y[_i]:.18e}'] + [f'{v:.18e}' for v in _x[_i]]) + '\n')
 
 # %%
@@ -93,7 +94,7 @@ for features,label in packed_ds.batch(1000).take(1):
 
 # %%
 N_VALIDATION = int(1e3)
-N_TRAIN = int(1e4)
+N_TRAIN = int(1e3)
 BUFFER_SIZE = int(1e4)
 BATCH_SIZE = 500
 STEPS_PER_EPOCH = N_TRAIN//BATCH_SIZE
