@@ -292,3 +292,22 @@ def test_which_ops_promote(mode_off):
                     lambda: wb.stack([i8, f16]), lambda: i8 < f16, lambda: wb.math.atan2(f16, wb.constant([[1.0]]))):
         with pytest.raises((TypeError, wb.errors.InvalidArgumentError)):
             refused()
+
+
+def test_tnp_defaults_under_the_new_promotion(mode_off):
+    """TF 2.21's tnp in 'all' mode: float32 for ``dtype=float`` and for ints taken to floats, 32-bit
+    sums of narrow ints, weak ranges of Python bounds, result_type by the lattice; tnp's binary
+    functions keep NumPy's promotion (``tnp.add(int32, float32)`` is float64, as in TF)."""
+    i, i8 = wb.constant([1, 2], wb.int32), wb.constant([1, 2], wb.int8)
+    cases = lambda: [tnp.zeros(2), tnp.ones(2), tnp.eye(2), tnp.full(2, 1.5), tnp.full(2, 1), tnp.linspace(0, 1, 3),
+                     tnp.arange(3), tnp.arange(3.0), tnp.sqrt(i), tnp.mean(i), tnp.sum(i8), tnp.add(i8, 1.5),
+                     tnp.add(i8, i), tnp.add(i, wb.constant([1.0, 2.0], wb.float32)), tnp.true_divide(i, i)]
+    types = lambda: [tnp.result_type(float), tnp.result_type(tnp.int8, 1.5), tnp.result_type(tnp.int32, tnp.float32)]
+    tnp.experimental_enable_numpy_behavior(dtype_conversion_mode="legacy")
+    assert [_code(t) for t in cases()] == ["f64", "f64", "f64", "f64", "i64", "f64", "i64", "f64", "f64", "f64",
+                                           "i64", "f64", "i32", "f64", "f64"]
+    assert [t.name for t in types()] == ["float64", "float64", "float64"]
+    tnp.experimental_enable_numpy_behavior(dtype_conversion_mode="all")
+    assert [_code(t) for t in cases()] == ["f32", "f32", "f32", "f32", "i32", "f32", "i32*", "f32*", "f32", "f32",
+                                           "i32", "f64", "i32", "f64", "f64"]
+    assert [t.name for t in types()] == ["float32", "float64", "float32"]

@@ -21,7 +21,7 @@ from ...ops.elementwise import add, cast, divide, exp, floor, log, multiply, pow
 from ...ops.elementwise import round as rint
 from ...ops.shape import broadcast_to, concat, expand_dims, reshape, stack, transpose
 from ...ops.shape import identity as tf_identity
-from .dtypes import asarray, np_dtype, result_type, to_float
+from .dtypes import asarray, default_float, np_dtype, numpy_result_type as result_type, to_float, weak_result_type
 
 __all__ = ["array", "asarray", "asanyarray", "ascontiguousarray", "copy", "empty", "empty_like", "zeros",
            "zeros_like", "ones", "ones_like", "full", "full_like", "eye", "identity", "arange", "linspace",
@@ -45,8 +45,8 @@ def _shape(shape, what):
 
 
 def _dtype_or_default(dtype, what):
-    """tnp's ``dtype=float`` default: float64."""
-    return as_dtype(np.float64 if dtype is None or dtype is float else np_dtype(dtype, what))
+    """tnp's ``dtype=float`` default: float64 (float32 under TF's new type promotion)."""
+    return as_dtype(default_float() if dtype is None or dtype is float else np_dtype(dtype, what))
 
 
 def array(val, dtype=None, copy=True, ndmin=0):
@@ -220,10 +220,14 @@ def arange(start, stop=None, step=1, dtype=None):
         # a range op on tensors (traceable under wb.function)
         out = tf_range(*[asarray(v, work) for v in (start, stop, step)], dtype=work)
         return out if dtype is None else cast(out, as_dtype(np_dtype(dtype, "arange")))
+    weak = False
+    if core._promotion is not None:   # TF's new type promotion: Python bounds give a weak range
+        name, weak = weak_result_type(start, stop, step)
+        work = as_dtype(name)
     out = np.arange(start, stop, step, dtype=work.as_numpy_dtype)
     if dtype is not None:
-        out = out.astype(np_dtype(dtype, "arange"))
-    return core.constant(out)
+        return core.constant(out.astype(np_dtype(dtype, "arange")))
+    return core.WeakTensor.from_tensor(core.constant(out)) if weak else core.constant(out)
 
 
 def _check_num(num, what):

@@ -14,7 +14,7 @@ import numpy as np
 
 from ... import core
 from ...core import Tensor
-from ...dtypes import DType, as_dtype
+from ...dtypes import DType, as_dtype, promoted_type
 from ...ops.elementwise import cast
 from ...ops.shape import stack
 
@@ -70,12 +70,46 @@ def _leaves(values):
             yield v
 
 
-def result_type(*arrays_and_dtypes):
-    """The dtype NumPy gives a mix of arrays, dtypes and Python numbers (float64 for none)."""
+def numpy_result_type(*arrays_and_dtypes):
+    """The dtype NumPy gives a mix of arrays, dtypes and Python numbers (float64 for none): how
+    tnp's functions promote their operands, in every mode."""
     items = [_operand(x) for x in _leaves(arrays_and_dtypes)]
     if not items:
         return as_dtype(np.float64)
     return as_dtype(np.result_type(*items))
+
+
+_WEAK_TYPES = {int: ("int32", True), float: ("float32", True), complex: ("complex128", True), bool: ("bool", False)}
+
+
+def weak_result_type(*arrays_and_dtypes):
+    """``(dtype, weak)`` of a mix under TF's new type promotion (``dtype_conversion_mode`` 'all'
+    or 'safe'): Python numbers and the types ``int``, ``float``, ``complex`` are weak."""
+    out = None
+    for x in _leaves(arrays_and_dtypes):
+        if isinstance(x, type) and x in _WEAK_TYPES:
+            t = _WEAK_TYPES[x]
+        elif isinstance(x, (Tensor, np.ndarray, np.generic, numbers.Number)):
+            t = core._operand_type(x)
+        else:
+            t = (as_dtype(np_dtype(x, "result_type")).name, False)
+        out = t if out is None else promoted_type(out, t, core._promotion)
+    return ("float32", True) if out is None else out
+
+
+def result_type(*arrays_and_dtypes):
+    """The dtype of a mix of arrays, dtypes and Python numbers: NumPy's rules (float64 for
+    none); under TF's new type promotion (``dtype_conversion_mode`` 'all' or 'safe') its lattice,
+    Python numbers weak (``result_type(int32, float32)`` is float32)."""
+    if core._promotion is not None:
+        return as_dtype(weak_result_type(*arrays_and_dtypes)[0])
+    return numpy_result_type(*arrays_and_dtypes)
+
+
+def default_float():
+    """tnp's float type for ints and for ``dtype=float``: float64; float32 under TF's new type
+    promotion."""
+    return np.float32 if core._promotion is not None else np.float64
 
 
 def promote_types(type1, type2):
@@ -128,7 +162,7 @@ def asarray(a, dtype=None):
     if isinstance(a, Tensor):
         return a if want is None or a.dtype == want else cast(a, want)
     if type(a) in (list, tuple) and any(isinstance(x, Tensor) for x in _leaves(a)):
-        target = want if want is not None else result_type(a)
+        target = want if want is not None else numpy_result_type(a)
         return _pack(a, target)
     if a is None:
         raise ValueError("asarray: can't convert None to an array")
@@ -156,11 +190,12 @@ def is_inexact(t) -> bool:
 
 
 def to_float(t):
-    """A tensor of ints or bools as float64 (tnp's float type for them); floats pass through."""
-    return t if is_inexact(t) else cast(t, np.float64)
+    """A tensor of ints or bools as float64 (tnp's float type for them: float32 under TF's new
+    type promotion); floats pass through."""
+    return t if is_inexact(t) else cast(t, default_float())
 
 
 def operands(*values):
     """The values as Tensors of their common (NumPy-promoted) dtype."""
-    dtype = result_type(*values)
+    dtype = numpy_result_type(*values)
     return [asarray(v, dtype) for v in values]

@@ -13,7 +13,7 @@ import numpy as np
 
 from ... import random as wb_random
 from ...ops.elementwise import cast
-from .dtypes import np_dtype, result_type
+from .dtypes import np_dtype, numpy_result_type as result_type
 
 __all__ = ["seed", "rand", "randn", "random", "standard_normal", "uniform", "randint", "poisson"]
 

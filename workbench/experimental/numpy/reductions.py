@@ -47,10 +47,12 @@ def _accumulator(t, dtype, what):
     ints and bools, else ``t``'s."""
     if dtype is not None:
         return ew.cast(t, as_dtype(np_dtype(dtype, what)))
-    if t.dtype.kind == "b" or (t.dtype.kind == "i" and t.dtype.itemsize < 8):
-        return ew.cast(t, np.int64)
-    if t.dtype.kind == "u" and t.dtype.itemsize < 8:
-        return ew.cast(t, np.uint64)
+    # TF's new type promotion widens to 32 bits only
+    width = 4 if core._promotion is not None else 8
+    if t.dtype.kind == "b" or (t.dtype.kind == "i" and t.dtype.itemsize < width):
+        return ew.cast(t, np.int64 if width == 8 else np.int32)
+    if t.dtype.kind == "u" and t.dtype.itemsize < width:
+        return ew.cast(t, np.uint64 if width == 8 else np.uint32)
     return t
 
 
