@@ -298,3 +298,20 @@ def test_resize_of_images_of_unknown_rank_is_refused_in_a_trace_as_tf():
     with pytest.raises(ValueError, match="'images' contains no shape"):
         wb.function(lambda x: wb.image.resize(x, [5, 7]), input_signature=U).get_concrete_function()
     assert wb.image.resize(np.ones((4, 4, 1), np.float32), [2, 2]).shape == (2, 2, 1)
+
+
+def test_the_global_generator_made_inside_a_trace_is_no_variable_the_function_creates():
+    # sample_distorted_bounding_box with seed 0 draws from the global generator, made on first
+    # use: inside get_concrete_function's trace (a fresh process) that was refused as a variable
+    # created on a later call (TF: (3,) int32)
+    import subprocess
+    import sys
+    code = ("import workbench as wb\n"
+            "S = wb.TensorSpec\n"
+            "fn = wb.function(lambda sh, b: wb.image.sample_distorted_bounding_box(sh, b, min_object_covered=0.1)"
+            "[0], input_signature=[S([3], wb.int32), S([None, None, 4], wb.float32)])\n"
+            "print(fn.get_concrete_function().structured_outputs.shape.as_list())\n"
+            "print(fn(wb.constant([10, 10, 3]), wb.constant([[[0., 0., 1., 1.]]])).numpy().shape)\n")
+    out = subprocess.run([sys.executable, "-W", "ignore", "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr[-500:]
+    assert out.stdout.split() == ["[3]", "(3,)"]

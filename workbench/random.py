@@ -1147,9 +1147,13 @@ def _unbound(make):
     scope: it belongs to no strategy (made first inside one, it would be refused under any
     other) and its state is not mirrored across replicas."""
     prev = core.set_distribution(None)
+    # made eagerly, outside a wb.function being traced (TF's init_scope): its state variable is
+    # no variable the function creates (which a trace refuses on later calls)
+    tracer = core.set_tracer(None)
     try:
         return make()
     finally:
+        core.set_tracer(tracer)
         core.set_distribution(prev)
 
 
