@@ -12,6 +12,9 @@ own dtypes; only what workbench hands the user is a ``DType``.
 dtypes, as in TF and JAX. ``ml_dtypes`` is imported on the first use of one of these names (its
 import registers many ufunc loops and costs about a second), so ``import workbench`` does not pay
 for it.
+
+:func:`promoted_type` is TF's new type promotion lattice (``dtype_conversion_mode`` 'all' and
+'safe', with weak types), which ``workbench.core`` applies while such a mode is on.
 """
 
 import builtins
