@@ -116,7 +116,7 @@ def mlp_step(strategy, batch, steps_per_round, rounds, modes=MODES[:1]):
     collectives. The modes take turns within each round: gradients summed in
     ``apply_gradients`` after the backward pass (no reducer), or bucket by bucket during it on
     a communication thread or with ``Iallreduce``."""
-    rank = strategy.cluster_resolver.task_id
+    rank = strategy.cluster_resolver.task_id or 0   # None for a worker alone, as TF's
     n = strategy.num_replicas_in_sync
     wb.random.set_seed(0)
     rng = np.random.default_rng(rank)
@@ -188,7 +188,7 @@ def worker(args):
     strategy = wb.distribute.MultiWorkerMirroredStrategy()
     result = {"bandwidth": bandwidth(args.rounds, args.quick)}
     result["mlp"] = mlp_step(strategy, args.batch, args.steps, args.rounds, MODES)
-    if strategy.cluster_resolver.task_id == 0:
+    if strategy.extended.should_checkpoint:   # the chief (a worker alone too)
         print("RESULT " + json.dumps(result), flush=True)
 
 

@@ -27,7 +27,7 @@ CUSTOM_LOOP = """
     out = sys.argv[1]
     single = len(sys.argv) > 2 and sys.argv[2] == "single"
     strategy = wb.distribute.get_strategy() if single else wb.distribute.MultiWorkerMirroredStrategy()
-    rank = strategy.cluster_resolver.task_id
+    rank = getattr(strategy.cluster_resolver, "task_id", None) or 0   # TF's: no resolver / None alone
     tag = "single" if single else f"rank{rank}"
     wb.random.set_seed(0 if single else rank)   # the ranks start apart: rank 0's values are broadcast
     x = np.random.default_rng(0).normal(size=(21, 5)).astype("float32")
@@ -64,7 +64,7 @@ CUSTOM_LOOP = """
     np.savez(os.path.join(out, tag + ".npz"), *[v.numpy() for v in model.trainable_variables])
     with open(os.path.join(out, tag + ".json"), "w") as f:
         json.dump({"seen": seen, "losses": epoch_losses, "replicas": strategy.num_replicas_in_sync,
-                   "task": [strategy.cluster_resolver.task_type, rank],
+                   "task": [getattr(strategy.cluster_resolver, "task_type", None), rank],
                    "chief": strategy.extended.should_checkpoint, "gathered": gathered.numpy().tolist()}, f)
 """
 
@@ -100,7 +100,7 @@ TRAIN_SCRIPT = """
 
     def main(exp, params):
         strategy = wb.distribute.MultiWorkerMirroredStrategy()
-        rank = strategy.cluster_resolver.task_id
+        rank = getattr(strategy.cluster_resolver, "task_id", None) or 0   # TF's: no resolver / None alone
         x = np.random.default_rng(0).normal(size=(32, 3)).astype("float32")
         y = x.sum(axis=1, keepdims=True)
         with strategy.scope():
@@ -193,7 +193,7 @@ FIT = """
     out = sys.argv[1]
     single = len(sys.argv) > 2 and sys.argv[2] == "single"
     strategy = wb.distribute.get_strategy() if single else wb.distribute.MultiWorkerMirroredStrategy()
-    rank = strategy.cluster_resolver.task_id
+    rank = getattr(strategy.cluster_resolver, "task_id", None) or 0   # TF's: no resolver / None alone
     wb.random.set_seed(10 if single else 10 + rank)
     x = np.random.default_rng(0).normal(size=(48, 4)).astype("float32")
     y = (x @ np.array([[1.0], [-2.0], [0.5], [3.0]], "float32")).astype("float32")
@@ -235,7 +235,7 @@ TF_GUIDE_LOOP = """
     out = sys.argv[1]
     single = len(sys.argv) > 2 and sys.argv[2] == "single"
     strategy = wb.distribute.get_strategy() if single else wb.distribute.MultiWorkerMirroredStrategy()
-    rank = strategy.cluster_resolver.task_id
+    rank = getattr(strategy.cluster_resolver, "task_id", None) or 0   # TF's: no resolver / None alone
     wb.random.set_seed(5)   # one shuffle order on every rank: its seeds follow the global seed, as TF's
     x = np.random.default_rng(0).normal(size=(64, 8)).astype("float32")
     y = np.random.default_rng(1).integers(0, 3, size=64).astype("int64")
@@ -291,7 +291,7 @@ FIT_LOGS = """
     out = sys.argv[1]
     single = len(sys.argv) > 2 and sys.argv[2] == "single"
     strategy = wb.distribute.get_strategy() if single else wb.distribute.MultiWorkerMirroredStrategy()
-    rank = strategy.cluster_resolver.task_id
+    rank = getattr(strategy.cluster_resolver, "task_id", None) or 0   # TF's: no resolver / None alone
     tag = "single" if single else f"logs{rank}"
     x = np.random.default_rng(0).normal(size=(48, 4)).astype("float32")
     y = (x @ np.array([[1.0], [-2.0], [0.5], [3.0]], "float32") > 0).astype("float32")
@@ -364,7 +364,7 @@ SUMMED_STATE = """
     import workbench as wb
 
     strategy = wb.distribute.MultiWorkerMirroredStrategy()
-    rank = strategy.cluster_resolver.task_id
+    rank = getattr(strategy.cluster_resolver, "task_id", None) or 0   # TF's: no resolver / None alone
 
     class Custom(wb.keras.metrics.Metric):
         def __init__(self):

@@ -281,7 +281,7 @@ LOOP = """
         strategy = wb.distribute.MultiWorkerMirroredStrategy(communication_options=options)
         strategy._collectives.overlap = mode
         events = strategy._reducer.events = []
-    rank = strategy.cluster_resolver.task_id
+    rank = getattr(strategy.cluster_resolver, "task_id", None) or 0   # TF's: no resolver / None alone
     wb.random.set_seed(0 if single else rank)
     x = np.random.default_rng(0).normal(size=(32, 20)).astype("float32")
     y = np.random.default_rng(1).normal(size=(32, 1)).astype("float32")
@@ -368,7 +368,7 @@ TWO_MODELS = """
         options = wb.distribute.experimental.CommunicationOptions(bytes_per_pack=512)
         strategy = wb.distribute.MultiWorkerMirroredStrategy(communication_options=options)
         strategy._collectives.overlap = mode
-    rank = strategy.cluster_resolver.task_id
+    rank = getattr(strategy.cluster_resolver, "task_id", None) or 0   # TF's: no resolver / None alone
     wb.random.set_seed(0 if single else rank)
     x = np.random.default_rng(0).normal(size=(16, 6)).astype("float32")
     with strategy.scope():

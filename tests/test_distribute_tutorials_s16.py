@@ -238,7 +238,7 @@ with strategy.scope():
 
 
 multi_worker_model.fit(multi_worker_dataset, epochs=2, steps_per_epoch=3, verbose=0)
-rank = strategy.cluster_resolver.task_id
+rank = getattr(strategy.cluster_resolver, "task_id", None) or 0   # TF's: no resolver / None alone
 np.save(os.path.join(sys.argv[1], f"kernel{rank}.npy"), multi_worker_model.layers[-1].kernel.numpy())
 with open(os.path.join(sys.argv[1], f"rank{rank}.txt"), "w") as f:
   f.write(f"workers {strategy.num_replicas_in_sync} rank {rank}")
