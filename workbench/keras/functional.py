@@ -99,21 +99,26 @@ _BINARY = {"add": "add", "subtract": "sub", "multiply": "mul", "divide": "truedi
 _UNARY = {"negative": "neg", "absolute": "abs"}
 
 
+def _operator_name(op):
+    """Keras 3's name of an operator's node: ``multiply``, ``true_divide``, ``get_item``..."""
+    return unique_layer_name({"divide": "true_divide", "getitem": "get_item"}.get(op, op))
+
+
 def _operator(op, reverse=False):
     def method(self, other):
         if is_symbolic(other):
-            return SymbolicOp(op)([other, self] if reverse else [self, other])
+            return SymbolicOp(op, name=_operator_name(op))([other, self] if reverse else [self, other])
         if not isinstance(other, (int, float, bool, np.number, np.ndarray, list, tuple, Tensor)):
             return NotImplemented
         constant = other.numpy().tolist() if isinstance(other, Tensor) else np.asarray(other).tolist()
-        return SymbolicOp(op, constant=constant, constant_first=reverse)(self)
+        return SymbolicOp(op, constant=constant, constant_first=reverse, name=_operator_name(op))(self)
     method.__name__ = f"__{'r' if reverse else ''}{_BINARY[op]}__"
     return method
 
 
 def _unary(op):
     def method(self):
-        return SymbolicOp(op)(self)
+        return SymbolicOp(op, name=_operator_name(op))(self)
     method.__name__ = f"__{_UNARY[op]}__"
     return method
 
@@ -172,6 +177,13 @@ class SymbolicOp(Layer):
                 b = cast(b, a.dtype)          # a Python number takes the tensor's dtype
         a, b = _promoted(a, b, self.op == "divide")
         return fn(b, a) if self.constant_first else fn(a, b)
+
+    @property
+    def _summary_class_name(self):
+        """The class Keras 3 shows for this node in a summary (``Square``, ``Multiply``)."""
+        entry = operation_to_keras({"config": {"name": self.name, "op": self.op, "arguments": self.arguments,
+                                               "key": self.key}})
+        return entry["class_name"] if entry is not None else type(self).__name__
 
     def get_config(self):
         if self.arguments is not None:   # Keras 3's op config: the name and the arguments
@@ -552,7 +564,7 @@ def _decode_key(parts):
 
 
 def _getitem(self, key):
-    return SymbolicOp("getitem", key=_encode_key(key))(self)
+    return SymbolicOp("getitem", key=_encode_key(key), name=_operator_name("getitem"))(self)
 
 
 for _op in _BINARY:
