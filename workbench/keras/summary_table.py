@@ -139,7 +139,7 @@ def print_summary(model, line_length=None, positions=None, print_fn=None, show_t
         widths = _scaled(chain, show_trainable, line_length, positions)
     body = []
     for layer, shape, reads in entries:
-        kind = type(layer).__name__
+        kind = getattr(layer, "_summary_class_name", None) or type(layer).__name__   # an op node: Keras 3's class
         params = f"{layer.count_params():,}" if layer.built else "0 (unbuilt)"
         cells = [f"{layer.name} ({kind})", _shape_text(shape), params]
         if not chain:
