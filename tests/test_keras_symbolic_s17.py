@@ -104,16 +104,18 @@ def test_inputs_outputs_and_layers_as_keras_315():
 
 
 def test_summary_shapes():
+    lines = []
+    keras.backend.clear_session()   # Keras 3.15's names: square, concatenate, get_item, dense, ...
     x = keras.Input((4,), name="x")
     h = keras.layers.Dense(3)(ops.concatenate([x, ops.square(x)], axis=-1)[:, :4])
     y = ops.mean(ops.reshape(h * 2, (-1, 3, 1)), axis=1)
-    lines = []
     keras.Model(x, y).summary(print_fn=lines.append)
     text = "\n".join(lines)
-    # Keras 3.15's rows: square (None, 4), concatenate (None, 8), dense (None, 3) with 15
-    # parameters, reshape (None, 3, 1), mean (None, 1)
-    for name, shape in [("square", "(None, 4)"), ("concatenate", "(None, 8)"), ("reshape", "(None, 3, 1)"),
-                        ("mean", "(None, 1)")]:
+    # Keras 3.15's rows: square (Square) (None, 4), concatenate (None, 8), get_item (GetItem) (None, 4),
+    # dense (None, 3) with 15 parameters, multiply (Multiply), reshape (None, 3, 1), mean (None, 1)
+    for name, shape in [("square (Square)", "(None, 4)"), ("concatenate", "(None, 8)"),
+                        ("get_item (GetItem)", "(None, 4)"), ("multiply (Multiply)", "(None, 3)"),
+                        ("reshape (Reshape)", "(None, 3, 1)"), ("mean (Mean)", "(None, 1)")]:
         row = next(line for line in text.splitlines() if line.startswith(f"│ {name}"))
         assert shape in row, (name, row)
     assert "Total params: 15" in text
