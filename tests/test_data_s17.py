@@ -350,3 +350,22 @@ def test_enable_debug_mode_runs_functions_as_python_per_element():
     # TF 2.21: one trace (a symbolic tensor), then the Python body on each element, in order
     assert out.split("\n") == ["py Placeholder", "built", "py Tensor", "py Tensor", "py Tensor", "[0, 2, 4]",
                                "f Placeholder", "f Tensor", "f Tensor", "f Tensor", "[1, 2]", ""]
+
+
+def test_make_csv_dataset_bad_records_as_tf(tmp_path):
+    path = tmp_path / "mk.csv"
+    path.write_text("a,b\n1,x\n2,y\n\n4,z\nq,w\n6,v\n")
+    make = wb.data.experimental.make_csv_dataset
+    # TF 2.21: ignore_errors drops the records that do not parse before batching
+    ds = make(str(path), batch_size=2, num_epochs=1, shuffle=False, column_defaults=[wb.int32, wb.string],
+              ignore_errors=True)
+    assert [(b["a"].numpy().tolist(), b["b"].numpy().tolist()) for b in ds] == [
+        ([1, 2], [b"x", b"y"]), ([4, 6], [b"z", b"v"])]
+    assert list(ds.element_spec.items()) == [("a", wb.TensorSpec([None], wb.int32)),
+                                             ("b", wb.TensorSpec([None], wb.string))]
+    with pytest.raises(ValueError, match="Problem inferring types: CSV row 4 has 0 number of fields. Expected: 2."):
+        make(str(path), batch_size=2)
+    it = iter(make(str(path), batch_size=2, num_epochs=1, shuffle=False, column_defaults=[wb.int32, wb.string]))
+    assert [v.numpy().tolist() for v in next(it).values()] == [[1, 2], [b"x", b"y"]]
+    with pytest.raises(wb.errors.InvalidArgumentError):
+        next(it)

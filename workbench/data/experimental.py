@@ -49,7 +49,7 @@ from .dataset import AUTOTUNE, INFINITE_CARDINALITY, UNKNOWN_CARDINALITY, Datase
 from .options import (AutoShardPolicy, AutotuneAlgorithm, AutotuneOptions, DistributeOptions, ExternalStatePolicy,
                       OptimizationOptions, ThreadingOptions)
 from .files import CsvRecords, TextLines, TFRecordDataset, _names, _text
-from .elementwise import Filter, Map
+from .elementwise import Map
 from .nesting import Interleave
 from .optional import Optional
 from .resampling import rejection_resample as _rejection_resample
@@ -75,19 +75,12 @@ choose_from_datasets = Dataset.choose_from_datasets
 
 
 def _lines(filenames, header, where, compression_type=None):
-    """The lines of the files one after another, each file's first line dropped with ``header``,
-    blank lines dropped."""
+    """The lines of the files one after another, each file's first line dropped with ``header``."""
     from ..io.tfrecord import check_compression  # noqa: PLC0415  (only the readers need it)
     compression = check_compression(compression_type, where)
     skip = 1 if header else 0
-    return Interleave(_names(filenames, where),
-                      lambda f: Filter(TextLines(f, compression).skip(skip), _not_blank, trace=False), 1, 1,
+    return Interleave(_names(filenames, where), lambda f: TextLines(f, compression).skip(skip), 1, 1,
                       None, None, where)
-
-
-def _not_blank(line):
-    v = line.numpy()
-    return bool(v.strip()) if isinstance(v, bytes) else True
 
 
 def CsvDataset(filenames, record_defaults, compression_type=None, buffer_size=None, header=False,  # noqa: N802
@@ -153,31 +146,46 @@ def _header(filename, field_delim, use_quote_delim, compression=None):
                             quoting=_csv.QUOTE_MINIMAL if use_quote_delim else _csv.QUOTE_NONE), [])
 
 
-def _infer_types(filename, n_cols, header, field_delim, use_quote_delim, na_value, rows, compression=None):
-    """The dtype of each column from the first ``rows`` records, as TF infers them: int32 when
-    every value is an integer that fits (int64 when one does not), else float32, else string."""
+def _csv_rows(filenames, n_cols, header, field_delim, use_quote_delim, compression):
+    """The records of the files in order, each checked to have ``n_cols`` fields (TF's
+    ValueError, naming the row, where one does not: a blank line has none)."""
+    for filename in filenames:
+        with _text_file(filename, compression) as f:
+            reader = _csv.reader(f, delimiter=field_delim, quotechar='"' if use_quote_delim else None,
+                                 quoting=_csv.QUOTE_MINIMAL if use_quote_delim else _csv.QUOTE_NONE)
+            row = 1
+            if header:
+                next(reader, None)
+                row += 1
+            for fields in reader:
+                if len(fields) != n_cols:
+                    raise ValueError(f"Problem inferring types: CSV row {row} has {len(fields)} number of fields. "
+                                     f"Expected: {n_cols}.")
+                row += 1
+                yield fields
+
+
+def _infer_types(filenames, n_cols, header, field_delim, use_quote_delim, na_value, rows, compression=None):
+    """The dtype of each column from the first ``rows`` records of the files, as TF infers them:
+    int32 when every value is an integer that fits (int64 when one does not), else float32, else
+    string."""
     kinds = ["int32"] * n_cols
-    with _text_file(filename, compression) as f:
-        reader = _csv.reader(f, delimiter=field_delim, quotechar='"' if use_quote_delim else None,
-                             quoting=_csv.QUOTE_MINIMAL if use_quote_delim else _csv.QUOTE_NONE)
-        if header:
-            next(reader, None)
-        for k, fields in enumerate(reader):
-            if k >= rows:
-                break
-            for c, field in enumerate(fields[:n_cols]):
-                if field == "" or field == na_value or kinds[c] == "string":
-                    continue
+    for k, fields in enumerate(_csv_rows(filenames, n_cols, header, field_delim, use_quote_delim, compression)):
+        if rows is not None and k >= rows:
+            break
+        for c, field in enumerate(fields[:n_cols]):
+            if field == "" or field == na_value or kinds[c] == "string":
+                continue
+            try:
+                value = int(field)
+                if kinds[c] == "int32" and not -2**31 <= value < 2**31:
+                    kinds[c] = "int64"
+            except ValueError:
                 try:
-                    value = int(field)
-                    if kinds[c] == "int32" and not -2**31 <= value < 2**31:
-                        kinds[c] = "int64"
+                    float(field)
+                    kinds[c] = "float32"
                 except ValueError:
-                    try:
-                        float(field)
-                        kinds[c] = "float32"
-                    except ValueError:
-                        kinds[c] = "string"
+                    kinds[c] = "string"
     return [np.dtype(object) if k == "string" else np.dtype(k) for k in kinds]
 
 
@@ -219,7 +227,7 @@ def make_csv_dataset(file_pattern, batch_size, column_names=None, column_default
     if label_name is not None and label_name not in names:
         raise ValueError(f"{where}: label_name {label_name!r} is not a column: {names}")
     if column_defaults is None:
-        types = _infer_types(files[0], len(column_names), header, field_delim, use_quote_delim, na_value,
+        types = _infer_types(files, len(column_names), header, field_delim, use_quote_delim, na_value,
                              num_rows_for_inference, compression_type or None)
         defaults = [constant([], dtype="string" if types[c] == object else types[c]) for c in select_cols]
     else:
@@ -234,8 +242,14 @@ def make_csv_dataset(file_pattern, batch_size, column_names=None, column_default
     ds = Dataset.from_tensor_slices(np.array([f.encode("utf-8") for f in files], dtype=object))
     if shuffle and len(files) > 1:
         ds = ds.shuffle(len(files), seed=shuffle_seed)
-    compression = compression_type
-    ds = _lines(ds, header, where, compression)
+    select = None if len(select_cols) == len(column_names) else select_cols
+    if ignore_errors:
+        # TF's: a record that does not parse is dropped before the batches are made
+        ds = Interleave(ds, lambda f: CsvRecords(f, defaults, compression_type, header,
+                                                 (field_delim, use_quote_delim, na_value, select)).ignore_errors(),
+                        1, 1, None, None, where)
+    else:   # the lines are batched, and each batch parsed by one decode_csv
+        ds = _lines(ds, header, where, compression_type)
     if num_epochs != 1:
         if shuffle:
             ds = ds.shuffle(shuffle_buffer_size, seed=shuffle_seed)
@@ -243,10 +257,10 @@ def make_csv_dataset(file_pattern, batch_size, column_names=None, column_default
     elif shuffle:
         ds = ds.shuffle(shuffle_buffer_size, seed=shuffle_seed)
     ds = ds.batch(batch_size, drop_remainder=num_epochs is None)
-    select = None if len(select_cols) == len(column_names) else select_cols
 
-    def parse(lines):
-        values = decode_csv(lines, defaults, field_delim, use_quote_delim, na_value, select)
+    def parse(*lines):
+        values = lines if ignore_errors else decode_csv(lines[0], defaults, field_delim, use_quote_delim, na_value,
+                                                        select)
         features = collections.OrderedDict(zip(names, values))
         if label_name is None:
             return features
