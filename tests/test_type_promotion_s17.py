@@ -154,6 +154,25 @@ def test_python_numbers_wrap_and_lists(mode_off):
     assert _code(i8 + 3) == "i8"
 
 
+def test_python_bools(mode_off):
+    """TF 2.21 converts a Python bool operand only to some dtypes (its conversion's quirk); a
+    NumPy bool converts to any."""
+    tnp.experimental_enable_numpy_behavior(dtype_conversion_mode="all")
+    taken = {"uint64", "int32", "int64", "float16", "float32", "float64", "complex128"}
+    for name in ("uint8", "uint16", "uint32", "uint64", "int8", "int16", "int32", "int64", "bfloat16", "float16",
+                 "float32", "float64", "complex64", "complex128"):
+        t = wb.constant(1, name)
+        assert (t + np.bool_(True)).dtype == name
+        for value in (True, [True, False]):
+            if name in taken:
+                assert (t + value).dtype == name
+            else:
+                with pytest.raises(TypeError, match=f"Cannot convert {value!r} to EagerTensor of dtype {name}".replace(
+                        "[", r"\[").replace("]", r"\]")):
+                    t + value
+    assert _code(wb.constant(True) + 1) == "i32*" and _code(wb.constant(1) + True) == "i32*"
+
+
 def test_guide_values(mode_off):
     tnp.experimental_enable_numpy_behavior(dtype_conversion_mode="all")
     assert _code(wb.constant(10, wb.int32) + wb.constant(5.0, wb.float32)) == "f32"

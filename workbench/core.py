@@ -1289,6 +1289,10 @@ def _weak_constant(value, device=None):
     return _make_weak(t) if arr.dtype.kind != "b" else t
 
 
+# the dtypes TF 2.21's conversion takes Python bools to (True + an int8 tensor is refused)
+_PYTHON_BOOL_TARGETS = frozenset({"bool", "int32", "int64", "uint64", "float16", "float32", "float64", "complex128"})
+
+
 def _promoted_operand(value, like, name, weak_result):
     """``value`` as a tensor of dtype ``name`` on ``like``'s device (a cast op for tensors, so
     tapes see it), weak when the result is."""
@@ -1300,6 +1304,8 @@ def _promoted_operand(value, like, name, weak_result):
             t = cast(value, as_dtype(name))
     else:
         arr = value if isinstance(value, (np.ndarray, np.generic)) else np.asarray(value)
+        if arr.dtype.kind == "b" and arr is not value and name not in _PYTHON_BOOL_TARGETS:
+            raise TypeError(f"Cannot convert {value!r} to EagerTensor of dtype {name}")
         t = _wrap(to_array(arr, as_dtype(name), like.device))
     # an operand kept as it is never needs marking: a weak result's operands of its dtype are weak
     return _make_weak(t) if weak_result and t is not value else t
