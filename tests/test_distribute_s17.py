@@ -316,3 +316,12 @@ def test_dtensor_prints_and_refuses_numpy_when_sharded_as_tf(six_cpus):
                                    '"CPU:4": [[4]], "CPU:5": [[5]]}, layout="sharding_specs:x,y, mesh:')
     assert str(sharded).endswith(", shape=(3, 2), dtype=int32)")
     assert isinstance(sharded + 1, dtensor.DTensor)   # an op's result is a DTensor too
+
+
+def test_a_function_traced_on_one_replica_reads_each_replicas_id(logical_cpus):
+    # TF 2.21: strategy.run(tf.function(f)) over two logical CPUs gives PerReplica(0, 2)
+    strategy = logical_cpus(2)
+    f = wb.function(lambda: wb.distribute.get_replica_context().replica_id_in_sync_group * 2)
+    assert [int(v) for v in strategy.run(f).values] == [0, 2]
+    g = wb.function(lambda: strategy.run(lambda: wb.distribute.get_replica_context().replica_id_in_sync_group * 2))
+    assert [int(v) for v in g().values] == [0, 2] and [int(v) for v in g().values] == [0, 2]

@@ -222,6 +222,8 @@ class ReplicaContext:
 
     @property
     def replica_id_in_sync_group(self) -> Tensor:
+        if self.strategy._num_local_replicas > 1:   # read when it runs: a wb.function traced on one
+            return _replica_id_now(self.strategy)  # replica and replayed on another gives the other's
         return convert_to_tensor(np.int32(self._replica_id))
 
     def all_reduce(self, reduce_op, value, options=None):
@@ -247,6 +249,12 @@ class ReplicaContext:
             finally:
                 _enter_replica(self.strategy, self)
         return merge_fn(self.strategy, *args, **(kwargs or {}))
+
+
+@core.effect
+def _replica_id_now(strategy):
+    replica = strategy.current_replica_id()
+    return convert_to_tensor(np.int32(0 if replica is None else replica))
 
 
 def _apply_summed(strategy, apply, pairs, name):
