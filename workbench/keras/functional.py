@@ -12,11 +12,20 @@ replays the graph eagerly on real tensors.
 >>> model(wb.ones([2, 4])).shape
 TensorShape([2, 8])
 
+``wb.keras.ops`` functions, ``wb.keras.activations`` and Python operators (``x * 2``, ``x > 0``,
+``x[:, :2]``, ``a @ b``) on symbolic tensors record ``SymbolicOp`` nodes, as Keras 3's ops do on a
+KerasTensor; their output shapes and dtypes come from running them on stand-in values:
+
+>>> y = wb.keras.ops.mean(wb.keras.ops.square(x), axis=1, keepdims=True)
+>>> y.shape
+(None, 1)
+
 Subclassing works as in Keras: define ``call`` on a ``wb.keras.Model`` subclass.
 
 ``model.get_config()`` records the layer graph (each layer's config and the
 tensors each call reads, Keras' ``inbound_nodes``) as plain JSON;
-``Model.from_config(config)`` rebuilds the same architecture with new weights.
+``Model.from_config(config)`` rebuilds the same architecture with new weights. In ``.keras``
+files op nodes are written as Keras 3.15 writes them (``keras.src.ops.numpy``'s ``Mean``...).
 """
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ Gradients flow through all of them.
 >>> ops.sum(x, axis=1).numpy().tolist()
 [3.0, 12.0]
 >>> ops.matmul(x, ops.transpose(x)).shape
-(2, 2)
+TensorShape([2, 2])
 """
 
 from . import core, image, linalg, math, nn, numpy  # noqa: F401

@@ -7,10 +7,10 @@ Every function takes tensors, NumPy arrays or Python numbers and returns a tenso
 ``average`` give float32, as in Keras.
 
 >>> from workbench.keras import ops
->>> ops.mean(ops.arange(6), axis=0).numpy()
+>>> float(ops.mean(ops.arange(6), axis=0))
 2.5
 >>> ops.concatenate([ops.ones((1, 2)), ops.zeros((1, 2))]).shape
-(2, 2)
+TensorShape([2, 2])
 """
 
 from __future__ import annotations
