@@ -10,8 +10,8 @@ The package, by transformation family (as tf.data's own source is laid out):
                  protocol its transformations implement
     sources      from_tensor_slices, range, from_tensors; zip, concatenate
     generator    from_generator
-    files        TextLineDataset, TFRecordDataset, FixedLengthRecordDataset, list_files
-                 (through ``wb.io``)
+    files        TextLineDataset, TFRecordDataset, FixedLengthRecordDataset, CsvDataset's records
+                 (parsed in chunks), list_files (through ``wb.io``)
     experimental tf.data.experimental: CsvDataset, make_csv_dataset, Counter
     resampling   rejection_resample (TF's pipeline of filter and sample_from_datasets)
     directory    keras.utils.text_dataset_from_directory
@@ -30,7 +30,8 @@ The package, by transformation family (as tf.data's own source is laid out):
     selecting    shard, take_while, unique, ignore_errors, rebatch, Dataset.random
     prefetch     prefetch, and the background threads of prefetch and parallel map
     indices      index streams: pipelines over array sources run on int64 row indices
-    iterator     ``iter(ds)``: the position of each transformation, saved in checkpoints
+    iterator     ``iter(ds)``: the position of each transformation, saved in checkpoints;
+                 ``NumpyIterator`` (``as_numpy_iterator``)
     structure    elements (nested tuples/dicts of tensors) and how they batch
     seeding      the seeds of random transformations; each iterator's random-op kernels
     specs        DatasetSpec, IteratorSpec, OptionalSpec (the types of datasets, iterators, optionals)

@@ -224,7 +224,10 @@ class Step:
     """Base of the per-transformation iterators: each yields elements (or, over an array
     source, int64 index chunks with ``next_chunk()``) and ``state()`` is its position as a tree
     tagged with the transformation's kind. A transformation rebuilds its iterator from that
-    tree (``Dataset._iter(state)``)."""
+    tree (``Dataset._iter(state)``). A step whose elements come many at a time (a CSV reader's
+    parsed lines, ``unbatch``'s rows) may also have ``next_rows(n)``: up to ``n`` next elements
+    stacked as ``batch`` stacks them (StopIteration at the end), which a ``batch`` right after
+    it takes instead of its elements one by one."""
 
     _children = ("_inner",)  # attributes holding the iterators this one pulls from
 
