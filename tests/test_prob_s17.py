@@ -198,3 +198,81 @@ def test_as_composite_gives_components():
     close(e.distribution.loc, [2.0, 4.0])
     assert len(parts) == 1 and e.distribution.scale == 3.0    # a Python number is part of the structure
     assert not isinstance(tfd.Normal(0.0, 1.0), core.CompositeTensor)    # eager ones stay plain
+
+
+# -- surrogate posteriors with one bijector over the whole structure ---------------------------------
+
+@pytest.mark.parametrize("build", ["factored", "affine"])
+def test_surrogate_with_a_whole_structure_bijector(build):
+    from probability import bijectors as tfb
+    from probability.experimental import vi
+    fn = vi.build_factored_surrogate_posterior if build == "factored" else vi.build_affine_surrogate_posterior
+    kw = {} if build == "factored" else {"operators": "diag"}
+    jd = tfd.JointDistributionSequential([tfd.HalfNormal(1.0), tfd.Sample(tfd.Normal(0.0, 1.0), 2),
+                                          tfd.Uniform(0.0, 5.0)])
+    # TFP 0.25: the bijector maps the whole structure of factors (a TransformedDistribution)
+    q = fn(event_shape=jd.event_shape, bijector=jd.experimental_default_event_space_bijector(), seed=(1, 2), **kw)
+    assert isinstance(q, tfd.TransformedDistribution)
+    assert [tuple(s) for s in q.event_shape] == [(), (2,), ()]
+    assert len(q.trainable_variables) == (6 if build == "factored" else 2)
+    x = q.sample(3, seed=(3, 4))
+    assert [tuple(v.shape) for v in x] == [(3,), (3, 2), (3,)]
+    assert np.all(x[0].numpy() > 0) and np.all((x[2].numpy() > 0) & (x[2].numpy() < 5))
+    assert np.all(np.isfinite(q.log_prob(x).numpy()))
+    q = fn(event_shape={"a": [2], "b": []}, bijector=tfb.JointMap({"a": tfb.Exp(), "b": tfb.Sigmoid()}), seed=(1, 2),
+           **kw)
+    assert isinstance(q, tfd.TransformedDistribution)
+    x = q.sample(2, seed=(3, 4))
+    assert x["a"].shape == (2, 2) and np.all(x["a"].numpy() > 0) and np.all((x["b"].numpy() > 0) & (x["b"].numpy() < 1))
+
+
+# -- tfp.experimental.mcmc: Stan's initialization and the windowed samplers ----------------------------
+
+def test_init_near_unconstrained_zero_and_retry_init_match_tfp():
+    from probability.experimental import mcmc
+    jd = tfd.JointDistributionNamed(dict(x=tfd.Independent(tfd.Normal(np.zeros(2, np.float32),
+                                                                      np.float32([1.0, 10.0])), 1),
+                                         s=tfd.HalfNormal(1.0), y=lambda s: tfd.Normal(0.0, s)))
+    init = mcmc.init_near_unconstrained_zero(jd.experimental_pin(y=0.5))
+    assert isinstance(init, tfd.TransformedDistribution)
+    one = init.sample(seed=(1, 2))
+    close(one["s"], 1.0634164810180664)
+    close(one["x"], [-0.7567992210388184, -0.4603605270385742])
+    three = init.sample(3, seed=(3, 4))
+    close(three["s"], [1.5772881507873535, 1.614152193069458, 0.4228285849094391])
+    jd2 = tfd.JointDistributionSequential([tfd.HalfNormal(1.0), tfd.Sample(tfd.Normal(0.0, 1.0), 2),
+                                           tfd.Uniform(0.0, 5.0)])
+    init = mcmc.init_near_unconstrained_zero(jd2)
+    x = init.sample(2, seed=(3, 4))
+    close(x[2], [4.20924186706543, 3.922106981277466])
+    close(init.log_prob(x), [-4.9069138, -5.1554084], rtol=1e-5)
+    # TFP 0.25: states whose first part is above 1 are drawn again, member by member
+    got = mcmc.retry_init(init.sample, lambda v: wb.where(v[0] > 1.0, -np.inf, 0.0), sample_shape=[4], seed=(5, 6))
+    close(got[0], [0.5310447216033936, 0.17749765515327454, 0.4393672049045563, 0.5823527574539185])
+    close(got[1], [[-1.3361601829528809, 1.9767889976501465], [0.1734318733215332, 1.067263126373291],
+                   [-1.1722760200500488, 0.8014044761657715], [-1.3842134475708008, 1.0845222473144531]])
+    close(got[2], [0.8569356799125671, 2.0329222679138184, 0.9002844095230103, 2.154572010040283], rtol=2e-7)
+    with pytest.raises(wb.errors.InvalidArgumentError, match="after 3 trials"):
+        mcmc.retry_init(init.sample, lambda v: wb.zeros_like(v[0]) - np.inf, sample_shape=[2], max_trials=3, seed=1)
+
+
+def test_windowed_samplers_have_tfp_signature_and_trace():
+    from probability.experimental import mcmc
+    jd = tfd.JointDistributionNamed(dict(x=tfd.Independent(tfd.Normal(np.zeros(2, np.float32),
+                                                                      np.float32([1.0, 10.0])), 1),
+                                         s=tfd.HalfNormal(1.0), y=lambda s: tfd.Normal(0.0, s)))
+    states, trace = mcmc.windowed_adaptive_hmc(5, jd, num_leapfrog_steps=3, n_chains=3, num_adaptation_steps=20,
+                                               dual_averaging_kwargs={"target_accept_prob": 0.9}, seed=(1, 2), y=0.5)
+    assert states["x"].shape == (5, 3, 2) and states["s"].shape == (5, 3)
+    assert {"step_size", "tune", "target_log_prob", "diverging", "log_acceptance_correction", "accept_ratio",
+            "is_accepted"} <= set(trace)
+    # TFP's keyword arguments beyond its own are pins: target_accept_prob is not a part of the model
+    with pytest.raises(ValueError, match="not parts of the model"):
+        mcmc.windowed_adaptive_hmc(5, jd, num_leapfrog_steps=3, n_chains=3, num_adaptation_steps=0,
+                                   target_accept_prob=0.9, y=0.5)
+    out = mcmc.windowed_adaptive_nuts(4, jd, n_chains=2, num_adaptation_steps=20, return_final_kernel_results=True,
+                                      discard_tuning=False, seed=(1, 2), y=0.5)
+    assert out._fields == ("all_states", "trace", "final_kernel_results")
+    assert out.all_states["x"].shape == (24, 2, 2)
+    assert {"step_size", "tune", "target_log_prob", "diverging", "accept_ratio", "n_steps",
+            "is_accepted"} <= set(out.trace)

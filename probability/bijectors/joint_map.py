@@ -87,4 +87,7 @@ class JointMap(StructuredBijector):
         return super().inverse_event_ndims(event_ndims)
 
     def _move_parts(self, value, inverse=False):
+        if not isinstance(value, (list, tuple, dict)):     # one dtype for every part
+            bs = self._bijectors
+            value = {k: value for k in bs} if isinstance(bs, dict) else type(bs)([value] * len(bs))
         return _zip_map(lambda b, v: b._move_parts(v, inverse), self._bijectors, value, "value")

@@ -233,6 +233,12 @@ class JointDistributionDefaultBijector(JointMap):
     def _ildj(self, y, event_ndims):
         return self._run(y, "inverse", event_ndims)[1]
 
+    def _move_parts(self, value, inverse=False):
+        # each part keeps its dtype, in the model's structure (the default bijectors keep dtypes)
+        if not isinstance(value, (list, tuple, dict)):
+            return self._restructure([value] * len(self._free))
+        return self._restructure(self._free_flat(value, "value"))
+
     def _forward_event_shape(self, shapes):
         bijs = self._static_bijectors()
         return self._restructure([b.forward_event_shape(s) for b, s in zip(bijs, self._free_flat(shapes, "shape"))])

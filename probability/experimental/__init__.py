@@ -3,13 +3,13 @@ moments (``RunningCovariance``, ``RunningVariance``, ``RunningMean``); ``vi`` th
 posterior builders TFP kept there (``build_factored_surrogate_posterior``,
 ``build_asvi_surrogate_posterior``, ``build_affine_surrogate_posterior``), which are
 ``tfp.vi``'s; ``distributions`` the experimental families that live in ``probability.distributions``
-(``JointDistributionPinned``); ``util`` ``DeferredModule`` and ``make_trainable``; ``as_composite``."""
+(``JointDistributionPinned``); ``mcmc`` the windowed adaptive samplers and Stan's initialization; ``util`` ``DeferredModule`` and ``make_trainable``; ``as_composite``."""
 
 import importlib as _importlib
 
-from . import distributions, stats, vi
+from . import distributions, mcmc, stats, vi
 
-__all__ = ["as_composite", "distributions", "stats", "util", "vi"]
+__all__ = ["as_composite", "distributions", "mcmc", "stats", "util", "vi"]
 
 
 def as_composite(obj):

@@ -57,6 +57,8 @@ def default_hmc_trace_fn(state, bijector, is_adapting, pkr):
     kr = pkr.inner_results if hasattr(pkr, "inner_results") else pkr
     acc = kr.accepted_results
     return {"step_size": acc.step_size, "tune": is_adapting, "target_log_prob": acc.target_log_prob,
+            "diverging": wb.abs(kr.log_accept_ratio) > 500.0,
+            "log_acceptance_correction": kr.proposed_results.log_acceptance_correction,
             "accept_ratio": wb.exp(wb.minimum(kr.log_accept_ratio, 0.0)), "is_accepted": kr.is_accepted}
 
 
@@ -191,10 +193,22 @@ def _like_model(joint_dist, free, parts):
     return list(parts)
 
 
+def _target_accept_prob(dual_averaging_kwargs, default, owner):
+    """TFP's ``dual_averaging_kwargs``: ``target_accept_prob`` (default 0.85 for NUTS, 0.75 for HMC);
+    the adaptation's other settings follow the windows here."""
+    kwargs = dict(dual_averaging_kwargs or {})
+    target = kwargs.pop("target_accept_prob", default)
+    unknown = sorted(set(kwargs) - {"num_adaptation_steps", "experimental_reduce_chain_axis_names"})
+    if unknown:
+        raise ValueError(f"{owner}: dual_averaging_kwargs {unknown} are not supported here; give "
+                         "target_accept_prob")
+    return target
+
+
 def windowed_adaptive_nuts(n_draws, joint_dist, *, n_chains=64, num_adaptation_steps=500, current_state=None,
-                           init_step_size=None, dispatch_before=None, target_accept_prob=0.75, max_tree_depth=10,
+                           init_step_size=None, dual_averaging_kwargs=None, max_tree_depth=10,
                            max_energy_diff=500.0, unrolled_leapfrog_steps=1, parallel_iterations=10,
-                           trace_fn=None, return_final_kernel_results=False, discard_tuning=True,
+                           trace_fn=default_nuts_trace_fn, return_final_kernel_results=False, discard_tuning=True,
                            chain_axis_names=None, seed=None, **pins):
     """``n_draws`` NUTS draws per chain from ``joint_dist`` given ``pins`` (observed parts by name).
 
@@ -208,15 +222,18 @@ def windowed_adaptive_nuts(n_draws, joint_dist, *, n_chains=64, num_adaptation_s
     """
     kwargs = dict(max_tree_depth=max_tree_depth, max_energy_diff=max_energy_diff,
                   unrolled_leapfrog_steps=unrolled_leapfrog_steps)
+    target = _target_accept_prob(dual_averaging_kwargs, 0.85, "windowed_adaptive_nuts")
     return _run("nuts", n_draws, joint_dist, n_chains, num_adaptation_steps, current_state, init_step_size,
-                     target_accept_prob, kwargs, trace_fn, return_final_kernel_results, discard_tuning, seed, pins)
+                target, kwargs, trace_fn, return_final_kernel_results, discard_tuning, seed, pins)
 
 
 def windowed_adaptive_hmc(n_draws, joint_dist, *, num_leapfrog_steps, n_chains=64, num_adaptation_steps=500,
-                          current_state=None, init_step_size=None, dispatch_before=None, target_accept_prob=0.75,
-                          trace_fn=None, return_final_kernel_results=False, discard_tuning=True,
+                          current_state=None, init_step_size=None, dual_averaging_kwargs=None,
+                          trace_fn=default_hmc_trace_fn, return_final_kernel_results=False, discard_tuning=True,
                           chain_axis_names=None, seed=None, **pins):
-    """As :func:`windowed_adaptive_nuts` with ``num_leapfrog_steps`` steps of HMC per draw."""
+    """As :func:`windowed_adaptive_nuts` with ``num_leapfrog_steps`` steps of HMC per draw
+    (``dual_averaging_kwargs``' ``target_accept_prob`` defaults to 0.75)."""
     kwargs = dict(num_leapfrog_steps=num_leapfrog_steps)
+    target = _target_accept_prob(dual_averaging_kwargs, 0.75, "windowed_adaptive_hmc")
     return _run("hmc", n_draws, joint_dist, n_chains, num_adaptation_steps, current_state, init_step_size,
-                     target_accept_prob, kwargs, trace_fn, return_final_kernel_results, discard_tuning, seed, pins)
+                target, kwargs, trace_fn, return_final_kernel_results, discard_tuning, seed, pins)

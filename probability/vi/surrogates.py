@@ -121,6 +121,11 @@ def _pack(parts, kind, keys):
     return list(parts)
 
 
+def _whole_structure(bijector, kind):
+    """One bijector given for a structure of variables (TFP applies it to the whole structure)."""
+    return isinstance(bijector, Bijector) and kind != "single"
+
+
 def _check_bijector(b, what, where):
     if b is not None and not isinstance(b, Bijector):
         raise TypeError(f"{where}: `{what}` must be a Bijector or None, got {type(b).__name__}")
@@ -169,6 +174,13 @@ def build_factored_surrogate_posterior(event_shape=None, bijector=None, batch_sh
     """
     where = "build_factored_surrogate_posterior"
     kind, keys, shapes = _flatten_shapes(event_shape, where)
+    if _whole_structure(bijector, kind):
+        # TFP: one bijector over the whole structure (a JointMap, Restructure, a joint distribution's
+        # default bijector): the factors live on its inverse event shape, the bijector maps them all
+        inner = build_factored_surrogate_posterior(bijector.inverse_event_shape(event_shape), None, batch_shape,
+                                                   base_distribution_cls, initial_parameters, dtype, validate_args,
+                                                   name, seed)
+        return TransformedDistribution(inner, bijector, validate_args=validate_args)
     bijectors = [_check_bijector(b, "bijector", where) for b in _flatten_like(bijector, kind, keys, len(shapes),
                                                                               "bijector", where)]
     classes = _flatten_like(base_distribution_cls, kind, keys, len(shapes), "base_distribution_cls", where) \
@@ -373,6 +385,10 @@ def build_affine_surrogate_posterior(event_shape, operators="diag", bijector=Non
     """
     where = "build_affine_surrogate_posterior"
     kind, keys, shapes = _flatten_shapes(event_shape, where)
+    if _whole_structure(bijector, kind):   # as in build_factored_surrogate_posterior
+        inner = build_affine_surrogate_posterior(bijector.inverse_event_shape(event_shape), operators, None,
+                                                 base_distribution, dtype, batch_shape, validate_args, name, seed)
+        return TransformedDistribution(inner, bijector, validate_args=validate_args)
     bijectors = [_check_bijector(b, "bijector", where) for b in _flatten_like(bijector, kind, keys, len(shapes),
                                                                               "bijector", where)]
     base_shapes = [b.inverse_event_shape(s) if b is not None else s for s, b in zip(shapes, bijectors)]
@@ -418,8 +434,10 @@ class _SplitSurrogate(Distribution):
         self._shapes = list(shapes)
         self._bijectors = [Identity() if b is None else b for b in bijectors]
         self._kind, self._keys = kind, keys
-        super().__init__(flat.dtype, flat.reparameterization_type, validate_args, True,
-                         {"distribution": flat, "bijector": bijectors}, name or "AffineSurrogatePosterior")
+        # one dtype per variable, in their structure (what a bijector over the structure maps)
+        super().__init__(_pack([flat.dtype] * len(self._sizes), kind, keys), flat.reparameterization_type,
+                         validate_args, True, {"distribution": flat, "bijector": bijectors},
+                         name or "AffineSurrogatePosterior")
 
     @property
     def trainable_variables(self):
@@ -454,8 +472,8 @@ class _SplitSurrogate(Distribution):
         pieces, ildj = [], 0.0
         for v, shape, base_shape, b in zip(values, self._shapes, self._base_shapes, self._bijectors):
             v = wb.convert_to_tensor(v)
-            if v.dtype != self.dtype:
-                v = wb.cast(v, self.dtype)
+            if v.dtype != self._flat.dtype:
+                v = wb.cast(v, self._flat.dtype)
             x = b.inverse(v)
             ildj = ildj + b.inverse_log_det_jacobian(v, event_ndims=len(shape))
             lead = tuple(x.shape[:x.ndim - len(base_shape)])
