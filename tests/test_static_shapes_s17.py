@@ -177,6 +177,7 @@ CASES = {
     "sg_overlap_fixed": ([S([None, 5, 4], F32)], lambda x: wb.signal.overlap_and_add(x, 2), (None, 12)),
     "sg_istft": ([S([None, None, 9], wb.complex64)], lambda x: wb.signal.inverse_stft(x, 16, 8), (None, None)),
     "sg_dct": (NN, lambda x: wb.signal.dct(x), (None, None)),
+    "sg_dct_u": (U, lambda x: wb.signal.dct(x), None),
     "sg_dct_n": (NN, lambda x: wb.signal.dct(x, n=8), (None, None)),
     "sg_idct": (N3, lambda x: wb.signal.idct(x), (None, 3)),
     "sg_mdct": ([S([None, 64], F32)], lambda x: wb.signal.mdct(x, 16), (None, 7, 8)),

@@ -628,7 +628,9 @@ def _dct(input, type, n, axis, norm, opname):
     out = reshape(matmul(reshape(x, [-1, n]), m), list(shape))
     if core.open_shapes_traced():   # TF: the input's static sizes; the last open where the input's is
         dims = convert_to_tensor(input)._static_shape()
-        if dims.rank is not None:
+        if dims.rank is None:
+            core.static_result(out, None)
+        else:
             last = dims.as_list()[-1]
             core.static_result(out, tuple(dims.as_list()[:-1]) + (None if last is None else n,))
     return out
