@@ -325,3 +325,19 @@ def test_a_function_traced_on_one_replica_reads_each_replicas_id(logical_cpus):
     assert [int(v) for v in strategy.run(f).values] == [0, 2]
     g = wb.function(lambda: strategy.run(lambda: wb.distribute.get_replica_context().replica_id_in_sync_group * 2))
     assert [int(v) for v in g().values] == [0, 2] and [int(v) for v in g().values] == [0, 2]
+
+
+def test_replica_context_all_gather_is_tfs(logical_cpus):
+    strategy = logical_cpus(2)
+
+    def gather():
+        ctx = wb.distribute.get_replica_context()
+        r = wb.cast(ctx.replica_id_in_sync_group, wb.float32)
+        return ctx.all_gather(wb.fill([2, 2], r), axis=0), ctx.all_gather({"a": wb.reshape(r, [1])}, axis=0)
+    blocks, named = strategy.run(gather)
+    # TF 2.21: every replica gets [[0, 0], [0, 0], [1, 1], [1, 1]] and {'a': [0, 1]}
+    assert [v.numpy().tolist() for v in blocks.values] == [[[0.0, 0.0], [0.0, 0.0], [1.0, 1.0], [1.0, 1.0]]] * 2
+    assert [v.numpy().tolist() for v in named["a"].values] == [[0.0, 1.0]] * 2
+    scalars = strategy.run(lambda: wb.distribute.get_replica_context().all_gather(1.0, axis=0))
+    assert [float(v) for v in scalars.values] == [1.0, 1.0]   # TF's: a scalar as it is
+    assert wb.distribute.get_replica_context().all_gather(wb.constant([1, 2]), axis=0).numpy().tolist() == [1, 2]

@@ -234,6 +234,15 @@ class ReplicaContext:
             return nest.map_structure(identity, self.merge_call(_merged_all_reduce, args=(op, value)))
         return nest.map_structure(lambda v: self.strategy._all_reduce(v, op), value)
 
+    def all_gather(self, value, axis, options=None):
+        """``value`` (a nest of tensors) of every replica concatenated along ``axis`` in replica
+        order (TF's); a scalar stays as it is."""
+        axis = argcheck.integer(axis, "axis", "ReplicaContext.all_gather")
+        value = nest.map_structure(convert_to_tensor, value)
+        if self.strategy._num_local_replicas > 1:   # each replica its own tensor of the result, as TF's
+            return nest.map_structure(identity, self.merge_call(_merged_all_gather, args=(axis, value)))
+        return nest.map_structure(lambda v: v if v.ndim == 0 else self.strategy._gather_one(v, axis), value)
+
     def merge_call(self, merge_fn, args=(), kwargs=None):
         """``merge_fn(strategy, *args, **kwargs)`` called once in the cross-replica context, with
         each argument that differs between the replicas as a :class:`PerReplica` of their values
@@ -270,6 +279,13 @@ def _apply_summed(strategy, apply, pairs, name):
                            destinations=v)
         summed.append((g, v))
     return apply(summed, name, True)
+
+
+def _merged_all_gather(strategy, axis, value):
+    def one(v):
+        first = v.values[0] if isinstance(v, PerReplica) else v
+        return v if first.ndim == 0 else strategy._gather_one(v, axis)
+    return nest.map_structure(one, value)
 
 
 def _merged_all_reduce(strategy, op, value):
