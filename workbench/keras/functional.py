@@ -1585,4 +1585,4 @@ _BUILT_BY_THEIR_CALL = (Model.build, Sequential.build)
 
 
 # wb.keras.ops called on symbolic tensors record SymbolicOp nodes (see ops/_symbolic.py)
-_ops_symbolic.register((SymbolicTensor,), record_operation)
+_ops_symbolic.register(SymbolicTensor, record_operation)

@@ -15,35 +15,35 @@ import types
 
 __all__ = ["register", "symbolic_aware", "wrap_activations", "wrap_names"]
 
-_TYPES: tuple = ()      # the symbolic tensor classes (set by register)
 _RECORD = None          # record(fn, name, args, kwargs) -> symbolic outputs
 
 
-def register(symbolic_types, record):
-    """Set the symbolic tensor classes and the function that records an op call on them."""
-    global _TYPES, _RECORD
-    _TYPES = tuple(symbolic_types)
+class _Unset:
+    """Stands for the symbolic tensor class until functional registers it (nothing is one)."""
+
+
+_SYMBOLIC = _Unset      # the symbolic tensor class (set by register)
+
+
+def register(symbolic_type, record):
+    """Set the symbolic tensor class and the function that records an op call on it."""
+    global _SYMBOLIC, _RECORD
+    _SYMBOLIC = symbolic_type
     _RECORD = record
 
 
-def _has_symbolic(args, kwargs):
-    types_ = _TYPES
-    for a in args:
-        t = type(a)
-        if t in types_:
+def _in_list(items):
+    for v in items:
+        if type(v) is _SYMBOLIC:
             return True
-        if t is list or t is tuple:
-            for v in a:
-                if type(v) in types_:
-                    return True
+    return False
+
+
+def _in_kwargs(kwargs):
     for a in kwargs.values():
         t = type(a)
-        if t in types_:
+        if t is _SYMBOLIC or ((t is list or t is tuple) and _in_list(a)):
             return True
-        if t is list or t is tuple:
-            for v in a:
-                if type(v) in types_:
-                    return True
     return False
 
 
@@ -53,7 +53,11 @@ def symbolic_aware(fn, name=None):
 
     @functools.wraps(fn)
     def op(*args, **kwargs):
-        if _TYPES and _has_symbolic(args, kwargs):
+        for a in args:   # a type test per argument: eager calls pay next to nothing
+            t = type(a)
+            if t is _SYMBOLIC or ((t is list or t is tuple) and _in_list(a)):
+                return _RECORD(fn, op_name, args, kwargs)
+        if kwargs and _in_kwargs(kwargs):
             return _RECORD(fn, op_name, args, kwargs)
         return fn(*args, **kwargs)
 
