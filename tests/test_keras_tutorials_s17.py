@@ -141,3 +141,39 @@ def test_lookup_vocabularies_hold_numpy_scalars_as_keras3():
     text.adapt(["a b b"])
     assert repr(text.get_vocabulary()) == "['', '[UNK]', np.str_('b'), np.str_('a')]"
     assert text.get_config()["vocabulary"] is None or all(type(t) is str for t in text.get_config()["vocabulary"])
+
+
+@pytest.mark.parametrize("kwargs, name, params, n_weights, n_trainable, out_shape, pads", [
+    (dict(input_shape=(160, 160, 3), include_top=False), "mobilenetv2_1.00_160", 2257984, 260, 156, (None, 5, 5, 1280),
+     [(None, 81, 81, 96), (None, 41, 41, 144), (None, 21, 21, 192), (None, 11, 11, 576)]),
+    (dict(), "mobilenetv2_1.00_224", 3538984, 262, 158, (None, 1000),
+     [(None, 113, 113, 96), (None, 57, 57, 144), (None, 29, 29, 192), (None, 15, 15, 576)]),
+    (dict(input_shape=(97, 120, 3), include_top=False, alpha=0.35, pooling="avg"), "mobilenetv2_0.35_97", 410208, 260,
+     156, (None, 1280), [(None, 51, 61, 48), (None, 27, 31, 48), (None, 15, 17, 96), (None, 9, 9, 192)]),
+    (dict(alpha=1.4, classes=10, input_shape=(96, 96, 3)), "mobilenetv2_1.40_96", 4381642, 262, 158, (None, 10),
+     [(None, 49, 49, 144), (None, 25, 25, 192), (None, 13, 13, 288), (None, 7, 7, 816)]),
+])
+def test_mobilenet_v2_architecture_as_keras3(kwargs, name, params, n_weights, n_trainable, out_shape, pads):
+    # transfer_learning: Keras 3.15's MobileNetV2(weights=None) names, parameter counts and padded shapes
+    m = keras.applications.MobileNetV2(weights=None, **kwargs)
+    assert m.name == name and m.count_params() == params
+    assert len(m.weights) == n_weights and len(m.trainable_weights) == n_trainable
+    assert tuple(m.output.shape) == out_shape
+    assert [tuple(l.output.shape) for l in m.layers if l.name.endswith("_pad")] == pads
+    names = [l.name for l in m.layers if type(l).__name__ != "InputLayer"]
+    assert names[:11] == ["Conv1", "bn_Conv1", "Conv1_relu", "expanded_conv_depthwise", "expanded_conv_depthwise_BN",
+                          "expanded_conv_depthwise_relu", "expanded_conv_project", "expanded_conv_project_BN",
+                          "block_1_expand", "block_1_expand_BN", "block_1_expand_relu"]
+    assert "block_2_add" in names and "block_16_project_BN" in names
+    assert m.weights[0].path == "Conv1/kernel" and m.weights[1].path == "bn_Conv1/gamma"
+
+
+def test_mobilenet_v2_preprocess_input_on_arrays_and_keras_inputs():
+    x = np.arange(12, dtype=np.float32).reshape(1, 2, 2, 3) * 20
+    np.testing.assert_allclose(keras.applications.mobilenet_v2.preprocess_input(x).ravel()[:3],
+                               [-1.0, -0.843137264251709, -0.686274528503418], rtol=1e-6)
+    inputs = keras.Input((4, 4, 3))
+    model = keras.Model(inputs, keras.applications.mobilenet_v2.preprocess_input(inputs))
+    np.testing.assert_allclose(model(np.full((1, 4, 4, 3), 255.0, np.float32)).numpy(), 1.0)
+    with pytest.raises(ValueError, match="weights='imagenet'"):
+        keras.applications.MobileNetV2()

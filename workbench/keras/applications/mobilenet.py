@@ -10,7 +10,7 @@ import numpy as np
 
 from ... import core
 from .. import layers
-from ..functional import Input, Model
+from ..functional import Input, Model, is_symbolic
 
 __all__ = ["MobileNet", "preprocess_input"]
 
@@ -79,9 +79,12 @@ def MobileNet(input_shape=None, alpha=1.0, depth_multiplier=1, dropout=1e-3, inc
 def preprocess_input(x, data_format=None):
     """Scale pixels from [0, 255] to [-1, 1] (Keras' 'tf' mode: ``x / 127.5 - 1``); a NumPy
     array gives a float NumPy array, a tensor a tensor (a floating one: an integer tensor is
-    refused with a TypeError, as Keras' division of it is in TF)."""
+    refused with a TypeError, as Keras' division of it is in TF); a symbolic Keras tensor gives
+    a symbolic one."""
     if isinstance(x, np.ndarray):
         x = x.astype(np.float32) if x.dtype.kind in "iub" else x
+        return x / 127.5 - 1.0
+    if is_symbolic(x):   # a Keras Input: the two steps join the functional graph, as in Keras
         return x / 127.5 - 1.0
     return core.convert_to_tensor(x) / 127.5 - 1.0
 
