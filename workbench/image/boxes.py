@@ -231,8 +231,12 @@ def combined_non_max_suppression(boxes, scores, max_output_size_per_class, max_t
             out_scores[i, j], out_classes[i, j] = score, c
     if clip:
         out_boxes = np.clip(out_boxes, 0.0, 1.0)
-    return (convert_to_tensor(out_boxes), convert_to_tensor(out_scores), convert_to_tensor(out_classes),
-            convert_to_tensor(valid))
+    dims = static_dims(boxes)   # TF's static shapes: the images' batch, then the sizes fixed here
+    n = None if dims is None else dims[0]
+    return (with_static(convert_to_tensor(out_boxes), (n,) + out_boxes.shape[1:]),
+            with_static(convert_to_tensor(out_scores), (n,) + out_scores.shape[1:]),
+            with_static(convert_to_tensor(out_classes), (n,) + out_classes.shape[1:]),
+            with_static(convert_to_tensor(valid), (n,)))
 
 
 # TF's default box colours (DrawBoundingBoxes), RGBA
