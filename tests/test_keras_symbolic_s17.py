@@ -415,3 +415,22 @@ def test_value_dependent_sizes_are_unknown_and_random_ops_refuse_symbolic_tensor
                  lambda: keras.random.categorical(x, 2)):
         with pytest.raises(ValueError, match="cannot be used as input"):
             call()
+
+
+def test_a_keras_315_file_of_40_ops_loads_and_is_written_back(tmp_path):
+    # tests/fixtures/keras_symbolic_s17_many_ops_make.py wrote the model and its outputs with Keras 3.15
+    model = keras.models.load_model(str(FIXTURES / "keras_symbolic_s17_many_ops_keras315.keras"))
+    ref = np.load(FIXTURES / "keras_symbolic_s17_many_ops_keras315.npz")
+    inputs = [ref["vx"], ref["vi"], ref["vs"]]
+
+    def check(m):
+        got = m(inputs)
+        assert len(got) == 40
+        for k, g in enumerate(got):
+            want = ref[f"o{k}"]
+            assert g.shape == want.shape and g.numpy().dtype == want.dtype, k
+            np.testing.assert_allclose(g.numpy().astype("f8"), want.astype("f8"), atol=1e-5, err_msg=str(k))
+    check(model)
+    path = str(tmp_path / "again.keras")   # written back in Keras 3.15's form (Keras 3.15 loads it too)
+    model.save(path)
+    check(keras.models.load_model(path))

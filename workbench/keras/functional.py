@@ -222,6 +222,9 @@ def _operation_function(op):
     fn = getattr(ops, op, None) if isinstance(op, str) and not op.startswith("_") else None
     if fn is None and isinstance(op, str) and op.startswith("activations."):
         fn = getattr(activations, op.split(".", 1)[1], None)
+    if op == "backend.relu":   # Keras 3's activations.relu with a slope, a cap or a threshold
+        from . import backend
+        fn = backend.relu
     if not callable(fn) or isinstance(fn, type):
         raise ValueError(f"SymbolicOp: op {op!r} is not a wb.keras.ops function")
     return getattr(fn, "_wb_eager", fn)
@@ -357,6 +360,10 @@ def operation_from_keras(node):
         if key == "relu" and config.get("max_value") is None and not config.get("negative_slope") \
                 and not config.get("threshold"):
             op, config = "activations.relu", {}   # Keras 3's ReLU with its default arguments
+        elif key == "relu":   # tf.keras' backend relu has the same arguments (alpha: the slope)
+            op = "backend.relu"
+            config = {"alpha": config.get("negative_slope", 0.0), "max_value": config.get("max_value"),
+                      "threshold": config.get("threshold", 0.0)}
         elif key in {n.replace("_", "").lower() for n in activations.__all__} and key != "relu":
             op = "activations." + next(n for n in activations.__all__ if n.replace("_", "").lower() == key)
         else:
@@ -384,7 +391,13 @@ def operation_to_keras(node):
     if spec is not None and set(arguments) <= set(spec[1]):
         # as the keras.ops op the activation computes (Keras 3's activations call them)
         op, arguments = spec[0], {**spec[2], **{spec[1][k]: v for k, v in arguments.items()}}
-    if op.startswith("activations."):
+    if op == "backend.relu":
+        op, arguments = "activations.re_lu", {"negative_slope": arguments.get("alpha", 0.0),
+                                              "max_value": arguments.get("max_value"),
+                                              "threshold": arguments.get("threshold", 0.0)}
+    if op == "activations.re_lu":
+        module, class_name = "keras.src.activations.activations", "ReLU"
+    elif op.startswith("activations."):
         module, class_name = "keras.src.activations.activations", op.split(".", 1)[1]
         class_name = "".join(p.capitalize() for p in class_name.split("_"))
     else:
