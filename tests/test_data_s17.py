@@ -369,3 +369,16 @@ def test_make_csv_dataset_bad_records_as_tf(tmp_path):
     assert [v.numpy().tolist() for v in next(it).values()] == [[1, 2], [b"x", b"y"]]
     with pytest.raises(wb.errors.InvalidArgumentError):
         next(it)
+
+
+def test_make_csv_dataset_num_parallel_reads_interleaves_records(tmp_path):
+    (tmp_path / "p1.csv").write_text("a,b\n1,x\n2,y\n3,z\n")
+    (tmp_path / "p2.csv").write_text("a,b\n10,u\n20,v\n")
+    files = [str(tmp_path / "p1.csv"), str(tmp_path / "p2.csv")]
+    make = wb.data.experimental.make_csv_dataset
+    for errors in (False, True):   # TF 2.21's orders
+        got = [b["a"].numpy().tolist() for b in make(files, 10, num_epochs=1, shuffle=False, ignore_errors=errors)]
+        assert got == [[1, 2, 3, 10, 20]]
+        got = [b["a"].numpy().tolist() for b in make(files, 10, num_epochs=1, shuffle=False, num_parallel_reads=2,
+                                                     ignore_errors=errors)]
+        assert got == [[1, 10, 2, 20, 3]]

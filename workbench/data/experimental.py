@@ -74,12 +74,13 @@ sample_from_datasets = Dataset.sample_from_datasets
 choose_from_datasets = Dataset.choose_from_datasets
 
 
-def _lines(filenames, header, where, compression_type=None):
-    """The lines of the files one after another, each file's first line dropped with ``header``."""
+def _lines(filenames, header, where, compression_type=None, cycle=1):
+    """The lines of the files, each file's first line dropped with ``header``: one file after
+    another, or ``cycle`` files at a time, line by line."""
     from ..io.tfrecord import check_compression  # noqa: PLC0415  (only the readers need it)
     compression = check_compression(compression_type, where)
     skip = 1 if header else 0
-    return Interleave(_names(filenames, where), lambda f: TextLines(f, compression).skip(skip), 1, 1,
+    return Interleave(_names(filenames, where), lambda f: TextLines(f, compression).skip(skip), cycle, 1,
                       None, None, where)
 
 
@@ -203,7 +204,8 @@ def make_csv_dataset(file_pattern, batch_size, column_names=None, column_default
     ``column_names`` gives them; types from ``column_defaults`` (values, or dtypes for required
     columns) or, by default, inferred from the first ``num_rows_for_inference`` rows. The records
     are shuffled (``shuffle_buffer_size``, ``shuffle_seed``) and repeated ``num_epochs`` times
-    (None: forever, with the last partial batch dropped)."""
+    (None: forever, with the last partial batch dropped). ``num_parallel_reads`` files are read
+    at a time, record by record; with ``ignore_errors`` records that do not parse are dropped."""
     where = "make_csv_dataset"
     batch_size = argcheck.integer(batch_size, "batch_size", where)
     files = _files(file_pattern, where)
@@ -243,13 +245,19 @@ def make_csv_dataset(file_pattern, batch_size, column_names=None, column_default
     if shuffle and len(files) > 1:
         ds = ds.shuffle(len(files), seed=shuffle_seed)
     select = None if len(select_cols) == len(column_names) else select_cols
+    # num_parallel_reads files are read at a time, their records interleaved one by one (TF's)
+    cycle = 1 if num_parallel_reads is None else argcheck.integer(num_parallel_reads, "num_parallel_reads", where)
+    if cycle == AUTOTUNE:
+        cycle = os.cpu_count() or 1
+    if cycle < 1:
+        raise ValueError(f"{where}: num_parallel_reads must be positive or AUTOTUNE (-1), got {num_parallel_reads}")
     if ignore_errors:
         # TF's: a record that does not parse is dropped before the batches are made
         ds = Interleave(ds, lambda f: CsvRecords(f, defaults, compression_type, header,
                                                  (field_delim, use_quote_delim, na_value, select)).ignore_errors(),
-                        1, 1, None, None, where)
+                        cycle, 1, None, None, where)
     else:   # the lines are batched, and each batch parsed by one decode_csv
-        ds = _lines(ds, header, where, compression_type)
+        ds = _lines(ds, header, where, compression_type, cycle)
     if num_epochs != 1:
         if shuffle:
             ds = ds.shuffle(shuffle_buffer_size, seed=shuffle_seed)
