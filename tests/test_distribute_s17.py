@@ -341,3 +341,11 @@ def test_replica_context_all_gather_is_tfs(logical_cpus):
     scalars = strategy.run(lambda: wb.distribute.get_replica_context().all_gather(1.0, axis=0))
     assert [float(v) for v in scalars.values] == [1.0, 1.0]   # TF's: a scalar as it is
     assert wb.distribute.get_replica_context().all_gather(wb.constant([1, 2]), axis=0).numpy().tolist() == [1, 2]
+
+
+def test_mirrored_strategy_of_an_empty_device_list_is_the_default():
+    """TF's GPU guide builds MirroredStrategy(list_logical_devices('GPU')): [] on a machine without
+    GPUs, which TF 2.21 takes as its default devices (the CPU)."""
+    s = wb.distribute.MirroredStrategy([])
+    assert s.num_replicas_in_sync == wb.distribute.MirroredStrategy().num_replicas_in_sync
+    assert s.extended.worker_devices == wb.distribute.MirroredStrategy().extended.worker_devices

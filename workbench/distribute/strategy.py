@@ -792,7 +792,9 @@ class MirroredStrategy(Strategy):
                             f"{argcheck.describe(cross_device_ops)}")
         self._cross_device_ops = cross_device_ops
         gpus = [d for d in backend.list_devices() if d.kind == "gpu"]
-        if devices is None:   # TF's: every GPU, else every logical CPU device
+        if devices is None or (isinstance(devices, (list, tuple)) and not devices):
+            # TF's default (an empty list too, as the GPU guide passes on a machine without GPUs):
+            # every GPU, else every logical CPU device
             devices = [str(d) for d in gpus] or [f"cpu:{i}" for i in range(config.logical_cpu_count())]
         if isinstance(devices, str):
             devices = [devices]
@@ -803,8 +805,6 @@ class MirroredStrategy(Strategy):
         if len(set(names)) != len(names):
             raise ValueError(f"MirroredStrategy: No duplicates allowed in `devices` argument: {tuple(devices)}")
         devices = [_device_name(d, "MirroredStrategy") for d in devices]
-        if not devices:
-            raise ValueError("MirroredStrategy: devices must name at least one device, got []")
         full_names = [_LOCAL_JOB + n for n in names]
         # Without a GPU, replicas named on GPUs run on the CPU (TF's soft placement)
         on_cpu = not gpus or all(backend.Device(d).kind == "cpu" for d in devices)
