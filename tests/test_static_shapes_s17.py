@@ -36,6 +36,17 @@ def test_a_reshape_of_four_open_sizes_to_784_columns_saves_and_loads(tmp_path):
         loaded(wb.constant(x[:, :27]))
 
 
+def test_a_size_the_graph_cannot_follow_at_twice_its_size_is_fixed_as_before(tmp_path):
+    # reshape to 5 columns runs at 5 and 10 columns (not 6); the broadcast's shape, rows = b * d / 5,
+    # has no form the graph computes, so the size stays fixed at 5
+    def f(x):
+        y = wb.reshape(x, [-1, 5])
+        return y + wb.broadcast_to(wb.constant(1.0), wb.shape(y))
+
+    result = wb.onnx.export(f, [wb.onnx.TensorSpec((None, None))], str(tmp_path / "f.onnx"))
+    assert result.fixed == {("input_0", 1): 5} and result.max_abs_diff == 0.0
+
+
 def test_true_division_of_uint8_is_exported_in_float32(tmp_path):
     def f(x):
         return x / 255

@@ -186,7 +186,24 @@ def export(fn_or_model, input_signature, path, opset=DEFAULT_OPSET, verify=True,
     if not first.outputs:
         raise ExportError("ONNX export: the function returns nothing and assigns to no variable: there is no "
                           "output for a graph to give")
-    model, out_names, variables = _build(first, variants, specs, opset, output_names)
+    try:
+        model, out_names, variables = _build(first, variants, specs, opset, output_names)
+    except ExportError:
+        # a size traced at twice or three times its first (where one more failed) that the graph
+        # cannot follow: fixed instead, as where no other size ran
+        stretched = [v for v in variants if v.symbol != "batch" and not v.symbol.endswith("_rank")
+                     and v.sizes[1] != v.sizes[0] + 1]
+        if not stretched:
+            raise
+        for v in stretched:
+            name, axis = v.symbol.rsplit("_dim", 1)
+            fixed[(name, int(axis))] = v.sizes[0]
+            variants.remove(v)
+            for r in first.records:
+                r.other_params.pop(v.symbol, None)
+        specs = _with_fixed(specs, fixed)
+        draw = _sampler(specs, sample_inputs)
+        model, out_names, variables = _build(first, variants, specs, opset, output_names)
     _check(model)
     diff = None
     if verify:
@@ -300,12 +317,14 @@ def _traces(fn, specs, symbols, rng, draw):
             fixed[(name, int(axis))] = sizes[sym]
             continue
         variants.append(Variant(sym, (sizes[sym], other[sym]), second))
-    if fixed:
-        # the fixed sizes become part of the specs; the traces stand as they are
-        specs = [s if s.shape is None or isinstance(s.shape, str) else
-                 TensorSpec(tuple(fixed.get((s.name, j), d) for j, d in enumerate(s.shape)), s.dtype, s.name)
-                 for s in specs]
-    return specs, sizes, first, variants, fixed
+    return _with_fixed(specs, fixed), sizes, first, variants, fixed
+
+
+def _with_fixed(specs, fixed):
+    """The specs with the sizes the program fixes (the traces stand as they are)."""
+    return [s if s.shape is None or isinstance(s.shape, str) else
+            TensorSpec(tuple(fixed.get((s.name, j), d) for j, d in enumerate(s.shape)), s.dtype, s.name)
+            for s in specs]
 
 
 def _search_sizes(error, tried):
