@@ -58,7 +58,8 @@ class _DoublesidedMaxwell(st.rv_continuous):
         return 0.5 + 0.5 * np.sign(x) * st.maxwell.cdf(np.abs(x))
 
 
-_DS_MAXWELL = _DoublesidedMaxwell(name="doublesided_maxwell")
+# momtype=0: SciPy integrates x**n * pdf for the moments (its default root-finds the ppf at every node)
+_DS_MAXWELL = _DoublesidedMaxwell(name="doublesided_maxwell", momtype=0)
 
 
 
@@ -105,7 +106,7 @@ class _ContinuousBernoulli(st.rv_continuous):
             return np.where(np.asarray(l) == 0, x, np.expm1(l * x) / np.expm1(l))
 
 
-_CB = _ContinuousBernoulli(a=0.0, b=1.0, name="continuous_bernoulli")
+_CB = _ContinuousBernoulli(a=0.0, b=1.0, name="continuous_bernoulli", momtype=0)
 
 
 def _cb_ppf(p, l):
