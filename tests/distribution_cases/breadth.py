@@ -27,7 +27,8 @@ class _Kumaraswamy(st.rv_continuous):
         return 1 - (1 - x ** a) ** b
 
 
-_KUMARASWAMY = _Kumaraswamy(a=0.0, b=1.0, name="kumaraswamy")
+# momtype=0: SciPy integrates x**n * pdf for the moments (its default root-finds the ppf at every node)
+_KUMARASWAMY = _Kumaraswamy(a=0.0, b=1.0, name="kumaraswamy", momtype=0)
 
 
 def _kumaraswamy_entropy(p, x):
@@ -50,7 +51,7 @@ class _HalfT(st.rv_continuous):
         return st.t.ppf(0.5 + 0.5 * q, df)
 
 
-_HALF_T = _HalfT(a=0.0, name="half_t")
+_HALF_T = _HalfT(a=0.0, name="half_t", momtype=0)
 
 
 def _entropy_by_quadrature(scipy_of_params, lo_name, hi_name):
