@@ -1,7 +1,7 @@
 # TF tutorial "Intro to Autoencoders" (site/en/tutorials/generative/autoencoder.ipynb), tensorflow/docs 7c36502: its code cells with only the imports
 # changed (shell and IPython magic lines dropped); cells are separated by "# %%".
 # Fashion-MNIST's and the ECG file's downloads are replaced by synthetic data of the same shapes and dtypes
-# (600 training, 100 test images; 500 ECG rows of 140 values and a 0/1 label), the same on TF's side; every fit
+# (200 training, 50 test images; 40 ECG rows of 140 values and a 0/1 label), the same on TF's side; every fit
 # runs 2 epochs.
 
 # %%
@@ -19,8 +19,8 @@ from workbench.keras.models import Model
 # %%
 # (fashion_mnist.load_data() in the tutorial) synthetic uint8 28x28 images:
 _rng = np.random.default_rng(0)
-x_train = _rng.integers(0, 256, (600, 28, 28), dtype=np.uint8)
-x_test = _rng.integers(0, 256, (100, 28, 28), dtype=np.uint8)
+x_train = _rng.integers(0, 256, (200, 28, 28), dtype=np.uint8)
+x_test = _rng.integers(0, 256, (50, 28, 28), dtype=np.uint8)
 
 x_train = x_train.astype('float32') / 255.
 x_test = x_test.astype('float32') / 255.
@@ -90,8 +90,8 @@ plt.show()
 # %%
 # (fashion_mnist.load_data() in the tutorial) synthetic uint8 28x28 images:
 _rng = np.random.default_rng(0)
-x_train = _rng.integers(0, 256, (600, 28, 28), dtype=np.uint8)
-x_test = _rng.integers(0, 256, (100, 28, 28), dtype=np.uint8)
+x_train = _rng.integers(0, 256, (200, 28, 28), dtype=np.uint8)
+x_test = _rng.integers(0, 256, (50, 28, 28), dtype=np.uint8)
 
 # %%
 x_train = x_train.astype('float32') / 255.
@@ -185,10 +185,10 @@ plt.show()
 # %%
 # Download the dataset
 # (pd.read_csv('http://storage.googleapis.com/download.tensorflow.org/data/ecg.csv', header=None) in the
-# tutorial) 500 synthetic rows: 140 readings, then the label (1 normal: a smooth beat; 0: a noisier one)
+# tutorial) 40 synthetic rows: 140 readings, then the label (1 normal: a smooth beat; 0: a noisier one)
 _t = np.linspace(0, 4 * np.pi, 140)
-_lab = (_rng.random(500) < 0.6).astype(float)
-_rows = np.sin(_t)[None] * (1 + 0.1 * _rng.normal(size=(500, 1))) + _rng.normal(0, 0.1, (500, 140)) * (2 - _lab)[:, None]
+_lab = (_rng.random(40) < 0.6).astype(float)
+_rows = np.sin(_t)[None] * (1 + 0.1 * _rng.normal(size=(40, 1))) + _rng.normal(0, 0.1, (40, 140)) * (2 - _lab)[:, None]
 dataframe = pd.DataFrame(np.concatenate([_rows, _lab[:, None]], axis=1))
 raw_data = dataframe.values
 dataframe.head()

@@ -2,7 +2,8 @@
 # its code cells with only the imports changed (shell and IPython magic lines dropped); cells are
 # separated by "# %%".
 # Its Fashion-MNIST download is replaced by synthetic data of the same shapes (the cell says so),
-# and its 10 epochs by 3.
+# and its 10 epochs by 3; batches of 16 per replica instead of 64 (160 training, 32 test images: 10 batches,
+# as the cell that takes 10 steps needs).
 
 # %%
 # Import TensorFlow
@@ -16,13 +17,13 @@ print(tf.__version__)
 
 # %%
 # The tutorial downloads Fashion-MNIST here (fashion_mnist.load_data()); synthetic images and labels
-# of the same shapes and dtypes (28x28 uint8 images, uint8 labels 0-9; 640 for training, 128 for
+# of the same shapes and dtypes (28x28 uint8 images, uint8 labels 0-9; 160 for training, 32 for
 # testing) stand in for it, the same numbers on both sides.
 rng = np.random.default_rng(0)
-train_images = rng.integers(0, 256, (640, 28, 28), dtype=np.uint8)
-train_labels = rng.integers(0, 10, 640, dtype=np.uint8)
-test_images = rng.integers(0, 256, (128, 28, 28), dtype=np.uint8)
-test_labels = rng.integers(0, 10, 128, dtype=np.uint8)
+train_images = rng.integers(0, 256, (160, 28, 28), dtype=np.uint8)
+train_labels = rng.integers(0, 10, 160, dtype=np.uint8)
+test_images = rng.integers(0, 256, (32, 28, 28), dtype=np.uint8)
+test_labels = rng.integers(0, 10, 32, dtype=np.uint8)
 
 # Add a dimension to the array -> new shape == (28, 28, 1)
 # This is done because the first layer in our model is a convolutional
@@ -46,7 +47,7 @@ print('Number of devices: {}'.format(strategy.num_replicas_in_sync))
 # %%
 BUFFER_SIZE = len(train_images)
 
-BATCH_SIZE_PER_REPLICA = 64
+BATCH_SIZE_PER_REPLICA = 16
 GLOBAL_BATCH_SIZE = BATCH_SIZE_PER_REPLICA * strategy.num_replicas_in_sync
 
 EPOCHS = 3  # the tutorial trains 10 epochs; cut to 3 on both sides

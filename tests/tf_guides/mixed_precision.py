@@ -1,9 +1,9 @@
 # TF guide "Mixed precision" (site/en/guide/mixed_precision.ipynb), tensorflow/docs 7c36502: its code
 # cells with only the imports changed (shell and IPython magic lines dropped); cells are separated by "# %%".
 # Keras' MNIST download is replaced by synthetic data of the same image shape and dtypes (28x28 uint8 images,
-# uint8 labels), identical in TF and here, written in that cell's place; 6000 training and 1000 test images
+# uint8 labels), identical in TF and here, written in that cell's place; 1200 training and 200 test images
 # instead of 60000 and 10000 (the guide's reshape(60000, 784) and reshape(10000, 784) follow), so that its
-# float16 training runs in minutes on a CPU (TF emulates float16 there). On a CPU the guide's own code
+# float16 training runs in seconds on a CPU (TF emulates float16 there). On a CPU the guide's own code
 # takes its CPU branch (64 units).
 # %%
 import workbench as tf
@@ -71,10 +71,10 @@ model.compile(loss='sparse_categorical_crossentropy',
 # same shapes and dtypes stand in for it:
 import numpy as np
 _rng = np.random.default_rng(0)
-(x_train, y_train), (x_test, y_test) = ((_rng.integers(0, 256, (6000, 28, 28), dtype=np.uint8), _rng.integers(0, 10, 6000, dtype=np.uint8)),
-                                        (_rng.integers(0, 256, (1000, 28, 28), dtype=np.uint8), _rng.integers(0, 10, 1000, dtype=np.uint8)))
-x_train = x_train.reshape(6000, 784).astype('float32') / 255
-x_test = x_test.reshape(1000, 784).astype('float32') / 255
+(x_train, y_train), (x_test, y_test) = ((_rng.integers(0, 256, (1200, 28, 28), dtype=np.uint8), _rng.integers(0, 10, 1200, dtype=np.uint8)),
+                                        (_rng.integers(0, 256, (200, 28, 28), dtype=np.uint8), _rng.integers(0, 10, 200, dtype=np.uint8)))
+x_train = x_train.reshape(1200, 784).astype('float32') / 255
+x_test = x_test.reshape(200, 784).astype('float32') / 255
 
 # %%
 initial_weights = model.get_weights()
