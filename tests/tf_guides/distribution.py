@@ -1,8 +1,8 @@
 # TF guide "Distributed training with Core APIs and DTensor" (site/en/guide/core/distribution.ipynb), tensorflow/docs 7c36502: its code
 # cells with only the imports changed (shell and IPython magic lines dropped); cells are separated by "# %%".
 # tensorflow_datasets' MNIST download is replaced by synthetic MNIST-shaped data (28x28x1 uint8 images
-# whose bright band of rows depends on the int64 label, plus noise; 5000 train and 5000 test images, as the
-# guide's splits), identical in TF and here, written in the loading cell's place.
+# whose bright band of rows depends on the int64 label, plus noise; 1000 train and 1000 test images instead of
+# the guide's 5000 and 5000), identical in TF and here, written in the loading cell's place.
 # %%
 import matplotlib
 from matplotlib import pyplot as plt
@@ -40,7 +40,7 @@ def _synthetic_mnist(n, seed):
   for _i in range(n):
     _x[_i, 2 + 2 * _y[_i]:6 + 2 * _y[_i]] += 155
   return _x.astype(np.uint8), _y
-train_data, test_data = [tf.data.Dataset.from_tensor_slices(_synthetic_mnist(5000, _s)).batch(128) for _s in (0, 1)]
+train_data, test_data = [tf.data.Dataset.from_tensor_slices(_synthetic_mnist(1000, _s)).batch(128) for _s in (0, 1)]
 
 # %%
 def preprocess(x, y):
