@@ -177,3 +177,32 @@ def test_mobilenet_v2_preprocess_input_on_arrays_and_keras_inputs():
     np.testing.assert_allclose(model(np.full((1, 4, 4, 3), 255.0, np.float32)).numpy(), 1.0)
     with pytest.raises(ValueError, match="weights='imagenet'"):
         keras.applications.MobileNetV2()
+
+
+@pytest.mark.parametrize("mode, dtype", [("int", np.int64), ("multi_hot", np.int64), ("count", np.int64),
+                                         ("one_hot", np.int64), ("tf_idf", np.float32)])
+def test_text_vectorization_output_dtypes_as_keras3(mode, dtype):
+    # Keras 3.15 (TF backend), eagerly and in a traced step alike: the encodings are int64, tf_idf float32
+    layer = keras.layers.TextVectorization(output_mode=mode, max_tokens=6)
+    layer.adapt(["a b b c", "c c d"])
+    x = np.array(["a b"]) if mode == "one_hot" else np.array(["a b z", "c c"])
+    y = layer(x)
+    assert y.dtype == dtype
+    want = {"int": [[5, 3, 1], [2, 2, 0]], "multi_hot": [[1, 0, 1, 0, 1], [0, 1, 0, 0, 0]],
+            "count": [[1, 0, 1, 0, 1], [0, 2, 0, 0, 0]], "one_hot": [[[0, 0, 0, 0, 1], [0, 0, 1, 0, 0]]],
+            "tf_idf": [[0.6475667953491211, 0.0, 0.6931471824645996, 0.0, 0.6931471824645996],
+                       [0.0, 1.021651268005371, 0.0, 0.0, 0.0]]}[mode]
+    got = y.to_list() if hasattr(y, "to_list") else y.numpy().tolist()
+    np.testing.assert_allclose(np.asarray(got, dtype=np.float64), want, rtol=1e-6)
+    traced = wb.function(lambda s: layer(s))(wb.constant(np.array(["a b z", "c c"])))
+    if mode != "one_hot":
+        assert traced.dtype == dtype
+
+
+@pytest.mark.parametrize("cls, vocab, x", [("StringLookup", ["a", "b"], [["a"], ["b"]]),
+                                          ("IntegerLookup", [4, 7], [[4], [7]])])
+@pytest.mark.parametrize("mode", ["multi_hot", "count", "one_hot"])
+def test_lookup_encodings_are_int64_as_keras3(cls, vocab, x, mode):
+    y = getattr(keras.layers, cls)(output_mode=mode, vocabulary=vocab)(np.array(x))
+    assert y.dtype == np.int64 and y.shape == (2, 3)
+    assert y.numpy().tolist() == [[0, 1, 0], [0, 0, 1]]

@@ -273,7 +273,7 @@ class IntegerLookup(Layer):
         else:
             out = np.where(found, out, mask_base + np.mod(x, self.num_oov_indices))
         if self.mask_token is None:
-            return to_tensor(encode(out.astype(np.int64), self._depth(), self.output_mode, self.compute_dtype, where),
+            return to_tensor(encode(out.astype(np.int64), self._depth(), self.output_mode, np.int64, where),
                              inputs)
         masked = x == self.mask_token
         if self.output_mode == "int":
@@ -282,13 +282,13 @@ class IntegerLookup(Layer):
         out = np.where(masked, 0, out).astype(np.int64)
         weights = np.where(masked, 0.0, 1.0)
         if self.output_mode == "one_hot":
-            encoded = encode(out, self._depth(), "one_hot", self.compute_dtype, where)
+            encoded = encode(out, self._depth(), "one_hot", np.int64, where)
             keep = weights[..., 0:1] if weights.ndim > 1 and weights.shape[-1] == 1 else weights[..., None]
-            return to_tensor((encoded * keep).astype(self.compute_dtype), inputs)
+            return to_tensor((encoded * keep).astype(np.int64), inputs)
         encoded = encode(out, self._depth(), "count", np.float64, where, count_weights=weights)
         if self.output_mode == "multi_hot":
             encoded = encoded > 0
-        return to_tensor(encoded.astype(self.compute_dtype), inputs)
+        return to_tensor(encoded.astype(np.int64), inputs)
 
     def _depth(self):
         return self.max_tokens if self.pad_to_max_tokens else self.vocabulary_size()

@@ -173,17 +173,17 @@ class StringLookup(Layer):
                 out[pos] = mask_base + (fingerprint64(t) % self.num_oov_indices if self.num_oov_indices > 1 else 0)
         depth = self.max_tokens if self.pad_to_max_tokens else self.vocabulary_size()
         if self.output_mode == "int" or self.mask_token is None:
-            return to_tensor(encode(out, depth, self.output_mode, self.compute_dtype, where))
+            return to_tensor(encode(out, depth, self.output_mode, np.int64, where))
         # other modes drop mask tokens: they add nothing to the encoding
         weights = np.where(masked, 0.0, 1.0)
         if self.output_mode == "one_hot":
-            encoded = encode(out, depth, "one_hot", self.compute_dtype, where)
+            encoded = encode(out, depth, "one_hot", np.int64, where)
             keep = weights[..., 0:1] if weights.ndim > 1 and weights.shape[-1] == 1 else weights[..., None]
-            return to_tensor((encoded * keep).astype(self.compute_dtype))
+            return to_tensor((encoded * keep).astype(np.int64))
         encoded = encode(out, depth, "count", np.float64, where, count_weights=weights)
         if self.output_mode == "multi_hot":
             encoded = encoded > 0
-        return to_tensor(encoded.astype(self.compute_dtype))
+        return to_tensor(encoded.astype(np.int64))
 
     def get_config(self):
         def text(t):

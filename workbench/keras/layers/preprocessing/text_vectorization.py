@@ -315,7 +315,7 @@ class TextVectorization(Layer):
         dense_out = not self._sparse and not ragged_out
         if dense_out and isinstance(inputs, core.Tensor) and inputs.dtype.kind == "O":
             # a host step: a wb.function (fit's train step, Dataset.map) replays it on each batch
-            dtype = np.int64 if self._output_mode == "int" else self.dtype
+            dtype = np.float32 if self._output_mode == "tf_idf" else np.int64   # Keras 3.15's, as _encoded_output
             return numpy_function(lambda arr: self._vectorize(core.wrap_constant(arr), where).numpy(), [inputs],
                                   Tout=dtype)
         return self._vectorize(inputs, where)
@@ -357,7 +357,8 @@ class TextVectorization(Layer):
 
     def _encoded_output(self, tokens, ids, ragged_tokens, where):
         depth = self._depth()
-        dtype = self.dtype
+        # Keras 3.15 (TF backend): "multi_hot", "one_hot" and "count" give int64, "tf_idf" float32
+        dtype = np.float32 if self._output_mode == "tf_idf" else np.int64
         if ids.size and ids.max() >= depth:
             raise ValueError(f"{where}: token index {int(ids.max())} is out of range for {depth} output columns")
         if ragged_tokens:
