@@ -21,7 +21,7 @@ import math
 import numpy as np
 
 from . import backend, core, dtypes
-from .core import apply, convert_to_tensor, defop
+from .core import Tensor, apply, convert_to_tensor, defop
 from .errors import argcheck
 from .ops.elementwise import cast, multiply
 from .ops.linalg import matmul
@@ -363,7 +363,21 @@ _overlap_op = defop("overlap_and_add", _overlap_fwd, vjp=_overlap_vjp, jvp=_line
                     dtypes="numeric")
 
 
+def _scalar_value(value):
+    """A scalar integer tensor's value (read in Python: a trace runs the function eagerly), or
+    ``value`` itself."""
+    if isinstance(value, Tensor) and value.ndim == 0 and value.dtype.kind in "iu":
+        return int(value.numpy())
+    return value
+
+
+def _unknown(value) -> bool:
+    """Whether TF's shape inference does not know ``value`` (a tensor an argument decides)."""
+    return isinstance(value, Tensor) and core.tracing() and core.static_value(value) is None
+
+
 def _positive_int(value, what, opname):
+    value = _scalar_value(value)
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) or value < 1:
         raise ValueError(f"{opname}: {what} must be a positive integer, got {value!r}")
     return int(value)
@@ -375,6 +389,7 @@ def frame(signal, frame_length, frame_step, pad_end=False, pad_value=0, axis=-1,
     that every sample is in a frame (``ceil(n / frame_step)`` frames); otherwise frames that
     would run past the end are dropped."""
     x = convert_to_tensor(signal)
+    open_length, open_step = _unknown(frame_length), _unknown(frame_step)
     frame_length = _positive_int(frame_length, "frame_length", "frame")
     frame_step = _positive_int(frame_step, "frame_step", "frame")
     if x.ndim < 1:
@@ -392,8 +407,16 @@ def frame(signal, frame_length, frame_step, pad_end=False, pad_value=0, axis=-1,
             x = pad(x, widths, constant_values=pad_value)
     else:
         num_frames = max(0, 1 + (n - frame_length) // frame_step) if n >= frame_length else 0
-    return apply(_frame_op, (x,), {"frame_length": frame_length, "frame_step": frame_step,
-                                   "num_frames": num_frames, "axis": axis})
+    out = apply(_frame_op, (x,), {"frame_length": frame_length, "frame_step": frame_step,
+                                  "num_frames": num_frames, "axis": axis})
+    if open_length or open_step:   # TF's static shape: the sizes the tensors decide are open
+        dims = convert_to_tensor(signal)._static_shape()
+        if dims.rank is None:
+            return core.static_result(out, None)
+        d = dims.as_list()
+        core.static_result(out, tuple(d[:len(d) + axis]) + (None, None if open_length else frame_length)
+                           + tuple(d[len(d) + axis + 1:]))
+    return out
 
 
 def overlap_and_add(signal, frame_step, name=None):
@@ -421,22 +444,26 @@ def _window(window_length, periodic, dtype, a, opname):
     if n == 1:
         w = np.ones(1)
     else:
-        denom = n if periodic else n - 1
+        denom = n if periodic and n % 2 == 0 else n - 1   # TF: an odd length is symmetric either way
         w = a - (1 - a) * np.cos(2 * np.pi * np.arange(n) / max(denom, 1))
-    return core.wrap_constant(np.asarray(w, dtype=dt))
+    out = core.wrap_constant(np.asarray(w, dtype=dt))
+    return core.static_result(out, (None,)) if _unknown(window_length) else out
 
 
 def hann_window(window_length, periodic=True, dtype=np.float32, name=None):
-    """The Hann window ``0.5 - 0.5 cos(2 pi n / N)``, ``N`` the length (periodic) or length - 1."""
+    """The Hann window ``0.5 - 0.5 cos(2 pi n / N)``, ``N`` the length (periodic, an even
+    length) or length - 1 (``periodic=False``, or an odd length, as TF)."""
     return _window(window_length, periodic, dtype, 0.5, "hann_window")
 
 
 def hamming_window(window_length, periodic=True, dtype=np.float32, name=None):
-    """The Hamming window ``0.54 - 0.46 cos(2 pi n / N)``, ``N`` the length (periodic) or length - 1."""
+    """The Hamming window ``0.54 - 0.46 cos(2 pi n / N)``, ``N`` the length (periodic, an even
+    length) or length - 1 (``periodic=False``, or an odd length, as TF)."""
     return _window(window_length, periodic, dtype, 0.54, "hamming_window")
 
 
 def _length_and_dtype(window_length, dtype, opname):
+    window_length = _scalar_value(window_length)
     if isinstance(window_length, bool) or not isinstance(window_length, (int, np.integer)) or window_length < 0:
         raise ValueError(f"{opname}: window_length must be a non-negative integer, got {window_length!r}")
     dt = _np_dtype(dtype)
