@@ -223,7 +223,7 @@ def _operation_function(op):
     if fn is None and isinstance(op, str) and op.startswith("activations."):
         fn = getattr(activations, op.split(".", 1)[1], None)
     if op == "backend.relu":   # Keras 3's activations.relu with a slope, a cap or a threshold
-        from . import backend
+        from . import backend  # the legacy backend sits above functional's imports
         fn = backend.relu
     if not callable(fn) or isinstance(fn, type):
         raise ValueError(f"SymbolicOp: op {op!r} is not a wb.keras.ops function")
