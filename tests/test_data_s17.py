@@ -2,6 +2,8 @@
 makes, decode_csv in traced maps, CSV batch/unbatch pipelines, and the images tutorial's
 pieces; the values are TF's, computed with TF on the same small cases."""
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -382,3 +384,26 @@ def test_make_csv_dataset_num_parallel_reads_interleaves_records(tmp_path):
         got = [b["a"].numpy().tolist() for b in make(files, 10, num_epochs=1, shuffle=False, num_parallel_reads=2,
                                                      ignore_errors=errors)]
         assert got == [[1, 10, 2, 20, 3]]
+
+
+def test_get_next_as_optional_in_a_traced_loop_reads_each_pass():
+    """TF's distribute input tutorial's loop (cell 9) over a plain iterator: every pass of the
+    traced loop reads the next batch, and has_value() ends it (TF 2.21 prints [0 2 4 6],
+    [8 10 12 14], [16])."""
+    it = iter(wb.data.Dataset.range(9).batch(4))
+    seen = []
+
+    @wb.function
+    def train_fn(it):
+        for _ in wb.range(5):
+            optional_data = it.get_next_as_optional()
+            if not optional_data.has_value():
+                break
+            r = optional_data.get_value() * 2
+            wb.py_function(lambda v: seen.append(v.numpy().tolist()) or 0, [r], wb.int32)
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        train_fn(it)
+    assert seen == [[0, 2, 4, 6], [8, 10, 12, 14], [16]]
+    assert not it.get_next_as_optional().has_value()

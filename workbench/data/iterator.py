@@ -40,7 +40,7 @@ from ..core import Tensor, wrap
 from ..sparse.sparse_tensor import from_parts
 from ..errors import OutOfRangeError
 from . import structure as st
-from .optional import Optional
+from .optional import Optional, StagedOptional, empty_value
 from .seeding import KernelScoped
 
 __all__ = ["Iterator", "NumpyIterator"]
@@ -339,7 +339,11 @@ class Iterator(Trackable):
 
     def get_next_as_optional(self):
         """The next element as a ``wb.data.experimental.Optional``; at the end an empty one
-        whose ``element_spec`` is the dataset's (TF's ``Iterator.get_next_as_optional``)."""
+        whose ``element_spec`` is the dataset's (TF's ``Iterator.get_next_as_optional``). Inside
+        a ``wb.function`` the read is a step of its own and ``has_value()`` a tensor it computes."""
+        if core._state.tracer is not None:
+            has, value = _next_or_end(_Source(self, OutOfRangeError))
+            return StagedOptional(value, self._dataset.element_spec, has)
         try:
             return Optional.from_value(next(self._it))
         except StopIteration:
@@ -455,6 +459,17 @@ def _get_next(source):
         if source.end is StopIteration:
             raise
         raise OutOfRangeError("get_next: the iterator has no more elements (End of sequence)") from None
+
+
+@core.effect
+def _next_or_end(source):
+    # a step of a wb.function's program: (whether the iterator had a next element, that element
+    # or, at the end, empty tensors of the dataset's structure)
+    iterator = source.iterator
+    try:
+        return core.convert_to_tensor(True), next(iterator._it)
+    except StopIteration:
+        return core.convert_to_tensor(False), empty_value(iterator._dataset.element_spec)
 
 
 @core.effect

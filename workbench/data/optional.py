@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from .. import nest
 from ..core import convert_to_tensor
+from ..ops.create import zeros
 from ..errors import InvalidArgumentError
 from ..tensor_shape import TensorSpec
 from . import structure as st
 
-__all__ = ["Optional"]
+__all__ = ["Optional", "StagedOptional", "empty_value"]
 
 
 def _spec_of(value):
@@ -61,3 +62,27 @@ class Optional:
 
     def __repr__(self):
         return f"<wb.data.experimental.Optional has_value={self._has} element_spec={self._spec!r}>"
+
+
+class StagedOptional(Optional):
+    """An Optional read inside a ``wb.function``: ``has_value()`` is a tensor each call computes
+    (so ``if not opt.has_value(): break`` ends a loop where the data ends); ``get_value()`` gives
+    the value, which the branch that ``has_value()`` guards uses."""
+
+    def get_value(self, name=None):
+        return self._value
+
+
+def empty_value(spec, where="get_next_as_optional"):
+    """Zero-sized tensors of the structure ``spec`` (unknown sizes 0): what a traced read past
+    the end gives beside a False ``has_value``."""
+    if isinstance(spec, TensorSpec):
+        shape = [0 if d is None else d for d in (spec.shape.as_list() if spec.shape.rank is not None else [0])]
+        return zeros(shape, spec.dtype)
+    if isinstance(spec, dict):
+        return {k: empty_value(v, where) for k, v in spec.items()}
+    if isinstance(spec, (list, tuple)):
+        if hasattr(spec, "_fields"):
+            return type(spec)(*[empty_value(v, where) for v in spec])
+        return type(spec)(empty_value(v, where) for v in spec)
+    raise TypeError(f"{where}: cannot make an empty value of the element spec {spec!r}")

@@ -9,7 +9,6 @@ example), so one epoch gives every example to exactly one replica.
 
 from __future__ import annotations
 
-import functools
 
 from .. import core, nest
 from ..errors import OutOfRangeError, argcheck
@@ -17,7 +16,6 @@ from ..tensor_shape import TensorSpec
 from ..core import convert_to_tensor
 from ..ops.reduce import reduce_mean
 from ..ops.shape import stack
-from ..ops.create import zeros
 from .values import PerReplica, PerReplicaSpec, regroup
 
 
@@ -103,31 +101,16 @@ def _next_or_end(held):
 
 
 def _empty(spec):
-    """Zero-sized tensors of the structure ``spec`` (unknown sizes 0)."""
+    """Zero-sized tensors of the structure ``spec`` (unknown sizes 0), per replica where it is a
+    ``PerReplicaSpec``."""
     if isinstance(spec, PerReplicaSpec):
         return PerReplica([_empty(s) for s in spec._value_specs])
-    if isinstance(spec, TensorSpec):
-        shape = [0 if d is None else d for d in (spec.shape.as_list() if spec.shape.rank is not None else [0])]
-        return zeros(shape, spec.dtype)
     if isinstance(spec, dict):
         return {k: _empty(v) for k, v in spec.items()}
-    if isinstance(spec, (list, tuple)):
-        return type(spec)(_empty(v) for v in spec) if not hasattr(spec, "_fields") else type(spec)(
-            *[_empty(v) for v in spec])
-    raise TypeError(f"get_next_as_optional: cannot make an empty value of the element spec {spec!r}")
-
-
-@functools.lru_cache(maxsize=None)
-def _staged_optional_class():
-    from ..data.optional import Optional   # the data package sits beside this one
-
-    class _StagedOptional(Optional):
-        """An Optional read inside a ``wb.function``: ``has_value()`` is a computed tensor;
-        ``get_value()`` gives the value, which the branch that ``has_value()`` guards uses."""
-
-        def get_value(self, name=None):
-            return self._value
-    return _StagedOptional
+    if isinstance(spec, (list, tuple)) and not hasattr(spec, "_fields"):
+        return type(spec)(_empty(v) for v in spec)
+    from ..data.optional import empty_value   # the data package sits beside this one
+    return empty_value(spec)
 
 
 def replica_batch(element, strategy):
@@ -241,10 +224,10 @@ class DistributedIterator:
         (TF's ``DistributedIterator.get_next_as_optional``). Inside a ``wb.function`` the read
         is a step of its own, and ``has_value()`` a tensor each call computes (so that ``if not
         opt.has_value(): break`` ends a loop over ``wb.range`` where the data ends)."""
-        from ..data.optional import Optional   # the data package sits beside this one
+        from ..data.optional import Optional, StagedOptional   # the data package sits beside this one
         if core.tracing():
             has, value = _next_or_end(_Held(self))
-            return _staged_optional_class()(value, self.element_spec, has)
+            return StagedOptional(value, self.element_spec, has)
         try:
             value = self._transform(next(self._iterator))
         except StopIteration:
