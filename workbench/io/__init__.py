@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import core
 from ..core import wrap
 from . import gfile
 from .codecs import (  # noqa: F401  (base64, decompression, BMP/GIF/WebP, JPEG headers)
@@ -83,9 +84,20 @@ def matching_files(pattern, name=None):
 
 
 def read_file(filename, name=None):
-    """The bytes of a file (a local path or an fsspec URL) as a string scalar tensor."""
+    """The bytes of a file (a local path or an fsspec URL) as a string scalar tensor. Inside a
+    ``wb.function`` or a dataset's ``map`` it is one step that each replay runs again; a trace
+    TF does not run (``get_concrete_function``) reads nothing: an empty string stands in."""
+    out = _read_file(filename)
+    return core.static_result(out, ()) if core.tracing() else out
+
+
+@core.effect
+def _read_file(filename):
     with gfile.GFile(filename, "rb") as f:
         return wrap(np.array(f.read(), dtype=object))
+
+
+_read_file.__wrapped__.stand_in = lambda filename: wrap(np.array(b"", dtype=object))
 
 
 def write_file(filename, contents, name=None):
