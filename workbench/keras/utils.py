@@ -6,6 +6,7 @@ import numpy as np
 
 from .. import random as wb_random
 from ..errors import argcheck
+from .audio_dataset import audio_dataset_from_directory
 from .callbacks.progbar import Progbar
 from .file_utils import get_file, validate_file
 from .data_adapter import pack_x_y_sample_weight, unpack_x_y_sample_weight
@@ -18,7 +19,7 @@ from ..data.directory import text_dataset_from_directory
 from .saving import (custom_object_scope, deserialize_keras_object, get_custom_objects, get_registered_name,
                      get_registered_object, register_keras_serializable, serialize_keras_object)
 
-__all__ = ["CustomObjectScope", "Progbar", "PyDataset", "Sequence", "array_to_img", "custom_object_scope",
+__all__ = ["CustomObjectScope", "Progbar", "PyDataset", "Sequence", "array_to_img", "audio_dataset_from_directory", "custom_object_scope",
            "deserialize_keras_object", "get_custom_objects", "get_file", "image_dataset_from_directory", "img_to_array", "load_img", "normalize",
            "pack_x_y_sample_weight", "pad_sequences", "save_img", "serialize_keras_object",
            "timeseries_dataset_from_array", "text_dataset_from_directory", "unpack_x_y_sample_weight", "get_registered_name", "get_registered_object",
