@@ -240,6 +240,20 @@ def _functions(obj, prefix="", seen=None):
     return out
 
 
+def _trace_nested_calls(fn):
+    """Trace the signatures ``fn`` was called with inside other functions' traces (TF traced a
+    concrete function for each then; here they were inlined into the caller). One that cannot
+    be traced on its own is left out: calling it on the loaded object raises, naming it."""
+    obj = getattr(fn, "_obj", None)
+    for args, kwargs in list(getattr(fn, "_nested", {}).values()):
+        if obj is not None and args and args[0] is obj:
+            args = args[1:]
+        try:
+            fn.get_concrete_function(*args, **kwargs)
+        except Exception:  # noqa: BLE001 -- saved as TF saves the rest; the loaded call says what is missing
+            continue
+
+
 def _concrete_specs(fn):
     """(specs, Python values) of each concrete function traced so far (or of the
     input_signature): a nested list of numbers the function was traced for is saved as a
@@ -251,6 +265,7 @@ def _concrete_specs(fn):
         return [(list(signature), [None] * len(signature))]
     if signature is not None and not getattr(fn, "_concrete", None):
         fn.get_concrete_function()
+    _trace_nested_calls(fn)
     out = []
     params = list(getattr(fn, "_params", None) or getattr(getattr(fn, "_function", None), "_params", []))
     for concrete in list(getattr(fn, "_concrete", {}).values()):

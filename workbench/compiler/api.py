@@ -152,6 +152,9 @@ class Function:
         self._stood_in = False       # the last get_concrete_function trace gave a py_function stand-ins
         self._stand_ins_failed = None   # the specs of the stand-ins the last trace's error may come from
         self._ran_taped: set = set()   # signatures whose Python body ran under a tape (printed once)
+        # signatures this function was called with inside another function's trace (TF traces a
+        # concrete function for each; saved_model.save traces them, so a loaded module has them)
+        self._nested: dict = {}
         # tensors the traces used as captured constants (id -> weak reference): passed as an
         # argument, such a tensor is the argument too (a tape sees one tensor, as in eager mode)
         self._captured: dict = {}
@@ -276,8 +279,10 @@ class Function:
                 with graph:
                     return _as_outputs(self._body(*args, **kwargs))
             # inside another trace: the ops are the caller's, random ones with this graph's seeds
-            with wbrandom.function_graph(lambda: self._random_seeds(self._find(signature(
-                    args, kwargs, nest.flatten((args, kwargs)), self._captured))[1])):
+            key = signature(args, kwargs, nest.flatten((args, kwargs)), self._captured)
+            if key not in self._nested:
+                self._nested[key] = nest.map_structure(_spec_of_argument, (args, kwargs))
+            with wbrandom.function_graph(lambda: self._random_seeds(self._find(key)[1])):
                 return _as_outputs(self._body(*args, **kwargs))
         flat = nest.flatten((args, kwargs))
         if ARGUMENTS.expander is not None and ARGUMENTS.expander.takes(flat):
@@ -857,6 +862,15 @@ def _reached_variables(fn, flat, ids):
         if not isinstance(leaf, core.Tensor):
             look(leaf, 0)
     return list(found.values())
+
+
+def _spec_of_argument(value):
+    """A traced tensor as the spec of what it stands for (an argument of the trace: its static
+    shape, None where the trace leaves a size open; another tensor: its shape); other values as
+    they are."""
+    if isinstance(value, core.Tensor):
+        return TensorSpec(value._static_shape(), value.dtype)
+    return value
 
 
 class _BoundFunction:
