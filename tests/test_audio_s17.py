@@ -68,6 +68,19 @@ def test_decode_wav_static_shapes_as_tf(folder, samples, channels, shape):
     np.testing.assert_array_equal(got.numpy(), want.numpy())
 
 
+def test_traced_reader_reads_each_call_file(folder):
+    @wb.function
+    def load(path):
+        audio, _ = wb.audio.decode_wav(wb.io.read_file(path), desired_channels=1, desired_samples=200)
+        return wb.squeeze(audio, -1)[wb.newaxis, :] * 2.0
+
+    for label, j in [("no", 0), ("up", 1), ("yes", 2)]:
+        path = os.path.join(folder, label, f"clip{j}.wav")
+        want = wb.audio.decode_wav(wb.io.read_file(path), desired_samples=200).audio.numpy()[:, 0] * 2
+        np.testing.assert_array_equal(load(wb.constant(path)).numpy()[0], want)
+    assert load.experimental_get_tracing_count() == 1   # one program, replayed on each file
+
+
 def test_encode_wav_static_shape():
     @wb.function(input_signature=[wb.TensorSpec((None, None), F32)])
     def enc(a):
