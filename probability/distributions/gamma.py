@@ -10,6 +10,7 @@ from .. import internal
 from ..internal import samplers
 from .distribution import FULLY_REPARAMETERIZED, Distribution
 from .kullback_leibler import RegisterKL
+from .truncated_normal import implicit_reparameterization
 
 __all__ = ["Gamma"]
 
@@ -137,6 +138,19 @@ def random_gamma(shape, concentration, rate=None, log_rate=None, seed=None, log_
         seed, fix_seed = samplers.split_seed(seed)
         log_rate = wb.log(rate) if log_rate is None else log_rate
         rate = wb.ones_like(log_rate)
+    if samplers.in_vectorized_draw():
+        # TFP's kernel under vectorized_map; the implicit gradient through the CDF
+        conc = concentration
+        if rate is None and log_rate is not None:
+            rate = wb.exp(log_rate)
+        r = wb.ones([], dtype) if rate is None else rate
+        x = _random_gamma_rejection(full, wb.stop_gradient(conc), None if rate is None else wb.stop_gradient(rate),
+                                    seed, log_space)
+        if log_space:
+            return implicit_reparameterization(x, lambda v: wb.math.igamma(conc, wb.exp(v) * r),
+                                               lambda v: Gamma(conc, r).log_prob(wb.exp(v)) + v)
+        return implicit_reparameterization(x, lambda v: wb.math.igamma(conc, v * r),
+                                           lambda v: Gamma(conc, r).log_prob(v))
     safe_rate = wb.where(bad_rate, wb.constant(100.0, dtype=dtype), rate)
     draws = samplers.gamma(full[:len(full) - len(internal.broadcast_shapes(safe_conc.shape, safe_rate.shape))],
                            safe_conc, safe_rate, dtype=dtype, seed=seed)
@@ -151,6 +165,56 @@ def random_gamma(shape, concentration, rate=None, log_rate=None, seed=None, log_
         infinite = wb.equal(rate, 0.0)
     nan, inf = wb.constant(np.nan, dtype=dtype), wb.constant(np.inf, dtype=dtype)
     return wb.where(infinite, inf, wb.where(bad_rate | bad_conc, nan, draws))
+
+
+def _random_gamma_rejection(full, concentration, rate, seed, log_space=False):
+    """TFP's portable Gamma kernel (what it runs under ``vectorized_map``): Marsaglia and Tsang's
+    rejection in float64 (in log space: ``3 log v``, for Beta's draws), rounds of (normal, uniform) draws on split seeds until every member is
+    accepted (a later accepted round replaces an earlier one, as TFP's batched loop), shape
+    below 1 boosted by ``U**(1/c)``; divided by ``rate``, zeros raised to the smallest normal."""
+    dtype = concentration.dtype
+    gen_seed, fix_seed = samplers.split_seed(seed, salt="random_gamma")
+    conc = wb.broadcast_to(wb.cast(concentration, wb.float64), full)
+    good_params = conc >= 0.0
+    safe = wb.where(good_params, conc, wb.constant(100.0, dtype=np.float64))
+    boosted = wb.where(safe < 1.0, safe + 1.0, safe)
+    d = boosted - 1.0 / 3.0
+    c = (1.0 / 3.0) / wb.sqrt(d)
+
+    def trial(trial_seed):
+        v_seed, u_seed = samplers.split_seed(trial_seed)
+        x = samplers.normal(full, dtype=np.float64, seed=v_seed)
+        v = 1.0 + c * x
+        logv3 = 3.0 * wb.math.log1p(c * x)
+        u = samplers.uniform(full, dtype=np.float64, seed=u_seed)
+        good = (wb.math.log(u) < x * x / 2.0 + d * (1.0 - v * v * v + logv3)) & (v > 0.0)
+        return (logv3 if log_space else v * v * v), good
+
+    init_seed, loop_seed = samplers.split_seed(gen_seed)
+    draws, accepted = trial(init_seed)
+    while not bool(wb.reduce_all(accepted)):
+        trial_seed, loop_seed = samplers.split_seed(loop_seed)
+        new, new_good = trial(trial_seed)
+        draws = wb.where(new_good, new, draws)
+        accepted = accepted | new_good
+    fix = samplers.uniform(full, dtype=np.float64, seed=fix_seed)
+    if log_space:
+        boost = wb.where(safe < 1.0, wb.math.log1p(-fix) / safe, wb.zeros_like(safe))
+        draws = wb.where(good_params, draws + wb.math.log(d) + boost, wb.constant(np.nan, dtype=np.float64))
+        draws = wb.cast(draws, dtype)
+        if rate is None:
+            return draws
+        return draws - wb.math.log(wb.where(rate >= 0.0, rate, wb.constant(np.nan, dtype=dtype)))
+    boost = wb.where(safe < 1.0, fix ** (1.0 / safe), wb.ones_like(safe))
+    draws = wb.where(good_params, draws * d * boost, wb.constant(np.nan, dtype=np.float64))
+    draws = wb.cast(draws, dtype)
+    tiny = wb.constant(np.finfo(dtype).tiny, dtype=dtype)
+    if rate is None:
+        return wb.where(wb.equal(draws, 0.0), tiny, draws)
+    rate = wb.where(rate >= 0.0, rate, wb.constant(np.nan, dtype=dtype))
+    scaled = draws / rate
+    return wb.where(wb.equal(rate, 0.0), wb.constant(np.inf, dtype=dtype),
+                    wb.where(wb.equal(scaled, 0.0), tiny, scaled))
 
 
 def log_standard_gamma(shape, seed, alpha):

@@ -258,7 +258,11 @@ class _AutoBatched:
         pin_draws = self._per_draw(tensors, pin_shape)
         draws = []
         for k in range(n):
-            draws.append(self._execute((), seeds[k], pin_draws[k if pin_shape else 0])[1])
+            if stateless:    # TFP's draws under vectorized_map (its portable samplers)
+                with samplers.vectorized_draw():
+                    draws.append(self._execute((), seeds[k], pin_draws[k if pin_shape else 0])[1])
+            else:
+                draws.append(self._execute((), seeds[k], pin_draws[k if pin_shape else 0])[1])
         if not shape:
             return self._structure(draws[0])
         out = []

@@ -19,7 +19,9 @@ These are TFP 0.25's rules and numbers.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import threading
 
 import numpy as np
 
@@ -274,3 +276,23 @@ def _shape(shape):
     if isinstance(shape, (int, np.integer)):
         return [int(shape)]
     return list(shape)
+
+
+_vectorized = threading.local()
+
+
+@contextlib.contextmanager
+def vectorized_draw():
+    """Within it, samplers whose TFP kernel changes under ``vectorized_map`` draw as TFP does
+    there: TFP's implementation selection then runs its portable kernels (Gamma's Python
+    rejection sampler) in place of TF's CPU ops, on the same seed."""
+    depth = getattr(_vectorized, "depth", 0)
+    _vectorized.depth = depth + 1
+    try:
+        yield
+    finally:
+        _vectorized.depth = depth
+
+
+def in_vectorized_draw() -> bool:
+    return getattr(_vectorized, "depth", 0) > 0
