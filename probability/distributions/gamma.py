@@ -169,24 +169,26 @@ def random_gamma(shape, concentration, rate=None, log_rate=None, seed=None, log_
 
 def _random_gamma_rejection(full, concentration, rate, seed, log_space=False):
     """TFP's portable Gamma kernel (what it runs under ``vectorized_map``): Marsaglia and Tsang's
-    rejection in float64 (in log space: ``3 log v``, for Beta's draws), rounds of (normal, uniform) draws on split seeds until every member is
-    accepted (a later accepted round replaces an earlier one, as TFP's batched loop), shape
-    below 1 boosted by ``U**(1/c)``; divided by ``rate``, zeros raised to the smallest normal."""
+    rejection in float64 (in log space, ``3 log v``, in the draws' dtype, as TFP), rounds of
+    (normal, uniform) draws on split seeds until every member is accepted (a later accepted round
+    replaces an earlier one, as TFP's batched loop), shape below 1 boosted by ``U**(1/c)``;
+    divided by ``rate``, zeros raised to the smallest normal."""
     dtype = concentration.dtype
+    work = dtype if log_space else np.float64      # TFP's internal dtype
     gen_seed, fix_seed = samplers.split_seed(seed, salt="random_gamma")
-    conc = wb.broadcast_to(wb.cast(concentration, wb.float64), full)
+    conc = wb.broadcast_to(wb.cast(concentration, work), full)
     good_params = conc >= 0.0
-    safe = wb.where(good_params, conc, wb.constant(100.0, dtype=np.float64))
+    safe = wb.where(good_params, conc, wb.constant(100.0, dtype=work))
     boosted = wb.where(safe < 1.0, safe + 1.0, safe)
     d = boosted - 1.0 / 3.0
     c = (1.0 / 3.0) / wb.sqrt(d)
 
     def trial(trial_seed):
         v_seed, u_seed = samplers.split_seed(trial_seed)
-        x = samplers.normal(full, dtype=np.float64, seed=v_seed)
+        x = samplers.normal(full, dtype=work, seed=v_seed)
         v = 1.0 + c * x
         logv3 = 3.0 * wb.math.log1p(c * x)
-        u = samplers.uniform(full, dtype=np.float64, seed=u_seed)
+        u = samplers.uniform(full, dtype=work, seed=u_seed)
         good = (wb.math.log(u) < x * x / 2.0 + d * (1.0 - v * v * v + logv3)) & (v > 0.0)
         return (logv3 if log_space else v * v * v), good
 
@@ -197,16 +199,16 @@ def _random_gamma_rejection(full, concentration, rate, seed, log_space=False):
         new, new_good = trial(trial_seed)
         draws = wb.where(new_good, new, draws)
         accepted = accepted | new_good
-    fix = samplers.uniform(full, dtype=np.float64, seed=fix_seed)
+    fix = samplers.uniform(full, dtype=work, seed=fix_seed)
     if log_space:
         boost = wb.where(safe < 1.0, wb.math.log1p(-fix) / safe, wb.zeros_like(safe))
-        draws = wb.where(good_params, draws + wb.math.log(d) + boost, wb.constant(np.nan, dtype=np.float64))
+        draws = wb.where(good_params, draws + wb.math.log(d) + boost, wb.constant(np.nan, dtype=work))
         draws = wb.cast(draws, dtype)
         if rate is None:
             return draws
         return draws - wb.math.log(wb.where(rate >= 0.0, rate, wb.constant(np.nan, dtype=dtype)))
     boost = wb.where(safe < 1.0, fix ** (1.0 / safe), wb.ones_like(safe))
-    draws = wb.where(good_params, draws * d * boost, wb.constant(np.nan, dtype=np.float64))
+    draws = wb.where(good_params, draws * d * boost, wb.constant(np.nan, dtype=work))
     draws = wb.cast(draws, dtype)
     tiny = wb.constant(np.finfo(dtype).tiny, dtype=dtype)
     if rate is None:
