@@ -161,6 +161,10 @@ def test_audio_dataset_from_directory_padded_ragged_and_modes(folder):
                                       "TensorSpec(shape=(3,), dtype=wb.float32, name=None))")
     assert cat.class_names == ["up", "no", "yes"]
     assert [y.numpy().tolist() for _, y in cat.take(2)] == [[1.0, 0.0, 0.0], [1.0, 0.0, 0.0]]
+    given = keras.utils.audio_dataset_from_directory(folder, labels=[i % 3 for i in range(15)], shuffle=False,
+                                                     batch_size=None, verbose=False)
+    assert given.element_spec[1] == wb.TensorSpec((), wb.int32) and given.class_names == ["0", "1", "2"]
+    assert [int(y) for _, y in given.take(5)] == [0, 1, 2, 0, 1]
     bare = keras.utils.audio_dataset_from_directory(folder, label_mode=None, batch_size=None,
                                                     output_sequence_length=50, verbose=False)
     assert repr(bare.element_spec) == "TensorSpec(shape=(50, None), dtype=wb.float32, name=None)"

@@ -120,6 +120,9 @@ def audio_dataset_from_directory(directory, labels="inferred", label_mode="int",
         seed = np.random.randint(1e6)
     buffer_size = 8 * batch_size if batch_size is not None else 1024
     paths, found, names = _list_files(os.fspath(directory), labels, class_names, ALLOWED_FORMATS, follow_links)
+    if isinstance(labels, (list, tuple)) and found.dtype.kind in "iu" and (
+            not found.size or -2**31 <= found.min() and found.max() < 2**31):
+        found = found.astype(np.int32)   # Python ints, which TF's from_tensor_slices makes int32
     if verbose:
         print(f"Found {len(paths)} files." if found is None else
               f"Found {len(paths)} files belonging to {len(names)} classes.")
