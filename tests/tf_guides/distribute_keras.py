@@ -8,14 +8,14 @@
 import workbench as tf
 
 # tensorflow_datasets' tfds.load downloads MNIST; this stand-in gives synthetic data of MNIST's
-# layout instead (28x28x1 uint8 images, int64 labels 0-9; 640 training and 128 test examples), the
+# layout instead (28x28x1 uint8 images, int64 labels 0-9; 256 training and 64 test examples), the
 # same numbers on both sides.
 import types
 import numpy as np
 
 def _synthetic_mnist(name, with_info=False, as_supervised=False):
   rng = np.random.default_rng(0)
-  sizes = {'train': 640, 'test': 128}
+  sizes = {'train': 256, 'test': 64}
   datasets = {split: tf.data.Dataset.from_tensor_slices(
                   (rng.integers(0, 256, (n, 28, 28, 1), dtype=np.uint8), rng.integers(0, 10, n).astype(np.int64)))
               for split, n in sizes.items()}
