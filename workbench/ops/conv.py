@@ -32,8 +32,10 @@ from typing import NamedTuple
 
 import numpy as np
 
+from .. import backend
 from ..core import apply, convert_to_tensor, defop
 from ._define import bilinear_jvp
+from .rules import ARRAYS, TENSORS, tensor_vjp
 from .pooling import (  # noqa: F401  (wb.nn's pooling ops are imported from here too)
     avg_pool, avg_pool1d, avg_pool2d, avg_pool3d, max_pool, max_pool1d, max_pool2d, max_pool3d, pool,
 )
@@ -209,9 +211,18 @@ def _backprop_filter(x, dy, filter_sizes, **geo):
     return apply(_OPS[len(geo["strides"])][2], (x, dy), dict(geo, filter_sizes=tuple(filter_sizes)))
 
 
-def _conv_vjp(g, ans, x, w, **geo):
+def _conv_rule(index, needs, g, ans, x, w, **geo):
+    # only the gradients a walk needs: a network's first convolution reads data, whose input
+    # gradient (the costliest of the two) nothing uses
     k = len(geo["strides"]) + 2
-    return (_backprop_input(w, g, x.shape[-k:], **geo), _backprop_filter(x, g, w.shape[-k:], **geo))
+    if index is ARRAYS:
+        xp = backend.xp_of(g)
+        return (_backprop_input_fwd(xp, w, g, tuple(x.shape[-k:]), **geo) if needs[0] else None,
+                _backprop_filter_fwd(xp, x, g, tuple(w.shape[-k:]), **geo) if needs[1] else None)
+    if index is not TENSORS:
+        return index.conv_backprop()   # an interpreter of elementwise code (fusion) declines here
+    return (_backprop_input(w, g, x.shape[-k:], **geo) if needs[0] else None,
+            _backprop_filter(x, g, w.shape[-k:], **geo) if needs[1] else None)
 
 
 def _backprop_input_vjp(g, ans, w, dy, input_sizes, **geo):
@@ -228,7 +239,7 @@ def _backprop_filter_vjp(g, ans, x, dy, filter_sizes, **geo):
 
 def _define(nd):
     conv = defop(
-        f"conv{nd}d", _conv_fwd, vjp=_conv_vjp,
+        f"conv{nd}d", _conv_fwd, tensor_vjp(_conv_rule), rule=_conv_rule,
         jvp=lambda ts, ans, x, w, **geo: bilinear_jvp(lambda a, b: _conv(a, b, **geo), ts, x, w),
         broadcasts=True, dtypes="float", domain="conv")
     backprop_input = defop(
