@@ -84,6 +84,13 @@ def _dataset(paths, labels, label_mode, num_classes, max_length, shuffle, buffer
         text = read_file(path)
         return text if max_length is None else substr(text, 0, max_length)
 
+    return labeled_files(paths, labels, label_mode, num_classes, content, shuffle, buffer_size, seed)
+
+
+def labeled_files(paths, labels, label_mode, num_classes, load, shuffle, buffer_size, seed):
+    """The files ``paths`` as a dataset of ``load(path)`` (with their labels in Keras'
+    ``label_mode`` form: int, binary float32 ``[1]``, categorical one-hot), shuffled first
+    when asked: what the ``*_dataset_from_directory`` functions batch."""
     ds = Dataset.from_tensor_slices(np.asarray(paths, dtype=object))
     if label_mode:
         label_ds = Dataset.from_tensor_slices(labels)
@@ -95,8 +102,8 @@ def _dataset(paths, labels, label_mode, num_classes, max_length, shuffle, buffer
     if shuffle:
         ds = ds.shuffle(buffer_size, seed=seed)
     if label_mode:
-        return ds.map(lambda x, y: (content(x), y), num_parallel_calls=AUTOTUNE)
-    return ds.map(content, num_parallel_calls=AUTOTUNE)
+        return ds.map(lambda x, y: (load(x), y), num_parallel_calls=AUTOTUNE)
+    return ds.map(load, num_parallel_calls=AUTOTUNE)
 
 
 def text_dataset_from_directory(directory, labels="inferred", label_mode="int", class_names=None, batch_size=32,

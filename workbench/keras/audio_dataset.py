@@ -25,11 +25,8 @@ import os
 
 import numpy as np
 
-from ..data.dataset import AUTOTUNE, Dataset
-from ..data.directory import _list_files, _split
-from ..ops.elementwise import cast
-from ..ops.indexing import one_hot
-from ..ops.shape import expand_dims
+from ..data.dataset import AUTOTUNE
+from ..data.directory import _list_files, _split, labeled_files
 
 __all__ = ["audio_dataset_from_directory"]
 
@@ -52,23 +49,13 @@ def _to_ragged(x):
 
 def _dataset(paths, labels, label_mode, num_classes, output_sequence_length, ragged, shuffle, buffer_size,
              seed):
-    ds = Dataset.from_tensor_slices(np.asarray(paths, dtype=object))
-    if label_mode:
-        label_ds = Dataset.from_tensor_slices(labels)
-        if label_mode == "binary":
-            label_ds = label_ds.map(lambda y: expand_dims(cast(y, np.float32), -1), num_parallel_calls=AUTOTUNE)
-        elif label_mode == "categorical":
-            label_ds = label_ds.map(lambda y: one_hot(y, num_classes), num_parallel_calls=AUTOTUNE)
-        ds = Dataset.zip((ds, label_ds))
-    if shuffle:
-        ds = ds.shuffle(buffer_size, seed=seed)
-    if label_mode:
-        ds = ds.map(lambda x, y: (_read_and_decode(x, output_sequence_length), y), num_parallel_calls=AUTOTUNE)
-        if ragged:
-            ds = ds.map(lambda x, y: (_to_ragged(x), y), num_parallel_calls=AUTOTUNE)
+    ds = labeled_files(paths, labels, label_mode, num_classes,
+                       lambda x: _read_and_decode(x, output_sequence_length), shuffle, buffer_size, seed)
+    if not ragged:
         return ds
-    ds = ds.map(lambda x: _read_and_decode(x, output_sequence_length), num_parallel_calls=AUTOTUNE)
-    return ds.map(_to_ragged, num_parallel_calls=AUTOTUNE) if ragged else ds
+    if label_mode:
+        return ds.map(lambda x, y: (_to_ragged(x), y), num_parallel_calls=AUTOTUNE)
+    return ds.map(_to_ragged, num_parallel_calls=AUTOTUNE)
 
 
 def audio_dataset_from_directory(directory, labels="inferred", label_mode="int", class_names=None, batch_size=32,

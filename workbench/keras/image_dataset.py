@@ -24,11 +24,9 @@ import os
 import numpy as np
 
 from .. import image as wb_image
-from ..data.dataset import AUTOTUNE, Dataset
-from ..data.directory import _list_files, _split
-from ..ops.elementwise import cast
-from ..ops.indexing import one_hot
-from ..ops.shape import expand_dims, transpose
+from ..data.dataset import AUTOTUNE
+from ..data.directory import _list_files, _split, labeled_files
+from ..ops.shape import transpose
 from .config import image_data_format
 
 __all__ = ["image_dataset_from_directory"]
@@ -54,22 +52,6 @@ def _load_image(path, image_size, num_channels, interpolation, data_format, crop
     else:
         img = wb_image.resize(img, image_size, method=interpolation)
     return transpose(img, (2, 0, 1)) if data_format == "channels_first" else img
-
-
-def _dataset(paths, labels, label_mode, num_classes, load, shuffle, buffer_size, seed):
-    ds = Dataset.from_tensor_slices(np.asarray(paths, dtype=object))
-    if label_mode:
-        label_ds = Dataset.from_tensor_slices(labels)
-        if label_mode == "binary":
-            label_ds = label_ds.map(lambda y: expand_dims(cast(y, np.float32), -1), num_parallel_calls=AUTOTUNE)
-        elif label_mode == "categorical":
-            label_ds = label_ds.map(lambda y: one_hot(y, num_classes), num_parallel_calls=AUTOTUNE)
-        ds = Dataset.zip((ds, label_ds))
-    if shuffle:
-        ds = ds.shuffle(buffer_size, seed=seed)
-    if label_mode:
-        return ds.map(lambda x, y: (load(x), y), num_parallel_calls=AUTOTUNE)
-    return ds.map(load, num_parallel_calls=AUTOTUNE)
 
 
 def image_dataset_from_directory(directory, labels="inferred", label_mode="int", class_names=None, color_mode="rgb",
@@ -146,7 +128,7 @@ def image_dataset_from_directory(directory, labels="inferred", label_mode="int",
         if not part_paths:
             kind = "" if subset != "both" else f"{part} "
             raise ValueError(f"No {kind}images found in directory {directory}. Allowed formats: {ALLOWLIST_FORMATS}")
-        ds = _dataset(part_paths, part_labels, label_mode, len(names) if names else 0, load,
+        ds = labeled_files(part_paths, part_labels, label_mode, len(names) if names else 0, load,
                       shuffle and (part != "validation" or subset != "both"), buffer_size, seed)
         if batch_size is not None:
             ds = ds.batch(batch_size)
