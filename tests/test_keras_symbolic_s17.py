@@ -434,3 +434,20 @@ def test_a_keras_315_file_of_40_ops_loads_and_is_written_back(tmp_path):
     path = str(tmp_path / "again.keras")   # written back in Keras 3.15's form (Keras 3.15 loads it too)
     model.save(path)
     check(keras.models.load_model(path))
+
+
+def test_functional_input_and_output_shapes_as_keras():
+    """Keras 3.15: one input's or output's shape is a tuple, several give a list of tuples."""
+    x = wb.keras.Input((4,))
+    m = wb.keras.Model(x, wb.keras.layers.Dense(2)(x))
+    assert (m.input_shape, m.output_shape) == ((None, 4), (None, 2))
+    a, b = wb.keras.Input((3,)), wb.keras.Input((3,))
+    two = wb.keras.Model([a, b], [wb.keras.layers.Add()([a, b]), wb.keras.layers.Dense(1)(a)])
+    assert two.output_shape == [(None, 3), (None, 1)] and two.input_shape == [(None, 3), (None, 3)]
+
+    class Plain(wb.keras.Model):
+        def call(self, inputs):
+            return inputs
+
+    with pytest.raises(AttributeError, match="not a functional model"):
+        Plain().output_shape

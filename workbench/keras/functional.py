@@ -1065,6 +1065,26 @@ class Model(Trainer, Layer):
         return _unwrap_one(spec) if spec is not None else Layer.output.fget(self)
 
     @property
+    def input_shape(self):
+        """A functional model's input shapes as Keras 3 gives them: one input's shape tuple, or
+        a list of them."""
+        return self._graph_shapes("_inputs", "input_shape")
+
+    @property
+    def output_shape(self):
+        """A functional model's output shapes as Keras 3 gives them: one output's shape tuple,
+        or a list of them."""
+        return self._graph_shapes("_outputs", "output_shape")
+
+    def _graph_shapes(self, attr, what):
+        spec = getattr(self, attr, None)
+        if spec is None:
+            raise AttributeError(f"{what}: model '{self.name}' is not a functional model (a subclassed model "
+                                 "has no symbolic inputs and outputs); call it on data and read the result's shape")
+        shapes = [tuple(t.shape) for t in nest.flatten(spec)]
+        return shapes[0] if len(shapes) == 1 else shapes
+
+    @property
     def layers(self) -> list:
         """The model's layers: in call order for functional and Sequential models, the layers
         held in attributes for subclassed ones."""
