@@ -451,3 +451,20 @@ def test_functional_input_and_output_shapes_as_keras():
 
     with pytest.raises(AttributeError, match="not a functional model"):
         Plain().output_shape
+
+
+def test_keras_relu_arguments_as_keras():
+    """keras.activations.relu(x, negative_slope, max_value, threshold): Keras 3.15's values."""
+    r = wb.keras.activations.relu
+    x = np.array([-2.0, -0.5, 0.5, 3.0, 7.0])
+    np.testing.assert_allclose(r(x, negative_slope=0.1, max_value=5.0, threshold=0.4).numpy(),
+                               [-0.24, -0.09, 0.5, 3.0, 5.0])
+    np.testing.assert_array_equal(r(x).numpy(), [0.0, 0.0, 0.5, 3.0, 7.0])
+    np.testing.assert_array_equal(r(np.array([-2.0, 3.0, 7.0]), max_value=6.0).numpy(), [0.0, 3.0, 6.0])
+    np.testing.assert_allclose(r(np.array([-2.0, 3.0]), negative_slope=0.2).numpy(), [-0.4, 3.0])
+    out = r(np.array([-2.0, 0.3, 3.0]), threshold=0.5).numpy()
+    np.testing.assert_array_equal(out, [0.0, 0.0, 3.0])
+    assert not np.signbit(out).any()
+    assert wb.keras.activations.get("relu") is r
+    assert wb.keras.activations.serialize(wb.nn.relu) == "relu" == wb.keras.activations.serialize(r)
+    assert wb.keras.layers.Dense(2, activation=wb.nn.relu).get_config()["activation"] == "relu"

@@ -9,6 +9,7 @@ True
 from __future__ import annotations
 
 from .. import nn
+from ..ops import elementwise as _ew
 from ..ops.elementwise import exp
 from .ops import nn as _knn
 from .ops._symbolic import wrap_activations as _wrap_activations
@@ -33,7 +34,25 @@ def log_softmax(x, axis=-1):
     return nn.log_softmax(x, axis=axis)
 
 
-relu, relu6, elu, selu, gelu = nn.relu, nn.relu6, nn.elu, nn.selu, nn.gelu
+relu6, elu, selu, gelu = nn.relu6, nn.elu, nn.selu, nn.gelu
+
+
+def relu(x, negative_slope=0.0, max_value=None, threshold=0.0):
+    """Keras 3's ``relu``: ``max(x, 0)`` (``wb.nn.relu``); ``negative_slope`` multiplies what lies
+    below ``threshold`` (a leaky form), values under ``threshold`` are 0 and ``max_value`` caps."""
+    if negative_slope == 0.0 and max_value is None and threshold == 0.0:
+        return nn.relu(x)
+    x = _knn._floating(_knn._t(x))
+    if negative_slope != 0.0 and max_value is None and threshold == 0.0:
+        return nn.leaky_relu(x, alpha=negative_slope)
+    below = nn.relu(threshold - x) if negative_slope != 0.0 else None
+    if threshold != 0.0:
+        y = _ew.where(_ew.greater(x, _ew.cast(threshold, x.dtype)), x, _ew.zeros_like(x))
+    else:
+        y = nn.relu(x)
+    if max_value is not None:
+        y = _ew.clip_by_value(y, _ew.cast(0.0, x.dtype), _ew.cast(max_value, x.dtype))
+    return y if below is None else y - negative_slope * below
 sigmoid, tanh, softplus, softsign, leaky_relu = nn.sigmoid, nn.tanh, nn.softplus, nn.softsign, nn.leaky_relu
 silu = swish = nn.silu
 exponential = exp
@@ -86,6 +105,8 @@ def get(identifier):
 
 def serialize(fn):
     """Keras' form: the name of a built-in activation (``"relu"``), else a function reference."""
+    if getattr(fn, "_wb_eager", fn) is nn.relu:   # TF's tf.nn.relu as an activation: Keras' "relu"
+        return "relu"
     name = _NAME_OF.get(id(fn))
     if name is not None and getattr(_BY_NAME[name], "_wb_eager", _BY_NAME[name]) is getattr(fn, "_wb_eager", fn):
         return name
