@@ -1,4 +1,5 @@
 import os
+import sys
 import warnings
 
 import numpy as np
@@ -23,6 +24,11 @@ def fresh_random_state():
     this a test's numbers would depend on which tests ran before it)."""
     wb.random.set_seed(None)
     yield
+    # a DTensor leaves a layout observer on its thread, under which wb.function runs as Python:
+    # take it away so that later tests trace as a fresh process does
+    dtensor = sys.modules.get("workbench.experimental.dtensor")
+    if dtensor is not None:
+        dtensor._stop_observing()
 
 
 @pytest.fixture(params=[True, False], ids=["fusion", "no-fusion"])
