@@ -53,3 +53,25 @@ def test_a_method_called_only_inside_another_trace_is_saved(tmp_path):
     assert float(loaded(5)) == 7.0
     assert loaded(wb.constant([[1.0, 2.0, 3.0]] * 4)).numpy().tolist() == [[3.0, 4.0, 5.0]] * 4
     assert float(loaded.signatures["serving_default"](x=wb.constant(1.0))["output"]) == 3.0
+
+
+def test_a_nested_call_record_does_not_keep_the_instance_alive():
+    import gc
+    import weakref
+
+    class Adder(wb.Module):
+        @wb.function
+        def __call__(self, x):
+            return x + 2
+
+    model = Adder()
+
+    @wb.function
+    def outer(x):
+        return model(x)
+
+    outer.get_concrete_function(wb.TensorSpec([], wb.float32))
+    alive = weakref.ref(model)
+    del model, outer
+    gc.collect()
+    assert alive() is None

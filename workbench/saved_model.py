@@ -55,6 +55,7 @@ import io
 import json
 import os
 import re
+import weakref
 
 import numpy as np
 
@@ -245,7 +246,11 @@ def _trace_nested_calls(fn):
     concrete function for each then; here they were inlined into the caller). One that cannot
     be traced on its own is left out: calling it on the loaded object raises, naming it."""
     obj = getattr(fn, "_obj", None)
-    for args, kwargs in list(getattr(fn, "_nested", {}).values()):
+    for recorded in list(getattr(fn, "_nested", {}).values()):
+        leaves = [v() if isinstance(v, weakref.ref) else v for v in nest.flatten(recorded)]
+        if any(isinstance(v, weakref.ref) and leaf is None for v, leaf in zip(nest.flatten(recorded), leaves)):
+            continue   # an object it was called with is gone
+        args, kwargs = nest.pack_sequence_as(recorded, leaves)
         if obj is not None and args and args[0] is obj:
             args = args[1:]
         try:

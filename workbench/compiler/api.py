@@ -866,11 +866,16 @@ def _reached_variables(fn, flat, ids):
 
 def _spec_of_argument(value):
     """A traced tensor as the spec of what it stands for (an argument of the trace: its static
-    shape, None where the trace leaves a size open; another tensor: its shape); other values as
-    they are."""
+    shape, None where the trace leaves a size open; another tensor: its shape); Python values as
+    they are, other objects by weak reference."""
     if isinstance(value, core.Tensor):
         return TensorSpec(value._static_shape(), value.dtype)
-    return value
+    if value is None or isinstance(value, (int, float, str, bytes)):
+        return value
+    try:
+        return weakref.ref(value)   # an object (a method's instance): the record does not keep it alive
+    except TypeError:
+        return value
 
 
 class _BoundFunction:
